@@ -1,0 +1,32 @@
+-- What this server and database can do, read once per connection. Features are detected from
+-- the catalog (to_regclass / to_regprocedure / pg_attribute), never by comparing version strings.
+SELECT
+    current_setting('server_version_num')::int                                   AS server_version_num,
+    current_setting('server_version')                                            AS server_version,
+    (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'timescaledb') AS timescaledb_version,
+    (SELECT default_version FROM pg_catalog.pg_available_extensions
+      WHERE name = 'timescaledb')                                                AS timescaledb_available,
+    coalesce((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false)
+                                                                                 AS is_superuser,
+    pg_catalog.pg_has_role(current_user, 'pg_monitor', 'MEMBER')                 AS has_pg_monitor,
+    current_user::text                                                           AS role_name,
+    current_database()::text                                                     AS database,
+    pg_catalog.pg_is_in_recovery()                                               AS in_recovery,
+    -- 2.12.0+: internal functions live in _timescaledb_functions
+    to_regprocedure('_timescaledb_functions.to_timestamp(bigint)') IS NOT NULL   AS ts_functions_schema,
+    -- 2.25.0+: bgw_job moved to _timescaledb_catalog
+    to_regclass('_timescaledb_catalog.bgw_job') IS NOT NULL                      AS ts_bgw_job_in_catalog,
+    -- 2.11.0+: persisted cagg watermarks
+    to_regclass('_timescaledb_catalog.continuous_aggs_watermark') IS NOT NULL    AS ts_cagg_watermark_table,
+    -- 2.15.0+: job run history
+    to_regclass('_timescaledb_internal.bgw_job_stat_history') IS NOT NULL        AS ts_job_history,
+    -- 2.14.0+: compression_settings replaces hypertable_compression
+    to_regclass('_timescaledb_catalog.compression_settings') IS NOT NULL         AS ts_compression_settings,
+    -- chunk.dropped exists up to 2.25.x
+    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+             WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
+               AND attname = 'dropped' AND NOT attisdropped)                     AS ts_chunk_dropped_column,
+    -- 2.29.0+: chunk rows carry relid instead of schema_name/table_name
+    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+             WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
+               AND attname = 'relid' AND NOT attisdropped)                       AS ts_chunk_relid_column

@@ -1,0 +1,19 @@
+-- The connection summary screen: one row, catalog functions only (cheap at any scale).
+SELECT
+    version()                                                          AS version,
+    pg_catalog.pg_postmaster_start_time()                              AS started_at,
+    now()                                                              AS server_now,
+    pg_catalog.pg_database_size(current_database())                    AS database_bytes,
+    (SELECT count(*) FROM pg_catalog.pg_stat_activity
+      WHERE backend_type IS NULL OR backend_type = 'client backend')   AS connections,
+    current_setting('max_connections')::int                            AS max_connections,
+    pg_catalog.host(pg_catalog.inet_server_addr())                              AS server_addr,
+    pg_catalog.inet_server_port()                                      AS server_port,
+    pg_catalog.pg_backend_pid()                                        AS backend_pid,
+    current_setting('application_name')                                AS application_name,
+    (SELECT extversion FROM pg_catalog.pg_extension
+      WHERE extname = 'timescaledb')                                   AS timescaledb_version,
+    (SELECT ssl FROM pg_catalog.pg_stat_ssl
+      WHERE pid = pg_catalog.pg_backend_pid())                         AS ssl,
+    current_setting('default_transaction_read_only') = 'on'            AS read_only,
+    current_setting('statement_timeout')                               AS statement_timeout

@@ -1,0 +1,89 @@
+//! What the connected server can do, detected once per connection from the catalog.
+//! Screens and actions consult this one value instead of probing on their own.
+
+use tokio_postgres::{Client, Row};
+
+use crate::queries;
+
+/// TimescaleDB catalog layout facts (see ../shared/docs/timescaledb-compat.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TimescaleFeatures {
+    /// Installed extension version, e.g. `2.23.0-dev`.
+    pub version: String,
+    /// 2.12.0+: `_timescaledb_functions` holds the internal functions.
+    pub functions_schema: bool,
+    /// 2.25.0+: `_timescaledb_catalog.bgw_job` (else `_timescaledb_config.bgw_job`).
+    pub bgw_job_in_catalog: bool,
+    /// 2.11.0+: `_timescaledb_catalog.continuous_aggs_watermark`.
+    pub cagg_watermark_table: bool,
+    /// 2.15.0+: `_timescaledb_internal.bgw_job_stat_history` / `job_history`.
+    pub job_history: bool,
+    /// 2.14.0+: `_timescaledb_catalog.compression_settings`.
+    pub compression_settings: bool,
+    /// Up to 2.25.x: `_timescaledb_catalog.chunk.dropped`.
+    pub chunk_dropped_column: bool,
+    /// 2.29.0+: `_timescaledb_catalog.chunk.relid`.
+    pub chunk_relid_column: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Capabilities {
+    pub server_version_num: i32,
+    pub server_version: String,
+    /// None when the extension is not installed in this database.
+    pub timescaledb: Option<TimescaleFeatures>,
+    /// The version the cluster could install, when it is not installed here.
+    pub timescaledb_available: Option<String>,
+    pub is_superuser: bool,
+    pub has_pg_monitor: bool,
+    pub role: String,
+    pub database: String,
+    pub in_recovery: bool,
+}
+
+impl Capabilities {
+    pub async fn detect(client: &Client) -> Result<Self, tokio_postgres::Error> {
+        let row = client.query_one(queries::CAPABILITIES, &[]).await?;
+        Ok(Self::from_row(&row))
+    }
+
+    fn from_row(row: &Row) -> Self {
+        let ts_version: Option<String> = row.get("timescaledb_version");
+        let timescaledb = ts_version.map(|version| TimescaleFeatures {
+            version,
+            functions_schema: row.get("ts_functions_schema"),
+            bgw_job_in_catalog: row.get("ts_bgw_job_in_catalog"),
+            cagg_watermark_table: row.get("ts_cagg_watermark_table"),
+            job_history: row.get("ts_job_history"),
+            compression_settings: row.get("ts_compression_settings"),
+            chunk_dropped_column: row.get("ts_chunk_dropped_column"),
+            chunk_relid_column: row.get("ts_chunk_relid_column"),
+        });
+        Capabilities {
+            server_version_num: row.get("server_version_num"),
+            server_version: row.get("server_version"),
+            timescaledb,
+            timescaledb_available: row.get("timescaledb_available"),
+            is_superuser: row.get("is_superuser"),
+            has_pg_monitor: row.get("has_pg_monitor"),
+            role: row.get("role_name"),
+            database: row.get("database"),
+            in_recovery: row.get("in_recovery"),
+        }
+    }
+
+    /// Can read other sessions' activity and all statistics.
+    pub fn can_monitor(&self) -> bool {
+        self.is_superuser || self.has_pg_monitor
+    }
+
+    /// One line for the header: `PostgreSQL 15.20 · TimescaleDB 2.23.0` or `… · no TimescaleDB`.
+    pub fn describe(&self) -> String {
+        let pg = format!("PostgreSQL {}", self.server_version.split_whitespace().next().unwrap_or(""));
+        match (&self.timescaledb, &self.timescaledb_available) {
+            (Some(ts), _) => format!("{pg} · TimescaleDB {}", ts.version),
+            (None, Some(avail)) => format!("{pg} · TimescaleDB {avail} available, not installed in this database"),
+            (None, None) => format!("{pg} · no TimescaleDB"),
+        }
+    }
+}

@@ -1,0 +1,479 @@
+//! Opening sessions: resolved settings → tokio-postgres config, TLS by `sslmode`, a password
+//! prompt when the server asks for one, session settings, and errors a DBA can act on.
+
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use postgres_native_tls::MakeTlsConnector;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::Client;
+
+use crate::conninfo::{PasswordSource, Resolved};
+
+/// Session settings applied after connecting.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub statement_timeout: Duration,
+    pub idle_in_transaction_timeout: Duration,
+    pub read_only: bool,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            statement_timeout: Duration::from_secs(5),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+            read_only: false,
+        }
+    }
+}
+
+/// An open session: the client, and a receiver that yields why the connection ended.
+pub struct Session {
+    pub client: Client,
+    pub ended: tokio::sync::oneshot::Receiver<String>,
+}
+
+/// Why a connection failed, each with its own wording and hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureKind {
+    UnknownHost,
+    Refused,
+    Timeout,
+    NoSocket,
+    BadPassword,
+    PasswordRequired,
+    AuthRejected,
+    NoSuchDatabase,
+    Tls,
+    ServerNoTls,
+    Config,
+    Server,
+    Other,
+}
+
+/// A connection failure: `target`, `reason`, `hint` make the one line printed before exiting.
+#[derive(Debug, Clone)]
+pub struct ConnectError {
+    pub kind: FailureKind,
+    pub target: String,
+    pub reason: String,
+    pub hint: String,
+}
+
+impl std::fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot connect to {}: {}", self.target, self.reason)?;
+        if !self.hint.is_empty() {
+            write!(f, " (hint: {})", self.hint)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+impl ConnectError {
+    /// True when retrying later may help (the server is down or unreachable), as opposed to a
+    /// setting the user must fix (password, TLS, database name).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self.kind,
+            FailureKind::Refused
+                | FailureKind::Timeout
+                | FailureKind::NoSocket
+                | FailureKind::Server
+                | FailureKind::Other
+                | FailureKind::UnknownHost
+        )
+    }
+}
+
+/// Builds sessions for one resolved target; cheap to clone and reused for every reconnect.
+#[derive(Clone)]
+pub struct Connector {
+    resolved: Resolved,
+    settings: SessionSettings,
+    tls: MakeTlsConnector,
+}
+
+/// Seconds given to establishing a session when `connect_timeout` is not set.
+const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
+
+impl Connector {
+    pub fn new(resolved: Resolved, settings: SessionSettings) -> Result<Self, ConnectError> {
+        let tls = build_tls(&resolved).map_err(|reason| ConnectError {
+            kind: FailureKind::Tls,
+            target: resolved.target(),
+            reason,
+            hint: "check sslrootcert, sslcert and sslkey".into(),
+        })?;
+        Ok(Connector {
+            resolved,
+            settings,
+            tls,
+        })
+    }
+
+    pub fn resolved(&self) -> &Resolved {
+        &self.resolved
+    }
+
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    pub fn target(&self) -> String {
+        self.resolved.target()
+    }
+
+    fn connect_timeout(&self) -> Duration {
+        let secs = self
+            .resolved
+            .get("connect_timeout")
+            .and_then(|t| t.parse::<u64>().ok())
+            .filter(|t| *t > 0)
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        // libpq treats values below 2 as 2 seconds.
+        Duration::from_secs(secs.max(2))
+    }
+
+    fn pg_config(&self) -> Result<tokio_postgres::Config, ConnectError> {
+        let r = &self.resolved;
+        let mut c = tokio_postgres::Config::new();
+        for host in r.host().split(',') {
+            c.host(host);
+        }
+        if let Some(addrs) = r.get("hostaddr") {
+            for a in addrs.split(',') {
+                let ip: IpAddr = a.parse().map_err(|_| self.config_error(format!(
+                    "invalid hostaddr \"{a}\""
+                )))?;
+                c.hostaddr(ip);
+            }
+        }
+        for port in r.port().split(',') {
+            c.port(port.parse().unwrap_or(5432));
+        }
+        c.user(r.user());
+        c.dbname(r.dbname());
+        if let Some(pw) = r.get("password") {
+            c.password(pw);
+        }
+        if let Some(app) = r.get("application_name") {
+            c.application_name(app);
+        }
+        if let Some(o) = r.get("options") {
+            c.options(o);
+        }
+        c.ssl_mode(match r.sslmode() {
+            "disable" => SslMode::Disable,
+            "allow" | "prefer" => SslMode::Prefer,
+            _ => SslMode::Require,
+        });
+        c.connect_timeout(self.connect_timeout());
+        // A dead peer (SSH dropped, host gone) must surface as an error, never a hang.
+        c.keepalives(r.get("keepalives") != Some("0"));
+        c.keepalives_idle(secs_setting(r, "keepalives_idle", 15));
+        c.keepalives_interval(secs_setting(r, "keepalives_interval", 5));
+        c.keepalives_retries(
+            r.get("keepalives_count")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(3),
+        );
+        c.tcp_user_timeout(
+            r.get("tcp_user_timeout")
+                .and_then(|v| v.parse::<u64>().ok())
+                .map(Duration::from_millis)
+                .unwrap_or(Duration::from_secs(30)),
+        );
+        if let Some(t) = r.get("target_session_attrs") {
+            use tokio_postgres::config::TargetSessionAttrs;
+            c.target_session_attrs(match t {
+                "any" => TargetSessionAttrs::Any,
+                "read-write" => TargetSessionAttrs::ReadWrite,
+                "read-only" => TargetSessionAttrs::ReadOnly,
+                other => {
+                    return Err(self.config_error(format!(
+                        "invalid target_session_attrs value: \"{other}\""
+                    )))
+                }
+            });
+        }
+        Ok(c)
+    }
+
+    fn config_error(&self, reason: String) -> ConnectError {
+        ConnectError {
+            kind: FailureKind::Config,
+            target: self.target(),
+            reason,
+            hint: String::new(),
+        }
+    }
+
+    /// Opens a session and applies the session settings. The connection task is spawned on the
+    /// current runtime; the returned [`Session::ended`] fires when the socket dies.
+    pub async fn connect(&self) -> Result<Session, ConnectError> {
+        self.resolve_hosts().await?;
+        let config = self.pg_config()?;
+        let attempt = config.connect(self.tls.clone());
+        // tokio-postgres applies connect_timeout per host; this bounds the whole handshake.
+        let limit = self.connect_timeout() * (self.resolved.host().split(',').count() as u32 + 1);
+        let (client, connection) = match tokio::time::timeout(limit, attempt).await {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(e)) => return Err(self.classify(&e)),
+            Err(_) => {
+                return Err(ConnectError {
+                    kind: FailureKind::Timeout,
+                    target: self.target(),
+                    reason: format!("timed out after {}s", limit.as_secs()),
+                    hint: "is the host reachable? set connect_timeout to wait longer".into(),
+                })
+            }
+        };
+        let (ended_tx, ended) = tokio::sync::oneshot::channel();
+        tokio::spawn(async move {
+            let why = match connection.await {
+                Ok(()) => "the server closed the connection".to_string(),
+                Err(e) => full_message(&e),
+            };
+            let _ = ended_tx.send(why);
+        });
+        let s = &self.settings;
+        let setup = format!(
+            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; SET default_transaction_read_only = {}",
+            s.statement_timeout.as_millis(),
+            s.idle_in_transaction_timeout.as_millis(),
+            if s.read_only { "on" } else { "off" },
+        );
+        client
+            .batch_execute(&setup)
+            .await
+            .map_err(|e| self.classify(&e))?;
+        Ok(Session { client, ended })
+    }
+
+    /// Like [`connect`](Self::connect), but asks for a password on the terminal when the server
+    /// wants one and none is known (as psql does). The password is never echoed.
+    pub async fn connect_interactive(&mut self) -> Result<Session, ConnectError> {
+        match self.connect().await {
+            Err(e) if e.kind == FailureKind::PasswordRequired && can_prompt() => {
+                let user = self.resolved.user().to_string();
+                let password = tokio::task::spawn_blocking(move || {
+                    rpassword::prompt_password(format!("Password for user {user}: "))
+                })
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .ok_or_else(|| e.clone())?;
+                self.resolved.set_password(password, PasswordSource::Prompt);
+                self.connect().await
+            }
+            other => other,
+        }
+    }
+
+    /// Resolves DNS names up front so an unknown host gets its own message.
+    async fn resolve_hosts(&self) -> Result<(), ConnectError> {
+        if self.resolved.get("hostaddr").is_some() {
+            return Ok(());
+        }
+        let port: u16 = self.resolved.port().split(',').next().and_then(|p| p.parse().ok()).unwrap_or(5432);
+        let mut last = None;
+        for host in self.resolved.host().split(',') {
+            if host.starts_with('/') || host.parse::<IpAddr>().is_ok() {
+                return Ok(());
+            }
+            match tokio::net::lookup_host((host, port)).await {
+                Ok(_) => return Ok(()),
+                Err(e) => last = Some((host.to_string(), e)),
+            }
+        }
+        match last {
+            Some((host, e)) => Err(ConnectError {
+                kind: FailureKind::UnknownHost,
+                target: self.target(),
+                reason: format!("could not translate host name \"{host}\" to address: {e}"),
+                hint: "check the host name (-h, PGHOST, host=) and DNS".into(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Maps a tokio-postgres error to a [`ConnectError`] with a specific reason and hint.
+    pub fn classify(&self, e: &tokio_postgres::Error) -> ConnectError {
+        let (kind, reason, hint) = classify_error(e, &self.resolved);
+        ConnectError {
+            kind,
+            target: self.target(),
+            reason,
+            hint,
+        }
+    }
+}
+
+fn secs_setting(r: &Resolved, key: &str, default: u64) -> Duration {
+    Duration::from_secs(r.get(key).and_then(|v| v.parse().ok()).unwrap_or(default))
+}
+
+fn can_prompt() -> bool {
+    std::io::stdin().is_terminal() || std::fs::File::open("/dev/tty").is_ok()
+}
+
+fn io_error_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::io::Error> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        cur = err.source();
+    }
+    None
+}
+
+fn full_message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = err.source();
+    }
+    parts.join(": ")
+}
+
+fn classify_error(e: &tokio_postgres::Error, r: &Resolved) -> (FailureKind, String, String) {
+    use FailureKind::*;
+    if let Some(db) = e.as_db_error() {
+        let msg = db.message().to_string();
+        let code = db.code();
+        return if *code == SqlState::INVALID_PASSWORD {
+            let from = match &r.password_source {
+                PasswordSource::None => "no password was given".to_string(),
+                PasswordSource::ConnString => "the password came from the connection string".into(),
+                PasswordSource::Service => "the password came from the service file".into(),
+                PasswordSource::Environment => "the password came from PGPASSWORD".into(),
+                PasswordSource::PasswordFile(p) => format!("the password came from {}", p.display()),
+                PasswordSource::Prompt => "the password typed at the prompt was wrong".into(),
+            };
+            (BadPassword, msg, from)
+        } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            (AuthRejected, msg, "check the user name and the server's pg_hba.conf".into())
+        } else if *code == SqlState::INVALID_CATALOG_NAME {
+            (NoSuchDatabase, msg, "check the database name (-d, PGDATABASE, dbname=)".into())
+        } else if *code == SqlState::TOO_MANY_CONNECTIONS {
+            (Server, msg, "the server is out of connection slots; try again shortly".into())
+        } else if *code == SqlState::CANNOT_CONNECT_NOW {
+            (Server, msg, "the server is starting up or shutting down".into())
+        } else {
+            (Server, format!("{msg} (SQLSTATE {})", code.code()), String::new())
+        };
+    }
+    let text = full_message(e);
+    if text.contains("password missing") {
+        return (
+            PasswordRequired,
+            "the server requires a password and none was given".into(),
+            "set PGPASSWORD, add it to ~/.pgpass, or run hypertop on a terminal to be prompted".into(),
+        );
+    }
+    if text.contains("server does not support TLS") {
+        return (
+            ServerNoTls,
+            format!("the server does not support SSL, but sslmode={} requires it", r.sslmode()),
+            "use sslmode=prefer or enable ssl on the server".into(),
+        );
+    }
+    if text.starts_with("error performing TLS handshake") {
+        let hint = if text.contains("hostname mismatch") || text.contains("IP address mismatch") {
+            "the certificate does not name this host; connect by the name in the certificate or use sslmode=verify-ca"
+        } else if text.contains("certificate verify failed") {
+            "the server certificate is not signed by a trusted CA; set sslrootcert to the CA file"
+        } else {
+            "check sslmode, sslrootcert and the server's certificate"
+        };
+        return (Tls, format!("TLS handshake failed: {}", text.trim_start_matches("error performing TLS handshake: ")), hint.into());
+    }
+    if let Some(io) = io_error_in(e) {
+        use std::io::ErrorKind as K;
+        return match io.kind() {
+            K::ConnectionRefused => (
+                Refused,
+                "connection refused".into(),
+                format!(
+                    "is the server running on host \"{}\" and accepting TCP/IP connections on port {}?",
+                    r.host(),
+                    r.port()
+                ),
+            ),
+            K::NotFound if r.host().starts_with('/') => (
+                NoSocket,
+                format!("no such socket: {}/.s.PGSQL.{}", r.host(), r.port()),
+                "is the server running locally? use -h HOST for a TCP connection".into(),
+            ),
+            K::TimedOut => (
+                Timeout,
+                "timed out".into(),
+                "is the host reachable? set connect_timeout to wait longer".into(),
+            ),
+            _ => (Other, text, String::new()),
+        };
+    }
+    if text.contains("timeout") {
+        return (Timeout, text, "is the host reachable?".into());
+    }
+    (Other, text, String::new())
+}
+
+fn split_pem(pem: &[u8]) -> Result<Vec<native_tls::Certificate>, String> {
+    native_tls::Certificate::stack_from_pem(pem).map_err(|e| e.to_string())
+}
+
+fn build_tls(r: &Resolved) -> Result<MakeTlsConnector, String> {
+    let mut b = native_tls::TlsConnector::builder();
+    match r.sslmode() {
+        // Encryption only, no verification: libpq's semantics for these modes.
+        "disable" | "allow" | "prefer" | "require" => {
+            b.danger_accept_invalid_certs(true);
+            b.danger_accept_invalid_hostnames(true);
+        }
+        "verify-ca" => {
+            b.danger_accept_invalid_hostnames(true);
+        }
+        _ => {}
+    }
+    // System roots are trusted by default; sslrootcert (or ~/.postgresql/root.crt) adds to them.
+    let root = r.get("sslrootcert").map(std::path::PathBuf::from).or_else(|| {
+        std::env::var_os("HOME")
+            .map(|h| std::path::Path::new(&h).join(".postgresql/root.crt"))
+            .filter(|p| p.exists())
+    });
+    if let Some(root) = root.filter(|p| p.as_os_str() != "system") {
+        let pem = std::fs::read(&root)
+            .map_err(|e| format!("could not read root certificate file \"{}\": {e}", root.display()))?;
+        let certs = split_pem(&pem)
+            .map_err(|e| format!("invalid root certificate file \"{}\": {e}", root.display()))?;
+        if certs.is_empty() {
+            return Err(format!("no certificate found in \"{}\"", root.display()));
+        }
+        for cert in certs {
+            b.add_root_certificate(cert);
+        }
+    }
+    if let (Some(cert), Some(key)) = (r.get("sslcert"), r.get("sslkey")) {
+        let cert_pem = std::fs::read(cert)
+            .map_err(|e| format!("could not read certificate file \"{cert}\": {e}"))?;
+        let key_pem =
+            std::fs::read(key).map_err(|e| format!("could not read private key file \"{key}\": {e}"))?;
+        let id = native_tls::Identity::from_pkcs8(&cert_pem, &key_pem)
+            .map_err(|e| format!("invalid client certificate or key: {e}"))?;
+        b.identity(id);
+    }
+    let connector = b.build().map_err(|e| e.to_string())?;
+    Ok(MakeTlsConnector::new(connector))
+}

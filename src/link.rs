@@ -1,0 +1,151 @@
+//! Keeps one monitoring session alive: publishes the current client, notices when the socket
+//! dies (or a poller reports it broken), and reconnects with exponential backoff.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, watch, Notify};
+use tokio_postgres::Client;
+
+use crate::capabilities::Capabilities;
+use crate::connect::{Connector, Session};
+
+pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone)]
+pub enum LinkState {
+    Connecting,
+    Connected,
+    Disconnected { error: String, retry_at: Instant },
+}
+
+/// What pollers and the UI see: the state, and while connected the client and capabilities.
+#[derive(Clone)]
+pub struct LinkStatus {
+    pub state: LinkState,
+    pub client: Option<Arc<Client>>,
+    pub caps: Option<Arc<Capabilities>>,
+    /// Increments on every successful (re)connect, so stale error reports can be ignored.
+    pub generation: u64,
+}
+
+pub struct Link {
+    status: watch::Receiver<LinkStatus>,
+    broken: mpsc::UnboundedSender<u64>,
+    wake: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Link {
+    /// Starts keeping `connector`'s session alive, beginning with an already open session.
+    pub fn start(connector: Connector, initial: Option<(Session, Capabilities)>) -> Link {
+        let (status_tx, status) = watch::channel(LinkStatus {
+            state: LinkState::Connecting,
+            client: None,
+            caps: None,
+            generation: 0,
+        });
+        let (broken, broken_rx) = mpsc::unbounded_channel();
+        let wake = Arc::new(Notify::new());
+        let task = tokio::spawn(keep_alive(connector, initial, status_tx, broken_rx, wake.clone()));
+        Link {
+            status,
+            broken,
+            wake,
+            task,
+        }
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<LinkStatus> {
+        self.status.clone()
+    }
+
+    pub fn status(&self) -> LinkStatus {
+        self.status.borrow().clone()
+    }
+
+    /// A query on `generation`'s client failed in a way that means the session is gone.
+    pub fn report_broken(&self, generation: u64) {
+        let _ = self.broken.send(generation);
+    }
+
+    pub fn reporter(&self) -> mpsc::UnboundedSender<u64> {
+        self.broken.clone()
+    }
+
+    /// Skips the rest of the backoff wait (the user pressed `r` while disconnected).
+    pub fn retry_now(&self) {
+        self.wake.notify_one();
+    }
+}
+
+async fn keep_alive(
+    connector: Connector,
+    mut pending: Option<(Session, Capabilities)>,
+    status: watch::Sender<LinkStatus>,
+    mut broken: mpsc::UnboundedReceiver<u64>,
+    wake: Arc<Notify>,
+) {
+    let mut backoff = Duration::from_secs(1);
+    let mut generation = 0u64;
+    loop {
+        let (session, caps) = match pending.take() {
+            Some(p) => p,
+            None => match open(&connector).await {
+                Ok(p) => p,
+                Err(error) => {
+                    let retry_at = Instant::now() + backoff;
+                    status.send_modify(|s| {
+                        s.state = LinkState::Disconnected { error, retry_at };
+                        s.client = None;
+                    });
+                    tokio::select! {
+                        _ = tokio::time::sleep(backoff) => {}
+                        _ = wake.notified() => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    status.send_modify(|s| s.state = LinkState::Connecting);
+                    continue;
+                }
+            },
+        };
+        backoff = Duration::from_secs(1);
+        generation += 1;
+        let Session { client, mut ended } = session;
+        status.send_replace(LinkStatus {
+            state: LinkState::Connected,
+            client: Some(Arc::new(client)),
+            caps: Some(Arc::new(caps)),
+            generation,
+        });
+        let error = loop {
+            tokio::select! {
+                why = &mut ended => break why.unwrap_or_else(|_| "connection lost".into()),
+                g = broken.recv() => match g {
+                    Some(g) if g == generation => break "connection lost (no answer from the server)".to_string(),
+                    Some(_) => continue, // about an older session
+                    None => return,
+                },
+            }
+        };
+        // Drop the client now so nobody queries a dead session, then reconnect at once.
+        status.send_modify(|s| {
+            s.client = None;
+            s.state = LinkState::Disconnected { error, retry_at: Instant::now() };
+        });
+    }
+}
+
+async fn open(connector: &Connector) -> Result<(Session, Capabilities), String> {
+    let session = connector.connect().await.map_err(|e| e.to_string())?;
+    let caps = Capabilities::detect(&session.client)
+        .await
+        .map_err(|e| format!("connected, but could not read the catalog: {e}"))?;
+    Ok((session, caps))
+}

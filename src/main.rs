@@ -1,0 +1,105 @@
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+
+use hypertop::app::{self, AppOptions, Exit};
+use hypertop::capabilities::Capabilities;
+use hypertop::cli::Cli;
+use hypertop::connect::{Connector, SessionSettings};
+use hypertop::conninfo::{self, Environment, Inputs};
+use hypertop::link::Link;
+use hypertop::theme::Theme;
+
+/// Exit status for connection failures (as psql).
+const EXIT_CONNECT: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("hypertop: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(run(cli));
+    // Don't wait for background tasks (a reconnect in progress) on the way out.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    code
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let env = Environment::from_process();
+    let inputs = Inputs {
+        conninfo: cli.conninfo.clone(),
+        host: cli.host.clone(),
+        port: cli.port.clone(),
+        user: cli.user.clone(),
+        dbname: cli.dbname.clone(),
+    };
+    let resolved = match conninfo::resolve(&inputs, &env) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("hypertop: invalid connection settings: {e}");
+            return ExitCode::from(EXIT_CONNECT);
+        }
+    };
+    for w in &resolved.warnings {
+        eprintln!("hypertop: {w}");
+    }
+    let settings = SessionSettings {
+        statement_timeout: cli.statement_timeout,
+        read_only: cli.read_only,
+        ..SessionSettings::default()
+    };
+    let mut connector = match Connector::new(resolved, settings) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            return ExitCode::from(EXIT_CONNECT);
+        }
+    };
+    let session = match connector.connect_interactive().await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            return ExitCode::from(EXIT_CONNECT);
+        }
+    };
+    let caps = match Capabilities::detect(&session.client).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!(
+                "hypertop: connected to {}, but could not read the catalog: {}",
+                connector.target(),
+                hypertop::poller::describe_error(&e)
+            );
+            return ExitCode::from(EXIT_CONNECT);
+        }
+    };
+    let target = connector.resolved().target_short();
+    let link = Link::start(connector, Some((session, caps)));
+    let opts = AppOptions {
+        refresh_every: cli.refresh,
+        utc: cli.utc,
+        read_only: cli.read_only,
+        theme: Theme::for_environment(
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            std::env::var("TERM").ok().as_deref(),
+        ),
+        query_limit: cli.statement_timeout + Duration::from_secs(5),
+    };
+    match app::run(link, target, opts).await {
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(sig)) => ExitCode::from(128 + sig as u8),
+        Err(e) => {
+            eprintln!("hypertop: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Runs the screens' queries off the UI path: one task per query kind, at most one query in
+//! flight per kind, and requests made while one runs collapse into a single follow-up.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, watch};
+
+use crate::link::Link;
+use crate::model::{self, Payload, QueryKind};
+
+#[derive(Debug, Clone)]
+pub struct QueryResult {
+    pub kind: QueryKind,
+    pub result: Result<Payload, String>,
+    pub elapsed: Duration,
+    pub finished_at: DateTime<Utc>,
+}
+
+pub struct Poller {
+    requests: HashMap<QueryKind, watch::Sender<u64>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+impl Poller {
+    /// `limit` bounds each query on the client side too, so a dead socket cannot stall a screen:
+    /// past it the session is reported broken and the link reconnects.
+    pub fn start(link: &Link, results: mpsc::UnboundedSender<QueryResult>, limit: Duration) -> Poller {
+        let mut requests = HashMap::new();
+        let mut tasks = Vec::new();
+        for &kind in QueryKind::ALL {
+            let (tx, rx) = watch::channel(0u64);
+            requests.insert(kind, tx);
+            tasks.push(tokio::spawn(run_kind(kind, rx, link.subscribe(), link.reporter(), results.clone(), limit)));
+        }
+        Poller { requests, tasks }
+    }
+
+    /// Asks for a fresh result of `kind`; a no-op merge when one is already waiting.
+    pub fn request(&self, kind: QueryKind) {
+        if let Some(tx) = self.requests.get(&kind) {
+            tx.send_modify(|n| *n += 1);
+        }
+    }
+
+    pub fn request_all(&self) {
+        for kind in self.requests.keys() {
+            self.request(*kind);
+        }
+    }
+}
+
+async fn run_kind(
+    kind: QueryKind,
+    mut requests: watch::Receiver<u64>,
+    link: watch::Receiver<crate::link::LinkStatus>,
+    broken: mpsc::UnboundedSender<u64>,
+    results: mpsc::UnboundedSender<QueryResult>,
+    limit: Duration,
+) {
+    while requests.changed().await.is_ok() {
+        requests.mark_unchanged();
+        let status = link.borrow().clone();
+        let (Some(client), Some(caps)) = (status.client, status.caps) else {
+            continue; // disconnected: the UI shows the link state and asks again on reconnect
+        };
+        let started = Instant::now();
+        let result = match tokio::time::timeout(limit, model::fetch(kind, &client, &caps)).await {
+            Ok(Ok(payload)) => Ok(payload),
+            Ok(Err(e)) => {
+                if e.is_closed() || e.as_db_error().is_none() && e.to_string().contains("communicating") {
+                    let _ = broken.send(status.generation);
+                }
+                Err(describe_error(&e))
+            }
+            Err(_) => {
+                let _ = broken.send(status.generation);
+                Err(format!("no answer from the server within {}s", limit.as_secs()))
+            }
+        };
+        let done = QueryResult { kind, result, elapsed: started.elapsed(), finished_at: Utc::now() };
+        if results.send(done).is_err() {
+            return;
+        }
+    }
+}
+
+/// A query error as one line: the server's message and SQLSTATE, or the client-side cause.
+pub fn describe_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => {
+            let mut s = e.to_string();
+            let mut cur = std::error::Error::source(e);
+            while let Some(c) = cur {
+                s = format!("{s}: {c}");
+                cur = c.source();
+            }
+            s
+        }
+    }
+}
