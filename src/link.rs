@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
@@ -45,15 +45,18 @@ impl Drop for Link {
 impl Link {
     /// Starts keeping `connector`'s session alive, beginning with an already open session.
     pub fn start(connector: Connector, initial: Option<(Session, Capabilities)>) -> Link {
-        let (status_tx, status) = watch::channel(LinkStatus {
-            state: LinkState::Connecting,
-            client: None,
-            caps: None,
-            generation: 0,
-        });
+        // An already open session is published at once, so callers see it without waiting.
+        let (first, ended) = match initial {
+            Some((session, caps)) => (connected_status(session.client, caps, 1), Some(session.ended)),
+            None => (
+                LinkStatus { state: LinkState::Connecting, client: None, caps: None, generation: 0 },
+                None,
+            ),
+        };
+        let (status_tx, status) = watch::channel(first);
         let (broken, broken_rx) = mpsc::unbounded_channel();
         let wake = Arc::new(Notify::new());
-        let task = tokio::spawn(keep_alive(connector, initial, status_tx, broken_rx, wake.clone()));
+        let task = tokio::spawn(keep_alive(connector, ended, status_tx, broken_rx, wake.clone()));
         Link {
             status,
             broken,
@@ -85,20 +88,34 @@ impl Link {
     }
 }
 
+fn connected_status(client: Client, caps: Capabilities, generation: u64) -> LinkStatus {
+    LinkStatus {
+        state: LinkState::Connected,
+        client: Some(Arc::new(client)),
+        caps: Some(Arc::new(caps)),
+        generation,
+    }
+}
+
 async fn keep_alive(
     connector: Connector,
-    mut pending: Option<(Session, Capabilities)>,
+    mut current: Option<oneshot::Receiver<String>>,
     status: watch::Sender<LinkStatus>,
     mut broken: mpsc::UnboundedReceiver<u64>,
     wake: Arc<Notify>,
 ) {
     let mut backoff = Duration::from_secs(1);
-    let mut generation = 0u64;
+    let mut generation = status.borrow().generation;
     loop {
-        let (session, caps) = match pending.take() {
-            Some(p) => p,
+        let mut ended = match current.take() {
+            Some(ended) => ended,
             None => match open(&connector).await {
-                Ok(p) => p,
+                Ok((session, caps)) => {
+                    backoff = Duration::from_secs(1);
+                    generation += 1;
+                    status.send_replace(connected_status(session.client, caps, generation));
+                    session.ended
+                }
                 Err(error) => {
                     let retry_at = Instant::now() + backoff;
                     status.send_modify(|s| {
@@ -115,15 +132,6 @@ async fn keep_alive(
                 }
             },
         };
-        backoff = Duration::from_secs(1);
-        generation += 1;
-        let Session { client, mut ended } = session;
-        status.send_replace(LinkStatus {
-            state: LinkState::Connected,
-            client: Some(Arc::new(client)),
-            caps: Some(Arc::new(caps)),
-            generation,
-        });
         let error = loop {
             tokio::select! {
                 why = &mut ended => break why.unwrap_or_else(|_| "connection lost".into()),

@@ -1,0 +1,72 @@
+use hypertop::capabilities::Capabilities;
+use hypertop::model::Summary;
+
+use crate::engines::{connector_for, engine, native};
+
+#[tokio::test]
+async fn timescaledb_engine_is_detected_from_the_catalog() {
+    let session = connector_for(&engine().conninfo()).connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    assert!(caps.server_version_num >= 170000, "{caps:?}");
+    let ts = caps.timescaledb.as_ref().expect("TimescaleDB must be detected");
+    assert!(ts.version.starts_with("2."), "{ts:?}");
+    // 2.23 layout: new function schema, watermark table, job history, compression_settings,
+    // bgw_job still in _timescaledb_config, chunk.dropped still present, no chunk.relid.
+    assert!(ts.functions_schema && ts.cagg_watermark_table && ts.job_history && ts.compression_settings);
+    assert!(!ts.bgw_job_in_catalog);
+    assert!(ts.chunk_dropped_column && !ts.chunk_relid_column);
+    assert!(caps.describe().contains("TimescaleDB 2."), "{}", caps.describe());
+
+    let summary = Summary::fetch(&session.client, &caps).await.unwrap();
+    assert_eq!(summary.timescaledb_version.as_deref(), Some(ts.version.as_str()));
+    assert!(summary.database_bytes > 0);
+    // Session settings were applied at connect.
+    assert_eq!(summary.statement_timeout, "5s");
+}
+
+#[tokio::test]
+async fn plain_postgres_has_no_extension_and_its_privileges_are_read() {
+    let session = connector_for(&native().conninfo()).connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    assert!(caps.server_version_num >= 150000 && caps.server_version_num < 160000, "{caps:?}");
+    assert!(caps.timescaledb.is_none());
+    assert!(caps.is_superuser && caps.can_monitor());
+    assert_eq!(caps.database, native().dbname);
+    assert!(caps.describe().contains("no TimescaleDB"), "{}", caps.describe());
+
+    // A plain role: neither superuser nor pg_monitor.
+    session
+        .client
+        .batch_execute("DROP ROLE IF EXISTS hypertop_plain; CREATE ROLE hypertop_plain LOGIN")
+        .await
+        .unwrap();
+    let plain = connector_for(&format!("{} user=hypertop_plain", native().conninfo()))
+        .connect()
+        .await
+        .unwrap();
+    let caps = Capabilities::detect(&plain.client).await.unwrap();
+    assert!(!caps.is_superuser && !caps.has_pg_monitor && !caps.can_monitor());
+    assert_eq!(caps.role, "hypertop_plain");
+    session
+        .client
+        .batch_execute("GRANT pg_monitor TO hypertop_plain")
+        .await
+        .unwrap();
+    let caps = Capabilities::detect(&plain.client).await.unwrap();
+    assert!(caps.has_pg_monitor);
+}
+
+#[tokio::test]
+async fn read_only_sessions_refuse_writes() {
+    let mut connector = connector_for(&native().conninfo());
+    let resolved = connector.resolved().clone();
+    let settings = hypertop::connect::SessionSettings { read_only: true, ..Default::default() };
+    connector = hypertop::connect::Connector::new(resolved, settings).unwrap();
+    let session = connector.connect().await.unwrap();
+    let err = session
+        .client
+        .batch_execute("CREATE TABLE hypertop_should_not_exist (x int)")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code().unwrap().code(), "25006", "{err}");
+}

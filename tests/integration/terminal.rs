@@ -1,0 +1,61 @@
+//! The terminal is restored on every exit path: quit, panic, SIGTERM, SIGHUP.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::engines::engine;
+use crate::pty::{assert_screen_restored, Pty};
+
+fn console() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(engine().conninfo()).arg("--refresh").arg("1");
+    cmd
+}
+
+#[test]
+fn quit_key_shows_data_and_restores_the_terminal() {
+    let mut pty = Pty::spawn(console());
+    pty.wait_for_output("TimescaleDB", Duration::from_secs(20));
+    pty.wait_for_output("refreshed", Duration::from_secs(20));
+    pty.write(b"?");
+    pty.wait_for_output("Keys (Esc closes)", Duration::from_secs(5));
+    pty.write(b"q");
+    let status = pty.wait(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0));
+    assert_screen_restored(&pty.output());
+    assert!(pty.is_cooked(), "raw mode must be switched off");
+}
+
+#[test]
+fn panic_restores_the_terminal() {
+    let mut cmd = console();
+    cmd.env("HYPERTOP_TEST_PANIC_AFTER_DRAW", "1");
+    let mut pty = Pty::spawn(cmd);
+    let status = pty.wait(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(101));
+    let out = pty.output();
+    assert_screen_restored(&out);
+    assert!(out.contains("the terminal has been restored"), "{out}");
+    assert!(pty.is_cooked(), "raw mode must be switched off after a panic");
+}
+
+fn signal_restores(sig: i32) {
+    let mut pty = Pty::spawn(console());
+    pty.wait_for_output("refreshed", Duration::from_secs(20));
+    // SAFETY: sending a signal to our own child.
+    unsafe { libc::kill(pty.child.id() as i32, sig) };
+    let status = pty.wait(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(128 + sig));
+    assert_screen_restored(&pty.output());
+    assert!(pty.is_cooked());
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    signal_restores(libc::SIGTERM);
+}
+
+#[test]
+fn sighup_restores_the_terminal() {
+    signal_restores(libc::SIGHUP);
+}

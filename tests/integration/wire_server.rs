@@ -1,0 +1,141 @@
+//! The TimescaleDB wire server under concurrent, pipelined use.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+
+use crate::engines::{connector_for, engine};
+
+#[tokio::test]
+async fn six_clients_pipelining_parameterised_queries_all_get_their_own_answers() {
+    let connector = connector_for(&engine().conninfo());
+    let mut clients = Vec::new();
+    for _ in 0..6 {
+        clients.push(connector.connect().await.unwrap());
+    }
+    let work = clients.iter().enumerate().map(|(c, s)| async move {
+        // 50 pairs of queries issued at once on one connection: tokio-postgres pipelines them.
+        let queries = (0..50i32).map(|i| {
+            let client = &s.client;
+            async move {
+                let a: i32 = client.query_one("SELECT $1::int * 1000 + $2::int", &[&(c as i32), &i]).await?.get(0);
+                let b: String = client.query_one("SELECT $1::text || '-' || $2::text", &[&format!("c{c}"), &i.to_string()]).await?.get(0);
+                Ok::<_, tokio_postgres::Error>((i, a, b))
+            }
+        });
+        join_all(queries).await
+    });
+    let all = tokio::time::timeout(Duration::from_secs(60), join_all(work)).await.expect("no hang");
+    for (c, results) in all.into_iter().enumerate() {
+        for r in results {
+            let (i, a, b) = r.unwrap();
+            assert_eq!(a, c as i32 * 1000 + i);
+            assert_eq!(b, format!("c{c}-{i}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_vanishes_mid_transaction_does_not_block_the_others() {
+    let connector = connector_for(&engine().conninfo());
+    let setup = connector.connect().await.unwrap();
+    setup
+        .client
+        .batch_execute("DROP TABLE IF EXISTS wire_abandoned; CREATE TABLE wire_abandoned (x int)")
+        .await
+        .unwrap();
+
+    let quitter = connector.connect().await.unwrap();
+    quitter
+        .client
+        .batch_execute("BEGIN; INSERT INTO wire_abandoned VALUES (1)")
+        .await
+        .unwrap();
+    // While the quitter holds the engine in its transaction, another client waits…
+    let other = connector.clone();
+    let waiting = tokio::spawn(async move {
+        let s = other.connect().await.unwrap();
+        let n: i64 = s.client.query_one("SELECT count(*) FROM wire_abandoned", &[]).await.unwrap().get(0);
+        n
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the engine is serialized by transaction");
+    // …and gets it once the quitter disconnects without committing; its insert is rolled back.
+    drop(quitter);
+    let n = tokio::time::timeout(Duration::from_secs(20), waiting).await.expect("no hang").unwrap();
+    assert_eq!(n, 0, "the abandoned transaction must be rolled back");
+
+}
+
+/// A minimal protocol client: tokio-postgres numbers statements per process, so two clients in
+/// one test process never reuse a name; raw connections can, as separate processes do.
+mod raw {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    fn send(s: &mut TcpStream, tag: u8, body: &[u8]) {
+        let mut m = vec![tag];
+        m.extend_from_slice(&(body.len() as i32 + 4).to_be_bytes());
+        m.extend_from_slice(body);
+        s.write_all(&m).unwrap();
+    }
+
+    /// Reads messages until ReadyForQuery; returns the tags seen and any error text.
+    pub fn until_ready(s: &mut TcpStream) -> (Vec<u8>, String) {
+        let mut tags = Vec::new();
+        let mut errors = String::new();
+        loop {
+            let mut head = [0u8; 5];
+            s.read_exact(&mut head).unwrap();
+            let len = i32::from_be_bytes(head[1..5].try_into().unwrap()) as usize - 4;
+            let mut body = vec![0u8; len];
+            s.read_exact(&mut body).unwrap();
+            tags.push(head[0]);
+            if head[0] == b'E' {
+                errors.push_str(&String::from_utf8_lossy(&body));
+            }
+            if head[0] == b'R' && body[..4] == [0, 0, 0, 5] {
+                // md5 requested: the engine accepts any password.
+                send(s, b'p', b"md500000000000000000000000000000000\0");
+            }
+            if head[0] == b'Z' {
+                return (tags, errors);
+            }
+        }
+    }
+
+    pub fn connect(port: u16) -> TcpStream {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let params = b"user\0postgres\0database\0postgres\0\0";
+        let mut m = ((params.len() + 8) as i32).to_be_bytes().to_vec();
+        m.extend_from_slice(&196608i32.to_be_bytes());
+        m.extend_from_slice(params);
+        s.write_all(&m).unwrap();
+        let (_, err) = until_ready(&mut s);
+        assert!(err.is_empty(), "startup failed: {err}");
+        s
+    }
+
+    pub fn parse_named(s: &mut TcpStream, name: &str, sql: &str) -> String {
+        let mut body = format!("{name}\0{sql}\0").into_bytes();
+        body.extend_from_slice(&0i16.to_be_bytes());
+        send(s, b'P', &body);
+        send(s, b'S', &[]);
+        until_ready(s).1
+    }
+}
+
+#[test]
+fn statement_names_are_private_to_each_connection() {
+    let mut a = raw::connect(engine().port);
+    let mut b = raw::connect(engine().port);
+    assert_eq!(raw::parse_named(&mut a, "s0", "SELECT 1"), "");
+    assert_eq!(raw::parse_named(&mut b, "s0", "SELECT 2"), "", "the same name on another connection must not collide");
+    // On one connection a duplicate name is still an error, as on a real server.
+    assert!(raw::parse_named(&mut a, "s0", "SELECT 3").contains("already exists"));
+    drop(a);
+    // Closing a connection leaves the engine usable for the next one.
+    std::thread::sleep(Duration::from_millis(200));
+    let mut c = raw::connect(engine().port);
+    assert_eq!(raw::parse_named(&mut c, "s0", "SELECT 4"), "");
+}
