@@ -7,6 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+const COLS: u16 = 100;
+const ROWS: u16 = 30;
+
 pub struct Pty {
     pub child: Child,
     master: OwnedFd,
@@ -28,7 +31,7 @@ fn openpty(cols: u16, rows: u16) -> (OwnedFd, OwnedFd) {
 impl Pty {
     /// Spawns `cmd` with the pty as its controlling terminal and stdin/stdout/stderr.
     pub fn spawn(mut cmd: Command) -> Pty {
-        let (master, slave) = openpty(100, 30);
+        let (master, slave) = openpty(COLS, ROWS);
         let slave_fd = slave.as_raw_fd();
         cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
@@ -66,13 +69,22 @@ impl Pty {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
     }
 
+    /// The text on screen now, as a terminal would show it (escape sequences interpreted).
+    pub fn screen(&self) -> String {
+        let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
+        let mut parser = vt100::Parser::new(nz(ROWS), nz(COLS), 0);
+        parser.process(&self.output.lock().unwrap());
+        parser.screen().contents()
+    }
+
+    /// Waits until `needle` is visible on screen (or, for prompts before the TUI, in the output).
     pub fn wait_for_output(&self, needle: &str, limit: Duration) {
         let start = Instant::now();
-        while !self.output().contains(needle) {
+        while !self.screen().contains(needle) {
             assert!(
                 start.elapsed() < limit,
-                "timed out waiting for {needle:?} on the terminal; got:\n{}",
-                self.output()
+                "timed out waiting for {needle:?} on the terminal; screen:\n{}",
+                self.screen()
             );
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -3,13 +3,55 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::engines::engine;
+use crate::engines::{engine, native, ClusterOptions, PrivateCluster};
 use crate::pty::{assert_screen_restored, Pty};
 
 fn console() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
     cmd.arg(engine().conninfo()).arg("--refresh").arg("1");
     cmd
+}
+
+/// Opens the console, waits for data and `expect`, then quits with `q`.
+fn opens_and_quits(conninfo: &str, expect: &str) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(conninfo);
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output(expect, Duration::from_secs(20));
+    pty.wait_for_output("refreshed", Duration::from_secs(20));
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert_screen_restored(&pty.output());
+}
+
+#[test]
+fn opens_on_native_postgres_and_over_verified_tls() {
+    opens_and_quits(&native().conninfo(), "no TimescaleDB");
+    let (cluster, tls) = PrivateCluster::create(ClusterOptions { tls: true, password_user: false });
+    let conninfo = format!(
+        "host=localhost port={} user=postgres dbname=postgres sslmode=verify-full sslrootcert={}",
+        cluster.port,
+        tls.unwrap().ca.display()
+    );
+    opens_and_quits(&conninfo, "TLS on");
+}
+
+#[test]
+fn shows_the_outage_and_recovers_when_the_server_comes_back() {
+    let (cluster, _) = PrivateCluster::create(ClusterOptions { tls: false, password_user: false });
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(cluster.admin_conninfo()).args(["--refresh", "1"]);
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output("refreshed", Duration::from_secs(20));
+    cluster.stop();
+    pty.wait_for_output("retrying in", Duration::from_secs(20));
+    assert!(pty.screen().contains("disconnected"), "{}", pty.screen());
+    cluster.start();
+    // After the restart the status line says connected again.
+    pty.wait_for_output(" connected ", Duration::from_secs(40));
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert_screen_restored(&pty.output());
 }
 
 #[test]

@@ -63,3 +63,21 @@ fn the_binary_reports_tls_failures_in_one_line() {
     assert!(stderr.contains("TLS handshake failed") && stderr.contains("hint:"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+#[test]
+fn asks_for_the_password_on_the_terminal_without_echo() {
+    use crate::pty::Pty;
+    use std::time::Duration;
+    let (cluster, _) = PrivateCluster::create(ClusterOptions { tls: false, password_user: true });
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.args(["-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "pwuser", "-d", "postgres"])
+        .env_remove("PGPASSWORD")
+        .env("HOME", "/nonexistent-hypertop-home");
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output("Password for user pwuser: ", Duration::from_secs(20));
+    pty.write(b"secret\r");
+    pty.wait_for_output("refreshed", Duration::from_secs(20));
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert!(!pty.output().contains("secret"), "the password must never be echoed");
+}
