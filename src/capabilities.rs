@@ -79,10 +79,15 @@ impl Capabilities {
 
     /// One line for the header: `PostgreSQL 15.20 · TimescaleDB 2.23.0` or `… · no TimescaleDB`.
     pub fn describe(&self) -> String {
-        let pg = format!("PostgreSQL {}", self.server_version.split_whitespace().next().unwrap_or(""));
+        let pg = format!(
+            "PostgreSQL {}",
+            self.server_version.split_whitespace().next().unwrap_or("")
+        );
         match (&self.timescaledb, &self.timescaledb_available) {
             (Some(ts), _) => format!("{pg} · TimescaleDB {}", ts.version),
-            (None, Some(avail)) => format!("{pg} · TimescaleDB {avail} available, not installed in this database"),
+            (None, Some(avail)) => {
+                format!("{pg} · TimescaleDB {avail} available, not installed in this database")
+            }
             (None, None) => format!("{pg} · no TimescaleDB"),
         }
     }

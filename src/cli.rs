@@ -11,7 +11,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         }
         return Err(format!("\"{s}\" must be a positive number of seconds"));
     }
-    humantime::parse_duration(s).map_err(|e| format!("invalid duration \"{s}\": {e} (examples: 5s, 500ms, 2m)"))
+    humantime::parse_duration(s)
+        .map_err(|e| format!("invalid duration \"{s}\": {e} (examples: 5s, 500ms, 2m)"))
 }
 
 #[derive(Debug, Parser)]
@@ -82,7 +83,10 @@ mod tests {
 
     #[test]
     fn psql_style_flags() {
-        let cli = Cli::try_parse_from(["hypertop", "-h", "db1", "-p", "6432", "-U", "mon", "-d", "metrics"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "hypertop", "-h", "db1", "-p", "6432", "-U", "mon", "-d", "metrics",
+        ])
+        .unwrap();
         assert_eq!(cli.host.as_deref(), Some("db1"));
         assert_eq!(cli.port.as_deref(), Some("6432"));
         assert_eq!(cli.user.as_deref(), Some("mon"));
@@ -93,10 +97,19 @@ mod tests {
 
     #[test]
     fn durations_accept_seconds_and_humantime() {
-        let cli = Cli::try_parse_from(["hypertop", "--refresh", "0.5", "--statement-timeout", "1500ms"]).unwrap();
+        let cli = Cli::try_parse_from([
+            "hypertop",
+            "--refresh",
+            "0.5",
+            "--statement-timeout",
+            "1500ms",
+        ])
+        .unwrap();
         assert_eq!(cli.refresh, Duration::from_millis(500));
         assert_eq!(cli.statement_timeout, Duration::from_millis(1500));
-        let err = Cli::try_parse_from(["hypertop", "--refresh", "soon"]).unwrap_err().to_string();
+        let err = Cli::try_parse_from(["hypertop", "--refresh", "soon"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid duration"), "{err}");
         assert!(Cli::try_parse_from(["hypertop", "--refresh", "0"]).is_err());
     }

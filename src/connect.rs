@@ -148,9 +148,9 @@ impl Connector {
         }
         if let Some(addrs) = r.get("hostaddr") {
             for a in addrs.split(',') {
-                let ip: IpAddr = a.parse().map_err(|_| self.config_error(format!(
-                    "invalid hostaddr \"{a}\""
-                )))?;
+                let ip: IpAddr = a
+                    .parse()
+                    .map_err(|_| self.config_error(format!("invalid hostaddr \"{a}\"")))?;
                 c.hostaddr(ip);
             }
         }
@@ -196,9 +196,8 @@ impl Connector {
                 "read-write" => TargetSessionAttrs::ReadWrite,
                 "read-only" => TargetSessionAttrs::ReadOnly,
                 other => {
-                    return Err(self.config_error(format!(
-                        "invalid target_session_attrs value: \"{other}\""
-                    )))
+                    return Err(self
+                        .config_error(format!("invalid target_session_attrs value: \"{other}\"")))
                 }
             });
         }
@@ -281,7 +280,13 @@ impl Connector {
         if self.resolved.get("hostaddr").is_some() {
             return Ok(());
         }
-        let port: u16 = self.resolved.port().split(',').next().and_then(|p| p.parse().ok()).unwrap_or(5432);
+        let port: u16 = self
+            .resolved
+            .port()
+            .split(',')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(5432);
         let mut last = None;
         for host in self.resolved.host().split(',') {
             if host.starts_with('/') || host.parse::<IpAddr>().is_ok() {
@@ -358,20 +363,42 @@ fn classify_error(e: &tokio_postgres::Error, r: &Resolved) -> (FailureKind, Stri
                 PasswordSource::ConnString => "the password came from the connection string".into(),
                 PasswordSource::Service => "the password came from the service file".into(),
                 PasswordSource::Environment => "the password came from PGPASSWORD".into(),
-                PasswordSource::PasswordFile(p) => format!("the password came from {}", p.display()),
+                PasswordSource::PasswordFile(p) => {
+                    format!("the password came from {}", p.display())
+                }
                 PasswordSource::Prompt => "the password typed at the prompt was wrong".into(),
             };
             (BadPassword, msg, from)
         } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
-            (AuthRejected, msg, "check the user name and the server's pg_hba.conf".into())
+            (
+                AuthRejected,
+                msg,
+                "check the user name and the server's pg_hba.conf".into(),
+            )
         } else if *code == SqlState::INVALID_CATALOG_NAME {
-            (NoSuchDatabase, msg, "check the database name (-d, PGDATABASE, dbname=)".into())
+            (
+                NoSuchDatabase,
+                msg,
+                "check the database name (-d, PGDATABASE, dbname=)".into(),
+            )
         } else if *code == SqlState::TOO_MANY_CONNECTIONS {
-            (Server, msg, "the server is out of connection slots; try again shortly".into())
+            (
+                Server,
+                msg,
+                "the server is out of connection slots; try again shortly".into(),
+            )
         } else if *code == SqlState::CANNOT_CONNECT_NOW {
-            (Server, msg, "the server is starting up or shutting down".into())
+            (
+                Server,
+                msg,
+                "the server is starting up or shutting down".into(),
+            )
         } else {
-            (Server, format!("{msg} (SQLSTATE {})", code.code()), String::new())
+            (
+                Server,
+                format!("{msg} (SQLSTATE {})", code.code()),
+                String::new(),
+            )
         };
     }
     let text = full_message(e);
@@ -379,13 +406,17 @@ fn classify_error(e: &tokio_postgres::Error, r: &Resolved) -> (FailureKind, Stri
         return (
             PasswordRequired,
             "the server requires a password and none was given".into(),
-            "set PGPASSWORD, add it to ~/.pgpass, or run hypertop on a terminal to be prompted".into(),
+            "set PGPASSWORD, add it to ~/.pgpass, or run hypertop on a terminal to be prompted"
+                .into(),
         );
     }
     if text.contains("server does not support TLS") {
         return (
             ServerNoTls,
-            format!("the server does not support SSL, but sslmode={} requires it", r.sslmode()),
+            format!(
+                "the server does not support SSL, but sslmode={} requires it",
+                r.sslmode()
+            ),
             "use sslmode=prefer or enable ssl on the server".into(),
         );
     }
@@ -397,7 +428,14 @@ fn classify_error(e: &tokio_postgres::Error, r: &Resolved) -> (FailureKind, Stri
         } else {
             "check sslmode, sslrootcert and the server's certificate"
         };
-        return (Tls, format!("TLS handshake failed: {}", text.trim_start_matches("error performing TLS handshake: ")), hint.into());
+        return (
+            Tls,
+            format!(
+                "TLS handshake failed: {}",
+                text.trim_start_matches("error performing TLS handshake: ")
+            ),
+            hint.into(),
+        );
     }
     if let Some(io) = io_error_in(e) {
         use std::io::ErrorKind as K;
@@ -448,14 +486,21 @@ fn build_tls(r: &Resolved) -> Result<MakeTlsConnector, String> {
         _ => {}
     }
     // System roots are trusted by default; sslrootcert (or ~/.postgresql/root.crt) adds to them.
-    let root = r.get("sslrootcert").map(std::path::PathBuf::from).or_else(|| {
-        std::env::var_os("HOME")
-            .map(|h| std::path::Path::new(&h).join(".postgresql/root.crt"))
-            .filter(|p| p.exists())
-    });
+    let root = r
+        .get("sslrootcert")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(|h| std::path::Path::new(&h).join(".postgresql/root.crt"))
+                .filter(|p| p.exists())
+        });
     if let Some(root) = root.filter(|p| p.as_os_str() != "system") {
-        let pem = std::fs::read(&root)
-            .map_err(|e| format!("could not read root certificate file \"{}\": {e}", root.display()))?;
+        let pem = std::fs::read(&root).map_err(|e| {
+            format!(
+                "could not read root certificate file \"{}\": {e}",
+                root.display()
+            )
+        })?;
         let certs = split_pem(&pem)
             .map_err(|e| format!("invalid root certificate file \"{}\": {e}", root.display()))?;
         if certs.is_empty() {
@@ -468,8 +513,8 @@ fn build_tls(r: &Resolved) -> Result<MakeTlsConnector, String> {
     if let (Some(cert), Some(key)) = (r.get("sslcert"), r.get("sslkey")) {
         let cert_pem = std::fs::read(cert)
             .map_err(|e| format!("could not read certificate file \"{cert}\": {e}"))?;
-        let key_pem =
-            std::fs::read(key).map_err(|e| format!("could not read private key file \"{key}\": {e}"))?;
+        let key_pem = std::fs::read(key)
+            .map_err(|e| format!("could not read private key file \"{key}\": {e}"))?;
         let id = native_tls::Identity::from_pkcs8(&cert_pem, &key_pem)
             .map_err(|e| format!("invalid client certificate or key: {e}"))?;
         b.identity(id);

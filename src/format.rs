@@ -82,7 +82,10 @@ mod tests {
         assert_eq!(duration(Duration::from_secs(0)), "0s");
         assert_eq!(duration(Duration::from_secs(42)), "42s");
         assert_eq!(duration(Duration::from_secs(310)), "5m 10s");
-        assert_eq!(duration(Duration::from_secs(3 * 86_400 + 4 * 3600 + 59)), "3d 4h");
+        assert_eq!(
+            duration(Duration::from_secs(3 * 86_400 + 4 * 3600 + 59)),
+            "3d 4h"
+        );
         assert_eq!(duration(Duration::from_secs(3600)), "1h");
         assert_eq!(chrono_duration(chrono::Duration::seconds(-3)), "0s");
     }

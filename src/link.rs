@@ -47,16 +47,30 @@ impl Link {
     pub fn start(connector: Connector, initial: Option<(Session, Capabilities)>) -> Link {
         // An already open session is published at once, so callers see it without waiting.
         let (first, ended) = match initial {
-            Some((session, caps)) => (connected_status(session.client, caps, 1), Some(session.ended)),
+            Some((session, caps)) => (
+                connected_status(session.client, caps, 1),
+                Some(session.ended),
+            ),
             None => (
-                LinkStatus { state: LinkState::Connecting, client: None, caps: None, generation: 0 },
+                LinkStatus {
+                    state: LinkState::Connecting,
+                    client: None,
+                    caps: None,
+                    generation: 0,
+                },
                 None,
             ),
         };
         let (status_tx, status) = watch::channel(first);
         let (broken, broken_rx) = mpsc::unbounded_channel();
         let wake = Arc::new(Notify::new());
-        let task = tokio::spawn(keep_alive(connector, ended, status_tx, broken_rx, wake.clone()));
+        let task = tokio::spawn(keep_alive(
+            connector,
+            ended,
+            status_tx,
+            broken_rx,
+            wake.clone(),
+        ));
         Link {
             status,
             broken,
@@ -145,7 +159,10 @@ async fn keep_alive(
         // Drop the client now so nobody queries a dead session, then reconnect at once.
         status.send_modify(|s| {
             s.client = None;
-            s.state = LinkState::Disconnected { error, retry_at: Instant::now() };
+            s.state = LinkState::Disconnected {
+                error,
+                retry_at: Instant::now(),
+            };
         });
     }
 }

@@ -26,7 +26,10 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub async fn fetch(client: &Client, _caps: &Capabilities) -> Result<Self, tokio_postgres::Error> {
+    pub async fn fetch(
+        client: &Client,
+        _caps: &Capabilities,
+    ) -> Result<Self, tokio_postgres::Error> {
         let r = client.query_one(queries::SUMMARY, &[]).await?;
         Ok(Summary {
             version: r.get("version"),
@@ -68,7 +71,11 @@ pub enum Payload {
 }
 
 /// Runs the query behind `kind`.
-pub async fn fetch(kind: QueryKind, client: &Client, caps: &Capabilities) -> Result<Payload, tokio_postgres::Error> {
+pub async fn fetch(
+    kind: QueryKind,
+    client: &Client,
+    caps: &Capabilities,
+) -> Result<Payload, tokio_postgres::Error> {
     match kind {
         QueryKind::Summary => Summary::fetch(client, caps).await.map(Payload::Summary),
     }

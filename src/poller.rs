@@ -34,13 +34,24 @@ impl Drop for Poller {
 impl Poller {
     /// `limit` bounds each query on the client side too, so a dead socket cannot stall a screen:
     /// past it the session is reported broken and the link reconnects.
-    pub fn start(link: &Link, results: mpsc::UnboundedSender<QueryResult>, limit: Duration) -> Poller {
+    pub fn start(
+        link: &Link,
+        results: mpsc::UnboundedSender<QueryResult>,
+        limit: Duration,
+    ) -> Poller {
         let mut requests = HashMap::new();
         let mut tasks = Vec::new();
         for &kind in QueryKind::ALL {
             let (tx, rx) = watch::channel(0u64);
             requests.insert(kind, tx);
-            tasks.push(tokio::spawn(run_kind(kind, rx, link.subscribe(), link.reporter(), results.clone(), limit)));
+            tasks.push(tokio::spawn(run_kind(
+                kind,
+                rx,
+                link.subscribe(),
+                link.reporter(),
+                results.clone(),
+                limit,
+            )));
         }
         Poller { requests, tasks }
     }
@@ -77,17 +88,27 @@ async fn run_kind(
         let result = match tokio::time::timeout(limit, model::fetch(kind, &client, &caps)).await {
             Ok(Ok(payload)) => Ok(payload),
             Ok(Err(e)) => {
-                if e.is_closed() || e.as_db_error().is_none() && e.to_string().contains("communicating") {
+                if e.is_closed()
+                    || e.as_db_error().is_none() && e.to_string().contains("communicating")
+                {
                     let _ = broken.send(status.generation);
                 }
                 Err(describe_error(&e))
             }
             Err(_) => {
                 let _ = broken.send(status.generation);
-                Err(format!("no answer from the server within {}s", limit.as_secs()))
+                Err(format!(
+                    "no answer from the server within {}s",
+                    limit.as_secs()
+                ))
             }
         };
-        let done = QueryResult { kind, result, elapsed: started.elapsed(), finished_at: Utc::now() };
+        let done = QueryResult {
+            kind,
+            result,
+            elapsed: started.elapsed(),
+            finished_at: Utc::now(),
+        };
         if results.send(done).is_err() {
             return;
         }

@@ -69,10 +69,20 @@ fn draw_summary(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
     };
     let mut rows = vec![kv(
         "Server",
-        s.version.split(" on ").next().unwrap_or(&s.version).to_string(),
+        s.version
+            .split(" on ")
+            .next()
+            .unwrap_or(&s.version)
+            .to_string(),
         theme,
     )];
-    let ts = match (&s.timescaledb_version, state.caps.as_ref().and_then(|c| c.timescaledb_available.clone())) {
+    let ts = match (
+        &s.timescaledb_version,
+        state
+            .caps
+            .as_ref()
+            .and_then(|c| c.timescaledb_available.clone()),
+    ) {
         (Some(v), _) => v.clone(),
         (None, Some(avail)) => format!("not installed in this database ({avail} available)"),
         (None, None) => "not installed".into(),
@@ -126,7 +136,11 @@ fn draw_summary(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
         format!(
             "every {}{}",
             format::duration(state.refresh_every),
-            if s.read_only { " · read-only session" } else { "" }
+            if s.read_only {
+                " · read-only session"
+            } else {
+                ""
+            }
         ),
         theme,
     ));
@@ -144,7 +158,11 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     let mut spans = vec![Span::styled(format!(" {link} "), link_style)];
     if let Some((at, took)) = &state.last_refresh {
         spans.push(Span::styled(
-            format!(" refreshed {} ({})", format::clock(*at, state.utc), format::elapsed(*took)),
+            format!(
+                " refreshed {} ({})",
+                format::clock(*at, state.utc),
+                format::elapsed(*took)
+            ),
             theme.label,
         ));
     }
@@ -156,7 +174,8 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     }
     let hint = Span::styled(" ? help  q quit ", theme.status);
     let [left, right] =
-        Layout::horizontal([Constraint::Min(1), Constraint::Length(hint.width() as u16)]).areas(area);
+        Layout::horizontal([Constraint::Min(1), Constraint::Length(hint.width() as u16)])
+            .areas(area);
     frame.render_widget(Line::from(spans), left);
     frame.render_widget(Line::from(hint), right);
 }
@@ -181,14 +200,12 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(
-                Block::default()
-                    .borders(Borders::ALL)
-                    .border_style(theme.border)
-                    .title(Span::styled(" Keys (Esc closes) ", theme.header)),
-            ),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_style(theme.border)
+                .title(Span::styled(" Keys (Esc closes) ", theme.header)),
+        ),
         popup,
     );
 }

@@ -65,8 +65,14 @@ mod tests {
 
     #[test]
     fn no_color_selects_mono() {
-        assert_eq!(Theme::for_environment(true, Some("xterm-256color")).name, "mono");
+        assert_eq!(
+            Theme::for_environment(true, Some("xterm-256color")).name,
+            "mono"
+        );
         assert_eq!(Theme::for_environment(false, Some("dumb")).name, "mono");
-        assert_eq!(Theme::for_environment(false, Some("screen-256color")).name, "default");
+        assert_eq!(
+            Theme::for_environment(false, Some("screen-256color")).name,
+            "default"
+        );
     }
 }

@@ -194,7 +194,13 @@ impl Resolved {
 
     /// `user@host:port/dbname`: the compact form for the header.
     pub fn target_short(&self) -> String {
-        format!("{}@{}:{}/{}", self.user(), self.host(), self.port(), self.dbname())
+        format!(
+            "{}@{}:{}/{}",
+            self.user(),
+            self.host(),
+            self.port(),
+            self.dbname()
+        )
     }
 
     /// Everything but the password, for display.
@@ -211,7 +217,9 @@ fn check_keyword(key: &str) -> Result<(), ConnInfoError> {
     if KEYWORDS.contains(&key) {
         Ok(())
     } else {
-        Err(ConnInfoError(format!("invalid connection option \"{key}\"")))
+        Err(ConnInfoError(format!(
+            "invalid connection option \"{key}\""
+        )))
     }
 }
 
@@ -419,9 +427,7 @@ fn validate(map: &BTreeMap<String, String>) -> Result<(), ConnInfoError> {
     }
     for port in map.get("port").into_iter().flat_map(|p| p.split(',')) {
         if !port.is_empty() && port.parse::<u16>().map_or(true, |p| p == 0) {
-            return Err(ConnInfoError(format!(
-                "invalid port number: \"{port}\""
-            )));
+            return Err(ConnInfoError(format!("invalid port number: \"{port}\"")));
         }
     }
     if let Some(t) = map.get("connect_timeout") {
@@ -499,7 +505,10 @@ mod tests {
             ..Default::default()
         };
         let r = resolve(&inputs, &env(&[])).unwrap();
-        assert_eq!((r.host(), r.port(), r.user(), r.dbname()), ("h", "6000", "u", "db"));
+        assert_eq!(
+            (r.host(), r.port(), r.user(), r.dbname()),
+            ("h", "6000", "u", "db")
+        );
     }
 
     #[test]
@@ -570,16 +579,29 @@ mod tests {
         let r = resolve(&inputs, &e).unwrap();
         assert_eq!(r.host(), "svc-host", "service beats environment");
         assert_eq!(r.port(), "7777", "explicit flag beats service");
-        assert_eq!(r.user(), "env-user", "environment fills what the service lacks");
+        assert_eq!(
+            r.user(),
+            "env-user",
+            "environment fills what the service lacks"
+        );
         assert_eq!(r.dbname(), "svcdb");
         assert_eq!(r.password_source, PasswordSource::Service);
 
         // `service=` in the connection string selects too; an unknown service is an error.
-        let r = resolve(&conn("service=prod"), &env(&[("PGSERVICEFILE", file.to_str().unwrap())]))
-            .unwrap();
+        let r = resolve(
+            &conn("service=prod"),
+            &env(&[("PGSERVICEFILE", file.to_str().unwrap())]),
+        )
+        .unwrap();
         assert_eq!(r.host(), "svc-host");
-        let err = resolve(&conn("service=nope"), &env(&[("PGSERVICEFILE", file.to_str().unwrap()), ("PGSYSCONFDIR", "/nonexistent")]))
-            .unwrap_err();
+        let err = resolve(
+            &conn("service=nope"),
+            &env(&[
+                ("PGSERVICEFILE", file.to_str().unwrap()),
+                ("PGSYSCONFDIR", "/nonexistent"),
+            ]),
+        )
+        .unwrap_err();
         assert_eq!(err.0, "definition of service \"nope\" not found");
     }
 
@@ -605,11 +627,18 @@ mod tests {
         let inputs = conn("postgres://alice@db.example/app");
         let r = resolve(&inputs, &e).unwrap();
         assert_eq!(r.get("password"), Some("frompgpass"));
-        assert_eq!(r.password_source, PasswordSource::PasswordFile(pgpass.clone()));
+        assert_eq!(
+            r.password_source,
+            PasswordSource::PasswordFile(pgpass.clone())
+        );
 
         e.vars.insert("PGPASSWORD".into(), "fromenv".into());
         let r = resolve(&inputs, &e).unwrap();
-        assert_eq!(r.get("password"), Some("fromenv"), "PGPASSWORD beats pgpass");
+        assert_eq!(
+            r.get("password"),
+            Some("fromenv"),
+            "PGPASSWORD beats pgpass"
+        );
 
         // PGPASSFILE points elsewhere; a world-readable file is ignored with a warning.
         let other = home.path().join("other");

@@ -75,9 +75,7 @@ pub fn parse_keyword_value(s: &str) -> Result<Vec<(String, String)>, SyntaxError
                     None => return err("unterminated quoted string in connection info string"),
                     Some('\\') => match chars.next() {
                         Some(c) => value.push(c),
-                        None => {
-                            return err("unterminated quoted string in connection info string")
-                        }
+                        None => return err("unterminated quoted string in connection info string"),
                     },
                     Some('\'') => break,
                     Some(c) => value.push(c),

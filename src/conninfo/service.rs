@@ -10,9 +10,9 @@ pub fn find_section(text: &str, name: &str) -> Result<Option<Vec<(String, String
             continue;
         }
         if let Some(section) = line.strip_prefix('[') {
-            let section = section.strip_suffix(']').ok_or_else(|| {
-                format!("syntax error in service file, line {}", lineno + 1)
-            })?;
+            let section = section
+                .strip_suffix(']')
+                .ok_or_else(|| format!("syntax error in service file, line {}", lineno + 1))?;
             if found.is_some() {
                 break; // the section we wanted has ended
             }

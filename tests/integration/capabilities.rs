@@ -8,17 +8,29 @@ async fn timescaledb_engine_is_detected_from_the_catalog() {
     let session = connector_for(&engine().conninfo()).connect().await.unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
     assert!(caps.server_version_num >= 170000, "{caps:?}");
-    let ts = caps.timescaledb.as_ref().expect("TimescaleDB must be detected");
+    let ts = caps
+        .timescaledb
+        .as_ref()
+        .expect("TimescaleDB must be detected");
     assert!(ts.version.starts_with("2."), "{ts:?}");
     // 2.23 layout: new function schema, watermark table, job history, compression_settings,
     // bgw_job still in _timescaledb_config, chunk.dropped still present, no chunk.relid.
-    assert!(ts.functions_schema && ts.cagg_watermark_table && ts.job_history && ts.compression_settings);
+    assert!(
+        ts.functions_schema && ts.cagg_watermark_table && ts.job_history && ts.compression_settings
+    );
     assert!(!ts.bgw_job_in_catalog);
     assert!(ts.chunk_dropped_column && !ts.chunk_relid_column);
-    assert!(caps.describe().contains("TimescaleDB 2."), "{}", caps.describe());
+    assert!(
+        caps.describe().contains("TimescaleDB 2."),
+        "{}",
+        caps.describe()
+    );
 
     let summary = Summary::fetch(&session.client, &caps).await.unwrap();
-    assert_eq!(summary.timescaledb_version.as_deref(), Some(ts.version.as_str()));
+    assert_eq!(
+        summary.timescaledb_version.as_deref(),
+        Some(ts.version.as_str())
+    );
     assert!(summary.database_bytes > 0);
     // Session settings were applied at connect.
     assert_eq!(summary.statement_timeout, "5s");
@@ -28,11 +40,18 @@ async fn timescaledb_engine_is_detected_from_the_catalog() {
 async fn plain_postgres_has_no_extension_and_its_privileges_are_read() {
     let session = connector_for(&native().conninfo()).connect().await.unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
-    assert!(caps.server_version_num >= 150000 && caps.server_version_num < 160000, "{caps:?}");
+    assert!(
+        caps.server_version_num >= 150000 && caps.server_version_num < 160000,
+        "{caps:?}"
+    );
     assert!(caps.timescaledb.is_none());
     assert!(caps.is_superuser && caps.can_monitor());
     assert_eq!(caps.database, native().dbname);
-    assert!(caps.describe().contains("no TimescaleDB"), "{}", caps.describe());
+    assert!(
+        caps.describe().contains("no TimescaleDB"),
+        "{}",
+        caps.describe()
+    );
 
     // A plain role: neither superuser nor pg_monitor.
     session
@@ -60,7 +79,10 @@ async fn plain_postgres_has_no_extension_and_its_privileges_are_read() {
 async fn read_only_sessions_refuse_writes() {
     let mut connector = connector_for(&native().conninfo());
     let resolved = connector.resolved().clone();
-    let settings = hypertop::connect::SessionSettings { read_only: true, ..Default::default() };
+    let settings = hypertop::connect::SessionSettings {
+        read_only: true,
+        ..Default::default()
+    };
     connector = hypertop::connect::Connector::new(resolved, settings).unwrap();
     let session = connector.connect().await.unwrap();
     let err = session

@@ -6,7 +6,9 @@ use crate::engines::{engine, free_port, native, ClusterOptions, PrivateCluster};
 
 fn hypertop(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
-    cmd.args(args).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
     cmd.env("HOME", "/nonexistent-hypertop-home");
     for (k, v) in env {
         cmd.env(k, v);
@@ -26,31 +28,56 @@ fn hypertop(args: &[&str], env: &[(&str, &str)]) -> Output {
 fn assert_fails(out: &Output, needles: &[&str]) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "exit status; stderr: {stderr}");
-    assert_eq!(stderr.trim().lines().count(), 1, "one line expected: {stderr}");
+    assert_eq!(
+        stderr.trim().lines().count(),
+        1,
+        "one line expected: {stderr}"
+    );
     assert!(stderr.starts_with("hypertop: "), "{stderr}");
     for n in needles {
         assert!(stderr.contains(n), "expected {n:?} in: {stderr}");
     }
-    assert!(!String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"), "the TUI must not open");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
+        "the TUI must not open"
+    );
 }
 
 #[test]
 fn refused_port() {
     let port = free_port().to_string();
     let out = hypertop(&["-h", "127.0.0.1", "-p", &port, "-U", "postgres"], &[]);
-    assert_fails(&out, &["connection refused", &format!("port={port}"), "hint:", "accepting TCP/IP connections"]);
+    assert_fails(
+        &out,
+        &[
+            "connection refused",
+            &format!("port={port}"),
+            "hint:",
+            "accepting TCP/IP connections",
+        ],
+    );
 }
 
 #[test]
 fn unknown_host() {
     let out = hypertop(&["postgres://u@no-such-host.invalid/db"], &[]);
-    assert_fails(&out, &["could not translate host name \"no-such-host.invalid\"", "host=no-such-host.invalid", "hint:"]);
+    assert_fails(
+        &out,
+        &[
+            "could not translate host name \"no-such-host.invalid\"",
+            "host=no-such-host.invalid",
+            "hint:",
+        ],
+    );
 }
 
 #[test]
 fn bad_conninfo_syntax() {
     let out = hypertop(&["host='unterminated"], &[]);
-    assert_fails(&out, &["invalid connection settings", "unterminated quoted string"]);
+    assert_fails(
+        &out,
+        &["invalid connection settings", "unterminated quoted string"],
+    );
     let out = hypertop(&["host=x nonsense=1"], &[]);
     assert_fails(&out, &["invalid connection option \"nonsense\""]);
     let out = hypertop(&["-h", "127.0.0.1"], &[("PGSSLMODE", "sometimes")]);
@@ -59,18 +86,45 @@ fn bad_conninfo_syntax() {
 
 #[test]
 fn missing_database() {
-    let out = hypertop(&[&format!("{} dbname=hypertop_no_such_db", native().base)], &[]);
-    assert_fails(&out, &["database \"hypertop_no_such_db\" does not exist", "hint: check the database name"]);
+    let out = hypertop(
+        &[&format!("{} dbname=hypertop_no_such_db", native().base)],
+        &[],
+    );
+    assert_fails(
+        &out,
+        &[
+            "database \"hypertop_no_such_db\" does not exist",
+            "hint: check the database name",
+        ],
+    );
 }
 
 #[test]
 fn password_errors_name_their_source() {
-    let (cluster, _) = PrivateCluster::create(ClusterOptions { tls: false, password_user: true });
+    let (cluster, _) = PrivateCluster::create(ClusterOptions {
+        tls: false,
+        password_user: true,
+    });
     let port = cluster.port.to_string();
-    let base = ["-h", "127.0.0.1", "-p", &port, "-U", "pwuser", "-d", "postgres"];
+    let base = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-U",
+        "pwuser",
+        "-d",
+        "postgres",
+    ];
 
     let out = hypertop(&base, &[("PGPASSWORD", "wrong")]);
-    assert_fails(&out, &["password authentication failed for user \"pwuser\"", "hint: the password came from PGPASSWORD"]);
+    assert_fails(
+        &out,
+        &[
+            "password authentication failed for user \"pwuser\"",
+            "hint: the password came from PGPASSWORD",
+        ],
+    );
 
     let out = hypertop(&base, &[]);
     assert_fails(&out, &["requires a password and none was given", "hint:"]);
@@ -78,7 +132,11 @@ fn password_errors_name_their_source() {
     // ~/.pgpass with loose permissions is ignored with a warning; at 0600 it is used.
     let home = tempfile::tempdir().unwrap();
     let pgpass = home.path().join(".pgpass");
-    std::fs::write(&pgpass, format!("127.0.0.1:{port}:*:pwuser:wrong-from-file\n")).unwrap();
+    std::fs::write(
+        &pgpass,
+        format!("127.0.0.1:{port}:*:pwuser:wrong-from-file\n"),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
     let home_s = home.path().to_str().unwrap();
@@ -89,17 +147,34 @@ fn password_errors_name_their_source() {
 #[test]
 fn tls_required_by_client_but_not_offered_by_server() {
     // The TimescaleDB engine answers 'N' to SSLRequest.
-    let conninfo = format!("host=127.0.0.1 port={} user=postgres sslmode=require", engine().port);
+    let conninfo = format!(
+        "host=127.0.0.1 port={} user=postgres sslmode=require",
+        engine().port
+    );
     let out = hypertop(&[&conninfo], &[]);
     assert_fails(&out, &["does not support SSL", "sslmode=require"]);
 }
 
 #[test]
 fn help_documents_connection_options() {
-    let out = Command::new(env!("CARGO_BIN_EXE_hypertop")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for needle in ["--host", "--port", "--username", "--dbname", "--refresh", "--statement-timeout", "--read-only", "PGPASSFILE", "PGSERVICE", "CONNINFO"] {
+    for needle in [
+        "--host",
+        "--port",
+        "--username",
+        "--dbname",
+        "--refresh",
+        "--statement-timeout",
+        "--read-only",
+        "PGPASSFILE",
+        "PGSERVICE",
+        "CONNINFO",
+    ] {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }
 }

