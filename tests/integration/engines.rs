@@ -179,6 +179,16 @@ pub struct PrivateCluster {
     pub port: u16,
 }
 
+/// The server runs as the postgres OS user, so it must own its directory and key files.
+fn give_to_postgres(dir: &Path) {
+    let out = Command::new("chown")
+        .args(["-R", "postgres:postgres"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    must(out, "chown");
+}
+
 fn run_as_postgres(args: &[&str]) -> std::process::Output {
     Command::new("runuser")
         .args(["-u", "postgres", "--"])
@@ -210,45 +220,22 @@ fn openssl(dir: &Path, args: &[&str]) {
     must(out, &format!("openssl {}", args.join(" ")));
 }
 
+fn self_signed_ca(dir: &Path, key: &str, pem: &str, name: &str) {
+    let subj = format!("/CN={name}");
+    openssl(
+        dir,
+        &[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", pem, "-days",
+            "2", "-subj", &subj,
+        ],
+    );
+}
+
 /// A CA, a server certificate for localhost/127.0.0.1 signed by it, and an unrelated CA.
 fn make_certificates(dir: &Path) -> Tls {
     let subj = |cn: &str| format!("/CN={cn}");
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            &subj("hypertop test CA"),
-        ],
-    );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "wrong.key",
-            "-out",
-            "wrong-ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            &subj("some other CA"),
-        ],
-    );
+    self_signed_ca(dir, "ca.key", "ca.pem", "hypertop test CA");
+    self_signed_ca(dir, "wrong.key", "wrong-ca.pem", "some other CA");
     openssl(
         dir,
         &[
@@ -302,6 +289,15 @@ pub struct ClusterOptions {
 }
 
 impl PrivateCluster {
+    /// No TLS, trust authentication only.
+    pub fn plain() -> PrivateCluster {
+        Self::create(ClusterOptions {
+            tls: false,
+            password_user: false,
+        })
+        .0
+    }
+
     pub fn create(opts: ClusterOptions) -> (PrivateCluster, Option<Tls>) {
         static SEQ: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -310,14 +306,7 @@ impl PrivateCluster {
         std::fs::create_dir_all(&dir).unwrap();
         let data = dir.join("data");
         let tls = opts.tls.then(|| make_certificates(&dir));
-        must(
-            Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&dir)
-                .output()
-                .unwrap(),
-            "chown",
-        );
+        give_to_postgres(&dir);
         must(
             run_as_postgres(&[
                 &format!("{PGBIN}/initdb"),
@@ -349,14 +338,7 @@ impl PrivateCluster {
         }
         hba += "local all all trust\nhost all all 127.0.0.1/32 trust\n";
         std::fs::write(data.join("pg_hba.conf"), hba).unwrap();
-        must(
-            Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&dir)
-                .output()
-                .unwrap(),
-            "chown",
-        );
+        give_to_postgres(&dir);
         let cluster = PrivateCluster { dir, port };
         cluster.start();
         if opts.password_user {

@@ -7,7 +7,7 @@ use hypertop::link::{Link, LinkState};
 use hypertop::model::{Payload, QueryKind};
 use hypertop::poller::Poller;
 
-use crate::engines::{connector_for, eventually, native, ClusterOptions, PrivateCluster};
+use crate::engines::{connector_for, eventually, native, PrivateCluster};
 
 async fn backend_pid(link: &Link) -> Option<i32> {
     let client = link.status().client?;
@@ -63,10 +63,7 @@ async fn reconnects_after_its_backend_is_terminated() {
 
 #[tokio::test]
 async fn survives_a_server_restart_with_backoff() {
-    let (cluster, _) = PrivateCluster::create(ClusterOptions {
-        tls: false,
-        password_user: false,
-    });
+    let cluster = PrivateCluster::plain();
     let connector = connector_for(&cluster.admin_conninfo());
     let session = connector.connect().await.unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();

@@ -12,6 +12,14 @@ fn console() -> Command {
     cmd
 }
 
+/// Presses `q` and checks the clean exit and the restored terminal.
+fn quit_and_check(pty: &mut Pty) {
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert_screen_restored(&pty.output());
+    assert!(pty.is_cooked(), "raw mode must be switched off");
+}
+
 /// Opens the console, waits for data and `expect`, then quits with `q`.
 fn opens_and_quits(conninfo: &str, expect: &str) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
@@ -19,9 +27,7 @@ fn opens_and_quits(conninfo: &str, expect: &str) {
     let mut pty = Pty::spawn(cmd);
     pty.wait_for_output(expect, Duration::from_secs(20));
     pty.wait_for_output("refreshed", Duration::from_secs(20));
-    pty.write(b"q");
-    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
-    assert_screen_restored(&pty.output());
+    quit_and_check(&mut pty);
 }
 
 #[test]
@@ -41,10 +47,7 @@ fn opens_on_native_postgres_and_over_verified_tls() {
 
 #[test]
 fn shows_the_outage_and_recovers_when_the_server_comes_back() {
-    let (cluster, _) = PrivateCluster::create(ClusterOptions {
-        tls: false,
-        password_user: false,
-    });
+    let cluster = PrivateCluster::plain();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
     cmd.arg(cluster.admin_conninfo()).args(["--refresh", "1"]);
     let mut pty = Pty::spawn(cmd);
@@ -55,9 +58,7 @@ fn shows_the_outage_and_recovers_when_the_server_comes_back() {
     cluster.start();
     // After the restart the status line says connected again.
     pty.wait_for_output(" connected ", Duration::from_secs(40));
-    pty.write(b"q");
-    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
-    assert_screen_restored(&pty.output());
+    quit_and_check(&mut pty);
 }
 
 #[test]
@@ -67,11 +68,7 @@ fn quit_key_shows_data_and_restores_the_terminal() {
     pty.wait_for_output("refreshed", Duration::from_secs(20));
     pty.write(b"?");
     pty.wait_for_output("Keys (Esc closes)", Duration::from_secs(5));
-    pty.write(b"q");
-    let status = pty.wait(Duration::from_secs(10));
-    assert_eq!(status.code(), Some(0));
-    assert_screen_restored(&pty.output());
-    assert!(pty.is_cooked(), "raw mode must be switched off");
+    quit_and_check(&mut pty);
 }
 
 #[test]
