@@ -107,7 +107,11 @@ fn draw_summary(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
         format!(
             "pid {} · {} · TLS {} · statement_timeout {}",
             s.backend_pid,
-            s.application_name,
+            if s.application_name.is_empty() {
+                "—"
+            } else {
+                &s.application_name
+            },
             match s.ssl {
                 Some(true) => "on",
                 Some(false) => "off",
@@ -208,4 +212,103 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
         ),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::LinkState;
+    use crate::model::Summary;
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    use std::time::Duration;
+
+    fn state() -> AppState {
+        let mut s = AppState::new(
+            "mon@db1:5432/metrics".into(),
+            Duration::from_secs(2),
+            true,
+            true,
+        );
+        s.link = LinkState::Connected;
+        let now = chrono::Utc::now();
+        s.summary = Some(Summary {
+            version: "PostgreSQL 15.20 on x86_64".into(),
+            started_at: Some(now - chrono::Duration::seconds(3 * 86_400 + 7200)),
+            server_now: now,
+            database_bytes: 5 * 1024 * 1024 * 1024,
+            connections: 12,
+            max_connections: 100,
+            server_addr: Some("10.0.0.5".into()),
+            server_port: Some(5432),
+            backend_pid: 4242,
+            application_name: String::new(),
+            timescaledb_version: None,
+            ssl: Some(true),
+            read_only: true,
+            statement_timeout: "5s".into(),
+        });
+        s
+    }
+
+    fn screen(state: &AppState, w: u16, h: u16) -> String {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        t.draw(|f| draw(f, state, &Theme::mono(), Instant::now()))
+            .unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn summary_fits_80x24() {
+        let text = screen(&state(), 80, 24);
+        for needle in [
+            "mon@db1:5432/metrics",
+            "[read-only]",
+            "PostgreSQL 15.20",
+            "3d 2h",
+            "5.0 GiB",
+            "12 / 100",
+            "10.0.0.5:5432",
+            "pid 4242 · — · TLS on",
+            "? help  q quit",
+        ] {
+            assert!(text.contains(needle), "{needle:?} missing:\n{text}");
+        }
+    }
+
+    #[test]
+    fn help_overlay_lists_every_key_and_tiny_terminals_do_not_panic() {
+        let mut s = state();
+        s.show_help = true;
+        let text = screen(&s, 80, 24);
+        for (key, what) in KEYS {
+            assert!(
+                text.contains(key) && text.contains(what),
+                "{key} missing:\n{text}"
+            );
+        }
+        for (w, h) in [(1, 1), (10, 3), (20, 5)] {
+            screen(&s, w, h);
+        }
+    }
+
+    #[test]
+    fn disconnected_without_data_says_so() {
+        let mut s = AppState::new("x".into(), Duration::from_secs(2), true, false);
+        s.link = LinkState::Disconnected {
+            error: "refused".into(),
+            retry_at: Instant::now() + Duration::from_secs(8),
+        };
+        let text = screen(&s, 80, 24);
+        assert!(text.contains("disconnected — retrying in 8s"), "{text}");
+        assert!(text.contains("Not connected"), "{text}");
+    }
 }
