@@ -37,6 +37,11 @@ fn openpty(cols: u16, rows: u16) -> (OwnedFd, OwnedFd) {
         )
     };
     assert_eq!(rc, 0, "openpty failed");
+    // Not inherited by the child: a child holding the master would never see a hang-up.
+    for fd in [master, slave] {
+        // SAFETY: setting FD_CLOEXEC on descriptors we own.
+        unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) };
+    }
     // SAFETY: openpty returned two fresh descriptors we now own.
     unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
 }
@@ -140,6 +145,14 @@ impl Pty {
         let rc = unsafe { libc::tcgetattr(self.slave.as_raw_fd(), &mut t) };
         assert_eq!(rc, 0);
         t.c_lflag & libc::ICANON != 0 && t.c_lflag & libc::ECHO != 0
+    }
+}
+
+impl Drop for Pty {
+    /// A failed test must not leave the console running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
