@@ -1,11 +1,22 @@
-//! Semantic styles. `mono` (no colour) is chosen when NO_COLOR is set or the terminal reports no
-//! colour support, so odd TERM setups over SSH stay readable.
+//! Semantic styles, read from the TOML files in `themes/` (embedded at build time). `mono`
+//! (no colour) is chosen when NO_COLOR is set or TERM is dumb/unset, so odd TERM setups over SSH
+//! stay readable.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+
+/// Built-in themes: name and TOML text.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("default", include_str!("../themes/default.toml")),
+    ("mono", include_str!("../themes/mono.toml")),
+];
 
 #[derive(Debug, Clone)]
 pub struct Theme {
-    pub name: &'static str,
+    pub name: String,
     pub header: Style,
     pub label: Style,
     pub value: Style,
@@ -17,51 +28,113 @@ pub struct Theme {
     pub border: Style,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleSpec {
+    fg: Option<String>,
+    bg: Option<String>,
+    #[serde(default)]
+    modifiers: Vec<String>,
+}
+
+const ROLES: &[&str] = &[
+    "header", "label", "value", "ok", "warn", "critical", "muted", "status", "border",
+];
+
+fn colour(role: &str, s: &str) -> Result<Color, String> {
+    if s == "default" {
+        return Ok(Color::Reset);
+    }
+    Color::from_str(s).map_err(|_| format!("[{role}]: unknown colour \"{s}\""))
+}
+
+fn style(role: &str, spec: &RoleSpec) -> Result<Style, String> {
+    let mut st = Style::new();
+    if let Some(fg) = &spec.fg {
+        st = st.fg(colour(role, fg)?);
+    }
+    if let Some(bg) = &spec.bg {
+        st = st.bg(colour(role, bg)?);
+    }
+    for m in &spec.modifiers {
+        st = st.add_modifier(match m.as_str() {
+            "bold" => Modifier::BOLD,
+            "dim" => Modifier::DIM,
+            "italic" => Modifier::ITALIC,
+            "underlined" => Modifier::UNDERLINED,
+            "reversed" => Modifier::REVERSED,
+            other => return Err(format!("[{role}]: unknown modifier \"{other}\"")),
+        });
+    }
+    Ok(st)
+}
+
 impl Theme {
-    pub fn default_dark() -> Theme {
-        Theme {
-            name: "default",
-            header: Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
-            label: Style::new().fg(Color::Gray),
-            value: Style::new(),
-            ok: Style::new().fg(Color::Green),
-            warn: Style::new().fg(Color::Yellow),
-            critical: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-            muted: Style::new().fg(Color::DarkGray),
-            status: Style::new().add_modifier(Modifier::REVERSED),
-            border: Style::new().fg(Color::DarkGray),
+    /// Parses a theme file; unknown roles or keys are errors, missing roles are unstyled.
+    pub fn parse(name: &str, text: &str) -> Result<Theme, String> {
+        let roles: BTreeMap<String, RoleSpec> =
+            toml::from_str(text).map_err(|e| format!("theme \"{name}\": {e}"))?;
+        if let Some(unknown) = roles.keys().find(|k| !ROLES.contains(&k.as_str())) {
+            return Err(format!(
+                "theme \"{name}\": unknown role [{unknown}] (roles: {})",
+                ROLES.join(", ")
+            ));
         }
+        let get = |role: &str| {
+            roles
+                .get(role)
+                .map_or(Ok(Style::new()), |spec| style(role, spec))
+                .map_err(|e| format!("theme \"{name}\" {e}"))
+        };
+        Ok(Theme {
+            name: name.to_string(),
+            header: get("header")?,
+            label: get("label")?,
+            value: get("value")?,
+            ok: get("ok")?,
+            warn: get("warn")?,
+            critical: get("critical")?,
+            muted: get("muted")?,
+            status: get("status")?,
+            border: get("border")?,
+        })
     }
 
-    /// No colour at all; emphasis by bold/reverse only.
+    /// A built-in theme by name.
+    pub fn builtin(name: &str) -> Option<Theme> {
+        BUILTIN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, text)| Theme::parse(n, text).expect("built-in themes are valid"))
+    }
+
     pub fn mono() -> Theme {
-        Theme {
-            name: "mono",
-            header: Style::new().add_modifier(Modifier::BOLD),
-            label: Style::new(),
-            value: Style::new(),
-            ok: Style::new(),
-            warn: Style::new().add_modifier(Modifier::BOLD),
-            critical: Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
-            muted: Style::new().add_modifier(Modifier::DIM),
-            status: Style::new().add_modifier(Modifier::REVERSED),
-            border: Style::new(),
-        }
+        Theme::builtin("mono").expect("mono is built in")
     }
 
-    /// Picks the theme for this terminal: mono under NO_COLOR or TERM=dumb.
+    /// Picks the theme for this terminal: mono under NO_COLOR or TERM=dumb/unset.
     pub fn for_environment(no_color: bool, term: Option<&str>) -> Theme {
-        if no_color || matches!(term, Some("dumb") | None) {
-            Theme::mono()
+        let name = if no_color || matches!(term, Some("dumb") | None) {
+            "mono"
         } else {
-            Theme::default_dark()
-        }
+            "default"
+        };
+        Theme::builtin(name).expect("built in")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn builtin_themes_parse() {
+        for (name, text) in BUILTIN {
+            Theme::parse(name, text).unwrap();
+        }
+        assert_eq!(Theme::builtin("default").unwrap().ok.fg, Some(Color::Green));
+        assert_eq!(Theme::mono().ok.fg, None, "mono uses no colour");
+    }
 
     #[test]
     fn no_color_selects_mono() {
@@ -74,5 +147,20 @@ mod tests {
             Theme::for_environment(false, Some("screen-256color")).name,
             "default"
         );
+    }
+
+    #[test]
+    fn broken_themes_are_clear_errors() {
+        let e = Theme::parse("x", "[header]\nfg = \"chartreuse-ish\"\n").unwrap_err();
+        assert!(e.contains("unknown colour \"chartreuse-ish\""), "{e}");
+        let e = Theme::parse("x", "[headr]\n").unwrap_err();
+        assert!(e.contains("unknown role [headr]"), "{e}");
+        let e = Theme::parse("x", "[header]\ncolour = \"red\"\n").unwrap_err();
+        assert!(e.contains("unknown field"), "{e}");
+        let e = Theme::parse("x", "[header]\nmodifiers = [\"blink-fast\"]\n").unwrap_err();
+        assert!(e.contains("unknown modifier"), "{e}");
+        // "default" keeps the terminal's own colour.
+        let t = Theme::parse("x", "[status]\nbg = \"default\"\n").unwrap();
+        assert_eq!(t.status.bg, Some(Color::Reset));
     }
 }
