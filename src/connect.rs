@@ -75,22 +75,6 @@ impl std::fmt::Display for ConnectError {
 
 impl std::error::Error for ConnectError {}
 
-impl ConnectError {
-    /// True when retrying later may help (the server is down or unreachable), as opposed to a
-    /// setting the user must fix (password, TLS, database name).
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self.kind,
-            FailureKind::Refused
-                | FailureKind::Timeout
-                | FailureKind::NoSocket
-                | FailureKind::Server
-                | FailureKind::Other
-                | FailureKind::UnknownHost
-        )
-    }
-}
-
 /// Builds sessions for one resolved target; cheap to clone and reused for every reconnect.
 #[derive(Clone)]
 pub struct Connector {
@@ -119,10 +103,6 @@ impl Connector {
 
     pub fn resolved(&self) -> &Resolved {
         &self.resolved
-    }
-
-    pub fn settings(&self) -> &SessionSettings {
-        &self.settings
     }
 
     pub fn target(&self) -> String {

@@ -87,11 +87,6 @@ impl Link {
         self.status.borrow().clone()
     }
 
-    /// A query on `generation`'s client failed in a way that means the session is gone.
-    pub fn report_broken(&self, generation: u64) {
-        let _ = self.broken.send(generation);
-    }
-
     pub fn reporter(&self) -> mpsc::UnboundedSender<u64> {
         self.broken.clone()
     }

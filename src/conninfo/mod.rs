@@ -202,15 +202,6 @@ impl Resolved {
             self.dbname()
         )
     }
-
-    /// Everything but the password, for display.
-    pub fn describe(&self) -> Vec<(String, String)> {
-        self.params
-            .iter()
-            .filter(|(k, _)| k.as_str() != "password")
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect()
-    }
 }
 
 fn check_keyword(key: &str) -> Result<(), ConnInfoError> {
