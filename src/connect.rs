@@ -319,7 +319,8 @@ fn io_error_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::
     None
 }
 
-fn full_message(e: &(dyn std::error::Error + 'static)) -> String {
+/// An error and its causes as one line, without repeating a cause already in the text.
+pub fn full_message(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![e.to_string()];
     let mut cur = e.source();
     while let Some(err) = cur {

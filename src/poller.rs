@@ -119,14 +119,6 @@ async fn run_kind(
 pub fn describe_error(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-        None => {
-            let mut s = e.to_string();
-            let mut cur = std::error::Error::source(e);
-            while let Some(c) = cur {
-                s = format!("{s}: {c}");
-                cur = c.source();
-            }
-            s
-        }
+        None => crate::connect::full_message(e),
     }
 }
