@@ -1,4 +1,5 @@
--- The connection summary screen: one row, catalog functions only (cheap at any scale).
+-- The overview's server facts: one row, catalog functions only (cheap at any scale). Safe on
+-- plain PostgreSQL: TimescaleDB settings are read with missing_ok.
 SELECT
     version()                                                          AS version,
     pg_catalog.pg_postmaster_start_time()                              AS started_at,
@@ -16,4 +17,12 @@ SELECT
     (SELECT ssl FROM pg_catalog.pg_stat_ssl
       WHERE pid = pg_catalog.pg_backend_pid())                         AS ssl,
     current_setting('default_transaction_read_only') = 'on'            AS read_only,
-    current_setting('statement_timeout')                               AS statement_timeout
+    current_setting('statement_timeout')                               AS statement_timeout,
+    (SELECT stats_reset FROM pg_catalog.pg_stat_database
+      WHERE datname = current_database())                              AS stats_reset,
+    current_setting('timescaledb.max_background_workers', true)::int  AS max_background_workers,
+    current_setting('max_worker_processes')::int                       AS max_worker_processes,
+    coalesce(current_setting('timescaledb.restoring', true), 'off') = 'on' AS timescaledb_restoring,
+    EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity
+             WHERE backend_type = 'TimescaleDB Background Worker Scheduler'
+               AND datname = current_database())                       AS scheduler_running

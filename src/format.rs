@@ -62,6 +62,57 @@ pub fn elapsed(d: std::time::Duration) -> String {
     }
 }
 
+/// An identifier as SQL needs it: bare when it is a plain lower-case name, else double-quoted
+/// with embedded quotes doubled (so names with spaces, quotes or `;` stay unambiguous).
+pub fn ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// `schema.name`, each part quoted as SQL needs it.
+pub fn qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident(schema), ident(name))
+}
+
+/// Seconds as a duration (`7d`, `1h 30m`); negative values clamp to zero.
+pub fn seconds(s: f64) -> String {
+    duration(std::time::Duration::from_secs_f64(s.max(0.0)))
+}
+
+/// How long ago `t` was, relative to `now`: `5m 3s ago`, or `in 2m` for the future.
+pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let d = now - t;
+    if d < chrono::Duration::zero() {
+        format!("in {}", chrono_duration(-d))
+    } else {
+        format!("{} ago", chrono_duration(d))
+    }
+}
+
+/// A timestamp for tables: `2024-01-03 00:00` in local time, or with ` UTC` when `utc`.
+pub fn timestamp(t: DateTime<Utc>, utc: bool) -> String {
+    if utc {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    } else {
+        t.with_timezone(&Local).format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// A ratio like `3.2x`.
+pub fn ratio(r: f64) -> String {
+    format!("{r:.1}x")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +145,23 @@ mod tests {
     fn elapsed_switches_to_seconds() {
         assert_eq!(elapsed(Duration::from_millis(12)), "12 ms");
         assert_eq!(elapsed(Duration::from_millis(1234)), "1.2 s");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_like_sql() {
+        assert_eq!(ident("metrics"), "metrics");
+        assert_eq!(ident("Metrics"), "\"Metrics\"");
+        assert_eq!(ident("events; drop table x"), "\"events; drop table x\"");
+        assert_eq!(ident("Ops \"Team\""), "\"Ops \"\"Team\"\"\"");
+        assert_eq!(ident("température"), "\"température\"");
+        assert_eq!(qualified("scn", "a b"), "scn.\"a b\"");
+    }
+
+    #[test]
+    fn relative_times() {
+        let now = Utc::now();
+        assert_eq!(ago(now - chrono::Duration::seconds(90), now), "1m 30s ago");
+        assert_eq!(ago(now + chrono::Duration::seconds(120), now), "in 2m");
+        assert_eq!(seconds(604_800.0), "7d");
     }
 }

@@ -8,18 +8,20 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
 use crate::link::Link;
-use crate::model::{self, Payload, QueryKind};
+use crate::model::{self, Payload, QueryKind, Target};
 
 #[derive(Debug, Clone)]
 pub struct QueryResult {
     pub kind: QueryKind,
+    /// The drill-down target the query was run for.
+    pub target: Option<Target>,
     pub result: Result<Payload, String>,
     pub elapsed: Duration,
     pub finished_at: DateTime<Utc>,
 }
 
 pub struct Poller {
-    requests: HashMap<QueryKind, watch::Sender<u64>>,
+    requests: HashMap<QueryKind, watch::Sender<Request>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -42,7 +44,7 @@ impl Poller {
         let mut requests = HashMap::new();
         let mut tasks = Vec::new();
         for &kind in QueryKind::ALL {
-            let (tx, rx) = watch::channel(0u64);
+            let (tx, rx) = watch::channel(Request::default());
             requests.insert(kind, tx);
             tasks.push(tokio::spawn(run_kind(
                 kind,
@@ -56,36 +58,54 @@ impl Poller {
         Poller { requests, tasks }
     }
 
-    /// Asks for a fresh result of `kind`; a no-op merge when one is already waiting.
-    pub fn request(&self, kind: QueryKind) {
+    /// Asks for a fresh result of `kind` (for `target`, on drill-downs); merges with a request
+    /// already waiting, the newest target winning.
+    pub fn request(&self, kind: QueryKind, target: Option<Target>) {
         if let Some(tx) = self.requests.get(&kind) {
-            tx.send_modify(|n| *n += 1);
-        }
-    }
-
-    pub fn request_all(&self) {
-        for kind in self.requests.keys() {
-            self.request(*kind);
+            tx.send_modify(|r| {
+                r.seq += 1;
+                r.target = target;
+            });
         }
     }
 }
 
+#[derive(Debug, Clone, Default)]
+struct Request {
+    seq: u64,
+    target: Option<Target>,
+}
+
 async fn run_kind(
     kind: QueryKind,
-    mut requests: watch::Receiver<u64>,
+    mut requests: watch::Receiver<Request>,
     link: watch::Receiver<crate::link::LinkStatus>,
     broken: mpsc::UnboundedSender<u64>,
     results: mpsc::UnboundedSender<QueryResult>,
     limit: Duration,
 ) {
     while requests.changed().await.is_ok() {
-        requests.mark_unchanged();
+        let target = requests.borrow_and_update().target.clone();
         let status = link.borrow().clone();
         let (Some(client), Some(caps)) = (status.client, status.caps) else {
             continue; // disconnected: the UI shows the link state and asks again on reconnect
         };
+        if let Some(why) = model::unavailable(kind, &caps) {
+            let done = QueryResult {
+                kind,
+                target,
+                result: Ok(Payload::Unavailable(why)),
+                elapsed: Duration::ZERO,
+                finished_at: Utc::now(),
+            };
+            if results.send(done).is_err() {
+                return;
+            }
+            continue;
+        }
         let started = Instant::now();
-        let result = match tokio::time::timeout(limit, model::fetch(kind, &client, &caps)).await {
+        let fetch = model::fetch(kind, target.as_ref(), &client, &caps);
+        let result = match tokio::time::timeout(limit, fetch).await {
             Ok(Ok(payload)) => Ok(payload),
             Ok(Err(e)) => {
                 if e.is_closed()
@@ -105,6 +125,7 @@ async fn run_kind(
         };
         let done = QueryResult {
             kind,
+            target,
             result,
             elapsed: started.elapsed(),
             finished_at: Utc::now(),

@@ -1,4 +1,137 @@
-//! The SQL hypertop runs, embedded from `queries/*.sql` at build time.
+//! The SQL hypertop runs, embedded from `queries/*.sql` at build time. A query may pull in a
+//! shared CTE with a line `--@include <fragment>`; fragments live in `queries/fragments/` and are
+//! fixed SQL text (object names never reach SQL this way: they are bind parameters).
+
+use std::sync::LazyLock;
+
+use crate::capabilities::Capabilities;
 
 pub const CAPABILITIES: &str = include_str!("../queries/capabilities.sql");
 pub const SUMMARY: &str = include_str!("../queries/summary.sql");
+pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
+pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
+pub const INDEXES_PLAIN: &str = include_str!("../queries/indexes_plain.sql");
+pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
+pub const MATVIEWS: &str = include_str!("../queries/matviews.sql");
+
+const FRAGMENTS: &[(&str, &str)] = &[
+    (
+        "chunk_sizes",
+        include_str!("../queries/fragments/chunk_sizes.sql"),
+    ),
+    (
+        "integer_now",
+        include_str!("../queries/fragments/integer_now.sql"),
+    ),
+    (
+        "policy_jobs",
+        include_str!("../queries/fragments/policy_jobs.sql"),
+    ),
+    ("index_map", include_str!("../queries/fragments/index_map.sql")),
+];
+
+const WATERMARK_TABLE: &str = include_str!("../queries/fragments/cagg_watermark_table.sql");
+const WATERMARK_FUNCTION: &str = include_str!("../queries/fragments/cagg_watermark_function.sql");
+
+/// Replaces each `--@include name` line with the fragment of that name (`extra` first).
+fn expand(template: &str, extra: &[(&str, &str)]) -> String {
+    template
+        .lines()
+        .map(|line| match line.trim().strip_prefix("--@include ") {
+            Some(name) => extra
+                .iter()
+                .chain(FRAGMENTS)
+                .find(|(n, _)| *n == name.trim())
+                .map(|(_, text)| text.trim_end().to_string())
+                .unwrap_or_else(|| panic!("queries: unknown fragment {name}")),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+macro_rules! expanded {
+    ($name:ident, $file:literal) => {
+        pub static $name: LazyLock<String> =
+            LazyLock::new(|| expand(include_str!(concat!("../queries/", $file)), &[]));
+    };
+}
+
+expanded!(HYPERTABLES, "hypertables.sql");
+expanded!(CHUNKS, "chunks.sql");
+expanded!(COMPRESSION, "compression.sql");
+expanded!(RETENTION, "retention.sql");
+expanded!(INDEXES, "indexes.sql");
+expanded!(INDEX_CHUNKS, "index_chunks.sql");
+expanded!(JOBS, "jobs.sql");
+
+const CAGGS_TEMPLATE: &str = include_str!("../queries/caggs.sql");
+static CAGGS_WATERMARK_TABLE: LazyLock<String> =
+    LazyLock::new(|| expand(CAGGS_TEMPLATE, &[("watermark", WATERMARK_TABLE)]));
+static CAGGS_WATERMARK_FUNCTION: LazyLock<String> =
+    LazyLock::new(|| expand(CAGGS_TEMPLATE, &[("watermark", WATERMARK_FUNCTION)]));
+
+/// The continuous-aggregate query for this version: persisted watermarks from 2.11, else the
+/// watermark function.
+pub fn caggs(caps: &Capabilities) -> &'static str {
+    match &caps.timescaledb {
+        Some(ts) if !ts.cagg_watermark_table => &CAGGS_WATERMARK_FUNCTION,
+        _ => &CAGGS_WATERMARK_TABLE,
+    }
+}
+
+/// The job drill-down query: run history from 2.15, else the error log.
+pub fn job_runs(caps: &Capabilities) -> &'static str {
+    match &caps.timescaledb {
+        Some(ts) if ts.job_history => JOB_HISTORY,
+        _ => JOB_ERRORS,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_include_is_resolved() {
+        for q in [
+            &*HYPERTABLES,
+            &*CHUNKS,
+            &*COMPRESSION,
+            &*RETENTION,
+            &*INDEXES,
+            &*INDEX_CHUNKS,
+            &*JOBS,
+            &*CAGGS_WATERMARK_TABLE,
+            &*CAGGS_WATERMARK_FUNCTION,
+        ] {
+            assert!(!q.contains("--@include"), "{q}");
+        }
+        assert!(CAGGS_WATERMARK_TABLE.contains("continuous_aggs_watermark"));
+        assert!(CAGGS_WATERMARK_FUNCTION.contains("cagg_watermark(ca.mat_hypertable_id)"));
+    }
+
+    #[test]
+    fn monitoring_queries_call_no_size_function() {
+        // The 38-second trap at 9,100 chunks: exact size functions stat every relation.
+        for q in [
+            &*HYPERTABLES,
+            &*CHUNKS,
+            &*COMPRESSION,
+            &*RETENTION,
+            &*INDEXES,
+            &*JOBS,
+        ] {
+            for f in [
+                "hypertable_detailed_size",
+                "chunks_detailed_size",
+                "hypertable_size(",
+                "pg_relation_size",
+                "pg_total_relation_size",
+                "hypertable_compression_stats",
+            ] {
+                assert!(!q.contains(f), "{f} in {q}");
+            }
+        }
+    }
+}

@@ -1,25 +1,35 @@
-//! Drawing. Reads the state and the theme only; never does I/O.
+//! Drawing. Reads the state and the theme only; never does I/O. Only the visible rows of a
+//! table are turned into widgets, so frame time does not grow with the row count.
 
 use std::time::Instant;
 
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table as TableWidget, Wrap};
 use ratatui::Frame;
 
-use crate::app::state::{AppState, KEYS};
+use crate::app::state::{AppState, TabView, KEYS};
 use crate::format;
+use crate::grid::{Align, Tone};
+use crate::screens::{caption, Tab, Table};
 use crate::theme::Theme;
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
-    let [header, body, status] = Layout::vertical([
+    let [header, tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(frame.area());
     draw_header(frame, header, state, theme);
-    draw_summary(frame, body, state, theme);
+    draw_tabs(frame, tabs, state, theme);
+    if state.tab == Tab::Overview {
+        draw_overview(frame, body, state, theme);
+    } else {
+        draw_tab(frame, body, state, state.current(), theme);
+    }
     draw_status(frame, status, state, theme, now);
     if state.show_help {
         draw_help(frame, body, theme);
@@ -43,75 +53,235 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     frame.render_widget(Line::from(spans), area);
 }
 
-fn kv<'a>(label: &'a str, value: String, theme: &Theme) -> Row<'a> {
-    Row::new(vec![
-        Span::styled(label, theme.label),
-        Span::styled(value, theme.value),
-    ])
+fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let ts = state.timescaledb();
+    let mut spans = Vec::new();
+    for (i, tab) in Tab::ALL.iter().enumerate() {
+        let style = if *tab == state.tab {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
+        spans.push(Span::styled(format!(" {} {}", i + 1, tab.title(ts)), style));
+    }
+    frame.render_widget(Line::from(spans), area);
 }
 
-fn draw_summary(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let block = Block::default()
+fn tone(theme: &Theme, tone: Tone) -> Style {
+    match tone {
+        Tone::Normal => theme.value,
+        Tone::Muted => theme.muted,
+        Tone::Ok => theme.ok,
+        Tone::Warn => theme.warn,
+        Tone::Critical => theme.critical,
+    }
+}
+
+fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
+    Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(" Server ", theme.header));
-    let Some(s) = &state.summary else {
+        .title(Span::styled(format!(" {title} "), theme.header))
+}
+
+fn message(frame: &mut Frame, area: Rect, title: String, text: &str, style: Style, theme: &Theme) {
+    frame.render_widget(
+        Paragraph::new(Span::styled(text.to_string(), style))
+            .wrap(Wrap { trim: true })
+            .block(block(title, theme)),
+        area,
+    );
+}
+
+/// A tab: its table (or drill-down), or why there is nothing to show.
+fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, theme: &Theme) {
+    let title = state.tab.title(state.timescaledb());
+    if let Some(d) = &view.drill {
+        let heading = format!("{} · Esc back", caption(&d.title, &d.table));
+        match (&d.error, d.loaded) {
+            (Some(e), _) => message(frame, area, heading, &format!("Cannot read: {e}"), theme.critical, theme),
+            (None, false) => message(frame, area, heading, "Loading…", theme.muted, theme),
+            (None, true) => draw_table(frame, area, heading, &d.table, theme),
+        }
+        return;
+    }
+    let heading = match (state.tab, &state.data.summary) {
+        (Tab::Indexes, Some(s)) => format!(
+            "{} · statistics since {}",
+            caption(title, &view.table),
+            s.stats_reset
+                .or(s.started_at)
+                .map(|t| format::timestamp(t, state.utc))
+                .unwrap_or_else(|| "?".into())
+        ),
+        (Tab::Caggs, _) if !state.timescaledb() => format!(
+            "{} · PostgreSQL records no refresh time for materialized views",
+            caption(title, &view.table)
+        ),
+        _ => caption(title, &view.table),
+    };
+    if let Some(why) = &view.unavailable {
+        return message(frame, area, title.to_string(), why, theme.muted, theme);
+    }
+    if let Some(e) = &view.error {
+        if !view.loaded {
+            return message(frame, area, heading, &format!("Cannot read: {e}"), theme.critical, theme);
+        }
+    }
+    if !view.loaded {
         let text = if state.is_disconnected() {
             "Not connected. hypertop keeps retrying; press r to retry now."
         } else {
             "Loading…"
         };
+        return message(frame, area, heading, text, theme.muted, theme);
+    }
+    draw_table(frame, area, heading, &view.table, theme);
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, theme: &Theme) {
+    let detail = table.selected_row().and_then(|r| r.detail.clone());
+    let (table_area, detail_area) = match &detail {
+        Some(_) if area.height > 10 => {
+            let [t, d] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+            (t, Some(d))
+        }
+        _ => (area, None),
+    };
+    let outer = block(heading, theme);
+    let inner = outer.inner(table_area);
+    frame.render_widget(outer, table_area);
+    if table.is_empty() {
+        let text = if table.total() == 0 {
+            "Nothing here.".to_string()
+        } else {
+            format!("No rows match /{} (Esc clears the filter)", table.filter())
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), inner);
+    } else {
+        let layout = table.layout(inner.width);
+        let sort = table.sort();
+        let header = Row::new(layout.iter().map(|&(c, w)| {
+            let col = &table.columns[c];
+            let arrow = match sort {
+                Some((s, true)) if s == c => "▼",
+                Some((s, false)) if s == c => "▲",
+                _ => "",
+            };
+            Line::from(fit(&format!("{}{arrow}", col.title), w, col.align)).style(theme.label)
+        }));
+        let height = inner.height.saturating_sub(1) as usize;
+        let offset = table.scroll_offset(height);
+        let selected = table.selected();
+        let rows = (offset..(offset + height).min(table.len())).filter_map(|pos| {
+            let row = table.row_at(pos)?;
+            let cells = layout.iter().map(|&(c, w)| {
+                let col = &table.columns[c];
+                let cell = row.cells.get(c);
+                let text = cell.map_or("", |x| x.text.as_str());
+                let style = cell.map_or(theme.value, |x| tone(theme, x.tone));
+                Line::from(Span::styled(fit(text, w, col.align), style))
+            });
+            let r = Row::new(cells);
+            Some(if pos == selected { r.style(theme.selection) } else { r })
+        });
+        let widths: Vec<Constraint> = layout.iter().map(|&(_, w)| Constraint::Length(w)).collect();
         frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.muted)).block(block),
+            TableWidget::new(rows, widths).header(header).column_spacing(1),
+            inner,
+        );
+    }
+    if let (Some(text), Some(area)) = (detail, detail_area) {
+        frame.render_widget(
+            Paragraph::new(Span::styled(text, theme.value))
+                .wrap(Wrap { trim: false })
+                .block(Block::default().borders(Borders::ALL).border_style(theme.border)),
             area,
         );
-        return;
-    };
-    let mut rows = vec![kv(
-        "Server",
-        s.version
-            .split(" on ")
-            .next()
-            .unwrap_or(&s.version)
-            .to_string(),
-        theme,
-    )];
-    let ts = match (
-        &s.timescaledb_version,
-        state
-            .caps
-            .as_ref()
-            .and_then(|c| c.timescaledb_available.clone()),
-    ) {
-        (Some(v), _) => v.clone(),
-        (None, Some(avail)) => format!("not installed in this database ({avail} available)"),
-        (None, None) => "not installed".into(),
-    };
-    rows.push(kv("TimescaleDB", ts, theme));
-    if let Some(up) = s.uptime() {
-        rows.push(kv("Uptime", format::chrono_duration(up), theme));
     }
-    rows.push(kv("Database size", format::bytes(s.database_bytes), theme));
-    rows.push(kv(
-        "Connections",
-        format!("{} / {}", s.connections, s.max_connections),
-        theme,
+}
+
+/// Text cut to `width` columns (with `…`) and aligned.
+fn fit(text: &str, width: u16, align: Align) -> String {
+    let width = width as usize;
+    let n = text.chars().count();
+    let cut: String = if n > width {
+        if width == 0 {
+            String::new()
+        } else {
+            text.chars().take(width - 1).chain(std::iter::once('…')).collect()
+        }
+    } else {
+        text.to_string()
+    };
+    match align {
+        Align::Left => cut,
+        Align::Right => format!("{cut:>width$}"),
+    }
+}
+
+fn facts(state: &AppState) -> Vec<(&'static str, String)> {
+    let Some(s) = &state.data.summary else {
+        return Vec::new();
+    };
+    let caps = state.caps.as_ref();
+    let mut out = Vec::new();
+    let server = s.version.split(" on ").next().unwrap_or(&s.version).to_string();
+    let ts = match (&s.timescaledb_version, caps.and_then(|c| c.timescaledb_available.clone())) {
+        (Some(v), _) => format!("TimescaleDB {v}"),
+        (None, Some(avail)) => format!("TimescaleDB not installed here ({avail} available)"),
+        (None, None) => "no TimescaleDB".into(),
+    };
+    let up = s
+        .uptime()
+        .map(|u| format!(" · up {}", format::chrono_duration(u)))
+        .unwrap_or_default();
+    out.push(("Server", format!("{server} · {ts}{up}")));
+    out.push((
+        "Database",
+        format!(
+            "{} · connections {} / {}",
+            format::bytes(s.database_bytes),
+            s.connections,
+            s.max_connections
+        ),
     ));
+    if s.timescaledb_version.is_some() {
+        let scheduled = state
+            .data
+            .jobs
+            .as_ref()
+            .map(|j| j.iter().filter(|j| j.scheduled).count().to_string())
+            .unwrap_or_else(|| "?".into());
+        let workers = match s.max_background_workers {
+            Some(n) => format!(" · max_background_workers {n}"),
+            None => String::new(),
+        };
+        let running = if s.scheduler_running {
+            "running".to_string()
+        } else if s.timescaledb_restoring {
+            "NOT RUNNING (timescaledb.restoring = on)".into()
+        } else {
+            "NOT RUNNING".into()
+        };
+        out.push((
+            "Scheduler",
+            format!(
+                "{running} · {scheduled} scheduled jobs{workers} · max_worker_processes {}",
+                s.max_worker_processes
+            ),
+        ));
+    }
     let addr = match (&s.server_addr, s.server_port) {
         (Some(a), Some(p)) => format!("{a}:{p}"),
         _ => "local socket".into(),
     };
-    rows.push(kv("Server address", addr, theme));
-    rows.push(kv(
+    out.push((
         "Session",
         format!(
-            "pid {} · {} · TLS {} · statement_timeout {}",
+            "{addr} · pid {} · {} · TLS {} · statement_timeout {}",
             s.backend_pid,
-            if s.application_name.is_empty() {
-                "—"
-            } else {
-                &s.application_name
-            },
+            if s.application_name.is_empty() { "—" } else { &s.application_name },
             match s.ssl {
                 Some(true) => "on",
                 Some(false) => "off",
@@ -119,9 +289,8 @@ fn draw_summary(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
             },
             s.statement_timeout
         ),
-        theme,
     ));
-    if let Some(c) = &state.caps {
+    if let Some(c) = caps {
         let mut roles = vec![format!("role {}", c.role)];
         if c.is_superuser {
             roles.push("superuser".into());
@@ -133,26 +302,63 @@ fn draw_summary(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) 
         if c.in_recovery {
             roles.push("standby (read-only)".into());
         }
-        rows.push(kv("Privileges", roles.join(" · "), theme));
+        out.push(("Privileges", roles.join(" · ")));
     }
-    rows.push(kv(
+    out.push((
         "Refresh",
         format!(
             "every {}{}",
             format::duration(state.refresh_every),
-            if s.read_only {
-                " · read-only session"
-            } else {
-                ""
-            }
+            if s.read_only { " · read-only session" } else { "" }
         ),
-        theme,
     ));
-    let table = Table::new(rows, [Constraint::Length(15), Constraint::Min(10)]).block(block);
-    frame.render_widget(table, area);
+    out
+}
+
+fn draw_overview(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let facts = facts(state);
+    let facts_height = if facts.is_empty() { 3 } else { facts.len() as u16 + 2 };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(facts_height), Constraint::Min(3)]).areas(area);
+    if facts.is_empty() {
+        let text = if state.is_disconnected() {
+            "Not connected. hypertop keeps retrying; press r to retry now."
+        } else {
+            "Loading…"
+        };
+        message(frame, top, "Server".into(), text, theme.muted, theme);
+    } else {
+        let lines: Vec<Line> = facts
+            .into_iter()
+            .map(|(k, v)| {
+                let style = if v.starts_with("NOT RUNNING") { theme.critical } else { theme.value };
+                Line::from(vec![
+                    Span::styled(format!("{k:<11}"), theme.label),
+                    Span::styled(v, style),
+                ])
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines).block(block("Server".into(), theme)), top);
+    }
+    let table = &state.view(Tab::Overview).table;
+    let heading = format!("{} · Enter shows the row", caption("Problems", table));
+    if state.data.summary.is_some() && table.total() == 0 && table.filter().is_empty() {
+        let text = "No problems found in what has been read so far.";
+        return message(frame, bottom, caption("Problems", table), text, theme.ok, theme);
+    }
+    draw_table(frame, bottom, heading, table, theme);
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: Instant) {
+    if let Some(input) = &state.filter_input {
+        let line = Line::from(vec![
+            Span::styled(" /", theme.header),
+            Span::styled(format!("{input}█"), theme.value),
+            Span::styled("   Enter keep · Esc clear", theme.muted),
+        ]);
+        frame.render_widget(line, area);
+        return;
+    }
     let link = state.link_text(now);
     let link_style = if state.is_disconnected() {
         theme.critical
@@ -160,7 +366,12 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         theme.ok
     };
     let mut spans = vec![Span::styled(format!(" {link} "), link_style)];
-    if let Some((at, took)) = &state.last_refresh {
+    let kind = state
+        .current()
+        .drill
+        .as_ref()
+        .map_or(state.tab.kind(), |d| d.kind);
+    if let Some((at, took)) = state.last_refresh.get(&kind) {
         spans.push(Span::styled(
             format!(
                 " refreshed {} ({})",
@@ -185,8 +396,8 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let width = 60.min(area.width);
-    let height = (KEYS.len() as u16 + 4).min(area.height);
+    let width = 76.min(area.width);
+    let height = (KEYS.len() as u16 + 2).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -197,118 +408,14 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
-                Span::styled(format!("{k:>8}  "), theme.header),
+                Span::styled(format!("{k:>9}  "), theme.header),
                 Span::styled(*what, theme.value),
             ])
         })
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
-            Block::default()
-                .borders(Borders::ALL)
-                .border_style(theme.border)
-                .title(Span::styled(" Keys (Esc closes) ", theme.header)),
-        ),
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Keys (Esc closes)".into(), theme)),
         popup,
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::link::LinkState;
-    use crate::model::Summary;
-    use ratatui::backend::TestBackend;
-    use ratatui::Terminal;
-    use std::time::Duration;
-
-    fn state() -> AppState {
-        let mut s = AppState::new(
-            "mon@db1:5432/metrics".into(),
-            Duration::from_secs(2),
-            true,
-            true,
-        );
-        s.link = LinkState::Connected;
-        let now = chrono::Utc::now();
-        s.summary = Some(Summary {
-            version: "PostgreSQL 15.20 on x86_64".into(),
-            started_at: Some(now - chrono::Duration::seconds(3 * 86_400 + 7200)),
-            server_now: now,
-            database_bytes: 5 * 1024 * 1024 * 1024,
-            connections: 12,
-            max_connections: 100,
-            server_addr: Some("10.0.0.5".into()),
-            server_port: Some(5432),
-            backend_pid: 4242,
-            application_name: String::new(),
-            timescaledb_version: None,
-            ssl: Some(true),
-            read_only: true,
-            statement_timeout: "5s".into(),
-        });
-        s
-    }
-
-    fn screen(state: &AppState, w: u16, h: u16) -> String {
-        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-        t.draw(|f| draw(f, state, &Theme::mono(), Instant::now()))
-            .unwrap();
-        let buf = t.backend().buffer().clone();
-        (0..h)
-            .map(|y| {
-                (0..w)
-                    .map(|x| buf[(x, y)].symbol().to_string())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-
-    #[test]
-    fn summary_fits_80x24() {
-        let text = screen(&state(), 80, 24);
-        for needle in [
-            "mon@db1:5432/metrics",
-            "[read-only]",
-            "PostgreSQL 15.20",
-            "3d 2h",
-            "5.0 GiB",
-            "12 / 100",
-            "10.0.0.5:5432",
-            "pid 4242 · — · TLS on",
-            "? help  q quit",
-        ] {
-            assert!(text.contains(needle), "{needle:?} missing:\n{text}");
-        }
-    }
-
-    #[test]
-    fn help_overlay_lists_every_key_and_tiny_terminals_do_not_panic() {
-        let mut s = state();
-        s.show_help = true;
-        let text = screen(&s, 80, 24);
-        for (key, what) in KEYS {
-            assert!(
-                text.contains(key) && text.contains(what),
-                "{key} missing:\n{text}"
-            );
-        }
-        for (w, h) in [(1, 1), (10, 3), (20, 5)] {
-            screen(&s, w, h);
-        }
-    }
-
-    #[test]
-    fn disconnected_without_data_says_so() {
-        let mut s = AppState::new("x".into(), Duration::from_secs(2), true, false);
-        s.link = LinkState::Disconnected {
-            error: "refused".into(),
-            retry_at: Instant::now() + Duration::from_secs(8),
-        };
-        let text = screen(&s, 80, 24);
-        assert!(text.contains("disconnected — retrying in 8s"), "{text}");
-        assert!(text.contains("Not connected"), "{text}");
-    }
 }

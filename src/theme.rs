@@ -11,6 +11,8 @@ use serde::Deserialize;
 /// Built-in themes: name and TOML text.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../themes/default.toml")),
+    ("light", include_str!("../themes/light.toml")),
+    ("high-contrast", include_str!("../themes/high-contrast.toml")),
     ("mono", include_str!("../themes/mono.toml")),
 ];
 
@@ -26,6 +28,9 @@ pub struct Theme {
     pub muted: Style,
     pub status: Style,
     pub border: Style,
+    pub selection: Style,
+    pub tab: Style,
+    pub tab_active: Style,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -38,7 +43,18 @@ struct RoleSpec {
 }
 
 const ROLES: &[&str] = &[
-    "header", "label", "value", "ok", "warn", "critical", "muted", "status", "border",
+    "header",
+    "label",
+    "value",
+    "ok",
+    "warn",
+    "critical",
+    "muted",
+    "status",
+    "border",
+    "selection",
+    "tab",
+    "tab_active",
 ];
 
 fn colour(role: &str, s: &str) -> Result<Color, String> {
@@ -97,6 +113,9 @@ impl Theme {
             muted: get("muted")?,
             status: get("status")?,
             border: get("border")?,
+            selection: get("selection")?,
+            tab: get("tab")?,
+            tab_active: get("tab_active")?,
         })
     }
 

@@ -45,8 +45,13 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
     let mut link_rx = link.subscribe();
     let mut input = EventStream::new();
     let mut state = AppState::new(target, opts.refresh_every, opts.utc, opts.read_only);
+    let request = |state: &AppState| {
+        for (kind, target) in state.wanted() {
+            poller.request(kind, target);
+        }
+    };
     if state.on_link(&link.status()) {
-        poller.request_all();
+        request(&state);
     }
     let mut refresh = tokio::time::interval(opts.refresh_every);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -70,7 +75,8 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
                 Some(Ok(Event::Key(key))) => match state.on_key(key) {
                     Command::Quit => break Exit::Quit,
                     Command::Refresh => {
-                        if state.is_disconnected() { link.retry_now() } else { poller.request_all() }
+                        if state.is_disconnected() { link.retry_now() } else { request(&state) }
+                        dirty = true;
                     }
                     Command::Redraw => dirty = true,
                     Command::None => {}
@@ -87,11 +93,11 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
             Ok(()) = link_rx.changed() => {
                 let status = link_rx.borrow_and_update().clone();
                 if state.on_link(&status) {
-                    poller.request_all();
+                    request(&state);
                 }
                 dirty = true;
             }
-            _ = refresh.tick() => poller.request_all(),
+            _ = refresh.tick() => request(&state),
             _ = countdown.tick(), if state.is_disconnected() => dirty = true,
             _ = sigterm.recv() => break Exit::Signal(libc::SIGTERM),
             _ = sighup.recv() => break Exit::Signal(libc::SIGHUP),

@@ -26,7 +26,7 @@ async fn timescaledb_engine_is_detected_from_the_catalog() {
         caps.describe()
     );
 
-    let summary = Summary::fetch(&session.client, &caps).await.unwrap();
+    let summary = Summary::fetch(&session.client).await.unwrap();
     assert_eq!(
         summary.timescaledb_version.as_deref(),
         Some(ts.version.as_str())

@@ -50,14 +50,14 @@ async fn reconnects_after_its_backend_is_terminated() {
     assert_ne!(new_pid, pid);
 
     // Polling works on the new session.
-    poller.request(QueryKind::Summary);
+    poller.request(QueryKind::Summary, None);
     let result = tokio::time::timeout(Duration::from_secs(10), results.recv())
         .await
         .unwrap()
         .unwrap();
     match result.result {
         Ok(Payload::Summary(s)) => assert_eq!(s.backend_pid, new_pid),
-        Err(e) => panic!("summary after reconnect failed: {e}"),
+        other => panic!("summary after reconnect failed: {other:?}"),
     }
 }
 

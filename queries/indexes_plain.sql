@@ -1,0 +1,45 @@
+-- Indexes tab (plain PostgreSQL): every user index; a partitioned table's index carries the sums
+-- of its partitions' indexes (through pg_inherits), which are then not listed on their own.
+WITH idx AS (
+    SELECT i.indexrelid, i.indrelid, c.relname::text AS index_name,
+           i.indisunique, i.indisprimary, i.indisvalid,
+           ARRAY(SELECT coalesce(a.attname::text, '')
+                   FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
+                   LEFT JOIN pg_catalog.pg_attribute a
+                          ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+                  ORDER BY k.ord)                              AS key_columns,
+           pg_catalog.pg_get_expr(i.indexprs, i.indrelid)      AS expressions,
+           pg_catalog.pg_get_expr(i.indpred, i.indrelid)       AS predicate,
+           c.relpages::bigint * current_setting('block_size')::bigint AS size_bytes,
+           coalesce(s.idx_scan, 0) AS scans, coalesce(s.idx_tup_read, 0) AS tuples_read
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+      LEFT JOIN pg_catalog.pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
+), part AS (
+    -- every partition index below a top-level partitioned index
+    SELECT inh.inhparent AS root, inh.inhrelid AS leaf
+      FROM pg_catalog.pg_inherits inh
+      JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent AND pc.relkind = 'I'
+)
+SELECT n.nspname::text AS schema, t.relname::text AS table_name, n.nspname::text AS index_schema,
+       d.index_name,
+       false AS on_hypertable, d.indisunique AS is_unique, d.indisprimary AS is_primary,
+       array_to_string(d.key_columns, ',') AS key_columns, d.expressions, d.predicate,
+       d.indisvalid AND coalesce(bool_and(l.indisvalid), true) AS valid,
+       (d.scans + coalesce(sum(l.scans), 0))::bigint AS scans,
+       (d.tuples_read + coalesce(sum(l.tuples_read), 0))::bigint AS tuples_read,
+       (d.size_bytes + coalesce(sum(l.size_bytes), 0))::bigint AS size_bytes,
+       count(l.indexrelid)::bigint AS chunk_indexes
+  FROM idx d
+  JOIN pg_catalog.pg_class t ON t.oid = d.indrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
+  LEFT JOIN part p ON p.root = d.indexrelid
+  LEFT JOIN idx l ON l.indexrelid = p.leaf
+ WHERE t.relkind IN ('r', 'm', 'p')
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+   AND n.nspname NOT LIKE 'pg\_temp\_%'
+   AND NOT t.relispartition
+ GROUP BY n.nspname, t.relname, d.indexrelid, d.index_name, d.indisunique, d.indisprimary,
+          d.key_columns, d.expressions, d.predicate, d.indisvalid, d.scans, d.tuples_read,
+          d.size_bytes
+ ORDER BY 1, 2, 3

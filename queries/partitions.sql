@@ -1,0 +1,17 @@
+-- Retention tab (plain PostgreSQL): partitioned tables with their direct partitions' count,
+-- estimated size and lower bounds (the oldest is picked client-side). Catalog reads only.
+SELECT n.nspname::text AS schema, p.relname::text AS name,
+       CASE pt.partstrat WHEN 'r' THEN 'range' WHEN 'l' THEN 'list' WHEN 'h' THEN 'hash' END AS strategy,
+       count(c.oid) AS partitions,
+       (coalesce(sum(c.relpages), 0) * current_setting('block_size')::bigint)::bigint AS size_bytes,
+       array_remove(array_agg(substring(pg_catalog.pg_get_expr(c.relpartbound, c.oid)
+                                        FROM 'FROM \((.*)\) TO')), NULL) AS lower_bounds,
+       bool_or(pg_catalog.pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT') AS has_default
+  FROM pg_catalog.pg_partitioned_table pt
+  JOIN pg_catalog.pg_class p ON p.oid = pt.partrelid
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace
+  LEFT JOIN pg_catalog.pg_inherits i ON i.inhparent = p.oid
+  LEFT JOIN pg_catalog.pg_class c ON c.oid = i.inhrelid
+ WHERE NOT p.relispartition
+ GROUP BY n.nspname, p.relname, pt.partstrat
+ ORDER BY 1, 2

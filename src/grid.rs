@@ -1,0 +1,496 @@
+//! A sortable, filterable table of formatted rows with a selection. Pure: no drawing, no I/O.
+//! The visible order is computed when rows, sort or filter change, never per frame, so a
+//! 10,000-row table scrolls without re-sorting.
+
+use std::cell::Cell as Interior;
+
+/// How a cell sorts: numbers numerically, text case-insensitively, empty cells last.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SortKey {
+    Null,
+    Num(f64),
+    Text(String),
+}
+
+/// The semantic colour of a cell (mapped to theme roles when drawn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Normal,
+    Muted,
+    Ok,
+    Warn,
+    Critical,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub text: String,
+    pub key: SortKey,
+    pub tone: Tone,
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        let text = s.into();
+        let key = if text.is_empty() {
+            SortKey::Null
+        } else {
+            SortKey::Text(text.to_lowercase())
+        };
+        Cell {
+            text,
+            key,
+            tone: Tone::Normal,
+        }
+    }
+
+    /// A number shown as `text`, sorted by `n`.
+    pub fn num(n: f64, text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            key: SortKey::Num(n),
+            tone: Tone::Normal,
+        }
+    }
+
+    pub fn empty() -> Cell {
+        Cell {
+            text: String::new(),
+            key: SortKey::Null,
+            tone: Tone::Muted,
+        }
+    }
+
+    pub fn tone(mut self, tone: Tone) -> Cell {
+        self.tone = tone;
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub title: &'static str,
+    pub align: Align,
+    /// 0 is always shown; on a narrow terminal the highest numbers are dropped first.
+    pub priority: u8,
+    /// Widest the column grows (longer text is cut with `…`).
+    pub max: u16,
+}
+
+impl Column {
+    pub const fn left(title: &'static str, priority: u8, max: u16) -> Column {
+        Column {
+            title,
+            align: Align::Left,
+            priority,
+            max,
+        }
+    }
+
+    pub const fn right(title: &'static str, priority: u8, max: u16) -> Column {
+        Column {
+            title,
+            align: Align::Right,
+            priority,
+            max,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row<D> {
+    /// Stable identity (e.g. `schema.name`), to keep the selection across refreshes.
+    pub id: String,
+    pub cells: Vec<Cell>,
+    /// Longer text shown under the table for the selected row (e.g. a full error message).
+    pub detail: Option<String>,
+    /// What Enter on this row opens (a drill-down, or the row that explains a problem).
+    pub open: Option<D>,
+    /// A row that sorts last whatever the order (totals).
+    pub pinned: bool,
+}
+
+impl<D> Row<D> {
+    pub fn new(id: impl Into<String>, cells: Vec<Cell>) -> Row<D> {
+        Row {
+            id: id.into(),
+            cells,
+            detail: None,
+            open: None,
+            pinned: false,
+        }
+    }
+
+    pub fn detail(mut self, detail: Option<String>) -> Row<D> {
+        self.detail = detail;
+        self
+    }
+
+    pub fn open(mut self, what: D) -> Row<D> {
+        self.open = Some(what);
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Grid<D> {
+    pub columns: Vec<Column>,
+    rows: Vec<Row<D>>,
+    /// Lower-cased text of each row, for filtering without allocating per keystroke.
+    haystacks: Vec<String>,
+    /// Visible rows (indices into `rows`), filtered and sorted.
+    order: Vec<usize>,
+    /// Natural width of each column (title and widest cell, capped by `max`).
+    widths: Vec<u16>,
+    sort: Option<(usize, bool)>,
+    filter: String,
+    selected: usize,
+    /// First visible row; adjusted while drawing to keep the selection in view.
+    offset: Interior<usize>,
+}
+
+impl<D: Clone> Grid<D> {
+    /// `sort`: the initial sort column and whether descending (None: the order rows came in).
+    pub fn new(columns: Vec<Column>, sort: Option<(usize, bool)>) -> Grid<D> {
+        let widths = columns.iter().map(|c| c.title.chars().count() as u16).collect();
+        Grid {
+            columns,
+            rows: Vec::new(),
+            haystacks: Vec::new(),
+            order: Vec::new(),
+            widths,
+            sort,
+            filter: String::new(),
+            selected: 0,
+            offset: Interior::new(0),
+        }
+    }
+
+    /// Replaces the rows, keeping the selected row (by id) selected when it still exists.
+    pub fn set_rows(&mut self, rows: Vec<Row<D>>) {
+        let keep = self.selected_row().map(|r| r.id.clone());
+        self.haystacks = rows
+            .iter()
+            .map(|r| {
+                r.cells
+                    .iter()
+                    .map(|c| c.text.to_lowercase())
+                    .collect::<Vec<_>>()
+                    .join("\u{1f}")
+            })
+            .collect();
+        self.widths = self
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let widest = rows
+                    .iter()
+                    .map(|r| r.cells.get(i).map_or(0, |c| c.text.chars().count()))
+                    .max()
+                    .unwrap_or(0);
+                (widest.max(c.title.chars().count()) as u16).min(c.max)
+            })
+            .collect();
+        self.rows = rows;
+        self.reorder();
+        match keep {
+            Some(id) => {
+                self.select_id(&id);
+            }
+            None => self.selected = 0,
+        }
+    }
+
+    fn reorder(&mut self) {
+        let needle = self.filter.to_lowercase();
+        let mut order: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| needle.is_empty() || self.haystacks[i].contains(&needle))
+            .collect();
+        if let Some((col, desc)) = self.sort {
+            order.sort_by(|&a, &b| {
+                let (ra, rb) = (&self.rows[a], &self.rows[b]);
+                ra.pinned.cmp(&rb.pinned).then_with(|| {
+                    let ka = ra.cells.get(col).map(|c| &c.key);
+                    let kb = rb.cells.get(col).map(|c| &c.key);
+                    compare(ka, kb, desc)
+                })
+            });
+        } else {
+            order.sort_by_key(|&i| self.rows[i].pinned);
+        }
+        self.order = order;
+        self.selected = self.selected.min(self.order.len().saturating_sub(1));
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    pub fn total(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Visible rows in display order.
+    pub fn visible(&self) -> impl Iterator<Item = &Row<D>> {
+        self.order.iter().map(|&i| &self.rows[i])
+    }
+
+    pub fn row_at(&self, position: usize) -> Option<&Row<D>> {
+        self.order.get(position).map(|&i| &self.rows[i])
+    }
+
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    pub fn selected_row(&self) -> Option<&Row<D>> {
+        self.row_at(self.selected)
+    }
+
+    /// Selects the row with this id; false when it is not visible.
+    pub fn select_id(&mut self, id: &str) -> bool {
+        match self.order.iter().position(|&i| self.rows[i].id == id) {
+            Some(p) => {
+                self.selected = p;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        if self.order.is_empty() {
+            return;
+        }
+        let last = self.order.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+    }
+
+    pub fn home(&mut self) {
+        self.selected = 0;
+    }
+
+    pub fn end(&mut self) {
+        self.selected = self.order.len().saturating_sub(1);
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        if self.filter != filter {
+            self.filter = filter.to_string();
+            self.reorder();
+        }
+    }
+
+    pub fn sort(&self) -> Option<(usize, bool)> {
+        self.sort
+    }
+
+    /// Moves the sort to the next (or previous) column, keeping the direction.
+    pub fn sort_step(&mut self, forward: bool) {
+        let n = self.columns.len();
+        if n == 0 {
+            return;
+        }
+        let (col, desc) = self.sort.unwrap_or((n - 1, false));
+        let next = if forward { (col + 1) % n } else { (col + n - 1) % n };
+        self.sort = Some((next, desc));
+        self.reorder();
+    }
+
+    pub fn sort_reverse(&mut self) {
+        let (col, desc) = self.sort.unwrap_or((0, false));
+        self.sort = Some((col, !desc));
+        self.reorder();
+    }
+
+    /// Columns to show in `width` cells and their widths. Columns are taken by priority (then
+    /// position) while they fit, and shown in their own order; priority 0 is always shown (the
+    /// widest column is cut when even those do not fit); a last left-aligned column takes the
+    /// slack.
+    pub fn layout(&self, width: u16) -> Vec<(usize, u16)> {
+        let width = width as u32;
+        let mut by_priority: Vec<usize> = (0..self.columns.len()).collect();
+        by_priority.sort_by_key(|&c| (self.columns[c].priority, c));
+        let mut chosen = vec![false; self.columns.len()];
+        let mut used = 0u32;
+        for c in by_priority {
+            let need = self.widths[c] as u32 + 1;
+            if self.columns[c].priority == 0 || used + need <= width {
+                chosen[c] = true;
+                used += need;
+            }
+        }
+        let mut out: Vec<(usize, u16)> = (0..self.columns.len())
+            .filter(|&c| chosen[c])
+            .map(|c| (c, self.widths[c]))
+            .collect();
+        if used > width {
+            let over = (used - width) as u16;
+            if let Some(widest) = out.iter_mut().max_by_key(|(_, w)| *w) {
+                widest.1 = widest.1.saturating_sub(over);
+            }
+        } else if let Some(last) = out.last_mut() {
+            if self.columns[last.0].align == Align::Left {
+                last.1 += (width - used) as u16;
+            }
+        }
+        out
+    }
+
+    /// The first row to draw so that the selection is visible in `height` rows.
+    pub fn scroll_offset(&self, height: usize) -> usize {
+        let height = height.max(1);
+        let mut off = self.offset.get();
+        if self.selected < off {
+            off = self.selected;
+        } else if self.selected >= off + height {
+            off = self.selected + 1 - height;
+        }
+        off = off.min(self.order.len().saturating_sub(height));
+        self.offset.set(off);
+        off
+    }
+}
+
+fn compare(a: Option<&SortKey>, b: Option<&SortKey>, desc: bool) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    let rank = |k: Option<&SortKey>| match k {
+        None | Some(SortKey::Null) => 1,
+        _ => 0,
+    };
+    // Empty cells go last in both directions.
+    match (rank(a), rank(b)) {
+        (0, 1) => return Ordering::Less,
+        (1, 0) => return Ordering::Greater,
+        (1, 1) => return Ordering::Equal,
+        _ => {}
+    }
+    let ord = match (a, b) {
+        (Some(SortKey::Num(x)), Some(SortKey::Num(y))) => x.total_cmp(y),
+        (Some(SortKey::Text(x)), Some(SortKey::Text(y))) => x.cmp(y),
+        (Some(SortKey::Num(_)), _) => Ordering::Less,
+        _ => Ordering::Greater,
+    };
+    if desc {
+        ord.reverse()
+    } else {
+        ord
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid() -> Grid<()> {
+        let mut g = Grid::new(
+            vec![
+                Column::left("name", 0, 20),
+                Column::right("size", 1, 10),
+                Column::left("note", 2, 30),
+            ],
+            Some((0, false)),
+        );
+        g.set_rows(vec![
+            Row::new("b", vec![Cell::text("beta"), Cell::num(10.0, "10 B"), Cell::text("x")]),
+            Row::new("a", vec![Cell::text("Alpha"), Cell::num(300.0, "300 B"), Cell::empty()]),
+            Row::new("c", vec![Cell::text("gamma"), Cell::num(2.0, "2 B"), Cell::text("long note here")]),
+        ]);
+        g
+    }
+
+    fn ids(g: &Grid<()>) -> Vec<String> {
+        g.visible().map(|r| r.id.clone()).collect()
+    }
+
+    #[test]
+    fn sorts_by_text_then_numbers_and_reverses() {
+        let mut g = grid();
+        assert_eq!(ids(&g), ["a", "b", "c"], "case-insensitive text");
+        g.sort_step(true);
+        assert_eq!(ids(&g), ["c", "b", "a"], "numeric, not lexical");
+        g.sort_reverse();
+        assert_eq!(ids(&g), ["a", "b", "c"]);
+        g.sort_step(true);
+        assert_eq!(ids(&g)[2], "a", "empty cells last even descending");
+    }
+
+    #[test]
+    fn filter_matches_any_cell_and_keeps_selection() {
+        let mut g = grid();
+        g.move_by(1);
+        assert_eq!(g.selected_row().unwrap().id, "b");
+        g.set_filter("NOTE");
+        assert_eq!(ids(&g), ["c"]);
+        g.set_filter("");
+        assert_eq!(ids(&g).len(), 3);
+        // A refresh keeps the same row selected even when it moved.
+        g.select_id("c");
+        let mut rows: Vec<Row<()>> = g.visible().cloned().collect();
+        rows.reverse();
+        g.set_rows(rows);
+        assert_eq!(g.selected_row().unwrap().id, "c");
+    }
+
+    #[test]
+    fn movement_is_clamped() {
+        let mut g = grid();
+        g.move_by(-5);
+        assert_eq!(g.selected(), 0);
+        g.move_by(50);
+        assert_eq!(g.selected(), 2);
+        g.set_filter("zzz");
+        g.move_by(1);
+        assert!(g.selected_row().is_none());
+    }
+
+    #[test]
+    fn narrow_layouts_drop_low_priority_columns_first() {
+        let g = grid();
+        let all = g.layout(80);
+        assert_eq!(all.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1, 2]);
+        assert_eq!(all.iter().map(|c| c.1 as u32 + 1).sum::<u32>(), 80, "the last takes the slack");
+        let narrow = g.layout(14);
+        assert_eq!(narrow.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1]);
+        let tiny = g.layout(3);
+        assert_eq!(tiny, [(0, 2)], "cut to fit");
+    }
+
+    #[test]
+    fn pinned_rows_stay_last() {
+        let mut g = grid();
+        let mut rows: Vec<Row<()>> = g.visible().cloned().collect();
+        rows[0].pinned = true;
+        g.set_rows(rows);
+        g.sort_reverse();
+        assert_eq!(ids(&g).last().unwrap(), "a");
+    }
+
+    #[test]
+    fn scrolling_keeps_the_selection_visible() {
+        let mut g: Grid<()> = Grid::new(vec![Column::left("n", 0, 5)], None);
+        g.set_rows((0..100).map(|i| Row::new(i.to_string(), vec![Cell::text(i.to_string())])).collect());
+        g.move_by(30);
+        assert_eq!(g.scroll_offset(10), 21);
+        g.move_by(-25);
+        assert_eq!(g.scroll_offset(10), 5);
+        g.end();
+        assert_eq!(g.scroll_offset(10), 90);
+    }
+}

@@ -1,0 +1,224 @@
+//! Continuous aggregates (watermark and lag) and, on plain PostgreSQL, materialized views.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+
+use crate::capabilities::Capabilities;
+use crate::queries;
+
+/// The end of materialized data.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Watermark {
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+/// Internal watermark (µs since the Unix epoch for time types, the raw value for integer time)
+/// to a value; the time type's minimum means "never refreshed" (None).
+pub fn watermark(raw: Option<i64>, time_type: &str) -> Option<Watermark> {
+    let raw = raw?;
+    if is_time_type(time_type) {
+        // 4714-11-24 BC, PostgreSQL's earliest timestamp: an empty cagg's watermark.
+        const NEVER: i64 = -210_866_803_200_000_000;
+        if raw <= NEVER {
+            return None;
+        }
+        return DateTime::from_timestamp_micros(raw).map(Watermark::Time);
+    }
+    let min = match time_type {
+        "smallint" => i16::MIN as i64,
+        "integer" => i32::MIN as i64,
+        _ => i64::MIN,
+    };
+    (raw > min).then_some(Watermark::Int(raw))
+}
+
+pub fn is_time_type(t: &str) -> bool {
+    t.starts_with("timestamp") || t == "date" || t == "uuid"
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RefreshPolicy {
+    pub job_id: i32,
+    pub scheduled: bool,
+    pub start_offset: Option<String>,
+    pub end_offset: Option<String>,
+    pub schedule_interval: Option<String>,
+    #[serde(skip)]
+    pub end_offset_seconds: Option<f64>,
+    #[serde(skip)]
+    pub schedule_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Cagg {
+    pub schema: String,
+    pub name: String,
+    /// The hypertable it reads (for a cagg on a cagg: the parent's materialization).
+    pub hypertable_schema: String,
+    pub hypertable_name: String,
+    /// The parent continuous aggregate, for hierarchical caggs.
+    pub parent: Option<(String, String)>,
+    pub bucket_width: Option<String>,
+    pub time_type: String,
+    pub watermark: Option<Watermark>,
+    /// now − watermark for time types (seconds); integer caggs: against integer_now_func.
+    pub lag_seconds: Option<f64>,
+    pub lag_units: Option<i64>,
+    pub materialized_only: bool,
+    pub refresh_policy: Option<RefreshPolicy>,
+    pub last_run_status: Option<String>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub pending_invalidations: i64,
+}
+
+impl Cagg {
+    /// `schema.name` of what it aggregates: the parent cagg or the hypertable.
+    pub fn source(&self) -> String {
+        match &self.parent {
+            Some((s, n)) => crate::format::qualified(s, n),
+            None => crate::format::qualified(&self.hypertable_schema, &self.hypertable_name),
+        }
+    }
+}
+
+/// Bucket width as the catalog holds it: interval text, or (before 2.15) µs for time types.
+pub fn bucket_width(raw: Option<String>, time_type: &str) -> Option<String> {
+    let raw = raw?;
+    match raw.parse::<i64>() {
+        Ok(us) if is_time_type(time_type) => Some(crate::format::duration(
+            std::time::Duration::from_micros(us.max(0) as u64),
+        )),
+        _ => Some(raw),
+    }
+}
+
+pub async fn fetch(client: &Client, caps: &Capabilities) -> Result<Vec<Cagg>, tokio_postgres::Error> {
+    let rows = client.query(queries::caggs(caps), &[]).await?;
+    rows.iter()
+        .map(|r| {
+            let time_type: String = r
+                .try_get::<_, Option<String>>("time_type")?
+                .unwrap_or_default();
+            let now: DateTime<Utc> = r.try_get("server_now")?;
+            let now_int: Option<i64> = r.try_get("now_int")?;
+            let wm = watermark(r.try_get("watermark")?, &time_type);
+            let (lag_seconds, lag_units) = match wm {
+                Some(Watermark::Time(t)) => (Some((now - t).as_seconds_f64()), None),
+                Some(Watermark::Int(w)) => (None, now_int.map(|n| n - w)),
+                None => (None, None),
+            };
+            let parent = match (
+                r.try_get::<_, Option<String>>("parent_schema")?,
+                r.try_get::<_, Option<String>>("parent_name")?,
+            ) {
+                (Some(s), Some(n)) => Some((s, n)),
+                _ => None,
+            };
+            let refresh_policy = match r.try_get::<_, Option<i32>>("refresh_job_id")? {
+                Some(job_id) => Some(RefreshPolicy {
+                    job_id,
+                    scheduled: r.try_get("refresh_scheduled")?,
+                    start_offset: r.try_get("start_offset")?,
+                    end_offset: r.try_get("end_offset")?,
+                    schedule_interval: r.try_get("schedule_interval")?,
+                    end_offset_seconds: r.try_get("end_offset_seconds")?,
+                    schedule_seconds: r.try_get("schedule_seconds")?,
+                }),
+                None => None,
+            };
+            Ok(Cagg {
+                schema: r.try_get("schema")?,
+                name: r.try_get("name")?,
+                hypertable_schema: r.try_get("hypertable_schema")?,
+                hypertable_name: r.try_get("hypertable_name")?,
+                parent,
+                bucket_width: bucket_width(r.try_get("bucket_width")?, &time_type),
+                time_type,
+                watermark: wm,
+                lag_seconds,
+                lag_units,
+                materialized_only: r.try_get("materialized_only")?,
+                refresh_policy,
+                last_run_status: r.try_get("last_run_status")?,
+                last_success: r.try_get("last_success")?,
+                pending_invalidations: r.try_get("pending_invalidations")?,
+            })
+        })
+        .collect()
+}
+
+/// Orders caggs as a tree: each one after its parent, children indented by depth.
+pub fn tree_order(caggs: &[Cagg]) -> Vec<(usize, usize)> {
+    fn visit(caggs: &[Cagg], parent: Option<(&str, &str)>, depth: usize, out: &mut Vec<(usize, usize)>) {
+        for (i, c) in caggs.iter().enumerate() {
+            let p = c.parent.as_ref().map(|(s, n)| (s.as_str(), n.as_str()));
+            if p == parent && !out.iter().any(|(j, _)| *j == i) {
+                out.push((i, depth));
+                visit(caggs, Some((&c.schema, &c.name)), depth + 1, out);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(caggs.len());
+    visit(caggs, None, 0, &mut out);
+    // A parent we cannot see (e.g. no privilege) must not hide its children.
+    for i in 0..caggs.len() {
+        if !out.iter().any(|(j, _)| *j == i) {
+            out.push((i, 0));
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MatView {
+    pub schema: String,
+    pub name: String,
+    pub populated: bool,
+    pub size_bytes: i64,
+    pub indexes: i64,
+    pub owner: String,
+}
+
+pub async fn fetch_matviews(client: &Client) -> Result<Vec<MatView>, tokio_postgres::Error> {
+    let rows = client.query(queries::MATVIEWS, &[]).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MatView {
+                schema: r.try_get("schema")?,
+                name: r.try_get("name")?,
+                populated: r.try_get("populated")?,
+                size_bytes: r.try_get("size_bytes")?,
+                indexes: r.try_get("indexes")?,
+                owner: r.try_get("owner")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn watermarks_by_time_type() {
+        let tz = "timestamp with time zone";
+        assert_eq!(
+            watermark(Some(1_704_240_000_000_000), tz),
+            Some(Watermark::Time("2024-01-03T00:00:00Z".parse().unwrap()))
+        );
+        assert_eq!(watermark(Some(-210_866_803_200_000_000), tz), None, "never refreshed");
+        assert_eq!(watermark(Some(i32::MIN as i64), "integer"), None);
+        assert_eq!(watermark(Some(42), "bigint"), Some(Watermark::Int(42)));
+        assert_eq!(watermark(None, tz), None);
+    }
+
+    #[test]
+    fn old_bucket_widths_in_microseconds_become_durations() {
+        let tz = "timestamp with time zone";
+        assert_eq!(bucket_width(Some("3600000000".into()), tz).unwrap(), "1h");
+        assert_eq!(bucket_width(Some("1 day".into()), tz).unwrap(), "1 day");
+        assert_eq!(bucket_width(Some("10".into()), "integer").unwrap(), "10");
+    }
+}

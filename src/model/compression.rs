@@ -1,0 +1,111 @@
+//! Compression per hypertable: settings, policy, progress and backlog.
+
+use tokio_postgres::Client;
+
+use crate::queries;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Compression {
+    pub schema: String,
+    pub name: String,
+    pub enabled: bool,
+    pub segmentby: Option<String>,
+    pub orderby: Option<String>,
+    pub job_id: Option<i32>,
+    pub scheduled: Option<bool>,
+    /// The policy's `compress_after` as written (`7 days`, an integer, or `created before …`).
+    pub compress_after: Option<String>,
+    pub compress_after_seconds: Option<f64>,
+    pub chunks: i64,
+    pub compressed_chunks: i64,
+    /// Chunks entirely older than `compress_after` and still uncompressed.
+    pub backlog_chunks: i64,
+    pub backlog_bytes: i64,
+    pub before_bytes: i64,
+    pub after_bytes: i64,
+}
+
+impl Compression {
+    /// before / after, when anything is compressed.
+    pub fn ratio(&self) -> Option<f64> {
+        (self.after_bytes > 0).then(|| self.before_bytes as f64 / self.after_bytes as f64)
+    }
+}
+
+pub async fn fetch(client: &Client) -> Result<Vec<Compression>, tokio_postgres::Error> {
+    let rows = client.query(queries::COMPRESSION.as_str(), &[]).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Compression {
+                schema: r.try_get("schema")?,
+                name: r.try_get("name")?,
+                enabled: r.try_get("enabled")?,
+                segmentby: r.try_get("segmentby")?,
+                orderby: r.try_get("orderby")?,
+                job_id: r.try_get("job_id")?,
+                scheduled: r.try_get("scheduled")?,
+                compress_after: r.try_get("compress_after")?,
+                compress_after_seconds: r.try_get("compress_after_seconds")?,
+                chunks: r.try_get("chunks")?,
+                compressed_chunks: r.try_get("compressed_chunks")?,
+                backlog_chunks: r.try_get("backlog_chunks")?,
+                backlog_bytes: r.try_get("backlog_bytes")?,
+                before_bytes: r.try_get("before_bytes")?,
+                after_bytes: r.try_get("after_bytes")?,
+            })
+        })
+        .collect()
+}
+
+/// The totals row: sums of every column that adds up.
+pub fn totals(rows: &[Compression]) -> Compression {
+    let mut t = Compression {
+        schema: String::new(),
+        name: "total".into(),
+        enabled: rows.iter().any(|r| r.enabled),
+        segmentby: None,
+        orderby: None,
+        job_id: None,
+        scheduled: None,
+        compress_after: None,
+        compress_after_seconds: None,
+        chunks: 0,
+        compressed_chunks: 0,
+        backlog_chunks: 0,
+        backlog_bytes: 0,
+        before_bytes: 0,
+        after_bytes: 0,
+    };
+    for r in rows {
+        t.chunks += r.chunks;
+        t.compressed_chunks += r.compressed_chunks;
+        t.backlog_chunks += r.backlog_chunks;
+        t.backlog_bytes += r.backlog_bytes;
+        t.before_bytes += r.before_bytes;
+        t.after_bytes += r.after_bytes;
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(chunks: i64, backlog: i64, before: i64, after: i64) -> Compression {
+        Compression {
+            chunks,
+            backlog_chunks: backlog,
+            before_bytes: before,
+            after_bytes: after,
+            ..totals(&[])
+        }
+    }
+
+    #[test]
+    fn totals_add_up_and_ratio_needs_compressed_data() {
+        let t = totals(&[row(10, 6, 1000, 100), row(5, 0, 0, 0)]);
+        assert_eq!((t.chunks, t.backlog_chunks), (15, 6));
+        assert_eq!(t.ratio(), Some(10.0));
+        assert_eq!(row(5, 0, 0, 0).ratio(), None);
+    }
+}

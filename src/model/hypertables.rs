@@ -1,0 +1,97 @@
+//! Hypertables and their chunks.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+
+use super::{relation, Bound, Target};
+use crate::queries;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Hypertable {
+    pub schema: String,
+    pub name: String,
+    pub compression_enabled: bool,
+    pub chunks: i64,
+    pub compressed_chunks: i64,
+    pub heap_bytes: i64,
+    pub index_bytes: i64,
+    pub toast_bytes: i64,
+    pub total_bytes: i64,
+    pub time_column: Option<String>,
+    pub time_type: Option<String>,
+    /// Chunk interval of the primary dimension: seconds for time, units for integer time.
+    pub interval_seconds: Option<f64>,
+    pub interval_integer: Option<i64>,
+    pub range_start: Option<Bound>,
+    pub range_end: Option<Bound>,
+    /// Policy procedures attached (e.g. `policy_compression`), by job id.
+    pub policies: Vec<String>,
+}
+
+pub async fn fetch(client: &Client) -> Result<Vec<Hypertable>, tokio_postgres::Error> {
+    let rows = client.query(queries::HYPERTABLES.as_str(), &[]).await?;
+    rows.iter()
+        .map(|r| {
+            let heap_bytes: i64 = r.try_get("heap_bytes")?;
+            let index_bytes: i64 = r.try_get("index_bytes")?;
+            let toast_bytes: i64 = r.try_get("toast_bytes")?;
+            Ok(Hypertable {
+                schema: r.try_get("schema")?,
+                name: r.try_get("name")?,
+                compression_enabled: r.try_get("compression_enabled")?,
+                chunks: r.try_get("chunks")?,
+                compressed_chunks: r.try_get("compressed_chunks")?,
+                heap_bytes,
+                index_bytes,
+                toast_bytes,
+                total_bytes: heap_bytes + index_bytes + toast_bytes,
+                time_column: r.try_get("time_column")?,
+                time_type: r.try_get("time_type")?,
+                interval_seconds: r.try_get("interval_seconds")?,
+                interval_integer: r.try_get("interval_integer")?,
+                range_start: Bound::from_row(r, "range_start", "range_start_integer")?,
+                range_end: Bound::from_row(r, "range_end", "range_end_integer")?,
+                policies: r.try_get("policies")?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Chunk {
+    pub schema: String,
+    pub name: String,
+    pub range_start: Option<Bound>,
+    pub range_end: Option<Bound>,
+    pub compressed: bool,
+    pub created: Option<DateTime<Utc>>,
+    pub total_bytes: i64,
+    /// Compression snapshot (compressed chunks only).
+    pub before_bytes: Option<i64>,
+    pub after_bytes: Option<i64>,
+}
+
+pub async fn fetch_chunks(
+    client: &Client,
+    hypertable: &Target,
+) -> Result<Vec<Chunk>, tokio_postgres::Error> {
+    let (schema, name) = relation(hypertable);
+    let rows = client
+        .query(queries::CHUNKS.as_str(), &[&schema, &name])
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Chunk {
+                schema: r.try_get("schema")?,
+                name: r.try_get("name")?,
+                range_start: Bound::from_row(r, "range_start", "range_start_integer")?,
+                range_end: Bound::from_row(r, "range_end", "range_end_integer")?,
+                compressed: r.try_get("is_compressed")?,
+                created: r.try_get("created")?,
+                total_bytes: r.try_get("total_bytes")?,
+                before_bytes: r.try_get("before_bytes")?,
+                after_bytes: r.try_get("after_bytes")?,
+            })
+        })
+        .collect()
+}

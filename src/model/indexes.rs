@@ -1,0 +1,221 @@
+//! Indexes: usage category, duplicates and validity, hypertable indexes summed over chunks.
+
+use tokio_postgres::Client;
+
+use super::{relation, Target};
+use crate::queries;
+
+/// Fewer scans than this since the statistics were reset makes an index LOW.
+pub const LOW_SCANS: i64 = 50;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Unused,
+    Low,
+    Active,
+}
+
+impl Category {
+    pub fn label(self) -> &'static str {
+        match self {
+            Category::Unused => "UNUSED",
+            Category::Low => "LOW",
+            Category::Active => "ACTIVE",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Index {
+    /// Schema of the table (for a cagg's index: the cagg's schema).
+    pub schema: String,
+    pub table: String,
+    /// Where the index itself lives (a cagg's indexes are in TimescaleDB's internal schema).
+    pub index_schema: String,
+    pub name: String,
+    pub on_hypertable: bool,
+    pub unique: bool,
+    pub primary: bool,
+    /// Key columns by name, comma-separated (empty entries are expressions).
+    pub key_columns: String,
+    pub expressions: Option<String>,
+    pub predicate: Option<String>,
+    pub valid: bool,
+    pub scans: i64,
+    pub tuples_read: i64,
+    pub size_bytes: i64,
+    /// Chunk (or partition) indexes summed into this row.
+    pub chunk_indexes: i64,
+    pub category: Category,
+    /// Another index on the same table with the same keys and predicate.
+    pub duplicate_of: Option<String>,
+}
+
+/// UNUSED: never scanned, and not enforcing uniqueness; LOW: a few scans; else ACTIVE.
+pub fn category(scans: i64, unique: bool) -> Category {
+    match scans {
+        0 if !unique => Category::Unused,
+        s if s < LOW_SCANS && !unique => Category::Low,
+        _ => Category::Active,
+    }
+}
+
+/// Marks each index that repeats an earlier one (same table, keys, expressions and predicate).
+/// The one kept is a unique or primary-key index if there is one, else the most scanned, else
+/// the first by name; the others point at it.
+pub fn mark_duplicates(indexes: &mut [Index]) {
+    use std::collections::HashMap;
+    let mut groups: HashMap<(String, String, String, Option<String>, Option<String>), Vec<usize>> =
+        HashMap::new();
+    for (i, ix) in indexes.iter().enumerate() {
+        groups
+            .entry((
+                ix.schema.clone(),
+                ix.table.clone(),
+                ix.key_columns.clone(),
+                ix.expressions.clone(),
+                ix.predicate.clone(),
+            ))
+            .or_default()
+            .push(i);
+    }
+    for members in groups.values().filter(|m| m.len() > 1) {
+        let keep = *members
+            .iter()
+            .min_by(|&&a, &&b| {
+                let (x, y) = (&indexes[a], &indexes[b]);
+                (y.primary, y.unique, y.scans)
+                    .cmp(&(x.primary, x.unique, x.scans))
+                    .then(x.name.cmp(&y.name))
+            })
+            .expect("group is not empty");
+        let kept = indexes[keep].name.clone();
+        for &m in members.iter().filter(|&&m| m != keep) {
+            indexes[m].duplicate_of = Some(kept.clone());
+        }
+    }
+}
+
+pub async fn fetch(client: &Client, timescaledb: bool) -> Result<Vec<Index>, tokio_postgres::Error> {
+    let sql = if timescaledb {
+        queries::INDEXES.as_str()
+    } else {
+        queries::INDEXES_PLAIN
+    };
+    let rows = client.query(sql, &[]).await?;
+    let mut out = rows
+        .iter()
+        .map(|r| {
+            let scans: i64 = r.try_get("scans")?;
+            let unique: bool = r.try_get("is_unique")?;
+            Ok(Index {
+                schema: r.try_get("schema")?,
+                table: r.try_get("table_name")?,
+                index_schema: r.try_get("index_schema")?,
+                name: r.try_get("index_name")?,
+                on_hypertable: r.try_get("on_hypertable")?,
+                unique,
+                primary: r.try_get("is_primary")?,
+                key_columns: r.try_get("key_columns")?,
+                expressions: r.try_get("expressions")?,
+                predicate: r.try_get("predicate")?,
+                valid: r.try_get("valid")?,
+                scans,
+                tuples_read: r.try_get("tuples_read")?,
+                size_bytes: r.try_get("size_bytes")?,
+                chunk_indexes: r.try_get("chunk_indexes")?,
+                category: category(scans, unique),
+                duplicate_of: None,
+            })
+        })
+        .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
+    mark_duplicates(&mut out);
+    Ok(out)
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ChunkIndex {
+    pub name: String,
+    pub chunk: String,
+    pub valid: bool,
+    pub scans: i64,
+    pub tuples_read: i64,
+    pub size_bytes: i64,
+}
+
+pub async fn fetch_chunks(
+    client: &Client,
+    index: &Target,
+) -> Result<Vec<ChunkIndex>, tokio_postgres::Error> {
+    let (schema, name) = relation(index);
+    let rows = client
+        .query(queries::INDEX_CHUNKS.as_str(), &[&schema, &name])
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ChunkIndex {
+                name: r.try_get("index_name")?,
+                chunk: r.try_get("chunk_name")?,
+                valid: r.try_get("valid")?,
+                scans: r.try_get("scans")?,
+                tuples_read: r.try_get("tuples_read")?,
+                size_bytes: r.try_get("size_bytes")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ix(name: &str, keys: &str, scans: i64, unique: bool) -> Index {
+        Index {
+            schema: "s".into(),
+            table: "t".into(),
+            index_schema: "s".into(),
+            name: name.into(),
+            on_hypertable: false,
+            unique,
+            primary: false,
+            key_columns: keys.into(),
+            expressions: None,
+            predicate: None,
+            valid: true,
+            scans,
+            tuples_read: 0,
+            size_bytes: 0,
+            chunk_indexes: 0,
+            category: category(scans, unique),
+            duplicate_of: None,
+        }
+    }
+
+    #[test]
+    fn categories_exclude_unique_indexes_from_unused() {
+        assert_eq!(category(0, false), Category::Unused);
+        assert_eq!(category(0, true), Category::Active);
+        assert_eq!(category(LOW_SCANS - 1, false), Category::Low);
+        assert_eq!(category(LOW_SCANS, false), Category::Active);
+    }
+
+    #[test]
+    fn duplicates_point_at_the_index_worth_keeping() {
+        let mut v = vec![
+            ix("b_dup", "time", 0, false),
+            ix("a_idx", "time", 5, false),
+            ix("other", "device,time", 0, false),
+            ix("u_key", "device,time", 0, true),
+        ];
+        let mut partial = ix("c_partial", "time", 0, false);
+        partial.predicate = Some("(device = 1)".into());
+        v.push(partial);
+        mark_duplicates(&mut v);
+        let dup = |n: &str| v.iter().find(|i| i.name == n).unwrap().duplicate_of.clone();
+        assert_eq!(dup("b_dup").as_deref(), Some("a_idx"), "the scanned one is kept");
+        assert_eq!(dup("a_idx"), None);
+        assert_eq!(dup("other").as_deref(), Some("u_key"), "the unique one is kept");
+        assert_eq!(dup("c_partial"), None, "a different predicate is not a duplicate");
+    }
+}

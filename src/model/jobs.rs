@@ -1,0 +1,197 @@
+//! Background jobs: kind, schedule, statistics, errors and run history.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+
+use super::Target;
+use crate::capabilities::Capabilities;
+use crate::queries;
+
+/// A job's next start this far in the past (or more) makes it overdue.
+pub const OVERDUE_GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Job {
+    pub job_id: i32,
+    pub application_name: String,
+    pub kind: &'static str,
+    pub proc_schema: String,
+    pub proc_name: String,
+    pub target_schema: Option<String>,
+    pub target_name: Option<String>,
+    pub owner: String,
+    pub schedule_seconds: Option<f64>,
+    pub scheduled: bool,
+    /// `Running`, `Paused` or `Scheduled` (None when TimescaleDB has no stats row).
+    pub job_status: Option<String>,
+    pub last_run_status: Option<String>,
+    pub last_run_started: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub next_start: Option<DateTime<Utc>>,
+    pub total_runs: i64,
+    pub total_failures: i64,
+    pub consecutive_failures: i32,
+    pub last_error: Option<String>,
+    pub last_error_code: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    pub config: Option<String>,
+}
+
+impl Job {
+    /// `schema.name` of the hypertable or cagg the job acts on, if any.
+    pub fn target(&self) -> Option<String> {
+        Some(crate::format::qualified(
+            self.target_schema.as_deref()?,
+            self.target_name.as_deref()?,
+        ))
+    }
+
+    pub fn running(&self) -> bool {
+        self.job_status.as_deref() == Some("Running")
+    }
+
+    /// Scheduled, not running, and its next start is well in the past.
+    pub fn overdue(&self, now: DateTime<Utc>) -> bool {
+        self.scheduled
+            && !self.running()
+            && self.next_start.is_some_and(|t| now - t > OVERDUE_GRACE)
+    }
+}
+
+/// The kind of work a job does, from its procedure (names stable across 2.x).
+pub fn kind(proc_schema: &str, proc_name: &str) -> &'static str {
+    let internal = proc_schema.starts_with("_timescaledb_");
+    match proc_name {
+        "policy_compression" if internal => "compression",
+        "policy_retention" if internal => "retention",
+        "policy_refresh_continuous_aggregate" if internal => "cagg refresh",
+        "policy_reorder" if internal => "reorder",
+        "policy_job_stat_history_retention" | "policy_job_error_retention" if internal => {
+            "log retention"
+        }
+        "policy_telemetry" if internal => "telemetry",
+        _ if internal => "internal",
+        _ => "custom",
+    }
+}
+
+pub async fn fetch(client: &Client) -> Result<Vec<Job>, tokio_postgres::Error> {
+    let rows = client.query(queries::JOBS.as_str(), &[]).await?;
+    rows.iter()
+        .map(|r| {
+            let proc_schema: String = r.try_get("proc_schema")?;
+            let proc_name: String = r.try_get("proc_name")?;
+            Ok(Job {
+                job_id: r.try_get("job_id")?,
+                application_name: r.try_get("application_name")?,
+                kind: kind(&proc_schema, &proc_name),
+                proc_schema,
+                proc_name,
+                target_schema: r.try_get("target_schema")?,
+                target_name: r.try_get("target_name")?,
+                owner: r.try_get("owner")?,
+                schedule_seconds: r.try_get("schedule_seconds")?,
+                scheduled: r.try_get("scheduled")?,
+                job_status: r.try_get("job_status")?,
+                last_run_status: r.try_get("last_run_status")?,
+                last_run_started: r.try_get("last_run_started")?,
+                last_success: r.try_get("last_success")?,
+                next_start: r.try_get("next_start")?,
+                total_runs: r.try_get("total_runs")?,
+                total_failures: r.try_get("total_failures")?,
+                consecutive_failures: r.try_get("consecutive_failures")?,
+                last_error: r.try_get("last_error")?,
+                last_error_code: r.try_get("last_error_code")?,
+                last_error_at: r.try_get("last_error_at")?,
+                config: r.try_get("config")?,
+            })
+        })
+        .collect()
+}
+
+/// One run (or, before 2.15, one error) of a job.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct JobRun {
+    /// None: still running, or crashed without a record.
+    pub succeeded: Option<bool>,
+    pub start_time: Option<DateTime<Utc>>,
+    pub finish_time: Option<DateTime<Utc>>,
+    pub pid: Option<i32>,
+    pub sqlerrcode: Option<String>,
+    pub err_message: Option<String>,
+}
+
+pub async fn fetch_runs(
+    client: &Client,
+    caps: &Capabilities,
+    job: &Target,
+) -> Result<Vec<JobRun>, tokio_postgres::Error> {
+    let Target::Job(id) = job else {
+        return Ok(Vec::new());
+    };
+    let rows = client.query(queries::job_runs(caps), &[id]).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(JobRun {
+                succeeded: r.try_get("succeeded")?,
+                start_time: r.try_get("start_time")?,
+                finish_time: r.try_get("finish_time")?,
+                pid: r.try_get("pid")?,
+                sqlerrcode: r.try_get("sqlerrcode")?,
+                err_message: r.try_get("err_message")?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_come_from_the_procedure() {
+        assert_eq!(kind("_timescaledb_functions", "policy_compression"), "compression");
+        assert_eq!(kind("_timescaledb_internal", "policy_retention"), "retention");
+        assert_eq!(
+            kind("_timescaledb_functions", "policy_refresh_continuous_aggregate"),
+            "cagg refresh"
+        );
+        assert_eq!(kind("public", "policy_compression"), "custom", "a user's look-alike");
+        assert_eq!(kind("ops", "nightly_export"), "custom");
+    }
+
+    #[test]
+    fn overdue_needs_a_schedule_and_a_past_start() {
+        let now = Utc::now();
+        let mut j = Job {
+            job_id: 1,
+            application_name: String::new(),
+            kind: "custom",
+            proc_schema: "s".into(),
+            proc_name: "p".into(),
+            target_schema: None,
+            target_name: None,
+            owner: "o".into(),
+            schedule_seconds: Some(60.0),
+            scheduled: true,
+            job_status: Some("Scheduled".into()),
+            last_run_status: None,
+            last_run_started: None,
+            last_success: None,
+            next_start: Some(now - chrono::TimeDelta::hours(1)),
+            total_runs: 0,
+            total_failures: 0,
+            consecutive_failures: 0,
+            last_error: None,
+            last_error_code: None,
+            last_error_at: None,
+            config: None,
+        };
+        assert!(j.overdue(now));
+        j.next_start = Some(now - chrono::TimeDelta::minutes(1));
+        assert!(!j.overdue(now), "within the grace period");
+        j.next_start = Some(now - chrono::TimeDelta::hours(1));
+        j.scheduled = false;
+        assert!(!j.overdue(now), "paused jobs are not overdue");
+    }
+}

@@ -1,0 +1,160 @@
+//! Plain data per screen, read from rows; no I/O beyond the query each `fetch` runs. Derived
+//! facts (index categories, lag, kinds) are pure functions next to the rows they describe.
+
+pub mod caggs;
+pub mod compression;
+pub mod hypertables;
+pub mod indexes;
+pub mod jobs;
+pub mod retention;
+pub mod summary;
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::{Client, Row};
+
+use crate::capabilities::Capabilities;
+
+pub use summary::Summary;
+
+/// Each kind of query the UI polls; one in-flight query per kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum QueryKind {
+    Summary,
+    Hypertables,
+    Chunks,
+    Compression,
+    Retention,
+    Indexes,
+    IndexChunks,
+    Jobs,
+    JobRuns,
+    Caggs,
+}
+
+impl QueryKind {
+    pub const ALL: &'static [QueryKind] = &[
+        QueryKind::Summary,
+        QueryKind::Hypertables,
+        QueryKind::Chunks,
+        QueryKind::Compression,
+        QueryKind::Retention,
+        QueryKind::Indexes,
+        QueryKind::IndexChunks,
+        QueryKind::Jobs,
+        QueryKind::JobRuns,
+        QueryKind::Caggs,
+    ];
+
+    /// Whether this kind can be read without the TimescaleDB extension.
+    pub fn works_without_timescaledb(self) -> bool {
+        matches!(
+            self,
+            QueryKind::Summary | QueryKind::Indexes | QueryKind::Retention | QueryKind::Caggs
+        )
+    }
+}
+
+/// The object a drill-down query is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// A relation by schema and name (hypertable, index).
+    Relation { schema: String, name: String },
+    Job(i32),
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    Summary(Summary),
+    Hypertables(Vec<hypertables::Hypertable>),
+    Chunks(Target, Vec<hypertables::Chunk>),
+    Compression(Vec<compression::Compression>),
+    Retention(Vec<retention::Retention>),
+    Partitions(Vec<retention::PartitionedTable>),
+    Indexes(Vec<indexes::Index>),
+    IndexChunks(Target, Vec<indexes::ChunkIndex>),
+    Jobs(Vec<jobs::Job>),
+    JobRuns(Target, Vec<jobs::JobRun>),
+    Caggs(Vec<caggs::Cagg>),
+    MatViews(Vec<caggs::MatView>),
+    /// The screen cannot be read here (e.g. no TimescaleDB), and why.
+    Unavailable(String),
+}
+
+/// Why a query cannot run here at all (as opposed to failing).
+pub fn unavailable(kind: QueryKind, caps: &Capabilities) -> Option<String> {
+    if caps.timescaledb.is_some() || kind.works_without_timescaledb() {
+        return None;
+    }
+    Some(match &caps.timescaledb_available {
+        Some(v) => format!(
+            "TimescaleDB is not installed in database \"{}\" (version {v} is available: CREATE EXTENSION timescaledb)",
+            caps.database
+        ),
+        None => "TimescaleDB is not installed on this server".into(),
+    })
+}
+
+/// Runs the query behind `kind` (with `target` for drill-downs).
+pub async fn fetch(
+    kind: QueryKind,
+    target: Option<&Target>,
+    client: &Client,
+    caps: &Capabilities,
+) -> Result<Payload, tokio_postgres::Error> {
+    let ts = caps.timescaledb.is_some();
+    // A drill-down asked for without a target has nothing to read: answer empty, query nothing.
+    let none = Target::Job(0);
+    let target = target.or(match kind {
+        QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns => Some(&none),
+        _ => None,
+    });
+    Ok(match (kind, target) {
+        (QueryKind::Summary, _) => Payload::Summary(Summary::fetch(client).await?),
+        (QueryKind::Hypertables, _) => Payload::Hypertables(hypertables::fetch(client).await?),
+        (QueryKind::Chunks, Some(t)) => {
+            Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, t).await?)
+        }
+        (QueryKind::Compression, _) => Payload::Compression(compression::fetch(client).await?),
+        (QueryKind::Retention, _) if ts => Payload::Retention(retention::fetch(client).await?),
+        (QueryKind::Retention, _) => {
+            Payload::Partitions(retention::fetch_partitions(client).await?)
+        }
+        (QueryKind::Indexes, _) => Payload::Indexes(indexes::fetch(client, ts).await?),
+        (QueryKind::IndexChunks, Some(t)) => {
+            Payload::IndexChunks(t.clone(), indexes::fetch_chunks(client, t).await?)
+        }
+        (QueryKind::Jobs, _) => Payload::Jobs(jobs::fetch(client).await?),
+        (QueryKind::JobRuns, Some(t)) => {
+            Payload::JobRuns(t.clone(), jobs::fetch_runs(client, caps, t).await?)
+        }
+        (QueryKind::Caggs, _) if ts => Payload::Caggs(caggs::fetch(client, caps).await?),
+        (QueryKind::Caggs, _) => Payload::MatViews(caggs::fetch_matviews(client).await?),
+        (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {
+            Payload::JobRuns(none, Vec::new())
+        }
+    })
+}
+
+/// The start or end of a chunk range: a time, or an integer for integer-time hypertables.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum Bound {
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+impl Bound {
+    pub fn from_row(row: &Row, time: &str, int: &str) -> Result<Option<Bound>, tokio_postgres::Error> {
+        let t: Option<DateTime<Utc>> = row.try_get(time)?;
+        let i: Option<i64> = row.try_get(int)?;
+        Ok(t.map(Bound::Time).or(i.map(Bound::Int)))
+    }
+}
+
+/// A relation target's schema and name (drill-down parameters).
+fn relation(t: &Target) -> (&str, &str) {
+    match t {
+        Target::Relation { schema, name } => (schema, name),
+        Target::Job(_) => ("", ""),
+    }
+}

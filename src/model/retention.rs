@@ -1,0 +1,124 @@
+//! Retention policies and, on plain PostgreSQL, partitioned tables.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+
+use super::Bound;
+use crate::queries;
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Retention {
+    pub schema: String,
+    pub name: String,
+    pub is_cagg: bool,
+    pub job_id: i32,
+    pub scheduled: bool,
+    pub schedule_seconds: Option<f64>,
+    pub drop_after: Option<String>,
+    pub drop_after_seconds: Option<f64>,
+    pub chunks: i64,
+    pub oldest_start: Option<Bound>,
+    /// Chunks entirely older than `drop_after`: the policy should have dropped them.
+    pub overdue_chunks: i64,
+    pub overdue_bytes: i64,
+    pub last_run: Option<DateTime<Utc>>,
+    pub last_run_status: Option<String>,
+    pub next_start: Option<DateTime<Utc>>,
+}
+
+pub async fn fetch(client: &Client) -> Result<Vec<Retention>, tokio_postgres::Error> {
+    let rows = client.query(queries::RETENTION.as_str(), &[]).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Retention {
+                schema: r.try_get("schema")?,
+                name: r.try_get("name")?,
+                is_cagg: r.try_get("is_cagg")?,
+                job_id: r.try_get("job_id")?,
+                scheduled: r.try_get("scheduled")?,
+                schedule_seconds: r.try_get("schedule_seconds")?,
+                drop_after: r.try_get("drop_after")?,
+                drop_after_seconds: r.try_get("drop_after_seconds")?,
+                chunks: r.try_get("chunks")?,
+                oldest_start: Bound::from_row(r, "oldest_start", "oldest_start_integer")?,
+                overdue_chunks: r.try_get("overdue_chunks")?,
+                overdue_bytes: r.try_get("overdue_bytes")?,
+                last_run: r.try_get("last_run")?,
+                last_run_status: r.try_get("last_run_status")?,
+                next_start: r.try_get("next_start")?,
+            })
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PartitionedTable {
+    pub schema: String,
+    pub name: String,
+    pub strategy: String,
+    pub partitions: i64,
+    pub size_bytes: i64,
+    /// The lowest range lower bound, as PostgreSQL prints it (`'2024-01-01 00:00:00+00'`).
+    pub oldest_bound: Option<String>,
+    pub has_default: bool,
+}
+
+pub async fn fetch_partitions(
+    client: &Client,
+) -> Result<Vec<PartitionedTable>, tokio_postgres::Error> {
+    let rows = client.query(queries::PARTITIONS, &[]).await?;
+    rows.iter()
+        .map(|r| {
+            let bounds: Vec<String> = r.try_get("lower_bounds")?;
+            Ok(PartitionedTable {
+                schema: r.try_get("schema")?,
+                name: r.try_get("name")?,
+                strategy: r.try_get::<_, Option<String>>("strategy")?.unwrap_or_default(),
+                partitions: r.try_get("partitions")?,
+                size_bytes: r.try_get("size_bytes")?,
+                oldest_bound: oldest_bound(&bounds),
+                has_default: r.try_get::<_, Option<bool>>("has_default")?.unwrap_or(false),
+            })
+        })
+        .collect()
+}
+
+/// The lowest of range partitions' lower bounds: numerically when they are numbers, else as
+/// text (PostgreSQL prints dates and timestamps in ISO order); MINVALUE sorts first.
+pub fn oldest_bound(bounds: &[String]) -> Option<String> {
+    let key = |b: &String| -> (u8, f64, String) {
+        if b.eq_ignore_ascii_case("minvalue") {
+            return (0, 0.0, String::new());
+        }
+        match b.trim_matches('\'').parse::<f64>() {
+            Ok(n) => (1, n, String::new()),
+            Err(_) => (2, 0.0, b.clone()),
+        }
+    };
+    bounds
+        .iter()
+        .min_by(|a, b| {
+            let (ka, kb) = (key(a), key(b));
+            ka.0.cmp(&kb.0)
+                .then(ka.1.total_cmp(&kb.1))
+                .then(ka.2.cmp(&kb.2))
+        })
+        .cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oldest_bound_compares_numbers_numerically() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(oldest_bound(&s(&["100", "20", "3"])).unwrap(), "3");
+        assert_eq!(
+            oldest_bound(&s(&["'2024-02-01 00:00:00+00'", "'2023-12-01 00:00:00+00'"])).unwrap(),
+            "'2023-12-01 00:00:00+00'"
+        );
+        assert_eq!(oldest_bound(&s(&["5", "MINVALUE"])).unwrap(), "MINVALUE");
+        assert_eq!(oldest_bound(&[]), None);
+    }
+}

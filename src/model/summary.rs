@@ -1,0 +1,66 @@
+//! The overview's server facts.
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+
+use crate::queries;
+
+/// Server, extension, session and scheduler facts: one row of catalog functions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Summary {
+    pub version: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub server_now: DateTime<Utc>,
+    pub database_bytes: i64,
+    pub connections: i64,
+    pub max_connections: i32,
+    pub server_addr: Option<String>,
+    pub server_port: Option<i32>,
+    pub backend_pid: i32,
+    pub application_name: String,
+    pub timescaledb_version: Option<String>,
+    pub ssl: Option<bool>,
+    pub read_only: bool,
+    pub statement_timeout: String,
+    /// When this database's statistics were last reset (None: never since initdb).
+    pub stats_reset: Option<DateTime<Utc>>,
+    /// `timescaledb.max_background_workers` (None without the extension's loader).
+    pub max_background_workers: Option<i32>,
+    pub max_worker_processes: i32,
+    /// `timescaledb.restoring = on`: the scheduler stays stopped until post_restore.
+    pub timescaledb_restoring: bool,
+    /// A TimescaleDB scheduler process is running for this database.
+    pub scheduler_running: bool,
+}
+
+impl Summary {
+    pub async fn fetch(client: &Client) -> Result<Self, tokio_postgres::Error> {
+        let r = client.query_one(queries::SUMMARY, &[]).await?;
+        Ok(Summary {
+            version: r.try_get("version")?,
+            started_at: r.try_get("started_at")?,
+            server_now: r.try_get("server_now")?,
+            database_bytes: r.try_get("database_bytes")?,
+            connections: r.try_get("connections")?,
+            max_connections: r.try_get("max_connections")?,
+            server_addr: r.try_get("server_addr")?,
+            server_port: r.try_get("server_port")?,
+            backend_pid: r.try_get("backend_pid")?,
+            application_name: r.try_get("application_name")?,
+            timescaledb_version: r.try_get("timescaledb_version")?,
+            ssl: r.try_get("ssl")?,
+            read_only: r.try_get("read_only")?,
+            statement_timeout: r.try_get("statement_timeout")?,
+            stats_reset: r.try_get("stats_reset")?,
+            max_background_workers: r.try_get("max_background_workers")?,
+            max_worker_processes: r.try_get("max_worker_processes")?,
+            timescaledb_restoring: r.try_get("timescaledb_restoring")?,
+            scheduler_running: r.try_get("scheduler_running")?,
+        })
+    }
+
+    /// Server uptime, from the server's own clock (immune to skew with the bastion host).
+    pub fn uptime(&self) -> Option<chrono::Duration> {
+        self.started_at.map(|s| self.server_now - s)
+    }
+}

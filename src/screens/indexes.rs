@@ -1,0 +1,112 @@
+//! Indexes tab and the per-chunk breakdown of a hypertable index.
+
+use super::{bytes, count, opt_text, row_id, Open, TableRow};
+use crate::format;
+use crate::grid::{Cell, Column, Tone};
+use crate::model::indexes::{Category, ChunkIndex, Index};
+use crate::model::{QueryKind, Target};
+
+pub fn columns() -> Vec<Column> {
+    vec![
+        Column::left("Index", 0, 32),
+        Column::left("Table", 2, 30),
+        Column::left("Usage", 0, 6),
+        Column::right("Scans", 1, 10),
+        Column::right("Size", 0, 9),
+        Column::left("Valid", 1, 7),
+        Column::left("Duplicate of", 1, 22),
+        Column::right("Tuples read", 4, 12),
+        Column::right("Chunks", 3, 7),
+        Column::left("Keys", 5, 30),
+    ]
+}
+
+pub fn rows(list: &[Index]) -> Vec<TableRow> {
+    list.iter()
+        .map(|i| {
+            let usage = Cell::text(i.category.label()).tone(match i.category {
+                Category::Unused => Tone::Warn,
+                Category::Low => Tone::Muted,
+                Category::Active => Tone::Ok,
+            });
+            let mut keys = i.key_columns.clone();
+            if let Some(e) = &i.expressions {
+                keys = format!("{keys} [{e}]");
+            }
+            if let Some(p) = &i.predicate {
+                keys = format!("{keys} WHERE {p}");
+            }
+            if i.unique {
+                keys = format!("{keys} (unique)");
+            }
+            let row = TableRow::new(
+                row_id::relation(&i.index_schema, &i.name),
+                vec![
+                    Cell::text(format::qualified(&i.index_schema, &i.name)),
+                    Cell::text(format::qualified(&i.schema, &i.table)),
+                    usage,
+                    count(i.scans),
+                    bytes(i.size_bytes),
+                    if i.valid {
+                        Cell::text("yes")
+                    } else {
+                        Cell::text("INVALID").tone(Tone::Critical)
+                    },
+                    opt_text(i.duplicate_of.as_deref()).tone(Tone::Warn),
+                    count(i.tuples_read),
+                    if i.on_hypertable || i.chunk_indexes > 0 {
+                        count(i.chunk_indexes)
+                    } else {
+                        Cell::empty()
+                    },
+                    Cell::text(keys),
+                ],
+            );
+            if i.on_hypertable {
+                row.open(Open::Drill(
+                    QueryKind::IndexChunks,
+                    Target::Relation {
+                        schema: i.index_schema.clone(),
+                        name: i.name.clone(),
+                    },
+                    format!("Chunk indexes of {}", format::qualified(&i.index_schema, &i.name)),
+                ))
+            } else {
+                row
+            }
+        })
+        .collect()
+}
+
+pub fn chunk_columns() -> Vec<Column> {
+    vec![
+        Column::left("Chunk index", 0, 60),
+        Column::left("Chunk", 2, 30),
+        Column::right("Scans", 0, 10),
+        Column::right("Tuples read", 3, 12),
+        Column::right("Size", 0, 9),
+        Column::left("Valid", 1, 7),
+    ]
+}
+
+pub fn chunk_rows(list: &[ChunkIndex]) -> Vec<TableRow> {
+    list.iter()
+        .map(|c| {
+            TableRow::new(
+                c.name.clone(),
+                vec![
+                    Cell::text(format::ident(&c.name)),
+                    Cell::text(format::ident(&c.chunk)),
+                    count(c.scans),
+                    count(c.tuples_read),
+                    bytes(c.size_bytes),
+                    if c.valid {
+                        Cell::text("yes")
+                    } else {
+                        Cell::text("INVALID").tone(Tone::Critical)
+                    },
+                ],
+            )
+        })
+        .collect()
+}

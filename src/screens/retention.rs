@@ -1,0 +1,90 @@
+//! Retention tab; partitioned tables on plain PostgreSQL.
+
+use super::{bound, bytes, count, opt_text, relative, row_id, seconds, Ctx, TableRow};
+use crate::format;
+use crate::grid::{Cell, Column, Tone};
+use crate::model::retention::{PartitionedTable, Retention};
+
+pub fn columns() -> Vec<Column> {
+    vec![
+        Column::left("Relation", 0, 40),
+        Column::left("Kind", 4, 10),
+        Column::right("Drop after", 0, 10),
+        Column::right("Overdue", 0, 7),
+        Column::right("Overdue size", 1, 12),
+        Column::right("Chunks", 2, 7),
+        Column::left("Oldest chunk", 2, 22),
+        Column::left("State", 1, 9),
+        Column::left("Last run", 3, 14),
+        Column::left("Next start", 3, 14),
+        Column::right("Every", 4, 8),
+        Column::right("Job", 5, 6),
+    ]
+}
+
+pub fn rows(list: &[Retention], ctx: Ctx) -> Vec<TableRow> {
+    list.iter()
+        .map(|r| {
+            let tone = if r.overdue_chunks > 0 { Tone::Warn } else { Tone::Normal };
+            let drop_after = match (&r.drop_after, r.drop_after_seconds) {
+                (_, Some(s)) => seconds(Some(s)),
+                (Some(t), None) => Cell::text(t.clone()),
+                _ => Cell::empty(),
+            };
+            let last = match (&r.last_run_status, r.last_run) {
+                (Some(s), Some(_)) if s == "Failed" => relative(r.last_run, ctx).tone(Tone::Critical),
+                _ => relative(r.last_run, ctx),
+            };
+            TableRow::new(
+                row_id::relation(&r.schema, &r.name),
+                vec![
+                    Cell::text(format::qualified(&r.schema, &r.name)),
+                    Cell::text(if r.is_cagg { "cagg" } else { "hypertable" }),
+                    drop_after,
+                    count(r.overdue_chunks).tone(tone),
+                    bytes(r.overdue_bytes).tone(tone),
+                    count(r.chunks),
+                    bound(r.oldest_start, ctx),
+                    if r.scheduled {
+                        Cell::text("scheduled")
+                    } else {
+                        Cell::text("paused").tone(Tone::Warn)
+                    },
+                    last,
+                    relative(r.next_start, ctx),
+                    seconds(r.schedule_seconds),
+                    Cell::num(r.job_id as f64, r.job_id.to_string()),
+                ],
+            )
+        })
+        .collect()
+}
+
+pub fn partition_columns() -> Vec<Column> {
+    vec![
+        Column::left("Partitioned table", 0, 40),
+        Column::left("Strategy", 2, 8),
+        Column::right("Partitions", 0, 10),
+        Column::right("Size", 1, 9),
+        Column::left("Oldest bound", 0, 30),
+        Column::left("Default", 3, 7),
+    ]
+}
+
+pub fn partition_rows(list: &[PartitionedTable]) -> Vec<TableRow> {
+    list.iter()
+        .map(|p| {
+            TableRow::new(
+                row_id::relation(&p.schema, &p.name),
+                vec![
+                    Cell::text(format::qualified(&p.schema, &p.name)),
+                    Cell::text(p.strategy.clone()),
+                    count(p.partitions),
+                    bytes(p.size_bytes),
+                    opt_text(p.oldest_bound.as_deref()),
+                    Cell::text(if p.has_default { "yes" } else { "no" }),
+                ],
+            )
+        })
+        .collect()
+}
