@@ -21,7 +21,7 @@ WITH idx AS (
       FROM pg_catalog.pg_inherits inh
       JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent AND pc.relkind = 'I'
 )
-SELECT n.nspname::text AS schema, t.relname::text AS table_name, n.nspname::text AS index_schema,
+SELECT d.indexrelid::bigint AS index_oid, n.nspname::text AS schema, t.relname::text AS table_name, n.nspname::text AS index_schema,
        d.index_name,
        false AS on_hypertable, d.indisunique AS is_unique, d.indisprimary AS is_primary,
        array_to_string(d.key_columns, ',') AS key_columns, d.expressions, d.predicate,

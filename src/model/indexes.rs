@@ -34,6 +34,9 @@ pub struct Index {
     /// Where the index itself lives (a cagg's indexes are in TimescaleDB's internal schema).
     pub index_schema: String,
     pub name: String,
+    /// The index's oid: the older of two duplicates is the one kept.
+    #[serde(skip)]
+    pub oid: i64,
     pub on_hypertable: bool,
     pub unique: bool,
     pub primary: bool,
@@ -63,7 +66,7 @@ pub fn category(scans: i64, unique: bool) -> Category {
 
 /// Marks each index that repeats an earlier one (same table, keys, expressions and predicate).
 /// The one kept is a unique or primary-key index if there is one, else the most scanned, else
-/// the first by name; the others point at it.
+/// the oldest (lowest oid); the others point at it.
 pub fn mark_duplicates(indexes: &mut [Index]) {
     use std::collections::HashMap;
     let mut groups: HashMap<(String, String, String, Option<String>, Option<String>), Vec<usize>> =
@@ -87,7 +90,7 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
                 let (x, y) = (&indexes[a], &indexes[b]);
                 (y.primary, y.unique, y.scans)
                     .cmp(&(x.primary, x.unique, x.scans))
-                    .then(x.name.cmp(&y.name))
+                    .then(x.oid.cmp(&y.oid))
             })
             .expect("group is not empty");
         let kept = indexes[keep].name.clone();
@@ -114,6 +117,7 @@ pub async fn fetch(client: &Client, timescaledb: bool) -> Result<Vec<Index>, tok
                 table: r.try_get("table_name")?,
                 index_schema: r.try_get("index_schema")?,
                 name: r.try_get("index_name")?,
+                oid: r.try_get("index_oid")?,
                 on_hypertable: r.try_get("on_hypertable")?,
                 unique,
                 primary: r.try_get("is_primary")?,
@@ -176,6 +180,7 @@ mod tests {
             table: "t".into(),
             index_schema: "s".into(),
             name: name.into(),
+            oid: 0,
             on_hypertable: false,
             unique,
             primary: false,
@@ -207,7 +212,11 @@ mod tests {
             ix("a_idx", "time", 5, false),
             ix("other", "device,time", 0, false),
             ix("u_key", "device,time", 0, true),
+            ix("z_first", "value", 0, false),
+            ix("a_second", "value", 0, false),
         ];
+        v[4].oid = 10;
+        v[5].oid = 20;
         let mut partial = ix("c_partial", "time", 0, false);
         partial.predicate = Some("(device = 1)".into());
         v.push(partial);
@@ -217,5 +226,6 @@ mod tests {
         assert_eq!(dup("a_idx"), None);
         assert_eq!(dup("other").as_deref(), Some("u_key"), "the unique one is kept");
         assert_eq!(dup("c_partial"), None, "a different predicate is not a duplicate");
+        assert_eq!(dup("a_second").as_deref(), Some("z_first"), "the older one is kept");
     }
 }

@@ -111,6 +111,14 @@ pub fn engine() -> &'static Engine {
     })
 }
 
+/// The engine with tests/fixtures/scenario.sql loaded (once per test process).
+pub fn scenario() -> &'static Engine {
+    static LOADED: OnceLock<()> = OnceLock::new();
+    let e = engine();
+    LOADED.get_or_init(|| psql_file(&e.conninfo(), &repo_root().join("tests/fixtures/scenario.sql")));
+    e
+}
+
 // ---- native PostgreSQL ------------------------------------------------------------------------
 
 pub struct Native {
@@ -124,7 +132,22 @@ impl Native {
     }
 }
 
-fn psql(conninfo: &str, sql: &str) -> String {
+/// Runs a file of SQL through psql (each statement on its own, stopping at the first error).
+pub fn psql_file(conninfo: &str, path: &Path) {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f"])
+        .arg(path)
+        .output()
+        .expect("psql");
+    assert!(
+        out.status.success(),
+        "psql -f {} failed:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn psql(conninfo: &str, sql: &str) -> String {
     let out = Command::new("psql")
         .args([
             "-X",

@@ -7,6 +7,7 @@ mod pty;
 mod capabilities;
 mod cli_errors;
 mod reconnect;
+mod screens;
 mod terminal;
 mod tls;
 mod wire_server;
