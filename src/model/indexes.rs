@@ -71,7 +71,8 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
     use std::collections::HashMap;
     let mut groups: HashMap<(String, String, String, Option<String>, Option<String>), Vec<usize>> =
         HashMap::new();
-    for (i, ix) in indexes.iter().enumerate() {
+    // An INVALID index serves no query: it is reported as such, not as an original to keep.
+    for (i, ix) in indexes.iter().enumerate().filter(|(_, ix)| ix.valid) {
         groups
             .entry((
                 ix.schema.clone(),
@@ -217,6 +218,9 @@ mod tests {
         ];
         v[4].oid = 10;
         v[5].oid = 20;
+        let mut invalid = ix("broken", "value", 0, true);
+        invalid.valid = false;
+        v.push(invalid);
         let mut partial = ix("c_partial", "time", 0, false);
         partial.predicate = Some("(device = 1)".into());
         v.push(partial);
@@ -227,5 +231,6 @@ mod tests {
         assert_eq!(dup("other").as_deref(), Some("u_key"), "the unique one is kept");
         assert_eq!(dup("c_partial"), None, "a different predicate is not a duplicate");
         assert_eq!(dup("a_second").as_deref(), Some("z_first"), "the older one is kept");
+        assert_eq!(dup("broken"), None, "invalid indexes are left out");
     }
 }

@@ -192,6 +192,17 @@ pub fn native() -> &'static Native {
     })
 }
 
+/// Another fresh database on the shared cluster, for tests that change per-database state.
+pub fn native_database(suffix: &str) -> String {
+    let n = native();
+    let dbname = format!("{}_{suffix}", n.dbname);
+    psql(
+        &format!("{} dbname=postgres", n.base),
+        &format!("CREATE DATABASE {dbname}"),
+    );
+    format!("{} dbname={dbname}", n.base)
+}
+
 // ---- private clusters -------------------------------------------------------------------------
 
 const PGBIN: &str = "/usr/lib/postgresql/15/bin";

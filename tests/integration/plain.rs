@@ -1,0 +1,173 @@
+//! Plain PostgreSQL (no TimescaleDB): the screens that make sense there, the ones that do not
+//! say why, and a role without privileges sees an explanation instead of a broken console.
+
+use std::time::Duration;
+
+use hypertop::app::state::AppState;
+use hypertop::capabilities::Capabilities;
+use hypertop::model::indexes::Category;
+use hypertop::model::{self, Payload, QueryKind};
+use hypertop::poller::QueryResult;
+use hypertop::screens::Tab;
+
+use crate::engines::{connector_for, eventually, native, native_database, psql};
+
+/// A schema of its own in the shared test database, created once.
+fn setup() -> String {
+    static DONE: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    let conninfo = native().conninfo();
+    DONE.get_or_init(|| {
+        psql(
+            &conninfo,
+            "CREATE SCHEMA plain;
+             CREATE TABLE plain.readings (at timestamptz NOT NULL, v int) PARTITION BY RANGE (at);
+             CREATE TABLE plain.readings_2024_02 PARTITION OF plain.readings
+                    FOR VALUES FROM ('2024-02-01') TO ('2024-03-01');
+             CREATE TABLE plain.readings_2024_01 PARTITION OF plain.readings
+                    FOR VALUES FROM ('2024-01-01') TO ('2024-02-01');
+             CREATE INDEX readings_at_idx ON plain.readings (at);
+             CREATE TABLE plain.devices (id int PRIMARY KEY, name text);
+             INSERT INTO plain.devices SELECT g, 'd' || (g % 3) FROM generate_series(1, 1000) g;
+             CREATE INDEX devices_name_idx ON plain.devices (name);
+             CREATE MATERIALIZED VIEW plain.device_names AS SELECT DISTINCT name FROM plain.devices;
+             CREATE MATERIALIZED VIEW plain.never_filled AS SELECT 1 AS x WITH NO DATA;
+             ANALYZE plain.devices;",
+        );
+        // A failed CREATE INDEX CONCURRENTLY leaves an INVALID index behind.
+        let out = std::process::Command::new("psql")
+            .args(["-X", "-q", "-d", &conninfo, "-c"])
+            .arg("CREATE UNIQUE INDEX CONCURRENTLY devices_name_unique ON plain.devices (name)")
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "the unique index must fail on duplicates");
+        // Three index scans, flushed to the statistics.
+        psql(
+            &conninfo,
+            "SET enable_seqscan = off; SET enable_bitmapscan = off;
+             SELECT count(*) FROM plain.devices WHERE name = 'd1';
+             SELECT count(*) FROM plain.devices WHERE name = 'd2';
+             SELECT count(*) FROM plain.devices WHERE name = 'd0';
+             SELECT pg_stat_force_next_flush();",
+        );
+        // Created after the scans, so they all went to devices_name_idx.
+        psql(&conninfo, "CREATE INDEX devices_name_again ON plain.devices (name)");
+    });
+    conninfo
+}
+
+#[tokio::test]
+async fn plain_postgres_screens() {
+    let conninfo = setup();
+    let session = connector_for(&conninfo).connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    assert!(caps.timescaledb.is_none());
+    let fetch = |kind| {
+        let (client, caps) = (&session.client, &caps);
+        async move { model::fetch(kind, None, client, caps).await.unwrap() }
+    };
+
+    // Indexes: a partitioned table's index sums its partitions; usage, duplicates, validity.
+    let indexes = eventually(Duration::from_secs(10), "index scans in the statistics", || async {
+        match fetch(QueryKind::Indexes).await {
+            Payload::Indexes(v) if v.iter().any(|i| i.name == "devices_name_idx" && i.scans > 0) => Some(v),
+            _ => None,
+        }
+    })
+    .await;
+    let get = |name: &str| indexes.iter().find(|i| i.name == name).unwrap();
+    let by_name = get("devices_name_idx");
+    assert_eq!((by_name.scans, by_name.category), (3, Category::Low));
+    assert_eq!(get("devices_name_again").duplicate_of.as_deref(), Some("devices_name_idx"));
+    assert_eq!(get("devices_name_again").category, Category::Unused);
+    assert!(!get("devices_name_unique").valid);
+    assert_eq!(get("devices_pkey").category, Category::Active, "unique indexes are never UNUSED");
+    assert_eq!(get("readings_at_idx").chunk_indexes, 2);
+    assert!(!indexes.iter().any(|i| i.table.starts_with("readings_2024")), "partitions are folded in");
+
+    // Retention tab: partitioned tables.
+    let Payload::Partitions(parts) = fetch(QueryKind::Retention).await else {
+        panic!("partitions expected")
+    };
+    let readings = parts.iter().find(|p| p.name == "readings").unwrap();
+    assert_eq!((readings.strategy.as_str(), readings.partitions), ("range", 2));
+    assert!(readings.oldest_bound.as_deref().unwrap().contains("2024-01-01"), "{readings:?}");
+
+    // Caggs tab: materialized views.
+    let Payload::MatViews(views) = fetch(QueryKind::Caggs).await else {
+        panic!("materialized views expected")
+    };
+    let populated = |n: &str| views.iter().find(|v| v.name == n).unwrap().populated;
+    assert!(populated("device_names") && !populated("never_filled"));
+
+    // TimescaleDB-only screens say why they are empty.
+    for kind in [QueryKind::Hypertables, QueryKind::Compression, QueryKind::Jobs] {
+        let why = model::unavailable(kind, &caps).unwrap();
+        assert!(why.contains("TimescaleDB is not installed"), "{why}");
+    }
+    assert!(model::unavailable(QueryKind::Indexes, &caps).is_none());
+
+    // Problems found on plain PostgreSQL: the invalid index first, then the duplicate.
+    let inputs = hypertop::problems::Inputs {
+        indexes: Some(&indexes),
+        ..Default::default()
+    };
+    let found = hypertop::problems::find(&inputs, &Default::default(), chrono::Utc::now());
+    let kinds: Vec<_> = found.iter().map(|p| (p.kind, p.object.as_str())).collect();
+    assert!(kinds.contains(&("invalid index", "plain.devices_name_unique")), "{kinds:?}");
+    assert!(kinds.contains(&("duplicate index", "plain.devices_name_again")), "{kinds:?}");
+}
+
+#[tokio::test]
+async fn a_role_without_privileges_gets_explanations() {
+    // A database of its own: revoking a catalog view's privilege is per database.
+    let conninfo = native_database("nopriv");
+    psql(
+        &conninfo,
+        "CREATE SCHEMA plain;
+         CREATE TABLE plain.t (a int PRIMARY KEY) PARTITION BY RANGE (a);
+         DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hypertop_nobody') THEN
+                CREATE ROLE hypertop_nobody LOGIN;
+            END IF;
+         END $$;
+         REVOKE ALL ON SCHEMA plain FROM hypertop_nobody;
+         REVOKE SELECT ON pg_catalog.pg_stat_user_indexes FROM PUBLIC;",
+    );
+    let session = connector_for(&format!("{conninfo} user=hypertop_nobody"))
+        .connect()
+        .await
+        .unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    assert!(!caps.can_monitor());
+    let mut state = AppState::new("nobody".into(), Duration::from_secs(2), true, false);
+    state.caps = Some(caps.clone());
+    for kind in [QueryKind::Summary, QueryKind::Indexes, QueryKind::Retention, QueryKind::Caggs, QueryKind::Jobs] {
+        let result = match model::unavailable(kind, &caps) {
+            Some(why) => Ok(Payload::Unavailable(why)),
+            None => model::fetch(kind, None, &session.client, &caps)
+                .await
+                .map_err(|e| hypertop::poller::describe_error(&e)),
+        };
+        state.on_result(QueryResult {
+            kind,
+            target: None,
+            result,
+            elapsed: Duration::ZERO,
+            finished_at: chrono::Utc::now(),
+        });
+    }
+
+    let error = state.view(Tab::Indexes).error.clone().unwrap();
+    assert!(error.contains("permission denied") && error.contains("42501"), "{error}");
+    assert!(state.view(Tab::Retention).error.is_none(), "the rest keeps working");
+    assert!(state.data.summary.is_some());
+    assert!(state.view(Tab::Jobs).unavailable.is_some());
+
+    // And the console says so on screen.
+    let text = crate::render_text(&mut state, Tab::Indexes);
+    assert!(text.contains("Cannot read: permission denied"), "{text}");
+    let text = crate::render_text(&mut state, Tab::Overview);
+    assert!(text.contains("no pg_monitor"), "{text}");
+    let text = crate::render_text(&mut state, Tab::Jobs);
+    assert!(text.contains("TimescaleDB is not installed"), "{text}");
+}
