@@ -152,6 +152,9 @@ pub struct Grid<D> {
     sort: Option<(usize, bool)>,
     filter: String,
     selected: usize,
+    /// The user moved the selection: refreshes follow that row by id; until then it stays on
+    /// the first row.
+    moved: bool,
     /// First visible row; adjusted while drawing to keep the selection in view.
     offset: Interior<usize>,
 }
@@ -169,13 +172,17 @@ impl<D: Clone> Grid<D> {
             sort,
             filter: String::new(),
             selected: 0,
+            moved: false,
             offset: Interior::new(0),
         }
     }
 
     /// Replaces the rows, keeping the selected row (by id) selected when it still exists.
     pub fn set_rows(&mut self, rows: Vec<Row<D>>) {
-        let keep = self.selected_row().map(|r| r.id.clone());
+        let keep = self
+            .selected_row()
+            .filter(|_| self.moved)
+            .map(|r| r.id.clone());
         self.haystacks = rows
             .iter()
             .map(|r| {
@@ -196,7 +203,8 @@ impl<D: Clone> Grid<D> {
                     .map(|r| r.cells.get(i).map_or(0, |c| c.text.chars().count()))
                     .max()
                     .unwrap_or(0);
-                (widest.max(c.title.chars().count()) as u16).min(c.max)
+                // +1 for the sort arrow drawn after a title.
+                (widest.max(c.title.chars().count() + 1) as u16).min(c.max.max(c.title.chars().count() as u16 + 1))
             })
             .collect();
         self.rows = rows;
@@ -264,6 +272,7 @@ impl<D: Clone> Grid<D> {
         match self.order.iter().position(|&i| self.rows[i].id == id) {
             Some(p) => {
                 self.selected = p;
+                self.moved = true;
                 true
             }
             None => false,
@@ -276,14 +285,17 @@ impl<D: Clone> Grid<D> {
         }
         let last = self.order.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.moved = true;
     }
 
     pub fn home(&mut self) {
         self.selected = 0;
+        self.moved = true;
     }
 
     pub fn end(&mut self) {
         self.selected = self.order.len().saturating_sub(1);
+        self.moved = true;
     }
 
     pub fn filter(&self) -> &str {
@@ -446,6 +458,16 @@ mod tests {
         rows.reverse();
         g.set_rows(rows);
         assert_eq!(g.selected_row().unwrap().id, "c");
+    }
+
+    #[test]
+    fn an_untouched_selection_stays_on_top() {
+        let mut g = grid();
+        let mut rows: Vec<Row<()>> = g.visible().cloned().collect();
+        rows[0].cells[0] = Cell::text("zeta");
+        g.set_rows(rows);
+        assert_eq!(g.selected(), 0);
+        assert_eq!(g.selected_row().unwrap().id, "b", "the new first row");
     }
 
     #[test]

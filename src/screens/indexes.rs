@@ -1,6 +1,6 @@
 //! Indexes tab and the per-chunk breakdown of a hypertable index.
 
-use super::{bytes, count, opt_text, row_id, Open, TableRow};
+use super::{bytes, count, row_id, Open, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::indexes::{Category, ChunkIndex, Index};
@@ -8,17 +8,27 @@ use crate::model::{QueryKind, Target};
 
 pub fn columns() -> Vec<Column> {
     vec![
-        Column::left("Index", 0, 32),
+        Column::left("Index", 0, 30),
         Column::left("Table", 2, 30),
         Column::left("Usage", 0, 6),
         Column::right("Scans", 1, 10),
         Column::right("Size", 0, 9),
-        Column::left("Valid", 1, 7),
-        Column::left("Duplicate of", 1, 22),
         Column::right("Tuples read", 4, 12),
         Column::right("Chunks", 3, 7),
         Column::left("Keys", 5, 30),
+        Column::left("Notes", 0, 24),
     ]
+}
+
+/// INVALID, or the index this one duplicates.
+fn notes(i: &Index) -> Cell {
+    if !i.valid {
+        Cell::text("INVALID").tone(Tone::Critical)
+    } else if let Some(other) = &i.duplicate_of {
+        Cell::text(format!("duplicate of {other}")).tone(Tone::Warn)
+    } else {
+        Cell::empty()
+    }
 }
 
 pub fn rows(list: &[Index]) -> Vec<TableRow> {
@@ -47,12 +57,6 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
                     usage,
                     count(i.scans),
                     bytes(i.size_bytes),
-                    if i.valid {
-                        Cell::text("yes")
-                    } else {
-                        Cell::text("INVALID").tone(Tone::Critical)
-                    },
-                    opt_text(i.duplicate_of.as_deref()).tone(Tone::Warn),
                     count(i.tuples_read),
                     if i.on_hypertable || i.chunk_indexes > 0 {
                         count(i.chunk_indexes)
@@ -60,6 +64,7 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
                         Cell::empty()
                     },
                     Cell::text(keys),
+                    notes(i),
                 ],
             );
             if i.on_hypertable {

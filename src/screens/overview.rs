@@ -8,7 +8,7 @@ pub fn columns() -> Vec<Column> {
     vec![
         Column::left("Severity", 0, 8),
         Column::left("Problem", 1, 19),
-        Column::left("Object", 0, 40),
+        Column::left("Object", 0, 32),
         Column::left("Details", 0, 200),
     ]
 }
