@@ -31,7 +31,7 @@ hypertop -h db1 -U monitor -d metrics\n  \
 PGSERVICE=prod hypertop\n\n\
 Environment: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSSLMODE PGSSLROOTCERT\n\
 PGCONNECT_TIMEOUT PGAPPNAME PGPASSFILE PGSERVICE PGSERVICEFILE; NO_COLOR selects the mono theme.\n\n\
-Keys: ? help, r refresh now, q or Ctrl-C quit.\n\n\
+Keys: 1-7 tabs, Enter drill down, Esc back, / filter, s sort, ? help, r refresh, q quit.\n\n\
 Exit status: 0 after quitting, 2 when the connection fails, 1 on other errors,\n\
 128+N when ended by signal N."
 )]
@@ -71,6 +71,11 @@ pub struct Cli {
     /// Show times in UTC instead of local time
     #[arg(long)]
     pub utc: bool,
+
+    /// Colour theme: default, light, high-contrast, mono, or a path to a .toml file
+    /// (~/.config/hypertop/themes/NAME.toml overrides a built-in)
+    #[arg(long, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
 
     /// Print help
     #[arg(short = '?', long = "help", action = ArgAction::Help)]

@@ -162,7 +162,10 @@ pub struct Grid<D> {
 impl<D: Clone> Grid<D> {
     /// `sort`: the initial sort column and whether descending (None: the order rows came in).
     pub fn new(columns: Vec<Column>, sort: Option<(usize, bool)>) -> Grid<D> {
-        let widths = columns.iter().map(|c| c.title.chars().count() as u16).collect();
+        let widths = columns
+            .iter()
+            .map(|c| c.title.chars().count() as u16)
+            .collect();
         Grid {
             columns,
             rows: Vec::new(),
@@ -204,7 +207,8 @@ impl<D: Clone> Grid<D> {
                     .max()
                     .unwrap_or(0);
                 // +1 for the sort arrow drawn after a title.
-                (widest.max(c.title.chars().count() + 1) as u16).min(c.max.max(c.title.chars().count() as u16 + 1))
+                (widest.max(c.title.chars().count() + 1) as u16)
+                    .min(c.max.max(c.title.chars().count() as u16 + 1))
             })
             .collect();
         self.rows = rows;
@@ -320,7 +324,11 @@ impl<D: Clone> Grid<D> {
             return;
         }
         let (col, desc) = self.sort.unwrap_or((n - 1, false));
-        let next = if forward { (col + 1) % n } else { (col + n - 1) % n };
+        let next = if forward {
+            (col + 1) % n
+        } else {
+            (col + n - 1) % n
+        };
         self.sort = Some((next, desc));
         self.reorder();
     }
@@ -420,9 +428,26 @@ mod tests {
             Some((0, false)),
         );
         g.set_rows(vec![
-            Row::new("b", vec![Cell::text("beta"), Cell::num(10.0, "10 B"), Cell::text("x")]),
-            Row::new("a", vec![Cell::text("Alpha"), Cell::num(300.0, "300 B"), Cell::empty()]),
-            Row::new("c", vec![Cell::text("gamma"), Cell::num(2.0, "2 B"), Cell::text("long note here")]),
+            Row::new(
+                "b",
+                vec![Cell::text("beta"), Cell::num(10.0, "10 B"), Cell::text("x")],
+            ),
+            Row::new(
+                "a",
+                vec![
+                    Cell::text("Alpha"),
+                    Cell::num(300.0, "300 B"),
+                    Cell::empty(),
+                ],
+            ),
+            Row::new(
+                "c",
+                vec![
+                    Cell::text("gamma"),
+                    Cell::num(2.0, "2 B"),
+                    Cell::text("long note here"),
+                ],
+            ),
         ]);
         g
     }
@@ -487,7 +512,11 @@ mod tests {
         let g = grid();
         let all = g.layout(80);
         assert_eq!(all.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1, 2]);
-        assert_eq!(all.iter().map(|c| c.1 as u32 + 1).sum::<u32>(), 80, "the last takes the slack");
+        assert_eq!(
+            all.iter().map(|c| c.1 as u32 + 1).sum::<u32>(),
+            80,
+            "the last takes the slack"
+        );
         let narrow = g.layout(14);
         assert_eq!(narrow.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1]);
         let tiny = g.layout(3);
@@ -507,7 +536,11 @@ mod tests {
     #[test]
     fn scrolling_keeps_the_selection_visible() {
         let mut g: Grid<()> = Grid::new(vec![Column::left("n", 0, 5)], None);
-        g.set_rows((0..100).map(|i| Row::new(i.to_string(), vec![Cell::text(i.to_string())])).collect());
+        g.set_rows(
+            (0..100)
+                .map(|i| Row::new(i.to_string(), vec![Cell::text(i.to_string())]))
+                .collect(),
+        );
         g.move_by(30);
         assert_eq!(g.scroll_offset(10), 21);
         g.move_by(-25);

@@ -34,6 +34,19 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> ExitCode {
+    // A broken theme is reported before anything else happens (and the terminal is untouched).
+    let theme = match Theme::resolve(
+        cli.theme.as_deref(),
+        hypertop::paths::config_dir().as_deref(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        std::env::var("TERM").ok().as_deref(),
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let env = Environment::from_process();
     let inputs = Inputs {
         conninfo: cli.conninfo.clone(),
@@ -88,10 +101,7 @@ async fn run(cli: Cli) -> ExitCode {
         refresh_every: cli.refresh,
         utc: cli.utc,
         read_only: cli.read_only,
-        theme: Theme::for_environment(
-            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-            std::env::var("TERM").ok().as_deref(),
-        ),
+        theme,
         query_limit: cli.statement_timeout + Duration::from_secs(5),
     };
     match app::run(link, target, opts).await {

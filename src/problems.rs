@@ -85,17 +85,18 @@ const KIND_ORDER: &[&str] = &[
 
 pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
     let mut out = Vec::new();
-    let mut add = |severity, kind, object: String, message: String, tab, row_id: String, magnitude| {
-        out.push(Problem {
-            severity,
-            kind,
-            object,
-            message,
-            tab,
-            row_id,
-            magnitude,
-        })
-    };
+    let mut add =
+        |severity, kind, object: String, message: String, tab, row_id: String, magnitude| {
+            out.push(Problem {
+                severity,
+                kind,
+                object,
+                message,
+                tab,
+                row_id,
+                magnitude,
+            })
+        };
 
     let scheduler_down = match (input.summary, input.jobs) {
         (Some(s), Some(jobs)) if input.timescaledb && !s.scheduler_running => {
@@ -122,7 +123,11 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
     };
 
     for j in input.jobs.unwrap_or_default() {
-        let object = format!("job {} ({})", j.job_id, j.target().unwrap_or_else(|| j.proc_name.clone()));
+        let object = format!(
+            "job {} ({})",
+            j.job_id,
+            j.target().unwrap_or_else(|| j.proc_name.clone())
+        );
         let id = row_id::job(j.job_id);
         if j.consecutive_failures > 0 {
             let severity = if j.consecutive_failures >= limits.critical_failures {
@@ -130,12 +135,19 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
             } else {
                 Severity::Warning
             };
-            let error = j.last_error.as_deref().map(|e| format!(": {e}")).unwrap_or_default();
+            let error = j
+                .last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
             add(
                 severity,
                 "job failing",
                 object.clone(),
-                format!("{} job failed {} times in a row{error}", j.kind, j.consecutive_failures),
+                format!(
+                    "{} job failed {} times in a row{error}",
+                    j.kind, j.consecutive_failures
+                ),
                 Tab::Jobs,
                 id.clone(),
                 j.consecutive_failures as f64,
@@ -153,7 +165,10 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
             );
         }
         if !scheduler_down && j.overdue(now) {
-            let late = j.next_start.map(|t| format::ago(t, now)).unwrap_or_default();
+            let late = j
+                .next_start
+                .map(|t| format::ago(t, now))
+                .unwrap_or_default();
             add(
                 Severity::Warning,
                 "job overdue",
@@ -223,17 +238,27 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
                 Severity::Warning,
                 "duplicate index",
                 object.clone(),
-                format!("same keys as {other} on {} ({} to drop)", i.table, format::bytes(i.size_bytes)),
+                format!(
+                    "same keys as {other} on {} ({} to drop)",
+                    i.table,
+                    format::bytes(i.size_bytes)
+                ),
                 Tab::Indexes,
                 id.clone(),
                 i.size_bytes as f64,
             );
-        } else if i.valid && i.category == Category::Unused && i.size_bytes >= limits.unused_index_bytes {
+        } else if i.valid
+            && i.category == Category::Unused
+            && i.size_bytes >= limits.unused_index_bytes
+        {
             add(
                 Severity::Warning,
                 "unused index",
                 object,
-                format!("never scanned since statistics reset ({})", format::bytes(i.size_bytes)),
+                format!(
+                    "never scanned since statistics reset ({})",
+                    format::bytes(i.size_bytes)
+                ),
                 Tab::Indexes,
                 id,
                 i.size_bytes as f64,
@@ -273,7 +298,12 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
     }
 
     out.sort_by(|a, b| {
-        let rank = |k: &str| KIND_ORDER.iter().position(|x| *x == k).unwrap_or(usize::MAX);
+        let rank = |k: &str| {
+            KIND_ORDER
+                .iter()
+                .position(|x| *x == k)
+                .unwrap_or(usize::MAX)
+        };
         a.severity
             .cmp(&b.severity)
             .then(rank(a.kind).cmp(&rank(b.kind)))

@@ -27,7 +27,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "policy_jobs",
         include_str!("../queries/fragments/policy_jobs.sql"),
     ),
-    ("index_map", include_str!("../queries/fragments/index_map.sql")),
+    (
+        "index_map",
+        include_str!("../queries/fragments/index_map.sql"),
+    ),
 ];
 
 const WATERMARK_TABLE: &str = include_str!("../queries/fragments/cagg_watermark_table.sql");

@@ -99,7 +99,14 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     if let Some(d) = &view.drill {
         let heading = format!("{} · Esc back", caption(&d.title, &d.table));
         match (&d.error, d.loaded) {
-            (Some(e), _) => message(frame, area, heading, &format!("Cannot read: {e}"), theme.critical, theme),
+            (Some(e), _) => message(
+                frame,
+                area,
+                heading,
+                &format!("Cannot read: {e}"),
+                theme.critical,
+                theme,
+            ),
             (None, false) => message(frame, area, heading, "Loading…", theme.muted, theme),
             (None, true) => draw_table(frame, area, heading, &d.table, theme),
         }
@@ -125,7 +132,14 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     }
     if let Some(e) = &view.error {
         if !view.loaded {
-            return message(frame, area, heading, &format!("Cannot read: {e}"), theme.critical, theme);
+            return message(
+                frame,
+                area,
+                heading,
+                &format!("Cannot read: {e}"),
+                theme.critical,
+                theme,
+            );
         }
     }
     if !view.loaded {
@@ -183,11 +197,17 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
                 Line::from(Span::styled(fit(text, w, col.align), style))
             });
             let r = Row::new(cells);
-            Some(if pos == selected { r.style(theme.selection) } else { r })
+            Some(if pos == selected {
+                r.style(theme.selection)
+            } else {
+                r
+            })
         });
         let widths: Vec<Constraint> = layout.iter().map(|&(_, w)| Constraint::Length(w)).collect();
         frame.render_widget(
-            TableWidget::new(rows, widths).header(header).column_spacing(1),
+            TableWidget::new(rows, widths)
+                .header(header)
+                .column_spacing(1),
             inner,
         );
     }
@@ -195,7 +215,11 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
         frame.render_widget(
             Paragraph::new(Span::styled(text, theme.value))
                 .wrap(Wrap { trim: false })
-                .block(Block::default().borders(Borders::ALL).border_style(theme.border)),
+                .block(
+                    Block::default()
+                        .borders(Borders::ALL)
+                        .border_style(theme.border),
+                ),
             area,
         );
     }
@@ -209,7 +233,10 @@ fn fit(text: &str, width: u16, align: Align) -> String {
         if width == 0 {
             String::new()
         } else {
-            text.chars().take(width - 1).chain(std::iter::once('…')).collect()
+            text.chars()
+                .take(width - 1)
+                .chain(std::iter::once('…'))
+                .collect()
         }
     } else {
         text.to_string()
@@ -226,8 +253,16 @@ fn facts(state: &AppState) -> Vec<(&'static str, String)> {
     };
     let caps = state.caps.as_ref();
     let mut out = Vec::new();
-    let server = s.version.split(" on ").next().unwrap_or(&s.version).to_string();
-    let ts = match (&s.timescaledb_version, caps.and_then(|c| c.timescaledb_available.clone())) {
+    let server = s
+        .version
+        .split(" on ")
+        .next()
+        .unwrap_or(&s.version)
+        .to_string();
+    let ts = match (
+        &s.timescaledb_version,
+        caps.and_then(|c| c.timescaledb_available.clone()),
+    ) {
         (Some(v), _) => format!("TimescaleDB {v}"),
         (None, Some(avail)) => format!("TimescaleDB not installed here ({avail} available)"),
         (None, None) => "no TimescaleDB".into(),
@@ -281,7 +316,11 @@ fn facts(state: &AppState) -> Vec<(&'static str, String)> {
         format!(
             "{addr} · pid {} · {} · TLS {} · statement_timeout {}",
             s.backend_pid,
-            if s.application_name.is_empty() { "—" } else { &s.application_name },
+            if s.application_name.is_empty() {
+                "—"
+            } else {
+                &s.application_name
+            },
             match s.ssl {
                 Some(true) => "on",
                 Some(false) => "off",
@@ -309,7 +348,11 @@ fn facts(state: &AppState) -> Vec<(&'static str, String)> {
         format!(
             "every {}{}",
             format::duration(state.refresh_every),
-            if s.read_only { " · read-only session" } else { "" }
+            if s.read_only {
+                " · read-only session"
+            } else {
+                ""
+            }
         ),
     ));
     out
@@ -317,7 +360,11 @@ fn facts(state: &AppState) -> Vec<(&'static str, String)> {
 
 fn draw_overview(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let facts = facts(state);
-    let facts_height = if facts.is_empty() { 3 } else { facts.len() as u16 + 2 };
+    let facts_height = if facts.is_empty() {
+        3
+    } else {
+        facts.len() as u16 + 2
+    };
     let [top, bottom] =
         Layout::vertical([Constraint::Length(facts_height), Constraint::Min(3)]).areas(area);
     if facts.is_empty() {
@@ -331,20 +378,34 @@ fn draw_overview(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme)
         let lines: Vec<Line> = facts
             .into_iter()
             .map(|(k, v)| {
-                let style = if v.starts_with("NOT RUNNING") { theme.critical } else { theme.value };
+                let style = if v.starts_with("NOT RUNNING") {
+                    theme.critical
+                } else {
+                    theme.value
+                };
                 Line::from(vec![
                     Span::styled(format!("{k:<11}"), theme.label),
                     Span::styled(v, style),
                 ])
             })
             .collect();
-        frame.render_widget(Paragraph::new(lines).block(block("Server".into(), theme)), top);
+        frame.render_widget(
+            Paragraph::new(lines).block(block("Server".into(), theme)),
+            top,
+        );
     }
     let table = &state.view(Tab::Overview).table;
     let heading = format!("{} · Enter shows the row", caption("Problems", table));
     if state.data.summary.is_some() && table.total() == 0 && table.filter().is_empty() {
         let text = "No problems found in what has been read so far.";
-        return message(frame, bottom, caption("Problems", table), text, theme.ok, theme);
+        return message(
+            frame,
+            bottom,
+            caption("Problems", table),
+            text,
+            theme.ok,
+            theme,
+        );
     }
     draw_table(frame, bottom, heading, table, theme);
 }
@@ -415,7 +476,9 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(block("Keys (Esc closes)".into(), theme)),
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block("Keys (Esc closes)".into(), theme)),
         popup,
     );
 }
@@ -575,7 +638,8 @@ mod tests {
             total_runs: 120,
             total_failures: failures as i64,
             consecutive_failures: failures,
-            last_error: (failures > 0).then(|| "could not obtain lock on relation \"_hyper_1_42_chunk\"".into()),
+            last_error: (failures > 0)
+                .then(|| "could not obtain lock on relation \"_hyper_1_42_chunk\"".into()),
             last_error_code: (failures > 0).then(|| "55P03".into()),
             last_error_at: (failures > 0).then(|| t("2026-11-21T12:00:00Z")),
             config: None,
@@ -611,7 +675,12 @@ mod tests {
     }
 
     fn state() -> AppState {
-        let mut s = AppState::new("monitor@db1:5432/metrics".into(), Duration::from_secs(2), true, true);
+        let mut s = AppState::new(
+            "monitor@db1:5432/metrics".into(),
+            Duration::from_secs(2),
+            true,
+            true,
+        );
         s.link = LinkState::Connected;
         s.caps = Some(caps());
         let at = t("2026-11-21T12:30:01Z");
@@ -624,7 +693,10 @@ mod tests {
                     hypertable("Plant \"A\"; events", 48, 0, 700 * 1024 * 1024),
                 ]),
             ),
-            (QueryKind::Compression, Payload::Compression(vec![compression("readings", 10), compression("energy", 0)])),
+            (
+                QueryKind::Compression,
+                Payload::Compression(vec![compression("readings", 10), compression("energy", 0)]),
+            ),
             (
                 QueryKind::Retention,
                 Payload::Retention(vec![Retention {
@@ -650,7 +722,13 @@ mod tests {
                 Payload::Indexes({
                     let mut v = vec![
                         index("readings", "readings_time_idx", "time", 98_000, true),
-                        index("readings", "readings_device_time_idx", "device_id,time", 12, true),
+                        index(
+                            "readings",
+                            "readings_device_time_idx",
+                            "device_id,time",
+                            12,
+                            true,
+                        ),
                         index("readings", "readings_value_idx", "value", 0, true),
                         index("readings", "readings_time_again", "time", 0, true),
                         index("readings", "readings_broken_idx", "site", 0, false),
@@ -664,14 +742,25 @@ mod tests {
                 Payload::Jobs(vec![
                     job(1000, "policy_compression", Some("readings"), 4, true),
                     job(1001, "policy_retention", Some("readings"), 0, true),
-                    job(1002, "policy_refresh_continuous_aggregate", Some("readings_hourly"), 0, false),
+                    job(
+                        1002,
+                        "policy_refresh_continuous_aggregate",
+                        Some("readings_hourly"),
+                        0,
+                        false,
+                    ),
                 ]),
             ),
             (
                 QueryKind::Caggs,
                 Payload::Caggs(vec![
                     cagg("readings_hourly", None, "2026-11-21T11:00:00Z", 5400.0),
-                    cagg("readings_daily", Some("readings_hourly"), "2026-11-19T00:00:00Z", 218_000.0),
+                    cagg(
+                        "readings_daily",
+                        Some("readings_hourly"),
+                        "2026-11-19T00:00:00Z",
+                        218_000.0,
+                    ),
                 ]),
             ),
         ];
@@ -689,7 +778,8 @@ mod tests {
 
     fn draw_with(state: &AppState, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| draw(f, state, theme, Instant::now())).unwrap();
+        term.draw(|f| draw(f, state, theme, Instant::now()))
+            .unwrap();
         term
     }
 
@@ -733,7 +823,13 @@ mod tests {
         for tab in [Tab::Overview, Tab::Jobs] {
             s.tab = tab;
             let name = format!("mono_{}_80x24", tab.title(true).to_lowercase());
-            insta::assert_snapshot!(name, format!("{:?}", draw_with(&s, &Theme::mono(), 80, 24).backend().buffer()));
+            insta::assert_snapshot!(
+                name,
+                format!(
+                    "{:?}",
+                    draw_with(&s, &Theme::mono(), 80, 24).backend().buffer()
+                )
+            );
         }
     }
 
@@ -756,7 +852,10 @@ mod tests {
         s.on_key(key(KeyCode::Char('?')));
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
         for (k, what) in KEYS {
-            assert!(t.contains(k) && t.contains(&what[..20.min(what.len())]), "{k} missing:\n{t}");
+            assert!(
+                t.contains(k) && t.contains(&what[..20.min(what.len())]),
+                "{k} missing:\n{t}"
+            );
         }
         for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8)] {
             draw_with(&s, &Theme::mono(), w, h);

@@ -12,7 +12,10 @@ use serde::Deserialize;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../themes/default.toml")),
     ("light", include_str!("../themes/light.toml")),
-    ("high-contrast", include_str!("../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../themes/mono.toml")),
 ];
 
@@ -133,12 +136,52 @@ impl Theme {
 
     /// Picks the theme for this terminal: mono under NO_COLOR or TERM=dumb/unset.
     pub fn for_environment(no_color: bool, term: Option<&str>) -> Theme {
-        let name = if no_color || matches!(term, Some("dumb") | None) {
+        Theme::builtin(Self::environment_name(no_color, term)).expect("built in")
+    }
+
+    fn environment_name(no_color: bool, term: Option<&str>) -> &'static str {
+        if no_color || matches!(term, Some("dumb") | None) {
             "mono"
         } else {
             "default"
+        }
+    }
+
+    /// The theme to use: `choice` is a name or a path to a `.toml` file (None: chosen from the
+    /// environment). A file `<config_dir>/themes/<name>.toml` overrides the built-in of that
+    /// name. Errors say what is wrong and where, before the terminal is touched.
+    pub fn resolve(
+        choice: Option<&str>,
+        config_dir: Option<&std::path::Path>,
+        no_color: bool,
+        term: Option<&str>,
+    ) -> Result<Theme, String> {
+        let read = |path: &std::path::Path, name: &str| -> Result<Theme, String> {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read theme {}: {e}", path.display()))?;
+            Theme::parse(name, &text).map_err(|e| format!("{e} (in {})", path.display()))
         };
-        Theme::builtin(name).expect("built in")
+        let name = match choice {
+            Some(c) if c.contains('/') || c.ends_with(".toml") => {
+                let path = std::path::Path::new(c);
+                let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or(c);
+                return read(path, stem);
+            }
+            Some(c) => c,
+            None => Self::environment_name(no_color, term),
+        };
+        if let Some(user) = config_dir.map(|d| d.join("themes").join(format!("{name}.toml"))) {
+            if user.exists() {
+                return read(&user, name);
+            }
+        }
+        Theme::builtin(name).ok_or_else(|| {
+            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            format!(
+                "unknown theme \"{name}\" (built in: {}; or a path to a .toml file)",
+                names.join(", ")
+            )
+        })
     }
 }
 
@@ -165,6 +208,44 @@ mod tests {
         assert_eq!(
             Theme::for_environment(false, Some("screen-256color")).name,
             "default"
+        );
+    }
+
+    #[test]
+    fn themes_resolve_by_name_path_and_user_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let pick =
+            |choice: Option<&str>| Theme::resolve(choice, Some(dir.path()), false, Some("xterm"));
+        assert_eq!(pick(None).unwrap().name, "default");
+        assert_eq!(pick(Some("high-contrast")).unwrap().name, "high-contrast");
+        let e = pick(Some("solarized")).unwrap_err();
+        assert!(
+            e.contains("unknown theme \"solarized\"") && e.contains("light"),
+            "{e}"
+        );
+        // A user file of a built-in's name wins.
+        std::fs::create_dir_all(dir.path().join("themes")).unwrap();
+        std::fs::write(
+            dir.path().join("themes/light.toml"),
+            "[ok]\nfg = \"magenta\"\n",
+        )
+        .unwrap();
+        assert_eq!(pick(Some("light")).unwrap().ok.fg, Some(Color::Magenta));
+        // A path, and a broken file named in the error.
+        let bad = dir.path().join("bad.toml");
+        std::fs::write(&bad, "[ok]\nfg = \"nope\"\n").unwrap();
+        let e = pick(Some(bad.to_str().unwrap())).unwrap_err();
+        assert!(
+            e.contains("unknown colour \"nope\"") && e.contains("bad.toml"),
+            "{e}"
+        );
+        let e = pick(Some("/does/not/exist.toml")).unwrap_err();
+        assert!(e.contains("cannot read theme /does/not/exist.toml"), "{e}");
+        assert_eq!(
+            Theme::resolve(None, None, true, Some("xterm"))
+                .unwrap()
+                .name,
+            "mono"
         );
     }
 

@@ -19,8 +19,14 @@ use crate::screens::{self, Ctx, Open, Tab, Table, TableRow};
 pub const KEYS: &[(&str, &str)] = &[
     ("1-7", "switch tab (Tab / Shift-Tab: next / previous)"),
     ("↑↓ j k", "move; PgUp PgDn Home End (g G) jump"),
-    ("Enter", "open: chunks, chunk indexes, job history; on a problem, its row"),
-    ("Esc", "back from a drill-down; clear the filter; close help"),
+    (
+        "Enter",
+        "open: chunks, chunk indexes, job history; on a problem, its row",
+    ),
+    (
+        "Esc",
+        "back from a drill-down; clear the filter; close help",
+    ),
     ("/", "filter rows (Enter keeps it, Esc clears it)"),
     ("s S", "sort by next / previous column (also > <)"),
     ("i", "invert the sort order"),
@@ -211,9 +217,13 @@ impl AppState {
                 Command::Redraw
             }
             KeyCode::Char('r') => Command::Refresh,
-            KeyCode::Char(c @ '1'..='7') => self.switch_to(Tab::from_index(c as usize - '1' as usize)),
+            KeyCode::Char(c @ '1'..='7') => {
+                self.switch_to(Tab::from_index(c as usize - '1' as usize))
+            }
             KeyCode::Tab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
-            KeyCode::BackTab => self.switch_to(Tab::from_index(self.tab.index() + Tab::ALL.len() - 1)),
+            KeyCode::BackTab => {
+                self.switch_to(Tab::from_index(self.tab.index() + Tab::ALL.len() - 1))
+            }
             KeyCode::Down | KeyCode::Char('j') => self.table_op(|t| t.move_by(1)),
             KeyCode::Up | KeyCode::Char('k') => self.table_op(|t| t.move_by(-1)),
             KeyCode::PageDown => self.table_op(|t| t.move_by(page)),
@@ -342,7 +352,9 @@ impl AppState {
                 self.data.summary = Some(s);
                 self.mark_loaded(Tab::Overview);
             }
-            Payload::Hypertables(v) => self.fill(Tab::Hypertables, screens::hypertables::rows(&v, ctx)),
+            Payload::Hypertables(v) => {
+                self.fill(Tab::Hypertables, screens::hypertables::rows(&v, ctx))
+            }
             Payload::Compression(v) => {
                 self.fill(Tab::Compression, screens::compression::rows(&v));
                 self.data.compression = Some(v);
@@ -374,8 +386,12 @@ impl AppState {
                 self.set_columns(Tab::Caggs, screens::caggs::matview_columns());
                 self.fill(Tab::Caggs, screens::caggs::matview_rows(&v));
             }
-            Payload::Chunks(t, v) => self.fill_drill(kind, &t, screens::hypertables::chunk_rows(&v, ctx)),
-            Payload::IndexChunks(t, v) => self.fill_drill(kind, &t, screens::indexes::chunk_rows(&v)),
+            Payload::Chunks(t, v) => {
+                self.fill_drill(kind, &t, screens::hypertables::chunk_rows(&v, ctx))
+            }
+            Payload::IndexChunks(t, v) => {
+                self.fill_drill(kind, &t, screens::indexes::chunk_rows(&v))
+            }
             Payload::JobRuns(t, v) => self.fill_drill(kind, &t, screens::jobs::run_rows(&v, ctx)),
             Payload::Unavailable(why) => {
                 for tab in Tab::ALL.into_iter().filter(|t| t.kind() == kind) {
@@ -414,7 +430,11 @@ impl AppState {
 
     fn fill_drill(&mut self, kind: QueryKind, target: &Target, rows: Vec<TableRow>) {
         for view in &mut self.views {
-            if let Some(d) = view.drill.as_mut().filter(|d| d.kind == kind && &d.target == target) {
+            if let Some(d) = view
+                .drill
+                .as_mut()
+                .filter(|d| d.kind == kind && &d.target == target)
+            {
                 d.table.set_rows(rows);
                 d.loaded = true;
                 d.error = None;
@@ -508,7 +528,11 @@ mod tests {
         AppState::new("host=h".into(), Duration::from_secs(2), true, false)
     }
 
-    fn result(kind: QueryKind, target: Option<Target>, result: Result<Payload, String>) -> QueryResult {
+    fn result(
+        kind: QueryKind,
+        target: Option<Target>,
+        result: Result<Payload, String>,
+    ) -> QueryResult {
         QueryResult {
             kind,
             target,
@@ -571,7 +595,11 @@ mod tests {
         let mut s = state();
         s.on_key(key(KeyCode::Char('?')));
         assert!(s.show_help);
-        assert_eq!(s.on_key(key(KeyCode::Char('5'))), Command::None, "keys wait while help is open");
+        assert_eq!(
+            s.on_key(key(KeyCode::Char('5'))),
+            Command::None,
+            "keys wait while help is open"
+        );
         assert_eq!(s.on_key(key(KeyCode::Esc)), Command::Redraw);
         assert!(!s.show_help);
     }
@@ -596,40 +624,82 @@ mod tests {
         }
         assert_eq!(s.current().table.len(), 1);
         s.on_key(key(KeyCode::Enter));
-        assert!(s.filter_input.is_none(), "Enter keeps the filter and leaves the line");
+        assert!(
+            s.filter_input.is_none(),
+            "Enter keeps the filter and leaves the line"
+        );
         assert_eq!(s.current().table.filter(), "drop");
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Command::Refresh, "opens the chunks");
+        assert_eq!(
+            s.on_key(key(KeyCode::Enter)),
+            Command::Refresh,
+            "opens the chunks"
+        );
         let wanted = s.wanted();
         let target = Target::Relation {
             schema: "Ops \"Team\"".into(),
             name: "events; drop table x".into(),
         };
-        assert!(wanted.contains(&(QueryKind::Chunks, Some(target.clone()))), "{wanted:?}");
+        assert!(
+            wanted.contains(&(QueryKind::Chunks, Some(target.clone()))),
+            "{wanted:?}"
+        );
         assert_eq!(
             s.current().drill.as_ref().unwrap().title,
             "Chunks of \"Ops \"\"Team\"\"\".\"events; drop table x\""
         );
         // A late answer for another target does not land in this drill-down.
-        let other = Target::Relation { schema: "scn".into(), name: "metrics".into() };
-        s.on_result(result(QueryKind::Chunks, Some(other.clone()), Ok(Payload::Chunks(other, vec![]))));
+        let other = Target::Relation {
+            schema: "scn".into(),
+            name: "metrics".into(),
+        };
+        s.on_result(result(
+            QueryKind::Chunks,
+            Some(other.clone()),
+            Ok(Payload::Chunks(other, vec![])),
+        ));
         assert!(!s.current().drill.as_ref().unwrap().loaded);
-        s.on_result(result(QueryKind::Chunks, Some(target.clone()), Ok(Payload::Chunks(target, vec![]))));
+        s.on_result(result(
+            QueryKind::Chunks,
+            Some(target.clone()),
+            Ok(Payload::Chunks(target, vec![])),
+        ));
         assert!(s.current().drill.as_ref().unwrap().loaded);
         s.on_key(key(KeyCode::Esc));
         assert!(s.current().drill.is_none());
         s.on_key(key(KeyCode::Esc));
-        assert_eq!(s.current().table.filter(), "", "a second Esc clears the filter");
+        assert_eq!(
+            s.current().table.filter(),
+            "",
+            "a second Esc clears the filter"
+        );
     }
 
     #[test]
     fn errors_stay_on_their_tab() {
         let mut s = state();
-        s.on_result(result(QueryKind::Indexes, None, Err("permission denied (SQLSTATE 42501)".into())));
-        assert_eq!(s.view(Tab::Indexes).error.as_deref(), Some("permission denied (SQLSTATE 42501)"));
+        s.on_result(result(
+            QueryKind::Indexes,
+            None,
+            Err("permission denied (SQLSTATE 42501)".into()),
+        ));
+        assert_eq!(
+            s.view(Tab::Indexes).error.as_deref(),
+            Some("permission denied (SQLSTATE 42501)")
+        );
         assert!(s.view(Tab::Jobs).error.is_none());
-        assert_eq!(s.last_error.as_ref().unwrap().1, "permission denied (SQLSTATE 42501)");
-        s.on_result(result(QueryKind::Jobs, None, Ok(Payload::Unavailable("no TimescaleDB".into()))));
-        assert_eq!(s.view(Tab::Jobs).unavailable.as_deref(), Some("no TimescaleDB"));
+        assert_eq!(
+            s.last_error.as_ref().unwrap().1,
+            "permission denied (SQLSTATE 42501)"
+        );
+        s.on_result(result(
+            QueryKind::Jobs,
+            None,
+            Ok(Payload::Unavailable("no TimescaleDB".into())),
+        ));
+        assert_eq!(
+            s.view(Tab::Jobs).unavailable.as_deref(),
+            Some("no TimescaleDB")
+        );
     }
 
     #[test]

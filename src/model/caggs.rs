@@ -94,7 +94,10 @@ pub fn bucket_width(raw: Option<String>, time_type: &str) -> Option<String> {
     }
 }
 
-pub async fn fetch(client: &Client, caps: &Capabilities) -> Result<Vec<Cagg>, tokio_postgres::Error> {
+pub async fn fetch(
+    client: &Client,
+    caps: &Capabilities,
+) -> Result<Vec<Cagg>, tokio_postgres::Error> {
     let rows = client.query(queries::caggs(caps), &[]).await?;
     rows.iter()
         .map(|r| {
@@ -151,7 +154,12 @@ pub async fn fetch(client: &Client, caps: &Capabilities) -> Result<Vec<Cagg>, to
 
 /// Orders caggs as a tree: each one after its parent, children indented by depth.
 pub fn tree_order(caggs: &[Cagg]) -> Vec<(usize, usize)> {
-    fn visit(caggs: &[Cagg], parent: Option<(&str, &str)>, depth: usize, out: &mut Vec<(usize, usize)>) {
+    fn visit(
+        caggs: &[Cagg],
+        parent: Option<(&str, &str)>,
+        depth: usize,
+        out: &mut Vec<(usize, usize)>,
+    ) {
         for (i, c) in caggs.iter().enumerate() {
             let p = c.parent.as_ref().map(|(s, n)| (s.as_str(), n.as_str()));
             if p == parent && !out.iter().any(|(j, _)| *j == i) {
@@ -208,7 +216,11 @@ mod tests {
             watermark(Some(1_704_240_000_000_000), tz),
             Some(Watermark::Time("2024-01-03T00:00:00Z".parse().unwrap()))
         );
-        assert_eq!(watermark(Some(-210_866_803_200_000_000), tz), None, "never refreshed");
+        assert_eq!(
+            watermark(Some(-210_866_803_200_000_000), tz),
+            None,
+            "never refreshed"
+        );
         assert_eq!(watermark(Some(i32::MIN as i64), "integer"), None);
         assert_eq!(watermark(Some(42), "bigint"), Some(Watermark::Int(42)));
         assert_eq!(watermark(None, tz), None);

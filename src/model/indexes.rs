@@ -101,7 +101,10 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
     }
 }
 
-pub async fn fetch(client: &Client, timescaledb: bool) -> Result<Vec<Index>, tokio_postgres::Error> {
+pub async fn fetch(
+    client: &Client,
+    timescaledb: bool,
+) -> Result<Vec<Index>, tokio_postgres::Error> {
     let sql = if timescaledb {
         queries::INDEXES.as_str()
     } else {
@@ -226,11 +229,27 @@ mod tests {
         v.push(partial);
         mark_duplicates(&mut v);
         let dup = |n: &str| v.iter().find(|i| i.name == n).unwrap().duplicate_of.clone();
-        assert_eq!(dup("b_dup").as_deref(), Some("a_idx"), "the scanned one is kept");
+        assert_eq!(
+            dup("b_dup").as_deref(),
+            Some("a_idx"),
+            "the scanned one is kept"
+        );
         assert_eq!(dup("a_idx"), None);
-        assert_eq!(dup("other").as_deref(), Some("u_key"), "the unique one is kept");
-        assert_eq!(dup("c_partial"), None, "a different predicate is not a duplicate");
-        assert_eq!(dup("a_second").as_deref(), Some("z_first"), "the older one is kept");
+        assert_eq!(
+            dup("other").as_deref(),
+            Some("u_key"),
+            "the unique one is kept"
+        );
+        assert_eq!(
+            dup("c_partial"),
+            None,
+            "a different predicate is not a duplicate"
+        );
+        assert_eq!(
+            dup("a_second").as_deref(),
+            Some("z_first"),
+            "the older one is kept"
+        );
         assert_eq!(dup("broken"), None, "invalid indexes are left out");
     }
 }

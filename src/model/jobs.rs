@@ -150,13 +150,26 @@ mod tests {
 
     #[test]
     fn kinds_come_from_the_procedure() {
-        assert_eq!(kind("_timescaledb_functions", "policy_compression"), "compression");
-        assert_eq!(kind("_timescaledb_internal", "policy_retention"), "retention");
         assert_eq!(
-            kind("_timescaledb_functions", "policy_refresh_continuous_aggregate"),
+            kind("_timescaledb_functions", "policy_compression"),
+            "compression"
+        );
+        assert_eq!(
+            kind("_timescaledb_internal", "policy_retention"),
+            "retention"
+        );
+        assert_eq!(
+            kind(
+                "_timescaledb_functions",
+                "policy_refresh_continuous_aggregate"
+            ),
             "cagg refresh"
         );
-        assert_eq!(kind("public", "policy_compression"), "custom", "a user's look-alike");
+        assert_eq!(
+            kind("public", "policy_compression"),
+            "custom",
+            "a user's look-alike"
+        );
         assert_eq!(kind("ops", "nightly_export"), "custom");
     }
 

@@ -58,7 +58,10 @@ impl QueryKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     /// A relation by schema and name (hypertable, index).
-    Relation { schema: String, name: String },
+    Relation {
+        schema: String,
+        name: String,
+    },
     Job(i32),
 }
 
@@ -144,7 +147,11 @@ pub enum Bound {
 }
 
 impl Bound {
-    pub fn from_row(row: &Row, time: &str, int: &str) -> Result<Option<Bound>, tokio_postgres::Error> {
+    pub fn from_row(
+        row: &Row,
+        time: &str,
+        int: &str,
+    ) -> Result<Option<Bound>, tokio_postgres::Error> {
         let t: Option<DateTime<Utc>> = row.try_get(time)?;
         let i: Option<i64> = row.try_get(int)?;
         Ok(t.map(Bound::Time).or(i.map(Bound::Int)))

@@ -73,11 +73,15 @@ pub async fn fetch_partitions(
             Ok(PartitionedTable {
                 schema: r.try_get("schema")?,
                 name: r.try_get("name")?,
-                strategy: r.try_get::<_, Option<String>>("strategy")?.unwrap_or_default(),
+                strategy: r
+                    .try_get::<_, Option<String>>("strategy")?
+                    .unwrap_or_default(),
                 partitions: r.try_get("partitions")?,
                 size_bytes: r.try_get("size_bytes")?,
                 oldest_bound: oldest_bound(&bounds),
-                has_default: r.try_get::<_, Option<bool>>("has_default")?.unwrap_or(false),
+                has_default: r
+                    .try_get::<_, Option<bool>>("has_default")?
+                    .unwrap_or(false),
             })
         })
         .collect()
@@ -115,7 +119,11 @@ mod tests {
         let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
         assert_eq!(oldest_bound(&s(&["100", "20", "3"])).unwrap(), "3");
         assert_eq!(
-            oldest_bound(&s(&["'2024-02-01 00:00:00+00'", "'2023-12-01 00:00:00+00'"])).unwrap(),
+            oldest_bound(&s(&[
+                "'2024-02-01 00:00:00+00'",
+                "'2023-12-01 00:00:00+00'"
+            ]))
+            .unwrap(),
             "'2023-12-01 00:00:00+00'"
         );
         assert_eq!(oldest_bound(&s(&["5", "MINVALUE"])).unwrap(), "MINVALUE");

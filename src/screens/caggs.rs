@@ -26,7 +26,11 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
             let c = &list[i];
             let name = format!(
                 "{}{}",
-                if depth > 0 { format!("{}└ ", "  ".repeat(depth - 1)) } else { String::new() },
+                if depth > 0 {
+                    format!("{}└ ", "  ".repeat(depth - 1))
+                } else {
+                    String::new()
+                },
                 format::qualified(&c.schema, &c.name)
             );
             let (watermark, lag) = match (c.watermark, c.lag_seconds, c.lag_units) {
@@ -36,7 +40,11 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 ),
                 (Some(Watermark::Time(t)), Some(lag), _) => (
                     time(Some(t), ctx),
-                    seconds(Some(lag)).tone(if lag > lag_limit { Tone::Warn } else { Tone::Ok }),
+                    seconds(Some(lag)).tone(if lag > lag_limit {
+                        Tone::Warn
+                    } else {
+                        Tone::Ok
+                    }),
                 ),
                 (Some(Watermark::Int(w)), _, lag) => (
                     Cell::num(w as f64, w.to_string()),
@@ -53,7 +61,11 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                         p.schedule_interval.as_deref().unwrap_or("?"),
                         if p.scheduled { "" } else { " (paused)" }
                     );
-                    Cell::text(text).tone(if p.scheduled { Tone::Normal } else { Tone::Warn })
+                    Cell::text(text).tone(if p.scheduled {
+                        Tone::Normal
+                    } else {
+                        Tone::Warn
+                    })
                 }
                 None => Cell::text("none").tone(Tone::Muted),
             };
@@ -69,7 +81,11 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                     opt_text(c.bucket_width.as_deref()),
                     lag,
                     watermark,
-                    Cell::text(if c.materialized_only { "materialized" } else { "real-time" }),
+                    Cell::text(if c.materialized_only {
+                        "materialized"
+                    } else {
+                        "real-time"
+                    }),
                     policy,
                     last,
                     count(c.pending_invalidations),

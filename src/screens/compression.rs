@@ -26,7 +26,11 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
     let ratio = c
         .ratio()
         .map_or_else(Cell::empty, |r| Cell::num(r, format::ratio(r)));
-    let backlog_tone = if c.backlog_chunks > 0 { Tone::Warn } else { Tone::Normal };
+    let backlog_tone = if c.backlog_chunks > 0 {
+        Tone::Warn
+    } else {
+        Tone::Normal
+    };
     let compress_after = match (&c.compress_after, c.compress_after_seconds) {
         (Some(_), Some(s)) => seconds(Some(s)),
         (Some(text), None) => Cell::text(text.clone()),
@@ -36,8 +40,11 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
         id,
         vec![
             Cell::text(label),
-            Cell::text(if c.enabled { "yes" } else { "no" })
-                .tone(if c.enabled { Tone::Normal } else { Tone::Muted }),
+            Cell::text(if c.enabled { "yes" } else { "no" }).tone(if c.enabled {
+                Tone::Normal
+            } else {
+                Tone::Muted
+            }),
             count(c.backlog_chunks).tone(backlog_tone),
             bytes(c.backlog_bytes).tone(backlog_tone),
             Cell::num(
@@ -72,4 +79,3 @@ pub fn rows(list: &[Compression]) -> Vec<TableRow> {
     }
     out
 }
-

@@ -74,7 +74,10 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
                         schema: i.index_schema.clone(),
                         name: i.name.clone(),
                     },
-                    format!("Chunk indexes of {}", format::qualified(&i.index_schema, &i.name)),
+                    format!(
+                        "Chunk indexes of {}",
+                        format::qualified(&i.index_schema, &i.name)
+                    ),
                 ))
             } else {
                 row

@@ -48,7 +48,10 @@ pub fn rows(list: &[Job], ctx: Ctx) -> Vec<TableRow> {
                 _ => Tone::Critical,
             });
             let detail = j.last_error.as_ref().map(|e| {
-                let at = j.last_error_at.map(|t| format::timestamp(t, ctx.utc)).unwrap_or_default();
+                let at = j
+                    .last_error_at
+                    .map(|t| format::timestamp(t, ctx.utc))
+                    .unwrap_or_default();
                 let code = j.last_error_code.as_deref().unwrap_or("?");
                 format!("Last error {at} (SQLSTATE {code}): {e}")
             });
@@ -107,9 +110,10 @@ pub fn run_rows(list: &[JobRun], ctx: Ctx) -> Vec<TableRow> {
                 (Some(s), Some(f)) => seconds(Some((f - s).as_seconds_f64())),
                 _ => Cell::empty(),
             };
-            let detail = r.err_message.as_ref().map(|m| {
-                format!("SQLSTATE {}: {m}", r.sqlerrcode.as_deref().unwrap_or("?"))
-            });
+            let detail = r
+                .err_message
+                .as_ref()
+                .map(|m| format!("SQLSTATE {}: {m}", r.sqlerrcode.as_deref().unwrap_or("?")));
             TableRow::new(
                 i.to_string(),
                 vec![
@@ -117,7 +121,8 @@ pub fn run_rows(list: &[JobRun], ctx: Ctx) -> Vec<TableRow> {
                     result,
                     took,
                     opt_text(r.sqlerrcode.as_deref()),
-                    r.pid.map_or_else(Cell::empty, |p| Cell::num(p as f64, p.to_string())),
+                    r.pid
+                        .map_or_else(Cell::empty, |p| Cell::num(p as f64, p.to_string())),
                     opt_text(r.err_message.as_deref()),
                 ],
             )

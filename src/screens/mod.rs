@@ -172,7 +172,12 @@ pub fn caption(title: &str, table: &Table) -> String {
     let shown = if table.filter().is_empty() {
         format!("{}", table.total())
     } else {
-        format!("{} of {} matching /{}", table.len(), table.total(), table.filter())
+        format!(
+            "{} of {} matching /{}",
+            table.len(),
+            table.total(),
+            table.filter()
+        )
     };
     format!("{title} ({shown})")
 }

@@ -25,14 +25,20 @@ pub fn columns() -> Vec<Column> {
 pub fn rows(list: &[Retention], ctx: Ctx) -> Vec<TableRow> {
     list.iter()
         .map(|r| {
-            let tone = if r.overdue_chunks > 0 { Tone::Warn } else { Tone::Normal };
+            let tone = if r.overdue_chunks > 0 {
+                Tone::Warn
+            } else {
+                Tone::Normal
+            };
             let drop_after = match (&r.drop_after, r.drop_after_seconds) {
                 (_, Some(s)) => seconds(Some(s)),
                 (Some(t), None) => Cell::text(t.clone()),
                 _ => Cell::empty(),
             };
             let last = match (&r.last_run_status, r.last_run) {
-                (Some(s), Some(_)) if s == "Failed" => relative(r.last_run, ctx).tone(Tone::Critical),
+                (Some(s), Some(_)) if s == "Failed" => {
+                    relative(r.last_run, ctx).tone(Tone::Critical)
+                }
                 _ => relative(r.last_run, ctx),
             };
             TableRow::new(

@@ -178,3 +178,37 @@ fn help_documents_connection_options() {
         assert!(help.contains(needle), "--help lacks {needle}:\n{help}");
     }
 }
+
+#[test]
+fn broken_theme_is_reported_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    let themes = dir.path().join("hypertop/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    std::fs::write(
+        themes.join("light.toml"),
+        "[selection]\nbg = \"not-a-colour\"\n",
+    )
+    .unwrap();
+    let config = dir.path().to_str().unwrap();
+    // The user's broken override of a built-in name, named with its file.
+    let out = hypertop(
+        &["--theme", "light", "-p", "1"],
+        &[("XDG_CONFIG_HOME", config)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("unknown colour \"not-a-colour\"") && stderr.contains("light.toml"),
+        "{stderr}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
+        "the TUI must not open"
+    );
+    let out = hypertop(&["--theme", "neon"], &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unknown theme \"neon\"") && stderr.contains("high-contrast"),
+        "{stderr}"
+    );
+}

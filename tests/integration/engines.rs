@@ -115,7 +115,12 @@ pub fn engine() -> &'static Engine {
 pub fn scenario() -> &'static Engine {
     static LOADED: OnceLock<()> = OnceLock::new();
     let e = engine();
-    LOADED.get_or_init(|| psql_file(&e.conninfo(), &repo_root().join("tests/fixtures/scenario.sql")));
+    LOADED.get_or_init(|| {
+        psql_file(
+            &e.conninfo(),
+            &repo_root().join("tests/fixtures/scenario.sql"),
+        )
+    });
     e
 }
 

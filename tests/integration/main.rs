@@ -6,15 +6,18 @@ mod pty;
 
 mod capabilities;
 mod cli_errors;
+mod plain;
 mod reconnect;
 mod screens;
 mod terminal;
 mod tls;
 mod wire_server;
-mod plain;
 
 /// The console's screen for `tab` as text (mono theme, 120x30), as a user would see it.
-pub fn render_text(state: &mut hypertop::app::state::AppState, tab: hypertop::screens::Tab) -> String {
+pub fn render_text(
+    state: &mut hypertop::app::state::AppState,
+    tab: hypertop::screens::Tab,
+) -> String {
     use ratatui::backend::TestBackend;
     state.tab = tab;
     let mut terminal = ratatui::Terminal::new(TestBackend::new(120, 30)).unwrap();
@@ -24,7 +27,11 @@ pub fn render_text(state: &mut hypertop::app::state::AppState, tab: hypertop::sc
         .unwrap();
     let buf = terminal.backend().buffer().clone();
     (0..30)
-        .map(|y| (0..120).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+        .map(|y| {
+            (0..120)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

@@ -39,7 +39,10 @@ fn setup() -> String {
             .arg("CREATE UNIQUE INDEX CONCURRENTLY devices_name_unique ON plain.devices (name)")
             .output()
             .unwrap();
-        assert!(!out.status.success(), "the unique index must fail on duplicates");
+        assert!(
+            !out.status.success(),
+            "the unique index must fail on duplicates"
+        );
         // Three index scans, flushed to the statistics.
         psql(
             &conninfo,
@@ -50,7 +53,10 @@ fn setup() -> String {
              SELECT pg_stat_force_next_flush();",
         );
         // Created after the scans, so they all went to devices_name_idx.
-        psql(&conninfo, "CREATE INDEX devices_name_again ON plain.devices (name)");
+        psql(
+            &conninfo,
+            "CREATE INDEX devices_name_again ON plain.devices (name)",
+        );
     });
     conninfo
 }
@@ -67,30 +73,59 @@ async fn plain_postgres_screens() {
     };
 
     // Indexes: a partitioned table's index sums its partitions; usage, duplicates, validity.
-    let indexes = eventually(Duration::from_secs(10), "index scans in the statistics", || async {
-        match fetch(QueryKind::Indexes).await {
-            Payload::Indexes(v) if v.iter().any(|i| i.name == "devices_name_idx" && i.scans > 0) => Some(v),
-            _ => None,
-        }
-    })
+    let indexes = eventually(
+        Duration::from_secs(10),
+        "index scans in the statistics",
+        || async {
+            match fetch(QueryKind::Indexes).await {
+                Payload::Indexes(v)
+                    if v.iter()
+                        .any(|i| i.name == "devices_name_idx" && i.scans > 0) =>
+                {
+                    Some(v)
+                }
+                _ => None,
+            }
+        },
+    )
     .await;
     let get = |name: &str| indexes.iter().find(|i| i.name == name).unwrap();
     let by_name = get("devices_name_idx");
     assert_eq!((by_name.scans, by_name.category), (3, Category::Low));
-    assert_eq!(get("devices_name_again").duplicate_of.as_deref(), Some("devices_name_idx"));
+    assert_eq!(
+        get("devices_name_again").duplicate_of.as_deref(),
+        Some("devices_name_idx")
+    );
     assert_eq!(get("devices_name_again").category, Category::Unused);
     assert!(!get("devices_name_unique").valid);
-    assert_eq!(get("devices_pkey").category, Category::Active, "unique indexes are never UNUSED");
+    assert_eq!(
+        get("devices_pkey").category,
+        Category::Active,
+        "unique indexes are never UNUSED"
+    );
     assert_eq!(get("readings_at_idx").chunk_indexes, 2);
-    assert!(!indexes.iter().any(|i| i.table.starts_with("readings_2024")), "partitions are folded in");
+    assert!(
+        !indexes.iter().any(|i| i.table.starts_with("readings_2024")),
+        "partitions are folded in"
+    );
 
     // Retention tab: partitioned tables.
     let Payload::Partitions(parts) = fetch(QueryKind::Retention).await else {
         panic!("partitions expected")
     };
     let readings = parts.iter().find(|p| p.name == "readings").unwrap();
-    assert_eq!((readings.strategy.as_str(), readings.partitions), ("range", 2));
-    assert!(readings.oldest_bound.as_deref().unwrap().contains("2024-01-01"), "{readings:?}");
+    assert_eq!(
+        (readings.strategy.as_str(), readings.partitions),
+        ("range", 2)
+    );
+    assert!(
+        readings
+            .oldest_bound
+            .as_deref()
+            .unwrap()
+            .contains("2024-01-01"),
+        "{readings:?}"
+    );
 
     // Caggs tab: materialized views.
     let Payload::MatViews(views) = fetch(QueryKind::Caggs).await else {
@@ -100,7 +135,11 @@ async fn plain_postgres_screens() {
     assert!(populated("device_names") && !populated("never_filled"));
 
     // TimescaleDB-only screens say why they are empty.
-    for kind in [QueryKind::Hypertables, QueryKind::Compression, QueryKind::Jobs] {
+    for kind in [
+        QueryKind::Hypertables,
+        QueryKind::Compression,
+        QueryKind::Jobs,
+    ] {
         let why = model::unavailable(kind, &caps).unwrap();
         assert!(why.contains("TimescaleDB is not installed"), "{why}");
     }
@@ -113,8 +152,14 @@ async fn plain_postgres_screens() {
     };
     let found = hypertop::problems::find(&inputs, &Default::default(), chrono::Utc::now());
     let kinds: Vec<_> = found.iter().map(|p| (p.kind, p.object.as_str())).collect();
-    assert!(kinds.contains(&("invalid index", "plain.devices_name_unique")), "{kinds:?}");
-    assert!(kinds.contains(&("duplicate index", "plain.devices_name_again")), "{kinds:?}");
+    assert!(
+        kinds.contains(&("invalid index", "plain.devices_name_unique")),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&("duplicate index", "plain.devices_name_again")),
+        "{kinds:?}"
+    );
 }
 
 #[tokio::test]
@@ -141,7 +186,13 @@ async fn a_role_without_privileges_gets_explanations() {
     assert!(!caps.can_monitor());
     let mut state = AppState::new("nobody".into(), Duration::from_secs(2), true, false);
     state.caps = Some(caps.clone());
-    for kind in [QueryKind::Summary, QueryKind::Indexes, QueryKind::Retention, QueryKind::Caggs, QueryKind::Jobs] {
+    for kind in [
+        QueryKind::Summary,
+        QueryKind::Indexes,
+        QueryKind::Retention,
+        QueryKind::Caggs,
+        QueryKind::Jobs,
+    ] {
         let result = match model::unavailable(kind, &caps) {
             Some(why) => Ok(Payload::Unavailable(why)),
             None => model::fetch(kind, None, &session.client, &caps)
@@ -158,8 +209,14 @@ async fn a_role_without_privileges_gets_explanations() {
     }
 
     let error = state.view(Tab::Indexes).error.clone().unwrap();
-    assert!(error.contains("permission denied") && error.contains("42501"), "{error}");
-    assert!(state.view(Tab::Retention).error.is_none(), "the rest keeps working");
+    assert!(
+        error.contains("permission denied") && error.contains("42501"),
+        "{error}"
+    );
+    assert!(
+        state.view(Tab::Retention).error.is_none(),
+        "the rest keeps working"
+    );
     assert!(state.data.summary.is_some());
     assert!(state.view(Tab::Jobs).unavailable.is_some());
 

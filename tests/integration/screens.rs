@@ -12,7 +12,10 @@ use hypertop::problems::{self, Severity};
 use crate::engines::{connector_for, scenario};
 
 async fn open() -> (Session, Capabilities) {
-    let session = connector_for(&scenario().conninfo()).connect().await.unwrap();
+    let session = connector_for(&scenario().conninfo())
+        .connect()
+        .await
+        .unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
     (session, caps)
 }
@@ -43,12 +46,21 @@ async fn hypertables_and_chunks_match_the_scenario() {
     let Payload::Hypertables(list) = fetch(&s, QueryKind::Hypertables, None).await else {
         panic!()
     };
-    let m = list.iter().find(|h| h.schema == "scn" && h.name == "metrics").unwrap();
+    let m = list
+        .iter()
+        .find(|h| h.schema == "scn" && h.name == "metrics")
+        .unwrap();
     assert_eq!((m.chunks, m.compressed_chunks), (10, 4));
     assert!(m.compression_enabled);
     assert_eq!(m.interval_seconds, Some(86_400.0));
-    assert_eq!(m.range_start, Some(model::Bound::Time(time("2024-01-01T00:00:00Z"))));
-    assert_eq!(m.range_end, Some(model::Bound::Time(time("2024-01-11T00:00:00Z"))));
+    assert_eq!(
+        m.range_start,
+        Some(model::Bound::Time(time("2024-01-01T00:00:00Z")))
+    );
+    assert_eq!(
+        m.range_end,
+        Some(model::Bound::Time(time("2024-01-11T00:00:00Z")))
+    );
     assert_eq!(m.policies, ["policy_compression"]);
     assert!(m.total_bytes > 0 && m.index_bytes > 0, "{m:?}");
     let logs = list.iter().find(|h| h.name == "logs").unwrap();
@@ -69,13 +81,26 @@ async fn hypertables_and_chunks_match_the_scenario() {
     assert_eq!(chunks.len(), 10);
     let compressed: Vec<_> = chunks.iter().filter(|c| c.compressed).collect();
     assert_eq!(compressed.len(), 4);
-    assert!(compressed.iter().all(|c| c.before_bytes.unwrap() > 0 && c.after_bytes.unwrap() > 0));
-    assert!(chunks.iter().filter(|c| !c.compressed).all(|c| c.before_bytes.is_none()));
-    assert_eq!(chunks[0].range_start, Some(model::Bound::Time(time("2024-01-10T00:00:00Z"))), "newest first");
+    assert!(compressed
+        .iter()
+        .all(|c| c.before_bytes.unwrap() > 0 && c.after_bytes.unwrap() > 0));
+    assert!(chunks
+        .iter()
+        .filter(|c| !c.compressed)
+        .all(|c| c.before_bytes.is_none()));
+    assert_eq!(
+        chunks[0].range_start,
+        Some(model::Bound::Time(time("2024-01-10T00:00:00Z"))),
+        "newest first"
+    );
 
     // Drill-down on a hostile name: parameters, not string building.
-    let Payload::Chunks(_, chunks) =
-        fetch(&s, QueryKind::Chunks, Some(rel(HOSTILE_SCHEMA, HOSTILE_TABLE))).await
+    let Payload::Chunks(_, chunks) = fetch(
+        &s,
+        QueryKind::Chunks,
+        Some(rel(HOSTILE_SCHEMA, HOSTILE_TABLE)),
+    )
+    .await
     else {
         panic!()
     };
@@ -89,7 +114,10 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario() {
         panic!()
     };
     let m = list.iter().find(|c| c.name == "metrics").unwrap();
-    assert_eq!((m.chunks, m.compressed_chunks, m.backlog_chunks), (10, 4, 6));
+    assert_eq!(
+        (m.chunks, m.compressed_chunks, m.backlog_chunks),
+        (10, 4, 6)
+    );
     assert!(m.backlog_bytes > 0);
     assert_eq!(m.compress_after_seconds, Some(7.0 * 86_400.0));
     assert_eq!(m.segmentby.as_deref(), Some("device"));
@@ -97,7 +125,11 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario() {
     assert!(m.before_bytes > 0 && m.after_bytes > 0);
     let logs = list.iter().find(|c| c.name == "logs").unwrap();
     assert!(!logs.enabled);
-    assert_eq!((logs.backlog_chunks, logs.compress_after_seconds), (0, None), "no policy, no backlog");
+    assert_eq!(
+        (logs.backlog_chunks, logs.compress_after_seconds),
+        (0, None),
+        "no policy, no backlog"
+    );
 
     let Payload::Retention(list) = fetch(&s, QueryKind::Retention, None).await else {
         panic!()
@@ -107,9 +139,15 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario() {
     assert_eq!((logs.chunks, logs.overdue_chunks), (8, 5));
     assert_eq!(logs.drop_after_seconds, Some(30.0 * 86_400.0));
     assert!(logs.scheduled && !logs.is_cagg && logs.overdue_bytes > 0);
-    assert_eq!(logs.oldest_start, Some(model::Bound::Time(time("2024-02-01T00:00:00Z"))));
+    assert_eq!(
+        logs.oldest_start,
+        Some(model::Bound::Time(time("2024-02-01T00:00:00Z")))
+    );
     let daily = list.iter().find(|r| r.name == "metrics_daily").unwrap();
-    assert!(daily.is_cagg, "a cagg's policy is shown under the cagg's name");
+    assert!(
+        daily.is_cagg,
+        "a cagg's policy is shown under the cagg's name"
+    );
     assert!(!daily.scheduled, "paused in the scenario");
     assert_eq!((daily.chunks, daily.overdue_chunks), (1, 1));
 }
@@ -120,32 +158,62 @@ async fn indexes_are_summed_over_chunks_with_unused_and_duplicates() {
     let Payload::Indexes(list) = fetch(&s, QueryKind::Indexes, None).await else {
         panic!()
     };
-    let get = |name: &str| list.iter().find(|i| i.name == name).unwrap_or_else(|| panic!("{name} in {list:?}"));
+    let get = |name: &str| {
+        list.iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("{name} in {list:?}"))
+    };
     let value = get("metrics_value_idx");
     assert!(value.on_hypertable);
-    assert_eq!(value.chunk_indexes, 10, "one per chunk, compressed ones included");
+    assert_eq!(
+        value.chunk_indexes, 10,
+        "one per chunk, compressed ones included"
+    );
     assert_eq!(value.category, Category::Unused);
     assert!(value.size_bytes > 0);
-    assert_eq!(get("metrics_time_dup").duplicate_of.as_deref(), Some("metrics_time_idx"));
-    assert_eq!(get("metrics_time_idx").duplicate_of, None, "the original is kept");
+    assert_eq!(
+        get("metrics_time_dup").duplicate_of.as_deref(),
+        Some("metrics_time_idx")
+    );
+    assert_eq!(
+        get("metrics_time_idx").duplicate_of,
+        None,
+        "the original is kept"
+    );
     let hostile = get("idx é \"quoted\"");
-    assert_eq!((hostile.schema.as_str(), hostile.table.as_str()), (HOSTILE_SCHEMA, HOSTILE_TABLE));
+    assert_eq!(
+        (hostile.schema.as_str(), hostile.table.as_str()),
+        (HOSTILE_SCHEMA, HOSTILE_TABLE)
+    );
     assert_eq!(hostile.chunk_indexes, 3);
     // A cagg's indexes are listed under the cagg.
-    assert!(list.iter().any(|i| i.table == "metrics_hourly" && i.index_schema == "_timescaledb_internal"));
+    assert!(list
+        .iter()
+        .any(|i| i.table == "metrics_hourly" && i.index_schema == "_timescaledb_internal"));
     assert!(
-        !list.iter().any(|i| i.table.starts_with("_hyper_") || i.table.starts_with("compress_")),
+        !list
+            .iter()
+            .any(|i| i.table.starts_with("_hyper_") || i.table.starts_with("compress_")),
         "chunk and compressed-chunk indexes are folded in, not listed"
     );
-    assert!(!list.iter().any(|i| i.schema.starts_with("_timescaledb")), "TimescaleDB's catalog is not listed");
+    assert!(
+        !list.iter().any(|i| i.schema.starts_with("_timescaledb")),
+        "TimescaleDB's catalog is not listed"
+    );
 
-    let Payload::IndexChunks(_, chunks) =
-        fetch(&s, QueryKind::IndexChunks, Some(rel(HOSTILE_SCHEMA, "idx é \"quoted\""))).await
+    let Payload::IndexChunks(_, chunks) = fetch(
+        &s,
+        QueryKind::IndexChunks,
+        Some(rel(HOSTILE_SCHEMA, "idx é \"quoted\"")),
+    )
+    .await
     else {
         panic!()
     };
     assert_eq!(chunks.len(), 3);
-    assert!(chunks.iter().all(|c| c.valid && c.name.ends_with("idx é \"quoted\"")));
+    assert!(chunks
+        .iter()
+        .all(|c| c.valid && c.name.ends_with("idx é \"quoted\"")));
 }
 
 #[tokio::test]
@@ -154,11 +222,24 @@ async fn jobs_show_seeded_failures_and_history() {
     let Payload::Jobs(list) = fetch(&s, QueryKind::Jobs, None).await else {
         panic!()
     };
-    let export = list.iter().find(|j| j.proc_name == "nightly_export").unwrap();
+    let export = list
+        .iter()
+        .find(|j| j.proc_name == "nightly_export")
+        .unwrap();
     assert_eq!(export.kind, "custom");
-    assert_eq!((export.total_runs, export.total_failures, export.consecutive_failures), (10, 4, 3));
+    assert_eq!(
+        (
+            export.total_runs,
+            export.total_failures,
+            export.consecutive_failures
+        ),
+        (10, 4, 3)
+    );
     assert_eq!(export.last_run_status.as_deref(), Some("Failed"));
-    assert_eq!(export.last_error.as_deref(), Some("export target unreachable"));
+    assert_eq!(
+        export.last_error.as_deref(),
+        Some("export target unreachable")
+    );
     assert_eq!(export.last_error_code.as_deref(), Some("P0001"));
     assert_eq!(export.last_success, Some(time("2024-02-28T02:00:03Z")));
     let kinds: Vec<_> = list.iter().map(|j| (j.kind, j.target())).collect();
@@ -170,7 +251,10 @@ async fn jobs_show_seeded_failures_and_history() {
     ] {
         assert!(kinds.contains(&expected), "{expected:?} in {kinds:?}");
     }
-    let paused = list.iter().find(|j| j.target().as_deref() == Some("scn.metrics_daily")).unwrap();
+    let paused = list
+        .iter()
+        .find(|j| j.target().as_deref() == Some("scn.metrics_daily"))
+        .unwrap();
     assert!(!paused.scheduled);
 
     let Payload::JobRuns(_, runs) =
@@ -179,7 +263,11 @@ async fn jobs_show_seeded_failures_and_history() {
         panic!()
     };
     assert_eq!(runs.len(), 2);
-    assert_eq!(runs[0].start_time, Some(time("2024-03-03T02:00:00Z")), "newest first");
+    assert_eq!(
+        runs[0].start_time,
+        Some(time("2024-03-03T02:00:00Z")),
+        "newest first"
+    );
     assert!(runs.iter().all(|r| r.succeeded == Some(false)
         && r.sqlerrcode.as_deref() == Some("P0001")
         && r.err_message.as_deref() == Some("export target unreachable")));
@@ -192,32 +280,66 @@ async fn caggs_show_watermarks_lag_and_hierarchy() {
         panic!()
     };
     let hourly = list.iter().find(|c| c.name == "metrics_hourly").unwrap();
-    assert_eq!(hourly.watermark, Some(Watermark::Time(time("2024-01-05T00:00:00Z"))));
+    assert_eq!(
+        hourly.watermark,
+        Some(Watermark::Time(time("2024-01-05T00:00:00Z")))
+    );
     assert_eq!(hourly.source(), "scn.metrics");
     let lag = (Utc::now() - time("2024-01-05T00:00:00Z")).as_seconds_f64();
-    assert!((hourly.lag_seconds.unwrap() - lag).abs() < 120.0, "{:?} vs {lag}", hourly.lag_seconds);
+    assert!(
+        (hourly.lag_seconds.unwrap() - lag).abs() < 120.0,
+        "{:?} vs {lag}",
+        hourly.lag_seconds
+    );
     assert!(hourly.materialized_only);
     let policy = hourly.refresh_policy.as_ref().unwrap();
     assert_eq!(
-        (policy.start_offset.as_deref(), policy.end_offset.as_deref(), policy.schedule_interval.as_deref()),
+        (
+            policy.start_offset.as_deref(),
+            policy.end_offset.as_deref(),
+            policy.schedule_interval.as_deref()
+        ),
         (Some("3 days"), Some("01:00:00"), Some("00:30:00"))
     );
     assert_eq!(hourly.bucket_width.as_deref(), Some("01:00:00"));
     let daily = list.iter().find(|c| c.name == "metrics_daily").unwrap();
-    assert_eq!(daily.watermark, Some(Watermark::Time(time("2024-01-03T00:00:00Z"))));
-    assert_eq!(daily.source(), "scn.metrics_hourly", "a cagg on a cagg names its parent");
+    assert_eq!(
+        daily.watermark,
+        Some(Watermark::Time(time("2024-01-03T00:00:00Z")))
+    );
+    assert_eq!(
+        daily.source(),
+        "scn.metrics_hourly",
+        "a cagg on a cagg names its parent"
+    );
     assert!(daily.refresh_policy.is_none());
     let order = model::caggs::tree_order(&list);
-    let pos = |name: &str| order.iter().position(|(i, _)| list[*i].name == name).unwrap();
+    let pos = |name: &str| {
+        order
+            .iter()
+            .position(|(i, _)| list[*i].name == name)
+            .unwrap()
+    };
     assert!(pos("metrics_hourly") < pos("metrics_daily"));
-    assert_eq!(order[pos("metrics_daily")].1, 1, "indented under its parent");
+    assert_eq!(
+        order[pos("metrics_daily")].1,
+        1,
+        "indented under its parent"
+    );
 }
 
 #[tokio::test]
 async fn problems_rank_what_the_scenario_planted() {
     let s = open().await;
     let mut data = std::collections::HashMap::new();
-    for kind in [QueryKind::Summary, QueryKind::Jobs, QueryKind::Compression, QueryKind::Retention, QueryKind::Indexes, QueryKind::Caggs] {
+    for kind in [
+        QueryKind::Summary,
+        QueryKind::Jobs,
+        QueryKind::Compression,
+        QueryKind::Retention,
+        QueryKind::Indexes,
+        QueryKind::Caggs,
+    ] {
         data.insert(kind, fetch(&s, kind, None).await);
     }
     macro_rules! get {
@@ -238,11 +360,20 @@ async fn problems_rank_what_the_scenario_planted() {
         caggs: get!(Caggs).map(|v| v.as_slice()),
     };
     let found = problems::find(&inputs, &problems::Thresholds::default(), Utc::now());
-    let has = |kind: &str, object: &str| found.iter().any(|p| p.kind == kind && p.object.contains(object));
-    assert_eq!(found[0].kind, "scheduler", "no background workers in the engine: {found:#?}");
+    let has = |kind: &str, object: &str| {
+        found
+            .iter()
+            .any(|p| p.kind == kind && p.object.contains(object))
+    };
+    assert_eq!(
+        found[0].kind, "scheduler",
+        "no background workers in the engine: {found:#?}"
+    );
     assert_eq!(found[0].severity, Severity::Critical);
     assert!(has("job failing", "nightly_export"));
-    assert!(found.iter().any(|p| p.kind == "job failing" && p.severity == Severity::Critical));
+    assert!(found
+        .iter()
+        .any(|p| p.kind == "job failing" && p.severity == Severity::Critical));
     assert!(has("compression backlog", "scn.metrics"));
     assert!(has("retention overdue", "scn.logs"));
     assert!(has("retention overdue", "scn.metrics_daily"));
@@ -250,5 +381,47 @@ async fn problems_rank_what_the_scenario_planted() {
     assert!(has("duplicate index", "metrics_time_dup"));
     assert!(has("cagg lag", "scn.metrics_hourly"));
     let severities: Vec<_> = found.iter().map(|p| p.severity).collect();
-    assert!(severities.windows(2).all(|w| w[0] <= w[1]), "critical first");
+    assert!(
+        severities.windows(2).all(|w| w[0] <= w[1]),
+        "critical first"
+    );
+}
+
+/// The console end to end on the scenario: tabs, filter, drill-down with a hostile name, a
+/// job's history, a problem's jump, and a clean exit.
+#[test]
+fn console_walkthrough_in_a_terminal() {
+    use crate::pty::{assert_screen_restored, Pty};
+    use std::time::Duration;
+    let wait = Duration::from_secs(20);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(scenario().conninfo())
+        .args(["--refresh", "1", "--utc"]);
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output("Problems (", wait);
+    pty.wait_for_output("scheduler", wait);
+    pty.write(b"2");
+    pty.wait_for_output("scn.metrics", wait);
+    pty.write(b"/drop\r");
+    pty.wait_for_output("1 of ", wait);
+    pty.write(b"\r");
+    pty.wait_for_output(
+        "Chunks of \"Ops \"\"Team\"\"\".\"events; drop table x\" (3)",
+        wait,
+    );
+    pty.write(b"\x1b");
+    pty.wait_for_output("Hypertables (1 of ", wait);
+    pty.write(b"6/nightly\r\r");
+    pty.wait_for_output("History of job", wait);
+    pty.wait_for_output("export target unreachable", wait);
+    pty.wait_for_output("SQLSTATE P0001", wait);
+    pty.write(b"\x1b1");
+    pty.wait_for_output("Problems (", wait);
+    // The list is ranked: the scheduler first; `j` moves to the failing job, Enter shows its row.
+    pty.write(b"j\r");
+    pty.wait_for_output("Jobs (", wait);
+    pty.wait_for_output("Last error", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert_screen_restored(&pty.output());
 }
