@@ -1,7 +1,9 @@
 -- Fragment: one row per chunk (primary dimension), sizes estimated from pg_class.relpages (as fresh
 -- as the last VACUUM/ANALYZE) plus TimescaleDB's compression snapshot. Catalog reads only: no size
--- function, no relation opened, whatever the number of chunks.
-chunk_sizes AS (
+-- function, no relation opened, whatever the number of chunks. MATERIALIZED and index-driven
+-- lookups: TimescaleDB's catalog often has no statistics, and a planner that expects one chunk
+-- would otherwise repeat whole-catalog work per chunk.
+chunk_sizes AS MATERIALIZED (
     SELECT c.hypertable_schema::text                              AS hypertable_schema,
            c.hypertable_name::text                                AS hypertable_name,
            c.chunk_schema::text                                   AS chunk_schema,
@@ -12,7 +14,10 @@ chunk_sizes AS (
            (to_jsonb(c) ->> 'chunk_creation_time')::timestamptz   AS created,
            (coalesce(r.relpages, 0)::bigint * bs.b
                + coalesce(s.compressed_heap_size, 0))::bigint     AS heap_bytes,
-           (coalesce(ix.pages, 0)::bigint * bs.b
+           (coalesce((SELECT sum(ic.relpages)
+                        FROM pg_catalog.pg_index i
+                        JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                       WHERE i.indrelid = r.oid), 0)::bigint * bs.b
                + coalesce(s.compressed_index_size, 0))::bigint    AS index_bytes,
            (coalesce(t.relpages, 0)::bigint * bs.b
                + coalesce(s.compressed_toast_size, 0))::bigint    AS toast_bytes,
@@ -23,10 +28,6 @@ chunk_sizes AS (
       LEFT JOIN pg_catalog.pg_namespace n ON n.nspname = c.chunk_schema
       LEFT JOIN pg_catalog.pg_class r ON r.relnamespace = n.oid AND r.relname = c.chunk_name
       LEFT JOIN pg_catalog.pg_class t ON t.oid = r.reltoastrelid
-      LEFT JOIN (SELECT i.indrelid, sum(ic.relpages) AS pages
-                   FROM pg_catalog.pg_index i
-                   JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                  GROUP BY i.indrelid) ix ON ix.indrelid = r.oid
       LEFT JOIN _timescaledb_internal.compressed_chunk_stats s
              ON s.chunk_schema = c.chunk_schema AND s.chunk_name = c.chunk_name
                 AND s.compression_status = 'Compressed'
