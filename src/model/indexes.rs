@@ -69,8 +69,9 @@ pub fn category(scans: i64, unique: bool) -> Category {
 /// the oldest (lowest oid); the others point at it.
 pub fn mark_duplicates(indexes: &mut [Index]) {
     use std::collections::HashMap;
-    let mut groups: HashMap<(String, String, String, Option<String>, Option<String>), Vec<usize>> =
-        HashMap::new();
+    // Same table, key columns, expressions and predicate.
+    type Definition = (String, String, String, Option<String>, Option<String>);
+    let mut groups: HashMap<Definition, Vec<usize>> = HashMap::new();
     // An INVALID index serves no query: it is reported as such, not as an original to keep.
     for (i, ix) in indexes.iter().enumerate().filter(|(_, ix)| ix.valid) {
         groups
