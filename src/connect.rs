@@ -15,7 +15,10 @@ use crate::conninfo::{PasswordSource, Resolved};
 /// Session settings applied after connecting.
 #[derive(Debug, Clone)]
 pub struct SessionSettings {
+    /// Zero: no limit (actions, which the operator can cancel).
     pub statement_timeout: Duration,
+    /// How long a statement waits for a lock (None: the server's setting).
+    pub lock_timeout: Option<Duration>,
     pub idle_in_transaction_timeout: Duration,
     pub read_only: bool,
 }
@@ -24,6 +27,7 @@ impl Default for SessionSettings {
     fn default() -> Self {
         SessionSettings {
             statement_timeout: Duration::from_secs(5),
+            lock_timeout: None,
             idle_in_transaction_timeout: Duration::from_secs(60),
             read_only: false,
         }
@@ -99,6 +103,26 @@ impl Connector {
             settings,
             tls,
         })
+    }
+
+    /// The same target with other session settings (e.g. the actions' session).
+    pub fn with_settings(&self, settings: SessionSettings) -> Connector {
+        Connector {
+            settings,
+            ..self.clone()
+        }
+    }
+
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    /// Asks the server to cancel what `token`'s session is running (best effort).
+    pub async fn cancel(&self, token: &tokio_postgres::CancelToken) -> Result<(), String> {
+        token
+            .cancel_query(self.tls.clone())
+            .await
+            .map_err(|e| full_message(&e))
     }
 
     pub fn resolved(&self) -> &Resolved {
@@ -222,12 +246,15 @@ impl Connector {
             let _ = ended_tx.send(why);
         });
         let s = &self.settings;
-        let setup = format!(
+        let mut setup = format!(
             "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; SET default_transaction_read_only = {}",
             s.statement_timeout.as_millis(),
             s.idle_in_transaction_timeout.as_millis(),
             if s.read_only { "on" } else { "off" },
         );
+        if let Some(l) = s.lock_timeout {
+            setup.push_str(&format!("; SET lock_timeout = {}", l.as_millis()));
+        }
         client
             .batch_execute(&setup)
             .await

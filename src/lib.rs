@@ -4,6 +4,7 @@
 //! errors) → `link` (keeps a session alive) → `poller` (one in-flight query per kind) → `model`
 //! (plain data from `queries/*.sql`) → `app` (event loop and state) → `render` (drawing only).
 
+pub mod actions;
 pub mod app;
 pub mod capabilities;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod connect;
 pub mod conninfo;
 pub mod format;
 pub mod grid;
+pub mod journal;
 pub mod link;
 pub mod model;
 pub mod paths;

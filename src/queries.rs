@@ -53,6 +53,11 @@ fn expand(template: &str, extra: &[(&str, &str)]) -> String {
         .join("\n")
 }
 
+/// An action's SQL file with its fragments pulled in.
+pub fn action(template: &str) -> String {
+    expand(template, &[])
+}
+
 macro_rules! expanded {
     ($name:ident, $file:literal) => {
         pub static $name: LazyLock<String> =

@@ -1,0 +1,11 @@
+-- Chunks of hypertable $1.$2 in compression state $3 (true: compressed), optionally only those
+-- entirely older ($4 = 'older') or newer ($4 = 'newer') than now() - $5; oldest first.
+SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk
+  FROM timescaledb_information.chunks c
+ WHERE (c.hypertable_schema, c.hypertable_name) = ($1, $2)
+   AND c.is_compressed = $3::text::bool
+   AND CASE $4::text
+         WHEN 'older' THEN c.range_end <= now() - $5::text::interval
+         WHEN 'newer' THEN c.range_start >= now() - $5::text::interval
+         ELSE true END
+ ORDER BY c.range_start NULLS FIRST, c.range_start_integer

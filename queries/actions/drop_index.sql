@@ -1,0 +1,2 @@
+-- Drop an index. {index} is a quoted identifier.
+DROP INDEX {index}

@@ -1,0 +1,156 @@
+//! Runs a plan on its own session: `lock_timeout` so a conflicting lock fails fast, no
+//! statement timeout (the operator cancels instead), each statement on its own (so what cannot
+//! run in a transaction block runs), progress reported per step, journaled before and after.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{Plan, Step};
+use crate::connect::{Connector, SessionSettings};
+use crate::journal::{Journal, Origin};
+use crate::poller::describe_error;
+
+/// What a running action reports.
+#[derive(Clone)]
+pub enum Progress {
+    /// Step `index` (0-based) of `total` started.
+    Step { index: usize, total: usize, label: String },
+    /// The cancel token, once the session is open (the UI keeps it to cancel).
+    Session(tokio_postgres::CancelToken),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// `ok`, `failed` or `cancelled`.
+    pub status: &'static str,
+    pub completed: usize,
+    pub error: Option<String>,
+    pub journal_id: Option<String>,
+}
+
+/// A request to stop: checked between steps; the running statement is cancelled on the server.
+#[derive(Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn request(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn requested(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The session settings actions run with.
+pub fn action_settings(read_only: bool, lock_timeout: Duration) -> SessionSettings {
+    SessionSettings {
+        statement_timeout: Duration::ZERO,
+        lock_timeout: Some(lock_timeout),
+        read_only,
+        ..SessionSettings::default()
+    }
+}
+
+/// Adds what to do about common failures.
+fn explain(e: &tokio_postgres::Error) -> String {
+    let text = describe_error(e);
+    match e.code().map(|c| c.code()) {
+        Some("55P03") => format!("{text} — another session holds a conflicting lock; try again later or raise --lock-timeout"),
+        Some("57014") => format!("{text} — cancelled"),
+        Some("25006") => format!("{text} — the session is read-only"),
+        Some("42501") => format!("{text} — this role lacks the privilege (often: it must own the object)"),
+        _ => text,
+    }
+}
+
+async fn run_step(client: &tokio_postgres::Client, step: &Step) -> Result<(), tokio_postgres::Error> {
+    if step.params.is_empty() {
+        // Simple protocol, one statement: REINDEX CONCURRENTLY and the like run outside a block.
+        client.batch_execute(&step.sql).await
+    } else {
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = step
+            .params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        client.query(step.sql.as_str(), &params).await.map(|_| ())
+    }
+}
+
+/// Journals the intent, runs every step (stopping at the first error or a cancel), journals
+/// the outcome. `rollback_of` marks a rollback entry.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    connector: &Connector,
+    lock_timeout: Duration,
+    plan: &Plan,
+    journal: &Journal,
+    origin: &Origin,
+    rollback_of: Option<&str>,
+    progress: Option<mpsc::UnboundedSender<Progress>>,
+    cancel: Cancel,
+) -> Outcome {
+    let failed = |error: String, journal_id: Option<String>| Outcome {
+        status: "failed",
+        completed: 0,
+        error: Some(error),
+        journal_id,
+    };
+    if connector.settings().read_only && plan.mutating {
+        return failed("refused: hypertop runs read-only (--read-only); nothing was changed".into(), None);
+    }
+    let actions = connector.with_settings(action_settings(connector.settings().read_only, lock_timeout));
+    let session = match actions.connect().await {
+        Ok(s) => s,
+        Err(e) => return failed(e.to_string(), None),
+    };
+    if let Some(p) = &progress {
+        let _ = p.send(Progress::Session(session.client.cancel_token()));
+    }
+    let id = match journal.intent(origin, plan, rollback_of) {
+        Ok(id) => id,
+        Err(e) => return failed(format!("not run: {e}"), None),
+    };
+    let total = plan.steps.len();
+    let mut completed = 0;
+    let mut error = None;
+    let mut status = "ok";
+    for (index, step) in plan.steps.iter().enumerate() {
+        if cancel.requested() {
+            status = "cancelled";
+            break;
+        }
+        if let Some(p) = &progress {
+            let _ = p.send(Progress::Step { index, total, label: step.label.clone() });
+        }
+        match run_step(&session.client, step).await {
+            Ok(()) => completed += 1,
+            Err(e) => {
+                status = if cancel.requested() || e.code().map(|c| c.code()) == Some("57014") {
+                    "cancelled"
+                } else {
+                    "failed"
+                };
+                error = Some(format!("{}: {}", step.label, explain(&e)));
+                break;
+            }
+        }
+    }
+    let journal_error = journal
+        .outcome(&id, origin, &plan.command, status, completed, error.as_deref())
+        .err();
+    Outcome {
+        status,
+        completed,
+        error: match (error, journal_error) {
+            (Some(e), _) => Some(e),
+            (None, Some(j)) => Some(format!("done, but {j}")),
+            (None, None) => None,
+        },
+        journal_id: Some(id),
+    }
+}

@@ -1,0 +1,563 @@
+//! The palette's language: command names and arguments, object names as in SQL, intervals as
+//! humantime (`6h`, `7days`) or PostgreSQL (`'6 hours'`). Pure; every rejection says why.
+
+use std::fmt;
+
+/// An object name as written: `name`, `schema.name`, with SQL double-quoting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{}", crate::format::qualified(s, &self.name)),
+            None => write!(f, "{}", crate::format::ident(&self.name)),
+        }
+    }
+}
+
+/// A PostgreSQL interval literal, normalised from humantime where possible (`6h` → `6 hours`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval(pub String);
+
+/// A time or integer bound of a refresh window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowBound {
+    /// `NULL`: open-ended.
+    Open,
+    Int(i64),
+    /// A timestamp literal, checked by the server.
+    Time(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Refresh { cagg: ObjectName, window: Option<(WindowBound, WindowBound)> },
+    Compress { hypertable: ObjectName, older_than: Option<Interval> },
+    CompressChunk { chunk: ObjectName },
+    Decompress { hypertable: ObjectName, newer_than: Option<Interval> },
+    DecompressChunk { chunk: ObjectName },
+    Reindex { target: ObjectName },
+    RunJob { job_id: i32 },
+    PauseJob { job_id: i32 },
+    ResumeJob { job_id: i32 },
+    SetSchedule { job_id: i32, every: Interval },
+    SetCompressAfter { hypertable: ObjectName, after: Interval },
+    RemoveCompressionPolicy { hypertable: ObjectName },
+    SetRetention { relation: ObjectName, after: Interval },
+    RemoveRetentionPolicy { relation: ObjectName },
+    SetRefreshPolicy { cagg: ObjectName, start_offset: Interval, end_offset: Interval, every: Interval },
+    RemoveRefreshPolicy { cagg: ObjectName },
+    DropIndex { index: ObjectName },
+    History,
+    Rollback { entry: Option<String> },
+}
+
+impl Command {
+    /// Changes the database (refused under --read-only).
+    pub fn is_mutating(&self) -> bool {
+        !matches!(self, Command::History)
+    }
+}
+
+/// Command names with their argument synopsis, for completion, hints and help.
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("refresh", "<cagg> [<from> <to>]"),
+    ("compress", "<hypertable> [older-than <interval>] | chunk <chunk>"),
+    ("decompress", "<hypertable> [newer-than <interval>] | chunk <chunk>"),
+    ("reindex", "<index | table | hypertable>"),
+    ("run-job", "<job id>"),
+    ("pause-job", "<job id>"),
+    ("resume-job", "<job id>"),
+    ("set-schedule", "<job id> <interval>"),
+    ("set-compress-after", "<hypertable> <interval>"),
+    ("remove-compression-policy", "<hypertable>"),
+    ("set-retention", "<hypertable | cagg> <interval>"),
+    ("remove-retention-policy", "<hypertable | cagg>"),
+    ("set-refresh-policy", "<cagg> <start-offset> <end-offset> <schedule>"),
+    ("remove-refresh-policy", "<cagg>"),
+    ("drop-index", "<index>"),
+    ("history", ""),
+    ("rollback", "[<entry id>]"),
+];
+
+/// A word of input: bare, `"quoted"` (an identifier part) or `'quoted'` (a literal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Word(String),
+    Literal(String),
+}
+
+fn tokenize(input: &str) -> Result<Vec<Token>, String> {
+    let mut out = Vec::new();
+    let mut chars = input.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        if c == '\'' {
+            chars.next();
+            let mut s = String::new();
+            loop {
+                match chars.next() {
+                    Some('\'') if chars.peek() == Some(&'\'') => {
+                        chars.next();
+                        s.push('\'');
+                    }
+                    Some('\'') => break,
+                    Some(ch) => s.push(ch),
+                    None => return Err("unterminated '…' literal".into()),
+                }
+            }
+            out.push(Token::Literal(s));
+            continue;
+        }
+        // A word may mix bare parts and "quoted" parts (schema."Name").
+        let mut word = String::new();
+        while let Some(&ch) = chars.peek() {
+            if ch.is_whitespace() {
+                break;
+            }
+            chars.next();
+            word.push(ch);
+            if ch == '"' {
+                loop {
+                    match chars.next() {
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            word.push_str("\"\"");
+                        }
+                        Some('"') => {
+                            word.push('"');
+                            break;
+                        }
+                        Some(c2) => word.push(c2),
+                        None => return Err("unterminated \"…\" identifier".into()),
+                    }
+                }
+            }
+        }
+        out.push(Token::Word(word));
+    }
+    Ok(out)
+}
+
+/// `schema.name`, `"Ops ""Team"""."x; y"`, `name`: SQL identifier rules (bare parts fold to
+/// lower case, quoted parts are exact).
+pub fn object_name(word: &str) -> Result<ObjectName, String> {
+    let mut parts = Vec::new();
+    let mut chars = word.chars().peekable();
+    loop {
+        let mut part = String::new();
+        match chars.peek() {
+            Some('"') => {
+                chars.next();
+                loop {
+                    match chars.next() {
+                        Some('"') if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            part.push('"');
+                        }
+                        Some('"') => break,
+                        Some(c) => part.push(c),
+                        None => return Err(format!("unterminated quote in {word}")),
+                    }
+                }
+                if part.is_empty() {
+                    return Err(format!("empty quoted identifier in {word}"));
+                }
+            }
+            _ => {
+                while let Some(&c) = chars.peek() {
+                    if c == '.' || c == '"' {
+                        break;
+                    }
+                    part.push(c.to_lowercase().next().unwrap_or(c));
+                    chars.next();
+                }
+                if part.is_empty() {
+                    return Err(format!("\"{word}\" is not an object name"));
+                }
+            }
+        }
+        parts.push(part);
+        match chars.next() {
+            None => break,
+            Some('.') => continue,
+            Some(c) => return Err(format!("unexpected '{c}' in {word}")),
+        }
+    }
+    if parts.iter().any(|p| p.len() > 63) {
+        return Err(format!("a name part of {word} is longer than 63 bytes"));
+    }
+    match parts.len() {
+        1 => Ok(ObjectName { schema: None, name: parts.remove(0) }),
+        2 => Ok(ObjectName { schema: Some(parts.remove(0)), name: parts.remove(0) }),
+        _ => Err(format!("{word}: use name or schema.name")),
+    }
+}
+
+/// `6h`, `7days`, `1h30m`, `2 weeks` (humantime-like) → `6 hours`…; anything else that looks
+/// like a PostgreSQL interval (`'6 hours'`, `01:00:00`, `1 day 2 hours`) is passed on as is
+/// and checked by the server when the plan is made.
+pub fn interval(text: &str) -> Result<Interval, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("an interval is required (e.g. 6h, 7days, '1 day')".into());
+    }
+    if let Some(n) = humanish(t) {
+        return Ok(Interval(n));
+    }
+    let plausible = t
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || " :.-+".contains(c))
+        && t.chars().any(|c| c.is_ascii_digit());
+    if plausible {
+        Ok(Interval(t.to_string()))
+    } else {
+        Err(format!("\"{t}\" is not an interval (examples: 6h, 7days, 30m, '1 day 2 hours')"))
+    }
+}
+
+fn humanish(t: &str) -> Option<String> {
+    let units: &[(&[&str], &str)] = &[
+        (&["s", "sec", "secs", "second", "seconds"], "seconds"),
+        (&["m", "min", "mins", "minute", "minutes"], "minutes"),
+        (&["h", "hr", "hrs", "hour", "hours"], "hours"),
+        (&["d", "day", "days"], "days"),
+        (&["w", "week", "weeks"], "weeks"),
+        (&["mo", "mon", "month", "months"], "months"),
+        (&["y", "year", "years"], "years"),
+    ];
+    let mut out = Vec::new();
+    let mut rest = t;
+    while !rest.is_empty() {
+        rest = rest.trim_start();
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = rest[digits..].trim_start();
+        let end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let unit = &rest[..end];
+        let (_, pg) = units.iter().find(|(names, _)| names.contains(&unit))?;
+        out.push(format!("{n} {pg}"));
+        rest = &rest[end..];
+    }
+    (!out.is_empty()).then(|| out.join(" "))
+}
+
+fn job_id(word: Option<&Token>) -> Result<i32, String> {
+    match word {
+        Some(Token::Word(w)) => w
+            .parse::<i32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("\"{w}\" is not a job id (a positive number, see the Jobs tab)")),
+        _ => Err("a job id is required".into()),
+    }
+}
+
+fn text(t: &Token) -> &str {
+    match t {
+        Token::Word(w) | Token::Literal(w) => w,
+    }
+}
+
+fn object(args: &[Token], i: usize, what: &str) -> Result<ObjectName, String> {
+    match args.get(i) {
+        Some(Token::Word(w)) => object_name(w),
+        Some(Token::Literal(l)) => Err(format!("'{l}' is a literal; name the {what} without single quotes")),
+        None => Err(format!("a {what} is required")),
+    }
+}
+
+fn interval_arg(args: &[Token], i: usize, what: &str) -> Result<Interval, String> {
+    match args.get(i) {
+        Some(t) => interval(text(t)),
+        None => Err(format!("{what} is required (e.g. 7days)")),
+    }
+}
+
+fn bound(t: &Token) -> WindowBound {
+    let s = text(t);
+    if s.eq_ignore_ascii_case("null") {
+        WindowBound::Open
+    } else if let Ok(n) = s.parse::<i64>() {
+        WindowBound::Int(n)
+    } else {
+        WindowBound::Time(s.to_string())
+    }
+}
+
+fn no_more(args: &[Token], n: usize, usage: &str) -> Result<(), String> {
+    match args.get(n) {
+        Some(t) => Err(format!("unexpected \"{}\" (usage: {usage})", text(t))),
+        None => Ok(()),
+    }
+}
+
+/// Parses one command line.
+pub fn parse(input: &str) -> Result<Command, String> {
+    let tokens = tokenize(input)?;
+    let Some((Token::Word(name), args)) = tokens.split_first() else {
+        return Err(match tokens.first() {
+            Some(_) => "a command name comes first (try: compress, pause-job, history…)".into(),
+            None => "type a command (Tab completes; ? lists them)".into(),
+        });
+    };
+    let name = name.to_lowercase();
+    let Some((_, synopsis)) = COMMANDS.iter().find(|(n, _)| *n == name) else {
+        let close: Vec<&str> = COMMANDS
+            .iter()
+            .map(|(n, _)| *n)
+            .filter(|n| n.starts_with(name.get(..2).unwrap_or(&name)))
+            .collect();
+        return Err(if close.is_empty() {
+            format!("unknown command \"{name}\"")
+        } else {
+            format!("unknown command \"{name}\" (did you mean {}?)", close.join(", "))
+        });
+    };
+    let usage = format!("{name} {synopsis}");
+    let word = |i: usize| args.get(i).map(|t| text(t).to_lowercase());
+    let cmd = match name.as_str() {
+        "refresh" => {
+            let cagg = object(args, 0, "continuous aggregate")?;
+            let window = match (args.get(1), args.get(2)) {
+                (None, _) => None,
+                (Some(a), Some(b)) => Some((bound(a), bound(b))),
+                (Some(_), None) => return Err(format!("give both ends of the window (usage: {usage})")),
+            };
+            no_more(args, 3, &usage)?;
+            Command::Refresh { cagg, window }
+        }
+        "compress" | "decompress" => {
+            let compress = name == "compress";
+            if word(0).as_deref() == Some("chunk") {
+                let chunk = object(args, 1, "chunk")?;
+                no_more(args, 2, &usage)?;
+                if compress {
+                    Command::CompressChunk { chunk }
+                } else {
+                    Command::DecompressChunk { chunk }
+                }
+            } else {
+                let hypertable = object(args, 0, "hypertable")?;
+                let keyword = if compress { "older-than" } else { "newer-than" };
+                let limit = match word(1) {
+                    None => None,
+                    Some(k) if k == keyword => Some(interval_arg(args, 2, keyword)?),
+                    Some(other) => return Err(format!("expected {keyword}, not \"{other}\" (usage: {usage})")),
+                };
+                no_more(args, if limit.is_some() { 3 } else { 1 }, &usage)?;
+                if compress {
+                    Command::Compress { hypertable, older_than: limit }
+                } else {
+                    Command::Decompress { hypertable, newer_than: limit }
+                }
+            }
+        }
+        "reindex" => {
+            let target = object(args, 0, "index, table or hypertable")?;
+            no_more(args, 1, &usage)?;
+            Command::Reindex { target }
+        }
+        "run-job" | "pause-job" | "resume-job" => {
+            let id = job_id(args.first())?;
+            no_more(args, 1, &usage)?;
+            match name.as_str() {
+                "run-job" => Command::RunJob { job_id: id },
+                "pause-job" => Command::PauseJob { job_id: id },
+                _ => Command::ResumeJob { job_id: id },
+            }
+        }
+        "set-schedule" => {
+            let id = job_id(args.first())?;
+            let every = interval_arg(args, 1, "the schedule interval")?;
+            no_more(args, 2, &usage)?;
+            Command::SetSchedule { job_id: id, every }
+        }
+        "set-compress-after" => {
+            let hypertable = object(args, 0, "hypertable")?;
+            let after = interval_arg(args, 1, "compress_after")?;
+            no_more(args, 2, &usage)?;
+            Command::SetCompressAfter { hypertable, after }
+        }
+        "remove-compression-policy" => {
+            let hypertable = object(args, 0, "hypertable")?;
+            no_more(args, 1, &usage)?;
+            Command::RemoveCompressionPolicy { hypertable }
+        }
+        "set-retention" => {
+            let relation = object(args, 0, "hypertable or continuous aggregate")?;
+            let after = interval_arg(args, 1, "drop_after")?;
+            no_more(args, 2, &usage)?;
+            Command::SetRetention { relation, after }
+        }
+        "remove-retention-policy" => {
+            let relation = object(args, 0, "hypertable or continuous aggregate")?;
+            no_more(args, 1, &usage)?;
+            Command::RemoveRetentionPolicy { relation }
+        }
+        "set-refresh-policy" => {
+            let cagg = object(args, 0, "continuous aggregate")?;
+            let start_offset = interval_arg(args, 1, "the start offset")?;
+            let end_offset = interval_arg(args, 2, "the end offset")?;
+            let every = interval_arg(args, 3, "the schedule interval")?;
+            no_more(args, 4, &usage)?;
+            Command::SetRefreshPolicy { cagg, start_offset, end_offset, every }
+        }
+        "remove-refresh-policy" => {
+            let cagg = object(args, 0, "continuous aggregate")?;
+            no_more(args, 1, &usage)?;
+            Command::RemoveRefreshPolicy { cagg }
+        }
+        "drop-index" => {
+            let index = object(args, 0, "index")?;
+            no_more(args, 1, &usage)?;
+            Command::DropIndex { index }
+        }
+        "history" => {
+            no_more(args, 0, &usage)?;
+            Command::History
+        }
+        "rollback" => {
+            let entry = args.first().map(|t| text(t).to_string());
+            no_more(args, 1, &usage)?;
+            Command::Rollback { entry }
+        }
+        _ => unreachable!("every name in COMMANDS is handled"),
+    };
+    Ok(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(schema: Option<&str>, name: &str) -> ObjectName {
+        ObjectName { schema: schema.map(String::from), name: name.into() }
+    }
+
+    #[test]
+    fn object_names_follow_sql_rules() {
+        assert_eq!(object_name("Metrics").unwrap(), on(None, "metrics"));
+        assert_eq!(object_name("scn.Metrics").unwrap(), on(Some("scn"), "metrics"));
+        assert_eq!(
+            object_name(r#""Ops ""Team"""."events; drop table x""#).unwrap(),
+            on(Some("Ops \"Team\""), "events; drop table x")
+        );
+        assert_eq!(object_name("\"température\"").unwrap(), on(None, "température"));
+        assert!(object_name("a.b.c").is_err());
+        assert!(object_name("\"\"").is_err());
+        assert!(object_name(".x").is_err());
+        assert!(object_name(&"x".repeat(64)).unwrap_err().contains("63 bytes"));
+        assert!(object_name(&"x".repeat(63)).is_ok());
+    }
+
+    #[test]
+    fn hostile_names_survive_tokenizing() {
+        let c = parse(r#"set-retention "Ops ""Team"""."events; drop table x" 7days"#).unwrap();
+        assert_eq!(
+            c,
+            Command::SetRetention {
+                relation: on(Some("Ops \"Team\""), "events; drop table x"),
+                after: Interval("7 days".into())
+            }
+        );
+    }
+
+    #[test]
+    fn intervals_accept_humantime_and_postgres() {
+        assert_eq!(interval("6h").unwrap().0, "6 hours");
+        assert_eq!(interval("7days").unwrap().0, "7 days");
+        assert_eq!(interval("1h30m").unwrap().0, "1 hours 30 minutes");
+        assert_eq!(interval("2 weeks").unwrap().0, "2 weeks");
+        assert_eq!(interval("1 day 02:00:00").unwrap().0, "1 day 02:00:00");
+        assert!(interval("soon").unwrap_err().contains("not an interval"));
+        assert!(interval("1; drop table x").is_err());
+        let c = parse("set-schedule 1004 '6 hours'").unwrap();
+        assert_eq!(c, Command::SetSchedule { job_id: 1004, every: Interval("6 hours".into()) });
+    }
+
+    #[test]
+    fn every_command_parses() {
+        for (line, ok) in [
+            ("refresh scn.hourly", true),
+            ("refresh scn.hourly '2024-01-01' '2024-02-01'", true),
+            ("refresh scn.hourly 2024-01-01", false),
+            ("compress scn.metrics older-than 7d", true),
+            ("compress chunk _timescaledb_internal._hyper_1_1_chunk", true),
+            ("decompress scn.metrics newer-than 1d", true),
+            ("decompress scn.metrics older-than 1d", false),
+            ("reindex scn.metrics", true),
+            ("run-job 1000", true),
+            ("pause-job x", false),
+            ("resume-job -1", false),
+            ("set-compress-after scn.metrics 7days", true),
+            ("remove-compression-policy scn.metrics", true),
+            ("set-retention scn.logs 30d", true),
+            ("remove-retention-policy scn.logs", true),
+            ("set-refresh-policy scn.hourly 3d 1h 30m", true),
+            ("set-refresh-policy scn.hourly 3d 1h", false),
+            ("remove-refresh-policy scn.hourly", true),
+            ("drop-index scn.metrics_time_dup", true),
+            ("history", true),
+            ("history now", false),
+            ("rollback", true),
+            ("rollback 20261121-1", true),
+            ("compres scn.metrics", false),
+        ] {
+            assert_eq!(parse(line).is_ok(), ok, "{line}: {:?}", parse(line));
+        }
+        assert!(parse("compres x").unwrap_err().contains("did you mean compress"));
+        assert!(parse("").unwrap_err().contains("type a command"));
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics_and_rejections_say_why() {
+        // A cheap deterministic fuzz: every prefix and many mutations of real commands.
+        let seeds = [
+            r#"set-retention "Ops ""Team"""."events; drop table x" 7days"#,
+            "refresh scn.hourly '2024-01-01' '2024-02-01'",
+            "compress chunk \"a\".\"b\"",
+            "set-refresh-policy scn.h 3d 1h 30m",
+        ];
+        let noise = ['"', '\'', '.', ' ', ';', 'é', '\\', '0', 'x', '-'];
+        let mut state = 0x2545F4914F6CDD1Du64;
+        for seed in seeds {
+            let chars: Vec<char> = seed.chars().collect();
+            for cut in 0..=chars.len() {
+                let s: String = chars[..cut].iter().collect();
+                if let Err(e) = parse(&s) {
+                    assert!(!e.is_empty());
+                }
+            }
+            for _ in 0..2000 {
+                let mut v = chars.clone();
+                for _ in 0..3 {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    let pos = (state as usize) % (v.len() + 1);
+                    let c = noise[(state >> 32) as usize % noise.len()];
+                    if state & 1 == 0 && pos < v.len() {
+                        v.remove(pos);
+                    } else {
+                        v.insert(pos.min(v.len()), c);
+                    }
+                }
+                let s: String = v.into_iter().collect();
+                if let Err(e) = parse(&s) {
+                    assert!(!e.is_empty(), "{s}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,654 @@
+//! Command + facts read from the catalog → a plan. Pure: tested without a database. Object
+//! names reach SQL only as parameters (cast to regclass) or as always-quoted identifiers.
+
+use serde::{Deserialize, Serialize};
+
+use super::parse::{Command, Interval, WindowBound};
+use super::{quote_qualified, Confirm, Plan, Step};
+
+macro_rules! sql {
+    ($file:literal) => {
+        include_str!(concat!("../../queries/actions/", $file))
+    };
+}
+
+/// What an object name resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    pub schema: String,
+    pub name: String,
+    /// `hypertable`, `cagg`, `chunk`, `hypertable index`, `index`, `table`, `other`.
+    pub kind: String,
+}
+
+impl Relation {
+    /// The name as a regclass text parameter (quoted as SQL needs).
+    pub fn regclass(&self) -> String {
+        quote_qualified(&self.schema, &self.name)
+    }
+
+    pub fn shown(&self) -> String {
+        crate::format::qualified(&self.schema, &self.name)
+    }
+}
+
+/// A job's settings as the catalog has them (captured before a change).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobSettings {
+    pub job_id: i32,
+    pub proc_name: String,
+    pub scheduled: bool,
+    pub schedule_interval: String,
+    pub max_runtime: String,
+    pub max_retries: i32,
+    pub retry_period: String,
+    pub config: Option<serde_json::Value>,
+}
+
+/// Everything `plan` needs to know about the database, read by `resolve`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub relation: Option<Relation>,
+    /// The job named by id, or the relation's policy of the kind the command is about.
+    pub job: Option<JobSettings>,
+    /// Chunks (or chunk indexes) the command will act on, as quoted qualified names.
+    pub items: Vec<String>,
+    /// Refresh: the cagg's time is an integer, and the policy's window when none was given.
+    pub integer_time: bool,
+    pub policy_window: Option<(Option<String>, Option<String>)>,
+    /// Drop-index: the definition (kept in the journal) and whether it backs a constraint.
+    pub index_definition: Option<String>,
+    pub index_backs_constraint: bool,
+}
+
+fn text(s: impl Into<String>) -> Option<String> {
+    Some(s.into())
+}
+
+fn relation<'a>(facts: &'a Facts, what: &str) -> Result<&'a Relation, String> {
+    facts
+        .relation
+        .as_ref()
+        .ok_or_else(|| format!("no {what} resolved"))
+}
+
+fn expect_kind(r: &Relation, kinds: &[&str], what: &str) -> Result<(), String> {
+    if kinds.contains(&r.kind.as_str()) {
+        Ok(())
+    } else {
+        Err(format!("{} is a {}, not a {what}", r.shown(), r.kind))
+    }
+}
+
+fn alter_job(label: String, job_id: i32, every: Option<&str>, scheduled: Option<bool>, config: Option<&serde_json::Value>) -> Step {
+    Step::new(
+        label,
+        sql!("alter_job.sql"),
+        vec![
+            text(job_id.to_string()),
+            every.map(String::from),
+            scheduled.map(|b| b.to_string()),
+            config.map(|c| c.to_string()),
+        ],
+    )
+}
+
+/// The undo of a change to an existing job: every setting back as captured.
+fn restore_job(prev: &JobSettings) -> Step {
+    alter_job(
+        format!("restore job {}", prev.job_id),
+        prev.job_id,
+        Some(&prev.schedule_interval),
+        Some(prev.scheduled),
+        prev.config.as_ref(),
+    )
+}
+
+/// Re-adding a removed policy, then giving the new job the old one's settings.
+fn readd_policy(r: &Relation, prev: &JobSettings, add: Step) -> Vec<Step> {
+    vec![
+        add,
+        Step::new(
+            format!("restore the policy's settings on {}", r.shown()),
+            &crate::queries::action(sql!("restore_policy.sql")),
+            vec![
+                text(&r.schema),
+                text(&r.name),
+                text(&prev.proc_name),
+                text(&prev.schedule_interval),
+                text(&prev.max_runtime),
+                text(prev.max_retries.to_string()),
+                text(&prev.retry_period),
+                text(prev.scheduled.to_string()),
+                prev.config.as_ref().map(|c| c.to_string()),
+            ],
+        ),
+    ]
+}
+
+fn config_with(prev: &JobSettings, key: &str, value: &str) -> serde_json::Value {
+    let mut c = prev.config.clone().unwrap_or_else(|| serde_json::json!({}));
+    if let Some(map) = c.as_object_mut() {
+        map.insert(key.into(), serde_json::Value::String(value.into()));
+    }
+    c
+}
+
+fn previous(job: &Option<JobSettings>) -> Option<serde_json::Value> {
+    job.as_ref().and_then(|j| serde_json::to_value(j).ok())
+}
+
+fn config_str(prev: &JobSettings, key: &str) -> Option<String> {
+    prev.config.as_ref()?.get(key).map(|v| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+const LOCKS_COMPRESS: &str = "per chunk, in its own transaction: ExclusiveLock while compressing (writes wait, reads continue), then AccessExclusiveLock briefly to truncate (reads wait too)";
+const LOCKS_DECOMPRESS: &str = "per chunk, in its own transaction: AccessExclusiveLock on the chunk and its compressed chunk for the whole operation (reads and writes wait)";
+const LOCKS_CATALOG: &str = "TimescaleDB catalog rows only; no lock on your tables";
+const LOCKS_REINDEX: &str = "REINDEX CONCURRENTLY, one relation at a time: ShareUpdateExclusiveLock (reads and writes continue; DDL and VACUUM wait)";
+
+/// Builds the plan for `cmd` from what `resolve` read.
+pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+    let base = |command: String, summary: String, affects: Vec<String>, locks: &str| Plan {
+        command,
+        summary,
+        affects,
+        locks: locks.into(),
+        steps: Vec::new(),
+        inverse: None,
+        inverse_per_step: false,
+        irreversible: None,
+        previous: None,
+        confirm: Confirm::Choose,
+        mutating: true,
+    };
+    let plan = match cmd {
+        Command::Refresh { window, .. } => {
+            let r = relation(facts, "continuous aggregate")?;
+            expect_kind(r, &["cagg"], "continuous aggregate")?;
+            let (from, to, source) = match window {
+                Some((a, b)) => {
+                    let v = |w: &WindowBound| match w {
+                        WindowBound::Open => None,
+                        WindowBound::Int(n) => Some(n.to_string()),
+                        WindowBound::Time(t) => Some(t.clone()),
+                    };
+                    (v(a), v(b), "the given window")
+                }
+                None => match &facts.policy_window {
+                    Some((a, b)) => (a.clone(), b.clone(), "its refresh policy's window"),
+                    None => (None, None, "all time (no refresh policy)"),
+                },
+            };
+            let file = if facts.integer_time { sql!("refresh_integer.sql") } else { sql!("refresh_time.sql") };
+            let mut p = base(
+                format!("refresh {}", r.shown()),
+                format!(
+                    "refresh {} over {source}: [{}, {})",
+                    r.shown(),
+                    from.as_deref().unwrap_or("-∞"),
+                    to.as_deref().unwrap_or("+∞")
+                ),
+                vec![r.shown()],
+                "the cagg's materialization (refreshes of it wait; reads continue); runs outside a transaction block",
+            );
+            p.steps = vec![Step::new(format!("refresh {}", r.shown()), file, vec![text(r.regclass()), from, to])];
+            p.irreversible = Some("a refresh only recomputes data; there is nothing to undo".into());
+            p
+        }
+        Command::Compress { older_than, .. } | Command::Decompress { newer_than: older_than, .. } => {
+            let compress = matches!(cmd, Command::Compress { .. });
+            let r = relation(facts, "hypertable")?;
+            expect_kind(r, &["hypertable"], "hypertable")?;
+            if facts.items.is_empty() {
+                return Err(format!(
+                    "nothing to do: {} has no {} chunks{}",
+                    r.shown(),
+                    if compress { "uncompressed" } else { "compressed" },
+                    older_than
+                        .as_ref()
+                        .map(|i| format!(" {} than {}", if compress { "older" } else { "newer" }, i.0))
+                        .unwrap_or_default()
+                ));
+            }
+            chunk_plan(
+                compress,
+                format!(
+                    "{} {}{}",
+                    if compress { "compress" } else { "decompress" },
+                    r.shown(),
+                    older_than
+                        .as_ref()
+                        .map(|i| format!(" {} '{}'", if compress { "older-than" } else { "newer-than" }, i.0))
+                        .unwrap_or_default()
+                ),
+                &facts.items,
+                base,
+            )
+        }
+        Command::CompressChunk { .. } | Command::DecompressChunk { .. } => {
+            let compress = matches!(cmd, Command::CompressChunk { .. });
+            let r = relation(facts, "chunk")?;
+            expect_kind(r, &["chunk"], "chunk")?;
+            chunk_plan(
+                compress,
+                format!("{} chunk {}", if compress { "compress" } else { "decompress" }, r.shown()),
+                &[r.regclass()],
+                base,
+            )
+        }
+        Command::Reindex { .. } => {
+            let r = relation(facts, "index or table")?;
+            let (steps, affects): (Vec<Step>, Vec<String>) = match r.kind.as_str() {
+                "index" => (
+                    vec![reindex_index(&r.regclass(), &r.shown())],
+                    vec![r.shown()],
+                ),
+                "table" => (
+                    vec![Step::new(
+                        format!("reindex {}", r.shown()),
+                        &sql!("reindex_table.sql").replace("{table}", &r.regclass()),
+                        vec![],
+                    )],
+                    vec![r.shown()],
+                ),
+                // PostgreSQL cannot reindex a hypertable concurrently: one chunk at a time.
+                "hypertable" | "hypertable index" => {
+                    if facts.items.is_empty() {
+                        return Err(format!("{} has no chunks to reindex", r.shown()));
+                    }
+                    let steps = facts
+                        .items
+                        .iter()
+                        .map(|item| {
+                            if r.kind == "hypertable" {
+                                Step::new(
+                                    format!("reindex {item}"),
+                                    &sql!("reindex_table.sql").replace("{table}", item),
+                                    vec![],
+                                )
+                            } else {
+                                reindex_index(item, item)
+                            }
+                        })
+                        .collect();
+                    (steps, facts.items.clone())
+                }
+                other => return Err(format!("{} is a {other}; reindex takes an index, a table or a hypertable", r.shown())),
+            };
+            let mut p = base(
+                format!("reindex {}", r.shown()),
+                format!("rebuild the indexes of {} ({} statements, CONCURRENTLY)", r.shown(), steps.len()),
+                affects,
+                LOCKS_REINDEX,
+            );
+            p.steps = steps;
+            p.irreversible = Some("a rebuild changes no definition; there is nothing to undo".into());
+            p
+        }
+        Command::RunJob { job_id } => {
+            let job = facts.job.as_ref().ok_or_else(|| format!("job {job_id} does not exist"))?;
+            let mut p = base(
+                format!("run-job {job_id}"),
+                format!("run job {job_id} ({}) now, in hypertop's session, and wait for it", job.proc_name),
+                vec![format!("job {job_id}")],
+                "whatever the job takes (a compression job locks chunks as compress does)",
+            );
+            p.steps = vec![Step::new(format!("run job {job_id}"), sql!("run_job.sql"), vec![text(job_id.to_string())])];
+            p.irreversible = Some("what a job did is not undone by hypertop".into());
+            p
+        }
+        Command::PauseJob { job_id } | Command::ResumeJob { job_id } => {
+            let pause = matches!(cmd, Command::PauseJob { .. });
+            let job = facts.job.as_ref().ok_or_else(|| format!("job {job_id} does not exist"))?;
+            if job.scheduled != pause {
+                return Err(format!(
+                    "job {job_id} is already {}",
+                    if pause { "paused" } else { "scheduled" }
+                ));
+            }
+            let verb = if pause { "pause-job" } else { "resume-job" };
+            let mut p = base(
+                format!("{verb} {job_id}"),
+                format!("{} job {job_id} ({})", if pause { "pause" } else { "resume" }, job.proc_name),
+                vec![format!("job {job_id}")],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![alter_job(format!("{verb} {job_id}"), *job_id, None, Some(!pause), None)];
+            p.inverse = Some(vec![restore_job(job)]);
+            p.previous = previous(&facts.job);
+            p
+        }
+        Command::SetSchedule { job_id, every } => {
+            let job = facts.job.as_ref().ok_or_else(|| format!("job {job_id} does not exist"))?;
+            let mut p = base(
+                format!("set-schedule {job_id} '{}'", every.0),
+                format!("run job {job_id} every {} (was {})", every.0, job.schedule_interval),
+                vec![format!("job {job_id}")],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![alter_job(format!("set the schedule of job {job_id}"), *job_id, Some(&every.0), None, None)];
+            p.inverse = Some(vec![restore_job(job)]);
+            p.previous = previous(&facts.job);
+            p
+        }
+        Command::SetCompressAfter { after, .. } | Command::SetRetention { after, .. } => {
+            let compression = matches!(cmd, Command::SetCompressAfter { .. });
+            let r = relation(facts, "hypertable")?;
+            let (key, verb, add_sql, remove_sql) = if compression {
+                expect_kind(r, &["hypertable"], "hypertable")?;
+                ("compress_after", "set-compress-after", sql!("add_compression_policy.sql"), sql!("remove_compression_policy.sql"))
+            } else {
+                expect_kind(r, &["hypertable", "cagg"], "hypertable or continuous aggregate")?;
+                ("drop_after", "set-retention", sql!("add_retention_policy.sql"), sql!("remove_retention_policy.sql"))
+            };
+            set_policy_value(r, facts, key, verb, after, add_sql, remove_sql, base)?
+        }
+        Command::RemoveCompressionPolicy { .. } | Command::RemoveRetentionPolicy { .. } | Command::RemoveRefreshPolicy { .. } => {
+            let r = relation(facts, "relation")?;
+            let (kinds, what, verb, remove_sql): (&[&str], _, _, _) = match cmd {
+                Command::RemoveCompressionPolicy { .. } => (&["hypertable"], "compression", "remove-compression-policy", sql!("remove_compression_policy.sql")),
+                Command::RemoveRetentionPolicy { .. } => (&["hypertable", "cagg"], "retention", "remove-retention-policy", sql!("remove_retention_policy.sql")),
+                _ => (&["cagg"], "refresh", "remove-refresh-policy", sql!("remove_refresh_policy.sql")),
+            };
+            expect_kind(r, kinds, if what == "refresh" { "continuous aggregate" } else { "hypertable" })?;
+            let prev = facts.job.as_ref().ok_or_else(|| format!("{} has no {what} policy", r.shown()))?;
+            let add = match what {
+                "compression" => Step::new(
+                    format!("re-add the compression policy on {}", r.shown()),
+                    sql!("add_compression_policy.sql"),
+                    vec![text(r.regclass()), config_str(prev, "compress_after"), text(&prev.schedule_interval)],
+                ),
+                "retention" => Step::new(
+                    format!("re-add the retention policy on {}", r.shown()),
+                    sql!("add_retention_policy.sql"),
+                    vec![text(r.regclass()), config_str(prev, "drop_after"), text(&prev.schedule_interval)],
+                ),
+                _ => Step::new(
+                    format!("re-add the refresh policy on {}", r.shown()),
+                    sql!("add_refresh_policy.sql"),
+                    vec![
+                        text(r.regclass()),
+                        config_str(prev, "start_offset"),
+                        config_str(prev, "end_offset"),
+                        text(&prev.schedule_interval),
+                    ],
+                ),
+            };
+            let mut p = base(
+                format!("{verb} {}", r.shown()),
+                format!("remove the {what} policy (job {}) from {}", prev.job_id, r.shown()),
+                vec![r.shown(), format!("job {}", prev.job_id)],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![Step::new(format!("remove the {what} policy"), remove_sql, vec![text(r.regclass())])];
+            p.inverse = Some(readd_policy(r, prev, add));
+            p.previous = previous(&facts.job);
+            p
+        }
+        Command::SetRefreshPolicy { start_offset, end_offset, every, .. } => {
+            let r = relation(facts, "continuous aggregate")?;
+            expect_kind(r, &["cagg"], "continuous aggregate")?;
+            let command = format!(
+                "set-refresh-policy {} '{}' '{}' '{}'",
+                r.shown(),
+                start_offset.0,
+                end_offset.0,
+                every.0
+            );
+            match &facts.job {
+                Some(prev) => {
+                    let mut config = config_with(prev, "start_offset", &start_offset.0);
+                    if let Some(map) = config.as_object_mut() {
+                        map.insert("end_offset".into(), serde_json::Value::String(end_offset.0.clone()));
+                    }
+                    let mut p = base(
+                        command,
+                        format!(
+                            "refresh {} from now-{} to now-{} every {} (was {} → {} every {})",
+                            r.shown(),
+                            start_offset.0,
+                            end_offset.0,
+                            every.0,
+                            config_str(prev, "start_offset").unwrap_or_else(|| "∞".into()),
+                            config_str(prev, "end_offset").unwrap_or_else(|| "now".into()),
+                            prev.schedule_interval
+                        ),
+                        vec![r.shown(), format!("job {}", prev.job_id)],
+                        LOCKS_CATALOG,
+                    );
+                    p.steps = vec![alter_job(format!("change job {}", prev.job_id), prev.job_id, Some(&every.0), None, Some(&config))];
+                    p.inverse = Some(vec![restore_job(prev)]);
+                    p.previous = previous(&facts.job);
+                    p
+                }
+                None => {
+                    let mut p = base(
+                        command,
+                        format!("add a refresh policy to {}: now-{} to now-{} every {}", r.shown(), start_offset.0, end_offset.0, every.0),
+                        vec![r.shown()],
+                        LOCKS_CATALOG,
+                    );
+                    p.steps = vec![Step::new(
+                        format!("add the refresh policy on {}", r.shown()),
+                        sql!("add_refresh_policy.sql"),
+                        vec![text(r.regclass()), text(&start_offset.0), text(&end_offset.0), text(&every.0)],
+                    )];
+                    p.inverse = Some(vec![Step::new(
+                        format!("remove the refresh policy on {}", r.shown()),
+                        sql!("remove_refresh_policy.sql"),
+                        vec![text(r.regclass())],
+                    )]);
+                    p
+                }
+            }
+        }
+        Command::DropIndex { .. } => {
+            let r = relation(facts, "index")?;
+            expect_kind(r, &["index", "hypertable index"], "index")?;
+            if facts.index_backs_constraint {
+                return Err(format!(
+                    "{} backs a constraint (primary key, unique or exclusion): drop the constraint instead",
+                    r.shown()
+                ));
+            }
+            let (file, how) = if r.kind == "index" {
+                (sql!("drop_index_concurrently.sql"), "CONCURRENTLY: ShareUpdateExclusiveLock, reads and writes continue")
+            } else {
+                (sql!("drop_index.sql"), "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
+            };
+            let mut p = base(
+                format!("drop-index {}", r.shown()),
+                format!("drop index {}", r.shown()),
+                vec![r.shown()],
+                how,
+            );
+            p.steps = vec![Step::new(format!("drop {}", r.shown()), &file.replace("{index}", &r.regclass()), vec![])];
+            p.irreversible = Some(format!(
+                "a dropped index is gone; its definition is kept in the journal: {}",
+                facts.index_definition.as_deref().unwrap_or("?")
+            ));
+            p.previous = facts.index_definition.as_ref().map(|d| serde_json::json!({ "definition": d }));
+            p.confirm = Confirm::TypeName(r.name.clone());
+            p
+        }
+        Command::History | Command::Rollback { .. } => {
+            return Err("history and rollback are answered from the journal".into())
+        }
+    };
+    Ok(plan)
+}
+
+fn reindex_index(quoted: &str, shown: &str) -> Step {
+    Step::new(format!("reindex {shown}"), &sql!("reindex_index.sql").replace("{index}", quoted), vec![])
+}
+
+fn chunk_plan(compress: bool, command: String, chunks: &[String], base: impl Fn(String, String, Vec<String>, &str) -> Plan) -> Plan {
+    let (verb, file, undo_file, locks) = if compress {
+        ("compress", sql!("compress_chunk.sql"), sql!("decompress_chunk.sql"), LOCKS_COMPRESS)
+    } else {
+        ("decompress", sql!("decompress_chunk.sql"), sql!("compress_chunk.sql"), LOCKS_DECOMPRESS)
+    };
+    let undo_verb = if compress { "decompress" } else { "compress" };
+    let mut p = base(
+        command,
+        format!("{verb} {} chunk{}, one transaction each", chunks.len(), if chunks.len() == 1 { "" } else { "s" }),
+        chunks.to_vec(),
+        locks,
+    );
+    p.steps = chunks.iter().map(|c| Step::new(format!("{verb} {c}"), file, vec![text(c)])).collect();
+    p.inverse = Some(chunks.iter().map(|c| Step::new(format!("{undo_verb} {c}"), undo_file, vec![text(c)])).collect());
+    p.inverse_per_step = true;
+    p
+}
+
+#[allow(clippy::too_many_arguments)]
+fn set_policy_value(
+    r: &Relation,
+    facts: &Facts,
+    key: &str,
+    verb: &str,
+    after: &Interval,
+    add_sql: &str,
+    remove_sql: &str,
+    base: impl Fn(String, String, Vec<String>, &str) -> Plan,
+) -> Result<Plan, String> {
+    let command = format!("{verb} {} '{}'", r.shown(), after.0);
+    Ok(match &facts.job {
+        Some(prev) => {
+            let mut p = base(
+                command,
+                format!(
+                    "set {key} of {} to {} (was {})",
+                    r.shown(),
+                    after.0,
+                    config_str(prev, key).unwrap_or_else(|| "unset".into())
+                ),
+                vec![r.shown(), format!("job {}", prev.job_id)],
+                LOCKS_CATALOG,
+            );
+            let config = config_with(prev, key, &after.0);
+            p.steps = vec![alter_job(format!("change job {}", prev.job_id), prev.job_id, None, None, Some(&config))];
+            p.inverse = Some(vec![restore_job(prev)]);
+            p.previous = previous(&facts.job);
+            p
+        }
+        None => {
+            let mut p = base(
+                command,
+                format!("add a policy to {} with {key} {}", r.shown(), after.0),
+                vec![r.shown()],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![Step::new(format!("add the policy on {}", r.shown()), add_sql, vec![text(r.regclass()), text(&after.0), None])];
+            p.inverse = Some(vec![Step::new(format!("remove the policy on {}", r.shown()), remove_sql, vec![text(r.regclass())])]);
+            p
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::parse::parse;
+
+    fn rel(kind: &str) -> Relation {
+        Relation { schema: "Ops \"Team\"".into(), name: "events; drop table x".into(), kind: kind.into() }
+    }
+
+    fn job(scheduled: bool) -> JobSettings {
+        JobSettings {
+            job_id: 1003,
+            proc_name: "policy_retention".into(),
+            scheduled,
+            schedule_interval: "1 day".into(),
+            max_runtime: "00:05:00".into(),
+            max_retries: -1,
+            retry_period: "00:05:00".into(),
+            config: Some(serde_json::json!({"drop_after": "30 days", "hypertable_id": 5})),
+        }
+    }
+
+    fn facts(r: Option<Relation>, j: Option<JobSettings>) -> Facts {
+        Facts { relation: r, job: j, ..Default::default() }
+    }
+
+    #[test]
+    fn names_reach_sql_only_as_parameters_or_quoted_identifiers() {
+        let cmd = parse(r#"set-retention "Ops ""Team"""."events; drop table x" 7days"#).unwrap();
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap();
+        let step = &p.steps[0];
+        assert!(!step.sql.contains("drop table x"), "{}", step.sql);
+        assert_eq!(step.params[0].as_deref(), Some("\"Ops \"\"Team\"\"\".\"events; drop table x\""));
+        assert_eq!(step.params[1].as_deref(), Some("7 days"));
+        let cmd = parse(r#"drop-index "Ops ""Team"""."events; drop table x""#).unwrap();
+        let p = plan(&cmd, &facts(Some(rel("index")), None)).unwrap();
+        assert_eq!(p.steps[0].sql, "DROP INDEX CONCURRENTLY \"Ops \"\"Team\"\"\".\"events; drop table x\"");
+        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert!(p.inverse.is_none() && p.irreversible.is_some());
+    }
+
+    #[test]
+    fn changing_an_existing_policy_captures_and_restores_it() {
+        let cmd = parse("set-retention scn.logs 90d").unwrap();
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(job(true)))).unwrap();
+        let config: serde_json::Value = serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
+        assert_eq!(config, serde_json::json!({"drop_after": "90 days", "hypertable_id": 5}));
+        let undo = &p.inverse.as_ref().unwrap()[0];
+        assert_eq!(undo.params[1].as_deref(), Some("1 day"));
+        assert_eq!(undo.params[2].as_deref(), Some("true"));
+        let old: serde_json::Value = serde_json::from_str(undo.params[3].as_deref().unwrap()).unwrap();
+        assert_eq!(old["drop_after"], "30 days");
+        assert_eq!(p.previous.as_ref().unwrap()["job_id"], 1003);
+    }
+
+    #[test]
+    fn removing_a_policy_re_adds_it_with_its_settings() {
+        let cmd = parse("remove-retention-policy scn.logs").unwrap();
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(job(false)))).unwrap();
+        let inv = p.inverse.unwrap();
+        assert_eq!(inv[0].params[1].as_deref(), Some("30 days"), "drop_after");
+        assert_eq!(inv[0].params[2].as_deref(), Some("1 day"), "schedule");
+        assert_eq!(inv[1].params[7].as_deref(), Some("false"), "paused as it was");
+        let err = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap_err();
+        assert!(err.contains("has no retention policy"), "{err}");
+    }
+
+    #[test]
+    fn pausing_twice_is_refused_and_resume_undoes_pause() {
+        let pause = parse("pause-job 1003").unwrap();
+        assert!(plan(&pause, &facts(None, Some(job(false)))).unwrap_err().contains("already paused"));
+        let p = plan(&pause, &facts(None, Some(job(true)))).unwrap();
+        assert_eq!(p.steps[0].params[2].as_deref(), Some("false"));
+        assert_eq!(p.inverse.unwrap()[0].params[2].as_deref(), Some("true"));
+        assert!(plan(&pause, &facts(None, None)).unwrap_err().contains("does not exist"));
+    }
+
+    #[test]
+    fn per_chunk_plans_undo_only_what_ran() {
+        let cmd = parse("compress scn.metrics older-than 7d").unwrap();
+        let mut f = facts(Some(rel("hypertable")), None);
+        f.items = vec!["a.c1".into(), "a.c2".into(), "a.c3".into()];
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(p.steps.len(), 3);
+        let undo = p.undo_for(2);
+        assert_eq!(undo.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(), ["decompress a.c2", "decompress a.c1"]);
+        f.items.clear();
+        assert!(plan(&cmd, &f).unwrap_err().contains("nothing to do"));
+    }
+
+    #[test]
+    fn kinds_are_checked() {
+        let cmd = parse("set-compress-after scn.metrics_daily 7d").unwrap();
+        let err = plan(&cmd, &facts(Some(rel("cagg")), None)).unwrap_err();
+        assert!(err.contains("is a cagg, not a hypertable"), "{err}");
+        let cmd = parse("reindex x").unwrap();
+        let mut f = facts(Some(rel("hypertable")), None);
+        f.items = vec!["\"_timescaledb_internal\".\"_hyper_1_1_chunk\"".into()];
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(p.steps[0].sql, "REINDEX TABLE CONCURRENTLY \"_timescaledb_internal\".\"_hyper_1_1_chunk\"");
+    }
+}
