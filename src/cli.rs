@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Parser, Subcommand};
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
     if let Ok(secs) = s.parse::<f64>() {
@@ -41,20 +41,31 @@ pub struct Cli {
     pub conninfo: Option<String>,
 
     /// Database server host or socket directory
-    #[arg(short = 'h', long = "host", value_name = "HOST")]
+    #[arg(short = 'h', long = "host", value_name = "HOST", global = true)]
     pub host: Option<String>,
 
     /// Database server port
-    #[arg(short = 'p', long = "port", value_name = "PORT")]
+    #[arg(short = 'p', long = "port", value_name = "PORT", global = true)]
     pub port: Option<String>,
 
     /// Database user name
-    #[arg(short = 'U', long = "username", value_name = "USER")]
+    #[arg(short = 'U', long = "username", value_name = "USER", global = true)]
     pub user: Option<String>,
 
     /// Database name (or a connection string)
-    #[arg(short = 'd', long = "dbname", value_name = "DBNAME")]
+    #[arg(short = 'd', long = "dbname", value_name = "DBNAME", global = true)]
     pub dbname: Option<String>,
+
+    /// Journal of executed actions (default: $XDG_STATE_HOME/hypertop/journal.jsonl)
+    #[arg(long, value_name = "PATH", global = true)]
+    pub journal: Option<std::path::PathBuf>,
+
+    /// How long an action waits for a lock before failing (e.g. 5s)
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub lock_timeout: Duration,
+
+    #[command(subcommand)]
+    pub command: Option<Sub>,
 
     /// Seconds between refreshes (also accepts 500ms, 1m)
     #[arg(long, value_name = "SECS", default_value = "2", value_parser = parse_duration)]
@@ -64,12 +75,12 @@ pub struct Cli {
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
     pub statement_timeout: Duration,
 
-    /// Open sessions read-only (default_transaction_read_only = on)
-    #[arg(long)]
+    /// Open sessions read-only (default_transaction_read_only = on); actions are refused
+    #[arg(long, global = true)]
     pub read_only: bool,
 
     /// Show times in UTC instead of local time
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub utc: bool,
 
     /// Colour theme: default, light, high-contrast, mono, or a path to a .toml file
@@ -78,8 +89,47 @@ pub struct Cli {
     pub theme: Option<String>,
 
     /// Print help
-    #[arg(short = '?', long = "help", action = ArgAction::Help)]
+    #[arg(short = '?', long = "help", action = ArgAction::Help, global = true)]
     pub help: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Sub {
+    /// Plan an action (print its SQL) and, with --yes, execute and journal it
+    #[command(disable_help_flag = true)]
+    Run {
+        /// The command, as typed in the palette, e.g. 'pause-job 1000'
+        #[arg(value_name = "COMMAND")]
+        action: String,
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+        /// Print the plan and stop
+        #[arg(long)]
+        dry_run: bool,
+        /// Execute without asking (required when stdin is not a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Print the journal of actions on this database
+    #[command(disable_help_flag = true)]
+    History {
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+    },
+}
+
+impl Cli {
+    /// The connection string given positionally, to the console or to a subcommand.
+    pub fn conninfo(&self) -> Option<String> {
+        match &self.command {
+            Some(Sub::Run { conninfo, .. }) | Some(Sub::History { conninfo }) => {
+                conninfo.clone().or(self.conninfo.clone())
+            }
+            None => self.conninfo.clone(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -117,6 +167,28 @@ mod tests {
             .to_string();
         assert!(err.contains("invalid duration"), "{err}");
         assert!(Cli::try_parse_from(["hypertop", "--refresh", "0"]).is_err());
+    }
+
+    #[test]
+    fn subcommands_take_the_same_connection_flags() {
+        let cli = Cli::try_parse_from([
+            "hypertop", "run", "pause-job 1000", "-h", "db1", "--dry-run", "--read-only",
+        ])
+        .unwrap();
+        assert_eq!(cli.host.as_deref(), Some("db1"));
+        assert!(cli.read_only);
+        match &cli.command {
+            Some(Sub::Run { action, dry_run, yes, .. }) => {
+                assert_eq!(action, "pause-job 1000");
+                assert!(*dry_run && !*yes);
+            }
+            other => panic!("{other:?}"),
+        }
+        let cli = Cli::try_parse_from(["hypertop", "history", "postgres://x/db"]).unwrap();
+        assert_eq!(cli.conninfo().as_deref(), Some("postgres://x/db"));
+        let cli = Cli::try_parse_from(["hypertop", "postgres://x/db"]).unwrap();
+        assert!(cli.command.is_none());
+        assert_eq!(cli.conninfo().as_deref(), Some("postgres://x/db"));
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod connect;
 pub mod conninfo;
 pub mod format;
 pub mod grid;
+pub mod headless;
 pub mod journal;
 pub mod link;
 pub mod model;

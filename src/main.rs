@@ -5,7 +5,7 @@ use clap::Parser;
 
 use hypertop::app::{self, AppOptions, Exit};
 use hypertop::capabilities::Capabilities;
-use hypertop::cli::Cli;
+use hypertop::cli::{Cli, Sub};
 use hypertop::connect::{Connector, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
 use hypertop::link::Link;
@@ -49,7 +49,7 @@ async fn run(cli: Cli) -> ExitCode {
     };
     let env = Environment::from_process();
     let inputs = Inputs {
-        conninfo: cli.conninfo.clone(),
+        conninfo: cli.conninfo(),
         host: cli.host.clone(),
         port: cli.port.clone(),
         user: cli.user.clone(),
@@ -95,6 +95,30 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(EXIT_CONNECT);
         }
     };
+    let journal = hypertop::journal::Journal::new(
+        cli.journal
+            .clone()
+            .or_else(hypertop::journal::default_path)
+            .unwrap_or_else(|| "hypertop-journal.jsonl".into()),
+    );
+    if let Some(sub) = &cli.command {
+        let ctx = hypertop::headless::Context {
+            connector: &connector,
+            session: &session,
+            caps: &caps,
+            journal: &journal,
+            origin: hypertop::headless::origin(&connector, &caps),
+            lock_timeout: cli.lock_timeout,
+            utc: cli.utc,
+        };
+        let code = match sub {
+            Sub::Run { action, dry_run, yes, .. } => {
+                hypertop::headless::run(&ctx, action, *dry_run, *yes).await
+            }
+            Sub::History { .. } => hypertop::headless::history(&ctx).await,
+        };
+        return ExitCode::from(code);
+    }
     let target = connector.resolved().target_short();
     let link = Link::start(connector, Some((session, caps)));
     let opts = AppOptions {

@@ -77,7 +77,21 @@ fn ensure_engine_packages(dir: &Path) {
 /// Starts (once per test process) the engine on a free port and waits until it answers.
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(start_engine)
+}
+
+/// A second engine with the scenario loaded, for the action tests, which change it.
+pub fn action_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
+        let e = start_engine();
+        psql_file(&e.conninfo(), &repo_root().join("tests/fixtures/scenario.sql"));
+        e
+    })
+}
+
+fn start_engine() -> Engine {
+    {
         let dir = repo_root().join("tests/engine");
         ensure_engine_packages(&dir);
         let mut child = Command::new("node")
@@ -108,7 +122,7 @@ pub fn engine() -> &'static Engine {
             _child: child,
             _stdin: Mutex::new(stdin),
         }
-    })
+    }
 }
 
 /// The engine with tests/fixtures/scenario.sql loaded (once per test process).

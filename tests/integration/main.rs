@@ -4,6 +4,7 @@
 mod engines;
 mod pty;
 
+mod actions;
 mod capabilities;
 mod cli_errors;
 mod plain;

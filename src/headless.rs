@@ -1,0 +1,202 @@
+//! `hypertop run '<command>'` and `hypertop history`: the palette's commands for scripts.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::actions::execute::{self, Cancel, Progress};
+use crate::actions::parse::{parse, Command};
+use crate::actions::{plan, resolve, Confirm, Plan};
+use crate::capabilities::Capabilities;
+use crate::connect::{Connector, Session};
+use crate::journal::{self, Journal, Origin};
+
+/// Exit statuses: 0 done, 1 failed (or refused), 2 bad usage or refused without --yes, 130
+/// cancelled.
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_USAGE: u8 = 2;
+pub const EXIT_CANCELLED: u8 = 130;
+
+pub struct Context<'a> {
+    pub connector: &'a Connector,
+    pub session: &'a Session,
+    pub caps: &'a Capabilities,
+    pub journal: &'a Journal,
+    pub origin: Origin,
+    pub lock_timeout: Duration,
+    pub utc: bool,
+}
+
+/// Who is acting where, for the journal.
+pub fn origin(connector: &Connector, caps: &Capabilities) -> Origin {
+    let r = connector.resolved();
+    Origin {
+        os_user: std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into()),
+        role: caps.role.clone(),
+        host: r.host().to_string(),
+        port: r.port().to_string(),
+        database: caps.database.clone(),
+    }
+}
+
+/// The plan as text: what, where, locks, SQL, and how to undo it.
+pub fn describe(plan: &Plan) -> Vec<String> {
+    let mut out = vec![format!("Plan: {}", plan.summary)];
+    if !plan.affects.is_empty() {
+        let shown: Vec<&str> = plan.affects.iter().take(8).map(String::as_str).collect();
+        let more = plan.affects.len().saturating_sub(8);
+        out.push(format!(
+            "Affects: {}{}",
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
+    out.push(format!("Locks: {}", plan.locks));
+    out.push("SQL:".into());
+    out.extend(plan.preview_sql(20).into_iter().map(|s| format!("  {s};")));
+    match (&plan.inverse, &plan.irreversible) {
+        (Some(inv), _) => {
+            out.push("Undo (rollback):".into());
+            out.extend(inv.iter().take(5).map(|s| format!("  {};", s.display())));
+            if inv.len() > 5 {
+                out.push(format!("  -- … {} in all", inv.len()));
+            }
+        }
+        (None, Some(why)) => out.push(format!("Irreversible: {why}")),
+        (None, None) => {}
+    }
+    out
+}
+
+/// Parses, resolves and plans `line` (rollback plans come from the journal).
+pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<(Plan, Option<String>), String> {
+    match cmd {
+        Command::Rollback { entry } => {
+            let target = ctx.journal.rollback_target(&ctx.origin, entry.as_deref())?;
+            Ok((journal::rollback_plan(&target), Some(target.id().to_string())))
+        }
+        _ => {
+            let facts = resolve::facts(&ctx.session.client, ctx.caps, cmd).await?;
+            Ok((plan::plan(cmd, &facts)?, None))
+        }
+    }
+}
+
+pub async fn history(ctx: &Context<'_>) -> u8 {
+    match ctx.journal.history(&ctx.origin) {
+        Ok(entries) if entries.is_empty() => {
+            println!("No actions journaled for this database ({}).", ctx.journal.path.display());
+            0
+        }
+        Ok(entries) => {
+            for line in journal::format_history(&entries, ctx.utc) {
+                println!("{line}");
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            EXIT_FAILED
+        }
+    }
+}
+
+pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 {
+    let cmd = match parse(line) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    if cmd == Command::History {
+        return history(ctx).await;
+    }
+    let (plan, rollback_of) = match make_plan(ctx, &cmd).await {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            return EXIT_FAILED;
+        }
+    };
+    for l in describe(&plan) {
+        println!("{l}");
+    }
+    if dry_run {
+        println!("Dry run: nothing was executed.");
+        return 0;
+    }
+    if ctx.connector.settings().read_only && plan.mutating {
+        eprintln!("hypertop: refused: --read-only is set; nothing was changed");
+        return EXIT_FAILED;
+    }
+    if !yes {
+        if !std::io::stdin().is_terminal() {
+            eprintln!("hypertop: refusing to execute without --yes when stdin is not a terminal (use --dry-run to only see the plan)");
+            return EXIT_USAGE;
+        }
+        let expected = match &plan.confirm {
+            Confirm::TypeName(name) => name.clone(),
+            Confirm::Choose => "yes".into(),
+        };
+        print!("Type {expected} to execute, anything else cancels: ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        let _ = std::io::stdin().lock().read_line(&mut answer);
+        if answer.trim_end_matches(['\n', '\r']) != expected {
+            println!("Cancelled: nothing was executed.");
+            return EXIT_CANCELLED;
+        }
+    }
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let cancel = Cancel::default();
+    let exec = execute::run(
+        ctx.connector,
+        ctx.lock_timeout,
+        &plan,
+        ctx.journal,
+        &ctx.origin,
+        rollback_of.as_deref(),
+        Some(tx),
+        cancel.clone(),
+    );
+    tokio::pin!(exec);
+    let mut token = None;
+    let mut interrupted = false;
+    let outcome = loop {
+        tokio::select! {
+            o = &mut exec => break o,
+            Some(p) = rx.recv() => match p {
+                Progress::Session(t) => token = Some(t),
+                Progress::Step { index, total, label } => eprintln!("[{}/{total}] {label}", index + 1),
+            },
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                eprintln!("hypertop: cancelling…");
+                cancel.request();
+                if let Some(t) = &token {
+                    let _ = ctx.connector.cancel(t).await;
+                }
+            }
+        }
+    };
+    let id = outcome.journal_id.as_deref().unwrap_or("-");
+    match outcome.status {
+        "ok" => {
+            println!("Done: {} statement(s); journal entry {id}.", outcome.completed);
+            0
+        }
+        status => {
+            eprintln!(
+                "hypertop: {status} after {} of {} statement(s) (journal entry {id}): {}",
+                outcome.completed,
+                plan.steps.len(),
+                outcome.error.as_deref().unwrap_or("")
+            );
+            if status == "cancelled" { EXIT_CANCELLED } else { EXIT_FAILED }
+        }
+    }
+}
