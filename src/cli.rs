@@ -172,13 +172,24 @@ mod tests {
     #[test]
     fn subcommands_take_the_same_connection_flags() {
         let cli = Cli::try_parse_from([
-            "hypertop", "run", "pause-job 1000", "-h", "db1", "--dry-run", "--read-only",
+            "hypertop",
+            "run",
+            "pause-job 1000",
+            "-h",
+            "db1",
+            "--dry-run",
+            "--read-only",
         ])
         .unwrap();
         assert_eq!(cli.host.as_deref(), Some("db1"));
         assert!(cli.read_only);
         match &cli.command {
-            Some(Sub::Run { action, dry_run, yes, .. }) => {
+            Some(Sub::Run {
+                action,
+                dry_run,
+                yes,
+                ..
+            }) => {
                 assert_eq!(action, "pause-job 1000");
                 assert!(*dry_run && !*yes);
             }

@@ -51,7 +51,11 @@ pub fn describe(plan: &Plan) -> Vec<String> {
         out.push(format!(
             "Affects: {}{}",
             shown.join(", "),
-            if more > 0 { format!(" and {more} more") } else { String::new() }
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         ));
     }
     out.push(format!("Locks: {}", plan.locks));
@@ -71,24 +75,40 @@ pub fn describe(plan: &Plan) -> Vec<String> {
     out
 }
 
-/// Parses, resolves and plans `line` (rollback plans come from the journal).
-pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<(Plan, Option<String>), String> {
+/// Resolves and plans `cmd` (rollback plans come from the journal); with the id rolled back.
+pub async fn plan_command(
+    client: &tokio_postgres::Client,
+    caps: &Capabilities,
+    journal: &Journal,
+    origin: &Origin,
+    cmd: &Command,
+) -> Result<(Plan, Option<String>), String> {
     match cmd {
         Command::Rollback { entry } => {
-            let target = ctx.journal.rollback_target(&ctx.origin, entry.as_deref())?;
-            Ok((journal::rollback_plan(&target), Some(target.id().to_string())))
+            let target = journal.rollback_target(origin, entry.as_deref())?;
+            Ok((
+                journal::rollback_plan(&target),
+                Some(target.id().to_string()),
+            ))
         }
         _ => {
-            let facts = resolve::facts(&ctx.session.client, ctx.caps, cmd).await?;
+            let facts = resolve::facts(client, caps, cmd).await?;
             Ok((plan::plan(cmd, &facts)?, None))
         }
     }
 }
 
+pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<(Plan, Option<String>), String> {
+    plan_command(&ctx.session.client, ctx.caps, ctx.journal, &ctx.origin, cmd).await
+}
+
 pub async fn history(ctx: &Context<'_>) -> u8 {
     match ctx.journal.history(&ctx.origin) {
         Ok(entries) if entries.is_empty() => {
-            println!("No actions journaled for this database ({}).", ctx.journal.path.display());
+            println!(
+                "No actions journaled for this database ({}).",
+                ctx.journal.path.display()
+            );
             0
         }
         Ok(entries) => {
@@ -186,7 +206,10 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
     let id = outcome.journal_id.as_deref().unwrap_or("-");
     match outcome.status {
         "ok" => {
-            println!("Done: {} statement(s); journal entry {id}.", outcome.completed);
+            println!(
+                "Done: {} statement(s); journal entry {id}.",
+                outcome.completed
+            );
             0
         }
         status => {
@@ -196,7 +219,11 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
                 plan.steps.len(),
                 outcome.error.as_deref().unwrap_or("")
             );
-            if status == "cancelled" { EXIT_CANCELLED } else { EXIT_FAILED }
+            if status == "cancelled" {
+                EXIT_CANCELLED
+            } else {
+                EXIT_FAILED
+            }
         }
     }
 }

@@ -14,7 +14,9 @@ use crate::actions::{Plan, Step};
 pub fn default_path() -> Option<PathBuf> {
     let state = match std::env::var_os("XDG_STATE_HOME") {
         Some(v) if !v.is_empty() && Path::new(&v).is_absolute() => PathBuf::from(v),
-        _ => PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?).join(".local/state"),
+        _ => {
+            PathBuf::from(std::env::var_os("HOME").filter(|h| !h.is_empty())?).join(".local/state")
+        }
     };
     Some(state.join("hypertop/journal.jsonl"))
 }
@@ -82,7 +84,10 @@ impl Entry {
     }
 
     pub fn completed(&self) -> usize {
-        self.outcome.as_ref().and_then(|o| o.completed_steps).unwrap_or(0)
+        self.outcome
+            .as_ref()
+            .and_then(|o| o.completed_steps)
+            .unwrap_or(0)
     }
 
     /// The statements that undo what this entry did (empty when there is nothing to undo).
@@ -123,7 +128,12 @@ impl Journal {
     }
 
     /// Records that `plan` is about to run; returns the entry id.
-    pub fn intent(&self, origin: &Origin, plan: &Plan, rollback_of: Option<&str>) -> Result<String, String> {
+    pub fn intent(
+        &self,
+        origin: &Origin,
+        plan: &Plan,
+        rollback_of: Option<&str>,
+    ) -> Result<String, String> {
         let now = Utc::now();
         let id = format!(
             "{}-{:04x}",
@@ -175,12 +185,23 @@ impl Journal {
         let text = match std::fs::read_to_string(&self.path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(format!("cannot read the journal {}: {e}", self.path.display())),
+            Err(e) => {
+                return Err(format!(
+                    "cannot read the journal {}: {e}",
+                    self.path.display()
+                ))
+            }
         };
         let mut out: Vec<Entry> = Vec::new();
-        for line in text.lines().filter_map(|l| serde_json::from_str::<Line>(l).ok()) {
+        for line in text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Line>(l).ok())
+        {
             if line.event == "intent" {
-                out.push(Entry { intent: line, outcome: None });
+                out.push(Entry {
+                    intent: line,
+                    outcome: None,
+                });
             } else if let Some(e) = out.iter_mut().rev().find(|e| e.intent.id == line.id) {
                 e.outcome = Some(line);
             }
@@ -201,16 +222,19 @@ impl Journal {
     pub fn rollback_target(&self, origin: &Origin, id: Option<&str>) -> Result<Entry, String> {
         let all = self.history(origin)?;
         let rolled_back = |e: &Entry| {
-            all.iter().any(|r| {
-                r.intent.rollback_of.as_deref() == Some(e.id()) && r.status() == "ok"
-            })
+            all.iter()
+                .any(|r| r.intent.rollback_of.as_deref() == Some(e.id()) && r.status() == "ok")
         };
         let check = |e: &Entry| -> Result<(), String> {
             if e.intent.rollback_of.is_some() {
                 return Err(format!("{} is itself a rollback; it is not undone", e.id()));
             }
             if rolled_back(e) {
-                return Err(format!("{} ({}) has already been rolled back", e.id(), e.intent.command));
+                return Err(format!(
+                    "{} ({}) has already been rolled back",
+                    e.id(),
+                    e.intent.command
+                ));
             }
             if e.undo().is_empty() {
                 let why = e
@@ -219,16 +243,19 @@ impl Journal {
                     .as_ref()
                     .and_then(|p| p.irreversible.clone())
                     .unwrap_or_else(|| format!("nothing of it was applied ({})", e.status()));
-                return Err(format!("{} ({}) cannot be rolled back: {why}", e.id(), e.intent.command));
+                return Err(format!(
+                    "{} ({}) cannot be rolled back: {why}",
+                    e.id(),
+                    e.intent.command
+                ));
             }
             Ok(())
         };
         match id {
             Some(id) => {
-                let e = all
-                    .iter()
-                    .find(|e| e.id() == id)
-                    .ok_or_else(|| format!("no journal entry {id} for this database (see history)"))?;
+                let e = all.iter().find(|e| e.id() == id).ok_or_else(|| {
+                    format!("no journal entry {id} for this database (see history)")
+                })?;
                 check(e)?;
                 Ok(e.clone())
             }
@@ -247,8 +274,18 @@ pub fn rollback_plan(entry: &Entry) -> Plan {
     let steps = entry.undo();
     Plan {
         command: format!("rollback {}", entry.id()),
-        summary: format!("undo {} ({}): {} statement(s)", entry.id(), entry.intent.command, steps.len()),
-        affects: entry.intent.plan.as_ref().map(|p| p.affects.clone()).unwrap_or_default(),
+        summary: format!(
+            "undo {} ({}): {} statement(s)",
+            entry.id(),
+            entry.intent.command,
+            steps.len()
+        ),
+        affects: entry
+            .intent
+            .plan
+            .as_ref()
+            .map(|p| p.affects.clone())
+            .unwrap_or_default(),
         locks: entry
             .intent
             .plan
@@ -258,7 +295,9 @@ pub fn rollback_plan(entry: &Entry) -> Plan {
         steps,
         inverse: None,
         inverse_per_step: false,
-        irreversible: Some("a rollback is not itself undone; run the original command again".into()),
+        irreversible: Some(
+            "a rollback is not itself undone; run the original command again".into(),
+        ),
         previous: None,
         confirm: crate::actions::Confirm::Choose,
         mutating: true,
@@ -334,27 +373,45 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::new(dir.path().join("sub/journal.jsonl"));
         let o = origin("metrics");
-        assert!(j.rollback_target(&o, None).unwrap_err().contains("nothing to roll back"));
+        assert!(j
+            .rollback_target(&o, None)
+            .unwrap_err()
+            .contains("nothing to roll back"));
         let p = pause_plan();
         let id = j.intent(&o, &p, None).unwrap();
         // A crash here: the intent is visible, nothing to undo.
         let e = &j.history(&o).unwrap()[0];
         assert_eq!(e.status(), "unfinished (no outcome recorded)");
-        assert!(j.rollback_target(&o, Some(&id)).unwrap_err().contains("nothing of it was applied"));
+        assert!(j
+            .rollback_target(&o, Some(&id))
+            .unwrap_err()
+            .contains("nothing of it was applied"));
         j.outcome(&id, &o, &p.command, "ok", 1, None).unwrap();
         let target = j.rollback_target(&o, None).unwrap();
         assert_eq!(target.id(), id);
         let rb = rollback_plan(&target);
-        assert_eq!(rb.steps[0].params[2].as_deref(), Some("true"), "resumes the job");
+        assert_eq!(
+            rb.steps[0].params[2].as_deref(),
+            Some("true"),
+            "resumes the job"
+        );
         let rid = j.intent(&o, &rb, Some(&id)).unwrap();
         j.outcome(&rid, &o, &rb.command, "ok", 1, None).unwrap();
         let err = j.rollback_target(&o, Some(&id)).unwrap_err();
         assert!(err.contains("already been rolled back"), "{err}");
-        assert!(j.rollback_target(&o, Some(&rid)).unwrap_err().contains("itself a rollback"));
+        assert!(j
+            .rollback_target(&o, Some(&rid))
+            .unwrap_err()
+            .contains("itself a rollback"));
         // Other databases' entries are not this database's history.
         assert!(j.history(&origin("other")).unwrap().is_empty());
         let lines = format_history(&j.history(&o).unwrap(), true);
-        assert!(lines[0].contains("pause-job 7") && lines[0].contains("[ok]") && lines[0].contains("reversible"), "{lines:?}");
+        assert!(
+            lines[0].contains("pause-job 7")
+                && lines[0].contains("[ok]")
+                && lines[0].contains("reversible"),
+            "{lines:?}"
+        );
         assert!(lines[1].contains(&format!("rollback of {id}")), "{lines:?}");
     }
 }

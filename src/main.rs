@@ -112,16 +112,25 @@ async fn run(cli: Cli) -> ExitCode {
             utc: cli.utc,
         };
         let code = match sub {
-            Sub::Run { action, dry_run, yes, .. } => {
-                hypertop::headless::run(&ctx, action, *dry_run, *yes).await
-            }
+            Sub::Run {
+                action,
+                dry_run,
+                yes,
+                ..
+            } => hypertop::headless::run(&ctx, action, *dry_run, *yes).await,
             Sub::History { .. } => hypertop::headless::history(&ctx).await,
         };
         return ExitCode::from(code);
     }
     let target = connector.resolved().target_short();
+    let action_connector = connector.clone();
     let link = Link::start(connector, Some((session, caps)));
     let opts = AppOptions {
+        actions: hypertop::app::ActionOptions {
+            connector: action_connector,
+            journal: journal.path.clone(),
+            lock_timeout: cli.lock_timeout,
+        },
         refresh_every: cli.refresh,
         utc: cli.utc,
         read_only: cli.read_only,

@@ -17,7 +17,11 @@ use crate::poller::describe_error;
 #[derive(Clone)]
 pub enum Progress {
     /// Step `index` (0-based) of `total` started.
-    Step { index: usize, total: usize, label: String },
+    Step {
+        index: usize,
+        total: usize,
+        label: String,
+    },
     /// The cancel token, once the session is open (the UI keeps it to cancel).
     Session(tokio_postgres::CancelToken),
 }
@@ -67,7 +71,10 @@ fn explain(e: &tokio_postgres::Error) -> String {
     }
 }
 
-async fn run_step(client: &tokio_postgres::Client, step: &Step) -> Result<(), tokio_postgres::Error> {
+async fn run_step(
+    client: &tokio_postgres::Client,
+    step: &Step,
+) -> Result<(), tokio_postgres::Error> {
     if step.params.is_empty() {
         // Simple protocol, one statement: REINDEX CONCURRENTLY and the like run outside a block.
         client.batch_execute(&step.sql).await
@@ -101,9 +108,15 @@ pub async fn run(
         journal_id,
     };
     if connector.settings().read_only && plan.mutating {
-        return failed("refused: hypertop runs read-only (--read-only); nothing was changed".into(), None);
+        return failed(
+            "refused: hypertop runs read-only (--read-only); nothing was changed".into(),
+            None,
+        );
     }
-    let actions = connector.with_settings(action_settings(connector.settings().read_only, lock_timeout));
+    let actions = connector.with_settings(action_settings(
+        connector.settings().read_only,
+        lock_timeout,
+    ));
     let session = match actions.connect().await {
         Ok(s) => s,
         Err(e) => return failed(e.to_string(), None),
@@ -125,7 +138,11 @@ pub async fn run(
             break;
         }
         if let Some(p) = &progress {
-            let _ = p.send(Progress::Step { index, total, label: step.label.clone() });
+            let _ = p.send(Progress::Step {
+                index,
+                total,
+                label: step.label.clone(),
+            });
         }
         match run_step(&session.client, step).await {
             Ok(()) => completed += 1,
@@ -141,7 +158,14 @@ pub async fn run(
         }
     }
     let journal_error = journal
-        .outcome(&id, origin, &plan.command, status, completed, error.as_deref())
+        .outcome(
+            &id,
+            origin,
+            &plan.command,
+            status,
+            completed,
+            error.as_deref(),
+        )
         .err();
     Outcome {
         status,

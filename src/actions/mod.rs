@@ -2,6 +2,7 @@
 //! into a typed plan — SQL, objects affected, locks, the inverse (`plan`, pure) — and run it on
 //! its own session (`execute`, I/O), journaled (`crate::journal`).
 
+pub mod complete;
 pub mod execute;
 pub mod parse;
 pub mod plan;
@@ -57,14 +58,15 @@ pub fn quote_qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
-/// Drops `--` comment lines (the files document themselves; the preview shows the statement).
+/// Drops `--` comment lines and folds layout whitespace to single spaces (the files document
+/// themselves; the preview and the journal show the statement on one line). The templates
+/// hold no string literals with runs of spaces, so this never changes what runs.
 fn strip_comments(sql: &str) -> String {
     sql.lines()
         .filter(|l| !l.trim_start().starts_with("--"))
+        .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
-        .join("\n")
-        .trim()
-        .to_string()
+        .join(" ")
 }
 
 /// How the operator confirms a plan.
@@ -106,7 +108,11 @@ impl Plan {
         let n = self.steps.len();
         let mut out: Vec<String> = self.steps.iter().take(max).map(|s| s.display()).collect();
         if n > max {
-            out.push(format!("-- … and {} more like these ({} in all)", n - max, n));
+            out.push(format!(
+                "-- … and {} more like these ({} in all)",
+                n - max,
+                n
+            ));
         }
         out
     }
@@ -115,9 +121,7 @@ impl Plan {
     pub fn undo_for(&self, done: usize) -> Vec<Step> {
         match &self.inverse {
             None => Vec::new(),
-            Some(inv) if self.inverse_per_step => {
-                inv.iter().take(done).rev().cloned().collect()
-            }
+            Some(inv) if self.inverse_per_step => inv.iter().take(done).rev().cloned().collect(),
             Some(inv) if done > 0 => inv.clone(),
             Some(_) => Vec::new(),
         }

@@ -35,25 +35,70 @@ pub enum WindowBound {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Refresh { cagg: ObjectName, window: Option<(WindowBound, WindowBound)> },
-    Compress { hypertable: ObjectName, older_than: Option<Interval> },
-    CompressChunk { chunk: ObjectName },
-    Decompress { hypertable: ObjectName, newer_than: Option<Interval> },
-    DecompressChunk { chunk: ObjectName },
-    Reindex { target: ObjectName },
-    RunJob { job_id: i32 },
-    PauseJob { job_id: i32 },
-    ResumeJob { job_id: i32 },
-    SetSchedule { job_id: i32, every: Interval },
-    SetCompressAfter { hypertable: ObjectName, after: Interval },
-    RemoveCompressionPolicy { hypertable: ObjectName },
-    SetRetention { relation: ObjectName, after: Interval },
-    RemoveRetentionPolicy { relation: ObjectName },
-    SetRefreshPolicy { cagg: ObjectName, start_offset: Interval, end_offset: Interval, every: Interval },
-    RemoveRefreshPolicy { cagg: ObjectName },
-    DropIndex { index: ObjectName },
+    Refresh {
+        cagg: ObjectName,
+        window: Option<(WindowBound, WindowBound)>,
+    },
+    Compress {
+        hypertable: ObjectName,
+        older_than: Option<Interval>,
+    },
+    CompressChunk {
+        chunk: ObjectName,
+    },
+    Decompress {
+        hypertable: ObjectName,
+        newer_than: Option<Interval>,
+    },
+    DecompressChunk {
+        chunk: ObjectName,
+    },
+    Reindex {
+        target: ObjectName,
+    },
+    RunJob {
+        job_id: i32,
+    },
+    PauseJob {
+        job_id: i32,
+    },
+    ResumeJob {
+        job_id: i32,
+    },
+    SetSchedule {
+        job_id: i32,
+        every: Interval,
+    },
+    SetCompressAfter {
+        hypertable: ObjectName,
+        after: Interval,
+    },
+    RemoveCompressionPolicy {
+        hypertable: ObjectName,
+    },
+    SetRetention {
+        relation: ObjectName,
+        after: Interval,
+    },
+    RemoveRetentionPolicy {
+        relation: ObjectName,
+    },
+    SetRefreshPolicy {
+        cagg: ObjectName,
+        start_offset: Interval,
+        end_offset: Interval,
+        every: Interval,
+    },
+    RemoveRefreshPolicy {
+        cagg: ObjectName,
+    },
+    DropIndex {
+        index: ObjectName,
+    },
     History,
-    Rollback { entry: Option<String> },
+    Rollback {
+        entry: Option<String>,
+    },
 }
 
 impl Command {
@@ -66,8 +111,14 @@ impl Command {
 /// Command names with their argument synopsis, for completion, hints and help.
 pub const COMMANDS: &[(&str, &str)] = &[
     ("refresh", "<cagg> [<from> <to>]"),
-    ("compress", "<hypertable> [older-than <interval>] | chunk <chunk>"),
-    ("decompress", "<hypertable> [newer-than <interval>] | chunk <chunk>"),
+    (
+        "compress",
+        "<hypertable> [older-than <interval>] | chunk <chunk>",
+    ),
+    (
+        "decompress",
+        "<hypertable> [newer-than <interval>] | chunk <chunk>",
+    ),
     ("reindex", "<index | table | hypertable>"),
     ("run-job", "<job id>"),
     ("pause-job", "<job id>"),
@@ -77,7 +128,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("remove-compression-policy", "<hypertable>"),
     ("set-retention", "<hypertable | cagg> <interval>"),
     ("remove-retention-policy", "<hypertable | cagg>"),
-    ("set-refresh-policy", "<cagg> <start-offset> <end-offset> <schedule>"),
+    (
+        "set-refresh-policy",
+        "<cagg> <start-offset> <end-offset> <schedule>",
+    ),
     ("remove-refresh-policy", "<cagg>"),
     ("drop-index", "<index>"),
     ("history", ""),
@@ -195,8 +249,14 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
         return Err(format!("a name part of {word} is longer than 63 bytes"));
     }
     match parts.len() {
-        1 => Ok(ObjectName { schema: None, name: parts.remove(0) }),
-        2 => Ok(ObjectName { schema: Some(parts.remove(0)), name: parts.remove(0) }),
+        1 => Ok(ObjectName {
+            schema: None,
+            name: parts.remove(0),
+        }),
+        2 => Ok(ObjectName {
+            schema: Some(parts.remove(0)),
+            name: parts.remove(0),
+        }),
         _ => Err(format!("{word}: use name or schema.name")),
     }
 }
@@ -219,7 +279,9 @@ pub fn interval(text: &str) -> Result<Interval, String> {
     if plausible {
         Ok(Interval(t.to_string()))
     } else {
-        Err(format!("\"{t}\" is not an interval (examples: 6h, 7days, 30m, '1 day 2 hours')"))
+        Err(format!(
+            "\"{t}\" is not an interval (examples: 6h, 7days, 30m, '1 day 2 hours')"
+        ))
     }
 }
 
@@ -237,13 +299,17 @@ fn humanish(t: &str) -> Option<String> {
     let mut rest = t;
     while !rest.is_empty() {
         rest = rest.trim_start();
-        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
         if digits == 0 {
             return None;
         }
         let n: u64 = rest[..digits].parse().ok()?;
         rest = rest[digits..].trim_start();
-        let end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let end = rest
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(rest.len());
         let unit = &rest[..end];
         let (_, pg) = units.iter().find(|(names, _)| names.contains(&unit))?;
         out.push(format!("{n} {pg}"));
@@ -254,11 +320,9 @@ fn humanish(t: &str) -> Option<String> {
 
 fn job_id(word: Option<&Token>) -> Result<i32, String> {
     match word {
-        Some(Token::Word(w)) => w
-            .parse::<i32>()
-            .ok()
-            .filter(|n| *n > 0)
-            .ok_or_else(|| format!("\"{w}\" is not a job id (a positive number, see the Jobs tab)")),
+        Some(Token::Word(w)) => w.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            format!("\"{w}\" is not a job id (a positive number, see the Jobs tab)")
+        }),
         _ => Err("a job id is required".into()),
     }
 }
@@ -272,7 +336,9 @@ fn text(t: &Token) -> &str {
 fn object(args: &[Token], i: usize, what: &str) -> Result<ObjectName, String> {
     match args.get(i) {
         Some(Token::Word(w)) => object_name(w),
-        Some(Token::Literal(l)) => Err(format!("'{l}' is a literal; name the {what} without single quotes")),
+        Some(Token::Literal(l)) => Err(format!(
+            "'{l}' is a literal; name the {what} without single quotes"
+        )),
         None => Err(format!("a {what} is required")),
     }
 }
@@ -321,7 +387,10 @@ pub fn parse(input: &str) -> Result<Command, String> {
         return Err(if close.is_empty() {
             format!("unknown command \"{name}\"")
         } else {
-            format!("unknown command \"{name}\" (did you mean {}?)", close.join(", "))
+            format!(
+                "unknown command \"{name}\" (did you mean {}?)",
+                close.join(", ")
+            )
         });
     };
     let usage = format!("{name} {synopsis}");
@@ -332,7 +401,9 @@ pub fn parse(input: &str) -> Result<Command, String> {
             let window = match (args.get(1), args.get(2)) {
                 (None, _) => None,
                 (Some(a), Some(b)) => Some((bound(a), bound(b))),
-                (Some(_), None) => return Err(format!("give both ends of the window (usage: {usage})")),
+                (Some(_), None) => {
+                    return Err(format!("give both ends of the window (usage: {usage})"))
+                }
             };
             no_more(args, 3, &usage)?;
             Command::Refresh { cagg, window }
@@ -353,13 +424,23 @@ pub fn parse(input: &str) -> Result<Command, String> {
                 let limit = match word(1) {
                     None => None,
                     Some(k) if k == keyword => Some(interval_arg(args, 2, keyword)?),
-                    Some(other) => return Err(format!("expected {keyword}, not \"{other}\" (usage: {usage})")),
+                    Some(other) => {
+                        return Err(format!(
+                            "expected {keyword}, not \"{other}\" (usage: {usage})"
+                        ))
+                    }
                 };
                 no_more(args, if limit.is_some() { 3 } else { 1 }, &usage)?;
                 if compress {
-                    Command::Compress { hypertable, older_than: limit }
+                    Command::Compress {
+                        hypertable,
+                        older_than: limit,
+                    }
                 } else {
-                    Command::Decompress { hypertable, newer_than: limit }
+                    Command::Decompress {
+                        hypertable,
+                        newer_than: limit,
+                    }
                 }
             }
         }
@@ -411,7 +492,12 @@ pub fn parse(input: &str) -> Result<Command, String> {
             let end_offset = interval_arg(args, 2, "the end offset")?;
             let every = interval_arg(args, 3, "the schedule interval")?;
             no_more(args, 4, &usage)?;
-            Command::SetRefreshPolicy { cagg, start_offset, end_offset, every }
+            Command::SetRefreshPolicy {
+                cagg,
+                start_offset,
+                end_offset,
+                every,
+            }
         }
         "remove-refresh-policy" => {
             let cagg = object(args, 0, "continuous aggregate")?;
@@ -442,22 +528,33 @@ mod tests {
     use super::*;
 
     fn on(schema: Option<&str>, name: &str) -> ObjectName {
-        ObjectName { schema: schema.map(String::from), name: name.into() }
+        ObjectName {
+            schema: schema.map(String::from),
+            name: name.into(),
+        }
     }
 
     #[test]
     fn object_names_follow_sql_rules() {
         assert_eq!(object_name("Metrics").unwrap(), on(None, "metrics"));
-        assert_eq!(object_name("scn.Metrics").unwrap(), on(Some("scn"), "metrics"));
+        assert_eq!(
+            object_name("scn.Metrics").unwrap(),
+            on(Some("scn"), "metrics")
+        );
         assert_eq!(
             object_name(r#""Ops ""Team"""."events; drop table x""#).unwrap(),
             on(Some("Ops \"Team\""), "events; drop table x")
         );
-        assert_eq!(object_name("\"température\"").unwrap(), on(None, "température"));
+        assert_eq!(
+            object_name("\"température\"").unwrap(),
+            on(None, "température")
+        );
         assert!(object_name("a.b.c").is_err());
         assert!(object_name("\"\"").is_err());
         assert!(object_name(".x").is_err());
-        assert!(object_name(&"x".repeat(64)).unwrap_err().contains("63 bytes"));
+        assert!(object_name(&"x".repeat(64))
+            .unwrap_err()
+            .contains("63 bytes"));
         assert!(object_name(&"x".repeat(63)).is_ok());
     }
 
@@ -483,7 +580,13 @@ mod tests {
         assert!(interval("soon").unwrap_err().contains("not an interval"));
         assert!(interval("1; drop table x").is_err());
         let c = parse("set-schedule 1004 '6 hours'").unwrap();
-        assert_eq!(c, Command::SetSchedule { job_id: 1004, every: Interval("6 hours".into()) });
+        assert_eq!(
+            c,
+            Command::SetSchedule {
+                job_id: 1004,
+                every: Interval("6 hours".into())
+            }
+        );
     }
 
     #[test]
@@ -493,7 +596,10 @@ mod tests {
             ("refresh scn.hourly '2024-01-01' '2024-02-01'", true),
             ("refresh scn.hourly 2024-01-01", false),
             ("compress scn.metrics older-than 7d", true),
-            ("compress chunk _timescaledb_internal._hyper_1_1_chunk", true),
+            (
+                "compress chunk _timescaledb_internal._hyper_1_1_chunk",
+                true,
+            ),
             ("decompress scn.metrics newer-than 1d", true),
             ("decompress scn.metrics older-than 1d", false),
             ("reindex scn.metrics", true),
@@ -516,7 +622,9 @@ mod tests {
         ] {
             assert_eq!(parse(line).is_ok(), ok, "{line}: {:?}", parse(line));
         }
-        assert!(parse("compres x").unwrap_err().contains("did you mean compress"));
+        assert!(parse("compres x")
+            .unwrap_err()
+            .contains("did you mean compress"));
         assert!(parse("").unwrap_err().contains("type a command"));
     }
 

@@ -80,7 +80,13 @@ fn expect_kind(r: &Relation, kinds: &[&str], what: &str) -> Result<(), String> {
     }
 }
 
-fn alter_job(label: String, job_id: i32, every: Option<&str>, scheduled: Option<bool>, config: Option<&serde_json::Value>) -> Step {
+fn alter_job(
+    label: String,
+    job_id: i32,
+    every: Option<&str>,
+    scheduled: Option<bool>,
+    config: Option<&serde_json::Value>,
+) -> Step {
     Step::new(
         label,
         sql!("alter_job.sql"),
@@ -183,7 +189,11 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     None => (None, None, "all time (no refresh policy)"),
                 },
             };
-            let file = if facts.integer_time { sql!("refresh_integer.sql") } else { sql!("refresh_time.sql") };
+            let file = if facts.integer_time {
+                sql!("refresh_integer.sql")
+            } else {
+                sql!("refresh_time.sql")
+            };
             let mut p = base(
                 format!("refresh {}", r.shown()),
                 format!(
@@ -195,11 +205,20 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 vec![r.shown()],
                 "the cagg's materialization (refreshes of it wait; reads continue); runs outside a transaction block",
             );
-            p.steps = vec![Step::new(format!("refresh {}", r.shown()), file, vec![text(r.regclass()), from, to])];
-            p.irreversible = Some("a refresh only recomputes data; there is nothing to undo".into());
+            p.steps = vec![Step::new(
+                format!("refresh {}", r.shown()),
+                file,
+                vec![text(r.regclass()), from, to],
+            )];
+            p.irreversible =
+                Some("a refresh only recomputes data; there is nothing to undo".into());
             p
         }
-        Command::Compress { older_than, .. } | Command::Decompress { newer_than: older_than, .. } => {
+        Command::Compress { older_than, .. }
+        | Command::Decompress {
+            newer_than: older_than,
+            ..
+        } => {
             let compress = matches!(cmd, Command::Compress { .. });
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &["hypertable"], "hypertable")?;
@@ -207,10 +226,18 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 return Err(format!(
                     "nothing to do: {} has no {} chunks{}",
                     r.shown(),
-                    if compress { "uncompressed" } else { "compressed" },
+                    if compress {
+                        "uncompressed"
+                    } else {
+                        "compressed"
+                    },
                     older_than
                         .as_ref()
-                        .map(|i| format!(" {} than {}", if compress { "older" } else { "newer" }, i.0))
+                        .map(|i| format!(
+                            " {} than {}",
+                            if compress { "older" } else { "newer" },
+                            i.0
+                        ))
                         .unwrap_or_default()
                 ));
             }
@@ -222,7 +249,11 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     r.shown(),
                     older_than
                         .as_ref()
-                        .map(|i| format!(" {} '{}'", if compress { "older-than" } else { "newer-than" }, i.0))
+                        .map(|i| format!(
+                            " {} '{}'",
+                            if compress { "older-than" } else { "newer-than" },
+                            i.0
+                        ))
                         .unwrap_or_default()
                 ),
                 &facts.items,
@@ -235,7 +266,11 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             expect_kind(r, &["chunk"], "chunk")?;
             chunk_plan(
                 compress,
-                format!("{} chunk {}", if compress { "compress" } else { "decompress" }, r.shown()),
+                format!(
+                    "{} chunk {}",
+                    if compress { "compress" } else { "decompress" },
+                    r.shown()
+                ),
                 &[r.regclass()],
                 base,
             )
@@ -277,33 +312,56 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                         .collect();
                     (steps, facts.items.clone())
                 }
-                other => return Err(format!("{} is a {other}; reindex takes an index, a table or a hypertable", r.shown())),
+                other => {
+                    return Err(format!(
+                        "{} is a {other}; reindex takes an index, a table or a hypertable",
+                        r.shown()
+                    ))
+                }
             };
             let mut p = base(
                 format!("reindex {}", r.shown()),
-                format!("rebuild the indexes of {} ({} statements, CONCURRENTLY)", r.shown(), steps.len()),
+                format!(
+                    "rebuild the indexes of {} ({} statements, CONCURRENTLY)",
+                    r.shown(),
+                    steps.len()
+                ),
                 affects,
                 LOCKS_REINDEX,
             );
             p.steps = steps;
-            p.irreversible = Some("a rebuild changes no definition; there is nothing to undo".into());
+            p.irreversible =
+                Some("a rebuild changes no definition; there is nothing to undo".into());
             p
         }
         Command::RunJob { job_id } => {
-            let job = facts.job.as_ref().ok_or_else(|| format!("job {job_id} does not exist"))?;
+            let job = facts
+                .job
+                .as_ref()
+                .ok_or_else(|| format!("job {job_id} does not exist"))?;
             let mut p = base(
                 format!("run-job {job_id}"),
-                format!("run job {job_id} ({}) now, in hypertop's session, and wait for it", job.proc_name),
+                format!(
+                    "run job {job_id} ({}) now, in hypertop's session, and wait for it",
+                    job.proc_name
+                ),
                 vec![format!("job {job_id}")],
                 "whatever the job takes (a compression job locks chunks as compress does)",
             );
-            p.steps = vec![Step::new(format!("run job {job_id}"), sql!("run_job.sql"), vec![text(job_id.to_string())])];
+            p.steps = vec![Step::new(
+                format!("run job {job_id}"),
+                sql!("run_job.sql"),
+                vec![text(job_id.to_string())],
+            )];
             p.irreversible = Some("what a job did is not undone by hypertop".into());
             p
         }
         Command::PauseJob { job_id } | Command::ResumeJob { job_id } => {
             let pause = matches!(cmd, Command::PauseJob { .. });
-            let job = facts.job.as_ref().ok_or_else(|| format!("job {job_id} does not exist"))?;
+            let job = facts
+                .job
+                .as_ref()
+                .ok_or_else(|| format!("job {job_id} does not exist"))?;
             if job.scheduled != pause {
                 return Err(format!(
                     "job {job_id} is already {}",
@@ -313,24 +371,46 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             let verb = if pause { "pause-job" } else { "resume-job" };
             let mut p = base(
                 format!("{verb} {job_id}"),
-                format!("{} job {job_id} ({})", if pause { "pause" } else { "resume" }, job.proc_name),
+                format!(
+                    "{} job {job_id} ({})",
+                    if pause { "pause" } else { "resume" },
+                    job.proc_name
+                ),
                 vec![format!("job {job_id}")],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![alter_job(format!("{verb} {job_id}"), *job_id, None, Some(!pause), None)];
+            p.steps = vec![alter_job(
+                format!("{verb} {job_id}"),
+                *job_id,
+                None,
+                Some(!pause),
+                None,
+            )];
             p.inverse = Some(vec![restore_job(job)]);
             p.previous = previous(&facts.job);
             p
         }
         Command::SetSchedule { job_id, every } => {
-            let job = facts.job.as_ref().ok_or_else(|| format!("job {job_id} does not exist"))?;
+            let job = facts
+                .job
+                .as_ref()
+                .ok_or_else(|| format!("job {job_id} does not exist"))?;
             let mut p = base(
                 format!("set-schedule {job_id} '{}'", every.0),
-                format!("run job {job_id} every {} (was {})", every.0, job.schedule_interval),
+                format!(
+                    "run job {job_id} every {} (was {})",
+                    every.0, job.schedule_interval
+                ),
                 vec![format!("job {job_id}")],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![alter_job(format!("set the schedule of job {job_id}"), *job_id, Some(&every.0), None, None)];
+            p.steps = vec![alter_job(
+                format!("set the schedule of job {job_id}"),
+                *job_id,
+                Some(&every.0),
+                None,
+                None,
+            )];
             p.inverse = Some(vec![restore_job(job)]);
             p.previous = previous(&facts.job);
             p
@@ -340,32 +420,82 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             let r = relation(facts, "hypertable")?;
             let (key, verb, add_sql, remove_sql) = if compression {
                 expect_kind(r, &["hypertable"], "hypertable")?;
-                ("compress_after", "set-compress-after", sql!("add_compression_policy.sql"), sql!("remove_compression_policy.sql"))
+                (
+                    "compress_after",
+                    "set-compress-after",
+                    sql!("add_compression_policy.sql"),
+                    sql!("remove_compression_policy.sql"),
+                )
             } else {
-                expect_kind(r, &["hypertable", "cagg"], "hypertable or continuous aggregate")?;
-                ("drop_after", "set-retention", sql!("add_retention_policy.sql"), sql!("remove_retention_policy.sql"))
+                expect_kind(
+                    r,
+                    &["hypertable", "cagg"],
+                    "hypertable or continuous aggregate",
+                )?;
+                (
+                    "drop_after",
+                    "set-retention",
+                    sql!("add_retention_policy.sql"),
+                    sql!("remove_retention_policy.sql"),
+                )
             };
             set_policy_value(r, facts, key, verb, after, add_sql, remove_sql, base)?
         }
-        Command::RemoveCompressionPolicy { .. } | Command::RemoveRetentionPolicy { .. } | Command::RemoveRefreshPolicy { .. } => {
+        Command::RemoveCompressionPolicy { .. }
+        | Command::RemoveRetentionPolicy { .. }
+        | Command::RemoveRefreshPolicy { .. } => {
             let r = relation(facts, "relation")?;
             let (kinds, what, verb, remove_sql): (&[&str], _, _, _) = match cmd {
-                Command::RemoveCompressionPolicy { .. } => (&["hypertable"], "compression", "remove-compression-policy", sql!("remove_compression_policy.sql")),
-                Command::RemoveRetentionPolicy { .. } => (&["hypertable", "cagg"], "retention", "remove-retention-policy", sql!("remove_retention_policy.sql")),
-                _ => (&["cagg"], "refresh", "remove-refresh-policy", sql!("remove_refresh_policy.sql")),
+                Command::RemoveCompressionPolicy { .. } => (
+                    &["hypertable"],
+                    "compression",
+                    "remove-compression-policy",
+                    sql!("remove_compression_policy.sql"),
+                ),
+                Command::RemoveRetentionPolicy { .. } => (
+                    &["hypertable", "cagg"],
+                    "retention",
+                    "remove-retention-policy",
+                    sql!("remove_retention_policy.sql"),
+                ),
+                _ => (
+                    &["cagg"],
+                    "refresh",
+                    "remove-refresh-policy",
+                    sql!("remove_refresh_policy.sql"),
+                ),
             };
-            expect_kind(r, kinds, if what == "refresh" { "continuous aggregate" } else { "hypertable" })?;
-            let prev = facts.job.as_ref().ok_or_else(|| format!("{} has no {what} policy", r.shown()))?;
+            expect_kind(
+                r,
+                kinds,
+                if what == "refresh" {
+                    "continuous aggregate"
+                } else {
+                    "hypertable"
+                },
+            )?;
+            let prev = facts
+                .job
+                .as_ref()
+                .ok_or_else(|| format!("{} has no {what} policy", r.shown()))?;
             let add = match what {
                 "compression" => Step::new(
                     format!("re-add the compression policy on {}", r.shown()),
                     sql!("add_compression_policy.sql"),
-                    vec![text(r.regclass()), config_str(prev, "compress_after"), text(&prev.schedule_interval)],
+                    vec![
+                        text(r.regclass()),
+                        config_str(prev, "compress_after"),
+                        text(&prev.schedule_interval),
+                    ],
                 ),
                 "retention" => Step::new(
                     format!("re-add the retention policy on {}", r.shown()),
                     sql!("add_retention_policy.sql"),
-                    vec![text(r.regclass()), config_str(prev, "drop_after"), text(&prev.schedule_interval)],
+                    vec![
+                        text(r.regclass()),
+                        config_str(prev, "drop_after"),
+                        text(&prev.schedule_interval),
+                    ],
                 ),
                 _ => Step::new(
                     format!("re-add the refresh policy on {}", r.shown()),
@@ -380,16 +510,29 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             };
             let mut p = base(
                 format!("{verb} {}", r.shown()),
-                format!("remove the {what} policy (job {}) from {}", prev.job_id, r.shown()),
+                format!(
+                    "remove the {what} policy (job {}) from {}",
+                    prev.job_id,
+                    r.shown()
+                ),
                 vec![r.shown(), format!("job {}", prev.job_id)],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![Step::new(format!("remove the {what} policy"), remove_sql, vec![text(r.regclass())])];
+            p.steps = vec![Step::new(
+                format!("remove the {what} policy"),
+                remove_sql,
+                vec![text(r.regclass())],
+            )];
             p.inverse = Some(readd_policy(r, prev, add));
             p.previous = previous(&facts.job);
             p
         }
-        Command::SetRefreshPolicy { start_offset, end_offset, every, .. } => {
+        Command::SetRefreshPolicy {
+            start_offset,
+            end_offset,
+            every,
+            ..
+        } => {
             let r = relation(facts, "continuous aggregate")?;
             expect_kind(r, &["cagg"], "continuous aggregate")?;
             let command = format!(
@@ -403,7 +546,10 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 Some(prev) => {
                     let mut config = config_with(prev, "start_offset", &start_offset.0);
                     if let Some(map) = config.as_object_mut() {
-                        map.insert("end_offset".into(), serde_json::Value::String(end_offset.0.clone()));
+                        map.insert(
+                            "end_offset".into(),
+                            serde_json::Value::String(end_offset.0.clone()),
+                        );
                     }
                     let mut p = base(
                         command,
@@ -420,7 +566,13 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                         vec![r.shown(), format!("job {}", prev.job_id)],
                         LOCKS_CATALOG,
                     );
-                    p.steps = vec![alter_job(format!("change job {}", prev.job_id), prev.job_id, Some(&every.0), None, Some(&config))];
+                    p.steps = vec![alter_job(
+                        format!("change job {}", prev.job_id),
+                        prev.job_id,
+                        Some(&every.0),
+                        None,
+                        Some(&config),
+                    )];
                     p.inverse = Some(vec![restore_job(prev)]);
                     p.previous = previous(&facts.job);
                     p
@@ -428,14 +580,25 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 None => {
                     let mut p = base(
                         command,
-                        format!("add a refresh policy to {}: now-{} to now-{} every {}", r.shown(), start_offset.0, end_offset.0, every.0),
+                        format!(
+                            "add a refresh policy to {}: now-{} to now-{} every {}",
+                            r.shown(),
+                            start_offset.0,
+                            end_offset.0,
+                            every.0
+                        ),
                         vec![r.shown()],
                         LOCKS_CATALOG,
                     );
                     p.steps = vec![Step::new(
                         format!("add the refresh policy on {}", r.shown()),
                         sql!("add_refresh_policy.sql"),
-                        vec![text(r.regclass()), text(&start_offset.0), text(&end_offset.0), text(&every.0)],
+                        vec![
+                            text(r.regclass()),
+                            text(&start_offset.0),
+                            text(&end_offset.0),
+                            text(&every.0),
+                        ],
                     )];
                     p.inverse = Some(vec![Step::new(
                         format!("remove the refresh policy on {}", r.shown()),
@@ -456,7 +619,10 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 ));
             }
             let (file, how) = if r.kind == "index" {
-                (sql!("drop_index_concurrently.sql"), "CONCURRENTLY: ShareUpdateExclusiveLock, reads and writes continue")
+                (
+                    sql!("drop_index_concurrently.sql"),
+                    "CONCURRENTLY: ShareUpdateExclusiveLock, reads and writes continue",
+                )
             } else {
                 (sql!("drop_index.sql"), "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
             };
@@ -466,12 +632,19 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 vec![r.shown()],
                 how,
             );
-            p.steps = vec![Step::new(format!("drop {}", r.shown()), &file.replace("{index}", &r.regclass()), vec![])];
+            p.steps = vec![Step::new(
+                format!("drop {}", r.shown()),
+                &file.replace("{index}", &r.regclass()),
+                vec![],
+            )];
             p.irreversible = Some(format!(
                 "a dropped index is gone; its definition is kept in the journal: {}",
                 facts.index_definition.as_deref().unwrap_or("?")
             ));
-            p.previous = facts.index_definition.as_ref().map(|d| serde_json::json!({ "definition": d }));
+            p.previous = facts
+                .index_definition
+                .as_ref()
+                .map(|d| serde_json::json!({ "definition": d }));
             p.confirm = Confirm::TypeName(r.name.clone());
             p
         }
@@ -483,24 +656,55 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
 }
 
 fn reindex_index(quoted: &str, shown: &str) -> Step {
-    Step::new(format!("reindex {shown}"), &sql!("reindex_index.sql").replace("{index}", quoted), vec![])
+    Step::new(
+        format!("reindex {shown}"),
+        &sql!("reindex_index.sql").replace("{index}", quoted),
+        vec![],
+    )
 }
 
-fn chunk_plan(compress: bool, command: String, chunks: &[String], base: impl Fn(String, String, Vec<String>, &str) -> Plan) -> Plan {
+fn chunk_plan(
+    compress: bool,
+    command: String,
+    chunks: &[String],
+    base: impl Fn(String, String, Vec<String>, &str) -> Plan,
+) -> Plan {
     let (verb, file, undo_file, locks) = if compress {
-        ("compress", sql!("compress_chunk.sql"), sql!("decompress_chunk.sql"), LOCKS_COMPRESS)
+        (
+            "compress",
+            sql!("compress_chunk.sql"),
+            sql!("decompress_chunk.sql"),
+            LOCKS_COMPRESS,
+        )
     } else {
-        ("decompress", sql!("decompress_chunk.sql"), sql!("compress_chunk.sql"), LOCKS_DECOMPRESS)
+        (
+            "decompress",
+            sql!("decompress_chunk.sql"),
+            sql!("compress_chunk.sql"),
+            LOCKS_DECOMPRESS,
+        )
     };
     let undo_verb = if compress { "decompress" } else { "compress" };
     let mut p = base(
         command,
-        format!("{verb} {} chunk{}, one transaction each", chunks.len(), if chunks.len() == 1 { "" } else { "s" }),
+        format!(
+            "{verb} {} chunk{}, one transaction each",
+            chunks.len(),
+            if chunks.len() == 1 { "" } else { "s" }
+        ),
         chunks.to_vec(),
         locks,
     );
-    p.steps = chunks.iter().map(|c| Step::new(format!("{verb} {c}"), file, vec![text(c)])).collect();
-    p.inverse = Some(chunks.iter().map(|c| Step::new(format!("{undo_verb} {c}"), undo_file, vec![text(c)])).collect());
+    p.steps = chunks
+        .iter()
+        .map(|c| Step::new(format!("{verb} {c}"), file, vec![text(c)]))
+        .collect();
+    p.inverse = Some(
+        chunks
+            .iter()
+            .map(|c| Step::new(format!("{undo_verb} {c}"), undo_file, vec![text(c)]))
+            .collect(),
+    );
     p.inverse_per_step = true;
     p
 }
@@ -531,7 +735,13 @@ fn set_policy_value(
                 LOCKS_CATALOG,
             );
             let config = config_with(prev, key, &after.0);
-            p.steps = vec![alter_job(format!("change job {}", prev.job_id), prev.job_id, None, None, Some(&config))];
+            p.steps = vec![alter_job(
+                format!("change job {}", prev.job_id),
+                prev.job_id,
+                None,
+                None,
+                Some(&config),
+            )];
             p.inverse = Some(vec![restore_job(prev)]);
             p.previous = previous(&facts.job);
             p
@@ -543,8 +753,16 @@ fn set_policy_value(
                 vec![r.shown()],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![Step::new(format!("add the policy on {}", r.shown()), add_sql, vec![text(r.regclass()), text(&after.0), None])];
-            p.inverse = Some(vec![Step::new(format!("remove the policy on {}", r.shown()), remove_sql, vec![text(r.regclass())])]);
+            p.steps = vec![Step::new(
+                format!("add the policy on {}", r.shown()),
+                add_sql,
+                vec![text(r.regclass()), text(&after.0), None],
+            )];
+            p.inverse = Some(vec![Step::new(
+                format!("remove the policy on {}", r.shown()),
+                remove_sql,
+                vec![text(r.regclass())],
+            )]);
             p
         }
     })
@@ -556,7 +774,11 @@ mod tests {
     use crate::actions::parse::parse;
 
     fn rel(kind: &str) -> Relation {
-        Relation { schema: "Ops \"Team\"".into(), name: "events; drop table x".into(), kind: kind.into() }
+        Relation {
+            schema: "Ops \"Team\"".into(),
+            name: "events; drop table x".into(),
+            kind: kind.into(),
+        }
     }
 
     fn job(scheduled: bool) -> JobSettings {
@@ -573,7 +795,11 @@ mod tests {
     }
 
     fn facts(r: Option<Relation>, j: Option<JobSettings>) -> Facts {
-        Facts { relation: r, job: j, ..Default::default() }
+        Facts {
+            relation: r,
+            job: j,
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -582,11 +808,17 @@ mod tests {
         let p = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap();
         let step = &p.steps[0];
         assert!(!step.sql.contains("drop table x"), "{}", step.sql);
-        assert_eq!(step.params[0].as_deref(), Some("\"Ops \"\"Team\"\"\".\"events; drop table x\""));
+        assert_eq!(
+            step.params[0].as_deref(),
+            Some("\"Ops \"\"Team\"\"\".\"events; drop table x\"")
+        );
         assert_eq!(step.params[1].as_deref(), Some("7 days"));
         let cmd = parse(r#"drop-index "Ops ""Team"""."events; drop table x""#).unwrap();
         let p = plan(&cmd, &facts(Some(rel("index")), None)).unwrap();
-        assert_eq!(p.steps[0].sql, "DROP INDEX CONCURRENTLY \"Ops \"\"Team\"\"\".\"events; drop table x\"");
+        assert_eq!(
+            p.steps[0].sql,
+            "DROP INDEX CONCURRENTLY \"Ops \"\"Team\"\"\".\"events; drop table x\""
+        );
         assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
         assert!(p.inverse.is_none() && p.irreversible.is_some());
     }
@@ -595,12 +827,17 @@ mod tests {
     fn changing_an_existing_policy_captures_and_restores_it() {
         let cmd = parse("set-retention scn.logs 90d").unwrap();
         let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(job(true)))).unwrap();
-        let config: serde_json::Value = serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
-        assert_eq!(config, serde_json::json!({"drop_after": "90 days", "hypertable_id": 5}));
+        let config: serde_json::Value =
+            serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
+        assert_eq!(
+            config,
+            serde_json::json!({"drop_after": "90 days", "hypertable_id": 5})
+        );
         let undo = &p.inverse.as_ref().unwrap()[0];
         assert_eq!(undo.params[1].as_deref(), Some("1 day"));
         assert_eq!(undo.params[2].as_deref(), Some("true"));
-        let old: serde_json::Value = serde_json::from_str(undo.params[3].as_deref().unwrap()).unwrap();
+        let old: serde_json::Value =
+            serde_json::from_str(undo.params[3].as_deref().unwrap()).unwrap();
         assert_eq!(old["drop_after"], "30 days");
         assert_eq!(p.previous.as_ref().unwrap()["job_id"], 1003);
     }
@@ -612,7 +849,11 @@ mod tests {
         let inv = p.inverse.unwrap();
         assert_eq!(inv[0].params[1].as_deref(), Some("30 days"), "drop_after");
         assert_eq!(inv[0].params[2].as_deref(), Some("1 day"), "schedule");
-        assert_eq!(inv[1].params[7].as_deref(), Some("false"), "paused as it was");
+        assert_eq!(
+            inv[1].params[7].as_deref(),
+            Some("false"),
+            "paused as it was"
+        );
         let err = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap_err();
         assert!(err.contains("has no retention policy"), "{err}");
     }
@@ -620,11 +861,15 @@ mod tests {
     #[test]
     fn pausing_twice_is_refused_and_resume_undoes_pause() {
         let pause = parse("pause-job 1003").unwrap();
-        assert!(plan(&pause, &facts(None, Some(job(false)))).unwrap_err().contains("already paused"));
+        assert!(plan(&pause, &facts(None, Some(job(false))))
+            .unwrap_err()
+            .contains("already paused"));
         let p = plan(&pause, &facts(None, Some(job(true)))).unwrap();
         assert_eq!(p.steps[0].params[2].as_deref(), Some("false"));
         assert_eq!(p.inverse.unwrap()[0].params[2].as_deref(), Some("true"));
-        assert!(plan(&pause, &facts(None, None)).unwrap_err().contains("does not exist"));
+        assert!(plan(&pause, &facts(None, None))
+            .unwrap_err()
+            .contains("does not exist"));
     }
 
     #[test]
@@ -635,7 +880,10 @@ mod tests {
         let p = plan(&cmd, &f).unwrap();
         assert_eq!(p.steps.len(), 3);
         let undo = p.undo_for(2);
-        assert_eq!(undo.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(), ["decompress a.c2", "decompress a.c1"]);
+        assert_eq!(
+            undo.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(),
+            ["decompress a.c2", "decompress a.c1"]
+        );
         f.items.clear();
         assert!(plan(&cmd, &f).unwrap_err().contains("nothing to do"));
     }
@@ -649,6 +897,9 @@ mod tests {
         let mut f = facts(Some(rel("hypertable")), None);
         f.items = vec!["\"_timescaledb_internal\".\"_hyper_1_1_chunk\"".into()];
         let p = plan(&cmd, &f).unwrap();
-        assert_eq!(p.steps[0].sql, "REINDEX TABLE CONCURRENTLY \"_timescaledb_internal\".\"_hyper_1_1_chunk\"");
+        assert_eq!(
+            p.steps[0].sql,
+            "REINDEX TABLE CONCURRENTLY \"_timescaledb_internal\".\"_hyper_1_1_chunk\""
+        );
     }
 }

@@ -45,8 +45,15 @@ pub async fn relation(
             kind: r.get("kind"),
         })
         .collect();
-    let wanted: Vec<&Relation> = all.iter().filter(|r| kinds.contains(&r.kind.as_str())).collect();
-    let pick = if wanted.is_empty() { all.iter().collect() } else { wanted };
+    let wanted: Vec<&Relation> = all
+        .iter()
+        .filter(|r| kinds.contains(&r.kind.as_str()))
+        .collect();
+    let pick = if wanted.is_empty() {
+        all.iter().collect()
+    } else {
+        wanted
+    };
     match pick.as_slice() {
         [] => Err(match &name.schema {
             Some(_) => format!("no relation named {name}"),
@@ -93,7 +100,11 @@ async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, String> {
     rows.first().map(job_settings).transpose()
 }
 
-async fn policy(client: &Client, r: &Relation, proc_name: &str) -> Result<Option<JobSettings>, String> {
+async fn policy(
+    client: &Client,
+    r: &Relation,
+    proc_name: &str,
+) -> Result<Option<JobSettings>, String> {
     let sql = queries::action(sql!("policy.sql"));
     let rows = client
         .query(sql.as_str(), &[&r.schema, &r.name, &proc_name])
@@ -102,7 +113,11 @@ async fn policy(client: &Client, r: &Relation, proc_name: &str) -> Result<Option
     rows.first().map(job_settings).transpose()
 }
 
-async fn list(client: &Client, sql: &str, params: &[&(dyn tokio_postgres::types::ToSql + Sync)]) -> Result<Vec<String>, String> {
+async fn list(
+    client: &Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<String>, String> {
     let rows = client.query(sql, params).await.map_err(db)?;
     Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
 }
@@ -123,7 +138,10 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             let r = relation(client, caps, cagg, &["cagg"]).await?;
             if r.kind == "cagg" {
                 let row = client
-                    .query_opt(queries::action(sql!("cagg_window.sql")).as_str(), &[&r.schema, &r.name])
+                    .query_opt(
+                        queries::action(sql!("cagg_window.sql")).as_str(),
+                        &[&r.schema, &r.name],
+                    )
                     .await
                     .map_err(db)?;
                 if let Some(row) = row {
@@ -138,7 +156,10 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
                 for w in [a, b] {
                     if let WindowBound::Time(t) = w {
                         if f.integer_time {
-                            return Err(format!("{} has integer time: give integer bounds, not '{t}'", r.shown()));
+                            return Err(format!(
+                                "{} has integer time: give integer bounds, not '{t}'",
+                                r.shown()
+                            ));
                         }
                         client
                             .query_one("SELECT $1::text::timestamptz", &[t])
@@ -149,14 +170,23 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             }
             f.relation = Some(r);
         }
-        Command::Compress { hypertable, older_than: limit } | Command::Decompress { hypertable, newer_than: limit } => {
+        Command::Compress {
+            hypertable,
+            older_than: limit,
+        }
+        | Command::Decompress {
+            hypertable,
+            newer_than: limit,
+        } => {
             let compress = matches!(cmd, Command::Compress { .. });
             if let Some(i) = limit {
                 check_interval(client, i).await?;
             }
             let r = relation(client, caps, hypertable, &["hypertable"]).await?;
             if r.kind == "hypertable" {
-                let mode = limit.as_ref().map(|_| if compress { "older" } else { "newer" });
+                let mode = limit
+                    .as_ref()
+                    .map(|_| if compress { "older" } else { "newer" });
                 let amount = limit.as_ref().map(|i| i.0.clone());
                 let state = (!compress).to_string();
                 f.items = list(
@@ -172,10 +202,17 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             f.relation = Some(relation(client, caps, chunk, &["chunk"]).await?);
         }
         Command::Reindex { target } => {
-            let r = relation(client, caps, target, &["index", "hypertable index", "table", "hypertable"]).await?;
+            let r = relation(
+                client,
+                caps,
+                target,
+                &["index", "hypertable index", "table", "hypertable"],
+            )
+            .await?;
             match r.kind.as_str() {
                 "hypertable" => {
-                    f.items = list(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name]).await?;
+                    f.items =
+                        list(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name]).await?;
                 }
                 "hypertable index" => {
                     let rows = client
@@ -191,15 +228,23 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             }
             f.relation = Some(r);
         }
-        Command::RunJob { job_id } | Command::PauseJob { job_id } | Command::ResumeJob { job_id } => {
+        Command::RunJob { job_id }
+        | Command::PauseJob { job_id }
+        | Command::ResumeJob { job_id } => {
             f.job = job(client, *job_id).await?;
         }
         Command::SetSchedule { job_id, every } => {
             check_interval(client, every).await?;
             f.job = job(client, *job_id).await?;
         }
-        Command::SetCompressAfter { hypertable: name, after: i }
-        | Command::SetRetention { relation: name, after: i } => {
+        Command::SetCompressAfter {
+            hypertable: name,
+            after: i,
+        }
+        | Command::SetRetention {
+            relation: name,
+            after: i,
+        } => {
             check_interval(client, i).await?;
             let (kinds, proc_name): (&[&str], _) = match cmd {
                 Command::SetCompressAfter { .. } => (&["hypertable"], "policy_compression"),
@@ -214,14 +259,21 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
         | Command::RemoveRefreshPolicy { cagg: name } => {
             let (kinds, proc_name): (&[&str], _) = match cmd {
                 Command::RemoveCompressionPolicy { .. } => (&["hypertable"], "policy_compression"),
-                Command::RemoveRetentionPolicy { .. } => (&["hypertable", "cagg"], "policy_retention"),
+                Command::RemoveRetentionPolicy { .. } => {
+                    (&["hypertable", "cagg"], "policy_retention")
+                }
                 _ => (&["cagg"], "policy_refresh_continuous_aggregate"),
             };
             let r = relation(client, caps, name, kinds).await?;
             f.job = policy(client, &r, proc_name).await?;
             f.relation = Some(r);
         }
-        Command::SetRefreshPolicy { cagg, start_offset, end_offset, every } => {
+        Command::SetRefreshPolicy {
+            cagg,
+            start_offset,
+            end_offset,
+            every,
+        } => {
             for i in [start_offset, end_offset, every] {
                 check_interval(client, i).await?;
             }

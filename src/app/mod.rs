@@ -1,6 +1,7 @@
 //! The event loop: terminal input, query results, link changes, the refresh timer and signals
 //! are separate sources; the screen is redrawn only when one of them changed something.
 
+pub mod modal;
 pub mod state;
 
 use std::time::{Duration, Instant};
@@ -15,9 +16,26 @@ use crate::poller::Poller;
 use crate::render;
 use crate::terminal;
 use crate::theme::Theme;
+use modal::ModalCommand;
 use state::{AppState, Command};
 
+/// What actions need: a connector for their own sessions, the journal, the lock timeout.
+pub struct ActionOptions {
+    pub connector: crate::connect::Connector,
+    pub journal: std::path::PathBuf,
+    pub lock_timeout: Duration,
+}
+
+/// Results of action work done off the input path.
+enum ActionEvent {
+    Planned(Result<(crate::actions::Plan, Option<String>), String>),
+    History(Result<Vec<String>, String>),
+    Progress(crate::actions::execute::Progress),
+    Finished(crate::actions::execute::Outcome),
+}
+
 pub struct AppOptions {
+    pub actions: ActionOptions,
     pub refresh_every: Duration,
     pub utc: bool,
     pub read_only: bool,
@@ -58,6 +76,13 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
     // Ticks once a second only while disconnected, to count down the retry.
     let mut countdown = tokio::time::interval(Duration::from_secs(1));
     let panic_for_tests = std::env::var_os("HYPERTOP_TEST_PANIC_AFTER_DRAW").is_some();
+    let (action_tx, mut action_rx) = mpsc::unbounded_channel::<ActionEvent>();
+    let journal = std::sync::Arc::new(crate::journal::Journal::new(opts.actions.journal.clone()));
+    // The running action's cancel flag and, once its session is open, its cancel token.
+    let mut running: Option<(
+        crate::actions::execute::Cancel,
+        Option<tokio_postgres::CancelToken>,
+    )> = None;
 
     let mut dirty = true;
     let exit = loop {
@@ -80,6 +105,80 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
                     }
                     Command::Redraw => dirty = true,
                     Command::None => {}
+                    Command::Action(a) => {
+                        dirty = true;
+                        let status = link.status();
+                        let origin = state
+                            .caps
+                            .as_ref()
+                            .map(|c| crate::headless::origin(&opts.actions.connector, c));
+                        match a {
+                            ModalCommand::Plan(line) => {
+                                let tx = action_tx.clone();
+                                let journal = journal.clone();
+                                tokio::spawn(async move {
+                                    let result = match (status.client, status.caps, origin) {
+                                        (Some(client), Some(caps), Some(origin)) => {
+                                            match crate::actions::parse::parse(&line) {
+                                                Ok(cmd) => crate::headless::plan_command(&client, &caps, &journal, &origin, &cmd).await,
+                                                Err(e) => Err(e),
+                                            }
+                                        }
+                                        _ => Err("not connected: try again when the link is back".into()),
+                                    };
+                                    let _ = tx.send(ActionEvent::Planned(result));
+                                });
+                            }
+                            ModalCommand::History => {
+                                let result = match &origin {
+                                    Some(o) => journal
+                                        .history(o)
+                                        .map(|e| crate::journal::format_history(&e, state.utc)),
+                                    None => Err("not connected yet".into()),
+                                };
+                                let _ = action_tx.send(ActionEvent::History(result));
+                            }
+                            ModalCommand::Execute => {
+                                if let (Some((plan, rollback_of)), Some(origin)) = (state.start_running(), origin) {
+                                    let cancel = crate::actions::execute::Cancel::default();
+                                    running = Some((cancel.clone(), None));
+                                    let (ptx, mut prx) = mpsc::unbounded_channel();
+                                    let tx = action_tx.clone();
+                                    tokio::spawn(async move {
+                                        while let Some(p) = prx.recv().await {
+                                            if tx.send(ActionEvent::Progress(p)).is_err() {
+                                                break;
+                                            }
+                                        }
+                                    });
+                                    let tx = action_tx.clone();
+                                    let connector = opts.actions.connector.clone();
+                                    let lock_timeout = opts.actions.lock_timeout;
+                                    let journal = journal.clone();
+                                    tokio::spawn(async move {
+                                        let o = crate::actions::execute::run(
+                                            &connector, lock_timeout, &plan, &journal, &origin,
+                                            rollback_of.as_deref(), Some(ptx), cancel,
+                                        )
+                                        .await;
+                                        let _ = tx.send(ActionEvent::Finished(o));
+                                    });
+                                }
+                            }
+                            ModalCommand::Cancel => {
+                                if let Some((cancel, token)) = &running {
+                                    cancel.request();
+                                    if let Some(token) = token.clone() {
+                                        let connector = opts.actions.connector.clone();
+                                        tokio::spawn(async move {
+                                            let _ = connector.cancel(&token).await;
+                                        });
+                                    }
+                                }
+                            }
+                            ModalCommand::None | ModalCommand::Redraw => {}
+                        }
+                    }
                 },
                 Some(Ok(Event::Resize(..))) => dirty = true,
                 Some(Ok(_)) => {}
@@ -96,6 +195,26 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
                     request(&state);
                 }
                 dirty = true;
+            }
+            Some(ev) = action_rx.recv() => {
+                dirty = true;
+                match ev {
+                    ActionEvent::Planned(r) => state.on_planned(r),
+                    ActionEvent::History(r) => state.on_history(r),
+                    ActionEvent::Progress(crate::actions::execute::Progress::Session(t)) => {
+                        if let Some((_, token)) = &mut running {
+                            *token = Some(t);
+                        }
+                    }
+                    ActionEvent::Progress(crate::actions::execute::Progress::Step { index, total, label }) => {
+                        state.on_progress(index, total, label);
+                    }
+                    ActionEvent::Finished(o) => {
+                        running = None;
+                        state.on_outcome(o);
+                        request(&state);
+                    }
+                }
             }
             _ = refresh.tick() => request(&state),
             _ = countdown.tick(), if state.is_disconnected() => dirty = true,

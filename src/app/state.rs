@@ -6,6 +6,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::modal::{self, ConfirmState, Modal, ModalCommand, Palette, Running};
+use crate::actions::complete::Names;
+use crate::actions::execute::Outcome;
+use crate::actions::Plan;
 use crate::capabilities::Capabilities;
 use crate::grid::Column;
 use crate::link::{LinkState, LinkStatus};
@@ -17,6 +21,15 @@ use crate::screens::{self, Ctx, Open, Tab, Table, TableRow};
 
 /// Every key, shown by the `?` overlay. One list, so help never drifts from behaviour.
 pub const KEYS: &[(&str, &str)] = &[
+    (
+        ": Ctrl-P",
+        "command palette: actions, history, rollback (Tab completes)",
+    ),
+    ("P X", "on Jobs: pause / resume, run now the selected job"),
+    (
+        "C F",
+        "on Compression: compress the backlog; on Caggs: refresh",
+    ),
     ("1-7", "switch tab (Tab / Shift-Tab: next / previous)"),
     ("↑↓ j k", "move; PgUp PgDn Home End (g G) jump"),
     (
@@ -36,13 +49,15 @@ pub const KEYS: &[(&str, &str)] = &[
 ];
 
 /// What the event loop must do after an input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     None,
     Redraw,
     /// Refresh what the current tab shows (and redraw).
     Refresh,
     Quit,
+    /// Something for the palette or an action (plan, execute, cancel, history).
+    Action(ModalCommand),
 }
 
 /// A drill-down opened from a row: its own query and table.
@@ -119,6 +134,12 @@ pub struct AppState {
     pub last_refresh: HashMap<QueryKind, (DateTime<Utc>, Duration)>,
     pub last_error: Option<(DateTime<Utc>, String)>,
     pub show_help: bool,
+    /// The palette or a dialog, when one is open.
+    pub modal: Modal,
+    /// Command lines entered in the palette this session (Up/Down recall them).
+    pub palette_history: Vec<String>,
+    /// Object names for completion, from what the screens have read.
+    pub names: Names,
     generation: u64,
 }
 
@@ -152,6 +173,9 @@ impl AppState {
             last_refresh: HashMap::new(),
             last_error: None,
             show_help: false,
+            modal: Modal::None,
+            palette_history: Vec::new(),
+            names: Names::default(),
             generation: 0,
         }
     }
@@ -193,6 +217,25 @@ impl AppState {
             return Command::None;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if !matches!(self.modal, Modal::None) {
+            let c = modal::on_key(
+                &mut self.modal,
+                key,
+                &self.names,
+                &self.palette_history,
+                self.read_only,
+            );
+            if let ModalCommand::Plan(line) = &c {
+                if self.palette_history.last() != Some(line) {
+                    self.palette_history.push(line.clone());
+                }
+            }
+            return match c {
+                ModalCommand::None => Command::None,
+                ModalCommand::Redraw => Command::Redraw,
+                other => Command::Action(other),
+            };
+        }
         if ctrl && key.code == KeyCode::Char('c') {
             return Command::Quit;
         }
@@ -233,6 +276,14 @@ impl AppState {
             KeyCode::Char('s') | KeyCode::Char('>') => self.table_op(|t| t.sort_step(true)),
             KeyCode::Char('S') | KeyCode::Char('<') => self.table_op(|t| t.sort_step(false)),
             KeyCode::Char('i') => self.table_op(|t| t.sort_reverse()),
+            KeyCode::Char(':') => self.open_palette(""),
+            KeyCode::Char('p') if ctrl => self.open_palette(""),
+            KeyCode::Char('P') | KeyCode::Char('X') | KeyCode::Char('C') | KeyCode::Char('F') => {
+                match self.screen_action(key.code) {
+                    Some(line) => self.plan_line(line),
+                    None => Command::None,
+                }
+            }
             KeyCode::Char('/') => {
                 self.filter_input = Some(self.current().active().filter().to_string());
                 Command::Redraw
@@ -241,6 +292,166 @@ impl AppState {
             KeyCode::Esc => self.back(),
             _ => Command::None,
         }
+    }
+
+    fn open_palette(&mut self, text: &str) -> Command {
+        self.modal = Modal::Palette(Box::new(Palette::new(text, &self.names)));
+        Command::Redraw
+    }
+
+    /// A screen key's command for the selected row (the same preview as the palette's).
+    fn screen_action(&self, key: KeyCode) -> Option<String> {
+        let row = self.current().active().selected_row()?;
+        let id = row.id.clone();
+        match (self.tab, key) {
+            (Tab::Jobs, KeyCode::Char('P')) => {
+                let job = self
+                    .data
+                    .jobs
+                    .as_ref()?
+                    .iter()
+                    .find(|j| j.job_id.to_string() == id)?;
+                Some(format!(
+                    "{} {}",
+                    if job.scheduled {
+                        "pause-job"
+                    } else {
+                        "resume-job"
+                    },
+                    job.job_id
+                ))
+            }
+            (Tab::Jobs, KeyCode::Char('X')) => Some(format!("run-job {id}")),
+            (Tab::Caggs, KeyCode::Char('F')) => Some(format!("refresh {id}")),
+            (Tab::Compression, KeyCode::Char('C')) => {
+                let c = self
+                    .data
+                    .compression
+                    .as_ref()?
+                    .iter()
+                    .find(|c| crate::screens::row_id::relation(&c.schema, &c.name) == id)?;
+                Some(match &c.compress_after {
+                    Some(after)
+                        if c.compress_after_seconds.is_some() && !after.starts_with("created") =>
+                    {
+                        format!("compress {id} older-than '{after}'")
+                    }
+                    _ => format!("compress {id}"),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Plans `line` as if it was entered in the palette.
+    fn plan_line(&mut self, line: String) -> Command {
+        let mut palette = Modal::Palette(Box::new(Palette::new(&line, &self.names)));
+        let c = modal::on_key(
+            &mut palette,
+            KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+            &self.names,
+            &[],
+            self.read_only,
+        );
+        self.modal = palette;
+        match c {
+            ModalCommand::Plan(l) => {
+                self.palette_history.push(l.clone());
+                Command::Action(ModalCommand::Plan(l))
+            }
+            _ => Command::Redraw,
+        }
+    }
+
+    /// The plan (or why there is none) for the command being planned.
+    pub fn on_planned(&mut self, result: Result<(Plan, Option<String>), String>) {
+        let Modal::Planning(line) = &self.modal else {
+            return; // closed meanwhile
+        };
+        self.modal = match result {
+            Ok((plan, rollback_of)) => Modal::Confirm(ConfirmState {
+                plan,
+                rollback_of,
+                execute_selected: false,
+                typed: String::new(),
+            }),
+            Err(e) => Modal::Message {
+                title: format!("Cannot plan: {line}"),
+                lines: vec![e],
+                error: true,
+            },
+        };
+    }
+
+    pub fn on_history(&mut self, result: Result<Vec<String>, String>) {
+        if !matches!(self.modal, Modal::Planning(_)) {
+            return;
+        }
+        self.modal = match result {
+            Ok(lines) if lines.is_empty() => Modal::Message {
+                title: "History".into(),
+                lines: vec!["No actions journaled for this database.".into()],
+                error: false,
+            },
+            Ok(lines) => Modal::Message {
+                title: "History (newest last)".into(),
+                lines,
+                error: false,
+            },
+            Err(e) => Modal::Message {
+                title: "History".into(),
+                lines: vec![e],
+                error: true,
+            },
+        };
+    }
+
+    /// The confirmed plan, now running.
+    pub fn start_running(&mut self) -> Option<(Plan, Option<String>)> {
+        let Modal::Confirm(c) = std::mem::replace(&mut self.modal, Modal::None) else {
+            return None;
+        };
+        self.modal = Modal::Running(Running {
+            command: c.plan.command.clone(),
+            step: 0,
+            total: c.plan.steps.len(),
+            label: "starting…".into(),
+            started: Instant::now(),
+            cancelling: false,
+        });
+        Some((c.plan, c.rollback_of))
+    }
+
+    pub fn on_progress(&mut self, step: usize, total: usize, label: String) {
+        if let Modal::Running(r) = &mut self.modal {
+            (r.step, r.total, r.label) = (step, total, label);
+        }
+    }
+
+    pub fn on_outcome(&mut self, o: Outcome) {
+        let command = match &self.modal {
+            Modal::Running(r) => r.command.clone(),
+            _ => String::new(),
+        };
+        let journal = o
+            .journal_id
+            .map(|id| format!("journal entry {id}"))
+            .unwrap_or_else(|| "not journaled".into());
+        let mut lines = vec![format!(
+            "{} statement(s) completed · {journal}",
+            o.completed
+        )];
+        if let Some(e) = o.error {
+            lines.push(e);
+        }
+        if o.status == "ok" {
+            lines.push("Undo it with the palette: rollback".into());
+        }
+        self.modal = Modal::Message {
+            title: format!("{}: {command}", o.status),
+            lines,
+            error: o.status != "ok",
+        };
     }
 
     fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> Command {
@@ -356,6 +567,12 @@ impl AppState {
                 self.fill(Tab::Hypertables, screens::hypertables::rows(&v, ctx))
             }
             Payload::Compression(v) => {
+                if self.names.hypertables.is_empty() {
+                    self.names.hypertables = v
+                        .iter()
+                        .map(|c| crate::format::qualified(&c.schema, &c.name))
+                        .collect();
+                }
                 self.fill(Tab::Compression, screens::compression::rows(&v));
                 self.data.compression = Some(v);
             }
@@ -369,14 +586,30 @@ impl AppState {
                 self.fill(Tab::Retention, screens::retention::partition_rows(&v));
             }
             Payload::Indexes(v) => {
+                self.names.indexes = v
+                    .iter()
+                    .map(|i| crate::format::qualified(&i.index_schema, &i.name))
+                    .collect();
+                self.names.tables = v
+                    .iter()
+                    .filter(|i| !i.on_hypertable)
+                    .map(|i| crate::format::qualified(&i.schema, &i.table))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
                 self.fill(Tab::Indexes, screens::indexes::rows(&v));
                 self.data.indexes = Some(v);
             }
             Payload::Jobs(v) => {
+                self.names.jobs = v.iter().map(|j| j.job_id.to_string()).collect();
                 self.fill(Tab::Jobs, screens::jobs::rows(&v, ctx));
                 self.data.jobs = Some(v);
             }
             Payload::Caggs(v) => {
+                self.names.caggs = v
+                    .iter()
+                    .map(|c| crate::format::qualified(&c.schema, &c.name))
+                    .collect();
                 self.set_columns(Tab::Caggs, screens::caggs::columns());
                 let limit = self.thresholds.max_cagg_lag.as_secs_f64();
                 self.fill(Tab::Caggs, screens::caggs::rows(&v, limit, ctx));

@@ -84,7 +84,9 @@ impl Env {
         let rows = self.session.client.simple_query(sql).await.unwrap();
         rows.iter()
             .find_map(|m| match m {
-                tokio_postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap_or("NULL").to_string()),
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    Some(r.get(0).unwrap_or("NULL").to_string())
+                }
                 _ => None,
             })
             .unwrap_or_else(|| "<no row>".into())
@@ -113,46 +115,143 @@ async fn job_and_policy_changes_roll_back_exactly() {
     let job = e.job_field("metrics", "policy_compression", "job_id").await;
 
     e.ok(&format!("pause-job {job}")).await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "scheduled").await, "false");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "scheduled")
+            .await,
+        "false"
+    );
     e.ok("rollback").await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "scheduled").await, "true");
-    assert!(e.act("rollback").await.unwrap_err().contains("nothing to roll back"), "rolled back once only");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "scheduled")
+            .await,
+        "true"
+    );
+    assert!(
+        e.act("rollback")
+            .await
+            .unwrap_err()
+            .contains("nothing to roll back"),
+        "rolled back once only"
+    );
 
     e.ok(&format!("set-schedule {job} 6h")).await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "schedule_interval").await, "06:00:00");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "schedule_interval")
+            .await,
+        "06:00:00"
+    );
     e.ok("rollback").await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "schedule_interval").await, "12:00:00");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "schedule_interval")
+            .await,
+        "12:00:00"
+    );
 
     e.ok("set-compress-after scn.metrics 14days").await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "config->>'compress_after'").await, "14 days");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "config->>'compress_after'")
+            .await,
+        "14 days"
+    );
     e.ok("rollback").await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "config->>'compress_after'").await, "7 days");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "config->>'compress_after'")
+            .await,
+        "7 days"
+    );
 
     // Remove and re-add: same settings, a new job id.
     e.ok("remove-compression-policy scn.metrics").await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "job_id").await, "<no row>");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "job_id").await,
+        "<no row>"
+    );
     e.ok("rollback").await;
-    assert_eq!(e.job_field("metrics", "policy_compression", "config->>'compress_after'").await, "7 days");
-    assert_eq!(e.job_field("metrics", "policy_compression", "schedule_interval").await, "12:00:00");
-    assert_eq!(e.job_field("metrics", "policy_compression", "scheduled").await, "true");
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "config->>'compress_after'")
+            .await,
+        "7 days"
+    );
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "schedule_interval")
+            .await,
+        "12:00:00"
+    );
+    assert_eq!(
+        e.job_field("metrics", "policy_compression", "scheduled")
+            .await,
+        "true"
+    );
 
     // A paused retention policy on a cagg comes back paused, with its drop_after.
     e.ok("remove-retention-policy scn.metrics_daily").await;
-    assert_eq!(e.job_field("metrics_daily", "policy_retention", "job_id").await, "<no row>");
+    assert_eq!(
+        e.job_field("metrics_daily", "policy_retention", "job_id")
+            .await,
+        "<no row>"
+    );
     e.ok("rollback").await;
-    assert_eq!(e.job_field("metrics_daily", "policy_retention", "scheduled").await, "false");
-    assert_eq!(e.job_field("metrics_daily", "policy_retention", "config->>'drop_after'").await, "365 days");
+    assert_eq!(
+        e.job_field("metrics_daily", "policy_retention", "scheduled")
+            .await,
+        "false"
+    );
+    assert_eq!(
+        e.job_field("metrics_daily", "policy_retention", "config->>'drop_after'")
+            .await,
+        "365 days"
+    );
 
     // Refresh policy: change, undo; add where there is none, undo.
     e.ok("set-refresh-policy scn.metrics_hourly 5d 2h 1h").await;
-    assert_eq!(e.job_field("metrics_hourly", "policy_refresh_continuous_aggregate", "config->>'start_offset'").await, "5 days");
-    assert_eq!(e.job_field("metrics_hourly", "policy_refresh_continuous_aggregate", "schedule_interval").await, "01:00:00");
+    assert_eq!(
+        e.job_field(
+            "metrics_hourly",
+            "policy_refresh_continuous_aggregate",
+            "config->>'start_offset'"
+        )
+        .await,
+        "5 days"
+    );
+    assert_eq!(
+        e.job_field(
+            "metrics_hourly",
+            "policy_refresh_continuous_aggregate",
+            "schedule_interval"
+        )
+        .await,
+        "01:00:00"
+    );
     e.ok("rollback").await;
-    assert_eq!(e.job_field("metrics_hourly", "policy_refresh_continuous_aggregate", "config->>'start_offset'").await, "3 days");
-    assert_eq!(e.job_field("metrics_hourly", "policy_refresh_continuous_aggregate", "schedule_interval").await, "00:30:00");
+    assert_eq!(
+        e.job_field(
+            "metrics_hourly",
+            "policy_refresh_continuous_aggregate",
+            "config->>'start_offset'"
+        )
+        .await,
+        "3 days"
+    );
+    assert_eq!(
+        e.job_field(
+            "metrics_hourly",
+            "policy_refresh_continuous_aggregate",
+            "schedule_interval"
+        )
+        .await,
+        "00:30:00"
+    );
     e.ok("remove-refresh-policy scn.metrics_hourly").await;
     e.ok("rollback").await;
-    assert_eq!(e.job_field("metrics_hourly", "policy_refresh_continuous_aggregate", "config->>'end_offset'").await, "01:00:00");
+    assert_eq!(
+        e.job_field(
+            "metrics_hourly",
+            "policy_refresh_continuous_aggregate",
+            "config->>'end_offset'"
+        )
+        .await,
+        "01:00:00"
+    );
 
     // The journal tells the whole story, newest last.
     let history = e.journal.history(&e.ctx().origin).unwrap();
@@ -160,7 +259,11 @@ async fn job_and_policy_changes_roll_back_exactly() {
     assert!(history.iter().all(|h| h.status() == "ok"));
     assert!(history[1].intent.rollback_of.as_deref() == Some(history[0].id()));
     assert_eq!(history[0].intent.origin.role, "postgres");
-    assert!(history[0].intent.sql[0].contains("alter_job"), "{:?}", history[0].intent.sql);
+    assert!(
+        history[0].intent.sql[0].contains("alter_job"),
+        "{:?}",
+        history[0].intent.sql
+    );
 }
 
 #[tokio::test]
@@ -178,26 +281,60 @@ async fn hostile_names_act_on_the_right_object_only() {
         ))
         .await
         .unwrap();
-    e.ok(r#"set-retention "Ops ""Team"""."events; drop table x" 30days"#).await;
-    assert_eq!(e.job_field("events; drop table x", "policy_retention", "config->>'drop_after'").await, "30 days");
-    assert_eq!(e.value("SELECT count(*) FROM \"Ops \"\"Team\"\"\".\"events; drop table x\"").await, "11", "data untouched");
+    e.ok(r#"set-retention "Ops ""Team"""."events; drop table x" 30days"#)
+        .await;
+    assert_eq!(
+        e.job_field(
+            "events; drop table x",
+            "policy_retention",
+            "config->>'drop_after'"
+        )
+        .await,
+        "30 days"
+    );
+    assert_eq!(
+        e.value("SELECT count(*) FROM \"Ops \"\"Team\"\"\".\"events; drop table x\"")
+            .await,
+        "11",
+        "data untouched"
+    );
     e.ok("rollback").await;
-    assert_eq!(e.job_field("events; drop table x", "policy_retention", "job_id").await, "<no row>");
+    assert_eq!(
+        e.job_field("events; drop table x", "policy_retention", "job_id")
+            .await,
+        "<no row>"
+    );
 
     e.ok(&format!("set-retention scn.\"{long}\" 2d")).await;
-    assert_eq!(e.job_field(&long, "policy_retention", "config->>'drop_after'").await, "2 days");
+    assert_eq!(
+        e.job_field(&long, "policy_retention", "config->>'drop_after'")
+            .await,
+        "2 days"
+    );
     e.ok("rollback").await;
 
     // An unqualified name must be unambiguous.
     let err = e.act("set-retention logs 1d").await.unwrap_err();
-    assert!(err.contains("ambiguous") && err.contains("scn.logs") && err.contains("public.logs"), "{err}");
+    assert!(
+        err.contains("ambiguous") && err.contains("scn.logs") && err.contains("public.logs"),
+        "{err}"
+    );
     let err = e.act("set-retention scn.nope 1d").await.unwrap_err();
     assert!(err.contains("no relation named scn.nope"), "{err}");
     let err = e.act("set-retention scn.logs soon").await.unwrap_err();
     assert!(err.contains("not an interval"), "{err}");
-    let err = e.act("set-retention scn.logs '1 fortnight'").await.unwrap_err();
-    assert!(err.contains("is not an interval") && err.contains("invalid input syntax"), "{err}");
-    let err = e.act("set-compress-after scn.metrics_daily 1d").await.unwrap_err();
+    let err = e
+        .act("set-retention scn.logs '1 fortnight'")
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("is not an interval") && err.contains("invalid input syntax"),
+        "{err}"
+    );
+    let err = e
+        .act("set-compress-after scn.metrics_daily 1d")
+        .await
+        .unwrap_err();
     assert!(err.contains("is a cagg, not a hypertable"), "{err}");
 }
 
@@ -205,13 +342,22 @@ async fn hostile_names_act_on_the_right_object_only() {
 async fn compress_refresh_reindex_drop_and_run_job() {
     let _serial = SERIAL.lock().await;
     let e = engine_env().await;
-    let compressed = || e.value("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND is_compressed");
+    let compressed = || {
+        e.value("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND is_compressed")
+    };
     assert_eq!(compressed().await, "4");
-    let o = e.act("compress scn.metrics older-than 7days").await.unwrap();
+    let o = e
+        .act("compress scn.metrics older-than 7days")
+        .await
+        .unwrap();
     assert_eq!(o.completed, 6, "the backlog");
     assert_eq!(compressed().await, "10");
     e.ok("rollback").await;
-    assert_eq!(compressed().await, "4", "exactly the chunks it compressed are decompressed");
+    assert_eq!(
+        compressed().await,
+        "4",
+        "exactly the chunks it compressed are decompressed"
+    );
     let chunk = e.value("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND is_compressed ORDER BY range_start LIMIT 1").await;
     e.ok(&format!("decompress chunk {chunk}")).await;
     assert_eq!(compressed().await, "3");
@@ -219,36 +365,80 @@ async fn compress_refresh_reindex_drop_and_run_job() {
     assert_eq!(compressed().await, "4");
 
     // Refresh over a window: the watermark moves; nothing to undo.
-    e.ok("refresh scn.metrics_hourly '2024-01-01' '2024-01-08'").await;
+    e.ok("refresh scn.metrics_hourly '2024-01-01' '2024-01-08'")
+        .await;
     let wm = e.value("SELECT to_timestamp(watermark / 1e6) AT TIME ZONE 'UTC' FROM _timescaledb_catalog.continuous_aggs_watermark w JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = w.mat_hypertable_id WHERE ca.user_view_name = 'metrics_hourly'").await;
     assert_eq!(wm, "2024-01-08 00:00:00");
     let err = e.act("rollback").await.unwrap_err();
-    assert!(err.contains("cannot be rolled back") || err.contains("nothing to roll back"), "{err}");
+    assert!(
+        err.contains("cannot be rolled back") || err.contains("nothing to roll back"),
+        "{err}"
+    );
 
     // Reindex a hypertable: chunk by chunk, concurrently. (The WASM engine cannot run REINDEX
     // CONCURRENTLY — one backend — so the plan is checked here and executed on native PG below.)
-    let (plan, _) = headless::make_plan(&e.ctx(), &parse("reindex scn.metrics").unwrap()).await.unwrap();
+    let (plan, _) = headless::make_plan(&e.ctx(), &parse("reindex scn.metrics").unwrap())
+        .await
+        .unwrap();
     assert_eq!(plan.steps.len(), 10);
-    assert!(plan.steps.iter().all(|s| s.sql.starts_with("REINDEX TABLE CONCURRENTLY _timescaledb_internal._hyper_1_")), "{:?}", plan.steps);
-    let (plan, _) = headless::make_plan(&e.ctx(), &parse(r#"reindex "Ops ""Team"""."idx é ""quoted""""#).unwrap()).await.unwrap();
+    assert!(
+        plan.steps.iter().all(|s| s
+            .sql
+            .starts_with("REINDEX TABLE CONCURRENTLY _timescaledb_internal._hyper_1_")),
+        "{:?}",
+        plan.steps
+    );
+    let (plan, _) = headless::make_plan(
+        &e.ctx(),
+        &parse(r#"reindex "Ops ""Team"""."idx é ""quoted""""#).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(plan.steps.len(), 3, "one per chunk index");
-    assert!(plan.steps[0].sql.starts_with("REINDEX INDEX CONCURRENTLY \"_timescaledb_internal\".\"_hyper_"), "{:?}", plan.steps);
+    assert!(
+        plan.steps[0]
+            .sql
+            .starts_with("REINDEX INDEX CONCURRENTLY \"_timescaledb_internal\".\"_hyper_"),
+        "{:?}",
+        plan.steps
+    );
 
     // A failing job: the error and SQLSTATE come back, the journal says failed.
-    let job = e.value("SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'nightly_export'").await;
+    let job = e
+        .value("SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'nightly_export'")
+        .await;
     let err = e.act(&format!("run-job {job}")).await.unwrap_err();
-    assert!(err.contains("export target unreachable") && err.contains("P0001"), "{err}");
+    assert!(
+        err.contains("export target unreachable") && err.contains("P0001"),
+        "{err}"
+    );
     let last = e.journal.history(&e.ctx().origin).unwrap().pop().unwrap();
     assert_eq!(last.status(), "failed");
 
     // drop-index: gone, definition journaled, irreversible.
     e.ok("drop-index scn.metrics_time_dup").await;
-    assert_eq!(e.value("SELECT count(*) FROM pg_indexes WHERE indexname = 'metrics_time_dup'").await, "0");
+    assert_eq!(
+        e.value("SELECT count(*) FROM pg_indexes WHERE indexname = 'metrics_time_dup'")
+            .await,
+        "0"
+    );
     let last = e.journal.history(&e.ctx().origin).unwrap().pop().unwrap();
     let prev = last.intent.plan.unwrap().previous.unwrap();
-    assert!(prev["definition"].as_str().unwrap().contains("CREATE INDEX metrics_time_dup"), "{prev}");
-    let err = e.act(&format!("rollback {}", last.intent.id)).await.unwrap_err();
-    assert!(err.contains("cannot be rolled back") && err.contains("definition is kept"), "{err}");
+    assert!(
+        prev["definition"]
+            .as_str()
+            .unwrap()
+            .contains("CREATE INDEX metrics_time_dup"),
+        "{prev}"
+    );
+    let err = e
+        .act(&format!("rollback {}", last.intent.id))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("cannot be rolled back") && err.contains("definition is kept"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -278,7 +468,10 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         "drop-index t_pkey",
         "rollback",
     ];
-    let names: Vec<&str> = samples.iter().map(|s| s.split(' ').next().unwrap()).collect();
+    let names: Vec<&str> = samples
+        .iter()
+        .map(|s| s.split(' ').next().unwrap())
+        .collect();
     for (name, _) in COMMANDS.iter().filter(|(n, _)| *n != "history") {
         assert!(names.contains(name), "{name} has no read-only sample");
     }
@@ -292,7 +485,11 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
             summary: String::new(),
             affects: vec![],
             locks: String::new(),
-            steps: vec![hypertop::actions::Step::new("write", "CREATE TABLE should_not_exist (x int)", vec![])],
+            steps: vec![hypertop::actions::Step::new(
+                "write",
+                "CREATE TABLE should_not_exist (x int)",
+                vec![],
+            )],
             inverse: None,
             inverse_per_step: false,
             irreversible: None,
@@ -300,18 +497,42 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
             confirm: hypertop::actions::Confirm::Choose,
             mutating: true,
         };
-        let o = execute::run(&connector, Duration::from_secs(1), &plan, &e.journal, &origin, None, None, Cancel::default()).await;
+        let o = execute::run(
+            &connector,
+            Duration::from_secs(1),
+            &plan,
+            &e.journal,
+            &origin,
+            None,
+            None,
+            Cancel::default(),
+        )
+        .await;
         assert_eq!(o.status, "failed", "{line}");
         assert!(o.error.unwrap().contains("read-only"), "{line}");
     }
-    assert!(e.journal.entries().unwrap().is_empty(), "nothing was even journaled");
+    assert!(
+        e.journal.entries().unwrap().is_empty(),
+        "nothing was even journaled"
+    );
     // The read-only session itself cannot write either.
     let session = connector.connect().await.unwrap();
-    let err = session.client.batch_execute("CREATE TABLE should_not_exist (x int)").await.unwrap_err();
+    let err = session
+        .client
+        .batch_execute("CREATE TABLE should_not_exist (x int)")
+        .await
+        .unwrap_err();
     assert_eq!(err.code().unwrap().code(), "25006", "{err}");
     // And `hypertop run --read-only` says so.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
-        .args(["run", "reindex t", &conninfo, "--read-only", "--yes", "--journal"])
+        .args([
+            "run",
+            "reindex t",
+            &conninfo,
+            "--read-only",
+            "--yes",
+            "--journal",
+        ])
         .arg(e.journal.path.clone())
         .stdin(std::process::Stdio::null())
         .output()
@@ -324,28 +545,59 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
 #[tokio::test]
 async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
     let conninfo = native_database("locks");
-    psql(&conninfo, "CREATE TABLE busy (id int PRIMARY KEY); INSERT INTO busy SELECT generate_series(1, 1000);");
+    psql(
+        &conninfo,
+        "CREATE TABLE busy (id int PRIMARY KEY); INSERT INTO busy SELECT generate_series(1, 1000);",
+    );
     let e = env_for(&conninfo).await;
     // Another session holds an ACCESS EXCLUSIVE lock in an open transaction.
     let holder = connector_for(&conninfo).connect().await.unwrap();
-    holder.client.batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;").await.unwrap();
+    holder
+        .client
+        .batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;")
+        .await
+        .unwrap();
 
     let ctx = e.ctx();
     let cmd = parse("reindex busy").unwrap();
     let (plan, _) = headless::make_plan(&ctx, &cmd).await.unwrap();
-    assert!(plan.steps[0].sql.starts_with("REINDEX TABLE CONCURRENTLY \"public\".\"busy\""));
+    assert!(plan.steps[0]
+        .sql
+        .starts_with("REINDEX TABLE CONCURRENTLY \"public\".\"busy\""));
     let started = std::time::Instant::now();
-    let o = execute::run(&e.connector, Duration::from_secs(1), &plan, &e.journal, &ctx.origin, None, None, Cancel::default()).await;
+    let o = execute::run(
+        &e.connector,
+        Duration::from_secs(1),
+        &plan,
+        &e.journal,
+        &ctx.origin,
+        None,
+        None,
+        Cancel::default(),
+    )
+    .await;
     let took = started.elapsed();
     assert_eq!(o.status, "failed");
     let err = o.error.unwrap();
-    assert!(err.contains("lock timeout") && err.contains("--lock-timeout"), "{err}");
+    assert!(
+        err.contains("lock timeout") && err.contains("--lock-timeout"),
+        "{err}"
+    );
     assert!(took < Duration::from_secs(10), "failed after {took:?}");
 
     // With a long lock_timeout it waits; a cancel stops it at once.
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let cancel = Cancel::default();
-    let run = execute::run(&e.connector, Duration::from_secs(120), &plan, &e.journal, &ctx.origin, None, Some(tx), cancel.clone());
+    let run = execute::run(
+        &e.connector,
+        Duration::from_secs(120),
+        &plan,
+        &e.journal,
+        &ctx.origin,
+        None,
+        Some(tx),
+        cancel.clone(),
+    );
     tokio::pin!(run);
     let started = std::time::Instant::now();
     let outcome = loop {
@@ -368,10 +620,26 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
     assert!(started.elapsed() < Duration::from_secs(30));
     holder.client.batch_execute("ROLLBACK").await.unwrap();
     // Without the lock it runs.
-    let o = execute::run(&e.connector, Duration::from_secs(1), &plan, &e.journal, &ctx.origin, None, None, Cancel::default()).await;
+    let o = execute::run(
+        &e.connector,
+        Duration::from_secs(1),
+        &plan,
+        &e.journal,
+        &ctx.origin,
+        None,
+        None,
+        Cancel::default(),
+    )
+    .await;
     assert_eq!((o.status, o.completed), ("ok", 1), "{o:?}");
     // The journal records all three, with their outcomes.
-    let statuses: Vec<String> = e.journal.entries().unwrap().iter().map(|x| x.status().to_string()).collect();
+    let statuses: Vec<String> = e
+        .journal
+        .entries()
+        .unwrap()
+        .iter()
+        .map(|x| x.status().to_string())
+        .collect();
     assert_eq!(statuses, ["failed", "cancelled", "ok"]);
 }
 
@@ -391,12 +659,22 @@ fn run_subcommand_plans_refuses_without_yes_and_executes_with_it() {
             .stdin(std::process::Stdio::null())
             .output()
             .unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
     };
     let (code, out, _) = run(&["set-retention scn.logs 45d", "--dry-run"]);
     assert_eq!(code, Some(0));
-    assert!(out.contains("add_retention_policy") || out.contains("alter_job"), "{out}");
-    assert!(out.contains("Undo (rollback):") && out.contains("Dry run"), "{out}");
+    assert!(
+        out.contains("add_retention_policy") || out.contains("alter_job"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Undo (rollback):") && out.contains("Dry run"),
+        "{out}"
+    );
     let (code, _, err) = run(&["set-retention scn.logs 45d"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("without --yes"), "{err}");
@@ -405,7 +683,10 @@ fn run_subcommand_plans_refuses_without_yes_and_executes_with_it() {
     assert!(out.contains("journal entry"), "{out}");
     let (code, out, _) = run(&["history"]);
     assert_eq!(code, Some(0));
-    assert!(out.contains("set-retention scn.logs '45 days'") && out.contains("[ok]"), "{out}");
+    assert!(
+        out.contains("set-retention scn.logs '45 days'") && out.contains("[ok]"),
+        "{out}"
+    );
     let (code, _, _) = run(&["rollback", "--yes"]);
     assert_eq!(code, Some(0));
     let (code, _, err) = run(&["frobnicate x"]);
@@ -414,4 +695,66 @@ fn run_subcommand_plans_refuses_without_yes_and_executes_with_it() {
     let entries = Journal::new(journal.clone()).entries().unwrap();
     assert_eq!(entries.len(), 2);
     assert_eq!(journal::format_history(&entries, true).len(), 2);
+}
+
+/// The palette end to end in a terminal: plan, confirm (Cancel is the default), execute,
+/// journal, and roll back; and a screen key opening the same preview.
+#[test]
+fn palette_in_a_terminal() {
+    use crate::pty::{assert_screen_restored, Pty};
+    let _serial = SERIAL.blocking_lock();
+    let conninfo = action_engine().conninfo();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    let scheduled = || {
+        psql(&conninfo, "SELECT scheduled FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' AND hypertable_name = 'logs'")
+    };
+    let job = psql(&conninfo, "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' AND hypertable_name = 'logs'");
+    assert_eq!(scheduled(), "t");
+    let wait = Duration::from_secs(20);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(&conninfo)
+        .arg("--journal")
+        .arg(&journal)
+        .args(["--refresh", "1"]);
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output("Problems (", wait);
+    pty.write(b":pause-jo");
+    pty.wait_for_output("pause-job <job id>", wait);
+    pty.write(format!("b {job}\r").as_bytes());
+    pty.wait_for_output(&format!("Confirm: pause-job {job}"), wait);
+    pty.write(b"\r");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        scheduled(),
+        "t",
+        "Enter on the default (Cancel) does nothing"
+    );
+    pty.write(format!(":pause-job {job}\r").as_bytes());
+    pty.wait_for_output("[ Execute ]", wait);
+    pty.write(b"\x1b[C\r");
+    pty.wait_for_output(&format!("ok: pause-job {job}"), wait);
+    assert_eq!(scheduled(), "f");
+    pty.write(b" ");
+    pty.write(b":rollback\r");
+    pty.wait_for_output("Confirm: rollback", wait);
+    pty.write(b"\x1b[C\r");
+    pty.wait_for_output("ok: rollback", wait);
+    assert_eq!(scheduled(), "t");
+    pty.write(b" ");
+    // On the Jobs tab, P on the selected job opens the same preview.
+    pty.write(b"6");
+    pty.wait_for_output("Jobs (", wait);
+    pty.write(b"/retention\r");
+    pty.write(b"P");
+    pty.wait_for_output("Confirm: pause-job", wait);
+    pty.write(b"\x1b");
+    pty.write(b":history\r");
+    pty.wait_for_output("History (newest last)", wait);
+    pty.wait_for_output("rollback of", wait);
+    pty.write(b" q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert_screen_restored(&pty.output());
+    let entries = Journal::new(journal).entries().unwrap();
+    assert_eq!(entries.len(), 2);
 }

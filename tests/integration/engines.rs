@@ -85,7 +85,10 @@ pub fn action_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let e = start_engine();
-        psql_file(&e.conninfo(), &repo_root().join("tests/fixtures/scenario.sql"));
+        psql_file(
+            &e.conninfo(),
+            &repo_root().join("tests/fixtures/scenario.sql"),
+        );
         e
     })
 }

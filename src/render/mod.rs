@@ -1,6 +1,8 @@
 //! Drawing. Reads the state and the theme only; never does I/O. Only the visible rows of a
 //! table are turned into widgets, so frame time does not grow with the row count.
 
+mod modal;
+
 use std::time::Instant;
 
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +36,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
     if state.show_help {
         draw_help(frame, body, theme);
     }
+    modal::draw(frame, body, &state.modal, theme, now);
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -448,7 +451,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
             theme.warn,
         ));
     }
-    let hint = Span::styled(" ? help  q quit ", theme.status);
+    let hint = Span::styled(" : actions  ? help  q quit ", theme.status);
     let [left, right] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(hint.width() as u16)])
             .areas(area);
@@ -831,6 +834,91 @@ mod tests {
                 )
             );
         }
+    }
+
+    #[test]
+    fn palette_confirm_and_progress() {
+        use crate::actions::parse::parse;
+        use crate::actions::plan::{plan, Facts, JobSettings};
+        use crate::app::modal::{ConfirmState, Modal, Palette, Running};
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mut s = state();
+        s.on_key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE));
+        for c in "pause-job 10".chars() {
+            s.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        insta::assert_snapshot!(
+            "palette_80x24",
+            text(&draw_with(&s, &Theme::mono(), 80, 24))
+        );
+
+        let facts = Facts {
+            job: Some(JobSettings {
+                job_id: 1000,
+                proc_name: "policy_compression".into(),
+                scheduled: true,
+                schedule_interval: "12:00:00".into(),
+                max_runtime: "00:00:00".into(),
+                max_retries: -1,
+                retry_period: "01:00:00".into(),
+                config: Some(serde_json::json!({"compress_after": "7 days", "hypertable_id": 1})),
+            }),
+            ..Default::default()
+        };
+        let p = plan(&parse("pause-job 1000").unwrap(), &facts).unwrap();
+        s.modal = Modal::Confirm(ConfirmState {
+            plan: p,
+            rollback_of: None,
+            execute_selected: false,
+            typed: String::new(),
+        });
+        insta::assert_snapshot!(
+            "confirm_100x30",
+            text(&draw_with(&s, &Theme::mono(), 100, 30))
+        );
+        let drop = crate::actions::plan::Relation {
+            schema: "telemetry".into(),
+            name: "readings_time_again".into(),
+            kind: "index".into(),
+        };
+        let facts = Facts {
+            relation: Some(drop),
+            index_definition: Some(
+                "CREATE INDEX readings_time_again ON telemetry.readings USING btree (\"time\")"
+                    .into(),
+            ),
+            ..Default::default()
+        };
+        let p = plan(
+            &parse("drop-index telemetry.readings_time_again").unwrap(),
+            &facts,
+        )
+        .unwrap();
+        s.modal = Modal::Confirm(ConfirmState {
+            plan: p,
+            rollback_of: None,
+            execute_selected: false,
+            typed: "readings_ti".into(),
+        });
+        insta::assert_snapshot!(
+            "confirm_drop_index_100x30",
+            text(&draw_with(&s, &Theme::mono(), 100, 30))
+        );
+
+        let started = Instant::now();
+        s.modal = Modal::Running(Running {
+            command: "compress telemetry.readings".into(),
+            step: 3,
+            total: 10,
+            label: "compress _timescaledb_internal._hyper_1_4_chunk".into(),
+            started,
+            cancelling: false,
+        });
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| draw(f, &s, &Theme::mono(), started + Duration::from_millis(1500)))
+            .unwrap();
+        insta::assert_snapshot!("progress_80x24", text(&term));
+        let _ = Palette::new("", &Default::default());
     }
 
     #[test]

@@ -1,0 +1,190 @@
+//! Palette completion: command names, then the objects each argument takes (from what the
+//! screens have read), fuzzy-matched. Pure.
+
+use super::parse::COMMANDS;
+
+/// Names the palette can offer, by kind (`schema.name` as SQL needs it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Names {
+    pub hypertables: Vec<String>,
+    pub caggs: Vec<String>,
+    pub indexes: Vec<String>,
+    pub tables: Vec<String>,
+    pub jobs: Vec<String>,
+}
+
+/// What the argument at `position` (0-based, after the command name) of `command` is.
+fn argument_kind(command: &str, position: usize, previous: Option<&str>) -> &'static str {
+    match (command, position) {
+        ("refresh", 0) | ("set-refresh-policy", 0) | ("remove-refresh-policy", 0) => "cagg",
+        ("compress", 0) | ("decompress", 0) => "hypertable-or-chunk",
+        ("compress", 1) if previous != Some("chunk") => "older-than",
+        ("decompress", 1) if previous != Some("chunk") => "newer-than",
+        ("set-compress-after", 0) | ("remove-compression-policy", 0) => "hypertable",
+        ("set-retention", 0) | ("remove-retention-policy", 0) => "hypertable-or-cagg",
+        ("reindex", 0) => "reindexable",
+        ("drop-index", 0) => "index",
+        ("run-job" | "pause-job" | "resume-job" | "set-schedule", 0) => "job",
+        _ => "",
+    }
+}
+
+/// How well `needle` matches `hay` as a subsequence (case-insensitive): None when it does not;
+/// higher is better (prefix and contiguous runs score most).
+pub fn fuzzy(needle: &str, hay: &str) -> Option<i64> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    let h: Vec<char> = hay.to_lowercase().chars().collect();
+    let mut score = 0i64;
+    let mut last: Option<usize> = None;
+    let mut pos = 0;
+    for c in needle.to_lowercase().chars() {
+        let found = h[pos..].iter().position(|x| *x == c)? + pos;
+        score += match last {
+            Some(l) if found == l + 1 => 5,
+            _ => 1,
+        };
+        if found == 0 {
+            score += 10;
+        }
+        last = Some(found);
+        pos = found + 1;
+    }
+    // Shorter candidates first among equals.
+    Some(score * 100 - h.len() as i64)
+}
+
+fn ranked<'a>(
+    needle: &str,
+    candidates: impl Iterator<Item = &'a String>,
+    limit: usize,
+) -> Vec<String> {
+    let mut scored: Vec<(i64, &String)> = candidates
+        .filter_map(|c| fuzzy(needle, c).map(|s| (s, c)))
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    scored.dedup_by(|a, b| a.1 == b.1);
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, c)| c.clone())
+        .collect()
+}
+
+/// Suggestions for the word being typed at the end of `line`.
+pub fn suggest(line: &str, names: &Names, limit: usize) -> Vec<String> {
+    let ends_with_space = line.ends_with(char::is_whitespace);
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (done, current): (&[&str], &str) = if ends_with_space || words.is_empty() {
+        (&words[..], "")
+    } else {
+        (&words[..words.len() - 1], words[words.len() - 1])
+    };
+    if done.is_empty() {
+        let commands: Vec<String> = COMMANDS.iter().map(|(n, _)| n.to_string()).collect();
+        return ranked(current, commands.iter(), limit);
+    }
+    let command = done[0].to_lowercase();
+    let position = done.len() - 1;
+    let previous = done.last().copied();
+    let cloned = |lists: &[&Vec<String>]| {
+        lists
+            .iter()
+            .flat_map(|l| l.iter().cloned())
+            .collect::<Vec<String>>()
+    };
+    let pool: Vec<String> = match argument_kind(&command, position, previous) {
+        "cagg" => cloned(&[&names.caggs]),
+        "hypertable" => cloned(&[&names.hypertables]),
+        "hypertable-or-cagg" => cloned(&[&names.hypertables, &names.caggs]),
+        "hypertable-or-chunk" => {
+            let mut v = cloned(&[&names.hypertables]);
+            v.push("chunk".into());
+            v
+        }
+        "reindexable" => cloned(&[&names.indexes, &names.hypertables, &names.tables]),
+        "index" => cloned(&[&names.indexes]),
+        "job" => cloned(&[&names.jobs]),
+        "older-than" => vec!["older-than".into()],
+        "newer-than" => vec!["newer-than".into()],
+        _ => Vec::new(),
+    };
+    ranked(current, pool.iter(), limit)
+}
+
+/// `line` with its last word replaced by `choice` (and a space to go on typing).
+pub fn accept(line: &str, choice: &str) -> String {
+    let keep = if line.ends_with(char::is_whitespace) {
+        line
+    } else {
+        match line.rfind(char::is_whitespace) {
+            Some(i) => &line[..=i],
+            None => "",
+        }
+    };
+    format!("{keep}{choice} ")
+}
+
+/// The synopsis of the command being typed, for the hint line.
+pub fn hint(line: &str) -> Option<String> {
+    let first = line.split_whitespace().next()?.to_lowercase();
+    COMMANDS
+        .iter()
+        .find(|(n, _)| *n == first)
+        .map(|(n, s)| format!("{n} {s}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Names {
+        Names {
+            hypertables: vec![
+                "scn.metrics".into(),
+                "scn.logs".into(),
+                "\"Ops \"\"Team\"\"\".\"events; drop table x\"".into(),
+            ],
+            caggs: vec!["scn.metrics_hourly".into(), "scn.metrics_daily".into()],
+            indexes: vec!["scn.metrics_time_idx".into()],
+            tables: vec![],
+            jobs: vec!["1000".into(), "1004".into()],
+        }
+    }
+
+    #[test]
+    fn commands_complete_fuzzily() {
+        assert_eq!(suggest("", &names(), 3).len(), 3);
+        assert_eq!(suggest("pj", &names(), 3)[0], "pause-job");
+        assert_eq!(suggest("set-ret", &names(), 3)[0], "set-retention");
+        assert!(suggest("zzz", &names(), 3).is_empty());
+    }
+
+    #[test]
+    fn arguments_complete_by_kind() {
+        assert_eq!(suggest("refresh hour", &names(), 5), ["scn.metrics_hourly"]);
+        let s = suggest("set-retention ", &names(), 10);
+        assert!(
+            s.contains(&"scn.logs".to_string()) && s.contains(&"scn.metrics_daily".to_string())
+        );
+        assert_eq!(suggest("pause-job 100", &names(), 5), ["1000", "1004"]);
+        assert_eq!(
+            suggest("compress scn.metrics o", &names(), 5),
+            ["older-than"]
+        );
+        assert!(suggest("compress ch", &names(), 5).contains(&"chunk".to_string()));
+        assert_eq!(suggest("set-retention team", &names(), 5).len(), 1);
+    }
+
+    #[test]
+    fn accepting_replaces_the_last_word() {
+        assert_eq!(
+            accept("refresh hour", "scn.metrics_hourly"),
+            "refresh scn.metrics_hourly "
+        );
+        assert_eq!(accept("refresh ", "scn.x"), "refresh scn.x ");
+        assert_eq!(accept("pj", "pause-job"), "pause-job ");
+        assert_eq!(hint("pause-job 1").unwrap(), "pause-job <job id>");
+    }
+}

@@ -1,0 +1,423 @@
+//! The palette and the dialogs that follow it: planning, confirm (default Cancel; typed name for
+//! what cannot be undone), progress (cancellable) and results. Key handling only; no I/O.
+
+use std::time::Instant;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use crate::actions::complete::{self, Names};
+use crate::actions::parse::{parse, Command as Action};
+use crate::actions::{Confirm as ConfirmKind, Plan};
+
+/// How many suggestions the palette shows.
+pub const SUGGESTIONS: usize = 5;
+
+pub struct Palette {
+    pub input: TextArea<'static>,
+    pub suggestions: Vec<String>,
+    /// The parse error of what is typed (shown muted while typing, as an error after Enter).
+    pub error: Option<String>,
+    pub submitted_error: bool,
+    history_pos: Option<usize>,
+}
+
+impl Palette {
+    pub fn new(text: &str, names: &Names) -> Palette {
+        let mut input = TextArea::default();
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        input.set_placeholder_text("a command, e.g. pause-job 1000 (Tab completes)");
+        input.insert_str(text);
+        let mut p = Palette {
+            input,
+            suggestions: Vec::new(),
+            error: None,
+            submitted_error: false,
+            history_pos: None,
+        };
+        p.update(names);
+        p
+    }
+
+    pub fn line(&self) -> String {
+        self.input.lines().join(" ")
+    }
+
+    fn set_line(&mut self, text: &str, names: &Names) {
+        self.input = {
+            let mut t = TextArea::default();
+            t.set_cursor_line_style(ratatui::style::Style::default());
+            t.insert_str(text);
+            t
+        };
+        self.update(names);
+    }
+
+    fn update(&mut self, names: &Names) {
+        let line = self.line();
+        self.suggestions = complete::suggest(&line, names, SUGGESTIONS);
+        // Still typing the command name: suggestions say more than "unknown command".
+        let naming = !line.contains(char::is_whitespace) || line.trim().is_empty();
+        self.error = if naming { None } else { parse(&line).err() };
+        self.submitted_error = false;
+    }
+
+    /// The synopsis of the command typed, or of the first suggestion while typing its name.
+    pub fn hint(&self) -> Option<String> {
+        let line = self.line();
+        complete::hint(&line).or_else(|| {
+            let single = !line.trim().contains(char::is_whitespace);
+            let first = self.suggestions.first().filter(|_| single)?;
+            complete::hint(first).map(|h| format!("{h}   (Tab completes)"))
+        })
+    }
+}
+
+pub struct ConfirmState {
+    pub plan: Plan,
+    pub rollback_of: Option<String>,
+    /// Execute is highlighted (the default is Cancel).
+    pub execute_selected: bool,
+    /// What has been typed, when the plan asks for the name.
+    pub typed: String,
+}
+
+pub struct Running {
+    pub command: String,
+    pub step: usize,
+    pub total: usize,
+    pub label: String,
+    pub started: Instant,
+    pub cancelling: bool,
+}
+
+pub enum Modal {
+    None,
+    Palette(Box<Palette>),
+    Planning(String),
+    Confirm(ConfirmState),
+    Running(Running),
+    Message {
+        title: String,
+        lines: Vec<String>,
+        error: bool,
+    },
+}
+
+/// What the event loop must do for the modal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModalCommand {
+    None,
+    Redraw,
+    /// Resolve and plan this command line (off the input path).
+    Plan(String),
+    /// Read the journal and show it.
+    History,
+    Execute,
+    Cancel,
+}
+
+/// Keys while a modal is open. `read_only` refuses changing commands at once.
+pub fn on_key(
+    modal: &mut Modal,
+    key: KeyEvent,
+    names: &Names,
+    history: &[String],
+    read_only: bool,
+) -> ModalCommand {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match modal {
+        Modal::None => ModalCommand::None,
+        Modal::Palette(p) => match key.code {
+            KeyCode::Esc => {
+                *modal = Modal::None;
+                ModalCommand::Redraw
+            }
+            KeyCode::Tab => {
+                if let Some(first) = p.suggestions.first().cloned() {
+                    let line = complete::accept(&p.line(), &first);
+                    p.set_line(&line, names);
+                }
+                ModalCommand::Redraw
+            }
+            KeyCode::Up | KeyCode::Down => {
+                if history.is_empty() {
+                    return ModalCommand::None;
+                }
+                let last = history.len() - 1;
+                let pos = match (p.history_pos, key.code) {
+                    (None, KeyCode::Up) => Some(last),
+                    (Some(0), KeyCode::Up) => Some(0),
+                    (Some(i), KeyCode::Up) => Some(i - 1),
+                    (Some(i), KeyCode::Down) if i < last => Some(i + 1),
+                    _ => None,
+                };
+                let text = pos.map(|i| history[i].clone()).unwrap_or_default();
+                p.set_line(&text, names);
+                p.history_pos = pos;
+                ModalCommand::Redraw
+            }
+            KeyCode::Enter => {
+                let line = p.line();
+                match parse(&line) {
+                    Err(e) => {
+                        p.error = Some(e);
+                        p.submitted_error = true;
+                        ModalCommand::Redraw
+                    }
+                    Ok(Action::History) => {
+                        *modal = Modal::Planning(line);
+                        ModalCommand::History
+                    }
+                    Ok(cmd) if read_only && cmd.is_mutating() => {
+                        p.error = Some("refused: hypertop runs read-only (--read-only); this command changes the database".into());
+                        p.submitted_error = true;
+                        ModalCommand::Redraw
+                    }
+                    Ok(_) => {
+                        *modal = Modal::Planning(line.clone());
+                        ModalCommand::Plan(line)
+                    }
+                }
+            }
+            _ => {
+                if ctrl && key.code == KeyCode::Char('c') {
+                    *modal = Modal::None;
+                    return ModalCommand::Redraw;
+                }
+                p.input.input(key);
+                p.history_pos = None;
+                p.update(names);
+                ModalCommand::Redraw
+            }
+        },
+        Modal::Planning(_) => match key.code {
+            KeyCode::Esc => {
+                *modal = Modal::None;
+                ModalCommand::Redraw
+            }
+            _ => ModalCommand::None,
+        },
+        Modal::Confirm(c) => {
+            let typed_name = match &c.plan.confirm {
+                ConfirmKind::TypeName(n) => Some(n.clone()),
+                ConfirmKind::Choose => None,
+            };
+            match (key.code, typed_name) {
+                (KeyCode::Esc, _) => {
+                    *modal = Modal::None;
+                    ModalCommand::Redraw
+                }
+                (KeyCode::Enter, Some(name)) => {
+                    if c.typed == name {
+                        ModalCommand::Execute
+                    } else {
+                        *modal = Modal::None;
+                        ModalCommand::Redraw
+                    }
+                }
+                (KeyCode::Backspace, Some(_)) => {
+                    c.typed.pop();
+                    ModalCommand::Redraw
+                }
+                (KeyCode::Char(ch), Some(_)) if !ctrl => {
+                    c.typed.push(ch);
+                    ModalCommand::Redraw
+                }
+                (KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab, None) => {
+                    c.execute_selected = !c.execute_selected;
+                    ModalCommand::Redraw
+                }
+                (KeyCode::Enter, None) => {
+                    if c.execute_selected {
+                        ModalCommand::Execute
+                    } else {
+                        *modal = Modal::None;
+                        ModalCommand::Redraw
+                    }
+                }
+                _ => ModalCommand::None,
+            }
+        }
+        Modal::Running(r) => match key.code {
+            KeyCode::Esc => {
+                r.cancelling = true;
+                ModalCommand::Cancel
+            }
+            KeyCode::Char('c') if ctrl => {
+                r.cancelling = true;
+                ModalCommand::Cancel
+            }
+            _ => ModalCommand::None,
+        },
+        Modal::Message { .. } => {
+            *modal = Modal::None;
+            ModalCommand::Redraw
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    fn type_in(m: &mut Modal, s: &str, names: &Names) {
+        for ch in s.chars() {
+            on_key(m, key(KeyCode::Char(ch)), names, &[], false);
+        }
+    }
+
+    fn plan(confirm: ConfirmKind) -> Plan {
+        Plan {
+            command: "drop-index x".into(),
+            summary: String::new(),
+            affects: vec![],
+            locks: String::new(),
+            steps: vec![],
+            inverse: None,
+            inverse_per_step: false,
+            irreversible: None,
+            previous: None,
+            confirm,
+            mutating: true,
+        }
+    }
+
+    #[test]
+    fn palette_completes_submits_and_reports_errors() {
+        let names = Names {
+            caggs: vec!["scn.metrics_hourly".into()],
+            ..Default::default()
+        };
+        let mut m = Modal::Palette(Box::new(Palette::new("", &names)));
+        type_in(&mut m, "refr", &names);
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        type_in(&mut m, "hour", &names);
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        let Modal::Palette(p) = &m else { panic!() };
+        assert_eq!(p.line(), "refresh scn.metrics_hourly ");
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
+            ModalCommand::Plan("refresh scn.metrics_hourly ".into())
+        );
+        assert!(matches!(m, Modal::Planning(_)));
+
+        let mut m = Modal::Palette(Box::new(Palette::new("pause-job x", &names)));
+        on_key(&mut m, key(KeyCode::Enter), &names, &[], false);
+        let Modal::Palette(p) = &m else { panic!() };
+        assert!(p.submitted_error && p.error.as_deref().unwrap().contains("not a job id"));
+    }
+
+    #[test]
+    fn read_only_refuses_in_the_palette_and_history_recalls() {
+        let names = Names::default();
+        let mut m = Modal::Palette(Box::new(Palette::new("pause-job 1", &names)));
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &[], true),
+            ModalCommand::Redraw
+        );
+        let Modal::Palette(p) = &m else { panic!() };
+        assert!(p.error.as_deref().unwrap().contains("read-only"));
+        let history = vec!["history".to_string(), "pause-job 7".to_string()];
+        on_key(&mut m, key(KeyCode::Up), &names, &history, true);
+        let Modal::Palette(p) = &m else { panic!() };
+        assert_eq!(p.line(), "pause-job 7");
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Up), &names, &history, true),
+            ModalCommand::Redraw
+        );
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &history, true),
+            ModalCommand::History,
+            "history reads only"
+        );
+    }
+
+    #[test]
+    fn confirm_defaults_to_cancel_and_typed_names_must_match() {
+        let names = Names::default();
+        let mut m = Modal::Confirm(ConfirmState {
+            plan: plan(ConfirmKind::Choose),
+            rollback_of: None,
+            execute_selected: false,
+            typed: String::new(),
+        });
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
+            ModalCommand::Redraw
+        );
+        assert!(matches!(m, Modal::None), "Enter on Cancel cancels");
+        let mut m = Modal::Confirm(ConfirmState {
+            plan: plan(ConfirmKind::Choose),
+            rollback_of: None,
+            execute_selected: false,
+            typed: String::new(),
+        });
+        on_key(&mut m, key(KeyCode::Right), &names, &[], false);
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
+            ModalCommand::Execute
+        );
+
+        let mut m = Modal::Confirm(ConfirmState {
+            plan: plan(ConfirmKind::TypeName("idx".into())),
+            rollback_of: None,
+            execute_selected: false,
+            typed: String::new(),
+        });
+        type_in(&mut m, "idy", &names);
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
+            ModalCommand::Redraw,
+            "a wrong name cancels"
+        );
+        let mut m = Modal::Confirm(ConfirmState {
+            plan: plan(ConfirmKind::TypeName("idx".into())),
+            rollback_of: None,
+            execute_selected: false,
+            typed: String::new(),
+        });
+        type_in(&mut m, "idx", &names);
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
+            ModalCommand::Execute
+        );
+    }
+
+    #[test]
+    fn running_actions_cancel_with_esc_or_ctrl_c() {
+        let names = Names::default();
+        let running = || {
+            Modal::Running(Running {
+                command: "x".into(),
+                step: 0,
+                total: 3,
+                label: "a".into(),
+                started: Instant::now(),
+                cancelling: false,
+            })
+        };
+        let mut m = running();
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Esc), &names, &[], false),
+            ModalCommand::Cancel
+        );
+        let mut m = running();
+        assert_eq!(
+            on_key(
+                &mut m,
+                KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                &names,
+                &[],
+                false
+            ),
+            ModalCommand::Cancel
+        );
+        let Modal::Running(r) = &m else { panic!() };
+        assert!(r.cancelling);
+    }
+}
