@@ -20,7 +20,7 @@ WITH
     -- a hypertable index with its chunk indexes
     SELECT hd.indexrelid, hr.schema, hr.name AS table_name, hd.index_schema, hd.index_name,
            true AS on_hypertable,
-           hd.indisunique, hd.indisprimary, hd.key_columns, hd.expressions, hd.predicate,
+           hd.method, hd.indisunique, hd.indisprimary, hd.key_columns, hd.expressions, hd.predicate,
            hd.indisvalid AND coalesce(bool_and(cd.indisvalid), true)            AS valid,
            coalesce(max(hs.idx_scan), 0) + coalesce(sum(cst.idx_scan), 0)       AS scans,
            coalesce(max(hs.idx_tup_read), 0) + coalesce(sum(cst.idx_tup_read), 0) AS tuples_read,
@@ -32,12 +32,13 @@ WITH
       LEFT JOIN index_map m ON m.hypertable_index = hd.indexrelid
       LEFT JOIN index_def cd ON cd.indexrelid = m.chunk_index
       LEFT JOIN stat cst ON cst.indexrelid = m.chunk_index
-     GROUP BY hr.schema, hr.name, hd.indexrelid, hd.index_schema, hd.index_name, hd.indisunique, hd.indisprimary,
+     GROUP BY hr.schema, hr.name, hd.indexrelid, hd.index_schema, hd.index_name, hd.method,
+              hd.indisunique, hd.indisprimary,
               hd.key_columns, hd.expressions, hd.predicate, hd.indisvalid, hd.size_bytes
     UNION ALL
     -- an index on an ordinary table (not a chunk, not TimescaleDB's own)
     SELECT d.indexrelid, n.nspname::text, t.relname::text, d.index_schema, d.index_name, false,
-           d.indisunique, d.indisprimary, d.key_columns, d.expressions, d.predicate,
+           d.method, d.indisunique, d.indisprimary, d.key_columns, d.expressions, d.predicate,
            d.indisvalid, coalesce(s.idx_scan, 0), coalesce(s.idx_tup_read, 0), d.size_bytes, 0
       FROM index_def d
       JOIN pg_catalog.pg_class t ON t.oid = d.indrelid
@@ -50,7 +51,7 @@ WITH
        AND NOT EXISTS (SELECT 1 FROM hypertable_rel hr WHERE hr.oid = t.oid)
        AND NOT EXISTS (SELECT 1 FROM chunk_rel cr WHERE cr.chunk_oid = t.oid)
 )
-SELECT indexrelid::bigint AS index_oid, schema, table_name, index_schema, index_name, on_hypertable, indisunique AS is_unique,
+SELECT indexrelid::bigint AS index_oid, schema, table_name, index_schema, index_name, on_hypertable, method, indisunique AS is_unique,
        indisprimary AS is_primary, array_to_string(key_columns, ',') AS key_columns,
        expressions, predicate, valid, scans::bigint AS scans, tuples_read::bigint AS tuples_read,
        size_bytes::bigint AS size_bytes, chunk_indexes::bigint AS chunk_indexes

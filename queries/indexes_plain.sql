@@ -11,6 +11,7 @@ WITH idx AS (
            pg_catalog.pg_get_expr(i.indexprs, i.indrelid)      AS expressions,
            pg_catalog.pg_get_expr(i.indpred, i.indrelid)       AS predicate,
            c.relpages::bigint * current_setting('block_size')::bigint AS size_bytes,
+           (SELECT am.amname::text FROM pg_catalog.pg_am am WHERE am.oid = c.relam) AS method,
            coalesce(s.idx_scan, 0) AS scans, coalesce(s.idx_tup_read, 0) AS tuples_read
       FROM pg_catalog.pg_index i
       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
@@ -23,7 +24,7 @@ WITH idx AS (
 )
 SELECT d.indexrelid::bigint AS index_oid, n.nspname::text AS schema, t.relname::text AS table_name, n.nspname::text AS index_schema,
        d.index_name,
-       false AS on_hypertable, d.indisunique AS is_unique, d.indisprimary AS is_primary,
+       false AS on_hypertable, d.method, d.indisunique AS is_unique, d.indisprimary AS is_primary,
        array_to_string(d.key_columns, ',') AS key_columns, d.expressions, d.predicate,
        d.indisvalid AND coalesce(bool_and(l.indisvalid), true) AS valid,
        (d.scans + coalesce(sum(l.scans), 0))::bigint AS scans,
@@ -40,6 +41,6 @@ SELECT d.indexrelid::bigint AS index_oid, n.nspname::text AS schema, t.relname::
    AND n.nspname NOT LIKE 'pg\_temp\_%'
    AND NOT t.relispartition
  GROUP BY n.nspname, t.relname, d.indexrelid, d.index_name, d.indisunique, d.indisprimary,
-          d.key_columns, d.expressions, d.predicate, d.indisvalid, d.scans, d.tuples_read,
+          d.method, d.key_columns, d.expressions, d.predicate, d.indisvalid, d.scans, d.tuples_read,
           d.size_bytes
  ORDER BY 1, 2, 3

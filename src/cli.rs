@@ -60,20 +60,24 @@ pub struct Cli {
     #[arg(long, value_name = "PATH", global = true)]
     pub journal: Option<std::path::PathBuf>,
 
-    /// How long an action waits for a lock before failing (e.g. 5s)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration, global = true)]
-    pub lock_timeout: Duration,
+    /// How long an action waits for a lock before failing (default 5s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true)]
+    pub lock_timeout: Option<Duration>,
+
+    /// A named profile from ~/.config/hypertop/config.toml (flags override it)
+    #[arg(long, value_name = "NAME", global = true, env = "HYPERTOP_PROFILE")]
+    pub profile: Option<String>,
 
     #[command(subcommand)]
     pub command: Option<Sub>,
 
-    /// Seconds between refreshes (also accepts 500ms, 1m)
-    #[arg(long, value_name = "SECS", default_value = "2", value_parser = parse_duration)]
-    pub refresh: Duration,
+    /// Seconds between refreshes (default 2; also accepts 500ms, 1m)
+    #[arg(long, value_name = "SECS", value_parser = parse_duration)]
+    pub refresh: Option<Duration>,
 
-    /// statement_timeout of the monitoring session (e.g. 5s, 1500ms)
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
-    pub statement_timeout: Duration,
+    /// statement_timeout of the monitoring session (default 5s)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true)]
+    pub statement_timeout: Option<Duration>,
 
     /// Open sessions read-only (default_transaction_read_only = on); actions are refused
     #[arg(long, global = true)]
@@ -85,7 +89,7 @@ pub struct Cli {
 
     /// Colour theme: default, light, high-contrast, mono, or a path to a .toml file
     /// (~/.config/hypertop/themes/NAME.toml overrides a built-in)
-    #[arg(long, value_name = "NAME|PATH")]
+    #[arg(long, value_name = "NAME|PATH", global = true)]
     pub theme: Option<String>,
 
     /// Print help
@@ -118,16 +122,70 @@ pub enum Sub {
         #[arg(value_name = "CONNINFO")]
         conninfo: Option<String>,
     },
+    /// Read every screen once and print it (JSON: the stable schema in the README)
+    #[command(disable_help_flag = true)]
+    Snapshot {
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// One-line health check with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
+    #[command(disable_help_flag = true)]
+    Check {
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+        /// A continuous aggregate lagging more than this is a warning (default 1h)
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        max_cagg_lag: Option<Duration>,
+        /// More chunks than this in a compression backlog is a warning (default 0)
+        #[arg(long, value_name = "N")]
+        max_backlog_chunks: Option<i64>,
+        /// Consecutive job failures from which a failing job is critical (default 3)
+        #[arg(long, value_name = "N")]
+        critical_failures: Option<i32>,
+    },
+    /// Open the console on a built-in TimescaleDB demo database (needs node and npm)
+    #[command(disable_help_flag = true)]
+    Demo {
+        /// Rebuild the demo data from scratch
+        #[arg(long)]
+        reset: bool,
+        /// Where the demo keeps its engine and data (default: ~/.cache/hypertop)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
+    /// Where the config file is, and whether it is valid
+    #[command(disable_help_flag = true)]
+    Config {
+        #[arg(value_enum)]
+        what: ConfigWhat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConfigWhat {
+    Path,
+    Check,
 }
 
 impl Cli {
     /// The connection string given positionally, to the console or to a subcommand.
     pub fn conninfo(&self) -> Option<String> {
         match &self.command {
-            Some(Sub::Run { conninfo, .. }) | Some(Sub::History { conninfo }) => {
-                conninfo.clone().or(self.conninfo.clone())
-            }
-            None => self.conninfo.clone(),
+            Some(Sub::Run { conninfo, .. })
+            | Some(Sub::History { conninfo })
+            | Some(Sub::Snapshot { conninfo, .. })
+            | Some(Sub::Check { conninfo, .. }) => conninfo.clone().or(self.conninfo.clone()),
+            _ => self.conninfo.clone(),
         }
     }
 }
@@ -146,8 +204,8 @@ mod tests {
         assert_eq!(cli.port.as_deref(), Some("6432"));
         assert_eq!(cli.user.as_deref(), Some("mon"));
         assert_eq!(cli.dbname.as_deref(), Some("metrics"));
-        assert_eq!(cli.refresh, Duration::from_secs(2));
-        assert_eq!(cli.statement_timeout, Duration::from_secs(5));
+        assert_eq!(cli.refresh, None);
+        assert_eq!(cli.statement_timeout, None);
     }
 
     #[test]
@@ -160,8 +218,8 @@ mod tests {
             "1500ms",
         ])
         .unwrap();
-        assert_eq!(cli.refresh, Duration::from_millis(500));
-        assert_eq!(cli.statement_timeout, Duration::from_millis(1500));
+        assert_eq!(cli.refresh, Some(Duration::from_millis(500)));
+        assert_eq!(cli.statement_timeout, Some(Duration::from_millis(1500)));
         let err = Cli::try_parse_from(["hypertop", "--refresh", "soon"])
             .unwrap_err()
             .to_string();

@@ -1,3 +1,6 @@
+//! The `hypertop` command: settings (flags over profile over defaults), one connection, then
+//! the console or a subcommand.
+
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -5,14 +8,19 @@ use clap::Parser;
 
 use hypertop::app::{self, AppOptions, Exit};
 use hypertop::capabilities::Capabilities;
-use hypertop::cli::{Cli, Sub};
-use hypertop::connect::{Connector, SessionSettings};
+use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
+use hypertop::config::{self, Profile};
+use hypertop::connect::{Connector, Session, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
+use hypertop::headless;
+use hypertop::journal::Journal;
 use hypertop::link::Link;
+use hypertop::problems::Thresholds;
 use hypertop::theme::Theme;
 
-/// Exit status for connection failures (as psql).
+/// Exit status for connection failures (as psql); `check` uses 3 (UNKNOWN) instead.
 const EXIT_CONNECT: u8 = 2;
+const EXIT_UNKNOWN: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -33,94 +41,263 @@ fn main() -> ExitCode {
     code
 }
 
-async fn run(cli: Cli) -> ExitCode {
-    // A broken theme is reported before anything else happens (and the terminal is untouched).
-    let theme = match Theme::resolve(
-        cli.theme.as_deref(),
-        hypertop::paths::config_dir().as_deref(),
-        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-        std::env::var("TERM").ok().as_deref(),
+/// Everything that decides how hypertop runs, after flags, profile and defaults.
+struct Settings {
+    inputs: Inputs,
+    refresh: Duration,
+    statement_timeout: Duration,
+    lock_timeout: Duration,
+    read_only: bool,
+    theme: Option<String>,
+    journal: std::path::PathBuf,
+    limits: Thresholds,
+}
+
+fn duration(what: &str, text: Option<&String>) -> Result<Option<Duration>, String> {
+    text.map(|t| {
+        humantime::parse_duration(t)
+            .or_else(|_| {
+                t.parse::<f64>()
+                    .map(Duration::from_secs_f64)
+                    .map_err(|_| ())
+            })
+            .map_err(|_| {
+                format!("profile: {what} = \"{t}\" is not a duration (e.g. 2s, 500ms, 1m)")
+            })
+    })
+    .transpose()
+}
+
+fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
+    let overridden: Vec<&str> = [
+        ("host", cli.host.is_some()),
+        ("port", cli.port.is_some()),
+        ("user", cli.user.is_some()),
+        ("dbname", cli.dbname.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(k, set)| set.then_some(k))
+    .collect();
+    let conninfo = match (
+        cli.conninfo(),
+        config::profile_conninfo(profile, &overridden)?,
     ) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("hypertop: {e}");
-            return ExitCode::FAILURE;
+        (Some(c), Some(p))
+            if conninfo::parse::looks_like_conninfo(&c) || conninfo::parse::is_url(&c) =>
+        {
+            // The command line's connection string wins key by key over the profile's.
+            let cli_pairs = conninfo::parse::parse(&c).map_err(|e| e.0)?;
+            let kv = cli_pairs
+                .iter()
+                .map(|(k, v)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(format!("{p} {kv}"))
         }
+        (Some(db), Some(p)) => Some(format!(
+            "{p} dbname='{}'",
+            db.replace('\\', "\\\\").replace('\'', "\\'")
+        )),
+        (c, p) => c.or(p),
     };
-    let env = Environment::from_process();
-    let inputs = Inputs {
-        conninfo: cli.conninfo(),
-        host: cli.host.clone(),
-        port: cli.port.clone(),
-        user: cli.user.clone(),
-        dbname: cli.dbname.clone(),
-    };
-    let resolved = match conninfo::resolve(&inputs, &env) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("hypertop: invalid connection settings: {e}");
-            return ExitCode::from(EXIT_CONNECT);
-        }
-    };
-    for w in &resolved.warnings {
-        eprintln!("hypertop: {w}");
+    let check = profile.check.clone().unwrap_or_default();
+    let defaults = Thresholds::default();
+    let (mut max_lag, mut max_backlog, mut critical) = (None, None, None);
+    if let Some(Sub::Check {
+        max_cagg_lag,
+        max_backlog_chunks,
+        critical_failures,
+        ..
+    }) = &cli.command
+    {
+        (max_lag, max_backlog, critical) = (*max_cagg_lag, *max_backlog_chunks, *critical_failures);
     }
-    let settings = SessionSettings {
-        statement_timeout: cli.statement_timeout,
-        read_only: cli.read_only,
-        ..SessionSettings::default()
-    };
-    let mut connector = match Connector::new(resolved, settings) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("hypertop: {e}");
-            return ExitCode::from(EXIT_CONNECT);
-        }
-    };
-    let session = match connector.connect_interactive().await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("hypertop: {e}");
-            return ExitCode::from(EXIT_CONNECT);
-        }
-    };
-    let caps = match Capabilities::detect(&session.client).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!(
-                "hypertop: connected to {}, but could not read the catalog: {}",
-                connector.target(),
-                hypertop::poller::describe_error(&e)
-            );
-            return ExitCode::from(EXIT_CONNECT);
-        }
-    };
-    let journal = hypertop::journal::Journal::new(
-        cli.journal
+    Ok(Settings {
+        inputs: Inputs {
+            conninfo,
+            host: cli.host.clone(),
+            port: cli.port.clone(),
+            user: cli.user.clone(),
+            dbname: cli.dbname.clone(),
+        },
+        refresh: cli
+            .refresh
+            .or(duration("refresh", profile.refresh.as_ref())?)
+            .unwrap_or(Duration::from_secs(2)),
+        statement_timeout: cli
+            .statement_timeout
+            .or(duration(
+                "statement_timeout",
+                profile.statement_timeout.as_ref(),
+            )?)
+            .unwrap_or(Duration::from_secs(5)),
+        lock_timeout: cli
+            .lock_timeout
+            .or(duration("lock_timeout", profile.lock_timeout.as_ref())?)
+            .unwrap_or(Duration::from_secs(5)),
+        read_only: cli.read_only || profile.read_only.unwrap_or(false),
+        theme: cli.theme.clone().or(profile.theme.clone()),
+        journal: cli
+            .journal
             .clone()
+            .or(profile.journal.clone())
             .or_else(hypertop::journal::default_path)
             .unwrap_or_else(|| "hypertop-journal.jsonl".into()),
-    );
-    if let Some(sub) = &cli.command {
-        let ctx = hypertop::headless::Context {
-            connector: &connector,
-            session: &session,
-            caps: &caps,
-            journal: &journal,
-            origin: hypertop::headless::origin(&connector, &caps),
-            lock_timeout: cli.lock_timeout,
-            utc: cli.utc,
-        };
-        let code = match sub {
-            Sub::Run {
-                action,
-                dry_run,
-                yes,
-                ..
-            } => hypertop::headless::run(&ctx, action, *dry_run, *yes).await,
-            Sub::History { .. } => hypertop::headless::history(&ctx).await,
-        };
-        return ExitCode::from(code);
+        limits: Thresholds {
+            max_cagg_lag: max_lag
+                .or(duration("check.max_cagg_lag", check.max_cagg_lag.as_ref())?)
+                .unwrap_or(defaults.max_cagg_lag),
+            max_backlog_chunks: max_backlog
+                .or(check.max_backlog_chunks)
+                .unwrap_or(defaults.max_backlog_chunks),
+            critical_failures: critical
+                .or(check.critical_failures)
+                .unwrap_or(defaults.critical_failures),
+            unused_index_bytes: check
+                .unused_index_bytes
+                .unwrap_or(defaults.unused_index_bytes),
+        },
+    })
+}
+
+fn config_command(what: ConfigWhat) -> ExitCode {
+    let Some(path) = config::default_path() else {
+        eprintln!("hypertop: no home directory: set XDG_CONFIG_HOME or HOME");
+        return ExitCode::FAILURE;
+    };
+    match what {
+        ConfigWhat::Path => {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }
+        ConfigWhat::Check => match config::load(&path) {
+            Ok(c) if !path.exists() => {
+                println!(
+                    "{}: no such file (an empty config: {} profiles)",
+                    path.display(),
+                    c.profiles.len()
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(c) => {
+                let names: Vec<&str> = c.profiles.keys().map(String::as_str).collect();
+                println!(
+                    "{}: valid; profiles: {}",
+                    path.display(),
+                    if names.is_empty() {
+                        "none".into()
+                    } else {
+                        names.join(", ")
+                    }
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("hypertop: {e}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let check = matches!(cli.command, Some(Sub::Check { .. }));
+    // Failures before connecting: `check` reports them as UNKNOWN, the rest exit 1.
+    let fail = |msg: String, code: u8| {
+        if check {
+            println!("HYPERTOP UNKNOWN - {msg}");
+            ExitCode::from(EXIT_UNKNOWN)
+        } else {
+            eprintln!("hypertop: {msg}");
+            ExitCode::from(code)
+        }
+    };
+    if let Some(Sub::Config { what }) = &cli.command {
+        return config_command(*what);
+    }
+    let profile = match &cli.profile {
+        Some(name) => {
+            let path = config::default_path().unwrap_or_else(|| "config.toml".into());
+            match config::load(&path).and_then(|c| c.profile(name, &path)) {
+                Ok(p) => p,
+                Err(e) => return fail(e, 1),
+            }
+        }
+        None => Profile::default(),
+    };
+    let mut settings = match settings(&cli, &profile) {
+        Ok(s) => s,
+        Err(e) => return fail(e, 1),
+    };
+    let console = matches!(cli.command, None | Some(Sub::Demo { .. }));
+    // A broken theme is reported before anything else happens (and the terminal is untouched).
+    let theme = if console {
+        match Theme::resolve(
+            settings.theme.as_deref(),
+            hypertop::paths::config_dir().as_deref(),
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            std::env::var("TERM").ok().as_deref(),
+        ) {
+            Ok(t) => t,
+            Err(e) => return fail(e, 1),
+        }
+    } else {
+        Theme::mono()
+    };
+    // The demo: start (and on first use install and load) the built-in engine, then connect.
+    let _demo = match &cli.command {
+        Some(Sub::Demo { reset, dir }) => match hypertop::demo::start(dir.clone(), *reset).await {
+            Ok(d) => {
+                settings.inputs = Inputs {
+                    conninfo: Some(d.conninfo()),
+                    ..Inputs::default()
+                };
+                Some(d)
+            }
+            Err(e) => return fail(e, 1),
+        },
+        _ => None,
+    };
+    let (connector, session, caps) = match connect(&settings).await {
+        Ok(c) => c,
+        Err(e) => return fail(e, EXIT_CONNECT),
+    };
+    let journal = Journal::new(settings.journal.clone());
+    let ctx = headless::Context {
+        connector: &connector,
+        session: &session,
+        caps: &caps,
+        journal: &journal,
+        origin: headless::origin(&connector, &caps),
+        lock_timeout: settings.lock_timeout,
+        utc: cli.utc,
+    };
+    match &cli.command {
+        Some(Sub::Run {
+            action,
+            dry_run,
+            yes,
+            ..
+        }) => return ExitCode::from(headless::run(&ctx, action, *dry_run, *yes).await),
+        Some(Sub::History { .. }) => return ExitCode::from(headless::history(&ctx).await),
+        Some(Sub::Snapshot { format, .. }) => {
+            let snap = hypertop::snapshot::collect(&session.client, &caps, &settings.limits).await;
+            match format {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&snap.to_json()).unwrap_or_default()
+                ),
+                Format::Text => print!("{}", snap.to_text(cli.utc)),
+            }
+            return ExitCode::SUCCESS;
+        }
+        Some(Sub::Check { .. }) => {
+            let snap = hypertop::snapshot::collect(&session.client, &caps, &settings.limits).await;
+            let (code, line) = hypertop::snapshot::check(&snap, &settings.limits);
+            println!("{line}");
+            return ExitCode::from(code);
+        }
+        Some(Sub::Config { .. }) | Some(Sub::Demo { .. }) | None => {}
     }
     let target = connector.resolved().target_short();
     let action_connector = connector.clone();
@@ -128,14 +305,15 @@ async fn run(cli: Cli) -> ExitCode {
     let opts = AppOptions {
         actions: hypertop::app::ActionOptions {
             connector: action_connector,
-            journal: journal.path.clone(),
-            lock_timeout: cli.lock_timeout,
+            journal: settings.journal.clone(),
+            lock_timeout: settings.lock_timeout,
         },
-        refresh_every: cli.refresh,
+        refresh_every: settings.refresh,
         utc: cli.utc,
-        read_only: cli.read_only,
+        read_only: settings.read_only,
         theme,
-        query_limit: cli.statement_timeout + Duration::from_secs(5),
+        query_limit: settings.statement_timeout + Duration::from_secs(5),
+        thresholds: settings.limits,
     };
     match app::run(link, target, opts).await {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
@@ -145,4 +323,33 @@ async fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Resolves the connection settings and opens the first session (asking for a password on the
+/// terminal when the server wants one).
+async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), String> {
+    let env = Environment::from_process();
+    let resolved = conninfo::resolve(&s.inputs, &env)
+        .map_err(|e| format!("invalid connection settings: {e}"))?;
+    for w in &resolved.warnings {
+        eprintln!("hypertop: {w}");
+    }
+    let session_settings = SessionSettings {
+        statement_timeout: s.statement_timeout,
+        read_only: s.read_only,
+        ..SessionSettings::default()
+    };
+    let mut connector = Connector::new(resolved, session_settings).map_err(|e| e.to_string())?;
+    let session = connector
+        .connect_interactive()
+        .await
+        .map_err(|e| e.to_string())?;
+    let caps = Capabilities::detect(&session.client).await.map_err(|e| {
+        format!(
+            "connected to {}, but could not read the catalog: {}",
+            connector.target(),
+            hypertop::poller::describe_error(&e)
+        )
+    })?;
+    Ok((connector, session, caps))
 }

@@ -5,6 +5,7 @@
 index_def AS (
     SELECT i.indexrelid, i.indrelid, c.relname::text AS index_name,
            ns.nspname::text AS index_schema, c.relam,
+           (SELECT am.amname::text FROM pg_catalog.pg_am am WHERE am.oid = c.relam) AS method,
            i.indisunique, i.indisprimary, i.indisvalid,
            ARRAY(SELECT coalesce(a.attname::text, '')
                    FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)

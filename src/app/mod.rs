@@ -40,6 +40,8 @@ pub struct AppOptions {
     pub utc: bool,
     pub read_only: bool,
     pub theme: Theme,
+    /// Limits beyond which the overview reports a problem.
+    pub thresholds: crate::problems::Thresholds,
     /// Client-side bound on one monitoring query (statement_timeout plus a margin).
     pub query_limit: Duration,
 }
@@ -63,6 +65,7 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
     let mut link_rx = link.subscribe();
     let mut input = EventStream::new();
     let mut state = AppState::new(target, opts.refresh_every, opts.utc, opts.read_only);
+    state.thresholds = opts.thresholds.clone();
     let request = |state: &AppState| {
         for (kind, target) in state.wanted() {
             poller.request(kind, target);

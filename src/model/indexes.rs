@@ -38,6 +38,8 @@ pub struct Index {
     #[serde(skip)]
     pub oid: i64,
     pub on_hypertable: bool,
+    /// Access method: btree, brin, gin, …
+    pub method: String,
     pub unique: bool,
     pub primary: bool,
     /// Key columns by name, comma-separated (empty entries are expressions).
@@ -64,13 +66,21 @@ pub fn category(scans: i64, unique: bool) -> Category {
     }
 }
 
-/// Marks each index that repeats an earlier one (same table, keys, expressions and predicate).
+/// Marks each index that repeats an earlier one (same table, method, keys, expressions and
+/// predicate).
 /// The one kept is a unique or primary-key index if there is one, else the most scanned, else
 /// the oldest (lowest oid); the others point at it.
 pub fn mark_duplicates(indexes: &mut [Index]) {
     use std::collections::HashMap;
-    // Same table, key columns, expressions and predicate.
-    type Definition = (String, String, String, Option<String>, Option<String>);
+    // Same table, access method, key columns, expressions and predicate.
+    type Definition = (
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    );
     let mut groups: HashMap<Definition, Vec<usize>> = HashMap::new();
     // An INVALID index serves no query: it is reported as such, not as an original to keep.
     for (i, ix) in indexes.iter().enumerate().filter(|(_, ix)| ix.valid) {
@@ -78,6 +88,7 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
             .entry((
                 ix.schema.clone(),
                 ix.table.clone(),
+                ix.method.clone(),
                 ix.key_columns.clone(),
                 ix.expressions.clone(),
                 ix.predicate.clone(),
@@ -124,6 +135,9 @@ pub async fn fetch(
                 name: r.try_get("index_name")?,
                 oid: r.try_get("index_oid")?,
                 on_hypertable: r.try_get("on_hypertable")?,
+                method: r
+                    .try_get::<_, Option<String>>("method")?
+                    .unwrap_or_default(),
                 unique,
                 primary: r.try_get("is_primary")?,
                 key_columns: r.try_get("key_columns")?,
@@ -187,6 +201,7 @@ mod tests {
             name: name.into(),
             oid: 0,
             on_hypertable: false,
+            method: "btree".into(),
             unique,
             primary: false,
             key_columns: keys.into(),
@@ -222,6 +237,9 @@ mod tests {
         ];
         v[4].oid = 10;
         v[5].oid = 20;
+        let mut brin = ix("value_brin", "value", 0, false);
+        brin.method = "brin".into();
+        v.push(brin);
         let mut invalid = ix("broken", "value", 0, true);
         invalid.valid = false;
         v.push(invalid);
@@ -252,5 +270,10 @@ mod tests {
             "the older one is kept"
         );
         assert_eq!(dup("broken"), None, "invalid indexes are left out");
+        assert_eq!(
+            dup("value_brin"),
+            None,
+            "another access method is not a duplicate"
+        );
     }
 }

@@ -606,6 +606,7 @@ mod tests {
             name: name.into(),
             oid: scans,
             on_hypertable: true,
+            method: "btree".into(),
             unique: false,
             primary: false,
             key_columns: keys.into(),

