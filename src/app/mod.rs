@@ -59,7 +59,11 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
 
-    let mut guard = terminal::enter()?;
+    let mut guard = terminal::enter().map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the terminal: {e} (the console needs one; scripts can use hypertop snapshot, check or run)"
+        )
+    })?;
     let (results_tx, mut results) = mpsc::unbounded_channel();
     let poller = Poller::start(&link, results_tx, opts.query_limit);
     let mut link_rx = link.subscribe();

@@ -7,6 +7,7 @@ mod pty;
 mod actions;
 mod capabilities;
 mod cli_errors;
+mod headless;
 mod plain;
 mod reconnect;
 mod screens;

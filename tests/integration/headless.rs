@@ -1,0 +1,354 @@
+//! Headless use: `snapshot` (the documented JSON schema, equal to the scenario's truth),
+//! `check` (Nagios exit codes), profiles, and `hypertop demo` from a clean cache.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::engines::{native_database, psql, scenario};
+
+fn hypertop(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .env_remove("PGHOST")
+        .env_remove("PGPORT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run hypertop")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The fields every row of each section must carry (README: the snapshot schema).
+const SCHEMA: &[(&str, &[&str])] = &[
+    (
+        "hypertables",
+        &[
+            "schema",
+            "name",
+            "chunks",
+            "compressed_chunks",
+            "total_bytes",
+        ],
+    ),
+    (
+        "compression",
+        &[
+            "schema",
+            "name",
+            "chunks",
+            "compressed_chunks",
+            "backlog_chunks",
+            "backlog_bytes",
+            "before_bytes",
+            "after_bytes",
+            "compress_after_seconds",
+        ],
+    ),
+    (
+        "retention",
+        &[
+            "schema",
+            "name",
+            "drop_after_seconds",
+            "overdue_chunks",
+            "overdue_bytes",
+            "job_id",
+            "scheduled",
+        ],
+    ),
+    (
+        "indexes",
+        &[
+            "schema",
+            "table",
+            "name",
+            "scans",
+            "size_bytes",
+            "category",
+            "valid",
+            "duplicate_of",
+        ],
+    ),
+    (
+        "jobs",
+        &[
+            "job_id",
+            "kind",
+            "target",
+            "scheduled",
+            "last_run_status",
+            "total_runs",
+            "total_failures",
+            "consecutive_failures",
+            "next_start",
+            "last_error",
+        ],
+    ),
+    (
+        "caggs",
+        &[
+            "schema",
+            "name",
+            "source",
+            "watermark",
+            "lag_seconds",
+            "materialized_only",
+            "refresh_policy",
+        ],
+    ),
+    ("problems", &["severity", "kind", "object", "message"]),
+];
+
+fn row<'a>(v: &'a Value, section: &str, name: &str) -> &'a Value {
+    v[section]
+        .as_array()
+        .unwrap_or_else(|| panic!("{section} is not an array: {v}"))
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {section}"))
+}
+
+#[test]
+fn snapshot_json_follows_the_schema_and_the_truth() {
+    let out = hypertop(&["snapshot", &scenario().conninfo()], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
+    for (section, fields) in SCHEMA {
+        let rows = v[section]
+            .as_array()
+            .unwrap_or_else(|| panic!("{section}: {}", v[section]));
+        assert!(!rows.is_empty(), "{section} is empty");
+        for r in rows {
+            for f in *fields {
+                assert!(r.get(f).is_some(), "{section} row lacks {f}: {r}");
+            }
+        }
+    }
+    assert_eq!(row(&v, "compression", "metrics")["backlog_chunks"], 6);
+    assert_eq!(
+        row(&v, "compression", "metrics")["compress_after_seconds"],
+        604800.0
+    );
+    assert_eq!(
+        row(&v, "compression", "logs")["compress_after_seconds"],
+        Value::Null
+    );
+    assert_eq!(row(&v, "retention", "logs")["overdue_chunks"], 5);
+    assert_eq!(row(&v, "hypertables", "metrics")["compressed_chunks"], 4);
+    assert_eq!(
+        row(&v, "indexes", "metrics_time_dup")["duplicate_of"],
+        "metrics_time_idx"
+    );
+    assert_eq!(
+        row(&v, "indexes", "metrics_value_idx")["category"],
+        "unused"
+    );
+    let hourly = row(&v, "caggs", "metrics_hourly");
+    assert_eq!(hourly["watermark"], "2024-01-05T00:00:00Z", "RFC 3339");
+    assert_eq!(hourly["source"], "scn.metrics");
+    assert_eq!(hourly["refresh_policy"]["start_offset"], "3 days");
+    assert!(hourly["lag_seconds"].as_f64().unwrap() > 86_400.0 * 300.0);
+    let job = v["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["proc_name"] == "nightly_export")
+        .unwrap();
+    assert_eq!(job["consecutive_failures"], 3);
+    assert_eq!(job["last_error"], "export target unreachable");
+    assert!(v["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["severity"] == "critical" && p["kind"] == "job failing"));
+    assert!(v["server"]["version"]
+        .as_str()
+        .unwrap()
+        .starts_with("PostgreSQL 17"));
+    assert_eq!(v["server"]["unavailable"], serde_json::json!({}));
+
+    let text = stdout(&hypertop(
+        &["snapshot", "--format", "text", &scenario().conninfo()],
+        &[],
+    ));
+    for needle in [
+        "== hypertables",
+        "scn.metrics",
+        "== problems",
+        "CRITICAL\tjob failing",
+    ] {
+        assert!(text.contains(needle), "{needle} in:\n{text}");
+    }
+}
+
+#[test]
+fn plain_postgres_snapshot_says_what_is_unavailable_and_check_grades_it() {
+    let conninfo = native_database("headless");
+    let out = hypertop(&["snapshot", &conninfo], &[]);
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["hypertables"], Value::Null);
+    assert!(v["server"]["unavailable"]["hypertables"]
+        .as_str()
+        .unwrap()
+        .contains("TimescaleDB is not installed"));
+    assert!(v["indexes"].is_array());
+    // Nothing wrong: OK.
+    let out = hypertop(&["check", &conninfo], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(
+        stdout(&out).starts_with("HYPERTOP OK - no problems | critical=0 warning=0"),
+        "{}",
+        stdout(&out)
+    );
+    // A duplicate index: WARNING.
+    psql(
+        &conninfo,
+        "CREATE TABLE t (a int); CREATE INDEX t_a ON t (a); CREATE INDEX t_a_again ON t (a);",
+    );
+    let out = hypertop(&["check", &conninfo], &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("HYPERTOP WARNING - duplicate index public.t_a_again"),
+        "{}",
+        stdout(&out)
+    );
+    // Unreachable: UNKNOWN.
+    let out = hypertop(
+        &[
+            "check",
+            "host=127.0.0.1 port=1 connect_timeout=2 sslmode=disable",
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stdout(&out).starts_with("HYPERTOP UNKNOWN - cannot connect"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn check_is_critical_on_the_scenario_with_thresholds_in_perfdata() {
+    let out = hypertop(
+        &[
+            "check",
+            &scenario().conninfo(),
+            "--max-cagg-lag",
+            "2h",
+            "--max-backlog-chunks",
+            "10",
+        ],
+        &[],
+    );
+    let line = stdout(&out);
+    assert_eq!(out.status.code(), Some(2), "{line}");
+    assert!(line.starts_with("HYPERTOP CRITICAL - "), "{line}");
+    assert!(
+        line.contains("max_cagg_lag=")
+            && line.contains("s;7200 ")
+            && line.contains("backlog_chunks=6;10"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("compression backlog"),
+        "6 chunks is within --max-backlog-chunks 10: {line}"
+    );
+    assert_eq!(line.lines().count(), 1);
+}
+
+#[test]
+fn profiles_connect_and_flags_override_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hypertop");
+    std::fs::create_dir_all(&config).unwrap();
+    let conninfo = scenario().conninfo();
+    std::fs::write(
+        config.join("config.toml"),
+        format!(
+            "[profiles.lab]\nconninfo = \"{conninfo}\"\nread_only = true\n\n[profiles.lab.check]\nmax_backlog_chunks = 100\nmax_cagg_lag = \"100000d\"\n\n[profiles.broken]\nhost = \"x\"\nprot = 1\n"
+        ),
+    )
+    .unwrap();
+    let xdg = dir.path().to_str().unwrap();
+    let env = [("XDG_CONFIG_HOME", xdg)];
+    // `config check` names the line of the unknown key.
+    let out = hypertop(&["config", "check"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("config.toml:11:") && err.contains("unknown field `prot`"),
+        "{err}"
+    );
+    let out = hypertop(&["config", "path"], &env);
+    assert_eq!(
+        stdout(&out).trim(),
+        config.join("config.toml").to_str().unwrap()
+    );
+    std::fs::write(
+        config.join("config.toml"),
+        format!("[profiles.lab]\nconninfo = \"{conninfo}\"\nread_only = true\n\n[profiles.lab.check]\nmax_backlog_chunks = 100\nmax_cagg_lag = \"100000d\"\n"),
+    )
+    .unwrap();
+    assert_eq!(hypertop(&["config", "check"], &env).status.code(), Some(0));
+    // The profile's thresholds apply to check; the profile connects.
+    let out = hypertop(&["check", "--profile", "lab"], &env);
+    let line = stdout(&out);
+    assert!(
+        line.contains("backlog_chunks=6;100") && !line.contains("cagg lag"),
+        "{line}"
+    );
+    // Its read_only refuses actions; a flag overrides its port (and fails to connect there).
+    let out = hypertop(
+        &["run", "pause-job 1000", "--profile", "lab", "--yes"],
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+    let out = hypertop(&["check", "--profile", "lab", "-p", "1"], &env);
+    assert!(stdout(&out).contains("port=1"), "{}", stdout(&out));
+    let out = hypertop(&["check", "--profile", "nope"], &env);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stdout(&out).contains("no profile \"nope\"") && stdout(&out).contains("profiles: lab"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// README command 1 from a clean cache, in a terminal: installs, loads, shows the plant.
+#[test]
+fn demo_from_a_clean_cache_reaches_the_console_with_data() {
+    use crate::pty::{assert_screen_restored, Pty};
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.args(["demo", "--dir"]).arg(dir.path());
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output("Problems (", Duration::from_secs(240));
+    pty.wait_for_output("export_to_erp", Duration::from_secs(30));
+    pty.write(b"7");
+    pty.wait_for_output("plant.telemetry_1m", Duration::from_secs(30));
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(20)).code(), Some(0));
+    assert_screen_restored(&pty.output());
+    // The second start reuses the loaded data (no loading steps).
+    assert!(dir.path().join("demo-data").exists());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.args(["demo", "--dir"]).arg(dir.path());
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output("Problems (", Duration::from_secs(60));
+    assert!(!pty.output().contains("loading ["), "loaded once");
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(20)).code(), Some(0));
+}
