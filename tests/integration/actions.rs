@@ -749,6 +749,8 @@ fn palette_in_a_terminal() {
     pty.write(b"P");
     pty.wait_for_output("Confirm: pause-job", wait);
     pty.write(b"\x1b");
+    // A lone Esc, not the start of Alt-: (terminals send Alt-x as Esc x).
+    std::thread::sleep(Duration::from_millis(300));
     pty.write(b":history\r");
     pty.wait_for_output("History (newest last)", wait);
     pty.wait_for_output("rollback of", wait);

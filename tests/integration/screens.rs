@@ -415,7 +415,10 @@ fn console_walkthrough_in_a_terminal() {
     pty.wait_for_output("History of job", wait);
     pty.wait_for_output("export target unreachable", wait);
     pty.wait_for_output("SQLSTATE P0001", wait);
-    pty.write(b"\x1b1");
+    pty.write(b"\x1b");
+    // A lone Esc, not the start of Alt-1 (terminals send Alt-x as Esc x).
+    std::thread::sleep(Duration::from_millis(300));
+    pty.write(b"1");
     pty.wait_for_output("Problems (", wait);
     // The list is ranked: the scheduler first; `j` moves to the failing job, Enter shows its row.
     pty.write(b"j\r");
