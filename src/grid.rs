@@ -388,6 +388,34 @@ impl<D: Clone> Grid<D> {
     }
 }
 
+/// Text cut to `width` columns (with `…`) and aligned.
+pub fn fit(text: &str, width: u16, align: Align) -> String {
+    let width = width as usize;
+    let n = text.chars().count();
+    let cut: String = if n > width {
+        if width == 0 {
+            String::new()
+        } else {
+            text.chars()
+                .take(width - 1)
+                .chain(std::iter::once('…'))
+                .collect()
+        }
+    } else {
+        text.to_string()
+    };
+    match align {
+        Align::Left => cut,
+        Align::Right => format!("{cut:>width$}"),
+    }
+}
+
+/// Like [`fit`], and left-aligned text padded to `width` too (for plain-text tables).
+pub fn pad(text: &str, width: u16, align: Align) -> String {
+    let w = width as usize;
+    format!("{:<w$}", fit(text, width, align))
+}
+
 fn compare(a: Option<&SortKey>, b: Option<&SortKey>, desc: bool) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     let rank = |k: Option<&SortKey>| match k {

@@ -287,7 +287,14 @@ async fn run(cli: Cli) -> ExitCode {
                     "{}",
                     serde_json::to_string_pretty(&snap.to_json()).unwrap_or_default()
                 ),
-                Format::Text => print!("{}", snap.to_text(cli.utc)),
+                Format::Text => {
+                    // The terminal's width when printing to one, else 80 columns.
+                    let width = ratatui::crossterm::terminal::size()
+                        .ok()
+                        .filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdout()))
+                        .map_or(80, |(w, _)| w);
+                    print!("{}", snap.to_text(cli.utc, width))
+                }
             }
             return ExitCode::SUCCESS;
         }

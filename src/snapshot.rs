@@ -136,8 +136,9 @@ impl Snapshot {
         Value::Object(out)
     }
 
-    /// Each screen as a text table (the console's columns, all of them), then the problems.
-    pub fn to_text(&self, utc: bool) -> String {
+    /// Each screen as a text table `width` columns wide (the console's columns, dropped by
+    /// priority as on a narrow terminal), then the problems.
+    pub fn to_text(&self, utc: bool, width: u16) -> String {
         let ctx = Ctx {
             now: chrono::Utc::now(),
             utc,
@@ -152,17 +153,22 @@ impl Snapshot {
                 Err(e) => out.push_str(&format!("unavailable: {e}\n\n")),
                 Ok(p) => {
                     if let Some((columns, rows)) = table(p, ctx) {
-                        out.push_str(&text_table(&columns, &rows));
+                        out.push_str(&text_table(columns, rows, width));
                     } else if let Payload::Summary(s) = p {
-                        out.push_str(&format!(
-                            "{} · TimescaleDB {} · database {} · connections {}/{} · scheduler {}\n",
+                        let line =
+                            format!(
+                            "{} · TimescaleDB {} · database {} · connections {}/{} · scheduler {}",
                             s.version.split(" on ").next().unwrap_or(&s.version),
                             s.timescaledb_version.as_deref().unwrap_or("not installed"),
                             crate::format::bytes(s.database_bytes),
                             s.connections,
                             s.max_connections,
                             if s.scheduler_running { "running" } else { "not running" }
-                        ));
+                        );
+                        out.push_str(
+                            crate::grid::fit(&line, width, crate::grid::Align::Left).trim_end(),
+                        );
+                        out.push('\n');
                     }
                     out.push('\n');
                 }
@@ -177,10 +183,9 @@ impl Snapshot {
                 problems::Severity::Critical => "CRITICAL",
                 problems::Severity::Warning => "WARNING",
             };
-            out.push_str(&format!(
-                "{severity}\t{}\t{}\t{}\n",
-                p.kind, p.object, p.message
-            ));
+            let line = format!("{severity:<8} {:<19} {} — {}", p.kind, p.object, p.message);
+            out.push_str(crate::grid::fit(&line, width, crate::grid::Align::Left).trim_end());
+            out.push('\n');
         }
         out
     }
@@ -201,35 +206,30 @@ fn table(p: &Payload, ctx: Ctx) -> Option<(Vec<Column>, Vec<TableRow>)> {
     })
 }
 
-fn text_table(columns: &[Column], rows: &[TableRow]) -> String {
-    let widths: Vec<usize> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            rows.iter()
-                .map(|r| r.cells.get(i).map_or(0, |x| x.text.chars().count()))
-                .chain(std::iter::once(c.title.chars().count()))
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: Vec<String>| -> String {
-        cells
+fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
+    let mut grid: crate::screens::Table = crate::grid::Grid::new(columns, None);
+    grid.set_rows(rows);
+    let layout = grid.layout(width);
+    let line = |cells: Vec<String>| -> String { cells.join(" ").trim_end().to_string() + "\n" };
+    let mut out = line(
+        layout
             .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
-            + "\n"
-    };
-    let mut out = line(columns.iter().map(|c| c.title.to_string()).collect());
-    if rows.is_empty() {
+            .map(|&(c, w)| crate::grid::pad(grid.columns[c].title, w, grid.columns[c].align))
+            .collect(),
+    );
+    if grid.is_empty() {
         out.push_str("(none)\n");
     }
-    for r in rows {
-        out.push_str(&line(r.cells.iter().map(|c| c.text.clone()).collect()));
+    for r in grid.visible() {
+        out.push_str(&line(
+            layout
+                .iter()
+                .map(|&(c, w)| {
+                    let text = r.cells.get(c).map_or("", |x| x.text.as_str());
+                    crate::grid::pad(text, w, grid.columns[c].align)
+                })
+                .collect(),
+        ));
     }
     out
 }

@@ -13,7 +13,7 @@ use ratatui::Frame;
 
 use crate::app::state::{AppState, TabView, KEYS};
 use crate::format;
-use crate::grid::{Align, Tone};
+use crate::grid::{fit, Tone};
 use crate::screens::{caption, Tab, Table};
 use crate::theme::Theme;
 
@@ -225,28 +225,6 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
                 ),
             area,
         );
-    }
-}
-
-/// Text cut to `width` columns (with `…`) and aligned.
-fn fit(text: &str, width: u16, align: Align) -> String {
-    let width = width as usize;
-    let n = text.chars().count();
-    let cut: String = if n > width {
-        if width == 0 {
-            String::new()
-        } else {
-            text.chars()
-                .take(width - 1)
-                .chain(std::iter::once('…'))
-                .collect()
-        }
-    } else {
-        text.to_string()
-    };
-    match align {
-        Align::Left => cut,
-        Align::Right => format!("{cut:>width$}"),
     }
 }
 

@@ -186,10 +186,15 @@ fn snapshot_json_follows_the_schema_and_the_truth() {
         "== hypertables",
         "scn.metrics",
         "== problems",
-        "CRITICAL\tjob failing",
+        "CRITICAL job failing",
     ] {
         assert!(text.contains(needle), "{needle} in:\n{text}");
     }
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(
+        widest <= 80,
+        "readable at 80 columns, widest line {widest}:\n{text}"
+    );
 }
 
 #[test]
@@ -318,6 +323,15 @@ fn profiles_connect_and_flags_override_them() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
     let out = hypertop(&["check", "--profile", "lab", "-p", "1"], &env);
     assert!(stdout(&out).contains("port=1"), "{}", stdout(&out));
+    // A missing file is an empty config: valid, and naming a profile says there is none.
+    let empty = tempfile::tempdir().unwrap();
+    let env_empty = [("XDG_CONFIG_HOME", empty.path().to_str().unwrap())];
+    let out = hypertop(&["config", "check"], &env_empty);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("no such file"), "{}", stdout(&out));
+    let out = hypertop(&["check", "--profile", "lab"], &env_empty);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stdout(&out).contains("it defines none"), "{}", stdout(&out));
     let out = hypertop(&["check", "--profile", "nope"], &env);
     assert_eq!(out.status.code(), Some(3));
     assert!(
