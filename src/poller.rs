@@ -104,6 +104,10 @@ async fn run_kind(
             continue;
         }
         let started = Instant::now();
+        if let Some(delay) = bench_delay() {
+            // Benchmark hook: a slow query in flight on the server before the screen's own.
+            let _ = client.execute("SELECT pg_sleep($1)", &[&delay]).await;
+        }
         let fetch = model::fetch(kind, target.as_ref(), &client, &caps);
         let result = match tokio::time::timeout(limit, fetch).await {
             Ok(Ok(payload)) => Ok(payload),
@@ -134,6 +138,17 @@ async fn run_kind(
             return;
         }
     }
+}
+
+/// `HYPERTOP_BENCH_QUERY_DELAY=<seconds>`: the key-to-frame benchmark's slow query. Unset in
+/// normal use.
+fn bench_delay() -> Option<f64> {
+    static DELAY: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
+    *DELAY.get_or_init(|| {
+        std::env::var("HYPERTOP_BENCH_QUERY_DELAY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+    })
 }
 
 /// A query error as one line: the server's message and SQLSTATE, or the client-side cause.

