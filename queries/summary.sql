@@ -4,7 +4,9 @@ SELECT
     version()                                                          AS version,
     pg_catalog.pg_postmaster_start_time()                              AS started_at,
     now()                                                              AS server_now,
-    pg_catalog.pg_database_size(current_database())                    AS database_bytes,
+    -- Estimated from pg_class (pg_database_size walks every file: slow with 10,000+ chunks).
+    (SELECT (sum(relpages) * current_setting('block_size')::bigint)::bigint
+       FROM pg_catalog.pg_class)                                       AS database_bytes,
     (SELECT count(*) FROM pg_catalog.pg_stat_activity
       WHERE backend_type IS NULL OR backend_type = 'client backend')   AS connections,
     current_setting('max_connections')::int                            AS max_connections,

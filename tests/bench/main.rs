@@ -109,6 +109,15 @@ async fn build(client: &tokio_postgres::Client, smoke: bool) {
         return;
     }
     let started = Instant::now();
+    // A half-built dataset from an interrupted run: drop it table by table (one transaction
+    // for 10,000 chunks would run out of lock slots).
+    let tables = client
+        .query("SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = 'scale'", &[])
+        .await
+        .unwrap();
+    for t in tables {
+        client.batch_execute(&format!("DROP TABLE IF EXISTS {} CASCADE", t.get::<_, String>(0))).await.unwrap();
+    }
     client.batch_execute("DROP SCHEMA IF EXISTS scale CASCADE; CREATE SCHEMA scale").await.unwrap();
     for i in 0..n {
         let t = format!("scale.ht_{i:03}");
@@ -156,14 +165,28 @@ async fn build(client: &tokio_postgres::Client, smoke: bool) {
         }
     }
     client
-        .batch_execute(&format!(
+        .batch_execute(
             "CREATE TABLE scale.big (time timestamptz NOT NULL, value float8);
-             SELECT create_hypertable('scale.big', 'time', chunk_time_interval => interval '1 hour');
-             INSERT INTO scale.big SELECT ts, 1 FROM generate_series('2023-01-01'::timestamptz,
-                 '2023-01-01'::timestamptz + interval '{big} hours' - interval '1 hour', interval '1 hour') ts;
-             ANALYZE;
-             CREATE TABLE scale.built (at timestamptz DEFAULT now()); INSERT INTO scale.built DEFAULT VALUES;"
-        ))
+             SELECT create_hypertable('scale.big', 'time', chunk_time_interval => interval '1 hour');",
+        )
+        .await
+        .unwrap();
+    // 500 new chunks per transaction: each takes locks until commit.
+    for from in (0..big).step_by(500) {
+        let to = (from + 500).min(big);
+        client
+            .batch_execute(&format!(
+                "INSERT INTO scale.big SELECT ts, 1 FROM generate_series(
+                     '2023-01-01'::timestamptz + interval '{from} hours',
+                     '2023-01-01'::timestamptz + interval '{to} hours' - interval '1 hour', interval '1 hour') ts"
+            ))
+            .await
+            .unwrap();
+    }
+    // Alone, so each table is analyzed in its own transaction.
+    client.batch_execute("ANALYZE").await.unwrap();
+    client
+        .batch_execute("CREATE TABLE scale.built (at timestamptz DEFAULT now()); INSERT INTO scale.built DEFAULT VALUES")
         .await
         .unwrap();
     println!("dataset: built in {:.0} s", started.elapsed().as_secs_f64());
@@ -441,8 +464,13 @@ fn main() {
     p.write(b"2");
     wait_for(&p, "scale.big", Duration::from_secs(120));
     p.write(b"/scale.big\r");
-    std::thread::sleep(Duration::from_millis(300));
+    std::thread::sleep(Duration::from_millis(500));
     p.write(b"\r");
+    let t = Instant::now();
+    while !p.screen().contains("Chunks of scale.big") {
+        assert!(t.elapsed() < Duration::from_secs(60), "drill-down did not open:\n{}", p.screen());
+        std::thread::sleep(Duration::from_millis(50));
+    }
     wait_for(&p, &format!("Chunks of scale.big ({big})"), Duration::from_secs(120));
     std::thread::sleep(Duration::from_secs(3));
     let pid = p.child.id();
