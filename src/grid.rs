@@ -4,12 +4,13 @@
 
 use std::cell::Cell as Interior;
 
-/// How a cell sorts: numbers numerically, text case-insensitively, empty cells last.
+/// How a cell sorts: numbers numerically, text case-insensitively (by the cell's own text, so
+/// no second copy is kept), empty cells last.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SortKey {
     Null,
     Num(f64),
-    Text(String),
+    Text,
 }
 
 /// The semantic colour of a cell (mapped to theme roles when drawn).
@@ -36,7 +37,7 @@ impl Cell {
         let key = if text.is_empty() {
             SortKey::Null
         } else {
-            SortKey::Text(text.to_lowercase())
+            SortKey::Text
         };
         Cell {
             text,
@@ -143,8 +144,6 @@ impl<D> Row<D> {
 pub struct Grid<D> {
     pub columns: Vec<Column>,
     rows: Vec<Row<D>>,
-    /// Lower-cased text of each row, for filtering without allocating per keystroke.
-    haystacks: Vec<String>,
     /// Visible rows (indices into `rows`), filtered and sorted.
     order: Vec<usize>,
     /// Natural width of each column (title and widest cell, capped by `max`).
@@ -169,7 +168,6 @@ impl<D: Clone> Grid<D> {
         Grid {
             columns,
             rows: Vec::new(),
-            haystacks: Vec::new(),
             order: Vec::new(),
             widths,
             sort,
@@ -186,16 +184,6 @@ impl<D: Clone> Grid<D> {
             .selected_row()
             .filter(|_| self.moved)
             .map(|r| r.id.clone());
-        self.haystacks = rows
-            .iter()
-            .map(|r| {
-                r.cells
-                    .iter()
-                    .map(|c| c.text.to_lowercase())
-                    .collect::<Vec<_>>()
-                    .join("\u{1f}")
-            })
-            .collect();
         self.widths = self
             .columns
             .iter()
@@ -224,16 +212,20 @@ impl<D: Clone> Grid<D> {
     fn reorder(&mut self) {
         let needle = self.filter.to_lowercase();
         let mut order: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| needle.is_empty() || self.haystacks[i].contains(&needle))
+            .filter(|&i| {
+                needle.is_empty()
+                    || self.rows[i]
+                        .cells
+                        .iter()
+                        .any(|c| contains_folded(&c.text, &needle))
+            })
             .collect();
         if let Some((col, desc)) = self.sort {
             order.sort_by(|&a, &b| {
                 let (ra, rb) = (&self.rows[a], &self.rows[b]);
-                ra.pinned.cmp(&rb.pinned).then_with(|| {
-                    let ka = ra.cells.get(col).map(|c| &c.key);
-                    let kb = rb.cells.get(col).map(|c| &c.key);
-                    compare(ka, kb, desc)
-                })
+                ra.pinned
+                    .cmp(&rb.pinned)
+                    .then_with(|| compare(ra.cells.get(col), rb.cells.get(col), desc))
             });
         } else {
             order.sort_by_key(|&i| self.rows[i].pinned);
@@ -416,24 +408,35 @@ pub fn pad(text: &str, width: u16, align: Align) -> String {
     format!("{:<w$}", fit(text, width, align))
 }
 
-fn compare(a: Option<&SortKey>, b: Option<&SortKey>, desc: bool) -> std::cmp::Ordering {
+/// `hay` contains `needle` (already lower-case), ignoring case, without allocating for ASCII.
+fn contains_folded(hay: &str, needle: &str) -> bool {
+    if needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        return n.len() <= h.len() && h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n));
+    }
+    hay.to_lowercase().contains(needle)
+}
+
+fn compare(a: Option<&Cell>, b: Option<&Cell>, desc: bool) -> std::cmp::Ordering {
     use std::cmp::Ordering;
-    let rank = |k: Option<&SortKey>| match k {
-        None | Some(SortKey::Null) => 1,
-        _ => 0,
-    };
+    let null = |c: Option<&Cell>| c.is_none_or(|c| c.key == SortKey::Null);
     // Empty cells go last in both directions.
-    match (rank(a), rank(b)) {
-        (0, 1) => return Ordering::Less,
-        (1, 0) => return Ordering::Greater,
-        (1, 1) => return Ordering::Equal,
+    match (null(a), null(b)) {
+        (false, true) => return Ordering::Less,
+        (true, false) => return Ordering::Greater,
+        (true, true) => return Ordering::Equal,
         _ => {}
     }
-    let ord = match (a, b) {
-        (Some(SortKey::Num(x)), Some(SortKey::Num(y))) => x.total_cmp(y),
-        (Some(SortKey::Text(x)), Some(SortKey::Text(y))) => x.cmp(y),
-        (Some(SortKey::Num(_)), _) => Ordering::Less,
-        _ => Ordering::Greater,
+    let (a, b) = (a.expect("not null"), b.expect("not null"));
+    let ord = match (&a.key, &b.key) {
+        (SortKey::Num(x), SortKey::Num(y)) => x.total_cmp(y),
+        (SortKey::Num(_), _) => Ordering::Less,
+        (_, SortKey::Num(_)) => Ordering::Greater,
+        _ => a
+            .text
+            .chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.text.chars().flat_map(char::to_lowercase)),
     };
     if desc {
         ord.reverse()

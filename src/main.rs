@@ -23,6 +23,13 @@ const EXIT_CONNECT: u8 = 2;
 const EXIT_UNKNOWN: u8 = 3;
 
 fn main() -> ExitCode {
+    // glibc gives each thread its own malloc arena by default; two are plenty for a console
+    // that mostly waits, and keep a long-running session's memory small.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

