@@ -1,5 +1,7 @@
 -- Indexes drill-down: the chunk indexes behind one hypertable index ($1 schema, $2 index name).
 WITH
+--@include index_def
+,
 --@include index_map
 SELECT cd.index_schema, cd.index_name, m.chunk_name, cd.indisvalid AS valid,
        coalesce(s.idx_scan, 0)::bigint AS scans, coalesce(s.idx_tup_read, 0)::bigint AS tuples_read,

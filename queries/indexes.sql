@@ -2,6 +2,8 @@
 -- tuples read, size, validity) and on a plain table. Chunks, compressed chunks and TimescaleDB's
 -- own catalog are folded in or left out. One catalog pass.
 WITH
+--@include index_def
+,
 --@include index_map
 , hypertable_rel AS (
     SELECT ht.oid, h.hypertable_schema::text AS schema, h.hypertable_name::text AS name

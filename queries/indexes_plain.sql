@@ -1,21 +1,11 @@
 -- Indexes tab (plain PostgreSQL): every user index; a partitioned table's index carries the sums
 -- of its partitions' indexes (through pg_inherits), which are then not listed on their own.
-WITH idx AS (
-    SELECT i.indexrelid, i.indrelid, c.relname::text AS index_name,
-           i.indisunique, i.indisprimary, i.indisvalid,
-           ARRAY(SELECT coalesce(a.attname::text, '')
-                   FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                   LEFT JOIN pg_catalog.pg_attribute a
-                          ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                  ORDER BY k.ord)                              AS key_columns,
-           pg_catalog.pg_get_expr(i.indexprs, i.indrelid)      AS expressions,
-           pg_catalog.pg_get_expr(i.indpred, i.indrelid)       AS predicate,
-           c.relpages::bigint * current_setting('block_size')::bigint AS size_bytes,
-           (SELECT am.amname::text FROM pg_catalog.pg_am am WHERE am.oid = c.relam) AS method,
-           coalesce(s.idx_scan, 0) AS scans, coalesce(s.idx_tup_read, 0) AS tuples_read
-      FROM pg_catalog.pg_index i
-      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
-      LEFT JOIN pg_catalog.pg_stat_user_indexes s ON s.indexrelid = i.indexrelid
+WITH
+--@include index_def
+, idx AS (
+    SELECT d.*, coalesce(s.idx_scan, 0) AS scans, coalesce(s.idx_tup_read, 0) AS tuples_read
+      FROM index_def d
+      LEFT JOIN pg_catalog.pg_stat_user_indexes s ON s.indexrelid = d.indexrelid
 ), part AS (
     -- every partition index below a top-level partitioned index
     SELECT inh.inhparent AS root, inh.inhrelid AS leaf

@@ -102,6 +102,33 @@ fn quote(v: &str) -> String {
     format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
+/// `key='value' …`, values quoted for libpq.
+fn keyword_value(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", quote(v)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The connection string to use: the profile's (see [`profile_conninfo`]) with the command
+/// line's connection string (or bare database name) winning key by key.
+pub fn merge_conninfo(
+    profile: Option<String>,
+    cli: Option<String>,
+) -> Result<Option<String>, String> {
+    Ok(match (cli, profile) {
+        (Some(c), Some(p))
+            if conninfo_parse::looks_like_conninfo(&c) || conninfo_parse::is_url(&c) =>
+        {
+            let pairs = conninfo_parse::parse(&c).map_err(|e| e.0)?;
+            Some(format!("{p} {}", keyword_value(&pairs)))
+        }
+        (Some(db), Some(p)) => Some(format!("{p} {}", keyword_value(&[("dbname".into(), db)]))),
+        (c, p) => c.or(p),
+    })
+}
+
 /// The profile's connection as a keyword/value string, without the keywords the command line
 /// sets (`overridden`: host, port, user, dbname given as flags), so flags win.
 pub fn profile_conninfo(p: &Profile, overridden: &[&str]) -> Result<Option<String>, String> {
@@ -129,13 +156,7 @@ pub fn profile_conninfo(p: &Profile, overridden: &[&str]) -> Result<Option<Strin
     if pairs.is_empty() {
         return Ok(None);
     }
-    Ok(Some(
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", quote(v)))
-            .collect::<Vec<_>>()
-            .join(" "),
-    ))
+    Ok(Some(keyword_value(&pairs)))
 }
 
 #[cfg(test)]

@@ -85,28 +85,10 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
     .into_iter()
     .filter_map(|(k, set)| set.then_some(k))
     .collect();
-    let conninfo = match (
-        cli.conninfo(),
+    let conninfo = config::merge_conninfo(
         config::profile_conninfo(profile, &overridden)?,
-    ) {
-        (Some(c), Some(p))
-            if conninfo::parse::looks_like_conninfo(&c) || conninfo::parse::is_url(&c) =>
-        {
-            // The command line's connection string wins key by key over the profile's.
-            let cli_pairs = conninfo::parse::parse(&c).map_err(|e| e.0)?;
-            let kv = cli_pairs
-                .iter()
-                .map(|(k, v)| format!("{k}='{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
-                .collect::<Vec<_>>()
-                .join(" ");
-            Some(format!("{p} {kv}"))
-        }
-        (Some(db), Some(p)) => Some(format!(
-            "{p} dbname='{}'",
-            db.replace('\\', "\\\\").replace('\'', "\\'")
-        )),
-        (c, p) => c.or(p),
-    };
+        cli.conninfo(),
+    )?;
     let check = profile.check.clone().unwrap_or_default();
     let defaults = Thresholds::default();
     let (mut max_lag, mut max_backlog, mut critical) = (None, None, None);

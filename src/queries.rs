@@ -10,7 +10,6 @@ pub const CAPABILITIES: &str = include_str!("../queries/capabilities.sql");
 pub const SUMMARY: &str = include_str!("../queries/summary.sql");
 pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
-pub const INDEXES_PLAIN: &str = include_str!("../queries/indexes_plain.sql");
 pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
 pub const MATVIEWS: &str = include_str!("../queries/matviews.sql");
 
@@ -26,6 +25,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
     (
         "policy_jobs",
         include_str!("../queries/fragments/policy_jobs.sql"),
+    ),
+    (
+        "index_def",
+        include_str!("../queries/fragments/index_def.sql"),
     ),
     (
         "index_map",
@@ -71,6 +74,7 @@ expanded!(COMPRESSION, "compression.sql");
 expanded!(RETENTION, "retention.sql");
 expanded!(INDEXES, "indexes.sql");
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
+expanded!(INDEXES_PLAIN, "indexes_plain.sql");
 expanded!(JOBS, "jobs.sql");
 
 const CAGGS_TEMPLATE: &str = include_str!("../queries/caggs.sql");
@@ -109,6 +113,7 @@ mod tests {
             &*RETENTION,
             &*INDEXES,
             &*INDEX_CHUNKS,
+            &*INDEXES_PLAIN,
             &*JOBS,
             &*CAGGS_WATERMARK_TABLE,
             &*CAGGS_WATERMARK_FUNCTION,

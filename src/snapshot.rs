@@ -236,7 +236,6 @@ fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
 
 /// One section's rows as the documented JSON objects.
 fn section_json(p: &Payload, extra: &mut serde_json::Map<String, Value>) -> Value {
-    let to = |v: &dyn erased::Ser| v.value();
     match p {
         Payload::Summary(s) => to(s),
         Payload::Hypertables(v) => to(v),
@@ -292,16 +291,8 @@ fn section_json(p: &Payload, extra: &mut serde_json::Map<String, Value>) -> Valu
     }
 }
 
-/// Serialising through a trait object keeps `section_json` one match.
-mod erased {
-    pub trait Ser {
-        fn value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
+fn to<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 /// Nagios-style result of `hypertop check`: exit code and the one line with perfdata.

@@ -1,24 +1,9 @@
 -- Fragment: maps every chunk index to the hypertable index it was created from, by definition
 -- (same access method, uniqueness, key columns by name, expressions and predicate), preferring
 -- TimescaleDB's "<chunk>_<index>" name when a hypertable has look-alike indexes. Works on every
--- version without the chunk_index catalog (dropped in 2.22). Catalog reads only.
-index_def AS (
-    SELECT i.indexrelid, i.indrelid, c.relname::text AS index_name,
-           ns.nspname::text AS index_schema, c.relam,
-           (SELECT am.amname::text FROM pg_catalog.pg_am am WHERE am.oid = c.relam) AS method,
-           i.indisunique, i.indisprimary, i.indisvalid,
-           ARRAY(SELECT coalesce(a.attname::text, '')
-                   FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                   LEFT JOIN pg_catalog.pg_attribute a
-                          ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                  ORDER BY k.ord)                              AS key_columns,
-           pg_catalog.pg_get_expr(i.indexprs, i.indrelid)      AS expressions,
-           pg_catalog.pg_get_expr(i.indpred, i.indrelid)       AS predicate,
-           c.relpages::bigint * current_setting('block_size')::bigint AS size_bytes
-      FROM pg_catalog.pg_index i
-      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
-      JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
-), chunk_rel AS (
+-- version without the chunk_index catalog (dropped in 2.22). Catalog reads only. Needs the
+-- index_def fragment before it.
+chunk_rel AS (
     SELECT r.oid AS chunk_oid, ht.oid AS hypertable_oid, ch.chunk_name::text AS chunk_name
       FROM timescaledb_information.chunks ch
       JOIN pg_catalog.pg_namespace n ON n.nspname = ch.chunk_schema

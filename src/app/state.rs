@@ -627,7 +627,7 @@ impl AppState {
             }
             Payload::JobRuns(t, v) => self.fill_drill(kind, &t, screens::jobs::run_rows(&v, ctx)),
             Payload::Unavailable(why) => {
-                for tab in Tab::ALL.into_iter().filter(|t| t.kind() == kind) {
+                for tab in Self::tabs_of(kind) {
                     let view = self.view_mut(tab);
                     view.unavailable = Some(why.clone());
                     view.loaded = true;

@@ -120,7 +120,7 @@ pub async fn fetch(
     let sql = if timescaledb {
         queries::INDEXES.as_str()
     } else {
-        queries::INDEXES_PLAIN
+        queries::INDEXES_PLAIN.as_str()
     };
     let rows = client.query(sql, &[]).await?;
     let mut out = rows

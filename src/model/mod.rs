@@ -105,12 +105,6 @@ pub async fn fetch(
     caps: &Capabilities,
 ) -> Result<Payload, tokio_postgres::Error> {
     let ts = caps.timescaledb.is_some();
-    // A drill-down asked for without a target has nothing to read: answer empty, query nothing.
-    let none = Target::Job(0);
-    let target = target.or(match kind {
-        QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns => Some(&none),
-        _ => None,
-    });
     Ok(match (kind, target) {
         (QueryKind::Summary, _) => Payload::Summary(Summary::fetch(client).await?),
         (QueryKind::Hypertables, _) => Payload::Hypertables(hypertables::fetch(client).await?),
@@ -132,8 +126,9 @@ pub async fn fetch(
         }
         (QueryKind::Caggs, _) if ts => Payload::Caggs(caggs::fetch(client, caps).await?),
         (QueryKind::Caggs, _) => Payload::MatViews(caggs::fetch_matviews(client).await?),
+        // A drill-down asked for without a target has nothing to read.
         (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {
-            Payload::JobRuns(none, Vec::new())
+            Payload::Unavailable("nothing selected to drill into".into())
         }
     })
 }

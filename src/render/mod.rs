@@ -819,7 +819,7 @@ mod tests {
     fn palette_confirm_and_progress() {
         use crate::actions::parse::parse;
         use crate::actions::plan::{plan, Facts, JobSettings};
-        use crate::app::modal::{ConfirmState, Modal, Palette, Running};
+        use crate::app::modal::{ConfirmState, Modal, Running};
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let mut s = state();
         s.on_key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE));
@@ -897,7 +897,6 @@ mod tests {
         term.draw(|f| draw(f, &s, &Theme::mono(), started + Duration::from_millis(1500)))
             .unwrap();
         insta::assert_snapshot!("progress_80x24", text(&term));
-        let _ = Palette::new("", &Default::default());
     }
 
     #[test]
