@@ -1,11 +1,49 @@
--- Hypertable drill-down: the chunks of one hypertable ($1 schema, $2 name), newest first.
-WITH
---@include chunk_sizes
-SELECT cs.chunk_schema AS schema, cs.chunk_name AS name,
-       cs.range_start, cs.range_end, cs.range_start_integer, cs.range_end_integer,
-       cs.is_compressed, cs.created,
-       (cs.heap_bytes + cs.index_bytes + cs.toast_bytes)::bigint AS total_bytes,
-       cs.before_bytes, cs.after_bytes
-  FROM chunk_sizes cs
- WHERE cs.hypertable_schema = $1 AND cs.hypertable_name = $2
- ORDER BY coalesce(cs.range_start_integer, 0) DESC, cs.range_start DESC NULLS LAST
+-- Hypertable drill-down: the chunks of one hypertable ($1 schema, $2 name), newest first, read
+-- from TimescaleDB's catalog; sizes from pg_class.relpages plus the compression snapshot.
+WITH ht AS MATERIALIZED (
+    SELECT h.id, d.id AS dim_id,
+           d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time
+      FROM _timescaledb_catalog.hypertable h
+      LEFT JOIN LATERAL (SELECT dd.id, dd.column_type FROM _timescaledb_catalog.dimension dd
+                          WHERE dd.hypertable_id = h.id ORDER BY dd.id LIMIT 1) d ON true
+     WHERE h.schema_name = $1 AND h.table_name = $2
+), chunk AS (
+    SELECT r.relnamespace, r.relname, ds.range_start, ds.range_end, ht.integer_time,
+           (ch.status & 1) = 1                                      AS is_compressed,
+           -- creation_time exists from 2.13
+           (to_jsonb(ch) ->> 'creation_time')::timestamptz          AS created,
+           (r.relpages::bigint
+            + coalesce((SELECT sum(ic.relpages) FROM pg_catalog.pg_index i
+                          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+                         WHERE i.indrelid = r.oid), 0)
+            + coalesce((SELECT t.relpages FROM pg_catalog.pg_class t
+                         WHERE t.oid = r.reltoastrelid), 0))
+               * current_setting('block_size')::bigint
+               + coalesce(s.compressed_heap_size + s.compressed_index_size
+                          + s.compressed_toast_size, 0)             AS total_bytes,
+           s.uncompressed_heap_size + s.uncompressed_index_size
+               + s.uncompressed_toast_size                          AS before_bytes,
+           s.compressed_heap_size + s.compressed_index_size
+               + s.compressed_toast_size                            AS after_bytes
+      FROM _timescaledb_catalog.chunk ch
+      JOIN ht ON ht.id = ch.hypertable_id
+--@include chunk_table
+      JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id
+      JOIN _timescaledb_catalog.dimension_slice ds
+        ON ds.id = cc.dimension_slice_id AND ds.dimension_id = ht.dim_id
+      LEFT JOIN _timescaledb_catalog.compression_chunk_size s ON s.chunk_id = ch.id
+     WHERE NOT ch.osm_chunk
+)
+SELECT (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = c.relnamespace) AS schema,
+       c.relname::text                                              AS name,
+       -- internal time (µs since the epoch) as timestamptz; open-ended sentinels left out
+       CASE WHEN NOT c.integer_time AND c.range_start > -9223372036854775808
+            THEN to_timestamp(c.range_start / 1000000.0) END        AS range_start,
+       CASE WHEN NOT c.integer_time AND c.range_end < 9223372036854775807
+            THEN to_timestamp(c.range_end / 1000000.0) END          AS range_end,
+       CASE WHEN c.integer_time THEN c.range_start END              AS range_start_integer,
+       CASE WHEN c.integer_time THEN c.range_end END                AS range_end_integer,
+       c.is_compressed, c.created, c.total_bytes::bigint AS total_bytes,
+       c.before_bytes::bigint AS before_bytes, c.after_bytes::bigint AS after_bytes
+  FROM chunk c
+ ORDER BY c.range_start DESC

@@ -15,10 +15,6 @@ pub const MATVIEWS: &str = include_str!("../queries/matviews.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
-        "chunk_sizes",
-        include_str!("../queries/fragments/chunk_sizes.sql"),
-    ),
-    (
         "integer_now",
         include_str!("../queries/fragments/integer_now.sql"),
     ),
@@ -68,14 +64,48 @@ macro_rules! expanded {
     };
 }
 
-expanded!(HYPERTABLES, "hypertables.sql");
-expanded!(CHUNKS, "chunks.sql");
-expanded!(COMPRESSION, "compression.sql");
-expanded!(RETENTION, "retention.sql");
 expanded!(INDEXES, "indexes.sql");
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
 expanded!(JOBS, "jobs.sql");
+
+const TABLES_TEMPLATE: &str = include_str!("../queries/tables.sql");
+const CHUNK_TABLE_BY_NAME: &str = include_str!("../queries/fragments/chunk_table_by_name.sql");
+const CHUNK_TABLE_BY_RELID: &str = include_str!("../queries/fragments/chunk_table_by_relid.sql");
+static TABLES_BY_NAME: LazyLock<String> =
+    LazyLock::new(|| expand(TABLES_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_NAME)]));
+static TABLES_BY_RELID: LazyLock<String> =
+    LazyLock::new(|| expand(TABLES_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_RELID)]));
+const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
+static CHUNKS_BY_NAME: LazyLock<String> =
+    LazyLock::new(|| expand(CHUNKS_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_NAME)]));
+static CHUNKS_BY_RELID: LazyLock<String> =
+    LazyLock::new(|| expand(CHUNKS_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_RELID)]));
+
+/// Chunk tables are found by relid from 2.29, else by schema and table name.
+fn by_relid(caps: &Capabilities) -> bool {
+    caps.timescaledb
+        .as_ref()
+        .is_some_and(|ts| ts.chunk_relid_column)
+}
+
+/// The Hypertables/Compression/Retention pass for this version.
+pub fn tables(caps: &Capabilities) -> &'static str {
+    if by_relid(caps) {
+        &TABLES_BY_RELID
+    } else {
+        &TABLES_BY_NAME
+    }
+}
+
+/// The hypertable drill-down (its chunks) for this version.
+pub fn chunks(caps: &Capabilities) -> &'static str {
+    if by_relid(caps) {
+        &CHUNKS_BY_RELID
+    } else {
+        &CHUNKS_BY_NAME
+    }
+}
 
 const CAGGS_TEMPLATE: &str = include_str!("../queries/caggs.sql");
 static CAGGS_WATERMARK_TABLE: LazyLock<String> =
@@ -107,10 +137,10 @@ mod tests {
     #[test]
     fn every_include_is_resolved() {
         for q in [
-            &*HYPERTABLES,
-            &*CHUNKS,
-            &*COMPRESSION,
-            &*RETENTION,
+            &*TABLES_BY_NAME,
+            &*TABLES_BY_RELID,
+            &*CHUNKS_BY_NAME,
+            &*CHUNKS_BY_RELID,
             &*INDEXES,
             &*INDEX_CHUNKS,
             &*INDEXES_PLAIN,
@@ -121,6 +151,8 @@ mod tests {
             assert!(!q.contains("--@include"), "{q}");
         }
         assert!(CAGGS_WATERMARK_TABLE.contains("continuous_aggs_watermark"));
+        assert!(TABLES_BY_RELID.contains("r.oid = ch.relid"));
+        assert!(TABLES_BY_NAME.contains("r.relname = ch.table_name"));
         assert!(CAGGS_WATERMARK_FUNCTION.contains("cagg_watermark(ca.mat_hypertable_id)"));
     }
 
@@ -128,10 +160,10 @@ mod tests {
     fn monitoring_queries_call_no_size_function() {
         // The 38-second trap at 9,100 chunks: exact size functions stat every relation.
         for q in [
-            &*HYPERTABLES,
-            &*CHUNKS,
-            &*COMPRESSION,
-            &*RETENTION,
+            &*TABLES_BY_NAME,
+            &*TABLES_BY_RELID,
+            &*CHUNKS_BY_NAME,
+            &*CHUNKS_BY_RELID,
             &*INDEXES,
             &*JOBS,
         ] {

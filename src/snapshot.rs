@@ -21,27 +21,46 @@ pub struct Snapshot {
     pub problems: Vec<Problem>,
 }
 
-const SECTIONS: &[(&str, QueryKind)] = &[
-    ("server", QueryKind::Summary),
-    ("hypertables", QueryKind::Hypertables),
-    ("compression", QueryKind::Compression),
-    ("retention", QueryKind::Retention),
-    ("indexes", QueryKind::Indexes),
-    ("jobs", QueryKind::Jobs),
-    ("caggs", QueryKind::Caggs),
+/// Each read and the sections it fills (`tables` fills three).
+const READS: &[(QueryKind, &[&str])] = &[
+    (QueryKind::Summary, &["server"]),
+    (
+        QueryKind::Tables,
+        &["hypertables", "compression", "retention"],
+    ),
+    (QueryKind::Indexes, &["indexes"]),
+    (QueryKind::Jobs, &["jobs"]),
+    (QueryKind::Caggs, &["caggs"]),
 ];
 
 /// Reads every screen once, one query after another.
 pub async fn collect(client: &Client, caps: &Capabilities, limits: &Thresholds) -> Snapshot {
     let mut payloads = BTreeMap::new();
-    for (name, kind) in SECTIONS {
+    for (kind, sections) in READS {
         let result = match model::unavailable(*kind, caps) {
             Some(why) => Err(why),
             None => model::fetch(*kind, None, client, caps)
                 .await
                 .map_err(|e| describe_error(&e)),
         };
-        payloads.insert(*name, result);
+        match result {
+            Ok(Payload::Tables(t)) => {
+                for (name, p) in sections.iter().zip(Payload::Tables(t).split()) {
+                    payloads.insert(*name, Ok(p));
+                }
+            }
+            // Plain PostgreSQL: partitioned tables stand in for retention.
+            Ok(p @ Payload::Partitions(_)) => {
+                payloads.insert("hypertables", Err(model::no_timescaledb(caps)));
+                payloads.insert("compression", Err(model::no_timescaledb(caps)));
+                payloads.insert("retention", Ok(p));
+            }
+            other => {
+                for name in *sections {
+                    payloads.insert(*name, other.clone());
+                }
+            }
+        }
     }
     let mut snap = Snapshot {
         caps: Some(caps.clone()),
@@ -144,7 +163,7 @@ impl Snapshot {
             utc,
         };
         let mut out = String::new();
-        for (name, _) in SECTIONS {
+        for name in READS.iter().flat_map(|(_, sections)| sections.iter()) {
             let Some(result) = self.payloads.get(name) else {
                 continue;
             };

@@ -558,7 +558,18 @@ impl AppState {
         if !matches!(payload, Payload::Unavailable(_)) {
             self.last_refresh.insert(kind, (r.finished_at, r.elapsed));
         }
+        self.apply(kind, payload, ctx);
+        self.refresh_problems(ctx.now);
+    }
+
+    /// Puts one payload's rows into the tabs (and drill-downs) that show them.
+    fn apply(&mut self, kind: QueryKind, payload: Payload, ctx: Ctx) {
         match payload {
+            Payload::Tables(t) => {
+                for p in Payload::Tables(t).split() {
+                    self.apply(kind, p, ctx);
+                }
+            }
             Payload::Summary(s) => {
                 self.data.summary = Some(s);
                 self.mark_loaded(Tab::Overview);
@@ -584,6 +595,15 @@ impl AppState {
             Payload::Partitions(v) => {
                 self.set_columns(Tab::Retention, screens::retention::partition_columns());
                 self.fill(Tab::Retention, screens::retention::partition_rows(&v));
+                // Plain PostgreSQL: the other two tabs of the same read have nothing to show.
+                if let Some(caps) = &self.caps {
+                    let why = crate::model::no_timescaledb(caps);
+                    for tab in [Tab::Hypertables, Tab::Compression] {
+                        let view = self.view_mut(tab);
+                        view.unavailable = Some(why.clone());
+                        view.loaded = true;
+                    }
+                }
             }
             Payload::Indexes(v) => {
                 self.names.indexes = v
@@ -634,7 +654,6 @@ impl AppState {
                 }
             }
         }
-        self.refresh_problems(ctx.now);
     }
 
     fn tabs_of(kind: QueryKind) -> impl Iterator<Item = Tab> {
@@ -842,7 +861,7 @@ mod tests {
         let mut s = state();
         s.on_key(key(KeyCode::Char('2')));
         s.on_result(result(
-            QueryKind::Hypertables,
+            QueryKind::Tables,
             None,
             Ok(Payload::Hypertables(vec![
                 hypertable("scn", "metrics", 10),

@@ -1,9 +1,5 @@
 //! Compression per hypertable: settings, policy, progress and backlog.
 
-use tokio_postgres::Client;
-
-use crate::queries;
-
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Compression {
     pub schema: String,
@@ -30,31 +26,6 @@ impl Compression {
     pub fn ratio(&self) -> Option<f64> {
         (self.after_bytes > 0).then(|| self.before_bytes as f64 / self.after_bytes as f64)
     }
-}
-
-pub async fn fetch(client: &Client) -> Result<Vec<Compression>, tokio_postgres::Error> {
-    let rows = client.query(queries::COMPRESSION.as_str(), &[]).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Compression {
-                schema: r.try_get("schema")?,
-                name: r.try_get("name")?,
-                enabled: r.try_get("enabled")?,
-                segmentby: r.try_get("segmentby")?,
-                orderby: r.try_get("orderby")?,
-                job_id: r.try_get("job_id")?,
-                scheduled: r.try_get("scheduled")?,
-                compress_after: r.try_get("compress_after")?,
-                compress_after_seconds: r.try_get("compress_after_seconds")?,
-                chunks: r.try_get("chunks")?,
-                compressed_chunks: r.try_get("compressed_chunks")?,
-                backlog_chunks: r.try_get("backlog_chunks")?,
-                backlog_bytes: r.try_get("backlog_bytes")?,
-                before_bytes: r.try_get("before_bytes")?,
-                after_bytes: r.try_get("after_bytes")?,
-            })
-        })
-        .collect()
 }
 
 /// The totals row: sums of every column that adds up.

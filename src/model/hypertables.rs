@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use super::{relation, Bound, Target};
+use crate::capabilities::Capabilities;
 use crate::queries;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -28,35 +29,6 @@ pub struct Hypertable {
     pub policies: Vec<String>,
 }
 
-pub async fn fetch(client: &Client) -> Result<Vec<Hypertable>, tokio_postgres::Error> {
-    let rows = client.query(queries::HYPERTABLES.as_str(), &[]).await?;
-    rows.iter()
-        .map(|r| {
-            let heap_bytes: i64 = r.try_get("heap_bytes")?;
-            let index_bytes: i64 = r.try_get("index_bytes")?;
-            let toast_bytes: i64 = r.try_get("toast_bytes")?;
-            Ok(Hypertable {
-                schema: r.try_get("schema")?,
-                name: r.try_get("name")?,
-                compression_enabled: r.try_get("compression_enabled")?,
-                chunks: r.try_get("chunks")?,
-                compressed_chunks: r.try_get("compressed_chunks")?,
-                heap_bytes,
-                index_bytes,
-                toast_bytes,
-                total_bytes: heap_bytes + index_bytes + toast_bytes,
-                time_column: r.try_get("time_column")?,
-                time_type: r.try_get("time_type")?,
-                interval_seconds: r.try_get("interval_seconds")?,
-                interval_integer: r.try_get("interval_integer")?,
-                range_start: Bound::from_row(r, "range_start", "range_start_integer")?,
-                range_end: Bound::from_row(r, "range_end", "range_end_integer")?,
-                policies: r.try_get("policies")?,
-            })
-        })
-        .collect()
-}
-
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Chunk {
     pub schema: String,
@@ -73,11 +45,12 @@ pub struct Chunk {
 
 pub async fn fetch_chunks(
     client: &Client,
+    caps: &Capabilities,
     hypertable: &Target,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
     let rows = client
-        .query(queries::CHUNKS.as_str(), &[&schema, &name])
+        .query(queries::chunks(caps), &[&schema, &name])
         .await?;
     rows.iter()
         .map(|r| {

@@ -8,6 +8,7 @@ pub mod indexes;
 pub mod jobs;
 pub mod retention;
 pub mod summary;
+pub mod tables;
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::{Client, Row};
@@ -20,10 +21,9 @@ pub use summary::Summary;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QueryKind {
     Summary,
-    Hypertables,
+    /// The Hypertables, Compression and Retention tabs (one catalog pass).
+    Tables,
     Chunks,
-    Compression,
-    Retention,
     Indexes,
     IndexChunks,
     Jobs,
@@ -34,10 +34,8 @@ pub enum QueryKind {
 impl QueryKind {
     pub const ALL: &'static [QueryKind] = &[
         QueryKind::Summary,
-        QueryKind::Hypertables,
+        QueryKind::Tables,
         QueryKind::Chunks,
-        QueryKind::Compression,
-        QueryKind::Retention,
         QueryKind::Indexes,
         QueryKind::IndexChunks,
         QueryKind::Jobs,
@@ -49,7 +47,7 @@ impl QueryKind {
     pub fn works_without_timescaledb(self) -> bool {
         matches!(
             self,
-            QueryKind::Summary | QueryKind::Indexes | QueryKind::Retention | QueryKind::Caggs
+            QueryKind::Summary | QueryKind::Indexes | QueryKind::Tables | QueryKind::Caggs
         )
     }
 }
@@ -68,6 +66,8 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub enum Payload {
     Summary(Summary),
+    /// What a `Tables` read returns; `split` gives each tab's payload.
+    Tables(tables::Tables),
     Hypertables(Vec<hypertables::Hypertable>),
     Chunks(Target, Vec<hypertables::Chunk>),
     Compression(Vec<compression::Compression>),
@@ -83,18 +83,37 @@ pub enum Payload {
     Unavailable(String),
 }
 
+impl Payload {
+    /// A `Tables` read as the Hypertables, Compression and Retention payloads; others as is.
+    pub fn split(self) -> Vec<Payload> {
+        match self {
+            Payload::Tables(t) => vec![
+                Payload::Hypertables(t.hypertables),
+                Payload::Compression(t.compression),
+                Payload::Retention(t.retention),
+            ],
+            other => vec![other],
+        }
+    }
+}
+
 /// Why a query cannot run here at all (as opposed to failing).
 pub fn unavailable(kind: QueryKind, caps: &Capabilities) -> Option<String> {
     if caps.timescaledb.is_some() || kind.works_without_timescaledb() {
         return None;
     }
-    Some(match &caps.timescaledb_available {
+    Some(no_timescaledb(caps))
+}
+
+/// Why the TimescaleDB-only screens are empty here.
+pub fn no_timescaledb(caps: &Capabilities) -> String {
+    match &caps.timescaledb_available {
         Some(v) => format!(
             "TimescaleDB is not installed in database \"{}\" (version {v} is available: CREATE EXTENSION timescaledb)",
             caps.database
         ),
         None => "TimescaleDB is not installed on this server".into(),
-    })
+    }
 }
 
 /// Runs the query behind `kind` (with `target` for drill-downs).
@@ -107,14 +126,10 @@ pub async fn fetch(
     let ts = caps.timescaledb.is_some();
     Ok(match (kind, target) {
         (QueryKind::Summary, _) => Payload::Summary(Summary::fetch(client).await?),
-        (QueryKind::Hypertables, _) => Payload::Hypertables(hypertables::fetch(client).await?),
+        (QueryKind::Tables, _) if ts => Payload::Tables(tables::fetch(client, caps).await?),
+        (QueryKind::Tables, _) => Payload::Partitions(retention::fetch_partitions(client).await?),
         (QueryKind::Chunks, Some(t)) => {
-            Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, t).await?)
-        }
-        (QueryKind::Compression, _) => Payload::Compression(compression::fetch(client).await?),
-        (QueryKind::Retention, _) if ts => Payload::Retention(retention::fetch(client).await?),
-        (QueryKind::Retention, _) => {
-            Payload::Partitions(retention::fetch_partitions(client).await?)
+            Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, caps, t).await?)
         }
         (QueryKind::Indexes, _) => Payload::Indexes(indexes::fetch(client, ts).await?),
         (QueryKind::IndexChunks, Some(t)) => {

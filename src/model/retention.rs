@@ -26,31 +26,6 @@ pub struct Retention {
     pub next_start: Option<DateTime<Utc>>,
 }
 
-pub async fn fetch(client: &Client) -> Result<Vec<Retention>, tokio_postgres::Error> {
-    let rows = client.query(queries::RETENTION.as_str(), &[]).await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Retention {
-                schema: r.try_get("schema")?,
-                name: r.try_get("name")?,
-                is_cagg: r.try_get("is_cagg")?,
-                job_id: r.try_get("job_id")?,
-                scheduled: r.try_get("scheduled")?,
-                schedule_seconds: r.try_get("schedule_seconds")?,
-                drop_after: r.try_get("drop_after")?,
-                drop_after_seconds: r.try_get("drop_after_seconds")?,
-                chunks: r.try_get("chunks")?,
-                oldest_start: Bound::from_row(r, "oldest_start", "oldest_start_integer")?,
-                overdue_chunks: r.try_get("overdue_chunks")?,
-                overdue_bytes: r.try_get("overdue_bytes")?,
-                last_run: r.try_get("last_run")?,
-                last_run_status: r.try_get("last_run_status")?,
-                next_start: r.try_get("next_start")?,
-            })
-        })
-        .collect()
-}
-
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PartitionedTable {
     pub schema: String,

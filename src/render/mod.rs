@@ -669,18 +669,18 @@ mod tests {
         let payloads = vec![
             (QueryKind::Summary, Payload::Summary(summary())),
             (
-                QueryKind::Hypertables,
+                QueryKind::Tables,
                 Payload::Hypertables(vec![
                     hypertable("readings", 1224, 1190, 131 * 1024 * 1024 * 1024),
                     hypertable("Plant \"A\"; events", 48, 0, 700 * 1024 * 1024),
                 ]),
             ),
             (
-                QueryKind::Compression,
+                QueryKind::Tables,
                 Payload::Compression(vec![compression("readings", 10), compression("energy", 0)]),
             ),
             (
-                QueryKind::Retention,
+                QueryKind::Tables,
                 Payload::Retention(vec![Retention {
                     schema: "telemetry".into(),
                     name: "readings".into(),

@@ -64,9 +64,8 @@ impl Tab {
     pub fn kind(self) -> QueryKind {
         match self {
             Tab::Overview => QueryKind::Summary,
-            Tab::Hypertables => QueryKind::Hypertables,
-            Tab::Compression => QueryKind::Compression,
-            Tab::Retention => QueryKind::Retention,
+            // one catalog pass serves these three tabs
+            Tab::Hypertables | Tab::Compression | Tab::Retention => QueryKind::Tables,
             Tab::Indexes => QueryKind::Indexes,
             Tab::Jobs => QueryKind::Jobs,
             Tab::Caggs => QueryKind::Caggs,
@@ -80,14 +79,11 @@ impl Tab {
             Tab::Overview => &[
                 QueryKind::Summary,
                 QueryKind::Jobs,
-                QueryKind::Compression,
-                QueryKind::Retention,
+                QueryKind::Tables,
                 QueryKind::Indexes,
                 QueryKind::Caggs,
             ],
-            Tab::Hypertables => &[QueryKind::Hypertables],
-            Tab::Compression => &[QueryKind::Compression],
-            Tab::Retention => &[QueryKind::Retention],
+            Tab::Hypertables | Tab::Compression | Tab::Retention => &[QueryKind::Tables],
             // The statistics reset time comes with the summary.
             Tab::Indexes => &[QueryKind::Summary, QueryKind::Indexes],
             Tab::Jobs => &[QueryKind::Summary, QueryKind::Jobs],

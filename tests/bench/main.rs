@@ -250,9 +250,7 @@ async fn screens(
 ) -> Vec<(QueryKind, Duration)> {
     let kinds = [
         QueryKind::Summary,
-        QueryKind::Hypertables,
-        QueryKind::Compression,
-        QueryKind::Retention,
+        QueryKind::Tables,
         QueryKind::Indexes,
         QueryKind::Jobs,
         QueryKind::Caggs,
@@ -374,9 +372,9 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
     let payloads = synthetic(rows);
     for p in payloads {
         let kind = match &p {
-            Payload::Hypertables(_) => QueryKind::Hypertables,
-            Payload::Compression(_) => QueryKind::Compression,
-            Payload::Retention(_) => QueryKind::Retention,
+            Payload::Hypertables(_) | Payload::Compression(_) | Payload::Retention(_) => {
+                QueryKind::Tables
+            }
             Payload::Indexes(_) => QueryKind::Indexes,
             Payload::Jobs(_) => QueryKind::Jobs,
             _ => QueryKind::Caggs,

@@ -83,14 +83,20 @@ pub fn engine() -> &'static Engine {
 /// A second engine with the scenario loaded, for the action tests, which change it.
 pub fn action_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| {
-        let e = start_engine();
-        psql_file(
-            &e.conninfo(),
-            &repo_root().join("tests/fixtures/scenario.sql"),
-        );
-        e
-    })
+    ENGINE.get_or_init(|| engine_with("tests/fixtures/scenario.sql"))
+}
+
+/// An engine with tests/fixtures/edge.sql: the catalog shapes the scenario does not have
+/// (integer time, created-before policies, dropped columns, look-alike indexes).
+pub fn edge_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| engine_with("tests/fixtures/edge.sql"))
+}
+
+fn engine_with(fixture: &str) -> Engine {
+    let e = start_engine();
+    psql_file(&e.conninfo(), &repo_root().join(fixture));
+    e
 }
 
 fn start_engine() -> Engine {

@@ -110,7 +110,7 @@ async fn plain_postgres_screens() {
     );
 
     // Retention tab: partitioned tables.
-    let Payload::Partitions(parts) = fetch(QueryKind::Retention).await else {
+    let Payload::Partitions(parts) = fetch(QueryKind::Tables).await else {
         panic!("partitions expected")
     };
     let readings = parts.iter().find(|p| p.name == "readings").unwrap();
@@ -134,15 +134,27 @@ async fn plain_postgres_screens() {
     let populated = |n: &str| views.iter().find(|v| v.name == n).unwrap().populated;
     assert!(populated("device_names") && !populated("never_filled"));
 
-    // TimescaleDB-only screens say why they are empty.
-    for kind in [
-        QueryKind::Hypertables,
-        QueryKind::Compression,
-        QueryKind::Jobs,
-    ] {
-        let why = model::unavailable(kind, &caps).unwrap();
-        assert!(why.contains("TimescaleDB is not installed"), "{why}");
+    // TimescaleDB-only screens say why they are empty: Jobs is not read at all; the
+    // Hypertables and Compression tabs share the read that brings the partitions.
+    let why = model::unavailable(QueryKind::Jobs, &caps).unwrap();
+    assert!(why.contains("TimescaleDB is not installed"), "{why}");
+    let mut state = AppState::new("plain".into(), Duration::from_secs(2), true, false);
+    state.caps = Some(caps.clone());
+    state.on_result(QueryResult {
+        kind: QueryKind::Tables,
+        target: None,
+        result: Ok(Payload::Partitions(parts.clone())),
+        elapsed: Duration::ZERO,
+        finished_at: chrono::Utc::now(),
+    });
+    for tab in [Tab::Hypertables, Tab::Compression] {
+        let why = state.view(tab).unavailable.clone().unwrap_or_default();
+        assert!(
+            why.contains("TimescaleDB is not installed"),
+            "{tab:?}: {why}"
+        );
     }
+    assert_eq!(state.view(Tab::Retention).table.total(), parts.len());
     assert!(model::unavailable(QueryKind::Indexes, &caps).is_none());
 
     // Problems found on plain PostgreSQL: the invalid index first, then the duplicate.
@@ -189,7 +201,7 @@ async fn a_role_without_privileges_gets_explanations() {
     for kind in [
         QueryKind::Summary,
         QueryKind::Indexes,
-        QueryKind::Retention,
+        QueryKind::Tables,
         QueryKind::Caggs,
         QueryKind::Jobs,
     ] {

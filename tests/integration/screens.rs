@@ -9,13 +9,14 @@ use hypertop::model::indexes::Category;
 use hypertop::model::{self, Payload, QueryKind, Target};
 use hypertop::problems::{self, Severity};
 
-use crate::engines::{connector_for, scenario};
+use crate::engines::{connector_for, edge_engine, scenario};
 
 async fn open() -> (Session, Capabilities) {
-    let session = connector_for(&scenario().conninfo())
-        .connect()
-        .await
-        .unwrap();
+    open_at(&scenario().conninfo()).await
+}
+
+async fn open_at(conninfo: &str) -> (Session, Capabilities) {
+    let session = connector_for(conninfo).connect().await.unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
     (session, caps)
 }
@@ -24,6 +25,14 @@ async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Targ
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
         .await
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::poller::describe_error(&e)))
+}
+
+/// The Hypertables, Compression and Retention tabs' rows (one read).
+async fn tables(s: &(Session, Capabilities)) -> model::tables::Tables {
+    match fetch(s, QueryKind::Tables, None).await {
+        Payload::Tables(t) => t,
+        other => panic!("tables expected, got {other:?}"),
+    }
 }
 
 fn rel(schema: &str, name: &str) -> Target {
@@ -43,9 +52,7 @@ const HOSTILE_TABLE: &str = "events; drop table x";
 #[tokio::test]
 async fn hypertables_and_chunks_match_the_scenario() {
     let s = open().await;
-    let Payload::Hypertables(list) = fetch(&s, QueryKind::Hypertables, None).await else {
-        panic!()
-    };
+    let list = tables(&s).await.hypertables;
     let m = list
         .iter()
         .find(|h| h.schema == "scn" && h.name == "metrics")
@@ -110,9 +117,8 @@ async fn hypertables_and_chunks_match_the_scenario() {
 #[tokio::test]
 async fn compression_backlog_and_retention_overdue_match_the_scenario() {
     let s = open().await;
-    let Payload::Compression(list) = fetch(&s, QueryKind::Compression, None).await else {
-        panic!()
-    };
+    let read = tables(&s).await;
+    let list = read.compression;
     let m = list.iter().find(|c| c.name == "metrics").unwrap();
     assert_eq!(
         (m.chunks, m.compressed_chunks, m.backlog_chunks),
@@ -131,9 +137,7 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario() {
         "no policy, no backlog"
     );
 
-    let Payload::Retention(list) = fetch(&s, QueryKind::Retention, None).await else {
-        panic!()
-    };
+    let list = read.retention;
     assert_eq!(list.len(), 2, "{list:?}");
     let logs = list.iter().find(|r| r.name == "logs").unwrap();
     assert_eq!((logs.chunks, logs.overdue_chunks), (8, 5));
@@ -335,19 +339,20 @@ async fn problems_rank_what_the_scenario_planted() {
     for kind in [
         QueryKind::Summary,
         QueryKind::Jobs,
-        QueryKind::Compression,
-        QueryKind::Retention,
+        QueryKind::Tables,
         QueryKind::Indexes,
         QueryKind::Caggs,
     ] {
-        data.insert(kind, fetch(&s, kind, None).await);
+        for p in fetch(&s, kind, None).await.split() {
+            data.insert(std::mem::discriminant(&p), p);
+        }
     }
     macro_rules! get {
         ($kind:ident) => {
-            match &data[&QueryKind::$kind] {
+            data.values().find_map(|p| match p {
                 Payload::$kind(v) => Some(v),
                 _ => None,
-            }
+            })
         };
     }
     let inputs = problems::Inputs {
@@ -427,4 +432,79 @@ fn console_walkthrough_in_a_terminal() {
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
     assert_screen_restored(&pty.output());
+}
+
+#[tokio::test]
+async fn edge_cases_integer_time_and_created_before_policies() {
+    let s = open_at(&edge_engine().conninfo()).await;
+    let read = tables(&s).await;
+    let counts = read
+        .hypertables
+        .iter()
+        .find(|h| h.name == "counts")
+        .unwrap();
+    assert_eq!(counts.chunks, 10);
+    assert_eq!(counts.interval_integer, Some(100));
+    assert_eq!(
+        (counts.range_start, counts.range_end),
+        (Some(model::Bound::Int(0)), Some(model::Bound::Int(1000)))
+    );
+    let c = read
+        .compression
+        .iter()
+        .find(|c| c.name == "counts")
+        .unwrap();
+    assert_eq!(
+        (c.backlog_chunks, c.compress_after.as_deref()),
+        (5, Some("500"))
+    );
+    assert!(c.backlog_bytes > 0);
+    let r = read.retention.iter().find(|r| r.name == "counts").unwrap();
+    assert_eq!((r.chunks, r.overdue_chunks), (10, 2));
+    assert_eq!(r.oldest_start, Some(model::Bound::Int(0)));
+
+    let fresh = read.retention.iter().find(|r| r.name == "fresh").unwrap();
+    assert_eq!(fresh.drop_after.as_deref(), Some("created before 1 day"));
+    assert_eq!((fresh.chunks, fresh.overdue_chunks), (2, 1));
+}
+
+#[tokio::test]
+async fn edge_cases_dropped_columns_and_look_alike_indexes() {
+    let s = open_at(&edge_engine().conninfo()).await;
+    let Payload::Indexes(list) = fetch(&s, QueryKind::Indexes, None).await else {
+        panic!()
+    };
+    let get = |n: &str| list.iter().find(|i| i.name == n).unwrap();
+    // Matched by column name, not number, after the drop: every chunk's index, no mix-up.
+    assert_eq!(get("evolving_c_idx").chunk_indexes, 3);
+    assert_eq!(get("evolving_d_idx").chunk_indexes, 3);
+    // Look-alikes: TimescaleDB builds the second one on no chunk (the first serves), and the
+    // chunk indexes named after the first go to it.
+    assert_eq!(get("twins_v_a").chunk_indexes, 3);
+    assert_eq!(get("twins_v_b").chunk_indexes, 0);
+    let Payload::IndexChunks(_, chunks) =
+        fetch(&s, QueryKind::IndexChunks, Some(rel("edge", "twins_v_a"))).await
+    else {
+        panic!()
+    };
+    assert_eq!(chunks.len(), 3);
+    assert!(
+        chunks.iter().all(|c| c.name.ends_with("twins_v_a")),
+        "{chunks:?}"
+    );
+    assert_eq!(get("twins_v_b").duplicate_of.as_deref(), Some("twins_v_a"));
+    let Payload::IndexChunks(_, chunks) = fetch(
+        &s,
+        QueryKind::IndexChunks,
+        Some(rel("edge", "evolving_d_idx")),
+    )
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(chunks.len(), 3);
+    assert!(
+        chunks.iter().all(|c| c.name.ends_with("evolving_d_idx")),
+        "{chunks:?}"
+    );
 }

@@ -1,0 +1,198 @@
+-- Hypertables, Compression and Retention tabs, in one catalog pass: one row per hypertable and
+-- per continuous aggregate (its materialization), with its chunks counted, sized and judged
+-- against its compression and retention policies. Reads TimescaleDB's catalog directly (the
+-- information views convert every chunk's range and join by name several times over); sizes
+-- from pg_class.relpages (as fresh as the last VACUUM/ANALYZE) plus the compression snapshot.
+-- Internal time values are µs since the epoch for time types and raw integers otherwise.
+WITH
+--@include policy_jobs
+,
+hyper AS MATERIALIZED (
+    SELECT h.id, h.schema_name::text AS ht_schema, h.table_name::text AS ht_name,
+           coalesce(ca.user_view_schema, h.schema_name)::text AS schema,
+           coalesce(ca.user_view_name, h.table_name)::text AS name,
+           ca.mat_hypertable_id IS NOT NULL AS is_cagg,
+           -- compression_state 1 up to 2.28; status bit 4 from 2.29 (status exists from 2.12)
+           h.compression_state = 1 OR coalesce((to_jsonb(h) ->> 'status')::int & 4 = 4, false)
+                                                                   AS compression_enabled,
+           d.id AS dim_id, d.column_name::text AS time_column, d.column_type::text AS time_type,
+           d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time,
+           d.interval_length,
+           d.integer_now_func_schema, d.integer_now_func
+      FROM _timescaledb_catalog.hypertable h
+      LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
+      LEFT JOIN LATERAL (SELECT dd.* FROM _timescaledb_catalog.dimension dd
+                          WHERE dd.hypertable_id = h.id ORDER BY dd.id LIMIT 1) d ON true
+     -- not TimescaleDB's internal compressed hypertables (up to 2.28)
+     WHERE h.compression_state IS DISTINCT FROM 2
+), integer_now AS MATERIALIZED (
+    -- "now" of integer-time hypertables from their integer_now_func (identifiers quoted by %I;
+    -- one call per such hypertable, not per chunk)
+    SELECT h.id,
+           (xpath('/row/v/text()',
+                  query_to_xml(format('SELECT %I.%I()::bigint AS v',
+                                      h.integer_now_func_schema, h.integer_now_func),
+                               false, true, '')))[1]::text::bigint AS now_int
+      FROM hyper h
+     WHERE h.integer_now_func IS NOT NULL
+), policy AS MATERIALIZED (
+    -- the (first) compression and retention policy of each relation
+    SELECT DISTINCT ON (h.id, p.proc_name)
+           h.id AS hypertable_id, p.proc_name, p.job_id, p.scheduled, p.schedule_seconds,
+           coalesce(p.config -> 'compress_after', p.config -> 'drop_after') AS after,
+           coalesce(p.config ->> 'compress_created_before',
+                    p.config ->> 'drop_created_before')             AS created_before
+      FROM policy_jobs p
+      JOIN hyper h ON (h.ht_schema, h.ht_name) = (p.hypertable_schema, p.hypertable_name)
+     WHERE p.proc_name IN ('policy_compression', 'policy_retention')
+     ORDER BY h.id, p.proc_name, p.job_id
+), policy_limit AS (
+    -- a chunk is due when its range ends at or before `upto`, or it was created before `created`
+    SELECT p.*,
+           CASE WHEN jsonb_typeof(p.after) = 'string'
+                THEN (extract(epoch FROM now() - (p.after #>> '{}')::interval) * 1000000)::bigint
+                WHEN jsonb_typeof(p.after) = 'number'
+                THEN i.now_int - (p.after #>> '{}')::bigint END     AS upto,
+           now() - p.created_before::interval                       AS created
+      FROM policy p
+      LEFT JOIN integer_now i ON i.id = p.hypertable_id
+), hyper_limits AS MATERIALIZED (
+    SELECT h.id, h.dim_id,
+           c.upto AS compress_upto, c.created AS compress_created,
+           r.upto AS drop_upto, r.created AS drop_created
+      FROM hyper h
+      LEFT JOIN policy_limit c ON c.hypertable_id = h.id AND c.proc_name = 'policy_compression'
+      LEFT JOIN policy_limit r ON r.hypertable_id = h.id AND r.proc_name = 'policy_retention'
+), chunk AS MATERIALIZED (
+    SELECT ch.id, ch.hypertable_id, (ch.status & 1) = 1 AS compressed,
+           r.oid, r.relpages, r.reltoastrelid, l.dim_id,
+           l.compress_upto, l.compress_created, l.drop_upto, l.drop_created,
+           -- creation_time exists from 2.13, like the created-before policies that need it
+           CASE WHEN l.compress_created IS NOT NULL OR l.drop_created IS NOT NULL
+                THEN (to_jsonb(ch) ->> 'creation_time')::timestamptz END AS created
+      FROM _timescaledb_catalog.chunk ch
+      JOIN hyper_limits l ON l.id = ch.hypertable_id
+--@include chunk_table
+     WHERE NOT ch.osm_chunk
+), slice AS MATERIALIZED (
+    -- each chunk's range in its hypertable's primary dimension
+    SELECT cc.chunk_id, ds.range_start, ds.range_end
+      FROM _timescaledb_catalog.dimension_slice ds
+      JOIN hyper_limits l ON l.dim_id = ds.dimension_id
+      JOIN _timescaledb_catalog.chunk_constraint cc ON cc.dimension_slice_id = ds.id
+), index_pages AS MATERIALIZED (
+    SELECT i.indrelid, sum(c.relpages)::bigint AS pages
+      FROM pg_catalog.pg_index i
+      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+     GROUP BY i.indrelid
+), compressed_size AS MATERIALIZED (
+    SELECT s.chunk_id, s.compressed_heap_size, s.compressed_index_size, s.compressed_toast_size,
+           s.uncompressed_heap_size + s.uncompressed_index_size + s.uncompressed_toast_size AS before_bytes,
+           s.compressed_heap_size + s.compressed_index_size + s.compressed_toast_size AS after_bytes
+      FROM _timescaledb_catalog.compression_chunk_size s
+), sized AS (
+    SELECT c.hypertable_id, c.compressed, sl.range_start, sl.range_end,
+           c.relpages::bigint * bs.b + coalesce(s.compressed_heap_size, 0)              AS heap_bytes,
+           coalesce(ip.pages, 0) * bs.b + coalesce(s.compressed_index_size, 0)          AS index_bytes,
+           -- most chunks have no TOAST table: look one up only when there is one
+           coalesce(CASE WHEN c.reltoastrelid <> 0
+                         THEN (SELECT t.relpages FROM pg_catalog.pg_class t
+                                WHERE t.oid = c.reltoastrelid) END, 0)::bigint * bs.b
+               + coalesce(s.compressed_toast_size, 0)                                    AS toast_bytes,
+           s.before_bytes, s.after_bytes,
+           NOT c.compressed AND (sl.range_end <= c.compress_upto
+                                 OR c.created <= c.compress_created)                    AS in_backlog,
+           (sl.range_end <= c.drop_upto OR c.created <= c.drop_created)                 AS overdue
+      FROM chunk c
+      CROSS JOIN (SELECT current_setting('block_size')::bigint AS b) bs
+      JOIN slice sl ON sl.chunk_id = c.id
+      LEFT JOIN index_pages ip ON ip.indrelid = c.oid
+      LEFT JOIN compressed_size s ON s.chunk_id = c.id
+), per_hypertable AS (
+    SELECT s.hypertable_id,
+           count(*)                                                 AS chunks,
+           count(*) FILTER (WHERE s.compressed)                     AS compressed_chunks,
+           sum(s.heap_bytes)::bigint                                AS heap_bytes,
+           sum(s.index_bytes)::bigint                               AS index_bytes,
+           sum(s.toast_bytes)::bigint                               AS toast_bytes,
+           min(s.range_start)                                       AS range_start,
+           max(s.range_end)                                         AS range_end,
+           coalesce(sum(s.before_bytes), 0)::bigint                 AS before_bytes,
+           coalesce(sum(s.after_bytes), 0)::bigint                  AS after_bytes,
+           count(*) FILTER (WHERE s.in_backlog)                     AS backlog_chunks,
+           coalesce(sum(s.heap_bytes + s.index_bytes + s.toast_bytes)
+                    FILTER (WHERE s.in_backlog), 0)::bigint         AS backlog_bytes,
+           count(*) FILTER (WHERE s.overdue)                        AS overdue_chunks,
+           coalesce(sum(s.heap_bytes + s.index_bytes + s.toast_bytes)
+                    FILTER (WHERE s.overdue), 0)::bigint            AS overdue_bytes
+      FROM sized s
+     GROUP BY s.hypertable_id
+), settings AS (
+    SELECT s.hypertable_schema::text AS ht_schema, s.hypertable_name::text AS ht_name,
+           string_agg(quote_ident(s.attname), ', ' ORDER BY s.segmentby_column_index)
+               FILTER (WHERE s.segmentby_column_index IS NOT NULL) AS segmentby,
+           string_agg(quote_ident(s.attname)
+                      || CASE WHEN s.orderby_asc THEN '' ELSE ' DESC' END
+                      || CASE WHEN s.orderby_nullsfirst = s.orderby_asc THEN ' NULLS FIRST' ELSE '' END,
+                      ', ' ORDER BY s.orderby_column_index)
+               FILTER (WHERE s.orderby_column_index IS NOT NULL) AS orderby
+      FROM timescaledb_information.compression_settings s
+     GROUP BY 1, 2
+), bound AS (
+    -- internal time → timestamptz for time types (the open-ended sentinels are left out)
+    SELECT h.id,
+           CASE WHEN NOT h.integer_time AND a.range_start > -9223372036854775808
+                THEN to_timestamp(a.range_start / 1000000.0) END     AS range_start,
+           CASE WHEN NOT h.integer_time AND a.range_end < 9223372036854775807
+                THEN to_timestamp(a.range_end / 1000000.0) END       AS range_end,
+           CASE WHEN h.integer_time THEN a.range_start END           AS range_start_integer,
+           CASE WHEN h.integer_time THEN a.range_end END             AS range_end_integer
+      FROM hyper h
+      JOIN per_hypertable a ON a.hypertable_id = h.id
+)
+SELECT h.schema, h.name, h.is_cagg, h.compression_enabled,
+       h.time_column, h.time_type,
+       CASE WHEN NOT h.integer_time THEN h.interval_length / 1000000.0 END::float8 AS interval_seconds,
+       CASE WHEN h.integer_time THEN h.interval_length END         AS interval_integer,
+       coalesce(a.chunks, 0)                                       AS chunks,
+       coalesce(a.compressed_chunks, 0)                            AS compressed_chunks,
+       coalesce(a.heap_bytes, 0)                                   AS heap_bytes,
+       coalesce(a.index_bytes, 0)                                  AS index_bytes,
+       coalesce(a.toast_bytes, 0)                                  AS toast_bytes,
+       b.range_start, b.range_end, b.range_start_integer, b.range_end_integer,
+       coalesce(a.before_bytes, 0)                                 AS before_bytes,
+       coalesce(a.after_bytes, 0)                                  AS after_bytes,
+       ARRAY(SELECT p.proc_name FROM policy_jobs p
+              WHERE (p.hypertable_schema, p.hypertable_name) = (h.ht_schema, h.ht_name)
+              ORDER BY p.job_id)                                   AS policies,
+       st.segmentby, st.orderby,
+       pc.job_id                                                   AS compress_job_id,
+       pc.scheduled                                                AS compress_scheduled,
+       coalesce(pc.after #>> '{}', 'created before ' || pc.created_before) AS compress_after,
+       CASE WHEN jsonb_typeof(pc.after) = 'string'
+            THEN extract(epoch FROM (pc.after #>> '{}')::interval)::float8
+            WHEN pc.created_before IS NOT NULL
+            THEN extract(epoch FROM pc.created_before::interval)::float8 END AS compress_after_seconds,
+       coalesce(a.backlog_chunks, 0)                               AS backlog_chunks,
+       coalesce(a.backlog_bytes, 0)                                AS backlog_bytes,
+       pr.job_id                                                   AS drop_job_id,
+       pr.scheduled                                                AS drop_scheduled,
+       pr.schedule_seconds                                         AS drop_schedule_seconds,
+       coalesce(pr.after #>> '{}', 'created before ' || pr.created_before) AS drop_after,
+       CASE WHEN jsonb_typeof(pr.after) = 'string'
+            THEN extract(epoch FROM (pr.after #>> '{}')::interval)::float8
+            WHEN pr.created_before IS NOT NULL
+            THEN extract(epoch FROM pr.created_before::interval)::float8 END AS drop_after_seconds,
+       coalesce(a.overdue_chunks, 0)                               AS overdue_chunks,
+       coalesce(a.overdue_bytes, 0)                                AS overdue_bytes,
+       CASE WHEN isfinite(js.last_run_started_at) THEN js.last_run_started_at END AS drop_last_run,
+       js.last_run_status::text                                    AS drop_last_run_status,
+       CASE WHEN isfinite(js.next_start) THEN js.next_start END    AS drop_next_start
+  FROM hyper h
+  LEFT JOIN per_hypertable a ON a.hypertable_id = h.id
+  LEFT JOIN bound b ON b.id = h.id
+  LEFT JOIN settings st ON (st.ht_schema, st.ht_name) = (h.ht_schema, h.ht_name)
+  LEFT JOIN policy pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
+  LEFT JOIN policy pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'
+  LEFT JOIN timescaledb_information.job_stats js ON js.job_id = pr.job_id
+ ORDER BY 1, 2
