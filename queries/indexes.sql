@@ -16,30 +16,61 @@ hyper AS MATERIALIZED (
      WHERE h.compression_state IS DISTINCT FROM 2
 ),
 --@include index_map
-, per_index AS (
-    SELECT m.hypertable_index, count(*) AS chunk_indexes, bool_and(m.indisvalid) AS valid,
-           sum(m.relpages)::bigint AS pages,
-           sum(pg_catalog.pg_stat_get_numscans(m.chunk_index)) AS scans,
-           sum(pg_catalog.pg_stat_get_tuples_returned(m.chunk_index)) AS tuples_read
-      FROM index_map m
-     GROUP BY m.hypertable_index
-), listed AS (
-    -- the hypertables' own indexes, and indexes on ordinary tables (not a chunk, not
-    -- TimescaleDB's own)
-    SELECT x.indexrelid, h.schema, h.name AS table_name, true AS on_hypertable
+, by_definition AS MATERIALIZED (
+    -- every inheritance child's indexes summed per parent and definition: one grouped pass over
+    -- all chunk indexes instead of a lookup per chunk index
+    SELECT i.inhparent, c.relam, x.indisunique, x.indkey::int2[] AS keys,
+           coalesce(x.indexprs::text, '') AS exprs, coalesce(x.indpred::text, '') AS pred,
+           count(*) AS chunk_indexes, bool_and(x.indisvalid) AS valid,
+           sum(c.relpages)::bigint AS pages,
+           sum(pg_catalog.pg_stat_get_numscans(x.indexrelid)) AS scans,
+           sum(pg_catalog.pg_stat_get_tuples_returned(x.indexrelid)) AS tuples_read
       FROM pg_catalog.pg_index x
-      JOIN hyper h ON h.oid = x.indrelid
+      JOIN pg_catalog.pg_inherits i ON i.inhrelid = x.indrelid
+      JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
+     GROUP BY 1, 2, 3, 4, 5, 6
+), per_index AS (
+    -- the common case (see index_map): the definition's sums go to its one hypertable index
+    SELECT hd.indexrelid AS hypertable_index, d.chunk_indexes, d.valid, d.pages, d.scans,
+           d.tuples_read
+      FROM head hd
+      JOIN hyper h ON h.oid = hd.indrelid AND NOT h.has_dropped
+      JOIN by_definition d ON d.inhparent = hd.indrelid AND d.relam = hd.relam
+                          AND d.indisunique = hd.indisunique AND d.keys = hd.keys
+                          AND d.exprs = hd.exprs AND d.pred = hd.pred
+     WHERE hd.twins = 1
     UNION ALL
-    SELECT x.indexrelid, n.nspname::text, t.relname::text, false
-      FROM pg_catalog.pg_index x
-      JOIN pg_catalog.pg_class t ON t.oid = x.indrelid
+    -- look-alikes and hypertables with dropped columns, chunk index by chunk index
+    SELECT m.hypertable_index, count(*), bool_and(m.indisvalid), sum(m.relpages)::bigint,
+           sum(pg_catalog.pg_stat_get_numscans(m.chunk_index)),
+           sum(pg_catalog.pg_stat_get_tuples_returned(m.chunk_index))
+      FROM (SELECT * FROM look_alike UNION ALL SELECT * FROM by_name) m
+     GROUP BY m.hypertable_index
+), user_relation AS MATERIALIZED (
+    -- tables outside the system's and TimescaleDB's schemas (filtered before anything is joined)
+    SELECT t.oid, n.nspname::text AS schema, t.relname::text AS name
+      FROM pg_catalog.pg_class t
       JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
      WHERE t.relkind IN ('r', 'm', 'p')
        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
        AND n.nspname NOT LIKE '\_timescaledb\_%'
        AND n.nspname NOT LIKE 'pg\_temp\_%'
-       AND NOT EXISTS (SELECT 1 FROM hyper h WHERE h.oid = t.oid)
+), listed AS MATERIALIZED (
+    -- the hypertables' own indexes, and indexes on ordinary tables (not a hypertable, not a
+    -- chunk); LATERAL looks up each table's indexes rather than scanning every index
+    SELECT x.indexrelid, h.schema, h.name AS table_name, true AS on_hypertable
+      FROM hyper h
+     CROSS JOIN LATERAL (SELECT i.indexrelid FROM pg_catalog.pg_index i
+                          WHERE i.indrelid = h.oid) x
+    UNION ALL
+    SELECT x.indexrelid, t.schema, t.name, false
+      FROM user_relation t
+     CROSS JOIN LATERAL (SELECT i.indexrelid FROM pg_catalog.pg_index i
+                          WHERE i.indrelid = t.oid) x
+     WHERE NOT EXISTS (SELECT 1 FROM hyper h WHERE h.oid = t.oid)
        AND NOT EXISTS (SELECT 1 FROM chunk ch WHERE ch.oid = t.oid)
+), wanted_index AS (
+    SELECT l.indexrelid FROM listed l
 ),
 --@include index_def
 SELECT d.indexrelid::bigint AS index_oid, l.schema, l.table_name, d.index_schema, d.index_name,

@@ -1,6 +1,7 @@
 -- Indexes tab (plain PostgreSQL): every user index; a partitioned table's index carries the sums
 -- of its partitions' indexes (through pg_inherits), which are then not listed on their own.
 WITH
+wanted_index AS (SELECT i.indexrelid FROM pg_catalog.pg_index i),
 --@include index_def
 , idx AS (
     SELECT d.*, coalesce(s.idx_scan, 0) AS scans, coalesce(s.idx_tup_read, 0) AS tuples_read

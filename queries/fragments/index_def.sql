@@ -1,5 +1,5 @@
--- Fragment: every index's definition (key columns by name, expressions, predicate, method)
--- and estimated size, from the catalog alone.
+-- Fragment: the definition (key columns by name, expressions, predicate, method) and estimated
+-- size of each index in `wanted_index` (indexrelid; it must come before), from the catalog.
 index_def AS (
     SELECT i.indexrelid, i.indrelid, c.relname::text AS index_name,
            ns.nspname::text AS index_schema, c.relam,
@@ -16,4 +16,5 @@ index_def AS (
       FROM pg_catalog.pg_index i
       JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
       JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
+     WHERE i.indexrelid IN (SELECT w.indexrelid FROM wanted_index w)
 )

@@ -7,6 +7,8 @@
 --   * several look-alike hypertable indexes: the one whose name TimescaleDB gave the chunk's
 --     ("<chunk>_<index>"), else the oldest;
 --   * a hypertable with dropped columns: matched by key column names instead of numbers.
+-- A query that only sums per hypertable index can group all chunk indexes by definition for
+-- the first case (see indexes.sql) and take just `look_alike` and `by_name` from here.
 chunk AS MATERIALIZED (
     SELECT i.inhrelid AS oid, i.inhparent AS parent, h.has_dropped
       FROM pg_catalog.pg_inherits i
@@ -20,31 +22,32 @@ chunk AS MATERIALIZED (
       FROM pg_catalog.pg_index x
       JOIN hyper h ON h.oid = x.indrelid
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
-), chunk_index AS MATERIALIZED (
-    SELECT x.indexrelid, x.indrelid, ch.parent, ch.has_dropped, c.relam, x.indisunique,
-           x.indkey::int2[] AS keys, coalesce(x.indexprs::text, '') AS exprs,
-           coalesce(x.indpred::text, '') AS pred, x.indisvalid, c.relpages
+), by_number AS (
+    -- the common case: one hypertable index with the same definition
+    SELECT x.indexrelid AS chunk_index, x.indrelid AS chunk, hd.indexrelid AS hypertable_index,
+           x.indisvalid, c.relpages
       FROM pg_catalog.pg_index x
-      JOIN chunk ch ON ch.oid = x.indrelid
+      JOIN chunk ch ON ch.oid = x.indrelid AND NOT ch.has_dropped
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
-), by_number AS MATERIALIZED (
-    SELECT ci.indexrelid AS chunk_index, ci.indrelid AS chunk, hd.indexrelid AS hypertable_index,
-           hd.relname AS hypertable_index_name, hd.twins, ci.indisvalid, ci.relpages
-      FROM chunk_index ci
-      JOIN head hd ON hd.indrelid = ci.parent AND hd.relam = ci.relam
-                  AND hd.indisunique = ci.indisunique AND hd.keys = ci.keys
-                  AND hd.exprs = ci.exprs AND hd.pred = ci.pred
-     WHERE NOT ci.has_dropped
+      JOIN head hd ON hd.indrelid = ch.parent AND hd.twins = 1 AND hd.relam = c.relam
+                  AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
+                  AND hd.exprs = coalesce(x.indexprs::text, '')
+                  AND hd.pred = coalesce(x.indpred::text, '')
 ), look_alike AS (
-    SELECT DISTINCT ON (b.chunk_index) b.chunk_index, b.chunk, b.hypertable_index,
-           b.indisvalid, b.relpages
-      FROM by_number b
-      JOIN pg_catalog.pg_class ci ON ci.oid = b.chunk_index
-      JOIN pg_catalog.pg_class cr ON cr.oid = b.chunk
-     WHERE b.twins > 1
-     ORDER BY b.chunk_index,
-              (ci.relname = left(cr.relname || '_' || b.hypertable_index_name, 63)) DESC,
-              b.hypertable_index
+    SELECT DISTINCT ON (x.indexrelid) x.indexrelid AS chunk_index, x.indrelid AS chunk,
+           hd.indexrelid AS hypertable_index, x.indisvalid, c.relpages
+      FROM chunk ch
+      JOIN pg_catalog.pg_index x ON x.indrelid = ch.oid
+      JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
+      JOIN pg_catalog.pg_class cr ON cr.oid = ch.oid
+      JOIN head hd ON hd.indrelid = ch.parent AND hd.twins > 1 AND hd.relam = c.relam
+                  AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
+                  AND hd.exprs = coalesce(x.indexprs::text, '')
+                  AND hd.pred = coalesce(x.indpred::text, '')
+     WHERE NOT ch.has_dropped
+       AND ch.parent IN (SELECT t.indrelid FROM head t WHERE t.twins > 1)
+     ORDER BY x.indexrelid, (c.relname = left(cr.relname || '_' || hd.relname, 63)) DESC,
+              hd.indexrelid
 ), named AS (
     -- key columns by name, expressions and predicate as text: only for dropped-column cases
     SELECT x.indexrelid, x.indrelid, c.relname, c.relam, x.indisunique, x.indisvalid, c.relpages,
@@ -55,10 +58,12 @@ chunk AS MATERIALIZED (
                   ORDER BY k.ord)                               AS key_names,
            pg_catalog.pg_get_expr(x.indexprs, x.indrelid)       AS exprs,
            pg_catalog.pg_get_expr(x.indpred, x.indrelid)        AS pred
-      FROM pg_catalog.pg_index x
+      FROM (SELECT h.oid FROM hyper h WHERE h.has_dropped
+            UNION ALL
+            SELECT ch.oid FROM chunk ch WHERE ch.has_dropped) t
+     -- LATERAL: look up the few tables' indexes rather than scan every index
+     CROSS JOIN LATERAL (SELECT i.* FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid) x
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
-     WHERE x.indrelid IN (SELECT h.oid FROM hyper h WHERE h.has_dropped)
-        OR x.indrelid IN (SELECT ch.oid FROM chunk ch WHERE ch.has_dropped)
 ), by_name AS (
     SELECT DISTINCT ON (ci.indexrelid) ci.indexrelid AS chunk_index, ci.indrelid AS chunk,
            hi.indexrelid AS hypertable_index, ci.indisvalid, ci.relpages
@@ -72,8 +77,7 @@ chunk AS MATERIALIZED (
      ORDER BY ci.indexrelid, (ci.relname = left(cr.relname || '_' || hi.relname, 63)) DESC,
               hi.indexrelid
 ), index_map AS (
-    SELECT b.chunk_index, b.chunk, b.hypertable_index, b.indisvalid, b.relpages
-      FROM by_number b WHERE b.twins = 1
+    SELECT * FROM by_number
     UNION ALL
     SELECT * FROM look_alike
     UNION ALL
