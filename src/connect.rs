@@ -84,7 +84,8 @@ impl std::error::Error for ConnectError {}
 pub struct Connector {
     resolved: Resolved,
     settings: SessionSettings,
-    tls: MakeTlsConnector,
+    /// None with sslmode=disable: OpenSSL is then never initialised (a few megabytes of RSS).
+    tls: Option<MakeTlsConnector>,
 }
 
 /// Seconds given to establishing a session when `connect_timeout` is not set.
@@ -92,12 +93,15 @@ const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
 
 impl Connector {
     pub fn new(resolved: Resolved, settings: SessionSettings) -> Result<Self, ConnectError> {
-        let tls = build_tls(&resolved).map_err(|reason| ConnectError {
-            kind: FailureKind::Tls,
-            target: resolved.target(),
-            reason,
-            hint: "check sslrootcert, sslcert and sslkey".into(),
-        })?;
+        let tls = match resolved.sslmode() {
+            "disable" => None,
+            _ => Some(build_tls(&resolved).map_err(|reason| ConnectError {
+                kind: FailureKind::Tls,
+                target: resolved.target(),
+                reason,
+                hint: "check sslrootcert, sslcert and sslkey".into(),
+            })?),
+        };
         Ok(Connector {
             resolved,
             settings,
@@ -119,10 +123,11 @@ impl Connector {
 
     /// Asks the server to cancel what `token`'s session is running (best effort).
     pub async fn cancel(&self, token: &tokio_postgres::CancelToken) -> Result<(), String> {
-        token
-            .cancel_query(self.tls.clone())
-            .await
-            .map_err(|e| full_message(&e))
+        match &self.tls {
+            Some(tls) => token.cancel_query(tls.clone()).await,
+            None => token.cancel_query(tokio_postgres::NoTls).await,
+        }
+        .map_err(|e| full_message(&e))
     }
 
     pub fn resolved(&self) -> &Resolved {
@@ -222,7 +227,45 @@ impl Connector {
     pub async fn connect(&self) -> Result<Session, ConnectError> {
         self.resolve_hosts().await?;
         let config = self.pg_config()?;
-        let attempt = config.connect(self.tls.clone());
+        let (client, ended) = match &self.tls {
+            Some(tls) => self.open(&config, tls.clone()).await?,
+            None => self.open(&config, tokio_postgres::NoTls).await?,
+        };
+        let s = &self.settings;
+        let mut setup = format!(
+            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; SET default_transaction_read_only = {}",
+            s.statement_timeout.as_millis(),
+            s.idle_in_transaction_timeout.as_millis(),
+            if s.read_only { "on" } else { "off" },
+        );
+        if let Some(l) = s.lock_timeout {
+            setup.push_str(&format!("; SET lock_timeout = {}", l.as_millis()));
+        }
+        client
+            .batch_execute(&setup)
+            .await
+            .map_err(|e| self.classify(&e))?;
+        Ok(Session { client, ended })
+    }
+
+    /// The handshake within the time allowed, and the connection task spawned; `ended` fires
+    /// with the reason when the socket dies.
+    async fn open<T>(
+        &self,
+        config: &tokio_postgres::Config,
+        tls: T,
+    ) -> Result<
+        (
+            tokio_postgres::Client,
+            tokio::sync::oneshot::Receiver<String>,
+        ),
+        ConnectError,
+    >
+    where
+        T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
+        T::Stream: Send + 'static,
+    {
+        let attempt = config.connect(tls);
         // tokio-postgres applies connect_timeout per host; this bounds the whole handshake.
         let limit = self.connect_timeout() * (self.resolved.host().split(',').count() as u32 + 1);
         let (client, connection) = match tokio::time::timeout(limit, attempt).await {
@@ -245,21 +288,7 @@ impl Connector {
             };
             let _ = ended_tx.send(why);
         });
-        let s = &self.settings;
-        let mut setup = format!(
-            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; SET default_transaction_read_only = {}",
-            s.statement_timeout.as_millis(),
-            s.idle_in_transaction_timeout.as_millis(),
-            if s.read_only { "on" } else { "off" },
-        );
-        if let Some(l) = s.lock_timeout {
-            setup.push_str(&format!("; SET lock_timeout = {}", l.as_millis()));
-        }
-        client
-            .batch_execute(&setup)
-            .await
-            .map_err(|e| self.classify(&e))?;
-        Ok(Session { client, ended })
+        Ok((client, ended))
     }
 
     /// Like [`connect`](Self::connect), but asks for a password on the terminal when the server

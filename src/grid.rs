@@ -6,7 +6,7 @@ use std::cell::Cell as Interior;
 
 /// How a cell sorts: numbers numerically, text case-insensitively (by the cell's own text, so
 /// no second copy is kept), empty cells last.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SortKey {
     Null,
     Num(f64),
@@ -140,10 +140,186 @@ impl<D> Row<D> {
     }
 }
 
+/// The rows as stored: every id and cell text in one string, and per cell an end offset, a
+/// sort number and a kind/tone byte. Ten bytes or so per cell plus the text, instead of a
+/// `String` and a `Cell` each: a 10,000-chunk drill-down stays a few megabytes.
+#[derive(Debug, Clone)]
+struct Store<D> {
+    text: String,
+    /// Per row `cols + 1` end offsets into `text`: the id's, then each cell's.
+    ends: Vec<u32>,
+    /// Per cell: the number it sorts by (for `SortKey::Num`).
+    nums: Vec<f64>,
+    /// Per cell: kind (Null, Num, Text) in the high bits, tone in the low ones.
+    flags: Vec<u8>,
+    /// Detail and what Enter opens, for the rows that have them.
+    extra: Vec<Option<Box<(Option<String>, Option<D>)>>>,
+    pinned: Vec<bool>,
+}
+
+const KIND_NUM: u8 = 0x10;
+const KIND_TEXT: u8 = 0x20;
+const KIND_MASK: u8 = 0x30;
+
+fn tone_bits(t: Tone) -> u8 {
+    match t {
+        Tone::Normal => 0,
+        Tone::Muted => 1,
+        Tone::Ok => 2,
+        Tone::Warn => 3,
+        Tone::Critical => 4,
+    }
+}
+
+fn bits_tone(b: u8) -> Tone {
+    match b & 0x0f {
+        1 => Tone::Muted,
+        2 => Tone::Ok,
+        3 => Tone::Warn,
+        4 => Tone::Critical,
+        _ => Tone::Normal,
+    }
+}
+
+impl<D> Default for Store<D> {
+    fn default() -> Self {
+        Store {
+            text: String::new(),
+            ends: Vec::new(),
+            nums: Vec::new(),
+            flags: Vec::new(),
+            extra: Vec::new(),
+            pinned: Vec::new(),
+        }
+    }
+}
+
+impl<D> Store<D> {
+    fn len(&self) -> usize {
+        self.pinned.len()
+    }
+
+    /// Appends a row, keeping exactly `cols` cells (missing ones are empty).
+    fn push(&mut self, row: Row<D>, cols: usize) {
+        self.text.push_str(&row.id);
+        self.ends.push(self.text.len() as u32);
+        let mut cells = row.cells.into_iter();
+        for _ in 0..cols {
+            let cell = cells.next().unwrap_or_else(Cell::empty);
+            self.text.push_str(&cell.text);
+            self.ends.push(self.text.len() as u32);
+            let (kind, num) = match cell.key {
+                SortKey::Null => (0, 0.0),
+                SortKey::Num(n) => (KIND_NUM, n),
+                SortKey::Text => (KIND_TEXT, 0.0),
+            };
+            self.nums.push(num);
+            self.flags.push(kind | tone_bits(cell.tone));
+        }
+        self.extra.push(
+            (row.detail.is_some() || row.open.is_some()).then(|| Box::new((row.detail, row.open))),
+        );
+        self.pinned.push(row.pinned);
+    }
+
+    fn shrink(&mut self) {
+        self.text.shrink_to_fit();
+        self.ends.shrink_to_fit();
+        self.nums.shrink_to_fit();
+        self.flags.shrink_to_fit();
+        self.extra.shrink_to_fit();
+        self.pinned.shrink_to_fit();
+    }
+
+    /// Byte range of row `i`'s id (`cell == None`) or of one of its cells.
+    fn span(&self, cols: usize, i: usize, cell: Option<usize>) -> (usize, usize) {
+        let base = i * (cols + 1);
+        let at = base + cell.map_or(0, |c| c + 1);
+        let start = if at == 0 { 0 } else { self.ends[at - 1] };
+        (start as usize, self.ends[at] as usize)
+    }
+}
+
+/// One stored row, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a, D> {
+    store: &'a Store<D>,
+    cols: usize,
+    index: usize,
+}
+
+/// One stored cell, borrowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellRef<'a> {
+    pub text: &'a str,
+    pub key: SortKey,
+    pub tone: Tone,
+}
+
+impl<'a, D: Clone> RowRef<'a, D> {
+    pub fn id(&self) -> &'a str {
+        let (a, b) = self.store.span(self.cols, self.index, None);
+        &self.store.text[a..b]
+    }
+
+    pub fn cell(&self, c: usize) -> Option<CellRef<'a>> {
+        if c >= self.cols {
+            return None;
+        }
+        let (a, b) = self.store.span(self.cols, self.index, Some(c));
+        let k = self.index * self.cols + c;
+        let flags = self.store.flags[k];
+        let key = match flags & KIND_MASK {
+            KIND_NUM => SortKey::Num(self.store.nums[k]),
+            KIND_TEXT => SortKey::Text,
+            _ => SortKey::Null,
+        };
+        Some(CellRef {
+            text: &self.store.text[a..b],
+            key,
+            tone: bits_tone(flags),
+        })
+    }
+
+    pub fn cells(&self) -> impl Iterator<Item = CellRef<'a>> + '_ {
+        (0..self.cols).filter_map(|c| self.cell(c))
+    }
+
+    pub fn detail(&self) -> Option<&'a str> {
+        self.store.extra[self.index].as_ref()?.0.as_deref()
+    }
+
+    pub fn open(&self) -> Option<&'a D> {
+        self.store.extra[self.index].as_ref()?.1.as_ref()
+    }
+
+    pub fn pinned(&self) -> bool {
+        self.store.pinned[self.index]
+    }
+
+    /// The row as built (for tests and callers that rebuild rows).
+    pub fn to_row(&self) -> Row<D> {
+        Row {
+            id: self.id().to_string(),
+            cells: self
+                .cells()
+                .map(|c| Cell {
+                    text: c.text.to_string(),
+                    key: c.key,
+                    tone: c.tone,
+                })
+                .collect(),
+            detail: self.detail().map(str::to_string),
+            open: self.open().cloned(),
+            pinned: self.pinned(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Grid<D> {
     pub columns: Vec<Column>,
-    rows: Vec<Row<D>>,
+    rows: Store<D>,
     /// Visible rows (indices into `rows`), filtered and sorted.
     order: Vec<usize>,
     /// Natural width of each column (title and widest cell, capped by `max`).
@@ -167,7 +343,7 @@ impl<D: Clone> Grid<D> {
             .collect();
         Grid {
             columns,
-            rows: Vec::new(),
+            rows: Store::default(),
             order: Vec::new(),
             widths,
             sort,
@@ -178,28 +354,35 @@ impl<D: Clone> Grid<D> {
         }
     }
 
-    /// Replaces the rows, keeping the selected row (by id) selected when it still exists.
-    pub fn set_rows(&mut self, rows: Vec<Row<D>>) {
+    /// Replaces the rows, keeping the selected row (by id) selected when it still exists. Rows
+    /// are stored as they come (an iterator need not build them all first) and the old ones
+    /// are let go before, so a refresh never holds two copies.
+    pub fn set_rows(&mut self, rows: impl IntoIterator<Item = Row<D>>) {
         let keep = self
             .selected_row()
             .filter(|_| self.moved)
-            .map(|r| r.id.clone());
+            .map(|r| r.id().to_string());
+        let cols = self.columns.len();
+        self.rows = Store::default();
+        self.order = Vec::new();
+        let mut widest = vec![0usize; cols];
+        for row in rows {
+            for (w, cell) in widest.iter_mut().zip(&row.cells) {
+                *w = (*w).max(cell.text.chars().count());
+            }
+            self.rows.push(row, cols);
+        }
+        self.rows.shrink();
         self.widths = self
             .columns
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let widest = rows
-                    .iter()
-                    .map(|r| r.cells.get(i).map_or(0, |c| c.text.chars().count()))
-                    .max()
-                    .unwrap_or(0);
+            .zip(widest)
+            .map(|(c, widest)| {
                 // +1 for the sort arrow drawn after a title.
                 (widest.max(c.title.chars().count() + 1) as u16)
                     .min(c.max.max(c.title.chars().count() as u16 + 1))
             })
             .collect();
-        self.rows = rows;
         self.reorder();
         match keep {
             Some(id) => {
@@ -209,26 +392,34 @@ impl<D: Clone> Grid<D> {
         }
     }
 
+    fn row(&self, index: usize) -> RowRef<'_, D> {
+        RowRef {
+            store: &self.rows,
+            cols: self.columns.len(),
+            index,
+        }
+    }
+
     fn reorder(&mut self) {
         let needle = self.filter.to_lowercase();
         let mut order: Vec<usize> = (0..self.rows.len())
             .filter(|&i| {
                 needle.is_empty()
-                    || self.rows[i]
-                        .cells
-                        .iter()
-                        .any(|c| contains_folded(&c.text, &needle))
+                    || self
+                        .row(i)
+                        .cells()
+                        .any(|c| contains_folded(c.text, &needle))
             })
             .collect();
         if let Some((col, desc)) = self.sort {
             order.sort_by(|&a, &b| {
-                let (ra, rb) = (&self.rows[a], &self.rows[b]);
-                ra.pinned
-                    .cmp(&rb.pinned)
-                    .then_with(|| compare(ra.cells.get(col), rb.cells.get(col), desc))
+                let (ra, rb) = (self.row(a), self.row(b));
+                ra.pinned()
+                    .cmp(&rb.pinned())
+                    .then_with(|| compare(ra.cell(col), rb.cell(col), desc))
             });
         } else {
-            order.sort_by_key(|&i| self.rows[i].pinned);
+            order.sort_by_key(|&i| self.rows.pinned[i]);
         }
         self.order = order;
         self.selected = self.selected.min(self.order.len().saturating_sub(1));
@@ -247,25 +438,25 @@ impl<D: Clone> Grid<D> {
     }
 
     /// Visible rows in display order.
-    pub fn visible(&self) -> impl Iterator<Item = &Row<D>> {
-        self.order.iter().map(|&i| &self.rows[i])
+    pub fn visible(&self) -> impl Iterator<Item = RowRef<'_, D>> {
+        self.order.iter().map(|&i| self.row(i))
     }
 
-    pub fn row_at(&self, position: usize) -> Option<&Row<D>> {
-        self.order.get(position).map(|&i| &self.rows[i])
+    pub fn row_at(&self, position: usize) -> Option<RowRef<'_, D>> {
+        self.order.get(position).map(|&i| self.row(i))
     }
 
     pub fn selected(&self) -> usize {
         self.selected
     }
 
-    pub fn selected_row(&self) -> Option<&Row<D>> {
+    pub fn selected_row(&self) -> Option<RowRef<'_, D>> {
         self.row_at(self.selected)
     }
 
     /// Selects the row with this id; false when it is not visible.
     pub fn select_id(&mut self, id: &str) -> bool {
-        match self.order.iter().position(|&i| self.rows[i].id == id) {
+        match self.order.iter().position(|&i| self.row(i).id() == id) {
             Some(p) => {
                 self.selected = p;
                 self.moved = true;
@@ -417,9 +608,9 @@ fn contains_folded(hay: &str, needle: &str) -> bool {
     hay.to_lowercase().contains(needle)
 }
 
-fn compare(a: Option<&Cell>, b: Option<&Cell>, desc: bool) -> std::cmp::Ordering {
+fn compare(a: Option<CellRef>, b: Option<CellRef>, desc: bool) -> std::cmp::Ordering {
     use std::cmp::Ordering;
-    let null = |c: Option<&Cell>| c.is_none_or(|c| c.key == SortKey::Null);
+    let null = |c: Option<CellRef>| c.is_none_or(|c| c.key == SortKey::Null);
     // Empty cells go last in both directions.
     match (null(a), null(b)) {
         (false, true) => return Ordering::Less,
@@ -484,7 +675,7 @@ mod tests {
     }
 
     fn ids(g: &Grid<()>) -> Vec<String> {
-        g.visible().map(|r| r.id.clone()).collect()
+        g.visible().map(|r| r.id().to_string()).collect()
     }
 
     #[test]
@@ -503,27 +694,27 @@ mod tests {
     fn filter_matches_any_cell_and_keeps_selection() {
         let mut g = grid();
         g.move_by(1);
-        assert_eq!(g.selected_row().unwrap().id, "b");
+        assert_eq!(g.selected_row().unwrap().id(), "b");
         g.set_filter("NOTE");
         assert_eq!(ids(&g), ["c"]);
         g.set_filter("");
         assert_eq!(ids(&g).len(), 3);
         // A refresh keeps the same row selected even when it moved.
         g.select_id("c");
-        let mut rows: Vec<Row<()>> = g.visible().cloned().collect();
+        let mut rows: Vec<Row<()>> = g.visible().map(|r| r.to_row()).collect();
         rows.reverse();
         g.set_rows(rows);
-        assert_eq!(g.selected_row().unwrap().id, "c");
+        assert_eq!(g.selected_row().unwrap().id(), "c");
     }
 
     #[test]
     fn an_untouched_selection_stays_on_top() {
         let mut g = grid();
-        let mut rows: Vec<Row<()>> = g.visible().cloned().collect();
+        let mut rows: Vec<Row<()>> = g.visible().map(|r| r.to_row()).collect();
         rows[0].cells[0] = Cell::text("zeta");
         g.set_rows(rows);
         assert_eq!(g.selected(), 0);
-        assert_eq!(g.selected_row().unwrap().id, "b", "the new first row");
+        assert_eq!(g.selected_row().unwrap().id(), "b", "the new first row");
     }
 
     #[test]
@@ -557,7 +748,7 @@ mod tests {
     #[test]
     fn pinned_rows_stay_last() {
         let mut g = grid();
-        let mut rows: Vec<Row<()>> = g.visible().cloned().collect();
+        let mut rows: Vec<Row<()>> = g.visible().map(|r| r.to_row()).collect();
         rows[0].pinned = true;
         g.set_rows(rows);
         g.sort_reverse();
@@ -567,11 +758,7 @@ mod tests {
     #[test]
     fn scrolling_keeps_the_selection_visible() {
         let mut g: Grid<()> = Grid::new(vec![Column::left("n", 0, 5)], None);
-        g.set_rows(
-            (0..100)
-                .map(|i| Row::new(i.to_string(), vec![Cell::text(i.to_string())]))
-                .collect(),
-        );
+        g.set_rows((0..100).map(|i| Row::new(i.to_string(), vec![Cell::text(i.to_string())])));
         g.move_by(30);
         assert_eq!(g.scroll_offset(10), 21);
         g.move_by(-25);

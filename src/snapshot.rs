@@ -244,7 +244,7 @@ fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
             layout
                 .iter()
                 .map(|&(c, w)| {
-                    let text = r.cells.get(c).map_or("", |x| x.text.as_str());
+                    let text = r.cell(c).map_or("", |x| x.text);
                     crate::grid::pad(text, w, grid.columns[c].align)
                 })
                 .collect(),

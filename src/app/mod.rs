@@ -92,12 +92,16 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
     )> = None;
 
     let mut dirty = true;
+    // Query results are drawn together a moment after the first of a refresh arrives: one
+    // frame for the overview's five answers instead of five (keys still draw at once).
+    let mut results_due: Option<tokio::time::Instant> = None;
     let exit = loop {
         if dirty {
             guard
                 .terminal
                 .draw(|f| render::draw(f, &state, &opts.theme, Instant::now()))?;
             dirty = false;
+            results_due = None;
             if panic_for_tests {
                 panic!("test hook: panic after the first frame");
             }
@@ -194,8 +198,9 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
             },
             Some(result) = results.recv() => {
                 state.on_result(result);
-                dirty = true;
+                results_due.get_or_insert_with(|| tokio::time::Instant::now() + RESULTS_SETTLE);
             }
+            () = settle(results_due), if results_due.is_some() => dirty = true,
             Ok(()) = link_rx.changed() => {
                 let status = link_rx.borrow_and_update().clone();
                 if state.on_link(&status) {
@@ -232,4 +237,13 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
     };
     drop(guard);
     Ok(exit)
+}
+
+/// How long query results may wait for the rest of their refresh before they are drawn.
+const RESULTS_SETTLE: Duration = Duration::from_millis(25);
+
+async fn settle(due: Option<tokio::time::Instant>) {
+    if let Some(due) = due {
+        tokio::time::sleep_until(due).await;
+    }
 }

@@ -302,7 +302,7 @@ impl AppState {
     /// A screen key's command for the selected row (the same preview as the palette's).
     fn screen_action(&self, key: KeyCode) -> Option<String> {
         let row = self.current().active().selected_row()?;
-        let id = row.id.clone();
+        let id = row.id().to_string();
         match (self.tab, key) {
             (Tab::Jobs, KeyCode::Char('P')) => {
                 let job = self
@@ -498,7 +498,7 @@ impl AppState {
             .current()
             .active()
             .selected_row()
-            .and_then(|r| r.open.clone())
+            .and_then(|r| r.open().cloned())
         else {
             return Command::None;
         };
@@ -667,7 +667,7 @@ impl AppState {
         view.unavailable = None;
     }
 
-    fn fill(&mut self, tab: Tab, rows: Vec<TableRow>) {
+    fn fill(&mut self, tab: Tab, rows: impl IntoIterator<Item = TableRow>) {
         self.mark_loaded(tab);
         self.view_mut(tab).table.set_rows(rows);
     }
@@ -680,7 +680,12 @@ impl AppState {
         }
     }
 
-    fn fill_drill(&mut self, kind: QueryKind, target: &Target, rows: Vec<TableRow>) {
+    fn fill_drill(
+        &mut self,
+        kind: QueryKind,
+        target: &Target,
+        rows: impl IntoIterator<Item = TableRow>,
+    ) {
         for view in &mut self.views {
             if let Some(d) = view
                 .drill
@@ -869,7 +874,7 @@ mod tests {
             ])),
         ));
         // Sorted by chunks, descending.
-        let first = s.current().table.selected_row().unwrap().id.clone();
+        let first = s.current().table.selected_row().unwrap().id().to_string();
         assert_eq!(first, "scn.metrics");
         for c in "/drop".chars() {
             s.on_key(key(KeyCode::Char(c)));

@@ -49,22 +49,18 @@ pub async fn fetch_chunks(
     hypertable: &Target,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
-    let rows = client
-        .query(queries::chunks(caps), &[&schema, &name])
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Chunk {
-                schema: r.try_get("schema")?,
-                name: r.try_get("name")?,
-                range_start: Bound::from_row(r, "range_start", "range_start_integer")?,
-                range_end: Bound::from_row(r, "range_end", "range_end_integer")?,
-                compressed: r.try_get("is_compressed")?,
-                created: r.try_get("created")?,
-                total_bytes: r.try_get("total_bytes")?,
-                before_bytes: r.try_get("before_bytes")?,
-                after_bytes: r.try_get("after_bytes")?,
-            })
+    super::collect_rows(client, queries::chunks(caps), &[&schema, &name], |r| {
+        Ok(Chunk {
+            schema: r.try_get("schema")?,
+            name: r.try_get("name")?,
+            range_start: Bound::from_row(r, "range_start", "range_start_integer")?,
+            range_end: Bound::from_row(r, "range_end", "range_end_integer")?,
+            compressed: r.try_get("is_compressed")?,
+            created: r.try_get("created")?,
+            total_bytes: r.try_get("total_bytes")?,
+            before_bytes: r.try_get("before_bytes")?,
+            after_bytes: r.try_get("after_bytes")?,
         })
-        .collect()
+    })
+    .await
 }

@@ -172,11 +172,11 @@ pub async fn fetch_chunks(
     index: &Target,
 ) -> Result<Vec<ChunkIndex>, tokio_postgres::Error> {
     let (schema, name) = relation(index);
-    let rows = client
-        .query(queries::INDEX_CHUNKS.as_str(), &[&schema, &name])
-        .await?;
-    rows.iter()
-        .map(|r| {
+    super::collect_rows(
+        client,
+        queries::INDEX_CHUNKS.as_str(),
+        &[&schema, &name],
+        |r| {
             Ok(ChunkIndex {
                 name: r.try_get("index_name")?,
                 chunk: r.try_get("chunk_name")?,
@@ -185,8 +185,9 @@ pub async fn fetch_chunks(
                 tuples_read: r.try_get("tuples_read")?,
                 size_bytes: r.try_get("size_bytes")?,
             })
-        })
-        .collect()
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -168,6 +168,24 @@ impl Bound {
     }
 }
 
+/// Runs `sql` and turns each row into a `T` as it arrives, so a 10,000-row drill-down never
+/// holds its raw rows and its values at once.
+pub(crate) async fn collect_rows<T>(
+    client: &Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    mut each: impl FnMut(&Row) -> Result<T, tokio_postgres::Error>,
+) -> Result<Vec<T>, tokio_postgres::Error> {
+    use futures_util::TryStreamExt;
+    let rows = client.query_raw(sql, params.iter().copied()).await?;
+    let mut rows = std::pin::pin!(rows);
+    let mut out = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        out.push(each(&row)?);
+    }
+    Ok(out)
+}
+
 /// A relation target's schema and name (drill-down parameters).
 fn relation(t: &Target) -> (&str, &str) {
     match t {

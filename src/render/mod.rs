@@ -157,7 +157,9 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
 }
 
 fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, theme: &Theme) {
-    let detail = table.selected_row().and_then(|r| r.detail.clone());
+    let detail = table
+        .selected_row()
+        .and_then(|r| r.detail().map(str::to_string));
     let (table_area, detail_area) = match &detail {
         Some(_) if area.height > 10 => {
             let [t, d] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
@@ -194,8 +196,8 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
             let row = table.row_at(pos)?;
             let cells = layout.iter().map(|&(c, w)| {
                 let col = &table.columns[c];
-                let cell = row.cells.get(c);
-                let text = cell.map_or("", |x| x.text.as_str());
+                let cell = row.cell(c);
+                let text = cell.map_or("", |x| x.text);
                 let style = cell.map_or(theme.value, |x| tone(theme, x.tone));
                 Line::from(Span::styled(fit(text, w, col.align), style))
             });

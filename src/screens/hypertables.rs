@@ -87,35 +87,33 @@ pub fn chunk_columns() -> Vec<Column> {
     ]
 }
 
-pub fn chunk_rows(chunks: &[Chunk], ctx: Ctx) -> Vec<TableRow> {
-    chunks
-        .iter()
-        .map(|c| {
-            let ratio = match (c.before_bytes, c.after_bytes) {
-                (Some(b), Some(a)) if a > 0 => {
-                    let r = b as f64 / a as f64;
-                    Cell::num(r, format::ratio(r))
-                }
-                _ => Cell::empty(),
-            };
-            let state = if c.compressed {
-                Cell::text("compressed").tone(Tone::Ok)
-            } else {
-                Cell::text("uncompressed")
-            };
-            TableRow::new(
-                row_id::relation(&c.schema, &c.name),
-                vec![
-                    Cell::text(format::qualified(&c.schema, &c.name)),
-                    bound(c.range_start, ctx),
-                    bound(c.range_end, ctx),
-                    state,
-                    bytes(c.total_bytes),
-                    opt_bytes(c.before_bytes),
-                    opt_bytes(c.after_bytes),
-                    ratio,
-                ],
-            )
-        })
-        .collect()
+/// Built one by one as the grid stores them (a drill-down can have 10,000+ chunks).
+pub fn chunk_rows(chunks: &[Chunk], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
+    chunks.iter().map(move |c| {
+        let ratio = match (c.before_bytes, c.after_bytes) {
+            (Some(b), Some(a)) if a > 0 => {
+                let r = b as f64 / a as f64;
+                Cell::num(r, format::ratio(r))
+            }
+            _ => Cell::empty(),
+        };
+        let state = if c.compressed {
+            Cell::text("compressed").tone(Tone::Ok)
+        } else {
+            Cell::text("uncompressed")
+        };
+        TableRow::new(
+            row_id::relation(&c.schema, &c.name),
+            vec![
+                Cell::text(format::qualified(&c.schema, &c.name)),
+                bound(c.range_start, ctx),
+                bound(c.range_end, ctx),
+                state,
+                bytes(c.total_bytes),
+                opt_bytes(c.before_bytes),
+                opt_bytes(c.after_bytes),
+                ratio,
+            ],
+        )
+    })
 }
