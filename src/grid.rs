@@ -153,8 +153,15 @@ struct Store<D> {
     /// Per cell: kind (Null, Num, Text) in the high bits, tone in the low ones.
     flags: Vec<u8>,
     /// Detail and what Enter opens, for the rows that have them.
-    extra: Vec<Option<Box<(Option<String>, Option<D>)>>>,
+    extra: Vec<Option<Box<Extra<D>>>>,
     pinned: Vec<bool>,
+}
+
+/// What few rows carry besides cells.
+#[derive(Debug, Clone)]
+struct Extra<D> {
+    detail: Option<String>,
+    open: Option<D>,
 }
 
 const KIND_NUM: u8 = 0x10;
@@ -216,9 +223,13 @@ impl<D> Store<D> {
             self.nums.push(num);
             self.flags.push(kind | tone_bits(cell.tone));
         }
-        self.extra.push(
-            (row.detail.is_some() || row.open.is_some()).then(|| Box::new((row.detail, row.open))),
-        );
+        self.extra
+            .push((row.detail.is_some() || row.open.is_some()).then(|| {
+                Box::new(Extra {
+                    detail: row.detail,
+                    open: row.open,
+                })
+            }));
         self.pinned.push(row.pinned);
     }
 
@@ -286,11 +297,11 @@ impl<'a, D: Clone> RowRef<'a, D> {
     }
 
     pub fn detail(&self) -> Option<&'a str> {
-        self.store.extra[self.index].as_ref()?.0.as_deref()
+        self.store.extra[self.index].as_ref()?.detail.as_deref()
     }
 
     pub fn open(&self) -> Option<&'a D> {
-        self.store.extra[self.index].as_ref()?.1.as_ref()
+        self.store.extra[self.index].as_ref()?.open.as_ref()
     }
 
     pub fn pinned(&self) -> bool {
