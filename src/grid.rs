@@ -729,6 +729,31 @@ mod tests {
     }
 
     #[test]
+    fn stored_rows_read_back_as_built() {
+        let mut g: Grid<u8> = Grid::new(
+            vec![Column::left("a", 0, 9), Column::right("b", 0, 9)],
+            None,
+        );
+        let full = Row::new(
+            "id-1",
+            vec![
+                Cell::text("héllo").tone(Tone::Warn),
+                Cell::num(-2.5, "-2.5 B").tone(Tone::Critical),
+            ],
+        )
+        .detail(Some("why".into()))
+        .open(7);
+        // Fewer cells than columns: the rest read as empty.
+        let short = Row::new("id-2", vec![Cell::text("x")]);
+        g.set_rows([full.clone(), short]);
+        let rows: Vec<Row<u8>> = g.visible().map(|r| r.to_row()).collect();
+        assert_eq!(rows[0], full);
+        assert_eq!(rows[1].cells, [Cell::text("x"), Cell::empty()]);
+        assert_eq!((rows[1].detail.as_deref(), rows[1].open), (None, None));
+        assert_eq!(g.row_at(1).unwrap().cell(2), None, "no third column");
+    }
+
+    #[test]
     fn movement_is_clamped() {
         let mut g = grid();
         g.move_by(-5);

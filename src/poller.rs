@@ -84,8 +84,25 @@ async fn run_kind(
     results: mpsc::UnboundedSender<QueryResult>,
     limit: Duration,
 ) {
+    let mut last_target: Option<Target> = None;
+    let mut rest_until: Option<tokio::time::Instant> = None;
     while requests.changed().await.is_ok() {
-        let target = requests.borrow_and_update().target.clone();
+        let mut target = requests.borrow_and_update().target.clone();
+        // After a slow query, rest before repeating it (requests collapse meanwhile); a request
+        // for something else (another drill-down) goes ahead at once.
+        if let Some(until) = rest_until.take() {
+            while target == last_target {
+                tokio::select! {
+                    () = tokio::time::sleep_until(until) => break,
+                    changed = requests.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        target = requests.borrow_and_update().target.clone();
+                    }
+                }
+            }
+        }
         let status = link.borrow().clone();
         let (Some(client), Some(caps)) = (status.client, status.caps) else {
             continue; // disconnected: the UI shows the link state and asks again on reconnect
@@ -127,16 +144,44 @@ async fn run_kind(
                 ))
             }
         };
+        let elapsed = started.elapsed();
+        rest_until = Some(tokio::time::Instant::now() + rest_after(elapsed));
+        last_target = target.clone();
         let done = QueryResult {
             kind,
             target,
             result,
-            elapsed: started.elapsed(),
+            elapsed,
             finished_at: Utc::now(),
         };
         if results.send(done).is_err() {
             return;
         }
+    }
+}
+
+/// How long a query kind rests after a run that took `elapsed`: nine times as long (at most a
+/// minute), so each screen keeps a backend busy at most a tenth of the time however slow its
+/// query gets on a huge database. Fast queries (milliseconds) are not held back noticeably.
+pub fn rest_after(elapsed: Duration) -> Duration {
+    (elapsed * 9).min(Duration::from_secs(60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_queries_rest_nine_times_their_duration_up_to_a_minute() {
+        assert_eq!(
+            rest_after(Duration::from_millis(5)),
+            Duration::from_millis(45)
+        );
+        assert_eq!(
+            rest_after(Duration::from_millis(350)),
+            Duration::from_millis(3150)
+        );
+        assert_eq!(rest_after(Duration::from_secs(30)), Duration::from_secs(60));
     }
 }
 

@@ -245,12 +245,12 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// hypertop's screens, each refreshed `rounds` times: (name, median).
+/// hypertop's screens, each refreshed `rounds` times: (name, best, median).
 async fn screens(
     client: &tokio_postgres::Client,
     caps: &Capabilities,
     rounds: usize,
-) -> Vec<(QueryKind, Duration)> {
+) -> Vec<(QueryKind, Duration, Duration)> {
     let kinds = [
         QueryKind::Summary,
         QueryKind::Tables,
@@ -268,7 +268,8 @@ async fn screens(
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             times.push(t.elapsed());
         }
-        out.push((kind, median(times)));
+        let best = *times.iter().min().expect("rounds > 0");
+        out.push((kind, best, median(times)));
     }
     out
 }
@@ -655,7 +656,7 @@ fn refresh_part(
     smoke: bool,
     (n, chunks, big): (usize, usize, usize),
 ) {
-    let (screen_times, naive_time, total_chunks) = rt.block_on(async {
+    let (screen_times, naive_times, total_chunks) = rt.block_on(async {
         let client = connect(conninfo).await;
         let caps = Capabilities::detect(&client).await.unwrap();
         let total_chunks: i64 = client
@@ -667,25 +668,33 @@ fn refresh_part(
         // as a console that refreshes does, then measure.
         screens(&client, &caps, 2).await;
         let screens = screens(&client, &caps, if smoke { 3 } else { 7 }).await;
-        // Warm once, then measure the naive set.
-        let naive = naive(&client).await.min(naive(&client).await);
+        let naive = [naive(&client).await, naive(&client).await];
         (screens, naive, total_chunks)
     });
-    println!("\n## Refresh (server round trip, median) — {n} hypertables × {chunks} chunks + 1 × {big}: {total_chunks} chunks");
-    let mut total = Duration::ZERO;
-    for (kind, d) in &screen_times {
+    // Noise on a shared machine only ever adds time: the ratio compares the best run of each
+    // side (medians shown for the screens too).
+    println!("\n## Refresh (server round trip: best / median) — {n} hypertables × {chunks} chunks + 1 × {big}: {total_chunks} chunks");
+    let (mut best, mut typical) = (Duration::ZERO, Duration::ZERO);
+    for (kind, b, m) in &screen_times {
         let what = match kind {
             QueryKind::Tables => "Tables (Hypertables, Compression, Retention tabs)".to_string(),
             other => format!("{other:?}"),
         };
-        println!("  {:>10}  {what}", ms(*d));
-        total += *d;
+        println!("  {:>10} / {:>10}  {what}", ms(*b), ms(*m));
+        best += *b;
+        typical += *m;
     }
-    println!("  {:>10}  all screens", ms(total));
-    println!("  {:>10}  naive: information views + hypertable_detailed_size, hypertable_compression_stats, chunks_detailed_size per hypertable", ms(naive_time));
+    println!("  {:>10} / {:>10}  all screens", ms(best), ms(typical));
+    let naive_best = naive_times[0].min(naive_times[1]);
     println!(
-        "  {:>9.1}x  ratio naive / hypertop",
-        naive_time.as_secs_f64() / total.as_secs_f64()
+        "  {:>10} / {:>10}  naive: information views + hypertable_detailed_size, hypertable_compression_stats, chunks_detailed_size per hypertable (two runs)",
+        ms(naive_times[0]),
+        ms(naive_times[1])
+    );
+    println!(
+        "  {:>9.1}x  ratio naive / hypertop, best runs ({:.1}x on hypertop's medians)",
+        naive_best.as_secs_f64() / best.as_secs_f64(),
+        naive_best.as_secs_f64() / typical.as_secs_f64()
     );
 }
 
