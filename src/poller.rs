@@ -167,24 +167,6 @@ pub fn rest_after(elapsed: Duration) -> Duration {
     (elapsed * 9).min(Duration::from_secs(60))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slow_queries_rest_nine_times_their_duration_up_to_a_minute() {
-        assert_eq!(
-            rest_after(Duration::from_millis(5)),
-            Duration::from_millis(45)
-        );
-        assert_eq!(
-            rest_after(Duration::from_millis(350)),
-            Duration::from_millis(3150)
-        );
-        assert_eq!(rest_after(Duration::from_secs(30)), Duration::from_secs(60));
-    }
-}
-
 /// `HYPERTOP_BENCH_QUERY_DELAY=<seconds>`: the key-to-frame benchmark's slow query. Unset in
 /// normal use.
 fn bench_delay() -> Option<f64> {
@@ -201,5 +183,23 @@ pub fn describe_error(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
         None => crate::connect::full_message(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slow_queries_rest_nine_times_their_duration_up_to_a_minute() {
+        assert_eq!(
+            rest_after(Duration::from_millis(5)),
+            Duration::from_millis(45)
+        );
+        assert_eq!(
+            rest_after(Duration::from_millis(350)),
+            Duration::from_millis(3150)
+        );
+        assert_eq!(rest_after(Duration::from_secs(30)), Duration::from_secs(60));
     }
 }
