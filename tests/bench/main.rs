@@ -312,8 +312,9 @@ async fn naive(client: &tokio_postgres::Client) -> Duration {
 }
 
 /// What a naive console adds for the Indexes tab: every index's statistics, and the size of
-/// each hypertable index over its chunks.
-async fn naive_indexes(client: &tokio_postgres::Client) -> Duration {
+/// each hypertable index over its chunks. Returns the time and the calls that failed (on the
+/// engine, the 10,000-chunk hypertable's indexes exhaust max_locks_per_transaction).
+async fn naive_indexes(client: &tokio_postgres::Client) -> (Duration, usize) {
     let t = Instant::now();
     client
         .simple_query("SELECT * FROM pg_stat_user_indexes")
@@ -330,17 +331,21 @@ async fn naive_indexes(client: &tokio_postgres::Client) -> Duration {
         )
         .await
         .unwrap();
+    let mut failed = 0;
     for row in indexes {
         let index: String = row.get(0);
-        client
+        if client
             .query(
                 "SELECT hypertable_index_size($1::text::regclass)",
                 &[&index],
             )
             .await
-            .unwrap();
+            .is_err()
+        {
+            failed += 1;
+        }
     }
-    t.elapsed()
+    (t.elapsed(), failed)
 }
 
 fn proc_status(pid: u32, field: &str) -> u64 {
@@ -701,9 +706,8 @@ fn refresh_part(
         screens(&client, &caps, 2).await;
         let screens = screens(&client, &caps, if smoke { 3 } else { 7 }).await;
         let naive = [naive(&client).await, naive(&client).await];
-        let indexes = naive_indexes(&client)
-            .await
-            .min(naive_indexes(&client).await);
+        let (a, b) = (naive_indexes(&client).await, naive_indexes(&client).await);
+        let indexes = if a.0 <= b.0 { a } else { b };
         (screens, naive, indexes, total_chunks)
     });
     // Noise on a shared machine only ever adds time: the ratio compares the best run of each
@@ -731,9 +735,10 @@ fn refresh_part(
         naive_best.as_secs_f64() / best.as_secs_f64(),
         naive_best.as_secs_f64() / typical.as_secs_f64()
     );
+    let (naive_index_time, failed) = naive_index_time;
     let with_indexes = naive_best + naive_index_time;
     println!(
-        "  {:>10}               naive with the Indexes tab's information too (+ pg_stat_user_indexes, hypertable_index_size per hypertable index: {})",
+        "  {:>10}               naive with the Indexes tab's information too (+ pg_stat_user_indexes, hypertable_index_size per hypertable index: {}; {failed} calls failed)",
         ms(with_indexes),
         ms(naive_index_time)
     );
