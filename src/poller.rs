@@ -59,12 +59,26 @@ impl Poller {
     }
 
     /// Asks for a fresh result of `kind` (for `target`, on drill-downs); merges with a request
-    /// already waiting, the newest target winning.
+    /// already waiting, the newest target winning. A periodic refresh: it waits out the rest
+    /// after a slow query.
     pub fn request(&self, kind: QueryKind, target: Option<Target>) {
+        self.send(kind, target, false);
+    }
+
+    /// Like [`request`](Self::request), for something the user just asked for (a tab, a
+    /// drill-down, `r`): it does not wait out the rest.
+    pub fn request_now(&self, kind: QueryKind, target: Option<Target>) {
+        self.send(kind, target, true);
+    }
+
+    fn send(&self, kind: QueryKind, target: Option<Target>, urgent: bool) {
         if let Some(tx) = self.requests.get(&kind) {
             tx.send_modify(|r| {
                 r.seq += 1;
                 r.target = target;
+                if urgent {
+                    r.urgent_seq += 1;
+                }
             });
         }
     }
@@ -74,6 +88,9 @@ impl Poller {
 struct Request {
     seq: u64,
     target: Option<Target>,
+    /// Counts requests the user asked for; one not yet served skips the rest after a slow
+    /// query.
+    urgent_seq: u64,
 }
 
 async fn run_kind(
@@ -86,23 +103,26 @@ async fn run_kind(
 ) {
     let mut last_target: Option<Target> = None;
     let mut rest_until: Option<tokio::time::Instant> = None;
+    let mut urgent_served = 0;
     while requests.changed().await.is_ok() {
-        let mut target = requests.borrow_and_update().target.clone();
-        // After a slow query, rest before repeating it (requests collapse meanwhile); a request
-        // for something else (another drill-down) goes ahead at once.
+        let mut request = requests.borrow_and_update().clone();
+        // After a slow query, rest before repeating it (requests collapse meanwhile); what the
+        // user just asked for, or another drill-down, goes ahead at once.
         if let Some(until) = rest_until.take() {
-            while target == last_target {
+            while rests(&request, &last_target, urgent_served) {
                 tokio::select! {
                     () = tokio::time::sleep_until(until) => break,
                     changed = requests.changed() => {
                         if changed.is_err() {
                             return;
                         }
-                        target = requests.borrow_and_update().target.clone();
+                        request = requests.borrow_and_update().clone();
                     }
                 }
             }
         }
+        urgent_served = request.urgent_seq;
+        let target = request.target;
         let status = link.borrow().clone();
         let (Some(client), Some(caps)) = (status.client, status.caps) else {
             continue; // disconnected: the UI shows the link state and asks again on reconnect
@@ -160,6 +180,12 @@ async fn run_kind(
     }
 }
 
+/// Whether `request` waits out the rest: a periodic repeat of the last query does; a new
+/// target or an urgent request not yet served does not.
+fn rests(request: &Request, last_target: &Option<Target>, urgent_served: u64) -> bool {
+    request.target == *last_target && request.urgent_seq == urgent_served
+}
+
 /// How long a query kind rests after a run that took `elapsed`: nine times as long (at most a
 /// minute), so each screen keeps a backend busy at most a tenth of the time however slow its
 /// query gets on a huge database. Fast queries (milliseconds) are not held back noticeably.
@@ -189,6 +215,23 @@ pub fn describe_error(e: &tokio_postgres::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_periodic_repeats_rest() {
+        let job = |id| Some(Target::Job(id));
+        let periodic = Request {
+            seq: 5,
+            target: job(1),
+            urgent_seq: 2,
+        };
+        assert!(rests(&periodic, &job(1), 2));
+        assert!(!rests(&periodic, &job(7), 2), "another drill-down");
+        let asked = Request {
+            urgent_seq: 3,
+            ..periodic
+        };
+        assert!(!rests(&asked, &job(1), 2), "the user asked");
+    }
 
     #[test]
     fn slow_queries_rest_nine_times_their_duration_up_to_a_minute() {

@@ -70,13 +70,19 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
     let mut input = EventStream::new();
     let mut state = AppState::new(target, opts.refresh_every, opts.utc, opts.read_only);
     state.thresholds = opts.thresholds.clone();
+    // The timer's refreshes wait out a slow query's rest; what the user asks for does not.
     let request = |state: &AppState| {
         for (kind, target) in state.wanted() {
             poller.request(kind, target);
         }
     };
+    let request_now = |state: &AppState| {
+        for (kind, target) in state.wanted() {
+            poller.request_now(kind, target);
+        }
+    };
     if state.on_link(&link.status()) {
-        request(&state);
+        request_now(&state);
     }
     let mut refresh = tokio::time::interval(opts.refresh_every);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -111,7 +117,7 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
                 Some(Ok(Event::Key(key))) => match state.on_key(key) {
                     Command::Quit => break Exit::Quit,
                     Command::Refresh => {
-                        if state.is_disconnected() { link.retry_now() } else { request(&state) }
+                        if state.is_disconnected() { link.retry_now() } else { request_now(&state) }
                         dirty = true;
                     }
                     Command::Redraw => dirty = true,
@@ -204,7 +210,7 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
             Ok(()) = link_rx.changed() => {
                 let status = link_rx.borrow_and_update().clone();
                 if state.on_link(&status) {
-                    request(&state);
+                    request_now(&state);
                 }
                 dirty = true;
             }
@@ -224,7 +230,7 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
                     ActionEvent::Finished(o) => {
                         running = None;
                         state.on_outcome(o);
-                        request(&state);
+                        request_now(&state);
                     }
                 }
             }
