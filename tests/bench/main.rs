@@ -792,7 +792,9 @@ fn client_part(opts: &Options, conninfo: &str, big: usize) {
         &format!("Chunks of scale.big ({big})"),
         Duration::from_secs(120),
     );
-    std::thread::sleep(Duration::from_secs(3));
+    // Long enough for the drill-down to be refreshed twice (a slow query rests 9× its run),
+    // so the peak includes replacing 10,000 rows.
+    std::thread::sleep(Duration::from_secs(10));
     let pid = p.child.id();
     println!(
         "  with the {big}-chunk drill-down open: RSS {:.1} MB, peak RSS {:.1} MB",
