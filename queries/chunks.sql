@@ -34,16 +34,10 @@ WITH ht AS MATERIALIZED (
       LEFT JOIN _timescaledb_catalog.compression_chunk_size s ON s.chunk_id = ch.id
      WHERE NOT ch.osm_chunk
 )
-SELECT (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = c.relnamespace) AS schema,
-       c.relname::text                                              AS name,
-       -- internal time (µs since the epoch) as timestamptz; open-ended sentinels left out
-       CASE WHEN NOT c.integer_time AND c.range_start > -9223372036854775808
-            THEN to_timestamp(c.range_start / 1000000.0) END        AS range_start,
-       CASE WHEN NOT c.integer_time AND c.range_end < 9223372036854775807
-            THEN to_timestamp(c.range_end / 1000000.0) END          AS range_end,
-       CASE WHEN c.integer_time THEN c.range_start END              AS range_start_integer,
-       CASE WHEN c.integer_time THEN c.range_end END                AS range_end_integer,
-       c.is_compressed, c.created, c.total_bytes::bigint AS total_bytes,
-       c.before_bytes::bigint AS before_bytes, c.after_bytes::bigint AS after_bytes
-  FROM chunk c
- ORDER BY c.range_start DESC
+SELECT (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = r.relnamespace) AS schema,
+       r.relname::text                                              AS name,
+       r.is_compressed, r.created, r.total_bytes::bigint AS total_bytes,
+       r.before_bytes::bigint AS before_bytes, r.after_bytes::bigint AS after_bytes,
+--@include internal_range
+  FROM chunk r
+ ORDER BY r.range_start DESC

@@ -46,6 +46,15 @@ hyper AS MATERIALIZED (
       JOIN hyper h ON (h.ht_schema, h.ht_name) = (p.hypertable_schema, p.hypertable_name)
      WHERE p.proc_name IN ('policy_compression', 'policy_retention')
      ORDER BY h.id, p.proc_name, p.job_id
+), policy_shown AS (
+    -- the policy's threshold as written (`7 days`, an integer, `created before …`) and in seconds
+    SELECT p.hypertable_id, p.proc_name, p.job_id, p.scheduled, p.schedule_seconds,
+           coalesce(p.after #>> '{}', 'created before ' || p.created_before) AS after_text,
+           CASE WHEN jsonb_typeof(p.after) = 'string'
+                THEN extract(epoch FROM (p.after #>> '{}')::interval)::float8
+                WHEN p.created_before IS NOT NULL
+                THEN extract(epoch FROM p.created_before::interval)::float8 END AS after_seconds
+      FROM policy p
 ), policy_limit AS (
     -- a chunk is due when its range ends at or before `upto`, or it was created before `created`
     SELECT p.*,
@@ -139,16 +148,11 @@ hyper AS MATERIALIZED (
       FROM timescaledb_information.compression_settings s
      GROUP BY 1, 2
 ), bound AS (
-    -- internal time → timestamptz for time types (the open-ended sentinels are left out)
-    SELECT h.id,
-           CASE WHEN NOT h.integer_time AND a.range_start > -9223372036854775808
-                THEN to_timestamp(a.range_start / 1000000.0) END     AS range_start,
-           CASE WHEN NOT h.integer_time AND a.range_end < 9223372036854775807
-                THEN to_timestamp(a.range_end / 1000000.0) END       AS range_end,
-           CASE WHEN h.integer_time THEN a.range_start END           AS range_start_integer,
-           CASE WHEN h.integer_time THEN a.range_end END             AS range_end_integer
-      FROM hyper h
-      JOIN per_hypertable a ON a.hypertable_id = h.id
+    SELECT r.id,
+--@include internal_range
+      FROM (SELECT h.id, h.integer_time, a.range_start, a.range_end
+              FROM hyper h
+              JOIN per_hypertable a ON a.hypertable_id = h.id) r
 )
 SELECT h.schema, h.name, h.is_cagg, h.compression_enabled,
        h.time_column, h.time_type,
@@ -168,21 +172,15 @@ SELECT h.schema, h.name, h.is_cagg, h.compression_enabled,
        st.segmentby, st.orderby,
        pc.job_id                                                   AS compress_job_id,
        pc.scheduled                                                AS compress_scheduled,
-       coalesce(pc.after #>> '{}', 'created before ' || pc.created_before) AS compress_after,
-       CASE WHEN jsonb_typeof(pc.after) = 'string'
-            THEN extract(epoch FROM (pc.after #>> '{}')::interval)::float8
-            WHEN pc.created_before IS NOT NULL
-            THEN extract(epoch FROM pc.created_before::interval)::float8 END AS compress_after_seconds,
+       pc.after_text                                               AS compress_after,
+       pc.after_seconds                                            AS compress_after_seconds,
        coalesce(a.backlog_chunks, 0)                               AS backlog_chunks,
        coalesce(a.backlog_bytes, 0)                                AS backlog_bytes,
        pr.job_id                                                   AS drop_job_id,
        pr.scheduled                                                AS drop_scheduled,
        pr.schedule_seconds                                         AS drop_schedule_seconds,
-       coalesce(pr.after #>> '{}', 'created before ' || pr.created_before) AS drop_after,
-       CASE WHEN jsonb_typeof(pr.after) = 'string'
-            THEN extract(epoch FROM (pr.after #>> '{}')::interval)::float8
-            WHEN pr.created_before IS NOT NULL
-            THEN extract(epoch FROM pr.created_before::interval)::float8 END AS drop_after_seconds,
+       pr.after_text                                               AS drop_after,
+       pr.after_seconds                                            AS drop_after_seconds,
        coalesce(a.overdue_chunks, 0)                               AS overdue_chunks,
        coalesce(a.overdue_bytes, 0)                                AS overdue_bytes,
        CASE WHEN isfinite(js.last_run_started_at) THEN js.last_run_started_at END AS drop_last_run,
@@ -192,7 +190,7 @@ SELECT h.schema, h.name, h.is_cagg, h.compression_enabled,
   LEFT JOIN per_hypertable a ON a.hypertable_id = h.id
   LEFT JOIN bound b ON b.id = h.id
   LEFT JOIN settings st ON (st.ht_schema, st.ht_name) = (h.ht_schema, h.ht_name)
-  LEFT JOIN policy pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
-  LEFT JOIN policy pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'
+  LEFT JOIN policy_shown pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
+  LEFT JOIN policy_shown pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'
   LEFT JOIN timescaledb_information.job_stats js ON js.job_id = pr.job_id
  ORDER BY 1, 2

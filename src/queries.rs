@@ -30,12 +30,21 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "index_map",
         include_str!("../queries/fragments/index_map.sql"),
     ),
+    (
+        "index_key_names",
+        include_str!("../queries/fragments/index_key_names.sql"),
+    ),
+    (
+        "internal_range",
+        include_str!("../queries/fragments/internal_range.sql"),
+    ),
 ];
 
 const WATERMARK_TABLE: &str = include_str!("../queries/fragments/cagg_watermark_table.sql");
 const WATERMARK_FUNCTION: &str = include_str!("../queries/fragments/cagg_watermark_function.sql");
 
-/// Replaces each `--@include name` line with the fragment of that name (`extra` first).
+/// Replaces each `--@include name` line with the fragment of that name (`extra` first),
+/// whose own includes are replaced in turn.
 fn expand(template: &str, extra: &[(&str, &str)]) -> String {
     template
         .lines()
@@ -44,7 +53,7 @@ fn expand(template: &str, extra: &[(&str, &str)]) -> String {
                 .iter()
                 .chain(FRAGMENTS)
                 .find(|(n, _)| *n == name.trim())
-                .map(|(_, text)| text.trim_end().to_string())
+                .map(|(_, text)| expand(text.trim_end(), extra))
                 .unwrap_or_else(|| panic!("queries: unknown fragment {name}")),
             None => line.to_string(),
         })

@@ -5,11 +5,8 @@ index_def AS (
            ns.nspname::text AS index_schema, c.relam,
            (SELECT am.amname::text FROM pg_catalog.pg_am am WHERE am.oid = c.relam) AS method,
            i.indisunique, i.indisprimary, i.indisvalid,
-           ARRAY(SELECT coalesce(a.attname::text, '')
-                   FROM unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                   LEFT JOIN pg_catalog.pg_attribute a
-                          ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-                  ORDER BY k.ord)                              AS key_columns,
+--@include index_key_names
+                                                               AS key_columns,
            pg_catalog.pg_get_expr(i.indexprs, i.indrelid)      AS expressions,
            pg_catalog.pg_get_expr(i.indpred, i.indrelid)       AS predicate,
            c.relpages::bigint * current_setting('block_size')::bigint AS size_bytes

@@ -50,20 +50,17 @@ chunk AS MATERIALIZED (
               hd.indexrelid
 ), named AS (
     -- key columns by name, expressions and predicate as text: only for dropped-column cases
-    SELECT x.indexrelid, x.indrelid, c.relname, c.relam, x.indisunique, x.indisvalid, c.relpages,
-           ARRAY(SELECT coalesce(a.attname::text, '')
-                   FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-                   LEFT JOIN pg_catalog.pg_attribute a
-                          ON a.attrelid = x.indrelid AND a.attnum = k.attnum
-                  ORDER BY k.ord)                               AS key_names,
-           pg_catalog.pg_get_expr(x.indexprs, x.indrelid)       AS exprs,
-           pg_catalog.pg_get_expr(x.indpred, x.indrelid)        AS pred
+    SELECT i.indexrelid, i.indrelid, c.relname, c.relam, i.indisunique, i.indisvalid, c.relpages,
+--@include index_key_names
+                                                                AS key_names,
+           pg_catalog.pg_get_expr(i.indexprs, i.indrelid)       AS exprs,
+           pg_catalog.pg_get_expr(i.indpred, i.indrelid)        AS pred
       FROM (SELECT h.oid FROM hyper h WHERE h.has_dropped
             UNION ALL
             SELECT ch.oid FROM chunk ch WHERE ch.has_dropped) t
      -- LATERAL: look up the few tables' indexes rather than scan every index
-     CROSS JOIN LATERAL (SELECT i.* FROM pg_catalog.pg_index i WHERE i.indrelid = t.oid) x
-      JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
+     CROSS JOIN LATERAL (SELECT x.* FROM pg_catalog.pg_index x WHERE x.indrelid = t.oid) i
+      JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
 ), by_name AS (
     SELECT DISTINCT ON (ci.indexrelid) ci.indexrelid AS chunk_index, ci.indrelid AS chunk,
            hi.indexrelid AS hypertable_index, ci.indisvalid, ci.relpages
