@@ -822,8 +822,8 @@ fn refresh_part(
                 .await
                 .unwrap()
                 .get(0);
-            // The engine compiles its WebAssembly hot paths as they run: warm every query first,
-            // as a console that refreshes does, then measure.
+            // Warm every query first (caches, and on the engine its WebAssembly), as a console
+            // that refreshes does, then measure.
             screens(&client, &caps, 2).await;
             let screens = screens(&client, &caps, if smoke { 3 } else { 7 }).await;
             bare_reads(&client, 2).await;
@@ -890,7 +890,7 @@ fn refresh_part(
         "  {:>9.1}x  ratio for the same information, best runs",
         with_indexes.as_secs_f64() / best.as_secs_f64()
     );
-    println!("\n## This engine against native TimescaleDB 2.17 (test-engines.md: 9,100 chunks), per 1,000 chunks");
+    println!("\n## This database against native TimescaleDB 2.17 (test-engines.md: 9,100 chunks), per 1,000 chunks");
     let per_k = 1000.0 / total_chunks as f64;
     for ((what, _, low, high), here) in NATIVE_REFERENCE.iter().zip(&shapes) {
         let here = here.as_secs_f64() * 1000.0 * per_k;
