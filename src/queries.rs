@@ -98,22 +98,27 @@ fn by_relid(caps: &Capabilities) -> bool {
         .is_some_and(|ts| ts.chunk_relid_column)
 }
 
+/// The expansion of a chunk-reading template that fits this version.
+fn for_chunk_tables(
+    caps: &Capabilities,
+    by_name: &'static LazyLock<String>,
+    by_relid: &'static LazyLock<String>,
+) -> &'static str {
+    if self::by_relid(caps) {
+        by_relid
+    } else {
+        by_name
+    }
+}
+
 /// The Hypertables/Compression/Retention pass for this version.
 pub fn tables(caps: &Capabilities) -> &'static str {
-    if by_relid(caps) {
-        &TABLES_BY_RELID
-    } else {
-        &TABLES_BY_NAME
-    }
+    for_chunk_tables(caps, &TABLES_BY_NAME, &TABLES_BY_RELID)
 }
 
 /// The hypertable drill-down (its chunks) for this version.
 pub fn chunks(caps: &Capabilities) -> &'static str {
-    if by_relid(caps) {
-        &CHUNKS_BY_RELID
-    } else {
-        &CHUNKS_BY_NAME
-    }
+    for_chunk_tables(caps, &CHUNKS_BY_NAME, &CHUNKS_BY_RELID)
 }
 
 const CAGGS_TEMPLATE: &str = include_str!("../queries/caggs.sql");

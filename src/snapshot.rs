@@ -45,7 +45,7 @@ pub async fn collect(client: &Client, caps: &Capabilities, limits: &Thresholds) 
         };
         match result {
             Ok(Payload::Tables(t)) => {
-                for (name, p) in sections.iter().zip(Payload::Tables(t).split()) {
+                for (name, p) in sections.iter().zip(t.into_payloads()) {
                     payloads.insert(*name, Ok(p));
                 }
             }

@@ -566,7 +566,7 @@ impl AppState {
     fn apply(&mut self, kind: QueryKind, payload: Payload, ctx: Ctx) {
         match payload {
             Payload::Tables(t) => {
-                for p in Payload::Tables(t).split() {
+                for p in t.into_payloads() {
                     self.apply(kind, p, ctx);
                 }
             }

@@ -66,7 +66,7 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub enum Payload {
     Summary(Summary),
-    /// What a `Tables` read returns; `split` gives each tab's payload.
+    /// What a `Tables` read returns; `Tables::into_payloads` gives each tab's payload.
     Tables(tables::Tables),
     Hypertables(Vec<hypertables::Hypertable>),
     Chunks(Target, Vec<hypertables::Chunk>),
@@ -87,11 +87,7 @@ impl Payload {
     /// A `Tables` read as the Hypertables, Compression and Retention payloads; others as is.
     pub fn split(self) -> Vec<Payload> {
         match self {
-            Payload::Tables(t) => vec![
-                Payload::Hypertables(t.hypertables),
-                Payload::Compression(t.compression),
-                Payload::Retention(t.retention),
-            ],
+            Payload::Tables(t) => t.into_payloads().into(),
             other => vec![other],
         }
     }

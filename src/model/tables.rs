@@ -18,6 +18,17 @@ pub struct Tables {
     pub retention: Vec<Retention>,
 }
 
+impl Tables {
+    /// The Hypertables, Compression and Retention payloads, in that order.
+    pub fn into_payloads(self) -> [super::Payload; 3] {
+        [
+            super::Payload::Hypertables(self.hypertables),
+            super::Payload::Compression(self.compression),
+            super::Payload::Retention(self.retention),
+        ]
+    }
+}
+
 pub async fn fetch(client: &Client, caps: &Capabilities) -> Result<Tables, tokio_postgres::Error> {
     let rows = client.query(queries::tables(caps), &[]).await?;
     let mut tables = Tables::default();
