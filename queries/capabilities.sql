@@ -1,9 +1,16 @@
 -- What this server and database can do, read once per connection. Features are detected from
 -- the catalog (to_regclass / to_regprocedure / pg_attribute), never by comparing version strings.
 SELECT
-    current_setting('server_version_num')::int                                   AS server_version_num,
-    current_setting('server_version')                                            AS server_version,
+    pg_catalog.current_setting('server_version_num')::int                                   AS server_version_num,
+    pg_catalog.current_setting('server_version')                                            AS server_version,
     (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'timescaledb') AS timescaledb_version,
+    (SELECT n.nspname::text FROM pg_catalog.pg_extension e
+       JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+      WHERE e.extname = 'timescaledb')                                           AS timescaledb_schema,
+    -- the cluster's identity for the journal (restricted to privileged roles by default)
+    CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+         THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END
+                                                                                 AS system_identifier,
     (SELECT default_version FROM pg_catalog.pg_available_extensions
       WHERE name = 'timescaledb')                                                AS timescaledb_available,
     coalesce((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false)

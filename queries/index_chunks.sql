@@ -12,7 +12,7 @@ WITH target AS MATERIALIZED (
       FROM target t
 ),
 --@include index_map
-SELECT n.nspname::text AS index_schema, ci.relname::text AS index_name, cr.relname::text AS chunk_name,
+SELECT ci.oid AS index_oid, n.nspname::text AS index_schema, ci.relname::text AS index_name, cr.relname::text AS chunk_name,
        m.indisvalid AS valid,
        pg_catalog.pg_stat_get_numscans(m.chunk_index)::bigint AS scans,
        pg_catalog.pg_stat_get_tuples_returned(m.chunk_index)::bigint AS tuples_read,

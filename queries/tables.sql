@@ -27,13 +27,24 @@ hyper AS MATERIALIZED (
      WHERE h.compression_state IS DISTINCT FROM 2
 ), integer_now AS MATERIALIZED (
     -- "now" of integer-time hypertables from their integer_now_func (identifiers quoted by %I;
-    -- one call per such hypertable, not per chunk)
+    -- one call per such hypertable, not per chunk). Only a function that a superuser or the
+    -- connected role owns, and that is not volatile, is called: a tenant's function must never
+    -- run with the viewer's rights (its "now" stays NULL).
     SELECT h.id,
+           CASE WHEN t.trusted THEN
            (xpath('/row/v/text()',
                   query_to_xml(format('SELECT %I.%I()::bigint AS v',
                                       h.integer_now_func_schema, h.integer_now_func),
-                               false, true, '')))[1]::text::bigint AS now_int
+                               false, true, '')))[1]::text::bigint END AS now_int
       FROM hyper h
+      CROSS JOIN LATERAL (
+            SELECT coalesce(bool_or(p.provolatile <> 'v'
+                                    AND (r.rolsuper OR r.rolname = current_user)), false) AS trusted
+              FROM pg_catalog.pg_proc p
+              JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+              JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
+             WHERE n.nspname = h.integer_now_func_schema AND p.proname = h.integer_now_func
+               AND p.pronargs = 0) t
      WHERE h.integer_now_func IS NOT NULL
 ), policy AS MATERIALIZED (
     -- the (first) compression and retention policy of each relation

@@ -10,6 +10,9 @@ use crate::queries;
 pub struct TimescaleFeatures {
     /// Installed extension version, e.g. `2.23.0-dev`.
     pub version: String,
+    /// The schema of its public functions (`public` unless installed elsewhere); actions call
+    /// them qualified with it.
+    pub schema: String,
     /// 2.12.0+: `_timescaledb_functions` holds the internal functions.
     pub functions_schema: bool,
     /// 2.25.0+: `_timescaledb_catalog.bgw_job` (else `_timescaledb_config.bgw_job`).
@@ -39,6 +42,9 @@ pub struct Capabilities {
     pub role: String,
     pub database: String,
     pub in_recovery: bool,
+    /// The cluster's system identifier (`pg_control_system()`), when this role may read it: with
+    /// the database name, what the journal knows a database by.
+    pub system_identifier: Option<String>,
 }
 
 impl Capabilities {
@@ -51,6 +57,7 @@ impl Capabilities {
         let ts_version: Option<String> = row.get("timescaledb_version");
         let timescaledb = ts_version.map(|version| TimescaleFeatures {
             version,
+            schema: row.get("timescaledb_schema"),
             functions_schema: row.get("ts_functions_schema"),
             bgw_job_in_catalog: row.get("ts_bgw_job_in_catalog"),
             cagg_watermark_table: row.get("ts_cagg_watermark_table"),
@@ -69,12 +76,18 @@ impl Capabilities {
             role: row.get("role_name"),
             database: row.get("database"),
             in_recovery: row.get("in_recovery"),
+            system_identifier: row.get("system_identifier"),
         }
     }
 
     /// Can read other sessions' activity and all statistics.
     pub fn can_monitor(&self) -> bool {
         self.is_superuser || self.has_pg_monitor
+    }
+
+    /// TimescaleDB's schema, when it is installed.
+    pub fn timescaledb_schema(&self) -> Option<&str> {
+        self.timescaledb.as_ref().map(|t| t.schema.as_str())
     }
 
     /// One line for the header: `PostgreSQL 15.20 · TimescaleDB 2.23.0` or `… · no TimescaleDB`.

@@ -114,6 +114,9 @@ pub enum Sub {
         /// Execute without asking (required when stdin is not a terminal)
         #[arg(long)]
         yes: bool,
+        /// With --yes: also roll back when a later entry changed the same setting
+        #[arg(long)]
+        force: bool,
     },
     /// Print the journal of actions on this database
     #[command(disable_help_flag = true)]

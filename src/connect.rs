@@ -232,8 +232,10 @@ impl Connector {
             None => self.open(&config, tokio_postgres::NoTls).await?,
         };
         let s = &self.settings;
+        // search_path: no object a less trusted role created (in public, say) can stand in for
+        // a built-in that a query names without a schema.
         let mut setup = format!(
-            "SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; SET default_transaction_read_only = {}",
+            "SET search_path = pg_catalog, pg_temp; SET statement_timeout = {}; SET idle_in_transaction_session_timeout = {}; SET default_transaction_read_only = {}",
             s.statement_timeout.as_millis(),
             s.idle_in_transaction_timeout.as_millis(),
             if s.read_only { "on" } else { "off" },

@@ -62,6 +62,32 @@ pub fn elapsed(d: std::time::Duration) -> String {
     }
 }
 
+/// Text from the database made safe for a terminal: control characters (ESC, BEL, CR, C1 …)
+/// and bidirectional overrides are shown as `\x1b` / `\u{202e}` escapes, so a hostile name can
+/// neither move the cursor, retitle the terminal nor reorder what is shown.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(needs_escape) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if needs_escape(c) {
+            if (c as u32) < 0x100 {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            } else {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn needs_escape(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// An identifier as SQL needs it: bare when it is a plain lower-case name, else double-quoted
 /// with embedded quotes doubled (so names with spaces, quotes or `;` stay unambiguous).
 pub fn ident(name: &str) -> String {

@@ -3,6 +3,7 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::Duration;
 
+use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::mpsc;
 
 use crate::actions::execute::{self, Cancel, Progress};
@@ -39,7 +40,25 @@ pub fn origin(connector: &Connector, caps: &Capabilities) -> Origin {
         host: r.host().to_string(),
         port: r.port().to_string(),
         database: caps.database.clone(),
+        system_id: caps.system_identifier.clone(),
     }
+}
+
+/// How `run` goes about it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    pub dry_run: bool,
+    pub yes: bool,
+    pub force: bool,
+}
+
+/// Prints a line of plan or outcome with the database's text made safe for the terminal.
+fn say(line: &str) {
+    println!("{}", crate::format::printable(line));
+}
+
+fn complain(line: &str) {
+    eprintln!("hypertop: {}", crate::format::printable(line));
 }
 
 /// The plan as text: what, where, locks, SQL, and how to undo it.
@@ -59,6 +78,7 @@ pub fn describe(plan: &Plan) -> Vec<String> {
         ));
     }
     out.push(format!("Locks: {}", plan.locks));
+    out.extend(plan.warnings.iter().map(|w| format!("Warning: {w}")));
     out.push("SQL:".into());
     out.extend(plan.preview_sql(20).into_iter().map(|s| format!("  {s};")));
     match (&plan.inverse, &plan.irreversible) {
@@ -85,9 +105,9 @@ pub async fn plan_command(
 ) -> Result<(Plan, Option<String>), String> {
     match cmd {
         Command::Rollback { entry } => {
-            let target = journal.rollback_target(origin, entry.as_deref())?;
+            let (target, later) = journal.rollback_target(origin, entry.as_deref())?;
             Ok((
-                journal::rollback_plan(&target),
+                journal::rollback_plan(&target, later),
                 Some(target.id().to_string()),
             ))
         }
@@ -104,31 +124,35 @@ pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<(Plan, Option
 
 pub async fn history(ctx: &Context<'_>) -> u8 {
     match ctx.journal.history(&ctx.origin) {
-        Ok(entries) if entries.is_empty() => {
-            println!(
-                "No actions journaled for this database ({}).",
-                ctx.journal.path.display()
-            );
-            0
-        }
-        Ok(entries) => {
-            for line in journal::format_history(&entries, ctx.utc) {
+        Ok(read) => {
+            if read.entries.is_empty() {
+                say(&format!(
+                    "No actions journaled for this database ({}).",
+                    ctx.journal.path.display()
+                ));
+            }
+            for line in journal::format_history(&read, ctx.utc) {
                 println!("{line}");
             }
             0
         }
         Err(e) => {
-            eprintln!("hypertop: {e}");
+            complain(&e);
             EXIT_FAILED
         }
     }
 }
 
-pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 {
+pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
+    let RunOptions {
+        dry_run,
+        yes,
+        force,
+    } = how;
     let cmd = match parse(line) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("hypertop: {e}");
+            complain(&e);
             return EXIT_USAGE;
         }
     };
@@ -138,12 +162,12 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
     let (plan, rollback_of) = match make_plan(ctx, &cmd).await {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("hypertop: {e}");
+            complain(&e);
             return EXIT_FAILED;
         }
     };
     for l in describe(&plan) {
-        println!("{l}");
+        say(&l);
     }
     if dry_run {
         println!("Dry run: nothing was executed.");
@@ -151,6 +175,10 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
     }
     if ctx.connector.settings().read_only && plan.mutating {
         eprintln!("hypertop: refused: --read-only is set; nothing was changed");
+        return EXIT_FAILED;
+    }
+    if yes && plan.needs_force && !force {
+        complain("refused: this rollback would overwrite the later changes above; add --force to do it anyway");
         return EXIT_FAILED;
     }
     if !yes {
@@ -162,7 +190,10 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
             Confirm::TypeName(name) => name.clone(),
             Confirm::Choose => "yes".into(),
         };
-        print!("Type {expected} to execute, anything else cancels: ");
+        print!(
+            "Type {} to execute, anything else cancels: ",
+            crate::format::printable(&expected)
+        );
         let _ = std::io::stdout().flush();
         let mut answer = String::new();
         let _ = std::io::stdin().lock().read_line(&mut answer);
@@ -184,6 +215,11 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
         cancel.clone(),
     );
     tokio::pin!(exec);
+    // SIGINT, SIGTERM and SIGHUP (the SSH session dropped) all stop after the current
+    // statement, cancelled on the server, and the outcome is journaled before exiting.
+    let signals = [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()]
+        .map(|kind| signal(kind).ok());
+    let [mut sigint, mut sigterm, mut sighup] = signals;
     let mut token = None;
     let mut interrupted = false;
     let outcome = loop {
@@ -191,11 +227,14 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
             o = &mut exec => break o,
             Some(p) = rx.recv() => match p {
                 Progress::Session(t) => token = Some(t),
-                Progress::Step { index, total, label } => eprintln!("[{}/{total}] {label}", index + 1),
+                Progress::Step { index, total, label } => {
+                    eprintln!("[{}/{total}] {}", index + 1, crate::format::printable(&label))
+                }
             },
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
+            Some(name) = next_signal(&mut sigint, &mut sigterm, &mut sighup), if !interrupted => {
                 interrupted = true;
-                eprintln!("hypertop: cancelling…");
+                // The terminal may be gone after SIGHUP: a failed write is ignored.
+                let _ = writeln!(std::io::stderr(), "hypertop: {name}: cancelling…");
                 cancel.request();
                 if let Some(t) = &token {
                     let _ = ctx.connector.cancel(t).await;
@@ -204,6 +243,15 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
         }
     };
     let id = outcome.journal_id.as_deref().unwrap_or("-");
+    if let Some(e) = &outcome.journal_error {
+        complain(&format!(
+            "{} after {} of {} statement(s), but the outcome was not journaled: {e}",
+            outcome.status,
+            outcome.completed,
+            plan.steps.len()
+        ));
+        return EXIT_FAILED;
+    }
     match outcome.status {
         "ok" => {
             println!(
@@ -213,17 +261,39 @@ pub async fn run(ctx: &Context<'_>, line: &str, dry_run: bool, yes: bool) -> u8 
             0
         }
         status => {
-            eprintln!(
-                "hypertop: {status} after {} of {} statement(s) (journal entry {id}): {}",
+            complain(&format!(
+                "{status} after {} of {} statement(s) (journal entry {id}): {}",
                 outcome.completed,
                 plan.steps.len(),
                 outcome.error.as_deref().unwrap_or("")
-            );
+            ));
             if status == "cancelled" {
                 EXIT_CANCELLED
             } else {
                 EXIT_FAILED
             }
         }
+    }
+}
+
+/// The next of the signals that stop `run`, by name (a handler that could not be installed
+/// never fires).
+async fn next_signal(
+    sigint: &mut Option<Signal>,
+    sigterm: &mut Option<Signal>,
+    sighup: &mut Option<Signal>,
+) -> Option<&'static str> {
+    async fn recv(s: &mut Option<Signal>) {
+        match s {
+            Some(s) => {
+                s.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+    tokio::select! {
+        _ = recv(sigint) => Some("interrupted"),
+        _ = recv(sigterm) => Some("terminated"),
+        _ = recv(sighup) => Some("hung up"),
     }
 }

@@ -1,7 +1,12 @@
 //! The action journal: JSON Lines, one `intent` line written before an action runs and one
-//! `outcome` line after, sharing an id. A crash between the two leaves the intent visible.
+//! `outcome` line after, sharing an id. A crash between the two leaves the intent visible, and
+//! rollable back: every undo statement is safe to replay. Only a regular file is used; each line
+//! starts on its own line even after a torn write; a line that cannot be read is skipped and
+//! counted, never the reason the rest cannot be read.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -29,12 +34,33 @@ pub struct Origin {
     pub host: String,
     pub port: String,
     pub database: String,
+    /// The server's system identifier (`pg_control_system()`), when the role could read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_id: Option<String>,
 }
 
 impl Origin {
+    /// The same database: the same cluster (by system identifier, whatever address or tunnel
+    /// reached it) and database name. Where either side has no identifier, host, port and name
+    /// must match and the other side must lack one too (an identified entry is never applied to
+    /// a server that cannot show it is the same).
     pub fn same_database(&self, other: &Origin) -> bool {
-        (&self.host, &self.port, &self.database) == (&other.host, &other.port, &other.database)
+        match (&self.system_id, &other.system_id) {
+            (Some(a), Some(b)) => a == b && self.database == other.database,
+            (None, None) => {
+                (&self.host, &self.port, &self.database)
+                    == (&other.host, &other.port, &other.database)
+            }
+            _ => false,
+        }
     }
+}
+
+/// The journal's entries and how many lines could not be read.
+#[derive(Debug, Default)]
+pub struct Contents {
+    pub entries: Vec<Entry>,
+    pub unreadable: usize,
 }
 
 /// One line of the journal.
@@ -83,6 +109,11 @@ impl Entry {
             .unwrap_or("unfinished (no outcome recorded)")
     }
 
+    /// No outcome was written: the process died (or still runs) between intent and outcome.
+    pub fn unfinished(&self) -> bool {
+        self.outcome.is_none()
+    }
+
     pub fn completed(&self) -> usize {
         self.outcome
             .as_ref()
@@ -90,12 +121,29 @@ impl Entry {
             .unwrap_or(0)
     }
 
-    /// The statements that undo what this entry did (empty when there is nothing to undo).
+    /// The statements that undo what this entry did (empty when there is nothing to undo). An
+    /// unfinished entry may have done any part of its work: its whole undo is replayed (each
+    /// undo statement is a no-op where there is nothing to undo).
     pub fn undo(&self) -> Vec<Step> {
         self.intent
             .plan
             .as_ref()
-            .map(|p| p.undo_for(self.completed()))
+            .map(|p| {
+                let done = if self.unfinished() {
+                    p.steps.len()
+                } else {
+                    self.completed()
+                };
+                p.undo_for(done)
+            })
+            .unwrap_or_default()
+    }
+
+    fn changes(&self) -> &[String] {
+        self.intent
+            .plan
+            .as_ref()
+            .map(|p| p.changes.as_slice())
             .unwrap_or_default()
     }
 }
@@ -109,6 +157,31 @@ impl Journal {
         Journal { path }
     }
 
+    /// Opens the journal without blocking (a FIFO would block an ordinary open) and refuses
+    /// anything but a regular file.
+    fn open(&self, write: bool) -> Result<Option<File>, String> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).custom_flags(libc::O_NONBLOCK);
+        if write {
+            options.append(true).create(true);
+        }
+        let f = match options.open(&self.path) {
+            Ok(f) => f,
+            Err(e) if !write && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot open the journal {}: {e}", self.path.display())),
+        };
+        let meta = f
+            .metadata()
+            .map_err(|e| format!("cannot read the journal {}: {e}", self.path.display()))?;
+        if !meta.is_file() {
+            return Err(format!(
+                "the journal {} is not a regular file; give --journal a file path",
+                self.path.display()
+            ));
+        }
+        Ok(Some(f))
+    }
+
     fn append(&self, line: &Line) -> Result<(), String> {
         if let Some(dir) = self.path.parent() {
             std::fs::create_dir_all(dir)
@@ -116,15 +189,25 @@ impl Journal {
         }
         let mut text = serde_json::to_string(line).map_err(|e| e.to_string())?;
         text.push('\n');
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| format!("cannot open the journal {}: {e}", self.path.display()))?;
+        let write_error = |e: std::io::Error| {
+            format!("cannot write the journal {}: {e}", self.path.display())
+        };
+        let mut f = self.open(true)?.ok_or_else(|| "no journal".to_string())?;
+        // A line cut off by an earlier crash must not swallow this one: start on a new line.
+        let len = f.metadata().map_err(write_error)?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            f.seek(SeekFrom::Start(len - 1))
+                .and_then(|_| f.read_exact(&mut last))
+                .map_err(write_error)?;
+            if last[0] != b'\n' {
+                text.insert(0, '\n');
+            }
+        }
         // One write per line, and synced: an intent must survive a crash of what follows.
         f.write_all(text.as_bytes())
             .and_then(|_| f.sync_data())
-            .map_err(|e| format!("cannot write the journal {}: {e}", self.path.display()))
+            .map_err(write_error)
     }
 
     /// Records that `plan` is about to run; returns the entry id.
@@ -180,23 +263,29 @@ impl Journal {
         })
     }
 
-    /// Every entry, oldest first (a missing journal is empty; unreadable lines are skipped).
-    pub fn entries(&self) -> Result<Vec<Entry>, String> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => {
-                return Err(format!(
-                    "cannot read the journal {}: {e}",
-                    self.path.display()
-                ))
-            }
+    /// Every entry, oldest first (a missing journal is empty); lines that are not valid UTF-8
+    /// JSON of a journal line are skipped and counted.
+    pub fn read(&self) -> Result<Contents, String> {
+        let Some(mut f) = self.open(false)? else {
+            return Ok(Contents::default());
         };
+        let mut bytes = Vec::new();
+        f.read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read the journal {}: {e}", self.path.display()))?;
         let mut out: Vec<Entry> = Vec::new();
-        for line in text
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Line>(l).ok())
-        {
+        let mut unreadable = 0;
+        let lines = bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+            .filter_map(|l| {
+                let line = std::str::from_utf8(l)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<Line>(t).ok());
+                unreadable += usize::from(line.is_none());
+                line
+            })
+            .collect::<Vec<_>>();
+        for line in lines {
             if line.event == "intent" {
                 out.push(Entry {
                     intent: line,
@@ -206,21 +295,28 @@ impl Journal {
                 e.outcome = Some(line);
             }
         }
-        Ok(out)
+        Ok(Contents {
+            entries: out,
+            unreadable,
+        })
     }
 
-    /// The entries for this database, oldest first.
-    pub fn history(&self, origin: &Origin) -> Result<Vec<Entry>, String> {
-        Ok(self
-            .entries()?
-            .into_iter()
-            .filter(|e| e.intent.origin.same_database(origin))
-            .collect())
+    /// The entries for this database, oldest first, and how many lines could not be read.
+    pub fn history(&self, origin: &Origin) -> Result<Contents, String> {
+        let mut read = self.read()?;
+        read.entries
+            .retain(|e| e.intent.origin.same_database(origin));
+        Ok(read)
     }
 
-    /// The entry to roll back: `id`, or the latest reversible one not yet rolled back.
-    pub fn rollback_target(&self, origin: &Origin, id: Option<&str>) -> Result<Entry, String> {
-        let all = self.history(origin)?;
+    /// The entry to roll back: `id`, or the latest reversible one not yet rolled back; with
+    /// the later entries that changed a setting it restores (its rollback would undo those too).
+    pub fn rollback_target(
+        &self,
+        origin: &Origin,
+        id: Option<&str>,
+    ) -> Result<(Entry, Vec<String>), String> {
+        let all = self.history(origin)?.entries;
         let rolled_back = |e: &Entry| {
             all.iter()
                 .any(|r| r.intent.rollback_of.as_deref() == Some(e.id()) && r.status() == "ok")
@@ -251,62 +347,102 @@ impl Journal {
             }
             Ok(())
         };
-        match id {
+        let target = match id {
             Some(id) => {
                 let e = all.iter().find(|e| e.id() == id).ok_or_else(|| {
                     format!("no journal entry {id} for this database (see history)")
                 })?;
                 check(e)?;
-                Ok(e.clone())
+                e
             }
             None => all
                 .iter()
                 .rev()
                 .find(|e| check(e).is_ok())
-                .cloned()
-                .ok_or_else(|| "nothing to roll back for this database".to_string()),
-        }
+                .ok_or_else(|| "nothing to roll back for this database".to_string())?,
+        };
+        let later = all
+            .iter()
+            .skip_while(|e| e.id() != target.id())
+            .skip(1)
+            .filter(|e| {
+                e.intent.rollback_of.is_none()
+                    && !rolled_back(e)
+                    && (e.unfinished() || e.completed() > 0)
+            })
+            .filter_map(|e| {
+                let shared: Vec<&str> = target
+                    .changes()
+                    .iter()
+                    .filter(|c| e.changes().iter().any(|d| same_setting(c, d)))
+                    .map(String::as_str)
+                    .collect();
+                (!shared.is_empty()).then(|| {
+                    format!(
+                        "{} ({}) changed the same setting later ({}): this rollback overwrites it",
+                        e.id(),
+                        e.intent.command,
+                        shared.join(", ")
+                    )
+                })
+            })
+            .collect();
+        Ok((target.clone(), later))
     }
 }
 
-/// The rollback of `entry` as a plan: its undo statements, journaled as a new entry.
-pub fn rollback_plan(entry: &Entry) -> Plan {
+/// Two settings a plan changes are the same, `job 7 *` standing for all of job 7's.
+fn same_setting(a: &str, b: &str) -> bool {
+    let covers = |wide: &str, narrow: &str| {
+        wide.strip_suffix('*')
+            .is_some_and(|prefix| narrow.starts_with(prefix))
+    };
+    a == b || covers(a, b) || covers(b, a)
+}
+
+/// The rollback of `entry` as a plan: its undo statements, journaled as a new entry. `later`
+/// are the later entries it would overwrite: then the operator must type the entry's id (and a
+/// script must say `--force`).
+pub fn rollback_plan(entry: &Entry, later: Vec<String>) -> Plan {
     let steps = entry.undo();
-    Plan {
-        command: format!("rollback {}", entry.id()),
-        summary: format!(
+    let mut warnings = later;
+    let conflicting = !warnings.is_empty();
+    if entry.unfinished() {
+        warnings.push(format!(
+            "{} has no outcome (hypertop was killed, or it still runs elsewhere): every undo statement is replayed; each skips what was not done",
+            entry.id()
+        ));
+    }
+    let original = entry.intent.plan.as_ref();
+    let mut plan = Plan::new(
+        format!("rollback {}", entry.id()),
+        format!(
             "undo {} ({}): {} statement(s)",
             entry.id(),
             entry.intent.command,
             steps.len()
         ),
-        affects: entry
-            .intent
-            .plan
-            .as_ref()
-            .map(|p| p.affects.clone())
-            .unwrap_or_default(),
-        locks: entry
-            .intent
-            .plan
-            .as_ref()
+        original.map(|p| p.affects.clone()).unwrap_or_default(),
+        &original
             .map(|p| format!("as for the original action: {}", p.locks))
             .unwrap_or_default(),
-        steps,
-        inverse: None,
-        inverse_per_step: false,
-        irreversible: Some(
-            "a rollback is not itself undone; run the original command again".into(),
-        ),
-        previous: None,
-        confirm: crate::actions::Confirm::Choose,
-        mutating: true,
+    );
+    plan.steps = steps;
+    plan.irreversible =
+        Some("a rollback is not itself undone; run the original command again".into());
+    if conflicting {
+        plan.confirm = crate::actions::Confirm::TypeName(entry.id().to_string());
+        plan.needs_force = true;
     }
+    plan.warnings = warnings;
+    plan
 }
 
-/// `history` as text: one line per entry, newest last.
-pub fn format_history(entries: &[Entry], utc: bool) -> Vec<String> {
-    entries
+/// `history` as text: one line per entry, newest last (control characters escaped), and how
+/// many lines were skipped.
+pub fn format_history(contents: &Contents, utc: bool) -> Vec<String> {
+    let mut lines: Vec<String> = contents
+        .entries
         .iter()
         .map(|e| {
             let undo = match (&e.intent.rollback_of, e.undo().is_empty()) {
@@ -332,7 +468,15 @@ pub fn format_history(entries: &[Entry], utc: bool) -> Vec<String> {
                 undo
             )
         })
-        .collect()
+        .map(|l| crate::format::printable(&l))
+        .collect();
+    if contents.unreadable > 0 {
+        lines.push(format!(
+            "({} unreadable journal line(s) skipped)",
+            contents.unreadable
+        ));
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -348,53 +492,57 @@ mod tests {
             host: "h".into(),
             port: "5432".into(),
             database: db.into(),
+            system_id: Some("7301234567890123456".into()),
         }
     }
 
-    fn pause_plan() -> Plan {
+    fn job_plan(line: &str) -> Plan {
         let facts = Facts {
+            ts: "\"public\"".into(),
             job: Some(JobSettings {
                 job_id: 7,
-                proc_name: "policy_retention".into(),
+                proc_name: "policy_compression".into(),
+                proc_schema: "_timescaledb_functions".into(),
+                owner: None,
                 scheduled: true,
                 schedule_interval: "1 day".into(),
                 max_runtime: "00:00:00".into(),
                 max_retries: -1,
                 retry_period: "00:05:00".into(),
-                config: None,
+                config: Some(serde_json::json!({"compress_after": "7 days"})),
             }),
             ..Default::default()
         };
-        plan(&parse("pause-job 7").unwrap(), &facts).unwrap()
+        plan(&parse(line).unwrap(), &facts).unwrap()
+    }
+
+    fn journal() -> (tempfile::TempDir, Journal) {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::new(dir.path().join("sub/journal.jsonl"));
+        (dir, j)
     }
 
     #[test]
     fn intent_outcome_and_rollback_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let j = Journal::new(dir.path().join("sub/journal.jsonl"));
+        let (_dir, j) = journal();
         let o = origin("metrics");
         assert!(j
             .rollback_target(&o, None)
             .unwrap_err()
             .contains("nothing to roll back"));
-        let p = pause_plan();
+        let p = job_plan("pause-job 7");
         let id = j.intent(&o, &p, None).unwrap();
-        // A crash here: the intent is visible, nothing to undo.
-        let e = &j.history(&o).unwrap()[0];
-        assert_eq!(e.status(), "unfinished (no outcome recorded)");
-        assert!(j
-            .rollback_target(&o, Some(&id))
-            .unwrap_err()
-            .contains("nothing of it was applied"));
         j.outcome(&id, &o, &p.command, "ok", 1, None).unwrap();
-        let target = j.rollback_target(&o, None).unwrap();
+        let (target, later) = j.rollback_target(&o, None).unwrap();
         assert_eq!(target.id(), id);
-        let rb = rollback_plan(&target);
+        assert!(later.is_empty());
+        let rb = rollback_plan(&target, later);
         assert_eq!(
             rb.steps[0].params[2].as_deref(),
             Some("true"),
             "resumes the job"
         );
+        assert_eq!(rb.steps[0].params[1], None, "and leaves the schedule alone");
         let rid = j.intent(&o, &rb, Some(&id)).unwrap();
         j.outcome(&rid, &o, &rb.command, "ok", 1, None).unwrap();
         let err = j.rollback_target(&o, Some(&id)).unwrap_err();
@@ -404,7 +552,7 @@ mod tests {
             .unwrap_err()
             .contains("itself a rollback"));
         // Other databases' entries are not this database's history.
-        assert!(j.history(&origin("other")).unwrap().is_empty());
+        assert!(j.history(&origin("other")).unwrap().entries.is_empty());
         let lines = format_history(&j.history(&o).unwrap(), true);
         assert!(
             lines[0].contains("pause-job 7")
@@ -413,5 +561,133 @@ mod tests {
             "{lines:?}"
         );
         assert!(lines[1].contains(&format!("rollback of {id}")), "{lines:?}");
+    }
+
+    #[test]
+    fn an_unfinished_entry_is_rolled_back_by_replaying_its_whole_undo() {
+        let (_dir, j) = journal();
+        let o = origin("metrics");
+        let p = job_plan("pause-job 7");
+        let id = j.intent(&o, &p, None).unwrap();
+        // Killed here: no outcome.
+        let (target, later) = j.rollback_target(&o, Some(&id)).unwrap();
+        assert!(target.unfinished());
+        let rb = rollback_plan(&target, later);
+        assert_eq!(rb.steps.len(), 1);
+        assert!(rb.warnings[0].contains("no outcome"), "{:?}", rb.warnings);
+        // A failure before the first statement leaves nothing to undo.
+        let id2 = j.intent(&o, &p, None).unwrap();
+        j.outcome(&id2, &o, &p.command, "failed", 0, Some("x"))
+            .unwrap();
+        assert!(j
+            .rollback_target(&o, Some(&id2))
+            .unwrap_err()
+            .contains("nothing of it was applied"));
+    }
+
+    #[test]
+    fn a_torn_last_line_does_not_swallow_the_next_entry() {
+        let (_dir, j) = journal();
+        let o = origin("metrics");
+        let p = job_plan("pause-job 7");
+        let id = j.intent(&o, &p, None).unwrap();
+        // A crash in the middle of writing the outcome: half a line, no newline.
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&j.path)
+            .unwrap();
+        f.write_all(b"{\"id\":\"x\",\"ev").unwrap();
+        let id2 = j.intent(&o, &p, None).unwrap();
+        j.outcome(&id2, &o, &p.command, "ok", 1, None).unwrap();
+        let read = j.history(&o).unwrap();
+        let ids: Vec<&str> = read.entries.iter().map(Entry::id).collect();
+        assert_eq!(ids, [id.as_str(), id2.as_str()]);
+        assert_eq!(read.entries[1].status(), "ok");
+        assert_eq!(read.unreadable, 1);
+        let lines = format_history(&read, true);
+        assert!(
+            lines.last().unwrap().contains("1 unreadable journal line"),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_skipped_and_counted() {
+        let (_dir, j) = journal();
+        let o = origin("metrics");
+        let p = job_plan("pause-job 7");
+        j.intent(&o, &p, None).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&j.path)
+            .unwrap();
+        f.write_all(b"\xff\xfe not json\n").unwrap();
+        let id2 = j.intent(&o, &p, None).unwrap();
+        let read = j.history(&o).unwrap();
+        assert_eq!(read.entries.len(), 2);
+        assert_eq!(read.entries[1].id(), id2);
+        assert_eq!(read.unreadable, 1);
+    }
+
+    #[test]
+    fn only_a_regular_file_is_a_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid, NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let j = Journal::new(fifo);
+        let o = origin("metrics");
+        let err = j.intent(&o, &job_plan("pause-job 7"), None).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(j.read().unwrap_err().contains("not a regular file"));
+        let j = Journal::new(dir.path().to_path_buf());
+        assert!(j.read().is_err(), "a directory");
+    }
+
+    #[test]
+    fn rollback_restores_only_its_setting_and_names_later_changes_of_it() {
+        let (_dir, j) = journal();
+        let o = origin("metrics");
+        let done = |line: &str| {
+            let p = job_plan(line);
+            let id = j.intent(&o, &p, None).unwrap();
+            j.outcome(&id, &o, &p.command, "ok", 1, None).unwrap();
+            id
+        };
+        let schedule = done("set-schedule 7 6h");
+        done("pause-job 7");
+        // Another setting changed later: no conflict, and the undo leaves it alone.
+        let (target, later) = j.rollback_target(&o, Some(&schedule)).unwrap();
+        assert!(later.is_empty(), "{later:?}");
+        let undo = &rollback_plan(&target, later).steps[0];
+        assert_eq!(undo.params[1].as_deref(), Some("1 day"));
+        assert_eq!(undo.params[2], None, "the paused flag is not touched");
+        assert_eq!(undo.params[3], None, "the config is not touched");
+        // The same setting changed later: named, and the rollback must be forced.
+        let again = done("set-schedule 7 2h");
+        let (target, later) = j.rollback_target(&o, Some(&schedule)).unwrap();
+        assert_eq!(later.len(), 1, "{later:?}");
+        assert!(later[0].contains(&again), "{later:?}");
+        let rb = rollback_plan(&target, later);
+        assert!(rb.needs_force);
+        assert_eq!(rb.confirm, crate::actions::Confirm::TypeName(schedule));
+    }
+
+    #[test]
+    fn a_database_is_known_by_its_cluster_identity() {
+        let a = origin("metrics");
+        let mut moved = a.clone();
+        moved.port = "6543".into();
+        assert!(a.same_database(&moved), "another port or tunnel, same cluster");
+        let mut other = a.clone();
+        other.system_id = Some("7300000000000000000".into());
+        assert!(!a.same_database(&other), "same address, another cluster");
+        let mut unknown = a.clone();
+        unknown.system_id = None;
+        assert!(!a.same_database(&unknown), "cannot show it is the same");
+        let mut plain = unknown.clone();
+        plain.role = "x".into();
+        assert!(unknown.same_database(&plain));
     }
 }

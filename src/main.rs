@@ -266,8 +266,16 @@ async fn run(cli: Cli) -> ExitCode {
             action,
             dry_run,
             yes,
+            force,
             ..
-        }) => return ExitCode::from(headless::run(&ctx, action, *dry_run, *yes).await),
+        }) => {
+            let how = headless::RunOptions {
+                dry_run: *dry_run,
+                yes: *yes,
+                force: *force,
+            };
+            return ExitCode::from(headless::run(&ctx, action, how).await);
+        }
         Some(Sub::History { .. }) => return ExitCode::from(headless::history(&ctx).await),
         Some(Sub::Snapshot { format, .. }) => {
             let snap = hypertop::snapshot::collect(&session.client, &caps, &settings.limits).await;
@@ -290,7 +298,7 @@ async fn run(cli: Cli) -> ExitCode {
         Some(Sub::Check { .. }) => {
             let snap = hypertop::snapshot::collect(&session.client, &caps, &settings.limits).await;
             let (code, line) = hypertop::snapshot::check(&snap, &settings.limits);
-            println!("{line}");
+            println!("{}", hypertop::format::printable(&line));
             return ExitCode::from(code);
         }
         Some(Sub::Config { .. }) | Some(Sub::Demo { .. }) | None => {}

@@ -202,7 +202,10 @@ impl Snapshot {
                 problems::Severity::Critical => "CRITICAL",
                 problems::Severity::Warning => "WARNING",
             };
-            let line = format!("{severity:<8} {:<19} {} — {}", p.kind, p.object, p.message);
+            let line = crate::format::printable(&format!(
+                "{severity:<8} {:<19} {} — {}",
+                p.kind, p.object, p.message
+            ));
             out.push_str(crate::grid::fit(&line, width, crate::grid::Align::Left).trim_end());
             out.push('\n');
         }
@@ -244,8 +247,9 @@ fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
             layout
                 .iter()
                 .map(|&(c, w)| {
-                    let text = r.cell(c).map_or("", |x| x.text);
-                    crate::grid::pad(text, w, grid.columns[c].align)
+                    // Names come from the database: escaped, not sent to the terminal raw.
+                    let text = crate::format::printable(r.cell(c).map_or("", |x| x.text));
+                    crate::grid::pad(&text, w, grid.columns[c].align)
                 })
                 .collect(),
         ));

@@ -1,6 +1,7 @@
 -- Chunks of hypertable $1.$2 in compression state $3 (true: compressed), optionally only those
 -- entirely older ($4 = 'older') or newer ($4 = 'newer') than now() - $5; oldest first.
-SELECT format('%I.%I', c.chunk_schema, c.chunk_name) AS chunk
+SELECT pg_catalog.format('%I.%I', c.chunk_schema, c.chunk_name)::regclass::oid AS oid,
+       c.chunk_schema::text AS schema, c.chunk_name::text AS name
   FROM timescaledb_information.chunks c
  WHERE (c.hypertable_schema, c.hypertable_name) = ($1, $2)
    AND c.is_compressed = $3::text::bool

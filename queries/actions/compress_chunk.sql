@@ -1,2 +1,2 @@
--- Compress one chunk (its own transaction); a no-op if it already is.
-SELECT compress_chunk($1::text::regclass, true)
+-- Compress one chunk ($1 its oid; its own transaction); a no-op if it already is.
+SELECT {ts}.compress_chunk($1::text::oid::regclass, true)

@@ -1,2 +1,2 @@
--- Drop an index. {index} is a quoted identifier.
-DROP INDEX {index}
+-- Drop an index of a hypertable (the object is an always-quoted identifier, checked by oid).
+DROP INDEX {object}

@@ -1,2 +1,3 @@
--- Drop an index on an ordinary table without blocking it. {index} is a quoted identifier.
-DROP INDEX CONCURRENTLY {index}
+-- Drop an index on an ordinary table without blocking it (the object is an always-quoted
+-- identifier, checked by oid).
+DROP INDEX CONCURRENTLY {object}

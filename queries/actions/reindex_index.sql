@@ -1,2 +1,3 @@
--- Rebuild one index without blocking reads or writes. {index} is a quoted identifier.
-REINDEX INDEX CONCURRENTLY {index}
+-- Rebuild one index without blocking reads or writes (the object is an always-quoted identifier,
+-- checked by oid).
+REINDEX INDEX CONCURRENTLY {object}

@@ -1,2 +1,3 @@
--- Rebuild a table's indexes without blocking reads or writes. {table} is a quoted identifier.
-REINDEX TABLE CONCURRENTLY {table}
+-- Rebuild a table's indexes without blocking reads or writes (the object is an always-quoted
+-- identifier, checked by oid).
+REINDEX TABLE CONCURRENTLY {object}

@@ -1,2 +1,2 @@
 -- Remove a hypertable's compression policy.
-SELECT remove_compression_policy($1::text::regclass, if_exists => true)
+SELECT {ts}.remove_compression_policy($1::text::oid::regclass, if_exists => true)

@@ -1,2 +1,2 @@
 -- Remove a hypertable's or continuous aggregate's retention policy.
-SELECT remove_retention_policy($1::text::regclass, if_exists => true)
+SELECT {ts}.remove_retention_policy($1::text::oid::regclass, if_exists => true)

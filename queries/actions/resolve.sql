@@ -1,5 +1,5 @@
 -- Objects named $2 (in schema $1, or any schema when NULL), with what they are to TimescaleDB.
-SELECT n.nspname::text AS schema, c.relname::text AS name,
+SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name,
        CASE
          WHEN EXISTS (SELECT 1 FROM timescaledb_information.hypertables h
                        WHERE (h.hypertable_schema, h.hypertable_name) = (n.nspname, c.relname)) THEN 'hypertable'

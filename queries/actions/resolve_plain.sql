@@ -1,5 +1,5 @@
 -- Objects named $2 (in schema $1, or any schema when NULL), on PostgreSQL without TimescaleDB.
-SELECT n.nspname::text AS schema, c.relname::text AS name,
+SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name,
        CASE WHEN c.relkind IN ('i', 'I') THEN 'index'
             WHEN c.relkind IN ('r', 'p', 'm') THEN 'table'
             ELSE 'other' END AS kind

@@ -5,7 +5,7 @@ WITH
 --@include policy_jobs
 SELECT a.job_id
   FROM policy_jobs p,
-       alter_job(p.job_id, schedule_interval => $4::text::interval, max_runtime => $5::text::interval,
-                 max_retries => $6::text::int, retry_period => $7::text::interval, scheduled => $8::text::bool,
-                 config => $9::text::jsonb) a
+       {ts}.alter_job(p.job_id, schedule_interval => $4::text::interval, max_runtime => $5::text::interval,
+                      max_retries => $6::text::int, retry_period => $7::text::interval, scheduled => $8::text::bool,
+                      config => $9::text::jsonb) a
  WHERE (p.relation_schema, p.relation_name) = ($1, $2) AND p.proc_name = $3

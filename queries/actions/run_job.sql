@@ -1,2 +1,2 @@
 -- Run a job now, in this session.
-CALL run_job($1::text::int)
+CALL {ts}.run_job($1::text::int)

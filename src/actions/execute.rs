@@ -33,6 +33,8 @@ pub struct Outcome {
     pub completed: usize,
     pub error: Option<String>,
     pub journal_id: Option<String>,
+    /// The outcome could not be journaled (the action itself may have succeeded).
+    pub journal_error: Option<String>,
 }
 
 /// A request to stop: checked between steps; the running statement is cancelled on the server.
@@ -71,7 +73,49 @@ fn explain(e: &tokio_postgres::Error) -> String {
     }
 }
 
-async fn run_step(
+/// Why a step did not run or failed.
+enum StepError {
+    Db(tokio_postgres::Error),
+    /// Its object is no longer the one planned (renamed, dropped, or the oid reused).
+    Moved(String),
+}
+
+/// A statement that names its object in its text runs only while the planned oid still has
+/// the planned name: a rename between plan and execution cannot redirect it.
+async fn check_guard(client: &tokio_postgres::Client, step: &Step) -> Result<(), StepError> {
+    let Some(target) = &step.guard else {
+        return Ok(());
+    };
+    let row = client
+        .query_opt(
+            include_str!("../../queries/actions/object.sql"),
+            &[&target.oid.to_string()],
+        )
+        .await
+        .map_err(StepError::Db)?;
+    let now: Option<(String, String)> = row.map(|r| (r.get("schema"), r.get("name")));
+    match now {
+        Some((schema, name)) if schema == target.schema && name == target.name => Ok(()),
+        Some((schema, name)) => Err(StepError::Moved(format!(
+            "not run: {} (oid {}) is now named {}; plan again",
+            target.shown(),
+            target.oid,
+            crate::format::qualified(&schema, &name)
+        ))),
+        None => Err(StepError::Moved(format!(
+            "not run: {} (oid {}) no longer exists",
+            target.shown(),
+            target.oid
+        ))),
+    }
+}
+
+async fn run_step(client: &tokio_postgres::Client, step: &Step) -> Result<(), StepError> {
+    check_guard(client, step).await?;
+    exec_step(client, step).await.map_err(StepError::Db)
+}
+
+async fn exec_step(
     client: &tokio_postgres::Client,
     step: &Step,
 ) -> Result<(), tokio_postgres::Error> {
@@ -106,6 +150,7 @@ pub async fn run(
         completed: 0,
         error: Some(error),
         journal_id,
+        journal_error: None,
     };
     if connector.settings().read_only && plan.mutating {
         return failed(
@@ -146,13 +191,18 @@ pub async fn run(
         }
         match run_step(&session.client, step).await {
             Ok(()) => completed += 1,
-            Err(e) => {
+            Err(StepError::Db(e)) => {
                 status = if cancel.requested() || e.code().map(|c| c.code()) == Some("57014") {
                     "cancelled"
                 } else {
                     "failed"
                 };
                 error = Some(format!("{}: {}", step.label, explain(&e)));
+                break;
+            }
+            Err(StepError::Moved(why)) => {
+                status = "failed";
+                error = Some(format!("{}: {why}", step.label));
                 break;
             }
         }
@@ -170,11 +220,8 @@ pub async fn run(
     Outcome {
         status,
         completed,
-        error: match (error, journal_error) {
-            (Some(e), _) => Some(e),
-            (None, Some(j)) => Some(format!("done, but {j}")),
-            (None, None) => None,
-        },
+        error,
         journal_id: Some(id),
+        journal_error,
     }
 }

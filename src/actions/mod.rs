@@ -10,6 +10,33 @@ pub mod resolve;
 
 use serde::{Deserialize, Serialize};
 
+/// An object a statement acts on: its oid, and its name when the plan was made. Statements pass
+/// the oid (`$n::text::oid::regclass`), so a rename between plan
+/// and execution cannot redirect them to another object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+}
+
+impl Target {
+    /// Always-quoted `"schema"."name"`, for statements that take no parameters (DDL).
+    pub fn quoted(&self) -> String {
+        quote_qualified(&self.schema, &self.name)
+    }
+
+    /// As people read it (quoted only where SQL needs it).
+    pub fn shown(&self) -> String {
+        crate::format::qualified(&self.schema, &self.name)
+    }
+
+    /// The parameter that names it: the oid as text.
+    pub fn param(&self) -> Option<String> {
+        Some(self.oid.to_string())
+    }
+}
+
 /// One statement of a plan. Parameters are text (or NULL) and cast in the SQL, so the journal
 /// can store and replay them exactly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -18,28 +45,69 @@ pub struct Step {
     pub label: String,
     pub sql: String,
     pub params: Vec<Option<String>>,
+    /// A statement that names its object in its text (DDL takes no parameters): it runs only
+    /// while that oid still has this name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guard: Option<Target>,
 }
 
 impl Step {
-    pub fn new(label: impl Into<String>, sql: &str, params: Vec<Option<String>>) -> Step {
+    /// A statement from a template and its parameters; `vars` fills `{name}` placeholders
+    /// (identifiers, already quoted).
+    pub fn new(
+        label: impl Into<String>,
+        template: &str,
+        vars: &[(&str, &str)],
+        params: Vec<Option<String>>,
+    ) -> Step {
         Step {
             label: label.into(),
-            sql: strip_comments(sql),
+            sql: render(template, vars),
             params,
+            guard: None,
         }
     }
 
-    /// The statement as it will run, parameters shown as SQL literals (for the preview).
-    pub fn display(&self) -> String {
-        let mut out = self.sql.clone();
-        // Highest numbers first so $1 does not clobber $10.
-        for (i, p) in self.params.iter().enumerate().rev() {
-            let lit = match p {
-                Some(v) => literal(v),
-                None => "NULL".into(),
-            };
-            out = out.replace(&format!("${}", i + 1), &lit);
+    /// A statement that names `target` in its text as `{object}`, guarded by its oid.
+    pub fn on_object(
+        label: impl Into<String>,
+        template: &str,
+        vars: &[(&str, &str)],
+        target: &Target,
+    ) -> Step {
+        let quoted = target.quoted();
+        let mut all = vars.to_vec();
+        all.push(("object", &quoted));
+        Step {
+            guard: Some(target.clone()),
+            ..Step::new(label, template, &all, Vec::new())
         }
+    }
+
+    /// The statement as it will run, parameters shown as SQL literals (for the preview). One
+    /// pass over the statement: a value that contains `$1` is never read as a placeholder.
+    pub fn display(&self) -> String {
+        let mut out = String::with_capacity(self.sql.len());
+        let mut rest = self.sql.as_str();
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let digits = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
+            let param = after[..digits]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| self.params.get(i));
+            match param {
+                Some(Some(v)) => out.push_str(&literal(v)),
+                Some(None) => out.push_str("NULL"),
+                None => out.push_str(&rest[at..at + 1 + digits]),
+            }
+            rest = &after[digits..];
+        }
+        out.push_str(rest);
         out
     }
 }
@@ -58,15 +126,40 @@ pub fn quote_qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", quote_ident(schema), quote_ident(name))
 }
 
-/// Drops `--` comment lines and folds layout whitespace to single spaces (the files document
-/// themselves; the preview and the journal show the statement on one line). The templates
-/// hold no string literals with runs of spaces, so this never changes what runs.
-fn strip_comments(sql: &str) -> String {
-    sql.lines()
+/// A statement from a template file: its `--` comment lines dropped and its layout folded to
+/// single spaces (the files document themselves; the preview shows one line) — done to the
+/// template alone — then each `{name}` placeholder replaced by its value in one pass, so
+/// nothing that a value contains is ever read as SQL layout, a comment or a placeholder.
+pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
+    let text = template
+        .lines()
         .filter(|l| !l.trim_start().starts_with("--"))
         .flat_map(str::split_whitespace)
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            vars.iter()
+                .find(|(k, _)| *k == &after[..close])
+                .map(|(_, v)| (close, *v))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// How the operator confirms a plan.
@@ -100,9 +193,39 @@ pub struct Plan {
     pub confirm: Confirm,
     /// False for read-only commands (history).
     pub mutating: bool,
+    /// The settings it changes (`job 1003 schedule_interval`, `job 1003 *` for all of a job's),
+    /// so a rollback can tell when a later entry changed the same one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<String>,
+    /// What the operator must know before saying yes (shown in the preview).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// `run --yes` also needs `--force` (a rollback that overwrites later changes).
+    #[serde(default)]
+    pub needs_force: bool,
 }
 
 impl Plan {
+    /// A plan with no statements yet, confirmed by choosing Execute, irreversible until told.
+    pub fn new(command: String, summary: String, affects: Vec<String>, locks: &str) -> Plan {
+        Plan {
+            command,
+            summary,
+            affects,
+            locks: locks.into(),
+            steps: Vec::new(),
+            inverse: None,
+            inverse_per_step: false,
+            irreversible: None,
+            previous: None,
+            confirm: Confirm::Choose,
+            mutating: true,
+            changes: Vec::new(),
+            warnings: Vec::new(),
+            needs_force: false,
+        }
+    }
+
     /// The statements as the preview shows them (a long per-chunk list is abbreviated).
     pub fn preview_sql(&self, max: usize) -> Vec<String> {
         let n = self.steps.len();
@@ -134,26 +257,60 @@ mod tests {
 
     #[test]
     fn display_inlines_parameters_as_literals() {
+        let mut params = vec![None; 10];
+        params[0] = Some("\"Ops \"\"Team\"\"\".\"it's\"".into());
+        params[9] = Some("ten".into());
         let s = Step::new(
             "x",
             "-- comment\nSELECT f($1::text::regclass, $2::text::interval, $10)",
-            vec![
-                Some("\"Ops \"\"Team\"\"\".\"it's\"".into()),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                Some("ten".into()),
-            ],
+            &[],
+            params,
         );
         assert_eq!(
             s.display(),
             "SELECT f('\"Ops \"\"Team\"\"\".\"it''s\"'::text::regclass, NULL::text::interval, 'ten')"
         );
         assert_eq!(quote_qualified("a\"b", "select"), "\"a\"\"b\".\"select\"");
+    }
+
+    #[test]
+    fn a_value_containing_a_placeholder_is_shown_as_it_is() {
+        let s = Step::new(
+            "x",
+            "SELECT f($1, $2)",
+            &[],
+            vec![Some("m$2".into()), Some("two".into())],
+        );
+        assert_eq!(s.display(), "SELECT f('m$2', 'two')");
+    }
+
+    #[test]
+    fn values_are_put_in_after_the_template_is_cleaned() {
+        let evil = Target {
+            oid: 1,
+            schema: "s".into(),
+            name: "A\nDROP TABLE public.victim --".into(),
+        };
+        let step = Step::on_object(
+            "drop",
+            "-- Drop {object}.\nDROP INDEX   {object}",
+            &[],
+            &evil,
+        );
+        assert_eq!(
+            step.sql,
+            "DROP INDEX \"s\".\"A\nDROP TABLE public.victim --\""
+        );
+        let spaced = Target {
+            oid: 2,
+            schema: "s".into(),
+            name: "a  b\tc".into(),
+        };
+        let step = Step::on_object("r", "REINDEX INDEX {object}", &[], &spaced);
+        assert_eq!(step.sql, "REINDEX INDEX \"s\".\"a  b\tc\"");
+        assert_eq!(
+            render("SELECT {ts}.f('{}', {nope})", &[("ts", "\"{ts}\"")]),
+            "SELECT \"{ts}\".f('{}', {nope})"
+        );
     }
 }

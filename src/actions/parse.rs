@@ -200,8 +200,8 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
-/// `schema.name`, `"Ops ""Team"""."x; y"`, `name`: SQL identifier rules (bare parts fold to
-/// lower case, quoted parts are exact).
+/// `schema.name`, `"Ops ""Team"""."x; y"`, `name`: SQL identifier rules (bare parts fold ASCII
+/// letters to lower case, quoted parts are exact).
 pub fn object_name(word: &str) -> Result<ObjectName, String> {
     let mut parts = Vec::new();
     let mut chars = word.chars().peekable();
@@ -230,7 +230,8 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
                     if c == '.' || c == '"' {
                         break;
                     }
-                    part.push(c.to_lowercase().next().unwrap_or(c));
+                    // PostgreSQL folds ASCII letters only: `Éidx` is `Éidx`.
+                    part.push(c.to_ascii_lowercase());
                     chars.next();
                 }
                 if part.is_empty() {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::parse::{Command, Interval, WindowBound};
-use super::{quote_qualified, Confirm, Plan, Step};
+use super::{Confirm, Plan, Step, Target};
 
 macro_rules! sql {
     ($file:literal) => {
@@ -15,6 +15,7 @@ macro_rules! sql {
 /// What an object name resolved to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Relation {
+    pub oid: u32,
     pub schema: String,
     pub name: String,
     /// `hypertable`, `cagg`, `chunk`, `hypertable index`, `index`, `table`, `other`.
@@ -22,9 +23,17 @@ pub struct Relation {
 }
 
 impl Relation {
-    /// The name as a regclass text parameter (quoted as SQL needs).
+    /// The parameter that names it in a statement: its oid (`$n::text::oid::regclass`).
     pub fn regclass(&self) -> String {
-        quote_qualified(&self.schema, &self.name)
+        self.oid.to_string()
+    }
+
+    pub fn target(&self) -> Target {
+        Target {
+            oid: self.oid,
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+        }
     }
 
     pub fn shown(&self) -> String {
@@ -37,6 +46,10 @@ impl Relation {
 pub struct JobSettings {
     pub job_id: i32,
     pub proc_name: String,
+    #[serde(default)]
+    pub proc_schema: String,
+    #[serde(default)]
+    pub owner: Option<String>,
     pub scheduled: bool,
     pub schedule_interval: String,
     pub max_runtime: String,
@@ -51,14 +64,22 @@ pub struct Facts {
     pub relation: Option<Relation>,
     /// The job named by id, or the relation's policy of the kind the command is about.
     pub job: Option<JobSettings>,
-    /// Chunks (or chunk indexes) the command will act on, as quoted qualified names.
-    pub items: Vec<String>,
+    /// Chunks (or chunk indexes) the command will act on.
+    pub items: Vec<Target>,
     /// Refresh: the cagg's time is an integer, and the policy's window when none was given.
     pub integer_time: bool,
     pub policy_window: Option<(Option<String>, Option<String>)>,
     /// Drop-index: the definition (kept in the journal) and whether it backs a constraint.
     pub index_definition: Option<String>,
     pub index_backs_constraint: bool,
+    /// TimescaleDB's schema, quoted: its functions are called schema-qualified.
+    pub ts: String,
+}
+
+impl Facts {
+    fn vars(&self) -> [(&str, &str); 1] {
+        [("ts", self.ts.as_str())]
+    }
 }
 
 fn text(s: impl Into<String>) -> Option<String> {
@@ -81,6 +102,7 @@ fn expect_kind(r: &Relation, kinds: &[&str], what: &str) -> Result<(), String> {
 }
 
 fn alter_job(
+    ts: &str,
     label: String,
     job_id: i32,
     every: Option<&str>,
@@ -90,6 +112,7 @@ fn alter_job(
     Step::new(
         label,
         sql!("alter_job.sql"),
+        &[("ts", ts)],
         vec![
             text(job_id.to_string()),
             every.map(String::from),
@@ -99,24 +122,66 @@ fn alter_job(
     )
 }
 
-/// The undo of a change to an existing job: every setting back as captured.
-fn restore_job(prev: &JobSettings) -> Step {
-    alter_job(
+/// What a change to an existing job changes, so its undo restores just that.
+#[derive(Default)]
+struct JobChange<'a> {
+    schedule: bool,
+    scheduled: bool,
+    config_keys: &'a [&'a str],
+}
+
+/// The undo of a change to an existing job: the settings it changed back as captured, and no
+/// other (a later change to another setting stays).
+fn restore_job(ts: &str, prev: &JobSettings, change: JobChange) -> Step {
+    let (config, absent) = if change.config_keys.is_empty() {
+        (None, None)
+    } else {
+        let mut old = serde_json::Map::new();
+        let mut absent = Vec::new();
+        for key in change.config_keys {
+            match prev.config.as_ref().and_then(|c| c.get(*key)) {
+                Some(v) => {
+                    old.insert((*key).into(), v.clone());
+                }
+                None => absent.push(*key),
+            }
+        }
+        (
+            Some(serde_json::Value::Object(old).to_string()),
+            Some(format!("{{{}}}", absent.join(","))),
+        )
+    };
+    Step::new(
         format!("restore job {}", prev.job_id),
-        prev.job_id,
-        Some(&prev.schedule_interval),
-        Some(prev.scheduled),
-        prev.config.as_ref(),
+        sql!("restore_job.sql"),
+        &[("ts", ts)],
+        vec![
+            text(prev.job_id.to_string()),
+            change.schedule.then(|| prev.schedule_interval.clone()),
+            change.scheduled.then(|| prev.scheduled.to_string()),
+            config,
+            absent,
+        ],
     )
 }
 
+/// The settings a plan changes, as the journal compares them between entries.
+fn job_setting(job_id: i32, setting: &str) -> String {
+    format!("job {job_id} {setting}")
+}
+
+fn policy_setting(r: &Relation, proc_name: &str) -> String {
+    format!("{proc_name} of {}", r.oid)
+}
+
 /// Re-adding a removed policy, then giving the new job the old one's settings.
-fn readd_policy(r: &Relation, prev: &JobSettings, add: Step) -> Vec<Step> {
+fn readd_policy(ts: &str, r: &Relation, prev: &JobSettings, add: Step) -> Vec<Step> {
     vec![
         add,
         Step::new(
             format!("restore the policy's settings on {}", r.shown()),
             &crate::queries::action(sql!("restore_policy.sql")),
+            &[("ts", ts)],
             vec![
                 text(&r.schema),
                 text(&r.name),
@@ -158,19 +223,9 @@ const LOCKS_REINDEX: &str = "REINDEX CONCURRENTLY, one relation at a time: Share
 
 /// Builds the plan for `cmd` from what `resolve` read.
 pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
-    let base = |command: String, summary: String, affects: Vec<String>, locks: &str| Plan {
-        command,
-        summary,
-        affects,
-        locks: locks.into(),
-        steps: Vec::new(),
-        inverse: None,
-        inverse_per_step: false,
-        irreversible: None,
-        previous: None,
-        confirm: Confirm::Choose,
-        mutating: true,
-    };
+    let base = Plan::new;
+    let ts = facts.ts.as_str();
+    let vars = facts.vars();
     let plan = match cmd {
         Command::Refresh { window, .. } => {
             let r = relation(facts, "continuous aggregate")?;
@@ -208,6 +263,7 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             p.steps = vec![Step::new(
                 format!("refresh {}", r.shown()),
                 file,
+                &vars,
                 vec![text(r.regclass()), from, to],
             )];
             p.irreversible =
@@ -257,6 +313,7 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                         .unwrap_or_default()
                 ),
                 &facts.items,
+                &vars,
                 base,
             )
         }
@@ -271,25 +328,16 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     if compress { "compress" } else { "decompress" },
                     r.shown()
                 ),
-                &[r.regclass()],
+                &[r.target()],
+                &vars,
                 base,
             )
         }
         Command::Reindex { .. } => {
             let r = relation(facts, "index or table")?;
             let (steps, affects): (Vec<Step>, Vec<String>) = match r.kind.as_str() {
-                "index" => (
-                    vec![reindex_index(&r.regclass(), &r.shown())],
-                    vec![r.shown()],
-                ),
-                "table" => (
-                    vec![Step::new(
-                        format!("reindex {}", r.shown()),
-                        &sql!("reindex_table.sql").replace("{table}", &r.regclass()),
-                        vec![],
-                    )],
-                    vec![r.shown()],
-                ),
+                "index" => (vec![reindex(&r.target(), false)], vec![r.shown()]),
+                "table" => (vec![reindex(&r.target(), true)], vec![r.shown()]),
                 // PostgreSQL cannot reindex a hypertable concurrently: one chunk at a time.
                 "hypertable" | "hypertable index" => {
                     if facts.items.is_empty() {
@@ -298,19 +346,9 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     let steps = facts
                         .items
                         .iter()
-                        .map(|item| {
-                            if r.kind == "hypertable" {
-                                Step::new(
-                                    format!("reindex {item}"),
-                                    &sql!("reindex_table.sql").replace("{table}", item),
-                                    vec![],
-                                )
-                            } else {
-                                reindex_index(item, item)
-                            }
-                        })
+                        .map(|item| reindex(item, r.kind == "hypertable"))
                         .collect();
-                    (steps, facts.items.clone())
+                    (steps, facts.items.iter().map(Target::shown).collect())
                 }
                 other => {
                     return Err(format!(
@@ -351,8 +389,17 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             p.steps = vec![Step::new(
                 format!("run job {job_id}"),
                 sql!("run_job.sql"),
+                &vars,
                 vec![text(job_id.to_string())],
             )];
+            if !job.proc_schema.starts_with("_timescaledb") {
+                p.warnings.push(format!(
+                    "job {job_id} runs {}.{}, a procedure owned by {}, in your session with your role's rights",
+                    crate::format::ident(&job.proc_schema),
+                    crate::format::ident(&job.proc_name),
+                    job.owner.as_deref().unwrap_or("an unknown role")
+                ));
+            }
             p.irreversible = Some("what a job did is not undone by hypertop".into());
             p
         }
@@ -380,13 +427,19 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 LOCKS_CATALOG,
             );
             p.steps = vec![alter_job(
+                ts,
                 format!("{verb} {job_id}"),
                 *job_id,
                 None,
                 Some(!pause),
                 None,
             )];
-            p.inverse = Some(vec![restore_job(job)]);
+            let change = JobChange {
+                scheduled: true,
+                ..JobChange::default()
+            };
+            p.inverse = Some(vec![restore_job(ts, job, change)]);
+            p.changes = vec![job_setting(*job_id, "scheduled")];
             p.previous = previous(&facts.job);
             p
         }
@@ -405,13 +458,19 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 LOCKS_CATALOG,
             );
             p.steps = vec![alter_job(
+                ts,
                 format!("set the schedule of job {job_id}"),
                 *job_id,
                 Some(&every.0),
                 None,
                 None,
             )];
-            p.inverse = Some(vec![restore_job(job)]);
+            let change = JobChange {
+                schedule: true,
+                ..JobChange::default()
+            };
+            p.inverse = Some(vec![restore_job(ts, job, change)]);
+            p.changes = vec![job_setting(*job_id, "schedule_interval")];
             p.previous = previous(&facts.job);
             p
         }
@@ -439,7 +498,14 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     sql!("remove_retention_policy.sql"),
                 )
             };
-            set_policy_value(r, facts, key, verb, after, add_sql, remove_sql, base)?
+            let proc_name = if compression {
+                "policy_compression"
+            } else {
+                "policy_retention"
+            };
+            set_policy_value(
+                r, facts, key, verb, after, add_sql, remove_sql, proc_name, base,
+            )?
         }
         Command::RemoveCompressionPolicy { .. }
         | Command::RemoveRetentionPolicy { .. }
@@ -478,33 +544,40 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 .job
                 .as_ref()
                 .ok_or_else(|| format!("{} has no {what} policy", r.shown()))?;
+            // Re-added with if_not_exists: replaying the undo of an unfinished entry is harmless.
             let add = match what {
                 "compression" => Step::new(
                     format!("re-add the compression policy on {}", r.shown()),
                     sql!("add_compression_policy.sql"),
+                    &vars,
                     vec![
                         text(r.regclass()),
                         config_str(prev, "compress_after"),
                         text(&prev.schedule_interval),
+                        text("true"),
                     ],
                 ),
                 "retention" => Step::new(
                     format!("re-add the retention policy on {}", r.shown()),
                     sql!("add_retention_policy.sql"),
+                    &vars,
                     vec![
                         text(r.regclass()),
                         config_str(prev, "drop_after"),
                         text(&prev.schedule_interval),
+                        text("true"),
                     ],
                 ),
                 _ => Step::new(
                     format!("re-add the refresh policy on {}", r.shown()),
                     sql!("add_refresh_policy.sql"),
+                    &vars,
                     vec![
                         text(r.regclass()),
                         config_str(prev, "start_offset"),
                         config_str(prev, "end_offset"),
                         text(&prev.schedule_interval),
+                        text("true"),
                     ],
                 ),
             };
@@ -521,9 +594,14 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             p.steps = vec![Step::new(
                 format!("remove the {what} policy"),
                 remove_sql,
+                &vars,
                 vec![text(r.regclass())],
             )];
-            p.inverse = Some(readd_policy(r, prev, add));
+            p.inverse = Some(readd_policy(ts, r, prev, add));
+            p.changes = vec![
+                policy_setting(r, &prev.proc_name),
+                job_setting(prev.job_id, "*"),
+            ];
             p.previous = previous(&facts.job);
             p
         }
@@ -567,13 +645,24 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                         LOCKS_CATALOG,
                     );
                     p.steps = vec![alter_job(
+                        ts,
                         format!("change job {}", prev.job_id),
                         prev.job_id,
                         Some(&every.0),
                         None,
                         Some(&config),
                     )];
-                    p.inverse = Some(vec![restore_job(prev)]);
+                    let change = JobChange {
+                        schedule: true,
+                        config_keys: &["start_offset", "end_offset"],
+                        ..JobChange::default()
+                    };
+                    p.inverse = Some(vec![restore_job(ts, prev, change)]);
+                    p.changes = vec![
+                        job_setting(prev.job_id, "schedule_interval"),
+                        job_setting(prev.job_id, "config.start_offset"),
+                        job_setting(prev.job_id, "config.end_offset"),
+                    ];
                     p.previous = previous(&facts.job);
                     p
                 }
@@ -593,18 +682,22 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     p.steps = vec![Step::new(
                         format!("add the refresh policy on {}", r.shown()),
                         sql!("add_refresh_policy.sql"),
+                        &vars,
                         vec![
                             text(r.regclass()),
                             text(&start_offset.0),
                             text(&end_offset.0),
                             text(&every.0),
+                            text("false"),
                         ],
                     )];
                     p.inverse = Some(vec![Step::new(
                         format!("remove the refresh policy on {}", r.shown()),
                         sql!("remove_refresh_policy.sql"),
+                        &vars,
                         vec![text(r.regclass())],
                     )]);
+                    p.changes = vec![policy_setting(r, "policy_refresh_continuous_aggregate")];
                     p
                 }
             }
@@ -632,10 +725,11 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 vec![r.shown()],
                 how,
             );
-            p.steps = vec![Step::new(
+            p.steps = vec![Step::on_object(
                 format!("drop {}", r.shown()),
-                &file.replace("{index}", &r.regclass()),
-                vec![],
+                file,
+                &vars,
+                &r.target(),
             )];
             p.irreversible = Some(format!(
                 "a dropped index is gone; its definition is kept in the journal: {}",
@@ -655,18 +749,21 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
     Ok(plan)
 }
 
-fn reindex_index(quoted: &str, shown: &str) -> Step {
-    Step::new(
-        format!("reindex {shown}"),
-        &sql!("reindex_index.sql").replace("{index}", quoted),
-        vec![],
-    )
+/// `REINDEX … CONCURRENTLY` of one index, or of a table's indexes.
+fn reindex(target: &Target, table: bool) -> Step {
+    let file = if table {
+        sql!("reindex_table.sql")
+    } else {
+        sql!("reindex_index.sql")
+    };
+    Step::on_object(format!("reindex {}", target.shown()), file, &[], target)
 }
 
 fn chunk_plan(
     compress: bool,
     command: String,
-    chunks: &[String],
+    chunks: &[Target],
+    vars: &[(&str, &str)],
     base: impl Fn(String, String, Vec<String>, &str) -> Plan,
 ) -> Plan {
     let (verb, file, undo_file, locks) = if compress {
@@ -692,20 +789,31 @@ fn chunk_plan(
             chunks.len(),
             if chunks.len() == 1 { "" } else { "s" }
         ),
-        chunks.to_vec(),
+        chunks.iter().map(Target::shown).collect(),
         locks,
     );
     p.steps = chunks
         .iter()
-        .map(|c| Step::new(format!("{verb} {c}"), file, vec![text(c)]))
+        .map(|c| Step::new(format!("{verb} {}", c.shown()), file, vars, vec![c.param()]))
         .collect();
     p.inverse = Some(
         chunks
             .iter()
-            .map(|c| Step::new(format!("{undo_verb} {c}"), undo_file, vec![text(c)]))
+            .map(|c| {
+                Step::new(
+                    format!("{undo_verb} {}", c.shown()),
+                    undo_file,
+                    vars,
+                    vec![c.param()],
+                )
+            })
             .collect(),
     );
     p.inverse_per_step = true;
+    p.changes = chunks
+        .iter()
+        .map(|c| format!("compression of chunk {}", c.oid))
+        .collect();
     p
 }
 
@@ -718,9 +826,12 @@ fn set_policy_value(
     after: &Interval,
     add_sql: &str,
     remove_sql: &str,
+    proc_name: &str,
     base: impl Fn(String, String, Vec<String>, &str) -> Plan,
 ) -> Result<Plan, String> {
     let command = format!("{verb} {} '{}'", r.shown(), after.0);
+    let ts = facts.ts.as_str();
+    let vars = facts.vars();
     Ok(match &facts.job {
         Some(prev) => {
             let mut p = base(
@@ -736,13 +847,20 @@ fn set_policy_value(
             );
             let config = config_with(prev, key, &after.0);
             p.steps = vec![alter_job(
+                ts,
                 format!("change job {}", prev.job_id),
                 prev.job_id,
                 None,
                 None,
                 Some(&config),
             )];
-            p.inverse = Some(vec![restore_job(prev)]);
+            let keys = [key];
+            let change = JobChange {
+                config_keys: &keys,
+                ..JobChange::default()
+            };
+            p.inverse = Some(vec![restore_job(ts, prev, change)]);
+            p.changes = vec![job_setting(prev.job_id, &format!("config.{key}"))];
             p.previous = previous(&facts.job);
             p
         }
@@ -756,13 +874,16 @@ fn set_policy_value(
             p.steps = vec![Step::new(
                 format!("add the policy on {}", r.shown()),
                 add_sql,
-                vec![text(r.regclass()), text(&after.0), None],
+                &vars,
+                vec![text(r.regclass()), text(&after.0), None, text("false")],
             )];
             p.inverse = Some(vec![Step::new(
                 format!("remove the policy on {}", r.shown()),
                 remove_sql,
+                &vars,
                 vec![text(r.regclass())],
             )]);
+            p.changes = vec![policy_setting(r, proc_name)];
             p
         }
     })
@@ -775,6 +896,7 @@ mod tests {
 
     fn rel(kind: &str) -> Relation {
         Relation {
+            oid: 16400,
             schema: "Ops \"Team\"".into(),
             name: "events; drop table x".into(),
             kind: kind.into(),
@@ -785,6 +907,8 @@ mod tests {
         JobSettings {
             job_id: 1003,
             proc_name: "policy_retention".into(),
+            proc_schema: "_timescaledb_functions".into(),
+            owner: Some("postgres".into()),
             scheduled,
             schedule_interval: "1 day".into(),
             max_runtime: "00:05:00".into(),
@@ -794,8 +918,17 @@ mod tests {
         }
     }
 
+    fn chunk(schema: &str, name: &str, oid: u32) -> Target {
+        Target {
+            oid,
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
     fn facts(r: Option<Relation>, j: Option<JobSettings>) -> Facts {
         Facts {
+            ts: "\"public\"".into(),
             relation: r,
             job: j,
             ..Default::default()
@@ -808,10 +941,8 @@ mod tests {
         let p = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap();
         let step = &p.steps[0];
         assert!(!step.sql.contains("drop table x"), "{}", step.sql);
-        assert_eq!(
-            step.params[0].as_deref(),
-            Some("\"Ops \"\"Team\"\"\".\"events; drop table x\"")
-        );
+        assert_eq!(step.params[0].as_deref(), Some("16400"), "the oid");
+        assert!(step.sql.starts_with("SELECT \"public\".add_retention_policy("));
         assert_eq!(step.params[1].as_deref(), Some("7 days"));
         let cmd = parse(r#"drop-index "Ops ""Team"""."events; drop table x""#).unwrap();
         let p = plan(&cmd, &facts(Some(rel("index")), None)).unwrap();
@@ -833,12 +964,15 @@ mod tests {
             config,
             serde_json::json!({"drop_after": "90 days", "hypertable_id": 5})
         );
+        // The undo puts back drop_after alone: not the schedule, not the paused flag.
         let undo = &p.inverse.as_ref().unwrap()[0];
-        assert_eq!(undo.params[1].as_deref(), Some("1 day"));
-        assert_eq!(undo.params[2].as_deref(), Some("true"));
+        assert_eq!(undo.params[1], None);
+        assert_eq!(undo.params[2], None);
         let old: serde_json::Value =
             serde_json::from_str(undo.params[3].as_deref().unwrap()).unwrap();
-        assert_eq!(old["drop_after"], "30 days");
+        assert_eq!(old, serde_json::json!({"drop_after": "30 days"}));
+        assert_eq!(undo.params[4].as_deref(), Some("{}"));
+        assert_eq!(p.changes, ["job 1003 config.drop_after"]);
         assert_eq!(p.previous.as_ref().unwrap()["job_id"], 1003);
     }
 
@@ -876,7 +1010,7 @@ mod tests {
     fn per_chunk_plans_undo_only_what_ran() {
         let cmd = parse("compress scn.metrics older-than 7d").unwrap();
         let mut f = facts(Some(rel("hypertable")), None);
-        f.items = vec!["a.c1".into(), "a.c2".into(), "a.c3".into()];
+        f.items = (1..=3).map(|i| chunk("a", &format!("c{i}"), i)).collect();
         let p = plan(&cmd, &f).unwrap();
         assert_eq!(p.steps.len(), 3);
         let undo = p.undo_for(2);
@@ -895,7 +1029,7 @@ mod tests {
         assert!(err.contains("is a cagg, not a hypertable"), "{err}");
         let cmd = parse("reindex x").unwrap();
         let mut f = facts(Some(rel("hypertable")), None);
-        f.items = vec!["\"_timescaledb_internal\".\"_hyper_1_1_chunk\"".into()];
+        f.items = vec![chunk("_timescaledb_internal", "_hyper_1_1_chunk", 7)];
         let p = plan(&cmd, &f).unwrap();
         assert_eq!(
             p.steps[0].sql,

@@ -5,7 +5,7 @@ use tokio_postgres::{Client, Row};
 
 use super::parse::{Command, Interval, ObjectName, WindowBound};
 use super::plan::{Facts, JobSettings, Relation};
-use super::quote_qualified;
+use super::{quote_ident, Target};
 use crate::capabilities::Capabilities;
 use crate::poller::describe_error;
 use crate::queries;
@@ -40,6 +40,7 @@ pub async fn relation(
     let all: Vec<Relation> = rows
         .iter()
         .map(|r| Relation {
+            oid: r.get("oid"),
             schema: r.get("schema"),
             name: r.get("name"),
             kind: r.get("kind"),
@@ -83,6 +84,8 @@ fn job_settings(r: &Row) -> Result<JobSettings, String> {
     Ok(JobSettings {
         job_id: r.try_get("job_id").map_err(db)?,
         proc_name: r.try_get("proc_name").map_err(db)?,
+        proc_schema: r.try_get("proc_schema").map_err(db)?,
+        owner: r.try_get("owner").map_err(db)?,
         scheduled: r.try_get("scheduled").map_err(db)?,
         schedule_interval: r.try_get("schedule_interval").map_err(db)?,
         max_runtime: r.try_get("max_runtime").map_err(db)?,
@@ -113,13 +116,22 @@ async fn policy(
     rows.first().map(job_settings).transpose()
 }
 
-async fn list(
+/// Objects as rows of `oid`, `schema`, `name`.
+async fn targets(
     client: &Client,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<Target>, String> {
     let rows = client.query(sql, params).await.map_err(db)?;
-    Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    rows.iter()
+        .map(|r| {
+            Ok(Target {
+                oid: r.try_get("oid").map_err(db)?,
+                schema: r.try_get("schema").map_err(db)?,
+                name: r.try_get("name").map_err(db)?,
+            })
+        })
+        .collect()
 }
 
 /// Everything `plan` needs for `cmd`.
@@ -132,7 +144,10 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             caps.database
         ));
     }
-    let mut f = Facts::default();
+    let mut f = Facts {
+        ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+        ..Facts::default()
+    };
     match cmd {
         Command::Refresh { cagg, window } => {
             let r = relation(client, caps, cagg, &["cagg"]).await?;
@@ -189,7 +204,7 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
                     .map(|_| if compress { "older" } else { "newer" });
                 let amount = limit.as_ref().map(|i| i.0.clone());
                 let state = (!compress).to_string();
-                f.items = list(
+                f.items = targets(
                     client,
                     sql!("chunks_to_change.sql"),
                     &[&r.schema, &r.name, &state, &mode, &amount],
@@ -212,7 +227,8 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             match r.kind.as_str() {
                 "hypertable" => {
                     f.items =
-                        list(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name]).await?;
+                        targets(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name])
+                            .await?;
                 }
                 "hypertable index" => {
                     let rows = client
@@ -221,7 +237,11 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
                         .map_err(db)?;
                     f.items = rows
                         .iter()
-                        .map(|row| quote_qualified(row.get("index_schema"), row.get("index_name")))
+                        .map(|row| Target {
+                            oid: row.get("index_oid"),
+                            schema: row.get("index_schema"),
+                            name: row.get("index_name"),
+                        })
                         .collect();
                 }
                 _ => {}

@@ -273,17 +273,8 @@ mod tests {
 
     fn plan(confirm: ConfirmKind) -> Plan {
         Plan {
-            command: "drop-index x".into(),
-            summary: String::new(),
-            affects: vec![],
-            locks: String::new(),
-            steps: vec![],
-            inverse: None,
-            inverse_per_step: false,
-            irreversible: None,
-            previous: None,
             confirm,
-            mutating: true,
+            ..Plan::new("drop-index x".into(), String::new(), vec![], "")
         }
     }
 

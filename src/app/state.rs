@@ -444,13 +444,16 @@ impl AppState {
         if let Some(e) = o.error {
             lines.push(e);
         }
-        if o.status == "ok" {
+        if let Some(e) = &o.journal_error {
+            lines.push(format!("the outcome was NOT journaled: {e}"));
+        }
+        if o.status == "ok" && o.journal_error.is_none() {
             lines.push("Undo it with the palette: rollback".into());
         }
         self.modal = Modal::Message {
             title: format!("{}: {command}", o.status),
             lines,
-            error: o.status != "ok",
+            error: o.status != "ok" || o.journal_error.is_some(),
         };
     }
 

@@ -510,6 +510,7 @@ mod tests {
             role: "monitor".into(),
             database: "metrics".into(),
             in_recovery: false,
+            system_identifier: None,
         }
     }
 
@@ -834,9 +835,12 @@ mod tests {
         );
 
         let facts = Facts {
+            ts: "\"public\"".into(),
             job: Some(JobSettings {
                 job_id: 1000,
                 proc_name: "policy_compression".into(),
+                proc_schema: "_timescaledb_functions".into(),
+                owner: None,
                 scheduled: true,
                 schedule_interval: "12:00:00".into(),
                 max_runtime: "00:00:00".into(),
@@ -858,6 +862,7 @@ mod tests {
             text(&draw_with(&s, &Theme::mono(), 100, 30))
         );
         let drop = crate::actions::plan::Relation {
+            oid: 16500,
             schema: "telemetry".into(),
             name: "readings_time_again".into(),
             kind: "index".into(),

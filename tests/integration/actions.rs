@@ -28,6 +28,12 @@ struct Env {
 async fn env_for(conninfo: &str) -> Env {
     let connector = connector_for(conninfo);
     let session = connector.connect().await.unwrap();
+    // The test's own SQL names TimescaleDB's functions unqualified.
+    session
+        .client
+        .batch_execute(crate::engines::DEFAULT_SEARCH_PATH)
+        .await
+        .unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     Env {
@@ -254,7 +260,7 @@ async fn job_and_policy_changes_roll_back_exactly() {
     );
 
     // The journal tells the whole story, newest last.
-    let history = e.journal.history(&e.ctx().origin).unwrap();
+    let history = e.journal.history(&e.ctx().origin).unwrap().entries;
     assert_eq!(history.len(), 14);
     assert!(history.iter().all(|h| h.status() == "ok"));
     assert!(history[1].intent.rollback_of.as_deref() == Some(history[0].id()));
@@ -384,7 +390,7 @@ async fn compress_refresh_reindex_drop_and_run_job() {
     assert!(
         plan.steps.iter().all(|s| s
             .sql
-            .starts_with("REINDEX TABLE CONCURRENTLY _timescaledb_internal._hyper_1_")),
+            .starts_with("REINDEX TABLE CONCURRENTLY \"_timescaledb_internal\".\"_hyper_1_")),
         "{:?}",
         plan.steps
     );
@@ -412,7 +418,7 @@ async fn compress_refresh_reindex_drop_and_run_job() {
         err.contains("export target unreachable") && err.contains("P0001"),
         "{err}"
     );
-    let last = e.journal.history(&e.ctx().origin).unwrap().pop().unwrap();
+    let last = e.journal.history(&e.ctx().origin).unwrap().entries.pop().unwrap();
     assert_eq!(last.status(), "failed");
 
     // drop-index: gone, definition journaled, irreversible.
@@ -422,7 +428,7 @@ async fn compress_refresh_reindex_drop_and_run_job() {
             .await,
         "0"
     );
-    let last = e.journal.history(&e.ctx().origin).unwrap().pop().unwrap();
+    let last = e.journal.history(&e.ctx().origin).unwrap().entries.pop().unwrap();
     let prev = last.intent.plan.unwrap().previous.unwrap();
     assert!(
         prev["definition"]
@@ -481,21 +487,13 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         assert!(cmd.is_mutating(), "{line}");
         // Whatever the plan, it is refused before a session is opened.
         let plan = hypertop::actions::Plan {
-            command: line.into(),
-            summary: String::new(),
-            affects: vec![],
-            locks: String::new(),
             steps: vec![hypertop::actions::Step::new(
                 "write",
                 "CREATE TABLE should_not_exist (x int)",
+                &[],
                 vec![],
             )],
-            inverse: None,
-            inverse_per_step: false,
-            irreversible: None,
-            previous: None,
-            confirm: hypertop::actions::Confirm::Choose,
-            mutating: true,
+            ..hypertop::actions::Plan::new(line.into(), String::new(), vec![], "")
         };
         let o = execute::run(
             &connector,
@@ -512,7 +510,7 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         assert!(o.error.unwrap().contains("read-only"), "{line}");
     }
     assert!(
-        e.journal.entries().unwrap().is_empty(),
+        e.journal.read().unwrap().entries.is_empty(),
         "nothing was even journaled"
     );
     // The read-only session itself cannot write either.
@@ -554,7 +552,7 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
     let holder = connector_for(&conninfo).connect().await.unwrap();
     holder
         .client
-        .batch_execute("BEGIN; LOCK TABLE busy IN ACCESS EXCLUSIVE MODE;")
+        .batch_execute("BEGIN; LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE;")
         .await
         .unwrap();
 
@@ -635,8 +633,9 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
     // The journal records all three, with their outcomes.
     let statuses: Vec<String> = e
         .journal
-        .entries()
+        .read()
         .unwrap()
+        .entries
         .iter()
         .map(|x| x.status().to_string())
         .collect();
@@ -692,9 +691,9 @@ fn run_subcommand_plans_refuses_without_yes_and_executes_with_it() {
     let (code, _, err) = run(&["frobnicate x"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("unknown command"), "{err}");
-    let entries = Journal::new(journal.clone()).entries().unwrap();
+    let entries = Journal::new(journal.clone()).read().unwrap().entries;
     assert_eq!(entries.len(), 2);
-    assert_eq!(journal::format_history(&entries, true).len(), 2);
+    assert_eq!(journal::format_history(&journal::Contents { entries: entries.clone(), unreadable: 0 }, true).len(), 2);
 }
 
 /// The palette end to end in a terminal: plan, confirm (Cancel is the default), execute,
@@ -757,6 +756,6 @@ fn palette_in_a_terminal() {
     pty.write(b" q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
     assert_screen_restored(&pty.output());
-    let entries = Journal::new(journal).entries().unwrap();
+    let entries = Journal::new(journal).read().unwrap().entries;
     assert_eq!(entries.len(), 2);
 }

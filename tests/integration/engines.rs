@@ -160,10 +160,16 @@ impl Native {
     }
 }
 
+/// The server's default search_path, for fixture SQL.
+pub const DEFAULT_SEARCH_PATH: &str = "SET search_path = \"$user\", public";
+
 /// Runs a file of SQL through psql (each statement on its own, stopping at the first error).
 pub fn psql_file(conninfo: &str, path: &Path) {
     let out = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f"])
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo])
+        // The engine is one shared session: hypertop's sessions leave search_path at
+        // pg_catalog, and fixtures name TimescaleDB's functions unqualified.
+        .args(["-c", DEFAULT_SEARCH_PATH, "-f"])
         .arg(path)
         .output()
         .expect("psql");
@@ -186,6 +192,8 @@ pub fn psql(conninfo: &str, sql: &str) -> String {
             "ON_ERROR_STOP=1",
             "-d",
             conninfo,
+            "-c",
+            DEFAULT_SEARCH_PATH,
             "-c",
             sql,
         ])
