@@ -217,8 +217,12 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
     tokio::pin!(exec);
     // SIGINT, SIGTERM and SIGHUP (the SSH session dropped) all stop after the current
     // statement, cancelled on the server, and the outcome is journaled before exiting.
-    let signals = [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()]
-        .map(|kind| signal(kind).ok());
+    let signals = [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::hangup(),
+    ]
+    .map(|kind| signal(kind).ok());
     let [mut sigint, mut sigterm, mut sighup] = signals;
     let mut token = None;
     let mut interrupted = false;

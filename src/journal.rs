@@ -168,7 +168,12 @@ impl Journal {
         let f = match options.open(&self.path) {
             Ok(f) => f,
             Err(e) if !write && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot open the journal {}: {e}", self.path.display())),
+            Err(e) => {
+                return Err(format!(
+                    "cannot open the journal {}: {e}",
+                    self.path.display()
+                ))
+            }
         };
         let meta = f
             .metadata()
@@ -189,9 +194,8 @@ impl Journal {
         }
         let mut text = serde_json::to_string(line).map_err(|e| e.to_string())?;
         text.push('\n');
-        let write_error = |e: std::io::Error| {
-            format!("cannot write the journal {}: {e}", self.path.display())
-        };
+        let write_error =
+            |e: std::io::Error| format!("cannot write the journal {}: {e}", self.path.display());
         let mut f = self.open(true)?.ok_or_else(|| "no journal".to_string())?;
         // A line cut off by an earlier crash must not swallow this one: start on a new line.
         let len = f.metadata().map_err(write_error)?.len();
@@ -679,7 +683,10 @@ mod tests {
         let a = origin("metrics");
         let mut moved = a.clone();
         moved.port = "6543".into();
-        assert!(a.same_database(&moved), "another port or tunnel, same cluster");
+        assert!(
+            a.same_database(&moved),
+            "another port or tunnel, same cluster"
+        );
         let mut other = a.clone();
         other.system_id = Some("7300000000000000000".into());
         assert!(!a.same_database(&other), "same address, another cluster");

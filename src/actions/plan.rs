@@ -942,7 +942,9 @@ mod tests {
         let step = &p.steps[0];
         assert!(!step.sql.contains("drop table x"), "{}", step.sql);
         assert_eq!(step.params[0].as_deref(), Some("16400"), "the oid");
-        assert!(step.sql.starts_with("SELECT \"public\".add_retention_policy("));
+        assert!(step
+            .sql
+            .starts_with("SELECT \"public\".add_retention_policy("));
         assert_eq!(step.params[1].as_deref(), Some("7 days"));
         let cmd = parse(r#"drop-index "Ops ""Team"""."events; drop table x""#).unwrap();
         let p = plan(&cmd, &facts(Some(rel("index")), None)).unwrap();

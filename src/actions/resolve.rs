@@ -226,9 +226,8 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             .await?;
             match r.kind.as_str() {
                 "hypertable" => {
-                    f.items =
-                        targets(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name])
-                            .await?;
+                    f.items = targets(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name])
+                        .await?;
                 }
                 "hypertable index" => {
                     let rows = client

@@ -15,17 +15,17 @@ use tokio::sync::Mutex;
 use crate::engines::{action_engine, connector_for, native_database, psql};
 
 /// The action tests change one shared engine: one at a time.
-static SERIAL: Mutex<()> = Mutex::const_new(());
+pub(crate) static SERIAL: Mutex<()> = Mutex::const_new(());
 
-struct Env {
-    connector: Connector,
-    session: Session,
-    caps: Capabilities,
-    journal: Journal,
+pub(crate) struct Env {
+    pub(crate) connector: Connector,
+    pub(crate) session: Session,
+    pub(crate) caps: Capabilities,
+    pub(crate) journal: Journal,
     _dir: tempfile::TempDir,
 }
 
-async fn env_for(conninfo: &str) -> Env {
+pub(crate) async fn env_for(conninfo: &str) -> Env {
     let connector = connector_for(conninfo);
     let session = connector.connect().await.unwrap();
     // The test's own SQL names TimescaleDB's functions unqualified.
@@ -46,7 +46,7 @@ async fn env_for(conninfo: &str) -> Env {
 }
 
 impl Env {
-    fn ctx(&self) -> Context<'_> {
+    pub(crate) fn ctx(&self) -> Context<'_> {
         Context {
             connector: &self.connector,
             session: &self.session,
@@ -59,7 +59,7 @@ impl Env {
     }
 
     /// Plans and executes `line` (the palette's path without the dialog).
-    async fn act(&self, line: &str) -> Result<Outcome, String> {
+    pub(crate) async fn act(&self, line: &str) -> Result<Outcome, String> {
         let ctx = self.ctx();
         let cmd = parse(line)?;
         let (plan, rollback_of) = headless::make_plan(&ctx, &cmd).await?;
@@ -86,7 +86,7 @@ impl Env {
         }
     }
 
-    async fn value(&self, sql: &str) -> String {
+    pub(crate) async fn value(&self, sql: &str) -> String {
         let rows = self.session.client.simple_query(sql).await.unwrap();
         rows.iter()
             .find_map(|m| match m {
@@ -418,7 +418,13 @@ async fn compress_refresh_reindex_drop_and_run_job() {
         err.contains("export target unreachable") && err.contains("P0001"),
         "{err}"
     );
-    let last = e.journal.history(&e.ctx().origin).unwrap().entries.pop().unwrap();
+    let last = e
+        .journal
+        .history(&e.ctx().origin)
+        .unwrap()
+        .entries
+        .pop()
+        .unwrap();
     assert_eq!(last.status(), "failed");
 
     // drop-index: gone, definition journaled, irreversible.
@@ -428,7 +434,13 @@ async fn compress_refresh_reindex_drop_and_run_job() {
             .await,
         "0"
     );
-    let last = e.journal.history(&e.ctx().origin).unwrap().entries.pop().unwrap();
+    let last = e
+        .journal
+        .history(&e.ctx().origin)
+        .unwrap()
+        .entries
+        .pop()
+        .unwrap();
     let prev = last.intent.plan.unwrap().previous.unwrap();
     assert!(
         prev["definition"]
@@ -693,7 +705,17 @@ fn run_subcommand_plans_refuses_without_yes_and_executes_with_it() {
     assert!(err.contains("unknown command"), "{err}");
     let entries = Journal::new(journal.clone()).read().unwrap().entries;
     assert_eq!(entries.len(), 2);
-    assert_eq!(journal::format_history(&journal::Contents { entries: entries.clone(), unreadable: 0 }, true).len(), 2);
+    assert_eq!(
+        journal::format_history(
+            &journal::Contents {
+                entries: entries.clone(),
+                unreadable: 0
+            },
+            true
+        )
+        .len(),
+        2
+    );
 }
 
 /// The palette end to end in a terminal: plan, confirm (Cancel is the default), execute,

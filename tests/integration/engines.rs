@@ -93,6 +93,12 @@ pub fn edge_engine() -> &'static Engine {
     ENGINE.get_or_init(|| engine_with("tests/fixtures/edge.sql"))
 }
 
+/// An engine with tests/fixtures/hostile.sql: a less trusted role's traps for the DBA.
+pub fn hostile_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| engine_with("tests/fixtures/hostile.sql"))
+}
+
 fn engine_with(fixture: &str) -> Engine {
     let e = start_engine();
     psql_file(&e.conninfo(), &repo_root().join(fixture));

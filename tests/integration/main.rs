@@ -11,6 +11,7 @@ mod headless;
 mod plain;
 mod reconnect;
 mod screens;
+mod security;
 mod terminal;
 mod tls;
 mod wire_server;

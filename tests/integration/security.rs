@@ -1,0 +1,316 @@
+//! A less trusted role's traps for a DBA running hypertop as superuser: object names that try to
+//! become SQL, functions that try to run with the DBA's rights, names that try to drive the
+//! terminal, renames between plan and execution. Nothing of theirs may run, nothing else may
+//! change, and the screens still render.
+
+use std::process::{Command, Stdio};
+
+use hypertop::actions::parse::parse;
+use hypertop::capabilities::Capabilities;
+use hypertop::problems::Thresholds;
+
+use crate::actions::{env_for, SERIAL};
+use crate::engines::{connector_for, hostile_engine, native_database, psql};
+
+/// Every role's superuser flag and the settings a trap would flip.
+fn roles_and_settings(conninfo: &str) -> String {
+    psql(
+        conninfo,
+        "SELECT string_agg(rolname || '=' || rolsuper, ',' ORDER BY rolname) FROM pg_roles
+          WHERE rolname NOT LIKE 'pg\\_%'",
+    )
+}
+
+fn exists(conninfo: &str, relation: &str) -> bool {
+    psql(
+        conninfo,
+        &format!("SELECT to_regclass('{relation}') IS NOT NULL"),
+    ) == "t"
+}
+
+#[tokio::test]
+async fn monitoring_runs_no_tenant_function_and_no_shadowing_one() {
+    let _serial = SERIAL.lock().await;
+    let conninfo = hostile_engine().conninfo();
+    let before = roles_and_settings(&conninfo);
+    assert!(before.contains("lowpriv=false"), "{before}");
+    let connector = connector_for(&conninfo);
+    let session = connector.connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    let snap = hypertop::snapshot::collect(&session.client, &caps, &Thresholds::default()).await;
+    assert_eq!(
+        roles_and_settings(&conninfo),
+        before,
+        "no role changed while hypertop read every screen"
+    );
+    assert!(snap.unavailable().is_empty(), "{:?}", snap.unavailable());
+    let json = snap.to_json();
+    let retention = json["retention"].as_array().unwrap();
+    let row = |name: &str| {
+        retention
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not on the Retention screen: {retention:?}"))
+            .clone()
+    };
+    // The tenant's hypertable is shown, its "now" (and so what is overdue) is not computed.
+    assert!(row("readings")["overdue_chunks"].as_i64().unwrap_or(0) == 0);
+    // The DBA's own integer_now function is still called: [0,100) and [100,200) are overdue.
+    assert_eq!(
+        row("counters")["overdue_chunks"],
+        2,
+        "{:?}",
+        row("counters")
+    );
+    // `check` reads the same way.
+    let (code, line) = hypertop::snapshot::check(&snap, &Thresholds::default());
+    assert!(code <= 2, "{line}");
+    assert_eq!(roles_and_settings(&conninfo), before);
+}
+
+#[tokio::test]
+async fn hostile_object_names_never_become_sql() {
+    let _serial = SERIAL.lock().await;
+    let conninfo = hostile_engine().conninfo();
+    let e = env_for(&conninfo).await;
+    // The index named "A<newline>DROP TABLE public.victim --" is dropped, and only it.
+    let index = "\"low\".\"A\nDROP TABLE public.victim --\"";
+    let (plan, _) =
+        hypertop::headless::make_plan(&e.ctx(), &parse(&format!("drop-index {index}")).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(plan.steps.len(), 1);
+    e.act(&format!("drop-index {index}")).await.unwrap();
+    assert!(
+        exists(&conninfo, "public.victim"),
+        "the victim table survives"
+    );
+    assert_eq!(
+        e.value("SELECT count(*) FROM pg_class WHERE relname LIKE 'A%DROP TABLE%'")
+            .await,
+        "0",
+        "the index is gone"
+    );
+    // Chunks named after a prefix that starts SQL: reindexing them never drops victim3. (The
+    // engine cannot REINDEX CONCURRENTLY, so the statements may fail; they must not inject.)
+    let _ = e.act("reindex low.tricky").await;
+    assert!(exists(&conninfo, "public.victim3"), "victim3 survives");
+    assert!(exists(&conninfo, "low.tricky"));
+}
+
+#[tokio::test]
+async fn terminal_escapes_in_names_are_shown_escaped() {
+    let _serial = SERIAL.lock().await;
+    let conninfo = hostile_engine().conninfo();
+    psql(
+        &conninfo,
+        "CREATE TABLE IF NOT EXISTS low.\"evil\x1b]0;pwned\x07\x1b[2J\" (t timestamptz NOT NULL);
+         SELECT public.create_hypertable('low.\"evil\x1b]0;pwned\x07\x1b[2J\"', 't', if_not_exists => true)",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["snapshot", "--format", "text", &conninfo])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains('\x1b') && !text.contains('\x07'),
+        "raw escapes in {text:?}"
+    );
+    assert!(
+        text.contains("\\x1b]0;pwned"),
+        "escaped name missing: {text}"
+    );
+    // The plan of `run` shows the name escaped too.
+    let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args([
+            "run",
+            "compress low.\"evil\x1b]0;pwned\x07\x1b[2J\"",
+            "--dry-run",
+            &conninfo,
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = [out.stdout, out.stderr].concat();
+    let all = String::from_utf8_lossy(&all);
+    assert!(
+        !all.contains('\x1b') && !all.contains('\x07'),
+        "raw escapes in {all:?}"
+    );
+    assert!(all.contains("\\x1b"), "{all}");
+}
+
+/// A name of up to 63 bytes from pieces that break naive quoting, comment stripping, layout
+/// folding, placeholder substitution and case folding.
+fn hostile_name(seed: &mut u64) -> String {
+    const PIECES: &[&str] = &[
+        "\n",
+        "--",
+        "/*",
+        "*/",
+        "\"",
+        "'",
+        "  ",
+        "\t",
+        "$1",
+        "$2",
+        "É",
+        "é",
+        "ß",
+        ";",
+        "x",
+        "A",
+        " DROP TABLE public.victim ",
+        "{object}",
+        "{ts}",
+        "\\",
+        ".",
+        "ǅ",
+    ];
+    let mut next = || {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    };
+    let mut name = String::new();
+    let parts = 1 + next() % 8;
+    for _ in 0..parts {
+        let piece = PIECES[(next() % PIECES.len() as u64) as usize];
+        if name.len() + piece.len() > 63 {
+            break;
+        }
+        name.push_str(piece);
+    }
+    if name.is_empty() {
+        name.push('x');
+    }
+    name
+}
+
+fn sql_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// Every relation of the test's schema and the victim's existence.
+fn catalog(conninfo: &str) -> Vec<String> {
+    let rows = psql(
+        conninfo,
+        "SELECT c.relname::text || ':' || c.relkind::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE n.nspname IN ('public', 'names') ORDER BY 1",
+    );
+    // psql prints one row a line; names with newlines span lines, so compare the raw text.
+    vec![rows]
+}
+
+#[tokio::test]
+async fn any_name_postgres_allows_acts_on_that_object_only() {
+    let conninfo = native_database("names");
+    psql(
+        &conninfo,
+        "CREATE TABLE public.victim (x int); CREATE SCHEMA names; CREATE TABLE names.t (a int, b int)",
+    );
+    let e = env_for(&conninfo).await;
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut names: Vec<String> = (0..40).map(|_| hostile_name(&mut seed)).collect();
+    names.push("n".repeat(63));
+    names.push("a  b".into());
+    names.push("a b".into());
+    names.push("a\tb".into());
+    names.push("Éidx".into());
+    names.sort();
+    names.dedup();
+    for name in &names {
+        psql(
+            &conninfo,
+            &format!("CREATE INDEX {} ON names.t (a)", sql_ident(name)),
+        );
+    }
+    let roles = roles_and_settings(&conninfo);
+    for name in &names {
+        let before = catalog(&conninfo);
+        let quoted = format!("names.{}", sql_ident(name));
+        // reindex: the same relations before and after.
+        e.act(&format!("reindex {quoted}"))
+            .await
+            .unwrap_or_else(|err| panic!("reindex {name:?}: {err}"));
+        assert_eq!(
+            catalog(&conninfo),
+            before,
+            "reindex {name:?} changed the catalog"
+        );
+        // drop-index: exactly that index is gone.
+        e.act(&format!("drop-index {quoted}"))
+            .await
+            .unwrap_or_else(|err| panic!("drop-index {name:?}: {err}"));
+        let left = psql(
+            &conninfo,
+            &format!(
+                "SELECT count(*) FROM pg_class WHERE relname = '{}' AND relnamespace = 'names'::regnamespace",
+                name.replace('\'', "''")
+            ),
+        );
+        assert_eq!(left, "0", "{name:?} still exists");
+        assert!(
+            exists(&conninfo, "public.victim"),
+            "victim dropped by {name:?}"
+        );
+        assert!(exists(&conninfo, "names.t"));
+    }
+    assert_eq!(
+        psql(
+            &conninfo,
+            "SELECT count(*) FROM pg_index WHERE indrelid = 'names.t'::regclass"
+        ),
+        "0",
+        "every index dropped, each by its own command"
+    );
+    assert_eq!(roles_and_settings(&conninfo), roles);
+    // A bare non-ASCII name is not lower-cased (PostgreSQL folds ASCII letters only).
+    psql(&conninfo, "CREATE INDEX Éidx2 ON names.t (b)");
+    e.act("drop-index names.Éidx2").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_rename_between_plan_and_execution_stops_the_statement() {
+    let conninfo = native_database("rename");
+    psql(
+        &conninfo,
+        "CREATE TABLE public.t (a int, b int); CREATE INDEX target_idx ON public.t (a)",
+    );
+    let e = env_for(&conninfo).await;
+    let (plan, _) =
+        hypertop::headless::make_plan(&e.ctx(), &parse("drop-index public.target_idx").unwrap())
+            .await
+            .unwrap();
+    // Between the preview and the confirmation, the index is renamed and another takes its name.
+    psql(
+        &conninfo,
+        "ALTER INDEX public.target_idx RENAME TO kept_idx; CREATE INDEX target_idx ON public.t (b)",
+    );
+    let ctx = e.ctx();
+    let o = hypertop::actions::execute::run(
+        &e.connector,
+        ctx.lock_timeout,
+        &plan,
+        &e.journal,
+        &ctx.origin,
+        None,
+        None,
+        Default::default(),
+    )
+    .await;
+    assert_eq!(o.status, "failed");
+    let err = o.error.unwrap();
+    assert!(
+        err.contains("is now named") && err.contains("kept_idx"),
+        "{err}"
+    );
+    assert!(exists(&conninfo, "public.kept_idx") && exists(&conninfo, "public.target_idx"));
+}
