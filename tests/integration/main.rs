@@ -8,6 +8,7 @@ mod actions;
 mod capabilities;
 mod cli_errors;
 mod headless;
+mod journal;
 mod plain;
 mod reconnect;
 mod screens;

@@ -1,0 +1,240 @@
+//! The journal under failure: a process killed mid-action, SIGTERM / SIGHUP during `run`, an
+//! outcome that cannot be written, and rollbacks that must undo their own change and no other.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use hypertop::actions::parse::parse;
+use hypertop::headless::{self, RunOptions};
+
+use crate::actions::{env_for, Env, SERIAL};
+use crate::engines::{action_engine, connector_for, native_database, psql};
+
+async fn compressed(e: &Env) -> i64 {
+    e.value("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND is_compressed")
+        .await
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_action_killed_midway_is_rolled_back_for_every_object_it_named() {
+    let _serial = SERIAL.lock().await;
+    let e = env_for(&action_engine().conninfo()).await;
+    let before = compressed(&e).await;
+    let ctx = e.ctx();
+    let (plan, _) = headless::make_plan(&ctx, &parse("compress scn.metrics").unwrap())
+        .await
+        .unwrap();
+    assert!(plan.steps.len() >= 3, "{}", plan.summary);
+    // The intent is written, two of the chunks are compressed, then the process is killed.
+    e.journal.intent(&ctx.origin, &plan, None).unwrap();
+    for step in &plan.steps[..2] {
+        e.session
+            .client
+            .query(step.sql.as_str(), &[&step.params[0].clone().unwrap()])
+            .await
+            .unwrap();
+    }
+    assert_eq!(compressed(&e).await, before + 2);
+    let history = hypertop::journal::format_history(&e.journal.history(&ctx.origin).unwrap(), true);
+    assert!(history[0].contains("unfinished"), "{history:?}");
+    // Rollback replays the undo for every chunk the intent named; the undone ones are skipped.
+    e.act("rollback").await.unwrap();
+    assert_eq!(compressed(&e).await, before);
+}
+
+#[tokio::test]
+async fn rollback_restores_its_own_setting_and_asks_before_overwriting_a_later_one() {
+    let _serial = SERIAL.lock().await;
+    let e = env_for(&action_engine().conninfo()).await;
+    let field = |f: &'static str| {
+        format!("SELECT {f}::text FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'metrics'")
+    };
+    let job = e.value(&field("job_id")).await;
+    let schedule = e.value(&field("schedule_interval")).await;
+    let after = e.value(&field("config->>'compress_after'")).await;
+    let first = e.act(&format!("set-schedule {job} 6h")).await.unwrap();
+    e.act(&format!("pause-job {job}")).await.unwrap();
+    e.act("set-compress-after scn.metrics 30days")
+        .await
+        .unwrap();
+    // Rolling back the schedule leaves the later pause and compress_after alone.
+    let id = first.journal_id.unwrap();
+    e.act(&format!("rollback {id}")).await.unwrap();
+    assert_eq!(e.value(&field("schedule_interval")).await, schedule);
+    assert_eq!(e.value(&field("scheduled")).await, "false");
+    assert_eq!(
+        e.value(&field("config->>'compress_after'")).await,
+        "30 days"
+    );
+    // A later change of the same setting: `run --yes` refuses without --force.
+    let second = e.act(&format!("set-schedule {job} 2h")).await.unwrap();
+    e.act(&format!("set-schedule {job} 3h")).await.unwrap();
+    let ctx = e.ctx();
+    let line = format!("rollback {}", second.journal_id.unwrap());
+    let yes = RunOptions {
+        yes: true,
+        ..Default::default()
+    };
+    assert_eq!(headless::run(&ctx, &line, yes).await, headless::EXIT_FAILED);
+    assert_eq!(e.value(&field("schedule_interval")).await, "03:00:00");
+    let forced = RunOptions { force: true, ..yes };
+    assert_eq!(headless::run(&ctx, &line, forced).await, 0);
+    assert_eq!(e.value(&field("schedule_interval")).await, schedule);
+    // Put the scenario back for the other tests.
+    e.act(&format!("resume-job {job}")).await.unwrap();
+    e.act(&format!("set-compress-after scn.metrics '{after}'"))
+        .await
+        .unwrap();
+}
+
+/// `hypertop run 'reindex public.busy' --yes` waiting on a lock another session holds, with its
+/// stderr read until the statement started.
+fn run_blocked(conninfo: &str, journal: &std::path::Path) -> (Child, Vec<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args([
+            "run",
+            "reindex public.busy",
+            "--yes",
+            "--lock-timeout",
+            "60s",
+            conninfo,
+        ])
+        .arg("--journal")
+        .arg(journal)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap() > 0 {
+        seen.push(line.clone());
+        if line.starts_with("[1/1]") {
+            break;
+        }
+        line.clear();
+    }
+    assert!(
+        seen.iter().any(|l| l.starts_with("[1/1]")),
+        "the statement never started: {seen:?}"
+    );
+    // Let the statement reach the server and wait for the lock.
+    std::thread::sleep(Duration::from_millis(500));
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
+    });
+    (child, seen)
+}
+
+fn wait(child: &mut Child) -> i32 {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "run did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test]
+async fn sigterm_and_sighup_stop_run_cleanly_and_journal_the_outcome() {
+    let conninfo = native_database("signals");
+    psql(&conninfo, "CREATE TABLE public.busy (id int PRIMARY KEY)");
+    let holder = connector_for(&conninfo).connect().await.unwrap();
+    holder
+        .client
+        .batch_execute("BEGIN; LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE;")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
+        let journal = dir.path().join(format!("{name}.jsonl"));
+        let (mut child, _) = run_blocked(&conninfo, &journal);
+        // SAFETY: a plain kill(2) of our own child.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        assert_eq!(wait(&mut child), 130, "{name}");
+        let text = std::fs::read_to_string(&journal).unwrap();
+        let outcome = text
+            .lines()
+            .find(|l| l.contains("\"event\":\"outcome\""))
+            .unwrap_or_else(|| panic!("{name}: no outcome journaled: {text}"));
+        assert!(outcome.contains("\"outcome\":\"cancelled\""), "{outcome}");
+    }
+}
+
+#[tokio::test]
+async fn an_outcome_that_cannot_be_journaled_fails_the_run() {
+    let conninfo = native_database("journalfail");
+    psql(&conninfo, "CREATE TABLE public.busy (id int PRIMARY KEY)");
+    let holder = connector_for(&conninfo).connect().await.unwrap();
+    holder
+        .client
+        .batch_execute("BEGIN; LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE;")
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let (mut child, _) = run_blocked(&conninfo, &journal);
+    // While the statement waits, the journal's path stops being a writable file.
+    std::fs::rename(&journal, dir.path().join("moved.jsonl")).unwrap();
+    std::fs::create_dir(&journal).unwrap();
+    holder.client.batch_execute("COMMIT").await.unwrap();
+    let mut stdout = String::new();
+    let code = wait(&mut child);
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert_eq!(code, 1, "a lost outcome is a failure: {stdout}");
+    assert!(!stdout.contains("Done:"), "{stdout}");
+}
+
+#[tokio::test]
+async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
+    let conninfo = native_database("identity");
+    let e = env_for(&conninfo).await;
+    let here = e.ctx().origin;
+    assert!(
+        here.system_id.as_deref().is_some_and(|id| id.len() >= 10),
+        "a superuser reads the system identifier: {here:?}"
+    );
+    let mut plan = hypertop::actions::Plan::new("pause-job 1".into(), String::new(), vec![], "");
+    plan.steps = vec![hypertop::actions::Step::new("x", "SELECT 1", &[], vec![])];
+    plan.inverse = Some(vec![hypertop::actions::Step::new(
+        "undo",
+        "CREATE TABLE public.must_not_exist (x int)",
+        &[],
+        vec![],
+    )]);
+    // Written through a tunnel that now leads to another cluster: same host, port and name.
+    let mut elsewhere = here.clone();
+    elsewhere.system_id = Some("1".into());
+    let id = e.journal.intent(&elsewhere, &plan, None).unwrap();
+    e.journal
+        .outcome(&id, &elsewhere, &plan.command, "ok", 1, None)
+        .unwrap();
+    let err = e.act("rollback").await.unwrap_err();
+    assert!(err.contains("nothing to roll back"), "{err}");
+    let err = e.act(&format!("rollback {id}")).await.unwrap_err();
+    assert!(err.contains("no journal entry"), "{err}");
+    assert_eq!(
+        psql(
+            &conninfo,
+            "SELECT to_regclass('public.must_not_exist') IS NULL"
+        ),
+        "t"
+    );
+    // The same entry written here is this database's, whatever port it came through.
+    let mut other_port = here.clone();
+    other_port.port = "1".into();
+    let id = e.journal.intent(&other_port, &plan, None).unwrap();
+    let (target, _) = e.journal.rollback_target(&here, None).unwrap();
+    assert_eq!(target.id(), id);
+}
