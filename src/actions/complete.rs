@@ -72,15 +72,28 @@ fn ranked<'a>(
         .collect()
 }
 
+/// Where the word being typed at the end of `line` starts: after the last whitespace that is
+/// not inside a `"…"` identifier or a `'…'` literal (a quoted name may hold spaces).
+fn current_word_start(line: &str) -> usize {
+    let mut start = 0;
+    let mut quote: Option<char> = None;
+    for (i, c) in line.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None if c.is_whitespace() => start = i + c.len_utf8(),
+            None => {}
+        }
+    }
+    start
+}
+
 /// Suggestions for the word being typed at the end of `line`.
 pub fn suggest(line: &str, names: &Names, limit: usize) -> Vec<String> {
-    let ends_with_space = line.ends_with(char::is_whitespace);
-    let words: Vec<&str> = line.split_whitespace().collect();
-    let (done, current): (&[&str], &str) = if ends_with_space || words.is_empty() {
-        (&words[..], "")
-    } else {
-        (&words[..words.len() - 1], words[words.len() - 1])
-    };
+    let start = current_word_start(line);
+    let current = &line[start..];
+    let done: Vec<&str> = line[..start].split_whitespace().collect();
     if done.is_empty() {
         let commands: Vec<String> = COMMANDS.iter().map(|(n, _)| n.to_string()).collect();
         return ranked(current, commands.iter(), limit);
@@ -115,15 +128,7 @@ pub fn suggest(line: &str, names: &Names, limit: usize) -> Vec<String> {
 
 /// `line` with its last word replaced by `choice` (and a space to go on typing).
 pub fn accept(line: &str, choice: &str) -> String {
-    let keep = if line.ends_with(char::is_whitespace) {
-        line
-    } else {
-        match line.rfind(char::is_whitespace) {
-            Some(i) => &line[..=i],
-            None => "",
-        }
-    };
-    format!("{keep}{choice} ")
+    format!("{}{choice} ", &line[..current_word_start(line)])
 }
 
 /// The synopsis of the command being typed, for the hint line.
@@ -186,5 +191,74 @@ mod tests {
         assert_eq!(accept("refresh ", "scn.x"), "refresh scn.x ");
         assert_eq!(accept("pj", "pause-job"), "pause-job ");
         assert_eq!(hint("pause-job 1").unwrap(), "pause-job <job id>");
+    }
+
+    /// A cheap deterministic fuzz: hostile object names as the screens offer them, completed
+    /// into a command, parse back to exactly that object; random lines never panic.
+    #[test]
+    fn completed_hostile_names_parse_back_to_the_same_object() {
+        use crate::actions::parse::{parse, Command};
+        const PIECES: &[&str] = &[
+            "\n", "--", "/*", "\"", "'", "  ", "\t", "$1", "É", "é", ";", "x", "A", ".", " ", "\\",
+            "ǅ", "{object}",
+        ];
+        let mut state = 0x853c_49e6_748f_ea9bu64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..500 {
+            let mut part = || {
+                let mut s = String::new();
+                for _ in 0..1 + next() % 6 {
+                    let piece = PIECES[(next() % PIECES.len() as u64) as usize];
+                    if s.len() + piece.len() <= 63 {
+                        s.push_str(piece);
+                    }
+                }
+                s
+            };
+            let (schema, name) = (part(), part());
+            let shown = crate::format::qualified(&schema, &name);
+            let names = Names {
+                indexes: vec![shown.clone()],
+                ..Names::default()
+            };
+            let typed: String = shown.chars().take(2).collect();
+            let line = format!("drop-index {typed}");
+            let _ = suggest(&line, &names, 5);
+            let _ = hint(&line);
+            let accepted = accept(&line, &shown);
+            match parse(&accepted) {
+                Ok(Command::DropIndex { index }) => {
+                    assert_eq!(
+                        index.schema.as_deref(),
+                        Some(schema.as_str()),
+                        "{accepted:?}"
+                    );
+                    assert_eq!(index.name, name, "{accepted:?}");
+                }
+                other => panic!("{accepted:?} parsed as {other:?}"),
+            }
+            // Mutations of the line: completion and parsing never panic.
+            let mut chars: Vec<char> = accepted.chars().collect();
+            for _ in 0..4 {
+                let at = (next() as usize) % (chars.len() + 1);
+                let c = PIECES[(next() % PIECES.len() as u64) as usize]
+                    .chars()
+                    .next()
+                    .unwrap_or('x');
+                chars.insert(at, c);
+                let mutated: String = chars.iter().collect();
+                let _ = suggest(&mutated, &names, 5);
+                let _ = accept(&mutated, &shown);
+                let _ = hint(&mutated);
+                if let Err(e) = parse(&mutated) {
+                    assert!(!e.is_empty());
+                }
+            }
+        }
     }
 }
