@@ -95,7 +95,7 @@ pub enum Modal {
     None,
     Palette(Box<Palette>),
     Planning(String),
-    Confirm(ConfirmState),
+    Confirm(Box<ConfirmState>),
     Running(Running),
     Message {
         title: String,
@@ -331,47 +331,47 @@ mod tests {
     #[test]
     fn confirm_defaults_to_cancel_and_typed_names_must_match() {
         let names = Names::default();
-        let mut m = Modal::Confirm(ConfirmState {
+        let mut m = Modal::Confirm(Box::new(ConfirmState {
             plan: plan(ConfirmKind::Choose),
             rollback_of: None,
             execute_selected: false,
             typed: String::new(),
-        });
+        }));
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Redraw
         );
         assert!(matches!(m, Modal::None), "Enter on Cancel cancels");
-        let mut m = Modal::Confirm(ConfirmState {
+        let mut m = Modal::Confirm(Box::new(ConfirmState {
             plan: plan(ConfirmKind::Choose),
             rollback_of: None,
             execute_selected: false,
             typed: String::new(),
-        });
+        }));
         on_key(&mut m, key(KeyCode::Right), &names, &[], false);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Execute
         );
 
-        let mut m = Modal::Confirm(ConfirmState {
+        let mut m = Modal::Confirm(Box::new(ConfirmState {
             plan: plan(ConfirmKind::TypeName("idx".into())),
             rollback_of: None,
             execute_selected: false,
             typed: String::new(),
-        });
+        }));
         type_in(&mut m, "idy", &names);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Redraw,
             "a wrong name cancels"
         );
-        let mut m = Modal::Confirm(ConfirmState {
+        let mut m = Modal::Confirm(Box::new(ConfirmState {
             plan: plan(ConfirmKind::TypeName("idx".into())),
             rollback_of: None,
             execute_selected: false,
             typed: String::new(),
-        });
+        }));
         type_in(&mut m, "idx", &names);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),

@@ -369,12 +369,12 @@ impl AppState {
             return; // closed meanwhile
         };
         self.modal = match result {
-            Ok((plan, rollback_of)) => Modal::Confirm(ConfirmState {
+            Ok((plan, rollback_of)) => Modal::Confirm(Box::new(ConfirmState {
                 plan,
                 rollback_of,
                 execute_selected: false,
                 typed: String::new(),
-            }),
+            })),
             Err(e) => Modal::Message {
                 title: format!("Cannot plan: {line}"),
                 lines: vec![e],

@@ -851,12 +851,12 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&parse("pause-job 1000").unwrap(), &facts).unwrap();
-        s.modal = Modal::Confirm(ConfirmState {
+        s.modal = Modal::Confirm(Box::new(ConfirmState {
             plan: p,
             rollback_of: None,
             execute_selected: false,
             typed: String::new(),
-        });
+        }));
         insta::assert_snapshot!(
             "confirm_100x30",
             text(&draw_with(&s, &Theme::mono(), 100, 30))
@@ -880,12 +880,12 @@ mod tests {
             &facts,
         )
         .unwrap();
-        s.modal = Modal::Confirm(ConfirmState {
+        s.modal = Modal::Confirm(Box::new(ConfirmState {
             plan: p,
             rollback_of: None,
             execute_selected: false,
             typed: "readings_ti".into(),
-        });
+        }));
         insta::assert_snapshot!(
             "confirm_drop_index_100x30",
             text(&draw_with(&s, &Theme::mono(), 100, 30))

@@ -147,8 +147,14 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
             Span::styled("Locks    ", theme.label),
             Span::styled(plan.locks.clone(), theme.value),
         ]),
-        Line::from(Span::styled("SQL", theme.label)),
     ];
+    for w in &plan.warnings {
+        lines.push(Line::from(Span::styled(
+            format!("Warning: {w}"),
+            theme.critical,
+        )));
+    }
+    lines.push(Line::from(Span::styled("SQL", theme.label)));
     for s in plan.preview_sql(6) {
         lines.push(Line::from(Span::styled(format!("  {s}"), theme.ok)));
     }
