@@ -188,6 +188,12 @@ pub async fn start(dir: Option<PathBuf>, reset: bool) -> Result<Demo, String> {
                 data.display()
             ));
         }
+        // The engine is one shared session: a hypertop session of an earlier launch may have
+        // left search_path at pg_catalog, and the dataset names TimescaleDB's functions bare.
+        client
+            .batch_execute("SET search_path = \"$user\", public")
+            .await
+            .map_err(|e| e.to_string())?;
         let steps = steps();
         let n = steps.len();
         for (i, (label, sql)) in steps.iter().enumerate() {
