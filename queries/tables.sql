@@ -25,11 +25,11 @@ hyper AS MATERIALIZED (
                           WHERE dd.hypertable_id = h.id ORDER BY dd.id LIMIT 1) d ON true
      -- not TimescaleDB's internal compressed hypertables (up to 2.28)
      WHERE h.compression_state IS DISTINCT FROM 2
-), integer_now AS MATERIALIZED (
+),
+--@include integer_now_trust
+, integer_now AS MATERIALIZED (
     -- "now" of integer-time hypertables from their integer_now_func (identifiers quoted by %I;
-    -- one call per such hypertable, not per chunk). Only a function that a superuser or the
-    -- connected role owns, and that is not volatile, is called: a tenant's function must never
-    -- run with the viewer's rights (its "now" stays NULL).
+    -- one call per such hypertable, not per chunk), when integer_now_trust allows it
     SELECT h.id,
            CASE WHEN t.trusted THEN
            (xpath('/row/v/text()',
@@ -37,14 +37,8 @@ hyper AS MATERIALIZED (
                                       h.integer_now_func_schema, h.integer_now_func),
                                false, true, '')))[1]::text::bigint END AS now_int
       FROM hyper h
-      CROSS JOIN LATERAL (
-            SELECT coalesce(bool_or(p.provolatile <> 'v'
-                                    AND (r.rolsuper OR r.rolname = current_user)), false) AS trusted
-              FROM pg_catalog.pg_proc p
-              JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-              JOIN pg_catalog.pg_roles r ON r.oid = p.proowner
-             WHERE n.nspname = h.integer_now_func_schema AND p.proname = h.integer_now_func
-               AND p.pronargs = 0) t
+      LEFT JOIN integer_now_trust t
+             ON (t.func_schema, t.func_name) = (h.integer_now_func_schema, h.integer_now_func)
      WHERE h.integer_now_func IS NOT NULL
 ), policy AS MATERIALIZED (
     -- the (first) compression and retention policy of each relation

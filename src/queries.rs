@@ -19,6 +19,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/integer_now.sql"),
     ),
     (
+        "integer_now_trust",
+        include_str!("../queries/fragments/integer_now_trust.sql"),
+    ),
+    (
         "policy_jobs",
         include_str!("../queries/fragments/policy_jobs.sql"),
     ),

@@ -12,7 +12,7 @@ use hypertop::headless::{self, Context};
 use hypertop::journal::{self, Journal};
 use tokio::sync::Mutex;
 
-use crate::engines::{action_engine, connector_for, native_database, psql};
+use crate::engines::{action_engine, connector_for, hold_lock, native_database, psql};
 
 /// The action tests change one shared engine: one at a time.
 pub(crate) static SERIAL: Mutex<()> = Mutex::const_new(());
@@ -84,6 +84,12 @@ impl Env {
         if let Err(e) = self.act(line).await {
             panic!("{line}: {e}");
         }
+    }
+
+    /// The newest journal entry for this database.
+    pub(crate) fn last_entry(&self) -> journal::Entry {
+        let mut read = self.journal.history(&self.ctx().origin).unwrap();
+        read.entries.pop().expect("a journal entry")
     }
 
     pub(crate) async fn value(&self, sql: &str) -> String {
@@ -418,13 +424,7 @@ async fn compress_refresh_reindex_drop_and_run_job() {
         err.contains("export target unreachable") && err.contains("P0001"),
         "{err}"
     );
-    let last = e
-        .journal
-        .history(&e.ctx().origin)
-        .unwrap()
-        .entries
-        .pop()
-        .unwrap();
+    let last = e.last_entry();
     assert_eq!(last.status(), "failed");
 
     // drop-index: gone, definition journaled, irreversible.
@@ -434,13 +434,7 @@ async fn compress_refresh_reindex_drop_and_run_job() {
             .await,
         "0"
     );
-    let last = e
-        .journal
-        .history(&e.ctx().origin)
-        .unwrap()
-        .entries
-        .pop()
-        .unwrap();
+    let last = e.last_entry();
     let prev = last.intent.plan.unwrap().previous.unwrap();
     assert!(
         prev["definition"]
@@ -561,12 +555,7 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
     );
     let e = env_for(&conninfo).await;
     // Another session holds an ACCESS EXCLUSIVE lock in an open transaction.
-    let holder = connector_for(&conninfo).connect().await.unwrap();
-    holder
-        .client
-        .batch_execute("BEGIN; LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE;")
-        .await
-        .unwrap();
+    let holder = hold_lock(&conninfo, "public.busy").await;
 
     let ctx = e.ctx();
     let cmd = parse("reindex busy").unwrap();

@@ -166,6 +166,20 @@ impl Native {
     }
 }
 
+/// A session that holds an ACCESS EXCLUSIVE lock on `table` in an open transaction (until it
+/// commits or is dropped).
+pub async fn hold_lock(conninfo: &str, table: &str) -> hypertop::connect::Session {
+    let holder = connector_for(conninfo).connect().await.unwrap();
+    holder
+        .client
+        .batch_execute(&format!(
+            "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;"
+        ))
+        .await
+        .unwrap();
+    holder
+}
+
 /// The server's default search_path, for fixture SQL.
 pub const DEFAULT_SEARCH_PATH: &str = "SET search_path = \"$user\", public";
 

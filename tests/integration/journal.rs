@@ -9,7 +9,7 @@ use hypertop::actions::parse::parse;
 use hypertop::headless::{self, RunOptions};
 
 use crate::actions::{env_for, Env, SERIAL};
-use crate::engines::{action_engine, connector_for, native_database, psql};
+use crate::engines::{action_engine, hold_lock, native_database, psql};
 
 async fn compressed(e: &Env) -> i64 {
     e.value("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND is_compressed")
@@ -150,12 +150,7 @@ fn wait(child: &mut Child) -> i32 {
 async fn sigterm_and_sighup_stop_run_cleanly_and_journal_the_outcome() {
     let conninfo = native_database("signals");
     psql(&conninfo, "CREATE TABLE public.busy (id int PRIMARY KEY)");
-    let holder = connector_for(&conninfo).connect().await.unwrap();
-    holder
-        .client
-        .batch_execute("BEGIN; LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE;")
-        .await
-        .unwrap();
+    let holder = hold_lock(&conninfo, "public.busy").await;
     let dir = tempfile::tempdir().unwrap();
     for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
         let journal = dir.path().join(format!("{name}.jsonl"));
@@ -176,12 +171,7 @@ async fn sigterm_and_sighup_stop_run_cleanly_and_journal_the_outcome() {
 async fn an_outcome_that_cannot_be_journaled_fails_the_run() {
     let conninfo = native_database("journalfail");
     psql(&conninfo, "CREATE TABLE public.busy (id int PRIMARY KEY)");
-    let holder = connector_for(&conninfo).connect().await.unwrap();
-    holder
-        .client
-        .batch_execute("BEGIN; LOCK TABLE public.busy IN ACCESS EXCLUSIVE MODE;")
-        .await
-        .unwrap();
+    let holder = hold_lock(&conninfo, "public.busy").await;
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.jsonl");
     let (mut child, _) = run_blocked(&conninfo, &journal);
