@@ -565,6 +565,13 @@ mod tests {
             "{lines:?}"
         );
         assert!(lines[1].contains(&format!("rollback of {id}")), "{lines:?}");
+        // A command naming an object with terminal escapes is shown escaped.
+        let mut evil = job_plan("pause-job 7");
+        evil.command = "compress \"x\u{1b}]0;pwned\u{7}\"".into();
+        j.intent(&o, &evil, None).unwrap();
+        let lines = format_history(&j.history(&o).unwrap(), true);
+        let last = lines.last().unwrap();
+        assert!(!last.contains('\u{1b}') && last.contains("\\x1b]0;pwned\\x07"), "{last}");
     }
 
     #[test]
