@@ -4,15 +4,35 @@ use std::time::Duration;
 
 use clap::{ArgAction, Parser, Subcommand};
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    if let Ok(secs) = s.parse::<f64>() {
-        if secs.is_finite() && secs > 0.0 {
-            return Ok(Duration::from_secs_f64(secs));
-        }
-        return Err(format!("\"{s}\" must be a positive number of seconds"));
+/// The smallest refresh interval: below it the console would keep a backend busy.
+pub const MIN_REFRESH: Duration = Duration::from_millis(100);
+/// The smallest timeout: PostgreSQL takes a timeout that rounds to 0 ms as "no limit".
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+
+/// A duration setting as seconds (`2`, `0.5`) or humantime (`5s`, `500ms`, `1m`), at least
+/// `min`: one rule for flags and profiles.
+pub fn duration_at_least(s: &str, min: Duration) -> Result<Duration, String> {
+    let d = match s.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => Duration::from_secs_f64(secs),
+        Ok(_) => return Err(format!("\"{s}\" must be a positive number of seconds")),
+        Err(_) => humantime::parse_duration(s.trim())
+            .map_err(|e| format!("invalid duration \"{s}\": {e} (examples: 5s, 500ms, 2m)"))?,
+    };
+    if d < min {
+        return Err(format!(
+            "\"{s}\" is too short: at least {}",
+            humantime::format_duration(min)
+        ));
     }
-    humantime::parse_duration(s)
-        .map_err(|e| format!("invalid duration \"{s}\": {e} (examples: 5s, 500ms, 2m)"))
+    Ok(d)
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    duration_at_least(s, MIN_TIMEOUT)
+}
+
+fn parse_refresh(s: &str) -> Result<Duration, String> {
+    duration_at_least(s, MIN_REFRESH)
 }
 
 #[derive(Debug, Parser)]
@@ -72,7 +92,7 @@ pub struct Cli {
     pub command: Option<Sub>,
 
     /// Seconds between refreshes (default 2; also accepts 500ms, 1m)
-    #[arg(long, value_name = "SECS", value_parser = parse_duration)]
+    #[arg(long, value_name = "SECS", value_parser = parse_refresh)]
     pub refresh: Option<Duration>,
 
     /// statement_timeout of the monitoring session (default 5s)
@@ -228,6 +248,18 @@ mod tests {
             .to_string();
         assert!(err.contains("invalid duration"), "{err}");
         assert!(Cli::try_parse_from(["hypertop", "--refresh", "0"]).is_err());
+        // Too short to mean what was meant: a busy loop, or PostgreSQL's "no limit".
+        assert!(Cli::try_parse_from(["hypertop", "--refresh", "50ms"]).is_err());
+        for t in ["0s", "1ns", "500us", "0"] {
+            let err = Cli::try_parse_from(["hypertop", "--lock-timeout", t])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("too short") || err.contains("positive"),
+                "{t}: {err}"
+            );
+        }
+        assert!(Cli::try_parse_from(["hypertop", "--lock-timeout", "1ms"]).is_ok());
     }
 
     #[test]

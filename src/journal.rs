@@ -571,7 +571,10 @@ mod tests {
         j.intent(&o, &evil, None).unwrap();
         let lines = format_history(&j.history(&o).unwrap(), true);
         let last = lines.last().unwrap();
-        assert!(!last.contains('\u{1b}') && last.contains("\\x1b]0;pwned\\x07"), "{last}");
+        assert!(
+            !last.contains('\u{1b}') && last.contains("\\x1b]0;pwned\\x07"),
+            "{last}"
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use clap::Parser;
 
 use hypertop::app::{self, AppOptions, Exit};
 use hypertop::capabilities::Capabilities;
-use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
+use hypertop::cli::{Cli, ConfigWhat, Format, Sub, MIN_REFRESH, MIN_TIMEOUT};
 use hypertop::config::{self, Profile};
 use hypertop::connect::{Connector, Session, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
@@ -60,17 +60,9 @@ struct Settings {
     limits: Thresholds,
 }
 
-fn duration(what: &str, text: Option<&String>) -> Result<Option<Duration>, String> {
+fn duration(what: &str, text: Option<&String>, min: Duration) -> Result<Option<Duration>, String> {
     text.map(|t| {
-        humantime::parse_duration(t)
-            .or_else(|_| {
-                t.parse::<f64>()
-                    .map(Duration::from_secs_f64)
-                    .map_err(|_| ())
-            })
-            .map_err(|_| {
-                format!("profile: {what} = \"{t}\" is not a duration (e.g. 2s, 500ms, 1m)")
-            })
+        hypertop::cli::duration_at_least(t, min).map_err(|e| format!("profile: {what}: {e}"))
     })
     .transpose()
 }
@@ -111,18 +103,23 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
         },
         refresh: cli
             .refresh
-            .or(duration("refresh", profile.refresh.as_ref())?)
+            .or(duration("refresh", profile.refresh.as_ref(), MIN_REFRESH)?)
             .unwrap_or(Duration::from_secs(2)),
         statement_timeout: cli
             .statement_timeout
             .or(duration(
                 "statement_timeout",
                 profile.statement_timeout.as_ref(),
+                MIN_TIMEOUT,
             )?)
             .unwrap_or(Duration::from_secs(5)),
         lock_timeout: cli
             .lock_timeout
-            .or(duration("lock_timeout", profile.lock_timeout.as_ref())?)
+            .or(duration(
+                "lock_timeout",
+                profile.lock_timeout.as_ref(),
+                MIN_TIMEOUT,
+            )?)
             .unwrap_or(Duration::from_secs(5)),
         read_only: cli.read_only || profile.read_only.unwrap_or(false),
         theme: cli.theme.clone().or(profile.theme.clone()),
@@ -134,7 +131,11 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
             .unwrap_or_else(|| "hypertop-journal.jsonl".into()),
         limits: Thresholds {
             max_cagg_lag: max_lag
-                .or(duration("check.max_cagg_lag", check.max_cagg_lag.as_ref())?)
+                .or(duration(
+                    "check.max_cagg_lag",
+                    check.max_cagg_lag.as_ref(),
+                    MIN_TIMEOUT,
+                )?)
                 .unwrap_or(defaults.max_cagg_lag),
             max_backlog_chunks: max_backlog
                 .or(check.max_backlog_chunks)

@@ -191,6 +191,9 @@ mod tests {
         assert_eq!(accept("refresh ", "scn.x"), "refresh scn.x ");
         assert_eq!(accept("pj", "pause-job"), "pause-job ");
         assert_eq!(hint("pause-job 1").unwrap(), "pause-job <job id>");
+        // A non-ASCII space (two bytes) ends a word like any other (this panicked).
+        assert_eq!(accept("pause-job\u{a0}10", "1000"), "pause-job\u{a0}1000 ");
+        assert!(suggest("pause-job\u{a0}", &Names::default(), 5).is_empty());
     }
 
     /// A cheap deterministic fuzz: hostile object names as the screens offer them, completed
@@ -200,7 +203,7 @@ mod tests {
         use crate::actions::parse::{parse, Command};
         const PIECES: &[&str] = &[
             "\n", "--", "/*", "\"", "'", "  ", "\t", "$1", "É", "é", ";", "x", "A", ".", " ", "\\",
-            "ǅ", "{object}",
+            "ǅ", "{object}", "\u{a0}", "\u{3000}",
         ];
         let mut state = 0x853c_49e6_748f_ea9bu64;
         let mut next = || {

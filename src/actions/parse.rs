@@ -270,6 +270,12 @@ pub fn interval(text: &str) -> Result<Interval, String> {
     if t.is_empty() {
         return Err("an interval is required (e.g. 6h, 7days, '1 day')".into());
     }
+    // PostgreSQL reads a bare number as seconds: `set-retention x 90` would keep 90 seconds.
+    if t.parse::<f64>().is_ok() {
+        return Err(format!(
+            "\"{t}\" has no unit (PostgreSQL would read it as {t} seconds): write {t}d, {t}h, {t}m or '{t} days'"
+        ));
+    }
     if let Some(n) = humanish(t) {
         return Ok(Interval(n));
     }
@@ -569,6 +575,20 @@ mod tests {
                 after: Interval("7 days".into())
             }
         );
+    }
+
+    #[test]
+    fn a_number_without_a_unit_is_not_an_interval() {
+        for t in ["90", "0", "-5", "1.5", " 7 "] {
+            let err = interval(t).unwrap_err();
+            assert!(
+                err.contains("has no unit") && err.contains("seconds"),
+                "{t}: {err}"
+            );
+        }
+        let err = parse("set-retention telemetry 90").unwrap_err();
+        assert!(err.contains("90d"), "{err}");
+        assert_eq!(interval("90d").unwrap().0, "90 days");
     }
 
     #[test]

@@ -834,6 +834,13 @@ fn set_policy_value(
     let vars = facts.vars();
     Ok(match &facts.job {
         Some(prev) => {
+            // A policy by creation time stays one: TimescaleDB refuses a config with both keys.
+            let by_creation = key.replace("_after", "_created_before");
+            let key = if config_str(prev, &by_creation).is_some() {
+                by_creation.as_str()
+            } else {
+                key
+            };
             let mut p = base(
                 command,
                 format!(
@@ -976,6 +983,23 @@ mod tests {
         assert_eq!(undo.params[4].as_deref(), Some("{}"));
         assert_eq!(p.changes, ["job 1003 config.drop_after"]);
         assert_eq!(p.previous.as_ref().unwrap()["job_id"], 1003);
+    }
+
+    #[test]
+    fn a_policy_by_creation_time_keeps_its_kind() {
+        let cmd = parse("set-retention scn.logs 90d").unwrap();
+        let mut prev = job(true);
+        prev.config =
+            Some(serde_json::json!({"drop_created_before": "30 days", "hypertable_id": 5}));
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(prev))).unwrap();
+        let config: serde_json::Value =
+            serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
+        assert_eq!(
+            config,
+            serde_json::json!({"drop_created_before": "90 days", "hypertable_id": 5})
+        );
+        assert!(p.summary.contains("drop_created_before"), "{}", p.summary);
+        assert_eq!(p.changes, ["job 1003 config.drop_created_before"]);
     }
 
     #[test]

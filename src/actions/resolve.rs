@@ -71,12 +71,26 @@ pub async fn relation(
     }
 }
 
-async fn check_interval(client: &Client, i: &Interval) -> Result<(), String> {
-    client
-        .query_one("SELECT $1::text::interval", &[&i.0])
+/// The server reads `i` as an interval greater than zero (or, for a refresh offset, not
+/// negative): a zero or negative retention, threshold or schedule is never what was meant.
+async fn check_interval(client: &Client, i: &Interval, zero_allowed: bool) -> Result<(), String> {
+    let row = client
+        .query_one(
+            "SELECT $1::text::interval > interval '0' AS positive, $1::text::interval = interval '0' AS zero",
+            &[&i.0],
+        )
         .await
-        .map(|_| ())
-        .map_err(|e| format!("'{}' is not an interval: {}", i.0, db(e)))
+        .map_err(|e| format!("'{}' is not an interval: {}", i.0, db(e)))?;
+    let (positive, zero): (bool, bool) = (row.get("positive"), row.get("zero"));
+    if positive || (zero && zero_allowed) {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is {}: give a positive interval (e.g. 6h, 7days, '1 day 2 hours')",
+            i.0,
+            if zero { "zero" } else { "negative" }
+        ))
+    }
 }
 
 fn job_settings(r: &Row) -> Result<JobSettings, String> {
@@ -195,7 +209,7 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
         } => {
             let compress = matches!(cmd, Command::Compress { .. });
             if let Some(i) = limit {
-                check_interval(client, i).await?;
+                check_interval(client, i, false).await?;
             }
             let r = relation(client, caps, hypertable, &["hypertable"]).await?;
             if r.kind == "hypertable" {
@@ -253,7 +267,7 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             f.job = job(client, *job_id).await?;
         }
         Command::SetSchedule { job_id, every } => {
-            check_interval(client, every).await?;
+            check_interval(client, every, false).await?;
             f.job = job(client, *job_id).await?;
         }
         Command::SetCompressAfter {
@@ -264,7 +278,7 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             relation: name,
             after: i,
         } => {
-            check_interval(client, i).await?;
+            check_interval(client, i, false).await?;
             let (kinds, proc_name): (&[&str], _) = match cmd {
                 Command::SetCompressAfter { .. } => (&["hypertable"], "policy_compression"),
                 _ => (&["hypertable", "cagg"], "policy_retention"),
@@ -293,9 +307,10 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             end_offset,
             every,
         } => {
-            for i in [start_offset, end_offset, every] {
-                check_interval(client, i).await?;
+            for i in [start_offset, end_offset] {
+                check_interval(client, i, true).await?;
             }
+            check_interval(client, every, false).await?;
             let r = relation(client, caps, cagg, &["cagg"]).await?;
             f.job = policy(client, &r, "policy_refresh_continuous_aggregate").await?;
             f.relation = Some(r);

@@ -770,3 +770,34 @@ fn palette_in_a_terminal() {
     let entries = Journal::new(journal).read().unwrap().entries;
     assert_eq!(entries.len(), 2);
 }
+
+#[tokio::test]
+async fn zero_negative_and_unitless_intervals_are_refused_before_a_plan() {
+    let _serial = SERIAL.lock().await;
+    let e = engine_env().await;
+    let ctx = e.ctx();
+    for (line, needle) in [
+        ("set-retention scn.logs 0d", "is zero"),
+        ("set-retention scn.logs '-1 day'", "is negative"),
+        (
+            "set-compress-after scn.metrics '1 day -30 hours'",
+            "is negative",
+        ),
+        ("set-schedule 1000 0s", "is zero"),
+    ] {
+        let err = headless::make_plan(&ctx, &parse(line).unwrap())
+            .await
+            .unwrap_err();
+        assert!(err.contains(needle), "{line}: {err}");
+    }
+    assert!(parse("set-retention scn.logs 90")
+        .unwrap_err()
+        .contains("has no unit"));
+    // A refresh window may end now (an end offset of zero).
+    headless::make_plan(
+        &ctx,
+        &parse("set-refresh-policy scn.metrics_hourly 3d 0h 1h").unwrap(),
+    )
+    .await
+    .unwrap();
+}

@@ -212,3 +212,33 @@ fn broken_theme_is_reported_before_connecting() {
         "{stderr}"
     );
 }
+
+#[test]
+fn durations_that_mean_something_else_are_refused_before_anything_opens() {
+    // A profile's refresh = "0s" panicked at start; a lock timeout of 0 ms means "wait forever".
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("hypertop");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("config.toml"),
+        "[profiles.zero]\nrefresh = \"0s\"\n[profiles.forever]\nlock_timeout = \"500us\"\n",
+    )
+    .unwrap();
+    let config = dir.path().to_str().unwrap();
+    for (profile, needle) in [("zero", "refresh"), ("forever", "lock_timeout")] {
+        let out = hypertop(
+            &["--profile", profile, "-p", "1"],
+            &[("XDG_CONFIG_HOME", config)],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{profile}: {stderr}");
+        assert!(
+            stderr.contains(needle) && stderr.contains("too short"),
+            "{profile}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    let out = hypertop(&["run", "pause-job 1", "--lock-timeout", "1ns"], &[]);
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("too short"));
+}
