@@ -339,8 +339,10 @@ async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), Str
     for w in &resolved.warnings {
         eprintln!("hypertop: {w}");
     }
+    // Monitoring and planning wait for a lock no longer than an action would.
     let session_settings = SessionSettings {
         statement_timeout: s.statement_timeout,
+        lock_timeout: Some(s.lock_timeout),
         read_only: s.read_only,
         ..SessionSettings::default()
     };

@@ -801,3 +801,54 @@ async fn zero_negative_and_unitless_intervals_are_refused_before_a_plan() {
     .await
     .unwrap();
 }
+
+#[tokio::test]
+async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
+    let conninfo = native_database("planlock");
+    psql(
+        &conninfo,
+        "CREATE TABLE public.held (a int); CREATE INDEX held_a ON public.held (a)",
+    );
+    let holder = hold_lock(&conninfo, "public.held").await;
+    // The console's and run's planning session: the lock timeout of actions.
+    let resolved = hypertop::conninfo::resolve(
+        &hypertop::conninfo::Inputs {
+            conninfo: Some(conninfo.clone()),
+            ..Default::default()
+        },
+        &crate::engines::clean_env(),
+    )
+    .unwrap();
+    let settings = hypertop::connect::SessionSettings {
+        lock_timeout: Some(Duration::from_millis(300)),
+        ..Default::default()
+    };
+    let connector = Connector::new(resolved, settings).unwrap();
+    let session = connector.connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::new(dir.path().join("j.jsonl"));
+    let origin = headless::origin(&connector, &caps);
+    let started = std::time::Instant::now();
+    let err = headless::plan_command(
+        &session.client,
+        &caps,
+        &journal,
+        &origin,
+        &parse("drop-index public.held_a").unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "waited {:?}",
+        started.elapsed()
+    );
+    assert!(
+        err.contains("55P03")
+            && err.contains("AccessExclusiveLock on public.held")
+            && err.contains("pid"),
+        "{err}"
+    );
+    drop(holder);
+}
