@@ -228,24 +228,53 @@ pub fn psql(conninfo: &str, sql: &str) -> String {
 }
 
 /// The shared cluster (tests/run starts it) with a fresh database for this test process.
+static NATIVE: OnceLock<Native> = OnceLock::new();
+
 pub fn native() -> &'static Native {
-    static NATIVE: OnceLock<Native> = OnceLock::new();
     NATIVE.get_or_init(|| {
         let base = std::env::var("HYPERTOP_TEST_PG")
             .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres sslmode=disable".into());
         let admin = format!("{base} dbname=postgres");
         let dbname = format!("hypertop_test_{}", std::process::id());
-        // Databases left by earlier runs that were killed.
+        // Databases left by earlier runs that were killed: only those whose process is gone,
+        // so two runs at once on one cluster leave each other alone.
         let stale = psql(
             &admin,
-            "SELECT string_agg(quote_ident(datname), ' ') FROM pg_database WHERE datname LIKE 'hypertop\\_test\\_%'",
+            "SELECT string_agg(datname, ' ') FROM pg_database WHERE datname ~ '^hypertop_test_[0-9]+(_[a-z0-9_]+)?$'",
         );
         for db in stale.split_whitespace() {
-            psql(&admin, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            let pid = db["hypertop_test_".len()..].split('_').next().unwrap_or("");
+            if !Path::new("/proc").join(pid).exists() {
+                psql(&admin, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+            }
         }
         psql(&admin, &format!("CREATE DATABASE {dbname}"));
+        // And this run's are dropped when the test process exits.
+        // SAFETY: registers a plain extern "C" function with no captured state.
+        unsafe { libc::atexit(drop_own_databases) };
         Native { base, dbname }
     })
+}
+
+/// Drops the databases this test process created (at exit; errors ignored: the server may be
+/// gone, and the next run drops what is left of a process that no longer exists).
+extern "C" fn drop_own_databases() {
+    let Some(n) = NATIVE.get() else { return };
+    let admin = format!("{} dbname=postgres", n.base);
+    let list = Command::new("psql")
+        .args(["-X", "-q", "-t", "-A", "-d", &admin, "-c"])
+        .arg(format!(
+            "SELECT string_agg(datname, ' ') FROM pg_database WHERE datname = '{0}' OR datname LIKE '{0}\\_%'",
+            n.dbname
+        ))
+        .output();
+    let Ok(list) = list else { return };
+    for db in String::from_utf8_lossy(&list.stdout).split_whitespace() {
+        let _ = Command::new("psql")
+            .args(["-X", "-q", "-d", &admin, "-c"])
+            .arg(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+            .output();
+    }
 }
 
 /// Another fresh database on the shared cluster, for tests that change per-database state.
