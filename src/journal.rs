@@ -278,18 +278,17 @@ impl Journal {
             .map_err(|e| format!("cannot read the journal {}: {e}", self.path.display()))?;
         let mut out: Vec<Entry> = Vec::new();
         let mut unreadable = 0;
-        let lines = bytes
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-            .filter_map(|l| {
-                let line = std::str::from_utf8(l)
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<Line>(t).ok());
-                unreadable += usize::from(line.is_none());
-                line
-            })
-            .collect::<Vec<_>>();
-        for line in lines {
+        for raw in bytes.split(|b| *b == b'\n') {
+            if raw.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let parsed = std::str::from_utf8(raw)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Line>(t).ok());
+            let Some(line) = parsed else {
+                unreadable += 1;
+                continue;
+            };
             if line.event == "intent" {
                 out.push(Entry {
                     intent: line,

@@ -130,9 +130,25 @@ struct JobChange<'a> {
     config_keys: &'a [&'a str],
 }
 
-/// The undo of a change to an existing job: the settings it changed back as captured, and no
-/// other (a later change to another setting stays).
-fn restore_job(ts: &str, prev: &JobSettings, change: JobChange) -> Step {
+/// Makes `p` undoable: the settings `change` makes go back as captured, and no other (a later
+/// change to another setting stays); the same settings are what the journal compares between
+/// entries, and the job as it was is kept as `previous`.
+fn undo_job_change(p: &mut Plan, ts: &str, prev: &JobSettings, change: JobChange) {
+    let keys = change.config_keys.iter().map(|k| format!("config.{k}"));
+    p.changes = [
+        change.schedule.then(|| "schedule_interval".to_string()),
+        change.scheduled.then(|| "scheduled".to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(keys)
+    .map(|setting| job_setting(prev.job_id, &setting))
+    .collect();
+    p.inverse = Some(vec![restore_job(ts, prev, &change)]);
+    p.previous = serde_json::to_value(prev).ok();
+}
+
+fn restore_job(ts: &str, prev: &JobSettings, change: &JobChange) -> Step {
     let (config, absent) = if change.config_keys.is_empty() {
         (None, None)
     } else {
@@ -438,9 +454,7 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 scheduled: true,
                 ..JobChange::default()
             };
-            p.inverse = Some(vec![restore_job(ts, job, change)]);
-            p.changes = vec![job_setting(*job_id, "scheduled")];
-            p.previous = previous(&facts.job);
+            undo_job_change(&mut p, ts, job, change);
             p
         }
         Command::SetSchedule { job_id, every } => {
@@ -469,9 +483,7 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 schedule: true,
                 ..JobChange::default()
             };
-            p.inverse = Some(vec![restore_job(ts, job, change)]);
-            p.changes = vec![job_setting(*job_id, "schedule_interval")];
-            p.previous = previous(&facts.job);
+            undo_job_change(&mut p, ts, job, change);
             p
         }
         Command::SetCompressAfter { after, .. } | Command::SetRetention { after, .. } => {
@@ -657,13 +669,7 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                         config_keys: &["start_offset", "end_offset"],
                         ..JobChange::default()
                     };
-                    p.inverse = Some(vec![restore_job(ts, prev, change)]);
-                    p.changes = vec![
-                        job_setting(prev.job_id, "schedule_interval"),
-                        job_setting(prev.job_id, "config.start_offset"),
-                        job_setting(prev.job_id, "config.end_offset"),
-                    ];
-                    p.previous = previous(&facts.job);
+                    undo_job_change(&mut p, ts, prev, change);
                     p
                 }
                 None => {
@@ -866,9 +872,7 @@ fn set_policy_value(
                 config_keys: &keys,
                 ..JobChange::default()
             };
-            p.inverse = Some(vec![restore_job(ts, prev, change)]);
-            p.changes = vec![job_setting(prev.job_id, &format!("config.{key}"))];
-            p.previous = previous(&facts.job);
+            undo_job_change(&mut p, ts, prev, change);
             p
         }
         None => {
@@ -983,6 +987,27 @@ mod tests {
         assert_eq!(undo.params[4].as_deref(), Some("{}"));
         assert_eq!(p.changes, ["job 1003 config.drop_after"]);
         assert_eq!(p.previous.as_ref().unwrap()["job_id"], 1003);
+    }
+
+    #[test]
+    fn running_a_custom_job_warns_whose_code_runs() {
+        let cmd = parse("run-job 1003").unwrap();
+        let p = plan(&cmd, &facts(None, Some(job(true)))).unwrap();
+        assert!(
+            p.warnings.is_empty(),
+            "a TimescaleDB policy: {:?}",
+            p.warnings
+        );
+        let mut custom = job(true);
+        custom.proc_schema = "public".into();
+        custom.proc_name = "Export".into();
+        custom.owner = Some("lowpriv".into());
+        let p = plan(&cmd, &facts(None, Some(custom))).unwrap();
+        assert!(
+            p.warnings[0].contains("public.\"Export\"") && p.warnings[0].contains("lowpriv"),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]

@@ -150,7 +150,7 @@ fn wait(child: &mut Child) -> i32 {
 async fn sigterm_and_sighup_stop_run_cleanly_and_journal_the_outcome() {
     let conninfo = native_database("signals");
     psql(&conninfo, "CREATE TABLE public.busy (id int PRIMARY KEY)");
-    let holder = hold_lock(&conninfo, "public.busy").await;
+    let _holder = hold_lock(&conninfo, "public.busy").await;
     let dir = tempfile::tempdir().unwrap();
     for (signal, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGHUP, "SIGHUP")] {
         let journal = dir.path().join(format!("{name}.jsonl"));
