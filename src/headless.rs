@@ -77,6 +77,7 @@ pub fn describe(plan: &Plan) -> Vec<String> {
             }
         ));
     }
+    out.extend(plan.impact.iter().map(|i| format!("Impact: {i}")));
     out.push(format!("Locks: {}", plan.locks));
     out.extend(plan.warnings.iter().map(|w| format!("Warning: {w}")));
     out.push("SQL:".into());
@@ -112,14 +113,15 @@ pub async fn plan_command(
             ))
         }
         _ => {
-            let facts = match resolve::facts(client, caps, cmd).await {
+            let mut cmd = cmd.clone();
+            let facts = match resolve::facts(client, caps, &mut cmd).await {
                 Ok(f) => f,
                 Err(e) if e.contains("(SQLSTATE 55P03)") => {
                     return Err(format!("{e} — {}", lock_holders(client).await))
                 }
                 Err(e) => return Err(e),
             };
-            Ok((plan::plan(cmd, &facts)?, None))
+            Ok((plan::plan(&cmd, &facts)?, None))
         }
     }
 }

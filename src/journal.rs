@@ -444,14 +444,27 @@ pub fn rollback_plan(entry: &Entry, later: Vec<String>) -> Plan {
 /// `history` as text: one line per entry, newest last (control characters escaped), and how
 /// many lines were skipped.
 pub fn format_history(contents: &Contents, utc: bool) -> Vec<String> {
+    // Entries undone by a later rollback that completed.
+    let rolled_back: std::collections::HashMap<&str, &str> = contents
+        .entries
+        .iter()
+        .filter(|e| e.status() == "ok")
+        .filter_map(|e| Some((e.intent.rollback_of.as_deref()?, e.id())))
+        .collect();
     let mut lines: Vec<String> = contents
         .entries
         .iter()
         .map(|e| {
-            let undo = match (&e.intent.rollback_of, e.undo().is_empty()) {
+            let irreversible = e.intent.plan.as_ref().is_some_and(|p| p.inverse.is_none());
+            let undo = match (&e.intent.rollback_of, rolled_back.get(e.id())) {
                 (Some(of), _) => format!("rollback of {of}"),
-                (None, true) => "irreversible".into(),
-                (None, false) => "reversible".into(),
+                (None, Some(by)) => format!("rolled back by {by}"),
+                (None, None) if e.status() != "ok" && !e.unfinished() && e.completed() == 0 => {
+                    "nothing was changed".into()
+                }
+                (None, None) if !e.undo().is_empty() => "reversible".into(),
+                (None, None) if irreversible => "irreversible".into(),
+                (None, None) => "nothing to undo".into(),
             };
             let error = e
                 .outcome
@@ -560,7 +573,7 @@ mod tests {
         assert!(
             lines[0].contains("pause-job 7")
                 && lines[0].contains("[ok]")
-                && lines[0].contains("reversible"),
+                && lines[0].contains(&format!("rolled back by {rid}")),
             "{lines:?}"
         );
         assert!(lines[1].contains(&format!("rollback of {id}")), "{lines:?}");

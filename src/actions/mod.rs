@@ -200,6 +200,9 @@ pub struct Plan {
     /// What the operator must know before saying yes (shown in the preview).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// What it will touch, measured when planned (chunks, bytes, share, time range).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impact: Vec<String>,
     /// `run --yes` also needs `--force` (a rollback that overwrites later changes).
     #[serde(default)]
     pub needs_force: bool,
@@ -222,6 +225,7 @@ impl Plan {
             mutating: true,
             changes: Vec::new(),
             warnings: Vec::new(),
+            impact: Vec::new(),
             needs_force: false,
         }
     }

@@ -95,6 +95,10 @@ pub enum Command {
     DropIndex {
         index: ObjectName,
     },
+    DropChunks {
+        relation: ObjectName,
+        older_than: Interval,
+    },
     History,
     Rollback {
         entry: Option<String>,
@@ -134,6 +138,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("remove-refresh-policy", "<cagg>"),
     ("drop-index", "<index>"),
+    ("drop-chunks", "<hypertable | cagg> older-than <interval>"),
     ("history", ""),
     ("rollback", "[<entry id>]"),
 ];
@@ -515,6 +520,28 @@ pub fn parse(input: &str) -> Result<Command, String> {
             let index = object(args, 0, "index")?;
             no_more(args, 1, &usage)?;
             Command::DropIndex { index }
+        }
+        "drop-chunks" => {
+            let relation = object(args, 0, "hypertable or continuous aggregate")?;
+            match word(1) {
+                Some(k) if k == "older-than" => {}
+                Some(other) => {
+                    return Err(format!(
+                        "expected older-than, not \"{other}\" (usage: {usage})"
+                    ))
+                }
+                None => {
+                    return Err(format!(
+                        "older-than <interval> is required (usage: {usage})"
+                    ))
+                }
+            }
+            let older_than = interval_arg(args, 2, "older-than")?;
+            no_more(args, 3, &usage)?;
+            Command::DropChunks {
+                relation,
+                older_than,
+            }
         }
         "history" => {
             no_more(args, 0, &usage)?;

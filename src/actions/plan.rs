@@ -74,6 +74,46 @@ pub struct Facts {
     pub index_backs_constraint: bool,
     /// TimescaleDB's schema, quoted: its functions are called schema-qualified.
     pub ts: String,
+    /// What dropping or compressing under the command's threshold would touch.
+    pub impact: Option<Impact>,
+}
+
+/// The chunks a threshold reaches on one hypertable or cagg, against all of its chunks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Impact {
+    pub chunks: i64,
+    pub bytes: i64,
+    pub total_chunks: i64,
+    pub total_bytes: i64,
+    /// The time range of those chunks (start of the oldest, end of the newest).
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// Integer time: an interval threshold does not apply, so there is nothing to count.
+    pub integer_time: bool,
+}
+
+impl Impact {
+    /// `36 of 120 chunks (13 MiB, 42% of the data), 2026-10-01 00:00 → 2026-10-05 00:00`.
+    pub fn describe(&self) -> String {
+        let share = if self.total_bytes > 0 {
+            format!(
+                ", {:.0}% of the data",
+                100.0 * self.bytes as f64 / self.total_bytes as f64
+            )
+        } else {
+            String::new()
+        };
+        let range = match (&self.first, &self.last) {
+            (Some(a), Some(b)) => format!(", {a} → {b}"),
+            _ => String::new(),
+        };
+        format!(
+            "{} of {} chunks ({}{share}){range}",
+            self.chunks,
+            self.total_chunks,
+            crate::format::bytes(self.bytes)
+        )
+    }
 }
 
 impl Facts {
@@ -235,6 +275,7 @@ fn config_str(prev: &JobSettings, key: &str) -> Option<String> {
 const LOCKS_COMPRESS: &str = "per chunk, in its own transaction: ExclusiveLock while compressing (writes wait, reads continue), then AccessExclusiveLock briefly to truncate (reads wait too)";
 const LOCKS_DECOMPRESS: &str = "per chunk, in its own transaction: AccessExclusiveLock on the chunk and its compressed chunk for the whole operation (reads and writes wait)";
 const LOCKS_CATALOG: &str = "TimescaleDB catalog rows only; no lock on your tables";
+const LOCKS_DROP_CHUNKS: &str = "AccessExclusiveLock on each dropped chunk (reads and writes of those chunks wait); queries on the hypertable wait while it runs";
 const LOCKS_REINDEX: &str = "REINDEX CONCURRENTLY, one relation at a time: ShareUpdateExclusiveLock (reads and writes continue; DDL and VACUUM wait)";
 
 /// Builds the plan for `cmd` from what `resolve` read.
@@ -515,9 +556,16 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             } else {
                 "policy_retention"
             };
-            set_policy_value(
+            let mut p = set_policy_value(
                 r, facts, key, verb, after, add_sql, remove_sql, proc_name, base,
-            )?
+            )?;
+            let what = if compression {
+                "the policy's next run compresses"
+            } else {
+                "the policy's next run drops"
+            };
+            show_impact(&mut p, r, facts.impact.as_ref(), what, !compression);
+            p
         }
         Command::RemoveCompressionPolicy { .. }
         | Command::RemoveRetentionPolicy { .. }
@@ -748,11 +796,74 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             p.confirm = Confirm::TypeName(r.name.clone());
             p
         }
+        Command::DropChunks { older_than, .. } => {
+            let r = relation(facts, "hypertable")?;
+            expect_kind(
+                r,
+                &["hypertable", "cagg"],
+                "hypertable or continuous aggregate",
+            )?;
+            if let Some(i) = facts
+                .impact
+                .as_ref()
+                .filter(|i| i.chunks == 0 && !i.integer_time)
+            {
+                return Err(format!(
+                    "nothing to do: none of the {} chunks of {} is entirely older than {}",
+                    i.total_chunks,
+                    r.shown(),
+                    older_than.0
+                ));
+            }
+            let mut p = base(
+                format!("drop-chunks {} older-than '{}'", r.shown(), older_than.0),
+                format!(
+                    "drop the chunks of {} entirely older than {}",
+                    r.shown(),
+                    older_than.0
+                ),
+                vec![r.shown()],
+                LOCKS_DROP_CHUNKS,
+            );
+            p.steps = vec![Step::new(
+                format!("drop chunks of {}", r.shown()),
+                sql!("drop_chunks.sql"),
+                &vars,
+                vec![text(r.regclass()), text(&older_than.0)],
+            )];
+            p.irreversible = Some("dropped chunks and their data are gone".into());
+            show_impact(&mut p, r, facts.impact.as_ref(), "this drops", true);
+            p.confirm = Confirm::TypeName(r.name.clone());
+            p
+        }
         Command::History | Command::Rollback { .. } => {
             return Err("history and rollback are answered from the journal".into())
         }
     };
     Ok(plan)
+}
+
+/// Says what the threshold reaches (`what` + chunks, bytes, share, range); a drop that reaches
+/// data asks for the object's name to be typed.
+fn show_impact(p: &mut Plan, r: &Relation, impact: Option<&Impact>, what: &str, drops: bool) {
+    let Some(i) = impact else { return };
+    if i.integer_time {
+        p.impact.push(format!(
+            "{} has integer time: an interval threshold does not apply to it",
+            r.shown()
+        ));
+        return;
+    }
+    p.impact.push(format!("{what} {}", i.describe()));
+    if drops && i.chunks > 0 {
+        p.warnings.push(format!(
+            "{} chunks of {} and their data will be gone ({}): type its name to confirm",
+            i.chunks,
+            r.shown(),
+            crate::format::bytes(i.bytes)
+        ));
+        p.confirm = Confirm::TypeName(r.name.clone());
+    }
 }
 
 /// `REINDEX … CONCURRENTLY` of one index, or of a table's indexes.
@@ -1086,5 +1197,75 @@ mod tests {
             p.steps[0].sql,
             "REINDEX TABLE CONCURRENTLY \"_timescaledb_internal\".\"_hyper_1_1_chunk\""
         );
+    }
+
+    fn impact(chunks: i64) -> Impact {
+        Impact {
+            chunks,
+            bytes: chunks * 1024 * 1024,
+            total_chunks: 40,
+            total_bytes: 40 * 1024 * 1024,
+            first: Some("2026-10-01 00:00".into()),
+            last: Some("2026-10-05 00:00".into()),
+            integer_time: false,
+        }
+    }
+
+    #[test]
+    fn a_change_that_drops_data_says_how_much_and_asks_for_the_name() {
+        let cmd = parse("set-retention scn.logs 30d").unwrap();
+        let mut f = facts(Some(rel("hypertable")), Some(job(true)));
+        f.impact = Some(impact(10));
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(
+            p.impact,
+            ["the policy's next run drops 10 of 40 chunks (10 MiB, 25% of the data), 2026-10-01 00:00 → 2026-10-05 00:00"]
+        );
+        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert!(p.warnings[0].contains("will be gone"), "{:?}", p.warnings);
+        // Dropping nothing needs no typed name; compressing never does.
+        f.impact = Some(impact(0));
+        assert_eq!(plan(&cmd, &f).unwrap().confirm, Confirm::Choose);
+        let cmd = parse("set-compress-after scn.logs 30d").unwrap();
+        f.impact = Some(impact(10));
+        let p = plan(&cmd, &f).unwrap();
+        assert!(p.impact[0].starts_with("the policy's next run compresses 10 of 40"));
+        assert_eq!(p.confirm, Confirm::Choose);
+    }
+
+    #[test]
+    fn drop_chunks_is_irreversible_typed_and_refuses_when_nothing_matches() {
+        let cmd = parse("drop-chunks scn.logs older-than 90d").unwrap();
+        let mut f = facts(Some(rel("cagg")), None);
+        f.impact = Some(impact(4));
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert!(p.inverse.is_none() && p.irreversible.is_some());
+        assert_eq!(
+            p.steps[0].params,
+            [Some("16400".into()), Some("90 days".into())]
+        );
+        assert!(p.steps[0]
+            .sql
+            .contains("\"public\".drop_chunks($1::text::oid::regclass"));
+        f.impact = Some(impact(0));
+        let err = plan(&cmd, &f).unwrap_err();
+        assert!(
+            err.contains("nothing to do: none of the 40 chunks"),
+            "{err}"
+        );
+        let err = plan(&cmd, &facts(Some(rel("index")), None)).unwrap_err();
+        assert!(
+            err.contains("not a hypertable or continuous aggregate"),
+            "{err}"
+        );
+        for bad in [
+            "drop-chunks x",
+            "drop-chunks x newer-than 1d",
+            "drop-chunks x older-than 90",
+            "drop-chunks x older-than 1d y",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 use tokio_postgres::{Client, Row};
 
 use super::parse::{Command, Interval, ObjectName, WindowBound};
-use super::plan::{Facts, JobSettings, Relation};
+use super::plan::{Facts, Impact, JobSettings, Relation};
 use super::{quote_ident, Target};
 use crate::capabilities::Capabilities;
 use crate::poller::describe_error;
@@ -73,16 +73,25 @@ pub async fn relation(
 
 /// The server reads `i` as an interval greater than zero (or, for a refresh offset, not
 /// negative): a zero or negative retention, threshold or schedule is never what was meant.
-async fn check_interval(client: &Client, i: &Interval, zero_allowed: bool) -> Result<(), String> {
+/// `i` becomes the server's own reading (`7days` → `7 days`, `'36 hours'` → `36:00:00`), so
+/// the preview shows what PostgreSQL and TimescaleDB will store.
+async fn check_interval(
+    client: &Client,
+    i: &mut Interval,
+    zero_allowed: bool,
+) -> Result<(), String> {
     let row = client
         .query_one(
-            "SELECT $1::text::interval > interval '0' AS positive, $1::text::interval = interval '0' AS zero",
+            "SELECT $1::text::interval > interval '0' AS positive, \
+                    $1::text::interval = interval '0' AS zero, \
+                    $1::text::interval::text AS normalised",
             &[&i.0],
         )
         .await
         .map_err(|e| format!("'{}' is not an interval: {}", i.0, db(e)))?;
     let (positive, zero): (bool, bool) = (row.get("positive"), row.get("zero"));
     if positive || (zero && zero_allowed) {
+        i.0 = row.get("normalised");
         Ok(())
     } else {
         Err(format!(
@@ -91,6 +100,30 @@ async fn check_interval(client: &Client, i: &Interval, zero_allowed: bool) -> Re
             if zero { "zero" } else { "negative" }
         ))
     }
+}
+
+/// What `mode` (`drop`, `drop_created`, `compress`) under `threshold` would touch on `r`.
+async fn impact(
+    client: &Client,
+    r: &Relation,
+    mode: &str,
+    threshold: &Interval,
+    ts: &str,
+) -> Result<Impact, String> {
+    let sql = super::render(sql!("impact.sql"), &[("ts", ts)]);
+    let row = client
+        .query_one(sql.as_str(), &[&r.regclass(), &mode, &threshold.0])
+        .await
+        .map_err(db)?;
+    Ok(Impact {
+        chunks: row.try_get("chunks").map_err(db)?,
+        bytes: row.try_get("bytes").map_err(db)?,
+        total_chunks: row.try_get("total_chunks").map_err(db)?,
+        total_bytes: row.try_get("total_bytes").map_err(db)?,
+        first: row.try_get("first").map_err(db)?,
+        last: row.try_get("last").map_err(db)?,
+        integer_time: row.try_get("integer_time").map_err(db)?,
+    })
 }
 
 fn job_settings(r: &Row) -> Result<JobSettings, String> {
@@ -148,8 +181,12 @@ async fn targets(
         .collect()
 }
 
-/// Everything `plan` needs for `cmd`.
-pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Result<Facts, String> {
+/// Everything `plan` needs for `cmd`; its intervals become the server's reading of them.
+pub async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+) -> Result<Facts, String> {
     let ts = caps.timescaledb.is_some();
     let needs_ts = !matches!(cmd, Command::Reindex { .. } | Command::DropIndex { .. });
     if needs_ts && !ts {
@@ -158,6 +195,15 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             caps.database
         ));
     }
+    let compression = matches!(
+        cmd,
+        Command::SetCompressAfter { .. } | Command::Compress { .. }
+    );
+    let (removal_kinds, removal_proc): (&[&str], _) = match cmd {
+        Command::RemoveCompressionPolicy { .. } => (&["hypertable"], "policy_compression"),
+        Command::RemoveRetentionPolicy { .. } => (&["hypertable", "cagg"], "policy_retention"),
+        _ => (&["cagg"], "policy_refresh_continuous_aggregate"),
+    };
     let mut f = Facts {
         ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
         ..Facts::default()
@@ -207,7 +253,7 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             hypertable,
             newer_than: limit,
         } => {
-            let compress = matches!(cmd, Command::Compress { .. });
+            let compress = compression;
             if let Some(i) = limit {
                 check_interval(client, i, false).await?;
             }
@@ -279,24 +325,45 @@ pub async fn facts(client: &Client, caps: &Capabilities, cmd: &Command) -> Resul
             after: i,
         } => {
             check_interval(client, i, false).await?;
-            let (kinds, proc_name): (&[&str], _) = match cmd {
-                Command::SetCompressAfter { .. } => (&["hypertable"], "policy_compression"),
-                _ => (&["hypertable", "cagg"], "policy_retention"),
+            let (kinds, proc_name): (&[&str], _) = if compression {
+                (&["hypertable"], "policy_compression")
+            } else {
+                (&["hypertable", "cagg"], "policy_retention")
             };
             let r = relation(client, caps, name, kinds).await?;
             f.job = policy(client, &r, proc_name).await?;
+            if kinds.contains(&r.kind.as_str()) {
+                let by_creation = f.job.as_ref().is_some_and(|j| {
+                    j.config.as_ref().is_some_and(|c| {
+                        c.get("drop_created_before").is_some()
+                            || c.get("compress_created_before").is_some()
+                    })
+                });
+                let mode = match (compression, by_creation) {
+                    (true, _) => "compress",
+                    (false, true) => "drop_created",
+                    (false, false) => "drop",
+                };
+                f.impact = Some(impact(client, &r, mode, i, &f.ts).await?);
+            }
+            f.relation = Some(r);
+        }
+        Command::DropChunks {
+            relation: name,
+            older_than,
+        } => {
+            check_interval(client, older_than, false).await?;
+            let kinds = ["hypertable", "cagg"];
+            let r = relation(client, caps, name, &kinds).await?;
+            if kinds.contains(&r.kind.as_str()) {
+                f.impact = Some(impact(client, &r, "drop", older_than, &f.ts).await?);
+            }
             f.relation = Some(r);
         }
         Command::RemoveCompressionPolicy { hypertable: name }
         | Command::RemoveRetentionPolicy { relation: name }
         | Command::RemoveRefreshPolicy { cagg: name } => {
-            let (kinds, proc_name): (&[&str], _) = match cmd {
-                Command::RemoveCompressionPolicy { .. } => (&["hypertable"], "policy_compression"),
-                Command::RemoveRetentionPolicy { .. } => {
-                    (&["hypertable", "cagg"], "policy_retention")
-                }
-                _ => (&["cagg"], "policy_refresh_continuous_aggregate"),
-            };
+            let (kinds, proc_name) = (removal_kinds, removal_proc);
             let r = relation(client, caps, name, kinds).await?;
             f.job = policy(client, &r, proc_name).await?;
             f.relation = Some(r);

@@ -80,6 +80,84 @@ pub struct ConfirmState {
     pub execute_selected: bool,
     /// What has been typed, when the plan asks for the name.
     pub typed: String,
+    pub scroll: Scroll,
+}
+
+impl ConfirmState {
+    pub fn new(plan: Plan, rollback_of: Option<String>) -> ConfirmState {
+        ConfirmState {
+            plan,
+            rollback_of,
+            execute_selected: false,
+            typed: String::new(),
+            scroll: Scroll::default(),
+        }
+    }
+}
+
+/// Where a dialog's body is scrolled to. Drawing records how far it can scroll and how many
+/// rows a page is (they depend on the terminal's size), so keys never scroll past the end.
+#[derive(Debug, Default)]
+pub struct Scroll {
+    pub offset: u16,
+    pub max: std::cell::Cell<u16>,
+    pub page: std::cell::Cell<u16>,
+}
+
+impl Scroll {
+    /// Starts at the end (for lists that are newest last).
+    pub fn at_end() -> Scroll {
+        Scroll {
+            offset: u16::MAX,
+            ..Scroll::default()
+        }
+    }
+
+    /// Scrolls for ↑↓ PgUp PgDn Home End; false for any other key.
+    pub fn on_key(&mut self, code: KeyCode) -> bool {
+        let max = self.max.get();
+        let page = self.page.get().max(1);
+        let at = self.offset.min(max);
+        self.offset = match code {
+            KeyCode::Up => at.saturating_sub(1),
+            KeyCode::Down => at.saturating_add(1).min(max),
+            KeyCode::PageUp => at.saturating_sub(page),
+            KeyCode::PageDown => at.saturating_add(page).min(max),
+            KeyCode::Home => 0,
+            KeyCode::End => max,
+            _ => return false,
+        };
+        true
+    }
+}
+
+/// A message (an error, an outcome, the history) closed by any key but the scrolling ones.
+pub struct Message {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub error: bool,
+    pub scroll: Scroll,
+}
+
+impl Message {
+    pub fn new(title: impl Into<String>, lines: Vec<String>, error: bool) -> Modal {
+        Modal::Message(Box::new(Message {
+            title: title.into(),
+            lines,
+            error,
+            scroll: Scroll::default(),
+        }))
+    }
+
+    /// A list read newest last: opens on its end.
+    pub fn newest_last(title: impl Into<String>, lines: Vec<String>) -> Modal {
+        Modal::Message(Box::new(Message {
+            title: title.into(),
+            lines,
+            error: false,
+            scroll: Scroll::at_end(),
+        }))
+    }
 }
 
 pub struct Running {
@@ -89,6 +167,9 @@ pub struct Running {
     pub label: String,
     pub started: Instant,
     pub cancelling: bool,
+    /// What the outcome message may offer: the entry this undoes, or an undo of this.
+    pub rollback_of: Option<String>,
+    pub undoable: bool,
 }
 
 pub enum Modal {
@@ -97,11 +178,7 @@ pub enum Modal {
     Planning(String),
     Confirm(Box<ConfirmState>),
     Running(Running),
-    Message {
-        title: String,
-        lines: Vec<String>,
-        error: bool,
-    },
+    Message(Box<Message>),
 }
 
 /// What the event loop must do for the modal.
@@ -203,6 +280,9 @@ pub fn on_key(
                 ConfirmKind::TypeName(n) => Some(n.clone()),
                 ConfirmKind::Choose => None,
             };
+            if c.scroll.on_key(key.code) {
+                return ModalCommand::Redraw;
+            }
             match (key.code, typed_name) {
                 (KeyCode::Esc, _) => {
                     *modal = Modal::None;
@@ -250,8 +330,10 @@ pub fn on_key(
             }
             _ => ModalCommand::None,
         },
-        Modal::Message { .. } => {
-            *modal = Modal::None;
+        Modal::Message(m) => {
+            if !m.scroll.on_key(key.code) {
+                *modal = Modal::None;
+            }
             ModalCommand::Redraw
         }
     }
@@ -331,47 +413,33 @@ mod tests {
     #[test]
     fn confirm_defaults_to_cancel_and_typed_names_must_match() {
         let names = Names::default();
-        let mut m = Modal::Confirm(Box::new(ConfirmState {
-            plan: plan(ConfirmKind::Choose),
-            rollback_of: None,
-            execute_selected: false,
-            typed: String::new(),
-        }));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::Choose), None)));
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Redraw
         );
         assert!(matches!(m, Modal::None), "Enter on Cancel cancels");
-        let mut m = Modal::Confirm(Box::new(ConfirmState {
-            plan: plan(ConfirmKind::Choose),
-            rollback_of: None,
-            execute_selected: false,
-            typed: String::new(),
-        }));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::Choose), None)));
         on_key(&mut m, key(KeyCode::Right), &names, &[], false);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Execute
         );
 
-        let mut m = Modal::Confirm(Box::new(ConfirmState {
-            plan: plan(ConfirmKind::TypeName("idx".into())),
-            rollback_of: None,
-            execute_selected: false,
-            typed: String::new(),
-        }));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(
+            plan(ConfirmKind::TypeName("idx".into())),
+            None,
+        )));
         type_in(&mut m, "idy", &names);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Redraw,
             "a wrong name cancels"
         );
-        let mut m = Modal::Confirm(Box::new(ConfirmState {
-            plan: plan(ConfirmKind::TypeName("idx".into())),
-            rollback_of: None,
-            execute_selected: false,
-            typed: String::new(),
-        }));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(
+            plan(ConfirmKind::TypeName("idx".into())),
+            None,
+        )));
         type_in(&mut m, "idx", &names);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
@@ -390,6 +458,8 @@ mod tests {
                 label: "a".into(),
                 started: Instant::now(),
                 cancelling: false,
+                rollback_of: None,
+                undoable: false,
             })
         };
         let mut m = running();

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::modal::{self, ConfirmState, Modal, ModalCommand, Palette, Running};
+use super::modal::{self, ConfirmState, Message, Modal, ModalCommand, Palette, Running};
 use crate::actions::complete::Names;
 use crate::actions::execute::Outcome;
 use crate::actions::Plan;
@@ -369,17 +369,10 @@ impl AppState {
             return; // closed meanwhile
         };
         self.modal = match result {
-            Ok((plan, rollback_of)) => Modal::Confirm(Box::new(ConfirmState {
-                plan,
-                rollback_of,
-                execute_selected: false,
-                typed: String::new(),
-            })),
-            Err(e) => Modal::Message {
-                title: format!("Cannot plan: {line}"),
-                lines: vec![e],
-                error: true,
-            },
+            Ok((plan, rollback_of)) => {
+                Modal::Confirm(Box::new(ConfirmState::new(plan, rollback_of)))
+            }
+            Err(e) => Message::new(format!("Cannot plan: {line}"), vec![e], true),
         };
     }
 
@@ -388,21 +381,13 @@ impl AppState {
             return;
         }
         self.modal = match result {
-            Ok(lines) if lines.is_empty() => Modal::Message {
-                title: "History".into(),
-                lines: vec!["No actions journaled for this database.".into()],
-                error: false,
-            },
-            Ok(lines) => Modal::Message {
-                title: "History (newest last)".into(),
-                lines,
-                error: false,
-            },
-            Err(e) => Modal::Message {
-                title: "History".into(),
-                lines: vec![e],
-                error: true,
-            },
+            Ok(lines) if lines.is_empty() => Message::new(
+                "History",
+                vec!["No actions journaled for this database.".into()],
+                false,
+            ),
+            Ok(lines) => Message::newest_last("History (newest last)", lines),
+            Err(e) => Message::new("History", vec![e], true),
         };
     }
 
@@ -418,6 +403,8 @@ impl AppState {
             label: "starting…".into(),
             started: Instant::now(),
             cancelling: false,
+            rollback_of: c.rollback_of.clone(),
+            undoable: c.plan.inverse.is_some(),
         });
         Some((c.plan, c.rollback_of))
     }
@@ -429,32 +416,13 @@ impl AppState {
     }
 
     pub fn on_outcome(&mut self, o: Outcome) {
-        let command = match &self.modal {
-            Modal::Running(r) => r.command.clone(),
-            _ => String::new(),
+        let (command, rollback_of, undoable) = match &self.modal {
+            Modal::Running(r) => (r.command.clone(), r.rollback_of.clone(), r.undoable),
+            _ => (String::new(), None, false),
         };
-        let journal = o
-            .journal_id
-            .map(|id| format!("journal entry {id}"))
-            .unwrap_or_else(|| "not journaled".into());
-        let mut lines = vec![format!(
-            "{} statement(s) completed · {journal}",
-            o.completed
-        )];
-        if let Some(e) = o.error {
-            lines.push(e);
-        }
-        if let Some(e) = &o.journal_error {
-            lines.push(format!("the outcome was NOT journaled: {e}"));
-        }
-        if o.status == "ok" && o.journal_error.is_none() {
-            lines.push("Undo it with the palette: rollback".into());
-        }
-        self.modal = Modal::Message {
-            title: format!("{}: {command}", o.status),
-            lines,
-            error: o.status != "ok" || o.journal_error.is_some(),
-        };
+        let lines = outcome_lines(&o, rollback_of.as_deref(), undoable);
+        let error = o.status != "ok" || o.journal_error.is_some();
+        self.modal = Message::new(format!("{}: {command}", o.status), lines, error);
     }
 
     fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> Command {
@@ -773,6 +741,42 @@ impl AppState {
             }
         }
     }
+}
+
+/// What an action's outcome says, consistently with what it was: a rollback names the entry
+/// it undid; an undo is offered only for what was done, can be undone, and was journaled.
+fn outcome_lines(o: &Outcome, rollback_of: Option<&str>, undoable: bool) -> Vec<String> {
+    let journal = o
+        .journal_id
+        .as_deref()
+        .map(|id| format!("journal entry {id}"))
+        .unwrap_or_else(|| "not journaled".into());
+    let mut lines = vec![format!(
+        "{} statement(s) completed · {journal}",
+        o.completed
+    )];
+    lines.extend(o.error.clone());
+    if let Some(e) = &o.journal_error {
+        lines.push(format!("the outcome was NOT journaled: {e}"));
+    }
+    let journaled = o.journal_error.is_none() && o.journal_id.is_some();
+    match (rollback_of, o.status) {
+        (Some(of), "ok") => lines.push(format!("{of} is rolled back.")),
+        (Some(of), _) => lines.push(format!("{of} is not (fully) rolled back.")),
+        (None, _) if undoable && journaled && o.completed > 0 => lines.push(format!(
+            "Undo {} with the palette: rollback {}",
+            if o.status == "ok" {
+                "it"
+            } else {
+                "the statements that ran"
+            },
+            o.journal_id.as_deref().unwrap_or_default()
+        )),
+        (None, "ok") if !undoable => lines.push("It cannot be undone.".into()),
+        (None, _) if o.completed == 0 => lines.push("Nothing was changed.".into()),
+        _ => {}
+    }
+    lines
 }
 
 #[cfg(test)]

@@ -851,12 +851,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&parse("pause-job 1000").unwrap(), &facts).unwrap();
-        s.modal = Modal::Confirm(Box::new(ConfirmState {
-            plan: p,
-            rollback_of: None,
-            execute_selected: false,
-            typed: String::new(),
-        }));
+        s.modal = Modal::Confirm(Box::new(ConfirmState::new(p, None)));
         insta::assert_snapshot!(
             "confirm_100x30",
             text(&draw_with(&s, &Theme::mono(), 100, 30))
@@ -880,12 +875,9 @@ mod tests {
             &facts,
         )
         .unwrap();
-        s.modal = Modal::Confirm(Box::new(ConfirmState {
-            plan: p,
-            rollback_of: None,
-            execute_selected: false,
-            typed: "readings_ti".into(),
-        }));
+        let mut c = ConfirmState::new(p, None);
+        c.typed = "readings_ti".into();
+        s.modal = Modal::Confirm(Box::new(c));
         insta::assert_snapshot!(
             "confirm_drop_index_100x30",
             text(&draw_with(&s, &Theme::mono(), 100, 30))
@@ -899,6 +891,8 @@ mod tests {
             label: "compress _timescaledb_internal._hyper_1_4_chunk".into(),
             started,
             cancelling: false,
+            rollback_of: None,
+            undoable: true,
         });
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
         term.draw(|f| draw(f, &s, &Theme::mono(), started + Duration::from_millis(1500)))
@@ -938,5 +932,97 @@ mod tests {
                 draw_with(&s, &Theme::mono(), w, h);
             }
         }
+    }
+
+    /// A plan with many steps and long statements, as compressing a big backlog makes.
+    fn long_plan(confirm: crate::actions::Confirm) -> crate::actions::Plan {
+        let mut p = crate::actions::Plan::new(
+            "compress telemetry.readings".into(),
+            "compress 36 chunks, one transaction each".into(),
+            (0..36).map(|i| format!("_timescaledb_internal._hyper_1_{i}_chunk")).collect(),
+            "per chunk, in its own transaction: ExclusiveLock while compressing (writes wait, reads continue), then AccessExclusiveLock briefly to truncate (reads wait too)",
+        );
+        p.steps = (0..36)
+            .map(|i| {
+                crate::actions::Step::new(
+                    format!("compress {i}"),
+                    "SELECT public.compress_chunk($1::text::oid::regclass, if_not_compressed => true)",
+                    &[],
+                    vec![Some(format!("{}", 17000 + i))],
+                )
+            })
+            .collect();
+        p.warnings = vec!["a long warning that wraps over more than one row of an eighty column terminal, as the ones about dropped data do".into()];
+        p.confirm = confirm;
+        p
+    }
+
+    #[test]
+    fn dialogs_keep_their_buttons_and_prompt_at_80x24_and_scroll() {
+        use crate::actions::Confirm;
+        use crate::app::modal::{ConfirmState, Modal};
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        let mut s = state();
+        s.modal = Modal::Confirm(Box::new(ConfirmState::new(
+            long_plan(Confirm::Choose),
+            None,
+        )));
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(t.contains("[ Cancel ]") && t.contains("[ Execute ]"), "{t}");
+        assert!(
+            t.contains("PgUp"),
+            "a body taller than the screen says it scrolls:\n{t}"
+        );
+        assert!(!t.contains("and 29 more like these"), "{t}");
+        for _ in 0..40 {
+            s.on_key(key(KeyCode::PageDown));
+        }
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(
+            t.contains("and 30 more like these") && t.contains("[ Execute ]"),
+            "{t}"
+        );
+        s.on_key(key(KeyCode::Up));
+        s.on_key(key(KeyCode::Home));
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(
+            t.contains("compress 36 chunks"),
+            "Home goes back to the top:\n{t}"
+        );
+
+        s.modal = Modal::Confirm(Box::new(ConfirmState::new(
+            long_plan(Confirm::TypeName("readings".into())),
+            None,
+        )));
+        s.on_key(key(KeyCode::Char('r')));
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(
+            t.contains("Type readings and Enter") && t.contains("> r█"),
+            "{t}"
+        );
+
+        for (w, h) in [(20, 5), (29, 24), (80, 6)] {
+            let t = text(&draw_with(&s, &Theme::mono(), w, h));
+            assert!(
+                t.contains("too small") || t.contains("Terminal"),
+                "{w}x{h}:\n{t}"
+            );
+        }
+    }
+
+    #[test]
+    fn history_opens_on_its_newest_entry() {
+        use crate::app::modal::Message;
+        let mut s = state();
+        let lines: Vec<String> = (1..=3)
+            .map(|i| format!("j{i}  2026-11-22 10:0{i}  me@postgres  set-retention telemetry.readings '90 days' with a long tail that wraps several times at eighty columns and more and more text  [ok]  reversible {}", "x".repeat(200)))
+            .collect();
+        s.modal = Message::newest_last("History (newest last)", lines);
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(t.contains("j3 "), "the newest entry is shown:\n{t}");
+        assert!(t.contains("any other key closes"), "{t}");
+        let t = text(&draw_with(&s, &Theme::mono(), 200, 50));
+        assert!(t.contains("j1 ") && t.contains("j3 "), "{t}");
     }
 }

@@ -6,7 +6,7 @@ use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::actions::Confirm;
-use crate::app::modal::{ConfirmState, Modal, Palette, Running};
+use crate::app::modal::{ConfirmState, Modal, Palette, Running, Scroll};
 use crate::format;
 use crate::theme::Theme;
 
@@ -47,28 +47,87 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: st
         }
         Modal::Confirm(c) => confirm(frame, area, c, theme),
         Modal::Running(r) => running(frame, area, r, theme, now),
-        Modal::Message {
-            title,
-            lines,
-            error,
-        } => {
-            let height = (lines.len() as u16 + 3).min(area.height);
-            let r = centred(area, 100, height.max(4));
-            let style = if *error { theme.critical } else { theme.value };
-            frame.render_widget(Clear, r);
-            frame.render_widget(
-                Paragraph::new(
-                    lines
-                        .iter()
-                        .map(|l| Line::from(Span::styled(l.clone(), style)))
-                        .collect::<Vec<_>>(),
-                )
-                .wrap(Wrap { trim: false })
-                .block(block(format!("{title} · any key closes"), theme)),
-                r,
-            );
+        Modal::Message(m) => {
+            let style = if m.error { theme.critical } else { theme.value };
+            let body = m
+                .lines
+                .iter()
+                .map(|l| Line::from(Span::styled(l.clone(), style)))
+                .collect();
+            let footer = vec![Line::from(Span::styled(
+                "any other key closes",
+                theme.muted,
+            ))];
+            dialog(frame, area, &m.title, body, footer, 110, &m.scroll, theme);
         }
     }
+}
+
+/// The smallest area a dialog is drawn in; below it, the dialog says the terminal is too small.
+pub const MIN_DIALOG: (u16, u16) = (30, 7);
+
+/// A dialog: a body that wraps and scrolls (↑↓ PgUp PgDn Home End) above a footer — buttons or
+/// a prompt — that is always shown. Sized by the body's wrapped rows, up to `area`.
+#[allow(clippy::too_many_arguments)]
+fn dialog(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    body: Vec<Line>,
+    footer: Vec<Line>,
+    max_width: u16,
+    scroll: &Scroll,
+    theme: &Theme,
+) {
+    if area.width < MIN_DIALOG.0 || area.height < MIN_DIALOG.1 {
+        too_small(frame, area, theme);
+        return;
+    }
+    let width = max_width.min(area.width);
+    let inner_width = width.saturating_sub(2).max(1);
+    let body = Paragraph::new(body).wrap(Wrap { trim: false });
+    let footer = Paragraph::new(footer).wrap(Wrap { trim: false });
+    let body_rows = body.line_count(inner_width) as u16;
+    let footer_rows = (footer.line_count(inner_width) as u16).min(area.height - 3);
+    let height = (body_rows + footer_rows + 2).min(area.height);
+    let visible = height - 2 - footer_rows;
+    let max = body_rows.saturating_sub(visible);
+    scroll.max.set(max);
+    scroll.page.set(visible.saturating_sub(1).max(1));
+    let offset = scroll.offset.min(max);
+    let title = if max > 0 {
+        format!(
+            "{title} · {}–{} of {} ↑↓ PgUp PgDn",
+            offset + 1,
+            offset + visible,
+            body_rows
+        )
+    } else {
+        title.to_string()
+    };
+    let r = centred(area, width, height);
+    frame.render_widget(Clear, r);
+    let outer = block(title, theme);
+    let inner = outer.inner(r);
+    frame.render_widget(outer, r);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(visible), Constraint::Length(footer_rows)])
+            .areas(inner);
+    frame.render_widget(body.scroll((offset, 0)), top);
+    frame.render_widget(footer, bottom);
+}
+
+fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(format!(
+            "Terminal too small for this dialog ({}x{}; needs {}x{}). Enlarge it, or Esc.",
+            area.width, area.height, MIN_DIALOG.0, MIN_DIALOG.1
+        ))
+        .style(theme.warn)
+        .wrap(Wrap { trim: true }),
+        area,
+    );
 }
 
 fn palette(frame: &mut Frame, area: Rect, p: &Palette, theme: &Theme) {
@@ -121,42 +180,36 @@ fn palette(frame: &mut Frame, area: Rect, p: &Palette, theme: &Theme) {
 
 fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
     let plan = &c.plan;
-    let mut lines = vec![
-        Line::from(Span::styled(plan.summary.clone(), theme.value)),
+    let label = |name: &'static str, text: String, style| {
         Line::from(vec![
-            Span::styled("Affects  ", theme.label),
-            Span::styled(
-                {
-                    let shown: Vec<&str> =
-                        plan.affects.iter().take(4).map(String::as_str).collect();
-                    let more = plan.affects.len().saturating_sub(4);
-                    format!(
-                        "{}{}",
-                        shown.join(", "),
-                        if more > 0 {
-                            format!(" and {more} more")
-                        } else {
-                            String::new()
-                        }
-                    )
-                },
-                theme.value,
-            ),
-        ]),
-        Line::from(vec![
-            Span::styled("Locks    ", theme.label),
-            Span::styled(plan.locks.clone(), theme.value),
-        ]),
-    ];
+            Span::styled(name, theme.label),
+            Span::styled(text, style),
+        ])
+    };
+    let mut lines = vec![Line::from(Span::styled(plan.summary.clone(), theme.value))];
+    if !plan.affects.is_empty() {
+        let shown: Vec<&str> = plan.affects.iter().take(4).map(String::as_str).collect();
+        let more = plan.affects.len().saturating_sub(4);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        lines.push(label(
+            "Affects  ",
+            format!("{}{more}", shown.join(", ")),
+            theme.value,
+        ));
+    }
+    for i in &plan.impact {
+        lines.push(label("Impact   ", i.clone(), theme.warn));
+    }
+    lines.push(label("Locks    ", plan.locks.clone(), theme.value));
     for w in &plan.warnings {
         lines.push(Line::from(Span::styled(
             format!("Warning: {w}"),
             theme.critical,
         )));
-    }
-    lines.push(Line::from(Span::styled("SQL", theme.label)));
-    for s in plan.preview_sql(6) {
-        lines.push(Line::from(Span::styled(format!("  {s}"), theme.ok)));
     }
     match (&plan.inverse, &plan.irreversible) {
         (Some(_), _) => lines.push(Line::from(Span::styled(
@@ -169,40 +222,34 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
         ))),
         _ => {}
     }
-    lines.push(Line::from(""));
-    match &plan.confirm {
-        Confirm::TypeName(name) => {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("Type {name} and Enter to execute (anything else cancels): "),
-                    theme.warn,
-                ),
-                Span::styled(format!("{}█", c.typed), theme.value),
-            ]));
-        }
+    lines.push(Line::from(Span::styled("SQL", theme.label)));
+    for s in plan.preview_sql(6) {
+        lines.push(Line::from(Span::styled(format!("  {s}"), theme.ok)));
+    }
+    let footer = match &plan.confirm {
+        Confirm::TypeName(name) => vec![
+            Line::from(Span::styled(
+                format!("Type {name} and Enter to execute (anything else cancels; Esc cancels):"),
+                theme.warn,
+            )),
+            Line::from(Span::styled(format!("> {}█", c.typed), theme.value)),
+        ],
         Confirm::Choose => {
             let (cancel, exec) = if c.execute_selected {
                 (theme.value, theme.selection)
             } else {
                 (theme.selection, theme.value)
             };
-            lines.push(Line::from(vec![
+            vec![Line::from(vec![
                 Span::styled("[ Cancel ]", cancel),
                 Span::raw("   "),
                 Span::styled("[ Execute ]", exec),
                 Span::styled("   ←→ choose · Enter · Esc cancels", theme.muted),
-            ]));
+            ])]
         }
-    }
-    let height = (lines.len() as u16 + 4).min(area.height);
-    let r = centred(area, 110, height);
-    frame.render_widget(Clear, r);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block(format!("Confirm: {}", plan.command), theme)),
-        r,
-    );
+    };
+    let title = format!("Confirm: {}", plan.command);
+    dialog(frame, area, &title, lines, footer, 110, &c.scroll, theme);
 }
 
 fn running(frame: &mut Frame, area: Rect, r: &Running, theme: &Theme, now: std::time::Instant) {

@@ -478,6 +478,7 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         "set-refresh-policy scn.metrics_hourly 1d 1h 1h",
         "remove-refresh-policy scn.metrics_hourly",
         "drop-index t_pkey",
+        "drop-chunks scn.logs older-than 1d",
         "rollback",
     ];
     let names: Vec<&str> = samples
@@ -851,4 +852,131 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
         "{err}"
     );
     drop(holder);
+}
+
+/// set-retention, set-compress-after and drop-chunks say what the threshold reaches (counted
+/// against the catalog), a drop asks for the name, and drop-chunks drops exactly that.
+#[tokio::test]
+async fn impact_before_consent_and_drop_chunks() {
+    let _serial = SERIAL.lock().await;
+    let e = engine_env().await;
+    let conninfo = action_engine().conninfo();
+    psql(
+        &conninfo,
+        "DROP TABLE IF EXISTS scn.impact CASCADE;
+         CREATE TABLE scn.impact (t timestamptz NOT NULL, v float8);
+         SELECT create_hypertable('scn.impact', 't', chunk_time_interval => interval '1 day');
+         INSERT INTO scn.impact SELECT g, 1 FROM generate_series(now() - interval '9 days 12 hours', now(), interval '10 minutes') g;",
+    );
+    let chunks = |older: &str| {
+        psql(
+            &conninfo,
+            &format!(
+                "SELECT count(*) FROM show_chunks('scn.impact', older_than => interval '{older}')"
+            ),
+        )
+    };
+    let total = psql(&conninfo, "SELECT count(*) FROM show_chunks('scn.impact')");
+    let ctx = e.ctx();
+    let (p, _) = headless::make_plan(&ctx, &parse("set-retention scn.impact 5d").unwrap())
+        .await
+        .unwrap();
+    let expected = format!("drops {} of {total} chunks (", chunks("5 days"));
+    assert!(
+        p.impact[0].contains(&expected),
+        "{:?} vs {expected}",
+        p.impact
+    );
+    assert!(p.impact[0].contains("% of the data), "), "{:?}", p.impact);
+    assert_eq!(
+        p.confirm,
+        hypertop::actions::Confirm::TypeName("impact".into())
+    );
+    assert!(
+        p.summary.contains("5 days"),
+        "the server's reading: {}",
+        p.summary
+    );
+
+    let (p, _) = headless::make_plan(&ctx, &parse("set-retention scn.impact 30d").unwrap())
+        .await
+        .unwrap();
+    assert!(
+        p.impact[0].contains(&format!("drops 0 of {total} chunks")),
+        "{:?}",
+        p.impact
+    );
+    assert_eq!(p.confirm, hypertop::actions::Confirm::Choose);
+
+    let (p, _) = headless::make_plan(&ctx, &parse("set-compress-after scn.metrics 7d").unwrap())
+        .await
+        .unwrap();
+    let uncompressed_old = psql(
+        &conninfo,
+        "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND NOT is_compressed AND range_end <= now() - interval '7 days'",
+    );
+    assert!(
+        p.impact[0].contains(&format!("compresses {uncompressed_old} of ")),
+        "{:?}",
+        p.impact
+    );
+
+    // drop-chunks: in `run`, refused without --yes when it cannot ask; then done and journaled.
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("j.jsonl");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .arg("run")
+            .args(args)
+            .arg(&conninfo)
+            .arg("--journal")
+            .arg(&journal_path)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let dropped = chunks("3 days");
+    let out = run(&["drop-chunks scn.impact older-than 3d", "--dry-run"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("Impact: this drops {dropped} of {total} chunks")),
+        "{text}"
+    );
+    assert!(text.contains("Irreversible"), "{text}");
+    let out = run(&["drop-chunks scn.impact older-than 3d"]);
+    assert_eq!(out.status.code(), Some(2));
+    let all = || psql(&conninfo, "SELECT count(*) FROM show_chunks('scn.impact')");
+    assert_eq!(all(), total, "nothing dropped without --yes");
+    let out = run(&["drop-chunks scn.impact older-than 3d", "--yes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(chunks("3 days"), "0");
+    let left: i64 = all().parse().unwrap();
+    assert_eq!(
+        left,
+        total.parse::<i64>().unwrap() - dropped.parse::<i64>().unwrap()
+    );
+    let entries = Journal::new(journal_path.clone()).read().unwrap().entries;
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].status(), "ok");
+    let history = journal::format_history(
+        &journal::Contents {
+            entries,
+            unreadable: 0,
+        },
+        true,
+    );
+    assert!(history[0].contains("irreversible"), "{history:?}");
+    let err = headless::make_plan(
+        &ctx,
+        &parse("drop-chunks scn.impact older-than 3d").unwrap(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("nothing to do"), "{err}");
+    psql(&conninfo, "DROP TABLE scn.impact CASCADE");
 }
