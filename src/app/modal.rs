@@ -140,7 +140,7 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn new(title: impl Into<String>, lines: Vec<String>, error: bool) -> Modal {
+    pub fn modal(title: impl Into<String>, lines: Vec<String>, error: bool) -> Modal {
         Modal::Message(Box::new(Message {
             title: title.into(),
             lines,

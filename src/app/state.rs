@@ -372,7 +372,7 @@ impl AppState {
             Ok((plan, rollback_of)) => {
                 Modal::Confirm(Box::new(ConfirmState::new(plan, rollback_of)))
             }
-            Err(e) => Message::new(format!("Cannot plan: {line}"), vec![e], true),
+            Err(e) => Message::modal(format!("Cannot plan: {line}"), vec![e], true),
         };
     }
 
@@ -381,13 +381,13 @@ impl AppState {
             return;
         }
         self.modal = match result {
-            Ok(lines) if lines.is_empty() => Message::new(
+            Ok(lines) if lines.is_empty() => Message::modal(
                 "History",
                 vec!["No actions journaled for this database.".into()],
                 false,
             ),
             Ok(lines) => Message::newest_last("History (newest last)", lines),
-            Err(e) => Message::new("History", vec![e], true),
+            Err(e) => Message::modal("History", vec![e], true),
         };
     }
 
@@ -422,7 +422,7 @@ impl AppState {
         };
         let lines = outcome_lines(&o, rollback_of.as_deref(), undoable);
         let error = o.status != "ok" || o.journal_error.is_some();
-        self.modal = Message::new(format!("{}: {command}", o.status), lines, error);
+        self.modal = Message::modal(format!("{}: {command}", o.status), lines, error);
     }
 
     fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> Command {
