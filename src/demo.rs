@@ -22,8 +22,18 @@ pub struct Demo {
 impl Demo {
     pub fn conninfo(&self) -> String {
         format!(
-            "host=127.0.0.1 port={} user=postgres password=demo dbname=postgres sslmode=disable application_name=hypertop",
+            "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=disable application_name=hypertop",
             self.port
+        )
+    }
+
+    /// What other tools connect with while the demo runs (the engine asks for no password).
+    pub fn connection_line(&self) -> String {
+        format!(
+            "hypertop demo: the engine listens on 127.0.0.1:{p} while the console runs — e.g. \
+             hypertop snapshot 'host=127.0.0.1 port={p} user=postgres sslmode=disable', \
+             psql -h 127.0.0.1 -p {p} -U postgres",
+            p = self.port
         )
     }
 }
@@ -118,11 +128,11 @@ fn install(dir: &Path) -> Result<PathBuf, String> {
     Ok(engine)
 }
 
-fn spawn(engine: &Path, data: &Path) -> Result<Demo, String> {
+fn spawn(engine: &Path, data: &Path, port: u16) -> Result<Demo, String> {
     tool("node")?;
     let mut child = Command::new("node")
         .arg("server.mjs")
-        .args(["--port", "0", "--quiet", "--data-dir"])
+        .args(["--port", &port.to_string(), "--quiet", "--data-dir"])
         .arg(data)
         .current_dir(engine)
         .stdin(Stdio::piped())
@@ -150,12 +160,22 @@ fn spawn(engine: &Path, data: &Path) -> Result<Demo, String> {
             demo.port = port;
             Ok(demo)
         }
-        _ => Err("the TimescaleDB engine did not start within 120 s".into()),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            Err("the TimescaleDB engine did not start within 120 s".into())
+        }
+        _ => Err(format!(
+            "the TimescaleDB engine stopped before it listened{}",
+            if port == 0 {
+                " (its message is above)".to_string()
+            } else {
+                format!(" (is port {port} in use? its message is above)")
+            }
+        )),
     }
 }
 
 /// Starts the demo engine, loading the plant the first time (or after `reset`).
-pub async fn start(dir: Option<PathBuf>, reset: bool) -> Result<Demo, String> {
+pub async fn start(dir: Option<PathBuf>, reset: bool, port: u16) -> Result<Demo, String> {
     let dir = dir
         .or_else(default_dir)
         .ok_or("no cache directory: set XDG_CACHE_HOME or HOME")?;
@@ -166,7 +186,7 @@ pub async fn start(dir: Option<PathBuf>, reset: bool) -> Result<Demo, String> {
             .map_err(|e| format!("cannot remove {}: {e}", data.display()))?;
     }
     eprintln!("hypertop demo: starting the TimescaleDB engine…");
-    let demo = spawn(&engine, &data)?;
+    let demo = spawn(&engine, &data, port)?;
     let (client, connection) = tokio_postgres::connect(&demo.conninfo(), tokio_postgres::NoTls)
         .await
         .map_err(|e| format!("cannot connect to the demo engine: {e}"))?;

@@ -236,16 +236,32 @@ async fn run(cli: Cli) -> ExitCode {
     };
     // The demo: start (and on first use install and load) the built-in engine, then connect.
     let _demo = match &cli.command {
-        Some(Sub::Demo { reset, dir }) => match hypertop::demo::start(dir.clone(), *reset).await {
-            Ok(d) => {
-                settings.inputs = Inputs {
-                    conninfo: Some(d.conninfo()),
-                    ..Inputs::default()
-                };
-                Some(d)
+        Some(Sub::Demo { reset, dir }) => {
+            let port = match cli.port.as_deref().map(str::parse::<u16>) {
+                None => 0,
+                Some(Ok(p)) => p,
+                Some(Err(_)) => {
+                    return fail(
+                        format!(
+                            "--port {}: not a port number",
+                            cli.port.as_deref().unwrap_or("")
+                        ),
+                        2,
+                    )
+                }
+            };
+            match hypertop::demo::start(dir.clone(), *reset, port).await {
+                Ok(d) => {
+                    eprintln!("{}", d.connection_line());
+                    settings.inputs = Inputs {
+                        conninfo: Some(d.conninfo()),
+                        ..Inputs::default()
+                    };
+                    Some(d)
+                }
+                Err(e) => return fail(e, 1),
             }
-            Err(e) => return fail(e, 1),
-        },
+        }
         _ => None,
     };
     let (connector, session, caps) = match connect(&settings).await {

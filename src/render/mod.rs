@@ -294,24 +294,32 @@ fn facts(state: &AppState) -> Vec<(&'static str, String)> {
         (Some(a), Some(p)) => format!("{a}:{p}"),
         _ => "local socket".into(),
     };
-    out.push((
-        "Session",
+    let app = if s.application_name.is_empty() {
+        "—"
+    } else {
+        &s.application_name
+    };
+    // No PostgreSQL backend has pid 0: this is an embedded engine (the demo's and the tests'),
+    // which reports no address, pid or TLS of its own.
+    let session = if s.backend_pid == 0 {
         format!(
-            "{addr} · pid {} · {} · TLS {} · statement_timeout {}",
+            "embedded engine: one shared session, no TLS, no cancel · {app} · database {} · statement_timeout {}",
+            caps.map_or("?", |c| c.database.as_str()),
+            s.statement_timeout
+        )
+    } else {
+        format!(
+            "{addr} · pid {} · {app} · TLS {} · statement_timeout {}",
             s.backend_pid,
-            if s.application_name.is_empty() {
-                "—"
-            } else {
-                &s.application_name
-            },
             match s.ssl {
                 Some(true) => "on",
                 Some(false) => "off",
                 None => "unknown",
             },
             s.statement_timeout
-        ),
-    ));
+        )
+    };
+    out.push(("Session", session));
     if let Some(c) = caps {
         let mut roles = vec![format!("role {}", c.role)];
         if c.is_superuser {

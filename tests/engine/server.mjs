@@ -232,7 +232,8 @@ class Connection {
         await this.lock.acquire(this);
         if (this.closed) return this.cleanup();
         // Copy: the reply may be a view into WASM memory that the next call reuses.
-        const reply = Buffer.from(await this.db.execProtocolRaw(item.bytes));
+        let reply = Buffer.from(await this.db.execProtocolRaw(item.bytes));
+        if (item.kind === 'startup') reply = await this.authenticate(reply);
         const status = lastReadyStatus(reply);
         if (status !== null) {
           this.status = status;
@@ -244,6 +245,19 @@ class Connection {
         if (status === 'I') this.lock.release(this);
       }
     }
+  }
+
+  // The engine asks every client for a password and accepts any. A client that cannot give one
+  // (psql at a prompt, a script without PGPASSWORD) would hold the one session mid-startup and
+  // stall every other client: answer the request here instead, as a trust server would.
+  async authenticate(reply) {
+    if (reply.length < 9 || reply[0] !== 0x52 /* R */) return reply;
+    const code = reply.readInt32BE(5);
+    if (code !== 3 && code !== 5) return reply; // only cleartext and md5 requests are answered
+    const len = reply.readInt32BE(1);
+    const password = typedMessage('p', Buffer.from('md5' + '0'.repeat(32) + '\0', 'latin1'));
+    const rest = Buffer.from(await this.db.execProtocolRaw(password));
+    return Buffer.concat([reply.subarray(1 + len), rest]);
   }
 
   onClose() {
@@ -281,7 +295,13 @@ async function main() {
   const started = Date.now();
   const db = await PGlite.create({ dataDir: opts.dataDir, extensions: { timescaledb } });
   await db.exec("SET client_min_messages = 'warning'");
-  if (opts.extension) await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+  if (opts.extension) {
+    // Loaded before anything touches it: on a data dir made by an earlier run, TimescaleDB
+    // loaded lazily by a function call leaves its community (TSL) functions off, and every
+    // alter_job, compress_chunk… fails with 'not supported under the current "timescale" license'.
+    await db.exec("LOAD 'timescaledb'");
+    await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+  }
   log(`engine ready in ${Date.now() - started} ms`);
 
   const lock = new EngineLock();

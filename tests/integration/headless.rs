@@ -358,11 +358,60 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     assert_screen_restored(&pty.output());
     // The second start reuses the loaded data (no loading steps).
     assert!(dir.path().join("demo-data").exists());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
-    cmd.args(["demo", "--dir"]).arg(dir.path());
+    cmd.args(["demo", "--port", &port.to_string(), "--dir"])
+        .arg(dir.path());
     let mut pty = Pty::spawn(cmd);
     pty.wait_for_output("Problems (", Duration::from_secs(60));
-    assert!(!pty.output().contains("loading ["), "loaded once");
+    let output = pty.output();
+    assert!(!output.contains("loading ["), "loaded once");
+    assert!(
+        output.contains(&format!("127.0.0.1:{port}")),
+        "the connection line names the port"
+    );
+    // A client that never answers the password request must not stall the engine.
+    let mut silent = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let params = b"user\0postgres\0database\0postgres\0\0";
+    let mut startup = ((8 + params.len()) as i32).to_be_bytes().to_vec();
+    startup.extend(196608i32.to_be_bytes());
+    startup.extend(params);
+    std::io::Write::write_all(&mut silent, &startup).unwrap();
+    // Actions work on a relaunch (the engine's community functions are loaded), reached by
+    // another process through the printed port, with no password.
+    let conninfo =
+        format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
+    let job = psql(
+        &conninfo,
+        "SELECT min(job_id) FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'",
+    );
+    let journal = dir.path().join("j.jsonl");
+    let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["run", &format!("pause-job {job}"), "--yes", "--journal"])
+        .arg(&journal)
+        .arg(&conninfo)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        psql(
+            &conninfo,
+            &format!("SELECT scheduled FROM timescaledb_information.jobs WHERE job_id = {job}")
+        ),
+        "f"
+    );
+    drop(silent);
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(20)).code(), Some(0));
 }
