@@ -153,6 +153,10 @@ pub enum Sub {
         conninfo: Option<String>,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        /// Text format: cut lines to this many columns (default: the terminal's width on a
+        /// terminal, nothing cut otherwise)
+        #[arg(long, value_name = "COLUMNS")]
+        width: Option<u16>,
     },
     /// One-line health check with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
     #[command(disable_help_flag = true)]

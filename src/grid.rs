@@ -335,6 +335,8 @@ pub struct Grid<D> {
     order: Vec<usize>,
     /// Natural width of each column (title and widest cell, capped by `max`).
     widths: Vec<u16>,
+    /// The widest cell (or title) of each column, uncapped: free width grows a column to it.
+    full: Vec<u16>,
     sort: Option<(usize, bool)>,
     filter: String,
     selected: usize,
@@ -353,6 +355,7 @@ impl<D: Clone> Grid<D> {
             .map(|c| c.title.chars().count() as u16)
             .collect();
         Grid {
+            full: Vec::new(),
             columns,
             rows: Store::default(),
             order: Vec::new(),
@@ -384,6 +387,12 @@ impl<D: Clone> Grid<D> {
             self.rows.push(row, cols);
         }
         self.rows.shrink();
+        self.full = self
+            .columns
+            .iter()
+            .zip(&widest)
+            .map(|(c, w)| (*w).max(c.title.chars().count() + 1).min(u16::MAX as usize) as u16)
+            .collect();
         self.widths = self
             .columns
             .iter()
@@ -559,12 +568,33 @@ impl<D: Clone> Grid<D> {
             if let Some(widest) = out.iter_mut().max_by_key(|(_, w)| *w) {
                 widest.1 = widest.1.saturating_sub(over);
             }
-        } else if let Some(last) = out.last_mut() {
-            if self.columns[last.0].align == Align::Left {
-                last.1 += (width - used) as u16;
+        } else {
+            // Free width first uncuts columns capped by `max` (long names), in column order.
+            let mut slack = (width - used) as u16;
+            for (c, w) in out.iter_mut() {
+                let grow = self
+                    .full
+                    .get(*c)
+                    .map_or(0, |f| f.saturating_sub(*w))
+                    .min(slack);
+                *w += grow;
+                slack -= grow;
+            }
+            if let Some(last) = out.last_mut() {
+                if self.columns[last.0].align == Align::Left {
+                    last.1 += slack;
+                }
             }
         }
         out
+    }
+
+    /// The width that shows every column uncut.
+    pub fn natural_width(&self) -> u16 {
+        self.full
+            .iter()
+            .map(|w| w.saturating_add(1))
+            .fold(0u16, u16::saturating_add)
     }
 
     /// The first row to draw so that the selection is visible in `height` rows.

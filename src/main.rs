@@ -294,7 +294,7 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(headless::run(&ctx, action, how).await);
         }
         Some(Sub::History { .. }) => return ExitCode::from(headless::history(&ctx).await),
-        Some(Sub::Snapshot { format, .. }) => {
+        Some(Sub::Snapshot { format, width, .. }) => {
             let snap = hypertop::snapshot::collect(&session.client, &caps, &settings.limits).await;
             match format {
                 Format::Json => println!(
@@ -302,11 +302,14 @@ async fn run(cli: Cli) -> ExitCode {
                     serde_json::to_string_pretty(&snap.to_json()).unwrap_or_default()
                 ),
                 Format::Text => {
-                    // The terminal's width when printing to one, else 80 columns.
-                    let width = ratatui::crossterm::terminal::size()
-                        .ok()
-                        .filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdout()))
-                        .map_or(80, |(w, _)| w);
+                    // As asked, else the terminal's width when printing to one; into a file or
+                    // a pipe nothing is cut.
+                    let width = width.unwrap_or_else(|| {
+                        ratatui::crossterm::terminal::size()
+                            .ok()
+                            .filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdout()))
+                            .map_or(u16::MAX, |(w, _)| w)
+                    });
                     print!("{}", snap.to_text(cli.utc, width))
                 }
             }

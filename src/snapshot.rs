@@ -231,7 +231,7 @@ fn table(p: &Payload, ctx: Ctx) -> Option<(Vec<Column>, Vec<TableRow>)> {
 fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
     let mut grid: crate::screens::Table = crate::grid::Grid::new(columns, None);
     grid.set_rows(rows);
-    let layout = grid.layout(width);
+    let layout = grid.layout(width.min(grid.natural_width()));
     let line = |cells: Vec<String>| -> String { cells.join(" ").trim_end().to_string() + "\n" };
     let mut out = line(
         layout

@@ -193,7 +193,7 @@ pub async fn run(link: Link, target: String, opts: AppOptions) -> anyhow::Result
                                     }
                                 }
                             }
-                            ModalCommand::None | ModalCommand::Redraw => {}
+                            ModalCommand::None | ModalCommand::Redraw | ModalCommand::Navigate(_) => {}
                         }
                     }
                 },

@@ -192,6 +192,31 @@ pub enum ModalCommand {
     History,
     Execute,
     Cancel,
+    /// A palette word that moves rather than acts: a tab, help, quit.
+    Navigate(Navigation),
+}
+
+/// What `:jobs`, `:help`, `:q` ask for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Navigation {
+    Tab(crate::screens::Tab),
+    Help,
+    Quit,
+}
+
+impl Navigation {
+    /// The words the palette takes besides commands, for help and completion.
+    pub const WORDS: &'static str =
+        "overview hypertables compression retention indexes jobs caggs (or 1-7), help, q / quit";
+
+    pub fn parse(line: &str) -> Option<Navigation> {
+        let word = line.trim();
+        match word.to_lowercase().as_str() {
+            "q" | "quit" | "q!" | "exit" => Some(Navigation::Quit),
+            "help" | "?" | "h" => Some(Navigation::Help),
+            _ => crate::screens::Tab::named(word).map(Navigation::Tab),
+        }
+    }
 }
 
 /// Keys while a modal is open. `read_only` refuses changing commands at once.
@@ -236,6 +261,10 @@ pub fn on_key(
             }
             KeyCode::Enter => {
                 let line = p.line();
+                if let Some(nav) = Navigation::parse(&line) {
+                    *modal = Modal::None;
+                    return ModalCommand::Navigate(nav);
+                }
                 match parse(&line) {
                     Err(e) => {
                         p.error = Some(e);

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use super::modal::{self, ConfirmState, Message, Modal, ModalCommand, Palette, Running};
+use super::modal::{
+    self, ConfirmState, Message, Modal, ModalCommand, Navigation, Palette, Running, Scroll,
+};
 use crate::actions::complete::Names;
 use crate::actions::execute::Outcome;
 use crate::actions::Plan;
@@ -30,7 +32,10 @@ pub const KEYS: &[(&str, &str)] = &[
         "C F",
         "on Compression: compress the backlog; on Caggs: refresh",
     ),
-    ("1-7", "switch tab (Tab / Shift-Tab: next / previous)"),
+    (
+        "1-7",
+        "switch tab (Tab / Shift-Tab: next / previous; or :jobs, :caggs… in the palette)",
+    ),
     ("↑↓ j k", "move; PgUp PgDn Home End (g G) jump"),
     (
         "Enter",
@@ -38,7 +43,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "Esc",
-        "back from a drill-down; clear the filter; close help",
+        "back from a drill-down; clear the filter; back to the problem list after Enter on it",
     ),
     ("/", "filter rows (Enter keeps it, Esc clears it)"),
     ("s S", "sort by next / previous column (also > <)"),
@@ -134,6 +139,9 @@ pub struct AppState {
     pub last_refresh: HashMap<QueryKind, (DateTime<Utc>, Duration)>,
     pub last_error: Option<(DateTime<Utc>, String)>,
     pub show_help: bool,
+    pub help_scroll: Scroll,
+    /// The tab a problem's Enter jumped from: Esc goes back there.
+    pub jumped_from: Option<Tab>,
     /// The palette or a dialog, when one is open.
     pub modal: Modal,
     /// Command lines entered in the palette this session (Up/Down recall them).
@@ -173,6 +181,8 @@ impl AppState {
             last_refresh: HashMap::new(),
             last_error: None,
             show_help: false,
+            help_scroll: Scroll::default(),
+            jumped_from: None,
             modal: Modal::None,
             palette_history: Vec::new(),
             names: Names::default(),
@@ -233,6 +243,12 @@ impl AppState {
             return match c {
                 ModalCommand::None => Command::None,
                 ModalCommand::Redraw => Command::Redraw,
+                ModalCommand::Navigate(Navigation::Quit) => Command::Quit,
+                ModalCommand::Navigate(Navigation::Help) => {
+                    self.show_help = true;
+                    Command::Redraw
+                }
+                ModalCommand::Navigate(Navigation::Tab(tab)) => self.switch_to(tab),
                 other => Command::Action(other),
             };
         }
@@ -243,6 +259,9 @@ impl AppState {
             return self.on_filter_key(key);
         }
         if self.show_help {
+            if self.help_scroll.on_key(key.code) {
+                return Command::Redraw;
+            }
             return match key.code {
                 KeyCode::Char('q') => Command::Quit,
                 KeyCode::Char('?') | KeyCode::Esc | KeyCode::Enter => {
@@ -457,6 +476,7 @@ impl AppState {
     }
 
     fn switch_to(&mut self, tab: Tab) -> Command {
+        self.jumped_from = None;
         if self.tab == tab {
             return Command::Redraw;
         }
@@ -496,6 +516,7 @@ impl AppState {
                 view.drill = None;
                 view.table.set_filter("");
                 view.table.select_id(&id);
+                self.jumped_from = Some(self.tab);
                 self.tab = tab;
                 Command::Refresh
             }
@@ -512,7 +533,13 @@ impl AppState {
             view.table.set_filter("");
             return Command::Redraw;
         }
-        Command::None
+        match self.jumped_from.take() {
+            Some(from) => {
+                self.tab = from;
+                Command::Refresh
+            }
+            None => Command::None,
+        }
     }
 
     pub fn on_result(&mut self, r: QueryResult) {

@@ -8,7 +8,7 @@ use std::time::Instant;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table as TableWidget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Row, Table as TableWidget, Wrap};
 use ratatui::Frame;
 
 use crate::app::state::{AppState, TabView, KEYS};
@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
     }
     draw_status(frame, status, state, theme, now);
     if state.show_help {
-        draw_help(frame, body, theme);
+        draw_help(frame, body, state, theme);
     }
     modal::draw(frame, body, &state.modal, theme, now);
 }
@@ -167,6 +167,24 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
         }
         _ => (area, None),
     };
+    let inner_width = table_area.width.saturating_sub(2);
+    let layout = table.layout(inner_width);
+    let rows_shown = table_area.height.saturating_sub(3) as usize;
+    let mut heading = heading;
+    if table.len() > rows_shown && rows_shown > 0 {
+        let first = table.scroll_offset(rows_shown);
+        heading.push_str(&format!(
+            " · {}–{} of {}",
+            first + 1,
+            (first + rows_shown).min(table.len()),
+            table.len()
+        ));
+    }
+    let hidden = table.columns.len() - layout.len();
+    if hidden > 0 && !table.is_empty() {
+        let cols = if hidden == 1 { "col" } else { "cols" };
+        heading.push_str(&format!(" · {hidden} {cols} hidden"));
+    }
     let outer = block(heading, theme);
     let inner = outer.inner(table_area);
     frame.render_widget(outer, table_area);
@@ -178,7 +196,6 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), inner);
     } else {
-        let layout = table.layout(inner.width);
         let sort = table.sort();
         let header = Row::new(layout.iter().map(|&(c, w)| {
             let col = &table.columns[c];
@@ -439,7 +456,18 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
             theme.warn,
         ));
     }
-    let hint = Span::styled(" : actions  ? help  q quit ", theme.status);
+    let back = state.jumped_from.is_some() || state.current().drill.is_some();
+    let keys = [
+        state.tab.keys(),
+        if back { "Esc back" } else { "" },
+        "/ filter  : actions  ? help  q quit",
+    ]
+    .iter()
+    .filter(|k| !k.is_empty())
+    .copied()
+    .collect::<Vec<_>>()
+    .join("  ");
+    let hint = Span::styled(format!("  {keys} "), theme.status);
     let [left, right] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(hint.width() as u16)])
             .areas(area);
@@ -447,30 +475,38 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     frame.render_widget(Line::from(hint), right);
 }
 
-fn draw_help(frame: &mut Frame, area: Rect, theme: &Theme) {
-    let width = 76.min(area.width);
-    let height = (KEYS.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
+fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let key_line = |k: &str, what: &str| {
+        Line::from(vec![
+            Span::styled(format!("{k:>9}  "), theme.header),
+            Span::styled(what.to_string(), theme.value),
+        ])
     };
-    let lines: Vec<Line> = KEYS
-        .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!("{k:>9}  "), theme.header),
-                Span::styled(*what, theme.value),
-            ])
-        })
-        .collect();
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block("Keys (Esc closes)".into(), theme)),
-        popup,
+    let mut lines: Vec<Line> = KEYS.iter().map(|(k, what)| key_line(k, what)).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "Palette (:) — commands, then navigation",
+        theme.label,
+    )));
+    lines.extend(
+        crate::actions::parse::COMMANDS
+            .iter()
+            .map(|(name, synopsis)| key_line(name, synopsis)),
+    );
+    lines.push(key_line("go to", crate::app::modal::Navigation::WORDS));
+    let footer = vec![Line::from(Span::styled(
+        "Esc ? or Enter closes",
+        theme.muted,
+    ))];
+    modal::dialog(
+        frame,
+        area,
+        "Keys",
+        lines,
+        footer,
+        100,
+        &state.help_scroll,
+        theme,
     );
 }
 
@@ -1032,5 +1068,52 @@ mod tests {
         assert!(t.contains("any other key closes"), "{t}");
         let t = text(&draw_with(&s, &Theme::mono(), 200, 50));
         assert!(t.contains("j1 ") && t.contains("j3 "), "{t}");
+    }
+
+    #[test]
+    fn esc_returns_to_the_problem_list_and_the_palette_navigates() {
+        use crate::app::state::Command;
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+        let mut s = state();
+        assert_eq!(s.tab, Tab::Overview);
+        s.on_key(key(KeyCode::Enter));
+        assert_ne!(s.tab, Tab::Overview, "Enter on a problem jumps to its row");
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(t.contains("Esc back"), "{t}");
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(s.tab, Tab::Overview, "Esc goes back to the problems");
+        // A tab switched to by hand is not left by Esc.
+        s.on_key(key(KeyCode::Char('6')));
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(s.tab, Tab::Jobs);
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(t.contains("P pause") && t.contains("X run"), "{t}");
+
+        let palette = |s: &mut AppState, line: &str| {
+            s.on_key(key(KeyCode::Char(':')));
+            for c in line.chars() {
+                s.on_key(key(KeyCode::Char(c)));
+            }
+            s.on_key(key(KeyCode::Enter))
+        };
+        palette(&mut s, "caggs");
+        assert_eq!(s.tab, Tab::Caggs);
+        palette(&mut s, "1");
+        assert_eq!(s.tab, Tab::Overview);
+        palette(&mut s, "help");
+        assert!(s.show_help);
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(t.contains("PgUp"), "help scrolls at 80x24: {t}");
+        for _ in 0..10 {
+            s.on_key(key(KeyCode::PageDown));
+        }
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        assert!(
+            t.contains("drop-chunks") && t.contains("overview hypertables"),
+            "{t}"
+        );
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(palette(&mut s, "q"), Command::Quit);
     }
 }

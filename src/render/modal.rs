@@ -69,7 +69,7 @@ pub const MIN_DIALOG: (u16, u16) = (30, 7);
 /// A dialog: a body that wraps and scrolls (↑↓ PgUp PgDn Home End) above a footer — buttons or
 /// a prompt — that is always shown. Sized by the body's wrapped rows, up to `area`.
 #[allow(clippy::too_many_arguments)]
-fn dialog(
+pub fn dialog(
     frame: &mut Frame,
     area: Rect,
     title: &str,

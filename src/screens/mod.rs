@@ -45,6 +45,31 @@ impl Tab {
         Tab::ALL[i % Tab::ALL.len()]
     }
 
+    /// The tab a palette word names (`:jobs`, `:caggs`, `:matviews`, `:5`…).
+    pub fn named(word: &str) -> Option<Tab> {
+        let w = word.to_lowercase();
+        if let Ok(n @ 1..=7) = w.parse::<usize>() {
+            return Some(Tab::from_index(n - 1));
+        }
+        Tab::ALL.into_iter().find(|t| {
+            [t.title(true), t.title(false)]
+                .iter()
+                .any(|name| name.to_lowercase() == w)
+        })
+    }
+
+    /// The keys this tab adds to the common ones, for the footer.
+    pub fn keys(self) -> &'static str {
+        match self {
+            Tab::Overview => "Enter go to",
+            Tab::Hypertables | Tab::Indexes => "Enter chunks",
+            Tab::Compression => "C compress",
+            Tab::Retention => "",
+            Tab::Jobs => "Enter runs · P pause · X run",
+            Tab::Caggs => "F refresh",
+        }
+    }
+
     /// The tab's name; without TimescaleDB two tabs show PostgreSQL's nearest equivalent.
     pub fn title(self, timescaledb: bool) -> &'static str {
         match (self, timescaledb) {

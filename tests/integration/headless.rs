@@ -178,8 +178,22 @@ fn snapshot_json_follows_the_schema_and_the_truth() {
         .starts_with("PostgreSQL 17"));
     assert_eq!(v["server"]["unavailable"], serde_json::json!({}));
 
-    let text = stdout(&hypertop(
+    // Into a pipe nothing is cut (the index names and notes in full); --width cuts.
+    let full = stdout(&hypertop(
         &["snapshot", "--format", "text", &scenario().conninfo()],
+        &[],
+    ));
+    assert!(!full.contains('…'), "nothing cut:\n{full}");
+    assert!(full.contains("scn.metrics_time_dup"), "{full}");
+    let text = stdout(&hypertop(
+        &[
+            "snapshot",
+            "--format",
+            "text",
+            "--width",
+            "80",
+            &scenario().conninfo(),
+        ],
         &[],
     ));
     for needle in [
