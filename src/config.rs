@@ -74,9 +74,14 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, String> {
 
 /// Reads the config file (a missing file is an empty config).
 pub fn load(path: &Path) -> Result<ConfigFile, String> {
+    load_text(path).and_then(|text| parse(path, &text))
+}
+
+/// The config file's text ("" when there is none).
+pub fn load_text(path: &Path) -> Result<String, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ConfigFile::default()),
+        Ok(text) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
@@ -96,6 +101,138 @@ impl ConfigFile {
             )
         })
     }
+}
+
+/// `sslmode` values libpq accepts.
+const SSLMODES: [&str; 6] = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+
+/// A profile's settings as they will be used: durations parsed and bounded (the same rule as
+/// the flags), the sslmode and theme known, the connection string valid.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Checked {
+    pub refresh: Option<std::time::Duration>,
+    pub statement_timeout: Option<std::time::Duration>,
+    pub lock_timeout: Option<std::time::Duration>,
+    pub max_cagg_lag: Option<std::time::Duration>,
+}
+
+/// A setting that would fail when used: which key (dotted, as in the file) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl Profile {
+    /// Every setting checked as it will be used (one validation for `config check` and for
+    /// starting with the profile); all problems, not just the first.
+    pub fn check(&self, config_dir: Option<&Path>) -> Result<Checked, Vec<Problem>> {
+        use crate::cli::{duration_at_least, MIN_REFRESH, MIN_TIMEOUT};
+        let mut problems = Vec::new();
+        let mut duration = |key: &'static str, text: Option<&String>, min| {
+            text.and_then(|t| match duration_at_least(t, min) {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    problems.push(Problem { key, message });
+                    None
+                }
+            })
+        };
+        let check = self.check.clone().unwrap_or_default();
+        let checked = Checked {
+            refresh: duration("refresh", self.refresh.as_ref(), MIN_REFRESH),
+            statement_timeout: duration(
+                "statement_timeout",
+                self.statement_timeout.as_ref(),
+                MIN_TIMEOUT,
+            ),
+            lock_timeout: duration("lock_timeout", self.lock_timeout.as_ref(), MIN_TIMEOUT),
+            max_cagg_lag: duration("check.max_cagg_lag", check.max_cagg_lag.as_ref(), MIN_TIMEOUT),
+        };
+        if let Some(mode) = self.sslmode.as_deref().filter(|m| !SSLMODES.contains(m)) {
+            problems.push(Problem {
+                key: "sslmode",
+                message: format!("\"{mode}\" is not an sslmode ({})", SSLMODES.join(", ")),
+            });
+        }
+        if let Some(theme) = &self.theme {
+            if let Err(message) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None) {
+                problems.push(Problem { key: "theme", message });
+            }
+        }
+        if let Err(message) = profile_conninfo(self, &[]) {
+            problems.push(Problem { key: "conninfo", message });
+        }
+        for (key, value) in [
+            ("check.max_backlog_chunks", check.max_backlog_chunks),
+            ("check.unused_index_bytes", check.unused_index_bytes),
+            ("check.critical_failures", check.critical_failures.map(i64::from)),
+        ] {
+            if value.is_some_and(|v| v < 0) {
+                problems.push(Problem {
+                    key,
+                    message: "must not be negative".into(),
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(checked)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// The line of `key` (`refresh`, `check.max_cagg_lag`) in profile `name`'s table, if written
+/// there as `key = …` (tables `[profiles.NAME]`, `[profiles."NAME"]` and `[profiles.NAME.check]`).
+pub fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
+    let (table_suffix, key) = match key.split_once('.') {
+        Some((sub, k)) => (format!(".{sub}"), k),
+        None => (String::new(), key),
+    };
+    let headers = [
+        format!("[profiles.{name}{table_suffix}]"),
+        format!("[profiles.\"{name}\"{table_suffix}]"),
+    ];
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            inside = headers.iter().any(|h| t.replace(' ', "") == h.replace(' ', ""));
+        } else if inside
+            && t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// Each problem of each profile as `path:line: profile NAME: key: message`.
+pub fn problems(config: &ConfigFile, path: &Path, text: &str, config_dir: Option<&Path>) -> Vec<String> {
+    config
+        .profiles
+        .iter()
+        .flat_map(|(name, profile)| {
+            profile
+                .check(config_dir)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(move |p| {
+                    let line = line_of(text, name, p.key)
+                        .map(|l| format!(":{l}"))
+                        .unwrap_or_default();
+                    format!(
+                        "{}{line}: profile {name}: {}: {}",
+                        path.display(),
+                        p.key,
+                        p.message
+                    )
+                })
+        })
+        .collect()
 }
 
 fn quote(v: &str) -> String {
@@ -207,6 +344,45 @@ mod tests {
         assert_eq!(
             profile_conninfo(&odd, &[]).unwrap().unwrap(),
             "dbname='it\\'s a \\\\ db'"
+        );
+    }
+
+    #[test]
+    fn config_check_finds_what_would_fail_when_used_with_its_line() {
+        let text = r#"
+[profiles.lab]
+host = "db1"
+refresh = "0s"
+lock_timeout = "500us"
+sslmode = "requir"
+theme = "nope"
+
+[profiles.lab.check]
+max_cagg_lag = "soon"
+max_backlog_chunks = -1
+
+[profiles."ok one"]
+refresh = "2s"
+"#;
+        let path = Path::new("/c.toml");
+        let c = parse(path, text).unwrap();
+        let p = problems(&c, path, text, None);
+        let expect = [
+            "/c.toml:4: profile lab: refresh:",
+            "/c.toml:5: profile lab: lock_timeout:",
+            "/c.toml:10: profile lab: check.max_cagg_lag:",
+            "/c.toml:6: profile lab: sslmode: \"requir\" is not an sslmode",
+            "/c.toml:7: profile lab: theme: unknown theme \"nope\"",
+            "/c.toml:11: profile lab: check.max_backlog_chunks: must not be negative",
+        ];
+        for e in expect {
+            assert!(p.iter().any(|l| l.starts_with(e)), "{e} in {p:#?}");
+        }
+        assert_eq!(p.len(), expect.len(), "{p:#?}");
+        let ok = &c.profiles["ok one"];
+        assert_eq!(
+            ok.check(None).unwrap().refresh,
+            Some(std::time::Duration::from_secs(2))
         );
     }
 }

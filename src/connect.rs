@@ -138,7 +138,7 @@ impl Connector {
         self.resolved.target()
     }
 
-    fn connect_timeout(&self) -> Duration {
+    pub fn connect_timeout(&self) -> Duration {
         let secs = self
             .resolved
             .get("connect_timeout")

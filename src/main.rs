@@ -8,7 +8,7 @@ use clap::Parser;
 
 use hypertop::app::{self, AppOptions, Exit};
 use hypertop::capabilities::Capabilities;
-use hypertop::cli::{Cli, ConfigWhat, Format, Sub, MIN_REFRESH, MIN_TIMEOUT};
+use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
 use hypertop::config::{self, Profile};
 use hypertop::connect::{Connector, Session, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
@@ -60,14 +60,17 @@ struct Settings {
     limits: Thresholds,
 }
 
-fn duration(what: &str, text: Option<&String>, min: Duration) -> Result<Option<Duration>, String> {
-    text.map(|t| {
-        hypertop::cli::duration_at_least(t, min).map_err(|e| format!("profile: {what}: {e}"))
-    })
-    .transpose()
-}
-
 fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
+    // The same validation as `config check`.
+    let checked = profile
+        .check(hypertop::paths::config_dir().as_deref())
+        .map_err(|problems| {
+            let all: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}: {}", p.key, p.message))
+                .collect();
+            format!("profile: {} (hypertop config check shows where)", all.join("; "))
+        })?;
     let overridden: Vec<&str> = [
         ("host", cli.host.is_some()),
         ("port", cli.port.is_some()),
@@ -103,23 +106,15 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
         },
         refresh: cli
             .refresh
-            .or(duration("refresh", profile.refresh.as_ref(), MIN_REFRESH)?)
+            .or(checked.refresh)
             .unwrap_or(Duration::from_secs(2)),
         statement_timeout: cli
             .statement_timeout
-            .or(duration(
-                "statement_timeout",
-                profile.statement_timeout.as_ref(),
-                MIN_TIMEOUT,
-            )?)
+            .or(checked.statement_timeout)
             .unwrap_or(Duration::from_secs(5)),
         lock_timeout: cli
             .lock_timeout
-            .or(duration(
-                "lock_timeout",
-                profile.lock_timeout.as_ref(),
-                MIN_TIMEOUT,
-            )?)
+            .or(checked.lock_timeout)
             .unwrap_or(Duration::from_secs(5)),
         read_only: cli.read_only || profile.read_only.unwrap_or(false),
         theme: cli.theme.clone().or(profile.theme.clone()),
@@ -131,11 +126,7 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
             .unwrap_or_else(|| "hypertop-journal.jsonl".into()),
         limits: Thresholds {
             max_cagg_lag: max_lag
-                .or(duration(
-                    "check.max_cagg_lag",
-                    check.max_cagg_lag.as_ref(),
-                    MIN_TIMEOUT,
-                )?)
+                .or(checked.max_cagg_lag)
                 .unwrap_or(defaults.max_cagg_lag),
             max_backlog_chunks: max_backlog
                 .or(check.max_backlog_chunks)
@@ -160,7 +151,17 @@ fn config_command(what: ConfigWhat) -> ExitCode {
             println!("{}", path.display());
             ExitCode::SUCCESS
         }
-        ConfigWhat::Check => match config::load(&path) {
+        ConfigWhat::Check => match config::load_text(&path)
+            .and_then(|text| config::parse(&path, &text).map(|c| (text, c)))
+            .and_then(|(text, c)| {
+                let problems =
+                    config::problems(&c, &path, &text, hypertop::paths::config_dir().as_deref());
+                if problems.is_empty() {
+                    Ok(c)
+                } else {
+                    Err(problems.join("\nhypertop: "))
+                }
+            }) {
             Ok(c) if !path.exists() => {
                 println!(
                     "{}: no such file (an empty config: {} profiles)",

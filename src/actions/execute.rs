@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::{Plan, Step};
-use crate::connect::{Connector, SessionSettings};
+use crate::connect::{Connector, Session, SessionSettings};
 use crate::journal::{Journal, Origin};
 use crate::poller::describe_error;
 
@@ -28,7 +28,7 @@ pub enum Progress {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// `ok`, `failed` or `cancelled`.
+    /// `ok`, `failed`, `cancelled`, or `unknown` (the server stopped answering mid-statement).
     pub status: &'static str,
     pub completed: usize,
     pub error: Option<String>,
@@ -73,6 +73,89 @@ fn explain(e: &tokio_postgres::Error) -> String {
     }
 }
 
+/// Who holds the locks a plan or an action waited for, as far as this role can see.
+pub async fn lock_holders(client: &tokio_postgres::Client) -> String {
+    let rows = match client
+        .query(include_str!("../../queries/actions/lock_holders.sql"), &[])
+        .await
+    {
+        Ok(rows) => rows,
+        Err(_) => return "another session holds a conflicting lock".into(),
+    };
+    let held: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let since: Option<String> = r
+                .try_get::<_, Option<f64>>("held_seconds")
+                .ok()
+                .flatten()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .map(|s| {
+                    let held = std::time::Duration::from_secs_f64(s);
+                    format!(" for {}", crate::format::duration(held))
+                });
+            format!(
+                "pid {} ({}, {}, {}) holds {} on {}{}",
+                r.get::<_, i32>("pid"),
+                r.get::<_, String>("usename"),
+                r.get::<_, String>("application_name"),
+                r.get::<_, String>("state"),
+                r.get::<_, String>("mode"),
+                r.get::<_, String>("relation"),
+                since.unwrap_or_default()
+            )
+        })
+        .collect();
+    if held.is_empty() {
+        "another session holds a conflicting lock (not visible to this role)".into()
+    } else {
+        format!("waiting for a lock: {}", held.join("; "))
+    }
+}
+
+/// Invalid `*_ccnew` indexes a failed `REINDEX … CONCURRENTLY` of `target` (an index or a
+/// table) left behind: they slow every write until dropped.
+async fn reindex_leftovers(client: &tokio_postgres::Client, target: &super::Target) -> Vec<String> {
+    client
+        .query(
+            include_str!("../../queries/actions/reindex_leftovers.sql"),
+            &[&target.oid.to_string()],
+        )
+        .await
+        .map(|rows| {
+            rows.iter()
+                .map(|r| {
+                    crate::format::qualified(
+                        &r.get::<_, String>("schema"),
+                        &r.get::<_, String>("name"),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What to add to a failed step's error: who holds the lock it waited for; what a failed
+/// concurrent reindex left behind, and the command that removes it.
+async fn after_failure(
+    client: &tokio_postgres::Client,
+    step: &Step,
+    e: &tokio_postgres::Error,
+) -> String {
+    let mut extra = String::new();
+    if e.code().map(|c| c.code()) == Some("55P03") {
+        extra.push_str(&format!(" ({})", lock_holders(client).await));
+    }
+    if let (true, Some(target)) = (step.sql.starts_with("REINDEX"), &step.guard) {
+        for index in reindex_leftovers(client, target).await {
+            extra.push_str(&format!(
+                "; REINDEX CONCURRENTLY left the invalid index {index} behind (it slows writes): remove it with drop-index {index}"
+            ));
+        }
+    }
+    extra
+}
+
 /// Why a step did not run or failed.
 enum StepError {
     Db(tokio_postgres::Error),
@@ -82,8 +165,11 @@ enum StepError {
 
 /// A statement that names its object in its text runs only while the planned oid still has
 /// the planned name: a rename between plan and execution cannot redirect it.
-async fn check_guard(client: &tokio_postgres::Client, step: &Step) -> Result<(), StepError> {
-    let Some(target) = &step.guard else {
+async fn check_guard(
+    client: &tokio_postgres::Client,
+    guard: Option<&super::Target>,
+) -> Result<(), StepError> {
+    let Some(target) = guard else {
         return Ok(());
     };
     let row = client
@@ -111,8 +197,17 @@ async fn check_guard(client: &tokio_postgres::Client, step: &Step) -> Result<(),
 }
 
 async fn run_step(client: &tokio_postgres::Client, step: &Step) -> Result<(), StepError> {
-    check_guard(client, step).await?;
-    exec_step(client, step).await.map_err(StepError::Db)
+    check_guard(client, step.guard.as_ref()).await?;
+    exec_step(client, step).await.map_err(StepError::Db)?;
+    if let Some(target) = &step.analyze {
+        // Best effort: the step is done whether or not its statistics could be refreshed.
+        if check_guard(client, Some(target)).await.is_ok() {
+            let _ = client
+                .batch_execute(&format!("ANALYZE {}", target.quoted()))
+                .await;
+        }
+    }
+    Ok(())
 }
 
 async fn exec_step(
@@ -129,6 +224,53 @@ async fn exec_step(
             .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
             .collect();
         client.query(step.sql.as_str(), &params).await.map(|_| ())
+    }
+}
+
+/// Watches that the server still answers while a step runs: a second session asks `SELECT 1`
+/// every `every`; two probes without a reply within `every` mean the server stopped answering
+/// (a frozen host or process keeps TCP alive, so keepalives alone never tell).
+struct Watchdog {
+    probe: Option<Session>,
+    every: Duration,
+}
+
+impl Watchdog {
+    /// No probe on an embedded engine (pid 0): its one session answers probes only between
+    /// statements, so a long step would look like a dead server.
+    async fn start(connector: &Connector, action: &tokio_postgres::Client) -> Watchdog {
+        let every = connector.connect_timeout();
+        let embedded = action
+            .query_one("SELECT pg_catalog.pg_backend_pid() = 0", &[])
+            .await
+            .map(|r| r.get::<_, bool>(0))
+            .unwrap_or(true);
+        let probe = if embedded {
+            None
+        } else {
+            connector.connect().await.ok()
+        };
+        Watchdog { probe, every }
+    }
+
+    /// Resolves only when the server has stopped answering.
+    async fn silent(&self) -> Duration {
+        let Some(probe) = &self.probe else {
+            return std::future::pending().await;
+        };
+        let mut missed = 0;
+        loop {
+            tokio::time::sleep(self.every).await;
+            let reply =
+                tokio::time::timeout(self.every, probe.client.simple_query("SELECT 1")).await;
+            missed = match reply {
+                Ok(Ok(_)) => 0,
+                _ => missed + 1,
+            };
+            if missed >= 2 {
+                return self.every * 4;
+            }
+        }
     }
 }
 
@@ -173,6 +315,7 @@ pub async fn run(
         Ok(id) => id,
         Err(e) => return failed(format!("not run: {e}"), None),
     };
+    let watchdog = Watchdog::start(&actions, &session.client).await;
     let total = plan.steps.len();
     let mut completed = 0;
     let mut error = None;
@@ -189,7 +332,21 @@ pub async fn run(
                 label: step.label.clone(),
             });
         }
-        match run_step(&session.client, step).await {
+        let result = tokio::select! {
+            r = run_step(&session.client, step) => r,
+            quiet = watchdog.silent() => {
+                // The step may or may not have completed on the server: its undo is kept.
+                status = "unknown";
+                completed += 1;
+                error = Some(format!(
+                    "{}: the server stopped answering (nothing for about {}); whether this statement completed is unknown — check the catalog before acting again (rollback undoes it if it did)",
+                    step.label,
+                    crate::format::duration(quiet)
+                ));
+                break;
+            }
+        };
+        match result {
             Ok(()) => completed += 1,
             Err(StepError::Db(e)) => {
                 status = if cancel.requested() || e.code().map(|c| c.code()) == Some("57014") {
@@ -197,7 +354,8 @@ pub async fn run(
                 } else {
                     "failed"
                 };
-                error = Some(format!("{}: {}", step.label, explain(&e)));
+                let extra = after_failure(&session.client, step, &e).await;
+                error = Some(format!("{}: {}{extra}", step.label, explain(&e)));
                 break;
             }
             Err(StepError::Moved(why)) => {

@@ -49,6 +49,10 @@ pub struct Step {
     /// while that oid still has this name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<Target>,
+    /// A relation the statement rewrites: analyzed after it, so the sizes the screens read
+    /// from the catalog (`relpages`) are true at once instead of at the next autovacuum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analyze: Option<Target>,
 }
 
 impl Step {
@@ -65,6 +69,7 @@ impl Step {
             sql: render(template, vars),
             params,
             guard: None,
+            analyze: None,
         }
     }
 

@@ -909,21 +909,19 @@ fn chunk_plan(
         chunks.iter().map(Target::shown).collect(),
         locks,
     );
+    // A decompressed chunk is rewritten: analyzed, its size reads true at once.
+    let step = |verb: &str, file: &str, decompress: bool, c: &Target| Step {
+        analyze: decompress.then(|| c.clone()),
+        ..Step::new(format!("{verb} {}", c.shown()), file, vars, vec![c.param()])
+    };
     p.steps = chunks
         .iter()
-        .map(|c| Step::new(format!("{verb} {}", c.shown()), file, vars, vec![c.param()]))
+        .map(|c| step(verb, file, !compress, c))
         .collect();
     p.inverse = Some(
         chunks
             .iter()
-            .map(|c| {
-                Step::new(
-                    format!("{undo_verb} {}", c.shown()),
-                    undo_file,
-                    vars,
-                    vec![c.param()],
-                )
-            })
+            .map(|c| step(undo_verb, undo_file, compress, c))
             .collect(),
     );
     p.inverse_per_step = true;

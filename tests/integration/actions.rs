@@ -583,6 +583,10 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
         err.contains("lock timeout") && err.contains("--lock-timeout"),
         "{err}"
     );
+    assert!(
+        err.contains("AccessExclusiveLock on public.busy"),
+        "the holder is named: {err}"
+    );
     assert!(took < Duration::from_secs(10), "failed after {took:?}");
 
     // With a long lock_timeout it waits; a cancel stops it at once.
@@ -979,4 +983,189 @@ async fn impact_before_consent_and_drop_chunks() {
     .unwrap_err();
     assert!(err.contains("nothing to do"), "{err}");
     psql(&conninfo, "DROP TABLE scn.impact CASCADE");
+}
+
+/// A REINDEX CONCURRENTLY that fails after building its new index leaves an invalid
+/// `*_ccnew` behind: the outcome says so and how to remove it, and that removal works.
+#[tokio::test]
+async fn a_failed_concurrent_reindex_reports_its_leftover_index() {
+    let conninfo = native_database("ccnew");
+    psql(
+        &conninfo,
+        "CREATE TABLE t (a int); INSERT INTO t SELECT generate_series(1, 1000); CREATE INDEX t_a ON t (a);",
+    );
+    let e = env_for(&conninfo).await;
+    // An open transaction that wrote to the table: the reindex builds t_a_ccnew, then waits
+    // for it and times out.
+    let writer = connector_for(&conninfo).connect().await.unwrap();
+    writer
+        .client
+        .batch_execute("BEGIN; INSERT INTO public.t VALUES (1);")
+        .await
+        .unwrap();
+    let ctx = e.ctx();
+    let (plan, _) = headless::make_plan(&ctx, &parse("reindex t_a").unwrap())
+        .await
+        .unwrap();
+    let o = execute::run(
+        &e.connector,
+        Duration::from_secs(1),
+        &plan,
+        &e.journal,
+        &ctx.origin,
+        None,
+        None,
+        Cancel::default(),
+    )
+    .await;
+    assert_eq!(o.status, "failed");
+    let err = o.error.unwrap();
+    assert!(
+        err.contains("left the invalid index public.t_a_ccnew behind")
+            && err.contains("drop-index public.t_a_ccnew"),
+        "{err}"
+    );
+    let journaled = e.last_entry();
+    assert!(
+        journaled
+            .outcome
+            .unwrap()
+            .error
+            .unwrap()
+            .contains("t_a_ccnew"),
+        "the journal keeps it"
+    );
+    writer.client.batch_execute("ROLLBACK").await.unwrap();
+    e.ok("drop-index public.t_a_ccnew").await;
+    assert_eq!(
+        psql(
+            &conninfo,
+            "SELECT count(*) FROM pg_index WHERE NOT indisvalid"
+        ),
+        "0"
+    );
+}
+
+/// After decompressing, a chunk's size in the catalog is its real size at once.
+#[tokio::test]
+async fn decompressed_chunks_are_analyzed() {
+    let _serial = SERIAL.lock().await;
+    let e = engine_env().await;
+    let conninfo = action_engine().conninfo();
+    let chunk = psql(
+        &conninfo,
+        "SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks
+          WHERE hypertable_name = 'metrics' AND is_compressed ORDER BY range_start LIMIT 1",
+    );
+    e.ok(&format!("decompress chunk {chunk}")).await;
+    let (relpages, real) = {
+        let row = psql(
+            &conninfo,
+            &format!("SELECT relpages || ' ' || pg_relation_size(oid) / 8192 FROM pg_class WHERE oid = '{chunk}'::regclass"),
+        );
+        let v: Vec<i64> = row.split(' ').map(|x| x.parse().unwrap()).collect();
+        (v[0], v[1])
+    };
+    assert!(real > 0);
+    assert_eq!(relpages, real, "relpages is current after the action");
+    e.ok("rollback").await;
+}
+
+/// A TCP pass-through to the native server that can stop forwarding while keeping every socket
+/// open: a server that stops answering (a frozen host or process) as the client sees it.
+struct FreezingProxy {
+    port: u16,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// Copies `from` to `to` while not frozen (holding the bytes while frozen).
+async fn pump(
+    mut from: impl tokio::io::AsyncRead + Unpin,
+    mut to: impl tokio::io::AsyncWrite + Unpin,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16384];
+    while let Ok(n @ 1..) = from.read(&mut buf).await {
+        while frozen.load(std::sync::atomic::Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+impl FreezingProxy {
+    async fn start(upstream_port: u16) -> FreezingProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let frozen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = frozen.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", upstream_port)).await
+                else {
+                    continue;
+                };
+                let (cr, cw) = client.into_split();
+                let (sr, sw) = server.into_split();
+                tokio::spawn(pump(cr, sw, flag.clone()));
+                tokio::spawn(pump(sr, cw, flag.clone()));
+            }
+        });
+        FreezingProxy { port, frozen }
+    }
+}
+
+/// An action whose server stops answering mid-statement ends within a few probe periods with
+/// status "unknown" (its undo kept), instead of hanging until killed.
+#[tokio::test]
+async fn an_action_on_a_server_that_stops_answering_ends_and_is_journaled() {
+    let conninfo = native_database("frozen");
+    psql(
+        &conninfo,
+        "CREATE TABLE slow (id int PRIMARY KEY); INSERT INTO slow SELECT generate_series(1, 100);",
+    );
+    let upstream: u16 = conninfo
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix("port="))
+        .unwrap_or("5432")
+        .parse()
+        .unwrap();
+    let proxy = FreezingProxy::start(upstream).await;
+    let through = format!("{conninfo} port={} connect_timeout=2", proxy.port);
+    let e = env_for(&through).await;
+    // The step waits behind a lock (taken directly, not through the proxy) until the freeze.
+    let holder = hold_lock(&conninfo, "public.slow").await;
+    let ctx = e.ctx();
+    let (plan, _) = headless::make_plan(&ctx, &parse("reindex slow").unwrap())
+        .await
+        .unwrap();
+    let frozen = proxy.frozen.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        frozen.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    let started = std::time::Instant::now();
+    let o = execute::run(
+        &e.connector,
+        Duration::from_secs(600),
+        &plan,
+        &e.journal,
+        &ctx.origin,
+        None,
+        None,
+        Cancel::default(),
+    )
+    .await;
+    let took = started.elapsed();
+    assert_eq!(o.status, "unknown", "{o:?}");
+    assert!(
+        o.error.as_deref().unwrap().contains("stopped answering"),
+        "{o:?}"
+    );
+    assert!(took < Duration::from_secs(30), "ended after {took:?}");
+    assert_eq!(e.last_entry().status(), "unknown");
+    holder.client.batch_execute("ROLLBACK").await.unwrap();
 }

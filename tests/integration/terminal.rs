@@ -67,7 +67,7 @@ fn quit_key_shows_data_and_restores_the_terminal() {
     pty.wait_for_output("TimescaleDB", Duration::from_secs(20));
     pty.wait_for_output("refreshed", Duration::from_secs(20));
     pty.write(b"?");
-    pty.wait_for_output("Keys (Esc closes)", Duration::from_secs(5));
+    pty.wait_for_output("Esc ? or Enter closes", Duration::from_secs(5));
     quit_and_check(&mut pty);
 }
 
