@@ -104,7 +104,14 @@ impl ConfigFile {
 }
 
 /// `sslmode` values libpq accepts.
-const SSLMODES: [&str; 6] = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
+const SSLMODES: [&str; 6] = [
+    "disable",
+    "allow",
+    "prefer",
+    "require",
+    "verify-ca",
+    "verify-full",
+];
 
 /// A profile's settings as they will be used: durations parsed and bounded (the same rule as
 /// the flags), the sslmode and theme known, the connection string valid.
@@ -147,7 +154,11 @@ impl Profile {
                 MIN_TIMEOUT,
             ),
             lock_timeout: duration("lock_timeout", self.lock_timeout.as_ref(), MIN_TIMEOUT),
-            max_cagg_lag: duration("check.max_cagg_lag", check.max_cagg_lag.as_ref(), MIN_TIMEOUT),
+            max_cagg_lag: duration(
+                "check.max_cagg_lag",
+                check.max_cagg_lag.as_ref(),
+                MIN_TIMEOUT,
+            ),
         };
         if let Some(mode) = self.sslmode.as_deref().filter(|m| !SSLMODES.contains(m)) {
             problems.push(Problem {
@@ -156,17 +167,27 @@ impl Profile {
             });
         }
         if let Some(theme) = &self.theme {
-            if let Err(message) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None) {
-                problems.push(Problem { key: "theme", message });
+            if let Err(message) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None)
+            {
+                problems.push(Problem {
+                    key: "theme",
+                    message,
+                });
             }
         }
         if let Err(message) = profile_conninfo(self, &[]) {
-            problems.push(Problem { key: "conninfo", message });
+            problems.push(Problem {
+                key: "conninfo",
+                message,
+            });
         }
         for (key, value) in [
             ("check.max_backlog_chunks", check.max_backlog_chunks),
             ("check.unused_index_bytes", check.unused_index_bytes),
-            ("check.critical_failures", check.critical_failures.map(i64::from)),
+            (
+                "check.critical_failures",
+                check.critical_failures.map(i64::from),
+            ),
         ] {
             if value.is_some_and(|v| v < 0) {
                 problems.push(Problem {
@@ -198,7 +219,9 @@ pub fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
         if t.starts_with('[') {
-            inside = headers.iter().any(|h| t.replace(' ', "") == h.replace(' ', ""));
+            inside = headers
+                .iter()
+                .any(|h| t.replace(' ', "") == h.replace(' ', ""));
         } else if inside
             && t.strip_prefix(key)
                 .is_some_and(|rest| rest.trim_start().starts_with('='))
@@ -210,7 +233,12 @@ pub fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
 }
 
 /// Each problem of each profile as `path:line: profile NAME: key: message`.
-pub fn problems(config: &ConfigFile, path: &Path, text: &str, config_dir: Option<&Path>) -> Vec<String> {
+pub fn problems(
+    config: &ConfigFile,
+    path: &Path,
+    text: &str,
+    config_dir: Option<&Path>,
+) -> Vec<String> {
     config
         .profiles
         .iter()

@@ -69,7 +69,10 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
                 .iter()
                 .map(|p| format!("{}: {}", p.key, p.message))
                 .collect();
-            format!("profile: {} (hypertop config check shows where)", all.join("; "))
+            format!(
+                "profile: {} (hypertop config check shows where)",
+                all.join("; ")
+            )
         })?;
     let overridden: Vec<&str> = [
         ("host", cli.host.is_some()),

@@ -1116,4 +1116,73 @@ mod tests {
         s.on_key(key(KeyCode::Esc));
         assert_eq!(palette(&mut s, "q"), Command::Quit);
     }
+
+    /// The whole palette key path — typing, completion, hints, history, planning errors,
+    /// dialogs and their scrolling — under random keys, drawn at 80x24 and tiny sizes: no panic.
+    #[test]
+    fn random_keys_through_the_palette_never_panic() {
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let alphabet: Vec<char> = "pause-job compress drop-chunks set-retention older-than 7d 90 \"'.;é\u{a0}\u{3000}\u{202e}\u{1b}x0"
+            .chars()
+            .collect();
+        let specials = [
+            KeyCode::Tab,
+            KeyCode::Backspace,
+            KeyCode::Left,
+            KeyCode::Right,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::Delete,
+            KeyCode::PageDown,
+            KeyCode::PageUp,
+            KeyCode::Enter,
+            KeyCode::Esc,
+        ];
+        let mut rng = 0x9E3779B97F4A7C15u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut s = state();
+        s.names.hypertables = vec![
+            "plant.telemetry".into(),
+            "\"Ops \"\"Team\"\"\".\"events; drop table x\"".into(),
+        ];
+        s.names.jobs = vec!["1000".into(), "1007".into()];
+        let mut keys = 0u64;
+        for round in 0..2000 {
+            if matches!(s.modal, crate::app::modal::Modal::None) {
+                s.on_key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE));
+            }
+            for _ in 0..(next() % 30) {
+                let r = next();
+                let code = if r % 4 == 0 {
+                    specials[(r / 4) as usize % specials.len()]
+                } else {
+                    KeyCode::Char(alphabet[(r / 4) as usize % alphabet.len()])
+                };
+                // Never quit: the fuzz goes on.
+                if code == KeyCode::Char('q') {
+                    continue;
+                }
+                s.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+                keys += 1;
+                if let crate::app::modal::Modal::Planning(_) = s.modal {
+                    s.on_planned(Err("refused by the fuzz".into()));
+                }
+            }
+            let (w, h) = match round % 10 {
+                0 => (20, 5),
+                1 => (31, 8),
+                _ => (80, 24),
+            };
+            draw_with(&s, &Theme::mono(), w, h);
+        }
+        assert!(keys > 25_000, "{keys} keys");
+        eprintln!("palette fuzz: {keys} keys, 2000 frames");
+    }
 }
