@@ -48,7 +48,8 @@ async fn plain_postgres_has_no_extension_and_its_privileges_are_read() {
     assert!(caps.is_superuser && caps.can_monitor());
     assert_eq!(caps.database, native().dbname);
     assert!(
-        caps.describe().contains("no TimescaleDB"),
+        caps.describe()
+            .contains(crate::engines::native_timescaledb_note()),
         "{}",
         caps.describe()
     );

@@ -180,6 +180,20 @@ pub async fn hold_lock(conninfo: &str, table: &str) -> hypertop::connect::Sessio
     holder
 }
 
+/// What the console says about TimescaleDB on the native server: it is never installed in the
+/// test databases, but DBAs' machines often have its packages (then it is "available").
+pub fn native_timescaledb_note() -> &'static str {
+    let available = psql(
+        &native().conninfo(),
+        "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'",
+    );
+    if available == "0" {
+        "no TimescaleDB"
+    } else {
+        "available, not installed"
+    }
+}
+
 /// The server's default search_path, for fixture SQL.
 pub const DEFAULT_SEARCH_PATH: &str = "SET search_path = \"$user\", public";
 

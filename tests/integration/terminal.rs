@@ -32,7 +32,10 @@ fn opens_and_quits(conninfo: &str, expect: &str) {
 
 #[test]
 fn opens_on_native_postgres_and_over_verified_tls() {
-    opens_and_quits(&native().conninfo(), "no TimescaleDB");
+    opens_and_quits(
+        &native().conninfo(),
+        crate::engines::native_timescaledb_note(),
+    );
     let (cluster, tls) = PrivateCluster::create(ClusterOptions {
         tls: true,
         password_user: false,
