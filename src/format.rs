@@ -115,6 +115,58 @@ pub fn seconds(s: f64) -> String {
     duration(std::time::Duration::from_secs_f64(s.max(0.0)))
 }
 
+/// A PostgreSQL interval as the server prints it (`3 days 01:00:00`, `12:00:00`, `1 mon`)
+/// in the compact form every tab uses (`3d 1h`, `12h`, `1mo`); anything else (an integer
+/// threshold, `created before …`) as it is.
+pub fn interval(text: &str) -> String {
+    let mut months = 0i64;
+    let mut secs = 0f64;
+    let mut words = text.split_whitespace().peekable();
+    let mut any = false;
+    while let Some(w) = words.next() {
+        if w.contains(':') {
+            let negative = w.starts_with('-');
+            let parts: Vec<f64> = w
+                .trim_start_matches(['-', '+'])
+                .split(':')
+                .map(|p| p.parse::<f64>())
+                .collect::<Result<_, _>>()
+                .unwrap_or_default();
+            let [h, m, sec] = parts[..] else {
+                return text.to_string();
+            };
+            let v = h * 3600.0 + m * 60.0 + sec;
+            secs += if negative { -v } else { v };
+            any = true;
+            continue;
+        }
+        let (Ok(n), Some(unit)) = (w.parse::<i64>(), words.next()) else {
+            return text.to_string();
+        };
+        match unit.trim_end_matches('s') {
+            "year" => months += 12 * n,
+            "mon" => months += n,
+            "day" => secs += 86_400.0 * n as f64,
+            _ => return text.to_string(),
+        }
+        any = true;
+    }
+    if !any || secs < 0.0 || months < 0 {
+        return text.to_string();
+    }
+    let mut out = Vec::new();
+    if months >= 12 {
+        out.push(format!("{}y", months / 12));
+    }
+    if months % 12 > 0 {
+        out.push(format!("{}mo", months % 12));
+    }
+    if secs > 0.0 || out.is_empty() {
+        out.push(seconds(secs));
+    }
+    out.join(" ")
+}
+
 /// How long ago `t` was, relative to `now`: `5m 3s ago`, or `in 2m` for the future.
 pub fn ago(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let d = now - t;
@@ -189,5 +241,23 @@ mod tests {
         assert_eq!(ago(now - chrono::Duration::seconds(90), now), "1m 30s ago");
         assert_eq!(ago(now + chrono::Duration::seconds(120), now), "in 2m");
         assert_eq!(seconds(604_800.0), "7d");
+    }
+
+    #[test]
+    fn intervals_read_the_same_on_every_tab() {
+        for (pg, shown) in [
+            ("12:00:00", "12h"),
+            ("3 days 01:00:00", "3d 1h"),
+            ("30 days", "30d"),
+            ("00:30:00", "30m"),
+            ("1 mon", "1mo"),
+            ("1 year 2 mons 3 days", "1y 2mo 3d"),
+            ("00:00:00", "0s"),
+            ("1000", "1000"),
+            ("created before 7 days", "created before 7 days"),
+            ("-1 days", "-1 days"),
+        ] {
+            assert_eq!(interval(pg), shown, "{pg}");
+        }
     }
 }

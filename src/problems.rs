@@ -191,7 +191,9 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
                     "{} chunks ({}) older than compress_after {} are not compressed",
                     c.backlog_chunks,
                     format::bytes(c.backlog_bytes),
-                    c.compress_after.as_deref().unwrap_or("?")
+                    c.compress_after
+                        .as_deref()
+                        .map_or("?".into(), format::interval)
                 ),
                 Tab::Compression,
                 row_id::relation(&c.schema, &c.name),
@@ -210,7 +212,7 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
                     "{} chunks ({}) older than drop_after {} are still there",
                     r.overdue_chunks,
                     format::bytes(r.overdue_bytes),
-                    r.drop_after.as_deref().unwrap_or("?")
+                    r.drop_after.as_deref().map_or("?".into(), format::interval)
                 ),
                 Tab::Retention,
                 row_id::relation(&r.schema, &r.name),

@@ -56,9 +56,15 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 Some(p) => {
                     let text = format!(
                         "{} → {} every {}{}",
-                        p.start_offset.as_deref().unwrap_or("∞"),
-                        p.end_offset.as_deref().unwrap_or("now"),
-                        p.schedule_interval.as_deref().unwrap_or("?"),
+                        p.start_offset
+                            .as_deref()
+                            .map_or("∞".into(), format::interval),
+                        p.end_offset
+                            .as_deref()
+                            .map_or("now".into(), format::interval),
+                        p.schedule_interval
+                            .as_deref()
+                            .map_or("?".into(), format::interval),
                         if p.scheduled { "" } else { " (paused)" }
                     );
                     Cell::text(text).tone(if p.scheduled {
