@@ -712,6 +712,43 @@ fn run_subcommand_plans_refuses_without_yes_and_executes_with_it() {
     );
 }
 
+/// At 80x24, in a real terminal: a long preview keeps its buttons, a drop keeps its name
+/// prompt, Esc after a problem's Enter returns to the problem list, `:jobs` navigates.
+#[test]
+fn dialogs_and_navigation_at_80x24() {
+    use crate::pty::Pty;
+    let _serial = SERIAL.blocking_lock();
+    let conninfo = action_engine().conninfo();
+    let dir = tempfile::tempdir().unwrap();
+    let wait = Duration::from_secs(20);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(&conninfo)
+        .arg("--journal")
+        .arg(dir.path().join("j.jsonl"));
+    let mut pty = Pty::spawn_sized(cmd, 80, 24);
+    pty.wait_for_output("Problems (", wait);
+    pty.write(b":drop-chunks scn.logs older-than 1d\r");
+    pty.wait_for_output("Confirm: drop-chunks", wait);
+    pty.wait_for_output("Type logs and Enter", wait);
+    pty.wait_for_output("Impact", wait);
+    pty.write(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    pty.write(b":decompress scn.metrics\r");
+    pty.wait_for_output("Confirm: decompress", wait);
+    pty.wait_for_output("[ Execute ]", wait);
+    pty.write(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    pty.write(b"\r");
+    pty.wait_for_output("Esc back", wait);
+    pty.write(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    pty.wait_for_output("Problems (", wait);
+    pty.write(b":jobs\r");
+    pty.wait_for_output("Jobs (", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+}
+
 /// The palette end to end in a terminal: plan, confirm (Cancel is the default), execute,
 /// journal, and roll back; and a screen key opening the same preview.
 #[test]

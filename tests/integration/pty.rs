@@ -12,6 +12,7 @@ const ROWS: u16 = 30;
 
 pub struct Pty {
     pub child: Child,
+    size: (u16, u16),
     master: OwnedFd,
     slave: OwnedFd,
     output: Arc<Mutex<Vec<u8>>>,
@@ -48,8 +49,13 @@ fn openpty(cols: u16, rows: u16) -> (OwnedFd, OwnedFd) {
 
 impl Pty {
     /// Spawns `cmd` with the pty as its controlling terminal and stdin/stdout/stderr.
-    pub fn spawn(mut cmd: Command) -> Pty {
-        let (master, slave) = openpty(COLS, ROWS);
+    pub fn spawn(cmd: Command) -> Pty {
+        Pty::spawn_sized(cmd, COLS, ROWS)
+    }
+
+    /// As [`Pty::spawn`], on a terminal of `cols` x `rows`.
+    pub fn spawn_sized(mut cmd: Command, cols: u16, rows: u16) -> Pty {
+        let (master, slave) = openpty(cols, rows);
         let slave_fd = slave.as_raw_fd();
         cmd.stdin(Stdio::from(slave.try_clone().unwrap()))
             .stdout(Stdio::from(slave.try_clone().unwrap()))
@@ -82,6 +88,7 @@ impl Pty {
         });
         Pty {
             child,
+            size: (cols, rows),
             master,
             slave,
             output,
@@ -95,7 +102,7 @@ impl Pty {
     /// The text on screen now, as a terminal would show it (escape sequences interpreted).
     pub fn screen(&self) -> String {
         let nz = |n: u16| std::num::NonZeroU16::new(n).unwrap();
-        let mut parser = vt100::Parser::new(nz(ROWS), nz(COLS), 0);
+        let mut parser = vt100::Parser::new(nz(self.size.1), nz(self.size.0), 0);
         parser.process(&self.output.lock().unwrap());
         parser.screen().contents()
     }
