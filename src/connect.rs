@@ -243,6 +243,12 @@ impl Connector {
         if let Some(l) = s.lock_timeout {
             setup.push_str(&format!("; SET lock_timeout = {}", l.as_millis()));
         }
+        // JIT compiles catalog queries whose row estimates look huge: seconds of server CPU per
+        // refresh for milliseconds of work. Off for hypertop's own sessions (where it exists).
+        setup.push_str(
+            "; SELECT pg_catalog.set_config('jit', 'off', false) \
+               WHERE pg_catalog.current_setting('jit', true) IS NOT NULL",
+        );
         client
             .batch_execute(&setup)
             .await

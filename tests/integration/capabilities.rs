@@ -93,3 +93,20 @@ async fn read_only_sessions_refuse_writes() {
         .unwrap_err();
     assert_eq!(err.code().unwrap().code(), "25006", "{err}");
 }
+
+/// hypertop's sessions never JIT-compile (it cost a server seconds of CPU per refresh for
+/// catalog queries of milliseconds), whatever the server's default; and read the catalog first.
+#[tokio::test]
+async fn sessions_run_without_jit_and_with_a_safe_search_path() {
+    let conninfo = native().conninfo();
+    let default: String = crate::engines::psql(&conninfo, "SHOW jit");
+    assert_eq!(default, "on", "the server's default, as most users run it");
+    let session = connector_for(&conninfo).connect().await.unwrap();
+    let row = session
+        .client
+        .query_one("SELECT current_setting('jit'), current_setting('search_path')", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "off");
+    assert_eq!(row.get::<_, String>(1), "pg_catalog, pg_temp");
+}
