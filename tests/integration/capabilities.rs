@@ -104,7 +104,10 @@ async fn sessions_run_without_jit_and_with_a_safe_search_path() {
     let session = connector_for(&conninfo).connect().await.unwrap();
     let row = session
         .client
-        .query_one("SELECT current_setting('jit'), current_setting('search_path')", &[])
+        .query_one(
+            "SELECT current_setting('jit'), current_setting('search_path')",
+            &[],
+        )
         .await
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "off");

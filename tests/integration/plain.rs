@@ -240,3 +240,46 @@ async fn a_role_without_privileges_gets_explanations() {
     let text = crate::render_text(&mut state, Tab::Jobs);
     assert!(text.contains("TimescaleDB is not installed"), "{text}");
 }
+
+/// Of two identical indexes PostgreSQL's planner uses the newer one, so scans accrue to the
+/// copy: the older (the original) is the one to keep, whatever the scans say.
+#[tokio::test]
+async fn the_older_of_two_identical_indexes_is_kept_even_when_the_copy_is_scanned() {
+    let conninfo = native_database("dup_rule");
+    psql(
+        &conninfo,
+        "CREATE TABLE readings (t timestamptz, v float8);
+         INSERT INTO readings SELECT now() - g * interval '1 minute', g FROM generate_series(1, 5000) g;
+         CREATE INDEX readings_t_idx ON readings (t);
+         CREATE INDEX readings_t_copy ON readings (t);
+         ANALYZE readings;",
+    );
+    psql(
+        &conninfo,
+        "SET enable_seqscan = off; SET enable_bitmapscan = off;
+         SELECT count(*) FROM readings WHERE t > now() - interval '1 hour';
+         SELECT count(*) FROM readings WHERE t > now() - interval '2 hours';",
+    );
+    let session = connector_for(&conninfo).connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    let indexes = eventually(Duration::from_secs(10), "scans of the copy", || async {
+        match model::fetch(QueryKind::Indexes, None, &session.client, &caps)
+            .await
+            .unwrap()
+        {
+            Payload::Indexes(v) if v.iter().any(|i| i.scans > 0) => Some(v),
+            _ => None,
+        }
+    })
+    .await;
+    let get = |name: &str| indexes.iter().find(|i| i.name == name).unwrap();
+    assert!(
+        get("readings_t_copy").scans > get("readings_t_idx").scans,
+        "the planner scanned the copy"
+    );
+    assert_eq!(
+        get("readings_t_copy").duplicate_of.as_deref(),
+        Some("readings_t_idx")
+    );
+    assert_eq!(get("readings_t_idx").duplicate_of, None);
+}
