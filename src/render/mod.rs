@@ -629,7 +629,12 @@ mod tests {
             table: table.into(),
             index_schema: "telemetry".into(),
             name: name.into(),
-            oid: scans,
+            // The copy (`…_again`) was created last.
+            oid: if name.ends_with("_again") {
+                30_000
+            } else {
+                20_000
+            },
             on_hypertable: true,
             method: "btree".into(),
             unique: false,
