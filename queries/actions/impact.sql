@@ -3,6 +3,7 @@
 --   $2 = 'drop'          chunks entirely older than now() - $3 (as drop_chunks and retention)
 --        'drop_created'  chunks created before now() - $3 (a created-before retention policy)
 --        'compress'      uncompressed chunks entirely older than now() - $3
+--        'compress_created'  uncompressed chunks created before now() - $3
 -- Sizes as TimescaleDB counts them (compressed data included). Read for one relation, when a
 -- plan is made, never on the monitoring path.
 WITH rel AS (
@@ -38,6 +39,7 @@ judged AS (
            WHEN 'drop' THEN range_end <= now() - $3::text::interval
            WHEN 'drop_created' THEN created < now() - $3::text::interval
            WHEN 'compress' THEN NOT is_compressed AND range_end <= now() - $3::text::interval
+           WHEN 'compress_created' THEN NOT is_compressed AND created < now() - $3::text::interval
          END AS hit
     FROM chunk
 )

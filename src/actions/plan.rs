@@ -116,6 +116,16 @@ impl Impact {
     }
 }
 
+impl JobSettings {
+    /// A policy by chunk creation time (`drop_created_before`, `compress_created_before`),
+    /// which stays one when changed: TimescaleDB refuses a config with both kinds of key.
+    pub fn by_creation_time(&self) -> bool {
+        ["drop_created_before", "compress_created_before"]
+            .iter()
+            .any(|k| config_str(self, k).is_some())
+    }
+}
+
 impl Facts {
     fn vars(&self) -> [(&str, &str); 1] {
         [("ts", self.ts.as_str())]
@@ -949,9 +959,8 @@ fn set_policy_value(
     let vars = facts.vars();
     Ok(match &facts.job {
         Some(prev) => {
-            // A policy by creation time stays one: TimescaleDB refuses a config with both keys.
             let by_creation = key.replace("_after", "_created_before");
-            let key = if config_str(prev, &by_creation).is_some() {
+            let key = if prev.by_creation_time() {
                 by_creation.as_str()
             } else {
                 key

@@ -102,7 +102,8 @@ async fn check_interval(
     }
 }
 
-/// What `mode` (`drop`, `drop_created`, `compress`) under `threshold` would touch on `r`.
+/// What `mode` (`drop`, `drop_created`, `compress`, `compress_created`) under `threshold`
+/// would touch on `r`.
 async fn impact(
     client: &Client,
     r: &Relation,
@@ -333,16 +334,12 @@ pub async fn facts(
             let r = relation(client, caps, name, kinds).await?;
             f.job = policy(client, &r, proc_name).await?;
             if kinds.contains(&r.kind.as_str()) {
-                let by_creation = f.job.as_ref().is_some_and(|j| {
-                    j.config.as_ref().is_some_and(|c| {
-                        c.get("drop_created_before").is_some()
-                            || c.get("compress_created_before").is_some()
-                    })
-                });
+                let by_creation = f.job.as_ref().is_some_and(JobSettings::by_creation_time);
                 let mode = match (compression, by_creation) {
-                    (true, _) => "compress",
-                    (false, true) => "drop_created",
+                    (true, false) => "compress",
+                    (true, true) => "compress_created",
                     (false, false) => "drop",
+                    (false, true) => "drop_created",
                 };
                 f.impact = Some(impact(client, &r, mode, i, &f.ts).await?);
             }

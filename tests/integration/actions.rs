@@ -58,22 +58,35 @@ impl Env {
         }
     }
 
+    /// Executes a plan as the palette does (no progress, no cancel), journaled here.
+    pub(crate) async fn execute(
+        &self,
+        plan: &hypertop::actions::Plan,
+        lock_timeout: Duration,
+        rollback_of: Option<&str>,
+    ) -> Outcome {
+        let origin = headless::origin(&self.connector, &self.caps);
+        execute::run(
+            &self.connector,
+            lock_timeout,
+            plan,
+            &self.journal,
+            &origin,
+            rollback_of,
+            None,
+            Cancel::default(),
+        )
+        .await
+    }
+
     /// Plans and executes `line` (the palette's path without the dialog).
     pub(crate) async fn act(&self, line: &str) -> Result<Outcome, String> {
         let ctx = self.ctx();
         let cmd = parse(line)?;
         let (plan, rollback_of) = headless::make_plan(&ctx, &cmd).await?;
-        let o = execute::run(
-            &self.connector,
-            ctx.lock_timeout,
-            &plan,
-            &self.journal,
-            &ctx.origin,
-            rollback_of.as_deref(),
-            None,
-            Cancel::default(),
-        )
-        .await;
+        let o = self
+            .execute(&plan, ctx.lock_timeout, rollback_of.as_deref())
+            .await;
         match o.status {
             "ok" => Ok(o),
             _ => Err(o.error.unwrap_or_default()),
@@ -565,17 +578,7 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
         .sql
         .starts_with("REINDEX TABLE CONCURRENTLY \"public\".\"busy\""));
     let started = std::time::Instant::now();
-    let o = execute::run(
-        &e.connector,
-        Duration::from_secs(1),
-        &plan,
-        &e.journal,
-        &ctx.origin,
-        None,
-        None,
-        Cancel::default(),
-    )
-    .await;
+    let o = e.execute(&plan, Duration::from_secs(1), None).await;
     let took = started.elapsed();
     assert_eq!(o.status, "failed");
     let err = o.error.unwrap();
@@ -624,17 +627,7 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
     assert!(started.elapsed() < Duration::from_secs(30));
     holder.client.batch_execute("ROLLBACK").await.unwrap();
     // Without the lock it runs.
-    let o = execute::run(
-        &e.connector,
-        Duration::from_secs(1),
-        &plan,
-        &e.journal,
-        &ctx.origin,
-        None,
-        None,
-        Cancel::default(),
-    )
-    .await;
+    let o = e.execute(&plan, Duration::from_secs(1), None).await;
     assert_eq!((o.status, o.completed), ("ok", 1), "{o:?}");
     // The journal records all three, with their outcomes.
     let statuses: Vec<String> = e
@@ -962,6 +955,27 @@ async fn impact_before_consent_and_drop_chunks() {
         p.impact
     );
 
+    // A compression policy by creation time is previewed by creation time: every chunk was
+    // created just now, so none is reached, however old its data.
+    psql(
+        &conninfo,
+        "ALTER TABLE scn.impact SET (timescaledb.compress);
+         SELECT add_compression_policy('scn.impact', compress_created_before => interval '1 day');",
+    );
+    let (p, _) = headless::make_plan(&ctx, &parse("set-compress-after scn.impact 2d").unwrap())
+        .await
+        .unwrap();
+    assert!(
+        p.summary.contains("compress_created_before"),
+        "{}",
+        p.summary
+    );
+    assert!(
+        p.impact[0].contains(&format!("compresses 0 of {total} chunks")),
+        "{:?}",
+        p.impact
+    );
+
     // drop-chunks: in `run`, refused without --yes when it cannot ask; then done and journaled.
     let dir = tempfile::tempdir().unwrap();
     let journal_path = dir.path().join("j.jsonl");
@@ -1044,17 +1058,7 @@ async fn a_failed_concurrent_reindex_reports_its_leftover_index() {
     let (plan, _) = headless::make_plan(&ctx, &parse("reindex t_a").unwrap())
         .await
         .unwrap();
-    let o = execute::run(
-        &e.connector,
-        Duration::from_secs(1),
-        &plan,
-        &e.journal,
-        &ctx.origin,
-        None,
-        None,
-        Cancel::default(),
-    )
-    .await;
+    let o = e.execute(&plan, Duration::from_secs(1), None).await;
     assert_eq!(o.status, "failed");
     let err = o.error.unwrap();
     assert!(
@@ -1185,17 +1189,7 @@ async fn an_action_on_a_server_that_stops_answering_ends_and_is_journaled() {
         frozen.store(true, std::sync::atomic::Ordering::SeqCst);
     });
     let started = std::time::Instant::now();
-    let o = execute::run(
-        &e.connector,
-        Duration::from_secs(600),
-        &plan,
-        &e.journal,
-        &ctx.origin,
-        None,
-        None,
-        Cancel::default(),
-    )
-    .await;
+    let o = e.execute(&plan, Duration::from_secs(600), None).await;
     let took = started.elapsed();
     assert_eq!(o.status, "unknown", "{o:?}");
     assert!(

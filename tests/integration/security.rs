@@ -294,17 +294,7 @@ async fn a_rename_between_plan_and_execution_stops_the_statement() {
         "ALTER INDEX public.target_idx RENAME TO kept_idx; CREATE INDEX target_idx ON public.t (b)",
     );
     let ctx = e.ctx();
-    let o = hypertop::actions::execute::run(
-        &e.connector,
-        ctx.lock_timeout,
-        &plan,
-        &e.journal,
-        &ctx.origin,
-        None,
-        None,
-        Default::default(),
-    )
-    .await;
+    let o = e.execute(&plan, ctx.lock_timeout, None).await;
     assert_eq!(o.status, "failed");
     let err = o.error.unwrap();
     assert!(
