@@ -103,16 +103,6 @@ impl ConfigFile {
     }
 }
 
-/// `sslmode` values libpq accepts.
-const SSLMODES: [&str; 6] = [
-    "disable",
-    "allow",
-    "prefer",
-    "require",
-    "verify-ca",
-    "verify-full",
-];
-
 /// A profile's settings as they will be used: durations parsed and bounded (the same rule as
 /// the flags), the sslmode and theme known, the connection string valid.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -160,10 +150,17 @@ impl Profile {
                 MIN_TIMEOUT,
             ),
         };
-        if let Some(mode) = self.sslmode.as_deref().filter(|m| !SSLMODES.contains(m)) {
+        if let Some(mode) = self
+            .sslmode
+            .as_deref()
+            .filter(|m| !crate::conninfo::SSLMODES.contains(m))
+        {
             problems.push(Problem {
                 key: "sslmode",
-                message: format!("\"{mode}\" is not an sslmode ({})", SSLMODES.join(", ")),
+                message: format!(
+                    "\"{mode}\" is not an sslmode ({})",
+                    crate::conninfo::SSLMODES.join(", ")
+                ),
             });
         }
         if let Some(theme) = &self.theme {

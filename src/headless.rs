@@ -65,17 +65,7 @@ fn complain(line: &str) {
 pub fn describe(plan: &Plan) -> Vec<String> {
     let mut out = vec![format!("Plan: {}", plan.summary)];
     if !plan.affects.is_empty() {
-        let shown: Vec<&str> = plan.affects.iter().take(8).map(String::as_str).collect();
-        let more = plan.affects.len().saturating_sub(8);
-        out.push(format!(
-            "Affects: {}{}",
-            shown.join(", "),
-            if more > 0 {
-                format!(" and {more} more")
-            } else {
-                String::new()
-            }
-        ));
+        out.push(format!("Affects: {}", plan.affects_line(8)));
     }
     out.extend(plan.impact.iter().map(|i| format!("Impact: {i}")));
     out.push(format!("Locks: {}", plan.locks));

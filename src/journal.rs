@@ -320,10 +320,7 @@ impl Journal {
         id: Option<&str>,
     ) -> Result<(Entry, Vec<String>), String> {
         let all = self.history(origin)?.entries;
-        let rolled_back = |e: &Entry| {
-            all.iter()
-                .any(|r| r.intent.rollback_of.as_deref() == Some(e.id()) && r.status() == "ok")
-        };
+        let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();
         let check = |e: &Entry| -> Result<(), String> {
             if e.intent.rollback_of.is_some() {
                 return Err(format!("{} is itself a rollback; it is not undone", e.id()));
@@ -441,22 +438,26 @@ pub fn rollback_plan(entry: &Entry, later: Vec<String>) -> Plan {
     plan
 }
 
+/// The entry whose completed rollback undid entry `id`, if any.
+fn rolled_back_by<'a>(entries: &'a [Entry], id: &str) -> Option<&'a str> {
+    entries
+        .iter()
+        .find(|r| r.intent.rollback_of.as_deref() == Some(id) && r.status() == "ok")
+        .map(Entry::id)
+}
+
 /// `history` as text: one line per entry, newest last (control characters escaped), and how
 /// many lines were skipped.
 pub fn format_history(contents: &Contents, utc: bool) -> Vec<String> {
-    // Entries undone by a later rollback that completed.
-    let rolled_back: std::collections::HashMap<&str, &str> = contents
-        .entries
-        .iter()
-        .filter(|e| e.status() == "ok")
-        .filter_map(|e| Some((e.intent.rollback_of.as_deref()?, e.id())))
-        .collect();
     let mut lines: Vec<String> = contents
         .entries
         .iter()
         .map(|e| {
             let irreversible = e.intent.plan.as_ref().is_some_and(|p| p.inverse.is_none());
-            let undo = match (&e.intent.rollback_of, rolled_back.get(e.id())) {
+            let undo = match (
+                &e.intent.rollback_of,
+                rolled_back_by(&contents.entries, e.id()),
+            ) {
                 (Some(of), _) => format!("rollback of {of}"),
                 (None, Some(by)) => format!("rolled back by {by}"),
                 (None, None) if e.status() != "ok" && !e.unfinished() && e.completed() == 0 => {

@@ -235,6 +235,15 @@ impl Plan {
         }
     }
 
+    /// What it affects, the first `max` named (`a, b and 3 more`).
+    pub fn affects_line(&self, max: usize) -> String {
+        let shown: Vec<&str> = self.affects.iter().take(max).map(String::as_str).collect();
+        match self.affects.len().saturating_sub(max) {
+            0 => shown.join(", "),
+            more => format!("{} and {more} more", shown.join(", ")),
+        }
+    }
+
     /// The statements as the preview shows them (a long per-chunk list is abbreviated).
     pub fn preview_sql(&self, max: usize) -> Vec<String> {
         let n = self.steps.len();

@@ -141,21 +141,20 @@ pub struct Message {
 
 impl Message {
     pub fn modal(title: impl Into<String>, lines: Vec<String>, error: bool) -> Modal {
-        Modal::Message(Box::new(Message {
-            title: title.into(),
-            lines,
-            error,
-            scroll: Scroll::default(),
-        }))
+        Message::with_scroll(title.into(), lines, error, Scroll::default())
     }
 
     /// A list read newest last: opens on its end.
     pub fn newest_last(title: impl Into<String>, lines: Vec<String>) -> Modal {
+        Message::with_scroll(title.into(), lines, false, Scroll::at_end())
+    }
+
+    fn with_scroll(title: String, lines: Vec<String>, error: bool, scroll: Scroll) -> Modal {
         Modal::Message(Box::new(Message {
-            title: title.into(),
+            title,
             lines,
-            error: false,
-            scroll: Scroll::at_end(),
+            error,
+            scroll,
         }))
     }
 }

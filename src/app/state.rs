@@ -1007,4 +1007,37 @@ mod tests {
             "disconnected — reconnecting…"
         );
     }
+
+    #[test]
+    fn outcome_messages_agree_with_what_ran() {
+        let outcome = |status, completed| Outcome {
+            status,
+            completed,
+            error: None,
+            journal_id: Some("j2".into()),
+            journal_error: None,
+        };
+        let said =
+            |o: &Outcome, of: Option<&str>, undoable| outcome_lines(o, of, undoable).join(" | ");
+        let rollback = said(&outcome("ok", 1), Some("j1"), true);
+        assert!(
+            rollback.contains("j1 is rolled back") && !rollback.contains("rollback j2"),
+            "{rollback}"
+        );
+        assert!(said(&outcome("ok", 1), None, true).contains("rollback j2"));
+        assert!(said(&outcome("ok", 1), None, false).contains("cannot be undone"));
+        let failed = said(&outcome("failed", 0), None, true);
+        assert!(
+            failed.contains("Nothing was changed") && !failed.contains("rollback"),
+            "{failed}"
+        );
+        assert!(said(&outcome("failed", 2), None, true).contains("the statements that ran"));
+        let mut lost = outcome("ok", 1);
+        lost.journal_error = Some("disk full".into());
+        let lost = said(&lost, None, true);
+        assert!(
+            lost.contains("NOT journaled") && !lost.contains("rollback j2"),
+            "{lost}"
+        );
+    }
 }

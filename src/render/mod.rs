@@ -167,16 +167,16 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
         }
         _ => (area, None),
     };
-    let inner_width = table_area.width.saturating_sub(2);
-    let layout = table.layout(inner_width);
-    let rows_shown = table_area.height.saturating_sub(3) as usize;
+    // Inside the borders: the columns that fit, and the rows under the header.
+    let layout = table.layout(table_area.width.saturating_sub(2));
+    let height = table_area.height.saturating_sub(3) as usize;
+    let offset = table.scroll_offset(height);
     let mut heading = heading;
-    if table.len() > rows_shown && rows_shown > 0 {
-        let first = table.scroll_offset(rows_shown);
+    if table.len() > height && height > 0 {
         heading.push_str(&format!(
             " · {}–{} of {}",
-            first + 1,
-            (first + rows_shown).min(table.len()),
+            offset + 1,
+            (offset + height).min(table.len()),
             table.len()
         ));
     }
@@ -206,8 +206,6 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
             };
             Line::from(fit(&format!("{}{arrow}", col.title), w, col.align)).style(theme.label)
         }));
-        let height = inner.height.saturating_sub(1) as usize;
-        let offset = table.scroll_offset(height);
         let selected = table.selected();
         let rows = (offset..(offset + height).min(table.len())).filter_map(|pos| {
             let row = table.row_at(pos)?;

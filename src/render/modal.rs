@@ -188,18 +188,7 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
     };
     let mut lines = vec![Line::from(Span::styled(plan.summary.clone(), theme.value))];
     if !plan.affects.is_empty() {
-        let shown: Vec<&str> = plan.affects.iter().take(4).map(String::as_str).collect();
-        let more = plan.affects.len().saturating_sub(4);
-        let more = if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        };
-        lines.push(label(
-            "Affects  ",
-            format!("{}{more}", shown.join(", ")),
-            theme.value,
-        ));
+        lines.push(label("Affects  ", plan.affects_line(4), theme.value));
     }
     for i in &plan.impact {
         lines.push(label("Impact   ", i.clone(), theme.warn));
