@@ -20,7 +20,14 @@ SELECT ca.user_view_schema::text                                    AS schema,
        raw.table_name::text                                         AS hypertable_name,
        parent.user_view_schema::text                                AS parent_schema,
        parent.user_view_name::text                                  AS parent_name,
-       coalesce(to_jsonb(bf) ->> 'bucket_width', to_jsonb(ca) ->> 'bucket_width') AS bucket_width,
+       -- interval text on every version: before 2.15 the catalog holds µs for time types
+       -- (negative for variable-width buckets, which bucket_function then describes)
+       coalesce(to_jsonb(bf) ->> 'bucket_width',
+                CASE WHEN d.column_type IN ('timestamptz'::regtype, 'timestamp'::regtype, 'date'::regtype)
+                      AND (to_jsonb(ca) ->> 'bucket_width')::bigint > 0
+                     THEN ((to_jsonb(ca) ->> 'bucket_width')::bigint
+                           * interval '1 microsecond')::text
+                     ELSE to_jsonb(ca) ->> 'bucket_width' END)              AS bucket_width,
        d.column_type::text                                          AS time_type,
        w.watermark,
        inow.now_int,

@@ -40,11 +40,12 @@ hyper AS MATERIALIZED (
                           AND d.exprs = hd.exprs AND d.pred = hd.pred
      WHERE hd.twins = 1
     UNION ALL
-    -- look-alikes and hypertables with dropped columns, chunk index by chunk index
+    -- look-alikes, hypertables with dropped columns and folded expressions, one by one
     SELECT m.hypertable_index, count(*), bool_and(m.indisvalid), sum(m.relpages)::bigint,
            sum(pg_catalog.pg_stat_get_numscans(m.chunk_index)),
            sum(pg_catalog.pg_stat_get_tuples_returned(m.chunk_index))
-      FROM (SELECT * FROM look_alike UNION ALL SELECT * FROM by_name) m
+      FROM (SELECT * FROM look_alike UNION ALL SELECT * FROM by_name
+            UNION ALL SELECT * FROM by_shape) m
      GROUP BY m.hypertable_index
 ), user_relation AS MATERIALIZED (
     -- tables outside the system's and TimescaleDB's schemas (filtered before anything is joined)

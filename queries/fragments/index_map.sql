@@ -6,9 +6,13 @@
 --     column dropped, so chunk and hypertable number their columns alike);
 --   * several look-alike hypertable indexes: the one whose name TimescaleDB gave the chunk's
 --     ("<chunk>_<index>"), else the oldest;
---   * a hypertable with dropped columns: matched by key column names instead of numbers.
+--   * a hypertable with dropped columns: matched by key column names instead of numbers;
+--   * an expression or predicate whose text matches none: TimescaleDB builds chunk indexes from
+--     the planner's folded form ('0.5'::double precision where the hypertable's index keeps
+--     (0.5)::double precision), so the same definition can read differently. Matched by the
+--     rest of the definition and TimescaleDB's chunk index name, else the oldest look-alike.
 -- A query that only sums per hypertable index can group all chunk indexes by definition for
--- the first case (see indexes.sql) and take just `look_alike` and `by_name` from here.
+-- the first case (see indexes.sql) and take just `look_alike`, `by_name` and `by_shape` here.
 chunk AS MATERIALIZED (
     SELECT i.inhrelid AS oid, i.inhparent AS parent, h.has_dropped
       FROM pg_catalog.pg_inherits i
@@ -48,6 +52,30 @@ chunk AS MATERIALIZED (
        AND ch.parent IN (SELECT t.indrelid FROM head t WHERE t.twins > 1)
      ORDER BY x.indexrelid, (c.relname = left(cr.relname || '_' || hd.relname, 63)) DESC,
               hd.indexrelid
+), unmatched AS (
+    -- chunk indexes with an expression or predicate that no hypertable index has as text
+    SELECT x.indexrelid, x.indrelid, ch.parent, c.relname, c.relam, x.indisunique, x.indisvalid,
+           c.relpages, x.indkey::int2[] AS keys, x.indexprs IS NOT NULL AS has_exprs,
+           x.indpred IS NOT NULL AS has_pred
+      FROM pg_catalog.pg_index x
+      JOIN chunk ch ON ch.oid = x.indrelid AND NOT ch.has_dropped
+      JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
+     WHERE (x.indexprs IS NOT NULL OR x.indpred IS NOT NULL)
+       AND NOT EXISTS (SELECT 1 FROM head hd
+                        WHERE hd.indrelid = ch.parent AND hd.relam = c.relam
+                          AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
+                          AND hd.exprs = coalesce(x.indexprs::text, '')
+                          AND hd.pred = coalesce(x.indpred::text, ''))
+), by_shape AS (
+    SELECT DISTINCT ON (u.indexrelid) u.indexrelid AS chunk_index, u.indrelid AS chunk,
+           hd.indexrelid AS hypertable_index, u.indisvalid, u.relpages
+      FROM unmatched u
+      JOIN pg_catalog.pg_class cr ON cr.oid = u.indrelid
+      JOIN head hd ON hd.indrelid = u.parent AND hd.relam = u.relam
+                  AND hd.indisunique = u.indisunique AND hd.keys = u.keys
+                  AND (hd.exprs <> '') = u.has_exprs AND (hd.pred <> '') = u.has_pred
+     ORDER BY u.indexrelid, (u.relname = left(cr.relname || '_' || hd.relname, 63)) DESC,
+              hd.indexrelid
 ), named AS (
     -- key columns by name, expressions and predicate as text: only for dropped-column cases
     SELECT i.indexrelid, i.indrelid, c.relname, c.relam, i.indisunique, i.indisvalid, c.relpages,
@@ -69,9 +97,14 @@ chunk AS MATERIALIZED (
       JOIN pg_catalog.pg_class cr ON cr.oid = ci.indrelid
       JOIN named hi ON hi.indrelid = ch.parent AND hi.relam = ci.relam
                    AND hi.indisunique = ci.indisunique AND hi.key_names = ci.key_names
-                   AND hi.exprs IS NOT DISTINCT FROM ci.exprs
-                   AND hi.pred IS NOT DISTINCT FROM ci.pred
-     ORDER BY ci.indexrelid, (ci.relname = left(cr.relname || '_' || hi.relname, 63)) DESC,
+                   AND (hi.exprs IS NULL) = (ci.exprs IS NULL)
+                   AND (hi.pred IS NULL) = (ci.pred IS NULL)
+     -- the same text first, then TimescaleDB's name (the text differs when folded), the oldest
+     ORDER BY ci.indexrelid,
+              (hi.exprs IS NOT DISTINCT FROM ci.exprs AND hi.pred IS NOT DISTINCT FROM ci.pred
+               AND ci.relname = left(cr.relname || '_' || hi.relname, 63)) DESC,
+              (ci.relname = left(cr.relname || '_' || hi.relname, 63)) DESC,
+              (hi.exprs IS NOT DISTINCT FROM ci.exprs AND hi.pred IS NOT DISTINCT FROM ci.pred) DESC,
               hi.indexrelid
 ), index_map AS (
     SELECT * FROM by_number
@@ -79,4 +112,6 @@ chunk AS MATERIALIZED (
     SELECT * FROM look_alike
     UNION ALL
     SELECT * FROM by_name
+    UNION ALL
+    SELECT * FROM by_shape
 )

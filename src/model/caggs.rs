@@ -83,17 +83,6 @@ impl Cagg {
     }
 }
 
-/// Bucket width as the catalog holds it: interval text, or (before 2.15) µs for time types.
-pub fn bucket_width(raw: Option<String>, time_type: &str) -> Option<String> {
-    let raw = raw?;
-    match raw.parse::<i64>() {
-        Ok(us) if is_time_type(time_type) => Some(crate::format::duration(
-            std::time::Duration::from_micros(us.max(0) as u64),
-        )),
-        _ => Some(raw),
-    }
-}
-
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
@@ -137,7 +126,7 @@ pub async fn fetch(
                 hypertable_schema: r.try_get("hypertable_schema")?,
                 hypertable_name: r.try_get("hypertable_name")?,
                 parent,
-                bucket_width: bucket_width(r.try_get("bucket_width")?, &time_type),
+                bucket_width: r.try_get("bucket_width")?,
                 time_type,
                 watermark: wm,
                 lag_seconds,
@@ -224,13 +213,5 @@ mod tests {
         assert_eq!(watermark(Some(i32::MIN as i64), "integer"), None);
         assert_eq!(watermark(Some(42), "bigint"), Some(Watermark::Int(42)));
         assert_eq!(watermark(None, tz), None);
-    }
-
-    #[test]
-    fn old_bucket_widths_in_microseconds_become_durations() {
-        let tz = "timestamp with time zone";
-        assert_eq!(bucket_width(Some("3600000000".into()), tz).unwrap(), "1h");
-        assert_eq!(bucket_width(Some("1 day".into()), tz).unwrap(), "1 day");
-        assert_eq!(bucket_width(Some("10".into()), "integer").unwrap(), "10");
     }
 }

@@ -84,7 +84,7 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 vec![
                     Cell::text(name),
                     Cell::text(c.source()),
-                    opt_text(c.bucket_width.as_deref()),
+                    opt_text(c.bucket_width.as_deref().map(format::interval).as_deref()),
                     lag,
                     watermark,
                     Cell::text(if c.materialized_only {

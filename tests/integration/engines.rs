@@ -248,10 +248,27 @@ pub fn native() -> &'static Native {
     NATIVE.get_or_init(|| {
         let base = std::env::var("HYPERTOP_TEST_PG")
             .unwrap_or_else(|_| "host=127.0.0.1 port=5432 user=postgres sslmode=disable".into());
-        let admin = format!("{base} dbname=postgres");
-        let dbname = format!("hypertop_test_{}", std::process::id());
-        // Databases left by earlier runs that were killed: only those whose process is gone,
-        // so two runs at once on one cluster leave each other alone.
+        let dbname = create_own_database(&base, "");
+        Native { base, dbname }
+    })
+}
+
+/// The databases this test process created, as (server conninfo without dbname, name).
+static OWN_DATABASES: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
+
+/// Creates `hypertop_test_<pid><suffix>` on the server at `base` and registers it to be dropped
+/// when the test process exits. The first call on a server also drops what earlier runs that
+/// were killed left behind: only databases whose process is gone, so two runs at once on one
+/// cluster leave each other alone.
+fn create_own_database(base: &str, suffix: &str) -> String {
+    let admin = format!("{base} dbname=postgres");
+    let dbname = format!("hypertop_test_{}{suffix}", std::process::id());
+    let mut own = OWN_DATABASES.lock().unwrap_or_else(|e| e.into_inner());
+    if own.is_empty() {
+        // SAFETY: registers a plain extern "C" function with no captured state.
+        unsafe { libc::atexit(drop_own_databases) };
+    }
+    if !own.iter().any(|(b, _)| b == base) {
         let stale = psql(
             &admin,
             "SELECT string_agg(datname, ' ') FROM pg_database WHERE datname ~ '^hypertop_test_[0-9]+(_[a-z0-9_]+)?$'",
@@ -259,33 +276,25 @@ pub fn native() -> &'static Native {
         for db in stale.split_whitespace() {
             let pid = db["hypertop_test_".len()..].split('_').next().unwrap_or("");
             if !Path::new("/proc").join(pid).exists() {
-                psql(&admin, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+                psql(
+                    &admin,
+                    &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+                );
             }
         }
-        psql(&admin, &format!("CREATE DATABASE {dbname}"));
-        // And this run's are dropped when the test process exits.
-        // SAFETY: registers a plain extern "C" function with no captured state.
-        unsafe { libc::atexit(drop_own_databases) };
-        Native { base, dbname }
-    })
+    }
+    psql(&admin, &format!("CREATE DATABASE {dbname}"));
+    own.push((base.to_string(), dbname.clone()));
+    dbname
 }
 
 /// Drops the databases this test process created (at exit; errors ignored: the server may be
 /// gone, and the next run drops what is left of a process that no longer exists).
 extern "C" fn drop_own_databases() {
-    let Some(n) = NATIVE.get() else { return };
-    let admin = format!("{} dbname=postgres", n.base);
-    let list = Command::new("psql")
-        .args(["-X", "-q", "-t", "-A", "-d", &admin, "-c"])
-        .arg(format!(
-            "SELECT string_agg(datname, ' ') FROM pg_database WHERE datname = '{0}' OR datname LIKE '{0}\\_%'",
-            n.dbname
-        ))
-        .output();
-    let Ok(list) = list else { return };
-    for db in String::from_utf8_lossy(&list.stdout).split_whitespace() {
+    let own = OWN_DATABASES.lock().unwrap_or_else(|e| e.into_inner());
+    for (base, db) in own.iter() {
         let _ = Command::new("psql")
-            .args(["-X", "-q", "-d", &admin, "-c"])
+            .args(["-X", "-q", "-d", &format!("{base} dbname=postgres"), "-c"])
             .arg(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
             .output();
     }
@@ -294,12 +303,147 @@ extern "C" fn drop_own_databases() {
 /// Another fresh database on the shared cluster, for tests that change per-database state.
 pub fn native_database(suffix: &str) -> String {
     let n = native();
-    let dbname = format!("{}_{suffix}", n.dbname);
+    format!(
+        "{} dbname={}",
+        n.base,
+        create_own_database(&n.base, &format!("_{suffix}"))
+    )
+}
+
+// ---- native TimescaleDB (optional) ------------------------------------------------------------
+
+/// A TimescaleDB server a screen or action test runs on: the engine, or one version on the
+/// native TimescaleDB server named by `HYPERTOP_TEST_TSDB` (a conninfo without dbname; see
+/// README). Tests loop over [`tsdb_servers`] so that without the variable they are unchanged.
+pub struct Tsdb {
+    /// "engine" or "native 2.17.2": printed before each server's checks, so a failure says where.
+    pub label: String,
+    pub conninfo: String,
+    pub native: bool,
+}
+
+impl Tsdb {
+    /// Prints which server the checks that follow are about (shown when a test fails).
+    pub fn announce(&self) -> &Self {
+        println!("== {}", self.label);
+        self
+    }
+}
+
+/// `HYPERTOP_TEST_TSDB`, when set: the native TimescaleDB server's conninfo, without dbname.
+pub fn native_tsdb_base() -> Option<String> {
+    std::env::var("HYPERTOP_TEST_TSDB")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// Every TimescaleDB version installed on the native server, oldest first (none without
+/// `HYPERTOP_TEST_TSDB`).
+pub fn native_tsdb_versions() -> &'static [String] {
+    static VERSIONS: OnceLock<Vec<String>> = OnceLock::new();
+    VERSIONS.get_or_init(|| {
+        let Some(base) = native_tsdb_base() else {
+            return Vec::new();
+        };
+        let list = psql(
+            &format!("{base} dbname=postgres"),
+            "SELECT string_agg(version, ' ' ORDER BY string_to_array(version, '.')::int[])
+               FROM pg_available_extension_versions
+              WHERE name = 'timescaledb' AND version ~ '^[0-9]+\\.[0-9]+\\.[0-9]+$'",
+        );
+        let versions: Vec<String> = list.split_whitespace().map(String::from).collect();
+        assert!(
+            !versions.is_empty(),
+            "HYPERTOP_TEST_TSDB is set but the server has no TimescaleDB installed"
+        );
+        versions
+    })
+}
+
+/// A fresh database on the native TimescaleDB server with `version` created and `fixture`
+/// loaded. Background workers are stopped for it first, so that the fixture's truth holds (a
+/// policy job would otherwise compress or drop what the tests count); tests of real job runs
+/// start them again.
+pub fn native_tsdb_database(version: &str, fixture: Option<&str>, tag: &str) -> String {
+    let base = native_tsdb_base().expect("HYPERTOP_TEST_TSDB");
+    let suffix = format!("_{}_{tag}", version.replace('.', "_"));
+    let conninfo = format!("{base} dbname={}", create_own_database(&base, &suffix));
     psql(
-        &format!("{} dbname=postgres", n.base),
-        &format!("CREATE DATABASE {dbname}"),
+        &conninfo,
+        &format!("CREATE EXTENSION timescaledb VERSION '{version}'"),
     );
-    format!("{} dbname={dbname}", n.base)
+    // _timescaledb_internal before 2.10, _timescaledb_functions after (2.12 moved it).
+    let stop = psql(
+        &conninfo,
+        "SELECT p.oid::regproc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+          WHERE p.proname = 'stop_background_workers' AND n.nspname LIKE '\\_timescaledb\\_%'
+          ORDER BY n.nspname LIMIT 1",
+    );
+    psql(&conninfo, &format!("SELECT {stop}()"));
+    if let Some(fixture) = fixture {
+        psql_file(&conninfo, &repo_root().join(fixture));
+    }
+    conninfo
+}
+
+/// The servers with `fixture` loaded, shared by the tests of this process that only read: the
+/// engine given, then each native version (loaded once, on first use).
+fn shared_servers(
+    engine: &'static Engine,
+    fixture: &'static str,
+    tag: &str,
+    cache: &'static OnceLock<Vec<(String, String)>>,
+) -> Vec<Tsdb> {
+    let native = cache.get_or_init(|| {
+        native_tsdb_versions()
+            .iter()
+            .map(|v| (v.clone(), native_tsdb_database(v, Some(fixture), tag)))
+            .collect()
+    });
+    std::iter::once(Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    })
+    .chain(native.iter().map(|(v, c)| Tsdb {
+        label: format!("native TimescaleDB {v}"),
+        conninfo: c.clone(),
+        native: true,
+    }))
+    .collect()
+}
+
+/// The scenario (tests/fixtures/scenario.sql) on the engine and on every native version.
+pub fn scenario_servers() -> Vec<Tsdb> {
+    static NATIVE: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    shared_servers(
+        scenario(),
+        "tests/fixtures/scenario.sql",
+        "scenario",
+        &NATIVE,
+    )
+}
+
+/// tests/fixtures/edge.sql on the engine and on every native version.
+pub fn edge_servers() -> Vec<Tsdb> {
+    static NATIVE: OnceLock<Vec<(String, String)>> = OnceLock::new();
+    shared_servers(edge_engine(), "tests/fixtures/edge.sql", "edge", &NATIVE)
+}
+
+/// For a test that changes the scenario: the action engine (shared by such tests, as before),
+/// then a fresh scenario database of its own on every native version.
+pub fn action_servers(tag: &str) -> Vec<Tsdb> {
+    std::iter::once(Tsdb {
+        label: "engine".into(),
+        conninfo: action_engine().conninfo(),
+        native: false,
+    })
+    .chain(native_tsdb_versions().iter().map(|v| Tsdb {
+        label: format!("native TimescaleDB {v}"),
+        conninfo: native_tsdb_database(v, Some("tests/fixtures/scenario.sql"), tag),
+        native: true,
+    }))
+    .collect()
 }
 
 // ---- private clusters -------------------------------------------------------------------------
