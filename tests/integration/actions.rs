@@ -10,9 +10,13 @@ use hypertop::capabilities::Capabilities;
 use hypertop::connect::{Connector, Session};
 use hypertop::headless::{self, Context};
 use hypertop::journal::{self, Journal};
+use hypertop::model::caggs::Watermark;
+use hypertop::model::{self, Payload, QueryKind};
 use tokio::sync::Mutex;
 
-use crate::engines::{action_engine, connector_for, hold_lock, native_database, psql};
+use crate::engines::{
+    action_engine, action_servers, connector_for, hold_lock, native_database, psql, Tsdb,
+};
 
 /// The action tests change one shared engine: one at a time.
 pub(crate) static SERIAL: Mutex<()> = Mutex::const_new(());
@@ -129,14 +133,16 @@ impl Env {
     }
 }
 
-async fn engine_env() -> Env {
-    env_for(&action_engine().conninfo()).await
-}
-
 #[tokio::test]
 async fn job_and_policy_changes_roll_back_exactly() {
     let _serial = SERIAL.lock().await;
-    let e = engine_env().await;
+    for server in action_servers("jobs") {
+        let e = env_for(&server.announce().conninfo).await;
+        job_and_policy_changes_roll_back_exactly_on(&e, &server).await;
+    }
+}
+
+async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, _server: &Tsdb) {
     let job = e.job_field("metrics", "policy_compression", "job_id").await;
 
     e.ok(&format!("pause-job {job}")).await;
@@ -294,7 +300,13 @@ async fn job_and_policy_changes_roll_back_exactly() {
 #[tokio::test]
 async fn hostile_names_act_on_the_right_object_only() {
     let _serial = SERIAL.lock().await;
-    let e = engine_env().await;
+    for server in action_servers("hostile") {
+        let e = env_for(&server.announce().conninfo).await;
+        hostile_names_act_on_the_right_object_only_on(&e, &server).await;
+    }
+}
+
+async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) {
     let long = "l".repeat(63);
     e.session
         .client
@@ -366,7 +378,13 @@ async fn hostile_names_act_on_the_right_object_only() {
 #[tokio::test]
 async fn compress_refresh_reindex_drop_and_run_job() {
     let _serial = SERIAL.lock().await;
-    let e = engine_env().await;
+    for server in action_servers("compress") {
+        let e = env_for(&server.announce().conninfo).await;
+        compress_refresh_reindex_drop_and_run_job_on(&e, &server).await;
+    }
+}
+
+async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
     let compressed = || {
         e.value("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND is_compressed")
     };
@@ -392,8 +410,16 @@ async fn compress_refresh_reindex_drop_and_run_job() {
     // Refresh over a window: the watermark moves; nothing to undo.
     e.ok("refresh scn.metrics_hourly '2024-01-01' '2024-01-08'")
         .await;
-    let wm = e.value("SELECT to_timestamp(watermark / 1e6) AT TIME ZONE 'UTC' FROM _timescaledb_catalog.continuous_aggs_watermark w JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = w.mat_hypertable_id WHERE ca.user_view_name = 'metrics_hourly'").await;
-    assert_eq!(wm, "2024-01-08 00:00:00");
+    let Ok(Payload::Caggs(caggs)) =
+        model::fetch(QueryKind::Caggs, None, &e.session.client, &e.caps).await
+    else {
+        panic!("caggs")
+    };
+    let hourly = caggs.iter().find(|c| c.name == "metrics_hourly").unwrap();
+    assert_eq!(
+        hourly.watermark,
+        Some(Watermark::Time("2024-01-08T00:00:00Z".parse().unwrap()))
+    );
     let err = e.act("rollback").await.unwrap_err();
     assert!(
         err.contains("cannot be rolled back") || err.contains("nothing to roll back"),
@@ -401,7 +427,7 @@ async fn compress_refresh_reindex_drop_and_run_job() {
     );
 
     // Reindex a hypertable: chunk by chunk, concurrently. (The WASM engine cannot run REINDEX
-    // CONCURRENTLY — one backend — so the plan is checked here and executed on native PG below.)
+    // CONCURRENTLY — one backend — so there the plan is checked; native servers execute it.)
     let (plan, _) = headless::make_plan(&e.ctx(), &parse("reindex scn.metrics").unwrap())
         .await
         .unwrap();
@@ -413,6 +439,12 @@ async fn compress_refresh_reindex_drop_and_run_job() {
         "{:?}",
         plan.steps
     );
+    let invalid = "SELECT count(*) FROM pg_index WHERE NOT indisvalid";
+    if server.native {
+        let o = e.execute(&plan, Duration::from_secs(5), None).await;
+        assert_eq!((o.status, o.completed), ("ok", 10), "{:?}", o.error);
+        assert_eq!(e.value(invalid).await, "0");
+    }
     let (plan, _) = headless::make_plan(
         &e.ctx(),
         &parse(r#"reindex "Ops ""Team"""."idx é ""quoted""""#).unwrap(),
@@ -427,6 +459,11 @@ async fn compress_refresh_reindex_drop_and_run_job() {
         "{:?}",
         plan.steps
     );
+    if server.native {
+        let o = e.execute(&plan, Duration::from_secs(5), None).await;
+        assert_eq!((o.status, o.completed), ("ok", 3), "{:?}", o.error);
+        assert_eq!(e.value(invalid).await, "0");
+    }
 
     // A failing job: the error and SQLSTATE come back, the journal says failed.
     let job = e
@@ -809,7 +846,7 @@ fn palette_in_a_terminal() {
 #[tokio::test]
 async fn zero_negative_and_unitless_intervals_are_refused_before_a_plan() {
     let _serial = SERIAL.lock().await;
-    let e = engine_env().await;
+    let e = env_for(&action_engine().conninfo()).await;
     let ctx = e.ctx();
     for (line, needle) in [
         ("set-retention scn.logs 0d", "is zero"),
@@ -893,8 +930,14 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
 #[tokio::test]
 async fn impact_before_consent_and_drop_chunks() {
     let _serial = SERIAL.lock().await;
-    let e = engine_env().await;
-    let conninfo = action_engine().conninfo();
+    for server in action_servers("impact") {
+        let e = env_for(&server.announce().conninfo).await;
+        impact_before_consent_and_drop_chunks_on(&e, &server).await;
+    }
+}
+
+async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
+    let conninfo = server.conninfo.clone();
     psql(
         &conninfo,
         "DROP TABLE IF EXISTS scn.impact CASCADE;
@@ -955,26 +998,33 @@ async fn impact_before_consent_and_drop_chunks() {
         p.impact
     );
 
-    // A compression policy by creation time is previewed by creation time: every chunk was
-    // created just now, so none is reached, however old its data.
-    psql(
+    // A compression policy by creation time (TimescaleDB 2.13+) is previewed by creation
+    // time: every chunk was created just now, so none is reached, however old its data.
+    let by_creation_time = psql(
         &conninfo,
-        "ALTER TABLE scn.impact SET (timescaledb.compress);
-         SELECT add_compression_policy('scn.impact', compress_created_before => interval '1 day');",
-    );
-    let (p, _) = headless::make_plan(&ctx, &parse("set-compress-after scn.impact 2d").unwrap())
-        .await
-        .unwrap();
-    assert!(
-        p.summary.contains("compress_created_before"),
-        "{}",
-        p.summary
-    );
-    assert!(
-        p.impact[0].contains(&format!("compresses 0 of {total} chunks")),
-        "{:?}",
-        p.impact
-    );
+        "SELECT count(*) FROM pg_proc WHERE proname = 'add_compression_policy'
+            AND 'compress_created_before' = ANY (proargnames)",
+    ) != "0";
+    if by_creation_time {
+        psql(
+            &conninfo,
+            "ALTER TABLE scn.impact SET (timescaledb.compress);
+             SELECT add_compression_policy('scn.impact', compress_created_before => interval '1 day');",
+        );
+        let (p, _) = headless::make_plan(&ctx, &parse("set-compress-after scn.impact 2d").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            p.summary.contains("compress_created_before"),
+            "{}",
+            p.summary
+        );
+        assert!(
+            p.impact[0].contains(&format!("compresses 0 of {total} chunks")),
+            "{:?}",
+            p.impact
+        );
+    }
 
     // drop-chunks: in `run`, refused without --yes when it cannot ask; then done and journaled.
     let dir = tempfile::tempdir().unwrap();
@@ -1091,8 +1141,14 @@ async fn a_failed_concurrent_reindex_reports_its_leftover_index() {
 #[tokio::test]
 async fn decompressed_chunks_are_analyzed() {
     let _serial = SERIAL.lock().await;
-    let e = engine_env().await;
-    let conninfo = action_engine().conninfo();
+    for server in action_servers("analyze") {
+        let e = env_for(&server.announce().conninfo).await;
+        decompressed_chunks_are_analyzed_on(&e, &server).await;
+    }
+}
+
+async fn decompressed_chunks_are_analyzed_on(e: &Env, server: &Tsdb) {
+    let conninfo = server.conninfo.clone();
     let chunk = psql(
         &conninfo,
         "SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks

@@ -181,7 +181,9 @@ pub async fn hold_lock(conninfo: &str, table: &str) -> hypertop::connect::Sessio
 }
 
 /// What the console says about TimescaleDB on the native server: it is never installed in the
-/// test databases, but DBAs' machines often have its packages (then it is "available").
+/// test databases, but DBAs' machines often have its packages, and a native TimescaleDB built for
+/// HYPERTOP_TEST_TSDB installs into the same PostgreSQL (then it is available, "not installed"
+/// here: words the header and the overview's panel share).
 pub fn native_timescaledb_note() -> &'static str {
     let available = psql(
         &native().conninfo(),
@@ -190,7 +192,7 @@ pub fn native_timescaledb_note() -> &'static str {
     if available == "0" {
         "no TimescaleDB"
     } else {
-        "available, not installed"
+        "not installed"
     }
 }
 

@@ -9,6 +9,7 @@ mod capabilities;
 mod cli_errors;
 mod headless;
 mod journal;
+mod native_tsdb;
 mod plain;
 mod reconnect;
 mod screens;
