@@ -53,15 +53,18 @@ chunk AS MATERIALIZED (
      ORDER BY x.indexrelid, (c.relname = left(cr.relname || '_' || hd.relname, 63)) DESC,
               hd.indexrelid
 ), unmatched AS (
-    -- chunk indexes with an expression or predicate that no hypertable index has as text
+    -- chunk indexes with an expression or predicate that no hypertable index has as text; only
+    -- the chunks of hypertables that have such an index are looked at (most have none)
     SELECT x.indexrelid, x.indrelid, ch.parent, c.relname, c.relam, x.indisunique, x.indisvalid,
            c.relpages, x.indkey::int2[] AS keys, x.indexprs IS NOT NULL AS has_exprs,
            x.indpred IS NOT NULL AS has_pred
-      FROM pg_catalog.pg_index x
-      JOIN chunk ch ON ch.oid = x.indrelid AND NOT ch.has_dropped
+      FROM (SELECT DISTINCT hd.indrelid FROM head hd WHERE hd.exprs <> '' OR hd.pred <> '') s
+      JOIN chunk ch ON ch.parent = s.indrelid AND NOT ch.has_dropped
+     CROSS JOIN LATERAL (SELECT i.* FROM pg_catalog.pg_index i
+                          WHERE i.indrelid = ch.oid
+                            AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)) x
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
-     WHERE (x.indexprs IS NOT NULL OR x.indpred IS NOT NULL)
-       AND NOT EXISTS (SELECT 1 FROM head hd
+     WHERE NOT EXISTS (SELECT 1 FROM head hd
                         WHERE hd.indrelid = ch.parent AND hd.relam = c.relam
                           AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
                           AND hd.exprs = coalesce(x.indexprs::text, '')
