@@ -1,17 +1,31 @@
--- Hypertable drill-down: the chunks of one hypertable ($1 schema, $2 name), newest first, read
--- from TimescaleDB's catalog; sizes from pg_class.relpages plus the compression snapshot.
-WITH ht AS MATERIALIZED (
-    SELECT h.id, d.id AS dim_id,
+-- Hypertable drill-down: the chunks of one hypertable or continuous aggregate ($1 schema, $2
+-- name: a cagg's chunks are its materialization's), newest first, read from TimescaleDB's
+-- catalog; sizes from pg_class.relpages plus the compression snapshot; each chunk's fate under
+-- the policies: in the compression backlog (uncompressed, past compress_after) or overdue for
+-- retention (past drop_after), judged exactly as the Compression and Retention tabs judge.
+WITH
+--@include policy_jobs
+,
+hyper AS MATERIALIZED (
+    SELECT h.id, h.schema_name::text AS ht_schema, h.table_name::text AS ht_name,
+           d.id AS dim_id, d.integer_now_func_schema, d.integer_now_func,
            d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time
       FROM _timescaledb_catalog.hypertable h
-      LEFT JOIN LATERAL (SELECT dd.id, dd.column_type FROM _timescaledb_catalog.dimension dd
+      LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
+      LEFT JOIN LATERAL (SELECT dd.* FROM _timescaledb_catalog.dimension dd
                           WHERE dd.hypertable_id = h.id ORDER BY dd.id LIMIT 1) d ON true
-     WHERE h.schema_name = $1 AND h.table_name = $2
-), chunk AS (
-    SELECT r.relnamespace, r.relname, ds.range_start, ds.range_end, ht.integer_time,
+     WHERE (h.schema_name = $1 AND h.table_name = $2)
+        OR (ca.user_view_schema = $1 AND ca.user_view_name = $2)
+),
+--@include integer_now_trust
+,
+--@include policy_limits
+, chunk AS (
+    SELECT r.relnamespace, r.relname, ds.range_start, ds.range_end, h.integer_time,
            (ch.status & 1) = 1                                      AS is_compressed,
            -- creation_time exists from 2.13
            (to_jsonb(ch) ->> 'creation_time')::timestamptz          AS created,
+           l.compress_upto, l.compress_created, l.drop_upto, l.drop_created,
            (r.relpages::bigint
             + coalesce((SELECT sum(ic.relpages) FROM pg_catalog.pg_index i
                           JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -26,11 +40,12 @@ WITH ht AS MATERIALIZED (
            s.compressed_heap_size + s.compressed_index_size
                + s.compressed_toast_size                            AS after_bytes
       FROM _timescaledb_catalog.chunk ch
-      JOIN ht ON ht.id = ch.hypertable_id
+      JOIN hyper h ON h.id = ch.hypertable_id
+      JOIN hyper_limits l ON l.id = ch.hypertable_id
 --@include chunk_table
       JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id
       JOIN _timescaledb_catalog.dimension_slice ds
-        ON ds.id = cc.dimension_slice_id AND ds.dimension_id = ht.dim_id
+        ON ds.id = cc.dimension_slice_id AND ds.dimension_id = h.dim_id
       LEFT JOIN _timescaledb_catalog.compression_chunk_size s ON s.chunk_id = ch.id
      WHERE NOT ch.osm_chunk
 )
@@ -38,6 +53,9 @@ SELECT (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = r.re
        r.relname::text                                              AS name,
        r.is_compressed, r.created, r.total_bytes::bigint AS total_bytes,
        r.before_bytes::bigint AS before_bytes, r.after_bytes::bigint AS after_bytes,
+       coalesce(NOT r.is_compressed AND (r.range_end <= r.compress_upto
+                                         OR r.created <= r.compress_created), false) AS in_backlog,
+       coalesce(r.range_end <= r.drop_upto OR r.created <= r.drop_created, false)    AS overdue,
 --@include internal_range
   FROM chunk r
  ORDER BY r.range_start DESC

@@ -27,4 +27,19 @@ SELECT
     coalesce(current_setting('timescaledb.restoring', true), 'off') = 'on' AS timescaledb_restoring,
     EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity
              WHERE backend_type = 'TimescaleDB Background Worker Scheduler'
-               AND datname = current_database())                       AS scheduler_running
+               AND datname = current_database())                       AS scheduler_running,
+    -- Without the loader in shared_preload_libraries no TimescaleDB background worker starts.
+    -- (read through pg_settings: a role without pg_read_all_settings sees no row, NULL)
+    (SELECT 'timescaledb' = ANY (string_to_array(
+                replace(replace(s.setting, ' ', ''), '"', ''), ','))
+       FROM pg_catalog.pg_settings s
+      WHERE s.name = 'shared_preload_libraries')                       AS timescaledb_preloaded,
+    -- `apache` runs no compression, continuous aggregate or reorder job (they are TSL code).
+    current_setting('timescaledb.license', true)                      AS timescaledb_license,
+    current_setting('max_parallel_workers')::int                       AS max_parallel_workers,
+    -- TimescaleDB's background workers in use across the cluster: each database's scheduler and
+    -- each running job (its backend type ends in `[job id]`); they share max_background_workers.
+    (SELECT count(*) FROM pg_catalog.pg_stat_activity
+      WHERE backend_type = 'TimescaleDB Background Worker Scheduler')  AS schedulers,
+    (SELECT count(*) FROM pg_catalog.pg_stat_activity
+      WHERE backend_type ~ '\[[0-9]+\]$')                              AS job_workers

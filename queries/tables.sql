@@ -27,31 +27,9 @@ hyper AS MATERIALIZED (
      WHERE h.compression_state IS DISTINCT FROM 2
 ),
 --@include integer_now_trust
-, integer_now AS MATERIALIZED (
-    -- "now" of integer-time hypertables from their integer_now_func (identifiers quoted by %I;
-    -- one call per such hypertable, not per chunk), when integer_now_trust allows it
-    SELECT h.id,
-           CASE WHEN t.trusted THEN
-           (xpath('/row/v/text()',
-                  query_to_xml(format('SELECT %I.%I()::bigint AS v',
-                                      h.integer_now_func_schema, h.integer_now_func),
-                               false, true, '')))[1]::text::bigint END AS now_int
-      FROM hyper h
-      LEFT JOIN integer_now_trust t
-             ON (t.func_schema, t.func_name) = (h.integer_now_func_schema, h.integer_now_func)
-     WHERE h.integer_now_func IS NOT NULL
-), policy AS MATERIALIZED (
-    -- the (first) compression and retention policy of each relation
-    SELECT DISTINCT ON (h.id, p.proc_name)
-           h.id AS hypertable_id, p.proc_name, p.job_id, p.scheduled, p.schedule_seconds,
-           coalesce(p.config -> 'compress_after', p.config -> 'drop_after') AS after,
-           coalesce(p.config ->> 'compress_created_before',
-                    p.config ->> 'drop_created_before')             AS created_before
-      FROM policy_jobs p
-      JOIN hyper h ON (h.ht_schema, h.ht_name) = (p.hypertable_schema, p.hypertable_name)
-     WHERE p.proc_name IN ('policy_compression', 'policy_retention')
-     ORDER BY h.id, p.proc_name, p.job_id
-), policy_shown AS (
+,
+--@include policy_limits
+, policy_shown AS (
     -- the policy's threshold as written (`7 days`, an integer, `created before …`) and in seconds
     SELECT p.hypertable_id, p.proc_name, p.job_id, p.scheduled, p.schedule_seconds,
            coalesce(p.after #>> '{}', 'created before ' || p.created_before) AS after_text,
@@ -60,40 +38,27 @@ hyper AS MATERIALIZED (
                 WHEN p.created_before IS NOT NULL
                 THEN extract(epoch FROM p.created_before::interval)::float8 END AS after_seconds
       FROM policy p
-), policy_limit AS (
-    -- a chunk is due when its range ends at or before `upto`, or it was created before `created`
-    SELECT p.*,
-           CASE WHEN jsonb_typeof(p.after) = 'string'
-                THEN (extract(epoch FROM now() - (p.after #>> '{}')::interval) * 1000000)::bigint
-                WHEN jsonb_typeof(p.after) = 'number'
-                THEN i.now_int - (p.after #>> '{}')::bigint END     AS upto,
-           now() - p.created_before::interval                       AS created
-      FROM policy p
-      LEFT JOIN integer_now i ON i.id = p.hypertable_id
-), hyper_limits AS MATERIALIZED (
-    SELECT h.id, h.dim_id,
-           c.upto AS compress_upto, c.created AS compress_created,
-           r.upto AS drop_upto, r.created AS drop_created
-      FROM hyper h
-      LEFT JOIN policy_limit c ON c.hypertable_id = h.id AND c.proc_name = 'policy_compression'
-      LEFT JOIN policy_limit r ON r.hypertable_id = h.id AND r.proc_name = 'policy_retention'
+), chunk_base AS MATERIALIZED (
+    -- every chunk with its table and its slices, from the catalog tables alone: their
+    -- statistics keep the planner's estimates true (joined with a CTE here, 50,000 chunks were
+    -- estimated at 8 rows and looked up one by one; before that, at 70 million rows: JIT)
+    SELECT ch.id, ch.hypertable_id, (ch.status & 1) = 1 AS compressed, ch AS catalog_row,
+           r.oid, r.relpages, r.reltoastrelid, sl.dimension_id, sl.range_start, sl.range_end
+      FROM _timescaledb_catalog.chunk ch
+--@include chunk_table
+      JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id
+      JOIN _timescaledb_catalog.dimension_slice sl ON sl.id = cc.dimension_slice_id
+     WHERE NOT ch.osm_chunk
 ), chunk AS MATERIALIZED (
-    SELECT ch.id, ch.hypertable_id, (ch.status & 1) = 1 AS compressed,
-           r.oid, r.relpages, r.reltoastrelid, l.dim_id, sl.range_start, sl.range_end,
+    -- each chunk's range in its hypertable's primary dimension, with the thresholds to judge it
+    SELECT c.id, c.hypertable_id, c.compressed, c.oid, c.relpages, c.reltoastrelid,
+           c.range_start, c.range_end,
            l.compress_upto, l.compress_created, l.drop_upto, l.drop_created,
            -- creation_time exists from 2.13, like the created-before policies that need it
            CASE WHEN l.compress_created IS NOT NULL OR l.drop_created IS NOT NULL
-                THEN (to_jsonb(ch) ->> 'creation_time')::timestamptz END AS created
-      FROM _timescaledb_catalog.chunk ch
-      JOIN hyper_limits l ON l.id = ch.hypertable_id
---@include chunk_table
-      -- its range in the primary dimension, joined here on the catalog tables themselves, whose
-      -- statistics keep the planner's row estimates true (joined as CTEs, 20,000 chunks were
-      -- estimated at 70 million rows: a plan cost that switched on JIT)
-      JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id
-      JOIN _timescaledb_catalog.dimension_slice sl
-        ON sl.id = cc.dimension_slice_id AND sl.dimension_id = l.dim_id
-     WHERE NOT ch.osm_chunk
+                THEN (to_jsonb(c.catalog_row) ->> 'creation_time')::timestamptz END AS created
+      FROM chunk_base c
+      JOIN hyper_limits l ON l.id = c.hypertable_id AND l.dim_id = c.dimension_id
 ), index_pages AS MATERIALIZED (
     SELECT i.indrelid, sum(c.relpages)::bigint AS pages
       FROM pg_catalog.pg_index i
@@ -140,6 +105,12 @@ hyper AS MATERIALIZED (
                     FILTER (WHERE s.overdue), 0)::bigint            AS overdue_bytes
       FROM sized s
      GROUP BY s.hypertable_id
+), policy_names AS (
+    -- each relation's policy procedures, in job order (one grouped pass, not a lookup each)
+    SELECT p.hypertable_schema, p.hypertable_name,
+           array_agg(p.proc_name ORDER BY p.job_id)                 AS policies
+      FROM policy_jobs p
+     GROUP BY 1, 2
 ), settings AS (
     SELECT s.hypertable_schema::text AS ht_schema, s.hypertable_name::text AS ht_name,
            string_agg(quote_ident(s.attname), ', ' ORDER BY s.segmentby_column_index)
@@ -170,9 +141,7 @@ SELECT h.schema, h.name, h.is_cagg, h.compression_enabled,
        b.range_start, b.range_end, b.range_start_integer, b.range_end_integer,
        coalesce(a.before_bytes, 0)                                 AS before_bytes,
        coalesce(a.after_bytes, 0)                                  AS after_bytes,
-       ARRAY(SELECT p.proc_name FROM policy_jobs p
-              WHERE (p.hypertable_schema, p.hypertable_name) = (h.ht_schema, h.ht_name)
-              ORDER BY p.job_id)                                   AS policies,
+       coalesce(pa.policies, '{}')                                 AS policies,
        st.segmentby, st.orderby,
        pc.job_id                                                   AS compress_job_id,
        pc.scheduled                                                AS compress_scheduled,
@@ -193,6 +162,7 @@ SELECT h.schema, h.name, h.is_cagg, h.compression_enabled,
   FROM hyper h
   LEFT JOIN per_hypertable a ON a.hypertable_id = h.id
   LEFT JOIN bound b ON b.id = h.id
+  LEFT JOIN policy_names pa ON (pa.hypertable_schema, pa.hypertable_name) = (h.ht_schema, h.ht_name)
   LEFT JOIN settings st ON (st.ht_schema, st.ht_name) = (h.ht_schema, h.ht_name)
   LEFT JOIN policy_shown pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
   LEFT JOIN policy_shown pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'

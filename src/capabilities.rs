@@ -3,9 +3,11 @@
 
 use tokio_postgres::{Client, Row};
 
-use crate::queries;
-
 /// TimescaleDB catalog layout facts (see ../shared/docs/timescaledb-compat.md).
+/// The one catalog read behind `detect` (kept with the other SQL in `queries/`; read here so
+/// that `queries`, which picks statements by capability, is above this module, not beside it).
+const DETECT: &str = include_str!("../queries/capabilities.sql");
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TimescaleFeatures {
     /// Installed extension version, e.g. `2.23.0-dev`.
@@ -49,7 +51,7 @@ pub struct Capabilities {
 
 impl Capabilities {
     pub async fn detect(client: &Client) -> Result<Self, tokio_postgres::Error> {
-        let row = client.query_one(queries::CAPABILITIES, &[]).await?;
+        let row = client.query_one(DETECT, &[]).await?;
         Ok(Self::from_row(&row))
     }
 

@@ -88,6 +88,15 @@ pub struct Cli {
     #[arg(long, value_name = "NAME", global = true, env = "HYPERTOP_PROFILE")]
     pub profile: Option<String>,
 
+    /// Every profile of the config file at once (the console's Fleet tab, the exporter's
+    /// targets, check's lines); connection flags do not apply then
+    #[arg(long, global = true)]
+    pub fleet: bool,
+
+    /// A file of profiles to use as the fleet instead of the config file (implies --fleet)
+    #[arg(long, value_name = "FILE", global = true)]
+    pub targets: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Sub>,
 
@@ -173,6 +182,28 @@ pub enum Sub {
         /// Consecutive job failures from which a failing job is critical (default 3)
         #[arg(long, value_name = "N")]
         critical_failures: Option<i32>,
+        /// Every target of the fleet (--fleet): one line each, the worst exit code
+        #[arg(long)]
+        all: bool,
+    },
+    /// Serve Prometheus metrics (/metrics; /probe?target=NAME with --fleet)
+    #[command(disable_help_flag = true)]
+    Exporter {
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+        /// Address to listen on (loopback unless told otherwise)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9871")]
+        listen: String,
+        /// A target's read is served from the cache this long (slow reads rest longer)
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15s")]
+        cache: Duration,
+    },
+    /// Policies as code: export them to a TOML file, diff, apply or lint one
+    #[command(disable_help_flag = true)]
+    Policy {
+        #[command(subcommand)]
+        what: PolicyWhat,
     },
     /// Open the console on a built-in TimescaleDB demo database (needs node and npm)
     #[command(disable_help_flag = true)]
@@ -192,6 +223,48 @@ pub enum Sub {
     },
 }
 
+/// `hypertop policy …` (the database from -d, -h, -p, -U or the environment).
+#[derive(Debug, Subcommand)]
+pub enum PolicyWhat {
+    /// Write every policy of the database as a policy file (stdout unless --output)
+    #[command(disable_help_flag = true)]
+    Export {
+        /// Write to this file instead (replaced whole, never half written)
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Report how the database differs from FILE; exit 0 in sync, 1 drift, 2 error
+    #[command(disable_help_flag = true)]
+    Diff {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+    /// Make the database's policies those of FILE: one plan, previewed, journaled, undone
+    /// whole by `rollback`
+    #[command(disable_help_flag = true)]
+    Apply {
+        #[arg(value_name = "FILE")]
+        file: std::path::PathBuf,
+        /// Print the plan and stop
+        #[arg(long)]
+        dry_run: bool,
+        /// Execute without asking (required when stdin is not a terminal)
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Policies that work against each other, in FILE or (without one) in the database; exit 0
+    /// none, 1 findings, 2 error
+    #[command(disable_help_flag = true)]
+    Lint {
+        #[arg(value_name = "FILE")]
+        file: Option<std::path::PathBuf>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     Json,
@@ -205,13 +278,21 @@ pub enum ConfigWhat {
 }
 
 impl Cli {
+    /// Every profile at once: `--fleet`, `--targets FILE` or `check --all`.
+    pub fn is_fleet(&self) -> bool {
+        self.fleet
+            || self.targets.is_some()
+            || matches!(self.command, Some(Sub::Check { all: true, .. }))
+    }
+
     /// The connection string given positionally, to the console or to a subcommand.
     pub fn conninfo(&self) -> Option<String> {
         match &self.command {
             Some(Sub::Run { conninfo, .. })
             | Some(Sub::History { conninfo })
             | Some(Sub::Snapshot { conninfo, .. })
-            | Some(Sub::Check { conninfo, .. }) => conninfo.clone().or(self.conninfo.clone()),
+            | Some(Sub::Check { conninfo, .. })
+            | Some(Sub::Exporter { conninfo, .. }) => conninfo.clone().or(self.conninfo.clone()),
             _ => self.conninfo.clone(),
         }
     }

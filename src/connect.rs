@@ -249,6 +249,12 @@ impl Connector {
             "; SELECT pg_catalog.set_config('jit', 'off', false) \
                WHERE pg_catalog.current_setting('jit', true) IS NOT NULL",
         );
+        // Catalog passes over 50,000 chunks sort and hash a few MB: at the default 4 MB they
+        // spill to disk. Raised for hypertop's sessions only, never lowered.
+        setup.push_str(
+            "; SELECT pg_catalog.set_config('work_mem', '32MB', false) \
+               WHERE pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < 33554432",
+        );
         client
             .batch_execute(&setup)
             .await
@@ -381,6 +387,14 @@ fn io_error_in<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a std::
         cur = err.source();
     }
     None
+}
+
+/// A query error as one line: the server's message and SQLSTATE, or the client-side cause.
+pub fn describe_error(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => full_message(e),
+    }
 }
 
 /// An error and its causes as one line, without repeating a cause already in the text.

@@ -223,7 +223,7 @@ pub async fn start(dir: Option<PathBuf>, reset: bool, port: u16) -> Result<Demo,
             client.batch_execute(sql).await.map_err(|e| {
                 format!(
                     "loading the demo ({label}): {}",
-                    crate::poller::describe_error(&e)
+                    crate::connect::describe_error(&e)
                 )
             })?;
         }

@@ -62,6 +62,11 @@ pub fn elapsed(d: std::time::Duration) -> String {
     }
 }
 
+/// A statement on one line (its layout folded to single spaces), for a table cell.
+pub fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Text from the database made safe for a terminal: control characters (ESC, BEL, CR, C1 …)
 /// and bidirectional overrides are shown as `\x1b` / `\u{202e}` escapes, so a hostile name can
 /// neither move the cursor, retitle the terminal nor reorder what is shown.
@@ -119,39 +124,10 @@ pub fn seconds(s: f64) -> String {
 /// in the compact form every tab uses (`3d 1h`, `12h`, `1mo`); anything else (an integer
 /// threshold, `created before …`) as it is.
 pub fn interval(text: &str) -> String {
-    let mut months = 0i64;
-    let mut secs = 0f64;
-    let mut words = text.split_whitespace().peekable();
-    let mut any = false;
-    while let Some(w) = words.next() {
-        if w.contains(':') {
-            let negative = w.starts_with('-');
-            let parts: Vec<f64> = w
-                .trim_start_matches(['-', '+'])
-                .split(':')
-                .map(|p| p.parse::<f64>())
-                .collect::<Result<_, _>>()
-                .unwrap_or_default();
-            let [h, m, sec] = parts[..] else {
-                return text.to_string();
-            };
-            let v = h * 3600.0 + m * 60.0 + sec;
-            secs += if negative { -v } else { v };
-            any = true;
-            continue;
-        }
-        let (Ok(n), Some(unit)) = (w.parse::<i64>(), words.next()) else {
-            return text.to_string();
-        };
-        match unit.trim_end_matches('s') {
-            "year" => months += 12 * n,
-            "mon" => months += n,
-            "day" => secs += 86_400.0 * n as f64,
-            _ => return text.to_string(),
-        }
-        any = true;
-    }
-    if !any || secs < 0.0 || months < 0 {
+    let Some((months, secs)) = interval_parts(text) else {
+        return text.to_string();
+    };
+    if secs < 0.0 || months < 0 {
         return text.to_string();
     }
     let mut out = Vec::new();
@@ -165,6 +141,51 @@ pub fn interval(text: &str) -> String {
         out.push(seconds(secs));
     }
     out.join(" ")
+}
+
+/// A PostgreSQL interval as the server prints it, in seconds as `extract(epoch …)` counts them
+/// (a month 30 days, a year 365.25); None when it is not one.
+pub fn interval_seconds(text: &str) -> Option<f64> {
+    let (months, secs) = interval_parts(text)?;
+    let years = months / 12;
+    Some(years as f64 * 31_557_600.0 + (months % 12) as f64 * 2_592_000.0 + secs)
+}
+
+/// Months and seconds of a server-printed interval (`1 year 2 mons 3 days 04:05:06`).
+fn interval_parts(text: &str) -> Option<(i64, f64)> {
+    let mut months = 0i64;
+    let mut secs = 0f64;
+    let mut words = text.split_whitespace().peekable();
+    let mut any = false;
+    while let Some(w) = words.next() {
+        if w.contains(':') {
+            let negative = w.starts_with('-');
+            let parts: Vec<f64> = w
+                .trim_start_matches(['-', '+'])
+                .split(':')
+                .map(|p| p.parse::<f64>())
+                .collect::<Result<_, _>>()
+                .ok()?;
+            let [h, m, sec] = parts[..] else {
+                return None;
+            };
+            let v = h * 3600.0 + m * 60.0 + sec;
+            secs += if negative { -v } else { v };
+            any = true;
+            continue;
+        }
+        let (Ok(n), Some(unit)) = (w.parse::<i64>(), words.next()) else {
+            return None;
+        };
+        match unit.trim_end_matches('s') {
+            "year" => months += 12 * n,
+            "mon" => months += n,
+            "day" => secs += 86_400.0 * n as f64,
+            _ => return None,
+        }
+        any = true;
+    }
+    any.then_some((months, secs))
 }
 
 /// How long ago `t` was, relative to `now`: `5m 3s ago`, or `in 2m` for the future.

@@ -1,19 +1,20 @@
 //! The `hypertop` command: settings (flags over profile over defaults), one connection, then
 //! the console or a subcommand.
 
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
 
-use hypertop::app::{self, AppOptions, Exit};
+use hypertop::actions::journal::Journal;
 use hypertop::capabilities::Capabilities;
 use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
 use hypertop::config::{self, Profile};
 use hypertop::connect::{Connector, Session, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
+use hypertop::console::{self, AppOptions, Exit};
 use hypertop::headless;
-use hypertop::journal::Journal;
 use hypertop::link::Link;
 use hypertop::problems::Thresholds;
 use hypertop::theme::Theme;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
     }
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -48,6 +50,28 @@ fn main() -> ExitCode {
     code
 }
 
+/// `hypertop snapshot | head`: when the reader of stdout goes away, end as a Unix tool does on
+/// SIGPIPE (status 141, nothing said) instead of panicking in `println!`. Rust ignores SIGPIPE
+/// so that sockets report errors instead of killing the process; only stdout is treated so.
+fn quiet_on_closed_stdout() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(EXIT_BROKEN_PIPE.into());
+        }
+        previous(info)
+    }));
+}
+
+/// 128 + SIGPIPE.
+const EXIT_BROKEN_PIPE: u8 = 141;
+
 /// Everything that decides how hypertop runs, after flags, profile and defaults.
 struct Settings {
     inputs: Inputs,
@@ -61,6 +85,12 @@ struct Settings {
 }
 
 fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
+    settings_with(cli, profile, true)
+}
+
+/// A profile's settings, with the command line's connection flags (`flags`) or without them
+/// (each target of a fleet keeps its own connection).
+fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, String> {
     // The same validation as `config check`.
     let checked = profile
         .check(hypertop::paths::config_dir().as_deref())
@@ -75,17 +105,17 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
             )
         })?;
     let overridden: Vec<&str> = [
-        ("host", cli.host.is_some()),
-        ("port", cli.port.is_some()),
-        ("user", cli.user.is_some()),
-        ("dbname", cli.dbname.is_some()),
+        ("host", flags && cli.host.is_some()),
+        ("port", flags && cli.port.is_some()),
+        ("user", flags && cli.user.is_some()),
+        ("dbname", flags && cli.dbname.is_some()),
     ]
     .into_iter()
     .filter_map(|(k, set)| set.then_some(k))
     .collect();
     let conninfo = config::merge_conninfo(
         config::profile_conninfo(profile, &overridden)?,
-        cli.conninfo(),
+        cli.conninfo().filter(|_| flags),
     )?;
     let check = profile.check.clone().unwrap_or_default();
     let defaults = Thresholds::default();
@@ -102,10 +132,10 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
     Ok(Settings {
         inputs: Inputs {
             conninfo,
-            host: cli.host.clone(),
-            port: cli.port.clone(),
-            user: cli.user.clone(),
-            dbname: cli.dbname.clone(),
+            host: cli.host.clone().filter(|_| flags),
+            port: cli.port.clone().filter(|_| flags),
+            user: cli.user.clone().filter(|_| flags),
+            dbname: cli.dbname.clone().filter(|_| flags),
         },
         refresh: cli
             .refresh
@@ -125,7 +155,7 @@ fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
             .journal
             .clone()
             .or(profile.journal.clone())
-            .or_else(hypertop::journal::default_path)
+            .or_else(hypertop::actions::journal::default_path)
             .unwrap_or_else(|| "hypertop-journal.jsonl".into()),
         limits: Thresholds {
             max_cagg_lag: max_lag
@@ -196,6 +226,8 @@ fn config_command(what: ConfigWhat) -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     let check = matches!(cli.command, Some(Sub::Check { .. }));
+    // `policy diff` and `lint` answer 1 for drift: any failure of theirs is 2.
+    let policy = matches!(cli.command, Some(Sub::Policy { .. }));
     // Failures before connecting: `check` reports them as UNKNOWN, the rest exit 1.
     let fail = |msg: String, code: u8| {
         if check {
@@ -203,7 +235,7 @@ async fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_UNKNOWN)
         } else {
             eprintln!("hypertop: {msg}");
-            ExitCode::from(code)
+            ExitCode::from(if policy { 2 } else { code })
         }
     };
     if let Some(Sub::Config { what }) = &cli.command {
@@ -223,6 +255,33 @@ async fn run(cli: Cli) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e, 1),
     };
+    if cli.is_fleet() || matches!(cli.command, Some(Sub::Exporter { .. })) {
+        let targets = if cli.is_fleet() {
+            match fleet(&cli) {
+                Ok(t) => t,
+                Err(e) => return fail(e, 1),
+            }
+        } else {
+            vec![(
+                cli.profile.clone().unwrap_or_else(|| "default".into()),
+                settings,
+            )]
+        };
+        match &cli.command {
+            Some(Sub::Exporter { listen, cache, .. }) => {
+                return exporter(listen, *cache, targets).await;
+            }
+            Some(Sub::Check { .. }) => return check_all(targets).await,
+            None => return fleet_console(&cli, targets).await,
+            _ => {
+                return fail(
+                    "--fleet and --targets work with the console, `exporter` and `check --all`"
+                        .into(),
+                    2,
+                )
+            }
+        }
+    }
     let console = matches!(cli.command, None | Some(Sub::Demo { .. }));
     // A broken theme is reported before anything else happens (and the terminal is untouched).
     let theme = if console {
@@ -278,7 +337,7 @@ async fn run(cli: Cli) -> ExitCode {
         session: &session,
         caps: &caps,
         journal: &journal,
-        origin: headless::origin(&connector, &caps),
+        origin: hypertop::actions::journal::Origin::of(&connector, &caps),
         lock_timeout: settings.lock_timeout,
         utc: cli.utc,
     };
@@ -298,13 +357,29 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::from(headless::run(&ctx, action, how).await);
         }
         Some(Sub::History { .. }) => return ExitCode::from(headless::history(&ctx).await),
+        Some(Sub::Policy { what }) => {
+            return ExitCode::from(headless::policy::run(&ctx, what, &settings.limits).await)
+        }
         Some(Sub::Snapshot { format, width, .. }) => {
             let snap = hypertop::snapshot::collect(&session.client, &caps, &settings.limits).await;
             match format {
-                Format::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&snap.to_json()).unwrap_or_default()
-                ),
+                Format::Json => {
+                    // Streamed: at 50,000 chunks the document is tens of MB.
+                    let json = snap.to_json();
+                    drop(snap);
+                    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                    let written = serde_json::to_writer_pretty(&mut out, &json)
+                        .map_err(std::io::Error::from)
+                        .and_then(|_| writeln!(out))
+                        .and_then(|_| out.flush());
+                    match written {
+                        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                            return ExitCode::from(EXIT_BROKEN_PIPE)
+                        }
+                        Err(e) => return fail(format!("cannot write the snapshot: {e}"), 1),
+                        Ok(()) => {}
+                    }
+                }
                 Format::Text => {
                     // As asked, else the terminal's width when printing to one; into a file or
                     // a pipe nothing is cut.
@@ -325,25 +400,19 @@ async fn run(cli: Cli) -> ExitCode {
             println!("{}", hypertop::format::printable(&line));
             return ExitCode::from(code);
         }
-        Some(Sub::Config { .. }) | Some(Sub::Demo { .. }) | None => {}
+        Some(Sub::Config { .. }) | Some(Sub::Demo { .. }) | Some(Sub::Exporter { .. }) | None => {}
     }
     let target = connector.resolved().target_short();
     let action_connector = connector.clone();
     let link = Link::start(connector, Some((session, caps)));
-    let opts = AppOptions {
-        actions: hypertop::app::ActionOptions {
-            connector: action_connector,
-            journal: settings.journal.clone(),
-            lock_timeout: settings.lock_timeout,
-        },
-        refresh_every: settings.refresh,
-        utc: cli.utc,
-        read_only: settings.read_only,
-        theme,
-        query_limit: settings.statement_timeout + Duration::from_secs(5),
-        thresholds: settings.limits,
-    };
-    match app::run(link, target, opts).await {
+    let opts = console_options(&settings, &cli, theme);
+    let targets = vec![console::Target {
+        name: cli.profile.clone().unwrap_or_else(|| "default".into()),
+        short: target,
+        link,
+        connector: action_connector,
+    }];
+    match console::run(targets, opts).await {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
         Ok(Exit::Signal(sig)) => ExitCode::from(128 + sig as u8),
         Err(e) => {
@@ -378,8 +447,206 @@ async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), Str
         format!(
             "connected to {}, but could not read the catalog: {}",
             connector.target(),
-            hypertop::poller::describe_error(&e)
+            hypertop::connect::describe_error(&e)
         )
     })?;
     Ok((connector, session, caps))
+}
+
+/// Every target of a fleet, by name: the profiles of `--targets FILE`, else of the config file.
+fn fleet(cli: &Cli) -> Result<Vec<(String, Settings)>, String> {
+    let path = cli
+        .targets
+        .clone()
+        .or_else(config::default_path)
+        .unwrap_or_else(|| "config.toml".into());
+    let file = config::load(&path)?;
+    if file.profiles.is_empty() {
+        return Err(format!(
+            "{}: no profiles: a fleet is the profiles of this file",
+            path.display()
+        ));
+    }
+    file.profiles
+        .iter()
+        .map(|(name, p)| {
+            settings_with(cli, p, false)
+                .map(|s| (name.clone(), s))
+                .map_err(|e| format!("{}: profile {name}: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// A target's connector, without connecting (a fleet member may be down).
+fn connector(s: &Settings) -> Result<Connector, String> {
+    let env = Environment::from_process();
+    let resolved = conninfo::resolve(&s.inputs, &env)
+        .map_err(|e| format!("invalid connection settings: {e}"))?;
+    let session_settings = SessionSettings {
+        statement_timeout: s.statement_timeout,
+        lock_timeout: Some(s.lock_timeout),
+        read_only: true,
+        ..SessionSettings::default()
+    };
+    Connector::new(resolved, session_settings).map_err(|e| e.to_string())
+}
+
+/// `hypertop exporter`: serves until SIGINT or SIGTERM.
+async fn exporter(listen: &str, cache: Duration, targets: Vec<(String, Settings)>) -> ExitCode {
+    let mut list = Vec::new();
+    let mut read_limit = Duration::ZERO;
+    for (name, s) in targets {
+        match connector(&s) {
+            Ok(c) => {
+                read_limit = read_limit.max(s.statement_timeout * 7);
+                list.push(std::sync::Arc::new(hypertop::exporter::Target::new(
+                    name, c, s.limits,
+                )))
+            }
+            Err(e) => {
+                eprintln!("hypertop: target {name}: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let listener = match tokio::net::TcpListener::bind(listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("hypertop: cannot listen on {listen}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = listener
+        .local_addr()
+        .map_or(listen.to_string(), |a| a.to_string());
+    eprintln!(
+        "hypertop exporter: http://{addr}/metrics ({} target{}: {})",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" },
+        list.iter()
+            .map(|t| t.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let opts = hypertop::exporter::Options {
+        cache_for: cache,
+        read_limit,
+    };
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tokio::select! {
+        r = hypertop::exporter::serve(listener, list, opts) => match r {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("hypertop: exporter: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+        _ = term.recv() => ExitCode::SUCCESS,
+    }
+}
+
+/// `hypertop check --all`: one Nagios line per target, and the worst status (CRITICAL over
+/// UNKNOWN over WARNING over OK).
+async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {
+    let reads = targets.into_iter().map(|(name, s)| async move {
+        let line = async {
+            let c = connector(&s)?;
+            let session = c.connect().await.map_err(|e| e.to_string())?;
+            let caps = Capabilities::detect(&session.client)
+                .await
+                .map_err(|e| hypertop::connect::describe_error(&e))?;
+            let snap = hypertop::snapshot::collect(&session.client, &caps, &s.limits).await;
+            Ok::<_, String>(hypertop::snapshot::check(&snap, &s.limits))
+        }
+        .await
+        .unwrap_or_else(|e| (EXIT_UNKNOWN, format!("HYPERTOP UNKNOWN - {e}")));
+        (name, line)
+    });
+    let mut worst = 0u8;
+    let rank = |code: u8| match code {
+        0 => 0,
+        1 => 1,
+        3 => 2,
+        _ => 3,
+    };
+    for (name, (code, line)) in futures_util::future::join_all(reads).await {
+        println!(
+            "{}",
+            hypertop::format::printable(&format!("{name}: {line}"))
+        );
+        if rank(code) > rank(worst) {
+            worst = code;
+        }
+    }
+    ExitCode::from(worst)
+}
+
+/// How the console runs, from the settings.
+fn console_options(s: &Settings, cli: &Cli, theme: Theme) -> AppOptions {
+    AppOptions {
+        journal: s.journal.clone(),
+        lock_timeout: s.lock_timeout,
+        refresh_every: s.refresh,
+        utc: cli.utc,
+        read_only: s.read_only,
+        theme,
+        query_limit: s.statement_timeout + Duration::from_secs(5),
+        thresholds: s.limits,
+    }
+}
+
+/// `hypertop --fleet`: the console on every target at once, each with its own link.
+async fn fleet_console(cli: &Cli, targets: Vec<(String, Settings)>) -> ExitCode {
+    let Some((_, first)) = targets.first() else {
+        return ExitCode::FAILURE;
+    };
+    let theme = match Theme::resolve(
+        first.theme.as_deref(),
+        hypertop::paths::config_dir().as_deref(),
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        std::env::var("TERM").ok().as_deref(),
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("hypertop: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = console_options(first, cli, theme);
+    let mut members = Vec::new();
+    for (name, s) in &targets {
+        let c = match connector(s) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("hypertop: target {name}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // Actions open their own sessions with the target's settings (read-only as asked).
+        let actions = c.with_settings(SessionSettings {
+            read_only: s.read_only,
+            ..c.settings().clone()
+        });
+        members.push(console::Target {
+            name: name.clone(),
+            short: format!("{name}: {}", c.resolved().target_short()),
+            link: Link::start(c, None),
+            connector: actions,
+        });
+    }
+    match console::run(members, opts).await {
+        Ok(Exit::Quit) => ExitCode::SUCCESS,
+        Ok(Exit::Signal(sig)) => ExitCode::from(128 + sig as u8),
+        Err(e) => {
+            eprintln!("hypertop: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

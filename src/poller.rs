@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch};
 
+use crate::connect::describe_error;
 use crate::link::Link;
 use crate::model::{self, Payload, QueryKind, Target};
 
@@ -186,13 +187,14 @@ fn rests(request: &Request, last_target: &Option<Target>, urgent_served: u64) ->
     request.target == *last_target && request.urgent_seq == urgent_served
 }
 
-/// How long a query kind's periodic refresh rests after a run that took `elapsed`: 999 times as
-/// long (at most a minute), so that each kind keeps the server busy at most a thousandth of the
-/// time, and the overview's five at most 0.5 % of one core, however large the catalog. A 2 ms
-/// query still follows a 2 s refresh; a 30 ms one over 20,000 chunks repeats every 30 s
-/// (what the user asks for — a tab, `r`, a drill-down — never waits).
+/// How long a query kind's periodic refresh rests after a run that took `elapsed`: 1,199 times
+/// as long (at most ten minutes), so that each kind keeps the server busy at most 1/1,200 of the
+/// time, and the overview's six at most 0.5 % of one core, however large the catalog (a cap
+/// of a minute let the Tables pass over 20,000 chunks take 0.2 % alone). A 1 ms query still
+/// follows a 2 s refresh; a 130 ms one repeats every 2.6 min (what the user asks for — a tab,
+/// `r`, a drill-down — never waits).
 pub fn rest_after(elapsed: Duration) -> Duration {
-    (elapsed * 999).min(Duration::from_secs(60))
+    (elapsed * 1199).min(Duration::from_secs(600))
 }
 
 /// `HYPERTOP_BENCH_QUERY_DELAY=<seconds>`: the key-to-frame benchmark's slow query. Unset in
@@ -204,14 +206,6 @@ fn bench_delay() -> Option<f64> {
             .ok()
             .and_then(|v| v.parse().ok())
     })
-}
-
-/// A query error as one line: the server's message and SQLSTATE, or the client-side cause.
-pub fn describe_error(e: &tokio_postgres::Error) -> String {
-    match e.as_db_error() {
-        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
-        None => crate::connect::full_message(e),
-    }
 }
 
 #[cfg(test)]
@@ -236,15 +230,15 @@ mod tests {
     }
 
     #[test]
-    fn queries_rest_999_times_their_duration_up_to_a_minute() {
+    fn queries_rest_1199_times_their_duration_up_to_ten_minutes() {
         assert_eq!(
             rest_after(Duration::from_millis(2)),
-            Duration::from_millis(1998)
+            Duration::from_millis(2398)
         );
         assert_eq!(
-            rest_after(Duration::from_millis(30)),
-            Duration::from_millis(29_970)
+            rest_after(Duration::from_millis(130)),
+            Duration::from_millis(155_870)
         );
-        assert_eq!(rest_after(Duration::from_secs(1)), Duration::from_secs(60));
+        assert_eq!(rest_after(Duration::from_secs(1)), Duration::from_secs(600));
     }
 }

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 
 use crate::capabilities::Capabilities;
 
-pub const CAPABILITIES: &str = include_str!("../queries/capabilities.sql");
 pub const SUMMARY: &str = include_str!("../queries/summary.sql");
+pub const ACTIVITY: &str = include_str!("../queries/activity.sql");
 pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
 pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
@@ -37,6 +37,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
     (
         "index_key_names",
         include_str!("../queries/fragments/index_key_names.sql"),
+    ),
+    (
+        "policy_limits",
+        include_str!("../queries/fragments/policy_limits.sql"),
     ),
     (
         "internal_range",
@@ -81,6 +85,7 @@ expanded!(INDEXES, "indexes.sql");
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
 expanded!(JOBS, "jobs.sql");
+expanded!(POLICIES, "policies.sql");
 
 const TABLES_TEMPLATE: &str = include_str!("../queries/tables.sql");
 const CHUNK_TABLE_BY_NAME: &str = include_str!("../queries/fragments/chunk_table_by_name.sql");

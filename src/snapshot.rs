@@ -1,5 +1,6 @@
-//! `hypertop snapshot`: every screen read once, as one JSON object (a stable schema, see
-//! README) or as text tables. `hypertop check` evaluates the same data.
+//! `hypertop snapshot`: every screen read once (the store's [`Dataset::read_all`]), as one JSON
+//! object (a stable schema, see README) or as the screens' text tables. `hypertop check`
+//! evaluates the same data.
 
 use std::collections::BTreeMap;
 
@@ -8,196 +9,185 @@ use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
 use crate::grid::Column;
-use crate::model::{self, Payload, QueryKind};
-use crate::poller::describe_error;
-use crate::problems::{self, Problem, Thresholds};
-use crate::screens::{self, Ctx, TableRow};
+use crate::problems::{self, Thresholds};
+use crate::screens::{Ctx, Tab, TableRow};
+use crate::store::{Dataset, Status};
 
-/// Everything read, per screen; a screen that could not be read holds why.
-#[derive(Debug, Default)]
+/// A screen's table for text output: its columns and rows.
+pub type TextTable = (Vec<Column>, Vec<TableRow>);
+
+/// Everything read once, with the problems found in it and the limits they were judged by.
+#[derive(Debug)]
 pub struct Snapshot {
-    pub caps: Option<Capabilities>,
-    pub payloads: BTreeMap<&'static str, Result<Payload, String>>,
-    pub problems: Vec<Problem>,
+    pub data: Dataset,
+    pub limits: Thresholds,
 }
-
-/// Each read and the sections it fills (`tables` fills three).
-const READS: &[(QueryKind, &[&str])] = &[
-    (QueryKind::Summary, &["server"]),
-    (
-        QueryKind::Tables,
-        &["hypertables", "compression", "retention"],
-    ),
-    (QueryKind::Indexes, &["indexes"]),
-    (QueryKind::Jobs, &["jobs"]),
-    (QueryKind::Caggs, &["caggs"]),
-];
 
 /// Reads every screen once, one query after another.
 pub async fn collect(client: &Client, caps: &Capabilities, limits: &Thresholds) -> Snapshot {
-    let mut payloads = BTreeMap::new();
-    for (kind, sections) in READS {
-        let result = match model::unavailable(*kind, caps) {
-            Some(why) => Err(why),
-            None => model::fetch(*kind, None, client, caps)
-                .await
-                .map_err(|e| describe_error(&e)),
-        };
-        match result {
-            Ok(Payload::Tables(t)) => {
-                for (name, p) in sections.iter().zip(t.into_payloads()) {
-                    payloads.insert(*name, Ok(p));
-                }
-            }
-            // Plain PostgreSQL: partitioned tables stand in for retention.
-            Ok(p @ Payload::Partitions(_)) => {
-                payloads.insert("hypertables", Err(model::no_timescaledb(caps)));
-                payloads.insert("compression", Err(model::no_timescaledb(caps)));
-                payloads.insert("retention", Ok(p));
-            }
-            other => {
-                for name in *sections {
-                    payloads.insert(*name, other.clone());
-                }
-            }
-        }
+    Snapshot {
+        data: Dataset::read_all(client, caps, limits).await,
+        limits: *limits,
     }
-    let mut snap = Snapshot {
-        caps: Some(caps.clone()),
-        payloads,
-        problems: Vec::new(),
-    };
-    snap.problems = {
-        let get = |name: &str| snap.payloads.get(name).and_then(|r| r.as_ref().ok());
-        let inputs = problems::Inputs {
-            summary: match get("server") {
-                Some(Payload::Summary(s)) => Some(s),
-                _ => None,
-            },
-            timescaledb: caps.timescaledb.is_some(),
-            jobs: match get("jobs") {
-                Some(Payload::Jobs(v)) => Some(v),
-                _ => None,
-            },
-            compression: match get("compression") {
-                Some(Payload::Compression(v)) => Some(v),
-                _ => None,
-            },
-            retention: match get("retention") {
-                Some(Payload::Retention(v)) => Some(v),
-                _ => None,
-            },
-            indexes: match get("indexes") {
-                Some(Payload::Indexes(v)) => Some(v),
-                _ => None,
-            },
-            caggs: match get("caggs") {
-                Some(Payload::Caggs(v)) => Some(v),
-                _ => None,
-            },
-        };
-        problems::find(&inputs, limits, chrono::Utc::now())
-    };
-    snap
+}
+
+/// A JSON section, how its dataset stands, and its value when asked (a section that cannot be
+/// read is `null`): built only by `to_json`, since a 50,000-chunk catalog's sections take
+/// tens of MB.
+type Section<'a> = (&'static str, Status<'a>, Box<dyn Fn() -> Value + 'a>);
+
+fn sections(d: &Dataset) -> [Section<'_>; 8] {
+    [
+        (
+            "server",
+            d.summary.status(),
+            Box::new(|| to(&d.summary.value())),
+        ),
+        (
+            "hypertables",
+            d.hypertables.status(),
+            Box::new(|| to(&d.hypertables.value())),
+        ),
+        (
+            "compression",
+            d.compression.status(),
+            Box::new(|| to(&d.compression.value())),
+        ),
+        (
+            "retention",
+            d.retention.status(),
+            Box::new(|| to(&d.retention.value())),
+        ),
+        (
+            "indexes",
+            d.indexes.status(),
+            Box::new(|| to(&d.indexes.value())),
+        ),
+        ("jobs", d.jobs.status(), Box::new(|| jobs_json(d))),
+        ("caggs", d.caggs.status(), Box::new(|| caggs_json(d))),
+        (
+            "activity",
+            d.activity.status(),
+            Box::new(|| to(&d.activity.value())),
+        ),
+    ]
 }
 
 impl Snapshot {
+    pub fn problems(&self) -> &[problems::Problem] {
+        &self.data.problems
+    }
+
     /// Sections that could not be read, and why.
     pub fn unavailable(&self) -> BTreeMap<&'static str, String> {
-        self.payloads
-            .iter()
-            .filter_map(|(k, v)| match v {
-                Err(e) => Some((*k, e.clone())),
-                Ok(Payload::Partitions(_)) => {
-                    Some((*k, "TimescaleDB is not installed: see `partitions`".into()))
-                }
-                Ok(Payload::MatViews(_)) => Some((
-                    *k,
-                    "TimescaleDB is not installed: see `materialized_views`".into(),
-                )),
-                _ => None,
+        let d = &self.data;
+        sections(d)
+            .into_iter()
+            .filter_map(|(name, status, _)| {
+                let why = match (name, status) {
+                    // Plain PostgreSQL's stand-ins are sections of their own.
+                    ("retention", _) if d.partitions.value().is_some() => {
+                        "TimescaleDB is not installed: see `partitions`".to_string()
+                    }
+                    ("caggs", _) if d.matviews.value().is_some() => {
+                        "TimescaleDB is not installed: see `materialized_views`".to_string()
+                    }
+                    (_, Status::Unavailable(why) | Status::Failed(why, _)) => why.to_string(),
+                    (_, Status::Loading | Status::Ready) => return None,
+                };
+                Some((name, why))
             })
             .collect()
     }
 
     pub fn to_json(&self) -> Value {
+        let d = &self.data;
         let mut out = serde_json::Map::new();
-        let mut extra = serde_json::Map::new();
-        for (name, result) in &self.payloads {
-            let v = match result {
-                Err(_) => Value::Null,
-                Ok(p) => section_json(p, &mut extra),
-            };
-            out.insert((*name).into(), v);
+        for (name, _, value) in sections(d) {
+            out.insert(name.into(), value());
         }
         let mut server = out.remove("server").unwrap_or(Value::Null);
         if server.is_null() {
             server = json!({});
         }
         if let Some(obj) = server.as_object_mut() {
-            if let Some(c) = &self.caps {
-                obj.insert(
-                    "capabilities".into(),
-                    serde_json::to_value(c).unwrap_or(Value::Null),
-                );
+            if let Some(c) = &d.caps {
+                obj.insert("capabilities".into(), to(c));
             }
-            obj.insert(
-                "unavailable".into(),
-                serde_json::to_value(self.unavailable()).unwrap_or(Value::Null),
-            );
+            obj.insert("unavailable".into(), to(&self.unavailable()));
         }
         out.insert("server".into(), server);
-        out.insert(
-            "problems".into(),
-            serde_json::to_value(&self.problems).unwrap_or(Value::Null),
-        );
-        out.extend(extra);
+        out.insert("problems".into(), to(&d.problems));
+        if let Some(p) = d.partitions.value() {
+            out.insert("partitions".into(), to(p));
+        }
+        if let Some(m) = d.matviews.value() {
+            out.insert("materialized_views".into(), to(m));
+        }
         Value::Object(out)
+    }
+
+    /// Each screen's table as the console builds it (the same limits colour the same values),
+    /// or why it could not be read.
+    pub fn tables(&self, ctx: &Ctx) -> Vec<(&'static str, Result<TextTable, String>)> {
+        let d = &self.data;
+        Tab::all()
+            .map(Tab::screen)
+            .filter(|s| s.in_text_snapshot())
+            .map(|screen| {
+                let table = match screen.status(d) {
+                    Status::Unavailable(e) | Status::Failed(e, _) => Err(e.to_string()),
+                    Status::Loading | Status::Ready => Ok((screen.columns(d), screen.rows(d, ctx))),
+                };
+                (screen.name(), table)
+            })
+            .collect()
     }
 
     /// Each screen as a text table `width` columns wide (the console's columns, dropped by
     /// priority as on a narrow terminal), then the problems.
     pub fn to_text(&self, utc: bool, width: u16) -> String {
-        let ctx = Ctx {
-            now: chrono::Utc::now(),
-            utc,
-        };
+        let d = &self.data;
+        let ctx = Ctx::new(utc, self.limits);
         let mut out = String::new();
-        for name in READS.iter().flat_map(|(_, sections)| sections.iter()) {
-            let Some(result) = self.payloads.get(name) else {
-                continue;
-            };
-            out.push_str(&format!("== {name}\n"));
-            match result {
-                Err(e) => out.push_str(&format!("unavailable: {e}\n\n")),
-                Ok(p) => {
-                    if let Some((columns, rows)) = table(p, ctx) {
-                        out.push_str(&text_table(columns, rows, width));
-                    } else if let Payload::Summary(s) = p {
-                        let line =
-                            format!(
-                            "{} · TimescaleDB {} · database {} · connections {}/{} · scheduler {}",
-                            s.version.split(" on ").next().unwrap_or(&s.version),
-                            s.timescaledb_version.as_deref().unwrap_or("not installed"),
-                            crate::format::bytes(s.database_bytes),
-                            s.connections,
-                            s.max_connections,
-                            if s.scheduler_running { "running" } else { "not running" }
-                        );
-                        out.push_str(
-                            crate::grid::fit(&line, width, crate::grid::Align::Left).trim_end(),
-                        );
-                        out.push('\n');
-                    }
+        if let Some(s) = d.summary.value() {
+            let line = format!(
+                "{} · TimescaleDB {} · database {} · connections {}/{} · scheduler {}",
+                s.version.split(" on ").next().unwrap_or(&s.version),
+                s.timescaledb_version.as_deref().unwrap_or("not installed"),
+                crate::format::bytes(s.database_bytes),
+                s.connections,
+                s.max_connections,
+                if s.scheduler_running {
+                    "running"
+                } else {
+                    "not running"
+                }
+            );
+            out.push_str("== server\n");
+            out.push_str(crate::grid::fit(&line, width, crate::grid::Align::Left).trim_end());
+            out.push_str("\n\n");
+        } else if let Status::Failed(e, _) | Status::Unavailable(e) = d.summary.status() {
+            out.push_str(&format!("== server\nunavailable: {e}\n\n"));
+        }
+        for tab in Tab::all().filter(|t| t.screen().in_text_snapshot()) {
+            let screen = tab.screen();
+            out.push_str(&format!("== {}\n", screen.name()));
+            match screen.status(d) {
+                Status::Unavailable(e) | Status::Failed(e, _) => {
+                    out.push_str(&format!("unavailable: {e}\n\n"));
+                }
+                Status::Loading | Status::Ready => {
+                    out.push_str(&text_table(screen.columns(d), screen.rows(d, &ctx), width));
                     out.push('\n');
                 }
             }
         }
         out.push_str("== problems\n");
-        if self.problems.is_empty() {
+        if d.problems.is_empty() {
             out.push_str("none\n");
         }
-        for p in &self.problems {
+        for p in &d.problems {
             let severity = match p.severity {
                 problems::Severity::Critical => "CRITICAL",
                 problems::Severity::Warning => "WARNING",
@@ -211,21 +201,6 @@ impl Snapshot {
         }
         out
     }
-}
-
-fn table(p: &Payload, ctx: Ctx) -> Option<(Vec<Column>, Vec<TableRow>)> {
-    use screens::*;
-    Some(match p {
-        Payload::Hypertables(v) => (hypertables::columns(), hypertables::rows(v, ctx)),
-        Payload::Compression(v) => (compression::columns(), compression::rows(v)),
-        Payload::Retention(v) => (retention::columns(), retention::rows(v, ctx)),
-        Payload::Partitions(v) => (retention::partition_columns(), retention::partition_rows(v)),
-        Payload::Indexes(v) => (indexes::columns(), indexes::rows(v)),
-        Payload::Jobs(v) => (jobs::columns(), jobs::rows(v, ctx)),
-        Payload::Caggs(v) => (caggs::columns(), caggs::rows(v, 3600.0, ctx)),
-        Payload::MatViews(v) => (caggs::matview_columns(), caggs::matview_rows(v)),
-        _ => return None,
-    })
 }
 
 fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
@@ -257,61 +232,55 @@ fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
     out
 }
 
-/// One section's rows as the documented JSON objects.
-fn section_json(p: &Payload, extra: &mut serde_json::Map<String, Value>) -> Value {
-    match p {
-        Payload::Summary(s) => to(s),
-        Payload::Hypertables(v) => to(v),
-        Payload::Compression(v) => to(v),
-        Payload::Retention(v) => to(v),
-        Payload::Indexes(v) => to(v),
-        Payload::Jobs(v) => Value::Array(
-            v.iter()
-                .map(|j| {
-                    let mut o = to(j);
-                    if let Some(m) = o.as_object_mut() {
+/// Jobs with their target as `schema.name`.
+fn jobs_json(d: &Dataset) -> Value {
+    let Some(v) = d.jobs.value() else {
+        return Value::Null;
+    };
+    Value::Array(
+        v.iter()
+            .map(|j| {
+                let mut o = to(j);
+                if let Some(m) = o.as_object_mut() {
+                    m.insert(
+                        "target".into(),
+                        j.target().map_or(Value::Null, Value::String),
+                    );
+                }
+                o
+            })
+            .collect(),
+    )
+}
+
+/// Continuous aggregates with their source and parent as `schema.name`.
+fn caggs_json(d: &Dataset) -> Value {
+    let Some(v) = d.caggs.value() else {
+        return Value::Null;
+    };
+    Value::Array(
+        v.iter()
+            .map(|c| {
+                let mut o = to(c);
+                if let Some(m) = o.as_object_mut() {
+                    m.insert("source".into(), Value::String(c.source()));
+                    if let Some(Value::Array(parent)) = m.remove("parent") {
                         m.insert(
-                            "target".into(),
-                            j.target().map_or(Value::Null, Value::String),
+                            "parent".into(),
+                            Value::String(
+                                parent
+                                    .iter()
+                                    .filter_map(|x| x.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join("."),
+                            ),
                         );
                     }
-                    o
-                })
-                .collect(),
-        ),
-        Payload::Caggs(v) => Value::Array(
-            v.iter()
-                .map(|c| {
-                    let mut o = to(c);
-                    if let Some(m) = o.as_object_mut() {
-                        m.insert("source".into(), Value::String(c.source()));
-                        if let Some(Value::Array(parent)) = m.remove("parent") {
-                            m.insert(
-                                "parent".into(),
-                                Value::String(
-                                    parent
-                                        .iter()
-                                        .filter_map(|x| x.as_str())
-                                        .collect::<Vec<_>>()
-                                        .join("."),
-                                ),
-                            );
-                        }
-                    }
-                    o
-                })
-                .collect(),
-        ),
-        Payload::Partitions(v) => {
-            extra.insert("partitions".into(), to(v));
-            Value::Null
-        }
-        Payload::MatViews(v) => {
-            extra.insert("materialized_views".into(), to(v));
-            Value::Null
-        }
-        _ => Value::Null,
-    }
+                }
+                o
+            })
+            .collect(),
+    )
 }
 
 fn to<T: serde::Serialize>(v: &T) -> Value {
@@ -321,45 +290,40 @@ fn to<T: serde::Serialize>(v: &T) -> Value {
 /// Nagios-style result of `hypertop check`: exit code and the one line with perfdata.
 pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     use problems::Severity;
-    let crit = snap
-        .problems
+    let d = &snap.data;
+    let problems = &d.problems;
+    let crit = problems
         .iter()
         .filter(|p| p.severity == Severity::Critical)
         .count();
-    let warn = snap.problems.len() - crit;
+    let warn = problems.len() - crit;
     let unreadable = snap.unavailable();
-    let ts = snap.caps.as_ref().is_some_and(|c| c.timescaledb.is_some());
+    let ts = d.caps.as_ref().is_some_and(|c| c.timescaledb.is_some());
     let real_unreadable: Vec<_> = unreadable
         .iter()
         .filter(|(_, why)| ts || !why.contains("TimescaleDB is not installed"))
         .collect();
-    let get = |name: &str| snap.payloads.get(name).and_then(|r| r.as_ref().ok());
-    let max_lag = match get("caggs") {
-        Some(Payload::Caggs(v)) => v.iter().filter_map(|c| c.lag_seconds).fold(0.0, f64::max),
-        _ => 0.0,
-    };
-    let backlog: i64 = match get("compression") {
-        Some(Payload::Compression(v)) => v.iter().map(|c| c.backlog_chunks).sum(),
-        _ => 0,
-    };
-    let overdue: i64 = match get("retention") {
-        Some(Payload::Retention(v)) => v.iter().map(|r| r.overdue_chunks).sum(),
-        _ => 0,
-    };
-    let failing = match get("jobs") {
-        Some(Payload::Jobs(v)) => v.iter().filter(|j| j.consecutive_failures > 0).count(),
-        _ => 0,
-    };
-    let invalid = match get("indexes") {
-        Some(Payload::Indexes(v)) => v.iter().filter(|i| !i.valid).count(),
-        _ => 0,
-    };
+    let max_lag = d
+        .caggs
+        .rows()
+        .iter()
+        .filter_map(|c| c.lag_seconds)
+        .fold(0.0, f64::max);
+    let backlog: i64 = d.compression.rows().iter().map(|c| c.backlog_chunks).sum();
+    let overdue: i64 = d.retention.rows().iter().map(|r| r.overdue_chunks).sum();
+    let failing = d
+        .jobs
+        .rows()
+        .iter()
+        .filter(|j| j.consecutive_failures > 0)
+        .count();
+    let invalid = d.indexes.rows().iter().filter(|i| !i.valid).count();
     let perf = format!(
         "critical={crit} warning={warn} max_cagg_lag={max_lag:.0}s;{} backlog_chunks={backlog};{} retention_overdue_chunks={overdue} failing_jobs={failing} invalid_indexes={invalid}",
         limits.max_cagg_lag.as_secs(),
         limits.max_backlog_chunks
     );
-    let (code, label) = if !real_unreadable.is_empty() && snap.problems.is_empty() {
+    let (code, label) = if !real_unreadable.is_empty() && problems.is_empty() {
         (3, "UNKNOWN")
     } else if crit > 0 {
         (2, "CRITICAL")
@@ -368,14 +332,13 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     } else {
         (0, "OK")
     };
-    let mut summary: Vec<String> = snap
-        .problems
+    let mut summary: Vec<String> = problems
         .iter()
         .take(3)
         .map(|p| format!("{} {}: {}", p.kind, p.object, p.message))
         .collect();
-    if snap.problems.len() > 3 {
-        summary.push(format!("and {} more", snap.problems.len() - 3));
+    if problems.len() > 3 {
+        summary.push(format!("and {} more", problems.len() - 3));
     }
     if summary.is_empty() {
         summary.push("no problems".into());
@@ -387,4 +350,36 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
         code,
         format!("HYPERTOP {label} - {} | {perf}", summary.join("; ")),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Tone;
+    use crate::model::fixtures;
+    use std::time::Duration;
+
+    fn lag_tone(max_cagg_lag: Duration) -> Tone {
+        let limits = Thresholds {
+            max_cagg_lag,
+            ..Thresholds::default()
+        };
+        let mut data = Dataset::new(Some(fixtures::caps()));
+        let lagging = fixtures::cagg("readings_hourly", None, "2026-11-21T11:00:00Z", 5400.0);
+        data.caggs
+            .set(vec![lagging], chrono::Utc::now(), Duration::ZERO);
+        let snap = Snapshot { data, limits };
+        let tables = snap.tables(&Ctx::new(true, limits));
+        let (_, caggs) = tables.iter().find(|(n, _)| *n == "caggs").unwrap();
+        let (columns, rows) = caggs.as_ref().unwrap();
+        let lag = columns.iter().position(|c| c.title == "Lag").unwrap();
+        rows[0].cells[lag].tone
+    }
+
+    #[test]
+    fn the_text_tables_judge_lag_by_the_configured_limit() {
+        // 1.5 h behind: within a 2 h limit, over a 1 h one (not a fixed hour).
+        assert_eq!(lag_tone(Duration::from_secs(7200)), Tone::Ok);
+        assert_eq!(lag_tone(Duration::from_secs(3600)), Tone::Warn);
+    }
 }

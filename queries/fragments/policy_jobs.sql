@@ -15,7 +15,14 @@ cagg_names AS (
            coalesce(ca.mat_name, j.hypertable_name)::text AS hypertable_name,
            (ca.view_name IS NOT NULL) AS is_cagg
       FROM timescaledb_information.jobs j
-      LEFT JOIN cagg_names ca
-             ON (ca.view_schema, ca.view_name) = (j.hypertable_schema::text, j.hypertable_name::text)
-             OR (ca.mat_schema, ca.mat_name) = (j.hypertable_schema::text, j.hypertable_name::text)
+      -- by its view or by its materialization, as two joins a hash serves (one join with OR
+      -- compared every job with every cagg)
+      LEFT JOIN cagg_names cv
+             ON (cv.view_schema, cv.view_name) = (j.hypertable_schema::text, j.hypertable_name::text)
+      LEFT JOIN cagg_names cm
+             ON (cm.mat_schema, cm.mat_name) = (j.hypertable_schema::text, j.hypertable_name::text)
+     CROSS JOIN LATERAL (SELECT coalesce(cv.view_schema, cm.view_schema) AS view_schema,
+                                coalesce(cv.view_name, cm.view_name) AS view_name,
+                                coalesce(cv.mat_schema, cm.mat_schema) AS mat_schema,
+                                coalesce(cv.mat_name, cm.mat_name) AS mat_name) ca
 )

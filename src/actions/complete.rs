@@ -1,7 +1,7 @@
 //! Palette completion: command names, then the objects each argument takes (from what the
 //! screens have read), fuzzy-matched. Pure.
 
-use super::parse::COMMANDS;
+use super::spec::{self, Arg, COMMANDS};
 
 /// Names the palette can offer, by kind (`schema.name` as SQL needs it).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -11,23 +11,8 @@ pub struct Names {
     pub indexes: Vec<String>,
     pub tables: Vec<String>,
     pub jobs: Vec<String>,
-}
-
-/// What the argument at `position` (0-based, after the command name) of `command` is.
-fn argument_kind(command: &str, position: usize, previous: Option<&str>) -> &'static str {
-    match (command, position) {
-        ("refresh", 0) | ("set-refresh-policy", 0) | ("remove-refresh-policy", 0) => "cagg",
-        ("compress", 0) | ("decompress", 0) => "hypertable-or-chunk",
-        ("compress", 1) if previous != Some("chunk") => "older-than",
-        ("decompress", 1) if previous != Some("chunk") => "newer-than",
-        ("set-compress-after", 0) | ("remove-compression-policy", 0) => "hypertable",
-        ("set-retention" | "remove-retention-policy" | "drop-chunks", 0) => "hypertable-or-cagg",
-        ("drop-chunks", 1) => "older-than",
-        ("reindex", 0) => "reindexable",
-        ("drop-index", 0) => "index",
-        ("run-job" | "pause-job" | "resume-job" | "set-schedule", 0) => "job",
-        _ => "",
-    }
+    /// Process ids of the sessions on the Activity tab.
+    pub sessions: Vec<String>,
 }
 
 /// How well `needle` matches `hay` as a subsequence (case-insensitive): None when it does not;
@@ -96,33 +81,32 @@ pub fn suggest(line: &str, names: &Names, limit: usize) -> Vec<String> {
     let current = &line[start..];
     let done: Vec<&str> = line[..start].split_whitespace().collect();
     if done.is_empty() {
-        let commands: Vec<String> = COMMANDS.iter().map(|(n, _)| n.to_string()).collect();
+        let commands: Vec<String> = COMMANDS.iter().map(|s| s.name.to_string()).collect();
         return ranked(current, commands.iter(), limit);
     }
-    let command = done[0].to_lowercase();
     let position = done.len() - 1;
-    let previous = done.last().copied();
+    let arg = spec::find(done[0]).and_then(|s| s.arg(position, done.get(1).copied()));
     let cloned = |lists: &[&Vec<String>]| {
         lists
             .iter()
             .flat_map(|l| l.iter().cloned())
             .collect::<Vec<String>>()
     };
-    let pool: Vec<String> = match argument_kind(&command, position, previous) {
-        "cagg" => cloned(&[&names.caggs]),
-        "hypertable" => cloned(&[&names.hypertables]),
-        "hypertable-or-cagg" => cloned(&[&names.hypertables, &names.caggs]),
-        "hypertable-or-chunk" => {
+    let pool: Vec<String> = match arg {
+        Some(Arg::Cagg) => cloned(&[&names.caggs]),
+        Some(Arg::Hypertable) => cloned(&[&names.hypertables]),
+        Some(Arg::HypertableOrCagg) => cloned(&[&names.hypertables, &names.caggs]),
+        Some(Arg::HypertableOrChunk) => {
             let mut v = cloned(&[&names.hypertables]);
             v.push("chunk".into());
             v
         }
-        "reindexable" => cloned(&[&names.indexes, &names.hypertables, &names.tables]),
-        "index" => cloned(&[&names.indexes]),
-        "job" => cloned(&[&names.jobs]),
-        "older-than" => vec!["older-than".into()],
-        "newer-than" => vec!["newer-than".into()],
-        _ => Vec::new(),
+        Some(Arg::Reindexable) => cloned(&[&names.indexes, &names.hypertables, &names.tables]),
+        Some(Arg::Index) => cloned(&[&names.indexes]),
+        Some(Arg::Job) => cloned(&[&names.jobs]),
+        Some(Arg::Session) => cloned(&[&names.sessions]),
+        Some(Arg::Keyword(word)) => vec![word.to_string()],
+        Some(Arg::Chunk | Arg::Interval | Arg::Bound | Arg::Entry) | None => Vec::new(),
     };
     ranked(current, pool.iter(), limit)
 }
@@ -134,11 +118,7 @@ pub fn accept(line: &str, choice: &str) -> String {
 
 /// The synopsis of the command being typed, for the hint line.
 pub fn hint(line: &str) -> Option<String> {
-    let first = line.split_whitespace().next()?.to_lowercase();
-    COMMANDS
-        .iter()
-        .find(|(n, _)| *n == first)
-        .map(|(n, s)| format!("{n} {s}"))
+    spec::find(line.split_whitespace().next()?).map(|s| format!("{} {}", s.name, s.synopsis))
 }
 
 #[cfg(test)]
@@ -156,6 +136,7 @@ mod tests {
             indexes: vec!["scn.metrics_time_idx".into()],
             tables: vec![],
             jobs: vec!["1000".into(), "1004".into()],
+            sessions: vec!["4242".into()],
         }
     }
 

@@ -9,9 +9,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::{Plan, Step};
+use crate::actions::journal::{Journal, Origin};
+use crate::connect::describe_error;
 use crate::connect::{Connector, Session, SessionSettings};
-use crate::journal::{Journal, Origin};
-use crate::poller::describe_error;
 
 /// What a running action reports.
 #[derive(Clone)]
@@ -198,6 +198,21 @@ async fn check_guard(
 
 async fn run_step(client: &tokio_postgres::Client, step: &Step) -> Result<(), StepError> {
     check_guard(client, step.guard.as_ref()).await?;
+    if let Some(failed) = &step.expect_true {
+        let params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = step
+            .params
+            .iter()
+            .map(|p| p as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect();
+        let row = client
+            .query_one(step.sql.as_str(), &params)
+            .await
+            .map_err(StepError::Db)?;
+        if !row.try_get::<_, bool>(0).unwrap_or(false) {
+            return Err(StepError::Moved(failed.clone()));
+        }
+        return Ok(());
+    }
     exec_step(client, step).await.map_err(StepError::Db)?;
     if let Some(target) = &step.analyze {
         // Best effort: the step is done whether or not its statistics could be refreshed.

@@ -1,12 +1,16 @@
 //! Operator actions: parse a command (`parse`), read what it acts on (`resolve`, I/O), turn both
 //! into a typed plan — SQL, objects affected, locks, the inverse (`plan`, pure) — and run it on
-//! its own session (`execute`, I/O), journaled (`crate::journal`).
+//! its own session (`execute`, I/O), journaled (`crate::actions::journal`).
 
 pub mod complete;
 pub mod execute;
+pub mod journal;
 pub mod parse;
 pub mod plan;
 pub mod resolve;
+pub mod rollback;
+pub mod runner;
+pub mod spec;
 
 use serde::{Deserialize, Serialize};
 
@@ -53,6 +57,10 @@ pub struct Step {
     /// from the catalog (`relpages`) are true at once instead of at the next autovacuum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analyze: Option<Target>,
+    /// A statement answering one boolean (`pg_cancel_backend`): false fails the step with this
+    /// message (the signal was not sent), true is done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect_true: Option<String>,
 }
 
 impl Step {
@@ -70,6 +78,7 @@ impl Step {
             params,
             guard: None,
             analyze: None,
+            expect_true: None,
         }
     }
 
@@ -191,6 +200,10 @@ pub struct Plan {
     /// cancelled run is undone for the steps that ran).
     pub inverse: Option<Vec<Step>>,
     pub inverse_per_step: bool,
+    /// How many of `inverse`'s statements undo each step, in step order (each group in the
+    /// order it runs): a failed or cancelled run is undone for the steps that ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inverse_groups: Vec<usize>,
     /// Why it cannot be undone, when it cannot.
     pub irreversible: Option<String>,
     /// The settings captured from the catalog before the change.
@@ -224,6 +237,7 @@ impl Plan {
             steps: Vec::new(),
             inverse: None,
             inverse_per_step: false,
+            inverse_groups: Vec::new(),
             irreversible: None,
             previous: None,
             confirm: Confirm::Choose,
@@ -263,6 +277,15 @@ impl Plan {
         match &self.inverse {
             None => Vec::new(),
             Some(inv) if self.inverse_per_step => inv.iter().take(done).rev().cloned().collect(),
+            Some(inv) if !self.inverse_groups.is_empty() => {
+                let mut groups = Vec::new();
+                let mut at = 0;
+                for n in self.inverse_groups.iter().take(done) {
+                    groups.push(inv.get(at..at + n).unwrap_or_default());
+                    at += n;
+                }
+                groups.into_iter().rev().flatten().cloned().collect()
+            }
             Some(inv) if done > 0 => inv.clone(),
             Some(_) => Vec::new(),
         }

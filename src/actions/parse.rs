@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use super::spec;
+
 /// An object name as written: `name`, `schema.name`, with SQL double-quoting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectName {
@@ -99,6 +101,12 @@ pub enum Command {
         relation: ObjectName,
         older_than: Interval,
     },
+    CancelBackend {
+        pid: i32,
+    },
+    TerminateBackend {
+        pid: i32,
+    },
     History,
     Rollback {
         entry: Option<String>,
@@ -106,42 +114,120 @@ pub enum Command {
 }
 
 impl Command {
+    /// The command's name, as in the spec table.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Refresh { .. } => "refresh",
+            Command::Compress { .. } | Command::CompressChunk { .. } => "compress",
+            Command::Decompress { .. } | Command::DecompressChunk { .. } => "decompress",
+            Command::Reindex { .. } => "reindex",
+            Command::RunJob { .. } => "run-job",
+            Command::PauseJob { .. } => "pause-job",
+            Command::ResumeJob { .. } => "resume-job",
+            Command::SetSchedule { .. } => "set-schedule",
+            Command::SetCompressAfter { .. } => "set-compress-after",
+            Command::RemoveCompressionPolicy { .. } => "remove-compression-policy",
+            Command::SetRetention { .. } => "set-retention",
+            Command::RemoveRetentionPolicy { .. } => "remove-retention-policy",
+            Command::SetRefreshPolicy { .. } => "set-refresh-policy",
+            Command::RemoveRefreshPolicy { .. } => "remove-refresh-policy",
+            Command::DropIndex { .. } => "drop-index",
+            Command::DropChunks { .. } => "drop-chunks",
+            Command::CancelBackend { .. } => "cancel-backend",
+            Command::TerminateBackend { .. } => "terminate-backend",
+            Command::History => "history",
+            Command::Rollback { .. } => "rollback",
+        }
+    }
+
     /// Changes the database (refused under --read-only).
     pub fn is_mutating(&self) -> bool {
-        !matches!(self, Command::History)
+        spec::find(self.name()).is_none_or(|s| s.mutating)
     }
 }
 
-/// Command names with their argument synopsis, for completion, hints and help.
-pub const COMMANDS: &[(&str, &str)] = &[
-    ("refresh", "<cagg> [<from> <to>]"),
-    (
-        "compress",
-        "<hypertable> [older-than <interval>] | chunk <chunk>",
-    ),
-    (
-        "decompress",
-        "<hypertable> [newer-than <interval>] | chunk <chunk>",
-    ),
-    ("reindex", "<index | table | hypertable>"),
-    ("run-job", "<job id>"),
-    ("pause-job", "<job id>"),
-    ("resume-job", "<job id>"),
-    ("set-schedule", "<job id> <interval>"),
-    ("set-compress-after", "<hypertable> <interval>"),
-    ("remove-compression-policy", "<hypertable>"),
-    ("set-retention", "<hypertable | cagg> <interval>"),
-    ("remove-retention-policy", "<hypertable | cagg>"),
-    (
-        "set-refresh-policy",
-        "<cagg> <start-offset> <end-offset> <schedule>",
-    ),
-    ("remove-refresh-policy", "<cagg>"),
-    ("drop-index", "<index>"),
-    ("drop-chunks", "<hypertable | cagg> older-than <interval>"),
-    ("history", ""),
-    ("rollback", "[<entry id>]"),
-];
+impl fmt::Display for Interval {
+    /// As a literal (`'6 hours'`), which the palette reads back as the same interval.
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "'{}'", self.0.replace('\'', "''"))
+    }
+}
+
+impl fmt::Display for WindowBound {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            WindowBound::Open => f.write_str("NULL"),
+            WindowBound::Int(n) => write!(f, "{n}"),
+            WindowBound::Time(t) => write!(f, "'{}'", t.replace('\'', "''")),
+        }
+    }
+}
+
+/// The canonical text of a command: what `parse` reads back as the same command.
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let name = self.name();
+        match self {
+            Command::Refresh { cagg, window } => match window {
+                Some((a, b)) => write!(f, "{name} {cagg} {a} {b}"),
+                None => write!(f, "{name} {cagg}"),
+            },
+            Command::Compress {
+                hypertable,
+                older_than: limit,
+            }
+            | Command::Decompress {
+                hypertable,
+                newer_than: limit,
+            } => {
+                write!(f, "{name} {hypertable}")?;
+                match limit {
+                    Some(i) if name == "compress" => write!(f, " older-than {i}"),
+                    Some(i) => write!(f, " newer-than {i}"),
+                    None => Ok(()),
+                }
+            }
+            Command::CompressChunk { chunk } | Command::DecompressChunk { chunk } => {
+                write!(f, "{name} chunk {chunk}")
+            }
+            Command::Reindex { target } => write!(f, "{name} {target}"),
+            Command::RunJob { job_id }
+            | Command::PauseJob { job_id }
+            | Command::ResumeJob { job_id } => write!(f, "{name} {job_id}"),
+            Command::CancelBackend { pid } | Command::TerminateBackend { pid } => {
+                write!(f, "{name} {pid}")
+            }
+            Command::SetSchedule { job_id, every } => write!(f, "{name} {job_id} {every}"),
+            Command::SetCompressAfter {
+                hypertable: object,
+                after,
+            }
+            | Command::SetRetention {
+                relation: object,
+                after,
+            } => write!(f, "{name} {object} {after}"),
+            Command::RemoveCompressionPolicy { hypertable: object }
+            | Command::RemoveRetentionPolicy { relation: object }
+            | Command::RemoveRefreshPolicy { cagg: object }
+            | Command::DropIndex { index: object } => write!(f, "{name} {object}"),
+            Command::SetRefreshPolicy {
+                cagg,
+                start_offset,
+                end_offset,
+                every,
+            } => write!(f, "{name} {cagg} {start_offset} {end_offset} {every}"),
+            Command::DropChunks {
+                relation,
+                older_than,
+            } => write!(f, "{name} {relation} older-than {older_than}"),
+            Command::History => f.write_str(name),
+            Command::Rollback { entry: None } => f.write_str(name),
+            Command::Rollback { entry: Some(e) } => {
+                write!(f, "{name} '{}'", e.replace('\'', "''"))
+            }
+        }
+    }
+}
 
 /// A word of input: bare, `"quoted"` (an identifier part) or `'quoted'` (a literal).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -390,10 +476,10 @@ pub fn parse(input: &str) -> Result<Command, String> {
         });
     };
     let name = name.to_lowercase();
-    let Some((_, synopsis)) = COMMANDS.iter().find(|(n, _)| *n == name) else {
-        let close: Vec<&str> = COMMANDS
+    let Some(spec) = spec::find(&name) else {
+        let close: Vec<&str> = spec::COMMANDS
             .iter()
-            .map(|(n, _)| *n)
+            .map(|s| s.name)
             .filter(|n| n.starts_with(name.get(..2).unwrap_or(&name)))
             .collect();
         return Err(if close.is_empty() {
@@ -405,155 +491,170 @@ pub fn parse(input: &str) -> Result<Command, String> {
             )
         });
     };
-    let usage = format!("{name} {synopsis}");
+    let usage = spec.usage();
     let word = |i: usize| args.get(i).map(|t| text(t).to_lowercase());
-    let cmd = match name.as_str() {
-        "refresh" => {
-            let cagg = object(args, 0, "continuous aggregate")?;
-            let window = match (args.get(1), args.get(2)) {
-                (None, _) => None,
-                (Some(a), Some(b)) => Some((bound(a), bound(b))),
-                (Some(_), None) => {
-                    return Err(format!("give both ends of the window (usage: {usage})"))
-                }
-            };
-            no_more(args, 3, &usage)?;
-            Command::Refresh { cagg, window }
-        }
-        "compress" | "decompress" => {
-            let compress = name == "compress";
-            if word(0).as_deref() == Some("chunk") {
-                let chunk = object(args, 1, "chunk")?;
-                no_more(args, 2, &usage)?;
-                if compress {
-                    Command::CompressChunk { chunk }
-                } else {
-                    Command::DecompressChunk { chunk }
-                }
-            } else {
-                let hypertable = object(args, 0, "hypertable")?;
-                let keyword = if compress { "older-than" } else { "newer-than" };
-                let limit = match word(1) {
-                    None => None,
-                    Some(k) if k == keyword => Some(interval_arg(args, 2, keyword)?),
-                    Some(other) => {
-                        return Err(format!(
-                            "expected {keyword}, not \"{other}\" (usage: {usage})"
-                        ))
+    let cmd =
+        match name.as_str() {
+            "refresh" => {
+                let cagg = object(args, 0, "continuous aggregate")?;
+                let window = match (args.get(1), args.get(2)) {
+                    (None, _) => None,
+                    (Some(a), Some(b)) => Some((bound(a), bound(b))),
+                    (Some(_), None) => {
+                        return Err(format!("give both ends of the window (usage: {usage})"))
                     }
                 };
-                no_more(args, if limit.is_some() { 3 } else { 1 }, &usage)?;
-                if compress {
-                    Command::Compress {
-                        hypertable,
-                        older_than: limit,
+                no_more(args, 3, &usage)?;
+                Command::Refresh { cagg, window }
+            }
+            "compress" | "decompress" => {
+                let compress = name == "compress";
+                if word(0).as_deref() == Some("chunk") {
+                    let chunk = object(args, 1, "chunk")?;
+                    no_more(args, 2, &usage)?;
+                    if compress {
+                        Command::CompressChunk { chunk }
+                    } else {
+                        Command::DecompressChunk { chunk }
                     }
                 } else {
-                    Command::Decompress {
-                        hypertable,
-                        newer_than: limit,
+                    let hypertable = object(args, 0, "hypertable")?;
+                    let keyword = if compress { "older-than" } else { "newer-than" };
+                    let limit = match word(1) {
+                        None => None,
+                        Some(k) if k == keyword => Some(interval_arg(args, 2, keyword)?),
+                        Some(other) => {
+                            return Err(format!(
+                                "expected {keyword}, not \"{other}\" (usage: {usage})"
+                            ))
+                        }
+                    };
+                    no_more(args, if limit.is_some() { 3 } else { 1 }, &usage)?;
+                    if compress {
+                        Command::Compress {
+                            hypertable,
+                            older_than: limit,
+                        }
+                    } else {
+                        Command::Decompress {
+                            hypertable,
+                            newer_than: limit,
+                        }
                     }
                 }
             }
-        }
-        "reindex" => {
-            let target = object(args, 0, "index, table or hypertable")?;
-            no_more(args, 1, &usage)?;
-            Command::Reindex { target }
-        }
-        "run-job" | "pause-job" | "resume-job" => {
-            let id = job_id(args.first())?;
-            no_more(args, 1, &usage)?;
-            match name.as_str() {
-                "run-job" => Command::RunJob { job_id: id },
-                "pause-job" => Command::PauseJob { job_id: id },
-                _ => Command::ResumeJob { job_id: id },
+            "reindex" => {
+                let target = object(args, 0, "index, table or hypertable")?;
+                no_more(args, 1, &usage)?;
+                Command::Reindex { target }
             }
-        }
-        "set-schedule" => {
-            let id = job_id(args.first())?;
-            let every = interval_arg(args, 1, "the schedule interval")?;
-            no_more(args, 2, &usage)?;
-            Command::SetSchedule { job_id: id, every }
-        }
-        "set-compress-after" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            let after = interval_arg(args, 1, "compress_after")?;
-            no_more(args, 2, &usage)?;
-            Command::SetCompressAfter { hypertable, after }
-        }
-        "remove-compression-policy" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            no_more(args, 1, &usage)?;
-            Command::RemoveCompressionPolicy { hypertable }
-        }
-        "set-retention" => {
-            let relation = object(args, 0, "hypertable or continuous aggregate")?;
-            let after = interval_arg(args, 1, "drop_after")?;
-            no_more(args, 2, &usage)?;
-            Command::SetRetention { relation, after }
-        }
-        "remove-retention-policy" => {
-            let relation = object(args, 0, "hypertable or continuous aggregate")?;
-            no_more(args, 1, &usage)?;
-            Command::RemoveRetentionPolicy { relation }
-        }
-        "set-refresh-policy" => {
-            let cagg = object(args, 0, "continuous aggregate")?;
-            let start_offset = interval_arg(args, 1, "the start offset")?;
-            let end_offset = interval_arg(args, 2, "the end offset")?;
-            let every = interval_arg(args, 3, "the schedule interval")?;
-            no_more(args, 4, &usage)?;
-            Command::SetRefreshPolicy {
-                cagg,
-                start_offset,
-                end_offset,
-                every,
-            }
-        }
-        "remove-refresh-policy" => {
-            let cagg = object(args, 0, "continuous aggregate")?;
-            no_more(args, 1, &usage)?;
-            Command::RemoveRefreshPolicy { cagg }
-        }
-        "drop-index" => {
-            let index = object(args, 0, "index")?;
-            no_more(args, 1, &usage)?;
-            Command::DropIndex { index }
-        }
-        "drop-chunks" => {
-            let relation = object(args, 0, "hypertable or continuous aggregate")?;
-            match word(1) {
-                Some(k) if k == "older-than" => {}
-                Some(other) => {
-                    return Err(format!(
-                        "expected older-than, not \"{other}\" (usage: {usage})"
-                    ))
-                }
-                None => {
-                    return Err(format!(
-                        "older-than <interval> is required (usage: {usage})"
-                    ))
+            "run-job" | "pause-job" | "resume-job" => {
+                let id = job_id(args.first())?;
+                no_more(args, 1, &usage)?;
+                match name.as_str() {
+                    "run-job" => Command::RunJob { job_id: id },
+                    "pause-job" => Command::PauseJob { job_id: id },
+                    _ => Command::ResumeJob { job_id: id },
                 }
             }
-            let older_than = interval_arg(args, 2, "older-than")?;
-            no_more(args, 3, &usage)?;
-            Command::DropChunks {
-                relation,
-                older_than,
+            "set-schedule" => {
+                let id = job_id(args.first())?;
+                let every = interval_arg(args, 1, "the schedule interval")?;
+                no_more(args, 2, &usage)?;
+                Command::SetSchedule { job_id: id, every }
             }
-        }
-        "history" => {
-            no_more(args, 0, &usage)?;
-            Command::History
-        }
-        "rollback" => {
-            let entry = args.first().map(|t| text(t).to_string());
-            no_more(args, 1, &usage)?;
-            Command::Rollback { entry }
-        }
-        _ => unreachable!("every name in COMMANDS is handled"),
-    };
+            "set-compress-after" => {
+                let hypertable = object(args, 0, "hypertable")?;
+                let after = interval_arg(args, 1, "compress_after")?;
+                no_more(args, 2, &usage)?;
+                Command::SetCompressAfter { hypertable, after }
+            }
+            "remove-compression-policy" => {
+                let hypertable = object(args, 0, "hypertable")?;
+                no_more(args, 1, &usage)?;
+                Command::RemoveCompressionPolicy { hypertable }
+            }
+            "set-retention" => {
+                let relation = object(args, 0, "hypertable or continuous aggregate")?;
+                let after = interval_arg(args, 1, "drop_after")?;
+                no_more(args, 2, &usage)?;
+                Command::SetRetention { relation, after }
+            }
+            "remove-retention-policy" => {
+                let relation = object(args, 0, "hypertable or continuous aggregate")?;
+                no_more(args, 1, &usage)?;
+                Command::RemoveRetentionPolicy { relation }
+            }
+            "set-refresh-policy" => {
+                let cagg = object(args, 0, "continuous aggregate")?;
+                let start_offset = interval_arg(args, 1, "the start offset")?;
+                let end_offset = interval_arg(args, 2, "the end offset")?;
+                let every = interval_arg(args, 3, "the schedule interval")?;
+                no_more(args, 4, &usage)?;
+                Command::SetRefreshPolicy {
+                    cagg,
+                    start_offset,
+                    end_offset,
+                    every,
+                }
+            }
+            "remove-refresh-policy" => {
+                let cagg = object(args, 0, "continuous aggregate")?;
+                no_more(args, 1, &usage)?;
+                Command::RemoveRefreshPolicy { cagg }
+            }
+            "drop-index" => {
+                let index = object(args, 0, "index")?;
+                no_more(args, 1, &usage)?;
+                Command::DropIndex { index }
+            }
+            "drop-chunks" => {
+                let relation = object(args, 0, "hypertable or continuous aggregate")?;
+                match word(1) {
+                    Some(k) if k == "older-than" => {}
+                    Some(other) => {
+                        return Err(format!(
+                            "expected older-than, not \"{other}\" (usage: {usage})"
+                        ))
+                    }
+                    None => {
+                        return Err(format!(
+                            "older-than <interval> is required (usage: {usage})"
+                        ))
+                    }
+                }
+                let older_than = interval_arg(args, 2, "older-than")?;
+                no_more(args, 3, &usage)?;
+                Command::DropChunks {
+                    relation,
+                    older_than,
+                }
+            }
+            "cancel-backend" | "terminate-backend" => {
+                let pid = match args.first() {
+                Some(Token::Word(w)) => w.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                    format!("\"{w}\" is not a process id (a positive number, see the Activity tab)")
+                })?,
+                _ => return Err(format!("a process id is required (usage: {usage})")),
+            };
+                no_more(args, 1, &usage)?;
+                if name == "cancel-backend" {
+                    Command::CancelBackend { pid }
+                } else {
+                    Command::TerminateBackend { pid }
+                }
+            }
+            "history" => {
+                no_more(args, 0, &usage)?;
+                Command::History
+            }
+            "rollback" => {
+                let entry = args.first().map(|t| text(t).to_string());
+                no_more(args, 1, &usage)?;
+                Command::Rollback { entry }
+            }
+            other => return Err(format!("{other}: not handled by the parser (a bug)")),
+        };
     Ok(cmd)
 }
 
@@ -670,10 +771,61 @@ mod tests {
         ] {
             assert_eq!(parse(line).is_ok(), ok, "{line}: {:?}", parse(line));
         }
+        for spec in spec::COMMANDS {
+            let sample = match spec.name {
+                "history" | "rollback" => spec.name.to_string(),
+                name => format!("{name} x"),
+            };
+            assert!(
+                !parse(&sample)
+                    .err()
+                    .unwrap_or_default()
+                    .contains("unknown command"),
+                "{} is in the table but not parsed",
+                spec.name
+            );
+        }
         assert!(parse("compres x")
             .unwrap_err()
             .contains("did you mean compress"));
         assert!(parse("").unwrap_err().contains("type a command"));
+    }
+
+    #[test]
+    fn display_is_the_canonical_text_that_parses_back_to_the_same_command() {
+        for line in [
+            "refresh scn.hourly",
+            "refresh scn.hourly '2024-01-01' '2024-02-01'",
+            "refresh scn.hourly NULL 1000",
+            "compress scn.metrics older-than 7d",
+            "compress scn.metrics",
+            "compress chunk _timescaledb_internal._hyper_1_1_chunk",
+            "decompress scn.metrics newer-than '1 day 02:00:00'",
+            "decompress chunk x",
+            "reindex \"Ops \"\"Team\"\"\".\"events; drop table x\"",
+            "run-job 1000",
+            "pause-job 1000",
+            "resume-job 1000",
+            "set-schedule 1000 30m",
+            "set-compress-after scn.metrics 7days",
+            "remove-compression-policy scn.metrics",
+            "set-retention \"A\nDROP TABLE t --\" 30d",
+            "remove-retention-policy scn.logs",
+            "set-refresh-policy scn.hourly 3d 1h 30m",
+            "remove-refresh-policy scn.hourly",
+            "drop-index scn.\"it's\"",
+            "drop-chunks scn.logs older-than 90d",
+            "cancel-backend 4242",
+            "terminate-backend 4242",
+            "history",
+            "rollback",
+            "rollback 20261121-1",
+        ] {
+            let cmd = parse(line).unwrap();
+            let text = cmd.to_string();
+            assert_eq!(parse(&text), Ok(cmd.clone()), "{line} → {text}");
+            assert!(spec::find(cmd.name()).is_some(), "{line}");
+        }
     }
 
     #[test]

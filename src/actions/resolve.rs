@@ -4,10 +4,10 @@
 use tokio_postgres::{Client, Row};
 
 use super::parse::{Command, Interval, ObjectName, WindowBound};
-use super::plan::{Facts, Impact, JobSettings, Relation};
+use super::plan::{Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind, SessionFacts};
 use super::{quote_ident, Target};
 use crate::capabilities::Capabilities;
-use crate::poller::describe_error;
+use crate::connect::describe_error;
 use crate::queries;
 
 macro_rules! sql {
@@ -26,7 +26,7 @@ pub async fn relation(
     client: &Client,
     caps: &Capabilities,
     name: &ObjectName,
-    kinds: &[&str],
+    kinds: &[RelationKind],
 ) -> Result<Relation, String> {
     let sql = if caps.timescaledb.is_some() {
         sql!("resolve.sql")
@@ -43,13 +43,10 @@ pub async fn relation(
             oid: r.get("oid"),
             schema: r.get("schema"),
             name: r.get("name"),
-            kind: r.get("kind"),
+            kind: RelationKind::from_sql(r.get("kind")),
         })
         .collect();
-    let wanted: Vec<&Relation> = all
-        .iter()
-        .filter(|r| kinds.contains(&r.kind.as_str()))
-        .collect();
+    let wanted: Vec<&Relation> = all.iter().filter(|r| kinds.contains(&r.kind)).collect();
     let pick = if wanted.is_empty() {
         all.iter().collect()
     } else {
@@ -151,14 +148,15 @@ async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, String> {
     rows.first().map(job_settings).transpose()
 }
 
-async fn policy(
+/// The relation's policy job of `kind`, if it has one.
+async fn policy_job(
     client: &Client,
     r: &Relation,
-    proc_name: &str,
+    kind: PolicyKind,
 ) -> Result<Option<JobSettings>, String> {
     let sql = queries::action(sql!("policy.sql"));
     let rows = client
-        .query(sql.as_str(), &[&r.schema, &r.name, &proc_name])
+        .query(sql.as_str(), &[&r.schema, &r.name, &kind.proc_name()])
         .await
         .map_err(db)?;
     rows.first().map(job_settings).transpose()
@@ -189,10 +187,16 @@ pub async fn facts(
     cmd: &mut Command,
 ) -> Result<Facts, String> {
     let ts = caps.timescaledb.is_some();
-    let needs_ts = !matches!(cmd, Command::Reindex { .. } | Command::DropIndex { .. });
+    let needs_ts = !matches!(
+        cmd,
+        Command::Reindex { .. }
+            | Command::DropIndex { .. }
+            | Command::CancelBackend { .. }
+            | Command::TerminateBackend { .. }
+    );
     if needs_ts && !ts {
         return Err(format!(
-            "TimescaleDB is not installed in database \"{}\": only reindex and drop-index work here",
+            "TimescaleDB is not installed in database \"{}\": only reindex, drop-index, cancel-backend and terminate-backend work here",
             caps.database
         ));
     }
@@ -200,19 +204,15 @@ pub async fn facts(
         cmd,
         Command::SetCompressAfter { .. } | Command::Compress { .. }
     );
-    let (removal_kinds, removal_proc): (&[&str], _) = match cmd {
-        Command::RemoveCompressionPolicy { .. } => (&["hypertable"], "policy_compression"),
-        Command::RemoveRetentionPolicy { .. } => (&["hypertable", "cagg"], "policy_retention"),
-        _ => (&["cagg"], "policy_refresh_continuous_aggregate"),
-    };
+    let policy = PolicyKind::of(cmd);
     let mut f = Facts {
         ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
         ..Facts::default()
     };
     match cmd {
         Command::Refresh { cagg, window } => {
-            let r = relation(client, caps, cagg, &["cagg"]).await?;
-            if r.kind == "cagg" {
+            let r = relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
+            if r.kind == RelationKind::Cagg {
                 let row = client
                     .query_opt(
                         queries::action(sql!("cagg_window.sql")).as_str(),
@@ -258,8 +258,8 @@ pub async fn facts(
             if let Some(i) = limit {
                 check_interval(client, i, false).await?;
             }
-            let r = relation(client, caps, hypertable, &["hypertable"]).await?;
-            if r.kind == "hypertable" {
+            let r = relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            if r.kind == RelationKind::Hypertable {
                 let mode = limit
                     .as_ref()
                     .map(|_| if compress { "older" } else { "newer" });
@@ -275,22 +275,27 @@ pub async fn facts(
             f.relation = Some(r);
         }
         Command::CompressChunk { chunk } | Command::DecompressChunk { chunk } => {
-            f.relation = Some(relation(client, caps, chunk, &["chunk"]).await?);
+            f.relation = Some(relation(client, caps, chunk, &[RelationKind::Chunk]).await?);
         }
         Command::Reindex { target } => {
             let r = relation(
                 client,
                 caps,
                 target,
-                &["index", "hypertable index", "table", "hypertable"],
+                &[
+                    RelationKind::Index,
+                    RelationKind::HypertableIndex,
+                    RelationKind::Table,
+                    RelationKind::Hypertable,
+                ],
             )
             .await?;
-            match r.kind.as_str() {
-                "hypertable" => {
+            match r.kind {
+                RelationKind::Hypertable => {
                     f.items = targets(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name])
                         .await?;
                 }
-                "hypertable index" => {
+                RelationKind::HypertableIndex => {
                     let rows = client
                         .query(queries::INDEX_CHUNKS.as_str(), &[&r.schema, &r.name])
                         .await
@@ -326,14 +331,10 @@ pub async fn facts(
             after: i,
         } => {
             check_interval(client, i, false).await?;
-            let (kinds, proc_name): (&[&str], _) = if compression {
-                (&["hypertable"], "policy_compression")
-            } else {
-                (&["hypertable", "cagg"], "policy_retention")
-            };
-            let r = relation(client, caps, name, kinds).await?;
-            f.job = policy(client, &r, proc_name).await?;
-            if kinds.contains(&r.kind.as_str()) {
+            let kind = policy.unwrap_or(PolicyKind::Retention);
+            let r = relation(client, caps, name, kind.applies_to()).await?;
+            f.job = policy_job(client, &r, kind).await?;
+            if kind.applies_to().contains(&r.kind) {
                 let by_creation = f.job.as_ref().is_some_and(JobSettings::by_creation_time);
                 let mode = match (compression, by_creation) {
                     (true, false) => "compress",
@@ -350,9 +351,9 @@ pub async fn facts(
             older_than,
         } => {
             check_interval(client, older_than, false).await?;
-            let kinds = ["hypertable", "cagg"];
+            let kinds = [RelationKind::Hypertable, RelationKind::Cagg];
             let r = relation(client, caps, name, &kinds).await?;
-            if kinds.contains(&r.kind.as_str()) {
+            if kinds.contains(&r.kind) {
                 f.impact = Some(impact(client, &r, "drop", older_than, &f.ts).await?);
             }
             f.relation = Some(r);
@@ -360,9 +361,9 @@ pub async fn facts(
         Command::RemoveCompressionPolicy { hypertable: name }
         | Command::RemoveRetentionPolicy { relation: name }
         | Command::RemoveRefreshPolicy { cagg: name } => {
-            let (kinds, proc_name) = (removal_kinds, removal_proc);
-            let r = relation(client, caps, name, kinds).await?;
-            f.job = policy(client, &r, proc_name).await?;
+            let kind = policy.unwrap_or(PolicyKind::Refresh);
+            let r = relation(client, caps, name, kind.applies_to()).await?;
+            f.job = policy_job(client, &r, kind).await?;
             f.relation = Some(r);
         }
         Command::SetRefreshPolicy {
@@ -375,12 +376,18 @@ pub async fn facts(
                 check_interval(client, i, true).await?;
             }
             check_interval(client, every, false).await?;
-            let r = relation(client, caps, cagg, &["cagg"]).await?;
-            f.job = policy(client, &r, "policy_refresh_continuous_aggregate").await?;
+            let r = relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
+            f.job = policy_job(client, &r, PolicyKind::Refresh).await?;
             f.relation = Some(r);
         }
         Command::DropIndex { index } => {
-            let r = relation(client, caps, index, &["index", "hypertable index"]).await?;
+            let r = relation(
+                client,
+                caps,
+                index,
+                &[RelationKind::Index, RelationKind::HypertableIndex],
+            )
+            .await?;
             if let Some(row) = client
                 .query_opt(sql!("index_facts.sql"), &[&r.schema, &r.name])
                 .await
@@ -391,7 +398,143 @@ pub async fn facts(
             }
             f.relation = Some(r);
         }
+        Command::CancelBackend { pid } | Command::TerminateBackend { pid } => {
+            let row = client
+                .query_opt(sql!("session.sql"), &[&pid.to_string()])
+                .await
+                .map_err(db)?;
+            f.session = row.map(|r| SessionFacts {
+                pid: r.get("pid"),
+                backend_type: r.get("backend_type"),
+                username: r.get("username"),
+                application: r.get("application"),
+                database: r.get("database"),
+                state: r.get("state"),
+                query: r.get("query"),
+                state_seconds: r.get("state_seconds"),
+                is_self: r.get("is_self"),
+            });
+        }
         Command::History | Command::Rollback { .. } => {}
+    }
+    Ok(f)
+}
+
+/// Every interval of a policy file as the server reads it (exported and written files then
+/// compare equal whatever their spelling); an interval the server refuses is named.
+pub async fn normalize_intervals(
+    client: &Client,
+    file: &mut crate::policy::PolicyFile,
+) -> Result<(), String> {
+    let mut slots = crate::policy::intervals_mut(file);
+    let given: Vec<String> = slots.iter().map(|s| s.to_string()).collect();
+    let read = |values: Vec<String>| async move {
+        client
+            .query(sql!("intervals.sql"), &[&values])
+            .await
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| r.get::<_, String>(0))
+                    .collect::<Vec<_>>()
+            })
+    };
+    let normalised = match read(given.clone()).await {
+        Ok(n) => n,
+        Err(e) => {
+            // Which one: the first the server refuses on its own.
+            for g in &given {
+                if let Err(one) = read(vec![g.clone()]).await {
+                    return Err(format!("'{g}' is not an interval: {}", db(one)));
+                }
+            }
+            return Err(db(e));
+        }
+    };
+    for (slot, n) in slots.iter_mut().zip(normalised) {
+        **slot = n;
+    }
+    Ok(())
+}
+
+/// What `plan_apply` needs for `drift`: each relation resolved to its oid, the jobs it
+/// changes or removes (all their settings, to restore), compression settings as they are, and
+/// what a new or changed retention would drop. The database has TimescaleDB (the caller read
+/// its policies).
+pub async fn apply_facts(
+    client: &Client,
+    caps: &Capabilities,
+    have: &[crate::model::policies::RelationPolicies],
+    want: &crate::policy::PolicyFile,
+    drift: &[crate::policy::Drift],
+) -> Result<super::plan::apply::ApplyFacts, String> {
+    use crate::policy::{DriftKind, Part};
+    let mut f = super::plan::apply::ApplyFacts {
+        ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+        ..Default::default()
+    };
+    let schema = caps.timescaledb_schema().unwrap_or("public").to_string();
+    let row = client
+        .query_one(sql!("created_before.sql"), &[&schema])
+        .await
+        .map_err(db)?;
+    for (column, part) in [
+        ("retention", Part::RetentionPolicy),
+        ("compression", Part::CompressionPolicy),
+    ] {
+        if row.get::<_, Option<bool>>(column) == Some(true) {
+            f.created_before.insert(part);
+        }
+    }
+    for d in drift.iter().filter(|d| d.kind != DriftKind::NoRelation) {
+        let Some(h) = have
+            .iter()
+            .find(|h| crate::format::qualified(&h.schema, &h.name) == d.relation)
+        else {
+            continue;
+        };
+        if !f.relations.contains_key(&d.relation) {
+            let name = ObjectName {
+                schema: Some(h.schema.clone()),
+                name: h.name.clone(),
+            };
+            let kinds = [RelationKind::Hypertable, RelationKind::Cagg];
+            let r = relation(client, caps, &name, &kinds).await?;
+            f.relations.insert(d.relation.clone(), r);
+        }
+        if let Some(j) = crate::policy::job_of(have, &d.relation, d.part) {
+            if let Some(settings) = job(client, j.job_id).await? {
+                f.job_of.insert((d.relation.clone(), d.part), j.job_id);
+                f.jobs.insert(j.job_id, settings);
+            }
+        }
+        if d.part == Part::Compression {
+            let now = h
+                .compression_enabled
+                .then(|| (h.segmentby.join(", "), h.orderby.join(", ")));
+            f.compression.insert(d.relation.clone(), now);
+        }
+        if d.part == Part::RetentionPolicy
+            && matches!(d.kind, DriftKind::Missing | DriftKind::Changed)
+        {
+            let Some(p) = want
+                .relation(&d.relation, d.is_cagg)
+                .and_then(|w| w.retention_policy.as_ref())
+            else {
+                continue;
+            };
+            let threshold = match (
+                p.after.as_ref().and_then(|a| a.interval()),
+                &p.created_before,
+            ) {
+                (Some(after), _) => Some(("drop", after)),
+                (None, Some(created)) => Some(("drop_created", created.as_str())),
+                (None, None) => None,
+            };
+            if let (Some((mode, t)), Some(r)) = (threshold, f.relations.get(&d.relation)) {
+                let i = impact(client, r, mode, &Interval(t.to_string()), &f.ts).await?;
+                f.impact.insert(d.relation.clone(), i);
+            }
+        }
     }
     Ok(f)
 }

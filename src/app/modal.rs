@@ -10,6 +10,10 @@ use crate::actions::complete::{self, Names};
 use crate::actions::parse::{parse, Command as Action};
 use crate::actions::{Confirm as ConfirmKind, Plan};
 
+/// What the palette says to a changing command under --read-only.
+pub const READ_ONLY_REFUSAL: &str =
+    "refused: hypertop runs read-only (--read-only); this command changes the database";
+
 /// How many suggestions the palette shows.
 pub const SUGGESTIONS: usize = 5;
 
@@ -185,8 +189,8 @@ pub enum Modal {
 pub enum ModalCommand {
     None,
     Redraw,
-    /// Resolve and plan this command line (off the input path).
-    Plan(String),
+    /// Resolve and plan this command (off the input path).
+    Plan(Action),
     /// Read the journal and show it.
     History,
     Execute,
@@ -195,24 +199,40 @@ pub enum ModalCommand {
     Navigate(Navigation),
 }
 
-/// What `:jobs`, `:help`, `:q` ask for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// What `:jobs`, `:help`, `:q`, `:fleet`, `:ctx NAME` ask for.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Navigation {
     Tab(crate::screens::Tab),
     Help,
     Quit,
+    /// The Fleet view.
+    Fleet,
+    /// The fleet member of that name.
+    Context(String),
 }
 
 impl Navigation {
-    /// The words the palette takes besides commands, for help and completion.
-    pub const WORDS: &'static str =
-        "overview hypertables compression retention indexes jobs caggs (or 1-7), help, q / quit";
+    /// The words the palette takes besides commands, for help: the tabs' names (or their
+    /// numbers), help, quit.
+    pub fn words() -> String {
+        let tabs: Vec<&str> = crate::screens::SCREENS.iter().map(|s| s.name()).collect();
+        format!(
+            "{} (or 1-{}), fleet, ctx NAME, help, q / quit",
+            tabs.join(" "),
+            crate::screens::Tab::count()
+        )
+    }
 
     pub fn parse(line: &str) -> Option<Navigation> {
         let word = line.trim();
+        if let Some((verb, name)) = word.split_once(char::is_whitespace) {
+            return matches!(verb.to_lowercase().as_str(), "ctx" | "context")
+                .then(|| Navigation::Context(name.trim().to_string()));
+        }
         match word.to_lowercase().as_str() {
             "q" | "quit" | "q!" | "exit" => Some(Navigation::Quit),
             "help" | "?" | "h" => Some(Navigation::Help),
+            "fleet" | "ctx" | "context" => Some(Navigation::Fleet),
             _ => crate::screens::Tab::named(word).map(Navigation::Tab),
         }
     }
@@ -275,13 +295,13 @@ pub fn on_key(
                         ModalCommand::History
                     }
                     Ok(cmd) if read_only && cmd.is_mutating() => {
-                        p.error = Some("refused: hypertop runs read-only (--read-only); this command changes the database".into());
+                        p.error = Some(READ_ONLY_REFUSAL.into());
                         p.submitted_error = true;
                         ModalCommand::Redraw
                     }
-                    Ok(_) => {
-                        *modal = Modal::Planning(line.clone());
-                        ModalCommand::Plan(line)
+                    Ok(cmd) => {
+                        *modal = Modal::Planning(line);
+                        ModalCommand::Plan(cmd)
                     }
                 }
             }
@@ -403,7 +423,7 @@ mod tests {
         assert_eq!(p.line(), "refresh scn.metrics_hourly ");
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
-            ModalCommand::Plan("refresh scn.metrics_hourly ".into())
+            ModalCommand::Plan(parse("refresh scn.metrics_hourly").unwrap())
         );
         assert!(matches!(m, Modal::Planning(_)));
 

@@ -1,6 +1,7 @@
-//! The UI state and how keys, query results and link changes update it. Pure: no I/O.
+//! The console's state and how keys, query results and link changes update it. Pure: no I/O.
+//! The data itself lives in the store ([`Dataset`]); this holds what the operator sees of it:
+//! the tab, each tab's table and drill-down, the filter line, help and the dialogs.
 
-use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -11,30 +12,21 @@ use super::modal::{
 };
 use crate::actions::complete::Names;
 use crate::actions::execute::Outcome;
+use crate::actions::parse::Command as Action;
 use crate::actions::Plan;
-use crate::capabilities::Capabilities;
-use crate::grid::Column;
 use crate::link::{LinkState, LinkStatus};
-use crate::model::{caggs, compression, indexes, jobs, retention};
-use crate::model::{Payload, QueryKind, Summary, Target};
+use crate::model::{Payload, QueryKind, Target};
 use crate::poller::QueryResult;
-use crate::problems::{self, Problem, Thresholds};
-use crate::screens::{self, Ctx, Open, Tab, Table, TableRow};
+use crate::problems::Thresholds;
+use crate::screens::{self, Change, Ctx, Open, Tab, Table};
+use crate::store::{DataState, Dataset, Status};
 
-/// Every key, shown by the `?` overlay. One list, so help never drifts from behaviour.
-pub const KEYS: &[(&str, &str)] = &[
+/// The keys every tab has, shown by the `?` overlay with the tabs' own keys
+/// ([`keys_help`]). One list, so help never drifts from behaviour.
+const COMMON_KEYS: &[(&str, &str)] = &[
     (
         ": Ctrl-P",
         "command palette: actions, history, rollback (Tab completes)",
-    ),
-    ("P X", "on Jobs: pause / resume, run now the selected job"),
-    (
-        "C F",
-        "on Compression: compress the backlog; on Caggs: refresh",
-    ),
-    (
-        "1-7",
-        "switch tab (Tab / Shift-Tab: next / previous; or :jobs, :caggs… in the palette)",
     ),
     ("↑↓ j k", "move; PgUp PgDn Home End (g G) jump"),
     (
@@ -43,15 +35,32 @@ pub const KEYS: &[(&str, &str)] = &[
     ),
     (
         "Esc",
-        "back from a drill-down; clear the filter; back to the problem list after Enter on it",
+        "back: close a drill-down, clear the filter, return to the problem list",
     ),
     ("/", "filter rows (Enter keeps it, Esc clears it)"),
+    (
+        "B",
+        "on a job or relation: the sessions blocking it (Activity)",
+    ),
     ("s S", "sort by next / previous column (also > <)"),
     ("i", "invert the sort order"),
     ("r", "refresh now (retry now when disconnected)"),
     ("?", "show / hide this help"),
     ("q Ctrl-C", "quit"),
 ];
+
+/// Every key, for the help: the palette, the tabs' keys, switching tabs, then the rest.
+pub fn keys_help() -> Vec<(String, String)> {
+    let own = |(k, what): &(&str, &str)| (k.to_string(), what.to_string());
+    let mut out = vec![own(&COMMON_KEYS[0])];
+    out.extend(screens::screen_keys_help());
+    out.push((
+        format!("1-{}", Tab::count()),
+        "switch tab (Tab / Shift-Tab: next / previous; or :jobs, :caggs… in the palette)".into(),
+    ));
+    out.extend(COMMON_KEYS[1..].iter().map(own));
+    out
+}
 
 /// What the event loop must do after an input.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +72,8 @@ pub enum Command {
     Quit,
     /// Something for the palette or an action (plan, execute, cancel, history).
     Action(ModalCommand),
+    /// The Fleet view (`:fleet`), or the member of that name (`:ctx NAME`).
+    Fleet(Option<String>),
 }
 
 /// A drill-down opened from a row: its own query and table.
@@ -72,31 +83,20 @@ pub struct Drill {
     pub target: Target,
     pub title: String,
     pub table: Table,
-    pub loaded: bool,
-    pub error: Option<String>,
+    /// Whether its rows have arrived, or why not (the rows themselves are in `table`).
+    pub state: DataState<()>,
+    /// Opened by Enter on a problem: Esc returns to the problem list at once.
+    pub from_jump: bool,
 }
 
-/// One tab: its table, an open drill-down, and why it has nothing to show.
+/// One tab: its table and an open drill-down.
 #[derive(Debug, Clone)]
 pub struct TabView {
     pub table: Table,
     pub drill: Option<Drill>,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub unavailable: Option<String>,
 }
 
 impl TabView {
-    fn new(columns: Vec<Column>, sort: Option<(usize, bool)>) -> TabView {
-        TabView {
-            table: Table::new(columns, sort),
-            drill: None,
-            loaded: false,
-            error: None,
-            unavailable: None,
-        }
-    }
-
     /// The table keys act on: the drill-down when one is open.
     pub fn active(&self) -> &Table {
         self.drill.as_ref().map_or(&self.table, |d| &d.table)
@@ -110,18 +110,6 @@ impl TabView {
     }
 }
 
-/// The latest data of the screens the problem list draws on.
-#[derive(Debug, Clone, Default)]
-pub struct Data {
-    pub summary: Option<Summary>,
-    pub jobs: Option<Vec<jobs::Job>>,
-    pub compression: Option<Vec<compression::Compression>>,
-    pub retention: Option<Vec<retention::Retention>>,
-    pub indexes: Option<Vec<indexes::Index>>,
-    pub caggs: Option<Vec<caggs::Cagg>>,
-    pub problems: Vec<Problem>,
-}
-
 pub struct AppState {
     /// `user@host:port/dbname`, for the header.
     pub target_short: String,
@@ -130,14 +118,12 @@ pub struct AppState {
     pub read_only: bool,
     pub thresholds: Thresholds,
     pub link: LinkState,
-    pub caps: Option<Capabilities>,
-    pub data: Data,
+    /// Everything read, and the problems found in it.
+    pub data: Dataset,
     pub tab: Tab,
     pub views: Vec<TabView>,
     /// Some while the filter line is being edited.
     pub filter_input: Option<String>,
-    pub last_refresh: HashMap<QueryKind, (DateTime<Utc>, Duration)>,
-    pub last_error: Option<(DateTime<Utc>, String)>,
     pub show_help: bool,
     pub help_scroll: Scroll,
     /// The tab a problem's Enter jumped from: Esc goes back there.
@@ -148,22 +134,18 @@ pub struct AppState {
     pub palette_history: Vec<String>,
     /// Object names for completion, from what the screens have read.
     pub names: Names,
+    /// One member of a fleet (the footer offers `0` for the Fleet view).
+    pub in_fleet: bool,
     generation: u64,
 }
 
 impl AppState {
     pub fn new(target_short: String, refresh_every: Duration, utc: bool, read_only: bool) -> Self {
-        let views = Tab::ALL
-            .iter()
-            .map(|tab| match tab {
-                // Problems arrive ranked; sorting is by rank unless asked otherwise.
-                Tab::Overview => TabView::new(screens::overview::columns(), None),
-                Tab::Hypertables => TabView::new(screens::hypertables::columns(), Some((1, true))),
-                Tab::Compression => TabView::new(screens::compression::columns(), Some((2, true))),
-                Tab::Retention => TabView::new(screens::retention::columns(), Some((3, true))),
-                Tab::Indexes => TabView::new(screens::indexes::columns(), Some((4, true))),
-                Tab::Jobs => TabView::new(screens::jobs::columns(), Some((0, false))),
-                Tab::Caggs => TabView::new(screens::caggs::columns(), None),
+        let data = Dataset::default();
+        let views = Tab::all()
+            .map(|tab| TabView {
+                table: Table::new(tab.screen().columns(&data), tab.screen().default_sort()),
+                drill: None,
             })
             .collect();
         AppState {
@@ -173,25 +155,23 @@ impl AppState {
             read_only,
             thresholds: Thresholds::default(),
             link: LinkState::Connecting,
-            caps: None,
-            data: Data::default(),
-            tab: Tab::Overview,
+            data,
+            tab: Tab::HOME,
             views,
             filter_input: None,
-            last_refresh: HashMap::new(),
-            last_error: None,
             show_help: false,
             help_scroll: Scroll::default(),
             jumped_from: None,
             modal: Modal::None,
             palette_history: Vec::new(),
             names: Names::default(),
+            in_fleet: false,
             generation: 0,
         }
     }
 
     pub fn timescaledb(&self) -> bool {
-        self.caps.as_ref().is_none_or(|c| c.timescaledb.is_some())
+        self.data.timescaledb()
     }
 
     pub fn view(&self, tab: Tab) -> &TabView {
@@ -206,10 +186,17 @@ impl AppState {
         self.view(self.tab)
     }
 
-    fn ctx(&self) -> Ctx {
+    /// How the data behind a tab stands (loading, unavailable and why, failed).
+    pub fn status(&self, tab: Tab) -> Status<'_> {
+        tab.screen().status(&self.data)
+    }
+
+    pub fn ctx(&self) -> Ctx {
         Ctx {
             now: Utc::now(),
             utc: self.utc,
+            limits: self.thresholds,
+            refresh_every: self.refresh_every,
         }
     }
 
@@ -235,7 +222,7 @@ impl AppState {
                 &self.palette_history,
                 self.read_only,
             );
-            if let ModalCommand::Plan(line) = &c {
+            if let (ModalCommand::Plan(_), Modal::Planning(line)) = (&c, &self.modal) {
                 if self.palette_history.last() != Some(line) {
                     self.palette_history.push(line.clone());
                 }
@@ -249,6 +236,8 @@ impl AppState {
                     Command::Redraw
                 }
                 ModalCommand::Navigate(Navigation::Tab(tab)) => self.switch_to(tab),
+                ModalCommand::Navigate(Navigation::Fleet) => Command::Fleet(None),
+                ModalCommand::Navigate(Navigation::Context(name)) => Command::Fleet(Some(name)),
                 other => Command::Action(other),
             };
         }
@@ -279,12 +268,12 @@ impl AppState {
                 Command::Redraw
             }
             KeyCode::Char('r') => Command::Refresh,
-            KeyCode::Char(c @ '1'..='7') => {
+            KeyCode::Char(c @ '1'..='9') if (c as usize - '1' as usize) < Tab::count() => {
                 self.switch_to(Tab::from_index(c as usize - '1' as usize))
             }
             KeyCode::Tab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
             KeyCode::BackTab => {
-                self.switch_to(Tab::from_index(self.tab.index() + Tab::ALL.len() - 1))
+                self.switch_to(Tab::from_index(self.tab.index() + Tab::count() - 1))
             }
             KeyCode::Down | KeyCode::Char('j') => self.table_op(|t| t.move_by(1)),
             KeyCode::Up | KeyCode::Char('k') => self.table_op(|t| t.move_by(-1)),
@@ -297,12 +286,11 @@ impl AppState {
             KeyCode::Char('i') => self.table_op(|t| t.sort_reverse()),
             KeyCode::Char(':') => self.open_palette(""),
             KeyCode::Char('p') if ctrl => self.open_palette(""),
-            KeyCode::Char('P') | KeyCode::Char('X') | KeyCode::Char('C') | KeyCode::Char('F') => {
-                match self.screen_action(key.code) {
-                    Some(line) => self.plan_line(line),
-                    None => Command::None,
-                }
-            }
+            KeyCode::Char('B') => self.who_blocks(),
+            KeyCode::Char(c) if c.is_ascii_uppercase() => match self.screen_action(c) {
+                Some(action) => self.plan(action),
+                None => Command::None,
+            },
             KeyCode::Char('/') => {
                 self.filter_input = Some(self.current().active().filter().to_string());
                 Command::Redraw
@@ -313,73 +301,66 @@ impl AppState {
         }
     }
 
+    /// `B` on a job or a relation: the Activity tab, showing the sessions that block it.
+    fn who_blocks(&mut self) -> Command {
+        let Some(activity) = Tab::named("activity") else {
+            return Command::None;
+        };
+        let view = self.current();
+        let Some(row) = view
+            .drill
+            .is_none()
+            .then(|| view.table.selected_row())
+            .flatten()
+        else {
+            return Command::None;
+        };
+        let Some(name) = self.tab.screen().blocked_as(row.id()) else {
+            return Command::None;
+        };
+        let filter = format!("→{name}");
+        let target = self.view_mut(activity);
+        target.drill = None;
+        target.table.set_filter(&filter);
+        self.jumped_from = Some(self.tab);
+        self.tab = activity;
+        Command::Refresh
+    }
+
+    /// A message in a dialog (closed by any key).
+    pub fn say(&mut self, title: &str, line: String) {
+        self.modal = Message::modal(title, vec![line], true);
+    }
+
     fn open_palette(&mut self, text: &str) -> Command {
         self.modal = Modal::Palette(Box::new(Palette::new(text, &self.names)));
         Command::Redraw
     }
 
-    /// A screen key's command for the selected row (the same preview as the palette's).
-    fn screen_action(&self, key: KeyCode) -> Option<String> {
-        let row = self.current().active().selected_row()?;
-        let id = row.id().to_string();
-        match (self.tab, key) {
-            (Tab::Jobs, KeyCode::Char('P')) => {
-                let job = self
-                    .data
-                    .jobs
-                    .as_ref()?
-                    .iter()
-                    .find(|j| j.job_id.to_string() == id)?;
-                Some(format!(
-                    "{} {}",
-                    if job.scheduled {
-                        "pause-job"
-                    } else {
-                        "resume-job"
-                    },
-                    job.job_id
-                ))
-            }
-            (Tab::Jobs, KeyCode::Char('X')) => Some(format!("run-job {id}")),
-            (Tab::Caggs, KeyCode::Char('F')) => Some(format!("refresh {id}")),
-            (Tab::Compression, KeyCode::Char('C')) => {
-                let c = self
-                    .data
-                    .compression
-                    .as_ref()?
-                    .iter()
-                    .find(|c| crate::screens::row_id::relation(&c.schema, &c.name) == id)?;
-                Some(match &c.compress_after {
-                    Some(after)
-                        if c.compress_after_seconds.is_some() && !after.starts_with("created") =>
-                    {
-                        format!("compress {id} older-than '{after}'")
-                    }
-                    _ => format!("compress {id}"),
-                })
-            }
-            _ => None,
+    /// A tab's key for the selected row: its command (the same preview as the palette's).
+    fn screen_action(&self, key: char) -> Option<Action> {
+        let view = self.current();
+        if view.drill.is_some() {
+            return None;
         }
+        let row = view.table.selected_row()?;
+        let k = self.tab.screen().keys().iter().find(|k| k.key == key)?;
+        (k.command)(&self.data, row.id())
     }
 
-    /// Plans `line` as if it was entered in the palette.
-    fn plan_line(&mut self, line: String) -> Command {
-        let mut palette = Modal::Palette(Box::new(Palette::new(&line, &self.names)));
-        let c = modal::on_key(
-            &mut palette,
-            KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
-            &self.names,
-            &[],
-            self.read_only,
-        );
-        self.modal = palette;
-        match c {
-            ModalCommand::Plan(l) => {
-                self.palette_history.push(l.clone());
-                Command::Action(ModalCommand::Plan(l))
-            }
-            _ => Command::Redraw,
+    /// Plans a command from a tab's key, as if its canonical text was entered in the palette.
+    fn plan(&mut self, action: Action) -> Command {
+        let line = action.to_string();
+        if self.read_only && action.is_mutating() {
+            let mut p = Palette::new(&line, &self.names);
+            p.error = Some(modal::READ_ONLY_REFUSAL.into());
+            p.submitted_error = true;
+            self.modal = Modal::Palette(Box::new(p));
+            return Command::Redraw;
         }
+        self.palette_history.push(line.clone());
+        self.modal = Modal::Planning(line);
+        Command::Action(ModalCommand::Plan(action))
     }
 
     /// The plan (or why there is none) for the command being planned.
@@ -494,30 +475,38 @@ impl AppState {
             return Command::None;
         };
         match open {
-            Open::Drill(kind, target, title) => {
-                let columns = match kind {
-                    QueryKind::Chunks => screens::hypertables::chunk_columns(),
-                    QueryKind::IndexChunks => screens::indexes::chunk_columns(),
-                    _ => screens::jobs::run_columns(),
+            Open::Drill(kind, target, title, filter) => {
+                let Some(columns) =
+                    Tab::drilling(kind).and_then(|t| t.screen().drill_columns(kind))
+                else {
+                    return Command::None;
                 };
                 let tab = self.tab;
+                let mut table = Table::new(columns, None);
+                table.set_filter(filter.unwrap_or(""));
                 self.view_mut(tab).drill = Some(Drill {
                     kind,
                     target,
                     title,
-                    table: Table::new(columns, None),
-                    loaded: false,
-                    error: None,
+                    table,
+                    state: DataState::Loading,
+                    from_jump: false,
                 });
                 Command::Refresh
             }
-            Open::Jump(tab, id) => {
+            Open::Jump(tab, id, open) => {
                 let view = self.view_mut(tab);
                 view.drill = None;
                 view.table.set_filter("");
-                view.table.select_id(&id);
+                let found = view.table.select_id(&id);
                 self.jumped_from = Some(self.tab);
                 self.tab = tab;
+                if open && found {
+                    self.open_selected();
+                    if let Some(d) = &mut self.view_mut(tab).drill {
+                        d.from_jump = true;
+                    }
+                }
                 Command::Refresh
             }
         }
@@ -526,8 +515,10 @@ impl AppState {
     fn back(&mut self) -> Command {
         let tab = self.tab;
         let view = self.view_mut(tab);
-        if view.drill.take().is_some() {
-            return Command::Redraw;
+        match view.drill.take() {
+            Some(d) if d.from_jump => {}
+            Some(_) => return Command::Redraw,
+            None => {}
         }
         if !view.table.filter().is_empty() {
             view.table.set_filter("");
@@ -545,191 +536,61 @@ impl AppState {
     pub fn on_result(&mut self, r: QueryResult) {
         let ctx = self.ctx();
         let kind = r.kind;
-        let payload = match r.result {
-            Ok(p) => p,
-            Err(e) => {
-                self.last_error = Some((r.finished_at, e.clone()));
-                self.set_error(kind, r.target.as_ref(), e);
-                return;
+        // Drill-downs are asked for with their target; the tabs' queries without one.
+        if r.target.is_some() {
+            return self.on_drill_result(r, ctx);
+        }
+        self.data.apply(kind, r.result, r.finished_at, r.elapsed);
+        self.rebuild(Change::Read(kind), ctx);
+        update_names(&mut self.names, kind, &self.data);
+        if self.data.update_problems(&self.thresholds, ctx.now) {
+            self.rebuild(Change::Problems, ctx);
+        }
+    }
+
+    /// Rebuilds the tables whose rows `change` affects (columns too: a tab shows other
+    /// columns on plain PostgreSQL).
+    fn rebuild(&mut self, change: Change, ctx: Ctx) {
+        for tab in Tab::all().filter(|t| t.screen().rebuilt_by(change)) {
+            let screen = tab.screen();
+            let columns = screen.columns(&self.data);
+            let rows = screen.rows(&self.data, &ctx);
+            let view = self.view_mut(tab);
+            if view.table.columns != columns {
+                view.table = Table::new(columns, screen.default_sort());
             }
+            view.table.set_rows(rows);
+        }
+    }
+
+    fn on_drill_result(&mut self, r: QueryResult, ctx: Ctx) {
+        let Some(target) = r.target else { return };
+        let Some(tab) = Tab::drilling(r.kind) else {
+            return;
         };
-        if !matches!(payload, Payload::Unavailable(_)) {
-            self.last_refresh.insert(kind, (r.finished_at, r.elapsed));
-        }
-        self.apply(kind, payload, ctx);
-        self.refresh_problems(ctx.now);
-    }
-
-    /// Puts one payload's rows into the tabs (and drill-downs) that show them.
-    fn apply(&mut self, kind: QueryKind, payload: Payload, ctx: Ctx) {
-        match payload {
-            Payload::Tables(t) => {
-                for p in t.into_payloads() {
-                    self.apply(kind, p, ctx);
-                }
-            }
-            Payload::Summary(s) => {
-                self.data.summary = Some(s);
-                self.mark_loaded(Tab::Overview);
-            }
-            Payload::Hypertables(v) => {
-                self.fill(Tab::Hypertables, screens::hypertables::rows(&v, ctx))
-            }
-            Payload::Compression(v) => {
-                if self.names.hypertables.is_empty() {
-                    self.names.hypertables = v
-                        .iter()
-                        .map(|c| crate::format::qualified(&c.schema, &c.name))
-                        .collect();
-                }
-                self.fill(Tab::Compression, screens::compression::rows(&v));
-                self.data.compression = Some(v);
-            }
-            Payload::Retention(v) => {
-                self.set_columns(Tab::Retention, screens::retention::columns());
-                self.fill(Tab::Retention, screens::retention::rows(&v, ctx));
-                self.data.retention = Some(v);
-            }
-            Payload::Partitions(v) => {
-                self.set_columns(Tab::Retention, screens::retention::partition_columns());
-                self.fill(Tab::Retention, screens::retention::partition_rows(&v));
-                // Plain PostgreSQL: the other two tabs of the same read have nothing to show.
-                if let Some(caps) = &self.caps {
-                    let why = crate::model::no_timescaledb(caps);
-                    for tab in [Tab::Hypertables, Tab::Compression] {
-                        let view = self.view_mut(tab);
-                        view.unavailable = Some(why.clone());
-                        view.loaded = true;
-                    }
-                }
-            }
-            Payload::Indexes(v) => {
-                self.names.indexes = v
-                    .iter()
-                    .map(|i| crate::format::qualified(&i.index_schema, &i.name))
-                    .collect();
-                self.names.tables = v
-                    .iter()
-                    .filter(|i| !i.on_hypertable)
-                    .map(|i| crate::format::qualified(&i.schema, &i.table))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                self.fill(Tab::Indexes, screens::indexes::rows(&v));
-                self.data.indexes = Some(v);
-            }
-            Payload::Jobs(v) => {
-                self.names.jobs = v.iter().map(|j| j.job_id.to_string()).collect();
-                self.fill(Tab::Jobs, screens::jobs::rows(&v, ctx));
-                self.data.jobs = Some(v);
-            }
-            Payload::Caggs(v) => {
-                self.names.caggs = v
-                    .iter()
-                    .map(|c| crate::format::qualified(&c.schema, &c.name))
-                    .collect();
-                self.set_columns(Tab::Caggs, screens::caggs::columns());
-                let limit = self.thresholds.max_cagg_lag.as_secs_f64();
-                self.fill(Tab::Caggs, screens::caggs::rows(&v, limit, ctx));
-                self.data.caggs = Some(v);
-            }
-            Payload::MatViews(v) => {
-                self.set_columns(Tab::Caggs, screens::caggs::matview_columns());
-                self.fill(Tab::Caggs, screens::caggs::matview_rows(&v));
-            }
-            Payload::Chunks(t, v) => {
-                self.fill_drill(kind, &t, screens::hypertables::chunk_rows(&v, ctx))
-            }
-            Payload::IndexChunks(t, v) => {
-                self.fill_drill(kind, &t, screens::indexes::chunk_rows(&v))
-            }
-            Payload::JobRuns(t, v) => self.fill_drill(kind, &t, screens::jobs::run_rows(&v, ctx)),
-            Payload::Unavailable(why) => {
-                for tab in Self::tabs_of(kind) {
-                    let view = self.view_mut(tab);
-                    view.unavailable = Some(why.clone());
-                    view.loaded = true;
-                }
-            }
-        }
-    }
-
-    fn tabs_of(kind: QueryKind) -> impl Iterator<Item = Tab> {
-        Tab::ALL.into_iter().filter(move |t| t.kind() == kind)
-    }
-
-    fn mark_loaded(&mut self, tab: Tab) {
-        let view = self.view_mut(tab);
-        view.loaded = true;
-        view.error = None;
-        view.unavailable = None;
-    }
-
-    fn fill(&mut self, tab: Tab, rows: impl IntoIterator<Item = TableRow>) {
-        self.mark_loaded(tab);
-        self.view_mut(tab).table.set_rows(rows);
-    }
-
-    /// The same tab shows different tables with and without TimescaleDB.
-    fn set_columns(&mut self, tab: Tab, columns: Vec<Column>) {
-        let view = self.view_mut(tab);
-        if view.table.columns != columns {
-            view.table = Table::new(columns, None);
-        }
-    }
-
-    fn fill_drill(
-        &mut self,
-        kind: QueryKind,
-        target: &Target,
-        rows: impl IntoIterator<Item = TableRow>,
-    ) {
         for view in &mut self.views {
-            if let Some(d) = view
+            let Some(d) = view
                 .drill
                 .as_mut()
-                .filter(|d| d.kind == kind && &d.target == target)
-            {
-                d.table.set_rows(rows);
-                d.loaded = true;
-                d.error = None;
-                return;
+                .filter(|d| d.kind == r.kind && d.target == target)
+            else {
+                continue;
+            };
+            match r.result {
+                Ok(Payload::Unavailable(why)) => d.state = DataState::Unavailable(why),
+                Ok(payload) => {
+                    tab.screen().fill_drill(payload, &ctx, &mut d.table);
+                    d.state.set((), r.finished_at, r.elapsed);
+                    self.data
+                        .refreshed
+                        .insert(r.kind, (r.finished_at, r.elapsed));
+                }
+                Err(e) => {
+                    self.data.last_error = Some((r.finished_at, e.clone()));
+                    d.state.fail(e);
+                }
             }
-        }
-    }
-
-    fn set_error(&mut self, kind: QueryKind, target: Option<&Target>, error: String) {
-        for view in &mut self.views {
-            if let Some(d) = view
-                .drill
-                .as_mut()
-                .filter(|d| d.kind == kind && Some(&d.target) == target)
-            {
-                d.error = Some(error.clone());
-            }
-        }
-        let tabs: Vec<Tab> = Self::tabs_of(kind).collect();
-        for tab in tabs {
-            self.view_mut(tab).error = Some(error.clone());
-        }
-    }
-
-    fn refresh_problems(&mut self, now: DateTime<Utc>) {
-        let d = &self.data;
-        let inputs = problems::Inputs {
-            summary: d.summary.as_ref(),
-            timescaledb: self.caps.as_ref().is_some_and(|c| c.timescaledb.is_some()),
-            jobs: d.jobs.as_deref(),
-            compression: d.compression.as_deref(),
-            retention: d.retention.as_deref(),
-            indexes: d.indexes.as_deref(),
-            caggs: d.caggs.as_deref(),
-        };
-        let found = problems::find(&inputs, &self.thresholds, now);
-        if found != self.data.problems {
-            let rows = screens::overview::rows(&found);
-            self.view_mut(Tab::Overview).table.set_rows(rows);
-            self.data.problems = found;
+            return;
         }
     }
 
@@ -737,10 +598,10 @@ impl AppState {
     pub fn on_link(&mut self, status: &LinkStatus) -> bool {
         self.link = status.state.clone();
         if let LinkState::Disconnected { error, .. } = &status.state {
-            self.last_error = Some((Utc::now(), error.clone()));
+            self.data.last_error = Some((Utc::now(), error.clone()));
         }
         if let Some(caps) = &status.caps {
-            self.caps = Some((**caps).clone());
+            self.data.caps = Some((**caps).clone());
         }
         let fresh = status.client.is_some() && status.generation != self.generation;
         if fresh {
@@ -767,6 +628,67 @@ impl AppState {
                 }
             }
         }
+    }
+
+    /// When the data behind what is shown was last read, and how long that took: the
+    /// drill-down's, else the oldest of the tab's reads (what is shown is at least that old).
+    pub fn last_refresh(&self) -> Option<&(DateTime<Utc>, Duration)> {
+        let refreshed = &self.data.refreshed;
+        match &self.current().drill {
+            Some(d) => refreshed.get(&d.kind),
+            None => self
+                .tab
+                .kinds()
+                .iter()
+                .filter_map(|k| refreshed.get(k))
+                .min_by_key(|(at, _)| *at),
+        }
+    }
+}
+
+/// Object names for completion, from the datasets that `kind` has just filled.
+fn update_names(n: &mut Names, kind: QueryKind, data: &Dataset) {
+    let qualified = crate::format::qualified;
+    match kind {
+        QueryKind::Tables => {
+            if let Some(v) = data.compression.value() {
+                n.hypertables = v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
+            }
+        }
+        QueryKind::Indexes => {
+            if let Some(v) = data.indexes.value() {
+                n.indexes = v
+                    .iter()
+                    .map(|i| qualified(&i.index_schema, &i.name))
+                    .collect();
+                n.tables = v
+                    .iter()
+                    .filter(|i| !i.on_hypertable)
+                    .map(|i| qualified(&i.schema, &i.table))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+            }
+        }
+        QueryKind::Jobs => {
+            if let Some(v) = data.jobs.value() {
+                n.jobs = v.iter().map(|j| j.job_id.to_string()).collect();
+            }
+        }
+        QueryKind::Caggs => {
+            if let Some(v) = data.caggs.value() {
+                n.caggs = v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
+            }
+        }
+        QueryKind::Activity => {
+            n.sessions = data
+                .activity
+                .rows()
+                .iter()
+                .map(|s| s.pid.to_string())
+                .collect();
+        }
+        _ => {}
     }
 }
 
@@ -810,6 +732,7 @@ fn outcome_lines(o: &Outcome, rollback_of: Option<&str>, undoable: bool) -> Vec<
 mod tests {
     use super::*;
     use crate::model::hypertables::Hypertable;
+    use crate::screens::tab;
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -870,15 +793,15 @@ mod tests {
     fn tabs_switch_by_number_tab_and_backtab() {
         let mut s = state();
         assert_eq!(s.on_key(key(KeyCode::Char('5'))), Command::Refresh);
-        assert_eq!(s.tab, Tab::Indexes);
+        assert_eq!(s.tab, tab("indexes"));
         s.on_key(key(KeyCode::Tab));
-        assert_eq!(s.tab, Tab::Jobs);
+        assert_eq!(s.tab, tab("jobs"));
         s.on_key(key(KeyCode::BackTab));
         s.on_key(key(KeyCode::BackTab));
-        assert_eq!(s.tab, Tab::Retention);
+        assert_eq!(s.tab, tab("retention"));
         s.on_key(key(KeyCode::Char('1')));
         s.on_key(key(KeyCode::BackTab));
-        assert_eq!(s.tab, Tab::Caggs, "wraps around");
+        assert_eq!(s.tab, tab("activity"), "wraps around");
     }
 
     #[test]
@@ -948,13 +871,19 @@ mod tests {
             Some(other.clone()),
             Ok(Payload::Chunks(other, vec![])),
         ));
-        assert!(!s.current().drill.as_ref().unwrap().loaded);
+        assert_eq!(
+            s.current().drill.as_ref().unwrap().state.status(),
+            Status::Loading
+        );
         s.on_result(result(
             QueryKind::Chunks,
             Some(target.clone()),
             Ok(Payload::Chunks(target, vec![])),
         ));
-        assert!(s.current().drill.as_ref().unwrap().loaded);
+        assert_eq!(
+            s.current().drill.as_ref().unwrap().state.status(),
+            Status::Ready
+        );
         s.on_key(key(KeyCode::Esc));
         assert!(s.current().drill.is_none());
         s.on_key(key(KeyCode::Esc));
@@ -974,12 +903,12 @@ mod tests {
             Err("permission denied (SQLSTATE 42501)".into()),
         ));
         assert_eq!(
-            s.view(Tab::Indexes).error.as_deref(),
+            s.status(tab("indexes")).error(),
             Some("permission denied (SQLSTATE 42501)")
         );
-        assert!(s.view(Tab::Jobs).error.is_none());
+        assert!(s.status(tab("jobs")).error().is_none());
         assert_eq!(
-            s.last_error.as_ref().unwrap().1,
+            s.data.last_error.as_ref().unwrap().1,
             "permission denied (SQLSTATE 42501)"
         );
         s.on_result(result(
@@ -987,10 +916,7 @@ mod tests {
             None,
             Ok(Payload::Unavailable("no TimescaleDB".into())),
         ));
-        assert_eq!(
-            s.view(Tab::Jobs).unavailable.as_deref(),
-            Some("no TimescaleDB")
-        );
+        assert_eq!(s.status(tab("jobs")).unavailable(), Some("no TimescaleDB"));
     }
 
     #[test]
@@ -1039,5 +965,122 @@ mod tests {
             lost.contains("NOT journaled") && !lost.contains("rollback j2"),
             "{lost}"
         );
+    }
+}
+
+#[cfg(test)]
+mod triage {
+    //! From the overview to a problem's evidence and back, and from a job to who blocks it.
+
+    use super::*;
+    use crate::model::activity::Session;
+    use crate::model::fixtures;
+    use crate::screens::tab;
+
+    fn key(c: KeyCode) -> KeyEvent {
+        KeyEvent::new(c, KeyModifiers::NONE)
+    }
+
+    fn loaded() -> AppState {
+        let mut s = AppState::new("t".into(), Duration::from_secs(2), true, false);
+        s.data.caps = Some(fixtures::caps());
+        for (kind, payload) in fixtures::plant() {
+            s.on_result(QueryResult {
+                kind,
+                target: None,
+                result: Ok(payload),
+                elapsed: Duration::ZERO,
+                finished_at: Utc::now(),
+            });
+        }
+        s
+    }
+
+    #[test]
+    fn enter_on_a_problem_opens_its_evidence_and_esc_comes_back() {
+        let mut s = loaded();
+        // The first problem is job 1000 failing: Enter opens its run history at once.
+        assert_eq!(
+            s.data.problems[0].kind,
+            crate::problems::ProblemKind::JobFailing
+        );
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Command::Refresh);
+        assert_eq!(s.tab, tab("jobs"));
+        let drill = s.current().drill.as_ref().expect("history open");
+        assert_eq!(drill.kind, QueryKind::JobRuns);
+        assert_eq!(drill.target, Target::Job(1000));
+        // One Esc: back to the problems, not to the Jobs table.
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(s.tab, Tab::HOME);
+        // Retention overdue: the chunks the next run drops, filtered.
+        let at = s
+            .data
+            .problems
+            .iter()
+            .position(|p| p.kind == crate::problems::ProblemKind::RetentionOverdue)
+            .unwrap();
+        for _ in 0..at {
+            s.on_key(key(KeyCode::Down));
+        }
+        s.on_key(key(KeyCode::Enter));
+        assert_eq!(s.tab, tab("retention"));
+        let drill = s.current().drill.as_ref().expect("chunks open");
+        assert_eq!(drill.kind, QueryKind::Chunks);
+        assert_eq!(drill.table.filter(), "overdue");
+    }
+
+    #[test]
+    fn b_on_a_job_shows_the_sessions_that_block_it() {
+        let mut s = loaded();
+        let now = Utc::now();
+        let session = |pid, blocked_by: Vec<i32>, job_id| Session {
+            pid,
+            database: Some("metrics".into()),
+            username: Some("app".into()),
+            application: Some("psql".into()),
+            client: None,
+            backend_type: "client backend".into(),
+            state: Some("idle in transaction".into()),
+            wait_event_type: None,
+            wait_event: None,
+            backend_start: None,
+            xact_start: None,
+            query_start: None,
+            state_change: Some(now),
+            query: Some("LOCK telemetry.readings".into()),
+            blocked_by,
+            waiting_for: vec!["telemetry.readings".into()],
+            job_id,
+            server_now: now,
+        };
+        s.on_result(QueryResult {
+            kind: QueryKind::Activity,
+            target: None,
+            result: Ok(Payload::Activity(vec![
+                session(10, vec![], None),
+                session(20, vec![10], Some(1000)),
+                session(30, vec![], None),
+            ])),
+            elapsed: Duration::ZERO,
+            finished_at: now,
+        });
+        s.on_key(key(KeyCode::Char('6')));
+        s.view_mut(tab("jobs")).table.select_id("1000");
+        assert_eq!(s.on_key(key(KeyCode::Char('B'))), Command::Refresh);
+        assert_eq!(s.tab, tab("activity"));
+        let t = &s.current().table;
+        assert_eq!(t.filter(), "→job 1000");
+        assert_eq!(t.len(), 1, "only the blocker");
+        assert_eq!(t.selected_row().unwrap().id(), "10");
+        // The Activity tab's keys cancel or terminate the selected session.
+        assert!(matches!(
+            s.on_key(key(KeyCode::Char('T'))),
+            Command::Action(ModalCommand::Plan(Action::TerminateBackend { pid: 10 }))
+        ));
+        s.modal = Modal::None;
+        // Esc: back where B was pressed.
+        s.on_key(key(KeyCode::Esc));
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(s.tab, tab("jobs"));
     }
 }

@@ -34,6 +34,20 @@ pub fn watermark(raw: Option<i64>, time_type: &str) -> Option<Watermark> {
     (raw > min).then_some(Watermark::Int(raw))
 }
 
+/// How far materialized data trails now: seconds for time, units for integer time (against
+/// the hypertable's `integer_now`, when it may be called). Nothing for a never-refreshed one.
+pub fn lag(
+    watermark: Option<Watermark>,
+    now: DateTime<Utc>,
+    now_int: Option<i64>,
+) -> (Option<f64>, Option<i64>) {
+    match watermark {
+        Some(Watermark::Time(t)) => (Some((now - t).as_seconds_f64()), None),
+        Some(Watermark::Int(w)) => (None, now_int.map(|n| n - w)),
+        None => (None, None),
+    }
+}
+
 pub fn is_time_type(t: &str) -> bool {
     t.starts_with("timestamp") || t == "date" || t == "uuid"
 }
@@ -96,11 +110,7 @@ pub async fn fetch(
             let now: DateTime<Utc> = r.try_get("server_now")?;
             let now_int: Option<i64> = r.try_get("now_int")?;
             let wm = watermark(r.try_get("watermark")?, &time_type);
-            let (lag_seconds, lag_units) = match wm {
-                Some(Watermark::Time(t)) => (Some((now - t).as_seconds_f64()), None),
-                Some(Watermark::Int(w)) => (None, now_int.map(|n| n - w)),
-                None => (None, None),
-            };
+            let (lag_seconds, lag_units) = lag(wm, now, now_int);
             let parent = match (
                 r.try_get::<_, Option<String>>("parent_schema")?,
                 r.try_get::<_, Option<String>>("parent_name")?,
@@ -197,6 +207,20 @@ pub async fn fetch_matviews(client: &Client) -> Result<Vec<MatView>, tokio_postg
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lag_is_now_minus_the_watermark_in_the_time_s_units() {
+        let now: DateTime<Utc> = "2026-11-21T12:00:00Z".parse().unwrap();
+        let wm = Watermark::Time("2026-11-21T10:30:00Z".parse().unwrap());
+        assert_eq!(lag(Some(wm), now, None), (Some(5400.0), None));
+        assert_eq!(
+            lag(Some(Watermark::Int(900)), now, Some(1000)),
+            (None, Some(100))
+        );
+        // Integer time whose integer_now may not be called: no lag rather than a guess.
+        assert_eq!(lag(Some(Watermark::Int(900)), now, None), (None, None));
+        assert_eq!(lag(None, now, Some(1000)), (None, None), "never refreshed");
+    }
 
     #[test]
     fn watermarks_by_time_type() {

@@ -41,6 +41,10 @@ pub struct Chunk {
     /// Compression snapshot (compressed chunks only).
     pub before_bytes: Option<i64>,
     pub after_bytes: Option<i64>,
+    /// Uncompressed and past the compression policy's compress_after.
+    pub in_backlog: bool,
+    /// Past the retention policy's drop_after: its next run drops it.
+    pub overdue: bool,
 }
 
 pub async fn fetch_chunks(
@@ -60,6 +64,8 @@ pub async fn fetch_chunks(
             total_bytes: r.try_get("total_bytes")?,
             before_bytes: r.try_get("before_bytes")?,
             after_bytes: r.try_get("after_bytes")?,
+            in_backlog: r.try_get("in_backlog")?,
+            overdue: r.try_get("overdue")?,
         })
     })
     .await

@@ -1,11 +1,15 @@
 //! Plain data per screen, read from rows; no I/O beyond the query each `fetch` runs. Derived
 //! facts (index categories, lag, kinds) are pure functions next to the rows they describe.
 
+pub mod activity;
 pub mod caggs;
 pub mod compression;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod hypertables;
 pub mod indexes;
 pub mod jobs;
+pub mod policies;
 pub mod retention;
 pub mod summary;
 pub mod tables;
@@ -29,6 +33,8 @@ pub enum QueryKind {
     Jobs,
     JobRuns,
     Caggs,
+    /// Sessions and locks.
+    Activity,
 }
 
 impl QueryKind {
@@ -41,13 +47,18 @@ impl QueryKind {
         QueryKind::Jobs,
         QueryKind::JobRuns,
         QueryKind::Caggs,
+        QueryKind::Activity,
     ];
 
     /// Whether this kind can be read without the TimescaleDB extension.
     pub fn works_without_timescaledb(self) -> bool {
         matches!(
             self,
-            QueryKind::Summary | QueryKind::Indexes | QueryKind::Tables | QueryKind::Caggs
+            QueryKind::Summary
+                | QueryKind::Indexes
+                | QueryKind::Tables
+                | QueryKind::Caggs
+                | QueryKind::Activity
         )
     }
 }
@@ -79,18 +90,9 @@ pub enum Payload {
     JobRuns(Target, Vec<jobs::JobRun>),
     Caggs(Vec<caggs::Cagg>),
     MatViews(Vec<caggs::MatView>),
+    Activity(Vec<activity::Session>),
     /// The screen cannot be read here (e.g. no TimescaleDB), and why.
     Unavailable(String),
-}
-
-impl Payload {
-    /// A `Tables` read as the Hypertables, Compression and Retention payloads; others as is.
-    pub fn split(self) -> Vec<Payload> {
-        match self {
-            Payload::Tables(t) => t.into_payloads().into(),
-            other => vec![other],
-        }
-    }
 }
 
 /// Why a query cannot run here at all (as opposed to failing).
@@ -137,6 +139,7 @@ pub async fn fetch(
         }
         (QueryKind::Caggs, _) if ts => Payload::Caggs(caggs::fetch(client, caps).await?),
         (QueryKind::Caggs, _) => Payload::MatViews(caggs::fetch_matviews(client).await?),
+        (QueryKind::Activity, _) => Payload::Activity(activity::fetch(client).await?),
         // A drill-down asked for without a target has nothing to read.
         (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {
             Payload::Unavailable("nothing selected to drill into".into())

@@ -31,6 +31,16 @@ pub struct Summary {
     pub timescaledb_restoring: bool,
     /// A TimescaleDB scheduler process is running for this database.
     pub scheduler_running: bool,
+    /// `timescaledb` is in `shared_preload_libraries` (else no background worker starts);
+    /// None when this role may not read the setting.
+    pub timescaledb_preloaded: Option<bool>,
+    /// `timescaledb.license` (`apache` runs no compression or refresh job).
+    pub timescaledb_license: Option<String>,
+    pub max_parallel_workers: i32,
+    /// TimescaleDB schedulers running in the whole cluster (one per database with jobs).
+    pub schedulers: i64,
+    /// TimescaleDB jobs running in the whole cluster, each in a background worker.
+    pub job_workers: i64,
 }
 
 impl Summary {
@@ -56,6 +66,11 @@ impl Summary {
             max_worker_processes: r.try_get("max_worker_processes")?,
             timescaledb_restoring: r.try_get("timescaledb_restoring")?,
             scheduler_running: r.try_get("scheduler_running")?,
+            timescaledb_preloaded: r.try_get("timescaledb_preloaded")?,
+            timescaledb_license: r.try_get("timescaledb_license")?,
+            max_parallel_workers: r.try_get("max_parallel_workers")?,
+            schedulers: r.try_get("schedulers")?,
+            job_workers: r.try_get("job_workers")?,
         })
     }
 

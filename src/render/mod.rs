@@ -11,11 +11,53 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table as TableWidget, Wrap};
 use ratatui::Frame;
 
-use crate::app::state::{AppState, TabView, KEYS};
+use crate::app::fleet::Fleet;
+use crate::app::state::{keys_help, AppState, TabView};
 use crate::format;
 use crate::grid::{fit, Tone};
-use crate::screens::{caption, Tab, Table};
+use crate::screens::{caption, Tab};
+use crate::store::Status;
 use crate::theme::Theme;
+
+/// A fleet: the Fleet view when it is open, else the member shown.
+pub fn draw_fleet(frame: &mut Frame, fleet: &Fleet, theme: &Theme, now: Instant) {
+    if !fleet.open {
+        return draw(frame, fleet.active(), theme, now);
+    }
+    let [header, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(frame.area());
+    let down = fleet
+        .members
+        .iter()
+        .filter(|m| !matches!(m.state.link, crate::link::LinkState::Connected))
+        .count();
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(" hypertop ", theme.header),
+            Span::styled(
+                format!(" fleet of {} · {down} not connected ", fleet.members.len()),
+                theme.label,
+            ),
+        ]),
+        header,
+    );
+    let heading = format!(
+        "{} · Enter opens a target · :ctx NAME from anywhere",
+        caption("Fleet", &fleet.table)
+    );
+    draw_table(frame, body, heading, &fleet.table, theme);
+    frame.render_widget(
+        Line::from(Span::styled(
+            "  Enter open  0/Esc back to the target shown  q quit ",
+            theme.status,
+        )),
+        status,
+    );
+}
 
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
     let [header, tabs, body, status] = Layout::vertical([
@@ -27,11 +69,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
     .areas(frame.area());
     draw_header(frame, header, state, theme);
     draw_tabs(frame, tabs, state, theme);
-    if state.tab == Tab::Overview {
-        draw_overview(frame, body, state, theme);
-    } else {
-        draw_tab(frame, body, state, state.current(), theme);
-    }
+    draw_tab(frame, body, state, state.current(), theme);
     draw_status(frame, status, state, theme, now);
     if state.show_help {
         draw_help(frame, body, state, theme);
@@ -41,6 +79,7 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let server = state
+        .data
         .caps
         .as_ref()
         .map(|c| c.describe())
@@ -58,15 +97,29 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let ts = state.timescaledb();
-    let mut spans = Vec::new();
-    for (i, tab) in Tab::ALL.iter().enumerate() {
-        let style = if *tab == state.tab {
-            theme.tab_active
+    let label = |tab: Tab, short: bool| {
+        let title = tab.title(ts);
+        // Too narrow for every title: the others shortened, the current one whole.
+        if short && tab != state.tab {
+            title.chars().take(4).collect()
         } else {
-            theme.tab
-        };
-        spans.push(Span::styled(format!(" {} {}", i + 1, tab.title(ts)), style));
-    }
+            title.to_string()
+        }
+    };
+    let full: usize = Tab::all()
+        .map(|t| label(t, false).chars().count() + 3)
+        .sum();
+    let short = full > area.width as usize;
+    let spans: Vec<Span> = Tab::all()
+        .map(|tab| {
+            let style = if tab == state.tab {
+                theme.tab_active
+            } else {
+                theme.tab
+            };
+            Span::styled(format!(" {} {}", tab.index() + 1, label(tab, short)), style)
+        })
+        .collect();
     frame.render_widget(Line::from(spans), area);
 }
 
@@ -96,73 +149,138 @@ fn message(frame: &mut Frame, area: Rect, title: String, text: &str, style: Styl
     );
 }
 
-/// A tab: its table (or drill-down), or why there is nothing to show.
+/// A tab: its panel, if it has one, above its table (or drill-down), or why there is nothing
+/// to show.
 fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, theme: &Theme) {
-    let title = state.tab.title(state.timescaledb());
+    let screen = state.tab.screen();
+    let ts = state.timescaledb();
+    let ctx = state.ctx();
+    let area = match screen.panel(&state.data, &ctx) {
+        Some(facts) => draw_panel(frame, area, state, facts, theme),
+        None => area,
+    };
     if let Some(d) = &view.drill {
         let heading = format!("{} · Esc back", caption(&d.title, &d.table));
-        match (&d.error, d.loaded) {
-            (Some(e), _) => message(
-                frame,
-                area,
-                heading,
-                &format!("Cannot read: {e}"),
-                theme.critical,
-                theme,
-            ),
-            (None, false) => message(frame, area, heading, "Loading…", theme.muted, theme),
-            (None, true) => draw_table(frame, area, heading, &d.table, theme),
-        }
-        return;
-    }
-    let heading = match (state.tab, &state.data.summary) {
-        (Tab::Indexes, Some(s)) => format!(
-            "{} · statistics since {}",
-            caption(title, &view.table),
-            s.stats_reset
-                .or(s.started_at)
-                .map(|t| format::timestamp(t, state.utc))
-                .unwrap_or_else(|| "?".into())
-        ),
-        (Tab::Caggs, _) if !state.timescaledb() => format!(
-            "{} · PostgreSQL records no refresh time for materialized views",
-            caption(title, &view.table)
-        ),
-        _ => caption(title, &view.table),
-    };
-    if let Some(why) = &view.unavailable {
-        return message(frame, area, title.to_string(), why, theme.muted, theme);
-    }
-    if let Some(e) = &view.error {
-        if !view.loaded {
-            return message(
-                frame,
-                area,
-                heading,
-                &format!("Cannot read: {e}"),
-                theme.critical,
-                theme,
-            );
-        }
-    }
-    if !view.loaded {
-        let text = if state.is_disconnected() {
-            "Not connected. hypertop keeps retrying; press r to retry now."
-        } else {
-            "Loading…"
+        return match d.state.status() {
+            Status::Failed(e, _) => cannot_read(frame, area, heading, e, theme),
+            Status::Unavailable(why) => message(frame, area, heading, why, theme.muted, theme),
+            Status::Loading => message(frame, area, heading, "Loading…", theme.muted, theme),
+            Status::Ready => draw_table(frame, area, heading, &d.table, theme),
         };
-        return message(frame, area, heading, text, theme.muted, theme);
     }
-    draw_table(frame, area, heading, &view.table, theme);
+    let title = screen.caption(ts);
+    let mut heading = caption(title, &view.table);
+    if let Some(extra) = screen.heading(&state.data, &ctx) {
+        heading.push_str(&format!(" · {extra}"));
+    }
+    match screen.status(&state.data) {
+        Status::Unavailable(why) => {
+            message(frame, area, title.to_string(), why, theme.muted, theme)
+        }
+        Status::Failed(e, false) => cannot_read(frame, area, heading, e, theme),
+        Status::Loading => message(frame, area, heading, waiting(state), theme.muted, theme),
+        Status::Ready | Status::Failed(_, true) => {
+            let good_news = screen
+                .empty_text(&state.data)
+                .filter(|_| view.table.total() == 0 && view.table.filter().is_empty());
+            match good_news {
+                Some(text) => message(
+                    frame,
+                    area,
+                    caption(title, &view.table),
+                    text,
+                    theme.ok,
+                    theme,
+                ),
+                None => draw_table(frame, area, heading, &view.table, theme),
+            }
+        }
+    }
 }
 
-fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, theme: &Theme) {
+/// What a frame says while its data has not arrived.
+fn waiting(state: &AppState) -> &'static str {
+    if state.is_disconnected() {
+        "Not connected. hypertop keeps retrying; press r to retry now."
+    } else {
+        "Loading…"
+    }
+}
+
+fn cannot_read(frame: &mut Frame, area: Rect, heading: String, error: &str, theme: &Theme) {
+    let text = format!("Cannot read: {error}");
+    message(frame, area, heading, &text, theme.critical, theme);
+}
+
+/// The facts above a tab's table (the overview's server panel); returns the area left below.
+fn draw_panel(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    facts: Vec<(&'static str, String)>,
+    theme: &Theme,
+) -> Rect {
+    let height = if facts.is_empty() {
+        3
+    } else {
+        facts.len() as u16 + 2
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(area);
+    if facts.is_empty() {
+        message(
+            frame,
+            top,
+            "Server".into(),
+            waiting(state),
+            theme.muted,
+            theme,
+        );
+    } else {
+        let lines: Vec<Line> = facts
+            .into_iter()
+            .map(|(k, v)| {
+                let style = if v.starts_with("NOT RUNNING") {
+                    theme.critical
+                } else {
+                    theme.value
+                };
+                Line::from(vec![
+                    Span::styled(format!("{k:<11}"), theme.label),
+                    Span::styled(v, style),
+                ])
+            })
+            .collect();
+        frame.render_widget(
+            Paragraph::new(lines).block(block("Server".into(), theme)),
+            top,
+        );
+    }
+    bottom
+}
+
+fn draw_table<D: Clone>(
+    frame: &mut Frame,
+    area: Rect,
+    heading: String,
+    table: &crate::grid::Grid<D>,
+    theme: &Theme,
+) {
     let detail = table
         .selected_row()
         .and_then(|r| r.detail().map(str::to_string));
     let (table_area, detail_area) = match &detail {
-        Some(_) if area.height > 10 => {
-            let [t, d] = Layout::vertical([Constraint::Min(5), Constraint::Length(4)]).areas(area);
+        Some(text) if area.height > 10 => {
+            // As tall as its lines wrapped (a cause chain is several), leaving the table room.
+            let width = area.width.saturating_sub(2).max(1) as usize;
+            let lines: usize = text
+                .lines()
+                .map(|l| l.chars().count().div_ceil(width).max(1))
+                .sum();
+            let most = area.height.saturating_sub(5).clamp(4, 10);
+            let height = (lines as u16 + 2).clamp(4, most);
+            let [t, d] =
+                Layout::vertical([Constraint::Min(5), Constraint::Length(height)]).areas(area);
             (t, Some(d))
         }
         _ => (area, None),
@@ -233,7 +351,7 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
     }
     if let (Some(text), Some(area)) = (detail, detail_area) {
         frame.render_widget(
-            Paragraph::new(Span::styled(text, theme.value))
+            Paragraph::new(ratatui::text::Text::styled(text, theme.value))
                 .wrap(Wrap { trim: false })
                 .block(
                     Block::default()
@@ -243,177 +361,6 @@ fn draw_table(frame: &mut Frame, area: Rect, heading: String, table: &Table, the
             area,
         );
     }
-}
-
-fn facts(state: &AppState) -> Vec<(&'static str, String)> {
-    let Some(s) = &state.data.summary else {
-        return Vec::new();
-    };
-    let caps = state.caps.as_ref();
-    let mut out = Vec::new();
-    let server = s
-        .version
-        .split(" on ")
-        .next()
-        .unwrap_or(&s.version)
-        .to_string();
-    let ts = match (
-        &s.timescaledb_version,
-        caps.and_then(|c| c.timescaledb_available.clone()),
-    ) {
-        (Some(v), _) => format!("TimescaleDB {v}"),
-        (None, Some(avail)) => format!("TimescaleDB not installed here ({avail} available)"),
-        (None, None) => "no TimescaleDB".into(),
-    };
-    let up = s
-        .uptime()
-        .map(|u| format!(" · up {}", format::chrono_duration(u)))
-        .unwrap_or_default();
-    out.push(("Server", format!("{server} · {ts}{up}")));
-    out.push((
-        "Database",
-        format!(
-            "{} · connections {} / {}",
-            format::bytes(s.database_bytes),
-            s.connections,
-            s.max_connections
-        ),
-    ));
-    if s.timescaledb_version.is_some() {
-        let scheduled = state
-            .data
-            .jobs
-            .as_ref()
-            .map(|j| j.iter().filter(|j| j.scheduled).count().to_string())
-            .unwrap_or_else(|| "?".into());
-        let workers = match s.max_background_workers {
-            Some(n) => format!(" · max_background_workers {n}"),
-            None => String::new(),
-        };
-        let running = if s.scheduler_running {
-            "running".to_string()
-        } else if s.timescaledb_restoring {
-            "NOT RUNNING (timescaledb.restoring = on)".into()
-        } else {
-            "NOT RUNNING".into()
-        };
-        out.push((
-            "Scheduler",
-            format!(
-                "{running} · {scheduled} scheduled jobs{workers} · max_worker_processes {}",
-                s.max_worker_processes
-            ),
-        ));
-    }
-    let addr = match (&s.server_addr, s.server_port) {
-        (Some(a), Some(p)) => format!("{a}:{p}"),
-        _ => "local socket".into(),
-    };
-    let app = if s.application_name.is_empty() {
-        "—"
-    } else {
-        &s.application_name
-    };
-    // No PostgreSQL backend has pid 0: this is an embedded engine (the demo's and the tests'),
-    // which reports no address, pid or TLS of its own.
-    let session = if s.backend_pid == 0 {
-        format!(
-            "embedded engine: one shared session, no TLS, no cancel · {app} · database {} · statement_timeout {}",
-            caps.map_or("?", |c| c.database.as_str()),
-            s.statement_timeout
-        )
-    } else {
-        format!(
-            "{addr} · pid {} · {app} · TLS {} · statement_timeout {}",
-            s.backend_pid,
-            match s.ssl {
-                Some(true) => "on",
-                Some(false) => "off",
-                None => "unknown",
-            },
-            s.statement_timeout
-        )
-    };
-    out.push(("Session", session));
-    if let Some(c) = caps {
-        let mut roles = vec![format!("role {}", c.role)];
-        if c.is_superuser {
-            roles.push("superuser".into());
-        } else if c.has_pg_monitor {
-            roles.push("pg_monitor".into());
-        } else {
-            roles.push("no pg_monitor: other sessions' details are hidden".into());
-        }
-        if c.in_recovery {
-            roles.push("standby (read-only)".into());
-        }
-        out.push(("Privileges", roles.join(" · ")));
-    }
-    out.push((
-        "Refresh",
-        format!(
-            "every {}{}",
-            format::duration(state.refresh_every),
-            if s.read_only {
-                " · read-only session"
-            } else {
-                ""
-            }
-        ),
-    ));
-    out
-}
-
-fn draw_overview(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let facts = facts(state);
-    let facts_height = if facts.is_empty() {
-        3
-    } else {
-        facts.len() as u16 + 2
-    };
-    let [top, bottom] =
-        Layout::vertical([Constraint::Length(facts_height), Constraint::Min(3)]).areas(area);
-    if facts.is_empty() {
-        let text = if state.is_disconnected() {
-            "Not connected. hypertop keeps retrying; press r to retry now."
-        } else {
-            "Loading…"
-        };
-        message(frame, top, "Server".into(), text, theme.muted, theme);
-    } else {
-        let lines: Vec<Line> = facts
-            .into_iter()
-            .map(|(k, v)| {
-                let style = if v.starts_with("NOT RUNNING") {
-                    theme.critical
-                } else {
-                    theme.value
-                };
-                Line::from(vec![
-                    Span::styled(format!("{k:<11}"), theme.label),
-                    Span::styled(v, style),
-                ])
-            })
-            .collect();
-        frame.render_widget(
-            Paragraph::new(lines).block(block("Server".into(), theme)),
-            top,
-        );
-    }
-    let table = &state.view(Tab::Overview).table;
-    let heading = format!("{} · Enter shows the row", caption("Problems", table));
-    if state.data.summary.is_some() && table.total() == 0 && table.filter().is_empty() {
-        let text = "No problems found in what has been read so far.";
-        return message(
-            frame,
-            bottom,
-            caption("Problems", table),
-            text,
-            theme.ok,
-            theme,
-        );
-    }
-    draw_table(frame, bottom, heading, table, theme);
 }
 
 fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, now: Instant) {
@@ -433,12 +380,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         theme.ok
     };
     let mut spans = vec![Span::styled(format!(" {link} "), link_style)];
-    let kind = state
-        .current()
-        .drill
-        .as_ref()
-        .map_or(state.tab.kind(), |d| d.kind);
-    if let Some((at, took)) = state.last_refresh.get(&kind) {
+    if let Some((at, took)) = state.last_refresh() {
         spans.push(Span::styled(
             format!(
                 " refreshed {} ({})",
@@ -448,16 +390,18 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
             theme.label,
         ));
     }
-    if let Some((at, err)) = &state.last_error {
+    if let Some((at, err)) = &state.data.last_error {
         spans.push(Span::styled(
             format!("  last error {}: {err}", format::clock(*at, state.utc)),
             theme.warn,
         ));
     }
     let back = state.jumped_from.is_some() || state.current().drill.is_some();
+    let tab_keys = state.tab.keys();
     let keys = [
-        state.tab.keys(),
+        tab_keys.as_str(),
         if back { "Esc back" } else { "" },
+        if state.in_fleet { "0 fleet" } else { "" },
         "/ filter  : actions  ? help  q quit",
     ]
     .iter()
@@ -480,18 +424,21 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             Span::styled(what.to_string(), theme.value),
         ])
     };
-    let mut lines: Vec<Line> = KEYS.iter().map(|(k, what)| key_line(k, what)).collect();
+    let mut lines: Vec<Line> = keys_help()
+        .iter()
+        .map(|(k, what)| key_line(k, what))
+        .collect();
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "Palette (:) — commands, then navigation",
         theme.label,
     )));
     lines.extend(
-        crate::actions::parse::COMMANDS
+        crate::actions::spec::COMMANDS
             .iter()
-            .map(|(name, synopsis)| key_line(name, synopsis)),
+            .map(|s| key_line(s.name, s.synopsis)),
     );
-    lines.push(key_line("go to", crate::app::modal::Navigation::WORDS));
+    lines.push(key_line("go to", &crate::app::modal::Navigation::words()));
     let footer = vec![Line::from(Span::styled(
         "Esc ? or Enter closes",
         theme.muted,
@@ -514,197 +461,13 @@ mod tests {
     //! styles), from a fixed state so they only change when the drawing does.
 
     use super::*;
-    use crate::capabilities::{Capabilities, TimescaleFeatures};
     use crate::link::LinkState;
-    use crate::model::caggs::{Cagg, RefreshPolicy, Watermark};
-    use crate::model::compression::Compression;
-    use crate::model::hypertables::Hypertable;
-    use crate::model::indexes::{category, Index};
-    use crate::model::jobs::Job;
-    use crate::model::retention::Retention;
-    use crate::model::{Bound, Payload, QueryKind, Summary};
+    use crate::model::fixtures::{caps, t};
     use crate::poller::QueryResult;
-    use chrono::{DateTime, Utc};
+    use crate::screens::tab;
     use ratatui::backend::TestBackend;
     use ratatui::Terminal;
     use std::time::Duration;
-
-    fn t(s: &str) -> DateTime<Utc> {
-        s.parse().unwrap()
-    }
-
-    fn caps() -> Capabilities {
-        Capabilities {
-            server_version_num: 170005,
-            server_version: "17.5".into(),
-            timescaledb: Some(TimescaleFeatures {
-                version: "2.23.0".into(),
-                functions_schema: true,
-                cagg_watermark_table: true,
-                job_history: true,
-                compression_settings: true,
-                chunk_dropped_column: true,
-                ..Default::default()
-            }),
-            timescaledb_available: None,
-            is_superuser: false,
-            has_pg_monitor: true,
-            role: "monitor".into(),
-            database: "metrics".into(),
-            in_recovery: false,
-            system_identifier: None,
-        }
-    }
-
-    fn summary() -> Summary {
-        Summary {
-            version: "PostgreSQL 17.5 on x86_64-pc-linux-gnu".into(),
-            started_at: Some(t("2026-11-18T10:00:00Z")),
-            server_now: t("2026-11-21T12:30:00Z"),
-            database_bytes: 5 * 1024 * 1024 * 1024,
-            connections: 12,
-            max_connections: 100,
-            server_addr: Some("10.0.0.5".into()),
-            server_port: Some(5432),
-            backend_pid: 4242,
-            application_name: "hypertop".into(),
-            timescaledb_version: Some("2.23.0".into()),
-            ssl: Some(true),
-            read_only: true,
-            statement_timeout: "5s".into(),
-            stats_reset: Some(t("2026-11-01T00:00:00Z")),
-            max_background_workers: Some(16),
-            max_worker_processes: 32,
-            timescaledb_restoring: false,
-            scheduler_running: true,
-        }
-    }
-
-    fn hypertable(name: &str, chunks: i64, compressed: i64, bytes: i64) -> Hypertable {
-        Hypertable {
-            schema: "telemetry".into(),
-            name: name.into(),
-            compression_enabled: compressed > 0,
-            chunks,
-            compressed_chunks: compressed,
-            heap_bytes: bytes / 2,
-            index_bytes: bytes / 3,
-            toast_bytes: bytes - bytes / 2 - bytes / 3,
-            total_bytes: bytes,
-            time_column: Some("time".into()),
-            time_type: Some("timestamp with time zone".into()),
-            interval_seconds: Some(3600.0),
-            interval_integer: None,
-            range_start: Some(Bound::Time(t("2026-10-01T00:00:00Z"))),
-            range_end: Some(Bound::Time(t("2026-11-21T13:00:00Z"))),
-            policies: vec!["policy_compression".into(), "policy_retention".into()],
-        }
-    }
-
-    fn compression(name: &str, backlog: i64) -> Compression {
-        Compression {
-            schema: "telemetry".into(),
-            name: name.into(),
-            enabled: true,
-            segmentby: Some("device_id".into()),
-            orderby: Some("\"time\" DESC".into()),
-            job_id: Some(1000),
-            scheduled: Some(true),
-            compress_after: Some("1 day".into()),
-            compress_after_seconds: Some(86_400.0),
-            chunks: 1224,
-            compressed_chunks: 1200 - backlog,
-            backlog_chunks: backlog,
-            backlog_bytes: backlog * 90 * 1024 * 1024,
-            before_bytes: 120 * 1024 * 1024 * 1024,
-            after_bytes: 11 * 1024 * 1024 * 1024,
-        }
-    }
-
-    fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> Index {
-        Index {
-            schema: "telemetry".into(),
-            table: table.into(),
-            index_schema: "telemetry".into(),
-            name: name.into(),
-            // The copy (`…_again`) was created last.
-            oid: if name.ends_with("_again") {
-                30_000
-            } else {
-                20_000
-            },
-            on_hypertable: true,
-            method: "btree".into(),
-            unique: false,
-            primary: false,
-            key_columns: keys.into(),
-            expressions: None,
-            predicate: None,
-            valid,
-            scans,
-            tuples_read: scans * 40,
-            size_bytes: 3 * 1024 * 1024 * 1024 + scans,
-            chunk_indexes: 1224,
-            category: category(scans, false),
-            duplicate_of: None,
-        }
-    }
-
-    fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, scheduled: bool) -> Job {
-        Job {
-            job_id: id,
-            application_name: format!("Job [{id}]"),
-            kind: crate::model::jobs::kind("_timescaledb_functions", proc_name),
-            proc_schema: "_timescaledb_functions".into(),
-            proc_name: proc_name.into(),
-            target_schema: target.map(|_| "telemetry".into()),
-            target_name: target.map(String::from),
-            owner: "postgres".into(),
-            schedule_seconds: Some(3600.0),
-            scheduled,
-            job_status: Some(if scheduled { "Scheduled" } else { "Paused" }.into()),
-            last_run_status: Some(if failures > 0 { "Failed" } else { "Success" }.into()),
-            last_run_started: None,
-            last_success: None,
-            next_start: None,
-            total_runs: 120,
-            total_failures: failures as i64,
-            consecutive_failures: failures,
-            last_error: (failures > 0)
-                .then(|| "could not obtain lock on relation \"_hyper_1_42_chunk\"".into()),
-            last_error_code: (failures > 0).then(|| "55P03".into()),
-            last_error_at: (failures > 0).then(|| t("2026-11-21T12:00:00Z")),
-            config: None,
-        }
-    }
-
-    fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg {
-        Cagg {
-            schema: "telemetry".into(),
-            name: name.into(),
-            hypertable_schema: "telemetry".into(),
-            hypertable_name: "readings".into(),
-            parent: parent.map(|p| ("telemetry".to_string(), p.to_string())),
-            bucket_width: Some("1 hour".into()),
-            time_type: "timestamp with time zone".into(),
-            watermark: Some(Watermark::Time(t(watermark))),
-            lag_seconds: Some(lag),
-            lag_units: None,
-            materialized_only: parent.is_some(),
-            refresh_policy: Some(RefreshPolicy {
-                job_id: 1002,
-                scheduled: true,
-                start_offset: Some("3 days".into()),
-                end_offset: Some("01:00:00".into()),
-                schedule_interval: Some("00:30:00".into()),
-                end_offset_seconds: Some(3600.0),
-                schedule_seconds: Some(1800.0),
-            }),
-            last_run_status: Some("Success".into()),
-            last_success: None,
-            pending_invalidations: 3,
-        }
-    }
 
     fn state() -> AppState {
         let mut s = AppState::new(
@@ -714,88 +477,9 @@ mod tests {
             true,
         );
         s.link = LinkState::Connected;
-        s.caps = Some(caps());
+        s.data.caps = Some(caps());
         let at = t("2026-11-21T12:30:01Z");
-        let payloads = vec![
-            (QueryKind::Summary, Payload::Summary(summary())),
-            (
-                QueryKind::Tables,
-                Payload::Hypertables(vec![
-                    hypertable("readings", 1224, 1190, 131 * 1024 * 1024 * 1024),
-                    hypertable("Plant \"A\"; events", 48, 0, 700 * 1024 * 1024),
-                ]),
-            ),
-            (
-                QueryKind::Tables,
-                Payload::Compression(vec![compression("readings", 10), compression("energy", 0)]),
-            ),
-            (
-                QueryKind::Tables,
-                Payload::Retention(vec![Retention {
-                    schema: "telemetry".into(),
-                    name: "readings".into(),
-                    is_cagg: false,
-                    job_id: 1001,
-                    scheduled: true,
-                    schedule_seconds: Some(86_400.0),
-                    drop_after: Some("90 days".into()),
-                    drop_after_seconds: Some(90.0 * 86_400.0),
-                    chunks: 1224,
-                    oldest_start: Some(Bound::Time(t("2026-08-01T00:00:00Z"))),
-                    overdue_chunks: 24,
-                    overdue_bytes: 2 * 1024 * 1024 * 1024,
-                    last_run: None,
-                    last_run_status: Some("Success".into()),
-                    next_start: None,
-                }]),
-            ),
-            (
-                QueryKind::Indexes,
-                Payload::Indexes({
-                    let mut v = vec![
-                        index("readings", "readings_time_idx", "time", 98_000, true),
-                        index(
-                            "readings",
-                            "readings_device_time_idx",
-                            "device_id,time",
-                            12,
-                            true,
-                        ),
-                        index("readings", "readings_value_idx", "value", 0, true),
-                        index("readings", "readings_time_again", "time", 0, true),
-                        index("readings", "readings_broken_idx", "site", 0, false),
-                    ];
-                    crate::model::indexes::mark_duplicates(&mut v);
-                    v
-                }),
-            ),
-            (
-                QueryKind::Jobs,
-                Payload::Jobs(vec![
-                    job(1000, "policy_compression", Some("readings"), 4, true),
-                    job(1001, "policy_retention", Some("readings"), 0, true),
-                    job(
-                        1002,
-                        "policy_refresh_continuous_aggregate",
-                        Some("readings_hourly"),
-                        0,
-                        false,
-                    ),
-                ]),
-            ),
-            (
-                QueryKind::Caggs,
-                Payload::Caggs(vec![
-                    cagg("readings_hourly", None, "2026-11-21T11:00:00Z", 5400.0),
-                    cagg(
-                        "readings_daily",
-                        Some("readings_hourly"),
-                        "2026-11-19T00:00:00Z",
-                        218_000.0,
-                    ),
-                ]),
-            ),
-        ];
+        let payloads = crate::model::fixtures::plant();
         for (kind, payload) in payloads {
             s.on_result(QueryResult {
                 kind,
@@ -834,7 +518,7 @@ mod tests {
     fn every_tab_at_80x24_and_160x48() {
         let mut s = state();
         let theme = Theme::builtin("default").unwrap();
-        for tab in Tab::ALL {
+        for tab in Tab::all() {
             s.tab = tab;
             for (w, h) in [(80, 24), (160, 48)] {
                 let name = format!("{}_{w}x{h}", tab.title(true).to_lowercase());
@@ -846,13 +530,13 @@ mod tests {
     #[test]
     fn mono_theme_uses_no_colour() {
         let mut s = state();
-        s.tab = Tab::Jobs;
+        s.tab = tab("jobs");
         let term = draw_with(&s, &Theme::mono(), 80, 24);
         for cell in term.backend().buffer().content() {
             assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
             assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
         }
-        for tab in [Tab::Overview, Tab::Jobs] {
+        for tab in [Tab::HOME, tab("jobs")] {
             s.tab = tab;
             let name = format!("mono_{}_80x24", tab.title(true).to_lowercase());
             insta::assert_snapshot!(
@@ -907,7 +591,7 @@ mod tests {
             oid: 16500,
             schema: "telemetry".into(),
             name: "readings_time_again".into(),
-            kind: "index".into(),
+            kind: crate::actions::plan::RelationKind::Index,
         };
         let facts = Facts {
             relation: Some(drop),
@@ -950,7 +634,7 @@ mod tests {
     #[test]
     fn drill_down_filter_line_and_help() {
         let mut s = state();
-        s.tab = Tab::Jobs;
+        s.tab = tab("jobs");
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         s.on_key(key(KeyCode::Enter));
@@ -965,16 +649,16 @@ mod tests {
         s.on_key(key(KeyCode::Esc));
         s.on_key(key(KeyCode::Char('?')));
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
-        for (k, what) in KEYS {
+        for (k, what) in keys_help() {
             assert!(
-                t.contains(k) && t.contains(&what[..20.min(what.len())]),
+                t.contains(&k) && t.contains(&what[..20.min(what.len())]),
                 "{k} missing:\n{t}"
             );
         }
         for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8)] {
             draw_with(&s, &Theme::mono(), w, h);
             s.show_help = false;
-            for tab in Tab::ALL {
+            for tab in Tab::all() {
                 s.tab = tab;
                 draw_with(&s, &Theme::mono(), w, h);
             }
@@ -1079,17 +763,17 @@ mod tests {
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         let mut s = state();
-        assert_eq!(s.tab, Tab::Overview);
+        assert_eq!(s.tab, Tab::HOME);
         s.on_key(key(KeyCode::Enter));
-        assert_ne!(s.tab, Tab::Overview, "Enter on a problem jumps to its row");
+        assert_ne!(s.tab, Tab::HOME, "Enter on a problem jumps to its row");
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
         assert!(t.contains("Esc back"), "{t}");
         s.on_key(key(KeyCode::Esc));
-        assert_eq!(s.tab, Tab::Overview, "Esc goes back to the problems");
+        assert_eq!(s.tab, Tab::HOME, "Esc goes back to the problems");
         // A tab switched to by hand is not left by Esc.
         s.on_key(key(KeyCode::Char('6')));
         s.on_key(key(KeyCode::Esc));
-        assert_eq!(s.tab, Tab::Jobs);
+        assert_eq!(s.tab, tab("jobs"));
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
         assert!(t.contains("P pause") && t.contains("X run"), "{t}");
 
@@ -1101,9 +785,9 @@ mod tests {
             s.on_key(key(KeyCode::Enter))
         };
         palette(&mut s, "caggs");
-        assert_eq!(s.tab, Tab::Caggs);
+        assert_eq!(s.tab, tab("caggs"));
         palette(&mut s, "1");
-        assert_eq!(s.tab, Tab::Overview);
+        assert_eq!(s.tab, Tab::HOME);
         palette(&mut s, "help");
         assert!(s.show_help);
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));

@@ -1,9 +1,102 @@
 //! Continuous-aggregates tab (as a tree); materialized views on plain PostgreSQL.
 
-use super::{bytes, count, opt_text, relative, row_id, seconds, time, Ctx, TableRow};
+use super::{
+    bytes, count, opt_text, relative, row_id, seconds, time, Ctx, Open, Screen, ScreenKey, TableRow,
+};
+use crate::actions::parse::{Command, ObjectName};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::caggs::{tree_order, Cagg, MatView, Watermark};
+use crate::model::{QueryKind, Target};
+use crate::problems::ProblemKind;
+use crate::store::{Dataset, Status};
+
+pub struct Caggs;
+
+impl Screen for Caggs {
+    fn name(&self) -> &'static str {
+        "caggs"
+    }
+
+    fn title(&self, timescaledb: bool) -> &'static str {
+        if timescaledb {
+            "Caggs"
+        } else {
+            "Matviews"
+        }
+    }
+
+    fn reads(&self) -> &'static [QueryKind] {
+        &[QueryKind::Caggs]
+    }
+
+    /// Plain PostgreSQL: materialized views.
+    fn columns(&self, data: &Dataset) -> Vec<Column> {
+        if data.matviews.value().is_some() {
+            matview_columns()
+        } else {
+            columns()
+        }
+    }
+
+    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
+        match (data.matviews.value(), data.caggs.value()) {
+            (Some(m), _) => matview_rows(m),
+            (None, Some(c)) => rows(c, ctx.limits.max_cagg_lag.as_secs_f64(), *ctx),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+        match data.matviews.value() {
+            Some(_) => data.matviews.status(),
+            None => data.caggs.status(),
+        }
+    }
+
+    fn blocked_as(&self, row_id: &str) -> Option<String> {
+        Some(row_id.to_string())
+    }
+
+    fn heading(&self, data: &Dataset, _: &Ctx) -> Option<String> {
+        data.matviews
+            .value()
+            .map(|_| "PostgreSQL records no refresh time for materialized views".into())
+    }
+
+    fn keys(&self) -> &'static [ScreenKey] {
+        &[ScreenKey {
+            key: 'F',
+            label: "refresh",
+            help: "refresh the selected aggregate",
+            command: refresh,
+        }]
+    }
+
+    fn enter(&self) -> Option<&'static str> {
+        Some("refresh runs")
+    }
+
+    fn explains(&self, kind: ProblemKind) -> bool {
+        matches!(kind, ProblemKind::CaggLag | ProblemKind::RefreshWindow)
+    }
+}
+
+/// `F`: refresh the aggregate over its policy's window.
+fn refresh(data: &Dataset, id: &str) -> Option<Command> {
+    let c = data
+        .caggs
+        .value()?
+        .iter()
+        .find(|c| row_id::relation(&c.schema, &c.name) == id)?;
+    Some(Command::Refresh {
+        cagg: ObjectName {
+            schema: Some(c.schema.clone()),
+            name: c.name.clone(),
+        },
+        window: None,
+    })
+}
 
 pub fn columns() -> Vec<Column> {
     vec![
@@ -15,6 +108,7 @@ pub fn columns() -> Vec<Column> {
         Column::left("Mode", 4, 12),
         Column::left("Refresh policy", 1, 34),
         Column::left("Last run", 3, 14),
+        Column::right("Job", 4, 6),
         Column::right("Pending", 5, 7),
     ]
 }
@@ -79,7 +173,7 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 Some("Failed") => Cell::text("failed").tone(Tone::Critical),
                 _ => relative(c.last_success, ctx),
             };
-            TableRow::new(
+            let row = TableRow::new(
                 row_id::relation(&c.schema, &c.name),
                 vec![
                     Cell::text(name),
@@ -94,9 +188,26 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                     }),
                     policy,
                     last,
+                    c.refresh_policy.as_ref().map_or_else(Cell::empty, |p| {
+                        Cell::num(p.job_id as f64, p.job_id.to_string())
+                    }),
                     count(c.pending_invalidations),
                 ],
-            )
+            );
+            // Enter: the refresh job's runs and errors, why it lags.
+            match &c.refresh_policy {
+                Some(p) => row.open(Open::Drill(
+                    QueryKind::JobRuns,
+                    Target::Job(p.job_id),
+                    format!(
+                        "History of job {} (refresh of {})",
+                        p.job_id,
+                        format::qualified(&c.schema, &c.name)
+                    ),
+                    None,
+                )),
+                None => row,
+            }
         })
         .collect()
 }

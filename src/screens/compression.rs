@@ -1,9 +1,92 @@
 //! Compression tab, with a totals row.
 
-use super::{bytes, count, opt_text, row_id, seconds, TableRow};
+use super::{bytes, count, opt_text, row_id, seconds, Ctx, Screen, TableRow};
+use crate::actions::parse::{Command, Interval, ObjectName};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::compression::{totals, Compression};
+use crate::model::QueryKind;
+use crate::problems::ProblemKind;
+use crate::store::{Dataset, Status};
+
+pub struct CompressionScreen;
+
+impl Screen for CompressionScreen {
+    fn name(&self) -> &'static str {
+        "compression"
+    }
+
+    fn title(&self, _: bool) -> &'static str {
+        "Compression"
+    }
+
+    fn reads(&self) -> &'static [QueryKind] {
+        &[QueryKind::Tables]
+    }
+
+    fn columns(&self, _: &Dataset) -> Vec<Column> {
+        columns()
+    }
+
+    fn default_sort(&self) -> Option<(usize, bool)> {
+        Some((2, true))
+    }
+
+    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
+        data.compression.value().map_or_else(Vec::new, |v| rows(v))
+    }
+
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+        data.compression.status()
+    }
+
+    fn blocked_as(&self, row_id: &str) -> Option<String> {
+        Some(row_id.to_string())
+    }
+
+    fn keys(&self) -> &'static [super::ScreenKey] {
+        &[super::ScreenKey {
+            key: 'C',
+            label: "compress",
+            help: "compress the selected hypertable's backlog",
+            command: compress_backlog,
+        }]
+    }
+
+    fn enter(&self) -> Option<&'static str> {
+        Some("chunks")
+    }
+
+    fn explains(&self, kind: ProblemKind) -> bool {
+        matches!(
+            kind,
+            ProblemKind::CompressionBacklog | ProblemKind::NoSegmentby
+        )
+    }
+}
+
+/// `C`: compress what the policy would (chunks older than its `compress_after`), or every
+/// uncompressed chunk when there is no time-based policy.
+fn compress_backlog(data: &Dataset, id: &str) -> Option<Command> {
+    let c = data
+        .compression
+        .value()?
+        .iter()
+        .find(|c| row_id::relation(&c.schema, &c.name) == id)?;
+    let older_than = match &c.compress_after {
+        Some(after) if c.compress_after_seconds.is_some() && !after.starts_with("created") => {
+            Some(Interval(after.clone()))
+        }
+        _ => None,
+    };
+    Some(Command::Compress {
+        hypertable: ObjectName {
+            schema: Some(c.schema.clone()),
+            name: c.name.clone(),
+        },
+        older_than,
+    })
+}
 
 pub fn columns() -> Vec<Column> {
     vec![
@@ -68,8 +151,13 @@ pub fn rows(list: &[Compression]) -> Vec<TableRow> {
         .iter()
         .map(|c| {
             let id = row_id::relation(&c.schema, &c.name);
-            row(c, id, format::qualified(&c.schema, &c.name))
-                .open(super::hypertables::open_chunks(&c.schema, &c.name))
+            row(c, id, format::qualified(&c.schema, &c.name)).open(
+                super::hypertables::open_chunks_filtered(
+                    &c.schema,
+                    &c.name,
+                    (c.backlog_chunks > 0).then_some(super::hypertables::FATE_BACKLOG),
+                ),
+            )
         })
         .collect();
     if !list.is_empty() {

@@ -1,10 +1,66 @@
 //! Hypertables tab and its chunk drill-down.
 
-use super::{bound, bytes, count, opt_bytes, row_id, Ctx, Open, TableRow};
+use super::{bound, bytes, count, opt_bytes, row_id, Ctx, Open, Screen, Table, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::hypertables::{Chunk, Hypertable};
+use crate::model::Payload;
 use crate::model::{QueryKind, Target};
+use crate::store::{Dataset, Status};
+
+pub struct Hypertables;
+
+impl Screen for Hypertables {
+    fn name(&self) -> &'static str {
+        "hypertables"
+    }
+
+    fn title(&self, _: bool) -> &'static str {
+        "Hypertables"
+    }
+
+    fn reads(&self) -> &'static [QueryKind] {
+        &[QueryKind::Tables]
+    }
+
+    fn columns(&self, _: &Dataset) -> Vec<Column> {
+        columns()
+    }
+
+    fn default_sort(&self) -> Option<(usize, bool)> {
+        Some((1, true))
+    }
+
+    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
+        data.hypertables
+            .value()
+            .map_or_else(Vec::new, |v| rows(v, *ctx))
+    }
+
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+        data.hypertables.status()
+    }
+
+    fn blocked_as(&self, row_id: &str) -> Option<String> {
+        Some(row_id.to_string())
+    }
+
+    fn enter(&self) -> Option<&'static str> {
+        Some("chunks")
+    }
+
+    fn drill_columns(&self, kind: QueryKind) -> Option<Vec<Column>> {
+        (kind == QueryKind::Chunks).then(chunk_columns)
+    }
+
+    fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {
+        let Payload::Chunks(_, chunks) = payload else {
+            return false;
+        };
+        table.set_rows(chunk_rows(&chunks, *ctx));
+        true
+    }
+}
 
 pub fn columns() -> Vec<Column> {
     vec![
@@ -64,6 +120,11 @@ pub fn rows(hypertables: &[Hypertable], ctx: Ctx) -> Vec<TableRow> {
 
 /// Enter on a hypertable: its chunks.
 pub fn open_chunks(schema: &str, name: &str) -> Open {
+    open_chunks_filtered(schema, name, None)
+}
+
+/// Enter where a fate matters: the chunks, filtered to those (`overdue`, `backlog`).
+pub fn open_chunks_filtered(schema: &str, name: &str, fate: Option<&'static str>) -> Open {
     Open::Drill(
         QueryKind::Chunks,
         Target::Relation {
@@ -71,6 +132,7 @@ pub fn open_chunks(schema: &str, name: &str) -> Open {
             name: name.to_string(),
         },
         format!("Chunks of {}", format::qualified(schema, name)),
+        fate,
     )
 }
 
@@ -80,12 +142,18 @@ pub fn chunk_columns() -> Vec<Column> {
         Column::left("From", 1, 22),
         Column::left("To", 2, 22),
         Column::left("State", 0, 12),
+        Column::left("Fate", 0, 7),
         Column::right("Size", 0, 9),
         Column::right("Before", 3, 9),
         Column::right("After", 3, 9),
         Column::right("Ratio", 4, 7),
     ]
 }
+
+/// A chunk the retention policy's next run drops.
+pub const FATE_OVERDUE: &str = "overdue";
+/// A chunk the compression policy should have compressed.
+pub const FATE_BACKLOG: &str = "backlog";
 
 /// Built one by one as the grid stores them (a drill-down can have 10,000+ chunks).
 pub fn chunk_rows(chunks: &[Chunk], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
@@ -102,6 +170,12 @@ pub fn chunk_rows(chunks: &[Chunk], ctx: Ctx) -> impl Iterator<Item = TableRow> 
         } else {
             Cell::text("uncompressed")
         };
+        // What the policies will do to it: the filter words `overdue` and `backlog` list them.
+        let fate = match (c.overdue, c.in_backlog) {
+            (true, _) => Cell::text(FATE_OVERDUE).tone(Tone::Warn),
+            (false, true) => Cell::text(FATE_BACKLOG).tone(Tone::Warn),
+            _ => Cell::empty(),
+        };
         TableRow::new(
             row_id::relation(&c.schema, &c.name),
             vec![
@@ -109,6 +183,7 @@ pub fn chunk_rows(chunks: &[Chunk], ctx: Ctx) -> impl Iterator<Item = TableRow> 
                 bound(c.range_start, ctx),
                 bound(c.range_end, ctx),
                 state,
+                fate,
                 bytes(c.total_bytes),
                 opt_bytes(c.before_bytes),
                 opt_bytes(c.after_bytes),

@@ -1,10 +1,84 @@
 //! Indexes tab and the per-chunk breakdown of a hypertable index.
 
-use super::{bytes, count, row_id, Open, TableRow};
+use super::{bytes, count, row_id, Ctx, Open, Screen, Table, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::indexes::{Category, ChunkIndex, Index};
+use crate::model::Payload;
 use crate::model::{QueryKind, Target};
+use crate::problems::ProblemKind;
+use crate::store::{Dataset, Status};
+
+pub struct Indexes;
+
+impl Screen for Indexes {
+    fn name(&self) -> &'static str {
+        "indexes"
+    }
+
+    fn title(&self, _: bool) -> &'static str {
+        "Indexes"
+    }
+
+    /// The statistics reset time comes with the summary.
+    fn reads(&self) -> &'static [QueryKind] {
+        &[QueryKind::Summary, QueryKind::Indexes]
+    }
+
+    fn columns(&self, _: &Dataset) -> Vec<Column> {
+        columns()
+    }
+
+    fn default_sort(&self) -> Option<(usize, bool)> {
+        Some((4, true))
+    }
+
+    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
+        data.indexes.value().map_or_else(Vec::new, |v| rows(v))
+    }
+
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+        data.indexes.status()
+    }
+
+    fn blocked_as(&self, row_id: &str) -> Option<String> {
+        Some(row_id.to_string())
+    }
+
+    fn heading(&self, data: &Dataset, ctx: &Ctx) -> Option<String> {
+        let s = data.summary.value()?;
+        Some(format!(
+            "statistics since {}",
+            s.stats_reset
+                .or(s.started_at)
+                .map(|t| format::timestamp(t, ctx.utc))
+                .unwrap_or_else(|| "?".into())
+        ))
+    }
+
+    fn enter(&self) -> Option<&'static str> {
+        Some("chunks")
+    }
+
+    fn explains(&self, kind: ProblemKind) -> bool {
+        matches!(
+            kind,
+            ProblemKind::InvalidIndex | ProblemKind::DuplicateIndex | ProblemKind::UnusedIndex
+        )
+    }
+
+    fn drill_columns(&self, kind: QueryKind) -> Option<Vec<Column>> {
+        (kind == QueryKind::IndexChunks).then(chunk_columns)
+    }
+
+    fn fill_drill(&self, payload: Payload, _: &Ctx, table: &mut Table) -> bool {
+        let Payload::IndexChunks(_, list) = payload else {
+            return false;
+        };
+        table.set_rows(chunk_rows(&list));
+        true
+    }
+}
 
 pub fn columns() -> Vec<Column> {
     vec![
@@ -78,6 +152,7 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
                         "Chunk indexes of {}",
                         format::qualified(&i.index_schema, &i.name)
                     ),
+                    None,
                 ))
             } else {
                 row

@@ -1,10 +1,122 @@
 //! Jobs tab and a job's run/error history.
 
-use super::{count, opt_text, relative, row_id, seconds, time, Ctx, Open, TableRow};
+use super::{
+    count, opt_text, relative, row_id, seconds, time, Ctx, Open, Screen, ScreenKey, Table, TableRow,
+};
+use crate::actions::parse::Command;
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::jobs::{Job, JobRun};
+use crate::model::Payload;
 use crate::model::{QueryKind, Target};
+use crate::problems::ProblemKind;
+use crate::store::{Dataset, Status};
+
+pub struct Jobs;
+
+impl Screen for Jobs {
+    fn name(&self) -> &'static str {
+        "jobs"
+    }
+
+    fn title(&self, _: bool) -> &'static str {
+        "Jobs"
+    }
+
+    /// The summary says whether the scheduler runs.
+    fn reads(&self) -> &'static [QueryKind] {
+        &[QueryKind::Summary, QueryKind::Jobs]
+    }
+
+    fn columns(&self, _: &Dataset) -> Vec<Column> {
+        columns()
+    }
+
+    fn default_sort(&self) -> Option<(usize, bool)> {
+        Some((0, false))
+    }
+
+    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
+        data.jobs.value().map_or_else(Vec::new, |v| rows(v, *ctx))
+    }
+
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+        data.jobs.status()
+    }
+
+    fn blocked_as(&self, row_id: &str) -> Option<String> {
+        Some(format!("job {row_id}"))
+    }
+
+    fn enter(&self) -> Option<&'static str> {
+        Some("runs")
+    }
+
+    fn keys(&self) -> &'static [ScreenKey] {
+        &[
+            ScreenKey {
+                key: 'P',
+                label: "pause",
+                help: "pause / resume the selected job",
+                command: pause_or_resume,
+            },
+            ScreenKey {
+                key: 'X',
+                label: "run",
+                help: "run it now",
+                command: run_now,
+            },
+        ]
+    }
+
+    fn explains(&self, kind: ProblemKind) -> bool {
+        matches!(
+            kind,
+            ProblemKind::Scheduler
+                | ProblemKind::License
+                | ProblemKind::WorkerCapacity
+                | ProblemKind::JobFailing
+                | ProblemKind::JobOverdue
+                | ProblemKind::PolicyPaused
+        )
+    }
+
+    fn drill_columns(&self, kind: QueryKind) -> Option<Vec<Column>> {
+        (kind == QueryKind::JobRuns).then(run_columns)
+    }
+
+    fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {
+        let Payload::JobRuns(_, runs) = payload else {
+            return false;
+        };
+        table.set_rows(run_rows(&runs, *ctx));
+        true
+    }
+}
+
+fn job<'a>(data: &'a Dataset, id: &str) -> Option<&'a Job> {
+    data.jobs
+        .value()?
+        .iter()
+        .find(|j| row_id::job(j.job_id) == id)
+}
+
+/// `P`: pause a scheduled job, resume a paused one.
+fn pause_or_resume(data: &Dataset, id: &str) -> Option<Command> {
+    let j = job(data, id)?;
+    Some(if j.scheduled {
+        Command::PauseJob { job_id: j.job_id }
+    } else {
+        Command::ResumeJob { job_id: j.job_id }
+    })
+}
+
+/// `X`: run the job now.
+fn run_now(data: &Dataset, id: &str) -> Option<Command> {
+    Some(Command::RunJob {
+        job_id: job(data, id)?.job_id,
+    })
+}
 
 pub fn columns() -> Vec<Column> {
     vec![
@@ -42,9 +154,10 @@ pub fn rows(list: &[Job], ctx: Ctx) -> Vec<TableRow> {
                 Some(other) => Cell::text(other.to_lowercase()),
                 None => Cell::text("never").tone(Tone::Muted),
             };
+            // The same limit as the overview's: a failing job is critical from there on.
             let fails = count(j.consecutive_failures as i64).tone(match j.consecutive_failures {
                 0 => Tone::Normal,
-                1..=2 => Tone::Warn,
+                n if n < ctx.limits.critical_failures => Tone::Warn,
                 _ => Tone::Critical,
             });
             let detail = j.last_error.as_ref().map(|e| {
@@ -81,6 +194,7 @@ pub fn rows(list: &[Job], ctx: Ctx) -> Vec<TableRow> {
                 QueryKind::JobRuns,
                 Target::Job(j.job_id),
                 format!("History of job {} ({})", j.job_id, j.application_name),
+                None,
             ))
         })
         .collect()
@@ -129,4 +243,63 @@ pub fn run_rows(list: &[JobRun], ctx: Ctx) -> Vec<TableRow> {
             .detail(detail)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::{Grid, Tone};
+    use crate::model::fixtures;
+    use crate::problems::Thresholds;
+
+    fn fails_tone(failures: i32, critical_failures: i32) -> Tone {
+        let ctx = Ctx::new(
+            true,
+            Thresholds {
+                critical_failures,
+                ..Thresholds::default()
+            },
+        );
+        let job = fixtures::job(1000, "policy_compression", Some("m"), failures, true);
+        let mut grid: Grid<Open> = Grid::new(columns(), None);
+        grid.set_rows(rows(&[job], ctx));
+        grid.row_at(0).unwrap().cell(5).unwrap().tone
+    }
+
+    #[test]
+    fn failures_in_a_row_are_critical_from_the_configured_limit() {
+        assert_eq!(fails_tone(0, 3), Tone::Normal);
+        assert_eq!(fails_tone(2, 3), Tone::Warn);
+        assert_eq!(fails_tone(3, 3), Tone::Critical);
+        // critical_failures = 2: the overview calls 2 failures critical, so does the tab.
+        assert_eq!(fails_tone(2, 2), Tone::Critical);
+        assert_eq!(fails_tone(4, 5), Tone::Warn);
+    }
+
+    #[test]
+    fn keys_pause_a_scheduled_job_resume_a_paused_one_and_run_it() {
+        let mut data = Dataset::default();
+        data.jobs.set(
+            vec![
+                fixtures::job(1000, "policy_compression", Some("m"), 0, true),
+                fixtures::job(1001, "policy_retention", Some("m"), 0, false),
+            ],
+            chrono::Utc::now(),
+            std::time::Duration::ZERO,
+        );
+        let key = |c: char| Jobs.keys().iter().find(|k| k.key == c).unwrap().command;
+        assert_eq!(
+            key('P')(&data, "1000"),
+            Some(Command::PauseJob { job_id: 1000 })
+        );
+        assert_eq!(
+            key('P')(&data, "1001"),
+            Some(Command::ResumeJob { job_id: 1001 })
+        );
+        assert_eq!(
+            key('X')(&data, "1001"),
+            Some(Command::RunJob { job_id: 1001 })
+        );
+        assert_eq!(key('X')(&data, "4242"), None, "no such job");
+    }
 }

@@ -1,6 +1,7 @@
 //! What each tab shows: its columns, and its rows built from the model (formatting, tones and
 //! what Enter opens). Pure: no I/O, no drawing; rebuilt when data arrives, not per frame.
 
+pub mod activity;
 pub mod caggs;
 pub mod compression;
 pub mod hypertables;
@@ -11,119 +12,227 @@ pub mod retention;
 
 use chrono::{DateTime, Utc};
 
+use crate::actions::parse::Command;
 use crate::format;
-use crate::grid::{Cell, Grid};
-use crate::model::{Bound, QueryKind, Target};
+use crate::grid::{Cell, Column, Grid};
+use crate::model::{Bound, Payload, QueryKind, Target};
+use crate::problems::{ProblemKind, Thresholds};
+use crate::store::{Dataset, Status};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Tab {
-    Overview,
-    Hypertables,
-    Compression,
-    Retention,
-    Indexes,
-    Jobs,
-    Caggs,
+/// One tab of the console and one section of `snapshot --format text`: everything about it
+/// lives in its module, and the console's tab bar, number keys, footer and help are derived
+/// from [`SCREENS`]. Adding a tab: a query, a model, a screen module and one line there.
+pub trait Screen: Sync {
+    /// The palette word (`:jobs`) and the snapshot section.
+    fn name(&self) -> &'static str;
+    /// The tab's title; without TimescaleDB some tabs show PostgreSQL's nearest equivalent.
+    fn title(&self, timescaledb: bool) -> &'static str;
+    /// Everything the tab needs refreshed while it is shown.
+    fn reads(&self) -> &'static [QueryKind];
+    /// Whether this change of the data changes its rows: by default an answer of the last
+    /// query it reads (the one behind its table).
+    fn rebuilt_by(&self, change: Change) -> bool {
+        self.reads()
+            .last()
+            .is_some_and(|k| change == Change::Read(*k))
+    }
+    fn columns(&self, data: &Dataset) -> Vec<Column>;
+    /// The column to sort by and whether descending, before the user picks one.
+    fn default_sort(&self) -> Option<(usize, bool)> {
+        None
+    }
+    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow>;
+    /// Whether there is something to show, and if not, why.
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a>;
+    /// The table's caption (the tab's title unless it says something else).
+    fn caption(&self, timescaledb: bool) -> &'static str {
+        self.title(timescaledb)
+    }
+    /// Added to the caption (e.g. since when the statistics count).
+    fn heading(&self, _data: &Dataset, _ctx: &Ctx) -> Option<String> {
+        None
+    }
+    /// Facts shown above the table (the overview's server panel).
+    fn panel(&self, _data: &Dataset, _ctx: &Ctx) -> Option<Vec<(&'static str, String)>> {
+        None
+    }
+    /// What an empty table means, when that is good news worth saying now.
+    fn empty_text(&self, _data: &Dataset) -> Option<&'static str> {
+        None
+    }
+    /// What Enter opens, for the footer (`chunks`, `runs`).
+    fn enter(&self) -> Option<&'static str> {
+        None
+    }
+    /// Keys that act on the selected row.
+    fn keys(&self) -> &'static [ScreenKey] {
+        &[]
+    }
+    /// What a row is called on the Activity tab's `Blocks` column (`job 1000`, `scn.metrics`),
+    /// so `B` shows who blocks it; None when its rows are not jobs or relations.
+    fn blocked_as(&self, _row_id: &str) -> Option<String> {
+        None
+    }
+    /// Problems whose row is on this tab.
+    fn explains(&self, _kind: ProblemKind) -> bool {
+        false
+    }
+    /// The columns of a drill-down this tab opens.
+    fn drill_columns(&self, _kind: QueryKind) -> Option<Vec<Column>> {
+        None
+    }
+    /// Fills a drill-down's table from its answer; false when the answer is not its own.
+    fn fill_drill(&self, _payload: Payload, _ctx: &Ctx, _table: &mut Table) -> bool {
+        false
+    }
+    /// Whether `snapshot --format text` prints its table (the overview prints facts instead).
+    fn in_text_snapshot(&self) -> bool {
+        true
+    }
 }
 
-impl Tab {
-    pub const ALL: [Tab; 7] = [
-        Tab::Overview,
-        Tab::Hypertables,
-        Tab::Compression,
-        Tab::Retention,
-        Tab::Indexes,
-        Tab::Jobs,
-        Tab::Caggs,
-    ];
+/// What changed in the data, for deciding which tables to rebuild.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// An answer of this query kind arrived.
+    Read(QueryKind),
+    /// The problem list is different.
+    Problems,
+}
 
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+/// A key that turns the selected row into a command (previewed like the palette's).
+pub struct ScreenKey {
+    pub key: char,
+    /// For the footer (`P pause`).
+    pub label: &'static str,
+    /// For the help (`pause / resume the selected job`).
+    pub help: &'static str,
+    /// The command for the row with this id, when there is one.
+    pub command: fn(&Dataset, &str) -> Option<Command>,
+}
+
+/// Every tab, in order: the first is the console's home.
+pub static SCREENS: &[&dyn Screen] = &[
+    &overview::Overview,
+    &hypertables::Hypertables,
+    &compression::CompressionScreen,
+    &retention::RetentionScreen,
+    &indexes::Indexes,
+    &jobs::Jobs,
+    &caggs::Caggs,
+    &activity::Activity,
+];
+
+/// A tab: its place in [`SCREENS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tab(usize);
+
+impl Tab {
+    /// The home tab (the overview).
+    pub const HOME: Tab = Tab(0);
+
+    pub fn all() -> impl Iterator<Item = Tab> {
+        (0..SCREENS.len()).map(Tab)
     }
 
+    pub fn count() -> usize {
+        SCREENS.len()
+    }
+
+    pub fn index(self) -> usize {
+        self.0
+    }
+
+    /// The tab at `i`, wrapping around.
     pub fn from_index(i: usize) -> Tab {
-        Tab::ALL[i % Tab::ALL.len()]
+        Tab(i % SCREENS.len())
+    }
+
+    pub fn screen(self) -> &'static dyn Screen {
+        SCREENS[self.0]
     }
 
     /// The tab a palette word names (`:jobs`, `:caggs`, `:matviews`, `:5`…).
     pub fn named(word: &str) -> Option<Tab> {
         let w = word.to_lowercase();
-        if let Ok(n @ 1..=7) = w.parse::<usize>() {
-            return Some(Tab::from_index(n - 1));
+        if let Ok(n) = w.parse::<usize>() {
+            return (1..=SCREENS.len()).contains(&n).then(|| Tab(n - 1));
         }
-        Tab::ALL.into_iter().find(|t| {
-            [t.title(true), t.title(false)]
+        Tab::all().find(|t| {
+            let s = t.screen();
+            [s.name(), s.title(true), s.title(false)]
                 .iter()
                 .any(|name| name.to_lowercase() == w)
         })
     }
 
-    /// The keys this tab adds to the common ones, for the footer.
-    pub fn keys(self) -> &'static str {
-        match self {
-            Tab::Overview => "Enter go to",
-            Tab::Hypertables | Tab::Indexes => "Enter chunks",
-            Tab::Compression => "C compress",
-            Tab::Retention => "",
-            Tab::Jobs => "Enter runs · P pause · X run",
-            Tab::Caggs => "F refresh",
-        }
+    /// The tab a problem's Enter jumps to.
+    pub fn explaining(kind: ProblemKind) -> Tab {
+        Tab::all()
+            .find(|t| t.screen().explains(kind))
+            .unwrap_or(Tab::HOME)
     }
 
-    /// The tab's name; without TimescaleDB two tabs show PostgreSQL's nearest equivalent.
+    /// The tab showing a drill-down of `kind`.
+    pub fn drilling(kind: QueryKind) -> Option<Tab> {
+        Tab::all().find(|t| t.screen().drill_columns(kind).is_some())
+    }
+
     pub fn title(self, timescaledb: bool) -> &'static str {
-        match (self, timescaledb) {
-            (Tab::Overview, _) => "Overview",
-            (Tab::Hypertables, _) => "Hypertables",
-            (Tab::Compression, _) => "Compression",
-            (Tab::Retention, true) => "Retention",
-            (Tab::Retention, false) => "Partitions",
-            (Tab::Indexes, _) => "Indexes",
-            (Tab::Jobs, _) => "Jobs",
-            (Tab::Caggs, true) => "Caggs",
-            (Tab::Caggs, false) => "Matviews",
-        }
+        self.screen().title(timescaledb)
     }
 
-    /// The query behind the tab's table (the overview reads several; see `kinds`).
-    pub fn kind(self) -> QueryKind {
-        match self {
-            Tab::Overview => QueryKind::Summary,
-            // one catalog pass serves these three tabs
-            Tab::Hypertables | Tab::Compression | Tab::Retention => QueryKind::Tables,
-            Tab::Indexes => QueryKind::Indexes,
-            Tab::Jobs => QueryKind::Jobs,
-            Tab::Caggs => QueryKind::Caggs,
-        }
+    /// The keys this tab adds to the common ones, for the footer (`Enter runs · P pause`).
+    pub fn keys(self) -> String {
+        let s = self.screen();
+        s.enter()
+            .map(|e| format!("Enter {e}"))
+            .into_iter()
+            .chain(s.keys().iter().map(|k| format!("{} {}", k.key, k.label)))
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 
     /// Everything the tab needs refreshed while it is shown.
     pub fn kinds(self) -> &'static [QueryKind] {
-        match self {
-            // The problem list draws on every screen that can have problems.
-            Tab::Overview => &[
-                QueryKind::Summary,
-                QueryKind::Jobs,
-                QueryKind::Tables,
-                QueryKind::Indexes,
-                QueryKind::Caggs,
-            ],
-            Tab::Hypertables | Tab::Compression | Tab::Retention => &[QueryKind::Tables],
-            // The statistics reset time comes with the summary.
-            Tab::Indexes => &[QueryKind::Summary, QueryKind::Indexes],
-            Tab::Jobs => &[QueryKind::Summary, QueryKind::Jobs],
-            Tab::Caggs => &[QueryKind::Caggs],
-        }
+        self.screen().reads()
     }
+}
+
+/// The tab of that name (`jobs`), or the home tab when none has it.
+pub fn tab(name: &str) -> Tab {
+    Tab::named(name).unwrap_or(Tab::HOME)
+}
+
+/// The keys of every tab that has some, for the help: (`P X`, `on Jobs: …; …`).
+pub fn screen_keys_help() -> Vec<(String, String)> {
+    Tab::all()
+        .filter(|t| !t.screen().keys().is_empty())
+        .map(|t| {
+            let keys = t.screen().keys();
+            (
+                keys.iter()
+                    .map(|k| k.key.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                format!(
+                    "on {}: {}",
+                    t.title(true),
+                    keys.iter().map(|k| k.help).collect::<Vec<_>>().join("; ")
+                ),
+            )
+        })
+        .collect()
 }
 
 /// What Enter on a row opens.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Open {
-    /// A drill-down table: its query, target and title.
-    Drill(QueryKind, Target, String),
-    /// The row on another tab that explains a problem.
-    Jump(Tab, String),
+    /// A drill-down table: its query, target, title, and a filter to start with (`overdue`).
+    Drill(QueryKind, Target, String, Option<&'static str>),
+    /// The row on another tab that explains a problem; `true` opens that row in turn (its
+    /// chunks, its history: the evidence).
+    Jump(Tab, String, bool),
 }
 
 pub type Table = Grid<Open>;
@@ -138,13 +247,42 @@ pub mod row_id {
     pub fn job(id: i32) -> String {
         id.to_string()
     }
+
+    pub fn session(pid: i32) -> String {
+        pid.to_string()
+    }
+
+    /// The row that shows a problem's subject.
+    pub fn subject(s: &crate::problems::Subject) -> String {
+        use crate::problems::Subject;
+        match s {
+            Subject::Server => String::new(),
+            Subject::Job(id) => job(*id),
+            Subject::Session(pid) => session(*pid),
+            Subject::Relation { schema, name } => relation(schema, name),
+        }
+    }
 }
 
-/// Formatting context: the clock and the time zone choice.
+/// What rows are made with: the clock, the time zone choice, the limits that colour values,
+/// and the refresh interval (the overview says it).
 #[derive(Debug, Clone, Copy)]
 pub struct Ctx {
     pub now: DateTime<Utc>,
     pub utc: bool,
+    pub limits: Thresholds,
+    pub refresh_every: std::time::Duration,
+}
+
+impl Ctx {
+    pub fn new(utc: bool, limits: Thresholds) -> Ctx {
+        Ctx {
+            now: Utc::now(),
+            utc,
+            limits,
+            refresh_every: std::time::Duration::from_secs(2),
+        }
+    }
 }
 
 pub(crate) fn bytes(n: i64) -> Cell {
@@ -189,7 +327,7 @@ pub(crate) fn opt_text(s: Option<&str>) -> Cell {
 }
 
 /// The title line above a table: what it holds, how many rows, the filter.
-pub fn caption(title: &str, table: &Table) -> String {
+pub fn caption<D: Clone>(title: &str, table: &Grid<D>) -> String {
     let shown = if table.filter().is_empty() {
         format!("{}", table.total())
     } else {
@@ -201,4 +339,62 @@ pub fn caption(title: &str, table: &Table) -> String {
         )
     };
     format!("{title} ({shown})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::problems::{Problem, Severity, Subject};
+
+    #[test]
+    fn every_problem_kind_jumps_to_a_tab_that_explains_it() {
+        use ProblemKind as K;
+        for kind in K::ALL {
+            let tab = Tab::explaining(kind);
+            assert_ne!(tab, Tab::HOME, "{kind}");
+            assert!(tab.screen().explains(kind));
+        }
+        let problem = Problem {
+            severity: Severity::Warning,
+            kind: K::CaggLag,
+            object: "telemetry.hourly".into(),
+            message: "…".into(),
+            chain: vec![],
+            root: None,
+            subject: Subject::Relation {
+                schema: "telemetry".into(),
+                name: "hourly".into(),
+            },
+            magnitude: 0.0,
+        };
+        let rows = overview::rows(&[problem]);
+        assert_eq!(
+            rows[0].open,
+            Some(Open::Jump(tab("caggs"), "telemetry.hourly".into(), true))
+        );
+    }
+
+    #[test]
+    fn tabs_are_found_by_name_title_and_number_and_derive_their_keys() {
+        assert_eq!(Tab::count(), SCREENS.len());
+        assert_eq!(Tab::named("5"), Some(tab("indexes")));
+        assert_eq!(Tab::named("Matviews"), Some(tab("caggs")));
+        assert_eq!(Tab::named("partitions"), Some(tab("retention")));
+        assert_eq!(Tab::named("0"), None);
+        assert_eq!(Tab::named(&(SCREENS.len() + 1).to_string()), None);
+        assert_eq!(tab("jobs").keys(), "Enter runs · P pause · X run");
+        assert_eq!(tab("retention").keys(), "Enter what drops");
+        assert_eq!(tab("hypertables").keys(), "Enter chunks");
+        for kind in [
+            QueryKind::Chunks,
+            QueryKind::IndexChunks,
+            QueryKind::JobRuns,
+        ] {
+            assert!(Tab::drilling(kind).is_some(), "{kind:?}");
+        }
+        let names: Vec<&str> = SCREENS.iter().map(|s| s.name()).collect();
+        let mut unique = names.clone();
+        unique.dedup();
+        assert_eq!(names, unique, "screen names are palette words: unique");
+    }
 }

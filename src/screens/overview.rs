@@ -1,8 +1,78 @@
-//! The overview's problem table.
+//! The overview: the server's facts and the ranked problem list.
 
-use super::{Open, TableRow};
+use super::{row_id, Change, Ctx, Open, Screen, Tab, TableRow};
+use crate::format;
 use crate::grid::{Cell, Column, Tone};
-use crate::problems::{Problem, Severity};
+use crate::model::QueryKind;
+use crate::problems::{Problem, ProblemKind, Severity};
+use crate::store::{Dataset, Status};
+
+pub struct Overview;
+
+impl Screen for Overview {
+    fn name(&self) -> &'static str {
+        "overview"
+    }
+
+    fn title(&self, _: bool) -> &'static str {
+        "Overview"
+    }
+
+    fn caption(&self, _: bool) -> &'static str {
+        "Problems"
+    }
+
+    /// The problem list draws on every screen that can have problems.
+    fn reads(&self) -> &'static [QueryKind] {
+        &[
+            QueryKind::Summary,
+            QueryKind::Jobs,
+            QueryKind::Tables,
+            QueryKind::Indexes,
+            QueryKind::Caggs,
+            QueryKind::Activity,
+        ]
+    }
+
+    fn rebuilt_by(&self, change: Change) -> bool {
+        change == Change::Problems
+    }
+
+    fn columns(&self, _: &Dataset) -> Vec<Column> {
+        columns()
+    }
+
+    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
+        rows(&data.problems)
+    }
+
+    /// The list is what has been read so far: always shown (the panel says what is loading).
+    fn status<'a>(&self, _: &'a Dataset) -> Status<'a> {
+        Status::Ready
+    }
+
+    fn heading(&self, _: &Dataset, _: &Ctx) -> Option<String> {
+        Some("Enter shows the row".into())
+    }
+
+    fn panel(&self, data: &Dataset, ctx: &Ctx) -> Option<Vec<(&'static str, String)>> {
+        Some(facts(data, ctx))
+    }
+
+    fn empty_text(&self, data: &Dataset) -> Option<&'static str> {
+        data.summary
+            .value()
+            .map(|_| "No problems found in what has been read so far.")
+    }
+
+    fn enter(&self) -> Option<&'static str> {
+        Some("go to")
+    }
+
+    fn in_text_snapshot(&self) -> bool {
+        false
+    }
+}
 
 pub fn columns() -> Vec<Column> {
     vec![
@@ -26,17 +96,176 @@ pub fn rows(problems: &[Problem]) -> Vec<TableRow> {
                 Severity::Critical => "CRIT",
                 Severity::Warning => "WARN",
             };
+            // A consequence sits under its root cause, marked so.
+            let object = if p.is_consequence() {
+                format!("↳ {}", p.object)
+            } else {
+                p.object.clone()
+            };
             TableRow::new(
                 format!("{}:{}", p.kind, p.object),
                 vec![
                     Cell::num(rank as f64, severity).tone(tone),
-                    Cell::text(p.kind),
-                    Cell::text(p.object.clone()),
+                    Cell::text(p.kind.as_str()),
+                    Cell::text(object),
                     Cell::text(p.message.clone()),
                 ],
             )
-            .detail(Some(format!("{}: {}", p.object, p.message)))
-            .open(Open::Jump(p.tab, p.row_id.clone()))
+            .detail(Some(detail(p)))
+            .open(Open::Jump(
+                Tab::explaining(p.kind),
+                row_id::subject(&p.subject),
+                opens_evidence(p.kind),
+            ))
         })
         .collect()
+}
+
+/// Whether Enter on a problem also opens its row's evidence: a job's run history, the chunks
+/// overdue or in the backlog, a cagg's refresh job history.
+fn opens_evidence(kind: ProblemKind) -> bool {
+    matches!(
+        kind,
+        ProblemKind::JobFailing
+            | ProblemKind::JobOverdue
+            | ProblemKind::RetentionOverdue
+            | ProblemKind::CompressionBacklog
+            | ProblemKind::CaggLag
+    )
+}
+
+/// The problem, then why, one cause a line down to the root.
+pub fn detail(p: &Problem) -> String {
+    let mut out = format!("{}: {}", p.object, p.message);
+    for (i, cause) in p.chain.iter().enumerate() {
+        let root = if i + 1 == p.chain.len() && p.root.is_some() {
+            " (root cause)"
+        } else {
+            ""
+        };
+        out.push_str(&format!("\n  ← {cause}{root}"));
+    }
+    out
+}
+
+/// The server panel: versions, uptime, size, connections, the scheduler, this session.
+pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
+    let Some(s) = data.summary.value() else {
+        return Vec::new();
+    };
+    let caps = data.caps.as_ref();
+    let mut out = Vec::new();
+    let server = s
+        .version
+        .split(" on ")
+        .next()
+        .unwrap_or(&s.version)
+        .to_string();
+    let ts = match (
+        &s.timescaledb_version,
+        caps.and_then(|c| c.timescaledb_available.clone()),
+    ) {
+        (Some(v), _) => format!("TimescaleDB {v}"),
+        (None, Some(avail)) => format!("TimescaleDB not installed here ({avail} available)"),
+        (None, None) => "no TimescaleDB".into(),
+    };
+    let up = s
+        .uptime()
+        .map(|u| format!(" · up {}", format::chrono_duration(u)))
+        .unwrap_or_default();
+    out.push(("Server", format!("{server} · {ts}{up}")));
+    out.push((
+        "Database",
+        format!(
+            "{} · connections {} / {}",
+            format::bytes(s.database_bytes),
+            s.connections,
+            s.max_connections
+        ),
+    ));
+    if s.timescaledb_version.is_some() {
+        let scheduled = data
+            .jobs
+            .value()
+            .map(|j| j.iter().filter(|j| j.scheduled).count().to_string())
+            .unwrap_or_else(|| "?".into());
+        // Busy against the maximum: the cluster's schedulers and running jobs share them.
+        let workers = match s.max_background_workers {
+            Some(n) => format!(
+                " · workers {}/{n} busy ({} schedulers, {} jobs)",
+                s.schedulers + s.job_workers,
+                s.schedulers,
+                s.job_workers
+            ),
+            None => String::new(),
+        };
+        let running = match crate::problems::scheduler_down_reason(s) {
+            None => "running".to_string(),
+            Some(why) => format!("NOT RUNNING: {why}"),
+        };
+        out.push((
+            "Scheduler",
+            format!(
+                "{running} · {scheduled} scheduled jobs{workers} · max_worker_processes {}",
+                s.max_worker_processes
+            ),
+        ));
+    }
+    let addr = match (&s.server_addr, s.server_port) {
+        (Some(a), Some(p)) => format!("{a}:{p}"),
+        _ => "local socket".into(),
+    };
+    let app = if s.application_name.is_empty() {
+        "—"
+    } else {
+        &s.application_name
+    };
+    // No PostgreSQL backend has pid 0: this is an embedded engine (the demo's and the tests'),
+    // which reports no address, pid or TLS of its own.
+    let session = if s.backend_pid == 0 {
+        format!(
+            "embedded engine: one shared session, no TLS, no cancel · {app} · database {} · statement_timeout {}",
+            caps.map_or("?", |c| c.database.as_str()),
+            s.statement_timeout
+        )
+    } else {
+        format!(
+            "{addr} · pid {} · {app} · TLS {} · statement_timeout {}",
+            s.backend_pid,
+            match s.ssl {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "unknown",
+            },
+            s.statement_timeout
+        )
+    };
+    out.push(("Session", session));
+    if let Some(c) = caps {
+        let mut roles = vec![format!("role {}", c.role)];
+        if c.is_superuser {
+            roles.push("superuser".into());
+        } else if c.has_pg_monitor {
+            roles.push("pg_monitor".into());
+        } else {
+            roles.push("no pg_monitor: other sessions' details are hidden".into());
+        }
+        if c.in_recovery {
+            roles.push("standby (read-only)".into());
+        }
+        out.push(("Privileges", roles.join(" · ")));
+    }
+    out.push((
+        "Refresh",
+        format!(
+            "every {}{}",
+            format::duration(ctx.refresh_every),
+            if s.read_only {
+                " · read-only session"
+            } else {
+                ""
+            }
+        ),
+    ));
+    out
 }

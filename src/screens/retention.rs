@@ -1,9 +1,75 @@
 //! Retention tab; partitioned tables on plain PostgreSQL.
 
-use super::{bound, bytes, count, opt_text, relative, row_id, seconds, Ctx, TableRow};
+use super::{bound, bytes, count, opt_text, relative, row_id, seconds, Ctx, Screen, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::retention::{PartitionedTable, Retention};
+use crate::model::QueryKind;
+use crate::problems::ProblemKind;
+use crate::store::{Dataset, Status};
+
+pub struct RetentionScreen;
+
+impl Screen for RetentionScreen {
+    fn name(&self) -> &'static str {
+        "retention"
+    }
+
+    fn title(&self, timescaledb: bool) -> &'static str {
+        if timescaledb {
+            "Retention"
+        } else {
+            "Partitions"
+        }
+    }
+
+    fn reads(&self) -> &'static [QueryKind] {
+        &[QueryKind::Tables]
+    }
+
+    /// Plain PostgreSQL: partitioned tables, the nearest thing to retention by chunks.
+    fn columns(&self, data: &Dataset) -> Vec<Column> {
+        if data.partitions.value().is_some() {
+            partition_columns()
+        } else {
+            columns()
+        }
+    }
+
+    fn default_sort(&self) -> Option<(usize, bool)> {
+        Some((3, true))
+    }
+
+    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
+        match (data.partitions.value(), data.retention.value()) {
+            (Some(p), _) => partition_rows(p),
+            (None, Some(r)) => rows(r, *ctx),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+        match data.partitions.value() {
+            Some(_) => data.partitions.status(),
+            None => data.retention.status(),
+        }
+    }
+
+    fn blocked_as(&self, row_id: &str) -> Option<String> {
+        Some(row_id.to_string())
+    }
+
+    fn explains(&self, kind: ProblemKind) -> bool {
+        matches!(
+            kind,
+            ProblemKind::RetentionOverdue | ProblemKind::RetentionPolicy
+        )
+    }
+
+    fn enter(&self) -> Option<&'static str> {
+        Some("what drops")
+    }
+}
 
 pub fn columns() -> Vec<Column> {
     vec![
@@ -62,6 +128,12 @@ pub fn rows(list: &[Retention], ctx: Ctx) -> Vec<TableRow> {
                     Cell::num(r.job_id as f64, r.job_id.to_string()),
                 ],
             )
+            // What the next run drops: the chunks past drop_after.
+            .open(super::hypertables::open_chunks_filtered(
+                &r.schema,
+                &r.name,
+                Some(super::hypertables::FATE_OVERDUE),
+            ))
         })
         .collect()
 }

@@ -29,7 +29,8 @@ struct Options {
     dataset: String,
     /// `--growth DSN,DSN,…`: the refresh and snapshot on several built datasets side by side.
     growth: Option<String>,
-    /// `--only refresh|render|client`: one part of the benchmark.
+    /// `--only refresh|render|client|server|fleet`: one part of the benchmark (fleet: only when
+    /// asked).
     only: Option<String>,
     dsn: Option<String>,
     native: String,
@@ -337,6 +338,19 @@ async fn screens(
     out
 }
 
+/// Where TimescaleDB's functions are: a naive tool's search_path finds them, but on the engine
+/// its session is hypertop's too, with hypertop's safe search_path.
+async fn timescaledb_schema(client: &tokio_postgres::Client) -> String {
+    client
+        .query_one(
+            "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'timescaledb'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
 /// What a naive console runs for the same information: the total, and the time of each of its
 /// parts (each view; each size function summed over the hypertables).
 async fn naive(client: &tokio_postgres::Client) -> (Duration, Vec<(String, Duration)>) {
@@ -362,6 +376,7 @@ async fn naive(client: &tokio_postgres::Client) -> (Duration, Vec<(String, Durat
         .query("SELECT format('%I.%I', hypertable_schema, hypertable_name) FROM timescaledb_information.hypertables", &[])
         .await
         .unwrap();
+    let ts = timescaledb_schema(client).await;
     let functions = [
         "hypertable_detailed_size",
         "hypertable_compression_stats",
@@ -373,7 +388,10 @@ async fn naive(client: &tokio_postgres::Client) -> (Duration, Vec<(String, Durat
         for (f, spent) in functions.iter().zip(spent.iter_mut()) {
             let c = Instant::now();
             client
-                .query(&format!("SELECT * FROM {f}($1::text::regclass)"), &[&ht])
+                .query(
+                    &format!("SELECT * FROM {ts}.{f}($1::text::regclass)"),
+                    &[&ht],
+                )
                 .await
                 .unwrap();
             *spent += c.elapsed();
@@ -478,17 +496,12 @@ async fn naive_indexes(client: &tokio_postgres::Client) -> (Duration, usize) {
         )
         .await
         .unwrap();
+    let ts = timescaledb_schema(client).await;
+    let size = format!("SELECT {ts}.hypertable_index_size($1::text::regclass)");
     let mut failed = 0;
     for row in indexes {
         let index: String = row.get(0);
-        if client
-            .query(
-                "SELECT hypertable_index_size($1::text::regclass)",
-                &[&index],
-            )
-            .await
-            .is_err()
-        {
+        if client.query(&size, &[&index]).await.is_err() {
             failed += 1;
         }
     }
@@ -578,7 +591,7 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
     let theme = hypertop::theme::Theme::builtin("default").unwrap();
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
     let mut out = Vec::new();
-    for tab in Tab::ALL.into_iter().skip(1) {
+    for tab in Tab::all().skip(1) {
         state.tab = tab;
         let mut frames = Vec::new();
         for _ in 0..50 {
@@ -848,9 +861,179 @@ fn main() {
     if run("client") {
         client_part(&opts, &conninfo, big);
     }
+    if opts.only.as_deref() == Some("fleet") {
+        fleet_part(&rt, &conninfo);
+    }
     if run("server") {
         server_part(&rt, &conninfo, opts.smoke);
     }
+}
+
+/// Fifty targets behind one bastion: fifty small TimescaleDB databases on the server of
+/// `conninfo` (made once, `fleet_00`…), then the exporter (`--targets`) and the fleet console:
+/// RSS, CPU, and the exporter's scrape latency, cold and cached.
+fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
+    const N: usize = 50;
+    println!("\n## The exporter on the --dsn database, against its bare catalog reads");
+    let bare = rt.block_on(async {
+        let session = hypertop_session(conninfo).await;
+        bare_reads(&session.client, 2).await;
+        bare_reads(&session.client, 5).await
+    });
+    let mut reads = Vec::new();
+    for _ in 0..3 {
+        let (port, mut exporter) = start_exporter(&["--cache", "1s", conninfo]);
+        let metrics = scrape(port).1;
+        reads.push(Duration::from_secs_f64(
+            metric(&metrics, "hypertop_read_duration_seconds").unwrap_or(f64::NAN),
+        ));
+        let _ = exporter.kill();
+        let _ = exporter.wait();
+    }
+    let read = reads.into_iter().min().unwrap();
+    println!(
+        "  one read (every screen, as a scrape does it): {} best of 3; bare catalog reads {} best of 5: {:.2}x (goal ≤ 2.5x)",
+        ms(read),
+        ms(bare),
+        read.as_secs_f64() / bare.as_secs_f64()
+    );
+
+    println!("\n## Fifty targets (databases fleet_00 … fleet_49 on the --dsn server)");
+    let base: String = conninfo
+        .split_whitespace()
+        .filter(|kv| !kv.starts_with("dbname="))
+        .collect::<Vec<_>>()
+        .join(" ");
+    rt.block_on(async {
+        let admin = connect(&format!("{base} dbname=postgres")).await;
+        for i in 0..N {
+            let db = format!("fleet_{i:02}");
+            let exists = admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db])
+                .await
+                .unwrap()
+                .is_some();
+            if exists {
+                continue;
+            }
+            admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+            let c = connect(&format!("{base} dbname={db}")).await;
+            c.batch_execute(
+                "CREATE EXTENSION IF NOT EXISTS timescaledb;
+                 CREATE TABLE m (t timestamptz NOT NULL, v float8);
+                 SELECT create_hypertable('m', 't', chunk_time_interval => interval '1 day');
+                 INSERT INTO m SELECT g, 1 FROM generate_series(now() - interval '10 days', now(), interval '1 hour') g;
+                 ALTER TABLE m SET (timescaledb.compress);
+                 SELECT add_compression_policy('m', interval '3 days');
+                 SELECT add_retention_policy('m', interval '30 days');",
+            )
+            .await
+            .unwrap();
+        }
+    });
+    let dir = root().join("target/bench/fleet");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("targets.toml");
+    let profiles: String = (0..N)
+        .map(|i| format!("[profiles.db{i:02}]\nconninfo = \"{base} dbname=fleet_{i:02}\"\n\n"))
+        .collect();
+    std::fs::write(&file, profiles).unwrap();
+
+    // The exporter: a cold scrape (fifty reads at once), cached scrapes, then RSS and CPU.
+    let targets = file.display().to_string();
+    let (port, mut exporter) = start_exporter(&["--cache", "15s", "--targets", &targets]);
+    let scrape = || {
+        let (took, out) = scrape(port);
+        let up = out
+            .lines()
+            .filter(|l| l.starts_with("hypertop_up{") && l.ends_with(" 1"))
+            .count();
+        (took, up, out.len())
+    };
+    let (cold, up, bytes) = scrape();
+    let mut cached = Vec::new();
+    for _ in 0..10 {
+        cached.push(scrape().0);
+    }
+    let pid = exporter.id();
+    let c0 = cpu_seconds(pid);
+    let t0 = Instant::now();
+    // Prometheus every 15 s for a minute (the cache expires each time: four reads of all).
+    for _ in 0..4 {
+        std::thread::sleep(Duration::from_secs(15));
+        scrape();
+    }
+    let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
+    println!(
+        "  exporter: cold scrape of {N} targets {} ({up} up, {bytes} bytes), cached scrape median {}; RSS {:.1} MB (peak {:.1}); CPU {cpu:.2} % scraped every 15 s",
+        ms(cold),
+        ms(median(cached)),
+        proc_status(pid, "VmRSS:") as f64 / 1024.0,
+        proc_status(pid, "VmHWM:") as f64 / 1024.0
+    );
+    let _ = exporter.kill();
+    let _ = exporter.wait();
+
+    // The fleet console: every target connected, then a minute on the Fleet view.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg("--targets").arg(&file);
+    let p = pty::Pty::spawn_sized(cmd, 160, 60);
+    let connected = wait_for(&p, "0 not connected", Duration::from_secs(120));
+    std::thread::sleep(Duration::from_secs(5));
+    let pid = p.child.id();
+    let c0 = cpu_seconds(pid);
+    let t0 = Instant::now();
+    std::thread::sleep(Duration::from_secs(60));
+    let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
+    println!(
+        "  console: all {N} connected after {}; RSS {:.1} MB (peak {:.1}); CPU {cpu:.2} % over 60 s at the default refresh",
+        ms(connected),
+        proc_status(pid, "VmRSS:") as f64 / 1024.0,
+        proc_status(pid, "VmHWM:") as f64 / 1024.0
+    );
+    quit(p);
+}
+
+/// `hypertop exporter` on a free loopback port with `args`.
+fn start_exporter(args: &[&str]) -> (u16, std::process::Child) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["exporter", "--listen", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (port, child)
+}
+
+/// One `GET /metrics` (waiting for the exporter to listen): how long it took, and the body.
+fn scrape(port: u16) -> (Duration, String) {
+    use std::io::{Read, Write};
+    let t = Instant::now();
+    let mut s = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => break s,
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    };
+    write!(s, "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    (t.elapsed(), out)
+}
+
+/// The value of an unlabelled (or first) sample of `name`.
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find(|l| l.starts_with(name) && l[name.len()..].starts_with([' ', '{']))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
 }
 
 /// Several built datasets side by side (`--growth DSN,DSN,…`, e.g. 5k, 20k and 50k chunks):
@@ -1179,7 +1362,7 @@ fn client_part(opts: &Options, conninfo: &str, big: usize) {
         let open = i % 2 == 0;
         let t = Instant::now();
         p.write(b"?");
-        let needle = "Keys (Esc closes)";
+        let needle = "Esc ? or Enter closes";
         loop {
             let shown = p.screen().contains(needle);
             if shown == open {

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use hypertop::actions::execute::{self, Cancel, Outcome};
-use hypertop::actions::parse::{parse, COMMANDS};
+use hypertop::actions::journal::{self, Journal};
+use hypertop::actions::parse::parse;
+use hypertop::actions::spec::COMMANDS;
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::{Connector, Session};
 use hypertop::headless::{self, Context};
-use hypertop::journal::{self, Journal};
 use hypertop::model::caggs::Watermark;
 use hypertop::model::{self, Payload, QueryKind};
 use tokio::sync::Mutex;
@@ -56,7 +57,7 @@ impl Env {
             session: &self.session,
             caps: &self.caps,
             journal: &self.journal,
-            origin: headless::origin(&self.connector, &self.caps),
+            origin: hypertop::actions::journal::Origin::of(&self.connector, &self.caps),
             lock_timeout: Duration::from_secs(2),
             utc: true,
         }
@@ -69,7 +70,7 @@ impl Env {
         lock_timeout: Duration,
         rollback_of: Option<&str>,
     ) -> Outcome {
-        let origin = headless::origin(&self.connector, &self.caps);
+        let origin = hypertop::actions::journal::Origin::of(&self.connector, &self.caps);
         execute::run(
             &self.connector,
             lock_timeout,
@@ -529,16 +530,18 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         "remove-refresh-policy scn.metrics_hourly",
         "drop-index t_pkey",
         "drop-chunks scn.logs older-than 1d",
+        "cancel-backend 4242",
+        "terminate-backend 4242",
         "rollback",
     ];
     let names: Vec<&str> = samples
         .iter()
         .map(|s| s.split(' ').next().unwrap())
         .collect();
-    for (name, _) in COMMANDS.iter().filter(|(n, _)| *n != "history") {
-        assert!(names.contains(name), "{name} has no read-only sample");
+    for name in COMMANDS.iter().map(|s| s.name).filter(|n| *n != "history") {
+        assert!(names.contains(&name), "{name} has no read-only sample");
     }
-    let origin = headless::origin(&connector, &e.caps);
+    let origin = hypertop::actions::journal::Origin::of(&connector, &e.caps);
     for line in samples {
         let cmd = parse(line).unwrap();
         assert!(cmd.is_mutating(), "{line}");
@@ -900,9 +903,9 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
     let caps = Capabilities::detect(&session.client).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let journal = Journal::new(dir.path().join("j.jsonl"));
-    let origin = headless::origin(&connector, &caps);
+    let origin = hypertop::actions::journal::Origin::of(&connector, &caps);
     let started = std::time::Instant::now();
-    let err = headless::plan_command(
+    let err = hypertop::actions::runner::plan(
         &session.client,
         &caps,
         &journal,

@@ -100,8 +100,15 @@ pub fn hostile_engine() -> &'static Engine {
 }
 
 fn engine_with(fixture: &str) -> Engine {
+    engine_with_files(&[fixture])
+}
+
+/// An engine of the calling test's own with `fixtures` loaded in order (it stops when dropped).
+pub fn engine_with_files(fixtures: &[&str]) -> Engine {
     let e = start_engine();
-    psql_file(&e.conninfo(), &repo_root().join(fixture));
+    for f in fixtures {
+        psql_file(&e.conninfo(), &repo_root().join(f));
+    }
     e
 }
 
@@ -374,18 +381,35 @@ pub fn native_tsdb_database(version: &str, fixture: Option<&str>, tag: &str) -> 
         &conninfo,
         &format!("CREATE EXTENSION timescaledb VERSION '{version}'"),
     );
-    // _timescaledb_internal before 2.10, _timescaledb_functions after (2.12 moved it).
-    let stop = psql(
-        &conninfo,
-        "SELECT p.oid::regproc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-          WHERE p.proname = 'stop_background_workers' AND n.nspname LIKE '\\_timescaledb\\_%'
-          ORDER BY n.nspname LIMIT 1",
-    );
-    psql(&conninfo, &format!("SELECT {stop}()"));
+    background_workers(&conninfo, "stop");
     if let Some(fixture) = fixture {
         psql_file(&conninfo, &repo_root().join(fixture));
     }
     conninfo
+}
+
+/// Starts or stops (`what`) TimescaleDB's background workers for the database of `conninfo`.
+pub fn background_workers(conninfo: &str, what: &str) {
+    // _timescaledb_internal before 2.10, _timescaledb_functions after (2.12 moved it).
+    let function = psql(
+        conninfo,
+        &format!(
+            "SELECT p.oid::regproc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+              WHERE p.proname = '{what}_background_workers' AND n.nspname LIKE '\\_timescaledb\\_%'
+              ORDER BY n.nspname LIMIT 1"
+        ),
+    );
+    psql(conninfo, &format!("SELECT {function}()"));
+}
+
+/// The server process behind a session.
+pub async fn backend_pid(session: &hypertop::connect::Session) -> i32 {
+    session
+        .client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0)
 }
 
 /// The servers with `fixture` loaded, shared by the tests of this process that only read: the

@@ -38,7 +38,8 @@ async fn an_action_killed_midway_is_rolled_back_for_every_object_it_named() {
             .unwrap();
     }
     assert_eq!(compressed(&e).await, before + 2);
-    let history = hypertop::journal::format_history(&e.journal.history(&ctx.origin).unwrap(), true);
+    let history =
+        hypertop::actions::journal::format_history(&e.journal.history(&ctx.origin).unwrap(), true);
     assert!(history[0].contains("unfinished"), "{history:?}");
     // Rollback replays the undo for every chunk the intent named; the undone ones are skipped.
     e.act("rollback").await.unwrap();
@@ -225,6 +226,6 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
     let mut other_port = here.clone();
     other_port.port = "1".into();
     let id = e.journal.intent(&other_port, &plan, None).unwrap();
-    let (target, _) = e.journal.rollback_target(&here, None).unwrap();
+    let (target, _) = hypertop::actions::rollback::target(&e.journal, &here, None).unwrap();
     assert_eq!(target.id(), id);
 }

@@ -5,12 +5,15 @@ mod engines;
 mod pty;
 
 mod actions;
+mod activity;
 mod capabilities;
 mod cli_errors;
+mod exporter;
 mod headless;
 mod journal;
 mod native_tsdb;
 mod plain;
+mod policy;
 mod reconnect;
 mod screens;
 mod security;

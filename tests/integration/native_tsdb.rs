@@ -10,7 +10,9 @@ use hypertop::headless;
 use hypertop::model::{self, Payload, QueryKind};
 
 use crate::actions::env_for;
-use crate::engines::{hold_lock, native_tsdb_database, native_tsdb_versions, psql};
+use crate::engines::{
+    backend_pid, background_workers, hold_lock, native_tsdb_database, native_tsdb_versions, psql,
+};
 
 /// Compression behind a lock another session holds on one chunk: it fails within the lock
 /// timeout, names the holder and the chunk, and journals what it did before the lock.
@@ -86,13 +88,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
                $$ BEGIN RAISE EXCEPTION 'export target unreachable' USING ERRCODE = 'P0001'; END $$;
              SELECT add_job('broken_export', '1 hour');",
         );
-        let start = psql(
-            &conninfo,
-            "SELECT p.oid::regproc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-              WHERE p.proname = 'start_background_workers' AND n.nspname LIKE '\\_timescaledb\\_%'
-              ORDER BY n.nspname LIMIT 1",
-        );
-        psql(&conninfo, &format!("SELECT {start}()"));
+        background_workers(&conninfo, "start");
 
         let e = env_for(&conninfo).await;
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -172,6 +168,8 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
             retention: None,
             indexes: None,
             caggs: None,
+            activity: None,
+            lint: None,
         };
         let found = hypertop::problems::find(
             &inputs,
@@ -182,5 +180,111 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
         assert!(found
             .iter()
             .any(|p| p.kind == "job failing" && p.object.contains("broken_export")));
+    }
+}
+
+/// The real scheduler's causes: a job whose worker waits for a lock another session holds is
+/// shown with its job on the Activity tab, blocked by the holder (and its chain names the
+/// holder); a database in `timescaledb.restoring` mode has no scheduler, and says why.
+#[tokio::test]
+async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
+    for version in native_tsdb_versions() {
+        println!("== native TimescaleDB {version}");
+        let conninfo = native_tsdb_database(version, None, "causes");
+        psql(
+            &conninfo,
+            "CREATE TABLE ledger (id int);
+             CREATE PROCEDURE touch_ledger(job_id int, config jsonb) LANGUAGE plpgsql AS
+               $$ BEGIN LOCK TABLE public.ledger IN ACCESS EXCLUSIVE MODE; END $$;",
+        );
+        let holder = hold_lock(&conninfo, "public.ledger").await;
+        let holder_pid = backend_pid(&holder).await;
+        let job = psql(&conninfo, "SELECT add_job('touch_ledger', '1 hour')");
+        background_workers(&conninfo, "start");
+        let e = env_for(&conninfo).await;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let sessions = loop {
+            let Ok(Payload::Activity(s)) =
+                model::fetch(QueryKind::Activity, None, &e.session.client, &e.caps).await
+            else {
+                panic!("activity")
+            };
+            if s.iter()
+                .any(|s| s.job_id.map(|j| j.to_string()) == Some(job.clone()) && s.blocked())
+            {
+                break s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the job's worker never waited: {s:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        let worker = sessions
+            .iter()
+            .find(|s| s.job_id.map(|j| j.to_string()) == Some(job.clone()))
+            .unwrap();
+        assert_eq!(worker.blocked_by, [holder_pid], "{worker:?}");
+        assert!(
+            worker.waiting_for.iter().any(|r| r.ends_with("ledger")),
+            "{worker:?}"
+        );
+        // Long enough blocked (as if a minute had passed): the job's problem leads to the holder.
+        let Ok(Payload::Jobs(jobs)) =
+            model::fetch(QueryKind::Jobs, None, &e.session.client, &e.caps).await
+        else {
+            panic!("jobs")
+        };
+        let later: Vec<_> = sessions
+            .iter()
+            .cloned()
+            .map(|mut s| {
+                s.server_now += chrono::Duration::seconds(60);
+                s
+            })
+            .collect();
+        let found = hypertop::problems::find(
+            &hypertop::problems::Inputs {
+                jobs: Some(&jobs),
+                activity: Some(&later),
+                timescaledb: true,
+                ..Default::default()
+            },
+            &Default::default(),
+            chrono::Utc::now(),
+        );
+        // Sessions are the cluster's: other tests' blocked sessions may be listed too.
+        let blocked = found
+            .iter()
+            .find(|p| p.kind == "blocked" && p.object.contains(&format!("job {job}")))
+            .unwrap_or_else(|| panic!("{found:#?}"));
+        assert!(
+            blocked.object.contains(&format!("job {job}"))
+                && blocked.message.contains(&format!("pid {holder_pid}")),
+            "{blocked:?}"
+        );
+        drop(holder);
+
+        // timescaledb.restoring: the scheduler stays down for this database, and says so.
+        let db = psql(&conninfo, "SELECT current_database()");
+        psql(
+            &conninfo,
+            &format!("ALTER DATABASE {db} SET timescaledb.restoring = 'on'"),
+        );
+        background_workers(&conninfo, "stop");
+        background_workers(&conninfo, "start");
+        let e = env_for(&conninfo).await;
+        let Ok(Payload::Summary(summary)) =
+            model::fetch(QueryKind::Summary, None, &e.session.client, &e.caps).await
+        else {
+            panic!("summary")
+        };
+        assert!(summary.timescaledb_restoring, "{summary:?}");
+        let why = hypertop::problems::scheduler_down_reason(&summary);
+        assert!(
+            why.as_deref()
+                .is_some_and(|w| w.contains("timescaledb_post_restore")),
+            "{why:?} {summary:?}"
+        );
     }
 }

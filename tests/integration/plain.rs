@@ -8,7 +8,7 @@ use hypertop::capabilities::Capabilities;
 use hypertop::model::indexes::Category;
 use hypertop::model::{self, Payload, QueryKind};
 use hypertop::poller::QueryResult;
-use hypertop::screens::Tab;
+use hypertop::screens::{tab, Tab};
 
 use crate::engines::{connector_for, eventually, native, native_database, psql};
 
@@ -139,7 +139,7 @@ async fn plain_postgres_screens() {
     let why = model::unavailable(QueryKind::Jobs, &caps).unwrap();
     assert!(why.contains("TimescaleDB is not installed"), "{why}");
     let mut state = AppState::new("plain".into(), Duration::from_secs(2), true, false);
-    state.caps = Some(caps.clone());
+    state.data.caps = Some(caps.clone());
     state.on_result(QueryResult {
         kind: QueryKind::Tables,
         target: None,
@@ -147,14 +147,14 @@ async fn plain_postgres_screens() {
         elapsed: Duration::ZERO,
         finished_at: chrono::Utc::now(),
     });
-    for tab in [Tab::Hypertables, Tab::Compression] {
-        let why = state.view(tab).unavailable.clone().unwrap_or_default();
+    for tab in [tab("hypertables"), tab("compression")] {
+        let why = state.status(tab).unavailable().unwrap_or_default();
         assert!(
             why.contains("TimescaleDB is not installed"),
             "{tab:?}: {why}"
         );
     }
-    assert_eq!(state.view(Tab::Retention).table.total(), parts.len());
+    assert_eq!(state.view(tab("retention")).table.total(), parts.len());
     assert!(model::unavailable(QueryKind::Indexes, &caps).is_none());
 
     // Problems found on plain PostgreSQL: the invalid index first, then the duplicate.
@@ -163,7 +163,10 @@ async fn plain_postgres_screens() {
         ..Default::default()
     };
     let found = hypertop::problems::find(&inputs, &Default::default(), chrono::Utc::now());
-    let kinds: Vec<_> = found.iter().map(|p| (p.kind, p.object.as_str())).collect();
+    let kinds: Vec<_> = found
+        .iter()
+        .map(|p| (p.kind.as_str(), p.object.as_str()))
+        .collect();
     assert!(
         kinds.contains(&("invalid index", "plain.devices_name_unique")),
         "{kinds:?}"
@@ -197,7 +200,7 @@ async fn a_role_without_privileges_gets_explanations() {
     let caps = Capabilities::detect(&session.client).await.unwrap();
     assert!(!caps.can_monitor());
     let mut state = AppState::new("nobody".into(), Duration::from_secs(2), true, false);
-    state.caps = Some(caps.clone());
+    state.data.caps = Some(caps.clone());
     for kind in [
         QueryKind::Summary,
         QueryKind::Indexes,
@@ -209,7 +212,7 @@ async fn a_role_without_privileges_gets_explanations() {
             Some(why) => Ok(Payload::Unavailable(why)),
             None => model::fetch(kind, None, &session.client, &caps)
                 .await
-                .map_err(|e| hypertop::poller::describe_error(&e)),
+                .map_err(|e| hypertop::connect::describe_error(&e)),
         };
         state.on_result(QueryResult {
             kind,
@@ -220,24 +223,24 @@ async fn a_role_without_privileges_gets_explanations() {
         });
     }
 
-    let error = state.view(Tab::Indexes).error.clone().unwrap();
+    let error = state.status(tab("indexes")).error().unwrap();
     assert!(
         error.contains("permission denied") && error.contains("42501"),
         "{error}"
     );
     assert!(
-        state.view(Tab::Retention).error.is_none(),
+        state.status(tab("retention")).error().is_none(),
         "the rest keeps working"
     );
-    assert!(state.data.summary.is_some());
-    assert!(state.view(Tab::Jobs).unavailable.is_some());
+    assert!(state.data.summary.value().is_some());
+    assert!(state.status(tab("jobs")).unavailable().is_some());
 
     // And the console says so on screen.
-    let text = crate::render_text(&mut state, Tab::Indexes);
+    let text = crate::render_text(&mut state, tab("indexes"));
     assert!(text.contains("Cannot read: permission denied"), "{text}");
-    let text = crate::render_text(&mut state, Tab::Overview);
+    let text = crate::render_text(&mut state, Tab::HOME);
     assert!(text.contains("no pg_monitor"), "{text}");
-    let text = crate::render_text(&mut state, Tab::Jobs);
+    let text = crate::render_text(&mut state, tab("jobs"));
     assert!(text.contains("TimescaleDB is not installed"), "{text}");
 }
 

@@ -20,7 +20,7 @@ async fn open_at(conninfo: &str) -> (Session, Capabilities) {
 async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Target>) -> Payload {
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
         .await
-        .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::poller::describe_error(&e)))
+        .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
 }
 
 /// The Hypertables, Compression and Retention tabs' rows (one read).
@@ -367,36 +367,10 @@ async fn problems_rank_what_the_scenario_planted() {
 
 async fn problems_rank_what_the_scenario_planted_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
-    let mut data = std::collections::HashMap::new();
-    for kind in [
-        QueryKind::Summary,
-        QueryKind::Jobs,
-        QueryKind::Tables,
-        QueryKind::Indexes,
-        QueryKind::Caggs,
-    ] {
-        for p in fetch(&s, kind, None).await.split() {
-            data.insert(std::mem::discriminant(&p), p);
-        }
-    }
-    macro_rules! get {
-        ($kind:ident) => {
-            data.values().find_map(|p| match p {
-                Payload::$kind(v) => Some(v),
-                _ => None,
-            })
-        };
-    }
-    let inputs = problems::Inputs {
-        summary: get!(Summary),
-        timescaledb: true,
-        jobs: get!(Jobs).map(|v| v.as_slice()),
-        compression: get!(Compression).map(|v| v.as_slice()),
-        retention: get!(Retention).map(|v| v.as_slice()),
-        indexes: get!(Indexes).map(|v| v.as_slice()),
-        caggs: get!(Caggs).map(|v| v.as_slice()),
-    };
-    let found = problems::find(&inputs, &problems::Thresholds::default(), Utc::now());
+    let data =
+        hypertop::store::Dataset::read_all(&s.0.client, &s.1, &problems::Thresholds::default())
+            .await;
+    let found = data.problems.clone();
     let has = |kind: &str, object: &str| {
         found
             .iter()
@@ -417,10 +391,36 @@ async fn problems_rank_what_the_scenario_planted_on(server: &Tsdb) {
     assert!(has("policy paused", "scn.metrics_daily"));
     assert!(has("duplicate index", "metrics_time_dup"));
     assert!(has("cagg lag", "scn.metrics_hourly"));
-    let severities: Vec<_> = found.iter().map(|p| p.severity).collect();
+    // Ranked by root cause: the roots critical first, each consequence right under its root.
+    let severities: Vec<_> = found
+        .iter()
+        .filter(|p| p.root.is_none())
+        .map(|p| p.severity)
+        .collect();
     assert!(
         severities.windows(2).all(|w| w[0] <= w[1]),
         "critical first"
+    );
+    for (i, p) in found.iter().enumerate() {
+        if let Some(root) = &p.root {
+            let at = found
+                .iter()
+                .position(|q| q.kind == root.kind && q.object == root.object)
+                .expect("the root is listed");
+            assert!(
+                found[at..i].iter().skip(1).all(|q| q.root.is_some()),
+                "{p:?} sits under its root"
+            );
+        }
+    }
+    // The stopped scheduler explains the lag of a cagg whose refresh policy cannot run.
+    let lag = found
+        .iter()
+        .find(|p| p.kind == "cagg lag" && p.object.contains("scn.metrics_hourly"))
+        .unwrap();
+    assert!(
+        !lag.chain.is_empty() && lag.chain.iter().any(|c| c.contains("job")),
+        "{lag:#?}"
     );
 }
 
@@ -457,10 +457,14 @@ fn console_walkthrough_in_a_terminal() {
     std::thread::sleep(Duration::from_millis(300));
     pty.write(b"1");
     pty.wait_for_output("Problems (", wait);
-    // The list is ranked: the scheduler first; `j` moves to the failing job, Enter shows its row.
-    pty.write(b"j\r");
-    pty.wait_for_output("Jobs (", wait);
-    pty.wait_for_output("Last error", wait);
+    // The list is ranked by root cause: the scheduler first, with what it stops under it. The
+    // failing job's Enter shows its row and opens its history (the error), Esc comes back.
+    pty.write(b"/job failing\r\r");
+    pty.wait_for_output("History of job", wait);
+    pty.wait_for_output("export target unreachable", wait);
+    pty.write(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    pty.wait_for_output("Problems (", wait);
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
     assert_screen_restored(&pty.output());

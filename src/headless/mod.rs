@@ -1,17 +1,20 @@
-//! `hypertop run '<command>'` and `hypertop history`: the palette's commands for scripts.
+//! `hypertop run '<command>'`, `hypertop history` and `hypertop policy …`: the palette's
+//! commands for scripts.
 
 use std::io::{BufRead, IsTerminal, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::signal::unix::{signal, Signal, SignalKind};
-use tokio::sync::mpsc;
 
-use crate::actions::execute::{self, Cancel, Progress};
+use crate::actions::journal::{self, Journal, Origin};
 use crate::actions::parse::{parse, Command};
-use crate::actions::{plan, resolve, Confirm, Plan};
+use crate::actions::runner::{self, Event, Runner};
+use crate::actions::{Confirm, Plan};
 use crate::capabilities::Capabilities;
 use crate::connect::{Connector, Session};
-use crate::journal::{self, Journal, Origin};
+
+pub mod policy;
 
 /// Exit statuses: 0 done, 1 failed (or refused), 2 bad usage or refused without --yes, 130
 /// cancelled.
@@ -27,21 +30,6 @@ pub struct Context<'a> {
     pub origin: Origin,
     pub lock_timeout: Duration,
     pub utc: bool,
-}
-
-/// Who is acting where, for the journal.
-pub fn origin(connector: &Connector, caps: &Capabilities) -> Origin {
-    let r = connector.resolved();
-    Origin {
-        os_user: std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into()),
-        role: caps.role.clone(),
-        host: r.host().to_string(),
-        port: r.port().to_string(),
-        database: caps.database.clone(),
-        system_id: caps.system_identifier.clone(),
-    }
 }
 
 /// How `run` goes about it.
@@ -73,7 +61,9 @@ pub fn describe(plan: &Plan) -> Vec<String> {
     out.push("SQL:".into());
     out.extend(plan.preview_sql(20).into_iter().map(|s| format!("  {s};")));
     match (&plan.inverse, &plan.irreversible) {
-        (Some(inv), _) => {
+        (Some(_), _) => {
+            // In the order `rollback` runs them.
+            let inv = plan.undo_for(plan.steps.len());
             out.push("Undo (rollback):".into());
             out.extend(inv.iter().take(5).map(|s| format!("  {};", s.display())));
             if inv.len() > 5 {
@@ -86,38 +76,9 @@ pub fn describe(plan: &Plan) -> Vec<String> {
     out
 }
 
-/// Resolves and plans `cmd` (rollback plans come from the journal); with the id rolled back.
-pub async fn plan_command(
-    client: &tokio_postgres::Client,
-    caps: &Capabilities,
-    journal: &Journal,
-    origin: &Origin,
-    cmd: &Command,
-) -> Result<(Plan, Option<String>), String> {
-    match cmd {
-        Command::Rollback { entry } => {
-            let (target, later) = journal.rollback_target(origin, entry.as_deref())?;
-            Ok((
-                journal::rollback_plan(&target, later),
-                Some(target.id().to_string()),
-            ))
-        }
-        _ => {
-            let mut cmd = cmd.clone();
-            let facts = match resolve::facts(client, caps, &mut cmd).await {
-                Ok(f) => f,
-                Err(e) if e.contains("(SQLSTATE 55P03)") => {
-                    return Err(format!("{e} — {}", execute::lock_holders(client).await))
-                }
-                Err(e) => return Err(e),
-            };
-            Ok((plan::plan(&cmd, &facts)?, None))
-        }
-    }
-}
-
+/// The plan for `cmd` on this connection (rollbacks from the journal).
 pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<(Plan, Option<String>), String> {
-    plan_command(&ctx.session.client, ctx.caps, ctx.journal, &ctx.origin, cmd).await
+    runner::plan(&ctx.session.client, ctx.caps, ctx.journal, &ctx.origin, cmd).await
 }
 
 pub async fn history(ctx: &Context<'_>) -> u8 {
@@ -142,11 +103,6 @@ pub async fn history(ctx: &Context<'_>) -> u8 {
 }
 
 pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
-    let RunOptions {
-        dry_run,
-        yes,
-        force,
-    } = how;
     let cmd = match parse(line) {
         Ok(c) => c,
         Err(e) => {
@@ -164,6 +120,21 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
             return EXIT_FAILED;
         }
     };
+    execute(ctx, plan, rollback_of, how).await
+}
+
+/// Shows the plan, then (unless a dry run) asks — or takes `--yes` — and runs and journals it.
+pub async fn execute(
+    ctx: &Context<'_>,
+    plan: Plan,
+    rollback_of: Option<String>,
+    how: RunOptions,
+) -> u8 {
+    let RunOptions {
+        dry_run,
+        yes,
+        force,
+    } = how;
     for l in describe(&plan) {
         say(&l);
     }
@@ -200,19 +171,13 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
             return EXIT_CANCELLED;
         }
     }
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let cancel = Cancel::default();
-    let exec = execute::run(
-        ctx.connector,
-        ctx.lock_timeout,
-        &plan,
-        ctx.journal,
-        &ctx.origin,
-        rollback_of.as_deref(),
-        Some(tx),
-        cancel.clone(),
-    );
-    tokio::pin!(exec);
+    let runner = Runner {
+        connector: ctx.connector.clone(),
+        journal: Arc::new(Journal::new(ctx.journal.path.clone())),
+        origin: ctx.origin.clone(),
+        lock_timeout: ctx.lock_timeout,
+    };
+    let mut running = runner.spawn(plan.clone(), rollback_of);
     // SIGINT, SIGTERM and SIGHUP (the SSH session dropped) all stop after the current
     // statement, cancelled on the server, and the outcome is journaled before exiting.
     let signals = [
@@ -222,14 +187,12 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
     ]
     .map(|kind| signal(kind).ok());
     let [mut sigint, mut sigterm, mut sighup] = signals;
-    let mut token = None;
     let mut interrupted = false;
     let outcome = loop {
         tokio::select! {
-            o = &mut exec => break o,
-            Some(p) = rx.recv() => match p {
-                Progress::Session(t) => token = Some(t),
-                Progress::Step { index, total, label } => {
+            ev = running.next() => match ev {
+                Event::Done(o) => break o,
+                Event::Step { index, total, label } => {
                     eprintln!("[{}/{total}] {}", index + 1, crate::format::printable(&label))
                 }
             },
@@ -237,10 +200,7 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
                 interrupted = true;
                 // The terminal may be gone after SIGHUP: a failed write is ignored.
                 let _ = writeln!(std::io::stderr(), "hypertop: {name}: cancelling…");
-                cancel.request();
-                if let Some(t) = &token {
-                    let _ = ctx.connector.cancel(t).await;
-                }
+                running.cancel();
             }
         }
     };

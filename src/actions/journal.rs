@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{Plan, Step};
+use super::{Plan, Step};
 
 /// Where the journal lives: `--journal`, else `$XDG_STATE_HOME/hypertop/journal.jsonl`
 /// (default `~/.local/state/hypertop/journal.jsonl`).
@@ -40,6 +40,24 @@ pub struct Origin {
 }
 
 impl Origin {
+    /// Who is acting where: the OS user, the role, the address and the database's identity.
+    pub fn of(
+        connector: &crate::connect::Connector,
+        caps: &crate::capabilities::Capabilities,
+    ) -> Origin {
+        let r = connector.resolved();
+        Origin {
+            os_user: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_else(|_| "unknown".into()),
+            role: caps.role.clone(),
+            host: r.host().to_string(),
+            port: r.port().to_string(),
+            database: caps.database.clone(),
+            system_id: caps.system_identifier.clone(),
+        }
+    }
+
     /// The same database: the same cluster (by system identifier, whatever address or tunnel
     /// reached it) and database name. Where either side has no identifier, host, port and name
     /// must match and the other side must lack one too (an identified entry is never applied to
@@ -139,7 +157,7 @@ impl Entry {
             .unwrap_or_default()
     }
 
-    fn changes(&self) -> &[String] {
+    pub fn changes(&self) -> &[String] {
         self.intent
             .plan
             .as_ref()
@@ -311,135 +329,10 @@ impl Journal {
             .retain(|e| e.intent.origin.same_database(origin));
         Ok(read)
     }
-
-    /// The entry to roll back: `id`, or the latest reversible one not yet rolled back; with
-    /// the later entries that changed a setting it restores (its rollback would undo those too).
-    pub fn rollback_target(
-        &self,
-        origin: &Origin,
-        id: Option<&str>,
-    ) -> Result<(Entry, Vec<String>), String> {
-        let all = self.history(origin)?.entries;
-        let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();
-        let check = |e: &Entry| -> Result<(), String> {
-            if e.intent.rollback_of.is_some() {
-                return Err(format!("{} is itself a rollback; it is not undone", e.id()));
-            }
-            if rolled_back(e) {
-                return Err(format!(
-                    "{} ({}) has already been rolled back",
-                    e.id(),
-                    e.intent.command
-                ));
-            }
-            if e.undo().is_empty() {
-                let why = e
-                    .intent
-                    .plan
-                    .as_ref()
-                    .and_then(|p| p.irreversible.clone())
-                    .unwrap_or_else(|| format!("nothing of it was applied ({})", e.status()));
-                return Err(format!(
-                    "{} ({}) cannot be rolled back: {why}",
-                    e.id(),
-                    e.intent.command
-                ));
-            }
-            Ok(())
-        };
-        let target = match id {
-            Some(id) => {
-                let e = all.iter().find(|e| e.id() == id).ok_or_else(|| {
-                    format!("no journal entry {id} for this database (see history)")
-                })?;
-                check(e)?;
-                e
-            }
-            None => all
-                .iter()
-                .rev()
-                .find(|e| check(e).is_ok())
-                .ok_or_else(|| "nothing to roll back for this database".to_string())?,
-        };
-        let later = all
-            .iter()
-            .skip_while(|e| e.id() != target.id())
-            .skip(1)
-            .filter(|e| {
-                e.intent.rollback_of.is_none()
-                    && !rolled_back(e)
-                    && (e.unfinished() || e.completed() > 0)
-            })
-            .filter_map(|e| {
-                let shared: Vec<&str> = target
-                    .changes()
-                    .iter()
-                    .filter(|c| e.changes().iter().any(|d| same_setting(c, d)))
-                    .map(String::as_str)
-                    .collect();
-                (!shared.is_empty()).then(|| {
-                    format!(
-                        "{} ({}) changed the same setting later ({}): this rollback overwrites it",
-                        e.id(),
-                        e.intent.command,
-                        shared.join(", ")
-                    )
-                })
-            })
-            .collect();
-        Ok((target.clone(), later))
-    }
-}
-
-/// Two settings a plan changes are the same, `job 7 *` standing for all of job 7's.
-fn same_setting(a: &str, b: &str) -> bool {
-    let covers = |wide: &str, narrow: &str| {
-        wide.strip_suffix('*')
-            .is_some_and(|prefix| narrow.starts_with(prefix))
-    };
-    a == b || covers(a, b) || covers(b, a)
-}
-
-/// The rollback of `entry` as a plan: its undo statements, journaled as a new entry. `later`
-/// are the later entries it would overwrite: then the operator must type the entry's id (and a
-/// script must say `--force`).
-pub fn rollback_plan(entry: &Entry, later: Vec<String>) -> Plan {
-    let steps = entry.undo();
-    let mut warnings = later;
-    let conflicting = !warnings.is_empty();
-    if entry.unfinished() {
-        warnings.push(format!(
-            "{} has no outcome (hypertop was killed, or it still runs elsewhere): every undo statement is replayed; each skips what was not done",
-            entry.id()
-        ));
-    }
-    let original = entry.intent.plan.as_ref();
-    let mut plan = Plan::new(
-        format!("rollback {}", entry.id()),
-        format!(
-            "undo {} ({}): {} statement(s)",
-            entry.id(),
-            entry.intent.command,
-            steps.len()
-        ),
-        original.map(|p| p.affects.clone()).unwrap_or_default(),
-        &original
-            .map(|p| format!("as for the original action: {}", p.locks))
-            .unwrap_or_default(),
-    );
-    plan.steps = steps;
-    plan.irreversible =
-        Some("a rollback is not itself undone; run the original command again".into());
-    if conflicting {
-        plan.confirm = crate::actions::Confirm::TypeName(entry.id().to_string());
-        plan.needs_force = true;
-    }
-    plan.warnings = warnings;
-    plan
 }
 
 /// The entry whose completed rollback undid entry `id`, if any.
-fn rolled_back_by<'a>(entries: &'a [Entry], id: &str) -> Option<&'a str> {
+pub(crate) fn rolled_back_by<'a>(entries: &'a [Entry], id: &str) -> Option<&'a str> {
     entries
         .iter()
         .find(|r| r.intent.rollback_of.as_deref() == Some(id) && r.status() == "ok")
@@ -501,6 +394,7 @@ mod tests {
     use super::*;
     use crate::actions::parse::parse;
     use crate::actions::plan::{plan, Facts, JobSettings};
+    use crate::actions::rollback;
 
     fn origin(db: &str) -> Origin {
         Origin {
@@ -543,17 +437,16 @@ mod tests {
     fn intent_outcome_and_rollback_once() {
         let (_dir, j) = journal();
         let o = origin("metrics");
-        assert!(j
-            .rollback_target(&o, None)
+        assert!(rollback::target(&j, &o, None)
             .unwrap_err()
             .contains("nothing to roll back"));
         let p = job_plan("pause-job 7");
         let id = j.intent(&o, &p, None).unwrap();
         j.outcome(&id, &o, &p.command, "ok", 1, None).unwrap();
-        let (target, later) = j.rollback_target(&o, None).unwrap();
+        let (target, later) = rollback::target(&j, &o, None).unwrap();
         assert_eq!(target.id(), id);
         assert!(later.is_empty());
-        let rb = rollback_plan(&target, later);
+        let rb = rollback::plan(&target, later);
         assert_eq!(
             rb.steps[0].params[2].as_deref(),
             Some("true"),
@@ -562,10 +455,9 @@ mod tests {
         assert_eq!(rb.steps[0].params[1], None, "and leaves the schedule alone");
         let rid = j.intent(&o, &rb, Some(&id)).unwrap();
         j.outcome(&rid, &o, &rb.command, "ok", 1, None).unwrap();
-        let err = j.rollback_target(&o, Some(&id)).unwrap_err();
+        let err = rollback::target(&j, &o, Some(&id)).unwrap_err();
         assert!(err.contains("already been rolled back"), "{err}");
-        assert!(j
-            .rollback_target(&o, Some(&rid))
+        assert!(rollback::target(&j, &o, Some(&rid))
             .unwrap_err()
             .contains("itself a rollback"));
         // Other databases' entries are not this database's history.
@@ -597,17 +489,16 @@ mod tests {
         let p = job_plan("pause-job 7");
         let id = j.intent(&o, &p, None).unwrap();
         // Killed here: no outcome.
-        let (target, later) = j.rollback_target(&o, Some(&id)).unwrap();
+        let (target, later) = rollback::target(&j, &o, Some(&id)).unwrap();
         assert!(target.unfinished());
-        let rb = rollback_plan(&target, later);
+        let rb = rollback::plan(&target, later);
         assert_eq!(rb.steps.len(), 1);
         assert!(rb.warnings[0].contains("no outcome"), "{:?}", rb.warnings);
         // A failure before the first statement leaves nothing to undo.
         let id2 = j.intent(&o, &p, None).unwrap();
         j.outcome(&id2, &o, &p.command, "failed", 0, Some("x"))
             .unwrap();
-        assert!(j
-            .rollback_target(&o, Some(&id2))
+        assert!(rollback::target(&j, &o, Some(&id2))
             .unwrap_err()
             .contains("nothing of it was applied"));
     }
@@ -685,18 +576,18 @@ mod tests {
         let schedule = done("set-schedule 7 6h");
         done("pause-job 7");
         // Another setting changed later: no conflict, and the undo leaves it alone.
-        let (target, later) = j.rollback_target(&o, Some(&schedule)).unwrap();
+        let (target, later) = rollback::target(&j, &o, Some(&schedule)).unwrap();
         assert!(later.is_empty(), "{later:?}");
-        let undo = &rollback_plan(&target, later).steps[0];
+        let undo = &rollback::plan(&target, later).steps[0];
         assert_eq!(undo.params[1].as_deref(), Some("1 day"));
         assert_eq!(undo.params[2], None, "the paused flag is not touched");
         assert_eq!(undo.params[3], None, "the config is not touched");
         // The same setting changed later: named, and the rollback must be forced.
         let again = done("set-schedule 7 2h");
-        let (target, later) = j.rollback_target(&o, Some(&schedule)).unwrap();
+        let (target, later) = rollback::target(&j, &o, Some(&schedule)).unwrap();
         assert_eq!(later.len(), 1, "{later:?}");
         assert!(later[0].contains(&again), "{later:?}");
-        let rb = rollback_plan(&target, later);
+        let rb = rollback::plan(&target, later);
         assert!(rb.needs_force);
         assert_eq!(rb.confirm, crate::actions::Confirm::TypeName(schedule));
     }

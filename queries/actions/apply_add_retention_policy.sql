@@ -1,0 +1,10 @@
+-- Policies as code: add a retention policy ($1 the relation's oid; $2 its threshold, as
+-- {threshold} of type {threshold_type}: drop_after as an interval or an integer, or
+-- drop_created_before) with its schedule ($3) and state ($4) in one statement, its first run
+-- one schedule from now: a new retention policy runs at once when added (and drops what the
+-- preview counted) unless told.
+SELECT a.job_id
+  FROM {ts}.add_retention_policy($1::text::oid::regclass, {threshold} => $2::text::{threshold_type},
+                                 if_not_exists => true) j,
+       {ts}.alter_job(j, schedule_interval => $3::text::interval, scheduled => $4::text::bool,
+                      next_start => now() + $3::text::interval) a

@@ -1,0 +1,674 @@
+//! `hypertop policy apply FILE`: the drift between a policy file and the database as one plan —
+//! every change's statements, each undo (run in reverse order by `rollback`), the impact of a new
+//! or shorter retention — journaled as one entry.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::policy::{Drift, DriftKind, Part, PolicyFile};
+
+/// What planning an apply needs from the database besides the drift: each relation the file
+/// names (resolved to its oid), the settings of every job it changes, and what a new or
+/// shorter retention would drop.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyFacts {
+    pub ts: String,
+    pub relations: BTreeMap<String, Relation>,
+    pub jobs: BTreeMap<i32, JobSettings>,
+    /// The job of each (relation, part) the database has.
+    pub job_of: BTreeMap<(String, Part), i32>,
+    /// Compression settings as the database has them (to restore).
+    pub compression: BTreeMap<String, Option<(String, String)>>,
+    pub impact: BTreeMap<String, Impact>,
+    /// The policies the server can add by creation time (retention from 2.13).
+    pub created_before: std::collections::BTreeSet<Part>,
+}
+
+/// One plan for the whole drift. Drift that apply cannot make right (a relation that does not
+/// exist, compression to turn off, integer or creation-time thresholds) is listed as a warning
+/// and left alone.
+pub fn plan_apply(
+    file_name: &str,
+    want: &PolicyFile,
+    drift: &[Drift],
+    facts: &ApplyFacts,
+) -> Result<Plan, String> {
+    let ts = facts.ts.as_str();
+    let vars = [("ts", ts)];
+    let mut steps: Vec<Step> = Vec::new();
+    // The statements undoing each step, one group per step.
+    let mut undo: Vec<Vec<Step>> = Vec::new();
+    let mut warnings = Vec::new();
+    let mut impact = Vec::new();
+    let mut changes = Vec::new();
+    let mut affects = Vec::new();
+    let mut changed = std::collections::BTreeSet::new();
+    let mut confirm_name: Option<String> = None;
+    // Compression settings first: a compression policy needs compression on.
+    let mut ordered: Vec<&Drift> = drift.iter().collect();
+    ordered.sort_by_key(|d| (d.part != Part::Compression, d.relation.clone()));
+    for d in ordered {
+        // A retention added or changed (and whether it runs): its impact is said below.
+        let mut retention: Option<bool> = None;
+        let skip = |why: &str| format!("not applied: {} {}: {why}", d.relation, d.part.as_str());
+        if d.kind == DriftKind::NoRelation {
+            warnings.push(format!(
+                "not applied: {} is not in the database",
+                d.relation
+            ));
+            continue;
+        }
+        let Some(r) = facts.relations.get(&d.relation) else {
+            warnings.push(skip("not resolved"));
+            continue;
+        };
+        let target = r.target();
+        let wanted = want.relation(&d.relation, d.is_cagg);
+        let job = facts
+            .job_of
+            .get(&(d.relation.clone(), d.part))
+            .and_then(|id| facts.jobs.get(id));
+        let planned = steps.len();
+        match (d.part, d.kind) {
+            (Part::Compression, DriftKind::Extra) => {
+                warnings.push(skip("compression stays on (turning it off needs every chunk decompressed; do it yourself)"));
+            }
+            (Part::Compression, _) => {
+                let Some(c) = wanted.and_then(|w| w.compression.as_ref()) else {
+                    continue;
+                };
+                steps.push(set_compression(
+                    format!("compression settings of {}", r.shown()),
+                    &target,
+                    &c.segmentby.join(", "),
+                    &c.orderby.join(", "),
+                ));
+                undo.push(vec![
+                    match facts.compression.get(&d.relation).cloned().flatten() {
+                        Some((seg, ord)) => set_compression(
+                            format!("compression settings of {} back", r.shown()),
+                            &target,
+                            &seg,
+                            &ord,
+                        ),
+                        None => Step::on_object(
+                            format!("compression of {} off again", r.shown()),
+                            sql!("unset_compression.sql"),
+                            &[],
+                            &target,
+                        ),
+                    },
+                ]);
+                changes.push(format!("compression settings of {}", r.oid));
+            }
+            (part, DriftKind::Extra) => {
+                let Some(prev) = job else {
+                    warnings.push(skip("its job was not found"));
+                    continue;
+                };
+                let (remove, add) = match part {
+                    Part::CompressionPolicy | Part::RetentionPolicy => {
+                        // Re-added as it was: its threshold (interval, integer or by creation
+                        // time) from its config; restore_policy then gives back the rest.
+                        let kind = ThresholdKind::of(part);
+                        let config = prev.config.clone().unwrap_or_default();
+                        let was = crate::policy::ThresholdPolicy {
+                            after: config
+                                .get(kind.after)
+                                .and_then(crate::policy::Threshold::from_json),
+                            created_before: config
+                                .get(kind.created)
+                                .and_then(|v| v.as_str().map(String::from)),
+                            schedule: prev.schedule_interval.clone(),
+                            scheduled: prev.scheduled,
+                        };
+                        let add = match add_threshold_policy(
+                            ts,
+                            kind,
+                            r,
+                            &was,
+                            facts.created_before.contains(&part),
+                        ) {
+                            Ok(step) => step,
+                            Err(why) => {
+                                warnings.push(skip(&format!(
+                                    "it could not be re-added by rollback: {why}"
+                                )));
+                                continue;
+                            }
+                        };
+                        (kind.remove, add)
+                    }
+                    Part::RefreshPolicy => (
+                        sql!("remove_refresh_policy.sql"),
+                        Step::new(
+                            format!("re-add the refresh policy on {}", r.shown()),
+                            sql!("add_refresh_policy.sql"),
+                            &vars,
+                            vec![
+                                text(r.regclass()),
+                                config_str(prev, "start_offset"),
+                                config_str(prev, "end_offset"),
+                                text(&prev.schedule_interval),
+                                text("true"),
+                            ],
+                        ),
+                    ),
+                    Part::ReorderPolicy => (
+                        sql!("remove_reorder_policy.sql"),
+                        Step::new(
+                            format!("re-add the reorder policy on {}", r.shown()),
+                            sql!("apply_add_reorder_policy.sql"),
+                            &vars,
+                            vec![
+                                text(r.regclass()),
+                                config_str(prev, "index_name"),
+                                text(&prev.schedule_interval),
+                                text(prev.scheduled.to_string()),
+                            ],
+                        ),
+                    ),
+                    Part::Compression => continue,
+                };
+                steps.push(Step::new(
+                    format!("remove the {} of {}", part.as_str(), r.shown()),
+                    remove,
+                    &vars,
+                    vec![text(r.regclass())],
+                ));
+                undo.push(readd_policy(ts, r, prev, add));
+                changes.push(policy_setting(r, &prev.proc_name));
+                changes.push(job_setting(prev.job_id, "*"));
+            }
+            (part, DriftKind::Missing) => {
+                let Some(w) = wanted else { continue };
+                let (step, remove) = match part {
+                    Part::CompressionPolicy | Part::RetentionPolicy => {
+                        let kind = ThresholdKind::of(part);
+                        let Some(p) = w.threshold_policy(part) else {
+                            continue;
+                        };
+                        let step = match add_threshold_policy(
+                            ts,
+                            kind,
+                            r,
+                            p,
+                            facts.created_before.contains(&part),
+                        ) {
+                            Ok(step) => step,
+                            Err(why) => {
+                                warnings.push(skip(why));
+                                continue;
+                            }
+                        };
+                        if part == Part::RetentionPolicy {
+                            retention = Some(p.scheduled);
+                        }
+                        (step, kind.remove)
+                    }
+                    Part::RefreshPolicy => {
+                        let Some(p) = &w.refresh_policy else { continue };
+                        let offset =
+                            |t: &Option<crate::policy::Threshold>| -> Result<Option<String>, ()> {
+                                match t {
+                                    None => Ok(None),
+                                    Some(t) => t.interval().map(|s| Some(s.to_string())).ok_or(()),
+                                }
+                            };
+                        let (Ok(start), Ok(end)) = (offset(&p.start_offset), offset(&p.end_offset))
+                        else {
+                            warnings.push(skip("integer offsets are added with SQL, not by apply"));
+                            continue;
+                        };
+                        (
+                            Step::new(
+                                format!("add the refresh policy on {}", r.shown()),
+                                sql!("apply_add_refresh_policy.sql"),
+                                &vars,
+                                vec![
+                                    text(r.regclass()),
+                                    start,
+                                    end,
+                                    text(&p.schedule),
+                                    text(p.scheduled.to_string()),
+                                ],
+                            ),
+                            sql!("remove_refresh_policy.sql"),
+                        )
+                    }
+                    Part::ReorderPolicy => {
+                        let Some(p) = &w.reorder_policy else { continue };
+                        (
+                            Step::new(
+                                format!("add the reorder policy on {}", r.shown()),
+                                sql!("apply_add_reorder_policy.sql"),
+                                &vars,
+                                vec![
+                                    text(r.regclass()),
+                                    text(&p.index),
+                                    text(&p.schedule),
+                                    text(p.scheduled.to_string()),
+                                ],
+                            ),
+                            sql!("remove_reorder_policy.sql"),
+                        )
+                    }
+                    Part::Compression => continue,
+                };
+                steps.push(step);
+                undo.push(vec![Step::new(
+                    format!("remove the {} of {} again", part.as_str(), r.shown()),
+                    remove,
+                    &vars,
+                    vec![text(r.regclass())],
+                )]);
+                changes.push(policy_setting(r, part.proc_name().unwrap_or_default()));
+            }
+            (part, DriftKind::Changed | DriftKind::Paused) => {
+                let (Some(w), Some(prev)) = (wanted, job) else {
+                    warnings.push(skip("its job was not found"));
+                    continue;
+                };
+                let base = prev.config.clone().unwrap_or(serde_json::Value::Null);
+                let (config, schedule, scheduled, keys): (serde_json::Value, &str, bool, &[&str]) =
+                    match part {
+                        Part::CompressionPolicy | Part::RetentionPolicy => {
+                            let kind = ThresholdKind::of(part);
+                            let Some(p) = w.threshold_policy(part) else {
+                                continue;
+                            };
+                            if p.created_before.is_some() && !facts.created_before.contains(&part) {
+                                warnings.push(skip(NO_CREATED_BEFORE));
+                                continue;
+                            }
+                            if part == Part::RetentionPolicy {
+                                retention = Some(p.scheduled);
+                            }
+                            (
+                                p.config(kind.after, kind.created, &base),
+                                &p.schedule,
+                                p.scheduled,
+                                kind.keys,
+                            )
+                        }
+                        Part::RefreshPolicy => {
+                            let Some(p) = &w.refresh_policy else { continue };
+                            (
+                                p.config(&base),
+                                &p.schedule,
+                                p.scheduled,
+                                &["start_offset", "end_offset"],
+                            )
+                        }
+                        Part::ReorderPolicy => {
+                            let Some(p) = &w.reorder_policy else { continue };
+                            let mut c = base.clone();
+                            if let Some(map) = c.as_object_mut() {
+                                map.insert("index_name".into(), serde_json::json!(p.index));
+                            }
+                            (c, &p.schedule, p.scheduled, &["index_name"])
+                        }
+                        Part::Compression => continue,
+                    };
+                steps.push(alter_job(
+                    ts,
+                    format!(
+                        "change the {} of {} (job {})",
+                        part.as_str(),
+                        r.shown(),
+                        prev.job_id
+                    ),
+                    prev.job_id,
+                    Some(schedule),
+                    Some(scheduled),
+                    Some(&config),
+                ));
+                let change = JobChange {
+                    schedule: true,
+                    scheduled: true,
+                    config_keys: keys,
+                };
+                undo.push(vec![restore_job(ts, prev, &change)]);
+                changes.extend(
+                    ["schedule_interval", "scheduled"]
+                        .iter()
+                        .map(|s| job_setting(prev.job_id, s))
+                        .chain(
+                            keys.iter()
+                                .map(|k| job_setting(prev.job_id, &format!("config.{k}"))),
+                        ),
+                );
+            }
+            (_, DriftKind::NoRelation) => {}
+        }
+        // What is changed, not what was only warned about.
+        if steps.len() > planned {
+            affects.push(format!("{} {}", r.shown(), d.part.as_str()));
+            changed.insert(r.oid);
+        }
+        if let Some(scheduled) = retention {
+            note_impact(
+                &mut impact,
+                &mut warnings,
+                &mut confirm_name,
+                r,
+                facts.impact.get(&d.relation),
+                scheduled,
+            );
+        }
+    }
+    if steps.is_empty() {
+        return Err(match warnings.is_empty() {
+            true => "nothing to do: the database has the file's policies".into(),
+            false => format!("nothing apply can do: {}", warnings.join("; ")),
+        });
+    }
+    let mut p = Plan::new(
+        format!("policy apply {file_name}"),
+        format!(
+            "make the database's policies those of {file_name}: {} change(s) to {} relation(s)",
+            steps.len(),
+            changed.len()
+        ),
+        affects,
+        LOCKS_CATALOG,
+    );
+    if steps.iter().any(|s| s.guard.is_some()) {
+        p.locks = "TimescaleDB catalog rows; changing compression settings takes an AccessExclusiveLock on the hypertable briefly".into();
+    }
+    p.steps = steps;
+    p.inverse_groups = undo.iter().map(Vec::len).collect();
+    p.inverse = Some(undo.into_iter().flatten().collect());
+    p.changes = changes;
+    p.warnings = warnings;
+    p.impact = impact;
+    if let Some(name) = confirm_name {
+        p.confirm = Confirm::TypeName(name);
+    }
+    Ok(p)
+}
+
+/// A new or shorter retention: what its first run drops, said before anyone says yes.
+fn note_impact(
+    impact: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+    confirm: &mut Option<String>,
+    r: &Relation,
+    i: Option<&Impact>,
+    scheduled: bool,
+) {
+    let Some(i) = i else { return };
+    if i.integer_time {
+        return;
+    }
+    impact.push(format!(
+        "the retention of {} drops {}",
+        r.shown(),
+        i.describe()
+    ));
+    if i.chunks > 0 {
+        warnings.push(format!(
+            "{} chunks of {} and their data will be gone ({}) {}: type its name to confirm",
+            i.chunks,
+            r.shown(),
+            crate::format::bytes(i.bytes),
+            if scheduled {
+                "when the policy next runs (a new one: one schedule from now)"
+            } else {
+                "once the policy is resumed (the file keeps it paused)"
+            }
+        ));
+        confirm.get_or_insert_with(|| r.name.clone());
+    }
+}
+
+const NO_CREATED_BEFORE: &str =
+    "this server's TimescaleDB has no policies by creation time (created_before)";
+
+/// A compression or retention policy's names: its threshold keys and its SQL.
+#[derive(Clone, Copy)]
+struct ThresholdKind {
+    after: &'static str,
+    created: &'static str,
+    keys: &'static [&'static str],
+    add: &'static str,
+    add_created: &'static str,
+    remove: &'static str,
+    what: &'static str,
+}
+
+impl ThresholdKind {
+    fn of(part: Part) -> ThresholdKind {
+        if part == Part::CompressionPolicy {
+            ThresholdKind {
+                after: "compress_after",
+                created: "compress_created_before",
+                keys: &["compress_after", "compress_created_before"],
+                add: sql!("apply_add_compression_policy.sql"),
+                add_created: sql!("apply_add_compression_created.sql"),
+                remove: sql!("remove_compression_policy.sql"),
+                what: "compression",
+            }
+        } else {
+            ThresholdKind {
+                after: "drop_after",
+                created: "drop_created_before",
+                keys: &["drop_after", "drop_created_before"],
+                add: sql!("apply_add_retention_policy.sql"),
+                add_created: sql!("apply_add_retention_created.sql"),
+                remove: sql!("remove_retention_policy.sql"),
+                what: "retention",
+            }
+        }
+    }
+}
+
+/// Adding a compression or retention policy with its threshold — an interval, an integer
+/// (integer time) or an interval by creation time — its schedule and its state.
+fn add_threshold_policy(
+    ts: &str,
+    kind: ThresholdKind,
+    r: &Relation,
+    p: &crate::policy::ThresholdPolicy,
+    created_supported: bool,
+) -> Result<Step, &'static str> {
+    use crate::policy::Threshold;
+    let (sql, ty, value) = match (&p.after, &p.created_before) {
+        (Some(Threshold::Interval(i)), _) => (kind.add, "interval", i.clone()),
+        (Some(Threshold::Integer(n)), _) => (kind.add, "bigint", n.to_string()),
+        (None, Some(c)) if created_supported => (kind.add_created, "interval", c.clone()),
+        (None, Some(_)) => return Err(NO_CREATED_BEFORE),
+        (None, None) => return Err("the file gives neither after nor created_before"),
+    };
+    Ok(Step::new(
+        format!("add the {} policy on {}", kind.what, r.shown()),
+        sql,
+        &[
+            ("ts", ts),
+            ("threshold", kind.after),
+            ("threshold_type", ty),
+        ],
+        vec![
+            text(r.regclass()),
+            text(value),
+            text(&p.schedule),
+            text(p.scheduled.to_string()),
+        ],
+    ))
+}
+
+/// Turning compression on with these settings. An empty orderby is left out: TimescaleDB then
+/// chooses it (as it had on the database exported), where an empty one is refused.
+fn set_compression(label: String, target: &Target, segmentby: &str, orderby: &str) -> Step {
+    let seg = crate::actions::literal(segmentby);
+    let ord = crate::actions::literal(orderby);
+    if orderby.is_empty() {
+        Step::on_object(
+            label,
+            sql!("set_compression_segmentby.sql"),
+            &[("segmentby", &seg)],
+            target,
+        )
+    } else {
+        Step::on_object(
+            label,
+            sql!("set_compression.sql"),
+            &[("segmentby", &seg), ("orderby", &ord)],
+            target,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::{Relation as FileRelation, Threshold, ThresholdPolicy};
+
+    fn facts(created_before: bool) -> ApplyFacts {
+        let mut f = ApplyFacts {
+            ts: "\"public\"".into(),
+            ..ApplyFacts::default()
+        };
+        if created_before {
+            f.created_before
+                .extend([Part::CompressionPolicy, Part::RetentionPolicy]);
+        }
+        f.relations.insert(
+            "pol.counts".into(),
+            Relation {
+                oid: 42,
+                schema: "pol".into(),
+                name: "counts".into(),
+                kind: RelationKind::Hypertable,
+            },
+        );
+        f.jobs.insert(
+            1000,
+            JobSettings {
+                job_id: 1000,
+                proc_name: "policy_retention".into(),
+                proc_schema: "_timescaledb_functions".into(),
+                owner: None,
+                scheduled: true,
+                schedule_interval: "1 day".into(),
+                max_runtime: "00:05:00".into(),
+                max_retries: -1,
+                retry_period: "00:05:00".into(),
+                config: Some(serde_json::json!({"hypertable_id": 1, "drop_after": 800})),
+            },
+        );
+        f.job_of
+            .insert(("pol.counts".into(), Part::RetentionPolicy), 1000);
+        f
+    }
+
+    fn drift(part: Part, kind: DriftKind) -> Drift {
+        Drift {
+            relation: "pol.counts".into(),
+            is_cagg: false,
+            part,
+            kind,
+            want: None,
+            have: None,
+        }
+    }
+
+    fn want(policy: ThresholdPolicy) -> PolicyFile {
+        let mut file = PolicyFile::default();
+        file.hypertables.insert(
+            "pol.counts".into(),
+            FileRelation {
+                compression_policy: Some(policy),
+                ..FileRelation::default()
+            },
+        );
+        file
+    }
+
+    #[test]
+    fn thresholds_of_every_type_are_added_or_said_to_be_impossible() {
+        let policy = |after, created_before: Option<&str>| ThresholdPolicy {
+            after,
+            created_before: created_before.map(String::from),
+            schedule: "1 day".into(),
+            scheduled: false,
+        };
+        let d = [drift(Part::CompressionPolicy, DriftKind::Missing)];
+        // Integer time: a bigint threshold.
+        let p = plan_apply(
+            "f",
+            &want(policy(Some(Threshold::Integer(500)), None)),
+            &d,
+            &facts(true),
+        )
+        .unwrap();
+        assert!(
+            p.steps[0]
+                .sql
+                .contains("compress_after => $2::text::bigint"),
+            "{}",
+            p.steps[0].sql
+        );
+        assert_eq!(p.steps[0].params[1].as_deref(), Some("500"));
+        // By creation time, where the server has it; a warning where it has not.
+        let by_creation = want(policy(None, Some("30 days")));
+        let p = plan_apply("f", &by_creation, &d, &facts(true)).unwrap();
+        assert!(p.steps[0]
+            .sql
+            .contains("compress_created_before => $2::text::interval"));
+        let refused = plan_apply("f", &by_creation, &d, &facts(false)).unwrap_err();
+        assert!(
+            refused.contains("no policies by creation time"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_removed_policy_is_re_added_as_it_was_and_undone_step_by_step() {
+        let mut file = PolicyFile::default();
+        file.hypertables
+            .insert("pol.counts".into(), FileRelation::default());
+        let d = [drift(Part::RetentionPolicy, DriftKind::Extra)];
+        let p = plan_apply("f", &file, &d, &facts(true)).unwrap();
+        assert_eq!(p.steps.len(), 1);
+        assert!(p.steps[0].sql.contains("remove_retention_policy"));
+        // Its undo: re-added with its integer threshold, then every setting restored.
+        let undo = p.undo_for(1);
+        assert_eq!(undo.len(), 2, "{undo:?}");
+        assert!(
+            undo[0].sql.contains("drop_after => $2::text::bigint"),
+            "{}",
+            undo[0].sql
+        );
+        assert_eq!(undo[0].params[1].as_deref(), Some("800"));
+        assert!(undo[1].label.contains("restore"), "{}", undo[1].label);
+        // Nothing ran: nothing to undo.
+        assert!(p.undo_for(0).is_empty());
+    }
+
+    #[test]
+    fn what_is_only_warned_about_is_not_among_what_it_affects() {
+        let integer = ThresholdPolicy {
+            after: Some(Threshold::Integer(500)),
+            created_before: None,
+            schedule: "1 day".into(),
+            scheduled: true,
+        };
+        let d = [
+            drift(Part::Compression, DriftKind::Extra),
+            drift(Part::CompressionPolicy, DriftKind::Missing),
+        ];
+        let p = plan_apply("f", &want(integer), &d, &facts(true)).unwrap();
+        assert_eq!(p.affects, ["pol.counts compression_policy"]);
+        assert!(
+            p.warnings[0].contains("compression stays on"),
+            "{:?}",
+            p.warnings
+        );
+        assert!(
+            p.summary.ends_with("1 change(s) to 1 relation(s)"),
+            "{}",
+            p.summary
+        );
+    }
+}

@@ -1,0 +1,106 @@
+//! Plans for indexes: REINDEX CONCURRENTLY (a hypertable chunk by chunk) and DROP INDEX.
+
+use super::*;
+
+/// The plan for one of reindex, drop-index.
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+    let base = Plan::new;
+    let vars = facts.vars();
+    let plan = match cmd {
+        Command::Reindex { .. } => {
+            let r = relation(facts, "index or table")?;
+            let (steps, affects): (Vec<Step>, Vec<String>) = match r.kind {
+                RelationKind::Index => (vec![reindex(&r.target(), false)], vec![r.shown()]),
+                RelationKind::Table => (vec![reindex(&r.target(), true)], vec![r.shown()]),
+                // PostgreSQL cannot reindex a hypertable concurrently: one chunk at a time.
+                RelationKind::Hypertable | RelationKind::HypertableIndex => {
+                    if facts.items.is_empty() {
+                        return Err(format!("{} has no chunks to reindex", r.shown()));
+                    }
+                    let steps = facts
+                        .items
+                        .iter()
+                        .map(|item| reindex(item, r.kind == RelationKind::Hypertable))
+                        .collect();
+                    (steps, facts.items.iter().map(Target::shown).collect())
+                }
+                other => {
+                    return Err(format!(
+                        "{} is a {other}; reindex takes an index, a table or a hypertable",
+                        r.shown()
+                    ))
+                }
+            };
+            let mut p = base(
+                format!("reindex {}", r.shown()),
+                format!(
+                    "rebuild the indexes of {} ({} statements, CONCURRENTLY)",
+                    r.shown(),
+                    steps.len()
+                ),
+                affects,
+                LOCKS_REINDEX,
+            );
+            p.steps = steps;
+            p.irreversible =
+                Some("a rebuild changes no definition; there is nothing to undo".into());
+            p
+        }
+        Command::DropIndex { .. } => {
+            let r = relation(facts, "index")?;
+            expect_kind(
+                r,
+                &[RelationKind::Index, RelationKind::HypertableIndex],
+                "index",
+            )?;
+            if facts.index_backs_constraint {
+                return Err(format!(
+                    "{} backs a constraint (primary key, unique or exclusion): drop the constraint instead",
+                    r.shown()
+                ));
+            }
+            let (file, how) = if r.kind == RelationKind::Index {
+                (
+                    sql!("drop_index_concurrently.sql"),
+                    "CONCURRENTLY: ShareUpdateExclusiveLock, reads and writes continue",
+                )
+            } else {
+                (sql!("drop_index.sql"), "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
+            };
+            let mut p = base(
+                format!("drop-index {}", r.shown()),
+                format!("drop index {}", r.shown()),
+                vec![r.shown()],
+                how,
+            );
+            p.steps = vec![Step::on_object(
+                format!("drop {}", r.shown()),
+                file,
+                &vars,
+                &r.target(),
+            )];
+            p.irreversible = Some(format!(
+                "a dropped index is gone; its definition is kept in the journal: {}",
+                facts.index_definition.as_deref().unwrap_or("?")
+            ));
+            p.previous = facts
+                .index_definition
+                .as_ref()
+                .map(|d| serde_json::json!({ "definition": d }));
+            p.confirm = Confirm::TypeName(r.name.clone());
+            p
+        }
+        other => return Err(format!("{} is not planned here", other.name())),
+    };
+    Ok(plan)
+}
+
+/// `REINDEX … CONCURRENTLY` of one index, or of a table's indexes.
+fn reindex(target: &Target, table: bool) -> Step {
+    let file = if table {
+        sql!("reindex_table.sql")
+    } else {
+        sql!("reindex_index.sql")
+    };
+    Step::on_object(format!("reindex {}", target.shown()), file, &[], target)
+}

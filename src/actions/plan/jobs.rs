@@ -1,0 +1,112 @@
+//! Plans for jobs: run now, pause and resume, change the schedule.
+
+use super::*;
+
+/// The plan for one of run-job, pause-job, resume-job, set-schedule.
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+    let base = Plan::new;
+    let ts = facts.ts.as_str();
+    let vars = facts.vars();
+    let plan = match cmd {
+        Command::RunJob { job_id } => {
+            let job = facts
+                .job
+                .as_ref()
+                .ok_or_else(|| format!("job {job_id} does not exist"))?;
+            let mut p = base(
+                format!("run-job {job_id}"),
+                format!(
+                    "run job {job_id} ({}) now, in hypertop's session, and wait for it",
+                    job.proc_name
+                ),
+                vec![format!("job {job_id}")],
+                "whatever the job takes (a compression job locks chunks as compress does)",
+            );
+            p.steps = vec![Step::new(
+                format!("run job {job_id}"),
+                sql!("run_job.sql"),
+                &vars,
+                vec![text(job_id.to_string())],
+            )];
+            if !job.proc_schema.starts_with("_timescaledb") {
+                p.warnings.push(format!(
+                    "job {job_id} runs {}.{}, a procedure owned by {}, in your session with your role's rights",
+                    crate::format::ident(&job.proc_schema),
+                    crate::format::ident(&job.proc_name),
+                    job.owner.as_deref().unwrap_or("an unknown role")
+                ));
+            }
+            p.irreversible = Some("what a job did is not undone by hypertop".into());
+            p
+        }
+        Command::PauseJob { job_id } | Command::ResumeJob { job_id } => {
+            let pause = matches!(cmd, Command::PauseJob { .. });
+            let job = facts
+                .job
+                .as_ref()
+                .ok_or_else(|| format!("job {job_id} does not exist"))?;
+            if job.scheduled != pause {
+                return Err(format!(
+                    "job {job_id} is already {}",
+                    if pause { "paused" } else { "scheduled" }
+                ));
+            }
+            let verb = if pause { "pause-job" } else { "resume-job" };
+            let mut p = base(
+                format!("{verb} {job_id}"),
+                format!(
+                    "{} job {job_id} ({})",
+                    if pause { "pause" } else { "resume" },
+                    job.proc_name
+                ),
+                vec![format!("job {job_id}")],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![alter_job(
+                ts,
+                format!("{verb} {job_id}"),
+                *job_id,
+                None,
+                Some(!pause),
+                None,
+            )];
+            let change = JobChange {
+                scheduled: true,
+                ..JobChange::default()
+            };
+            undo_job_change(&mut p, ts, job, change);
+            p
+        }
+        Command::SetSchedule { job_id, every } => {
+            let job = facts
+                .job
+                .as_ref()
+                .ok_or_else(|| format!("job {job_id} does not exist"))?;
+            let mut p = base(
+                format!("set-schedule {job_id} '{}'", every.0),
+                format!(
+                    "run job {job_id} every {} (was {})",
+                    every.0, job.schedule_interval
+                ),
+                vec![format!("job {job_id}")],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![alter_job(
+                ts,
+                format!("set the schedule of job {job_id}"),
+                *job_id,
+                Some(&every.0),
+                None,
+                None,
+            )];
+            let change = JobChange {
+                schedule: true,
+                ..JobChange::default()
+            };
+            undo_job_change(&mut p, ts, job, change);
+            p
+        }
+        other => return Err(format!("{} is not planned here", other.name())),
+    };
+    Ok(plan)
+}

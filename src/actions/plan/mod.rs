@@ -1,0 +1,674 @@
+//! Command + facts read from the catalog → a plan. Pure: tested without a database. Object
+//! names reach SQL only as parameters (cast to regclass) or as always-quoted identifiers.
+//! One module per family of commands (`chunks`, `indexes`, `jobs`, `policies`); what they
+//! share — the facts, job changes and their undo, impact — is here.
+
+use serde::{Deserialize, Serialize};
+
+use super::parse::{self, Command, Interval, WindowBound};
+use super::{Confirm, Plan, Step, Target};
+
+macro_rules! sql {
+    ($file:literal) => {
+        include_str!(concat!("../../../queries/actions/", $file))
+    };
+}
+
+pub mod apply;
+mod chunks;
+mod indexes;
+mod jobs;
+mod policies;
+mod sessions;
+
+pub use policies::PolicyKind;
+
+/// What kind of relation a name resolved to (`queries/actions/resolve.sql` decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelationKind {
+    Hypertable,
+    /// A continuous aggregate.
+    Cagg,
+    Chunk,
+    /// An index on a hypertable (each chunk has its own copy).
+    HypertableIndex,
+    Index,
+    /// A table, partitioned table or materialized view.
+    Table,
+    Other,
+}
+
+impl RelationKind {
+    /// From the `kind` column of resolve.sql.
+    pub fn from_sql(kind: &str) -> RelationKind {
+        match kind {
+            "hypertable" => RelationKind::Hypertable,
+            "cagg" => RelationKind::Cagg,
+            "chunk" => RelationKind::Chunk,
+            "hypertable index" => RelationKind::HypertableIndex,
+            "index" => RelationKind::Index,
+            "table" => RelationKind::Table,
+            _ => RelationKind::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelationKind::Hypertable => "hypertable",
+            RelationKind::Cagg => "cagg",
+            RelationKind::Chunk => "chunk",
+            RelationKind::HypertableIndex => "hypertable index",
+            RelationKind::Index => "index",
+            RelationKind::Table => "table",
+            RelationKind::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for RelationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What an object name resolved to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    pub oid: u32,
+    pub schema: String,
+    pub name: String,
+    pub kind: RelationKind,
+}
+
+impl Relation {
+    /// The parameter that names it in a statement: its oid (`$n::text::oid::regclass`).
+    pub fn regclass(&self) -> String {
+        self.oid.to_string()
+    }
+
+    pub fn target(&self) -> Target {
+        Target {
+            oid: self.oid,
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    pub fn shown(&self) -> String {
+        crate::format::qualified(&self.schema, &self.name)
+    }
+}
+
+/// A job's settings as the catalog has them (captured before a change).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobSettings {
+    pub job_id: i32,
+    pub proc_name: String,
+    #[serde(default)]
+    pub proc_schema: String,
+    #[serde(default)]
+    pub owner: Option<String>,
+    pub scheduled: bool,
+    pub schedule_interval: String,
+    pub max_runtime: String,
+    pub max_retries: i32,
+    pub retry_period: String,
+    pub config: Option<serde_json::Value>,
+}
+
+/// Everything `plan` needs to know about the database, read by `resolve`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    pub relation: Option<Relation>,
+    /// The job named by id, or the relation's policy of the kind the command is about.
+    pub job: Option<JobSettings>,
+    /// Chunks (or chunk indexes) the command will act on.
+    pub items: Vec<Target>,
+    /// Refresh: the cagg's time is an integer, and the policy's window when none was given.
+    pub integer_time: bool,
+    pub policy_window: Option<(Option<String>, Option<String>)>,
+    /// Drop-index: the definition (kept in the journal) and whether it backs a constraint.
+    pub index_definition: Option<String>,
+    pub index_backs_constraint: bool,
+    /// TimescaleDB's schema, quoted: its functions are called schema-qualified.
+    pub ts: String,
+    /// What dropping or compressing under the command's threshold would touch.
+    pub impact: Option<Impact>,
+    /// The session a cancel or terminate is about.
+    pub session: Option<SessionFacts>,
+}
+
+/// A server process as `pg_stat_activity` showed it when the plan was made.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionFacts {
+    pub pid: i32,
+    pub backend_type: String,
+    pub username: Option<String>,
+    pub application: Option<String>,
+    pub database: Option<String>,
+    pub state: Option<String>,
+    pub query: Option<String>,
+    pub state_seconds: Option<f64>,
+    /// hypertop's own planning session.
+    pub is_self: bool,
+}
+
+/// The chunks a threshold reaches on one hypertable or cagg, against all of its chunks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Impact {
+    pub chunks: i64,
+    pub bytes: i64,
+    pub total_chunks: i64,
+    pub total_bytes: i64,
+    /// The time range of those chunks (start of the oldest, end of the newest).
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// Integer time: an interval threshold does not apply, so there is nothing to count.
+    pub integer_time: bool,
+}
+
+impl Impact {
+    /// `36 of 120 chunks (13 MiB, 42% of the data), 2026-10-01 00:00 → 2026-10-05 00:00`.
+    pub fn describe(&self) -> String {
+        let share = if self.total_bytes > 0 {
+            format!(
+                ", {:.0}% of the data",
+                100.0 * self.bytes as f64 / self.total_bytes as f64
+            )
+        } else {
+            String::new()
+        };
+        let range = match (&self.first, &self.last) {
+            (Some(a), Some(b)) => format!(", {a} → {b}"),
+            _ => String::new(),
+        };
+        format!(
+            "{} of {} chunks ({}{share}){range}",
+            self.chunks,
+            self.total_chunks,
+            crate::format::bytes(self.bytes)
+        )
+    }
+}
+
+impl JobSettings {
+    /// A policy by chunk creation time (`drop_created_before`, `compress_created_before`),
+    /// which stays one when changed: TimescaleDB refuses a config with both kinds of key.
+    pub fn by_creation_time(&self) -> bool {
+        ["drop_created_before", "compress_created_before"]
+            .iter()
+            .any(|k| config_str(self, k).is_some())
+    }
+}
+
+impl Facts {
+    fn vars(&self) -> [(&str, &str); 1] {
+        [("ts", self.ts.as_str())]
+    }
+}
+
+fn text(s: impl Into<String>) -> Option<String> {
+    Some(s.into())
+}
+
+fn relation<'a>(facts: &'a Facts, what: &str) -> Result<&'a Relation, String> {
+    facts
+        .relation
+        .as_ref()
+        .ok_or_else(|| format!("no {what} resolved"))
+}
+
+fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &str) -> Result<(), String> {
+    if kinds.contains(&r.kind) {
+        Ok(())
+    } else {
+        Err(format!("{} is a {}, not a {what}", r.shown(), r.kind))
+    }
+}
+
+fn alter_job(
+    ts: &str,
+    label: String,
+    job_id: i32,
+    every: Option<&str>,
+    scheduled: Option<bool>,
+    config: Option<&serde_json::Value>,
+) -> Step {
+    Step::new(
+        label,
+        sql!("alter_job.sql"),
+        &[("ts", ts)],
+        vec![
+            text(job_id.to_string()),
+            every.map(String::from),
+            scheduled.map(|b| b.to_string()),
+            config.map(|c| c.to_string()),
+        ],
+    )
+}
+
+/// What a change to an existing job changes, so its undo restores just that.
+#[derive(Default)]
+struct JobChange<'a> {
+    schedule: bool,
+    scheduled: bool,
+    config_keys: &'a [&'a str],
+}
+
+/// Makes `p` undoable: the settings `change` makes go back as captured, and no other (a later
+/// change to another setting stays); the same settings are what the journal compares between
+/// entries, and the job as it was is kept as `previous`.
+fn undo_job_change(p: &mut Plan, ts: &str, prev: &JobSettings, change: JobChange) {
+    let keys = change.config_keys.iter().map(|k| format!("config.{k}"));
+    p.changes = [
+        change.schedule.then(|| "schedule_interval".to_string()),
+        change.scheduled.then(|| "scheduled".to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(keys)
+    .map(|setting| job_setting(prev.job_id, &setting))
+    .collect();
+    p.inverse = Some(vec![restore_job(ts, prev, &change)]);
+    p.previous = serde_json::to_value(prev).ok();
+}
+
+fn restore_job(ts: &str, prev: &JobSettings, change: &JobChange) -> Step {
+    let (config, absent) = if change.config_keys.is_empty() {
+        (None, None)
+    } else {
+        let mut old = serde_json::Map::new();
+        let mut absent = Vec::new();
+        for key in change.config_keys {
+            match prev.config.as_ref().and_then(|c| c.get(*key)) {
+                Some(v) => {
+                    old.insert((*key).into(), v.clone());
+                }
+                None => absent.push(*key),
+            }
+        }
+        (
+            Some(serde_json::Value::Object(old).to_string()),
+            Some(format!("{{{}}}", absent.join(","))),
+        )
+    };
+    Step::new(
+        format!("restore job {}", prev.job_id),
+        sql!("restore_job.sql"),
+        &[("ts", ts)],
+        vec![
+            text(prev.job_id.to_string()),
+            change.schedule.then(|| prev.schedule_interval.clone()),
+            change.scheduled.then(|| prev.scheduled.to_string()),
+            config,
+            absent,
+        ],
+    )
+}
+
+/// The settings a plan changes, as the journal compares them between entries.
+fn job_setting(job_id: i32, setting: &str) -> String {
+    format!("job {job_id} {setting}")
+}
+
+fn policy_setting(r: &Relation, proc_name: &str) -> String {
+    format!("{proc_name} of {}", r.oid)
+}
+
+/// Re-adding a removed policy, then giving the new job the old one's settings.
+fn readd_policy(ts: &str, r: &Relation, prev: &JobSettings, add: Step) -> Vec<Step> {
+    vec![
+        add,
+        Step::new(
+            format!("restore the policy's settings on {}", r.shown()),
+            &crate::queries::action(sql!("restore_policy.sql")),
+            &[("ts", ts)],
+            vec![
+                text(&r.schema),
+                text(&r.name),
+                text(&prev.proc_name),
+                text(&prev.schedule_interval),
+                text(&prev.max_runtime),
+                text(prev.max_retries.to_string()),
+                text(&prev.retry_period),
+                text(prev.scheduled.to_string()),
+                prev.config.as_ref().map(|c| c.to_string()),
+            ],
+        ),
+    ]
+}
+
+fn config_with(prev: &JobSettings, key: &str, value: &str) -> serde_json::Value {
+    let mut c = prev.config.clone().unwrap_or_else(|| serde_json::json!({}));
+    if let Some(map) = c.as_object_mut() {
+        map.insert(key.into(), serde_json::Value::String(value.into()));
+    }
+    c
+}
+
+fn previous(job: &Option<JobSettings>) -> Option<serde_json::Value> {
+    job.as_ref().and_then(|j| serde_json::to_value(j).ok())
+}
+
+fn config_str(prev: &JobSettings, key: &str) -> Option<String> {
+    prev.config.as_ref()?.get(key).map(|v| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+const LOCKS_COMPRESS: &str = "per chunk, in its own transaction: ExclusiveLock while compressing (writes wait, reads continue), then AccessExclusiveLock briefly to truncate (reads wait too)";
+const LOCKS_DECOMPRESS: &str = "per chunk, in its own transaction: AccessExclusiveLock on the chunk and its compressed chunk for the whole operation (reads and writes wait)";
+const LOCKS_CATALOG: &str = "TimescaleDB catalog rows only; no lock on your tables";
+const LOCKS_DROP_CHUNKS: &str = "AccessExclusiveLock on each dropped chunk (reads and writes of those chunks wait); queries on the hypertable wait while it runs";
+const LOCKS_REINDEX: &str = "REINDEX CONCURRENTLY, one relation at a time: ShareUpdateExclusiveLock (reads and writes continue; DDL and VACUUM wait)";
+/// Builds the plan for `cmd` from what `resolve` read.
+pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+    match cmd {
+        Command::Refresh { .. }
+        | Command::Compress { .. }
+        | Command::Decompress { .. }
+        | Command::CompressChunk { .. }
+        | Command::DecompressChunk { .. }
+        | Command::DropChunks { .. } => chunks::plan(cmd, facts),
+        Command::Reindex { .. } | Command::DropIndex { .. } => indexes::plan(cmd, facts),
+        Command::RunJob { .. }
+        | Command::PauseJob { .. }
+        | Command::ResumeJob { .. }
+        | Command::SetSchedule { .. } => jobs::plan(cmd, facts),
+        Command::SetCompressAfter { .. }
+        | Command::SetRetention { .. }
+        | Command::RemoveCompressionPolicy { .. }
+        | Command::RemoveRetentionPolicy { .. }
+        | Command::SetRefreshPolicy { .. }
+        | Command::RemoveRefreshPolicy { .. } => policies::plan(cmd, facts),
+        Command::CancelBackend { .. } | Command::TerminateBackend { .. } => {
+            sessions::plan(cmd, facts)
+        }
+        Command::History | Command::Rollback { .. } => {
+            Err("history and rollback are answered from the journal".into())
+        }
+    }
+}
+
+/// Says what the threshold reaches (`what` + chunks, bytes, share, range); a drop that reaches
+/// data asks for the object's name to be typed.
+fn show_impact(p: &mut Plan, r: &Relation, impact: Option<&Impact>, what: &str, drops: bool) {
+    let Some(i) = impact else { return };
+    if i.integer_time {
+        p.impact.push(format!(
+            "{} has integer time: an interval threshold does not apply to it",
+            r.shown()
+        ));
+        return;
+    }
+    p.impact.push(format!("{what} {}", i.describe()));
+    if drops && i.chunks > 0 {
+        p.warnings.push(format!(
+            "{} chunks of {} and their data will be gone ({}): type its name to confirm",
+            i.chunks,
+            r.shown(),
+            crate::format::bytes(i.bytes)
+        ));
+        p.confirm = Confirm::TypeName(r.name.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::parse::parse;
+
+    fn rel(kind: &str) -> Relation {
+        Relation {
+            oid: 16400,
+            schema: "Ops \"Team\"".into(),
+            name: "events; drop table x".into(),
+            kind: RelationKind::from_sql(kind),
+        }
+    }
+
+    fn job(scheduled: bool) -> JobSettings {
+        JobSettings {
+            job_id: 1003,
+            proc_name: "policy_retention".into(),
+            proc_schema: "_timescaledb_functions".into(),
+            owner: Some("postgres".into()),
+            scheduled,
+            schedule_interval: "1 day".into(),
+            max_runtime: "00:05:00".into(),
+            max_retries: -1,
+            retry_period: "00:05:00".into(),
+            config: Some(serde_json::json!({"drop_after": "30 days", "hypertable_id": 5})),
+        }
+    }
+
+    fn chunk(schema: &str, name: &str, oid: u32) -> Target {
+        Target {
+            oid,
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+
+    fn facts(r: Option<Relation>, j: Option<JobSettings>) -> Facts {
+        Facts {
+            ts: "\"public\"".into(),
+            relation: r,
+            job: j,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn names_reach_sql_only_as_parameters_or_quoted_identifiers() {
+        let cmd = parse(r#"set-retention "Ops ""Team"""."events; drop table x" 7days"#).unwrap();
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap();
+        let step = &p.steps[0];
+        assert!(!step.sql.contains("drop table x"), "{}", step.sql);
+        assert_eq!(step.params[0].as_deref(), Some("16400"), "the oid");
+        assert!(step
+            .sql
+            .starts_with("SELECT \"public\".add_retention_policy("));
+        assert_eq!(step.params[1].as_deref(), Some("7 days"));
+        let cmd = parse(r#"drop-index "Ops ""Team"""."events; drop table x""#).unwrap();
+        let p = plan(&cmd, &facts(Some(rel("index")), None)).unwrap();
+        assert_eq!(
+            p.steps[0].sql,
+            "DROP INDEX CONCURRENTLY \"Ops \"\"Team\"\"\".\"events; drop table x\""
+        );
+        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert!(p.inverse.is_none() && p.irreversible.is_some());
+    }
+
+    #[test]
+    fn changing_an_existing_policy_captures_and_restores_it() {
+        let cmd = parse("set-retention scn.logs 90d").unwrap();
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(job(true)))).unwrap();
+        let config: serde_json::Value =
+            serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
+        assert_eq!(
+            config,
+            serde_json::json!({"drop_after": "90 days", "hypertable_id": 5})
+        );
+        // The undo puts back drop_after alone: not the schedule, not the paused flag.
+        let undo = &p.inverse.as_ref().unwrap()[0];
+        assert_eq!(undo.params[1], None);
+        assert_eq!(undo.params[2], None);
+        let old: serde_json::Value =
+            serde_json::from_str(undo.params[3].as_deref().unwrap()).unwrap();
+        assert_eq!(old, serde_json::json!({"drop_after": "30 days"}));
+        assert_eq!(undo.params[4].as_deref(), Some("{}"));
+        assert_eq!(p.changes, ["job 1003 config.drop_after"]);
+        assert_eq!(p.previous.as_ref().unwrap()["job_id"], 1003);
+    }
+
+    #[test]
+    fn running_a_custom_job_warns_whose_code_runs() {
+        let cmd = parse("run-job 1003").unwrap();
+        let p = plan(&cmd, &facts(None, Some(job(true)))).unwrap();
+        assert!(
+            p.warnings.is_empty(),
+            "a TimescaleDB policy: {:?}",
+            p.warnings
+        );
+        let mut custom = job(true);
+        custom.proc_schema = "public".into();
+        custom.proc_name = "Export".into();
+        custom.owner = Some("lowpriv".into());
+        let p = plan(&cmd, &facts(None, Some(custom))).unwrap();
+        assert!(
+            p.warnings[0].contains("public.\"Export\"") && p.warnings[0].contains("lowpriv"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn a_policy_by_creation_time_keeps_its_kind() {
+        let cmd = parse("set-retention scn.logs 90d").unwrap();
+        let mut prev = job(true);
+        prev.config =
+            Some(serde_json::json!({"drop_created_before": "30 days", "hypertable_id": 5}));
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(prev))).unwrap();
+        let config: serde_json::Value =
+            serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
+        assert_eq!(
+            config,
+            serde_json::json!({"drop_created_before": "90 days", "hypertable_id": 5})
+        );
+        assert!(p.summary.contains("drop_created_before"), "{}", p.summary);
+        assert_eq!(p.changes, ["job 1003 config.drop_created_before"]);
+    }
+
+    #[test]
+    fn removing_a_policy_re_adds_it_with_its_settings() {
+        let cmd = parse("remove-retention-policy scn.logs").unwrap();
+        let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(job(false)))).unwrap();
+        let inv = p.inverse.unwrap();
+        assert_eq!(inv[0].params[1].as_deref(), Some("30 days"), "drop_after");
+        assert_eq!(inv[0].params[2].as_deref(), Some("1 day"), "schedule");
+        assert_eq!(
+            inv[1].params[7].as_deref(),
+            Some("false"),
+            "paused as it was"
+        );
+        let err = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap_err();
+        assert!(err.contains("has no retention policy"), "{err}");
+    }
+
+    #[test]
+    fn pausing_twice_is_refused_and_resume_undoes_pause() {
+        let pause = parse("pause-job 1003").unwrap();
+        assert!(plan(&pause, &facts(None, Some(job(false))))
+            .unwrap_err()
+            .contains("already paused"));
+        let p = plan(&pause, &facts(None, Some(job(true)))).unwrap();
+        assert_eq!(p.steps[0].params[2].as_deref(), Some("false"));
+        assert_eq!(p.inverse.unwrap()[0].params[2].as_deref(), Some("true"));
+        assert!(plan(&pause, &facts(None, None))
+            .unwrap_err()
+            .contains("does not exist"));
+    }
+
+    #[test]
+    fn per_chunk_plans_undo_only_what_ran() {
+        let cmd = parse("compress scn.metrics older-than 7d").unwrap();
+        let mut f = facts(Some(rel("hypertable")), None);
+        f.items = (1..=3).map(|i| chunk("a", &format!("c{i}"), i)).collect();
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(p.steps.len(), 3);
+        let undo = p.undo_for(2);
+        assert_eq!(
+            undo.iter().map(|s| s.label.as_str()).collect::<Vec<_>>(),
+            ["decompress a.c2", "decompress a.c1"]
+        );
+        f.items.clear();
+        assert!(plan(&cmd, &f).unwrap_err().contains("nothing to do"));
+    }
+
+    #[test]
+    fn kinds_are_checked() {
+        let cmd = parse("set-compress-after scn.metrics_daily 7d").unwrap();
+        let err = plan(&cmd, &facts(Some(rel("cagg")), None)).unwrap_err();
+        assert!(err.contains("is a cagg, not a hypertable"), "{err}");
+        let cmd = parse("reindex x").unwrap();
+        let mut f = facts(Some(rel("hypertable")), None);
+        f.items = vec![chunk("_timescaledb_internal", "_hyper_1_1_chunk", 7)];
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(
+            p.steps[0].sql,
+            "REINDEX TABLE CONCURRENTLY \"_timescaledb_internal\".\"_hyper_1_1_chunk\""
+        );
+    }
+
+    fn impact(chunks: i64) -> Impact {
+        Impact {
+            chunks,
+            bytes: chunks * 1024 * 1024,
+            total_chunks: 40,
+            total_bytes: 40 * 1024 * 1024,
+            first: Some("2026-10-01 00:00".into()),
+            last: Some("2026-10-05 00:00".into()),
+            integer_time: false,
+        }
+    }
+
+    #[test]
+    fn a_change_that_drops_data_says_how_much_and_asks_for_the_name() {
+        let cmd = parse("set-retention scn.logs 30d").unwrap();
+        let mut f = facts(Some(rel("hypertable")), Some(job(true)));
+        f.impact = Some(impact(10));
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(
+            p.impact,
+            ["the policy's next run drops 10 of 40 chunks (10 MiB, 25% of the data), 2026-10-01 00:00 → 2026-10-05 00:00"]
+        );
+        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert!(p.warnings[0].contains("will be gone"), "{:?}", p.warnings);
+        // Dropping nothing needs no typed name; compressing never does.
+        f.impact = Some(impact(0));
+        assert_eq!(plan(&cmd, &f).unwrap().confirm, Confirm::Choose);
+        let cmd = parse("set-compress-after scn.logs 30d").unwrap();
+        f.impact = Some(impact(10));
+        let p = plan(&cmd, &f).unwrap();
+        assert!(p.impact[0].starts_with("the policy's next run compresses 10 of 40"));
+        assert_eq!(p.confirm, Confirm::Choose);
+    }
+
+    #[test]
+    fn drop_chunks_is_irreversible_typed_and_refuses_when_nothing_matches() {
+        let cmd = parse("drop-chunks scn.logs older-than 90d").unwrap();
+        let mut f = facts(Some(rel("cagg")), None);
+        f.impact = Some(impact(4));
+        let p = plan(&cmd, &f).unwrap();
+        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert!(p.inverse.is_none() && p.irreversible.is_some());
+        assert_eq!(
+            p.steps[0].params,
+            [Some("16400".into()), Some("90 days".into())]
+        );
+        assert!(p.steps[0]
+            .sql
+            .contains("\"public\".drop_chunks($1::text::oid::regclass"));
+        f.impact = Some(impact(0));
+        let err = plan(&cmd, &f).unwrap_err();
+        assert!(
+            err.contains("nothing to do: none of the 40 chunks"),
+            "{err}"
+        );
+        let err = plan(&cmd, &facts(Some(rel("index")), None)).unwrap_err();
+        assert!(
+            err.contains("not a hypertable or continuous aggregate"),
+            "{err}"
+        );
+        for bad in [
+            "drop-chunks x",
+            "drop-chunks x newer-than 1d",
+            "drop-chunks x older-than 90",
+            "drop-chunks x older-than 1d y",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,346 @@
+//! Plans for policies: set or remove a compression or retention threshold, set or remove a
+//! refresh policy; each undone by restoring the job as it was (or removing what was added).
+
+use super::*;
+
+/// The three kinds of policy job the palette manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyKind {
+    Compression,
+    Retention,
+    Refresh,
+}
+
+impl PolicyKind {
+    /// The policy a command sets or removes.
+    pub fn of(cmd: &Command) -> Option<PolicyKind> {
+        Some(match cmd {
+            Command::SetCompressAfter { .. } | Command::RemoveCompressionPolicy { .. } => {
+                PolicyKind::Compression
+            }
+            Command::SetRetention { .. } | Command::RemoveRetentionPolicy { .. } => {
+                PolicyKind::Retention
+            }
+            Command::SetRefreshPolicy { .. } | Command::RemoveRefreshPolicy { .. } => {
+                PolicyKind::Refresh
+            }
+            _ => return None,
+        })
+    }
+
+    /// The job's procedure (`_timescaledb_functions.policy_compression`…).
+    pub fn proc_name(self) -> &'static str {
+        match self {
+            PolicyKind::Compression => "policy_compression",
+            PolicyKind::Retention => "policy_retention",
+            PolicyKind::Refresh => "policy_refresh_continuous_aggregate",
+        }
+    }
+
+    fn noun(self) -> &'static str {
+        match self {
+            PolicyKind::Compression => "compression",
+            PolicyKind::Retention => "retention",
+            PolicyKind::Refresh => "refresh",
+        }
+    }
+
+    /// What it can be attached to.
+    pub fn applies_to(self) -> &'static [RelationKind] {
+        match self {
+            PolicyKind::Compression => &[RelationKind::Hypertable],
+            PolicyKind::Retention => &[RelationKind::Hypertable, RelationKind::Cagg],
+            PolicyKind::Refresh => &[RelationKind::Cagg],
+        }
+    }
+
+    fn object_noun(self) -> &'static str {
+        match self {
+            PolicyKind::Compression => "hypertable",
+            PolicyKind::Retention => "hypertable or continuous aggregate",
+            PolicyKind::Refresh => "continuous aggregate",
+        }
+    }
+
+    /// The config key a threshold command sets (`compress_after`, `drop_after`).
+    fn threshold_key(self) -> &'static str {
+        match self {
+            PolicyKind::Compression => "compress_after",
+            PolicyKind::Retention => "drop_after",
+            PolicyKind::Refresh => "start_offset",
+        }
+    }
+
+    fn add_sql(self) -> &'static str {
+        match self {
+            PolicyKind::Compression => sql!("add_compression_policy.sql"),
+            PolicyKind::Retention => sql!("add_retention_policy.sql"),
+            PolicyKind::Refresh => sql!("add_refresh_policy.sql"),
+        }
+    }
+
+    fn remove_sql(self) -> &'static str {
+        match self {
+            PolicyKind::Compression => sql!("remove_compression_policy.sql"),
+            PolicyKind::Retention => sql!("remove_retention_policy.sql"),
+            PolicyKind::Refresh => sql!("remove_refresh_policy.sql"),
+        }
+    }
+}
+
+/// The plan for one of the policy commands.
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+    let Some(kind) = PolicyKind::of(cmd) else {
+        return Err(format!("{} is not a policy command", cmd.name()));
+    };
+    let r = relation(facts, kind.object_noun())?;
+    expect_kind(r, kind.applies_to(), kind.object_noun())?;
+    match cmd {
+        Command::SetCompressAfter { after, .. } | Command::SetRetention { after, .. } => {
+            let mut p = set_threshold(cmd, kind, r, facts, after);
+            let (what, drops) = match kind {
+                PolicyKind::Compression => ("the policy's next run compresses", false),
+                _ => ("the policy's next run drops", true),
+            };
+            show_impact(&mut p, r, facts.impact.as_ref(), what, drops);
+            Ok(p)
+        }
+        Command::SetRefreshPolicy {
+            start_offset,
+            end_offset,
+            every,
+            ..
+        } => Ok(set_refresh(cmd, r, facts, start_offset, end_offset, every)),
+        _ => remove(cmd, kind, r, facts),
+    }
+}
+
+/// The command as planned: with the object's resolved name.
+fn command_text(cmd: &Command, r: &Relation) -> String {
+    let object = parse::ObjectName {
+        schema: Some(r.schema.clone()),
+        name: r.name.clone(),
+    };
+    let mut resolved = cmd.clone();
+    match &mut resolved {
+        Command::SetCompressAfter { hypertable: o, .. }
+        | Command::RemoveCompressionPolicy { hypertable: o }
+        | Command::SetRetention { relation: o, .. }
+        | Command::RemoveRetentionPolicy { relation: o }
+        | Command::SetRefreshPolicy { cagg: o, .. }
+        | Command::RemoveRefreshPolicy { cagg: o } => *o = object,
+        _ => {}
+    }
+    resolved.to_string()
+}
+
+/// `remove-*-policy`: undone by re-adding it (if_not_exists: replaying an unfinished entry's
+/// undo is harmless) and giving the new job the old one's settings.
+fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Result<Plan, String> {
+    let (ts, vars) = (facts.ts.as_str(), facts.vars());
+    let noun = kind.noun();
+    let prev = facts
+        .job
+        .as_ref()
+        .ok_or_else(|| format!("{} has no {noun} policy", r.shown()))?;
+    let settings = match kind {
+        PolicyKind::Refresh => vec![
+            config_str(prev, "start_offset"),
+            config_str(prev, "end_offset"),
+        ],
+        _ => vec![config_str(prev, kind.threshold_key())],
+    };
+    let add = Step::new(
+        format!("re-add the {noun} policy on {}", r.shown()),
+        kind.add_sql(),
+        &vars,
+        std::iter::once(text(r.regclass()))
+            .chain(settings)
+            .chain([text(&prev.schedule_interval), text("true")])
+            .collect(),
+    );
+    let mut p = Plan::new(
+        command_text(cmd, r),
+        format!(
+            "remove the {noun} policy (job {}) from {}",
+            prev.job_id,
+            r.shown()
+        ),
+        vec![r.shown(), format!("job {}", prev.job_id)],
+        LOCKS_CATALOG,
+    );
+    p.steps = vec![Step::new(
+        format!("remove the {noun} policy"),
+        kind.remove_sql(),
+        &vars,
+        vec![text(r.regclass())],
+    )];
+    p.inverse = Some(readd_policy(ts, r, prev, add));
+    p.changes = vec![
+        policy_setting(r, &prev.proc_name),
+        job_setting(prev.job_id, "*"),
+    ];
+    p.previous = previous(&facts.job);
+    Ok(p)
+}
+
+/// `set-refresh-policy`: changes the existing job's window and schedule, or adds a policy.
+fn set_refresh(
+    cmd: &Command,
+    r: &Relation,
+    facts: &Facts,
+    start_offset: &Interval,
+    end_offset: &Interval,
+    every: &Interval,
+) -> Plan {
+    let (ts, vars) = (facts.ts.as_str(), facts.vars());
+    let command = command_text(cmd, r);
+    match &facts.job {
+        Some(prev) => {
+            let mut config = config_with(prev, "start_offset", &start_offset.0);
+            if let Some(map) = config.as_object_mut() {
+                map.insert(
+                    "end_offset".into(),
+                    serde_json::Value::String(end_offset.0.clone()),
+                );
+            }
+            let mut p = Plan::new(
+                command,
+                format!(
+                    "refresh {} from now-{} to now-{} every {} (was {} → {} every {})",
+                    r.shown(),
+                    start_offset.0,
+                    end_offset.0,
+                    every.0,
+                    config_str(prev, "start_offset").unwrap_or_else(|| "∞".into()),
+                    config_str(prev, "end_offset").unwrap_or_else(|| "now".into()),
+                    prev.schedule_interval
+                ),
+                vec![r.shown(), format!("job {}", prev.job_id)],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![alter_job(
+                ts,
+                format!("change job {}", prev.job_id),
+                prev.job_id,
+                Some(&every.0),
+                None,
+                Some(&config),
+            )];
+            let change = JobChange {
+                schedule: true,
+                config_keys: &["start_offset", "end_offset"],
+                ..JobChange::default()
+            };
+            undo_job_change(&mut p, ts, prev, change);
+            p
+        }
+        None => {
+            let mut p = Plan::new(
+                command,
+                format!(
+                    "add a refresh policy to {}: now-{} to now-{} every {}",
+                    r.shown(),
+                    start_offset.0,
+                    end_offset.0,
+                    every.0
+                ),
+                vec![r.shown()],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![Step::new(
+                format!("add the refresh policy on {}", r.shown()),
+                PolicyKind::Refresh.add_sql(),
+                &vars,
+                vec![
+                    text(r.regclass()),
+                    text(&start_offset.0),
+                    text(&end_offset.0),
+                    text(&every.0),
+                    text("false"),
+                ],
+            )];
+            p.inverse = Some(vec![Step::new(
+                format!("remove the refresh policy on {}", r.shown()),
+                PolicyKind::Refresh.remove_sql(),
+                &vars,
+                vec![text(r.regclass())],
+            )]);
+            p.changes = vec![policy_setting(r, PolicyKind::Refresh.proc_name())];
+            p
+        }
+    }
+}
+
+/// `set-compress-after` / `set-retention`: changes the policy's threshold (keeping a policy
+/// by creation time one), or adds a policy.
+fn set_threshold(
+    cmd: &Command,
+    kind: PolicyKind,
+    r: &Relation,
+    facts: &Facts,
+    after: &Interval,
+) -> Plan {
+    let (ts, vars) = (facts.ts.as_str(), facts.vars());
+    let command = command_text(cmd, r);
+    let key = kind.threshold_key();
+    match &facts.job {
+        Some(prev) => {
+            let by_creation = key.replace("_after", "_created_before");
+            let key = if prev.by_creation_time() {
+                by_creation.as_str()
+            } else {
+                key
+            };
+            let mut p = Plan::new(
+                command,
+                format!(
+                    "set {key} of {} to {} (was {})",
+                    r.shown(),
+                    after.0,
+                    config_str(prev, key).unwrap_or_else(|| "unset".into())
+                ),
+                vec![r.shown(), format!("job {}", prev.job_id)],
+                LOCKS_CATALOG,
+            );
+            let config = config_with(prev, key, &after.0);
+            p.steps = vec![alter_job(
+                ts,
+                format!("change job {}", prev.job_id),
+                prev.job_id,
+                None,
+                None,
+                Some(&config),
+            )];
+            let keys = [key];
+            let change = JobChange {
+                config_keys: &keys,
+                ..JobChange::default()
+            };
+            undo_job_change(&mut p, ts, prev, change);
+            p
+        }
+        None => {
+            let mut p = Plan::new(
+                command,
+                format!("add a policy to {} with {key} {}", r.shown(), after.0),
+                vec![r.shown()],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![Step::new(
+                format!("add the policy on {}", r.shown()),
+                kind.add_sql(),
+                &vars,
+                vec![text(r.regclass()), text(&after.0), None, text("false")],
+            )];
+            p.inverse = Some(vec![Step::new(
+                format!("remove the policy on {}", r.shown()),
+                kind.remove_sql(),
+                &vars,
+                vec![text(r.regclass())],
+            )]);
+            p.changes = vec![policy_setting(r, kind.proc_name())];
+            p
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Plans for sessions: cancel a session's query, or end the session. Neither can be undone;
+//! both are journaled with the session as it was.
+
+use super::*;
+
+/// Backend types a DBA may signal from here: clients, TimescaleDB's job workers (their type
+/// ends in `[job id]`), autovacuum and parallel workers. PostgreSQL's own processes, and
+/// TimescaleDB's launcher and schedulers (stopped with stop_background_workers()), are not.
+fn signalable(backend_type: &str) -> bool {
+    matches!(
+        backend_type,
+        "client backend" | "autovacuum worker" | "parallel worker"
+    ) || (backend_type.ends_with(']') && backend_type.contains(" ["))
+}
+
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+    let (pid, terminate) = match cmd {
+        Command::CancelBackend { pid } => (*pid, false),
+        Command::TerminateBackend { pid } => (*pid, true),
+        other => return Err(format!("{} is not a session command", other.name())),
+    };
+    let s = facts
+        .session
+        .as_ref()
+        .ok_or_else(|| format!("no session with pid {pid} (it ended, or is on another server)"))?;
+    if s.is_self {
+        return Err(format!("pid {pid} is hypertop's own planning session"));
+    }
+    if !signalable(&s.backend_type) {
+        return Err(format!(
+            "pid {pid} is PostgreSQL's or TimescaleDB's {}: hypertop signals sessions, job workers and autovacuum only",
+            if s.backend_type.is_empty() { "process" } else { &s.backend_type }
+        ));
+    }
+    let who = format!(
+        "pid {pid} ({}@{}, {}{})",
+        s.username.as_deref().unwrap_or("?"),
+        s.database.as_deref().unwrap_or("?"),
+        s.application
+            .as_deref()
+            .filter(|a| !a.is_empty())
+            .unwrap_or(&s.backend_type),
+        match (&s.state, s.state_seconds) {
+            (Some(st), Some(secs)) => format!(", {st} for {}", crate::format::seconds(secs)),
+            (Some(st), None) => format!(", {st}"),
+            _ => String::new(),
+        }
+    );
+    let (summary, locks, file, undo, failed) = if terminate {
+        (
+            format!("terminate {who}: the session ends and its open transaction rolls back"),
+            "none taken; the locks the session holds are released when it ends",
+            sql!("terminate_backend.sql"),
+            "a terminated session is gone: its client has to reconnect and redo what rolled back",
+            format!("pid {pid} did not end within 5 s (or is not this role's to signal)"),
+        )
+    } else {
+        (
+            format!("cancel the running statement of {who}; the session stays"),
+            "none taken; the statement's transaction rolls back and its locks go",
+            sql!("cancel_backend.sql"),
+            "a cancelled statement is not run again by hypertop",
+            format!("pid {pid} was not signalled: it has ended"),
+        )
+    };
+    let mut p = Plan::new(cmd.to_string(), summary, vec![format!("pid {pid}")], locks);
+    p.steps = vec![Step {
+        expect_true: Some(failed),
+        ..Step::new(
+            format!("{} pid {pid}", cmd.name()),
+            file,
+            &[],
+            vec![text(pid.to_string())],
+        )
+    }];
+    if let Some(q) = s.query.as_deref().filter(|q| !q.is_empty()) {
+        p.warnings.push(format!(
+            "its statement: {}",
+            crate::format::one_line(q)
+                .chars()
+                .take(200)
+                .collect::<String>()
+        ));
+    }
+    p.irreversible = Some(undo.into());
+    p.previous = serde_json::to_value(s).ok();
+    if terminate {
+        p.confirm = Confirm::TypeName(pid.to_string());
+    }
+    Ok(p)
+}

@@ -1,0 +1,131 @@
+//! Rolling back a journal entry: which entry (the latest reversible one, or the one named),
+//! which later entries it would overwrite, and its undo statements as a plan.
+
+use super::journal::{rolled_back_by, Entry, Journal, Origin};
+use super::{Confirm, Plan};
+
+/// The entry to roll back: `id`, or the latest reversible one not yet rolled back; with
+/// the later entries that changed a setting it restores (its rollback would undo those too).
+pub fn target(
+    journal: &Journal,
+    origin: &Origin,
+    id: Option<&str>,
+) -> Result<(Entry, Vec<String>), String> {
+    let all = journal.history(origin)?.entries;
+    let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();
+    let check = |e: &Entry| -> Result<(), String> {
+        if e.intent.rollback_of.is_some() {
+            return Err(format!("{} is itself a rollback; it is not undone", e.id()));
+        }
+        if rolled_back(e) {
+            return Err(format!(
+                "{} ({}) has already been rolled back",
+                e.id(),
+                e.intent.command
+            ));
+        }
+        if e.undo().is_empty() {
+            let why = e
+                .intent
+                .plan
+                .as_ref()
+                .and_then(|p| p.irreversible.clone())
+                .unwrap_or_else(|| format!("nothing of it was applied ({})", e.status()));
+            return Err(format!(
+                "{} ({}) cannot be rolled back: {why}",
+                e.id(),
+                e.intent.command
+            ));
+        }
+        Ok(())
+    };
+    let target = match id {
+        Some(id) => {
+            let e = all
+                .iter()
+                .find(|e| e.id() == id)
+                .ok_or_else(|| format!("no journal entry {id} for this database (see history)"))?;
+            check(e)?;
+            e
+        }
+        None => all
+            .iter()
+            .rev()
+            .find(|e| check(e).is_ok())
+            .ok_or_else(|| "nothing to roll back for this database".to_string())?,
+    };
+    let later = all
+        .iter()
+        .skip_while(|e| e.id() != target.id())
+        .skip(1)
+        .filter(|e| {
+            e.intent.rollback_of.is_none()
+                && !rolled_back(e)
+                && (e.unfinished() || e.completed() > 0)
+        })
+        .filter_map(|e| {
+            let shared: Vec<&str> = target
+                .changes()
+                .iter()
+                .filter(|c| e.changes().iter().any(|d| same_setting(c, d)))
+                .map(String::as_str)
+                .collect();
+            (!shared.is_empty()).then(|| {
+                format!(
+                    "{} ({}) changed the same setting later ({}): this rollback overwrites it",
+                    e.id(),
+                    e.intent.command,
+                    shared.join(", ")
+                )
+            })
+        })
+        .collect();
+    Ok((target.clone(), later))
+}
+
+/// Two settings a plan changes are the same, `job 7 *` standing for all of job 7's.
+fn same_setting(a: &str, b: &str) -> bool {
+    let covers = |wide: &str, narrow: &str| {
+        wide.strip_suffix('*')
+            .is_some_and(|prefix| narrow.starts_with(prefix))
+    };
+    a == b || covers(a, b) || covers(b, a)
+}
+
+/// The rollback of `entry` as a plan: its undo statements, journaled as a new entry. `later`
+/// are the later entries it would overwrite: then the operator must type the entry's id (and a
+/// script must say `--force`).
+pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
+    let steps = entry.undo();
+    let mut warnings = later;
+    let conflicting = !warnings.is_empty();
+    if entry.unfinished() {
+        warnings.push(format!(
+            "{} has no outcome (hypertop was killed, or it still runs elsewhere): every undo statement is replayed; each skips what was not done",
+            entry.id()
+        ));
+    }
+    let original = entry.intent.plan.as_ref();
+    let mut plan = Plan::new(
+        format!("rollback {}", entry.id()),
+        format!(
+            "undo {} ({}): {} statement(s)",
+            entry.id(),
+            entry.intent.command,
+            steps.len()
+        ),
+        original.map(|p| p.affects.clone()).unwrap_or_default(),
+        &original
+            .map(|p| format!("as for the original action: {}", p.locks))
+            .unwrap_or_default(),
+    );
+    plan.steps = steps;
+    plan.irreversible =
+        Some("a rollback is not itself undone; run the original command again".into());
+    if conflicting {
+        plan.confirm = Confirm::TypeName(entry.id().to_string());
+        plan.needs_force = true;
+    }
+    plan.warnings = warnings;
+    plan
+}

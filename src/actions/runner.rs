@@ -1,0 +1,150 @@
+//! One way to plan and run a command, shared by the console and `hypertop run`: [`plan`] reads
+//! the catalog (or the journal, for a rollback) and builds the plan; [`Running`] executes a
+//! confirmed plan on its own session and reports each step, then the outcome, with a cancel
+//! that stops it on the server.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::execute::{self, Cancel, Outcome, Progress};
+use super::journal::{Journal, Origin};
+use super::parse::Command;
+use super::{plan as planner, resolve, rollback, Plan};
+use crate::capabilities::Capabilities;
+use crate::connect::Connector;
+
+/// The plan for `cmd` and, for a rollback, the id of the entry it undoes.
+pub async fn plan(
+    client: &tokio_postgres::Client,
+    caps: &Capabilities,
+    journal: &Journal,
+    origin: &Origin,
+    cmd: &Command,
+) -> Result<(Plan, Option<String>), String> {
+    match cmd {
+        Command::Rollback { entry } => {
+            let (target, later) = rollback::target(journal, origin, entry.as_deref())?;
+            Ok((
+                rollback::plan(&target, later),
+                Some(target.id().to_string()),
+            ))
+        }
+        Command::History => Err("history is read from the journal, not planned".into()),
+        _ => {
+            let mut cmd = cmd.clone();
+            let facts = match resolve::facts(client, caps, &mut cmd).await {
+                Ok(f) => f,
+                Err(e) if e.contains("(SQLSTATE 55P03)") => {
+                    return Err(format!("{e} — {}", execute::lock_holders(client).await))
+                }
+                Err(e) => return Err(e),
+            };
+            Ok((planner::plan(&cmd, &facts)?, None))
+        }
+    }
+}
+
+/// What a running plan reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Step `index` (0-based) of `total` started.
+    Step {
+        index: usize,
+        total: usize,
+        label: String,
+    },
+    /// It ended (and was journaled, unless the outcome says otherwise).
+    Done(Outcome),
+}
+
+/// Where a running plan goes: the journal, who acts, and the action sessions' settings.
+#[derive(Clone)]
+pub struct Runner {
+    pub connector: Connector,
+    pub journal: Arc<Journal>,
+    pub origin: Origin,
+    pub lock_timeout: Duration,
+}
+
+/// A confirmed plan running off the caller's path.
+pub struct Running {
+    progress: mpsc::UnboundedReceiver<Progress>,
+    task: Option<JoinHandle<Outcome>>,
+    cancel: Cancel,
+    token: Option<tokio_postgres::CancelToken>,
+    connector: Connector,
+}
+
+impl Runner {
+    /// Starts `plan` (journaled before and after; `rollback_of` marks a rollback entry).
+    pub fn spawn(&self, plan: Plan, rollback_of: Option<String>) -> Running {
+        let (tx, progress) = mpsc::unbounded_channel();
+        let cancel = Cancel::default();
+        let runner = self.clone();
+        let stop = cancel.clone();
+        let task = tokio::spawn(async move {
+            execute::run(
+                &runner.connector,
+                runner.lock_timeout,
+                &plan,
+                &runner.journal,
+                &runner.origin,
+                rollback_of.as_deref(),
+                Some(tx),
+                stop,
+            )
+            .await
+        });
+        Running {
+            progress,
+            task: Some(task),
+            cancel,
+            token: None,
+            connector: self.connector.clone(),
+        }
+    }
+}
+
+impl Running {
+    /// The next step, or the outcome. Safe to race against other events: nothing is lost when
+    /// it is dropped unfinished.
+    pub async fn next(&mut self) -> Event {
+        loop {
+            tokio::select! {
+                Some(p) = self.progress.recv() => match p {
+                    Progress::Session(t) => self.token = Some(t),
+                    Progress::Step { index, total, label } => {
+                        return Event::Step { index, total, label }
+                    }
+                },
+                outcome = async { self.task.as_mut().expect("polled after Done").await }, if self.task.is_some() => {
+                    self.task = None;
+                    return Event::Done(outcome.unwrap_or_else(|e| Outcome {
+                        status: "unknown",
+                        completed: 0,
+                        error: Some(format!("the action's task ended abnormally: {e}")),
+                        journal_id: None,
+                        journal_error: None,
+                    }));
+                }
+                // Only after Done: nothing more will come.
+                else => std::future::pending::<()>().await,
+            }
+        }
+    }
+
+    /// Stops after the current statement, which is cancelled on the server (the request is
+    /// sent in the background: a caller drawing a screen never waits for the network).
+    pub fn cancel(&self) {
+        self.cancel.request();
+        if let Some(t) = self.token.clone() {
+            let connector = self.connector.clone();
+            tokio::spawn(async move {
+                let _ = connector.cancel(&t).await;
+            });
+        }
+    }
+}

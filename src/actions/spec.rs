@@ -1,0 +1,196 @@
+//! The palette's commands, spelled once: names, synopsis, a help line and what each argument is.
+//! Parsing, completion, the hint line, the help overlay and `run --help` all read this table.
+
+/// What an argument is: completion offers names of this kind, the hint shows the synopsis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    Cagg,
+    Hypertable,
+    HypertableOrCagg,
+    /// A hypertable, or the word `chunk` followed by a chunk.
+    HypertableOrChunk,
+    /// An index, a table or a hypertable.
+    Reindexable,
+    Index,
+    Chunk,
+    Job,
+    /// A server process id.
+    Session,
+    /// A fixed word (`older-than`).
+    Keyword(&'static str),
+    Interval,
+    /// A refresh window's end: a time, an integer or NULL.
+    Bound,
+    /// A journal entry id.
+    Entry,
+}
+
+/// One command of the palette (and of `hypertop run`).
+#[derive(Debug)]
+pub struct Spec {
+    pub name: &'static str,
+    pub synopsis: &'static str,
+    pub help: &'static str,
+    /// Its arguments in order (the `chunk <chunk>` form of compress/decompress aside).
+    pub args: &'static [Arg],
+    /// Changes the database (refused under --read-only).
+    pub mutating: bool,
+}
+
+const fn spec(
+    name: &'static str,
+    synopsis: &'static str,
+    help: &'static str,
+    args: &'static [Arg],
+) -> Spec {
+    Spec {
+        name,
+        synopsis,
+        help,
+        args,
+        mutating: true,
+    }
+}
+
+pub const COMMANDS: &[Spec] = &[
+    spec(
+        "refresh",
+        "<cagg> [<from> <to>]",
+        "refresh a continuous aggregate over its policy's window, or the one given",
+        &[Arg::Cagg, Arg::Bound, Arg::Bound],
+    ),
+    spec(
+        "compress",
+        "<hypertable> [older-than <interval>] | chunk <chunk>",
+        "compress a hypertable's chunks (one transaction each), or one chunk",
+        &[
+            Arg::HypertableOrChunk,
+            Arg::Keyword("older-than"),
+            Arg::Interval,
+        ],
+    ),
+    spec(
+        "decompress",
+        "<hypertable> [newer-than <interval>] | chunk <chunk>",
+        "decompress a hypertable's chunks, or one chunk",
+        &[
+            Arg::HypertableOrChunk,
+            Arg::Keyword("newer-than"),
+            Arg::Interval,
+        ],
+    ),
+    spec(
+        "reindex",
+        "<index | table | hypertable>",
+        "REINDEX CONCURRENTLY (a hypertable chunk by chunk)",
+        &[Arg::Reindexable],
+    ),
+    spec("run-job", "<job id>", "run a job now", &[Arg::Job]),
+    spec("pause-job", "<job id>", "pause a job", &[Arg::Job]),
+    spec("resume-job", "<job id>", "resume a paused job", &[Arg::Job]),
+    spec(
+        "set-schedule",
+        "<job id> <interval>",
+        "change how often a job runs",
+        &[Arg::Job, Arg::Interval],
+    ),
+    spec(
+        "set-compress-after",
+        "<hypertable> <interval>",
+        "change (or add) a compression policy's threshold",
+        &[Arg::Hypertable, Arg::Interval],
+    ),
+    spec(
+        "remove-compression-policy",
+        "<hypertable>",
+        "remove a compression policy",
+        &[Arg::Hypertable],
+    ),
+    spec(
+        "set-retention",
+        "<hypertable | cagg> <interval>",
+        "change (or add) a retention policy's drop_after",
+        &[Arg::HypertableOrCagg, Arg::Interval],
+    ),
+    spec(
+        "remove-retention-policy",
+        "<hypertable | cagg>",
+        "remove a retention policy",
+        &[Arg::HypertableOrCagg],
+    ),
+    spec(
+        "set-refresh-policy",
+        "<cagg> <start-offset> <end-offset> <schedule>",
+        "change (or add) a continuous aggregate's refresh policy",
+        &[Arg::Cagg, Arg::Interval, Arg::Interval, Arg::Interval],
+    ),
+    spec(
+        "remove-refresh-policy",
+        "<cagg>",
+        "remove a refresh policy",
+        &[Arg::Cagg],
+    ),
+    spec(
+        "drop-index",
+        "<index>",
+        "drop an index (irreversible; its definition is journaled)",
+        &[Arg::Index],
+    ),
+    spec(
+        "drop-chunks",
+        "<hypertable | cagg> older-than <interval>",
+        "drop chunks entirely older than the interval (irreversible)",
+        &[
+            Arg::HypertableOrCagg,
+            Arg::Keyword("older-than"),
+            Arg::Interval,
+        ],
+    ),
+    spec(
+        "cancel-backend",
+        "<pid>",
+        "cancel a session's running query (pg_cancel_backend)",
+        &[Arg::Session],
+    ),
+    spec(
+        "terminate-backend",
+        "<pid>",
+        "end a session; its open transaction rolls back (pg_terminate_backend)",
+        &[Arg::Session],
+    ),
+    Spec {
+        mutating: false,
+        ..spec("history", "", "the journal of this database", &[])
+    },
+    spec(
+        "rollback",
+        "[<entry id>]",
+        "undo the latest (or the given) journaled change",
+        &[Arg::Entry],
+    ),
+];
+
+/// The command named `name` (case-insensitive).
+pub fn find(name: &str) -> Option<&'static Spec> {
+    COMMANDS.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+}
+
+impl Spec {
+    /// What the argument at `position` (0-based, after the name) is; `first` is the first
+    /// argument typed (`chunk` switches compress/decompress to their one-chunk form).
+    pub fn arg(&self, position: usize, first: Option<&str>) -> Option<Arg> {
+        if self.args.first() == Some(&Arg::HypertableOrChunk)
+            && first.is_some_and(|w| w.eq_ignore_ascii_case("chunk"))
+        {
+            return (position == 1).then_some(Arg::Chunk);
+        }
+        self.args.get(position).copied()
+    }
+
+    /// `name synopsis`, for hints and errors.
+    pub fn usage(&self) -> String {
+        format!("{} {}", self.name, self.synopsis)
+            .trim_end()
+            .to_string()
+    }
+}

@@ -1,0 +1,197 @@
+//! `hypertop policy export|diff|apply|lint`: policies as code from the command line. The file
+//! and the rules are `policy`; the changes are planned by `actions::plan::apply` and run by the
+//! same runner, journal and rollback as every other action.
+
+use std::path::Path;
+
+use super::{complain, execute, say, Context, RunOptions};
+use crate::actions::plan::apply::plan_apply;
+use crate::actions::resolve;
+use crate::cli::{Format, PolicyWhat};
+use crate::model::policies::{self, RelationPolicies};
+use crate::policy::{self, PolicyFile};
+use crate::problems::Thresholds;
+use crate::store::Dataset;
+
+/// `diff` and `lint`: in sync (no findings), drift (findings), or could not tell.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FOUND: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub async fn run(ctx: &Context<'_>, what: &PolicyWhat, limits: &Thresholds) -> u8 {
+    let done = match what {
+        PolicyWhat::Export { output } => export(ctx, output.as_deref()).await,
+        PolicyWhat::Diff { file, format } => diff(ctx, file, *format).await,
+        PolicyWhat::Apply { file, dry_run, yes } => {
+            let how = RunOptions {
+                dry_run: *dry_run,
+                yes: *yes,
+                force: false,
+            };
+            apply(ctx, file, how).await
+        }
+        PolicyWhat::Lint { file, format } => lint(ctx, file.as_deref(), *format, limits).await,
+    };
+    done.unwrap_or_else(|e| {
+        complain(&e);
+        EXIT_ERROR
+    })
+}
+
+/// The database's policies, read once, and as a file with the server's spelling of intervals.
+async fn database(ctx: &Context<'_>) -> Result<(Vec<RelationPolicies>, PolicyFile), String> {
+    has_timescaledb(ctx)?;
+    let client = &ctx.session.client;
+    let have = policies::fetch(client).await.map_err(|e| {
+        format!(
+            "cannot read the policies: {}",
+            crate::connect::describe_error(&e)
+        )
+    })?;
+    let mut file = policy::export(&have);
+    resolve::normalize_intervals(client, &mut file).await?;
+    Ok((have, file))
+}
+
+/// Policies are TimescaleDB's: on plain PostgreSQL every command says so.
+fn has_timescaledb(ctx: &Context<'_>) -> Result<(), String> {
+    match ctx.caps.timescaledb {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "TimescaleDB is not installed in database \"{}\": it has no policies",
+            ctx.caps.database
+        )),
+    }
+}
+
+/// A policy file as written, its intervals as the server reads them.
+async fn read_file(ctx: &Context<'_>, path: &Path) -> Result<PolicyFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut file = policy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    resolve::normalize_intervals(&ctx.session.client, &mut file)
+        .await
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(file)
+}
+
+async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, String> {
+    let (_, file) = database(ctx).await?;
+    let text = policy::to_toml(&file, &ctx.caps.database)?;
+    match output {
+        None => print!("{text}"),
+        Some(path) => {
+            // Written beside, then renamed over: a reader never sees half a file.
+            let tmp = path.with_extension("tmp-hypertop");
+            std::fs::write(&tmp, &text)
+                .and_then(|_| std::fs::rename(&tmp, path))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            let n = file.hypertables.len() + file.caggs.len();
+            eprintln!(
+                "wrote the policies of {n} relation(s) to {}",
+                path.display()
+            );
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
+async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, String> {
+    let want = read_file(ctx, path).await?;
+    let (_, have) = database(ctx).await?;
+    let drift = policy::diff(&want, &have);
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "file": path.display().to_string(),
+                "in_sync": drift.is_empty(),
+                "drift": drift,
+            }))
+            .unwrap_or_default()
+        ),
+        Format::Text => policy::describe(&drift).iter().for_each(|l| say(l)),
+    }
+    Ok(if drift.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FOUND
+    })
+}
+
+async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, String> {
+    let want = read_file(ctx, path).await?;
+    let (have, have_file) = database(ctx).await?;
+    let drift = policy::diff(&want, &have_file);
+    if drift.is_empty() {
+        say("Nothing to do: the database has the file's policies.");
+        return Ok(EXIT_CLEAN);
+    }
+    let facts = resolve::apply_facts(&ctx.session.client, ctx.caps, &have, &want, &drift).await?;
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let plan = plan_apply(&name, &want, &drift, &facts)?;
+    Ok(execute(ctx, plan, None, how).await)
+}
+
+async fn lint(
+    ctx: &Context<'_>,
+    path: Option<&Path>,
+    format: Format,
+    limits: &Thresholds,
+) -> Result<u8, String> {
+    let file = match path {
+        Some(p) => Some(read_file(ctx, p).await?),
+        None => None,
+    };
+    has_timescaledb(ctx)?;
+    let data = Dataset::read_all(&ctx.session.client, ctx.caps, limits).await;
+    let live = data.policies().map(policy::lint_relations).ok_or_else(|| {
+        let failed = [
+            data.compression.status(),
+            data.retention.status(),
+            data.caggs.status(),
+        ]
+        .iter()
+        .find_map(|s| s.error().map(str::to_string))
+        .unwrap_or_else(|| "not read".into());
+        format!("cannot read the live policies: {failed}")
+    })?;
+    let findings: Vec<policy::Finding> = match &file {
+        // The file's policies over the database's structure; findings on what the file names.
+        Some(f) => policy::lint(&policy::lint_file(f, &live))
+            .into_iter()
+            .filter(|x| {
+                f.hypertables.contains_key(&x.relation) || f.caggs.contains_key(&x.relation)
+            })
+            .collect(),
+        None => policy::lint(&live),
+    };
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "findings": findings }))
+                .unwrap_or_default()
+        ),
+        Format::Text if findings.is_empty() => {
+            say("No findings: the policies do not work against each other.")
+        }
+        Format::Text => {
+            for f in &findings {
+                say(&format!(
+                    "{}  {}: {}",
+                    f.rule.as_str(),
+                    f.relation,
+                    f.message
+                ));
+            }
+        }
+    }
+    Ok(if findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FOUND
+    })
+}

@@ -1,0 +1,281 @@
+//! One small plant's worth of typed rows — the same in every unit test and benchmark that needs
+//! model values (render snapshots, state, problem rules, store): a compressed hypertable with a
+//! backlog, retention overdue, a failing job, a paused policy, a duplicate, an unused and an
+//! invalid index, two caggs lagging.
+
+use chrono::{DateTime, Utc};
+
+use super::caggs::{Cagg, RefreshPolicy, Watermark};
+use super::compression::Compression;
+use super::hypertables::Hypertable;
+use super::indexes::{category, Index};
+use super::jobs::Job;
+use super::retention::Retention;
+use super::{Bound, Payload, QueryKind, Summary};
+use crate::capabilities::{Capabilities, TimescaleFeatures};
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    s.parse().unwrap()
+}
+
+pub fn caps() -> Capabilities {
+    Capabilities {
+        server_version_num: 170005,
+        server_version: "17.5".into(),
+        timescaledb: Some(TimescaleFeatures {
+            version: "2.23.0".into(),
+            functions_schema: true,
+            cagg_watermark_table: true,
+            job_history: true,
+            compression_settings: true,
+            chunk_dropped_column: true,
+            ..Default::default()
+        }),
+        timescaledb_available: None,
+        is_superuser: false,
+        has_pg_monitor: true,
+        role: "monitor".into(),
+        database: "metrics".into(),
+        in_recovery: false,
+        system_identifier: None,
+    }
+}
+
+pub fn summary() -> Summary {
+    Summary {
+        version: "PostgreSQL 17.5 on x86_64-pc-linux-gnu".into(),
+        started_at: Some(t("2026-11-18T10:00:00Z")),
+        server_now: t("2026-11-21T12:30:00Z"),
+        database_bytes: 5 * 1024 * 1024 * 1024,
+        connections: 12,
+        max_connections: 100,
+        server_addr: Some("10.0.0.5".into()),
+        server_port: Some(5432),
+        backend_pid: 4242,
+        application_name: "hypertop".into(),
+        timescaledb_version: Some("2.23.0".into()),
+        ssl: Some(true),
+        read_only: true,
+        statement_timeout: "5s".into(),
+        stats_reset: Some(t("2026-11-01T00:00:00Z")),
+        max_background_workers: Some(16),
+        max_worker_processes: 32,
+        timescaledb_restoring: false,
+        scheduler_running: true,
+        timescaledb_preloaded: Some(true),
+        timescaledb_license: Some("timescale".into()),
+        max_parallel_workers: 8,
+        schedulers: 1,
+        job_workers: 0,
+    }
+}
+
+pub fn hypertable(name: &str, chunks: i64, compressed: i64, bytes: i64) -> Hypertable {
+    Hypertable {
+        schema: "telemetry".into(),
+        name: name.into(),
+        compression_enabled: compressed > 0,
+        chunks,
+        compressed_chunks: compressed,
+        heap_bytes: bytes / 2,
+        index_bytes: bytes / 3,
+        toast_bytes: bytes - bytes / 2 - bytes / 3,
+        total_bytes: bytes,
+        time_column: Some("time".into()),
+        time_type: Some("timestamp with time zone".into()),
+        interval_seconds: Some(3600.0),
+        interval_integer: None,
+        range_start: Some(Bound::Time(t("2026-10-01T00:00:00Z"))),
+        range_end: Some(Bound::Time(t("2026-11-21T13:00:00Z"))),
+        policies: vec!["policy_compression".into(), "policy_retention".into()],
+    }
+}
+
+pub fn compression(name: &str, backlog: i64) -> Compression {
+    Compression {
+        schema: "telemetry".into(),
+        name: name.into(),
+        enabled: true,
+        segmentby: Some("device_id".into()),
+        orderby: Some("\"time\" DESC".into()),
+        job_id: Some(1000),
+        scheduled: Some(true),
+        compress_after: Some("1 day".into()),
+        compress_after_seconds: Some(86_400.0),
+        chunks: 1224,
+        compressed_chunks: 1200 - backlog,
+        backlog_chunks: backlog,
+        backlog_bytes: backlog * 90 * 1024 * 1024,
+        before_bytes: 120 * 1024 * 1024 * 1024,
+        after_bytes: 11 * 1024 * 1024 * 1024,
+    }
+}
+
+pub fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> Index {
+    Index {
+        schema: "telemetry".into(),
+        table: table.into(),
+        index_schema: "telemetry".into(),
+        name: name.into(),
+        // The copy (`…_again`) was created last.
+        oid: if name.ends_with("_again") {
+            30_000
+        } else {
+            20_000
+        },
+        on_hypertable: true,
+        method: "btree".into(),
+        unique: false,
+        primary: false,
+        key_columns: keys.into(),
+        expressions: None,
+        predicate: None,
+        valid,
+        scans,
+        tuples_read: scans * 40,
+        size_bytes: 3 * 1024 * 1024 * 1024 + scans,
+        chunk_indexes: 1224,
+        category: category(scans, false),
+        duplicate_of: None,
+    }
+}
+
+pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, scheduled: bool) -> Job {
+    Job {
+        job_id: id,
+        application_name: format!("Job [{id}]"),
+        kind: crate::model::jobs::kind("_timescaledb_functions", proc_name),
+        proc_schema: "_timescaledb_functions".into(),
+        proc_name: proc_name.into(),
+        target_schema: target.map(|_| "telemetry".into()),
+        target_name: target.map(String::from),
+        owner: "postgres".into(),
+        schedule_seconds: Some(3600.0),
+        scheduled,
+        job_status: Some(if scheduled { "Scheduled" } else { "Paused" }.into()),
+        last_run_status: Some(if failures > 0 { "Failed" } else { "Success" }.into()),
+        last_run_started: None,
+        last_success: None,
+        next_start: None,
+        total_runs: 120,
+        total_failures: failures as i64,
+        consecutive_failures: failures,
+        last_error: (failures > 0)
+            .then(|| "could not obtain lock on relation \"_hyper_1_42_chunk\"".into()),
+        last_error_code: (failures > 0).then(|| "55P03".into()),
+        last_error_at: (failures > 0).then(|| t("2026-11-21T12:00:00Z")),
+        config: None,
+    }
+}
+
+pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg {
+    Cagg {
+        schema: "telemetry".into(),
+        name: name.into(),
+        hypertable_schema: "telemetry".into(),
+        hypertable_name: "readings".into(),
+        parent: parent.map(|p| ("telemetry".to_string(), p.to_string())),
+        bucket_width: Some("1 hour".into()),
+        time_type: "timestamp with time zone".into(),
+        watermark: Some(Watermark::Time(t(watermark))),
+        lag_seconds: Some(lag),
+        lag_units: None,
+        materialized_only: parent.is_some(),
+        refresh_policy: Some(RefreshPolicy {
+            job_id: 1002,
+            scheduled: true,
+            start_offset: Some("3 days".into()),
+            end_offset: Some("01:00:00".into()),
+            schedule_interval: Some("00:30:00".into()),
+            end_offset_seconds: Some(3600.0),
+            schedule_seconds: Some(1800.0),
+        }),
+        last_run_status: Some("Success".into()),
+        last_success: None,
+        pending_invalidations: 3,
+    }
+}
+
+/// Every screen's payload of the plant, as the poller delivers them.
+pub fn plant() -> Vec<(QueryKind, Payload)> {
+    vec![
+        (QueryKind::Summary, Payload::Summary(summary())),
+        (
+            QueryKind::Tables,
+            Payload::Hypertables(vec![
+                hypertable("readings", 1224, 1190, 131 * 1024 * 1024 * 1024),
+                hypertable("Plant \"A\"; events", 48, 0, 700 * 1024 * 1024),
+            ]),
+        ),
+        (
+            QueryKind::Tables,
+            Payload::Compression(vec![compression("readings", 10), compression("energy", 0)]),
+        ),
+        (
+            QueryKind::Tables,
+            Payload::Retention(vec![Retention {
+                schema: "telemetry".into(),
+                name: "readings".into(),
+                is_cagg: false,
+                job_id: 1001,
+                scheduled: true,
+                schedule_seconds: Some(86_400.0),
+                drop_after: Some("90 days".into()),
+                drop_after_seconds: Some(90.0 * 86_400.0),
+                chunks: 1224,
+                oldest_start: Some(Bound::Time(t("2026-08-01T00:00:00Z"))),
+                overdue_chunks: 24,
+                overdue_bytes: 2 * 1024 * 1024 * 1024,
+                last_run: None,
+                last_run_status: Some("Success".into()),
+                next_start: None,
+            }]),
+        ),
+        (
+            QueryKind::Indexes,
+            Payload::Indexes({
+                let mut v = vec![
+                    index("readings", "readings_time_idx", "time", 98_000, true),
+                    index(
+                        "readings",
+                        "readings_device_time_idx",
+                        "device_id,time",
+                        12,
+                        true,
+                    ),
+                    index("readings", "readings_value_idx", "value", 0, true),
+                    index("readings", "readings_time_again", "time", 0, true),
+                    index("readings", "readings_broken_idx", "site", 0, false),
+                ];
+                crate::model::indexes::mark_duplicates(&mut v);
+                v
+            }),
+        ),
+        (
+            QueryKind::Jobs,
+            Payload::Jobs(vec![
+                job(1000, "policy_compression", Some("readings"), 4, true),
+                job(1001, "policy_retention", Some("readings"), 0, true),
+                job(
+                    1002,
+                    "policy_refresh_continuous_aggregate",
+                    Some("readings_hourly"),
+                    0,
+                    false,
+                ),
+            ]),
+        ),
+        (
+            QueryKind::Caggs,
+            Payload::Caggs(vec![
+                cagg("readings_hourly", None, "2026-11-21T11:00:00Z", 5400.0),
+                cagg(
+                    "readings_daily",
+                    Some("readings_hourly"),
+                    "2026-11-19T00:00:00Z",
+                    218_000.0,
+                ),
+            ]),
+        ),
+    ]
+}

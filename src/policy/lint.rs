@@ -1,0 +1,390 @@
+//! The lint rules: policies that work against each other (retention dropping what a cagg still
+//! refreshes, dropping before compressing, windows that do not nest, …), over a file or the
+//! live database. Pure.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{PolicyFile, Threshold};
+use crate::model::caggs::Cagg;
+use crate::model::compression::Compression;
+use crate::model::hypertables::Hypertable;
+use crate::model::indexes::Index;
+use crate::model::retention::Retention;
+
+/// What the lint rules look at for one hypertable or cagg, with intervals in seconds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LintRelation {
+    /// `schema.name`, as the file writes it.
+    pub name: String,
+    /// The schema and name apart (empty for a relation only a file names).
+    pub schema: String,
+    pub relname: String,
+    pub is_cagg: bool,
+    pub has_compression_policy: bool,
+    pub compress_after: Option<f64>,
+    pub segmentby_empty: bool,
+    pub drop_after: Option<f64>,
+    pub retention_schedule: Option<f64>,
+    /// A refresh policy's window: start (None: from the beginning) and end offsets.
+    pub refresh: Option<(Option<f64>, Option<f64>)>,
+    pub bucket: Option<f64>,
+    /// A cagg's source: its hypertable, or the cagg it is built on.
+    pub source: Option<String>,
+    /// How far a cagg's materialized data trails now.
+    pub lag: Option<f64>,
+    /// Columns (not time) that used indexes on the hypertable lead with: what queries filter by.
+    pub filtered_by: Vec<String>,
+}
+
+/// The lint rules, each a way policies work against each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LintRule {
+    RetentionInsideRefreshWindow,
+    RetentionBeforeMaterialized,
+    DropBeforeCompress,
+    ScheduleLongerThanDropAfter,
+    EndOffsetBelowBucket,
+    WindowsDoNotNest,
+    NoSegmentby,
+}
+
+impl LintRule {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LintRule::RetentionInsideRefreshWindow => "retention inside refresh window",
+            LintRule::RetentionBeforeMaterialized => "retention before materialized",
+            LintRule::DropBeforeCompress => "drop before compress",
+            LintRule::ScheduleLongerThanDropAfter => "schedule longer than drop_after",
+            LintRule::EndOffsetBelowBucket => "end_offset below bucket",
+            LintRule::WindowsDoNotNest => "windows do not nest",
+            LintRule::NoSegmentby => "no segmentby",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub relation: String,
+    #[serde(skip)]
+    pub schema: String,
+    #[serde(skip)]
+    pub relname: String,
+    pub rule: LintRule,
+    pub message: String,
+}
+
+/// Policies that work against each other (the same rules the overview applies to the live
+/// database).
+pub fn lint(relations: &[LintRelation]) -> Vec<Finding> {
+    let by_name = |n: &str| relations.iter().find(|r| r.name == n);
+    let s = crate::format::seconds;
+    let mut out = Vec::new();
+    let mut add = |r: &LintRelation, rule, message: String| {
+        out.push(Finding {
+            relation: r.name.clone(),
+            schema: r.schema.clone(),
+            relname: r.relname.clone(),
+            rule,
+            message,
+        })
+    };
+    for r in relations {
+        if let (Some(drop), Some(comp)) = (r.drop_after, r.compress_after) {
+            if drop <= comp {
+                add(r, LintRule::DropBeforeCompress, format!(
+                    "drop_after {} is not longer than compress_after {}: chunks are dropped before (or as) they would be compressed",
+                    s(drop), s(comp)
+                ));
+            }
+        }
+        if let (Some(drop), Some(every)) = (r.drop_after, r.retention_schedule) {
+            if every > drop {
+                add(r, LintRule::ScheduleLongerThanDropAfter, format!(
+                    "the retention policy runs every {} but keeps only {}: data outlives drop_after by up to a schedule (it looks broken)",
+                    s(every), s(drop)
+                ));
+            }
+        }
+        if let (Some((_, end)), Some(bucket)) = (r.refresh, r.bucket) {
+            if end.unwrap_or(0.0) < bucket {
+                add(r, LintRule::EndOffsetBelowBucket, format!(
+                    "the refresh window ends {} before now, less than one {} bucket: the last bucket is refreshed while it still fills (real-time aggregation covers it better)",
+                    s(end.unwrap_or(0.0)), s(bucket)
+                ));
+            }
+        }
+        if !r.is_cagg && r.has_compression_policy && r.segmentby_empty {
+            if let Some(col) = r.filtered_by.first() {
+                add(r, LintRule::NoSegmentby, format!(
+                    "compressed without segmentby, but an index on {col} is used: queries filtering by {col} decompress whole chunks (segmentby = {col:?}?)"
+                ));
+            }
+        }
+        let (Some(source), true) = (&r.source, r.is_cagg) else {
+            continue;
+        };
+        let Some(src) = by_name(source) else { continue };
+        // The source's retention against this cagg's refresh window and materialization.
+        if let Some(drop) = src.drop_after {
+            match r.refresh.map(|(start, _)| start) {
+                Some(start) if start.is_none_or(|st| st > drop) => add(r, LintRule::RetentionInsideRefreshWindow, format!(
+                    "{source} keeps {} but this cagg's refresh window starts {} back: a refresh over dropped source data deletes the aggregates there",
+                    s(drop),
+                    start.map_or("from the beginning".into(), |st| format!("{} ", s(st)).trim_end().to_string())
+                )),
+                _ => {}
+            }
+            if r.lag.is_some_and(|lag| lag > drop) {
+                add(r, LintRule::RetentionBeforeMaterialized, format!(
+                    "{source} keeps {} but this cagg's materialized data ends {} ago: data is dropped before it is aggregated",
+                    s(drop), s(r.lag.unwrap_or(0.0))
+                ));
+            }
+        }
+        // A cagg on a cagg: its window must end where the parent's materialized data is.
+        if src.is_cagg {
+            if let (Some((_, end)), Some((_, parent_end))) = (r.refresh, src.refresh) {
+                if end.unwrap_or(0.0) < parent_end.unwrap_or(0.0) {
+                    add(r, LintRule::WindowsDoNotNest, format!(
+                        "its refresh window ends {} back but {source}'s ends {} back: it aggregates what its parent has not materialized yet",
+                        s(end.unwrap_or(0.0)), s(parent_end.unwrap_or(0.0))
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// What the live database's screens read, as the lint rules need it (a list not read yet is
+/// empty).
+#[derive(Default, Clone, Copy)]
+pub struct Live<'a> {
+    pub hypertables: &'a [Hypertable],
+    pub compression: &'a [Compression],
+    pub retention: &'a [Retention],
+    pub caggs: &'a [Cagg],
+    pub indexes: &'a [Index],
+}
+
+/// The lint view of a live database's policies.
+pub fn lint_relations(d: Live) -> Vec<LintRelation> {
+    use crate::format::{interval_seconds, qualified};
+    let mut out: BTreeMap<String, LintRelation> = BTreeMap::new();
+    let time_columns: BTreeMap<String, String> = d
+        .hypertables
+        .iter()
+        .filter_map(|h| Some((qualified(&h.schema, &h.name), h.time_column.clone()?)))
+        .collect();
+    for c in d.compression {
+        let name = qualified(&c.schema, &c.name);
+        let e = out.entry(name.clone()).or_default();
+        (e.name, e.schema, e.relname) = (name, c.schema.clone(), c.name.clone());
+        e.has_compression_policy = c.job_id.is_some();
+        e.compress_after = c.compress_after_seconds;
+        e.segmentby_empty = c.segmentby.as_deref().is_none_or(str::is_empty);
+    }
+    for r in d.retention {
+        let name = qualified(&r.schema, &r.name);
+        let e = out.entry(name.clone()).or_default();
+        (e.name, e.schema, e.relname) = (name, r.schema.clone(), r.name.clone());
+        e.is_cagg = r.is_cagg;
+        e.drop_after = r.drop_after_seconds;
+        e.retention_schedule = r.schedule_seconds;
+    }
+    for c in d.caggs {
+        let name = qualified(&c.schema, &c.name);
+        let e = out.entry(name.clone()).or_default();
+        (e.name, e.schema, e.relname) = (name, c.schema.clone(), c.name.clone());
+        e.is_cagg = true;
+        e.source = Some(c.source());
+        e.bucket = c.bucket_width.as_deref().and_then(interval_seconds);
+        e.lag = c.lag_seconds;
+        e.refresh = c.refresh_policy.as_ref().map(|p| {
+            (
+                p.start_offset.as_deref().and_then(interval_seconds),
+                p.end_offset_seconds,
+            )
+        });
+    }
+    for i in d.indexes {
+        if !i.on_hypertable || i.scans == 0 {
+            continue;
+        }
+        let table = qualified(&i.schema, &i.table);
+        let lead = i
+            .key_columns
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        // The time column leads most indexes; an unknown time column tells nothing either.
+        if lead.is_empty() || time_columns.get(&table).is_none_or(|t| *t == lead) {
+            continue;
+        }
+        if let Some(e) = out.get_mut(&table) {
+            if !e.filtered_by.contains(&lead) {
+                e.filtered_by.push(lead);
+            }
+        }
+    }
+    out.into_values().collect()
+}
+
+/// The lint view of a policy file over the live database's structure (which cagg is on what,
+/// buckets, lag, index use): the file's policies replace the database's.
+pub fn lint_file(file: &PolicyFile, live: &[LintRelation]) -> Vec<LintRelation> {
+    use crate::format::interval_seconds;
+    let secs = |t: &Option<Threshold>| {
+        t.as_ref()
+            .and_then(Threshold::interval)
+            .and_then(interval_seconds)
+    };
+    let mut out = Vec::new();
+    for (is_cagg, map) in [(false, &file.hypertables), (true, &file.caggs)] {
+        for (name, rel) in map {
+            let base = live
+                .iter()
+                .find(|l| &l.name == name)
+                .cloned()
+                .unwrap_or_default();
+            out.push(LintRelation {
+                name: name.clone(),
+                is_cagg,
+                has_compression_policy: rel.compression_policy.is_some(),
+                compress_after: rel.compression_policy.as_ref().and_then(|p| secs(&p.after)),
+                segmentby_empty: rel
+                    .compression
+                    .as_ref()
+                    .is_none_or(|c| c.segmentby.is_empty()),
+                drop_after: rel.retention_policy.as_ref().and_then(|p| secs(&p.after)),
+                retention_schedule: rel
+                    .retention_policy
+                    .as_ref()
+                    .and_then(|p| interval_seconds(&p.schedule)),
+                refresh: rel
+                    .refresh_policy
+                    .as_ref()
+                    .map(|p| (secs(&p.start_offset), secs(&p.end_offset))),
+                ..base
+            });
+        }
+    }
+    // Relations the file does not name keep their live policies (a source cagg, say).
+    for l in live {
+        if !out.iter().any(|o| o.name == l.name) {
+            out.push(l.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lint_rule_fires_on_its_case_and_not_on_a_sound_setup() {
+        let day = 86_400.0;
+        let ht = |name: &str| LintRelation {
+            name: name.into(),
+            ..LintRelation::default()
+        };
+        let mut raw = ht("scn.raw");
+        raw.drop_after = Some(7.0 * day);
+        raw.compress_after = Some(14.0 * day);
+        raw.retention_schedule = Some(10.0 * day);
+        raw.has_compression_policy = true;
+        raw.segmentby_empty = true;
+        raw.filtered_by = vec!["device".into()];
+        let mut hourly = ht("scn.hourly");
+        hourly.is_cagg = true;
+        hourly.source = Some("scn.raw".into());
+        hourly.bucket = Some(3600.0);
+        hourly.refresh = Some((Some(30.0 * day), Some(1800.0)));
+        hourly.lag = Some(9.0 * day);
+        let mut daily = ht("scn.daily");
+        daily.is_cagg = true;
+        daily.source = Some("scn.hourly".into());
+        daily.bucket = Some(day);
+        daily.refresh = Some((Some(60.0 * day), Some(day)));
+        let found = lint(&[raw, hourly, daily.clone()]);
+        let rules: Vec<(&str, LintRule)> = found
+            .iter()
+            .map(|f| (f.relation.as_str(), f.rule))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("scn.raw", LintRule::DropBeforeCompress),
+                ("scn.raw", LintRule::ScheduleLongerThanDropAfter),
+                ("scn.raw", LintRule::NoSegmentby),
+                ("scn.hourly", LintRule::EndOffsetBelowBucket),
+                ("scn.hourly", LintRule::RetentionInsideRefreshWindow),
+                ("scn.hourly", LintRule::RetentionBeforeMaterialized),
+            ]
+        );
+        // Nesting: a child whose window ends nearer now than its parent's.
+        let mut parent = daily.clone();
+        parent.name = "scn.parent".into();
+        parent.source = Some("scn.elsewhere".into());
+        parent.refresh = Some((None, Some(2.0 * day)));
+        let mut child = daily;
+        child.source = Some("scn.parent".into());
+        let found = lint(&[parent, child]);
+        assert!(
+            found.iter().any(|f| f.rule == LintRule::WindowsDoNotNest),
+            "{found:?}"
+        );
+        // Sound: nothing.
+        let mut good = ht("scn.good");
+        good.drop_after = Some(90.0 * day);
+        good.compress_after = Some(7.0 * day);
+        good.retention_schedule = Some(day);
+        let mut agg = ht("scn.good_1h");
+        agg.is_cagg = true;
+        agg.source = Some("scn.good".into());
+        agg.bucket = Some(3600.0);
+        agg.refresh = Some((Some(3.0 * day), Some(3600.0)));
+        agg.lag = Some(3600.0);
+        assert!(lint(&[good, agg]).is_empty());
+    }
+
+    #[test]
+    fn live_rows_feed_the_rules_an_index_in_use_is_a_filter() {
+        use crate::model::fixtures as fx;
+        let ht = [fx::hypertable("readings", 10, 0, 1000)];
+        let mut comp = fx::compression("readings", 0);
+        comp.segmentby = None;
+        let comp = [comp];
+        let indexes = [
+            fx::index("readings", "readings_time_idx", "time", 900, true),
+            fx::index("readings", "readings_site_time_idx", "site,time", 40, true),
+            fx::index("readings", "readings_unused_idx", "unit", 0, true),
+        ];
+        let live = Live {
+            hypertables: &ht,
+            compression: &comp,
+            indexes: &indexes,
+            ..Live::default()
+        };
+        let found = lint(&lint_relations(live));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].rule, LintRule::NoSegmentby);
+        assert!(found[0].message.contains("site"), "{}", found[0].message);
+        assert_eq!(
+            (found[0].schema.as_str(), found[0].relname.as_str()),
+            ("telemetry", "readings")
+        );
+        // Without the time column known, an index tells nothing.
+        let unknown = Live {
+            hypertables: &[],
+            ..live
+        };
+        assert!(lint(&lint_relations(unknown)).is_empty());
+    }
+}

@@ -1,0 +1,777 @@
+//! Policies as code: a database's policies as a TOML file (export), what differs between a file
+//! and the database (diff, the drift), and the rules that catch policies that work against each
+//! other (lint). Pure: the reads are `model::policies`, the changes `actions::plan::apply`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::policies::{PolicyJob, RelationPolicies};
+
+mod lint;
+pub use lint::{lint, lint_file, lint_relations, Finding, LintRelation, LintRule, Live};
+
+/// A threshold or offset: an interval (`7 days`) or, for integer time, a number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Threshold {
+    Integer(i64),
+    Interval(String),
+}
+
+impl Threshold {
+    pub fn from_json(v: &serde_json::Value) -> Option<Threshold> {
+        match v {
+            serde_json::Value::String(s) => Some(Threshold::Interval(s.clone())),
+            serde_json::Value::Number(n) => n.as_i64().map(Threshold::Integer),
+            _ => None,
+        }
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        match self {
+            Threshold::Integer(n) => serde_json::json!(n),
+            Threshold::Interval(s) => serde_json::json!(s),
+        }
+    }
+
+    pub fn interval(&self) -> Option<&str> {
+        match self {
+            Threshold::Interval(s) => Some(s),
+            Threshold::Integer(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Threshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        match self {
+            Threshold::Integer(n) => write!(f, "{n}"),
+            Threshold::Interval(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compression {
+    /// Columns compressed data is segmented by (quoted as SQL needs).
+    #[serde(default)]
+    pub segmentby: Vec<String>,
+    /// `"time" DESC`, … in order.
+    #[serde(default)]
+    pub orderby: Vec<String>,
+}
+
+/// A compression or retention policy: its threshold (by chunk range, or by creation time), its
+/// schedule and whether it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdPolicy {
+    /// `compress_after` / `drop_after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<Threshold>,
+    /// `compress_created_before` / `drop_created_before` (TimescaleDB 2.15+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_before: Option<String>,
+    pub schedule: String,
+    #[serde(default = "yes")]
+    pub scheduled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshPolicy {
+    /// None: from the beginning.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_offset: Option<Threshold>,
+    /// None: up to now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_offset: Option<Threshold>,
+    pub schedule: String,
+    #[serde(default = "yes")]
+    pub scheduled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReorderPolicy {
+    pub index: String,
+    pub schedule: String,
+    #[serde(default = "yes")]
+    pub scheduled: bool,
+}
+
+/// One hypertable's or cagg's policies.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Relation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression: Option<Compression>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compression_policy: Option<ThresholdPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_policy: Option<ThresholdPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_policy: Option<RefreshPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reorder_policy: Option<ReorderPolicy>,
+}
+
+/// The file: hypertables and caggs by `schema.name` (sorted, so it diffs well in git).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hypertables: BTreeMap<String, Relation>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub caggs: BTreeMap<String, Relation>,
+}
+
+impl PolicyFile {
+    /// A hypertable's or cagg's entry, by `schema.name`.
+    pub fn relation(&self, name: &str, is_cagg: bool) -> Option<&Relation> {
+        if is_cagg {
+            self.caggs.get(name)
+        } else {
+            self.hypertables.get(name)
+        }
+    }
+}
+
+/// The policy kinds of a relation, as the file names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    Compression,
+    CompressionPolicy,
+    RetentionPolicy,
+    RefreshPolicy,
+    ReorderPolicy,
+}
+
+impl Part {
+    pub const ALL: [Part; 5] = [
+        Part::Compression,
+        Part::CompressionPolicy,
+        Part::RetentionPolicy,
+        Part::RefreshPolicy,
+        Part::ReorderPolicy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Part::Compression => "compression",
+            Part::CompressionPolicy => "compression_policy",
+            Part::RetentionPolicy => "retention_policy",
+            Part::RefreshPolicy => "refresh_policy",
+            Part::ReorderPolicy => "reorder_policy",
+        }
+    }
+
+    /// The job procedure behind a policy part (compression settings have none).
+    pub fn proc_name(self) -> Option<&'static str> {
+        match self {
+            Part::Compression => None,
+            Part::CompressionPolicy => Some("policy_compression"),
+            Part::RetentionPolicy => Some("policy_retention"),
+            Part::RefreshPolicy => Some("policy_refresh_continuous_aggregate"),
+            Part::ReorderPolicy => Some("policy_reorder"),
+        }
+    }
+}
+
+impl Relation {
+    /// The part as JSON, for comparing, reporting and showing (None: absent).
+    pub fn part(&self, part: Part) -> Option<serde_json::Value> {
+        fn json<T: Serialize>(v: &Option<T>) -> Option<serde_json::Value> {
+            v.as_ref().and_then(|v| serde_json::to_value(v).ok())
+        }
+        match part {
+            Part::Compression => json(&self.compression),
+            Part::CompressionPolicy => json(&self.compression_policy),
+            Part::RetentionPolicy => json(&self.retention_policy),
+            Part::RefreshPolicy => json(&self.refresh_policy),
+            Part::ReorderPolicy => json(&self.reorder_policy),
+        }
+    }
+
+    /// The compression or retention policy (None for the other parts).
+    pub fn threshold_policy(&self, part: Part) -> Option<&ThresholdPolicy> {
+        match part {
+            Part::CompressionPolicy => self.compression_policy.as_ref(),
+            Part::RetentionPolicy => self.retention_policy.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// Whether a part's job runs (None: no job there).
+    pub fn scheduled(&self, part: Part) -> Option<bool> {
+        match part {
+            Part::Compression => None,
+            Part::CompressionPolicy => self.compression_policy.as_ref().map(|p| p.scheduled),
+            Part::RetentionPolicy => self.retention_policy.as_ref().map(|p| p.scheduled),
+            Part::RefreshPolicy => self.refresh_policy.as_ref().map(|p| p.scheduled),
+            Part::ReorderPolicy => self.reorder_policy.as_ref().map(|p| p.scheduled),
+        }
+    }
+}
+
+/// A part as one line of `key = value`s, for drift reports.
+fn show(part: &Option<serde_json::Value>) -> String {
+    match part {
+        None => "none".into(),
+        Some(serde_json::Value::Object(map)) => map
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The database's policies as a file.
+pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
+    let mut file = PolicyFile::default();
+    for r in relations {
+        let mut rel = Relation {
+            compression: (r.compression_enabled && !r.is_cagg).then(|| Compression {
+                segmentby: r.segmentby.clone(),
+                orderby: r.orderby.clone(),
+            }),
+            ..Relation::default()
+        };
+        for job in &r.jobs {
+            let cfg = |k: &str| job.config.get(k);
+            let threshold = |after: &str, created: &str| ThresholdPolicy {
+                after: cfg(after).and_then(Threshold::from_json),
+                created_before: cfg(created).and_then(|v| v.as_str().map(String::from)),
+                schedule: job.schedule.clone(),
+                scheduled: job.scheduled,
+            };
+            match job.proc_name.as_str() {
+                "policy_compression" => {
+                    rel.compression_policy =
+                        Some(threshold("compress_after", "compress_created_before"))
+                }
+                "policy_retention" => {
+                    rel.retention_policy = Some(threshold("drop_after", "drop_created_before"))
+                }
+                "policy_refresh_continuous_aggregate" => {
+                    rel.refresh_policy = Some(RefreshPolicy {
+                        start_offset: cfg("start_offset").and_then(Threshold::from_json),
+                        end_offset: cfg("end_offset").and_then(Threshold::from_json),
+                        schedule: job.schedule.clone(),
+                        scheduled: job.scheduled,
+                    })
+                }
+                "policy_reorder" => {
+                    rel.reorder_policy = Some(ReorderPolicy {
+                        index: cfg("index_name")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_string(),
+                        schedule: job.schedule.clone(),
+                        scheduled: job.scheduled,
+                    })
+                }
+                _ => {}
+            }
+        }
+        let key = crate::format::qualified(&r.schema, &r.name);
+        if r.is_cagg {
+            file.caggs.insert(key, rel);
+        } else {
+            file.hypertables.insert(key, rel);
+        }
+    }
+    file
+}
+
+/// The file as written: a header, then TOML (sorted; the same database gives the same bytes).
+pub fn to_toml(file: &PolicyFile, database: &str) -> Result<String, String> {
+    let body = toml::to_string(file).map_err(|e| format!("cannot write the policy file: {e}"))?;
+    Ok(format!(
+        "# TimescaleDB policies of database {database:?}: `hypertop policy diff|apply|lint FILE`.\n\
+         # Relations by schema.name; intervals as PostgreSQL writes them; a missing part means none.\n\n{body}"
+    ))
+}
+
+/// Reads a policy file, with the reason and line when it is not one.
+pub fn parse(text: &str) -> Result<PolicyFile, String> {
+    toml::from_str(text).map_err(|e| format!("not a policy file: {e}"))
+}
+
+/// What differs between the file and the database, for one part of one relation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    /// `schema.name`.
+    pub relation: String,
+    pub is_cagg: bool,
+    pub part: Part,
+    pub kind: DriftKind,
+    /// The part as the file wants it and as the database has it (None: absent).
+    pub want: Option<serde_json::Value>,
+    pub have: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftKind {
+    /// In the file, not in the database.
+    Missing,
+    /// In the database, not in the file.
+    Extra,
+    /// In both, with other settings.
+    Changed,
+    /// In both, the same but for whether it runs.
+    Paused,
+    /// The relation is not in the database at all (apply cannot create tables).
+    NoRelation,
+}
+
+impl DriftKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriftKind::Missing => "missing",
+            DriftKind::Extra => "extra",
+            DriftKind::Changed => "changed",
+            DriftKind::Paused => "paused",
+            DriftKind::NoRelation => "no relation",
+        }
+    }
+}
+
+/// The drift of `have` (the database, exported) from `want` (the file). Intervals must have been
+/// normalised the same way on both sides (the server's reading of the file's: see
+/// `normalize`).
+pub fn diff(want: &PolicyFile, have: &PolicyFile) -> Vec<Drift> {
+    let mut out = Vec::new();
+    for (is_cagg, w, h) in [
+        (false, &want.hypertables, &have.hypertables),
+        (true, &want.caggs, &have.caggs),
+    ] {
+        let names: std::collections::BTreeSet<&String> = w.keys().chain(h.keys()).collect();
+        for name in names {
+            let (wr, hr) = match (w.get(name), h.get(name)) {
+                (Some(_), None) => {
+                    out.push(Drift {
+                        relation: name.clone(),
+                        is_cagg,
+                        part: Part::Compression,
+                        kind: DriftKind::NoRelation,
+                        want: None,
+                        have: None,
+                    });
+                    continue;
+                }
+                // A relation the file does not name is left alone: files can cover a subset.
+                (None, _) => continue,
+                (Some(wr), Some(hr)) => (wr, hr),
+            };
+            let wr = &default_orderby(wr, hr);
+            for part in Part::ALL {
+                let (a, b) = (wr.part(part), hr.part(part));
+                let kind = match (&a, &b) {
+                    (Some(_), None) => DriftKind::Missing,
+                    (None, Some(_)) => DriftKind::Extra,
+                    (Some(x), Some(y)) if x != y => {
+                        let mut only_state = wr.clone();
+                        set_scheduled(&mut only_state, part, hr.scheduled(part));
+                        if only_state.part(part) == b {
+                            DriftKind::Paused
+                        } else {
+                            DriftKind::Changed
+                        }
+                    }
+                    _ => continue,
+                };
+                out.push(Drift {
+                    relation: name.clone(),
+                    is_cagg,
+                    part,
+                    kind,
+                    want: a,
+                    have: b,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// An empty orderby in the file means TimescaleDB's choice (apply leaves it out): whatever the
+/// database has then matches, whether it wrote the default down (up to 2.17) or not (2.28).
+fn default_orderby(want: &Relation, have: &Relation) -> Relation {
+    let mut want = want.clone();
+    if let (Some(w), Some(h)) = (&mut want.compression, &have.compression) {
+        if w.orderby.is_empty() {
+            w.orderby = h.orderby.clone();
+        }
+    }
+    want
+}
+
+fn set_scheduled(r: &mut Relation, part: Part, to: Option<bool>) {
+    let Some(to) = to else { return };
+    match part {
+        Part::Compression => {}
+        Part::CompressionPolicy => {
+            if let Some(p) = &mut r.compression_policy {
+                p.scheduled = to
+            }
+        }
+        Part::RetentionPolicy => {
+            if let Some(p) = &mut r.retention_policy {
+                p.scheduled = to
+            }
+        }
+        Part::RefreshPolicy => {
+            if let Some(p) = &mut r.refresh_policy {
+                p.scheduled = to
+            }
+        }
+        Part::ReorderPolicy => {
+            if let Some(p) = &mut r.reorder_policy {
+                p.scheduled = to
+            }
+        }
+    }
+}
+
+/// Every interval the file writes (thresholds, offsets, schedules), for the server to read
+/// them the way it stores them (`7days` → `7 days`, `'36 hours'` → `36:00:00`).
+pub fn intervals_mut(file: &mut PolicyFile) -> Vec<&mut String> {
+    let mut out: Vec<&mut String> = Vec::new();
+    for rel in file.hypertables.values_mut().chain(file.caggs.values_mut()) {
+        for p in [&mut rel.compression_policy, &mut rel.retention_policy]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(Threshold::Interval(s)) = &mut p.after {
+                out.push(s);
+            }
+            if let Some(s) = &mut p.created_before {
+                out.push(s);
+            }
+            out.push(&mut p.schedule);
+        }
+        if let Some(p) = &mut rel.refresh_policy {
+            for t in [&mut p.start_offset, &mut p.end_offset]
+                .into_iter()
+                .flatten()
+            {
+                if let Threshold::Interval(s) = t {
+                    out.push(s);
+                }
+            }
+            out.push(&mut p.schedule);
+        }
+        if let Some(p) = &mut rel.reorder_policy {
+            out.push(&mut p.schedule);
+        }
+    }
+    out
+}
+
+/// The drift as text lines (for `policy diff`), or a line saying there is none.
+pub fn describe(drift: &[Drift]) -> Vec<String> {
+    if drift.is_empty() {
+        return vec!["no drift: the database has the file's policies".into()];
+    }
+    drift
+        .iter()
+        .map(|d| {
+            let what = if d.is_cagg { "cagg" } else { "hypertable" };
+            match d.kind {
+                DriftKind::NoRelation => format!(
+                    "no relation  {what} {}: not in the database (apply cannot create it)",
+                    d.relation
+                ),
+                kind => format!(
+                    "{:<11}  {what} {} {}: want {} · have {}",
+                    kind.as_str(),
+                    d.relation,
+                    d.part.as_str(),
+                    show(&d.want),
+                    show(&d.have)
+                ),
+            }
+        })
+        .collect()
+}
+
+impl ThresholdPolicy {
+    /// The job config a policy of this kind would have (`compress_after` or
+    /// `compress_created_before`, …), merged over `base` (the job's other keys).
+    pub fn config(
+        &self,
+        after_key: &str,
+        created_key: &str,
+        base: &serde_json::Value,
+    ) -> serde_json::Value {
+        let mut c = base.clone();
+        if !c.is_object() {
+            c = serde_json::json!({});
+        }
+        if let Some(map) = c.as_object_mut() {
+            map.remove(after_key);
+            map.remove(created_key);
+            if let Some(a) = &self.after {
+                map.insert(after_key.into(), a.to_json());
+            }
+            if let Some(cb) = &self.created_before {
+                map.insert(created_key.into(), serde_json::json!(cb));
+            }
+        }
+        c
+    }
+}
+
+impl RefreshPolicy {
+    pub fn config(&self, base: &serde_json::Value) -> serde_json::Value {
+        let mut c = base.clone();
+        if !c.is_object() {
+            c = serde_json::json!({});
+        }
+        if let Some(map) = c.as_object_mut() {
+            for (k, v) in [
+                ("start_offset", &self.start_offset),
+                ("end_offset", &self.end_offset),
+            ] {
+                map.insert(
+                    k.into(),
+                    v.as_ref()
+                        .map_or(serde_json::Value::Null, Threshold::to_json),
+                );
+            }
+        }
+        c
+    }
+}
+
+/// The job of a relation's part in the database, if any.
+pub fn job_of<'a>(
+    relations: &'a [RelationPolicies],
+    name: &str,
+    part: Part,
+) -> Option<&'a PolicyJob> {
+    let proc_name = part.proc_name()?;
+    relations
+        .iter()
+        .find(|r| crate::format::qualified(&r.schema, &r.name) == name)?
+        .jobs
+        .iter()
+        .find(|j| j.proc_name == proc_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::policies::PolicyJob;
+
+    fn db() -> Vec<RelationPolicies> {
+        vec![
+            RelationPolicies {
+                schema: "scn".into(),
+                name: "metrics".into(),
+                is_cagg: false,
+                compression_enabled: true,
+                segmentby: vec!["device".into()],
+                orderby: vec!["\"time\" DESC".into()],
+                jobs: vec![
+                    PolicyJob {
+                        job_id: 1000,
+                        proc_name: "policy_compression".into(),
+                        scheduled: true,
+                        schedule: "12:00:00".into(),
+                        config: serde_json::json!({"hypertable_id": 1, "compress_after": "7 days"}),
+                    },
+                    PolicyJob {
+                        job_id: 1001,
+                        proc_name: "policy_retention".into(),
+                        scheduled: false,
+                        schedule: "1 day".into(),
+                        config: serde_json::json!({"hypertable_id": 1, "drop_after": "30 days"}),
+                    },
+                ],
+            },
+            RelationPolicies {
+                schema: "scn".into(),
+                name: "metrics_hourly".into(),
+                is_cagg: true,
+                compression_enabled: false,
+                segmentby: vec![],
+                orderby: vec![],
+                jobs: vec![PolicyJob {
+                    job_id: 1002,
+                    proc_name: "policy_refresh_continuous_aggregate".into(),
+                    scheduled: true,
+                    schedule: "01:00:00".into(),
+                    config: serde_json::json!({"mat_hypertable_id": 3, "start_offset": "3 days", "end_offset": null}),
+                }],
+            },
+        ]
+    }
+
+    #[test]
+    fn export_writes_every_part_and_reads_back_the_same() {
+        let file = export(&db());
+        let text = to_toml(&file, "plant").unwrap();
+        assert!(
+            text.contains("[hypertables.\"scn.metrics\".compression_policy]"),
+            "{text}"
+        );
+        assert!(text.contains("after = \"7 days\""), "{text}");
+        assert!(text.contains("scheduled = false"), "{text}");
+        assert!(text.contains("start_offset = \"3 days\""), "{text}");
+        assert!(!text.contains("end_offset"), "open end: absent\n{text}");
+        assert_eq!(parse(&text).unwrap(), file);
+        // Stable: the same database gives the same bytes.
+        assert_eq!(to_toml(&export(&db()), "plant").unwrap(), text);
+    }
+
+    #[test]
+    fn an_empty_orderby_is_timescaledbs_choice_and_matches_any() {
+        let have = export(&db());
+        let mut want = have.clone();
+        let mut c = want.hypertables["scn.metrics"].compression.clone().unwrap();
+        c.orderby.clear();
+        want.hypertables.get_mut("scn.metrics").unwrap().compression = Some(c.clone());
+        assert!(diff(&want, &have).is_empty());
+        // segmentby is not a choice left to TimescaleDB: an empty one is wanted empty.
+        c.segmentby.clear();
+        want.hypertables.get_mut("scn.metrics").unwrap().compression = Some(c);
+        let kinds: Vec<DriftKind> = diff(&want, &have).into_iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, [DriftKind::Changed]);
+    }
+
+    #[test]
+    fn diff_names_missing_extra_changed_and_paused() {
+        let have = export(&db());
+        assert!(diff(&have, &have).is_empty());
+        let mut want = have.clone();
+        let m = want.hypertables.get_mut("scn.metrics").unwrap();
+        m.retention_policy.as_mut().unwrap().scheduled = true; // paused in the database
+        m.compression_policy.as_mut().unwrap().after = Some(Threshold::Interval("14 days".into()));
+        m.reorder_policy = Some(ReorderPolicy {
+            index: "metrics_time_idx".into(),
+            schedule: "1 day".into(),
+            scheduled: true,
+        });
+        want.caggs
+            .get_mut("scn.metrics_hourly")
+            .unwrap()
+            .refresh_policy = None;
+        want.hypertables
+            .insert("scn.gone".into(), Relation::default());
+        let kinds: Vec<(String, Part, DriftKind)> = diff(&want, &have)
+            .into_iter()
+            .map(|d| (d.relation, d.part, d.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (
+                    "scn.gone".to_string(),
+                    Part::Compression,
+                    DriftKind::NoRelation
+                ),
+                (
+                    "scn.metrics".into(),
+                    Part::CompressionPolicy,
+                    DriftKind::Changed
+                ),
+                (
+                    "scn.metrics".into(),
+                    Part::RetentionPolicy,
+                    DriftKind::Paused
+                ),
+                (
+                    "scn.metrics".into(),
+                    Part::ReorderPolicy,
+                    DriftKind::Missing
+                ),
+                (
+                    "scn.metrics_hourly".into(),
+                    Part::RefreshPolicy,
+                    DriftKind::Extra
+                ),
+            ]
+        );
+        let lines = describe(&diff(&want, &have));
+        assert!(lines[1].contains("want after = \"14 days\""), "{lines:?}");
+    }
+
+    #[test]
+    fn a_file_with_unknown_keys_or_types_is_refused_with_the_reason() {
+        for bad in [
+            "[hypertables.\"a\".compresion_policy]\nschedule = \"1d\"",
+            "[hypertables.\"a\".compression_policy]\nafter = true\nschedule = \"1d\"",
+            "[hypertables.\"a\".retention_policy]\ndrop_after = \"1d\"",
+            "hypertables = 3",
+        ] {
+            assert!(
+                parse(bad).unwrap_err().starts_with("not a policy file"),
+                "{bad}"
+            );
+        }
+    }
+
+    /// A cheap deterministic fuzz: truncations and mutations of an exported file never panic;
+    /// each one refused says why, each one read diffs and lints.
+    #[test]
+    fn mutated_files_are_refused_with_a_reason_or_read_never_a_panic() {
+        const PIECES: &[&str] = &[
+            "\"", "'", "[", "]", "=", "\n", "#", "\\", ".", "-1", "1e99", "true", "{", "}", ",",
+            "\u{0}", "é", "[[x]]", "after", "\"\"\"",
+        ];
+        let text = to_toml(&export(&db()), "plant").unwrap();
+        let have = export(&db());
+        let chars: Vec<char> = text.chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut read, mut refused) = (0, 0);
+        for round in 0..3_000 {
+            let mut mutated: Vec<char> = chars.clone();
+            if round % 5 == 0 {
+                mutated.truncate((next() as usize) % (chars.len() + 1));
+            }
+            for _ in 0..1 + next() % 3 {
+                let at = (next() as usize) % (mutated.len() + 1);
+                let piece = PIECES[(next() as usize) % PIECES.len()];
+                if next() % 2 == 0 && at < mutated.len() {
+                    mutated.remove(at);
+                }
+                for (i, c) in piece.chars().enumerate() {
+                    mutated.insert((at + i).min(mutated.len()), c);
+                }
+            }
+            let mutated: String = mutated.into_iter().collect();
+            match parse(&mutated) {
+                Ok(file) => {
+                    read += 1;
+                    let _ = describe(&diff(&file, &have));
+                    let _ = lint(&lint_file(&file, &[]));
+                }
+                Err(e) => {
+                    refused += 1;
+                    assert!(e.starts_with("not a policy file: ") && e.len() > 20, "{e}");
+                }
+            }
+        }
+        assert!(
+            read > 100 && refused > 100,
+            "read {read}, refused {refused}"
+        );
+    }
+}

@@ -1,0 +1,413 @@
+//! The data store below every front end (console, `snapshot`, `check`): the latest value of each
+//! dataset with how it stands, filled from query results, and the problems derived from it.
+//! Pure but for [`Dataset::read_all`], which reads every dataset once for scripts.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::Client;
+
+use crate::capabilities::Capabilities;
+use crate::model::activity::Session;
+use crate::model::caggs::{Cagg, MatView};
+use crate::model::compression::Compression;
+use crate::model::hypertables::Hypertable;
+use crate::model::indexes::Index;
+use crate::model::jobs::Job;
+use crate::model::retention::{PartitionedTable, Retention};
+use crate::model::{self, Payload, QueryKind, Summary};
+use crate::policy;
+use crate::problems::{self, Problem, Thresholds};
+
+/// One dataset as it stands.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum DataState<T> {
+    /// Not read yet.
+    #[default]
+    Loading,
+    Ready {
+        value: T,
+        at: DateTime<Utc>,
+        took: Duration,
+    },
+    /// It cannot be read here (no TimescaleDB, plain PostgreSQL's stand-in is shown), and why.
+    Unavailable(String),
+    /// The last read failed; the value before it, if any, is still shown.
+    Failed { error: String, stale: Option<T> },
+}
+
+/// How a dataset stands, without its value: what a frame shows instead of a table.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Status<'a> {
+    Loading,
+    Ready,
+    Unavailable(&'a str),
+    /// Failed, and whether an older value is still there to show.
+    Failed(&'a str, bool),
+}
+
+impl<'a> Status<'a> {
+    /// Why it cannot be read here, when it cannot.
+    pub fn unavailable(self) -> Option<&'a str> {
+        match self {
+            Status::Unavailable(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The last read's error, when it failed.
+    pub fn error(self) -> Option<&'a str> {
+        match self {
+            Status::Failed(e, _) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl<T> DataState<T> {
+    /// The value to show: the latest read, or the one before a failed read.
+    pub fn value(&self) -> Option<&T> {
+        match self {
+            DataState::Ready { value, .. } => Some(value),
+            DataState::Failed { stale, .. } => stale.as_ref(),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Status<'_> {
+        match self {
+            DataState::Loading => Status::Loading,
+            DataState::Ready { .. } => Status::Ready,
+            DataState::Unavailable(why) => Status::Unavailable(why),
+            DataState::Failed { error, stale } => Status::Failed(error, stale.is_some()),
+        }
+    }
+
+    pub fn set(&mut self, value: T, at: DateTime<Utc>, took: Duration) {
+        *self = DataState::Ready { value, at, took };
+    }
+
+    /// A failed read keeps the last value (shown as stale).
+    pub fn fail(&mut self, error: String) {
+        let stale = match std::mem::take(self) {
+            DataState::Ready { value, .. } => Some(value),
+            DataState::Failed { stale, .. } => stale,
+            _ => None,
+        };
+        *self = DataState::Failed { error, stale };
+    }
+}
+
+impl<T> DataState<Vec<T>> {
+    /// The rows to show, none while there are none.
+    pub fn rows(&self) -> &[T] {
+        self.value().map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Everything the screens, `snapshot` and `check` show, one [`DataState`] per dataset.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub caps: Option<Capabilities>,
+    pub summary: DataState<Summary>,
+    pub hypertables: DataState<Vec<Hypertable>>,
+    pub compression: DataState<Vec<Compression>>,
+    pub retention: DataState<Vec<Retention>>,
+    /// Plain PostgreSQL: partitioned tables stand in for retention.
+    pub partitions: DataState<Vec<PartitionedTable>>,
+    pub indexes: DataState<Vec<Index>>,
+    pub jobs: DataState<Vec<Job>>,
+    pub caggs: DataState<Vec<Cagg>>,
+    /// Plain PostgreSQL: materialized views stand in for continuous aggregates.
+    pub matviews: DataState<Vec<MatView>>,
+    /// Every session of the cluster and who blocks whom.
+    pub activity: DataState<Vec<Session>>,
+    /// Each query kind's last successful read: when, and how long it took.
+    pub refreshed: HashMap<QueryKind, (DateTime<Utc>, Duration)>,
+    pub last_error: Option<(DateTime<Utc>, String)>,
+    /// The ranked problems of what has been read (see [`Dataset::update_problems`]).
+    pub problems: Vec<Problem>,
+}
+
+/// The screens `read_all` reads, in order (the drill-downs are read on request only).
+pub const READS: [QueryKind; 6] = [
+    QueryKind::Summary,
+    QueryKind::Tables,
+    QueryKind::Indexes,
+    QueryKind::Jobs,
+    QueryKind::Caggs,
+    QueryKind::Activity,
+];
+
+impl Dataset {
+    pub fn new(caps: Option<Capabilities>) -> Dataset {
+        Dataset {
+            caps,
+            ..Dataset::default()
+        }
+    }
+
+    /// Whether TimescaleDB is installed (assumed until the capabilities are known).
+    pub fn timescaledb(&self) -> bool {
+        self.caps.as_ref().is_none_or(|c| c.timescaledb.is_some())
+    }
+
+    /// Reads every dataset once, one query after another, and derives the problems
+    /// (`snapshot`, `check`).
+    pub async fn read_all(client: &Client, caps: &Capabilities, limits: &Thresholds) -> Dataset {
+        let mut data = Dataset::new(Some(caps.clone()));
+        for kind in READS {
+            let started = std::time::Instant::now();
+            let result = match model::unavailable(kind, caps) {
+                Some(why) => Ok(Payload::Unavailable(why)),
+                None => model::fetch(kind, None, client, caps)
+                    .await
+                    .map_err(|e| crate::connect::describe_error(&e)),
+            };
+            data.apply(kind, result, Utc::now(), started.elapsed());
+        }
+        data.update_problems(limits, Utc::now());
+        data
+    }
+
+    /// Stores a screen query's result (drill-downs are not kept here: the caller shows them).
+    pub fn apply(
+        &mut self,
+        kind: QueryKind,
+        result: Result<Payload, String>,
+        at: DateTime<Utc>,
+        took: Duration,
+    ) {
+        let payload = match result {
+            Ok(p) => p,
+            Err(e) => {
+                self.last_error = Some((at, e.clone()));
+                self.fail(kind, e);
+                return;
+            }
+        };
+        if !matches!(payload, Payload::Unavailable(_)) {
+            self.refreshed.insert(kind, (at, took));
+        }
+        self.put(kind, payload, at, took);
+    }
+
+    fn put(&mut self, kind: QueryKind, payload: Payload, at: DateTime<Utc>, took: Duration) {
+        match payload {
+            Payload::Tables(t) => {
+                for p in t.into_payloads() {
+                    self.put(kind, p, at, took);
+                }
+            }
+            Payload::Summary(v) => self.summary.set(v, at, took),
+            Payload::Hypertables(v) => self.hypertables.set(v, at, took),
+            Payload::Compression(v) => self.compression.set(v, at, took),
+            Payload::Retention(v) => self.retention.set(v, at, took),
+            Payload::Partitions(v) => {
+                // Plain PostgreSQL: the other tabs of the same read have nothing to show.
+                let why = self.caps.as_ref().map_or_else(
+                    || "TimescaleDB is not installed".into(),
+                    model::no_timescaledb,
+                );
+                self.hypertables = DataState::Unavailable(why.clone());
+                self.compression = DataState::Unavailable(why.clone());
+                self.retention = DataState::Unavailable(why);
+                self.partitions.set(v, at, took);
+            }
+            Payload::Indexes(v) => self.indexes.set(v, at, took),
+            Payload::Jobs(v) => self.jobs.set(v, at, took),
+            Payload::Caggs(v) => self.caggs.set(v, at, took),
+            Payload::MatViews(v) => {
+                let why = self.caps.as_ref().map_or_else(
+                    || "TimescaleDB is not installed".into(),
+                    model::no_timescaledb,
+                );
+                self.caggs = DataState::Unavailable(why);
+                self.matviews.set(v, at, took);
+            }
+            Payload::Activity(v) => self.activity.set(v, at, took),
+            Payload::Unavailable(why) => self.each_of(kind, |d| d.unavailable(why.clone())),
+            // Drill-down rows belong to the view that asked for them.
+            Payload::Chunks(..) | Payload::IndexChunks(..) | Payload::JobRuns(..) => {}
+        }
+    }
+
+    fn fail(&mut self, kind: QueryKind, error: String) {
+        self.each_of(kind, |d| d.fail(error.clone()));
+    }
+
+    /// Applies `f` to every dataset that `kind` fills.
+    fn each_of(&mut self, kind: QueryKind, mut f: impl FnMut(&mut dyn AnyState)) {
+        match kind {
+            QueryKind::Summary => f(&mut self.summary),
+            QueryKind::Tables => {
+                f(&mut self.hypertables);
+                f(&mut self.compression);
+                f(&mut self.retention);
+                f(&mut self.partitions);
+            }
+            QueryKind::Indexes => f(&mut self.indexes),
+            QueryKind::Jobs => f(&mut self.jobs),
+            QueryKind::Caggs => {
+                f(&mut self.caggs);
+                f(&mut self.matviews);
+            }
+            QueryKind::Activity => f(&mut self.activity),
+            QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns => {}
+        }
+    }
+
+    /// Derives the problem list again; true when it changed.
+    pub fn update_problems(&mut self, limits: &Thresholds, now: DateTime<Utc>) -> bool {
+        let found = self.problems(limits, now);
+        let changed = found != self.problems;
+        self.problems = found;
+        changed
+    }
+
+    /// The live policies as the lint rules see them: only once compression, retention and caggs
+    /// are all read (the rules weigh policies against each other).
+    pub fn policies(&self) -> Option<policy::Live<'_>> {
+        Some(policy::Live {
+            hypertables: self.hypertables.rows(),
+            compression: self.compression.value()?,
+            retention: self.retention.value()?,
+            caggs: self.caggs.value()?,
+            indexes: self.indexes.rows(),
+        })
+    }
+
+    /// The ranked problem list from what has been read (a dataset not read adds nothing).
+    pub fn problems(&self, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
+        let findings = self
+            .policies()
+            .map(|live| policy::lint(&policy::lint_relations(live)));
+        let inputs = problems::Inputs {
+            summary: self.summary.value(),
+            timescaledb: self.caps.as_ref().is_some_and(|c| c.timescaledb.is_some()),
+            jobs: self.jobs.value().map(Vec::as_slice),
+            compression: self.compression.value().map(Vec::as_slice),
+            retention: self.retention.value().map(Vec::as_slice),
+            indexes: self.indexes.value().map(Vec::as_slice),
+            caggs: self.caggs.value().map(Vec::as_slice),
+            activity: self.activity.value().map(Vec::as_slice),
+            lint: findings.as_deref(),
+        };
+        problems::find(&inputs, limits, now)
+    }
+}
+
+/// The operations every dataset shares whatever its value type (so one query kind's datasets
+/// are marked together).
+trait AnyState {
+    fn fail(&mut self, error: String);
+    fn unavailable(&mut self, why: String);
+}
+
+impl<T> AnyState for DataState<T> {
+    fn fail(&mut self, error: String) {
+        DataState::fail(self, error)
+    }
+
+    fn unavailable(&mut self, why: String) {
+        *self = DataState::Unavailable(why);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::caggs::Cagg;
+    use crate::model::fixtures;
+
+    fn at() -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    #[test]
+    fn a_failed_read_keeps_the_last_value_as_stale() {
+        let mut d = Dataset::default();
+        assert_eq!(d.jobs.status(), Status::Loading);
+        let jobs = vec![fixtures::job(
+            1000,
+            "policy_compression",
+            Some("readings"),
+            4,
+            true,
+        )];
+        d.apply(
+            QueryKind::Jobs,
+            Ok(Payload::Jobs(jobs.clone())),
+            at(),
+            Duration::ZERO,
+        );
+        assert_eq!(d.jobs.status(), Status::Ready);
+        d.apply(QueryKind::Jobs, Err("boom".into()), at(), Duration::ZERO);
+        assert_eq!(d.jobs.status(), Status::Failed("boom", true));
+        assert_eq!(d.jobs.value(), Some(&jobs), "stale value still shown");
+        assert_eq!(d.last_error.as_ref().unwrap().1, "boom");
+        d.apply(QueryKind::Summary, Err("down".into()), at(), Duration::ZERO);
+        assert_eq!(d.summary.status(), Status::Failed("down", false));
+    }
+
+    #[test]
+    fn plain_postgresql_marks_the_timescaledb_datasets_unavailable() {
+        let mut d = Dataset::default();
+        d.apply(
+            QueryKind::Tables,
+            Ok(Payload::Partitions(vec![])),
+            at(),
+            Duration::ZERO,
+        );
+        assert!(matches!(d.hypertables.status(), Status::Unavailable(_)));
+        assert!(matches!(d.compression.status(), Status::Unavailable(_)));
+        assert_eq!(d.partitions.status(), Status::Ready);
+        d.apply(
+            QueryKind::Jobs,
+            Ok(Payload::Unavailable("no TimescaleDB".into())),
+            at(),
+            Duration::ZERO,
+        );
+        assert_eq!(d.jobs.status(), Status::Unavailable("no TimescaleDB"));
+        assert!(
+            !d.refreshed.contains_key(&QueryKind::Jobs),
+            "unavailable is not a refresh"
+        );
+    }
+
+    #[test]
+    fn problems_come_from_every_dataset_read() {
+        let mut d = Dataset::default();
+        let limits = Thresholds::default();
+        assert!(d.problems(&limits, at()).is_empty());
+        d.apply(
+            QueryKind::Jobs,
+            Ok(Payload::Jobs(vec![fixtures::job(
+                1000,
+                "policy_compression",
+                Some("readings"),
+                4,
+                true,
+            )])),
+            at(),
+            Duration::ZERO,
+        );
+        d.apply(
+            QueryKind::Caggs,
+            Ok(Payload::Caggs(vec![Cagg {
+                watermark: None,
+                lag_seconds: None,
+                ..fixtures::cagg("m", None, "2026-11-21T11:00:00Z", 0.0)
+            }])),
+            at(),
+            Duration::ZERO,
+        );
+        let kinds: Vec<&str> = d
+            .problems(&limits, at())
+            .iter()
+            .map(|p| p.kind.as_str())
+            .collect();
+        assert_eq!(kinds, ["job failing", "cagg lag"]);
+    }
+}
