@@ -258,6 +258,20 @@ impl Dataset {
         }
     }
 
+    /// Whether `kind` has not been read even once (neither a value nor a failure yet).
+    pub fn never_read(&self, kind: QueryKind) -> bool {
+        let loading = |s: Status| s == Status::Loading;
+        match kind {
+            QueryKind::Summary => loading(self.summary.status()),
+            QueryKind::Tables => loading(self.hypertables.status()),
+            QueryKind::Indexes => loading(self.indexes.status()),
+            QueryKind::Jobs => loading(self.jobs.status()),
+            QueryKind::Caggs => loading(self.caggs.status()),
+            QueryKind::Activity => loading(self.activity.status()),
+            QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns => false,
+        }
+    }
+
     /// Derives the problem list again; true when it changed.
     pub fn update_problems(&mut self, limits: &Thresholds, now: DateTime<Utc>) -> bool {
         let found = self.problems(limits, now);

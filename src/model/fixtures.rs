@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::activity::Session;
 use super::caggs::{Cagg, RefreshPolicy, Watermark};
 use super::compression::Compression;
 use super::hypertables::Hypertable;
@@ -196,6 +197,64 @@ pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg
     }
 }
 
+/// A session of the plant as `activity.sql` returns it, in its state for `secs` seconds.
+pub fn session(pid: i32, backend_type: &str, state: &str, secs: i64, query: &str) -> Session {
+    let now = t("2026-11-21T12:30:00Z");
+    let since = now - chrono::Duration::seconds(secs);
+    Session {
+        pid,
+        database: Some("metrics".into()),
+        username: Some("postgres".into()),
+        application: Some(backend_type.into()),
+        client: None,
+        backend_type: backend_type.into(),
+        state: Some(state.into()),
+        wait_event_type: None,
+        wait_event: None,
+        backend_start: Some(since),
+        xact_start: Some(since),
+        query_start: Some(since),
+        state_change: Some(since),
+        query: Some(query.into()),
+        blocked_by: vec![],
+        waiting_for: vec![],
+        job_id: None,
+        server_now: now,
+    }
+}
+
+/// The plant's sessions: a transaction left open holding a lock, and the compression job's
+/// worker waiting for it (for less than the blocked-session limit: no problem yet).
+pub fn sessions() -> Vec<Session> {
+    let holder = session(
+        4301,
+        "client backend",
+        "idle in transaction",
+        40,
+        "LOCK telemetry.readings",
+    );
+    let mut worker = session(
+        4302,
+        "Compression Policy [1000]",
+        "active",
+        5,
+        "CALL _timescaledb_functions.policy_compression()",
+    );
+    worker.wait_event_type = Some("Lock".into());
+    worker.wait_event = Some("relation".into());
+    worker.blocked_by = vec![4301];
+    worker.waiting_for = vec!["telemetry.readings".into()];
+    worker.job_id = Some(1000);
+    let ours = session(
+        4242,
+        "client backend",
+        "active",
+        0,
+        "SELECT … FROM pg_stat_activity",
+    );
+    vec![holder, worker, ours]
+}
+
 /// Every screen's payload of the plant, as the poller delivers them.
 pub fn plant() -> Vec<(QueryKind, Payload)> {
     vec![
@@ -277,5 +336,6 @@ pub fn plant() -> Vec<(QueryKind, Payload)> {
                 ),
             ]),
         ),
+        (QueryKind::Activity, Payload::Activity(sessions())),
     ]
 }

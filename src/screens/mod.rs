@@ -375,6 +375,25 @@ mod tests {
     }
 
     #[test]
+    fn the_problem_list_says_it_is_partial_until_every_screen_it_ranks_is_read() {
+        let ctx = Ctx::new(true, Thresholds::default());
+        let mut data = Dataset::default();
+        let heading = |d: &Dataset| overview::Overview.heading(d, &ctx).unwrap();
+        assert_eq!(heading(&data), "partial: 6 of 6 reads pending");
+        let at = Utc::now();
+        let took = std::time::Duration::ZERO;
+        data.apply(QueryKind::Jobs, Ok(Payload::Jobs(vec![])), at, took);
+        data.apply(QueryKind::Caggs, Err("timeout".into()), at, took);
+        assert_eq!(heading(&data), "partial: 4 of 6 reads pending");
+        for kind in [QueryKind::Summary, QueryKind::Tables, QueryKind::Indexes] {
+            data.apply(kind, Ok(Payload::Unavailable("no".into())), at, took);
+        }
+        assert_eq!(heading(&data), "partial: 1 of 6 reads pending");
+        data.apply(QueryKind::Activity, Ok(Payload::Activity(vec![])), at, took);
+        assert_eq!(heading(&data), "Enter shows the row");
+    }
+
+    #[test]
     fn tabs_are_found_by_name_title_and_number_and_derive_their_keys() {
         assert_eq!(Tab::count(), SCREENS.len());
         assert_eq!(Tab::named("5"), Some(tab("indexes")));

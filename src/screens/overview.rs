@@ -51,8 +51,14 @@ impl Screen for Overview {
         Status::Ready
     }
 
-    fn heading(&self, _: &Dataset, _: &Ctx) -> Option<String> {
-        Some("Enter shows the row".into())
+    /// Until every screen it draws on has been read once, the ranking is partial: say so, so
+    /// that nobody acts on the first few rows of a list still filling in.
+    fn heading(&self, data: &Dataset, _: &Ctx) -> Option<String> {
+        let pending = self.reads().iter().filter(|&&k| data.never_read(k)).count();
+        Some(match pending {
+            0 => "Enter shows the row".into(),
+            n => format!("partial: {n} of {} reads pending", self.reads().len()),
+        })
     }
 
     fn panel(&self, data: &Dataset, ctx: &Ctx) -> Option<Vec<(&'static str, String)>> {

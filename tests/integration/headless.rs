@@ -410,9 +410,10 @@ fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
         ("job 1007 failing", b"\r", "ERP endpoint"),
         ("duplicate index", b"", "same keys as"),
     ];
-    // Every screen read (the list settles), then the first row: where a user starts.
-    pty.wait_for_output("Problems (", wait);
-    std::thread::sleep(Duration::from_millis(2500));
+    // Every screen read (the heading stops saying the list is partial), then the first row:
+    // where a user starts. A fixed wait here let a slow machine select rows of a list that was
+    // still filling in.
+    pty.wait_for_output("Enter shows the row", wait);
     pty.write(b"g");
     settle();
     let mut counts = Vec::new();
