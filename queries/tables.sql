@@ -42,7 +42,7 @@ hyper AS MATERIALIZED (
     -- every chunk with its table and its slices, from the catalog tables alone: their
     -- statistics keep the planner's estimates true (joined with a CTE here, 50,000 chunks were
     -- estimated at 8 rows and looked up one by one; before that, at 70 million rows: JIT)
-    SELECT ch.id, ch.hypertable_id, (ch.status & 1) = 1 AS compressed, ch AS catalog_row,
+    SELECT ch.id, ch.hypertable_id, (ch.status & 1) = 1 AS compressed,
            r.oid, r.relpages, r.reltoastrelid, sl.dimension_id, sl.range_start, sl.range_end
       FROM _timescaledb_catalog.chunk ch
 --@include chunk_table
@@ -54,9 +54,12 @@ hyper AS MATERIALIZED (
     SELECT c.id, c.hypertable_id, c.compressed, c.oid, c.relpages, c.reltoastrelid,
            c.range_start, c.range_end,
            l.compress_upto, l.compress_created, l.drop_upto, l.drop_created,
-           -- creation_time exists from 2.13, like the created-before policies that need it
+           -- creation_time exists from 2.13, like the created-before policies that need it:
+           -- looked up for their chunks only (carrying every chunk's whole catalog row cost
+           -- 0.1 s at 50,000 chunks)
            CASE WHEN l.compress_created IS NOT NULL OR l.drop_created IS NOT NULL
-                THEN (to_jsonb(c.catalog_row) ->> 'creation_time')::timestamptz END AS created
+                THEN (SELECT to_jsonb(x) ->> 'creation_time' FROM _timescaledb_catalog.chunk x
+                       WHERE x.id = c.id)::timestamptz END AS created
       FROM chunk_base c
       JOIN hyper_limits l ON l.id = c.hypertable_id AND l.dim_id = c.dimension_id
 ), index_pages AS MATERIALIZED (
