@@ -242,6 +242,45 @@ fn snapshot_json_on(server: &Tsdb) {
     );
 }
 
+/// `snapshot` sends its reads pipelined on one connection: a read that fails (here the ones
+/// that need `pg_inherits`, revoked in this database) must not take the reads after it down.
+#[test]
+fn a_failed_read_in_the_snapshot_pipeline_leaves_the_later_reads_intact() {
+    let conninfo = native_database("pipeline");
+    psql(
+        &conninfo,
+        "CREATE MATERIALIZED VIEW mv AS SELECT 1 AS one;
+         DO $$ BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'hypertop_noinherits') THEN
+                CREATE ROLE hypertop_noinherits LOGIN;
+            END IF;
+         END $$;
+         REVOKE SELECT ON pg_catalog.pg_inherits FROM PUBLIC;",
+    );
+    let out = hypertop(
+        &["snapshot", &format!("{conninfo} user=hypertop_noinherits")],
+        &[],
+    );
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let unavailable = &v["server"]["unavailable"];
+    // Tables (second in the pipeline) and Indexes (third) fail on the revoked catalog…
+    for failed in ["hypertables", "indexes"] {
+        assert!(
+            unavailable[failed]
+                .as_str()
+                .is_some_and(|e| e.contains("permission denied")),
+            "{failed}: {v:#}"
+        );
+    }
+    // …and the reads before and after them still answer.
+    assert!(v["server"]["version"].as_str().is_some(), "{v:#}");
+    assert_eq!(
+        v["materialized_views"][0]["name"].as_str(),
+        Some("mv"),
+        "{v:#}"
+    );
+}
+
 #[test]
 fn plain_postgres_snapshot_says_what_is_unavailable_and_check_grades_it() {
     let conninfo = native_database("headless");
