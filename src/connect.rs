@@ -312,7 +312,7 @@ impl Connector {
             Err(e) if e.kind == FailureKind::PasswordRequired && can_prompt() => {
                 let user = self.resolved.user().to_string();
                 let password = tokio::task::spawn_blocking(move || {
-                    rpassword::prompt_password(format!("Password for user {user}: "))
+                    crate::terminal::prompt_password(&format!("Password for user {user}: "))
                 })
                 .await
                 .ok()

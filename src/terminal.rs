@@ -70,3 +70,117 @@ pub fn enter() -> io::Result<TerminalGuard> {
         }
     }
 }
+
+/// What one key does to a password being typed.
+#[derive(Debug, PartialEq)]
+enum Typed {
+    More,
+    Done,
+    Cancelled,
+}
+
+/// Line editing for a password typed without echo: Enter ends it (Ctrl-D too, as at a shell
+/// prompt), Ctrl-C cancels, Backspace removes one character (all of its UTF-8 bytes), Ctrl-U
+/// clears.
+fn type_password_key(password: &mut Vec<u8>, byte: u8) -> Typed {
+    match byte {
+        b'\r' | b'\n' | 0x04 => return Typed::Done,
+        0x03 => return Typed::Cancelled,
+        0x7f | 0x08 => while password.pop().is_some_and(|b| b & 0xc0 == 0x80) {},
+        0x15 => password.clear(),
+        b => password.push(b),
+    }
+    Typed::More
+}
+
+/// Asks for a password on the controlling terminal, as psql does: echo is turned off *before*
+/// the prompt is shown (a library that printed the prompt first echoed a password typed as the
+/// prompt appeared), and the terminal's settings come back however the prompt ends. Ctrl-C
+/// cancels (an `Interrupted` error) instead of killing the process with echo still off.
+pub fn prompt_password(prompt: &str) -> io::Result<String> {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+
+    struct Restore(i32, libc::termios);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            // SAFETY: the fd is open for the guard's lifetime; the termios was read from it.
+            unsafe { libc::tcsetattr(self.0, libc::TCSANOW, &self.1) };
+        }
+    }
+
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")?;
+    let fd = tty.as_raw_fd();
+    // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr on an open fd.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut quiet = saved;
+    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG);
+    quiet.c_cc[libc::VMIN] = 1;
+    quiet.c_cc[libc::VTIME] = 0;
+    // TCSANOW: what was typed ahead is kept, as psql keeps it.
+    if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let _restore = Restore(fd, saved);
+    tty.write_all(prompt.as_bytes())?;
+    tty.flush()?;
+    let mut password = Vec::new();
+    let mut byte = [0u8; 1];
+    let typed = loop {
+        if tty.read(&mut byte)? == 0 {
+            break Typed::Done;
+        }
+        match type_password_key(&mut password, byte[0]) {
+            Typed::More => continue,
+            end => break end,
+        }
+    };
+    tty.write_all(b"\r\n")?;
+    if typed == Typed::Cancelled {
+        return Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "the password prompt was cancelled",
+        ));
+    }
+    String::from_utf8(password)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the password is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typed(keys: &[u8]) -> (Vec<u8>, Typed) {
+        let mut password = Vec::new();
+        for &k in keys {
+            match type_password_key(&mut password, k) {
+                Typed::More => {}
+                end => return (password, end),
+            }
+        }
+        (password, Typed::More)
+    }
+
+    #[test]
+    fn a_password_is_edited_like_a_terminal_line() {
+        assert_eq!(typed(b"secret\r"), (b"secret".to_vec(), Typed::Done));
+        assert_eq!(typed(b"secrex\x7ft\n"), (b"secret".to_vec(), Typed::Done));
+        // Backspace removes a whole character, not one byte of it.
+        assert_eq!(
+            typed("pé\x7f\x7fok\r".as_bytes()),
+            (b"ok".to_vec(), Typed::Done)
+        );
+        assert_eq!(
+            typed(b"wrong\x15right\x04"),
+            (b"right".to_vec(), Typed::Done)
+        );
+        assert_eq!(typed(b"\x7f\x7f\r"), (vec![], Typed::Done));
+        assert_eq!(typed(b"half\x03more\r").1, Typed::Cancelled);
+    }
+}

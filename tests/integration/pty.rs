@@ -120,6 +120,17 @@ impl Pty {
         }
     }
 
+    /// Whether the terminal echoes what is typed now (its line discipline's ECHO flag).
+    pub fn echoes(&self) -> bool {
+        // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr on our open fd.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(
+            unsafe { libc::tcgetattr(self.slave.as_raw_fd(), &mut t) },
+            0
+        );
+        t.c_lflag & libc::ECHO != 0
+    }
+
     pub fn write(&self, bytes: &[u8]) {
         // SAFETY: writing a byte buffer to our own master fd.
         let n = unsafe { libc::write(self.master.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
