@@ -765,11 +765,13 @@ fn dialogs_and_navigation_at_80x24() {
     pty.wait_for_output("Type logs and Enter", wait);
     pty.wait_for_output("Impact", wait);
     pty.write(b"\x1b");
+    pty.wait_until_gone("Confirm: drop-chunks", wait);
     std::thread::sleep(Duration::from_millis(300));
     pty.write(b":decompress scn.metrics\r");
     pty.wait_for_output("Confirm: decompress", wait);
     pty.wait_for_output("[ Execute ]", wait);
     pty.write(b"\x1b");
+    pty.wait_until_gone("Confirm: decompress", wait);
     std::thread::sleep(Duration::from_millis(300));
     pty.write(b"\r");
     pty.wait_for_output("Esc back", wait);
@@ -835,6 +837,7 @@ fn palette_in_a_terminal() {
     pty.wait_for_output("Confirm: pause-job", wait);
     pty.write(b"\x1b");
     // A lone Esc, not the start of Alt-: (terminals send Alt-x as Esc x).
+    pty.wait_until_gone("Confirm: pause-job", wait);
     std::thread::sleep(Duration::from_millis(300));
     pty.write(b":history\r");
     pty.wait_for_output("History (newest last)", wait);

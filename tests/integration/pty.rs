@@ -120,6 +120,21 @@ impl Pty {
         }
     }
 
+    /// Waits until `needle` has left the screen (a key was handled: a dialog closed). A lone Esc
+    /// followed too soon by another key reads as Alt-key; waiting for its effect is what makes
+    /// the next key a key of its own on a loaded machine, not a fixed pause.
+    pub fn wait_until_gone(&self, needle: &str, limit: Duration) {
+        let start = Instant::now();
+        while self.screen().contains(needle) {
+            assert!(
+                start.elapsed() < limit,
+                "timed out waiting for {needle:?} to leave the terminal; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Whether the terminal echoes what is typed now (its line discipline's ECHO flag).
     pub fn echoes(&self) -> bool {
         // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr on our open fd.

@@ -454,6 +454,7 @@ fn console_walkthrough_in_a_terminal() {
     pty.wait_for_output("SQLSTATE P0001", wait);
     pty.write(b"\x1b");
     // A lone Esc, not the start of Alt-1 (terminals send Alt-x as Esc x).
+    pty.wait_until_gone("History of job", wait);
     std::thread::sleep(Duration::from_millis(300));
     pty.write(b"1");
     pty.wait_for_output("Problems (", wait);
