@@ -431,8 +431,9 @@ struct ThresholdKind {
     after: &'static str,
     created: &'static str,
     keys: &'static [&'static str],
+    /// TimescaleDB's function that adds it.
+    function: &'static str,
     add: &'static str,
-    add_created: &'static str,
     remove: &'static str,
     what: &'static str,
 }
@@ -444,8 +445,8 @@ impl ThresholdKind {
                 after: "compress_after",
                 created: "compress_created_before",
                 keys: &["compress_after", "compress_created_before"],
+                function: "add_compression_policy",
                 add: sql!("apply_add_compression_policy.sql"),
-                add_created: sql!("apply_add_compression_created.sql"),
                 remove: sql!("remove_compression_policy.sql"),
                 what: "compression",
             }
@@ -454,8 +455,8 @@ impl ThresholdKind {
                 after: "drop_after",
                 created: "drop_created_before",
                 keys: &["drop_after", "drop_created_before"],
+                function: "add_retention_policy",
                 add: sql!("apply_add_retention_policy.sql"),
-                add_created: sql!("apply_add_retention_created.sql"),
                 remove: sql!("remove_retention_policy.sql"),
                 what: "retention",
             }
@@ -473,10 +474,15 @@ fn add_threshold_policy(
     created_supported: bool,
 ) -> Result<Step, &'static str> {
     use crate::policy::Threshold;
-    let (sql, ty, value) = match (&p.after, &p.created_before) {
-        (Some(Threshold::Interval(i)), _) => (kind.add, "interval", i.clone()),
-        (Some(Threshold::Integer(n)), _) => (kind.add, "bigint", n.to_string()),
-        (None, Some(c)) if created_supported => (kind.add_created, "interval", c.clone()),
+    let (sql, threshold, ty, value) = match (&p.after, &p.created_before) {
+        (Some(Threshold::Interval(i)), _) => (kind.add, kind.after, "interval", i.clone()),
+        (Some(Threshold::Integer(n)), _) => (kind.add, kind.after, "bigint", n.to_string()),
+        (None, Some(c)) if created_supported => (
+            sql!("apply_add_policy_created.sql"),
+            kind.created,
+            "interval",
+            c.clone(),
+        ),
         (None, Some(_)) => return Err(NO_CREATED_BEFORE),
         (None, None) => return Err("the file gives neither after nor created_before"),
     };
@@ -485,7 +491,8 @@ fn add_threshold_policy(
         sql,
         &[
             ("ts", ts),
-            ("threshold", kind.after),
+            ("policy", kind.function),
+            ("threshold", threshold),
             ("threshold_type", ty),
         ],
         vec![
