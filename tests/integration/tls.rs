@@ -102,20 +102,23 @@ fn asks_for_the_password_on_the_terminal_without_echo() {
         tls: false,
         password_user: true,
     });
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
-    cmd.args([
-        "-h",
-        "127.0.0.1",
-        "-p",
-        &cluster.port.to_string(),
-        "-U",
-        "pwuser",
-        "-d",
-        "postgres",
-    ])
-    .env_remove("PGPASSWORD")
-    .env("HOME", "/nonexistent-hypertop-home");
-    let mut pty = Pty::spawn(cmd);
+    let command = || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+        cmd.args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &cluster.port.to_string(),
+            "-U",
+            "pwuser",
+            "-d",
+            "postgres",
+        ])
+        .env_remove("PGPASSWORD")
+        .env("HOME", "/nonexistent-hypertop-home");
+        cmd
+    };
+    let mut pty = Pty::spawn(command());
     pty.wait_for_output("Password for user pwuser: ", Duration::from_secs(20));
     // Echo is off by the time the prompt shows (a library that printed the prompt first echoed
     // a password typed as it appeared: this test failed that way on a loaded machine).
@@ -130,4 +133,12 @@ fn asks_for_the_password_on_the_terminal_without_echo() {
         "the password must never be echoed"
     );
     assert!(pty.echoes(), "echo is back after the prompt");
+
+    // Ctrl-C at the prompt: hypertop ends with its connection error, echo back on.
+    let mut pty = Pty::spawn(command());
+    pty.wait_for_output("Password for user pwuser: ", Duration::from_secs(20));
+    pty.write(b"half\x03");
+    assert_ne!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert!(pty.echoes(), "echo is back after Ctrl-C");
+    assert!(!pty.output().contains("half"), "{}", pty.output());
 }
