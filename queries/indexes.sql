@@ -1,7 +1,9 @@
--- Indexes tab (TimescaleDB): every index on a hypertable or continuous aggregate (its chunk
--- indexes summed: scans, tuples read, size, validity) and on an ordinary table. Chunks,
--- compressed chunks and TimescaleDB's own catalog are folded in or left out. One catalog pass;
--- index statistics from the pg_stat functions (what pg_stat_user_indexes reads).
+-- Indexes tab (TimescaleDB): every index on a hypertable or continuous aggregate and on an
+-- ordinary table, with its own statistics (the pg_stat functions pg_stat_user_indexes reads)
+-- and size; chunks, compressed chunks and TimescaleDB's own catalog are left out. A hypertable
+-- index's chunk indexes are summed into it on the client, along the mapping of
+-- index_structure.sql (read again only when the catalog's relations change) with the numbers
+-- of index_numbers.sql and relation_pages.sql, read on every refresh.
 WITH
 hyper AS MATERIALIZED (
     SELECT r.oid, coalesce(ca.user_view_schema, h.schema_name)::text AS schema,
@@ -15,48 +17,7 @@ hyper AS MATERIALIZED (
      -- not TimescaleDB's internal compressed hypertables (up to 2.28)
      WHERE h.compression_state IS DISTINCT FROM 2
 ),
---@include index_map
-, by_definition AS (
-    -- one grouped pass over every inheritance child's index and the hypertables' own: a
-    -- definition's chunk indexes meet the one hypertable index with that definition in the
-    -- same group (a join of the two, estimated over CTEs at one row, ran as a nested loop
-    -- quadratic in hypertables: 0.6 s at 5,000 chunks over 500 hypertables)
-    SELECT max(u.head) AS hypertable_index,
-           count(*) FILTER (WHERE u.head IS NULL)                   AS chunk_indexes,
-           bool_and(u.valid)                                        AS valid,
-           sum(u.pages)::bigint                                     AS pages,
-           sum(u.scans)                                             AS scans,
-           sum(u.tuples_read)                                       AS tuples_read
-      FROM (SELECT hd.indrelid AS parent, hd.relam, hd.indisunique, hd.keys, hd.exprs, hd.pred,
-                   hd.indexrelid AS head, NULL::bool AS valid, NULL::bigint AS pages,
-                   NULL::bigint AS scans, NULL::bigint AS tuples_read
-              FROM head hd
-              JOIN hyper h ON h.oid = hd.indrelid AND NOT h.has_dropped
-             WHERE hd.twins = 1
-            UNION ALL
-            SELECT i.inhparent, c.relam, x.indisunique, x.indkey::int2[],
-                   coalesce(x.indexprs::text, ''), coalesce(x.indpred::text, ''),
-                   NULL, x.indisvalid, c.relpages::bigint,
-                   pg_catalog.pg_stat_get_numscans(x.indexrelid),
-                   pg_catalog.pg_stat_get_tuples_returned(x.indexrelid)
-              FROM pg_catalog.pg_index x
-              JOIN pg_catalog.pg_inherits i ON i.inhrelid = x.indrelid
-              JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid) u
-     GROUP BY u.parent, u.relam, u.indisunique, u.keys, u.exprs, u.pred
-), per_index AS (
-    -- the common case (see index_map): the definition's sums go to its one hypertable index
-    SELECT d.hypertable_index, d.chunk_indexes, d.valid, d.pages, d.scans, d.tuples_read
-      FROM by_definition d
-     WHERE d.hypertable_index IS NOT NULL AND d.chunk_indexes > 0
-    UNION ALL
-    -- look-alikes, hypertables with dropped columns and folded expressions, one by one
-    SELECT m.hypertable_index, count(*), bool_and(m.indisvalid), sum(m.relpages)::bigint,
-           sum(pg_catalog.pg_stat_get_numscans(m.chunk_index)),
-           sum(pg_catalog.pg_stat_get_tuples_returned(m.chunk_index))
-      FROM (SELECT * FROM look_alike UNION ALL SELECT * FROM by_name
-            UNION ALL SELECT * FROM by_shape) m
-     GROUP BY m.hypertable_index
-), user_relation AS MATERIALIZED (
+user_relation AS MATERIALIZED (
     -- tables outside the system's and TimescaleDB's schemas (filtered before anything is joined)
     SELECT t.oid, n.nspname::text AS schema, t.relname::text AS name
       FROM pg_catalog.pg_class t
@@ -78,7 +39,9 @@ hyper AS MATERIALIZED (
      CROSS JOIN LATERAL (SELECT i.indexrelid FROM pg_catalog.pg_index i
                           WHERE i.indrelid = t.oid) x
      WHERE NOT EXISTS (SELECT 1 FROM hyper h WHERE h.oid = t.oid)
-       AND NOT EXISTS (SELECT 1 FROM chunk ch WHERE ch.oid = t.oid)
+       -- not a chunk: an inheritance child of a hypertable
+       AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
+                        WHERE i.inhrelid = t.oid AND i.inhparent IN (SELECT h.oid FROM hyper h))
 ), wanted_index AS (
     SELECT l.indexrelid FROM listed l
 ),
@@ -86,14 +49,11 @@ hyper AS MATERIALIZED (
 SELECT d.indexrelid::bigint AS index_oid, l.schema, l.table_name, d.index_schema, d.index_name,
        l.on_hypertable, d.method, d.indisunique AS is_unique, d.indisprimary AS is_primary,
        array_to_string(d.key_columns, ',') AS key_columns, d.expressions, d.predicate,
-       d.indisvalid AND coalesce(p.valid, true)                             AS valid,
-       (pg_catalog.pg_stat_get_numscans(d.indexrelid) + coalesce(p.scans, 0))::bigint AS scans,
-       (pg_catalog.pg_stat_get_tuples_returned(d.indexrelid)
-            + coalesce(p.tuples_read, 0))::bigint                           AS tuples_read,
-       (d.size_bytes + coalesce(p.pages, 0) * current_setting('block_size')::bigint)::bigint
-                                                                            AS size_bytes,
-       coalesce(p.chunk_indexes, 0)::bigint                                 AS chunk_indexes
+       d.indisvalid                                                         AS valid,
+       pg_catalog.pg_stat_get_numscans(d.indexrelid)::bigint                AS scans,
+       pg_catalog.pg_stat_get_tuples_returned(d.indexrelid)::bigint         AS tuples_read,
+       d.size_bytes::bigint                                                 AS size_bytes,
+       current_setting('block_size')::bigint                                AS block_size
   FROM listed l
   JOIN index_def d ON d.indexrelid = l.indexrelid
-  LEFT JOIN per_index p ON p.hypertable_index = l.indexrelid
  ORDER BY 1, 2, 3

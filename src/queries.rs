@@ -12,6 +12,11 @@ pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
 pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
 pub const MATVIEWS: &str = include_str!("../queries/matviews.sql");
+pub const RELATION_PAGES: &str = include_str!("../queries/relation_pages.sql");
+pub const CHUNK_STATUS: &str = include_str!("../queries/chunk_status.sql");
+pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql");
+pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
+pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
@@ -83,17 +88,28 @@ macro_rules! expanded {
 
 expanded!(INDEXES, "indexes.sql");
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
+expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
 expanded!(JOBS, "jobs.sql");
 expanded!(POLICIES, "policies.sql");
 
-const TABLES_TEMPLATE: &str = include_str!("../queries/tables.sql");
+expanded!(TABLES, "tables.sql");
+
+const TABLE_CHUNKS_TEMPLATE: &str = include_str!("../queries/table_chunks.sql");
 const CHUNK_TABLE_BY_NAME: &str = include_str!("../queries/fragments/chunk_table_by_name.sql");
 const CHUNK_TABLE_BY_RELID: &str = include_str!("../queries/fragments/chunk_table_by_relid.sql");
-static TABLES_BY_NAME: LazyLock<String> =
-    LazyLock::new(|| expand(TABLES_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_NAME)]));
-static TABLES_BY_RELID: LazyLock<String> =
-    LazyLock::new(|| expand(TABLES_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_RELID)]));
+static TABLE_CHUNKS_BY_NAME: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        TABLE_CHUNKS_TEMPLATE,
+        &[("chunk_table", CHUNK_TABLE_BY_NAME)],
+    )
+});
+static TABLE_CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        TABLE_CHUNKS_TEMPLATE,
+        &[("chunk_table", CHUNK_TABLE_BY_RELID)],
+    )
+});
 const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
 static CHUNKS_BY_NAME: LazyLock<String> =
     LazyLock::new(|| expand(CHUNKS_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_NAME)]));
@@ -120,9 +136,9 @@ fn for_chunk_tables(
     }
 }
 
-/// The Hypertables/Compression/Retention pass for this version.
-pub fn tables(caps: &Capabilities) -> &'static str {
-    for_chunk_tables(caps, &TABLES_BY_NAME, &TABLES_BY_RELID)
+/// The chunk structure behind the Hypertables/Compression/Retention tabs, for this version.
+pub fn table_chunks(caps: &Capabilities) -> &'static str {
+    for_chunk_tables(caps, &TABLE_CHUNKS_BY_NAME, &TABLE_CHUNKS_BY_RELID)
 }
 
 /// The hypertable drill-down (its chunks) for this version.
@@ -160,11 +176,13 @@ mod tests {
     #[test]
     fn every_include_is_resolved() {
         for q in [
-            &*TABLES_BY_NAME,
-            &*TABLES_BY_RELID,
+            &*TABLES,
+            &*TABLE_CHUNKS_BY_NAME,
+            &*TABLE_CHUNKS_BY_RELID,
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
             &*INDEXES,
+            &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
             &*INDEXES_PLAIN,
             &*JOBS,
@@ -174,8 +192,8 @@ mod tests {
             assert!(!q.contains("--@include"), "{q}");
         }
         assert!(CAGGS_WATERMARK_TABLE.contains("continuous_aggs_watermark"));
-        assert!(TABLES_BY_RELID.contains("r.oid = ch.relid"));
-        assert!(TABLES_BY_NAME.contains("r.relname = ch.table_name"));
+        assert!(TABLE_CHUNKS_BY_RELID.contains("r.oid = ch.relid"));
+        assert!(TABLE_CHUNKS_BY_NAME.contains("r.relname = ch.table_name"));
         assert!(CAGGS_WATERMARK_FUNCTION.contains("cagg_watermark(ca.mat_hypertable_id)"));
     }
 
@@ -183,8 +201,9 @@ mod tests {
     fn monitoring_queries_call_no_size_function() {
         // The 38-second trap at 9,100 chunks: exact size functions stat every relation.
         for q in [
-            &*TABLES_BY_NAME,
-            &*TABLES_BY_RELID,
+            &*TABLES,
+            &*TABLE_CHUNKS_BY_NAME,
+            &*TABLE_CHUNKS_BY_RELID,
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
             &*INDEXES,

@@ -2,6 +2,7 @@
 
 use tokio_postgres::Client;
 
+use super::structure::{Cached, Fingerprint, IdMap};
 use super::{relation, Target};
 use crate::queries;
 
@@ -115,9 +116,55 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
     }
 }
 
+/// Which hypertable index each chunk index was created from: read again only when a relation
+/// was created or dropped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexStructure {
+    /// (chunk index, hypertable index)
+    pub chunk_indexes: Vec<(u32, u32)>,
+}
+
+/// An index's validity and usage counters, as read on every refresh.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct IndexUsage {
+    pub valid: bool,
+    pub scans: i64,
+    pub tuples_read: i64,
+}
+
+/// A hypertable index's chunk indexes summed (pure): how many, all valid, scans, tuples read
+/// and pages. A chunk index dropped since the structure was read is left out.
+pub fn chunk_sums(
+    structure: &IndexStructure,
+    usage: &IdMap<u32, IndexUsage>,
+    pages: &IdMap<u32, i64>,
+) -> IdMap<u32, (i64, IndexUsage, i64)> {
+    let mut out: IdMap<u32, (i64, IndexUsage, i64)> = IdMap::default();
+    for (chunk_index, hypertable_index) in &structure.chunk_indexes {
+        let Some(u) = usage.get(chunk_index) else {
+            continue;
+        };
+        let (count, sum, p) = out.entry(*hypertable_index).or_insert((
+            0,
+            IndexUsage {
+                valid: true,
+                ..IndexUsage::default()
+            },
+            0,
+        ));
+        *count += 1;
+        sum.valid &= u.valid;
+        sum.scans += u.scans;
+        sum.tuples_read += u.tuples_read;
+        *p += pages.get(chunk_index).copied().unwrap_or(0);
+    }
+    out
+}
+
 pub async fn fetch(
     client: &Client,
     timescaledb: bool,
+    cache: &mut Cached<IndexStructure>,
 ) -> Result<Vec<Index>, tokio_postgres::Error> {
     let sql = if timescaledb {
         queries::INDEXES.as_str()
@@ -125,17 +172,46 @@ pub async fn fetch(
         queries::INDEXES_PLAIN.as_str()
     };
     let rows = client.query(sql, &[]).await?;
+    let sums = if timescaledb {
+        let pages = super::structure::read_relation_pages(client).await?;
+        let usage = read_usage(client).await?;
+        let now = Fingerprint::of(pages.keys().map(|&oid| u64::from(oid)));
+        let structure = match cache.get(now) {
+            Some(s) => s,
+            None => {
+                let s = read_structure(client).await?;
+                cache.set(now, s)
+            }
+        };
+        chunk_sums(structure, &usage, &pages)
+    } else {
+        IdMap::default()
+    };
     let mut out = rows
         .iter()
         .map(|r| {
-            let scans: i64 = r.try_get("scans")?;
+            let oid: i64 = r.try_get("index_oid")?;
+            let (chunk_indexes, chunks, pages) = sums.get(&(oid as u32)).copied().unwrap_or((
+                0,
+                IndexUsage {
+                    valid: true,
+                    ..IndexUsage::default()
+                },
+                0,
+            ));
+            let scans = r.try_get::<_, i64>("scans")? + chunks.scans;
             let unique: bool = r.try_get("is_unique")?;
+            let block_size: i64 = if timescaledb {
+                r.try_get("block_size")?
+            } else {
+                0
+            };
             Ok(Index {
                 schema: r.try_get("schema")?,
                 table: r.try_get("table_name")?,
                 index_schema: r.try_get("index_schema")?,
                 name: r.try_get("index_name")?,
-                oid: r.try_get("index_oid")?,
+                oid,
                 on_hypertable: r.try_get("on_hypertable")?,
                 method: r
                     .try_get::<_, Option<String>>("method")?
@@ -145,11 +221,15 @@ pub async fn fetch(
                 key_columns: r.try_get("key_columns")?,
                 expressions: r.try_get("expressions")?,
                 predicate: r.try_get("predicate")?,
-                valid: r.try_get("valid")?,
+                valid: r.try_get::<_, bool>("valid")? && chunks.valid,
                 scans,
-                tuples_read: r.try_get("tuples_read")?,
-                size_bytes: r.try_get("size_bytes")?,
-                chunk_indexes: r.try_get("chunk_indexes")?,
+                tuples_read: r.try_get::<_, i64>("tuples_read")? + chunks.tuples_read,
+                size_bytes: r.try_get::<_, i64>("size_bytes")? + pages * block_size,
+                chunk_indexes: if timescaledb {
+                    chunk_indexes
+                } else {
+                    r.try_get("chunk_indexes")?
+                },
                 category: category(scans, unique),
                 duplicate_of: None,
             })
@@ -157,6 +237,45 @@ pub async fn fetch(
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     mark_duplicates(&mut out);
     Ok(out)
+}
+
+/// Every index's validity and usage counters (`queries/index_numbers.sql`).
+async fn read_usage(client: &Client) -> Result<IdMap<u32, IndexUsage>, tokio_postgres::Error> {
+    let r = client.query_one(queries::INDEX_NUMBERS, &[]).await?;
+    let oids: Option<Vec<u32>> = r.try_get("oids")?;
+    let valid: Option<Vec<bool>> = r.try_get("valid")?;
+    let scans: Option<Vec<i64>> = r.try_get("scans")?;
+    let tuples: Option<Vec<i64>> = r.try_get("tuples_read")?;
+    Ok(oids
+        .unwrap_or_default()
+        .into_iter()
+        .zip(valid.unwrap_or_default())
+        .zip(
+            scans
+                .unwrap_or_default()
+                .into_iter()
+                .zip(tuples.unwrap_or_default()),
+        )
+        .map(|((oid, valid), (scans, tuples_read))| {
+            (
+                oid,
+                IndexUsage {
+                    valid,
+                    scans,
+                    tuples_read,
+                },
+            )
+        })
+        .collect())
+}
+
+async fn read_structure(client: &Client) -> Result<IndexStructure, tokio_postgres::Error> {
+    Ok(IndexStructure {
+        chunk_indexes: super::collect_rows(client, queries::INDEX_STRUCTURE.as_str(), &[], |r| {
+            Ok((r.try_get("chunk_index")?, r.try_get("hypertable_index")?))
+        })
+        .await?,
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -218,6 +337,35 @@ mod tests {
             category: category(scans, unique),
             duplicate_of: None,
         }
+    }
+
+    #[test]
+    fn chunk_indexes_are_summed_into_their_hypertable_index() {
+        let structure = IndexStructure {
+            chunk_indexes: vec![(11, 1), (12, 1), (21, 2), (99, 2)],
+        };
+        let used = |valid, scans| IndexUsage {
+            valid,
+            scans,
+            tuples_read: scans * 10,
+        };
+        let usage: IdMap<u32, IndexUsage> = [
+            (11, used(true, 3)),
+            (12, used(false, 4)),
+            (21, used(true, 0)),
+        ]
+        .into_iter()
+        .collect();
+        let pages: IdMap<u32, i64> = [(11, 2), (12, 3), (21, 1)].into_iter().collect();
+        let sums = chunk_sums(&structure, &usage, &pages);
+        let (count, u, p) = sums[&1];
+        assert_eq!(
+            (count, u.valid, u.scans, u.tuples_read, p),
+            (2, false, 7, 70, 5)
+        );
+        // 99 was dropped since the structure was read: left out
+        let (count, u, p) = sums[&2];
+        assert_eq!((count, u.valid, u.scans, p), (1, true, 0, 1));
     }
 
     #[test]

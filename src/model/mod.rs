@@ -11,6 +11,7 @@ pub mod indexes;
 pub mod jobs;
 pub mod policies;
 pub mod retention;
+pub mod structure;
 pub mod summary;
 pub mod tables;
 
@@ -19,6 +20,7 @@ use tokio_postgres::{Client, Row};
 
 use crate::capabilities::Capabilities;
 
+pub use structure::Structures;
 pub use summary::Summary;
 
 /// Each kind of query the UI polls; one in-flight query per kind.
@@ -114,22 +116,39 @@ pub fn no_timescaledb(caps: &Capabilities) -> String {
     }
 }
 
-/// Runs the query behind `kind` (with `target` for drill-downs).
+/// Runs the query behind `kind` (with `target` for drill-downs), reading the catalog's
+/// structure afresh: what a one-shot read (`snapshot`, `check`) does.
 pub async fn fetch(
     kind: QueryKind,
     target: Option<&Target>,
     client: &Client,
     caps: &Capabilities,
 ) -> Result<Payload, tokio_postgres::Error> {
+    fetch_with(kind, target, client, caps, &mut Structures::default()).await
+}
+
+/// Like [`fetch`], keeping the catalog's structure in `cache` between refreshes of the same
+/// kind on the same connection (see [`structure`]).
+pub async fn fetch_with(
+    kind: QueryKind,
+    target: Option<&Target>,
+    client: &Client,
+    caps: &Capabilities,
+    cache: &mut Structures,
+) -> Result<Payload, tokio_postgres::Error> {
     let ts = caps.timescaledb.is_some();
     Ok(match (kind, target) {
         (QueryKind::Summary, _) => Payload::Summary(Summary::fetch(client).await?),
-        (QueryKind::Tables, _) if ts => Payload::Tables(tables::fetch(client, caps).await?),
+        (QueryKind::Tables, _) if ts => {
+            Payload::Tables(tables::fetch(client, caps, &mut cache.tables).await?)
+        }
         (QueryKind::Tables, _) => Payload::Partitions(retention::fetch_partitions(client).await?),
         (QueryKind::Chunks, Some(t)) => {
             Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, caps, t).await?)
         }
-        (QueryKind::Indexes, _) => Payload::Indexes(indexes::fetch(client, ts).await?),
+        (QueryKind::Indexes, _) => {
+            Payload::Indexes(indexes::fetch(client, ts, &mut cache.indexes).await?)
+        }
         (QueryKind::IndexChunks, Some(t)) => {
             Payload::IndexChunks(t.clone(), indexes::fetch_chunks(client, t).await?)
         }

@@ -1,15 +1,20 @@
-//! The Hypertables, Compression and Retention tabs read one catalog pass (`queries/tables.sql`):
-//! one row per hypertable or continuous aggregate, split here into each tab's rows.
+//! The Hypertables, Compression and Retention tabs: one row per hypertable or continuous
+//! aggregate (`queries/tables.sql`), its chunks counted, sized and judged here from the cached
+//! chunk structure and the numbers read on every refresh (see [`super::structure`]), then
+//! split into each tab's rows.
 
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
 use tokio_postgres::{Client, Row};
 
 use super::compression::Compression;
 use super::hypertables::Hypertable;
 use super::retention::Retention;
+use super::structure::{Cached, Fingerprint, IdMap};
 use super::Bound;
 use crate::capabilities::Capabilities;
 use crate::queries;
-
 /// The three tabs' rows from one read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tables {
@@ -29,49 +34,289 @@ impl Tables {
     }
 }
 
-pub async fn fetch(client: &Client, caps: &Capabilities) -> Result<Tables, tokio_postgres::Error> {
-    let rows = client.query(queries::tables(caps), &[]).await?;
+/// What DDL changes about the chunks: read again only when a relation was created or dropped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChunkStructure {
+    pub chunks: Vec<ChunkShape>,
+}
+
+/// A chunk's place: its hypertable, tables and range in the primary dimension (internal time).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkShape {
+    pub id: i32,
+    pub hypertable_id: i32,
+    pub table: u32,
+    /// 0: no TOAST table.
+    pub toast: u32,
+    pub range_start: i64,
+    pub range_end: i64,
+    pub created: Option<DateTime<Utc>>,
+    /// The chunk table's indexes.
+    pub indexes: Vec<u32>,
+}
+
+/// What a refresh reads flat: every relation's pages, every chunk's status, the compression
+/// snapshot.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChunkNumbers {
+    pub pages: IdMap<u32, i64>,
+    pub status: IdMap<i32, i32>,
+    pub compressed: IdMap<i32, CompressedSize>,
+}
+
+/// A compressed chunk's sizes from TimescaleDB's compression snapshot.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CompressedSize {
+    pub heap: i64,
+    pub index: i64,
+    pub toast: i64,
+    pub before: i64,
+    pub after: i64,
+}
+
+/// A relation's compression and retention thresholds: a chunk is due when its range ends at or
+/// before `*_upto` (internal time) or it was created before `*_created`.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Thresholds {
+    pub compress_upto: Option<i64>,
+    pub compress_created: Option<DateTime<Utc>>,
+    pub drop_upto: Option<i64>,
+    pub drop_created: Option<DateTime<Utc>>,
+}
+
+/// One hypertable's chunks summed and judged.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ChunkTotals {
+    pub chunks: i64,
+    pub compressed_chunks: i64,
+    pub heap_bytes: i64,
+    pub index_bytes: i64,
+    pub toast_bytes: i64,
+    /// Internal time (or integers) of the earliest start and latest end.
+    pub range_start: Option<i64>,
+    pub range_end: Option<i64>,
+    pub before_bytes: i64,
+    pub after_bytes: i64,
+    pub backlog_chunks: i64,
+    pub backlog_bytes: i64,
+    pub overdue_chunks: i64,
+    pub overdue_bytes: i64,
+}
+
+/// Sums each hypertable's chunks (pure): sizes from pages plus the compression snapshot, the
+/// compression backlog (uncompressed and due) and what retention should have dropped. A chunk
+/// whose table is gone since the structure was read is left out.
+pub fn totals(
+    structure: &ChunkStructure,
+    numbers: &ChunkNumbers,
+    thresholds: &HashMap<i32, Thresholds>,
+    block_size: i64,
+) -> HashMap<i32, ChunkTotals> {
+    let mut out: HashMap<i32, ChunkTotals> = HashMap::new();
+    for c in &structure.chunks {
+        let (Some(limits), Some(heap_pages)) = (
+            thresholds.get(&c.hypertable_id),
+            numbers.pages.get(&c.table),
+        ) else {
+            continue;
+        };
+        let compressed = numbers.status.get(&c.id).is_some_and(|s| s & 1 == 1);
+        let size = numbers.compressed.get(&c.id).copied().unwrap_or_default();
+        let toast_pages = match c.toast {
+            0 => 0,
+            t => numbers.pages.get(&t).copied().unwrap_or(0),
+        };
+        let heap = heap_pages * block_size + size.heap;
+        let index_pages: i64 = c.indexes.iter().filter_map(|i| numbers.pages.get(i)).sum();
+        let index = index_pages * block_size + size.index;
+        let toast = toast_pages * block_size + size.toast;
+        let due = |upto: Option<i64>, created: Option<DateTime<Utc>>| {
+            upto.is_some_and(|u| c.range_end <= u)
+                || matches!((c.created, created), (Some(at), Some(before)) if at <= before)
+        };
+        let t = out.entry(c.hypertable_id).or_default();
+        t.chunks += 1;
+        t.compressed_chunks += i64::from(compressed);
+        t.heap_bytes += heap;
+        t.index_bytes += index;
+        t.toast_bytes += toast;
+        t.range_start = Some(
+            t.range_start
+                .map_or(c.range_start, |s| s.min(c.range_start)),
+        );
+        t.range_end = Some(t.range_end.map_or(c.range_end, |e| e.max(c.range_end)));
+        t.before_bytes += size.before;
+        t.after_bytes += size.after;
+        if !compressed && due(limits.compress_upto, limits.compress_created) {
+            t.backlog_chunks += 1;
+            t.backlog_bytes += heap + index + toast;
+        }
+        if due(limits.drop_upto, limits.drop_created) {
+            t.overdue_chunks += 1;
+            t.overdue_bytes += heap + index + toast;
+        }
+    }
+    out
+}
+
+/// A range bound as shown: a time (the open-ended sentinels left out), or an integer.
+fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bound> {
+    match internal? {
+        v if integer_time => Some(Bound::Int(v)),
+        v if v == sentinel => None,
+        v => DateTime::from_timestamp_micros(v).map(Bound::Time),
+    }
+}
+
+/// Reads the three tabs: the per-relation rows, the numbers, and the chunk structure when the
+/// catalog's relations changed since `cache` was read (or it is empty).
+pub async fn fetch(
+    client: &Client,
+    caps: &Capabilities,
+    cache: &mut Cached<ChunkStructure>,
+) -> Result<Tables, tokio_postgres::Error> {
+    let rows = client.query(queries::TABLES.as_str(), &[]).await?;
+    let numbers = read_numbers(client).await?;
+    let now = Fingerprint::of(
+        numbers.pages.keys().map(|&oid| u64::from(oid)).chain(
+            numbers
+                .status
+                .keys()
+                .map(|&id| (1 << 40) | id as u32 as u64),
+        ),
+    );
+    let structure = match cache.get(now) {
+        Some(s) => s,
+        None => {
+            let s = read_structure(client, caps).await?;
+            cache.set(now, s)
+        }
+    };
+    let mut thresholds = HashMap::new();
+    let mut block_size = 8192;
+    for r in &rows {
+        block_size = r.try_get("block_size")?;
+        thresholds.insert(
+            r.try_get::<_, i32>("id")?,
+            Thresholds {
+                compress_upto: r.try_get("compress_upto")?,
+                compress_created: r.try_get("compress_created")?,
+                drop_upto: r.try_get("drop_upto")?,
+                drop_created: r.try_get("drop_created")?,
+            },
+        );
+    }
+    let totals = totals(structure, &numbers, &thresholds, block_size);
     let mut tables = Tables::default();
     for r in &rows {
         let (schema, name): (String, String) = (r.try_get("schema")?, r.try_get("name")?);
         let is_cagg: bool = r.try_get("is_cagg")?;
+        let t = totals
+            .get(&r.try_get::<_, i32>("id")?)
+            .copied()
+            .unwrap_or_default();
+        let integer_time: bool = r.try_get("integer_time")?;
+        let range = (
+            bound(t.range_start, integer_time, i64::MIN),
+            bound(t.range_end, integer_time, i64::MAX),
+        );
         if !is_cagg {
             tables
                 .hypertables
-                .push(hypertable(r, schema.clone(), name.clone())?);
+                .push(hypertable(r, schema.clone(), name.clone(), &t, range)?);
             tables
                 .compression
-                .push(compression(r, schema.clone(), name.clone())?);
+                .push(compression(r, schema.clone(), name.clone(), &t)?);
         }
         if let Some(job_id) = r.try_get::<_, Option<i32>>("drop_job_id")? {
             tables
                 .retention
-                .push(retention(r, schema, name, is_cagg, job_id)?);
+                .push(retention(r, schema, name, is_cagg, job_id, &t, range.0)?);
         }
     }
     Ok(tables)
 }
 
-fn hypertable(r: &Row, schema: String, name: String) -> Result<Hypertable, tokio_postgres::Error> {
-    let heap_bytes: i64 = r.try_get("heap_bytes")?;
-    let index_bytes: i64 = r.try_get("index_bytes")?;
-    let toast_bytes: i64 = r.try_get("toast_bytes")?;
+async fn read_numbers(client: &Client) -> Result<ChunkNumbers, tokio_postgres::Error> {
+    let mut n = ChunkNumbers {
+        pages: super::structure::read_relation_pages(client).await?,
+        ..ChunkNumbers::default()
+    };
+    let r = client.query_one(queries::CHUNK_STATUS, &[]).await?;
+    let (ids, statuses): (Option<Vec<i32>>, Option<Vec<i32>>) = (r.try_get(0)?, r.try_get(1)?);
+    n.status = ids
+        .unwrap_or_default()
+        .into_iter()
+        .zip(statuses.unwrap_or_default())
+        .collect();
+    for r in client.query(queries::COMPRESSED_SIZES, &[]).await? {
+        n.compressed.insert(
+            r.try_get("chunk_id")?,
+            CompressedSize {
+                heap: r.try_get("compressed_heap_size")?,
+                index: r.try_get("compressed_index_size")?,
+                toast: r.try_get("compressed_toast_size")?,
+                before: r.try_get("before_bytes")?,
+                after: r.try_get("after_bytes")?,
+            },
+        );
+    }
+    Ok(n)
+}
+
+async fn read_structure(
+    client: &Client,
+    caps: &Capabilities,
+) -> Result<ChunkStructure, tokio_postgres::Error> {
+    let mut chunks = super::collect_rows(client, queries::table_chunks(caps), &[], |r| {
+        Ok(ChunkShape {
+            id: r.try_get("chunk_id")?,
+            hypertable_id: r.try_get("hypertable_id")?,
+            table: r.try_get("table_oid")?,
+            toast: r.try_get("toast_oid")?,
+            range_start: r.try_get("range_start")?,
+            range_end: r.try_get("range_end")?,
+            created: r.try_get("created")?,
+            indexes: Vec::new(),
+        })
+    })
+    .await?;
+    let mut indexes: IdMap<u32, Vec<u32>> = IdMap::default();
+    for r in client.query(queries::CHUNK_INDEXES, &[]).await? {
+        indexes
+            .entry(r.try_get("table_oid")?)
+            .or_default()
+            .push(r.try_get("index_oid")?);
+    }
+    for c in &mut chunks {
+        c.indexes = indexes.remove(&c.table).unwrap_or_default();
+    }
+    Ok(ChunkStructure { chunks })
+}
+
+fn hypertable(
+    r: &Row,
+    schema: String,
+    name: String,
+    t: &ChunkTotals,
+    (range_start, range_end): (Option<Bound>, Option<Bound>),
+) -> Result<Hypertable, tokio_postgres::Error> {
     Ok(Hypertable {
         schema,
         name,
         compression_enabled: r.try_get("compression_enabled")?,
-        chunks: r.try_get("chunks")?,
-        compressed_chunks: r.try_get("compressed_chunks")?,
-        heap_bytes,
-        index_bytes,
-        toast_bytes,
-        total_bytes: heap_bytes + index_bytes + toast_bytes,
+        chunks: t.chunks,
+        compressed_chunks: t.compressed_chunks,
+        heap_bytes: t.heap_bytes,
+        index_bytes: t.index_bytes,
+        toast_bytes: t.toast_bytes,
+        total_bytes: t.heap_bytes + t.index_bytes + t.toast_bytes,
         time_column: r.try_get("time_column")?,
         time_type: r.try_get("time_type")?,
         interval_seconds: r.try_get("interval_seconds")?,
         interval_integer: r.try_get("interval_integer")?,
-        range_start: Bound::from_row(r, "range_start", "range_start_integer")?,
-        range_end: Bound::from_row(r, "range_end", "range_end_integer")?,
+        range_start,
+        range_end,
         policies: r.try_get("policies")?,
     })
 }
@@ -80,6 +325,7 @@ fn compression(
     r: &Row,
     schema: String,
     name: String,
+    t: &ChunkTotals,
 ) -> Result<Compression, tokio_postgres::Error> {
     Ok(Compression {
         schema,
@@ -91,12 +337,12 @@ fn compression(
         scheduled: r.try_get("compress_scheduled")?,
         compress_after: r.try_get("compress_after")?,
         compress_after_seconds: r.try_get("compress_after_seconds")?,
-        chunks: r.try_get("chunks")?,
-        compressed_chunks: r.try_get("compressed_chunks")?,
-        backlog_chunks: r.try_get("backlog_chunks")?,
-        backlog_bytes: r.try_get("backlog_bytes")?,
-        before_bytes: r.try_get("before_bytes")?,
-        after_bytes: r.try_get("after_bytes")?,
+        chunks: t.chunks,
+        compressed_chunks: t.compressed_chunks,
+        backlog_chunks: t.backlog_chunks,
+        backlog_bytes: t.backlog_bytes,
+        before_bytes: t.before_bytes,
+        after_bytes: t.after_bytes,
     })
 }
 
@@ -106,6 +352,8 @@ fn retention(
     name: String,
     is_cagg: bool,
     job_id: i32,
+    t: &ChunkTotals,
+    oldest_start: Option<Bound>,
 ) -> Result<Retention, tokio_postgres::Error> {
     Ok(Retention {
         schema,
@@ -116,12 +364,148 @@ fn retention(
         schedule_seconds: r.try_get("drop_schedule_seconds")?,
         drop_after: r.try_get("drop_after")?,
         drop_after_seconds: r.try_get("drop_after_seconds")?,
-        chunks: r.try_get("chunks")?,
-        oldest_start: Bound::from_row(r, "range_start", "range_start_integer")?,
-        overdue_chunks: r.try_get("overdue_chunks")?,
-        overdue_bytes: r.try_get("overdue_bytes")?,
+        chunks: t.chunks,
+        oldest_start,
+        overdue_chunks: t.overdue_chunks,
+        overdue_bytes: t.overdue_bytes,
         last_run: r.try_get("drop_last_run")?,
         last_run_status: r.try_get("drop_last_run_status")?,
         next_start: r.try_get("drop_next_start")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(id: i32, hypertable_id: i32, table: u32, range_end: i64) -> ChunkShape {
+        ChunkShape {
+            id,
+            hypertable_id,
+            table,
+            toast: 0,
+            range_start: range_end - 10,
+            range_end,
+            created: None,
+            indexes: vec![table + 1],
+        }
+    }
+
+    #[test]
+    fn chunks_are_summed_and_judged_per_hypertable() {
+        let mut toasted = chunk(3, 1, 300, 30);
+        toasted.toast = 302;
+        let structure = ChunkStructure {
+            chunks: vec![
+                chunk(1, 1, 100, 10),
+                chunk(2, 1, 200, 20),
+                toasted,
+                chunk(4, 2, 400, 10),
+                chunk(5, 1, 500, 40), // its table dropped since: left out
+                chunk(6, 9, 600, 10), // not a listed hypertable: left out
+            ],
+        };
+        let pages: IdMap<u32, i64> = [
+            (100, 1),
+            (101, 2),
+            (200, 1),
+            (201, 2),
+            (300, 1),
+            (301, 2),
+            (302, 5),
+            (400, 1),
+            (401, 1),
+            (600, 1),
+        ]
+        .into_iter()
+        .collect();
+        let numbers = ChunkNumbers {
+            pages,
+            status: [(1, 1), (2, 0), (3, 0)].into_iter().collect(),
+            compressed: [(
+                1,
+                CompressedSize {
+                    heap: 100,
+                    index: 10,
+                    toast: 1,
+                    before: 9000,
+                    after: 111,
+                },
+            )]
+            .into_iter()
+            .collect(),
+        };
+        let thresholds: HashMap<i32, Thresholds> = [
+            (
+                1,
+                Thresholds {
+                    compress_upto: Some(20),
+                    drop_upto: Some(10),
+                    ..Thresholds::default()
+                },
+            ),
+            (2, Thresholds::default()),
+        ]
+        .into_iter()
+        .collect();
+        let t = totals(&structure, &numbers, &thresholds, 1000);
+        let one = t[&1];
+        assert_eq!((one.chunks, one.compressed_chunks), (3, 1));
+        assert_eq!(one.heap_bytes, 3 * 1000 + 100);
+        assert_eq!(one.index_bytes, 6 * 1000 + 10);
+        assert_eq!(one.toast_bytes, 5 * 1000 + 1);
+        assert_eq!((one.range_start, one.range_end), (Some(0), Some(30)));
+        assert_eq!((one.before_bytes, one.after_bytes), (9000, 111));
+        // chunk 1 is due but compressed; chunk 2 ends at the threshold: due
+        assert_eq!((one.backlog_chunks, one.backlog_bytes), (1, 3000));
+        assert_eq!((one.overdue_chunks, one.overdue_bytes), (1, 3000 + 111));
+        let two = t[&2];
+        assert_eq!(
+            (two.chunks, two.backlog_chunks, two.overdue_chunks),
+            (1, 0, 0)
+        );
+        assert!(!t.contains_key(&9));
+    }
+
+    #[test]
+    fn created_before_policies_judge_by_creation_time() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let mut old = chunk(1, 1, 100, 10);
+        old.created = Some(at("2024-01-01T00:00:00Z"));
+        let mut new = chunk(2, 1, 200, 20);
+        new.created = Some(at("2024-03-01T00:00:00Z"));
+        let structure = ChunkStructure {
+            chunks: vec![old, new],
+        };
+        let numbers = ChunkNumbers {
+            pages: [(100, 1), (200, 1)].into_iter().collect(),
+            ..ChunkNumbers::default()
+        };
+        let thresholds = [(
+            1,
+            Thresholds {
+                drop_created: Some(at("2024-02-01T00:00:00Z")),
+                ..Thresholds::default()
+            },
+        )]
+        .into_iter()
+        .collect();
+        let t = totals(&structure, &numbers, &thresholds, 8192)[&1];
+        assert_eq!((t.overdue_chunks, t.backlog_chunks), (1, 0));
+    }
+
+    #[test]
+    fn bounds_leave_out_open_ends_of_time_but_not_integers() {
+        assert_eq!(bound(Some(i64::MIN), false, i64::MIN), None);
+        assert_eq!(bound(Some(i64::MAX), false, i64::MAX), None);
+        assert_eq!(
+            bound(Some(1_700_000_000_000_000), false, i64::MAX),
+            Some(Bound::Time("2023-11-14T22:13:20Z".parse().unwrap()))
+        );
+        assert_eq!(
+            bound(Some(i64::MIN), true, i64::MIN),
+            Some(Bound::Int(i64::MIN))
+        );
+        assert_eq!(bound(None, true, i64::MIN), None);
+    }
 }

@@ -309,11 +309,14 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// hypertop's screens, each refreshed `rounds` times: (name, best, median).
+/// hypertop's screens, each refreshed `rounds` times: (name, best, median). `keep`: as the
+/// console refreshes, each kind keeps the catalog structure it read (its first read, which
+/// reads it, is not timed); else every read reads it, as `snapshot` does.
 async fn screens(
     client: &tokio_postgres::Client,
     caps: &Capabilities,
     rounds: usize,
+    keep: bool,
 ) -> Vec<(QueryKind, Duration, Duration)> {
     let kinds = [
         QueryKind::Summary,
@@ -325,9 +328,18 @@ async fn screens(
     let mut out = Vec::new();
     for kind in kinds {
         let mut times = Vec::new();
+        let mut kept = model::Structures::default();
+        if keep {
+            model::fetch_with(kind, None, client, caps, &mut kept)
+                .await
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        }
         for _ in 0..rounds {
+            if !keep {
+                kept = model::Structures::default();
+            }
             let t = Instant::now();
-            model::fetch(kind, None, client, caps)
+            model::fetch_with(kind, None, client, caps, &mut kept)
                 .await
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             times.push(t.elapsed());
@@ -1043,7 +1055,7 @@ fn growth_part(list: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     println!("\n## Growth: the same measures on each dataset (best of 5)");
     println!(
-        "  {:>8} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>10}  µs per chunk",
+        "  {:>8} {:>11} {:>9} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7} {:>10} {:>10}  µs per chunk",
         "chunks",
         "hypertables",
         "Summary",
@@ -1053,6 +1065,8 @@ fn growth_part(list: &str) {
         "Caggs",
         "all",
         "bare",
+        "ratio",
+        "first read",
         "snapshot"
     );
     for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
@@ -1065,13 +1079,19 @@ fn growth_part(list: &str) {
             };
             let chunks = count("SELECT count(*) FROM _timescaledb_catalog.chunk").await;
             let hypertables = count("SELECT count(*) FROM _timescaledb_catalog.hypertable").await;
-            screens(client, &caps, 2).await;
-            let times = screens(client, &caps, 5).await;
+            screens(client, &caps, 2, true).await;
+            let times = screens(client, &caps, 5, true).await;
             let all: Duration = times.iter().map(|(_, best, _)| *best).sum();
+            let first: Duration = screens(client, &caps, 3, false)
+                .await
+                .iter()
+                .map(|(_, best, _)| *best)
+                .sum();
             bare_reads(client, 2).await;
             let bare = bare_reads(client, 5).await;
-            (chunks, hypertables, times, all, bare)
+            (chunks, hypertables, times, (all, first), bare)
         });
+        let (all, first) = all;
         let mut snapshot = Duration::MAX;
         for _ in 0..5 {
             let t = Instant::now();
@@ -1088,7 +1108,7 @@ fn growth_part(list: &str) {
         }
         let cell = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
         println!(
-            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>10}  {:.2}",
+            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>6.2}x {:>10} {:>10}  {:.2}",
             times
                 .iter()
                 .map(|(_, best, _)| format!("{:>9}", cell(*best)))
@@ -1096,11 +1116,13 @@ fn growth_part(list: &str) {
                 .join(" "),
             cell(all),
             cell(bare),
+            all.as_secs_f64() / bare.as_secs_f64(),
+            cell(first),
             cell(snapshot),
             all.as_secs_f64() * 1e6 / chunks.max(1) as f64
         );
     }
-    println!("  (milliseconds; `all` is the five screens' sum, `bare` the bare catalog reads)");
+    println!("  (milliseconds; `all` is the five screens' sum as the console refreshes them, the catalog structure kept; `ratio` all / bare, the bare catalog reads; `first read` the five with the structure read too, as a new connection or a changed catalog does)");
 }
 
 /// The monitored server's CPU spent on hypertop: the console open on the overview at the
@@ -1157,8 +1179,8 @@ fn refresh_part(
     smoke: bool,
     (n, chunks, big): (usize, usize, usize),
 ) {
-    let (screen_times, naive_times, naive_index_time, total_chunks, bare, shapes) =
-        rt.block_on(async {
+    let (screen_times, first_read, naive_times, naive_index_time, total_chunks, bare, shapes) = rt
+        .block_on(async {
             // hypertop's side through its own session settings; the naive set on a plain
             // session with the server's defaults (JIT as configured), as a naive tool runs.
             let session = hypertop_session(conninfo).await;
@@ -1172,8 +1194,10 @@ fn refresh_part(
                 .get(0);
             // Warm every query first (caches, and on the engine its WebAssembly), as a console
             // that refreshes does, then measure.
-            screens(hypertop_client, &caps, 2).await;
-            let screens = screens(hypertop_client, &caps, if smoke { 3 } else { 7 }).await;
+            screens(hypertop_client, &caps, 2, true).await;
+            let first_read =
+                screens(hypertop_client, &caps, if smoke { 2 } else { 3 }, false).await;
+            let screens = screens(hypertop_client, &caps, if smoke { 3 } else { 7 }, true).await;
             bare_reads(hypertop_client, 2).await;
             let bare = bare_reads(hypertop_client, if smoke { 3 } else { 7 }).await;
             let (first, second) = (naive(&client).await, naive(&client).await);
@@ -1187,6 +1211,7 @@ fn refresh_part(
             let indexes = if a.0 <= b.0 { a } else { b };
             (
                 screens,
+                first_read,
                 [first.0, second.0],
                 indexes,
                 total_chunks,
@@ -1207,7 +1232,21 @@ fn refresh_part(
         best += *b;
         typical += *m;
     }
-    println!("  {:>10} / {:>10}  all screens", ms(best), ms(typical));
+    println!(
+        "  {:>10} / {:>10}  all screens, as the console refreshes them (each kind keeps the catalog structure it read)",
+        ms(best),
+        ms(typical)
+    );
+    let first: Duration = first_read.iter().map(|(_, b, _)| *b).sum();
+    println!(
+        "  {:>10}               all screens' first read (the structure read too: a new connection, a changed catalog, `snapshot`): {}",
+        ms(first),
+        first_read
+            .iter()
+            .map(|(k, b, _)| format!("{k:?} {}", ms(*b)))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    );
     let naive_best = naive_times[0].min(naive_times[1]);
     println!(
         "  {:>10} / {:>10}  naive: information views + hypertable_detailed_size, hypertable_compression_stats, chunks_detailed_size per hypertable (two runs)",

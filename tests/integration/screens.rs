@@ -9,7 +9,9 @@ use hypertop::model::indexes::Category;
 use hypertop::model::{self, Payload, QueryKind, Target};
 use hypertop::problems::{self, Severity};
 
-use crate::engines::{connector_for, edge_servers, psql, scenario, scenario_servers, Tsdb};
+use crate::engines::{
+    action_servers, connector_for, edge_servers, psql, scenario, scenario_servers, Tsdb,
+};
 
 async fn open_at(conninfo: &str) -> (Session, Capabilities) {
     let session = connector_for(conninfo).connect().await.unwrap();
@@ -610,4 +612,129 @@ async fn edge_cases_partial_and_expression_indexes_keep_their_chunks_on(server: 
     // Different predicates are different indexes, not duplicates.
     assert_eq!(get("shapes_high_oee").duplicate_of, None);
     assert_eq!(get("shapes_low_oee").duplicate_of, None);
+}
+
+#[tokio::test]
+async fn kept_structure_follows_ddl_between_refreshes() {
+    for server in action_servers("structure") {
+        kept_structure_follows_ddl_between_refreshes_on(server.announce()).await;
+    }
+}
+
+/// Tables and Indexes as the console refreshes them, keeping the catalog structure in `kept`,
+/// checked against a fresh read of the same catalog (the `kept` schema's rows: other tests
+/// change the rest of the shared engine meanwhile).
+async fn refresh_kept(
+    s: &(Session, Capabilities),
+    kept: &mut model::Structures,
+) -> (model::tables::Tables, Vec<hypertop::model::indexes::Index>) {
+    let read = |kind| async move {
+        let mut fresh = model::Structures::default();
+        model::fetch_with(kind, None, &s.0.client, &s.1, &mut fresh)
+            .await
+            .unwrap()
+    };
+    let (Payload::Tables(t), Payload::Indexes(i)) = (
+        model::fetch_with(QueryKind::Tables, None, &s.0.client, &s.1, kept)
+            .await
+            .unwrap(),
+        model::fetch_with(QueryKind::Indexes, None, &s.0.client, &s.1, kept)
+            .await
+            .unwrap(),
+    ) else {
+        panic!()
+    };
+    let (Payload::Tables(t0), Payload::Indexes(i0)) = (
+        read(QueryKind::Tables).await,
+        read(QueryKind::Indexes).await,
+    ) else {
+        panic!()
+    };
+    let ours = |t: &model::tables::Tables| {
+        let h: Vec<_> = t
+            .hypertables
+            .iter()
+            .filter(|h| h.schema == "kept")
+            .collect();
+        let c: Vec<_> = t
+            .compression
+            .iter()
+            .filter(|c| c.schema == "kept")
+            .collect();
+        format!("{h:?} {c:?}")
+    };
+    let our_indexes = |i: &[hypertop::model::indexes::Index]| {
+        i.iter()
+            .filter(|x| x.schema == "kept")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ours(&t),
+        ours(&t0),
+        "kept structure: Tables differ from a fresh read"
+    );
+    assert_eq!(
+        our_indexes(&i),
+        our_indexes(&i0),
+        "kept structure: Indexes differ from a fresh read"
+    );
+    (t, i)
+}
+
+async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
+    let s = open_at(&server.conninfo).await;
+    let mut kept = model::Structures::default();
+    psql(
+        &server.conninfo,
+        "DROP SCHEMA IF EXISTS kept CASCADE; CREATE SCHEMA kept;
+         CREATE TABLE kept.t (ts timestamptz NOT NULL, v int);
+         SELECT create_hypertable('kept.t', 'ts', chunk_time_interval => interval '1 day');
+         INSERT INTO kept.t SELECT '2024-01-01'::timestamptz + i * interval '1 hour', i
+           FROM generate_series(0, 47) i;
+         ANALYZE kept.t;",
+    );
+    let chunks = |t: &model::tables::Tables| {
+        t.hypertables
+            .iter()
+            .find(|h| (h.schema.as_str(), h.name.as_str()) == ("kept", "t"))
+            .map(|h| (h.chunks, h.heap_bytes))
+    };
+    let chunk_indexes = |i: &[hypertop::model::indexes::Index], name: &str| {
+        i.iter()
+            .find(|x| x.schema == "kept" && x.name == name)
+            .map(|x| x.chunk_indexes)
+    };
+    let (t, _) = refresh_kept(&s, &mut kept).await;
+    let (two, heap) = chunks(&t).unwrap();
+    assert_eq!(two, 2);
+    // A third chunk and a new index: relations created, the structure is read again.
+    psql(
+        &server.conninfo,
+        "INSERT INTO kept.t VALUES ('2024-01-03 01:00', 1);
+         CREATE INDEX kept_v ON kept.t (v);",
+    );
+    let (t, i) = refresh_kept(&s, &mut kept).await;
+    assert_eq!(chunks(&t).map(|c| c.0), Some(3));
+    assert_eq!(chunk_indexes(&i, "kept_v"), Some(3));
+    // More rows in the same chunks: no relation created, the kept structure serves, the new
+    // pages show.
+    psql(
+        &server.conninfo,
+        "INSERT INTO kept.t SELECT '2024-01-01'::timestamptz + (i % 48) * interval '1 hour', i
+           FROM generate_series(1, 20000) i;
+         ANALYZE kept.t;",
+    );
+    let (t, _) = refresh_kept(&s, &mut kept).await;
+    assert!(chunks(&t).unwrap().1 > heap, "{t:?}");
+    // A chunk dropped and an index dropped.
+    psql(
+        &server.conninfo,
+        "SELECT drop_chunks('kept.t', older_than => '2024-01-02'::timestamptz);
+         DROP INDEX kept.kept_v;",
+    );
+    let (t, i) = refresh_kept(&s, &mut kept).await;
+    assert_eq!(chunks(&t).map(|c| c.0), Some(2));
+    assert_eq!(chunk_indexes(&i, "kept_v"), None);
+    psql(&server.conninfo, "DROP SCHEMA kept CASCADE");
 }
