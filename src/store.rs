@@ -140,6 +140,10 @@ pub const READS: [QueryKind; 6] = [
     QueryKind::Activity,
 ];
 
+/// The catalog structure each of [`READS`] keeps between reads on one connection.
+#[derive(Debug, Default)]
+pub struct Kept([model::Structures; READS.len()]);
+
 impl Dataset {
     pub fn new(caps: Option<Capabilities>) -> Dataset {
         Dataset {
@@ -153,22 +157,36 @@ impl Dataset {
         self.caps.as_ref().is_none_or(|c| c.timescaledb.is_some())
     }
 
-    /// Reads every dataset once and derives the problems (`snapshot`, `check`, the exporter).
-    /// The reads go out together on the one connection (pipelined): the server runs them one
-    /// after another as before, but without a round trip between them, and this process
-    /// decodes each result while the server works on the next.
+    /// Reads every dataset once and derives the problems (`snapshot`, `check`), reading the
+    /// catalog structure too. The reads go out together on the one connection (pipelined): the
+    /// server runs them one after another as before, but without a round trip between them,
+    /// and this process decodes each result while the server works on the next.
     pub async fn read_all(client: &Client, caps: &Capabilities, limits: &Thresholds) -> Dataset {
+        Self::read_all_keeping(client, caps, limits, &mut Kept::default()).await
+    }
+
+    /// Like [`read_all`](Self::read_all), keeping each read's catalog structure in `kept` for
+    /// the next read on the same connection (the exporter's scrapes).
+    pub async fn read_all_keeping(
+        client: &Client,
+        caps: &Capabilities,
+        limits: &Thresholds,
+        kept: &mut Kept,
+    ) -> Dataset {
         let mut data = Dataset::new(Some(caps.clone()));
         let started = std::time::Instant::now();
-        let reads = READS.map(|kind| async move {
-            let result = match model::unavailable(kind, caps) {
-                Some(why) => Ok(Payload::Unavailable(why)),
-                None => model::fetch(kind, None, client, caps)
-                    .await
-                    .map_err(|e| crate::connect::describe_error(&e)),
-            };
-            (kind, result, started.elapsed())
-        });
+        let reads = READS
+            .iter()
+            .zip(kept.0.iter_mut())
+            .map(|(&kind, kept)| async move {
+                let result = match model::unavailable(kind, caps) {
+                    Some(why) => Ok(Payload::Unavailable(why)),
+                    None => model::fetch_with(kind, None, client, caps, kept)
+                        .await
+                        .map_err(|e| crate::connect::describe_error(&e)),
+                };
+                (kind, result, started.elapsed())
+            });
         // The server answers in order: each read took from the answer before it to its own.
         let mut answered = std::time::Duration::ZERO;
         for (kind, result, done) in futures_util::future::join_all(reads).await {

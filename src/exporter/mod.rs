@@ -16,7 +16,7 @@ use tokio::sync::Mutex;
 use crate::capabilities::Capabilities;
 use crate::connect::{Connector, Session};
 use crate::problems::Thresholds;
-use crate::store::Dataset;
+use crate::store::{Dataset, Kept};
 use metrics::{Exposition, ReadStats};
 
 /// One database the exporter reads.
@@ -30,7 +30,7 @@ pub struct Target {
 /// The last read and the session it was made on (kept between reads).
 #[derive(Default)]
 struct Cache {
-    session: Option<(Session, Capabilities)>,
+    session: Option<(Session, Capabilities, Kept)>,
     data: Option<Arc<Dataset>>,
     stats: ReadStats,
     read_at: Option<Instant>,
@@ -107,10 +107,13 @@ impl Target {
 /// Reads every dataset once on the target's session, opening one when there is none.
 async fn read_once(
     connector: &Connector,
-    session: &mut Option<(Session, Capabilities)>,
+    session: &mut Option<(Session, Capabilities, Kept)>,
     limits: &Thresholds,
 ) -> Result<Dataset, String> {
-    if session.as_ref().is_some_and(|(s, _)| s.client.is_closed()) {
+    if session
+        .as_ref()
+        .is_some_and(|(s, _, _)| s.client.is_closed())
+    {
         *session = None;
     }
     if session.is_none() {
@@ -118,10 +121,10 @@ async fn read_once(
         let caps = Capabilities::detect(&s.client)
             .await
             .map_err(|e| crate::connect::describe_error(&e))?;
-        *session = Some((s, caps));
+        *session = Some((s, caps, Kept::default()));
     }
-    let (s, caps) = session.as_ref().ok_or("no session")?;
-    Ok(Dataset::read_all(&s.client, caps, limits).await)
+    let (s, caps, kept) = session.as_mut().ok_or("no session")?;
+    Ok(Dataset::read_all_keeping(&s.client, caps, limits, kept).await)
 }
 
 /// The exposition of `targets`, each read (or served from its cache) concurrently.
