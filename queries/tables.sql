@@ -5,7 +5,7 @@
 -- thresholds on the client, from the chunk structure (table_chunks.sql, read again only when
 -- the catalog's relations change) and the pages and statuses read on every refresh
 -- (relation_pages.sql, chunk_status.sql, compressed_sizes.sql): attributing 20,000 chunks to
--- their hypertables on the server cost 5x the catalog reads themselves, on every refresh.
+-- their hypertables on the server cost 6x the catalog reads themselves, on every refresh.
 WITH
 --@include policy_jobs
 ,

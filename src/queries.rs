@@ -207,6 +207,7 @@ mod tests {
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
             &*INDEXES,
+            &*INDEX_STRUCTURE,
             &*JOBS,
         ] {
             for f in [

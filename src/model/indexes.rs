@@ -2,7 +2,7 @@
 
 use tokio_postgres::Client;
 
-use super::structure::{Cached, Fingerprint, IdMap};
+use super::structure::{Cached, IdMap, RelationPages};
 use super::{relation, Target};
 use crate::queries;
 
@@ -132,31 +132,47 @@ pub struct IndexUsage {
     pub tuples_read: i64,
 }
 
-/// A hypertable index's chunk indexes summed (pure): how many, all valid, scans, tuples read
-/// and pages. A chunk index dropped since the structure was read is left out.
+/// A hypertable index's chunk indexes summed: how many, their usage (valid when all are) and
+/// pages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChunkIndexSums {
+    pub chunk_indexes: i64,
+    pub usage: IndexUsage,
+    pub pages: i64,
+}
+
+impl Default for ChunkIndexSums {
+    /// No chunk index: nothing added, nothing invalid.
+    fn default() -> Self {
+        ChunkIndexSums {
+            chunk_indexes: 0,
+            usage: IndexUsage {
+                valid: true,
+                ..IndexUsage::default()
+            },
+            pages: 0,
+        }
+    }
+}
+
+/// Each hypertable index's chunk indexes summed (pure). A chunk index dropped since the
+/// structure was read is left out.
 pub fn chunk_sums(
     structure: &IndexStructure,
     usage: &IdMap<u32, IndexUsage>,
     pages: &IdMap<u32, i64>,
-) -> IdMap<u32, (i64, IndexUsage, i64)> {
-    let mut out: IdMap<u32, (i64, IndexUsage, i64)> = IdMap::default();
+) -> IdMap<u32, ChunkIndexSums> {
+    let mut out: IdMap<u32, ChunkIndexSums> = IdMap::default();
     for (chunk_index, hypertable_index) in &structure.chunk_indexes {
         let Some(u) = usage.get(chunk_index) else {
             continue;
         };
-        let (count, sum, p) = out.entry(*hypertable_index).or_insert((
-            0,
-            IndexUsage {
-                valid: true,
-                ..IndexUsage::default()
-            },
-            0,
-        ));
-        *count += 1;
-        sum.valid &= u.valid;
-        sum.scans += u.scans;
-        sum.tuples_read += u.tuples_read;
-        *p += pages.get(chunk_index).copied().unwrap_or(0);
+        let sum = out.entry(*hypertable_index).or_default();
+        sum.chunk_indexes += 1;
+        sum.usage.valid &= u.valid;
+        sum.usage.scans += u.scans;
+        sum.usage.tuples_read += u.tuples_read;
+        sum.pages += pages.get(chunk_index).copied().unwrap_or(0);
     }
     out
 }
@@ -173,17 +189,12 @@ pub async fn fetch(
     };
     let rows = client.query(sql, &[]).await?;
     let sums = if timescaledb {
-        let pages = super::structure::read_relation_pages(client).await?;
+        let pages = RelationPages::read(client).await?;
         let usage = read_usage(client).await?;
-        let now = Fingerprint::of(pages.keys().map(|&oid| u64::from(oid)));
-        let structure = match cache.get(now) {
-            Some(s) => s,
-            None => {
-                let s = read_structure(client).await?;
-                cache.set(now, s)
-            }
-        };
-        chunk_sums(structure, &usage, &pages)
+        let structure = cache
+            .get_or_read(pages.fingerprint, || read_structure(client))
+            .await?;
+        chunk_sums(structure, &usage, &pages.pages)
     } else {
         IdMap::default()
     };
@@ -191,15 +202,8 @@ pub async fn fetch(
         .iter()
         .map(|r| {
             let oid: i64 = r.try_get("index_oid")?;
-            let (chunk_indexes, chunks, pages) = sums.get(&(oid as u32)).copied().unwrap_or((
-                0,
-                IndexUsage {
-                    valid: true,
-                    ..IndexUsage::default()
-                },
-                0,
-            ));
-            let scans = r.try_get::<_, i64>("scans")? + chunks.scans;
+            let chunks = sums.get(&(oid as u32)).copied().unwrap_or_default();
+            let scans = r.try_get::<_, i64>("scans")? + chunks.usage.scans;
             let unique: bool = r.try_get("is_unique")?;
             let block_size: i64 = if timescaledb {
                 r.try_get("block_size")?
@@ -221,12 +225,12 @@ pub async fn fetch(
                 key_columns: r.try_get("key_columns")?,
                 expressions: r.try_get("expressions")?,
                 predicate: r.try_get("predicate")?,
-                valid: r.try_get::<_, bool>("valid")? && chunks.valid,
+                valid: r.try_get::<_, bool>("valid")? && chunks.usage.valid,
                 scans,
-                tuples_read: r.try_get::<_, i64>("tuples_read")? + chunks.tuples_read,
-                size_bytes: r.try_get::<_, i64>("size_bytes")? + pages * block_size,
+                tuples_read: r.try_get::<_, i64>("tuples_read")? + chunks.usage.tuples_read,
+                size_bytes: r.try_get::<_, i64>("size_bytes")? + chunks.pages * block_size,
                 chunk_indexes: if timescaledb {
-                    chunk_indexes
+                    chunks.chunk_indexes
                 } else {
                     r.try_get("chunk_indexes")?
                 },
@@ -358,13 +362,21 @@ mod tests {
         .collect();
         let pages: IdMap<u32, i64> = [(11, 2), (12, 3), (21, 1)].into_iter().collect();
         let sums = chunk_sums(&structure, &usage, &pages);
-        let (count, u, p) = sums[&1];
+        let ChunkIndexSums {
+            chunk_indexes: count,
+            usage: u,
+            pages: p,
+        } = sums[&1];
         assert_eq!(
             (count, u.valid, u.scans, u.tuples_read, p),
             (2, false, 7, 70, 5)
         );
         // 99 was dropped since the structure was read: left out
-        let (count, u, p) = sums[&2];
+        let ChunkIndexSums {
+            chunk_indexes: count,
+            usage: u,
+            pages: p,
+        } = sums[&2];
         assert_eq!((count, u.valid, u.scans, p), (1, true, 0, 1));
     }
 

@@ -39,8 +39,8 @@ fn mix(mut x: u64) -> u64 {
 }
 
 /// Hashes oids and ids for the maps a refresh builds over every relation (65,000 entries at
-/// 20,000 chunks): one multiplication, where the default hasher's SipHash cost the Tables
-/// refresh several milliseconds. The keys are the server's own oids, not chosen by a client.
+/// 20,000 chunks) with one multiplication: the default SipHash resists keys chosen to collide,
+/// and these keys are the server's own oids.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct IdHasher(u64);
 
@@ -79,17 +79,22 @@ pub struct Cached<S> {
 }
 
 impl<S> Cached<S> {
-    /// The structure, if it was read from a catalog with this fingerprint.
-    pub fn get(&self, now: Fingerprint) -> Option<&S> {
-        (self.read_from == Some(now)).then_some(&self.value)
-    }
-
-    /// Keeps `value`, read after the numbers that gave `now`: if DDL came in between, the next
-    /// refresh's fingerprint differs and it is read again.
-    pub fn set(&mut self, now: Fingerprint, value: S) -> &S {
-        self.read_from = Some(now);
-        self.value = value;
-        &self.value
+    /// The structure, read by `read` unless it was read from a catalog with fingerprint `now`.
+    /// It is kept under `now`, the fingerprint of numbers read before it: if DDL came in
+    /// between, the next refresh's fingerprint differs and it is read again.
+    pub async fn get_or_read<E, F>(
+        &mut self,
+        now: Fingerprint,
+        read: impl FnOnce() -> F,
+    ) -> Result<&S, E>
+    where
+        F: std::future::Future<Output = Result<S, E>>,
+    {
+        if self.read_from != Some(now) {
+            self.value = read().await?;
+            self.read_from = Some(now);
+        }
+        Ok(&self.value)
     }
 }
 
@@ -102,18 +107,30 @@ pub struct Structures {
 }
 
 /// Every table's, TOAST table's and index's pages by oid (`queries/relation_pages.sql`).
-pub async fn read_relation_pages(
-    client: &tokio_postgres::Client,
-) -> Result<IdMap<u32, i64>, tokio_postgres::Error> {
-    let r = client
-        .query_one(crate::queries::RELATION_PAGES, &[])
-        .await?;
-    let (oids, pages): (Option<Vec<u32>>, Option<Vec<i32>>) = (r.try_get(0)?, r.try_get(1)?);
-    Ok(oids
-        .unwrap_or_default()
-        .into_iter()
-        .zip(pages.unwrap_or_default().into_iter().map(i64::from))
-        .collect())
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RelationPages {
+    pub pages: IdMap<u32, i64>,
+    /// Of the set of relations: when it changes, the structure is read again.
+    pub fingerprint: Fingerprint,
+}
+
+impl RelationPages {
+    pub async fn read(
+        client: &tokio_postgres::Client,
+    ) -> Result<RelationPages, tokio_postgres::Error> {
+        let r = client
+            .query_one(crate::queries::RELATION_PAGES, &[])
+            .await?;
+        let (oids, pages): (Option<Vec<u32>>, Option<Vec<i32>>) = (r.try_get(0)?, r.try_get(1)?);
+        let oids = oids.unwrap_or_default();
+        Ok(RelationPages {
+            fingerprint: Fingerprint::of(oids.iter().map(|&oid| u64::from(oid))),
+            pages: oids
+                .into_iter()
+                .zip(pages.unwrap_or_default().into_iter().map(i64::from))
+                .collect(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -149,11 +166,34 @@ mod tests {
 
     #[test]
     fn a_structure_holds_only_for_the_fingerprint_it_was_read_from() {
+        use futures_util::FutureExt;
         let (old, new) = (Fingerprint::of([1, 2]), Fingerprint::of([1, 2, 3]));
         let mut c: Cached<Vec<u32>> = Cached::default();
-        assert!(c.get(old).is_none(), "nothing read yet");
-        c.set(old, vec![7]);
-        assert_eq!(c.get(old), Some(&vec![7]));
-        assert!(c.get(new).is_none(), "a relation was created since");
+        let reads = std::cell::Cell::new(0);
+        let get = |c: &mut Cached<Vec<u32>>, now, value: u32| {
+            c.get_or_read(now, || {
+                reads.set(reads.get() + 1);
+                async move { Ok::<_, ()>(vec![value]) }
+            })
+            .now_or_never()
+            .expect("ready")
+            .unwrap()
+            .clone()
+        };
+        assert_eq!(get(&mut c, old, 7), vec![7], "nothing read yet: read");
+        assert_eq!(get(&mut c, old, 8), vec![7], "the same catalog: kept");
+        assert_eq!(
+            get(&mut c, new, 9),
+            vec![9],
+            "a relation was created since: read"
+        );
+        assert_eq!(reads.get(), 2);
+        // a failed read keeps nothing under the new fingerprint
+        let failed = c
+            .get_or_read(old, || async { Err::<Vec<u32>, _>("no") })
+            .now_or_never()
+            .expect("ready");
+        assert_eq!(failed, Err("no"));
+        assert_eq!(get(&mut c, old, 10), vec![10]);
     }
 }

@@ -11,7 +11,7 @@ use tokio_postgres::{Client, Row};
 use super::compression::Compression;
 use super::hypertables::Hypertable;
 use super::retention::Retention;
-use super::structure::{Cached, Fingerprint, IdMap};
+use super::structure::{Cached, IdMap, RelationPages};
 use super::Bound;
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -59,7 +59,7 @@ pub struct ChunkShape {
 /// snapshot.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkNumbers {
-    pub pages: IdMap<u32, i64>,
+    pub pages: RelationPages,
     pub status: IdMap<i32, i32>,
     pub compressed: IdMap<i32, CompressedSize>,
 }
@@ -116,7 +116,7 @@ pub fn totals(
     for c in &structure.chunks {
         let (Some(limits), Some(heap_pages)) = (
             thresholds.get(&c.hypertable_id),
-            numbers.pages.get(&c.table),
+            numbers.pages.pages.get(&c.table),
         ) else {
             continue;
         };
@@ -124,10 +124,14 @@ pub fn totals(
         let size = numbers.compressed.get(&c.id).copied().unwrap_or_default();
         let toast_pages = match c.toast {
             0 => 0,
-            t => numbers.pages.get(&t).copied().unwrap_or(0),
+            t => numbers.pages.pages.get(&t).copied().unwrap_or(0),
         };
         let heap = heap_pages * block_size + size.heap;
-        let index_pages: i64 = c.indexes.iter().filter_map(|i| numbers.pages.get(i)).sum();
+        let index_pages: i64 = c
+            .indexes
+            .iter()
+            .filter_map(|i| numbers.pages.pages.get(i))
+            .sum();
         let index = index_pages * block_size + size.index;
         let toast = toast_pages * block_size + size.toast;
         let due = |upto: Option<i64>, created: Option<DateTime<Utc>>| {
@@ -177,21 +181,9 @@ pub async fn fetch(
 ) -> Result<Tables, tokio_postgres::Error> {
     let rows = client.query(queries::TABLES.as_str(), &[]).await?;
     let numbers = read_numbers(client).await?;
-    let now = Fingerprint::of(
-        numbers.pages.keys().map(|&oid| u64::from(oid)).chain(
-            numbers
-                .status
-                .keys()
-                .map(|&id| (1 << 40) | id as u32 as u64),
-        ),
-    );
-    let structure = match cache.get(now) {
-        Some(s) => s,
-        None => {
-            let s = read_structure(client, caps).await?;
-            cache.set(now, s)
-        }
-    };
+    let structure = cache
+        .get_or_read(numbers.pages.fingerprint, || read_structure(client, caps))
+        .await?;
     let mut thresholds = HashMap::new();
     let mut block_size = 8192;
     for r in &rows {
@@ -239,7 +231,7 @@ pub async fn fetch(
 
 async fn read_numbers(client: &Client) -> Result<ChunkNumbers, tokio_postgres::Error> {
     let mut n = ChunkNumbers {
-        pages: super::structure::read_relation_pages(client).await?,
+        pages: RelationPages::read(client).await?,
         ..ChunkNumbers::default()
     };
     let r = client.query_one(queries::CHUNK_STATUS, &[]).await?;
@@ -420,7 +412,10 @@ mod tests {
         .into_iter()
         .collect();
         let numbers = ChunkNumbers {
-            pages,
+            pages: RelationPages {
+                pages,
+                ..RelationPages::default()
+            },
             status: [(1, 1), (2, 0), (3, 0)].into_iter().collect(),
             compressed: [(
                 1,
@@ -478,7 +473,10 @@ mod tests {
             chunks: vec![old, new],
         };
         let numbers = ChunkNumbers {
-            pages: [(100, 1), (200, 1)].into_iter().collect(),
+            pages: RelationPages {
+                pages: [(100, 1), (200, 1)].into_iter().collect(),
+                ..RelationPages::default()
+            },
             ..ChunkNumbers::default()
         };
         let thresholds = [(

@@ -717,8 +717,8 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let (t, i) = refresh_kept(&s, &mut kept).await;
     assert_eq!(chunks(&t).map(|c| c.0), Some(3));
     assert_eq!(chunk_indexes(&i, "kept_v"), Some(3));
-    // More rows in the same chunks: no relation created, the kept structure serves, the new
-    // pages show.
+    // More rows in the same chunks: no relation created, yet the new pages show (the
+    // numbers are read on every refresh, whether or not the structure was kept).
     psql(
         &server.conninfo,
         "INSERT INTO kept.t SELECT '2024-01-01'::timestamptz + (i % 48) * interval '1 hour', i
