@@ -28,16 +28,18 @@ user_relation AS MATERIALIZED (
        AND n.nspname NOT LIKE 'pg\_temp\_%'
 ), listed AS MATERIALIZED (
     -- the hypertables' own indexes, and indexes on ordinary tables (not a hypertable, not a
-    -- chunk); LATERAL looks up each table's indexes rather than scanning every index
+    -- chunk); LATERAL looks up each table's indexes rather than scanning every index (OFFSET 0
+    -- keeps the planner from turning it into a hash join over all of pg_index: it expects
+    -- thousands of ordinary tables where there are a hundred; 8 ms of 34 at 20,000 chunks)
     SELECT x.indexrelid, h.schema, h.name AS table_name, true AS on_hypertable
       FROM hyper h
      CROSS JOIN LATERAL (SELECT i.indexrelid FROM pg_catalog.pg_index i
-                          WHERE i.indrelid = h.oid) x
+                          WHERE i.indrelid = h.oid OFFSET 0) x
     UNION ALL
     SELECT x.indexrelid, t.schema, t.name, false
       FROM user_relation t
      CROSS JOIN LATERAL (SELECT i.indexrelid FROM pg_catalog.pg_index i
-                          WHERE i.indrelid = t.oid) x
+                          WHERE i.indrelid = t.oid OFFSET 0) x
      WHERE NOT EXISTS (SELECT 1 FROM hyper h WHERE h.oid = t.oid)
        -- not a chunk: an inheritance child of a hypertable
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
