@@ -36,4 +36,8 @@ SELECT
     -- 2.29.0+: chunk rows carry relid instead of schema_name/table_name
     EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
              WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
-               AND attname = 'relid' AND NOT attisdropped)                       AS ts_chunk_relid_column
+               AND attname = 'relid' AND NOT attisdropped)                       AS ts_chunk_relid_column,
+    -- 2.13.0+: chunk rows carry their creation time
+    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+             WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
+               AND attname = 'creation_time' AND NOT attisdropped)               AS ts_chunk_creation_time

@@ -29,6 +29,8 @@ pub struct TimescaleFeatures {
     pub chunk_dropped_column: bool,
     /// 2.29.0+: `_timescaledb_catalog.chunk.relid`.
     pub chunk_relid_column: bool,
+    /// 2.13.0+: `_timescaledb_catalog.chunk.creation_time`.
+    pub chunk_creation_time: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -67,6 +69,7 @@ impl Capabilities {
             compression_settings: row.get("ts_compression_settings"),
             chunk_dropped_column: row.get("ts_chunk_dropped_column"),
             chunk_relid_column: row.get("ts_chunk_relid_column"),
+            chunk_creation_time: row.get("ts_chunk_creation_time"),
         });
         Capabilities {
             server_version_num: row.get("server_version_num"),

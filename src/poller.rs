@@ -105,8 +105,9 @@ async fn run_kind(
     let mut last_target: Option<Target> = None;
     let mut rest_until: Option<tokio::time::Instant> = None;
     let mut urgent_served = 0;
-    // The catalog structure this kind read last, and the connection it was read on.
-    let mut structures = (0, model::Structures::default());
+    // What this kind keeps between refreshes (prepared statements, the catalog's structure),
+    // and the connection it belongs to.
+    let mut cache = (0, model::Cache::default());
     while requests.changed().await.is_ok() {
         let mut request = requests.borrow_and_update().clone();
         // After a slow query, rest before repeating it (requests collapse meanwhile); what the
@@ -148,10 +149,10 @@ async fn run_kind(
             // Benchmark hook: a slow query in flight on the server before the screen's own.
             let _ = client.execute("SELECT pg_sleep($1)", &[&delay]).await;
         }
-        if structures.0 != status.generation {
-            structures = (status.generation, model::Structures::default());
+        if cache.0 != status.generation {
+            cache = (status.generation, model::Cache::default());
         }
-        let fetch = model::fetch_with(kind, target.as_ref(), &client, &caps, &mut structures.1);
+        let fetch = model::fetch_with(kind, target.as_ref(), &client, &caps, &mut cache.1);
         let result = match tokio::time::timeout(limit, fetch).await {
             Ok(Ok(payload)) => Ok(payload),
             Ok(Err(e)) => {

@@ -17,6 +17,8 @@ pub const CHUNK_STATUS: &str = include_str!("../queries/chunk_status.sql");
 pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql");
 pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
+pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
+pub const DATABASE_SIZE: &str = include_str!("../queries/database_size.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
@@ -98,16 +100,34 @@ expanded!(TABLES, "tables.sql");
 const TABLE_CHUNKS_TEMPLATE: &str = include_str!("../queries/table_chunks.sql");
 const CHUNK_TABLE_BY_NAME: &str = include_str!("../queries/fragments/chunk_table_by_name.sql");
 const CHUNK_TABLE_BY_RELID: &str = include_str!("../queries/fragments/chunk_table_by_relid.sql");
+const CHUNK_CREATED: &str = include_str!("../queries/fragments/chunk_created_column.sql");
+const CHUNK_NOT_CREATED: &str = include_str!("../queries/fragments/chunk_created_none.sql");
+/// Before 2.13 chunks have no creation time; from 2.29 they have a relid.
+static TABLE_CHUNKS_UNDATED: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        TABLE_CHUNKS_TEMPLATE,
+        &[
+            ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ("chunk_created", CHUNK_NOT_CREATED),
+        ],
+    )
+});
 static TABLE_CHUNKS_BY_NAME: LazyLock<String> = LazyLock::new(|| {
     expand(
         TABLE_CHUNKS_TEMPLATE,
-        &[("chunk_table", CHUNK_TABLE_BY_NAME)],
+        &[
+            ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ("chunk_created", CHUNK_CREATED),
+        ],
     )
 });
 static TABLE_CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
     expand(
         TABLE_CHUNKS_TEMPLATE,
-        &[("chunk_table", CHUNK_TABLE_BY_RELID)],
+        &[
+            ("chunk_table", CHUNK_TABLE_BY_RELID),
+            ("chunk_created", CHUNK_CREATED),
+        ],
     )
 });
 const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
@@ -138,7 +158,15 @@ fn for_chunk_tables(
 
 /// The chunk structure behind the Hypertables/Compression/Retention tabs, for this version.
 pub fn table_chunks(caps: &Capabilities) -> &'static str {
-    for_chunk_tables(caps, &TABLE_CHUNKS_BY_NAME, &TABLE_CHUNKS_BY_RELID)
+    let dated = caps
+        .timescaledb
+        .as_ref()
+        .is_some_and(|ts| ts.chunk_creation_time);
+    if dated {
+        for_chunk_tables(caps, &TABLE_CHUNKS_BY_NAME, &TABLE_CHUNKS_BY_RELID)
+    } else {
+        &TABLE_CHUNKS_UNDATED
+    }
 }
 
 /// The hypertable drill-down (its chunks) for this version.
@@ -177,6 +205,7 @@ mod tests {
     fn every_include_is_resolved() {
         for q in [
             &*TABLES,
+            &*TABLE_CHUNKS_UNDATED,
             &*TABLE_CHUNKS_BY_NAME,
             &*TABLE_CHUNKS_BY_RELID,
             &*CHUNKS_BY_NAME,
@@ -194,6 +223,8 @@ mod tests {
         assert!(CAGGS_WATERMARK_TABLE.contains("continuous_aggs_watermark"));
         assert!(TABLE_CHUNKS_BY_RELID.contains("r.oid = ch.relid"));
         assert!(TABLE_CHUNKS_BY_NAME.contains("r.relname = ch.table_name"));
+        assert!(TABLE_CHUNKS_BY_NAME.contains("ch.creation_time"));
+        assert!(!TABLE_CHUNKS_UNDATED.contains("creation_time"));
         assert!(CAGGS_WATERMARK_FUNCTION.contains("cagg_watermark(ca.mat_hypertable_id)"));
     }
 
@@ -202,6 +233,7 @@ mod tests {
         // The 38-second trap at 9,100 chunks: exact size functions stat every relation.
         for q in [
             &*TABLES,
+            &*TABLE_CHUNKS_UNDATED,
             &*TABLE_CHUNKS_BY_NAME,
             &*TABLE_CHUNKS_BY_RELID,
             &*CHUNKS_BY_NAME,
@@ -209,6 +241,10 @@ mod tests {
             &*INDEXES,
             &*INDEX_STRUCTURE,
             &*JOBS,
+            &CHUNK_INDEXES.to_string(),
+            &LISTED_TABLES.to_string(),
+            &RELATION_PAGES.to_string(),
+            &INDEX_NUMBERS.to_string(),
         ] {
             for f in [
                 "hypertable_detailed_size",

@@ -111,6 +111,10 @@ impl Snapshot {
             server = json!({});
         }
         if let Some(obj) = server.as_object_mut() {
+            // read by the catalog pass, shown with the server's facts
+            if let Some(&bytes) = d.database_bytes.value() {
+                obj.insert("database_bytes".into(), bytes.into());
+            }
             if let Some(c) = &d.caps {
                 obj.insert("capabilities".into(), to(c));
             }
@@ -155,7 +159,9 @@ impl Snapshot {
                 "{} · TimescaleDB {} · database {} · connections {}/{} · scheduler {}",
                 s.version.split(" on ").next().unwrap_or(&s.version),
                 s.timescaledb_version.as_deref().unwrap_or("not installed"),
-                crate::format::bytes(s.database_bytes),
+                d.database_bytes
+                    .value()
+                    .map_or_else(|| "unknown".into(), |&b| crate::format::bytes(b)),
                 s.connections,
                 s.max_connections,
                 if s.scheduler_running {

@@ -11,6 +11,7 @@ use tokio_postgres::Client;
 use crate::capabilities::Capabilities;
 use crate::model::activity::Session;
 use crate::model::caggs::{Cagg, MatView};
+use crate::model::catalog::Parts;
 use crate::model::compression::Compression;
 use crate::model::hypertables::Hypertable;
 use crate::model::indexes::Index;
@@ -117,6 +118,8 @@ pub struct Dataset {
     /// Plain PostgreSQL: partitioned tables stand in for retention.
     pub partitions: DataState<Vec<PartitionedTable>>,
     pub indexes: DataState<Vec<Index>>,
+    /// The database's estimated size in bytes (every relation's pages, read by the catalog pass).
+    pub database_bytes: DataState<i64>,
     pub jobs: DataState<Vec<Job>>,
     pub caggs: DataState<Vec<Cagg>>,
     /// Plain PostgreSQL: materialized views stand in for continuous aggregates.
@@ -131,18 +134,17 @@ pub struct Dataset {
 }
 
 /// The screens `read_all` reads, in order (the drill-downs are read on request only).
-pub const READS: [QueryKind; 6] = [
+pub const READS: [QueryKind; 5] = [
     QueryKind::Summary,
-    QueryKind::Tables,
-    QueryKind::Indexes,
+    QueryKind::Catalog,
     QueryKind::Jobs,
     QueryKind::Caggs,
     QueryKind::Activity,
 ];
 
-/// The catalog structure each of [`READS`] keeps between reads on one connection.
+/// What each of [`READS`] keeps between reads on one connection (see [`model::Cache`]).
 #[derive(Debug, Default)]
-pub struct Kept([model::Structures; READS.len()]);
+pub struct Kept([model::Cache; READS.len()]);
 
 impl Dataset {
     pub fn new(caps: Option<Capabilities>) -> Dataset {
@@ -221,8 +223,8 @@ impl Dataset {
 
     fn put(&mut self, kind: QueryKind, payload: Payload, at: DateTime<Utc>, took: Duration) {
         match payload {
-            Payload::Tables(t) => {
-                for p in t.into_payloads() {
+            Payload::Catalog(c) => {
+                for p in c.into_payloads() {
                     self.put(kind, p, at, took);
                 }
             }
@@ -242,6 +244,7 @@ impl Dataset {
                 self.partitions.set(v, at, took);
             }
             Payload::Indexes(v) => self.indexes.set(v, at, took),
+            Payload::DatabaseSize(v) => self.database_bytes.set(v, at, took),
             Payload::Jobs(v) => self.jobs.set(v, at, took),
             Payload::Caggs(v) => self.caggs.set(v, at, took),
             Payload::MatViews(v) => {
@@ -253,6 +256,10 @@ impl Dataset {
                 self.matviews.set(v, at, took);
             }
             Payload::Activity(v) => self.activity.set(v, at, took),
+            Payload::Failed(part, error) => {
+                self.last_error = Some((at, error.clone()));
+                self.each_of_part(part, |d| d.fail(error.clone()));
+            }
             Payload::Unavailable(why) => self.each_of(kind, |d| d.unavailable(why.clone())),
             // Drill-down rows belong to the view that asked for them.
             Payload::Chunks(..) | Payload::IndexChunks(..) | Payload::JobRuns(..) => {}
@@ -267,13 +274,11 @@ impl Dataset {
     fn each_of(&mut self, kind: QueryKind, mut f: impl FnMut(&mut dyn AnyState)) {
         match kind {
             QueryKind::Summary => f(&mut self.summary),
-            QueryKind::Tables => {
-                f(&mut self.hypertables);
-                f(&mut self.compression);
-                f(&mut self.retention);
-                f(&mut self.partitions);
+            QueryKind::Catalog => {
+                for part in [Parts::Relations, Parts::Indexes, Parts::DatabaseSize] {
+                    self.each_of_part(part, &mut f);
+                }
             }
-            QueryKind::Indexes => f(&mut self.indexes),
             QueryKind::Jobs => f(&mut self.jobs),
             QueryKind::Caggs => {
                 f(&mut self.caggs);
@@ -284,13 +289,27 @@ impl Dataset {
         }
     }
 
+    /// Applies `f` to every dataset that a part of the catalog pass fills.
+    fn each_of_part(&mut self, part: Parts, mut f: impl FnMut(&mut dyn AnyState)) {
+        match part {
+            Parts::Relations => {
+                f(&mut self.hypertables);
+                f(&mut self.compression);
+                f(&mut self.retention);
+                f(&mut self.partitions);
+            }
+            Parts::Indexes => f(&mut self.indexes),
+            Parts::DatabaseSize => f(&mut self.database_bytes),
+        }
+    }
+
     /// Whether `kind` has not been read even once (neither a value nor a failure yet).
     pub fn never_read(&self, kind: QueryKind) -> bool {
         let loading = |s: Status| s == Status::Loading;
         match kind {
             QueryKind::Summary => loading(self.summary.status()),
-            QueryKind::Tables => loading(self.hypertables.status()),
-            QueryKind::Indexes => loading(self.indexes.status()),
+            // the one dataset every catalog pass fills, with or without TimescaleDB
+            QueryKind::Catalog => loading(self.indexes.status()),
             QueryKind::Jobs => loading(self.jobs.status()),
             QueryKind::Caggs => loading(self.caggs.status()),
             QueryKind::Activity => loading(self.activity.status()),
@@ -395,7 +414,7 @@ mod tests {
     fn plain_postgresql_marks_the_timescaledb_datasets_unavailable() {
         let mut d = Dataset::default();
         d.apply(
-            QueryKind::Tables,
+            QueryKind::Catalog,
             Ok(Payload::Partitions(vec![])),
             at(),
             Duration::ZERO,

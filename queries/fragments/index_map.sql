@@ -1,28 +1,33 @@
 -- Fragment: maps each chunk index of the hypertables in `hyper` (oid, has_dropped; it must come
 -- before) to the hypertable index it was created from. Catalog reads only, and no chunk_index
--- catalog (dropped in 2.22). Three cases, cheapest first:
---   * same access method, uniqueness, key attribute numbers, expressions and predicate as
---     exactly one index of its hypertable: that one (exact while the hypertable never had a
---     column dropped, so chunk and hypertable number their columns alike);
---   * several look-alike hypertable indexes: the one whose name TimescaleDB gave the chunk's
+-- catalog (dropped in 2.22). An index's definition, as TimescaleDB copies it to each chunk:
+-- uniqueness, key attribute numbers, operator classes, options, expressions and predicate.
+-- Cases, cheapest first:
+--   * the same definition as exactly one index of its hypertable: that one (exact while the
+--     hypertable never had a column dropped, so chunk and hypertable number their columns
+--     alike);
+--   * several identical hypertable indexes: the one whose name TimescaleDB gave the chunk's
 --     ("<chunk>_<index>"), else the oldest;
 --   * a hypertable with dropped columns: matched by key column names instead of numbers;
 --   * an expression or predicate whose text matches none: TimescaleDB builds chunk indexes from
 --     the planner's folded form ('0.5'::double precision where the hypertable's index keeps
 --     (0.5)::double precision), so the same definition can read differently. Matched by the
 --     rest of the definition and TimescaleDB's chunk index name, else the oldest look-alike.
--- A query that only sums per hypertable index can group all chunk indexes by definition for
--- the first case (see indexes.sql) and take just `look_alike`, `by_name` and `by_shape` here.
+-- chunk_indexes.sql settles the first case for every hypertable at once, and this fragment
+-- the rest for the few hypertables that need it (index_structure.sql); the Indexes drill-down
+-- (index_chunks.sql) reads one hypertable index's chunk indexes with it.
 chunk AS MATERIALIZED (
     SELECT i.inhrelid AS oid, i.inhparent AS parent, h.has_dropped
       FROM pg_catalog.pg_inherits i
       JOIN hyper h ON h.oid = i.inhparent
 ), head AS MATERIALIZED (
     -- the hypertables' own indexes, with the number of look-alikes on the same hypertable
-    SELECT x.indexrelid, x.indrelid, c.relname, c.relam, x.indisunique, x.indkey::int2[] AS keys,
+    SELECT x.indexrelid, x.indrelid, c.relname, x.indisunique, x.indkey::int2[] AS keys,
+           x.indclass, x.indoption::int2[] AS options,
            coalesce(x.indexprs::text, '') AS exprs, coalesce(x.indpred::text, '') AS pred,
-           count(*) OVER (PARTITION BY x.indrelid, c.relam, x.indisunique, x.indkey::int2[],
-                          coalesce(x.indexprs::text, ''), coalesce(x.indpred::text, '')) AS twins
+           count(*) OVER (PARTITION BY x.indrelid, x.indisunique, x.indkey::int2[], x.indclass,
+                          x.indoption::int2[], coalesce(x.indexprs::text, ''),
+                          coalesce(x.indpred::text, '')) AS twins
       FROM pg_catalog.pg_index x
       JOIN hyper h ON h.oid = x.indrelid
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
@@ -33,8 +38,9 @@ chunk AS MATERIALIZED (
       FROM pg_catalog.pg_index x
       JOIN chunk ch ON ch.oid = x.indrelid AND NOT ch.has_dropped
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
-      JOIN head hd ON hd.indrelid = ch.parent AND hd.twins = 1 AND hd.relam = c.relam
+      JOIN head hd ON hd.indrelid = ch.parent AND hd.twins = 1
                   AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
+                  AND hd.indclass = x.indclass AND hd.options = x.indoption::int2[]
                   AND hd.exprs = coalesce(x.indexprs::text, '')
                   AND hd.pred = coalesce(x.indpred::text, '')
 ), look_alike AS (
@@ -44,8 +50,9 @@ chunk AS MATERIALIZED (
       JOIN pg_catalog.pg_index x ON x.indrelid = ch.oid
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
       JOIN pg_catalog.pg_class cr ON cr.oid = ch.oid
-      JOIN head hd ON hd.indrelid = ch.parent AND hd.twins > 1 AND hd.relam = c.relam
+      JOIN head hd ON hd.indrelid = ch.parent AND hd.twins > 1
                   AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
+                  AND hd.indclass = x.indclass AND hd.options = x.indoption::int2[]
                   AND hd.exprs = coalesce(x.indexprs::text, '')
                   AND hd.pred = coalesce(x.indpred::text, '')
      WHERE NOT ch.has_dropped
@@ -55,9 +62,9 @@ chunk AS MATERIALIZED (
 ), unmatched AS (
     -- chunk indexes with an expression or predicate that no hypertable index has as text; only
     -- the chunks of hypertables that have such an index are looked at (most have none)
-    SELECT x.indexrelid, x.indrelid, ch.parent, c.relname, c.relam, x.indisunique, x.indisvalid,
-           c.relpages, x.indkey::int2[] AS keys, x.indexprs IS NOT NULL AS has_exprs,
-           x.indpred IS NOT NULL AS has_pred
+    SELECT x.indexrelid, x.indrelid, ch.parent, c.relname, x.indisunique, x.indisvalid,
+           c.relpages, x.indkey::int2[] AS keys, x.indclass, x.indoption::int2[] AS options,
+           x.indexprs IS NOT NULL AS has_exprs, x.indpred IS NOT NULL AS has_pred
       FROM (SELECT DISTINCT hd.indrelid FROM head hd WHERE hd.exprs <> '' OR hd.pred <> '') s
       JOIN chunk ch ON ch.parent = s.indrelid AND NOT ch.has_dropped
      CROSS JOIN LATERAL (SELECT i.* FROM pg_catalog.pg_index i
@@ -65,8 +72,9 @@ chunk AS MATERIALIZED (
                             AND (i.indexprs IS NOT NULL OR i.indpred IS NOT NULL)) x
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
      WHERE NOT EXISTS (SELECT 1 FROM head hd
-                        WHERE hd.indrelid = ch.parent AND hd.relam = c.relam
-                          AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
+                        WHERE hd.indrelid = ch.parent AND hd.indisunique = x.indisunique
+                          AND hd.keys = x.indkey::int2[] AND hd.indclass = x.indclass
+                          AND hd.options = x.indoption::int2[]
                           AND hd.exprs = coalesce(x.indexprs::text, '')
                           AND hd.pred = coalesce(x.indpred::text, ''))
 ), by_shape AS (
@@ -74,14 +82,15 @@ chunk AS MATERIALIZED (
            hd.indexrelid AS hypertable_index, u.indisvalid, u.relpages
       FROM unmatched u
       JOIN pg_catalog.pg_class cr ON cr.oid = u.indrelid
-      JOIN head hd ON hd.indrelid = u.parent AND hd.relam = u.relam
-                  AND hd.indisunique = u.indisunique AND hd.keys = u.keys
+      JOIN head hd ON hd.indrelid = u.parent AND hd.indisunique = u.indisunique
+                  AND hd.keys = u.keys AND hd.indclass = u.indclass AND hd.options = u.options
                   AND (hd.exprs <> '') = u.has_exprs AND (hd.pred <> '') = u.has_pred
      ORDER BY u.indexrelid, (u.relname = left(cr.relname || '_' || hd.relname, 63)) DESC,
               hd.indexrelid
 ), named AS (
     -- key columns by name, expressions and predicate as text: only for dropped-column cases
-    SELECT i.indexrelid, i.indrelid, c.relname, c.relam, i.indisunique, i.indisvalid, c.relpages,
+    SELECT i.indexrelid, i.indrelid, c.relname, i.indisunique, i.indclass,
+           i.indoption::int2[] AS options, i.indisvalid, c.relpages,
 --@include index_key_names
                                                                 AS key_names,
            pg_catalog.pg_get_expr(i.indexprs, i.indrelid)       AS exprs,
@@ -98,8 +107,9 @@ chunk AS MATERIALIZED (
       FROM named ci
       JOIN chunk ch ON ch.oid = ci.indrelid
       JOIN pg_catalog.pg_class cr ON cr.oid = ci.indrelid
-      JOIN named hi ON hi.indrelid = ch.parent AND hi.relam = ci.relam
-                   AND hi.indisunique = ci.indisunique AND hi.key_names = ci.key_names
+      JOIN named hi ON hi.indrelid = ch.parent AND hi.indisunique = ci.indisunique
+                   AND hi.indclass = ci.indclass AND hi.options = ci.options
+                   AND hi.key_names = ci.key_names
                    AND (hi.exprs IS NULL) = (ci.exprs IS NULL)
                    AND (hi.pred IS NULL) = (ci.pred IS NULL)
      -- the same text first, then TimescaleDB's name (the text differs when folded), the oldest

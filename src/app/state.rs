@@ -650,12 +650,10 @@ impl AppState {
 fn update_names(n: &mut Names, kind: QueryKind, data: &Dataset) {
     let qualified = crate::format::qualified;
     match kind {
-        QueryKind::Tables => {
+        QueryKind::Catalog => {
             if let Some(v) = data.compression.value() {
                 n.hypertables = v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
             }
-        }
-        QueryKind::Indexes => {
             if let Some(v) = data.indexes.value() {
                 n.indexes = v
                     .iter()
@@ -823,7 +821,7 @@ mod tests {
         let mut s = state();
         s.on_key(key(KeyCode::Char('2')));
         s.on_result(result(
-            QueryKind::Tables,
+            QueryKind::Catalog,
             None,
             Ok(Payload::Hypertables(vec![
                 hypertable("scn", "metrics", 10),
@@ -898,14 +896,18 @@ mod tests {
     fn errors_stay_on_their_tab() {
         let mut s = state();
         s.on_result(result(
-            QueryKind::Indexes,
+            QueryKind::Catalog,
             None,
             Err("permission denied (SQLSTATE 42501)".into()),
         ));
-        assert_eq!(
-            s.status(tab("indexes")).error(),
-            Some("permission denied (SQLSTATE 42501)")
-        );
+        // one catalog pass fills these tabs: its failure shows on each
+        for name in ["indexes", "hypertables", "retention"] {
+            assert_eq!(
+                s.status(tab(name)).error(),
+                Some("permission denied (SQLSTATE 42501)"),
+                "{name}"
+            );
+        }
         assert!(s.status(tab("jobs")).error().is_none());
         assert_eq!(
             s.data.last_error.as_ref().unwrap().1,

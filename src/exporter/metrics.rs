@@ -165,12 +165,6 @@ impl Exposition {
                 t(),
                 f64::from(s.max_connections),
             );
-            self.gauge(
-                "hypertop_database_size_bytes",
-                "The database's size, estimated from pg_class.relpages",
-                t(),
-                s.database_bytes as f64,
-            );
             if s.timescaledb_version.is_some() {
                 self.gauge(
                     "hypertop_scheduler_up",
@@ -188,6 +182,14 @@ impl Exposition {
                     );
                 }
             }
+        }
+        if let Some(&bytes) = d.database_bytes.value() {
+            self.gauge(
+                "hypertop_database_size_bytes",
+                "The database's size, estimated from pg_class.relpages",
+                t(),
+                bytes as f64,
+            );
         }
         for h in d.hypertables.rows() {
             let l = with(vec![(

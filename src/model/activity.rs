@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
+use super::statements::Statements;
 use crate::queries;
 
 /// One server process, as `pg_stat_activity` shows it to this role.
@@ -105,8 +106,11 @@ pub fn tree_order(sessions: &[Session]) -> Vec<(usize, usize)> {
     out
 }
 
-pub async fn fetch(client: &Client) -> Result<Vec<Session>, tokio_postgres::Error> {
-    let rows = client.query(queries::ACTIVITY, &[]).await?;
+pub async fn fetch(
+    client: &Client,
+    statements: &mut Statements,
+) -> Result<Vec<Session>, tokio_postgres::Error> {
+    let rows = statements.query(client, queries::ACTIVITY).await?;
     rows.iter()
         .map(|r| {
             Ok(Session {

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
+use super::statements::Statements;
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -100,8 +101,9 @@ impl Cagg {
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
+    statements: &mut Statements,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
-    let rows = client.query(queries::caggs(caps), &[]).await?;
+    let rows = statements.query(client, queries::caggs(caps)).await?;
     rows.iter()
         .map(|r| {
             let time_type: String = r
@@ -188,8 +190,11 @@ pub struct MatView {
     pub owner: String,
 }
 
-pub async fn fetch_matviews(client: &Client) -> Result<Vec<MatView>, tokio_postgres::Error> {
-    let rows = client.query(queries::MATVIEWS, &[]).await?;
+pub async fn fetch_matviews(
+    client: &Client,
+    statements: &mut Statements,
+) -> Result<Vec<MatView>, tokio_postgres::Error> {
+    let rows = statements.query(client, queries::MATVIEWS).await?;
     rows.iter()
         .map(|r| {
             Ok(MatView {

@@ -30,6 +30,7 @@ pub fn caps() -> Capabilities {
             job_history: true,
             compression_settings: true,
             chunk_dropped_column: true,
+            chunk_creation_time: true,
             ..Default::default()
         }),
         timescaledb_available: None,
@@ -47,7 +48,6 @@ pub fn summary() -> Summary {
         version: "PostgreSQL 17.5 on x86_64-pc-linux-gnu".into(),
         started_at: Some(t("2026-11-18T10:00:00Z")),
         server_now: t("2026-11-21T12:30:00Z"),
-        database_bytes: 5 * 1024 * 1024 * 1024,
         connections: 12,
         max_connections: 100,
         server_addr: Some("10.0.0.5".into()),
@@ -260,18 +260,22 @@ pub fn plant() -> Vec<(QueryKind, Payload)> {
     vec![
         (QueryKind::Summary, Payload::Summary(summary())),
         (
-            QueryKind::Tables,
+            QueryKind::Catalog,
+            Payload::DatabaseSize(5 * 1024 * 1024 * 1024),
+        ),
+        (
+            QueryKind::Catalog,
             Payload::Hypertables(vec![
                 hypertable("readings", 1224, 1190, 131 * 1024 * 1024 * 1024),
                 hypertable("Plant \"A\"; events", 48, 0, 700 * 1024 * 1024),
             ]),
         ),
         (
-            QueryKind::Tables,
+            QueryKind::Catalog,
             Payload::Compression(vec![compression("readings", 10), compression("energy", 0)]),
         ),
         (
-            QueryKind::Tables,
+            QueryKind::Catalog,
             Payload::Retention(vec![Retention {
                 schema: "telemetry".into(),
                 name: "readings".into(),
@@ -291,7 +295,7 @@ pub fn plant() -> Vec<(QueryKind, Payload)> {
             }]),
         ),
         (
-            QueryKind::Indexes,
+            QueryKind::Catalog,
             Payload::Indexes({
                 let mut v = vec![
                     index("readings", "readings_time_idx", "time", 98_000, true),

@@ -1,8 +1,8 @@
 //! Indexes: usage category, duplicates and validity, hypertable indexes summed over chunks.
 
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Row};
 
-use super::structure::{Cached, IdMap, RelationPages};
+use super::structure::{IdMap, IdSet};
 use super::{relation, Target};
 use crate::queries;
 
@@ -124,6 +124,43 @@ pub struct IndexStructure {
     pub chunk_indexes: Vec<(u32, u32)>,
 }
 
+/// What `queries/chunk_indexes.sql` tells, sorted out (pure): the chunk indexes settled by
+/// definition, every chunk table's indexes, and the chunk tables with an index it could not
+/// settle (no candidate or several), for `queries/index_structure.sql` to look at.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Candidates {
+    pub settled: Vec<(u32, u32)>,
+    pub indexes_of: IdMap<u32, Vec<u32>>,
+    pub unsettled_tables: IdSet<u32>,
+}
+
+impl Candidates {
+    /// From the query's arrays: each chunk index with its table and one candidate hypertable
+    /// index (0: none), an index with several candidates once per candidate.
+    pub fn sort_out(indexes: &[u32], tables: &[u32], candidates: &[u32]) -> Candidates {
+        // per chunk index: its table, its first candidate, and whether another one differs
+        let mut seen: IdMap<u32, (u32, u32, bool)> = IdMap::default();
+        let mut out = Candidates::default();
+        for ((&index, &table), &candidate) in indexes.iter().zip(tables).zip(candidates) {
+            match seen.get_mut(&index) {
+                Some((_, first, several)) => *several |= *first != candidate,
+                None => {
+                    seen.insert(index, (table, candidate, false));
+                    out.indexes_of.entry(table).or_default().push(index);
+                }
+            }
+        }
+        for (index, (table, candidate, several)) in seen {
+            if candidate != 0 && !several {
+                out.settled.push((index, candidate));
+            } else {
+                out.unsettled_tables.insert(table);
+            }
+        }
+        out
+    }
+}
+
 /// An index's validity and usage counters, as read on every refresh.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct IndexUsage {
@@ -177,27 +214,14 @@ pub fn chunk_sums(
     out
 }
 
-pub async fn fetch(
-    client: &Client,
+/// The Indexes tab's rows from the listing (`queries/indexes.sql`, or `indexes_plain.sql` with
+/// `timescaledb` false, whose rows carry their partitions' sums), each hypertable index with
+/// its chunk indexes' `sums` added, duplicates marked.
+pub fn build(
+    rows: &[Row],
+    sums: &IdMap<u32, ChunkIndexSums>,
     timescaledb: bool,
-    cache: &mut Cached<IndexStructure>,
 ) -> Result<Vec<Index>, tokio_postgres::Error> {
-    let sql = if timescaledb {
-        queries::INDEXES.as_str()
-    } else {
-        queries::INDEXES_PLAIN.as_str()
-    };
-    let rows = client.query(sql, &[]).await?;
-    let sums = if timescaledb {
-        let pages = RelationPages::read(client).await?;
-        let usage = read_usage(client).await?;
-        let structure = cache
-            .get_or_read(pages.fingerprint, || read_structure(client))
-            .await?;
-        chunk_sums(structure, &usage, &pages.pages)
-    } else {
-        IdMap::default()
-    };
     let mut out = rows
         .iter()
         .map(|r| {
@@ -243,9 +267,8 @@ pub async fn fetch(
     Ok(out)
 }
 
-/// Every index's validity and usage counters (`queries/index_numbers.sql`).
-async fn read_usage(client: &Client) -> Result<IdMap<u32, IndexUsage>, tokio_postgres::Error> {
-    let r = client.query_one(queries::INDEX_NUMBERS, &[]).await?;
+/// Every index's validity and usage counters (`queries/index_numbers.sql`'s arrays).
+pub fn usage_from_row(r: &Row) -> Result<IdMap<u32, IndexUsage>, tokio_postgres::Error> {
     let oids: Option<Vec<u32>> = r.try_get("oids")?;
     let valid: Option<Vec<bool>> = r.try_get("valid")?;
     let scans: Option<Vec<i64>> = r.try_get("scans")?;
@@ -271,15 +294,6 @@ async fn read_usage(client: &Client) -> Result<IdMap<u32, IndexUsage>, tokio_pos
             )
         })
         .collect())
-}
-
-async fn read_structure(client: &Client) -> Result<IndexStructure, tokio_postgres::Error> {
-    Ok(IndexStructure {
-        chunk_indexes: super::collect_rows(client, queries::INDEX_STRUCTURE.as_str(), &[], |r| {
-            Ok((r.try_get("chunk_index")?, r.try_get("hypertable_index")?))
-        })
-        .await?,
-    })
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -378,6 +392,37 @@ mod tests {
             pages: p,
         } = sums[&2];
         assert_eq!((count, u.valid, u.scans, p), (1, true, 0, 1));
+    }
+
+    #[test]
+    fn one_candidate_settles_a_chunk_index_none_or_several_leave_its_table_unsettled() {
+        // (chunk index, its table, one candidate hypertable index; 0: none)
+        let rows = [
+            (11, 100, 1),
+            (12, 100, 2),
+            (13, 100, 0), // made on the chunk alone, or a dropped column renumbered it
+            (21, 200, 1),
+            (22, 200, 5), // two identical hypertable indexes: listed once each
+            (22, 200, 6),
+            (31, 300, 7), // the same candidate twice is still one
+            (31, 300, 7),
+        ];
+        let (indexes, tables, candidates): (Vec<u32>, Vec<u32>, Vec<u32>) = (
+            rows.iter().map(|r| r.0).collect(),
+            rows.iter().map(|r| r.1).collect(),
+            rows.iter().map(|r| r.2).collect(),
+        );
+        let c = Candidates::sort_out(&indexes, &tables, &candidates);
+        let mut settled = c.settled.clone();
+        settled.sort();
+        assert_eq!(settled, vec![(11, 1), (12, 2), (21, 1), (31, 7)]);
+        let mut unsettled: Vec<u32> = c.unsettled_tables.iter().copied().collect();
+        unsettled.sort();
+        assert_eq!(unsettled, vec![100, 200]);
+        assert_eq!(c.indexes_of[&100], vec![11, 12, 13]);
+        assert_eq!(c.indexes_of[&200], vec![21, 22], "each index once");
+        assert_eq!(c.indexes_of[&300], vec![31]);
+        assert_eq!(Candidates::sort_out(&[], &[], &[]), Candidates::default());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
+use super::statements::Statements;
 use super::Target;
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -75,8 +76,11 @@ pub fn kind(proc_schema: &str, proc_name: &str) -> &'static str {
     }
 }
 
-pub async fn fetch(client: &Client) -> Result<Vec<Job>, tokio_postgres::Error> {
-    let rows = client.query(queries::JOBS.as_str(), &[]).await?;
+pub async fn fetch(
+    client: &Client,
+    statements: &mut Statements,
+) -> Result<Vec<Job>, tokio_postgres::Error> {
+    let rows = statements.query(client, queries::JOBS.as_str()).await?;
     rows.iter()
         .map(|r| {
             let proc_schema: String = r.try_get("proc_schema")?;

@@ -3,6 +3,7 @@
 
 pub mod activity;
 pub mod caggs;
+pub mod catalog;
 pub mod compression;
 #[doc(hidden)]
 pub mod fixtures;
@@ -11,6 +12,7 @@ pub mod indexes;
 pub mod jobs;
 pub mod policies;
 pub mod retention;
+pub mod statements;
 pub mod structure;
 pub mod summary;
 pub mod tables;
@@ -20,17 +22,17 @@ use tokio_postgres::{Client, Row};
 
 use crate::capabilities::Capabilities;
 
-pub use structure::Structures;
+pub use structure::Cache;
 pub use summary::Summary;
 
 /// Each kind of query the UI polls; one in-flight query per kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QueryKind {
     Summary,
-    /// The Hypertables, Compression and Retention tabs (one catalog pass).
-    Tables,
+    /// The Hypertables, Compression, Retention and Indexes tabs and the database's size (one
+    /// catalog pass, see [`catalog`]).
+    Catalog,
     Chunks,
-    Indexes,
     IndexChunks,
     Jobs,
     JobRuns,
@@ -42,9 +44,8 @@ pub enum QueryKind {
 impl QueryKind {
     pub const ALL: &'static [QueryKind] = &[
         QueryKind::Summary,
-        QueryKind::Tables,
+        QueryKind::Catalog,
         QueryKind::Chunks,
-        QueryKind::Indexes,
         QueryKind::IndexChunks,
         QueryKind::Jobs,
         QueryKind::JobRuns,
@@ -56,11 +57,7 @@ impl QueryKind {
     pub fn works_without_timescaledb(self) -> bool {
         matches!(
             self,
-            QueryKind::Summary
-                | QueryKind::Indexes
-                | QueryKind::Tables
-                | QueryKind::Caggs
-                | QueryKind::Activity
+            QueryKind::Summary | QueryKind::Catalog | QueryKind::Caggs | QueryKind::Activity
         )
     }
 }
@@ -79,14 +76,18 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub enum Payload {
     Summary(Summary),
-    /// What a `Tables` read returns; `Tables::into_payloads` gives each tab's payload.
-    Tables(tables::Tables),
+    /// What a `Catalog` read returns; `Catalog::into_payloads` gives each dataset's payload.
+    Catalog(catalog::Catalog),
     Hypertables(Vec<hypertables::Hypertable>),
     Chunks(Target, Vec<hypertables::Chunk>),
     Compression(Vec<compression::Compression>),
     Retention(Vec<retention::Retention>),
     Partitions(Vec<retention::PartitionedTable>),
     Indexes(Vec<indexes::Index>),
+    /// The database's estimated size (every relation's pages), in bytes.
+    DatabaseSize(i64),
+    /// A part of a catalog pass that could not be read while the rest was, and why.
+    Failed(catalog::Parts, String),
     IndexChunks(Target, Vec<indexes::ChunkIndex>),
     Jobs(Vec<jobs::Job>),
     JobRuns(Target, Vec<jobs::JobRun>),
@@ -116,7 +117,7 @@ pub fn no_timescaledb(caps: &Capabilities) -> String {
     }
 }
 
-/// Runs the query behind `kind` (with `target` for drill-downs), reading the catalog's
+/// Runs the query behind `kind` (with `target` for drill-downs) once, reading the catalog's
 /// structure afresh: what a one-shot read (`snapshot`, `check`) does.
 pub async fn fetch(
     kind: QueryKind,
@@ -124,41 +125,57 @@ pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
 ) -> Result<Payload, tokio_postgres::Error> {
-    fetch_with(kind, target, client, caps, &mut Structures::default()).await
+    fetch_with(kind, target, client, caps, &mut Cache::default()).await
 }
 
-/// Like [`fetch`], keeping the catalog's structure in `cache` between refreshes of the same
-/// kind on the same connection (see [`structure`]).
+/// Like [`fetch`], keeping prepared statements and the catalog's structure in `cache` between
+/// refreshes of the same kind on the same connection (see [`structure`]).
 pub async fn fetch_with(
     kind: QueryKind,
     target: Option<&Target>,
     client: &Client,
     caps: &Capabilities,
-    cache: &mut Structures,
+    cache: &mut Cache,
+) -> Result<Payload, tokio_postgres::Error> {
+    let result = read(kind, target, client, caps, cache).await;
+    if result.is_err() {
+        cache.statements.clear();
+    }
+    result
+}
+
+async fn read(
+    kind: QueryKind,
+    target: Option<&Target>,
+    client: &Client,
+    caps: &Capabilities,
+    cache: &mut Cache,
 ) -> Result<Payload, tokio_postgres::Error> {
     let ts = caps.timescaledb.is_some();
     Ok(match (kind, target) {
-        (QueryKind::Summary, _) => Payload::Summary(Summary::fetch(client).await?),
-        (QueryKind::Tables, _) if ts => {
-            Payload::Tables(tables::fetch(client, caps, &mut cache.tables).await?)
+        (QueryKind::Summary, _) => {
+            Payload::Summary(Summary::fetch(client, &mut cache.statements).await?)
         }
-        (QueryKind::Tables, _) => Payload::Partitions(retention::fetch_partitions(client).await?),
+        (QueryKind::Catalog, _) => Payload::Catalog(catalog::fetch(client, caps, cache).await?),
         (QueryKind::Chunks, Some(t)) => {
             Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, caps, t).await?)
-        }
-        (QueryKind::Indexes, _) => {
-            Payload::Indexes(indexes::fetch(client, ts, &mut cache.indexes).await?)
         }
         (QueryKind::IndexChunks, Some(t)) => {
             Payload::IndexChunks(t.clone(), indexes::fetch_chunks(client, t).await?)
         }
-        (QueryKind::Jobs, _) => Payload::Jobs(jobs::fetch(client).await?),
+        (QueryKind::Jobs, _) => Payload::Jobs(jobs::fetch(client, &mut cache.statements).await?),
         (QueryKind::JobRuns, Some(t)) => {
             Payload::JobRuns(t.clone(), jobs::fetch_runs(client, caps, t).await?)
         }
-        (QueryKind::Caggs, _) if ts => Payload::Caggs(caggs::fetch(client, caps).await?),
-        (QueryKind::Caggs, _) => Payload::MatViews(caggs::fetch_matviews(client).await?),
-        (QueryKind::Activity, _) => Payload::Activity(activity::fetch(client).await?),
+        (QueryKind::Caggs, _) if ts => {
+            Payload::Caggs(caggs::fetch(client, caps, &mut cache.statements).await?)
+        }
+        (QueryKind::Caggs, _) => {
+            Payload::MatViews(caggs::fetch_matviews(client, &mut cache.statements).await?)
+        }
+        (QueryKind::Activity, _) => {
+            Payload::Activity(activity::fetch(client, &mut cache.statements).await?)
+        }
         // A drill-down asked for without a target has nothing to read.
         (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {
             Payload::Unavailable("nothing selected to drill into".into())
@@ -202,6 +219,14 @@ pub(crate) async fn collect_rows<T>(
         out.push(each(&row)?);
     }
     Ok(out)
+}
+
+/// An array column, empty when NULL (`array_agg` over no rows).
+pub(crate) fn array<T: for<'a> tokio_postgres::types::FromSql<'a>>(
+    r: &Row,
+    column: &str,
+) -> Result<Vec<T>, tokio_postgres::Error> {
+    Ok(r.try_get::<_, Option<Vec<T>>>(column)?.unwrap_or_default())
 }
 
 /// A relation target's schema and name (drill-down parameters).

@@ -1,10 +1,8 @@
 //! Retention policies and, on plain PostgreSQL, partitioned tables.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::Client;
 
 use super::Bound;
-use crate::queries;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Retention {
@@ -38,10 +36,10 @@ pub struct PartitionedTable {
     pub has_default: bool,
 }
 
-pub async fn fetch_partitions(
-    client: &Client,
+/// The partitioned tables of `queries/partitions.sql`'s rows.
+pub fn partitions_from_rows(
+    rows: &[tokio_postgres::Row],
 ) -> Result<Vec<PartitionedTable>, tokio_postgres::Error> {
-    let rows = client.query(queries::PARTITIONS, &[]).await?;
     rows.iter()
         .map(|r| {
             let bounds: Vec<String> = r.try_get("lower_bounds")?;

@@ -1,5 +1,6 @@
 //! What only DDL changes — which chunk belongs to which hypertable, which chunk index to which
-//! hypertable index — kept between refreshes, and how a refresh knows it still holds.
+//! hypertable index, which tables the Indexes tab lists — kept between refreshes, and how a
+//! refresh knows it still holds.
 //!
 //! Attributing every chunk and chunk index to its hypertable costs the server several times
 //! the catalog reads themselves (joins over the whole of `pg_class` and `pg_index`). A refresh
@@ -71,6 +72,9 @@ impl std::hash::Hasher for IdHasher {
 /// A map keyed by oids or ids, hashed with [`IdHasher`].
 pub type IdMap<K, V> = std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
+/// A set of oids or ids, hashed with [`IdHasher`].
+pub type IdSet<K> = std::collections::HashSet<K, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// A structure `S` and the fingerprint of the catalog it was read from.
 #[derive(Debug, Clone, Default)]
 pub struct Cached<S> {
@@ -90,20 +94,32 @@ impl<S> Cached<S> {
     where
         F: std::future::Future<Output = Result<S, E>>,
     {
-        if self.read_from != Some(now) {
+        if !self.holds_for(now) {
             self.value = read().await?;
             self.read_from = Some(now);
         }
         Ok(&self.value)
     }
+
+    /// Whether the structure kept was read from a catalog with fingerprint `now`.
+    pub fn holds_for(&self, now: Fingerprint) -> bool {
+        self.read_from == Some(now)
+    }
+
+    /// The structure last read, if any, whichever catalog it was read from: what a refresh
+    /// reads along with the numbers that tell whether it still holds.
+    pub fn last(&self) -> Option<&S> {
+        self.read_from.map(|_| &self.value)
+    }
 }
 
-/// The structures a query kind keeps between its refreshes (one per poller task; a new
-/// connection starts with none).
+/// What a query kind keeps between its refreshes on one connection (one per poller task; a new
+/// connection starts with none): its prepared statements and, for the catalog pass, the
+/// catalog's structure.
 #[derive(Debug, Default)]
-pub struct Structures {
-    pub tables: Cached<super::tables::ChunkStructure>,
-    pub indexes: Cached<super::indexes::IndexStructure>,
+pub struct Cache {
+    pub statements: super::statements::Statements,
+    pub catalog: Cached<super::catalog::CatalogStructure>,
 }
 
 /// Every table's, TOAST table's and index's pages by oid (`queries/relation_pages.sql`).
@@ -112,23 +128,21 @@ pub struct RelationPages {
     pub pages: IdMap<u32, i64>,
     /// Of the set of relations: when it changes, the structure is read again.
     pub fingerprint: Fingerprint,
+    /// Every relation's pages together, in bytes: the database's estimated size.
+    pub database_bytes: i64,
 }
 
 impl RelationPages {
-    pub async fn read(
-        client: &tokio_postgres::Client,
-    ) -> Result<RelationPages, tokio_postgres::Error> {
-        let r = client
-            .query_one(crate::queries::RELATION_PAGES, &[])
-            .await?;
-        let (oids, pages): (Option<Vec<u32>>, Option<Vec<i32>>) = (r.try_get(0)?, r.try_get(1)?);
-        let oids = oids.unwrap_or_default();
+    pub fn from_row(r: &tokio_postgres::Row) -> Result<RelationPages, tokio_postgres::Error> {
+        let oids: Vec<u32> = r.try_get::<_, Option<_>>("oids")?.unwrap_or_default();
+        let pages: Vec<i32> = r.try_get::<_, Option<_>>("pages")?.unwrap_or_default();
         Ok(RelationPages {
             fingerprint: Fingerprint::of(oids.iter().map(|&oid| u64::from(oid))),
             pages: oids
                 .into_iter()
-                .zip(pages.unwrap_or_default().into_iter().map(i64::from))
+                .zip(pages.into_iter().map(i64::from))
                 .collect(),
+            database_bytes: r.try_get::<_, Option<i64>>("database_bytes")?.unwrap_or(0),
         })
     }
 }

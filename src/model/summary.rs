@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
+use super::statements::Statements;
 use crate::queries;
 
 /// Server, extension, session and scheduler facts: one row of catalog functions.
@@ -11,7 +12,6 @@ pub struct Summary {
     pub version: String,
     pub started_at: Option<DateTime<Utc>>,
     pub server_now: DateTime<Utc>,
-    pub database_bytes: i64,
     pub connections: i64,
     pub max_connections: i32,
     pub server_addr: Option<String>,
@@ -44,13 +44,15 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub async fn fetch(client: &Client) -> Result<Self, tokio_postgres::Error> {
-        let r = client.query_one(queries::SUMMARY, &[]).await?;
+    pub async fn fetch(
+        client: &Client,
+        statements: &mut Statements,
+    ) -> Result<Self, tokio_postgres::Error> {
+        let r = statements.query_one(client, queries::SUMMARY).await?;
         Ok(Summary {
             version: r.try_get("version")?,
             started_at: r.try_get("started_at")?,
             server_now: r.try_get("server_now")?,
-            database_bytes: r.try_get("database_bytes")?,
             connections: r.try_get("connections")?,
             max_connections: r.try_get("max_connections")?,
             server_addr: r.try_get("server_addr")?,

@@ -1,37 +1,22 @@
 //! The Hypertables, Compression and Retention tabs: one row per hypertable or continuous
-//! aggregate (`queries/tables.sql`), its chunks counted, sized and judged here from the cached
-//! chunk structure and the numbers read on every refresh (see [`super::structure`]), then
-//! split into each tab's rows.
-
-use std::collections::HashMap;
+//! aggregate (`queries/tables.sql`), its chunks counted, sized and judged here from the kept
+//! chunk structure and the numbers read on every refresh of the catalog pass (see
+//! [`super::catalog`]), then split into each tab's rows.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::{Client, Row};
+use tokio_postgres::Row;
 
 use super::compression::Compression;
 use super::hypertables::Hypertable;
 use super::retention::Retention;
-use super::structure::{Cached, IdMap, RelationPages};
-use super::Bound;
-use crate::capabilities::Capabilities;
-use crate::queries;
+use super::structure::{IdMap, IdSet};
+use super::{array, Bound};
 /// The three tabs' rows from one read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tables {
     pub hypertables: Vec<Hypertable>,
     pub compression: Vec<Compression>,
     pub retention: Vec<Retention>,
-}
-
-impl Tables {
-    /// The Hypertables, Compression and Retention payloads, in that order.
-    pub fn into_payloads(self) -> [super::Payload; 3] {
-        [
-            super::Payload::Hypertables(self.hypertables),
-            super::Payload::Compression(self.compression),
-            super::Payload::Retention(self.retention),
-        ]
-    }
 }
 
 /// What DDL changes about the chunks: read again only when a relation was created or dropped.
@@ -55,13 +40,83 @@ pub struct ChunkShape {
     pub indexes: Vec<u32>,
 }
 
-/// What a refresh reads flat: every relation's pages, every chunk's status, the compression
-/// snapshot.
+impl ChunkStructure {
+    /// The chunks of `queries/table_chunks.sql`'s arrays, each with its table's indexes.
+    pub fn from_row(
+        r: &Row,
+        indexes_of: &mut IdMap<u32, Vec<u32>>,
+    ) -> Result<ChunkStructure, tokio_postgres::Error> {
+        let ids: Vec<i32> = array(r, "ids")?;
+        let hypertables: Vec<i32> = array(r, "hypertable_ids")?;
+        let tables: Vec<u32> = array(r, "tables")?;
+        let toasts: Vec<u32> = array(r, "toasts")?;
+        let starts: Vec<i64> = array(r, "range_starts")?;
+        let ends: Vec<i64> = array(r, "range_ends")?;
+        let created: Vec<Option<DateTime<Utc>>> = array(r, "created")?;
+        let chunks = ids
+            .into_iter()
+            .zip(hypertables)
+            .zip(tables.into_iter().zip(toasts))
+            .zip(starts.into_iter().zip(ends))
+            .zip(created)
+            .map(
+                |((((id, hypertable_id), (table, toast)), (range_start, range_end)), created)| {
+                    ChunkShape {
+                        id,
+                        hypertable_id,
+                        table,
+                        toast,
+                        range_start,
+                        range_end,
+                        created,
+                        indexes: indexes_of.remove(&table).unwrap_or_default(),
+                    }
+                },
+            )
+            .collect();
+        Ok(ChunkStructure { chunks })
+    }
+}
+
+/// What a refresh reads flat besides every relation's pages: which chunks are compressed, the
+/// compression snapshot.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkNumbers {
-    pub pages: RelationPages,
-    pub status: IdMap<i32, i32>,
+    pub compressed_chunks: IdSet<i32>,
     pub compressed: IdMap<i32, CompressedSize>,
+}
+
+impl ChunkNumbers {
+    /// From `queries/chunk_status.sql`'s and `queries/compressed_sizes.sql`'s rows.
+    pub fn from_rows(status: &Row, sizes: &Row) -> Result<ChunkNumbers, tokio_postgres::Error> {
+        let compressed_chunks = array::<i32>(status, "compressed")?.into_iter().collect();
+        let ids: Vec<i32> = array(sizes, "chunk_ids")?;
+        let column = |name| array::<i64>(sizes, name);
+        let (heap, index, toast) = (column("heap")?, column("index")?, column("toast")?);
+        let (before, after) = (column("before")?, column("after")?);
+        // arrays of one query have one length; a shorter one reads as zeros rather than panics
+        let at = |v: &[i64], i: usize| v.get(i).copied().unwrap_or_default();
+        let compressed = ids
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| {
+                (
+                    id,
+                    CompressedSize {
+                        heap: at(&heap, i),
+                        index: at(&index, i),
+                        toast: at(&toast, i),
+                        before: at(&before, i),
+                        after: at(&after, i),
+                    },
+                )
+            })
+            .collect();
+        Ok(ChunkNumbers {
+            compressed_chunks,
+            compressed,
+        })
+    }
 }
 
 /// A compressed chunk's sizes from TimescaleDB's compression snapshot.
@@ -108,30 +163,26 @@ pub struct ChunkTotals {
 /// whose table is gone since the structure was read is left out.
 pub fn totals(
     structure: &ChunkStructure,
+    pages: &IdMap<u32, i64>,
     numbers: &ChunkNumbers,
-    thresholds: &HashMap<i32, Thresholds>,
+    thresholds: &IdMap<i32, Thresholds>,
     block_size: i64,
-) -> HashMap<i32, ChunkTotals> {
-    let mut out: HashMap<i32, ChunkTotals> = HashMap::new();
+) -> IdMap<i32, ChunkTotals> {
+    let mut out: IdMap<i32, ChunkTotals> = IdMap::default();
     for c in &structure.chunks {
-        let (Some(limits), Some(heap_pages)) = (
-            thresholds.get(&c.hypertable_id),
-            numbers.pages.pages.get(&c.table),
-        ) else {
+        let (Some(limits), Some(heap_pages)) =
+            (thresholds.get(&c.hypertable_id), pages.get(&c.table))
+        else {
             continue;
         };
-        let compressed = numbers.status.get(&c.id).is_some_and(|s| s & 1 == 1);
+        let compressed = numbers.compressed_chunks.contains(&c.id);
         let size = numbers.compressed.get(&c.id).copied().unwrap_or_default();
         let toast_pages = match c.toast {
             0 => 0,
-            t => numbers.pages.pages.get(&t).copied().unwrap_or(0),
+            t => pages.get(&t).copied().unwrap_or(0),
         };
         let heap = heap_pages * block_size + size.heap;
-        let index_pages: i64 = c
-            .indexes
-            .iter()
-            .filter_map(|i| numbers.pages.pages.get(i))
-            .sum();
+        let index_pages: i64 = c.indexes.iter().filter_map(|i| pages.get(i)).sum();
         let index = index_pages * block_size + size.index;
         let toast = toast_pages * block_size + size.toast;
         let due = |upto: Option<i64>, created: Option<DateTime<Utc>>| {
@@ -172,21 +223,17 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
     }
 }
 
-/// Reads the three tabs: the per-relation rows, the numbers, and the chunk structure when the
-/// catalog's relations changed since `cache` was read (or it is empty).
-pub async fn fetch(
-    client: &Client,
-    caps: &Capabilities,
-    cache: &mut Cached<ChunkStructure>,
+/// The three tabs from the per-relation rows of `queries/tables.sql`, their chunks summed and
+/// judged along `structure` with the numbers of this refresh.
+pub fn build(
+    rows: &[Row],
+    structure: &ChunkStructure,
+    pages: &IdMap<u32, i64>,
+    numbers: &ChunkNumbers,
 ) -> Result<Tables, tokio_postgres::Error> {
-    let rows = client.query(queries::TABLES.as_str(), &[]).await?;
-    let numbers = read_numbers(client).await?;
-    let structure = cache
-        .get_or_read(numbers.pages.fingerprint, || read_structure(client, caps))
-        .await?;
-    let mut thresholds = HashMap::new();
+    let mut thresholds = IdMap::default();
     let mut block_size = 8192;
-    for r in &rows {
+    for r in rows {
         block_size = r.try_get("block_size")?;
         thresholds.insert(
             r.try_get::<_, i32>("id")?,
@@ -198,9 +245,9 @@ pub async fn fetch(
             },
         );
     }
-    let totals = totals(structure, &numbers, &thresholds, block_size);
+    let totals = totals(structure, pages, numbers, &thresholds, block_size);
     let mut tables = Tables::default();
-    for r in &rows {
+    for r in rows {
         let (schema, name): (String, String) = (r.try_get("schema")?, r.try_get("name")?);
         let is_cagg: bool = r.try_get("is_cagg")?;
         let t = totals
@@ -227,63 +274,6 @@ pub async fn fetch(
         }
     }
     Ok(tables)
-}
-
-async fn read_numbers(client: &Client) -> Result<ChunkNumbers, tokio_postgres::Error> {
-    let mut n = ChunkNumbers {
-        pages: RelationPages::read(client).await?,
-        ..ChunkNumbers::default()
-    };
-    let r = client.query_one(queries::CHUNK_STATUS, &[]).await?;
-    let (ids, statuses): (Option<Vec<i32>>, Option<Vec<i32>>) = (r.try_get(0)?, r.try_get(1)?);
-    n.status = ids
-        .unwrap_or_default()
-        .into_iter()
-        .zip(statuses.unwrap_or_default())
-        .collect();
-    for r in client.query(queries::COMPRESSED_SIZES, &[]).await? {
-        n.compressed.insert(
-            r.try_get("chunk_id")?,
-            CompressedSize {
-                heap: r.try_get("compressed_heap_size")?,
-                index: r.try_get("compressed_index_size")?,
-                toast: r.try_get("compressed_toast_size")?,
-                before: r.try_get("before_bytes")?,
-                after: r.try_get("after_bytes")?,
-            },
-        );
-    }
-    Ok(n)
-}
-
-async fn read_structure(
-    client: &Client,
-    caps: &Capabilities,
-) -> Result<ChunkStructure, tokio_postgres::Error> {
-    let mut chunks = super::collect_rows(client, queries::table_chunks(caps), &[], |r| {
-        Ok(ChunkShape {
-            id: r.try_get("chunk_id")?,
-            hypertable_id: r.try_get("hypertable_id")?,
-            table: r.try_get("table_oid")?,
-            toast: r.try_get("toast_oid")?,
-            range_start: r.try_get("range_start")?,
-            range_end: r.try_get("range_end")?,
-            created: r.try_get("created")?,
-            indexes: Vec::new(),
-        })
-    })
-    .await?;
-    let mut indexes: IdMap<u32, Vec<u32>> = IdMap::default();
-    for r in client.query(queries::CHUNK_INDEXES, &[]).await? {
-        indexes
-            .entry(r.try_get("table_oid")?)
-            .or_default()
-            .push(r.try_get("index_oid")?);
-    }
-    for c in &mut chunks {
-        c.indexes = indexes.remove(&c.table).unwrap_or_default();
-    }
-    Ok(ChunkStructure { chunks })
 }
 
 fn hypertable(
@@ -412,11 +402,7 @@ mod tests {
         .into_iter()
         .collect();
         let numbers = ChunkNumbers {
-            pages: RelationPages {
-                pages,
-                ..RelationPages::default()
-            },
-            status: [(1, 1), (2, 0), (3, 0)].into_iter().collect(),
+            compressed_chunks: [1].into_iter().collect(),
             compressed: [(
                 1,
                 CompressedSize {
@@ -430,7 +416,7 @@ mod tests {
             .into_iter()
             .collect(),
         };
-        let thresholds: HashMap<i32, Thresholds> = [
+        let thresholds: IdMap<i32, Thresholds> = [
             (
                 1,
                 Thresholds {
@@ -443,7 +429,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let t = totals(&structure, &numbers, &thresholds, 1000);
+        let t = totals(&structure, &pages, &numbers, &thresholds, 1000);
         let one = t[&1];
         assert_eq!((one.chunks, one.compressed_chunks), (3, 1));
         assert_eq!(one.heap_bytes, 3 * 1000 + 100);
@@ -472,13 +458,7 @@ mod tests {
         let structure = ChunkStructure {
             chunks: vec![old, new],
         };
-        let numbers = ChunkNumbers {
-            pages: RelationPages {
-                pages: [(100, 1), (200, 1)].into_iter().collect(),
-                ..RelationPages::default()
-            },
-            ..ChunkNumbers::default()
-        };
+        let pages = [(100, 1), (200, 1)].into_iter().collect();
         let thresholds = [(
             1,
             Thresholds {
@@ -488,7 +468,13 @@ mod tests {
         )]
         .into_iter()
         .collect();
-        let t = totals(&structure, &numbers, &thresholds, 8192)[&1];
+        let t = totals(
+            &structure,
+            &pages,
+            &ChunkNumbers::default(),
+            &thresholds,
+            8192,
+        )[&1];
         assert_eq!((t.overdue_chunks, t.backlog_chunks), (1, 0));
     }
 

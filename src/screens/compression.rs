@@ -21,7 +21,7 @@ impl Screen for CompressionScreen {
     }
 
     fn reads(&self) -> &'static [QueryKind] {
-        &[QueryKind::Tables]
+        &[QueryKind::Catalog]
     }
 
     fn columns(&self, _: &Dataset) -> Vec<Column> {

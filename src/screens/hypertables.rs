@@ -20,7 +20,7 @@ impl Screen for Hypertables {
     }
 
     fn reads(&self) -> &'static [QueryKind] {
-        &[QueryKind::Tables]
+        &[QueryKind::Catalog]
     }
 
     fn columns(&self, _: &Dataset) -> Vec<Column> {

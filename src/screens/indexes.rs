@@ -22,7 +22,7 @@ impl Screen for Indexes {
 
     /// The statistics reset time comes with the summary.
     fn reads(&self) -> &'static [QueryKind] {
-        &[QueryKind::Summary, QueryKind::Indexes]
+        &[QueryKind::Summary, QueryKind::Catalog]
     }
 
     fn columns(&self, _: &Dataset) -> Vec<Column> {

@@ -27,8 +27,7 @@ impl Screen for Overview {
         &[
             QueryKind::Summary,
             QueryKind::Jobs,
-            QueryKind::Tables,
-            QueryKind::Indexes,
+            QueryKind::Catalog,
             QueryKind::Caggs,
             QueryKind::Activity,
         ]
@@ -184,7 +183,9 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
         "Database",
         format!(
             "{} · connections {} / {}",
-            format::bytes(s.database_bytes),
+            data.database_bytes
+                .value()
+                .map_or_else(|| "size …".into(), |&b| format::bytes(b)),
             s.connections,
             s.max_connections
         ),

@@ -24,7 +24,7 @@ impl Screen for RetentionScreen {
     }
 
     fn reads(&self) -> &'static [QueryKind] {
-        &[QueryKind::Tables]
+        &[QueryKind::Catalog]
     }
 
     /// Plain PostgreSQL: partitioned tables, the nearest thing to retention by chunks.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use hypertop::app::state::AppState;
 use hypertop::capabilities::Capabilities;
+use hypertop::model::catalog::{Catalog, Relations};
 use hypertop::model::indexes::Category;
 use hypertop::model::{self, Payload, QueryKind};
 use hypertop::poller::QueryResult;
@@ -77,8 +78,8 @@ async fn plain_postgres_screens() {
         Duration::from_secs(10),
         "index scans in the statistics",
         || async {
-            match fetch(QueryKind::Indexes).await {
-                Payload::Indexes(v)
+            match fetch(QueryKind::Catalog).await {
+                Payload::Catalog(Catalog { indexes: Ok(v), .. })
                     if v.iter()
                         .any(|i| i.name == "devices_name_idx" && i.scans > 0) =>
                 {
@@ -109,10 +110,16 @@ async fn plain_postgres_screens() {
         "partitions are folded in"
     );
 
-    // Retention tab: partitioned tables.
-    let Payload::Partitions(parts) = fetch(QueryKind::Tables).await else {
+    // Retention tab: partitioned tables, read with the indexes and the database's size.
+    let Payload::Catalog(Catalog {
+        relations: Ok(Relations::Partitions(parts)),
+        database_bytes: Ok(database_bytes),
+        ..
+    }) = fetch(QueryKind::Catalog).await
+    else {
         panic!("partitions expected")
     };
+    assert!(database_bytes > 0);
     let readings = parts.iter().find(|p| p.name == "readings").unwrap();
     assert_eq!(
         (readings.strategy.as_str(), readings.partitions),
@@ -141,7 +148,7 @@ async fn plain_postgres_screens() {
     let mut state = AppState::new("plain".into(), Duration::from_secs(2), true, false);
     state.data.caps = Some(caps.clone());
     state.on_result(QueryResult {
-        kind: QueryKind::Tables,
+        kind: QueryKind::Catalog,
         target: None,
         result: Ok(Payload::Partitions(parts.clone())),
         elapsed: Duration::ZERO,
@@ -155,7 +162,7 @@ async fn plain_postgres_screens() {
         );
     }
     assert_eq!(state.view(tab("retention")).table.total(), parts.len());
-    assert!(model::unavailable(QueryKind::Indexes, &caps).is_none());
+    assert!(model::unavailable(QueryKind::Catalog, &caps).is_none());
 
     // Problems found on plain PostgreSQL: the invalid index first, then the duplicate.
     let inputs = hypertop::problems::Inputs {
@@ -203,8 +210,7 @@ async fn a_role_without_privileges_gets_explanations() {
     state.data.caps = Some(caps.clone());
     for kind in [
         QueryKind::Summary,
-        QueryKind::Indexes,
-        QueryKind::Tables,
+        QueryKind::Catalog,
         QueryKind::Caggs,
         QueryKind::Jobs,
     ] {
@@ -266,11 +272,13 @@ async fn the_older_of_two_identical_indexes_is_kept_even_when_the_copy_is_scanne
     let session = connector_for(&conninfo).connect().await.unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
     let indexes = eventually(Duration::from_secs(10), "scans of the copy", || async {
-        match model::fetch(QueryKind::Indexes, None, &session.client, &caps)
+        match model::fetch(QueryKind::Catalog, None, &session.client, &caps)
             .await
             .unwrap()
         {
-            Payload::Indexes(v) if v.iter().any(|i| i.scans > 0) => Some(v),
+            Payload::Catalog(Catalog { indexes: Ok(v), .. }) if v.iter().any(|i| i.scans > 0) => {
+                Some(v)
+            }
             _ => None,
         }
     })

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
 use hypertop::model::caggs::Watermark;
-use hypertop::model::indexes::Category;
+use hypertop::model::catalog::{Catalog, Relations};
+use hypertop::model::indexes::{Category, Index};
 use hypertop::model::{self, Payload, QueryKind, Target};
 use hypertop::problems::{self, Severity};
 
@@ -25,12 +26,29 @@ async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Targ
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
 }
 
-/// The Hypertables, Compression and Retention tabs' rows (one read).
-async fn tables(s: &(Session, Capabilities)) -> model::tables::Tables {
-    match fetch(s, QueryKind::Tables, None).await {
-        Payload::Tables(t) => t,
-        other => panic!("tables expected, got {other:?}"),
+/// What one catalog pass reads.
+async fn catalog(s: &(Session, Capabilities)) -> Catalog {
+    match fetch(s, QueryKind::Catalog, None).await {
+        Payload::Catalog(c) => c,
+        other => panic!("the catalog pass expected, got {other:?}"),
     }
+}
+
+/// The Hypertables, Compression and Retention tabs' rows.
+async fn tables(s: &(Session, Capabilities)) -> model::tables::Tables {
+    hypertables_of(catalog(s).await)
+}
+
+fn hypertables_of(c: Catalog) -> model::tables::Tables {
+    match c.relations {
+        Ok(Relations::Hypertables(t)) => t,
+        other => panic!("hypertables expected, got {other:?}"),
+    }
+}
+
+/// The Indexes tab's rows.
+async fn indexes(s: &(Session, Capabilities)) -> Vec<Index> {
+    catalog(s).await.indexes.unwrap()
 }
 
 fn rel(schema: &str, name: &str) -> Target {
@@ -175,9 +193,7 @@ async fn indexes_are_summed_over_chunks_with_unused_and_duplicates() {
 
 async fn indexes_are_summed_over_chunks_with_unused_and_duplicates_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
-    let Payload::Indexes(list) = fetch(&s, QueryKind::Indexes, None).await else {
-        panic!()
-    };
+    let list = indexes(&s).await;
     let get = |name: &str| {
         list.iter()
             .find(|i| i.name == name)
@@ -533,9 +549,7 @@ async fn edge_cases_dropped_columns_and_look_alike_indexes() {
 
 async fn edge_cases_dropped_columns_and_look_alike_indexes_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
-    let Payload::Indexes(list) = fetch(&s, QueryKind::Indexes, None).await else {
-        panic!()
-    };
+    let list = indexes(&s).await;
     let get = |n: &str| list.iter().find(|i| i.name == n).unwrap();
     // Matched by column name, not number, after the drop: every chunk's index, no mix-up.
     assert_eq!(get("evolving_c_idx").chunk_indexes, 3);
@@ -583,9 +597,7 @@ async fn edge_cases_partial_and_expression_indexes_keep_their_chunks() {
 
 async fn edge_cases_partial_and_expression_indexes_keep_their_chunks_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
-    let Payload::Indexes(list) = fetch(&s, QueryKind::Indexes, None).await else {
-        panic!()
-    };
+    let list = indexes(&s).await;
     let get = |n: &str| list.iter().find(|i| i.name == n).unwrap();
     // A chunk index's predicate or expression is stored folded, the hypertable's as written:
     // each shape still finds its three chunk indexes, and their size.
@@ -621,35 +633,22 @@ async fn kept_structure_follows_ddl_between_refreshes() {
     }
 }
 
-/// Tables and Indexes as the console refreshes them, keeping the catalog structure in `kept`,
+/// The catalog pass as the console refreshes it, keeping the catalog structure in `kept`,
 /// checked against a fresh read of the same catalog (the `kept` schema's rows: other tests
 /// change the rest of the shared engine meanwhile).
 async fn refresh_kept(
     s: &(Session, Capabilities),
-    kept: &mut model::Structures,
-) -> (model::tables::Tables, Vec<hypertop::model::indexes::Index>) {
-    let read = |kind| async move {
-        let mut fresh = model::Structures::default();
-        model::fetch_with(kind, None, &s.0.client, &s.1, &mut fresh)
-            .await
-            .unwrap()
-    };
-    let (Payload::Tables(t), Payload::Indexes(i)) = (
-        model::fetch_with(QueryKind::Tables, None, &s.0.client, &s.1, kept)
-            .await
-            .unwrap(),
-        model::fetch_with(QueryKind::Indexes, None, &s.0.client, &s.1, kept)
-            .await
-            .unwrap(),
-    ) else {
+    kept: &mut model::Cache,
+) -> (model::tables::Tables, Vec<Index>) {
+    let Payload::Catalog(c) = model::fetch_with(QueryKind::Catalog, None, &s.0.client, &s.1, kept)
+        .await
+        .unwrap()
+    else {
         panic!()
     };
-    let (Payload::Tables(t0), Payload::Indexes(i0)) = (
-        read(QueryKind::Tables).await,
-        read(QueryKind::Indexes).await,
-    ) else {
-        panic!()
-    };
+    let fresh = catalog(s).await;
+    let (t, i) = (hypertables_of(c.clone()), c.indexes.unwrap());
+    let (t0, i0) = (hypertables_of(fresh.clone()), fresh.indexes.unwrap());
     let ours = |t: &model::tables::Tables| {
         let h: Vec<_> = t
             .hypertables
@@ -684,7 +683,7 @@ async fn refresh_kept(
 
 async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
-    let mut kept = model::Structures::default();
+    let mut kept = model::Cache::default();
     psql(
         &server.conninfo,
         "DROP SCHEMA IF EXISTS kept CASCADE; CREATE SCHEMA kept;
