@@ -1,35 +1,28 @@
 -- Every index of every hypertable's chunk, with the hypertable index it was created from: the
 -- Hypertables tab sums a chunk's index pages into its hypertable's index size, the Indexes tab a
 -- chunk index's numbers into its hypertable index. Structure only, kept between refreshes.
--- $1: the hypertables' oids, $2: whether each had a column dropped (listed_tables.sql).
+-- $1: the hypertables' oids (listed_tables.sql).
 --
 -- A chunk index is matched to the indexes of its hypertable with the same definition, as
--- TimescaleDB built it from one: uniqueness, key columns, operator classes, options,
--- expressions and predicate. Exactly one candidate is the common case; none (a dropped column
--- renumbers the chunk's columns, an expression folded differently, an index made on the chunk
--- alone) or several (identical hypertable indexes) are settled for those hypertables alone by
--- index_structure.sql. Arrays in one row; a chunk index with several candidates comes once
--- per candidate, one without any with 0.
-WITH hyper AS MATERIALIZED (
-    SELECT * FROM unnest($1::oid[], $2::bool[]) AS h(oid, has_dropped)
-), chunk AS MATERIALIZED (
-    SELECT i.inhrelid AS oid, i.inhparent AS parent
-      FROM pg_catalog.pg_inherits i
-      JOIN hyper h ON h.oid = i.inhparent
-), head AS MATERIALIZED (
-    SELECT x.indexrelid, x.indrelid, x.indisunique, x.indkey::int2[] AS keys, x.indclass,
-           x.indoption::int2[] AS options, coalesce(x.indexprs::text, '') AS exprs,
-           coalesce(x.indpred::text, '') AS pred
-      FROM hyper h
-      JOIN pg_catalog.pg_index x ON x.indrelid = h.oid
-     WHERE NOT h.has_dropped
-)
+-- TimescaleDB built it from one: operator classes, uniqueness, key columns, options,
+-- expressions and predicate. Exactly one candidate is the common case; none (an expression
+-- folded differently, an index made on the chunk alone) or several (identical hypertable
+-- indexes), and every index of a chunk that numbers its columns differently (created after a
+-- column was dropped), are settled for those hypertables alone by index_structure.sql. Arrays
+-- in one row; a chunk index with several candidates comes once per candidate, one without
+-- any with 0.
+--
+-- Base tables with the oids as array parameters, no CTE: the planner knows their statistics
+-- (over CTEs it expected 200 distinct parents, and merged 151,000 sorted rows at 50,000
+-- chunks: 1.1 s against 0.22 s). Only the parent and operator classes are hash keys; the rest
+-- of the definition is compared on the few candidates (IS TRUE keeps it out of the hash).
 SELECT array_agg(x.indexrelid) AS indexes, array_agg(x.indrelid) AS tables,
        array_agg(coalesce(hd.indexrelid, 0)) AS hypertable_indexes
   FROM pg_catalog.pg_index x
-  JOIN chunk ch ON ch.oid = x.indrelid
-  LEFT JOIN head hd ON hd.indrelid = ch.parent AND hd.indisunique = x.indisunique
-                   AND hd.keys = x.indkey::int2[] AND hd.indclass = x.indclass
-                   AND hd.options = x.indoption::int2[]
-                   AND hd.exprs = coalesce(x.indexprs::text, '')
-                   AND hd.pred = coalesce(x.indpred::text, '')
+  JOIN pg_catalog.pg_inherits i ON i.inhrelid = x.indrelid AND i.inhparent = ANY ($1::oid[])
+  LEFT JOIN pg_catalog.pg_index hd
+         ON hd.indrelid = i.inhparent AND hd.indclass = x.indclass
+        AND (hd.indisunique = x.indisunique AND hd.indkey = x.indkey
+             AND hd.indoption = x.indoption
+             AND hd.indexprs IS NOT DISTINCT FROM x.indexprs
+             AND hd.indpred IS NOT DISTINCT FROM x.indpred) IS TRUE

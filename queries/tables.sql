@@ -77,8 +77,7 @@ SELECT h.id, h.schema, h.name, h.is_cagg, h.compression_enabled, h.integer_time,
        l.drop_upto, l.drop_created,
        CASE WHEN isfinite(js.last_run_started_at) THEN js.last_run_started_at END AS drop_last_run,
        js.last_run_status::text                                    AS drop_last_run_status,
-       CASE WHEN isfinite(js.next_start) THEN js.next_start END    AS drop_next_start,
-       current_setting('block_size')::bigint                       AS block_size
+       CASE WHEN isfinite(js.next_start) THEN js.next_start END    AS drop_next_start
   FROM hyper h
   JOIN hyper_limits l ON l.id = h.id
   LEFT JOIN policy_names pa ON (pa.hypertable_schema, pa.hypertable_name) = (h.ht_schema, h.ht_name)

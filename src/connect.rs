@@ -249,6 +249,13 @@ impl Connector {
             "; SELECT pg_catalog.set_config('jit', 'off', false) \
                WHERE pg_catalog.current_setting('jit', true) IS NOT NULL",
         );
+        // A catalog pass reads two statistics of every index, once: kept per transaction (the
+        // default, `cache`), each is also copied into a backend-local table first, which cost a
+        // quarter of the read (index_numbers.sql 40.8 -> 31.9 ms at 42,555 indexes). PG 15+.
+        setup.push_str(
+            "; SELECT pg_catalog.set_config('stats_fetch_consistency', 'none', false) \
+               WHERE pg_catalog.current_setting('stats_fetch_consistency', true) IS NOT NULL",
+        );
         // Catalog passes over 50,000 chunks sort and hash a few MB: at the default 4 MB they
         // spill to disk. Raised for hypertop's sessions only, never lowered.
         setup.push_str(

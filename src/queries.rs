@@ -18,6 +18,7 @@ pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql
 pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
+pub const CHUNK_RANGES: &str = include_str!("../queries/chunk_ranges.sql");
 pub const DATABASE_SIZE: &str = include_str!("../queries/database_size.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
@@ -88,7 +89,7 @@ macro_rules! expanded {
     };
 }
 
-expanded!(INDEXES, "indexes.sql");
+expanded!(LISTED_INDEXES, "listed_indexes.sql");
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
@@ -210,7 +211,7 @@ mod tests {
             &*TABLE_CHUNKS_BY_RELID,
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
-            &*INDEXES,
+            &*LISTED_INDEXES,
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
             &*INDEXES_PLAIN,
@@ -238,11 +239,12 @@ mod tests {
             &*TABLE_CHUNKS_BY_RELID,
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
-            &*INDEXES,
+            &*LISTED_INDEXES,
             &*INDEX_STRUCTURE,
             &*JOBS,
             &CHUNK_INDEXES.to_string(),
             &LISTED_TABLES.to_string(),
+            &CHUNK_RANGES.to_string(),
             &RELATION_PAGES.to_string(),
             &INDEX_NUMBERS.to_string(),
         ] {

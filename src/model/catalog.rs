@@ -8,12 +8,13 @@
 //! [`super::structure`]).
 
 use futures_util::{join, try_join};
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Error};
 
-use super::indexes::{self, Candidates, Index, IndexStructure};
+use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex};
 use super::retention::{self, PartitionedTable};
 use super::statements::Statements;
-use super::structure::{Cache, IdSet, RelationPages};
+use super::structure::{Cache, IdMap, IdSet, RelationPages};
 use super::tables::{self, ChunkNumbers, ChunkStructure, Tables};
 use super::{array, Payload};
 use crate::capabilities::Capabilities;
@@ -97,8 +98,8 @@ pub struct HypertableOid {
     pub oid: u32,
     /// TimescaleDB's id.
     pub id: i32,
-    /// It had a column dropped: its chunks number their columns differently.
-    pub has_dropped: bool,
+    /// Its attribute slots (`relnatts`): a chunk with fewer numbers its columns differently.
+    pub columns: i16,
 }
 
 /// What only DDL changes about the catalog, kept between refreshes (see [`super::structure`]).
@@ -134,7 +135,7 @@ pub async fn fetch(
         statements,
         catalog,
     } = cache;
-    let [tables_sql, pages_sql, usage_sql, status_sql, sizes_sql, listing_sql] = statements
+    let [tables_sql, pages_sql, usage_sql, status_sql, sizes_sql] = statements
         .get(
             client,
             [
@@ -143,21 +144,11 @@ pub async fn fetch(
                 queries::INDEX_NUMBERS,
                 queries::CHUNK_STATUS,
                 queries::COMPRESSED_SIZES,
-                queries::INDEXES.as_str(),
             ],
         )
         .await?;
-    // The listing goes out with the numbers along the structure last read; if the numbers say
-    // the catalog's relations changed since, it is read again along the new one.
-    // Each answer is decoded as it comes, while the server runs the next query.
-    let listed = catalog.last().map(CatalogStructure::listed);
-    let listing = async {
-        match &listed {
-            Some((oids, ids)) => client.query(&listing_sql, &[oids, ids]).await.map(Some),
-            None => Ok(None),
-        }
-    };
-    let (rows, pages, usage, numbers, listing) = join!(
+    // All together, each answer decoded as it comes while the server runs the next query.
+    let (rows, pages, usage, numbers) = join!(
         client.query(&tables_sql, &[]),
         async { RelationPages::from_row(&client.query_one(&pages_sql, &[]).await?) },
         async { indexes::usage_from_row(&client.query_one(&usage_sql, &[]).await?) },
@@ -168,32 +159,29 @@ pub async fn fetch(
             )?;
             ChunkNumbers::from_rows(&status, &sizes)
         },
-        listing,
     );
     // Every part needs the pages and the structure.
     let pages = pages?;
-    let still_holds = catalog.holds_for(pages.fingerprint);
     let structure = catalog
         .get_or_read(pages.fingerprint, || {
             read_structure(client, caps, statements)
         })
         .await?;
-    let listing = match listing {
-        Ok(Some(rows)) if still_holds => Ok(rows),
-        Ok(_) => {
-            let (oids, ids) = structure.listed();
-            client.query(&listing_sql, &[&oids, &ids]).await
-        }
-        Err(e) => Err(e),
-    };
     let relations = (|| {
-        let tables = tables::build(&rows?, &structure.chunks, &pages.pages, &numbers?)?;
+        let tables = tables::build(
+            &rows?,
+            &structure.chunks,
+            &pages.pages,
+            &numbers?,
+            pages.block_size,
+        )?;
         Ok(Relations::Hypertables(tables))
     })();
-    let indexes = (|| {
-        let sums = indexes::chunk_sums(&structure.indexes, &usage?, &pages.pages);
-        indexes::build(&listing?, &sums, true)
-    })();
+    let indexes = usage.map(|usage| {
+        let sums = indexes::chunk_sums(&structure.indexes, &usage, &pages.pages);
+        let listed = &structure.indexes.listed;
+        indexes::rows(listed, &usage, &pages.pages, &sums, pages.block_size)
+    });
     Catalog::of(relations, indexes, Ok(pages.database_bytes))
 }
 
@@ -221,63 +209,86 @@ async fn fetch_plain(client: &Client, statements: &mut Statements) -> Result<Cat
                 &rows,
             )?))
         }),
-        indexes.and_then(|rows| indexes::build(&rows, &Default::default(), false)),
+        indexes.and_then(|rows| indexes::from_plain_rows(&rows)),
         size.and_then(|r| Ok(r.try_get::<_, Option<i64>>(0)?.unwrap_or(0))),
     )
 }
 
 /// Reads the catalog's structure: the listed tables first (their oids are the other reads'
-/// parameters), then the chunks and every chunk index's candidates together, then, for the few
-/// hypertables whose chunk indexes their definitions alone do not settle, the full mapping.
+/// parameters), then the chunks, their ranges, every chunk index's candidates and the listed
+/// indexes together, then, for the few hypertables whose chunk indexes their definitions alone
+/// do not settle, the full mapping.
 async fn read_structure(
     client: &Client,
     caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<CatalogStructure, Error> {
-    let [listed_sql, chunks_sql, candidates_sql] = statements
+    let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql] = statements
         .get(
             client,
             [
                 queries::LISTED_TABLES,
                 queries::table_chunks(caps),
+                queries::CHUNK_RANGES,
                 queries::CHUNK_INDEXES,
+                queries::LISTED_INDEXES.as_str(),
             ],
         )
         .await?;
     let listed = client.query_one(&listed_sql, &[]).await?;
     let oids: Vec<u32> = array(&listed, "hypertables")?;
-    let dropped: Vec<bool> = array(&listed, "has_dropped")?;
     let hypertables: Vec<HypertableOid> = oids
         .iter()
         .zip(array::<i32>(&listed, "hypertable_ids")?)
-        .zip(&dropped)
-        .map(|((&oid, id), &has_dropped)| HypertableOid {
-            oid,
-            id,
-            has_dropped,
-        })
+        .zip(array::<i16>(&listed, "columns")?)
+        .map(|((&oid, id), columns)| HypertableOid { oid, id, columns })
         .collect();
-    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&oids, &dropped];
-    let (chunks, candidates) = try_join!(
+    let mut structure = CatalogStructure {
+        hypertables,
+        tables: array(&listed, "tables")?,
+        ..CatalogStructure::default()
+    };
+    let (listed_oids, listed_ids) = structure.listed();
+    let listing_params: [&(dyn ToSql + Sync); 2] = [&listed_oids, &listed_ids];
+    let candidate_params: [&(dyn ToSql + Sync); 1] = [&oids];
+    let (chunks, ranges, candidates, listing) = try_join!(
         client.query_one(&chunks_sql, &[]),
-        client.query_one(&candidates_sql, &params),
+        client.query_one(&ranges_sql, &[]),
+        client.query_one(&candidates_sql, &candidate_params),
+        client.query(&listing_sql, &listing_params),
     )?;
+    let mut chunks = ChunkStructure::from_rows(&chunks, &ranges)?;
+    let renumbered = renumbered(&chunks, &structure.hypertables);
     let candidates = Candidates::sort_out(
         &array::<u32>(&candidates, "indexes")?,
         &array::<u32>(&candidates, "tables")?,
         &array::<u32>(&candidates, "hypertable_indexes")?,
+        &renumbered,
     );
-    let mut indexes_of = candidates.indexes_of;
-    let chunks = ChunkStructure::from_row(&chunks, &mut indexes_of)?;
-    let unsettled = unsettled_hypertables(&chunks, &candidates.unsettled_tables, &hypertables);
+    chunks.add_indexes(candidates.indexes_of);
+    let unsettled = unsettled_hypertables(
+        &chunks,
+        &candidates.unsettled_tables,
+        &structure.hypertables,
+    );
     let mut chunk_indexes = candidates.settled;
     if !unsettled.is_empty() {
+        // Their chunk indexes, settled there by every means (a hypertable with a chunk that
+        // numbers its columns differently is matched by column names).
         let [mapping_sql] = statements
             .get(client, [queries::INDEX_STRUCTURE.as_str()])
             .await?;
-        let (oids, dropped): (Vec<u32>, Vec<bool>) =
-            unsettled.iter().map(|h| (h.oid, h.has_dropped)).unzip();
-        let mapped = client.query_one(&mapping_sql, &[&oids, &dropped]).await?;
+        let by_names: IdSet<i32> = chunks
+            .chunks
+            .iter()
+            .filter(|c| renumbered.contains(&c.table))
+            .map(|c| c.hypertable_id)
+            .collect();
+        let (oids, names): (Vec<u32>, Vec<bool>) = unsettled
+            .iter()
+            .map(|h| (h.oid, by_names.contains(&h.id)))
+            .unzip();
+        let mapped = client.query_one(&mapping_sql, &[&oids, &names]).await?;
         let ids: IdSet<i32> = unsettled.iter().map(|h| h.id).collect();
         let redone: IdSet<u32> = chunks
             .chunks
@@ -292,12 +303,31 @@ async fn read_structure(
                 .zip(array::<u32>(&mapped, "hypertable_indexes")?),
         );
     }
-    Ok(CatalogStructure {
-        hypertables,
-        tables: array(&listed, "tables")?,
-        chunks,
-        indexes: IndexStructure { chunk_indexes },
-    })
+    structure.chunks = chunks;
+    structure.indexes = IndexStructure {
+        chunk_indexes,
+        listed: listing
+            .iter()
+            .map(ListedIndex::from_row)
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(structure)
+}
+
+/// The chunk tables that number their columns unlike their hypertable (pure): created after
+/// a column was dropped, they have fewer attribute slots.
+fn renumbered(chunks: &ChunkStructure, hypertables: &[HypertableOid]) -> IdSet<u32> {
+    let columns: IdMap<i32, i16> = hypertables.iter().map(|h| (h.id, h.columns)).collect();
+    chunks
+        .chunks
+        .iter()
+        .filter(|c| {
+            columns
+                .get(&c.hypertable_id)
+                .is_some_and(|&n| n != c.columns)
+        })
+        .map(|c| c.table)
+        .collect()
 }
 
 /// The hypertables with a chunk among `tables` (pure).
@@ -334,6 +364,7 @@ mod tests {
             range_end: 1,
             created: None,
             indexes: vec![table + 1],
+            columns: 3,
         }
     }
 
@@ -342,18 +373,21 @@ mod tests {
         let chunks = ChunkStructure {
             chunks: vec![chunk(1, 100), chunk(1, 110), chunk(2, 200), chunk(3, 300)],
         };
-        let h = |oid, id, has_dropped| HypertableOid {
-            oid,
-            id,
-            has_dropped,
-        };
-        let hypertables = [h(10, 1, false), h(20, 2, true), h(30, 3, false)];
+        let h = |oid, id, columns| HypertableOid { oid, id, columns };
+        let hypertables = [h(10, 1, 3), h(20, 2, 4), h(30, 3, 3)];
         let tables: IdSet<u32> = [110, 200].into_iter().collect();
         assert_eq!(
             unsettled_hypertables(&chunks, &tables, &hypertables),
-            vec![h(10, 1, false), h(20, 2, true)]
+            vec![h(10, 1, 3), h(20, 2, 4)]
         );
         assert!(unsettled_hypertables(&chunks, &IdSet::default(), &hypertables).is_empty());
+        // hypertable 2 has 4 slots, its chunk 3: a column was dropped before the chunk came
+        assert_eq!(
+            renumbered(&chunks, &hypertables)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![200]
+        );
     }
 
     #[test]
@@ -362,7 +396,7 @@ mod tests {
             hypertables: vec![HypertableOid {
                 oid: 10,
                 id: 1,
-                has_dropped: false,
+                columns: 3,
             }],
             tables: vec![50, 51],
             ..CatalogStructure::default()

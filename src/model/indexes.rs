@@ -116,12 +116,96 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
     }
 }
 
-/// Which hypertable index each chunk index was created from: read again only when a relation
-/// was created or dropped.
+/// Which hypertable index each chunk index was created from, and the indexes the tab lists:
+/// read again only when the catalog changed (see [`super::structure`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IndexStructure {
     /// (chunk index, hypertable index)
     pub chunk_indexes: Vec<(u32, u32)>,
+    pub listed: Vec<ListedIndex>,
+}
+
+/// An index the tab lists, without its numbers (`queries/listed_indexes.sql`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedIndex {
+    pub oid: u32,
+    pub schema: String,
+    pub table: String,
+    pub index_schema: String,
+    pub name: String,
+    pub on_hypertable: bool,
+    pub method: String,
+    pub unique: bool,
+    pub primary: bool,
+    pub key_columns: String,
+    pub expressions: Option<String>,
+    pub predicate: Option<String>,
+}
+
+impl ListedIndex {
+    pub fn from_row(r: &Row) -> Result<ListedIndex, tokio_postgres::Error> {
+        Ok(ListedIndex {
+            oid: r.try_get("index_oid")?,
+            schema: r.try_get("schema")?,
+            table: r.try_get("table_name")?,
+            index_schema: r.try_get("index_schema")?,
+            name: r.try_get("index_name")?,
+            on_hypertable: r.try_get("on_hypertable")?,
+            method: r
+                .try_get::<_, Option<String>>("method")?
+                .unwrap_or_default(),
+            unique: r.try_get("is_unique")?,
+            primary: r.try_get("is_primary")?,
+            key_columns: r.try_get("key_columns")?,
+            expressions: r.try_get("expressions")?,
+            predicate: r.try_get("predicate")?,
+        })
+    }
+}
+
+/// The tab's rows (pure): each listed index with its own numbers and its chunk indexes' sums,
+/// duplicates marked. An index dropped since the structure was read is left out.
+pub fn rows(
+    listed: &[ListedIndex],
+    usage: &IdMap<u32, IndexUsage>,
+    pages: &IdMap<u32, i64>,
+    sums: &IdMap<u32, ChunkIndexSums>,
+    block_size: i64,
+) -> Vec<Index> {
+    let mut out: Vec<Index> = listed
+        .iter()
+        .filter_map(|l| {
+            let own = usage.get(&l.oid)?;
+            let chunks = sums.get(&l.oid).copied().unwrap_or_default();
+            let scans = own.scans + chunks.usage.scans;
+            let own_pages = pages.get(&l.oid).copied().unwrap_or(0);
+            Some(Index {
+                schema: l.schema.clone(),
+                table: l.table.clone(),
+                index_schema: l.index_schema.clone(),
+                name: l.name.clone(),
+                oid: i64::from(l.oid),
+                on_hypertable: l.on_hypertable,
+                method: l.method.clone(),
+                unique: l.unique,
+                primary: l.primary,
+                key_columns: l.key_columns.clone(),
+                expressions: l.expressions.clone(),
+                predicate: l.predicate.clone(),
+                valid: own.valid && chunks.usage.valid,
+                scans,
+                tuples_read: own.tuples_read + chunks.usage.tuples_read,
+                size_bytes: (own_pages + chunks.pages) * block_size,
+                chunk_indexes: chunks.chunk_indexes,
+                category: category(scans, l.unique),
+                duplicate_of: None,
+            })
+        })
+        .collect();
+    // as listed before: by index, then table
+    out.sort_by(|a, b| (a.oid, &a.schema, &a.table).cmp(&(b.oid, &b.schema, &b.table)));
+    mark_duplicates(&mut out);
+    out
 }
 
 /// What `queries/chunk_indexes.sql` tells, sorted out (pure): the chunk indexes settled by
@@ -136,8 +220,15 @@ pub struct Candidates {
 
 impl Candidates {
     /// From the query's arrays: each chunk index with its table and one candidate hypertable
-    /// index (0: none), an index with several candidates once per candidate.
-    pub fn sort_out(indexes: &[u32], tables: &[u32], candidates: &[u32]) -> Candidates {
+    /// index (0: none), an index with several candidates once per candidate. The indexes of
+    /// the `renumbered` tables (columns numbered unlike their hypertable's) are never settled
+    /// here: their key numbers say nothing.
+    pub fn sort_out(
+        indexes: &[u32],
+        tables: &[u32],
+        candidates: &[u32],
+        renumbered: &IdSet<u32>,
+    ) -> Candidates {
         // per chunk index: its table, its first candidate, and whether another one differs
         let mut seen: IdMap<u32, (u32, u32, bool)> = IdMap::default();
         let mut out = Candidates::default();
@@ -151,7 +242,7 @@ impl Candidates {
             }
         }
         for (index, (table, candidate, several)) in seen {
-            if candidate != 0 && !several {
+            if candidate != 0 && !several && !renumbered.contains(&table) {
                 out.settled.push((index, candidate));
             } else {
                 out.unsettled_tables.insert(table);
@@ -214,26 +305,15 @@ pub fn chunk_sums(
     out
 }
 
-/// The Indexes tab's rows from the listing (`queries/indexes.sql`, or `indexes_plain.sql` with
-/// `timescaledb` false, whose rows carry their partitions' sums), each hypertable index with
-/// its chunk indexes' `sums` added, duplicates marked.
-pub fn build(
-    rows: &[Row],
-    sums: &IdMap<u32, ChunkIndexSums>,
-    timescaledb: bool,
-) -> Result<Vec<Index>, tokio_postgres::Error> {
+/// The Indexes tab's rows on plain PostgreSQL (`queries/indexes_plain.sql`: each row with its
+/// numbers, a partitioned index with its partitions' sums), duplicates marked.
+pub fn from_plain_rows(rows: &[Row]) -> Result<Vec<Index>, tokio_postgres::Error> {
     let mut out = rows
         .iter()
         .map(|r| {
             let oid: i64 = r.try_get("index_oid")?;
-            let chunks = sums.get(&(oid as u32)).copied().unwrap_or_default();
-            let scans = r.try_get::<_, i64>("scans")? + chunks.usage.scans;
+            let scans: i64 = r.try_get("scans")?;
             let unique: bool = r.try_get("is_unique")?;
-            let block_size: i64 = if timescaledb {
-                r.try_get("block_size")?
-            } else {
-                0
-            };
             Ok(Index {
                 schema: r.try_get("schema")?,
                 table: r.try_get("table_name")?,
@@ -249,15 +329,11 @@ pub fn build(
                 key_columns: r.try_get("key_columns")?,
                 expressions: r.try_get("expressions")?,
                 predicate: r.try_get("predicate")?,
-                valid: r.try_get::<_, bool>("valid")? && chunks.usage.valid,
+                valid: r.try_get("valid")?,
                 scans,
-                tuples_read: r.try_get::<_, i64>("tuples_read")? + chunks.usage.tuples_read,
-                size_bytes: r.try_get::<_, i64>("size_bytes")? + chunks.pages * block_size,
-                chunk_indexes: if timescaledb {
-                    chunks.chunk_indexes
-                } else {
-                    r.try_get("chunk_indexes")?
-                },
+                tuples_read: r.try_get("tuples_read")?,
+                size_bytes: r.try_get("size_bytes")?,
+                chunk_indexes: r.try_get("chunk_indexes")?,
                 category: category(scans, unique),
                 duplicate_of: None,
             })
@@ -361,6 +437,7 @@ mod tests {
     fn chunk_indexes_are_summed_into_their_hypertable_index() {
         let structure = IndexStructure {
             chunk_indexes: vec![(11, 1), (12, 1), (21, 2), (99, 2)],
+            ..IndexStructure::default()
         };
         let used = |valid, scans| IndexUsage {
             valid,
@@ -406,23 +483,105 @@ mod tests {
             (22, 200, 6),
             (31, 300, 7), // the same candidate twice is still one
             (31, 300, 7),
+            (41, 400, 8), // a chunk created after a column was dropped: numbers say nothing
         ];
         let (indexes, tables, candidates): (Vec<u32>, Vec<u32>, Vec<u32>) = (
             rows.iter().map(|r| r.0).collect(),
             rows.iter().map(|r| r.1).collect(),
             rows.iter().map(|r| r.2).collect(),
         );
-        let c = Candidates::sort_out(&indexes, &tables, &candidates);
+        let renumbered: IdSet<u32> = [400].into_iter().collect();
+        let c = Candidates::sort_out(&indexes, &tables, &candidates, &renumbered);
         let mut settled = c.settled.clone();
         settled.sort();
         assert_eq!(settled, vec![(11, 1), (12, 2), (21, 1), (31, 7)]);
         let mut unsettled: Vec<u32> = c.unsettled_tables.iter().copied().collect();
         unsettled.sort();
-        assert_eq!(unsettled, vec![100, 200]);
+        assert_eq!(unsettled, vec![100, 200, 400]);
         assert_eq!(c.indexes_of[&100], vec![11, 12, 13]);
         assert_eq!(c.indexes_of[&200], vec![21, 22], "each index once");
         assert_eq!(c.indexes_of[&300], vec![31]);
-        assert_eq!(Candidates::sort_out(&[], &[], &[]), Candidates::default());
+        assert_eq!(
+            Candidates::sort_out(&[], &[], &[], &IdSet::default()),
+            Candidates::default()
+        );
+    }
+
+    #[test]
+    fn listed_indexes_get_their_own_and_their_chunks_numbers() {
+        let listed = |oid, name: &str, keys: &str| ListedIndex {
+            oid,
+            schema: "s".into(),
+            table: "t".into(),
+            index_schema: "s".into(),
+            name: name.into(),
+            on_hypertable: true,
+            method: "btree".into(),
+            unique: false,
+            primary: false,
+            key_columns: keys.into(),
+            expressions: None,
+            predicate: None,
+        };
+        let list = [
+            listed(10, "t_time_idx", "time"),
+            listed(20, "t_copy", "time"),
+            listed(30, "t_gone", "value"), // dropped since the structure was read
+            listed(40, "t_device_idx", "device"),
+        ];
+        let used = |valid, scans| IndexUsage {
+            valid,
+            scans,
+            tuples_read: scans * 2,
+        };
+        let usage: IdMap<u32, IndexUsage> = [
+            (10, used(true, 1)),
+            (20, used(true, 0)),
+            (40, used(true, 5)),
+        ]
+        .into_iter()
+        .collect();
+        let pages: IdMap<u32, i64> = [(10, 1), (20, 1)].into_iter().collect();
+        let sums: IdMap<u32, ChunkIndexSums> = [
+            (
+                10,
+                ChunkIndexSums {
+                    chunk_indexes: 3,
+                    usage: used(true, 60),
+                    pages: 9,
+                },
+            ),
+            (
+                40,
+                ChunkIndexSums {
+                    chunk_indexes: 1,
+                    usage: used(false, 0),
+                    pages: 0,
+                },
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let out = rows(&list, &usage, &pages, &sums, 100);
+        assert_eq!(out.len(), 3, "the dropped index is left out");
+        let (time, copy, device) = (&out[0], &out[1], &out[2]);
+        assert_eq!(
+            (
+                time.scans,
+                time.tuples_read,
+                time.size_bytes,
+                time.chunk_indexes
+            ),
+            (61, 122, 1000, 3)
+        );
+        assert!(time.valid);
+        assert_eq!(time.category, Category::Active);
+        assert!(
+            !device.valid,
+            "an invalid chunk index makes its hypertable index invalid"
+        );
+        assert_eq!((copy.size_bytes, copy.chunk_indexes), (100, 0));
+        assert_eq!(copy.duplicate_of.as_deref(), Some("t_time_idx"));
     }
 
     #[test]

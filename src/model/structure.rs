@@ -10,12 +10,15 @@
 
 /// An order-independent summary of a set of oids (or ids): equal sets give equal fingerprints,
 /// and a created or dropped member changes the count or both sums (two different sets of the
-/// same size agreeing on a plain and a mixed 64-bit sum is not a practical concern).
+/// same size agreeing on a plain and a mixed 64-bit sum is not a practical concern). It can
+/// carry a count of the catalog's changes too (see [`Fingerprint::and_changes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Fingerprint {
     count: u64,
     sum: u64,
     mixed: u64,
+    /// (known, value): an unknown count is a value never handed out twice.
+    changes: (bool, u64),
 }
 
 impl Fingerprint {
@@ -27,6 +30,21 @@ impl Fingerprint {
             f.mixed = f.mixed.wrapping_add(mix(id));
         }
         f
+    }
+
+    /// This fingerprint with the catalog's count of changed rows (`relation_pages.sql`'s
+    /// `catalog_changes`): a rename keeps the set of relations but not the count. An unknown
+    /// count (no `track_counts`) equals no other, so what is kept under it never holds again.
+    pub fn and_changes(mut self, changes: Option<i64>) -> Fingerprint {
+        static UNKNOWN: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        self.changes = match changes {
+            Some(n) => (true, n as u64),
+            None => (
+                false,
+                UNKNOWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ),
+        };
+        self
     }
 }
 
@@ -126,25 +144,40 @@ pub struct Cache {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationPages {
     pub pages: IdMap<u32, i64>,
-    /// Of the set of relations: when it changes, the structure is read again.
+    /// Of the set of relations and the catalog's changes: when it changes, the structure is
+    /// read again.
     pub fingerprint: Fingerprint,
     /// Every relation's pages together, in bytes: the database's estimated size.
     pub database_bytes: i64,
+    /// Bytes per page.
+    pub block_size: i64,
 }
 
 impl RelationPages {
     pub fn from_row(r: &tokio_postgres::Row) -> Result<RelationPages, tokio_postgres::Error> {
-        let oids: Vec<u32> = r.try_get::<_, Option<_>>("oids")?.unwrap_or_default();
-        let pages: Vec<i32> = r.try_get::<_, Option<_>>("pages")?.unwrap_or_default();
+        let packed: Vec<i64> = super::array(r, "relations")?;
+        let (oids, pages) = unpack(&packed);
         Ok(RelationPages {
-            fingerprint: Fingerprint::of(oids.iter().map(|&oid| u64::from(oid))),
-            pages: oids
-                .into_iter()
-                .zip(pages.into_iter().map(i64::from))
-                .collect(),
+            fingerprint: Fingerprint::of(oids.clone().map(u64::from))
+                .and_changes(r.try_get("catalog_changes")?),
+            pages: oids.zip(pages).collect(),
             database_bytes: r.try_get::<_, Option<i64>>("database_bytes")?.unwrap_or(0),
+            block_size: r.try_get("block_size")?,
         })
     }
+}
+
+/// `relation_pages.sql`'s packed relations: each one's oid (high 32 bits) and pages (low 32).
+fn unpack(
+    packed: &[i64],
+) -> (
+    impl Iterator<Item = u32> + Clone + '_,
+    impl Iterator<Item = i64> + '_,
+) {
+    (
+        packed.iter().map(|&v| (v as u64 >> 32) as u32),
+        packed.iter().map(|&v| v & 0xffff_ffff),
+    )
 }
 
 #[cfg(test)]
@@ -168,6 +201,28 @@ mod tests {
             "swapped for others"
         );
         assert_ne!(Fingerprint::of([]), Fingerprint::of([0]));
+    }
+
+    #[test]
+    fn the_catalogs_changes_count_and_an_unknown_count_never_holds() {
+        let a = Fingerprint::of([1, 2]);
+        assert_eq!(a.and_changes(Some(7)), a.and_changes(Some(7)));
+        assert_ne!(a.and_changes(Some(7)), a.and_changes(Some(8)), "a rename");
+        assert_ne!(a.and_changes(None), a.and_changes(None), "no track_counts");
+        assert_ne!(
+            a.and_changes(Some(7)),
+            Fingerprint::of([1, 3]).and_changes(Some(7))
+        );
+    }
+
+    #[test]
+    fn packed_relations_unpack_to_oid_and_pages() {
+        let pack = |oid: u32, pages: u32| ((u64::from(oid) << 32) | u64::from(pages)) as i64;
+        // the highest oid sets the sign bit; a block count past 2^31 is no negative number
+        let packed = [pack(16384, 7), pack(u32::MAX, 0), pack(1, u32::MAX)];
+        let (oids, pages) = unpack(&packed);
+        assert_eq!(oids.collect::<Vec<_>>(), vec![16384, u32::MAX, 1]);
+        assert_eq!(pages.collect::<Vec<_>>(), vec![7, 0, i64::from(u32::MAX)]);
     }
 
     #[test]

@@ -38,30 +38,39 @@ pub struct ChunkShape {
     pub created: Option<DateTime<Utc>>,
     /// The chunk table's indexes.
     pub indexes: Vec<u32>,
+    /// Its attribute slots (`relnatts`): fewer than its hypertable's when a column had been
+    /// dropped before it was created, and then it numbers its columns differently.
+    pub columns: i16,
 }
 
 impl ChunkStructure {
-    /// The chunks of `queries/table_chunks.sql`'s arrays, each with its table's indexes.
-    pub fn from_row(
-        r: &Row,
-        indexes_of: &mut IdMap<u32, Vec<u32>>,
-    ) -> Result<ChunkStructure, tokio_postgres::Error> {
-        let ids: Vec<i32> = array(r, "ids")?;
-        let hypertables: Vec<i32> = array(r, "hypertable_ids")?;
-        let tables: Vec<u32> = array(r, "tables")?;
-        let toasts: Vec<u32> = array(r, "toasts")?;
-        let starts: Vec<i64> = array(r, "range_starts")?;
-        let ends: Vec<i64> = array(r, "range_ends")?;
-        let created: Vec<Option<DateTime<Utc>>> = array(r, "created")?;
+    /// The chunks of `queries/table_chunks.sql`'s arrays with their ranges from
+    /// `queries/chunk_ranges.sql`'s (their indexes are added by [`Self::add_indexes`]). A
+    /// chunk without a range in its primary dimension is left out.
+    pub fn from_rows(tables: &Row, ranges: &Row) -> Result<ChunkStructure, tokio_postgres::Error> {
+        let range_of: IdMap<i32, (i64, i64)> = array::<i32>(ranges, "chunk_ids")?
+            .into_iter()
+            .zip(
+                array::<i64>(ranges, "range_starts")?
+                    .into_iter()
+                    .zip(array::<i64>(ranges, "range_ends")?),
+            )
+            .collect();
+        let ids: Vec<i32> = array(tables, "ids")?;
+        let hypertables: Vec<i32> = array(tables, "hypertable_ids")?;
+        let oids: Vec<u32> = array(tables, "tables")?;
+        let toasts: Vec<u32> = array(tables, "toasts")?;
+        let columns: Vec<i16> = array(tables, "columns")?;
+        let created: Vec<Option<DateTime<Utc>>> = array(tables, "created")?;
         let chunks = ids
             .into_iter()
             .zip(hypertables)
-            .zip(tables.into_iter().zip(toasts))
-            .zip(starts.into_iter().zip(ends))
-            .zip(created)
-            .map(
-                |((((id, hypertable_id), (table, toast)), (range_start, range_end)), created)| {
-                    ChunkShape {
+            .zip(oids.into_iter().zip(toasts))
+            .zip(columns.into_iter().zip(created))
+            .filter_map(
+                |(((id, hypertable_id), (table, toast)), (columns, created))| {
+                    let &(range_start, range_end) = range_of.get(&id)?;
+                    Some(ChunkShape {
                         id,
                         hypertable_id,
                         table,
@@ -69,12 +78,20 @@ impl ChunkStructure {
                         range_start,
                         range_end,
                         created,
-                        indexes: indexes_of.remove(&table).unwrap_or_default(),
-                    }
+                        indexes: Vec::new(),
+                        columns,
+                    })
                 },
             )
             .collect();
         Ok(ChunkStructure { chunks })
+    }
+
+    /// Each chunk's table's indexes, taken out of `indexes_of`.
+    pub fn add_indexes(&mut self, mut indexes_of: IdMap<u32, Vec<u32>>) {
+        for c in &mut self.chunks {
+            c.indexes = indexes_of.remove(&c.table).unwrap_or_default();
+        }
     }
 }
 
@@ -230,11 +247,10 @@ pub fn build(
     structure: &ChunkStructure,
     pages: &IdMap<u32, i64>,
     numbers: &ChunkNumbers,
+    block_size: i64,
 ) -> Result<Tables, tokio_postgres::Error> {
     let mut thresholds = IdMap::default();
-    let mut block_size = 8192;
     for r in rows {
-        block_size = r.try_get("block_size")?;
         thresholds.insert(
             r.try_get::<_, i32>("id")?,
             Thresholds {
@@ -370,6 +386,7 @@ mod tests {
             range_end,
             created: None,
             indexes: vec![table + 1],
+            columns: 3,
         }
     }
 
