@@ -4,18 +4,9 @@
 -- policy export|diff|apply|lint`; the same on every version (2.9 → newest).
 WITH
 --@include policy_jobs
-, settings AS (
-    SELECT s.hypertable_schema::text AS schema, s.hypertable_name::text AS name,
-           array_agg(quote_ident(s.attname) ORDER BY s.segmentby_column_index)
-               FILTER (WHERE s.segmentby_column_index IS NOT NULL) AS segmentby,
-           array_agg(quote_ident(s.attname)
-                     || CASE WHEN s.orderby_asc THEN '' ELSE ' DESC' END
-                     || CASE WHEN s.orderby_nullsfirst = s.orderby_asc THEN ' NULLS FIRST' ELSE '' END
-                     ORDER BY s.orderby_column_index)
-               FILTER (WHERE s.orderby_column_index IS NOT NULL) AS orderby
-      FROM timescaledb_information.compression_settings s
-     GROUP BY 1, 2
-), relation AS (
+,
+--@include compression_columns
+, relation AS (
     -- every hypertable (not TimescaleDB's internal ones) and cagg, with compression on or off
     SELECT coalesce(ca.user_view_schema, h.schema_name)::text AS schema,
            coalesce(ca.user_view_name, h.table_name)::text AS name,
@@ -34,7 +25,7 @@ SELECT r.schema, r.name, r.is_cagg, r.compression_enabled,
        p.job_id, p.proc_name, p.scheduled,
        j.schedule_interval::text AS schedule, j.config::text AS config
   FROM relation r
-  LEFT JOIN settings st ON (st.schema, st.name) = (r.ht_schema, r.ht_name)
+  LEFT JOIN compression_columns st ON (st.ht_schema, st.ht_name) = (r.ht_schema, r.ht_name)
   LEFT JOIN policy_jobs p
          ON (p.relation_schema, p.relation_name) = (r.schema, r.name)
         AND p.proc_name IN ('policy_compression', 'policy_retention',

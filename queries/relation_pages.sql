@@ -21,8 +21,13 @@ SELECT (sum(c.relpages) * current_setting('block_size')::bigint)::bigint AS data
        (SELECT nullif(sum(pg_catalog.pg_stat_get_tuples_inserted(t)
                    + pg_catalog.pg_stat_get_tuples_updated(t)
                    + pg_catalog.pg_stat_get_tuples_deleted(t)), 0)
-          FROM unnest('{pg_catalog.pg_class, pg_catalog.pg_attribute, pg_catalog.pg_namespace,
-                        pg_catalog.pg_index, _timescaledb_catalog.hypertable,
-                        _timescaledb_catalog.continuous_agg}'::pg_catalog.regclass[]) t
-         WHERE pg_catalog.current_setting('track_counts')::bool)::int8 AS catalog_changes
+          FROM unnest(ARRAY['pg_catalog.pg_class', 'pg_catalog.pg_attribute',
+                            'pg_catalog.pg_namespace', 'pg_catalog.pg_index',
+                            '_timescaledb_catalog.hypertable',
+                            '_timescaledb_catalog.continuous_agg',
+                            -- compression settings: 2.14 and later, and before
+                            to_regclass('_timescaledb_catalog.compression_settings'),
+                            to_regclass('_timescaledb_catalog.hypertable_compression')]) t
+         WHERE t IS NOT NULL
+           AND pg_catalog.current_setting('track_counts')::bool)::int8 AS catalog_changes
   FROM pg_catalog.pg_class c

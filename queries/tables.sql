@@ -1,7 +1,7 @@
 -- Hypertables, Compression and Retention tabs: one row per hypertable and per continuous
 -- aggregate (its materialization) with what is read per relation — its policies, their
 -- thresholds in TimescaleDB's internal time (µs since the epoch for time types, raw integers
--- otherwise), compression settings. Its chunks are counted, sized and judged against those
+-- otherwise). Its chunks are counted, sized and judged against those
 -- thresholds on the client, from the chunk structure (table_chunks.sql, read again only when
 -- the catalog's relations change) and the pages and statuses read on every refresh
 -- (relation_pages.sql, chunk_status.sql, compressed_sizes.sql): attributing 20,000 chunks to
@@ -23,8 +23,11 @@ hyper AS MATERIALIZED (
            d.integer_now_func_schema, d.integer_now_func
       FROM _timescaledb_catalog.hypertable h
       LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
-      LEFT JOIN LATERAL (SELECT dd.* FROM _timescaledb_catalog.dimension dd
-                          WHERE dd.hypertable_id = h.id ORDER BY dd.id LIMIT 1) d ON true
+      -- the primary dimension (the first created), for every hypertable at once (a lookup each
+      -- cost 28 ms over 5,250 hypertables)
+      LEFT JOIN (SELECT DISTINCT ON (dd.hypertable_id) dd.*
+                   FROM _timescaledb_catalog.dimension dd
+                  ORDER BY dd.hypertable_id, dd.id) d ON d.hypertable_id = h.id
      -- not TimescaleDB's internal compressed hypertables (up to 2.28)
      WHERE h.compression_state IS DISTINCT FROM 2
 ),
@@ -46,24 +49,12 @@ hyper AS MATERIALIZED (
            array_agg(p.proc_name ORDER BY p.job_id)                 AS policies
       FROM policy_jobs p
      GROUP BY 1, 2
-), settings AS (
-    SELECT s.hypertable_schema::text AS ht_schema, s.hypertable_name::text AS ht_name,
-           string_agg(quote_ident(s.attname), ', ' ORDER BY s.segmentby_column_index)
-               FILTER (WHERE s.segmentby_column_index IS NOT NULL) AS segmentby,
-           string_agg(quote_ident(s.attname)
-                      || CASE WHEN s.orderby_asc THEN '' ELSE ' DESC' END
-                      || CASE WHEN s.orderby_nullsfirst = s.orderby_asc THEN ' NULLS FIRST' ELSE '' END,
-                      ', ' ORDER BY s.orderby_column_index)
-               FILTER (WHERE s.orderby_column_index IS NOT NULL) AS orderby
-      FROM timescaledb_information.compression_settings s
-     GROUP BY 1, 2
 )
 SELECT h.id, h.schema, h.name, h.is_cagg, h.compression_enabled, h.integer_time,
        h.time_column, h.time_type,
        CASE WHEN NOT h.integer_time THEN h.interval_length / 1000000.0 END::float8 AS interval_seconds,
        CASE WHEN h.integer_time THEN h.interval_length END         AS interval_integer,
        coalesce(pa.policies, '{}')                                 AS policies,
-       st.segmentby, st.orderby,
        pc.job_id                                                   AS compress_job_id,
        pc.scheduled                                                AS compress_scheduled,
        pc.after_text                                               AS compress_after,
@@ -81,7 +72,6 @@ SELECT h.id, h.schema, h.name, h.is_cagg, h.compression_enabled, h.integer_time,
   FROM hyper h
   JOIN hyper_limits l ON l.id = h.id
   LEFT JOIN policy_names pa ON (pa.hypertable_schema, pa.hypertable_name) = (h.ht_schema, h.ht_name)
-  LEFT JOIN settings st ON (st.ht_schema, st.ht_name) = (h.ht_schema, h.ht_name)
   LEFT JOIN policy_shown pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
   LEFT JOIN policy_shown pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'
   LEFT JOIN timescaledb_information.job_stats js ON js.job_id = pr.job_id

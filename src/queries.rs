@@ -47,6 +47,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/index_key_names.sql"),
     ),
     (
+        "compression_columns",
+        include_str!("../queries/fragments/compression_columns.sql"),
+    ),
+    (
         "policy_limits",
         include_str!("../queries/fragments/policy_limits.sql"),
     ),
@@ -90,6 +94,7 @@ macro_rules! expanded {
 }
 
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
+expanded!(COMPRESSION_SETTINGS, "compression_settings.sql");
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
@@ -212,6 +217,8 @@ mod tests {
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
             &*LISTED_INDEXES,
+            &*COMPRESSION_SETTINGS,
+            &*POLICIES,
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
             &*INDEXES_PLAIN,

@@ -15,7 +15,7 @@ use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex};
 use super::retention::{self, PartitionedTable};
 use super::statements::Statements;
 use super::structure::{Cache, IdMap, IdSet, RelationPages};
-use super::tables::{self, ChunkNumbers, ChunkStructure, Tables};
+use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
 use super::{array, Payload};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
@@ -110,6 +110,8 @@ pub struct CatalogStructure {
     pub tables: Vec<u32>,
     pub chunks: ChunkStructure,
     pub indexes: IndexStructure,
+    /// Compression settings by hypertable id.
+    pub settings: IdMap<i32, CompressionColumns>,
 }
 
 impl CatalogStructure {
@@ -171,6 +173,7 @@ pub async fn fetch(
         let tables = tables::build(
             &rows?,
             &structure.chunks,
+            &structure.settings,
             &pages.pages,
             &numbers?,
             pages.block_size,
@@ -223,18 +226,20 @@ async fn read_structure(
     caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<CatalogStructure, Error> {
-    let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql] = statements
-        .get(
-            client,
-            [
-                queries::LISTED_TABLES,
-                queries::table_chunks(caps),
-                queries::CHUNK_RANGES,
-                queries::CHUNK_INDEXES,
-                queries::LISTED_INDEXES.as_str(),
-            ],
-        )
-        .await?;
+    let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql, settings_sql] =
+        statements
+            .get(
+                client,
+                [
+                    queries::LISTED_TABLES,
+                    queries::table_chunks(caps),
+                    queries::CHUNK_RANGES,
+                    queries::CHUNK_INDEXES,
+                    queries::LISTED_INDEXES.as_str(),
+                    queries::COMPRESSION_SETTINGS.as_str(),
+                ],
+            )
+            .await?;
     let listed = client.query_one(&listed_sql, &[]).await?;
     let oids: Vec<u32> = array(&listed, "hypertables")?;
     let hypertables: Vec<HypertableOid> = oids
@@ -251,12 +256,14 @@ async fn read_structure(
     let (listed_oids, listed_ids) = structure.listed();
     let listing_params: [&(dyn ToSql + Sync); 2] = [&listed_oids, &listed_ids];
     let candidate_params: [&(dyn ToSql + Sync); 1] = [&oids];
-    let (chunks, ranges, candidates, listing) = try_join!(
+    let (chunks, ranges, candidates, listing, settings) = try_join!(
         client.query_one(&chunks_sql, &[]),
         client.query_one(&ranges_sql, &[]),
         client.query_one(&candidates_sql, &candidate_params),
         client.query(&listing_sql, &listing_params),
+        client.query(&settings_sql, &[]),
     )?;
+    structure.settings = CompressionColumns::from_rows(&settings)?;
     let mut chunks = ChunkStructure::from_rows(&chunks, &ranges)?;
     let renumbered = renumbered(&chunks, &structure.hypertables);
     let candidates = Candidates::sort_out(

@@ -19,6 +19,33 @@ pub struct Tables {
     pub retention: Vec<Retention>,
 }
 
+/// A hypertable's compression settings as `ALTER TABLE … SET` takes them
+/// (`queries/compression_settings.sql`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CompressionColumns {
+    pub segmentby: Option<String>,
+    pub orderby: Option<String>,
+}
+
+impl CompressionColumns {
+    /// Each hypertable's, by TimescaleDB id.
+    pub fn from_rows(
+        rows: &[Row],
+    ) -> Result<IdMap<i32, CompressionColumns>, tokio_postgres::Error> {
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("hypertable_id")?,
+                    CompressionColumns {
+                        segmentby: r.try_get("segmentby")?,
+                        orderby: r.try_get("orderby")?,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
+
 /// What DDL changes about the chunks: read again only when a relation was created or dropped.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkStructure {
@@ -245,6 +272,7 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
 pub fn build(
     rows: &[Row],
     structure: &ChunkStructure,
+    settings: &IdMap<i32, CompressionColumns>,
     pages: &IdMap<u32, i64>,
     numbers: &ChunkNumbers,
     block_size: i64,
@@ -266,10 +294,8 @@ pub fn build(
     for r in rows {
         let (schema, name): (String, String) = (r.try_get("schema")?, r.try_get("name")?);
         let is_cagg: bool = r.try_get("is_cagg")?;
-        let t = totals
-            .get(&r.try_get::<_, i32>("id")?)
-            .copied()
-            .unwrap_or_default();
+        let id: i32 = r.try_get("id")?;
+        let t = totals.get(&id).copied().unwrap_or_default();
         let integer_time: bool = r.try_get("integer_time")?;
         let range = (
             bound(t.range_start, integer_time, i64::MIN),
@@ -279,9 +305,10 @@ pub fn build(
             tables
                 .hypertables
                 .push(hypertable(r, schema.clone(), name.clone(), &t, range)?);
+            let columns = settings.get(&id).cloned().unwrap_or_default();
             tables
                 .compression
-                .push(compression(r, schema.clone(), name.clone(), &t)?);
+                .push(compression(r, schema.clone(), name.clone(), &t, columns)?);
         }
         if let Some(job_id) = r.try_get::<_, Option<i32>>("drop_job_id")? {
             tables
@@ -324,13 +351,14 @@ fn compression(
     schema: String,
     name: String,
     t: &ChunkTotals,
+    columns: CompressionColumns,
 ) -> Result<Compression, tokio_postgres::Error> {
     Ok(Compression {
         schema,
         name,
         enabled: r.try_get("compression_enabled")?,
-        segmentby: r.try_get("segmentby")?,
-        orderby: r.try_get("orderby")?,
+        segmentby: columns.segmentby,
+        orderby: columns.orderby,
         job_id: r.try_get("compress_job_id")?,
         scheduled: r.try_get("compress_scheduled")?,
         compress_after: r.try_get("compress_after")?,

@@ -131,6 +131,17 @@ fn catalog(conninfo: &str) -> String {
     )
 }
 
+/// pol.raw's compression settings as TimescaleDB's view reports them.
+fn compression_of_raw(conninfo: &str) -> String {
+    psql(
+        conninfo,
+        "SELECT string_agg(concat_ws(' ', attname, segmentby_column_index, orderby_column_index,
+                                     orderby_asc, orderby_nullsfirst), ', ' ORDER BY attname)
+           FROM timescaledb_information.compression_settings
+          WHERE hypertable_schema = 'pol' AND hypertable_name = 'raw'",
+    )
+}
+
 fn exported_by_creation(file: &str) -> bool {
     file.contains("created_before = \"30 days\"")
 }
@@ -171,7 +182,7 @@ fn set<const N: usize>(items: [(&str, &str, &str); N]) -> BTreeSet<(String, Stri
 /// A file with one case of every lint rule over the fixture's tables.
 const CONFLICTS: &str = r#"
 [hypertables."pol.raw".compression]
-orderby = ['"time" DESC']
+orderby = ['"time" DESC NULLS LAST']
 
 [hypertables."pol.raw".compression_policy]
 after = "30 days"
@@ -246,6 +257,8 @@ fn check_round_trip(run: &Run, pair: &Pair) {
         "[caggs.\"pol.raw_hourly\".refresh_policy]",
         "scheduled = false",
         "schedule = \"06:00:00\"",
+        // not NULLS FIRST, a descending order's default (it was exported so, and applied so)
+        "orderby = ['\"time\" DESC NULLS LAST']",
     ] {
         assert!(exported.contains(part), "{part} missing from\n{exported}");
     }
@@ -293,6 +306,11 @@ fn check_round_trip(run: &Run, pair: &Pair) {
         run.export(&pair.fresh),
         exported,
         "the round trip changes nothing"
+    );
+    assert_eq!(
+        compression_of_raw(&pair.fresh),
+        compression_of_raw(&pair.with),
+        "the same compression settings in TimescaleDB's catalog"
     );
     // The new retention policy waits a whole schedule before its first run.
     let waits = psql(

@@ -1,0 +1,18 @@
+-- Fragment: each hypertable's compression settings as TimescaleDB takes them in ALTER TABLE …
+-- SET (timescaledb.compress_segmentby = …, timescaledb.compress_orderby = …): the columns
+-- quoted, an order column with DESC, and NULLS FIRST / NULLS LAST where it differs from its
+-- direction's default (NULLS LAST ascending, NULLS FIRST descending). Every version's view.
+compression_columns AS (
+    SELECT s.hypertable_schema::text AS ht_schema, s.hypertable_name::text AS ht_name,
+           array_agg(quote_ident(s.attname) ORDER BY s.segmentby_column_index)
+               FILTER (WHERE s.segmentby_column_index IS NOT NULL) AS segmentby,
+           array_agg(quote_ident(s.attname)
+                     || CASE WHEN s.orderby_asc THEN '' ELSE ' DESC' END
+                     || CASE WHEN s.orderby_asc AND s.orderby_nullsfirst THEN ' NULLS FIRST'
+                             WHEN NOT s.orderby_asc AND NOT s.orderby_nullsfirst
+                             THEN ' NULLS LAST' ELSE '' END
+                     ORDER BY s.orderby_column_index)
+               FILTER (WHERE s.orderby_column_index IS NOT NULL) AS orderby
+      FROM timescaledb_information.compression_settings s
+     GROUP BY 1, 2
+)
