@@ -14,7 +14,11 @@ WITH
 listed AS (
     SELECT t.oid, t.ht_id IS NOT NULL AS on_hypertable,
            coalesce(ca.user_view_schema, n.nspname)::text AS schema,
-           coalesce(ca.user_view_name, r.relname)::text AS table_name
+           coalesce(ca.user_view_name, r.relname)::text AS table_name,
+           -- the table's column names by attribute number (dropped ones too, so that the
+           -- position is the number): one range read per table, not a lookup per key
+           ARRAY(SELECT a.attname::text FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = t.oid AND a.attnum > 0 ORDER BY a.attnum) AS columns
       FROM unnest($1::oid[], $2::int4[]) AS t(oid, ht_id)
       -- a table dropped since the structure's first read drops out
       JOIN pg_catalog.pg_class r ON r.oid = t.oid
@@ -24,9 +28,10 @@ listed AS (
 SELECT i.indexrelid AS index_oid, l.schema, l.table_name, ns.nspname::text AS index_schema,
        c.relname::text AS index_name, l.on_hypertable, am.amname::text AS method,
        i.indisunique AS is_unique, i.indisprimary AS is_primary,
-       array_to_string(
---@include index_key_names
-       , ',')                                                  AS key_columns,
+       -- key columns by name, in order ('' for an expression)
+       array_to_string(ARRAY(SELECT coalesce(l.columns[k.attnum], '')
+                               FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+                              ORDER BY k.ord), ',')            AS key_columns,
        pg_catalog.pg_get_expr(i.indexprs, i.indrelid)          AS expressions,
        pg_catalog.pg_get_expr(i.indpred, i.indrelid)           AS predicate
   FROM listed l

@@ -5,12 +5,13 @@
 WITH
 --@include policy_jobs
 ,
+--@include compression_column_view
+,
 --@include compression_columns
 , relation AS (
     -- every hypertable (not TimescaleDB's internal ones) and cagg, with compression on or off
     SELECT coalesce(ca.user_view_schema, h.schema_name)::text AS schema,
-           coalesce(ca.user_view_name, h.table_name)::text AS name,
-           h.schema_name::text AS ht_schema, h.table_name::text AS ht_name,
+           coalesce(ca.user_view_name, h.table_name)::text AS name, h.id,
            ca.mat_hypertable_id IS NOT NULL AS is_cagg,
            h.compression_state = 1 OR coalesce((to_jsonb(h) ->> 'status')::int & 4 = 4, false)
                                                                    AS compression_enabled
@@ -25,7 +26,7 @@ SELECT r.schema, r.name, r.is_cagg, r.compression_enabled,
        p.job_id, p.proc_name, p.scheduled,
        j.schedule_interval::text AS schedule, j.config::text AS config
   FROM relation r
-  LEFT JOIN compression_columns st ON (st.ht_schema, st.ht_name) = (r.ht_schema, r.ht_name)
+  LEFT JOIN compression_columns st ON st.hypertable_id = r.id
   LEFT JOIN policy_jobs p
          ON (p.relation_schema, p.relation_name) = (r.schema, r.name)
         AND p.proc_name IN ('policy_compression', 'policy_retention',

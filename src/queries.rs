@@ -47,6 +47,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/index_key_names.sql"),
     ),
     (
+        "compression_column_view",
+        include_str!("../queries/fragments/compression_column_view.sql"),
+    ),
+    (
         "compression_columns",
         include_str!("../queries/fragments/compression_columns.sql"),
     ),
@@ -94,7 +98,34 @@ macro_rules! expanded {
 }
 
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
-expanded!(COMPRESSION_SETTINGS, "compression_settings.sql");
+const COMPRESSION_SETTINGS_TEMPLATE: &str = include_str!("../queries/compression_settings.sql");
+static COMPRESSION_SETTINGS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        COMPRESSION_SETTINGS_TEMPLATE,
+        &[(
+            "compression_column",
+            include_str!("../queries/fragments/compression_column_by_relid.sql"),
+        )],
+    )
+});
+static COMPRESSION_SETTINGS_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        COMPRESSION_SETTINGS_TEMPLATE,
+        &[(
+            "compression_column",
+            include_str!("../queries/fragments/compression_column_by_id.sql"),
+        )],
+    )
+});
+
+/// Each hypertable's compression settings, from the catalog this version has, and whether the
+/// statement takes the hypertables' oids and ids (2.14 and later).
+pub fn compression_settings(caps: &Capabilities) -> (&'static str, bool) {
+    match caps.timescaledb.as_ref() {
+        Some(ts) if !ts.compression_settings => (&COMPRESSION_SETTINGS_BY_ID, false),
+        _ => (&COMPRESSION_SETTINGS_BY_RELID, true),
+    }
+}
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
@@ -217,7 +248,8 @@ mod tests {
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
             &*LISTED_INDEXES,
-            &*COMPRESSION_SETTINGS,
+            &*COMPRESSION_SETTINGS_BY_RELID,
+            &*COMPRESSION_SETTINGS_BY_ID,
             &*POLICIES,
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,

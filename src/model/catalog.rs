@@ -226,6 +226,7 @@ async fn read_structure(
     caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<CatalogStructure, Error> {
+    let (settings_of, settings_by_oid) = queries::compression_settings(caps);
     let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql, settings_sql] =
         statements
             .get(
@@ -236,7 +237,7 @@ async fn read_structure(
                     queries::CHUNK_RANGES,
                     queries::CHUNK_INDEXES,
                     queries::LISTED_INDEXES.as_str(),
-                    queries::COMPRESSION_SETTINGS.as_str(),
+                    settings_of,
                 ],
             )
             .await?;
@@ -256,12 +257,17 @@ async fn read_structure(
     let (listed_oids, listed_ids) = structure.listed();
     let listing_params: [&(dyn ToSql + Sync); 2] = [&listed_oids, &listed_ids];
     let candidate_params: [&(dyn ToSql + Sync); 1] = [&oids];
+    let ids: Vec<i32> = structure.hypertables.iter().map(|h| h.id).collect();
+    let settings_params: Vec<&(dyn ToSql + Sync)> = match settings_by_oid {
+        true => vec![&oids, &ids],
+        false => Vec::new(),
+    };
     let (chunks, ranges, candidates, listing, settings) = try_join!(
         client.query_one(&chunks_sql, &[]),
         client.query_one(&ranges_sql, &[]),
         client.query_one(&candidates_sql, &candidate_params),
         client.query(&listing_sql, &listing_params),
-        client.query(&settings_sql, &[]),
+        client.query(&settings_sql, &settings_params),
     )?;
     structure.settings = CompressionColumns::from_rows(&settings)?;
     let mut chunks = ChunkStructure::from_rows(&chunks, &ranges)?;
