@@ -1,7 +1,8 @@
 -- Which hypertable index each chunk index was created from, for the few hypertables whose chunk
 -- indexes chunk_indexes.sql could not settle by definition alone (see fragments/index_map.sql):
--- a dropped column, an expression folded differently, identical hypertable indexes. $1: their
--- oids, $2: whether each had a column dropped. Structure only, kept between refreshes.
+-- a chunk created after a column was dropped, an expression folded differently, identical
+-- hypertable indexes. $1: their oids, $2: whether each is matched by column names (it has a
+-- chunk that numbers its columns differently). Structure only, kept between refreshes.
 WITH
 hyper AS MATERIALIZED (
     SELECT * FROM unnest($1::oid[], $2::bool[]) AS h(oid, has_dropped)

@@ -1,4 +1,5 @@
--- Fragment: maps each chunk index of the hypertables in `hyper` (oid, has_dropped; it must come
+-- Fragment: maps each chunk index of the hypertables in `hyper` (oid, has_dropped: whether to
+-- match its chunks' indexes by column names, as a dropped column may renumber them; it must come
 -- before) to the hypertable index it was created from. Catalog reads only, and no chunk_index
 -- catalog (dropped in 2.22). An index's definition, as TimescaleDB copies it to each chunk:
 -- uniqueness, key attribute numbers, operator classes, options, expressions and predicate.

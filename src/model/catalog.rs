@@ -115,8 +115,8 @@ pub struct CatalogStructure {
 }
 
 impl CatalogStructure {
-    /// The listing's parameters (`queries/indexes.sql`): every listed table's oid, and its
-    /// hypertable's id (none for an ordinary table).
+    /// The listing's parameters (`queries/listed_indexes.sql`): every listed table's oid, and
+    /// its hypertable's id (none for an ordinary table).
     fn listed(&self) -> (Vec<u32>, Vec<Option<i32>>) {
         let hypertables = self.hypertables.iter().map(|h| (h.oid, Some(h.id)));
         let tables = self.tables.iter().map(|&oid| (oid, None));
@@ -286,22 +286,8 @@ async fn read_structure(
     );
     let mut chunk_indexes = candidates.settled;
     if !unsettled.is_empty() {
-        // Their chunk indexes, settled there by every means (a hypertable with a chunk that
-        // numbers its columns differently is matched by column names).
-        let [mapping_sql] = statements
-            .get(client, [queries::INDEX_STRUCTURE.as_str()])
-            .await?;
-        let by_names: IdSet<i32> = chunks
-            .chunks
-            .iter()
-            .filter(|c| renumbered.contains(&c.table))
-            .map(|c| c.hypertable_id)
-            .collect();
-        let (oids, names): (Vec<u32>, Vec<bool>) = unsettled
-            .iter()
-            .map(|h| (h.oid, by_names.contains(&h.id)))
-            .unzip();
-        let mapped = client.query_one(&mapping_sql, &[&oids, &names]).await?;
+        let mapped = map_fully(client, statements, &unsettled, &chunks, &renumbered).await?;
+        // what the mapping says of those hypertables' chunk indexes replaces the candidates'
         let ids: IdSet<i32> = unsettled.iter().map(|h| h.id).collect();
         let redone: IdSet<u32> = chunks
             .chunks
@@ -310,11 +296,7 @@ async fn read_structure(
             .flat_map(|c| c.indexes.iter().copied())
             .collect();
         chunk_indexes.retain(|(index, _)| !redone.contains(index));
-        chunk_indexes.extend(
-            array::<u32>(&mapped, "chunk_indexes")?
-                .into_iter()
-                .zip(array::<u32>(&mapped, "hypertable_indexes")?),
-        );
+        chunk_indexes.extend(mapped);
     }
     structure.chunks = chunks;
     structure.indexes = IndexStructure {
@@ -325,6 +307,36 @@ async fn read_structure(
             .collect::<Result<_, _>>()?,
     };
     Ok(structure)
+}
+
+/// The (chunk index, hypertable index) pairs of the `unsettled` hypertables, settled by every
+/// means (`queries/index_structure.sql`): a hypertable with a chunk that numbers its columns
+/// differently is matched by column names.
+async fn map_fully(
+    client: &Client,
+    statements: &mut Statements,
+    unsettled: &[HypertableOid],
+    chunks: &ChunkStructure,
+    renumbered: &IdSet<u32>,
+) -> Result<Vec<(u32, u32)>, Error> {
+    let [mapping_sql] = statements
+        .get(client, [queries::INDEX_STRUCTURE.as_str()])
+        .await?;
+    let by_names: IdSet<i32> = chunks
+        .chunks
+        .iter()
+        .filter(|c| renumbered.contains(&c.table))
+        .map(|c| c.hypertable_id)
+        .collect();
+    let (oids, names): (Vec<u32>, Vec<bool>) = unsettled
+        .iter()
+        .map(|h| (h.oid, by_names.contains(&h.id)))
+        .unzip();
+    let mapped = client.query_one(&mapping_sql, &[&oids, &names]).await?;
+    Ok(array::<u32>(&mapped, "chunk_indexes")?
+        .into_iter()
+        .zip(array::<u32>(&mapped, "hypertable_indexes")?)
+        .collect())
 }
 
 /// The chunk tables that number their columns unlike their hypertable (pure): created after

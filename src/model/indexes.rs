@@ -345,29 +345,20 @@ pub fn from_plain_rows(rows: &[Row]) -> Result<Vec<Index>, tokio_postgres::Error
 
 /// Every index's validity and usage counters (`queries/index_numbers.sql`'s arrays).
 pub fn usage_from_row(r: &Row) -> Result<IdMap<u32, IndexUsage>, tokio_postgres::Error> {
-    let oids: Option<Vec<u32>> = r.try_get("oids")?;
-    let valid: Option<Vec<bool>> = r.try_get("valid")?;
-    let scans: Option<Vec<i64>> = r.try_get("scans")?;
-    let tuples: Option<Vec<i64>> = r.try_get("tuples_read")?;
+    let invalid: IdSet<u32> = super::array::<u32>(r, "invalid")?.into_iter().collect();
+    let oids: Vec<u32> = super::array(r, "oids")?;
+    let scans: Vec<i64> = super::array(r, "scans")?;
+    let tuples: Vec<i64> = super::array(r, "tuples_read")?;
     Ok(oids
-        .unwrap_or_default()
         .into_iter()
-        .zip(valid.unwrap_or_default())
-        .zip(
-            scans
-                .unwrap_or_default()
-                .into_iter()
-                .zip(tuples.unwrap_or_default()),
-        )
-        .map(|((oid, valid), (scans, tuples_read))| {
-            (
-                oid,
-                IndexUsage {
-                    valid,
-                    scans,
-                    tuples_read,
-                },
-            )
+        .zip(scans.into_iter().zip(tuples))
+        .map(|(oid, (scans, tuples_read))| {
+            let usage = IndexUsage {
+                valid: !invalid.contains(&oid),
+                scans,
+                tuples_read,
+            };
+            (oid, usage)
         })
         .collect())
 }
