@@ -384,44 +384,56 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// hypertop's screens, each refreshed `rounds` times: (name, best, median). `keep`: as the
-/// console refreshes, each kind keeps the catalog structure it read (its first read, which
-/// reads it, is not timed); else every read reads it, as `snapshot` does.
+/// hypertop's screens, each refreshed `rounds` times, and the bare catalog reads, round after
+/// round (every screen once, then the bare reads once), so that both are measured on the same
+/// machine: on a shared one its speed drifts by a third within minutes. Returns each screen's
+/// (name, best, median) and the bare reads' best. `keep`: as the console refreshes, each kind
+/// keeps what it read before (its first read is not timed); else every read reads the catalog
+/// structure, as `snapshot` does.
 async fn screens(
     client: &tokio_postgres::Client,
     caps: &Capabilities,
     rounds: usize,
     keep: bool,
-) -> Vec<(QueryKind, Duration, Duration)> {
+) -> (Vec<(QueryKind, Duration, Duration)>, Duration) {
     let kinds = [
         QueryKind::Summary,
         QueryKind::Catalog,
         QueryKind::Jobs,
         QueryKind::Caggs,
     ];
-    let mut out = Vec::new();
-    for kind in kinds {
-        let mut times = Vec::new();
-        let mut kept = model::Cache::default();
-        if keep {
-            model::fetch_with(kind, None, client, caps, &mut kept)
+    let mut kept: Vec<model::Cache> = kinds.iter().map(|_| model::Cache::default()).collect();
+    if keep {
+        for (kind, kept) in kinds.iter().zip(&mut kept) {
+            model::fetch_with(*kind, None, client, caps, kept)
                 .await
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         }
-        for _ in 0..rounds {
+    }
+    let mut times: Vec<Vec<Duration>> = kinds.iter().map(|_| Vec::new()).collect();
+    let mut bare = Duration::MAX;
+    for _ in 0..rounds {
+        for ((kind, kept), times) in kinds.iter().zip(&mut kept).zip(&mut times) {
             if !keep {
-                kept = model::Cache::default();
+                *kept = model::Cache::default();
             }
             let t = Instant::now();
-            model::fetch_with(kind, None, client, caps, &mut kept)
+            model::fetch_with(*kind, None, client, caps, kept)
                 .await
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             times.push(t.elapsed());
         }
-        let best = *times.iter().min().expect("rounds > 0");
-        out.push((kind, best, median(times)));
+        bare = bare.min(bare_reads(client, 1).await);
     }
-    out
+    let out = kinds
+        .into_iter()
+        .zip(times)
+        .map(|(kind, times)| {
+            let best = *times.iter().min().expect("rounds > 0");
+            (kind, best, median(times))
+        })
+        .collect();
+    (out, bare)
 }
 
 /// Where TimescaleDB's functions are: a naive tool's search_path finds them, but on the engine
@@ -1159,15 +1171,14 @@ fn growth_part(list: &str) {
             let chunks = count("SELECT count(*) FROM _timescaledb_catalog.chunk").await;
             let hypertables = count("SELECT count(*) FROM _timescaledb_catalog.hypertable").await;
             screens(client, &caps, 2, true).await;
-            let times = screens(client, &caps, 5, true).await;
+            let (times, bare) = screens(client, &caps, 5, true).await;
             let all: Duration = times.iter().map(|(_, best, _)| *best).sum();
             let first: Duration = screens(client, &caps, 3, false)
                 .await
+                .0
                 .iter()
                 .map(|(_, best, _)| *best)
                 .sum();
-            bare_reads(client, 2).await;
-            let bare = bare_reads(client, 5).await;
             (chunks, hypertables, times, (all, first), bare)
         });
         let (all, first) = all;
@@ -1274,11 +1285,11 @@ fn refresh_part(
             // Warm every query first (caches, and on the engine its WebAssembly), as a console
             // that refreshes does, then measure.
             screens(hypertop_client, &caps, 2, true).await;
-            let first_read =
-                screens(hypertop_client, &caps, if smoke { 2 } else { 3 }, false).await;
-            let screens = screens(hypertop_client, &caps, if smoke { 3 } else { 7 }, true).await;
-            bare_reads(hypertop_client, 2).await;
-            let bare = bare_reads(hypertop_client, if smoke { 3 } else { 7 }).await;
+            let first_read = screens(hypertop_client, &caps, if smoke { 2 } else { 3 }, false)
+                .await
+                .0;
+            let (screens, bare) =
+                screens(hypertop_client, &caps, if smoke { 3 } else { 7 }, true).await;
             let (first, second) = (naive(&client).await, naive(&client).await);
             let parts = if first.0 <= second.0 {
                 &first.1
@@ -1340,7 +1351,7 @@ fn refresh_part(
         naive_best.as_secs_f64() / typical.as_secs_f64()
     );
     println!(
-        "  {:>10}               bare reads: each catalog table read once, no joins (best of the same rounds)",
+        "  {:>10}               bare reads: each catalog table read once, no joins (best of the same rounds, interleaved with the screens')",
         ms(bare)
     );
     println!(
