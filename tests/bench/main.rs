@@ -1234,7 +1234,9 @@ fn server_part(rt: &tokio::runtime::Runtime, conninfo: &str, smoke: bool) {
     let observer = rt.block_on(connect(conninfo));
     let backends = || -> Vec<u32> {
         rt.block_on(observer.query(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = 'hypertop' AND pid <> pg_backend_pid()",
+            // this database's only: a hypertop run against another database of the same
+            // cluster (a snapshot elsewhere) once added its backends to the measure
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'hypertop' AND datname = current_database() AND pid <> pg_backend_pid()",
             &[],
         ))
         .unwrap()
