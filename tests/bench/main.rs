@@ -1183,8 +1183,9 @@ fn growth_part(list: &str) {
             (chunks, hypertables, times, (all, first), bare)
         });
         let (all, first) = all;
-        // The snapshot's floor: a new session (a new backend, its caches cold) connecting and
-        // making the bare reads once, interleaved with the snapshots.
+        // Where a one-shot read starts: a new session (a new backend, its caches cold)
+        // connecting and making the bare reads once, interleaved with the snapshots. A lower
+        // bound only: the bare reads attribute nothing to a hypertable.
         let (mut snapshot, mut cold_bare) = (Duration::MAX, Duration::MAX);
         for _ in 0..5 {
             let t = Instant::now();
@@ -1219,7 +1220,7 @@ fn growth_part(list: &str) {
             all.as_secs_f64() * 1e6 / chunks.max(1) as f64
         );
     }
-    println!("  (milliseconds; `all` is every screen's read as the console refreshes them, the catalog structure kept; `ratio` all / bare, the bare catalog reads; `first read` the same with the structure read too, as a new connection or a changed catalog does; `snapshot` the release binary as a whole process; `cold bare` a new session connecting and making the bare reads once, the snapshot's floor)");
+    println!("  (milliseconds; `all` is every screen's read as the console refreshes them, the catalog structure kept; `ratio` all / bare, the bare catalog reads; `first read` the same with the structure read too, as a new connection or a changed catalog does; `snapshot` the release binary as a whole process; `cold bare` a new session connecting and making the bare reads once, a lower bound for the snapshot)");
 }
 
 /// The monitored server's CPU spent on hypertop: the console open on the overview at the
