@@ -16,7 +16,7 @@ use hypertop::model::{self, Payload, QueryKind};
 use tokio::sync::Mutex;
 
 use crate::engines::{
-    action_engine, action_servers, connector_for, hold_lock, native_database, psql, Tsdb,
+    action_engine, action_servers, connector_for, hold_lock, native_database, on_each, psql, Tsdb,
 };
 
 /// The action tests change one shared engine: one at a time.
@@ -137,10 +137,11 @@ impl Env {
 #[tokio::test]
 async fn job_and_policy_changes_roll_back_exactly() {
     let _serial = SERIAL.lock().await;
-    for server in action_servers("jobs") {
-        let e = env_for(&server.announce().conninfo).await;
-        job_and_policy_changes_roll_back_exactly_on(&e, &server).await;
-    }
+    on_each(action_servers("jobs"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        job_and_policy_changes_roll_back_exactly_on(&e, server).await;
+    })
+    .await;
 }
 
 async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, _server: &Tsdb) {
@@ -301,10 +302,11 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, _server: &Tsdb) {
 #[tokio::test]
 async fn hostile_names_act_on_the_right_object_only() {
     let _serial = SERIAL.lock().await;
-    for server in action_servers("hostile") {
-        let e = env_for(&server.announce().conninfo).await;
-        hostile_names_act_on_the_right_object_only_on(&e, &server).await;
-    }
+    on_each(action_servers("hostile"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        hostile_names_act_on_the_right_object_only_on(&e, server).await;
+    })
+    .await;
 }
 
 async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) {
@@ -379,10 +381,11 @@ async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) 
 #[tokio::test]
 async fn compress_refresh_reindex_drop_and_run_job() {
     let _serial = SERIAL.lock().await;
-    for server in action_servers("compress") {
-        let e = env_for(&server.announce().conninfo).await;
-        compress_refresh_reindex_drop_and_run_job_on(&e, &server).await;
-    }
+    on_each(action_servers("compress"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        compress_refresh_reindex_drop_and_run_job_on(&e, server).await;
+    })
+    .await;
 }
 
 async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
@@ -936,10 +939,11 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
 #[tokio::test]
 async fn impact_before_consent_and_drop_chunks() {
     let _serial = SERIAL.lock().await;
-    for server in action_servers("impact") {
-        let e = env_for(&server.announce().conninfo).await;
-        impact_before_consent_and_drop_chunks_on(&e, &server).await;
-    }
+    on_each(action_servers("impact"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        impact_before_consent_and_drop_chunks_on(&e, server).await;
+    })
+    .await;
 }
 
 async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
@@ -1147,10 +1151,11 @@ async fn a_failed_concurrent_reindex_reports_its_leftover_index() {
 #[tokio::test]
 async fn decompressed_chunks_are_analyzed() {
     let _serial = SERIAL.lock().await;
-    for server in action_servers("analyze") {
-        let e = env_for(&server.announce().conninfo).await;
-        decompressed_chunks_are_analyzed_on(&e, &server).await;
-    }
+    on_each(action_servers("analyze"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        decompressed_chunks_are_analyzed_on(&e, server).await;
+    })
+    .await;
 }
 
 async fn decompressed_chunks_are_analyzed_on(e: &Env, server: &Tsdb) {

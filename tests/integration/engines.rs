@@ -321,65 +321,183 @@ pub fn native_database(suffix: &str) -> String {
 
 // ---- native TimescaleDB (optional) ------------------------------------------------------------
 
-/// A TimescaleDB server a screen or action test runs on: the engine, or one version on the
-/// native TimescaleDB server named by `HYPERTOP_TEST_TSDB` (a conninfo without dbname; see
-/// README). Tests loop over [`tsdb_servers`] so that without the variable they are unchanged.
+/// A TimescaleDB server a screen or action test runs on: the engine, or one version on a native
+/// TimescaleDB server named by `HYPERTOP_TEST_TSDB` (see README). Tests run their checks on
+/// each with [`on_each`], so that without the variable they are unchanged.
 pub struct Tsdb {
-    /// "engine" or "native 2.17.2": printed before each server's checks, so a failure says where.
+    /// "engine" or "native TimescaleDB 2.17.2 (PostgreSQL 15.20)": printed before each server's
+    /// checks, so a failure says where, and the key of tests/run's per-server counts.
     pub label: String,
     pub conninfo: String,
     pub native: bool,
 }
 
-impl Tsdb {
-    /// Prints which server the checks that follow are about (shown when a test fails).
-    pub fn announce(&self) -> &Self {
-        println!("== {}", self.label);
-        self
+/// One TimescaleDB version installed on one native server of `HYPERTOP_TEST_TSDB`.
+pub struct NativeVersion {
+    /// The server's conninfo, without dbname.
+    pub base: String,
+    /// TimescaleDB's version, as `CREATE EXTENSION … VERSION` takes it.
+    pub version: String,
+    /// The server's PostgreSQL version ("15.20").
+    pub postgres: String,
+    /// `server_version_num`.
+    pub postgres_num: u32,
+}
+
+impl NativeVersion {
+    pub fn label(&self) -> String {
+        format!(
+            "native TimescaleDB {} (PostgreSQL {})",
+            self.version, self.postgres
+        )
+    }
+
+    /// Whether TimescaleDB's policy jobs can succeed when the scheduler runs them: on
+    /// PostgreSQL 15.20 every one fails after its work with `cannot drop portal ""` (a change in
+    /// that minor release); the PostgreSQL 17 target runs them.
+    pub fn policies_succeed(&self) -> bool {
+        self.postgres_num >= 160000
     }
 }
 
-/// `HYPERTOP_TEST_TSDB`, when set: the native TimescaleDB server's conninfo, without dbname.
-pub fn native_tsdb_base() -> Option<String> {
-    std::env::var("HYPERTOP_TEST_TSDB")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
+/// Something a check runs on, named in the output and in the per-server counts.
+pub trait Labelled {
+    fn label(&self) -> String;
 }
 
-/// Every TimescaleDB version installed on the native server, oldest first (none without
-/// `HYPERTOP_TEST_TSDB`).
-pub fn native_tsdb_versions() -> &'static [String] {
-    static VERSIONS: OnceLock<Vec<String>> = OnceLock::new();
+impl Labelled for Tsdb {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+}
+
+impl Labelled for &NativeVersion {
+    fn label(&self) -> String {
+        NativeVersion::label(self)
+    }
+}
+
+/// Runs `check` on each server in turn — every one, also after another failed, so a defect of
+/// one version does not hide the others' results — records each outcome for tests/run's
+/// per-server counts, and then fails the test naming the servers that failed.
+pub async fn on_each<T: Labelled>(servers: impl IntoIterator<Item = T>, check: impl AsyncFn(&T)) {
+    use futures_util::FutureExt;
+    let mut failed = Vec::new();
+    for server in servers {
+        let label = server.label();
+        println!("== {label}");
+        let passed = std::panic::AssertUnwindSafe(check(&server))
+            .catch_unwind()
+            .await
+            .is_ok();
+        record(&label, passed, &mut failed);
+    }
+    assert!(failed.is_empty(), "failed on {}", failed.join(", "));
+}
+
+/// [`on_each`] for checks that do not await.
+pub fn on_each_sync<T: Labelled>(servers: impl IntoIterator<Item = T>, check: impl Fn(&T)) {
+    let mut failed = Vec::new();
+    for server in servers {
+        let label = server.label();
+        println!("== {label}");
+        let passed =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&server))).is_ok();
+        record(&label, passed, &mut failed);
+    }
+    assert!(failed.is_empty(), "failed on {}", failed.join(", "));
+}
+
+/// Appends one server check's outcome to `HYPERTOP_TEST_TALLY` (tests/run sums it per server):
+/// a line of label, `passed`/`failed` and the test's name, written in one call so that tests
+/// running at once do not interleave their lines.
+fn record(label: &str, passed: bool, failed: &mut Vec<String>) {
+    if !passed {
+        failed.push(label.to_string());
+    }
+    let Ok(path) = std::env::var("HYPERTOP_TEST_TALLY") else {
+        return;
+    };
+    let test = std::thread::current().name().unwrap_or("?").to_string();
+    let outcome = if passed { "passed" } else { "failed" };
+    let line = format!("{label}\t{outcome}\t{test}\n");
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("HYPERTOP_TEST_TALLY {path}: {e}"));
+    file.write_all(line.as_bytes()).unwrap();
+}
+
+/// `HYPERTOP_TEST_TSDB`, when set: the native TimescaleDB servers' conninfos, without dbname,
+/// separated by `;` (e.g. the PostgreSQL 15 and 17 servers of ../shared/tools).
+pub fn native_tsdb_bases() -> Vec<String> {
+    std::env::var("HYPERTOP_TEST_TSDB")
+        .unwrap_or_default()
+        .split(';')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+/// Every TimescaleDB version installed on each native server, oldest first, server by server
+/// (none without `HYPERTOP_TEST_TSDB`).
+pub fn native_tsdb_versions() -> &'static [NativeVersion] {
+    static VERSIONS: OnceLock<Vec<NativeVersion>> = OnceLock::new();
     VERSIONS.get_or_init(|| {
-        let Some(base) = native_tsdb_base() else {
-            return Vec::new();
-        };
-        let list = psql(
-            &format!("{base} dbname=postgres"),
-            "SELECT string_agg(version, ' ' ORDER BY string_to_array(version, '.')::int[])
-               FROM pg_available_extension_versions
-              WHERE name = 'timescaledb' AND version ~ '^[0-9]+\\.[0-9]+\\.[0-9]+$'",
-        );
-        let versions: Vec<String> = list.split_whitespace().map(String::from).collect();
-        assert!(
-            !versions.is_empty(),
-            "HYPERTOP_TEST_TSDB is set but the server has no TimescaleDB installed"
-        );
-        versions
+        let mut out = Vec::new();
+        for base in native_tsdb_bases() {
+            let facts = psql(
+                &format!("{base} dbname=postgres"),
+                "SELECT split_part(current_setting('server_version'), ' ', 1)
+                        || ' ' || current_setting('server_version_num') || ' '
+                        || coalesce(string_agg(version, ' ' ORDER BY string_to_array(version, '.')::int[]), '')
+                   FROM pg_available_extension_versions
+                  WHERE name = 'timescaledb' AND version ~ '^[0-9]+\\.[0-9]+\\.[0-9]+$'",
+            );
+            let mut words = facts.split_whitespace();
+            let postgres = words.next().unwrap_or_default().to_string();
+            let postgres_num = words.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+            let before = out.len();
+            out.extend(words.map(|version| NativeVersion {
+                base: base.clone(),
+                version: version.to_string(),
+                postgres: postgres.clone(),
+                postgres_num,
+            }));
+            assert!(
+                out.len() > before,
+                "HYPERTOP_TEST_TSDB names {base}, which has no TimescaleDB installed"
+            );
+        }
+        out
     })
 }
 
-/// A fresh database on the native TimescaleDB server with `version` created and `fixture`
-/// loaded. Background workers are stopped for it first, so that the fixture's truth holds (a
-/// policy job would otherwise compress or drop what the tests count); tests of real job runs
-/// start them again.
-pub fn native_tsdb_database(version: &str, fixture: Option<&str>, tag: &str) -> String {
-    let base = native_tsdb_base().expect("HYPERTOP_TEST_TSDB");
-    let suffix = format!("_{}_{tag}", version.replace('.', "_"));
-    let conninfo = format!("{base} dbname={}", create_own_database(&base, &suffix));
+/// The native versions on a server whose TimescaleDB policy jobs really run (PostgreSQL 16+).
+pub fn native_tsdb_versions_running_policies() -> Vec<&'static NativeVersion> {
+    native_tsdb_versions()
+        .iter()
+        .filter(|v| v.policies_succeed())
+        .collect()
+}
+
+/// A fresh database on the native server of `version` with that TimescaleDB version created and
+/// `fixture` loaded. Background workers are stopped for it first, so that the fixture's truth
+/// holds (a policy job would otherwise compress or drop what the tests count); tests of real job
+/// runs start them again.
+pub fn native_tsdb_database(version: &NativeVersion, fixture: Option<&str>, tag: &str) -> String {
+    let suffix = format!("_{}_{tag}", version.version.replace('.', "_"));
+    let conninfo = format!(
+        "{} dbname={}",
+        version.base,
+        create_own_database(&version.base, &suffix)
+    );
     psql(
         &conninfo,
-        &format!("CREATE EXTENSION timescaledb VERSION '{version}'"),
+        &format!("CREATE EXTENSION timescaledb VERSION '{}'", version.version),
     );
     background_workers(&conninfo, "stop");
     if let Some(fixture) = fixture {
@@ -423,7 +541,7 @@ fn shared_servers(
     let native = cache.get_or_init(|| {
         native_tsdb_versions()
             .iter()
-            .map(|v| (v.clone(), native_tsdb_database(v, Some(fixture), tag)))
+            .map(|v| (v.label(), native_tsdb_database(v, Some(fixture), tag)))
             .collect()
     });
     std::iter::once(Tsdb {
@@ -431,8 +549,8 @@ fn shared_servers(
         conninfo: engine.conninfo(),
         native: false,
     })
-    .chain(native.iter().map(|(v, c)| Tsdb {
-        label: format!("native TimescaleDB {v}"),
+    .chain(native.iter().map(|(label, c)| Tsdb {
+        label: label.clone(),
         conninfo: c.clone(),
         native: true,
     }))
@@ -465,7 +583,7 @@ pub fn action_servers(tag: &str) -> Vec<Tsdb> {
         native: false,
     })
     .chain(native_tsdb_versions().iter().map(|v| Tsdb {
-        label: format!("native TimescaleDB {v}"),
+        label: v.label(),
         conninfo: native_tsdb_database(v, Some("tests/fixtures/scenario.sql"), tag),
         native: true,
     }))

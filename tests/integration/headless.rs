@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::engines::{native_database, psql, scenario, scenario_servers, Tsdb};
+use crate::engines::{native_database, on_each_sync, psql, scenario, scenario_servers, Tsdb};
 
 fn hypertop(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
@@ -138,9 +138,7 @@ fn row<'a>(v: &'a Value, section: &str, name: &str) -> &'a Value {
 
 #[test]
 fn snapshot_json_follows_the_schema_and_the_truth() {
-    for server in scenario_servers() {
-        snapshot_json_on(server.announce());
-    }
+    on_each_sync(scenario_servers(), snapshot_json_on);
 }
 
 fn snapshot_json_on(server: &Tsdb) {
@@ -330,9 +328,7 @@ fn plain_postgres_snapshot_says_what_is_unavailable_and_check_grades_it() {
 
 #[test]
 fn check_is_critical_on_the_scenario_with_thresholds_in_perfdata() {
-    for server in scenario_servers() {
-        check_is_critical_on(server.announce());
-    }
+    on_each_sync(scenario_servers(), check_is_critical_on);
 }
 
 fn check_is_critical_on(server: &Tsdb) {

@@ -11,15 +11,15 @@ use hypertop::model::{self, Payload, QueryKind};
 
 use crate::actions::env_for;
 use crate::engines::{
-    backend_pid, background_workers, hold_lock, native_tsdb_database, native_tsdb_versions, psql,
+    backend_pid, background_workers, hold_lock, native_tsdb_database, native_tsdb_versions,
+    native_tsdb_versions_running_policies, on_each, psql,
 };
 
 /// Compression behind a lock another session holds on one chunk: it fails within the lock
 /// timeout, names the holder and the chunk, and journals what it did before the lock.
 #[tokio::test]
 async fn a_lock_on_a_chunk_stops_compression_in_time_and_names_the_holder() {
-    for version in native_tsdb_versions() {
-        println!("== native TimescaleDB {version}");
+    on_each(native_tsdb_versions(), async |version| {
         let conninfo =
             native_tsdb_database(version, Some("tests/fixtures/scenario.sql"), "chunklock");
         let e = env_for(&conninfo).await;
@@ -67,15 +67,15 @@ async fn a_lock_on_a_chunk_stops_compression_in_time_and_names_the_holder() {
             ),
             "4"
         );
-    }
+    })
+    .await;
 }
 
 /// Jobs run by the server's background workers: a failing custom job and the policies appear
 /// with their real runs, errors and SQLSTATE on the Jobs tab, and the scheduler is seen.
 #[tokio::test]
 async fn jobs_run_by_real_background_workers_show_their_failures() {
-    for version in native_tsdb_versions() {
-        println!("== native TimescaleDB {version}");
+    on_each(native_tsdb_versions(), async |version| {
         let conninfo = native_tsdb_database(version, None, "workers");
         psql(
             &conninfo,
@@ -180,7 +180,8 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
         assert!(found
             .iter()
             .any(|p| p.kind == "job failing" && p.object.contains("broken_export")));
-    }
+    })
+    .await;
 }
 
 /// The real scheduler's causes: a job whose worker waits for a lock another session holds is
@@ -188,8 +189,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
 /// holder); a database in `timescaledb.restoring` mode has no scheduler, and says why.
 #[tokio::test]
 async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
-    for version in native_tsdb_versions() {
-        println!("== native TimescaleDB {version}");
+    on_each(native_tsdb_versions(), async |version| {
         let conninfo = native_tsdb_database(version, None, "causes");
         psql(
             &conninfo,
@@ -286,5 +286,185 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
                 .is_some_and(|w| w.contains("timescaledb_post_restore")),
             "{why:?} {summary:?}"
         );
+    })
+    .await;
+}
+
+/// Reads the datasets the overview and the Jobs and Caggs tabs show into a console's state, as
+/// its poller would.
+async fn console_state(e: &crate::actions::Env) -> hypertop::app::state::AppState {
+    let mut state =
+        hypertop::app::state::AppState::new("native".into(), Duration::from_secs(2), true, false);
+    state.data.caps = Some(e.caps.clone());
+    for kind in [
+        QueryKind::Summary,
+        QueryKind::Catalog,
+        QueryKind::Caggs,
+        QueryKind::Jobs,
+    ] {
+        let result = model::fetch(kind, None, &e.session.client, &e.caps)
+            .await
+            .map_err(|e| hypertop::connect::describe_error(&e));
+        state.on_result(hypertop::poller::QueryResult {
+            kind,
+            target: None,
+            result,
+            elapsed: Duration::ZERO,
+            finished_at: chrono::Utc::now(),
+        });
     }
+    state
+}
+
+/// What only a scheduler that really runs TimescaleDB's policies shows (PostgreSQL 17 here; on
+/// 15.20 every policy job fails): `run-job` of a retention policy drops the old chunks; started,
+/// the scheduler compresses, retains and refreshes by itself; each policy's runs appear in the
+/// Jobs tab's history as successes; the cagg's watermark advances and its lag problem clears
+/// with nobody refreshing it; and the overview says the scheduler is running.
+#[tokio::test]
+async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
+    on_each(native_tsdb_versions_running_policies(), async |version| {
+        let conninfo = native_tsdb_database(version, None, "policies_run");
+        psql(
+            &conninfo,
+            "CREATE TABLE m (t timestamptz NOT NULL, v float8);
+             SELECT create_hypertable('m', 't', chunk_time_interval => interval '1 day');
+             INSERT INTO m SELECT g, 1
+               FROM generate_series(now() - interval '10 days', now(), interval '10 minutes') g;
+             ALTER TABLE m SET (timescaledb.compress);
+             SELECT add_compression_policy('m', interval '2 days');
+             SELECT add_retention_policy('m', interval '7 days');
+             CREATE MATERIALIZED VIEW m_10min WITH (timescaledb.continuous) AS
+               SELECT time_bucket('10 minutes', t) AS bucket, avg(v) FROM m GROUP BY 1 WITH NO DATA;
+             SELECT add_continuous_aggregate_policy('m_10min', start_offset => interval '3 days',
+               end_offset => interval '1 minute', schedule_interval => interval '1 hour');",
+        );
+        let e = env_for(&conninfo).await;
+        let job = |proc: &str| {
+            psql(
+                &conninfo,
+                &format!(
+                    "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = '{proc}'"
+                ),
+            )
+        };
+        let chunks = || {
+            psql(
+                &conninfo,
+                "SELECT count(*) || ' ' || count(*) FILTER (WHERE is_compressed)
+                   FROM timescaledb_information.chunks WHERE hypertable_name = 'm'",
+            )
+        };
+        assert_eq!(chunks(), "11 0");
+
+        // The scheduler is stopped (the fixture's rule): the cagg was never refreshed and lags.
+        let state = console_state(&e).await;
+        let problems = |state: &hypertop::app::state::AppState| {
+            state.data.problems(&state.thresholds, chrono::Utc::now())
+        };
+        let lagging = |state: &hypertop::app::state::AppState| {
+            problems(state)
+                .iter()
+                .any(|p| p.kind == "cagg lag" && p.object.ends_with("m_10min"))
+        };
+        assert!(lagging(&state), "{:#?}", problems(&state));
+
+        // run-job of a real policy, from the palette's path: the retention drops what is older
+        // than 7 days (3 or 4 of the 11 day-chunks, by the hour of the run).
+        let retention = job("policy_retention");
+        e.act(&format!("run-job {retention}")).await.unwrap();
+        let left: i64 = chunks().split(' ').next().unwrap().parse().unwrap();
+        assert!((7..=8).contains(&left), "{left} chunks left");
+
+        background_workers(&conninfo, "start");
+        let compression = job("policy_compression");
+        let refresh = job("policy_refresh_continuous_aggregate");
+        let succeeded = |jobs: &[hypertop::model::jobs::Job], id: &str| {
+            jobs.iter().any(|j| {
+                j.job_id.to_string() == id
+                    && j.last_run_status.as_deref() == Some("Success")
+                    && j.total_runs > 0
+            })
+        };
+        let jobs = crate::engines::eventually(
+            Duration::from_secs(90),
+            "the scheduler to run the three policies",
+            || async {
+                let Ok(Payload::Jobs(jobs)) =
+                    model::fetch(QueryKind::Jobs, None, &e.session.client, &e.caps).await
+                else {
+                    return None;
+                };
+                [&compression, &retention, &refresh]
+                    .iter()
+                    .all(|id| succeeded(&jobs, id))
+                    .then_some(jobs)
+            },
+        )
+        .await;
+        let policy = |id: &str| jobs.iter().find(|j| j.job_id.to_string() == id).unwrap();
+        assert_eq!(policy(&compression).consecutive_failures, 0);
+        assert!(
+            policy(&refresh).last_error.is_none(),
+            "{:?}",
+            policy(&refresh)
+        );
+        // What they did: everything older than 2 days compressed, nothing older than 7 left.
+        let (all, compressed) = {
+            let c = chunks();
+            let mut w = c.split(' ').map(|n| n.parse::<i64>().unwrap());
+            (w.next().unwrap(), w.next().unwrap())
+        };
+        assert!(
+            compressed >= all - 3 && compressed >= 4,
+            "{all} chunks, {compressed} compressed"
+        );
+
+        // Each policy's runs are in the Jobs tab's history, as successes with their times.
+        for id in [&compression, &retention, &refresh] {
+            let Ok(Payload::JobRuns(_, runs)) = model::fetch(
+                QueryKind::JobRuns,
+                Some(&model::Target::Job(id.parse().unwrap())),
+                &e.session.client,
+                &e.caps,
+            )
+            .await
+            else {
+                panic!("job runs")
+            };
+            assert!(
+                runs.iter().any(|r| r.succeeded == Some(true)
+                    && r.start_time.is_some()
+                    && r.finish_time >= r.start_time),
+                "job {id}: {runs:?}"
+            );
+        }
+
+        // The cagg refreshed itself: its watermark is recent and the lag problem is gone.
+        let state = console_state(&e).await;
+        let cagg = state
+            .data
+            .caggs
+            .value()
+            .and_then(|c| c.iter().find(|c| c.name == "m_10min").cloned())
+            .expect("the cagg");
+        assert!(cagg.lag_seconds.is_some_and(|lag| lag < 3600.0), "{cagg:?}");
+        assert!(!lagging(&state), "{:#?}", problems(&state));
+        assert!(
+            !problems(&state).iter().any(|p| p.kind == "scheduler"),
+            "{:#?}",
+            problems(&state)
+        );
+        // And the overview says the scheduler runs.
+        let text = crate::render_text(&mut { state }, hypertop::screens::Tab::HOME);
+        let line = text
+            .lines()
+            .find(|l| l.contains("Scheduler"))
+            .unwrap_or_else(|| panic!("no scheduler line:\n{text}"));
+        assert!(
+            line.contains("running") && !line.contains("NOT RUNNING"),
+            "{line}"
+        );
+    })
+    .await;
 }

@@ -10,8 +10,8 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 use crate::engines::{
-    engine_with_files, native_tsdb_database, native_tsdb_versions, psql, psql_file, repo_root,
-    Engine,
+    engine_with_files, native_tsdb_database, native_tsdb_versions, on_each_sync, psql, psql_file,
+    repo_root, Engine, Labelled,
 };
 
 const TABLES: &str = "tests/fixtures/policy_tables.sql";
@@ -24,6 +24,12 @@ struct Pair {
     with: String,
     fresh: String,
     _engines: Vec<Engine>,
+}
+
+impl Labelled for Pair {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
 }
 
 fn pairs() -> Vec<Pair> {
@@ -42,7 +48,7 @@ fn pairs() -> Vec<Pair> {
         let with = native_tsdb_database(v, Some(TABLES), "policy_with");
         psql_file(&with, &repo_root().join(POLICIES));
         out.push(Pair {
-            label: format!("native TimescaleDB {v}"),
+            label: v.label(),
             native: true,
             with,
             fresh: native_tsdb_database(v, Some(TABLES), "policy_fresh"),
@@ -204,31 +210,33 @@ schedule = "1 day"
 
 #[test]
 fn policies_as_code_round_trip_drift_apply_rollback_and_lint() {
-    let mut files = Vec::new();
-    for pair in pairs() {
-        println!("== {}", pair.label);
-        let run = Run::new(&pair.label.replace(' ', "_"));
-        files.push((pair.label.clone(), run.export(&pair.with)));
-        check_round_trip(&run, &pair);
-        check_drift_apply_and_rollback(&run, &pair);
-        check_lint(&run, &pair);
+    let files = std::cell::RefCell::new(Vec::new());
+    on_each_sync(pairs(), |pair| {
+        let run = Run::new(&pair.label.replace([' ', '(', ')'], "_"));
+        let exported = run.export(&pair.with);
+        files
+            .borrow_mut()
+            .push((pair.label.clone(), exported.clone()));
+        check_round_trip(&run, pair);
+        check_drift_apply_and_rollback(&run, pair);
+        check_lint(&run, pair);
         // The engine's file (TimescaleDB 2.23) against this version's database: in sync, but
         // for the policy by creation time a version without them does not have.
         if pair.native {
-            let engine_file = run.file("engine.toml", &files[0].1);
+            let engine_file = run.file("engine.toml", &files.borrow()[0].1);
             let json = run.hypertop(
                 &pair.with,
                 &["policy", "diff", &engine_file, "--format", "json"],
             );
             let drift = kinds(&String::from_utf8_lossy(&json.stdout));
-            let by_creation = exported_by_creation(&files.last().unwrap().1);
-            let expected = match by_creation {
+            let expected = match exported_by_creation(&exported) {
                 true => set([]),
                 false => set([("pol.fresh", "retention_policy", "missing")]),
             };
             assert_eq!(drift, expected, "{}", pair.label);
         }
-    }
+    });
+    let files = files.into_inner();
     // The same policies read the same on every version, but for what TimescaleDB itself
     // records differently: the policy by creation time 2.9 lacks (its table then has none),
     // and the default orderby, which older versions write down when compression is turned on

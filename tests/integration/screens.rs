@@ -11,7 +11,7 @@ use hypertop::model::{self, Payload, QueryKind, Target};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
-    action_servers, connector_for, edge_servers, psql, scenario, scenario_servers, Tsdb,
+    action_servers, connector_for, edge_servers, on_each, psql, scenario, scenario_servers, Tsdb,
 };
 
 async fn open_at(conninfo: &str) -> (Session, Capabilities) {
@@ -67,9 +67,11 @@ const HOSTILE_TABLE: &str = "events; drop table x";
 
 #[tokio::test]
 async fn hypertables_and_chunks_match_the_scenario() {
-    for server in scenario_servers() {
-        hypertables_and_chunks_match_the_scenario_on(server.announce()).await;
-    }
+    on_each(
+        scenario_servers(),
+        hypertables_and_chunks_match_the_scenario_on,
+    )
+    .await;
 }
 
 async fn hypertables_and_chunks_match_the_scenario_on(server: &Tsdb) {
@@ -138,9 +140,11 @@ async fn hypertables_and_chunks_match_the_scenario_on(server: &Tsdb) {
 
 #[tokio::test]
 async fn compression_backlog_and_retention_overdue_match_the_scenario() {
-    for server in scenario_servers() {
-        compression_backlog_and_retention_overdue_match_the_scenario_on(server.announce()).await;
-    }
+    on_each(
+        scenario_servers(),
+        compression_backlog_and_retention_overdue_match_the_scenario_on,
+    )
+    .await;
 }
 
 async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server: &Tsdb) {
@@ -186,9 +190,11 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
 
 #[tokio::test]
 async fn indexes_are_summed_over_chunks_with_unused_and_duplicates() {
-    for server in scenario_servers() {
-        indexes_are_summed_over_chunks_with_unused_and_duplicates_on(server.announce()).await;
-    }
+    on_each(
+        scenario_servers(),
+        indexes_are_summed_over_chunks_with_unused_and_duplicates_on,
+    )
+    .await;
 }
 
 async fn indexes_are_summed_over_chunks_with_unused_and_duplicates_on(server: &Tsdb) {
@@ -254,9 +260,7 @@ async fn indexes_are_summed_over_chunks_with_unused_and_duplicates_on(server: &T
 
 #[tokio::test]
 async fn jobs_show_seeded_failures_and_history() {
-    for server in scenario_servers() {
-        jobs_show_seeded_failures_and_history_on(server.announce()).await;
-    }
+    on_each(scenario_servers(), jobs_show_seeded_failures_and_history_on).await;
 }
 
 async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
@@ -317,9 +321,11 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
 
 #[tokio::test]
 async fn caggs_show_watermarks_lag_and_hierarchy() {
-    for server in scenario_servers() {
-        caggs_show_watermarks_lag_and_hierarchy_on(server.announce()).await;
-    }
+    on_each(
+        scenario_servers(),
+        caggs_show_watermarks_lag_and_hierarchy_on,
+    )
+    .await;
 }
 
 async fn caggs_show_watermarks_lag_and_hierarchy_on(server: &Tsdb) {
@@ -378,9 +384,11 @@ async fn caggs_show_watermarks_lag_and_hierarchy_on(server: &Tsdb) {
 
 #[tokio::test]
 async fn problems_rank_what_the_scenario_planted() {
-    for server in scenario_servers() {
-        problems_rank_what_the_scenario_planted_on(server.announce()).await;
-    }
+    on_each(
+        scenario_servers(),
+        problems_rank_what_the_scenario_planted_on,
+    )
+    .await;
 }
 
 async fn problems_rank_what_the_scenario_planted_on(server: &Tsdb) {
@@ -494,9 +502,11 @@ fn console_walkthrough_in_a_terminal() {
 
 #[tokio::test]
 async fn edge_cases_integer_time_and_created_before_policies() {
-    for server in edge_servers() {
-        edge_cases_integer_time_and_created_before_policies_on(server.announce()).await;
-    }
+    on_each(
+        edge_servers(),
+        edge_cases_integer_time_and_created_before_policies_on,
+    )
+    .await;
 }
 
 async fn edge_cases_integer_time_and_created_before_policies_on(server: &Tsdb) {
@@ -545,9 +555,11 @@ async fn edge_cases_integer_time_and_created_before_policies_on(server: &Tsdb) {
 
 #[tokio::test]
 async fn edge_cases_dropped_columns_and_look_alike_indexes() {
-    for server in edge_servers() {
-        edge_cases_dropped_columns_and_look_alike_indexes_on(server.announce()).await;
-    }
+    on_each(
+        edge_servers(),
+        edge_cases_dropped_columns_and_look_alike_indexes_on,
+    )
+    .await;
 }
 
 async fn edge_cases_dropped_columns_and_look_alike_indexes_on(server: &Tsdb) {
@@ -593,9 +605,11 @@ async fn edge_cases_dropped_columns_and_look_alike_indexes_on(server: &Tsdb) {
 
 #[tokio::test]
 async fn edge_cases_partial_and_expression_indexes_keep_their_chunks() {
-    for server in edge_servers() {
-        edge_cases_partial_and_expression_indexes_keep_their_chunks_on(server.announce()).await;
-    }
+    on_each(
+        edge_servers(),
+        edge_cases_partial_and_expression_indexes_keep_their_chunks_on,
+    )
+    .await;
 }
 
 async fn edge_cases_partial_and_expression_indexes_keep_their_chunks_on(server: &Tsdb) {
@@ -631,9 +645,11 @@ async fn edge_cases_partial_and_expression_indexes_keep_their_chunks_on(server: 
 
 #[tokio::test]
 async fn kept_structure_follows_ddl_between_refreshes() {
-    for server in action_servers("structure") {
-        kept_structure_follows_ddl_between_refreshes_on(server.announce()).await;
-    }
+    on_each(
+        action_servers("structure"),
+        kept_structure_follows_ddl_between_refreshes_on,
+    )
+    .await;
 }
 
 /// A catalog read's rows of the `kept` schema: its hypertables and compression rows (as text)
