@@ -198,6 +198,10 @@ pub enum Sub {
         /// A target's read is served from the cache this long (slow reads rest longer)
         #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15s")]
         cache: Duration,
+        /// The longest a scrape waits for one target, which is then `hypertop_up 0` (lowered to
+        /// Prometheus's scrape timeout less 0.5 s when the scrape sends it)
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "8s")]
+        deadline: Duration,
     },
     /// Policies as code: export them to a TOML file, diff, apply or lint one
     #[command(disable_help_flag = true)]

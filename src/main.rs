@@ -268,8 +268,13 @@ async fn run(cli: Cli) -> ExitCode {
             )]
         };
         match &cli.command {
-            Some(Sub::Exporter { listen, cache, .. }) => {
-                return exporter(listen, *cache, targets).await;
+            Some(Sub::Exporter {
+                listen,
+                cache,
+                deadline,
+                ..
+            }) => {
+                return exporter(listen, *cache, *deadline, targets).await;
             }
             Some(Sub::Check { .. }) => return check_all(targets).await,
             None => return fleet_console(&cli, targets).await,
@@ -492,17 +497,18 @@ fn connector(s: &Settings) -> Result<Connector, String> {
 }
 
 /// `hypertop exporter`: serves until SIGINT or SIGTERM.
-async fn exporter(listen: &str, cache: Duration, targets: Vec<(String, Settings)>) -> ExitCode {
+async fn exporter(
+    listen: &str,
+    cache: Duration,
+    deadline: Duration,
+    targets: Vec<(String, Settings)>,
+) -> ExitCode {
     let mut list = Vec::new();
-    let mut read_limit = Duration::ZERO;
     for (name, s) in targets {
         match connector(&s) {
-            Ok(c) => {
-                read_limit = read_limit.max(s.statement_timeout * 7);
-                list.push(std::sync::Arc::new(hypertop::exporter::Target::new(
-                    name, c, s.limits,
-                )))
-            }
+            Ok(c) => list.push(std::sync::Arc::new(hypertop::exporter::Target::new(
+                name, c, s.limits,
+            ))),
             Err(e) => {
                 eprintln!("hypertop: target {name}: {e}");
                 return ExitCode::FAILURE;
@@ -530,7 +536,7 @@ async fn exporter(listen: &str, cache: Duration, targets: Vec<(String, Settings)
     );
     let opts = hypertop::exporter::Options {
         cache_for: cache,
-        read_limit,
+        deadline,
     };
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(t) => t,

@@ -303,6 +303,24 @@ impl Dataset {
         }
     }
 
+    /// Every dataset by the name scripts know it (snapshot's sections, the exporter's
+    /// `section` label), with how it stands.
+    pub fn sections(&self) -> [(&'static str, Status<'_>); 11] {
+        [
+            ("summary", self.summary.status()),
+            ("hypertables", self.hypertables.status()),
+            ("compression", self.compression.status()),
+            ("retention", self.retention.status()),
+            ("partitions", self.partitions.status()),
+            ("indexes", self.indexes.status()),
+            ("database_size", self.database_bytes.status()),
+            ("jobs", self.jobs.status()),
+            ("caggs", self.caggs.status()),
+            ("matviews", self.matviews.status()),
+            ("activity", self.activity.status()),
+        ]
+    }
+
     /// Whether `kind` has not been read even once (neither a value nor a failure yet).
     pub fn never_read(&self, kind: QueryKind) -> bool {
         let loading = |s: Status| s == Status::Loading;

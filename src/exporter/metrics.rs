@@ -13,6 +13,9 @@ pub const FAMILIES: &[&str] = &[
     "hypertop_read_timestamp_seconds",
     "hypertop_reads_total",
     "hypertop_read_errors_total",
+    "hypertop_data_age_seconds",
+    "hypertop_section_up",
+    "hypertop_section_read_errors_total",
     "hypertop_connections",
     "hypertop_max_connections",
     "hypertop_database_size_bytes",
@@ -42,13 +45,18 @@ pub const FAMILIES: &[&str] = &[
 /// What the exporter knows about reading one target, beside what it read.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadStats {
-    /// Reads done since the exporter started, and those that failed.
+    /// Reads done since the exporter started, and the attempts (reads, or questions whether
+    /// the target answers) that failed.
     pub reads: u64,
     pub errors: u64,
-    /// The last read: when (Unix seconds), how long it took, whether it worked.
+    /// The latest attempt: when (Unix seconds) and whether the target answered.
     pub at: Option<f64>,
-    pub took: f64,
     pub up: bool,
+    /// The last read: how long it took, and when the data served was read (Unix seconds).
+    pub took: f64,
+    pub data_at: Option<f64>,
+    /// Reads whose section (a dataset: `jobs`, `caggs`, …) failed, per section.
+    pub section_errors: std::collections::BTreeMap<&'static str, u64>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -116,7 +124,14 @@ impl Exposition {
     }
 
     /// One target's metrics: the exporter's own about reading it, then what was read.
-    pub fn target(&mut self, target: &str, stats: &ReadStats, data: Option<&Dataset>) {
+    /// One target's series; `now` (Unix seconds) dates the data's age.
+    pub fn target(
+        &mut self,
+        target: &str,
+        stats: &ReadStats,
+        data: Option<&Dataset>,
+        now: Option<f64>,
+    ) {
         let t = || vec![("target", target.to_string())];
         let with = |extra: Vec<(&'static str, String)>| {
             let mut l = t();
@@ -125,7 +140,7 @@ impl Exposition {
         };
         self.gauge(
             "hypertop_up",
-            "1 when the target's last read worked (connected, server facts read), else 0",
+            "1 when the target answered the latest attempt (a read, or between slow reads a round trip), else 0",
             t(),
             f64::from(u8::from(stats.up)),
         );
@@ -135,10 +150,10 @@ impl Exposition {
             t(),
             stats.took,
         );
-        if let Some(at) = stats.at {
+        if let Some(at) = stats.data_at {
             self.gauge(
                 "hypertop_read_timestamp_seconds",
-                "When the target was last read (Unix time)",
+                "When the data served was read (Unix time)",
                 t(),
                 at,
             );
@@ -150,7 +165,36 @@ impl Exposition {
             t(),
             stats.errors as f64,
         );
+        for (&section, &n) in &stats.section_errors {
+            self.counter(
+                "hypertop_section_read_errors_total",
+                "Reads of the target in which this section (a dataset) could not be read",
+                with(vec![("section", section.to_string())]),
+                n as f64,
+            );
+        }
         let Some(d) = data else { return };
+        if let (Some(now), Some(at)) = (now, stats.data_at) {
+            self.gauge(
+                "hypertop_data_age_seconds",
+                "How old the data served for the target is (reads rest after a slow one)",
+                t(),
+                (now - at).max(0.0),
+            );
+        }
+        for (section, status) in d.sections() {
+            let up = match status {
+                crate::store::Status::Ready => 1.0,
+                crate::store::Status::Failed(..) => 0.0,
+                _ => continue,
+            };
+            self.gauge(
+                "hypertop_section_up",
+                "1 when the section (a dataset) was read in the data served, 0 when it failed",
+                with(vec![("section", section.to_string())]),
+                up,
+            );
+        }
 
         if let Some(s) = d.summary.value() {
             self.gauge(
@@ -447,10 +491,12 @@ mod tests {
             at: Some(1_763_000_000.0),
             took: 0.25,
             up: true,
+            data_at: Some(1_763_000_000.0),
+            section_errors: [("jobs", 2)].into(),
         };
         let d = plant();
-        e.target("prod", &stats, Some(&d));
-        e.target("lab \"b\"", &ReadStats::default(), None);
+        e.target("prod", &stats, Some(&d), Some(0.0));
+        e.target("lab \"b\"", &ReadStats::default(), None, None);
         let text = e.render();
         let types: Vec<&str> = text.lines().filter(|l| l.starts_with("# TYPE")).collect();
         let mut names: Vec<&str> = types.iter().map(|l| l.split(' ').nth(2).unwrap()).collect();

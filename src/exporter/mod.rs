@@ -1,17 +1,27 @@
 //! `hypertop exporter`: the store's facts for Prometheus. `/metrics` serves every target,
-//! `/probe?target=NAME` one of them by name (never a connection string from the URL). Each
-//! target's read is cached: one read per interval however many scrapers, never two at once on
-//! one target, bounded in time, and resting after a slow read like the console does.
+//! `/probe?target=NAME` one of them by name (never a connection string from the URL).
+//!
+//! HTTP is hyper's (parsing, keep-alive, HEAD, timeouts). What is ours: a cap on connections
+//! below the process's descriptor limit (extra clients wait in the listen queue; an accept
+//! error is survived), a deadline per target below the scrape's timeout (a black-holed target
+//! is `hypertop_up 0` in time, the others are served), and a cache per target: one read per
+//! interval however many scrapers, never two at once on one target, resting after a slow read
+//! like the console does — while every scrape past the interval still asks the target whether
+//! it answers, so `hypertop_up` is always the latest attempt's and the data's age is exported.
 
-pub mod http;
 pub mod metrics;
 
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Mutex;
+use http_body_util::Full;
+use hyper::body::{Bytes, Incoming};
+use hyper::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::{Mutex, Semaphore};
 
 use crate::capabilities::Capabilities;
 use crate::connect::{Connector, Session};
@@ -24,25 +34,30 @@ pub struct Target {
     pub name: String,
     pub connector: Connector,
     pub limits: Thresholds,
-    cache: Mutex<Cache>,
+    /// The session reads are made on, kept between reads; held for a whole read, so there is
+    /// one read at a time per target.
+    session: Mutex<Option<(Session, Capabilities, Kept)>>,
+    /// What the latest attempts found, readable without waiting for a read under way.
+    last: std::sync::Mutex<Last>,
 }
 
-/// The last read and the session it was made on (kept between reads).
-#[derive(Default)]
-struct Cache {
-    session: Option<(Session, Capabilities, Kept)>,
-    data: Option<Arc<Dataset>>,
+#[derive(Default, Clone)]
+struct Last {
     stats: ReadStats,
+    data: Option<Arc<Dataset>>,
+    /// When the served data was read, and when the target was last tried (read or asked).
     read_at: Option<Instant>,
+    tried_at: Option<Instant>,
 }
 
 /// How the exporter reads its targets.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// A read younger than this is served from the cache.
+    /// Within this long of the last attempt a target is served from the cache.
     pub cache_for: Duration,
-    /// A read that takes longer than this is abandoned (the target shows `hypertop_up 0`).
-    pub read_limit: Duration,
+    /// The longest a scrape waits for one target; lowered to a scrape's own timeout (Prometheus
+    /// sends `X-Prometheus-Scrape-Timeout-Seconds`) less a margin to write the answer.
+    pub deadline: Duration,
 }
 
 impl Target {
@@ -51,56 +66,114 @@ impl Target {
             name,
             connector,
             limits,
-            cache: Mutex::new(Cache::default()),
+            session: Mutex::new(None),
+            last: std::sync::Mutex::new(Last::default()),
         }
     }
 
-    /// The target's latest read: the cached one while fresh, else a new one. Scrapers that
-    /// arrive during a read wait for it and share it.
-    pub async fn read(&self, opts: &Options) -> (ReadStats, Option<Arc<Dataset>>) {
-        let mut cache = self.cache.lock().await;
-        // Fresh: younger than the interval, and than the rest a slow read earns (a target whose
-        // catalog takes 0.5 s to read is read at most every 10 minutes, as the console does).
-        let fresh_for = opts
-            .cache_for
-            .max(crate::poller::rest_after(Duration::from_secs_f64(
-                cache.stats.took,
-            )));
-        if cache.read_at.is_some_and(|at| at.elapsed() < fresh_for) {
-            return (cache.stats.clone(), cache.data.clone());
+    fn last(&self) -> std::sync::MutexGuard<'_, Last> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What to serve when the latest attempt is younger than `cache_for`.
+    fn cached(&self, cache_for: Duration) -> Option<(ReadStats, Option<Arc<Dataset>>)> {
+        let last = self.last();
+        last.tried_at
+            .is_some_and(|at| at.elapsed() < cache_for)
+            .then(|| (last.stats.clone(), last.data.clone()))
+    }
+
+    /// The target's state within `deadline`: the cache while it is younger than the interval;
+    /// else a new read, or, while the last read's rest lasts, a question whether the target
+    /// still answers. Scrapers that arrive during a read wait for it (within their deadline)
+    /// and share it.
+    pub async fn read(
+        &self,
+        opts: &Options,
+        deadline: Duration,
+    ) -> (ReadStats, Option<Arc<Dataset>>) {
+        if let Some(served) = self.cached(opts.cache_for) {
+            return served;
         }
-        let started = Instant::now();
-        let result = tokio::time::timeout(
-            opts.read_limit,
-            read_once(&self.connector, &mut cache.session, &self.limits),
-        )
-        .await;
-        let took = started.elapsed().as_secs_f64();
-        let cache = &mut *cache;
-        cache.stats.reads += 1;
-        cache.stats.took = took;
-        cache.stats.at = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .ok()
-            .map(|d| d.as_secs_f64());
-        cache.read_at = Some(Instant::now());
-        match result {
-            Ok(Ok(data)) => {
-                cache.stats.up = data.summary.value().is_some();
-                if !cache.stats.up {
-                    cache.stats.errors += 1;
-                    cache.session = None;
+        let until = Instant::now() + deadline;
+        let Ok(mut session) = tokio::time::timeout(deadline, self.session.lock()).await else {
+            // Another scrape's attempt is still under way past this scrape's deadline: nothing
+            // answered in time, whatever that attempt finds later.
+            let mut stats = self.last().stats.clone();
+            stats.up = false;
+            return (stats, None);
+        };
+        if let Some(served) = self.cached(opts.cache_for) {
+            return served;
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        let last = self.last().clone();
+        // A slow read earns the server a rest from reads (as the console gives it), but not
+        // from the question whether it answers.
+        let resting = last.stats.up
+            && session.is_some()
+            && last.read_at.is_some_and(|at| {
+                at.elapsed() < crate::poller::rest_after(Duration::from_secs_f64(last.stats.took))
+            });
+        let mut next = last;
+        next.tried_at = Some(Instant::now());
+        next.stats.at = unix_now();
+        if resting {
+            let answered = tokio::time::timeout(left, ping(&session)).await == Ok(true);
+            next.stats.up = answered;
+            if !answered {
+                next.stats.errors += 1;
+                next.data = None;
+                *session = None;
+            }
+        } else {
+            let started = Instant::now();
+            let result =
+                tokio::time::timeout(left, read_once(&self.connector, &mut session, &self.limits))
+                    .await;
+            next.stats.reads += 1;
+            next.stats.took = started.elapsed().as_secs_f64();
+            match result {
+                Ok(Ok(data)) => {
+                    next.stats.up = data.summary.value().is_some();
+                    for (section, status) in data.sections() {
+                        if status.error().is_some() {
+                            *next.stats.section_errors.entry(section).or_default() += 1;
+                        }
+                    }
+                    if !next.stats.up {
+                        next.stats.errors += 1;
+                        *session = None;
+                    }
+                    next.stats.data_at = next.stats.at;
+                    next.read_at = Some(Instant::now());
+                    next.data = Some(Arc::new(data));
                 }
-                cache.data = Some(Arc::new(data));
-            }
-            Ok(Err(_)) | Err(_) => {
-                cache.stats.up = false;
-                cache.stats.errors += 1;
-                cache.session = None;
-                cache.data = None;
+                Ok(Err(_)) | Err(_) => {
+                    next.stats.up = false;
+                    next.stats.errors += 1;
+                    *session = None;
+                    next.data = None;
+                }
             }
         }
-        (cache.stats.clone(), cache.data.clone())
+        *self.last() = next.clone();
+        (next.stats, next.data)
+    }
+}
+
+fn unix_now() -> Option<f64> {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_secs_f64())
+}
+
+/// Whether the target's session still answers (a round trip, no catalog read).
+async fn ping(session: &Option<(Session, Capabilities, Kept)>) -> bool {
+    match session {
+        Some((s, _, _)) => s.client.simple_query("").await.is_ok(),
+        None => false,
     }
 }
 
@@ -127,115 +200,170 @@ async fn read_once(
     Ok(Dataset::read_all_keeping(&s.client, caps, limits, kept).await)
 }
 
-/// The exposition of `targets`, each read (or served from its cache) concurrently.
-pub async fn exposition(targets: &[Arc<Target>], opts: &Options) -> String {
-    let reads = targets.iter().map(|t| {
-        let t = t.clone();
-        let opts = *opts;
-        async move { (t.name.clone(), t.read(&opts).await) }
-    });
+/// The exposition of `targets`, each read (or served from its cache) concurrently, each
+/// within `deadline`.
+pub async fn exposition(targets: &[Arc<Target>], opts: &Options, deadline: Duration) -> String {
+    let reads = targets
+        .iter()
+        .map(|t| async move { (t.name.clone(), t.read(opts, deadline).await) });
+    let now = unix_now();
     let mut e = Exposition::default();
     for (name, (stats, data)) in futures_util::future::join_all(reads).await {
-        e.target(&name, &stats, data.as_deref());
+        e.target(&name, &stats, data.as_deref(), now);
     }
     e.render()
 }
 
-const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+const METRICS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Serves scrapes until the process ends.
+/// How long a client may take to send a request's head, and the longest a connection lives
+/// (a scraper reconnects; a client that holds one open for nothing does not keep its slot).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+const CONNECTION_LIFE: Duration = Duration::from_secs(120);
+
+/// The most request head hyper buffers (its minimum; scrapers send a few hundred bytes).
+const MAX_HEAD: usize = 8 * 1024;
+
+/// The most connections served at once: what the descriptor limit leaves after the targets'
+/// sessions and a reserve for the runtime, between 4 and 1,024.
+fn max_connections(targets: usize) -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct it is given and reads nothing else.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+        limit.rlim_cur as usize
+    } else {
+        1024
+    };
+    soft.saturating_sub(32 + 2 * targets).clamp(4, 1024)
+}
+
+/// Serves scrapes until the process ends. Connections beyond the cap wait in the listen queue;
+/// an accept error (out of descriptors, a client gone before it was taken) is survived.
 pub async fn serve(
     listener: TcpListener,
     targets: Vec<Arc<Target>>,
     opts: Options,
 ) -> std::io::Result<()> {
+    let slots = Arc::new(Semaphore::new(max_connections(targets.len())));
     let targets = Arc::new(targets);
+    let mut complained: Option<Instant> = None;
     loop {
-        let (stream, _) = listener.accept().await?;
+        let slot = slots
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(std::io::Error::other)?;
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Said at most once a minute; a descriptor frees when a connection ends.
+                if complained.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
+                    eprintln!("hypertop exporter: accepting a connection: {e} (still serving)");
+                    complained = Some(Instant::now());
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
         let targets = targets.clone();
         tokio::spawn(async move {
-            let _ = answer(stream, &targets, &opts).await;
+            let service = hyper::service::service_fn(move |req: Request<Incoming>| {
+                let targets = targets.clone();
+                async move { Ok::<_, Infallible>(answer(&req, &targets, &opts).await) }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(MAX_HEAD)
+                .serve_connection(TokioIo::new(stream), service);
+            let _ = tokio::time::timeout(CONNECTION_LIFE, connection).await;
+            drop(slot);
         });
     }
 }
 
-/// Reads one request (its head within 5 s and 8 KiB), answers it, closes.
-async fn answer(
-    mut stream: TcpStream,
-    targets: &[Arc<Target>],
-    opts: &Options,
-) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(512);
-    let head = tokio::time::timeout(Duration::from_secs(5), async {
-        let mut chunk = [0u8; 1024];
-        loop {
-            if let Some(end) = http::head_end(&buf) {
-                return Some(end);
-            }
-            if buf.len() > http::MAX_HEAD {
-                return None;
-            }
-            let n = stream.read(&mut chunk).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            buf.extend_from_slice(&chunk[..n]);
-        }
-    })
-    .await;
-    let reply = match head {
-        Ok(Some(end)) => route(&buf[..end], targets, opts).await,
-        Ok(None) => http::response(
-            400,
-            "text/plain",
-            "a request head of at most 8 KiB, please\n",
-        ),
-        Err(_) => return Ok(()),
-    };
-    stream.write_all(&reply).await?;
-    stream.shutdown().await
+/// A scrape's deadline per target: ours, or the scraper's timeout less a margin to answer.
+fn deadline(headers: &HeaderMap, ours: Duration) -> Duration {
+    let theirs = headers
+        .get("x-prometheus-scrape-timeout-seconds")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(|s| Duration::from_secs_f64((s - 0.5).max(0.5)));
+    theirs.map_or(ours, |t| t.min(ours))
 }
 
-async fn route(head: &[u8], targets: &[Arc<Target>], opts: &Options) -> Vec<u8> {
-    let req = match http::parse(head) {
-        Ok(r) => r,
-        Err(e) => return http::response(400, "text/plain", &format!("{e}\n")),
-    };
-    if req.method != "GET" && req.method != "HEAD" {
-        return http::response(405, "text/plain", "GET only\n");
+fn reply(status: StatusCode, content_type: &'static str, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    reply(status, "text/plain; charset=utf-8", body)
+}
+
+/// One request's answer. HEAD gets the headers GET would, without reading any target.
+async fn answer(
+    req: &Request<Incoming>,
+    targets: &[Arc<Target>],
+    opts: &Options,
+) -> Response<Full<Bytes>> {
+    let head = req.method() == Method::HEAD;
+    if req.method() != Method::GET && !head {
+        let mut r = text(StatusCode::METHOD_NOT_ALLOWED, "GET or HEAD\n".into());
+        r.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
     }
-    match req.path.as_str() {
-        "/metrics" => http::response(200, CONTENT_TYPE, &exposition(targets, opts).await),
+    let deadline = deadline(req.headers(), opts.deadline);
+    let metrics =
+        |body: Option<String>| reply(StatusCode::OK, METRICS_TYPE, body.unwrap_or_default());
+    match req.uri().path() {
+        "/metrics" if head => metrics(None),
+        "/metrics" => metrics(Some(exposition(targets, opts, deadline).await)),
         "/probe" => {
-            let Some(name) = req.param("target") else {
-                return http::response(
-                    400,
-                    "text/plain",
-                    "/probe?target=NAME (a configured target)\n",
+            let query = req.uri().query().unwrap_or_default().as_bytes();
+            let Some(name) = form_urlencoded::parse(query)
+                .find(|(k, _)| k == "target")
+                .map(|(_, v)| v.into_owned())
+            else {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    "/probe?target=NAME (a configured target)\n".into(),
                 );
             };
             match targets.iter().find(|t| t.name == name) {
-                Some(t) => http::response(
-                    200,
-                    CONTENT_TYPE,
-                    &exposition(std::slice::from_ref(t), opts).await,
-                ),
-                None => http::response(
-                    404,
-                    "text/plain",
-                    &format!("no target named {name:?} (targets: {})\n", names(targets)),
+                Some(_) if head => metrics(None),
+                Some(t) => metrics(Some(
+                    exposition(std::slice::from_ref(t), opts, deadline).await,
+                )),
+                None => text(
+                    StatusCode::NOT_FOUND,
+                    format!(
+                        "no target named {} (targets: {})\n",
+                        crate::format::printable(&name),
+                        names(targets)
+                    ),
                 ),
             }
         }
-        "/" => http::response(
-            200,
-            "text/plain",
-            &format!(
+        "/" => text(
+            StatusCode::OK,
+            format!(
                 "hypertop exporter\n/metrics: every target\n/probe?target=NAME: one of {}\n",
                 names(targets)
             ),
         ),
-        _ => http::response(404, "text/plain", "/metrics or /probe?target=NAME\n"),
+        _ => text(
+            StatusCode::NOT_FOUND,
+            "/metrics or /probe?target=NAME\n".into(),
+        ),
     }
 }
 
@@ -245,4 +373,35 @@ fn names(targets: &[Arc<Target>]) -> String {
         .map(|t| t.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scrape_timeout_lowers_the_deadline_and_nonsense_is_ignored() {
+        let ours = Duration::from_secs(8);
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                "X-Prometheus-Scrape-Timeout-Seconds",
+                HeaderValue::from_str(v).unwrap(),
+            );
+            deadline(&h, ours)
+        };
+        assert_eq!(deadline(&HeaderMap::new(), ours), ours);
+        assert_eq!(with("5"), Duration::from_millis(4500));
+        assert_eq!(with("0.7"), Duration::from_millis(500));
+        assert_eq!(with("60"), ours);
+        for nonsense in ["", "-3", "0", "NaN", "inf", "ten"] {
+            assert_eq!(with(nonsense), ours, "{nonsense}");
+        }
+    }
+
+    #[test]
+    fn connections_stay_below_the_descriptor_limit() {
+        let n = max_connections(3);
+        assert!((4..=1024).contains(&n), "{n}");
+    }
 }

@@ -370,3 +370,219 @@ fn the_console_shows_a_fleet_and_switches_between_targets() {
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
     assert_screen_restored(&pty.output());
 }
+
+// ---- a hostile world: descriptors, black holes, stale caches, HEAD ---------------------------
+
+/// `hypertop exporter` under `sh -c 'ulimit -n N; exec …'`, ready.
+fn exporter_limited(nofile: u32, args: &[&str]) -> (Running, u16) {
+    let port = free_port();
+    let mut command = format!(
+        "ulimit -n {nofile} && exec '{}' exporter --listen 127.0.0.1:{port}",
+        env!("CARGO_BIN_EXE_hypertop")
+    );
+    for a in args {
+        command.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+    }
+    let child = Command::new("sh")
+        .args(["-c", &command])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let running = Running(child);
+    let start = Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (running, port)
+}
+
+/// A request as written (method, path, extra headers): (status, head, body).
+fn request(port: u16, method: &str, path: &str, headers: &str) -> (u16, String, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+/// More clients than descriptors (`ulimit -n 64`, 100 idle connections): the exporter takes
+/// what its cap allows, the rest wait in the listen queue, idle ones are closed after the head
+/// timeout, and a scrape is answered meanwhile — the process does not exit on EMFILE.
+#[test]
+fn the_exporter_outlives_more_clients_than_it_has_descriptors() {
+    let upstream = native_database("exporter_fds");
+    let (mut exporter, port) = exporter_limited(64, &[&upstream]);
+    let idle: Vec<TcpStream> = (0..100)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    let started = Instant::now();
+    let (status, _, body) = request(port, "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    assert_eq!(value(&body, "hypertop_up{target=\"default\"}"), 1.0);
+    assert!(
+        started.elapsed() < Duration::from_secs(40),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        exporter.0.try_wait().unwrap().is_none(),
+        "the exporter exited"
+    );
+    drop(idle);
+    let (status, _, _) = request(port, "GET", "/metrics", "");
+    assert_eq!(status, 200);
+    assert!(
+        exporter.0.try_wait().unwrap().is_none(),
+        "the exporter exited"
+    );
+}
+
+/// A proxy that forwards until frozen, then holds every byte (a black-holed network): a
+/// listener of its own, a pair of threads per connection.
+struct Freezer {
+    port: u16,
+    frozen: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Freezer {
+    fn start(upstream_port: u16) -> Freezer {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let frozen = std::sync::Arc::new(AtomicBool::new(false));
+        let flag = frozen.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(("127.0.0.1", upstream_port)) else {
+                    continue;
+                };
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                    (server, client),
+                ] {
+                    let flag = flag.clone();
+                    std::thread::spawn(move || {
+                        let mut buf = [0u8; 16384];
+                        while let Ok(n @ 1..) = from.read(&mut buf) {
+                            while flag.load(Ordering::SeqCst) {
+                                std::thread::sleep(Duration::from_millis(20));
+                            }
+                            if to.write_all(&buf[..n]).is_err() {
+                                return;
+                            }
+                        }
+                    });
+                }
+            }
+        });
+        Freezer { port, frozen }
+    }
+
+    fn freeze(&self, on: bool) {
+        self.frozen.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// One target's network goes black (on an open session, and for new connections): `/metrics`
+/// still answers within the deadline (and within Prometheus's own timeout when the scrape
+/// sends it), that target `hypertop_up 0` from the first scrape after the cache interval —
+/// not the stale read — the other target served; restored, it is up again at the next scrape.
+#[test]
+fn a_black_holed_target_is_down_in_time_and_up_again_at_once() {
+    let upstream = native_database("exporter_blackhole");
+    let port_of = |c: &str| -> u16 {
+        c.split_whitespace()
+            .find_map(|kv| kv.strip_prefix("port="))
+            .unwrap_or("5432")
+            .parse()
+            .unwrap()
+    };
+    let proxy = Freezer::start(port_of(&upstream));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[profiles.steady]\nconninfo = \"{upstream}\"\n\n[profiles.far]\nconninfo = \"{upstream} port={} connect_timeout=30\"\n",
+            proxy.port
+        ),
+    )
+    .unwrap();
+    let (_exporter, port) = exporter(&[
+        "--targets",
+        file.to_str().unwrap(),
+        "--cache",
+        "1s",
+        "--deadline",
+        "3s",
+    ]);
+    let scrape = |headers: &str| {
+        let started = Instant::now();
+        let (status, _, body) = request(port, "GET", "/metrics", headers);
+        assert_eq!(status, 200, "{body}");
+        (body, started.elapsed())
+    };
+    let (body, _) = scrape("");
+    assert_eq!(value(&body, "hypertop_up{target=\"far\"}"), 1.0);
+    assert!(value(&body, "hypertop_data_age_seconds{target=\"far\"}") >= 0.0);
+
+    // On the open session: down within the deadline, not served from the cache as up.
+    proxy.freeze(true);
+    std::thread::sleep(Duration::from_millis(1200));
+    let (body, took) = scrape("");
+    assert!(took < Duration::from_secs(5), "answered after {took:?}");
+    assert_eq!(value(&body, "hypertop_up{target=\"far\"}"), 0.0, "{body}");
+    assert_eq!(value(&body, "hypertop_up{target=\"steady\"}"), 1.0);
+    // A new connection into the black hole, under Prometheus's 2 s scrape timeout.
+    std::thread::sleep(Duration::from_millis(1200));
+    let (body, took) = scrape("X-Prometheus-Scrape-Timeout-Seconds: 2\r\n");
+    assert!(
+        took < Duration::from_millis(2500),
+        "answered after {took:?}"
+    );
+    assert_eq!(value(&body, "hypertop_up{target=\"far\"}"), 0.0);
+    assert_eq!(value(&body, "hypertop_up{target=\"steady\"}"), 1.0);
+
+    // Restored: up at the first scrape after the interval, with fresh data.
+    proxy.freeze(false);
+    std::thread::sleep(Duration::from_millis(1200));
+    let (body, _) = scrape("");
+    assert_eq!(value(&body, "hypertop_up{target=\"far\"}"), 1.0, "{body}");
+    assert!(value(&body, "hypertop_data_age_seconds{target=\"far\"}") < 2.0);
+}
+
+/// HEAD gets GET's headers and no body; a `%+4` is no escape; other methods are refused with
+/// the ones allowed.
+#[test]
+fn head_has_no_body_and_the_query_is_decoded_strictly() {
+    let upstream = native_database("exporter_head");
+    let (_exporter, port) = exporter(&[&upstream]);
+    let (status, head, body) = request(port, "HEAD", "/metrics", "");
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_lowercase()
+            .contains("content-type: text/plain; version=0.0.4"),
+        "{head}"
+    );
+    assert_eq!(body, "", "HEAD answered with a body");
+    let (status, _, body) = request(port, "GET", "/probe?target=%+4", "");
+    assert_eq!(status, 404, "{body}");
+    assert!(!body.contains("\\x04") && body.contains("% 4"), "{body}");
+    let (status, head, _) = request(port, "POST", "/metrics", "Content-Length: 0\r\n");
+    assert_eq!(status, 405);
+    assert!(head.to_lowercase().contains("allow: get, head"), "{head}");
+}
