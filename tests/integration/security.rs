@@ -10,7 +10,10 @@ use hypertop::capabilities::Capabilities;
 use hypertop::problems::Thresholds;
 
 use crate::actions::{env_for, SERIAL};
-use crate::engines::{connector_for, hostile_engine, native_database, psql};
+use crate::engines::{
+    connector_for, hostile_engine, native_database, native_tsdb_database, native_tsdb_versions,
+    on_each, psql,
+};
 
 /// Every role's superuser flag and the settings a trap would flip.
 fn roles_and_settings(conninfo: &str) -> String {
@@ -62,6 +65,9 @@ async fn monitoring_runs_no_tenant_function_and_no_shadowing_one() {
         "{:?}",
         row("counters")
     );
+    // A superuser's integer_now that a tenant's overload shadows is not called (the call would
+    // be ambiguous and fail every hypertable's read): the table is shown, its "now" unknown.
+    assert!(row("gauges")["overdue_chunks"].as_i64().unwrap_or(0) == 0);
     // `check` reads the same way.
     let (code, line) = hypertop::snapshot::check(&snap, &Thresholds::default());
     assert!(code <= 2, "{line}");
@@ -302,4 +308,65 @@ async fn a_rename_between_plan_and_execution_stops_the_statement() {
         "{err}"
     );
     assert!(exists(&conninfo, "public.kept_idx") && exists(&conninfo, "public.target_idx"));
+}
+
+/// A pg_monitor role reading a database where a superuser's integer_now function lives in a
+/// schema it has no USAGE on, and where a tenant shadowed another with an overload: every
+/// screen reads (those hypertables' "now" unknown), on every native TimescaleDB version.
+#[tokio::test]
+async fn integer_now_functions_out_of_reach_or_shadowed_blank_no_screen() {
+    on_each(native_tsdb_versions(), async |version| {
+        let conninfo = native_tsdb_database(version, None, "sealed_now");
+        let db = psql(&conninfo, "SELECT current_database()");
+        let watcher = format!("watcher_{}", std::process::id());
+        psql(
+            &conninfo,
+            &format!(
+                "DO $$ BEGIN CREATE ROLE {watcher} LOGIN IN ROLE pg_monitor;
+                   EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+                 GRANT CONNECT ON DATABASE {db} TO {watcher};
+                 CREATE SCHEMA sealed;
+                 CREATE FUNCTION sealed.now_fn() RETURNS bigint LANGUAGE sql STABLE AS $f$ SELECT 1000::bigint $f$;
+                 CREATE TABLE public.sealed_counts (t bigint NOT NULL, v int);
+                 SELECT create_hypertable('public.sealed_counts', 't', chunk_time_interval => 100);
+                 SELECT set_integer_now_func('public.sealed_counts', 'sealed.now_fn');
+                 INSERT INTO public.sealed_counts SELECT g, 1 FROM generate_series(0, 999, 50) g;
+                 SELECT add_retention_policy('public.sealed_counts', 800::bigint);
+                 CREATE FUNCTION public.su_now() RETURNS bigint LANGUAGE sql STABLE AS $f$ SELECT 1000::bigint $f$;
+                 CREATE FUNCTION public.su_now(x int DEFAULT 0) RETURNS bigint LANGUAGE sql STABLE AS $f$ SELECT 9::bigint $f$;
+                 CREATE TABLE public.shadowed (t bigint NOT NULL, v int);
+                 SELECT create_hypertable('public.shadowed', 't', chunk_time_interval => 100);
+                 SELECT set_integer_now_func('public.shadowed', 'public.su_now');
+                 SELECT add_retention_policy('public.shadowed', 800::bigint);"
+            ),
+        );
+        for user in ["postgres".to_string(), watcher.clone()] {
+            let session = connector_for(&format!("{conninfo} user={user}"))
+                .connect()
+                .await
+                .unwrap();
+            let caps = Capabilities::detect(&session.client).await.unwrap();
+            let snap =
+                hypertop::snapshot::collect(&session.client, &caps, &Thresholds::default()).await;
+            let json = snap.to_json();
+            for section in ["hypertables", "compression", "retention", "caggs"] {
+                assert!(
+                    json[section].is_array(),
+                    "{user}: {section} could not be read: {}",
+                    json[section]
+                );
+            }
+            let names: Vec<&str> = json["retention"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|r| r["name"].as_str())
+                .collect();
+            assert!(
+                names.contains(&"sealed_counts") && names.contains(&"shadowed"),
+                "{user}: {names:?}"
+            );
+        }
+    })
+    .await;
 }
