@@ -170,6 +170,12 @@ pub struct Journal {
     pub path: PathBuf,
 }
 
+/// The effective user id of this process.
+fn own_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
+}
+
 impl Journal {
     pub fn new(path: PathBuf) -> Journal {
         Journal { path }
@@ -181,7 +187,8 @@ impl Journal {
         let mut options = std::fs::OpenOptions::new();
         options.read(true).custom_flags(libc::O_NONBLOCK);
         if write {
-            options.append(true).create(true);
+            // Owner only: it names servers, roles and what was done to them.
+            options.append(true).create(true).mode(0o600);
         }
         let f = match options.open(&self.path) {
             Ok(f) => f,
@@ -202,12 +209,24 @@ impl Journal {
                 self.path.display()
             ));
         }
+        // A journal an older hypertop (or a umask) left readable by others is closed to them
+        // at the next write.
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if write && meta.mode() & 0o077 != 0 && meta.uid() == own_uid() {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .map_err(|e| format!("cannot restrict the journal {}: {e}", self.path.display()))?;
+        }
         Ok(Some(f))
     }
 
     fn append(&self, line: &Line) -> Result<(), String> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            // Directories it creates are the owner's only (an existing one is left as it is).
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
         let mut text = serde_json::to_string(line).map_err(|e| e.to_string())?;
@@ -545,6 +564,24 @@ mod tests {
         assert_eq!(read.entries.len(), 2);
         assert_eq!(read.entries[1].id(), id2);
         assert_eq!(read.unreadable, 1);
+    }
+
+    #[test]
+    fn the_journal_is_its_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        // New: 0600 in a new 0700 directory, whatever the umask.
+        let j = Journal::new(dir.path().join("state/hypertop/journal.jsonl"));
+        j.intent(&origin("metrics"), &job_plan("pause-job 7"), None)
+            .unwrap();
+        assert_eq!(mode(&j.path), 0o600);
+        assert_eq!(mode(j.path.parent().unwrap()), 0o700);
+        // Left world-readable by an older version: closed at the next write.
+        std::fs::set_permissions(&j.path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        j.intent(&origin("metrics"), &job_plan("pause-job 7"), None)
+            .unwrap();
+        assert_eq!(mode(&j.path), 0o600);
     }
 
     #[test]

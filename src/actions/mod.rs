@@ -224,6 +224,10 @@ pub struct Plan {
     /// `run --yes` also needs `--force` (a rollback that overwrites later changes).
     #[serde(default)]
     pub needs_force: bool,
+    /// Another session's statement, shown in the preview and never journaled (it is that
+    /// session's, and may carry a password).
+    #[serde(skip)]
+    pub statement: Option<String>,
 }
 
 impl Plan {
@@ -246,6 +250,7 @@ impl Plan {
             warnings: Vec::new(),
             impact: Vec::new(),
             needs_force: false,
+            statement: None,
         }
     }
 

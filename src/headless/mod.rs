@@ -57,6 +57,7 @@ pub fn describe(plan: &Plan) -> Vec<String> {
     }
     out.extend(plan.impact.iter().map(|i| format!("Impact: {i}")));
     out.push(format!("Locks: {}", plan.locks));
+    out.extend(plan.statement.iter().map(|q| format!("Query: {q}")));
     out.extend(plan.warnings.iter().map(|w| format!("Warning: {w}")));
     out.push("SQL:".into());
     out.extend(plan.preview_sql(20).into_iter().map(|s| format!("  {s};")));

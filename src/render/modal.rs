@@ -194,6 +194,9 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
         lines.push(label("Impact   ", i.clone(), theme.warn));
     }
     lines.push(label("Locks    ", plan.locks.clone(), theme.value));
+    if let Some(q) = &plan.statement {
+        lines.push(label("Query    ", q.clone(), theme.value));
+    }
     for w in &plan.warnings {
         lines.push(Line::from(Span::styled(
             format!("Warning: {w}"),

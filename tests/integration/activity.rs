@@ -166,7 +166,11 @@ async fn cancel_and_terminate_act_on_the_planned_session_and_are_journaled() {
     let sleeper = connector_for(&conninfo).connect().await.unwrap();
     let pid = backend_pid(&sleeper).await;
     let sleeping = tokio::spawn(async move {
-        let r = sleeper.client.batch_execute("SELECT pg_sleep(60)").await;
+        // A statement with a secret in it: the preview shows it, the journal must not keep it.
+        let r = sleeper
+            .client
+            .batch_execute("SELECT pg_sleep(60) /* PASSWORD 'hunter2' */")
+            .await;
         (sleeper, r)
     });
     eventually(Duration::from_secs(10), "the sleep running", || {
@@ -286,4 +290,12 @@ async fn cancel_and_terminate_act_on_the_planned_session_and_are_journaled() {
             && h.contains("irreversible"),
         "{h}"
     );
+    // The journal keeps who was signalled and a fingerprint of the statement, never its text,
+    // and only its owner can read it.
+    let kept = std::fs::read_to_string(&journal).unwrap();
+    assert!(!kept.contains("hunter2"), "{kept}");
+    assert!(kept.contains("statement_fingerprint"), "{kept}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "journal mode {mode:o}");
 }

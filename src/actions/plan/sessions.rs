@@ -13,6 +13,45 @@ fn signalable(backend_type: &str) -> bool {
     ) || (backend_type.ends_with(']') && backend_type.contains(" ["))
 }
 
+/// What the journal keeps of a signalled session: who it was, and a fingerprint of its
+/// statement (to tell two entries' statements apart), never the text — it is another role's,
+/// and may carry a password.
+#[derive(Debug, Serialize)]
+struct Signalled<'a> {
+    pid: i32,
+    username: Option<&'a str>,
+    application: Option<&'a str>,
+    database: Option<&'a str>,
+    backend_type: &'a str,
+    state: Option<&'a str>,
+    statement_fingerprint: Option<String>,
+}
+
+impl<'a> Signalled<'a> {
+    fn of(s: &'a SessionFacts) -> Signalled<'a> {
+        Signalled {
+            pid: s.pid,
+            username: s.username.as_deref(),
+            application: s.application.as_deref(),
+            database: s.database.as_deref(),
+            backend_type: &s.backend_type,
+            state: s.state.as_deref(),
+            statement_fingerprint: s
+                .query
+                .as_deref()
+                .filter(|q| !q.is_empty())
+                .map(|q| format!("{:016x}", fnv1a(crate::format::one_line(q).as_bytes()))),
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: a fingerprint that stays the same across builds and platforms.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
     let (pid, terminate) = match cmd {
         Command::CancelBackend { pid } => (*pid, false),
@@ -73,17 +112,10 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             vec![text(pid.to_string())],
         )
     }];
-    if let Some(q) = s.query.as_deref().filter(|q| !q.is_empty()) {
-        p.warnings.push(format!(
-            "its statement: {}",
-            crate::format::one_line(q)
-                .chars()
-                .take(200)
-                .collect::<String>()
-        ));
-    }
+    let query = s.query.as_deref().filter(|q| !q.is_empty());
+    p.statement = query.map(|q| crate::format::one_line(q).chars().take(200).collect());
     p.irreversible = Some(undo.into());
-    p.previous = serde_json::to_value(s).ok();
+    p.previous = serde_json::to_value(Signalled::of(s)).ok();
     if terminate {
         p.confirm = Confirm::TypeName(pid.to_string());
     }
