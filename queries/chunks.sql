@@ -17,8 +17,10 @@ hyper AS MATERIALIZED (
      WHERE (h.schema_name = $1 AND h.table_name = $2)
         OR (ca.user_view_schema = $1 AND ca.user_view_name = $2)
 ),
---@include integer_now_trust
-,
+integer_now_given AS (
+    -- "now" of integer-time hypertables as model::integer_now read it (ids, values in step)
+    SELECT * FROM unnest($3::int4[], $4::int8[]) AS n(id, now_int)
+),
 --@include policy_limits
 , chunk AS (
     SELECT r.relnamespace, r.relname, ds.range_start, ds.range_end, h.integer_time,

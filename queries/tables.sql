@@ -31,8 +31,10 @@ hyper AS MATERIALIZED (
      -- not TimescaleDB's internal compressed hypertables (up to 2.28)
      WHERE h.compression_state IS DISTINCT FROM 2
 ),
---@include integer_now_trust
-,
+integer_now_given AS (
+    -- "now" of integer-time hypertables as model::integer_now read it (ids, values in step)
+    SELECT * FROM unnest($1::int4[], $2::int8[]) AS n(id, now_int)
+),
 --@include policy_limits
 , policy_shown AS (
     -- the policy's threshold as written (`7 days`, an integer, `created before …`) and in seconds

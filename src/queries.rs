@@ -127,6 +127,7 @@ pub fn compression_settings(caps: &Capabilities) -> (&'static str, bool) {
     }
 }
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
+expanded!(INTEGER_NOW_CALLS, "integer_now_calls.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
 expanded!(JOBS, "jobs.sql");
@@ -253,6 +254,7 @@ mod tests {
             &*POLICIES,
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
+            &*INTEGER_NOW_CALLS,
             &*INDEXES_PLAIN,
             &*JOBS,
             &*CAGGS_WATERMARK_TABLE,

@@ -2,20 +2,11 @@
 -- time, computed once per policy (not per chunk): a chunk is due when its range ends at or
 -- before `*_upto`, or (a policy by creation time) it was created before `*_created`. Expects
 -- CTEs `hyper` (id, ht_schema, ht_name, dim_id, integer_now_func_schema, integer_now_func),
--- `policy_jobs` and `integer_now_trust` before it.
+-- `policy_jobs` and `integer_now_given` (id, now_int: each query's own parameters) before it.
 integer_now AS MATERIALIZED (
-    -- "now" of integer-time hypertables from their integer_now_func (identifiers quoted by %I;
-    -- one call per such hypertable, not per chunk), when integer_now_trust allows it
-    SELECT h.id,
-           CASE WHEN t.trusted THEN
-           (xpath('/row/v/text()',
-                  query_to_xml(format('SELECT %I.%I()::bigint AS v',
-                                      h.integer_now_func_schema, h.integer_now_func),
-                               false, true, '')))[1]::text::bigint END AS now_int
-      FROM hyper h
-      LEFT JOIN integer_now_trust t
-             ON (t.func_schema, t.func_name) = (h.integer_now_func_schema, h.integer_now_func)
-     WHERE h.integer_now_func IS NOT NULL
+    -- "now" of integer-time hypertables, as model::integer_now read it from their
+    -- integer_now functions (a hypertable not listed: unknown)
+    SELECT g.id, g.now_int FROM integer_now_given g
 ), policy AS MATERIALIZED (
     -- the (first) compression and retention policy of each relation
     SELECT DISTINCT ON (h.id, p.proc_name)

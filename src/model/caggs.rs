@@ -103,7 +103,9 @@ pub async fn fetch(
     caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
-    let rows = statements.query(client, queries::caggs(caps)).await?;
+    let nows = super::integer_now::read(client).await?;
+    let [statement] = statements.get(client, [queries::caggs(caps)]).await?;
+    let rows = client.query(&statement, &[&nows.ids, &nows.nows]).await?;
     rows.iter()
         .map(|r| {
             let time_type: String = r

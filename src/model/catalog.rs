@@ -151,7 +151,10 @@ pub async fn fetch(
         .await?;
     // All together, each answer decoded as it comes while the server runs the next query.
     let (rows, pages, usage, numbers) = join!(
-        client.query(&tables_sql, &[]),
+        async {
+            let nows = super::integer_now::read(client).await?;
+            client.query(&tables_sql, &[&nows.ids, &nows.nows]).await
+        },
         async { RelationPages::from_row(&client.query_one(&pages_sql, &[]).await?) },
         async { indexes::usage_from_row(&client.query_one(&usage_sql, &[]).await?) },
         async {

@@ -53,7 +53,10 @@ pub async fn fetch_chunks(
     hypertable: &Target,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
-    super::collect_rows(client, queries::chunks(caps), &[&schema, &name], |r| {
+    let nows = super::integer_now::read(client).await?;
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
+        [&schema, &name, &nows.ids, &nows.nows];
+    super::collect_rows(client, queries::chunks(caps), &params, |r| {
         Ok(Chunk {
             schema: r.try_get("schema")?,
             name: r.try_get("name")?,

@@ -9,6 +9,7 @@ pub mod compression;
 pub mod fixtures;
 pub mod hypertables;
 pub mod indexes;
+pub mod integer_now;
 pub mod jobs;
 pub mod policies;
 pub mod retention;

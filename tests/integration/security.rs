@@ -333,11 +333,12 @@ async fn integer_now_functions_out_of_reach_or_shadowed_blank_no_screen() {
                  INSERT INTO public.sealed_counts SELECT g, 1 FROM generate_series(0, 999, 50) g;
                  SELECT add_retention_policy('public.sealed_counts', 800::bigint);
                  CREATE FUNCTION public.su_now() RETURNS bigint LANGUAGE sql STABLE AS $f$ SELECT 1000::bigint $f$;
-                 CREATE FUNCTION public.su_now(x int DEFAULT 0) RETURNS bigint LANGUAGE sql STABLE AS $f$ SELECT 9::bigint $f$;
                  CREATE TABLE public.shadowed (t bigint NOT NULL, v int);
                  SELECT create_hypertable('public.shadowed', 't', chunk_time_interval => 100);
                  SELECT set_integer_now_func('public.shadowed', 'public.su_now');
-                 SELECT add_retention_policy('public.shadowed', 800::bigint);"
+                 SELECT add_retention_policy('public.shadowed', 800::bigint);
+                 -- a tenant's overload, after the DBA set it up
+                 CREATE FUNCTION public.su_now(x int DEFAULT 0) RETURNS bigint LANGUAGE sql STABLE AS $f$ SELECT 9::bigint $f$;"
             ),
         );
         for user in ["postgres".to_string(), watcher.clone()] {
