@@ -14,14 +14,19 @@ WITH
            coalesce(ca.user_view_name, h.table_name)::text AS name, h.id,
            ca.mat_hypertable_id IS NOT NULL AS is_cagg,
            h.compression_state = 1 OR coalesce((to_jsonb(h) ->> 'status')::int & 4 = 4, false)
-                                                                   AS compression_enabled
+                                                                   AS compression_enabled,
+           -- thresholds and offsets are numbers on an integer time column, intervals otherwise
+           coalesce((SELECT d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype)
+                       FROM _timescaledb_catalog.dimension d
+                      WHERE d.hypertable_id = h.id AND d.interval_length IS NOT NULL
+                      ORDER BY d.id LIMIT 1), false)              AS integer_time
       FROM _timescaledb_catalog.hypertable h
       LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
      WHERE (h.compression_state IS DISTINCT FROM 2
             AND h.schema_name NOT LIKE '\_timescaledb\_%')
         OR ca.mat_hypertable_id IS NOT NULL
 )
-SELECT r.schema, r.name, r.is_cagg, r.compression_enabled,
+SELECT r.schema, r.name, r.is_cagg, r.compression_enabled, r.integer_time,
        coalesce(st.segmentby, '{}') AS segmentby, coalesce(st.orderby, '{}') AS orderby,
        p.job_id, p.proc_name, p.scheduled,
        j.schedule_interval::text AS schedule, j.config::text AS config

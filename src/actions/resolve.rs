@@ -421,20 +421,32 @@ pub async fn facts(
 }
 
 /// Every interval of a policy file as the server reads it (exported and written files then
-/// compare equal whatever their spelling); an interval the server refuses is named.
+/// compare equal whatever their spelling); an interval the server refuses is named. A file
+/// someone wrote (`written`) is held to the palette's rules for the same settings: a unit is
+/// required (a bare `90` would be seconds), thresholds and schedules are positive, offsets not
+/// negative — the database's own policies are read as they are.
 pub async fn normalize_intervals(
     client: &Client,
     file: &mut crate::policy::PolicyFile,
+    written: bool,
 ) -> Result<(), String> {
+    use crate::policy::IntervalUse;
     let mut slots = crate::policy::intervals_mut(file);
-    let given: Vec<String> = slots.iter().map(|s| s.to_string()).collect();
+    if written {
+        for slot in slots.iter_mut() {
+            let i =
+                super::parse::interval(slot.value).map_err(|e| format!("{}: {e}", slot.place))?;
+            *slot.value = i.0;
+        }
+    }
+    let given: Vec<String> = slots.iter().map(|s| s.value.to_string()).collect();
     let read = |values: Vec<String>| async move {
         client
             .query(sql!("intervals.sql"), &[&values])
             .await
             .map(|rows| {
                 rows.iter()
-                    .map(|r| r.get::<_, String>(0))
+                    .map(|r| (r.get::<_, String>("normalised"), r.get::<_, i32>("sign")))
                     .collect::<Vec<_>>()
             })
     };
@@ -442,16 +454,30 @@ pub async fn normalize_intervals(
         Ok(n) => n,
         Err(e) => {
             // Which one: the first the server refuses on its own.
-            for g in &given {
+            for (slot, g) in slots.iter().zip(&given) {
                 if let Err(one) = read(vec![g.clone()]).await {
-                    return Err(format!("'{g}' is not an interval: {}", db(one)));
+                    return Err(format!(
+                        "{}: '{g}' is not an interval: {}",
+                        slot.place,
+                        db(one)
+                    ));
                 }
             }
             return Err(db(e));
         }
     };
-    for (slot, n) in slots.iter_mut().zip(normalised) {
-        **slot = n;
+    for (slot, (n, sign)) in slots.iter_mut().zip(normalised) {
+        let zero_ok = slot.used_as == IntervalUse::Offset;
+        if written && (sign < 0 || (sign == 0 && !zero_ok)) {
+            return Err(format!(
+                "{}: '{}' is {}: give a {} interval (e.g. 6h, 7days, '1 day 2 hours')",
+                slot.place,
+                slot.value,
+                if sign < 0 { "negative" } else { "zero" },
+                if zero_ok { "non-negative" } else { "positive" }
+            ));
+        }
+        *slot.value = n;
     }
     Ok(())
 }

@@ -49,7 +49,7 @@ async fn database(ctx: &Context<'_>) -> Result<(Vec<RelationPolicies>, PolicyFil
         )
     })?;
     let mut file = policy::export(&have);
-    resolve::normalize_intervals(client, &mut file).await?;
+    resolve::normalize_intervals(client, &mut file, false).await?;
     Ok((have, file))
 }
 
@@ -64,12 +64,18 @@ fn has_timescaledb(ctx: &Context<'_>) -> Result<(), String> {
     }
 }
 
-/// A policy file as written, its intervals as the server reads them.
-async fn read_file(ctx: &Context<'_>, path: &Path) -> Result<PolicyFile, String> {
+/// A policy file as written, checked as the palette checks the same settings (against the
+/// database's relations, `have`), its intervals as the server reads them.
+async fn read_file(
+    ctx: &Context<'_>,
+    path: &Path,
+    have: &[RelationPolicies],
+) -> Result<PolicyFile, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut file = policy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    resolve::normalize_intervals(&ctx.session.client, &mut file)
+    policy::check(&file, have).map_err(|e| format!("{}: {e}", path.display()))?;
+    resolve::normalize_intervals(&ctx.session.client, &mut file, true)
         .await
         .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(file)
@@ -81,10 +87,7 @@ async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, String> 
     match output {
         None => print!("{text}"),
         Some(path) => {
-            // Written beside, then renamed over: a reader never sees half a file.
-            let tmp = path.with_extension("tmp-hypertop");
-            std::fs::write(&tmp, &text)
-                .and_then(|_| std::fs::rename(&tmp, path))
+            write_replacing(path, &text)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             let n = file.hypertables.len() + file.caggs.len();
             eprintln!(
@@ -96,9 +99,53 @@ async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, String> 
     Ok(EXIT_CLEAN)
 }
 
+/// Writes `text` to a new file beside `path`, then renames it over `path`: a reader never sees
+/// half a file, and nothing planted beside it (a symlink to another file) is written through —
+/// the temporary file is created new (O_EXCL, which a symlink at that name fails), never
+/// opened if it exists.
+fn write_replacing(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "policies".into(), |n| n.to_string_lossy().into_owned());
+    for attempt in 0..16 {
+        let tmp = dir.join(format!(
+            ".{name}.{}-{attempt}.hypertop-tmp",
+            std::process::id()
+        ));
+        let mut f = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(&tmp)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let written = f
+            .write_all(text.as_bytes())
+            .and_then(|_| f.sync_all())
+            .and_then(|_| std::fs::rename(&tmp, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return written;
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        "every temporary name beside it is taken",
+    ))
+}
+
 async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, String> {
-    let want = read_file(ctx, path).await?;
-    let (_, have) = database(ctx).await?;
+    let (relations, have) = database(ctx).await?;
+    let want = read_file(ctx, path, &relations).await?;
     let drift = policy::diff(&want, &have);
     match format {
         Format::Json => println!(
@@ -120,8 +167,8 @@ async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, Stri
 }
 
 async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, String> {
-    let want = read_file(ctx, path).await?;
     let (have, have_file) = database(ctx).await?;
+    let want = read_file(ctx, path, &have).await?;
     let drift = policy::diff(&want, &have_file);
     if drift.is_empty() {
         say("Nothing to do: the database has the file's policies.");
@@ -143,7 +190,7 @@ async fn lint(
     limits: &Thresholds,
 ) -> Result<u8, String> {
     let file = match path {
-        Some(p) => Some(read_file(ctx, p).await?),
+        Some(p) => Some(read_file(ctx, p, &database(ctx).await?.0).await?),
         None => None,
     };
     has_timescaledb(ctx)?;

@@ -25,6 +25,8 @@ pub struct RelationPolicies {
     pub name: String,
     pub is_cagg: bool,
     pub compression_enabled: bool,
+    /// Its time column is an integer: thresholds and offsets are numbers, not intervals.
+    pub integer_time: bool,
     /// Quoted column names, in order.
     pub segmentby: Vec<String>,
     /// `"time" DESC`, … in order.
@@ -46,6 +48,7 @@ pub async fn fetch(client: &Client) -> Result<Vec<RelationPolicies>, tokio_postg
                 name,
                 is_cagg: r.try_get("is_cagg")?,
                 compression_enabled: r.try_get("compression_enabled")?,
+                integer_time: r.try_get("integer_time")?,
                 segmentby: r.try_get("segmentby")?,
                 orderby: r.try_get("orderby")?,
                 jobs: Vec::new(),

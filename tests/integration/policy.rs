@@ -220,6 +220,7 @@ fn policies_as_code_round_trip_drift_apply_rollback_and_lint() {
         check_round_trip(&run, pair);
         check_drift_apply_and_rollback(&run, pair);
         check_lint(&run, pair);
+        check_values_the_palette_refuses(&run, pair);
         // The engine's file (TimescaleDB 2.23) against this version's database: in sync, but
         // for the policy by creation time a version without them does not have.
         if pair.native {
@@ -506,4 +507,53 @@ fn check_lint(run: &Run, pair: &Pair) {
     }
     run.expect(&pair.with, &["run", "rollback", "--yes"], 0);
     assert_eq!(catalog(&pair.with), before);
+}
+
+/// A file is held to the palette's rules for the same settings: each of these is refused by
+/// `diff` and `apply` with the setting named, and nothing is applied or journaled.
+fn check_values_the_palette_refuses(run: &Run, pair: &Pair) {
+    let cases: &[(&str, &str)] = &[
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = \"-7 days\"\nschedule = \"1 day\"\n", "negative"),
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = \"0\"\nschedule = \"1 day\"\n", "no unit"),
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = \"90\"\nschedule = \"1 day\"\n", "no unit"),
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = \"0 days\"\nschedule = \"1 day\"\n", "zero"),
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = \"30 days\"\nschedule = \"0\"\n", "no unit"),
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = \"30 days\"\nschedule = \"-1 day\"\n", "negative"),
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = \"30 days\"\ncreated_before = \"30 days\"\nschedule = \"1 day\"\n", "not both"),
+        ("[hypertables.\"pol.raw\".retention_policy]\nafter = 800\nschedule = \"1 day\"\n", "timestamp time column"),
+        ("[hypertables.\"pol.counts\".retention_policy]\nafter = \"7 days\"\nschedule = \"1 day\"\n", "integer time column"),
+        ("[hypertables.\"pol.counts\".retention_policy]\nafter = -5\nschedule = \"1 day\"\n", "positive"),
+        ("[caggs.\"pol.raw_hourly\".refresh_policy]\nstart_offset = \"30 days\"\nend_offset = \"-1 hour\"\nschedule = \"1 hour\"\n", "negative"),
+    ];
+    // `export -o` writes through nothing planted beside its output (the old temporary name,
+    // a symlink to a file of someone else's).
+    let victim = run.file("victim.txt", "not yours\n");
+    let out = run.dir.join("exported.toml");
+    std::os::unix::fs::symlink(&victim, run.dir.join("exported.tmp-hypertop")).unwrap();
+    let o = out.display().to_string();
+    run.expect(&pair.with, &["policy", "export", "-o", &o], 0);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not yours\n");
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("[hypertables."));
+
+    let before = catalog(&pair.fresh);
+    let journal_before = std::fs::read_to_string(&run.journal).unwrap_or_default();
+    for (i, (text, why)) in cases.iter().enumerate() {
+        let file = run.file(&format!("refused-{i}.toml"), text);
+        for verb in ["diff", "apply"] {
+            let mut args = vec!["policy", verb, file.as_str()];
+            if verb == "apply" {
+                args.push("--yes");
+            }
+            let out = run.expect(&pair.fresh, &args, 2);
+            assert!(out.contains(why), "{verb} {text}: {out}");
+        }
+    }
+    assert_eq!(catalog(&pair.fresh), before, "{}", pair.label);
+    assert_eq!(
+        std::fs::read_to_string(&run.journal).unwrap_or_default(),
+        journal_before,
+        "nothing journaled"
+    );
 }
