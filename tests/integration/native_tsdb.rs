@@ -376,6 +376,17 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
         let left: i64 = chunks().split(' ').next().unwrap().parse().unwrap();
         assert!((7..=8).contains(&left), "{left} chunks left");
 
+        // Successful runs reach the history only with execution logging (a server-wide
+        // setting; failures are always logged).
+        psql(
+            &conninfo,
+            "ALTER SYSTEM SET timescaledb.enable_job_execution_logging = on",
+        );
+        psql(&conninfo, "SELECT pg_reload_conf()");
+        crate::engines::eventually(Duration::from_secs(10), "the setting reloaded", || async {
+            (psql(&conninfo, "SHOW timescaledb.enable_job_execution_logging") == "on").then_some(())
+        })
+        .await;
         background_workers(&conninfo, "start");
         let compression = job("policy_compression");
         let refresh = job("policy_refresh_continuous_aggregate");
