@@ -144,7 +144,7 @@ async fn job_and_policy_changes_roll_back_exactly() {
     .await;
 }
 
-async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, _server: &Tsdb) {
+async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
     let job = e.job_field("metrics", "policy_compression", "job_id").await;
 
     e.ok(&format!("pause-job {job}")).await;
@@ -191,6 +191,49 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, _server: &Tsdb) {
         e.job_field("metrics", "policy_compression", "config->>'compress_after'")
             .await,
         "7 days"
+    );
+
+    // Lost update: another session adds a key to the job's config between the preview and
+    // Enter; the change writes only its own key, so the other survives (and the rollback too).
+    let ctx = e.ctx();
+    let (plan, _) = headless::make_plan(
+        &ctx,
+        &parse("set-compress-after scn.metrics 10days").unwrap(),
+    )
+    .await
+    .unwrap();
+    psql(
+        &server.conninfo,
+        &format!(
+            "SELECT alter_job({job}, config => config || '{{\"maxchunks_to_compress\": 3}}')
+               FROM timescaledb_information.jobs WHERE job_id = {job}"
+        ),
+    );
+    let o = e.execute(&plan, Duration::from_secs(2), None).await;
+    assert_eq!(o.status, "ok", "{o:?}");
+    let config = e
+        .job_field("metrics", "policy_compression", "config - 'hypertable_id'")
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&config).unwrap(),
+        serde_json::json!({"compress_after": "10 days", "maxchunks_to_compress": 3}),
+        "{config}"
+    );
+    e.ok("rollback").await;
+    let config = e
+        .job_field("metrics", "policy_compression", "config - 'hypertable_id'")
+        .await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&config).unwrap(),
+        serde_json::json!({"compress_after": "7 days", "maxchunks_to_compress": 3}),
+        "{config}"
+    );
+    psql(
+        &server.conninfo,
+        &format!(
+            "SELECT alter_job({job}, config => config - 'maxchunks_to_compress')
+               FROM timescaledb_information.jobs WHERE job_id = {job}"
+        ),
     );
 
     // Remove and re-add: same settings, a new job id.
@@ -288,7 +331,7 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, _server: &Tsdb) {
 
     // The journal tells the whole story, newest last.
     let history = e.journal.history(&e.ctx().origin).unwrap().entries;
-    assert_eq!(history.len(), 14);
+    assert_eq!(history.len(), 16);
     assert!(history.iter().all(|h| h.status() == "ok"));
     assert!(history[1].intent.rollback_of.as_deref() == Some(history[0].id()));
     assert_eq!(history[0].intent.origin.role, "postgres");

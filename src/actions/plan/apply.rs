@@ -321,7 +321,7 @@ pub fn plan_apply(
                     prev.job_id,
                     Some(schedule),
                     Some(scheduled),
-                    Some(&config),
+                    Some((&config, keys)),
                 ));
                 let change = JobChange {
                     schedule: true,

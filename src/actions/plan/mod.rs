@@ -226,25 +226,46 @@ fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &str) -> Result<(), S
     }
 }
 
+/// A change to job `job_id`. `config` is the config wanted and the keys this change owns:
+/// only those are sent — set when the wanted config has them, removed when it does not — and
+/// merged by the statement into the config the job has when it runs (no lost update).
 fn alter_job(
     ts: &str,
     label: String,
     job_id: i32,
     every: Option<&str>,
     scheduled: Option<bool>,
-    config: Option<&serde_json::Value>,
+    config: Option<(&serde_json::Value, &[&str])>,
 ) -> Step {
-    Step::new(
-        label,
-        sql!("alter_job.sql"),
-        &[("ts", ts)],
-        vec![
-            text(job_id.to_string()),
-            every.map(String::from),
-            scheduled.map(|b| b.to_string()),
-            config.map(|c| c.to_string()),
-        ],
-    )
+    let (file, set, unset) = match config {
+        None => (sql!("alter_job.sql"), None, None),
+        Some((wanted, keys)) => {
+            let mut set = serde_json::Map::new();
+            let mut unset = Vec::new();
+            for key in keys {
+                match wanted.get(*key) {
+                    Some(v) => {
+                        set.insert((*key).to_string(), v.clone());
+                    }
+                    None => unset.push(*key),
+                }
+            }
+            (
+                sql!("alter_job_config.sql"),
+                Some(serde_json::Value::Object(set).to_string()),
+                Some(format!("{{{}}}", unset.join(","))),
+            )
+        }
+    };
+    let mut params = vec![
+        text(job_id.to_string()),
+        every.map(String::from),
+        scheduled.map(|b| b.to_string()),
+    ];
+    if set.is_some() {
+        params.extend([set, unset]);
+    }
+    Step::new(label, file, &[("ts", ts)], params)
 }
 
 /// What a change to an existing job changes, so its undo restores just that.
@@ -487,10 +508,9 @@ mod tests {
         let p = plan(&cmd, &facts(Some(rel("hypertable")), Some(job(true)))).unwrap();
         let config: serde_json::Value =
             serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
-        assert_eq!(
-            config,
-            serde_json::json!({"drop_after": "90 days", "hypertable_id": 5})
-        );
+        // Only the key it changes is sent (merged into the job's config as it is when it runs).
+        assert_eq!(config, serde_json::json!({"drop_after": "90 days"}));
+        assert_eq!(p.steps[0].params[4].as_deref(), Some("{}"));
         // The undo puts back drop_after alone: not the schedule, not the paused flag.
         let undo = &p.inverse.as_ref().unwrap()[0];
         assert_eq!(undo.params[1], None);
@@ -535,7 +555,7 @@ mod tests {
             serde_json::from_str(p.steps[0].params[3].as_deref().unwrap()).unwrap();
         assert_eq!(
             config,
-            serde_json::json!({"drop_created_before": "90 days", "hypertable_id": 5})
+            serde_json::json!({"drop_created_before": "90 days"})
         );
         assert!(p.summary.contains("drop_created_before"), "{}", p.summary);
         assert_eq!(p.changes, ["job 1003 config.drop_created_before"]);

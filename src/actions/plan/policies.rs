@@ -225,7 +225,7 @@ fn set_refresh(
                 prev.job_id,
                 Some(&every.0),
                 None,
-                Some(&config),
+                Some((&config, &["start_offset", "end_offset"])),
             )];
             let change = JobChange {
                 schedule: true,
@@ -304,15 +304,15 @@ fn set_threshold(
                 LOCKS_CATALOG,
             );
             let config = config_with(prev, key, &after.0);
+            let keys = [key];
             p.steps = vec![alter_job(
                 ts,
                 format!("change job {}", prev.job_id),
                 prev.job_id,
                 None,
                 None,
-                Some(&config),
+                Some((&config, &keys)),
             )];
-            let keys = [key];
             let change = JobChange {
                 config_keys: &keys,
                 ..JobChange::default()
