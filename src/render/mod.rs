@@ -137,12 +137,15 @@ fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(format!(" {title} "), theme.header))
+        .title(Span::styled(
+            format!(" {} ", crate::format::printable(&title)),
+            theme.header,
+        ))
 }
 
 fn message(frame: &mut Frame, area: Rect, title: String, text: &str, style: Style, theme: &Theme) {
     frame.render_widget(
-        Paragraph::new(Span::styled(text.to_string(), style))
+        Paragraph::new(Span::styled(crate::format::printable(text), style))
             .wrap(Wrap { trim: true })
             .block(block(title, theme)),
         area,
@@ -247,7 +250,7 @@ fn draw_panel(
                 };
                 Line::from(vec![
                     Span::styled(format!("{k:<11}"), theme.label),
-                    Span::styled(v, style),
+                    Span::styled(crate::format::printable(&v), style),
                 ])
             })
             .collect();
@@ -330,9 +333,10 @@ fn draw_table<D: Clone>(
             let cells = layout.iter().map(|&(c, w)| {
                 let col = &table.columns[c];
                 let cell = row.cell(c);
-                let text = cell.map_or("", |x| x.text);
+                // Escaped, not dropped: a name with a newline must not read as another name.
+                let text = crate::format::printable(cell.map_or("", |x| x.text));
                 let style = cell.map_or(theme.value, |x| tone(theme, x.tone));
-                Line::from(Span::styled(fit(text, w, col.align), style))
+                Line::from(Span::styled(fit(&text, w, col.align), style))
             });
             let r = Row::new(cells);
             Some(if pos == selected {

@@ -14,7 +14,10 @@ fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Span::styled(format!(" {title} "), theme.header))
+        .title(Span::styled(
+            format!(" {} ", crate::format::printable(&title)),
+            theme.header,
+        ))
 }
 
 /// A box of `height` rows centred in `area`, as wide as it allows up to `width`.
@@ -52,7 +55,7 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: st
             let body = m
                 .lines
                 .iter()
-                .map(|l| Line::from(Span::styled(l.clone(), style)))
+                .map(|l| Line::from(Span::styled(crate::format::printable(l), style)))
                 .collect();
             let footer = vec![Line::from(Span::styled(
                 "any other key closes",
@@ -183,7 +186,7 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
     let label = |name: &'static str, text: String, style| {
         Line::from(vec![
             Span::styled(name, theme.label),
-            Span::styled(text, style),
+            Span::styled(crate::format::printable(&text), style),
         ])
     };
     let mut lines = vec![Line::from(Span::styled(plan.summary.clone(), theme.value))];

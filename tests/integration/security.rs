@@ -371,3 +371,39 @@ async fn integer_now_functions_out_of_reach_or_shadowed_blank_no_screen() {
     })
     .await;
 }
+
+/// A name with a newline is shown escaped on the console's screens, not with the newline
+/// dropped (which made `two\nlines` read as `twolines`, another name).
+#[tokio::test]
+async fn the_console_escapes_control_characters_in_names() {
+    use hypertop::model::{self, QueryKind};
+    let _serial = SERIAL.lock().await;
+    let conninfo = hostile_engine().conninfo();
+    psql(
+        &conninfo,
+        "CREATE TABLE IF NOT EXISTS low.\"two\nlines\" (t timestamptz NOT NULL);
+         SELECT public.create_hypertable('low.\"two\nlines\"', 't', if_not_exists => true)",
+    );
+    let session = connector_for(&conninfo).connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    let mut state = hypertop::app::state::AppState::new(
+        "hostile".into(),
+        std::time::Duration::from_secs(2),
+        true,
+        false,
+    );
+    state.data.caps = Some(caps.clone());
+    let result = model::fetch(QueryKind::Catalog, None, &session.client, &caps)
+        .await
+        .map_err(|e| hypertop::connect::describe_error(&e));
+    state.on_result(hypertop::poller::QueryResult {
+        kind: QueryKind::Catalog,
+        target: None,
+        result,
+        elapsed: std::time::Duration::ZERO,
+        finished_at: chrono::Utc::now(),
+    });
+    let text = crate::render_text(&mut state, hypertop::screens::tab("hypertables"));
+    assert!(text.contains("low.\"two\\x0al"), "{text}");
+    assert!(!text.contains("twolines"), "{text}");
+}
