@@ -177,10 +177,10 @@ pub enum Sub {
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         max_cagg_lag: Option<Duration>,
         /// More chunks than this in a compression backlog is a warning (default 0)
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(0..))]
         max_backlog_chunks: Option<i64>,
         /// Consecutive job failures from which a failing job is critical (default 3)
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(i32).range(0..))]
         critical_failures: Option<i32>,
         /// Every target of the fleet (--fleet): one line each, the worst exit code
         #[arg(long)]
@@ -305,6 +305,15 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_thresholds_are_refused_as_in_the_config_file() {
+        for flag in ["--max-backlog-chunks", "--critical-failures"] {
+            let err = Cli::try_parse_from(["hypertop", "check", flag, "-1"]).unwrap_err();
+            assert!(err.to_string().contains("-1"), "{flag}: {err}");
+            assert!(Cli::try_parse_from(["hypertop", "check", flag, "0"]).is_ok());
+        }
+    }
 
     #[test]
     fn psql_style_flags() {
