@@ -3,8 +3,10 @@
 -- drop_created_before) with its schedule ($3) and state ($4) in one statement, its first run
 -- one schedule from now: a new retention policy runs at once when added (and drops what the
 -- preview counted) unless told.
+-- A policy someone added since the preview fails the step with TimescaleDB's own "already
+-- exists" (if_not_exists would return job -1 and the next call fail on it).
 SELECT a.job_id
   FROM {ts}.add_retention_policy($1::text::oid::regclass, {threshold} => $2::text::{threshold_type},
-                                 if_not_exists => true) j,
+                                 if_not_exists => false) j,
        {ts}.alter_job(j, schedule_interval => $3::text::interval, scheduled => $4::text::bool,
                       next_start => now() + $3::text::interval) a

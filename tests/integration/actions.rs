@@ -1310,3 +1310,69 @@ async fn an_action_on_a_server_that_stops_answering_ends_and_is_journaled() {
     assert_eq!(e.last_entry().status(), "unknown");
     holder.client.batch_execute("ROLLBACK").await.unwrap();
 }
+
+/// `policy apply` racing a colleague: the retention policy the file adds is added by someone
+/// else between the preview and Enter. The step fails with TimescaleDB's own "already exists"
+/// (not "job -1 not found" from a policy that was never made), and the colleague's policy is
+/// the one that stays.
+#[tokio::test]
+async fn apply_racing_an_identical_policy_fails_plainly() {
+    let _serial = SERIAL.lock().await;
+    on_each(action_servers("apply_race"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        psql(
+            &server.conninfo,
+            "DROP TABLE IF EXISTS scn.race;
+             CREATE TABLE scn.race (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('scn.race', 't');",
+        );
+        let client = &e.session.client;
+        let have = hypertop::model::policies::fetch(client).await.unwrap();
+        let mut have_file = hypertop::policy::export(&have);
+        hypertop::actions::resolve::normalize_intervals(client, &mut have_file, false)
+            .await
+            .unwrap();
+        let mut want = have_file.clone();
+        want.hypertables
+            .entry("scn.race".into())
+            .or_default()
+            .retention_policy = Some(hypertop::policy::ThresholdPolicy {
+            after: Some(hypertop::policy::Threshold::Interval("30 days".into())),
+            created_before: None,
+            schedule: "1 day".into(),
+            scheduled: true,
+        });
+        hypertop::actions::resolve::normalize_intervals(client, &mut want, true)
+            .await
+            .unwrap();
+        let drift = hypertop::policy::diff(&want, &have_file);
+        assert_eq!(drift.len(), 1, "{drift:?}");
+        let facts = hypertop::actions::resolve::apply_facts(client, &e.caps, &have, &want, &drift)
+            .await
+            .unwrap();
+        let plan =
+            hypertop::actions::plan::apply::plan_apply("race.toml", &want, &drift, &facts).unwrap();
+        // The colleague, between preview and Enter.
+        let theirs = psql(
+            &server.conninfo,
+            "SELECT add_retention_policy('scn.race', interval '90 days')",
+        );
+        let o = e.execute(&plan, Duration::from_secs(2), None).await;
+        assert_eq!(o.status, "failed", "{o:?}");
+        let err = o.error.clone().unwrap_or_default();
+        assert!(
+            err.contains("already exists") && !err.contains("-1"),
+            "{err}"
+        );
+        assert_eq!(
+            psql(
+                &server.conninfo,
+                "SELECT string_agg(job_id || ' ' || (config->>'drop_after'), ',')
+                   FROM timescaledb_information.jobs
+                  WHERE hypertable_name = 'race' AND proc_name = 'policy_retention'",
+            ),
+            format!("{theirs} 90 days")
+        );
+    })
+    .await;
+}
