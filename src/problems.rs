@@ -449,19 +449,22 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
     }
 
     for r in input.retention.unwrap_or_default() {
-        if r.overdue_chunks > 0 {
+        let (Some(chunks), Some(bytes)) = (r.overdue_chunks, r.overdue_bytes) else {
+            continue;
+        };
+        if chunks > 0 {
             add(
                 Severity::Warning,
                 ProblemKind::RetentionOverdue,
                 format::qualified(&r.schema, &r.name),
                 format!(
                     "{} chunks ({}) older than drop_after {} are still there",
-                    r.overdue_chunks,
-                    format::bytes(r.overdue_bytes),
+                    chunks,
+                    format::bytes(bytes),
                     r.drop_after.as_deref().map_or("?".into(), format::interval)
                 ),
                 Subject::relation(&r.schema, &r.name),
-                r.overdue_bytes as f64,
+                bytes as f64,
             );
         }
     }

@@ -272,7 +272,11 @@ impl Exposition {
                 c.backlog_bytes as f64,
             );
         }
+        // Unknown overdue (no "now" for its integer time here) is left out, not exported as 0.
         for r in d.retention.rows() {
+            let (Some(chunks), Some(bytes)) = (r.overdue_chunks, r.overdue_bytes) else {
+                continue;
+            };
             let l = with(vec![(
                 "relation",
                 crate::format::qualified(&r.schema, &r.name),
@@ -281,13 +285,13 @@ impl Exposition {
                 "hypertop_retention_overdue_chunks",
                 "Chunks entirely older than the retention policy's drop_after, still there",
                 l.clone(),
-                r.overdue_chunks as f64,
+                chunks as f64,
             );
             self.gauge(
                 "hypertop_retention_overdue_bytes",
                 "Size of the chunks overdue for retention",
                 l,
-                r.overdue_bytes as f64,
+                bytes as f64,
             );
         }
         for c in d.caggs.rows() {

@@ -16,9 +16,11 @@ pub struct Retention {
     pub drop_after_seconds: Option<f64>,
     pub chunks: i64,
     pub oldest_start: Option<Bound>,
-    /// Chunks entirely older than `drop_after`: the policy should have dropped them.
-    pub overdue_chunks: i64,
-    pub overdue_bytes: i64,
+    /// Chunks entirely older than `drop_after`: the policy should have dropped them. None:
+    /// unknown — the threshold cannot be computed here (an integer-time hypertable whose
+    /// integer_now function this role may not call).
+    pub overdue_chunks: Option<i64>,
+    pub overdue_bytes: Option<i64>,
     pub last_run: Option<DateTime<Utc>>,
     pub last_run_status: Option<String>,
     pub next_start: Option<DateTime<Utc>>,

@@ -381,6 +381,11 @@ fn retention(
     t: &ChunkTotals,
     oldest_start: Option<Bound>,
 ) -> Result<Retention, tokio_postgres::Error> {
+    // A policy whose threshold could not be computed (no "now" for its integer time): what it
+    // should have dropped is unknown, not zero.
+    let known = r.try_get::<_, Option<i64>>("drop_upto")?.is_some()
+        || r.try_get::<_, Option<DateTime<Utc>>>("drop_created")?
+            .is_some();
     Ok(Retention {
         schema,
         name,
@@ -392,8 +397,8 @@ fn retention(
         drop_after_seconds: r.try_get("drop_after_seconds")?,
         chunks: t.chunks,
         oldest_start,
-        overdue_chunks: t.overdue_chunks,
-        overdue_bytes: t.overdue_bytes,
+        overdue_chunks: known.then_some(t.overdue_chunks),
+        overdue_bytes: known.then_some(t.overdue_bytes),
         last_run: r.try_get("drop_last_run")?,
         last_run_status: r.try_get("drop_last_run_status")?,
         next_start: r.try_get("drop_next_start")?,

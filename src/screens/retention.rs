@@ -1,6 +1,8 @@
 //! Retention tab; partitioned tables on plain PostgreSQL.
 
-use super::{bound, bytes, count, opt_text, relative, row_id, seconds, Ctx, Screen, TableRow};
+use super::{
+    bound, bytes, count, opt_bytes, opt_text, relative, row_id, seconds, Ctx, Screen, TableRow,
+};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::retention::{PartitionedTable, Retention};
@@ -91,7 +93,7 @@ pub fn columns() -> Vec<Column> {
 pub fn rows(list: &[Retention], ctx: Ctx) -> Vec<TableRow> {
     list.iter()
         .map(|r| {
-            let tone = if r.overdue_chunks > 0 {
+            let tone = if r.overdue_chunks.unwrap_or(0) > 0 {
                 Tone::Warn
             } else {
                 Tone::Normal
@@ -113,8 +115,11 @@ pub fn rows(list: &[Retention], ctx: Ctx) -> Vec<TableRow> {
                     Cell::text(format::qualified(&r.schema, &r.name)),
                     Cell::text(if r.is_cagg { "cagg" } else { "hypertable" }),
                     drop_after,
-                    count(r.overdue_chunks).tone(tone),
-                    bytes(r.overdue_bytes).tone(tone),
+                    // Unknown (no "now" for its integer time here): a question mark, not 0.
+                    r.overdue_chunks
+                        .map_or_else(|| Cell::text("?"), count)
+                        .tone(tone),
+                    opt_bytes(r.overdue_bytes).tone(tone),
                     count(r.chunks),
                     bound(r.oldest_start, ctx),
                     if r.scheduled {

@@ -172,9 +172,9 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
     let list = read.retention;
     assert_eq!(list.len(), 2, "{list:?}");
     let logs = list.iter().find(|r| r.name == "logs").unwrap();
-    assert_eq!((logs.chunks, logs.overdue_chunks), (8, 5));
+    assert_eq!((logs.chunks, logs.overdue_chunks), (8, Some(5)));
     assert_eq!(logs.drop_after_seconds, Some(30.0 * 86_400.0));
-    assert!(logs.scheduled && !logs.is_cagg && logs.overdue_bytes > 0);
+    assert!(logs.scheduled && !logs.is_cagg && logs.overdue_bytes > Some(0));
     assert_eq!(
         logs.oldest_start,
         Some(model::Bound::Time(time("2024-02-01T00:00:00Z")))
@@ -185,7 +185,7 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
         "a cagg's policy is shown under the cagg's name"
     );
     assert!(!daily.scheduled, "paused in the scenario");
-    assert_eq!((daily.chunks, daily.overdue_chunks), (1, 1));
+    assert_eq!((daily.chunks, daily.overdue_chunks), (1, Some(1)));
 }
 
 #[tokio::test]
@@ -534,7 +534,7 @@ async fn edge_cases_integer_time_and_created_before_policies_on(server: &Tsdb) {
     );
     assert!(c.backlog_bytes > 0);
     let r = read.retention.iter().find(|r| r.name == "counts").unwrap();
-    assert_eq!((r.chunks, r.overdue_chunks), (10, 2));
+    assert_eq!((r.chunks, r.overdue_chunks), (10, Some(2)));
     assert_eq!(r.oldest_start, Some(model::Bound::Int(0)));
 
     let fresh = read.retention.iter().find(|r| r.name == "fresh");
@@ -546,10 +546,10 @@ async fn edge_cases_integer_time_and_created_before_policies_on(server: &Tsdb) {
     if by_creation_time {
         let fresh = fresh.unwrap();
         assert_eq!(fresh.drop_after.as_deref(), Some("created before 1 day"));
-        assert_eq!((fresh.chunks, fresh.overdue_chunks), (2, 1));
+        assert_eq!((fresh.chunks, fresh.overdue_chunks), (2, Some(1)));
     } else {
         // before TimescaleDB 2.13 the fixture could not add the policy: nothing is overdue
-        assert!(fresh.is_none_or(|f| f.overdue_chunks == 0), "{fresh:?}");
+        assert!(fresh.is_none_or(|f| f.overdue_chunks == Some(0)), "{fresh:?}");
     }
 }
 

@@ -57,7 +57,10 @@ async fn monitoring_runs_no_tenant_function_and_no_shadowing_one() {
             .clone()
     };
     // The tenant's hypertable is shown, its "now" (and so what is overdue) is not computed.
-    assert!(row("readings")["overdue_chunks"].as_i64().unwrap_or(0) == 0);
+    assert!(
+        row("readings")["overdue_chunks"].is_null(),
+        "unknown, not 0"
+    );
     // The DBA's own integer_now function is still called: [0,100) and [100,200) are overdue.
     assert_eq!(
         row("counters")["overdue_chunks"],
@@ -67,7 +70,7 @@ async fn monitoring_runs_no_tenant_function_and_no_shadowing_one() {
     );
     // A superuser's integer_now that a tenant's overload shadows is not called (the call would
     // be ambiguous and fail every hypertable's read): the table is shown, its "now" unknown.
-    assert!(row("gauges")["overdue_chunks"].as_i64().unwrap_or(0) == 0);
+    assert!(row("gauges")["overdue_chunks"].is_null(), "unknown, not 0");
     // `check` reads the same way.
     let (code, line) = hypertop::snapshot::check(&snap, &Thresholds::default());
     assert!(code <= 2, "{line}");
@@ -367,6 +370,24 @@ async fn integer_now_functions_out_of_reach_or_shadowed_blank_no_screen() {
                 names.contains(&"sealed_counts") && names.contains(&"shadowed"),
                 "{user}: {names:?}"
             );
+            // What retention should have dropped: known where "now" could be read, else
+            // unknown (null), never a made-up 0.
+            let overdue = |name: &str| {
+                json["retention"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["name"] == name)
+                    .map(|r| r["overdue_chunks"].clone())
+                    .unwrap()
+            };
+            let sealed = if user == "postgres" {
+                serde_json::json!(2)
+            } else {
+                serde_json::Value::Null
+            };
+            assert_eq!(overdue("sealed_counts"), sealed, "{user}");
+            assert_eq!(overdue("shadowed"), serde_json::Value::Null, "{user}");
         }
     })
     .await;
