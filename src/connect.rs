@@ -34,6 +34,25 @@ impl Default for SessionSettings {
     }
 }
 
+impl SessionSettings {
+    /// A monitoring or planning session's: it waits for a lock no longer than an action would,
+    /// and always less than its statement timeout, so that a wait behind a lock ends as a lock
+    /// timeout (55P03, whose holder is then named), not as a statement timeout that names no one.
+    pub fn monitoring(
+        statement_timeout: Duration,
+        lock_timeout: Duration,
+        read_only: bool,
+    ) -> SessionSettings {
+        let below = statement_timeout.mul_f64(0.8).max(Duration::from_millis(1));
+        SessionSettings {
+            statement_timeout,
+            lock_timeout: Some(lock_timeout.min(below)),
+            read_only,
+            ..SessionSettings::default()
+        }
+    }
+}
+
 /// An open session: the client, and a receiver that yields why the connection ended.
 pub struct Session {
     pub client: Client,

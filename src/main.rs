@@ -436,13 +436,8 @@ async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), Str
     for w in &resolved.warnings {
         eprintln!("hypertop: {w}");
     }
-    // Monitoring and planning wait for a lock no longer than an action would.
-    let session_settings = SessionSettings {
-        statement_timeout: s.statement_timeout,
-        lock_timeout: Some(s.lock_timeout),
-        read_only: s.read_only,
-        ..SessionSettings::default()
-    };
+    let session_settings =
+        SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, s.read_only);
     let mut connector = Connector::new(resolved, session_settings).map_err(|e| e.to_string())?;
     let session = connector
         .connect_interactive()
@@ -487,12 +482,7 @@ fn connector(s: &Settings) -> Result<Connector, String> {
     let env = Environment::from_process();
     let resolved = conninfo::resolve(&s.inputs, &env)
         .map_err(|e| format!("invalid connection settings: {e}"))?;
-    let session_settings = SessionSettings {
-        statement_timeout: s.statement_timeout,
-        lock_timeout: Some(s.lock_timeout),
-        read_only: true,
-        ..SessionSettings::default()
-    };
+    let session_settings = SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, true);
     Connector::new(resolved, session_settings).map_err(|e| e.to_string())
 }
 

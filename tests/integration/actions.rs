@@ -943,37 +943,45 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
         &crate::engines::clean_env(),
     )
     .unwrap();
-    let settings = hypertop::connect::SessionSettings {
-        lock_timeout: Some(Duration::from_millis(300)),
-        ..Default::default()
-    };
-    let connector = Connector::new(resolved, settings).unwrap();
-    let session = connector.connect().await.unwrap();
-    let caps = Capabilities::detect(&session.client).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let journal = Journal::new(dir.path().join("j.jsonl"));
-    let origin = hypertop::actions::journal::Origin::of(&connector, &caps);
-    let started = std::time::Instant::now();
-    let err = hypertop::actions::runner::plan(
-        &session.client,
-        &caps,
-        &journal,
-        &origin,
-        &parse("drop-index public.held_a").unwrap(),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "waited {:?}",
-        started.elapsed()
-    );
-    assert!(
-        err.contains("55P03")
-            && err.contains("AccessExclusiveLock on public.held")
-            && err.contains("pid"),
-        "{err}"
-    );
+    // A short lock timeout; and the defaults (5 s each), where the statement timeout must not
+    // fire first and hide the holder.
+    for (statement, lock, limit) in [
+        (
+            Duration::from_secs(5),
+            Duration::from_millis(300),
+            Duration::from_secs(3),
+        ),
+        (
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+            Duration::from_millis(4900),
+        ),
+    ] {
+        let settings = hypertop::connect::SessionSettings::monitoring(statement, lock, false);
+        let connector = Connector::new(resolved.clone(), settings).unwrap();
+        let session = connector.connect().await.unwrap();
+        let caps = Capabilities::detect(&session.client).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::new(dir.path().join("j.jsonl"));
+        let origin = hypertop::actions::journal::Origin::of(&connector, &caps);
+        let started = std::time::Instant::now();
+        let err = hypertop::actions::runner::plan(
+            &session.client,
+            &caps,
+            &journal,
+            &origin,
+            &parse("drop-index public.held_a").unwrap(),
+        )
+        .await
+        .unwrap_err();
+        assert!(started.elapsed() < limit, "waited {:?}", started.elapsed());
+        assert!(
+            err.contains("55P03")
+                && err.contains("AccessExclusiveLock on public.held")
+                && err.contains("pid"),
+            "{err}"
+        );
+    }
     drop(holder);
 }
 

@@ -549,7 +549,10 @@ async fn edge_cases_integer_time_and_created_before_policies_on(server: &Tsdb) {
         assert_eq!((fresh.chunks, fresh.overdue_chunks), (2, Some(1)));
     } else {
         // before TimescaleDB 2.13 the fixture could not add the policy: nothing is overdue
-        assert!(fresh.is_none_or(|f| f.overdue_chunks == Some(0)), "{fresh:?}");
+        assert!(
+            fresh.is_none_or(|f| f.overdue_chunks == Some(0)),
+            "{fresh:?}"
+        );
     }
 }
 
