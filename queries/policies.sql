@@ -5,7 +5,7 @@
 WITH
 --@include policy_jobs
 ,
---@include compression_column_view
+--@include compression_column
 ,
 --@include compression_columns
 , relation AS (

@@ -47,10 +47,6 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/index_key_names.sql"),
     ),
     (
-        "compression_column_view",
-        include_str!("../queries/fragments/compression_column_view.sql"),
-    ),
-    (
         "compression_columns",
         include_str!("../queries/fragments/compression_columns.sql"),
     ),
@@ -131,7 +127,35 @@ expanded!(INTEGER_NOW_CALLS, "integer_now_calls.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
 expanded!(JOBS, "jobs.sql");
-expanded!(POLICIES, "policies.sql");
+const POLICIES_TEMPLATE: &str = include_str!("../queries/policies.sql");
+static POLICIES_BY_RELID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        POLICIES_TEMPLATE,
+        &[(
+            "compression_column",
+            include_str!("../queries/fragments/compression_column_by_relid_all.sql"),
+        )],
+    )
+});
+static POLICIES_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        POLICIES_TEMPLATE,
+        &[(
+            "compression_column",
+            include_str!("../queries/fragments/compression_column_by_id.sql"),
+        )],
+    )
+});
+
+/// Every policy with its relation's compression settings, read from the catalog (settings by
+/// relid from 2.14, by hypertable id before; never the view, which a role without USAGE on
+/// one schema cannot read at all).
+pub fn policies(caps: &Capabilities) -> &'static str {
+    match caps.timescaledb.as_ref() {
+        Some(ts) if !ts.compression_settings => &POLICIES_BY_ID,
+        _ => &POLICIES_BY_RELID,
+    }
+}
 
 expanded!(TABLES, "tables.sql");
 
@@ -251,7 +275,8 @@ mod tests {
             &*LISTED_INDEXES,
             &*COMPRESSION_SETTINGS_BY_RELID,
             &*COMPRESSION_SETTINGS_BY_ID,
-            &*POLICIES,
+            &*POLICIES_BY_RELID,
+            &*POLICIES_BY_ID,
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
             &*INTEGER_NOW_CALLS,

@@ -42,7 +42,7 @@ pub async fn run(ctx: &Context<'_>, what: &PolicyWhat, limits: &Thresholds) -> u
 async fn database(ctx: &Context<'_>) -> Result<(Vec<RelationPolicies>, PolicyFile), String> {
     has_timescaledb(ctx)?;
     let client = &ctx.session.client;
-    let have = policies::fetch(client).await.map_err(|e| {
+    let have = policies::fetch(client, ctx.caps).await.map_err(|e| {
         format!(
             "cannot read the policies: {}",
             crate::connect::describe_error(&e)

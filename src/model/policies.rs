@@ -34,8 +34,11 @@ pub struct RelationPolicies {
     pub jobs: Vec<PolicyJob>,
 }
 
-pub async fn fetch(client: &Client) -> Result<Vec<RelationPolicies>, tokio_postgres::Error> {
-    let rows = client.query(queries::POLICIES.as_str(), &[]).await?;
+pub async fn fetch(
+    client: &Client,
+    caps: &crate::capabilities::Capabilities,
+) -> Result<Vec<RelationPolicies>, tokio_postgres::Error> {
+    let rows = client.query(queries::policies(caps), &[]).await?;
     let mut out: Vec<RelationPolicies> = Vec::new();
     for r in &rows {
         let (schema, name): (String, String) = (r.try_get("schema")?, r.try_get("name")?);

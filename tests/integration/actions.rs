@@ -1335,7 +1335,9 @@ async fn apply_racing_an_identical_policy_fails_plainly() {
              SELECT create_hypertable('scn.race', 't');",
         );
         let client = &e.session.client;
-        let have = hypertop::model::policies::fetch(client).await.unwrap();
+        let have = hypertop::model::policies::fetch(client, &e.caps)
+            .await
+            .unwrap();
         let mut have_file = hypertop::policy::export(&have);
         hypertop::actions::resolve::normalize_intervals(client, &mut have_file, false)
             .await

@@ -428,3 +428,63 @@ async fn the_console_escapes_control_characters_in_names() {
     assert!(text.contains("low.\"two\\x0al"), "{text}");
     assert!(!text.contains("twolines"), "{text}");
 }
+
+/// `policy export` and `diff` for a role without USAGE on a schema that has a hypertable: they
+/// work (the policies come from the catalog, not from a view that casts names to regclass),
+/// the role's own hypertable included; on every native TimescaleDB version.
+#[tokio::test]
+async fn policy_files_work_for_a_role_kept_out_of_a_schema() {
+    on_each(native_tsdb_versions(), async |version| {
+        let conninfo = native_tsdb_database(version, None, "pol_role");
+        let db = psql(&conninfo, "SELECT current_database()");
+        let role = format!("op_{}", std::process::id());
+        psql(
+            &conninfo,
+            &format!(
+                "DO $$ BEGIN CREATE ROLE {role} LOGIN;
+                   EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+                 GRANT CONNECT ON DATABASE {db} TO {role};
+                 CREATE SCHEMA sealed;
+                 CREATE TABLE sealed.t (t timestamptz NOT NULL, v int);
+                 SELECT create_hypertable('sealed.t', 't');
+                 ALTER TABLE sealed.t SET (timescaledb.compress, timescaledb.compress_segmentby = 'v');
+                 SELECT add_compression_policy('sealed.t', interval '7 days');
+                 CREATE SCHEMA mine AUTHORIZATION {role};"
+            ),
+        );
+        let mine = format!("{conninfo} user={role}");
+        psql(
+            &mine,
+            "CREATE TABLE mine.m (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('mine.m', 't');
+             SELECT add_retention_policy('mine.m', interval '30 days');",
+        );
+        let hypertop = |args: &[&str]| {
+            let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+                .arg("-d")
+                .arg(&mine)
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr);
+            (out.status.code(), text)
+        };
+        let (code, exported) = hypertop(&["policy", "export"]);
+        assert_eq!(code, Some(0), "{exported}");
+        assert!(
+            exported.contains("[hypertables.\"mine.m\".retention_policy]")
+                && exported.contains("[hypertables.\"sealed.t\".compression_policy]")
+                && exported.contains("segmentby = [\"v\"]"),
+            "{exported}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("p.toml");
+        std::fs::write(&file, &exported).unwrap();
+        let (code, text) = hypertop(&["policy", "diff", file.to_str().unwrap()]);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(text.contains("no drift"), "{text}");
+    })
+    .await;
+}
