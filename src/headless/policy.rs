@@ -64,6 +64,31 @@ fn has_timescaledb(ctx: &Context<'_>) -> Result<(), String> {
     }
 }
 
+/// The most a policy file may hold: a database with 10,000 hypertables, each with every kind
+/// of policy, writes about 3 MiB; parsing a file takes some 40 times its size in memory.
+const MAX_POLICY_FILE: u64 = 4 * 1024 * 1024;
+
+/// A policy file's text, refused before it is read when it is larger than any database's.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let f = std::fs::File::open(path).map_err(cannot)?;
+    let mut text = String::new();
+    // One byte over the limit tells a file that is too large, whatever its metadata says
+    // (a pipe has none).
+    f.take(MAX_POLICY_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(cannot)?;
+    if text.len() as u64 > MAX_POLICY_FILE {
+        return Err(format!(
+            "{} is larger than {} MiB: not a policy file of any database hypertop knows",
+            path.display(),
+            MAX_POLICY_FILE / (1024 * 1024)
+        ));
+    }
+    Ok(text)
+}
+
 /// A policy file as written, checked as the palette checks the same settings (against the
 /// database's relations, `have`), its intervals as the server reads them.
 async fn read_file(
@@ -71,8 +96,7 @@ async fn read_file(
     path: &Path,
     have: &[RelationPolicies],
 ) -> Result<PolicyFile, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_bounded(path)?;
     let mut file = policy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     policy::check(&file, have).map_err(|e| format!("{}: {e}", path.display()))?;
     resolve::normalize_intervals(&ctx.session.client, &mut file, true)

@@ -537,6 +537,14 @@ fn check_values_the_palette_refuses(run: &Run, pair: &Pair) {
         .unwrap()
         .contains("[hypertables."));
 
+    // A file larger than any database's is refused before it is parsed.
+    let huge = run.file(
+        "huge.toml",
+        &"# padding padding padding padding padding padding padding padding\n".repeat(80_000),
+    );
+    let out = run.expect(&pair.fresh, &["policy", "diff", &huge], 2);
+    assert!(out.contains("larger than 4 MiB"), "{out}");
+
     let before = catalog(&pair.fresh);
     let journal_before = std::fs::read_to_string(&run.journal).unwrap_or_default();
     for (i, (text, why)) in cases.iter().enumerate() {
