@@ -326,7 +326,12 @@ pub async fn run(
     if let Some(p) = &progress {
         let _ = p.send(Progress::Session(session.client.cancel_token()));
     }
-    let id = match journal.intent(origin, plan, rollback_of) {
+    // What the settings it changes stand at, before and after: a later rollback compares them
+    // with the server's (a state that cannot be read is left out, not guessed).
+    let before = super::state::read(&session.client, &plan.changes)
+        .await
+        .ok();
+    let id = match journal.intent_with(origin, plan, rollback_of, before) {
         Ok(id) => id,
         Err(e) => return failed(format!("not run: {e}"), None),
     };
@@ -380,14 +385,21 @@ pub async fn run(
             }
         }
     }
+    let after = match completed {
+        0 => None,
+        _ => super::state::read(&session.client, &plan.changes)
+            .await
+            .ok(),
+    };
     let journal_error = journal
-        .outcome(
+        .outcome_with(
             &id,
             origin,
             &plan.command,
             status,
             completed,
             error.as_deref(),
+            after,
         )
         .err();
     Outcome {

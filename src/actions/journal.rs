@@ -106,6 +106,10 @@ pub struct Line {
     pub completed_steps: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the settings it changes stood at on the server: before its steps (intent), after
+    /// them (outcome). See [`super::state`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<super::state::State>,
 }
 
 /// An action: its intent and, unless it never finished, its outcome.
@@ -155,6 +159,15 @@ impl Entry {
                 p.undo_for(done)
             })
             .unwrap_or_default()
+    }
+
+    /// The settings it changes as they stood before it ran, and as it left them.
+    pub fn state_before(&self) -> Option<&super::state::State> {
+        self.intent.state.as_ref()
+    }
+
+    pub fn state_after(&self) -> Option<&super::state::State> {
+        self.outcome.as_ref().and_then(|o| o.state.as_ref())
     }
 
     pub fn changes(&self) -> &[String] {
@@ -258,6 +271,17 @@ impl Journal {
         plan: &Plan,
         rollback_of: Option<&str>,
     ) -> Result<String, String> {
+        self.intent_with(origin, plan, rollback_of, None)
+    }
+
+    /// [`intent`](Self::intent), with what the settings it changes stand at before it runs.
+    pub fn intent_with(
+        &self,
+        origin: &Origin,
+        plan: &Plan,
+        rollback_of: Option<&str>,
+        before: Option<super::state::State>,
+    ) -> Result<String, String> {
         let now = Utc::now();
         let id = format!(
             "{}-{:04x}",
@@ -276,6 +300,7 @@ impl Journal {
             outcome: None,
             completed_steps: None,
             error: None,
+            state: before,
         })?;
         Ok(id)
     }
@@ -289,6 +314,21 @@ impl Journal {
         completed: usize,
         error: Option<&str>,
     ) -> Result<(), String> {
+        self.outcome_with(id, origin, command, status, completed, error, None)
+    }
+
+    /// [`outcome`](Self::outcome), with what the settings it changes stand at after it ran.
+    #[allow(clippy::too_many_arguments)]
+    pub fn outcome_with(
+        &self,
+        id: &str,
+        origin: &Origin,
+        command: &str,
+        status: &str,
+        completed: usize,
+        error: Option<&str>,
+        after: Option<super::state::State>,
+    ) -> Result<(), String> {
         self.append(&Line {
             id: id.into(),
             time: Utc::now(),
@@ -301,6 +341,7 @@ impl Journal {
             outcome: Some(status.into()),
             completed_steps: Some(completed),
             error: error.map(String::from),
+            state: after,
         })
     }
 

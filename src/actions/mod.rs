@@ -11,6 +11,7 @@ pub mod resolve;
 pub mod rollback;
 pub mod runner;
 pub mod spec;
+pub mod state;
 
 use serde::{Deserialize, Serialize};
 

@@ -2,6 +2,7 @@
 //! which later entries it would overwrite, and its undo statements as a plan.
 
 use super::journal::{rolled_back_by, Entry, Journal, Origin};
+use super::state::{changed_since, State};
 use super::{Confirm, Plan};
 
 /// The entry to roll back: `id`, or the latest reversible one not yet rolled back; with
@@ -83,6 +84,45 @@ pub fn target(
     Ok((target.clone(), later))
 }
 
+/// What changed on the server since `entry`, whoever changed it (psql, another tool, a
+/// colleague): each setting it restores compared with the state it left — or, when it has no
+/// outcome (it was killed), with the state it found, where a difference may be its own work or
+/// another's, so the operator decides. Entries journaled before states were kept say nothing.
+pub fn changed_on_server(entry: &Entry, now: &State) -> Vec<String> {
+    let (then, left) = match (entry.state_after(), entry.state_before()) {
+        (Some(after), _) => (after, true),
+        (None, Some(before)) if entry.unfinished() => (before, false),
+        _ => return Vec::new(),
+    };
+    let shown = |v: &serde_json::Value| {
+        let s = v.to_string();
+        match s.char_indices().nth(120) {
+            Some((cut, _)) => format!("{}…", &s[..cut]),
+            None => s,
+        }
+    };
+    changed_since(then, now)
+        .into_iter()
+        .map(|(key, was, is)| {
+            if left {
+                format!(
+                    "{key} is {} on the server, not the {} {} left: someone changed it since, and this rollback overwrites that",
+                    shown(&is),
+                    shown(&was),
+                    entry.id()
+                )
+            } else {
+                format!(
+                    "{key} is {} on the server, not the {} it was before {}, which has no outcome: whether it or someone else changed it is unknown, and this rollback may undo another's change",
+                    shown(&is),
+                    shown(&was),
+                    entry.id()
+                )
+            }
+        })
+        .collect()
+}
+
 /// Two settings a plan changes are the same, `job 7 *` standing for all of job 7's.
 fn same_setting(a: &str, b: &str) -> bool {
     let covers = |wide: &str, narrow: &str| {
@@ -93,8 +133,8 @@ fn same_setting(a: &str, b: &str) -> bool {
 }
 
 /// The rollback of `entry` as a plan: its undo statements, journaled as a new entry. `later`
-/// are the later entries it would overwrite: then the operator must type the entry's id (and a
-/// script must say `--force`).
+/// are the later changes it would overwrite (entries of the journal, changes on the server):
+/// then the operator must type the entry's id (and a script must say `--force`).
 pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
     let steps = entry.undo();
     let mut warnings = later;

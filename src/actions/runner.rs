@@ -26,7 +26,16 @@ pub async fn plan(
 ) -> Result<(Plan, Option<String>), String> {
     match cmd {
         Command::Rollback { entry } => {
-            let (target, later) = rollback::target(journal, origin, entry.as_deref())?;
+            let (target, mut later) = rollback::target(journal, origin, entry.as_deref())?;
+            let now = super::state::read(client, target.changes())
+                .await
+                .map_err(|e| {
+                    format!(
+                        "cannot read what {} changed, as it is now: {e}",
+                        target.id()
+                    )
+                })?;
+            later.extend(rollback::changed_on_server(&target, &now));
             Ok((
                 rollback::plan(&target, later),
                 Some(target.id().to_string()),

@@ -229,3 +229,129 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
     let (target, _) = hypertop::actions::rollback::target(&e.journal, &here, None).unwrap();
     assert_eq!(target.id(), id);
 }
+
+/// A change made outside hypertop after an entry (psql's alter_job): the rollback compares
+/// with the server, not only with its journal. A change of another setting does not stop it; a
+/// change of the setting it restores makes `run --yes` refuse without --force, and the preview
+/// says what is there now. On every server.
+#[tokio::test]
+async fn rollback_refuses_to_overwrite_a_change_made_outside_hypertop() {
+    let _serial = SERIAL.lock().await;
+    crate::engines::on_each(crate::engines::action_servers("outside"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        let field = |f: &str| {
+            format!("SELECT {f}::text FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'metrics'")
+        };
+        let job = e.value(&field("job_id")).await;
+        let schedule = e.value(&field("schedule_interval")).await;
+        let entry = e.act(&format!("set-schedule {job} 6h")).await.unwrap();
+        let line = format!("rollback {}", entry.journal_id.unwrap());
+        let ctx = e.ctx();
+        // Another setting changed in psql: nothing of this rollback's, it goes ahead.
+        psql(
+            &server.conninfo,
+            &format!("SELECT alter_job({job}, max_retries => 7)"),
+        );
+        let (plan, _) = headless::make_plan(&ctx, &parse(&line).unwrap())
+            .await
+            .unwrap();
+        assert!(!plan.needs_force, "{:?}", plan.warnings);
+        // The schedule changed in psql: refused without --force, and said why.
+        psql(
+            &server.conninfo,
+            &format!("SELECT alter_job({job}, schedule_interval => interval '3 hours')"),
+        );
+        let (plan, _) = headless::make_plan(&ctx, &parse(&line).unwrap())
+            .await
+            .unwrap();
+        assert!(plan.needs_force, "{plan:?}");
+        assert!(
+            plan.warnings.iter().any(|w| w.contains("schedule_interval")
+                && w.contains("03:00:00")
+                && w.contains("someone changed it since")),
+            "{:?}",
+            plan.warnings
+        );
+        let yes = RunOptions {
+            yes: true,
+            ..Default::default()
+        };
+        assert_eq!(headless::run(&ctx, &line, yes).await, headless::EXIT_FAILED);
+        assert_eq!(e.value(&field("schedule_interval")).await, "03:00:00");
+        let forced = RunOptions { force: true, ..yes };
+        assert_eq!(headless::run(&ctx, &line, forced).await, 0);
+        assert_eq!(e.value(&field("schedule_interval")).await, schedule);
+        psql(
+            &server.conninfo,
+            &format!("SELECT alter_job({job}, max_retries => -1)"),
+        );
+    })
+    .await;
+}
+
+/// An action that never recorded its outcome (killed), and a colleague who then added the policy
+/// it would have added: its rollback would remove the colleague's policy, so it asks first.
+#[tokio::test]
+async fn rolling_back_an_unfinished_entry_asks_before_undoing_a_colleagues_change() {
+    let _serial = SERIAL.lock().await;
+    crate::engines::on_each(
+        crate::engines::action_servers("killed_add"),
+        async |server| {
+            let e = env_for(&server.conninfo).await;
+            psql(
+                &server.conninfo,
+                "DROP TABLE IF EXISTS scn.killed;
+             CREATE TABLE scn.killed (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('scn.killed', 't');",
+            );
+            let ctx = e.ctx();
+            let (plan, _) =
+                headless::make_plan(&ctx, &parse("set-retention scn.killed 30days").unwrap())
+                    .await
+                    .unwrap();
+            // Journaled as it starts (with the state it found), then killed before its statement.
+            let before = hypertop::actions::state::read(&e.session.client, &plan.changes)
+                .await
+                .unwrap();
+            let id = e
+                .journal
+                .intent_with(&ctx.origin, &plan, None, Some(before))
+                .unwrap();
+            psql(
+                &server.conninfo,
+                "SELECT add_retention_policy('scn.killed', interval '90 days')",
+            );
+            let (rollback, _) =
+                headless::make_plan(&ctx, &parse(&format!("rollback {id}")).unwrap())
+                    .await
+                    .unwrap();
+            assert!(rollback.needs_force, "{rollback:?}");
+            assert!(
+                rollback
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("policy_retention") && w.contains("no outcome")),
+                "{:?}",
+                rollback.warnings
+            );
+            let yes = RunOptions {
+                yes: true,
+                ..Default::default()
+            };
+            assert_eq!(
+                headless::run(&ctx, &format!("rollback {id}"), yes).await,
+                headless::EXIT_FAILED
+            );
+            assert_eq!(
+                psql(
+                    &server.conninfo,
+                    "SELECT config->>'drop_after' FROM timescaledb_information.jobs
+                  WHERE hypertable_name = 'killed' AND proc_name = 'policy_retention'",
+                ),
+                "90 days",
+                "the colleague's policy stays"
+            );
+        },
+    )
+    .await;
+}
