@@ -1,4 +1,4 @@
 -- Add a compression policy ($1 the hypertable's oid; schedule NULL: TimescaleDB's default; $4
 -- if_not_exists: true when re-adding a removed policy, so replaying the undo is harmless).
-SELECT {ts}.add_compression_policy($1::text::oid::regclass, $2::text::interval, schedule_interval => $3::text::interval,
+SELECT {ts}.add_compression_policy($1::text::oid::regclass, $2::text::{threshold_type}, schedule_interval => $3::text::interval,
                                    if_not_exists => $4::text::bool)

@@ -4,8 +4,10 @@
 --        'drop_created'  chunks created before now() - $3 (a created-before retention policy)
 --        'compress'      uncompressed chunks entirely older than now() - $3
 --        'compress_created'  uncompressed chunks created before now() - $3
--- Sizes as TimescaleDB counts them (compressed data included). Read for one relation, when a
--- plan is made, never on the monitoring path.
+-- On an integer time column the threshold is a number ($4, with $3 NULL) counted back from its
+-- "now" ($5, as model::integer_now read it; NULL: unknown, nothing counted). Sizes as
+-- TimescaleDB counts them (compressed data included). Read for one relation, when a plan is
+-- made, never on the monitoring path.
 WITH rel AS (
   SELECT n.nspname AS schema, c.relname AS name
     FROM pg_catalog.pg_class c
@@ -36,9 +38,12 @@ chunk AS (
 judged AS (
   SELECT chunk.*,
          CASE $2::text
-           WHEN 'drop' THEN range_end <= now() - $3::text::interval
+           WHEN 'drop' THEN coalesce(range_end <= now() - $3::text::interval,
+                                     range_end_integer <= $5::text::bigint - $4::text::bigint)
            WHEN 'drop_created' THEN created < now() - $3::text::interval
-           WHEN 'compress' THEN NOT is_compressed AND range_end <= now() - $3::text::interval
+           WHEN 'compress' THEN NOT is_compressed
+                                AND coalesce(range_end <= now() - $3::text::interval,
+                                             range_end_integer <= $5::text::bigint - $4::text::bigint)
            WHEN 'compress_created' THEN NOT is_compressed AND created < now() - $3::text::interval
          END AS hit
     FROM chunk
@@ -49,5 +54,7 @@ SELECT count(*) AS total_chunks,
        coalesce(sum(total_bytes) FILTER (WHERE hit), 0)::int8 AS bytes,
        pg_catalog.to_char(min(range_start) FILTER (WHERE hit), 'YYYY-MM-DD HH24:MI') AS first,
        pg_catalog.to_char(max(range_end) FILTER (WHERE hit), 'YYYY-MM-DD HH24:MI') AS last,
-       coalesce(bool_or(range_end IS NULL AND range_end_integer IS NOT NULL), false) AS integer_time
+       -- integer time whose "now" is unknown here: nothing could be counted
+       coalesce(bool_or(range_end IS NULL AND range_end_integer IS NOT NULL), false)
+         AND $5::text IS NULL AS integer_time
   FROM judged

@@ -355,17 +355,20 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
 
 /// `6h`, `7days`, `1h30m`, `2 weeks` (humantime-like) → `6 hours`…; anything else that looks
 /// like a PostgreSQL interval (`'6 hours'`, `01:00:00`, `1 day 2 hours`) is passed on as is
-/// and checked by the server when the plan is made.
+/// and checked by the server when the plan is made. A whole number is kept as it is: a
+/// threshold on an integer-time hypertable (in its units), refused with [`no_unit`] wherever an
+/// interval is meant, once the plan knows which.
 pub fn interval(text: &str) -> Result<Interval, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("an interval is required (e.g. 6h, 7days, '1 day')".into());
     }
-    // PostgreSQL reads a bare number as seconds: `set-retention x 90` would keep 90 seconds.
+    if t.parse::<i64>().is_ok() {
+        return Ok(Interval(t.to_string()));
+    }
+    // PostgreSQL reads a bare number as seconds: `set-retention x 1.5` would keep 1.5 seconds.
     if t.parse::<f64>().is_ok() {
-        return Err(format!(
-            "\"{t}\" has no unit (PostgreSQL would read it as {t} seconds): write {t}d, {t}h, {t}m or '{t} days'"
-        ));
+        return Err(no_unit(t));
     }
     if let Some(n) = humanish(t) {
         return Ok(Interval(n));
@@ -380,6 +383,20 @@ pub fn interval(text: &str) -> Result<Interval, String> {
         Err(format!(
             "\"{t}\" is not an interval (examples: 6h, 7days, 30m, '1 day 2 hours')"
         ))
+    }
+}
+
+/// Why a bare number is no interval (PostgreSQL would read it as seconds).
+pub fn no_unit(t: &str) -> String {
+    format!(
+        "\"{t}\" has no unit (PostgreSQL would read it as {t} seconds): write {t}d, {t}h, {t}m or '{t} days'"
+    )
+}
+
+impl Interval {
+    /// The whole number it is, when it is one (a threshold in an integer time column's units).
+    pub fn integer(&self) -> Option<i64> {
+        self.0.trim().parse().ok()
     }
 }
 
@@ -707,16 +724,19 @@ mod tests {
 
     #[test]
     fn a_number_without_a_unit_is_not_an_interval() {
-        for t in ["90", "0", "-5", "1.5", " 7 "] {
+        for t in ["1.5", "-0.5"] {
             let err = interval(t).unwrap_err();
             assert!(
                 err.contains("has no unit") && err.contains("seconds"),
                 "{t}: {err}"
             );
         }
-        let err = parse("set-retention telemetry 90").unwrap_err();
-        assert!(err.contains("90d"), "{err}");
+        // Whole numbers wait for the plan: an integer-time threshold, or refused then.
+        for (t, n) in [("90", 90), ("0", 0), ("-5", -5), (" 7 ", 7)] {
+            assert_eq!(interval(t).unwrap().integer(), Some(n), "{t}");
+        }
         assert_eq!(interval("90d").unwrap().0, "90 days");
+        assert_eq!(interval("90d").unwrap().integer(), None);
     }
 
     #[test]

@@ -77,6 +77,9 @@ async fn check_interval(
     i: &mut Interval,
     zero_allowed: bool,
 ) -> Result<(), String> {
+    if i.integer().is_some() {
+        return Err(super::parse::no_unit(&i.0));
+    }
     let row = client
         .query_one(
             "SELECT $1::text::interval > interval '0' AS positive, \
@@ -99,18 +102,73 @@ async fn check_interval(
     }
 }
 
+/// Where `r`'s threshold is a number: its time column is an integer. Then the "now" to count it
+/// back from, when monitoring may read one (see `model::integer_now`).
+async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>>, String> {
+    let row = client
+        .query_opt(sql!("integer_time.sql"), &[&r.regclass()])
+        .await
+        .map_err(db)?;
+    let Some(row) = row.filter(|row| row.get::<_, bool>("integer_time")) else {
+        return Ok(None);
+    };
+    let id: i32 = row.get("now_hypertable_id");
+    let nows = crate::model::integer_now::read(client).await.map_err(db)?;
+    Ok(Some(
+        nows.ids
+            .iter()
+            .position(|&i| i == id)
+            .map(|at| nows.nows[at]),
+    ))
+}
+
+/// A threshold on `r`: a positive number in its units when its time column is an integer (then
+/// its "now", when known), an interval as [`check_interval`] takes it otherwise.
+async fn check_threshold(
+    client: &Client,
+    i: &mut Interval,
+    r: &Relation,
+) -> Result<Option<Option<i64>>, String> {
+    let integer = integer_now(client, r).await?;
+    if integer.is_none() {
+        check_interval(client, i, false).await?;
+        return Ok(None);
+    }
+    match i.integer() {
+        Some(n) if n > 0 => {
+            i.0 = n.to_string();
+            Ok(integer)
+        }
+        _ => Err(format!(
+            "{} has an integer time column: give a positive number in its units (e.g. 1000), not '{}'",
+            r.shown(),
+            i.0
+        )),
+    }
+}
+
 /// What `mode` (`drop`, `drop_created`, `compress`, `compress_created`) under `threshold`
 /// would touch on `r`.
+/// `integer`: the relation's time is an integer (the threshold a number), with its "now" when
+/// known (see [`check_threshold`]).
 async fn impact(
     client: &Client,
     r: &Relation,
     mode: &str,
     threshold: &Interval,
+    integer: Option<Option<i64>>,
     ts: &str,
 ) -> Result<Impact, String> {
     let sql = super::render(sql!("impact.sql"), &[("ts", ts)]);
+    let (interval, amount, now) = match integer {
+        None => (Some(threshold.0.clone()), None, None),
+        Some(now) => (None, Some(threshold.0.clone()), now.map(|n| n.to_string())),
+    };
     let row = client
-        .query_one(sql.as_str(), &[&r.regclass(), &mode, &threshold.0])
+        .query_one(
+            sql.as_str(),
+            &[&r.regclass(), &mode, &interval, &amount, &now],
+        )
         .await
         .map_err(db)?;
     Ok(Impact {
@@ -255,20 +313,31 @@ pub async fn facts(
             newer_than: limit,
         } => {
             let compress = compression;
-            if let Some(i) = limit {
-                check_interval(client, i, false).await?;
-            }
             let r = relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            let integer = match limit {
+                Some(i) => check_threshold(client, i, &r).await?,
+                None => None,
+            };
             if r.kind == RelationKind::Hypertable {
                 let mode = limit
                     .as_ref()
                     .map(|_| if compress { "older" } else { "newer" });
-                let amount = limit.as_ref().map(|i| i.0.clone());
+                let (interval, amount, now) = match (limit, integer) {
+                    (Some(i), None) => (Some(i.0.clone()), None, None),
+                    (Some(i), Some(Some(now))) => (None, Some(i.0.clone()), Some(now.to_string())),
+                    (Some(_), Some(None)) => {
+                        return Err(format!(
+                            "{} has an integer time column whose integer_now function cannot be called here: which chunks are older is unknown",
+                            r.shown()
+                        ))
+                    }
+                    (None, _) => (None, None, None),
+                };
                 let state = (!compress).to_string();
                 f.items = targets(
                     client,
                     sql!("chunks_to_change.sql"),
-                    &[&r.schema, &r.name, &state, &mode, &amount],
+                    &[&r.schema, &r.name, &state, &mode, &interval, &amount, &now],
                 )
                 .await?;
             }
@@ -330,9 +399,10 @@ pub async fn facts(
             relation: name,
             after: i,
         } => {
-            check_interval(client, i, false).await?;
             let kind = policy.unwrap_or(PolicyKind::Retention);
             let r = relation(client, caps, name, kind.applies_to()).await?;
+            let integer = check_threshold(client, i, &r).await?;
+            f.integer_time = integer.is_some();
             f.job = policy_job(client, &r, kind).await?;
             if kind.applies_to().contains(&r.kind) {
                 let by_creation = f.job.as_ref().is_some_and(JobSettings::by_creation_time);
@@ -342,7 +412,7 @@ pub async fn facts(
                     (false, false) => "drop",
                     (false, true) => "drop_created",
                 };
-                f.impact = Some(impact(client, &r, mode, i, &f.ts).await?);
+                f.impact = Some(impact(client, &r, mode, i, integer, &f.ts).await?);
             }
             f.relation = Some(r);
         }
@@ -350,11 +420,13 @@ pub async fn facts(
             relation: name,
             older_than,
         } => {
-            check_interval(client, older_than, false).await?;
             let kinds = [RelationKind::Hypertable, RelationKind::Cagg];
             let r = relation(client, caps, name, &kinds).await?;
+            let integer = check_threshold(client, older_than, &r).await?;
+            f.integer_time = integer.is_some();
+            f.integer_now = integer.flatten();
             if kinds.contains(&r.kind) {
-                f.impact = Some(impact(client, &r, "drop", older_than, &f.ts).await?);
+                f.impact = Some(impact(client, &r, "drop", older_than, integer, &f.ts).await?);
             }
             f.relation = Some(r);
         }
@@ -363,6 +435,8 @@ pub async fn facts(
         | Command::RemoveRefreshPolicy { cagg: name } => {
             let kind = policy.unwrap_or(PolicyKind::Refresh);
             let r = relation(client, caps, name, kind.applies_to()).await?;
+            // Its undo re-adds the policy with its threshold: a number on integer time.
+            f.integer_time = integer_now(client, &r).await?.is_some();
             f.job = policy_job(client, &r, kind).await?;
             f.relation = Some(r);
         }
@@ -436,6 +510,10 @@ pub async fn normalize_intervals(
         for slot in slots.iter_mut() {
             let i =
                 super::parse::interval(slot.value).map_err(|e| format!("{}: {e}", slot.place))?;
+            // A number threshold is a TOML number, not a string: "90" would be 90 seconds.
+            if i.integer().is_some() {
+                return Err(format!("{}: {}", slot.place, super::parse::no_unit(&i.0)));
+            }
             *slot.value = i.0;
         }
     }
@@ -557,7 +635,7 @@ pub async fn apply_facts(
                 (None, None) => None,
             };
             if let (Some((mode, t)), Some(r)) = (threshold, f.relations.get(&d.relation)) {
-                let i = impact(client, r, mode, &Interval(t.to_string()), &f.ts).await?;
+                let i = impact(client, r, mode, &Interval(t.to_string()), None, &f.ts).await?;
                 f.impact.insert(d.relation.clone(), i);
             }
         }

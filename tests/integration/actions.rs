@@ -914,9 +914,16 @@ async fn zero_negative_and_unitless_intervals_are_refused_before_a_plan() {
             .unwrap_err();
         assert!(err.contains(needle), "{line}: {err}");
     }
-    assert!(parse("set-retention scn.logs 90")
-        .unwrap_err()
-        .contains("has no unit"));
+    // A bare number waits for the relation's time type: on a timestamp column it has no unit.
+    for line in [
+        "set-retention scn.logs 90",
+        "drop-chunks scn.logs older-than 90",
+    ] {
+        let err = headless::make_plan(&ctx, &parse(line).unwrap())
+            .await
+            .unwrap_err();
+        assert!(err.contains("has no unit"), "{line}: {err}");
+    }
     // A refresh window may end now (an end offset of zero).
     headless::make_plan(
         &ctx,
@@ -1382,6 +1389,81 @@ async fn apply_racing_an_identical_policy_fails_plainly() {
                   WHERE hypertable_name = 'race' AND proc_name = 'policy_retention'",
             ),
             format!("{theirs} 90 days")
+        );
+    })
+    .await;
+}
+
+/// Thresholds on an integer-time hypertable are numbers in its units, counted back from its
+/// integer_now: set-retention adds and changes a policy with a number (stored as TimescaleDB
+/// stores one), drop-chunks drops what ends at or before now less the number, and an interval
+/// there is refused before a plan. On every server.
+#[tokio::test]
+async fn integer_time_thresholds_are_numbers_in_every_action() {
+    let _serial = SERIAL.lock().await;
+    on_each(action_servers("ticks"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        psql(
+            &server.conninfo,
+            "DROP TABLE IF EXISTS scn.ticks;
+             CREATE TABLE scn.ticks (t bigint NOT NULL, v int);
+             SELECT create_hypertable('scn.ticks', 't', chunk_time_interval => 100);
+             CREATE OR REPLACE FUNCTION scn.ticks_now() RETURNS bigint LANGUAGE sql STABLE
+               AS $$ SELECT 1000::bigint $$;
+             SELECT set_integer_now_func('scn.ticks', 'scn.ticks_now');
+             INSERT INTO scn.ticks SELECT g, 1 FROM generate_series(0, 999, 10) g;",
+        );
+        let drop_after = || {
+            psql(
+                &server.conninfo,
+                "SELECT coalesce(jsonb_typeof(config->'drop_after') || ' ' || (config->>'drop_after'), 'none')
+                   FROM timescaledb_information.jobs
+                  WHERE hypertable_name = 'ticks' AND proc_name = 'policy_retention'
+                  UNION ALL SELECT 'none' LIMIT 1",
+            )
+        };
+        let err = e.act("set-retention scn.ticks 7d").await.unwrap_err();
+        assert!(err.contains("integer time column"), "{err}");
+        // A new policy: the preview counts what it drops (one chunk ends at or before 100).
+        let ctx = e.ctx();
+        let (plan, _) = headless::make_plan(&ctx, &parse("set-retention scn.ticks 900").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            plan.impact.iter().any(|i| i.contains("1 of 10 chunks")),
+            "{:?}",
+            plan.impact
+        );
+        e.ok("set-retention scn.ticks 900").await;
+        assert_eq!(drop_after(), "number 900");
+        // Changed, and rolled back to the number it was.
+        e.ok("set-retention scn.ticks 850").await;
+        assert_eq!(drop_after(), "number 850");
+        e.ok("rollback").await;
+        assert_eq!(drop_after(), "number 900");
+        e.ok("remove-retention-policy scn.ticks").await;
+        e.ok("rollback").await;
+        assert_eq!(drop_after(), "number 900");
+        // drop-chunks older than 300: what ends at or before 700 — seven of the ten chunks.
+        let (plan, _) = headless::make_plan(
+            &ctx,
+            &parse("drop-chunks scn.ticks older-than 300").unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            plan.impact.iter().any(|i| i.contains("7 of 10 chunks")),
+            "{:?}",
+            plan.impact
+        );
+        let o = e.execute(&plan, Duration::from_secs(2), None).await;
+        assert_eq!(o.status, "ok", "{o:?}");
+        assert_eq!(
+            psql(
+                &server.conninfo,
+                "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'ticks'"
+            ),
+            "3"
         );
     })
     .await;

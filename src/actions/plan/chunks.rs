@@ -132,12 +132,32 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     older_than.0
                 ));
             }
+            // On integer time drop_chunks takes an absolute bound: `now` less the threshold, as
+            // its retention policy counts it, fixed when planned (what the preview counted).
+            let (bound, shown) = match (facts.integer_time, older_than.integer()) {
+                (false, _) => (older_than.0.clone(), older_than.0.clone()),
+                (true, Some(n)) => {
+                    let now = facts.integer_now.ok_or_else(|| {
+                        format!(
+                            "{} has integer time and its integer_now function cannot be called here: which chunks are older than {n} is unknown",
+                            r.shown()
+                        )
+                    })?;
+                    let bound = now.saturating_sub(n);
+                    (
+                        bound.to_string(),
+                        format!("{n} (its now is {now}: ending at or before {bound})"),
+                    )
+                }
+                (true, None) => {
+                    return Err(format!("{} has integer time: give a number", r.shown()))
+                }
+            };
             let mut p = base(
                 format!("drop-chunks {} older-than '{}'", r.shown(), older_than.0),
                 format!(
-                    "drop the chunks of {} entirely older than {}",
+                    "drop the chunks of {} entirely older than {shown}",
                     r.shown(),
-                    older_than.0
                 ),
                 vec![r.shown()],
                 LOCKS_DROP_CHUNKS,
@@ -146,7 +166,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 format!("drop chunks of {}", r.shown()),
                 sql!("drop_chunks.sql"),
                 &vars,
-                vec![text(r.regclass()), text(&older_than.0)],
+                vec![text(r.regclass()), text(bound)],
             )];
             p.irreversible = Some("dropped chunks and their data are gone".into());
             show_impact(&mut p, r, facts.impact.as_ref(), "this drops", true);

@@ -124,8 +124,11 @@ pub struct Facts {
     pub job: Option<JobSettings>,
     /// Chunks (or chunk indexes) the command will act on.
     pub items: Vec<Target>,
-    /// Refresh: the cagg's time is an integer, and the policy's window when none was given.
+    /// The relation's time is an integer (a refresh's window, a threshold are numbers), and,
+    /// for a refresh, the policy's window when none was given.
     pub integer_time: bool,
+    /// Integer time: its "now" from its integer_now function, when monitoring may call it.
+    pub integer_now: Option<i64>,
     pub policy_window: Option<(Option<String>, Option<String>)>,
     /// Drop-index: the definition (kept in the journal) and whether it backs a constraint.
     pub index_definition: Option<String>,
@@ -202,8 +205,15 @@ impl JobSettings {
 }
 
 impl Facts {
-    fn vars(&self) -> [(&str, &str); 1] {
-        [("ts", self.ts.as_str())]
+    /// What statements are rendered with: TimescaleDB's schema, and the type a threshold
+    /// is given as (a number on an integer time column, an interval otherwise).
+    fn vars(&self) -> [(&str, &str); 2] {
+        let threshold = if self.integer_time {
+            "bigint"
+        } else {
+            "interval"
+        };
+        [("ts", self.ts.as_str()), ("threshold_type", threshold)]
     }
 }
 
@@ -360,9 +370,13 @@ fn readd_policy(ts: &str, r: &Relation, prev: &JobSettings, add: Step) -> Vec<St
 }
 
 fn config_with(prev: &JobSettings, key: &str, value: &str) -> serde_json::Value {
+    config_with_value(prev, key, serde_json::Value::String(value.into()))
+}
+
+fn config_with_value(prev: &JobSettings, key: &str, value: serde_json::Value) -> serde_json::Value {
     let mut c = prev.config.clone().unwrap_or_else(|| serde_json::json!({}));
     if let Some(map) = c.as_object_mut() {
-        map.insert(key.into(), serde_json::Value::String(value.into()));
+        map.insert(key.into(), value);
     }
     c
 }
@@ -418,7 +432,7 @@ fn show_impact(p: &mut Plan, r: &Relation, impact: Option<&Impact>, what: &str, 
     let Some(i) = impact else { return };
     if i.integer_time {
         p.impact.push(format!(
-            "{} has integer time: an interval threshold does not apply to it",
+            "{} has integer time and its integer_now function cannot be called here: what this reaches is not counted",
             r.shown()
         ));
         return;
@@ -685,7 +699,6 @@ mod tests {
         for bad in [
             "drop-chunks x",
             "drop-chunks x newer-than 1d",
-            "drop-chunks x older-than 90",
             "drop-chunks x older-than 1d y",
         ] {
             assert!(parse(bad).is_err(), "{bad}");

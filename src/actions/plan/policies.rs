@@ -303,7 +303,13 @@ fn set_threshold(
                 vec![r.shown(), format!("job {}", prev.job_id)],
                 LOCKS_CATALOG,
             );
-            let config = config_with(prev, key, &after.0);
+            // A threshold by range on integer time is a number, as TimescaleDB stores it.
+            let config = match after.integer() {
+                Some(n) if facts.integer_time && key.ends_with("_after") => {
+                    config_with_value(prev, key, serde_json::json!(n))
+                }
+                _ => config_with(prev, key, &after.0),
+            };
             let keys = [key];
             p.steps = vec![alter_job(
                 ts,
