@@ -115,6 +115,35 @@ pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", ident(schema), ident(name))
 }
 
+/// [`ident`], but a name holding a control or bidirectional character — which a line of a
+/// terminal, a palette input or a file would show as something else — in PostgreSQL's
+/// `U&"…"` form, those characters (and `\`) as `\XXXX` / `\+XXXXXX` escapes: what the palette
+/// completes and a policy file keys, read back by the palette's parser to the same name.
+pub fn ident_escaped(name: &str) -> String {
+    if !name.chars().any(needs_escape) {
+        return ident(name);
+    }
+    let mut out = String::from("U&\"");
+    for c in name.chars() {
+        match c {
+            '"' => out.push_str("\"\""),
+            '\\' => out.push_str("\\\\"),
+            c if needs_escape(c) && (c as u32) <= 0xffff => {
+                out.push_str(&format!("\\{:04X}", c as u32))
+            }
+            c if needs_escape(c) => out.push_str(&format!("\\+{:06X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `schema.name` as [`ident_escaped`] writes each.
+pub fn qualified_escaped(schema: &str, name: &str) -> String {
+    format!("{}.{}", ident_escaped(schema), ident_escaped(name))
+}
+
 /// Seconds as a duration (`7d`, `1h 30m`); negative values clamp to zero.
 pub fn seconds(s: f64) -> String {
     duration(std::time::Duration::from_secs_f64(s.max(0.0)))

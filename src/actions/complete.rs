@@ -185,7 +185,7 @@ mod tests {
         use crate::actions::parse::{parse, Command};
         const PIECES: &[&str] = &[
             "\n", "--", "/*", "\"", "'", "  ", "\t", "$1", "É", "é", ";", "x", "A", ".", " ", "\\",
-            "ǅ", "{object}", "\u{a0}", "\u{3000}",
+            "ǅ", "{object}", "\u{a0}", "\u{3000}", "\u{202e}", "\x1b[2J", "\r", "U&", "\\0041",
         ];
         let mut state = 0x853c_49e6_748f_ea9bu64;
         let mut next = || {
@@ -206,7 +206,15 @@ mod tests {
                 s
             };
             let (schema, name) = (part(), part());
-            let shown = crate::format::qualified(&schema, &name);
+            // As the console offers it: a control or bidirectional character escaped (U&"…"),
+            // so the palette's line holds no raw newline, escape or override.
+            let shown = crate::format::qualified_escaped(&schema, &name);
+            assert!(
+                !shown
+                    .chars()
+                    .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+                "{shown:?}"
+            );
             let names = Names {
                 indexes: vec![shown.clone()],
                 ..Names::default()

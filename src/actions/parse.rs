@@ -298,6 +298,19 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
     let mut chars = word.chars().peekable();
     loop {
         let mut part = String::new();
+        // PostgreSQL's U&"…": escapes \XXXX, \+XXXXXX and \\ (what completion writes for a
+        // name with a control or bidirectional character, which a terminal cannot show).
+        let unicode = {
+            let mut ahead = chars.clone();
+            matches!(
+                (ahead.next(), ahead.next(), ahead.next()),
+                (Some('U' | 'u'), Some('&'), Some('"'))
+            )
+        };
+        if unicode {
+            chars.next();
+            chars.next();
+        }
         match chars.peek() {
             Some('"') => {
                 chars.next();
@@ -308,6 +321,7 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
                             part.push('"');
                         }
                         Some('"') => break,
+                        Some('\\') if unicode => part.push(unicode_escape(&mut chars, word)?),
                         Some(c) => part.push(c),
                         None => return Err(format!("unterminated quote in {word}")),
                     }
@@ -351,6 +365,32 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
         }),
         _ => Err(format!("{word}: use name or schema.name")),
     }
+}
+
+/// The character after a `\\` in a `U&"…"` identifier: `\\`, `XXXX` or `+XXXXXX` (hex).
+fn unicode_escape(
+    chars: &mut std::iter::Peekable<std::str::Chars>,
+    word: &str,
+) -> Result<char, String> {
+    if chars.peek() == Some(&'\\') {
+        chars.next();
+        return Ok('\\');
+    }
+    let digits = if chars.peek() == Some(&'+') {
+        chars.next();
+        6
+    } else {
+        4
+    };
+    let hex: String = chars.by_ref().take(digits).collect();
+    u32::from_str_radix(&hex, 16)
+        .ok()
+        .filter(|_| hex.len() == digits && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        .and_then(char::from_u32)
+        .filter(|&c| c != '\0')
+        .ok_or_else(|| {
+            format!("a broken \\ escape in {word} (U&\"…\" takes \\XXXX, \\+XXXXXX or \\\\)")
+        })
 }
 
 /// `6h`, `7days`, `1h30m`, `2 weeks` (humantime-like) → `6 hours`…; anything else that looks
@@ -720,6 +760,31 @@ mod tests {
                 after: Interval("7 days".into())
             }
         );
+    }
+
+    #[test]
+    fn unicode_escaped_names_parse_and_broken_escapes_are_refused() {
+        assert_eq!(
+            object_name(r#"low.U&"two\000Alines""#).unwrap(),
+            on(Some("low"), "two\nlines")
+        );
+        assert_eq!(
+            object_name(r#"u&"a\+01F600\\b""#).unwrap().name,
+            "a\u{1F600}\\b"
+        );
+        for bad in [
+            r#"U&"a\00""#,
+            r#"U&"a\+4""#,
+            r#"U&"a\zzzz""#,
+            r#"U&"a\0000""#,
+            r#"U&"a\+-0041""#,
+        ] {
+            assert!(object_name(bad).is_err(), "{bad}");
+        }
+        match parse(r#"drop-index low.U&"two\000Alines""#).unwrap() {
+            Command::DropIndex { index } => assert_eq!(index.name, "two\nlines"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -592,7 +592,7 @@ pub async fn apply_facts(
     for d in drift.iter().filter(|d| d.kind != DriftKind::NoRelation) {
         let Some(h) = have
             .iter()
-            .find(|h| crate::format::qualified(&h.schema, &h.name) == d.relation)
+            .find(|h| crate::format::qualified_escaped(&h.schema, &h.name) == d.relation)
         else {
             continue;
         };

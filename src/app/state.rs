@@ -648,7 +648,7 @@ impl AppState {
 
 /// Object names for completion, from the datasets that `kind` has just filled.
 fn update_names(n: &mut Names, kind: QueryKind, data: &Dataset) {
-    let qualified = crate::format::qualified;
+    let qualified = crate::format::qualified_escaped;
     match kind {
         QueryKind::Catalog => {
             if let Some(v) = data.compression.value() {

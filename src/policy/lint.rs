@@ -172,7 +172,7 @@ pub struct Live<'a> {
 
 /// The lint view of a live database's policies.
 pub fn lint_relations(d: Live) -> Vec<LintRelation> {
-    use crate::format::{interval_seconds, qualified};
+    use crate::format::{interval_seconds, qualified_escaped as qualified};
     let mut out: BTreeMap<String, LintRelation> = BTreeMap::new();
     let time_columns: BTreeMap<String, String> = d
         .hypertables

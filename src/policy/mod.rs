@@ -282,7 +282,7 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
                 _ => {}
             }
         }
-        let key = crate::format::qualified(&r.schema, &r.name);
+        let key = crate::format::qualified_escaped(&r.schema, &r.name);
         if r.is_cagg {
             file.caggs.insert(key, rel);
         } else {
@@ -537,7 +537,10 @@ pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), String>
         // A relation the database does not have is the drift's to report.
         let integer_time = have
             .iter()
-            .find(|h| h.is_cagg == is_cagg && crate::format::qualified(&h.schema, &h.name) == *name)
+            .find(|h| {
+                h.is_cagg == is_cagg
+                    && crate::format::qualified_escaped(&h.schema, &h.name) == *name
+            })
             .map(|h| h.integer_time);
         let time = |place: String, t: &Threshold, zero_ok: bool| {
             match (t, integer_time) {
@@ -675,7 +678,7 @@ pub fn job_of<'a>(
     let proc_name = part.proc_name()?;
     relations
         .iter()
-        .find(|r| crate::format::qualified(&r.schema, &r.name) == name)?
+        .find(|r| crate::format::qualified_escaped(&r.schema, &r.name) == name)?
         .jobs
         .iter()
         .find(|j| j.proc_name == proc_name)

@@ -488,3 +488,45 @@ async fn policy_files_work_for_a_role_kept_out_of_a_schema() {
     })
     .await;
 }
+
+/// A name with a newline and a right-to-left override: the exported policy file holds neither
+/// raw (the relation keyed as U&"…", which the palette and `policy` read back), and the file
+/// diffs clean against the database it came from.
+#[tokio::test]
+async fn policy_files_escape_control_and_bidi_characters_in_names() {
+    let _serial = SERIAL.lock().await;
+    let conninfo = hostile_engine().conninfo();
+    psql(
+        &conninfo,
+        "CREATE TABLE IF NOT EXISTS low.\"rev\u{202e}txt\nx\" (t timestamptz NOT NULL);
+         SELECT public.create_hypertable('low.\"rev\u{202e}txt\nx\"', 't', if_not_exists => true);
+         SELECT public.add_retention_policy('low.\"rev\u{202e}txt\nx\"', interval '30 days', if_not_exists => true);",
+    );
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .arg("-d")
+            .arg(&conninfo)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (code, exported) = run(&["policy", "export"]);
+    assert_eq!(code, Some(0), "{exported}");
+    assert!(
+        !exported.contains('\u{202e}') && !exported.contains("txt\nx"),
+        "raw characters in {exported:?}"
+    );
+    assert!(exported.contains(r#"U&"rev\202Etxt\000Ax""#), "{exported}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(&file, &exported).unwrap();
+    let (code, text) = run(&["policy", "diff", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("no drift"), "{text}");
+}
