@@ -53,13 +53,9 @@ impl Drop for Running {
     }
 }
 
-/// `hypertop exporter` on a free port, ready.
-fn exporter(args: &[&str]) -> (Running, u16) {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
-        .arg("exporter")
-        .args(["--listen", &format!("127.0.0.1:{port}")])
-        .args(args)
+/// `command` started with no terminal, once it listens on `port`.
+fn listening(mut command: Command, port: u16) -> Running {
+    let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -74,7 +70,18 @@ fn exporter(args: &[&str]) -> (Running, u16) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    (running, port)
+    running
+}
+
+/// `hypertop exporter` on a free port, ready.
+fn exporter(args: &[&str]) -> (Running, u16) {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    command
+        .arg("exporter")
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .args(args);
+    (listening(command, port), port)
 }
 
 fn promtool(args: &[&str], stdin: Option<&str>) -> std::process::Output {
@@ -376,27 +383,16 @@ fn the_console_shows_a_fleet_and_switches_between_targets() {
 /// `hypertop exporter` under `sh -c 'ulimit -n N; exec …'`, ready.
 fn exporter_limited(nofile: u32, args: &[&str]) -> (Running, u16) {
     let port = free_port();
-    let mut command = format!(
+    let mut line = format!(
         "ulimit -n {nofile} && exec '{}' exporter --listen 127.0.0.1:{port}",
         env!("CARGO_BIN_EXE_hypertop")
     );
     for a in args {
-        command.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+        line.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
     }
-    let child = Command::new("sh")
-        .args(["-c", &command])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let running = Running(child);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "not listening");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (running, port)
+    let mut command = Command::new("sh");
+    command.args(["-c", &line]);
+    (listening(command, port), port)
 }
 
 /// A request as written (method, path, extra headers): (status, head, body).
