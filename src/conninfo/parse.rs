@@ -106,8 +106,10 @@ fn percent_decode(s: &str) -> Result<String, SyntaxError> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
+            // Two hex digits, as libpq reads them (from_str_radix alone takes "+4").
             let hex = s
                 .get(i + 1..i + 3)
+                .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             match hex {
                 Some(b) => out.push(b),
@@ -241,6 +243,26 @@ mod tests {
     fn keyword_value_errors() {
         assert!(parse("host").unwrap_err().0.contains("missing \"=\""));
         assert!(parse("host='abc").unwrap_err().0.contains("unterminated"));
+    }
+
+    #[test]
+    fn a_percent_escape_is_two_hex_digits() {
+        for bad in [
+            "postgresql://h/db%+4",
+            "postgresql://h/db%-1",
+            "postgresql://h/db%4",
+            "postgresql://h/db%zz",
+            "postgresql://h/d%é",
+        ] {
+            assert!(
+                parse(bad).unwrap_err().0.contains("percent-encoded"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse("postgresql://h/d%2Bb").unwrap()[1],
+            ("dbname".into(), "d+b".into())
+        );
     }
 
     #[test]
