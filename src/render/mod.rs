@@ -354,6 +354,12 @@ fn draw_table<D: Clone>(
         );
     }
     if let (Some(text), Some(area)) = (detail, detail_area) {
+        // Line by line: its own line breaks are layout, anything else from a name is escaped.
+        let text = text
+            .lines()
+            .map(crate::format::printable)
+            .collect::<Vec<_>>()
+            .join("\n");
         frame.render_widget(
             Paragraph::new(ratatui::text::Text::styled(text, theme.value))
                 .wrap(Wrap { trim: false })
