@@ -517,8 +517,11 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
     for c in input.caggs.unwrap_or_default() {
         let object = format::qualified(&c.schema, &c.name);
         let id = Subject::relation(&c.schema, &c.name);
-        match (c.watermark, c.lag_seconds) {
-            (None, _) => add(
+        // Judged against what its refresh policy promises when one runs, and never below the
+        // lag limit (the lag a user calls worth a warning); without a running policy, by the
+        // limit alone.
+        match (c.watermark, c.lag_seconds, c.behind_policy()) {
+            (None, _, _) => add(
                 Severity::Warning,
                 ProblemKind::CaggLag,
                 object,
@@ -526,14 +529,31 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
                 id,
                 f64::MAX,
             ),
-            (Some(_), Some(lag)) if lag > max_lag => add(
+            (Some(_), Some(lag), Some(behind)) if behind > 0.0 && lag > max_lag => add(
                 Severity::Warning,
                 ProblemKind::CaggLag,
                 object,
                 format!(
-                    "materialized data ends {} ago (limit {})",
+                    "behind its refresh policy by {}: materialized data ends {} ago, the policy keeps it within {}",
+                    format::seconds(behind),
                     format::seconds(lag),
-                    format::duration(limits.max_cagg_lag)
+                    format::seconds(c.policy_promise().unwrap_or(0.0))
+                ),
+                id,
+                behind,
+            ),
+            (Some(_), Some(lag), None) if lag > max_lag => add(
+                Severity::Warning,
+                ProblemKind::CaggLag,
+                object,
+                format!(
+                    "materialized data ends {} ago (limit {}); {}",
+                    format::seconds(lag),
+                    format::duration(limits.max_cagg_lag),
+                    match &c.refresh_policy {
+                        Some(_) => "its refresh policy is paused",
+                        None => "it has no refresh policy",
+                    }
                 ),
                 id,
                 lag,
@@ -991,9 +1011,15 @@ mod tests {
         let mut never = fixtures::cagg("never", None, "2026-11-21T11:00:00Z", 0.0);
         never.watermark = None;
         never.lag_seconds = None;
+        // Against their refresh policy (end offset 1 h + a 1 h bucket + every 30 min = 2 h 30 m):
+        // 1.5 h is within it, 5 h is 2.5 h behind. Without a policy, against the 1 h limit.
+        let mut no_policy = fixtures::cagg("adhoc", None, "2026-11-21T11:00:00Z", 5400.0);
+        no_policy.refresh_policy = None;
         let caggs = [
             fixtures::cagg("hourly", None, "2026-11-21T11:00:00Z", 5400.0),
+            fixtures::cagg("stale", None, "2026-11-21T07:30:00Z", 18000.0),
             fixtures::cagg("fresh", None, "2026-11-21T12:00:00Z", 1800.0),
+            no_policy,
             never,
         ];
         let input = Inputs {
@@ -1012,17 +1038,36 @@ mod tests {
                 "telemetry.readings_broken_idx"
             )
         );
-        // The never-refreshed aggregate ranks above the one 1.5 h behind.
+        // The never-refreshed aggregate ranks above the one 2.5 h behind its policy, which
+        // ranks above the one 1.5 h old with no policy.
         assert_eq!(k[1], (Severity::Warning, "cagg lag", "telemetry.never"));
-        assert_eq!(k[2], (Severity::Warning, "cagg lag", "telemetry.hourly"));
+        assert_eq!(k[2], (Severity::Warning, "cagg lag", "telemetry.stale"));
+        assert_eq!(k[3], (Severity::Warning, "cagg lag", "telemetry.adhoc"));
+        let said = |object: &str| {
+            found
+                .iter()
+                .find(|p| p.object == object)
+                .map(|p| p.message.clone())
+                .unwrap_or_default()
+        };
         assert_eq!(
-            k[3],
-            (
-                Severity::Warning,
-                "compression backlog",
-                "telemetry.readings"
-            )
+            said("telemetry.stale"),
+            "behind its refresh policy by 2h 30m: materialized data ends 5h ago, the policy keeps it within 2h 30m"
         );
+        assert!(
+            said("telemetry.adhoc").ends_with("it has no refresh policy"),
+            "{}",
+            said("telemetry.adhoc")
+        );
+        assert!(
+            !k.iter().any(|(_, _, o)| *o == "telemetry.hourly"),
+            "within its policy: {k:?}"
+        );
+        assert!(k.contains(&(
+            Severity::Warning,
+            "compression backlog",
+            "telemetry.readings"
+        )));
         assert!(k.contains(&(
             Severity::Warning,
             "duplicate index",
@@ -1043,11 +1088,13 @@ mod tests {
             unused_index_bytes: i64::MAX,
             ..Thresholds::default()
         };
+        // (`stale`, 5 h old and behind its policy, is over this limit too)
         let k2: Vec<_> = find(&input, &loose, now()).iter().map(|p| p.kind).collect();
         assert_eq!(
             k2,
             [
                 ProblemKind::InvalidIndex,
+                ProblemKind::CaggLag,
                 ProblemKind::CaggLag,
                 ProblemKind::DuplicateIndex
             ]

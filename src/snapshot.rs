@@ -370,13 +370,16 @@ mod tests {
     use crate::model::fixtures;
     use std::time::Duration;
 
-    fn lag_tone(max_cagg_lag: Duration) -> Tone {
+    fn lag_tone(max_cagg_lag: Duration, with_policy: bool) -> Tone {
         let limits = Thresholds {
             max_cagg_lag,
             ..Thresholds::default()
         };
         let mut data = Dataset::new(Some(fixtures::caps()));
-        let lagging = fixtures::cagg("readings_hourly", None, "2026-11-21T11:00:00Z", 5400.0);
+        let mut lagging = fixtures::cagg("readings_hourly", None, "2026-11-21T11:00:00Z", 5400.0);
+        if !with_policy {
+            lagging.refresh_policy = None;
+        }
         data.caggs
             .set(vec![lagging], chrono::Utc::now(), Duration::ZERO);
         let snap = Snapshot { data, limits };
@@ -389,8 +392,10 @@ mod tests {
 
     #[test]
     fn the_text_tables_judge_lag_by_the_configured_limit() {
-        // 1.5 h behind: within a 2 h limit, over a 1 h one (not a fixed hour).
-        assert_eq!(lag_tone(Duration::from_secs(7200)), Tone::Ok);
-        assert_eq!(lag_tone(Duration::from_secs(3600)), Tone::Warn);
+        // 1.5 h behind with no policy: within a 2 h limit, over a 1 h one (not a fixed hour).
+        assert_eq!(lag_tone(Duration::from_secs(7200), false), Tone::Ok);
+        assert_eq!(lag_tone(Duration::from_secs(3600), false), Tone::Warn);
+        // With a running policy that allows 2 h 30 m, the policy judges it, not the limit.
+        assert_eq!(lag_tone(Duration::from_secs(3600), true), Tone::Ok);
     }
 }

@@ -89,6 +89,26 @@ pub struct Cagg {
 }
 
 impl Cagg {
+    /// How far its data is behind what its refresh policy promises: its lag less the policy's
+    /// end offset, one bucket (a bucket is materialized once it is complete) and one schedule
+    /// interval of grace (the next run is due within it); never below zero. None when no
+    /// running policy judges it (no policy, a paused one, integer time): its raw lag is what
+    /// there is.
+    pub fn behind_policy(&self) -> Option<f64> {
+        Some((self.lag_seconds? - self.policy_promise()?).max(0.0))
+    }
+
+    /// The most lag its running refresh policy allows: end offset, one bucket, one schedule.
+    pub fn policy_promise(&self) -> Option<f64> {
+        let p = self.refresh_policy.as_ref().filter(|p| p.scheduled)?;
+        let bucket = self
+            .bucket_width
+            .as_deref()
+            .and_then(crate::format::interval_seconds)
+            .unwrap_or(0.0);
+        Some(p.end_offset_seconds.unwrap_or(0.0) + bucket + p.schedule_seconds?)
+    }
+
     /// `schema.name` of what it aggregates: the parent cagg or the hypertable.
     pub fn source(&self) -> String {
         match &self.parent {

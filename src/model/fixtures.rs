@@ -176,7 +176,7 @@ pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg
         hypertable_schema: "telemetry".into(),
         hypertable_name: "readings".into(),
         parent: parent.map(|p| ("telemetry".to_string(), p.to_string())),
-        bucket_width: Some("1 hour".into()),
+        bucket_width: Some("01:00:00".into()),
         time_type: "timestamp with time zone".into(),
         watermark: Some(Watermark::Time(t(watermark))),
         lag_seconds: Some(lag),

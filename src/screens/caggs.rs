@@ -104,13 +104,25 @@ pub fn columns() -> Vec<Column> {
         Column::left("Source", 2, 40),
         Column::right("Bucket", 3, 8),
         Column::right("Lag", 0, 9),
-        Column::left("Watermark", 1, 22),
+        Column::right("Behind policy", 1, 13),
+        Column::left("Materialized to", 1, 22),
         Column::left("Mode", 4, 12),
         Column::left("Refresh policy", 1, 34),
         Column::left("Last run", 3, 14),
         Column::right("Job", 4, 6),
         Column::right("Pending", 5, 7),
     ]
+}
+
+/// How far behind its refresh policy it is: a duration, `within` it, or why nothing judges it.
+fn behind(c: &Cagg) -> Cell {
+    match (c.behind_policy(), &c.refresh_policy) {
+        (Some(b), _) if b > 0.0 => seconds(Some(b)).tone(Tone::Warn),
+        (Some(_), _) => Cell::num(0.0, "within").tone(Tone::Ok),
+        (None, Some(p)) if !p.scheduled => Cell::text("paused").tone(Tone::Warn),
+        (None, Some(_)) => Cell::empty(),
+        (None, None) => Cell::text("no policy").tone(Tone::Muted),
+    }
 }
 
 pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
@@ -134,10 +146,12 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 ),
                 (Some(Watermark::Time(t)), Some(lag), _) => (
                     time(Some(t), ctx),
-                    seconds(Some(lag)).tone(if lag > lag_limit {
-                        Tone::Warn
-                    } else {
-                        Tone::Ok
+                    // A running policy judges it; without one, the lag limit does.
+                    seconds(Some(lag)).tone(match c.behind_policy() {
+                        Some(behind) if behind > 0.0 && lag > lag_limit => Tone::Warn,
+                        Some(_) => Tone::Ok,
+                        None if lag > lag_limit => Tone::Warn,
+                        None => Tone::Ok,
                     }),
                 ),
                 (Some(Watermark::Int(w)), _, lag) => (
@@ -180,6 +194,7 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                     Cell::text(c.source()),
                     opt_text(c.bucket_width.as_deref().map(format::interval).as_deref()),
                     lag,
+                    behind(c),
                     watermark,
                     Cell::text(if c.materialized_only {
                         "materialized"
