@@ -144,6 +144,14 @@ pub fn qualified_escaped(schema: &str, name: &str) -> String {
     format!("{}.{}", ident_escaped(schema), ident_escaped(name))
 }
 
+/// `1 time`, `3 times`.
+pub fn times(n: i64) -> String {
+    match n {
+        1 => "1 time".into(),
+        n => format!("{n} times"),
+    }
+}
+
 /// Seconds as a duration (`7d`, `1h 30m`); negative values clamp to zero.
 pub fn seconds(s: f64) -> String {
     duration(std::time::Duration::from_secs_f64(s.max(0.0)))
@@ -243,6 +251,13 @@ pub fn ratio(r: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn counts_say_time_or_times() {
+        assert_eq!(times(1), "1 time");
+        assert_eq!(times(3), "3 times");
+        assert_eq!(times(0), "0 times");
+    }
+
     use super::*;
     use std::time::Duration;
 

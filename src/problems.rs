@@ -389,8 +389,9 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
                 ProblemKind::JobFailing,
                 object.clone(),
                 format!(
-                    "{} job failed {} times in a row{error}",
-                    j.kind, j.consecutive_failures
+                    "{} job failed {} in a row{error}",
+                    j.kind,
+                    format::times(j.consecutive_failures.into())
                 ),
                 id.clone(),
                 j.consecutive_failures as f64,
@@ -711,8 +712,9 @@ fn explain(out: &mut [Problem], input: &Inputs, now: DateTime<Utc>) {
                 .unwrap_or_default();
             return (
                 vec![format!(
-                    "job {} failed {} times in a row{error}",
-                    j.job_id, j.consecutive_failures
+                    "job {} failed {} in a row{error}",
+                    j.job_id,
+                    format::times(j.consecutive_failures.into())
                 )],
                 Some(root),
             );

@@ -209,7 +209,12 @@ impl Snapshot {
     }
 }
 
-fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
+fn text_table(columns: Vec<Column>, mut rows: Vec<TableRow>, width: u16) -> String {
+    // Names come from the database: escaped, not sent to the terminal raw — before the
+    // layout, so that columns are as wide as what is printed.
+    for cell in rows.iter_mut().flat_map(|r| r.cells.iter_mut()) {
+        cell.text = crate::format::printable(&cell.text);
+    }
     let mut grid: crate::screens::Table = crate::grid::Grid::new(columns, None);
     grid.set_rows(rows);
     let layout = grid.layout(width.min(grid.natural_width()));
@@ -228,9 +233,7 @@ fn text_table(columns: Vec<Column>, rows: Vec<TableRow>, width: u16) -> String {
             layout
                 .iter()
                 .map(|&(c, w)| {
-                    // Names come from the database: escaped, not sent to the terminal raw.
-                    let text = crate::format::printable(r.cell(c).map_or("", |x| x.text));
-                    crate::grid::pad(&text, w, grid.columns[c].align)
+                    crate::grid::pad(r.cell(c).map_or("", |x| x.text), w, grid.columns[c].align)
                 })
                 .collect(),
         ));
@@ -388,6 +391,15 @@ mod tests {
         let (columns, rows) = caggs.as_ref().unwrap();
         let lag = columns.iter().position(|c| c.title == "Lag").unwrap();
         rows[0].cells[lag].tone
+    }
+
+    #[test]
+    fn an_escaped_name_is_measured_as_printed_and_not_cut() {
+        let name = "public.\"e\x1b[2J\u{202e}x\"";
+        let rows = vec![TableRow::new("r", vec![crate::grid::Cell::text(name)])];
+        let text = text_table(vec![Column::left("Name", 0, 20)], rows, 200);
+        assert!(text.contains(r#"public."e\x1b[2J\u{202e}x""#), "{text}");
+        assert!(!text.contains('\x1b') && !text.contains('\u{202e}'));
     }
 
     #[test]

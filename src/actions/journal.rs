@@ -47,9 +47,9 @@ impl Origin {
     ) -> Origin {
         let r = connector.resolved();
         Origin {
-            os_user: std::env::var("USER")
-                .or_else(|_| std::env::var("LOGNAME"))
-                .unwrap_or_else(|_| "unknown".into()),
+            // Who ran it, as the system knows them: from the user id, not $USER.
+            os_user: crate::conninfo::account_name()
+                .unwrap_or_else(|| format!("uid {}", own_uid())),
             role: caps.role.clone(),
             host: r.host().to_string(),
             port: r.port().to_string(),

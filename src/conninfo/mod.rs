@@ -98,15 +98,22 @@ impl Environment {
 }
 
 fn current_os_user() -> String {
+    account_name().unwrap_or_else(|| "postgres".to_string())
+}
+
+/// The OS account this process runs as, from its user id (not `$USER`, which anyone sets).
+pub fn account_name() -> Option<String> {
     // SAFETY: getpwuid returns a pointer into static storage or null; we copy the name out at once.
     unsafe {
         let pw = libc::getpwuid(libc::geteuid());
         if pw.is_null() || (*pw).pw_name.is_null() {
-            return "postgres".to_string();
+            return None;
         }
-        std::ffi::CStr::from_ptr((*pw).pw_name)
-            .to_string_lossy()
-            .into_owned()
+        Some(
+            std::ffi::CStr::from_ptr((*pw).pw_name)
+                .to_string_lossy()
+                .into_owned(),
+        )
     }
 }
 

@@ -355,3 +355,41 @@ async fn rolling_back_an_unfinished_entry_asks_before_undoing_a_colleagues_chang
     )
     .await;
 }
+
+/// The journal says who ran an action as the system knows them (from the user id), not as
+/// `$USER` claims.
+#[tokio::test]
+async fn the_journal_names_the_account_not_what_user_says() {
+    let _serial = SERIAL.lock().await;
+    let conninfo = action_engine().conninfo();
+    let job = psql(
+        &conninfo,
+        "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'metrics'",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.jsonl");
+    for line in [format!("pause-job {job}"), format!("resume-job {job}")] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(["run", &line, "--yes", &conninfo])
+            .arg("--journal")
+            .arg(&journal)
+            .env("USER", "mallory")
+            .env("LOGNAME", "mallory")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let account = Command::new("id").arg("-un").output().unwrap();
+    let account = String::from_utf8_lossy(&account.stdout).trim().to_string();
+    let kept = std::fs::read_to_string(&journal).unwrap();
+    assert!(!kept.contains("mallory"), "{kept}");
+    assert!(
+        kept.contains(&format!("\"os_user\":\"{account}\"")),
+        "{kept}"
+    );
+}
