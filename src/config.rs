@@ -46,6 +46,8 @@ pub struct CheckLimits {
     pub max_backlog_chunks: Option<i64>,
     pub critical_failures: Option<i32>,
     pub unused_index_bytes: Option<i64>,
+    /// How old statistics must be before an index never scanned is called unused.
+    pub unused_after: Option<String>,
 }
 
 /// `$XDG_CONFIG_HOME/hypertop/config.toml` (default `~/.config/hypertop/config.toml`).
@@ -111,6 +113,7 @@ pub struct Checked {
     pub statement_timeout: Option<std::time::Duration>,
     pub lock_timeout: Option<std::time::Duration>,
     pub max_cagg_lag: Option<std::time::Duration>,
+    pub unused_after: Option<std::time::Duration>,
 }
 
 /// A setting that would fail when used: which key (dotted, as in the file) and why.
@@ -147,6 +150,11 @@ impl Profile {
             max_cagg_lag: duration(
                 "check.max_cagg_lag",
                 check.max_cagg_lag.as_ref(),
+                MIN_TIMEOUT,
+            ),
+            unused_after: duration(
+                "check.unused_after",
+                check.unused_after.as_ref(),
                 MIN_TIMEOUT,
             ),
         };

@@ -170,6 +170,7 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
             unused_index_bytes: check
                 .unused_index_bytes
                 .unwrap_or(defaults.unused_index_bytes),
+            unused_after: checked.unused_after.unwrap_or(defaults.unused_after),
         },
     })
 }

@@ -186,6 +186,8 @@ pub struct Thresholds {
     pub critical_failures: i32,
     /// Unused indexes at least this large are reported.
     pub unused_index_bytes: i64,
+    /// An index never scanned is called unused only when the statistics are this old.
+    pub unused_after: std::time::Duration,
 }
 
 impl Default for Thresholds {
@@ -195,6 +197,7 @@ impl Default for Thresholds {
             max_backlog_chunks: 0,
             critical_failures: 3,
             unused_index_bytes: 1024 * 1024,
+            unused_after: std::time::Duration::from_secs(7 * 24 * 3600),
         }
     }
 }
@@ -470,6 +473,11 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
         }
     }
 
+    // "Unused" only on statistics old enough to say so (unknown age: not judged).
+    let stats_age = input
+        .summary
+        .and_then(Summary::statistics_age)
+        .filter(|age| age.to_std().is_ok_and(|a| a >= limits.unused_after));
     for i in input.indexes.unwrap_or_default() {
         let object = format::qualified(&i.index_schema, &i.name);
         let id = Subject::relation(&i.index_schema, &i.name);
@@ -496,16 +504,19 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
                 id.clone(),
                 i.size_bytes as f64,
             );
-        } else if i.valid
-            && i.category == Category::Unused
-            && i.size_bytes >= limits.unused_index_bytes
-        {
+        } else if let Some(age) = stats_age.filter(|_| {
+            i.valid
+                && i.category == Category::Unused
+                && !crate::model::indexes::timescaledb_own(i)
+                && i.size_bytes >= limits.unused_index_bytes
+        }) {
             add(
                 Severity::Warning,
                 ProblemKind::UnusedIndex,
                 object,
                 format!(
-                    "never scanned since statistics reset ({})",
+                    "never scanned in {} of statistics ({})",
+                    format::chrono_duration(age),
                     format::bytes(i.size_bytes)
                 ),
                 id,
@@ -998,6 +1009,48 @@ mod tests {
     }
 
     #[test]
+    fn unused_needs_old_enough_statistics_and_spares_timescaledbs_own_indexes() {
+        let mut own = fixtures::index(
+            "readings_hourly",
+            "_materialized_hypertable_3_bucket_idx",
+            "bucket",
+            0,
+            true,
+        );
+        own.index_schema = "_timescaledb_internal".into();
+        own.unique = false;
+        own.category = Category::Unused;
+        let indexes = vec![
+            fixtures::index("readings", "readings_value_idx", "value", 0, true),
+            own,
+        ];
+        let unused = |stats_reset: &str| {
+            let mut summary = fixtures::summary();
+            summary.stats_reset = Some(stats_reset.parse().unwrap());
+            let input = Inputs {
+                summary: Some(&summary),
+                indexes: Some(&indexes),
+                ..Inputs::default()
+            };
+            find(&input, &Thresholds::default(), now())
+                .into_iter()
+                .filter(|p| p.kind == ProblemKind::UnusedIndex)
+                .map(|p| (p.object, p.message))
+                .collect::<Vec<_>>()
+        };
+        // Reset an hour ago: too recent to call anything unused.
+        assert!(unused("2026-11-21T11:30:00Z").is_empty());
+        // Twenty days of statistics: the one that is never scanned, and not TimescaleDB's own.
+        let found = unused("2026-11-01T12:30:00Z");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "telemetry.readings_value_idx");
+        assert!(
+            found[0].1.starts_with("never scanned in 20d of statistics"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn backlog_retention_indexes_and_lag_follow_their_limits() {
         let compression = [
             fixtures::compression("readings", 10),
@@ -1024,7 +1077,10 @@ mod tests {
             no_policy,
             never,
         ];
+        // Statistics 20 days old: old enough to call an index unused.
+        let summary = fixtures::summary();
         let input = Inputs {
+            summary: Some(&summary),
             compression: Some(&compression),
             indexes: Some(&indexes),
             caggs: Some(&caggs),

@@ -15,6 +15,8 @@ pub enum Category {
     Unused,
     Low,
     Active,
+    /// Enforces a primary key or a unique constraint: kept whatever its scans.
+    Constraint,
 }
 
 impl Category {
@@ -23,6 +25,7 @@ impl Category {
             Category::Unused => "UNUSED",
             Category::Low => "LOW",
             Category::Active => "ACTIVE",
+            Category::Constraint => "CONSTRAINT",
         }
     }
 }
@@ -58,13 +61,21 @@ pub struct Index {
     pub duplicate_of: Option<String>,
 }
 
-/// UNUSED: never scanned, and not enforcing uniqueness; LOW: a few scans; else ACTIVE.
+/// CONSTRAINT: it enforces uniqueness (a primary key, a unique constraint), whatever its scans;
+/// else UNUSED: never scanned; LOW: a few scans; else ACTIVE.
 pub fn category(scans: i64, unique: bool) -> Category {
     match scans {
-        0 if !unique => Category::Unused,
-        s if s < LOW_SCANS && !unique => Category::Low,
+        _ if unique => Category::Constraint,
+        0 => Category::Unused,
+        s if s < LOW_SCANS => Category::Low,
         _ => Category::Active,
     }
+}
+
+/// TimescaleDB's own index on a continuous aggregate's materialization (made with the cagg,
+/// named `_materialized_hypertable_N_…`): the cagg's refreshes need it, whatever its scans.
+pub fn timescaledb_own(i: &Index) -> bool {
+    i.index_schema.starts_with("_timescaledb_") && i.name.starts_with("_materialized_hypertable_")
 }
 
 /// Marks each index that repeats an earlier one (same table, method, keys, expressions and
@@ -578,7 +589,9 @@ mod tests {
     #[test]
     fn categories_exclude_unique_indexes_from_unused() {
         assert_eq!(category(0, false), Category::Unused);
-        assert_eq!(category(0, true), Category::Active);
+        // A primary key or unique index enforces a constraint: it says so, never "ACTIVE".
+        assert_eq!(category(0, true), Category::Constraint);
+        assert_eq!(category(1_000, true), Category::Constraint);
         assert_eq!(category(LOW_SCANS - 1, false), Category::Low);
         assert_eq!(category(LOW_SCANS, false), Category::Active);
     }

@@ -80,4 +80,13 @@ impl Summary {
     pub fn uptime(&self) -> Option<chrono::Duration> {
         self.started_at.map(|s| self.server_now - s)
     }
+
+    /// How long this database's statistics have been counting: since their last reset, or,
+    /// never reset, at least since the server started (older counts may survive a clean
+    /// restart; this errs on the young side, so nothing is called unused too early).
+    pub fn statistics_age(&self) -> Option<chrono::Duration> {
+        self.stats_reset
+            .or(self.started_at)
+            .map(|since| self.server_now - since)
+    }
 }

@@ -47,13 +47,23 @@ impl Screen for Indexes {
 
     fn heading(&self, data: &Dataset, ctx: &Ctx) -> Option<String> {
         let s = data.summary.value()?;
-        Some(format!(
-            "statistics since {}",
-            s.stats_reset
-                .or(s.started_at)
-                .map(|t| format::timestamp(t, ctx.utc))
-                .unwrap_or_else(|| "?".into())
-        ))
+        let since = s
+            .stats_reset
+            .or(s.started_at)
+            .map(|t| format::timestamp(t, ctx.utc))
+            .unwrap_or_else(|| "?".into());
+        // Too young to say an index is unused: it says so, and nothing is called unused.
+        let young = s
+            .statistics_age()
+            .and_then(|a| a.to_std().ok())
+            .is_none_or(|a| a < ctx.limits.unused_after);
+        Some(match young {
+            true => format!(
+                "statistics since {since}: too recent to call an index unused (needs {})",
+                format::duration(ctx.limits.unused_after)
+            ),
+            false => format!("statistics since {since}"),
+        })
     }
 
     fn enter(&self) -> Option<&'static str> {
@@ -112,6 +122,7 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
                 Category::Unused => Tone::Warn,
                 Category::Low => Tone::Muted,
                 Category::Active => Tone::Ok,
+                Category::Constraint => Tone::Normal,
             });
             let mut keys = i.key_columns.clone();
             if let Some(e) = &i.expressions {

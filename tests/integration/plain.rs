@@ -101,8 +101,8 @@ async fn plain_postgres_screens() {
     assert!(!get("devices_name_unique").valid);
     assert_eq!(
         get("devices_pkey").category,
-        Category::Active,
-        "unique indexes are never UNUSED"
+        Category::Constraint,
+        "a primary key says it enforces a constraint, never UNUSED or ACTIVE"
     );
     assert_eq!(get("readings_at_idx").chunk_indexes, 2);
     assert!(
