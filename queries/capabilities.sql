@@ -18,6 +18,9 @@ SELECT
     pg_catalog.pg_has_role(current_user, 'pg_monitor', 'MEMBER')                 AS has_pg_monitor,
     current_user::text                                                           AS role_name,
     current_database()::text                                                     AS database,
+    -- the database's own identity: one dropped and made again under its name is another
+    (SELECT oid::bigint FROM pg_catalog.pg_database
+      WHERE datname = current_database())                                        AS database_oid,
     pg_catalog.pg_is_in_recovery()                                               AS in_recovery,
     -- 2.12.0+: internal functions live in _timescaledb_functions
     to_regprocedure('_timescaledb_functions.to_timestamp(bigint)') IS NOT NULL   AS ts_functions_schema,

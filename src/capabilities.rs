@@ -49,6 +49,8 @@ pub struct Capabilities {
     /// The cluster's system identifier (`pg_control_system()`), when this role may read it: with
     /// the database name, what the journal knows a database by.
     pub system_identifier: Option<String>,
+    /// The database's oid: a database dropped and created again under the same name is another.
+    pub database_oid: Option<i64>,
 }
 
 impl Capabilities {
@@ -82,6 +84,7 @@ impl Capabilities {
             database: row.get("database"),
             in_recovery: row.get("in_recovery"),
             system_identifier: row.get("system_identifier"),
+            database_oid: row.get("database_oid"),
         }
     }
 

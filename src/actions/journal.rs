@@ -37,6 +37,9 @@ pub struct Origin {
     /// The server's system identifier (`pg_control_system()`), when the role could read it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_id: Option<String>,
+    /// The database's oid (entries before it was journaled have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_oid: Option<i64>,
 }
 
 impl Origin {
@@ -55,6 +58,7 @@ impl Origin {
             port: r.port().to_string(),
             database: caps.database.clone(),
             system_id: caps.system_identifier.clone(),
+            database_oid: caps.database_oid,
         }
     }
 
@@ -63,6 +67,13 @@ impl Origin {
     /// must match and the other side must lack one too (an identified entry is never applied to
     /// a server that cannot show it is the same).
     pub fn same_database(&self, other: &Origin) -> bool {
+        // Dropped and created again under its name: another database, whose job 1000 is not
+        // the one an entry changed.
+        if let (Some(a), Some(b)) = (self.database_oid, other.database_oid) {
+            if a != b {
+                return false;
+            }
+        }
         match (&self.system_id, &other.system_id) {
             (Some(a), Some(b)) => a == b && self.database == other.database,
             (None, None) => {
@@ -198,7 +209,10 @@ impl Journal {
     /// anything but a regular file.
     fn open(&self, write: bool) -> Result<Option<File>, String> {
         let mut options = std::fs::OpenOptions::new();
-        options.read(true).custom_flags(libc::O_NONBLOCK);
+        // Never through a symlink: one planted at its path would have it write elsewhere.
+        options
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
         if write {
             // Owner only: it names servers, roles and what was done to them.
             options.append(true).create(true).mode(0o600);
@@ -206,6 +220,12 @@ impl Journal {
         let f = match options.open(&self.path) {
             Ok(f) => f,
             Err(e) if !write && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+                return Err(format!(
+                    "the journal {} is a symlink; give --journal the file itself",
+                    self.path.display()
+                ))
+            }
             Err(e) => {
                 return Err(format!(
                     "cannot open the journal {}: {e}",
@@ -464,7 +484,25 @@ mod tests {
             port: "5432".into(),
             database: db.into(),
             system_id: Some("7301234567890123456".into()),
+            database_oid: Some(16384),
         }
+    }
+
+    #[test]
+    fn a_database_made_again_under_its_name_is_another() {
+        let then = origin("metrics");
+        let again = Origin {
+            database_oid: Some(16999),
+            ..origin("metrics")
+        };
+        assert!(then.same_database(&origin("metrics")));
+        assert!(!then.same_database(&again), "its job 1000 is another job");
+        // An entry journaled before oids were: known by cluster and name, as it was.
+        let old = Origin {
+            database_oid: None,
+            ..origin("metrics")
+        };
+        assert!(old.same_database(&again));
     }
 
     fn job_plan(line: &str) -> Plan {
@@ -623,6 +661,21 @@ mod tests {
         j.intent(&origin("metrics"), &job_plan("pause-job 7"), None)
             .unwrap();
         assert_eq!(mode(&j.path), 0o600);
+    }
+
+    #[test]
+    fn a_journal_is_never_written_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "mine\n").unwrap();
+        let link = dir.path().join("journal.jsonl");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        let j = Journal::new(link);
+        let err = j
+            .intent(&origin("metrics"), &job_plan("pause-job 7"), None)
+            .unwrap_err();
+        assert!(err.contains("is a symlink"), "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine\n");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub fn caps() -> Capabilities {
         database: "metrics".into(),
         in_recovery: false,
         system_identifier: None,
+        database_oid: None,
     }
 }
 
