@@ -31,6 +31,22 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     duration_at_least(s, MIN_TIMEOUT)
 }
 
+/// PostgreSQL's timeouts are milliseconds in an int: about 24.8 days at most.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 24 * 3600);
+
+/// A timeout (statement, lock, a scrape's deadline): at least [`MIN_TIMEOUT`], at most
+/// [`MAX_TIMEOUT`].
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = duration_at_least(s, MIN_TIMEOUT)?;
+    if d > MAX_TIMEOUT {
+        return Err(format!(
+            "\"{s}\" is too long: at most {} (PostgreSQL's timeouts stop near 24.8 days)",
+            humantime::format_duration(MAX_TIMEOUT)
+        ));
+    }
+    Ok(d)
+}
+
 fn parse_refresh(s: &str) -> Result<Duration, String> {
     duration_at_least(s, MIN_REFRESH)
 }
@@ -81,7 +97,7 @@ pub struct Cli {
     pub journal: Option<std::path::PathBuf>,
 
     /// How long an action waits for a lock before failing (default 5s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout, global = true)]
     pub lock_timeout: Option<Duration>,
 
     /// A named profile from ~/.config/hypertop/config.toml (flags override it)
@@ -105,7 +121,7 @@ pub struct Cli {
     pub refresh: Option<Duration>,
 
     /// statement_timeout of the monitoring session (default 5s)
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, global = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout, global = true)]
     pub statement_timeout: Option<Duration>,
 
     /// Open sessions read-only (default_transaction_read_only = on); actions are refused
@@ -200,7 +216,7 @@ pub enum Sub {
         cache: Duration,
         /// The longest a scrape waits for one target, which is then `hypertop_up 0` (lowered to
         /// Prometheus's scrape timeout less 0.5 s when the scrape sends it)
-        #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "8s")]
+        #[arg(long, value_name = "DURATION", value_parser = parse_timeout, default_value = "8s")]
         deadline: Duration,
     },
     /// Policies as code: export them to a TOML file, diff, apply or lint one
@@ -305,6 +321,18 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_are_bounded_as_postgresql_bounds_them() {
+        for flag in ["--statement-timeout", "--lock-timeout"] {
+            let err = Cli::try_parse_from(["hypertop", flag, "100years"]).unwrap_err();
+            assert!(err.to_string().contains("too long"), "{flag}: {err}");
+        }
+        let err = Cli::try_parse_from(["hypertop", "exporter", "--deadline", "500000000000years"])
+            .unwrap_err();
+        assert!(err.to_string().contains("too long"), "{err}");
+        assert!(Cli::try_parse_from(["hypertop", "--lock-timeout", "20d"]).is_ok());
+    }
 
     #[test]
     fn negative_thresholds_are_refused_as_in_the_config_file() {

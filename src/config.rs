@@ -138,15 +138,21 @@ impl Profile {
                 }
             })
         };
+        let mut timeout_problems = Vec::new();
+        let mut timeout = |key: &'static str, text: Option<&String>| {
+            text.and_then(|t| match crate::cli::parse_timeout(t) {
+                Ok(d) => Some(d),
+                Err(message) => {
+                    timeout_problems.push(Problem { key, message });
+                    None
+                }
+            })
+        };
         let check = self.check.clone().unwrap_or_default();
         let checked = Checked {
             refresh: duration("refresh", self.refresh.as_ref(), MIN_REFRESH),
-            statement_timeout: duration(
-                "statement_timeout",
-                self.statement_timeout.as_ref(),
-                MIN_TIMEOUT,
-            ),
-            lock_timeout: duration("lock_timeout", self.lock_timeout.as_ref(), MIN_TIMEOUT),
+            statement_timeout: timeout("statement_timeout", self.statement_timeout.as_ref()),
+            lock_timeout: timeout("lock_timeout", self.lock_timeout.as_ref()),
             max_cagg_lag: duration(
                 "check.max_cagg_lag",
                 check.max_cagg_lag.as_ref(),
@@ -158,6 +164,7 @@ impl Profile {
                 MIN_TIMEOUT,
             ),
         };
+        problems.extend(timeout_problems);
         if let Some(mode) = self
             .sslmode
             .as_deref()

@@ -134,7 +134,10 @@ impl Target {
             next.stats.reads += 1;
             next.stats.took = started.elapsed().as_secs_f64();
             match result {
-                Ok(Ok(data)) => {
+                Ok(Ok((data, read))) => {
+                    // The rest a read earns is for reading, not for connecting (a new session's
+                    // handshake would otherwise keep data minutes old).
+                    next.stats.took = read.as_secs_f64();
                     next.stats.up = data.summary.value().is_some();
                     for (section, status) in data.sections() {
                         if status.error().is_some() {
@@ -177,12 +180,13 @@ async fn ping(session: &Option<(Session, Capabilities, Kept)>) -> bool {
     }
 }
 
-/// Reads every dataset once on the target's session, opening one when there is none.
+/// Reads every dataset once on the target's session, opening one when there is none; with how
+/// long the read itself took.
 async fn read_once(
     connector: &Connector,
     session: &mut Option<(Session, Capabilities, Kept)>,
     limits: &Thresholds,
-) -> Result<Dataset, String> {
+) -> Result<(Dataset, Duration), String> {
     if session
         .as_ref()
         .is_some_and(|(s, _, _)| s.client.is_closed())
@@ -197,7 +201,9 @@ async fn read_once(
         *session = Some((s, caps, Kept::default()));
     }
     let (s, caps, kept) = session.as_mut().ok_or("no session")?;
-    Ok(Dataset::read_all_keeping(&s.client, caps, limits, kept).await)
+    let started = Instant::now();
+    let data = Dataset::read_all_keeping(&s.client, caps, limits, kept).await;
+    Ok((data, started.elapsed()))
 }
 
 /// The exposition of `targets`, each read (or served from its cache) concurrently, each
@@ -292,7 +298,8 @@ fn deadline(headers: &HeaderMap, ours: Duration) -> Duration {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<f64>().ok())
         .filter(|s| s.is_finite() && *s > 0.0)
-        .map(|s| Duration::from_secs_f64((s - 0.5).max(0.5)));
+        // Clamped before it becomes a Duration (1e20 seconds does not fit one).
+        .map(|s| Duration::from_secs_f64((s - 0.5).clamp(0.5, ours.as_secs_f64().max(0.5))));
     theirs.map_or(ours, |t| t.min(ours))
 }
 
@@ -368,11 +375,12 @@ async fn answer(
 }
 
 fn names(targets: &[Arc<Target>]) -> String {
-    targets
+    let all = targets
         .iter()
         .map(|t| t.name.as_str())
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(", ");
+    crate::format::printable(&all)
 }
 
 #[cfg(test)]
@@ -394,6 +402,8 @@ mod tests {
         assert_eq!(with("5"), Duration::from_millis(4500));
         assert_eq!(with("0.7"), Duration::from_millis(500));
         assert_eq!(with("60"), ours);
+        assert_eq!(with("1e20"), ours);
+        assert_eq!(with("18446744073709551616"), ours);
         for nonsense in ["", "-3", "0", "NaN", "inf", "ten"] {
             assert_eq!(with(nonsense), ours, "{nonsense}");
         }
