@@ -231,6 +231,8 @@ async fn run(cli: Cli) -> ExitCode {
     let policy = matches!(cli.command, Some(Sub::Policy { .. }));
     // Failures before connecting: `check` reports them as UNKNOWN, the rest exit 1.
     let fail = |msg: String, code: u8| {
+        // Whatever it quotes (a database name, a profile) is escaped for the terminal.
+        let msg = hypertop::format::printable(&msg);
         if check {
             println!("HYPERTOP UNKNOWN - {msg}");
             ExitCode::from(EXIT_UNKNOWN)
@@ -520,10 +522,13 @@ async fn exporter(
         "hypertop exporter: http://{addr}/metrics ({} target{}: {})",
         list.len(),
         if list.len() == 1 { "" } else { "s" },
-        list.iter()
-            .map(|t| t.name.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        hypertop::format::printable(
+            &list
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     );
     let opts = hypertop::exporter::Options {
         cache_for: cache,
@@ -563,7 +568,12 @@ async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {
             Ok::<_, String>(hypertop::snapshot::check(&snap, &s.limits))
         }
         .await
-        .unwrap_or_else(|e| (EXIT_UNKNOWN, format!("HYPERTOP UNKNOWN - {e}")));
+        .unwrap_or_else(|e| {
+            (
+                EXIT_UNKNOWN,
+                format!("HYPERTOP UNKNOWN - {}", hypertop::format::printable(&e)),
+            )
+        });
         (name, line)
     });
     let mut worst = 0u8;

@@ -174,6 +174,7 @@ impl Snapshot {
             out.push_str(crate::grid::fit(&line, width, crate::grid::Align::Left).trim_end());
             out.push_str("\n\n");
         } else if let Status::Failed(e, _) | Status::Unavailable(e) = d.summary.status() {
+            let e = crate::format::printable(e);
             out.push_str(&format!("== server\nunavailable: {e}\n\n"));
         }
         for tab in Tab::all().filter(|t| t.screen().in_text_snapshot()) {
@@ -181,6 +182,7 @@ impl Snapshot {
             out.push_str(&format!("== {}\n", screen.name()));
             match screen.status(d) {
                 Status::Unavailable(e) | Status::Failed(e, _) => {
+                    let e = crate::format::printable(e);
                     out.push_str(&format!("unavailable: {e}\n\n"));
                 }
                 Status::Loading | Status::Ready => {

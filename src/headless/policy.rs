@@ -129,7 +129,19 @@ async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, String> 
 /// opened if it exists.
 fn write_replacing(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    // Only a regular file is replaced, keeping its mode: renaming over a device (/dev/null), a
+    // FIFO or a symlink would put a plain file where the system had something else.
+    let mode = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_file() => m.permissions().mode() & 0o7777,
+        Ok(_) => {
+            return Err(std::io::Error::other(
+                "it is not a regular file (a device, FIFO, directory or symlink); write the policies to a file",
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0o644,
+        Err(e) => return Err(e),
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -145,7 +157,7 @@ fn write_replacing(path: &Path, text: &str) -> std::io::Result<()> {
         let mut f = match std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o644)
+            .mode(mode)
             .open(&tmp)
         {
             Ok(f) => f,
@@ -154,6 +166,8 @@ fn write_replacing(path: &Path, text: &str) -> std::io::Result<()> {
         };
         let written = f
             .write_all(text.as_bytes())
+            // The mode as it was, whatever the umask made of it.
+            .and_then(|_| f.set_permissions(std::fs::Permissions::from_mode(mode)))
             .and_then(|_| f.sync_all())
             .and_then(|_| std::fs::rename(&tmp, path));
         if written.is_err() {

@@ -536,6 +536,30 @@ fn check_values_the_palette_refuses(run: &Run, pair: &Pair) {
     assert!(std::fs::read_to_string(&out)
         .unwrap()
         .contains("[hypertables."));
+    // A file kept private stays so; a FIFO (or a device, a symlink) is not replaced.
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o600)).unwrap();
+    run.expect(&pair.with, &["policy", "export", "-o", &o], 0);
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let fifo = run.dir.join("fifo.toml");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let f = fifo.display().to_string();
+    let said = run.expect(&pair.with, &["policy", "export", "-o", &f], 2);
+    assert!(said.contains("not a regular file"), "{said}");
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    let link = run.dir.join("link.toml");
+    std::os::unix::fs::symlink(&victim, &link).unwrap();
+    let l = link.display().to_string();
+    run.expect(&pair.with, &["policy", "export", "-o", &l], 2);
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "not yours\n");
 
     // A file larger than any database's is refused before it is parsed.
     let huge = run.file(

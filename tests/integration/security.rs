@@ -530,3 +530,36 @@ async fn policy_files_escape_control_and_bidi_characters_in_names() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("no drift"), "{text}");
 }
+
+/// A database whose name holds terminal escapes: `snapshot --format text` and `check` quote it
+/// escaped (the "not installed in database …" lines printed it raw).
+#[test]
+fn a_database_name_with_escapes_is_printed_escaped() {
+    let base = crate::engines::native().base.clone();
+    let name = format!("adv_{}_\u{1b}[31mred\u{7}\u{202e}", std::process::id());
+    let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+    let admin = format!("{base} dbname=postgres");
+    psql(&admin, &format!("DROP DATABASE IF EXISTS {quoted}"));
+    psql(&admin, &format!("CREATE DATABASE {quoted}"));
+    let conninfo = format!("{base} dbname='{name}'");
+    for args in [
+        vec!["snapshot", "--format", "text", conninfo.as_str()],
+        vec!["check", conninfo.as_str()],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let all = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\u{7}') && !all.contains('\u{202e}'),
+            "{args:?}: {all:?}"
+        );
+    }
+    psql(
+        &format!("{base} dbname=postgres"),
+        &format!("DROP DATABASE IF EXISTS {quoted}"),
+    );
+}
