@@ -252,12 +252,18 @@ pub enum PolicyWhat {
         /// Write to this file instead (replaced whole, never half written)
         #[arg(long, short = 'o', value_name = "FILE")]
         output: Option<std::path::PathBuf>,
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
     },
     /// Report how the database differs from FILE; exit 0 in sync, 1 drift, 2 error
     #[command(disable_help_flag = true)]
     Diff {
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -267,6 +273,9 @@ pub enum PolicyWhat {
     Apply {
         #[arg(value_name = "FILE")]
         file: std::path::PathBuf,
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
         /// Print the plan and stop
         #[arg(long)]
         dry_run: bool,
@@ -280,6 +289,9 @@ pub enum PolicyWhat {
     Lint {
         #[arg(value_name = "FILE")]
         file: Option<std::path::PathBuf>,
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
     },
@@ -313,6 +325,12 @@ impl Cli {
             | Some(Sub::Snapshot { conninfo, .. })
             | Some(Sub::Check { conninfo, .. })
             | Some(Sub::Exporter { conninfo, .. }) => conninfo.clone().or(self.conninfo.clone()),
+            Some(Sub::Policy { what }) => match what {
+                PolicyWhat::Export { conninfo, .. }
+                | PolicyWhat::Diff { conninfo, .. }
+                | PolicyWhat::Apply { conninfo, .. }
+                | PolicyWhat::Lint { conninfo, .. } => conninfo.clone().or(self.conninfo.clone()),
+            },
             _ => self.conninfo.clone(),
         }
     }

@@ -113,10 +113,17 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
     .into_iter()
     .filter_map(|(k, set)| set.then_some(k))
     .collect();
-    let conninfo = config::merge_conninfo(
-        config::profile_conninfo(profile, &overridden)?,
+    let from_profile = config::profile_conninfo(profile, &overridden)?;
+    // `-d` over a profile's connection overrides its database (or, a connection string, its
+    // fields), as a positional one does: flags override a profile.
+    let (given, dbname) = match (
         cli.conninfo().filter(|_| flags),
-    )?;
+        cli.dbname.clone().filter(|_| flags),
+    ) {
+        (None, Some(d)) if from_profile.is_some() => (Some(d), None),
+        other => other,
+    };
+    let conninfo = config::merge_conninfo(from_profile, given)?;
     let check = profile.check.clone().unwrap_or_default();
     let defaults = Thresholds::default();
     let (mut max_lag, mut max_backlog, mut critical) = (None, None, None);
@@ -135,7 +142,7 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
             host: cli.host.clone().filter(|_| flags),
             port: cli.port.clone().filter(|_| flags),
             user: cli.user.clone().filter(|_| flags),
-            dbname: cli.dbname.clone().filter(|_| flags),
+            dbname,
         },
         refresh: cli
             .refresh

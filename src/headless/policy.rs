@@ -20,9 +20,11 @@ pub const EXIT_ERROR: u8 = 2;
 
 pub async fn run(ctx: &Context<'_>, what: &PolicyWhat, limits: &Thresholds) -> u8 {
     let done = match what {
-        PolicyWhat::Export { output } => export(ctx, output.as_deref()).await,
-        PolicyWhat::Diff { file, format } => diff(ctx, file, *format).await,
-        PolicyWhat::Apply { file, dry_run, yes } => {
+        PolicyWhat::Export { output, .. } => export(ctx, output.as_deref()).await,
+        PolicyWhat::Diff { file, format, .. } => diff(ctx, file, *format).await,
+        PolicyWhat::Apply {
+            file, dry_run, yes, ..
+        } => {
             let how = RunOptions {
                 dry_run: *dry_run,
                 yes: *yes,
@@ -30,7 +32,7 @@ pub async fn run(ctx: &Context<'_>, what: &PolicyWhat, limits: &Thresholds) -> u
             };
             apply(ctx, file, how).await
         }
-        PolicyWhat::Lint { file, format } => lint(ctx, file.as_deref(), *format, limits).await,
+        PolicyWhat::Lint { file, format, .. } => lint(ctx, file.as_deref(), *format, limits).await,
     };
     done.unwrap_or_else(|e| {
         complain(&e);

@@ -400,6 +400,20 @@ fn profiles_connect_and_flags_override_them() {
         line.contains("backlog_chunks=6;100") && !line.contains("cagg lag"),
         "{line}"
     );
+    // -d overrides the profile's database, as flags override a profile (it was refused as
+    // "either with -d or as the CONNINFO argument").
+    for args in [
+        vec!["--profile", "lab", "-d", "postgres", "check"],
+        vec!["-d", "postgres", "check", "--profile", "lab"],
+    ] {
+        let out = hypertop(&args, &env);
+        let line = stdout(&out);
+        assert!(
+            line.contains("backlog_chunks=6;100"),
+            "{args:?}: {line}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // Its read_only refuses actions; a flag overrides its port (and fails to connect there).
     let out = hypertop(
         &["run", "pause-job 1000", "--profile", "lab", "--yes"],

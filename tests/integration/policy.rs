@@ -112,6 +112,20 @@ impl Run {
 
     fn export(&self, conninfo: &str) -> String {
         let text = self.expect(conninfo, &["policy", "export"], 0);
+        // The connection given positionally, as snapshot, check and run take it: the same.
+        let positional = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(["policy", "export", conninfo])
+            .stdin(Stdio::null())
+            .env_remove("PGHOST")
+            .env_remove("PGPORT")
+            .output()
+            .expect("run hypertop");
+        assert_eq!(
+            String::from_utf8_lossy(&positional.stdout),
+            text,
+            "{}",
+            String::from_utf8_lossy(&positional.stderr)
+        );
         // The header names the database; the rest is the policies.
         text.split_once("\n\n")
             .map(|(_, body)| body.to_string())
