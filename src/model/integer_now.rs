@@ -18,28 +18,32 @@ pub struct IntegerNows {
 }
 
 pub async fn read(client: &Client) -> Result<IntegerNows, Error> {
-    let calls = client
+    let rows = client
         .query(queries::INTEGER_NOW_CALLS.as_str(), &[])
         .await?;
-    let reads = calls.iter().map(|r| async move {
-        let id: i32 = r.get("hypertable_id");
-        // `call` is the server's quoting of the function's schema and name (format %I.%I()).
-        let call: String = r.get("call");
+    // Each function once, however many hypertables share it (a tenant's hypertables usually
+    // do): `call` is the server's quoting of its schema and name (format %I.%I()).
+    let mut calls: std::collections::BTreeMap<String, Vec<i32>> = Default::default();
+    for r in &rows {
+        let (id, call): (i32, String) = (r.get("hypertable_id"), r.get("call"));
+        calls.entry(call).or_default().push(id);
+    }
+    let reads = calls.iter().map(|(call, ids)| async move {
         let now = client
             .query_one(format!("SELECT {call}::bigint").as_str(), &[])
             .await
             .ok()
             .and_then(|row| row.get::<_, Option<i64>>(0));
-        now.map(|now| (id, now))
+        now.map(|now| (ids, now))
     });
     let mut out = IntegerNows::default();
-    for (id, now) in futures_util::future::join_all(reads)
+    for (ids, now) in futures_util::future::join_all(reads)
         .await
         .into_iter()
         .flatten()
     {
-        out.ids.push(id);
-        out.nows.push(now);
+        out.ids.extend(ids);
+        out.nows.extend(std::iter::repeat_n(now, ids.len()));
     }
     Ok(out)
 }
