@@ -27,9 +27,10 @@ fn key(k: &str) -> Option<Key<'_>> {
         return Some(Key::Job(id.parse().ok()?, setting));
     }
     let (proc_name, oid) = k.split_once(" of ")?;
-    (proc_name.starts_with("policy_"))
-        .then_some(())
-        .and(oid.parse().ok().map(|oid| Key::Policies(proc_name, oid)))
+    if !proc_name.starts_with("policy_") {
+        return None;
+    }
+    Some(Key::Policies(proc_name, oid.parse().ok()?))
 }
 
 /// One job as the state compares it.
