@@ -1,9 +1,12 @@
 -- Hypertable drill-down: the chunks of one hypertable or continuous aggregate ($1 schema, $2
 -- name: a cagg's chunks are its materialization's), newest first, read from TimescaleDB's
--- catalog; sizes from pg_class.relpages plus the compression snapshot; each chunk's fate under
--- the policies: in the compression backlog (uncompressed, past compress_after) or overdue for
--- retention (past drop_after), judged exactly as the Compression and Retention tabs judge.
+-- catalog; sizes on disk (compressed data included) and the compression snapshot; each chunk's
+-- fate under the policies: in the compression backlog (uncompressed, past compress_after) or
+-- overdue for retention (past drop_after), judged exactly as the Compression and Retention tabs
+-- judge.
 WITH
+--@include busy_relations
+,
 --@include policy_jobs
 ,
 hyper AS MATERIALIZED (
@@ -28,15 +31,7 @@ integer_now_given AS (
            -- creation_time exists from 2.13
            (to_jsonb(ch) ->> 'creation_time')::timestamptz          AS created,
            l.compress_upto, l.compress_created, l.drop_upto, l.drop_created,
-           (r.relpages::bigint
-            + coalesce((SELECT sum(ic.relpages) FROM pg_catalog.pg_index i
-                          JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
-                         WHERE i.indrelid = r.oid), 0)
-            + coalesce((SELECT t.relpages FROM pg_catalog.pg_class t
-                         WHERE t.oid = r.reltoastrelid), 0))
-               * current_setting('block_size')::bigint
-               + coalesce(s.compressed_heap_size + s.compressed_index_size
-                          + s.compressed_toast_size, 0)             AS total_bytes,
+           cb.bytes                                                 AS total_bytes,
            s.uncompressed_heap_size + s.uncompressed_index_size
                + s.uncompressed_toast_size                          AS before_bytes,
            s.compressed_heap_size + s.compressed_index_size
@@ -45,6 +40,8 @@ integer_now_given AS (
       JOIN hyper h ON h.id = ch.hypertable_id
       JOIN hyper_limits l ON l.id = ch.hypertable_id
 --@include chunk_table
+--@include chunk_compressed
+--@include chunk_bytes
       JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id
       JOIN _timescaledb_catalog.dimension_slice ds
         ON ds.id = cc.dimension_slice_id AND ds.dimension_id = h.dim_id

@@ -1,5 +1,8 @@
--- Indexes drill-down: the chunk indexes behind one hypertable index ($1 schema, $2 index name).
-WITH target AS MATERIALIZED (
+-- Indexes drill-down: the chunk indexes behind one hypertable index ($1 schema, $2 index name),
+-- each with its bytes on disk (NULL while busy behind an ACCESS EXCLUSIVE lock).
+WITH
+--@include busy_relations
+, target AS MATERIALIZED (
     SELECT hi.oid AS index_oid, x.indrelid
       FROM pg_catalog.pg_class hi
       JOIN pg_catalog.pg_namespace n ON n.oid = hi.relnamespace
@@ -16,7 +19,9 @@ SELECT ci.oid AS index_oid, n.nspname::text AS index_schema, ci.relname::text AS
        m.indisvalid AS valid,
        pg_catalog.pg_stat_get_numscans(m.chunk_index)::bigint AS scans,
        pg_catalog.pg_stat_get_tuples_returned(m.chunk_index)::bigint AS tuples_read,
-       (m.relpages::bigint * current_setting('block_size')::bigint)::bigint AS size_bytes
+       (SELECT
+--@include relation_bytes
+          FROM pg_catalog.pg_class c WHERE c.oid = m.chunk_index)::bigint AS size_bytes
   FROM index_map m
   JOIN target t ON t.index_oid = m.hypertable_index
   JOIN pg_catalog.pg_class ci ON ci.oid = m.chunk_index

@@ -1,5 +1,6 @@
 -- Indexes tab (plain PostgreSQL): every user index; a partitioned table's index carries the sums
--- of its partitions' indexes (through pg_inherits), which are then not listed on their own.
+-- of its partitions' indexes (through pg_inherits), which are then not listed on their own, and
+-- their oids, for the client to add their sizes.
 WITH
 wanted_index AS (SELECT i.indexrelid FROM pg_catalog.pg_index i),
 --@include index_def
@@ -20,7 +21,7 @@ SELECT d.indexrelid::bigint AS index_oid, n.nspname::text AS schema, t.relname::
        d.indisvalid AND coalesce(bool_and(l.indisvalid), true) AS valid,
        (d.scans + coalesce(sum(l.scans), 0))::bigint AS scans,
        (d.tuples_read + coalesce(sum(l.tuples_read), 0))::bigint AS tuples_read,
-       (d.size_bytes + coalesce(sum(l.size_bytes), 0))::bigint AS size_bytes,
+       coalesce(array_agg(l.indexrelid) FILTER (WHERE l.indexrelid IS NOT NULL), '{}') AS part_indexes,
        count(l.indexrelid)::bigint AS chunk_indexes
   FROM idx d
   JOIN pg_catalog.pg_class t ON t.oid = d.indrelid
@@ -32,6 +33,5 @@ SELECT d.indexrelid::bigint AS index_oid, n.nspname::text AS schema, t.relname::
    AND n.nspname NOT LIKE 'pg\_temp\_%'
    AND NOT t.relispartition
  GROUP BY n.nspname, t.relname, d.indexrelid, d.index_name, d.indisunique, d.indisprimary,
-          d.method, d.key_columns, d.expressions, d.predicate, d.indisvalid, d.scans, d.tuples_read,
-          d.size_bytes
+          d.method, d.key_columns, d.expressions, d.predicate, d.indisvalid, d.scans, d.tuples_read
  ORDER BY 1, 2, 3

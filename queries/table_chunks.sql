@@ -1,11 +1,12 @@
 -- The chunk structure behind the Hypertables, Compression and Retention tabs (kept between
--- refreshes, read again when the catalog changes): each chunk's hypertable, table, TOAST table,
--- number of attribute slots (relnatts) and creation time, as arrays in one row. Their ranges
+-- refreshes, read again when the catalog changes): each chunk's hypertable, table, the table of
+-- its compressed data (0: none), number of attribute slots (relnatts) and creation time, as
+-- arrays in one row. Their ranges
 -- come from chunk_ranges.sql and are joined on the client: planned together, the joins were
 -- estimated at 61 rows of 20,000 (and the tables found by 20,000 index probes), or, kept apart
 -- as CTEs, merged after sorting every chunk twice (280 ms at 50,000 chunks).
 SELECT array_agg(ch.id) AS ids, array_agg(ch.hypertable_id) AS hypertable_ids,
-       array_agg(r.oid) AS tables, array_agg(r.reltoastrelid) AS toasts,
+       array_agg(r.oid) AS tables, array_agg(coalesce(cr.oid, 0::oid)) AS compressed,
        array_agg(r.relnatts) AS columns,
        array_agg(
 --@include chunk_created
@@ -15,4 +16,5 @@ SELECT array_agg(ch.id) AS ids, array_agg(ch.hypertable_id) AS hypertable_ids,
   JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
                                          AND h.compression_state IS DISTINCT FROM 2
 --@include chunk_table
+--@include chunk_compressed
  WHERE NOT ch.osm_chunk

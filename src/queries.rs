@@ -11,15 +11,14 @@ pub const ACTIVITY: &str = include_str!("../queries/activity.sql");
 pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
 pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
-pub const MATVIEWS: &str = include_str!("../queries/matviews.sql");
-pub const RELATION_PAGES: &str = include_str!("../queries/relation_pages.sql");
+pub const RELATION_VERSIONS: &str = include_str!("../queries/relation_versions.sql");
+pub const RELATION_OWNERS: &str = include_str!("../queries/relation_owners.sql");
 pub const CHUNK_STATUS: &str = include_str!("../queries/chunk_status.sql");
 pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql");
 pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
 pub const CHUNK_RANGES: &str = include_str!("../queries/chunk_ranges.sql");
-pub const DATABASE_SIZE: &str = include_str!("../queries/database_size.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
@@ -53,6 +52,18 @@ const FRAGMENTS: &[(&str, &str)] = &[
     (
         "policy_limits",
         include_str!("../queries/fragments/policy_limits.sql"),
+    ),
+    (
+        "busy_relations",
+        include_str!("../queries/fragments/busy_relations.sql"),
+    ),
+    (
+        "relation_bytes",
+        include_str!("../queries/fragments/relation_bytes.sql"),
+    ),
+    (
+        "chunk_bytes",
+        include_str!("../queries/fragments/chunk_bytes.sql"),
     ),
     (
         "internal_range",
@@ -94,6 +105,7 @@ macro_rules! expanded {
 }
 
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
+expanded!(RELATION_BYTES, "relation_bytes.sql");
 const COMPRESSION_SETTINGS_TEMPLATE: &str = include_str!("../queries/compression_settings.sql");
 static COMPRESSION_SETTINGS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
     expand(
@@ -123,6 +135,7 @@ pub fn compression_settings(caps: &Capabilities) -> (&'static str, bool) {
     }
 }
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
+expanded!(MATVIEWS, "matviews.sql");
 expanded!(INTEGER_NOW_CALLS, "integer_now_calls.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
@@ -162,6 +175,9 @@ expanded!(TABLES, "tables.sql");
 const TABLE_CHUNKS_TEMPLATE: &str = include_str!("../queries/table_chunks.sql");
 const CHUNK_TABLE_BY_NAME: &str = include_str!("../queries/fragments/chunk_table_by_name.sql");
 const CHUNK_TABLE_BY_RELID: &str = include_str!("../queries/fragments/chunk_table_by_relid.sql");
+const COMPRESSED_BY_NAME: &str = include_str!("../queries/fragments/chunk_compressed_by_name.sql");
+const COMPRESSED_BY_RELID: &str =
+    include_str!("../queries/fragments/chunk_compressed_by_relid.sql");
 const CHUNK_CREATED: &str = include_str!("../queries/fragments/chunk_created_column.sql");
 const CHUNK_NOT_CREATED: &str = include_str!("../queries/fragments/chunk_created_none.sql");
 /// Before 2.13 chunks have no creation time; from 2.29 they have a relid.
@@ -170,6 +186,7 @@ static TABLE_CHUNKS_UNDATED: LazyLock<String> = LazyLock::new(|| {
         TABLE_CHUNKS_TEMPLATE,
         &[
             ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ("chunk_compressed", COMPRESSED_BY_NAME),
             ("chunk_created", CHUNK_NOT_CREATED),
         ],
     )
@@ -179,6 +196,7 @@ static TABLE_CHUNKS_BY_NAME: LazyLock<String> = LazyLock::new(|| {
         TABLE_CHUNKS_TEMPLATE,
         &[
             ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ("chunk_compressed", COMPRESSED_BY_NAME),
             ("chunk_created", CHUNK_CREATED),
         ],
     )
@@ -188,15 +206,30 @@ static TABLE_CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
         TABLE_CHUNKS_TEMPLATE,
         &[
             ("chunk_table", CHUNK_TABLE_BY_RELID),
+            ("chunk_compressed", COMPRESSED_BY_RELID),
             ("chunk_created", CHUNK_CREATED),
         ],
     )
 });
 const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
-static CHUNKS_BY_NAME: LazyLock<String> =
-    LazyLock::new(|| expand(CHUNKS_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_NAME)]));
-static CHUNKS_BY_RELID: LazyLock<String> =
-    LazyLock::new(|| expand(CHUNKS_TEMPLATE, &[("chunk_table", CHUNK_TABLE_BY_RELID)]));
+static CHUNKS_BY_NAME: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        CHUNKS_TEMPLATE,
+        &[
+            ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ("chunk_compressed", COMPRESSED_BY_NAME),
+        ],
+    )
+});
+static CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        CHUNKS_TEMPLATE,
+        &[
+            ("chunk_table", CHUNK_TABLE_BY_RELID),
+            ("chunk_compressed", COMPRESSED_BY_RELID),
+        ],
+    )
+});
 
 /// Chunk tables are found by relid from 2.29, else by schema and table name.
 fn by_relid(caps: &Capabilities) -> bool {
@@ -229,6 +262,31 @@ pub fn table_chunks(caps: &Capabilities) -> &'static str {
     } else {
         &TABLE_CHUNKS_UNDATED
     }
+}
+
+const IMPACT_TEMPLATE: &str = include_str!("../queries/actions/impact.sql");
+static IMPACT_BY_NAME: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        IMPACT_TEMPLATE,
+        &[
+            ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ("chunk_compressed", COMPRESSED_BY_NAME),
+        ],
+    )
+});
+static IMPACT_BY_RELID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        IMPACT_TEMPLATE,
+        &[
+            ("chunk_table", CHUNK_TABLE_BY_RELID),
+            ("chunk_compressed", COMPRESSED_BY_RELID),
+        ],
+    )
+});
+
+/// What a change of threshold would touch (an action's preview) for this version.
+pub fn impact(caps: &Capabilities) -> &'static str {
+    for_chunk_tables(caps, &IMPACT_BY_NAME, &IMPACT_BY_RELID)
 }
 
 /// The hypertable drill-down (its chunks) for this version.
@@ -296,22 +354,36 @@ mod tests {
     }
 
     #[test]
-    fn monitoring_queries_call_no_size_function() {
-        // The 38-second trap at 9,100 chunks: exact size functions stat every relation.
+    fn monitoring_queries_measure_only_what_they_are_given_and_never_wait_on_a_lock() {
+        // The 38-second trap at 9,100 chunks: size functions stat every relation. Only these
+        // measure, each a few relations (the ones that changed, one hypertable's chunks, one
+        // index's), through the fragment that skips a relation busy behind a lock.
+        for q in [
+            &*RELATION_BYTES,
+            &*IMPACT_BY_NAME,
+            &*IMPACT_BY_RELID,
+            &*CHUNKS_BY_NAME,
+            &*CHUNKS_BY_RELID,
+            &*INDEX_CHUNKS,
+            &*MATVIEWS,
+        ] {
+            assert!(q.contains("pg_relation_size(c.oid, 'fsm')"), "{q}");
+            assert!(q.contains("busy AS MATERIALIZED"), "{q}");
+            assert!(!q.contains("pg_total_relation_size"), "{q}");
+            assert!(!q.contains("detailed_size"), "{q}");
+        }
         for q in [
             &*TABLES,
             &*TABLE_CHUNKS_UNDATED,
             &*TABLE_CHUNKS_BY_NAME,
             &*TABLE_CHUNKS_BY_RELID,
-            &*CHUNKS_BY_NAME,
-            &*CHUNKS_BY_RELID,
             &*LISTED_INDEXES,
             &*INDEX_STRUCTURE,
             &*JOBS,
             &CHUNK_INDEXES.to_string(),
             &LISTED_TABLES.to_string(),
             &CHUNK_RANGES.to_string(),
-            &RELATION_PAGES.to_string(),
+            &RELATION_VERSIONS.to_string(),
             &INDEX_NUMBERS.to_string(),
         ] {
             for f in [

@@ -1,5 +1,5 @@
--- Fragment: the definition (key columns by name, expressions, predicate, method) and estimated
--- size of each index in `wanted_index` (indexrelid; it must come before), from the catalog.
+-- Fragment: the definition (key columns by name, expressions, predicate, method) of each index
+-- in `wanted_index` (indexrelid; it must come before), from the catalog.
 index_def AS (
     SELECT i.indexrelid, i.indrelid, c.relname::text AS index_name,
            ns.nspname::text AS index_schema, c.relam,

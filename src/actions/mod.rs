@@ -54,8 +54,8 @@ pub struct Step {
     /// while that oid still has this name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<Target>,
-    /// A relation the statement rewrites: analyzed after it, so the sizes the screens read
-    /// from the catalog (`relpages`) are true at once instead of at the next autovacuum.
+    /// A relation the statement rewrites: analyzed after it, so the planner's statistics (and
+    /// `relpages`, `reltuples`) describe its new rows at once instead of at the next autovacuum.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analyze: Option<Target>,
     /// A statement answering one boolean (`pg_cancel_backend`): false fails the step with this

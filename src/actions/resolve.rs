@@ -157,16 +157,16 @@ async fn impact(
     mode: &str,
     threshold: &Interval,
     integer: Option<Option<i64>>,
-    ts: &str,
+    caps: &Capabilities,
 ) -> Result<Impact, String> {
-    let sql = super::render(sql!("impact.sql"), &[("ts", ts)]);
+    let sql = crate::queries::impact(caps);
     let (interval, amount, now) = match integer {
         None => (Some(threshold.0.clone()), None, None),
         Some(now) => (None, Some(threshold.0.clone()), now.map(|n| n.to_string())),
     };
     let row = client
         .query_one(
-            sql.as_str(),
+            sql,
             &[&r.regclass(), &mode, &interval, &amount, &now],
         )
         .await
@@ -412,7 +412,7 @@ pub async fn facts(
                     (false, false) => "drop",
                     (false, true) => "drop_created",
                 };
-                f.impact = Some(impact(client, &r, mode, i, integer, &f.ts).await?);
+                f.impact = Some(impact(client, &r, mode, i, integer, caps).await?);
             }
             f.relation = Some(r);
         }
@@ -426,7 +426,7 @@ pub async fn facts(
             f.integer_time = integer.is_some();
             f.integer_now = integer.flatten();
             if kinds.contains(&r.kind) {
-                f.impact = Some(impact(client, &r, "drop", older_than, integer, &f.ts).await?);
+                f.impact = Some(impact(client, &r, "drop", older_than, integer, caps).await?);
             }
             f.relation = Some(r);
         }
@@ -635,7 +635,7 @@ pub async fn apply_facts(
                 (None, None) => None,
             };
             if let (Some((mode, t)), Some(r)) = (threshold, f.relations.get(&d.relation)) {
-                let i = impact(client, r, mode, &Interval(t.to_string()), None, &f.ts).await?;
+                let i = impact(client, r, mode, &Interval(t.to_string()), None, caps).await?;
                 f.impact.insert(d.relation.clone(), i);
             }
         }

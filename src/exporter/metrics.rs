@@ -230,7 +230,7 @@ impl Exposition {
         if let Some(&bytes) = d.database_bytes.value() {
             self.gauge(
                 "hypertop_database_size_bytes",
-                "The database's size, estimated from pg_class.relpages",
+                "Every relation of the database on disk, all forks (as pg_relation_size counts them)",
                 t(),
                 bytes as f64,
             );
@@ -254,7 +254,7 @@ impl Exposition {
             );
             self.gauge(
                 "hypertop_hypertable_size_bytes",
-                "The hypertable's size (heap, indexes, TOAST, compressed data)",
+                "The hypertable on disk, as hypertable_size() counts it (heap, indexes, TOAST, compressed data)",
                 l,
                 h.total_bytes as f64,
             );

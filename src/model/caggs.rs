@@ -207,7 +207,8 @@ pub struct MatView {
     pub schema: String,
     pub name: String,
     pub populated: bool,
-    pub size_bytes: i64,
+    /// On disk (none while busy behind a lock).
+    pub size_bytes: Option<i64>,
     pub indexes: i64,
     pub owner: String,
 }
@@ -216,7 +217,7 @@ pub async fn fetch_matviews(
     client: &Client,
     statements: &mut Statements,
 ) -> Result<Vec<MatView>, tokio_postgres::Error> {
-    let rows = statements.query(client, queries::MATVIEWS).await?;
+    let rows = statements.query(client, queries::MATVIEWS.as_str()).await?;
     rows.iter()
         .map(|r| {
             Ok(MatView {

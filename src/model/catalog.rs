@@ -13,8 +13,9 @@ use tokio_postgres::{Client, Error};
 
 use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex};
 use super::retention::{self, PartitionedTable};
+use super::sizes::{RelationVersions, SizeKeeper, Sizes};
 use super::statements::Statements;
-use super::structure::{Cache, IdMap, IdSet, RelationPages};
+use super::structure::{Cache, IdMap, IdSet};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
 use super::{array, Payload};
 use crate::capabilities::Capabilities;
@@ -27,7 +28,7 @@ use crate::queries;
 pub struct Catalog {
     pub relations: Part<Relations>,
     pub indexes: Part<Vec<Index>>,
-    /// Every relation's pages, in bytes.
+    /// Every relation of the database on disk, all forks.
     pub database_bytes: Part<i64>,
 }
 
@@ -130,19 +131,20 @@ pub async fn fetch(
     caps: &Capabilities,
     cache: &mut Cache,
 ) -> Result<Catalog, Error> {
-    if caps.timescaledb.is_none() {
-        return fetch_plain(client, &mut cache.statements).await;
-    }
     let Cache {
         statements,
         catalog,
+        sizes,
     } = cache;
-    let [tables_sql, pages_sql, usage_sql, status_sql, sizes_sql] = statements
+    if caps.timescaledb.is_none() {
+        return fetch_plain(client, statements, sizes).await;
+    }
+    let [tables_sql, versions_sql, usage_sql, status_sql, sizes_sql] = statements
         .get(
             client,
             [
                 queries::TABLES.as_str(),
-                queries::RELATION_PAGES,
+                queries::RELATION_VERSIONS,
                 queries::INDEX_NUMBERS,
                 queries::CHUNK_STATUS,
                 queries::COMPRESSED_SIZES,
@@ -150,12 +152,12 @@ pub async fn fetch(
         )
         .await?;
     // All together, each answer decoded as it comes while the server runs the next query.
-    let (rows, pages, usage, numbers) = join!(
+    let (rows, versions, usage, numbers) = join!(
         async {
             let nows = super::integer_now::read(client).await?;
             client.query(&tables_sql, &[&nows.ids, &nows.nows]).await
         },
-        async { RelationPages::from_row(&client.query_one(&pages_sql, &[]).await?) },
+        async { RelationVersions::from_row(&client.query_one(&versions_sql, &[]).await?) },
         async { indexes::usage_from_row(&client.query_one(&usage_sql, &[]).await?) },
         async {
             let (status, sizes) = try_join!(
@@ -165,58 +167,62 @@ pub async fn fetch(
             ChunkNumbers::from_rows(&status, &sizes)
         },
     );
-    // Every part needs the pages and the structure.
-    let pages = pages?;
+    // Every part needs the sizes and the structure.
+    let versions = versions?;
     let structure = catalog
-        .get_or_read(pages.fingerprint, || {
+        .get_or_read(versions.fingerprint, || {
             read_structure(client, caps, statements)
         })
         .await?;
+    let sizes = sizes.update(client, statements, &versions).await?;
     let relations = (|| {
+        let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
         let tables = tables::build(
             &rows?,
             &structure.chunks,
+            roots,
             &structure.settings,
-            &pages.pages,
+            &sizes,
             &numbers?,
-            pages.block_size,
         )?;
         Ok(Relations::Hypertables(tables))
     })();
     let indexes = usage.map(|usage| {
-        let sums = indexes::chunk_sums(&structure.indexes, &usage, &pages.pages);
+        let sums = indexes::chunk_sums(&structure.indexes, &usage, &sizes);
         let listed = &structure.indexes.listed;
-        indexes::rows(listed, &usage, &pages.pages, &sums, pages.block_size)
+        indexes::rows(listed, &usage, &sizes, &sums)
     });
-    Catalog::of(relations, indexes, Ok(pages.database_bytes))
+    Catalog::of(relations, indexes, Ok(sizes.database()))
 }
 
 /// Plain PostgreSQL: partitioned tables, every index (a partitioned index with its partitions'
 /// sums) and the database's size.
-async fn fetch_plain(client: &Client, statements: &mut Statements) -> Result<Catalog, Error> {
-    let [partitions, indexes, size] = statements
+async fn fetch_plain(
+    client: &Client,
+    statements: &mut Statements,
+    sizes: &mut SizeKeeper,
+) -> Result<Catalog, Error> {
+    let [versions, partitions, indexes] = statements
         .get(
             client,
             [
+                queries::RELATION_VERSIONS,
                 queries::PARTITIONS,
                 queries::INDEXES_PLAIN.as_str(),
-                queries::DATABASE_SIZE,
             ],
         )
         .await?;
-    let (partitions, indexes, size) = join!(
-        client.query(&partitions, &[]),
-        client.query(&indexes, &[]),
-        client.query_one(&size, &[]),
-    );
+    let versions = RelationVersions::from_row(&client.query_one(&versions, &[]).await?)?;
+    let sizes: Sizes = sizes.update(client, statements, &versions).await?;
+    let (partitions, indexes) = join!(client.query(&partitions, &[]), client.query(&indexes, &[]),);
     Catalog::of(
         partitions.and_then(|rows| {
             Ok(Relations::Partitions(retention::partitions_from_rows(
-                &rows,
+                &rows, &sizes,
             )?))
         }),
-        indexes.and_then(|rows| indexes::from_plain_rows(&rows)),
-        size.and_then(|r| Ok(r.try_get::<_, Option<i64>>(0)?.unwrap_or(0))),
+        indexes.and_then(|rows| indexes::from_plain_rows(&rows, &sizes)),
+        Ok(sizes.database()),
     )
 }
 
@@ -387,7 +393,7 @@ mod tests {
             id: table as i32,
             hypertable_id,
             table,
-            toast: 0,
+            compressed: 0,
             range_start: 0,
             range_end: 1,
             created: None,

@@ -37,7 +37,9 @@ pub struct Chunk {
     pub range_end: Option<Bound>,
     pub compressed: bool,
     pub created: Option<DateTime<Utc>>,
-    pub total_bytes: i64,
+    /// On disk, compressed data included (none while the chunk is locked, e.g. being
+    /// compressed).
+    pub total_bytes: Option<i64>,
     /// Compression snapshot (compressed chunks only).
     pub before_bytes: Option<i64>,
     pub after_bytes: Option<i64>,

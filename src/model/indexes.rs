@@ -2,6 +2,7 @@
 
 use tokio_postgres::{Client, Row};
 
+use super::sizes::Sizes;
 use super::structure::{IdMap, IdSet};
 use super::{relation, Target};
 use crate::queries;
@@ -179,9 +180,8 @@ impl ListedIndex {
 pub fn rows(
     listed: &[ListedIndex],
     usage: &IdMap<u32, IndexUsage>,
-    pages: &IdMap<u32, i64>,
+    sizes: &Sizes,
     sums: &IdMap<u32, ChunkIndexSums>,
-    block_size: i64,
 ) -> Vec<Index> {
     let mut out: Vec<Index> = listed
         .iter()
@@ -189,7 +189,6 @@ pub fn rows(
             let own = usage.get(&l.oid)?;
             let chunks = sums.get(&l.oid).copied().unwrap_or_default();
             let scans = own.scans + chunks.usage.scans;
-            let own_pages = pages.get(&l.oid).copied().unwrap_or(0);
             Some(Index {
                 schema: l.schema.clone(),
                 table: l.table.clone(),
@@ -206,7 +205,7 @@ pub fn rows(
                 valid: own.valid && chunks.usage.valid,
                 scans,
                 tuples_read: own.tuples_read + chunks.usage.tuples_read,
-                size_bytes: (own_pages + chunks.pages) * block_size,
+                size_bytes: sizes.own(l.oid) + chunks.bytes,
                 chunk_indexes: chunks.chunk_indexes,
                 category: category(scans, l.unique),
                 duplicate_of: None,
@@ -272,12 +271,12 @@ pub struct IndexUsage {
 }
 
 /// A hypertable index's chunk indexes summed: how many, their usage (valid when all are) and
-/// pages.
+/// bytes on disk.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ChunkIndexSums {
     pub chunk_indexes: i64,
     pub usage: IndexUsage,
-    pub pages: i64,
+    pub bytes: i64,
 }
 
 impl Default for ChunkIndexSums {
@@ -289,7 +288,7 @@ impl Default for ChunkIndexSums {
                 valid: true,
                 ..IndexUsage::default()
             },
-            pages: 0,
+            bytes: 0,
         }
     }
 }
@@ -299,7 +298,7 @@ impl Default for ChunkIndexSums {
 pub fn chunk_sums(
     structure: &IndexStructure,
     usage: &IdMap<u32, IndexUsage>,
-    pages: &IdMap<u32, i64>,
+    sizes: &Sizes,
 ) -> IdMap<u32, ChunkIndexSums> {
     let mut out: IdMap<u32, ChunkIndexSums> = IdMap::default();
     for (chunk_index, hypertable_index) in &structure.chunk_indexes {
@@ -311,14 +310,15 @@ pub fn chunk_sums(
         sum.usage.valid &= u.valid;
         sum.usage.scans += u.scans;
         sum.usage.tuples_read += u.tuples_read;
-        sum.pages += pages.get(chunk_index).copied().unwrap_or(0);
+        sum.bytes += sizes.own(*chunk_index);
     }
     out
 }
 
 /// The Indexes tab's rows on plain PostgreSQL (`queries/indexes_plain.sql`: each row with its
-/// numbers, a partitioned index with its partitions' sums), duplicates marked.
-pub fn from_plain_rows(rows: &[Row]) -> Result<Vec<Index>, tokio_postgres::Error> {
+/// numbers, a partitioned index with its partitions' sums), sized from `sizes`, duplicates
+/// marked.
+pub fn from_plain_rows(rows: &[Row], sizes: &Sizes) -> Result<Vec<Index>, tokio_postgres::Error> {
     let mut out = rows
         .iter()
         .map(|r| {
@@ -343,7 +343,11 @@ pub fn from_plain_rows(rows: &[Row]) -> Result<Vec<Index>, tokio_postgres::Error
                 valid: r.try_get("valid")?,
                 scans,
                 tuples_read: r.try_get("tuples_read")?,
-                size_bytes: r.try_get("size_bytes")?,
+                size_bytes: sizes.own(oid as u32)
+                    + r.try_get::<_, Vec<u32>>("part_indexes")?
+                        .into_iter()
+                        .map(|i| sizes.own(i))
+                        .sum::<i64>(),
                 chunk_indexes: r.try_get("chunk_indexes")?,
                 category: category(scans, unique),
                 duplicate_of: None,
@@ -381,7 +385,8 @@ pub struct ChunkIndex {
     pub valid: bool,
     pub scans: i64,
     pub tuples_read: i64,
-    pub size_bytes: i64,
+    /// On disk (none while busy behind a lock).
+    pub size_bytes: Option<i64>,
 }
 
 pub async fn fetch_chunks(
@@ -410,6 +415,7 @@ pub async fn fetch_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::sizes::Owners;
 
     fn ix(name: &str, keys: &str, scans: i64, unique: bool) -> Index {
         Index {
@@ -453,12 +459,13 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let pages: IdMap<u32, i64> = [(11, 2), (12, 3), (21, 1)].into_iter().collect();
-        let sums = chunk_sums(&structure, &usage, &pages);
+        let bytes: IdMap<u32, i64> = [(11, 2), (12, 3), (21, 1)].into_iter().collect();
+        let owners = Owners::default();
+        let sums = chunk_sums(&structure, &usage, &Sizes::new(&bytes, &owners));
         let ChunkIndexSums {
             chunk_indexes: count,
             usage: u,
-            pages: p,
+            bytes: p,
         } = sums[&1];
         assert_eq!(
             (count, u.valid, u.scans, u.tuples_read, p),
@@ -468,7 +475,7 @@ mod tests {
         let ChunkIndexSums {
             chunk_indexes: count,
             usage: u,
-            pages: p,
+            bytes: p,
         } = sums[&2];
         assert_eq!((count, u.valid, u.scans, p), (1, true, 0, 1));
     }
@@ -543,14 +550,15 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let pages: IdMap<u32, i64> = [(10, 1), (20, 1)].into_iter().collect();
+        let bytes: IdMap<u32, i64> = [(10, 100), (20, 100)].into_iter().collect();
+        let owners = Owners::default();
         let sums: IdMap<u32, ChunkIndexSums> = [
             (
                 10,
                 ChunkIndexSums {
                     chunk_indexes: 3,
                     usage: used(true, 60),
-                    pages: 9,
+                    bytes: 900,
                 },
             ),
             (
@@ -558,13 +566,13 @@ mod tests {
                 ChunkIndexSums {
                     chunk_indexes: 1,
                     usage: used(false, 0),
-                    pages: 0,
+                    bytes: 0,
                 },
             ),
         ]
         .into_iter()
         .collect();
-        let out = rows(&list, &usage, &pages, &sums, 100);
+        let out = rows(&list, &usage, &Sizes::new(&bytes, &owners), &sums);
         assert_eq!(out.len(), 3, "the dropped index is left out");
         let (time, copy, device) = (&out[0], &out[1], &out[2]);
         assert_eq!(

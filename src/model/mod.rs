@@ -13,6 +13,7 @@ pub mod integer_now;
 pub mod jobs;
 pub mod policies;
 pub mod retention;
+pub mod sizes;
 pub mod statements;
 pub mod structure;
 pub mod summary;

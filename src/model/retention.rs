@@ -41,6 +41,7 @@ pub struct PartitionedTable {
 /// The partitioned tables of `queries/partitions.sql`'s rows.
 pub fn partitions_from_rows(
     rows: &[tokio_postgres::Row],
+    sizes: &super::sizes::Sizes,
 ) -> Result<Vec<PartitionedTable>, tokio_postgres::Error> {
     rows.iter()
         .map(|r| {
@@ -52,7 +53,11 @@ pub fn partitions_from_rows(
                     .try_get::<_, Option<String>>("strategy")?
                     .unwrap_or_default(),
                 partitions: r.try_get("partitions")?,
-                size_bytes: r.try_get("size_bytes")?,
+                size_bytes: r
+                    .try_get::<_, Vec<u32>>("leaves")?
+                    .into_iter()
+                    .map(|leaf| sizes.table(leaf).total())
+                    .sum(),
                 oldest_bound: oldest_bound(&bounds),
                 has_default: r
                     .try_get::<_, Option<bool>>("has_default")?

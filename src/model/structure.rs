@@ -32,7 +32,7 @@ impl Fingerprint {
         f
     }
 
-    /// This fingerprint with the catalog's count of changed rows (`relation_pages.sql`'s
+    /// This fingerprint with the catalog's count of changed rows (`relation_versions.sql`'s
     /// `catalog_changes`): a rename keeps the set of relations but not the count. An unknown
     /// count (no `track_counts`) equals no other, so what is kept under it never holds again.
     pub fn and_changes(mut self, changes: Option<i64>) -> Fingerprint {
@@ -138,46 +138,7 @@ impl<S> Cached<S> {
 pub struct Cache {
     pub statements: super::statements::Statements,
     pub catalog: Cached<super::catalog::CatalogStructure>,
-}
-
-/// Every table's, TOAST table's and index's pages by oid (`queries/relation_pages.sql`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RelationPages {
-    pub pages: IdMap<u32, i64>,
-    /// Of the set of relations and the catalog's changes: when it changes, the structure is
-    /// read again.
-    pub fingerprint: Fingerprint,
-    /// Every relation's pages together, in bytes: the database's estimated size.
-    pub database_bytes: i64,
-    /// Bytes per page.
-    pub block_size: i64,
-}
-
-impl RelationPages {
-    pub fn from_row(r: &tokio_postgres::Row) -> Result<RelationPages, tokio_postgres::Error> {
-        let packed: Vec<i64> = super::array(r, "relations")?;
-        let (oids, pages) = unpack(&packed);
-        Ok(RelationPages {
-            fingerprint: Fingerprint::of(oids.clone().map(u64::from))
-                .and_changes(r.try_get("catalog_changes")?),
-            pages: oids.zip(pages).collect(),
-            database_bytes: r.try_get::<_, Option<i64>>("database_bytes")?.unwrap_or(0),
-            block_size: r.try_get("block_size")?,
-        })
-    }
-}
-
-/// `relation_pages.sql`'s packed relations: each one's oid (high 32 bits) and pages (low 32).
-fn unpack(
-    packed: &[i64],
-) -> (
-    impl Iterator<Item = u32> + Clone + '_,
-    impl Iterator<Item = i64> + '_,
-) {
-    (
-        packed.iter().map(|&v| (v as u64 >> 32) as u32),
-        packed.iter().map(|&v| v & 0xffff_ffff),
-    )
+    pub sizes: super::sizes::SizeKeeper,
 }
 
 #[cfg(test)]
@@ -213,16 +174,6 @@ mod tests {
             a.and_changes(Some(7)),
             Fingerprint::of([1, 3]).and_changes(Some(7))
         );
-    }
-
-    #[test]
-    fn packed_relations_unpack_to_oid_and_pages() {
-        let pack = |oid: u32, pages: u32| ((u64::from(oid) << 32) | u64::from(pages)) as i64;
-        // the highest oid sets the sign bit; a block count past 2^31 is no negative number
-        let packed = [pack(16384, 7), pack(u32::MAX, 0), pack(1, u32::MAX)];
-        let (oids, pages) = unpack(&packed);
-        assert_eq!(oids.collect::<Vec<_>>(), vec![16384, u32::MAX, 1]);
-        assert_eq!(pages.collect::<Vec<_>>(), vec![7, 0, i64::from(u32::MAX)]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use tokio_postgres::Row;
 use super::compression::Compression;
 use super::hypertables::Hypertable;
 use super::retention::Retention;
+use super::sizes::{Sizes, TableBytes};
 use super::structure::{IdMap, IdSet};
 use super::{array, Bound};
 /// The three tabs' rows from one read.
@@ -58,8 +59,8 @@ pub struct ChunkShape {
     pub id: i32,
     pub hypertable_id: i32,
     pub table: u32,
-    /// 0: no TOAST table.
-    pub toast: u32,
+    /// Its compressed data's table (0: none).
+    pub compressed: u32,
     pub range_start: i64,
     pub range_end: i64,
     pub created: Option<DateTime<Utc>>,
@@ -86,22 +87,22 @@ impl ChunkStructure {
         let ids: Vec<i32> = array(tables, "ids")?;
         let hypertables: Vec<i32> = array(tables, "hypertable_ids")?;
         let oids: Vec<u32> = array(tables, "tables")?;
-        let toasts: Vec<u32> = array(tables, "toasts")?;
+        let compressed: Vec<u32> = array(tables, "compressed")?;
         let columns: Vec<i16> = array(tables, "columns")?;
         let created: Vec<Option<DateTime<Utc>>> = array(tables, "created")?;
         let chunks = ids
             .into_iter()
             .zip(hypertables)
-            .zip(oids.into_iter().zip(toasts))
+            .zip(oids.into_iter().zip(compressed))
             .zip(columns.into_iter().zip(created))
             .filter_map(
-                |(((id, hypertable_id), (table, toast)), (columns, created))| {
+                |(((id, hypertable_id), (table, compressed)), (columns, created))| {
                     let &(range_start, range_end) = range_of.get(&id)?;
                     Some(ChunkShape {
                         id,
                         hypertable_id,
                         table,
-                        toast,
+                        compressed,
                         range_start,
                         range_end,
                         created,
@@ -122,7 +123,7 @@ impl ChunkStructure {
     }
 }
 
-/// What a refresh reads flat besides every relation's pages: which chunks are compressed, the
+/// What a refresh reads flat besides every relation's size: which chunks are compressed, the
 /// compression snapshot.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkNumbers {
@@ -136,7 +137,6 @@ impl ChunkNumbers {
         let compressed_chunks = array::<i32>(status, "compressed")?.into_iter().collect();
         let ids: Vec<i32> = array(sizes, "chunk_ids")?;
         let column = |name| array::<i64>(sizes, name);
-        let (heap, index, toast) = (column("heap")?, column("index")?, column("toast")?);
         let (before, after) = (column("before")?, column("after")?);
         // arrays of one query have one length; a shorter one reads as zeros rather than panics
         let at = |v: &[i64], i: usize| v.get(i).copied().unwrap_or_default();
@@ -147,9 +147,6 @@ impl ChunkNumbers {
                 (
                     id,
                     CompressedSize {
-                        heap: at(&heap, i),
-                        index: at(&index, i),
-                        toast: at(&toast, i),
                         before: at(&before, i),
                         after: at(&after, i),
                     },
@@ -163,12 +160,10 @@ impl ChunkNumbers {
     }
 }
 
-/// A compressed chunk's sizes from TimescaleDB's compression snapshot.
+/// A compressed chunk's sizes before and after compression, from TimescaleDB's snapshot taken
+/// when it was compressed (what `hypertable_compression_stats` reports).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct CompressedSize {
-    pub heap: i64,
-    pub index: i64,
-    pub toast: i64,
     pub before: i64,
     pub after: i64,
 }
@@ -188,9 +183,9 @@ pub struct Thresholds {
 pub struct ChunkTotals {
     pub chunks: i64,
     pub compressed_chunks: i64,
-    pub heap_bytes: i64,
-    pub index_bytes: i64,
-    pub toast_bytes: i64,
+    /// On disk, as `hypertable_detailed_size` counts: the hypertable's own table and every
+    /// chunk's, compressed data included.
+    pub bytes: TableBytes,
     /// Internal time (or integers) of the earliest start and latest end.
     pub range_start: Option<i64>,
     pub range_end: Option<i64>,
@@ -202,33 +197,36 @@ pub struct ChunkTotals {
     pub overdue_bytes: i64,
 }
 
-/// Sums each hypertable's chunks (pure): sizes from pages plus the compression snapshot, the
-/// compression backlog (uncompressed and due) and what retention should have dropped. A chunk
-/// whose table is gone since the structure was read is left out.
+/// Sums each hypertable's chunks (pure): sizes on disk (compressed data included) with the
+/// hypertable's own table (`roots`: id and oid), the compression snapshot, the compression
+/// backlog (uncompressed and due) and what retention should have dropped. A chunk whose table
+/// is gone since the structure was read is left out.
 pub fn totals(
     structure: &ChunkStructure,
-    pages: &IdMap<u32, i64>,
+    roots: impl IntoIterator<Item = (i32, u32)>,
+    sizes: &Sizes,
     numbers: &ChunkNumbers,
     thresholds: &IdMap<i32, Thresholds>,
-    block_size: i64,
 ) -> IdMap<i32, ChunkTotals> {
     let mut out: IdMap<i32, ChunkTotals> = IdMap::default();
+    for (id, oid) in roots {
+        if thresholds.contains_key(&id) {
+            out.entry(id).or_default().bytes += sizes.table(oid);
+        }
+    }
     for c in &structure.chunks {
-        let (Some(limits), Some(heap_pages)) =
-            (thresholds.get(&c.hypertable_id), pages.get(&c.table))
-        else {
+        let Some(limits) = thresholds.get(&c.hypertable_id) else {
             continue;
         };
+        if !sizes.knows(c.table) {
+            continue;
+        }
         let compressed = numbers.compressed_chunks.contains(&c.id);
         let size = numbers.compressed.get(&c.id).copied().unwrap_or_default();
-        let toast_pages = match c.toast {
-            0 => 0,
-            t => pages.get(&t).copied().unwrap_or(0),
-        };
-        let heap = heap_pages * block_size + size.heap;
-        let index_pages: i64 = c.indexes.iter().filter_map(|i| pages.get(i)).sum();
-        let index = index_pages * block_size + size.index;
-        let toast = toast_pages * block_size + size.toast;
+        let mut bytes = sizes.table(c.table);
+        if c.compressed != 0 {
+            bytes += sizes.table(c.compressed);
+        }
         let due = |upto: Option<i64>, created: Option<DateTime<Utc>>| {
             upto.is_some_and(|u| c.range_end <= u)
                 || matches!((c.created, created), (Some(at), Some(before)) if at <= before)
@@ -236,9 +234,7 @@ pub fn totals(
         let t = out.entry(c.hypertable_id).or_default();
         t.chunks += 1;
         t.compressed_chunks += i64::from(compressed);
-        t.heap_bytes += heap;
-        t.index_bytes += index;
-        t.toast_bytes += toast;
+        t.bytes += bytes;
         t.range_start = Some(
             t.range_start
                 .map_or(c.range_start, |s| s.min(c.range_start)),
@@ -248,11 +244,11 @@ pub fn totals(
         t.after_bytes += size.after;
         if !compressed && due(limits.compress_upto, limits.compress_created) {
             t.backlog_chunks += 1;
-            t.backlog_bytes += heap + index + toast;
+            t.backlog_bytes += bytes.total();
         }
         if due(limits.drop_upto, limits.drop_created) {
             t.overdue_chunks += 1;
-            t.overdue_bytes += heap + index + toast;
+            t.overdue_bytes += bytes.total();
         }
     }
     out
@@ -272,10 +268,10 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
 pub fn build(
     rows: &[Row],
     structure: &ChunkStructure,
+    roots: impl IntoIterator<Item = (i32, u32)>,
     settings: &IdMap<i32, CompressionColumns>,
-    pages: &IdMap<u32, i64>,
+    sizes: &Sizes,
     numbers: &ChunkNumbers,
-    block_size: i64,
 ) -> Result<Tables, tokio_postgres::Error> {
     let mut thresholds = IdMap::default();
     for r in rows {
@@ -289,7 +285,7 @@ pub fn build(
             },
         );
     }
-    let totals = totals(structure, pages, numbers, &thresholds, block_size);
+    let totals = totals(structure, roots, sizes, numbers, &thresholds);
     let mut tables = Tables::default();
     for r in rows {
         let (schema, name): (String, String) = (r.try_get("schema")?, r.try_get("name")?);
@@ -332,10 +328,10 @@ fn hypertable(
         compression_enabled: r.try_get("compression_enabled")?,
         chunks: t.chunks,
         compressed_chunks: t.compressed_chunks,
-        heap_bytes: t.heap_bytes,
-        index_bytes: t.index_bytes,
-        toast_bytes: t.toast_bytes,
-        total_bytes: t.heap_bytes + t.index_bytes + t.toast_bytes,
+        heap_bytes: t.bytes.heap,
+        index_bytes: t.bytes.index,
+        toast_bytes: t.bytes.toast,
+        total_bytes: t.bytes.total(),
         time_column: r.try_get("time_column")?,
         time_type: r.try_get("time_type")?,
         interval_seconds: r.try_get("interval_seconds")?,
@@ -408,13 +404,14 @@ fn retention(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::sizes::Owners;
 
     fn chunk(id: i32, hypertable_id: i32, table: u32, range_end: i64) -> ChunkShape {
         ChunkShape {
             id,
             hypertable_id,
             table,
-            toast: 0,
+            compressed: 0,
             range_start: range_end - 10,
             range_end,
             created: None,
@@ -425,40 +422,58 @@ mod tests {
 
     #[test]
     fn chunks_are_summed_and_judged_per_hypertable() {
-        let mut toasted = chunk(3, 1, 300, 30);
-        toasted.toast = 302;
+        let mut compressed = chunk(1, 1, 100, 10);
+        compressed.compressed = 110;
         let structure = ChunkStructure {
             chunks: vec![
-                chunk(1, 1, 100, 10),
+                compressed,
                 chunk(2, 1, 200, 20),
-                toasted,
+                chunk(3, 1, 300, 30),
                 chunk(4, 2, 400, 10),
                 chunk(5, 1, 500, 40), // its table dropped since: left out
                 chunk(6, 9, 600, 10), // not a listed hypertable: left out
             ],
         };
-        let pages: IdMap<u32, i64> = [
-            (100, 1),
-            (101, 2),
-            (200, 1),
-            (201, 2),
-            (300, 1),
-            (301, 2),
-            (302, 5),
-            (400, 1),
-            (401, 1),
-            (600, 1),
+        // each chunk table with index table+1; chunk 3 with TOAST 302 (index 303); chunk 1's
+        // compressed data in 110 (index 111, TOAST 112); the hypertable's own table 50
+        let owners = Owners::of(
+            [
+                (101, 100),
+                (111, 110),
+                (201, 200),
+                (301, 300),
+                (303, 302),
+                (401, 400),
+                (51, 50),
+            ],
+            [(300, 302), (110, 112)],
+        );
+        let bytes: IdMap<u32, i64> = [
+            (100, 0),
+            (101, 8192),
+            (110, 100),
+            (111, 10),
+            (112, 1),
+            (200, 1000),
+            (201, 2000),
+            (300, 1000),
+            (301, 2000),
+            (302, 4000),
+            (303, 1000),
+            (400, 1000),
+            (401, 1000),
+            (600, 1000),
+            (50, 0),
+            (51, 8192),
         ]
         .into_iter()
         .collect();
+        let sizes = Sizes::new(&bytes, &owners);
         let numbers = ChunkNumbers {
             compressed_chunks: [1].into_iter().collect(),
             compressed: [(
                 1,
                 CompressedSize {
-                    heap: 100,
-                    index: 10,
-                    toast: 1,
                     before: 9000,
                     after: 111,
                 },
@@ -479,17 +494,28 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let t = totals(&structure, &pages, &numbers, &thresholds, 1000);
+        let t = totals(
+            &structure,
+            [(1, 50), (9, 60)],
+            &sizes,
+            &numbers,
+            &thresholds,
+        );
         let one = t[&1];
         assert_eq!((one.chunks, one.compressed_chunks), (3, 1));
-        assert_eq!(one.heap_bytes, 3 * 1000 + 100);
-        assert_eq!(one.index_bytes, 6 * 1000 + 10);
-        assert_eq!(one.toast_bytes, 5 * 1000 + 1);
+        assert_eq!(
+            one.bytes,
+            TableBytes {
+                heap: 100 + 1000 + 1000,
+                index: 8192 + 10 + 2000 + 2000 + 8192,
+                toast: 1 + 4000 + 1000,
+            }
+        );
         assert_eq!((one.range_start, one.range_end), (Some(0), Some(30)));
         assert_eq!((one.before_bytes, one.after_bytes), (9000, 111));
         // chunk 1 is due but compressed; chunk 2 ends at the threshold: due
         assert_eq!((one.backlog_chunks, one.backlog_bytes), (1, 3000));
-        assert_eq!((one.overdue_chunks, one.overdue_bytes), (1, 3000 + 111));
+        assert_eq!((one.overdue_chunks, one.overdue_bytes), (1, 8192 + 111));
         let two = t[&2];
         assert_eq!(
             (two.chunks, two.backlog_chunks, two.overdue_chunks),
@@ -508,7 +534,8 @@ mod tests {
         let structure = ChunkStructure {
             chunks: vec![old, new],
         };
-        let pages = [(100, 1), (200, 1)].into_iter().collect();
+        let bytes = [(100, 8192), (200, 8192)].into_iter().collect();
+        let owners = Owners::default();
         let thresholds = [(
             1,
             Thresholds {
@@ -520,10 +547,10 @@ mod tests {
         .collect();
         let t = totals(
             &structure,
-            &pages,
+            [],
+            &Sizes::new(&bytes, &owners),
             &ChunkNumbers::default(),
             &thresholds,
-            8192,
         )[&1];
         assert_eq!((t.overdue_chunks, t.backlog_chunks), (1, 0));
     }

@@ -1,7 +1,8 @@
 //! Continuous-aggregates tab (as a tree); materialized views on plain PostgreSQL.
 
 use super::{
-    bytes, count, opt_text, relative, row_id, seconds, time, Ctx, Open, Screen, ScreenKey, TableRow,
+    count, opt_bytes, opt_text, relative, row_id, seconds, time, Ctx, Open, Screen, ScreenKey,
+    TableRow,
 };
 use crate::actions::parse::{Command, ObjectName};
 use crate::format;
@@ -249,7 +250,7 @@ pub fn matview_rows(list: &[MatView]) -> Vec<TableRow> {
                     } else {
                         Cell::text("no").tone(Tone::Warn)
                     },
-                    bytes(m.size_bytes),
+                    opt_bytes(m.size_bytes),
                     count(m.indexes),
                     Cell::text(m.owner.clone()),
                 ],

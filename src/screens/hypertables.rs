@@ -184,7 +184,7 @@ pub fn chunk_rows(chunks: &[Chunk], ctx: Ctx) -> impl Iterator<Item = TableRow> 
                 bound(c.range_end, ctx),
                 state,
                 fate,
-                bytes(c.total_bytes),
+                opt_bytes(c.total_bytes),
                 opt_bytes(c.before_bytes),
                 opt_bytes(c.after_bytes),
                 ratio,

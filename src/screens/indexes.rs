@@ -1,6 +1,6 @@
 //! Indexes tab and the per-chunk breakdown of a hypertable index.
 
-use super::{bytes, count, row_id, Ctx, Open, Screen, Table, TableRow};
+use super::{bytes, count, opt_bytes, row_id, Ctx, Open, Screen, Table, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::indexes::{Category, ChunkIndex, Index};
@@ -193,7 +193,7 @@ pub fn chunk_rows(list: &[ChunkIndex]) -> Vec<TableRow> {
                     Cell::text(format::ident(&c.chunk)),
                     count(c.scans),
                     count(c.tuples_read),
-                    bytes(c.size_bytes),
+                    opt_bytes(c.size_bytes),
                     if c.valid {
                         Cell::text("yes")
                     } else {

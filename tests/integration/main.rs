@@ -17,6 +17,7 @@ mod policy;
 mod reconnect;
 mod screens;
 mod security;
+mod sizes;
 mod terminal;
 mod tls;
 mod wire_server;

@@ -211,7 +211,7 @@ fn chunk_plan(
         chunks.iter().map(Target::shown).collect(),
         locks,
     );
-    // A decompressed chunk is rewritten: analyzed, its size reads true at once.
+    // A decompressed chunk is rewritten: analyzed, the planner sees its rows at once.
     let step = |verb: &str, file: &str, decompress: bool, c: &Target| Step {
         analyze: decompress.then(|| c.clone()),
         ..Step::new(format!("{verb} {}", c.shown()), file, vars, vec![c.param()])
