@@ -1,5 +1,5 @@
 -- Indexes tab (plain PostgreSQL): every user index; a partitioned table's index carries the sums
--- of its partitions' indexes (through pg_inherits), which are then not listed on their own, and
+-- of its partitions' indexes (at every level), which are then not listed on their own, and
 -- their oids, for the client to add their sizes.
 WITH
 wanted_index AS (SELECT i.indexrelid FROM pg_catalog.pg_index i),
@@ -9,10 +9,11 @@ wanted_index AS (SELECT i.indexrelid FROM pg_catalog.pg_index i),
       FROM index_def d
       LEFT JOIN pg_catalog.pg_stat_user_indexes s ON s.indexrelid = d.indexrelid
 ), part AS (
-    -- every partition index below a top-level partitioned index
-    SELECT inh.inhparent AS root, inh.inhrelid AS leaf
-      FROM pg_catalog.pg_inherits inh
-      JOIN pg_catalog.pg_class pc ON pc.oid = inh.inhparent AND pc.relkind = 'I'
+    -- every partition's index below a partitioned index, at every level of partitioning
+    SELECT pc.oid AS root, t.relid AS leaf
+      FROM pg_catalog.pg_class pc
+     CROSS JOIN LATERAL pg_catalog.pg_partition_tree(pc.oid) t
+     WHERE pc.relkind = 'I' AND t.isleaf AND t.level > 0
 )
 SELECT d.indexrelid::bigint AS index_oid, n.nspname::text AS schema, t.relname::text AS table_name, n.nspname::text AS index_schema,
        d.index_name,

@@ -157,6 +157,45 @@ impl Connector {
         self.resolved.target()
     }
 
+    /// How many addresses a connection may try: each host's, a name as many as it resolves
+    /// to (at least one, so that a name that does not resolve fails with its own error).
+    pub async fn addresses(&self) -> u32 {
+        let ports: Vec<&str> = self.resolved.port().split(',').collect();
+        let mut n = 0;
+        for (i, host) in self.resolved.host().split(',').enumerate() {
+            let port: u16 = ports
+                .get(i)
+                .or(ports.first())
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(5432);
+            let host = host.trim();
+            let resolved = match host.starts_with('/') || host.parse::<std::net::IpAddr>().is_ok() {
+                true => 1,
+                false => {
+                    let lookup = tokio::net::lookup_host((host, port));
+                    match tokio::time::timeout(self.connect_timeout(), lookup).await {
+                        Ok(Ok(addrs)) => addrs.count() as u32,
+                        _ => 1,
+                    }
+                }
+            };
+            n += resolved.max(1);
+        }
+        n.max(1)
+    }
+
+    /// What the console says while it connects: where to, and how long it may take.
+    pub async fn connecting_note(&self) -> String {
+        let per = self.connect_timeout().as_secs();
+        match self.addresses().await {
+            1 => format!("connecting to {} (timeout {per} s)…", self.target()),
+            n => format!(
+                "connecting to {} (timeout {per} s for each of {n} addresses)…",
+                self.target()
+            ),
+        }
+    }
+
     pub fn connect_timeout(&self) -> Duration {
         let secs = self
             .resolved
@@ -305,9 +344,10 @@ impl Connector {
         T: tokio_postgres::tls::MakeTlsConnect<tokio_postgres::Socket>,
         T::Stream: Send + 'static,
     {
+        // As libpq: connect_timeout bounds the attempt on each address in turn (tokio-postgres
+        // bounds only the TCP connect; a server that accepts and never answers is bounded here).
+        let limit = self.connect_timeout() * self.addresses().await;
         let attempt = config.connect(tls);
-        // tokio-postgres applies connect_timeout per host; this bounds the whole handshake.
-        let limit = self.connect_timeout() * (self.resolved.host().split(',').count() as u32 + 1);
         let (client, connection) = match tokio::time::timeout(limit, attempt).await {
             Ok(Ok(pair)) => pair,
             Ok(Err(e)) => return Err(self.classify(&e)),

@@ -449,6 +449,11 @@ async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), Str
     let session_settings =
         SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, s.read_only);
     let mut connector = Connector::new(resolved, session_settings).map_err(|e| e.to_string())?;
+    // Before the console takes the terminal, a person waiting sees what is being waited for
+    // (scripts reading stderr from a file or a pipe get nothing extra).
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("hypertop: {}", connector.connecting_note().await);
+    }
     let session = connector
         .connect_interactive()
         .await

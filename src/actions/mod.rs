@@ -184,6 +184,39 @@ pub enum Confirm {
     Choose,
     /// Type this name: for what cannot be undone.
     TypeName(String),
+    /// Type this relation's name as the screens show it — bare, schema-qualified or quoted:
+    /// for what drops a relation's data.
+    TypeRelation { schema: String, name: String },
+}
+
+impl Confirm {
+    /// What the prompt asks for (escaped for a terminal).
+    pub fn asked(&self) -> Option<String> {
+        match self {
+            Confirm::Choose => None,
+            Confirm::TypeName(n) => Some(crate::format::printable(n)),
+            Confirm::TypeRelation { schema, name } => Some(format!(
+                "{} (or {})",
+                crate::format::ident_escaped(name),
+                crate::format::qualified_escaped(schema, name)
+            )),
+        }
+    }
+
+    /// Whether `typed` confirms: the name itself, or for a relation any form that names it
+    /// (`telemetry`, `plant.telemetry`, `"plant"."telemetry"`, `U&"…"`).
+    pub fn accepts(&self, typed: &str) -> bool {
+        match self {
+            Confirm::Choose => true,
+            Confirm::TypeName(n) => typed == n,
+            Confirm::TypeRelation { schema, name } => {
+                typed == name
+                    || parse::object_name(typed.trim()).is_ok_and(|o| {
+                        o.name == *name && o.schema.as_ref().is_none_or(|s| s == schema)
+                    })
+            }
+        }
+    }
 }
 
 /// Everything a command will do, decided before anything runs.

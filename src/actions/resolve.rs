@@ -165,10 +165,7 @@ async fn impact(
         Some(now) => (None, Some(threshold.0.clone()), now.map(|n| n.to_string())),
     };
     let row = client
-        .query_one(
-            sql,
-            &[&r.regclass(), &mode, &interval, &amount, &now],
-        )
+        .query_one(sql, &[&r.regclass(), &mode, &interval, &amount, &now])
         .await
         .map_err(db)?;
     Ok(Impact {

@@ -8,7 +8,7 @@ use ratatui_textarea::TextArea;
 
 use crate::actions::complete::{self, Names};
 use crate::actions::parse::{parse, Command as Action};
-use crate::actions::{Confirm as ConfirmKind, Plan};
+use crate::actions::Plan;
 
 /// What the palette says to a changing command under --read-only.
 pub const READ_ONLY_REFUSAL: &str =
@@ -84,6 +84,8 @@ pub struct ConfirmState {
     pub execute_selected: bool,
     /// What has been typed, when the plan asks for the name.
     pub typed: String,
+    /// What was typed last and did not match (the prompt says so and asks again).
+    pub mismatch: Option<String>,
     pub scroll: Scroll,
 }
 
@@ -94,6 +96,7 @@ impl ConfirmState {
             rollback_of,
             execute_selected: false,
             typed: String::new(),
+            mismatch: None,
             scroll: Scroll::default(),
         }
     }
@@ -324,10 +327,7 @@ pub fn on_key(
             _ => ModalCommand::None,
         },
         Modal::Confirm(c) => {
-            let typed_name = match &c.plan.confirm {
-                ConfirmKind::TypeName(n) => Some(n.clone()),
-                ConfirmKind::Choose => None,
-            };
+            let typed_name = c.plan.confirm.asked();
             if c.scroll.on_key(key.code) {
                 return ModalCommand::Redraw;
             }
@@ -336,11 +336,12 @@ pub fn on_key(
                     *modal = Modal::None;
                     ModalCommand::Redraw
                 }
-                (KeyCode::Enter, Some(name)) => {
-                    if c.typed == name {
+                (KeyCode::Enter, Some(_)) => {
+                    if c.plan.confirm.accepts(&c.typed) {
                         ModalCommand::Execute
                     } else {
-                        *modal = Modal::None;
+                        // said, and asked again: Esc is how to cancel
+                        c.mismatch = Some(std::mem::take(&mut c.typed));
                         ModalCommand::Redraw
                     }
                 }
@@ -390,6 +391,7 @@ pub fn on_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actions::Confirm as ConfirmKind;
 
     fn key(c: KeyCode) -> KeyEvent {
         KeyEvent::new(c, KeyModifiers::NONE)
@@ -482,8 +484,37 @@ mod tests {
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Redraw,
-            "a wrong name cancels"
         );
+        let Modal::Confirm(c) = &m else {
+            panic!("a wrong name asks again, it does not cancel")
+        };
+        assert_eq!((c.mismatch.as_deref(), c.typed.as_str()), (Some("idy"), ""));
+        type_in(&mut m, "idx", &names);
+        assert_eq!(
+            on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
+            ModalCommand::Execute
+        );
+        // a relation's name as the screens show it, bare or quoted, confirms
+        for typed in ["events", "ops.events", "\"ops\".\"events\"", "OPS.EVENTS"] {
+            let mut m = Modal::Confirm(Box::new(ConfirmState::new(
+                plan(ConfirmKind::TypeRelation {
+                    schema: "ops".into(),
+                    name: "events".into(),
+                }),
+                None,
+            )));
+            type_in(&mut m, typed, &names);
+            assert_eq!(
+                on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
+                ModalCommand::Execute,
+                "{typed}"
+            );
+        }
+        let other = ConfirmKind::TypeRelation {
+            schema: "ops".into(),
+            name: "events".into(),
+        };
+        assert!(!other.accepts("other.events") && !other.accepts("\"Events\"") && !other.accepts(""));
         let mut m = Modal::Confirm(Box::new(ConfirmState::new(
             plan(ConfirmKind::TypeName("idx".into())),
             None,

@@ -156,18 +156,7 @@ pub async fn execute(
             eprintln!("hypertop: refusing to execute without --yes when stdin is not a terminal (use --dry-run to only see the plan)");
             return EXIT_USAGE;
         }
-        let expected = match &plan.confirm {
-            Confirm::TypeName(name) => name.clone(),
-            Confirm::Choose => "yes".into(),
-        };
-        print!(
-            "Type {} to execute, anything else cancels: ",
-            crate::format::printable(&expected)
-        );
-        let _ = std::io::stdout().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        if answer.trim_end_matches(['\n', '\r']) != expected {
+        if !confirmed(&plan.confirm) {
             println!("Cancelled: nothing was executed.");
             return EXIT_CANCELLED;
         }
@@ -258,5 +247,29 @@ async fn next_signal(
         _ = recv(sigint) => Some("interrupted"),
         _ = recv(sigterm) => Some("terminated"),
         _ = recv(sighup) => Some("hung up"),
+    }
+}
+
+/// Asks on the terminal: `yes` for a plan to choose, anything else cancels; a name until it is
+/// typed right (a mismatch says so and asks again), an empty line or end of input cancels.
+fn confirmed(confirm: &Confirm) -> bool {
+    let asked = confirm.asked().unwrap_or_else(|| "yes".into());
+    loop {
+        print!("Type {asked} to execute, an empty line cancels: ");
+        let _ = std::io::stdout().flush();
+        let mut answer = String::new();
+        if std::io::stdin().lock().read_line(&mut answer).unwrap_or(0) == 0 {
+            return false;
+        }
+        let typed = answer.trim_end_matches(['\n', '\r']);
+        match confirm {
+            _ if typed.is_empty() => return false,
+            Confirm::Choose => return typed == "yes",
+            _ if confirm.accepts(typed) => return true,
+            _ => println!(
+                "'{}' is not it: type it again.",
+                crate::format::printable(typed)
+            ),
+        }
     }
 }

@@ -222,13 +222,27 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
         lines.push(Line::from(Span::styled(format!("  {s}"), theme.ok)));
     }
     let footer = match &plan.confirm {
-        Confirm::TypeName(name) => vec![
-            Line::from(Span::styled(
-                format!("Type {name} and Enter to execute (anything else cancels; Esc cancels):"),
+        Confirm::TypeName(_) | Confirm::TypeRelation { .. } => {
+            let asked = plan.confirm.asked().unwrap_or_default();
+            let mut v = vec![Line::from(Span::styled(
+                format!("Type {asked} and Enter to execute (Esc cancels):"),
                 theme.warn,
-            )),
-            Line::from(Span::styled(format!("> {}█", c.typed), theme.value)),
-        ],
+            ))];
+            if let Some(m) = &c.mismatch {
+                v.push(Line::from(Span::styled(
+                    format!(
+                        "'{}' is not it: type it again",
+                        crate::format::printable(m)
+                    ),
+                    theme.critical,
+                )));
+            }
+            v.push(Line::from(Span::styled(
+                format!("> {}█", crate::format::printable(&c.typed)),
+                theme.value,
+            )));
+            v
+        }
         Confirm::Choose => {
             let (cancel, exec) = if c.execute_selected {
                 (theme.value, theme.selection)

@@ -242,3 +242,36 @@ fn durations_that_mean_something_else_are_refused_before_anything_opens() {
     assert_eq!(out.status.code(), Some(2), "clap's usage error");
     assert!(String::from_utf8_lossy(&out.stderr).contains("too short"));
 }
+
+/// A server that accepts and never answers (a frozen host): connect_timeout bounds the whole
+/// attempt on its one address, as libpq's does — 2 s, not twice that.
+#[test]
+fn a_server_that_never_answers_fails_after_connect_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s); // accepted, never answered
+        }
+    });
+    let started = std::time::Instant::now();
+    let out = hypertop(
+        &[
+            "check",
+            &format!(
+                "host=127.0.0.1 port={port} user=x dbname=x sslmode=disable connect_timeout=2"
+            ),
+        ],
+        &[],
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(3));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("timed out after 2s"), "{said}");
+    assert!(
+        took >= std::time::Duration::from_millis(1900)
+            && took < std::time::Duration::from_millis(3500),
+        "took {took:?}"
+    );
+}

@@ -110,3 +110,33 @@ fn sigterm_restores_the_terminal() {
 fn sighup_restores_the_terminal() {
     signal_restores(libc::SIGHUP);
 }
+
+/// While it connects the console is never a blank terminal: it says where it connects and how
+/// long it may wait, then, when the server never answers, why it gave up.
+#[test]
+fn connecting_says_where_and_for_how_long() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s); // accepted, never answered
+        }
+    });
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(format!(
+        "host=127.0.0.1 port={port} user=x dbname=x sslmode=disable connect_timeout=3"
+    ));
+    let mut pty = Pty::spawn(cmd);
+    pty.wait_for_output(
+        &format!("connecting to host=127.0.0.1 port={port}"),
+        Duration::from_secs(1),
+    );
+    assert!(pty.output().contains("(timeout 3 s)"), "{}", pty.output());
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(2));
+    assert!(
+        pty.output().contains("timed out after 3s"),
+        "{}",
+        pty.output()
+    );
+}

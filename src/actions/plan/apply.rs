@@ -43,7 +43,7 @@ pub fn plan_apply(
     let mut changes = Vec::new();
     let mut affects = Vec::new();
     let mut changed = std::collections::BTreeSet::new();
-    let mut confirm_name: Option<String> = None;
+    let mut confirm_name: Option<Confirm> = None;
     // Compression settings first: a compression policy needs compression on.
     let mut ordered: Vec<&Drift> = drift.iter().collect();
     ordered.sort_by_key(|d| (d.part != Part::Compression, d.relation.clone()));
@@ -382,8 +382,8 @@ pub fn plan_apply(
     p.changes = changes;
     p.warnings = warnings;
     p.impact = impact;
-    if let Some(name) = confirm_name {
-        p.confirm = Confirm::TypeName(name);
+    if let Some(confirm) = confirm_name {
+        p.confirm = confirm;
     }
     Ok(p)
 }
@@ -392,7 +392,7 @@ pub fn plan_apply(
 fn note_impact(
     impact: &mut Vec<String>,
     warnings: &mut Vec<String>,
-    confirm: &mut Option<String>,
+    confirm: &mut Option<Confirm>,
     r: &Relation,
     i: Option<&Impact>,
     scheduled: bool,
@@ -418,7 +418,7 @@ fn note_impact(
                 "once the policy is resumed (the file keeps it paused)"
             }
         ));
-        confirm.get_or_insert_with(|| r.name.clone());
+        confirm.get_or_insert_with(|| r.confirm_by_name());
     }
 }
 

@@ -170,7 +170,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             )];
             p.irreversible = Some("dropped chunks and their data are gone".into());
             show_impact(&mut p, r, facts.impact.as_ref(), "this drops", true);
-            p.confirm = Confirm::TypeName(r.name.clone());
+            p.confirm = r.confirm_by_name();
             p
         }
         other => return Err(format!("{} is not planned here", other.name())),

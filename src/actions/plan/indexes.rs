@@ -87,7 +87,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 .index_definition
                 .as_ref()
                 .map(|d| serde_json::json!({ "definition": d }));
-            p.confirm = Confirm::TypeName(r.name.clone());
+            p.confirm = r.confirm_by_name();
             p
         }
         other => return Err(format!("{} is not planned here", other.name())),

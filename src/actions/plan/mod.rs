@@ -81,6 +81,14 @@ pub struct Relation {
 }
 
 impl Relation {
+    /// The confirmation for what drops its data: its name typed.
+    pub fn confirm_by_name(&self) -> Confirm {
+        Confirm::TypeRelation {
+            schema: self.schema.clone(),
+            name: self.name.clone(),
+        }
+    }
+
     /// The parameter that names it in a statement: its oid (`$n::text::oid::regclass`).
     pub fn regclass(&self) -> String {
         self.oid.to_string()
@@ -445,7 +453,7 @@ fn show_impact(p: &mut Plan, r: &Relation, impact: Option<&Impact>, what: &str, 
             r.shown(),
             crate::format::bytes(i.bytes)
         ));
-        p.confirm = Confirm::TypeName(r.name.clone());
+        p.confirm = r.confirm_by_name();
     }
 }
 
@@ -512,7 +520,7 @@ mod tests {
             p.steps[0].sql,
             "DROP INDEX CONCURRENTLY \"Ops \"\"Team\"\"\".\"events; drop table x\""
         );
-        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert_eq!(p.confirm, rel("hypertable").confirm_by_name());
         assert!(p.inverse.is_none() && p.irreversible.is_some());
     }
 
@@ -658,7 +666,7 @@ mod tests {
             p.impact,
             ["the policy's next run drops 10 of 40 chunks (10 MiB, 25% of the data), 2026-10-01 00:00 → 2026-10-05 00:00"]
         );
-        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert_eq!(p.confirm, rel("hypertable").confirm_by_name());
         assert!(p.warnings[0].contains("will be gone"), "{:?}", p.warnings);
         // Dropping nothing needs no typed name; compressing never does.
         f.impact = Some(impact(0));
@@ -676,7 +684,7 @@ mod tests {
         let mut f = facts(Some(rel("cagg")), None);
         f.impact = Some(impact(4));
         let p = plan(&cmd, &f).unwrap();
-        assert_eq!(p.confirm, Confirm::TypeName("events; drop table x".into()));
+        assert_eq!(p.confirm, rel("hypertable").confirm_by_name());
         assert!(p.inverse.is_none() && p.irreversible.is_some());
         assert_eq!(
             p.steps[0].params,
