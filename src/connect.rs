@@ -377,13 +377,25 @@ impl Connector {
         match self.connect().await {
             Err(e) if e.kind == FailureKind::PasswordRequired && can_prompt() => {
                 let user = self.resolved.user().to_string();
-                let password = tokio::task::spawn_blocking(move || {
+                let asked = tokio::task::spawn_blocking(move || {
                     crate::terminal::prompt_password(&format!("Password for user {user}: "))
                 })
-                .await
-                .ok()
-                .and_then(Result::ok)
-                .ok_or_else(|| e.clone())?;
+                .await;
+                let password = match asked {
+                    Ok(Ok(p)) => p,
+                    // Ctrl-C (or end of input) at the prompt: the user's choice, said as such
+                    Ok(Err(io))
+                        if io.kind() == std::io::ErrorKind::Interrupted
+                            || io.kind() == std::io::ErrorKind::UnexpectedEof =>
+                    {
+                        return Err(ConnectError {
+                            reason: "cancelled at the password prompt".into(),
+                            hint: String::new(),
+                            ..e
+                        })
+                    }
+                    _ => return Err(e),
+                };
                 self.resolved.set_password(password, PasswordSource::Prompt);
                 self.connect().await
             }
@@ -532,6 +544,17 @@ fn classify_error(e: &tokio_postgres::Error, r: &Resolved) -> (FailureKind, Stri
             PasswordRequired,
             "the server requires a password and none was given".into(),
             "set PGPASSWORD, add it to ~/.pgpass, or run hypertop on a terminal to be prompted"
+                .into(),
+        );
+    }
+    // Something answered on the port, but not in PostgreSQL's protocol (tokio-postgres's
+    // words for a reply it cannot parse).
+    if text.contains("bytes remaining on stream") || text.contains("unexpected message from server")
+    {
+        return (
+            Other,
+            format!("something answered, but not in PostgreSQL's protocol ({text})"),
+            "is this port a PostgreSQL server (and not, say, a web server or pgbouncer's admin port)? check host and port"
                 .into(),
         );
     }

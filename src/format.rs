@@ -67,6 +67,16 @@ pub fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A message of several lines (a TOML error points at its column on the next lines) made safe
+/// line by line, its line breaks kept, joined by `sep`.
+pub fn printable_lines(s: &str, sep: &str) -> String {
+    s.trim_end()
+        .lines()
+        .map(printable)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// Text from the database made safe for a terminal: control characters (ESC, BEL, CR, C1 …)
 /// and bidirectional overrides are shown as `\x1b` / `\u{202e}` escapes, so a hostile name can
 /// neither move the cursor, retitle the terminal nor reorder what is shown.

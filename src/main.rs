@@ -239,7 +239,9 @@ async fn run(cli: Cli) -> ExitCode {
     // Failures before connecting: `check` reports them as UNKNOWN, the rest exit 1.
     let fail = |msg: String, code: u8| {
         // Whatever it quotes (a database name, a profile) is escaped for the terminal.
-        let msg = hypertop::format::printable(&msg);
+        // (a message of several lines, like a TOML error's, keeps its lines; check's one line
+        // joins them)
+        let msg = hypertop::format::printable_lines(&msg, if check { " / " } else { "\n" });
         if check {
             println!("HYPERTOP UNKNOWN - {msg}");
             ExitCode::from(EXIT_UNKNOWN)

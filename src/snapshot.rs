@@ -348,14 +348,12 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     } else {
         (0, "OK")
     };
-    let mut summary: Vec<String> = problems
-        .iter()
-        .take(3)
-        .map(|p| format!("{} {}: {}", p.kind, p.object, p.message))
-        .collect();
-    if problems.len() > 3 {
-        summary.push(format!("and {} more", problems.len() - 3));
-    }
+    let mut summary = worst_first(problems.iter().map(|p| {
+        (
+            p.severity,
+            format!("{} {}: {}", p.kind, p.object, p.message),
+        )
+    }));
     if summary.is_empty() {
         summary.push("no problems".into());
     }
@@ -368,10 +366,38 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     )
 }
 
+/// The first three problems for `check`'s one line, every critical one before any warning (in
+/// rank order within each), then how many more there are (pure).
+fn worst_first(problems: impl Iterator<Item = (problems::Severity, String)>) -> Vec<String> {
+    let mut all: Vec<_> = problems.collect();
+    all.sort_by_key(|(severity, _)| *severity != problems::Severity::Critical);
+    let more = all.len().saturating_sub(3);
+    let mut out: Vec<String> = all.into_iter().take(3).map(|(_, text)| text).collect();
+    if more > 0 {
+        out.push(format!("and {more} more"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::grid::Tone;
+
+    #[test]
+    fn check_names_every_critical_problem_before_any_warning() {
+        use problems::Severity::{Critical, Warning};
+        let listed = [
+            (Critical, "a"),
+            (Warning, "b"),
+            (Warning, "c"),
+            (Critical, "d"),
+            (Warning, "e"),
+        ];
+        let out = worst_first(listed.iter().map(|(s, t)| (*s, t.to_string())));
+        assert_eq!(out, ["a", "d", "b", "and 2 more"]);
+        assert!(worst_first(std::iter::empty()).is_empty());
+    }
     use crate::model::fixtures;
     use std::time::Duration;
 

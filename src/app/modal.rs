@@ -514,7 +514,9 @@ mod tests {
             schema: "ops".into(),
             name: "events".into(),
         };
-        assert!(!other.accepts("other.events") && !other.accepts("\"Events\"") && !other.accepts(""));
+        assert!(
+            !other.accepts("other.events") && !other.accepts("\"Events\"") && !other.accepts("")
+        );
         let mut m = Modal::Confirm(Box::new(ConfirmState::new(
             plan(ConfirmKind::TypeName("idx".into())),
             None,

@@ -46,7 +46,7 @@ fn say(line: &str) {
 }
 
 fn complain(line: &str) {
-    eprintln!("hypertop: {}", crate::format::printable(line));
+    eprintln!("hypertop: {}", crate::format::printable_lines(line, "\n"));
 }
 
 /// The plan as text: what, where, locks, SQL, and how to undo it.

@@ -230,10 +230,7 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
             ))];
             if let Some(m) = &c.mismatch {
                 v.push(Line::from(Span::styled(
-                    format!(
-                        "'{}' is not it: type it again",
-                        crate::format::printable(m)
-                    ),
+                    format!("'{}' is not it: type it again", crate::format::printable(m)),
                     theme.critical,
                 )));
             }

@@ -49,7 +49,7 @@ impl Screen for Jobs {
     }
 
     fn enter(&self) -> Option<&'static str> {
-        Some("runs")
+        Some("history")
     }
 
     fn keys(&self) -> &'static [ScreenKey] {

@@ -396,12 +396,20 @@ mod tests {
     #[test]
     fn tabs_are_found_by_name_title_and_number_and_derive_their_keys() {
         assert_eq!(Tab::count(), SCREENS.len());
+        // the README's keys name every tab
+        let readme = include_str!("../../README.md");
+        for keys in [
+            format!("`1`–`{}`", Tab::count()),
+            format!("(`:1`–`:{}`)", Tab::count()),
+        ] {
+            assert!(readme.contains(&keys), "README: {keys}");
+        }
         assert_eq!(Tab::named("5"), Some(tab("indexes")));
         assert_eq!(Tab::named("Matviews"), Some(tab("caggs")));
         assert_eq!(Tab::named("partitions"), Some(tab("retention")));
         assert_eq!(Tab::named("0"), None);
         assert_eq!(Tab::named(&(SCREENS.len() + 1).to_string()), None);
-        assert_eq!(tab("jobs").keys(), "Enter runs · P pause · X run");
+        assert_eq!(tab("jobs").keys(), "Enter history · P pause · X run");
         assert_eq!(tab("retention").keys(), "Enter what drops");
         assert_eq!(tab("hypertables").keys(), "Enter chunks");
         for kind in [

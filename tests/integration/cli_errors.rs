@@ -275,3 +275,53 @@ fn a_server_that_never_answers_fails_after_connect_timeout() {
         "took {took:?}"
     );
 }
+
+/// A policy file or theme with a TOML syntax error: TOML's message keeps its lines (it points
+/// at the column), instead of `\x0a` escapes on one line.
+#[test]
+fn toml_errors_keep_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policies.toml");
+    std::fs::write(&file, "[hypertables.\"a.b\"]\ncompress_after = \"7 days\n").unwrap();
+    let out = hypertop(
+        &["policy", "lint", file.to_str().unwrap(), &engine().conninfo()],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("not a policy file"), "{stderr}");
+    assert!(!stderr.contains("\\x0a"), "escaped line breaks: {stderr}");
+    assert!(stderr.trim().lines().count() > 1, "{stderr}");
+    let themes = dir.path().join("hypertop/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    std::fs::write(themes.join("light.toml"), "[selection]\nbg = \"x\n").unwrap();
+    let out = hypertop(
+        &["--theme", "light", "-p", "1"],
+        &[("XDG_CONFIG_HOME", dir.path().to_str().unwrap())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("\\x0a") && stderr.trim().lines().count() > 1, "{stderr}");
+}
+
+/// Something that is not PostgreSQL on the port (here, a web server's reply): the message says
+/// so and hints at the port, instead of a parser's words alone.
+#[test]
+fn a_service_that_is_not_postgresql_is_named_as_such() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            let mut buf = [0u8; 512];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let out = hypertop(
+        &[&format!(
+            "host=127.0.0.1 port={port} user=x dbname=x sslmode=disable connect_timeout=3"
+        )],
+        &[],
+    );
+    assert_fails(&out, &["not in PostgreSQL's protocol", "hint:", "port"]);
+}
