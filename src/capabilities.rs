@@ -99,6 +99,19 @@ impl Capabilities {
     }
 
     /// One line for the header: `PostgreSQL 15.20 · TimescaleDB 2.23.0` or `… · no TimescaleDB`.
+    /// [`describe`](Self::describe) for a narrow terminal: the versions whole, the words short.
+    pub fn describe_short(&self) -> String {
+        let pg = format!(
+            "PG {}",
+            self.server_version.split_whitespace().next().unwrap_or("")
+        );
+        match (&self.timescaledb, &self.timescaledb_available) {
+            (Some(ts), _) => format!("{pg} · TSDB {}", ts.version),
+            (None, Some(avail)) => format!("{pg} · TSDB {avail} not installed"),
+            (None, None) => format!("{pg} · no TSDB"),
+        }
+    }
+
     pub fn describe(&self) -> String {
         let pg = format!(
             "PostgreSQL {}",

@@ -78,12 +78,6 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let server = state
-        .data
-        .caps
-        .as_ref()
-        .map(|c| c.describe())
-        .unwrap_or_else(|| "…".into());
     let mut spans = vec![
         Span::styled(" hypertop ", theme.header),
         Span::styled(format!(" {} ", state.target_short), theme.label),
@@ -91,6 +85,15 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if state.read_only {
         spans.push(Span::styled("[read-only] ", theme.warn));
     }
+    let used: usize = spans.iter().map(Span::width).sum();
+    // The versions are what the line is read for: shortened words rather than a cut version.
+    let server = state.data.caps.as_ref().map_or_else(
+        || "…".into(),
+        |c| match c.describe() {
+            full if used + 1 + full.chars().count() <= usize::from(area.width) => full,
+            _ => c.describe_short(),
+        },
+    );
     spans.push(Span::styled(format!(" {server}"), theme.value));
     frame.render_widget(Line::from(spans), area);
 }
@@ -390,6 +393,13 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         theme.ok
     };
     let mut spans = vec![Span::styled(format!(" {link} "), link_style)];
+    // The last error first: at 80 columns what comes after it is cut, and it matters more.
+    if let Some((at, err)) = &state.data.last_error {
+        spans.push(Span::styled(
+            format!(" last error {}: {err} ", format::clock(*at, state.utc)),
+            theme.warn,
+        ));
+    }
     if let Some((at, took)) = state.last_refresh() {
         spans.push(Span::styled(
             format!(
@@ -400,26 +410,35 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
             theme.label,
         ));
     }
-    if let Some((at, err)) = &state.data.last_error {
-        spans.push(Span::styled(
-            format!("  last error {}: {err}", format::clock(*at, state.utc)),
-            theme.warn,
-        ));
-    }
     let back = state.jumped_from.is_some() || state.current().drill.is_some();
     let tab_keys = state.tab.keys();
-    let keys = [
-        tab_keys.as_str(),
-        if back { "Esc back" } else { "" },
-        if state.in_fleet { "0 fleet" } else { "" },
-        "/ filter  : actions  ? help  q quit",
+    let hint_of = |groups: &[&str]| {
+        let keys = groups
+            .iter()
+            .filter(|k| !k.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("  ");
+        Span::styled(format!("  {keys} "), theme.status)
+    };
+    let back = if back { "Esc back" } else { "" };
+    let fleet = if state.in_fleet { "0 fleet" } else { "" };
+    // The status keeps room for the link's word and a little of what follows it; the keys give
+    // way, least needed first (help lists them all).
+    let room = spans[0].width() + 16;
+    let hint = [
+        hint_of(&[
+            &tab_keys,
+            back,
+            fleet,
+            "/ filter  : actions  ? help  q quit",
+        ]),
+        hint_of(&[&tab_keys, back, fleet, "? help  q quit"]),
+        hint_of(&[back, fleet, "? help  q quit"]),
     ]
-    .iter()
-    .filter(|k| !k.is_empty())
-    .copied()
-    .collect::<Vec<_>>()
-    .join("  ");
-    let hint = Span::styled(format!("  {keys} "), theme.status);
+    .into_iter()
+    .find(|h| h.width() + room <= usize::from(area.width))
+    .unwrap_or_else(|| hint_of(&["? help"]));
     let [left, right] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(hint.width() as u16)])
             .areas(area);

@@ -284,7 +284,12 @@ fn toml_errors_keep_their_lines() {
     let file = dir.path().join("policies.toml");
     std::fs::write(&file, "[hypertables.\"a.b\"]\ncompress_after = \"7 days\n").unwrap();
     let out = hypertop(
-        &["policy", "lint", file.to_str().unwrap(), &engine().conninfo()],
+        &[
+            "policy",
+            "lint",
+            file.to_str().unwrap(),
+            &engine().conninfo(),
+        ],
         &[],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -300,7 +305,10 @@ fn toml_errors_keep_their_lines() {
         &[("XDG_CONFIG_HOME", dir.path().to_str().unwrap())],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("\\x0a") && stderr.trim().lines().count() > 1, "{stderr}");
+    assert!(
+        !stderr.contains("\\x0a") && stderr.trim().lines().count() > 1,
+        "{stderr}"
+    );
 }
 
 /// Something that is not PostgreSQL on the port (here, a web server's reply): the message says
