@@ -612,13 +612,24 @@ impl<D: Clone> Grid<D> {
     }
 }
 
-/// Text cut to `width` columns (with `…`) and aligned.
+/// Text cut to `width` columns (with `…`) and aligned. A name (text without spaces) is cut in
+/// the middle when there is room for both ends: names that share a long prefix
+/// (`telemetry_machine_time_idx`, `telemetry_machine_time_idx_again`) stay told apart by their
+/// ends; prose keeps its beginning.
 pub fn fit(text: &str, width: u16, align: Align) -> String {
     let width = width as usize;
     let n = text.chars().count();
     let cut: String = if n > width {
         if width == 0 {
             String::new()
+        } else if width >= 16 && !text.contains(char::is_whitespace) {
+            let tail = (width - 1) / 3;
+            let head = width - 1 - tail;
+            text.chars()
+                .take(head)
+                .chain(std::iter::once('…'))
+                .chain(text.chars().skip(n - tail))
+                .collect()
         } else {
             text.chars()
                 .take(width - 1)
@@ -717,6 +728,23 @@ mod tests {
 
     fn ids(g: &Grid<()>) -> Vec<String> {
         g.visible().map(|r| r.id().to_string()).collect()
+    }
+
+    #[test]
+    fn cut_names_keep_both_ends_so_look_alikes_differ() {
+        let a = fit("plant.telemetry_machine_time_idx", 24, Align::Left);
+        let b = fit("plant.telemetry_machine_time_idx_again", 24, Align::Left);
+        assert_eq!(a.chars().count(), 24);
+        assert_eq!(b.chars().count(), 24);
+        assert_ne!(a, b);
+        assert!(b.starts_with("plant.telemetry") && b.ends_with("_again"), "{b}");
+        assert_eq!(fit("abcdefghij", 5, Align::Left), "abcd…", "narrow: the head");
+        assert_eq!(fit("short", 24, Align::Left), "short");
+        assert_eq!(fit("12345", 4, Align::Right), "123…");
+        assert_eq!(
+            fit("compression job failed 4 times in a row", 24, Align::Left),
+            "compression job failed …"
+        );
     }
 
     #[test]
