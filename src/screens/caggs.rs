@@ -232,7 +232,7 @@ pub fn matview_columns() -> Vec<Column> {
     vec![
         Column::left("Materialized view", 0, 40),
         Column::left("Populated", 0, 9),
-        Column::right("Size", 0, 9),
+        Column::right("Total", 0, 9),
         Column::right("Indexes", 1, 7),
         Column::left("Owner", 2, 20),
     ]

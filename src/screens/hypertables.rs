@@ -143,7 +143,7 @@ pub fn chunk_columns() -> Vec<Column> {
         Column::left("To", 2, 22),
         Column::left("State", 0, 12),
         Column::left("Fate", 0, 7),
-        Column::right("Size", 0, 9),
+        Column::right("Total", 0, 9),
         Column::right("Before", 3, 9),
         Column::right("After", 3, 9),
         Column::right("Ratio", 4, 7),

@@ -148,7 +148,7 @@ pub fn partition_columns() -> Vec<Column> {
         Column::left("Partitioned table", 0, 40),
         Column::left("Strategy", 2, 8),
         Column::right("Partitions", 0, 10),
-        Column::right("Size", 1, 9),
+        Column::right("Total", 1, 9),
         Column::left("Oldest bound", 0, 30),
         Column::left("Default", 3, 7),
     ]
