@@ -737,8 +737,15 @@ mod tests {
         assert_eq!(a.chars().count(), 24);
         assert_eq!(b.chars().count(), 24);
         assert_ne!(a, b);
-        assert!(b.starts_with("plant.telemetry") && b.ends_with("_again"), "{b}");
-        assert_eq!(fit("abcdefghij", 5, Align::Left), "abcd…", "narrow: the head");
+        assert!(
+            b.starts_with("plant.telemetry") && b.ends_with("_again"),
+            "{b}"
+        );
+        assert_eq!(
+            fit("abcdefghij", 5, Align::Left),
+            "abcd…",
+            "narrow: the head"
+        );
         assert_eq!(fit("short", 24, Align::Left), "short");
         assert_eq!(fit("12345", 4, Align::Right), "123…");
         assert_eq!(

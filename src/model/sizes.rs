@@ -6,7 +6,8 @@
 //! Measuring opens each relation and stats its files: right, but seconds at 150,000 relations.
 //! So every refresh reads each relation's version (`queries/relation_versions.sql`: what writes
 //! leave behind), and measures (`queries/relation_bytes.sql`) the new relations, those whose
-//! version moved, and a slice of the rest in turn, for whatever no counter sees. Every size on
+//! version moved, and a slice of the rest in turn (each within the hour), for whatever no
+//! counter sees. Every size on
 //! screen adds up these bytes as `pg_total_relation_size` does: a table's own forks, its
 //! indexes', and its TOAST table's with that table's index.
 
@@ -123,14 +124,23 @@ pub struct SizeKeeper {
     /// and the version they were measured at.
     measured_at: IdMap<u32, u32>,
     owners: Cached<Owners>,
-    /// Where the next slice of relations measured in turn starts.
+    /// Where the next slice of relations measured in turn starts, and when the last was.
     sweep: usize,
+    swept_at: Option<std::time::Instant>,
 }
 
-/// Of every relation, how many are measured in turn on each refresh whatever their versions
-/// say (one in this many, at least one): every size is measured again within this many
-/// refreshes.
-const SWEEP_EVERY: usize = 512;
+/// Every relation is measured again within this time whatever its version says, a slice on
+/// each refresh (at 150,000 relations and a refresh a second, 42 of them, ≈ 1 ms): a safety net
+/// for what no counter sees (rows written by a transaction still open, a BRIN index
+/// summarised by hand).
+const SWEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// How many relations of `n` to measure in turn after `since` (pure): `n` over the sweep
+/// period, at least one, at most all.
+fn sweep_slice(n: usize, since: std::time::Duration) -> usize {
+    let share = since.as_secs_f64() / SWEEP_PERIOD.as_secs_f64();
+    ((n as f64 * share).ceil() as usize).clamp(1, n.max(1))
+}
 
 impl SizeKeeper {
     /// Brings every relation's size up to date for `versions`: measures the relations that can
@@ -152,8 +162,12 @@ impl SizeKeeper {
                 )
             })
             .await?;
-        let wanted = stale(versions, owners, &self.measured_at, self.sweep);
+        let now = std::time::Instant::now();
+        let since = self.swept_at.map_or(std::time::Duration::ZERO, |t| now - t);
+        let slice = sweep_slice(versions.relations.len(), since);
+        let wanted = stale(versions, owners, &self.measured_at, self.sweep, slice);
         self.sweep = wanted.sweep_next;
+        self.swept_at = Some(now);
         if !wanted.oids.is_empty() {
             let [measure] = statements
                 .get(client, [queries::RELATION_BYTES.as_str()])
@@ -196,12 +210,13 @@ struct Wanted {
 
 /// Which relations to measure (pure): those never measured, those whose version moved (an
 /// index's moves with its table's), every one when writes are not counted, and a slice of the
-/// rest in turn from `sweep`.
+/// rest in turn: `slice` of them from `sweep`.
 fn stale(
     versions: &RelationVersions,
     owners: &Owners,
     measured_at: &IdMap<u32, u32>,
     sweep: usize,
+    slice: usize,
 ) -> Wanted {
     let own: IdMap<u32, u32> = versions.relations.iter().copied().collect();
     let folded = |oid: u32, version: u32| match owners.table_of.get(&oid).and_then(|t| own.get(t)) {
@@ -209,7 +224,6 @@ fn stale(
         None => version,
     };
     let n = versions.relations.len();
-    let slice = n / SWEEP_EVERY + 1;
     let start = if n == 0 { 0 } else { sweep % n };
     let in_sweep = |i: usize| (i + n - start) % n.max(1) < slice;
     let mut wanted = Wanted {
@@ -308,26 +322,22 @@ mod tests {
         let mut rel: Vec<(u32, u32)> = vec![(10, 1), (11, 1), (20, 1), (21, 1)];
         rel.extend((1000..3000).map(|oid| (oid, 7)));
         let owners = Owners::of([(11, 10), (21, 20)], []);
-        let first = stale(&versions(&rel, true), &owners, &IdMap::default(), 100);
+        let first = stale(&versions(&rel, true), &owners, &IdMap::default(), 100, 1);
         assert_eq!(first.oids.len(), rel.len(), "nothing known: everything");
         let kept = measured(&first);
-        let again = stale(&versions(&rel, true), &owners, &kept, 100);
-        assert_eq!(
-            again.oids.len(),
-            rel.len() / SWEEP_EVERY + 1,
-            "only the sweep"
-        );
+        let again = stale(&versions(&rel, true), &owners, &kept, 100, 3);
+        assert_eq!(again.oids.len(), 3, "only the sweep");
         assert!(!again.oids.contains(&10));
         // table 10 written: its version moves, and its index is measured with it
         rel[0].1 = 2;
         rel.push((12, 3)); // a new relation
-        let moved = stale(&versions(&rel, true), &owners, &kept, 100);
+        let moved = stale(&versions(&rel, true), &owners, &kept, 100, 1);
         for oid in [10, 11, 12] {
             assert!(moved.oids.contains(&oid), "{oid}");
         }
         assert!(!moved.oids.contains(&20) && !moved.oids.contains(&21));
         // writes not counted: every relation, every time
-        let uncounted = stale(&versions(&rel, false), &owners, &kept, 100);
+        let uncounted = stale(&versions(&rel, false), &owners, &kept, 100, 1);
         assert_eq!(uncounted.oids.len(), rel.len());
     }
 
@@ -335,17 +345,30 @@ mod tests {
     fn the_sweep_reaches_every_relation_in_turn() {
         let rel: Vec<(u32, u32)> = (1..=2000).map(|oid| (oid, 1)).collect();
         let owners = Owners::default();
-        let kept = measured(&stale(&versions(&rel, true), &owners, &IdMap::default(), 0));
+        let kept = measured(&stale(
+            &versions(&rel, true),
+            &owners,
+            &IdMap::default(),
+            0,
+            1,
+        ));
         let mut seen = std::collections::BTreeSet::new();
         let mut sweep = 0;
-        for _ in 0..SWEEP_EVERY {
-            let w = stale(&versions(&rel, true), &owners, &kept, sweep);
+        // refreshes a minute apart: every relation within the hour
+        let slice = sweep_slice(rel.len(), std::time::Duration::from_secs(60));
+        assert_eq!(slice, 34);
+        for _ in 0..60 {
+            let w = stale(&versions(&rel, true), &owners, &kept, sweep, slice);
             seen.extend(w.oids);
             sweep = w.sweep_next;
         }
         assert_eq!(seen.len(), rel.len());
+        assert_eq!(sweep_slice(rel.len(), std::time::Duration::ZERO), 1);
+        let hours = std::time::Duration::from_secs(7200);
+        assert_eq!(sweep_slice(rel.len(), hours), 2000);
         // an empty catalog sweeps nothing and never divides by zero
-        assert!(stale(&versions(&[], true), &owners, &kept, 5)
+        assert_eq!(sweep_slice(0, std::time::Duration::from_secs(60)), 1);
+        assert!(stale(&versions(&[], true), &owners, &kept, 5, 1)
             .oids
             .is_empty());
     }
