@@ -808,7 +808,7 @@ fn dialogs_and_navigation_at_80x24() {
     pty.wait_for_output("Problems (", wait);
     pty.write(b":drop-chunks scn.logs older-than 1d\r");
     pty.wait_for_output("Confirm: drop-chunks", wait);
-    pty.wait_for_output("Type logs and Enter", wait);
+    pty.wait_for_output("Type logs (or scn.logs) and Enter", wait);
     pty.wait_for_output("Impact", wait);
     pty.write(b"\x1b");
     pty.wait_until_gone("Confirm: drop-chunks", wait);
@@ -1035,7 +1035,10 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
     assert!(p.impact[0].contains("% of the data), "), "{:?}", p.impact);
     assert_eq!(
         p.confirm,
-        hypertop::actions::Confirm::TypeName("impact".into())
+        hypertop::actions::Confirm::TypeRelation {
+            schema: "scn".into(),
+            name: "impact".into()
+        }
     );
     assert!(
         p.summary.contains("5 days"),

@@ -241,7 +241,8 @@ fn snapshot_json_on(server: &Tsdb) {
 }
 
 /// `snapshot` sends its reads pipelined on one connection: a read that fails (here the ones
-/// that need `pg_inherits`, revoked in this database) must not take the reads after it down.
+/// that need `pg_inherits` and `pg_am`, revoked in this database) must not take the reads
+/// after it down.
 #[test]
 fn a_failed_read_in_the_snapshot_pipeline_leaves_the_later_reads_intact() {
     let conninfo = native_database("pipeline");
@@ -253,7 +254,8 @@ fn a_failed_read_in_the_snapshot_pipeline_leaves_the_later_reads_intact() {
                 CREATE ROLE hypertop_noinherits LOGIN;
             END IF;
          END $$;
-         REVOKE SELECT ON pg_catalog.pg_inherits FROM PUBLIC;",
+         REVOKE SELECT ON pg_catalog.pg_inherits FROM PUBLIC;
+         REVOKE SELECT ON pg_catalog.pg_am FROM PUBLIC;",
     );
     let out = hypertop(
         &["snapshot", &format!("{conninfo} user=hypertop_noinherits")],
