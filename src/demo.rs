@@ -113,7 +113,13 @@ fn install(dir: &Path) -> Result<PathBuf, String> {
         tool("npm")?;
         eprintln!("hypertop demo: installing the TimescaleDB engine with npm ci (first use only)…");
         let status = Command::new("npm")
-            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--loglevel=error",
+                "--update-notifier=false",
+            ])
             .current_dir(&engine)
             .stdout(Stdio::null())
             .status()

@@ -333,3 +333,80 @@ fn a_service_that_is_not_postgresql_is_named_as_such() {
     );
     assert_fails(&out, &["not in PostgreSQL's protocol", "hint:", "port"]);
 }
+
+/// Every subcommand takes the connection the same ways — a connection string, a URL, a bare
+/// database name with -h -p -U, -d, and a profile that -d overrides — and each form reaches the
+/// database it names: here one that does not exist, which the server names back.
+#[test]
+fn every_subcommand_takes_the_connection_every_way() {
+    let base = &native().base;
+    let field = |key: &str, default: &str| {
+        base.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
+            .unwrap_or(default)
+            .to_string()
+    };
+    let (host, port, user) = (
+        field("host", "127.0.0.1"),
+        field("port", "5432"),
+        field("user", "postgres"),
+    );
+    let db = "hypertop_forms_missing";
+    let config = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(config.path().join("hypertop")).unwrap();
+    std::fs::write(
+        config.path().join("hypertop/config.toml"),
+        format!(
+            "[profiles.lab]\nconninfo = \"host={host} port={port} user={user} dbname=postgres sslmode=disable\"\n"
+        ),
+    )
+    .unwrap();
+    let env = [("XDG_CONFIG_HOME", config.path().to_str().unwrap())];
+    let conninfo = format!("host={host} port={port} user={user} dbname={db} sslmode=disable");
+    let url = format!("postgresql://{user}@{host}:{port}/{db}?sslmode=disable");
+    let flags = ["-h", &host, "-p", &port, "-U", &user];
+    let forms: Vec<Vec<String>> = vec![
+        vec![conninfo.clone()],
+        vec![url],
+        flags
+            .iter()
+            .map(|s| s.to_string())
+            .chain([db.to_string()])
+            .collect(),
+        flags
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["-d".into(), db.into()])
+            .collect(),
+        vec!["--profile".into(), "lab".into(), "-d".into(), db.into()],
+    ];
+    let subcommands: [&[&str]; 7] = [
+        &[],
+        &["check"],
+        &["snapshot"],
+        &["history"],
+        &["run", "--dry-run", "pause-job 1"],
+        &["policy", "export"],
+        &["policy", "diff", "/dev/null"],
+    ];
+    for sub in subcommands {
+        for form in &forms {
+            let args: Vec<&str> = sub
+                .iter()
+                .copied()
+                .chain(form.iter().map(String::as_str))
+                .collect();
+            let out = hypertop(&args, &env);
+            let said = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                said.contains(&format!("database \"{db}\" does not exist")),
+                "{args:?}: {said}"
+            );
+            assert_ne!(out.status.code(), Some(0), "{args:?}");
+        }
+    }
+}
