@@ -39,6 +39,14 @@ impl Screen for Activity {
         data.activity.status()
     }
 
+    fn empty_text(&self, data: &Dataset) -> Option<&'static str> {
+        // pid 0: the embedded engine (the demo's), one session that publishes no activity
+        data.summary
+            .value()
+            .filter(|s| s.backend_pid == 0)
+            .map(|_| "The embedded engine runs one session and publishes no activity: sessions and locks show on a PostgreSQL server.")
+    }
+
     fn heading(&self, data: &Dataset, _: &Ctx) -> Option<String> {
         let s = data.activity.rows();
         let blocked = s.iter().filter(|s| s.blocked()).count();
@@ -211,4 +219,25 @@ pub fn rows(sessions: &[Session], data: &Dataset, _: &Ctx) -> Vec<TableRow> {
             .detail(Some(detail))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures;
+
+    #[test]
+    fn an_empty_activity_says_why_on_the_embedded_engine_only() {
+        let mut data = Dataset::default();
+        let (at, took) = (chrono::Utc::now(), std::time::Duration::ZERO);
+        data.activity.set(Vec::new(), at, took);
+        let mut summary = fixtures::summary();
+        data.summary.set(summary.clone(), at, took);
+        assert_eq!(Activity.empty_text(&data), None, "a server: nothing to explain");
+        summary.backend_pid = 0;
+        data.summary.set(summary, at, took);
+        assert!(Activity
+            .empty_text(&data)
+            .is_some_and(|t| t.contains("embedded engine")));
+    }
 }
