@@ -226,13 +226,17 @@ fn draw_panel(
     facts: Vec<(&'static str, String)>,
     theme: &Theme,
 ) -> Rect {
-    let height = if facts.is_empty() {
+    let wanted = if facts.is_empty() {
         3
     } else {
         facts.len() as u16 + 2
     };
+    // On a short terminal the table below keeps room for a few rows (its border and header
+    // alone would be an empty frame); the panel's first facts stay.
+    let table = 6.min(area.height);
+    let height = wanted.min(area.height.saturating_sub(table)).max(3);
     let [top, bottom] =
-        Layout::vertical([Constraint::Length(height), Constraint::Min(3)]).areas(area);
+        Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
     if facts.is_empty() {
         message(
             frame,
@@ -541,6 +545,22 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    #[test]
+    fn a_short_terminal_still_shows_problems_below_the_panel() {
+        let s = state();
+        let theme = Theme::builtin("default").unwrap();
+        for (w, h, rows) in [(40, 10, 1), (60, 14, 3)] {
+            let screen = text(&draw_with(&s, &theme, w, h));
+            let below = screen.split("Problems (").nth(1).unwrap_or_default();
+            let shown = below.matches("CRIT").count() + below.matches("WARN").count();
+            assert_eq!(shown, rows, "{w}x{h}:\n{screen}");
+            assert!(
+                screen.contains("│Server "),
+                "{w}x{h}: the panel's first fact\n{screen}"
+            );
+        }
     }
 
     #[test]

@@ -233,7 +233,11 @@ mod tests {
         data.activity.set(Vec::new(), at, took);
         let mut summary = fixtures::summary();
         data.summary.set(summary.clone(), at, took);
-        assert_eq!(Activity.empty_text(&data), None, "a server: nothing to explain");
+        assert_eq!(
+            Activity.empty_text(&data),
+            None,
+            "a server: nothing to explain"
+        );
         summary.backend_pid = 0;
         data.summary.set(summary, at, took);
         assert!(Activity
