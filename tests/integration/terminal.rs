@@ -140,3 +140,43 @@ fn connecting_says_where_and_for_how_long() {
         pty.output()
     );
 }
+
+/// On a real terminal of 40x10 the overview still shows its top problem under the server
+/// panel; at 80x24 the footer keeps the link's word whole and the header never cuts a version.
+#[test]
+fn small_terminals_keep_what_matters() {
+    let console = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+        cmd.arg(crate::engines::scenario().conninfo());
+        cmd
+    };
+    let mut pty = Pty::spawn_sized(console(), 40, 10);
+    pty.wait_for_output("Problems (", Duration::from_secs(20));
+    pty.wait_for_output("CRIT", Duration::from_secs(20));
+    let screen = pty.screen();
+    let below = screen.split("Problems (").nth(1).unwrap_or_default();
+    assert!(
+        below.contains("CRIT") || below.contains("WARN"),
+        "a problem row under the panel:\n{screen}"
+    );
+    quit_and_check(&mut pty);
+
+    let mut pty = Pty::spawn_sized(console(), 80, 24);
+    pty.wait_for_output("refreshed", Duration::from_secs(20));
+    let screen = pty.screen();
+    let lines: Vec<&str> = screen.lines().collect();
+    let header = lines.first().copied().unwrap_or_default().trim_end();
+    let version = header.rsplit(' ').next().unwrap_or_default();
+    assert!(
+        version.split('.').count() >= 3 && version.split('.').all(|p| !p.is_empty()),
+        "the header ends with a whole version: {header:?}"
+    );
+    let footer = lines
+        .iter()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .copied()
+        .unwrap_or_default();
+    assert!(footer.contains("connected "), "{footer:?}");
+    quit_and_check(&mut pty);
+}
