@@ -157,40 +157,13 @@ impl Connector {
         self.resolved.target()
     }
 
-    /// How many addresses a connection may try: each host's, a name as many as it resolves
-    /// to (at least one, so that a name that does not resolve fails with its own error).
-    pub async fn addresses(&self) -> u32 {
-        let ports: Vec<&str> = self.resolved.port().split(',').collect();
-        let mut n = 0;
-        for (i, host) in self.resolved.host().split(',').enumerate() {
-            let port: u16 = ports
-                .get(i)
-                .or(ports.first())
-                .and_then(|p| p.trim().parse().ok())
-                .unwrap_or(5432);
-            let host = host.trim();
-            let resolved = match host.starts_with('/') || host.parse::<std::net::IpAddr>().is_ok() {
-                true => 1,
-                false => {
-                    let lookup = tokio::net::lookup_host((host, port));
-                    match tokio::time::timeout(self.connect_timeout(), lookup).await {
-                        Ok(Ok(addrs)) => addrs.count() as u32,
-                        _ => 1,
-                    }
-                }
-            };
-            n += resolved.max(1);
-        }
-        n.max(1)
-    }
-
     /// What the console says while it connects: where to, and how long it may take.
-    pub async fn connecting_note(&self) -> String {
+    pub fn connecting_note(&self) -> String {
         let per = self.connect_timeout().as_secs();
-        match self.addresses().await {
+        match self.resolved.host().split(',').count() {
             1 => format!("connecting to {} (timeout {per} s)…", self.target()),
             n => format!(
-                "connecting to {} (timeout {per} s for each of {n} addresses)…",
+                "connecting to {} (timeout {per} s for each address of {n} hosts)…",
                 self.target()
             ),
         }
@@ -283,11 +256,11 @@ impl Connector {
     /// Opens a session and applies the session settings. The connection task is spawned on the
     /// current runtime; the returned [`Session::ended`] fires when the socket dies.
     pub async fn connect(&self) -> Result<Session, ConnectError> {
-        self.resolve_hosts().await?;
+        let addresses = self.addresses().await?;
         let config = self.pg_config()?;
         let (client, ended) = match &self.tls {
-            Some(tls) => self.open(&config, tls.clone()).await?,
-            None => self.open(&config, tokio_postgres::NoTls).await?,
+            Some(tls) => self.open(&config, tls.clone(), addresses).await?,
+            None => self.open(&config, tokio_postgres::NoTls, addresses).await?,
         };
         let s = &self.settings;
         // search_path: no object a less trusted role created (in public, say) can stand in for
@@ -333,6 +306,7 @@ impl Connector {
         &self,
         config: &tokio_postgres::Config,
         tls: T,
+        addresses: u32,
     ) -> Result<
         (
             tokio_postgres::Client,
@@ -346,7 +320,7 @@ impl Connector {
     {
         // As libpq: connect_timeout bounds the attempt on each address in turn (tokio-postgres
         // bounds only the TCP connect; a server that accepts and never answers is bounded here).
-        let limit = self.connect_timeout() * self.addresses().await;
+        let limit = self.connect_timeout() * addresses;
         let attempt = config.connect(tls);
         let (client, connection) = match tokio::time::timeout(limit, attempt).await {
             Ok(Ok(pair)) => pair,
@@ -403,36 +377,40 @@ impl Connector {
         }
     }
 
-    /// Resolves DNS names up front so an unknown host gets its own message.
-    async fn resolve_hosts(&self) -> Result<(), ConnectError> {
-        if self.resolved.get("hostaddr").is_some() {
-            return Ok(());
+    /// How many addresses a connection may try (each host's; a name as many as it resolves
+    /// to), resolving names up front so that an unknown host gets its own message.
+    async fn addresses(&self) -> Result<u32, ConnectError> {
+        if let Some(addrs) = self.resolved.get("hostaddr") {
+            return Ok(addrs.split(',').count() as u32);
         }
-        let port: u16 = self
-            .resolved
-            .port()
-            .split(',')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(5432);
-        let mut last = None;
-        for host in self.resolved.host().split(',') {
+        let ports: Vec<&str> = self.resolved.port().split(',').collect();
+        let (mut n, mut found, mut last) = (0, false, None);
+        for (i, host) in self.resolved.host().split(',').enumerate() {
+            let host = host.trim();
             if host.starts_with('/') || host.parse::<IpAddr>().is_ok() {
-                return Ok(());
+                (n, found) = (n + 1, true);
+                continue;
             }
-            match tokio::net::lookup_host((host, port)).await {
-                Ok(_) => return Ok(()),
-                Err(e) => last = Some((host.to_string(), e)),
+            let port: u16 = ports
+                .get(i)
+                .or(ports.first())
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(5432);
+            let lookup = tokio::net::lookup_host((host, port));
+            match tokio::time::timeout(self.connect_timeout(), lookup).await {
+                Ok(Ok(addrs)) => (n, found) = (n + (addrs.count() as u32).max(1), true),
+                Ok(Err(e)) => (n, last) = (n + 1, Some((host.to_string(), e.to_string()))),
+                Err(_) => (n, last) = (n + 1, Some((host.to_string(), "timed out".into()))),
             }
         }
         match last {
-            Some((host, e)) => Err(ConnectError {
+            Some((host, e)) if !found => Err(ConnectError {
                 kind: FailureKind::UnknownHost,
                 target: self.target(),
                 reason: format!("could not translate host name \"{host}\" to address: {e}"),
                 hint: "check the host name (-h, PGHOST, host=) and DNS".into(),
             }),
-            None => Ok(()),
+            _ => Ok(n.max(1)),
         }
     }
 

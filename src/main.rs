@@ -454,7 +454,7 @@ async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), Str
     // Before the console takes the terminal, a person waiting sees what is being waited for
     // (scripts reading stderr from a file or a pipe get nothing extra).
     if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        eprintln!("hypertop: {}", connector.connecting_note().await);
+        eprintln!("hypertop: {}", connector.connecting_note());
     }
     let session = connector
         .connect_interactive()

@@ -214,7 +214,7 @@ async fn fetch_plain(
         .await?;
     let versions = RelationVersions::from_row(&client.query_one(&versions, &[]).await?)?;
     let sizes: Sizes = sizes.update(client, statements, &versions).await?;
-    let (partitions, indexes) = join!(client.query(&partitions, &[]), client.query(&indexes, &[]),);
+    let (partitions, indexes) = join!(client.query(&partitions, &[]), client.query(&indexes, &[]));
     Catalog::of(
         partitions.and_then(|rows| {
             Ok(Relations::Partitions(retention::partitions_from_rows(

@@ -7,9 +7,8 @@
 //! So every refresh reads each relation's version (`queries/relation_versions.sql`: what writes
 //! leave behind), and measures (`queries/relation_bytes.sql`) the new relations, those whose
 //! version moved, and a slice of the rest in turn (each within the hour), for whatever no
-//! counter sees. Every size on
-//! screen adds up these bytes as `pg_total_relation_size` does: a table's own forks, its
-//! indexes', and its TOAST table's with that table's index.
+//! counter sees. Every size on screen adds up these bytes as `pg_total_relation_size` does: a
+//! table's own forks, its indexes', and its TOAST table's with that table's index.
 
 use std::ops::AddAssign;
 

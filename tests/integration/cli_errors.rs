@@ -247,14 +247,7 @@ fn durations_that_mean_something_else_are_refused_before_anything_opens() {
 /// attempt on its one address, as libpq's does — 2 s, not twice that.
 #[test]
 fn a_server_that_never_answers_fails_after_connect_timeout() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten() {
-            held.push(s); // accepted, never answered
-        }
-    });
+    let port = crate::engines::silent_server();
     let started = std::time::Instant::now();
     let out = hypertop(
         &[

@@ -173,6 +173,34 @@ impl Native {
     }
 }
 
+/// A session to `conninfo` and what its server can do.
+pub async fn open_at(
+    conninfo: &str,
+) -> (
+    hypertop::connect::Session,
+    hypertop::capabilities::Capabilities,
+) {
+    let session = connector_for(conninfo).connect().await.unwrap();
+    let caps = hypertop::capabilities::Capabilities::detect(&session.client)
+        .await
+        .unwrap();
+    (session, caps)
+}
+
+/// The port of a server that accepts connections and never answers (a frozen host as a client
+/// sees it), for as long as the test process lives.
+pub fn silent_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s); // accepted, never answered
+        }
+    });
+    port
+}
+
 /// A session that holds an ACCESS EXCLUSIVE lock on `table` in an open transaction (until it
 /// commits or is dropped).
 pub async fn hold_lock(conninfo: &str, table: &str) -> hypertop::connect::Session {

@@ -11,14 +11,8 @@ use hypertop::model::{self, Payload, QueryKind, Target};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
-    action_servers, connector_for, edge_servers, on_each, psql, scenario, scenario_servers, Tsdb,
+    action_servers, edge_servers, on_each, open_at, psql, scenario, scenario_servers, Tsdb,
 };
-
-async fn open_at(conninfo: &str) -> (Session, Capabilities) {
-    let session = connector_for(conninfo).connect().await.unwrap();
-    let caps = Capabilities::detect(&session.client).await.unwrap();
-    (session, caps)
-}
 
 async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Target>) -> Payload {
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)

@@ -10,15 +10,7 @@ use hypertop::connect::Session;
 use hypertop::model::catalog::{Catalog, Relations};
 use hypertop::model::{self, Payload, QueryKind, Target};
 
-use crate::engines::{
-    action_servers, connector_for, hold_lock, native_database, on_each, psql, Tsdb,
-};
-
-async fn open_at(conninfo: &str) -> (Session, Capabilities) {
-    let session = connector_for(conninfo).connect().await.unwrap();
-    let caps = Capabilities::detect(&session.client).await.unwrap();
-    (session, caps)
-}
+use crate::engines::{action_servers, hold_lock, native_database, on_each, open_at, psql, Tsdb};
 
 /// One refresh of the catalog pass as the console does it, keeping what it measured in `kept`.
 async fn refresh(s: &(Session, Capabilities), kept: &mut model::Cache) -> Catalog {
@@ -30,6 +22,11 @@ async fn refresh(s: &(Session, Capabilities), kept: &mut model::Cache) -> Catalo
         other => panic!("the catalog pass expected, got {other:?}"),
     }
 }
+
+/// The whole database as PostgreSQL's functions count it: every relation's forks.
+const DATABASE_BYTES: &str = "SELECT sum(pg_relation_size(oid, 'main') + pg_relation_size(oid, 'fsm')
+                                  + pg_relation_size(oid, 'vm') + pg_relation_size(oid, 'init'))::bigint
+                             FROM pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')";
 
 /// Within 1 % of what PostgreSQL says (the issue's bound; on a quiet table they are equal).
 fn close(ours: i64, theirs: i64) -> bool {
@@ -178,12 +175,7 @@ async fn sizes_match_postgresqls_functions_on_fresh_writes_on(server: &Tsdb) {
     if server.native {
         // The whole database: every relation's forks, as pg_relation_size counts them.
         let database = refresh(&s, &mut kept).await.database_bytes.unwrap();
-        let theirs = numbers(
-            conninfo,
-            "SELECT sum(pg_relation_size(oid, 'main') + pg_relation_size(oid, 'fsm')
-                        + pg_relation_size(oid, 'vm') + pg_relation_size(oid, 'init'))::bigint
-               FROM pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')",
-        )[0];
+        let theirs = numbers(conninfo, DATABASE_BYTES)[0];
         assert!(close(database, theirs), "{database} against {theirs}");
 
         // A chunk locked by a compress (here: by hand) is not waited for: the refresh
@@ -251,12 +243,7 @@ async fn plain_postgresql_sizes_match_its_functions() {
                FROM pg_partition_tree('r_at')",
         )[0];
         let database = *c.database_bytes.as_ref().unwrap();
-        let database_theirs = numbers(
-            &conninfo,
-            "SELECT sum(pg_relation_size(oid, 'main') + pg_relation_size(oid, 'fsm')
-                        + pg_relation_size(oid, 'vm') + pg_relation_size(oid, 'init'))::bigint
-               FROM pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')",
-        )[0];
+        let database_theirs = numbers(&conninfo, DATABASE_BYTES)[0];
         match close(r.size_bytes, theirs)
             && close(index, index_theirs)
             && close(database, database_theirs)

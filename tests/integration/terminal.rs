@@ -115,14 +115,7 @@ fn sighup_restores_the_terminal() {
 /// long it may wait, then, when the server never answers, why it gave up.
 #[test]
 fn connecting_says_where_and_for_how_long() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten() {
-            held.push(s); // accepted, never answered
-        }
-    });
+    let port = crate::engines::silent_server();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
     cmd.arg(format!(
         "host=127.0.0.1 port={port} user=x dbname=x sslmode=disable connect_timeout=3"
