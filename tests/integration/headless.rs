@@ -489,15 +489,67 @@ fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
     counts
 }
 
+/// The binary the newcomer's tour runs: this build, or `HYPERTOP_TOUR_BIN` (an older build, to
+/// time the same tour before a change).
+fn tour_binary() -> Command {
+    let bin = std::env::var_os("HYPERTOP_TOUR_BIN")
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_hypertop").into());
+    Command::new(bin)
+}
+
+/// The tour's last leg at 80x24: one previewed action — a shorter retention on the plant's
+/// telemetry, which drops data and so asks for the name — executed, then rolled back; the
+/// policy is the demo's again. Returns (step, keystrokes, seconds) for each step.
+fn previewed_action_and_rollback(
+    pty: &crate::pty::Pty,
+    conninfo: &str,
+) -> Vec<(&'static str, usize, f64)> {
+    let wait = Duration::from_secs(30);
+    let retention = || {
+        psql(
+            conninfo,
+            "SELECT config->>'drop_after' FROM timescaledb_information.jobs \
+              WHERE proc_name = 'policy_retention' AND hypertable_name = 'telemetry'",
+        )
+    };
+    let before = retention();
+    let mut steps = Vec::new();
+    let mut step = |what: &'static str, keys: &[u8], shows: &str| {
+        let t = std::time::Instant::now();
+        pty.write(keys);
+        pty.wait_for_output(shows, wait);
+        steps.push((what, keys.len(), t.elapsed().as_secs_f64()));
+    };
+    step(
+        "preview set-retention (impact counted)",
+        b":set-retention plant.telemetry 2d\r",
+        "Impact",
+    );
+    pty.wait_for_output("and Enter", wait);
+    step("type the name, execute", b"plant.telemetry\r", "ok: set-retention");
+    assert_eq!(retention(), "2 days");
+    step("dismiss the outcome", b" ", "Problems (");
+    step("preview the rollback", b":rollback\r", "Confirm: rollback");
+    step("execute the rollback", b"\x1b[C\r", "ok: rollback");
+    assert_eq!(retention(), before, "the rollback restores the demo's policy");
+    pty.write(b" ");
+    steps
+}
+
+/// README command 1 from a clean cache, then the newcomer's tour on a relaunch at 80x24:
+/// each planted problem's cause, one previewed action, its rollback. Prints keys and seconds
+/// (`cargo test demo_from -- --nocapture`; BENCHMARKS.md keeps them).
 #[test]
 fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     use crate::pty::{assert_screen_restored, Pty};
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    let started = std::time::Instant::now();
+    let mut cmd = tour_binary();
     cmd.args(["demo", "--dir"]).arg(dir.path());
     let mut pty = Pty::spawn(cmd);
     pty.wait_for_output("Problems (", Duration::from_secs(240));
     pty.wait_for_output("export_to_erp", Duration::from_secs(30));
+    let first_start = started.elapsed().as_secs_f64();
     pty.write(b"7");
     pty.wait_for_output("plant.telemetry_1m", Duration::from_secs(30));
     pty.write(b"q");
@@ -510,12 +562,29 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
         .local_addr()
         .unwrap()
         .port();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    let started = std::time::Instant::now();
+    let mut cmd = tour_binary();
     cmd.args(["demo", "--port", &port.to_string(), "--dir"])
-        .arg(dir.path());
+        .arg(dir.path())
+        .env("XDG_STATE_HOME", dir.path());
     let mut pty = Pty::spawn_sized(cmd, 80, 24);
     pty.wait_for_output("Problems (", Duration::from_secs(60));
-    triage_in_two_keys(&pty);
+    let relaunch = started.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let triage = triage_in_two_keys(&pty);
+    let triage_seconds = started.elapsed().as_secs_f64();
+    let conninfo =
+        format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
+    let action = previewed_action_and_rollback(&pty, &conninfo);
+    println!("newcomer's tour (demo, 80x24):");
+    println!("  first start, clean cache: {first_start:.1} s; relaunch: {relaunch:.1} s");
+    println!(
+        "  seven planted problems' causes: {} keys, {triage_seconds:.1} s (with 0.3 s pauses)",
+        triage.iter().map(|(_, k)| k).sum::<usize>()
+    );
+    for (what, keys, seconds) in &action {
+        println!("  {what}: {keys} keystrokes, {seconds:.2} s");
+    }
     let output = pty.output();
     assert!(!output.contains("loading ["), "loaded once");
     assert!(
@@ -531,8 +600,6 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     std::io::Write::write_all(&mut silent, &startup).unwrap();
     // Actions work on a relaunch (the engine's community functions are loaded), reached by
     // another process through the printed port, with no password.
-    let conninfo =
-        format!("host=127.0.0.1 port={port} user=postgres dbname=postgres sslmode=disable");
     let job = psql(
         &conninfo,
         "SELECT min(job_id) FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'",
