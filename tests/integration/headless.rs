@@ -526,12 +526,20 @@ fn previewed_action_and_rollback(
         "Impact",
     );
     pty.wait_for_output("and Enter", wait);
-    step("type the name, execute", b"plant.telemetry\r", "ok: set-retention");
+    step(
+        "type the name, execute",
+        b"plant.telemetry\r",
+        "ok: set-retention",
+    );
     assert_eq!(retention(), "2 days");
     step("dismiss the outcome", b" ", "Problems (");
     step("preview the rollback", b":rollback\r", "Confirm: rollback");
     step("execute the rollback", b"\x1b[C\r", "ok: rollback");
-    assert_eq!(retention(), before, "the rollback restores the demo's policy");
+    assert_eq!(
+        retention(),
+        before,
+        "the rollback restores the demo's policy"
+    );
     pty.write(b" ");
     steps
 }
