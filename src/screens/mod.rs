@@ -256,9 +256,10 @@ pub mod row_id {
     pub fn subject(s: &crate::problems::Subject) -> String {
         use crate::problems::Subject;
         match s {
-            Subject::Server => String::new(),
+            Subject::Server | Subject::Setting(_) => String::new(),
             Subject::Job(id) => job(*id),
-            Subject::Session(pid) => session(*pid),
+            // where to act: the session holding the lock
+            Subject::Session(pid) | Subject::LockWait { holder: pid, .. } => session(*pid),
             Subject::Relation { schema, name } => relation(schema, name),
         }
     }

@@ -1,0 +1,681 @@
+//! The overview's ranked problem list, derived from what the other screens read. Pure: the
+//! rules find problems (`rules`, one function per area), causes link them (`causes`), and
+//! [`rank`] puts each consequence under its root.
+
+mod causes;
+mod rules;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::activity::Session;
+use crate::model::caggs::Cagg;
+use crate::model::compression::Compression;
+use crate::model::indexes::Index;
+use crate::model::jobs::Job;
+use crate::model::retention::Retention;
+use crate::model::Summary;
+use crate::policy::Finding;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    Warning,
+}
+
+/// What is wrong, in the order kinds rank within a severity (most urgent first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProblemKind {
+    Scheduler,
+    License,
+    JobFailing,
+    InvalidIndex,
+    Blocked,
+    WorkerCapacity,
+    CaggLag,
+    RetentionOverdue,
+    CompressionBacklog,
+    JobOverdue,
+    PolicyPaused,
+    /// A lint rule on live policies about a cagg's refresh window (against its source's
+    /// retention, its bucket, its parent's window).
+    RefreshWindow,
+    /// A lint rule about a retention policy (against compression, its schedule).
+    RetentionPolicy,
+    /// Compressed without segmentby while queries filter by a column.
+    NoSegmentby,
+    DuplicateIndex,
+    UnusedIndex,
+}
+
+impl ProblemKind {
+    pub const ALL: [ProblemKind; 16] = [
+        ProblemKind::Scheduler,
+        ProblemKind::License,
+        ProblemKind::JobFailing,
+        ProblemKind::InvalidIndex,
+        ProblemKind::Blocked,
+        ProblemKind::WorkerCapacity,
+        ProblemKind::CaggLag,
+        ProblemKind::RetentionOverdue,
+        ProblemKind::CompressionBacklog,
+        ProblemKind::JobOverdue,
+        ProblemKind::PolicyPaused,
+        ProblemKind::RefreshWindow,
+        ProblemKind::RetentionPolicy,
+        ProblemKind::NoSegmentby,
+        ProblemKind::DuplicateIndex,
+        ProblemKind::UnusedIndex,
+    ];
+
+    /// The name shown and written to snapshot JSON (`kind`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Scheduler => "scheduler",
+            ProblemKind::License => "license",
+            ProblemKind::JobFailing => "job failing",
+            ProblemKind::InvalidIndex => "invalid index",
+            ProblemKind::Blocked => "blocked",
+            ProblemKind::WorkerCapacity => "worker capacity",
+            ProblemKind::CaggLag => "cagg lag",
+            ProblemKind::RetentionOverdue => "retention overdue",
+            ProblemKind::CompressionBacklog => "compression backlog",
+            ProblemKind::JobOverdue => "job overdue",
+            ProblemKind::PolicyPaused => "policy paused",
+            ProblemKind::RefreshWindow => "refresh window",
+            ProblemKind::RetentionPolicy => "retention policy",
+            ProblemKind::NoSegmentby => "no segmentby",
+            ProblemKind::DuplicateIndex => "duplicate index",
+            ProblemKind::UnusedIndex => "unused index",
+        }
+    }
+}
+
+impl std::fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Compared with its name (`p.kind == "cagg lag"`), as scripts and tests know it.
+impl PartialEq<&str> for ProblemKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl serde::Serialize for ProblemKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// What a problem is about: a front end turns it into a place (the console's row, a metric's
+/// labels).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Subject {
+    /// The server or database as a whole (the scheduler, the workers, the license).
+    Server,
+    Job(i32),
+    /// A server setting (a worker capacity problem's).
+    Setting(&'static str),
+    /// A server process (a session, a job's worker).
+    Session(i32),
+    /// A session waiting for a lock another holds (the holder is where to act).
+    LockWait {
+        waiting: i32,
+        holder: i32,
+    },
+    /// A table, hypertable, continuous aggregate or index.
+    Relation {
+        schema: String,
+        name: String,
+    },
+}
+
+impl Subject {
+    fn relation(schema: &str, name: &str) -> Subject {
+        Subject::Relation {
+            schema: schema.into(),
+            name: name.into(),
+        }
+    }
+}
+
+/// The problem at the root of another's cause chain.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Root {
+    pub kind: ProblemKind,
+    pub object: String,
+    #[serde(skip)]
+    pub subject: Subject,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Problem {
+    pub severity: Severity,
+    pub kind: ProblemKind,
+    pub object: String,
+    pub message: String,
+    /// Why it happens, from the nearest cause down to the root cause, one line each (empty
+    /// when the message says it all).
+    pub chain: Vec<String>,
+    /// The problem at the root of `chain`, when that is another one in the list: this one is
+    /// its consequence and ranks right under it.
+    pub root: Option<Root>,
+    #[serde(skip)]
+    pub subject: Subject,
+    /// Size of the problem within its kind (bytes, seconds, failures), for ranking.
+    #[serde(skip)]
+    pub magnitude: f64,
+}
+
+impl Problem {
+    fn root(&self) -> Root {
+        Root {
+            kind: self.kind,
+            object: self.object.clone(),
+            subject: self.subject.clone(),
+        }
+    }
+
+    /// A consequence of another problem (ranked, and shown, under its root).
+    pub fn is_consequence(&self) -> bool {
+        self.root.is_some()
+    }
+}
+
+/// Limits beyond which something is a problem.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    pub max_cagg_lag: std::time::Duration,
+    /// Compression backlog above this many chunks is a warning.
+    pub max_backlog_chunks: i64,
+    /// Consecutive job failures from which a failing job is critical.
+    pub critical_failures: i32,
+    /// Unused indexes at least this large are reported.
+    pub unused_index_bytes: i64,
+    /// An index never scanned is called unused only when the statistics are this old.
+    pub unused_after: std::time::Duration,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            max_cagg_lag: std::time::Duration::from_secs(3600),
+            max_backlog_chunks: 0,
+            critical_failures: 3,
+            unused_index_bytes: 1024 * 1024,
+            unused_after: std::time::Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// What the problem rules look at; a screen not read yet is None and contributes nothing.
+#[derive(Default)]
+pub struct Inputs<'a> {
+    pub summary: Option<&'a Summary>,
+    pub timescaledb: bool,
+    pub jobs: Option<&'a [Job]>,
+    pub compression: Option<&'a [Compression]>,
+    pub retention: Option<&'a [Retention]>,
+    pub indexes: Option<&'a [Index]>,
+    pub caggs: Option<&'a [Cagg]>,
+    pub activity: Option<&'a [Session]>,
+    /// The lint rules' findings on the live policies (`policy::lint`).
+    pub lint: Option<&'a [Finding]>,
+}
+
+/// A session waiting on a lock this long is a problem (a lock wait shorter than this is
+/// ordinary contention).
+pub const BLOCKED_FOR: f64 = 10.0;
+
+/// Why jobs do not run here at all, most fundamental first (None: the scheduler runs, or
+/// there is nothing to say about it).
+pub fn scheduler_down_reason(s: &Summary) -> Option<String> {
+    if s.scheduler_running {
+        return None;
+    }
+    Some(if s.timescaledb_preloaded == Some(false) {
+        "timescaledb is not in shared_preload_libraries: no background worker can start (add it to postgresql.conf and restart)".into()
+    } else if s.timescaledb_restoring {
+        "timescaledb.restoring is on: the scheduler waits for SELECT timescaledb_post_restore()"
+            .into()
+    } else if s.max_background_workers == Some(0) {
+        "timescaledb.max_background_workers = 0: no scheduler or job can start (set it to the databases plus the jobs to run at once, and restart)".into()
+    } else if s
+        .max_background_workers
+        .is_some_and(|max| s.schedulers + s.job_workers >= max as i64)
+    {
+        format!(
+            "all {} TimescaleDB background workers are in use ({} schedulers, {} jobs in the cluster): this database's scheduler cannot start (raise timescaledb.max_background_workers)",
+            s.max_background_workers.unwrap_or_default(),
+            s.schedulers,
+            s.job_workers
+        )
+    } else {
+        "not running for this database (SELECT _timescaledb_functions.start_background_workers() starts it; the server log says why it stopped)".into()
+    })
+}
+
+/// Every problem the rules find in `input`, each linked to its cause and ranked.
+pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for rule in rules::RULES {
+        rule(input, limits, now, &mut out);
+    }
+    causes::explain(&mut out, input, now);
+    rank(out)
+}
+
+/// Ranks problems: severity, kind, size; then each consequence right under its root, so one
+/// stopped scheduler is one problem with its consequences under it.
+fn rank(mut out: Vec<Problem>) -> Vec<Problem> {
+    out.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.kind.cmp(&b.kind))
+            .then(b.magnitude.total_cmp(&a.magnitude))
+            .then(a.object.cmp(&b.object))
+    });
+    let is_root_of = |root: &Problem, p: &Problem| {
+        p.root
+            .as_ref()
+            .is_some_and(|r| r.kind == root.kind && r.subject == root.subject)
+    };
+    let mut ranked = Vec::with_capacity(out.len());
+    let (roots, mut rest): (Vec<Problem>, Vec<Problem>) =
+        out.into_iter().partition(|p| p.root.is_none());
+    for root in roots {
+        let (under, others): (Vec<Problem>, Vec<Problem>) =
+            rest.into_iter().partition(|p| is_root_of(&root, p));
+        rest = others;
+        ranked.push(root);
+        ranked.extend(under);
+    }
+    // Consequences of a root that is not in the list themselves (cannot happen today).
+    ranked.extend(rest);
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::indexes::Category;
+
+    /// What the rules see with the server's facts and jobs read, nothing else.
+    fn server_and_jobs<'a>(summary: &'a Summary, jobs: &'a [Job]) -> Inputs<'a> {
+        Inputs {
+            summary: Some(summary),
+            timescaledb: true,
+            jobs: Some(jobs),
+            ..Inputs::default()
+        }
+    }
+    use crate::model::fixtures;
+
+    fn now() -> DateTime<Utc> {
+        fixtures::t("2026-11-21T12:30:00Z")
+    }
+
+    fn kinds(found: &[Problem]) -> Vec<(Severity, &str, &str)> {
+        found
+            .iter()
+            .map(|p| (p.severity, p.kind.as_str(), p.object.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_stopped_scheduler_is_one_critical_problem_with_its_consequences_under_it() {
+        let mut summary = fixtures::summary();
+        summary.scheduler_running = false;
+        let mut late = fixtures::job(1001, "policy_retention", Some("readings"), 0, true);
+        late.schedule_seconds = Some(3600.0);
+        late.next_start = Some(now() - chrono::Duration::hours(3));
+        let jobs = [late];
+        let input = server_and_jobs(&summary, &jobs);
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(
+            kinds(&found),
+            [
+                (Severity::Critical, "scheduler", "TimescaleDB scheduler"),
+                (
+                    Severity::Warning,
+                    "job overdue",
+                    "job 1001 (telemetry.readings)"
+                )
+            ]
+        );
+        assert_eq!(found[0].subject, Subject::Server);
+        assert!(found[0].root.is_none());
+        let root = found[1].root.as_ref().unwrap();
+        assert_eq!(root.kind, ProblemKind::Scheduler);
+        assert!(
+            found[1].chain[0].contains("cannot run"),
+            "{:?}",
+            found[1].chain
+        );
+        // Running scheduler: the same job is overdue.
+        let running = fixtures::summary();
+        let input = server_and_jobs(&running, &jobs);
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(found[0].kind, ProblemKind::JobOverdue);
+        assert_eq!(found[0].subject, Subject::Job(1001));
+    }
+
+    #[test]
+    fn restoring_mode_is_named_as_the_reason() {
+        let mut summary = fixtures::summary();
+        summary.scheduler_running = false;
+        summary.timescaledb_restoring = true;
+        let jobs = [fixtures::job(
+            1000,
+            "policy_compression",
+            Some("r"),
+            0,
+            true,
+        )];
+        let input = server_and_jobs(&summary, &jobs);
+        let found = find(&input, &Thresholds::default(), now());
+        assert!(
+            found[0].message.contains("timescaledb_post_restore"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn failing_jobs_are_critical_from_the_limit_and_paused_policies_warn() {
+        let jobs = [
+            fixtures::job(1000, "policy_compression", Some("a"), 2, true),
+            fixtures::job(1001, "policy_compression", Some("b"), 3, true),
+            fixtures::job(1002, "policy_retention", Some("c"), 0, false),
+        ];
+        let input = Inputs {
+            jobs: Some(&jobs),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(
+            kinds(&found),
+            [
+                (Severity::Critical, "job failing", "job 1001 (telemetry.b)"),
+                (Severity::Warning, "job failing", "job 1000 (telemetry.a)"),
+                (Severity::Warning, "policy paused", "job 1002 (telemetry.c)"),
+            ]
+        );
+        let strict = Thresholds {
+            critical_failures: 2,
+            ..Thresholds::default()
+        };
+        let found = find(&input, &strict, now());
+        assert_eq!(found[1].severity, Severity::Critical, "{found:?}");
+    }
+
+    #[test]
+    fn unused_needs_old_enough_statistics_and_spares_timescaledbs_own_indexes() {
+        let mut own = fixtures::index(
+            "readings_hourly",
+            "_materialized_hypertable_3_bucket_idx",
+            "bucket",
+            0,
+            true,
+        );
+        own.index_schema = "_timescaledb_internal".into();
+        own.unique = false;
+        own.category = Category::Unused;
+        let indexes = vec![
+            fixtures::index("readings", "readings_value_idx", "value", 0, true),
+            own,
+        ];
+        let unused = |stats_reset: &str| {
+            let mut summary = fixtures::summary();
+            summary.stats_reset = Some(stats_reset.parse().unwrap());
+            let input = Inputs {
+                summary: Some(&summary),
+                indexes: Some(&indexes),
+                ..Inputs::default()
+            };
+            find(&input, &Thresholds::default(), now())
+                .into_iter()
+                .filter(|p| p.kind == ProblemKind::UnusedIndex)
+                .map(|p| (p.object, p.message))
+                .collect::<Vec<_>>()
+        };
+        // Reset an hour ago: too recent to call anything unused.
+        assert!(unused("2026-11-21T11:30:00Z").is_empty());
+        // Twenty days of statistics: the one that is never scanned, and not TimescaleDB's own.
+        let found = unused("2026-11-01T12:30:00Z");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "telemetry.readings_value_idx");
+        assert!(
+            found[0].1.starts_with("never scanned in 20d of statistics"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn backlog_retention_indexes_and_lag_follow_their_limits() {
+        let compression = [
+            fixtures::compression("readings", 10),
+            fixtures::compression("energy", 0),
+        ];
+        let mut indexes = vec![
+            fixtures::index("readings", "readings_time_idx", "time", 98_000, true),
+            fixtures::index("readings", "readings_value_idx", "value", 0, true),
+            fixtures::index("readings", "readings_time_again", "time", 0, true),
+            fixtures::index("readings", "readings_broken_idx", "site", 0, false),
+        ];
+        crate::model::indexes::mark_duplicates(&mut indexes);
+        let mut never = fixtures::cagg("never", None, "2026-11-21T11:00:00Z", 0.0);
+        never.watermark = None;
+        never.lag_seconds = None;
+        // Against their refresh policy (end offset 1 h + a 1 h bucket + every 30 min = 2 h 30 m):
+        // 1.5 h is within it, 5 h is 2.5 h behind. Without a policy, against the 1 h limit.
+        let mut no_policy = fixtures::cagg("adhoc", None, "2026-11-21T11:00:00Z", 5400.0);
+        no_policy.refresh_policy = None;
+        let caggs = [
+            fixtures::cagg("hourly", None, "2026-11-21T11:00:00Z", 5400.0),
+            fixtures::cagg("stale", None, "2026-11-21T07:30:00Z", 18000.0),
+            fixtures::cagg("fresh", None, "2026-11-21T12:00:00Z", 1800.0),
+            no_policy,
+            never,
+        ];
+        // Statistics 20 days old: old enough to call an index unused.
+        let summary = fixtures::summary();
+        let input = Inputs {
+            summary: Some(&summary),
+            compression: Some(&compression),
+            indexes: Some(&indexes),
+            caggs: Some(&caggs),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let k = kinds(&found);
+        assert_eq!(
+            k[0],
+            (
+                Severity::Critical,
+                "invalid index",
+                "telemetry.readings_broken_idx"
+            )
+        );
+        // The never-refreshed aggregate ranks above the one 2.5 h behind its policy, which
+        // ranks above the one 1.5 h old with no policy.
+        assert_eq!(k[1], (Severity::Warning, "cagg lag", "telemetry.never"));
+        assert_eq!(k[2], (Severity::Warning, "cagg lag", "telemetry.stale"));
+        assert_eq!(k[3], (Severity::Warning, "cagg lag", "telemetry.adhoc"));
+        let said = |object: &str| {
+            found
+                .iter()
+                .find(|p| p.object == object)
+                .map(|p| p.message.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            said("telemetry.stale"),
+            "behind its refresh policy by 2h 30m: materialized data ends 5h ago, the policy keeps it within 2h 30m"
+        );
+        assert!(
+            said("telemetry.adhoc").ends_with("it has no refresh policy"),
+            "{}",
+            said("telemetry.adhoc")
+        );
+        assert!(
+            !k.iter().any(|(_, _, o)| *o == "telemetry.hourly"),
+            "within its policy: {k:?}"
+        );
+        assert!(k.contains(&(
+            Severity::Warning,
+            "compression backlog",
+            "telemetry.readings"
+        )));
+        assert!(k.contains(&(
+            Severity::Warning,
+            "duplicate index",
+            "telemetry.readings_time_again"
+        )));
+        assert!(k.contains(&(
+            Severity::Warning,
+            "unused index",
+            "telemetry.readings_value_idx"
+        )));
+        assert!(!k
+            .iter()
+            .any(|(_, _, o)| o.contains("fresh") || o.contains("energy")));
+        // Looser limits: two hours of lag and ten chunks of backlog are fine; small indexes too.
+        let loose = Thresholds {
+            max_cagg_lag: std::time::Duration::from_secs(7200),
+            max_backlog_chunks: 10,
+            unused_index_bytes: i64::MAX,
+            ..Thresholds::default()
+        };
+        // (`stale`, 5 h old and behind its policy, is over this limit too)
+        let k2: Vec<_> = find(&input, &loose, now()).iter().map(|p| p.kind).collect();
+        assert_eq!(
+            k2,
+            [
+                ProblemKind::InvalidIndex,
+                ProblemKind::CaggLag,
+                ProblemKind::CaggLag,
+                ProblemKind::DuplicateIndex
+            ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod links {
+    use super::*;
+    use crate::model::fixtures;
+
+    fn now() -> DateTime<Utc> {
+        fixtures::t("2026-11-21T12:30:00Z")
+    }
+
+    /// Two sessions wait for the same holder — a psql session first, then a job's worker: the
+    /// job's problem links to its own worker's wait (by the waiting pid, not by display text),
+    /// and Enter on either wait goes to the holder.
+    #[test]
+    fn a_job_links_to_its_own_workers_lock_wait() {
+        let summary = fixtures::summary();
+        let mut job = fixtures::job(1000, "policy_compression", Some("readings"), 2, true);
+        job.last_error = Some("canceling statement due to lock timeout".into());
+        let jobs = [job];
+        let holder = fixtures::session(4301, "client backend", "idle in transaction", 60, "LOCK t");
+        let mut other = fixtures::session(4300, "psql", "active", 50, "SELECT 1 FROM t");
+        other.blocked_by = vec![4301];
+        let mut worker = fixtures::session(4302, "Compression Policy [1000]", "active", 40, "CALL");
+        worker.blocked_by = vec![4301];
+        worker.job_id = Some(1000);
+        let sessions = [holder, other, worker];
+        let input = Inputs {
+            summary: Some(&summary),
+            timescaledb: true,
+            jobs: Some(&jobs),
+            activity: Some(&sessions),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let failing = found
+            .iter()
+            .find(|p| p.kind == ProblemKind::JobFailing)
+            .expect("the job fails");
+        assert!(failing.root.is_none(), "a failure is its own cause");
+        let waits: Vec<&Problem> = found
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Blocked)
+            .collect();
+        assert_eq!(waits.len(), 2);
+        for w in &waits {
+            assert_eq!(crate::screens::row_id::subject(&w.subject), "4301");
+        }
+        // a paused policy whose worker waits: the paused root wins; unpaused, overdue and
+        // waiting: the worker's own wait
+        let mut late = fixtures::job(1000, "policy_compression", Some("readings"), 0, true);
+        late.schedule_seconds = Some(60.0);
+        late.next_start = Some(now() - chrono::Duration::hours(1));
+        let jobs = [late];
+        let input = Inputs {
+            jobs: Some(&jobs),
+            ..input
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let overdue = found
+            .iter()
+            .find(|p| p.kind == ProblemKind::JobOverdue)
+            .expect("the job is late");
+        let root = overdue.root.as_ref().expect("linked");
+        assert_eq!(
+            root.subject,
+            Subject::LockWait {
+                waiting: 4302,
+                holder: 4301
+            }
+        );
+        assert_eq!(
+            overdue.chain[0],
+            "job 1000's worker (pid 4302) waits for a lock"
+        );
+        assert!(overdue.chain[1].starts_with("pid 4302 (job 1000): waits"));
+    }
+
+    /// With both worker settings short, an overdue job links to TimescaleDB's background
+    /// workers, whichever of the two problems is found first.
+    #[test]
+    fn an_overdue_job_links_to_the_background_workers_setting() {
+        let mut summary = fixtures::summary();
+        summary.max_background_workers = Some(2);
+        summary.schedulers = 1;
+        summary.job_workers = 1;
+        summary.max_worker_processes = 4;
+        let mut late = fixtures::job(1001, "policy_retention", Some("readings"), 0, true);
+        late.schedule_seconds = Some(60.0);
+        late.next_start = Some(now() - chrono::Duration::hours(1));
+        let jobs = [late];
+        let input = Inputs {
+            summary: Some(&summary),
+            timescaledb: true,
+            jobs: Some(&jobs),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let capacity: Vec<&Subject> = found
+            .iter()
+            .filter(|p| p.kind == ProblemKind::WorkerCapacity)
+            .map(|p| &p.subject)
+            .collect();
+        assert_eq!(capacity.len(), 2, "{found:#?}");
+        let overdue = found
+            .iter()
+            .find(|p| p.kind == ProblemKind::JobOverdue)
+            .unwrap();
+        assert_eq!(
+            overdue.root.as_ref().map(|r| &r.subject),
+            Some(&Subject::Setting("timescaledb.max_background_workers"))
+        );
+        assert_eq!(
+            overdue.chain[0],
+            "job 1001 is overdue: every background worker is in use"
+        );
+    }
+}

@@ -1,0 +1,452 @@
+//! The rules that find problems, one function per area, in the order they are listed.
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    scheduler_down_reason, Inputs, Problem, ProblemKind, Severity, Subject, Thresholds, BLOCKED_FOR,
+};
+use crate::format;
+use crate::model::activity::Session;
+use crate::model::indexes::Category;
+use crate::model::Summary;
+use crate::policy::LintRule;
+
+/// A rule: what it finds in the inputs, added to the list.
+type Rule = fn(&Inputs, &Thresholds, DateTime<Utc>, &mut Vec<Problem>);
+
+/// Every rule, one per area.
+pub(super) const RULES: &[Rule] = &[
+    server,
+    jobs,
+    compression,
+    retention,
+    indexes,
+    caggs,
+    sessions,
+    lint,
+];
+
+/// The settings a worker-capacity problem is about.
+pub(super) const BACKGROUND_WORKERS: &str = "timescaledb.max_background_workers";
+const WORKER_PROCESSES: &str = "max_worker_processes";
+
+/// Adds a problem, its cause to be linked later.
+fn adder(
+    out: &mut Vec<Problem>,
+) -> impl FnMut(Severity, ProblemKind, String, String, Subject, f64) + '_ {
+    |severity, kind, object, message, subject, magnitude| {
+        out.push(Problem {
+            severity,
+            kind,
+            object,
+            message,
+            chain: Vec::new(),
+            root: None,
+            subject,
+            magnitude,
+        })
+    }
+}
+
+/// `pid 4242 (job 1000)` or `pid 4242 (psql)`.
+fn session_name(s: &Session) -> String {
+    match (s.job_id, s.application.as_deref().filter(|a| !a.is_empty())) {
+        (Some(j), _) => format!("pid {} (job {j})", s.pid),
+        (None, Some(app)) => format!("pid {} ({app})", s.pid),
+        (None, None) => format!("pid {}", s.pid),
+    }
+}
+
+/// Who holds a lock, as an operator needs it: pid, role, application, what it is doing.
+fn describe_holder(s: &Session) -> String {
+    let state = match (s.state.as_deref(), s.in_state_seconds()) {
+        (Some(st), Some(age)) => format!("{st} for {}", format::seconds(age)),
+        (Some(st), None) => st.to_string(),
+        _ => "state hidden".into(),
+    };
+    let query = s
+        .query
+        .as_deref()
+        .map(|q| format::one_line(q).chars().take(80).collect::<String>())
+        .filter(|q| !q.is_empty())
+        .map(|q| format!(": {q}"))
+        .unwrap_or_default();
+    format!(
+        "{} [{}, {state}]{query}",
+        session_name(s),
+        s.username.as_deref().unwrap_or("?")
+    )
+}
+
+/// Jobs whose code is TimescaleDB's community (TSL) part: they fail under `apache`.
+pub(super) fn needs_community_license(kind: &str) -> bool {
+    matches!(kind, "compression" | "refresh" | "reorder")
+}
+
+/// The server: the scheduler, the license, the workers.
+fn server(input: &Inputs, _limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    let jobs = input.jobs.unwrap_or_default();
+    let summary = input.summary.filter(|_| input.timescaledb);
+    let scheduled = jobs.iter().filter(|j| j.scheduled).count();
+    let down = summary.and_then(scheduler_down_reason);
+    if let (Some(why), Some(_)) = (&down, input.jobs) {
+        if scheduled > 0 {
+            add(
+                Severity::Critical,
+                ProblemKind::Scheduler,
+                "TimescaleDB scheduler".into(),
+                format!("{scheduled} scheduled jobs will not run: {why}"),
+                Subject::Server,
+                scheduled as f64,
+            );
+        }
+    }
+    if summary.is_some_and(|s| s.timescaledb_license.as_deref() == Some("apache")) {
+        let tsl = jobs
+            .iter()
+            .filter(|j| j.scheduled && needs_community_license(j.kind))
+            .count();
+        if tsl > 0 {
+            add(
+                Severity::Critical,
+                ProblemKind::License,
+                "timescaledb.license".into(),
+                format!("apache: {tsl} compression, refresh or reorder jobs cannot run (they need the community license: timescaledb.license = timescale)"),
+                Subject::Server,
+                tsl as f64,
+            );
+        }
+    }
+    if let Some(s) = summary.filter(|_| down.is_none()) {
+        if let Some(max) = s.max_background_workers {
+            let due = jobs
+                .iter()
+                .filter(|j| j.scheduled && (j.running() || j.overdue(now)))
+                .count() as i64;
+            let free = max as i64 - s.schedulers - s.job_workers;
+            if due > 0 && free <= 0 {
+                add(
+                    Severity::Warning,
+                    ProblemKind::WorkerCapacity,
+                    BACKGROUND_WORKERS.into(),
+                    format!(
+                        "all {max} background workers are in use ({} schedulers, {} jobs in the cluster) while {due} jobs here are due: they wait (raise timescaledb.max_background_workers)",
+                        s.schedulers, s.job_workers
+                    ),
+                    Subject::Setting(BACKGROUND_WORKERS),
+                    due as f64,
+                );
+            }
+            let needed = max + s.max_parallel_workers + 1;
+            if s.max_worker_processes < needed {
+                add(
+                    Severity::Warning,
+                    ProblemKind::WorkerCapacity,
+                    WORKER_PROCESSES.into(),
+                    format!(
+                        "{} is below timescaledb.max_background_workers ({max}) + max_parallel_workers ({}) + 1 for the launcher: jobs and parallel queries take each other's workers (set it to {needed} or more)",
+                        s.max_worker_processes, s.max_parallel_workers
+                    ),
+                    Subject::Setting(WORKER_PROCESSES),
+                    (needed - s.max_worker_processes) as f64,
+                );
+            }
+        }
+    }
+}
+
+/// Jobs that fail, are paused or are late.
+fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    let jobs = input.jobs.unwrap_or_default();
+    for j in jobs {
+        let object = format!(
+            "job {} ({})",
+            j.job_id,
+            j.target().unwrap_or_else(|| j.proc_name.clone())
+        );
+        let id = Subject::Job(j.job_id);
+        if j.consecutive_failures > 0 {
+            let severity = if j.consecutive_failures >= limits.critical_failures {
+                Severity::Critical
+            } else {
+                Severity::Warning
+            };
+            let error = j
+                .last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            add(
+                severity,
+                ProblemKind::JobFailing,
+                object.clone(),
+                format!(
+                    "{} job failed {} in a row{error}",
+                    j.kind,
+                    format::times(j.consecutive_failures.into())
+                ),
+                id.clone(),
+                j.consecutive_failures as f64,
+            );
+        }
+        if !j.scheduled && j.kind != "custom" {
+            add(
+                Severity::Warning,
+                ProblemKind::PolicyPaused,
+                object.clone(),
+                format!("{} policy is paused", j.kind),
+                id.clone(),
+                0.0,
+            );
+        }
+        if j.overdue(now) {
+            let late = j
+                .next_start
+                .map(|t| format::ago(t, now))
+                .unwrap_or_default();
+            let starved = match (j.next_start, j.schedule_seconds) {
+                (Some(t), Some(every)) if (now - t).as_seconds_f64() > every => {
+                    " and has missed at least one whole run (starved)"
+                }
+                _ => "",
+            };
+            add(
+                Severity::Warning,
+                ProblemKind::JobOverdue,
+                object,
+                format!("next start was {late}{starved}"),
+                id,
+                j.next_start.map_or(0.0, |t| (now - t).as_seconds_f64()),
+            );
+        }
+    }
+}
+
+/// Chunks due for compression that are not compressed.
+fn compression(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    for c in input.compression.unwrap_or_default() {
+        if c.backlog_chunks > limits.max_backlog_chunks {
+            add(
+                Severity::Warning,
+                ProblemKind::CompressionBacklog,
+                format::qualified(&c.schema, &c.name),
+                format!(
+                    "{} chunks ({}) older than compress_after {} are not compressed",
+                    c.backlog_chunks,
+                    format::bytes(c.backlog_bytes),
+                    c.compress_after
+                        .as_deref()
+                        .map_or("?".into(), format::interval)
+                ),
+                Subject::relation(&c.schema, &c.name),
+                c.backlog_bytes as f64,
+            );
+        }
+    }
+}
+
+/// Chunks past their retention that are still there.
+fn retention(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    for r in input.retention.unwrap_or_default() {
+        let (Some(chunks), Some(bytes)) = (r.overdue_chunks, r.overdue_bytes) else {
+            continue;
+        };
+        if chunks > 0 {
+            add(
+                Severity::Warning,
+                ProblemKind::RetentionOverdue,
+                format::qualified(&r.schema, &r.name),
+                format!(
+                    "{} chunks ({}) older than drop_after {} are still there",
+                    chunks,
+                    format::bytes(bytes),
+                    r.drop_after.as_deref().map_or("?".into(), format::interval)
+                ),
+                Subject::relation(&r.schema, &r.name),
+                bytes as f64,
+            );
+        }
+    }
+}
+
+/// Invalid, duplicate and (on statistics old enough) unused indexes.
+fn indexes(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    // "Unused" only on statistics old enough to say so (unknown age: not judged).
+    let stats_age = input
+        .summary
+        .and_then(Summary::statistics_age)
+        .filter(|age| age.to_std().is_ok_and(|a| a >= limits.unused_after));
+    for i in input.indexes.unwrap_or_default() {
+        let object = format::qualified(&i.index_schema, &i.name);
+        let id = Subject::relation(&i.index_schema, &i.name);
+        if !i.valid {
+            add(
+                Severity::Critical,
+                ProblemKind::InvalidIndex,
+                object.clone(),
+                format!("index on {} is INVALID (a failed CREATE INDEX CONCURRENTLY?): it is maintained but never used", i.table),
+                id.clone(),
+                i.size_bytes as f64,
+            );
+        }
+        if let Some(other) = &i.duplicate_of {
+            add(
+                Severity::Warning,
+                ProblemKind::DuplicateIndex,
+                object.clone(),
+                format!(
+                    "same keys as {other} on {} ({} to drop)",
+                    i.table,
+                    format::bytes(i.size_bytes)
+                ),
+                id.clone(),
+                i.size_bytes as f64,
+            );
+        } else if let Some(age) = stats_age.filter(|_| {
+            i.valid
+                && i.category == Category::Unused
+                && !crate::model::indexes::timescaledb_own(i)
+                && i.size_bytes >= limits.unused_index_bytes
+        }) {
+            add(
+                Severity::Warning,
+                ProblemKind::UnusedIndex,
+                object,
+                format!(
+                    "never scanned in {} of statistics ({})",
+                    format::chrono_duration(age),
+                    format::bytes(i.size_bytes)
+                ),
+                id,
+                i.size_bytes as f64,
+            );
+        }
+    }
+}
+
+/// Continuous aggregates behind their refresh policy, or never refreshed.
+fn caggs(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    let max_lag = limits.max_cagg_lag.as_secs_f64();
+    for c in input.caggs.unwrap_or_default() {
+        let object = format::qualified(&c.schema, &c.name);
+        let id = Subject::relation(&c.schema, &c.name);
+        // Judged against what its refresh policy promises when one runs, and never below the
+        // lag limit (the lag a user calls worth a warning); without a running policy, by the
+        // limit alone.
+        match (c.watermark, c.lag_seconds, c.behind_policy()) {
+            (None, _, _) => add(
+                Severity::Warning,
+                ProblemKind::CaggLag,
+                object,
+                "never refreshed: it holds no materialized data".into(),
+                id,
+                f64::MAX,
+            ),
+            (Some(_), Some(lag), Some(behind)) if behind > 0.0 && lag > max_lag => add(
+                Severity::Warning,
+                ProblemKind::CaggLag,
+                object,
+                format!(
+                    "behind its refresh policy by {}: materialized data ends {} ago, the policy keeps it within {}",
+                    format::seconds(behind),
+                    format::seconds(lag),
+                    format::seconds(c.policy_promise().unwrap_or(0.0))
+                ),
+                id,
+                behind,
+            ),
+            (Some(_), Some(lag), None) if lag > max_lag => add(
+                Severity::Warning,
+                ProblemKind::CaggLag,
+                object,
+                format!(
+                    "materialized data ends {} ago (limit {}); {}",
+                    format::seconds(lag),
+                    format::duration(limits.max_cagg_lag),
+                    match &c.refresh_policy {
+                        Some(_) => "its refresh policy is paused",
+                        None => "it has no refresh policy",
+                    }
+                ),
+                id,
+                lag,
+            ),
+            _ => {}
+        }
+    }
+}
+
+/// Sessions waiting on a lock for long, with who holds it.
+fn sessions(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    let sessions = input.activity.unwrap_or_default();
+    for s in sessions.iter().filter(|s| s.blocked()) {
+        let waited = s.in_state_seconds().unwrap_or(0.0);
+        if waited < BLOCKED_FOR {
+            continue;
+        }
+        // The session at the head of the chain holds what everyone behind it waits for.
+        let mut head = s;
+        let mut seen = vec![s.pid];
+        while let Some(next) = head
+            .blocked_by
+            .first()
+            .and_then(|p| sessions.iter().find(|o| o.pid == *p))
+            .filter(|o| !seen.contains(&o.pid))
+        {
+            seen.push(next.pid);
+            head = next;
+        }
+        let what = if s.waiting_for.is_empty() {
+            "a lock".to_string()
+        } else {
+            s.waiting_for.join(", ")
+        };
+        add(
+            Severity::Warning,
+            ProblemKind::Blocked,
+            session_name(s),
+            format!(
+                "waits {} to lock {what}, held by {}",
+                format::seconds(waited),
+                describe_holder(head)
+            ),
+            Subject::LockWait {
+                waiting: s.pid,
+                holder: head.pid,
+            },
+            waited,
+        );
+    }
+}
+
+/// The policy lint rules' findings.
+fn lint(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    for f in input.lint.unwrap_or_default() {
+        let kind = match f.rule {
+            LintRule::RetentionInsideRefreshWindow
+            | LintRule::RetentionBeforeMaterialized
+            | LintRule::EndOffsetBelowBucket
+            | LintRule::WindowsDoNotNest => ProblemKind::RefreshWindow,
+            LintRule::DropBeforeCompress | LintRule::ScheduleLongerThanDropAfter => {
+                ProblemKind::RetentionPolicy
+            }
+            LintRule::NoSegmentby => ProblemKind::NoSegmentby,
+        };
+        add(
+            Severity::Warning,
+            kind,
+            f.relation.clone(),
+            f.message.clone(),
+            Subject::relation(&f.schema, &f.relname),
+            0.0,
+        );
+    }
+}
