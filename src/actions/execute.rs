@@ -310,10 +310,7 @@ pub async fn run(
         journal_error: None,
     };
     if connector.settings().read_only && plan.mutating {
-        return failed(
-            "refused: hypertop runs read-only (--read-only); nothing was changed".into(),
-            None,
-        );
+        return failed(super::READ_ONLY_REFUSAL.into(), None);
     }
     let actions = connector.with_settings(action_settings(
         connector.settings().read_only,

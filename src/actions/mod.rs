@@ -15,6 +15,11 @@ pub mod state;
 
 use serde::{Deserialize, Serialize};
 
+/// What every front end says to a changing command under `--read-only` (the palette, `run`,
+/// `policy apply`, the executor's own check).
+pub const READ_ONLY_REFUSAL: &str =
+    "refused: --read-only is set and this command changes the database; nothing was changed";
+
 /// An object a statement acts on: its oid, and its name when the plan was made. Statements pass
 /// the oid (`$n::text::oid::regclass`), so a rename between plan
 /// and execution cannot redirect them to another object.

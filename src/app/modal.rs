@@ -10,10 +10,6 @@ use crate::actions::complete::{self, Names};
 use crate::actions::parse::{parse, Command as Action};
 use crate::actions::Plan;
 
-/// What the palette says to a changing command under --read-only.
-pub const READ_ONLY_REFUSAL: &str =
-    "refused: hypertop runs read-only (--read-only); this command changes the database";
-
 /// How many suggestions the palette shows.
 pub const SUGGESTIONS: usize = 5;
 
@@ -298,7 +294,7 @@ pub fn on_key(
                         ModalCommand::History
                     }
                     Ok(cmd) if read_only && cmd.is_mutating() => {
-                        p.error = Some(READ_ONLY_REFUSAL.into());
+                        p.error = Some(crate::actions::READ_ONLY_REFUSAL.into());
                         p.submitted_error = true;
                         ModalCommand::Redraw
                     }

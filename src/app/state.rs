@@ -353,7 +353,7 @@ impl AppState {
         let line = action.to_string();
         if self.read_only && action.is_mutating() {
             let mut p = Palette::new(&line, &self.names);
-            p.error = Some(modal::READ_ONLY_REFUSAL.into());
+            p.error = Some(crate::actions::READ_ONLY_REFUSAL.into());
             p.submitted_error = true;
             self.modal = Modal::Palette(Box::new(p));
             return Command::Redraw;

@@ -144,7 +144,7 @@ pub async fn execute(
         return 0;
     }
     if ctx.connector.settings().read_only && plan.mutating {
-        eprintln!("hypertop: refused: --read-only is set; nothing was changed");
+        eprintln!("hypertop: {}", crate::actions::READ_ONLY_REFUSAL);
         return EXIT_FAILED;
     }
     if yes && plan.needs_force && !force {
