@@ -16,7 +16,8 @@ use hypertop::model::{self, Payload, QueryKind};
 use tokio::sync::Mutex;
 
 use crate::engines::{
-    action_engine, action_servers, connector_for, hold_lock, native_database, on_each, psql, Tsdb,
+    action_engine, action_servers, connector_for, eventually, hold_lock, native_database, on_each,
+    psql, Tsdb,
 };
 
 /// The action tests change one shared engine: one at a time.
@@ -1312,8 +1313,24 @@ async fn an_action_on_a_server_that_stops_answering_ends_and_is_journaled() {
         .await
         .unwrap();
     let frozen = proxy.frozen.clone();
+    let waiting = conninfo.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // frozen once the step waits behind the lock (not after a fixed pause)
+        eventually(Duration::from_secs(30), "the step waiting for the lock", || {
+            let waiting = waiting.clone();
+            async move {
+                let n = tokio::task::spawn_blocking(move || {
+                    psql(
+                        &waiting,
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+                    )
+                })
+                .await
+                .unwrap();
+                (n != "0").then_some(())
+            }
+        })
+        .await;
         frozen.store(true, std::sync::atomic::Ordering::SeqCst);
     });
     let started = std::time::Instant::now();

@@ -124,8 +124,20 @@ fn run_blocked(conninfo: &str, journal: &std::path::Path) -> (Child, Vec<String>
         seen.iter().any(|l| l.starts_with("[1/1]")),
         "the statement never started: {seen:?}"
     );
-    // Let the statement reach the server and wait for the lock.
-    std::thread::sleep(Duration::from_millis(500));
+    // The statement has reached the server when a session waits for a lock (a fixed pause
+    // here was a flake waiting for a slow machine).
+    let start = Instant::now();
+    while psql(
+        conninfo,
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    ) == "0"
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the reindex never waited for the lock"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     std::thread::spawn(move || {
         let mut rest = String::new();
         let _ = std::io::Read::read_to_string(&mut stderr, &mut rest);
