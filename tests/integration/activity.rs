@@ -124,7 +124,14 @@ async fn a_blocked_alter_names_its_blocker_and_b_finds_it() {
     );
     assert_eq!(
         blocked.subject,
-        problems::Subject::Session(holder_pid),
+        problems::Subject::LockWait {
+            waiting: waiter_pid,
+            holder: holder_pid
+        }
+    );
+    assert_eq!(
+        hypertop::screens::row_id::subject(&blocked.subject),
+        holder_pid.to_string(),
         "Enter goes to the holder"
     );
 
