@@ -7,8 +7,9 @@
 //! So every refresh reads each table's version (`queries/relation_versions.sql`: what writes
 //! leave behind; an index's is derived from its table's and its own file), and measures
 //! (`queries/relation_bytes.sql`) the new relations, those whose version moved, and a slice of
-//! the rest in turn (each within the hour), for whatever no counter sees. Every size on screen adds up these bytes as `pg_total_relation_size` does: a
-//! table's own forks, its indexes', and its TOAST table's with that table's index.
+//! the rest in turn (each within the hour), for whatever no counter sees. Every size on screen
+//! adds up these bytes as `pg_total_relation_size` does: a table's own forks, its indexes', and
+//! its TOAST table's with that table's index.
 
 use std::ops::AddAssign;
 
