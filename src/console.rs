@@ -31,7 +31,7 @@ pub struct Target {
 
 /// Results of action work done off the input path.
 enum ActionEvent {
-    Planned(Box<Result<(crate::actions::Plan, Option<String>), String>>),
+    Planned(Box<Result<crate::actions::Plan, String>>),
     History(Result<Vec<String>, String>),
 }
 
@@ -268,14 +268,14 @@ pub async fn run(targets: Vec<Target>, opts: AppOptions) -> anyhow::Result<Exit>
                                     let _ = action_tx.send(ActionEvent::History(result));
                                 }
                                 ModalCommand::Execute => {
-                                    if let (Some((plan, rollback_of)), Some(origin)) = (state.start_running(), origin) {
+                                    if let (Some(plan), Some(origin)) = (state.start_running(), origin) {
                                         let runner = Runner {
                                             connector: target.connector.clone(),
                                             journal: journal.clone(),
                                             origin,
                                             lock_timeout: opts.lock_timeout,
                                         };
-                                        running = Some((active, runner.spawn(plan, rollback_of)));
+                                        running = Some((active, runner.spawn(plan)));
                                     }
                                 }
                                 ModalCommand::Cancel => {

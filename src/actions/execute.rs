@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::{Plan, Step};
-use crate::actions::journal::{Journal, Origin};
+use crate::actions::journal::{Journal, Origin, Status};
 use crate::connect::describe_error;
 use crate::connect::{Connector, Session, SessionSettings};
 
@@ -28,8 +28,7 @@ pub enum Progress {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// `ok`, `failed`, `cancelled`, or `unknown` (the server stopped answering mid-statement).
-    pub status: &'static str,
+    pub status: Status,
     pub completed: usize,
     pub error: Option<String>,
     pub journal_id: Option<String>,
@@ -290,7 +289,7 @@ impl Watchdog {
 }
 
 /// Journals the intent, runs every step (stopping at the first error or a cancel), journals
-/// the outcome. `rollback_of` marks a rollback entry.
+/// the outcome.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     connector: &Connector,
@@ -298,12 +297,11 @@ pub async fn run(
     plan: &Plan,
     journal: &Journal,
     origin: &Origin,
-    rollback_of: Option<&str>,
     progress: Option<mpsc::UnboundedSender<Progress>>,
     cancel: Cancel,
 ) -> Outcome {
     let failed = |error: String, journal_id: Option<String>| Outcome {
-        status: "failed",
+        status: Status::Failed,
         completed: 0,
         error: Some(error),
         journal_id,
@@ -328,7 +326,7 @@ pub async fn run(
     let before = super::state::read(&session.client, &plan.changes)
         .await
         .ok();
-    let id = match journal.intent_with(origin, plan, rollback_of, before) {
+    let id = match journal.intent_with(origin, plan, before) {
         Ok(id) => id,
         Err(e) => return failed(format!("not run: {e}"), None),
     };
@@ -336,10 +334,10 @@ pub async fn run(
     let total = plan.steps.len();
     let mut completed = 0;
     let mut error = None;
-    let mut status = "ok";
+    let mut status = Status::Ok;
     for (index, step) in plan.steps.iter().enumerate() {
         if cancel.requested() {
-            status = "cancelled";
+            status = Status::Cancelled;
             break;
         }
         if let Some(p) = &progress {
@@ -353,7 +351,7 @@ pub async fn run(
             r = run_step(&session.client, step) => r,
             quiet = watchdog.silent() => {
                 // The step may or may not have completed on the server: its undo is kept.
-                status = "unknown";
+                status = Status::Unknown;
                 completed += 1;
                 error = Some(format!(
                     "{}: the server stopped answering (nothing for about {}); whether this statement completed is unknown — check the catalog before acting again (rollback undoes it if it did)",
@@ -367,16 +365,16 @@ pub async fn run(
             Ok(()) => completed += 1,
             Err(StepError::Db(e)) => {
                 status = if cancel.requested() || e.code().map(|c| c.code()) == Some("57014") {
-                    "cancelled"
+                    Status::Cancelled
                 } else {
-                    "failed"
+                    Status::Failed
                 };
                 let extra = after_failure(&session.client, step, &e).await;
                 error = Some(format!("{}: {}{extra}", step.label, explain(&e)));
                 break;
             }
             Err(StepError::Moved(why)) => {
-                status = "failed";
+                status = Status::Failed;
                 error = Some(format!("{}: {why}", step.label));
                 break;
             }

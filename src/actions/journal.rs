@@ -92,13 +92,50 @@ pub struct Contents {
     pub unreadable: usize,
 }
 
+/// How an action ended, as journaled and reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+    Cancelled,
+    /// The server stopped answering mid-statement: whether it completed is not known.
+    Unknown,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which half of an entry a line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineKind {
+    /// Written before the first statement runs.
+    Intent,
+    /// Written after the last one ran (or failed, or was cancelled).
+    Outcome,
+}
+
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     pub id: String,
     pub time: DateTime<Utc>,
-    /// `intent` or `outcome`.
-    pub event: String,
+    pub event: LineKind,
     #[serde(flatten)]
     pub origin: Origin,
     pub command: String,
@@ -110,9 +147,9 @@ pub struct Line {
     /// The entry this one rolls back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_of: Option<String>,
-    /// Outcome: `ok`, `failed` or `cancelled`, how many steps completed, and the error.
+    /// Outcome: how it ended, how many steps completed, and the error.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outcome: Option<String>,
+    pub outcome: Option<Status>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_steps: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -135,11 +172,15 @@ impl Entry {
         &self.intent.id
     }
 
-    pub fn status(&self) -> &str {
-        self.outcome
-            .as_ref()
-            .and_then(|o| o.outcome.as_deref())
-            .unwrap_or("unfinished (no outcome recorded)")
+    /// How it ended; `None` while no outcome is recorded.
+    pub fn status(&self) -> Option<Status> {
+        self.outcome.as_ref().and_then(|o| o.outcome)
+    }
+
+    /// [`status`](Self::status) as the history shows it.
+    pub fn status_text(&self) -> &'static str {
+        self.status()
+            .map_or("unfinished (no outcome recorded)", Status::as_str)
     }
 
     /// No outcome was written: the process died (or still runs) between intent and outcome.
@@ -181,7 +222,7 @@ impl Entry {
         self.outcome.as_ref().and_then(|o| o.state.as_ref())
     }
 
-    pub fn changes(&self) -> &[String] {
+    pub fn changes(&self) -> &[super::change::Change] {
         self.intent
             .plan
             .as_ref()
@@ -285,13 +326,8 @@ impl Journal {
     }
 
     /// Records that `plan` is about to run; returns the entry id.
-    pub fn intent(
-        &self,
-        origin: &Origin,
-        plan: &Plan,
-        rollback_of: Option<&str>,
-    ) -> Result<String, String> {
-        self.intent_with(origin, plan, rollback_of, None)
+    pub fn intent(&self, origin: &Origin, plan: &Plan) -> Result<String, String> {
+        self.intent_with(origin, plan, None)
     }
 
     /// [`intent`](Self::intent), with what the settings it changes stand at before it runs.
@@ -299,7 +335,6 @@ impl Journal {
         &self,
         origin: &Origin,
         plan: &Plan,
-        rollback_of: Option<&str>,
         before: Option<super::state::State>,
     ) -> Result<String, String> {
         let now = Utc::now();
@@ -311,12 +346,12 @@ impl Journal {
         self.append(&Line {
             id: id.clone(),
             time: now,
-            event: "intent".into(),
+            event: LineKind::Intent,
             origin: origin.clone(),
             command: plan.command.clone(),
             sql: plan.steps.iter().map(|s| s.display()).collect(),
             plan: Some(plan.clone()),
-            rollback_of: rollback_of.map(String::from),
+            rollback_of: plan.rollback_of.clone(),
             outcome: None,
             completed_steps: None,
             error: None,
@@ -330,7 +365,7 @@ impl Journal {
         id: &str,
         origin: &Origin,
         command: &str,
-        status: &str,
+        status: Status,
         completed: usize,
         error: Option<&str>,
     ) -> Result<(), String> {
@@ -344,7 +379,7 @@ impl Journal {
         id: &str,
         origin: &Origin,
         command: &str,
-        status: &str,
+        status: Status,
         completed: usize,
         error: Option<&str>,
         after: Option<super::state::State>,
@@ -352,13 +387,13 @@ impl Journal {
         self.append(&Line {
             id: id.into(),
             time: Utc::now(),
-            event: "outcome".into(),
+            event: LineKind::Outcome,
             origin: origin.clone(),
             command: command.into(),
             sql: Vec::new(),
             plan: None,
             rollback_of: None,
-            outcome: Some(status.into()),
+            outcome: Some(status),
             completed_steps: Some(completed),
             error: error.map(String::from),
             state: after,
@@ -387,7 +422,7 @@ impl Journal {
                 unreadable += 1;
                 continue;
             };
-            if line.event == "intent" {
+            if line.event == LineKind::Intent {
                 out.push(Entry {
                     intent: line,
                     outcome: None,
@@ -415,7 +450,7 @@ impl Journal {
 pub(crate) fn rolled_back_by<'a>(entries: &'a [Entry], id: &str) -> Option<&'a str> {
     entries
         .iter()
-        .find(|r| r.intent.rollback_of.as_deref() == Some(id) && r.status() == "ok")
+        .find(|r| r.intent.rollback_of.as_deref() == Some(id) && r.status() == Some(Status::Ok))
         .map(Entry::id)
 }
 
@@ -433,7 +468,9 @@ pub fn format_history(contents: &Contents, utc: bool) -> Vec<String> {
             ) {
                 (Some(of), _) => format!("rollback of {of}"),
                 (None, Some(by)) => format!("rolled back by {by}"),
-                (None, None) if e.status() != "ok" && !e.unfinished() && e.completed() == 0 => {
+                (None, None)
+                    if e.status() != Some(Status::Ok) && !e.unfinished() && e.completed() == 0 =>
+                {
                     "nothing was changed".into()
                 }
                 (None, None) if !e.undo().is_empty() => "reversible".into(),
@@ -453,7 +490,7 @@ pub fn format_history(contents: &Contents, utc: bool) -> Vec<String> {
                 e.intent.origin.os_user,
                 e.intent.origin.role,
                 e.intent.command,
-                e.status(),
+                e.status_text(),
                 error,
                 undo
             )
@@ -539,8 +576,15 @@ mod tests {
             .unwrap_err()
             .contains("nothing to roll back"));
         let p = job_plan("pause-job 7");
-        let id = j.intent(&o, &p, None).unwrap();
-        j.outcome(&id, &o, &p.command, "ok", 1, None).unwrap();
+        let id = j.intent(&o, &p).unwrap();
+        j.outcome(&id, &o, &p.command, Status::Ok, 1, None).unwrap();
+        // The typed events are written as the words journals have always held.
+        let text = std::fs::read_to_string(&j.path).unwrap();
+        assert!(text.contains(r#""event":"intent""#), "{text}");
+        assert!(
+            text.contains(r#""event":"outcome""#) && text.contains(r#""outcome":"ok""#),
+            "{text}"
+        );
         let (target, later) = rollback::target(&j, &o, None).unwrap();
         assert_eq!(target.id(), id);
         assert!(later.is_empty());
@@ -551,8 +595,9 @@ mod tests {
             "resumes the job"
         );
         assert_eq!(rb.steps[0].params[1], None, "and leaves the schedule alone");
-        let rid = j.intent(&o, &rb, Some(&id)).unwrap();
-        j.outcome(&rid, &o, &rb.command, "ok", 1, None).unwrap();
+        let rid = j.intent(&o, &rb).unwrap();
+        j.outcome(&rid, &o, &rb.command, Status::Ok, 1, None)
+            .unwrap();
         let err = rollback::target(&j, &o, Some(&id)).unwrap_err();
         assert!(err.contains("already been rolled back"), "{err}");
         assert!(rollback::target(&j, &o, Some(&rid))
@@ -571,7 +616,7 @@ mod tests {
         // A command naming an object with terminal escapes is shown escaped.
         let mut evil = job_plan("pause-job 7");
         evil.command = "compress \"x\u{1b}]0;pwned\u{7}\"".into();
-        j.intent(&o, &evil, None).unwrap();
+        j.intent(&o, &evil).unwrap();
         let lines = format_history(&j.history(&o).unwrap(), true);
         let last = lines.last().unwrap();
         assert!(
@@ -585,7 +630,7 @@ mod tests {
         let (_dir, j) = journal();
         let o = origin("metrics");
         let p = job_plan("pause-job 7");
-        let id = j.intent(&o, &p, None).unwrap();
+        let id = j.intent(&o, &p).unwrap();
         // Killed here: no outcome.
         let (target, later) = rollback::target(&j, &o, Some(&id)).unwrap();
         assert!(target.unfinished());
@@ -593,8 +638,8 @@ mod tests {
         assert_eq!(rb.steps.len(), 1);
         assert!(rb.warnings[0].contains("no outcome"), "{:?}", rb.warnings);
         // A failure before the first statement leaves nothing to undo.
-        let id2 = j.intent(&o, &p, None).unwrap();
-        j.outcome(&id2, &o, &p.command, "failed", 0, Some("x"))
+        let id2 = j.intent(&o, &p).unwrap();
+        j.outcome(&id2, &o, &p.command, Status::Failed, 0, Some("x"))
             .unwrap();
         assert!(rollback::target(&j, &o, Some(&id2))
             .unwrap_err()
@@ -606,19 +651,20 @@ mod tests {
         let (_dir, j) = journal();
         let o = origin("metrics");
         let p = job_plan("pause-job 7");
-        let id = j.intent(&o, &p, None).unwrap();
+        let id = j.intent(&o, &p).unwrap();
         // A crash in the middle of writing the outcome: half a line, no newline.
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&j.path)
             .unwrap();
         f.write_all(b"{\"id\":\"x\",\"ev").unwrap();
-        let id2 = j.intent(&o, &p, None).unwrap();
-        j.outcome(&id2, &o, &p.command, "ok", 1, None).unwrap();
+        let id2 = j.intent(&o, &p).unwrap();
+        j.outcome(&id2, &o, &p.command, Status::Ok, 1, None)
+            .unwrap();
         let read = j.history(&o).unwrap();
         let ids: Vec<&str> = read.entries.iter().map(Entry::id).collect();
         assert_eq!(ids, [id.as_str(), id2.as_str()]);
-        assert_eq!(read.entries[1].status(), "ok");
+        assert_eq!(read.entries[1].status(), Some(Status::Ok));
         assert_eq!(read.unreadable, 1);
         let lines = format_history(&read, true);
         assert!(
@@ -632,13 +678,13 @@ mod tests {
         let (_dir, j) = journal();
         let o = origin("metrics");
         let p = job_plan("pause-job 7");
-        j.intent(&o, &p, None).unwrap();
+        j.intent(&o, &p).unwrap();
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&j.path)
             .unwrap();
         f.write_all(b"\xff\xfe not json\n").unwrap();
-        let id2 = j.intent(&o, &p, None).unwrap();
+        let id2 = j.intent(&o, &p).unwrap();
         let read = j.history(&o).unwrap();
         assert_eq!(read.entries.len(), 2);
         assert_eq!(read.entries[1].id(), id2);
@@ -652,13 +698,13 @@ mod tests {
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         // New: 0600 in a new 0700 directory, whatever the umask.
         let j = Journal::new(dir.path().join("state/hypertop/journal.jsonl"));
-        j.intent(&origin("metrics"), &job_plan("pause-job 7"), None)
+        j.intent(&origin("metrics"), &job_plan("pause-job 7"))
             .unwrap();
         assert_eq!(mode(&j.path), 0o600);
         assert_eq!(mode(j.path.parent().unwrap()), 0o700);
         // Left world-readable by an older version: closed at the next write.
         std::fs::set_permissions(&j.path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        j.intent(&origin("metrics"), &job_plan("pause-job 7"), None)
+        j.intent(&origin("metrics"), &job_plan("pause-job 7"))
             .unwrap();
         assert_eq!(mode(&j.path), 0o600);
     }
@@ -672,7 +718,7 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &link).unwrap();
         let j = Journal::new(link);
         let err = j
-            .intent(&origin("metrics"), &job_plan("pause-job 7"), None)
+            .intent(&origin("metrics"), &job_plan("pause-job 7"))
             .unwrap_err();
         assert!(err.contains("is a symlink"), "{err}");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine\n");
@@ -687,7 +733,7 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let j = Journal::new(fifo);
         let o = origin("metrics");
-        let err = j.intent(&o, &job_plan("pause-job 7"), None).unwrap_err();
+        let err = j.intent(&o, &job_plan("pause-job 7")).unwrap_err();
         assert!(err.contains("not a regular file"), "{err}");
         assert!(j.read().unwrap_err().contains("not a regular file"));
         let j = Journal::new(dir.path().to_path_buf());
@@ -700,8 +746,8 @@ mod tests {
         let o = origin("metrics");
         let done = |line: &str| {
             let p = job_plan(line);
-            let id = j.intent(&o, &p, None).unwrap();
-            j.outcome(&id, &o, &p.command, "ok", 1, None).unwrap();
+            let id = j.intent(&o, &p).unwrap();
+            j.outcome(&id, &o, &p.command, Status::Ok, 1, None).unwrap();
             id
         };
         let schedule = done("set-schedule 7 6h");

@@ -2,6 +2,7 @@
 //! into a typed plan — SQL, objects affected, locks, the inverse (`plan`, pure) — and run it on
 //! its own session (`execute`, I/O), journaled (`crate::actions::journal`).
 
+pub mod change;
 pub mod complete;
 pub mod execute;
 pub mod journal;
@@ -250,10 +251,9 @@ pub struct Plan {
     pub confirm: Confirm,
     /// False for read-only commands (history).
     pub mutating: bool,
-    /// The settings it changes (`job 1003 schedule_interval`, `job 1003 *` for all of a job's),
-    /// so a rollback can tell when a later entry changed the same one.
+    /// The settings it changes, so a rollback can tell when a later entry changed the same one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub changes: Vec<String>,
+    pub changes: Vec<change::Change>,
     /// What the operator must know before saying yes (shown in the preview).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -267,6 +267,9 @@ pub struct Plan {
     /// session's, and may carry a password).
     #[serde(skip)]
     pub statement: Option<String>,
+    /// The journal entry this plan rolls back (journaled on the intent line, not in the plan).
+    #[serde(skip)]
+    pub rollback_of: Option<String>,
 }
 
 impl Plan {
@@ -290,6 +293,7 @@ impl Plan {
             impact: Vec::new(),
             needs_force: false,
             statement: None,
+            rollback_of: None,
         }
     }
 

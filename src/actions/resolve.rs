@@ -16,8 +16,43 @@ macro_rules! sql {
     };
 }
 
-fn db(e: tokio_postgres::Error) -> String {
-    describe_error(&e)
+/// Why a command could not be resolved. A lock timeout is told apart from the rest so the
+/// caller can add who holds the lock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolveError {
+    /// The catalog read waited longer than `lock_timeout` for another session's lock.
+    LockTimeout(String),
+    /// Anything else: a name that means nothing or many things, a bad value, a failed read.
+    Refused(String),
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::LockTimeout(text) | Self::Refused(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<String> for ResolveError {
+    fn from(text: String) -> Self {
+        Self::Refused(text)
+    }
+}
+
+impl From<ResolveError> for String {
+    fn from(e: ResolveError) -> Self {
+        e.to_string()
+    }
+}
+
+fn db(e: tokio_postgres::Error) -> ResolveError {
+    let text = describe_error(&e);
+    if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+        ResolveError::LockTimeout(text)
+    } else {
+        ResolveError::Refused(text)
+    }
 }
 
 /// The relations `name` can mean, of the `kinds` the command accepts (all kinds when a name
@@ -27,7 +62,7 @@ pub async fn relation(
     caps: &Capabilities,
     name: &ObjectName,
     kinds: &[RelationKind],
-) -> Result<Relation, String> {
+) -> Result<Relation, ResolveError> {
     let sql = if caps.timescaledb.is_some() {
         sql!("resolve.sql")
     } else {
@@ -56,7 +91,8 @@ pub async fn relation(
         [] => Err(match &name.schema {
             Some(_) => format!("no relation named {name}"),
             None => format!("no relation named {name} in any schema"),
-        }),
+        }
+        .into()),
         [one] => Ok((*one).clone()),
         many => Err(format!(
             "{name} is ambiguous: {} (qualify it with its schema)",
@@ -64,7 +100,8 @@ pub async fn relation(
                 .map(|r| format!("{} ({})", r.shown(), r.kind))
                 .collect::<Vec<_>>()
                 .join(", ")
-        )),
+        )
+        .into()),
     }
 }
 
@@ -76,9 +113,9 @@ async fn check_interval(
     client: &Client,
     i: &mut Interval,
     zero_allowed: bool,
-) -> Result<(), String> {
+) -> Result<(), ResolveError> {
     if i.integer().is_some() {
-        return Err(super::parse::no_unit(&i.0));
+        return Err(super::parse::no_unit(&i.0).into());
     }
     let row = client
         .query_one(
@@ -98,13 +135,14 @@ async fn check_interval(
             "'{}' is {}: give a positive interval (e.g. 6h, 7days, '1 day 2 hours')",
             i.0,
             if zero { "zero" } else { "negative" }
-        ))
+        )
+        .into())
     }
 }
 
 /// Where `r`'s threshold is a number: its time column is an integer. Then the "now" to count it
 /// back from, when monitoring may read one (see `model::integer_now`).
-async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>>, String> {
+async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>>, ResolveError> {
     let row = client
         .query_opt(sql!("integer_time.sql"), &[&r.regclass()])
         .await
@@ -128,7 +166,7 @@ async fn check_threshold(
     client: &Client,
     i: &mut Interval,
     r: &Relation,
-) -> Result<Option<Option<i64>>, String> {
+) -> Result<Option<Option<i64>>, ResolveError> {
     let integer = integer_now(client, r).await?;
     if integer.is_none() {
         check_interval(client, i, false).await?;
@@ -143,7 +181,7 @@ async fn check_threshold(
             "{} has an integer time column: give a positive number in its units (e.g. 1000), not '{}'",
             r.shown(),
             i.0
-        )),
+        ).into()),
     }
 }
 
@@ -158,7 +196,7 @@ async fn impact(
     threshold: &Interval,
     integer: Option<Option<i64>>,
     caps: &Capabilities,
-) -> Result<Impact, String> {
+) -> Result<Impact, ResolveError> {
     let sql = crate::queries::impact(caps);
     let (interval, amount, now) = match integer {
         None => (Some(threshold.0.clone()), None, None),
@@ -179,7 +217,7 @@ async fn impact(
     })
 }
 
-fn job_settings(r: &Row) -> Result<JobSettings, String> {
+fn job_settings(r: &Row) -> Result<JobSettings, ResolveError> {
     let config: Option<String> = r.try_get("config").map_err(db)?;
     Ok(JobSettings {
         job_id: r.try_get("job_id").map_err(db)?,
@@ -195,7 +233,7 @@ fn job_settings(r: &Row) -> Result<JobSettings, String> {
     })
 }
 
-async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, String> {
+async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, ResolveError> {
     let rows = client
         .query(sql!("job.sql"), &[&id.to_string()])
         .await
@@ -208,7 +246,7 @@ async fn policy_job(
     client: &Client,
     r: &Relation,
     kind: PolicyKind,
-) -> Result<Option<JobSettings>, String> {
+) -> Result<Option<JobSettings>, ResolveError> {
     let sql = queries::action(sql!("policy.sql"));
     let rows = client
         .query(sql.as_str(), &[&r.schema, &r.name, &kind.proc_name()])
@@ -222,7 +260,7 @@ async fn targets(
     client: &Client,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Vec<Target>, String> {
+) -> Result<Vec<Target>, ResolveError> {
     let rows = client.query(sql, params).await.map_err(db)?;
     rows.iter()
         .map(|r| {
@@ -240,7 +278,7 @@ pub async fn facts(
     client: &Client,
     caps: &Capabilities,
     cmd: &mut Command,
-) -> Result<Facts, String> {
+) -> Result<Facts, ResolveError> {
     let ts = caps.timescaledb.is_some();
     let needs_ts = !matches!(
         cmd,
@@ -253,7 +291,7 @@ pub async fn facts(
         return Err(format!(
             "TimescaleDB is not installed in database \"{}\": only reindex, drop-index, cancel-backend and terminate-backend work here",
             caps.database
-        ));
+        ).into());
     }
     let compression = matches!(
         cmd,
@@ -290,7 +328,8 @@ pub async fn facts(
                             return Err(format!(
                                 "{} has integer time: give integer bounds, not '{t}'",
                                 r.shown()
-                            ));
+                            )
+                            .into());
                         }
                         client
                             .query_one("SELECT $1::text::timestamptz", &[t])
@@ -326,7 +365,7 @@ pub async fn facts(
                         return Err(format!(
                             "{} has an integer time column whose integer_now function cannot be called here: which chunks are older is unknown",
                             r.shown()
-                        ))
+                        ).into())
                     }
                     (None, _) => (None, None, None),
                 };
@@ -538,7 +577,7 @@ pub async fn normalize_intervals(
                     ));
                 }
             }
-            return Err(db(e));
+            return Err(db(e).into());
         }
     };
     for (slot, (n, sign)) in slots.iter_mut().zip(normalised) {

@@ -31,7 +31,7 @@ pub fn target(
                 .plan
                 .as_ref()
                 .and_then(|p| p.irreversible.clone())
-                .unwrap_or_else(|| format!("nothing of it was applied ({})", e.status()));
+                .unwrap_or_else(|| format!("nothing of it was applied ({})", e.status_text()));
             return Err(format!(
                 "{} ({}) cannot be rolled back: {why}",
                 e.id(),
@@ -65,11 +65,11 @@ pub fn target(
                 && (e.unfinished() || e.completed() > 0)
         })
         .filter_map(|e| {
-            let shared: Vec<&str> = target
+            let shared: Vec<String> = target
                 .changes()
                 .iter()
-                .filter(|c| e.changes().iter().any(|d| same_setting(c, d)))
-                .map(String::as_str)
+                .filter(|c| e.changes().iter().any(|d| c.overlaps(d)))
+                .map(ToString::to_string)
                 .collect();
             (!shared.is_empty()).then(|| {
                 format!(
@@ -123,15 +123,6 @@ pub fn changed_on_server(entry: &Entry, now: &State) -> Vec<String> {
         .collect()
 }
 
-/// Two settings a plan changes are the same, `job 7 *` standing for all of job 7's.
-fn same_setting(a: &str, b: &str) -> bool {
-    let covers = |wide: &str, narrow: &str| {
-        wide.strip_suffix('*')
-            .is_some_and(|prefix| narrow.starts_with(prefix))
-    };
-    a == b || covers(a, b) || covers(b, a)
-}
-
 /// The rollback of `entry` as a plan: its undo statements, journaled as a new entry. `later`
 /// are the later changes it would overwrite (entries of the journal, changes on the server):
 /// then the operator must type the entry's id (and a script must say `--force`).
@@ -167,5 +158,6 @@ pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
         plan.needs_force = true;
     }
     plan.warnings = warnings;
+    plan.rollback_of = Some(entry.id().to_string());
     plan
 }

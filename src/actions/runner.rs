@@ -16,14 +16,14 @@ use super::{plan as planner, resolve, rollback, Plan};
 use crate::capabilities::Capabilities;
 use crate::connect::Connector;
 
-/// The plan for `cmd` and, for a rollback, the id of the entry it undoes.
+/// The plan for `cmd` (a rollback's names the entry it undoes).
 pub async fn plan(
     client: &tokio_postgres::Client,
     caps: &Capabilities,
     journal: &Journal,
     origin: &Origin,
     cmd: &Command,
-) -> Result<(Plan, Option<String>), String> {
+) -> Result<Plan, String> {
     match cmd {
         Command::Rollback { entry } => {
             let (target, mut later) = rollback::target(journal, origin, entry.as_deref())?;
@@ -36,22 +36,19 @@ pub async fn plan(
                     )
                 })?;
             later.extend(rollback::changed_on_server(&target, &now));
-            Ok((
-                rollback::plan(&target, later),
-                Some(target.id().to_string()),
-            ))
+            Ok(rollback::plan(&target, later))
         }
         Command::History => Err("history is read from the journal, not planned".into()),
         _ => {
             let mut cmd = cmd.clone();
             let facts = match resolve::facts(client, caps, &mut cmd).await {
                 Ok(f) => f,
-                Err(e) if e.contains("(SQLSTATE 55P03)") => {
+                Err(resolve::ResolveError::LockTimeout(e)) => {
                     return Err(format!("{e} — {}", execute::lock_holders(client).await))
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(e.into()),
             };
-            Ok((planner::plan(&cmd, &facts)?, None))
+            planner::plan(&cmd, &facts)
         }
     }
 }
@@ -88,8 +85,8 @@ pub struct Running {
 }
 
 impl Runner {
-    /// Starts `plan` (journaled before and after; `rollback_of` marks a rollback entry).
-    pub fn spawn(&self, plan: Plan, rollback_of: Option<String>) -> Running {
+    /// Starts `plan` (journaled before and after).
+    pub fn spawn(&self, plan: Plan) -> Running {
         let (tx, progress) = mpsc::unbounded_channel();
         let cancel = Cancel::default();
         let runner = self.clone();
@@ -101,7 +98,6 @@ impl Runner {
                 &plan,
                 &runner.journal,
                 &runner.origin,
-                rollback_of.as_deref(),
                 Some(tx),
                 stop,
             )
@@ -132,7 +128,7 @@ impl Running {
                 outcome = async { self.task.as_mut().expect("polled after Done").await }, if self.task.is_some() => {
                     self.task = None;
                     return Event::Done(outcome.unwrap_or_else(|e| Outcome {
-                        status: "unknown",
+                        status: super::journal::Status::Unknown,
                         completed: 0,
                         error: Some(format!("the action's task ended abnormally: {e}")),
                         journal_id: None,

@@ -9,29 +9,11 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 use tokio_postgres::Client;
 
-/// Each comparable change key's value (`null`: the job or policy does not exist). Keys of other
+use super::change::Change;
+
+/// Each comparable change's value (`null`: the job or policy does not exist). Changes of other
 /// kinds (compression settings, chunks) are not read: the journal alone speaks for them.
-pub type State = BTreeMap<String, Value>;
-
-/// What kind of state a change key names.
-enum Key<'a> {
-    /// `job N <setting>`, `*` for all of them.
-    Job(i32, &'a str),
-    /// `<proc_name> of <relation oid>`: the policies of that kind on that relation.
-    Policies(&'a str, i64),
-}
-
-fn key(k: &str) -> Option<Key<'_>> {
-    if let Some(rest) = k.strip_prefix("job ") {
-        let (id, setting) = rest.split_once(' ')?;
-        return Some(Key::Job(id.parse().ok()?, setting));
-    }
-    let (proc_name, oid) = k.split_once(" of ")?;
-    if !proc_name.starts_with("policy_") {
-        return None;
-    }
-    Some(Key::Policies(proc_name, oid.parse().ok()?))
-}
+pub type State = BTreeMap<Change, Value>;
 
 /// One job as the state compares it.
 struct Job {
@@ -50,7 +32,6 @@ impl Job {
 
     fn setting(&self, setting: &str) -> Value {
         match setting {
-            "*" => self.whole(),
             "schedule_interval" => json!(self.schedule),
             "scheduled" => json!(self.scheduled),
             s => s
@@ -62,8 +43,8 @@ impl Job {
 }
 
 /// The state of `changes` on the server now.
-pub async fn read(client: &Client, changes: &[String]) -> Result<State, String> {
-    if !changes.iter().any(|c| key(c).is_some()) {
+pub async fn read(client: &Client, changes: &[Change]) -> Result<State, String> {
+    if !changes.iter().any(readable) {
         return Ok(State::new());
     }
     let sql = crate::queries::action(include_str!("../../queries/actions/jobs_state.sql"));
@@ -88,21 +69,36 @@ pub async fn read(client: &Client, changes: &[String]) -> Result<State, String> 
     Ok(of(&jobs, changes))
 }
 
-fn of(jobs: &[Job], changes: &[String]) -> State {
+/// Jobs and policies are read from the server; the rest is the journal's alone.
+fn readable(change: &Change) -> bool {
+    match change {
+        Change::JobSetting { .. } | Change::Job(_) => true,
+        Change::Policies { proc_name, .. } => proc_name.starts_with("policy_"),
+        Change::CompressionSettings(_) | Change::ChunkCompression(_) => false,
+    }
+}
+
+fn of(jobs: &[Job], changes: &[Change]) -> State {
     let mut state = State::new();
-    for change in changes {
-        let value = match key(change) {
-            Some(Key::Job(id, setting)) => jobs
-                .iter()
-                .find(|j| j.id == id)
-                .map_or(Value::Null, |j| j.setting(setting)),
-            Some(Key::Policies(proc_name, oid)) => Value::Array(
+    for change in changes.iter().filter(|c| readable(c)) {
+        let job = |id: &i32| jobs.iter().find(|j| j.id == *id);
+        let value = match change {
+            Change::JobSetting { job: id, setting } => {
+                job(id).map_or(Value::Null, |j| j.setting(setting))
+            }
+            Change::Job(id) => job(id).map_or(Value::Null, Job::whole),
+            Change::Policies {
+                proc_name,
+                relation,
+            } => Value::Array(
                 jobs.iter()
-                    .filter(|j| j.proc_name == proc_name && j.relation == Some(oid))
+                    .filter(|j| {
+                        j.proc_name == *proc_name && j.relation == Some(i64::from(*relation))
+                    })
                     .map(Job::whole)
                     .collect(),
             ),
-            None => continue,
+            Change::CompressionSettings(_) | Change::ChunkCompression(_) => continue,
         };
         state.insert(change.clone(), value);
     }
@@ -110,7 +106,7 @@ fn of(jobs: &[Job], changes: &[String]) -> State {
 }
 
 /// The keys of `then` whose value on the server is another now, each with both values.
-pub fn changed_since(then: &State, now: &State) -> Vec<(String, Value, Value)> {
+pub fn changed_since(then: &State, now: &State) -> Vec<(Change, Value, Value)> {
     then.iter()
         .filter_map(|(k, was)| {
             let is = now.get(k)?;
@@ -122,6 +118,10 @@ pub fn changed_since(then: &State, now: &State) -> Vec<(String, Value, Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn change(text: &str) -> Change {
+        Change::try_from(text.to_string()).unwrap()
+    }
 
     fn job(id: i32, schedule: &str, config: Value) -> Job {
         Job {
@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn each_key_reads_its_setting_and_others_are_left_to_the_journal() {
         let jobs = [job(7, "1 day", json!({"drop_after": "30 days"}))];
-        let changes: Vec<String> = [
+        let changes = [
             "job 7 schedule_interval",
             "job 7 config.drop_after",
             "job 7 scheduled",
@@ -146,9 +146,11 @@ mod tests {
             "policy_compression of 42",
             "compression settings of 42",
         ]
-        .map(String::from)
-        .to_vec();
-        let s = of(&jobs, &changes);
+        .map(change);
+        let s: BTreeMap<String, Value> = of(&jobs, &changes)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         assert_eq!(s["job 7 schedule_interval"], json!("1 day"));
         assert_eq!(s["job 7 config.drop_after"], json!("30 days"));
         assert_eq!(s["job 7 scheduled"], json!(true));
@@ -162,16 +164,16 @@ mod tests {
     fn what_changed_since_is_named_with_both_values() {
         let then = of(
             &[job(7, "1 day", json!({}))],
-            &["job 7 schedule_interval".to_string()],
+            &[change("job 7 schedule_interval")],
         );
         let now = of(
             &[job(7, "02:00:00", json!({}))],
-            &["job 7 schedule_interval".to_string()],
+            &[change("job 7 schedule_interval")],
         );
         assert!(changed_since(&then, &then).is_empty());
         let changed = changed_since(&then, &now);
         assert_eq!(changed.len(), 1);
-        assert_eq!(changed[0].0, "job 7 schedule_interval");
+        assert_eq!(changed[0].0, change("job 7 schedule_interval"));
         assert_eq!(
             (changed[0].1.clone(), changed[0].2.clone()),
             (json!("1 day"), json!("02:00:00"))

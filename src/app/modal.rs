@@ -75,7 +75,6 @@ impl Palette {
 
 pub struct ConfirmState {
     pub plan: Plan,
-    pub rollback_of: Option<String>,
     /// Execute is highlighted (the default is Cancel).
     pub execute_selected: bool,
     /// What has been typed, when the plan asks for the name.
@@ -86,10 +85,9 @@ pub struct ConfirmState {
 }
 
 impl ConfirmState {
-    pub fn new(plan: Plan, rollback_of: Option<String>) -> ConfirmState {
+    pub fn new(plan: Plan) -> ConfirmState {
         ConfirmState {
             plan,
-            rollback_of,
             execute_selected: false,
             typed: String::new(),
             mismatch: None,
@@ -459,23 +457,22 @@ mod tests {
     #[test]
     fn confirm_defaults_to_cancel_and_typed_names_must_match() {
         let names = Names::default();
-        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::Choose), None)));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::Choose))));
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Redraw
         );
         assert!(matches!(m, Modal::None), "Enter on Cancel cancels");
-        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::Choose), None)));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::Choose))));
         on_key(&mut m, key(KeyCode::Right), &names, &[], false);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Execute
         );
 
-        let mut m = Modal::Confirm(Box::new(ConfirmState::new(
-            plan(ConfirmKind::TypeName("idx".into())),
-            None,
-        )));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::TypeName(
+            "idx".into(),
+        )))));
         type_in(&mut m, "idy", &names);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
@@ -492,13 +489,12 @@ mod tests {
         );
         // a relation's name as the screens show it, bare or quoted, confirms
         for typed in ["events", "ops.events", "\"ops\".\"events\"", "OPS.EVENTS"] {
-            let mut m = Modal::Confirm(Box::new(ConfirmState::new(
-                plan(ConfirmKind::TypeRelation {
+            let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(
+                ConfirmKind::TypeRelation {
                     schema: "ops".into(),
                     name: "events".into(),
-                }),
-                None,
-            )));
+                },
+            ))));
             type_in(&mut m, typed, &names);
             assert_eq!(
                 on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
@@ -513,10 +509,9 @@ mod tests {
         assert!(
             !other.accepts("other.events") && !other.accepts("\"Events\"") && !other.accepts("")
         );
-        let mut m = Modal::Confirm(Box::new(ConfirmState::new(
-            plan(ConfirmKind::TypeName("idx".into())),
-            None,
-        )));
+        let mut m = Modal::Confirm(Box::new(ConfirmState::new(plan(ConfirmKind::TypeName(
+            "idx".into(),
+        )))));
         type_in(&mut m, "idx", &names);
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),

@@ -12,6 +12,7 @@ use super::modal::{
 };
 use crate::actions::complete::Names;
 use crate::actions::execute::Outcome;
+use crate::actions::journal;
 use crate::actions::parse::Command as Action;
 use crate::actions::Plan;
 use crate::link::{LinkState, LinkStatus};
@@ -364,14 +365,12 @@ impl AppState {
     }
 
     /// The plan (or why there is none) for the command being planned.
-    pub fn on_planned(&mut self, result: Result<(Plan, Option<String>), String>) {
+    pub fn on_planned(&mut self, result: Result<Plan, String>) {
         let Modal::Planning(line) = &self.modal else {
             return; // closed meanwhile
         };
         self.modal = match result {
-            Ok((plan, rollback_of)) => {
-                Modal::Confirm(Box::new(ConfirmState::new(plan, rollback_of)))
-            }
+            Ok(plan) => Modal::Confirm(Box::new(ConfirmState::new(plan))),
             Err(e) => Message::modal(format!("Cannot plan: {line}"), vec![e], true),
         };
     }
@@ -392,7 +391,7 @@ impl AppState {
     }
 
     /// The confirmed plan, now running.
-    pub fn start_running(&mut self) -> Option<(Plan, Option<String>)> {
+    pub fn start_running(&mut self) -> Option<Plan> {
         let Modal::Confirm(c) = std::mem::replace(&mut self.modal, Modal::None) else {
             return None;
         };
@@ -403,10 +402,10 @@ impl AppState {
             label: "starting…".into(),
             started: Instant::now(),
             cancelling: false,
-            rollback_of: c.rollback_of.clone(),
+            rollback_of: c.plan.rollback_of.clone(),
             undoable: c.plan.inverse.is_some(),
         });
-        Some((c.plan, c.rollback_of))
+        Some(c.plan)
     }
 
     pub fn on_progress(&mut self, step: usize, total: usize, label: String) {
@@ -421,7 +420,7 @@ impl AppState {
             _ => (String::new(), None, false),
         };
         let lines = outcome_lines(&o, rollback_of.as_deref(), undoable);
-        let error = o.status != "ok" || o.journal_error.is_some();
+        let error = o.status != journal::Status::Ok || o.journal_error.is_some();
         self.modal = Message::modal(format!("{}: {command}", o.status), lines, error);
     }
 
@@ -708,18 +707,18 @@ fn outcome_lines(o: &Outcome, rollback_of: Option<&str>, undoable: bool) -> Vec<
     }
     let journaled = o.journal_error.is_none() && o.journal_id.is_some();
     match (rollback_of, o.status) {
-        (Some(of), "ok") => lines.push(format!("{of} is rolled back.")),
+        (Some(of), journal::Status::Ok) => lines.push(format!("{of} is rolled back.")),
         (Some(of), _) => lines.push(format!("{of} is not (fully) rolled back.")),
         (None, _) if undoable && journaled && o.completed > 0 => lines.push(format!(
             "Undo {} with the palette: rollback {}",
-            if o.status == "ok" {
+            if o.status == journal::Status::Ok {
                 "it"
             } else {
                 "the statements that ran"
             },
             o.journal_id.as_deref().unwrap_or_default()
         )),
-        (None, "ok") if !undoable => lines.push("It cannot be undone.".into()),
+        (None, journal::Status::Ok) if !undoable => lines.push("It cannot be undone.".into()),
         (None, _) if o.completed == 0 => lines.push("Nothing was changed.".into()),
         _ => {}
     }
@@ -947,20 +946,21 @@ mod tests {
         };
         let said =
             |o: &Outcome, of: Option<&str>, undoable| outcome_lines(o, of, undoable).join(" | ");
-        let rollback = said(&outcome("ok", 1), Some("j1"), true);
+        let rollback = said(&outcome(journal::Status::Ok, 1), Some("j1"), true);
         assert!(
             rollback.contains("j1 is rolled back") && !rollback.contains("rollback j2"),
             "{rollback}"
         );
-        assert!(said(&outcome("ok", 1), None, true).contains("rollback j2"));
-        assert!(said(&outcome("ok", 1), None, false).contains("cannot be undone"));
-        let failed = said(&outcome("failed", 0), None, true);
+        assert!(said(&outcome(journal::Status::Ok, 1), None, true).contains("rollback j2"));
+        assert!(said(&outcome(journal::Status::Ok, 1), None, false).contains("cannot be undone"));
+        let failed = said(&outcome(journal::Status::Failed, 0), None, true);
         assert!(
             failed.contains("Nothing was changed") && !failed.contains("rollback"),
             "{failed}"
         );
-        assert!(said(&outcome("failed", 2), None, true).contains("the statements that ran"));
-        let mut lost = outcome("ok", 1);
+        assert!(said(&outcome(journal::Status::Failed, 2), None, true)
+            .contains("the statements that ran"));
+        let mut lost = outcome(journal::Status::Ok, 1);
         lost.journal_error = Some("disk full".into());
         let lost = said(&lost, None, true);
         assert!(

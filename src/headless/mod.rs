@@ -78,7 +78,7 @@ pub fn describe(plan: &Plan) -> Vec<String> {
 }
 
 /// The plan for `cmd` on this connection (rollbacks from the journal).
-pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<(Plan, Option<String>), String> {
+pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<Plan, String> {
     runner::plan(&ctx.session.client, ctx.caps, ctx.journal, &ctx.origin, cmd).await
 }
 
@@ -114,23 +114,18 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
     if cmd == Command::History {
         return history(ctx).await;
     }
-    let (plan, rollback_of) = match make_plan(ctx, &cmd).await {
+    let plan = match make_plan(ctx, &cmd).await {
         Ok(p) => p,
         Err(e) => {
             complain(&e);
             return EXIT_FAILED;
         }
     };
-    execute(ctx, plan, rollback_of, how).await
+    execute(ctx, plan, how).await
 }
 
 /// Shows the plan, then (unless a dry run) asks — or takes `--yes` — and runs and journals it.
-pub async fn execute(
-    ctx: &Context<'_>,
-    plan: Plan,
-    rollback_of: Option<String>,
-    how: RunOptions,
-) -> u8 {
+pub async fn execute(ctx: &Context<'_>, plan: Plan, how: RunOptions) -> u8 {
     let RunOptions {
         dry_run,
         yes,
@@ -167,7 +162,7 @@ pub async fn execute(
         origin: ctx.origin.clone(),
         lock_timeout: ctx.lock_timeout,
     };
-    let mut running = runner.spawn(plan.clone(), rollback_of);
+    let mut running = runner.spawn(plan.clone());
     // SIGINT, SIGTERM and SIGHUP (the SSH session dropped) all stop after the current
     // statement, cancelled on the server, and the outcome is journaled before exiting.
     let signals = [
@@ -205,7 +200,7 @@ pub async fn execute(
         return EXIT_FAILED;
     }
     match outcome.status {
-        "ok" => {
+        journal::Status::Ok => {
             println!(
                 "Done: {} statement(s); journal entry {id}.",
                 outcome.completed
@@ -219,7 +214,7 @@ pub async fn execute(
                 plan.steps.len(),
                 outcome.error.as_deref().unwrap_or("")
             ));
-            if status == "cancelled" {
+            if status == journal::Status::Cancelled {
                 EXIT_CANCELLED
             } else {
                 EXIT_FAILED

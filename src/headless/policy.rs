@@ -220,7 +220,7 @@ async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, St
         |n| n.to_string_lossy().into_owned(),
     );
     let plan = plan_apply(&name, &want, &drift, &facts)?;
-    Ok(execute(ctx, plan, None, how).await)
+    Ok(execute(ctx, plan, how).await)
 }
 
 async fn lint(

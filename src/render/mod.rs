@@ -631,7 +631,7 @@ mod tests {
             ..Default::default()
         };
         let p = plan(&parse("pause-job 1000").unwrap(), &facts).unwrap();
-        s.modal = Modal::Confirm(Box::new(ConfirmState::new(p, None)));
+        s.modal = Modal::Confirm(Box::new(ConfirmState::new(p)));
         insta::assert_snapshot!(
             "confirm_100x30",
             text(&draw_with(&s, &Theme::mono(), 100, 30))
@@ -655,7 +655,7 @@ mod tests {
             &facts,
         )
         .unwrap();
-        let mut c = ConfirmState::new(p, None);
+        let mut c = ConfirmState::new(p);
         c.typed = "readings_ti".into();
         s.modal = Modal::Confirm(Box::new(c));
         insta::assert_snapshot!(
@@ -744,10 +744,7 @@ mod tests {
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         let mut s = state();
-        s.modal = Modal::Confirm(Box::new(ConfirmState::new(
-            long_plan(Confirm::Choose),
-            None,
-        )));
+        s.modal = Modal::Confirm(Box::new(ConfirmState::new(long_plan(Confirm::Choose))));
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
         assert!(t.contains("[ Cancel ]") && t.contains("[ Execute ]"), "{t}");
         assert!(
@@ -771,10 +768,9 @@ mod tests {
             "Home goes back to the top:\n{t}"
         );
 
-        s.modal = Modal::Confirm(Box::new(ConfirmState::new(
-            long_plan(Confirm::TypeName("readings".into())),
-            None,
-        )));
+        s.modal = Modal::Confirm(Box::new(ConfirmState::new(long_plan(Confirm::TypeName(
+            "readings".into(),
+        )))));
         s.on_key(key(KeyCode::Char('r')));
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
         assert!(

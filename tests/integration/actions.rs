@@ -2,6 +2,7 @@
 //! the catalog) and its rollback restores the captured state; locks, cancel and --read-only on
 //! native PostgreSQL; `hypertop run` as scripts use it.
 
+use hypertop::actions::journal::Status;
 use std::time::Duration;
 
 use hypertop::actions::execute::{self, Cancel, Outcome};
@@ -69,7 +70,6 @@ impl Env {
         &self,
         plan: &hypertop::actions::Plan,
         lock_timeout: Duration,
-        rollback_of: Option<&str>,
     ) -> Outcome {
         let origin = hypertop::actions::journal::Origin::of(&self.connector, &self.caps);
         execute::run(
@@ -78,7 +78,6 @@ impl Env {
             plan,
             &self.journal,
             &origin,
-            rollback_of,
             None,
             Cancel::default(),
         )
@@ -89,12 +88,10 @@ impl Env {
     pub(crate) async fn act(&self, line: &str) -> Result<Outcome, String> {
         let ctx = self.ctx();
         let cmd = parse(line)?;
-        let (plan, rollback_of) = headless::make_plan(&ctx, &cmd).await?;
-        let o = self
-            .execute(&plan, ctx.lock_timeout, rollback_of.as_deref())
-            .await;
+        let plan = headless::make_plan(&ctx, &cmd).await?;
+        let o = self.execute(&plan, ctx.lock_timeout).await;
         match o.status {
-            "ok" => Ok(o),
+            Status::Ok => Ok(o),
             _ => Err(o.error.unwrap_or_default()),
         }
     }
@@ -197,7 +194,7 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
     // Lost update: another session adds a key to the job's config between the preview and
     // Enter; the change writes only its own key, so the other survives (and the rollback too).
     let ctx = e.ctx();
-    let (plan, _) = headless::make_plan(
+    let plan = headless::make_plan(
         &ctx,
         &parse("set-compress-after scn.metrics 10days").unwrap(),
     )
@@ -210,8 +207,8 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
                FROM timescaledb_information.jobs WHERE job_id = {job}"
         ),
     );
-    let o = e.execute(&plan, Duration::from_secs(2), None).await;
-    assert_eq!(o.status, "ok", "{o:?}");
+    let o = e.execute(&plan, Duration::from_secs(2)).await;
+    assert_eq!(o.status, Status::Ok, "{o:?}");
     let config = e
         .job_field("metrics", "policy_compression", "config - 'hypertable_id'")
         .await;
@@ -333,7 +330,7 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
     // The journal tells the whole story, newest last.
     let history = e.journal.history(&e.ctx().origin).unwrap().entries;
     assert_eq!(history.len(), 16);
-    assert!(history.iter().all(|h| h.status() == "ok"));
+    assert!(history.iter().all(|h| h.status() == Some(Status::Ok)));
     assert!(history[1].intent.rollback_of.as_deref() == Some(history[0].id()));
     assert_eq!(history[0].intent.origin.role, "postgres");
     assert!(
@@ -476,7 +473,7 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
 
     // Reindex a hypertable: chunk by chunk, concurrently. (The WASM engine cannot run REINDEX
     // CONCURRENTLY — one backend — so there the plan is checked; native servers execute it.)
-    let (plan, _) = headless::make_plan(&e.ctx(), &parse("reindex scn.metrics").unwrap())
+    let plan = headless::make_plan(&e.ctx(), &parse("reindex scn.metrics").unwrap())
         .await
         .unwrap();
     assert_eq!(plan.steps.len(), 10);
@@ -489,11 +486,11 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
     );
     let invalid = "SELECT count(*) FROM pg_index WHERE NOT indisvalid";
     if server.native {
-        let o = e.execute(&plan, Duration::from_secs(5), None).await;
-        assert_eq!((o.status, o.completed), ("ok", 10), "{:?}", o.error);
+        let o = e.execute(&plan, Duration::from_secs(5)).await;
+        assert_eq!((o.status, o.completed), (Status::Ok, 10), "{:?}", o.error);
         assert_eq!(e.value(invalid).await, "0");
     }
-    let (plan, _) = headless::make_plan(
+    let plan = headless::make_plan(
         &e.ctx(),
         &parse(r#"reindex "Ops ""Team"""."idx é ""quoted""""#).unwrap(),
     )
@@ -508,8 +505,8 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
         plan.steps
     );
     if server.native {
-        let o = e.execute(&plan, Duration::from_secs(5), None).await;
-        assert_eq!((o.status, o.completed), ("ok", 3), "{:?}", o.error);
+        let o = e.execute(&plan, Duration::from_secs(5)).await;
+        assert_eq!((o.status, o.completed), (Status::Ok, 3), "{:?}", o.error);
         assert_eq!(e.value(invalid).await, "0");
     }
 
@@ -523,7 +520,7 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
         "{err}"
     );
     let last = e.last_entry();
-    assert_eq!(last.status(), "failed");
+    assert_eq!(last.status(), Some(Status::Failed));
 
     // drop-index: gone, definition journaled, irreversible.
     e.ok("drop-index scn.metrics_time_dup").await;
@@ -609,11 +606,10 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
             &e.journal,
             &origin,
             None,
-            None,
             Cancel::default(),
         )
         .await;
-        assert_eq!(o.status, "failed", "{line}");
+        assert_eq!(o.status, Status::Failed, "{line}");
         assert!(o.error.unwrap().contains("read-only"), "{line}");
     }
     assert!(
@@ -660,14 +656,14 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
 
     let ctx = e.ctx();
     let cmd = parse("reindex busy").unwrap();
-    let (plan, _) = headless::make_plan(&ctx, &cmd).await.unwrap();
+    let plan = headless::make_plan(&ctx, &cmd).await.unwrap();
     assert!(plan.steps[0]
         .sql
         .starts_with("REINDEX TABLE CONCURRENTLY \"public\".\"busy\""));
     let started = std::time::Instant::now();
-    let o = e.execute(&plan, Duration::from_secs(1), None).await;
+    let o = e.execute(&plan, Duration::from_secs(1)).await;
     let took = started.elapsed();
-    assert_eq!(o.status, "failed");
+    assert_eq!(o.status, Status::Failed);
     let err = o.error.unwrap();
     assert!(
         err.contains("lock timeout") && err.contains("--lock-timeout"),
@@ -688,7 +684,6 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
         &plan,
         &e.journal,
         &ctx.origin,
-        None,
         Some(tx),
         cancel.clone(),
     );
@@ -710,12 +705,12 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
             }
         }
     };
-    assert_eq!(outcome.status, "cancelled", "{outcome:?}");
+    assert_eq!(outcome.status, Status::Cancelled, "{outcome:?}");
     assert!(started.elapsed() < Duration::from_secs(30));
     holder.client.batch_execute("ROLLBACK").await.unwrap();
     // Without the lock it runs.
-    let o = e.execute(&plan, Duration::from_secs(1), None).await;
-    assert_eq!((o.status, o.completed), ("ok", 1), "{o:?}");
+    let o = e.execute(&plan, Duration::from_secs(1)).await;
+    assert_eq!((o.status, o.completed), (Status::Ok, 1), "{o:?}");
     // The journal records all three, with their outcomes.
     let statuses: Vec<String> = e
         .journal
@@ -723,7 +718,7 @@ async fn a_held_lock_makes_reindex_fail_within_lock_timeout_and_cancel_works() {
         .unwrap()
         .entries
         .iter()
-        .map(|x| x.status().to_string())
+        .map(|x| x.status_text().to_string())
         .collect();
     assert_eq!(statuses, ["failed", "cancelled", "ok"]);
 }
@@ -1024,7 +1019,7 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
     };
     let total = psql(&conninfo, "SELECT count(*) FROM show_chunks('scn.impact')");
     let ctx = e.ctx();
-    let (p, _) = headless::make_plan(&ctx, &parse("set-retention scn.impact 5d").unwrap())
+    let p = headless::make_plan(&ctx, &parse("set-retention scn.impact 5d").unwrap())
         .await
         .unwrap();
     let expected = format!("drops {} of {total} chunks (", chunks("5 days"));
@@ -1047,7 +1042,7 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
         p.summary
     );
 
-    let (p, _) = headless::make_plan(&ctx, &parse("set-retention scn.impact 30d").unwrap())
+    let p = headless::make_plan(&ctx, &parse("set-retention scn.impact 30d").unwrap())
         .await
         .unwrap();
     assert!(
@@ -1057,7 +1052,7 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
     );
     assert_eq!(p.confirm, hypertop::actions::Confirm::Choose);
 
-    let (p, _) = headless::make_plan(&ctx, &parse("set-compress-after scn.metrics 7d").unwrap())
+    let p = headless::make_plan(&ctx, &parse("set-compress-after scn.metrics 7d").unwrap())
         .await
         .unwrap();
     let uncompressed_old = psql(
@@ -1083,7 +1078,7 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
             "ALTER TABLE scn.impact SET (timescaledb.compress);
              SELECT add_compression_policy('scn.impact', compress_created_before => interval '1 day');",
         );
-        let (p, _) = headless::make_plan(&ctx, &parse("set-compress-after scn.impact 2d").unwrap())
+        let p = headless::make_plan(&ctx, &parse("set-compress-after scn.impact 2d").unwrap())
             .await
             .unwrap();
         assert!(
@@ -1139,7 +1134,7 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
     );
     let entries = Journal::new(journal_path.clone()).read().unwrap().entries;
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].status(), "ok");
+    assert_eq!(entries[0].status(), Some(Status::Ok));
     let history = journal::format_history(
         &journal::Contents {
             entries,
@@ -1177,11 +1172,11 @@ async fn a_failed_concurrent_reindex_reports_its_leftover_index() {
         .await
         .unwrap();
     let ctx = e.ctx();
-    let (plan, _) = headless::make_plan(&ctx, &parse("reindex t_a").unwrap())
+    let plan = headless::make_plan(&ctx, &parse("reindex t_a").unwrap())
         .await
         .unwrap();
-    let o = e.execute(&plan, Duration::from_secs(1), None).await;
-    assert_eq!(o.status, "failed");
+    let o = e.execute(&plan, Duration::from_secs(1)).await;
+    assert_eq!(o.status, Status::Failed);
     let err = o.error.unwrap();
     assert!(
         err.contains("left the invalid index public.t_a_ccnew behind")
@@ -1309,7 +1304,7 @@ async fn an_action_on_a_server_that_stops_answering_ends_and_is_journaled() {
     // The step waits behind a lock (taken directly, not through the proxy) until the freeze.
     let holder = hold_lock(&conninfo, "public.slow").await;
     let ctx = e.ctx();
-    let (plan, _) = headless::make_plan(&ctx, &parse("reindex slow").unwrap())
+    let plan = headless::make_plan(&ctx, &parse("reindex slow").unwrap())
         .await
         .unwrap();
     let frozen = proxy.frozen.clone();
@@ -1334,15 +1329,15 @@ async fn an_action_on_a_server_that_stops_answering_ends_and_is_journaled() {
         frozen.store(true, std::sync::atomic::Ordering::SeqCst);
     });
     let started = std::time::Instant::now();
-    let o = e.execute(&plan, Duration::from_secs(600), None).await;
+    let o = e.execute(&plan, Duration::from_secs(600)).await;
     let took = started.elapsed();
-    assert_eq!(o.status, "unknown", "{o:?}");
+    assert_eq!(o.status, Status::Unknown, "{o:?}");
     assert!(
         o.error.as_deref().unwrap().contains("stopped answering"),
         "{o:?}"
     );
     assert!(took < Duration::from_secs(30), "ended after {took:?}");
-    assert_eq!(e.last_entry().status(), "unknown");
+    assert_eq!(e.last_entry().status(), Some(Status::Unknown));
     holder.client.batch_execute("ROLLBACK").await.unwrap();
 }
 
@@ -1394,8 +1389,8 @@ async fn apply_racing_an_identical_policy_fails_plainly() {
             &server.conninfo,
             "SELECT add_retention_policy('scn.race', interval '90 days')",
         );
-        let o = e.execute(&plan, Duration::from_secs(2), None).await;
-        assert_eq!(o.status, "failed", "{o:?}");
+        let o = e.execute(&plan, Duration::from_secs(2)).await;
+        assert_eq!(o.status, Status::Failed, "{o:?}");
         let err = o.error.clone().unwrap_or_default();
         assert!(
             err.contains("already exists") && !err.contains("-1"),
@@ -1446,7 +1441,7 @@ async fn integer_time_thresholds_are_numbers_in_every_action() {
         assert!(err.contains("integer time column"), "{err}");
         // A new policy: the preview counts what it drops (one chunk ends at or before 100).
         let ctx = e.ctx();
-        let (plan, _) = headless::make_plan(&ctx, &parse("set-retention scn.ticks 900").unwrap())
+        let plan = headless::make_plan(&ctx, &parse("set-retention scn.ticks 900").unwrap())
             .await
             .unwrap();
         assert!(
@@ -1465,7 +1460,7 @@ async fn integer_time_thresholds_are_numbers_in_every_action() {
         e.ok("rollback").await;
         assert_eq!(drop_after(), "number 900");
         // drop-chunks older than 300: what ends at or before 700 — seven of the ten chunks.
-        let (plan, _) = headless::make_plan(
+        let plan = headless::make_plan(
             &ctx,
             &parse("drop-chunks scn.ticks older-than 300").unwrap(),
         )
@@ -1476,8 +1471,8 @@ async fn integer_time_thresholds_are_numbers_in_every_action() {
             "{:?}",
             plan.impact
         );
-        let o = e.execute(&plan, Duration::from_secs(2), None).await;
-        assert_eq!(o.status, "ok", "{o:?}");
+        let o = e.execute(&plan, Duration::from_secs(2)).await;
+        assert_eq!(o.status, Status::Ok, "{o:?}");
         assert_eq!(
             psql(
                 &server.conninfo,

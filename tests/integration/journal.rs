@@ -1,6 +1,7 @@
 //! The journal under failure: a process killed mid-action, SIGTERM / SIGHUP during `run`, an
 //! outcome that cannot be written, and rollbacks that must undo their own change and no other.
 
+use hypertop::actions::journal::Status;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,12 +25,12 @@ async fn an_action_killed_midway_is_rolled_back_for_every_object_it_named() {
     let e = env_for(&action_engine().conninfo()).await;
     let before = compressed(&e).await;
     let ctx = e.ctx();
-    let (plan, _) = headless::make_plan(&ctx, &parse("compress scn.metrics").unwrap())
+    let plan = headless::make_plan(&ctx, &parse("compress scn.metrics").unwrap())
         .await
         .unwrap();
     assert!(plan.steps.len() >= 3, "{}", plan.summary);
     // The intent is written, two of the chunks are compressed, then the process is killed.
-    e.journal.intent(&ctx.origin, &plan, None).unwrap();
+    e.journal.intent(&ctx.origin, &plan).unwrap();
     for step in &plan.steps[..2] {
         e.session
             .client
@@ -219,9 +220,9 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
     // Written through a tunnel that now leads to another cluster: same host, port and name.
     let mut elsewhere = here.clone();
     elsewhere.system_id = Some("1".into());
-    let id = e.journal.intent(&elsewhere, &plan, None).unwrap();
+    let id = e.journal.intent(&elsewhere, &plan).unwrap();
     e.journal
-        .outcome(&id, &elsewhere, &plan.command, "ok", 1, None)
+        .outcome(&id, &elsewhere, &plan.command, Status::Ok, 1, None)
         .unwrap();
     let err = e.act("rollback").await.unwrap_err();
     assert!(err.contains("nothing to roll back"), "{err}");
@@ -237,7 +238,7 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
     // The same entry written here is this database's, whatever port it came through.
     let mut other_port = here.clone();
     other_port.port = "1".into();
-    let id = e.journal.intent(&other_port, &plan, None).unwrap();
+    let id = e.journal.intent(&other_port, &plan).unwrap();
     let (target, _) = hypertop::actions::rollback::target(&e.journal, &here, None).unwrap();
     assert_eq!(target.id(), id);
 }
@@ -264,7 +265,7 @@ async fn rollback_refuses_to_overwrite_a_change_made_outside_hypertop() {
             &server.conninfo,
             &format!("SELECT alter_job({job}, max_retries => 7)"),
         );
-        let (plan, _) = headless::make_plan(&ctx, &parse(&line).unwrap())
+        let plan = headless::make_plan(&ctx, &parse(&line).unwrap())
             .await
             .unwrap();
         assert!(!plan.needs_force, "{:?}", plan.warnings);
@@ -273,7 +274,7 @@ async fn rollback_refuses_to_overwrite_a_change_made_outside_hypertop() {
             &server.conninfo,
             &format!("SELECT alter_job({job}, schedule_interval => interval '3 hours')"),
         );
-        let (plan, _) = headless::make_plan(&ctx, &parse(&line).unwrap())
+        let plan = headless::make_plan(&ctx, &parse(&line).unwrap())
             .await
             .unwrap();
         assert!(plan.needs_force, "{plan:?}");
@@ -317,7 +318,7 @@ async fn rolling_back_an_unfinished_entry_asks_before_undoing_a_colleagues_chang
              SELECT create_hypertable('scn.killed', 't');",
             );
             let ctx = e.ctx();
-            let (plan, _) =
+            let plan =
                 headless::make_plan(&ctx, &parse("set-retention scn.killed 30days").unwrap())
                     .await
                     .unwrap();
@@ -327,16 +328,15 @@ async fn rolling_back_an_unfinished_entry_asks_before_undoing_a_colleagues_chang
                 .unwrap();
             let id = e
                 .journal
-                .intent_with(&ctx.origin, &plan, None, Some(before))
+                .intent_with(&ctx.origin, &plan, Some(before))
                 .unwrap();
             psql(
                 &server.conninfo,
                 "SELECT add_retention_policy('scn.killed', interval '90 days')",
             );
-            let (rollback, _) =
-                headless::make_plan(&ctx, &parse(&format!("rollback {id}")).unwrap())
-                    .await
-                    .unwrap();
+            let rollback = headless::make_plan(&ctx, &parse(&format!("rollback {id}")).unwrap())
+                .await
+                .unwrap();
             assert!(rollback.needs_force, "{rollback:?}");
             assert!(
                 rollback

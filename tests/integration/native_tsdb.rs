@@ -3,6 +3,7 @@
 //! version of the server named by `HYPERTOP_TEST_TSDB` (see README); without it there is no
 //! such server and these tests check nothing but that (the suite is otherwise unchanged).
 
+use hypertop::actions::journal::Status;
 use std::time::{Duration, Instant};
 
 use hypertop::actions::parse::parse;
@@ -31,16 +32,16 @@ async fn a_lock_on_a_chunk_stops_compression_in_time_and_names_the_holder() {
               WHERE hypertable_name = 'metrics' AND range_start = '2024-01-07'",
         );
         let holder = hold_lock(&conninfo, &chunk).await;
-        let (plan, _) = headless::make_plan(
+        let plan = headless::make_plan(
             &e.ctx(),
             &parse("compress scn.metrics older-than 7days").unwrap(),
         )
         .await
         .unwrap();
         let started = Instant::now();
-        let o = e.execute(&plan, Duration::from_secs(1), None).await;
+        let o = e.execute(&plan, Duration::from_secs(1)).await;
         let took = started.elapsed();
-        assert_eq!(o.status, "failed", "{o:?}");
+        assert_eq!(o.status, Status::Failed, "{o:?}");
         let err = o.error.clone().unwrap();
         assert!(err.contains("lock timeout"), "{err}");
         let bare = chunk.trim_start_matches("_timescaledb_internal.");
@@ -52,7 +53,7 @@ async fn a_lock_on_a_chunk_stops_compression_in_time_and_names_the_holder() {
         let done = o.completed;
         assert_eq!(done, 2, "{o:?}");
         let entry = e.last_entry();
-        assert_eq!(entry.status(), "failed");
+        assert_eq!(entry.status(), Some(Status::Failed));
         drop(holder);
         // What it did compress is rolled back exactly.
         if done > 0 {

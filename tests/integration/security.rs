@@ -3,6 +3,7 @@
 //! terminal, renames between plan and execution. Nothing of theirs may run, nothing else may
 //! change, and the screens still render.
 
+use hypertop::actions::journal::Status;
 use std::process::{Command, Stdio};
 
 use hypertop::actions::parse::parse;
@@ -84,7 +85,7 @@ async fn hostile_object_names_never_become_sql() {
     let e = env_for(&conninfo).await;
     // The index named "A<newline>DROP TABLE public.victim --" is dropped, and only it.
     let index = "\"low\".\"A\nDROP TABLE public.victim --\"";
-    let (plan, _) =
+    let plan =
         hypertop::headless::make_plan(&e.ctx(), &parse(&format!("drop-index {index}")).unwrap())
             .await
             .unwrap();
@@ -293,7 +294,7 @@ async fn a_rename_between_plan_and_execution_stops_the_statement() {
         "CREATE TABLE public.t (a int, b int); CREATE INDEX target_idx ON public.t (a)",
     );
     let e = env_for(&conninfo).await;
-    let (plan, _) =
+    let plan =
         hypertop::headless::make_plan(&e.ctx(), &parse("drop-index public.target_idx").unwrap())
             .await
             .unwrap();
@@ -303,8 +304,8 @@ async fn a_rename_between_plan_and_execution_stops_the_statement() {
         "ALTER INDEX public.target_idx RENAME TO kept_idx; CREATE INDEX target_idx ON public.t (b)",
     );
     let ctx = e.ctx();
-    let o = e.execute(&plan, ctx.lock_timeout, None).await;
-    assert_eq!(o.status, "failed");
+    let o = e.execute(&plan, ctx.lock_timeout).await;
+    assert_eq!(o.status, Status::Failed);
     let err = o.error.unwrap();
     assert!(
         err.contains("is now named") && err.contains("kept_idx"),

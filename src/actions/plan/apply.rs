@@ -99,7 +99,7 @@ pub fn plan_apply(
                         ),
                     },
                 ]);
-                changes.push(format!("compression settings of {}", r.oid));
+                changes.push(Change::CompressionSettings(r.oid));
             }
             (part, DriftKind::Extra) => {
                 let Some(prev) = job else {
@@ -178,7 +178,7 @@ pub fn plan_apply(
                 ));
                 undo.push(readd_policy(ts, r, prev, add));
                 changes.push(policy_setting(r, &prev.proc_name));
-                changes.push(job_setting(prev.job_id, "*"));
+                changes.push(Change::Job(prev.job_id));
             }
             (part, DriftKind::Missing) => {
                 let Some(w) = wanted else { continue };

@@ -229,7 +229,7 @@ fn chunk_plan(
     p.inverse_per_step = true;
     p.changes = chunks
         .iter()
-        .map(|c| format!("compression of chunk {}", c.oid))
+        .map(|c| Change::ChunkCompression(c.oid))
         .collect();
     p
 }

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::change::Change;
 use super::parse::{self, Command, Interval, WindowBound};
 use super::{Confirm, Plan, Step, Target};
 
@@ -346,12 +347,18 @@ fn restore_job(ts: &str, prev: &JobSettings, change: &JobChange) -> Step {
 }
 
 /// The settings a plan changes, as the journal compares them between entries.
-fn job_setting(job_id: i32, setting: &str) -> String {
-    format!("job {job_id} {setting}")
+fn job_setting(job_id: i32, setting: &str) -> Change {
+    Change::JobSetting {
+        job: job_id,
+        setting: setting.to_string(),
+    }
 }
 
-fn policy_setting(r: &Relation, proc_name: &str) -> String {
-    format!("{proc_name} of {}", r.oid)
+fn policy_setting(r: &Relation, proc_name: &str) -> Change {
+    Change::Policies {
+        proc_name: proc_name.to_string(),
+        relation: r.oid,
+    }
 }
 
 /// Re-adding a removed policy, then giving the new job the old one's settings.
@@ -541,7 +548,7 @@ mod tests {
             serde_json::from_str(undo.params[3].as_deref().unwrap()).unwrap();
         assert_eq!(old, serde_json::json!({"drop_after": "30 days"}));
         assert_eq!(undo.params[4].as_deref(), Some("{}"));
-        assert_eq!(p.changes, ["job 1003 config.drop_after"]);
+        assert_eq!(p.changes, [job_setting(1003, "config.drop_after")]);
         assert_eq!(p.previous.as_ref().unwrap()["job_id"], 1003);
     }
 
@@ -580,7 +587,7 @@ mod tests {
             serde_json::json!({"drop_created_before": "90 days"})
         );
         assert!(p.summary.contains("drop_created_before"), "{}", p.summary);
-        assert_eq!(p.changes, ["job 1003 config.drop_created_before"]);
+        assert_eq!(p.changes, [job_setting(1003, "config.drop_created_before")]);
     }
 
     #[test]

@@ -176,10 +176,7 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
         vec![text(r.regclass())],
     )];
     p.inverse = Some(readd_policy(ts, r, prev, add));
-    p.changes = vec![
-        policy_setting(r, &prev.proc_name),
-        job_setting(prev.job_id, "*"),
-    ];
+    p.changes = vec![policy_setting(r, &prev.proc_name), Change::Job(prev.job_id)];
     p.previous = previous(&facts.job);
     Ok(p)
 }
