@@ -98,36 +98,31 @@ fn type_password_key(password: &mut Vec<u8>, byte: u8) -> Typed {
 /// prompt appeared), and the terminal's settings come back however the prompt ends. Ctrl-C
 /// cancels (an `Interrupted` error) instead of killing the process with echo still off.
 pub fn prompt_password(prompt: &str) -> io::Result<String> {
+    use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions, SpecialCodeIndex};
     use std::io::Read;
-    use std::os::fd::AsRawFd;
 
-    struct Restore(i32, libc::termios);
-    impl Drop for Restore {
+    /// Puts the terminal's settings back when dropped, however the prompt ends.
+    struct Restore<'a>(&'a std::fs::File, rustix::termios::Termios);
+    impl Drop for Restore<'_> {
         fn drop(&mut self) {
-            // SAFETY: the fd is open for the guard's lifetime; the termios was read from it.
-            unsafe { libc::tcsetattr(self.0, libc::TCSANOW, &self.1) };
+            let _ = tcsetattr(self.0, OptionalActions::Now, &self.1);
         }
     }
 
-    let mut tty = std::fs::OpenOptions::new()
+    let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
         .open("/dev/tty")?;
-    let fd = tty.as_raw_fd();
-    // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr on an open fd.
-    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let mut quiet = saved;
-    quiet.c_lflag &= !(libc::ECHO | libc::ECHONL | libc::ICANON | libc::ISIG);
-    quiet.c_cc[libc::VMIN] = 1;
-    quiet.c_cc[libc::VTIME] = 0;
-    // TCSANOW: what was typed ahead is kept, as psql keeps it.
-    if unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let _restore = Restore(fd, saved);
+    let saved = tcgetattr(&tty)?;
+    let mut quiet = saved.clone();
+    quiet.local_modes &=
+        !(LocalModes::ECHO | LocalModes::ECHONL | LocalModes::ICANON | LocalModes::ISIG);
+    quiet.special_codes[SpecialCodeIndex::VMIN] = 1;
+    quiet.special_codes[SpecialCodeIndex::VTIME] = 0;
+    // Now (TCSANOW): what was typed ahead is kept, as psql keeps it.
+    tcsetattr(&tty, OptionalActions::Now, &quiet)?;
+    let _restore = Restore(&tty, saved);
+    let mut tty = &tty;
     tty.write_all(prompt.as_bytes())?;
     tty.flush()?;
     let mut password = Vec::new();

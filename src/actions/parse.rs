@@ -35,7 +35,9 @@ pub enum WindowBound {
     Time(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed command; its name (kebab-case, as typed) is the spec table's key.
+#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Command {
     Refresh {
         cagg: ObjectName,
@@ -45,6 +47,7 @@ pub enum Command {
         hypertable: ObjectName,
         older_than: Option<Interval>,
     },
+    #[strum(serialize = "compress")]
     CompressChunk {
         chunk: ObjectName,
     },
@@ -52,6 +55,7 @@ pub enum Command {
         hypertable: ObjectName,
         newer_than: Option<Interval>,
     },
+    #[strum(serialize = "decompress")]
     DecompressChunk {
         chunk: ObjectName,
     },
@@ -116,28 +120,7 @@ pub enum Command {
 impl Command {
     /// The command's name, as in the spec table.
     pub fn name(&self) -> &'static str {
-        match self {
-            Command::Refresh { .. } => "refresh",
-            Command::Compress { .. } | Command::CompressChunk { .. } => "compress",
-            Command::Decompress { .. } | Command::DecompressChunk { .. } => "decompress",
-            Command::Reindex { .. } => "reindex",
-            Command::RunJob { .. } => "run-job",
-            Command::PauseJob { .. } => "pause-job",
-            Command::ResumeJob { .. } => "resume-job",
-            Command::SetSchedule { .. } => "set-schedule",
-            Command::SetCompressAfter { .. } => "set-compress-after",
-            Command::RemoveCompressionPolicy { .. } => "remove-compression-policy",
-            Command::SetRetention { .. } => "set-retention",
-            Command::RemoveRetentionPolicy { .. } => "remove-retention-policy",
-            Command::SetRefreshPolicy { .. } => "set-refresh-policy",
-            Command::RemoveRefreshPolicy { .. } => "remove-refresh-policy",
-            Command::DropIndex { .. } => "drop-index",
-            Command::DropChunks { .. } => "drop-chunks",
-            Command::CancelBackend { .. } => "cancel-backend",
-            Command::TerminateBackend { .. } => "terminate-backend",
-            Command::History => "history",
-            Command::Rollback { .. } => "rollback",
-        }
+        self.into()
     }
 
     /// Changes the database (refused under --read-only).

@@ -372,7 +372,7 @@ impl Exposition {
                 crate::problems::Severity::Critical => "critical",
                 crate::problems::Severity::Warning => "warning",
             };
-            for kind in crate::problems::ProblemKind::ALL {
+            for &kind in crate::problems::ProblemKind::ALL {
                 let n = d
                     .problems
                     .iter()

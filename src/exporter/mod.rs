@@ -233,16 +233,10 @@ const MAX_HEAD: usize = 8 * 1024;
 /// The most connections served at once: what the descriptor limit leaves after the targets'
 /// sessions and a reserve for the runtime, between 4 and 1,024.
 fn max_connections(targets: usize) -> usize {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct it is given and reads nothing else.
-    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
-        limit.rlim_cur as usize
-    } else {
-        1024
-    };
+    // No soft limit ("unlimited") counts as the most we would use anyway.
+    let soft = rustix::process::getrlimit(rustix::process::Resource::Nofile)
+        .current
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
     soft.saturating_sub(32 + 2 * targets).clamp(4, 1024)
 }
 

@@ -39,29 +39,28 @@ pub struct LintRelation {
 }
 
 /// The lint rules, each a way policies work against each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
 pub enum LintRule {
+    #[strum(serialize = "retention inside refresh window")]
     RetentionInsideRefreshWindow,
+    #[strum(serialize = "retention before materialized")]
     RetentionBeforeMaterialized,
+    #[strum(serialize = "drop before compress")]
     DropBeforeCompress,
+    #[strum(serialize = "schedule longer than drop_after")]
     ScheduleLongerThanDropAfter,
+    #[strum(serialize = "end_offset below bucket")]
     EndOffsetBelowBucket,
+    #[strum(serialize = "windows do not nest")]
     WindowsDoNotNest,
+    #[strum(serialize = "no segmentby")]
     NoSegmentby,
 }
 
 impl LintRule {
     pub fn as_str(self) -> &'static str {
-        match self {
-            LintRule::RetentionInsideRefreshWindow => "retention inside refresh window",
-            LintRule::RetentionBeforeMaterialized => "retention before materialized",
-            LintRule::DropBeforeCompress => "drop before compress",
-            LintRule::ScheduleLongerThanDropAfter => "schedule longer than drop_after",
-            LintRule::EndOffsetBelowBucket => "end_offset below bucket",
-            LintRule::WindowsDoNotNest => "windows do not nest",
-            LintRule::NoSegmentby => "no segmentby",
-        }
+        self.into()
     }
 }
 

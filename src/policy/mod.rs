@@ -144,7 +144,19 @@ impl PolicyFile {
 }
 
 /// The policy kinds of a relation, as the file names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     Compression,
@@ -155,22 +167,10 @@ pub enum Part {
 }
 
 impl Part {
-    pub const ALL: [Part; 5] = [
-        Part::Compression,
-        Part::CompressionPolicy,
-        Part::RetentionPolicy,
-        Part::RefreshPolicy,
-        Part::ReorderPolicy,
-    ];
+    pub const ALL: &'static [Part] = <Part as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            Part::Compression => "compression",
-            Part::CompressionPolicy => "compression_policy",
-            Part::RetentionPolicy => "retention_policy",
-            Part::RefreshPolicy => "refresh_policy",
-            Part::ReorderPolicy => "reorder_policy",
-        }
+        self.into()
     }
 
     /// The job procedure behind a policy part (compression settings have none).
@@ -319,7 +319,8 @@ pub struct Drift {
     pub have: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 #[serde(rename_all = "snake_case")]
 pub enum DriftKind {
     /// In the file, not in the database.
@@ -331,18 +332,13 @@ pub enum DriftKind {
     /// In both, the same but for whether it runs.
     Paused,
     /// The relation is not in the database at all (apply cannot create tables).
+    #[strum(serialize = "no relation")]
     NoRelation,
 }
 
 impl DriftKind {
     pub fn as_str(self) -> &'static str {
-        match self {
-            DriftKind::Missing => "missing",
-            DriftKind::Extra => "extra",
-            DriftKind::Changed => "changed",
-            DriftKind::Paused => "paused",
-            DriftKind::NoRelation => "no relation",
-        }
+        self.into()
     }
 }
 
@@ -374,7 +370,7 @@ pub fn diff(want: &PolicyFile, have: &PolicyFile) -> Vec<Drift> {
                 (Some(wr), Some(hr)) => (wr, hr),
             };
             let wr = &default_orderby(wr, hr);
-            for part in Part::ALL {
+            for &part in Part::ALL {
                 let (a, b) = (wr.part(part), hr.part(part));
                 let kind = match (&a, &b) {
                     (Some(_), None) => DriftKind::Missing,

@@ -23,77 +23,66 @@ pub enum Severity {
     Warning,
 }
 
-/// What is wrong, in the order kinds rank within a severity (most urgent first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// What is wrong, in the order kinds rank within a severity (most urgent first); its name is
+/// what the console shows and snapshot JSON writes (`kind`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+)]
 pub enum ProblemKind {
+    #[strum(serialize = "scheduler")]
     Scheduler,
+    #[strum(serialize = "license")]
     License,
+    #[strum(serialize = "job failing")]
     JobFailing,
+    #[strum(serialize = "invalid index")]
     InvalidIndex,
+    #[strum(serialize = "blocked")]
     Blocked,
+    #[strum(serialize = "worker capacity")]
     WorkerCapacity,
+    #[strum(serialize = "cagg lag")]
     CaggLag,
+    #[strum(serialize = "retention overdue")]
     RetentionOverdue,
+    #[strum(serialize = "compression backlog")]
     CompressionBacklog,
+    #[strum(serialize = "job overdue")]
     JobOverdue,
+    #[strum(serialize = "policy paused")]
     PolicyPaused,
     /// A lint rule on live policies about a cagg's refresh window (against its source's
     /// retention, its bucket, its parent's window).
+    #[strum(serialize = "refresh window")]
     RefreshWindow,
     /// A lint rule about a retention policy (against compression, its schedule).
+    #[strum(serialize = "retention policy")]
     RetentionPolicy,
     /// Compressed without segmentby while queries filter by a column.
+    #[strum(serialize = "no segmentby")]
     NoSegmentby,
+    #[strum(serialize = "duplicate index")]
     DuplicateIndex,
+    #[strum(serialize = "unused index")]
     UnusedIndex,
 }
 
 impl ProblemKind {
-    pub const ALL: [ProblemKind; 16] = [
-        ProblemKind::Scheduler,
-        ProblemKind::License,
-        ProblemKind::JobFailing,
-        ProblemKind::InvalidIndex,
-        ProblemKind::Blocked,
-        ProblemKind::WorkerCapacity,
-        ProblemKind::CaggLag,
-        ProblemKind::RetentionOverdue,
-        ProblemKind::CompressionBacklog,
-        ProblemKind::JobOverdue,
-        ProblemKind::PolicyPaused,
-        ProblemKind::RefreshWindow,
-        ProblemKind::RetentionPolicy,
-        ProblemKind::NoSegmentby,
-        ProblemKind::DuplicateIndex,
-        ProblemKind::UnusedIndex,
-    ];
+    /// Every kind, in rank order.
+    pub const ALL: &'static [ProblemKind] = <Self as strum::VariantArray>::VARIANTS;
 
-    /// The name shown and written to snapshot JSON (`kind`).
     pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemKind::Scheduler => "scheduler",
-            ProblemKind::License => "license",
-            ProblemKind::JobFailing => "job failing",
-            ProblemKind::InvalidIndex => "invalid index",
-            ProblemKind::Blocked => "blocked",
-            ProblemKind::WorkerCapacity => "worker capacity",
-            ProblemKind::CaggLag => "cagg lag",
-            ProblemKind::RetentionOverdue => "retention overdue",
-            ProblemKind::CompressionBacklog => "compression backlog",
-            ProblemKind::JobOverdue => "job overdue",
-            ProblemKind::PolicyPaused => "policy paused",
-            ProblemKind::RefreshWindow => "refresh window",
-            ProblemKind::RetentionPolicy => "retention policy",
-            ProblemKind::NoSegmentby => "no segmentby",
-            ProblemKind::DuplicateIndex => "duplicate index",
-            ProblemKind::UnusedIndex => "unused index",
-        }
-    }
-}
-
-impl std::fmt::Display for ProblemKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 

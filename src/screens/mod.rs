@@ -350,7 +350,7 @@ mod tests {
     #[test]
     fn every_problem_kind_jumps_to_a_tab_that_explains_it() {
         use ProblemKind as K;
-        for kind in K::ALL {
+        for &kind in K::ALL {
             let tab = Tab::explaining(kind);
             assert_ne!(tab, Tab::HOME, "{kind}");
             assert!(tab.screen().explains(kind));

@@ -25,13 +25,26 @@ mod sessions;
 pub use policies::PolicyKind;
 
 /// What kind of relation a name resolved to (`queries/actions/resolve.sql` decides).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "lowercase")]
 pub enum RelationKind {
     Hypertable,
     /// A continuous aggregate.
     Cagg,
     Chunk,
     /// An index on a hypertable (each chunk has its own copy).
+    #[strum(serialize = "hypertable index")]
     HypertableIndex,
     Index,
     /// A table, partitioned table or materialized view.
@@ -42,33 +55,11 @@ pub enum RelationKind {
 impl RelationKind {
     /// From the `kind` column of resolve.sql.
     pub fn from_sql(kind: &str) -> RelationKind {
-        match kind {
-            "hypertable" => RelationKind::Hypertable,
-            "cagg" => RelationKind::Cagg,
-            "chunk" => RelationKind::Chunk,
-            "hypertable index" => RelationKind::HypertableIndex,
-            "index" => RelationKind::Index,
-            "table" => RelationKind::Table,
-            _ => RelationKind::Other,
-        }
+        kind.parse().unwrap_or(RelationKind::Other)
     }
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            RelationKind::Hypertable => "hypertable",
-            RelationKind::Cagg => "cagg",
-            RelationKind::Chunk => "chunk",
-            RelationKind::HypertableIndex => "hypertable index",
-            RelationKind::Index => "index",
-            RelationKind::Table => "table",
-            RelationKind::Other => "other",
-        }
-    }
-}
-
-impl std::fmt::Display for RelationKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        self.into()
     }
 }
 
