@@ -382,10 +382,8 @@ async fn run(cli: Cli) -> ExitCode {
             match format {
                 Format::Json => {
                     // Streamed: at 50,000 chunks the document is tens of MB.
-                    let json = snap.to_json();
-                    drop(snap);
                     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                    let written = serde_json::to_writer_pretty(&mut out, &json)
+                    let written = serde_json::to_writer_pretty(&mut out, &snap.document())
                         .map_err(std::io::Error::from)
                         .and_then(|_| writeln!(out))
                         .and_then(|_| out.flush());

@@ -4,11 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
 use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
 use crate::grid::Column;
+use crate::model::activity::Session;
+use crate::model::caggs::{Cagg, MatView};
+use crate::model::compression::Compression;
+use crate::model::hypertables::Hypertable;
+use crate::model::indexes::Index;
+use crate::model::jobs::Job;
+use crate::model::retention::{PartitionedTable, Retention};
+use crate::model::Summary;
 use crate::problems::{self, Thresholds};
 use crate::screens::{Ctx, Tab, TableRow};
 use crate::store::{Dataset, Status};
@@ -31,45 +38,17 @@ pub async fn collect(client: &Client, caps: &Capabilities, limits: &Thresholds) 
     }
 }
 
-/// A JSON section, how its dataset stands, and its value when asked (a section that cannot be
-/// read is `null`): built only by `to_json`, since a 50,000-chunk catalog's sections take
-/// tens of MB.
-type Section<'a> = (&'static str, Status<'a>, Box<dyn Fn() -> Value + 'a>);
-
-fn sections(d: &Dataset) -> [Section<'_>; 8] {
+/// Each JSON section's name and how its dataset stands.
+fn sections(d: &Dataset) -> [(&'static str, Status<'_>); 8] {
     [
-        (
-            "server",
-            d.summary.status(),
-            Box::new(|| to(&d.summary.value())),
-        ),
-        (
-            "hypertables",
-            d.hypertables.status(),
-            Box::new(|| to(&d.hypertables.value())),
-        ),
-        (
-            "compression",
-            d.compression.status(),
-            Box::new(|| to(&d.compression.value())),
-        ),
-        (
-            "retention",
-            d.retention.status(),
-            Box::new(|| to(&d.retention.value())),
-        ),
-        (
-            "indexes",
-            d.indexes.status(),
-            Box::new(|| to(&d.indexes.value())),
-        ),
-        ("jobs", d.jobs.status(), Box::new(|| jobs_json(d))),
-        ("caggs", d.caggs.status(), Box::new(|| caggs_json(d))),
-        (
-            "activity",
-            d.activity.status(),
-            Box::new(|| to(&d.activity.value())),
-        ),
+        ("server", d.summary.status()),
+        ("hypertables", d.hypertables.status()),
+        ("compression", d.compression.status()),
+        ("retention", d.retention.status()),
+        ("indexes", d.indexes.status()),
+        ("jobs", d.jobs.status()),
+        ("caggs", d.caggs.status()),
+        ("activity", d.activity.status()),
     ]
 }
 
@@ -83,7 +62,7 @@ impl Snapshot {
         let d = &self.data;
         sections(d)
             .into_iter()
-            .filter_map(|(name, status, _)| {
+            .filter_map(|(name, status)| {
                 let why = match (name, status) {
                     // Plain PostgreSQL's stand-ins are sections of their own.
                     ("retention", _) if d.partitions.value().is_some() => {
@@ -100,35 +79,49 @@ impl Snapshot {
             .collect()
     }
 
-    pub fn to_json(&self) -> Value {
+    /// The JSON document, borrowing the data: written as it is serialized, with no tree of
+    /// values in between (at 50,000 chunks the document is tens of MB).
+    pub fn document(&self) -> Document<'_> {
         let d = &self.data;
-        let mut out = serde_json::Map::new();
-        for (name, _, value) in sections(d) {
-            out.insert(name.into(), value());
+        Document {
+            server: Server {
+                summary: d.summary.value(),
+                database_bytes: d.database_bytes.value().copied(),
+                capabilities: d.caps.as_ref(),
+                unavailable: self.unavailable(),
+            },
+            problems: &d.problems,
+            hypertables: d.hypertables.value(),
+            compression: d.compression.value(),
+            retention: d.retention.value(),
+            indexes: d.indexes.value(),
+            jobs: d.jobs.value().map(|jobs| {
+                jobs.iter()
+                    .map(|job| JobEntry {
+                        target: job.target(),
+                        job,
+                    })
+                    .collect()
+            }),
+            caggs: d.caggs.value().map(|caggs| {
+                caggs
+                    .iter()
+                    .map(|cagg| CaggEntry {
+                        source: cagg.source(),
+                        parent: cagg.parent.as_ref().map(|(s, n)| format!("{s}.{n}")),
+                        cagg,
+                    })
+                    .collect()
+            }),
+            activity: d.activity.value(),
+            partitions: d.partitions.value(),
+            materialized_views: d.matviews.value(),
         }
-        let mut server = out.remove("server").unwrap_or(Value::Null);
-        if server.is_null() {
-            server = json!({});
-        }
-        if let Some(obj) = server.as_object_mut() {
-            // read by the catalog pass, shown with the server's facts
-            if let Some(&bytes) = d.database_bytes.value() {
-                obj.insert("database_bytes".into(), bytes.into());
-            }
-            if let Some(c) = &d.caps {
-                obj.insert("capabilities".into(), to(c));
-            }
-            obj.insert("unavailable".into(), to(&self.unavailable()));
-        }
-        out.insert("server".into(), server);
-        out.insert("problems".into(), to(&d.problems));
-        if let Some(p) = d.partitions.value() {
-            out.insert("partitions".into(), to(p));
-        }
-        if let Some(m) = d.matviews.value() {
-            out.insert("materialized_views".into(), to(m));
-        }
-        Value::Object(out)
+    }
+
+    /// [`document`](Self::document) as a tree of values.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.document()).unwrap_or_default()
     }
 
     /// Each screen's table as the console builds it (the same limits colour the same values),
@@ -243,59 +236,54 @@ fn text_table(columns: Vec<Column>, mut rows: Vec<TableRow>, width: u16) -> Stri
     out
 }
 
-/// Jobs with their target as `schema.name`.
-fn jobs_json(d: &Dataset) -> Value {
-    let Some(v) = d.jobs.value() else {
-        return Value::Null;
-    };
-    Value::Array(
-        v.iter()
-            .map(|j| {
-                let mut o = to(j);
-                if let Some(m) = o.as_object_mut() {
-                    m.insert(
-                        "target".into(),
-                        j.target().map_or(Value::Null, Value::String),
-                    );
-                }
-                o
-            })
-            .collect(),
-    )
+/// The JSON document `snapshot` writes: the schema the README documents is this type. A
+/// section that could not be read is `null` (`server.unavailable` says why).
+#[derive(serde::Serialize)]
+pub struct Document<'a> {
+    pub server: Server<'a>,
+    pub problems: &'a [problems::Problem],
+    pub hypertables: Option<&'a Vec<Hypertable>>,
+    pub compression: Option<&'a Vec<Compression>>,
+    pub retention: Option<&'a Vec<Retention>>,
+    pub indexes: Option<&'a Vec<Index>>,
+    pub jobs: Option<Vec<JobEntry<'a>>>,
+    pub caggs: Option<Vec<CaggEntry<'a>>>,
+    pub activity: Option<&'a Vec<Session>>,
+    /// Plain PostgreSQL's stand-in for retention.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partitions: Option<&'a Vec<PartitionedTable>>,
+    /// Plain PostgreSQL's stand-in for continuous aggregates.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub materialized_views: Option<&'a Vec<MatView>>,
 }
 
-/// Continuous aggregates with their source and parent as `schema.name`.
-fn caggs_json(d: &Dataset) -> Value {
-    let Some(v) = d.caggs.value() else {
-        return Value::Null;
-    };
-    Value::Array(
-        v.iter()
-            .map(|c| {
-                let mut o = to(c);
-                if let Some(m) = o.as_object_mut() {
-                    m.insert("source".into(), Value::String(c.source()));
-                    if let Some(Value::Array(parent)) = m.remove("parent") {
-                        m.insert(
-                            "parent".into(),
-                            Value::String(
-                                parent
-                                    .iter()
-                                    .filter_map(|x| x.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join("."),
-                            ),
-                        );
-                    }
-                }
-                o
-            })
-            .collect(),
-    )
+/// The server's facts, with what the catalog pass read and the sections that could not be read.
+#[derive(serde::Serialize)]
+pub struct Server<'a> {
+    #[serde(flatten)]
+    pub summary: Option<&'a Summary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_bytes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<&'a Capabilities>,
+    pub unavailable: BTreeMap<&'static str, String>,
 }
 
-fn to<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
+/// A job with its target as `schema.name`.
+#[derive(serde::Serialize)]
+pub struct JobEntry<'a> {
+    #[serde(flatten)]
+    pub job: &'a Job,
+    pub target: Option<String>,
+}
+
+/// A continuous aggregate with its source and parent as `schema.name`.
+#[derive(serde::Serialize)]
+pub struct CaggEntry<'a> {
+    #[serde(flatten)]
+    pub cagg: &'a Cagg,
+    pub source: String,
+    pub parent: Option<String>,
 }
 
 /// Nagios-style result of `hypertop check`: exit code and the one line with perfdata.
@@ -419,6 +407,44 @@ mod tests {
         let (columns, rows) = caggs.as_ref().unwrap();
         let lag = columns.iter().position(|c| c.title == "Lag").unwrap();
         rows[0].cells[lag].tone
+    }
+
+    /// The typed document writes each key once (a flattened row and its extras never both
+    /// write `parent`), with the extras as `schema.name`.
+    #[test]
+    fn the_document_names_each_key_once() {
+        let mut data = Dataset::new(Some(fixtures::caps()));
+        let now = chrono::Utc::now();
+        let child = fixtures::cagg("daily", Some("hourly"), "2026-11-21T11:00:00Z", 60.0);
+        data.caggs.set(vec![child], now, Duration::ZERO);
+        let job = fixtures::job(7, "policy_retention", Some("metrics"), 0, true);
+        data.jobs.set(vec![job], now, Duration::ZERO);
+        data.summary.set(fixtures::summary(), now, Duration::ZERO);
+        let snap = Snapshot {
+            data,
+            limits: Thresholds::default(),
+        };
+        let text = serde_json::to_string(&snap.document()).unwrap();
+        for key in [
+            "\"parent\"",
+            "\"source\"",
+            "\"target\"",
+            "\"server_version\"",
+        ] {
+            assert_eq!(text.matches(key).count(), 1, "{key} in {text}");
+        }
+        let v = snap.to_json();
+        let cagg = &v["caggs"][0];
+        assert_eq!(
+            cagg["parent"],
+            format!("{}.hourly", cagg["schema"].as_str().unwrap())
+        );
+        assert_eq!(
+            v["jobs"][0]["target"],
+            snap.data.jobs.value().unwrap()[0].target().unwrap()
+        );
+        assert!(v["server"]["unavailable"].is_object(), "{v}");
+        assert!(v["hypertables"].is_null() && v.get("partitions").is_none());
     }
 
     #[test]

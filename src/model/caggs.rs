@@ -73,7 +73,9 @@ pub struct Cagg {
     /// The hypertable it reads (for a cagg on a cagg: the parent's materialization).
     pub hypertable_schema: String,
     pub hypertable_name: String,
-    /// The parent continuous aggregate, for hierarchical caggs.
+    /// The parent continuous aggregate, for hierarchical caggs (the snapshot writes it as
+    /// `schema.name`).
+    #[serde(skip)]
     pub parent: Option<(String, String)>,
     pub bucket_width: Option<String>,
     pub time_type: String,

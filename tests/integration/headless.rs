@@ -96,6 +96,7 @@ const SCHEMA: &[(&str, &[&str])] = &[
             "schema",
             "name",
             "source",
+            "parent",
             "watermark",
             "lag_seconds",
             "materialized_only",
