@@ -18,7 +18,7 @@ use crate::model::retention::{PartitionedTable, Retention};
 use crate::model::Summary;
 use crate::problems::{self, Thresholds};
 use crate::screens::{Ctx, Tab, TableRow};
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Section, Status};
 
 /// A screen's table for text output: its columns and rows.
 pub type TextTable = (Vec<Column>, Vec<TableRow>);
@@ -38,19 +38,17 @@ pub async fn collect(client: &Client, caps: &Capabilities, limits: &Thresholds) 
     }
 }
 
-/// Each JSON section's name and how its dataset stands.
-fn sections(d: &Dataset) -> [(&'static str, Status<'_>); 8] {
-    [
-        ("server", d.summary.status()),
-        ("hypertables", d.hypertables.status()),
-        ("compression", d.compression.status()),
-        ("retention", d.retention.status()),
-        ("indexes", d.indexes.status()),
-        ("jobs", d.jobs.status()),
-        ("caggs", d.caggs.status()),
-        ("activity", d.activity.status()),
-    ]
-}
+/// The JSON document's sections, each with the dataset it writes.
+const SECTIONS: [(&str, Section); 8] = [
+    ("server", Section::Summary),
+    ("hypertables", Section::Hypertables),
+    ("compression", Section::Compression),
+    ("retention", Section::Retention),
+    ("indexes", Section::Indexes),
+    ("jobs", Section::Jobs),
+    ("caggs", Section::Caggs),
+    ("activity", Section::Activity),
+];
 
 impl Snapshot {
     pub fn problems(&self) -> &[problems::Problem] {
@@ -60,9 +58,10 @@ impl Snapshot {
     /// Sections that could not be read, and why.
     pub fn unavailable(&self) -> BTreeMap<&'static str, String> {
         let d = &self.data;
-        sections(d)
+        SECTIONS
             .into_iter()
-            .filter_map(|(name, status)| {
+            .filter_map(|(name, section)| {
+                let status = d.status(section);
                 let why = match (name, status) {
                     // Plain PostgreSQL's stand-ins are sections of their own.
                     ("retention", _) if d.partitions.value().is_some() => {

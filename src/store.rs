@@ -142,6 +142,66 @@ pub const READS: [QueryKind; 5] = [
     QueryKind::Activity,
 ];
 
+/// The datasets of a [`Dataset`], each filled by one query kind: the one place that says which
+/// kind fills what (applying results, failures, "never read", completion names, sections).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[strum(serialize_all = "snake_case")]
+pub enum Section {
+    Summary,
+    Hypertables,
+    Compression,
+    Retention,
+    /// Plain PostgreSQL's stand-in for retention.
+    Partitions,
+    Indexes,
+    DatabaseSize,
+    Jobs,
+    Caggs,
+    /// Plain PostgreSQL's stand-in for continuous aggregates.
+    Matviews,
+    Activity,
+}
+
+impl Section {
+    pub const ALL: &'static [Section] = <Section as strum::VariantArray>::VARIANTS;
+
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+
+    /// The sections `kind` fills.
+    pub fn filled_by_kind(kind: QueryKind) -> impl Iterator<Item = Section> {
+        Section::ALL
+            .iter()
+            .copied()
+            .filter(move |s| s.filled_by() == kind)
+    }
+
+    /// The query kind whose result fills it.
+    pub fn filled_by(self) -> QueryKind {
+        match self {
+            Section::Summary => QueryKind::Summary,
+            Section::Jobs => QueryKind::Jobs,
+            Section::Caggs | Section::Matviews => QueryKind::Caggs,
+            Section::Activity => QueryKind::Activity,
+            _ => QueryKind::Catalog,
+        }
+    }
+
+    /// The part of the catalog pass that fills it (the catalog's sections only).
+    pub fn part(self) -> Option<Parts> {
+        match self {
+            Section::Hypertables
+            | Section::Compression
+            | Section::Retention
+            | Section::Partitions => Some(Parts::Relations),
+            Section::Indexes => Some(Parts::Indexes),
+            Section::DatabaseSize => Some(Parts::DatabaseSize),
+            _ => None,
+        }
+    }
+}
+
 /// What each of [`READS`] keeps between reads on one connection (see [`model::Cache`]).
 #[derive(Debug, Default)]
 pub struct Kept([model::Cache; READS.len()]);
@@ -272,67 +332,62 @@ impl Dataset {
 
     /// Applies `f` to every dataset that `kind` fills.
     fn each_of(&mut self, kind: QueryKind, mut f: impl FnMut(&mut dyn AnyState)) {
-        match kind {
-            QueryKind::Summary => f(&mut self.summary),
-            QueryKind::Catalog => {
-                for part in [Parts::Relations, Parts::Indexes, Parts::DatabaseSize] {
-                    self.each_of_part(part, &mut f);
-                }
-            }
-            QueryKind::Jobs => f(&mut self.jobs),
-            QueryKind::Caggs => {
-                f(&mut self.caggs);
-                f(&mut self.matviews);
-            }
-            QueryKind::Activity => f(&mut self.activity),
-            QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns => {}
+        for section in Section::filled_by_kind(kind) {
+            f(self.state_mut(section));
         }
     }
 
     /// Applies `f` to every dataset that a part of the catalog pass fills.
     fn each_of_part(&mut self, part: Parts, mut f: impl FnMut(&mut dyn AnyState)) {
-        match part {
-            Parts::Relations => {
-                f(&mut self.hypertables);
-                f(&mut self.compression);
-                f(&mut self.retention);
-                f(&mut self.partitions);
-            }
-            Parts::Indexes => f(&mut self.indexes),
-            Parts::DatabaseSize => f(&mut self.database_bytes),
+        for &section in Section::ALL.iter().filter(|s| s.part() == Some(part)) {
+            f(self.state_mut(section));
         }
     }
 
-    /// Every dataset by the name scripts know it (snapshot's sections, the exporter's
-    /// `section` label), with how it stands.
-    pub fn sections(&self) -> [(&'static str, Status<'_>); 11] {
-        [
-            ("summary", self.summary.status()),
-            ("hypertables", self.hypertables.status()),
-            ("compression", self.compression.status()),
-            ("retention", self.retention.status()),
-            ("partitions", self.partitions.status()),
-            ("indexes", self.indexes.status()),
-            ("database_size", self.database_bytes.status()),
-            ("jobs", self.jobs.status()),
-            ("caggs", self.caggs.status()),
-            ("matviews", self.matviews.status()),
-            ("activity", self.activity.status()),
-        ]
+    fn state_mut(&mut self, section: Section) -> &mut dyn AnyState {
+        match section {
+            Section::Summary => &mut self.summary,
+            Section::Hypertables => &mut self.hypertables,
+            Section::Compression => &mut self.compression,
+            Section::Retention => &mut self.retention,
+            Section::Partitions => &mut self.partitions,
+            Section::Indexes => &mut self.indexes,
+            Section::DatabaseSize => &mut self.database_bytes,
+            Section::Jobs => &mut self.jobs,
+            Section::Caggs => &mut self.caggs,
+            Section::Matviews => &mut self.matviews,
+            Section::Activity => &mut self.activity,
+        }
     }
 
-    /// Whether `kind` has not been read even once (neither a value nor a failure yet).
+    /// How a dataset stands.
+    pub fn status(&self, section: Section) -> Status<'_> {
+        match section {
+            Section::Summary => self.summary.status(),
+            Section::Hypertables => self.hypertables.status(),
+            Section::Compression => self.compression.status(),
+            Section::Retention => self.retention.status(),
+            Section::Partitions => self.partitions.status(),
+            Section::Indexes => self.indexes.status(),
+            Section::DatabaseSize => self.database_bytes.status(),
+            Section::Jobs => self.jobs.status(),
+            Section::Caggs => self.caggs.status(),
+            Section::Matviews => self.matviews.status(),
+            Section::Activity => self.activity.status(),
+        }
+    }
+
+    /// Every dataset by the name scripts know it (the exporter's `section` label), with how it
+    /// stands.
+    pub fn sections(&self) -> impl Iterator<Item = (&'static str, Status<'_>)> {
+        Section::ALL.iter().map(|&s| (s.as_str(), self.status(s)))
+    }
+
+    /// Whether `kind` has not been read even once (it fills datasets, and none has a value
+    /// or a failure yet; a drill-down's rows are its view's).
     pub fn never_read(&self, kind: QueryKind) -> bool {
-        let loading = |s: Status| s == Status::Loading;
-        match kind {
-            QueryKind::Summary => loading(self.summary.status()),
-            // the one dataset every catalog pass fills, with or without TimescaleDB
-            QueryKind::Catalog => loading(self.indexes.status()),
-            QueryKind::Jobs => loading(self.jobs.status()),
-            QueryKind::Caggs => loading(self.caggs.status()),
-            QueryKind::Activity => loading(self.activity.status()),
-            QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns => false,
-        }
+        let filled: Vec<Section> = Section::filled_by_kind(kind).collect();
+        !filled.is_empty() && filled.iter().all(|&s| self.status(s) == Status::Loading)
     }
 
     /// Derives the problem list again; true when it changed.
@@ -397,6 +452,31 @@ mod tests {
     use super::*;
     use crate::model::caggs::Cagg;
     use crate::model::fixtures;
+
+    /// Each read fills sections, the catalog's through its parts, a drill-down none.
+    #[test]
+    fn the_section_table_says_what_each_kind_fills() {
+        for kind in READS {
+            assert!(Section::filled_by_kind(kind).next().is_some(), "{kind:?}");
+        }
+        for s in Section::ALL {
+            assert_eq!(s.part().is_some(), s.filled_by() == QueryKind::Catalog, "{s:?}");
+        }
+        let mut d = Dataset::new(Some(fixtures::caps()));
+        assert!(d.never_read(QueryKind::Catalog) && !d.never_read(QueryKind::Chunks));
+        // A failed part of the catalog pass fails its sections only, and the pass was read.
+        d.apply(
+            QueryKind::Catalog,
+            Ok(Payload::Failed(Parts::Indexes, "boom".into())),
+            at(),
+            Duration::ZERO,
+        );
+        assert!(matches!(d.status(Section::Indexes), Status::Failed(..)));
+        assert_eq!(d.status(Section::Hypertables), Status::Loading);
+        assert!(!d.never_read(QueryKind::Catalog));
+        let names: Vec<&str> = d.sections().map(|(n, _)| n).collect();
+        assert!(names.contains(&"database_size") && names.contains(&"matviews"));
+    }
 
     fn at() -> DateTime<Utc> {
         Utc::now()

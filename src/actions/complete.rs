@@ -2,6 +2,8 @@
 //! screens have read), fuzzy-matched. Pure.
 
 use super::spec::{self, Arg, COMMANDS};
+use crate::model::QueryKind;
+use crate::store::{Dataset, Section};
 
 /// Names the palette can offer, by kind (`schema.name` as SQL needs it).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -13,6 +15,57 @@ pub struct Names {
     pub jobs: Vec<String>,
     /// Process ids of the sessions on the Activity tab.
     pub sessions: Vec<String>,
+}
+
+impl Names {
+    /// Takes the names of the datasets that `kind` has just filled.
+    pub fn update(&mut self, kind: QueryKind, data: &Dataset) {
+        let qualified = crate::format::qualified_escaped;
+        for section in Section::filled_by_kind(kind) {
+            match section {
+                Section::Compression => {
+                    if let Some(v) = data.compression.value() {
+                        self.hypertables =
+                            v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
+                    }
+                }
+                Section::Indexes => {
+                    if let Some(v) = data.indexes.value() {
+                        self.indexes = v
+                            .iter()
+                            .map(|i| qualified(&i.index_schema, &i.name))
+                            .collect();
+                        self.tables = v
+                            .iter()
+                            .filter(|i| !i.on_hypertable)
+                            .map(|i| qualified(&i.schema, &i.table))
+                            .collect::<std::collections::BTreeSet<_>>()
+                            .into_iter()
+                            .collect();
+                    }
+                }
+                Section::Jobs => {
+                    if let Some(v) = data.jobs.value() {
+                        self.jobs = v.iter().map(|j| j.job_id.to_string()).collect();
+                    }
+                }
+                Section::Caggs => {
+                    if let Some(v) = data.caggs.value() {
+                        self.caggs = v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
+                    }
+                }
+                Section::Activity => {
+                    self.sessions = data
+                        .activity
+                        .rows()
+                        .iter()
+                        .map(|s| s.pid.to_string())
+                        .collect();
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// How well `needle` matches `hay` as a subsequence (case-insensitive): None when it does not;

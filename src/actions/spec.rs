@@ -194,3 +194,61 @@ impl Spec {
             .to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::parse::parse;
+
+    /// A value the parser takes for `arg`.
+    fn sample(arg: Arg) -> &'static str {
+        match arg {
+            Arg::Job => "1000",
+            Arg::Session => "4242",
+            Arg::Interval => "7d",
+            Arg::Bound => "NULL",
+            Arg::Entry => "20261121-1",
+            Arg::Keyword(word) => word,
+            _ => "scn.x",
+        }
+    }
+
+    /// The table, the parser and the help agree: each command with every argument the table
+    /// lists parses to that command (and one more argument is refused), says whether it
+    /// changes the database as the table does, and its synopsis shows each argument.
+    #[test]
+    fn the_table_the_parser_and_the_synopsis_agree() {
+        for spec in COMMANDS {
+            let line = std::iter::once(spec.name)
+                .chain(spec.args.iter().map(|a| sample(*a)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let cmd = parse(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            assert_eq!(cmd.name(), spec.name, "{line}");
+            assert_eq!(cmd.is_mutating(), spec.mutating, "{line}");
+            assert!(parse(&format!("{line} extra")).is_err(), "{line} extra");
+            // Placeholders of the main form (before `| chunk <chunk>`) and literal keywords.
+            let main = spec.synopsis.split(" | chunk").next().unwrap_or_default();
+            let placeholders = main.matches('<').count();
+            let keywords: Vec<&str> = spec
+                .args
+                .iter()
+                .filter_map(|a| match a {
+                    Arg::Keyword(w) => Some(*w),
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                placeholders + keywords.len(),
+                spec.args.len(),
+                "{}: synopsis {:?} against {:?}",
+                spec.name,
+                spec.synopsis,
+                spec.args
+            );
+            for w in keywords {
+                assert!(main.contains(w), "{}: {w} not in the synopsis", spec.name);
+            }
+        }
+    }
+}

@@ -2,5 +2,6 @@
 //! update it (`state`); the palette and its dialogs (`modal`). Pure: no I/O, no drawing.
 
 pub mod fleet;
+pub mod keys;
 pub mod modal;
 pub mod state;

@@ -7,6 +7,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
 use crate::actions::complete::{self, Names};
+use crate::actions::execute::Outcome;
+use crate::actions::journal;
 use crate::actions::parse::{parse, Command as Action};
 use crate::actions::Plan;
 
@@ -382,6 +384,42 @@ pub fn on_key(
     }
 }
 
+/// What an action's outcome says, consistently with what it was: a rollback names the entry
+/// it undid; an undo is offered only for what was done, can be undone, and was journaled.
+pub fn outcome_lines(o: &Outcome, rollback_of: Option<&str>, undoable: bool) -> Vec<String> {
+    let journal = o
+        .journal_id
+        .as_deref()
+        .map(|id| format!("journal entry {id}"))
+        .unwrap_or_else(|| "not journaled".into());
+    let mut lines = vec![format!(
+        "{} statement(s) completed · {journal}",
+        o.completed
+    )];
+    lines.extend(o.error.clone());
+    if let Some(e) = &o.journal_error {
+        lines.push(format!("the outcome was NOT journaled: {e}"));
+    }
+    let journaled = o.journal_error.is_none() && o.journal_id.is_some();
+    match (rollback_of, o.status) {
+        (Some(of), journal::Status::Ok) => lines.push(format!("{of} is rolled back.")),
+        (Some(of), _) => lines.push(format!("{of} is not (fully) rolled back.")),
+        (None, _) if undoable && journaled && o.completed > 0 => lines.push(format!(
+            "Undo {} with the palette: rollback {}",
+            if o.status == journal::Status::Ok {
+                "it"
+            } else {
+                "the statements that ran"
+            },
+            o.journal_id.as_deref().unwrap_or_default()
+        )),
+        (None, journal::Status::Ok) if !undoable => lines.push("It cannot be undone.".into()),
+        (None, _) if o.completed == 0 => lines.push("Nothing was changed.".into()),
+        _ => {}
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -552,5 +590,59 @@ mod tests {
         );
         let Modal::Running(r) = &m else { panic!() };
         assert!(r.cancelling);
+    }
+
+    #[test]
+    fn outcome_messages_agree_with_what_ran() {
+        let outcome = |status, completed| Outcome {
+            status,
+            completed,
+            error: None,
+            journal_id: Some("j2".into()),
+            journal_error: None,
+        };
+        let said =
+            |o: &Outcome, of: Option<&str>, undoable| outcome_lines(o, of, undoable).join(" | ");
+        let rollback = said(
+            &outcome(crate::actions::journal::Status::Ok, 1),
+            Some("j1"),
+            true,
+        );
+        assert!(
+            rollback.contains("j1 is rolled back") && !rollback.contains("rollback j2"),
+            "{rollback}"
+        );
+        assert!(
+            said(&outcome(crate::actions::journal::Status::Ok, 1), None, true)
+                .contains("rollback j2")
+        );
+        assert!(said(
+            &outcome(crate::actions::journal::Status::Ok, 1),
+            None,
+            false
+        )
+        .contains("cannot be undone"));
+        let failed = said(
+            &outcome(crate::actions::journal::Status::Failed, 0),
+            None,
+            true,
+        );
+        assert!(
+            failed.contains("Nothing was changed") && !failed.contains("rollback"),
+            "{failed}"
+        );
+        assert!(said(
+            &outcome(crate::actions::journal::Status::Failed, 2),
+            None,
+            true
+        )
+        .contains("the statements that ran"));
+        let mut lost = outcome(crate::actions::journal::Status::Ok, 1);
+        lost.journal_error = Some("disk full".into());
+        let lost = said(&lost, None, true);
+        assert!(
+            lost.contains("NOT journaled") && !lost.contains("rollback j2"),
+            "{lost}"
+        );
     }
 }

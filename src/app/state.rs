@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::keys::{self, KeyAction};
 use super::modal::{
     self, ConfirmState, Message, Modal, ModalCommand, Navigation, Palette, Running, Scroll,
 };
@@ -19,49 +20,8 @@ use crate::link::{LinkState, LinkStatus};
 use crate::model::{Payload, QueryKind, Target};
 use crate::poller::QueryResult;
 use crate::problems::Thresholds;
-use crate::screens::{self, Change, Ctx, Open, Tab, Table};
+use crate::screens::{Change, Ctx, Open, Tab, Table};
 use crate::store::{DataState, Dataset, Status};
-
-/// The keys every tab has, shown by the `?` overlay with the tabs' own keys
-/// ([`keys_help`]). One list, so help never drifts from behaviour.
-const COMMON_KEYS: &[(&str, &str)] = &[
-    (
-        ": Ctrl-P",
-        "command palette: actions, history, rollback (Tab completes)",
-    ),
-    ("↑↓ j k", "move; PgUp PgDn Home End (g G) jump"),
-    (
-        "Enter",
-        "open: chunks, chunk indexes, job history; on a problem, its row",
-    ),
-    (
-        "Esc",
-        "back: close a drill-down, clear the filter, return to the problem list",
-    ),
-    ("/", "filter rows (Enter keeps it, Esc clears it)"),
-    (
-        "B",
-        "on a job or relation: the sessions blocking it (Activity)",
-    ),
-    ("s S", "sort by next / previous column (also > <)"),
-    ("i", "invert the sort order"),
-    ("r", "refresh now (retry now when disconnected)"),
-    ("?", "show / hide this help"),
-    ("q Ctrl-C", "quit"),
-];
-
-/// Every key, for the help: the palette, the tabs' keys, switching tabs, then the rest.
-pub fn keys_help() -> Vec<(String, String)> {
-    let own = |(k, what): &(&str, &str)| (k.to_string(), what.to_string());
-    let mut out = vec![own(&COMMON_KEYS[0])];
-    out.extend(screens::screen_keys_help());
-    out.push((
-        format!("1-{}", Tab::count()),
-        "switch tab (Tab / Shift-Tab: next / previous; or :jobs, :caggs… in the palette)".into(),
-    ));
-    out.extend(COMMON_KEYS[1..].iter().map(own));
-    out
-}
 
 /// What the event loop must do after an input.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,44 +221,41 @@ impl AppState {
                 _ => Command::None,
             };
         }
-        let page = 10;
-        match key.code {
-            KeyCode::Char('q') => Command::Quit,
-            KeyCode::Char('?') => {
+        let Some(action) = keys::action(&key) else {
+            return match key.code {
+                KeyCode::Char(c) if c.is_ascii_uppercase() => match self.screen_action(c) {
+                    Some(action) => self.plan(action),
+                    None => Command::None,
+                },
+                _ => Command::None,
+            };
+        };
+        match action {
+            KeyAction::Quit => Command::Quit,
+            KeyAction::Help => {
                 self.show_help = true;
                 Command::Redraw
             }
-            KeyCode::Char('r') => Command::Refresh,
-            KeyCode::Char(c @ '1'..='9') if (c as usize - '1' as usize) < Tab::count() => {
-                self.switch_to(Tab::from_index(c as usize - '1' as usize))
-            }
-            KeyCode::Tab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
-            KeyCode::BackTab => {
+            KeyAction::Refresh => Command::Refresh,
+            KeyAction::SwitchTab(n) => self.switch_to(Tab::from_index(n - 1)),
+            KeyAction::NextTab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
+            KeyAction::PreviousTab => {
                 self.switch_to(Tab::from_index(self.tab.index() + Tab::count() - 1))
             }
-            KeyCode::Down | KeyCode::Char('j') => self.table_op(|t| t.move_by(1)),
-            KeyCode::Up | KeyCode::Char('k') => self.table_op(|t| t.move_by(-1)),
-            KeyCode::PageDown => self.table_op(|t| t.move_by(page)),
-            KeyCode::PageUp => self.table_op(|t| t.move_by(-page)),
-            KeyCode::Home | KeyCode::Char('g') => self.table_op(|t| t.home()),
-            KeyCode::End | KeyCode::Char('G') => self.table_op(|t| t.end()),
-            KeyCode::Char('s') | KeyCode::Char('>') => self.table_op(|t| t.sort_step(true)),
-            KeyCode::Char('S') | KeyCode::Char('<') => self.table_op(|t| t.sort_step(false)),
-            KeyCode::Char('i') => self.table_op(|t| t.sort_reverse()),
-            KeyCode::Char(':') => self.open_palette(""),
-            KeyCode::Char('p') if ctrl => self.open_palette(""),
-            KeyCode::Char('B') => self.who_blocks(),
-            KeyCode::Char(c) if c.is_ascii_uppercase() => match self.screen_action(c) {
-                Some(action) => self.plan(action),
-                None => Command::None,
-            },
-            KeyCode::Char('/') => {
+            KeyAction::Move(rows) => self.table_op(|t| t.move_by(rows)),
+            KeyAction::Home => self.table_op(|t| t.home()),
+            KeyAction::End => self.table_op(|t| t.end()),
+            KeyAction::SortNext => self.table_op(|t| t.sort_step(true)),
+            KeyAction::SortPrevious => self.table_op(|t| t.sort_step(false)),
+            KeyAction::SortReverse => self.table_op(|t| t.sort_reverse()),
+            KeyAction::Palette => self.open_palette(""),
+            KeyAction::WhoBlocks => self.who_blocks(),
+            KeyAction::Filter => {
                 self.filter_input = Some(self.current().active().filter().to_string());
                 Command::Redraw
             }
-            KeyCode::Enter => self.open_selected(),
-            KeyCode::Esc => self.back(),
-            _ => Command::None,
+            KeyAction::Open => self.open_selected(),
+            KeyAction::Back => self.back(),
         }
     }
 
@@ -419,7 +376,7 @@ impl AppState {
             Modal::Running(r) => (r.command.clone(), r.rollback_of.clone(), r.undoable),
             _ => (String::new(), None, false),
         };
-        let lines = outcome_lines(&o, rollback_of.as_deref(), undoable);
+        let lines = modal::outcome_lines(&o, rollback_of.as_deref(), undoable);
         let error = o.status != journal::Status::Ok || o.journal_error.is_some();
         self.modal = Message::modal(format!("{}: {command}", o.status), lines, error);
     }
@@ -541,7 +498,7 @@ impl AppState {
         }
         self.data.apply(kind, r.result, r.finished_at, r.elapsed);
         self.rebuild(Change::Read(kind), ctx);
-        update_names(&mut self.names, kind, &self.data);
+        self.names.update(kind, &self.data);
         if self.data.update_problems(&self.thresholds, ctx.now) {
             self.rebuild(Change::Problems, ctx);
         }
@@ -643,86 +600,6 @@ impl AppState {
                 .min_by_key(|(at, _)| *at),
         }
     }
-}
-
-/// Object names for completion, from the datasets that `kind` has just filled.
-fn update_names(n: &mut Names, kind: QueryKind, data: &Dataset) {
-    let qualified = crate::format::qualified_escaped;
-    match kind {
-        QueryKind::Catalog => {
-            if let Some(v) = data.compression.value() {
-                n.hypertables = v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
-            }
-            if let Some(v) = data.indexes.value() {
-                n.indexes = v
-                    .iter()
-                    .map(|i| qualified(&i.index_schema, &i.name))
-                    .collect();
-                n.tables = v
-                    .iter()
-                    .filter(|i| !i.on_hypertable)
-                    .map(|i| qualified(&i.schema, &i.table))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-            }
-        }
-        QueryKind::Jobs => {
-            if let Some(v) = data.jobs.value() {
-                n.jobs = v.iter().map(|j| j.job_id.to_string()).collect();
-            }
-        }
-        QueryKind::Caggs => {
-            if let Some(v) = data.caggs.value() {
-                n.caggs = v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
-            }
-        }
-        QueryKind::Activity => {
-            n.sessions = data
-                .activity
-                .rows()
-                .iter()
-                .map(|s| s.pid.to_string())
-                .collect();
-        }
-        _ => {}
-    }
-}
-
-/// What an action's outcome says, consistently with what it was: a rollback names the entry
-/// it undid; an undo is offered only for what was done, can be undone, and was journaled.
-fn outcome_lines(o: &Outcome, rollback_of: Option<&str>, undoable: bool) -> Vec<String> {
-    let journal = o
-        .journal_id
-        .as_deref()
-        .map(|id| format!("journal entry {id}"))
-        .unwrap_or_else(|| "not journaled".into());
-    let mut lines = vec![format!(
-        "{} statement(s) completed · {journal}",
-        o.completed
-    )];
-    lines.extend(o.error.clone());
-    if let Some(e) = &o.journal_error {
-        lines.push(format!("the outcome was NOT journaled: {e}"));
-    }
-    let journaled = o.journal_error.is_none() && o.journal_id.is_some();
-    match (rollback_of, o.status) {
-        (Some(of), journal::Status::Ok) => lines.push(format!("{of} is rolled back.")),
-        (Some(of), _) => lines.push(format!("{of} is not (fully) rolled back.")),
-        (None, _) if undoable && journaled && o.completed > 0 => lines.push(format!(
-            "Undo {} with the palette: rollback {}",
-            if o.status == journal::Status::Ok {
-                "it"
-            } else {
-                "the statements that ran"
-            },
-            o.journal_id.as_deref().unwrap_or_default()
-        )),
-        (None, journal::Status::Ok) if !undoable => lines.push("It cannot be undone.".into()),
-        (None, _) if o.completed == 0 => lines.push("Nothing was changed.".into()),
-        _ => {}
-    }
-    lines
 }
 
 #[cfg(test)]
@@ -932,40 +809,6 @@ mod tests {
         assert_eq!(
             s.link_text(now + Duration::from_secs(10)),
             "disconnected — reconnecting…"
-        );
-    }
-
-    #[test]
-    fn outcome_messages_agree_with_what_ran() {
-        let outcome = |status, completed| Outcome {
-            status,
-            completed,
-            error: None,
-            journal_id: Some("j2".into()),
-            journal_error: None,
-        };
-        let said =
-            |o: &Outcome, of: Option<&str>, undoable| outcome_lines(o, of, undoable).join(" | ");
-        let rollback = said(&outcome(journal::Status::Ok, 1), Some("j1"), true);
-        assert!(
-            rollback.contains("j1 is rolled back") && !rollback.contains("rollback j2"),
-            "{rollback}"
-        );
-        assert!(said(&outcome(journal::Status::Ok, 1), None, true).contains("rollback j2"));
-        assert!(said(&outcome(journal::Status::Ok, 1), None, false).contains("cannot be undone"));
-        let failed = said(&outcome(journal::Status::Failed, 0), None, true);
-        assert!(
-            failed.contains("Nothing was changed") && !failed.contains("rollback"),
-            "{failed}"
-        );
-        assert!(said(&outcome(journal::Status::Failed, 2), None, true)
-            .contains("the statements that ran"));
-        let mut lost = outcome(journal::Status::Ok, 1);
-        lost.journal_error = Some("disk full".into());
-        let lost = said(&lost, None, true);
-        assert!(
-            lost.contains("NOT journaled") && !lost.contains("rollback j2"),
-            "{lost}"
         );
     }
 }

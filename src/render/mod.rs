@@ -12,7 +12,8 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Table as TableWidget, Wra
 use ratatui::Frame;
 
 use crate::app::fleet::Fleet;
-use crate::app::state::{keys_help, AppState, TabView};
+use crate::app::keys::help as keys_help;
+use crate::app::state::{AppState, TabView};
 use crate::format;
 use crate::grid::{fit, Tone};
 use crate::screens::{caption, Tab};
