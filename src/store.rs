@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::time::Duration;
+use strum::{IntoStaticStr, VariantArray};
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
@@ -144,7 +145,7 @@ pub const READS: [QueryKind; 5] = [
 
 /// The datasets of a [`Dataset`], each filled by one query kind: the one place that says which
 /// kind fills what (applying results, failures, "never read", completion names, sections).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::VariantArray)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, VariantArray)]
 #[strum(serialize_all = "snake_case")]
 pub enum Section {
     Summary,
@@ -460,7 +461,11 @@ mod tests {
             assert!(Section::filled_by_kind(kind).next().is_some(), "{kind:?}");
         }
         for s in Section::ALL {
-            assert_eq!(s.part().is_some(), s.filled_by() == QueryKind::Catalog, "{s:?}");
+            assert_eq!(
+                s.part().is_some(),
+                s.filled_by() == QueryKind::Catalog,
+                "{s:?}"
+            );
         }
         let mut d = Dataset::new(Some(fixtures::caps()));
         assert!(d.never_read(QueryKind::Catalog) && !d.never_read(QueryKind::Chunks));

@@ -2,6 +2,7 @@
 //! humantime (`6h`, `7days`) or PostgreSQL (`'6 hours'`). Pure; every rejection says why.
 
 use std::fmt;
+use strum::IntoStaticStr;
 
 use super::spec;
 
@@ -36,7 +37,7 @@ pub enum WindowBound {
 }
 
 /// A parsed command; its name (kebab-case, as typed) is the spec table's key.
-#[derive(Debug, Clone, PartialEq, Eq, strum::IntoStaticStr)]
+#[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
 #[strum(serialize_all = "kebab-case")]
 pub enum Command {
     Refresh {

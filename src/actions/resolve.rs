@@ -234,10 +234,16 @@ fn job_settings(r: &Row) -> Result<JobSettings, ResolveError> {
 }
 
 async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, ResolveError> {
-    let rows = client
-        .query(sql!("job.sql"), &[&id.to_string()])
-        .await
-        .map_err(db)?;
+    first_job(client, sql!("job.sql"), &[&id.to_string()]).await
+}
+
+/// The first job a query returns, if any.
+async fn first_job(
+    client: &Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Option<JobSettings>, ResolveError> {
+    let rows = client.query(sql, params).await.map_err(db)?;
     rows.first().map(job_settings).transpose()
 }
 
@@ -248,11 +254,7 @@ async fn policy_job(
     kind: PolicyKind,
 ) -> Result<Option<JobSettings>, ResolveError> {
     let sql = queries::action(sql!("policy.sql"));
-    let rows = client
-        .query(sql.as_str(), &[&r.schema, &r.name, &kind.proc_name()])
-        .await
-        .map_err(db)?;
-    rows.first().map(job_settings).transpose()
+    first_job(client, &sql, &[&r.schema, &r.name, &kind.proc_name()]).await
 }
 
 /// Objects as rows of `oid`, `schema`, `name`.

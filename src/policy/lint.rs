@@ -3,6 +3,7 @@
 //! live database. Pure.
 
 use std::collections::BTreeMap;
+use strum::IntoStaticStr;
 
 use serde::Serialize;
 
@@ -39,7 +40,7 @@ pub struct LintRelation {
 }
 
 /// The lint rules, each a way policies work against each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
 pub enum LintRule {
     #[strum(serialize = "retention inside refresh window")]

@@ -3,6 +3,7 @@
 //! other (lint). Pure: the reads are `model::policies`, the changes `actions::plan::apply`.
 
 use std::collections::BTreeMap;
+use strum::{IntoStaticStr, VariantArray};
 
 use serde::{Deserialize, Serialize};
 
@@ -145,16 +146,7 @@ impl PolicyFile {
 
 /// The policy kinds of a relation, as the file names them.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    strum::IntoStaticStr,
-    strum::VariantArray,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, IntoStaticStr, VariantArray,
 )]
 #[strum(serialize_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -319,7 +311,7 @@ pub struct Drift {
     pub have: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, strum::IntoStaticStr)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, IntoStaticStr)]
 #[strum(serialize_all = "lowercase")]
 #[serde(rename_all = "snake_case")]
 pub enum DriftKind {

@@ -6,6 +6,7 @@ mod causes;
 mod rules;
 
 use chrono::{DateTime, Utc};
+use strum::{Display, IntoStaticStr, VariantArray};
 
 use crate::model::activity::Session;
 use crate::model::caggs::Cagg;
@@ -26,17 +27,7 @@ pub enum Severity {
 /// What is wrong, in the order kinds rank within a severity (most urgent first); its name is
 /// what the console shows and snapshot JSON writes (`kind`).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::VariantArray,
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, IntoStaticStr, Display, VariantArray,
 )]
 pub enum ProblemKind {
     #[strum(serialize = "scheduler")]

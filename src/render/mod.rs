@@ -137,6 +137,7 @@ fn tone(theme: &Theme, tone: Tone) -> Style {
     }
 }
 
+/// A bordered box with its title made printable.
 fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)

@@ -2,23 +2,14 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 
+use super::block;
 use crate::actions::Confirm;
 use crate::app::modal::{ConfirmState, Modal, Palette, Running, Scroll};
 use crate::format;
 use crate::theme::Theme;
-
-fn block<'a>(title: String, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border)
-        .title(Span::styled(
-            format!(" {} ", crate::format::printable(&title)),
-            theme.header,
-        ))
-}
 
 /// A box of `height` rows centred in `area`, as wide as it allows up to `width`.
 fn centred(area: Rect, width: u16, height: u16) -> Rect {

@@ -120,6 +120,17 @@ impl Env {
             .unwrap_or_else(|| "<no row>".into())
     }
 
+    /// Asserts fields of the job of `proc_name` on `hypertable` (or a cagg of that name).
+    async fn expect_job(&self, hypertable: &str, proc_name: &str, fields: &[(&str, &str)]) {
+        for (field, expected) in fields {
+            assert_eq!(
+                self.job_field(hypertable, proc_name, field).await,
+                *expected,
+                "{field} of {proc_name} on {hypertable}"
+            );
+        }
+    }
+
     async fn job_field(&self, hypertable: &str, proc_name: &str, field: &str) -> String {
         self.value(&format!(
             "SELECT {field}::text FROM timescaledb_information.jobs j
@@ -146,17 +157,11 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
     let job = e.job_field("metrics", "policy_compression", "job_id").await;
 
     e.ok(&format!("pause-job {job}")).await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "scheduled")
-            .await,
-        "false"
-    );
+    e.expect_job("metrics", "policy_compression", &[("scheduled", "false")])
+        .await;
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "scheduled")
-            .await,
-        "true"
-    );
+    e.expect_job("metrics", "policy_compression", &[("scheduled", "true")])
+        .await;
     assert!(
         e.act("rollback")
             .await
@@ -166,30 +171,34 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
     );
 
     e.ok(&format!("set-schedule {job} 6h")).await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "schedule_interval")
-            .await,
-        "06:00:00"
-    );
+    e.expect_job(
+        "metrics",
+        "policy_compression",
+        &[("schedule_interval", "06:00:00")],
+    )
+    .await;
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "schedule_interval")
-            .await,
-        "12:00:00"
-    );
+    e.expect_job(
+        "metrics",
+        "policy_compression",
+        &[("schedule_interval", "12:00:00")],
+    )
+    .await;
 
     e.ok("set-compress-after scn.metrics 14days").await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "config->>'compress_after'")
-            .await,
-        "14 days"
-    );
+    e.expect_job(
+        "metrics",
+        "policy_compression",
+        &[("config->>'compress_after'", "14 days")],
+    )
+    .await;
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "config->>'compress_after'")
-            .await,
-        "7 days"
-    );
+    e.expect_job(
+        "metrics",
+        "policy_compression",
+        &[("config->>'compress_after'", "7 days")],
+    )
+    .await;
 
     // Lost update: another session adds a key to the job's config between the preview and
     // Enter; the change writes only its own key, so the other survives (and the rollback too).
@@ -236,96 +245,68 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
 
     // Remove and re-add: same settings, a new job id.
     e.ok("remove-compression-policy scn.metrics").await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "job_id").await,
-        "<no row>"
-    );
+    e.expect_job("metrics", "policy_compression", &[("job_id", "<no row>")])
+        .await;
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "config->>'compress_after'")
-            .await,
-        "7 days"
-    );
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "schedule_interval")
-            .await,
-        "12:00:00"
-    );
-    assert_eq!(
-        e.job_field("metrics", "policy_compression", "scheduled")
-            .await,
-        "true"
-    );
+    e.expect_job(
+        "metrics",
+        "policy_compression",
+        &[
+            ("config->>'compress_after'", "7 days"),
+            ("schedule_interval", "12:00:00"),
+            ("scheduled", "true"),
+        ],
+    )
+    .await;
 
     // A paused retention policy on a cagg comes back paused, with its drop_after.
     e.ok("remove-retention-policy scn.metrics_daily").await;
-    assert_eq!(
-        e.job_field("metrics_daily", "policy_retention", "job_id")
-            .await,
-        "<no row>"
-    );
+    e.expect_job(
+        "metrics_daily",
+        "policy_retention",
+        &[("job_id", "<no row>")],
+    )
+    .await;
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field("metrics_daily", "policy_retention", "scheduled")
-            .await,
-        "false"
-    );
-    assert_eq!(
-        e.job_field("metrics_daily", "policy_retention", "config->>'drop_after'")
-            .await,
-        "365 days"
-    );
+    e.expect_job(
+        "metrics_daily",
+        "policy_retention",
+        &[
+            ("scheduled", "false"),
+            ("config->>'drop_after'", "365 days"),
+        ],
+    )
+    .await;
 
     // Refresh policy: change, undo; add where there is none, undo.
     e.ok("set-refresh-policy scn.metrics_hourly 5d 2h 1h").await;
-    assert_eq!(
-        e.job_field(
-            "metrics_hourly",
-            "policy_refresh_continuous_aggregate",
-            "config->>'start_offset'"
-        )
-        .await,
-        "5 days"
-    );
-    assert_eq!(
-        e.job_field(
-            "metrics_hourly",
-            "policy_refresh_continuous_aggregate",
-            "schedule_interval"
-        )
-        .await,
-        "01:00:00"
-    );
+    e.expect_job(
+        "metrics_hourly",
+        "policy_refresh_continuous_aggregate",
+        &[
+            ("config->>'start_offset'", "5 days"),
+            ("schedule_interval", "01:00:00"),
+        ],
+    )
+    .await;
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field(
-            "metrics_hourly",
-            "policy_refresh_continuous_aggregate",
-            "config->>'start_offset'"
-        )
-        .await,
-        "3 days"
-    );
-    assert_eq!(
-        e.job_field(
-            "metrics_hourly",
-            "policy_refresh_continuous_aggregate",
-            "schedule_interval"
-        )
-        .await,
-        "00:30:00"
-    );
+    e.expect_job(
+        "metrics_hourly",
+        "policy_refresh_continuous_aggregate",
+        &[
+            ("config->>'start_offset'", "3 days"),
+            ("schedule_interval", "00:30:00"),
+        ],
+    )
+    .await;
     e.ok("remove-refresh-policy scn.metrics_hourly").await;
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field(
-            "metrics_hourly",
-            "policy_refresh_continuous_aggregate",
-            "config->>'end_offset'"
-        )
-        .await,
-        "01:00:00"
-    );
+    e.expect_job(
+        "metrics_hourly",
+        "policy_refresh_continuous_aggregate",
+        &[("config->>'end_offset'", "01:00:00")],
+    )
+    .await;
 
     // The journal tells the whole story, newest last.
     let history = e.journal.history(&e.ctx().origin).unwrap().entries;
@@ -364,15 +345,12 @@ async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) 
         .unwrap();
     e.ok(r#"set-retention "Ops ""Team"""."events; drop table x" 30days"#)
         .await;
-    assert_eq!(
-        e.job_field(
-            "events; drop table x",
-            "policy_retention",
-            "config->>'drop_after'"
-        )
-        .await,
-        "30 days"
-    );
+    e.expect_job(
+        "events; drop table x",
+        "policy_retention",
+        &[("config->>'drop_after'", "30 days")],
+    )
+    .await;
     assert_eq!(
         e.value("SELECT count(*) FROM \"Ops \"\"Team\"\"\".\"events; drop table x\"")
             .await,
@@ -380,11 +358,12 @@ async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) 
         "data untouched"
     );
     e.ok("rollback").await;
-    assert_eq!(
-        e.job_field("events; drop table x", "policy_retention", "job_id")
-            .await,
-        "<no row>"
-    );
+    e.expect_job(
+        "events; drop table x",
+        "policy_retention",
+        &[("job_id", "<no row>")],
+    )
+    .await;
 
     e.ok(&format!("set-retention scn.\"{long}\" 2d")).await;
     assert_eq!(

@@ -4,6 +4,7 @@
 //! share — the facts, job changes and their undo, impact — is here.
 
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr};
 
 use super::change::Change;
 use super::parse::{self, Command, Interval, WindowBound};
@@ -26,16 +27,7 @@ pub use policies::PolicyKind;
 
 /// What kind of relation a name resolved to (`queries/actions/resolve.sql` decides).
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    strum::IntoStaticStr,
-    strum::Display,
-    strum::EnumString,
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr, Display, EnumString,
 )]
 #[strum(serialize_all = "lowercase")]
 pub enum RelationKind {
