@@ -260,6 +260,21 @@ impl Dataset {
         data
     }
 
+    /// A drill-down's rows arrived (they are its view's; the store keeps when it was read).
+    pub fn drill_read(&mut self, kind: QueryKind, at: DateTime<Utc>, took: Duration) {
+        self.refreshed.insert(kind, (at, took));
+    }
+
+    /// A read or the link failed: the footer shows the latest error.
+    pub fn failed(&mut self, at: DateTime<Utc>, error: &str) {
+        self.last_error = Some((at, error.to_string()));
+    }
+
+    /// A new session told what the server can do.
+    pub fn set_caps(&mut self, caps: &Capabilities) {
+        self.caps = Some(caps.clone());
+    }
+
     /// Stores a screen query's result (drill-downs are not kept here: the caller shows them).
     pub fn apply(
         &mut self,

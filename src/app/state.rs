@@ -537,12 +537,10 @@ impl AppState {
                 Ok(payload) => {
                     tab.screen().fill_drill(payload, &ctx, &mut d.table);
                     d.state.set((), r.finished_at, r.elapsed);
-                    self.data
-                        .refreshed
-                        .insert(r.kind, (r.finished_at, r.elapsed));
+                    self.data.drill_read(r.kind, r.finished_at, r.elapsed);
                 }
                 Err(e) => {
-                    self.data.last_error = Some((r.finished_at, e.clone()));
+                    self.data.failed(r.finished_at, &e);
                     d.state.fail(e);
                 }
             }
@@ -554,10 +552,10 @@ impl AppState {
     pub fn on_link(&mut self, status: &LinkStatus) -> bool {
         self.link = status.state.clone();
         if let LinkState::Disconnected { error, .. } = &status.state {
-            self.data.last_error = Some((Utc::now(), error.clone()));
+            self.data.failed(Utc::now(), error);
         }
         if let Some(caps) = &status.caps {
-            self.data.caps = Some((**caps).clone());
+            self.data.set_caps(caps);
         }
         let fresh = status.client.is_some() && status.generation != self.generation;
         if fresh {

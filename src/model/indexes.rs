@@ -441,24 +441,29 @@ mod tests {
         }
     }
 
+    /// An index's usage, each scan reading `per_scan` tuples.
+    fn used(valid: bool, scans: i64, per_scan: i64) -> IndexUsage {
+        IndexUsage {
+            valid,
+            scans,
+            tuples_read: scans * per_scan,
+        }
+    }
+
+    /// Usage by oid: `(oid, valid, scans)`.
+    fn usage_of(rows: &[(u32, bool, i64)], per_scan: i64) -> IdMap<u32, IndexUsage> {
+        rows.iter()
+            .map(|&(oid, valid, scans)| (oid, used(valid, scans, per_scan)))
+            .collect()
+    }
+
     #[test]
     fn chunk_indexes_are_summed_into_their_hypertable_index() {
         let structure = IndexStructure {
             chunk_indexes: vec![(11, 1), (12, 1), (21, 2), (99, 2)],
             ..IndexStructure::default()
         };
-        let used = |valid, scans| IndexUsage {
-            valid,
-            scans,
-            tuples_read: scans * 10,
-        };
-        let usage: IdMap<u32, IndexUsage> = [
-            (11, used(true, 3)),
-            (12, used(false, 4)),
-            (21, used(true, 0)),
-        ]
-        .into_iter()
-        .collect();
+        let usage = usage_of(&[(11, true, 3), (12, false, 4), (21, true, 0)], 10);
         let bytes: IdMap<u32, i64> = [(11, 2), (12, 3), (21, 1)].into_iter().collect();
         let owners = Owners::default();
         let sums = chunk_sums(&structure, &usage, &Sizes::new(&bytes, &owners));
@@ -538,18 +543,8 @@ mod tests {
             listed(30, "t_gone", "value"), // dropped since the structure was read
             listed(40, "t_device_idx", "device"),
         ];
-        let used = |valid, scans| IndexUsage {
-            valid,
-            scans,
-            tuples_read: scans * 2,
-        };
-        let usage: IdMap<u32, IndexUsage> = [
-            (10, used(true, 1)),
-            (20, used(true, 0)),
-            (40, used(true, 5)),
-        ]
-        .into_iter()
-        .collect();
+        let used = |valid, scans| used(valid, scans, 2);
+        let usage = usage_of(&[(10, true, 1), (20, true, 0), (40, true, 5)], 2);
         let bytes: IdMap<u32, i64> = [(10, 100), (20, 100)].into_iter().collect();
         let owners = Owners::default();
         let sums: IdMap<u32, ChunkIndexSums> = [

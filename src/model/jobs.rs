@@ -180,30 +180,9 @@ mod tests {
     #[test]
     fn overdue_needs_a_schedule_and_a_past_start() {
         let now = Utc::now();
-        let mut j = Job {
-            job_id: 1,
-            application_name: String::new(),
-            kind: "custom",
-            proc_schema: "s".into(),
-            proc_name: "p".into(),
-            target_schema: None,
-            target_name: None,
-            owner: "o".into(),
-            schedule_seconds: Some(60.0),
-            scheduled: true,
-            job_status: Some("Scheduled".into()),
-            last_run_status: None,
-            last_run_started: None,
-            last_success: None,
-            next_start: Some(now - chrono::TimeDelta::hours(1)),
-            total_runs: 0,
-            total_failures: 0,
-            consecutive_failures: 0,
-            last_error: None,
-            last_error_code: None,
-            last_error_at: None,
-            config: None,
-        };
+        let mut j = crate::model::fixtures::job(1, "p", None, 0, true);
+        j.schedule_seconds = Some(60.0);
+        j.next_start = Some(now - chrono::TimeDelta::hours(1));
         assert!(j.overdue(now));
         j.next_start = Some(now - chrono::TimeDelta::minutes(1));
         assert!(!j.overdue(now), "within the grace period");

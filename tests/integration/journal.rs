@@ -12,6 +12,21 @@ use hypertop::headless::{self, RunOptions};
 use crate::actions::{env_for, Env, SERIAL};
 use crate::engines::{action_engine, hold_lock, native_database, psql};
 
+/// `run --yes` refuses the rollback `line` while a later change of its setting stands (the
+/// value `query` reads stays `later`), and `--force` runs it (the value is `restored`).
+async fn refused_then_forced(e: &Env, line: &str, query: &str, later: &str, restored: &str) {
+    let ctx = e.ctx();
+    let yes = RunOptions {
+        yes: true,
+        ..Default::default()
+    };
+    assert_eq!(headless::run(&ctx, line, yes).await, headless::EXIT_FAILED);
+    assert_eq!(e.value(query).await, later);
+    let forced = RunOptions { force: true, ..yes };
+    assert_eq!(headless::run(&ctx, line, forced).await, 0);
+    assert_eq!(e.value(query).await, restored);
+}
+
 async fn compressed(e: &Env) -> i64 {
     e.value("SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND is_compressed")
         .await
@@ -74,17 +89,9 @@ async fn rollback_restores_its_own_setting_and_asks_before_overwriting_a_later_o
     // A later change of the same setting: `run --yes` refuses without --force.
     let second = e.act(&format!("set-schedule {job} 2h")).await.unwrap();
     e.act(&format!("set-schedule {job} 3h")).await.unwrap();
-    let ctx = e.ctx();
     let line = format!("rollback {}", second.journal_id.unwrap());
-    let yes = RunOptions {
-        yes: true,
-        ..Default::default()
-    };
-    assert_eq!(headless::run(&ctx, &line, yes).await, headless::EXIT_FAILED);
-    assert_eq!(e.value(&field("schedule_interval")).await, "03:00:00");
-    let forced = RunOptions { force: true, ..yes };
-    assert_eq!(headless::run(&ctx, &line, forced).await, 0);
-    assert_eq!(e.value(&field("schedule_interval")).await, schedule);
+    let schedule_now = field("schedule_interval");
+    refused_then_forced(&e, &line, &schedule_now, "03:00:00", &schedule).await;
     // Put the scenario back for the other tests.
     e.act(&format!("resume-job {job}")).await.unwrap();
     e.act(&format!("set-compress-after scn.metrics '{after}'"))
@@ -285,15 +292,8 @@ async fn rollback_refuses_to_overwrite_a_change_made_outside_hypertop() {
             "{:?}",
             plan.warnings
         );
-        let yes = RunOptions {
-            yes: true,
-            ..Default::default()
-        };
-        assert_eq!(headless::run(&ctx, &line, yes).await, headless::EXIT_FAILED);
-        assert_eq!(e.value(&field("schedule_interval")).await, "03:00:00");
-        let forced = RunOptions { force: true, ..yes };
-        assert_eq!(headless::run(&ctx, &line, forced).await, 0);
-        assert_eq!(e.value(&field("schedule_interval")).await, schedule);
+        let schedule_now = field("schedule_interval");
+        refused_then_forced(&e, &line, &schedule_now, "03:00:00", &schedule).await;
         psql(
             &server.conninfo,
             &format!("SELECT alter_job({job}, max_retries => -1)"),
