@@ -343,7 +343,10 @@ extern "C" fn drop_own_databases() {
                 psql.arg("-c")
                     .arg(format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
             }
-            psql.stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()
+            psql.stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()
         })
         .collect();
     for mut drop in drops {
