@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use clap::{ArgAction, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand};
 
 /// The smallest refresh interval: below it the console would keep a backend busy.
 pub const MIN_REFRESH: Duration = Duration::from_millis(100);
@@ -12,19 +12,30 @@ pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 /// A duration setting as seconds (`2`, `0.5`) or humantime (`5s`, `500ms`, `1m`), at least
 /// `min`: one rule for flags and profiles.
 pub fn duration_at_least(s: &str, min: Duration) -> Result<Duration, String> {
+    duration_within(s, min, Duration::MAX, "")
+}
+
+fn duration_within(
+    s: &str,
+    min: Duration,
+    max: Duration,
+    why_max: &str,
+) -> Result<Duration, String> {
     let d = match s.trim().parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => Duration::from_secs_f64(secs),
         Ok(_) => return Err(format!("\"{s}\" must be a positive number of seconds")),
         Err(_) => humantime::parse_duration(s.trim())
             .map_err(|e| format!("invalid duration \"{s}\": {e} (examples: 5s, 500ms, 2m)"))?,
     };
-    if d < min {
-        return Err(format!(
-            "\"{s}\" is too short: at least {}",
-            humantime::format_duration(min)
-        ));
-    }
-    Ok(d)
+    let (too, at, bound, why) = match d {
+        d if d < min => ("short", "least", min, ""),
+        d if d > max => ("long", "most", max, why_max),
+        d => return Ok(d),
+    };
+    Err(format!(
+        "\"{s}\" is too {too}: at {at} {}{why}",
+        humantime::format_duration(bound)
+    ))
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -37,18 +48,27 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 24 * 3600);
 /// A timeout (statement, lock, a scrape's deadline): at least [`MIN_TIMEOUT`], at most
 /// [`MAX_TIMEOUT`].
 pub fn parse_timeout(s: &str) -> Result<Duration, String> {
-    let d = duration_at_least(s, MIN_TIMEOUT)?;
-    if d > MAX_TIMEOUT {
-        return Err(format!(
-            "\"{s}\" is too long: at most {} (PostgreSQL's timeouts stop near 24.8 days)",
-            humantime::format_duration(MAX_TIMEOUT)
-        ));
-    }
-    Ok(d)
+    duration_within(
+        s,
+        MIN_TIMEOUT,
+        MAX_TIMEOUT,
+        " (PostgreSQL's timeouts stop near 24.8 days)",
+    )
 }
 
 fn parse_refresh(s: &str) -> Result<Duration, String> {
     duration_at_least(s, MIN_REFRESH)
+}
+
+/// Whether a change is only shown or also carried out, and whether that is asked first.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Execute {
+    /// Print the plan and stop
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Execute without asking (required when stdin is not a terminal)
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Parser)]
@@ -150,15 +170,11 @@ pub enum Sub {
         /// The command, as typed in the palette, e.g. 'pause-job 1000'
         #[arg(value_name = "COMMAND")]
         action: String,
+        #[command(flatten)]
+        execute: Execute,
         /// Connection string, URL or database name
         #[arg(value_name = "CONNINFO")]
         conninfo: Option<String>,
-        /// Print the plan and stop
-        #[arg(long)]
-        dry_run: bool,
-        /// Execute without asking (required when stdin is not a terminal)
-        #[arg(long)]
-        yes: bool,
         /// With --yes: also roll back when a later entry changed the same setting
         #[arg(long)]
         force: bool,
@@ -276,12 +292,8 @@ pub enum PolicyWhat {
         /// Connection string, URL or database name
         #[arg(value_name = "CONNINFO")]
         conninfo: Option<String>,
-        /// Print the plan and stop
-        #[arg(long)]
-        dry_run: bool,
-        /// Execute without asking (required when stdin is not a terminal)
-        #[arg(long)]
-        yes: bool,
+        #[command(flatten)]
+        execute: Execute,
     },
     /// Policies that work against each other, in FILE or (without one) in the database; exit 0
     /// none, 1 findings, 2 error
@@ -422,13 +434,10 @@ mod tests {
         assert!(cli.read_only);
         match &cli.command {
             Some(Sub::Run {
-                action,
-                dry_run,
-                yes,
-                ..
+                action, execute, ..
             }) => {
                 assert_eq!(action, "pause-job 1000");
-                assert!(*dry_run && !*yes);
+                assert!(execute.dry_run && !execute.yes);
             }
             other => panic!("{other:?}"),
         }

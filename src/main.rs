@@ -361,14 +361,13 @@ async fn run(cli: Cli) -> ExitCode {
     match &cli.command {
         Some(Sub::Run {
             action,
-            dry_run,
-            yes,
+            execute,
             force,
             ..
         }) => {
             let how = headless::RunOptions {
-                dry_run: *dry_run,
-                yes: *yes,
+                dry_run: execute.dry_run,
+                yes: execute.yes,
                 force: *force,
             };
             return ExitCode::from(headless::run(&ctx, action, how).await);

@@ -36,10 +36,8 @@ pub struct Origin {
     pub port: String,
     pub database: String,
     /// The server's system identifier (`pg_control_system()`), when the role could read it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system_id: Option<String>,
     /// The database's oid (entries before it was journaled have none).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub database_oid: Option<i64>,
 }
 
@@ -122,6 +120,7 @@ pub enum LineKind {
 }
 
 /// One line of the journal.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
     pub id: String,
@@ -133,21 +132,15 @@ pub struct Line {
     /// Intent: the statements as previewed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sql: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
     /// The entry this one rolls back.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollback_of: Option<String>,
     /// Outcome: how it ended, how many steps completed, and the error.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Status>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_steps: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// What the settings it changes stood at on the server: before its steps (intent), after
     /// them (outcome). See [`super::state`].
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<super::state::State>,
 }
 
@@ -558,6 +551,15 @@ mod tests {
         (dir, j)
     }
 
+    /// Bytes written to the journal's file as they are (a torn or foreign line).
+    fn append_raw(j: &Journal, bytes: &[u8]) {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&j.path)
+            .unwrap();
+        f.write_all(bytes).unwrap();
+    }
+
     #[test]
     fn intent_outcome_and_rollback_once() {
         let (_dir, j) = journal();
@@ -643,11 +645,7 @@ mod tests {
         let p = job_plan("pause-job 7");
         let id = j.intent(&o, &p).unwrap();
         // A crash in the middle of writing the outcome: half a line, no newline.
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&j.path)
-            .unwrap();
-        f.write_all(b"{\"id\":\"x\",\"ev").unwrap();
+        append_raw(&j, b"{\"id\":\"x\",\"ev");
         let id2 = j.intent(&o, &p).unwrap();
         j.outcome(&id2, &o, &p.command, Status::Ok, 1, None)
             .unwrap();
@@ -669,11 +667,7 @@ mod tests {
         let o = origin("metrics");
         let p = job_plan("pause-job 7");
         j.intent(&o, &p).unwrap();
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&j.path)
-            .unwrap();
-        f.write_all(b"\xff\xfe not json\n").unwrap();
+        append_raw(&j, b"\xff\xfe not json\n");
         let id2 = j.intent(&o, &p).unwrap();
         let read = j.history(&o).unwrap();
         assert_eq!(read.entries.len(), 2);

@@ -50,6 +50,7 @@ impl Target {
 
 /// One statement of a plan. Parameters are text (or NULL) and cast in the SQL, so the journal
 /// can store and replay them exactly.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     /// What it does, for progress (e.g. `compress _hyper_1_3_chunk`).
@@ -58,15 +59,12 @@ pub struct Step {
     pub params: Vec<Option<String>>,
     /// A statement that names its object in its text (DDL takes no parameters): it runs only
     /// while that oid still has this name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub guard: Option<Target>,
     /// A relation the statement rewrites: analyzed after it, so the planner's statistics (and
     /// `relpages`, `reltuples`) describe its new rows at once instead of at the next autovacuum.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analyze: Option<Target>,
     /// A statement answering one boolean (`pg_cancel_backend`): false fails the step with this
     /// message (the signal was not sent), true is done.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expect_true: Option<String>,
 }
 

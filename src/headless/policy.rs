@@ -22,12 +22,10 @@ pub async fn run(ctx: &Context<'_>, what: &PolicyWhat, limits: &Thresholds) -> u
     let done = match what {
         PolicyWhat::Export { output, .. } => export(ctx, output.as_deref()).await,
         PolicyWhat::Diff { file, format, .. } => diff(ctx, file, *format).await,
-        PolicyWhat::Apply {
-            file, dry_run, yes, ..
-        } => {
+        PolicyWhat::Apply { file, execute, .. } => {
             let how = RunOptions {
-                dry_run: *dry_run,
-                yes: *yes,
+                dry_run: execute.dry_run,
+                yes: execute.yes,
                 force: false,
             };
             apply(ctx, file, how).await

@@ -9,7 +9,7 @@ use super::activity::Session;
 use super::caggs::{Cagg, RefreshPolicy, Watermark};
 use super::compression::Compression;
 use super::hypertables::Hypertable;
-use super::indexes::{category, Index};
+use super::indexes::{Index, IndexUsage, ListedIndex};
 use super::jobs::Job;
 use super::retention::Retention;
 use super::{Bound, Payload, QueryKind, Summary};
@@ -113,18 +113,14 @@ pub fn compression(name: &str, backlog: i64) -> Compression {
     }
 }
 
-pub fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> Index {
-    Index {
-        schema: "telemetry".into(),
+/// A plain btree index as listed by the structure query.
+pub fn listed(oid: u32, schema: &str, table: &str, name: &str, keys: &str) -> ListedIndex {
+    ListedIndex {
+        oid,
+        schema: schema.into(),
         table: table.into(),
-        index_schema: "telemetry".into(),
+        index_schema: schema.into(),
         name: name.into(),
-        // The copy (`…_again`) was created last.
-        oid: if name.ends_with("_again") {
-            30_000
-        } else {
-            20_000
-        },
         on_hypertable: true,
         method: "btree".into(),
         unique: false,
@@ -132,14 +128,27 @@ pub fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> In
         key_columns: keys.into(),
         expressions: None,
         predicate: None,
+    }
+}
+
+pub fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> Index {
+    // The copy (`…_again`) was created last.
+    let oid = if name.ends_with("_again") {
+        30_000
+    } else {
+        20_000
+    };
+    let usage = IndexUsage {
         valid,
         scans,
         tuples_read: scans * 40,
-        size_bytes: 3 * 1024 * 1024 * 1024 + scans,
-        chunk_indexes: 1224,
-        category: category(scans, false),
-        duplicate_of: None,
-    }
+    };
+    Index::new(
+        &listed(oid, "telemetry", table, name, keys),
+        usage,
+        3 * 1024 * 1024 * 1024 + scans,
+        1224,
+    )
 }
 
 pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, scheduled: bool) -> Job {

@@ -62,6 +62,34 @@ pub struct Index {
     pub duplicate_of: Option<String>,
 }
 
+impl Index {
+    /// A listed index with its numbers (its own plus its chunk indexes' sums), not yet
+    /// compared with the others for duplicates.
+    pub fn new(l: &ListedIndex, usage: IndexUsage, size_bytes: i64, chunk_indexes: i64) -> Index {
+        Index {
+            schema: l.schema.clone(),
+            table: l.table.clone(),
+            index_schema: l.index_schema.clone(),
+            name: l.name.clone(),
+            oid: i64::from(l.oid),
+            on_hypertable: l.on_hypertable,
+            method: l.method.clone(),
+            unique: l.unique,
+            primary: l.primary,
+            key_columns: l.key_columns.clone(),
+            expressions: l.expressions.clone(),
+            predicate: l.predicate.clone(),
+            valid: usage.valid,
+            scans: usage.scans,
+            tuples_read: usage.tuples_read,
+            size_bytes,
+            chunk_indexes,
+            category: category(usage.scans, l.unique),
+            duplicate_of: None,
+        }
+    }
+}
+
 /// CONSTRAINT: it enforces uniqueness (a primary key, a unique constraint), whatever its scans;
 /// else UNUSED: never scanned; LOW: a few scans; else ACTIVE.
 pub fn category(scans: i64, unique: bool) -> Category {
@@ -189,27 +217,16 @@ pub fn rows(
             let own = usage.get(&l.oid)?;
             let chunks = sums.get(&l.oid).copied().unwrap_or_default();
             let scans = own.scans + chunks.usage.scans;
-            Some(Index {
-                schema: l.schema.clone(),
-                table: l.table.clone(),
-                index_schema: l.index_schema.clone(),
-                name: l.name.clone(),
-                oid: i64::from(l.oid),
-                on_hypertable: l.on_hypertable,
-                method: l.method.clone(),
-                unique: l.unique,
-                primary: l.primary,
-                key_columns: l.key_columns.clone(),
-                expressions: l.expressions.clone(),
-                predicate: l.predicate.clone(),
-                valid: own.valid && chunks.usage.valid,
-                scans,
-                tuples_read: own.tuples_read + chunks.usage.tuples_read,
-                size_bytes: sizes.own(l.oid) + chunks.bytes,
-                chunk_indexes: chunks.chunk_indexes,
-                category: category(scans, l.unique),
-                duplicate_of: None,
-            })
+            Some(Index::new(
+                l,
+                IndexUsage {
+                    valid: own.valid && chunks.usage.valid,
+                    scans,
+                    tuples_read: own.tuples_read + chunks.usage.tuples_read,
+                },
+                sizes.own(l.oid) + chunks.bytes,
+                chunks.chunk_indexes,
+            ))
         })
         .collect();
     // as listed before: by index, then table
@@ -418,27 +435,12 @@ mod tests {
     use crate::model::sizes::Owners;
 
     fn ix(name: &str, keys: &str, scans: i64, unique: bool) -> Index {
-        Index {
-            schema: "s".into(),
-            table: "t".into(),
-            index_schema: "s".into(),
-            name: name.into(),
-            oid: 0,
+        let listed = ListedIndex {
             on_hypertable: false,
-            method: "btree".into(),
             unique,
-            primary: false,
-            key_columns: keys.into(),
-            expressions: None,
-            predicate: None,
-            valid: true,
-            scans,
-            tuples_read: 0,
-            size_bytes: 0,
-            chunk_indexes: 0,
-            category: category(scans, unique),
-            duplicate_of: None,
-        }
+            ..crate::model::fixtures::listed(0, "s", "t", name, keys)
+        };
+        Index::new(&listed, used(true, scans, 0), 0, 0)
     }
 
     /// An index's usage, each scan reading `per_scan` tuples.
@@ -523,20 +525,7 @@ mod tests {
 
     #[test]
     fn listed_indexes_get_their_own_and_their_chunks_numbers() {
-        let listed = |oid, name: &str, keys: &str| ListedIndex {
-            oid,
-            schema: "s".into(),
-            table: "t".into(),
-            index_schema: "s".into(),
-            name: name.into(),
-            on_hypertable: true,
-            method: "btree".into(),
-            unique: false,
-            primary: false,
-            key_columns: keys.into(),
-            expressions: None,
-            predicate: None,
-        };
+        let listed = |oid, name, keys| crate::model::fixtures::listed(oid, "s", "t", name, keys);
         let list = [
             listed(10, "t_time_idx", "time"),
             listed(20, "t_copy", "time"),

@@ -139,50 +139,46 @@ pub async fn fetch_with(
     caps: &Capabilities,
     cache: &mut Cache,
 ) -> Result<Payload, tokio_postgres::Error> {
-    let result = read(kind, target, client, caps, cache).await;
+    let ts = caps.timescaledb.is_some();
+    let result = async {
+        Ok(match (kind, target) {
+            (QueryKind::Summary, _) => {
+                Payload::Summary(Summary::fetch(client, &mut cache.statements).await?)
+            }
+            (QueryKind::Catalog, _) => Payload::Catalog(catalog::fetch(client, caps, cache).await?),
+            (QueryKind::Chunks, Some(t)) => {
+                Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, caps, t).await?)
+            }
+            (QueryKind::IndexChunks, Some(t)) => {
+                Payload::IndexChunks(t.clone(), indexes::fetch_chunks(client, t).await?)
+            }
+            (QueryKind::Jobs, _) => {
+                Payload::Jobs(jobs::fetch(client, &mut cache.statements).await?)
+            }
+            (QueryKind::JobRuns, Some(t)) => {
+                Payload::JobRuns(t.clone(), jobs::fetch_runs(client, caps, t).await?)
+            }
+            (QueryKind::Caggs, _) if ts => {
+                Payload::Caggs(caggs::fetch(client, caps, &mut cache.statements).await?)
+            }
+            (QueryKind::Caggs, _) => {
+                Payload::MatViews(caggs::fetch_matviews(client, &mut cache.statements).await?)
+            }
+            (QueryKind::Activity, _) => {
+                Payload::Activity(activity::fetch(client, &mut cache.statements).await?)
+            }
+            // A drill-down asked for without a target has nothing to read.
+            (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {
+                Payload::Unavailable("nothing selected to drill into".into())
+            }
+        })
+    }
+    .await;
+    // After a failure the statements may belong to a lost connection: prepare them again.
     if result.is_err() {
         cache.statements.clear();
     }
     result
-}
-
-async fn read(
-    kind: QueryKind,
-    target: Option<&Target>,
-    client: &Client,
-    caps: &Capabilities,
-    cache: &mut Cache,
-) -> Result<Payload, tokio_postgres::Error> {
-    let ts = caps.timescaledb.is_some();
-    Ok(match (kind, target) {
-        (QueryKind::Summary, _) => {
-            Payload::Summary(Summary::fetch(client, &mut cache.statements).await?)
-        }
-        (QueryKind::Catalog, _) => Payload::Catalog(catalog::fetch(client, caps, cache).await?),
-        (QueryKind::Chunks, Some(t)) => {
-            Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, caps, t).await?)
-        }
-        (QueryKind::IndexChunks, Some(t)) => {
-            Payload::IndexChunks(t.clone(), indexes::fetch_chunks(client, t).await?)
-        }
-        (QueryKind::Jobs, _) => Payload::Jobs(jobs::fetch(client, &mut cache.statements).await?),
-        (QueryKind::JobRuns, Some(t)) => {
-            Payload::JobRuns(t.clone(), jobs::fetch_runs(client, caps, t).await?)
-        }
-        (QueryKind::Caggs, _) if ts => {
-            Payload::Caggs(caggs::fetch(client, caps, &mut cache.statements).await?)
-        }
-        (QueryKind::Caggs, _) => {
-            Payload::MatViews(caggs::fetch_matviews(client, &mut cache.statements).await?)
-        }
-        (QueryKind::Activity, _) => {
-            Payload::Activity(activity::fetch(client, &mut cache.statements).await?)
-        }
-        // A drill-down asked for without a target has nothing to read.
-        (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {
-            Payload::Unavailable("nothing selected to drill into".into())
-        }
-    })
 }
 
 /// The start or end of a chunk range: a time, or an integer for integer-time hypertables.

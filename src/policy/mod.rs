@@ -70,28 +70,26 @@ pub struct Compression {
 
 /// A compression or retention policy: its threshold (by chunk range, or by creation time), its
 /// schedule and whether it runs.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ThresholdPolicy {
     /// `compress_after` / `drop_after`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub after: Option<Threshold>,
     /// `compress_created_before` / `drop_created_before` (TimescaleDB 2.15+).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_before: Option<String>,
     pub schedule: String,
     #[serde(default = "yes")]
     pub scheduled: bool,
 }
 
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshPolicy {
     /// None: from the beginning.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start_offset: Option<Threshold>,
     /// None: up to now.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_offset: Option<Threshold>,
     pub schedule: String,
     #[serde(default = "yes")]
@@ -108,18 +106,14 @@ pub struct ReorderPolicy {
 }
 
 /// One hypertable's or cagg's policies.
+#[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Relation {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression: Option<Compression>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression_policy: Option<ThresholdPolicy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_policy: Option<ThresholdPolicy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_policy: Option<RefreshPolicy>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reorder_policy: Option<ReorderPolicy>,
 }
 

@@ -11,6 +11,8 @@
 //! the overview (`--only server`; the server must be local). Numbers, not pass/fail:
 //! BENCHMARKS.md holds a run and the targets.
 
+#[path = "../integration/process.rs"]
+mod process;
 #[path = "../integration/pty.rs"]
 #[allow(dead_code)]
 mod pty;
@@ -1196,11 +1198,7 @@ fn growth_part(list: &str) {
                 .args(["snapshot", dsn])
                 .output()
                 .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            process::must(out, "snapshot");
             snapshot = snapshot.min(t.elapsed());
         }
         let cell = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);

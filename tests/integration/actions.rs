@@ -781,26 +781,21 @@ fn dialogs_and_navigation_at_80x24() {
         .arg(dir.path().join("j.jsonl"));
     let mut pty = Pty::spawn_sized(cmd, 80, 24);
     pty.wait_for_output("Problems (", wait);
-    pty.write(b":drop-chunks scn.logs older-than 1d\r");
-    pty.wait_for_output("Confirm: drop-chunks", wait);
+    pty.type_until(
+        b":drop-chunks scn.logs older-than 1d\r",
+        "Confirm: drop-chunks",
+        wait,
+    );
     pty.wait_for_output("Type logs (or scn.logs) and Enter", wait);
     pty.wait_for_output("Impact", wait);
-    pty.write(b"\x1b");
-    pty.wait_until_gone("Confirm: drop-chunks", wait);
-    std::thread::sleep(Duration::from_millis(300));
-    pty.write(b":decompress scn.metrics\r");
-    pty.wait_for_output("Confirm: decompress", wait);
+    pty.escape_from("Confirm: drop-chunks", wait);
+    pty.type_until(b":decompress scn.metrics\r", "Confirm: decompress", wait);
     pty.wait_for_output("[ Execute ]", wait);
-    pty.write(b"\x1b");
-    pty.wait_until_gone("Confirm: decompress", wait);
-    std::thread::sleep(Duration::from_millis(300));
-    pty.write(b"\r");
-    pty.wait_for_output("Esc back", wait);
-    pty.write(b"\x1b");
-    std::thread::sleep(Duration::from_millis(300));
+    pty.escape_from("Confirm: decompress", wait);
+    pty.type_until(b"\r", "Esc back", wait);
+    pty.escape_from("Esc back", wait);
     pty.wait_for_output("Problems (", wait);
-    pty.write(b":jobs\r");
-    pty.wait_for_output("Jobs (", wait);
+    pty.type_until(b":jobs\r", "Jobs (", wait);
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
 }
@@ -829,10 +824,13 @@ fn palette_in_a_terminal() {
     pty.wait_for_output("Problems (", wait);
     pty.write(b":pause-jo");
     pty.wait_for_output("pause-job <job id>", wait);
-    pty.write(format!("b {job}\r").as_bytes());
-    pty.wait_for_output(&format!("Confirm: pause-job {job}"), wait);
+    pty.type_until(
+        format!("b {job}\r").as_bytes(),
+        &format!("Confirm: pause-job {job}"),
+        wait,
+    );
     pty.write(b"\r");
-    std::thread::sleep(Duration::from_millis(500));
+    pty.wait_until_gone("Confirm: pause-job", wait);
     assert_eq!(
         scheduled(),
         "t",
@@ -856,12 +854,9 @@ fn palette_in_a_terminal() {
     pty.write(b"/retention\r");
     pty.write(b"P");
     pty.wait_for_output("Confirm: pause-job", wait);
-    pty.write(b"\x1b");
     // A lone Esc, not the start of Alt-: (terminals send Alt-x as Esc x).
-    pty.wait_until_gone("Confirm: pause-job", wait);
-    std::thread::sleep(Duration::from_millis(300));
-    pty.write(b":history\r");
-    pty.wait_for_output("History (newest last)", wait);
+    pty.escape_from("Confirm: pause-job", wait);
+    pty.type_until(b":history\r", "History (newest last)", wait);
     pty.wait_for_output("rollback of", wait);
     pty.write(b" q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));

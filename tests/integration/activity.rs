@@ -14,6 +14,7 @@ use hypertop::problems::{self, ProblemKind};
 use hypertop::screens::tab;
 
 use crate::engines::{backend_pid, connector_for, eventually, hold_lock, native_database, psql};
+use crate::process::must;
 
 async fn sessions(conninfo: &str) -> Vec<Session> {
     let s = connector_for(conninfo).connect().await.unwrap();
@@ -223,12 +224,7 @@ async fn cancel_and_terminate_act_on_the_planned_session_and_are_journaled() {
         &journal,
         &[&format!("cancel-backend {pid}"), "--yes"],
     );
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    must(out, "cancel-backend");
     let (sleeper, r) = tokio::time::timeout(Duration::from_secs(10), sleeping)
         .await
         .unwrap()
@@ -247,11 +243,7 @@ async fn cancel_and_terminate_act_on_the_planned_session_and_are_journaled() {
         &journal,
         &[&format!("terminate-backend {pid}"), "--yes"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    must(out, "terminate-backend");
     assert!(sleeper.client.simple_query("SELECT 1").await.is_err());
     // The same pid again: the session is gone, nothing to plan.
     let again = run(

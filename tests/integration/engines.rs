@@ -9,6 +9,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::process::must;
 use hypertop::connect::{Connector, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
 
@@ -661,15 +662,6 @@ fn run_as_postgres(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("runuser")
-}
-
-fn must(out: std::process::Output, what: &str) {
-    assert!(
-        out.status.success(),
-        "{what} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 pub struct Tls {

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::engines::{free_port, native_database, repo_root, scenario};
+use crate::process::must;
 
 /// A GET on loopback: (status, body).
 fn get(port: u16, path: &str) -> (u16, String) {
@@ -209,13 +210,7 @@ fn metrics_follow_the_scenario_and_prometheus_scrapes_them() {
         &["check", "rules", "alerts.yml"][..],
         &["test", "rules", "alerts.test.yml"],
     ] {
-        let out = promtool(args, None);
-        assert!(
-            out.status.success(),
-            "promtool {args:?}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        must(promtool(args, None), &format!("promtool {args:?}"));
     }
 
     // A real Prometheus scrapes the exporter; the values come back through its query API.
@@ -362,17 +357,12 @@ fn the_console_shows_a_fleet_and_switches_between_targets() {
     // The plant's scheduler is down: its worst problem is on its row.
     pty.wait_for_output("scheduler", wait);
     // The rows are sorted by name: plain, then plant. Open the plant.
-    pty.write(b"j\r");
-    pty.wait_for_output("plant: postgres@", wait);
+    pty.type_until(b"j\r", "plant: postgres@", wait);
     pty.wait_for_output("0 fleet", wait);
-    pty.write(b":ctx plain\r");
-    pty.wait_for_output("plain: postgres@", wait);
-    pty.write(b":ctx nowhere\r");
-    pty.wait_for_output("is not one of: plain, plant", wait);
-    pty.write(b"\x1b");
-    std::thread::sleep(Duration::from_millis(300));
-    pty.write(b"0");
-    pty.wait_for_output("Fleet (2)", wait);
+    pty.type_until(b":ctx plain\r", "plain: postgres@", wait);
+    pty.type_until(b":ctx nowhere\r", "is not one of: plain, plant", wait);
+    pty.escape_from("is not one of: plain, plant", wait);
+    pty.type_until(b"0", "Fleet (2)", wait);
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
     assert_screen_restored(&pty.output());

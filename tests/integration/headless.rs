@@ -482,8 +482,13 @@ fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
         assert!(keys <= 2, "{what}: {keys} keys");
         counts.push((what, keys));
         if !then.is_empty() {
-            pty.write(b"\x1b");
-            settle();
+            // What Enter opened: the evidence's own heading (a job's error stays on its row).
+            let opened = if shows == "ERP endpoint" {
+                "History of job"
+            } else {
+                shows
+            };
+            pty.escape_from(opened, wait);
             pty.wait_for_output("Problems (", wait);
         }
     }

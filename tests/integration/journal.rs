@@ -11,6 +11,7 @@ use hypertop::headless::{self, RunOptions};
 
 use crate::actions::{env_for, Env, SERIAL};
 use crate::engines::{action_engine, hold_lock, native_database, psql};
+use crate::process::must;
 
 /// `run --yes` refuses the rollback `line` while a later change of its setting stands (the
 /// value `query` reads stays `later`), and `--force` runs it (the value is `restored`).
@@ -390,11 +391,7 @@ async fn the_journal_names_the_account_not_what_user_says() {
             .stdin(Stdio::null())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        must(out, &line);
     }
     let account = Command::new("id").arg("-un").output().unwrap();
     let account = String::from_utf8_lossy(&account.stdout).trim().to_string();

@@ -2,6 +2,7 @@
 //! Run them with `tests/run`, which prepares both engines.
 
 mod engines;
+mod process;
 mod pty;
 
 mod actions;

@@ -135,6 +135,19 @@ impl Pty {
         }
     }
 
+    /// Types `keys` and waits until `needle` is on screen.
+    pub fn type_until(&self, keys: &[u8], needle: &str, limit: Duration) {
+        self.write(keys);
+        self.wait_for_output(needle, limit);
+    }
+
+    /// Esc, then waits until what it closes (`needle`) has left the screen, so the next key
+    /// is a key of its own (see [`Pty::wait_until_gone`]).
+    pub fn escape_from(&self, needle: &str, limit: Duration) {
+        self.write(b"\x1b");
+        self.wait_until_gone(needle, limit);
+    }
+
     /// Whether the terminal echoes what is typed now (its line discipline's ECHO flag).
     pub fn echoes(&self) -> bool {
         // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr on our open fd.

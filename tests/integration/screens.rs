@@ -460,34 +460,23 @@ fn console_walkthrough_in_a_terminal() {
     // Text only the Hypertables tab shows once its rows are in: the overview shows
     // "scn.metrics" in its problems and "1 of" in its heading while reads are pending, and an
     // Enter handled before the rows come opens nothing.
-    pty.write(b"2");
-    pty.wait_for_output("Hypertables (", wait);
-    pty.write(b"/drop\r");
+    pty.type_until(b"2", "Hypertables (", wait);
+    pty.type_until(b"/drop\r", "Hypertables (1 of ", wait);
+    let chunks = "Chunks of \"Ops \"\"Team\"\"\".\"events; drop table x\" (3)";
+    pty.type_until(b"\r", chunks, wait);
+    pty.escape_from(chunks, wait);
     pty.wait_for_output("Hypertables (1 of ", wait);
-    pty.write(b"\r");
-    pty.wait_for_output(
-        "Chunks of \"Ops \"\"Team\"\"\".\"events; drop table x\" (3)",
-        wait,
-    );
-    pty.write(b"\x1b");
-    pty.wait_for_output("Hypertables (1 of ", wait);
-    pty.write(b"6/nightly\r\r");
-    pty.wait_for_output("History of job", wait);
+    pty.type_until(b"6/nightly\r\r", "History of job", wait);
     pty.wait_for_output("export target unreachable", wait);
     pty.wait_for_output("SQLSTATE P0001", wait);
-    pty.write(b"\x1b");
     // A lone Esc, not the start of Alt-1 (terminals send Alt-x as Esc x).
-    pty.wait_until_gone("History of job", wait);
-    std::thread::sleep(Duration::from_millis(300));
-    pty.write(b"1");
-    pty.wait_for_output("Problems (", wait);
+    pty.escape_from("History of job", wait);
+    pty.type_until(b"1", "Problems (", wait);
     // The list is ranked by root cause: the scheduler first, with what it stops under it. The
     // failing job's Enter shows its row and opens its history (the error), Esc comes back.
-    pty.write(b"/job failing\r\r");
-    pty.wait_for_output("History of job", wait);
+    pty.type_until(b"/job failing\r\r", "History of job", wait);
     pty.wait_for_output("export target unreachable", wait);
-    pty.write(b"\x1b");
-    std::thread::sleep(Duration::from_millis(300));
+    pty.escape_from("History of job", wait);
     pty.wait_for_output("Problems (", wait);
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));

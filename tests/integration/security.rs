@@ -15,6 +15,7 @@ use crate::engines::{
     connector_for, hostile_engine, native_database, native_tsdb_database, native_tsdb_versions,
     on_each, psql,
 };
+use crate::process::must;
 
 /// Every role's superuser flag and the settings a trap would flip.
 fn roles_and_settings(conninfo: &str) -> String {
@@ -122,11 +123,7 @@ async fn terminal_escapes_in_names_are_shown_escaped() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = must(out, "snapshot");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         !text.contains('\x1b') && !text.contains('\x07'),
