@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::actions::runner::{self, Event as ActionProgress, Runner, Running};
 use crate::app::fleet::{Fleet, FleetCommand, Member};
 use crate::app::modal::ModalCommand;
-use crate::app::state::{AppState, Command};
+use crate::app::state::{AppState, Effect};
 use crate::link::{Link, LinkStatus};
 use crate::poller::{Poller, QueryResult};
 use crate::render;
@@ -21,7 +21,7 @@ use crate::theme::Theme;
 
 /// One database the console shows: its name (in a fleet), its link, and the connector its
 /// actions open their own sessions with.
-pub struct Target {
+pub struct Database {
     pub name: String,
     /// `user@host:port/dbname`, for the header.
     pub short: String,
@@ -56,9 +56,9 @@ pub enum Exit {
     Signal(i32),
 }
 
-/// A member's own reading machinery: its poller (the link is in its [`Target`]).
+/// A member's own reading machinery: its poller (the link is in its [`Database`]).
 struct Reader {
-    target: Target,
+    target: Database,
     poller: Poller,
 }
 
@@ -85,7 +85,7 @@ impl Reader {
     }
 }
 
-pub async fn run(targets: Vec<Target>, opts: AppOptions) -> anyhow::Result<Exit> {
+pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exit> {
     // Signals first: if registering fails we have not touched the terminal yet.
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -194,7 +194,7 @@ pub async fn run(targets: Vec<Target>, opts: AppOptions) -> anyhow::Result<Exit>
                     let active = fleet.active;
                     let reader = &readers[active];
                     let command = fleet.active_mut().on_key(key);
-                    if let Command::Fleet(which) = command {
+                    if let Effect::Fleet(which) = command {
                         match which {
                             None if fleet.is_fleet() => {
                                 fleet.rebuild();
@@ -227,16 +227,16 @@ pub async fn run(targets: Vec<Target>, opts: AppOptions) -> anyhow::Result<Exit>
                     }
                     let state = fleet.active_mut();
                     match command {
-                        Command::Quit => break Exit::Quit,
-                        Command::Refresh => {
+                        Effect::Quit => break Exit::Quit,
+                        Effect::Refresh => {
                             if state.is_disconnected() {
                                 reader.target.link.retry_now()
                             } else {
                                 reader.request_now(state)
                             }
                         }
-                        Command::Redraw | Command::None | Command::Fleet(_) => {}
-                        Command::Action(a) => {
+                        Effect::Redraw | Effect::None | Effect::Fleet(_) => {}
+                        Effect::Action(a) => {
                             let target = &reader.target;
                             let status = target.link.status();
                             let origin = state

@@ -420,7 +420,7 @@ async fn run(cli: Cli) -> ExitCode {
     let action_connector = connector.clone();
     let link = Link::start(connector, Some((session, caps)));
     let opts = console_options(&settings, &cli, theme);
-    let targets = vec![console::Target {
+    let targets = vec![console::Database {
         name: cli.profile.clone().unwrap_or_else(|| "default".into()),
         short: target,
         link,
@@ -652,7 +652,7 @@ async fn fleet_console(cli: &Cli, targets: Vec<(String, Settings)>) -> ExitCode 
             read_only: s.read_only,
             ..c.settings().clone()
         });
-        members.push(console::Target {
+        members.push(console::Database {
             name: name.clone(),
             short: format!("{name}: {}", c.resolved().target_short()),
             link: Link::start(c, None),

@@ -9,13 +9,13 @@ use tokio::sync::{mpsc, watch};
 
 use crate::connect::describe_error;
 use crate::link::Link;
-use crate::model::{self, Payload, QueryKind, Target};
+use crate::model::{self, Payload, QueryKind, Subject};
 
 #[derive(Debug, Clone)]
 pub struct QueryResult {
     pub kind: QueryKind,
     /// The drill-down target the query was run for.
-    pub target: Option<Target>,
+    pub target: Option<Subject>,
     pub result: Result<Payload, String>,
     pub elapsed: Duration,
     pub finished_at: DateTime<Utc>,
@@ -62,17 +62,17 @@ impl Poller {
     /// Asks for a fresh result of `kind` (for `target`, on drill-downs); merges with a request
     /// already waiting, the newest target winning. A periodic refresh: it waits out the rest
     /// after a slow query.
-    pub fn request(&self, kind: QueryKind, target: Option<Target>) {
+    pub fn request(&self, kind: QueryKind, target: Option<Subject>) {
         self.send(kind, target, false);
     }
 
     /// Like [`request`](Self::request), for something the user just asked for (a tab, a
     /// drill-down, `r`): it does not wait out the rest.
-    pub fn request_now(&self, kind: QueryKind, target: Option<Target>) {
+    pub fn request_now(&self, kind: QueryKind, target: Option<Subject>) {
         self.send(kind, target, true);
     }
 
-    fn send(&self, kind: QueryKind, target: Option<Target>, urgent: bool) {
+    fn send(&self, kind: QueryKind, target: Option<Subject>, urgent: bool) {
         if let Some(tx) = self.requests.get(&kind) {
             tx.send_modify(|r| {
                 r.seq += 1;
@@ -88,7 +88,7 @@ impl Poller {
 #[derive(Debug, Clone, Default)]
 struct Request {
     seq: u64,
-    target: Option<Target>,
+    target: Option<Subject>,
     /// Counts requests the user asked for; one not yet served skips the rest after a slow
     /// query.
     urgent_seq: u64,
@@ -102,7 +102,7 @@ async fn run_kind(
     results: mpsc::UnboundedSender<QueryResult>,
     limit: Duration,
 ) {
-    let mut last_target: Option<Target> = None;
+    let mut last_target: Option<Subject> = None;
     let mut rest_until: Option<tokio::time::Instant> = None;
     let mut urgent_served = 0;
     // What this kind keeps between refreshes (prepared statements, the catalog's structure),
@@ -189,7 +189,7 @@ async fn run_kind(
 
 /// Whether `request` waits out the rest: a periodic repeat of the last query does; a new
 /// target or an urgent request not yet served does not.
-fn rests(request: &Request, last_target: &Option<Target>, urgent_served: u64) -> bool {
+fn rests(request: &Request, last_target: &Option<Subject>, urgent_served: u64) -> bool {
     request.target == *last_target && request.urgent_seq == urgent_served
 }
 
@@ -220,7 +220,7 @@ mod tests {
 
     #[test]
     fn only_periodic_repeats_rest() {
-        let job = |id| Some(Target::Job(id));
+        let job = |id| Some(Subject::Job(id));
         let periodic = Request {
             seq: 5,
             target: job(1),

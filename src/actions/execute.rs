@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::{Plan, Step};
-use crate::actions::journal::{Journal, Origin, Status};
+use crate::actions::journal::{Ending, Journal, Origin, Status};
 use crate::connect::describe_error;
 use crate::connect::{Connector, Session, SessionSettings};
 
@@ -114,7 +114,7 @@ pub async fn lock_holders(client: &tokio_postgres::Client) -> String {
 
 /// Invalid `*_ccnew` indexes a failed `REINDEX … CONCURRENTLY` of `target` (an index or a
 /// table) left behind: they slow every write until dropped.
-async fn reindex_leftovers(client: &tokio_postgres::Client, target: &super::Target) -> Vec<String> {
+async fn reindex_leftovers(client: &tokio_postgres::Client, target: &super::Object) -> Vec<String> {
     client
         .query(
             include_str!("../../queries/actions/reindex_leftovers.sql"),
@@ -166,7 +166,7 @@ enum StepError {
 /// the planned name: a rename between plan and execution cannot redirect it.
 async fn check_guard(
     client: &tokio_postgres::Client,
-    guard: Option<&super::Target>,
+    guard: Option<&super::Object>,
 ) -> Result<(), StepError> {
     let Some(target) = guard else {
         return Ok(());
@@ -387,14 +387,16 @@ pub async fn run(
             .ok(),
     };
     let journal_error = journal
-        .outcome_with(
+        .outcome(
             &id,
             origin,
             &plan.command,
-            status,
-            completed,
-            error.as_deref(),
-            after,
+            Ending {
+                status,
+                completed,
+                error: error.clone(),
+                after,
+            },
         )
         .err();
     Outcome {

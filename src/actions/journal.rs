@@ -119,6 +119,27 @@ pub enum LineKind {
     Outcome,
 }
 
+/// How an action ended: its status, how many steps completed, the error, and (when it changed
+/// anything) what the settings it changes stand at after it ran.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    pub status: Status,
+    pub completed: usize,
+    pub error: Option<String>,
+    pub after: Option<super::state::State>,
+}
+
+impl Ending {
+    pub fn new(status: Status, completed: usize, error: Option<&str>) -> Ending {
+        Ending {
+            status,
+            completed,
+            error: error.map(String::from),
+            after: None,
+        }
+    }
+}
+
 /// One line of the journal.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -343,29 +364,13 @@ impl Journal {
         Ok(id)
     }
 
+    /// The line that closes entry `id`: how it ended.
     pub fn outcome(
         &self,
         id: &str,
         origin: &Origin,
         command: &str,
-        status: Status,
-        completed: usize,
-        error: Option<&str>,
-    ) -> Result<(), String> {
-        self.outcome_with(id, origin, command, status, completed, error, None)
-    }
-
-    /// [`outcome`](Self::outcome), with what the settings it changes stand at after it ran.
-    #[allow(clippy::too_many_arguments)]
-    pub fn outcome_with(
-        &self,
-        id: &str,
-        origin: &Origin,
-        command: &str,
-        status: Status,
-        completed: usize,
-        error: Option<&str>,
-        after: Option<super::state::State>,
+        ending: Ending,
     ) -> Result<(), String> {
         self.append(&Line {
             id: id.into(),
@@ -376,10 +381,10 @@ impl Journal {
             sql: Vec::new(),
             plan: None,
             rollback_of: None,
-            outcome: Some(status),
-            completed_steps: Some(completed),
-            error: error.map(String::from),
-            state: after,
+            outcome: Some(ending.status),
+            completed_steps: Some(ending.completed),
+            error: ending.error,
+            state: ending.after,
         })
     }
 
@@ -551,6 +556,12 @@ mod tests {
         (dir, j)
     }
 
+    /// A fresh journal, the origin `metrics` and a plan pausing job 7.
+    fn pause_job_7() -> (tempfile::TempDir, Journal, Origin, Plan) {
+        let (dir, j) = journal();
+        (dir, j, origin("metrics"), job_plan("pause-job 7"))
+    }
+
     /// Bytes written to the journal's file as they are (a torn or foreign line).
     fn append_raw(j: &Journal, bytes: &[u8]) {
         let mut f = std::fs::OpenOptions::new()
@@ -569,7 +580,8 @@ mod tests {
             .contains("nothing to roll back"));
         let p = job_plan("pause-job 7");
         let id = j.intent(&o, &p).unwrap();
-        j.outcome(&id, &o, &p.command, Status::Ok, 1, None).unwrap();
+        j.outcome(&id, &o, &p.command, Ending::new(Status::Ok, 1, None))
+            .unwrap();
         // The typed events are written as the words journals have always held.
         let text = std::fs::read_to_string(&j.path).unwrap();
         assert!(text.contains(r#""event":"intent""#), "{text}");
@@ -588,7 +600,7 @@ mod tests {
         );
         assert_eq!(rb.steps[0].params[1], None, "and leaves the schedule alone");
         let rid = j.intent(&o, &rb).unwrap();
-        j.outcome(&rid, &o, &rb.command, Status::Ok, 1, None)
+        j.outcome(&rid, &o, &rb.command, Ending::new(Status::Ok, 1, None))
             .unwrap();
         let err = rollback::target(&j, &o, Some(&id)).unwrap_err();
         assert!(err.contains("already been rolled back"), "{err}");
@@ -619,9 +631,7 @@ mod tests {
 
     #[test]
     fn an_unfinished_entry_is_rolled_back_by_replaying_its_whole_undo() {
-        let (_dir, j) = journal();
-        let o = origin("metrics");
-        let p = job_plan("pause-job 7");
+        let (_dir, j, o, p) = pause_job_7();
         let id = j.intent(&o, &p).unwrap();
         // Killed here: no outcome.
         let (target, later) = rollback::target(&j, &o, Some(&id)).unwrap();
@@ -631,8 +641,13 @@ mod tests {
         assert!(rb.warnings[0].contains("no outcome"), "{:?}", rb.warnings);
         // A failure before the first statement leaves nothing to undo.
         let id2 = j.intent(&o, &p).unwrap();
-        j.outcome(&id2, &o, &p.command, Status::Failed, 0, Some("x"))
-            .unwrap();
+        j.outcome(
+            &id2,
+            &o,
+            &p.command,
+            Ending::new(Status::Failed, 0, Some("x")),
+        )
+        .unwrap();
         assert!(rollback::target(&j, &o, Some(&id2))
             .unwrap_err()
             .contains("nothing of it was applied"));
@@ -640,14 +655,12 @@ mod tests {
 
     #[test]
     fn a_torn_last_line_does_not_swallow_the_next_entry() {
-        let (_dir, j) = journal();
-        let o = origin("metrics");
-        let p = job_plan("pause-job 7");
+        let (_dir, j, o, p) = pause_job_7();
         let id = j.intent(&o, &p).unwrap();
         // A crash in the middle of writing the outcome: half a line, no newline.
         append_raw(&j, b"{\"id\":\"x\",\"ev");
         let id2 = j.intent(&o, &p).unwrap();
-        j.outcome(&id2, &o, &p.command, Status::Ok, 1, None)
+        j.outcome(&id2, &o, &p.command, Ending::new(Status::Ok, 1, None))
             .unwrap();
         let read = j.history(&o).unwrap();
         let ids: Vec<&str> = read.entries.iter().map(Entry::id).collect();
@@ -663,9 +676,7 @@ mod tests {
 
     #[test]
     fn a_line_that_is_not_utf8_is_skipped_and_counted() {
-        let (_dir, j) = journal();
-        let o = origin("metrics");
-        let p = job_plan("pause-job 7");
+        let (_dir, j, o, p) = pause_job_7();
         j.intent(&o, &p).unwrap();
         append_raw(&j, b"\xff\xfe not json\n");
         let id2 = j.intent(&o, &p).unwrap();
@@ -731,7 +742,8 @@ mod tests {
         let done = |line: &str| {
             let p = job_plan(line);
             let id = j.intent(&o, &p).unwrap();
-            j.outcome(&id, &o, &p.command, Status::Ok, 1, None).unwrap();
+            j.outcome(&id, &o, &p.command, Ending::new(Status::Ok, 1, None))
+                .unwrap();
             id
         };
         let schedule = done("set-schedule 7 6h");

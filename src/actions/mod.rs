@@ -25,13 +25,13 @@ pub const READ_ONLY_REFUSAL: &str =
 /// the oid (`$n::text::oid::regclass`), so a rename between plan
 /// and execution cannot redirect them to another object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Target {
+pub struct Object {
     pub oid: u32,
     pub schema: String,
     pub name: String,
 }
 
-impl Target {
+impl Object {
     /// Always-quoted `"schema"."name"`, for statements that take no parameters (DDL).
     pub fn quoted(&self) -> String {
         quote_qualified(&self.schema, &self.name)
@@ -59,10 +59,10 @@ pub struct Step {
     pub params: Vec<Option<String>>,
     /// A statement that names its object in its text (DDL takes no parameters): it runs only
     /// while that oid still has this name.
-    pub guard: Option<Target>,
+    pub guard: Option<Object>,
     /// A relation the statement rewrites: analyzed after it, so the planner's statistics (and
     /// `relpages`, `reltuples`) describe its new rows at once instead of at the next autovacuum.
-    pub analyze: Option<Target>,
+    pub analyze: Option<Object>,
     /// A statement answering one boolean (`pg_cancel_backend`): false fails the step with this
     /// message (the signal was not sent), true is done.
     pub expect_true: Option<String>,
@@ -92,7 +92,7 @@ impl Step {
         label: impl Into<String>,
         template: &str,
         vars: &[(&str, &str)],
-        target: &Target,
+        target: &Object,
     ) -> Step {
         let quoted = target.quoted();
         let mut all = vars.to_vec();
@@ -373,7 +373,7 @@ mod tests {
 
     #[test]
     fn values_are_put_in_after_the_template_is_cleaned() {
-        let evil = Target {
+        let evil = Object {
             oid: 1,
             schema: "s".into(),
             name: "A\nDROP TABLE public.victim --".into(),
@@ -388,7 +388,7 @@ mod tests {
             step.sql,
             "DROP INDEX \"s\".\"A\nDROP TABLE public.victim --\""
         );
-        let spaced = Target {
+        let spaced = Object {
             oid: 2,
             schema: "s".into(),
             name: "a  b\tc".into(),

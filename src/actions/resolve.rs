@@ -5,7 +5,7 @@ use tokio_postgres::{Client, Row};
 
 use super::parse::{Command, Interval, ObjectName, WindowBound};
 use super::plan::{Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind, SessionFacts};
-use super::{quote_ident, Target};
+use super::{quote_ident, Object};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
 use crate::queries;
@@ -262,11 +262,11 @@ async fn targets(
     client: &Client,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-) -> Result<Vec<Target>, ResolveError> {
+) -> Result<Vec<Object>, ResolveError> {
     let rows = client.query(sql, params).await.map_err(db)?;
     rows.iter()
         .map(|r| {
-            Ok(Target {
+            Ok(Object {
                 oid: r.try_get("oid").map_err(db)?,
                 schema: r.try_get("schema").map_err(db)?,
                 name: r.try_get("name").map_err(db)?,
@@ -409,7 +409,7 @@ pub async fn facts(
                         .map_err(db)?;
                     f.items = rows
                         .iter()
-                        .map(|row| Target {
+                        .map(|row| Object {
                             oid: row.get("index_oid"),
                             schema: row.get("index_schema"),
                             name: row.get("index_name"),

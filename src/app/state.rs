@@ -17,7 +17,7 @@ use crate::actions::journal;
 use crate::actions::parse::Command as Action;
 use crate::actions::Plan;
 use crate::link::{LinkState, LinkStatus};
-use crate::model::{Payload, QueryKind, Target};
+use crate::model::{Payload, QueryKind, Subject};
 use crate::poller::QueryResult;
 use crate::problems::Thresholds;
 use crate::screens::{Change, Ctx, Open, Tab, Table};
@@ -25,7 +25,7 @@ use crate::store::{DataState, Dataset, Status};
 
 /// What the event loop must do after an input.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Command {
+pub enum Effect {
     None,
     Redraw,
     /// Refresh what the current tab shows (and redraw).
@@ -41,7 +41,7 @@ pub enum Command {
 #[derive(Debug, Clone)]
 pub struct Drill {
     pub kind: QueryKind,
-    pub target: Target,
+    pub target: Subject,
     pub title: String,
     pub table: Table,
     /// Whether its rows have arrived, or why not (the rows themselves are in `table`).
@@ -162,7 +162,7 @@ impl AppState {
     }
 
     /// The queries the screen needs now: the tab's own, and its open drill-down.
-    pub fn wanted(&self) -> Vec<(QueryKind, Option<Target>)> {
+    pub fn wanted(&self) -> Vec<(QueryKind, Option<Subject>)> {
         let mut out: Vec<_> = self.tab.kinds().iter().map(|k| (*k, None)).collect();
         if let Some(d) = &self.current().drill {
             out.push((d.kind, Some(d.target.clone())));
@@ -170,9 +170,9 @@ impl AppState {
         out
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> Command {
+    pub fn on_key(&mut self, key: KeyEvent) -> Effect {
         if key.kind == KeyEventKind::Release {
-            return Command::None;
+            return Effect::None;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if !matches!(self.modal, Modal::None) {
@@ -189,54 +189,54 @@ impl AppState {
                 }
             }
             return match c {
-                ModalCommand::None => Command::None,
-                ModalCommand::Redraw => Command::Redraw,
-                ModalCommand::Navigate(Navigation::Quit) => Command::Quit,
+                ModalCommand::None => Effect::None,
+                ModalCommand::Redraw => Effect::Redraw,
+                ModalCommand::Navigate(Navigation::Quit) => Effect::Quit,
                 ModalCommand::Navigate(Navigation::Help) => {
                     self.show_help = true;
-                    Command::Redraw
+                    Effect::Redraw
                 }
                 ModalCommand::Navigate(Navigation::Tab(tab)) => self.switch_to(tab),
-                ModalCommand::Navigate(Navigation::Fleet) => Command::Fleet(None),
-                ModalCommand::Navigate(Navigation::Context(name)) => Command::Fleet(Some(name)),
-                other => Command::Action(other),
+                ModalCommand::Navigate(Navigation::Fleet) => Effect::Fleet(None),
+                ModalCommand::Navigate(Navigation::Context(name)) => Effect::Fleet(Some(name)),
+                other => Effect::Action(other),
             };
         }
         if ctrl && key.code == KeyCode::Char('c') {
-            return Command::Quit;
+            return Effect::Quit;
         }
         if self.filter_input.is_some() {
             return self.on_filter_key(key);
         }
         if self.show_help {
             if self.help_scroll.on_key(key.code) {
-                return Command::Redraw;
+                return Effect::Redraw;
             }
             return match key.code {
-                KeyCode::Char('q') => Command::Quit,
+                KeyCode::Char('q') => Effect::Quit,
                 KeyCode::Char('?') | KeyCode::Esc | KeyCode::Enter => {
                     self.show_help = false;
-                    Command::Redraw
+                    Effect::Redraw
                 }
-                _ => Command::None,
+                _ => Effect::None,
             };
         }
         let Some(action) = keys::action(&key) else {
             return match key.code {
                 KeyCode::Char(c) if c.is_ascii_uppercase() => match self.screen_action(c) {
                     Some(action) => self.plan(action),
-                    None => Command::None,
+                    None => Effect::None,
                 },
-                _ => Command::None,
+                _ => Effect::None,
             };
         };
         match action {
-            KeyAction::Quit => Command::Quit,
+            KeyAction::Quit => Effect::Quit,
             KeyAction::Help => {
                 self.show_help = true;
-                Command::Redraw
+                Effect::Redraw
             }
-            KeyAction::Refresh => Command::Refresh,
+            KeyAction::Refresh => Effect::Refresh,
             KeyAction::SwitchTab(n) => self.switch_to(Tab::from_index(n - 1)),
             KeyAction::NextTab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
             KeyAction::PreviousTab => {
@@ -252,7 +252,7 @@ impl AppState {
             KeyAction::WhoBlocks => self.who_blocks(),
             KeyAction::Filter => {
                 self.filter_input = Some(self.current().active().filter().to_string());
-                Command::Redraw
+                Effect::Redraw
             }
             KeyAction::Open => self.open_selected(),
             KeyAction::Back => self.back(),
@@ -260,9 +260,9 @@ impl AppState {
     }
 
     /// `B` on a job or a relation: the Activity tab, showing the sessions that block it.
-    fn who_blocks(&mut self) -> Command {
+    fn who_blocks(&mut self) -> Effect {
         let Some(activity) = Tab::named("activity") else {
-            return Command::None;
+            return Effect::None;
         };
         let view = self.current();
         let Some(row) = view
@@ -271,10 +271,10 @@ impl AppState {
             .then(|| view.table.selected_row())
             .flatten()
         else {
-            return Command::None;
+            return Effect::None;
         };
         let Some(name) = self.tab.screen().blocked_as(row.id()) else {
-            return Command::None;
+            return Effect::None;
         };
         let filter = format!("→{name}");
         let target = self.view_mut(activity);
@@ -282,7 +282,7 @@ impl AppState {
         target.table.set_filter(&filter);
         self.jumped_from = Some(self.tab);
         self.tab = activity;
-        Command::Refresh
+        Effect::Refresh
     }
 
     /// A message in a dialog (closed by any key).
@@ -290,9 +290,9 @@ impl AppState {
         self.modal = Message::modal(title, vec![line], true);
     }
 
-    fn open_palette(&mut self, text: &str) -> Command {
+    fn open_palette(&mut self, text: &str) -> Effect {
         self.modal = Modal::Palette(Box::new(Palette::new(text, &self.names)));
-        Command::Redraw
+        Effect::Redraw
     }
 
     /// A tab's key for the selected row: its command (the same preview as the palette's).
@@ -307,18 +307,18 @@ impl AppState {
     }
 
     /// Plans a command from a tab's key, as if its canonical text was entered in the palette.
-    fn plan(&mut self, action: Action) -> Command {
+    fn plan(&mut self, action: Action) -> Effect {
         let line = action.to_string();
         if self.read_only && action.is_mutating() {
             let mut p = Palette::new(&line, &self.names);
             p.error = Some(crate::actions::READ_ONLY_REFUSAL.into());
             p.submitted_error = true;
             self.modal = Modal::Palette(Box::new(p));
-            return Command::Redraw;
+            return Effect::Redraw;
         }
         self.palette_history.push(line.clone());
         self.modal = Modal::Planning(line);
-        Command::Action(ModalCommand::Plan(action))
+        Effect::Action(ModalCommand::Plan(action))
     }
 
     /// The plan (or why there is none) for the command being planned.
@@ -381,61 +381,61 @@ impl AppState {
         self.modal = Message::modal(format!("{}: {command}", o.status), lines, error);
     }
 
-    fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> Command {
+    fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> Effect {
         let tab = self.tab;
         op(self.view_mut(tab).active_mut());
-        Command::Redraw
+        Effect::Redraw
     }
 
-    fn on_filter_key(&mut self, key: KeyEvent) -> Command {
+    fn on_filter_key(&mut self, key: KeyEvent) -> Effect {
         let Some(buf) = self.filter_input.as_mut() else {
-            return Command::None;
+            return Effect::None;
         };
         match key.code {
             KeyCode::Enter => {
                 self.filter_input = None;
-                return Command::Redraw;
+                return Effect::Redraw;
             }
             KeyCode::Esc => {
                 buf.clear();
                 self.filter_input = None;
                 self.table_op(|t| t.set_filter(""));
-                return Command::Redraw;
+                return Effect::Redraw;
             }
             KeyCode::Backspace => {
                 buf.pop();
             }
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => buf.push(c),
-            _ => return Command::None,
+            _ => return Effect::None,
         }
         let text = buf.clone();
         self.table_op(|t| t.set_filter(&text))
     }
 
-    fn switch_to(&mut self, tab: Tab) -> Command {
+    fn switch_to(&mut self, tab: Tab) -> Effect {
         self.jumped_from = None;
         if self.tab == tab {
-            return Command::Redraw;
+            return Effect::Redraw;
         }
         self.tab = tab;
-        Command::Refresh
+        Effect::Refresh
     }
 
-    fn open_selected(&mut self) -> Command {
+    fn open_selected(&mut self) -> Effect {
         let Some(open) = self
             .current()
             .active()
             .selected_row()
             .and_then(|r| r.open().cloned())
         else {
-            return Command::None;
+            return Effect::None;
         };
         match open {
             Open::Drill(kind, target, title, filter) => {
                 let Some(columns) =
                     Tab::drilling(kind).and_then(|t| t.screen().drill_columns(kind))
                 else {
-                    return Command::None;
+                    return Effect::None;
                 };
                 let tab = self.tab;
                 let mut table = Table::new(columns, None);
@@ -448,7 +448,7 @@ impl AppState {
                     state: DataState::Loading,
                     from_jump: false,
                 });
-                Command::Refresh
+                Effect::Refresh
             }
             Open::Jump(tab, id, open) => {
                 let view = self.view_mut(tab);
@@ -463,29 +463,29 @@ impl AppState {
                         d.from_jump = true;
                     }
                 }
-                Command::Refresh
+                Effect::Refresh
             }
         }
     }
 
-    fn back(&mut self) -> Command {
+    fn back(&mut self) -> Effect {
         let tab = self.tab;
         let view = self.view_mut(tab);
         match view.drill.take() {
             Some(d) if d.from_jump => {}
-            Some(_) => return Command::Redraw,
+            Some(_) => return Effect::Redraw,
             None => {}
         }
         if !view.table.filter().is_empty() {
             view.table.set_filter("");
-            return Command::Redraw;
+            return Effect::Redraw;
         }
         match self.jumped_from.take() {
             Some(from) => {
                 self.tab = from;
-                Command::Refresh
+                Effect::Refresh
             }
-            None => Command::None,
+            None => Effect::None,
         }
     }
 
@@ -616,7 +616,7 @@ mod tests {
 
     fn result(
         kind: QueryKind,
-        target: Option<Target>,
+        target: Option<Subject>,
         result: Result<Payload, String>,
     ) -> QueryResult {
         QueryResult {
@@ -652,19 +652,19 @@ mod tests {
     #[test]
     fn keys_map_to_commands() {
         let mut s = state();
-        assert_eq!(s.on_key(key(KeyCode::Char('q'))), Command::Quit);
+        assert_eq!(s.on_key(key(KeyCode::Char('q'))), Effect::Quit);
         assert_eq!(
             s.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Command::Quit
+            Effect::Quit
         );
-        assert_eq!(s.on_key(key(KeyCode::Char('r'))), Command::Refresh);
-        assert_eq!(s.on_key(key(KeyCode::Char('x'))), Command::None);
+        assert_eq!(s.on_key(key(KeyCode::Char('r'))), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Char('x'))), Effect::None);
     }
 
     #[test]
     fn tabs_switch_by_number_tab_and_backtab() {
         let mut s = state();
-        assert_eq!(s.on_key(key(KeyCode::Char('5'))), Command::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Char('5'))), Effect::Refresh);
         assert_eq!(s.tab, tab("indexes"));
         s.on_key(key(KeyCode::Tab));
         assert_eq!(s.tab, tab("jobs"));
@@ -683,10 +683,10 @@ mod tests {
         assert!(s.show_help);
         assert_eq!(
             s.on_key(key(KeyCode::Char('5'))),
-            Command::None,
+            Effect::None,
             "keys wait while help is open"
         );
-        assert_eq!(s.on_key(key(KeyCode::Esc)), Command::Redraw);
+        assert_eq!(s.on_key(key(KeyCode::Esc)), Effect::Redraw);
         assert!(!s.show_help);
     }
 
@@ -717,11 +717,11 @@ mod tests {
         assert_eq!(s.current().table.filter(), "drop");
         assert_eq!(
             s.on_key(key(KeyCode::Enter)),
-            Command::Refresh,
+            Effect::Refresh,
             "opens the chunks"
         );
         let wanted = s.wanted();
-        let target = Target::Relation {
+        let target = Subject::Relation {
             schema: "Ops \"Team\"".into(),
             name: "events; drop table x".into(),
         };
@@ -734,7 +734,7 @@ mod tests {
             "Chunks of \"Ops \"\"Team\"\"\".\"events; drop table x\""
         );
         // A late answer for another target does not land in this drill-down.
-        let other = Target::Relation {
+        let other = Subject::Relation {
             schema: "scn".into(),
             name: "metrics".into(),
         };
@@ -847,11 +847,11 @@ mod triage {
             s.data.problems[0].kind,
             crate::problems::ProblemKind::JobFailing
         );
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Command::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
         assert_eq!(s.tab, tab("jobs"));
         let drill = s.current().drill.as_ref().expect("history open");
         assert_eq!(drill.kind, QueryKind::JobRuns);
-        assert_eq!(drill.target, Target::Job(1000));
+        assert_eq!(drill.target, Subject::Job(1000));
         // One Esc: back to the problems, not to the Jobs table.
         s.on_key(key(KeyCode::Esc));
         assert_eq!(s.tab, Tab::HOME);
@@ -909,7 +909,7 @@ mod triage {
         });
         s.on_key(key(KeyCode::Char('6')));
         s.view_mut(tab("jobs")).table.select_id("1000");
-        assert_eq!(s.on_key(key(KeyCode::Char('B'))), Command::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Char('B'))), Effect::Refresh);
         assert_eq!(s.tab, tab("activity"));
         let t = &s.current().table;
         assert_eq!(t.filter(), "→job 1000");
@@ -918,7 +918,7 @@ mod triage {
         // The Activity tab's keys cancel or terminate the selected session.
         assert!(matches!(
             s.on_key(key(KeyCode::Char('T'))),
-            Command::Action(ModalCommand::Plan(Action::TerminateBackend { pid: 10 }))
+            Effect::Action(ModalCommand::Plan(Action::TerminateBackend { pid: 10 }))
         ));
         s.modal = Modal::None;
         // Esc: back where B was pressed.

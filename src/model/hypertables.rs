@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use super::{relation, Bound, Target};
+use super::{relation, Bound, Subject};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -52,7 +52,7 @@ pub struct Chunk {
 pub async fn fetch_chunks(
     client: &Client,
     caps: &Capabilities,
-    hypertable: &Target,
+    hypertable: &Subject,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
     let nows = super::integer_now::read(client).await?;

@@ -4,7 +4,7 @@ use tokio_postgres::{Client, Row};
 
 use super::sizes::Sizes;
 use super::structure::{IdMap, IdSet};
-use super::{relation, Target};
+use super::{relation, Subject};
 use crate::queries;
 
 /// Fewer scans than this since the statistics were reset makes an index LOW.
@@ -408,7 +408,7 @@ pub struct ChunkIndex {
 
 pub async fn fetch_chunks(
     client: &Client,
-    index: &Target,
+    index: &Subject,
 ) -> Result<Vec<ChunkIndex>, tokio_postgres::Error> {
     let (schema, name) = relation(index);
     super::collect_rows(

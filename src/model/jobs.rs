@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use super::statements::Statements;
-use super::Target;
+use super::Subject;
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -128,9 +128,9 @@ pub struct JobRun {
 pub async fn fetch_runs(
     client: &Client,
     caps: &Capabilities,
-    job: &Target,
+    job: &Subject,
 ) -> Result<Vec<JobRun>, tokio_postgres::Error> {
-    let Target::Job(id) = job else {
+    let Subject::Job(id) = job else {
         return Ok(Vec::new());
     };
     let rows = client.query(queries::job_runs(caps), &[id]).await?;

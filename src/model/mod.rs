@@ -66,7 +66,7 @@ impl QueryKind {
 
 /// The object a drill-down query is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Target {
+pub enum Subject {
     /// A relation by schema and name (hypertable, index).
     Relation {
         schema: String,
@@ -81,7 +81,7 @@ pub enum Payload {
     /// What a `Catalog` read returns; `Catalog::into_payloads` gives each dataset's payload.
     Catalog(catalog::Catalog),
     Hypertables(Vec<hypertables::Hypertable>),
-    Chunks(Target, Vec<hypertables::Chunk>),
+    Chunks(Subject, Vec<hypertables::Chunk>),
     Compression(Vec<compression::Compression>),
     Retention(Vec<retention::Retention>),
     Partitions(Vec<retention::PartitionedTable>),
@@ -90,9 +90,9 @@ pub enum Payload {
     DatabaseSize(i64),
     /// A part of a catalog pass that could not be read while the rest was, and why.
     Failed(catalog::Parts, String),
-    IndexChunks(Target, Vec<indexes::ChunkIndex>),
+    IndexChunks(Subject, Vec<indexes::ChunkIndex>),
     Jobs(Vec<jobs::Job>),
-    JobRuns(Target, Vec<jobs::JobRun>),
+    JobRuns(Subject, Vec<jobs::JobRun>),
     Caggs(Vec<caggs::Cagg>),
     MatViews(Vec<caggs::MatView>),
     Activity(Vec<activity::Session>),
@@ -123,7 +123,7 @@ pub fn no_timescaledb(caps: &Capabilities) -> String {
 /// structure afresh: what a one-shot read (`snapshot`, `check`) does.
 pub async fn fetch(
     kind: QueryKind,
-    target: Option<&Target>,
+    target: Option<&Subject>,
     client: &Client,
     caps: &Capabilities,
 ) -> Result<Payload, tokio_postgres::Error> {
@@ -134,7 +134,7 @@ pub async fn fetch(
 /// refreshes of the same kind on the same connection (see [`structure`]).
 pub async fn fetch_with(
     kind: QueryKind,
-    target: Option<&Target>,
+    target: Option<&Subject>,
     client: &Client,
     caps: &Capabilities,
     cache: &mut Cache,
@@ -228,9 +228,9 @@ pub(crate) fn array<T: for<'a> tokio_postgres::types::FromSql<'a>>(
 }
 
 /// A relation target's schema and name (drill-down parameters).
-fn relation(t: &Target) -> (&str, &str) {
+fn relation(t: &Subject) -> (&str, &str) {
     match t {
-        Target::Relation { schema, name } => (schema, name),
-        Target::Job(_) => ("", ""),
+        Subject::Relation { schema, name } => (schema, name),
+        Subject::Job(_) => ("", ""),
     }
 }

@@ -806,7 +806,7 @@ mod tests {
 
     #[test]
     fn esc_returns_to_the_problem_list_and_the_palette_navigates() {
-        use crate::app::state::Command;
+        use crate::app::state::Effect;
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         let mut s = state();
@@ -848,7 +848,7 @@ mod tests {
             "{t}"
         );
         s.on_key(key(KeyCode::Esc));
-        assert_eq!(palette(&mut s, "q"), Command::Quit);
+        assert_eq!(palette(&mut s, "q"), Effect::Quit);
     }
 
     /// The whole palette key path — typing, completion, hints, history, planning errors,

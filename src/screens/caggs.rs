@@ -8,7 +8,7 @@ use crate::actions::parse::{Command, ObjectName};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::caggs::{tree_order, Cagg, MatView, Watermark};
-use crate::model::{QueryKind, Target};
+use crate::model::{QueryKind, Subject};
 use crate::problems::ProblemKind;
 use crate::store::{Dataset, Status};
 
@@ -214,7 +214,7 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
             match &c.refresh_policy {
                 Some(p) => row.open(Open::Drill(
                     QueryKind::JobRuns,
-                    Target::Job(p.job_id),
+                    Subject::Job(p.job_id),
                     format!(
                         "History of job {} (refresh of {})",
                         p.job_id,

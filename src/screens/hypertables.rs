@@ -5,7 +5,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::hypertables::{Chunk, Hypertable};
 use crate::model::Payload;
-use crate::model::{QueryKind, Target};
+use crate::model::{QueryKind, Subject};
 use crate::store::{Dataset, Status};
 
 pub struct Hypertables;
@@ -127,7 +127,7 @@ pub fn open_chunks(schema: &str, name: &str) -> Open {
 pub fn open_chunks_filtered(schema: &str, name: &str, fate: Option<&'static str>) -> Open {
     Open::Drill(
         QueryKind::Chunks,
-        Target::Relation {
+        Subject::Relation {
             schema: schema.to_string(),
             name: name.to_string(),
         },

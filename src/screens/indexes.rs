@@ -5,7 +5,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::indexes::{Category, ChunkIndex, Index};
 use crate::model::Payload;
-use crate::model::{QueryKind, Target};
+use crate::model::{QueryKind, Subject};
 use crate::problems::ProblemKind;
 use crate::store::{Dataset, Status};
 
@@ -155,7 +155,7 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
             if i.on_hypertable {
                 row.open(Open::Drill(
                     QueryKind::IndexChunks,
-                    Target::Relation {
+                    Subject::Relation {
                         schema: i.index_schema.clone(),
                         name: i.name.clone(),
                     },

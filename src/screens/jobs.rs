@@ -8,7 +8,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::jobs::{Job, JobRun};
 use crate::model::Payload;
-use crate::model::{QueryKind, Target};
+use crate::model::{QueryKind, Subject};
 use crate::problems::ProblemKind;
 use crate::store::{Dataset, Status};
 
@@ -192,7 +192,7 @@ pub fn rows(list: &[Job], ctx: Ctx) -> Vec<TableRow> {
             .detail(detail)
             .open(Open::Drill(
                 QueryKind::JobRuns,
-                Target::Job(j.job_id),
+                Subject::Job(j.job_id),
                 format!("History of job {} ({})", j.job_id, j.application_name),
                 None,
             ))

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::actions::parse::Command;
 use crate::format;
 use crate::grid::{Cell, Column, Grid};
-use crate::model::{Bound, Payload, QueryKind, Target};
+use crate::model::{Bound, Payload, QueryKind, Subject};
 use crate::problems::{ProblemKind, Thresholds};
 use crate::store::{Dataset, Status};
 
@@ -229,7 +229,7 @@ pub fn screen_keys_help() -> Vec<(String, String)> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Open {
     /// A drill-down table: its query, target, title, and a filter to start with (`overdue`).
-    Drill(QueryKind, Target, String, Option<&'static str>),
+    Drill(QueryKind, Subject, String, Option<&'static str>),
     /// The row on another tab that explains a problem; `true` opens that row in turn (its
     /// chunks, its history: the evidence).
     Jump(Tab, String, bool),

@@ -1,7 +1,7 @@
 //! The journal under failure: a process killed mid-action, SIGTERM / SIGHUP during `run`, an
 //! outcome that cannot be written, and rollbacks that must undo their own change and no other.
 
-use hypertop::actions::journal::Status;
+use hypertop::actions::journal::{Ending, Status};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -230,7 +230,12 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
     elsewhere.system_id = Some("1".into());
     let id = e.journal.intent(&elsewhere, &plan).unwrap();
     e.journal
-        .outcome(&id, &elsewhere, &plan.command, Status::Ok, 1, None)
+        .outcome(
+            &id,
+            &elsewhere,
+            &plan.command,
+            Ending::new(Status::Ok, 1, None),
+        )
         .unwrap();
     let err = e.act("rollback").await.unwrap_err();
     assert!(err.contains("nothing to roll back"), "{err}");

@@ -142,7 +142,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
         // A run's history (or, before 2.15, its errors) is there for the drill-down.
         let Ok(Payload::JobRuns(_, runs)) = model::fetch(
             QueryKind::JobRuns,
-            Some(&model::Target::Job(export.job_id)),
+            Some(&model::Subject::Job(export.job_id)),
             &e.session.client,
             &e.caps,
         )
@@ -436,7 +436,7 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
         for id in [&compression, &retention, &refresh] {
             let Ok(Payload::JobRuns(_, runs)) = model::fetch(
                 QueryKind::JobRuns,
-                Some(&model::Target::Job(id.parse().unwrap())),
+                Some(&model::Subject::Job(id.parse().unwrap())),
                 &e.session.client,
                 &e.caps,
             )

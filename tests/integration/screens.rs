@@ -7,14 +7,14 @@ use hypertop::connect::Session;
 use hypertop::model::caggs::Watermark;
 use hypertop::model::catalog::{Catalog, Relations};
 use hypertop::model::indexes::{Category, Index};
-use hypertop::model::{self, Payload, QueryKind, Target};
+use hypertop::model::{self, Payload, QueryKind, Subject};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
     action_servers, edge_servers, on_each, open_at, psql, scenario, scenario_servers, Tsdb,
 };
 
-async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Target>) -> Payload {
+async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
         .await
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
@@ -45,8 +45,8 @@ async fn indexes(s: &(Session, Capabilities)) -> Vec<Index> {
     catalog(s).await.indexes.unwrap()
 }
 
-fn rel(schema: &str, name: &str) -> Target {
-    Target::Relation {
+fn rel(schema: &str, name: &str) -> Subject {
+    Subject::Relation {
         schema: schema.into(),
         name: name.into(),
     }
@@ -298,7 +298,7 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
     assert!(!paused.scheduled);
 
     let Payload::JobRuns(_, runs) =
-        fetch(&s, QueryKind::JobRuns, Some(Target::Job(export.job_id))).await
+        fetch(&s, QueryKind::JobRuns, Some(Subject::Job(export.job_id))).await
     else {
         panic!()
     };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
 use hypertop::model::catalog::{Catalog, Relations};
-use hypertop::model::{self, Payload, QueryKind, Target};
+use hypertop::model::{self, Payload, QueryKind, Subject};
 
 use crate::engines::{action_servers, hold_lock, native_database, on_each, open_at, psql, Tsdb};
 
@@ -113,7 +113,7 @@ async fn sizes_match_postgresqls_functions_on_fresh_writes_on(server: &Tsdb) {
     // The drill-down's chunks, each as chunks_detailed_size counts it.
     let Payload::Chunks(_, chunks) = model::fetch(
         QueryKind::Chunks,
-        Some(&Target::Relation {
+        Some(&Subject::Relation {
             schema: "sized".into(),
             name: "t".into(),
         }),

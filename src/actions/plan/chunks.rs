@@ -181,7 +181,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
 fn chunk_plan(
     compress: bool,
     command: String,
-    chunks: &[Target],
+    chunks: &[Object],
     vars: &[(&str, &str)],
     base: impl Fn(String, String, Vec<String>, &str) -> Plan,
 ) -> Plan {
@@ -208,11 +208,11 @@ fn chunk_plan(
             chunks.len(),
             if chunks.len() == 1 { "" } else { "s" }
         ),
-        chunks.iter().map(Target::shown).collect(),
+        chunks.iter().map(Object::shown).collect(),
         locks,
     );
     // A decompressed chunk is rewritten: analyzed, the planner sees its rows at once.
-    let step = |verb: &str, file: &str, decompress: bool, c: &Target| Step {
+    let step = |verb: &str, file: &str, decompress: bool, c: &Object| Step {
         analyze: decompress.then(|| c.clone()),
         ..Step::new(format!("{verb} {}", c.shown()), file, vars, vec![c.param()])
     };

@@ -22,7 +22,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                         .iter()
                         .map(|item| reindex(item, r.kind == RelationKind::Hypertable))
                         .collect();
-                    (steps, facts.items.iter().map(Target::shown).collect())
+                    (steps, facts.items.iter().map(Object::shown).collect())
                 }
                 other => {
                     return Err(format!(
@@ -96,7 +96,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
 }
 
 /// `REINDEX … CONCURRENTLY` of one index, or of a table's indexes.
-fn reindex(target: &Target, table: bool) -> Step {
+fn reindex(target: &Object, table: bool) -> Step {
     let file = if table {
         sql!("reindex_table.sql")
     } else {

@@ -8,7 +8,7 @@ use strum::{Display, EnumString, IntoStaticStr};
 
 use super::change::Change;
 use super::parse::{self, Command, Interval, WindowBound};
-use super::{Confirm, Plan, Step, Target};
+use super::{Confirm, Object, Plan, Step};
 
 macro_rules! sql {
     ($file:literal) => {
@@ -78,8 +78,8 @@ impl Relation {
         self.oid.to_string()
     }
 
-    pub fn target(&self) -> Target {
-        Target {
+    pub fn target(&self) -> Object {
+        Object {
             oid: self.oid,
             schema: self.schema.clone(),
             name: self.name.clone(),
@@ -115,7 +115,7 @@ pub struct Facts {
     /// The job named by id, or the relation's policy of the kind the command is about.
     pub job: Option<JobSettings>,
     /// Chunks (or chunk indexes) the command will act on.
-    pub items: Vec<Target>,
+    pub items: Vec<Object>,
     /// The relation's time is an integer (a refresh's window, a threshold are numbers), and,
     /// for a refresh, the policy's window when none was given.
     pub integer_time: bool,
@@ -476,8 +476,8 @@ mod tests {
         }
     }
 
-    fn chunk(schema: &str, name: &str, oid: u32) -> Target {
-        Target {
+    fn chunk(schema: &str, name: &str, oid: u32) -> Object {
+        Object {
             oid,
             schema: schema.into(),
             name: name.into(),
