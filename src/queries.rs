@@ -106,6 +106,7 @@ macro_rules! expanded {
 
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
 expanded!(RELATION_BYTES, "relation_bytes.sql");
+expanded!(RELATION_BYTES_BY_FILE, "relation_bytes_by_file.sql");
 const COMPRESSION_SETTINGS_TEMPLATE: &str = include_str!("../queries/compression_settings.sql");
 static COMPRESSION_SETTINGS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
     expand(
@@ -360,6 +361,7 @@ mod tests {
         // index's), through the fragment that skips a relation busy behind a lock.
         for q in [
             &*RELATION_BYTES,
+            &*RELATION_BYTES_BY_FILE,
             &*IMPACT_BY_NAME,
             &*IMPACT_BY_RELID,
             &*CHUNKS_BY_NAME,

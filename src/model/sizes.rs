@@ -32,6 +32,9 @@ pub struct RelationVersions {
     /// Whether the statistics count writes: when they do not, a version sees only new files and
     /// page counts, and every relation is measured on every refresh.
     pub counted: bool,
+    /// Whether this role may stat files: relations are then measured by their files
+    /// (`queries/relation_bytes_by_file.sql`), the same bytes without opening each relation.
+    pub by_file: bool,
 }
 
 impl RelationVersions {
@@ -46,6 +49,7 @@ impl RelationVersions {
                 .and_changes(changes),
             // an engine that publishes no statistics counts nothing, whatever track_counts says
             counted: r.try_get::<_, bool>("counted")? && changes.is_some(),
+            by_file: r.try_get("by_file")?,
             relations,
         })
     }
@@ -208,9 +212,11 @@ impl SizeKeeper {
         if !wanted.relations.is_empty() {
             let oids: Vec<u32> = wanted.relations.iter().map(|&(oid, _)| oid).collect();
             let version_of: IdMap<u32, u32> = wanted.relations.iter().copied().collect();
-            let [measure] = statements
-                .get(client, [queries::RELATION_BYTES.as_str()])
-                .await?;
+            let measure = match versions.by_file {
+                true => queries::RELATION_BYTES_BY_FILE.as_str(),
+                false => queries::RELATION_BYTES.as_str(),
+            };
+            let [measure] = statements.get(client, [measure]).await?;
             match client.query_one(&measure, &[&oids]).await {
                 Ok(row) => {
                     let oids: Vec<u32> = array(&row, "oids")?;
@@ -389,6 +395,7 @@ mod tests {
             relations: relations.to_vec(),
             fingerprint: Fingerprint::of(relations.iter().map(|r| u64::from(r.0))),
             counted,
+            by_file: false,
         }
     }
 

@@ -291,3 +291,111 @@ async fn plain_postgresql_sizes_match_its_functions() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Every relation's bytes (oid → bytes) as `sql` (relation_bytes.sql or its by-file twin)
+/// measures them.
+async fn measured(client: &tokio_postgres::Client, sql: &str) -> Vec<(u32, i64)> {
+    let oids: Vec<u32> = client
+        .query(
+            "SELECT oid FROM pg_catalog.pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let row = client.query_one(sql, &[&oids]).await.unwrap();
+    let mut out: Vec<(u32, i64)> = row
+        .get::<_, Vec<u32>>("oids")
+        .into_iter()
+        .zip(row.get::<_, Vec<i64>>("bytes"))
+        .collect();
+    out.sort();
+    assert_eq!(out.len(), oids.len(), "every relation measured");
+    out
+}
+
+/// Measured by its files (a role that may stat them) or through the size functions (one that
+/// may not, and the fallback for a file as large as a segment), every relation's bytes are the
+/// same to the byte: fresh and vacuumed tables, an unlogged table's init fork, TOAST, mapped
+/// catalogs, a temporary table. Which way a session measures follows its role's privilege.
+#[tokio::test]
+async fn measured_by_their_files_relations_have_the_bytes_the_size_functions_say() {
+    on_each(action_servers("by_file"), async |server| {
+        let conninfo = &server.conninfo;
+        psql(
+            conninfo,
+            "DROP SCHEMA IF EXISTS files CASCADE; CREATE SCHEMA files;
+             CREATE UNLOGGED TABLE files.u (id int PRIMARY KEY, note text);
+             INSERT INTO files.u SELECT i, repeat(md5(i::text), 90) FROM generate_series(1, 3000) i;
+             CREATE TABLE files.v (id int, at timestamptz);
+             INSERT INTO files.v SELECT i, now() FROM generate_series(1, 20000) i;",
+        );
+        psql(conninfo, "VACUUM files.v");
+        let s = open_at(conninfo).await;
+        let client = &s.0.client;
+        client
+            .batch_execute("CREATE TEMP TABLE scratch AS SELECT generate_series(1, 5000) AS n")
+            .await
+            .unwrap();
+        let by_functions = measured(client, &hypertop::queries::RELATION_BYTES).await;
+        let by_files = measured(client, &hypertop::queries::RELATION_BYTES_BY_FILE).await;
+        assert_eq!(by_files, by_functions);
+        let versions = client
+            .query_one(hypertop::queries::RELATION_VERSIONS, &[])
+            .await
+            .unwrap();
+        assert!(
+            versions.get::<_, bool>("by_file"),
+            "a superuser stats files"
+        );
+    })
+    .await;
+}
+
+/// A role that may not stat files measures through the size functions, and the sizes shown
+/// are PostgreSQL's all the same; granted pg_stat_file, it measures by the files.
+#[tokio::test]
+async fn a_role_without_pg_stat_file_measures_through_the_size_functions() {
+    let conninfo = native_database("no_stat");
+    let role = format!("sizer_{}", std::process::id());
+    psql(
+        &conninfo,
+        &format!(
+            "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} LOGIN;
+             CREATE TABLE w (id int, note text);
+             INSERT INTO w SELECT i, md5(i::text) FROM generate_series(1, 10000) i;"
+        ),
+    );
+    let as_role = format!("{conninfo} user={role}");
+    let by_file = |expected: bool| {
+        let conninfo = as_role.clone();
+        async move {
+            let s = open_at(&conninfo).await;
+            let v =
+                s.0.client
+                    .query_one(hypertop::queries::RELATION_VERSIONS, &[])
+                    .await
+                    .unwrap();
+            assert_eq!(v.get::<_, bool>("by_file"), expected);
+            let mut kept = model::Cache::default();
+            let database = refresh(&s, &mut kept).await.database_bytes.unwrap();
+            let theirs = numbers(&conninfo, DATABASE_BYTES)[0];
+            assert!(close(database, theirs), "{database} against {theirs}");
+        }
+    };
+    by_file(false).await;
+    psql(
+        &conninfo,
+        &format!("GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO {role}"),
+    );
+    by_file(true).await;
+    psql(
+        &conninfo,
+        &format!(
+            "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) FROM {role};
+             DROP ROLE {role}"
+        ),
+    );
+}
