@@ -1,29 +1,46 @@
--- relation_bytes.sql for a role that may stat files (pg_stat_file): the same bytes, read from
--- each relation's files by their paths instead of through the size functions. Those open every
--- relation, and a new session builds a cache entry for each it opens (its columns, indexes,
--- rules): seconds at 150,000 relations for `snapshot`, `check` and every first read. A path
--- comes from the relation's catalog row alone (pg_relation_filepath), and a stat is a stat.
+-- relation_bytes.sql for a role that may list and stat files (pg_ls_dir, pg_stat_file), when
+-- most relations are wanted at once (a new session's first read): the same bytes, read from the
+-- files themselves. The size functions open every relation, and a new session builds a cache
+-- entry for each one it opens (its columns, indexes, rules): 2.9 to 5.5 s for 65,000 relations
+-- at 20,000 chunks, 1.1 s once built. Here the database's directory is listed once and each
+-- file in it stat'ed, its bytes added to the relation whose file number it carries: every fork
+-- and segment (`<n>`, `<n>_fsm`, `<n>_vm`, `<n>_init`, `<n>.1`, …), as pg_relation_size adds
+-- them up (0.75 to 0.96 s there, whether the session is new or not).
 --
--- A file as large as a segment may have more segments after it (`<file>.1`, …): such a
--- relation is measured by the size functions, as relation_bytes.sql does. A relation whose
--- main file is gone was dropped meanwhile and has no size, as there. One busy behind an ACCESS
--- EXCLUSIVE lock is left out as there too (the client keeps its last size).
+-- Relations elsewhere (another tablespace, temporary, the catalogs whose files are mapped) are
+-- few and measured by the size functions. A relation whose main file is gone was dropped
+-- meanwhile and has no size; one busy behind an ACCESS EXCLUSIVE lock is left out (the client
+-- keeps its last size), as in relation_bytes.sql.
 WITH
 --@include busy_relations
-SELECT array_agg(c.oid) AS oids, array_agg(s.bytes) AS bytes
+, here AS (
+    SELECT 'base/' || d.oid AS dir
+      FROM pg_catalog.pg_database d
+     WHERE d.datname = pg_catalog.current_database()
+),
+files AS MATERIALIZED (
+    SELECT pg_catalog.split_part(pg_catalog.split_part(f.name, '.', 1), '_', 1)::oid AS node,
+           pg_catalog.strpos(f.name, '_') = 0 AND pg_catalog.strpos(f.name, '.') = 0 AS main,
+           (pg_catalog.pg_stat_file(h.dir || '/' || f.name, true)).size AS size
+      FROM here h
+     CROSS JOIN LATERAL pg_catalog.pg_ls_dir(h.dir, true, false) f(name)
+     WHERE f.name ~ '^[0-9]+([._]|$)'
+),
+sized AS (
+    SELECT f.node, sum(f.size)::int8 AS bytes
+      FROM files f
+     GROUP BY f.node
+    HAVING bool_or(f.main)
+)
+SELECT array_agg(c.oid) AS oids, array_agg(b.bytes) AS bytes
   FROM pg_catalog.pg_class c
- CROSS JOIN LATERAL (SELECT pg_catalog.pg_relation_filepath(c.oid) AS path) p
- CROSS JOIN LATERAL (SELECT (pg_catalog.pg_stat_file(p.path, true)).size AS main,
-                            (pg_catalog.pg_stat_file(p.path || '_fsm', true)).size AS fsm,
-                            (pg_catalog.pg_stat_file(p.path || '_vm', true)).size AS vm,
-                            (pg_catalog.pg_stat_file(p.path || '_init', true)).size AS init) f
-  JOIN LATERAL (SELECT CASE
-                  WHEN f.main IS NULL THEN NULL
-                  WHEN greatest(f.main, f.fsm, f.vm, f.init)
-                       >= pg_catalog.pg_size_bytes(pg_catalog.current_setting('segment_size'))
-                  THEN
+  LEFT JOIN sized s ON s.node = c.relfilenode
+ CROSS JOIN LATERAL (SELECT CASE
+                      WHEN c.reltablespace = 0 AND c.relpersistence <> 't' AND c.relfilenode <> 0
+                      THEN s.bytes
+                      ELSE
 --@include relation_bytes
-                  ELSE f.main + coalesce(f.fsm, 0) + coalesce(f.vm, 0) + coalesce(f.init, 0)
-                  END AS bytes) s ON s.bytes IS NOT NULL
+                      END AS bytes) b
  WHERE c.oid = ANY ($1::oid[])
    AND c.oid NOT IN (SELECT b.relation FROM busy b)
+   AND b.bytes IS NOT NULL

@@ -36,10 +36,11 @@ SELECT array_agg((c.oid::int8 << 32)
            AS index_files,
        -- whether writes are counted at all (track_counts); when not, every relation is measured
        pg_catalog.current_setting('track_counts')::bool AS counted,
-       -- whether this role may stat files: then relations are measured by their files
-       -- (relation_bytes_by_file.sql), without opening each one
+       -- whether this role may list and stat files: then a read wanting most relations measures
+       -- them by their files (relation_bytes_by_file.sql), without opening each one
        pg_catalog.has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
-           AS by_file,
+       AND pg_catalog.has_function_privilege('pg_catalog.pg_ls_dir(text, boolean, boolean)',
+                                             'EXECUTE') AS by_file,
        -- Every row inserted, updated or deleted in the catalogs that name and define relations,
        -- as far as the statistics have seen (a backend reports its changes within seconds; a
        -- VACUUM's page counts, written in place, are none): a rename or a changed definition

@@ -31,6 +31,9 @@ struct Options {
     dataset: String,
     /// `--growth DSN,DSN,…`: the refresh and snapshot on several built datasets side by side.
     growth: Option<String>,
+    /// `--fleet DSN`: with `--growth`, the fifty targets' part too (on DSN's server), so that
+    /// one run prints every figure of the cold-read and memory targets.
+    fleet: Option<String>,
     /// `--only refresh|render|client|server|fleet`: one part of the benchmark (fleet: only when
     /// asked).
     only: Option<String>,
@@ -49,6 +52,7 @@ fn options() -> Options {
         smoke: args.iter().any(|a| a == "--smoke"),
         dataset: value("--dataset").unwrap_or_else(|| "20k".into()),
         growth: value("--growth"),
+        fleet: value("--fleet"),
         only: value("--only"),
         dsn: value("--dsn"),
         native: value("--native")
@@ -886,6 +890,9 @@ fn main() {
     let opts = options();
     if let Some(list) = &opts.growth {
         growth_part(list);
+        if let Some(dsn) = &opts.fleet {
+            fleet_part(&tokio::runtime::Runtime::new().unwrap(), dsn);
+        }
         return;
     }
     let (n, chunks, big) = sizes(opts.smoke, &opts.dataset);
@@ -1148,7 +1155,7 @@ fn growth_part(list: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     println!("\n## Growth: the same measures on each dataset (best of 5)");
     println!(
-        "  {:>8} {:>11} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7} {:>10} {:>10} {:>10}  µs per chunk",
+        "  {:>8} {:>11} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>9}  µs per chunk",
         "chunks",
         "hypertables",
         "Summary",
@@ -1160,7 +1167,10 @@ fn growth_part(list: &str) {
         "ratio",
         "first read",
         "snapshot",
-        "cold bare"
+        "cold bare",
+        "naive",
+        "×naive",
+        "peak RSS"
     );
     for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         rt.block_on(async { use_indexes(&connect(dsn).await).await });
@@ -1201,9 +1211,12 @@ fn growth_part(list: &str) {
             process::must(out, "snapshot");
             snapshot = snapshot.min(t.elapsed());
         }
+        // The naive set once (at 50,000 chunks it takes minutes), then the console's peak RSS.
+        let naive = rt.block_on(async { naive(&connect(dsn).await).await.0 });
+        let peak = console_peak_rss(dsn);
         let cell = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
         println!(
-            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>6.2}x {:>10} {:>10} {:>10}  {:.2}",
+            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>6.2}x {:>10} {:>10} {:>10} {:>10} {:>7.0}x {:>6.1} MB  {:.2}",
             times
                 .iter()
                 .map(|(_, best, _)| format!("{:>9}", cell(*best)))
@@ -1215,10 +1228,31 @@ fn growth_part(list: &str) {
             cell(first),
             cell(snapshot),
             cell(cold_bare),
+            cell(naive),
+            naive.as_secs_f64() / snapshot.as_secs_f64(),
+            peak,
             all.as_secs_f64() * 1e6 / chunks.max(1) as f64
         );
     }
-    println!("  (milliseconds; `all` is every screen's read as the console refreshes them, the catalog structure kept; `ratio` all / bare, the bare catalog reads; `first read` the same with the structure read too, as a new connection or a changed catalog does; `snapshot` the release binary as a whole process; `cold bare` a new session connecting and making the bare reads once, a lower bound for the snapshot)");
+    println!("  (milliseconds; `naive` the information views and per-hypertable size functions once, `×naive` naive / snapshot; `peak RSS` the console's after every tab was shown and refreshed; `all` is every screen's read as the console refreshes them, the catalog structure kept; `ratio` all / bare, the bare catalog reads; `first read` the same with the structure read too, as a new connection or a changed catalog does; `snapshot` the release binary as a whole process; `cold bare` a new session connecting and making the bare reads once, a lower bound for the snapshot)");
+}
+
+/// The console's peak RSS on `dsn` (MB): every tab shown once, each read, then a few refreshes
+/// more, at a 1 s refresh in a 200x50 terminal.
+fn console_peak_rss(dsn: &str) -> f64 {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(dsn)
+        .args(["--refresh", "1", "--statement-timeout", "60s"]);
+    let p = pty::Pty::spawn_sized(cmd, 200, 50);
+    wait_for(&p, "refreshed", Duration::from_secs(120));
+    for tab in b"2345671" {
+        p.write(&[*tab]);
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    std::thread::sleep(Duration::from_secs(5));
+    let peak = proc_status(p.child.id(), "VmHWM:") as f64 / 1024.0;
+    quit(p);
+    peak
 }
 
 /// The monitored server's CPU spent on hypertop: the console open on the overview at the

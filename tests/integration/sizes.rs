@@ -388,13 +388,17 @@ async fn a_role_without_pg_stat_file_measures_through_the_size_functions() {
     by_file(false).await;
     psql(
         &conninfo,
-        &format!("GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO {role}"),
+        &format!(
+            "GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO {role};
+             GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO {role}"
+        ),
     );
     by_file(true).await;
     psql(
         &conninfo,
         &format!(
             "REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) FROM {role};
+             REVOKE EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) FROM {role};
              DROP ROLE {role}"
         ),
     );
