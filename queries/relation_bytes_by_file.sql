@@ -7,16 +7,17 @@
 -- and segment (`<n>`, `<n>_fsm`, `<n>_vm`, `<n>_init`, `<n>.1`, …), as pg_relation_size adds
 -- them up (0.75 to 0.96 s there, whether the session is new or not).
 --
--- Relations elsewhere (another tablespace, temporary, the catalogs whose files are mapped) are
--- few and measured by the size functions. A relation whose main file is gone was dropped
--- meanwhile and has no size; one busy behind an ACCESS EXCLUSIVE lock is left out (the client
+-- Relations elsewhere (a tablespace not the database's own, temporary, the catalogs whose files
+-- are mapped) are few and measured by the size functions. A relation whose main file is gone
+-- was dropped meanwhile and has no size; one busy behind an ACCESS EXCLUSIVE lock is left out (the client
 -- keeps its last size), as in relation_bytes.sql.
 WITH
 --@include busy_relations
 , here AS (
-    SELECT 'base/' || d.oid AS dir
-      FROM pg_catalog.pg_database d
-     WHERE d.datname = pg_catalog.current_database()
+    -- the database's directory (under pg_tblspc/ when it was created in another tablespace),
+    -- where its catalog's files are
+    SELECT pg_catalog.regexp_replace(pg_catalog.pg_relation_filepath('pg_catalog.pg_class'),
+                                     '/[^/]*$', '') AS dir
 ),
 files AS MATERIALIZED (
     SELECT pg_catalog.split_part(pg_catalog.split_part(f.name, '.', 1), '_', 1)::oid AS node,

@@ -403,3 +403,65 @@ async fn a_role_without_pg_stat_file_measures_through_the_size_functions() {
         ),
     );
 }
+
+/// A database created in a tablespace of its own keeps its files under `pg_tblspc/`, not
+/// `base/`: measured by its files, its relations still have every byte the size functions say
+/// (the directory listed is the one its catalog's files are in), and so does a table placed in
+/// yet another tablespace.
+#[tokio::test]
+async fn a_database_in_its_own_tablespace_is_measured_by_its_files_all_the_same() {
+    use crate::process::must;
+    let base = &crate::engines::native().base;
+    let admin = format!("{base} dbname=postgres");
+    let tag = std::process::id();
+    let (db, home, other) = (
+        format!("hypertop_ts_{tag}"),
+        format!("ts_home_{tag}"),
+        format!("ts_other_{tag}"),
+    );
+    let dirs = tempfile::tempdir().unwrap();
+    // Dropped whatever the outcome: the database, then its tablespaces (before the directory).
+    struct Cleanup<'a>(&'a str, [&'a str; 3]);
+    impl Drop for Cleanup<'_> {
+        fn drop(&mut self) {
+            let [db, home, other] = self.1;
+            let _ = std::process::Command::new("psql")
+                .args(["-X", "-q", "-d", self.0])
+                .args(["-c", &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")])
+                .args(["-c", &format!("DROP TABLESPACE IF EXISTS {home}")])
+                .args(["-c", &format!("DROP TABLESPACE IF EXISTS {other}")])
+                .output();
+        }
+    }
+    let _cleanup = Cleanup(&admin, [&db, &home, &other]);
+    for name in [&home, &other] {
+        let dir = dirs.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        let chown = std::process::Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(dirs.path())
+            .output()
+            .unwrap();
+        must(chown, "chown");
+        psql(
+            &admin,
+            &format!("CREATE TABLESPACE {name} LOCATION '{}'", dir.display()),
+        );
+    }
+    psql(&admin, &format!("CREATE DATABASE {db} TABLESPACE {home}"));
+    let conninfo = format!("{base} dbname={db}");
+    psql(
+        &conninfo,
+        &format!(
+            "CREATE TABLE here AS SELECT g, md5(g::text) AS note FROM generate_series(1, 20000) g;
+             CREATE INDEX ON here (g);
+             CREATE TABLE there TABLESPACE {other} AS SELECT generate_series(1, 5000) AS g;"
+        ),
+    );
+    psql(&conninfo, "VACUUM here");
+    let s = open_at(&conninfo).await;
+    let by_functions = measured(&s.0.client, &hypertop::queries::RELATION_BYTES).await;
+    let by_files = measured(&s.0.client, &hypertop::queries::RELATION_BYTES_BY_FILE).await;
+    drop(s);
+    assert_eq!(by_files, by_functions);
+}
