@@ -459,6 +459,23 @@ async fn a_database_in_its_own_tablespace_is_measured_by_its_files_all_the_same(
         ),
     );
     psql(&conninfo, "VACUUM here");
+    // A stray file named by more digits than an oid holds: not a relation's, and no error.
+    let version_dir = std::fs::read_dir(dirs.path().join(&home))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let database_dir = std::fs::read_dir(version_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(database_dir.join("99999999999"), b"stray").unwrap();
+    // And one that only starts like a relation's file: not counted as one of its forks.
+    let heap = psql(&conninfo, "SELECT pg_relation_filenode('here')");
+    std::fs::write(database_dir.join(format!("{heap}.tmp")), b"not a segment").unwrap();
     let s = open_at(&conninfo).await;
     let by_functions = measured(&s.0.client, &hypertop::queries::RELATION_BYTES).await;
     let by_files = measured(&s.0.client, &hypertop::queries::RELATION_BYTES_BY_FILE).await;
