@@ -1245,8 +1245,10 @@ fn console_peak_rss(dsn: &str) -> f64 {
         .args(["--refresh", "1", "--statement-timeout", "60s"]);
     let p = pty::Pty::spawn_sized(cmd, 200, 50);
     wait_for(&p, "refreshed", Duration::from_secs(120));
-    for tab in b"2345671" {
-        p.write(&[*tab]);
+    // every tab by its number, then back to the overview
+    let tabs = hypertop::screens::SCREENS.len();
+    for tab in (2..=tabs).chain([1]) {
+        p.write(tab.to_string().as_bytes());
         std::thread::sleep(Duration::from_secs(2));
     }
     std::thread::sleep(Duration::from_secs(5));
