@@ -41,4 +41,9 @@ SELECT
     (SELECT count(*) FROM pg_catalog.pg_stat_activity
       WHERE backend_type = 'TimescaleDB Background Worker Scheduler')  AS schedulers,
     (SELECT count(*) FROM pg_catalog.pg_stat_activity
-      WHERE backend_type ~ '\[[0-9]+\]$')                              AS job_workers
+      WHERE backend_type ~ '\[[0-9]+\]$')                              AS job_workers,
+    -- Rows inserted into this database's tables, as the statistics count them: the pulse's
+    -- ingest rate is its change between two reads (NULL without track_counts).
+    (SELECT tup_inserted FROM pg_catalog.pg_stat_database
+      WHERE datname = current_database()
+        AND current_setting('track_counts')::bool)                    AS rows_inserted

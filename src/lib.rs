@@ -7,13 +7,14 @@
 //!   (the SQL of `queries/`, chosen by capability).
 //! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations)
 //!   → `policy` (policies as code: the file, drift, lint rules) → `problems` (the ranked
-//!   problem rules, lint findings among them) → `store` (one `DataState` per dataset; the
+//!   problem rules, lint findings among them) → `history` (how the numbers moved over the
+//!   session's reads, in bounded rings) → `store` (one `DataState` per dataset; the
 //!   `Dataset` applies query results, reads everything once and derives the problems) →
 //!   `link` (keeps a session alive) → `poller` (one in-flight query per kind).
 //! - **Operating**: `actions` — `spec` (the command table) → `parse` and `complete` →
 //!   `resolve` (reads the catalog) → `plan` (pure, by family) → `execute` (its own session)
 //!   → `journal` and `rollback` → `runner` (plan, then run with progress and cancel).
-//! - **Showing**: `screens` (the screen table: each tab's columns, rows, drill-down and keys)
+//! - **Showing**: `pictures` (what each chart shows; pure) → `screens` (the screen table: each tab's columns, rows, drill-down and keys)
 //!   → `app` (the console's state and dialogs; pure) → `render` (drawing only) → `console`
 //!   (the event loop).
 //! - **Front ends**: `console`, `headless` (`run`, `history`, `policy`), `snapshot` (`snapshot`,
@@ -35,9 +36,11 @@ pub mod exporter;
 pub mod format;
 pub mod grid;
 pub mod headless;
+pub mod history;
 pub mod link;
 pub mod model;
 pub mod paths;
+pub mod pictures;
 pub mod policy;
 pub mod poller;
 pub mod problems;
@@ -69,10 +72,12 @@ mod layering {
         "model",
         "policy",
         "problems",
+        "history",
         "store",
         "link",
         "poller",
         "actions",
+        "pictures",
         "screens",
         "app",
         "render",

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
+use crate::history::History;
 use crate::model::activity::Session;
 use crate::model::caggs::{Cagg, MatView};
 use crate::model::catalog::Parts;
@@ -132,6 +133,8 @@ pub struct Dataset {
     pub last_error: Option<(DateTime<Utc>, String)>,
     /// The ranked problems of what has been read (see [`Dataset::update_problems`]).
     pub problems: Vec<Problem>,
+    /// How the numbers moved over this session's reads, for the pictures.
+    pub history: History,
 }
 
 /// The screens `read_all` reads, in order (the drill-downs are read on request only).
@@ -304,8 +307,14 @@ impl Dataset {
                     self.put(kind, p, at, took);
                 }
             }
-            Payload::Summary(v) => self.summary.set(v, at, took),
-            Payload::Hypertables(v) => self.hypertables.set(v, at, took),
+            Payload::Summary(v) => {
+                self.history.summary(&v);
+                self.summary.set(v, at, took)
+            }
+            Payload::Hypertables(v) => {
+                self.history.hypertables(&v, at);
+                self.hypertables.set(v, at, took)
+            }
             Payload::Compression(v) => self.compression.set(v, at, took),
             Payload::Retention(v) => self.retention.set(v, at, took),
             Payload::Partitions(v) => {
@@ -320,9 +329,18 @@ impl Dataset {
                 self.partitions.set(v, at, took);
             }
             Payload::Indexes(v) => self.indexes.set(v, at, took),
-            Payload::DatabaseSize(v) => self.database_bytes.set(v, at, took),
-            Payload::Jobs(v) => self.jobs.set(v, at, took),
-            Payload::Caggs(v) => self.caggs.set(v, at, took),
+            Payload::DatabaseSize(v) => {
+                self.history.database_size(v, at);
+                self.database_bytes.set(v, at, took)
+            }
+            Payload::Jobs(v) => {
+                self.history.jobs(&v, at);
+                self.jobs.set(v, at, took)
+            }
+            Payload::Caggs(v) => {
+                self.history.caggs(&v, at);
+                self.caggs.set(v, at, took)
+            }
             Payload::MatViews(v) => {
                 let why = self.caps.as_ref().map_or_else(
                     || "TimescaleDB is not installed".into(),
@@ -331,7 +349,10 @@ impl Dataset {
                 self.caggs = DataState::Unavailable(why);
                 self.matviews.set(v, at, took);
             }
-            Payload::Activity(v) => self.activity.set(v, at, took),
+            Payload::Activity(v) => {
+                self.history.activity(&v, at);
+                self.activity.set(v, at, took)
+            }
             Payload::Failed(part, error) => {
                 self.last_error = Some((at, error.clone()));
                 self.each_of_part(part, |d| d.fail(error.clone()));

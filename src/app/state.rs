@@ -48,6 +48,8 @@ pub struct Drill {
     pub state: DataState<()>,
     /// Opened by Enter on a problem: Esc returns to the problem list at once.
     pub from_jump: bool,
+    /// Its rows as a picture, drawn above them (a job's run durations, a table's chunks).
+    pub picture: Option<crate::pictures::Picture>,
 }
 
 /// One tab: its table and an open drill-down.
@@ -447,6 +449,7 @@ impl AppState {
                     table,
                     state: DataState::Loading,
                     from_jump: false,
+                    picture: None,
                 });
                 Effect::Refresh
             }
@@ -535,6 +538,7 @@ impl AppState {
             match r.result {
                 Ok(Payload::Unavailable(why)) => d.state = DataState::Unavailable(why),
                 Ok(payload) => {
+                    d.picture = tab.screen().drill_picture(&payload);
                     tab.screen().fill_drill(payload, &ctx, &mut d.table);
                     d.state.set((), r.finished_at, r.elapsed);
                     self.data.drill_read(r.kind, r.finished_at, r.elapsed);

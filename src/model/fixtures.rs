@@ -69,6 +69,7 @@ pub fn summary() -> Summary {
         max_parallel_workers: 8,
         schedulers: 1,
         job_workers: 0,
+        rows_inserted: Some(1_000_000),
     }
 }
 

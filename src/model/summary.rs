@@ -41,6 +41,9 @@ pub struct Summary {
     pub schedulers: i64,
     /// TimescaleDB jobs running in the whole cluster, each in a background worker.
     pub job_workers: i64,
+    /// Rows inserted into this database so far, as the statistics count them (None without
+    /// `track_counts`): the pulse's ingest rate.
+    pub rows_inserted: Option<i64>,
 }
 
 impl Summary {
@@ -73,6 +76,7 @@ impl Summary {
             max_parallel_workers: r.try_get("max_parallel_workers")?,
             schedulers: r.try_get("schedulers")?,
             job_workers: r.try_get("job_workers")?,
+            rows_inserted: r.try_get("rows_inserted")?,
         })
     }
 

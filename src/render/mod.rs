@@ -2,6 +2,7 @@
 //! table are turned into widgets, so frame time does not grow with the row count.
 
 mod modal;
+mod pictures;
 
 use std::time::Instant;
 
@@ -16,6 +17,7 @@ use crate::app::keys::help as keys_help;
 use crate::app::state::{AppState, TabView};
 use crate::format;
 use crate::grid::{fit, Tone};
+use crate::pictures::{Picture, Spark};
 use crate::screens::{caption, Tab};
 use crate::store::Status;
 use crate::theme::Theme;
@@ -50,7 +52,7 @@ pub fn draw_fleet(frame: &mut Frame, fleet: &Fleet, theme: &Theme, now: Instant)
         "{} · Enter opens a target · :ctx NAME from anywhere",
         caption("Fleet", &fleet.table)
     );
-    draw_table(frame, body, heading, &fleet.table, theme);
+    draw_table(frame, body, heading, &fleet.table, None, theme);
     frame.render_widget(
         Line::from(Span::styled(
             "  Enter open  0/Esc back to the target shown  q quit ",
@@ -164,7 +166,10 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     let ts = state.timescaledb();
     let ctx = state.ctx();
     let area = match screen.panel(&state.data, &ctx) {
-        Some(facts) => draw_panel(frame, area, state, facts, theme),
+        Some(facts) => {
+            let pulse = screen.pulse(&state.data);
+            draw_panel(frame, area, state, facts, pulse, theme)
+        }
         None => area,
     };
     if let Some(d) = &view.drill {
@@ -173,7 +178,20 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
             Status::Failed(e, _) => cannot_read(frame, area, heading, e, theme),
             Status::Unavailable(why) => message(frame, area, heading, why, theme.muted, theme),
             Status::Loading => message(frame, area, heading, "Loading…", theme.muted, theme),
-            Status::Ready => draw_table(frame, area, heading, &d.table, theme),
+            Status::Ready => {
+                // The picture above the rows, when the rows keep room for a few lines.
+                let area = match &d.picture {
+                    Some(p) if area.height >= p.height() + 8 => {
+                        let [top, rest] =
+                            Layout::vertical([Constraint::Length(p.height()), Constraint::Min(0)])
+                                .areas(area);
+                        pictures::draw(frame, top, p, theme);
+                        rest
+                    }
+                    _ => area,
+                };
+                draw_table(frame, area, heading, &d.table, None, theme)
+            }
         };
     }
     let title = screen.caption(ts);
@@ -200,7 +218,13 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
                     theme.ok,
                     theme,
                 ),
-                None => draw_table(frame, area, heading, &view.table, theme),
+                None => {
+                    let picture = view
+                        .table
+                        .selected_row()
+                        .and_then(|r| screen.row_picture(&state.data, r.id()));
+                    draw_table(frame, area, heading, &view.table, picture.as_ref(), theme)
+                }
             }
         }
     }
@@ -226,12 +250,17 @@ fn draw_panel(
     area: Rect,
     state: &AppState,
     facts: Vec<(&'static str, String)>,
+    pulse: Option<(String, Vec<Spark>)>,
     theme: &Theme,
 ) -> Rect {
+    let pulse = pulse.filter(|_| !facts.is_empty());
+    let pulse_lines = pulse.as_ref().map_or(0, |(_, sparks)| {
+        sparks.len().div_ceil(PULSE_PER_LINE) as u16
+    });
     let wanted = if facts.is_empty() {
         3
     } else {
-        facts.len() as u16 + 2
+        facts.len() as u16 + pulse_lines + 2
     };
     // On a short terminal the table below keeps room for a few rows (its border and header
     // alone would be an empty frame); the panel's first facts stay.
@@ -263,24 +292,48 @@ fn draw_panel(
                 ])
             })
             .collect();
-        frame.render_widget(
-            Paragraph::new(lines).block(block("Server".into(), theme)),
-            top,
-        );
+        let outer = block("Server".into(), theme);
+        let inner = outer.inner(top);
+        frame.render_widget(outer, top);
+        // The facts first; the pulse under them when there is room for all of it.
+        let room = inner.height.saturating_sub(lines.len() as u16);
+        frame.render_widget(Paragraph::new(lines), inner);
+        if let Some((window, sparks)) = pulse.filter(|_| room >= pulse_lines) {
+            let at = Rect::new(
+                inner.x,
+                inner.bottom() - pulse_lines,
+                inner.width,
+                pulse_lines,
+            );
+            let [labels, rows] =
+                Layout::horizontal([Constraint::Length(11), Constraint::Min(1)]).areas(at);
+            let label = vec![
+                Line::styled("Pulse", theme.label),
+                Line::styled(window, theme.muted),
+            ];
+            frame.render_widget(Paragraph::new(label), labels);
+            pictures::draw_spark_rows(frame, rows, &sparks, PULSE_PER_LINE, theme);
+        }
     }
     bottom
 }
+
+/// The pulse's sparklines to a line: three at 80 columns still leave each a dozen.
+const PULSE_PER_LINE: usize = 3;
 
 fn draw_table<D: Clone>(
     frame: &mut Frame,
     area: Rect,
     heading: String,
     table: &crate::grid::Grid<D>,
+    picture: Option<&Picture>,
     theme: &Theme,
 ) {
     let detail = table
         .selected_row()
-        .and_then(|r| r.detail().map(str::to_string));
+        .and_then(|r| r.detail().map(str::to_string))
+        .or_else(|| picture.map(|_| String::new()));
+    let picture_lines = picture.map_or(0, Picture::height);
     let (table_area, detail_area) = match &detail {
         Some(text) if area.height > 10 => {
             // As tall as its lines wrapped (a cause chain is several), leaving the table room.
@@ -290,7 +343,7 @@ fn draw_table<D: Clone>(
                 .map(|l| l.chars().count().div_ceil(width).max(1))
                 .sum();
             let most = area.height.saturating_sub(5).clamp(4, 10);
-            let height = (lines as u16 + 2).clamp(4, most);
+            let height = (lines as u16 + picture_lines + 2).clamp(4, most);
             let [t, d] =
                 Layout::vertical([Constraint::Min(5), Constraint::Length(height)]).areas(area);
             (t, Some(d))
@@ -369,16 +422,29 @@ fn draw_table<D: Clone>(
             .map(crate::format::printable)
             .collect::<Vec<_>>()
             .join("\n");
+        let outer = Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border);
+        let inner = outer.inner(area);
+        frame.render_widget(outer, area);
+        // The picture at the pane's foot, the text above it.
+        let (text_area, picture_area) = match picture {
+            Some(_) if text.is_empty() => (Rect::default(), Some(inner)),
+            Some(p) if inner.height > p.height() => {
+                let [t, p] = Layout::vertical([Constraint::Min(1), Constraint::Length(p.height())])
+                    .areas(inner);
+                (t, Some(p))
+            }
+            _ => (inner, None),
+        };
         frame.render_widget(
             Paragraph::new(ratatui::text::Text::styled(text, theme.value))
-                .wrap(Wrap { trim: false })
-                .block(
-                    Block::default()
-                        .borders(Borders::ALL)
-                        .border_style(theme.border),
-                ),
-            area,
+                .wrap(Wrap { trim: false }),
+            text_area,
         );
+        if let (Some(p), Some(at)) = (picture, picture_area) {
+            pictures::draw(frame, at, p, theme);
+        }
     }
 }
 
@@ -576,6 +642,146 @@ mod tests {
                 insta::assert_snapshot!(name, text(&draw_with(&s, &theme, w, h)));
             }
         }
+    }
+
+    /// An hour of reads, every 12 s: ingest that stops, a cagg's lag climbing until refreshed, a
+    /// job that starts failing, a blocked session, a growing table; then a job's runs and a
+    /// table's chunks. Each picture at 80x24, in the mono theme (they must read without colour).
+    #[test]
+    fn pictures_at_80x24() {
+        use crate::model::fixtures;
+        use crate::model::hypertables::Chunk;
+        use crate::model::jobs::JobRun;
+        use crate::model::{Payload, QueryKind, Subject};
+        let mut s = state();
+        let start = t("2026-11-21T12:30:13Z");
+        let apply = |s: &mut AppState, kind, payload, at| {
+            s.on_result(QueryResult {
+                kind,
+                target: None,
+                result: Ok(payload),
+                elapsed: Duration::from_millis(12),
+                finished_at: at,
+            })
+        };
+        let mut inserted = 0;
+        for i in 0..300i64 {
+            let at = start + chrono::TimeDelta::seconds(12 * i);
+            let mut summary = fixtures::summary();
+            summary.server_now = at;
+            inserted += if i < 250 { 12 * (1000 + 10 * i) } else { 0 };
+            summary.rows_inserted = Some(inserted);
+            apply(&mut s, QueryKind::Summary, Payload::Summary(summary), at);
+            let lag = 600.0 + (12 * (i % 150)) as f64;
+            let mut cagg = fixtures::cagg("readings_hourly", None, "2026-11-21T11:00:00Z", lag);
+            cagg.last_success = Some(start + chrono::TimeDelta::seconds(1800 * (i / 150)));
+            apply(&mut s, QueryKind::Caggs, Payload::Caggs(vec![cagg]), at);
+            let failures = if i > 200 { 2 } else { 0 };
+            let jobs = vec![fixtures::job(
+                1000,
+                "policy_compression",
+                Some("readings"),
+                failures,
+                true,
+            )];
+            apply(&mut s, QueryKind::Jobs, Payload::Jobs(jobs), at);
+            let mut sessions = fixtures::sessions();
+            if !(100..200).contains(&i) {
+                sessions.iter_mut().for_each(|x| x.blocked_by.clear());
+            }
+            apply(&mut s, QueryKind::Activity, Payload::Activity(sessions), at);
+            let bytes = 5 * 1024 * 1024 * 1024 + i * 1024 * 1024;
+            apply(&mut s, QueryKind::Catalog, Payload::DatabaseSize(bytes), at);
+            let table_bytes = 131 * 1024 * 1024 * 1024 + i * i * 1024 * 1024;
+            let ht = fixtures::hypertable("readings", 1224, 1190, table_bytes);
+            apply(
+                &mut s,
+                QueryKind::Catalog,
+                Payload::Hypertables(vec![ht]),
+                at,
+            );
+        }
+        let mono = Theme::mono();
+        s.tab = Tab::HOME;
+        insta::assert_snapshot!("picture_pulse_80x24", text(&draw_with(&s, &mono, 80, 24)));
+        s.tab = tab("caggs");
+        insta::assert_snapshot!(
+            "picture_cagg_lag_80x24",
+            text(&draw_with(&s, &mono, 80, 24))
+        );
+        s.tab = tab("hypertables");
+        insta::assert_snapshot!(
+            "picture_table_size_80x24",
+            text(&draw_with(&s, &mono, 80, 24))
+        );
+
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        let drilled = |s: &mut AppState, kind, target: Subject, payload| {
+            s.on_result(QueryResult {
+                kind,
+                target: Some(target),
+                result: Ok(payload),
+                elapsed: Duration::from_millis(12),
+                finished_at: start,
+            })
+        };
+        s.on_key(enter);
+        let table = Subject::Relation {
+            schema: "telemetry".into(),
+            name: "readings".into(),
+        };
+        let chunks: Vec<Chunk> = (0..40)
+            .rev()
+            .map(|i: i64| Chunk {
+                schema: "_timescaledb_internal".into(),
+                name: format!("_hyper_1_{i}_chunk"),
+                range_start: None,
+                range_end: None,
+                compressed: i < 30,
+                created: None,
+                total_bytes: Some(if i < 30 { 8 << 20 } else { (60 + i) << 20 }),
+                before_bytes: (i < 30).then_some(if i % 3 == 0 { 12 << 20 } else { 80 << 20 }),
+                after_bytes: (i < 30).then_some(8 << 20),
+                in_backlog: false,
+                overdue: false,
+            })
+            .collect();
+        drilled(
+            &mut s,
+            QueryKind::Chunks,
+            table.clone(),
+            Payload::Chunks(table, chunks),
+        );
+        insta::assert_snapshot!("picture_chunks_80x24", text(&draw_with(&s, &mono, 80, 24)));
+        s.on_key(esc);
+
+        s.tab = tab("jobs");
+        s.on_key(enter);
+        let runs: Vec<JobRun> = (0..60)
+            .rev()
+            .map(|i: i64| {
+                let begin = start + chrono::TimeDelta::minutes(i);
+                JobRun {
+                    succeeded: Some(i % 7 != 3),
+                    start_time: Some(begin),
+                    finish_time: Some(begin + chrono::TimeDelta::seconds(5 + i % 11)),
+                    pid: None,
+                    sqlerrcode: None,
+                    err_message: None,
+                }
+            })
+            .collect();
+        drilled(
+            &mut s,
+            QueryKind::JobRuns,
+            Subject::Job(1000),
+            Payload::JobRuns(Subject::Job(1000), runs),
+        );
+        let screen = text(&draw_with(&s, &mono, 80, 24));
+        assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
+        insta::assert_snapshot!("picture_job_runs_80x24", screen);
     }
 
     #[test]

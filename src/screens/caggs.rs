@@ -9,6 +9,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::caggs::{tree_order, Cagg, MatView, Watermark};
 use crate::model::{QueryKind, Subject};
+use crate::pictures::{self, Picture};
 use crate::problems::ProblemKind;
 use crate::store::{Dataset, Status};
 
@@ -80,6 +81,10 @@ impl Screen for Caggs {
 
     fn explains(&self, kind: ProblemKind) -> bool {
         matches!(kind, ProblemKind::CaggLag | ProblemKind::RefreshWindow)
+    }
+
+    fn row_picture(&self, data: &Dataset, row_id: &str) -> Option<Picture> {
+        pictures::cagg_trend(&data.history, row_id)
     }
 }
 

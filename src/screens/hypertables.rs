@@ -6,6 +6,7 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::hypertables::{Chunk, Hypertable};
 use crate::model::Payload;
 use crate::model::{QueryKind, Subject};
+use crate::pictures::{self, Picture};
 use crate::store::{Dataset, Status};
 
 pub struct Hypertables;
@@ -51,6 +52,17 @@ impl Screen for Hypertables {
 
     fn drill_columns(&self, kind: QueryKind) -> Option<Vec<Column>> {
         (kind == QueryKind::Chunks).then(chunk_columns)
+    }
+
+    fn row_picture(&self, data: &Dataset, row_id: &str) -> Option<Picture> {
+        pictures::hypertable_trend(&data.history, row_id)
+    }
+
+    fn drill_picture(&self, payload: &Payload) -> Option<Picture> {
+        match payload {
+            Payload::Chunks(_, chunks) => pictures::chunks(chunks),
+            _ => None,
+        }
     }
 
     fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {

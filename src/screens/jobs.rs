@@ -9,6 +9,7 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::jobs::{Job, JobRun};
 use crate::model::Payload;
 use crate::model::{QueryKind, Subject};
+use crate::pictures::{self, Picture};
 use crate::problems::ProblemKind;
 use crate::store::{Dataset, Status};
 
@@ -83,6 +84,13 @@ impl Screen for Jobs {
 
     fn drill_columns(&self, kind: QueryKind) -> Option<Vec<Column>> {
         (kind == QueryKind::JobRuns).then(run_columns)
+    }
+
+    fn drill_picture(&self, payload: &Payload) -> Option<Picture> {
+        match payload {
+            Payload::JobRuns(_, runs) => pictures::job_runs(runs),
+            _ => None,
+        }
     }
 
     fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {

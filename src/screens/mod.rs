@@ -16,6 +16,7 @@ use crate::actions::parse::Command;
 use crate::format;
 use crate::grid::{Cell, Column, Grid};
 use crate::model::{Bound, Payload, QueryKind, Subject};
+use crate::pictures::{Picture, Spark};
 use crate::problems::{ProblemKind, Thresholds};
 use crate::store::{Dataset, Status};
 
@@ -84,6 +85,18 @@ pub trait Screen: Sync {
     /// Fills a drill-down's table from its answer; false when the answer is not its own.
     fn fill_drill(&self, _payload: Payload, _ctx: &Ctx, _table: &mut Table) -> bool {
         false
+    }
+    /// Sparklines drawn in the panel, under its facts (the overview's pulse).
+    fn pulse(&self, _data: &Dataset) -> Option<(String, Vec<Spark>)> {
+        None
+    }
+    /// A picture of the selected row, drawn in its detail pane (a cagg's lag over the hour).
+    fn row_picture(&self, _data: &Dataset, _row_id: &str) -> Option<Picture> {
+        None
+    }
+    /// A picture of a drill-down's rows, drawn above them (a job's run durations).
+    fn drill_picture(&self, _payload: &Payload) -> Option<Picture> {
+        None
     }
     /// Whether `snapshot --format text` prints its table (the overview prints facts instead).
     fn in_text_snapshot(&self) -> bool {

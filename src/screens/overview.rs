@@ -4,6 +4,7 @@ use super::{row_id, Change, Ctx, Open, Screen, Tab, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::QueryKind;
+use crate::pictures::{self, Spark};
 use crate::problems::{Problem, ProblemKind, Severity};
 use crate::store::{Dataset, Status};
 
@@ -62,6 +63,11 @@ impl Screen for Overview {
 
     fn panel(&self, data: &Dataset, ctx: &Ctx) -> Option<Vec<(&'static str, String)>> {
         Some(facts(data, ctx))
+    }
+
+    fn pulse(&self, data: &Dataset) -> Option<(String, Vec<Spark>)> {
+        let window = pictures::pulse_window(&data.history)?;
+        Some((window, pictures::pulse(&data.history)))
     }
 
     fn empty_text(&self, data: &Dataset) -> Option<&'static str> {

@@ -28,17 +28,22 @@ pub fn render_text(
     state: &mut hypertop::app::state::AppState,
     tab: hypertop::screens::Tab,
 ) -> String {
-    use ratatui::backend::TestBackend;
     state.tab = tab;
-    let mut terminal = ratatui::Terminal::new(TestBackend::new(120, 30)).unwrap();
+    render_sized(state, 120, 30)
+}
+
+/// The console's screen as text on a terminal of `w` x `h`, in the mono theme.
+pub fn render_sized(state: &hypertop::app::state::AppState, w: u16, h: u16) -> String {
+    use ratatui::backend::TestBackend;
+    let mut terminal = ratatui::Terminal::new(TestBackend::new(w, h)).unwrap();
     let theme = hypertop::theme::Theme::mono();
     terminal
         .draw(|f| hypertop::render::draw(f, state, &theme, std::time::Instant::now()))
         .unwrap();
     let buf = terminal.backend().buffer().clone();
-    (0..30)
+    (0..h)
         .map(|y| {
-            (0..120)
+            (0..w)
                 .map(|x| buf[(x, y)].symbol().to_string())
                 .collect::<String>()
         })

@@ -432,7 +432,53 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
             "{all} chunks, {compressed} compressed"
         );
 
-        // Each policy's runs are in the Jobs tab's history, as successes with their times.
+        // Each policy's runs are in the Jobs tab's history, as successes with their times, and
+        // drawn at 80x24 as bars (the compression policy's, opened from its row).
+        let mut state = console_state(&e).await;
+        state.tab = hypertop::screens::Tab::named("jobs").unwrap();
+        for key in "/compression\r\r".chars() {
+            use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+            let code = match key {
+                '\r' => KeyCode::Enter,
+                c => KeyCode::Char(c),
+            };
+            state.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+        }
+        let drill = state
+            .view(state.tab)
+            .drill
+            .as_ref()
+            .expect("the job's history open");
+        let target = drill.target.clone();
+        assert_eq!(target, model::Subject::Job(compression.parse().unwrap()));
+        let result = model::fetch(
+            QueryKind::JobRuns,
+            Some(&target),
+            &e.session.client,
+            &e.caps,
+        )
+        .await
+        .map_err(|e| hypertop::connect::describe_error(&e));
+        let Ok(Payload::JobRuns(_, runs)) = &result else {
+            panic!("job runs: {result:?}")
+        };
+        let (count, failed) = (
+            runs.len(),
+            runs.iter().filter(|r| r.succeeded == Some(false)).count(),
+        );
+        state.on_result(hypertop::poller::QueryResult {
+            kind: QueryKind::JobRuns,
+            target: Some(target),
+            result,
+            elapsed: Duration::ZERO,
+            finished_at: chrono::Utc::now(),
+        });
+        let screen = crate::render_sized(&state, 80, 24);
+        assert!(screen.contains("Run durations, newest right"), "{screen}");
+        assert!(
+            screen.contains(&format!("{count} runs · x failed: {failed}")),
+            "{screen}"
+        );
         for id in [&compression, &retention, &refresh] {
             let Ok(Payload::JobRuns(_, runs)) = model::fetch(
                 QueryKind::JobRuns,

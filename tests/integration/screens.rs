@@ -483,6 +483,36 @@ fn console_walkthrough_in_a_terminal() {
     assert_screen_restored(&pty.output());
 }
 
+/// The pictures on the scenario at 80x24: the overview's pulse once two reads are in, a
+/// hypertable's chunks (sizes with the compressed ones marked, and how well they compressed),
+/// and a job's runs with its failures marked.
+#[test]
+fn pictures_in_a_terminal_at_80x24() {
+    use crate::pty::{assert_screen_restored, Pty};
+    use std::time::Duration;
+    let wait = Duration::from_secs(20);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(scenario().conninfo())
+        .args(["--refresh", "1", "--utc"]);
+    let mut pty = Pty::spawn_sized(cmd, 80, 24);
+    pty.wait_for_output("Problems (", wait);
+    pty.wait_for_output("Pulse", wait);
+    pty.wait_for_output("failing", wait);
+    pty.type_until(b"2", "Hypertables (", wait);
+    pty.type_until(b"/scn.metrics\r", "Hypertables (1 of ", wait);
+    pty.type_until(b"\r", "Chunk sizes, newest right", wait);
+    // scn.metrics: 4 of its chunks compressed
+    pty.wait_for_output("c compressed: 4", wait);
+    pty.wait_for_output("Compression ratio", wait);
+    pty.escape_from("Chunk sizes", wait);
+    pty.type_until(b"6/nightly\r\r", "Run durations, newest right", wait);
+    pty.wait_for_output("x failed: ", wait);
+    pty.escape_from("Run durations", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    assert_screen_restored(&pty.output());
+}
+
 #[tokio::test]
 async fn edge_cases_integer_time_and_created_before_policies() {
     on_each(

@@ -1,0 +1,365 @@
+//! What the console remembers of its own reads, for the pictures: the server keeps job runs and
+//! chunks, but not how ingest, lag, failures, blocking or size moved a minute ago. Pure: fed the
+//! models as they arrive (`store::Dataset`), read by `pictures`.
+//!
+//! Bounded whatever the catalog: the pulse keeps one sample per read for an hour at the
+//! default 2 s refresh (1,800 numbers of 4 bytes per series); each continuous aggregate and
+//! each hypertable keeps one slot per minute for an hour (60 numbers). Objects no longer read
+//! are forgotten.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+
+use crate::model::activity::Session;
+use crate::model::caggs::Cagg;
+use crate::model::hypertables::Hypertable;
+use crate::model::jobs::Job;
+use crate::model::structure::IdMap;
+use crate::model::summary::Summary;
+
+/// Samples one pulse series keeps: an hour at the default refresh.
+pub const PULSE_SAMPLES: usize = 1800;
+/// Minutes a per-object series keeps.
+pub const MINUTES: usize = 60;
+
+/// The last [`PULSE_SAMPLES`] values of one number, one per read, oldest first, each with
+/// when it was read (seconds since 1970).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ring {
+    values: VecDeque<(u32, f32)>,
+}
+
+impl Ring {
+    pub fn push(&mut self, at: DateTime<Utc>, value: f64) {
+        if self.values.len() == PULSE_SAMPLES {
+            self.values.pop_front();
+        }
+        self.values
+            .push_back((at.timestamp().max(0) as u32, value as f32));
+    }
+
+    /// The newest `n` values, oldest first.
+    pub fn newest(&self, n: usize) -> impl Iterator<Item = f64> + '_ {
+        let skip = self.values.len().saturating_sub(n);
+        self.values.iter().skip(skip).map(|&(_, v)| v as f64)
+    }
+
+    pub fn latest(&self) -> Option<f64> {
+        self.values.back().map(|&(_, v)| v as f64)
+    }
+
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The time the newest `n` values span, in seconds (None under two values).
+    pub fn span(&self, n: usize) -> Option<u32> {
+        let n = n.min(self.values.len());
+        let (first, _) = self.values.get(self.values.len().checked_sub(n)?)?;
+        let (last, _) = self.values.back()?;
+        (n >= 2).then(|| last.saturating_sub(*first))
+    }
+
+    fn bytes(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<(u32, f32)>()
+    }
+}
+
+/// One number per minute for the last [`MINUTES`] minutes; a minute without a read has none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Minutes {
+    /// The newest slot's minute (minutes since 1970).
+    newest: u32,
+    slots: [f32; MINUTES],
+}
+
+impl Minutes {
+    fn new(minute: u32) -> Minutes {
+        Minutes {
+            newest: minute,
+            slots: [f32::NAN; MINUTES],
+        }
+    }
+
+    /// Keeps `value` as the minute's (the last read of a minute wins); a minute older than the
+    /// kept hour is dropped, and a later one clears the minutes between.
+    pub fn put(&mut self, minute: u32, value: f64) {
+        if minute > self.newest {
+            let gap = (minute - self.newest).min(MINUTES as u32);
+            for m in 1..=gap {
+                self.slots[((self.newest + m) as usize) % MINUTES] = f32::NAN;
+            }
+            self.newest = minute;
+        } else if self.newest - minute >= MINUTES as u32 {
+            return;
+        }
+        self.slots[minute as usize % MINUTES] = value as f32;
+    }
+
+    /// Adds `value` to the minute's number (counting events per minute).
+    pub fn add(&mut self, minute: u32, value: f64) {
+        let before = self.at(minute).unwrap_or(0.0);
+        self.put(minute, before + value);
+    }
+
+    fn at(&self, minute: u32) -> Option<f64> {
+        if minute > self.newest || self.newest - minute >= MINUTES as u32 {
+            return None;
+        }
+        let v = self.slots[minute as usize % MINUTES];
+        (!v.is_nan()).then_some(v as f64)
+    }
+
+    /// The hour ending at the newest read's minute, oldest first (None: no read that minute).
+    pub fn hour(&self) -> Vec<Option<f64>> {
+        (0..MINUTES as u32)
+            .rev()
+            .map(|back| self.newest.checked_sub(back).and_then(|m| self.at(m)))
+            .collect()
+    }
+
+    pub fn latest(&self) -> Option<f64> {
+        self.at(self.newest)
+    }
+}
+
+/// A map's slots (each a key, a value and a control byte) and its keys' text.
+fn map_bytes<V>(map: &IdMap<Box<str>, V>) -> usize {
+    let slot = std::mem::size_of::<Box<str>>() + std::mem::size_of::<V>() + 1;
+    map.capacity() * slot + map.keys().map(|k| k.len()).sum::<usize>()
+}
+
+/// Minutes since 1970, the slot clock.
+pub fn minute(at: DateTime<Utc>) -> u32 {
+    (at.timestamp().max(0) / 60) as u32
+}
+
+/// One continuous aggregate's hour: its lag each minute, and the refreshes seen each minute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaggTrend {
+    pub lag: Minutes,
+    pub refreshes: Minutes,
+    last_success: Option<DateTime<Utc>>,
+}
+
+/// Everything remembered. Keys are `schema.name`, as the rows' ids.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    /// Rows inserted per second in this database between two reads of its counter.
+    pub ingest: Ring,
+    /// The largest lag of any continuous aggregate (seconds its data ends before now).
+    pub worst_lag: Ring,
+    /// Jobs whose last run failed.
+    pub failing_jobs: Ring,
+    /// Sessions waiting for a lock.
+    pub blocked: Ring,
+    /// The database's size on disk.
+    pub database_bytes: Ring,
+    pub caggs: IdMap<Box<str>, CaggTrend>,
+    /// Each hypertable's total size.
+    pub hypertable_bytes: IdMap<Box<str>, Minutes>,
+    /// The insert counter last read and when (the server's clock).
+    inserted: Option<(DateTime<Utc>, i64)>,
+}
+
+impl History {
+    pub fn summary(&mut self, s: &Summary) {
+        let Some(count) = s.rows_inserted else {
+            return;
+        };
+        if let Some((then, before)) = self.inserted {
+            let seconds = (s.server_now - then).num_milliseconds() as f64 / 1000.0;
+            // A reset counter (statistics reset, a restart) gives no rate this once.
+            if seconds > 0.0 && count >= before {
+                self.ingest
+                    .push(s.server_now, (count - before) as f64 / seconds);
+            }
+        }
+        self.inserted = Some((s.server_now, count));
+    }
+
+    pub fn caggs(&mut self, caggs: &[Cagg], at: DateTime<Utc>) {
+        let now = minute(at);
+        let worst = caggs
+            .iter()
+            .filter_map(|c| c.lag_seconds)
+            .fold(None, |m: Option<f64>, l| Some(m.map_or(l, |m| m.max(l))));
+        if let Some(worst) = worst {
+            self.worst_lag.push(at, worst);
+        }
+        let mut kept = std::mem::take(&mut self.caggs);
+        for c in caggs {
+            let key: Box<str> = crate::format::qualified(&c.schema, &c.name).into();
+            let mut trend = kept.remove(&key).unwrap_or_else(|| CaggTrend {
+                lag: Minutes::new(now),
+                refreshes: Minutes::new(now),
+                last_success: c.last_success,
+            });
+            if let Some(lag) = c.lag_seconds {
+                trend.lag.put(now, lag);
+            }
+            if c.last_success.is_some() && c.last_success != trend.last_success {
+                let when = c.last_success.map_or(now, minute);
+                trend.refreshes.add(when, 1.0);
+                trend.last_success = c.last_success;
+            }
+            self.caggs.insert(key, trend);
+        }
+    }
+
+    pub fn jobs(&mut self, jobs: &[Job], at: DateTime<Utc>) {
+        let failing = jobs.iter().filter(|j| j.consecutive_failures > 0).count();
+        self.failing_jobs.push(at, failing as f64);
+    }
+
+    pub fn activity(&mut self, sessions: &[Session], at: DateTime<Utc>) {
+        let blocked = sessions.iter().filter(|s| s.blocked()).count();
+        self.blocked.push(at, blocked as f64);
+    }
+
+    pub fn database_size(&mut self, bytes: i64, at: DateTime<Utc>) {
+        self.database_bytes.push(at, bytes as f64);
+    }
+
+    pub fn hypertables(&mut self, hypertables: &[Hypertable], at: DateTime<Utc>) {
+        let now = minute(at);
+        let mut kept = std::mem::take(&mut self.hypertable_bytes);
+        for h in hypertables {
+            let key: Box<str> = crate::format::qualified(&h.schema, &h.name).into();
+            let mut series = kept.remove(&key).unwrap_or_else(|| Minutes::new(now));
+            series.put(now, h.total_bytes as f64);
+            self.hypertable_bytes.insert(key, series);
+        }
+    }
+
+    /// The memory it holds (its heap, roughly: the maps' slots and keys, the rings' buffers).
+    pub fn bytes(&self) -> usize {
+        let rings = [
+            &self.ingest,
+            &self.worst_lag,
+            &self.failing_jobs,
+            &self.blocked,
+            &self.database_bytes,
+        ];
+        rings.iter().map(|r| r.bytes()).sum::<usize>()
+            + map_bytes(&self.caggs)
+            + map_bytes(&self.hypertable_bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures;
+    use chrono::TimeZone;
+
+    fn at(seconds: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    #[test]
+    fn a_ring_keeps_the_newest_hour_in_order() {
+        let mut r = Ring::default();
+        for i in 0..(PULSE_SAMPLES + 10) {
+            r.push(at(2 * i as i64), i as f64);
+        }
+        assert_eq!(r.len(), PULSE_SAMPLES);
+        assert_eq!(r.latest(), Some((PULSE_SAMPLES + 9) as f64));
+        let last: Vec<f64> = r.newest(3).collect();
+        assert_eq!(last, vec![1807.0, 1808.0, 1809.0]);
+        assert_eq!(r.newest(5000).count(), PULSE_SAMPLES);
+    }
+
+    #[test]
+    fn minutes_keep_an_hour_and_leave_gaps_empty() {
+        let mut m = Minutes::new(minute(at(0)));
+        m.put(minute(at(0)), 5.0);
+        m.put(minute(at(120)), 7.0); // two minutes later: the minute between is empty
+        let hour = m.hour();
+        assert_eq!(hour.len(), MINUTES);
+        assert_eq!(&hour[MINUTES - 3..], &[Some(5.0), None, Some(7.0)]);
+        // an hour and more later, the old values are gone
+        m.put(minute(at(120 + 3600)), 1.0);
+        let hour = m.hour();
+        assert_eq!(hour.iter().flatten().count(), 1);
+        // a minute older than the hour kept is ignored
+        m.put(minute(at(0)), 9.0);
+        assert_eq!(m.hour().iter().flatten().count(), 1);
+        m.add(minute(at(120 + 3600)), 2.0);
+        assert_eq!(m.latest(), Some(3.0));
+    }
+
+    #[test]
+    fn ingest_is_the_counters_rate_and_a_reset_gives_none() {
+        let mut h = History::default();
+        let mut s = fixtures::summary();
+        s.server_now = at(0);
+        s.rows_inserted = Some(1_000);
+        h.summary(&s);
+        assert!(h.ingest.is_empty(), "one read has no rate");
+        s.server_now = at(2);
+        s.rows_inserted = Some(5_000);
+        h.summary(&s);
+        assert_eq!(h.ingest.latest(), Some(2_000.0));
+        s.server_now = at(4);
+        s.rows_inserted = Some(10);
+        h.summary(&s);
+        assert_eq!(h.ingest.len(), 1, "a reset counter is no sample");
+        s.server_now = at(6);
+        s.rows_inserted = Some(110);
+        h.summary(&s);
+        assert_eq!(h.ingest.latest(), Some(50.0));
+    }
+
+    #[test]
+    fn caggs_keep_lag_and_count_refreshes_and_dropped_ones_are_forgotten() {
+        let mut h = History::default();
+        let mut caggs = vec![
+            fixtures::cagg("hourly", None, "2026-11-23T00:00:00Z", 0.0),
+            fixtures::cagg("daily", None, "2026-11-23T00:00:00Z", 0.0),
+        ];
+        caggs[0].lag_seconds = Some(600.0);
+        caggs[1].lag_seconds = Some(60.0);
+        h.caggs(&caggs, at(0));
+        assert_eq!(h.worst_lag.latest(), Some(600.0));
+        let key: Box<str> = crate::format::qualified(&caggs[0].schema, &caggs[0].name).into();
+        caggs[0].last_success = Some(at(90));
+        caggs[0].lag_seconds = Some(30.0);
+        h.caggs(&caggs, at(100));
+        let t = &h.caggs[&key];
+        assert_eq!(t.lag.latest(), Some(30.0));
+        assert_eq!(t.refreshes.hour().iter().flatten().sum::<f64>(), 1.0);
+        h.caggs(&caggs[1..], at(200));
+        assert!(!h.caggs.contains_key(&key), "dropped");
+        assert_eq!(h.caggs.len(), 1);
+    }
+
+    #[test]
+    fn memory_stays_within_two_megabytes_for_an_hour_of_5000_hypertables() {
+        let mut h = History::default();
+        let mut tables: Vec<Hypertable> = (0..5000)
+            .map(|i| fixtures::hypertable(&format!("metrics_{i:05}"), 10, 0, 1 << 20))
+            .collect();
+        let mut s = fixtures::summary();
+        for read in 0..PULSE_SAMPLES as i64 {
+            // the catalog pass, slower than the summary: every 30 s
+            if read % 15 == 0 {
+                for t in tables.iter_mut().take(50) {
+                    t.total_bytes += 8192;
+                }
+                h.hypertables(&tables, at(2 * read));
+            }
+            s.server_now = at(2 * read);
+            s.rows_inserted = Some(read * 100);
+            h.summary(&s);
+            h.database_size(read, at(2 * read));
+        }
+        assert_eq!(h.hypertable_bytes.len(), 5000);
+        assert!(h.bytes() < 2 << 20, "{} bytes", h.bytes());
+    }
+}

@@ -1,0 +1,439 @@
+//! What each picture shows, as numbers and words, built from the session's history and the
+//! rows read (pure); `render::pictures` draws them. Every picture fits 80x24 and reads without
+//! colour: a failed run or a compressed chunk carries a mark under its bar, not only a tone.
+
+use crate::format;
+use crate::history::{History, Minutes, Ring};
+use crate::model::hypertables::Chunk;
+use crate::model::jobs::JobRun;
+
+/// Reads the pulse shows: ten minutes at the default 2 s refresh.
+pub const PULSE_READS: usize = 300;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Picture {
+    /// Sparklines, each with its name and current value.
+    Sparks(Vec<Spark>),
+    /// Bars, oldest on the left, the newest kept when they do not all fit.
+    Bars(Bars),
+    /// How many values fall in each bucket.
+    Histogram(Histogram),
+    /// Pictures side by side, the first taking what the others leave.
+    Beside(Vec<Picture>),
+}
+
+/// One sparkline: its values oldest first (None: nothing read then).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spark {
+    pub name: &'static str,
+    pub values: Vec<Option<u64>>,
+    pub current: String,
+    /// Its current value is bad news (drawn in the critical tone).
+    pub alarm: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    pub title: String,
+    pub values: Vec<u64>,
+    /// A mark under each bar (`x` a failure, `c` compressed), or a blank.
+    pub marks: Vec<char>,
+    /// What the marks mean and the figures worth reading (`3 of 50 failed · median 1.2s`).
+    pub legend: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    pub title: String,
+    pub buckets: Vec<(&'static str, u64)>,
+}
+
+impl Picture {
+    /// The lines it needs, borders included.
+    pub fn height(&self) -> u16 {
+        match self {
+            Picture::Sparks(lines) => lines.len() as u16,
+            // a border, five rows of bars, the marks, the legend, a border
+            Picture::Bars(_) => 9,
+            Picture::Histogram(_) => 9,
+            Picture::Beside(all) => all.iter().map(Picture::height).max().unwrap_or(0),
+        }
+    }
+}
+
+/// Groups `values` into at most `width` columns, each the largest of the values it covers:
+/// a spike stays visible however narrow the picture.
+pub fn fit(values: &[Option<u64>], width: usize) -> Vec<Option<u64>> {
+    if values.len() <= width || width == 0 {
+        return values.to_vec();
+    }
+    (0..width)
+        .map(|i| {
+            let (from, to) = (i * values.len() / width, (i + 1) * values.len() / width);
+            values[from..to.max(from + 1)]
+                .iter()
+                .flatten()
+                .max()
+                .copied()
+        })
+        .collect()
+}
+
+fn ring_values(ring: &Ring, scale: f64) -> Vec<Option<u64>> {
+    ring.newest(PULSE_READS)
+        .map(|v| Some((v * scale).max(0.0).round() as u64))
+        .collect()
+}
+
+fn minute_values(m: &Minutes) -> Vec<Option<u64>> {
+    m.hour()
+        .into_iter()
+        .map(|v| v.map(|v| v.max(0.0).round() as u64))
+        .collect()
+}
+
+/// Rows per second, short (`850/s`, `12k/s`, `1.2M/s`).
+pub fn rate(per_second: f64) -> String {
+    let r = per_second.max(0.0);
+    match r {
+        r if r >= 1e6 => format!("{:.1}M/s", r / 1e6),
+        r if r >= 1e4 => format!("{:.0}k/s", r / 1e3),
+        r if r >= 1e3 => format!("{:.1}k/s", r / 1e3),
+        r => format!("{r:.0}/s"),
+    }
+}
+
+/// A change in size, signed (`+16.0 KiB`, `-2.0 MiB`).
+fn signed_bytes(d: f64) -> String {
+    let sign = if d < 0.0 { "-" } else { "+" };
+    format!("{sign}{}", format::bytes(d.abs() as i64))
+}
+
+/// The overview's pulse: ingest, the worst lag, the database's growth; failing jobs and
+/// blocked sessions. The database line shows growth over what the pulse covers.
+pub fn pulse(h: &History) -> Vec<Spark> {
+    let latest = |r: &Ring| r.latest();
+    let count = |r: &Ring| latest(r).map_or("–".into(), |v| format!("{v:.0}"));
+    let oldest_kept = h.database_bytes.newest(PULSE_READS).next();
+    let growth = match (oldest_kept, latest(&h.database_bytes)) {
+        (Some(first), Some(last)) => signed_bytes(last - first),
+        _ => "–".into(),
+    };
+    let low = h
+        .database_bytes
+        .newest(PULSE_READS)
+        .fold(f64::INFINITY, f64::min);
+    vec![
+        Spark {
+            name: "ingest",
+            values: ring_values(&h.ingest, 1.0),
+            current: latest(&h.ingest).map_or("–".into(), rate),
+            alarm: false,
+        },
+        Spark {
+            name: "lag",
+            values: ring_values(&h.worst_lag, 1.0),
+            current: latest(&h.worst_lag).map_or("–".into(), format::seconds),
+            alarm: false,
+        },
+        Spark {
+            name: "size",
+            // above the lowest size shown: growth, not the size itself, fills the line
+            values: h
+                .database_bytes
+                .newest(PULSE_READS)
+                .map(|v| Some((v - low).max(0.0) as u64))
+                .collect(),
+            current: growth,
+            alarm: false,
+        },
+        Spark {
+            name: "failing",
+            values: ring_values(&h.failing_jobs, 1.0),
+            current: count(&h.failing_jobs),
+            alarm: latest(&h.failing_jobs).is_some_and(|v| v > 0.0),
+        },
+        Spark {
+            name: "blocked",
+            values: ring_values(&h.blocked, 1.0),
+            current: count(&h.blocked),
+            alarm: latest(&h.blocked).is_some_and(|v| v > 0.0),
+        },
+    ]
+}
+
+/// What the pulse covers, for its label (`10m`; `now` with one read); None before any read.
+pub fn pulse_window(h: &History) -> Option<String> {
+    let rings = [
+        &h.ingest,
+        &h.worst_lag,
+        &h.failing_jobs,
+        &h.blocked,
+        &h.database_bytes,
+    ];
+    if rings.iter().all(|r| r.is_empty()) {
+        return None;
+    }
+    Some(
+        match rings.iter().filter_map(|r| r.span(PULSE_READS)).max() {
+            Some(span) => format::seconds(span as f64),
+            None => "now".into(),
+        },
+    )
+}
+
+/// A continuous aggregate's hour: its lag each minute and the refreshes seen (once two minutes
+/// were read).
+pub fn cagg_trend(h: &History, id: &str) -> Option<Picture> {
+    let t = h
+        .caggs
+        .get(id)
+        .filter(|t| t.lag.hour().iter().flatten().count() >= 2)?;
+    let refreshes: u64 = t.refreshes.hour().iter().flatten().map(|&v| v as u64).sum();
+    Some(Picture::Sparks(vec![
+        Spark {
+            name: "lag 1h",
+            values: minute_values(&t.lag),
+            current: t.lag.latest().map_or("–".into(), format::seconds),
+            alarm: false,
+        },
+        Spark {
+            name: "refresh",
+            values: minute_values(&t.refreshes),
+            current: format!("{refreshes} seen"),
+            alarm: false,
+        },
+    ]))
+}
+
+/// A hypertable's size each minute of the last hour (once two minutes were read).
+pub fn hypertable_trend(h: &History, id: &str) -> Option<Picture> {
+    let m = h.hypertable_bytes.get(id)?;
+    let hour = m.hour();
+    if hour.iter().flatten().count() < 2 {
+        return None; // one minute read is no trend
+    }
+    let low = hour.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b));
+    let first = hour.iter().flatten().next().copied();
+    let growth = match (first, m.latest()) {
+        (Some(a), Some(b)) => format!("{} in 1h", signed_bytes(b - a)),
+        _ => "–".into(),
+    };
+    Some(Picture::Sparks(vec![Spark {
+        name: "size 1h",
+        values: hour
+            .iter()
+            .map(|v| v.map(|v| (v - low).max(0.0) as u64))
+            .collect(),
+        current: growth,
+        alarm: false,
+    }]))
+}
+
+/// A job's runs, oldest left: each bar its duration, a failure marked `x` (a run still going,
+/// or one that left no end, `?`). `runs` come newest first, as the history lists them.
+pub fn job_runs(runs: &[JobRun]) -> Option<Picture> {
+    if runs.is_empty() {
+        return None;
+    }
+    let mut values = Vec::with_capacity(runs.len());
+    let mut marks = Vec::with_capacity(runs.len());
+    let mut durations = Vec::new();
+    for r in runs.iter().rev() {
+        let took = match (r.start_time, r.finish_time) {
+            (Some(s), Some(f)) if f >= s => Some((f - s).num_milliseconds() as u64),
+            _ => None,
+        };
+        values.push(took.unwrap_or(0));
+        durations.extend(took);
+        marks.push(match (r.succeeded, took) {
+            (Some(false), _) => 'x',
+            (None, _) | (_, None) => '?',
+            _ => ' ',
+        });
+    }
+    let failed = runs.iter().filter(|r| r.succeeded == Some(false)).count();
+    durations.sort_unstable();
+    let ms = |v: u64| format::duration(std::time::Duration::from_millis(v));
+    let mut legend = format!("{} runs · x failed: {failed}", runs.len());
+    if let (Some(&mid), Some(&max)) = (durations.get(durations.len() / 2), durations.last()) {
+        legend.push_str(&format!(" · median {} · longest {}", ms(mid), ms(max)));
+    }
+    Some(Picture::Bars(Bars {
+        title: "Run durations, newest right".into(),
+        values,
+        marks,
+        legend,
+    }))
+}
+
+/// A hypertable's chunks by their start (`chunks` come newest first), oldest left: each bar its size on disk, a compressed
+/// one marked `c`; beside it, when some are compressed, how well each compressed.
+pub fn chunks(chunks: &[Chunk]) -> Option<Picture> {
+    if chunks.is_empty() {
+        return None;
+    }
+    // newest first, as the drill-down lists them
+    let sorted: Vec<&Chunk> = chunks.iter().rev().collect();
+    let values = sorted
+        .iter()
+        .map(|c| c.total_bytes.unwrap_or(0).max(0) as u64)
+        .collect();
+    let marks = sorted
+        .iter()
+        .map(|c| if c.compressed { 'c' } else { ' ' })
+        .collect();
+    let compressed = chunks.iter().filter(|c| c.compressed).count();
+    let total: i64 = chunks.iter().filter_map(|c| c.total_bytes).sum();
+    let sizes = Picture::Bars(Bars {
+        title: "Chunk sizes, newest right".into(),
+        values,
+        marks,
+        legend: format!(
+            "{} chunks, {} · c compressed: {compressed}",
+            chunks.len(),
+            format::bytes(total)
+        ),
+    });
+    match ratios(chunks) {
+        Some(h) => Some(Picture::Beside(vec![sizes, Picture::Histogram(h)])),
+        None => Some(sizes),
+    }
+}
+
+/// Compressed chunks by how many times smaller compression made them: a segmentby that
+/// leaves tiny segments shows as a heap at the low end.
+pub fn ratios(chunks: &[Chunk]) -> Option<Histogram> {
+    const EDGES: [(f64, &str); 6] = [
+        (1.5, "<1.5"),
+        (3.0, "<3"),
+        (5.0, "<5"),
+        (10.0, "<10"),
+        (20.0, "<20"),
+        (f64::INFINITY, "20+"),
+    ];
+    let mut buckets: Vec<(&'static str, u64)> = EDGES.iter().map(|&(_, l)| (l, 0)).collect();
+    let mut any = false;
+    for c in chunks.iter().filter(|c| c.compressed) {
+        let (Some(before), Some(after)) = (c.before_bytes, c.after_bytes) else {
+            continue;
+        };
+        if after <= 0 {
+            continue;
+        }
+        let ratio = before as f64 / after as f64;
+        let i = EDGES
+            .iter()
+            .position(|&(edge, _)| ratio < edge)
+            .unwrap_or(EDGES.len() - 1);
+        buckets[i].1 += 1;
+        any = true;
+    }
+    any.then(|| Histogram {
+        title: "Compression ratio (×)".into(),
+        buckets,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+
+    fn at(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap()
+    }
+
+    #[test]
+    fn fitting_keeps_the_largest_of_each_column() {
+        let v: Vec<Option<u64>> = (0..10).map(Some).collect();
+        assert_eq!(
+            fit(&v, 5),
+            vec![Some(1), Some(3), Some(5), Some(7), Some(9)]
+        );
+        assert_eq!(fit(&v, 20), v);
+        assert_eq!(fit(&[None, None, Some(4), None], 2), vec![None, Some(4)]);
+    }
+
+    #[test]
+    fn rates_read_short() {
+        assert_eq!(rate(850.4), "850/s");
+        assert_eq!(rate(1234.0), "1.2k/s");
+        assert_eq!(rate(56_000.0), "56k/s");
+        assert_eq!(rate(2_500_000.0), "2.5M/s");
+    }
+
+    fn run(start: i64, secs: i64, ok: Option<bool>) -> JobRun {
+        JobRun {
+            succeeded: ok,
+            start_time: Some(at(start)),
+            finish_time: ok.map(|_| at(start + secs)),
+            pid: None,
+            sqlerrcode: None,
+            err_message: None,
+        }
+    }
+
+    #[test]
+    fn job_runs_put_the_newest_right_and_mark_failures() {
+        // newest first, as the history lists them
+        let runs = [
+            run(300, 1, None),
+            run(200, 4, Some(false)),
+            run(100, 2, Some(true)),
+        ];
+        let Some(Picture::Bars(b)) = job_runs(&runs) else {
+            panic!("bars")
+        };
+        assert_eq!(b.values, vec![2000, 4000, 0]);
+        assert_eq!(b.marks, vec![' ', 'x', '?']);
+        assert!(b.legend.contains("x failed: 1"), "{}", b.legend);
+        assert!(b.legend.contains("longest 4s"), "{}", b.legend);
+        assert_eq!(job_runs(&[]), None);
+    }
+
+    #[test]
+    fn compression_ratios_fall_in_their_buckets() {
+        let chunk = |before, after, compressed| Chunk {
+            schema: "_timescaledb_internal".into(),
+            name: "_hyper_1_1_chunk".into(),
+            range_start: None,
+            range_end: None,
+            compressed,
+            created: None,
+            total_bytes: Some(after),
+            before_bytes: Some(before),
+            after_bytes: Some(after),
+            in_backlog: false,
+            overdue: false,
+        };
+        let list = [
+            chunk(1300, 1000, true),
+            chunk(1000, 101, true),
+            chunk(1000, 99, true),
+            chunk(5000, 10, true),
+            chunk(5000, 10, false),
+        ];
+        let h = ratios(&list).expect("some compressed");
+        let counts: Vec<u64> = h.buckets.iter().map(|b| b.1).collect();
+        assert_eq!(counts, vec![1, 0, 0, 1, 1, 1]);
+        assert_eq!(ratios(&list[4..]), None, "none compressed");
+    }
+
+    #[test]
+    fn the_pulse_shows_growth_and_alarms_on_failures() {
+        let mut h = History::default();
+        for i in 0..5 {
+            h.database_size(1_000_000 + i * 4096, at(2 * i));
+            h.failing_jobs.push(at(2 * i), (i / 4) as f64);
+        }
+        let p = pulse(&h);
+        let size = p.iter().find(|s| s.name == "size").unwrap();
+        assert_eq!(size.current, "+16 KiB");
+        assert_eq!(size.values.first(), Some(&Some(0)));
+        let failing = p.iter().find(|s| s.name == "failing").unwrap();
+        assert!(failing.alarm);
+        assert_eq!(failing.current, "1");
+        assert_eq!(pulse_window(&h).as_deref(), Some("8s"));
+    }
+}
