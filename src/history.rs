@@ -128,10 +128,12 @@ impl Minutes {
     }
 }
 
-/// A map's slots (each a key, a value and a control byte) and its keys' text.
-fn map_bytes<V>(map: &IdMap<Box<str>, V>) -> usize {
-    let slot = std::mem::size_of::<Box<str>>() + std::mem::size_of::<V>() + 1;
-    map.capacity() * slot + map.keys().map(|k| k.len()).sum::<usize>()
+/// A map's slots (each a key, a box and a control byte), its keys' text and its boxes.
+fn map_bytes<V>(map: &IdMap<Box<str>, Box<V>>) -> usize {
+    let slot = 2 * std::mem::size_of::<Box<str>>() + 1;
+    map.capacity() * slot
+        + map.len() * std::mem::size_of::<V>()
+        + map.keys().map(|k| k.len()).sum::<usize>()
 }
 
 /// Minutes since 1970, the slot clock.
@@ -160,9 +162,10 @@ pub struct History {
     pub blocked: Ring,
     /// The database's size on disk.
     pub database_bytes: Ring,
-    pub caggs: IdMap<Box<str>, CaggTrend>,
+    /// Boxed, as the hypertables' series: a map's spare slots then cost a pointer, not an hour.
+    pub caggs: IdMap<Box<str>, Box<CaggTrend>>,
     /// Each hypertable's total size.
-    pub hypertable_bytes: IdMap<Box<str>, Minutes>,
+    pub hypertable_bytes: IdMap<Box<str>, Box<Minutes>>,
     /// The insert counter last read and when (the server's clock).
     inserted: Option<(DateTime<Utc>, i64)>,
 }
@@ -195,10 +198,12 @@ impl History {
         let mut kept = std::mem::take(&mut self.caggs);
         for c in caggs {
             let key: Box<str> = crate::format::qualified(&c.schema, &c.name).into();
-            let mut trend = kept.remove(&key).unwrap_or_else(|| CaggTrend {
-                lag: Minutes::new(now),
-                refreshes: Minutes::new(now),
-                last_success: c.last_success,
+            let mut trend = kept.remove(&key).unwrap_or_else(|| {
+                Box::new(CaggTrend {
+                    lag: Minutes::new(now),
+                    refreshes: Minutes::new(now),
+                    last_success: c.last_success,
+                })
             });
             if let Some(lag) = c.lag_seconds {
                 trend.lag.put(now, lag);
@@ -231,7 +236,9 @@ impl History {
         let mut kept = std::mem::take(&mut self.hypertable_bytes);
         for h in hypertables {
             let key: Box<str> = crate::format::qualified(&h.schema, &h.name).into();
-            let mut series = kept.remove(&key).unwrap_or_else(|| Minutes::new(now));
+            let mut series = kept
+                .remove(&key)
+                .unwrap_or_else(|| Box::new(Minutes::new(now)));
             series.put(now, h.total_bytes as f64);
             self.hypertable_bytes.insert(key, series);
         }

@@ -18,6 +18,7 @@ pub const FAMILIES: &[&str] = &[
     "hypertop_section_read_errors_total",
     "hypertop_connections",
     "hypertop_max_connections",
+    "hypertop_rows_inserted_total",
     "hypertop_database_size_bytes",
     "hypertop_scheduler_up",
     "hypertop_background_workers_busy",
@@ -209,6 +210,14 @@ impl Exposition {
                 t(),
                 f64::from(s.max_connections),
             );
+            if let Some(n) = s.rows_inserted {
+                self.counter(
+                    "hypertop_rows_inserted_total",
+                    "Rows inserted into the database's tables, as its statistics count them",
+                    t(),
+                    n as f64,
+                );
+            }
             if s.timescaledb_version.is_some() {
                 self.gauge(
                     "hypertop_scheduler_up",

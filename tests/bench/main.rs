@@ -674,28 +674,31 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
     use ratatui::Terminal;
 
     let mut state = AppState::new("bench".into(), Duration::from_secs(1), true, false);
-    let payloads = synthetic(rows);
-    for p in payloads {
-        let kind = match &p {
-            Payload::Hypertables(_)
-            | Payload::Compression(_)
-            | Payload::Retention(_)
-            | Payload::Indexes(_) => QueryKind::Catalog,
-            Payload::Jobs(_) => QueryKind::Jobs,
-            _ => QueryKind::Caggs,
-        };
-        state.on_result(QueryResult {
-            kind,
-            target: None,
-            result: Ok(p),
-            elapsed: Duration::ZERO,
-            finished_at: chrono::Utc::now(),
-        });
+    // An hour of reads, one a minute: the pictures (the pulse, a row's hour) have their history.
+    let hour_ago = chrono::Utc::now() - chrono::TimeDelta::minutes(60);
+    for minute in 0..=60 {
+        for p in synthetic(rows) {
+            let kind = match &p {
+                Payload::Hypertables(_)
+                | Payload::Compression(_)
+                | Payload::Retention(_)
+                | Payload::Indexes(_) => QueryKind::Catalog,
+                Payload::Jobs(_) => QueryKind::Jobs,
+                _ => QueryKind::Caggs,
+            };
+            state.on_result(QueryResult {
+                kind,
+                target: None,
+                result: Ok(p),
+                elapsed: Duration::ZERO,
+                finished_at: hour_ago + chrono::TimeDelta::minutes(minute),
+            });
+        }
     }
     let theme = hypertop::theme::Theme::builtin("default").unwrap();
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
     let mut out = Vec::new();
-    for tab in Tab::all().skip(1) {
+    for tab in Tab::all() {
         state.tab = tab;
         let mut frames = Vec::new();
         for _ in 0..50 {
@@ -731,6 +734,62 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
         ));
     }
     out
+}
+
+/// The console's history after an hour of reads at the default refresh with `tables`
+/// hypertables and a tenth as many continuous aggregates: the summary, jobs and activity every
+/// 2 s, the catalog pass and the caggs every 30 s (their rest at this size is longer). Its
+/// memory, and the time one read's bookkeeping takes.
+fn history_bench(tables: usize) -> (usize, Duration) {
+    use hypertop::history::History;
+    use hypertop::model::fixtures;
+    let start = chrono::Utc::now() - chrono::TimeDelta::hours(1);
+    let mut hypertables: Vec<_> = (0..tables)
+        .map(|i| fixtures::hypertable(&format!("scale_{i:05}"), 100, 50, 1 << 30))
+        .collect();
+    let mut caggs: Vec<_> = (0..tables / 10)
+        .map(|i| {
+            fixtures::cagg(
+                &format!("scale_{i:05}_hourly"),
+                None,
+                "2026-11-23T00:00:00Z",
+                60.0,
+            )
+        })
+        .collect();
+    let jobs = vec![fixtures::job(
+        1000,
+        "policy_compression",
+        Some("scale_00000"),
+        1,
+        true,
+    )];
+    let sessions = fixtures::sessions();
+    let mut summary = fixtures::summary();
+    let mut h = History::default();
+    let mut catalog_reads = Vec::new();
+    for read in 0..1800i64 {
+        let at = start + chrono::TimeDelta::seconds(2 * read);
+        summary.server_now = at;
+        summary.rows_inserted = Some(read * 5_000);
+        h.summary(&summary);
+        h.jobs(&jobs, at);
+        h.activity(&sessions, at);
+        if read % 15 == 0 {
+            for (i, t) in hypertables.iter_mut().enumerate() {
+                t.total_bytes += (i as i64 % 7) * 8192;
+            }
+            for c in caggs.iter_mut() {
+                c.lag_seconds = Some(60.0 + (read % 900) as f64);
+            }
+            let t = Instant::now();
+            h.hypertables(&hypertables, at);
+            h.caggs(&caggs, at);
+            h.database_size(read * 1_000_000, at);
+            catalog_reads.push(t.elapsed());
+        }
+    }
+    (h.bytes(), median(catalog_reads))
 }
 
 /// `rows` rows for every tab, shaped like real ones.
@@ -960,7 +1019,14 @@ fn main() {
         refresh_part(&rt, &conninfo, opts.smoke, (n, chunks, big));
     }
     if run("render") {
-        println!("\n## Render per frame, 10,000 rows, 200x50 (median of 50; scroll = PgDn + frame; filter = keystroke + frame)");
+        let (bytes, per_read) = history_bench(5_000);
+        println!(
+            "\n## History after an hour at the default refresh, 5,000 hypertables and 500 caggs\n  memory {:.2} MB (target ≤ 2 MB, {:.0}% of it)   bookkeeping per catalog read {}",
+            bytes as f64 / 1e6,
+            bytes as f64 / 2e6 * 100.0,
+            ms(per_read)
+        );
+        println!("\n## Render per frame, 10,000 rows, 200x50, an hour of history for the pictures (median of 50; scroll = PgDn + frame; filter = keystroke + frame)");
         for (tab, frame, scroll, filter) in render_bench(10_000) {
             println!(
                 "  {tab:<12} frame {:>8}   scroll {:>8}   filter {:>8}",
