@@ -35,6 +35,8 @@ pub struct Spark {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bars {
     pub title: String,
+    /// Two rows of bars and no frame, for a detail pane; else five in a frame with the title.
+    pub compact: bool,
     pub values: Vec<u64>,
     /// A mark under each bar (`x` a failure, `c` compressed), or a blank.
     pub marks: Vec<char>,
@@ -53,7 +55,8 @@ impl Picture {
     pub fn height(&self) -> u16 {
         match self {
             Picture::Sparks(lines) => lines.len() as u16,
-            // a border, five rows of bars, the marks, the legend, a border
+            // a border, five rows of bars, the marks, the legend, a border; compact: two rows
+            Picture::Bars(b) if b.compact => 4,
             Picture::Bars(_) => 9,
             Picture::Histogram(_) => 9,
             Picture::Beside(all) => all.iter().map(Picture::height).max().unwrap_or(0),
@@ -232,7 +235,7 @@ pub fn hypertable_trend(h: &History, id: &str) -> Option<Picture> {
 
 /// A job's runs, oldest left: each bar its duration, a failure marked `x` (a run still going,
 /// or one that left no end, `?`). `runs` come newest first, as the history lists them.
-pub fn job_runs(runs: &[JobRun]) -> Option<Picture> {
+pub fn job_runs(runs: &[JobRun], compact: bool) -> Option<Picture> {
     if runs.is_empty() {
         return None;
     }
@@ -261,6 +264,7 @@ pub fn job_runs(runs: &[JobRun]) -> Option<Picture> {
     }
     Some(Picture::Bars(Bars {
         title: "Run durations, newest right".into(),
+        compact,
         values,
         marks,
         legend,
@@ -287,6 +291,7 @@ pub fn chunks(chunks: &[Chunk]) -> Option<Picture> {
     let total: i64 = chunks.iter().filter_map(|c| c.total_bytes).sum();
     let sizes = Picture::Bars(Bars {
         title: "Chunk sizes, newest right".into(),
+        compact: false,
         values,
         marks,
         legend: format!(
@@ -382,14 +387,14 @@ mod tests {
             run(200, 4, Some(false)),
             run(100, 2, Some(true)),
         ];
-        let Some(Picture::Bars(b)) = job_runs(&runs) else {
+        let Some(Picture::Bars(b)) = job_runs(&runs, false) else {
             panic!("bars")
         };
         assert_eq!(b.values, vec![2000, 4000, 0]);
         assert_eq!(b.marks, vec![' ', 'x', '?']);
         assert!(b.legend.contains("x failed: 1"), "{}", b.legend);
         assert!(b.legend.contains("longest 4s"), "{}", b.legend);
-        assert_eq!(job_runs(&[]), None);
+        assert_eq!(job_runs(&[], true), None);
     }
 
     #[test]

@@ -57,6 +57,9 @@ pub struct Drill {
 pub struct TabView {
     pub table: Table,
     pub drill: Option<Drill>,
+    /// The selected row's picture read by [`Screen::preview`](crate::screens::Screen::preview)
+    /// (a job's runs), and whose it is.
+    pub preview: Option<(Subject, crate::pictures::Picture)>,
 }
 
 impl TabView {
@@ -109,6 +112,7 @@ impl AppState {
             .map(|tab| TabView {
                 table: Table::new(tab.screen().columns(&data), tab.screen().default_sort()),
                 drill: None,
+                preview: None,
             })
             .collect();
         AppState {
@@ -163,13 +167,28 @@ impl AppState {
         }
     }
 
-    /// The queries the screen needs now: the tab's own, and its open drill-down.
+    /// The queries the screen needs now: the tab's own, and its open drill-down or, without
+    /// one, the selected row's preview.
     pub fn wanted(&self) -> Vec<(QueryKind, Option<Subject>)> {
         let mut out: Vec<_> = self.tab.kinds().iter().map(|k| (*k, None)).collect();
-        if let Some(d) = &self.current().drill {
-            out.push((d.kind, Some(d.target.clone())));
+        match &self.current().drill {
+            Some(d) => out.push((d.kind, Some(d.target.clone()))),
+            None => out.extend(self.preview_wanted().map(|(k, t)| (k, Some(t)))),
         }
         out
+    }
+
+    /// The read the current tab's selected row wants for its picture, if any.
+    fn preview_wanted(&self) -> Option<(QueryKind, Subject)> {
+        let row = self.current().table.selected_row()?;
+        self.tab.screen().preview(row.id())
+    }
+
+    /// The selected row's preview picture, when the one read is still the selected row's.
+    pub fn preview_picture(&self) -> Option<&crate::pictures::Picture> {
+        let (_, wanted) = self.preview_wanted()?;
+        let (subject, picture) = self.current().preview.as_ref()?;
+        (*subject == wanted).then_some(picture)
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> Effect {
@@ -524,6 +543,16 @@ impl AppState {
 
     fn on_drill_result(&mut self, r: QueryResult, ctx: Ctx) {
         let Some(target) = r.target else { return };
+        if self.current().drill.is_none() && self.preview_wanted() == Some((r.kind, target.clone()))
+        {
+            // the selected row's preview (a job's runs in its detail pane)
+            if let Ok(payload) = &r.result {
+                let picture = self.tab.screen().preview_picture(payload);
+                let view = self.view_mut(self.tab);
+                view.preview = picture.map(|p| (target, p));
+            }
+            return;
+        }
         let Some(tab) = Tab::drilling(r.kind) else {
             return;
         };

@@ -219,11 +219,12 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
                     theme,
                 ),
                 None => {
-                    let picture = view
+                    let from_history = view
                         .table
                         .selected_row()
                         .and_then(|r| screen.row_picture(&state.data, r.id()));
-                    draw_table(frame, area, heading, &view.table, picture.as_ref(), theme)
+                    let picture = from_history.as_ref().or(state.preview_picture());
+                    draw_table(frame, area, heading, &view.table, picture, theme)
                 }
             }
         }
@@ -758,7 +759,11 @@ mod tests {
         s.on_key(esc);
 
         s.tab = tab("jobs");
-        s.on_key(enter);
+        assert_eq!(
+            s.wanted().last(),
+            Some(&(QueryKind::JobRuns, Some(Subject::Job(1000)))),
+            "the selected job's runs are read for its detail pane"
+        );
         let runs: Vec<JobRun> = (0..60)
             .rev()
             .map(|i: i64| {
@@ -773,12 +778,18 @@ mod tests {
                 }
             })
             .collect();
+        let answer = Payload::JobRuns(Subject::Job(1000), runs);
         drilled(
             &mut s,
             QueryKind::JobRuns,
             Subject::Job(1000),
-            Payload::JobRuns(Subject::Job(1000), runs),
+            answer.clone(),
         );
+        let screen = text(&draw_with(&s, &mono, 80, 24));
+        assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
+        insta::assert_snapshot!("picture_job_preview_80x24", screen);
+        s.on_key(enter);
+        drilled(&mut s, QueryKind::JobRuns, Subject::Job(1000), answer);
         let screen = text(&draw_with(&s, &mono, 80, 24));
         assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
         insta::assert_snapshot!("picture_job_runs_80x24", screen);

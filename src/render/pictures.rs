@@ -111,11 +111,17 @@ fn draw_spark(
     );
 }
 
-/// Bars in a frame: the newest that fit, a line of marks under them, the legend.
+/// Bars in a frame (compact: without one): the newest that fit, a line of marks under them,
+/// the legend.
 fn draw_bars(frame: &mut Frame, area: Rect, bars: &Bars, theme: &Theme) {
-    let outer = block(bars.title.clone(), theme);
-    let inner = outer.inner(area);
-    frame.render_widget(outer, area);
+    let inner = if bars.compact {
+        area
+    } else {
+        let outer = block(bars.title.clone(), theme);
+        let inner = outer.inner(area);
+        frame.render_widget(outer, area);
+        inner
+    };
     if inner.height < 3 || inner.width == 0 {
         return;
     }

@@ -88,7 +88,19 @@ impl Screen for Jobs {
 
     fn drill_picture(&self, payload: &Payload) -> Option<Picture> {
         match payload {
-            Payload::JobRuns(_, runs) => pictures::job_runs(runs),
+            Payload::JobRuns(_, runs) => pictures::job_runs(runs, false),
+            _ => None,
+        }
+    }
+
+    /// The selected job's runs, in its detail pane.
+    fn preview(&self, row_id: &str) -> Option<(QueryKind, Subject)> {
+        Some((QueryKind::JobRuns, Subject::Job(row_id.parse().ok()?)))
+    }
+
+    fn preview_picture(&self, payload: &Payload) -> Option<Picture> {
+        match payload {
+            Payload::JobRuns(_, runs) => pictures::job_runs(runs, true),
             _ => None,
         }
     }

@@ -98,6 +98,15 @@ pub trait Screen: Sync {
     fn drill_picture(&self, _payload: &Payload) -> Option<Picture> {
         None
     }
+    /// A read for the selected row's picture in its detail pane, made while the row stays
+    /// selected (a job's runs); its answer goes through [`Screen::preview_picture`].
+    fn preview(&self, _row_id: &str) -> Option<(QueryKind, Subject)> {
+        None
+    }
+    /// The detail pane's picture from a [`Screen::preview`] read's answer.
+    fn preview_picture(&self, _payload: &Payload) -> Option<Picture> {
+        None
+    }
     /// Whether `snapshot --format text` prints its table (the overview prints facts instead).
     fn in_text_snapshot(&self) -> bool {
         true
