@@ -48,6 +48,8 @@ pub struct CheckLimits {
     pub unused_index_bytes: Option<i64>,
     /// How old statistics must be before an index never scanned is called unused.
     pub unused_after: Option<String>,
+    /// Compressed chunks less than this many times smaller are advice (default 2).
+    pub min_compression_ratio: Option<f64>,
 }
 
 /// `$XDG_CONFIG_HOME/hypertop/config.toml` (default `~/.config/hypertop/config.toml`).
@@ -207,6 +209,15 @@ impl Profile {
                     message: "must not be negative".into(),
                 });
             }
+        }
+        if let Some(r) = check
+            .min_compression_ratio
+            .filter(|r| !(r.is_finite() && *r >= 1.0))
+        {
+            problems.push(Problem {
+                key: "check.min_compression_ratio",
+                message: format!("must be a number of times, 1 or more (got {r})"),
+            });
         }
         if problems.is_empty() {
             Ok(checked)

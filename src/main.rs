@@ -178,6 +178,9 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
                 .unused_index_bytes
                 .unwrap_or(defaults.unused_index_bytes),
             unused_after: checked.unused_after.unwrap_or(defaults.unused_after),
+            min_compression_ratio: check
+                .min_compression_ratio
+                .unwrap_or(defaults.min_compression_ratio),
         },
     })
 }

@@ -191,6 +191,7 @@ impl Snapshot {
             let severity = match p.severity {
                 problems::Severity::Critical => "CRITICAL",
                 problems::Severity::Warning => "WARNING",
+                problems::Severity::Advice => "ADVICE",
             };
             let line = crate::format::printable(&format!(
                 "{severity:<8} {:<19} {} — {}",
@@ -290,11 +291,12 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     use problems::Severity;
     let d = &snap.data;
     let problems = &d.problems;
-    let crit = problems
-        .iter()
-        .filter(|p| p.severity == Severity::Critical)
-        .count();
-    let warn = problems.len() - crit;
+    let count = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
+    let (crit, warn, advice) = (
+        count(Severity::Critical),
+        count(Severity::Warning),
+        count(Severity::Advice),
+    );
     let unreadable = snap.unavailable();
     let ts = d.caps.as_ref().is_some_and(|c| c.timescaledb.is_some());
     let real_unreadable: Vec<_> = unreadable
@@ -322,11 +324,12 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
         .count();
     let invalid = d.indexes.rows().iter().filter(|i| !i.valid).count();
     let perf = format!(
-        "critical={crit} warning={warn} max_cagg_lag={max_lag:.0}s;{} backlog_chunks={backlog};{} retention_overdue_chunks={overdue} failing_jobs={failing} invalid_indexes={invalid}",
+        "critical={crit} warning={warn} advice={advice} max_cagg_lag={max_lag:.0}s;{} backlog_chunks={backlog};{} retention_overdue_chunks={overdue} failing_jobs={failing} invalid_indexes={invalid}",
         limits.max_cagg_lag.as_secs(),
         limits.max_backlog_chunks
     );
-    let (code, label) = if !real_unreadable.is_empty() && problems.is_empty() {
+    // Advice is no reason to fail: a check is about what is broken.
+    let (code, label) = if !real_unreadable.is_empty() && crit + warn == 0 {
         (3, "UNKNOWN")
     } else if crit > 0 {
         (2, "CRITICAL")
@@ -335,12 +338,17 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     } else {
         (0, "OK")
     };
-    let mut summary = worst_first(problems.iter().map(|p| {
-        (
-            p.severity,
-            format!("{} {}: {}", p.kind, p.object, p.message),
-        )
-    }));
+    let mut summary = worst_first(
+        problems
+            .iter()
+            .filter(|p| p.severity != Severity::Advice)
+            .map(|p| {
+                (
+                    p.severity,
+                    format!("{} {}: {}", p.kind, p.object, p.message),
+                )
+            }),
+    );
     if summary.is_empty() {
         summary.push("no problems".into());
     }

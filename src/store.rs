@@ -460,6 +460,7 @@ impl Dataset {
             retention: self.retention.value().map(Vec::as_slice),
             indexes: self.indexes.value().map(Vec::as_slice),
             caggs: self.caggs.value().map(Vec::as_slice),
+            hypertables: self.hypertables.value().map(Vec::as_slice),
             activity: self.activity.value().map(Vec::as_slice),
             lint: findings.as_deref(),
         };

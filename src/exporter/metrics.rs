@@ -376,10 +376,12 @@ impl Exposition {
         for severity in [
             crate::problems::Severity::Critical,
             crate::problems::Severity::Warning,
+            crate::problems::Severity::Advice,
         ] {
             let name = match severity {
                 crate::problems::Severity::Critical => "critical",
                 crate::problems::Severity::Warning => "warning",
+                crate::problems::Severity::Advice => "advice",
             };
             for &kind in crate::problems::ProblemKind::ALL {
                 let n = d

@@ -11,6 +11,7 @@ use strum::{Display, IntoStaticStr, VariantArray};
 use crate::model::activity::Session;
 use crate::model::caggs::Cagg;
 use crate::model::compression::Compression;
+use crate::model::hypertables::Hypertable;
 use crate::model::indexes::Index;
 use crate::model::jobs::Job;
 use crate::model::retention::Retention;
@@ -22,6 +23,9 @@ use crate::policy::Finding;
 pub enum Severity {
     Critical,
     Warning,
+    /// Nothing is broken, but a setting works against the data (an advisor's finding): listed
+    /// after every warning, never a reason for `check` to fail.
+    Advice,
 }
 
 /// What is wrong, in the order kinds rank within a severity (most urgent first); its name is
@@ -66,6 +70,15 @@ pub enum ProblemKind {
     DuplicateIndex,
     #[strum(serialize = "unused index")]
     UnusedIndex,
+    /// Advice: compression enabled, and no policy compresses anything.
+    #[strum(serialize = "compression without policy")]
+    CompressionWithoutPolicy,
+    /// Advice: the compressed chunks shrank less than `min_compression_ratio`.
+    #[strum(serialize = "low compression ratio")]
+    LowCompressionRatio,
+    /// Advice: an orderby that sorts by another column before the time column.
+    #[strum(serialize = "orderby not by time")]
+    OrderbyNotByTime,
 }
 
 impl ProblemKind {
@@ -177,6 +190,8 @@ pub struct Thresholds {
     pub unused_index_bytes: i64,
     /// An index never scanned is called unused only when the statistics are this old.
     pub unused_after: std::time::Duration,
+    /// Compressed chunks less than this many times smaller than before are advice.
+    pub min_compression_ratio: f64,
 }
 
 impl Default for Thresholds {
@@ -187,6 +202,7 @@ impl Default for Thresholds {
             critical_failures: 3,
             unused_index_bytes: 1024 * 1024,
             unused_after: std::time::Duration::from_secs(7 * 24 * 3600),
+            min_compression_ratio: 2.0,
         }
     }
 }
@@ -201,6 +217,7 @@ pub struct Inputs<'a> {
     pub retention: Option<&'a [Retention]>,
     pub indexes: Option<&'a [Index]>,
     pub caggs: Option<&'a [Cagg]>,
+    pub hypertables: Option<&'a [Hypertable]>,
     pub activity: Option<&'a [Session]>,
     /// The lint rules' findings on the live policies (`policy::lint`).
     pub lint: Option<&'a [Finding]>,
@@ -303,6 +320,85 @@ mod tests {
             .iter()
             .map(|p| (p.severity, p.kind.as_str(), p.object.as_str()))
             .collect()
+    }
+
+    /// Each advisor on data made to trigger it and on data made not to; advice ranks after
+    /// every warning.
+    #[test]
+    fn advisors_find_settings_that_work_against_the_data_and_only_those() {
+        let good = fixtures::compression("readings", 0);
+        let mut no_policy = fixtures::compression("events", 0);
+        (no_policy.job_id, no_policy.compress_after) = (None, None);
+        let mut poor = fixtures::compression("poor", 0);
+        (poor.before_bytes, poor.after_bytes) = (13 << 20, 10 << 20);
+        let mut unordered = fixtures::compression("unordered", 0);
+        unordered.orderby = Some("device_id, \"Time\" DESC".into());
+        let mut disabled = fixtures::compression("disabled", 0);
+        (disabled.enabled, disabled.job_id) = (false, None);
+        let compression = [good, no_policy, poor, unordered, disabled];
+        let hypertables: Vec<Hypertable> = ["readings", "events", "poor", "unordered", "disabled"]
+            .iter()
+            .map(|n| fixtures::hypertable(n, 10, 5, 1 << 30))
+            .collect();
+        let mut input = Inputs {
+            timescaledb: true,
+            compression: Some(&compression),
+            hypertables: Some(&hypertables),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(
+            kinds(&found),
+            [
+                (
+                    Severity::Advice,
+                    "compression without policy",
+                    "telemetry.events"
+                ),
+                (Severity::Advice, "low compression ratio", "telemetry.poor"),
+                (
+                    Severity::Advice,
+                    "orderby not by time",
+                    "telemetry.unordered"
+                ),
+            ]
+        );
+        assert!(
+            found[1].message.contains("13 MiB to 10 MiB (1.3x"),
+            "{}",
+            found[1].message
+        );
+        assert!(
+            found[1].message.contains("advice below 2.0x"),
+            "{}",
+            found[1].message
+        );
+        // the threshold is the profile's
+        let lenient = Thresholds {
+            min_compression_ratio: 1.2,
+            ..Thresholds::default()
+        };
+        assert!(!find(&input, &lenient, now())
+            .iter()
+            .any(|p| p.kind == ProblemKind::LowCompressionRatio));
+        // names as quote_ident writes them: a keyword quoted, a quote doubled
+        assert_eq!(rules::first_orderby("\"time\" DESC"), "time");
+        assert_eq!(
+            rules::first_orderby("device_id, \"Time\" DESC"),
+            "device_id"
+        );
+        assert_eq!(rules::first_orderby("ts"), "ts");
+        assert_eq!(
+            rules::first_orderby("\"a, \"\"b\"\" c\" NULLS LAST, ts"),
+            "a, \"b\" c"
+        );
+        // advice ranks after a warning
+        let mut all = compression.to_vec();
+        all.push(fixtures::compression("late", 5));
+        input.compression = Some(&all);
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(found[0].severity, Severity::Warning, "{found:#?}");
+        assert!(found[1..].iter().all(|p| p.severity == Severity::Advice));
     }
 
     #[test]

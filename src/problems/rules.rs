@@ -24,6 +24,7 @@ pub(super) const RULES: &[Rule] = &[
     caggs,
     sessions,
     lint,
+    advice,
 ];
 
 /// The settings a worker-capacity problem is about.
@@ -449,4 +450,105 @@ fn lint(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec
             0.0,
         );
     }
+}
+
+/// Compressed data smaller than this is not judged by its ratio: the compressed table's and its
+/// index's first pages decide it (96 KiB compressed to 160 KiB on the test scenario).
+pub const RATIO_JUDGED_FROM: i64 = 1 << 20;
+
+/// The advisors: settings that work against the data, each with its evidence and threshold.
+fn advice(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+    let mut add = adder(out);
+    let time_column = |schema: &str, name: &str| {
+        input
+            .hypertables
+            .unwrap_or_default()
+            .iter()
+            .find(|h| h.schema == schema && h.name == name)
+            .and_then(|h| h.time_column.clone())
+    };
+    for c in input
+        .compression
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| c.enabled)
+    {
+        let object = format::qualified(&c.schema, &c.name);
+        let subject = || Subject::relation(&c.schema, &c.name);
+        if c.job_id.is_none() {
+            add(
+                Severity::Advice,
+                ProblemKind::CompressionWithoutPolicy,
+                object.clone(),
+                format!(
+                    "compression is enabled but no policy compresses it: {} of {} chunks compressed, the rest stay as written (add-compression-policy {object} <after>)",
+                    c.compressed_chunks, c.chunks
+                ),
+                subject(),
+                c.chunks as f64,
+            );
+        }
+        let judged = c.before_bytes >= RATIO_JUDGED_FROM;
+        if let Some(ratio) = c
+            .ratio()
+            .filter(|r| judged && *r < limits.min_compression_ratio)
+        {
+            add(
+                Severity::Advice,
+                ProblemKind::LowCompressionRatio,
+                object.clone(),
+                format!(
+                    "{} compressed chunks went from {} to {} ({}; advice below {}): segmentby {} may leave segments too small to compress (Enter: each chunk's ratio)",
+                    c.compressed_chunks,
+                    format::bytes(c.before_bytes),
+                    format::bytes(c.after_bytes),
+                    format::ratio(ratio),
+                    format::ratio(limits.min_compression_ratio),
+                    c.segmentby.as_deref().filter(|s| !s.is_empty()).unwrap_or("(none)"),
+                ),
+                subject(),
+                c.before_bytes as f64,
+            );
+        }
+        // TimescaleDB appends the time column to an orderby that leaves it out (every version
+        // from 2.9): what can be wrong is another column before it.
+        let orderby = c.orderby.as_deref().unwrap_or_default();
+        let first = first_orderby(orderby);
+        if let Some(time) =
+            time_column(&c.schema, &c.name).filter(|t| !first.is_empty() && first != *t)
+        {
+            add(
+                Severity::Advice,
+                ProblemKind::OrderbyNotByTime,
+                object,
+                format!(
+                    "orderby {orderby} sorts by {} before the time column {}: each compressed batch spans a wide time range, so a query on a time range decompresses batches their min/max could have skipped",
+                    format::ident(&first),
+                    format::ident(&time)
+                ),
+                subject(),
+                c.chunks as f64,
+            );
+        }
+    }
+}
+
+/// The first column an orderby list names (`"device" DESC, "time"`: `device`), unquoted: names
+/// come quoted where `quote_ident` quotes them, keywords included.
+pub(super) fn first_orderby(orderby: &str) -> String {
+    let mut name = String::new();
+    let mut quoted = false;
+    let mut chars = orderby.trim_start().chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                name.push('"');
+            }
+            '"' => quoted = !quoted,
+            ' ' | ',' if !quoted => break,
+            _ => name.push(ch),
+        }
+    }
+    name
 }

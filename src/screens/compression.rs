@@ -60,7 +60,11 @@ impl Screen for CompressionScreen {
     fn explains(&self, kind: ProblemKind) -> bool {
         matches!(
             kind,
-            ProblemKind::CompressionBacklog | ProblemKind::NoSegmentby
+            ProblemKind::CompressionBacklog
+                | ProblemKind::NoSegmentby
+                | ProblemKind::CompressionWithoutPolicy
+                | ProblemKind::LowCompressionRatio
+                | ProblemKind::OrderbyNotByTime
         )
     }
 }

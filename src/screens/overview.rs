@@ -102,10 +102,12 @@ pub fn rows(problems: &[Problem]) -> Vec<TableRow> {
             let tone = match p.severity {
                 Severity::Critical => Tone::Critical,
                 Severity::Warning => Tone::Warn,
+                Severity::Advice => Tone::Muted,
             };
             let severity = match p.severity {
                 Severity::Critical => "CRIT",
                 Severity::Warning => "WARN",
+                Severity::Advice => "ADVICE",
             };
             // A consequence sits under its root cause, marked so.
             let object = if p.is_consequence() {
@@ -133,7 +135,8 @@ pub fn rows(problems: &[Problem]) -> Vec<TableRow> {
 }
 
 /// Whether Enter on a problem also opens its row's evidence: a job's run history, the chunks
-/// overdue or in the backlog, a cagg's refresh job history.
+/// overdue or in the backlog or compressed poorly (with their ratios), a cagg's refresh job
+/// history.
 fn opens_evidence(kind: ProblemKind) -> bool {
     matches!(
         kind,
@@ -141,6 +144,7 @@ fn opens_evidence(kind: ProblemKind) -> bool {
             | ProblemKind::JobOverdue
             | ProblemKind::RetentionOverdue
             | ProblemKind::CompressionBacklog
+            | ProblemKind::LowCompressionRatio
             | ProblemKind::CaggLag
     )
 }

@@ -7,6 +7,7 @@ mod pty;
 
 mod actions;
 mod activity;
+mod advice;
 mod capabilities;
 mod cli_errors;
 mod exporter;

@@ -169,6 +169,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
             retention: None,
             indexes: None,
             caggs: None,
+            hypertables: None,
             activity: None,
             lint: None,
         };
