@@ -379,6 +379,23 @@ mod tests {
     use super::*;
     use crate::grid::Tone;
 
+    /// Advice alone leaves `check` OK and is counted in its perfdata.
+    #[test]
+    fn advice_alone_does_not_fail_check() {
+        let mut data = Dataset::new(Some(fixtures::caps()));
+        let mut bare = fixtures::compression("readings", 0);
+        bare.job_id = None;
+        let at = fixtures::t("2026-11-21T12:30:00Z");
+        data.compression.set(vec![bare], at, Duration::ZERO);
+        let limits = Thresholds::default();
+        data.update_problems(&limits, at);
+        assert_eq!(data.problems.len(), 1, "{:?}", data.problems);
+        let (code, line) = check(&Snapshot { data, limits }, &limits);
+        assert_eq!(code, 0, "{line}");
+        assert!(line.starts_with("HYPERTOP OK - no problems"), "{line}");
+        assert!(line.contains("warning=0 advice=1"), "{line}");
+    }
+
     #[test]
     fn check_names_every_critical_problem_before_any_warning() {
         use problems::Severity::{Critical, Warning};
