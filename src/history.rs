@@ -2,10 +2,11 @@
 //! chunks, but not how ingest, lag, failures, blocking or size moved a minute ago. Pure: fed the
 //! models as they arrive (`store::Dataset`), read by `pictures`.
 //!
-//! Bounded whatever the catalog: the pulse keeps one sample per read for an hour at the
-//! default 2 s refresh (1,800 numbers of 4 bytes per series); each continuous aggregate and
-//! each hypertable keeps one slot per minute for an hour (60 numbers). Objects no longer read
-//! are forgotten.
+//! Bounded whatever the catalog: each pulse series keeps its samples of the last hour, at most
+//! [`PULSE_SAMPLES`] (an hour of 2 s reads; 8 bytes each); each continuous aggregate and each
+//! hypertable keeps one slot per minute for an hour. Objects no longer read are forgotten.
+//! Values are kept as offsets from a first value in `f32`, so that a terabyte's growth by a few
+//! kilobytes still shows.
 
 use std::collections::VecDeque;
 
@@ -18,35 +19,67 @@ use crate::model::jobs::Job;
 use crate::model::structure::IdMap;
 use crate::model::summary::Summary;
 
-/// Samples one pulse series keeps: an hour at the default refresh.
+/// Samples one pulse series keeps at most: an hour of reads at the default 2 s refresh.
 pub const PULSE_SAMPLES: usize = 1800;
+/// How long a pulse series keeps its samples, in seconds.
+pub const PULSE_SECONDS: u32 = 3600;
 /// Minutes a per-object series keeps.
 pub const MINUTES: usize = 60;
 
-/// The last [`PULSE_SAMPLES`] values of one number, one per read, oldest first, each with
-/// when it was read (seconds since 1970).
+/// One number's samples of the last hour, oldest first, each with when it was read (seconds
+/// since 1970) and as its offset from `base`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Ring {
+    base: f64,
     values: VecDeque<(u32, f32)>,
 }
 
 impl Ring {
     pub fn push(&mut self, at: DateTime<Utc>, value: f64) {
-        if self.values.len() == PULSE_SAMPLES {
+        let now = seconds(at);
+        // a clock set back starts the series again: its time axis would run backwards
+        if self.values.back().is_some_and(|&(t, _)| t > now) {
+            self.values.clear();
+        }
+        if self.values.is_empty() {
+            self.base = value;
+        }
+        while self.values.len() >= PULSE_SAMPLES
+            || self
+                .values
+                .front()
+                .is_some_and(|&(t, _)| now - t > PULSE_SECONDS)
+        {
             self.values.pop_front();
         }
-        self.values
-            .push_back((at.timestamp().max(0) as u32, value as f32));
-    }
-
-    /// The newest `n` values, oldest first.
-    pub fn newest(&self, n: usize) -> impl Iterator<Item = f64> + '_ {
-        let skip = self.values.len().saturating_sub(n);
-        self.values.iter().skip(skip).map(|&(_, v)| v as f64)
+        self.values.push_back((now, (value - self.base) as f32));
     }
 
     pub fn latest(&self) -> Option<f64> {
-        self.values.back().map(|&(_, v)| v as f64)
+        self.values.back().map(|&(_, v)| self.base + v as f64)
+    }
+
+    /// When the first and the newest sample kept were read (seconds since 1970).
+    pub fn span(&self) -> Option<(u32, u32)> {
+        Some((self.values.front()?.0, self.values.back()?.0))
+    }
+
+    /// The samples read in the `window` seconds up to `end`, in `n` equal spans of time, each
+    /// the largest read in it (None: no read then).
+    pub fn buckets(&self, end: u32, window: u32, n: usize) -> Vec<Option<f64>> {
+        let mut out = vec![None; n];
+        let window = window.max(1);
+        let start = end.saturating_sub(window);
+        for &(t, v) in self.values.iter().filter(|&&(t, _)| t >= start && t <= end) {
+            let i = ((t - start) as u64 * n as u64)
+                .div_ceil(window as u64)
+                .saturating_sub(1) as usize;
+            let v = self.base + v as f64;
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(slot.map_or(v, |s: f64| s.max(v)));
+            }
+        }
+        out
     }
 
     pub fn len(&self) -> usize {
@@ -57,24 +90,23 @@ impl Ring {
         self.values.is_empty()
     }
 
-    /// The time the newest `n` values span, in seconds (None under two values).
-    pub fn span(&self, n: usize) -> Option<u32> {
-        let n = n.min(self.values.len());
-        let (first, _) = self.values.get(self.values.len().checked_sub(n)?)?;
-        let (last, _) = self.values.back()?;
-        (n >= 2).then(|| last.saturating_sub(*first))
-    }
-
     fn bytes(&self) -> usize {
         self.values.capacity() * std::mem::size_of::<(u32, f32)>()
     }
 }
 
-/// One number per minute for the last [`MINUTES`] minutes; a minute without a read has none.
+/// Seconds since 1970, as the rings keep them.
+fn seconds(at: DateTime<Utc>) -> u32 {
+    at.timestamp().clamp(0, u32::MAX as i64) as u32
+}
+
+/// One number per minute for the last [`MINUTES`] minutes, as offsets from `base`; a minute
+/// without a value has none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Minutes {
-    /// The newest slot's minute (minutes since 1970).
+    /// The newest minute read (minutes since 1970): the hour ends there.
     newest: u32,
+    base: f64,
     slots: [f32; MINUTES],
 }
 
@@ -82,13 +114,14 @@ impl Minutes {
     fn new(minute: u32) -> Minutes {
         Minutes {
             newest: minute,
+            base: f64::NAN,
             slots: [f32::NAN; MINUTES],
         }
     }
 
-    /// Keeps `value` as the minute's (the last read of a minute wins); a minute older than the
-    /// kept hour is dropped, and a later one clears the minutes between.
-    pub fn put(&mut self, minute: u32, value: f64) {
+    /// Moves the hour on to end at `minute`, clearing the minutes between; a minute more than
+    /// an hour before the newest (a clock set back) starts the series again.
+    pub fn advance(&mut self, minute: u32) {
         if minute > self.newest {
             let gap = (minute - self.newest).min(MINUTES as u32);
             for m in 1..=gap {
@@ -96,15 +129,30 @@ impl Minutes {
             }
             self.newest = minute;
         } else if self.newest - minute >= MINUTES as u32 {
-            return;
+            *self = Minutes::new(minute);
         }
-        self.slots[minute as usize % MINUTES] = value as f32;
     }
 
-    /// Adds `value` to the minute's number (counting events per minute).
+    /// Keeps `value` as the minute's (the last read of a minute wins), the hour moved on to it.
+    pub fn put(&mut self, minute: u32, value: f64) {
+        self.advance(minute);
+        if self.base.is_nan() {
+            self.base = value;
+        }
+        self.slots[minute as usize % MINUTES] = (value - self.base) as f32;
+    }
+
+    /// Adds `value` to the number of an event's minute (refreshes per minute); an event outside
+    /// the hour kept is not counted.
     pub fn add(&mut self, minute: u32, value: f64) {
+        if minute > self.newest || self.newest - minute >= MINUTES as u32 {
+            return;
+        }
+        if self.base.is_nan() {
+            self.base = 0.0;
+        }
         let before = self.at(minute).unwrap_or(0.0);
-        self.put(minute, before + value);
+        self.slots[minute as usize % MINUTES] = (before + value - self.base) as f32;
     }
 
     fn at(&self, minute: u32) -> Option<f64> {
@@ -112,10 +160,10 @@ impl Minutes {
             return None;
         }
         let v = self.slots[minute as usize % MINUTES];
-        (!v.is_nan()).then_some(v as f64)
+        (!v.is_nan()).then(|| self.base + v as f64)
     }
 
-    /// The hour ending at the newest read's minute, oldest first (None: no read that minute).
+    /// The hour ending at the newest minute read, oldest first (None: no value that minute).
     pub fn hour(&self) -> Vec<Option<f64>> {
         (0..MINUTES as u32)
             .rev()
@@ -130,7 +178,7 @@ impl Minutes {
 
 /// A map's slots (each a key, a box and a control byte), its keys' text and its boxes.
 fn map_bytes<V>(map: &IdMap<Box<str>, Box<V>>) -> usize {
-    let slot = 2 * std::mem::size_of::<Box<str>>() + 1;
+    let slot = std::mem::size_of::<Box<str>>() + std::mem::size_of::<Box<V>>() + 1;
     map.capacity() * slot
         + map.len() * std::mem::size_of::<V>()
         + map.keys().map(|k| k.len()).sum::<usize>()
@@ -178,9 +226,9 @@ impl History {
         if let Some((then, before)) = self.inserted {
             let seconds = (s.server_now - then).num_milliseconds() as f64 / 1000.0;
             // A reset counter (statistics reset, a restart) gives no rate this once.
-            if seconds > 0.0 && count >= before {
-                self.ingest
-                    .push(s.server_now, (count - before) as f64 / seconds);
+            let rows = count.checked_sub(before).filter(|&r| r >= 0);
+            if let Some(rows) = rows.filter(|_| seconds > 0.0) {
+                self.ingest.push(s.server_now, rows as f64 / seconds);
             }
         }
         self.inserted = Some((s.server_now, count));
@@ -208,6 +256,11 @@ impl History {
             if let Some(lag) = c.lag_seconds {
                 trend.lag.put(now, lag);
             }
+            // both hours end at this read, refreshed or not: a cagg that stopped refreshing
+            // shows its hour emptying
+            trend.lag.advance(now);
+            trend.refreshes.advance(now);
+            trend.refreshes.add(now, 0.0); // read: none seen, rather than not known
             if c.last_success.is_some() && c.last_success != trend.last_success {
                 let when = c.last_success.map_or(now, minute);
                 trend.refreshes.add(when, 1.0);
@@ -270,16 +323,43 @@ mod tests {
     }
 
     #[test]
-    fn a_ring_keeps_the_newest_hour_in_order() {
+    fn a_ring_keeps_the_last_hour_in_time_buckets() {
         let mut r = Ring::default();
         for i in 0..(PULSE_SAMPLES + 10) {
             r.push(at(2 * i as i64), i as f64);
         }
         assert_eq!(r.len(), PULSE_SAMPLES);
         assert_eq!(r.latest(), Some((PULSE_SAMPLES + 9) as f64));
-        let last: Vec<f64> = r.newest(3).collect();
-        assert_eq!(last, vec![1807.0, 1808.0, 1809.0]);
-        assert_eq!(r.newest(5000).count(), PULSE_SAMPLES);
+        // four buckets of the last 8 s: two reads each, the larger kept
+        let end = seconds(at(2 * (PULSE_SAMPLES as i64 + 9)));
+        let b = r.buckets(end, 8, 4);
+        assert_eq!(
+            b,
+            vec![Some(1806.0), Some(1807.0), Some(1808.0), Some(1809.0)]
+        );
+        assert_eq!(r.buckets(end, 16, 2), vec![Some(1805.0), Some(1809.0)]);
+        // reads every 10 minutes are kept for an hour, not for 1,800 reads
+        let mut slow = Ring::default();
+        for i in 0..10 {
+            slow.push(at(600 * i), 1.0);
+        }
+        assert_eq!(slow.len(), 7, "60 minutes back and the read itself");
+        // a clock set back starts again
+        slow.push(at(0), 5.0);
+        assert_eq!((slow.len(), slow.latest()), (1, Some(5.0)));
+    }
+
+    #[test]
+    fn large_values_keep_small_changes() {
+        let tib = (1u64 << 40) as f64;
+        let mut r = Ring::default();
+        r.push(at(0), tib);
+        r.push(at(2), tib + 16384.0);
+        assert_eq!(r.latest(), Some(tib + 16384.0));
+        let mut m = Minutes::new(minute(at(0)));
+        m.put(minute(at(0)), tib);
+        m.put(minute(at(60)), tib + 8192.0);
+        assert_eq!(m.latest(), Some(tib + 8192.0));
     }
 
     #[test]
@@ -294,11 +374,17 @@ mod tests {
         m.put(minute(at(120 + 3600)), 1.0);
         let hour = m.hour();
         assert_eq!(hour.iter().flatten().count(), 1);
-        // a minute older than the hour kept is ignored
-        m.put(minute(at(0)), 9.0);
+        // an event older than the hour kept is not counted; one in it is
+        m.add(minute(at(0)), 9.0);
         assert_eq!(m.hour().iter().flatten().count(), 1);
         m.add(minute(at(120 + 3600)), 2.0);
         assert_eq!(m.latest(), Some(3.0));
+        // a read more than an hour before the newest (a clock set back) starts again
+        m.put(minute(at(0)), 4.0);
+        assert_eq!(
+            m.hour().iter().flatten().copied().collect::<Vec<_>>(),
+            vec![4.0]
+        );
     }
 
     #[test]
@@ -341,6 +427,10 @@ mod tests {
         let t = &h.caggs[&key];
         assert_eq!(t.lag.latest(), Some(30.0));
         assert_eq!(t.refreshes.hour().iter().flatten().sum::<f64>(), 1.0);
+        // no refresh for an hour: the one seen slides out of the hour shown
+        h.caggs(&caggs, at(100 + 3700));
+        let t = &h.caggs[&key];
+        assert_eq!(t.refreshes.hour().iter().flatten().sum::<f64>(), 0.0);
         h.caggs(&caggs[1..], at(200));
         assert!(!h.caggs.contains_key(&key), "dropped");
         assert_eq!(h.caggs.len(), 1);

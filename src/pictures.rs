@@ -3,12 +3,12 @@
 //! colour: a failed run or a compressed chunk carries a mark under its bar, not only a tone.
 
 use crate::format;
-use crate::history::{History, Minutes, Ring};
+use crate::history::{History, Minutes, Ring, PULSE_SECONDS};
 use crate::model::hypertables::Chunk;
 use crate::model::jobs::JobRun;
 
-/// Reads the pulse shows: ten minutes at the default 2 s refresh.
-pub const PULSE_READS: usize = 300;
+/// Spans of time the pulse divides what it covers into (grouped further to the width drawn).
+pub const PULSE_BUCKETS: usize = 60;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Picture {
@@ -82,12 +82,6 @@ pub fn fit(values: &[Option<u64>], width: usize) -> Vec<Option<u64>> {
         .collect()
 }
 
-fn ring_values(ring: &Ring, scale: f64) -> Vec<Option<u64>> {
-    ring.newest(PULSE_READS)
-        .map(|v| Some((v * scale).max(0.0).round() as u64))
-        .collect()
-}
-
 fn minute_values(m: &Minutes) -> Vec<Option<u64>> {
     m.hour()
         .into_iter()
@@ -112,77 +106,76 @@ fn signed_bytes(d: f64) -> String {
     format!("{sign}{}", format::bytes(d.abs() as i64))
 }
 
-/// The overview's pulse: ingest, the worst lag, the database's growth; failing jobs and
-/// blocked sessions. The database line shows growth over what the pulse covers.
-pub fn pulse(h: &History) -> Vec<Spark> {
+/// The overview's pulse on one time axis, the same for every line (from the first read kept
+/// to the newest, an hour at most): ingest, the worst lag, the database's growth; failing
+/// jobs and blocked sessions. With it, the time it covers (`now` after one read); None before
+/// any read.
+pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
+    let rings = [
+        &h.ingest,
+        &h.worst_lag,
+        &h.database_bytes,
+        &h.failing_jobs,
+        &h.blocked,
+    ];
+    let spans: Vec<(u32, u32)> = rings.iter().filter_map(|r| r.span()).collect();
+    let end = spans.iter().map(|s| s.1).max()?;
+    let first = spans.iter().map(|s| s.0).min()?;
+    let covered = end - first;
+    let window = covered.clamp(60, PULSE_SECONDS);
+    let label = match covered {
+        0 => "now".to_string(),
+        s => format::seconds(s.min(PULSE_SECONDS) as f64),
+    };
+    let buckets = |r: &Ring| r.buckets(end, window, PULSE_BUCKETS);
+    let whole = |v: Vec<Option<f64>>, low: f64| -> Vec<Option<u64>> {
+        v.into_iter()
+            .map(|v| v.map(|v| (v - low).max(0.0).round() as u64))
+            .collect()
+    };
     let latest = |r: &Ring| r.latest();
     let count = |r: &Ring| latest(r).map_or("–".into(), |v| format!("{v:.0}"));
-    let oldest_kept = h.database_bytes.newest(PULSE_READS).next();
-    let growth = match (oldest_kept, latest(&h.database_bytes)) {
-        (Some(first), Some(last)) => signed_bytes(last - first),
+    // the database's size above the lowest shown: its growth, not its size, fills the line
+    let sizes = buckets(&h.database_bytes);
+    let shown: Vec<f64> = sizes.iter().flatten().copied().collect();
+    let low = shown.iter().copied().fold(f64::INFINITY, f64::min);
+    let growth = match (shown.first(), shown.last()) {
+        (Some(a), Some(b)) if shown.len() >= 2 => signed_bytes(b - a),
         _ => "–".into(),
     };
-    let low = h
-        .database_bytes
-        .newest(PULSE_READS)
-        .fold(f64::INFINITY, f64::min);
-    vec![
+    let sparks = vec![
         Spark {
             name: "ingest",
-            values: ring_values(&h.ingest, 1.0),
+            values: whole(buckets(&h.ingest), 0.0),
             current: latest(&h.ingest).map_or("–".into(), rate),
             alarm: false,
         },
         Spark {
             name: "lag",
-            values: ring_values(&h.worst_lag, 1.0),
+            values: whole(buckets(&h.worst_lag), 0.0),
             current: latest(&h.worst_lag).map_or("–".into(), format::seconds),
             alarm: false,
         },
         Spark {
             name: "size",
-            // above the lowest size shown: growth, not the size itself, fills the line
-            values: h
-                .database_bytes
-                .newest(PULSE_READS)
-                .map(|v| Some((v - low).max(0.0) as u64))
-                .collect(),
+            values: whole(sizes, low),
             current: growth,
             alarm: false,
         },
         Spark {
             name: "failing",
-            values: ring_values(&h.failing_jobs, 1.0),
+            values: whole(buckets(&h.failing_jobs), 0.0),
             current: count(&h.failing_jobs),
             alarm: latest(&h.failing_jobs).is_some_and(|v| v > 0.0),
         },
         Spark {
             name: "blocked",
-            values: ring_values(&h.blocked, 1.0),
+            values: whole(buckets(&h.blocked), 0.0),
             current: count(&h.blocked),
             alarm: latest(&h.blocked).is_some_and(|v| v > 0.0),
         },
-    ]
-}
-
-/// What the pulse covers, for its label (`10m`; `now` with one read); None before any read.
-pub fn pulse_window(h: &History) -> Option<String> {
-    let rings = [
-        &h.ingest,
-        &h.worst_lag,
-        &h.failing_jobs,
-        &h.blocked,
-        &h.database_bytes,
     ];
-    if rings.iter().all(|r| r.is_empty()) {
-        return None;
-    }
-    Some(
-        match rings.iter().filter_map(|r| r.span(PULSE_READS)).max() {
-            Some(span) => format::seconds(span as f64),
-            None => "now".into(),
-        },
-    )
+    Some((label, sparks))
 }
 
 /// A continuous aggregate's hour: its lag each minute and the refreshes seen (once two minutes
@@ -288,7 +281,10 @@ pub fn chunks(chunks: &[Chunk]) -> Option<Picture> {
         .map(|c| if c.compressed { 'c' } else { ' ' })
         .collect();
     let compressed = chunks.iter().filter(|c| c.compressed).count();
-    let total: i64 = chunks.iter().filter_map(|c| c.total_bytes).sum();
+    let total = chunks
+        .iter()
+        .filter_map(|c| c.total_bytes)
+        .fold(0i64, i64::saturating_add);
     let sizes = Picture::Bars(Bars {
         title: "Chunk sizes, newest right".into(),
         compact: false,
@@ -426,19 +422,32 @@ mod tests {
     }
 
     #[test]
-    fn the_pulse_shows_growth_and_alarms_on_failures() {
+    fn the_pulse_shows_growth_and_alarms_on_failures_on_one_time_axis() {
         let mut h = History::default();
-        for i in 0..5 {
-            h.database_size(1_000_000 + i * 4096, at(2 * i));
-            h.failing_jobs.push(at(2 * i), (i / 4) as f64);
+        assert_eq!(pulse(&h), None, "nothing read yet");
+        h.failing_jobs.push(at(0), 0.0);
+        assert_eq!(pulse(&h).unwrap().0, "now");
+        // jobs read every 2 s for 10 minutes; the catalog only at 5 and 10 minutes
+        for i in 1..=300 {
+            h.failing_jobs.push(at(2 * i), (i / 200) as f64);
         }
-        let p = pulse(&h);
+        h.database_size(1_000_000, at(300));
+        h.database_size(1_016_384, at(600));
+        let (label, p) = pulse(&h).unwrap();
+        assert_eq!(label, "10m");
         let size = p.iter().find(|s| s.name == "size").unwrap();
         assert_eq!(size.current, "+16 KiB");
-        assert_eq!(size.values.first(), Some(&Some(0)));
+        // the two size reads sit where their times are: the middle and the end
+        let at_index: Vec<usize> = size
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|_| i))
+            .collect();
+        assert_eq!(at_index, vec![29, 59]);
         let failing = p.iter().find(|s| s.name == "failing").unwrap();
         assert!(failing.alarm);
         assert_eq!(failing.current, "1");
-        assert_eq!(pulse_window(&h).as_deref(), Some("8s"));
+        assert_eq!(failing.values.len(), PULSE_BUCKETS);
     }
 }

@@ -137,8 +137,11 @@ fn row(i: usize, m: &Member) -> Row<usize> {
     let problems = &s.data.problems;
     let count = |sev| problems.iter().filter(|p| p.severity == sev).count();
     let (crit, warn) = (count(Severity::Critical), count(Severity::Warning));
+    // the worst problem; advice is not one (it ranks last: the first row is advice only when
+    // there is nothing else)
     let worst = problems
         .first()
+        .filter(|p| p.severity != Severity::Advice)
         .map(|p| format!("{} {}: {}", p.kind, p.object, p.message));
     let server = s
         .data

@@ -459,14 +459,18 @@ pub const RATIO_JUDGED_FROM: i64 = 1 << 20;
 /// The advisors: settings that work against the data, each with its evidence and threshold.
 fn advice(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
     let mut add = adder(out);
-    let time_column = |schema: &str, name: &str| {
-        input
-            .hypertables
-            .unwrap_or_default()
-            .iter()
-            .find(|h| h.schema == schema && h.name == name)
-            .and_then(|h| h.time_column.clone())
-    };
+    // each hypertable's time column, looked up once (thousands of hypertables)
+    let time_columns: std::collections::HashMap<(&str, &str), &str> = input
+        .hypertables
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|h| {
+            Some((
+                (h.schema.as_str(), h.name.as_str()),
+                h.time_column.as_deref()?,
+            ))
+        })
+        .collect();
     for c in input
         .compression
         .unwrap_or_default()
@@ -514,9 +518,8 @@ fn advice(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Ve
         // from 2.9): what can be wrong is another column before it.
         let orderby = c.orderby.as_deref().unwrap_or_default();
         let first = first_orderby(orderby);
-        if let Some(time) =
-            time_column(&c.schema, &c.name).filter(|t| !first.is_empty() && first != *t)
-        {
+        let time = time_columns.get(&(c.schema.as_str(), c.name.as_str()));
+        if let Some(time) = time.filter(|t| !first.is_empty() && first != **t) {
             add(
                 Severity::Advice,
                 ProblemKind::OrderbyNotByTime,
@@ -524,7 +527,7 @@ fn advice(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Ve
                 format!(
                     "orderby {orderby} sorts by {} before the time column {}: each compressed batch spans a wide time range, so a query on a time range decompresses batches their min/max could have skipped",
                     format::ident(&first),
-                    format::ident(&time)
+                    format::ident(time)
                 ),
                 subject(),
                 c.chunks as f64,

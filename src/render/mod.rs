@@ -344,7 +344,11 @@ fn draw_table<D: Clone>(
                 .map(|l| l.chars().count().div_ceil(width).max(1))
                 .sum();
             let most = area.height.saturating_sub(5).clamp(4, 10);
-            let height = (lines as u16 + picture_lines + 2).clamp(4, most);
+            let lines = u16::try_from(lines).unwrap_or(u16::MAX);
+            let height = lines
+                .saturating_add(picture_lines)
+                .saturating_add(2)
+                .clamp(4, most);
             let [t, d] =
                 Layout::vertical([Constraint::Min(5), Constraint::Length(height)]).areas(area);
             (t, Some(d))
@@ -428,10 +432,16 @@ fn draw_table<D: Clone>(
             .border_style(theme.border);
         let inner = outer.inner(area);
         frame.render_widget(outer, area);
-        // The picture at the pane's foot, the text above it.
+        // The picture at the pane's foot, the text above it; when both do not fit, the text
+        // (a job's error, a problem's causes) and no picture.
+        let width = inner.width.max(1) as usize;
+        let text_lines: usize = text
+            .lines()
+            .map(|l| l.chars().count().div_ceil(width).max(1))
+            .sum();
         let (text_area, picture_area) = match picture {
             Some(_) if text.is_empty() => (Rect::default(), Some(inner)),
-            Some(p) if inner.height > p.height() => {
+            Some(p) if inner.height as usize >= text_lines + p.height() as usize => {
                 let [t, p] = Layout::vertical([Constraint::Min(1), Constraint::Length(p.height())])
                     .areas(inner);
                 (t, Some(p))
@@ -793,6 +803,13 @@ mod tests {
         let screen = text(&draw_with(&s, &mono, 80, 24));
         assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
         insta::assert_snapshot!("picture_job_runs_80x24", screen);
+        // every picture on terminals far too small for it: drawn in part or left out, no panic
+        for tab in Tab::all() {
+            s.tab = tab;
+            for (w, h) in [(1, 1), (8, 4), (20, 8), (40, 12), (80, 15)] {
+                draw_with(&s, &mono, w, h);
+            }
+        }
     }
 
     #[test]

@@ -100,8 +100,7 @@ fn draw_spark(
     frame.render_widget(
         Sparkline::default()
             .data(values.into_iter().map(SparklineBar::from))
-            .absent_value_symbol("·")
-            .absent_value_style(theme.muted)
+            .absent_value_symbol(" ")
             .style(theme.value),
         s,
     );
@@ -137,7 +136,6 @@ fn draw_bars(frame: &mut Frame, area: Rect, bars: &Bars, theme: &Theme) {
         .iter()
         .zip(&bars.marks[from..])
         .map(|(&v, &m)| {
-            // a bar of zero still shows its mark's column
             let bar = SparklineBar::from(v);
             match m {
                 'x' => bar.style(Some(theme.critical)),
@@ -145,11 +143,19 @@ fn draw_bars(frame: &mut Frame, area: Rect, bars: &Bars, theme: &Theme) {
             }
         });
     frame.render_widget(Sparkline::default().data(data).style(theme.value), chart);
-    let marks_text: String = bars.marks[from..].iter().collect();
-    frame.render_widget(
-        Paragraph::new(Span::styled(marks_text, theme.critical)),
-        marks,
-    );
+    // a failure in the critical tone; other marks (compressed, unknown) muted
+    let marks_line: Vec<Span> = bars.marks[from..]
+        .iter()
+        .map(|&m| {
+            let style = if m == 'x' {
+                theme.critical
+            } else {
+                theme.muted
+            };
+            Span::styled(m.to_string(), style)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(Line::from(marks_line)), marks);
     let mut legend_text = bars.legend.clone();
     if from > 0 {
         legend_text.push_str(&format!(" · newest {shown} shown"));

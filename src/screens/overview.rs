@@ -66,8 +66,7 @@ impl Screen for Overview {
     }
 
     fn pulse(&self, data: &Dataset) -> Option<(String, Vec<Spark>)> {
-        let window = pictures::pulse_window(&data.history)?;
-        Some((window, pictures::pulse(&data.history)))
+        pictures::pulse(&data.history)
     }
 
     fn empty_text(&self, data: &Dataset) -> Option<&'static str> {
