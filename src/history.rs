@@ -160,7 +160,7 @@ impl Minutes {
             return None;
         }
         let v = self.slots[minute as usize % MINUTES];
-        (!v.is_nan()).then(|| self.base + v as f64)
+        (!v.is_nan()).then_some(self.base + v as f64)
     }
 
     /// The hour ending at the newest minute read, oldest first (None: no value that minute).
