@@ -664,7 +664,9 @@ fn quit(mut p: pty::Pty) {
 }
 
 /// Render time per frame of each tab with 10,000 rows, on a 200x50 TestBackend.
-fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
+/// Each tab's frame, scroll and filter times at `rows` rows; `with_history`: after an hour of
+/// reads, so that the pictures are drawn (without: the same tables and no picture).
+fn render_bench(rows: usize, with_history: bool) -> Vec<(String, Duration, Duration, Duration)> {
     use hypertop::app::state::AppState;
     use hypertop::model::Payload;
     use hypertop::poller::QueryResult;
@@ -674,26 +676,38 @@ fn render_bench(rows: usize) -> Vec<(String, Duration, Duration, Duration)> {
     use ratatui::Terminal;
 
     let mut state = AppState::new("bench".into(), Duration::from_secs(1), true, false);
-    // An hour of reads, one a minute: the pictures (the pulse, a row's hour) have their history.
+    let payloads = synthetic(rows);
+    // An hour of reads, one a minute, into the history the pictures draw (the pulse, a row's
+    // hour); the tables are built once, from the last.
     let hour_ago = chrono::Utc::now() - chrono::TimeDelta::minutes(60);
-    for minute in 0..=60 {
-        for p in synthetic(rows) {
-            let kind = match &p {
-                Payload::Hypertables(_)
-                | Payload::Compression(_)
-                | Payload::Retention(_)
-                | Payload::Indexes(_) => QueryKind::Catalog,
-                Payload::Jobs(_) => QueryKind::Jobs,
-                _ => QueryKind::Caggs,
-            };
-            state.on_result(QueryResult {
-                kind,
-                target: None,
-                result: Ok(p),
-                elapsed: Duration::ZERO,
-                finished_at: hour_ago + chrono::TimeDelta::minutes(minute),
-            });
+    let history = &mut state.data.history;
+    for minute in (0..=60).filter(|_| with_history) {
+        let at = hour_ago + chrono::TimeDelta::minutes(minute);
+        for p in &payloads {
+            match p {
+                Payload::Hypertables(v) => history.hypertables(v, at),
+                Payload::Caggs(v) => history.caggs(v, at),
+                Payload::Jobs(v) => history.jobs(v, at),
+                _ => {}
+            }
         }
+    }
+    for p in payloads {
+        let kind = match &p {
+            Payload::Hypertables(_)
+            | Payload::Compression(_)
+            | Payload::Retention(_)
+            | Payload::Indexes(_) => QueryKind::Catalog,
+            Payload::Jobs(_) => QueryKind::Jobs,
+            _ => QueryKind::Caggs,
+        };
+        state.on_result(QueryResult {
+            kind,
+            target: None,
+            result: Ok(p),
+            elapsed: Duration::ZERO,
+            finished_at: chrono::Utc::now(),
+        });
     }
     let theme = hypertop::theme::Theme::builtin("default").unwrap();
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
@@ -1026,13 +1040,18 @@ fn main() {
             bytes as f64 / 2e6 * 100.0,
             ms(per_read)
         );
-        println!("\n## Render per frame, 10,000 rows, 200x50, an hour of history for the pictures (median of 50; scroll = PgDn + frame; filter = keystroke + frame)");
-        for (tab, frame, scroll, filter) in render_bench(10_000) {
+        println!("\n## Render per frame, 10,000 rows, 200x50 (median of 50; scroll = PgDn + frame; filter = keystroke + frame), with an hour of history for the pictures and, in the same run, without (no picture)");
+        let bare = render_bench(10_000, false);
+        for ((tab, frame, scroll, filter), (_, bare_frame, ..)) in
+            render_bench(10_000, true).into_iter().zip(bare)
+        {
             println!(
-                "  {tab:<12} frame {:>8}   scroll {:>8}   filter {:>8}",
+                "  {tab:<12} frame {:>8}   scroll {:>8}   filter {:>8}   without pictures {:>8} ({:.2}x)",
                 ms(frame),
                 ms(scroll),
-                ms(filter)
+                ms(filter),
+                ms(bare_frame),
+                frame.as_secs_f64() / bare_frame.as_secs_f64().max(1e-9)
             );
         }
     }
