@@ -168,7 +168,10 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     let area = match screen.panel(&state.data, &ctx) {
         Some(facts) => {
             let pulse = screen.pulse(&state.data);
-            draw_panel(frame, area, state, facts, pulse, theme)
+            // what the table below needs kept: a few rows and the selected row's detail (a
+            // problem's cause chain shows whole at 80x24: the pulse gives way to it)
+            let keep = 5 + detail_height(&view.table, area.width);
+            draw_panel(frame, area, state, facts, pulse, keep, theme)
         }
         None => area,
     };
@@ -252,12 +255,20 @@ fn draw_panel(
     state: &AppState,
     facts: Vec<(&'static str, String)>,
     pulse: Option<(String, Vec<Spark>)>,
+    keep: u16,
     theme: &Theme,
 ) -> Rect {
     let pulse = pulse.filter(|_| !facts.is_empty());
-    let pulse_lines = pulse.as_ref().map_or(0, |(_, sparks)| {
+    // the pulse's lines that leave the table below `keep` lines (the first line holds the
+    // first sparklines: ingest, lag, size)
+    let most = pulse.as_ref().map_or(0, |(_, sparks)| {
         sparks.len().div_ceil(PULSE_PER_LINE) as u16
     });
+    let facts_height = facts.len() as u16 + 2;
+    let pulse_lines = (0..=most)
+        .rev()
+        .find(|n| facts_height + n + keep <= area.height)
+        .unwrap_or(0);
     let wanted = if facts.is_empty() {
         3
     } else {
@@ -299,7 +310,8 @@ fn draw_panel(
         // The facts first; the pulse under them when there is room for all of it.
         let room = inner.height.saturating_sub(lines.len() as u16);
         frame.render_widget(Paragraph::new(lines), inner);
-        if let Some((window, sparks)) = pulse.filter(|_| room >= pulse_lines) {
+        if let Some((window, sparks)) = pulse.filter(|_| pulse_lines > 0 && room >= pulse_lines) {
+            let shown = (pulse_lines as usize * PULSE_PER_LINE).min(sparks.len());
             let at = Rect::new(
                 inner.x,
                 inner.bottom() - pulse_lines,
@@ -308,12 +320,18 @@ fn draw_panel(
             );
             let [labels, rows] =
                 Layout::horizontal([Constraint::Length(11), Constraint::Min(1)]).areas(at);
-            let label = vec![
-                Line::styled("Pulse", theme.label),
-                Line::styled(window, theme.muted),
-            ];
+            let label = match pulse_lines {
+                1 => vec![Line::from(vec![
+                    Span::styled("Pulse ", theme.label),
+                    Span::styled(window, theme.muted),
+                ])],
+                _ => vec![
+                    Line::styled("Pulse", theme.label),
+                    Line::styled(window, theme.muted),
+                ],
+            };
             frame.render_widget(Paragraph::new(label), labels);
-            pictures::draw_spark_rows(frame, rows, &sparks, PULSE_PER_LINE, theme);
+            pictures::draw_spark_rows(frame, rows, &sparks[..shown], PULSE_PER_LINE, theme);
         }
     }
     bottom
@@ -321,6 +339,24 @@ fn draw_panel(
 
 /// The pulse's sparklines to a line: three at 80 columns still leave each a dozen.
 const PULSE_PER_LINE: usize = 3;
+
+/// `text`'s lines once wrapped to `width` columns.
+fn wrapped_lines(text: &str, width: u16) -> usize {
+    let width = width.max(1) as usize;
+    text.lines()
+        .map(|l| l.chars().count().div_ceil(width).max(1))
+        .sum()
+}
+
+/// The height the selected row's detail takes in a detail pane `width` wide (borders included,
+/// at most the pane's 10 lines); 0 without one.
+fn detail_height<D: Clone>(table: &crate::grid::Grid<D>, width: u16) -> u16 {
+    let inner = width.saturating_sub(2);
+    table
+        .selected_row()
+        .and_then(|r| r.detail().map(|d| wrapped_lines(d, inner)))
+        .map_or(0, |lines| (lines.min(8) + 2) as u16)
+}
 
 fn draw_table<D: Clone>(
     frame: &mut Frame,
@@ -338,11 +374,7 @@ fn draw_table<D: Clone>(
     let (table_area, detail_area) = match &detail {
         Some(text) if area.height > 10 => {
             // As tall as its lines wrapped (a cause chain is several), leaving the table room.
-            let width = area.width.saturating_sub(2).max(1) as usize;
-            let lines: usize = text
-                .lines()
-                .map(|l| l.chars().count().div_ceil(width).max(1))
-                .sum();
+            let lines = wrapped_lines(text, area.width.saturating_sub(2));
             let most = area.height.saturating_sub(5).clamp(4, 10);
             let lines = u16::try_from(lines).unwrap_or(u16::MAX);
             let height = lines
@@ -434,11 +466,7 @@ fn draw_table<D: Clone>(
         frame.render_widget(outer, area);
         // The picture at the pane's foot, the text above it; when both do not fit, the text
         // (a job's error, a problem's causes) and no picture.
-        let width = inner.width.max(1) as usize;
-        let text_lines: usize = text
-            .lines()
-            .map(|l| l.chars().count().div_ceil(width).max(1))
-            .sum();
+        let text_lines = wrapped_lines(&text, inner.width);
         let (text_area, picture_area) = match picture {
             Some(_) if text.is_empty() => (Rect::default(), Some(inner)),
             Some(p) if inner.height as usize >= text_lines + p.height() as usize => {
@@ -591,17 +619,27 @@ mod tests {
         s.link = LinkState::Connected;
         s.data.caps = Some(caps());
         let at = t("2026-11-21T12:30:01Z");
-        let payloads = crate::model::fixtures::plant();
-        for (kind, payload) in payloads {
-            s.on_result(QueryResult {
-                kind,
-                target: None,
-                result: Ok(payload),
-                elapsed: Duration::from_millis(12),
-                finished_at: at,
-            });
+        for (kind, payload) in crate::model::fixtures::plant() {
+            arrive(&mut s, kind, None, payload, at);
         }
         s
+    }
+
+    /// A query's answer arriving at `at`, as the poller hands it over.
+    fn arrive(
+        s: &mut AppState,
+        kind: crate::model::QueryKind,
+        target: Option<crate::model::Subject>,
+        payload: crate::model::Payload,
+        at: chrono::DateTime<chrono::Utc>,
+    ) {
+        s.on_result(QueryResult {
+            kind,
+            target,
+            result: Ok(payload),
+            elapsed: Duration::from_millis(12),
+            finished_at: at,
+        });
     }
 
     fn draw_with(state: &AppState, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
@@ -666,15 +704,7 @@ mod tests {
         use crate::model::{Payload, QueryKind, Subject};
         let mut s = state();
         let start = t("2026-11-21T12:30:13Z");
-        let apply = |s: &mut AppState, kind, payload, at| {
-            s.on_result(QueryResult {
-                kind,
-                target: None,
-                result: Ok(payload),
-                elapsed: Duration::from_millis(12),
-                finished_at: at,
-            })
-        };
+        let apply = |s: &mut AppState, kind, payload, at| arrive(s, kind, None, payload, at);
         let mut inserted = 0;
         for i in 0..300i64 {
             let at = start + chrono::TimeDelta::seconds(12 * i);
@@ -715,6 +745,26 @@ mod tests {
         let mono = Theme::mono();
         s.tab = Tab::HOME;
         insta::assert_snapshot!("picture_pulse_80x24", text(&draw_with(&s, &mono, 80, 24)));
+        // The pulse gives way to the selected problem's cause chain: down the list, every
+        // chain's root shows whole at 80x24.
+        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let down = KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE);
+        let mut roots = 0;
+        for _ in 0..s.data.problems.len() {
+            let screen = text(&draw_with(&s, &mono, 80, 24));
+            let detail = s
+                .current()
+                .table
+                .selected_row()
+                .and_then(|r| r.detail().map(str::to_string));
+            if detail.is_some_and(|d| d.contains("(root cause)")) {
+                assert!(screen.contains("(root cause)"), "{screen}");
+                roots += 1;
+            }
+            s.on_key(down);
+        }
+        assert!(roots > 0, "the plant has problems with a root cause");
+        s.on_key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE));
         s.tab = tab("caggs");
         insta::assert_snapshot!(
             "picture_cagg_lag_80x24",
@@ -726,17 +776,10 @@ mod tests {
             text(&draw_with(&s, &mono, 80, 24))
         );
 
-        use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
         let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
         let drilled = |s: &mut AppState, kind, target: Subject, payload| {
-            s.on_result(QueryResult {
-                kind,
-                target: Some(target),
-                result: Ok(payload),
-                elapsed: Duration::from_millis(12),
-                finished_at: start,
-            })
+            arrive(s, kind, Some(target), payload, start)
         };
         s.on_key(enter);
         let table = Subject::Relation {
