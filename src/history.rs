@@ -253,14 +253,14 @@ impl History {
                     last_success: c.last_success,
                 })
             });
-            if let Some(lag) = c.lag_seconds {
-                trend.lag.put(now, lag);
-            }
             // both hours end at this read, refreshed or not: a cagg that stopped refreshing
             // shows its hour emptying
             trend.lag.advance(now);
             trend.refreshes.advance(now);
             trend.refreshes.add(now, 0.0); // read: none seen, rather than not known
+            if let Some(lag) = c.lag_seconds {
+                trend.lag.put(now, lag);
+            }
             if c.last_success.is_some() && c.last_success != trend.last_success {
                 let when = c.last_success.map_or(now, minute);
                 trend.refreshes.add(when, 1.0);

@@ -100,10 +100,26 @@ pub fn rate(per_second: f64) -> String {
     }
 }
 
-/// A change in size, signed (`+16.0 KiB`, `-2.0 MiB`).
+/// A change in size, signed (`+16 KiB`, `-2.0 MiB`).
 fn signed_bytes(d: f64) -> String {
     let sign = if d < 0.0 { "-" } else { "+" };
     format!("{sign}{}", format::bytes(d.abs() as i64))
+}
+
+/// Sizes drawn as their growth: each above the lowest shown (the size itself would fill every
+/// column alike), and the change from the first to the last; None under two sizes.
+fn growth(sizes: &[Option<f64>]) -> Option<(Vec<Option<u64>>, f64)> {
+    let shown: Vec<f64> = sizes.iter().flatten().copied().collect();
+    let (&first, &last) = (shown.first()?, shown.last()?);
+    if shown.len() < 2 {
+        return None;
+    }
+    let low = shown.iter().copied().fold(f64::INFINITY, f64::min);
+    let above = sizes
+        .iter()
+        .map(|v| v.map(|v| (v - low).max(0.0).round() as u64))
+        .collect();
+    Some((above, last - first))
 }
 
 /// The overview's pulse on one time axis, the same for every line (from the first read kept
@@ -135,13 +151,10 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
     };
     let latest = |r: &Ring| r.latest();
     let count = |r: &Ring| latest(r).map_or("–".into(), |v| format!("{v:.0}"));
-    // the database's size above the lowest shown: its growth, not its size, fills the line
     let sizes = buckets(&h.database_bytes);
-    let shown: Vec<f64> = sizes.iter().flatten().copied().collect();
-    let low = shown.iter().copied().fold(f64::INFINITY, f64::min);
-    let growth = match (shown.first(), shown.last()) {
-        (Some(a), Some(b)) if shown.len() >= 2 => signed_bytes(b - a),
-        _ => "–".into(),
+    let (size_values, size_change) = match growth(&sizes) {
+        Some((values, change)) => (values, signed_bytes(change)),
+        None => (vec![None; sizes.len()], "–".into()),
     };
     let sparks = vec![
         Spark {
@@ -158,8 +171,8 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
         },
         Spark {
             name: "size",
-            values: whole(sizes, low),
-            current: growth,
+            values: size_values,
+            current: size_change,
             alarm: false,
         },
         Spark {
@@ -204,24 +217,12 @@ pub fn cagg_trend(h: &History, id: &str) -> Option<Picture> {
 
 /// A hypertable's size each minute of the last hour (once two minutes were read).
 pub fn hypertable_trend(h: &History, id: &str) -> Option<Picture> {
-    let m = h.hypertable_bytes.get(id)?;
-    let hour = m.hour();
-    if hour.iter().flatten().count() < 2 {
-        return None; // one minute read is no trend
-    }
-    let low = hour.iter().flatten().fold(f64::INFINITY, |a, &b| a.min(b));
-    let first = hour.iter().flatten().next().copied();
-    let growth = match (first, m.latest()) {
-        (Some(a), Some(b)) => format!("{} in 1h", signed_bytes(b - a)),
-        _ => "–".into(),
-    };
+    // one minute read is no trend
+    let (values, change) = growth(&h.hypertable_bytes.get(id)?.hour())?;
     Some(Picture::Sparks(vec![Spark {
         name: "size 1h",
-        values: hour
-            .iter()
-            .map(|v| v.map(|v| (v - low).max(0.0) as u64))
-            .collect(),
-        current: growth,
+        values,
+        current: format!("{} in 1h", signed_bytes(change)),
         alarm: false,
     }]))
 }
