@@ -1,5 +1,6 @@
--- The compressed chunks (status bit 1), read on every refresh of the catalog pass as one array:
--- the other status bits (partial, frozen) are not shown, and a chunk not listed is not
--- compressed.
-SELECT array_agg(ch.id) FILTER (WHERE ch.status & 1 = 1) AS compressed
+-- The compressed chunks (status bit 1) and those written into since they were compressed
+-- (bit 8, partial; bit 2, unordered, on versions before partial), read on every refresh of the
+-- catalog pass as two arrays: a chunk not listed is not compressed.
+SELECT array_agg(ch.id) FILTER (WHERE ch.status & 1 = 1) AS compressed,
+       array_agg(ch.id) FILTER (WHERE ch.status & 1 = 1 AND ch.status & 10 <> 0) AS partial
   FROM _timescaledb_catalog.chunk ch

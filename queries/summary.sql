@@ -46,4 +46,8 @@ SELECT
     -- ingest rate is its change between two reads (NULL without track_counts).
     (SELECT tup_inserted FROM pg_catalog.pg_stat_database
       WHERE datname = current_database()
-        AND current_setting('track_counts')::bool)                    AS rows_inserted
+        AND current_setting('track_counts')::bool)                    AS rows_inserted,
+    -- The memory the chunk-interval advisor measures recent chunks against, in bytes, as the
+    -- server reports it (pg_size_bytes of the setting with its unit).
+    pg_catalog.pg_size_bytes(current_setting('shared_buffers'))        AS shared_buffers_bytes,
+    pg_catalog.pg_size_bytes(current_setting('effective_cache_size'))  AS effective_cache_size_bytes

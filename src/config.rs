@@ -50,6 +50,15 @@ pub struct CheckLimits {
     pub unused_after: Option<String>,
     /// Compressed chunks less than this many times smaller are advice (default 2).
     pub min_compression_ratio: Option<f64>,
+    /// The share of effective_cache_size the chunks being written should fit in (default 0.25).
+    pub recent_chunks_memory_share: Option<f64>,
+    /// A median chunk smaller than this (bytes; default 10 MiB) is advice, from
+    /// `small_chunks_from` chunks (default 100).
+    pub small_chunk_bytes: Option<i64>,
+    pub small_chunks_from: Option<i64>,
+    /// A hypertable without retention reaching this size (bytes; default 100 GiB) within a
+    /// year is advice.
+    pub retention_size_limit: Option<i64>,
 }
 
 /// `$XDG_CONFIG_HOME/hypertop/config.toml` (default `~/.config/hypertop/config.toml`).
@@ -198,6 +207,9 @@ impl Profile {
         for (key, value) in [
             ("check.max_backlog_chunks", check.max_backlog_chunks),
             ("check.unused_index_bytes", check.unused_index_bytes),
+            ("check.small_chunk_bytes", check.small_chunk_bytes),
+            ("check.small_chunks_from", check.small_chunks_from),
+            ("check.retention_size_limit", check.retention_size_limit),
             (
                 "check.critical_failures",
                 check.critical_failures.map(i64::from),
@@ -217,6 +229,15 @@ impl Profile {
             problems.push(Problem {
                 key: "check.min_compression_ratio",
                 message: format!("must be a number of times, 1 or more (got {r})"),
+            });
+        }
+        if let Some(r) = check
+            .recent_chunks_memory_share
+            .filter(|r| !(r.is_finite() && *r > 0.0 && *r <= 1.0))
+        {
+            problems.push(Problem {
+                key: "check.recent_chunks_memory_share",
+                message: format!("must be a share of memory above 0, at most 1 (got {r})"),
             });
         }
         if problems.is_empty() {

@@ -181,6 +181,18 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
             min_compression_ratio: check
                 .min_compression_ratio
                 .unwrap_or(defaults.min_compression_ratio),
+            recent_chunks_memory_share: check
+                .recent_chunks_memory_share
+                .unwrap_or(defaults.recent_chunks_memory_share),
+            small_chunk_bytes: check
+                .small_chunk_bytes
+                .unwrap_or(defaults.small_chunk_bytes),
+            small_chunks_from: check
+                .small_chunks_from
+                .unwrap_or(defaults.small_chunks_from),
+            retention_size_limit: check
+                .retention_size_limit
+                .unwrap_or(defaults.retention_size_limit),
         },
     })
 }

@@ -17,6 +17,8 @@ pub enum Change {
     Policies { proc_name: String, relation: u32 },
     /// A hypertable's compression settings.
     CompressionSettings(u32),
+    /// A hypertable's chunk interval.
+    ChunkInterval(u32),
     /// Whether a chunk is compressed.
     ChunkCompression(u32),
 }
@@ -42,6 +44,7 @@ impl fmt::Display for Change {
                 relation,
             } => write!(f, "{proc_name} of {relation}"),
             Change::CompressionSettings(r) => write!(f, "compression settings of {r}"),
+            Change::ChunkInterval(r) => write!(f, "chunk interval of {r}"),
             Change::ChunkCompression(c) => write!(f, "compression of chunk {c}"),
         }
     }
@@ -72,6 +75,9 @@ impl TryFrom<String> for Change {
         }
         if let Some(r) = text.strip_prefix("compression settings of ") {
             return Ok(Change::CompressionSettings(oid(r)?));
+        }
+        if let Some(r) = text.strip_prefix("chunk interval of ") {
+            return Ok(Change::ChunkInterval(oid(r)?));
         }
         if let Some(c) = text.strip_prefix("compression of chunk ") {
             return Ok(Change::ChunkCompression(oid(c)?));

@@ -159,6 +159,7 @@ pub fn suggest(line: &str, names: &Names, limit: usize) -> Vec<String> {
         Some(Arg::Job) => cloned(&[&names.jobs]),
         Some(Arg::Session) => cloned(&[&names.sessions]),
         Some(Arg::Keyword(word)) => vec![word.to_string()],
+        Some(Arg::Setting(name)) => vec![format!("{name}=")],
         Some(Arg::Chunk | Arg::Interval | Arg::Bound | Arg::Entry) | None => Vec::new(),
     };
     ranked(current, pool.iter(), limit)

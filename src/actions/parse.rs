@@ -83,6 +83,16 @@ pub enum Command {
     RemoveCompressionPolicy {
         hypertable: ObjectName,
     },
+    SetChunkInterval {
+        hypertable: ObjectName,
+        interval: Interval,
+    },
+    /// Compression settings: each list as SQL (`device, site`; `"ts" DESC`); None keeps it.
+    SetCompression {
+        hypertable: ObjectName,
+        segmentby: Option<String>,
+        orderby: Option<String>,
+    },
     SetRetention {
         relation: ObjectName,
         after: Interval,
@@ -190,6 +200,23 @@ impl fmt::Display for Command {
                 relation: object,
                 after,
             } => write!(f, "{name} {object} {after}"),
+            Command::SetChunkInterval {
+                hypertable,
+                interval,
+            } => write!(f, "{name} {hypertable} {interval}"),
+            Command::SetCompression {
+                hypertable,
+                segmentby,
+                orderby,
+            } => {
+                write!(f, "{name} {hypertable}")?;
+                for (key, value) in [("segmentby", segmentby), ("orderby", orderby)] {
+                    if let Some(v) = value {
+                        write!(f, " {key}='{}'", v.replace('\'', "''"))?;
+                    }
+                }
+                Ok(())
+            }
             Command::RemoveCompressionPolicy { hypertable: object }
             | Command::RemoveRetentionPolicy { relation: object }
             | Command::RemoveRefreshPolicy { cagg: object }
@@ -253,6 +280,10 @@ fn tokenize(input: &str) -> Result<Vec<Token>, String> {
             }
             chars.next();
             word.push(ch);
+            // `segmentby='a, b'`: the literal after `=` is a token of its own
+            if ch == '=' && chars.peek() == Some(&'\'') {
+                break;
+            }
             if ch == '"' {
                 loop {
                     match chars.next() {
@@ -507,6 +538,60 @@ fn no_more(args: &[Token], n: usize, usage: &str) -> Result<(), String> {
     }
 }
 
+/// `segmentby=device orderby='"ts" DESC'`: each setting once, at least one. A value is the
+/// rest of its word or the literal after `=`; an empty one (`segmentby=''`) means none.
+fn compression_settings(
+    args: &[Token],
+    usage: &str,
+) -> Result<(Option<String>, Option<String>), String> {
+    let mut settings: [(&str, Option<String>); 2] = [("segmentby", None), ("orderby", None)];
+    let mut rest = args.iter();
+    while let Some(token) = rest.next() {
+        let Token::Word(word) = token else {
+            return Err(format!(
+                "'{}': write segmentby='…' or orderby='…' (usage: {usage})",
+                text(token)
+            ));
+        };
+        let Some((key, value)) = word.split_once('=') else {
+            return Err(format!(
+                "\"{word}\": write segmentby='…' or orderby='…' (usage: {usage})"
+            ));
+        };
+        let key = key.to_lowercase();
+        let Some(slot) = settings.iter_mut().find(|(k, _)| *k == key) else {
+            return Err(format!(
+                "\"{key}\" is not a compression setting: segmentby or orderby (usage: {usage})"
+            ));
+        };
+        if slot.1.is_some() {
+            return Err(format!("{key} is given twice"));
+        }
+        let value = match (value.is_empty(), rest.clone().next()) {
+            (true, Some(Token::Literal(next))) => {
+                rest.next();
+                next.clone()
+            }
+            (true, Some(Token::Word(next))) if !next.contains('=') => {
+                rest.next();
+                next.clone()
+            }
+            _ => value.to_string(),
+        };
+        if value.chars().any(char::is_control) {
+            return Err(format!("{key} has a control character"));
+        }
+        slot.1 = Some(value.trim().to_string());
+    }
+    let [(_, segmentby), (_, orderby)] = settings;
+    if segmentby.is_none() && orderby.is_none() {
+        return Err(format!(
+            "give segmentby='…', orderby='…' or both (usage: {usage})"
+        ));
+    }
+    Ok((segmentby, orderby))
+}
+
 /// Parses one command line.
 pub fn parse(input: &str) -> Result<Command, String> {
     let tokens = tokenize(input)?;
@@ -609,6 +694,25 @@ pub fn parse(input: &str) -> Result<Command, String> {
                 let after = interval_arg(args, 1, "compress_after")?;
                 no_more(args, 2, &usage)?;
                 Command::SetCompressAfter { hypertable, after }
+            }
+            "set-chunk-interval" => {
+                let hypertable = object(args, 0, "hypertable")?;
+                let interval = interval_arg(args, 1, "the chunk interval")?;
+                no_more(args, 2, &usage)?;
+                Command::SetChunkInterval {
+                    hypertable,
+                    interval,
+                }
+            }
+            "set-compression" => {
+                let hypertable = object(args, 0, "hypertable")?;
+                let (segmentby, orderby) =
+                    compression_settings(&args[1.min(args.len())..], &usage)?;
+                Command::SetCompression {
+                    hypertable,
+                    segmentby,
+                    orderby,
+                }
             }
             "remove-compression-policy" => {
                 let hypertable = object(args, 0, "hypertable")?;

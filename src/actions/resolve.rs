@@ -4,7 +4,10 @@
 use tokio_postgres::{Client, Row};
 
 use super::parse::{Command, Interval, ObjectName, WindowBound};
-use super::plan::{Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind, SessionFacts};
+use super::plan::{
+    ChunkInterval, CompressionNow, Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind,
+    SessionFacts,
+};
 use super::{quote_ident, Object};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
@@ -451,6 +454,76 @@ pub async fn facts(
                     (false, true) => "drop_created",
                 };
                 f.impact = Some(impact(client, &r, mode, i, integer, caps).await?);
+            }
+            f.relation = Some(r);
+        }
+        Command::SetChunkInterval {
+            hypertable,
+            interval,
+        } => {
+            let r = relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            if r.kind == RelationKind::Hypertable {
+                let row = client
+                    .query_opt(sql!("chunk_interval.sql"), &[&r.regclass()])
+                    .await
+                    .map_err(db)?
+                    .ok_or_else(|| format!("{} has no time dimension", r.shown()))?;
+                let integer_time: bool = row.get("integer_time");
+                let length: i64 = row.get("interval_length");
+                let newest: Option<i64> = row.get("newest_end");
+                let now = ChunkInterval {
+                    column: row.get("column_name"),
+                    integer_time,
+                    interval: match integer_time {
+                        true => length.to_string(),
+                        false => row.get("interval"),
+                    },
+                    newest_end: newest.map(|e| match integer_time {
+                        true => e.to_string(),
+                        false => chrono::DateTime::from_timestamp_micros(e)
+                            .map_or_else(|| e.to_string(), |t| t.to_rfc3339()),
+                    }),
+                };
+                if integer_time {
+                    match interval.integer() {
+                        Some(n) if n > 0 => {}
+                        _ => {
+                            return Err(format!(
+                                "{} has an integer time column: give a positive number in its units (e.g. 1000), not '{}'",
+                                r.shown(),
+                                interval.0
+                            )
+                            .into())
+                        }
+                    }
+                } else {
+                    check_interval(client, interval, false).await?;
+                }
+                f.integer_time = integer_time;
+                f.chunk_interval = Some(now);
+            }
+            f.relation = Some(r);
+        }
+        Command::SetCompression { hypertable, .. } => {
+            let r = relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            if r.kind == RelationKind::Hypertable {
+                let row = client
+                    .query_one(
+                        queries::action(sql!("compression_now.sql")).as_str(),
+                        &[&r.regclass()],
+                    )
+                    .await
+                    .map_err(db)?;
+                f.compression = Some(CompressionNow {
+                    enabled: row.get("enabled"),
+                    segmentby: row.get("segmentby"),
+                    orderby: row.get("orderby"),
+                    compressed_chunks: row.get("compressed_chunks"),
+                    per_chunk: caps
+                        .timescaledb
+                        .as_ref()
+                        .is_some_and(|t| t.compression_settings),
+                });
             }
             f.relation = Some(r);
         }

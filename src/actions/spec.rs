@@ -23,6 +23,8 @@ pub enum Arg {
     Bound,
     /// A journal entry id.
     Entry,
+    /// A `name='…'` setting (`segmentby`, `orderby`).
+    Setting(&'static str),
 }
 
 /// One command of the palette (and of `hypertop run`).
@@ -99,6 +101,22 @@ pub const COMMANDS: &[Spec] = &[
         "<hypertable> <interval>",
         "change (or add) a compression policy's threshold",
         &[Arg::Hypertable, Arg::Interval],
+    ),
+    spec(
+        "set-chunk-interval",
+        "<hypertable> <interval>",
+        "change a hypertable's chunk interval (new chunks only)",
+        &[Arg::Hypertable, Arg::Interval],
+    ),
+    spec(
+        "set-compression",
+        "<hypertable> segmentby='<columns>' orderby='<columns>'",
+        "change (or turn on) a hypertable's compression settings",
+        &[
+            Arg::Hypertable,
+            Arg::Setting("segmentby"),
+            Arg::Setting("orderby"),
+        ],
     ),
     spec(
         "remove-compression-policy",
@@ -209,6 +227,8 @@ mod tests {
             Arg::Bound => "NULL",
             Arg::Entry => "20261121-1",
             Arg::Keyword(word) => word,
+            Arg::Setting("segmentby") => "segmentby=device",
+            Arg::Setting(_) => "orderby='ts DESC'",
             _ => "scn.x",
         }
     }

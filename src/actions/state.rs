@@ -74,7 +74,9 @@ fn readable(change: &Change) -> bool {
     match change {
         Change::JobSetting { .. } | Change::Job(_) => true,
         Change::Policies { proc_name, .. } => proc_name.starts_with("policy_"),
-        Change::CompressionSettings(_) | Change::ChunkCompression(_) => false,
+        Change::CompressionSettings(_) | Change::ChunkInterval(_) | Change::ChunkCompression(_) => {
+            false
+        }
     }
 }
 
@@ -98,7 +100,9 @@ fn of(jobs: &[Job], changes: &[Change]) -> State {
                     .map(Job::whole)
                     .collect(),
             ),
-            Change::CompressionSettings(_) | Change::ChunkCompression(_) => continue,
+            Change::CompressionSettings(_)
+            | Change::ChunkInterval(_)
+            | Change::ChunkCompression(_) => continue,
         };
         state.insert(change.clone(), value);
     }

@@ -487,6 +487,7 @@ impl AppState {
                 }
                 Effect::Refresh
             }
+            Open::Palette(command) => self.open_palette(&command),
         }
     }
 
@@ -679,6 +680,9 @@ mod tests {
             range_start: None,
             range_end: None,
             policies: vec![],
+            newest_chunk_bytes: 0,
+            newest_chunk_end: None,
+            median_chunk_bytes: 0,
         }
     }
 

@@ -19,6 +19,12 @@ pub struct Compression {
     pub backlog_bytes: i64,
     pub before_bytes: i64,
     pub after_bytes: i64,
+    /// Compressed chunks written into since (their new rows stay uncompressed until the chunk
+    /// is compressed again).
+    pub partial_chunks: i64,
+    /// Uncompressed chunks older than a compressed one: decompressed, or skipped, and not
+    /// compressed again.
+    pub uncompressed_between: i64,
 }
 
 impl Compression {
@@ -46,6 +52,8 @@ pub fn totals(rows: &[Compression]) -> Compression {
         backlog_bytes: 0,
         before_bytes: 0,
         after_bytes: 0,
+        partial_chunks: 0,
+        uncompressed_between: 0,
     };
     for r in rows {
         t.chunks += r.chunks;
@@ -54,6 +62,8 @@ pub fn totals(rows: &[Compression]) -> Compression {
         t.backlog_bytes += r.backlog_bytes;
         t.before_bytes += r.before_bytes;
         t.after_bytes += r.after_bytes;
+        t.partial_chunks += r.partial_chunks;
+        t.uncompressed_between += r.uncompressed_between;
     }
     t
 }

@@ -70,6 +70,8 @@ pub fn summary() -> Summary {
         schedulers: 1,
         job_workers: 0,
         rows_inserted: Some(1_000_000),
+        shared_buffers_bytes: 128 << 20,
+        effective_cache_size_bytes: 4 << 30,
     }
 }
 
@@ -91,6 +93,9 @@ pub fn hypertable(name: &str, chunks: i64, compressed: i64, bytes: i64) -> Hyper
         range_start: Some(Bound::Time(t("2026-10-01T00:00:00Z"))),
         range_end: Some(Bound::Time(t("2026-11-21T13:00:00Z"))),
         policies: vec!["policy_compression".into(), "policy_retention".into()],
+        newest_chunk_bytes: bytes / chunks.max(1),
+        newest_chunk_end: Some(Bound::Time(t("2026-11-21T14:00:00Z"))),
+        median_chunk_bytes: bytes / chunks.max(1),
     }
 }
 
@@ -111,6 +116,8 @@ pub fn compression(name: &str, backlog: i64) -> Compression {
         backlog_bytes: backlog * 90 * 1024 * 1024,
         before_bytes: 120 * 1024 * 1024 * 1024,
         after_bytes: 11 * 1024 * 1024 * 1024,
+        partial_chunks: 0,
+        uncompressed_between: 0,
     }
 }
 

@@ -27,6 +27,12 @@ pub struct Hypertable {
     pub range_end: Option<Bound>,
     /// Policy procedures attached (e.g. `policy_compression`), by job id.
     pub policies: Vec<String>,
+    /// The newest chunks (several with space partitions) on disk, their indexes included, and
+    /// where they end: what is being written now, when that end is still ahead.
+    pub newest_chunk_bytes: i64,
+    pub newest_chunk_end: Option<Bound>,
+    /// The median chunk's size as written (a compressed chunk's size before compression).
+    pub median_chunk_bytes: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -44,6 +44,10 @@ pub struct Summary {
     /// Rows inserted into this database so far, as the statistics count them (None without
     /// `track_counts`): the pulse's ingest rate.
     pub rows_inserted: Option<i64>,
+    /// `shared_buffers` and `effective_cache_size` in bytes: the memory the chunk-interval
+    /// advisor holds the recent chunks against.
+    pub shared_buffers_bytes: i64,
+    pub effective_cache_size_bytes: i64,
 }
 
 impl Summary {
@@ -77,6 +81,8 @@ impl Summary {
             schedulers: r.try_get("schedulers")?,
             job_workers: r.try_get("job_workers")?,
             rows_inserted: r.try_get("rows_inserted")?,
+            shared_buffers_bytes: r.try_get("shared_buffers_bytes")?,
+            effective_cache_size_bytes: r.try_get("effective_cache_size_bytes")?,
         })
     }
 

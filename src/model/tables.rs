@@ -128,6 +128,9 @@ impl ChunkStructure {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkNumbers {
     pub compressed_chunks: IdSet<i32>,
+    /// Compressed chunks written into since (status partial or unordered): their new rows stay
+    /// uncompressed until the chunk is compressed again.
+    pub partial_chunks: IdSet<i32>,
     pub compressed: IdMap<i32, CompressedSize>,
 }
 
@@ -135,6 +138,7 @@ impl ChunkNumbers {
     /// From `queries/chunk_status.sql`'s and `queries/compressed_sizes.sql`'s rows.
     pub fn from_rows(status: &Row, sizes: &Row) -> Result<ChunkNumbers, tokio_postgres::Error> {
         let compressed_chunks = array::<i32>(status, "compressed")?.into_iter().collect();
+        let partial_chunks = array::<i32>(status, "partial")?.into_iter().collect();
         let ids: Vec<i32> = array(sizes, "chunk_ids")?;
         let column = |name| array::<i64>(sizes, name);
         let (before, after) = (column("before")?, column("after")?);
@@ -155,6 +159,7 @@ impl ChunkNumbers {
             .collect();
         Ok(ChunkNumbers {
             compressed_chunks,
+            partial_chunks,
             compressed,
         })
     }
@@ -195,6 +200,18 @@ pub struct ChunkTotals {
     pub backlog_bytes: i64,
     pub overdue_chunks: i64,
     pub overdue_bytes: i64,
+    /// The newest chunks (those starting latest; several with space partitions), on disk with
+    /// their indexes: what is being written now, if anything is.
+    pub newest_start: Option<i64>,
+    pub newest_end: Option<i64>,
+    pub newest_bytes: i64,
+    /// The median chunk's size as written: a compressed chunk's size before compression.
+    pub median_chunk_bytes: i64,
+    /// Uncompressed chunks older than a compressed one: decompressed (or skipped) and not
+    /// compressed again.
+    pub uncompressed_between: i64,
+    /// Compressed chunks written into since they were compressed.
+    pub partial_chunks: i64,
 }
 
 /// Sums each hypertable's chunks (pure): sizes on disk (compressed data included) with the
@@ -209,6 +226,8 @@ pub fn totals(
     thresholds: &IdMap<i32, Thresholds>,
 ) -> IdMap<i32, ChunkTotals> {
     let mut out: IdMap<i32, ChunkTotals> = IdMap::default();
+    let mut written_sizes: IdMap<i32, Vec<i64>> = IdMap::default();
+    let mut newest_compressed: IdMap<i32, i64> = IdMap::default();
     for (id, oid) in roots {
         if thresholds.contains_key(&id) {
             out.entry(id).or_default().bytes += sizes.table(oid);
@@ -249,6 +268,50 @@ pub fn totals(
         if due(limits.drop_upto, limits.drop_created) {
             t.overdue_chunks += 1;
             t.overdue_bytes += bytes.total();
+        }
+        t.partial_chunks += i64::from(numbers.partial_chunks.contains(&c.id));
+        match t.newest_start {
+            Some(start) if start > c.range_start => {}
+            Some(start) if start == c.range_start => t.newest_bytes += bytes.total(),
+            _ => {
+                t.newest_start = Some(c.range_start);
+                t.newest_end = Some(c.range_end);
+                t.newest_bytes = bytes.total();
+            }
+        }
+        let written = if compressed {
+            size.before
+        } else {
+            bytes.total()
+        };
+        written_sizes
+            .entry(c.hypertable_id)
+            .or_default()
+            .push(written);
+        if compressed {
+            let latest = newest_compressed.entry(c.hypertable_id).or_insert(i64::MIN);
+            *latest = (*latest).max(c.range_start);
+        }
+    }
+    for (id, mut written) in written_sizes {
+        if let Some(t) = out.get_mut(&id) {
+            let middle = written.len() / 2;
+            t.median_chunk_bytes = *written.select_nth_unstable(middle).1;
+        }
+    }
+    // A second pass: an uncompressed chunk that ends before its hypertable's newest compressed
+    // one starts (the policy compresses oldest first).
+    for c in &structure.chunks {
+        let Some(&latest) = newest_compressed.get(&c.hypertable_id) else {
+            continue;
+        };
+        if c.range_end <= latest
+            && sizes.knows(c.table)
+            && !numbers.compressed_chunks.contains(&c.id)
+        {
+            if let Some(t) = out.get_mut(&c.hypertable_id) {
+                t.uncompressed_between += 1;
+            }
         }
     }
     out
@@ -298,9 +361,14 @@ pub fn build(
             bound(t.range_end, integer_time, i64::MAX),
         );
         if !is_cagg {
-            tables
-                .hypertables
-                .push(hypertable(r, schema.clone(), name.clone(), &t, range)?);
+            tables.hypertables.push(hypertable(
+                r,
+                schema.clone(),
+                name.clone(),
+                &t,
+                range,
+                bound(t.newest_end, integer_time, i64::MAX),
+            )?);
             let columns = settings.get(&id).cloned().unwrap_or_default();
             tables
                 .compression
@@ -321,6 +389,7 @@ fn hypertable(
     name: String,
     t: &ChunkTotals,
     (range_start, range_end): (Option<Bound>, Option<Bound>),
+    newest_chunk_end: Option<Bound>,
 ) -> Result<Hypertable, tokio_postgres::Error> {
     Ok(Hypertable {
         schema,
@@ -339,6 +408,9 @@ fn hypertable(
         range_start,
         range_end,
         policies: r.try_get("policies")?,
+        newest_chunk_bytes: t.newest_bytes,
+        newest_chunk_end,
+        median_chunk_bytes: t.median_chunk_bytes,
     })
 }
 
@@ -365,6 +437,8 @@ fn compression(
         backlog_bytes: t.backlog_bytes,
         before_bytes: t.before_bytes,
         after_bytes: t.after_bytes,
+        partial_chunks: t.partial_chunks,
+        uncompressed_between: t.uncompressed_between,
     })
 }
 
@@ -471,6 +545,7 @@ mod tests {
         let sizes = Sizes::new(&bytes, &owners);
         let numbers = ChunkNumbers {
             compressed_chunks: [1].into_iter().collect(),
+            partial_chunks: [1].into_iter().collect(),
             compressed: [(
                 1,
                 CompressedSize {
@@ -516,12 +591,48 @@ mod tests {
         // chunk 1 is due but compressed; chunk 2 ends at the threshold: due
         assert_eq!((one.backlog_chunks, one.backlog_bytes), (1, 3000));
         assert_eq!((one.overdue_chunks, one.overdue_bytes), (1, 8192 + 111));
+        // the newest chunk (3) with its index and TOAST; the median of 9000 (before
+        // compression), 3000 and 8000
+        assert_eq!((one.newest_start, one.newest_end), (Some(20), Some(30)));
+        assert_eq!((one.newest_bytes, one.median_chunk_bytes), (8000, 8000));
+        assert_eq!((one.partial_chunks, one.uncompressed_between), (1, 0));
         let two = t[&2];
         assert_eq!(
             (two.chunks, two.backlog_chunks, two.overdue_chunks),
             (1, 0, 0)
         );
         assert!(!t.contains_key(&9));
+    }
+
+    #[test]
+    fn an_uncompressed_chunk_older_than_a_compressed_one_is_counted() {
+        let structure = ChunkStructure {
+            chunks: vec![
+                chunk(1, 1, 100, 10),
+                chunk(2, 1, 200, 20),
+                chunk(3, 1, 300, 30),
+                chunk(4, 1, 400, 40),
+            ],
+        };
+        let bytes = [(100, 1), (200, 2), (300, 3), (400, 4)]
+            .into_iter()
+            .collect();
+        let owners = Owners::default();
+        let numbers = ChunkNumbers {
+            // 1 and 3 compressed: 2 lies between them, 4 is newer than any compressed one
+            compressed_chunks: [1, 3].into_iter().collect(),
+            ..ChunkNumbers::default()
+        };
+        let thresholds = [(1, Thresholds::default())].into_iter().collect();
+        let t = totals(
+            &structure,
+            [],
+            &Sizes::new(&bytes, &owners),
+            &numbers,
+            &thresholds,
+        );
+        assert_eq!(t[&1].uncompressed_between, 1);
+        assert_eq!((t[&1].newest_start, t[&1].newest_bytes), (Some(30), 4));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! rules find problems (`rules`, one function per area), causes link them (`causes`), and
 //! [`rank`] puts each consequence under its root.
 
+mod advice;
 mod causes;
 mod rules;
 
@@ -70,6 +71,12 @@ pub enum ProblemKind {
     DuplicateIndex,
     #[strum(serialize = "unused index")]
     UnusedIndex,
+    /// Advice: the chunks being written outgrow their share of memory.
+    #[strum(serialize = "chunks over memory")]
+    ChunksOverMemory,
+    /// Advice: many chunks with a small median size.
+    #[strum(serialize = "small chunks")]
+    SmallChunks,
     /// Advice: compression enabled, and no policy compresses anything.
     #[strum(serialize = "compression without policy")]
     CompressionWithoutPolicy,
@@ -79,6 +86,12 @@ pub enum ProblemKind {
     /// Advice: an orderby that sorts by another column before the time column.
     #[strum(serialize = "orderby not by time")]
     OrderbyNotByTime,
+    /// Advice: chunks decompressed (or written into) and not compressed again.
+    #[strum(serialize = "not recompressed")]
+    NotRecompressed,
+    /// Advice: no retention, and the size limit is near at the rate the data grows.
+    #[strum(serialize = "growth without retention")]
+    GrowthWithoutRetention,
 }
 
 impl ProblemKind {
@@ -161,6 +174,9 @@ pub struct Problem {
     /// Size of the problem within its kind (bytes, seconds, failures), for ranking.
     #[serde(skip)]
     pub magnitude: f64,
+    /// The palette command that acts on it (an advisor's), as typed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 impl Problem {
@@ -192,6 +208,14 @@ pub struct Thresholds {
     pub unused_after: std::time::Duration,
     /// Compressed chunks less than this many times smaller than before are advice.
     pub min_compression_ratio: f64,
+    /// The share of memory (`effective_cache_size`) the chunks being written should fit in.
+    pub recent_chunks_memory_share: f64,
+    /// A hypertable of at least `small_chunks_from` chunks whose median chunk is smaller than
+    /// this is advice.
+    pub small_chunk_bytes: i64,
+    pub small_chunks_from: i64,
+    /// A hypertable without retention reaching this size within a year is advice.
+    pub retention_size_limit: i64,
 }
 
 impl Default for Thresholds {
@@ -203,6 +227,10 @@ impl Default for Thresholds {
             unused_index_bytes: 1024 * 1024,
             unused_after: std::time::Duration::from_secs(7 * 24 * 3600),
             min_compression_ratio: 2.0,
+            recent_chunks_memory_share: 0.25,
+            small_chunk_bytes: 10 << 20,
+            small_chunks_from: 100,
+            retention_size_limit: 100 << 30,
         }
     }
 }
@@ -310,6 +338,7 @@ mod tests {
         }
     }
     use crate::model::fixtures;
+    use crate::model::Bound;
 
     fn now() -> DateTime<Utc> {
         fixtures::t("2026-11-21T12:30:00Z")
@@ -382,14 +411,14 @@ mod tests {
             .iter()
             .any(|p| p.kind == ProblemKind::LowCompressionRatio));
         // names as quote_ident writes them: a keyword quoted, a quote doubled
-        assert_eq!(rules::first_orderby("\"time\" DESC"), "time");
+        assert_eq!(advice::first_orderby("\"time\" DESC"), "time");
         assert_eq!(
-            rules::first_orderby("device_id, \"Time\" DESC"),
+            advice::first_orderby("device_id, \"Time\" DESC"),
             "device_id"
         );
-        assert_eq!(rules::first_orderby("ts"), "ts");
+        assert_eq!(advice::first_orderby("ts"), "ts");
         assert_eq!(
-            rules::first_orderby("\"a, \"\"b\"\" c\" NULLS LAST, ts"),
+            advice::first_orderby("\"a, \"\"b\"\" c\" NULLS LAST, ts"),
             "a, \"b\" c"
         );
         // advice ranks after a warning
@@ -399,6 +428,122 @@ mod tests {
         let found = find(&input, &Thresholds::default(), now());
         assert_eq!(found[0].severity, Severity::Warning, "{found:#?}");
         assert!(found[1..].iter().all(|p| p.severity == Severity::Advice));
+    }
+
+    /// The chunk-interval, recompression and growth advisors, each on data made to trigger it
+    /// and data made not to; every action they offer is a command the palette takes.
+    #[test]
+    fn chunk_interval_recompression_and_growth_advisors() {
+        let mut summary = fixtures::summary();
+        summary.effective_cache_size_bytes = 4 << 30; // a quarter: 1 GiB
+        let table = |name: &str, chunks: i64, newest: i64, median: i64| {
+            let mut h = fixtures::hypertable(name, chunks, 0, median * chunks);
+            (h.newest_chunk_bytes, h.median_chunk_bytes) = (newest, median);
+            h.interval_seconds = Some(7.0 * 86_400.0);
+            h
+        };
+        // big: newest chunks of 900 MiB (with the others', over 1 GiB; four tables being
+        // written, an even share is 256 MiB); small: 400 chunks of 2 MiB; idle: its newest
+        // chunk ended long ago
+        let big = table("big", 20, 900 << 20, 800 << 20);
+        let small = table("small", 400, 200 << 20, 2 << 20);
+        let mut idle = table("idle", 20, 2 << 30, 800 << 20);
+        idle.newest_chunk_end = Some(Bound::Time(fixtures::t("2026-01-01T00:00:00Z")));
+        // growing: no retention, 30 days of data in 90 GiB (3 GiB a day: the 100 GiB limit in
+        // four days); kept: the same with a retention policy
+        let mut growing = table("growing", 30, 1 << 20, 3 << 30);
+        growing.policies = vec!["policy_compression".into()];
+        growing.range_start = Some(Bound::Time(fixtures::t("2026-10-22T12:30:00Z")));
+        growing.range_end = Some(Bound::Time(fixtures::t("2026-11-28T00:00:00Z")));
+        let kept = Hypertable {
+            name: "kept".into(),
+            policies: vec!["policy_retention".into()],
+            ..growing.clone()
+        };
+        let hypertables = [big, small, idle, growing, kept];
+        let mut holes = fixtures::compression("holes", 0);
+        holes.uncompressed_between = 2;
+        let mut partial = fixtures::compression("partial", 0);
+        partial.partial_chunks = 3; // its policy compresses them again: not advice
+        let compression = [holes, partial];
+        let input = Inputs {
+            summary: Some(&summary),
+            timescaledb: true,
+            hypertables: Some(&hypertables),
+            compression: Some(&compression),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(
+            kinds(&found),
+            [
+                (Severity::Advice, "chunks over memory", "telemetry.big"),
+                (Severity::Advice, "small chunks", "telemetry.small"),
+                (Severity::Advice, "not recompressed", "telemetry.holes"),
+                (
+                    Severity::Advice,
+                    "growth without retention",
+                    "telemetry.growing"
+                ),
+            ],
+            "{found:#?}"
+        );
+        let message = |i: usize| found[i].message.as_str();
+        assert!(message(0).contains("take 1.1 GiB"), "{}", message(0));
+        assert!(
+            message(0).contains("25 % of effective_cache_size 4.0 GiB"),
+            "{}",
+            message(0)
+        );
+        // 7 days × 256 / 900: 2 days
+        assert_eq!(
+            found[0].action.as_deref(),
+            Some("set-chunk-interval telemetry.big 2d")
+        );
+        assert!(
+            message(1).contains("400 chunks with a median of 2.0 MiB"),
+            "{}",
+            message(1)
+        );
+        // 7 days × 40 MiB / 2 MiB
+        assert_eq!(
+            found[1].action.as_deref(),
+            Some("set-chunk-interval telemetry.small 140d")
+        );
+        assert_eq!(found[2].action.as_deref(), Some("compress telemetry.holes"));
+        assert!(message(3).contains("in 4 days"), "{}", message(3));
+        assert_eq!(
+            found[3].action.as_deref(),
+            Some("set-retention telemetry.growing 33d")
+        );
+        for p in &found {
+            let action = p.action.as_deref().unwrap();
+            crate::actions::parse::parse(action).unwrap_or_else(|e| panic!("{action}: {e}"));
+        }
+        // without a policy, compressed chunks written into since are advice too
+        let mut unattended = fixtures::compression("unattended", 0);
+        (unattended.job_id, unattended.partial_chunks) = (None, 3);
+        let compression = [unattended];
+        let input = Inputs {
+            compression: Some(&compression),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        assert!(found.iter().any(|p| p.kind == ProblemKind::NotRecompressed
+            && p.message.contains("3 compressed chunks were written into")));
+        // thresholds from the profile: a larger memory share, fewer chunks counted as many
+        let lenient = Thresholds {
+            recent_chunks_memory_share: 0.5,
+            small_chunks_from: 1000,
+            retention_size_limit: 1 << 50,
+            ..Thresholds::default()
+        };
+        let input = Inputs {
+            summary: Some(&summary),
+            hypertables: Some(&hypertables),
+            ..Inputs::default()
+        };
+        assert!(find(&input, &lenient, now()).is_empty());
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub(super) const RULES: &[Rule] = &[
     caggs,
     sessions,
     lint,
-    advice,
+    super::advice::advice,
 ];
 
 /// The settings a worker-capacity problem is about.
@@ -32,7 +32,7 @@ pub(super) const BACKGROUND_WORKERS: &str = "timescaledb.max_background_workers"
 const WORKER_PROCESSES: &str = "max_worker_processes";
 
 /// Adds a problem, its cause to be linked later.
-fn adder(
+pub(super) fn adder(
     out: &mut Vec<Problem>,
 ) -> impl FnMut(Severity, ProblemKind, String, String, Subject, f64) + '_ {
     |severity, kind, object, message, subject, magnitude| {
@@ -45,6 +45,7 @@ fn adder(
             root: None,
             subject,
             magnitude,
+            action: None,
         })
     }
 }
@@ -450,108 +451,4 @@ fn lint(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec
             0.0,
         );
     }
-}
-
-/// Compressed data smaller than this is not judged by its ratio: the compressed table's and its
-/// index's first pages decide it (96 KiB compressed to 160 KiB on the test scenario).
-pub const RATIO_JUDGED_FROM: i64 = 1 << 20;
-
-/// The advisors: settings that work against the data, each with its evidence and threshold.
-fn advice(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
-    let mut add = adder(out);
-    // each hypertable's time column, looked up once (thousands of hypertables)
-    let time_columns: std::collections::HashMap<(&str, &str), &str> = input
-        .hypertables
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|h| {
-            Some((
-                (h.schema.as_str(), h.name.as_str()),
-                h.time_column.as_deref()?,
-            ))
-        })
-        .collect();
-    for c in input
-        .compression
-        .unwrap_or_default()
-        .iter()
-        .filter(|c| c.enabled)
-    {
-        let object = format::qualified(&c.schema, &c.name);
-        let subject = || Subject::relation(&c.schema, &c.name);
-        if c.job_id.is_none() {
-            add(
-                Severity::Advice,
-                ProblemKind::CompressionWithoutPolicy,
-                object.clone(),
-                format!(
-                    "compression is enabled but no policy compresses it: {} of {} chunks compressed, the rest stay as written (add-compression-policy {object} <after>)",
-                    c.compressed_chunks, c.chunks
-                ),
-                subject(),
-                c.chunks as f64,
-            );
-        }
-        let judged = c.before_bytes >= RATIO_JUDGED_FROM;
-        if let Some(ratio) = c
-            .ratio()
-            .filter(|r| judged && *r < limits.min_compression_ratio)
-        {
-            add(
-                Severity::Advice,
-                ProblemKind::LowCompressionRatio,
-                object.clone(),
-                format!(
-                    "{} compressed chunks went from {} to {} ({}; advice below {}): segmentby {} may leave segments too small to compress (Enter: each chunk's ratio)",
-                    c.compressed_chunks,
-                    format::bytes(c.before_bytes),
-                    format::bytes(c.after_bytes),
-                    format::ratio(ratio),
-                    format::ratio(limits.min_compression_ratio),
-                    c.segmentby.as_deref().filter(|s| !s.is_empty()).unwrap_or("(none)"),
-                ),
-                subject(),
-                c.before_bytes as f64,
-            );
-        }
-        // TimescaleDB appends the time column to an orderby that leaves it out (every version
-        // from 2.9): what can be wrong is another column before it.
-        let orderby = c.orderby.as_deref().unwrap_or_default();
-        let first = first_orderby(orderby);
-        let time = time_columns.get(&(c.schema.as_str(), c.name.as_str()));
-        if let Some(time) = time.filter(|t| !first.is_empty() && first != **t) {
-            add(
-                Severity::Advice,
-                ProblemKind::OrderbyNotByTime,
-                object,
-                format!(
-                    "orderby {orderby} sorts by {} before the time column {}: each compressed batch spans a wide time range, so a query on a time range decompresses batches their min/max could have skipped",
-                    format::ident(&first),
-                    format::ident(time)
-                ),
-                subject(),
-                c.chunks as f64,
-            );
-        }
-    }
-}
-
-/// The first column an orderby list names (`"device" DESC, "time"`: `device`), unquoted: names
-/// come quoted where `quote_ident` quotes them, keywords included.
-pub(super) fn first_orderby(orderby: &str) -> String {
-    let mut name = String::new();
-    let mut quoted = false;
-    let mut chars = orderby.trim_start().chars().peekable();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                name.push('"');
-            }
-            '"' => quoted = !quoted,
-            ' ' | ',' if !quoted => break,
-            _ => name.push(ch),
-        }
-    }
-    name
 }

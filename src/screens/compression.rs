@@ -65,6 +65,7 @@ impl Screen for CompressionScreen {
                 | ProblemKind::CompressionWithoutPolicy
                 | ProblemKind::LowCompressionRatio
                 | ProblemKind::OrderbyNotByTime
+                | ProblemKind::NotRecompressed
         )
     }
 }

@@ -7,6 +7,7 @@ use crate::model::hypertables::{Chunk, Hypertable};
 use crate::model::Payload;
 use crate::model::{QueryKind, Subject};
 use crate::pictures::{self, Picture};
+use crate::problems::ProblemKind;
 use crate::store::{Dataset, Status};
 
 pub struct Hypertables;
@@ -48,6 +49,15 @@ impl Screen for Hypertables {
 
     fn enter(&self) -> Option<&'static str> {
         Some("chunks")
+    }
+
+    fn explains(&self, kind: ProblemKind) -> bool {
+        matches!(
+            kind,
+            ProblemKind::ChunksOverMemory
+                | ProblemKind::SmallChunks
+                | ProblemKind::GrowthWithoutRetention
+        )
     }
 
     fn drill_columns(&self, kind: QueryKind) -> Option<Vec<Column>> {

@@ -255,6 +255,8 @@ pub enum Open {
     /// The row on another tab that explains a problem; `true` opens that row in turn (its
     /// chunks, its history: the evidence).
     Jump(Tab, String, bool),
+    /// The palette with this command in it (an advice's action), to preview or edit.
+    Palette(String),
 }
 
 pub type Table = Grid<Open>;
@@ -389,6 +391,7 @@ mod tests {
                 name: "hourly".into(),
             },
             magnitude: 0.0,
+            action: None,
         };
         let rows = overview::rows(&[problem]);
         assert_eq!(

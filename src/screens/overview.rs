@@ -124,11 +124,14 @@ pub fn rows(problems: &[Problem]) -> Vec<TableRow> {
                 ],
             )
             .detail(Some(detail(p)))
-            .open(Open::Jump(
-                Tab::explaining(p.kind),
-                row_id::subject(&p.subject),
-                opens_evidence(p.kind),
-            ))
+            .open(match &p.action {
+                Some(command) => Open::Palette(command.clone()),
+                None => Open::Jump(
+                    Tab::explaining(p.kind),
+                    row_id::subject(&p.subject),
+                    opens_evidence(p.kind),
+                ),
+            })
         })
         .collect()
 }
@@ -143,7 +146,6 @@ fn opens_evidence(kind: ProblemKind) -> bool {
             | ProblemKind::JobOverdue
             | ProblemKind::RetentionOverdue
             | ProblemKind::CompressionBacklog
-            | ProblemKind::LowCompressionRatio
             | ProblemKind::CaggLag
     )
 }
@@ -158,6 +160,9 @@ pub fn detail(p: &Problem) -> String {
             ""
         };
         out.push_str(&format!("\n  ← {cause}{root}"));
+    }
+    if let Some(command) = &p.action {
+        out.push_str(&format!("\n  Enter: {command}"));
     }
     out
 }

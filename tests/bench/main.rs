@@ -837,6 +837,9 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     range_start: Some(Bound::Time(now)),
                     range_end: Some(Bound::Time(now)),
                     policies: vec!["policy_compression".into()],
+                    newest_chunk_bytes: i as i64 * 15,
+                    newest_chunk_end: Some(Bound::Time(now)),
+                    median_chunk_bytes: i as i64 * 15,
                 })
                 .collect(),
         ),
@@ -858,6 +861,8 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     backlog_bytes: 1 << 20,
                     before_bytes: 1 << 30,
                     after_bytes: 1 << 27,
+                    partial_chunks: 0,
+                    uncompressed_between: 0,
                 })
                 .collect(),
         ),

@@ -506,7 +506,12 @@ fn add_threshold_policy(
 
 /// Turning compression on with these settings. An empty orderby is left out: TimescaleDB then
 /// chooses it (as it had on the database exported), where an empty one is refused.
-fn set_compression(label: String, target: &Object, segmentby: &str, orderby: &str) -> Step {
+pub(super) fn set_compression(
+    label: String,
+    target: &Object,
+    segmentby: &str,
+    orderby: &str,
+) -> Step {
     let seg = crate::actions::literal(segmentby);
     let ord = crate::actions::literal(orderby);
     if orderby.is_empty() {

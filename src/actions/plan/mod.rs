@@ -22,6 +22,7 @@ mod indexes;
 mod jobs;
 mod policies;
 mod sessions;
+mod settings;
 
 pub use policies::PolicyKind;
 
@@ -131,6 +132,33 @@ pub struct Facts {
     pub impact: Option<Impact>,
     /// The session a cancel or terminate is about.
     pub session: Option<SessionFacts>,
+    /// set-chunk-interval: the time dimension as it is.
+    pub chunk_interval: Option<ChunkInterval>,
+    /// set-compression: the settings as they are.
+    pub compression: Option<CompressionNow>,
+}
+
+/// A hypertable's time dimension as `queries/actions/chunk_interval.sql` reads it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChunkInterval {
+    pub column: String,
+    pub integer_time: bool,
+    /// The interval as the server prints its microseconds (`168:00:00`), or integer units.
+    pub interval: String,
+    /// Where the newest chunk ends (a time, or an integer): the next chunk starts there.
+    pub newest_end: Option<String>,
+}
+
+/// A hypertable's compression as `queries/actions/compression_now.sql` reads it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CompressionNow {
+    pub enabled: bool,
+    pub segmentby: String,
+    pub orderby: String,
+    pub compressed_chunks: i64,
+    /// The catalog keeps settings per chunk (2.14+): compressed chunks keep theirs, and a
+    /// change is allowed while chunks are compressed.
+    pub per_chunk: bool,
 }
 
 /// A server process as `pg_stat_activity` showed it when the plan was made.
@@ -417,6 +445,9 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
         | Command::RemoveRefreshPolicy { .. } => policies::plan(cmd, facts),
         Command::CancelBackend { .. } | Command::TerminateBackend { .. } => {
             sessions::plan(cmd, facts)
+        }
+        Command::SetChunkInterval { .. } | Command::SetCompression { .. } => {
+            settings::plan(cmd, facts)
         }
         Command::History | Command::Rollback { .. } => {
             Err("history and rollback are answered from the journal".into())

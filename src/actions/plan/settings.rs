@@ -1,0 +1,303 @@
+//! Plans for a hypertable's own settings, from the advisors: its chunk interval and its
+//! compression settings; each undone by setting back what the catalog had.
+
+use super::*;
+
+const LOCKS_SETTINGS: &str = "the hypertable's rows in TimescaleDB's catalog (and, for compression settings, the hypertable briefly: ALTER TABLE)";
+
+/// The plan for set-chunk-interval or set-compression.
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+    let r = relation(facts, "hypertable")?;
+    expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
+    match cmd {
+        Command::SetChunkInterval { interval, .. } => chunk_interval(cmd, r, facts, interval),
+        Command::SetCompression {
+            segmentby, orderby, ..
+        } => compression(cmd, r, facts, segmentby.as_deref(), orderby.as_deref()),
+        _ => Err(format!("{} is not a settings command", cmd.name())),
+    }
+}
+
+fn chunk_interval(
+    cmd: &Command,
+    r: &Relation,
+    facts: &Facts,
+    wanted: &Interval,
+) -> Result<Plan, String> {
+    let now = facts
+        .chunk_interval
+        .as_ref()
+        .ok_or_else(|| format!("the chunk interval of {} was not read", r.shown()))?;
+    let shown = |i: &str| match now.integer_time {
+        true => format!("{i} (units of {})", crate::format::ident(&now.column)),
+        false => crate::format::interval(i),
+    };
+    if crate::format::interval(&now.interval) == crate::format::interval(&wanted.0) {
+        return Err(format!(
+            "the chunk interval of {} is {} already",
+            r.shown(),
+            shown(&now.interval)
+        ));
+    }
+    let mut p = Plan::new(
+        cmd.to_string(),
+        format!(
+            "chunk interval of {}: {} → {}",
+            r.shown(),
+            shown(&now.interval),
+            shown(&wanted.0)
+        ),
+        vec![r.shown()],
+        LOCKS_SETTINGS,
+    );
+    let vars = facts.vars();
+    let step = |label: String, value: &str| {
+        Step::new(
+            label,
+            sql!("set_chunk_interval.sql"),
+            &vars,
+            vec![text(r.regclass()), text(value)],
+        )
+    };
+    p.steps = vec![step(format!("chunk interval of {}", r.shown()), &wanted.0)];
+    p.inverse = Some(vec![step(
+        format!("chunk interval of {} back", r.shown()),
+        &now.interval,
+    )]);
+    p.previous = serde_json::to_value(now).ok();
+    p.changes = vec![Change::ChunkInterval(r.oid)];
+    p.impact.push(match &now.newest_end {
+        Some(end) => format!(
+            "new chunks only: existing chunks keep their ranges; the newest ends at {end}, and the chunks after it span {}",
+            shown(&wanted.0)
+        ),
+        None => format!(
+            "new chunks only: {} has no chunk yet; its first spans {}",
+            r.shown(),
+            shown(&wanted.0)
+        ),
+    });
+    Ok(p)
+}
+
+fn compression(
+    cmd: &Command,
+    r: &Relation,
+    facts: &Facts,
+    segmentby: Option<&str>,
+    orderby: Option<&str>,
+) -> Result<Plan, String> {
+    let now = facts
+        .compression
+        .as_ref()
+        .ok_or_else(|| format!("the compression settings of {} were not read", r.shown()))?;
+    let want_segmentby = segmentby.unwrap_or(&now.segmentby);
+    let want_orderby = orderby.unwrap_or(&now.orderby);
+    let said = |s: &str| match s {
+        "" => "(none)".to_string(),
+        s => s.to_string(),
+    };
+    if now.enabled && want_segmentby == now.segmentby && want_orderby == now.orderby {
+        return Err(format!(
+            "{} is compressed with segmentby {} and orderby {} already",
+            r.shown(),
+            said(&now.segmentby),
+            said(&now.orderby)
+        ));
+    }
+    if now.compressed_chunks > 0 && !now.per_chunk {
+        return Err(format!(
+            "this TimescaleDB keeps one set of compression settings for every chunk and refuses a change while {} chunks of {} are compressed: decompress {} first, then set-compression, then compress it again",
+            now.compressed_chunks,
+            r.shown(),
+            crate::format::qualified_escaped(&r.schema, &r.name)
+        ));
+    }
+    let summary = match now.enabled {
+        true => format!(
+            "compression settings of {}: segmentby {} → {}, orderby {} → {}",
+            r.shown(),
+            said(&now.segmentby),
+            said(want_segmentby),
+            said(&now.orderby),
+            said(want_orderby)
+        ),
+        false => format!(
+            "turn compression on for {}: segmentby {}, orderby {}",
+            r.shown(),
+            said(want_segmentby),
+            match want_orderby {
+                "" => "(TimescaleDB's choice)".to_string(),
+                o => o.to_string(),
+            }
+        ),
+    };
+    let mut p = Plan::new(cmd.to_string(), summary, vec![r.shown()], LOCKS_SETTINGS);
+    let target = r.target();
+    p.steps = vec![apply::set_compression(
+        format!("compression settings of {}", r.shown()),
+        &target,
+        want_segmentby,
+        want_orderby,
+    )];
+    p.inverse = Some(vec![match now.enabled {
+        true => apply::set_compression(
+            format!("compression settings of {} back", r.shown()),
+            &target,
+            &now.segmentby,
+            &now.orderby,
+        ),
+        false => Step::on_object(
+            format!("compression of {} off again", r.shown()),
+            sql!("unset_compression.sql"),
+            &[],
+            &target,
+        ),
+    }]);
+    p.previous = serde_json::to_value(now).ok();
+    p.changes = vec![Change::CompressionSettings(r.oid)];
+    p.impact.push(match now.compressed_chunks {
+        0 => "no chunk is compressed yet: every chunk compressed from now on uses these settings".into(),
+        n => format!(
+            "{n} compressed chunks keep the settings they were compressed with until they are decompressed and compressed again; chunks compressed from now on use these"
+        ),
+    });
+    if !now.enabled {
+        p.warnings.push(
+            "turning compression off again (the rollback) is refused once a chunk is compressed: decompress it first".into(),
+        );
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::parse::parse;
+
+    fn facts(compression: Option<CompressionNow>, interval: Option<ChunkInterval>) -> Facts {
+        Facts {
+            ts: "\"public\"".into(),
+            relation: Some(Relation {
+                oid: 16400,
+                schema: "Ops \"Team\"".into(),
+                name: "events; drop table x".into(),
+                kind: RelationKind::Hypertable,
+            }),
+            integer_time: interval.as_ref().is_some_and(|i| i.integer_time),
+            chunk_interval: interval,
+            compression,
+            ..Facts::default()
+        }
+    }
+
+    fn week() -> ChunkInterval {
+        ChunkInterval {
+            column: "ts".into(),
+            integer_time: false,
+            interval: "168:00:00".into(),
+            newest_end: Some("2026-11-26T00:00:00+00:00".into()),
+        }
+    }
+
+    #[test]
+    fn a_chunk_interval_is_set_by_oid_and_set_back_exactly() {
+        let cmd = parse(r#"set-chunk-interval "Ops ""Team"""."events; drop table x" 1d"#).unwrap();
+        let p = plan(&cmd, &facts(None, Some(week()))).unwrap();
+        assert_eq!(
+            p.steps[0].sql,
+            "SELECT \"public\".set_chunk_time_interval($1::text::oid::regclass, $2::text::interval)"
+        );
+        assert_eq!(p.steps[0].params, vec![text("16400"), text("1 days")]);
+        let undo = &p.inverse.as_ref().unwrap()[0];
+        assert_eq!(undo.params, vec![text("16400"), text("168:00:00")]);
+        assert!(p.summary.ends_with("7d → 1d"), "{}", p.summary);
+        assert!(p.impact[0].contains("new chunks only"), "{:?}", p.impact);
+        assert!(p.impact[0].contains("2026-11-26"), "{:?}", p.impact);
+        assert_eq!(p.changes, vec![Change::ChunkInterval(16400)]);
+        // the same interval again is nothing to do
+        let same = parse("set-chunk-interval x '7 days'").unwrap();
+        assert!(plan(&same, &facts(None, Some(week()))).is_err());
+    }
+
+    #[test]
+    fn integer_time_takes_its_units() {
+        let units = ChunkInterval {
+            integer_time: true,
+            interval: "1000".into(),
+            ..week()
+        };
+        let cmd = parse("set-chunk-interval x 100").unwrap();
+        let p = plan(&cmd, &facts(None, Some(units))).unwrap();
+        assert!(
+            p.steps[0].sql.ends_with("$2::text::bigint)"),
+            "{}",
+            p.steps[0].sql
+        );
+        assert_eq!(p.inverse.unwrap()[0].params[1], text("1000"));
+    }
+
+    fn settings(per_chunk: bool, compressed_chunks: i64) -> CompressionNow {
+        CompressionNow {
+            enabled: true,
+            segmentby: "id".into(),
+            orderby: "ts DESC".into(),
+            compressed_chunks,
+            per_chunk,
+        }
+    }
+
+    #[test]
+    fn compression_settings_are_changed_as_literals_and_set_back() {
+        let cmd = parse("set-compression x segmentby='device''); DROP TABLE y; --'").unwrap();
+        let p = plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap();
+        let sql = &p.steps[0].sql;
+        assert!(
+            sql.contains("timescaledb.compress_segmentby = 'device''); DROP TABLE y; --'"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("timescaledb.compress_orderby = 'ts DESC'"),
+            "{sql}"
+        );
+        let undo = &p.inverse.as_ref().unwrap()[0].sql;
+        assert!(undo.contains("compress_segmentby = 'id'"), "{undo}");
+        assert!(
+            p.impact[0].starts_with("3 compressed chunks keep"),
+            "{:?}",
+            p.impact
+        );
+        assert_eq!(p.steps[0].guard.as_ref().map(|g| g.oid), Some(16400));
+    }
+
+    #[test]
+    fn a_version_with_one_setting_for_all_chunks_asks_to_decompress_first() {
+        let cmd = parse("set-compression x segmentby=device").unwrap();
+        let e = plan(&cmd, &facts(Some(settings(false, 3)), None)).unwrap_err();
+        assert!(e.contains("decompress"), "{e}");
+        // nothing compressed: allowed there too
+        assert!(plan(&cmd, &facts(Some(settings(false, 0)), None)).is_ok());
+        // the settings it has already: nothing to do
+        let same = parse("set-compression x segmentby=id").unwrap();
+        assert!(plan(&same, &facts(Some(settings(true, 0)), None)).is_err());
+    }
+
+    #[test]
+    fn turning_compression_on_is_undone_by_turning_it_off() {
+        let off = CompressionNow {
+            enabled: false,
+            segmentby: String::new(),
+            orderby: String::new(),
+            ..settings(true, 0)
+        };
+        let cmd = parse("set-compression x segmentby=device").unwrap();
+        let p = plan(&cmd, &facts(Some(off), None)).unwrap();
+        assert!(
+            p.summary.starts_with("turn compression on"),
+            "{}",
+            p.summary
+        );
+        let undo = &p.inverse.as_ref().unwrap()[0].sql;
+        assert!(undo.contains("timescaledb.compress = false"), "{undo}");
+    }
+}
