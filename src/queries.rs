@@ -173,6 +173,34 @@ pub fn policies(caps: &Capabilities) -> &'static str {
 
 expanded!(TABLES, "tables.sql");
 
+const COMPRESSION_NOW_TEMPLATE: &str = include_str!("../queries/actions/compression_now.sql");
+static COMPRESSION_NOW_BY_RELID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        COMPRESSION_NOW_TEMPLATE,
+        &[(
+            "compression_column",
+            include_str!("../queries/fragments/compression_column_by_relid_all.sql"),
+        )],
+    )
+});
+static COMPRESSION_NOW_BY_ID: LazyLock<String> = LazyLock::new(|| {
+    expand(
+        COMPRESSION_NOW_TEMPLATE,
+        &[(
+            "compression_column",
+            include_str!("../queries/fragments/compression_column_by_id.sql"),
+        )],
+    )
+});
+
+/// set-compression's read of one hypertable's settings, from the catalog this version has.
+pub fn compression_now(caps: &Capabilities) -> &'static str {
+    match caps.timescaledb.as_ref() {
+        Some(ts) if !ts.compression_settings => &COMPRESSION_NOW_BY_ID,
+        _ => &COMPRESSION_NOW_BY_RELID,
+    }
+}
+
 const TABLE_CHUNKS_TEMPLATE: &str = include_str!("../queries/table_chunks.sql");
 const CHUNK_TABLE_BY_NAME: &str = include_str!("../queries/fragments/chunk_table_by_name.sql");
 const CHUNK_TABLE_BY_RELID: &str = include_str!("../queries/fragments/chunk_table_by_relid.sql");

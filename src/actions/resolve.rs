@@ -508,10 +508,7 @@ pub async fn facts(
             let r = relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
             if r.kind == RelationKind::Hypertable {
                 let row = client
-                    .query_one(
-                        queries::action(sql!("compression_now.sql")).as_str(),
-                        &[&r.regclass()],
-                    )
+                    .query_one(queries::compression_now(caps), &[&r.regclass()])
                     .await
                     .map_err(db)?;
                 f.compression = Some(CompressionNow {

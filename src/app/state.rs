@@ -910,6 +910,34 @@ mod triage {
     }
 
     #[test]
+    fn enter_on_an_advice_puts_its_command_in_the_palette() {
+        let mut s = loaded();
+        let mut rows = s.data.compression.value().cloned().unwrap_or_default();
+        rows[0].uncompressed_between = 2;
+        let name = crate::format::qualified_escaped(&rows[0].schema, &rows[0].name);
+        s.data.compression.set(rows, Utc::now(), Duration::ZERO);
+        s.data.update_problems(&s.thresholds, Utc::now());
+        let at = s
+            .data
+            .problems
+            .iter()
+            .position(|p| p.kind == crate::problems::ProblemKind::NotRecompressed)
+            .expect("the advice");
+        s.views[0]
+            .table
+            .set_rows(crate::screens::overview::rows(&s.data.problems));
+        for _ in 0..at {
+            s.on_key(key(KeyCode::Down));
+        }
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Redraw);
+        let Modal::Palette(p) = &s.modal else {
+            panic!("no palette");
+        };
+        assert_eq!(p.line(), format!("compress {name}"));
+        assert_eq!(s.tab, Tab::HOME, "it stays on the overview");
+    }
+
+    #[test]
     fn b_on_a_job_shows_the_sessions_that_block_it() {
         let mut s = loaded();
         let now = Utc::now();

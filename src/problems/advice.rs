@@ -188,7 +188,10 @@ fn small_chunks(
             target = target.min((b.bytes / written as i64) as f64);
         }
         let factor = target / h.median_chunk_bytes as f64;
-        let suggested = (factor > 1.0).then(|| scaled_interval(h, factor)).flatten();
+        // a suggestion only where the memory leaves room to grow them
+        let suggested = (factor >= 2.0)
+            .then(|| scaled_interval(h, factor))
+            .flatten();
         let object = format::qualified_escaped(&h.schema, &h.name);
         let advice = match &suggested {
             Some((_, shown)) => format!(

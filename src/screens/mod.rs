@@ -393,11 +393,28 @@ mod tests {
             magnitude: 0.0,
             action: None,
         };
-        let rows = overview::rows(&[problem]);
+        let advice = Problem {
+            severity: Severity::Advice,
+            kind: K::SmallChunks,
+            action: Some("set-chunk-interval telemetry.hourly 7d".into()),
+            ..problem.clone()
+        };
+        let rows = overview::rows(&[problem, advice]);
         assert_eq!(
             rows[0].open,
             Some(Open::Jump(tab("caggs"), "telemetry.hourly".into(), true))
         );
+        // Enter on an advice puts its command in the palette, and its detail says so
+        assert_eq!(
+            rows[1].open,
+            Some(Open::Palette(
+                "set-chunk-interval telemetry.hourly 7d".into()
+            ))
+        );
+        assert!(rows[1]
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.ends_with("Enter: set-chunk-interval telemetry.hourly 7d")));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use hypertop::problems::{ProblemKind, Severity, Thresholds};
 use hypertop::store::Dataset;
 
-use crate::engines::{action_servers, on_each, open_at, psql, Tsdb};
+use crate::engines::{action_servers, on_each, open_at, psql, Tsdb, DEFAULT_SEARCH_PATH};
 
 #[tokio::test]
 async fn advisors_find_what_works_against_the_data_and_only_that() {
@@ -18,7 +18,7 @@ async fn advisors_on(server: &Tsdb) {
     // `unordered` (nothing compressed: its ratio is not judged).
     psql(
         conninfo,
-        "DROP SCHEMA IF EXISTS advice CASCADE; CREATE SCHEMA advice;
+        &format!("{DEFAULT_SEARCH_PATH}; DROP SCHEMA IF EXISTS advice CASCADE; CREATE SCHEMA advice;
          CREATE TABLE advice.good (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE advice.poor (ts timestamptz NOT NULL, id int, v float8);
          CREATE TABLE advice.bare (ts timestamptz NOT NULL, device int, v float8);
@@ -41,7 +41,7 @@ async fn advisors_on(server: &Tsdb) {
            FROM unnest(ARRAY['good', 'poor', 'unordered']) t;
          SELECT compress_chunk(c) FROM show_chunks('advice.good') c;
          SELECT compress_chunk(c) FROM show_chunks('advice.poor') c;
-         SELECT compress_chunk(c) FROM show_chunks('advice.bare') c;",
+         SELECT compress_chunk(c) FROM show_chunks('advice.bare') c;"),
     );
     let s = open_at(conninfo).await;
     let data = Dataset::read_all(&s.0.client, &s.1, &Thresholds::default()).await;
@@ -76,7 +76,7 @@ async fn advisors_on(server: &Tsdb) {
     let poor = data
         .problems
         .iter()
-        .find(|p| p.kind == ProblemKind::LowCompressionRatio)
+        .find(|p| p.kind == ProblemKind::LowCompressionRatio && p.object == "advice.poor")
         .unwrap();
     assert!(
         poor.message
@@ -92,4 +92,215 @@ async fn advisors_on(server: &Tsdb) {
         .and_then(|c| c.ratio())
         .expect("good compressed");
     assert!(good >= 2.0, "{good}");
+}
+
+/// The chunk-interval, recompression and growth advisors on real chunks, their figures against
+/// PostgreSQL's own, and each action an advice offers taken and rolled back: advice → action →
+/// rollback.
+#[tokio::test]
+async fn advice_becomes_an_action_that_rolls_back() {
+    let _serial = crate::actions::SERIAL.lock().await;
+    on_each(action_servers("advice_actions"), advice_to_action_on).await;
+}
+
+async fn advice_to_action_on(server: &Tsdb) {
+    let conninfo = &server.conninfo;
+    // tiny: 150 hour-chunks, all compressed but one in the middle (05:00-06:00), no
+    // retention. live: a day-chunk being written now. kept: like tiny, with retention.
+    psql(
+        conninfo,
+        &format!(
+            "{DEFAULT_SEARCH_PATH}; DROP SCHEMA IF EXISTS adv CASCADE; CREATE SCHEMA adv;
+         CREATE TABLE adv.tiny (ts timestamptz NOT NULL, device int, v float8);
+         CREATE TABLE adv.live (ts timestamptz NOT NULL, device int, v float8);
+         CREATE TABLE adv.kept (ts timestamptz NOT NULL, device int, v float8);
+         SELECT create_hypertable('adv.tiny', 'ts', chunk_time_interval => interval '1 hour');
+         SELECT create_hypertable('adv.kept', 'ts', chunk_time_interval => interval '1 day');
+         SELECT create_hypertable('adv.live', 'ts', chunk_time_interval => interval '1 day');
+         INSERT INTO adv.tiny SELECT '2024-01-01'::timestamptz + i * interval '10 minutes', i % 4, i
+           FROM generate_series(0, 899) i;
+         INSERT INTO adv.kept SELECT * FROM adv.tiny;
+         INSERT INTO adv.live SELECT date_trunc('day', now()) + i * interval '1 second', i % 4, i
+           FROM generate_series(0, 9999) i;
+         SELECT add_retention_policy('adv.kept', interval '3650 days');
+         ALTER TABLE adv.tiny SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
+         SELECT add_compression_policy('adv.tiny', interval '3650 days');
+         SELECT compress_chunk(c) FROM show_chunks('adv.tiny') c;
+         SELECT decompress_chunk(c) FROM show_chunks('adv.tiny',
+                newer_than => '2024-01-01 05:00+00'::timestamptz,
+                older_than => '2024-01-01 06:00+00'::timestamptz) c;
+         ANALYZE adv.tiny; ANALYZE adv.live; ANALYZE adv.kept;"
+        ),
+    );
+    let tiny_bytes: i64 = psql(
+        conninfo,
+        &format!("{DEFAULT_SEARCH_PATH}; SELECT hypertable_size('adv.tiny')"),
+    )
+    .parse()
+    .unwrap();
+    let cache: f64 = psql(
+        conninfo,
+        "SELECT pg_size_bytes(current_setting('effective_cache_size'))",
+    )
+    .parse()
+    .unwrap();
+    // What the profile would set: 100 chunks counted as many, a size limit twice tiny's; and,
+    // read apart, 64 KiB of memory for the chunks being written.
+    let limits = Thresholds {
+        small_chunks_from: 100,
+        retention_size_limit: tiny_bytes * 2,
+        ..Thresholds::default()
+    };
+    let little_memory = Thresholds {
+        recent_chunks_memory_share: 65_536.0 / cache,
+        ..limits
+    };
+    let s = open_at(conninfo).await;
+    let data = Dataset::read_all(&s.0.client, &s.1, &limits).await;
+    let squeezed = Dataset::read_all(&s.0.client, &s.1, &little_memory).await;
+    let advice = |kind: ProblemKind, object: &str| {
+        data.problems
+            .iter()
+            .find(|p| p.kind == kind && p.object == object)
+            .unwrap_or_else(|| panic!("{kind} on {object}: {:#?}", data.problems))
+            .clone()
+    };
+    let ours: Vec<(ProblemKind, &str)> = data
+        .problems
+        .iter()
+        .filter(|p| p.object.starts_with("adv."))
+        .map(|p| (p.kind, p.object.as_str()))
+        .collect();
+    assert!(
+        !ours.iter().any(|(_, o)| *o == "adv.kept"),
+        "retention, no compression, not written now: {ours:?}"
+    );
+    // The newest chunk's size is PostgreSQL's own.
+    let newest: i64 = psql(
+        conninfo,
+        "SELECT pg_total_relation_size(format('%I.%I', chunk_schema, chunk_name)::regclass)
+           FROM timescaledb_information.chunks WHERE hypertable_name = 'live'
+          ORDER BY range_start DESC LIMIT 1",
+    )
+    .parse()
+    .unwrap();
+    assert!(
+        !ours
+            .iter()
+            .any(|(k, _)| *k == ProblemKind::ChunksOverMemory),
+        "a quarter of effective_cache_size holds them: {ours:?}"
+    );
+    let memory = squeezed
+        .problems
+        .iter()
+        .find(|p| p.kind == ProblemKind::ChunksOverMemory && p.object == "adv.live")
+        .unwrap_or_else(|| panic!("{:#?}", squeezed.problems))
+        .clone();
+    assert!(
+        memory.message.contains(&format!(
+            "this one's take {}",
+            hypertop::format::bytes(newest)
+        )),
+        "{newest}: {}",
+        memory.message
+    );
+    assert!(
+        memory.message.contains("effective_cache_size"),
+        "{}",
+        memory.message
+    );
+    // 150 chunks of a few KiB: small, its interval to grow
+    let small = advice(ProblemKind::SmallChunks, "adv.tiny");
+    assert!(small.message.starts_with("150 chunks"), "{}", small.message);
+    // the chunk decompressed in the middle
+    let holes = advice(ProblemKind::NotRecompressed, "adv.tiny");
+    assert!(
+        holes.message.starts_with("1 chunks older"),
+        "{}",
+        holes.message
+    );
+    assert_eq!(holes.action.as_deref(), Some("compress adv.tiny"));
+    // growth: tiny's size over its days of data (its size is hypertable_size)
+    let growth = advice(ProblemKind::GrowthWithoutRetention, "adv.tiny");
+    assert!(
+        growth.message.contains(&format!(
+            "no retention policy: {} over 6.",
+            hypertop::format::bytes(tiny_bytes)
+        )),
+        "{}",
+        growth.message
+    );
+    drop(s);
+
+    // Each action, taken as Enter puts it in the palette, then rolled back.
+    let e = crate::actions::env_for(conninfo).await;
+    let interval = |table: &str| {
+        psql(
+            conninfo,
+            &format!(
+                "SELECT coalesce(time_interval::text, integer_interval::text)
+                   FROM timescaledb_information.dimensions
+                  WHERE hypertable_schema = 'adv' AND hypertable_name = '{table}'"
+            ),
+        )
+    };
+    for (advice, table, was) in [(&memory, "live", "1 day"), (&small, "tiny", "01:00:00")] {
+        let action = advice.action.clone().expect("an action");
+        assert!(action.starts_with("set-chunk-interval adv."), "{action}");
+        let plan = hypertop::headless::make_plan(
+            &e.ctx(),
+            &hypertop::actions::parse::parse(&action).unwrap(),
+        )
+        .await
+        .unwrap();
+        assert!(
+            plan.impact[0].starts_with("new chunks only"),
+            "{:?}",
+            plan.impact
+        );
+        e.act(&action).await.unwrap();
+        assert_ne!(interval(table), was, "{action}");
+        e.act("rollback").await.unwrap();
+        assert_eq!(interval(table), was, "{action} rolled back");
+    }
+    // set-compression: settings changed and set back (a version with one setting for every
+    // chunk refuses while chunks are compressed, and says to decompress first)
+    let settings = || {
+        psql(
+            conninfo,
+            "SELECT string_agg(attname || coalesce(':' || segmentby_column_index, '')
+                               || coalesce('/' || orderby_column_index, ''), ' ' ORDER BY attname)
+               FROM timescaledb_information.compression_settings
+              WHERE hypertable_schema = 'adv' AND hypertable_name = 'tiny'",
+        )
+    };
+    let before = settings();
+    let change = "set-compression adv.tiny segmentby='' orderby='ts DESC, device'";
+    match e.act(change).await {
+        Ok(_) => {
+            assert_eq!(settings(), "device/2 ts/1", "{change}");
+            e.act("rollback").await.unwrap();
+            assert_eq!(settings(), before, "rolled back");
+        }
+        Err(refused) => {
+            assert!(
+                !e.caps.timescaledb.as_ref().unwrap().compression_settings,
+                "{refused}"
+            );
+            assert!(refused.contains("decompress adv.tiny first"), "{refused}");
+            assert_eq!(settings(), before, "nothing changed");
+        }
+    }
+    // the hole's action compresses it again, and the advice is gone
+    e.act("compress adv.tiny").await.unwrap();
+    let s = open_at(conninfo).await;
+    let data = Dataset::read_all(&s.0.client, &s.1, &limits).await;
+    assert!(
+        !data
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::NotRecompressed && p.object == "adv.tiny"),
+        "{:#?}",
+        data.problems
+    );
 }

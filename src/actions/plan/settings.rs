@@ -134,26 +134,26 @@ fn compression(
     };
     let mut p = Plan::new(cmd.to_string(), summary, vec![r.shown()], LOCKS_SETTINGS);
     let target = r.target();
-    p.steps = vec![apply::set_compression(
+    p.steps = settings_steps(
         format!("compression settings of {}", r.shown()),
         &target,
-        want_segmentby,
-        want_orderby,
-    )];
-    p.inverse = Some(vec![match now.enabled {
-        true => apply::set_compression(
+        (want_segmentby, want_orderby),
+        &now.orderby,
+    );
+    p.inverse = Some(match now.enabled {
+        true => settings_steps(
             format!("compression settings of {} back", r.shown()),
             &target,
-            &now.segmentby,
-            &now.orderby,
+            (&now.segmentby, &now.orderby),
+            want_orderby,
         ),
-        false => Step::on_object(
+        false => vec![Step::on_object(
             format!("compression of {} off again", r.shown()),
             sql!("unset_compression.sql"),
             &[],
             &target,
-        ),
-    }]);
+        )],
+    });
     p.previous = serde_json::to_value(now).ok();
     p.changes = vec![Change::CompressionSettings(r.oid)];
     p.impact.push(match now.compressed_chunks {
@@ -168,6 +168,28 @@ fn compression(
         );
     }
     Ok(p)
+}
+
+/// The statements that give `target` these settings, its orderby being `orderby_now`. An empty
+/// orderby is TimescaleDB's own choice: where one is set now, it is reset first (2.14+ keeps no
+/// orderby for a hypertable whose orderby was never given, and a SET cannot say so).
+fn settings_steps(
+    label: String,
+    target: &Object,
+    (segmentby, orderby): (&str, &str),
+    orderby_now: &str,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    if orderby.is_empty() && !orderby_now.is_empty() {
+        steps.push(Step::on_object(
+            format!("{label}: orderby as TimescaleDB chooses"),
+            sql!("reset_compression_orderby.sql"),
+            &[],
+            target,
+        ));
+    }
+    steps.push(apply::set_compression(label, target, segmentby, orderby));
+    steps
 }
 
 #[cfg(test)]
@@ -268,6 +290,31 @@ mod tests {
             p.impact
         );
         assert_eq!(p.steps[0].guard.as_ref().map(|g| g.oid), Some(16400));
+    }
+
+    #[test]
+    fn an_orderby_left_to_timescaledb_is_reset_before_the_segmentby_is_set_back() {
+        let chosen = CompressionNow {
+            orderby: String::new(),
+            ..settings(true, 0)
+        };
+        let cmd = parse("set-compression x segmentby='' orderby='ts DESC, id'").unwrap();
+        let p = plan(&cmd, &facts(Some(chosen), None)).unwrap();
+        assert_eq!(p.steps.len(), 1);
+        let undo = p.inverse.unwrap();
+        assert_eq!(undo.len(), 2, "{undo:?}");
+        assert!(
+            undo[0]
+                .sql
+                .ends_with("RESET (timescaledb.compress_orderby)"),
+            "{}",
+            undo[0].sql
+        );
+        assert!(
+            undo[1].sql.contains("compress_segmentby = 'id'"),
+            "{}",
+            undo[1].sql
+        );
     }
 
     #[test]
