@@ -432,6 +432,8 @@ theme = "nope"
 [profiles.lab.check]
 max_cagg_lag = "soon"
 max_backlog_chunks = -1
+recent_chunks_memory_share = 1.5
+small_chunk_bytes = -1
 
 [profiles."ok one"]
 refresh = "2s"
@@ -446,6 +448,8 @@ refresh = "2s"
             "/c.toml:6: profile lab: sslmode: \"requir\" is not an sslmode",
             "/c.toml:7: profile lab: theme: unknown theme \"nope\"",
             "/c.toml:11: profile lab: check.max_backlog_chunks: must not be negative",
+            "/c.toml:12: profile lab: check.recent_chunks_memory_share: must be a share of memory above 0, at most 1 (got 1.5)",
+            "/c.toml:13: profile lab: check.small_chunk_bytes: must not be negative",
         ];
         for e in expect {
             assert!(p.iter().any(|l| l.starts_with(e)), "{e} in {p:#?}");
