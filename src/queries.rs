@@ -107,33 +107,60 @@ macro_rules! expanded {
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
 expanded!(RELATION_BYTES, "relation_bytes.sql");
 expanded!(RELATION_BYTES_BY_FILE, "relation_bytes_by_file.sql");
-const COMPRESSION_SETTINGS_TEMPLATE: &str = include_str!("../queries/compression_settings.sql");
-static COMPRESSION_SETTINGS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        COMPRESSION_SETTINGS_TEMPLATE,
-        &[(
-            "compression_column",
-            include_str!("../queries/fragments/compression_column_by_relid.sql"),
-        )],
-    )
-});
-static COMPRESSION_SETTINGS_BY_ID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        COMPRESSION_SETTINGS_TEMPLATE,
-        &[(
-            "compression_column",
-            include_str!("../queries/fragments/compression_column_by_id.sql"),
-        )],
-    )
-});
+/// A statement that reads compression settings, in the form for each catalog: by relid from
+/// `_timescaledb_catalog.compression_settings` (2.14 and later), by hypertable id before. Its
+/// template takes the `compression_column` fragment.
+struct ByCatalog {
+    by_relid: LazyLock<String>,
+    by_id: LazyLock<String>,
+}
+
+impl ByCatalog {
+    /// The form for this server's catalog, and whether it is the by-relid one.
+    fn pick(&'static self, caps: &Capabilities) -> (&'static str, bool) {
+        match caps.timescaledb.as_ref() {
+            Some(ts) if !ts.compression_settings => (&self.by_id, false),
+            _ => (&self.by_relid, true),
+        }
+    }
+}
+
+/// `$name`: `$file` with `compression_column` from `$relid` (2.14+) or by hypertable id.
+macro_rules! by_catalog {
+    ($name:ident, $file:literal, $relid:literal) => {
+        static $name: ByCatalog = ByCatalog {
+            by_relid: LazyLock::new(|| {
+                expand(
+                    include_str!(concat!("../queries/", $file)),
+                    &[(
+                        "compression_column",
+                        include_str!(concat!("../queries/fragments/", $relid)),
+                    )],
+                )
+            }),
+            by_id: LazyLock::new(|| {
+                expand(
+                    include_str!(concat!("../queries/", $file)),
+                    &[(
+                        "compression_column",
+                        include_str!("../queries/fragments/compression_column_by_id.sql"),
+                    )],
+                )
+            }),
+        };
+    };
+}
+
+by_catalog!(
+    COMPRESSION_SETTINGS,
+    "compression_settings.sql",
+    "compression_column_by_relid.sql"
+);
 
 /// Each hypertable's compression settings, from the catalog this version has, and whether the
 /// statement takes the hypertables' oids and ids (2.14 and later).
 pub fn compression_settings(caps: &Capabilities) -> (&'static str, bool) {
-    match caps.timescaledb.as_ref() {
-        Some(ts) if !ts.compression_settings => (&COMPRESSION_SETTINGS_BY_ID, false),
-        _ => (&COMPRESSION_SETTINGS_BY_RELID, true),
-    }
+    COMPRESSION_SETTINGS.pick(caps)
 }
 expanded!(INDEX_CHUNKS, "index_chunks.sql");
 expanded!(MATVIEWS, "matviews.sql");
@@ -141,64 +168,30 @@ expanded!(INTEGER_NOW_CALLS, "integer_now_calls.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
 expanded!(JOBS, "jobs.sql");
-const POLICIES_TEMPLATE: &str = include_str!("../queries/policies.sql");
-static POLICIES_BY_RELID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        POLICIES_TEMPLATE,
-        &[(
-            "compression_column",
-            include_str!("../queries/fragments/compression_column_by_relid_all.sql"),
-        )],
-    )
-});
-static POLICIES_BY_ID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        POLICIES_TEMPLATE,
-        &[(
-            "compression_column",
-            include_str!("../queries/fragments/compression_column_by_id.sql"),
-        )],
-    )
-});
+by_catalog!(
+    POLICIES,
+    "policies.sql",
+    "compression_column_by_relid_all.sql"
+);
 
 /// Every policy with its relation's compression settings, read from the catalog (settings by
 /// relid from 2.14, by hypertable id before; never the view, which a role without USAGE on
 /// one schema cannot read at all).
 pub fn policies(caps: &Capabilities) -> &'static str {
-    match caps.timescaledb.as_ref() {
-        Some(ts) if !ts.compression_settings => &POLICIES_BY_ID,
-        _ => &POLICIES_BY_RELID,
-    }
+    POLICIES.pick(caps).0
 }
 
 expanded!(TABLES, "tables.sql");
 
-const COMPRESSION_NOW_TEMPLATE: &str = include_str!("../queries/actions/compression_now.sql");
-static COMPRESSION_NOW_BY_RELID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        COMPRESSION_NOW_TEMPLATE,
-        &[(
-            "compression_column",
-            include_str!("../queries/fragments/compression_column_by_relid_all.sql"),
-        )],
-    )
-});
-static COMPRESSION_NOW_BY_ID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        COMPRESSION_NOW_TEMPLATE,
-        &[(
-            "compression_column",
-            include_str!("../queries/fragments/compression_column_by_id.sql"),
-        )],
-    )
-});
+by_catalog!(
+    COMPRESSION_NOW,
+    "actions/compression_now.sql",
+    "compression_column_by_relid_all.sql"
+);
 
 /// set-compression's read of one hypertable's settings, from the catalog this version has.
 pub fn compression_now(caps: &Capabilities) -> &'static str {
-    match caps.timescaledb.as_ref() {
-        Some(ts) if !ts.compression_settings => &COMPRESSION_NOW_BY_ID,
-        _ => &COMPRESSION_NOW_BY_RELID,
-    }
+    COMPRESSION_NOW.pick(caps).0
 }
 
 const TABLE_CHUNKS_TEMPLATE: &str = include_str!("../queries/table_chunks.sql");
@@ -360,10 +353,12 @@ mod tests {
             &*CHUNKS_BY_NAME,
             &*CHUNKS_BY_RELID,
             &*LISTED_INDEXES,
-            &*COMPRESSION_SETTINGS_BY_RELID,
-            &*COMPRESSION_SETTINGS_BY_ID,
-            &*POLICIES_BY_RELID,
-            &*POLICIES_BY_ID,
+            &*COMPRESSION_SETTINGS.by_relid,
+            &*COMPRESSION_SETTINGS.by_id,
+            &*POLICIES.by_relid,
+            &*POLICIES.by_id,
+            &*COMPRESSION_NOW.by_relid,
+            &*COMPRESSION_NOW.by_id,
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
             &*INTEGER_NOW_CALLS,

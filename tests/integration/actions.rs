@@ -547,6 +547,8 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         "set-schedule 1 1h",
         "set-compress-after scn.metrics 1d",
         "remove-compression-policy scn.metrics",
+        "set-chunk-interval scn.metrics 1d",
+        "set-compression scn.metrics segmentby=device",
         "set-retention scn.logs 1d",
         "remove-retention-policy scn.logs",
         "set-refresh-policy scn.metrics_hourly 1d 1h 1h",
