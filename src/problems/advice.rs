@@ -91,12 +91,11 @@ fn being_written(h: &Hypertable, now: DateTime<Utc>) -> bool {
     }
 }
 
-/// The chunk interval scaled by `factor`, rounded to a whole unit people write: (the palette's
-/// interval, as shown). Integer time: a whole number of its units.
-fn scaled_interval(h: &Hypertable, factor: f64) -> Option<(String, String)> {
+/// The chunk interval scaled by `factor`, rounded to a whole unit people write (`4d`, `6h`), as
+/// the palette reads it. Integer time: a whole number of its units.
+fn scaled_interval(h: &Hypertable, factor: f64) -> Option<String> {
     if let Some(units) = h.interval_integer {
-        let n = ((units as f64 * factor).round() as i64).max(1);
-        return Some((n.to_string(), n.to_string()));
+        return Some(((units as f64 * factor).round() as i64).max(1).to_string());
     }
     let secs = h.interval_seconds? * factor;
     let (unit, name) = [(86_400.0, "d"), (3_600.0, "h"), (60.0, "m")]
@@ -104,8 +103,7 @@ fn scaled_interval(h: &Hypertable, factor: f64) -> Option<(String, String)> {
         .find(|(size, _)| secs >= *size)
         .unwrap_or((60.0, "m"));
     let n = (secs / unit).round().max(1.0);
-    let text = format!("{n}{name}");
-    Some((text.clone(), text))
+    Some(format!("{n}{name}"))
 }
 
 fn current_interval(h: &Hypertable) -> String {
@@ -140,7 +138,7 @@ fn chunks_over_memory(
         let suggested = scaled_interval(h, factor);
         let object = format::qualified_escaped(&h.schema, &h.name);
         let advice = match &suggested {
-            Some((_, shown)) => format!(
+            Some(shown) => format!(
                 "; a chunk interval of {shown} instead of {} keeps them within it",
                 current_interval(h)
             ),
@@ -160,7 +158,7 @@ fn chunks_over_memory(
                 format::bytes(share),
             ),
             h.newest_chunk_bytes as f64,
-            suggested.map(|(arg, _)| format!("set-chunk-interval {object} {arg}")),
+            suggested.map(|arg| format!("set-chunk-interval {object} {arg}")),
         );
     }
 }
@@ -194,7 +192,7 @@ fn small_chunks(
             .flatten();
         let object = format::qualified_escaped(&h.schema, &h.name);
         let advice = match &suggested {
-            Some((_, shown)) => format!(
+            Some(shown) => format!(
                 ": a chunk interval of {shown} instead of {} makes them about {} (new chunks only)",
                 current_interval(h),
                 format::bytes(target as i64)
@@ -213,7 +211,7 @@ fn small_chunks(
                 limits.small_chunks_from,
             ),
             h.chunks as f64,
-            suggested.map(|(arg, _)| format!("set-chunk-interval {object} {arg}")),
+            suggested.map(|arg| format!("set-chunk-interval {object} {arg}")),
         );
     }
 }
