@@ -50,6 +50,8 @@ pub struct CheckLimits {
     pub unused_after: Option<String>,
     /// Compressed chunks less than this many times smaller are advice (default 2).
     pub min_compression_ratio: Option<f64>,
+    /// A segmentby leaving fewer rows per segment in a chunk is advice (default 100).
+    pub min_rows_per_segment: Option<f64>,
     /// The share of effective_cache_size the chunks being written should fit in (default 0.25).
     pub recent_chunks_memory_share: Option<f64>,
     /// A median chunk smaller than this (bytes; default 10 MiB) is advice, from
@@ -229,6 +231,15 @@ impl Profile {
             problems.push(Problem {
                 key: "check.min_compression_ratio",
                 message: format!("must be a number of times, 1 or more (got {r})"),
+            });
+        }
+        if let Some(r) = check
+            .min_rows_per_segment
+            .filter(|r| !(r.is_finite() && *r >= 1.0))
+        {
+            problems.push(Problem {
+                key: "check.min_rows_per_segment",
+                message: format!("must be a number of rows, 1 or more (got {r})"),
             });
         }
         if let Some(r) = check
@@ -434,6 +445,7 @@ max_cagg_lag = "soon"
 max_backlog_chunks = -1
 recent_chunks_memory_share = 1.5
 small_chunk_bytes = -1
+min_rows_per_segment = 0.5
 
 [profiles."ok one"]
 refresh = "2s"
@@ -450,6 +462,7 @@ refresh = "2s"
             "/c.toml:11: profile lab: check.max_backlog_chunks: must not be negative",
             "/c.toml:12: profile lab: check.recent_chunks_memory_share: must be a share of memory above 0, at most 1 (got 1.5)",
             "/c.toml:13: profile lab: check.small_chunk_bytes: must not be negative",
+            "/c.toml:14: profile lab: check.min_rows_per_segment: must be a number of rows, 1 or more (got 0.5)",
         ];
         for e in expect {
             assert!(p.iter().any(|l| l.starts_with(e)), "{e} in {p:#?}");

@@ -181,6 +181,9 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
             min_compression_ratio: check
                 .min_compression_ratio
                 .unwrap_or(defaults.min_compression_ratio),
+            min_rows_per_segment: check
+                .min_rows_per_segment
+                .unwrap_or(defaults.min_rows_per_segment),
             recent_chunks_memory_share: check
                 .recent_chunks_memory_share
                 .unwrap_or(defaults.recent_chunks_memory_share),

@@ -286,6 +286,57 @@ pub fn table_chunks(caps: &Capabilities) -> &'static str {
     }
 }
 
+const SEGMENT_STATS_TEMPLATE: &str = include_str!("../queries/segment_stats.sql");
+const COMPRESSION_COLUMN_BY_ID: &str =
+    include_str!("../queries/fragments/compression_column_by_id.sql");
+const COMPRESSION_COLUMN_ALL: &str =
+    include_str!("../queries/fragments/compression_column_by_relid_all.sql");
+/// segment_stats.sql for each catalog: settings by hypertable id (before 2.14) or relid, chunk
+/// tables by name (before 2.29) or relid.
+static SEGMENT_STATS: [LazyLock<String>; 3] = [
+    LazyLock::new(|| {
+        expand(
+            SEGMENT_STATS_TEMPLATE,
+            &[
+                ("compression_column", COMPRESSION_COLUMN_BY_ID),
+                ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ],
+        )
+    }),
+    LazyLock::new(|| {
+        expand(
+            SEGMENT_STATS_TEMPLATE,
+            &[
+                ("compression_column", COMPRESSION_COLUMN_ALL),
+                ("chunk_table", CHUNK_TABLE_BY_NAME),
+            ],
+        )
+    }),
+    LazyLock::new(|| {
+        expand(
+            SEGMENT_STATS_TEMPLATE,
+            &[
+                ("compression_column", COMPRESSION_COLUMN_ALL),
+                ("chunk_table", CHUNK_TABLE_BY_RELID),
+            ],
+        )
+    }),
+];
+
+/// Each compressed hypertable's segmentby columns' distinct values in its fullest analysed
+/// chunk, from the catalogs this version has.
+pub fn segment_stats(caps: &Capabilities) -> &'static str {
+    let by_settings = caps
+        .timescaledb
+        .as_ref()
+        .is_some_and(|ts| ts.compression_settings);
+    match (by_settings, by_relid(caps)) {
+        (false, _) => &SEGMENT_STATS[0],
+        (true, false) => &SEGMENT_STATS[1],
+        (true, true) => &SEGMENT_STATS[2],
+    }
+}
+
 const IMPACT_TEMPLATE: &str = include_str!("../queries/actions/impact.sql");
 static IMPACT_BY_NAME: LazyLock<String> = LazyLock::new(|| {
     expand(
@@ -359,6 +410,9 @@ mod tests {
             &*POLICIES.by_id,
             &*COMPRESSION_NOW.by_relid,
             &*COMPRESSION_NOW.by_id,
+            &*SEGMENT_STATS[0],
+            &*SEGMENT_STATS[1],
+            &*SEGMENT_STATS[2],
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
             &*INTEGER_NOW_CALLS,
@@ -405,6 +459,8 @@ mod tests {
             &*LISTED_INDEXES,
             &*INDEX_STRUCTURE,
             &*JOBS,
+            &*SEGMENT_STATS[0],
+            &*SEGMENT_STATS[2],
             &CHUNK_INDEXES.to_string(),
             &LISTED_TABLES.to_string(),
             &CHUNK_RANGES.to_string(),

@@ -11,6 +11,7 @@ use futures_util::{join, try_join};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Error};
 
+use super::compression;
 use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex};
 use super::retention::{self, PartitionedTable};
 use super::sizes::{RelationVersions, SizeKeeper, Sizes};
@@ -135,6 +136,7 @@ pub async fn fetch(
         statements,
         catalog,
         sizes,
+        segments,
     } = cache;
     if caps.timescaledb.is_none() {
         return fetch_plain(client, statements, sizes).await;
@@ -175,9 +177,16 @@ pub async fn fetch(
         })
         .await?;
     let sizes = sizes.update(client, statements, &versions).await?;
+    let segments = segments
+        .get_or_read(
+            versions.fingerprint,
+            compression::SEGMENTS_READ_EVERY,
+            || compression::fetch_segments(client, caps),
+        )
+        .await;
     let relations = (|| {
         let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
-        let tables = tables::build(
+        let mut tables = tables::build(
             &rows?,
             &structure.chunks,
             roots,
@@ -185,6 +194,10 @@ pub async fn fetch(
             &sizes,
             &numbers?,
         )?;
+        for c in &mut tables.compression {
+            let key = (c.schema.clone(), c.name.clone());
+            c.segments = segments.and_then(|s| s.get(&key)).cloned();
+        }
         Ok(Relations::Hypertables(tables))
     })();
     let indexes = usage.map(|usage| {

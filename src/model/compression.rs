@@ -25,6 +25,9 @@ pub struct Compression {
     /// Uncompressed chunks older than a compressed one: decompressed, or skipped, and not
     /// compressed again.
     pub uncompressed_between: i64,
+    /// Its segmentby columns' distinct values in one chunk (read every few minutes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segments: Option<SegmentStats>,
 }
 
 impl Compression {
@@ -54,6 +57,7 @@ pub fn totals(rows: &[Compression]) -> Compression {
         after_bytes: 0,
         partial_chunks: 0,
         uncompressed_between: 0,
+        segments: None,
     };
     for r in rows {
         t.chunks += r.chunks;
@@ -66,6 +70,91 @@ pub fn totals(rows: &[Compression]) -> Compression {
         t.uncompressed_between += r.uncompressed_between;
     }
     t
+}
+
+/// Each compressed hypertable's segment statistics, by (schema, name).
+pub type Segments = std::collections::HashMap<(String, String), SegmentStats>;
+
+/// How often the segment statistics are read again (ANALYZE moves them; no refresh sees it).
+pub const SEGMENTS_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Reads every compressed hypertable's segment statistics; None when they cannot be read (the
+/// advisor then says nothing).
+pub async fn fetch_segments(
+    client: &tokio_postgres::Client,
+    caps: &crate::capabilities::Capabilities,
+) -> Option<Segments> {
+    let rows = client.query(crate::queries::segment_stats(caps), &[]).await;
+    rows.and_then(|rows| SegmentStats::from_rows(&rows)).ok()
+}
+
+/// How a hypertable's segmentby splits a chunk, from the statistics of its fullest analysed
+/// chunk (`queries/segment_stats.sql`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SegmentStats {
+    /// The chunk the statistics are of (`schema.name`).
+    pub chunk: String,
+    /// Its rows (`reltuples`).
+    pub rows: f64,
+    /// Each segmentby column with statistics and its `n_distinct` in that chunk.
+    pub columns: Vec<(String, f64)>,
+    /// Every segmentby column, in order (one without statistics too).
+    pub segmentby: Vec<String>,
+}
+
+impl SegmentStats {
+    /// Distinct values of one column: `pg_stats.n_distinct` is a count when positive, minus a
+    /// fraction of the rows when negative (a count that grows with the table).
+    pub fn distinct(&self, n_distinct: f64) -> f64 {
+        if n_distinct < 0.0 {
+            -n_distinct * self.rows
+        } else {
+            n_distinct
+        }
+    }
+
+    /// The segments a chunk splits into: each combination of the columns' values, at most one
+    /// per row (columns taken as independent: an upper bound).
+    pub fn segments(&self) -> f64 {
+        let product: f64 = self
+            .columns
+            .iter()
+            .map(|(_, n)| self.distinct(*n))
+            .product();
+        product.clamp(1.0, self.rows.max(1.0))
+    }
+
+    /// Rows per segment, on average.
+    pub fn rows_per_segment(&self) -> f64 {
+        self.rows / self.segments()
+    }
+
+    /// Each hypertable's, by (schema, name).
+    pub fn from_rows(rows: &[tokio_postgres::Row]) -> Result<Segments, tokio_postgres::Error> {
+        rows.iter()
+            .map(|r| {
+                let chunk = crate::format::qualified(
+                    &r.try_get::<_, String>("chunk_schema")?,
+                    &r.try_get::<_, String>("chunk_name")?,
+                );
+                let names: Vec<String> = r.try_get("columns")?;
+                let n_distinct: Vec<f64> = r.try_get("n_distinct")?;
+                // in segmentby order
+                let order: Vec<String> = r.try_get("segmentby")?;
+                let mut columns: Vec<(String, f64)> = names.into_iter().zip(n_distinct).collect();
+                columns.sort_by_key(|(c, _)| order.iter().position(|o| o == c));
+                Ok((
+                    (r.try_get("schema")?, r.try_get("name")?),
+                    SegmentStats {
+                        chunk,
+                        rows: r.try_get("rows")?,
+                        columns,
+                        segmentby: order,
+                    },
+                ))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -88,5 +177,22 @@ mod tests {
         assert_eq!((t.chunks, t.backlog_chunks), (15, 6));
         assert_eq!(t.ratio(), Some(10.0));
         assert_eq!(row(5, 0, 0, 0).ratio(), None);
+    }
+
+    #[test]
+    fn segments_are_counted_from_n_distinct_either_way_it_is_written() {
+        let s = |columns: &[(&str, f64)]| SegmentStats {
+            chunk: "_timescaledb_internal._hyper_1_1_chunk".into(),
+            rows: 100_000.0,
+            columns: columns.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+            segmentby: columns.iter().map(|(c, _)| c.to_string()).collect(),
+        };
+        assert_eq!(s(&[("device", 50.0)]).rows_per_segment(), 2_000.0);
+        // negative: a fraction of the rows
+        assert_eq!(s(&[("device", -0.1)]).segments(), 10_000.0);
+        // two columns multiply, never more segments than rows nor fewer than one
+        assert_eq!(s(&[("a", 50.0), ("b", 4.0)]).rows_per_segment(), 500.0);
+        assert_eq!(s(&[("a", -1.0), ("b", 4.0)]).segments(), 100_000.0);
+        assert_eq!(s(&[("a", 0.0)]).segments(), 1.0);
     }
 }

@@ -118,6 +118,7 @@ pub fn compression(name: &str, backlog: i64) -> Compression {
         after_bytes: 11 * 1024 * 1024 * 1024,
         partial_chunks: 0,
         uncompressed_between: 0,
+        segments: None,
     }
 }
 

@@ -103,6 +103,36 @@ impl<S> Cached<S> {
     }
 }
 
+/// A read made again when the catalog's structure changed or `every` has passed: numbers that
+/// move without DDL and need not be current to the second (statistics ANALYZE writes). A failed
+/// read counts as read: it is tried again then, not on every refresh.
+#[derive(Debug, Default)]
+pub struct Periodic<S> {
+    read: Option<(std::time::Instant, Fingerprint)>,
+    value: Option<S>,
+}
+
+impl<S> Periodic<S> {
+    pub async fn get_or_read<F>(
+        &mut self,
+        now: Fingerprint,
+        every: std::time::Duration,
+        read: impl FnOnce() -> F,
+    ) -> Option<&S>
+    where
+        F: std::future::Future<Output = Option<S>>,
+    {
+        let fresh = self
+            .read
+            .is_some_and(|(at, from)| from == now && at.elapsed() < every);
+        if !fresh {
+            self.value = read().await;
+            self.read = Some((std::time::Instant::now(), now));
+        }
+        self.value.as_ref()
+    }
+}
+
 /// What a query kind keeps between its refreshes on one connection (one per poller task; a new
 /// connection starts with none): its prepared statements and, for the catalog pass, the
 /// catalog's structure.
@@ -111,6 +141,8 @@ pub struct Cache {
     pub statements: super::statements::Statements,
     pub catalog: Cached<super::catalog::CatalogStructure>,
     pub sizes: super::sizes::SizeKeeper,
+    /// Segmentby statistics (the advisor's), read every few minutes.
+    pub segments: Periodic<super::compression::Segments>,
 }
 
 #[cfg(test)]

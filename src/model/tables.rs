@@ -439,6 +439,7 @@ fn compression(
         after_bytes: t.after_bytes,
         partial_chunks: t.partial_chunks,
         uncompressed_between: t.uncompressed_between,
+        segments: None,
     })
 }
 

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Inputs, Problem, ProblemKind, Severity, Subject, Thresholds};
 use crate::format;
-use crate::model::compression::Compression;
+use crate::model::compression::{Compression, SegmentStats};
 use crate::model::hypertables::Hypertable;
 use crate::model::Bound;
 
@@ -277,6 +277,9 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Vec<Problem>) {
                 Some(set_compression(&object, "", orderby)),
             );
         }
+        if let Some(segments) = &c.segments {
+            segment_size(c, segments, &object, orderby, limits, out);
+        }
         // TimescaleDB appends the time column to an orderby that leaves it out (every version
         // from 2.9): what can be wrong is another column before it.
         let first = first_orderby(orderby);
@@ -300,6 +303,75 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Vec<Problem>) {
         }
         not_recompressed(c, &object, out);
     }
+}
+
+/// A segmentby judged by the statistics of a full chunk: segments of a few rows (each stored
+/// in batches of up to 1,000, compressed apart) compress little and are read one by one; a
+/// column with one value splits nothing. The suggestion drops the column splitting finest, or
+/// the one that splits nothing.
+fn segment_size(
+    c: &Compression,
+    s: &SegmentStats,
+    object: &str,
+    orderby: &str,
+    limits: &Thresholds,
+    out: &mut Vec<Problem>,
+) {
+    let distinct: Vec<(&str, f64)> = s
+        .columns
+        .iter()
+        .map(|(name, n)| (name.as_str(), s.distinct(*n)))
+        .collect();
+    let evidence = distinct
+        .iter()
+        .map(|(name, d)| format!("{} {:.0}", format::ident(name), d))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let per_segment = s.rows_per_segment();
+    let (drop, message) = if per_segment < limits.min_rows_per_segment {
+        let finest = distinct
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(name, _)| *name);
+        (
+            finest,
+            format!(
+                "segmentby leaves {per_segment:.0} rows per segment (advice below {:.0}): {:.0} rows in {} with distinct values {evidence}; each segment compresses apart, so small ones shrink little and are read one by one",
+                limits.min_rows_per_segment,
+                s.rows,
+                s.chunk,
+            ),
+        )
+    } else if let Some((name, _)) = distinct.iter().find(|(_, d)| *d <= 1.0) {
+        (
+            Some(*name),
+            format!(
+                "segmentby column {} has one value in {} ({:.0} rows): it splits nothing and filters nothing",
+                format::ident(name),
+                s.chunk,
+                s.rows,
+            ),
+        )
+    } else {
+        return;
+    };
+    let Some(drop) = drop else { return };
+    let rest = s
+        .segmentby
+        .iter()
+        .filter(|name| *name != drop)
+        // always quoted: TimescaleDB parses the list, where a keyword (`user`) must be
+        .map(|name| format!("\"{}\"", name.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    push(
+        out,
+        ProblemKind::SegmentSize,
+        (&c.schema, &c.name),
+        message,
+        c.chunks as f64,
+        Some(set_compression(object, &rest, orderby)),
+    );
 }
 
 /// `set-compression <ht> segmentby='…' orderby='…'`, the settings as SQL lists.

@@ -83,6 +83,10 @@ pub enum ProblemKind {
     /// Advice: the compressed chunks shrank less than `min_compression_ratio`.
     #[strum(serialize = "low compression ratio")]
     LowCompressionRatio,
+    /// Advice: a segmentby that splits chunks into segments too small to compress, or one
+    /// that splits nothing.
+    #[strum(serialize = "segment size")]
+    SegmentSize,
     /// Advice: an orderby that sorts by another column before the time column.
     #[strum(serialize = "orderby not by time")]
     OrderbyNotByTime,
@@ -208,6 +212,8 @@ pub struct Thresholds {
     pub unused_after: std::time::Duration,
     /// Compressed chunks less than this many times smaller than before are advice.
     pub min_compression_ratio: f64,
+    /// A segmentby leaving fewer rows than this per segment is advice.
+    pub min_rows_per_segment: f64,
     /// The share of memory (`effective_cache_size`) the chunks being written should fit in.
     pub recent_chunks_memory_share: f64,
     /// A hypertable of at least `small_chunks_from` chunks whose median chunk is smaller than
@@ -227,6 +233,7 @@ impl Default for Thresholds {
             unused_index_bytes: 1024 * 1024,
             unused_after: std::time::Duration::from_secs(7 * 24 * 3600),
             min_compression_ratio: 2.0,
+            min_rows_per_segment: 100.0,
             recent_chunks_memory_share: 0.25,
             small_chunk_bytes: 10 << 20,
             small_chunks_from: 100,
@@ -544,6 +551,85 @@ mod tests {
             ..Inputs::default()
         };
         assert!(find(&input, &lenient, now()).is_empty());
+    }
+
+    /// The segmentby advisor on statistics made to trigger it (too fine, one value) and not to.
+    #[test]
+    fn segment_size_advisor_reads_n_distinct_against_the_rows() {
+        use crate::model::compression::SegmentStats;
+        let stats = |rows: f64, columns: &[(&str, f64)]| SegmentStats {
+            chunk: "_timescaledb_internal._hyper_1_2_chunk".into(),
+            rows,
+            columns: columns.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+            segmentby: columns.iter().map(|(c, _)| c.to_string()).collect(),
+        };
+        let with = |name: &str, s: SegmentStats| {
+            let mut c = fixtures::compression(name, 0);
+            c.segments = Some(s);
+            c
+        };
+        let compression = [
+            // 100,000 rows over 8,000 devices and 4 sites (distinct as a fraction): 3 rows each
+            with(
+                "fine",
+                stats(100_000.0, &[("site", 4.0), ("device_id", -0.08)]),
+            ),
+            // one value: splits nothing
+            with(
+                "flat",
+                stats(100_000.0, &[("device_id", 50.0), ("user", 1.0)]),
+            ),
+            // 2,000 rows per segment: fine
+            with("good", stats(100_000.0, &[("device_id", 50.0)])),
+        ];
+        let input = Inputs {
+            compression: Some(&compression),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let segment: Vec<&Problem> = found
+            .iter()
+            .filter(|p| p.kind == ProblemKind::SegmentSize)
+            .collect();
+        assert_eq!(segment.len(), 2, "{found:#?}");
+        assert_eq!(segment[0].object, "telemetry.fine");
+        assert!(
+            segment[0]
+                .message
+                .contains("leaves 3 rows per segment (advice below 100)")
+                && segment[0].message.contains("device_id 8000"),
+            "{}",
+            segment[0].message
+        );
+        // the finest column goes; what is left is quoted (a keyword too)
+        assert_eq!(
+            segment[0].action.as_deref(),
+            Some("set-compression telemetry.fine segmentby='\"site\"' orderby='\"time\" DESC'")
+        );
+        assert!(segment[1].message.contains("column user has one value"));
+        assert_eq!(
+            segment[1].action.as_deref(),
+            Some(
+                "set-compression telemetry.flat segmentby='\"device_id\"' orderby='\"time\" DESC'"
+            )
+        );
+        for p in &segment {
+            let action = p.action.as_deref().unwrap();
+            crate::actions::parse::parse(action).unwrap_or_else(|e| panic!("{action}: {e}"));
+        }
+        // the threshold is the profile's
+        let lenient = Thresholds {
+            min_rows_per_segment: 2.0,
+            ..Thresholds::default()
+        };
+        let found = find(&input, &lenient, now());
+        assert_eq!(
+            found
+                .iter()
+                .filter(|p| p.kind == ProblemKind::SegmentSize)
+                .count(),
+            1
+        );
     }
 
     #[test]

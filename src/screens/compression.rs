@@ -64,6 +64,7 @@ impl Screen for CompressionScreen {
                 | ProblemKind::NoSegmentby
                 | ProblemKind::CompressionWithoutPolicy
                 | ProblemKind::LowCompressionRatio
+                | ProblemKind::SegmentSize
                 | ProblemKind::OrderbyNotByTime
                 | ProblemKind::NotRecompressed
         )

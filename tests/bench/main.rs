@@ -863,6 +863,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     after_bytes: 1 << 27,
                     partial_chunks: 0,
                     uncompressed_between: 0,
+                    segments: None,
                 })
                 .collect(),
         ),

@@ -14,8 +14,9 @@ async fn advisors_find_what_works_against_the_data_and_only_that() {
 async fn advisors_on(server: &Tsdb) {
     let conninfo = &server.conninfo;
     // good: a policy, segments of 5,000 rows ordered by time. poor: a segment per row. bare: no
-    // policy. unordered: ordered by device alone. Each with one day-chunk compressed but
-    // `unordered` (nothing compressed: its ratio is not judged).
+    // policy. unordered: ordered by device alone, segmented by a column of one value. Each with
+    // one day-chunk compressed but `unordered` (nothing compressed: its ratio is not judged),
+    // analysed before (statistics as autovacuum would leave them).
     psql(
         conninfo,
         &format!("{DEFAULT_SEARCH_PATH}; DROP SCHEMA IF EXISTS advice CASCADE; CREATE SCHEMA advice;
@@ -39,6 +40,7 @@ async fn advisors_on(server: &Tsdb) {
                                            timescaledb.compress_orderby = 'device');
          SELECT add_compression_policy('advice.' || t, interval '3650 days')
            FROM unnest(ARRAY['good', 'poor', 'unordered']) t;
+         ANALYZE advice.good; ANALYZE advice.poor; ANALYZE advice.bare; ANALYZE advice.unordered;
          SELECT compress_chunk(c) FROM show_chunks('advice.good') c;
          SELECT compress_chunk(c) FROM show_chunks('advice.poor') c;
          SELECT compress_chunk(c) FROM show_chunks('advice.bare') c;"),
@@ -59,6 +61,8 @@ async fn advisors_on(server: &Tsdb) {
         [
             (ProblemKind::CompressionWithoutPolicy, "advice.bare"),
             (ProblemKind::LowCompressionRatio, "advice.poor"),
+            (ProblemKind::SegmentSize, "advice.poor"),
+            (ProblemKind::SegmentSize, "advice.unordered"),
             (ProblemKind::OrderbyNotByTime, "advice.unordered"),
         ],
         "{:#?}",
@@ -83,6 +87,47 @@ async fn advisors_on(server: &Tsdb) {
             .contains(&format!("({theirs:.1}x; advice below 2.0x)")),
         "{theirs}: {}",
         poor.message
+    );
+    // Segments from pg_stats: `id` distinct in every row of the one chunk (20,000 rows,
+    // compression's count now that it is compressed); `v` one value.
+    let segment = |object: &str| {
+        data.problems
+            .iter()
+            .find(|p| p.kind == ProblemKind::SegmentSize && p.object == object)
+            .unwrap()
+    };
+    let theirs: f64 = psql(
+        conninfo,
+        "SELECT -p.n_distinct * (SELECT count(*) FROM advice.poor) FROM pg_stats p
+          JOIN timescaledb_information.chunks c
+            ON c.chunk_schema = p.schemaname AND c.chunk_name = p.tablename
+         WHERE c.hypertable_name = 'poor' AND p.attname = 'id' AND NOT p.inherited
+         ORDER BY c.range_start LIMIT 1",
+    )
+    .parse()
+    .unwrap();
+    let poor = segment("advice.poor");
+    assert!(
+        poor.message
+            .contains("leaves 1 rows per segment (advice below 100)")
+            && poor.message.contains("20000 rows in ")
+            && poor.message.contains(&format!("id {theirs:.0}")),
+        "{theirs}: {}",
+        poor.message
+    );
+    // the orderby as now: none kept (2.14+) or the default stored (before)
+    assert!(
+        poor.action
+            .as_deref()
+            .is_some_and(|a| a.starts_with("set-compression advice.poor segmentby='' orderby=")),
+        "{:?}",
+        poor.action
+    );
+    let flat = segment("advice.unordered");
+    assert!(
+        flat.message.contains("column v has one value"),
+        "{}",
+        flat.message
     );
     // The well-compressed table is not advised about: its ratio is above the threshold.
     let good = data

@@ -1,0 +1,44 @@
+-- Each compressed hypertable's segmentby columns and how many distinct values each has in one
+-- chunk: of its three chunks with the most rows (full chunks, as compression sees them), the
+-- first with statistics. A compressed chunk's rows are the count compression recorded (its own
+-- table is empty, `reltuples` -1), its statistics those ANALYZE left from before. From pg_stats (only what this role may read), a chunk's own
+-- statistics (not inherited). Read every few minutes, apart from the catalog's structure:
+-- ANALYZE changes neither the relations nor their files. Takes the `compression_column` and
+-- `chunk_table` fragments.
+WITH
+--@include compression_column
+, segmentby AS (
+    SELECT hypertable_id, array_agg(attname::text ORDER BY segmentby_column_index) AS columns
+      FROM compression_column
+     WHERE segmentby_column_index IS NOT NULL
+     GROUP BY 1
+)
+SELECT h.schema_name::text AS schema, h.table_name::text AS name,
+       best.chunk_schema, best.chunk_name, best.reltuples AS rows, s.columns AS segmentby,
+       best.columns, best.n_distinct
+  FROM segmentby s
+  JOIN _timescaledb_catalog.hypertable h ON h.id = s.hypertable_id
+ CROSS JOIN LATERAL (
+    SELECT cn.nspname::text AS chunk_schema, c.relname::text AS chunk_name,
+           c.reltuples::float8 AS reltuples, st.columns, st.n_distinct
+      FROM (SELECT r.relname, r.relnamespace,
+                   greatest(r.reltuples::float8, cs.numrows_pre_compression) AS reltuples
+              FROM _timescaledb_catalog.chunk ch
+--@include chunk_table
+              LEFT JOIN _timescaledb_catalog.compression_chunk_size cs ON cs.chunk_id = ch.id
+             WHERE ch.hypertable_id = h.id
+               AND greatest(r.reltuples::float8, cs.numrows_pre_compression) > 0
+             ORDER BY 3 DESC
+             LIMIT 3) c
+      JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
+     CROSS JOIN LATERAL (
+        SELECT array_agg(p.attname::text) AS columns,
+               array_agg(p.n_distinct::float8) AS n_distinct
+          FROM pg_catalog.pg_stats p
+         WHERE p.schemaname = cn.nspname AND p.tablename = c.relname
+           AND NOT p.inherited AND p.attname = ANY (s.columns)
+     ) st
+     WHERE st.columns IS NOT NULL
+     ORDER BY c.reltuples DESC
+     LIMIT 1
+ ) best
