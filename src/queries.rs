@@ -337,6 +337,22 @@ pub fn segment_stats(caps: &Capabilities) -> &'static str {
     }
 }
 
+/// The Statements tab's reads for pg_stat_statements created in `schema`: the statements, their
+/// texts and the reset time, each with `{schema}` replaced by the name double-quoted (the
+/// templates hold no values; `str::replace` never reads what it put in).
+pub fn statement_stats(schema: &str) -> [String; 3] {
+    let quoted = format!("\"{}\"", schema.replace('"', "\"\""));
+    [
+        include_str!("../queries/statements.sql"),
+        include_str!("../queries/statement_texts.sql"),
+        include_str!("../queries/statements_reset.sql"),
+    ]
+    .map(|t| t.replace("{schema}", &quoted))
+}
+
+/// Where pg_stat_statements stands in this database.
+pub const STATEMENTS_EXTENSION: &str = include_str!("../queries/statements_extension.sql");
+
 const IMPACT_TEMPLATE: &str = include_str!("../queries/actions/impact.sql");
 static IMPACT_BY_NAME: LazyLock<String> = LazyLock::new(|| {
     expand(
@@ -393,6 +409,16 @@ pub fn job_runs(caps: &Capabilities) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_extension_schema_is_one_quoted_identifier() {
+        for sql in statement_stats(r#"odd"; DROP TABLE x; --{schema}"#) {
+            assert!(
+                sql.contains(r#""odd""; DROP TABLE x; --{schema}".pg_stat_statements"#),
+                "{sql}"
+            );
+        }
+    }
 
     #[test]
     fn every_include_is_resolved() {

@@ -19,6 +19,7 @@ use crate::model::hypertables::Hypertable;
 use crate::model::indexes::Index;
 use crate::model::jobs::Job;
 use crate::model::retention::{PartitionedTable, Retention};
+use crate::model::statement_stats::Statements;
 use crate::model::{self, Payload, QueryKind, Summary};
 use crate::policy;
 use crate::problems::{self, Problem, Thresholds};
@@ -128,6 +129,8 @@ pub struct Dataset {
     pub matviews: DataState<Vec<MatView>>,
     /// Every session of the cluster and who blocks whom.
     pub activity: DataState<Vec<Session>>,
+    /// What pg_stat_statements counted for this database's statements.
+    pub statements: DataState<Statements>,
     /// Each query kind's last successful read: when, and how long it took.
     pub refreshed: HashMap<QueryKind, (DateTime<Utc>, Duration)>,
     pub last_error: Option<(DateTime<Utc>, String)>,
@@ -164,6 +167,7 @@ pub enum Section {
     /// Plain PostgreSQL's stand-in for continuous aggregates.
     Matviews,
     Activity,
+    Statements,
 }
 
 impl Section {
@@ -188,6 +192,7 @@ impl Section {
             Section::Jobs => QueryKind::Jobs,
             Section::Caggs | Section::Matviews => QueryKind::Caggs,
             Section::Activity => QueryKind::Activity,
+            Section::Statements => QueryKind::Statements,
             _ => QueryKind::Catalog,
         }
     }
@@ -353,6 +358,7 @@ impl Dataset {
                 self.history.activity(&v, at);
                 self.activity.set(v, at, took)
             }
+            Payload::Statements(v) => self.statements.set(v, at, took),
             Payload::Failed(part, error) => {
                 self.last_error = Some((at, error.clone()));
                 self.each_of_part(part, |d| d.fail(error.clone()));
@@ -394,6 +400,7 @@ impl Dataset {
             Section::Caggs => &mut self.caggs,
             Section::Matviews => &mut self.matviews,
             Section::Activity => &mut self.activity,
+            Section::Statements => &mut self.statements,
         }
     }
 
@@ -411,6 +418,7 @@ impl Dataset {
             Section::Caggs => self.caggs.status(),
             Section::Matviews => self.matviews.status(),
             Section::Activity => self.activity.status(),
+            Section::Statements => self.statements.status(),
         }
     }
 

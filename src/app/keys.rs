@@ -247,8 +247,9 @@ mod tests {
         assert_eq!(press(KeyCode::Char('G')), Some(KeyAction::End));
         assert_eq!(press(KeyCode::PageUp), Some(KeyAction::Move(-PAGE)));
         assert_eq!(press(KeyCode::Char('1')), Some(KeyAction::SwitchTab(1)));
-        let past = char::from_digit(Tab::count() as u32 + 1, 10).unwrap();
-        assert_eq!(press(KeyCode::Char(past)), None);
+        if let Some(past) = char::from_digit(Tab::count() as u32 + 1, 10) {
+            assert_eq!(press(KeyCode::Char(past)), None);
+        }
         assert_eq!(
             action(&KeyEvent::new(KeyCode::Char('p'), KeyModifiers::CONTROL)),
             Some(KeyAction::Palette)

@@ -710,7 +710,7 @@ mod tests {
         assert_eq!(s.tab, tab("retention"));
         s.on_key(key(KeyCode::Char('1')));
         s.on_key(key(KeyCode::BackTab));
-        assert_eq!(s.tab, tab("activity"), "wraps around");
+        assert_eq!(s.tab, tab("statements"), "wraps around");
     }
 
     #[test]

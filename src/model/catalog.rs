@@ -137,6 +137,7 @@ pub async fn fetch(
         catalog,
         sizes,
         segments,
+        ..
     } = cache;
     if caps.timescaledb.is_none() {
         return fetch_plain(client, statements, sizes).await;

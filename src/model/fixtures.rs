@@ -360,5 +360,44 @@ pub fn plant() -> Vec<(QueryKind, Payload)> {
             ]),
         ),
         (QueryKind::Activity, Payload::Activity(sessions())),
+        (QueryKind::Statements, Payload::Statements(statements())),
     ]
+}
+
+/// Two statements on a hypertable and one of another role's, hidden.
+pub fn statements() -> crate::model::statement_stats::Statements {
+    use crate::model::statement_stats::{Statement, Statements};
+    let statement =
+        |queryid: Option<i64>, total_ms: f64, calls: i64, text: Option<&str>| Statement {
+            queryid,
+            role: Some(if queryid.is_some() { "app" } else { "batch" }.into()),
+            userid: if queryid.is_some() { 16_384 } else { 16_385 },
+            calls,
+            total_ms,
+            mean_ms: Some(total_ms / calls as f64),
+            rows: calls * 12,
+            blks_hit: calls * 90,
+            blks_read: calls * 4,
+            text: text.map(String::from),
+        };
+    Statements {
+        rows: vec![
+            statement(
+                Some(-4_402_271_958_093_815_104),
+                5_412_000.0,
+                81_200,
+                Some("SELECT device_id, avg(v) FROM telemetry.readings WHERE ts > $1 GROUP BY 1"),
+            ),
+            statement(
+                Some(731_996_218_453),
+                61_300.0,
+                1_200_000,
+                Some("INSERT INTO telemetry.readings (ts, device_id, v) VALUES ($1, $2, $3)"),
+            ),
+            statement(None, 4_800.0, 60, None),
+        ],
+        reset: Some(t("2026-11-14T09:00:00Z")),
+        sees_all: false,
+        block_size: 8192,
+    }
 }

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod policies;
 pub mod retention;
 pub mod sizes;
+pub mod statement_stats;
 pub mod statements;
 pub mod structure;
 pub mod summary;
@@ -41,6 +42,8 @@ pub enum QueryKind {
     Caggs,
     /// Sessions and locks.
     Activity,
+    /// What pg_stat_statements counted (the Statements tab).
+    Statements,
 }
 
 impl QueryKind {
@@ -53,13 +56,18 @@ impl QueryKind {
         QueryKind::JobRuns,
         QueryKind::Caggs,
         QueryKind::Activity,
+        QueryKind::Statements,
     ];
 
     /// Whether this kind can be read without the TimescaleDB extension.
     pub fn works_without_timescaledb(self) -> bool {
         matches!(
             self,
-            QueryKind::Summary | QueryKind::Catalog | QueryKind::Caggs | QueryKind::Activity
+            QueryKind::Summary
+                | QueryKind::Catalog
+                | QueryKind::Caggs
+                | QueryKind::Activity
+                | QueryKind::Statements
         )
     }
 }
@@ -96,6 +104,7 @@ pub enum Payload {
     Caggs(Vec<caggs::Cagg>),
     MatViews(Vec<caggs::MatView>),
     Activity(Vec<activity::Session>),
+    Statements(statement_stats::Statements),
     /// The screen cannot be read here (e.g. no TimescaleDB), and why.
     Unavailable(String),
 }
@@ -166,6 +175,9 @@ pub async fn fetch_with(
             }
             (QueryKind::Activity, _) => {
                 Payload::Activity(activity::fetch(client, &mut cache.statements).await?)
+            }
+            (QueryKind::Statements, _) => {
+                statement_stats::fetch(client, &caps.database, &mut cache.texts).await?
             }
             // A drill-down asked for without a target has nothing to read.
             (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {

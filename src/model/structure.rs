@@ -143,6 +143,8 @@ pub struct Cache {
     pub sizes: super::sizes::SizeKeeper,
     /// Segmentby statistics (the advisor's), read every few minutes.
     pub segments: Periodic<super::compression::Segments>,
+    /// Statement texts already read (the Statements tab's).
+    pub texts: super::statement_stats::Texts,
 }
 
 #[cfg(test)]

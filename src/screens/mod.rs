@@ -9,6 +9,7 @@ pub mod indexes;
 pub mod jobs;
 pub mod overview;
 pub mod retention;
+pub mod statements;
 
 use chrono::{DateTime, Utc};
 
@@ -143,6 +144,7 @@ pub static SCREENS: &[&dyn Screen] = &[
     &jobs::Jobs,
     &caggs::Caggs,
     &activity::Activity,
+    &statements::StatementsScreen,
 ];
 
 /// A tab: its place in [`SCREENS`].

@@ -20,6 +20,7 @@ mod reconnect;
 mod screens;
 mod security;
 mod sizes;
+mod statements;
 mod terminal;
 mod tls;
 mod wire_server;

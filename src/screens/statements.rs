@@ -1,0 +1,157 @@
+//! Statements tab: this database's statements as pg_stat_statements counted them, by total
+//! time, with the hypertables each names; without the extension, how to enable it.
+
+use super::{count, opt_text, Change, Ctx, Screen, TableRow};
+use crate::format;
+use crate::grid::{Cell, Column, Tone};
+use crate::model::statement_stats::{mentions, Statement};
+use crate::model::QueryKind;
+use crate::store::{Dataset, Status};
+
+pub struct StatementsScreen;
+
+impl Screen for StatementsScreen {
+    fn name(&self) -> &'static str {
+        "statements"
+    }
+
+    fn title(&self, _: bool) -> &'static str {
+        "Statements"
+    }
+
+    /// The catalog names the hypertables a statement mentions.
+    fn reads(&self) -> &'static [QueryKind] {
+        &[QueryKind::Catalog, QueryKind::Statements]
+    }
+
+    fn rebuilt_by(&self, change: Change) -> bool {
+        matches!(
+            change,
+            Change::Read(QueryKind::Catalog | QueryKind::Statements)
+        )
+    }
+
+    fn columns(&self, _: &Dataset) -> Vec<Column> {
+        vec![
+            Column::right("Total", 0, 9),
+            Column::right("Calls", 0, 9),
+            Column::right("Mean", 0, 9),
+            Column::right("Rows", 2, 10),
+            Column::right("Hit %", 1, 6),
+            Column::right("Read", 2, 9),
+            Column::left("Role", 3, 12),
+            Column::left("Hypertables", 1, 24),
+            Column::left("Query", 0, 200),
+        ]
+    }
+
+    fn default_sort(&self) -> Option<(usize, bool)> {
+        Some((0, true))
+    }
+
+    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
+        let Some(read) = data.statements.value() else {
+            return Vec::new();
+        };
+        let hypertables: Vec<(String, String)> = data
+            .hypertables
+            .rows()
+            .iter()
+            .map(|h| (h.schema.clone(), h.name.clone()))
+            .collect();
+        read.rows
+            .iter()
+            .map(|s| row(s, &hypertables, read.block_size))
+            .collect()
+    }
+
+    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+        data.statements.status()
+    }
+
+    fn heading(&self, data: &Dataset, ctx: &Ctx) -> Option<String> {
+        let read = data.statements.value()?;
+        let mut parts = vec![match read.reset {
+            Some(t) => format!("since {}", format::ago(t, ctx.now)),
+            None => "since the last reset".into(),
+        }];
+        if !read.sees_all {
+            parts.push("others' texts hidden (pg_read_all_stats)".into());
+        }
+        Some(parts.join(" · "))
+    }
+
+    fn empty_text(&self, data: &Dataset) -> Option<&'static str> {
+        data.statements.value().map(|_| {
+            "No statement of this database has been counted since the statistics were reset."
+        })
+    }
+
+    fn in_text_snapshot(&self) -> bool {
+        false
+    }
+}
+
+/// Milliseconds as the tab shows them: `0.4 ms`, `12 ms`, `1.2 s`, `3m 20s`.
+fn millis(ms: f64) -> Cell {
+    let text = if ms < 10.0 {
+        format!("{ms:.1} ms")
+    } else if ms < 60_000.0 {
+        format::elapsed(std::time::Duration::from_secs_f64(ms / 1000.0))
+    } else {
+        format::seconds(ms / 1000.0)
+    };
+    Cell::num(ms, text)
+}
+
+fn row(s: &Statement, hypertables: &[(String, String)], block: i64) -> TableRow {
+    let named: Vec<String> = s
+        .text
+        .as_deref()
+        .map(|t| mentions(t, hypertables))
+        .unwrap_or_default()
+        .iter()
+        .map(|(schema, name)| format::qualified(schema, name))
+        .collect();
+    let hit = s.hit_ratio();
+    let hidden = "<insufficient privilege>";
+    let text = s.text.as_deref().unwrap_or(hidden);
+    let detail = format!(
+        "queryid {} · role {} · {} calls · total {} · mean {} · {} rows · shared blocks hit {} / read {}{}\n{}",
+        s.queryid.map_or_else(|| "hidden".into(), |q| q.to_string()),
+        s.role.as_deref().unwrap_or("?"),
+        s.calls,
+        millis(s.total_ms).text,
+        s.mean_ms.map_or_else(String::new, |m| millis(m).text),
+        s.rows,
+        s.blks_hit,
+        s.blks_read,
+        if named.is_empty() {
+            String::new()
+        } else {
+            format!("\nhypertables: {}", named.join(", "))
+        },
+        text
+    );
+    TableRow::new(
+        s.id(),
+        vec![
+            millis(s.total_ms),
+            count(s.calls),
+            s.mean_ms.map_or_else(Cell::empty, millis),
+            count(s.rows),
+            hit.map_or_else(Cell::empty, |h| {
+                Cell::num(h, format!("{:.1}", h * 100.0)).tone(if h < 0.9 {
+                    Tone::Warn
+                } else {
+                    Tone::Normal
+                })
+            }),
+            super::bytes(s.blks_read.saturating_mul(block)),
+            opt_text(s.role.as_deref()),
+            Cell::text(named.join(" ")),
+            Cell::text(format::one_line(text)),
+        ],
+    )
+    .detail(Some(detail))
+}

@@ -1,0 +1,154 @@
+//! The Statements tab on real servers: pg_stat_statements collecting (the native PostgreSQL 15
+//! TimescaleDB cluster, which tests/run sets to preload it), created or not, and servers where
+//! it is not loaded (plain PostgreSQL 15, PostgreSQL 17, the engine) saying how to enable it.
+
+use hypertop::model::{self, Payload, QueryKind};
+use hypertop::screens::{tab, Ctx};
+use hypertop::store::Dataset;
+
+use crate::engines::{action_servers, native, on_each, open_at, psql, Tsdb, DEFAULT_SEARCH_PATH};
+
+async fn read(conninfo: &str) -> Payload {
+    let (s, caps) = open_at(conninfo).await;
+    model::fetch(QueryKind::Statements, None, &s.client, &caps)
+        .await
+        .unwrap()
+}
+
+fn preloads(conninfo: &str) -> bool {
+    psql(conninfo, "SHOW shared_preload_libraries").contains("pg_stat_statements")
+}
+
+#[tokio::test]
+async fn statements_show_what_pg_stat_statements_counted_or_how_to_enable_it() {
+    let servers = action_servers("statements");
+    let collecting = servers.iter().filter(|s| preloads(&s.conninfo)).count();
+    if servers.iter().any(|s| s.native) {
+        assert!(
+            collecting > 0,
+            "no native server preloads pg_stat_statements (tests/run sets it up)"
+        );
+    }
+    on_each(servers, statements_on).await;
+}
+
+async fn statements_on(server: &Tsdb) {
+    let conninfo = &server.conninfo;
+    if !preloads(conninfo) {
+        // not loaded: the tab says how to enable it, whatever else the server has
+        let Payload::Unavailable(why) = read(conninfo).await else {
+            panic!("read without the library loaded")
+        };
+        assert!(why.contains("shared_preload_libraries"), "{why}");
+        return;
+    }
+    // loaded, not created in this database: how to create it
+    psql(conninfo, "DROP EXTENSION IF EXISTS pg_stat_statements");
+    let Payload::Unavailable(why) = read(conninfo).await else {
+        panic!("read before CREATE EXTENSION")
+    };
+    assert!(
+        why.contains("CREATE EXTENSION pg_stat_statements in database"),
+        "{why}"
+    );
+    // created: a hypertable queried five times, by postgres
+    psql(
+        conninfo,
+        &format!(
+            "{DEFAULT_SEARCH_PATH}; CREATE EXTENSION pg_stat_statements;
+             DROP SCHEMA IF EXISTS st CASCADE; CREATE SCHEMA st;
+             CREATE TABLE st.\"Metrics\" (ts timestamptz NOT NULL, v float8);
+             SELECT create_hypertable('st.\"Metrics\"', 'ts');
+             INSERT INTO st.\"Metrics\" SELECT '2024-01-01'::timestamptz + i * interval '1 minute', i
+               FROM generate_series(1, 1000) i;"
+        ),
+    );
+    for i in 0..5 {
+        psql(
+            conninfo,
+            &format!("SELECT count(*) FROM st.\"Metrics\" WHERE ts > '2024-01-01'::timestamptz + interval '{i} hours'"),
+        );
+    }
+    let Payload::Statements(read_now) = read(conninfo).await else {
+        panic!("read with the extension created")
+    };
+    assert!(read_now.sees_all, "postgres is a superuser");
+    assert!(
+        read_now.reset.is_some(),
+        "pg_stat_statements_info (PostgreSQL 14+)"
+    );
+    let ours = read_now
+        .rows
+        .iter()
+        .find(|s| {
+            s.text
+                .as_deref()
+                .is_some_and(|t| t.starts_with("SELECT count(*) FROM st.\"Metrics\""))
+        })
+        .unwrap_or_else(|| panic!("{:#?}", read_now.rows));
+    // PostgreSQL's own counts for the same statement
+    let theirs = psql(
+        conninfo,
+        "SELECT sum(calls) || ' ' || sum(rows) FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND query LIKE 'SELECT count(*) FROM st.\"Metrics\"%'",
+    );
+    assert_eq!(theirs, format!("{} {}", ours.calls, ours.rows));
+    assert_eq!(ours.calls, 5);
+    // the tab: the hypertable it names, by the catalog's names
+    let s = open_at(conninfo).await;
+    let mut data = Dataset::read_all(&s.0.client, &s.1, &Default::default()).await;
+    data.apply(
+        QueryKind::Statements,
+        Ok(Payload::Statements(read_now.clone())),
+        chrono::Utc::now(),
+        std::time::Duration::ZERO,
+    );
+    let screen = tab("statements").screen();
+    let rows = screen.rows(&data, &Ctx::new(true, Default::default()));
+    let row = rows.iter().find(|r| r.id == ours.id()).unwrap();
+    assert!(
+        row.detail
+            .as_deref()
+            .is_some_and(|d| d.contains("hypertables: st.\"Metrics\"")),
+        "{:?}",
+        row.detail
+    );
+    // a role without pg_read_all_stats: postgres's statements counted, their texts hidden
+    psql(
+        conninfo,
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hypertop_stmt_reader') THEN
+             CREATE ROLE hypertop_stmt_reader LOGIN;
+           END IF;
+         END $$",
+    );
+    let Payload::Statements(limited) = read(&format!("{conninfo} user=hypertop_stmt_reader")).await
+    else {
+        panic!("read by a role without pg_read_all_stats")
+    };
+    assert!(!limited.sees_all);
+    assert!(limited
+        .rows
+        .iter()
+        .any(|s| s.queryid.is_none() && s.text.is_none() && s.calls >= 5));
+    assert!(!limited
+        .rows
+        .iter()
+        .any(|s| s.text.as_deref().is_some_and(|t| t.contains("Metrics"))));
+}
+
+/// Plain PostgreSQL (the shared cluster does not preload it): the tab says how to enable it.
+#[tokio::test]
+async fn without_the_library_the_tab_says_how_to_enable_it() {
+    let conninfo = native().conninfo();
+    let Payload::Unavailable(why) = read(&conninfo).await else {
+        panic!("plain PostgreSQL without pg_stat_statements loaded")
+    };
+    let expected = if preloads(&conninfo) {
+        "CREATE EXTENSION pg_stat_statements"
+    } else {
+        "shared_preload_libraries and restart"
+    };
+    assert!(why.contains(expected), "{why}");
+}
