@@ -13,6 +13,21 @@ WITH
      WHERE segmentby_column_index IS NOT NULL
      GROUP BY 1
 )
+-- each hypertable's three chunks with the most rows: one pass over the chunks and pg_class (not
+-- one per hypertable)
+, ranked AS MATERIALIZED (
+  SELECT * FROM (
+    SELECT ch.hypertable_id, r.relname, r.relnamespace, x.reltuples,
+           row_number() OVER (PARTITION BY ch.hypertable_id ORDER BY x.reltuples DESC) AS rank
+      FROM _timescaledb_catalog.chunk ch
+--@include chunk_table
+      LEFT JOIN _timescaledb_catalog.compression_chunk_size cs ON cs.chunk_id = ch.id
+     CROSS JOIN LATERAL (SELECT greatest(r.reltuples::float8, cs.numrows_pre_compression)
+                                AS reltuples) x
+     WHERE ch.hypertable_id IN (SELECT hypertable_id FROM segmentby) AND x.reltuples > 0
+  ) all_chunks
+  WHERE rank <= 3
+)
 SELECT h.schema_name::text AS schema, h.table_name::text AS name,
        best.chunk_schema, best.chunk_name, best.reltuples AS rows, s.columns AS segmentby,
        best.columns, best.n_distinct
@@ -20,16 +35,8 @@ SELECT h.schema_name::text AS schema, h.table_name::text AS name,
   JOIN _timescaledb_catalog.hypertable h ON h.id = s.hypertable_id
  CROSS JOIN LATERAL (
     SELECT cn.nspname::text AS chunk_schema, c.relname::text AS chunk_name,
-           c.reltuples::float8 AS reltuples, st.columns, st.n_distinct
-      FROM (SELECT r.relname, r.relnamespace,
-                   greatest(r.reltuples::float8, cs.numrows_pre_compression) AS reltuples
-              FROM _timescaledb_catalog.chunk ch
---@include chunk_table
-              LEFT JOIN _timescaledb_catalog.compression_chunk_size cs ON cs.chunk_id = ch.id
-             WHERE ch.hypertable_id = h.id
-               AND greatest(r.reltuples::float8, cs.numrows_pre_compression) > 0
-             ORDER BY 3 DESC
-             LIMIT 3) c
+           c.reltuples, st.columns, st.n_distinct
+      FROM ranked c
       JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
      CROSS JOIN LATERAL (
         SELECT array_agg(p.attname::text) AS columns,
@@ -38,7 +45,7 @@ SELECT h.schema_name::text AS schema, h.table_name::text AS name,
          WHERE p.schemaname = cn.nspname AND p.tablename = c.relname
            AND NOT p.inherited AND p.attname = ANY (s.columns)
      ) st
-     WHERE st.columns IS NOT NULL
+     WHERE c.hypertable_id = s.hypertable_id AND st.columns IS NOT NULL
      ORDER BY c.reltuples DESC
      LIMIT 1
  ) best
