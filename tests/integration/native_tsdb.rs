@@ -211,9 +211,13 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
             else {
                 panic!("activity")
             };
-            if s.iter()
-                .any(|s| s.job_id.map(|j| j.to_string()) == Some(job.clone()) && s.blocked())
-            {
+            // blocked, and since when known: a worker reports its state a moment after it
+            // starts waiting (seen under load: state_change still NULL)
+            if s.iter().any(|s| {
+                s.job_id.map(|j| j.to_string()) == Some(job.clone())
+                    && s.blocked()
+                    && s.in_state_seconds().is_some()
+            }) {
                 break s;
             }
             assert!(
