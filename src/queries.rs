@@ -107,6 +107,8 @@ macro_rules! expanded {
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
 expanded!(RELATION_BYTES, "relation_bytes.sql");
 expanded!(RELATION_BYTES_BY_FILE, "relation_bytes_by_file.sql");
+const COMPRESSION_COLUMN_BY_ID: &str =
+    include_str!("../queries/fragments/compression_column_by_id.sql");
 /// A statement that reads compression settings, in the form for each catalog: by relid from
 /// `_timescaledb_catalog.compression_settings` (2.14 and later), by hypertable id before. Its
 /// template takes the `compression_column` fragment.
@@ -141,10 +143,7 @@ macro_rules! by_catalog {
             by_id: LazyLock::new(|| {
                 expand(
                     include_str!(concat!("../queries/", $file)),
-                    &[(
-                        "compression_column",
-                        include_str!("../queries/fragments/compression_column_by_id.sql"),
-                    )],
+                    &[("compression_column", COMPRESSION_COLUMN_BY_ID)],
                 )
             }),
         };
@@ -287,8 +286,6 @@ pub fn table_chunks(caps: &Capabilities) -> &'static str {
 }
 
 const SEGMENT_STATS_TEMPLATE: &str = include_str!("../queries/segment_stats.sql");
-const COMPRESSION_COLUMN_BY_ID: &str =
-    include_str!("../queries/fragments/compression_column_by_id.sql");
 const COMPRESSION_COLUMN_ALL: &str =
     include_str!("../queries/fragments/compression_column_by_relid_all.sql");
 /// segment_stats.sql for each catalog: settings by hypertable id (before 2.14) or relid, chunk

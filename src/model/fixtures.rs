@@ -399,5 +399,6 @@ pub fn statements() -> crate::model::statement_stats::Statements {
         reset: Some(t("2026-11-14T09:00:00Z")),
         sees_all: false,
         block_size: 8192,
+        server_now: t("2026-11-23T23:30:00Z"),
     }
 }

@@ -52,6 +52,8 @@ pub struct Statements {
     pub sees_all: bool,
     /// The server's block size (the blocks counted are of this size).
     pub block_size: i64,
+    /// The server's clock when read (the reset's age is on it, not the client's).
+    pub server_now: DateTime<Utc>,
 }
 
 /// The texts read so far, by queryid: kept between refreshes, because the server reads its
@@ -67,6 +69,7 @@ pub struct Extension {
     pub has_info: bool,
     pub sees_all: bool,
     pub block_size: i64,
+    pub server_now: DateTime<Utc>,
 }
 
 impl Extension {
@@ -78,6 +81,7 @@ impl Extension {
             has_info: r.try_get("has_info")?,
             sees_all: r.try_get("sees_all")?,
             block_size: r.try_get("block_size")?,
+            server_now: r.try_get("server_now")?,
         })
     }
 
@@ -178,6 +182,7 @@ pub async fn fetch(client: &Client, database: &str, texts: &mut Texts) -> Result
         reset,
         sees_all: ext.sees_all,
         block_size: ext.block_size,
+        server_now: ext.server_now,
     }))
 }
 
@@ -186,16 +191,14 @@ pub async fn fetch(client: &Client, database: &str, texts: &mut Texts) -> Result
 /// qualified or not. A name in a string or a comment counts too: the text is not parsed.
 pub fn mentions<'a>(text: &str, hypertables: &'a [(String, String)]) -> Vec<&'a (String, String)> {
     let words = identifiers(text);
-    let mut out: Vec<&(String, String)> = hypertables
+    hypertables
         .iter()
         .filter(|(schema, name)| {
             words.iter().enumerate().any(|(i, w)| {
                 w == name && (i < 2 || words[i - 1] != "." || &words[i - 2] == schema)
             })
         })
-        .collect();
-    out.dedup();
-    out
+        .collect()
 }
 
 /// The text's identifiers and dots, in order: `a."B c".d` → `a`, `.`, `B c`, `.`, `d`.
@@ -289,6 +292,7 @@ mod tests {
             has_info: true,
             sees_all: true,
             block_size: 8192,
+            server_now: chrono::Utc::now(),
         };
         let why = |e: Extension| e.unavailable("app").unwrap_or_default();
         assert!(why(ext(None, false, None)).contains("postgresql-contrib"));

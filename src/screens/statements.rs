@@ -69,10 +69,10 @@ impl Screen for StatementsScreen {
         data.statements.status()
     }
 
-    fn heading(&self, data: &Dataset, ctx: &Ctx) -> Option<String> {
+    fn heading(&self, data: &Dataset, _: &Ctx) -> Option<String> {
         let read = data.statements.value()?;
         let mut parts = vec![match read.reset {
-            Some(t) => format!("since {}", format::ago(t, ctx.now)),
+            Some(t) => format!("since {}", format::ago(t, read.server_now)),
             None => "since the last reset".into(),
         }];
         if !read.sees_all {
