@@ -347,6 +347,39 @@ pub fn statement_stats(schema: &str) -> [String; 3] {
     .map(|t| t.replace("{schema}", &quoted))
 }
 
+/// User-written immutable and stable functions, which a generic plan would run.
+pub const PLAN_GUARD: &str = include_str!("../queries/plan_guard.sql");
+
+/// A statement's generic plan in one message: `userid` (an integer) and the statement go in,
+/// the statement last, into a template that holds no values; `str::replace` never reads what
+/// it put in. Only for a text proven to be one statement (see `model::plan`).
+pub fn generic_plan(userid: i64, statement: &str) -> String {
+    include_str!("../queries/generic_plan.sql")
+        .replace("{userid}", &userid.to_string())
+        .replace("{statement}", statement)
+}
+
+const PLAN_HYPERTABLES: &str = include_str!("../queries/fragments/plan_hypertables.sql");
+static PLAN_TABLES: [LazyLock<String>; 2] = [
+    LazyLock::new(|| {
+        expand(
+            include_str!("../queries/plan_tables.sql"),
+            &[("plan_hypertables", "")],
+        )
+    }),
+    LazyLock::new(|| {
+        expand(
+            include_str!("../queries/plan_tables.sql"),
+            &[("plan_hypertables", PLAN_HYPERTABLES)],
+        )
+    }),
+];
+
+/// The hypertables (with TimescaleDB) and partitioned tables a plan reads, and their chunks.
+pub fn plan_tables(timescaledb: bool) -> &'static str {
+    PLAN_TABLES[usize::from(timescaledb)].as_str()
+}
+
 /// Where pg_stat_statements stands in this database.
 pub const STATEMENTS_EXTENSION: &str = include_str!("../queries/statements_extension.sql");
 
@@ -418,6 +451,17 @@ mod tests {
     }
 
     #[test]
+    fn the_statement_goes_last_and_nothing_reads_it() {
+        let statement = "SELECT '{userid}', $1 -- {statement}";
+        let sql = generic_plan(16_384, statement);
+        // on a line of its own: a comment it ends with ends there
+        assert!(sql.ends_with(&format!("\n{statement}\n")), "{sql}");
+        let before = &sql[..sql.len() - statement.len() - 1];
+        assert!(!before.contains('{'), "{before}");
+        assert_eq!(before.matches("16384").count(), 2, "{before}");
+    }
+
+    #[test]
     fn every_include_is_resolved() {
         for q in [
             &*TABLES,
@@ -433,6 +477,8 @@ mod tests {
             &*POLICIES.by_id,
             &*COMPRESSION_NOW.by_relid,
             &*COMPRESSION_NOW.by_id,
+            &*PLAN_TABLES[0],
+            &*PLAN_TABLES[1],
             &*SEGMENT_STATS[0],
             &*SEGMENT_STATS[1],
             &*SEGMENT_STATS[2],

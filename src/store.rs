@@ -365,7 +365,10 @@ impl Dataset {
             }
             Payload::Unavailable(why) => self.each_of(kind, |d| d.unavailable(why.clone())),
             // Drill-down rows belong to the view that asked for them.
-            Payload::Chunks(..) | Payload::IndexChunks(..) | Payload::JobRuns(..) => {}
+            Payload::Chunks(..)
+            | Payload::IndexChunks(..)
+            | Payload::JobRuns(..)
+            | Payload::Plan(..) => {}
         }
     }
 

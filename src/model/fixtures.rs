@@ -402,3 +402,46 @@ pub fn statements() -> crate::model::statement_stats::Statements {
         server_now: t("2026-11-23T23:30:00Z"),
     }
 }
+
+/// The generic plan of the plant's busiest statement: every chunk of its hypertable kept
+/// (startup exclusion may still prune), a continuous aggregate excluded, one partition kept.
+pub fn generic_plan() -> crate::model::plan::GenericPlan {
+    use crate::model::plan::{GenericPlan, PlannedTable};
+    let table = |schema: &str, name: &str, kind: &str, total: i64, planned: i64| PlannedTable {
+        schema: schema.into(),
+        name: name.into(),
+        kind: kind.into(),
+        view: None,
+        total,
+        planned: (1..=planned)
+            .map(|i| format!("_hyper_1_{i}_chunk"))
+            .collect(),
+        startup_exclusion: false,
+        runtime_exclusion: false,
+    };
+    GenericPlan {
+        tables: vec![
+            PlannedTable {
+                startup_exclusion: true,
+                ..table("telemetry", "readings", "hypertable", 1_200, 1_200)
+            },
+            PlannedTable {
+                view: Some(("telemetry".into(), "hourly".into())),
+                ..table(
+                    "_timescaledb_internal",
+                    "_materialized_hypertable_3",
+                    "continuous aggregate",
+                    40,
+                    0,
+                )
+            },
+            table("telemetry", "events", "hypertable", 12, 12),
+            table("billing", "events", "partitioned table", 12, 1),
+        ],
+        planning_ms: Some(412.5),
+        total_cost: Some(98_211.0),
+        role: Some("app".into()),
+        search_path: Some("\"$user\", public".into()),
+        command: "select".into(),
+    }
+}

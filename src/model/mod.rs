@@ -11,6 +11,7 @@ pub mod hypertables;
 pub mod indexes;
 pub mod integer_now;
 pub mod jobs;
+pub mod plan;
 pub mod policies;
 pub mod retention;
 pub mod sizes;
@@ -44,6 +45,8 @@ pub enum QueryKind {
     Activity,
     /// What pg_stat_statements counted (the Statements tab).
     Statements,
+    /// A statement's generic plan (Enter on a statement).
+    Plan,
 }
 
 impl QueryKind {
@@ -57,6 +60,7 @@ impl QueryKind {
         QueryKind::Caggs,
         QueryKind::Activity,
         QueryKind::Statements,
+        QueryKind::Plan,
     ];
 
     /// Whether this kind can be read without the TimescaleDB extension.
@@ -68,6 +72,7 @@ impl QueryKind {
                 | QueryKind::Caggs
                 | QueryKind::Activity
                 | QueryKind::Statements
+                | QueryKind::Plan
         )
     }
 }
@@ -81,6 +86,12 @@ pub enum Subject {
         name: String,
     },
     Job(i32),
+    /// A statement as pg_stat_statements keeps it, and the role that ran it.
+    Statement {
+        queryid: i64,
+        userid: i64,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -105,6 +116,7 @@ pub enum Payload {
     MatViews(Vec<caggs::MatView>),
     Activity(Vec<activity::Session>),
     Statements(statement_stats::Statements),
+    Plan(Subject, plan::GenericPlan),
     /// The screen cannot be read here (e.g. no TimescaleDB), and why.
     Unavailable(String),
 }
@@ -179,10 +191,12 @@ pub async fn fetch_with(
             (QueryKind::Statements, _) => {
                 statement_stats::fetch(client, &caps.database, &mut cache.texts).await?
             }
+            (QueryKind::Plan, Some(t)) => plan::fetch(client, caps, t).await?,
             // A drill-down asked for without a target has nothing to read.
-            (QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns, None) => {
-                Payload::Unavailable("nothing selected to drill into".into())
-            }
+            (
+                QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns | QueryKind::Plan,
+                None,
+            ) => Payload::Unavailable("nothing selected to drill into".into()),
         })
     }
     .await;
@@ -243,6 +257,6 @@ pub(crate) fn array<T: for<'a> tokio_postgres::types::FromSql<'a>>(
 fn relation(t: &Subject) -> (&str, &str) {
     match t {
         Subject::Relation { schema, name } => (schema, name),
-        Subject::Job(_) => ("", ""),
+        Subject::Job(_) | Subject::Statement { .. } => ("", ""),
     }
 }

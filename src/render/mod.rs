@@ -856,6 +856,51 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_opens_its_generic_plan() {
+        use crate::model::{Payload, QueryKind, Subject};
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mono = Theme::mono();
+        let mut s = state();
+        s.tab = tab("statements");
+        s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let drill = s.current().drill.as_ref().expect("the plan opens");
+        assert_eq!(drill.kind, QueryKind::Plan);
+        let Subject::Statement {
+            queryid,
+            userid,
+            text: statement,
+        } = drill.target.clone()
+        else {
+            panic!("{:?}", drill.target)
+        };
+        assert_eq!((queryid, userid), (-4_402_271_958_093_815_104, 16_384));
+        assert!(statement.starts_with("SELECT device_id, avg(v)"));
+        assert!(s
+            .wanted()
+            .contains(&(QueryKind::Plan, Some(drill.target.clone()))));
+        let plan = crate::model::fixtures::generic_plan();
+        let target = drill.target.clone();
+        arrive(
+            &mut s,
+            QueryKind::Plan,
+            Some(target.clone()),
+            Payload::Plan(target, plan),
+            t("2026-11-21T12:30:02Z"),
+        );
+        let screen = text(&draw_with(&s, &mono, 80, 24));
+        for seen in [
+            "telemetry.hourly",
+            "none at planning",
+            "all excluded at planning",
+            "11 excluded",
+            "every chunk is scanned",
+        ] {
+            assert!(screen.contains(seen), "{seen}: {screen}");
+        }
+        insta::assert_snapshot!("statement_plan_80x24", screen);
+    }
+
+    #[test]
     fn mono_theme_uses_no_colour() {
         let mut s = state();
         s.tab = tab("jobs");

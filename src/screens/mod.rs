@@ -461,6 +461,7 @@ mod tests {
             QueryKind::Chunks,
             QueryKind::IndexChunks,
             QueryKind::JobRuns,
+            QueryKind::Plan,
         ] {
             assert!(Tab::drilling(kind).is_some(), "{kind:?}");
         }

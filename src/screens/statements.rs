@@ -1,11 +1,12 @@
 //! Statements tab: this database's statements as pg_stat_statements counted them, by total
 //! time, with the hypertables each names; without the extension, how to enable it.
 
-use super::{count, opt_text, Change, Ctx, Screen, TableRow};
+use super::{count, opt_text, Change, Ctx, Open, Screen, Table, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
+use crate::model::plan::{GenericPlan, PlannedTable};
 use crate::model::statement_stats::{mentions, Statement};
-use crate::model::QueryKind;
+use crate::model::{Payload, QueryKind, Subject};
 use crate::store::{Dataset, Status};
 
 pub struct StatementsScreen;
@@ -90,6 +91,96 @@ impl Screen for StatementsScreen {
     fn in_text_snapshot(&self) -> bool {
         false
     }
+
+    /// The selected statement's generic plan: the chunks it keeps of each hypertable.
+    fn enter(&self) -> Option<&'static str> {
+        Some("plan")
+    }
+
+    fn drill_columns(&self, kind: QueryKind) -> Option<Vec<Column>> {
+        (kind == QueryKind::Plan).then(|| {
+            vec![
+                Column::left("Table", 0, 40),
+                Column::left("Kind", 2, 20),
+                Column::right("Planned", 0, 8),
+                Column::right("Of", 0, 8),
+                Column::left("Exclusion", 1, 40),
+            ]
+        })
+    }
+
+    fn fill_drill(&self, payload: Payload, _: &Ctx, table: &mut Table) -> bool {
+        let Payload::Plan(_, plan) = payload else {
+            return false;
+        };
+        table.set_rows(plan.tables.iter().map(|t| planned_row(t, &plan)));
+        true
+    }
+}
+
+/// One hypertable or partitioned table of a generic plan: the chunks kept of all it has.
+fn planned_row(t: &PlannedTable, plan: &GenericPlan) -> TableRow {
+    let name = match &t.view {
+        Some((schema, view)) => format::qualified(schema, view),
+        None => format::qualified(&t.schema, &t.name),
+    };
+    let later = match (t.startup_exclusion, t.runtime_exclusion) {
+        (true, _) => "; may prune at startup",
+        (false, true) => "; may prune while running",
+        (false, false) => "",
+    };
+    let kept = t.planned.len() as i64;
+    let exclusion = if t.total == 0 {
+        Cell::text("no chunks")
+    } else if kept == 0 && plan.command == "insert" {
+        Cell::text("rows go to chunks as they come")
+    } else if kept == 0 {
+        Cell::text("all excluded at planning").tone(Tone::Ok)
+    } else if !t.excludes_nothing() {
+        Cell::text(format!("{} excluded at planning{later}", t.total - kept))
+    } else if t.kind == "partitioned table" || !later.is_empty() {
+        // PostgreSQL prunes partitions at startup too, and says nothing of it in the plan
+        Cell::text(format!("none at planning{later}"))
+    } else {
+        Cell::text("none: every chunk is scanned").tone(Tone::Warn)
+    };
+    const LISTED: usize = 20;
+    let mut names = t
+        .planned
+        .iter()
+        .take(LISTED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if t.planned.len() > LISTED {
+        names.push_str(&format!(" and {} more", t.planned.len() - LISTED));
+    }
+    let detail = format!(
+        "{} {name}: the generic plan keeps {kept} of its {} chunks · planned in {} · cost {} · as {} · search_path {}{}{}",
+        t.kind,
+        t.total,
+        plan.planning_ms.map_or_else(|| "?".into(), |ms| format!("{ms:.1} ms")),
+        plan.total_cost.map_or_else(|| "?".into(), |c| format!("{c:.0}")),
+        plan.role.as_deref().unwrap_or("hypertop's role"),
+        plan.search_path.as_deref().unwrap_or("?"),
+        if t.view.is_some() {
+            format!("\nmaterialized in {}", format::qualified(&t.schema, &t.name))
+        } else {
+            String::new()
+        },
+        if names.is_empty() { String::new() } else { format!("\nkept: {names}") },
+    );
+    TableRow::new(
+        format::qualified(&t.schema, &t.name),
+        vec![
+            Cell::text(name),
+            Cell::text(t.kind.clone()),
+            count(kept),
+            count(t.total),
+            exclusion,
+        ],
+    )
+    .detail(Some(detail))
 }
 
 /// Milliseconds as the tab shows them: `0.4 ms`, `12 ms`, `1.2 s`, `3m 20s`.
@@ -133,7 +224,19 @@ fn row(s: &Statement, hypertables: &[(String, String)], block: i64) -> TableRow 
         },
         text
     );
-    TableRow::new(
+    let plan = s.queryid.zip(s.text.as_ref()).map(|(queryid, text)| {
+        Open::Drill(
+            QueryKind::Plan,
+            Subject::Statement {
+                queryid,
+                userid: s.userid,
+                text: text.clone(),
+            },
+            format!("Generic plan of {}", format::one_line(text)),
+            None,
+        )
+    });
+    let row = TableRow::new(
         s.id(),
         vec![
             millis(s.total_ms),
@@ -153,5 +256,9 @@ fn row(s: &Statement, hypertables: &[(String, String)], block: i64) -> TableRow 
             Cell::text(format::one_line(text)),
         ],
     )
-    .detail(Some(detail))
+    .detail(Some(detail));
+    match plan {
+        Some(p) => row.open(p),
+        None => row,
+    }
 }

@@ -15,6 +15,7 @@ mod headless;
 mod journal;
 mod native_tsdb;
 mod plain;
+mod plans;
 mod policy;
 mod reconnect;
 mod screens;

@@ -2,8 +2,8 @@
 //! TimescaleDB cluster, which tests/run sets to preload it), created or not, and servers where
 //! it is not loaded (plain PostgreSQL 15, PostgreSQL 17, the engine) saying how to enable it.
 
-use hypertop::model::{self, Payload, QueryKind};
-use hypertop::screens::{tab, Ctx};
+use hypertop::model::{self, Payload, QueryKind, Subject};
+use hypertop::screens::{tab, Ctx, Open};
 use hypertop::store::Dataset;
 
 use crate::engines::{action_servers, native, on_each, open_at, psql, Tsdb, DEFAULT_SEARCH_PATH};
@@ -66,7 +66,7 @@ async fn statements_on(server: &Tsdb) {
     for i in 0..5 {
         psql(
             conninfo,
-            &format!("SELECT count(*) FROM st.\"Metrics\" WHERE ts > '2024-01-01'::timestamptz + interval '{i} hours'"),
+            &format!("SELECT count(*) FROM st.\"Metrics\" WHERE ts > '2024-01-01'::timestamptz + {i} * '1 hour'::interval"),
         );
     }
     let Payload::Statements(read_now) = read(conninfo).await else {
@@ -114,6 +114,37 @@ async fn statements_on(server: &Tsdb) {
         "{:?}",
         row.detail
     );
+    // Enter: the statement's generic plan (PostgreSQL 16+), every chunk kept for a parameter
+    let Some(Open::Drill(QueryKind::Plan, subject, ..)) = row.open.clone() else {
+        panic!("{:?}", row.open)
+    };
+    assert_eq!(
+        subject,
+        Subject::Statement {
+            queryid: ours.queryid.unwrap(),
+            userid: ours.userid,
+            text: ours.text.clone().unwrap(),
+        }
+    );
+    let planned = model::fetch(QueryKind::Plan, Some(&subject), &s.0.client, &s.1)
+        .await
+        .unwrap();
+    let pg16 = psql(
+        conninfo,
+        "SELECT current_setting('server_version_num')::int >= 160000",
+    );
+    match planned {
+        Payload::Plan(_, plan) if pg16 == "t" => {
+            let chunks = psql(
+                conninfo,
+                "SELECT count(*) FROM show_chunks('st.\"Metrics\"')",
+            );
+            let metrics = plan.tables.iter().find(|t| t.name == "Metrics").unwrap();
+            assert_eq!(metrics.planned.len().to_string(), chunks, "{plan:#?}");
+        }
+        Payload::Unavailable(why) if pg16 == "f" => assert!(why.contains("PostgreSQL 16"), "{why}"),
+        other => panic!("{other:?}"),
+    }
     // a role without pg_read_all_stats: postgres's statements counted, their texts hidden
     psql(
         conninfo,

@@ -1,0 +1,219 @@
+//! A statement's generic plan (Enter on the Statements tab): the chunks it keeps of each
+//! hypertable and partitioned table, counted against what TimescaleDB and PostgreSQL say they
+//! have; refused while planning could run a user's function, or the text is not one statement.
+
+use hypertop::model::{self, plan::GenericPlan, Payload, QueryKind, Subject};
+
+use crate::engines::{
+    engine_with_files, native_tsdb_database, native_tsdb_versions, on_each, open_at, psql, Tsdb,
+};
+
+/// The plan of `text` as `userid` ran it, or why there is none.
+async fn plan(conninfo: &str, userid: i64, text: &str) -> Result<GenericPlan, String> {
+    let (s, caps) = open_at(conninfo).await;
+    let subject = Subject::Statement {
+        queryid: 1,
+        userid,
+        text: text.into(),
+    };
+    match model::fetch(QueryKind::Plan, Some(&subject), &s.client, &caps).await {
+        Ok(Payload::Plan(t, plan)) => {
+            assert_eq!(t, subject);
+            Ok(plan)
+        }
+        Ok(Payload::Unavailable(why)) => Err(why),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// (planned, total) for the table of that name, or None when the plan does not read it.
+fn kept(plan: &GenericPlan, name: &str) -> Option<(i64, i64)> {
+    plan.tables
+        .iter()
+        .find(|t| t.name == name)
+        .map(|t| (t.planned.len() as i64, t.total))
+}
+
+fn count(conninfo: &str, sql: &str) -> i64 {
+    psql(conninfo, sql).parse().unwrap()
+}
+
+#[tokio::test]
+async fn generic_plans_count_the_chunks_a_statement_keeps() {
+    let engine = engine_with_files(&[]);
+    let servers = std::iter::once(Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    })
+    .chain(native_tsdb_versions().iter().map(|v| Tsdb {
+        label: v.label(),
+        conninfo: native_tsdb_database(v, None, "plan"),
+        native: true,
+    }));
+    on_each(servers, plans_on).await;
+}
+
+async fn plans_on(server: &Tsdb) {
+    let c = &server.conninfo;
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS gp CASCADE; CREATE SCHEMA gp;
+         CREATE TABLE gp.\"Readings\" (ts timestamptz NOT NULL, device int, v float8);
+         SELECT create_hypertable('gp.\"Readings\"', 'ts', chunk_time_interval => interval '1 day');
+         INSERT INTO gp.\"Readings\"
+              SELECT '2020-01-01'::timestamptz + i * interval '1 hour', i % 5, i
+                FROM generate_series(0, 6 * 24 - 1) i;
+         INSERT INTO gp.\"Readings\"
+              SELECT '2100-01-01'::timestamptz + i * interval '1 hour', i % 5, i
+                FROM generate_series(0, 3 * 24 - 1) i;
+         ALTER TABLE gp.\"Readings\" SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
+         SELECT count(compress_chunk(ch))
+           FROM (SELECT ch FROM show_chunks('gp.\"Readings\"') ch LIMIT 2) first;
+         CREATE TABLE gp.parts (k int, v int) PARTITION BY RANGE (k);
+         CREATE TABLE gp.parts_1 PARTITION OF gp.parts FOR VALUES FROM (0) TO (10);
+         CREATE TABLE gp.parts_2 PARTITION OF gp.parts FOR VALUES FROM (10) TO (20)
+                PARTITION BY RANGE (k);
+         CREATE TABLE gp.parts_2a PARTITION OF gp.parts_2 FOR VALUES FROM (10) TO (15);
+         CREATE TABLE gp.parts_2b PARTITION OF gp.parts_2 FOR VALUES FROM (15) TO (20);
+         CREATE TABLE gp.parts_3 PARTITION OF gp.parts FOR VALUES FROM (20) TO (30);",
+    );
+    let postgres = count(c, "SELECT oid FROM pg_roles WHERE rolname = current_user");
+    let pg16 = count(c, "SELECT current_setting('server_version_num')") >= 160000;
+    let all = "SELECT count(*) FROM gp.\"Readings\" WHERE ts > $1";
+    if !pg16 {
+        let why = plan(c, postgres, all).await.unwrap_err();
+        assert!(why.contains("PostgreSQL 16"), "{why}");
+        return;
+    }
+    // TimescaleDB's and PostgreSQL's own counts
+    let chunks = count(c, "SELECT count(*) FROM show_chunks('gp.\"Readings\"')");
+    assert_eq!(chunks, 9);
+    let ahead = count(
+        c,
+        "SELECT count(*) FROM timescaledb_information.chunks
+          WHERE hypertable_schema = 'gp' AND range_end > now()",
+    );
+    let leaves = count(
+        c,
+        "SELECT count(*) FROM pg_partition_tree('gp.parts') WHERE isleaf",
+    );
+    assert_eq!(leaves, 4);
+
+    // a parameter: nothing excluded at planning, every chunk kept (compressed ones too)
+    let p = plan(c, postgres, all).await.unwrap();
+    assert_eq!(kept(&p, "Readings"), Some((chunks, chunks)), "{p:#?}");
+    let r = &p.tables[0];
+    assert_eq!((r.schema.as_str(), r.kind.as_str()), ("gp", "hypertable"));
+    assert!(r.excludes_nothing() && r.startup_exclusion, "{r:#?}");
+    assert!(p.planning_ms.is_some() && p.total_cost.is_some());
+    // now(): TimescaleDB excludes at planning what lies before it
+    let p = plan(
+        c,
+        postgres,
+        "SELECT count(*) FROM gp.\"Readings\" WHERE ts > now()",
+    )
+    .await
+    .unwrap();
+    assert_eq!(ahead, 3);
+    assert_eq!(kept(&p, "Readings").map_or(0, |k| k.0), ahead, "{p:#?}");
+    // a partitioned table: its leaf partitions, under a sub-partitioned one too
+    let p = plan(c, postgres, "SELECT * FROM gp.parts WHERE k = $1")
+        .await
+        .unwrap();
+    assert_eq!(kept(&p, "parts"), Some((leaves, leaves)), "{p:#?}");
+    assert_eq!(p.tables[0].kind, "partitioned table");
+    let p = plan(c, postgres, "SELECT * FROM gp.parts WHERE k = 5")
+        .await
+        .unwrap();
+    assert_eq!(kept(&p, "parts"), Some((1, leaves)), "{p:#?}");
+    // an INSERT: rows are routed at run time, no chunk is in its plan
+    let p = plan(
+        c,
+        postgres,
+        "INSERT INTO gp.\"Readings\" VALUES ($1, $2, $3)",
+    )
+    .await
+    .unwrap();
+    assert_eq!(kept(&p, "Readings"), Some((0, chunks)), "{p:#?}");
+
+    // the role's own search_path finds what its statement names without a schema
+    psql(
+        c,
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hypertop_plan_app') THEN
+             CREATE ROLE hypertop_plan_app;
+           END IF;
+         END $$;
+         GRANT USAGE ON SCHEMA gp TO hypertop_plan_app;
+         GRANT SELECT ON ALL TABLES IN SCHEMA gp TO hypertop_plan_app;",
+    );
+    psql(
+        c,
+        "DO $$ BEGIN EXECUTE format('ALTER ROLE hypertop_plan_app IN DATABASE %I SET search_path = gp',
+                                    current_database()); END $$",
+    );
+    let app = count(
+        c,
+        "SELECT oid FROM pg_roles WHERE rolname = 'hypertop_plan_app'",
+    );
+    let bare = "SELECT count(*) FROM \"Readings\" WHERE ts > $1";
+    let p = plan(c, app, bare).await.unwrap();
+    assert_eq!(kept(&p, "Readings"), Some((chunks, chunks)), "{p:#?}");
+    assert_eq!(p.role.as_deref(), Some("hypertop_plan_app"));
+    assert_eq!(p.search_path.as_deref(), Some("gp"));
+    // … which is undone: hypertop's session is as it was
+    let (s, _) = open_at(c).await;
+    assert!(
+        plan(c, postgres, bare).await.is_err(),
+        "postgres has no gp on its path"
+    );
+    let row = s
+        .client
+        .query_one(
+            "SELECT current_user::text, current_setting('search_path')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), "postgres");
+    assert_eq!(row.get::<_, String>(1), "pg_catalog, pg_temp");
+
+    // not one statement, or not one with a plan: refused before anything runs
+    let why = plan(c, postgres, "SELECT 1; CREATE TABLE gp.injected ()")
+        .await
+        .unwrap_err();
+    assert!(why.contains("not one statement"), "{why}");
+    let why = plan(c, postgres, "VACUUM gp.parts").await.unwrap_err();
+    assert!(why.starts_with("VACUUM statements have no plan"), "{why}");
+    assert_eq!(psql(c, "SELECT to_regclass('gp.injected') IS NULL"), "t");
+
+    // a function a user wrote that planning would fold: refused, and it never ran
+    psql(
+        c,
+        "CREATE FUNCTION gp.boom() RETURNS float8 IMMUTABLE LANGUAGE plpgsql
+           AS $$ BEGIN RAISE EXCEPTION 'planning ran gp.boom'; END $$;",
+    );
+    let why = plan(
+        c,
+        postgres,
+        "SELECT count(*) FROM gp.\"Readings\" WHERE v > gp.boom()",
+    )
+    .await
+    .unwrap_err();
+    assert!(why.contains("gp.boom()"), "{why}");
+    assert!(!why.contains("planning ran"), "{why}");
+    // planned without the guard, it does run
+    let unguarded = s
+        .client
+        .simple_query(
+            "EXPLAIN (GENERIC_PLAN) SELECT count(*) FROM gp.\"Readings\" WHERE v > gp.boom()",
+        )
+        .await
+        .unwrap_err();
+    let unguarded = unguarded.as_db_error().map(|d| d.message().to_string());
+    assert_eq!(unguarded.as_deref(), Some("planning ran gp.boom"));
+    psql(c, "DROP FUNCTION gp.boom()");
+    assert!(plan(c, postgres, all).await.is_ok());
+}
