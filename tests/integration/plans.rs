@@ -82,6 +82,34 @@ async fn plans_on(server: &Tsdb) {
     let postgres = count(c, "SELECT oid FROM pg_roles WHERE rolname = current_user");
     let pg16 = count(c, "SELECT current_setting('server_version_num')") >= 160000;
     let all = "SELECT count(*) FROM gp.\"Readings\" WHERE ts > $1";
+    // a role that owns a trusted extension makes its own function one of its members: still
+    // a user's function, refused (the guard comes before anything else, on any version)
+    if psql(
+        c,
+        "SELECT count(*) FROM pg_available_extensions WHERE name = 'hstore'",
+    ) == "1"
+    {
+        psql(
+            c,
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hypertop_plan_ext') THEN
+                 CREATE ROLE hypertop_plan_ext;
+               END IF;
+             END $$;
+             DROP EXTENSION IF EXISTS hstore;
+             GRANT USAGE, CREATE ON SCHEMA gp TO hypertop_plan_ext;
+             DO $$ BEGIN EXECUTE format('GRANT CREATE ON DATABASE %I TO hypertop_plan_ext',
+                                        current_database()); END $$;
+             SET ROLE hypertop_plan_ext;
+             CREATE EXTENSION hstore SCHEMA gp;
+             CREATE FUNCTION gp.member() RETURNS int IMMUTABLE LANGUAGE sql AS 'SELECT 1';
+             ALTER EXTENSION hstore ADD FUNCTION gp.member();
+             RESET ROLE;",
+        );
+        let why = plan(c, postgres, all).await.unwrap_err();
+        assert!(why.contains("gp.member()"), "{why}");
+        psql(c, "DROP EXTENSION hstore");
+    }
     if !pg16 {
         let why = plan(c, postgres, all).await.unwrap_err();
         assert!(why.contains("PostgreSQL 16"), "{why}");
