@@ -16,6 +16,17 @@ SELECT
     coalesce((SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user), false)
                                                                                  AS is_superuser,
     pg_catalog.pg_has_role(current_user, 'pg_monitor', 'MEMBER')                 AS has_pg_monitor,
+    -- whether this role may list and stat files: a read wanting most relations then measures
+    -- them by their files (relation_files.sql), without opening each one
+    pg_catalog.has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
+    AND pg_catalog.has_function_privilege('pg_catalog.pg_ls_dir(text, boolean, boolean)',
+                                          'EXECUTE')                             AS may_stat_files,
+    -- about how many relations there are: pg_class's own estimate, or from its size when it
+    -- was never analysed (a row is about 300 bytes); a one-shot read of many opens two sessions
+    (SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::int8
+                 ELSE pg_catalog.pg_relation_size(c.oid) / 300 END
+       FROM pg_catalog.pg_class c WHERE c.oid = 'pg_catalog.pg_class'::pg_catalog.regclass)
+                                                                                 AS relations_estimate,
     current_user::text                                                           AS role_name,
     current_database()::text                                                     AS database,
     -- the database's own identity: one dropped and made again under its name is another

@@ -9,8 +9,8 @@
 -- folded differently, an index made on the chunk alone) or several (identical hypertable
 -- indexes), and every index of a chunk that numbers its columns differently (created after a
 -- column was dropped), are settled for those hypertables alone by index_structure.sql. Arrays
--- in one row; a chunk index with several candidates comes once per candidate, one without
--- any with 0.
+-- in rows (one per block of 8,192 table oids, a message a client holds whole kept small); a
+-- chunk index with several candidates comes once per candidate, one without any with 0.
 --
 -- Base tables with the oids as array parameters, no CTE: the planner knows their statistics
 -- (over CTEs it expected 200 distinct parents, and merged 151,000 sorted rows at 50,000
@@ -26,3 +26,4 @@ SELECT array_agg(x.indexrelid) AS indexes, array_agg(x.indrelid) AS tables,
              AND hd.indoption = x.indoption
              AND hd.indexprs IS NOT DISTINCT FROM x.indexprs
              AND hd.indpred IS NOT DISTINCT FROM x.indpred) IS TRUE
+ GROUP BY x.indrelid::int8 >> 13

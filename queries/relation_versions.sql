@@ -13,7 +13,7 @@
 -- 27.5 ms with four counters for every relation, 23.0 ms as it is (20k chunks).
 --
 -- Indexes are not listed: an index grows only with its table's writes or a new file, so the
--- client derives its version from its table's and its own file (relation_owners.sql). That
+-- client derives its version from its table's and its own file (relations.sql). That
 -- shortens the list by two thirds (42,552 of 65,000 relations at 20,000 chunks are indexes). A
 -- new, dropped or rebuilt index (REINDEX gives a new file) moves `index_files` at once (the
 -- catalog's counted changes would say so too, but only once its session reports them, up to
@@ -36,11 +36,6 @@ SELECT array_agg((c.oid::int8 << 32)
            AS index_files,
        -- whether writes are counted at all (track_counts); when not, every relation is measured
        pg_catalog.current_setting('track_counts')::bool AS counted,
-       -- whether this role may list and stat files: then a read wanting most relations measures
-       -- them by their files (relation_bytes_by_file.sql), without opening each one
-       pg_catalog.has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
-       AND pg_catalog.has_function_privilege('pg_catalog.pg_ls_dir(text, boolean, boolean)',
-                                             'EXECUTE') AS by_file,
        -- Every row inserted, updated or deleted in the catalogs that name and define relations,
        -- as far as the statistics have seen (a backend reports its changes within seconds; a
        -- VACUUM's page counts, written in place, are none): a rename or a changed definition

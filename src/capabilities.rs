@@ -43,6 +43,14 @@ pub struct Capabilities {
     pub timescaledb_available: Option<String>,
     pub is_superuser: bool,
     pub has_pg_monitor: bool,
+    /// Whether this role may list and stat files (`pg_ls_dir`, `pg_stat_file`): a read wanting
+    /// most relations then measures them by their files (see `model::sizes`).
+    #[serde(skip)]
+    pub may_stat_files: bool,
+    /// About how many relations the database has (`pg_class`'s own row estimate): whether a
+    /// one-shot read is worth a second session.
+    #[serde(skip)]
+    pub relations_estimate: i64,
     pub role: String,
     pub database: String,
     pub in_recovery: bool,
@@ -80,6 +88,8 @@ impl Capabilities {
             timescaledb_available: row.get("timescaledb_available"),
             is_superuser: row.get("is_superuser"),
             has_pg_monitor: row.get("has_pg_monitor"),
+            may_stat_files: row.get("may_stat_files"),
+            relations_estimate: row.get("relations_estimate"),
             role: row.get("role_name"),
             database: row.get("database"),
             in_recovery: row.get("in_recovery"),

@@ -198,6 +198,10 @@ pub enum Sub {
         /// terminal, nothing cut otherwise)
         #[arg(long, value_name = "COLUMNS")]
         width: Option<u16>,
+        /// Read on one connection even when the catalog is large (by default a second one
+        /// takes half of measuring the files from 10,000 relations)
+        #[arg(long)]
+        one_session: bool,
     },
     /// One-line health check with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
     #[command(disable_help_flag = true)]
@@ -217,6 +221,10 @@ pub enum Sub {
         /// Every target of the fleet (--fleet): one line each, the worst exit code
         #[arg(long)]
         all: bool,
+        /// Read on one connection even when the catalog is large (by default a second one
+        /// takes half of measuring the files from 10,000 relations)
+        #[arg(long)]
+        one_session: bool,
     },
     /// Serve Prometheus metrics (/metrics; /probe?target=NAME with --fleet)
     #[command(disable_help_flag = true)]

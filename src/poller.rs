@@ -152,7 +152,7 @@ async fn run_kind(
         if cache.0 != status.generation {
             cache = (status.generation, model::Cache::default());
         }
-        let fetch = model::fetch_with(kind, target.as_ref(), &client, &caps, &mut cache.1);
+        let fetch = model::fetch_with(kind, target.as_ref(), &client, None, &caps, &mut cache.1);
         let result = match tokio::time::timeout(limit, fetch).await {
             Ok(Ok(payload)) => Ok(payload),
             Ok(Err(e)) => {

@@ -12,7 +12,8 @@ pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
 pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
 pub const RELATION_VERSIONS: &str = include_str!("../queries/relation_versions.sql");
-pub const RELATION_OWNERS: &str = include_str!("../queries/relation_owners.sql");
+pub const RELATIONS: &str = include_str!("../queries/relations.sql");
+pub const RELATION_FILES: &str = include_str!("../queries/relation_files.sql");
 pub const CHUNK_STATUS: &str = include_str!("../queries/chunk_status.sql");
 pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql");
 pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
@@ -106,7 +107,6 @@ macro_rules! expanded {
 
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
 expanded!(RELATION_BYTES, "relation_bytes.sql");
-expanded!(RELATION_BYTES_BY_FILE, "relation_bytes_by_file.sql");
 const COMPRESSION_COLUMN_BY_ID: &str =
     include_str!("../queries/fragments/compression_column_by_id.sql");
 /// A statement that reads compression settings, in the form for each catalog: by relid from
@@ -507,7 +507,6 @@ mod tests {
         // index's), through the fragment that skips a relation busy behind a lock.
         for q in [
             &*RELATION_BYTES,
-            &*RELATION_BYTES_BY_FILE,
             &*IMPACT_BY_NAME,
             &*IMPACT_BY_RELID,
             &*CHUNKS_BY_NAME,
@@ -534,6 +533,8 @@ mod tests {
             &LISTED_TABLES.to_string(),
             &CHUNK_RANGES.to_string(),
             &RELATION_VERSIONS.to_string(),
+            &RELATIONS.to_string(),
+            &RELATION_FILES.to_string(),
             &INDEX_NUMBERS.to_string(),
         ] {
             for f in [

@@ -30,12 +30,35 @@ pub struct Snapshot {
     pub limits: Thresholds,
 }
 
-/// Reads every screen once, one query after another.
-pub async fn collect(client: &Client, caps: &Capabilities, limits: &Thresholds) -> Snapshot {
+/// Reads every screen once, the catalog pass's measuring shared with `helper` when given.
+pub async fn collect(
+    client: &Client,
+    helper: Option<&Client>,
+    caps: &Capabilities,
+    limits: &Thresholds,
+) -> Snapshot {
     Snapshot {
-        data: Dataset::read_all(client, caps, limits).await,
+        data: Dataset::read_all(client, helper, caps, limits).await,
         limits: *limits,
     }
+}
+
+/// From about this many relations a one-shot read opens a second session for half of the
+/// measuring: listing and stat'ing the files of 65,000 relations (20,000 chunks) took 0.44 s
+/// on one session and 0.25–0.32 s each on two at once, where a second connection costs a few
+/// milliseconds of the server's time.
+pub const TWO_SESSIONS_FROM: i64 = 10_000;
+
+/// A second session for a one-shot read of a large catalog ([`TWO_SESSIONS_FROM`]), when one
+/// can be opened (a server at its connection limit reads on one).
+pub async fn helper(
+    connector: &crate::connect::Connector,
+    caps: &Capabilities,
+) -> Option<crate::connect::Session> {
+    if caps.relations_estimate < TWO_SESSIONS_FROM {
+        return None;
+    }
+    connector.connect().await.ok()
 }
 
 /// The JSON document's sections, each with the dataset it writes.

@@ -232,8 +232,17 @@ impl Dataset {
     /// catalog structure too. The reads go out together on the one connection (pipelined): the
     /// server runs them one after another as before, but without a round trip between them,
     /// and this process decodes each result while the server works on the next.
-    pub async fn read_all(client: &Client, caps: &Capabilities, limits: &Thresholds) -> Dataset {
-        Self::read_all_keeping(client, caps, limits, &mut Kept::default()).await
+    pub async fn read_all(
+        client: &Client,
+        helper: Option<&Client>,
+        caps: &Capabilities,
+        limits: &Thresholds,
+    ) -> Dataset {
+        let mut kept = Kept::default();
+        for cache in &mut kept.0 {
+            cache.one_shot = true;
+        }
+        Self::read_all_on(client, helper, caps, limits, &mut kept).await
     }
 
     /// Like [`read_all`](Self::read_all), keeping each read's catalog structure in `kept` for
@@ -244,15 +253,30 @@ impl Dataset {
         limits: &Thresholds,
         kept: &mut Kept,
     ) -> Dataset {
+        Self::read_all_on(client, None, caps, limits, kept).await
+    }
+
+    async fn read_all_on(
+        client: &Client,
+        helper: Option<&Client>,
+        caps: &Capabilities,
+        limits: &Thresholds,
+        kept: &mut Kept,
+    ) -> Dataset {
         let mut data = Dataset::new(Some(caps.clone()));
         let started = std::time::Instant::now();
         let reads = READS
             .iter()
             .zip(kept.0.iter_mut())
             .map(|(&kind, kept)| async move {
+                // a helper session takes what the catalog pass does not need on its own
+                let on = match kind {
+                    QueryKind::Catalog => client,
+                    _ => helper.unwrap_or(client),
+                };
                 let result = match model::unavailable(kind, caps) {
                     Some(why) => Ok(Payload::Unavailable(why)),
-                    None => model::fetch_with(kind, None, client, caps, kept)
+                    None => model::fetch_with(kind, None, on, helper, caps, kept)
                         .await
                         .map_err(|e| crate::connect::describe_error(&e)),
                 };

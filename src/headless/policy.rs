@@ -232,7 +232,7 @@ async fn lint(
         None => None,
     };
     has_timescaledb(ctx)?;
-    let data = Dataset::read_all(&ctx.session.client, ctx.caps, limits).await;
+    let data = Dataset::read_all(&ctx.session.client, None, ctx.caps, limits).await;
     let live = data.policies().map(policy::lint_relations).ok_or_else(|| {
         let failed = [
             data.compression.status(),

@@ -110,9 +110,8 @@ pub async fn fetch(
     client: &Client,
     statements: &mut Statements,
 ) -> Result<Vec<Session>, tokio_postgres::Error> {
-    let rows = statements.query(client, queries::ACTIVITY).await?;
-    rows.iter()
-        .map(|r| {
+    statements
+        .collect(client, queries::ACTIVITY, |r| {
             Ok(Session {
                 pid: r.try_get("pid")?,
                 database: r.try_get("database")?,
@@ -134,7 +133,7 @@ pub async fn fetch(
                 server_now: r.try_get("server_now")?,
             })
         })
-        .collect()
+        .await
 }
 
 #[cfg(test)]

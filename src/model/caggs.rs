@@ -219,9 +219,8 @@ pub async fn fetch_matviews(
     client: &Client,
     statements: &mut Statements,
 ) -> Result<Vec<MatView>, tokio_postgres::Error> {
-    let rows = statements.query(client, queries::MATVIEWS.as_str()).await?;
-    rows.iter()
-        .map(|r| {
+    statements
+        .collect(client, queries::MATVIEWS.as_str(), |r| {
             Ok(MatView {
                 schema: r.try_get("schema")?,
                 name: r.try_get("name")?,
@@ -231,7 +230,7 @@ pub async fn fetch_matviews(
                 owner: r.try_get("owner")?,
             })
         })
-        .collect()
+        .await
 }
 
 #[cfg(test)]

@@ -12,13 +12,13 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Error};
 
 use super::compression;
-use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex};
+use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage};
 use super::retention::{self, PartitionedTable};
-use super::sizes::{RelationVersions, SizeKeeper, Sizes};
+use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes};
 use super::statements::Statements;
 use super::structure::{Cache, IdMap, IdSet};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
-use super::{array, Payload};
+use super::{array, collect_rows, each_row, Payload};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
 use crate::queries;
@@ -126,9 +126,12 @@ impl CatalogStructure {
     }
 }
 
-/// Reads the catalog pass, keeping its statements and the catalog's structure in `cache`.
+/// Reads the catalog pass, keeping its statements and the catalog's structure in `cache`. A
+/// `helper` session, for a one-shot read, takes half of measuring the files and the segment
+/// statistics.
 pub async fn fetch(
     client: &Client,
+    helper: Option<&Client>,
     caps: &Capabilities,
     cache: &mut Cache,
 ) -> Result<Catalog, Error> {
@@ -137,31 +140,49 @@ pub async fn fetch(
         catalog,
         sizes,
         segments,
+        one_shot,
         ..
     } = cache;
+    let sessions = Sessions {
+        main: client,
+        helper,
+        may_stat_files: caps.may_stat_files,
+    };
     if caps.timescaledb.is_none() {
-        return fetch_plain(client, statements, sizes).await;
+        return fetch_plain(sessions, statements, sizes, *one_shot).await;
     }
-    let [tables_sql, versions_sql, usage_sql, status_sql, sizes_sql] = statements
+    let [tables_sql, usage_sql, status_sql, sizes_sql] = statements
         .get(
             client,
             [
                 queries::TABLES.as_str(),
-                queries::RELATION_VERSIONS,
                 queries::INDEX_NUMBERS,
                 queries::CHUNK_STATUS,
                 queries::COMPRESSED_SIZES,
             ],
         )
         .await?;
-    // All together, each answer decoded as it comes while the server runs the next query.
-    let (rows, versions, usage, numbers) = join!(
+    let versions = match one_shot {
+        true => None,
+        false => Some(statements.get(client, [queries::RELATION_VERSIONS]).await?),
+    };
+    // All together, each answer decoded as it comes while the server runs the next query;
+    // what needs the structure or the sizes waits for the versions (a one-shot read has none
+    // to wait for: it measures everything and keeps nothing).
+    let (rows, usage, numbers, kept) = join!(
         async {
             let nows = super::integer_now::read(client).await?;
-            client.query(&tables_sql, &[&nows.ids, &nows.nows]).await
+            let params: [&(dyn ToSql + Sync); 2] = [&nows.ids, &nows.nows];
+            collect_rows(client, &tables_sql, &params, tables::Listed::from_row).await
         },
-        async { RelationVersions::from_row(&client.query_one(&versions_sql, &[]).await?) },
-        async { indexes::usage_from_row(&client.query_one(&usage_sql, &[]).await?) },
+        async {
+            // on the helper, when there is one, as text: a statement prepared here is this
+            // connection's
+            match helper {
+                Some(h) => Usage::read(h, queries::INDEX_NUMBERS).await,
+                None => Usage::read(client, &usage_sql).await,
+            }
+        },
         async {
             let (status, sizes) = try_join!(
                 client.query_one(&status_sql, &[]),
@@ -169,32 +190,41 @@ pub async fn fetch(
             )?;
             ChunkNumbers::from_rows(&status, &sizes)
         },
+        async {
+            let versions = match &versions {
+                Some([sql]) => Some(RelationVersions::from_row(
+                    &client.query_one(sql, &[]).await?,
+                )?),
+                None => None,
+            };
+            let fingerprint = versions.as_ref().map(|v| v.fingerprint).unwrap_or_default();
+            let (structure, sizes, segments) = join!(
+                catalog.get_or_read(fingerprint, || read_structure(client, caps, statements)),
+                async {
+                    match &versions {
+                        Some(v) => sizes.update(sessions, v).await,
+                        None => sizes.measure_all(sessions).await,
+                    }
+                },
+                segments.get_or_read(fingerprint, compression::SEGMENTS_READ_EVERY, || {
+                    compression::fetch_segments(helper.unwrap_or(client), caps)
+                }),
+            );
+            Ok::<_, Error>((structure?, sizes?, segments))
+        },
     );
     // Every part needs the sizes and the structure.
-    let versions = versions?;
-    let structure = catalog
-        .get_or_read(versions.fingerprint, || {
-            read_structure(client, caps, statements)
-        })
-        .await?;
-    let sizes = sizes.update(client, statements, &versions).await?;
-    let segments = segments
-        .get_or_read(
-            versions.fingerprint,
-            compression::SEGMENTS_READ_EVERY,
-            || compression::fetch_segments(client, caps),
-        )
-        .await;
+    let (structure, sizes, segments) = kept?;
     let relations = (|| {
         let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
         let mut tables = tables::build(
-            &rows?,
+            rows?,
             &structure.chunks,
             roots,
             &structure.settings,
             &sizes,
             &numbers?,
-        )?;
+        );
         for c in &mut tables.compression {
             let key = (c.schema.clone(), c.name.clone());
             c.segments = segments.and_then(|s| s.get(&key)).cloned();
@@ -212,10 +242,12 @@ pub async fn fetch(
 /// Plain PostgreSQL: partitioned tables, every index (a partitioned index with its partitions'
 /// sums) and the database's size.
 async fn fetch_plain(
-    client: &Client,
+    sessions: Sessions<'_>,
     statements: &mut Statements,
     sizes: &mut SizeKeeper,
+    one_shot: bool,
 ) -> Result<Catalog, Error> {
+    let client = sessions.main;
     let [versions, partitions, indexes] = statements
         .get(
             client,
@@ -226,8 +258,13 @@ async fn fetch_plain(
             ],
         )
         .await?;
-    let versions = RelationVersions::from_row(&client.query_one(&versions, &[]).await?)?;
-    let sizes: Sizes = sizes.update(client, statements, &versions).await?;
+    let sizes: Sizes = match one_shot {
+        true => sizes.measure_all(sessions).await?,
+        false => {
+            let versions = RelationVersions::from_row(&client.query_one(&versions, &[]).await?)?;
+            sizes.update(sessions, &versions).await?
+        }
+    };
     let (partitions, indexes) = join!(client.query(&partitions, &[]), client.query(&indexes, &[]));
     Catalog::of(
         partitions.and_then(|rows| {
@@ -285,49 +322,57 @@ async fn read_structure(
         true => vec![&oids, &ids],
         false => Vec::new(),
     };
-    let (chunks, ranges, candidates, listing, settings) = try_join!(
-        client.query_one(&chunks_sql, &[]),
-        client.query_one(&ranges_sql, &[]),
-        client.query_one(&candidates_sql, &candidate_params),
-        client.query(&listing_sql, &listing_params),
+    // Each answer taken in as it comes, its rows dropped at once: the raw rows of 20,000
+    // chunks' arrays held together took more than the structure they make.
+    let (mut shapes, mut ranges, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    let (_, _, _, listing, settings) = try_join!(
+        each_row(client, &chunks_sql, &[], |r| ChunkStructure::add_chunks(
+            &mut shapes,
+            r
+        )),
+        each_row(client, &ranges_sql, &[], |r| ChunkStructure::add_ranges(
+            &mut ranges,
+            r
+        )),
+        each_row(client, &candidates_sql, &candidate_params, |r| {
+            Candidates::add_row(&mut pairs, r)
+        }),
+        collect_rows(client, &listing_sql, &listing_params, ListedIndex::from_row),
         client.query(&settings_sql, &settings_params),
     )?;
     structure.settings = CompressionColumns::from_rows(&settings)?;
-    let mut chunks = ChunkStructure::from_rows(&chunks, &ranges)?;
+    let chunks = ChunkStructure::of(shapes, ranges);
     let renumbered = renumbered(&chunks, &structure.hypertables);
-    let candidates = Candidates::sort_out(
-        &array::<u32>(&candidates, "indexes")?,
-        &array::<u32>(&candidates, "tables")?,
-        &array::<u32>(&candidates, "hypertable_indexes")?,
-        &renumbered,
-    );
-    chunks.add_indexes(candidates.indexes_of);
+    let candidates = Candidates::sort_out(pairs, &renumbered);
     let unsettled = unsettled_hypertables(
         &chunks,
         &candidates.unsettled_tables,
         &structure.hypertables,
     );
-    let mut chunk_indexes = candidates.settled;
+    let mut settled = candidates.settled;
+    let mut mapped = Vec::new();
     if !unsettled.is_empty() {
-        let mapped = map_fully(client, statements, &unsettled, &chunks, &renumbered).await?;
+        mapped = map_fully(client, statements, &unsettled, &chunks, &renumbered).await?;
         // what the mapping says of those hypertables' chunk indexes replaces the candidates'
         let ids: IdSet<i32> = unsettled.iter().map(|h| h.id).collect();
         let redone: IdSet<u32> = chunks
             .chunks
             .iter()
             .filter(|c| ids.contains(&c.hypertable_id))
-            .flat_map(|c| c.indexes.iter().copied())
+            .map(|c| c.table)
             .collect();
-        chunk_indexes.retain(|(index, _)| !redone.contains(index));
-        chunk_indexes.extend(mapped);
+        settled.retain(|s| !redone.contains(&s.table));
     }
+    let mut chunk_indexes: Vec<(u32, u32)> = settled
+        .into_iter()
+        .map(|s| (s.index, s.hypertable_index))
+        .chain(mapped)
+        .collect();
+    chunk_indexes.shrink_to_fit();
     structure.chunks = chunks;
     structure.indexes = IndexStructure {
         chunk_indexes,
-        listed: listing
-            .iter()
-            .map(ListedIndex::from_row)
-            .collect::<Result<_, _>>()?,
+        listed: listing,
     };
     Ok(structure)
 }
@@ -411,7 +456,6 @@ mod tests {
             range_start: 0,
             range_end: 1,
             created: None,
-            indexes: vec![table + 1],
             columns: 3,
         }
     }

@@ -36,6 +36,8 @@ pub fn caps() -> Capabilities {
         timescaledb_available: None,
         is_superuser: false,
         has_pg_monitor: true,
+        may_stat_files: false,
+        relations_estimate: 0,
         role: "monitor".into(),
         database: "metrics".into(),
         in_recovery: false,

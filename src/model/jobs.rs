@@ -80,9 +80,8 @@ pub async fn fetch(
     client: &Client,
     statements: &mut Statements,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
-    let rows = statements.query(client, queries::JOBS.as_str()).await?;
-    rows.iter()
-        .map(|r| {
+    statements
+        .collect(client, queries::JOBS.as_str(), |r| {
             let proc_schema: String = r.try_get("proc_schema")?;
             let proc_name: String = r.try_get("proc_name")?;
             Ok(Job {
@@ -110,7 +109,7 @@ pub async fn fetch(
                 config: r.try_get("config")?,
             })
         })
-        .collect()
+        .await
 }
 
 /// One run (or, before 2.15, one error) of a job.

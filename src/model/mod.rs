@@ -141,22 +141,28 @@ pub fn no_timescaledb(caps: &Capabilities) -> String {
 }
 
 /// Runs the query behind `kind` (with `target` for drill-downs) once, reading the catalog's
-/// structure afresh: what a one-shot read (`snapshot`, `check`) does.
+/// structure afresh and keeping nothing: what a one-shot read (`snapshot`, `check`) does.
 pub async fn fetch(
     kind: QueryKind,
     target: Option<&Subject>,
     client: &Client,
     caps: &Capabilities,
 ) -> Result<Payload, tokio_postgres::Error> {
-    fetch_with(kind, target, client, caps, &mut Cache::default()).await
+    let mut cache = Cache {
+        one_shot: true,
+        ..Cache::default()
+    };
+    fetch_with(kind, target, client, None, caps, &mut cache).await
 }
 
 /// Like [`fetch`], keeping prepared statements and the catalog's structure in `cache` between
-/// refreshes of the same kind on the same connection (see [`structure`]).
+/// refreshes of the same kind on the same connection (see [`structure`]). A `helper` session
+/// takes part of a large catalog pass (a one-shot read's second connection).
 pub async fn fetch_with(
     kind: QueryKind,
     target: Option<&Subject>,
     client: &Client,
+    helper: Option<&Client>,
     caps: &Capabilities,
     cache: &mut Cache,
 ) -> Result<Payload, tokio_postgres::Error> {
@@ -166,7 +172,9 @@ pub async fn fetch_with(
             (QueryKind::Summary, _) => {
                 Payload::Summary(Summary::fetch(client, &mut cache.statements).await?)
             }
-            (QueryKind::Catalog, _) => Payload::Catalog(catalog::fetch(client, caps, cache).await?),
+            (QueryKind::Catalog, _) => {
+                Payload::Catalog(catalog::fetch(client, helper, caps, cache).await?)
+            }
             (QueryKind::Chunks, Some(t)) => {
                 Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, caps, t).await?)
             }
@@ -231,18 +239,34 @@ impl Bound {
 /// holds its raw rows and its values at once.
 pub(crate) async fn collect_rows<T>(
     client: &Client,
-    sql: &str,
+    sql: &(impl tokio_postgres::ToStatement + ?Sized),
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
     mut each: impl FnMut(&Row) -> Result<T, tokio_postgres::Error>,
 ) -> Result<Vec<T>, tokio_postgres::Error> {
+    let mut out = Vec::new();
+    each_row(client, sql, params, |r| {
+        out.push(each(r)?);
+        Ok(())
+    })
+    .await?;
+    Ok(out)
+}
+
+/// Runs `sql` and hands each row to `each` as it arrives, then drops it: a result in many rows
+/// of arrays is never held whole (a client holds each message whole while it decodes it).
+pub(crate) async fn each_row(
+    client: &Client,
+    sql: &(impl tokio_postgres::ToStatement + ?Sized),
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    mut each: impl FnMut(&Row) -> Result<(), tokio_postgres::Error>,
+) -> Result<(), tokio_postgres::Error> {
     use futures_util::TryStreamExt;
     let rows = client.query_raw(sql, params.iter().copied()).await?;
     let mut rows = std::pin::pin!(rows);
-    let mut out = Vec::new();
     while let Some(row) = rows.try_next().await? {
-        out.push(each(&row)?);
+        each(&row)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// An array column, empty when NULL (`array_agg` over no rows).

@@ -7,17 +7,23 @@
 //! So every refresh reads each table's version (`queries/relation_versions.sql`: what writes
 //! leave behind; an index's is derived from its table's and its own file), and measures
 //! (`queries/relation_bytes.sql`) the new relations, those whose version moved, and a slice of
-//! the rest in turn (each within the hour), for whatever no counter sees. Every size on screen
-//! adds up these bytes as `pg_total_relation_size` does: a table's own forks, its indexes', and
-//! its TOAST table's with that table's index.
+//! the rest in turn (each within the hour), for whatever no counter sees. A read that wants
+//! most relations (a first read) lists the database's directory instead and stats each file
+//! (`queries/relation_files.sql`), on two sessions at once for a one-shot read. Every size on
+//! screen adds up these bytes as `pg_total_relation_size` does: a table's own forks, its
+//! indexes', and its TOAST table's with that table's index.
+//!
+//! What is kept of each relation lives in arrays sorted by oid ([`Relations`]), about 33 bytes
+//! a relation: a map per fact cost 30 MB at 250,000 relations (55,000 chunks), these 8.
 
 use std::ops::AddAssign;
 
+use futures_util::TryStreamExt;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Error, Row};
 
 use super::array;
-use super::statements::Statements;
-use super::structure::{Cached, Fingerprint, IdMap, IdSet};
+use super::structure::{Cached, Fingerprint, SortedIds};
 use crate::queries;
 
 /// One refresh's versions of every table with files (`queries/relation_versions.sql`; an
@@ -32,10 +38,6 @@ pub struct RelationVersions {
     /// Whether the statistics count writes: when they do not, a version sees only new files and
     /// page counts, and every relation is measured on every refresh.
     pub counted: bool,
-    /// Whether this role may list and stat files: a read wanting most relations then measures
-    /// them by their files (`queries/relation_bytes_by_file.sql`), the same bytes without
-    /// opening each relation.
-    pub by_file: bool,
 }
 
 impl RelationVersions {
@@ -50,7 +52,6 @@ impl RelationVersions {
                 .and_changes(changes),
             // an engine that publishes no statistics counts nothing, whatever track_counts says
             counted: r.try_get::<_, bool>("counted")? && changes.is_some(),
-            by_file: r.try_get("by_file")?,
             relations,
         })
     }
@@ -59,53 +60,6 @@ impl RelationVersions {
 /// A packed relation: its oid (high 32 bits) and version (low 32).
 fn unpack(packed: i64) -> (u32, u32) {
     ((packed as u64 >> 32) as u32, packed as u32)
-}
-
-/// Which index belongs to which table, and which TOAST table to which table
-/// (`queries/relation_owners.sql`): what adds relations up, read again when the set of
-/// relations changes.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Owners {
-    pub table_of: IdMap<u32, u32>,
-    pub indexes_of: IdMap<u32, Vec<u32>>,
-    pub toast_of: IdMap<u32, u32>,
-    /// Each TOAST table's table.
-    pub toast_owner: IdMap<u32, u32>,
-    /// Each index's file (`relfilenode`): a part of its version.
-    pub file_of: IdMap<u32, u32>,
-}
-
-impl Owners {
-    pub fn from_row(r: &Row) -> Result<Owners, Error> {
-        let indexes: Vec<u32> = array(r, "indexes")?;
-        let files: Vec<u32> = array(r, "files")?;
-        let mut owners = Owners::of(
-            indexes.iter().copied().zip(array(r, "tables")?),
-            array::<u32>(r, "toasted")?
-                .into_iter()
-                .zip(array(r, "toasts")?),
-        );
-        owners.file_of = indexes.into_iter().zip(files).collect();
-        Ok(owners)
-    }
-
-    /// From (index, table) and (table, TOAST table) pairs.
-    pub fn of(
-        indexes: impl IntoIterator<Item = (u32, u32)>,
-        toasts: impl IntoIterator<Item = (u32, u32)>,
-    ) -> Owners {
-        let toast_of: IdMap<u32, u32> = toasts.into_iter().collect();
-        let mut owners = Owners {
-            toast_owner: toast_of.iter().map(|(&t, &toast)| (toast, t)).collect(),
-            toast_of,
-            ..Owners::default()
-        };
-        for (index, table) in indexes {
-            owners.table_of.insert(index, table);
-            owners.indexes_of.entry(table).or_default().push(index);
-        }
-        owners
-    }
 }
 
 /// A table's bytes on disk in the parts TimescaleDB's `chunks_detailed_size` names: its own
@@ -132,24 +86,372 @@ impl AddAssign for TableBytes {
     }
 }
 
+/// No relation: a link to nothing.
+const NONE: u32 = u32::MAX;
+/// Not measured yet.
+const UNKNOWN: i64 = -1;
+/// `flags`: an index (else a table: heap, TOAST, materialized view, sequence).
+const INDEX: u8 = 1;
+/// `flags`: its files are in the database's own directory (relation_files.sql lists them).
+const HERE: u8 = 2;
+/// `flags`: measured at the version last seen.
+const FRESH: u8 = 4;
+
+/// Every relation with files and what is kept of it, a slot each, in arrays sorted by oid
+/// (`queries/relations.sql`). Read again when the set of relations or the catalog changes,
+/// keeping what was measured of the relations still there.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Relations {
+    oids: SortedIds,
+    /// Its file number (`relfilenode`): its files' names, and a part of an index's version.
+    files: Vec<u32>,
+    /// An index's table, a table's TOAST table: a slot, or [`NONE`].
+    links: Vec<u32>,
+    flags: Vec<u8>,
+    /// Its own bytes, every fork ([`UNKNOWN`] until measured).
+    bytes: Vec<i64>,
+    /// A table's indexes' bytes together, kept as they are measured (0 for an index).
+    index_bytes: Vec<i64>,
+    /// The version last seen: a table's from the refresh, an index's derived from its table's.
+    seen: Vec<u32>,
+}
+
+/// One relation as relations.sql lists it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Listed {
+    oid: u32,
+    file: u32,
+    /// An index's table, a table's TOAST table (0: none), by oid.
+    link: u32,
+    flags: u8,
+}
+
+impl Relations {
+    /// From relations.sql's rows (read as they come: at 250,000 relations one row was 6 MB),
+    /// keeping what `old` measured of the relations still there at the same file.
+    async fn read(client: &Client, old: &Relations) -> Result<Relations, Error> {
+        let rows = client
+            .query_raw(
+                queries::RELATIONS,
+                std::iter::empty::<&(dyn ToSql + Sync)>(),
+            )
+            .await?;
+        let mut rows = std::pin::pin!(rows);
+        let mut listed = Vec::new();
+        while let Some(r) = rows.try_next().await? {
+            let oids: Vec<u32> = array(&r, "oids")?;
+            let files: Vec<u32> = array(&r, "files")?;
+            let links: Vec<Option<u32>> = array(&r, "links")?;
+            let indexes: Vec<bool> = array(&r, "indexes")?;
+            let here: Vec<bool> = array(&r, "here")?;
+            listed.extend((0..oids.len()).map(|i| Listed {
+                oid: oids[i],
+                file: files.get(i).copied().unwrap_or(0),
+                link: links.get(i).copied().flatten().unwrap_or(0),
+                flags: u8::from(indexes.get(i) == Some(&true)) * INDEX
+                    | u8::from(here.get(i) == Some(&true)) * HERE,
+            }));
+        }
+        Ok(Relations::of_listed(listed, old))
+    }
+
+    /// The arrays for `listed`, carrying over from `old` each relation's bytes and the version
+    /// they were measured at where it keeps its file (pure).
+    fn of_listed(mut listed: Vec<Listed>, old: &Relations) -> Relations {
+        listed.sort_unstable_by_key(|l| l.oid);
+        listed.dedup_by_key(|l| l.oid);
+        let n = listed.len();
+        let mut r = Relations {
+            oids: SortedIds::new(listed.iter().map(|l| l.oid).collect()),
+            files: Vec::with_capacity(n),
+            links: Vec::with_capacity(n),
+            flags: Vec::with_capacity(n),
+            bytes: vec![UNKNOWN; n],
+            index_bytes: vec![0; n],
+            seen: vec![0; n],
+        };
+        for l in &listed {
+            r.files.push(l.file);
+            r.flags.push(l.flags);
+        }
+        for l in &listed {
+            let link = match l.link {
+                0 => None,
+                oid => r.slot(oid),
+            };
+            r.links.push(link.map_or(NONE, |s| s as u32));
+        }
+        drop(listed);
+        // what was measured before, merged by oid (both sorted)
+        let mut o = 0;
+        for s in 0..n {
+            while o < old.oids.len() && old.oids[o] < r.oids[s] {
+                o += 1;
+            }
+            if old.oids.get(o) == Some(&r.oids[s]) && old.files[o] == r.files[s] {
+                r.bytes[s] = old.bytes[o];
+                r.seen[s] = old.seen[o];
+                r.flags[s] |= old.flags[o] & FRESH;
+            }
+        }
+        // an index's version follows its table's and its own file
+        for s in 0..n {
+            let table = r.links[s];
+            if r.is_index(s) && table != NONE {
+                let version = index_version(r.seen[table as usize], r.files[s]);
+                if r.seen[s] != version {
+                    r.seen[s] = version;
+                    r.flags[s] &= !FRESH;
+                }
+            }
+        }
+        r.sum_indexes();
+        r
+    }
+
+    /// A relation's slot.
+    fn slot(&self, oid: u32) -> Option<usize> {
+        self.oids.position(oid)
+    }
+
+    fn len(&self) -> usize {
+        self.oids.len()
+    }
+
+    fn is_index(&self, s: usize) -> bool {
+        self.flags[s] & INDEX != 0
+    }
+
+    /// Each table's indexes' bytes added up afresh.
+    fn sum_indexes(&mut self) {
+        self.index_bytes.iter_mut().for_each(|b| *b = 0);
+        for s in 0..self.len() {
+            if self.is_index(s) && self.links[s] != NONE && self.bytes[s] != UNKNOWN {
+                self.index_bytes[self.links[s] as usize] += self.bytes[s];
+            }
+        }
+    }
+
+    /// A relation measured at the version last seen: its bytes, and its table's indexes' sum.
+    fn measured(&mut self, s: usize, bytes: i64) {
+        let before = self.bytes[s].max(0);
+        self.bytes[s] = bytes;
+        self.flags[s] |= FRESH;
+        if self.is_index(s) && self.links[s] != NONE {
+            self.index_bytes[self.links[s] as usize] += bytes - before;
+        }
+    }
+
+    /// Takes this refresh's table versions: a table whose version moved since it was measured,
+    /// and its indexes, are no longer fresh. `last` is the refresh before's list, positions
+    /// equal to it unchanged (22,000 comparisons instead of 22,000 look-ups at 20,000 chunks).
+    fn see(&mut self, versions: &[(u32, u32)], last: Option<&[(u32, u32)]>) {
+        let mut moved = Vec::new();
+        for (i, &(table, version)) in versions.iter().enumerate() {
+            if last.and_then(|l| l.get(i)) == Some(&(table, version)) {
+                continue;
+            }
+            let Some(s) = self.slot(table) else { continue };
+            if self.seen[s] != version || self.flags[s] & FRESH == 0 {
+                self.seen[s] = version;
+                self.flags[s] &= !FRESH;
+                moved.push(s);
+            }
+        }
+        if moved.is_empty() {
+            return;
+        }
+        // an index moves with its table: one pass over the links
+        let mut is_moved = vec![false; self.len()];
+        for &s in &moved {
+            is_moved[s] = true;
+        }
+        for s in 0..self.len() {
+            let table = self.links[s];
+            if self.is_index(s) && table != NONE && is_moved[table as usize] {
+                let version = index_version(self.seen[table as usize], self.files[s]);
+                if self.seen[s] != version {
+                    self.seen[s] = version;
+                    self.flags[s] &= !FRESH;
+                }
+            }
+        }
+    }
+
+    /// The slots to measure (pure): those never measured or not fresh, every one when writes
+    /// are not counted, and `slice` of the rest in turn from `sweep`. Returns them and where
+    /// the next slice starts.
+    fn wanted(&self, counted: bool, (sweep, slice): (usize, usize)) -> (Vec<u32>, usize) {
+        let n = self.len();
+        let start = if n == 0 { 0 } else { sweep % n };
+        let in_sweep = |s: usize| (s + n - start) % n.max(1) < slice;
+        let wanted = (0..n)
+            .filter(|&s| {
+                !counted || self.flags[s] & FRESH == 0 || self.bytes[s] == UNKNOWN || in_sweep(s)
+            })
+            .map(|s| s as u32)
+            .collect();
+        (wanted, start + slice)
+    }
+
+    /// Every relation's bytes by its files, as listed (relation_files.sql) and told apart by
+    /// their names ([`relation_file`]), added up by file number (pure). A relation whose main
+    /// file was not listed (dropped, or given a new file, meanwhile) is left unmeasured.
+    fn add_files(&mut self, files: impl IntoIterator<Item = FileSize>) {
+        let mut sums = FileSums::new(self);
+        files.into_iter().for_each(|f| sums.add(self, f));
+        sums.measured(self);
+    }
+
+    /// The relations whose files are elsewhere (another tablespace, temporary, a mapped
+    /// catalog): measured through the size functions.
+    fn elsewhere(&self) -> Vec<u32> {
+        (0..self.len())
+            .filter(|&s| self.flags[s] & HERE == 0)
+            .map(|s| self.oids[s])
+            .collect()
+    }
+
+    /// Measured sizes by oid, as relation_bytes.sql returns them.
+    fn add_measured(&mut self, oids: &[u32], bytes: &[i64]) {
+        for (&oid, &b) in oids.iter().zip(bytes) {
+            if let Some(s) = self.slot(oid) {
+                self.measured(s, b);
+            }
+        }
+    }
+
+    /// Relations from their bytes, indexes (index, table) and TOAST tables (table, TOAST),
+    /// each measured: for tests and fixtures.
+    pub fn of(
+        bytes: impl IntoIterator<Item = (u32, i64)>,
+        indexes: impl IntoIterator<Item = (u32, u32)>,
+        toasts: impl IntoIterator<Item = (u32, u32)>,
+    ) -> Relations {
+        let plain = |oid| Listed {
+            oid,
+            file: oid,
+            link: 0,
+            flags: HERE,
+        };
+        let bytes: Vec<(u32, i64)> = bytes.into_iter().collect();
+        let mut listed: std::collections::BTreeMap<u32, Listed> =
+            bytes.iter().map(|&(oid, _)| (oid, plain(oid))).collect();
+        for (index, table) in indexes {
+            listed.entry(table).or_insert(plain(table));
+            let l = listed.entry(index).or_insert(plain(index));
+            l.link = table;
+            l.flags |= INDEX;
+        }
+        for (table, toast) in toasts {
+            listed.entry(toast).or_insert(plain(toast));
+            listed.entry(table).or_insert(plain(table)).link = toast;
+        }
+        let mut r = Relations::of_listed(listed.into_values().collect(), &Relations::default());
+        for (oid, b) in bytes {
+            let s = r.slot(oid).expect("listed");
+            r.measured(s, b);
+        }
+        r
+    }
+
+    /// The sizes they add up to.
+    pub fn sizes(&self) -> Sizes<'_> {
+        Sizes { relations: self }
+    }
+}
+
+/// The files of the relations in the database's directory added up as they are listed: each
+/// relation's bytes so far and whether its main file was seen (13 bytes a relation).
+struct FileSums {
+    /// Slots, by their file number.
+    by_file: Vec<u32>,
+    bytes: Vec<i64>,
+    main: Vec<bool>,
+}
+
+impl FileSums {
+    fn new(r: &Relations) -> FileSums {
+        let mut by_file: Vec<u32> = (0..r.len() as u32)
+            .filter(|&s| r.flags[s as usize] & HERE != 0)
+            .collect();
+        by_file.sort_unstable_by_key(|&s| r.files[s as usize]);
+        let n = by_file.len();
+        FileSums {
+            by_file,
+            bytes: vec![0; n],
+            main: vec![false; n],
+        }
+    }
+
+    fn add(&mut self, r: &Relations, f: FileSize) {
+        let found = self
+            .by_file
+            .binary_search_by_key(&f.node, |&s| r.files[s as usize]);
+        if let Ok(i) = found {
+            self.bytes[i] += f.size;
+            self.main[i] |= f.main;
+        }
+    }
+
+    /// The relations whose main file was seen, measured.
+    fn measured(self, r: &mut Relations) {
+        for ((s, bytes), main) in self.by_file.into_iter().zip(self.bytes).zip(self.main) {
+            if main {
+                r.measured(s as usize, bytes);
+            }
+        }
+    }
+}
+
+/// A relation's file as listed: its file number, whether it is the main one, its bytes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct FileSize {
+    node: u32,
+    main: bool,
+    size: i64,
+}
+
+/// A file of the database's directory as a relation's (pure): its file number, and whether it
+/// is the relation's main file (`<n>`). A relation's files are `<n>`, `<n>_fsm`, `<n>_vm` and
+/// `<n>_init`, each followed by `.<segment>` from its second gigabyte on; any other name (a
+/// stray `<n>.tmp`, `PG_VERSION`, a number too large for a file number) is no relation's.
+pub fn relation_file(name: &str) -> Option<(u32, bool)> {
+    let digits = name.bytes().take_while(u8::is_ascii_digit).count();
+    let number = |s: &str| !s.is_empty() && s.len() <= 10 && !s.starts_with('0');
+    let node = &name[..digits];
+    if !number(node) {
+        return None;
+    }
+    let node: u32 = node.parse().ok()?;
+    let rest = &name[digits..];
+    let (fork, segment) = match rest.split_once('.') {
+        Some((fork, segment)) => (fork, Some(segment)),
+        None => (rest, None),
+    };
+    if !matches!(fork, "" | "_fsm" | "_vm" | "_init") {
+        return None;
+    }
+    if let Some(segment) = segment {
+        if !number(segment) || !segment.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    Some((node, fork.is_empty() && segment.is_none()))
+}
+
 /// What a connection keeps of every relation's size between refreshes.
 #[derive(Debug, Default)]
 pub struct SizeKeeper {
-    /// Each relation's bytes as last measured,
-    bytes: IdMap<u32, i64>,
-    /// and the version they were measured at.
-    measured_at: IdMap<u32, u32>,
-    owners: Cached<Owners>,
-    /// The set of relations `bytes` was last pruned to.
-    pruned_for: Option<Fingerprint>,
-    /// Each table's bytes added up ([`add_up`]), kept current for the relations measured.
-    tables: IdMap<u32, TableBytes>,
+    relations: Cached<Relations>,
     /// The last refresh's versions, when every relation it asked for was measured: a table at
-    /// the same place with the same version (and, the set unchanged, its indexes) is known.
+    /// the same place with the same version is known without a look-up.
     settled: Option<(Fingerprint, Vec<(u32, u32)>)>,
-    /// Where the next slice of tables measured in turn starts, and when the last was.
+    /// Where the next slice of relations measured in turn starts, and when the last was.
     sweep: usize,
     swept_at: Option<std::time::Instant>,
+    /// relation_bytes.sql, prepared on this connection.
+    measure: Option<tokio_postgres::Statement>,
 }
 
 /// Every relation is measured again within this time whatever its version says, a slice on
@@ -173,111 +475,209 @@ fn by_file(may: bool, wanted: usize, live: usize) -> bool {
     may && wanted * 4 >= live
 }
 
+/// The sessions a measurement runs on: the connection's own, and for a one-shot read a second
+/// one that takes half of the work (the server then stats files on two cores).
+#[derive(Clone, Copy)]
+pub struct Sessions<'a> {
+    pub main: &'a Client,
+    pub helper: Option<&'a Client>,
+    /// Whether the role may list and stat files (`Capabilities::may_stat_files`).
+    pub may_stat_files: bool,
+}
+
+impl Sessions<'_> {
+    fn all(&self) -> Vec<&Client> {
+        std::iter::once(self.main).chain(self.helper).collect()
+    }
+}
+
 impl SizeKeeper {
     /// Brings every relation's size up to date for `versions`: measures the relations that can
     /// have changed, keeps the rest. A relation busy behind a lock, or a measurement that
     /// failed short of the connection, keeps its last size, asked for again next time.
     pub async fn update(
         &mut self,
-        client: &Client,
-        statements: &mut Statements,
+        sessions: Sessions<'_>,
         versions: &RelationVersions,
     ) -> Result<Sizes<'_>, Error> {
-        let owners = self
-            .owners
-            .get_or_read(versions.fingerprint, || async {
-                Owners::from_row(
-                    &statements
-                        .query_one(client, queries::RELATION_OWNERS)
-                        .await?,
-                )
-            })
-            .await?;
-        let now = std::time::Instant::now();
-        let since = self.swept_at.map_or(std::time::Duration::ZERO, |t| now - t);
-        let slice = sweep_slice(versions.relations.len(), since);
+        let client = sessions.main;
+        self.read_relations(client, versions.fingerprint).await?;
         let settled = self
             .settled
             .take()
             .filter(|(f, _)| *f == versions.fingerprint)
             .map(|(_, v)| v);
-        let wanted = stale(
-            versions,
-            owners,
-            &self.measured_at,
-            settled.as_deref(),
-            (self.sweep, slice),
-        );
-        self.sweep = wanted.sweep_next;
+        let relations = self.relations.last_mut().expect("read above");
+        relations.see(&versions.relations, settled.as_deref());
+        let now = std::time::Instant::now();
+        let since = self.swept_at.map_or(std::time::Duration::ZERO, |t| now - t);
+        let slice = sweep_slice(relations.len(), since);
+        let (wanted, next) = relations.wanted(versions.counted, (self.sweep, slice));
+        self.sweep = next;
         self.swept_at = Some(now);
-        let new_set = self.pruned_for.as_ref() != Some(&versions.fingerprint);
-        if new_set {
-            // relations dropped since: forget them (only when the set can have changed)
-            let live = live_relations(versions, owners);
-            self.measured_at.retain(|oid, _| live.contains(oid));
-            self.bytes.retain(|oid, _| live.contains(oid));
-            self.pruned_for = Some(versions.fingerprint);
-        }
-        if !wanted.relations.is_empty() {
-            let oids: Vec<u32> = wanted.relations.iter().map(|&(oid, _)| oid).collect();
-            let version_of: IdMap<u32, u32> = wanted.relations.iter().copied().collect();
-            let live = versions.relations.len() + owners.table_of.len();
-            let measure = match by_file(versions.by_file, oids.len(), live) {
-                true => queries::RELATION_BYTES_BY_FILE.as_str(),
-                false => queries::RELATION_BYTES.as_str(),
-            };
-            let [measure] = statements.get(client, [measure]).await?;
-            match client.query_one(&measure, &[&oids]).await {
-                Ok(row) => {
-                    let oids: Vec<u32> = array(&row, "oids")?;
-                    let bytes: Vec<i64> = array(&row, "bytes")?;
-                    let mut measured = 0;
-                    for (oid, bytes) in oids.into_iter().zip(bytes) {
-                        if let Some(&version) = version_of.get(&oid) {
-                            self.measured_at.insert(oid, version);
-                            self.bytes.insert(oid, bytes);
-                            measured += 1;
-                            if !new_set {
-                                // the table it adds up into (an index's, a TOAST table's)
-                                let table = owners.table_of.get(&oid).copied().unwrap_or(oid);
-                                let table =
-                                    owners.toast_owner.get(&table).copied().unwrap_or(table);
-                                self.tables
-                                    .insert(table, add_up(&self.bytes, owners, table));
-                            }
-                        }
-                    }
-                    if measured == version_of.len() {
-                        self.settled = Some((versions.fingerprint, versions.relations.clone()));
-                    }
-                }
-                Err(e) if e.is_closed() => return Err(e),
-                // a lock or statement timeout: the last sizes stand until the next refresh
-                Err(_) => {}
-            }
+        // what was seen is seen: a relation left unmeasured stays wanted until it is measured
+        self.settled = Some((versions.fingerprint, versions.relations.clone()));
+        if wanted.is_empty() {
+        } else if by_file(sessions.may_stat_files, wanted.len(), relations.len()) {
+            measure_by_files(relations, sessions).await?;
         } else {
-            self.settled = Some((versions.fingerprint, versions.relations.clone()));
+            let oids: Vec<u32> = wanted.iter().map(|&s| relations.oids[s as usize]).collect();
+            if self.measure.is_none() {
+                self.measure = Some(client.prepare(queries::RELATION_BYTES.as_str()).await?);
+            }
+            let statement = self.measure.as_ref().expect("prepared above");
+            measure(relations, client, statement, &oids).await?;
         }
-        if new_set {
-            self.tables = versions
-                .relations
+        Ok(self.relations.last().expect("read above").sizes())
+    }
+
+    /// Measures every relation, nothing kept before: a one-shot read (`snapshot`, `check`),
+    /// which reads no versions, on both `sessions` when it has two. The files are listed while
+    /// the relations are read.
+    pub async fn measure_all(&mut self, sessions: Sessions<'_>) -> Result<Sizes<'_>, Error> {
+        let old = self.relations.take();
+        let main = sessions.main;
+        let relations = if sessions.may_stat_files {
+            let clients = sessions.all();
+            // the layout is read meanwhile: each part's files kept until it is
+            let parts = clients.len() as i32;
+            let lists = clients
                 .iter()
-                .map(|&(table, _)| (table, add_up(&self.bytes, owners, table)))
-                .collect();
+                .enumerate()
+                .map(|(part, &client)| async move {
+                    let mut files = Vec::new();
+                    list_files(client, part as i32, parts, |f| files.push(f)).await?;
+                    Ok::<_, Error>(files)
+                });
+            // the relations on the helper, when there is one: the main session has the rest of
+            // the catalog pass to read
+            let (relations, lists) = futures_util::join!(
+                Relations::read(sessions.helper.unwrap_or(main), &old),
+                futures_util::future::try_join_all(lists),
+            );
+            let mut relations = relations?;
+            relations.add_files(lists?.into_iter().flatten());
+            let (oids, bytes) = measure_elsewhere(main, &relations.elsewhere()).await?;
+            relations.add_measured(&oids, &bytes);
+            relations
+        } else {
+            let mut relations = Relations::read(main, &old).await?;
+            let oids = relations.oids.to_vec();
+            let (oids, bytes) = measure_elsewhere(main, &oids).await?;
+            relations.add_measured(&oids, &bytes);
+            relations
+        };
+        let kept = self
+            .relations
+            .get_or_read(Fingerprint::default(), || async {
+                Ok::<_, Error>(relations)
+            })
+            .await?;
+        Ok(kept.sizes())
+    }
+
+    /// The relations for `fingerprint`, read again when it changed.
+    async fn read_relations(
+        &mut self,
+        client: &Client,
+        fingerprint: Fingerprint,
+    ) -> Result<(), Error> {
+        if !self.relations.holds_for(fingerprint) {
+            let old = self.relations.take();
+            self.relations
+                .get_or_read(fingerprint, || Relations::read(client, &old))
+                .await?;
         }
-        Ok(Sizes {
-            bytes: &self.bytes,
-            owners: self.owners.last().expect("read above"),
-            tables: Some(&self.tables),
-        })
+        Ok(())
     }
 }
 
-/// The relations to measure on a refresh, each with its version as it stands.
-#[derive(Debug, PartialEq)]
-struct Wanted {
-    relations: Vec<(u32, u32)>,
-    sweep_next: usize,
+/// Measures `oids` through the size functions (relation_bytes.sql, prepared). A lock or
+/// statement timeout leaves the last sizes standing until the next refresh.
+async fn measure(
+    relations: &mut Relations,
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    oids: &[u32],
+) -> Result<(), Error> {
+    match client.query_one(statement, &[&oids]).await {
+        Ok(row) => {
+            let oids: Vec<u32> = array(&row, "oids")?;
+            let bytes: Vec<i64> = array(&row, "bytes")?;
+            relations.add_measured(&oids, &bytes);
+            Ok(())
+        }
+        Err(e) if e.is_closed() => Err(e),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Measures every relation by its files: the directory listed and stat'ed in as many parts as
+/// there are sessions, at once, and the few relations elsewhere through the size functions.
+async fn measure_by_files(relations: &mut Relations, sessions: Sessions<'_>) -> Result<(), Error> {
+    let clients = sessions.all();
+    let parts = clients.len() as i32;
+    // each file added as it comes (the parts take turns: one task polls them, so the lock is
+    // never waited for)
+    let sums = std::sync::Mutex::new(FileSums::new(relations));
+    let layout: &Relations = relations;
+    let add = |f| {
+        sums.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(layout, f)
+    };
+    let lists = clients
+        .iter()
+        .enumerate()
+        .map(|(part, client)| list_files(client, part as i32, parts, add));
+    let elsewhere = relations.elsewhere();
+    let (lists, measured) = futures_util::join!(
+        futures_util::future::try_join_all(lists),
+        measure_elsewhere(sessions.main, &elsewhere),
+    );
+    lists?;
+    let sums = sums.into_inner().unwrap_or_else(|e| e.into_inner());
+    sums.measured(relations);
+    let (oids, bytes) = measured?;
+    relations.add_measured(&oids, &bytes);
+    Ok(())
+}
+
+/// One part of the directory's files with their sizes (relation_files.sql), each told apart by
+/// its name as it arrives (105,000 names held as strings took 5 MB at 20,000 chunks) and handed
+/// to `each`: what is no relation's file, or is gone since it was listed, is left out.
+async fn list_files(
+    client: &Client,
+    part: i32,
+    parts: i32,
+    mut each: impl FnMut(FileSize),
+) -> Result<(), Error> {
+    let params: [&(dyn ToSql + Sync); 2] = [&part, &parts];
+    super::each_row(client, queries::RELATION_FILES, &params, |r| {
+        let names: Vec<&str> = r
+            .try_get::<_, Option<Vec<&str>>>("names")?
+            .unwrap_or_default();
+        let sizes: Vec<Option<i64>> = array(r, "sizes")?;
+        for (name, size) in names.into_iter().zip(sizes) {
+            if let (Some((node, main)), Some(size)) = (relation_file(name), size) {
+                each(FileSize { node, main, size });
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// `oids` through the size functions, unprepared: the relations whose files are not in the
+/// database's directory, or a one-shot read's every relation when it may not stat files.
+async fn measure_elsewhere(client: &Client, oids: &[u32]) -> Result<(Vec<u32>, Vec<i64>), Error> {
+    if oids.is_empty() {
+        return Ok(Default::default());
+    }
+    let row = client
+        .query_one(queries::RELATION_BYTES.as_str(), &[&oids])
+        .await?;
+    Ok((array(&row, "oids")?, array(&row, "bytes")?))
 }
 
 /// An index's version: its table's with its own file folded in (pure).
@@ -285,114 +685,57 @@ fn index_version(table: u32, file: u32) -> u32 {
     table ^ file.rotate_left(16).wrapping_mul(0x9e37_79b9) ^ 0x5bd1_e995
 }
 
-/// Which relations to measure (pure): those never measured, those whose version moved (a
-/// table's indexes move with it), every one when writes are not counted, and a slice of the
-/// tables in turn, with their indexes: `slice` of them from `sweep`. A table where `settled`
-/// (the last refresh's versions, all measured, same set of relations) has the same version is
-/// skipped without a look-up: 22,000 comparisons instead of 65,000 look-ups at 20,000 chunks.
-fn stale(
-    versions: &RelationVersions,
-    owners: &Owners,
-    measured_at: &IdMap<u32, u32>,
-    settled: Option<&[(u32, u32)]>,
-    (sweep, slice): (usize, usize),
-) -> Wanted {
-    let n = versions.relations.len();
-    let start = if n == 0 { 0 } else { sweep % n };
-    let in_sweep = |i: usize| (i + n - start) % n.max(1) < slice;
-    let mut wanted = Wanted {
-        relations: Vec::new(),
-        sweep_next: start + slice,
-    };
-    for (i, &(table, version)) in versions.relations.iter().enumerate() {
-        let all = !versions.counted || in_sweep(i);
-        if !all && settled.and_then(|s| s.get(i)) == Some(&(table, version)) {
-            continue;
-        }
-        let mut want = |oid: u32, version: u32| {
-            if all || measured_at.get(&oid) != Some(&version) {
-                wanted.relations.push((oid, version));
-            }
-        };
-        want(table, version);
-        for &index in owners.indexes_of.get(&table).into_iter().flatten() {
-            let file = owners.file_of.get(&index).copied().unwrap_or(0);
-            want(index, index_version(version, file));
-        }
-    }
-    wanted
-}
-
-/// Every relation with files there is: the tables listed and their indexes.
-fn live_relations(versions: &RelationVersions, owners: &Owners) -> IdSet<u32> {
-    let mut live = IdSet::default();
-    for &(table, _) in &versions.relations {
-        live.insert(table);
-        live.extend(owners.indexes_of.get(&table).into_iter().flatten());
-    }
-    live
-}
-
 /// Every relation's size, as a refresh adds them up.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes<'a> {
-    bytes: &'a IdMap<u32, i64>,
-    owners: &'a Owners,
-    /// Tables already added up (a refresh's: [`SizeKeeper`] keeps them).
-    tables: Option<&'a IdMap<u32, TableBytes>>,
+    relations: &'a Relations,
 }
 
-/// A table's bytes in parts, its indexes and TOAST table found from the catalog (pure).
-fn add_up(bytes: &IdMap<u32, i64>, owners: &Owners, oid: u32) -> TableBytes {
-    let own = |oid: u32| bytes.get(&oid).copied().unwrap_or(0);
-    let indexes = |t: u32| -> i64 {
-        owners
-            .indexes_of
-            .get(&t)
-            .map_or(0, |v| v.iter().map(|&i| own(i)).sum())
-    };
-    let toast = owners
-        .toast_of
-        .get(&oid)
-        .map_or(0, |&t| own(t) + indexes(t));
-    TableBytes {
-        heap: own(oid),
-        index: indexes(oid),
-        toast,
-    }
-}
-
-impl<'a> Sizes<'a> {
-    /// Relations' bytes by oid, added up along `owners`.
-    pub fn new(bytes: &'a IdMap<u32, i64>, owners: &'a Owners) -> Sizes<'a> {
-        Sizes {
-            bytes,
-            owners,
-            tables: None,
-        }
+impl Sizes<'_> {
+    fn known(&self, s: usize) -> i64 {
+        self.relations.bytes[s].max(0)
     }
 
     /// A relation's own bytes, every fork (0: unknown, or not a relation with files).
     pub fn own(&self, oid: u32) -> i64 {
-        self.bytes.get(&oid).copied().unwrap_or(0)
+        self.relations.slot(oid).map_or(0, |s| self.known(s))
     }
 
     /// Whether a relation's size is known.
     pub fn knows(&self, oid: u32) -> bool {
-        self.bytes.contains_key(&oid)
+        self.relations
+            .slot(oid)
+            .is_some_and(|s| self.relations.bytes[s] != UNKNOWN)
     }
 
     /// A table's bytes in parts, its indexes and TOAST table found from the catalog.
     pub fn table(&self, oid: u32) -> TableBytes {
-        match self.tables.and_then(|t| t.get(&oid)) {
-            Some(&kept) => kept,
-            None => add_up(self.bytes, self.owners, oid),
+        let r = self.relations;
+        let Some(s) = r.slot(oid) else {
+            return TableBytes::default();
+        };
+        let toast = match r.links[s] {
+            t if t == NONE || r.is_index(s) => 0,
+            t => self.known(t as usize) + r.index_bytes[t as usize],
+        };
+        TableBytes {
+            heap: self.known(s),
+            index: r.index_bytes[s],
+            toast,
         }
     }
 
     /// Every relation of the database together.
     pub fn database(&self) -> i64 {
-        self.bytes.values().sum()
+        (0..self.relations.len()).map(|s| self.known(s)).sum()
+    }
+
+    /// Each measured relation's oid and own bytes, by oid.
+    pub fn measured(&self) -> impl Iterator<Item = (u32, i64)> + '_ {
+        let r = self.relations;
+        (0..r.len())
+            .filter(|&s| r.bytes[s] != UNKNOWN)
+            .map(|s| (r.oids[s], r.bytes[s]))
     }
 }
 
@@ -400,21 +743,49 @@ impl<'a> Sizes<'a> {
 mod tests {
     use super::*;
 
-    fn versions(relations: &[(u32, u32)], counted: bool) -> RelationVersions {
-        RelationVersions {
-            relations: relations.to_vec(),
-            fingerprint: Fingerprint::of(relations.iter().map(|r| u64::from(r.0))),
-            counted,
-            by_file: false,
+    fn listed(oid: u32, link: u32, flags: u8) -> Listed {
+        Listed {
+            oid,
+            file: oid + 1_000_000,
+            link,
+            flags,
         }
     }
 
-    fn measured(wanted: &Wanted) -> IdMap<u32, u32> {
-        wanted.relations.iter().copied().collect()
+    /// Tables 10, 20 and 1000.. with an index each (11, 21, 10_000 + t): every one measured
+    /// at version 1.
+    fn measured_at_one(extra: u32) -> (Relations, Vec<(u32, u32)>) {
+        let mut list = vec![
+            listed(10, 0, HERE),
+            listed(11, 10, INDEX | HERE),
+            listed(20, 0, HERE),
+            listed(21, 20, INDEX | HERE),
+        ];
+        for t in 1000..1000 + extra {
+            list.push(listed(t, 0, HERE));
+            list.push(listed(t + 10_000, t, INDEX | HERE));
+        }
+        let mut r = Relations::of_listed(list, &Relations::default());
+        let versions: Vec<(u32, u32)> = [10, 20]
+            .into_iter()
+            .chain(1000..1000 + extra)
+            .map(|t| (t, 1))
+            .collect();
+        r.see(&versions, None);
+        let (wanted, _) = r.wanted(true, (0, 1));
+        assert_eq!(wanted.len(), r.len(), "nothing known: everything");
+        for s in wanted {
+            r.measured(s as usize, 8192);
+        }
+        (r, versions)
     }
 
-    fn oids(wanted: &Wanted) -> Vec<u32> {
-        wanted.relations.iter().map(|&(oid, _)| oid).collect()
+    fn wanted_oids(r: &Relations, sweep: (usize, usize)) -> Vec<u32> {
+        r.wanted(true, sweep)
+            .0
+            .into_iter()
+            .map(|s| r.oids[s as usize])
+            .collect()
     }
 
     #[test]
@@ -428,105 +799,73 @@ mod tests {
 
     #[test]
     fn only_new_and_moved_relations_are_measured_and_an_index_moves_with_its_table() {
-        // table 10 with index 11; table 20 with index 21; many others so no sweep reaches them
-        let mut rel: Vec<(u32, u32)> = vec![(10, 1), (20, 1)];
-        rel.extend((1000..3000).map(|oid| (oid, 7)));
-        let mut owners = Owners::of([(11, 10), (21, 20)], []);
-        let first = stale(
-            &versions(&rel, true),
-            &owners,
-            &IdMap::default(),
-            None,
-            (100, 1),
-        );
-        assert_eq!(
-            first.relations.len(),
-            rel.len() + 2,
-            "nothing known: everything"
-        );
-        let kept = measured(&first);
-        let again = stale(&versions(&rel, true), &owners, &kept, None, (100, 3));
-        assert_eq!(oids(&again), [1098, 1099, 1100], "only the sweep");
+        let (mut r, mut versions) = measured_at_one(2000);
+        // nothing moved: only the sweep's slice (slot 100 and on)
+        r.see(&versions, None);
+        assert_eq!(wanted_oids(&r, (100, 3)).len(), 3, "only the sweep");
         // table 10 written: its version moves, and its index is measured with it
-        rel[0].1 = 2;
-        rel.push((12, 3)); // a new relation
-        let moved = oids(&stale(
-            &versions(&rel, true),
-            &owners,
-            &kept,
-            None,
-            (100, 1),
-        ));
-        for oid in [10, 11, 12] {
-            assert!(moved.contains(&oid), "{oid}");
+        versions[0].1 = 2;
+        r.see(&versions, None);
+        let moved = wanted_oids(&r, (100, 0));
+        assert_eq!(moved, [10, 11]);
+        // the last refresh's list says what did not move: table 20 is not looked at, so a
+        // change the list does not show is not seen (the list is the refresh's own)
+        let last = versions.clone();
+        versions[1].1 = 9;
+        r.see(&versions, Some(&last));
+        assert_eq!(wanted_oids(&r, (100, 0)), [10, 11, 20, 21]);
+        for s in r.wanted(true, (0, 0)).0 {
+            r.measured(s as usize, 100);
         }
-        assert!(!moved.contains(&20) && !moved.contains(&21));
-        // index 21 rebuilt (a new file): it alone
-        owners.file_of.insert(21, 5);
-        let rebuilt = oids(&stale(
-            &versions(&rel[1..], true),
-            &owners,
-            &kept,
-            None,
-            (100, 1),
-        ));
-        assert!(
-            rebuilt.contains(&21) && !rebuilt.contains(&20),
-            "{rebuilt:?}"
-        );
-        // the last refresh settled: a table in the same place with the same version is known
-        // without a look-up, one that moved is measured with its indexes, the sweep still runs
-        let last = rel.clone();
-        rel[1].1 = 9;
-        let fast = oids(&stale(
-            &versions(&rel, true),
-            &owners,
-            &IdMap::default(),
-            Some(&last),
-            (100, 1),
-        ));
-        assert_eq!(fast, [20, 21, 1098]);
+        assert!(wanted_oids(&r, (100, 0)).is_empty());
         // writes not counted: every relation, every time
-        let uncounted = stale(&versions(&rel, false), &owners, &kept, None, (100, 1));
-        assert_eq!(uncounted.relations.len(), rel.len() + 2);
+        assert_eq!(r.wanted(false, (0, 1)).0.len(), r.len());
+    }
+
+    #[test]
+    fn a_new_layout_keeps_what_was_measured_but_not_a_rebuilt_index() {
+        let (r, _) = measured_at_one(0);
+        // index 21 rebuilt (a new file), table 30 created, table 10 and its index dropped
+        let mut list = vec![
+            listed(20, 0, HERE),
+            listed(21, 20, INDEX | HERE),
+            listed(30, 0, HERE),
+        ];
+        list[1].file = 7;
+        let new = Relations::of_listed(list, &r);
+        let sizes = new.sizes();
+        assert!(sizes.knows(20) && !sizes.knows(21) && !sizes.knows(30) && !sizes.knows(10));
+        assert_eq!(
+            sizes.table(20),
+            TableBytes {
+                heap: 8192,
+                index: 0,
+                toast: 0
+            }
+        );
+        assert_eq!(wanted_oids(&new, (0, 0)), [21, 30]);
     }
 
     #[test]
     fn the_sweep_reaches_every_relation_in_turn() {
-        let rel: Vec<(u32, u32)> = (1..=2000).map(|oid| (oid, 1)).collect();
-        // every table has an index, swept with it
-        let owners = Owners::of((1..=2000).map(|t| (t + 10_000, t)), []);
-        let kept = measured(&stale(
-            &versions(&rel, true),
-            &owners,
-            &IdMap::default(),
-            None,
-            (0, 1),
-        ));
-        assert_eq!(kept.len(), 4000);
+        let (r, _) = measured_at_one(2000);
         let mut seen = std::collections::BTreeSet::new();
         let mut sweep = 0;
         // refreshes a minute apart: every relation within the hour
-        let slice = sweep_slice(rel.len(), std::time::Duration::from_secs(60));
-        assert_eq!(slice, 34);
+        let slice = sweep_slice(r.len(), std::time::Duration::from_secs(60));
+        assert_eq!(slice, 67);
         for _ in 0..60 {
-            let w = stale(&versions(&rel, true), &owners, &kept, None, (sweep, slice));
-            seen.extend(oids(&w));
-            sweep = w.sweep_next;
+            let (w, next) = r.wanted(true, (sweep, slice));
+            seen.extend(w);
+            sweep = next;
         }
-        assert_eq!(seen.len(), 4000);
-        assert_eq!(sweep_slice(rel.len(), std::time::Duration::ZERO), 1);
+        assert_eq!(seen.len(), r.len());
+        assert_eq!(sweep_slice(r.len(), std::time::Duration::ZERO), 1);
         let hours = std::time::Duration::from_secs(7200);
-        assert_eq!(sweep_slice(rel.len(), hours), 2000);
+        assert_eq!(sweep_slice(r.len(), hours), r.len());
         // an empty catalog sweeps nothing and never divides by zero
         assert_eq!(sweep_slice(0, std::time::Duration::from_secs(60)), 1);
-        assert!(stale(&versions(&[], true), &owners, &kept, None, (5, 1))
-            .relations
-            .is_empty());
-        // what is there: the tables and their indexes, nothing else
-        let live = live_relations(&versions(&rel[..2], true), &owners);
-        assert_eq!(live.len(), 4);
-        assert!(live.contains(&10_001) && !live.contains(&3));
+        assert!(Relations::default().wanted(true, (5, 1)).0.is_empty());
     }
 
     #[test]
@@ -539,11 +878,12 @@ mod tests {
 
     #[test]
     fn a_table_adds_its_indexes_and_its_toast_table_with_that_tables_index() {
-        let owners = Owners::of([(11, 10), (12, 10), (31, 30)], [(10, 30)]);
-        let bytes: IdMap<u32, i64> = [(10, 100), (11, 10), (12, 20), (30, 1000), (31, 5)]
-            .into_iter()
-            .collect();
-        let sizes = Sizes::new(&bytes, &owners);
+        let r = Relations::of(
+            [(10, 100), (11, 10), (12, 20), (30, 1000), (31, 5)],
+            [(11, 10), (12, 10), (31, 30)],
+            [(10, 30)],
+        );
+        let sizes = r.sizes();
         let t = sizes.table(10);
         assert_eq!(
             t,
@@ -556,5 +896,116 @@ mod tests {
         assert_eq!(t.total(), 1135);
         assert_eq!(sizes.database(), 1135);
         assert_eq!(sizes.table(99), TableBytes::default());
+        assert_eq!(
+            sizes.table(11),
+            TableBytes {
+                heap: 10,
+                index: 0,
+                toast: 0
+            }
+        );
+    }
+
+    #[test]
+    fn files_add_up_by_their_number_every_fork_and_segment() {
+        let mut r = Relations::of_listed(
+            vec![
+                listed(10, 0, HERE),
+                listed(11, 10, INDEX | HERE),
+                listed(12, 0, 0), // elsewhere: not by its files
+                listed(13, 0, HERE),
+            ],
+            &Relations::default(),
+        );
+        let f = |name: &str, size: i64| {
+            relation_file(name).map(|(node, main)| FileSize { node, main, size })
+        };
+        r.add_files(
+            [
+                f("1000010", 8192),
+                f("1000010_fsm", 24576),
+                f("1000010_vm", 8192),
+                f("1000010.1", 1 << 30),
+                f("1000010_fsm.1", 1),
+                f("1000011", 16384),
+                f("1000011.tmp", 999),
+                f("01000011", 999),
+                f("1000012", 999),
+                f("1000013_fsm", 999), // its main file gone: not measured
+                f("PG_VERSION", 3),
+                f("99999999999", 5),
+            ]
+            .into_iter()
+            .flatten(),
+        );
+        let sizes = r.sizes();
+        assert_eq!(
+            sizes.table(10),
+            TableBytes {
+                heap: 8192 + 24576 + 8192 + (1 << 30) + 1,
+                index: 16384,
+                toast: 0
+            }
+        );
+        assert!(!sizes.knows(12) && !sizes.knows(13));
+        assert_eq!(r.elsewhere(), [12]);
+    }
+
+    #[test]
+    fn relation_files_are_told_by_their_names() {
+        assert_eq!(relation_file("16384"), Some((16384, true)));
+        assert_eq!(relation_file("16384_fsm"), Some((16384, false)));
+        assert_eq!(relation_file("16384_vm.12"), Some((16384, false)));
+        assert_eq!(relation_file("16384.1"), Some((16384, false)));
+        assert_eq!(relation_file("4294967295_init"), Some((u32::MAX, false)));
+        for stray in [
+            "",
+            "PG_VERSION",
+            "pg_filenode.map",
+            "pg_internal.init",
+            "16384.tmp",
+            "16384_",
+            "16384.",
+            "16384.0",
+            "16384.01",
+            "016384",
+            "16384_fsm_vm",
+            "16384_main",
+            "16384._fsm",
+            "4294967296",
+            "99999999999",
+            "16384.1.2",
+            "16384 ",
+            "١٢٣",
+        ] {
+            assert_eq!(relation_file(stray), None, "{stray:?}");
+        }
+    }
+
+    /// Random names never panic the parser, and what it takes is a relation's file name.
+    #[test]
+    fn relation_file_names_fuzzed() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let alphabet: Vec<char> = "0123456789_.fsmvinit9é\u{0}".chars().collect();
+        for _ in 0..200_000 {
+            let len = (next() % 16) as usize;
+            let name: String = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            if let Some((node, main)) = relation_file(&name) {
+                let base = node.to_string();
+                assert!(name.starts_with(&base), "{name:?}");
+                let rest = &name[base.len()..];
+                assert_eq!(main, rest.is_empty(), "{name:?}");
+                let fork = rest.split('.').next().unwrap();
+                assert!(["", "_fsm", "_vm", "_init"].contains(&fork), "{name:?}");
+            }
+        }
     }
 }

@@ -33,10 +33,16 @@ impl Statements {
         Ok(sqls.map(|sql| self.0[sql].clone()))
     }
 
-    /// Runs `sql`, which takes no parameters, prepared.
-    pub async fn query(&mut self, client: &Client, sql: &'static str) -> Result<Vec<Row>, Error> {
+    /// Runs `sql`, which takes no parameters, prepared, and turns each row into a `T` as it
+    /// arrives (6,500 jobs' raw rows held together took 3 MB).
+    pub async fn collect<T>(
+        &mut self,
+        client: &Client,
+        sql: &'static str,
+        each: impl FnMut(&Row) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
         let [statement] = self.get(client, [sql]).await?;
-        client.query(&statement, &[]).await
+        super::collect_rows(client, &statement, &[], each).await
     }
 
     /// Runs `sql`, which takes no parameters and returns one row, prepared.

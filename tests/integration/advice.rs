@@ -46,7 +46,7 @@ async fn advisors_on(server: &Tsdb) {
          SELECT compress_chunk(c) FROM show_chunks('advice.bare') c;"),
     );
     let s = open_at(conninfo).await;
-    let data = Dataset::read_all(&s.0.client, &s.1, &Thresholds::default()).await;
+    let data = Dataset::read_all(&s.0.client, None, &s.1, &Thresholds::default()).await;
     let advice: Vec<(ProblemKind, &str)> = data
         .problems
         .iter()
@@ -201,8 +201,8 @@ async fn advice_to_action_on(server: &Tsdb) {
         ..limits
     };
     let s = open_at(conninfo).await;
-    let data = Dataset::read_all(&s.0.client, &s.1, &limits).await;
-    let squeezed = Dataset::read_all(&s.0.client, &s.1, &little_memory).await;
+    let data = Dataset::read_all(&s.0.client, None, &s.1, &limits).await;
+    let squeezed = Dataset::read_all(&s.0.client, None, &s.1, &little_memory).await;
     let advice = |kind: ProblemKind, object: &str| {
         data.problems
             .iter()
@@ -339,7 +339,7 @@ async fn advice_to_action_on(server: &Tsdb) {
     // the hole's action compresses it again, and the advice is gone
     e.act("compress adv.tiny").await.unwrap();
     let s = open_at(conninfo).await;
-    let data = Dataset::read_all(&s.0.client, &s.1, &limits).await;
+    let data = Dataset::read_all(&s.0.client, None, &s.1, &limits).await;
     assert!(
         !data
             .problems

@@ -665,3 +665,38 @@ fn a_closed_stdout_ends_quietly_as_sigpipe_would() {
         assert!(stderr.is_empty(), "{format}: {stderr}");
     }
 }
+
+/// A one-shot read of a large catalog shares the measuring with a second session (half of the
+/// files each, the segment statistics and the index numbers there): what it reads is what one
+/// session reads, to the byte.
+#[test]
+fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
+    use hypertop::problems::Thresholds;
+    on_each_sync(scenario_servers(), |server| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let (main, caps) = crate::engines::open_at(&server.conninfo).await;
+            let (helper, _) = crate::engines::open_at(&server.conninfo).await;
+            let limits = Thresholds::default();
+            let alone = hypertop::snapshot::collect(&main.client, None, &caps, &limits).await;
+            let shared =
+                hypertop::snapshot::collect(&main.client, Some(&helper.client), &caps, &limits)
+                    .await;
+            let (a, b) = (alone.to_json(), shared.to_json());
+            for section in ["hypertables", "compression", "retention", "indexes"] {
+                assert!(!a[section].as_array().unwrap().is_empty(), "{section}");
+                assert_eq!(a[section], b[section], "{section}");
+            }
+            assert!(a["server"]["database_bytes"].as_i64().unwrap() > 0);
+            assert_eq!(a["server"]["database_bytes"], b["server"]["database_bytes"]);
+            // the same problems (their wording may name a lag that moved on meanwhile)
+            let found = |v: &Value| -> Vec<String> {
+                let problems = v["problems"].as_array().unwrap().iter();
+                problems
+                    .map(|p| format!("{} {} {}", p["severity"], p["kind"], p["object"]))
+                    .collect()
+            };
+            assert_eq!(found(&a), found(&b));
+        });
+    });
+}

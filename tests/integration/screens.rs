@@ -387,9 +387,13 @@ async fn problems_rank_what_the_scenario_planted() {
 
 async fn problems_rank_what_the_scenario_planted_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
-    let data =
-        hypertop::store::Dataset::read_all(&s.0.client, &s.1, &problems::Thresholds::default())
-            .await;
+    let data = hypertop::store::Dataset::read_all(
+        &s.0.client,
+        None,
+        &s.1,
+        &problems::Thresholds::default(),
+    )
+    .await;
     let found = data.problems.clone();
     let has = |kind: &str, object: &str| {
         found
@@ -690,9 +694,10 @@ fn ours(c: &Catalog) -> (String, Vec<Index>) {
 /// The catalog pass as the console refreshes it, keeping the catalog structure in `kept`, and a
 /// fresh read of the same catalog.
 async fn refresh_pair(s: &(Session, Capabilities), kept: &mut model::Cache) -> (Catalog, Catalog) {
-    let Payload::Catalog(c) = model::fetch_with(QueryKind::Catalog, None, &s.0.client, &s.1, kept)
-        .await
-        .unwrap()
+    let Payload::Catalog(c) =
+        model::fetch_with(QueryKind::Catalog, None, &s.0.client, None, &s.1, kept)
+            .await
+            .unwrap()
     else {
         panic!()
     };

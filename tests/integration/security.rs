@@ -42,7 +42,8 @@ async fn monitoring_runs_no_tenant_function_and_no_shadowing_one() {
     let connector = connector_for(&conninfo);
     let session = connector.connect().await.unwrap();
     let caps = Capabilities::detect(&session.client).await.unwrap();
-    let snap = hypertop::snapshot::collect(&session.client, &caps, &Thresholds::default()).await;
+    let snap =
+        hypertop::snapshot::collect(&session.client, None, &caps, &Thresholds::default()).await;
     assert_eq!(
         roles_and_settings(&conninfo),
         before,
@@ -349,7 +350,7 @@ async fn integer_now_functions_out_of_reach_or_shadowed_blank_no_screen() {
                 .unwrap();
             let caps = Capabilities::detect(&session.client).await.unwrap();
             let snap =
-                hypertop::snapshot::collect(&session.client, &caps, &Thresholds::default()).await;
+                hypertop::snapshot::collect(&session.client, None, &caps, &Thresholds::default()).await;
             let json = snap.to_json();
             for section in ["hypertables", "compression", "retention", "caggs"] {
                 assert!(

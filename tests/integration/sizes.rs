@@ -14,7 +14,7 @@ use crate::engines::{action_servers, hold_lock, native_database, on_each, open_a
 
 /// One refresh of the catalog pass as the console does it, keeping what it measured in `kept`.
 async fn refresh(s: &(Session, Capabilities), kept: &mut model::Cache) -> Catalog {
-    match model::fetch_with(QueryKind::Catalog, None, &s.0.client, &s.1, kept)
+    match model::fetch_with(QueryKind::Catalog, None, &s.0.client, None, &s.1, kept)
         .await
         .unwrap()
     {
@@ -292,28 +292,25 @@ async fn plain_postgresql_sizes_match_its_functions() {
     }
 }
 
-/// Every relation's bytes (oid → bytes) as `sql` (relation_bytes.sql or its by-file twin)
-/// measures them.
-async fn measured(client: &tokio_postgres::Client, sql: &str) -> Vec<(u32, i64)> {
-    let oids: Vec<u32> = client
-        .query(
-            "SELECT oid FROM pg_catalog.pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')",
-            &[],
-        )
+/// Every relation's bytes (oid → bytes) as a one-shot read measures them: by their files on
+/// one session, on two (`helper`), or through the size functions (`by_files` false).
+async fn measured(
+    client: &tokio_postgres::Client,
+    helper: Option<&tokio_postgres::Client>,
+    by_files: bool,
+) -> Vec<(u32, i64)> {
+    let mut keeper = hypertop::model::sizes::SizeKeeper::default();
+    let sessions = hypertop::model::sizes::Sessions {
+        main: client,
+        helper,
+        may_stat_files: by_files,
+    };
+    keeper
+        .measure_all(sessions)
         .await
         .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let row = client.query_one(sql, &[&oids]).await.unwrap();
-    let mut out: Vec<(u32, i64)> = row
-        .get::<_, Vec<u32>>("oids")
-        .into_iter()
-        .zip(row.get::<_, Vec<i64>>("bytes"))
-        .collect();
-    out.sort();
-    assert_eq!(out.len(), oids.len(), "every relation measured");
-    out
+        .measured()
+        .collect()
 }
 
 /// Measured by its files (a role that may stat them) or through the size functions (one that
@@ -339,17 +336,48 @@ async fn measured_by_their_files_relations_have_the_bytes_the_size_functions_say
             .batch_execute("CREATE TEMP TABLE scratch AS SELECT generate_series(1, 5000) AS n")
             .await
             .unwrap();
-        let by_functions = measured(client, &hypertop::queries::RELATION_BYTES).await;
-        let by_files = measured(client, &hypertop::queries::RELATION_BYTES_BY_FILE).await;
-        assert_eq!(by_files, by_functions);
-        let versions = client
-            .query_one(hypertop::queries::RELATION_VERSIONS, &[])
-            .await
-            .unwrap();
-        assert!(
-            versions.get::<_, bool>("by_file"),
-            "a superuser stats files"
+        // on one session, and on two each stat'ing half of the files (the temporary table is
+        // the first session's, measured through the size functions there), between two
+        // measurements through the size functions
+        let helper = open_at(conninfo).await;
+        let before = measured(client, None, false).await;
+        let by_files = measured(client, None, true).await;
+        let by_two = measured(client, Some(&helper.0.client), true).await;
+        let after = measured(client, None, false).await;
+        // what held still meanwhile (the engine is shared with tests that write), and that
+        // includes this test's own tables and the mapped catalogs
+        let still: std::collections::BTreeMap<u32, i64> = before
+            .iter()
+            .filter(|r| after.contains(r))
+            .copied()
+            .collect();
+        let ours = numbers(
+            conninfo,
+            "SELECT string_agg(c.oid::text, '|') FROM pg_class c
+              WHERE c.relnamespace = 'files'::regnamespace OR c.oid IN
+                    ('files.u'::regclass, 'files.v'::regclass, 'pg_class'::regclass,
+                     (SELECT reltoastrelid FROM pg_class WHERE oid = 'files.u'::regclass))
+                 OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'files.u'::regclass)",
         );
+        assert!(ours.len() >= 5, "{ours:?}");
+        let scratch: u32 = client
+            .query_one("SELECT 'scratch'::regclass::oid", &[])
+            .await
+            .unwrap()
+            .get(0);
+        for oid in ours.into_iter().map(|o| o as u32).chain([scratch]) {
+            assert!(still.contains_key(&oid), "relation {oid} held still");
+        }
+        for measured in [&by_files, &by_two] {
+            let measured: std::collections::BTreeMap<u32, i64> =
+                measured.iter().copied().collect();
+            let differ: Vec<_> = still
+                .iter()
+                .filter(|(oid, bytes)| measured.get(oid) != Some(bytes))
+                .collect();
+            assert!(differ.is_empty(), "by files, not as the functions: {differ:?}");
+        }
+        assert!(s.1.may_stat_files, "a superuser stats files");
     })
     .await;
 }
@@ -373,12 +401,7 @@ async fn a_role_without_pg_stat_file_measures_through_the_size_functions() {
         let conninfo = as_role.clone();
         async move {
             let s = open_at(&conninfo).await;
-            let v =
-                s.0.client
-                    .query_one(hypertop::queries::RELATION_VERSIONS, &[])
-                    .await
-                    .unwrap();
-            assert_eq!(v.get::<_, bool>("by_file"), expected);
+            assert_eq!(s.1.may_stat_files, expected);
             let mut kept = model::Cache::default();
             let database = refresh(&s, &mut kept).await.database_bytes.unwrap();
             let theirs = numbers(&conninfo, DATABASE_BYTES)[0];
@@ -477,8 +500,8 @@ async fn a_database_in_its_own_tablespace_is_measured_by_its_files_all_the_same(
     let heap = psql(&conninfo, "SELECT pg_relation_filenode('here')");
     std::fs::write(database_dir.join(format!("{heap}.tmp")), b"not a segment").unwrap();
     let s = open_at(&conninfo).await;
-    let by_functions = measured(&s.0.client, &hypertop::queries::RELATION_BYTES).await;
-    let by_files = measured(&s.0.client, &hypertop::queries::RELATION_BYTES_BY_FILE).await;
+    let by_functions = measured(&s.0.client, None, false).await;
+    let by_files = measured(&s.0.client, None, true).await;
     drop(s);
     assert_eq!(by_files, by_functions);
 }

@@ -97,7 +97,7 @@ async fn statements_on(server: &Tsdb) {
     assert_eq!(ours.calls, 5);
     // the tab: the hypertable it names, by the catalog's names
     let s = open_at(conninfo).await;
-    let mut data = Dataset::read_all(&s.0.client, &s.1, &Default::default()).await;
+    let mut data = Dataset::read_all(&s.0.client, None, &s.1, &Default::default()).await;
     data.apply(
         QueryKind::Statements,
         Ok(Payload::Statements(read_now.clone())),
