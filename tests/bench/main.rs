@@ -411,7 +411,7 @@ async fn screens(
     let mut kept: Vec<model::Cache> = kinds.iter().map(|_| model::Cache::default()).collect();
     if keep {
         for (kind, kept) in kinds.iter().zip(&mut kept) {
-            model::fetch_with(*kind, None, client, caps, kept)
+            model::fetch_with(*kind, None, client, None, caps, kept)
                 .await
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         }
@@ -424,7 +424,7 @@ async fn screens(
                 *kept = model::Cache::default();
             }
             let t = Instant::now();
-            model::fetch_with(*kind, None, client, caps, kept)
+            model::fetch_with(*kind, None, client, None, caps, kept)
                 .await
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
             times.push(t.elapsed());
@@ -1240,13 +1240,114 @@ fn metric(text: &str, name: &str) -> Option<f64> {
 }
 
 /// Several built datasets side by side (`--growth DSN,DSN,…`, e.g. 5k, 20k and 50k chunks):
-/// each screen's refresh through hypertop's session, the bare reads, and `hypertop snapshot`
-/// (the release binary, whole process: connect, every query, JSON), best of 5 each.
+/// each screen's refresh through hypertop's session against the bare reads, and the one-shot
+/// read — `hypertop snapshot` (the release binary, whole process: connect, every query, JSON) on
+/// two sessions and on one, the server's CPU for each, against a new session's bare reads, the
+/// floor of stat'ing every file and the naive set — best of 5 each, then the console's peak RSS.
 fn growth_part(list: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    println!("\n## Growth: the same measures on each dataset (best of 5)");
+    let mut warm_lines = Vec::new();
+    let mut cold_lines = Vec::new();
+    for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        rt.block_on(async { use_indexes(&connect(dsn).await).await });
+        let (counts, times, all, bare) = rt.block_on(async {
+            let session = hypertop_session(dsn).await;
+            let client = &session.client;
+            let caps = Capabilities::detect(client).await.unwrap();
+            let count = |sql: &'static str| async move {
+                client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0)
+            };
+            let counts = [
+                count("SELECT count(*) FROM _timescaledb_catalog.chunk").await,
+                count("SELECT count(*) FROM _timescaledb_catalog.hypertable").await,
+                count("SELECT count(*) FROM pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')")
+                    .await,
+            ];
+            screens(client, &caps, 2, true).await;
+            let (times, bare) = screens(client, &caps, 5, true).await;
+            let all: Duration = times.iter().map(|(_, best, _)| *best).sum();
+            let first: Duration = screens(client, &caps, 3, false)
+                .await
+                .0
+                .iter()
+                .map(|(_, best, _)| *best)
+                .sum();
+            (counts, times, (all, first), bare)
+        });
+        let [chunks, hypertables, relations] = counts;
+        let (all, first) = all;
+        println!("  {dsn}: warm reads done; one-shot reads…");
+        // Where a one-shot read starts: a new session (a new backend, its caches cold)
+        // connecting and making the bare reads once, interleaved with the snapshots. A lower
+        // bound only: the bare reads attribute nothing to a hypertable. The server's CPU is its
+        // backends' (the postmaster's reaped children's), so the server must be local.
+        let postmaster = rt.block_on(async {
+            let pid: i32 = connect(dsn)
+                .await
+                .query_one("SELECT pg_backend_pid()", &[])
+                .await
+                .unwrap()
+                .get(0);
+            parent_of(pid as u32)
+        });
+        let (mut two, mut one, mut cold_bare) = (Best::default(), Best::default(), Duration::MAX);
+        for _ in 0..5 {
+            let t = Instant::now();
+            rt.block_on(async { bare_reads(&connect(dsn).await, 1).await });
+            cold_bare = cold_bare.min(t.elapsed());
+            for (best, args) in [
+                (&mut two, &["snapshot"][..]),
+                (&mut one, &["snapshot", "--one-session"][..]),
+            ] {
+                let cpu = children_cpu(postmaster);
+                let t = Instant::now();
+                let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+                    .args(args)
+                    .arg(dsn)
+                    .output()
+                    .unwrap();
+                let took = t.elapsed();
+                process::must(out, "snapshot");
+                std::thread::sleep(Duration::from_millis(200));
+                best.add(took, children_cpu(postmaster) - cpu);
+            }
+        }
+        let (floor_one, floor_two) = rt.block_on(stat_floor(dsn));
+        // The naive set once (at 50,000 chunks it takes minutes), then the console's peak RSS.
+        let naive = rt.block_on(async { naive(&connect(dsn).await).await.0 });
+        let peak = console_peak_rss(dsn);
+        let cell = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
+        warm_lines.push(format!(
+            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>6.2}x {:>10} {:>7.1} MB  {:.2}",
+            times
+                .iter()
+                .map(|(_, best, _)| format!("{:>9}", cell(*best)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            cell(all),
+            cell(bare),
+            all.as_secs_f64() / bare.as_secs_f64(),
+            cell(first),
+            peak,
+            all.as_secs_f64() * 1e6 / chunks.max(1) as f64
+        ));
+        cold_lines.push(format!(
+            "  {chunks:>8} {relations:>9} {:>10} {:>9} {:>10} {:>9} {:>9} {:>7.1}x {:>10} {:>10} {:>10} {:>7.0}x",
+            cell(two.wall),
+            cell(two.cpu),
+            cell(one.wall),
+            cell(one.cpu),
+            cell(cold_bare),
+            two.wall.as_secs_f64() / cold_bare.as_secs_f64(),
+            cell(floor_one),
+            cell(floor_two),
+            cell(naive),
+            naive.as_secs_f64() / two.wall.as_secs_f64(),
+        ));
+    }
+    println!("\n## Growth: the console's refresh on each dataset (best of 5)");
     println!(
-        "  {:>8} {:>11} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7} {:>10} {:>10} {:>10} {:>10} {:>8} {:>9}  µs per chunk",
+        "  {:>8} {:>11} {:>9} {:>9} {:>9} {:>9} {:>10} {:>8} {:>7} {:>10} {:>10}  µs per chunk",
         "chunks",
         "hypertables",
         "Summary",
@@ -1257,75 +1358,93 @@ fn growth_part(list: &str) {
         "bare",
         "ratio",
         "first read",
-        "snapshot",
-        "cold bare",
-        "naive",
-        "×naive",
         "peak RSS"
     );
-    for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-        rt.block_on(async { use_indexes(&connect(dsn).await).await });
-        let (chunks, hypertables, times, all, bare) = rt.block_on(async {
-            let session = hypertop_session(dsn).await;
-            let client = &session.client;
-            let caps = Capabilities::detect(client).await.unwrap();
-            let count = |sql: &'static str| async move {
-                client.query_one(sql, &[]).await.unwrap().get::<_, i64>(0)
-            };
-            let chunks = count("SELECT count(*) FROM _timescaledb_catalog.chunk").await;
-            let hypertables = count("SELECT count(*) FROM _timescaledb_catalog.hypertable").await;
-            screens(client, &caps, 2, true).await;
-            let (times, bare) = screens(client, &caps, 5, true).await;
-            let all: Duration = times.iter().map(|(_, best, _)| *best).sum();
-            let first: Duration = screens(client, &caps, 3, false)
-                .await
-                .0
-                .iter()
-                .map(|(_, best, _)| *best)
-                .sum();
-            (chunks, hypertables, times, (all, first), bare)
-        });
-        let (all, first) = all;
-        // Where a one-shot read starts: a new session (a new backend, its caches cold)
-        // connecting and making the bare reads once, interleaved with the snapshots. A lower
-        // bound only: the bare reads attribute nothing to a hypertable.
-        let (mut snapshot, mut cold_bare) = (Duration::MAX, Duration::MAX);
-        for _ in 0..5 {
-            let t = Instant::now();
-            rt.block_on(async { bare_reads(&connect(dsn).await, 1).await });
-            cold_bare = cold_bare.min(t.elapsed());
-            let t = Instant::now();
-            let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
-                .args(["snapshot", dsn])
-                .output()
-                .unwrap();
-            process::must(out, "snapshot");
-            snapshot = snapshot.min(t.elapsed());
+    warm_lines.iter().for_each(|l| println!("{l}"));
+    println!("  (milliseconds; `all` is every screen's read as the console refreshes them, the catalog structure kept; `ratio` all / bare, the bare catalog reads; `first read` the same with the structure read too, as a new connection or a changed catalog does; `peak RSS` the console's after every tab was shown and refreshed)");
+    println!("\n## Growth: one-shot reads on each dataset (best of 5)");
+    println!(
+        "  {:>8} {:>9} {:>10} {:>9} {:>10} {:>9} {:>9} {:>8} {:>10} {:>10} {:>10} {:>8}",
+        "chunks",
+        "relations",
+        "snapshot",
+        "server",
+        "1 session",
+        "server",
+        "cold bare",
+        "ratio",
+        "stat floor",
+        "on two",
+        "naive",
+        "×naive"
+    );
+    cold_lines.iter().for_each(|l| println!("{l}"));
+    println!("  (milliseconds; `snapshot` the release binary as a whole process, a second session taking half of measuring the files from 10,000 relations, `1 session` with --one-session; `server` the server's CPU for it, every backend it opened; `cold bare` a new session connecting and making the bare reads once, a lower bound for the snapshot, `ratio` snapshot / cold bare; `stat floor` a new session listing and stat'ing every file of the database (relation_files.sql) and nothing else, `on two` two new sessions at once each doing half; `naive` the information views and per-hypertable size functions once, `×naive` naive / snapshot)");
+}
+
+/// The best wall time of a command, and the least server CPU it cost.
+#[derive(Default)]
+struct Best {
+    wall: Duration,
+    cpu: Duration,
+}
+
+impl Best {
+    fn add(&mut self, wall: Duration, cpu: f64) {
+        let cpu = Duration::from_secs_f64(cpu.max(0.0));
+        if self.wall.is_zero() || wall < self.wall {
+            self.wall = wall;
         }
-        // The naive set once (at 50,000 chunks it takes minutes), then the console's peak RSS.
-        let naive = rt.block_on(async { naive(&connect(dsn).await).await.0 });
-        let peak = console_peak_rss(dsn);
-        let cell = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
-        println!(
-            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>6.2}x {:>10} {:>10} {:>10} {:>10} {:>7.0}x {:>6.1} MB  {:.2}",
-            times
-                .iter()
-                .map(|(_, best, _)| format!("{:>9}", cell(*best)))
-                .collect::<Vec<_>>()
-                .join(" "),
-            cell(all),
-            cell(bare),
-            all.as_secs_f64() / bare.as_secs_f64(),
-            cell(first),
-            cell(snapshot),
-            cell(cold_bare),
-            cell(naive),
-            naive.as_secs_f64() / snapshot.as_secs_f64(),
-            peak,
-            all.as_secs_f64() * 1e6 / chunks.max(1) as f64
-        );
+        if self.cpu.is_zero() || cpu < self.cpu {
+            self.cpu = cpu;
+        }
     }
-    println!("  (milliseconds; `naive` the information views and per-hypertable size functions once, `×naive` naive / snapshot; `peak RSS` the console's after every tab was shown and refreshed; `all` is every screen's read as the console refreshes them, the catalog structure kept; `ratio` all / bare, the bare catalog reads; `first read` the same with the structure read too, as a new connection or a changed catalog does; `snapshot` the release binary as a whole process; `cold bare` a new session connecting and making the bare reads once, a lower bound for the snapshot)");
+}
+
+/// Listing and stat'ing every file of the database, nothing else: on one new session, and on
+/// two new sessions at once each stat'ing half (what a one-shot read cannot go below).
+async fn stat_floor(dsn: &str) -> (Duration, Duration) {
+    let files = |client: tokio_postgres::Client, part: i32, parts: i32| async move {
+        let rows = client
+            .query(hypertop::queries::RELATION_FILES, &[&part, &parts])
+            .await
+            .unwrap();
+        rows.len()
+    };
+    let (mut one, mut two) = (Duration::MAX, Duration::MAX);
+    for _ in 0..3 {
+        let c = connect(dsn).await;
+        let t = Instant::now();
+        files(c, 0, 1).await;
+        one = one.min(t.elapsed());
+        let (a, b) = (connect(dsn).await, connect(dsn).await);
+        let t = Instant::now();
+        futures_util::join!(files(a, 0, 2), files(b, 1, 2));
+        two = two.min(t.elapsed());
+    }
+    (one, two)
+}
+
+/// A process's parent (the postmaster of a backend).
+fn parent_of(pid: u32) -> u32 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    after
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The CPU seconds of a process's children that have ended (a postmaster's backends).
+fn children_cpu(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let field = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    (field(13) + field(14)) as f64 / ticks
 }
 
 /// The console's peak RSS on `dsn` (MB): every tab shown once, each read, then a few refreshes
