@@ -406,13 +406,14 @@ async fn run(cli: Cli) -> ExitCode {
             one_session,
             ..
         }) => {
-            let helper = match one_session {
-                true => None,
-                false => hypertop::snapshot::helper(&connector, &caps).await,
-            };
-            let helper = helper.as_ref().map(|h| &h.client);
-            let snap =
-                hypertop::snapshot::collect(&session.client, helper, &caps, &settings.limits).await;
+            let snap = hypertop::snapshot::collect_once(
+                &session,
+                &connector,
+                &caps,
+                &settings.limits,
+                *one_session,
+            )
+            .await;
             match format {
                 Format::Json => {
                     // Streamed: at 50,000 chunks the document is tens of MB.
@@ -444,13 +445,14 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(Sub::Check { one_session, .. }) => {
-            let helper = match one_session {
-                true => None,
-                false => hypertop::snapshot::helper(&connector, &caps).await,
-            };
-            let helper = helper.as_ref().map(|h| &h.client);
-            let snap =
-                hypertop::snapshot::collect(&session.client, helper, &caps, &settings.limits).await;
+            let snap = hypertop::snapshot::collect_once(
+                &session,
+                &connector,
+                &caps,
+                &settings.limits,
+                *one_session,
+            )
+            .await;
             let (code, line) = hypertop::snapshot::check(&snap, &settings.limits);
             println!("{}", hypertop::format::printable(&line));
             return ExitCode::from(code);

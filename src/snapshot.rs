@@ -61,6 +61,27 @@ pub async fn helper(
     connector.connect().await.ok()
 }
 
+/// `snapshot` and `check` on one target: [`collect`] with a [`helper`] unless `one_session`.
+pub async fn collect_once(
+    session: &crate::connect::Session,
+    connector: &crate::connect::Connector,
+    caps: &Capabilities,
+    limits: &Thresholds,
+    one_session: bool,
+) -> Snapshot {
+    let helper = match one_session {
+        true => None,
+        false => helper(connector, caps).await,
+    };
+    collect(
+        &session.client,
+        helper.as_ref().map(|h| &h.client),
+        caps,
+        limits,
+    )
+    .await
+}
+
 /// The JSON document's sections, each with the dataset it writes.
 const SECTIONS: [(&str, Section); 8] = [
     ("server", Section::Summary),
