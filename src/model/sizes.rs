@@ -517,10 +517,12 @@ impl SizeKeeper {
         self.swept_at = Some(now);
         // what was seen is seen: a relation left unmeasured stays wanted until it is measured
         self.settled = Some((versions.fingerprint, versions.relations.clone()));
-        if wanted.is_empty() {
-        } else if by_file(sessions.may_stat_files, wanted.len(), relations.len()) {
-            measure_by_files(relations, sessions).await?;
+        if wanted.is_empty()
+            || by_file(sessions.may_stat_files, wanted.len(), relations.len())
+                && measure_by_files(relations, sessions).await?
+        {
         } else {
+            // fewer wanted, or the files could not be listed (a privilege revoked since)
             let oids: Vec<u32> = wanted.iter().map(|&s| relations.oids[s as usize]).collect();
             if self.measure.is_none() {
                 self.measure = Some(client.prepare(queries::RELATION_BYTES.as_str()).await?);
@@ -556,14 +558,21 @@ impl SizeKeeper {
                 futures_util::future::try_join_all(lists),
             );
             let mut relations = relations?;
-            relations.add_files(lists?.into_iter().flatten());
-            let (oids, bytes) = measure_elsewhere(main, &relations.elsewhere()).await?;
+            let elsewhere = match unless_closed(lists.map(Some))? {
+                Some(lists) => {
+                    relations.add_files(lists.into_iter().flatten());
+                    relations.elsewhere()
+                }
+                // the listing failed short of the connection: the size functions measure all
+                None => relations.oids.to_vec(),
+            };
+            let (oids, bytes) = unless_closed(measure_elsewhere(main, &elsewhere).await)?;
             relations.add_measured(&oids, &bytes);
             relations
         } else {
             let mut relations = Relations::read(main, &old).await?;
             let oids = relations.oids.to_vec();
-            let (oids, bytes) = measure_elsewhere(main, &oids).await?;
+            let (oids, bytes) = unless_closed(measure_elsewhere(main, &oids).await)?;
             relations.add_measured(&oids, &bytes);
             relations
         };
@@ -583,10 +592,16 @@ impl SizeKeeper {
         fingerprint: Fingerprint,
     ) -> Result<(), Error> {
         if !self.relations.holds_for(fingerprint) {
+            let read_from = self.relations.read_from();
             let old = self.relations.take();
-            self.relations
-                .get_or_read(fingerprint, || Relations::read(client, &old))
-                .await?;
+            match Relations::read(client, &old).await {
+                Ok(relations) => self.relations.put_back(relations, Some(fingerprint)),
+                // the sizes kept stay for the next read
+                Err(e) => {
+                    self.relations.put_back(old, read_from);
+                    return Err(e);
+                }
+            }
         }
         Ok(())
     }
@@ -600,21 +615,31 @@ async fn measure(
     statement: &tokio_postgres::Statement,
     oids: &[u32],
 ) -> Result<(), Error> {
-    match client.query_one(statement, &[&oids]).await {
-        Ok(row) => {
-            let oids: Vec<u32> = array(&row, "oids")?;
-            let bytes: Vec<i64> = array(&row, "bytes")?;
-            relations.add_measured(&oids, &bytes);
-            Ok(())
-        }
-        Err(e) if e.is_closed() => Err(e),
-        Err(_) => Ok(()),
+    if let Some(row) = unless_closed(client.query_one(statement, &[&oids]).await.map(Some))? {
+        let oids: Vec<u32> = array(&row, "oids")?;
+        let bytes: Vec<i64> = array(&row, "bytes")?;
+        relations.add_measured(&oids, &bytes);
+    }
+    Ok(())
+}
+
+/// A measurement's result, its failure short of the connection (a lock or statement timeout,
+/// a privilege revoked since the capabilities were read) as nothing measured: those relations
+/// keep their last size and are asked for again, and the rest of the catalog pass stands.
+fn unless_closed<T: Default>(result: Result<T, Error>) -> Result<T, Error> {
+    match result {
+        Err(e) if !e.is_closed() => Ok(T::default()),
+        other => other,
     }
 }
 
 /// Measures every relation by its files: the directory listed and stat'ed in as many parts as
 /// there are sessions, at once, and the few relations elsewhere through the size functions.
-async fn measure_by_files(relations: &mut Relations, sessions: Sessions<'_>) -> Result<(), Error> {
+/// False when the files could not be listed: nothing was measured then.
+async fn measure_by_files(
+    relations: &mut Relations,
+    sessions: Sessions<'_>,
+) -> Result<bool, Error> {
     let clients = sessions.all();
     let parts = clients.len() as i32;
     // each file added as it comes (the parts take turns: one task polls them, so the lock is
@@ -635,12 +660,15 @@ async fn measure_by_files(relations: &mut Relations, sessions: Sessions<'_>) -> 
         futures_util::future::try_join_all(lists),
         measure_elsewhere(sessions.main, &elsewhere),
     );
-    lists?;
+    // a part that failed would leave its files out of the sums: none counts then
+    let listed = unless_closed(lists.map(|_| true))?;
     let sums = sums.into_inner().unwrap_or_else(|e| e.into_inner());
-    sums.measured(relations);
-    let (oids, bytes) = measured?;
+    if listed {
+        sums.measured(relations);
+    }
+    let (oids, bytes) = unless_closed(measured)?;
     relations.add_measured(&oids, &bytes);
-    Ok(())
+    Ok(listed)
 }
 
 /// One part of the directory's files with their sizes (relation_files.sql), each told apart by

@@ -165,6 +165,18 @@ impl<S> Cached<S> {
         self.read_from.map(|_| &mut self.value)
     }
 
+    /// The fingerprint of the catalog the structure was read from, if it was.
+    pub fn read_from(&self) -> Option<Fingerprint> {
+        self.read_from
+    }
+
+    /// Keeps `value` as read from `read_from` (what [`take`](Self::take) took, given back when
+    /// the read that was to replace it failed).
+    pub fn put_back(&mut self, value: S, read_from: Option<Fingerprint>) {
+        self.value = value;
+        self.read_from = read_from;
+    }
+
     /// The structure last read (or the default), leaving nothing kept: what a new read can take
     /// over from.
     pub fn take(&mut self) -> S
