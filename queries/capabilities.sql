@@ -18,9 +18,12 @@ SELECT
     pg_catalog.pg_has_role(current_user, 'pg_monitor', 'MEMBER')                 AS has_pg_monitor,
     -- whether this role may list and stat files: a read wanting most relations then measures
     -- them by their files (relation_files.sql), without opening each one
-    pg_catalog.has_function_privilege('pg_catalog.pg_stat_file(text, boolean)', 'EXECUTE')
-    AND pg_catalog.has_function_privilege('pg_catalog.pg_ls_dir(text, boolean, boolean)',
-                                          'EXECUTE')                             AS may_stat_files,
+    -- (to_regprocedure: an engine without either signature gets false, not an error)
+    coalesce(pg_catalog.has_function_privilege(
+                 pg_catalog.to_regprocedure('pg_catalog.pg_stat_file(text, boolean)'), 'EXECUTE')
+             AND pg_catalog.has_function_privilege(
+                 pg_catalog.to_regprocedure('pg_catalog.pg_ls_dir(text, boolean, boolean)'),
+                 'EXECUTE'), false)                                              AS may_stat_files,
     -- about how many relations there are: pg_class's own estimate, or from its size when it
     -- was never analysed (a row is about 300 bytes); a one-shot read of many opens two sessions
     (SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::int8

@@ -1,7 +1,7 @@
 -- The chunk structure behind the Hypertables, Compression and Retention tabs (kept between
 -- refreshes, read again when the catalog changes): each chunk's hypertable, table, the table of
 -- its compressed data (0: none), number of attribute slots (relnatts) and creation time, as
--- arrays in one row. Their ranges
+-- arrays per row. Their ranges
 -- come from chunk_ranges.sql and are joined on the client: planned together, the joins were
 -- estimated at 61 rows of 20,000 (and the tables found by 20,000 index probes), or, kept apart
 -- as CTEs, merged after sorting every chunk twice (280 ms at 50,000 chunks). In rows of at most

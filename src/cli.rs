@@ -198,8 +198,8 @@ pub enum Sub {
         /// terminal, nothing cut otherwise)
         #[arg(long, value_name = "COLUMNS")]
         width: Option<u16>,
-        /// Read on one connection even when the catalog is large (by default a second one
-        /// takes half of measuring the files from 10,000 relations)
+        /// Read on one connection even when the catalog is large (by default, from 10,000
+        /// relations, a second one shares the reading and measures half of the files)
         #[arg(long)]
         one_session: bool,
     },
@@ -221,8 +221,8 @@ pub enum Sub {
         /// Every target of the fleet (--fleet): one line each, the worst exit code
         #[arg(long)]
         all: bool,
-        /// Read on one connection even when the catalog is large (by default a second one
-        /// takes half of measuring the files from 10,000 relations)
+        /// Read on one connection even when the catalog is large (by default, from 10,000
+        /// relations, a second one shares the reading and measures half of the files)
         #[arg(long)]
         one_session: bool,
     },

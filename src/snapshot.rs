@@ -17,6 +17,7 @@ use crate::model::jobs::Job;
 use crate::model::retention::{PartitionedTable, Retention};
 use crate::model::Summary;
 use crate::problems::{self, Thresholds};
+use crate::queries;
 use crate::screens::{Ctx, Tab, TableRow};
 use crate::store::{Dataset, Section, Status};
 
@@ -43,23 +44,62 @@ pub async fn collect(
     }
 }
 
-/// From about this many relations a one-shot read opens a second session for half of the
-/// measuring: listing and stat'ing the files of 65,000 relations (20,000 chunks) took 0.44 s
+/// From about this many relations a one-shot read opens a second session that shares the
+/// reading and measures half of the files: listing and stat'ing the files of 65,000 relations (20,000 chunks) took 0.44 s
 /// on one session and 0.25–0.32 s each on two at once, where a second connection costs a few
 /// milliseconds of the server's time.
 pub const TWO_SESSIONS_FROM: i64 = 10_000;
 
-/// A second session for a one-shot read of a large catalog ([`TWO_SESSIONS_FROM`]), when one
-/// can be opened (a server at its connection limit reads on one).
+/// A second session for a one-shot read of a large catalog ([`TWO_SESSIONS_FROM`]) whose role
+/// may stat files ([`second_session`]): otherwise the read stays on one.
 pub async fn helper(
+    main: &Client,
     connector: &crate::connect::Connector,
     caps: &Capabilities,
 ) -> Option<crate::connect::Session> {
-    if caps.relations_estimate < TWO_SESSIONS_FROM {
+    if caps.relations_estimate < TWO_SESSIONS_FROM || !caps.may_stat_files {
         return None;
     }
-    connector.connect().await.ok()
+    second_session(main, connector).await
 }
+
+/// A session beside `main`, when one can be opened on the same server and database within
+/// [`SECOND_SESSION_WAIT`] and the server keeps room for others ([`leaves_room`]).
+pub async fn second_session(
+    main: &Client,
+    connector: &crate::connect::Connector,
+) -> Option<crate::connect::Session> {
+    let ours = main.query_one(queries::SECOND_SESSION, &[]).await.ok()?;
+    if !leaves_room(ours.get("max_connections"), ours.get("free_slots")) {
+        return None;
+    }
+    let second = async {
+        let session = connector.connect().await.ok()?;
+        let theirs = session
+            .client
+            .query_one(queries::SECOND_SESSION, &[])
+            .await
+            .ok()?;
+        Some((session, theirs))
+    };
+    let (session, theirs) = tokio::time::timeout(SECOND_SESSION_WAIT, second)
+        .await
+        .ok()??;
+    let place = |r: &tokio_postgres::Row| -> (Option<chrono::DateTime<chrono::Utc>>, String) {
+        (r.get("started"), r.get("database"))
+    };
+    (place(&ours) == place(&theirs)).then_some(session)
+}
+
+/// Whether a server with `free` of its `max` connections unused has room for a second session
+/// (pure): a tenth of them, and at least three, stay free for everyone else.
+pub fn leaves_room(max: i32, free: i32) -> bool {
+    free - 1 >= (max / 10).max(3)
+}
+
+/// How long a one-shot read waits for its second session (a pooler with no free connection
+/// would hold it for minutes) before reading on one.
+pub const SECOND_SESSION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// `snapshot` and `check` on one target: [`collect`] with a [`helper`] unless `one_session`.
 pub async fn collect_once(
@@ -71,7 +111,7 @@ pub async fn collect_once(
 ) -> Snapshot {
     let helper = match one_session {
         true => None,
-        false => helper(connector, caps).await,
+        false => helper(&session.client, connector, caps).await,
     };
     collect(
         &session.client,
@@ -422,6 +462,21 @@ fn worst_first(problems: impl Iterator<Item = (problems::Severity, String)>) -> 
 mod tests {
     use super::*;
     use crate::grid::Tone;
+
+    /// A second session leaves a tenth of the connections, and at least three, to others.
+    #[test]
+    fn a_second_session_leaves_room_for_others() {
+        assert!(leaves_room(100, 95));
+        assert!(leaves_room(100, 11));
+        assert!(!leaves_room(100, 10), "the last tenth is others'");
+        assert!(leaves_room(10, 4));
+        assert!(!leaves_room(10, 3), "at least three stay free");
+        assert!(!leaves_room(5, 0));
+        assert!(
+            !leaves_room(0, -2),
+            "more connected than allowed (superusers)"
+        );
+    }
 
     /// Advice alone leaves `check` OK and is counted in its perfdata.
     #[test]

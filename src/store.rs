@@ -264,14 +264,45 @@ impl Dataset {
         kept: &mut Kept,
     ) -> Dataset {
         let mut data = Dataset::new(Some(caps.clone()));
+        let mut answers = Self::read_each(client, helper, caps, kept).await;
+        if let Some(h) = helper {
+            // The helper went away meanwhile (terminated, a pooler's idle limit): everything
+            // again on the main session alone. Even a read that succeeded may lack what the
+            // helper read for it (the catalog pass's segment statistics), and a cache counts
+            // such a failed read as read: each starts afresh.
+            if !client.is_closed() && (h.is_closed() || h.simple_query("").await.is_err()) {
+                for cache in &mut kept.0 {
+                    *cache = model::Cache {
+                        one_shot: cache.one_shot,
+                        ..Default::default()
+                    };
+                }
+                answers = Self::read_each(client, None, caps, kept).await;
+            }
+        }
+        for (kind, result, took) in answers {
+            data.apply(kind, result, Utc::now(), took);
+        }
+        data.update_problems(limits, Utc::now());
+        data
+    }
+
+    /// Each of [`READS`] at once, with how long each took.
+    async fn read_each(
+        client: &Client,
+        helper: Option<&Client>,
+        caps: &Capabilities,
+        kept: &mut Kept,
+    ) -> Vec<(QueryKind, Result<Payload, String>, Duration)> {
         let started = std::time::Instant::now();
         let reads = READS
             .iter()
             .zip(kept.0.iter_mut())
             .map(|(&kind, kept)| async move {
-                // a helper session takes what the catalog pass does not need on its own
+                // A helper session takes the reads the catalog pass does not need on its own;
+                // the summary (this session's pid, TLS, settings) is the main session's.
                 let on = match kind {
-                    QueryKind::Catalog => client,
+                    QueryKind::Catalog | QueryKind::Summary => client,
                     _ => helper.unwrap_or(client),
                 };
                 let result = match model::unavailable(kind, caps) {
@@ -283,13 +314,14 @@ impl Dataset {
                 (kind, result, started.elapsed())
             });
         // The server answers in order: each read took from the answer before it to its own.
-        let mut answered = std::time::Duration::ZERO;
-        for (kind, result, done) in futures_util::future::join_all(reads).await {
-            data.apply(kind, result, Utc::now(), done.saturating_sub(answered));
-            answered = answered.max(done);
+        let mut answered = Duration::ZERO;
+        let mut answers = futures_util::future::join_all(reads).await;
+        for (_, _, done) in &mut answers {
+            let took = done.saturating_sub(answered);
+            answered = answered.max(*done);
+            *done = took;
         }
-        data.update_problems(limits, Utc::now());
-        data
+        answers
     }
 
     /// A drill-down's rows arrived (they are its view's; the store keeps when it was read).

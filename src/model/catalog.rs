@@ -127,8 +127,8 @@ impl CatalogStructure {
 }
 
 /// Reads the catalog pass, keeping its statements and the catalog's structure in `cache`. A
-/// `helper` session, for a one-shot read, takes half of measuring the files and the segment
-/// statistics.
+/// `helper` session, for a one-shot read, reads the relations' layout, half of the files, the
+/// index numbers and the segment statistics.
 pub async fn fetch(
     client: &Client,
     helper: Option<&Client>,

@@ -318,7 +318,7 @@ impl Usage {
     }
 
     /// From every index's oid and counts, and the invalid ones: put in oid order when they
-    /// did not come in it (pg_index's order usually is).
+    /// did not come in it (the rows come by groups of oids, in no order between groups).
     fn of(mut oids: Vec<u32>, mut counts: Vec<(i64, i64)>, mut invalid: Vec<u32>) -> Usage {
         if !oids.is_sorted_by(|a, b| a < b) {
             let mut order: Vec<u32> = (0..oids.len() as u32).collect();

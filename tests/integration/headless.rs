@@ -697,6 +697,89 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                     .collect()
             };
             assert_eq!(found(&a), found(&b));
+            // The helper terminated (an administrator, a pooler's idle limit): the main
+            // session reads what the helper was to read, and nothing is missing.
+            if server.native {
+                let pid: i32 = helper
+                    .client
+                    .query_one("SELECT pg_backend_pid()", &[])
+                    .await
+                    .unwrap()
+                    .get(0);
+                main.client
+                    .execute("SELECT pg_terminate_backend($1)", &[&pid])
+                    .await
+                    .unwrap();
+                let orphaned =
+                    hypertop::snapshot::collect(&main.client, Some(&helper.client), &caps, &limits)
+                        .await;
+                assert!(helper.client.is_closed(), "the helper was terminated");
+                let c = orphaned.to_json();
+                for section in ["hypertables", "compression", "retention"] {
+                    assert_eq!(a[section], c[section], "{section} without the helper");
+                }
+                // every index and job read (their counters may have moved on since)
+                let names = |v: &Value, section: &str, key: &str| -> Vec<String> {
+                    let rows = v[section]
+                        .as_array()
+                        .unwrap_or_else(|| panic!("{section}: {v}"))
+                        .iter();
+                    rows.map(|r| r[key].to_string()).collect()
+                };
+                assert_eq!(names(&a, "indexes", "name"), names(&c, "indexes", "name"));
+                assert_eq!(names(&a, "jobs", "id"), names(&c, "jobs", "id"));
+                assert!(!names(&c, "jobs", "id").is_empty());
+                assert_eq!(a["server"]["database_bytes"], c["server"]["database_bytes"]);
+                assert_eq!(found(&a), found(&c));
+            }
         });
+    });
+}
+
+/// A one-shot read's second session is opened only on the server and database of the first
+/// (a name resolving to several servers, a pool, could reach another), and not waited for
+/// past a couple of seconds (a pooler with no free connection holds a new one for minutes).
+#[test]
+fn a_second_session_reaches_the_same_database_or_is_not_used() {
+    use crate::engines::{connector_for, native_database, open_at, silent_server};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let here = native_database("second");
+        let other = native_database("second_other");
+        let (main, _) = open_at(&here).await;
+        let second = |conninfo: String| {
+            let main = &main.client;
+            async move {
+                let connector = connector_for(&conninfo);
+                hypertop::snapshot::second_session(main, &connector).await
+            }
+        };
+        assert!(second(here.clone()).await.is_some(), "the same database");
+        assert!(
+            second(other).await.is_none(),
+            "another database of the same server"
+        );
+        let started = std::time::Instant::now();
+        let silent = format!(
+            "host=127.0.0.1 port={} user=postgres sslmode=disable connect_timeout=30",
+            silent_server()
+        );
+        assert!(
+            second(silent).await.is_none(),
+            "a server that never answers"
+        );
+        let waited = started.elapsed();
+        assert!(
+            waited < hypertop::snapshot::SECOND_SESSION_WAIT + std::time::Duration::from_secs(2),
+            "waited {waited:?}"
+        );
+        if let Some(tsdb) = std::env::var("HYPERTOP_TEST_TSDB")
+            .ok()
+            .filter(|s| !s.is_empty())
+        {
+            let server = tsdb.split(';').next().unwrap().trim().to_string();
+            let another = second(format!("{server} dbname=postgres")).await;
+            assert!(another.is_none(), "another server");
+        }
     });
 }
