@@ -678,17 +678,6 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
             let (main, caps) = crate::engines::open_at(&server.conninfo).await;
             let (helper, _) = crate::engines::open_at(&server.conninfo).await;
             let limits = Thresholds::default();
-            let alone = hypertop::snapshot::collect(&main.client, None, &caps, &limits).await;
-            let shared =
-                hypertop::snapshot::collect(&main.client, Some(&helper.client), &caps, &limits)
-                    .await;
-            let (a, b) = (alone.to_json(), shared.to_json());
-            for section in ["hypertables", "compression", "retention", "indexes"] {
-                assert!(!a[section].as_array().unwrap().is_empty(), "{section}");
-                assert_eq!(a[section], b[section], "{section}");
-            }
-            assert!(a["server"]["database_bytes"].as_i64().unwrap() > 0);
-            assert_eq!(a["server"]["database_bytes"], b["server"]["database_bytes"]);
             // the same problems (their wording may name a lag that moved on meanwhile)
             let found = |v: &Value| -> Vec<String> {
                 let problems = v["problems"].as_array().unwrap().iter();
@@ -696,7 +685,35 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                     .map(|p| format!("{} {} {}", p["severity"], p["kind"], p["object"]))
                     .collect()
             };
-            assert_eq!(found(&a), found(&b));
+            let differs = |a: &Value, b: &Value| -> Option<String> {
+                let sections = ["hypertables", "compression", "retention", "indexes"];
+                let differ = sections.into_iter().find(|&s| a[s] != b[s]);
+                (a["server"]["database_bytes"] != b["server"]["database_bytes"])
+                    .then_some("database_bytes")
+                    .or(differ)
+                    .or((found(a) != found(b)).then_some("problems"))
+                    .map(|s| format!("{s}: {} against {}", a[s], b[s]))
+            };
+            // Read alone, then shared, until nothing moved in between (a background job
+            // compressing or scanning meanwhile on a server where they run): three tries.
+            let mut a = Value::Null;
+            for attempt in 1..=3 {
+                let alone = hypertop::snapshot::collect(&main.client, None, &caps, &limits).await;
+                let shared =
+                    hypertop::snapshot::collect(&main.client, Some(&helper.client), &caps, &limits)
+                        .await;
+                let b = shared.to_json();
+                a = alone.to_json();
+                for section in ["hypertables", "compression", "retention", "indexes"] {
+                    assert!(!a[section].as_array().unwrap().is_empty(), "{section}");
+                }
+                assert!(a["server"]["database_bytes"].as_i64().unwrap() > 0);
+                match differs(&a, &b) {
+                    None => break,
+                    Some(why) if attempt == 3 => panic!("two sessions read otherwise: {why}"),
+                    Some(_) => {}
+                }
+            }
             // The helper terminated (an administrator, a pooler's idle limit): the main
             // session reads what the helper was to read, and nothing is missing.
             if server.native {
