@@ -34,6 +34,11 @@ SELECT array_agg((c.oid::int8 << 32)
        -- every index and its file, as one number (a sum: a hash each cost 2 ms more)
        sum(c.oid::int8 * 3 + c.relfilenode::int8) FILTER (WHERE c.relkind = 'i')::int8
            AS index_files,
+       -- every other relation's file, the same way: a rewrite (TRUNCATE, VACUUM FULL, CLUSTER)
+       -- moves it at once, and the layout naming each relation's file is read again before
+       -- files are attributed (the old file stays, emptied, until the next checkpoint)
+       sum(c.oid::int8 * 3 + c.relfilenode::int8) FILTER (WHERE c.relkind <> 'i')::int8
+           AS table_files,
        -- whether writes are counted at all (track_counts); when not, every relation is measured
        pg_catalog.current_setting('track_counts')::bool AS counted,
        -- Every row inserted, updated or deleted in the catalogs that name and define relations,

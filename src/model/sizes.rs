@@ -35,6 +35,9 @@ pub struct RelationVersions {
     /// Of the set of relations (indexes and their files included) and the catalog's changes:
     /// when it changes, what is kept of the catalog's structure is read again.
     pub fingerprint: Fingerprint,
+    /// The fingerprint with every table's file too: when it changes, the relations' layout
+    /// (each one's file) is read again. A table rewritten keeps the structure.
+    pub layout: Fingerprint,
     /// Whether the statistics count writes: when they do not, a version sees only new files and
     /// page counts, and every relation is measured on every refresh.
     pub counted: bool,
@@ -46,10 +49,13 @@ impl RelationVersions {
         let relations: Vec<(u32, u32)> = packed.iter().map(|&v| unpack(v)).collect();
         let index_files: Option<i64> = r.try_get("index_files")?;
         let changes: Option<i64> = r.try_get("catalog_changes")?;
+        let table_files: Option<i64> = r.try_get("table_files")?;
         let ids = relations.iter().map(|&(oid, _)| u64::from(oid));
+        let fingerprint =
+            Fingerprint::of(ids.chain([index_files.unwrap_or(0) as u64])).and_changes(changes);
         Ok(RelationVersions {
-            fingerprint: Fingerprint::of(ids.chain([index_files.unwrap_or(0) as u64]))
-                .and_changes(changes),
+            fingerprint,
+            layout: fingerprint.and_member(table_files.unwrap_or(0) as u64),
             // an engine that publishes no statistics counts nothing, whatever track_counts says
             counted: r.try_get::<_, bool>("counted")? && changes.is_some(),
             relations,
@@ -501,7 +507,7 @@ impl SizeKeeper {
         versions: &RelationVersions,
     ) -> Result<Sizes<'_>, Error> {
         let client = sessions.main;
-        self.read_relations(client, versions.fingerprint).await?;
+        self.read_relations(client, versions.layout).await?;
         let settled = self
             .settled
             .take()

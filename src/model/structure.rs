@@ -23,13 +23,16 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     pub fn of(ids: impl IntoIterator<Item = u64>) -> Fingerprint {
-        let mut f = Fingerprint::default();
-        for id in ids {
-            f.count += 1;
-            f.sum = f.sum.wrapping_add(id);
-            f.mixed = f.mixed.wrapping_add(mix(id));
-        }
-        f
+        ids.into_iter()
+            .fold(Fingerprint::default(), Fingerprint::and_member)
+    }
+
+    /// This fingerprint with one more member.
+    pub fn and_member(mut self, id: u64) -> Fingerprint {
+        self.count += 1;
+        self.sum = self.sum.wrapping_add(id);
+        self.mixed = self.mixed.wrapping_add(mix(id));
+        self
     }
 
     /// This fingerprint with the catalog's count of changed rows (`relation_versions.sql`'s
