@@ -45,9 +45,9 @@ pub async fn collect(
 }
 
 /// From about this many relations a one-shot read opens a second session that shares the
-/// reading and measures half of the files: listing and stat'ing the files of 65,000 relations (20,000 chunks) took 0.44 s
-/// on one session and 0.25–0.32 s each on two at once, where a second connection costs a few
-/// milliseconds of the server's time.
+/// reading and measures half of the files: listing and stat'ing the files of 65,000 relations
+/// (20,000 chunks) took 0.44 s on one session and 0.25–0.32 s each on two at once, where a
+/// second connection costs a few milliseconds of the server's time.
 pub const TWO_SESSIONS_FROM: i64 = 10_000;
 
 /// A second session for a one-shot read of a large catalog ([`TWO_SESSIONS_FROM`]) whose role
@@ -70,7 +70,8 @@ pub async fn second_session(
     connector: &crate::connect::Connector,
 ) -> Option<crate::connect::Session> {
     let ours = main.query_one(queries::SECOND_SESSION, &[]).await.ok()?;
-    if !leaves_room(ours.get("max_connections"), ours.get("free_slots")) {
+    let room = (ours.try_get("max_connections"), ours.try_get("free_slots"));
+    if !matches!(room, (Ok(max), Ok(free)) if leaves_room(max, free)) {
         return None;
     }
     let second = async {
@@ -85,16 +86,18 @@ pub async fn second_session(
     let (session, theirs) = tokio::time::timeout(SECOND_SESSION_WAIT, second)
         .await
         .ok()??;
-    let place = |r: &tokio_postgres::Row| -> (Option<chrono::DateTime<chrono::Utc>>, String) {
-        (r.get("started"), r.get("database"))
+    type Place = (Option<chrono::DateTime<chrono::Utc>>, String);
+    let place = |r: &tokio_postgres::Row| -> Option<Place> {
+        Some((r.try_get("started").ok()?, r.try_get("database").ok()?))
     };
-    (place(&ours) == place(&theirs)).then_some(session)
+    let same = place(&ours).is_some_and(|p| place(&theirs) == Some(p));
+    same.then_some(session)
 }
 
 /// Whether a server with `free` of its `max` connections unused has room for a second session
 /// (pure): a tenth of them, and at least three, stay free for everyone else.
 pub fn leaves_room(max: i32, free: i32) -> bool {
-    free - 1 >= (max / 10).max(3)
+    free > (max / 10).max(3)
 }
 
 /// How long a one-shot read waits for its second session (a pooler with no free connection

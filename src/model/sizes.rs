@@ -154,8 +154,8 @@ impl Relations {
                 oid: oids[i],
                 file: files.get(i).copied().unwrap_or(0),
                 link: links.get(i).copied().flatten().unwrap_or(0),
-                flags: u8::from(indexes.get(i) == Some(&true)) * INDEX
-                    | u8::from(here.get(i) == Some(&true)) * HERE,
+                flags: (u8::from(indexes.get(i) == Some(&true)) * INDEX)
+                    | (u8::from(here.get(i) == Some(&true)) * HERE),
             }));
         }
         Ok(Relations::of_listed(listed, old))
