@@ -64,14 +64,19 @@ pub async fn helper(
 }
 
 /// A session beside `main`, when one can be opened on the same server and database within
-/// [`SECOND_SESSION_WAIT`] and the server keeps room for others ([`leaves_room`]).
+/// [`SECOND_SESSION_WAIT`] and the server keeps room for others ([`Room::leaves_room`]).
 pub async fn second_session(
     main: &Client,
     connector: &crate::connect::Connector,
 ) -> Option<crate::connect::Session> {
     let ours = main.query_one(queries::SECOND_SESSION, &[]).await.ok()?;
-    let room = (ours.try_get("max_connections"), ours.try_get("free_slots"));
-    if !matches!(room, (Ok(max), Ok(free)) if leaves_room(max, free)) {
+    let room = Room {
+        max: ours.try_get("max_connections").ok()?,
+        free: ours.try_get("free_slots").ok()?,
+        role: ours.try_get("role_slots").ok()?,
+        database: ours.try_get("database_slots").ok()?,
+    };
+    if !room.leaves_room() {
         return None;
     }
     let second = async {
@@ -94,10 +99,25 @@ pub async fn second_session(
     same.then_some(session)
 }
 
-/// Whether a server with `free` of its `max` connections unused has room for a second session
-/// (pure): a tenth of them, and at least three, stay free for everyone else.
-pub fn leaves_room(max: i32, free: i32) -> bool {
-    free > (max / 10).max(3)
+/// The connection slots a server has left (`queries/second_session.sql`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Room {
+    pub max: i32,
+    /// Unused of `max`, after the reserved ones.
+    pub free: i32,
+    /// What the login role's and the database's CONNECTION LIMIT leave, where one applies.
+    pub role: Option<i32>,
+    pub database: Option<i32>,
+}
+
+impl Room {
+    /// Whether a second session leaves room for others (pure): a tenth of the server's
+    /// connections, and at least three, stay free, and at least one of the role's and the
+    /// database's limits (another tool of the same role, an exporter reconnecting).
+    pub fn leaves_room(self) -> bool {
+        let limited_room = |left: Option<i32>| left.is_none_or(|n| n > 1);
+        self.free > (self.max / 10).max(3) && limited_room(self.role) && limited_room(self.database)
+    }
 }
 
 /// How long a one-shot read waits for its second session (a pooler with no free connection
@@ -469,16 +489,37 @@ mod tests {
     /// A second session leaves a tenth of the connections, and at least three, to others.
     #[test]
     fn a_second_session_leaves_room_for_others() {
-        assert!(leaves_room(100, 95));
-        assert!(leaves_room(100, 11));
-        assert!(!leaves_room(100, 10), "the last tenth is others'");
-        assert!(leaves_room(10, 4));
-        assert!(!leaves_room(10, 3), "at least three stay free");
-        assert!(!leaves_room(5, 0));
+        let room = |max, free| Room {
+            max,
+            free,
+            role: None,
+            database: None,
+        };
+        assert!(room(100, 95).leaves_room());
+        assert!(room(100, 11).leaves_room());
+        assert!(!room(100, 10).leaves_room(), "the last tenth is others'");
+        assert!(room(10, 4).leaves_room());
+        assert!(!room(10, 3).leaves_room(), "at least three stay free");
+        assert!(!room(5, 0).leaves_room());
         assert!(
-            !leaves_room(0, -2),
+            !room(0, -2).leaves_room(),
             "more connected than allowed (superusers)"
         );
+        let limited = |role, database| Room {
+            role,
+            database,
+            ..room(100, 95)
+        };
+        assert!(limited(Some(2), None).leaves_room());
+        assert!(
+            !limited(Some(1), None).leaves_room(),
+            "the role's last slot"
+        );
+        assert!(
+            !limited(None, Some(0)).leaves_room(),
+            "the database is full"
+        );
+        assert!(!limited(Some(5), Some(1)).leaves_room());
     }
 
     /// Advice alone leaves `check` OK and is counted in its perfdata.

@@ -704,6 +704,17 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                         .await;
                 let b = shared.to_json();
                 a = alone.to_json();
+                // Neither read lists the session that read it (the helper read the sessions,
+                // the main session's pid is the summary's).
+                for read in [&a, &b] {
+                    let own = &read["server"]["backend_pid"];
+                    let sessions = read["activity"].as_array().unwrap();
+                    assert!(own.as_i64().is_some(), "{}", read["server"]);
+                    assert!(
+                        sessions.iter().all(|s| &s["pid"] != own),
+                        "the reading session {own} is listed: {sessions:?}"
+                    );
+                }
                 for section in ["hypertables", "compression", "retention", "indexes"] {
                     assert!(!a[section].as_array().unwrap().is_empty(), "{section}");
                 }
@@ -799,4 +810,43 @@ fn a_second_session_reaches_the_same_database_or_is_not_used() {
             assert!(another.is_none(), "another server");
         }
     });
+}
+
+/// A second session is not opened into the last slot of the login role's or the database's
+/// CONNECTION LIMIT (the server's own slots were the only ones counted: a role limited to two
+/// sessions had every snapshot take its second, and a FATAL in the server's log at one).
+#[test]
+fn a_second_session_stays_within_the_role_and_database_connection_limits() {
+    use crate::engines::{connector_for, open_at};
+    let here = native_database("limited");
+    let dbname = here.rsplit("dbname=").next().unwrap().to_string();
+    psql(
+        &here,
+        "DROP ROLE IF EXISTS hypertop_limited; \
+         CREATE ROLE hypertop_limited LOGIN CONNECTION LIMIT 1;",
+    );
+    let as_limited = format!("{here} user=hypertop_limited");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let (main, _) = open_at(&as_limited).await;
+        let second = || async {
+            hypertop::snapshot::second_session(&main.client, &connector_for(&as_limited))
+                .await
+                .is_some()
+        };
+        assert!(!second().await, "the role's only session is the first");
+        psql(&here, "ALTER ROLE hypertop_limited CONNECTION LIMIT 3");
+        assert!(second().await, "room for two more of the role's");
+        psql(
+            &here,
+            &format!("ALTER DATABASE {dbname} CONNECTION LIMIT 2"),
+        );
+        assert!(!second().await, "the database's last slot");
+        psql(
+            &here,
+            &format!("ALTER DATABASE {dbname} CONNECTION LIMIT -1"),
+        );
+        assert!(second().await, "no limit left");
+    });
+    psql(&here, "DROP ROLE hypertop_limited");
 }
