@@ -318,6 +318,17 @@ impl Relations {
             .collect()
     }
 
+    /// The relations not measured yet: those elsewhere, and, after [`add_files`](Self::add_files),
+    /// those whose main file was not listed (given a new file while the files were listed, an
+    /// unlogged relation's only `_init` fork on a standby): a one-shot read measures them
+    /// through the size functions, having no next refresh to measure them at.
+    fn unmeasured(&self) -> Vec<u32> {
+        (0..self.len())
+            .filter(|&s| self.bytes[s] == UNKNOWN)
+            .map(|s| self.oids[s])
+            .collect()
+    }
+
     /// Measured sizes by oid, as relation_bytes.sql returns them.
     fn add_measured(&mut self, oids: &[u32], bytes: &[i64]) {
         for (&oid, &b) in oids.iter().zip(bytes) {
@@ -567,7 +578,7 @@ impl SizeKeeper {
             let elsewhere = match unless_closed(lists.map(Some))? {
                 Some(lists) => {
                     relations.add_files(lists.into_iter().flatten());
-                    relations.elsewhere()
+                    relations.unmeasured()
                 }
                 // the listing failed short of the connection: the size functions measure all
                 None => relations.oids.to_vec(),
@@ -621,11 +632,8 @@ async fn measure(
     statement: &tokio_postgres::Statement,
     oids: &[u32],
 ) -> Result<(), Error> {
-    if let Some(row) = unless_closed(client.query_one(statement, &[&oids]).await.map(Some))? {
-        let oids: Vec<u32> = array(&row, "oids")?;
-        let bytes: Vec<i64> = array(&row, "bytes")?;
-        relations.add_measured(&oids, &bytes);
-    }
+    let (oids, bytes) = through_size_functions(client, statement, oids).await?;
+    relations.add_measured(&oids, &bytes);
     Ok(())
 }
 
@@ -705,13 +713,37 @@ async fn list_files(
 /// `oids` through the size functions, unprepared: the relations whose files are not in the
 /// database's directory, or a one-shot read's every relation when it may not stat files.
 async fn measure_elsewhere(client: &Client, oids: &[u32]) -> Result<(Vec<u32>, Vec<i64>), Error> {
-    if oids.is_empty() {
-        return Ok(Default::default());
+    through_size_functions(client, queries::RELATION_BYTES.as_str(), oids).await
+}
+
+/// Relations measured through the size functions at most this many to a statement: a
+/// statement timeout then loses one batch's sizes, not all of them (a new session measures
+/// some 12,000 relations a second; 60,000 in another tablespace took longer than the one-shot
+/// reads' 5 s timeout, and every refresh timed out on all of them again).
+const MEASURED_AT_ONCE: usize = 4_000;
+
+/// `oids` measured by relation_bytes.sql (its text, or the prepared statement) in batches of
+/// [`MEASURED_AT_ONCE`]; a batch that fails short of the connection (a timeout) ends the
+/// measuring with what was measured before it: the next batches would likely wait as long
+/// again, one after another.
+async fn through_size_functions<S>(
+    client: &Client,
+    statement: &S,
+    oids: &[u32],
+) -> Result<(Vec<u32>, Vec<i64>), Error>
+where
+    S: ?Sized + tokio_postgres::ToStatement,
+{
+    let mut out: (Vec<u32>, Vec<i64>) = Default::default();
+    for batch in oids.chunks(MEASURED_AT_ONCE) {
+        let row = client.query_one(statement, &[&batch]).await.map(Some);
+        let Some(row) = unless_closed(row)? else {
+            break;
+        };
+        out.0.extend(array::<u32>(&row, "oids")?);
+        out.1.extend(array::<i64>(&row, "bytes")?);
     }
-    let row = client
-        .query_one(queries::RELATION_BYTES.as_str(), &[&oids])
-        .await?;
-    Ok((array(&row, "oids")?, array(&row, "bytes")?))
+    Ok(out)
 }
 
 /// An index's version: its table's with its own file folded in (pure).
@@ -983,6 +1015,11 @@ mod tests {
         );
         assert!(!sizes.knows(12) && !sizes.knows(13));
         assert_eq!(r.elsewhere(), [12]);
+        assert_eq!(
+            r.unmeasured(),
+            [12, 13],
+            "the size functions measure what the files did not"
+        );
     }
 
     #[test]
