@@ -13,7 +13,10 @@ WITH hyper AS MATERIALIZED (
       JOIN pg_catalog.pg_class r ON r.relnamespace = n.oid AND r.relname = h.table_name
      -- not TimescaleDB's internal compressed hypertables (up to 2.28)
      WHERE h.compression_state IS DISTINCT FROM 2
-), ordinary AS (
+), candidates AS MATERIALIZED (
+    -- the tables outside the system's and TimescaleDB's schemas, first: the chunk test below
+    -- must see only these (planned as a filter on every table of pg_class, it ran 55,000
+    -- times at 45,000 chunks and took 4.8 s)
     SELECT t.oid
       FROM pg_catalog.pg_class t
       JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
@@ -21,12 +24,15 @@ WITH hyper AS MATERIALIZED (
        AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
        AND n.nspname NOT LIKE '\_timescaledb\_%'
        AND n.nspname NOT LIKE 'pg\_temp\_%'
-       AND NOT EXISTS (SELECT 1 FROM hyper h WHERE h.oid = t.oid)
-       -- not a chunk (an inheritance child of a hypertable); looked up for these few tables
-       -- (OFFSET 0) rather than hashing every chunk's inheritance
+), ordinary AS (
+    SELECT c.oid
+      FROM candidates c
+     WHERE NOT EXISTS (SELECT 1 FROM hyper h WHERE h.oid = c.oid)
+       -- not a chunk (an inheritance child of a hypertable): its one inheritance row, by
+       -- index, against the hypertables' oids
        AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_inherits i
-                        WHERE i.inhrelid = t.oid AND i.inhparent IN (SELECT h.oid FROM hyper h)
-                       OFFSET 0)
+                        WHERE i.inhrelid = c.oid
+                          AND i.inhparent = ANY ((SELECT array_agg(h.oid) FROM hyper h)::oid[]))
 )
 SELECT (SELECT array_agg(h.oid) FROM hyper h)      AS hypertables,
        (SELECT array_agg(h.id) FROM hyper h)       AS hypertable_ids,
