@@ -373,6 +373,10 @@ async fn run(cli: Cli) -> ExitCode {
         Err(e) => return fail(e, EXIT_CONNECT),
     };
     let journal = Journal::new(settings.journal.clone());
+    // snapshot's and check's one read
+    let collect = |one_session: bool| {
+        hypertop::snapshot::collect_once(&session, &connector, &caps, &settings.limits, one_session)
+    };
     let ctx = headless::Context {
         connector: &connector,
         session: &session,
@@ -406,14 +410,7 @@ async fn run(cli: Cli) -> ExitCode {
             one_session,
             ..
         }) => {
-            let snap = hypertop::snapshot::collect_once(
-                &session,
-                &connector,
-                &caps,
-                &settings.limits,
-                *one_session,
-            )
-            .await;
+            let snap = collect(*one_session).await;
             match format {
                 Format::Json => {
                     // Streamed: at 50,000 chunks the document is tens of MB.
@@ -445,14 +442,7 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(Sub::Check { one_session, .. }) => {
-            let snap = hypertop::snapshot::collect_once(
-                &session,
-                &connector,
-                &caps,
-                &settings.limits,
-                *one_session,
-            )
-            .await;
+            let snap = collect(*one_session).await;
             let (code, line) = hypertop::snapshot::check(&snap, &settings.limits);
             println!("{}", hypertop::format::printable(&line));
             return ExitCode::from(code);

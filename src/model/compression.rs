@@ -1,6 +1,6 @@
 //! Compression per hypertable: settings, policy, progress and backlog.
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Compression {
     pub schema: String,
     pub name: String,
@@ -40,24 +40,9 @@ impl Compression {
 /// The totals row: sums of every column that adds up.
 pub fn totals(rows: &[Compression]) -> Compression {
     let mut t = Compression {
-        schema: String::new(),
         name: "total".into(),
         enabled: rows.iter().any(|r| r.enabled),
-        segmentby: None,
-        orderby: None,
-        job_id: None,
-        scheduled: None,
-        compress_after: None,
-        compress_after_seconds: None,
-        chunks: 0,
-        compressed_chunks: 0,
-        backlog_chunks: 0,
-        backlog_bytes: 0,
-        before_bytes: 0,
-        after_bytes: 0,
-        partial_chunks: 0,
-        uncompressed_between: 0,
-        segments: None,
+        ..Default::default()
     };
     for r in rows {
         t.chunks += r.chunks;

@@ -300,18 +300,21 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
     rank(out)
 }
 
+/// The order before consequences are put under their roots: severity, kind, size, object.
+fn rank_order(a: &Problem, b: &Problem) -> std::cmp::Ordering {
+    a.severity
+        .cmp(&b.severity)
+        .then(a.kind.cmp(&b.kind))
+        .then(b.magnitude.total_cmp(&a.magnitude))
+        .then(a.object.cmp(&b.object))
+}
+
 /// Ranks problems: severity, kind, size; then each consequence right under its root, so one
 /// stopped scheduler is one problem with its consequences under it. In one pass over roots found
 /// by key (a partition of the rest per root was quadratic: 0.8 s and twice the list's memory at
 /// 10,000 problems).
 fn rank(mut out: Vec<Problem>) -> Vec<Problem> {
-    out.sort_by(|a, b| {
-        a.severity
-            .cmp(&b.severity)
-            .then(a.kind.cmp(&b.kind))
-            .then(b.magnitude.total_cmp(&a.magnitude))
-            .then(a.object.cmp(&b.object))
-    });
+    out.sort_by(rank_order);
     let mut roots: std::collections::HashMap<(ProblemKind, &Subject), usize> = Default::default();
     for (i, p) in out.iter().enumerate().filter(|(_, p)| p.root.is_none()) {
         roots.entry((p.kind, &p.subject)).or_insert(i);
@@ -363,13 +366,7 @@ mod tests {
     #[test]
     fn ranking_matches_a_partition_per_root() {
         fn by_partition(mut out: Vec<Problem>) -> Vec<Problem> {
-            out.sort_by(|a, b| {
-                a.severity
-                    .cmp(&b.severity)
-                    .then(a.kind.cmp(&b.kind))
-                    .then(b.magnitude.total_cmp(&a.magnitude))
-                    .then(a.object.cmp(&b.object))
-            });
+            out.sort_by(rank_order);
             let (roots, mut rest): (Vec<Problem>, Vec<Problem>) =
                 out.into_iter().partition(|p| p.root.is_none());
             let mut ranked = Vec::new();
