@@ -233,6 +233,16 @@ impl<D> Store<D> {
         self.pinned.push(row.pinned);
     }
 
+    /// Room for `rows` rows of `cols` cells, but their text (grown by doubling, the arrays
+    /// held up to twice their cells until shrunk).
+    fn reserve(&mut self, rows: usize, cols: usize) {
+        self.ends.reserve_exact(rows * (cols + 1));
+        self.nums.reserve_exact(rows * cols);
+        self.flags.reserve_exact(rows * cols);
+        self.extra.reserve_exact(rows);
+        self.pinned.reserve_exact(rows);
+    }
+
     fn shrink(&mut self) {
         self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
@@ -343,6 +353,8 @@ pub struct Grid<D> {
     /// The user moved the selection: refreshes follow that row by id; until then it stays on
     /// the first row.
     moved: bool,
+    /// The selected row's id while the rows are let go ([`park`](Self::park)).
+    parked: Option<String>,
     /// First visible row; adjusted while drawing to keep the selection in view.
     offset: Interior<usize>,
 }
@@ -364,8 +376,19 @@ impl<D: Clone> Grid<D> {
             filter: String::new(),
             selected: 0,
             moved: false,
+            parked: None,
             offset: Interior::new(0),
         }
+    }
+
+    /// Lets the rows go while the table is not shown; the columns, sort, filter and selected
+    /// row stay for the next [`set_rows`](Self::set_rows).
+    pub fn park(&mut self) {
+        if let Some(id) = self.selected_row().filter(|_| self.moved) {
+            self.parked = Some(id.id().to_string());
+        }
+        self.rows = Store::default();
+        self.order = Vec::new();
     }
 
     /// Replaces the rows, keeping the selected row (by id) selected when it still exists. Rows
@@ -375,10 +398,13 @@ impl<D: Clone> Grid<D> {
         let keep = self
             .selected_row()
             .filter(|_| self.moved)
-            .map(|r| r.id().to_string());
+            .map(|r| r.id().to_string())
+            .or_else(|| self.parked.take());
         let cols = self.columns.len();
         self.rows = Store::default();
         self.order = Vec::new();
+        let rows = rows.into_iter();
+        self.rows.reserve(rows.size_hint().0, cols);
         let mut widest = vec![0usize; cols];
         for row in rows {
             for (w, cell) in widest.iter_mut().zip(&row.cells) {
@@ -781,6 +807,27 @@ mod tests {
         rows.reverse();
         g.set_rows(rows);
         assert_eq!(g.selected_row().unwrap().id(), "c");
+    }
+
+    #[test]
+    fn parked_rows_are_let_go_and_come_back_as_they_were_shown() {
+        let mut g = grid();
+        g.sort_step(true);
+        g.select_id("b");
+        let rows: Vec<Row<()>> = g.visible().map(|r| r.to_row()).collect();
+        let shown = ids(&g);
+        g.park();
+        assert_eq!(g.total(), 0, "no rows held");
+        assert!(g.selected_row().is_none());
+        g.set_rows(rows.into_iter().rev());
+        assert_eq!(ids(&g), shown, "the same sort");
+        assert_eq!(g.selected_row().unwrap().id(), "b", "the same row selected");
+        // a selection never moved stays on the first row
+        let mut untouched = grid();
+        let rows: Vec<Row<()>> = untouched.visible().map(|r| r.to_row()).collect();
+        untouched.park();
+        untouched.set_rows(rows.into_iter().rev());
+        assert_eq!(untouched.selected(), 0);
     }
 
     #[test]

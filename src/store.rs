@@ -283,8 +283,22 @@ impl Dataset {
         for (kind, result, took) in answers {
             data.apply(kind, result, Utc::now(), took);
         }
+        if helper.is_some() {
+            data.leave_out_own_session();
+        }
         data.update_problems(limits, Utc::now());
         data
+    }
+
+    /// The helper read the sessions, so they hold the main session (the read itself, perhaps
+    /// waiting on a lock): it leaves it out, as each session leaves itself out.
+    fn leave_out_own_session(&mut self) {
+        let Some(own) = self.summary.value().map(|s| s.backend_pid) else {
+            return;
+        };
+        if let DataState::Ready { value, .. } = &mut self.activity {
+            value.retain(|s| s.pid != own);
+        }
     }
 
     /// Each of [`READS`] at once, with how long each took.

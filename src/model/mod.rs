@@ -249,6 +249,8 @@ pub(crate) async fn collect_rows<T>(
         Ok(())
     })
     .await?;
+    // the room grown into and not used (up to half of it) goes back
+    out.shrink_to_fit();
     Ok(out)
 }
 

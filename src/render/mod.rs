@@ -106,7 +106,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let label = |tab: Tab, short: bool| {
         let title = tab.title(ts);
         // Too narrow for every title: the others shortened, the current one whole.
-        if short && tab != state.tab {
+        if short && tab != state.tab() {
             title.chars().take(4).collect()
         } else {
             title.to_string()
@@ -118,7 +118,7 @@ fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let short = full > area.width as usize;
     let spans: Vec<Span> = Tab::all()
         .map(|tab| {
-            let style = if tab == state.tab {
+            let style = if tab == state.tab() {
                 theme.tab_active
             } else {
                 theme.tab
@@ -162,7 +162,7 @@ fn message(frame: &mut Frame, area: Rect, title: String, text: &str, style: Styl
 /// A tab: its panel, if it has one, above its table (or drill-down), or why there is nothing
 /// to show.
 fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, theme: &Theme) {
-    let screen = state.tab.screen();
+    let screen = state.tab().screen();
     let ts = state.timescaledb();
     let ctx = state.ctx();
     let area = match screen.panel(&state.data, &ctx) {
@@ -522,7 +522,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
         ));
     }
     let back = state.jumped_from.is_some() || state.current().drill.is_some();
-    let tab_keys = state.tab.keys();
+    let tab_keys = state.tab().keys();
     let hint_of = |groups: &[&str]| {
         let keys = groups
             .iter()
@@ -685,7 +685,7 @@ mod tests {
         let mut s = state();
         let theme = Theme::builtin("default").unwrap();
         for tab in Tab::all() {
-            s.tab = tab;
+            s.show_tab(tab);
             for (w, h) in [(80, 24), (160, 48)] {
                 let name = format!("{}_{w}x{h}", tab.title(true).to_lowercase());
                 insta::assert_snapshot!(name, text(&draw_with(&s, &theme, w, h)));
@@ -743,7 +743,7 @@ mod tests {
             );
         }
         let mono = Theme::mono();
-        s.tab = Tab::HOME;
+        s.show_tab(Tab::HOME);
         insta::assert_snapshot!("picture_pulse_80x24", text(&draw_with(&s, &mono, 80, 24)));
         // The pulse gives way to the selected problem's cause chain: down the list, every
         // chain's root shows whole at 80x24.
@@ -765,12 +765,12 @@ mod tests {
         }
         assert!(roots > 0, "the plant has problems with a root cause");
         s.on_key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::NONE));
-        s.tab = tab("caggs");
+        s.show_tab(tab("caggs"));
         insta::assert_snapshot!(
             "picture_cagg_lag_80x24",
             text(&draw_with(&s, &mono, 80, 24))
         );
-        s.tab = tab("hypertables");
+        s.show_tab(tab("hypertables"));
         insta::assert_snapshot!(
             "picture_table_size_80x24",
             text(&draw_with(&s, &mono, 80, 24))
@@ -811,7 +811,7 @@ mod tests {
         insta::assert_snapshot!("picture_chunks_80x24", text(&draw_with(&s, &mono, 80, 24)));
         s.on_key(esc);
 
-        s.tab = tab("jobs");
+        s.show_tab(tab("jobs"));
         assert_eq!(
             s.wanted().last(),
             Some(&(QueryKind::JobRuns, Some(Subject::Job(1000)))),
@@ -848,7 +848,7 @@ mod tests {
         insta::assert_snapshot!("picture_job_runs_80x24", screen);
         // every picture on terminals far too small for it: drawn in part or left out, no panic
         for tab in Tab::all() {
-            s.tab = tab;
+            s.show_tab(tab);
             for (w, h) in [(1, 1), (8, 4), (20, 8), (40, 12), (80, 15)] {
                 draw_with(&s, &mono, w, h);
             }
@@ -861,7 +861,7 @@ mod tests {
         use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let mono = Theme::mono();
         let mut s = state();
-        s.tab = tab("statements");
+        s.show_tab(tab("statements"));
         s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         let drill = s.current().drill.as_ref().expect("the plan opens");
         assert_eq!(drill.kind, QueryKind::Plan);
@@ -903,14 +903,14 @@ mod tests {
     #[test]
     fn mono_theme_uses_no_colour() {
         let mut s = state();
-        s.tab = tab("jobs");
+        s.show_tab(tab("jobs"));
         let term = draw_with(&s, &Theme::mono(), 80, 24);
         for cell in term.backend().buffer().content() {
             assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
             assert_eq!(cell.bg, ratatui::style::Color::Reset, "{cell:?}");
         }
         for tab in [Tab::HOME, tab("jobs")] {
-            s.tab = tab;
+            s.show_tab(tab);
             let name = format!("mono_{}_80x24", tab.title(true).to_lowercase());
             insta::assert_snapshot!(
                 name,
@@ -1007,7 +1007,7 @@ mod tests {
     #[test]
     fn drill_down_filter_line_and_help() {
         let mut s = state();
-        s.tab = tab("jobs");
+        s.show_tab(tab("jobs"));
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         s.on_key(key(KeyCode::Enter));
@@ -1032,7 +1032,7 @@ mod tests {
             draw_with(&s, &Theme::mono(), w, h);
             s.show_help = false;
             for tab in Tab::all() {
-                s.tab = tab;
+                s.show_tab(tab);
                 draw_with(&s, &Theme::mono(), w, h);
             }
         }
@@ -1132,17 +1132,17 @@ mod tests {
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         let mut s = state();
-        assert_eq!(s.tab, Tab::HOME);
+        assert_eq!(s.tab(), Tab::HOME);
         s.on_key(key(KeyCode::Enter));
-        assert_ne!(s.tab, Tab::HOME, "Enter on a problem jumps to its row");
+        assert_ne!(s.tab(), Tab::HOME, "Enter on a problem jumps to its row");
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
         assert!(t.contains("Esc back"), "{t}");
         s.on_key(key(KeyCode::Esc));
-        assert_eq!(s.tab, Tab::HOME, "Esc goes back to the problems");
+        assert_eq!(s.tab(), Tab::HOME, "Esc goes back to the problems");
         // A tab switched to by hand is not left by Esc.
         s.on_key(key(KeyCode::Char('6')));
         s.on_key(key(KeyCode::Esc));
-        assert_eq!(s.tab, tab("jobs"));
+        assert_eq!(s.tab(), tab("jobs"));
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
         assert!(t.contains("P pause") && t.contains("X run"), "{t}");
 
@@ -1154,9 +1154,9 @@ mod tests {
             s.on_key(key(KeyCode::Enter))
         };
         palette(&mut s, "caggs");
-        assert_eq!(s.tab, tab("caggs"));
+        assert_eq!(s.tab(), tab("caggs"));
         palette(&mut s, "1");
-        assert_eq!(s.tab, Tab::HOME);
+        assert_eq!(s.tab(), Tab::HOME);
         palette(&mut s, "help");
         assert!(s.show_help);
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));

@@ -124,7 +124,7 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
                 Category::Active => Tone::Ok,
                 Category::Constraint => Tone::Normal,
             });
-            let mut keys = i.key_columns.clone();
+            let mut keys = i.key_columns.to_string();
             if let Some(e) = &i.expressions {
                 keys = format!("{keys} [{e}]");
             }
@@ -156,8 +156,8 @@ pub fn rows(list: &[Index]) -> Vec<TableRow> {
                 row.open(Open::Drill(
                     QueryKind::IndexChunks,
                     Subject::Relation {
-                        schema: i.index_schema.clone(),
-                        name: i.name.clone(),
+                        schema: i.index_schema.to_string(),
+                        name: i.name.to_string(),
                     },
                     format!(
                         "Chunk indexes of {}",

@@ -723,7 +723,7 @@ fn render_bench(rows: usize, with_history: bool) -> Vec<(String, Duration, Durat
     let mut term = Terminal::new(TestBackend::new(200, 50)).unwrap();
     let mut out = Vec::new();
     for tab in Tab::all() {
-        state.tab = tab;
+        state.show_tab(tab);
         let mut frames = Vec::new();
         for _ in 0..50 {
             let t = Instant::now();
@@ -902,9 +902,9 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
             (0..rows)
                 .map(|i| Index {
                     schema: "scale".into(),
-                    table: name(i / 3),
+                    table: name(i / 3).into(),
                     index_schema: "scale".into(),
-                    name: format!("{}_idx", name(i)),
+                    name: format!("{}_idx", name(i)).into(),
                     oid: i as i64,
                     on_hypertable: true,
                     method: "btree".into(),

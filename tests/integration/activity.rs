@@ -88,6 +88,7 @@ async fn a_blocked_alter_names_its_blocker_and_b_finds_it() {
         elapsed: Duration::ZERO,
         finished_at: chrono::Utc::now(),
     });
+    state.show_tab(tab("activity"));
     let table = &state.view(tab("activity")).table;
     let blocks = hypertop::screens::activity::blocks(&found, holder_pid);
     assert!(

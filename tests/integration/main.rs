@@ -31,7 +31,7 @@ pub fn render_text(
     state: &mut hypertop::app::state::AppState,
     tab: hypertop::screens::Tab,
 ) -> String {
-    state.tab = tab;
+    state.show_tab(tab);
     render_sized(state, 120, 30)
 }
 

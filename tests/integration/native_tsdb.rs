@@ -440,7 +440,7 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
         // Each policy's runs are in the Jobs tab's history, as successes with their times, and
         // drawn at 80x24 as bars (the compression policy's, opened from its row).
         let mut state = console_state(&e).await;
-        state.tab = hypertop::screens::Tab::named("jobs").unwrap();
+        state.show_tab(hypertop::screens::Tab::named("jobs").unwrap());
         for key in "/compression\r\r".chars() {
             use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
             let code = match key {
@@ -450,7 +450,7 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
             state.on_key(KeyEvent::new(code, KeyModifiers::NONE));
         }
         let drill = state
-            .view(state.tab)
+            .view(state.tab())
             .drill
             .as_ref()
             .expect("the job's history open");

@@ -196,7 +196,7 @@ async fn indexes_are_summed_over_chunks_with_unused_and_duplicates_on(server: &T
     let list = indexes(&s).await;
     let get = |name: &str| {
         list.iter()
-            .find(|i| i.name == name)
+            .find(|i| &*i.name == name)
             .unwrap_or_else(|| panic!("{name} in {list:?}"))
     };
     let value = get("metrics_value_idx");
@@ -218,14 +218,14 @@ async fn indexes_are_summed_over_chunks_with_unused_and_duplicates_on(server: &T
     );
     let hostile = get("idx é \"quoted\"");
     assert_eq!(
-        (hostile.schema.as_str(), hostile.table.as_str()),
+        (&*hostile.schema, &*hostile.table),
         (HOSTILE_SCHEMA, HOSTILE_TABLE)
     );
     assert_eq!(hostile.chunk_indexes, 3);
     // A cagg's indexes are listed under the cagg.
     assert!(list
         .iter()
-        .any(|i| i.table == "metrics_hourly" && i.index_schema == "_timescaledb_internal"));
+        .any(|i| &*i.table == "metrics_hourly" && &*i.index_schema == "_timescaledb_internal"));
     assert!(
         !list
             .iter()
@@ -585,7 +585,7 @@ async fn edge_cases_dropped_columns_and_look_alike_indexes() {
 async fn edge_cases_dropped_columns_and_look_alike_indexes_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
     let list = indexes(&s).await;
-    let get = |n: &str| list.iter().find(|i| i.name == n).unwrap();
+    let get = |n: &str| list.iter().find(|i| &*i.name == n).unwrap();
     // Matched by column name, not number, after the drop: every chunk's index, no mix-up.
     assert_eq!(get("evolving_c_idx").chunk_indexes, 3);
     assert_eq!(get("evolving_d_idx").chunk_indexes, 3);
@@ -635,7 +635,7 @@ async fn edge_cases_partial_and_expression_indexes_keep_their_chunks() {
 async fn edge_cases_partial_and_expression_indexes_keep_their_chunks_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
     let list = indexes(&s).await;
-    let get = |n: &str| list.iter().find(|i| i.name == n).unwrap();
+    let get = |n: &str| list.iter().find(|i| &*i.name == n).unwrap();
     // A chunk index's predicate or expression is stored folded, the hypertable's as written:
     // each shape still finds its three chunk indexes, and their size.
     for name in [
@@ -687,7 +687,7 @@ fn ours(c: &Catalog) -> (String, Vec<Index>) {
         .filter(|c| c.schema == "kept")
         .collect();
     let i = c.indexes.as_ref().unwrap();
-    let i: Vec<Index> = i.iter().filter(|x| x.schema == "kept").cloned().collect();
+    let i: Vec<Index> = i.iter().filter(|x| &*x.schema == "kept").cloned().collect();
     (format!("{h:?} {z:?}"), i)
 }
 
@@ -738,7 +738,7 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     };
     let chunk_indexes = |i: &[hypertop::model::indexes::Index], name: &str| {
         i.iter()
-            .find(|x| x.schema == "kept" && x.name == name)
+            .find(|x| &*x.schema == "kept" && &*x.name == name)
             .map(|x| x.chunk_indexes)
     };
     let (t, _) = refresh_kept(&s, &mut kept).await;
@@ -788,7 +788,7 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     assert_eq!(chunk_indexes(&i, "kept_w"), Some(3));
     let keys = |i: &[hypertop::model::indexes::Index]| {
         i.iter()
-            .find(|x| x.schema == "kept" && x.name == "kept_w")
+            .find(|x| &*x.schema == "kept" && &*x.name == "kept_w")
             .map(|x| x.key_columns.clone())
     };
     assert_eq!(keys(&i).as_deref(), Some("w"));

@@ -150,7 +150,7 @@ async fn sizes_match_postgresqls_functions_on_fresh_writes_on(server: &Tsdb) {
         .as_ref()
         .unwrap()
         .iter()
-        .find(|i| i.schema == "sized" && i.name == "t_device")
+        .find(|i| &*i.schema == "sized" && &*i.name == "t_device")
         .expect("t_device listed")
         .size_bytes;
     let theirs = numbers(conninfo, "SELECT hypertable_index_size('sized.t_device')")[0];
@@ -256,7 +256,7 @@ async fn plain_postgresql_sizes_match_its_functions() {
             .as_ref()
             .unwrap()
             .iter()
-            .find(|i| i.name == "r_at")
+            .find(|i| &*i.name == "r_at")
             .ok_or("r_at listed")?
             .size_bytes;
         let index_theirs = numbers(
