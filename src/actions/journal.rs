@@ -342,11 +342,7 @@ impl Journal {
         before: Option<super::state::State>,
     ) -> Result<String, String> {
         let now = Utc::now();
-        let id = format!(
-            "{}-{:04x}",
-            now.format("%Y%m%d-%H%M%S"),
-            (now.timestamp_subsec_nanos() ^ std::process::id()) & 0xffff
-        );
+        let id = entry_id(now);
         self.append(&Line {
             id: id.clone(),
             time: now,
@@ -434,6 +430,24 @@ impl Journal {
     }
 }
 
+/// A new entry's id: its second, then a number this process counts up from a start drawn from
+/// its pid and the clock. Drawn afresh for each entry, two entries of one process in one second
+/// shared an id now and then (1 in 65,536 per pair, more on a coarse clock), and the later one
+/// then read as rolled back by the earlier one's rollback.
+fn entry_id(now: DateTime<Utc>) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::OnceLock;
+    static NEXT: OnceLock<AtomicU32> = OnceLock::new();
+    let next = NEXT.get_or_init(|| {
+        AtomicU32::new(now.timestamp_subsec_nanos() ^ std::process::id().rotate_left(12))
+    });
+    format!(
+        "{}-{:06x}",
+        now.format("%Y%m%d-%H%M%S"),
+        next.fetch_add(1, Ordering::Relaxed) & 0xff_ffff
+    )
+}
+
 /// The entry whose completed rollback undid entry `id`, if any.
 pub(crate) fn rolled_back_by<'a>(entries: &'a [Entry], id: &str) -> Option<&'a str> {
     entries
@@ -511,6 +525,20 @@ mod tests {
             system_id: Some("7301234567890123456".into()),
             database_oid: Some(16384),
         }
+    }
+
+    #[test]
+    fn entries_of_one_process_in_one_second_have_distinct_ids() {
+        // The same instant for all: only the counter can tell them apart (the old id, drawn
+        // from the clock's nanoseconds, repeated by chance within a second).
+        let now = Utc::now();
+        let ids: std::collections::HashSet<String> = (0..100_000).map(|_| entry_id(now)).collect();
+        assert_eq!(ids.len(), 100_000);
+        let id = entry_id(now);
+        assert!(
+            id.starts_with(&now.format("%Y%m%d-%H%M%S-").to_string()),
+            "{id}"
+        );
     }
 
     #[test]
