@@ -309,15 +309,18 @@ impl Dataset {
         kept: &mut Kept,
     ) -> Vec<(QueryKind, Result<Payload, String>, Duration)> {
         let started = std::time::Instant::now();
+        // A helper session takes the reads the catalog pass does not need on its own; the
+        // summary (this session's pid, TLS, settings) is the main session's.
+        let on_helper = |kind: QueryKind| {
+            helper.is_some() && !matches!(kind, QueryKind::Catalog | QueryKind::Summary)
+        };
         let reads = READS
             .iter()
             .zip(kept.0.iter_mut())
             .map(|(&kind, kept)| async move {
-                // A helper session takes the reads the catalog pass does not need on its own;
-                // the summary (this session's pid, TLS, settings) is the main session's.
-                let on = match kind {
-                    QueryKind::Catalog | QueryKind::Summary => client,
-                    _ => helper.unwrap_or(client),
+                let on = match helper {
+                    Some(h) if on_helper(kind) => h,
+                    _ => client,
                 };
                 let result = match model::unavailable(kind, caps) {
                     Some(why) => Ok(Payload::Unavailable(why)),
@@ -327,13 +330,13 @@ impl Dataset {
                 };
                 (kind, result, started.elapsed())
             });
-        // The server answers in order: each read took from the answer before it to its own.
-        let mut answered = Duration::ZERO;
         let mut answers = futures_util::future::join_all(reads).await;
-        for (_, _, done) in &mut answers {
-            let took = done.saturating_sub(answered);
-            answered = answered.max(*done);
-            *done = took;
+        let done: Vec<(bool, Duration)> = answers
+            .iter()
+            .map(|(kind, _, done)| (on_helper(*kind), *done))
+            .collect();
+        for ((_, _, took), t) in answers.iter_mut().zip(read_times(&done)) {
+            *took = t;
         }
         answers
     }
@@ -566,11 +569,48 @@ impl<T> AnyState for DataState<T> {
     }
 }
 
+/// How long each of a pipelined set of reads took, from when each was answered (since they
+/// all went out) and on which session: a session answers in order, so each read took from the
+/// answer before it on the same session to its own. (Counted across sessions, a helper's read
+/// answered before the main session's catalog pass read as having taken nothing.)
+fn read_times(answered: &[(bool, Duration)]) -> Vec<Duration> {
+    let mut last = [Duration::ZERO; 2];
+    answered
+        .iter()
+        .map(|&(session, done)| {
+            let before = &mut last[usize::from(session)];
+            let took = done.saturating_sub(*before);
+            *before = (*before).max(done);
+            took
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::caggs::Cagg;
     use crate::model::fixtures;
+
+    #[test]
+    fn each_read_took_from_the_answer_before_it_on_its_own_session() {
+        let ms = Duration::from_millis;
+        // Summary and catalog on the main session; jobs, caggs and activity on the helper,
+        // answered long before the catalog pass.
+        let answered = [
+            (false, ms(5)),
+            (false, ms(500)),
+            (true, ms(50)),
+            (true, ms(80)),
+            (true, ms(90)),
+        ];
+        assert_eq!(
+            read_times(&answered),
+            [ms(5), ms(495), ms(50), ms(30), ms(10)]
+        );
+        let one_session = [(false, ms(5)), (false, ms(500)), (false, ms(520))];
+        assert_eq!(read_times(&one_session), [ms(5), ms(495), ms(20)]);
+    }
 
     /// Each read fills sections, the catalog's through its parts, a drill-down none.
     #[test]
