@@ -552,6 +552,9 @@ impl AppState {
     fn build(&mut self, tab: Tab, ctx: Ctx) {
         let screen = tab.screen();
         let columns = screen.columns(&self.data);
+        // The old rows go before the new are built (the selection stays parked): held while
+        // the new were built, they were a second copy at every refresh's peak.
+        self.view_mut(tab).table.park();
         let rows = screen.rows(&self.data, &ctx);
         let view = self.view_mut(tab);
         if view.table.columns != columns {
