@@ -15,7 +15,7 @@ wanted_index AS (SELECT i.indexrelid FROM pg_catalog.pg_index i),
      CROSS JOIN LATERAL pg_catalog.pg_partition_tree(pc.oid) t
      WHERE pc.relkind = 'I' AND t.isleaf AND t.level > 0
 )
-SELECT d.indexrelid::bigint AS index_oid, n.nspname::text AS schema, t.relname::text AS table_name, n.nspname::text AS index_schema,
+SELECT d.indexrelid AS index_oid, n.nspname::text AS schema, t.relname::text AS table_name, n.nspname::text AS index_schema,
        d.index_name,
        false AS on_hypertable, d.method, d.indisunique AS is_unique, d.indisprimary AS is_primary,
        array_to_string(d.key_columns, ',') AS key_columns, d.expressions, d.predicate,

@@ -337,7 +337,9 @@ async fn read_structure(
         each_row(client, &candidates_sql, &candidate_params, |r| {
             Candidates::add_row(&mut pairs, r)
         }),
-        collect_rows(client, &listing_sql, &listing_params, ListedIndex::from_row),
+        collect_rows(client, &listing_sql, &listing_params, |r| {
+            ListedIndex::from_row(r).map(std::sync::Arc::new)
+        }),
         client.query(&settings_sql, &settings_params),
     )?;
     structure.settings = CompressionColumns::from_rows(&settings)?;

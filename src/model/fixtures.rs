@@ -155,7 +155,7 @@ pub fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> In
         tuples_read: scans * 40,
     };
     Index::new(
-        &listed(oid, "telemetry", table, name, keys),
+        &std::sync::Arc::new(listed(oid, "telemetry", table, name, keys)),
         usage,
         3 * 1024 * 1024 * 1024 + scans,
         1224,

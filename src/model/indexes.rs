@@ -1,5 +1,7 @@
 //! Indexes: usage category, duplicates and validity, hypertable indexes summed over chunks.
 
+use std::sync::Arc;
+
 use tokio_postgres::{Client, Row};
 
 use super::sizes::Sizes;
@@ -33,28 +35,15 @@ impl Category {
 
 /// A name or definition shared, not copied, between the structure's listed index and the
 /// tab's row made of it each refresh (15,500 indexes' eight strings were 4 MB a copy).
-pub type Name = std::sync::Arc<str>;
+pub type Name = Arc<str>;
 
+/// An index the tab lists with its numbers: what it is (shared with the catalog structure that
+/// listed it, so a refresh copies one pointer per index, not its eight fields: 35,000 indexes
+/// took 9.6 MB a copy), read through `Deref` as `index.name`; then its usage and size.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Index {
-    /// Schema of the table (for a cagg's index: the cagg's schema).
-    pub schema: Name,
-    pub table: Name,
-    /// Where the index itself lives (a cagg's indexes are in TimescaleDB's internal schema).
-    pub index_schema: Name,
-    pub name: Name,
-    /// The index's oid: the older of two duplicates is the one kept.
-    #[serde(skip)]
-    pub oid: i64,
-    pub on_hypertable: bool,
-    /// Access method: btree, brin, gin, …
-    pub method: Name,
-    pub unique: bool,
-    pub primary: bool,
-    /// Key columns by name, comma-separated (empty entries are expressions).
-    pub key_columns: Name,
-    pub expressions: Option<Name>,
-    pub predicate: Option<Name>,
+    #[serde(flatten)]
+    pub listed: Arc<ListedIndex>,
     pub valid: bool,
     pub scans: i64,
     pub tuples_read: i64,
@@ -63,32 +52,41 @@ pub struct Index {
     pub chunk_indexes: i64,
     pub category: Category,
     /// Another index on the same table with the same keys and predicate.
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<Name>,
+}
+
+impl std::ops::Deref for Index {
+    type Target = ListedIndex;
+
+    fn deref(&self) -> &ListedIndex {
+        &self.listed
+    }
+}
+
+/// A change copies what it is first: the structure's listed index stays as it was read.
+impl std::ops::DerefMut for Index {
+    fn deref_mut(&mut self) -> &mut ListedIndex {
+        Arc::make_mut(&mut self.listed)
+    }
 }
 
 impl Index {
     /// A listed index with its numbers (its own plus its chunk indexes' sums), not yet
     /// compared with the others for duplicates.
-    pub fn new(l: &ListedIndex, usage: IndexUsage, size_bytes: i64, chunk_indexes: i64) -> Index {
+    pub fn new(
+        listed: &Arc<ListedIndex>,
+        usage: IndexUsage,
+        size_bytes: i64,
+        chunk_indexes: i64,
+    ) -> Index {
         Index {
-            schema: l.schema.clone(),
-            table: l.table.clone(),
-            index_schema: l.index_schema.clone(),
-            name: l.name.clone(),
-            oid: i64::from(l.oid),
-            on_hypertable: l.on_hypertable,
-            method: l.method.clone(),
-            unique: l.unique,
-            primary: l.primary,
-            key_columns: l.key_columns.clone(),
-            expressions: l.expressions.clone(),
-            predicate: l.predicate.clone(),
+            category: category(usage.scans, listed.unique),
+            listed: listed.clone(),
             valid: usage.valid,
             scans: usage.scans,
             tuples_read: usage.tuples_read,
             size_bytes,
             chunk_indexes,
-            category: category(usage.scans, l.unique),
             duplicate_of: None,
         }
     }
@@ -150,7 +148,7 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
         marks.extend(members.iter().filter(|&&m| m != keep).map(|&m| (m, keep)));
     }
     for (m, keep) in marks {
-        indexes[m as usize].duplicate_of = Some(indexes[keep as usize].name.to_string());
+        indexes[m as usize].duplicate_of = Some(indexes[keep as usize].name.clone());
     }
 }
 
@@ -160,21 +158,27 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
 pub struct IndexStructure {
     /// (chunk index, hypertable index)
     pub chunk_indexes: Vec<(u32, u32)>,
-    pub listed: Vec<ListedIndex>,
+    pub listed: Vec<Arc<ListedIndex>>,
 }
 
 /// An index the tab lists, without its numbers (`queries/listed_indexes.sql`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ListedIndex {
+    /// The index's oid: the older of two duplicates is the one kept.
+    #[serde(skip)]
     pub oid: u32,
+    /// Schema of the table (for a cagg's index: the cagg's schema).
     pub schema: Name,
     pub table: Name,
+    /// Where the index itself lives (a cagg's indexes are in TimescaleDB's internal schema).
     pub index_schema: Name,
     pub name: Name,
     pub on_hypertable: bool,
+    /// Access method: btree, brin, gin, …
     pub method: Name,
     pub unique: bool,
     pub primary: bool,
+    /// Key columns by name, comma-separated (empty entries are expressions).
     pub key_columns: Name,
     pub expressions: Option<Name>,
     pub predicate: Option<Name>,
@@ -211,7 +215,7 @@ fn optional_name(r: &Row, column: &str) -> Result<Option<Name>, tokio_postgres::
 /// The tab's rows (pure): each listed index with its own numbers and its chunk indexes' sums,
 /// duplicates marked. An index dropped since the structure was read is left out.
 pub fn rows(
-    listed: &[ListedIndex],
+    listed: &[Arc<ListedIndex>],
     usage: &Usage,
     sizes: &Sizes,
     sums: &IdMap<u32, ChunkIndexSums>,
@@ -235,7 +239,8 @@ pub fn rows(
         })
         .collect();
     // as listed before: by index, then table
-    out.sort_by(|a, b| (a.oid, &a.schema, &a.table).cmp(&(b.oid, &b.schema, &b.table)));
+    // oids are unique: an unstable sort orders alike, without a stable sort's buffer
+    out.sort_unstable_by_key(|i| i.oid);
     mark_duplicates(&mut out);
     out
 }
@@ -412,34 +417,23 @@ pub fn from_plain_rows(rows: &[Row], sizes: &Sizes) -> Result<Vec<Index>, tokio_
     let mut out = rows
         .iter()
         .map(|r| {
-            let oid: i64 = r.try_get("index_oid")?;
-            let scans: i64 = r.try_get("scans")?;
-            let unique: bool = r.try_get("is_unique")?;
-            Ok(Index {
-                schema: name(r, "schema")?,
-                table: name(r, "table_name")?,
-                index_schema: name(r, "index_schema")?,
-                name: name(r, "index_name")?,
-                oid,
-                on_hypertable: r.try_get("on_hypertable")?,
-                method: optional_name(r, "method")?.unwrap_or_else(|| "".into()),
-                unique,
-                primary: r.try_get("is_primary")?,
-                key_columns: name(r, "key_columns")?,
-                expressions: optional_name(r, "expressions")?,
-                predicate: optional_name(r, "predicate")?,
+            let listed = Arc::new(ListedIndex::from_row(r)?);
+            let size_bytes = sizes.own(listed.oid)
+                + r.try_get::<_, Vec<u32>>("part_indexes")?
+                    .into_iter()
+                    .map(|i| sizes.own(i))
+                    .sum::<i64>();
+            let usage = IndexUsage {
                 valid: r.try_get("valid")?,
-                scans,
+                scans: r.try_get("scans")?,
                 tuples_read: r.try_get("tuples_read")?,
-                size_bytes: sizes.own(oid as u32)
-                    + r.try_get::<_, Vec<u32>>("part_indexes")?
-                        .into_iter()
-                        .map(|i| sizes.own(i))
-                        .sum::<i64>(),
-                chunk_indexes: r.try_get("chunk_indexes")?,
-                category: category(scans, unique),
-                duplicate_of: None,
-            })
+            };
+            Ok(Index::new(
+                &listed,
+                usage,
+                size_bytes,
+                r.try_get("chunk_indexes")?,
+            ))
         })
         .collect::<Result<Vec<_>, tokio_postgres::Error>>()?;
     mark_duplicates(&mut out);
@@ -513,7 +507,7 @@ mod tests {
             unique,
             ..crate::model::fixtures::listed(0, "s", "t", name, keys)
         };
-        Index::new(&listed, used(true, scans, 0), 0, 0)
+        Index::new(&Arc::new(listed), used(true, scans, 0), 0, 0)
     }
 
     /// An index's usage, each scan reading `per_scan` tuples.
@@ -621,7 +615,8 @@ mod tests {
 
     #[test]
     fn listed_indexes_get_their_own_and_their_chunks_numbers() {
-        let listed = |oid, name, keys| crate::model::fixtures::listed(oid, "s", "t", name, keys);
+        let listed =
+            |oid, name, keys| Arc::new(crate::model::fixtures::listed(oid, "s", "t", name, keys));
         let list = [
             listed(10, "t_time_idx", "time"),
             listed(20, "t_copy", "time"),

@@ -821,7 +821,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
     use hypertop::model::caggs::{Cagg, Watermark};
     use hypertop::model::compression::Compression;
     use hypertop::model::hypertables::Hypertable;
-    use hypertop::model::indexes::{category, Index};
+    use hypertop::model::indexes::{Index, IndexUsage, ListedIndex};
     use hypertop::model::jobs::Job;
     use hypertop::model::retention::Retention;
     use hypertop::model::{Bound, Payload};
@@ -900,26 +900,27 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
         ),
         Payload::Indexes(
             (0..rows)
-                .map(|i| Index {
-                    schema: "scale".into(),
-                    table: name(i / 3).into(),
-                    index_schema: "scale".into(),
-                    name: format!("{}_idx", name(i)).into(),
-                    oid: i as i64,
-                    on_hypertable: true,
-                    method: "btree".into(),
-                    unique: false,
-                    primary: false,
-                    key_columns: "device,time".into(),
-                    expressions: None,
-                    predicate: None,
-                    valid: true,
-                    scans: (i % 100) as i64,
-                    tuples_read: 0,
-                    size_bytes: 1 << 20,
-                    chunk_indexes: 100,
-                    category: category((i % 100) as i64, false),
-                    duplicate_of: None,
+                .map(|i| {
+                    let listed = ListedIndex {
+                        oid: i as u32,
+                        schema: "scale".into(),
+                        table: name(i / 3).into(),
+                        index_schema: "scale".into(),
+                        name: format!("{}_idx", name(i)).into(),
+                        on_hypertable: true,
+                        method: "btree".into(),
+                        unique: false,
+                        primary: false,
+                        key_columns: "device,time".into(),
+                        expressions: None,
+                        predicate: None,
+                    };
+                    let usage = IndexUsage {
+                        valid: true,
+                        scans: (i % 100) as i64,
+                        tuples_read: 0,
+                    };
+                    Index::new(&listed.into(), usage, 1 << 20, 100)
                 })
                 .collect(),
         ),
