@@ -173,7 +173,9 @@ pub async fn fetch(
         async {
             let nows = super::integer_now::read(client).await?;
             let params: [&(dyn ToSql + Sync); 2] = [&nows.ids, &nows.nows];
-            collect_rows(client, &tables_sql, &params, tables::Listed::from_row).await
+            let mut listed = tables::Listed::default();
+            each_row(client, &tables_sql, &params, |r| listed.add_row(r)).await?;
+            Ok::<_, Error>(listed)
         },
         async {
             // on the helper, when there is one, as text: a statement prepared here is this

@@ -334,36 +334,35 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
     }
 }
 
-/// One row of `queries/tables.sql` taken in as it arrives: the tabs' rows it makes, their
-/// chunks not summed yet (at 9,000 hypertables the raw rows held together took 6 MB).
-#[derive(Debug, Clone, PartialEq)]
+/// The rows of `queries/tables.sql` taken in as they arrive: the tabs' rows they make, already
+/// in the lists they stay in, their chunks not summed yet. [`build`] completes them in place:
+/// rows made apart and moved into the lists were a second copy of every row at the catalog
+/// pass's peak (4 MB at 5,000 hypertables).
+#[derive(Debug, Default)]
 pub struct Listed {
+    tables: Tables,
+    /// Per row, in order: what `build` needs besides its tabs' rows.
+    rows: Vec<ListedRow>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ListedRow {
     id: i32,
     integer_time: bool,
     thresholds: Thresholds,
-    /// A hypertable's (not a continuous aggregate's) Hypertables and Compression rows. Boxed:
-    /// each is let go as [`build`] moves it into the tabs' lists, which do not then grow
-    /// beside a second copy of every row (4.5 MB at 5,000 hypertables).
-    hypertable: Option<Box<(Hypertable, Compression)>>,
-    retention: Option<Box<Retention>>,
+    /// A hypertable's (not a continuous aggregate's): it made a Hypertables and a Compression
+    /// row.
+    hypertable: bool,
+    /// It made a Retention row.
+    retention: bool,
 }
 
 impl Listed {
-    pub fn from_row(r: &Row) -> Result<Listed, tokio_postgres::Error> {
+    /// Takes in one row (nothing of it when any column cannot be read).
+    pub fn add_row(&mut self, r: &Row) -> Result<(), tokio_postgres::Error> {
         let (schema, name): (String, String) = (r.try_get("schema")?, r.try_get("name")?);
         let is_cagg: bool = r.try_get("is_cagg")?;
-        let hypertable = match is_cagg {
-            true => None,
-            false => Some(Box::new((
-                hypertable(r, schema.clone(), name.clone())?,
-                compression(r, schema.clone(), name.clone())?,
-            ))),
-        };
-        let retention = match r.try_get::<_, Option<i32>>("drop_job_id")? {
-            Some(job_id) => Some(Box::new(retention(r, schema, name, is_cagg, job_id)?)),
-            None => None,
-        };
-        Ok(Listed {
+        let row = ListedRow {
             id: r.try_get("id")?,
             integer_time: r.try_get("integer_time")?,
             thresholds: Thresholds {
@@ -372,39 +371,62 @@ impl Listed {
                 drop_upto: r.try_get("drop_upto")?,
                 drop_created: r.try_get("drop_created")?,
             },
-            hypertable,
-            retention,
-        })
+            hypertable: !is_cagg,
+            retention: false,
+        };
+        let pair = match is_cagg {
+            true => None,
+            false => Some((
+                hypertable(r, schema.clone(), name.clone())?,
+                compression(r, schema.clone(), name.clone())?,
+            )),
+        };
+        let retention = match r.try_get::<_, Option<i32>>("drop_job_id")? {
+            Some(job_id) => Some(retention(r, schema, name, is_cagg, job_id)?),
+            None => None,
+        };
+        if let Some((h, c)) = pair {
+            self.tables.hypertables.push(h);
+            self.tables.compression.push(c);
+        }
+        self.rows.push(ListedRow {
+            retention: retention.is_some(),
+            ..row
+        });
+        self.tables.retention.extend(retention);
+        Ok(())
     }
 }
 
 /// The three tabs from the per-relation rows of `queries/tables.sql`, their chunks summed and
 /// judged along `structure` with the numbers of this refresh (pure).
 pub fn build(
-    listed: Vec<Listed>,
+    listed: Listed,
     structure: &ChunkStructure,
     roots: impl IntoIterator<Item = (i32, u32)>,
     settings: &IdMap<i32, CompressionColumns>,
     sizes: &Sizes,
     numbers: &ChunkNumbers,
 ) -> Tables {
-    let thresholds: IdMap<i32, Thresholds> = listed.iter().map(|l| (l.id, l.thresholds)).collect();
+    let Listed { mut tables, rows } = listed;
+    // the room grown into and not used (up to half of each list) goes back
+    tables.hypertables.shrink_to_fit();
+    tables.compression.shrink_to_fit();
+    tables.retention.shrink_to_fit();
+    let thresholds: IdMap<i32, Thresholds> = rows.iter().map(|l| (l.id, l.thresholds)).collect();
     let totals = totals(structure, roots, sizes, numbers, &thresholds);
-    // each list the size it ends at (grown by doubling, they held up to twice their rows)
-    let count = |has: fn(&Listed) -> bool| listed.iter().filter(|&l| has(l)).count();
-    let mut tables = Tables {
-        hypertables: Vec::with_capacity(count(|l| l.hypertable.is_some())),
-        compression: Vec::with_capacity(count(|l| l.hypertable.is_some())),
-        retention: Vec::with_capacity(count(|l| l.retention.is_some())),
-    };
-    for l in listed {
+    let mut pairs = tables
+        .hypertables
+        .iter_mut()
+        .zip(tables.compression.iter_mut());
+    let mut retention = tables.retention.iter_mut();
+    for l in &rows {
         let t = totals.get(&l.id).copied().unwrap_or_default();
         let range = (
             bound(t.range_start, l.integer_time, i64::MIN),
             bound(t.range_end, l.integer_time, i64::MAX),
         );
-        if let Some(pair) = l.hypertable {
-            let (mut h, mut c) = *pair;
+        if let Some((h, c)) = l.hypertable.then(|| pairs.next()).flatten() {
             h.chunks = t.chunks;
             h.compressed_chunks = t.compressed_chunks;
             h.heap_bytes = t.bytes.heap;
@@ -425,11 +447,8 @@ pub fn build(
             c.after_bytes = t.after_bytes;
             c.partial_chunks = t.partial_chunks;
             c.uncompressed_between = t.uncompressed_between;
-            tables.hypertables.push(h);
-            tables.compression.push(c);
         }
-        if let Some(retention) = l.retention {
-            let mut r = *retention;
+        if let Some(r) = l.retention.then(|| retention.next()).flatten() {
             r.chunks = t.chunks;
             r.oldest_start = range.0;
             // a policy whose threshold could not be computed (no "now" for its integer
@@ -437,7 +456,6 @@ pub fn build(
             let known = l.thresholds.drop_upto.is_some() || l.thresholds.drop_created.is_some();
             r.overdue_chunks = known.then_some(t.overdue_chunks);
             r.overdue_bytes = known.then_some(t.overdue_bytes);
-            tables.retention.push(r);
         }
     }
     tables
