@@ -240,7 +240,9 @@ impl Snapshot {
             .map(|screen| {
                 let table = match screen.status(d) {
                     Status::Unavailable(e) | Status::Failed(e, _) => Err(e.to_string()),
-                    Status::Loading | Status::Ready => Ok((screen.columns(d), screen.rows(d, ctx))),
+                    Status::Loading | Status::Ready => {
+                        Ok((screen.columns(d), screen.rows(d, ctx).collect()))
+                    }
                 };
                 (screen.name(), table)
             })
@@ -285,7 +287,11 @@ impl Snapshot {
                     out.push_str(&format!("unavailable: {e}\n\n"));
                 }
                 Status::Loading | Status::Ready => {
-                    out.push_str(&text_table(screen.columns(d), screen.rows(d, &ctx), width));
+                    out.push_str(&text_table(
+                        screen.columns(d),
+                        screen.rows(d, &ctx).collect(),
+                        width,
+                    ));
                     out.push('\n');
                 }
             }

@@ -554,13 +554,12 @@ impl AppState {
         let columns = screen.columns(&self.data);
         // The old rows go before the new are built (the selection stays parked): held while
         // the new were built, they were a second copy at every refresh's peak.
-        self.view_mut(tab).table.park();
-        let rows = screen.rows(&self.data, &ctx);
-        let view = self.view_mut(tab);
+        let view = &mut self.views[tab.index()];
+        view.table.park();
         if view.table.columns != columns {
             view.table = Table::new(columns, screen.default_sort());
         }
-        view.table.set_rows(rows);
+        view.table.set_rows(screen.rows(&self.data, &ctx));
         view.stale = false;
     }
 

@@ -31,8 +31,8 @@ impl Screen for Activity {
         columns()
     }
 
-    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
-        rows(data.activity.rows(), data, ctx)
+    fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
+        Box::new(rows(data.activity.rows(), data, ctx).into_iter())
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {

@@ -41,12 +41,15 @@ impl Screen for Caggs {
         }
     }
 
-    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
-        match (data.matviews.value(), data.caggs.value()) {
-            (Some(m), _) => matview_rows(m),
-            (None, Some(c)) => rows(c, ctx.limits.max_cagg_lag.as_secs_f64(), *ctx),
-            (None, None) => Vec::new(),
-        }
+    fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
+        Box::new(
+            match (data.matviews.value(), data.caggs.value()) {
+                (Some(m), _) => matview_rows(m),
+                (None, Some(c)) => rows(c, ctx.limits.max_cagg_lag.as_secs_f64(), *ctx),
+                (None, None) => Vec::new(),
+            }
+            .into_iter(),
+        )
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {

@@ -32,8 +32,8 @@ impl Screen for CompressionScreen {
         Some((2, true))
     }
 
-    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
-        data.compression.value().map_or_else(Vec::new, |v| rows(v))
+    fn rows<'a>(&self, data: &'a Dataset, _: &Ctx) -> super::Rows<'a> {
+        Box::new(rows(data.compression.rows()))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
@@ -152,24 +152,21 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
     )
 }
 
-pub fn rows(list: &[Compression]) -> Vec<TableRow> {
-    let mut out: Vec<TableRow> = list
-        .iter()
-        .map(|c| {
-            let id = row_id::relation(&c.schema, &c.name);
-            row(c, id, format::qualified(&c.schema, &c.name)).open(
-                super::hypertables::open_chunks_filtered(
-                    &c.schema,
-                    &c.name,
-                    (c.backlog_chunks > 0).then_some(super::hypertables::FATE_BACKLOG),
-                ),
-            )
-        })
-        .collect();
-    if !list.is_empty() {
+pub fn rows(list: &[Compression]) -> impl Iterator<Item = TableRow> + '_ {
+    let rows = list.iter().map(|c| {
+        let id = row_id::relation(&c.schema, &c.name);
+        row(c, id, format::qualified(&c.schema, &c.name)).open(
+            super::hypertables::open_chunks_filtered(
+                &c.schema,
+                &c.name,
+                (c.backlog_chunks > 0).then_some(super::hypertables::FATE_BACKLOG),
+            ),
+        )
+    });
+    let total = (!list.is_empty()).then(|| {
         let mut total = row(&totals(list), "\u{0}total".into(), "total".into());
         total.pinned = true;
-        out.push(total);
-    }
-    out
+        total
+    });
+    rows.chain(total)
 }

@@ -33,10 +33,8 @@ impl Screen for Hypertables {
         Some((1, true))
     }
 
-    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
-        data.hypertables
-            .value()
-            .map_or_else(Vec::new, |v| rows(v, *ctx))
+    fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
+        Box::new(rows(data.hypertables.rows(), *ctx))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
@@ -109,35 +107,32 @@ fn policies(procs: &[String]) -> String {
         .join(", ")
 }
 
-pub fn rows(hypertables: &[Hypertable], ctx: Ctx) -> Vec<TableRow> {
-    hypertables
-        .iter()
-        .map(|h| {
-            let interval = match (h.interval_seconds, h.interval_integer) {
-                (Some(s), _) => Cell::num(s, format::seconds(s)),
-                (None, Some(i)) => Cell::num(i as f64, i.to_string()),
-                _ => Cell::empty(),
-            };
-            let name = format::qualified(&h.schema, &h.name);
-            TableRow::new(
-                row_id::relation(&h.schema, &h.name),
-                vec![
-                    Cell::text(name.clone()),
-                    bytes(h.total_bytes),
-                    count(h.chunks),
-                    count(h.compressed_chunks),
-                    interval,
-                    Cell::text(policies(&h.policies)),
-                    bound(h.range_start, ctx),
-                    bound(h.range_end, ctx),
-                    bytes(h.heap_bytes),
-                    bytes(h.index_bytes),
-                    bytes(h.toast_bytes),
-                ],
-            )
-            .open(open_chunks(&h.schema, &h.name))
-        })
-        .collect()
+pub fn rows(hypertables: &[Hypertable], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
+    hypertables.iter().map(move |h| {
+        let interval = match (h.interval_seconds, h.interval_integer) {
+            (Some(s), _) => Cell::num(s, format::seconds(s)),
+            (None, Some(i)) => Cell::num(i as f64, i.to_string()),
+            _ => Cell::empty(),
+        };
+        let name = format::qualified(&h.schema, &h.name);
+        TableRow::new(
+            row_id::relation(&h.schema, &h.name),
+            vec![
+                Cell::text(name.clone()),
+                bytes(h.total_bytes),
+                count(h.chunks),
+                count(h.compressed_chunks),
+                interval,
+                Cell::text(policies(&h.policies)),
+                bound(h.range_start, ctx),
+                bound(h.range_end, ctx),
+                bytes(h.heap_bytes),
+                bytes(h.index_bytes),
+                bytes(h.toast_bytes),
+            ],
+        )
+        .open(open_chunks(&h.schema, &h.name))
+    })
 }
 
 /// Enter on a hypertable: its chunks.

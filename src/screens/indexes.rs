@@ -33,8 +33,8 @@ impl Screen for Indexes {
         Some((4, true))
     }
 
-    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
-        data.indexes.value().map_or_else(Vec::new, |v| rows(v))
+    fn rows<'a>(&self, data: &'a Dataset, _: &Ctx) -> super::Rows<'a> {
+        Box::new(rows(data.indexes.rows()))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
@@ -115,61 +115,59 @@ fn notes(i: &Index) -> Cell {
     }
 }
 
-pub fn rows(list: &[Index]) -> Vec<TableRow> {
-    list.iter()
-        .map(|i| {
-            let usage = Cell::text(i.category.label()).tone(match i.category {
-                Category::Unused => Tone::Warn,
-                Category::Low => Tone::Muted,
-                Category::Active => Tone::Ok,
-                Category::Constraint => Tone::Normal,
-            });
-            let mut keys = i.key_columns.to_string();
-            if let Some(e) = &i.expressions {
-                keys = format!("{keys} [{e}]");
-            }
-            if let Some(p) = &i.predicate {
-                keys = format!("{keys} WHERE {p}");
-            }
-            if i.unique {
-                keys = format!("{keys} (unique)");
-            }
-            let row = TableRow::new(
-                row_id::relation(&i.index_schema, &i.name),
-                vec![
-                    Cell::text(format::qualified(&i.index_schema, &i.name)),
-                    Cell::text(format::qualified(&i.schema, &i.table)),
-                    usage,
-                    count(i.scans),
-                    bytes(i.size_bytes),
-                    count(i.tuples_read),
-                    if i.on_hypertable || i.chunk_indexes > 0 {
-                        count(i.chunk_indexes)
-                    } else {
-                        Cell::empty()
-                    },
-                    Cell::text(keys),
-                    notes(i),
-                ],
-            );
-            if i.on_hypertable {
-                row.open(Open::Drill(
-                    QueryKind::IndexChunks,
-                    Subject::Relation {
-                        schema: i.index_schema.to_string(),
-                        name: i.name.to_string(),
-                    },
-                    format!(
-                        "Chunk indexes of {}",
-                        format::qualified(&i.index_schema, &i.name)
-                    ),
-                    None,
-                ))
-            } else {
-                row
-            }
-        })
-        .collect()
+pub fn rows(list: &[Index]) -> impl Iterator<Item = TableRow> + '_ {
+    list.iter().map(|i| {
+        let usage = Cell::text(i.category.label()).tone(match i.category {
+            Category::Unused => Tone::Warn,
+            Category::Low => Tone::Muted,
+            Category::Active => Tone::Ok,
+            Category::Constraint => Tone::Normal,
+        });
+        let mut keys = i.key_columns.to_string();
+        if let Some(e) = &i.expressions {
+            keys = format!("{keys} [{e}]");
+        }
+        if let Some(p) = &i.predicate {
+            keys = format!("{keys} WHERE {p}");
+        }
+        if i.unique {
+            keys = format!("{keys} (unique)");
+        }
+        let row = TableRow::new(
+            row_id::relation(&i.index_schema, &i.name),
+            vec![
+                Cell::text(format::qualified(&i.index_schema, &i.name)),
+                Cell::text(format::qualified(&i.schema, &i.table)),
+                usage,
+                count(i.scans),
+                bytes(i.size_bytes),
+                count(i.tuples_read),
+                if i.on_hypertable || i.chunk_indexes > 0 {
+                    count(i.chunk_indexes)
+                } else {
+                    Cell::empty()
+                },
+                Cell::text(keys),
+                notes(i),
+            ],
+        );
+        if i.on_hypertable {
+            row.open(Open::Drill(
+                QueryKind::IndexChunks,
+                Subject::Relation {
+                    schema: i.index_schema.to_string(),
+                    name: i.name.to_string(),
+                },
+                format!(
+                    "Chunk indexes of {}",
+                    format::qualified(&i.index_schema, &i.name)
+                ),
+                None,
+            ))
+        } else {
+            row
+        }
+    })
 }
 
 pub fn chunk_columns() -> Vec<Column> {

@@ -37,8 +37,8 @@ impl Screen for Jobs {
         Some((0, false))
     }
 
-    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
-        data.jobs.value().map_or_else(Vec::new, |v| rows(v, *ctx))
+    fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
+        Box::new(rows(data.jobs.rows(), *ctx))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
@@ -156,68 +156,66 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
-pub fn rows(list: &[Job], ctx: Ctx) -> Vec<TableRow> {
-    list.iter()
-        .map(|j| {
-            let state = if j.running() {
-                Cell::text("running").tone(Tone::Ok)
-            } else if !j.scheduled {
-                Cell::text("paused").tone(Tone::Warn)
-            } else if j.overdue(ctx.now) {
-                Cell::text("overdue").tone(Tone::Warn)
-            } else {
-                Cell::text("scheduled")
-            };
-            let last = match j.last_run_status.as_deref() {
-                Some("Failed") => Cell::text("failed").tone(Tone::Critical),
-                Some("Success") => Cell::text("ok").tone(Tone::Ok),
-                Some(other) => Cell::text(other.to_lowercase()),
-                None => Cell::text("never").tone(Tone::Muted),
-            };
-            // The same limit as the overview's: a failing job is critical from there on.
-            let fails = count(j.consecutive_failures as i64).tone(match j.consecutive_failures {
-                0 => Tone::Normal,
-                n if n < ctx.limits.critical_failures => Tone::Warn,
-                _ => Tone::Critical,
-            });
-            let detail = j.last_error.as_ref().map(|e| {
-                let at = j
-                    .last_error_at
-                    .map(|t| format::timestamp(t, ctx.utc))
-                    .unwrap_or_default();
-                let code = j.last_error_code.as_deref().unwrap_or("?");
-                format!("Last error {at} (SQLSTATE {code}): {e}")
-            });
-            TableRow::new(
-                row_id::job(j.job_id),
-                vec![
-                    Cell::num(j.job_id as f64, j.job_id.to_string()),
-                    Cell::text(j.kind),
-                    Cell::text(j.target().unwrap_or_else(|| match j.kind {
-                        "custom" => format::qualified(&j.proc_schema, &j.proc_name),
-                        _ => "—".into(),
-                    })),
-                    state,
-                    last,
-                    fails,
-                    relative(j.next_start, ctx),
-                    relative(j.last_success, ctx),
-                    count(j.total_runs),
-                    count(j.total_failures),
-                    seconds(j.schedule_seconds),
-                    Cell::text(j.owner.clone()),
-                    opt_text(j.last_error.as_deref()),
-                ],
-            )
-            .detail(detail)
-            .open(Open::Drill(
-                QueryKind::JobRuns,
-                Subject::Job(j.job_id),
-                format!("History of job {} ({})", j.job_id, j.application_name),
-                None,
-            ))
-        })
-        .collect()
+pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
+    list.iter().map(move |j| {
+        let state = if j.running() {
+            Cell::text("running").tone(Tone::Ok)
+        } else if !j.scheduled {
+            Cell::text("paused").tone(Tone::Warn)
+        } else if j.overdue(ctx.now) {
+            Cell::text("overdue").tone(Tone::Warn)
+        } else {
+            Cell::text("scheduled")
+        };
+        let last = match j.last_run_status.as_deref() {
+            Some("Failed") => Cell::text("failed").tone(Tone::Critical),
+            Some("Success") => Cell::text("ok").tone(Tone::Ok),
+            Some(other) => Cell::text(other.to_lowercase()),
+            None => Cell::text("never").tone(Tone::Muted),
+        };
+        // The same limit as the overview's: a failing job is critical from there on.
+        let fails = count(j.consecutive_failures as i64).tone(match j.consecutive_failures {
+            0 => Tone::Normal,
+            n if n < ctx.limits.critical_failures => Tone::Warn,
+            _ => Tone::Critical,
+        });
+        let detail = j.last_error.as_ref().map(|e| {
+            let at = j
+                .last_error_at
+                .map(|t| format::timestamp(t, ctx.utc))
+                .unwrap_or_default();
+            let code = j.last_error_code.as_deref().unwrap_or("?");
+            format!("Last error {at} (SQLSTATE {code}): {e}")
+        });
+        TableRow::new(
+            row_id::job(j.job_id),
+            vec![
+                Cell::num(j.job_id as f64, j.job_id.to_string()),
+                Cell::text(j.kind),
+                Cell::text(j.target().unwrap_or_else(|| match j.kind {
+                    "custom" => format::qualified(&j.proc_schema, &j.proc_name),
+                    _ => "—".into(),
+                })),
+                state,
+                last,
+                fails,
+                relative(j.next_start, ctx),
+                relative(j.last_success, ctx),
+                count(j.total_runs),
+                count(j.total_failures),
+                seconds(j.schedule_seconds),
+                Cell::text(j.owner.clone()),
+                opt_text(j.last_error.as_deref()),
+            ],
+        )
+        .detail(detail)
+        .open(Open::Drill(
+            QueryKind::JobRuns,
+            Subject::Job(j.job_id),
+            format!("History of job {} ({})", j.job_id, j.application_name),
+            None,
+        ))
+    })
 }
 
 pub fn run_columns() -> Vec<Column> {

@@ -42,8 +42,8 @@ impl Screen for Overview {
         columns()
     }
 
-    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
-        rows(&data.problems)
+    fn rows<'a>(&self, data: &'a Dataset, _: &Ctx) -> super::Rows<'a> {
+        Box::new(rows(&data.problems))
     }
 
     /// The list is what has been read so far: always shown (the panel says what is loading).
@@ -93,47 +93,43 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
-pub fn rows(problems: &[Problem]) -> Vec<TableRow> {
-    problems
-        .iter()
-        .enumerate()
-        .map(|(rank, p)| {
-            let tone = match p.severity {
-                Severity::Critical => Tone::Critical,
-                Severity::Warning => Tone::Warn,
-                Severity::Advice => Tone::Muted,
-            };
-            let severity = match p.severity {
-                Severity::Critical => "CRIT",
-                Severity::Warning => "WARN",
-                Severity::Advice => "ADVICE",
-            };
-            // A consequence sits under its root cause, marked so.
-            let object = if p.is_consequence() {
-                format!("↳ {}", p.object)
-            } else {
-                p.object.clone()
-            };
-            TableRow::new(
-                format!("{}:{}", p.kind, p.object),
-                vec![
-                    Cell::num(rank as f64, severity).tone(tone),
-                    Cell::text(p.kind.as_str()),
-                    Cell::text(object),
-                    Cell::text(p.message.clone()),
-                ],
-            )
-            .detail(Some(detail(p)))
-            .open(match &p.action {
-                Some(command) => Open::Palette(command.clone()),
-                None => Open::Jump(
-                    Tab::explaining(p.kind),
-                    row_id::subject(&p.subject),
-                    opens_evidence(p.kind),
-                ),
-            })
+pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
+    problems.iter().enumerate().map(|(rank, p)| {
+        let tone = match p.severity {
+            Severity::Critical => Tone::Critical,
+            Severity::Warning => Tone::Warn,
+            Severity::Advice => Tone::Muted,
+        };
+        let severity = match p.severity {
+            Severity::Critical => "CRIT",
+            Severity::Warning => "WARN",
+            Severity::Advice => "ADVICE",
+        };
+        // A consequence sits under its root cause, marked so.
+        let object = if p.is_consequence() {
+            format!("↳ {}", p.object)
+        } else {
+            p.object.clone()
+        };
+        TableRow::new(
+            format!("{}:{}", p.kind, p.object),
+            vec![
+                Cell::num(rank as f64, severity).tone(tone),
+                Cell::text(p.kind.as_str()),
+                Cell::text(object),
+                Cell::text(p.message.clone()),
+            ],
+        )
+        .detail(Some(detail(p)))
+        .open(match &p.action {
+            Some(command) => Open::Palette(command.clone()),
+            None => Open::Jump(
+                Tab::explaining(p.kind),
+                row_id::subject(&p.subject),
+                opens_evidence(p.kind),
+            ),
         })
-        .collect()
+    })
 }
 
 /// Whether Enter on a problem also opens its row's evidence: a job's run history, the chunks

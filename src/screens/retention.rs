@@ -42,11 +42,10 @@ impl Screen for RetentionScreen {
         Some((3, true))
     }
 
-    fn rows(&self, data: &Dataset, ctx: &Ctx) -> Vec<TableRow> {
-        match (data.partitions.value(), data.retention.value()) {
-            (Some(p), _) => partition_rows(p),
-            (None, Some(r)) => rows(r, *ctx),
-            (None, None) => Vec::new(),
+    fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
+        match data.partitions.value() {
+            Some(p) => Box::new(partition_rows(p).into_iter()),
+            None => Box::new(rows(data.retention.rows(), *ctx)),
         }
     }
 
@@ -90,57 +89,53 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
-pub fn rows(list: &[Retention], ctx: Ctx) -> Vec<TableRow> {
-    list.iter()
-        .map(|r| {
-            let tone = if r.overdue_chunks.unwrap_or(0) > 0 {
-                Tone::Warn
-            } else {
-                Tone::Normal
-            };
-            let drop_after = match (&r.drop_after, r.drop_after_seconds) {
-                (_, Some(s)) => seconds(Some(s)),
-                (Some(t), None) => Cell::text(t.clone()),
-                _ => Cell::empty(),
-            };
-            let last = match (&r.last_run_status, r.last_run) {
-                (Some(s), Some(_)) if s == "Failed" => {
-                    relative(r.last_run, ctx).tone(Tone::Critical)
-                }
-                _ => relative(r.last_run, ctx),
-            };
-            TableRow::new(
-                row_id::relation(&r.schema, &r.name),
-                vec![
-                    Cell::text(format::qualified(&r.schema, &r.name)),
-                    Cell::text(if r.is_cagg { "cagg" } else { "hypertable" }),
-                    drop_after,
-                    // Unknown (no "now" for its integer time here): a question mark, not 0.
-                    r.overdue_chunks
-                        .map_or_else(|| Cell::text("?"), count)
-                        .tone(tone),
-                    opt_bytes(r.overdue_bytes).tone(tone),
-                    count(r.chunks),
-                    bound(r.oldest_start, ctx),
-                    if r.scheduled {
-                        Cell::text("scheduled")
-                    } else {
-                        Cell::text("paused").tone(Tone::Warn)
-                    },
-                    last,
-                    relative(r.next_start, ctx),
-                    seconds(r.schedule_seconds),
-                    Cell::num(r.job_id as f64, r.job_id.to_string()),
-                ],
-            )
-            // What the next run drops: the chunks past drop_after.
-            .open(super::hypertables::open_chunks_filtered(
-                &r.schema,
-                &r.name,
-                Some(super::hypertables::FATE_OVERDUE),
-            ))
-        })
-        .collect()
+pub fn rows(list: &[Retention], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
+    list.iter().map(move |r| {
+        let tone = if r.overdue_chunks.unwrap_or(0) > 0 {
+            Tone::Warn
+        } else {
+            Tone::Normal
+        };
+        let drop_after = match (&r.drop_after, r.drop_after_seconds) {
+            (_, Some(s)) => seconds(Some(s)),
+            (Some(t), None) => Cell::text(t.clone()),
+            _ => Cell::empty(),
+        };
+        let last = match (&r.last_run_status, r.last_run) {
+            (Some(s), Some(_)) if s == "Failed" => relative(r.last_run, ctx).tone(Tone::Critical),
+            _ => relative(r.last_run, ctx),
+        };
+        TableRow::new(
+            row_id::relation(&r.schema, &r.name),
+            vec![
+                Cell::text(format::qualified(&r.schema, &r.name)),
+                Cell::text(if r.is_cagg { "cagg" } else { "hypertable" }),
+                drop_after,
+                // Unknown (no "now" for its integer time here): a question mark, not 0.
+                r.overdue_chunks
+                    .map_or_else(|| Cell::text("?"), count)
+                    .tone(tone),
+                opt_bytes(r.overdue_bytes).tone(tone),
+                count(r.chunks),
+                bound(r.oldest_start, ctx),
+                if r.scheduled {
+                    Cell::text("scheduled")
+                } else {
+                    Cell::text("paused").tone(Tone::Warn)
+                },
+                last,
+                relative(r.next_start, ctx),
+                seconds(r.schedule_seconds),
+                Cell::num(r.job_id as f64, r.job_id.to_string()),
+            ],
+        )
+        // What the next run drops: the chunks past drop_after.
+        .open(super::hypertables::open_chunks_filtered(
+            &r.schema,
+            &r.name,
+            Some(super::hypertables::FATE_OVERDUE),
+        ))
+    })
 }
 
 pub fn partition_columns() -> Vec<Column> {

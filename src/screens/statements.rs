@@ -50,9 +50,9 @@ impl Screen for StatementsScreen {
         Some((0, true))
     }
 
-    fn rows(&self, data: &Dataset, _: &Ctx) -> Vec<TableRow> {
+    fn rows<'a>(&self, data: &'a Dataset, _: &Ctx) -> super::Rows<'a> {
         let Some(read) = data.statements.value() else {
-            return Vec::new();
+            return Box::new(std::iter::empty());
         };
         let hypertables: Vec<(String, String)> = data
             .hypertables
@@ -60,10 +60,11 @@ impl Screen for StatementsScreen {
             .iter()
             .map(|h| (h.schema.clone(), h.name.clone()))
             .collect();
-        read.rows
-            .iter()
-            .map(|s| row(s, &hypertables, read.block_size))
-            .collect()
+        Box::new(
+            read.rows
+                .iter()
+                .map(move |s| row(s, &hypertables, read.block_size)),
+        )
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {

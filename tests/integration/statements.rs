@@ -105,7 +105,9 @@ async fn statements_on(server: &Tsdb) {
         std::time::Duration::ZERO,
     );
     let screen = tab("statements").screen();
-    let rows = screen.rows(&data, &Ctx::new(true, Default::default()));
+    let rows: Vec<_> = screen
+        .rows(&data, &Ctx::new(true, Default::default()))
+        .collect();
     let row = rows.iter().find(|r| r.id == ours.id()).unwrap();
     assert!(
         row.detail
