@@ -63,7 +63,9 @@ impl std::ops::Deref for Index {
     }
 }
 
-/// A change copies what it is first: the structure's listed index stays as it was read.
+/// Tests change an index's definition in place: a change copies it first, and the structure's
+/// listed index stays as it was read.
+#[cfg(test)]
 impl std::ops::DerefMut for Index {
     fn deref_mut(&mut self) -> &mut ListedIndex {
         Arc::make_mut(&mut self.listed)

@@ -338,6 +338,14 @@ fn rank(mut out: Vec<Problem>) -> Vec<Problem> {
     drop(roots);
     // put in that order in place, each cycle of the permutation swapped round (collected into a
     // second list, the problems were held twice: 1.7 MB at 7,000 problems)
+    debug_assert!(
+        order.len() == out.len() && {
+            let mut seen = order.clone();
+            seen.sort_unstable();
+            seen.iter().copied().eq(0..out.len())
+        },
+        "each problem once"
+    );
     let mut to = vec![0; out.len()];
     for (k, &i) in order.iter().enumerate() {
         to[i] = k;

@@ -43,8 +43,8 @@ pub trait Screen: Sync {
     fn default_sort(&self) -> Option<(usize, bool)> {
         None
     }
-    /// The tab's rows, made as the table stores them: one at a time, never all at once (35,000
-    /// index rows built before they were stored took 20 MB at 50,000 chunks).
+    /// The tab's rows, made as the table stores them: a long list one row at a time, never all
+    /// at once (35,000 index rows built before they were stored took 20 MB at 50,000 chunks).
     fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> Rows<'a>;
     /// Whether there is something to show, and if not, why.
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a>;
