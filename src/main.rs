@@ -578,6 +578,7 @@ async fn exporter(
     let opts = hypertop::exporter::Options {
         cache_for: cache,
         deadline,
+        second_session: list.len() == 1,
     };
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(t) => t,

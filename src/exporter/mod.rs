@@ -58,6 +58,10 @@ pub struct Options {
     /// The longest a scrape waits for one target; lowered to a scrape's own timeout (Prometheus
     /// sends `X-Prometheus-Scrape-Timeout-Seconds`) less a margin to write the answer.
     pub deadline: Duration,
+    /// A new session's first read (the catalog's structure, every file measured) is shared
+    /// with a second session, as `snapshot`'s is ([`crate::snapshot::helper`]). Only for one
+    /// target: fifty would take a hundred connections at once.
+    pub second_session: bool,
 }
 
 impl Target {
@@ -129,7 +133,7 @@ impl Target {
         } else {
             let started = Instant::now();
             let result =
-                tokio::time::timeout(left, read_once(&self.connector, &mut session, &self.limits))
+                tokio::time::timeout(left, read_once(self, &mut session, opts.second_session))
                     .await;
             next.stats.reads += 1;
             next.stats.took = started.elapsed().as_secs_f64();
@@ -183,17 +187,19 @@ async fn ping(session: &Option<(Session, Capabilities, Kept)>) -> bool {
 /// Reads every dataset once on the target's session, opening one when there is none; with how
 /// long the read itself took.
 async fn read_once(
-    connector: &Connector,
+    target: &Target,
     session: &mut Option<(Session, Capabilities, Kept)>,
-    limits: &Thresholds,
+    second_session: bool,
 ) -> Result<(Dataset, Duration), String> {
+    let connector = &target.connector;
     if session
         .as_ref()
         .is_some_and(|(s, _, _)| s.client.is_closed())
     {
         *session = None;
     }
-    if session.is_none() {
+    let first = session.is_none();
+    if first {
         let s = connector.connect().await.map_err(|e| e.to_string())?;
         let caps = Capabilities::detect(&s.client)
             .await
@@ -202,7 +208,12 @@ async fn read_once(
     }
     let (s, caps, kept) = session.as_mut().ok_or("no session")?;
     let started = Instant::now();
-    let data = Dataset::read_all_keeping(&s.client, caps, limits, kept).await;
+    let helper = match first && second_session {
+        true => crate::snapshot::helper(&s.client, connector, caps).await,
+        false => None,
+    };
+    let helper = helper.as_ref().map(|h| &h.client);
+    let data = Dataset::read_all_keeping(&s.client, helper, caps, &target.limits, kept).await;
     Ok((data, started.elapsed()))
 }
 

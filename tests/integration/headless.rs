@@ -666,6 +666,53 @@ fn a_closed_stdout_ends_quietly_as_sigpipe_would() {
     }
 }
 
+/// The exporter's first read on a new session shares its work with a second session and keeps
+/// the structure it read for the next scrapes on the first alone: both read what one session
+/// reads alone, to the byte.
+#[test]
+fn an_exporters_first_read_on_two_sessions_keeps_what_its_next_reads_need() {
+    use hypertop::problems::Thresholds;
+    use hypertop::store::{Dataset, Kept};
+    on_each_sync(scenario_servers(), |server| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let (main, caps) = crate::engines::open_at(&server.conninfo).await;
+            let (helper, _) = crate::engines::open_at(&server.conninfo).await;
+            let limits = Thresholds::default();
+            let json = |data: Dataset| hypertop::snapshot::Snapshot { data, limits }.to_json();
+            let sections = ["hypertables", "compression", "retention", "indexes"];
+            let differs = |a: &Value, b: &Value| -> Option<String> {
+                (a["server"]["database_bytes"] != b["server"]["database_bytes"])
+                    .then_some("database_bytes")
+                    .or(sections.into_iter().find(|&s| a[s] != b[s]))
+                    .map(|s| format!("{s}: {} against {}", a[s], b[s]))
+            };
+            // until nothing moved in between (a background job meanwhile): three tries
+            for attempt in 1..=3 {
+                let mut kept = Kept::default();
+                let read = async |helper, kept: &mut Kept| {
+                    json(
+                        Dataset::read_all_keeping(&main.client, helper, &caps, &limits, kept).await,
+                    )
+                };
+                let first = read(Some(&helper.client), &mut kept).await;
+                let next = read(None, &mut kept).await;
+                let alone = json(Dataset::read_all(&main.client, None, &caps, &limits).await);
+                for section in sections {
+                    assert!(!first[section].as_array().unwrap().is_empty(), "{section}");
+                }
+                assert!(first["server"]["database_bytes"].as_i64().unwrap() > 0);
+                let why = differs(&first, &alone).or(differs(&next, &alone));
+                match why {
+                    None => break,
+                    Some(why) if attempt == 3 => panic!("the kept reads read otherwise: {why}"),
+                    Some(_) => {}
+                }
+            }
+        });
+    });
+}
+
 /// A one-shot read of a large catalog shares the measuring with a second session (half of the
 /// files each, the segment statistics and the index numbers there): what it reads is what one
 /// session reads, to the byte.
