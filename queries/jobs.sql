@@ -1,7 +1,9 @@
--- Jobs tab: every job with its statistics, consecutive failures and latest error. job_stats
--- omits never-run jobs before 2.23, hence the LEFT JOINs from the jobs view.
+-- Jobs tab: every job with its statistics, consecutive failures and latest error: every job of
+-- the jobs view, its statistics (none before its first run) and whether a worker runs it now.
 WITH
 --@include policy_jobs
+,
+--@include job_stat
 SELECT j.job_id,
        j.application_name::text                                   AS application_name,
        j.proc_schema::text                                        AS proc_schema,
@@ -11,22 +13,26 @@ SELECT j.job_id,
        j.owner::text                                              AS owner,
        extract(epoch FROM j.schedule_interval)::float8            AS schedule_seconds,
        j.scheduled,
-       js.job_status::text                                        AS job_status,
+       CASE WHEN r.application_name IS NOT NULL THEN 'Running'
+            WHEN NOT j.scheduled THEN 'Paused' ELSE 'Scheduled' END  AS job_status,
        js.last_run_status::text                                   AS last_run_status,
        CASE WHEN isfinite(js.last_run_started_at) THEN js.last_run_started_at END AS last_run_started,
        CASE WHEN isfinite(js.last_successful_finish) THEN js.last_successful_finish END AS last_success,
-       CASE WHEN isfinite(coalesce(js.next_start, j.next_start)) THEN coalesce(js.next_start, j.next_start) END AS next_start,
+       CASE WHEN isfinite(n.next_start) THEN n.next_start END      AS next_start,
        coalesce(js.total_runs, 0)::bigint                         AS total_runs,
        coalesce(js.total_failures, 0)::bigint                     AS total_failures,
-       coalesce(st.consecutive_failures, 0)::int                  AS consecutive_failures,
+       coalesce(js.consecutive_failures, 0)::int                  AS consecutive_failures,
        e.err_message                                              AS last_error,
        e.sqlerrcode::text                                         AS last_error_code,
        e.start_time                                               AS last_error_at,
        j.config::text                                             AS config
   FROM timescaledb_information.jobs j
   JOIN policy_jobs p ON p.job_id = j.job_id
-  LEFT JOIN timescaledb_information.job_stats js ON js.job_id = j.job_id
-  LEFT JOIN _timescaledb_internal.bgw_job_stat st ON st.job_id = j.job_id
+  LEFT JOIN job_stat js ON js.job_id = j.job_id
+  LEFT JOIN job_running r ON r.application_name = j.application_name
+  -- the statistics' next start is a paused job's no more (as job_stats says it)
+ CROSS JOIN LATERAL (SELECT coalesce(CASE WHEN j.scheduled THEN js.next_start END,
+                                     j.next_start) AS next_start) n
   LEFT JOIN LATERAL (
         SELECT x.err_message, x.sqlerrcode, x.start_time
           FROM timescaledb_information.job_errors x

@@ -9,6 +9,8 @@
 WITH
 --@include policy_jobs
 ,
+--@include job_stat
+,
 hyper AS MATERIALIZED (
     SELECT h.id, h.schema_name::text AS ht_schema, h.table_name::text AS ht_name,
            coalesce(ca.user_view_schema, h.schema_name)::text AS schema,
@@ -70,11 +72,11 @@ SELECT h.id, h.schema, h.name, h.is_cagg, h.compression_enabled, h.integer_time,
        l.drop_upto, l.drop_created,
        CASE WHEN isfinite(js.last_run_started_at) THEN js.last_run_started_at END AS drop_last_run,
        js.last_run_status::text                                    AS drop_last_run_status,
-       CASE WHEN isfinite(js.next_start) THEN js.next_start END    AS drop_next_start
+       CASE WHEN isfinite(js.next_start) AND pr.scheduled THEN js.next_start END AS drop_next_start
   FROM hyper h
   JOIN hyper_limits l ON l.id = h.id
   LEFT JOIN policy_names pa ON (pa.hypertable_schema, pa.hypertable_name) = (h.ht_schema, h.ht_name)
   LEFT JOIN policy_shown pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
   LEFT JOIN policy_shown pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'
-  LEFT JOIN timescaledb_information.job_stats js ON js.job_id = pr.job_id
+  LEFT JOIN job_stat js ON js.job_id = pr.job_id
  ORDER BY 2, 3

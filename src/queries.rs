@@ -52,6 +52,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/compression_columns.sql"),
     ),
     (
+        "job_stat",
+        include_str!("../queries/fragments/job_stat.sql"),
+    ),
+    (
         "policy_limits",
         include_str!("../queries/fragments/policy_limits.sql"),
     ),

@@ -202,6 +202,11 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
         let holder = hold_lock(&conninfo, "public.ledger").await;
         let holder_pid = backend_pid(&holder).await;
         let job = psql(&conninfo, "SELECT add_job('touch_ledger', '1 hour')");
+        let paused = psql(&conninfo, "SELECT add_job('touch_ledger', '1 hour')");
+        psql(
+            &conninfo,
+            &format!("SELECT alter_job({paused}, scheduled => false)"),
+        );
         background_workers(&conninfo, "start");
         let e = env_for(&conninfo).await;
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -241,6 +246,22 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
         else {
             panic!("jobs")
         };
+        // Its worker runs it, as job_stats says (Jobs reads the statistics' table, not the view);
+        // the paused one, never run, is paused.
+        let status = |id: &str| {
+            jobs.iter()
+                .find(|j| j.job_id.to_string() == id)
+                .and_then(|j| j.job_status.clone())
+        };
+        let view = psql(
+            &conninfo,
+            &format!("SELECT job_status FROM timescaledb_information.job_stats WHERE job_id = {job}"),
+        );
+        assert_eq!(
+            (status(&job).as_deref(), view.as_str()),
+            (Some("Running"), "Running")
+        );
+        assert_eq!(status(&paused).as_deref(), Some("Paused"));
         let later: Vec<_> = sessions
             .iter()
             .cloned()
