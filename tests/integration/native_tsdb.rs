@@ -255,7 +255,9 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
         };
         let view = psql(
             &conninfo,
-            &format!("SELECT job_status FROM timescaledb_information.job_stats WHERE job_id = {job}"),
+            &format!(
+                "SELECT job_status FROM timescaledb_information.job_stats WHERE job_id = {job}"
+            ),
         );
         assert_eq!(
             (status(&job).as_deref(), view.as_str()),
