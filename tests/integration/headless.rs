@@ -666,6 +666,25 @@ fn a_closed_stdout_ends_quietly_as_sigpipe_would() {
     }
 }
 
+/// The sections a one-shot read measures (sizes by the files, index numbers).
+const MEASURED: [&str; 4] = ["hypertables", "compression", "retention", "indexes"];
+
+/// The first measured part of two snapshots' JSON that differs, said with both values.
+fn measured_differ(a: &Value, b: &Value) -> Option<String> {
+    (a["server"]["database_bytes"] != b["server"]["database_bytes"])
+        .then_some("database_bytes")
+        .or(MEASURED.into_iter().find(|&s| a[s] != b[s]))
+        .map(|s| format!("{s}: {} against {}", a[s], b[s]))
+}
+
+/// A snapshot that measured something: every measured section listed, the database sized.
+fn assert_measured(v: &Value) {
+    for section in MEASURED {
+        assert!(!v[section].as_array().unwrap().is_empty(), "{section}");
+    }
+    assert!(v["server"]["database_bytes"].as_i64().unwrap() > 0);
+}
+
 /// The exporter's first read on a new session shares its work with a second session and keeps
 /// the structure it read for the next scrapes on the first alone: both read what one session
 /// reads alone, to the byte.
@@ -680,13 +699,6 @@ fn an_exporters_first_read_on_two_sessions_keeps_what_its_next_reads_need() {
             let (helper, _) = crate::engines::open_at(&server.conninfo).await;
             let limits = Thresholds::default();
             let json = |data: Dataset| hypertop::snapshot::Snapshot { data, limits }.to_json();
-            let sections = ["hypertables", "compression", "retention", "indexes"];
-            let differs = |a: &Value, b: &Value| -> Option<String> {
-                (a["server"]["database_bytes"] != b["server"]["database_bytes"])
-                    .then_some("database_bytes")
-                    .or(sections.into_iter().find(|&s| a[s] != b[s]))
-                    .map(|s| format!("{s}: {} against {}", a[s], b[s]))
-            };
             // until nothing moved in between (a background job meanwhile): three tries
             for attempt in 1..=3 {
                 let mut kept = Kept::default();
@@ -698,11 +710,8 @@ fn an_exporters_first_read_on_two_sessions_keeps_what_its_next_reads_need() {
                 let first = read(Some(&helper.client), &mut kept).await;
                 let next = read(None, &mut kept).await;
                 let alone = json(Dataset::read_all(&main.client, None, &caps, &limits).await);
-                for section in sections {
-                    assert!(!first[section].as_array().unwrap().is_empty(), "{section}");
-                }
-                assert!(first["server"]["database_bytes"].as_i64().unwrap() > 0);
-                let why = differs(&first, &alone).or(differs(&next, &alone));
+                assert_measured(&first);
+                let why = measured_differ(&first, &alone).or(measured_differ(&next, &alone));
                 match why {
                     None => break,
                     Some(why) if attempt == 3 => panic!("the kept reads read otherwise: {why}"),
@@ -733,13 +742,10 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                     .collect()
             };
             let differs = |a: &Value, b: &Value| -> Option<String> {
-                let sections = ["hypertables", "compression", "retention", "indexes"];
-                let differ = sections.into_iter().find(|&s| a[s] != b[s]);
-                (a["server"]["database_bytes"] != b["server"]["database_bytes"])
-                    .then_some("database_bytes")
-                    .or(differ)
-                    .or((found(a) != found(b)).then_some("problems"))
-                    .map(|s| format!("{s}: {} against {}", a[s], b[s]))
+                measured_differ(a, b).or_else(|| {
+                    (found(a) != found(b))
+                        .then(|| format!("problems: {} against {}", a["problems"], b["problems"]))
+                })
             };
             // Read alone, then shared, until nothing moved in between (a background job
             // compressing or scanning meanwhile on a server where they run): three tries.
@@ -762,10 +768,7 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                         "the reading session {own} is listed: {sessions:?}"
                     );
                 }
-                for section in ["hypertables", "compression", "retention", "indexes"] {
-                    assert!(!a[section].as_array().unwrap().is_empty(), "{section}");
-                }
-                assert!(a["server"]["database_bytes"].as_i64().unwrap() > 0);
+                assert_measured(&a);
                 match differs(&a, &b) {
                     None => break,
                     Some(why) if attempt == 3 => panic!("two sessions read otherwise: {why}"),
