@@ -24,6 +24,8 @@ SELECT
              AND pg_catalog.has_function_privilege(
                  pg_catalog.to_regprocedure('pg_catalog.pg_ls_dir(text, boolean, boolean)'),
                  'EXECUTE'), false)                                              AS may_stat_files,
+    -- whether this role may read pg_statistic itself (the segment statistics then read it)
+    pg_catalog.has_table_privilege('pg_catalog.pg_statistic', 'SELECT')          AS reads_statistics,
     -- about how many relations there are: pg_class's own estimate, or from its size when it
     -- was never analysed (a row is about 300 bytes); a one-shot read of many opens two sessions
     (SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::int8

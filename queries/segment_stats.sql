@@ -2,9 +2,10 @@
 -- chunk: of its three chunks with the most rows (full chunks, as compression sees them), the
 -- first with statistics. A compressed chunk's rows are the count compression recorded (its own
 -- table is empty, `reltuples` -1), its statistics those ANALYZE left from before. From
--- pg_stats (only what this role may read), a chunk's own statistics (not inherited). Read every
--- few minutes, apart from the catalog's structure: ANALYZE changes neither the relations nor
--- their files. Takes the `compression_column` and `chunk_table` fragments.
+-- pg_statistic when this role may read it, else pg_stats (only what this role may read), a
+-- chunk's own statistics (not inherited). Read every few minutes, apart from the catalog's
+-- structure: ANALYZE changes neither the relations nor their files. Takes the
+-- `compression_column`, `chunk_table` and `segment_probe` fragments.
 WITH
 --@include compression_column
 , segmentby AS (
@@ -16,9 +17,10 @@ WITH
 -- each hypertable's three chunks with the most rows, fullest first: one pass over the chunks
 -- and pg_class (not one per hypertable)
 , ranked AS MATERIALIZED (
-    SELECT hypertable_id, array_agg(nspname ORDER BY rank) AS schemas,
+    SELECT hypertable_id, array_agg(oid ORDER BY rank) AS chunks,
+           array_agg(nspname ORDER BY rank) AS schemas,
            array_agg(relname ORDER BY rank) AS names, array_agg(reltuples ORDER BY rank) AS rows
-      FROM (SELECT ch.hypertable_id, rn.nspname::text, r.relname::text, x.reltuples,
+      FROM (SELECT ch.hypertable_id, r.oid, rn.nspname::text, r.relname::text, x.reltuples,
                    row_number() OVER (PARTITION BY ch.hypertable_id
                                       ORDER BY x.reltuples DESC) AS rank
               FROM _timescaledb_catalog.chunk ch
@@ -41,15 +43,12 @@ SELECT h.schema_name::text AS schema, h.table_name::text AS name,
  CROSS JOIN LATERAL (
     -- the candidates in rank order, probed one at a time until one has statistics: the limit
     -- stops the scan of the unnested arrays, so the fullest chunk's probe is usually the only
-    -- one (pg_stats costs 0.1 ms a probe)
+    -- one
     SELECT c.chunk_schema, c.chunk_name, c.reltuples, st.columns, st.n_distinct
-      FROM unnest(k.schemas, k.names, k.rows) AS c(chunk_schema, chunk_name, reltuples)
+      FROM unnest(k.chunks, k.schemas, k.names, k.rows)
+          AS c(chunk, chunk_schema, chunk_name, reltuples)
      CROSS JOIN LATERAL (
-        SELECT array_agg(p.attname::text) AS columns,
-               array_agg(p.n_distinct::float8) AS n_distinct
-          FROM pg_catalog.pg_stats p
-         WHERE p.schemaname = c.chunk_schema AND p.tablename = c.chunk_name
-           AND NOT p.inherited AND p.attname = ANY (s.columns)
+--@include segment_probe
      ) st
      WHERE st.columns IS NOT NULL
      LIMIT 1

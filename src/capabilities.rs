@@ -47,6 +47,10 @@ pub struct Capabilities {
     /// most relations then measures them by their files (see `model::sizes`).
     #[serde(skip)]
     pub may_stat_files: bool,
+    /// Whether this role may read `pg_statistic` itself (a superuser): the segment statistics
+    /// then read it by each chunk's oid instead of probing `pg_stats` by name.
+    #[serde(skip)]
+    pub reads_statistics: bool,
     /// About how many relations the database has (`pg_class`'s own row estimate): whether a
     /// one-shot read is worth a second session.
     #[serde(skip)]
@@ -89,6 +93,7 @@ impl Capabilities {
             is_superuser: row.get("is_superuser"),
             has_pg_monitor: row.get("has_pg_monitor"),
             may_stat_files: row.get("may_stat_files"),
+            reads_statistics: row.get("reads_statistics"),
             relations_estimate: row.get("relations_estimate"),
             role: row.get("role_name"),
             database: row.get("database"),

@@ -293,50 +293,56 @@ pub fn table_chunks(caps: &Capabilities) -> &'static str {
 const SEGMENT_STATS_TEMPLATE: &str = include_str!("../queries/segment_stats.sql");
 const COMPRESSION_COLUMN_ALL: &str =
     include_str!("../queries/fragments/compression_column_by_relid_all.sql");
-/// segment_stats.sql for each catalog: settings by hypertable id (before 2.14) or relid, chunk
-/// tables by name (before 2.29) or relid.
-static SEGMENT_STATS: [LazyLock<String>; 3] = [
-    LazyLock::new(|| {
-        expand(
-            SEGMENT_STATS_TEMPLATE,
-            &[
-                ("compression_column", COMPRESSION_COLUMN_BY_ID),
-                ("chunk_table", CHUNK_TABLE_BY_NAME),
-            ],
-        )
-    }),
-    LazyLock::new(|| {
-        expand(
-            SEGMENT_STATS_TEMPLATE,
-            &[
-                ("compression_column", COMPRESSION_COLUMN_ALL),
-                ("chunk_table", CHUNK_TABLE_BY_NAME),
-            ],
-        )
-    }),
-    LazyLock::new(|| {
-        expand(
-            SEGMENT_STATS_TEMPLATE,
-            &[
-                ("compression_column", COMPRESSION_COLUMN_ALL),
-                ("chunk_table", CHUNK_TABLE_BY_RELID),
-            ],
-        )
-    }),
+const SEGMENT_PROBES: [&str; 2] = [
+    include_str!("../queries/fragments/segment_probe_pg_stats.sql"),
+    include_str!("../queries/fragments/segment_probe_statistic.sql"),
+];
+
+/// segment_stats.sql with its catalog's fragments: settings by hypertable id (before 2.14) or
+/// relid, chunk tables by name (before 2.29) or relid, statistics from pg_stats or, for a role
+/// that may read it, pg_statistic.
+fn segment_stats_for(by_settings: bool, by_relid: bool, statistic: bool) -> String {
+    let columns = match by_settings {
+        false => COMPRESSION_COLUMN_BY_ID,
+        true => COMPRESSION_COLUMN_ALL,
+    };
+    let chunk_table = match by_relid {
+        false => CHUNK_TABLE_BY_NAME,
+        true => CHUNK_TABLE_BY_RELID,
+    };
+    expand(
+        SEGMENT_STATS_TEMPLATE,
+        &[
+            ("compression_column", columns),
+            ("chunk_table", chunk_table),
+            ("segment_probe", SEGMENT_PROBES[usize::from(statistic)]),
+        ],
+    )
+}
+
+/// Every form of segment_stats.sql, by [`segment_stats_for`]'s flags as bits.
+static SEGMENT_STATS: [LazyLock<String>; 8] = [
+    LazyLock::new(|| segment_stats_for(false, false, false)),
+    LazyLock::new(|| segment_stats_for(false, false, true)),
+    LazyLock::new(|| segment_stats_for(false, true, false)),
+    LazyLock::new(|| segment_stats_for(false, true, true)),
+    LazyLock::new(|| segment_stats_for(true, false, false)),
+    LazyLock::new(|| segment_stats_for(true, false, true)),
+    LazyLock::new(|| segment_stats_for(true, true, false)),
+    LazyLock::new(|| segment_stats_for(true, true, true)),
 ];
 
 /// Each compressed hypertable's segmentby columns' distinct values in its fullest analysed
-/// chunk, from the catalogs this version has.
+/// chunk, from the catalogs this version has and the statistics this role may read.
 pub fn segment_stats(caps: &Capabilities) -> &'static str {
     let by_settings = caps
         .timescaledb
         .as_ref()
         .is_some_and(|ts| ts.compression_settings);
-    match (by_settings, by_relid(caps)) {
-        (false, _) => &SEGMENT_STATS[0],
-        (true, false) => &SEGMENT_STATS[1],
-        (true, true) => &SEGMENT_STATS[2],
-    }
+    let form = usize::from(by_settings) << 2
+        | usize::from(by_relid(caps)) << 1
+        | usize::from(caps.reads_statistics);
+    &SEGMENT_STATS[form]
 }
 
 /// The Statements tab's reads for pg_stat_statements created in `schema`: the statements, their
@@ -484,9 +490,6 @@ mod tests {
             &*COMPRESSION_NOW.by_id,
             &*PLAN_TABLES[0],
             &*PLAN_TABLES[1],
-            &*SEGMENT_STATS[0],
-            &*SEGMENT_STATS[1],
-            &*SEGMENT_STATS[2],
             &*INDEX_STRUCTURE,
             &*INDEX_CHUNKS,
             &*INTEGER_NOW_CALLS,
@@ -494,8 +497,22 @@ mod tests {
             &*JOBS,
             &*CAGGS_WATERMARK_TABLE,
             &*CAGGS_WATERMARK_FUNCTION,
-        ] {
+        ]
+        .into_iter()
+        .chain(SEGMENT_STATS.iter().map(|q| &**q))
+        {
             assert!(!q.contains("--@include"), "{q}");
+        }
+        // each flag of segment_stats_for picks its own fragment
+        for (form, q) in SEGMENT_STATS.iter().map(|q| q.as_str()).enumerate() {
+            assert_eq!(q.contains("compression_settings cs"), form & 4 != 0, "{q}");
+            assert_eq!(q.contains("r.oid = ch.relid"), form & 2 != 0, "{q}");
+            assert_eq!(
+                q.contains("pg_catalog.pg_statistic p"),
+                form & 1 != 0,
+                "{q}"
+            );
+            assert_eq!(q.contains("pg_catalog.pg_stats p"), form & 1 == 0, "{q}");
         }
         assert!(CAGGS_WATERMARK_TABLE.contains("continuous_aggs_watermark"));
         assert!(TABLE_CHUNKS_BY_RELID.contains("r.oid = ch.relid"));
@@ -533,7 +550,7 @@ mod tests {
             &*INDEX_STRUCTURE,
             &*JOBS,
             &*SEGMENT_STATS[0],
-            &*SEGMENT_STATS[2],
+            &*SEGMENT_STATS[7],
             &CHUNK_INDEXES.to_string(),
             &LISTED_TABLES.to_string(),
             &CHUNK_RANGES.to_string(),

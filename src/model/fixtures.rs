@@ -37,6 +37,7 @@ pub fn caps() -> Capabilities {
         is_superuser: false,
         has_pg_monitor: true,
         may_stat_files: false,
+        reads_statistics: false,
         relations_estimate: 0,
         role: "monitor".into(),
         database: "metrics".into(),

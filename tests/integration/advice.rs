@@ -1,6 +1,7 @@
 //! The advisors on real servers: each on data made to trigger it and on data made not to, with
 //! the compression figures TimescaleDB itself reports.
 
+use hypertop::model::compression::SegmentStats;
 use hypertop::problems::{ProblemKind, Severity, Thresholds};
 use hypertop::store::Dataset;
 
@@ -137,6 +138,54 @@ async fn advisors_on(server: &Tsdb) {
         .and_then(|c| c.ratio())
         .expect("good compressed");
     assert!(good >= 2.0, "{good}");
+    if server.native {
+        segments_alike_for_a_role_without_pg_statistic(conninfo, &data).await;
+    }
+}
+
+/// A superuser reads the segment statistics from `pg_statistic` by oid, a role that may not
+/// read it through `pg_stats` by name: the same chunks and figures for the tables it may read.
+async fn segments_alike_for_a_role_without_pg_statistic(conninfo: &str, superuser: &Dataset) {
+    let role = format!("seg_{}", std::process::id());
+    let db = psql(conninfo, "SELECT current_database()");
+    psql(
+        conninfo,
+        &format!(
+            "DO $$ BEGIN CREATE ROLE {role} LOGIN;
+               EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+             GRANT CONNECT ON DATABASE {db} TO {role};
+             GRANT USAGE ON SCHEMA advice TO {role};
+             GRANT SELECT ON ALL TABLES IN SCHEMA advice TO {role};"
+        ),
+    );
+    let s = open_at(&format!("{conninfo} user={role}")).await;
+    let data = Dataset::read_all(&s.0.client, None, &s.1, &Thresholds::default()).await;
+    let (_, su_caps) = open_at(conninfo).await;
+    assert!(su_caps.reads_statistics && !s.1.reads_statistics);
+    let segments = |d: &Dataset| -> Vec<(String, Option<SegmentStats>)> {
+        let mut v: Vec<_> = (d.compression.value().unwrap().iter())
+            .filter(|c| c.schema == "advice")
+            .map(|c| (c.name.clone(), c.segments.clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let theirs = segments(&data);
+    assert_eq!(theirs, segments(superuser));
+    // poor, unordered and bare analysed before compression; good too
+    assert_eq!(
+        theirs.iter().filter(|s| s.1.is_some()).count(),
+        4,
+        "{theirs:?}"
+    );
+    drop(s);
+    psql(
+        conninfo,
+        &format!(
+            "REVOKE ALL ON ALL TABLES IN SCHEMA advice FROM {role};
+             REVOKE ALL ON SCHEMA advice FROM {role}; REVOKE ALL ON DATABASE {db} FROM {role};"
+        ),
+    );
 }
 
 /// The chunk-interval, recompression and growth advisors on real chunks, their figures against
