@@ -97,21 +97,26 @@ async fn read_only_sessions_refuse_writes() {
 }
 
 /// hypertop's sessions never JIT-compile (it cost a server seconds of CPU per refresh for
-/// catalog queries of milliseconds), whatever the server's default; and read the catalog first.
+/// catalog queries of milliseconds) nor start parallel workers (the workload's slots),
+/// whatever the server's default; and read the catalog first.
 #[tokio::test]
 async fn sessions_run_without_jit_and_with_a_safe_search_path() {
     let conninfo = native().conninfo();
     let default: String = crate::engines::psql(&conninfo, "SHOW jit");
     assert_eq!(default, "on", "the server's default, as most users run it");
+    let workers: String = crate::engines::psql(&conninfo, "SHOW max_parallel_workers_per_gather");
+    assert_ne!(workers, "0", "the server's default");
     let session = connector_for(&conninfo).connect().await.unwrap();
     let row = session
         .client
         .query_one(
-            "SELECT current_setting('jit'), current_setting('search_path')",
+            "SELECT current_setting('jit'), current_setting('search_path'),
+                    current_setting('max_parallel_workers_per_gather')",
             &[],
         )
         .await
         .unwrap();
     assert_eq!(row.get::<_, String>(0), "off");
     assert_eq!(row.get::<_, String>(1), "pg_catalog, pg_temp");
+    assert_eq!(row.get::<_, String>(2), "0");
 }
