@@ -482,12 +482,15 @@ fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
         assert!(keys <= 2, "{what}: {keys} keys");
         counts.push((what, keys));
         if !then.is_empty() {
-            // What Enter opened: the evidence's own heading (a job's error stays on its row).
+            // What Enter opened: the evidence's own heading (a job's error stays on its row, so
+            // seeing it said nothing of Enter: an Esc sent before the history opened was read
+            // with the next step's key as Alt-j, and the history stayed open).
             let opened = if shows == "ERP endpoint" {
                 "History of job"
             } else {
                 shows
             };
+            pty.wait_for_output(opened, wait);
             pty.escape_from(opened, wait);
             pty.wait_for_output("Problems (", wait);
         }
