@@ -2,8 +2,7 @@
 //! screens have read), fuzzy-matched. Pure.
 
 use super::spec::{self, Arg, COMMANDS};
-use crate::model::QueryKind;
-use crate::store::{Dataset, Section};
+use crate::store::Dataset;
 
 /// Names the palette can offer, by kind (`schema.name` as SQL needs it).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -18,52 +17,50 @@ pub struct Names {
 }
 
 impl Names {
-    /// Takes the names of the datasets that `kind` has just filled.
-    pub fn update(&mut self, kind: QueryKind, data: &Dataset) {
+    /// Every name the data holds now: made when the palette wants them, not on every read
+    /// (at 50,000 chunks 27,000 names, 1.2 MB kept and made again on every refresh).
+    pub fn of(data: &Dataset) -> Names {
         let qualified = crate::format::qualified_escaped;
-        for section in Section::filled_by_kind(kind) {
-            match section {
-                Section::Compression => {
-                    if let Some(v) = data.compression.value() {
-                        self.hypertables =
-                            v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
-                    }
-                }
-                Section::Indexes => {
-                    if let Some(v) = data.indexes.value() {
-                        self.indexes = v
-                            .iter()
-                            .map(|i| qualified(&i.index_schema, &i.name))
-                            .collect();
-                        self.tables = v
-                            .iter()
-                            .filter(|i| !i.on_hypertable)
-                            .map(|i| qualified(&i.schema, &i.table))
-                            .collect::<std::collections::BTreeSet<_>>()
-                            .into_iter()
-                            .collect();
-                    }
-                }
-                Section::Jobs => {
-                    if let Some(v) = data.jobs.value() {
-                        self.jobs = v.iter().map(|j| j.job_id.to_string()).collect();
-                    }
-                }
-                Section::Caggs => {
-                    if let Some(v) = data.caggs.value() {
-                        self.caggs = v.iter().map(|c| qualified(&c.schema, &c.name)).collect();
-                    }
-                }
-                Section::Activity => {
-                    self.sessions = data
-                        .activity
-                        .rows()
-                        .iter()
-                        .map(|s| s.pid.to_string())
-                        .collect();
-                }
-                _ => {}
-            }
+        Names {
+            hypertables: data
+                .compression
+                .rows()
+                .iter()
+                .map(|c| qualified(&c.schema, &c.name))
+                .collect(),
+            caggs: data
+                .caggs
+                .rows()
+                .iter()
+                .map(|c| qualified(&c.schema, &c.name))
+                .collect(),
+            indexes: data
+                .indexes
+                .rows()
+                .iter()
+                .map(|i| qualified(&i.index_schema, &i.name))
+                .collect(),
+            tables: data
+                .indexes
+                .rows()
+                .iter()
+                .filter(|i| !i.on_hypertable)
+                .map(|i| qualified(&i.schema, &i.table))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            jobs: data
+                .jobs
+                .rows()
+                .iter()
+                .map(|j| j.job_id.to_string())
+                .collect(),
+            sessions: data
+                .activity
+                .rows()
+                .iter()
+                .map(|s| s.pid.to_string())
+                .collect(),
         }
     }
 }

@@ -101,8 +101,9 @@ pub struct AppState {
     pub modal: Modal,
     /// Command lines entered in the palette this session (Up/Down recall them).
     pub palette_history: Vec<String>,
-    /// Object names for completion, from what the screens have read.
-    pub names: Names,
+    /// Object names for completion, from what the screens have read: made when the palette
+    /// wants them, dropped when a read changes the data.
+    pub(crate) names: Option<Names>,
     /// One member of a fleet (the footer offers `0` for the Fleet view).
     pub in_fleet: bool,
     generation: u64,
@@ -135,7 +136,7 @@ impl AppState {
             jumped_from: None,
             modal: Modal::None,
             palette_history: Vec::new(),
-            names: Names::default(),
+            names: None,
             in_fleet: false,
             generation: 0,
         }
@@ -206,10 +207,11 @@ impl AppState {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if !matches!(self.modal, Modal::None) {
+            let names = self.names.get_or_insert_with(|| Names::of(&self.data));
             let c = modal::on_key(
                 &mut self.modal,
                 key,
-                &self.names,
+                names,
                 &self.palette_history,
                 self.read_only,
             );
@@ -321,7 +323,8 @@ impl AppState {
     }
 
     fn open_palette(&mut self, text: &str) -> Effect {
-        self.modal = Modal::Palette(Box::new(Palette::new(text, &self.names)));
+        let names = self.names.get_or_insert_with(|| Names::of(&self.data));
+        self.modal = Modal::Palette(Box::new(Palette::new(text, names)));
         Effect::Redraw
     }
 
@@ -340,7 +343,7 @@ impl AppState {
     fn plan(&mut self, action: Action) -> Effect {
         let line = action.to_string();
         if self.read_only && action.is_mutating() {
-            let mut p = Palette::new(&line, &self.names);
+            let mut p = Palette::new(&line, &Names::of(&self.data));
             p.error = Some(crate::actions::READ_ONLY_REFUSAL.into());
             p.submitted_error = true;
             self.modal = Modal::Palette(Box::new(p));
@@ -530,7 +533,8 @@ impl AppState {
         }
         self.data.apply(kind, r.result, r.finished_at, r.elapsed);
         self.rebuild(Change::Read(kind), ctx);
-        self.names.update(kind, &self.data);
+        // made again from the data when the palette next wants them
+        self.names = None;
         if self.data.update_problems(&self.thresholds, ctx.now) {
             self.rebuild(Change::Problems, ctx);
         }
@@ -761,6 +765,32 @@ mod tests {
         );
         assert_eq!(s.on_key(key(KeyCode::Esc)), Effect::Redraw);
         assert!(!s.show_help);
+    }
+
+    #[test]
+    fn the_palette_offers_the_jobs_read_even_while_it_is_open() {
+        use crate::model::fixtures::job;
+        let jobs = |ids: &[i32]| {
+            let rows = ids
+                .iter()
+                .map(|&i| job(i, "policy_compression", Some("a"), 0, true));
+            result(QueryKind::Jobs, None, Ok(Payload::Jobs(rows.collect())))
+        };
+        let offered = |s: &AppState| match &s.modal {
+            crate::app::modal::Modal::Palette(p) => p.suggestions.clone(),
+            _ => panic!("the palette is open"),
+        };
+        let mut s = state();
+        s.on_result(jobs(&[1000]));
+        s.on_key(key(KeyCode::Char(':')));
+        for c in "run-job 10".chars() {
+            s.on_key(key(KeyCode::Char(c)));
+        }
+        assert_eq!(offered(&s), ["1000"]);
+        // a read while it is open: the next key offers what it read
+        s.on_result(jobs(&[1000, 1042]));
+        s.on_key(key(KeyCode::Char('4')));
+        assert_eq!(offered(&s), ["1042"]);
     }
 
     #[test]

@@ -1204,11 +1204,14 @@ mod tests {
             rng
         };
         let mut s = state();
-        s.names.hypertables = vec![
-            "plant.telemetry".into(),
-            "\"Ops \"\"Team\"\"\".\"events; drop table x\"".into(),
-        ];
-        s.names.jobs = vec!["1000".into(), "1007".into()];
+        s.names = Some(crate::actions::complete::Names {
+            hypertables: vec![
+                "plant.telemetry".into(),
+                "\"Ops \"\"Team\"\"\".\"events; drop table x\"".into(),
+            ],
+            jobs: vec!["1000".into(), "1007".into()],
+            ..Default::default()
+        });
         let mut keys = 0u64;
         for round in 0..2000 {
             if matches!(s.modal, crate::app::modal::Modal::None) {
