@@ -327,6 +327,7 @@ async fn read_structure(
     // Each answer taken in as it comes, its rows dropped at once: the raw rows of 20,000
     // chunks' arrays held together took more than the structure they make.
     let (mut shapes, mut ranges, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut names = super::names::Interner::default();
     let (_, _, _, listing, settings) = try_join!(
         each_row(client, &chunks_sql, &[], |r| ChunkStructure::add_chunks(
             &mut shapes,
@@ -340,7 +341,7 @@ async fn read_structure(
             Candidates::add_row(&mut pairs, r)
         }),
         collect_rows(client, &listing_sql, &listing_params, |r| {
-            ListedIndex::from_row(r).map(std::sync::Arc::new)
+            ListedIndex::from_row(r, &mut names).map(std::sync::Arc::new)
         }),
         client.query(&settings_sql, &settings_params),
     )?;

@@ -171,7 +171,7 @@ pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, schedu
         proc_schema: "_timescaledb_functions".into(),
         proc_name: proc_name.into(),
         target_schema: target.map(|_| "telemetry".into()),
-        target_name: target.map(String::from),
+        target_name: target.map(crate::model::names::Name::from),
         owner: "postgres".into(),
         schedule_seconds: Some(3600.0),
         scheduled,

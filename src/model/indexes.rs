@@ -33,9 +33,10 @@ impl Category {
     }
 }
 
-/// A name or definition shared, not copied, between the structure's listed index and the
-/// tab's row made of it each refresh (15,500 indexes' eight strings were 4 MB a copy).
-pub type Name = Arc<str>;
+use super::names::Interner;
+/// Shared between the structure's listed index and the tab's row made of it each refresh
+/// (15,500 indexes' eight strings were 4 MB a copy).
+pub use super::names::Name;
 
 /// An index the tab lists with its numbers: what it is (shared with the catalog structure that
 /// listed it, so a refresh copies one pointer per index, not its eight fields: 35,000 indexes
@@ -187,31 +188,26 @@ pub struct ListedIndex {
 }
 
 impl ListedIndex {
-    pub fn from_row(r: &Row) -> Result<ListedIndex, tokio_postgres::Error> {
+    /// One row of a listing, its repeated names held once in `names` (the listing's).
+    pub fn from_row(r: &Row, names: &mut Interner) -> Result<ListedIndex, tokio_postgres::Error> {
         Ok(ListedIndex {
             oid: r.try_get("index_oid")?,
-            schema: name(r, "schema")?,
-            table: name(r, "table_name")?,
-            index_schema: name(r, "index_schema")?,
-            name: name(r, "index_name")?,
+            schema: names.column(r, "schema")?,
+            table: names.column(r, "table_name")?,
+            index_schema: names.column(r, "index_schema")?,
+            // each index's own: not worth a lookup
+            name: r.try_get::<_, &str>("index_name")?.into(),
             on_hypertable: r.try_get("on_hypertable")?,
-            method: optional_name(r, "method")?.unwrap_or_else(|| "".into()),
+            method: names
+                .optional(r, "method")?
+                .unwrap_or_else(|| names.name("")),
             unique: r.try_get("is_unique")?,
             primary: r.try_get("is_primary")?,
-            key_columns: name(r, "key_columns")?,
-            expressions: optional_name(r, "expressions")?,
-            predicate: optional_name(r, "predicate")?,
+            key_columns: names.column(r, "key_columns")?,
+            expressions: names.optional(r, "expressions")?,
+            predicate: names.optional(r, "predicate")?,
         })
     }
-}
-
-/// A text column as a [`Name`].
-fn name(r: &Row, column: &str) -> Result<Name, tokio_postgres::Error> {
-    Ok(r.try_get::<_, &str>(column)?.into())
-}
-
-fn optional_name(r: &Row, column: &str) -> Result<Option<Name>, tokio_postgres::Error> {
-    Ok(r.try_get::<_, Option<&str>>(column)?.map(Name::from))
 }
 
 /// The tab's rows (pure): each listed index with its own numbers and its chunk indexes' sums,
@@ -416,10 +412,11 @@ pub fn chunk_sums(
 /// numbers, a partitioned index with its partitions' sums), sized from `sizes`, duplicates
 /// marked.
 pub fn from_plain_rows(rows: &[Row], sizes: &Sizes) -> Result<Vec<Index>, tokio_postgres::Error> {
+    let mut names = Interner::default();
     let mut out = rows
         .iter()
         .map(|r| {
-            let listed = Arc::new(ListedIndex::from_row(r)?);
+            let listed = Arc::new(ListedIndex::from_row(r, &mut names)?);
             let size_bytes = sizes.own(listed.oid)
                 + r.try_get::<_, Vec<u32>>("part_indexes")?
                     .into_iter()

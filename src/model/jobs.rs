@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
+use super::names::{Interner, Name};
 use super::statements::Statements;
 use super::Subject;
 use crate::capabilities::Capabilities;
@@ -11,29 +12,31 @@ use crate::queries;
 /// A job's next start this far in the past (or more) makes it overdue.
 pub const OVERDUE_GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
+/// A job as the Jobs tab lists it. The texts that jobs repeat (owner, procedure, target,
+/// status, error) are held once per read: 6,500 jobs' were 1.4 MB apart.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Job {
     pub job_id: i32,
     pub application_name: String,
     pub kind: &'static str,
-    pub proc_schema: String,
-    pub proc_name: String,
-    pub target_schema: Option<String>,
-    pub target_name: Option<String>,
-    pub owner: String,
+    pub proc_schema: Name,
+    pub proc_name: Name,
+    pub target_schema: Option<Name>,
+    pub target_name: Option<Name>,
+    pub owner: Name,
     pub schedule_seconds: Option<f64>,
     pub scheduled: bool,
     /// `Running`, `Paused` or `Scheduled` (None when TimescaleDB has no stats row).
-    pub job_status: Option<String>,
-    pub last_run_status: Option<String>,
+    pub job_status: Option<Name>,
+    pub last_run_status: Option<Name>,
     pub last_run_started: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub next_start: Option<DateTime<Utc>>,
     pub total_runs: i64,
     pub total_failures: i64,
     pub consecutive_failures: i32,
-    pub last_error: Option<String>,
-    pub last_error_code: Option<String>,
+    pub last_error: Option<Name>,
+    pub last_error_code: Option<Name>,
     pub last_error_at: Option<DateTime<Utc>>,
     pub config: Option<String>,
 }
@@ -80,31 +83,32 @@ pub async fn fetch(
     client: &Client,
     statements: &mut Statements,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
+    let mut names = Interner::default();
     statements
         .collect(client, queries::JOBS.as_str(), |r| {
-            let proc_schema: String = r.try_get("proc_schema")?;
-            let proc_name: String = r.try_get("proc_name")?;
+            let proc_schema = names.column(r, "proc_schema")?;
+            let proc_name = names.column(r, "proc_name")?;
             Ok(Job {
                 job_id: r.try_get("job_id")?,
                 application_name: r.try_get("application_name")?,
                 kind: kind(&proc_schema, &proc_name),
                 proc_schema,
                 proc_name,
-                target_schema: r.try_get("target_schema")?,
-                target_name: r.try_get("target_name")?,
-                owner: r.try_get("owner")?,
+                target_schema: names.optional(r, "target_schema")?,
+                target_name: names.optional(r, "target_name")?,
+                owner: names.column(r, "owner")?,
                 schedule_seconds: r.try_get("schedule_seconds")?,
                 scheduled: r.try_get("scheduled")?,
-                job_status: r.try_get("job_status")?,
-                last_run_status: r.try_get("last_run_status")?,
+                job_status: names.optional(r, "job_status")?,
+                last_run_status: names.optional(r, "last_run_status")?,
                 last_run_started: r.try_get("last_run_started")?,
                 last_success: r.try_get("last_success")?,
                 next_start: r.try_get("next_start")?,
                 total_runs: r.try_get("total_runs")?,
                 total_failures: r.try_get("total_failures")?,
                 consecutive_failures: r.try_get("consecutive_failures")?,
-                last_error: r.try_get("last_error")?,
-                last_error_code: r.try_get("last_error_code")?,
+                last_error: names.optional(r, "last_error")?,
+                last_error_code: names.optional(r, "last_error_code")?,
                 last_error_at: r.try_get("last_error_at")?,
                 config: r.try_get("config")?,
             })

@@ -11,6 +11,7 @@ pub mod hypertables;
 pub mod indexes;
 pub mod integer_now;
 pub mod jobs;
+pub mod names;
 pub mod plan;
 pub mod policies;
 pub mod retention;

@@ -166,7 +166,7 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
         let object = format!(
             "job {} ({})",
             j.job_id,
-            j.target().unwrap_or_else(|| j.proc_name.clone())
+            j.target().unwrap_or_else(|| j.proc_name.to_string())
         );
         let id = Subject::Job(j.job_id);
         if j.consecutive_failures > 0 {

@@ -204,7 +204,7 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
                 count(j.total_runs),
                 count(j.total_failures),
                 seconds(j.schedule_seconds),
-                Cell::text(j.owner.clone()),
+                Cell::text(j.owner.to_string()),
                 opt_text(j.last_error.as_deref()),
             ],
         )

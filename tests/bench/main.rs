@@ -933,7 +933,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     proc_schema: "_timescaledb_functions".into(),
                     proc_name: "policy_compression".into(),
                     target_schema: Some("scale".into()),
-                    target_name: Some(name(i)),
+                    target_name: Some(name(i).into()),
                     owner: "postgres".into(),
                     schedule_seconds: Some(3600.0),
                     scheduled: true,

@@ -101,7 +101,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
             };
             let ran = |name: &str| {
                 jobs.iter()
-                    .any(|j| j.proc_name == name && j.total_runs > 0 && j.last_run_status.is_some())
+                    .any(|j| &*j.proc_name == name && j.total_runs > 0 && j.last_run_status.is_some())
             };
             if ran("broken_export") && ran("policy_compression") {
                 break jobs;
@@ -114,7 +114,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
         };
         let export = jobs
             .iter()
-            .find(|j| j.proc_name == "broken_export")
+            .find(|j| &*j.proc_name == "broken_export")
             .unwrap();
         assert_eq!(
             export.last_run_status.as_deref(),
@@ -132,7 +132,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
         // every policy job fails with "cannot drop portal"), the tab says which, with the error.
         let policy = jobs
             .iter()
-            .find(|j| j.proc_name == "policy_compression")
+            .find(|j| &*j.proc_name == "policy_compression")
             .unwrap();
         match policy.last_run_status.as_deref() {
             Some("Success") => assert_eq!(policy.consecutive_failures, 0),

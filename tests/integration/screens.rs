@@ -264,7 +264,7 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
     };
     let export = list
         .iter()
-        .find(|j| j.proc_name == "nightly_export")
+        .find(|j| &*j.proc_name == "nightly_export")
         .unwrap();
     assert_eq!(export.kind, "custom");
     assert_eq!(
