@@ -1,16 +1,18 @@
 //! Compression per hypertable: settings, policy, progress and backlog.
 
+use super::names::Name;
+
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Compression {
-    pub schema: String,
-    pub name: String,
+    pub schema: Name,
+    pub name: Name,
     pub enabled: bool,
-    pub segmentby: Option<String>,
-    pub orderby: Option<String>,
+    pub segmentby: Option<Name>,
+    pub orderby: Option<Name>,
     pub job_id: Option<i32>,
     pub scheduled: Option<bool>,
     /// The policy's `compress_after` as written (`7 days`, an integer, or `created before …`).
-    pub compress_after: Option<String>,
+    pub compress_after: Option<Name>,
     pub compress_after_seconds: Option<f64>,
     pub chunks: i64,
     pub compressed_chunks: i64,

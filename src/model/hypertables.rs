@@ -3,14 +3,15 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
+use super::names::Name;
 use super::{relation, Bound, Subject};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Hypertable {
-    pub schema: String,
-    pub name: String,
+    pub schema: Name,
+    pub name: Name,
     pub compression_enabled: bool,
     pub chunks: i64,
     pub compressed_chunks: i64,
@@ -18,15 +19,15 @@ pub struct Hypertable {
     pub index_bytes: i64,
     pub toast_bytes: i64,
     pub total_bytes: i64,
-    pub time_column: Option<String>,
-    pub time_type: Option<String>,
+    pub time_column: Option<Name>,
+    pub time_type: Option<Name>,
     /// Chunk interval of the primary dimension: seconds for time, units for integer time.
     pub interval_seconds: Option<f64>,
     pub interval_integer: Option<i64>,
     pub range_start: Option<Bound>,
     pub range_end: Option<Bound>,
     /// Policy procedures attached (e.g. `policy_compression`), by job id.
-    pub policies: Vec<String>,
+    pub policies: Vec<Name>,
     /// The newest chunks (several with space partitions) on disk, their indexes included, and
     /// where they end: what is being written now, when that end is still ahead.
     pub newest_chunk_bytes: i64,

@@ -2,17 +2,18 @@
 
 use chrono::{DateTime, Utc};
 
+use super::names::Name;
 use super::Bound;
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Retention {
-    pub schema: String,
-    pub name: String,
+    pub schema: Name,
+    pub name: Name,
     pub is_cagg: bool,
     pub job_id: i32,
     pub scheduled: bool,
     pub schedule_seconds: Option<f64>,
-    pub drop_after: Option<String>,
+    pub drop_after: Option<Name>,
     pub drop_after_seconds: Option<f64>,
     pub chunks: i64,
     pub oldest_start: Option<Bound>,
@@ -22,7 +23,7 @@ pub struct Retention {
     pub overdue_chunks: Option<i64>,
     pub overdue_bytes: Option<i64>,
     pub last_run: Option<DateTime<Utc>>,
-    pub last_run_status: Option<String>,
+    pub last_run_status: Option<Name>,
     pub next_start: Option<DateTime<Utc>>,
 }
 

@@ -224,12 +224,7 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Vec<Problem>) {
         .hypertables
         .unwrap_or_default()
         .iter()
-        .filter_map(|h| {
-            Some((
-                (h.schema.as_str(), h.name.as_str()),
-                h.time_column.as_deref()?,
-            ))
-        })
+        .filter_map(|h| Some(((&*h.schema, &*h.name), h.time_column.as_deref()?)))
         .collect();
     for c in input
         .compression
@@ -237,7 +232,7 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Vec<Problem>) {
         .iter()
         .filter(|c| c.enabled)
     {
-        let at = (c.schema.as_str(), c.name.as_str());
+        let at = (&*c.schema, &*c.name);
         let object = format::qualified_escaped(&c.schema, &c.name);
         let segmentby = c.segmentby.as_deref().filter(|s| !s.is_empty());
         let orderby = c.orderby.as_deref().unwrap_or_default();
@@ -432,7 +427,7 @@ fn growth_without_retention(
 ) {
     for h in hypertables
         .iter()
-        .filter(|h| !h.policies.iter().any(|p| p == "policy_retention"))
+        .filter(|h| !h.policies.iter().any(|p| &**p == "policy_retention"))
     {
         let (Some(Bound::Time(start)), Some(Bound::Time(end))) = (&h.range_start, &h.range_end)
         else {

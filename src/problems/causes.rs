@@ -29,8 +29,8 @@ pub(super) fn explain(out: &mut [Problem], input: &Inputs, now: DateTime<Utc>) {
         .map(|j| (j.job_id, j))
         .collect();
     let caggs = by_name(input.caggs, |c| (&c.schema, &c.name));
-    let compression = by_name(input.compression, |c| (&c.schema, &c.name));
-    let retention = by_name(input.retention, |r| (&r.schema, &r.name));
+    let compression = by_name(input.compression, |c| (&*c.schema, &*c.name));
+    let retention = by_name(input.retention, |r| (&*r.schema, &*r.name));
     let server = |kind: ProblemKind| find(kind, &Subject::Server);
     let scheduler = server(ProblemKind::Scheduler);
     let license = server(ProblemKind::License);
@@ -183,13 +183,13 @@ type JobCause = Option<(String, Root)>;
 /// A dataset's rows by `(schema, name)` (empty until read).
 fn by_name<'a, T>(
     rows: Option<&'a [T]>,
-    key: impl Fn(&'a T) -> (&'a String, &'a String),
+    key: impl Fn(&'a T) -> (&'a str, &'a str),
 ) -> HashMap<(&'a str, &'a str), &'a T> {
     rows.unwrap_or_default()
         .iter()
         .map(|r| {
             let (schema, name) = key(r);
-            ((schema.as_str(), name.as_str()), r)
+            ((schema, name), r)
         })
         .collect()
 }

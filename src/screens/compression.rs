@@ -81,14 +81,14 @@ fn compress_backlog(data: &Dataset, id: &str) -> Option<Command> {
         .find(|c| row_id::relation(&c.schema, &c.name) == id)?;
     let older_than = match &c.compress_after {
         Some(after) if c.compress_after_seconds.is_some() && !after.starts_with("created") => {
-            Some(Interval(after.clone()))
+            Some(Interval(after.to_string()))
         }
         _ => None,
     };
     Some(Command::Compress {
         hypertable: ObjectName {
-            schema: Some(c.schema.clone()),
-            name: c.name.clone(),
+            schema: Some(c.schema.to_string()),
+            name: c.name.to_string(),
         },
         older_than,
     })
@@ -122,7 +122,7 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
     };
     let compress_after = match (&c.compress_after, c.compress_after_seconds) {
         (Some(_), Some(s)) => seconds(Some(s)),
-        (Some(text), None) => Cell::text(text.clone()),
+        (Some(text), None) => Cell::text(text.to_string()),
         (None, _) => Cell::empty(),
     };
     TableRow::new(

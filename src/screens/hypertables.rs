@@ -99,7 +99,7 @@ pub fn columns() -> Vec<Column> {
 }
 
 /// `compression, retention` from policy procedure names.
-fn policies(procs: &[String]) -> String {
+fn policies(procs: &[crate::model::names::Name]) -> String {
     procs
         .iter()
         .map(|p| crate::model::jobs::kind("_timescaledb_functions", p))

@@ -98,11 +98,13 @@ pub fn rows(list: &[Retention], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_
         };
         let drop_after = match (&r.drop_after, r.drop_after_seconds) {
             (_, Some(s)) => seconds(Some(s)),
-            (Some(t), None) => Cell::text(t.clone()),
+            (Some(t), None) => Cell::text(t.to_string()),
             _ => Cell::empty(),
         };
         let last = match (&r.last_run_status, r.last_run) {
-            (Some(s), Some(_)) if s == "Failed" => relative(r.last_run, ctx).tone(Tone::Critical),
+            (Some(s), Some(_)) if &**s == "Failed" => {
+                relative(r.last_run, ctx).tone(Tone::Critical)
+            }
             _ => relative(r.last_run, ctx),
         };
         TableRow::new(

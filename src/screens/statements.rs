@@ -58,7 +58,7 @@ impl Screen for StatementsScreen {
             .hypertables
             .rows()
             .iter()
-            .map(|h| (h.schema.clone(), h.name.clone()))
+            .map(|h| (h.schema.to_string(), h.name.to_string()))
             .collect();
         Box::new(
             read.rows

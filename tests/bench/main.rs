@@ -832,7 +832,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
             (0..rows)
                 .map(|i| Hypertable {
                     schema: "scale".into(),
-                    name: name(i),
+                    name: name(i).into(),
                     compression_enabled: i % 2 == 0,
                     chunks: (i % 100) as i64,
                     compressed_chunks: (i % 50) as i64,
@@ -857,7 +857,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
             (0..rows)
                 .map(|i| Compression {
                     schema: "scale".into(),
-                    name: name(i),
+                    name: name(i).into(),
                     enabled: true,
                     segmentby: Some("device".into()),
                     orderby: Some("time DESC".into()),
@@ -881,7 +881,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
             (0..rows)
                 .map(|i| Retention {
                     schema: "scale".into(),
-                    name: name(i),
+                    name: name(i).into(),
                     is_cagg: false,
                     job_id: i as i32,
                     scheduled: true,

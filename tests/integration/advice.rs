@@ -134,7 +134,7 @@ async fn advisors_on(server: &Tsdb) {
     let good = data
         .compression
         .value()
-        .and_then(|c| c.iter().find(|c| c.name == "good"))
+        .and_then(|c| c.iter().find(|c| &*c.name == "good"))
         .and_then(|c| c.ratio())
         .expect("good compressed");
     assert!(good >= 2.0, "{good}");
@@ -164,8 +164,8 @@ async fn segments_alike_for_a_role_without_pg_statistic(conninfo: &str, superuse
     assert!(su_caps.reads_statistics && !s.1.reads_statistics);
     let segments = |d: &Dataset| -> Vec<(String, Option<SegmentStats>)> {
         let mut v: Vec<_> = (d.compression.value().unwrap().iter())
-            .filter(|c| c.schema == "advice")
-            .map(|c| (c.name.clone(), c.segments.clone()))
+            .filter(|c| &*c.schema == "advice")
+            .map(|c| (c.name.to_string(), c.segments.clone()))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v

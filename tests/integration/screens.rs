@@ -73,7 +73,7 @@ async fn hypertables_and_chunks_match_the_scenario_on(server: &Tsdb) {
     let list = tables(&s).await.hypertables;
     let m = list
         .iter()
-        .find(|h| h.schema == "scn" && h.name == "metrics")
+        .find(|h| &*h.schema == "scn" && &*h.name == "metrics")
         .unwrap();
     assert_eq!((m.chunks, m.compressed_chunks), (10, 4));
     assert!(m.compression_enabled);
@@ -86,13 +86,19 @@ async fn hypertables_and_chunks_match_the_scenario_on(server: &Tsdb) {
         m.range_end,
         Some(model::Bound::Time(time("2024-01-11T00:00:00Z")))
     );
-    assert_eq!(m.policies, ["policy_compression"]);
+    assert_eq!(
+        m.policies.iter().map(|p| &**p).collect::<Vec<_>>(),
+        ["policy_compression"]
+    );
     assert!(m.total_bytes > 0 && m.index_bytes > 0, "{m:?}");
-    let logs = list.iter().find(|h| h.name == "logs").unwrap();
+    let logs = list.iter().find(|h| &*h.name == "logs").unwrap();
     assert_eq!(logs.chunks, 8);
-    assert_eq!(logs.policies, ["policy_retention"]);
-    let hostile = list.iter().find(|h| h.schema == HOSTILE_SCHEMA).unwrap();
-    assert_eq!((hostile.name.as_str(), hostile.chunks), (HOSTILE_TABLE, 3));
+    assert_eq!(
+        logs.policies.iter().map(|p| &**p).collect::<Vec<_>>(),
+        ["policy_retention"]
+    );
+    let hostile = list.iter().find(|h| &*h.schema == HOSTILE_SCHEMA).unwrap();
+    assert_eq!((&*hostile.name, hostile.chunks), (HOSTILE_TABLE, 3));
     assert!(
         !list.iter().any(|h| h.name.starts_with("_materialized")),
         "caggs' hypertables are not listed"
@@ -145,7 +151,7 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
     let s = open_at(&server.conninfo).await;
     let read = tables(&s).await;
     let list = read.compression;
-    let m = list.iter().find(|c| c.name == "metrics").unwrap();
+    let m = list.iter().find(|c| &*c.name == "metrics").unwrap();
     assert_eq!(
         (m.chunks, m.compressed_chunks, m.backlog_chunks),
         (10, 4, 6)
@@ -155,7 +161,7 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
     assert_eq!(m.segmentby.as_deref(), Some("device"));
     assert_eq!(m.orderby.as_deref(), Some("\"time\" DESC"));
     assert!(m.before_bytes > 0 && m.after_bytes > 0);
-    let logs = list.iter().find(|c| c.name == "logs").unwrap();
+    let logs = list.iter().find(|c| &*c.name == "logs").unwrap();
     assert!(!logs.enabled);
     assert_eq!(
         (logs.backlog_chunks, logs.compress_after_seconds),
@@ -165,7 +171,7 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
 
     let list = read.retention;
     assert_eq!(list.len(), 2, "{list:?}");
-    let logs = list.iter().find(|r| r.name == "logs").unwrap();
+    let logs = list.iter().find(|r| &*r.name == "logs").unwrap();
     assert_eq!((logs.chunks, logs.overdue_chunks), (8, Some(5)));
     assert_eq!(logs.drop_after_seconds, Some(30.0 * 86_400.0));
     assert!(logs.scheduled && !logs.is_cagg && logs.overdue_bytes > Some(0));
@@ -173,7 +179,7 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
         logs.oldest_start,
         Some(model::Bound::Time(time("2024-02-01T00:00:00Z")))
     );
-    let daily = list.iter().find(|r| r.name == "metrics_daily").unwrap();
+    let daily = list.iter().find(|r| &*r.name == "metrics_daily").unwrap();
     assert!(
         daily.is_cagg,
         "a cagg's policy is shown under the cagg's name"
@@ -536,7 +542,7 @@ async fn edge_cases_integer_time_and_created_before_policies_on(server: &Tsdb) {
     let counts = read
         .hypertables
         .iter()
-        .find(|h| h.name == "counts")
+        .find(|h| &*h.name == "counts")
         .unwrap();
     assert_eq!(counts.chunks, 10);
     assert_eq!(counts.interval_integer, Some(100));
@@ -547,18 +553,22 @@ async fn edge_cases_integer_time_and_created_before_policies_on(server: &Tsdb) {
     let c = read
         .compression
         .iter()
-        .find(|c| c.name == "counts")
+        .find(|c| &*c.name == "counts")
         .unwrap();
     assert_eq!(
         (c.backlog_chunks, c.compress_after.as_deref()),
         (5, Some("500"))
     );
     assert!(c.backlog_bytes > 0);
-    let r = read.retention.iter().find(|r| r.name == "counts").unwrap();
+    let r = read
+        .retention
+        .iter()
+        .find(|r| &*r.name == "counts")
+        .unwrap();
     assert_eq!((r.chunks, r.overdue_chunks), (10, Some(2)));
     assert_eq!(r.oldest_start, Some(model::Bound::Int(0)));
 
-    let fresh = read.retention.iter().find(|r| r.name == "fresh");
+    let fresh = read.retention.iter().find(|r| &*r.name == "fresh");
     let by_creation_time = psql(
         &server.conninfo,
         "SELECT count(*) FROM pg_proc WHERE proname = 'add_retention_policy'
@@ -683,12 +693,12 @@ fn ours(c: &Catalog) -> (String, Vec<Index>) {
     let h: Vec<_> = t
         .hypertables
         .iter()
-        .filter(|h| h.schema == "kept")
+        .filter(|h| &*h.schema == "kept")
         .collect();
     let z: Vec<_> = t
         .compression
         .iter()
-        .filter(|c| c.schema == "kept")
+        .filter(|c| &*c.schema == "kept")
         .collect();
     let i = c.indexes.as_ref().unwrap();
     let i: Vec<Index> = i.iter().filter(|x| &*x.schema == "kept").cloned().collect();
@@ -737,7 +747,7 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let chunks = |t: &model::tables::Tables| {
         t.hypertables
             .iter()
-            .find(|h| (h.schema.as_str(), h.name.as_str()) == ("kept", "t"))
+            .find(|h| (&*h.schema, &*h.name) == ("kept", "t"))
             .map(|h| (h.chunks, h.heap_bytes))
     };
     let chunk_indexes = |i: &[hypertop::model::indexes::Index], name: &str| {

@@ -48,7 +48,7 @@ fn shown(c: &Catalog) -> Vec<i64> {
     let h = t
         .hypertables
         .iter()
-        .find(|h| h.schema == "sized" && h.name == "t")
+        .find(|h| &*h.schema == "sized" && &*h.name == "t")
         .expect("sized.t listed");
     vec![h.heap_bytes, h.index_bytes, h.toast_bytes, h.total_bytes]
 }
