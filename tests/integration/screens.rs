@@ -70,7 +70,31 @@ async fn hypertables_and_chunks_match_the_scenario() {
 
 async fn hypertables_and_chunks_match_the_scenario_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
-    let list = tables(&s).await.hypertables;
+    let read = tables(&s).await;
+    // a hypertable's name is one text for its rows in the three tabs, a schema one for all
+    let c = read
+        .compression
+        .iter()
+        .find(|c| &*c.name == "metrics")
+        .unwrap();
+    let h = read
+        .hypertables
+        .iter()
+        .find(|h| &*h.name == "metrics")
+        .unwrap();
+    assert!(std::sync::Arc::ptr_eq(&c.name, &h.name));
+    let scn: Vec<_> = read
+        .hypertables
+        .iter()
+        .filter(|h| &*h.schema == "scn")
+        .collect();
+    assert!(
+        scn.len() > 1
+            && scn
+                .iter()
+                .all(|h| std::sync::Arc::ptr_eq(&h.schema, &scn[0].schema))
+    );
+    let list = read.hypertables;
     let m = list
         .iter()
         .find(|h| &*h.schema == "scn" && &*h.name == "metrics")
