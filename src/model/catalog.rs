@@ -228,7 +228,7 @@ pub async fn fetch(
             &numbers?,
         );
         for c in &mut tables.compression {
-            let key = (c.schema.to_string(), c.name.to_string());
+            let key = (c.schema.clone(), c.name.clone());
             c.segments = segments.and_then(|s| s.get(&key)).cloned();
         }
         Ok(Relations::Hypertables(tables))

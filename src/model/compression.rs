@@ -60,7 +60,7 @@ pub fn totals(rows: &[Compression]) -> Compression {
 }
 
 /// Each compressed hypertable's segment statistics, by (schema, name).
-pub type Segments = std::collections::HashMap<(String, String), SegmentStats>;
+pub type Segments = std::collections::HashMap<(Name, Name), SegmentStats>;
 
 /// How often the segment statistics are read again (ANALYZE moves them; no refresh sees it).
 pub const SEGMENTS_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
@@ -131,7 +131,10 @@ impl SegmentStats {
                 let mut columns: Vec<(String, f64)> = names.into_iter().zip(n_distinct).collect();
                 columns.sort_by_key(|(c, _)| order.iter().position(|o| o == c));
                 Ok((
-                    (r.try_get("schema")?, r.try_get("name")?),
+                    (
+                        Name::from(r.try_get::<_, &str>("schema")?),
+                        Name::from(r.try_get::<_, &str>("name")?),
+                    ),
                     SegmentStats {
                         chunk,
                         rows: r.try_get("rows")?,

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio_postgres::{Client, Row};
 
+use super::names::Interner;
 use super::sizes::Sizes;
 use super::structure::{IdMap, IdSet};
 use super::{relation, Subject};
@@ -33,7 +34,6 @@ impl Category {
     }
 }
 
-use super::names::Interner;
 /// Shared between the structure's listed index and the tab's row made of it each refresh
 /// (15,500 indexes' eight strings were 4 MB a copy).
 pub use super::names::Name;

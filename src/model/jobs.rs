@@ -26,7 +26,7 @@ pub struct Job {
     pub owner: Name,
     pub schedule_seconds: Option<f64>,
     pub scheduled: bool,
-    /// `Running`, `Paused` or `Scheduled` (None when TimescaleDB has no stats row).
+    /// `Running`, `Paused` or `Scheduled`.
     pub job_status: Option<Name>,
     pub last_run_status: Option<Name>,
     pub last_run_started: Option<DateTime<Utc>>,
