@@ -404,7 +404,7 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     use problems::Severity;
     let d = &snap.data;
     let problems = &d.problems;
-    let count = |s: Severity| problems.iter().filter(|p| p.severity == s).count();
+    let count = |s: Severity| problems::count(problems.iter().filter(|p| p.severity == s));
     let (crit, warn, advice) = (
         count(Severity::Critical),
         count(Severity::Warning),

@@ -135,7 +135,7 @@ fn row(i: usize, m: &Member) -> Row<usize> {
         LinkState::Disconnected { .. } => Cell::text("disconnected").tone(Tone::Critical),
     };
     let problems = &s.data.problems;
-    let count = |sev| problems.iter().filter(|p| p.severity == sev).count();
+    let count = |sev| crate::problems::count(problems.iter().filter(|p| p.severity == sev));
     let (crit, warn) = (count(Severity::Critical), count(Severity::Warning));
     // the worst problem; advice is not one (it ranks last: the first row is advice only when
     // there is nothing else)

@@ -499,6 +499,14 @@ impl AppState {
                 }
                 Effect::Refresh
             }
+            Open::Filter(tab, text) => {
+                self.jumped_from = Some(self.tab);
+                self.show_tab(tab);
+                let view = self.view_mut(tab);
+                view.drill = None;
+                view.table.set_filter(&text);
+                Effect::Refresh
+            }
             Open::Palette(command) => self.open_palette(&command),
         }
     }
@@ -1015,6 +1023,59 @@ mod triage {
         let drill = s.current().drill.as_ref().expect("chunks open");
         assert_eq!(drill.kind, QueryKind::Chunks);
         assert_eq!(drill.table.filter(), "overdue");
+    }
+
+    /// Jobs failing alike are one line; Enter shows them in the Jobs tab, filtered by their
+    /// error, and Esc clears the filter, then comes back.
+    #[test]
+    fn enter_on_jobs_failing_alike_filters_the_jobs_tab_by_their_error() {
+        let mut s = loaded();
+        let error = "cannot drop portal \"\" while it is being set up";
+        let mut jobs = s.data.jobs.value().cloned().unwrap_or_default();
+        let before = jobs.len();
+        jobs.extend((0..crate::problems::FOLD_FROM as i32 + 2).map(|i| {
+            let mut j = fixtures::job(3000 + i, "policy_retention", Some("r"), 1, true);
+            j.last_error = Some(error.into());
+            j
+        }));
+        s.on_result(QueryResult {
+            kind: QueryKind::Jobs,
+            target: None,
+            result: Ok(Payload::Jobs(jobs)),
+            elapsed: Duration::ZERO,
+            finished_at: Utc::now(),
+        });
+        let at = s
+            .data
+            .problems
+            .iter()
+            .position(|p| matches!(p.subject, crate::problems::Subject::Jobs { .. }))
+            .expect("one folded problem");
+        let rows = s.current().table.total();
+        assert_eq!(rows, s.data.problems.len(), "one row for the twelve");
+        s.view_mut(Tab::HOME)
+            .table
+            .select_id(&format!("job failing:Warning:{error}"));
+        assert_eq!(
+            s.current().table.selected_row().map(|r| r.id().to_string()),
+            Some(format!("job failing:Warning:{error}")),
+            "problem {at} is selected by its error"
+        );
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        assert_eq!(s.tab, tab("jobs"));
+        let table = &s.current().table;
+        assert_eq!(table.filter(), error);
+        assert_eq!(table.len(), crate::problems::FOLD_FROM + 2);
+        assert_eq!(table.total(), before + crate::problems::FOLD_FROM + 2);
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(s.tab, tab("jobs"));
+        assert_eq!(
+            s.current().table.filter(),
+            "",
+            "the first Esc clears the filter"
+        );
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(s.tab, Tab::HOME, "the second comes back");
     }
 
     #[test]

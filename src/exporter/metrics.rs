@@ -384,15 +384,15 @@ impl Exposition {
                 crate::problems::Severity::Advice => "advice",
             };
             for &kind in crate::problems::ProblemKind::ALL {
-                let n = d
-                    .problems
-                    .iter()
-                    .filter(|p| p.severity == severity && p.kind == kind)
-                    .count();
+                let n = crate::problems::count(
+                    d.problems
+                        .iter()
+                        .filter(|p| p.severity == severity && p.kind == kind),
+                );
                 if n > 0 {
                     self.gauge(
                         "hypertop_problems",
-                        "Problems hypertop finds, by severity and kind (the overview's list)",
+                        "Problems hypertop finds, by severity and kind (the overview's list; jobs failing alike, shown as one, count one each)",
                         with(vec![
                             ("severity", name.into()),
                             ("kind", kind.as_str().into()),

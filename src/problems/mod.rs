@@ -4,7 +4,10 @@
 
 mod advice;
 mod causes;
+mod fold;
 mod rules;
+
+pub use fold::FOLD_FROM;
 
 use chrono::{DateTime, Utc};
 use strum::{Display, IntoStaticStr, VariantArray};
@@ -19,7 +22,7 @@ use crate::model::retention::Retention;
 use crate::model::Summary;
 use crate::policy::Finding;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Critical,
@@ -127,6 +130,12 @@ pub enum Subject {
     /// The server or database as a whole (the scheduler, the workers, the license).
     Server,
     Job(i32),
+    /// Jobs failing alike, folded into one problem ([`FOLD_FROM`]): their ids, in order, and
+    /// the error they share (what finds them in the Jobs tab).
+    Jobs {
+        ids: Box<[i32]>,
+        error: Option<crate::model::names::Name>,
+    },
     /// A server setting (a worker capacity problem's).
     Setting(&'static str),
     /// A server process (a session, a job's worker).
@@ -144,6 +153,22 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// How many things the problem is about: a folded one's jobs, else one.
+    pub fn count(&self) -> usize {
+        match self {
+            Subject::Jobs { ids, .. } => ids.len(),
+            _ => 1,
+        }
+    }
+
+    /// A folded problem's jobs, as snapshot JSON lists them (`jobs`).
+    fn folded_jobs(&self) -> Option<&[i32]> {
+        match self {
+            Subject::Jobs { ids, .. } => Some(ids),
+            _ => None,
+        }
+    }
+
     fn relation(schema: &str, name: &str) -> Subject {
         Subject::Relation {
             schema: schema.into(),
@@ -173,7 +198,12 @@ pub struct Problem {
     /// The problem at the root of `chain`, when that is another one in the list: this one is
     /// its consequence and ranks right under it.
     pub root: Option<Root>,
-    #[serde(skip)]
+    /// What it is about; snapshot JSON writes only a folded problem's jobs (`jobs`).
+    #[serde(
+        rename = "jobs",
+        serialize_with = "serialize_folded_jobs",
+        skip_serializing_if = "is_not_folded"
+    )]
     pub subject: Subject,
     /// Size of the problem within its kind (bytes, seconds, failures), for ranking.
     #[serde(skip)]
@@ -181,6 +211,14 @@ pub struct Problem {
     /// The palette command that acts on it (an advisor's), as typed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+}
+
+fn is_not_folded(s: &Subject) -> bool {
+    s.folded_jobs().is_none()
+}
+
+fn serialize_folded_jobs<S: serde::Serializer>(s: &Subject, out: S) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&s.folded_jobs().unwrap_or_default(), out)
 }
 
 impl Problem {
@@ -290,6 +328,12 @@ pub fn scheduler_down_reason(s: &Summary) -> Option<String> {
     })
 }
 
+/// How many problems `problems` are, a folded one counting each of its jobs (what `check`,
+/// the fleet and the exporter count).
+pub fn count<'a>(problems: impl IntoIterator<Item = &'a Problem>) -> usize {
+    problems.into_iter().map(|p| p.subject.count()).sum()
+}
+
 /// Every problem the rules find in `input`, each linked to its cause and ranked.
 pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
     let mut out = Vec::new();
@@ -297,6 +341,7 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
         rule(input, limits, now, &mut out);
     }
     causes::explain(&mut out, input, now);
+    let out = fold::fold_alike_failures(out, input.jobs.unwrap_or_default());
     let mut out = rank(out);
     // the list is kept until the next read: the room it grew into goes back (7,000 problems
     // held 16,384 places, 2.2 MB of 3.9)
@@ -736,7 +781,12 @@ mod tests {
     fn the_list_kept_holds_no_spare_room() {
         let summary = fixtures::summary();
         let jobs: Vec<Job> = (0..100)
-            .map(|i| fixtures::job(1000 + i, "policy_compression", Some("a"), 5, true))
+            .map(|i| {
+                let mut j = fixtures::job(1000 + i, "policy_compression", Some("a"), 5, true);
+                // each its own error: none fold
+                j.last_error = Some(format!("error {i}").into());
+                j
+            })
             .collect();
         let found = find(
             &server_and_jobs(&summary, &jobs),
@@ -831,6 +881,110 @@ mod tests {
         };
         let found = find(&input, &strict, now());
         assert_eq!(found[1].severity, Severity::Critical, "{found:?}");
+    }
+
+    /// Failures alike from FOLD_FROM on are one problem that counts each job; fewer, another
+    /// error, another severity, or a failure that explains a cagg's lag stay on their own.
+    #[test]
+    fn job_failures_alike_fold_into_one_problem_that_counts_them() {
+        let failing = |id: i32, proc: &str, failures: i32, error: &str| {
+            let mut j = fixtures::job(id, proc, Some("t"), failures, true);
+            j.last_error = Some(error.into());
+            j
+        };
+        let portal = "cannot drop portal \"\"";
+        let mut jobs: Vec<Job> = (0..7)
+            .map(|i| failing(2000 + i, "policy_compression", 1, portal))
+            .chain((0..5).map(|i| failing(2100 + i, "policy_retention", 2, portal)))
+            // the same error from the critical limit on: a fold of its own, had it enough
+            .chain([failing(2200, "policy_retention", 3, portal)])
+            // another error, fewer than FOLD_FROM: one by one
+            .chain(
+                (0..FOLD_FROM as i32 - 1)
+                    .map(|i| failing(2300 + i, "policy_compression", 1, "disk full")),
+            )
+            .collect();
+        // the cagg's refresh job fails alike, and explains its lag: it stays itself
+        jobs.push(failing(
+            1002,
+            "policy_refresh_continuous_aggregate",
+            1,
+            portal,
+        ));
+        let caggs = [fixtures::cagg(
+            "hourly",
+            None,
+            "2026-11-21T07:30:00Z",
+            18000.0,
+        )];
+        let input = Inputs {
+            timescaledb: true,
+            jobs: Some(&jobs),
+            caggs: Some(&caggs),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let folded: Vec<&Problem> = found
+            .iter()
+            .filter(|p| matches!(p.subject, Subject::Jobs { .. }))
+            .collect();
+        assert_eq!(folded.len(), 1, "{found:#?}");
+        let fold = folded[0];
+        assert_eq!(fold.severity, Severity::Warning);
+        assert_eq!(fold.object, "12 jobs");
+        assert_eq!(
+            fold.message,
+            "7 compression and 5 retention jobs failed 1–2 times in a row: cannot drop portal \"\""
+        );
+        let Subject::Jobs { ids, error } = &fold.subject else {
+            unreachable!()
+        };
+        let expected: Vec<i32> = (2000..2007).chain(2100..2105).collect();
+        assert_eq!(&ids[..], &expected[..]);
+        assert_eq!(error.as_deref(), Some(portal));
+        // each of the rest on its own
+        let single = |id: i32| {
+            found
+                .iter()
+                .any(|p| p.kind == ProblemKind::JobFailing && p.subject == Subject::Job(id))
+        };
+        assert!(single(2200) && single(1002), "{found:#?}");
+        assert!((2300..2300 + FOLD_FROM as i32 - 1).all(single));
+        let lag = found
+            .iter()
+            .position(|p| p.kind == ProblemKind::CaggLag)
+            .unwrap();
+        assert_eq!(
+            found[lag].root.as_ref().map(|r| &r.subject),
+            Some(&Subject::Job(1002)),
+            "the lag keeps its failing job as its root"
+        );
+        // what check, the fleet and the exporter count: every failing job
+        let of = |s| count(found.iter().filter(|p| p.severity == s));
+        assert_eq!(of(Severity::Warning), 7 + 5 + 9 + 1 + 1);
+        assert_eq!(of(Severity::Critical), 1);
+        // snapshot JSON lists a fold's jobs, and nothing more for the others
+        let json = serde_json::to_value(fold).unwrap();
+        assert_eq!(json["jobs"].as_array().map(Vec::len), Some(12));
+        let one = found
+            .iter()
+            .find(|p| p.subject == Subject::Job(2200))
+            .unwrap();
+        assert!(serde_json::to_value(one).unwrap().get("jobs").is_none());
+        // one more with the other error makes FOLD_FROM: they fold too
+        let mut more = jobs.clone();
+        more.push(failing(2399, "policy_compression", 1, "disk full"));
+        let input = Inputs {
+            jobs: Some(&more),
+            ..input
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        assert!(
+            found
+                .iter()
+                .any(|p| p.object == format!("{FOLD_FROM} jobs")
+                    && p.message.ends_with(": disk full"))
+        );
     }
 
     #[test]

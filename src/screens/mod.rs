@@ -262,6 +262,8 @@ pub enum Open {
     /// The row on another tab that explains a problem; `true` opens that row in turn (its
     /// chunks, its history: the evidence).
     Jump(Tab, String, bool),
+    /// Another tab's table filtered by this text: a folded problem's jobs, by their error.
+    Filter(Tab, String),
     /// The palette with this command in it (an advice's action), to preview or edit.
     Palette(String),
 }
@@ -287,7 +289,7 @@ pub mod row_id {
     pub fn subject(s: &crate::problems::Subject) -> String {
         use crate::problems::Subject;
         match s {
-            Subject::Server | Subject::Setting(_) => String::new(),
+            Subject::Server | Subject::Setting(_) | Subject::Jobs { .. } => String::new(),
             Subject::Job(id) => job(*id),
             // where to act: the session holding the lock
             Subject::Session(pid) | Subject::LockWait { holder: pid, .. } => session(*pid),

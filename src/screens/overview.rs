@@ -5,7 +5,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::QueryKind;
 use crate::pictures::{self, Spark};
-use crate::problems::{Problem, ProblemKind, Severity};
+use crate::problems::{Problem, ProblemKind, Severity, Subject};
 use crate::store::{Dataset, Status};
 
 pub struct Overview;
@@ -111,8 +111,20 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
         } else {
             p.object.clone()
         };
+        // a folded problem's object is a count: its error keeps the selection as it moves
+        let id = match &p.subject {
+            Subject::Jobs { error, .. } => {
+                format!(
+                    "{}:{:?}:{}",
+                    p.kind,
+                    p.severity,
+                    error.as_deref().unwrap_or("")
+                )
+            }
+            _ => format!("{}:{}", p.kind, p.object),
+        };
         TableRow::new(
-            format!("{}:{}", p.kind, p.object),
+            id,
             vec![
                 Cell::num(rank as f64, severity).tone(tone),
                 Cell::text(p.kind.as_str()),
@@ -121,9 +133,13 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
             ],
         )
         .detail(Some(detail(p)))
-        .open(match &p.action {
-            Some(command) => Open::Palette(command.clone()),
-            None => Open::Jump(
+        .open(match (&p.action, &p.subject) {
+            (Some(command), _) => Open::Palette(command.clone()),
+            (None, Subject::Jobs { error, .. }) => Open::Filter(
+                Tab::explaining(p.kind),
+                error.as_deref().unwrap_or_default().to_string(),
+            ),
+            (None, _) => Open::Jump(
                 Tab::explaining(p.kind),
                 row_id::subject(&p.subject),
                 opens_evidence(p.kind),
@@ -159,6 +175,9 @@ pub fn detail(p: &Problem) -> String {
     }
     if let Some(command) = &p.action {
         out.push_str(&format!("\n  Enter: {command}"));
+    }
+    if let Subject::Jobs { error: Some(_), .. } = &p.subject {
+        out.push_str("\n  Enter: the Jobs tab, filtered by this error");
     }
     out
 }

@@ -87,7 +87,15 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
              SELECT add_compression_policy('m', interval '1 day');
              CREATE PROCEDURE broken_export(job_id int, config jsonb) LANGUAGE plpgsql AS
                $$ BEGIN RAISE EXCEPTION 'export target unreachable' USING ERRCODE = 'P0001'; END $$;
-             SELECT add_job('broken_export', '1 hour');",
+             SELECT add_job('broken_export', '1 hour');
+             CREATE PROCEDURE broken_mirror(job_id int, config jsonb) LANGUAGE plpgsql AS
+               $$ BEGIN RAISE EXCEPTION 'mirror offline' USING ERRCODE = 'P0001'; END $$;",
+        );
+        // jobs failing alike, enough to be folded into one problem
+        let mirrors = hypertop::problems::FOLD_FROM;
+        psql(
+            &conninfo,
+            &format!("SELECT add_job('broken_mirror', '1 hour') FROM generate_series(1, {mirrors})"),
         );
         background_workers(&conninfo, "start");
 
@@ -103,7 +111,11 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
                 jobs.iter()
                     .any(|j| &*j.proc_name == name && j.total_runs > 0 && j.last_run_status.is_some())
             };
-            if ran("broken_export") && ran("policy_compression") {
+            let mirrors_failed = jobs
+                .iter()
+                .filter(|j| &*j.proc_name == "broken_mirror" && j.consecutive_failures > 0)
+                .count();
+            if ran("broken_export") && ran("policy_compression") && mirrors_failed == mirrors {
                 break jobs;
             }
             assert!(
@@ -182,6 +194,23 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
         assert!(found
             .iter()
             .any(|p| p.kind == "job failing" && p.object.contains("broken_export")));
+        // the mirrors, failing alike, are one problem that names them all and counts each
+        let mut ids: Vec<i32> = jobs
+            .iter()
+            .filter(|j| &*j.proc_name == "broken_mirror")
+            .map(|j| j.job_id)
+            .collect();
+        ids.sort_unstable();
+        let folded: Vec<_> = found
+            .iter()
+            .filter(|p| p.message.ends_with(": mirror offline"))
+            .collect();
+        assert_eq!(folded.len(), 1, "{found:#?}");
+        assert_eq!(folded[0].object, format!("{mirrors} jobs"));
+        assert_eq!(hypertop::problems::count(folded.iter().copied()), mirrors);
+        let json = serde_json::to_value(folded[0]).unwrap();
+        let listed: Vec<i32> = serde_json::from_value(json["jobs"].clone()).unwrap();
+        assert_eq!(listed, ids);
     })
     .await;
 }
