@@ -19,8 +19,22 @@ pub(super) fn explain(out: &mut [Problem], input: &Inputs, now: DateTime<Utc>) {
     for p in out.iter() {
         first.entry((p.kind, &p.subject)).or_insert(p);
     }
+    // a job whose failure was folded with others alike: the fold is its problem
+    let folded: HashMap<i32, &Problem> = out
+        .iter()
+        .filter_map(|p| match &p.subject {
+            Subject::Jobs { ids, .. } => Some(ids.iter().map(move |&id| (id, p))),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     let find = |kind: ProblemKind, subject: &Subject| -> Option<Root> {
-        first.get(&(kind, subject)).map(|p| p.root())
+        let own = first.get(&(kind, subject)).copied();
+        let in_fold = || match (kind, subject) {
+            (ProblemKind::JobFailing, Subject::Job(id)) => folded.get(id).copied(),
+            _ => None,
+        };
+        own.or_else(in_fold).map(|p| p.root())
     };
     let jobs: HashMap<i32, &Job> = input
         .jobs

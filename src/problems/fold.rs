@@ -1,9 +1,11 @@
 //! Job failures alike folded into one problem: thousands of policies failing with the same error
 //! (a server-wide cause: a bug, a full disk, a missing grant) are one thing to fix, and as one
 //! line each they buried every other problem (6,487 of 6,988 at 50,000 chunks) and were most of
-//! the console's memory for problems.
+//! the console's memory for problems. Folded as they are found, so a failure alike is never a
+//! problem of its own, not even for a moment; what it explains (a cagg's lag) has the fold as
+//! its root.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use super::{Problem, ProblemKind, Severity, Subject};
 use crate::model::jobs::Job;
@@ -13,63 +15,24 @@ use crate::model::names::Name;
 /// fit on a screen beside the rest).
 pub const FOLD_FROM: usize = 10;
 
-/// Folds the job failures that share a severity and an error, from [`FOLD_FROM`] on, into one
-/// problem each (pure). A failure that explains another problem (the root of a cagg's lag), or
-/// that has a cause or an action of its own, stays as it is.
-pub(super) fn fold_alike_failures(out: Vec<Problem>, jobs: &[Job]) -> Vec<Problem> {
-    let roots: HashSet<i32> = out
-        .iter()
-        .filter_map(|p| p.root.as_ref())
-        .filter_map(|r| match (r.kind, &r.subject) {
-            (ProblemKind::JobFailing, Subject::Job(id)) => Some(*id),
-            _ => None,
-        })
-        .collect();
-    let jobs: HashMap<i32, &Job> = jobs.iter().map(|j| (j.job_id, j)).collect();
-    let key = |p: &Problem| -> Option<(Severity, Option<Name>)> {
-        match (p.kind, &p.subject) {
-            (ProblemKind::JobFailing, Subject::Job(id))
-                if p.root.is_none()
-                    && p.chain.is_empty()
-                    && p.action.is_none()
-                    && !roots.contains(id) =>
-            {
-                let job = jobs.get(id)?;
-                Some((p.severity, job.last_error.clone()))
-            }
-            _ => None,
-        }
-    };
-    let mut sizes: HashMap<(Severity, Option<Name>), usize> = HashMap::new();
-    for k in out.iter().filter_map(key) {
-        *sizes.entry(k).or_default() += 1;
+/// The failing jobs that fold (pure): by severity and error, the groups of [`FOLD_FROM`] or
+/// more, each in the jobs' order.
+pub(super) fn alike<'a>(
+    failing: impl IntoIterator<Item = (Severity, &'a Job)>,
+) -> BTreeMap<(Severity, Option<Name>), Vec<&'a Job>> {
+    let mut groups: BTreeMap<(Severity, Option<Name>), Vec<&Job>> = BTreeMap::new();
+    for (severity, j) in failing {
+        groups
+            .entry((severity, j.last_error.clone()))
+            .or_default()
+            .push(j);
     }
-    sizes.retain(|_, n| *n >= FOLD_FROM);
-    if sizes.is_empty() {
-        return out;
-    }
-    let mut folds: BTreeMap<(Severity, Option<Name>), Vec<&Job>> = BTreeMap::new();
-    let mut kept = Vec::with_capacity(out.len());
-    for p in out {
-        match key(&p).filter(|k| sizes.contains_key(k)) {
-            Some(k) => {
-                if let Subject::Job(id) = p.subject {
-                    folds.entry(k).or_default().extend(jobs.get(&id));
-                }
-            }
-            None => kept.push(p),
-        }
-    }
-    kept.extend(
-        folds
-            .into_iter()
-            .map(|((severity, error), members)| folded(severity, error, &members)),
-    );
-    kept
+    groups.retain(|_, members| members.len() >= FOLD_FROM);
+    groups
 }
 
 /// One problem for `members`, jobs failing with `error`.
-fn folded(severity: Severity, error: Option<Name>, members: &[&Job]) -> Problem {
+pub(super) fn folded(severity: Severity, error: Option<Name>, members: &[&Job]) -> Problem {
     // how many of each kind, most first
     let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
     for j in members {

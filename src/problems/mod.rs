@@ -341,7 +341,6 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
         rule(input, limits, now, &mut out);
     }
     causes::explain(&mut out, input, now);
-    let out = fold::fold_alike_failures(out, input.jobs.unwrap_or_default());
     let mut out = rank(out);
     // the list is kept until the next read: the room it grew into goes back (7,000 problems
     // held 16,384 places, 2.2 MB of 3.9)
@@ -884,7 +883,8 @@ mod tests {
     }
 
     /// Failures alike from FOLD_FROM on are one problem that counts each job; fewer, another
-    /// error, another severity, or a failure that explains a cagg's lag stay on their own.
+    /// error, another severity, or a paused job stay on their own; a lag a folded job explains
+    /// has the fold as its root.
     #[test]
     fn job_failures_alike_fold_into_one_problem_that_counts_them() {
         let failing = |id: i32, proc: &str, failures: i32, error: &str| {
@@ -904,13 +904,17 @@ mod tests {
                     .map(|i| failing(2300 + i, "policy_compression", 1, "disk full")),
             )
             .collect();
-        // the cagg's refresh job fails alike, and explains its lag: it stays itself
+        // the cagg's refresh job fails alike, and explains its lag
         jobs.push(failing(
             1002,
             "policy_refresh_continuous_aggregate",
             1,
             portal,
         ));
+        // paused as well as failing: its chain says so, of it alone
+        let mut paused = failing(2500, "policy_compression", 1, portal);
+        paused.scheduled = false;
+        jobs.push(paused);
         let caggs = [fixtures::cagg(
             "hourly",
             None,
@@ -931,15 +935,19 @@ mod tests {
         assert_eq!(folded.len(), 1, "{found:#?}");
         let fold = folded[0];
         assert_eq!(fold.severity, Severity::Warning);
-        assert_eq!(fold.object, "12 jobs");
+        assert_eq!(fold.object, "13 jobs");
         assert_eq!(
             fold.message,
-            "7 compression and 5 retention jobs failed 1–2 times in a row: cannot drop portal \"\""
+            "7 compression, 5 retention and 1 cagg refresh jobs failed 1–2 times in a row: cannot drop portal \"\""
         );
         let Subject::Jobs { ids, error } = &fold.subject else {
             unreachable!()
         };
-        let expected: Vec<i32> = (2000..2007).chain(2100..2105).collect();
+        let expected: Vec<i32> = [1002]
+            .into_iter()
+            .chain(2000..2007)
+            .chain(2100..2105)
+            .collect();
         assert_eq!(&ids[..], &expected[..]);
         assert_eq!(error.as_deref(), Some(portal));
         // each of the rest on its own
@@ -948,7 +956,7 @@ mod tests {
                 .iter()
                 .any(|p| p.kind == ProblemKind::JobFailing && p.subject == Subject::Job(id))
         };
-        assert!(single(2200) && single(1002), "{found:#?}");
+        assert!(single(2200) && single(2500) && !single(1002), "{found:#?}");
         assert!((2300..2300 + FOLD_FROM as i32 - 1).all(single));
         let lag = found
             .iter()
@@ -956,16 +964,26 @@ mod tests {
             .unwrap();
         assert_eq!(
             found[lag].root.as_ref().map(|r| &r.subject),
-            Some(&Subject::Job(1002)),
-            "the lag keeps its failing job as its root"
+            Some(&fold.subject),
+            "the lag's root is the fold"
+        );
+        assert!(
+            found[lag].chain[0].starts_with("refresh policy (job 1002)"),
+            "{:?}",
+            found[lag].chain
+        );
+        assert_eq!(
+            found.iter().position(|p| std::ptr::eq(p, fold)),
+            Some(lag - 1),
+            "the lag ranks right under the fold"
         );
         // what check, the fleet and the exporter count: every failing job
         let of = |s| count(found.iter().filter(|p| p.severity == s));
-        assert_eq!(of(Severity::Warning), 7 + 5 + 9 + 1 + 1);
+        assert_eq!(of(Severity::Warning), 13 + 9 + 1 + 1 + 1);
         assert_eq!(of(Severity::Critical), 1);
         // snapshot JSON lists a fold's jobs, and nothing more for the others
         let json = serde_json::to_value(fold).unwrap();
-        assert_eq!(json["jobs"].as_array().map(Vec::len), Some(12));
+        assert_eq!(json["jobs"].as_array().map(Vec::len), Some(13));
         let one = found
             .iter()
             .find(|p| p.subject == Subject::Job(2200))

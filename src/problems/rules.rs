@@ -2,12 +2,16 @@
 
 use chrono::{DateTime, Utc};
 
+use std::collections::HashSet;
+
 use super::{
-    scheduler_down_reason, Inputs, Problem, ProblemKind, Severity, Subject, Thresholds, BLOCKED_FOR,
+    fold, scheduler_down_reason, Inputs, Problem, ProblemKind, Severity, Subject, Thresholds,
+    BLOCKED_FOR,
 };
 use crate::format;
 use crate::model::activity::Session;
 use crate::model::indexes::Category;
+use crate::model::jobs::Job;
 use crate::model::Summary;
 use crate::policy::LintRule;
 
@@ -160,8 +164,28 @@ fn server(input: &Inputs, _limits: &Thresholds, now: DateTime<Utc>, out: &mut Ve
 
 /// Jobs that fail, are paused or are late.
 fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<Problem>) {
-    let mut add = adder(out);
     let jobs = input.jobs.unwrap_or_default();
+    let severity = |j: &Job| {
+        if j.consecutive_failures >= limits.critical_failures {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        }
+    };
+    // Failures alike fold, but for those a cause of their own explains (a paused policy, a
+    // license): that chain is said of the one job.
+    let unlicensed = out.iter().any(|p| p.kind == ProblemKind::License);
+    let folds = fold::alike(
+        jobs.iter()
+            .filter(|j| {
+                j.consecutive_failures > 0
+                    && j.scheduled
+                    && !(unlicensed && needs_community_license(j.kind))
+            })
+            .map(|j| (severity(j), j)),
+    );
+    let folded: HashSet<i32> = folds.values().flatten().map(|j| j.job_id).collect();
+    let mut add = adder(out);
     for j in jobs {
         let object = format!(
             "job {} ({})",
@@ -169,12 +193,8 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
             j.target().unwrap_or_else(|| j.proc_name.to_string())
         );
         let id = Subject::Job(j.job_id);
-        if j.consecutive_failures > 0 {
-            let severity = if j.consecutive_failures >= limits.critical_failures {
-                Severity::Critical
-            } else {
-                Severity::Warning
-            };
+        if j.consecutive_failures > 0 && !folded.contains(&j.job_id) {
+            let severity = severity(j);
             let error = j
                 .last_error
                 .as_deref()
@@ -224,6 +244,12 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
             );
         }
     }
+    drop(add);
+    out.extend(
+        folds
+            .into_iter()
+            .map(|((severity, error), members)| fold::folded(severity, error, &members)),
+    );
 }
 
 /// Chunks due for compression that are not compressed.
