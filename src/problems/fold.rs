@@ -5,7 +5,7 @@
 //! problem of its own, not even for a moment; what it explains (a cagg's lag) has the fold as
 //! its root.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Problem, ProblemKind, Severity, Subject};
 use crate::model::jobs::Job;
@@ -29,6 +29,79 @@ pub(super) fn alike<'a>(
     }
     groups.retain(|_, members| members.len() >= FOLD_FROM);
     groups
+}
+
+/// Overdue jobs for one cause said alike (`job 7 cannot run: the scheduler is down`), from
+/// [`FOLD_FROM`] on, folded into one consequence of that root (pure): a stopped scheduler or
+/// a fold of failures left thousands of lines under it, one per job.
+pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
+    // what is said of the job after its name, and the rest of the chain
+    fn said(p: &Problem) -> Option<&str> {
+        let Subject::Job(id) = p.subject else {
+            return None;
+        };
+        if p.kind != ProblemKind::JobOverdue || p.root.is_none() {
+            return None;
+        }
+        p.chain.first()?.strip_prefix(&format!("job {id}"))
+    }
+    type Key = (Severity, String, Vec<String>);
+    let key = |p: &Problem| -> Option<Key> {
+        Some((p.severity, said(p)?.to_string(), p.chain[1..].to_vec()))
+    };
+    let mut sizes: HashMap<Key, usize> = HashMap::new();
+    for k in out.iter().filter_map(key) {
+        *sizes.entry(k).or_default() += 1;
+    }
+    sizes.retain(|_, n| *n >= FOLD_FROM);
+    if sizes.is_empty() {
+        return out;
+    }
+    let mut folds: BTreeMap<Key, Vec<Problem>> = BTreeMap::new();
+    let mut kept = Vec::new();
+    for p in out {
+        match key(&p).filter(|k| sizes.contains_key(k)) {
+            Some(k) => folds.entry(k).or_default().push(p),
+            None => kept.push(p),
+        }
+    }
+    for ((severity, said, rest), members) in folds {
+        let late = members.iter().map(|p| p.magnitude);
+        let (least, most) = (
+            late.clone().fold(f64::INFINITY, f64::min),
+            late.fold(0.0, f64::max),
+        );
+        let mut ids: Vec<i32> = members
+            .iter()
+            .filter_map(|p| match p.subject {
+                Subject::Job(id) => Some(id),
+                _ => None,
+            })
+            .collect();
+        ids.sort_unstable();
+        let n = members.len();
+        let mut chain = vec![format!("{n} jobs{said}")];
+        chain.extend(rest);
+        kept.push(Problem {
+            severity,
+            kind: ProblemKind::JobOverdue,
+            object: format!("{n} jobs"),
+            message: format!(
+                "next starts were {} to {} ago",
+                crate::format::seconds(least),
+                crate::format::seconds(most)
+            ),
+            chain,
+            root: members.into_iter().next().and_then(|p| p.root),
+            subject: Subject::Jobs {
+                ids: ids.into(),
+                error: None,
+            },
+            magnitude: most,
+            action: None,
+        });
+    }
+    kept
 }
 
 /// One problem for `members`, jobs failing with `error`.

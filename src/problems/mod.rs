@@ -342,7 +342,7 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
         rule(input, limits, now, &mut out);
     }
     causes::explain(&mut out, input, now);
-    let mut out = rank(out);
+    let mut out = rank(fold::overdue_alike(out));
     // the list is kept until the next read: the room it grew into goes back (7,000 problems
     // held 16,384 places, 2.2 MB of 3.9)
     out.shrink_to_fit();
@@ -833,6 +833,46 @@ mod tests {
         let found = find(&input, &Thresholds::default(), now());
         assert_eq!(found[0].kind, ProblemKind::JobOverdue);
         assert_eq!(found[0].subject, Subject::Job(1001));
+    }
+
+    /// From FOLD_FROM on, jobs overdue for one cause are one consequence under its root, which
+    /// says how many and how late; fewer stay one by one (above).
+    #[test]
+    fn jobs_overdue_alike_fold_into_one_consequence() {
+        let mut summary = fixtures::summary();
+        summary.scheduler_running = false;
+        let jobs: Vec<Job> = (0..FOLD_FROM as i64 + 1)
+            .map(|i| {
+                let mut late =
+                    fixtures::job(1100 + i as i32, "policy_retention", Some("r"), 0, true);
+                late.next_start = Some(now() - chrono::Duration::minutes(10 + i));
+                late
+            })
+            .collect();
+        let found = find(
+            &server_and_jobs(&summary, &jobs),
+            &Thresholds::default(),
+            now(),
+        );
+        assert_eq!(
+            kinds(&found),
+            [
+                (Severity::Critical, "scheduler", "TimescaleDB scheduler"),
+                (Severity::Warning, "job overdue", "11 jobs"),
+            ]
+        );
+        let fold = &found[1];
+        assert_eq!(
+            fold.root.as_ref().map(|r| r.kind),
+            Some(ProblemKind::Scheduler)
+        );
+        assert_eq!(
+            fold.chain[0],
+            "11 jobs cannot run: the TimescaleDB scheduler is down"
+        );
+        assert_eq!(fold.message, "next starts were 10m to 20m ago");
+        assert_eq!(fold.subject.count(), FOLD_FROM + 1);
+        assert_eq!(count(&found), FOLD_FROM + 2);
     }
 
     #[test]

@@ -111,15 +111,11 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
         } else {
             p.object.clone()
         };
-        // a folded problem's object is a count: its error keeps the selection as it moves
+        // a folded problem's object is a count: its error (or cause) keeps the selection
         let id = match &p.subject {
             Subject::Jobs { error, .. } => {
-                format!(
-                    "{}:{:?}:{}",
-                    p.kind,
-                    p.severity,
-                    error.as_deref().unwrap_or("")
-                )
+                let alike = error.as_deref().or(p.chain.first().map(String::as_str));
+                format!("{}:{:?}:{}", p.kind, p.severity, alike.unwrap_or(""))
             }
             _ => format!("{}:{}", p.kind, p.object),
         };
