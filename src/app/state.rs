@@ -465,6 +465,7 @@ impl AppState {
         };
         match open {
             Open::Drill(kind, target, title, filter) => {
+                let title = title.unwrap_or_else(|| crate::screens::drill_title(kind, &target));
                 let Some(columns) =
                     Tab::drilling(kind).and_then(|t| t.screen().drill_columns(kind))
                 else {

@@ -83,8 +83,8 @@ impl QueryKind {
 pub enum Subject {
     /// A relation by schema and name (hypertable, index).
     Relation {
-        schema: String,
-        name: String,
+        schema: names::Name,
+        name: names::Name,
     },
     Job(i32),
     /// A statement as pg_stat_statements keeps it, and the role that ran it.

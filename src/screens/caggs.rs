@@ -223,11 +223,11 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 Some(p) => row.open(Open::Drill(
                     QueryKind::JobRuns,
                     Subject::Job(p.job_id),
-                    format!(
+                    Some(format!(
                         "History of job {} (refresh of {})",
                         p.job_id,
                         format::qualified(&c.schema, &c.name)
-                    ),
+                    )),
                     None,
                 )),
                 None => row,

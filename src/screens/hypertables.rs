@@ -4,6 +4,7 @@ use super::{bound, bytes, count, opt_bytes, row_id, Ctx, Open, Screen, Table, Ta
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::hypertables::{Chunk, Hypertable};
+use crate::model::names::Name;
 use crate::model::Payload;
 use crate::model::{QueryKind, Subject};
 use crate::pictures::{self, Picture};
@@ -136,19 +137,19 @@ pub fn rows(hypertables: &[Hypertable], ctx: Ctx) -> impl Iterator<Item = TableR
 }
 
 /// Enter on a hypertable: its chunks.
-pub fn open_chunks(schema: &str, name: &str) -> Open {
+pub fn open_chunks(schema: &Name, name: &Name) -> Open {
     open_chunks_filtered(schema, name, None)
 }
 
 /// Enter where a fate matters: the chunks, filtered to those (`overdue`, `backlog`).
-pub fn open_chunks_filtered(schema: &str, name: &str, fate: Option<&'static str>) -> Open {
+pub fn open_chunks_filtered(schema: &Name, name: &Name, fate: Option<&'static str>) -> Open {
     Open::Drill(
         QueryKind::Chunks,
         Subject::Relation {
-            schema: schema.to_string(),
-            name: name.to_string(),
+            schema: schema.clone(),
+            name: name.clone(),
         },
-        format!("Chunks of {}", format::qualified(schema, name)),
+        None,
         fate,
     )
 }

@@ -155,13 +155,10 @@ pub fn rows(list: &[Index]) -> impl Iterator<Item = TableRow> + '_ {
             row.open(Open::Drill(
                 QueryKind::IndexChunks,
                 Subject::Relation {
-                    schema: i.index_schema.to_string(),
-                    name: i.name.to_string(),
+                    schema: i.index_schema.clone(),
+                    name: i.name.clone(),
                 },
-                format!(
-                    "Chunk indexes of {}",
-                    format::qualified(&i.index_schema, &i.name)
-                ),
+                None,
                 None,
             ))
         } else {

@@ -212,7 +212,10 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
         .open(Open::Drill(
             QueryKind::JobRuns,
             Subject::Job(j.job_id),
-            format!("History of job {} ({})", j.job_id, j.application_name),
+            Some(format!(
+                "History of job {} ({})",
+                j.job_id, j.application_name
+            )),
             None,
         ))
     })

@@ -257,8 +257,9 @@ pub fn screen_keys_help() -> Vec<(String, String)> {
 /// What Enter on a row opens.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Open {
-    /// A drill-down table: its query, target, title, and a filter to start with (`overdue`).
-    Drill(QueryKind, Subject, String, Option<&'static str>),
+    /// A drill-down table: its query, target, title (None: made when it opens, see
+    /// [`drill_title`]), and a filter to start with (`overdue`).
+    Drill(QueryKind, Subject, Option<String>, Option<&'static str>),
     /// The row on another tab that explains a problem; `true` opens that row in turn (its
     /// chunks, its history: the evidence).
     Jump(Tab, String, bool),
@@ -266,6 +267,23 @@ pub enum Open {
     Filter(Tab, String),
     /// The palette with this command in it (an advice's action), to preview or edit.
     Palette(String),
+}
+
+/// A drill-down's title made from its query and target when it opens: a table of 15,500
+/// indexes held 1.3 MB of titles no one had opened.
+pub fn drill_title(kind: QueryKind, target: &Subject) -> String {
+    let what = match target {
+        Subject::Relation { schema, name } => format::qualified(schema, name),
+        Subject::Job(id) => format!("job {id}"),
+        Subject::Statement { text, .. } => format::one_line(text),
+    };
+    match kind {
+        QueryKind::Chunks => format!("Chunks of {what}"),
+        QueryKind::IndexChunks => format!("Chunk indexes of {what}"),
+        QueryKind::JobRuns => format!("History of {what}"),
+        QueryKind::Plan => format!("Generic plan of {what}"),
+        _ => what,
+    }
 }
 
 pub type Table = Grid<Open>;
@@ -379,6 +397,28 @@ pub fn caption<D: Clone>(title: &str, table: &Grid<D>) -> String {
 mod tests {
     use super::*;
     use crate::problems::{Problem, Severity, Subject};
+
+    /// Titles made when a drill-down opens say what its rows held them to say.
+    #[test]
+    fn drill_titles_name_their_target_quoted() {
+        let index = crate::model::Subject::Relation {
+            schema: "Ops \"Team\"".into(),
+            name: "idx é".into(),
+        };
+        assert_eq!(
+            drill_title(QueryKind::IndexChunks, &index),
+            "Chunk indexes of \"Ops \"\"Team\"\"\".\"idx é\""
+        );
+        let statement = crate::model::Subject::Statement {
+            queryid: 1,
+            userid: 10,
+            text: "SELECT 1\n  FROM t".into(),
+        };
+        assert_eq!(
+            drill_title(QueryKind::Plan, &statement),
+            "Generic plan of SELECT 1 FROM t"
+        );
+    }
 
     #[test]
     fn every_problem_kind_jumps_to_a_tab_that_explains_it() {

@@ -233,7 +233,7 @@ fn row(s: &Statement, hypertables: &[(String, String)], block: i64) -> TableRow 
                 userid: s.userid,
                 text: text.clone(),
             },
-            format!("Generic plan of {}", format::one_line(text)),
+            None,
             None,
         )
     });
