@@ -392,7 +392,7 @@ impl Exposition {
                 if n > 0 {
                     self.gauge(
                         "hypertop_problems",
-                        "Problems hypertop finds, by severity and kind (the overview's list; jobs failing alike, shown as one, count one each)",
+                        "Problems hypertop finds, by severity and kind (the overview's list; jobs failing or overdue alike, shown as one, count one each)",
                         with(vec![
                             ("severity", name.into()),
                             ("kind", kind.as_str().into()),

@@ -45,9 +45,20 @@ pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
         }
         p.chain.first()?.strip_prefix(&format!("job {id}"))
     }
-    type Key = (Severity, String, Vec<String>);
+    type Key = (
+        Severity,
+        Option<(ProblemKind, Subject)>,
+        String,
+        Vec<String>,
+    );
     let key = |p: &Problem| -> Option<Key> {
-        Some((p.severity, said(p)?.to_string(), p.chain[1..].to_vec()))
+        let root = p.root.as_ref().map(|r| (r.kind, r.subject.clone()));
+        Some((
+            p.severity,
+            root,
+            said(p)?.to_string(),
+            p.chain[1..].to_vec(),
+        ))
     };
     let mut sizes: HashMap<Key, usize> = HashMap::new();
     for k in out.iter().filter_map(key) {
@@ -57,15 +68,23 @@ pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
     if sizes.is_empty() {
         return out;
     }
-    let mut folds: BTreeMap<Key, Vec<Problem>> = BTreeMap::new();
+    // each fold in the order its first member came
+    let mut slots: HashMap<Key, usize> = HashMap::new();
+    let mut folds: Vec<(Key, Vec<Problem>)> = Vec::new();
     let mut kept = Vec::new();
     for p in out {
         match key(&p).filter(|k| sizes.contains_key(k)) {
-            Some(k) => folds.entry(k).or_default().push(p),
+            Some(k) => {
+                let slot = *slots.entry(k.clone()).or_insert_with(|| {
+                    folds.push((k, Vec::new()));
+                    folds.len() - 1
+                });
+                folds[slot].1.push(p);
+            }
             None => kept.push(p),
         }
     }
-    for ((severity, said, rest), members) in folds {
+    for ((severity, _, said, rest), members) in folds {
         let late = members.iter().map(|p| p.magnitude);
         let (least, most) = (
             late.clone().fold(f64::INFINITY, f64::min),
@@ -80,17 +99,32 @@ pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
             .collect();
         ids.sort_unstable();
         let n = members.len();
-        let mut chain = vec![format!("{n} jobs{said}")];
+        // what was said of one job, said of the first (it reads for any cause: `is overdue`,
+        // `cannot run`, `is a compression job`)
+        let mut chain = vec![format!("{n} jobs alike: job {}{said}", ids[0])];
         chain.extend(rest);
+        let late = if crate::format::seconds(least) == crate::format::seconds(most) {
+            crate::format::seconds(most)
+        } else {
+            format!(
+                "{} to {}",
+                crate::format::seconds(least),
+                crate::format::seconds(most)
+            )
+        };
+        let starved = members
+            .iter()
+            .filter(|p| p.message.contains("(starved)"))
+            .count();
+        let starved = match starved {
+            0 => String::new(),
+            k => format!("; {k} missed at least one whole run (starved)"),
+        };
         kept.push(Problem {
             severity,
             kind: ProblemKind::JobOverdue,
             object: format!("{n} jobs"),
-            message: format!(
-                "next starts were {} to {} ago",
-                crate::format::seconds(least),
-                crate::format::seconds(most)
-            ),
+            message: format!("next starts were {late} ago{starved}"),
             chain,
             root: members.into_iter().next().and_then(|p| p.root),
             subject: Subject::Jobs {

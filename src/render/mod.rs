@@ -412,7 +412,10 @@ fn draw_table<D: Clone>(
         let text = if table.total() == 0 {
             "Nothing here.".to_string()
         } else {
-            format!("No rows match /{} (Esc clears the filter)", table.filter())
+            format!(
+                "No rows match /{} (Esc clears the filter)",
+                format::printable(table.filter())
+            )
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme.muted)), inner);
     } else {
@@ -491,7 +494,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     if let Some(input) = &state.filter_input {
         let line = Line::from(vec![
             Span::styled(" /", theme.header),
-            Span::styled(format!("{input}█"), theme.value),
+            Span::styled(format!("{}█", format::printable(input)), theme.value),
             Span::styled("   Enter keep · Esc clear", theme.muted),
         ]);
         frame.render_widget(line, area);
@@ -1002,6 +1005,25 @@ mod tests {
         term.draw(|f| draw(f, &s, &Theme::mono(), started + Duration::from_millis(1500)))
             .unwrap();
         insta::assert_snapshot!("progress_80x24", text(&term));
+    }
+
+    /// A filter set from the database (a fold's error, Enter on the overview) is drawn
+    /// escaped, as every other text from there: its line breaks and escapes shown, not run.
+    #[test]
+    fn a_filter_from_the_database_is_drawn_escaped() {
+        let mut s = state();
+        s.show_tab(tab("jobs"));
+        s.view_mut(tab("jobs"))
+            .table
+            .set_filter("boom\nline\x1b]0;owned\x07");
+        let t = text(&draw_with(&s, &Theme::mono(), 120, 24));
+        assert!(
+            t.contains("No rows match /boom\\x0aline\\x1b]0;owned\\x07"),
+            "{t}"
+        );
+        s.filter_input = Some("a\x1bb".into());
+        let t = text(&draw_with(&s, &Theme::mono(), 120, 24));
+        assert!(t.contains("/a\\x1bb█"), "{t}");
     }
 
     #[test]

@@ -307,7 +307,9 @@ pub mod row_id {
     pub fn subject(s: &crate::problems::Subject) -> String {
         use crate::problems::Subject;
         match s {
-            Subject::Server | Subject::Setting(_) | Subject::Jobs { .. } => String::new(),
+            Subject::Server | Subject::Setting(_) => String::new(),
+            // a fold of jobs: where its first is
+            Subject::Jobs { ids, .. } => ids.first().map(|&id| job(id)).unwrap_or_default(),
             Subject::Job(id) => job(*id),
             // where to act: the session holding the lock
             Subject::Session(pid) | Subject::LockWait { holder: pid, .. } => session(*pid),

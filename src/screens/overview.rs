@@ -111,11 +111,17 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
         } else {
             p.object.clone()
         };
-        // a folded problem's object is a count: its error (or cause) keeps the selection
-        let id = match &p.subject {
-            Subject::Jobs { error, .. } => {
-                let alike = error.as_deref().or(p.chain.first().map(String::as_str));
-                format!("{}:{:?}:{}", p.kind, p.severity, alike.unwrap_or(""))
+        // a folded problem's object is a count: its error, else its first job, keeps the
+        // selection as jobs join and leave it
+        let id = match (&p.subject, fold_error(p)) {
+            (_, Some(error)) => format!("{}:{:?}:{error}", p.kind, p.severity),
+            (Subject::Jobs { .. }, None) => {
+                format!(
+                    "{}:{:?}:#{}",
+                    p.kind,
+                    p.severity,
+                    row_id::subject(&p.subject)
+                )
             }
             _ => format!("{}:{}", p.kind, p.object),
         };
@@ -129,16 +135,14 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
             ],
         )
         .detail(Some(detail(p)))
-        .open(match (&p.action, &p.subject) {
+        .open(match (&p.action, fold_error(p)) {
             (Some(command), _) => Open::Palette(command.clone()),
-            (None, Subject::Jobs { error, .. }) => Open::Filter(
-                Tab::explaining(p.kind),
-                error.as_deref().unwrap_or_default().to_string(),
-            ),
-            (None, _) => Open::Jump(
+            (None, Some(error)) => Open::Filter(Tab::explaining(p.kind), error.to_string()),
+            // a fold without an error: its first job, its evidence not opened (whose?)
+            (None, None) => Open::Jump(
                 Tab::explaining(p.kind),
                 row_id::subject(&p.subject),
-                opens_evidence(p.kind),
+                opens_evidence(p.kind) && p.subject.count() == 1,
             ),
         })
     })
@@ -172,10 +176,23 @@ pub fn detail(p: &Problem) -> String {
     if let Some(command) = &p.action {
         out.push_str(&format!("\n  Enter: {command}"));
     }
-    if let Subject::Jobs { error: Some(_), .. } = &p.subject {
-        out.push_str("\n  Enter: the Jobs tab, filtered by this error");
+    match (&p.subject, fold_error(p)) {
+        (_, Some(_)) => out.push_str("\n  Enter: the Jobs tab, filtered by this error"),
+        (Subject::Jobs { ids, .. }, None) => out.push_str(&format!(
+            "\n  Enter: job {}, the first of them, on the Jobs tab",
+            ids.first().copied().unwrap_or_default()
+        )),
+        _ => {}
     }
     out
+}
+
+/// The error a fold of jobs shares, when there is one to filter by.
+fn fold_error(p: &Problem) -> Option<&str> {
+    match &p.subject {
+        Subject::Jobs { error, .. } => error.as_deref().filter(|e| !e.is_empty()),
+        _ => None,
+    }
 }
 
 /// The server panel: versions, uptime, size, connections, the scheduler, this session.
