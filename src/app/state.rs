@@ -1077,6 +1077,54 @@ mod triage {
         assert_eq!(s.tab, Tab::HOME, "the second comes back");
     }
 
+    /// A fold with no error to filter by (jobs overdue alike) opens its first job's row, not a
+    /// history that would be only that job's.
+    #[test]
+    fn enter_on_jobs_overdue_alike_shows_the_first_of_them() {
+        let mut s = loaded();
+        let mut summary = s.data.summary.value().cloned().unwrap();
+        summary.scheduler_running = false;
+        s.on_result(QueryResult {
+            kind: QueryKind::Summary,
+            target: None,
+            result: Ok(Payload::Summary(summary)),
+            elapsed: Duration::ZERO,
+            finished_at: Utc::now(),
+        });
+        let mut jobs = s.data.jobs.value().cloned().unwrap_or_default();
+        jobs.extend((0..crate::problems::FOLD_FROM as i32).map(|i| {
+            let mut j = fixtures::job(3000 + i, "policy_retention", Some("r"), 0, true);
+            j.next_start = Some(Utc::now() - chrono::Duration::hours(1));
+            j
+        }));
+        s.on_result(QueryResult {
+            kind: QueryKind::Jobs,
+            target: None,
+            result: Ok(Payload::Jobs(jobs)),
+            elapsed: Duration::ZERO,
+            finished_at: Utc::now(),
+        });
+        let fold = s
+            .data
+            .problems
+            .iter()
+            .find(|p| p.kind == crate::problems::ProblemKind::JobOverdue && p.subject.count() > 1)
+            .expect("one overdue fold");
+        assert!(fold.chain[0].contains("jobs alike: job "), "{fold:?}");
+        let first_job = crate::screens::row_id::subject(&fold.subject);
+        let id = format!("job overdue:Warning:#{first_job}");
+        assert!(s.view_mut(Tab::HOME).table.select_id(&id), "{id}");
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        assert_eq!(s.tab, tab("jobs"));
+        let view = s.current();
+        assert!(view.drill.is_none(), "no one job's history");
+        assert_eq!(view.table.filter(), "");
+        assert_eq!(
+            view.table.selected_row().map(|r| r.id().to_string()),
+            Some(first_job)
+        );
+    }
+
     #[test]
     fn enter_on_an_advice_puts_its_command_in_the_palette() {
         let mut s = loaded();
