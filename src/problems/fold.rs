@@ -3,7 +3,7 @@
 //! line each they buried every other problem (6,487 of 6,988 at 50,000 chunks) and were most of
 //! the console's memory for problems. Folded as they are found, so a failure alike is never a
 //! problem of its own, not even for a moment; what it explains (a cagg's lag) has the fold as
-//! its root.
+//! its root. The jobs overdue for one cause said alike fold the same way, under that cause.
 
 use std::collections::{BTreeMap, HashMap};
 

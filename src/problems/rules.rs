@@ -1,8 +1,8 @@
 //! The rules that find problems, one function per area, in the order they are listed.
 
-use chrono::{DateTime, Utc};
-
 use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
 
 use super::{
     fold, scheduler_down_reason, Inputs, Problem, ProblemKind, Severity, Subject, Thresholds,
