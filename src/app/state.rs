@@ -486,12 +486,7 @@ impl AppState {
                 Effect::Refresh
             }
             Open::Jump(tab, id, open) => {
-                self.jumped_from = Some(self.tab);
-                self.show_tab(tab);
-                let view = self.view_mut(tab);
-                view.drill = None;
-                view.table.set_filter("");
-                let found = view.table.select_id(&id);
+                let found = self.jump(tab, "").table.select_id(&id);
                 if open && found {
                     self.open_selected();
                     if let Some(d) = &mut self.view_mut(tab).drill {
@@ -501,15 +496,21 @@ impl AppState {
                 Effect::Refresh
             }
             Open::Filter(tab, text) => {
-                self.jumped_from = Some(self.tab);
-                self.show_tab(tab);
-                let view = self.view_mut(tab);
-                view.drill = None;
-                view.table.set_filter(&text);
+                self.jump(tab, &text);
                 Effect::Refresh
             }
             Open::Palette(command) => self.open_palette(&command),
         }
+    }
+
+    /// Shows `tab`'s table, filtered by `filter`, as a jump Esc comes back from.
+    fn jump(&mut self, tab: Tab, filter: &str) -> &mut TabView {
+        self.jumped_from = Some(self.tab);
+        self.show_tab(tab);
+        let view = self.view_mut(tab);
+        view.drill = None;
+        view.table.set_filter(filter);
+        view
     }
 
     fn back(&mut self) -> Effect {
@@ -936,17 +937,22 @@ mod triage {
         KeyEvent::new(c, KeyModifiers::NONE)
     }
 
+    /// A tab's read arriving, as the poller hands it over.
+    fn arrive(s: &mut AppState, kind: QueryKind, payload: Payload) {
+        s.on_result(QueryResult {
+            kind,
+            target: None,
+            result: Ok(payload),
+            elapsed: Duration::ZERO,
+            finished_at: Utc::now(),
+        });
+    }
+
     fn loaded() -> AppState {
         let mut s = AppState::new("t".into(), Duration::from_secs(2), true, false);
         s.data.caps = Some(fixtures::caps());
         for (kind, payload) in fixtures::plant() {
-            s.on_result(QueryResult {
-                kind,
-                target: None,
-                result: Ok(payload),
-                elapsed: Duration::ZERO,
-                finished_at: Utc::now(),
-            });
+            arrive(&mut s, kind, payload);
         }
         s
     }
@@ -973,13 +979,7 @@ mod triage {
         // a read while it is hidden: one hypertable more
         let mut more = s.data.hypertables.value().cloned().unwrap();
         more.push(hypertable_named("zz", "added"));
-        s.on_result(QueryResult {
-            kind: QueryKind::Catalog,
-            target: None,
-            result: Ok(Payload::Hypertables(more)),
-            elapsed: Duration::ZERO,
-            finished_at: Utc::now(),
-        });
+        arrive(&mut s, QueryKind::Catalog, Payload::Hypertables(more));
         assert_eq!(held(&s), [overview], "built only when shown");
         s.switch_to(hypertables);
         let table = &s.current().table;
@@ -1039,13 +1039,7 @@ mod triage {
             j.last_error = Some(error.into());
             j
         }));
-        s.on_result(QueryResult {
-            kind: QueryKind::Jobs,
-            target: None,
-            result: Ok(Payload::Jobs(jobs)),
-            elapsed: Duration::ZERO,
-            finished_at: Utc::now(),
-        });
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
         let at = s
             .data
             .problems
@@ -1084,26 +1078,14 @@ mod triage {
         let mut s = loaded();
         let mut summary = s.data.summary.value().cloned().unwrap();
         summary.scheduler_running = false;
-        s.on_result(QueryResult {
-            kind: QueryKind::Summary,
-            target: None,
-            result: Ok(Payload::Summary(summary)),
-            elapsed: Duration::ZERO,
-            finished_at: Utc::now(),
-        });
+        arrive(&mut s, QueryKind::Summary, Payload::Summary(summary));
         let mut jobs = s.data.jobs.value().cloned().unwrap_or_default();
         jobs.extend((0..crate::problems::FOLD_FROM as i32).map(|i| {
             let mut j = fixtures::job(3000 + i, "policy_retention", Some("r"), 0, true);
             j.next_start = Some(Utc::now() - chrono::Duration::hours(1));
             j
         }));
-        s.on_result(QueryResult {
-            kind: QueryKind::Jobs,
-            target: None,
-            result: Ok(Payload::Jobs(jobs)),
-            elapsed: Duration::ZERO,
-            finished_at: Utc::now(),
-        });
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
         let fold = s
             .data
             .problems
