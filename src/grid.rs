@@ -140,22 +140,32 @@ impl<D> Row<D> {
     }
 }
 
-/// The rows as stored: every id and cell text in one string, and per cell an end offset, a
-/// sort number and a kind/tone byte. Ten bytes or so per cell plus the text, instead of a
-/// `String` and a `Cell` each: a 10,000-chunk drill-down stays a few megabytes.
+/// The rows as stored: every id and cell text in one string, and per cell an end offset and a
+/// kind/tone byte, per number cell its sort number. Ten bytes or so per cell plus the text,
+/// instead of a `String` and a `Cell` each: a 10,000-chunk drill-down stays a few megabytes.
 #[derive(Debug, Clone)]
 struct Store<D> {
     text: String,
-    /// Per row `cols + 1` end offsets into `text`: the id's, then each cell's.
+    /// Per row `cols + 1` end offsets into `text`: the id's (empty when it is the first cell's
+    /// text, [`ID_IS_FIRST`]: 15,500 indexes' names were 0.6 MB twice), then each cell's.
     ends: Vec<u32>,
-    /// Per cell: the number it sorts by (for `SortKey::Num`).
+    /// The numbers the number cells sort by, row after row (a sort number per cell, text
+    /// cells' too, was 0.6 MB of the Indexes tab's 15,500 rows).
     nums: Vec<f64>,
+    /// Per row: where its numbers start in `nums`.
+    num_starts: Vec<u32>,
     /// Per cell: kind (Null, Num, Text) in the high bits, tone in the low ones.
     flags: Vec<u8>,
     /// Detail and what Enter opens, for the rows that have them.
     extra: Vec<Option<Box<Extra<D>>>>,
-    pinned: Vec<bool>,
+    /// Per row: [`PINNED`], [`ID_IS_FIRST`].
+    row_flags: Vec<u8>,
 }
+
+/// `row_flags`: a row that sorts last whatever the order.
+const PINNED: u8 = 1;
+/// `row_flags`: the id is the first cell's text, not stored again.
+const ID_IS_FIRST: u8 = 2;
 
 /// What few rows carry besides cells.
 #[derive(Debug, Clone)]
@@ -194,33 +204,40 @@ impl<D> Default for Store<D> {
             text: String::new(),
             ends: Vec::new(),
             nums: Vec::new(),
+            num_starts: Vec::new(),
             flags: Vec::new(),
             extra: Vec::new(),
-            pinned: Vec::new(),
+            row_flags: Vec::new(),
         }
     }
 }
 
 impl<D> Store<D> {
     fn len(&self) -> usize {
-        self.pinned.len()
+        self.row_flags.len()
     }
 
     /// Appends a row, keeping exactly `cols` cells (missing ones are empty).
     fn push(&mut self, row: Row<D>, cols: usize) {
-        self.text.push_str(&row.id);
+        let id_is_first = cols > 0 && row.cells.first().is_some_and(|c| c.text == row.id);
+        if !id_is_first {
+            self.text.push_str(&row.id);
+        }
         self.ends.push(self.text.len() as u32);
+        self.num_starts.push(self.nums.len() as u32);
         let mut cells = row.cells.into_iter();
         for _ in 0..cols {
             let cell = cells.next().unwrap_or_else(Cell::empty);
             self.text.push_str(&cell.text);
             self.ends.push(self.text.len() as u32);
-            let (kind, num) = match cell.key {
-                SortKey::Null => (0, 0.0),
-                SortKey::Num(n) => (KIND_NUM, n),
-                SortKey::Text => (KIND_TEXT, 0.0),
+            let kind = match cell.key {
+                SortKey::Null => 0,
+                SortKey::Num(n) => {
+                    self.nums.push(n);
+                    KIND_NUM
+                }
+                SortKey::Text => KIND_TEXT,
             };
-            self.nums.push(num);
             self.flags.push(kind | tone_bits(cell.tone));
         }
         self.extra
@@ -230,30 +247,36 @@ impl<D> Store<D> {
                     open: row.open,
                 })
             }));
-        self.pinned.push(row.pinned);
+        self.row_flags
+            .push(u8::from(row.pinned) * PINNED | u8::from(id_is_first) * ID_IS_FIRST);
     }
 
     /// Room for `rows` rows of `cols` cells, but their text (grown by doubling, the arrays
     /// held up to twice their cells until shrunk).
     fn reserve(&mut self, rows: usize, cols: usize) {
         self.ends.reserve_exact(rows * (cols + 1));
-        self.nums.reserve_exact(rows * cols);
+        self.num_starts.reserve_exact(rows);
         self.flags.reserve_exact(rows * cols);
         self.extra.reserve_exact(rows);
-        self.pinned.reserve_exact(rows);
+        self.row_flags.reserve_exact(rows);
     }
 
     fn shrink(&mut self) {
         self.text.shrink_to_fit();
         self.ends.shrink_to_fit();
         self.nums.shrink_to_fit();
+        self.num_starts.shrink_to_fit();
         self.flags.shrink_to_fit();
         self.extra.shrink_to_fit();
-        self.pinned.shrink_to_fit();
+        self.row_flags.shrink_to_fit();
     }
 
     /// Byte range of row `i`'s id (`cell == None`) or of one of its cells.
     fn span(&self, cols: usize, i: usize, cell: Option<usize>) -> (usize, usize) {
+        let cell = match cell {
+            None if self.row_flags[i] & ID_IS_FIRST != 0 => Some(0),
+            c => c,
+        };
         let base = i * (cols + 1);
         let at = base + cell.map_or(0, |c| c + 1);
         let start = if at == 0 { 0 } else { self.ends[at - 1] };
@@ -288,10 +311,17 @@ impl<'a, D: Clone> RowRef<'a, D> {
             return None;
         }
         let (a, b) = self.store.span(self.cols, self.index, Some(c));
-        let k = self.index * self.cols + c;
-        let flags = self.store.flags[k];
+        let first = self.index * self.cols;
+        let flags = self.store.flags[first + c];
         let key = match flags & KIND_MASK {
-            KIND_NUM => SortKey::Num(self.store.nums[k]),
+            KIND_NUM => {
+                // the row's numbers before this cell's
+                let before = self.store.flags[first..first + c]
+                    .iter()
+                    .filter(|f| *f & KIND_MASK == KIND_NUM)
+                    .count();
+                SortKey::Num(self.store.nums[self.store.num_starts[self.index] as usize + before])
+            }
             KIND_TEXT => SortKey::Text,
             _ => SortKey::Null,
         };
@@ -315,7 +345,7 @@ impl<'a, D: Clone> RowRef<'a, D> {
     }
 
     pub fn pinned(&self) -> bool {
-        self.store.pinned[self.index]
+        self.store.row_flags[self.index] & PINNED != 0
     }
 
     /// The row as built (for tests and callers that rebuild rows).
@@ -465,7 +495,7 @@ impl<D: Clone> Grid<D> {
                     .then_with(|| compare(ra.cell(col), rb.cell(col), desc))
             });
         } else {
-            order.sort_by_key(|&i| self.rows.pinned[i]);
+            order.sort_by_key(|&i| self.rows.row_flags[i] & PINNED != 0);
         }
         self.order = order;
         self.selected = self.selected.min(self.order.len().saturating_sub(1));
@@ -778,6 +808,64 @@ mod tests {
             fit("compression job failed 4 times in a row", 24, Align::Left),
             "compression job failed …"
         );
+    }
+
+    #[test]
+    fn rows_come_back_as_stored_whatever_their_numbers_and_ids() {
+        let columns = vec![
+            Column::left("A", 0, 10),
+            Column::right("B", 0, 10),
+            Column::left("C", 0, 10),
+            Column::right("D", 0, 10),
+        ];
+        let mut g: Grid<u8> = Grid::new(columns, None);
+        let rows = vec![
+            // the id is the first cell's text: stored once
+            Row::new(
+                "same",
+                vec![
+                    Cell::text("same"),
+                    Cell::num(-1.5, "-1.5"),
+                    Cell::text("x"),
+                    Cell::num(7.0, "7"),
+                ],
+            )
+            .open(3),
+            // no numbers, then numbers only after a text
+            Row::new("other", vec![Cell::text("same"), Cell::empty()]),
+            Row::new(
+                "third",
+                vec![
+                    Cell::num(1e12, "1 T"),
+                    Cell::empty(),
+                    Cell::num(2.0, "2"),
+                    Cell::num(3.0, "3").tone(Tone::Warn),
+                ],
+            )
+            .detail(Some("why".into())),
+            // an empty first cell and an empty id: not the same as a missing id
+            Row::new("", vec![Cell::empty(), Cell::num(0.0, "0")]),
+        ];
+        g.set_rows(rows.clone());
+        let back: Vec<Row<u8>> = g.visible().map(|r| r.to_row()).collect();
+        let padded: Vec<Row<u8>> = rows
+            .into_iter()
+            .map(|mut r| {
+                r.cells.resize_with(4, Cell::empty);
+                r
+            })
+            .collect();
+        let by_id = |rows: &[Row<u8>], id: &str| rows.iter().find(|r| r.id == id).cloned();
+        for r in &padded {
+            assert_eq!(by_id(&back, &r.id).as_ref(), Some(r));
+        }
+        // sorting by the last column finds each row's own number (the third's is after two
+        // others, the first's after one)
+        for _ in 0..4 {
+            g.sort_step(true);
+        }
+        let sorted: Vec<String> = g.visible().map(|r| r.id().to_string()).collect();
+        assert_eq!(sorted[..2], ["third", "same"], "{sorted:?}");
     }
 
     #[test]

@@ -455,12 +455,13 @@ impl AppState {
     }
 
     fn open_selected(&mut self) -> Effect {
-        let Some(open) = self
-            .current()
-            .active()
-            .selected_row()
-            .and_then(|r| r.open().cloned())
-        else {
+        let view = self.current();
+        let Some(open) = view.active().selected_row().and_then(|r| {
+            r.open().cloned().or_else(|| match view.drill {
+                None => self.tab.screen().open_row(&self.data, r.id()),
+                Some(_) => None,
+            })
+        }) else {
             return Effect::None;
         };
         match open {
@@ -985,6 +986,44 @@ mod triage {
         let table = &s.current().table;
         assert_eq!(table.total(), rows + 1);
         assert_eq!(table.selected_row().unwrap().id(), selected);
+    }
+
+    /// An index row holds no drill-down target: Enter finds its index when it is pressed,
+    /// a hypertable's index opens its chunk indexes and a plain table's opens nothing.
+    #[test]
+    fn enter_on_an_index_opens_its_chunk_indexes_found_when_pressed() {
+        let mut s = loaded();
+        let mut indexes = s.data.indexes.value().cloned().unwrap();
+        let mut plain = indexes[0].clone();
+        let listed = std::sync::Arc::make_mut(&mut plain.listed);
+        (listed.name, listed.on_hypertable) = ("plain_idx".into(), false);
+        indexes.push(plain);
+        arrive(&mut s, QueryKind::Catalog, Payload::Indexes(indexes));
+        s.switch_to(tab("indexes"));
+        let select = |s: &mut AppState, id: &str| {
+            assert!(s.view_mut(tab("indexes")).table.select_id(id), "{id}");
+        };
+        select(&mut s, "telemetry.plain_idx");
+        assert!(s.current().table.selected_row().unwrap().open().is_none());
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
+        assert!(s.current().drill.is_none());
+        select(&mut s, "telemetry.readings_device_time_idx");
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        let drill = s.current().drill.as_ref().expect("chunk indexes open");
+        assert_eq!(drill.kind, QueryKind::IndexChunks);
+        assert_eq!(
+            drill.target,
+            Subject::Relation {
+                schema: "telemetry".into(),
+                name: "readings_device_time_idx".into()
+            }
+        );
+        assert_eq!(
+            drill.title,
+            "Chunk indexes of telemetry.readings_device_time_idx"
+        );
+        // Enter inside the drill-down opens nothing more
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
     }
 
     fn hypertable_named(schema: &str, name: &str) -> crate::model::hypertables::Hypertable {

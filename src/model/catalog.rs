@@ -217,6 +217,13 @@ pub async fn fetch(
     );
     // Every part needs the sizes and the structure.
     let (structure, sizes, segments) = kept?;
+    // The index rows first: every index's counters (130,000 at 50k chunks, 2.6 MB) are let go
+    // before the tables' rows are built beside the shown ones.
+    let indexes = usage.map(|usage| {
+        let sums = indexes::chunk_sums(&structure.indexes, &usage, &sizes);
+        let listed = &structure.indexes.listed;
+        indexes::rows(listed, &usage, &sizes, &sums)
+    });
     let relations = (|| {
         let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
         let mut tables = tables::build(
@@ -233,11 +240,6 @@ pub async fn fetch(
         }
         Ok(Relations::Hypertables(tables))
     })();
-    let indexes = usage.map(|usage| {
-        let sums = indexes::chunk_sums(&structure.indexes, &usage, &sizes);
-        let listed = &structure.indexes.listed;
-        indexes::rows(listed, &usage, &sizes, &sums)
-    });
     Catalog::of(relations, indexes, Ok(sizes.database()))
 }
 

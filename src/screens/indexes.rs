@@ -70,6 +70,10 @@ impl Screen for Indexes {
         Some("chunks")
     }
 
+    fn open_row(&self, data: &Dataset, row_id: &str) -> Option<Open> {
+        chunk_indexes_of(data.indexes.rows(), row_id)
+    }
+
     fn explains(&self, kind: ProblemKind) -> bool {
         matches!(
             kind,
@@ -151,20 +155,25 @@ pub fn rows(list: &[Index]) -> impl Iterator<Item = TableRow> + '_ {
                 notes(i),
             ],
         );
-        if i.on_hypertable {
-            row.open(Open::Drill(
-                QueryKind::IndexChunks,
-                Subject::Relation {
-                    schema: i.index_schema.clone(),
-                    name: i.name.clone(),
-                },
-                None,
-                None,
-            ))
-        } else {
-            row
-        }
+        // what Enter opens is found when it is pressed (`open_row`)
+        row
     })
+}
+
+/// A hypertable index's chunk indexes, for Enter on its row (a plain index has none).
+fn chunk_indexes_of(list: &[Index], row: &str) -> Option<Open> {
+    let i = list
+        .iter()
+        .find(|i| i.on_hypertable && row_id::relation(&i.index_schema, &i.name) == row)?;
+    Some(Open::Drill(
+        QueryKind::IndexChunks,
+        Subject::Relation {
+            schema: i.index_schema.clone(),
+            name: i.name.clone(),
+        },
+        None,
+        None,
+    ))
 }
 
 pub fn chunk_columns() -> Vec<Column> {
