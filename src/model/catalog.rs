@@ -141,6 +141,7 @@ pub async fn fetch(
         sizes,
         segments,
         one_shot,
+        listed: listed_counts,
         ..
     } = cache;
     let sessions = Sessions {
@@ -173,7 +174,7 @@ pub async fn fetch(
         async {
             let nows = super::integer_now::read(client).await?;
             let params: [&(dyn ToSql + Sync); 2] = [&nows.ids, &nows.nows];
-            let mut listed = tables::Listed::default();
+            let mut listed = tables::Listed::expecting(*listed_counts);
             each_row(client, &tables_sql, &params, |r| listed.add_row(r)).await?;
             Ok::<_, Error>(listed)
         },
@@ -226,8 +227,10 @@ pub async fn fetch(
     });
     let relations = (|| {
         let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
+        let rows = rows?;
+        *listed_counts = rows.counts();
         let mut tables = tables::build(
-            rows?,
+            rows,
             &structure.chunks,
             roots,
             &structure.settings,

@@ -233,6 +233,8 @@ pub struct Cache {
     pub segments: Periodic<super::compression::Segments>,
     /// Statement texts already read (the Statements tab's).
     pub texts: super::statement_stats::Texts,
+    /// How many rows the last catalog read listed.
+    pub listed: super::tables::ListedCounts,
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
     /// would be compared with them, and every relation is measured.
     pub one_shot: bool,

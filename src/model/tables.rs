@@ -390,7 +390,35 @@ struct ListedRow {
     retention: bool,
 }
 
+/// How long each of a read's lists came out: the next read makes its lists that long at once
+/// instead of growing them by doubling (up to twice their rows held while reading, 2.4 MB at
+/// 50,000 chunks).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ListedCounts {
+    rows: usize,
+    hypertables: usize,
+    retention: usize,
+}
+
 impl Listed {
+    /// Room for as many rows as `last` counted (more are grown into as before).
+    pub fn expecting(last: ListedCounts) -> Listed {
+        let mut listed = Listed::default();
+        listed.rows.reserve_exact(last.rows);
+        listed.tables.hypertables.reserve_exact(last.hypertables);
+        listed.tables.compression.reserve_exact(last.hypertables);
+        listed.tables.retention.reserve_exact(last.retention);
+        listed
+    }
+
+    pub fn counts(&self) -> ListedCounts {
+        ListedCounts {
+            rows: self.rows.len(),
+            hypertables: self.tables.hypertables.len(),
+            retention: self.tables.retention.len(),
+        }
+    }
+
     /// Takes in one row (nothing of it when any column cannot be read).
     pub fn add_row(&mut self, r: &Row) -> Result<(), tokio_postgres::Error> {
         let names = &mut self.names;
