@@ -1008,6 +1008,7 @@ mod triage {
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
         assert!(s.current().drill.is_none());
         select(&mut s, "telemetry.readings_device_time_idx");
+        assert!(s.current().table.selected_row().unwrap().open().is_none());
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
         let drill = s.current().drill.as_ref().expect("chunk indexes open");
         assert_eq!(drill.kind, QueryKind::IndexChunks);
@@ -1022,8 +1023,36 @@ mod triage {
             drill.title,
             "Chunk indexes of telemetry.readings_device_time_idx"
         );
-        // Enter inside the drill-down opens nothing more
+        // Enter inside the drill-down opens nothing more, even on a row whose id reads like
+        // a hypertable index's
+        let target = drill.target.clone();
+        s.on_result(QueryResult {
+            kind: QueryKind::IndexChunks,
+            target: Some(target.clone()),
+            result: Ok(Payload::IndexChunks(
+                target,
+                vec![crate::model::indexes::ChunkIndex {
+                    name: "telemetry.readings_time_idx".into(),
+                    chunk: "_hyper_1_1_chunk".into(),
+                    valid: true,
+                    scans: 1,
+                    tuples_read: 1,
+                    size_bytes: Some(8192),
+                }],
+            )),
+            elapsed: Duration::ZERO,
+            finished_at: Utc::now(),
+        });
+        let drill = s.current().drill.as_ref().unwrap();
+        assert_eq!(drill.table.total(), 1, "the chunk index arrived");
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
+        assert_eq!(
+            s.current().drill.as_ref().unwrap().target,
+            Subject::Relation {
+                schema: "telemetry".into(),
+                name: "readings_device_time_idx".into()
+            }
+        );
     }
 
     fn hypertable_named(schema: &str, name: &str) -> crate::model::hypertables::Hypertable {

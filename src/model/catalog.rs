@@ -218,8 +218,8 @@ pub async fn fetch(
     );
     // Every part needs the sizes and the structure.
     let (structure, sizes, segments) = kept?;
-    // The index rows first: every index's counters (130,000 at 50k chunks, 2.6 MB) are let go
-    // before the tables' rows are built beside the shown ones.
+    // The index rows first: every index's counters (130,000 at 50k chunks) are let go before
+    // the tables' rows are built beside the shown ones.
     let indexes = usage.map(|usage| {
         let sums = indexes::chunk_sums(&structure.indexes, &usage, &sizes);
         let listed = &structure.indexes.listed;

@@ -344,6 +344,15 @@ impl Counts {
         }
     }
 
+    /// As long as `len`: cut, or padded with zeros (an oid without counters).
+    fn fit(&mut self, len: usize) {
+        while self.len() < len {
+            self.push((0, 0));
+        }
+        self.narrow.truncate(len);
+        self.wide.retain(|w| (w.0 as usize) < len);
+    }
+
     fn get(&self, i: usize) -> (i64, i64) {
         match self.narrow[i] {
             WIDE => self
@@ -508,11 +517,7 @@ impl Usage {
             Ok(())
         })
         .await?;
-        while counts.len() < oids.len() {
-            counts.push((0, 0));
-        }
-        counts.narrow.truncate(oids.len());
-        counts.wide.retain(|w| (w.0 as usize) < oids.len());
+        counts.fit(oids.len());
         Ok(Usage::of(oids, counts, invalid))
     }
 }
@@ -621,6 +626,18 @@ mod tests {
         for (oid, want) in cases {
             assert_eq!(usage.get(&oid), Some(want), "{oid}");
         }
+        // cut to fewer (a wide pair past the cut goes), padded to more
+        let mut counts = Counts::default();
+        for (_, u) in cases {
+            counts.push((u.scans, u.tuples_read));
+        }
+        counts.fit(3);
+        assert_eq!(counts.wide, [(1, big + 1, 7), (2, big, big)]);
+        counts.fit(5);
+        assert_eq!(
+            (0..5).map(|i| counts.get(i)).collect::<Vec<_>>(),
+            [(5, 6), (big + 1, 7), (big, big), (0, 0), (0, 0)]
+        );
         let mut in_order = cases;
         in_order.sort_by_key(|c| c.0);
         let sorted: Usage = in_order.into_iter().collect();

@@ -178,7 +178,7 @@ pub fn lint_relations(d: Live) -> Vec<LintRelation> {
     // by `schema.name`, the order the list keeps; each name is written once, as the key, and
     // given to its relation at the end (a copy per relation and per index looked up took
     // 4 MB at 5,000 hypertables, at the console's peak); the schema and name apart are the
-    // rows' own (copies were 1 MB more at 9,000 relations)
+    // hypertables' rows' own (copies were 1 MB more at 9,000 relations), a cagg's made here
     let mut out: BTreeMap<String, LintRelation> = BTreeMap::new();
     fn entry<'m>(
         out: &'m mut BTreeMap<String, LintRelation>,

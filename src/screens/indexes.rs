@@ -137,7 +137,8 @@ pub fn rows(list: &[Index]) -> impl Iterator<Item = TableRow> + '_ {
         if i.unique {
             keys = format!("{keys} (unique)");
         }
-        let row = TableRow::new(
+        // what Enter opens is found when it is pressed (`open_row`)
+        TableRow::new(
             row_id::relation(&i.index_schema, &i.name),
             vec![
                 Cell::text(format::qualified(&i.index_schema, &i.name)),
@@ -154,9 +155,7 @@ pub fn rows(list: &[Index]) -> impl Iterator<Item = TableRow> + '_ {
                 Cell::text(keys),
                 notes(i),
             ],
-        );
-        // what Enter opens is found when it is pressed (`open_row`)
-        row
+        )
     })
 }
 
