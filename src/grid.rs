@@ -248,8 +248,9 @@ impl<D> Store<D> {
                     open: row.open,
                 })
             }));
-        self.row_flags
-            .push(u8::from(row.pinned) * PINNED | u8::from(id_is_first) * ID_IS_FIRST);
+        let pinned = if row.pinned { PINNED } else { 0 };
+        let id = if id_is_first { ID_IS_FIRST } else { 0 };
+        self.row_flags.push(pinned | id);
     }
 
     /// Room for `rows` rows of `cols` cells, but their text and numbers (grown by doubling,
