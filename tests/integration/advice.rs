@@ -69,12 +69,13 @@ async fn advisors_on(server: &Tsdb) {
         "{:#?}",
         data.problems
     );
-    // The ratio judged is TimescaleDB's own before / after.
+    // The ratio judged is TimescaleDB's own before / after. Qualified: on the engine a
+    // concurrent test's session settings are every connection's, its search_path included.
     let theirs: f64 = psql(
         conninfo,
         "SELECT round(sum(before_compression_total_bytes)::numeric
                       / sum(after_compression_total_bytes), 1)
-           FROM chunk_compression_stats('advice.poor')",
+           FROM public.chunk_compression_stats('advice.poor')",
     )
     .parse()
     .unwrap();
