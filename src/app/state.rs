@@ -940,9 +940,14 @@ mod triage {
 
     /// A tab's read arriving, as the poller hands it over.
     fn arrive(s: &mut AppState, kind: QueryKind, payload: Payload) {
+        arrive_for(s, kind, None, payload);
+    }
+
+    /// A read for a target (a drill-down's) arriving.
+    fn arrive_for(s: &mut AppState, kind: QueryKind, target: Option<Subject>, payload: Payload) {
         s.on_result(QueryResult {
             kind,
-            target: None,
+            target,
             result: Ok(payload),
             elapsed: Duration::ZERO,
             finished_at: Utc::now(),
@@ -1026,23 +1031,20 @@ mod triage {
         // Enter inside the drill-down opens nothing more, even on a row whose id reads like
         // a hypertable index's
         let target = drill.target.clone();
-        s.on_result(QueryResult {
-            kind: QueryKind::IndexChunks,
-            target: Some(target.clone()),
-            result: Ok(Payload::IndexChunks(
-                target,
-                vec![crate::model::indexes::ChunkIndex {
-                    name: "telemetry.readings_time_idx".into(),
-                    chunk: "_hyper_1_1_chunk".into(),
-                    valid: true,
-                    scans: 1,
-                    tuples_read: 1,
-                    size_bytes: Some(8192),
-                }],
-            )),
-            elapsed: Duration::ZERO,
-            finished_at: Utc::now(),
-        });
+        let chunk_index = crate::model::indexes::ChunkIndex {
+            name: "telemetry.readings_time_idx".into(),
+            chunk: "_hyper_1_1_chunk".into(),
+            valid: true,
+            scans: 1,
+            tuples_read: 1,
+            size_bytes: Some(8192),
+        };
+        arrive_for(
+            &mut s,
+            QueryKind::IndexChunks,
+            Some(target.clone()),
+            Payload::IndexChunks(target, vec![chunk_index]),
+        );
         let drill = s.current().drill.as_ref().unwrap();
         assert_eq!(drill.table.total(), 1, "the chunk index arrived");
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
