@@ -14,7 +14,7 @@ use crate::app::fleet::{Fleet, FleetCommand, Member};
 use crate::app::modal::ModalCommand;
 use crate::app::state::{AppState, Effect};
 use crate::link::{Link, LinkStatus};
-use crate::poller::{Poller, QueryResult};
+use crate::poller::{Poller, QueryResult, Turn};
 use crate::render;
 use crate::terminal;
 use crate::theme::Theme;
@@ -97,7 +97,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         )
     })?;
     // Every member's results and link changes arrive tagged with its index.
-    let (results_tx, mut results) = mpsc::unbounded_channel::<(usize, QueryResult)>();
+    let (results_tx, mut results) = mpsc::unbounded_channel::<(usize, QueryResult, Turn)>();
     let (links_tx, mut links) = mpsc::unbounded_channel::<(usize, LinkStatus)>();
     let mut readers = Vec::new();
     let mut members = Vec::new();
@@ -106,8 +106,8 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         let poller = Poller::start(&target.link, tx, opts.query_limit);
         let tagged = results_tx.clone();
         tokio::spawn(async move {
-            while let Some(r) = rx.recv().await {
-                if tagged.send((i, r)).is_err() {
+            while let Some((r, turn)) = rx.recv().await {
+                if tagged.send((i, r, turn)).is_err() {
                     break;
                 }
             }
@@ -293,11 +293,13 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                 // The terminal is gone (e.g. the SSH session dropped without a SIGHUP).
                 Some(Err(_)) | None => break Exit::Signal(libc::SIGHUP),
             },
-            Some((i, result)) = results.recv() => {
+            Some((i, result, turn)) = results.recv() => {
                 fleet.members[i].state.on_result(result);
                 if fleet.open {
                     fleet.rebuild();
                 }
+                // taken in: the member's next read may start
+                drop(turn);
                 if i == fleet.active || fleet.open {
                     results_due.get_or_insert_with(|| tokio::time::Instant::now() + RESULTS_SETTLE);
                 }

@@ -1,11 +1,14 @@
 //! Runs the screens' queries off the UI path: one task per query kind, at most one query in
-//! flight per kind, and requests made while one runs collapse into a single follow-up.
+//! flight per kind, and requests made while one runs collapse into a single follow-up. The kinds
+//! take turns: one reads while the others wait until the UI has taken its result in.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, watch};
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::connect::describe_error;
 use crate::link::Link;
@@ -20,6 +23,13 @@ pub struct QueryResult {
     pub elapsed: Duration,
     pub finished_at: DateTime<Utc>,
 }
+
+/// A kind's turn to read on the session, held by its result until the UI has taken it in.
+/// The session answers one statement at a time anyway; what taking turns saves is memory: at
+/// 50,000 chunks a catalog read, a jobs read and the problems found again each held their new
+/// values beside the shown ones at the same moment.
+#[derive(Debug)]
+pub struct Turn(#[allow(dead_code)] OwnedSemaphorePermit);
 
 pub struct Poller {
     requests: HashMap<QueryKind, watch::Sender<Request>>,
@@ -39,11 +49,12 @@ impl Poller {
     /// past it the session is reported broken and the link reconnects.
     pub fn start(
         link: &Link,
-        results: mpsc::UnboundedSender<QueryResult>,
+        results: mpsc::UnboundedSender<(QueryResult, Turn)>,
         limit: Duration,
     ) -> Poller {
         let mut requests = HashMap::new();
         let mut tasks = Vec::new();
+        let turns = Arc::new(Semaphore::new(1));
         for &kind in QueryKind::ALL {
             let (tx, rx) = watch::channel(Request::default());
             requests.insert(kind, tx);
@@ -53,6 +64,7 @@ impl Poller {
                 link.subscribe(),
                 link.reporter(),
                 results.clone(),
+                turns.clone(),
                 limit,
             )));
         }
@@ -99,7 +111,8 @@ async fn run_kind(
     mut requests: watch::Receiver<Request>,
     link: watch::Receiver<crate::link::LinkStatus>,
     broken: mpsc::UnboundedSender<u64>,
-    results: mpsc::UnboundedSender<QueryResult>,
+    results: mpsc::UnboundedSender<(QueryResult, Turn)>,
+    turns: Arc<Semaphore>,
     limit: Duration,
 ) {
     let mut last_target: Option<Subject> = None;
@@ -127,6 +140,10 @@ async fn run_kind(
         }
         urgent_served = request.urgent_seq;
         let target = request.target;
+        let Ok(turn) = turns.clone().acquire_owned().await else {
+            return;
+        };
+        let turn = Turn(turn);
         let status = link.borrow().clone();
         let (Some(client), Some(caps)) = (status.client, status.caps) else {
             continue; // disconnected: the UI shows the link state and asks again on reconnect
@@ -139,7 +156,7 @@ async fn run_kind(
                 elapsed: Duration::ZERO,
                 finished_at: Utc::now(),
             };
-            if results.send(done).is_err() {
+            if results.send((done, turn)).is_err() {
                 return;
             }
             continue;
@@ -181,7 +198,7 @@ async fn run_kind(
             elapsed,
             finished_at: Utc::now(),
         };
-        if results.send(done).is_err() {
+        if results.send((done, turn)).is_err() {
             return;
         }
     }

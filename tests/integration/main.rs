@@ -17,6 +17,7 @@ mod native_tsdb;
 mod plain;
 mod plans;
 mod policy;
+mod poller;
 mod reconnect;
 mod screens;
 mod security;

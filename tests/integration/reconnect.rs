@@ -51,7 +51,7 @@ async fn reconnects_after_its_backend_is_terminated() {
 
     // Polling works on the new session.
     poller.request(QueryKind::Summary, None);
-    let result = tokio::time::timeout(Duration::from_secs(10), results.recv())
+    let (result, _turn) = tokio::time::timeout(Duration::from_secs(10), results.recv())
         .await
         .unwrap()
         .unwrap();
