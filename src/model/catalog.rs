@@ -186,25 +186,17 @@ pub async fn fetch(
                 None => Usage::read(client, &usage_sql).await,
             }
         },
-        async {
-            let (status, sizes) = try_join!(
-                client.query_one(&status_sql, &[]),
-                client.query_one(&sizes_sql, &[]),
-            )?;
-            ChunkNumbers::from_rows(&status, &sizes)
-        },
+        ChunkNumbers::read(client, &status_sql, &sizes_sql),
         async {
             let versions = match &versions {
-                Some([sql]) => Some(RelationVersions::from_row(
-                    &client.query_one(sql, &[]).await?,
-                )?),
+                Some([sql]) => Some(RelationVersions::read(client, sql).await?),
                 None => None,
             };
             let fingerprint = versions.as_ref().map(|v| v.fingerprint).unwrap_or_default();
             let (structure, sizes, segments) = join!(
                 catalog.get_or_read(fingerprint, || read_structure(client, caps, statements)),
                 async {
-                    match &versions {
+                    match versions {
                         Some(v) => sizes.update(sessions, v).await,
                         None => sizes.measure_all(sessions).await,
                     }
@@ -268,8 +260,8 @@ async fn fetch_plain(
     let sizes: Sizes = match one_shot {
         true => sizes.measure_all(sessions).await?,
         false => {
-            let versions = RelationVersions::from_row(&client.query_one(&versions, &[]).await?)?;
-            sizes.update(sessions, &versions).await?
+            let versions = RelationVersions::read(client, &versions).await?;
+            sizes.update(sessions, versions).await?
         }
     };
     let (partitions, indexes) = join!(client.query(&partitions, &[]), client.query(&indexes, &[]));

@@ -44,22 +44,58 @@ pub struct RelationVersions {
 }
 
 impl RelationVersions {
-    pub fn from_row(r: &Row) -> Result<RelationVersions, Error> {
-        let packed: Vec<i64> = array(r, "relations")?;
-        let relations: Vec<(u32, u32)> = packed.iter().map(|&v| unpack(v)).collect();
-        let index_files: Option<i64> = r.try_get("index_files")?;
-        let changes: Option<i64> = r.try_get("catalog_changes")?;
-        let table_files: Option<i64> = r.try_get("table_files")?;
-        let ids = relations.iter().map(|&(oid, _)| u64::from(oid));
+    /// Reads relation_versions.sql's rows as they come (a row per block of oids), adding up
+    /// each row's sums.
+    pub async fn read(
+        client: &Client,
+        statement: &tokio_postgres::Statement,
+    ) -> Result<RelationVersions, Error> {
+        let mut read = VersionsRead::default();
+        super::each_row(client, statement, &[], |r| read.add_row(r)).await?;
+        Ok(read.finish())
+    }
+}
+
+/// What relation_versions.sql's rows have said so far.
+#[derive(Debug, Default)]
+struct VersionsRead {
+    relations: Vec<(u32, u32)>,
+    index_files: i64,
+    table_files: i64,
+    /// The catalog's changes and whether writes are counted (alike in every row).
+    changes: Option<i64>,
+    counted: bool,
+}
+
+impl VersionsRead {
+    fn add_row(&mut self, r: &Row) -> Result<(), Error> {
+        let packed: Option<Vec<i64>> = r.try_get("relations")?;
+        self.relations
+            .extend(packed.unwrap_or_default().into_iter().map(unpack));
+        let sum = |column| {
+            r.try_get::<_, Option<i64>>(column)
+                .map(Option::unwrap_or_default)
+        };
+        self.index_files = self.index_files.wrapping_add(sum("index_files")?);
+        self.table_files = self.table_files.wrapping_add(sum("table_files")?);
+        self.changes = r.try_get("catalog_changes")?;
+        self.counted = r.try_get("counted")?;
+        Ok(())
+    }
+
+    fn finish(mut self) -> RelationVersions {
+        // kept until the next refresh (grown by doubling, up to twice its length)
+        self.relations.shrink_to_fit();
+        let ids = self.relations.iter().map(|&(oid, _)| u64::from(oid));
         let fingerprint =
-            Fingerprint::of(ids.chain([index_files.unwrap_or(0) as u64])).and_changes(changes);
-        Ok(RelationVersions {
+            Fingerprint::of(ids.chain([self.index_files as u64])).and_changes(self.changes);
+        RelationVersions {
             fingerprint,
-            layout: fingerprint.and_member(table_files.unwrap_or(0) as u64),
+            layout: fingerprint.and_member(self.table_files as u64),
             // an engine that publishes no statistics counts nothing, whatever track_counts says
-            counted: r.try_get::<_, bool>("counted")? && changes.is_some(),
-            relations,
-        })
+            counted: self.counted && self.changes.is_some(),
+            relations: self.relations,
+        }
     }
 }
 
@@ -515,7 +551,7 @@ impl SizeKeeper {
     pub async fn update(
         &mut self,
         sessions: Sessions<'_>,
-        versions: &RelationVersions,
+        versions: RelationVersions,
     ) -> Result<Sizes<'_>, Error> {
         let client = sessions.main;
         self.read_relations(client, versions.layout).await?;
@@ -533,7 +569,7 @@ impl SizeKeeper {
         self.sweep = next;
         self.swept_at = Some(now);
         // what was seen is seen: a relation left unmeasured stays wanted until it is measured
-        self.settled = Some((versions.fingerprint, versions.relations.clone()));
+        self.settled = Some((versions.fingerprint, versions.relations));
         if wanted.is_empty()
             || by_file(sessions.may_stat_files, wanted.len(), relations.len())
                 && measure_by_files(relations, sessions).await?

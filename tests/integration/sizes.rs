@@ -578,3 +578,69 @@ async fn rewritten_tables_are_measured_from_their_new_files() {
         "after the rewrite: {database} against {theirs}"
     );
 }
+
+/// Compressed chunks whose ids fall in different blocks of 4,096 (chunk_status.sql and
+/// compressed_sizes.sql answer a row per block) are all counted, with the sizes TimescaleDB
+/// recorded for each.
+#[tokio::test]
+async fn compressed_chunks_read_in_several_rows_are_all_counted() {
+    on_each(
+        action_servers("blocks"),
+        compressed_chunks_read_in_several_rows_are_all_counted_on,
+    )
+    .await;
+}
+
+async fn compressed_chunks_read_in_several_rows_are_all_counted_on(server: &Tsdb) {
+    let conninfo = &server.conninfo;
+    // Three daily chunks, then the chunk ids moved on to just below a block's end, and three
+    // more: ids on both sides of 4,096 (and, on a server that made many chunks before, beyond).
+    psql(
+        conninfo,
+        "DROP SCHEMA IF EXISTS blocks CASCADE; CREATE SCHEMA blocks;
+         CREATE TABLE blocks.t (ts timestamptz NOT NULL, device int, v float8);
+         SELECT create_hypertable('blocks.t', 'ts', chunk_time_interval => interval '1 day');
+         INSERT INTO blocks.t SELECT '2024-01-01'::timestamptz + i * interval '1 minute', i % 5, i
+           FROM generate_series(0, 3 * 1440 - 1) i;
+         SELECT setval('_timescaledb_catalog.chunk_id_seq',
+                       greatest(4094, ((SELECT last_value FROM _timescaledb_catalog.chunk_id_seq) / 4096 + 1) * 4096 - 2));
+         INSERT INTO blocks.t SELECT '2024-01-04'::timestamptz + i * interval '1 minute', i % 5, i
+           FROM generate_series(0, 3 * 1440 - 1) i;
+         ALTER TABLE blocks.t SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
+         SELECT count(compress_chunk(c)) FROM show_chunks('blocks.t') c;",
+    );
+    let blocks = numbers(
+        conninfo,
+        "SELECT count(DISTINCT c.id >> 12) FROM _timescaledb_catalog.chunk c
+           JOIN _timescaledb_catalog.hypertable h ON h.id = c.hypertable_id
+          WHERE h.schema_name = 'blocks' AND c.status & 1 = 1",
+    );
+    assert!(blocks[0] >= 2, "the chunks' ids span {blocks:?} blocks");
+    let theirs = numbers(
+        conninfo,
+        "SELECT total_chunks, number_compressed_chunks,
+                before_compression_total_bytes, after_compression_total_bytes
+           FROM hypertable_compression_stats('blocks.t')",
+    );
+    assert_eq!(theirs[..2], [6, 6], "{theirs:?}");
+    let s = open_at(conninfo).await;
+    let c = refresh(&s, &mut model::Cache::default()).await;
+    let Ok(Relations::Hypertables(t)) = &c.relations else {
+        panic!("{:?}", c.relations)
+    };
+    let row = t
+        .compression
+        .iter()
+        .find(|r| &*r.schema == "blocks" && &*r.name == "t")
+        .expect("blocks.t listed");
+    assert_eq!(
+        vec![
+            row.chunks,
+            row.compressed_chunks,
+            row.before_bytes,
+            row.after_bytes
+        ],
+        theirs,
+        "chunks, compressed, before and after against hypertable_compression_stats"
+    );
+}
