@@ -1,8 +1,6 @@
 -- The compressed chunks (status bit 1) and those written into since they were compressed
 -- (bit 8, partial; bit 2, unordered, on versions before partial), read on every refresh of the
--- catalog pass as two arrays: a chunk not listed is not compressed. In rows of at most 4,096
--- chunk ids (a client holds each message whole while it decodes it).
+-- catalog pass as two arrays: a chunk not listed is not compressed.
 SELECT array_agg(ch.id) FILTER (WHERE ch.status & 1 = 1) AS compressed,
        array_agg(ch.id) FILTER (WHERE ch.status & 1 = 1 AND ch.status & 10 <> 0) AS partial
   FROM _timescaledb_catalog.chunk ch
- GROUP BY ch.id >> 12

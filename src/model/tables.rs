@@ -145,8 +145,8 @@ pub struct ChunkNumbers {
 }
 
 impl ChunkNumbers {
-    /// Reads `queries/chunk_status.sql`'s and `queries/compressed_sizes.sql`'s rows as they
-    /// come (a row per block of chunk ids).
+    /// Reads `queries/chunk_status.sql`'s and `queries/compressed_sizes.sql`'s rows, each
+    /// taken in as it comes.
     pub async fn read(
         client: &Client,
         status_sql: &Statement,
@@ -168,7 +168,7 @@ impl ChunkNumbers {
                 let ids: Vec<i32> = array(r, "chunk_ids")?;
                 let column = |name| array::<i64>(r, name);
                 let (before, after) = (column("before")?, column("after")?);
-                // arrays of one row have one length; a shorter one reads as zeros rather than
+                // arrays of one query have one length; a shorter one reads as zeros rather than
                 // panics
                 let at = |v: &[i64], i: usize| v.get(i).copied().unwrap_or_default();
                 compressed.extend(ids.into_iter().enumerate().map(|(i, id)| {
