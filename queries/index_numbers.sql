@@ -9,5 +9,9 @@ SELECT array_agg(x.indexrelid) AS oids,
        array_agg(pg_catalog.pg_stat_get_numscans(x.indexrelid)) AS scans,
        array_agg(pg_catalog.pg_stat_get_tuples_returned(x.indexrelid)) AS tuples_read,
        array_agg(x.indexrelid) FILTER (WHERE NOT x.indisvalid) AS invalid
-  FROM pg_catalog.pg_index x
- GROUP BY x.indexrelid::int8 >> 14
+  -- a fence: the planner then expects a few hundred blocks, not one an index, and hashes them
+  -- (it sorted 130,000 rows on disk: 137 ms against 120 at 50,000 chunks; alike at 20,000)
+  FROM (SELECT i.indexrelid, i.indisvalid, i.indexrelid::int8 >> 14 AS block
+          FROM pg_catalog.pg_index i
+        OFFSET 0) x
+ GROUP BY x.block

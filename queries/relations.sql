@@ -10,10 +10,16 @@
 -- 6 MB.
 SELECT array_agg(c.oid) AS oids,
        array_agg(c.relfilenode) AS files,
-       array_agg(CASE WHEN c.relkind = 'i' THEN x.indrelid ELSE c.reltoastrelid END) AS links,
+       array_agg(CASE WHEN c.relkind = 'i' THEN c.indrelid ELSE c.reltoastrelid END) AS links,
        array_agg(c.relkind = 'i') AS indexes,
        array_agg(c.reltablespace = 0 AND c.relpersistence <> 't' AND c.relfilenode <> 0) AS here
-  FROM pg_catalog.pg_class c
-  LEFT JOIN pg_catalog.pg_index x ON x.indexrelid = c.oid
- WHERE c.relkind IN ('r', 't', 'i', 'm', 'S')
- GROUP BY c.oid::int8 >> 13
+  -- a fence: the planner then expects a few hundred blocks, not one a relation, and hashes
+  -- them (it sorted 200,000 rows on disk: 227 ms against 195 at 50,000 chunks, 67 against 56
+  -- at 20,000)
+  FROM (SELECT r.oid, r.relkind, r.relfilenode, r.reltoastrelid, x.indrelid, r.reltablespace,
+               r.relpersistence, r.oid::int8 >> 13 AS block
+          FROM pg_catalog.pg_class r
+          LEFT JOIN pg_catalog.pg_index x ON x.indexrelid = r.oid
+         WHERE r.relkind IN ('r', 't', 'i', 'm', 'S')
+        OFFSET 0) c
+ GROUP BY c.block
