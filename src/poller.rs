@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::connect::describe_error;
@@ -25,9 +25,9 @@ pub struct QueryResult {
 }
 
 /// A kind's turn to read on the session, held by its result until the UI has taken it in.
-/// The session answers one statement at a time anyway; what taking turns saves is memory: at
-/// 50,000 chunks a catalog read, a jobs read and the problems found again each held their new
-/// values beside the shown ones at the same moment.
+/// The session answers one statement at a time anyway; taking turns keeps two reads' new values
+/// (a catalog read's, a jobs read's, the problems found again) from being held beside the shown
+/// ones at the same moment (0.4 MB of the 50k console's peak when measured).
 #[derive(Debug)]
 pub struct Turn(#[allow(dead_code)] OwnedSemaphorePermit);
 
