@@ -3,9 +3,8 @@
 //! take turns: one reads while the others wait until the UI has taken its result in.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
-
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
