@@ -186,10 +186,18 @@ pub async fn fetch(
                 None => Usage::read(client, &usage_sql).await,
             }
         },
-        ChunkNumbers::read(client, &status_sql, &sizes_sql),
+        async {
+            let (status, sizes) = try_join!(
+                client.query_one(&status_sql, &[]),
+                client.query_one(&sizes_sql, &[]),
+            )?;
+            ChunkNumbers::from_rows(&status, &sizes)
+        },
         async {
             let versions = match &versions {
-                Some([sql]) => Some(RelationVersions::read(client, sql).await?),
+                Some([sql]) => Some(RelationVersions::from_row(
+                    &client.query_one(sql, &[]).await?,
+                )?),
                 None => None,
             };
             let fingerprint = versions.as_ref().map(|v| v.fingerprint).unwrap_or_default();
@@ -260,7 +268,7 @@ async fn fetch_plain(
     let sizes: Sizes = match one_shot {
         true => sizes.measure_all(sessions).await?,
         false => {
-            let versions = RelationVersions::read(client, &versions).await?;
+            let versions = RelationVersions::from_row(&client.query_one(&versions, &[]).await?)?;
             sizes.update(sessions, versions).await?
         }
     };

@@ -44,61 +44,24 @@ pub struct RelationVersions {
 }
 
 impl RelationVersions {
-    /// Reads relation_versions.sql's row, its array decoded as it is taken in (rows, were there
-    /// several, add up).
-    pub async fn read(
-        client: &Client,
-        statement: &tokio_postgres::Statement,
-    ) -> Result<RelationVersions, Error> {
-        let mut read = VersionsRead::default();
-        super::each_row(client, statement, &[], |r| read.add_row(r)).await?;
-        Ok(read.finish())
-    }
-}
-
-/// What relation_versions.sql's rows have said so far.
-#[derive(Debug, Default)]
-struct VersionsRead {
-    relations: Vec<(u32, u32)>,
-    index_files: i64,
-    table_files: i64,
-    /// The catalog's changes and whether writes are counted (alike in every row).
-    changes: Option<i64>,
-    counted: bool,
-}
-
-impl VersionsRead {
-    fn add_row(&mut self, r: &Row) -> Result<(), Error> {
-        let packed: Option<Packed> = r.try_get("relations")?;
-        match (packed, self.relations.is_empty()) {
-            (Some(Packed(p)), true) => self.relations = p,
-            (Some(Packed(p)), false) => self.relations.extend(p),
-            (None, _) => {}
-        }
-        let sum = |column| {
-            r.try_get::<_, Option<i64>>(column)
-                .map(Option::unwrap_or_default)
-        };
-        self.index_files = self.index_files.wrapping_add(sum("index_files")?);
-        self.table_files = self.table_files.wrapping_add(sum("table_files")?);
-        self.changes = r.try_get("catalog_changes")?;
-        self.counted = r.try_get("counted")?;
-        Ok(())
-    }
-
-    fn finish(mut self) -> RelationVersions {
-        // kept until the next refresh (grown by doubling, were there several rows)
-        self.relations.shrink_to_fit();
-        let ids = self.relations.iter().map(|&(oid, _)| u64::from(oid));
+    pub fn from_row(r: &Row) -> Result<RelationVersions, Error> {
+        // decoded straight into pairs, with room for them all
+        let relations = r
+            .try_get::<_, Option<Packed>>("relations")?
+            .map_or_else(Vec::new, |p| p.0);
+        let index_files: Option<i64> = r.try_get("index_files")?;
+        let changes: Option<i64> = r.try_get("catalog_changes")?;
+        let table_files: Option<i64> = r.try_get("table_files")?;
+        let ids = relations.iter().map(|&(oid, _)| u64::from(oid));
         let fingerprint =
-            Fingerprint::of(ids.chain([self.index_files as u64])).and_changes(self.changes);
-        RelationVersions {
+            Fingerprint::of(ids.chain([index_files.unwrap_or(0) as u64])).and_changes(changes);
+        Ok(RelationVersions {
             fingerprint,
-            layout: fingerprint.and_member(self.table_files as u64),
+            layout: fingerprint.and_member(table_files.unwrap_or(0) as u64),
             // an engine that publishes no statistics counts nothing, whatever track_counts says
-            counted: self.counted && self.changes.is_some(),
-            relations: self.relations,
-        }
+            counted: r.try_get::<_, bool>("counted")? && changes.is_some(),
+            relations,
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 //! [`super::catalog`]), then split into each tab's rows.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::{Client, Row, Statement};
+use tokio_postgres::Row;
 
 use super::compression::Compression;
 use super::hypertables::Hypertable;
@@ -12,7 +12,7 @@ use super::names::{Interner, Name};
 use super::retention::Retention;
 use super::sizes::{Sizes, TableBytes};
 use super::structure::{IdMap, IdSet};
-use super::{array, each_row, Bound};
+use super::{array, Bound};
 /// The three tabs' rows from one read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tables {
@@ -145,43 +145,33 @@ pub struct ChunkNumbers {
 }
 
 impl ChunkNumbers {
-    /// Reads `queries/chunk_status.sql`'s and `queries/compressed_sizes.sql`'s rows, each
-    /// taken in as it comes.
-    pub async fn read(
-        client: &Client,
-        status_sql: &Statement,
-        sizes_sql: &Statement,
-    ) -> Result<ChunkNumbers, tokio_postgres::Error> {
-        let mut numbers = ChunkNumbers::default();
-        let ChunkNumbers {
+    /// From `queries/chunk_status.sql`'s and `queries/compressed_sizes.sql`'s rows.
+    pub fn from_rows(status: &Row, sizes: &Row) -> Result<ChunkNumbers, tokio_postgres::Error> {
+        let compressed_chunks = array::<i32>(status, "compressed")?.into_iter().collect();
+        let partial_chunks = array::<i32>(status, "partial")?.into_iter().collect();
+        let ids: Vec<i32> = array(sizes, "chunk_ids")?;
+        let column = |name| array::<i64>(sizes, name);
+        let (before, after) = (column("before")?, column("after")?);
+        // arrays of one query have one length; a shorter one reads as zeros rather than panics
+        let at = |v: &[i64], i: usize| v.get(i).copied().unwrap_or_default();
+        let compressed = ids
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| {
+                (
+                    id,
+                    CompressedSize {
+                        before: at(&before, i),
+                        after: at(&after, i),
+                    },
+                )
+            })
+            .collect();
+        Ok(ChunkNumbers {
             compressed_chunks,
             partial_chunks,
             compressed,
-        } = &mut numbers;
-        futures_util::try_join!(
-            each_row(client, status_sql, &[], |r| {
-                compressed_chunks.extend(array::<i32>(r, "compressed")?);
-                partial_chunks.extend(array::<i32>(r, "partial")?);
-                Ok(())
-            }),
-            each_row(client, sizes_sql, &[], |r| {
-                let ids: Vec<i32> = array(r, "chunk_ids")?;
-                let column = |name| array::<i64>(r, name);
-                let (before, after) = (column("before")?, column("after")?);
-                // arrays of one query have one length; a shorter one reads as zeros rather than
-                // panics
-                let at = |v: &[i64], i: usize| v.get(i).copied().unwrap_or_default();
-                compressed.extend(ids.into_iter().enumerate().map(|(i, id)| {
-                    let size = CompressedSize {
-                        before: at(&before, i),
-                        after: at(&after, i),
-                    };
-                    (id, size)
-                }));
-                Ok(())
-            }),
-        )?;
-        Ok(numbers)
+        })
     }
 }
 
