@@ -1057,6 +1057,31 @@ mod triage {
         );
     }
 
+    #[test]
+    fn enter_on_a_job_opens_its_runs_found_when_pressed() {
+        use crate::model::fixtures::job;
+        let mut s = loaded();
+        let mut jobs = vec![job(1000, "policy_compression", Some("a"), 0, true)];
+        jobs.push(job(1042, "policy_retention", Some("b"), 2, true));
+        jobs[1].application_name = "Retention Policy [1042]".into();
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
+        s.switch_to(tab("jobs"));
+        assert!(s.view_mut(tab("jobs")).table.select_id("1042"));
+        assert!(s.current().table.selected_row().unwrap().open().is_none());
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        let drill = s.current().drill.as_ref().expect("its runs open");
+        assert_eq!(
+            (drill.kind, &drill.target),
+            (QueryKind::JobRuns, &Subject::Job(1042))
+        );
+        assert_eq!(drill.title, "History of job 1042 (Retention Policy [1042])");
+        // a job gone since its row was drawn opens nothing
+        s.on_key(key(KeyCode::Esc));
+        assert!(s.current().drill.is_none());
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(vec![]));
+        assert_eq!(s.tab.screen().open_row(&s.data, "1042"), None);
+    }
+
     fn hypertable_named(schema: &str, name: &str) -> crate::model::hypertables::Hypertable {
         let mut h = fixtures::hypertable(name, 3, 0, 3_000);
         h.schema = schema.into();

@@ -49,6 +49,11 @@ impl Screen for Jobs {
         Some(format!("job {row_id}"))
     }
 
+    /// Found when Enter is pressed: 6,500 jobs' rows held 1.2 MB of drill-down targets.
+    fn open_row(&self, data: &Dataset, row_id: &str) -> Option<Open> {
+        job(data, row_id).map(runs_of)
+    }
+
     fn enter(&self) -> Option<&'static str> {
         Some("history")
     }
@@ -209,16 +214,20 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
             ],
         )
         .detail(detail)
-        .open(Open::Drill(
-            QueryKind::JobRuns,
-            Subject::Job(j.job_id),
-            Some(format!(
-                "History of job {} ({})",
-                j.job_id, j.application_name
-            )),
-            None,
-        ))
     })
+}
+
+/// A job's runs, what Enter on its row opens.
+fn runs_of(j: &Job) -> Open {
+    Open::Drill(
+        QueryKind::JobRuns,
+        Subject::Job(j.job_id),
+        Some(format!(
+            "History of job {} ({})",
+            j.job_id, j.application_name
+        )),
+        None,
+    )
 }
 
 pub fn run_columns() -> Vec<Column> {
