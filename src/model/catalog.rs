@@ -221,9 +221,8 @@ pub async fn fetch(
     // The index rows first: every index's counters (130,000 at 50k chunks) are let go before
     // the tables' rows are built beside the shown ones.
     let indexes = usage.map(|usage| {
-        let sums = indexes::chunk_sums(&structure.indexes, &usage, &sizes);
-        let listed = &structure.indexes.listed;
-        indexes::rows(listed, &usage, &sizes, &sums)
+        let (listed, chunk_indexes) = (&structure.indexes.listed, &structure.indexes.chunk_indexes);
+        indexes::rows(listed, &usage, &sizes, chunk_indexes)
     });
     let relations = (|| {
         let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
