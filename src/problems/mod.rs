@@ -728,7 +728,7 @@ mod tests {
         };
         let with = |name: &str, s: SegmentStats| {
             let mut c = fixtures::compression(name, 0);
-            c.segments = Some(s);
+            c.segments = Some(std::sync::Arc::new(s));
             c
         };
         let compression = [
