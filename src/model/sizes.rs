@@ -344,7 +344,7 @@ impl Relations {
         // what was measured before, merged by oid (both sorted)
         let mut kept = vec![false; n];
         let mut o = 0;
-        for s in 0..n {
+        for (s, kept) in kept.iter_mut().enumerate() {
             while o < old.oids.len() && old.oids[o] < r.oids[s] {
                 o += 1;
             }
@@ -354,7 +354,7 @@ impl Relations {
                     r.seen[t] = old.seen[old_t];
                 }
                 r.flags[s] |= old.flags[o] & FRESH;
-                kept[s] = true;
+                *kept = true;
             }
         }
         // an index was measured at its table's version: not one of a table new or rewritten
@@ -1213,7 +1213,7 @@ mod tests {
                     state ^= state << 13;
                     state ^= state >> 7;
                     state ^= state << 17;
-                    state % 3 != 0
+                    !state.is_multiple_of(3)
                 })
                 .collect();
             let ranks = Ranks::new(n, |s| is[s]);

@@ -163,7 +163,7 @@ async fn segments_alike_for_a_role_without_pg_statistic(conninfo: &str, superuse
     let data = Dataset::read_all(&s.0.client, None, &s.1, &Thresholds::default()).await;
     let (_, su_caps) = open_at(conninfo).await;
     assert!(su_caps.reads_statistics && !s.1.reads_statistics);
-    let segments = |d: &Dataset| -> Vec<(String, Option<SegmentStats>)> {
+    let segments = |d: &Dataset| -> Vec<(String, Option<std::sync::Arc<SegmentStats>>)> {
         let mut v: Vec<_> = (d.compression.value().unwrap().iter())
             .filter(|c| &*c.schema == "advice")
             .map(|c| (c.name.to_string(), c.segments.clone()))
