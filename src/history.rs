@@ -471,13 +471,8 @@ mod tests {
                     .collect()
             }
         }
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = |n: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % n
-        };
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: u64| rng.below(n);
         let (mut compact, mut steps) = (0, 0);
         for _ in 0..300 {
             let start = 1_000 + next(100) as u32;

@@ -238,13 +238,8 @@ mod tests {
             "\n", "--", "/*", "\"", "'", "  ", "\t", "$1", "É", "é", ";", "x", "A", ".", " ", "\\",
             "ǅ", "{object}", "\u{a0}", "\u{3000}", "\u{202e}", "\x1b[2J", "\r", "U&", "\\0041",
         ];
-        let mut state = 0x853c_49e6_748f_ea9bu64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::testing::Xorshift(0x853c_49e6_748f_ea9b);
+        let mut next = || rng.next();
         for _ in 0..500 {
             let mut part = || {
                 let mut s = String::new();

@@ -1011,7 +1011,7 @@ mod tests {
             "set-refresh-policy scn.h 3d 1h 30m",
         ];
         let noise = ['"', '\'', '.', ' ', ';', 'é', '\\', '0', 'x', '-'];
-        let mut state = 0x2545F4914F6CDD1Du64;
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
         for seed in seeds {
             let chars: Vec<char> = seed.chars().collect();
             for cut in 0..=chars.len() {
@@ -1023,9 +1023,7 @@ mod tests {
             for _ in 0..2000 {
                 let mut v = chars.clone();
                 for _ in 0..3 {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
+                    let state = rng.next();
                     let pos = (state as usize) % (v.len() + 1);
                     let c = noise[(state >> 32) as usize % noise.len()];
                     if state & 1 == 0 && pos < v.len() {

@@ -1036,14 +1036,12 @@ mod tests {
         int4[8..12].copy_from_slice(&23u32.to_be_bytes());
         assert!(Packed::from_sql(&Type::INT8_ARRAY, &int4).is_err());
         // any bytes at all (a small deterministic fuzz): an answer or an error
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            let len = (state % 64) as usize;
+            let len = (rng.0 % 64) as usize;
             let mut bytes: Vec<u8> = raw.iter().copied().take(len).collect();
             for b in bytes.iter_mut() {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
+                let state = rng.next();
                 if state.is_multiple_of(5) {
                     *b = state as u8;
                 }
@@ -1180,11 +1178,9 @@ mod tests {
             i64::MAX,
             -2,
         ]);
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut rng = crate::testing::Xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..5_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
+            let state = rng.next();
             sizes.push(state as i64 >> (state % 60));
             sizes.push((state % 1_000_000) as i64 * PAGE);
         }
@@ -1206,16 +1202,9 @@ mod tests {
 
     #[test]
     fn ranks_count_the_tables_before_each_slot() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
         for n in [0usize, 1, 63, 64, 65, 200, 1_000] {
-            let is: Vec<bool> = (0..n)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    !state.is_multiple_of(3)
-                })
-                .collect();
+            let is: Vec<bool> = (0..n).map(|_| rng.below(3) != 0).collect();
             let ranks = Ranks::new(n, |s| is[s]);
             let mut before = 0;
             for (s, &table) in is.iter().enumerate() {
@@ -1371,13 +1360,8 @@ mod tests {
     /// Random names never panic the parser, and what it takes is a relation's file name.
     #[test]
     fn relation_file_names_fuzzed() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = || rng.next();
         let alphabet: Vec<char> = "0123456789_.fsmvinit9é\u{0}".chars().collect();
         for _ in 0..200_000 {
             let len = (next() % 16) as usize;

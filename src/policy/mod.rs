@@ -832,13 +832,8 @@ mod tests {
         let text = to_toml(&export(&db()), "plant").unwrap();
         let have = export(&db());
         let chars: Vec<char> = text.chars().collect();
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = || rng.next();
         let (mut read, mut refused) = (0, 0);
         for round in 0..3_000 {
             let mut mutated: Vec<char> = chars.clone();

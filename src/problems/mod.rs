@@ -471,13 +471,8 @@ mod tests {
             ranked.extend(rest);
             ranked
         }
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::testing::Xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: u64| rng.below(n);
         let kinds = [
             ProblemKind::Scheduler,
             ProblemKind::JobFailing,

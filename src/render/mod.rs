@@ -1218,13 +1218,8 @@ mod tests {
             KeyCode::Enter,
             KeyCode::Esc,
         ];
-        let mut rng = 0x9E3779B97F4A7C15u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut rng = crate::testing::Xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next();
         let mut s = state();
         s.names = Some(crate::actions::complete::Names {
             hypertables: vec![
