@@ -82,7 +82,7 @@ async fn hypertables_and_chunks_match_the_scenario_on(server: &Tsdb) {
         .iter()
         .find(|h| &*h.name == "metrics")
         .unwrap();
-    assert!(std::sync::Arc::ptr_eq(&c.name, &h.name));
+    assert!(hypertop::model::names::Name::ptr_eq(&c.name, &h.name));
     let scn: Vec<_> = read
         .hypertables
         .iter()
@@ -92,7 +92,7 @@ async fn hypertables_and_chunks_match_the_scenario_on(server: &Tsdb) {
         scn.len() > 1
             && scn
                 .iter()
-                .all(|h| std::sync::Arc::ptr_eq(&h.schema, &scn[0].schema))
+                .all(|h| hypertop::model::names::Name::ptr_eq(&h.schema, &scn[0].schema))
     );
     let list = read.hypertables;
     let m = list
@@ -295,7 +295,7 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
     // the texts jobs repeat are held once: every job's owner is one allocation
     let owners: Vec<_> = list.iter().map(|j| &j.owner).collect();
     assert!(owners.len() > 1 && owners.iter().all(|o| o == &owners[0]));
-    assert!(owners.iter().all(|o| std::sync::Arc::ptr_eq(o, owners[0])));
+    assert!(owners.iter().all(|o| hypertop::model::names::Name::ptr_eq(o, owners[0])));
     let export = list
         .iter()
         .find(|j| &*j.proc_name == "nightly_export")
