@@ -295,7 +295,9 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
     // the texts jobs repeat are held once: every job's owner is one allocation
     let owners: Vec<_> = list.iter().map(|j| &j.owner).collect();
     assert!(owners.len() > 1 && owners.iter().all(|o| o == &owners[0]));
-    assert!(owners.iter().all(|o| hypertop::model::names::Name::ptr_eq(o, owners[0])));
+    assert!(owners
+        .iter()
+        .all(|o| hypertop::model::names::Name::ptr_eq(o, owners[0])));
     let export = list
         .iter()
         .find(|j| &*j.proc_name == "nightly_export")
