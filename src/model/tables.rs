@@ -11,7 +11,7 @@ use super::hypertables::Hypertable;
 use super::names::{Interner, Name};
 use super::retention::Retention;
 use super::sizes::{Sizes, TableBytes};
-use super::structure::{IdMap, IdSet};
+use super::structure::IdMap;
 use super::{array, Bound};
 /// The three tabs' rows from one read.
 #[derive(Debug, Clone, PartialEq, Default)]
