@@ -859,6 +859,8 @@ mod tests {
                 let mut late =
                     fixtures::job(1100 + i as i32, "policy_retention", Some("r"), 0, true);
                 late.next_start = Some(now() - chrono::Duration::minutes(10 + i));
+                // three of them late by more than their schedule: starved
+                late.schedule_seconds = Some(if i < 3 { 300.0 } else { 3600.0 });
                 late
             })
             .collect();
@@ -883,7 +885,10 @@ mod tests {
             fold.chain[0],
             "11 jobs alike: job 1100 cannot run: the TimescaleDB scheduler is down"
         );
-        assert_eq!(fold.message, "next starts were 10m to 20m ago");
+        assert_eq!(
+            fold.message,
+            "next starts were 10m to 20m ago; 3 missed at least one whole run (starved)"
+        );
         assert_eq!(fold.subject.count(), FOLD_FROM + 1);
         assert_eq!(count(&found), FOLD_FROM + 2);
     }
