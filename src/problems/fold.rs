@@ -45,12 +45,7 @@ pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
         }
         p.chain.first()?.strip_prefix(&format!("job {id}"))
     }
-    type Key = (
-        Severity,
-        Option<(ProblemKind, Subject)>,
-        String,
-        Vec<String>,
-    );
+    type Key = (Severity, Option<(ProblemKind, Subject)>, String, Vec<Name>);
     let key = |p: &Problem| -> Option<Key> {
         let root = p.root.as_ref().map(|r| (r.kind, r.subject.clone()));
         Some((
@@ -91,7 +86,10 @@ pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
         let n = members.ids.len();
         // what was said of one job, said of the first (it reads for any cause: `is overdue`,
         // `cannot run`, `is a compression job`)
-        let mut chain = vec![format!("{n} jobs alike: job {}{said}", members.ids[0])];
+        let mut chain = vec![Name::from(format!(
+            "{n} jobs alike: job {}{said}",
+            members.ids[0]
+        ))];
         chain.extend(rest);
         let (least, most) = (members.least, members.most);
         let late = if crate::format::seconds(least) == crate::format::seconds(most) {

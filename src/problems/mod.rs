@@ -18,6 +18,7 @@ use crate::model::compression::Compression;
 use crate::model::hypertables::Hypertable;
 use crate::model::indexes::Index;
 use crate::model::jobs::Job;
+use crate::model::names::Name;
 use crate::model::retention::Retention;
 use crate::model::Summary;
 use crate::policy::Finding;
@@ -200,7 +201,8 @@ impl Subject {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Root {
     pub kind: ProblemKind,
-    pub object: String,
+    /// Shared by every problem it is the root of.
+    pub object: Name,
     #[serde(skip)]
     pub subject: Subject,
 }
@@ -212,8 +214,8 @@ pub struct Problem {
     pub object: String,
     pub message: String,
     /// Why it happens, from the nearest cause down to the root cause, one line each (empty
-    /// when the message says it all).
-    pub chain: Vec<String>,
+    /// when the message says it all). Shared: the root's line ends thousands of chains alike.
+    pub chain: Vec<Name>,
     /// The problem at the root of `chain`, when that is another one in the list: this one is
     /// its consequence and ranks right under it.
     pub root: Option<Root>,
@@ -244,7 +246,7 @@ impl Problem {
     fn root(&self) -> Root {
         Root {
             kind: self.kind,
-            object: self.object.clone(),
+            object: Name::from(&*self.object),
             subject: self.subject.clone(),
         }
     }
@@ -485,7 +487,7 @@ mod tests {
                     let subject = Subject::Job(next(6) as i32);
                     let root = (next(2) == 0).then(|| Root {
                         kind: kinds[next(3) as usize],
-                        object: String::new(),
+                        object: Name::default(),
                         subject: Subject::Job(next(8) as i32),
                     });
                     Problem {
