@@ -1179,7 +1179,7 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     }
     let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
     println!(
-        "  exporter: cold scrape of {N} targets {} ({up} up, {bytes} bytes), cached scrape median {}; RSS {:.1} MB (peak {:.1}); CPU {cpu:.2} % scraped every 15 s",
+        "  exporter: cold scrape of {N} targets {} ({up} up, {bytes} bytes), cached scrape median {}; RSS {:.1} MiB (peak {:.1}); CPU {cpu:.2} % scraped every 15 s",
         ms(cold),
         ms(median(cached)),
         proc_status(pid, "VmRSS:") as f64 / 1024.0,
@@ -1200,7 +1200,7 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     std::thread::sleep(Duration::from_secs(60));
     let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
     println!(
-        "  console: all {N} connected after {}; RSS {:.1} MB (peak {:.1}); CPU {cpu:.2} % over 60 s at the default refresh",
+        "  console: all {N} connected after {}; RSS {:.1} MiB (peak {:.1}); CPU {cpu:.2} % over 60 s at the default refresh",
         ms(connected),
         proc_status(pid, "VmRSS:") as f64 / 1024.0,
         proc_status(pid, "VmHWM:") as f64 / 1024.0
@@ -1329,7 +1329,7 @@ fn growth_part(list: &str) {
         let peak = console_peak_rss(dsn);
         let cell = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
         warm_lines.push(format!(
-            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>6.2}x {:>10} {:>7.1} MB  {:.2}",
+            "  {chunks:>8} {hypertables:>11} {} {:>10} {:>8} {:>6.2}x {:>10} {:>7.1} MiB  {:.2}",
             times
                 .iter()
                 .map(|(_, best, _)| format!("{:>9}", cell(*best)))
@@ -1458,7 +1458,7 @@ fn children_cpu(pid: u32) -> f64 {
     (field(13) + field(14)) as f64 / ticks
 }
 
-/// The console's peak RSS on `dsn` (MB): every tab shown once, each read, then a few refreshes
+/// The console's peak RSS on `dsn` (MiB): every tab shown once, each read, then a few refreshes
 /// more, at a 1 s refresh in a 200x50 terminal.
 fn console_peak_rss(dsn: &str) -> f64 {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
@@ -1701,7 +1701,7 @@ fn client_part(opts: &Options, conninfo: &str, big: usize) {
     std::thread::sleep(Duration::from_secs(10));
     let pid = p.child.id();
     println!(
-        "  with the {big}-chunk drill-down open: RSS {:.1} MB, peak RSS {:.1} MB",
+        "  with the {big}-chunk drill-down open: RSS {:.1} MiB, peak RSS {:.1} MiB",
         proc_status(pid, "VmRSS:") as f64 / 1024.0,
         proc_status(pid, "VmHWM:") as f64 / 1024.0
     );
@@ -1719,7 +1719,7 @@ fn client_part(opts: &Options, conninfo: &str, big: usize) {
     std::thread::sleep(Duration::from_secs(idle));
     let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
     println!(
-        "  idle CPU over {idle} s at --refresh 1: {cpu:.2} %  (RSS {:.1} MB)",
+        "  idle CPU over {idle} s at --refresh 1: {cpu:.2} %  (RSS {:.1} MiB)",
         proc_status(pid, "VmRSS:") as f64 / 1024.0
     );
     quit(p);
@@ -1738,7 +1738,7 @@ fn client_part(opts: &Options, conninfo: &str, big: usize) {
     }
     let after = proc_status(pid, "VmRSS:");
     println!(
-        "  RSS after ~{refreshes} refreshes (r every 50 ms): {:.1} MB (was {:.1} MB after warm-up; growth {:+.1} MB)",
+        "  RSS after ~{refreshes} refreshes (r every 50 ms): {:.1} MiB (was {:.1} MiB after warm-up; growth {:+.1} MiB)",
         after as f64 / 1024.0,
         before as f64 / 1024.0,
         (after as f64 - before as f64) / 1024.0
