@@ -334,18 +334,19 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
         let e = env_for(&conninfo).await;
         // The launcher starts this database's scheduler all the same; it reads the setting and
         // exits, and for that moment it is listed as running (seen under load in CI).
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let summary = loop {
-            let Ok(Payload::Summary(summary)) =
-                model::fetch(QueryKind::Summary, None, &e.session.client, &e.caps).await
-            else {
-                panic!("summary")
-            };
-            if !summary.scheduler_running || Instant::now() > deadline {
-                break summary;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        };
+        let summary = crate::engines::eventually(
+            Duration::from_secs(30),
+            "the scheduler to exit",
+            || async {
+                let Ok(Payload::Summary(summary)) =
+                    model::fetch(QueryKind::Summary, None, &e.session.client, &e.caps).await
+                else {
+                    panic!("summary")
+                };
+                (!summary.scheduler_running).then_some(summary)
+            },
+        )
+        .await;
         assert!(summary.timescaledb_restoring, "{summary:?}");
         let why = hypertop::problems::scheduler_down_reason(&summary);
         assert!(
