@@ -9,9 +9,11 @@
 -- Each listed table's indexes come with the columns needed from pg_index in the one lookup
 -- per table (looking each index up again by its oid cost a tenth more), and pg_class,
 -- pg_namespace and pg_am are joined as the planner sees fit: 24 -> 11 ms at 20,000 chunks,
--- 500 -> 315 ms at 50,000.
+-- 500 -> 315 ms at 50,000. The tables are materialized: inlined, each table's column names
+-- were read again for each of its indexes (5.3 -> 4.2 ms at 20,000 chunks, 222 -> 212 ms at
+-- 50,000, 5,251 tables' 15,500 indexes).
 WITH
-listed AS (
+listed AS MATERIALIZED (
     SELECT t.oid, t.ht_id IS NOT NULL AS on_hypertable,
            coalesce(ca.user_view_schema, n.nspname)::text AS schema,
            coalesce(ca.user_view_name, r.relname)::text AS table_name,
