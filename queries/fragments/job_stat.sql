@@ -10,7 +10,8 @@ job_stat AS (
                      CASE WHEN s.last_run_success THEN 'Success'
                           WHEN NOT s.last_run_success THEN 'Failed' END
            END AS last_run_status,
-           s.next_start, s.total_runs, s.total_failures, s.consecutive_failures
+           s.next_start, s.total_runs, s.total_successes, s.total_failures,
+           s.consecutive_failures
       FROM _timescaledb_internal.bgw_job_stat s
 ),
 -- the jobs a worker of this database is running now, by application name, as job_stats tells
