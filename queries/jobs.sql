@@ -36,14 +36,20 @@ SELECT j.job_id,
   -- the latest error: looked up only for a job with a run that did not succeed (each run counts
   -- in total_runs from its start, and only a success leaves it without a failure or a crash to
   -- count: 6,500 jobs' look-ups were 40 % of this read), or with no statistics at all (none
-  -- recorded, or deleted by hand). Not a run still in flight (with every run logged, 2.28
-  -- writes its row at the start, no end, its pid once known): no error, and it hid the last.
+  -- recorded, deleted by hand, or not restored with the errors). Not a run still in flight:
+  -- with every run logged, newer versions write its row at the start, with no end and then its
+  -- worker's pid; it is no error, and it hid the last one. A row without an end whose worker
+  -- is gone (no backend with that pid that started before the run) is a crash, and stays.
   LEFT JOIN LATERAL (
         SELECT x.err_message, x.sqlerrcode, x.start_time
           FROM timescaledb_information.job_errors x
          WHERE x.job_id = j.job_id
            AND (js.job_id IS NULL OR js.total_successes < js.total_runs)
-           AND NOT (x.finish_time IS NULL AND x.pid IS NOT NULL)
+           AND NOT (x.finish_time IS NULL AND x.pid IS NOT NULL
+                    AND EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                                 WHERE a.pid = x.pid
+                                   -- hidden from a role without pg_read_all_stats: the pid alone
+                                   AND (a.backend_start IS NULL OR a.backend_start <= x.start_time)))
          ORDER BY x.start_time DESC
          LIMIT 1) e ON true
  ORDER BY j.job_id

@@ -11,8 +11,8 @@ use hypertop::model::{self, Payload, QueryKind, Subject};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
-    action_servers, edge_servers, engine_with_files, native_tsdb_database, native_tsdb_versions,
-    on_each, open_at, psql, scenario, scenario_servers, Tsdb,
+    action_servers, backend_pid, edge_servers, engine_with_files, native_tsdb_database,
+    native_tsdb_versions, on_each, open_at, psql, scenario, scenario_servers, Tsdb,
 };
 
 async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
@@ -351,8 +351,10 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
 }
 
 /// A job's latest error is its latest failed run, not a run still in flight: with every run
-/// logged, TimescaleDB writes a run's row at its start, with no error and no end yet.
-/// It hid a failed job's last error, and gave a job that never failed an error time.
+/// logged, TimescaleDB writes a run's row at its start, with no error and no end yet, and its
+/// pid once known. It hid a failed job's last error, and gave a job that never failed an error
+/// time. A row whose worker is gone is a crash, still shown; a job whose every run succeeded
+/// has no error to look up; one with no statistics is looked up all the same.
 #[tokio::test]
 async fn a_run_in_flight_is_not_a_jobs_latest_error() {
     let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
@@ -382,63 +384,101 @@ async fn a_run_in_flight_is_not_a_jobs_latest_error_on(server: &Tsdb) {
         eprintln!("{}: no run is logged in flight here", server.label);
         return;
     }
-    // two jobs, each running now: one failed once before, one never failed (a run in flight
-    // counts in total_runs and, until it ends, total_crashes)
+    // the runs in flight are this session's, a live backend that started before them
+    let s = open_at(&server.conninfo).await;
+    let live = backend_pid(&s.0).await;
+    // the engine (one backend in single-user mode) lists no session in pg_stat_activity: no
+    // worker can be seen running there, and every row without an end is a crash
+    let sessions_listed = psql(
+        &server.conninfo,
+        &format!("SELECT EXISTS (SELECT FROM pg_catalog.pg_stat_activity WHERE pid = {live})"),
+    )
+    .trim()
+        == "t";
+    // five jobs: `failed` failed once and runs now, `fine` never failed and runs now, `crashed`
+    // lost a worker mid-run (its row never ended), `healthy` succeeded every run yet has an
+    // error row (say, restored from before), `unrecorded` has an error and no statistics. A
+    // run in flight counts in total_runs and, until it ends, in total_crashes.
     psql(
         &server.conninfo,
-        "CREATE PROCEDURE scn.in_flight(job_id int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;
-         SELECT add_job('scn.in_flight', '1 hour', config => '{\"which\": \"failed\"}');
-         SELECT add_job('scn.in_flight', '1 hour', config => '{\"which\": \"fine\"}');
-         DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id IN
-                (SELECT id FROM _timescaledb_config.bgw_job WHERE proc_name = 'in_flight');
-         INSERT INTO _timescaledb_internal.bgw_job_stat
-                (job_id, last_start, last_finish, next_start, last_successful_finish,
-                 last_run_success, total_runs, total_duration, total_duration_failures,
-                 total_successes, total_failures, total_crashes, consecutive_failures,
-                 consecutive_crashes)
-         SELECT id, '2024-03-06 02:00+00', '2024-03-05 02:00:05+00', '2024-03-06 03:00+00',
-                '2024-03-04 02:00:05+00', config->>'which' = 'fine', 3, interval '15 seconds',
-                interval '5 seconds', CASE WHEN config->>'which' = 'fine' THEN 2 ELSE 1 END,
-                CASE WHEN config->>'which' = 'fine' THEN 0 ELSE 1 END, 1,
-                CASE WHEN config->>'which' = 'fine' THEN 0 ELSE 1 END, 1
-           FROM _timescaledb_config.bgw_job WHERE proc_name = 'in_flight';
-         INSERT INTO _timescaledb_internal.bgw_job_stat_history
-                (job_id, pid, execution_start, execution_finish, succeeded, data)
-         SELECT id, 4300, '2024-03-05 02:00+00', '2024-03-05 02:00:05+00', false,
-                jsonb_build_object('job', jsonb_build_object('proc_schema', 'scn', 'proc_name', 'in_flight'),
-                                   'error_data', jsonb_build_object('message', 'flight failed', 'sqlerrcode', 'P0001'))
-           FROM _timescaledb_config.bgw_job WHERE config->>'which' = 'failed';
-         INSERT INTO _timescaledb_internal.bgw_job_stat_history
-                (job_id, pid, execution_start, execution_finish, succeeded, data)
-         SELECT id, 4301, '2024-03-06 02:00+00', NULL, NULL,
-                jsonb_build_object('job', jsonb_build_object('proc_schema', 'scn', 'proc_name', 'in_flight'))
-           FROM _timescaledb_config.bgw_job WHERE proc_name = 'in_flight'",
+        &format!(
+            "CREATE PROCEDURE scn.in_flight(job_id int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;
+             SELECT add_job('scn.in_flight', '1 hour', config => jsonb_build_object('which', w))
+               FROM unnest(ARRAY['failed', 'fine', 'crashed', 'healthy', 'unrecorded']) w;
+             DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id IN
+                    (SELECT id FROM _timescaledb_config.bgw_job WHERE proc_name = 'in_flight');
+             INSERT INTO _timescaledb_internal.bgw_job_stat
+                    (job_id, last_start, last_finish, next_start, last_successful_finish,
+                     last_run_success, total_runs, total_duration, total_duration_failures,
+                     total_successes, total_failures, total_crashes, consecutive_failures,
+                     consecutive_crashes)
+             SELECT j.id, '2024-03-06 02:00+00', '2024-03-05 02:00:05+00', '2024-03-06 03:00+00',
+                    '2024-03-04 02:00:05+00', v.failures = 0, v.runs, interval '15 seconds',
+                    interval '5 seconds', v.successes, v.failures, v.crashes, v.failures, v.crashes
+               FROM _timescaledb_config.bgw_job j
+               JOIN (VALUES ('failed', 3, 1, 1, 1), ('fine', 3, 2, 0, 1), ('crashed', 2, 1, 0, 1),
+                            ('healthy', 2, 2, 0, 0)) v(which, runs, successes, failures, crashes)
+                 ON v.which = j.config->>'which'
+              WHERE j.proc_name = 'in_flight';
+             INSERT INTO _timescaledb_internal.bgw_job_stat_history
+                    (job_id, pid, execution_start, execution_finish, succeeded, data)
+             SELECT j.id, r.pid, r.started, r.finished, r.succeeded,
+                    jsonb_build_object('job', jsonb_build_object('proc_schema', 'scn', 'proc_name', 'in_flight'))
+                    || CASE WHEN r.message IS NOT NULL THEN jsonb_build_object('error_data',
+                           jsonb_build_object('message', r.message, 'sqlerrcode', 'P0001')) ELSE '{{}}' END
+               FROM _timescaledb_config.bgw_job j
+               JOIN (VALUES ('failed', 4300, '2024-03-05 02:00+00'::timestamptz, '2024-03-05 02:00:05+00'::timestamptz, false, 'flight failed'),
+                            ('failed', {live}, now(), NULL, NULL, NULL),
+                            ('fine', {live}, now(), NULL, NULL, NULL),
+                            ('crashed', 4301, '2024-03-06 02:00+00', NULL, NULL, NULL),
+                            ('healthy', 4302, '2024-03-05 02:00+00', '2024-03-05 02:00:05+00', false, 'old failure'),
+                            ('unrecorded', 4303, '2024-03-05 02:00+00', '2024-03-05 02:00:05+00', false, 'unrecorded failure'))
+                    r(which, pid, started, finished, succeeded, message)
+                 ON r.which = j.config->>'which'
+              WHERE j.proc_name = 'in_flight'"
+        ),
     );
-    let s = open_at(&server.conninfo).await;
     let Payload::Jobs(list) = fetch(&s, QueryKind::Jobs, None).await else {
         panic!()
     };
-    let which = |w: &str| {
-        list.iter()
+    let error = |w: &str| {
+        let j = list
+            .iter()
             .find(|j| {
-                &*j.proc_name == "in_flight" && j.config.as_deref().is_some_and(|c| c.contains(w))
+                &*j.proc_name == "in_flight"
+                    && j.config
+                        .as_deref()
+                        .is_some_and(|c| c.contains(&format!("\"{w}\"")))
             })
-            .unwrap_or_else(|| panic!("the {w} job in {list:?}"))
+            .unwrap_or_else(|| panic!("the {w} job in {list:?}"));
+        (j.last_error.as_deref().map(str::to_owned), j.last_error_at)
     };
-    let failed = which("failed");
+    let at = |s: &str| Some(time(s));
+    if sessions_listed {
+        assert_eq!(
+            error("failed"),
+            (Some("flight failed".into()), at("2024-03-05T02:00:00Z")),
+            "the run in flight is not the failed job's latest error"
+        );
+        assert_eq!(error("fine"), (None, None), "a job that never failed");
+    } else {
+        eprintln!("{}: no session listed, no run seen in flight", server.label);
+        assert_eq!(error("fine").0, None, "no message: a crash");
+        assert!(error("fine").1.is_some(), "a row without a live worker");
+    }
     assert_eq!(
-        (
-            failed.last_error.as_deref(),
-            failed.last_error_code.as_deref()
-        ),
-        (Some("flight failed"), Some("P0001"))
+        error("crashed").1,
+        at("2024-03-06T02:00:00Z"),
+        "a run whose worker is gone is a crash"
     );
-    assert_eq!(failed.last_error_at, Some(time("2024-03-05T02:00:00Z")));
-    let fine = which("fine");
+    assert_eq!(error("healthy"), (None, None), "every run succeeded");
     assert_eq!(
-        (fine.last_error.as_deref(), fine.last_error_at),
-        (None, None),
-        "a job that never failed has no error"
+        error("unrecorded"),
+        (
+            Some("unrecorded failure".into()),
+            at("2024-03-05T02:00:00Z")
+        ),
+        "no statistics: looked up all the same"
     );
 }
 
