@@ -36,7 +36,9 @@ SELECT j.job_id,
   -- the latest error: looked up only for a job with a run that did not succeed (each run counts
   -- in total_runs from its start, and only a success leaves it without a failure or a crash to
   -- count: 6,500 jobs' look-ups were 40 % of this read), or with no statistics at all (none
-  -- recorded, deleted by hand, or not restored with the errors). Not a run still in flight:
+  -- recorded, deleted by hand, or not restored with the errors, which pg_dump keeps up to 2.14:
+  -- once a restored job's run succeeds, the errors from before the restore are no more shown).
+  -- Not a run still in flight:
   -- with every run logged, newer versions write its row at the start, with no end and then its
   -- worker's pid; it is no error, and it hid the last one. A row without an end whose worker
   -- is gone (no backend with that pid that started before the run) is a crash, and stays.
