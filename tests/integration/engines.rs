@@ -620,6 +620,22 @@ pub fn edge_servers() -> Vec<Tsdb> {
     shared_servers(edge_engine(), "tests/fixtures/edge.sql", "edge", &NATIVE)
 }
 
+/// A test's own servers: `engine` (the test's own), then a fresh database on every native
+/// version, `fixture` loaded in it when given, named by `tag`.
+pub fn own_servers(engine: &Engine, fixture: Option<&str>, tag: &str) -> Vec<Tsdb> {
+    std::iter::once(Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    })
+    .chain(native_tsdb_versions().iter().map(|v| Tsdb {
+        label: v.label(),
+        conninfo: native_tsdb_database(v, fixture, tag),
+        native: true,
+    }))
+    .collect()
+}
+
 /// For a test that changes the scenario: the action engine (shared by such tests, as before),
 /// then a fresh scenario database of its own on every native version.
 pub fn action_servers(tag: &str) -> Vec<Tsdb> {

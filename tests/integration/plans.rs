@@ -4,9 +4,7 @@
 
 use hypertop::model::{self, plan::GenericPlan, Payload, QueryKind, Subject};
 
-use crate::engines::{
-    engine_with_files, native_tsdb_database, native_tsdb_versions, on_each, open_at, psql, Tsdb,
-};
+use crate::engines::{engine_with_files, on_each, open_at, own_servers, psql, Tsdb};
 
 /// The plan of `text` as `userid` ran it, or why there is none.
 async fn plan(conninfo: &str, userid: i64, text: &str) -> Result<GenericPlan, String> {
@@ -41,16 +39,7 @@ fn count(conninfo: &str, sql: &str) -> i64 {
 #[tokio::test]
 async fn generic_plans_count_the_chunks_a_statement_keeps() {
     let engine = engine_with_files(&[]);
-    let servers = std::iter::once(Tsdb {
-        label: "engine".into(),
-        conninfo: engine.conninfo(),
-        native: false,
-    })
-    .chain(native_tsdb_versions().iter().map(|v| Tsdb {
-        label: v.label(),
-        conninfo: native_tsdb_database(v, None, "plan"),
-        native: true,
-    }));
+    let servers = own_servers(&engine, None, "plan");
     on_each(servers, plans_on).await;
 }
 

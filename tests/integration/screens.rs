@@ -11,8 +11,8 @@ use hypertop::model::{self, Payload, QueryKind, Subject};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
-    action_servers, backend_pid, edge_servers, engine_with_files, native_tsdb_database,
-    native_tsdb_versions, on_each, open_at, psql, scenario, scenario_servers, Tsdb,
+    action_servers, backend_pid, edge_servers, engine_with_files, on_each, open_at, own_servers,
+    psql, scenario, scenario_servers, Tsdb,
 };
 
 async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
@@ -358,16 +358,7 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
 #[tokio::test]
 async fn a_run_in_flight_is_not_a_jobs_latest_error() {
     let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
-    let servers = std::iter::once(Tsdb {
-        label: "engine".into(),
-        conninfo: engine.conninfo(),
-        native: false,
-    })
-    .chain(native_tsdb_versions().iter().map(|v| Tsdb {
-        label: v.label(),
-        conninfo: native_tsdb_database(v, Some("tests/fixtures/scenario.sql"), "in_flight"),
-        native: true,
-    }));
+    let servers = own_servers(&engine, Some("tests/fixtures/scenario.sql"), "in_flight");
     on_each(servers, a_run_in_flight_is_not_a_jobs_latest_error_on).await;
 }
 
