@@ -598,15 +598,11 @@ impl Bare {
     };
 
     async fn measure(client: &tokio_postgres::Client) -> Bare {
-        let reads = bare_reads(client, 1).await;
-        let t = Instant::now();
-        client.simple_query(PAGES_AND_CHANGES).await.unwrap();
-        for sql in &BARE_READS[1..] {
-            client.simple_query(sql).await.unwrap();
-        }
+        let with_changes =
+            std::iter::once(PAGES_AND_CHANGES).chain(BARE_READS[1..].iter().copied());
         Bare {
-            reads,
-            with_changes: t.elapsed(),
+            reads: timed(client, BARE_READS).await,
+            with_changes: timed(client, with_changes).await,
         }
     }
 
@@ -622,13 +618,21 @@ impl Bare {
 async fn bare_reads(client: &tokio_postgres::Client, rounds: usize) -> Duration {
     let mut best = Duration::MAX;
     for _ in 0..rounds {
-        let t = Instant::now();
-        for sql in BARE_READS {
-            client.simple_query(sql).await.unwrap();
-        }
-        best = best.min(t.elapsed());
+        best = best.min(timed(client, BARE_READS).await);
     }
     best
+}
+
+/// How long `statements` take, one after another.
+async fn timed(
+    client: &tokio_postgres::Client,
+    statements: impl IntoIterator<Item = &str>,
+) -> Duration {
+    let t = Instant::now();
+    for sql in statements {
+        client.simple_query(sql).await.unwrap();
+    }
+    t.elapsed()
 }
 
 /// What a naive console adds for the Indexes tab: every index's statistics, and the size of
