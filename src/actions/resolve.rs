@@ -154,7 +154,10 @@ async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>
         return Ok(None);
     };
     let id: i32 = row.get("now_hypertable_id");
-    let nows = crate::model::integer_now::read(client).await.map_err(db)?;
+    let calls = crate::queries::INTEGER_NOW_CALLS.as_str();
+    let nows = crate::model::integer_now::read(client, calls)
+        .await
+        .map_err(db)?;
     Ok(Some(
         nows.ids
             .iter()

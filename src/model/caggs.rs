@@ -125,8 +125,13 @@ pub async fn fetch(
     caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
-    let nows = super::integer_now::read(client).await?;
-    let [statement] = statements.get(client, [queries::caggs(caps)]).await?;
+    let [calls, statement] = statements
+        .get(
+            client,
+            [queries::INTEGER_NOW_CALLS.as_str(), queries::caggs(caps)],
+        )
+        .await?;
+    let nows = super::integer_now::read(client, &calls).await?;
     let rows = client.query(&statement, &[&nows.ids, &nows.nows]).await?;
     rows.iter()
         .map(|r| {

@@ -5,9 +5,7 @@
 //! (servers built without libxml refuse `query_to_xml`) nor dynamic SQL on the server is
 //! needed; a call that fails leaves that hypertable's "now" unknown, not the read.
 
-use tokio_postgres::{Client, Error};
-
-use crate::queries;
+use tokio_postgres::{Client, Error, ToStatement};
 
 /// Hypertable ids and their "now", in step: the parameters of the queries that judge
 /// integer-time thresholds (tables.sql, chunks.sql, caggs.sql).
@@ -17,10 +15,13 @@ pub struct IntegerNows {
     pub nows: Vec<i64>,
 }
 
-pub async fn read(client: &Client) -> Result<IntegerNows, Error> {
-    let rows = client
-        .query(queries::INTEGER_NOW_CALLS.as_str(), &[])
-        .await?;
+/// `calls` is queries/integer_now_calls.sql: a refresh passes the statement it keeps prepared
+/// (planned once, not at every refresh), a one-off read the text.
+pub async fn read(
+    client: &Client,
+    calls: &(impl ToStatement + ?Sized),
+) -> Result<IntegerNows, Error> {
+    let rows = client.query(calls, &[]).await?;
     // Each function once, however many hypertables share it (a tenant's hypertables usually
     // do): `call` is the server's quoting of its schema and name (format %I.%I()).
     let mut calls: std::collections::BTreeMap<String, Vec<i32>> = Default::default();

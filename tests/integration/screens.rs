@@ -882,6 +882,48 @@ async fn refresh_kept(
     (hypertables_of(c.clone()), c.indexes.unwrap())
 }
 
+/// A refresh runs the statements it prepared at the first, rather than preparing them again
+/// (a parse, a plan and a round trip more on every refresh): the list of integer_now functions
+/// the catalog pass and the Caggs tab read on every refresh was prepared afresh each time.
+#[tokio::test]
+async fn a_refresh_runs_the_statements_it_prepared_before() {
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let servers = own_servers(
+        &engine,
+        Some("tests/fixtures/scenario.sql"),
+        "kept_statements",
+    );
+    on_each(servers, a_refresh_runs_the_statements_it_prepared_before_on).await;
+}
+
+async fn a_refresh_runs_the_statements_it_prepared_before_on(server: &Tsdb) {
+    let s = open_at(&server.conninfo).await;
+    // each kind's statements, kept as a console keeps them (dropping one closes its statements)
+    let mut kept = [model::Cache::default(), model::Cache::default()];
+    for (kind, kept) in [QueryKind::Catalog, QueryKind::Caggs]
+        .into_iter()
+        .zip(&mut kept)
+    {
+        for _ in 0..3 {
+            model::fetch_with(kind, None, &s.0.client, None, &s.1, kept)
+                .await
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        }
+    }
+    // the session's prepared statements of that text: one per kind, each run three times
+    let row =
+        s.0.client
+            .query_one(
+                "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0)::int8
+               FROM pg_catalog.pg_prepared_statements WHERE statement = $1",
+                &[&hypertop::queries::INTEGER_NOW_CALLS.as_str()],
+            )
+            .await
+            .unwrap();
+    let (statements, runs): (i64, i64) = (row.get(0), row.get(1));
+    assert_eq!((statements, runs), (2, 6), "{}", server.label);
+}
+
 async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
     let mut kept = model::Cache::default();
