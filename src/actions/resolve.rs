@@ -154,8 +154,8 @@ async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>
         return Ok(None);
     };
     let id: i32 = row.get("now_hypertable_id");
-    let calls = crate::queries::INTEGER_NOW_CALLS.as_str();
-    let nows = crate::model::integer_now::read(client, calls)
+    let list = crate::queries::INTEGER_NOW_CALLS.as_str();
+    let nows = crate::model::integer_now::read(client, list)
         .await
         .map_err(db)?;
     Ok(Some(

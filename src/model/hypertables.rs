@@ -62,7 +62,8 @@ pub async fn fetch_chunks(
     hypertable: &Subject,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
-    let nows = super::integer_now::read(client, queries::INTEGER_NOW_CALLS.as_str()).await?;
+    let list = queries::INTEGER_NOW_CALLS.as_str();
+    let nows = super::integer_now::read(client, list).await?;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&schema, &name, &nows.ids, &nows.nows];
     super::collect_rows(client, queries::chunks(caps), &params, |r| {

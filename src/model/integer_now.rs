@@ -15,13 +15,13 @@ pub struct IntegerNows {
     pub nows: Vec<i64>,
 }
 
-/// `calls` is queries/integer_now_calls.sql: a refresh passes the statement it keeps prepared
+/// `list` is queries/integer_now_calls.sql: a refresh passes the statement it keeps prepared
 /// (planned once, not at every refresh), a one-off read the text.
 pub async fn read(
     client: &Client,
-    calls: &(impl ToStatement + ?Sized),
+    list: &(impl ToStatement + ?Sized),
 ) -> Result<IntegerNows, Error> {
-    let rows = client.query(calls, &[]).await?;
+    let rows = client.query(list, &[]).await?;
     // Each function once, however many hypertables share it (a tenant's hypertables usually
     // do): `call` is the server's quoting of its schema and name (format %I.%I()).
     let mut calls: std::collections::BTreeMap<String, Vec<i32>> = Default::default();

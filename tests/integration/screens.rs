@@ -882,21 +882,25 @@ async fn refresh_kept(
     (hypertables_of(c.clone()), c.indexes.unwrap())
 }
 
-/// A refresh runs the statements it prepared at the first, rather than preparing them again
-/// (a parse, a plan and a round trip more on every refresh): the list of integer_now functions
-/// the catalog pass and the Caggs tab read on every refresh was prepared afresh each time.
+/// The list of integer_now functions, which the catalog pass and the Caggs tab read on every
+/// refresh, runs from the statement each prepared at its first refresh: preparing it again
+/// costs a parse, a plan and a round trip every time.
 #[tokio::test]
-async fn a_refresh_runs_the_statements_it_prepared_before() {
+async fn a_refresh_reruns_the_integer_now_list_it_prepared_before() {
     let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
     let servers = own_servers(
         &engine,
         Some("tests/fixtures/scenario.sql"),
         "kept_statements",
     );
-    on_each(servers, a_refresh_runs_the_statements_it_prepared_before_on).await;
+    on_each(
+        servers,
+        a_refresh_reruns_the_integer_now_list_it_prepared_before_on,
+    )
+    .await;
 }
 
-async fn a_refresh_runs_the_statements_it_prepared_before_on(server: &Tsdb) {
+async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
     // each kind's statements, kept as a console keeps them (dropping one closes its statements)
     let mut kept = [model::Cache::default(), model::Cache::default()];
