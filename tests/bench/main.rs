@@ -400,12 +400,11 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// The refreshes after which the console's reads are as every later one: PostgreSQL plans a
-/// prepared statement with parameters afresh at each of its first five executions and makes
-/// its generic plan at the sixth, which later ones use when it costs no more. A console gets
-/// there at a kind's seventh refresh: the Caggs tab within a minute, the catalog pass (which
-/// rests 1,199 times its duration) after minutes. At 20,000 chunks the tables' and the Caggs
-/// tab's statements took 1.2–1.6 and 1.4–2.2 ms to plan at each of their first six runs.
+/// Untimed refreshes before warm reads are timed: PostgreSQL plans a prepared statement with
+/// parameters afresh at each of its first five runs and makes its generic plan at the sixth.
+/// A console gets there at a kind's seventh refresh: the Caggs tab within a minute, the
+/// catalog pass, resting 1,199 times its duration (at most ten minutes), after about 16
+/// minutes at 20,000 chunks and 47 at 50,000.
 const STEADY_AFTER: usize = 6;
 
 /// hypertop's screens, each refreshed `rounds` times, and the bare catalog reads, round after
@@ -428,7 +427,8 @@ async fn screens(
         QueryKind::Caggs,
     ];
     let mut kept: Vec<model::Cache> = kinds.iter().map(|_| model::Cache::default()).collect();
-    for _ in 0..if keep { STEADY_AFTER } else { 0 } {
+    let untimed = if keep { STEADY_AFTER } else { 0 };
+    for _ in 0..untimed {
         for (kind, kept) in kinds.iter().zip(&mut kept) {
             model::fetch_with(*kind, None, client, None, caps, kept)
                 .await
@@ -1150,13 +1150,11 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     });
     let mut reads = Vec::new();
     for _ in 0..3 {
-        let (port, mut exporter) = start_exporter(&["--cache", "1s", conninfo]);
-        let metrics = scrape(port).1;
+        let exporter = Exporter::start(&["--cache", "1s", conninfo]);
+        let metrics = scrape(exporter.port).1;
         reads.push(Duration::from_secs_f64(
             metric(&metrics, "hypertop_read_duration_seconds").unwrap_or(f64::NAN),
         ));
-        let _ = exporter.kill();
-        let _ = exporter.wait();
     }
     let read = reads.into_iter().min().unwrap();
     println!(
@@ -1219,19 +1217,19 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
             .filter(|l| l.starts_with("hypertop_up{") && l.ends_with(" 1"))
             .count()
     };
-    let (mut colds, mut bares, mut up, mut bytes) = (Vec::new(), Vec::new(), 0, 0);
+    let exporter_args = ["--cache", "15s", "--targets", &targets];
+    let (mut colds, mut bares, mut bytes) = (Vec::new(), Vec::new(), 0);
     for _ in 0..3 {
         bares.push(rt.block_on(cold_bare_reads(&conninfos)));
-        let (port, mut exporter) = start_exporter(&["--cache", "15s", "--targets", &targets]);
-        let (took, out) = scrape(port);
-        (up, bytes) = (count_up(&out), out.len());
+        let exporter = Exporter::start(&exporter_args);
+        let (took, out) = scrape(exporter.port);
+        assert_eq!(count_up(&out), N, "a cold scrape with targets down");
+        bytes = out.len();
         colds.push(took);
-        let _ = exporter.kill();
-        let _ = exporter.wait();
     }
     let all = |v: &[Duration]| v.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", ");
     println!(
-        "  fifty new sessions at once, each connecting and making the bare reads: {}; new exporters' cold scrapes: {}",
+        "  {N} new sessions at once, each connecting and making the bare reads: {}; new exporters' cold scrapes: {}",
         all(&bares),
         all(&colds)
     );
@@ -1239,7 +1237,8 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
         colds.into_iter().min().unwrap(),
         bares.into_iter().min().unwrap(),
     );
-    let (port, mut exporter) = start_exporter(&["--cache", "15s", "--targets", &targets]);
+    let exporter = Exporter::start(&exporter_args);
+    let port = exporter.port;
     scrape(port);
     let scrape = || {
         let (took, out) = scrape(port);
@@ -1249,7 +1248,7 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     for _ in 0..10 {
         cached.push(scrape().0);
     }
-    let pid = exporter.id();
+    let pid = exporter.child.id();
     let c0 = cpu_seconds(pid);
     let t0 = Instant::now();
     // Prometheus every 15 s for a minute (the cache expires each time: four reads of all).
@@ -1259,15 +1258,14 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     }
     let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
     println!(
-        "  exporter: cold scrape of {N} targets {} best of 3 ({up} up, {bytes} bytes), {:.2}x the fifty new sessions' bare reads; cached scrape median {}; RSS {:.1} MiB (peak {:.1}); CPU {cpu:.2} % scraped every 15 s",
+        "  exporter: cold scrape of {N} targets {} best of 3 (all up, {bytes} bytes), {:.2}x the {N} new sessions' bare reads; cached scrape median {}; RSS {:.1} MiB (peak {:.1}); CPU {cpu:.2} % scraped every 15 s",
         ms(cold),
         cold.as_secs_f64() / cold_bare.as_secs_f64(),
         ms(median(cached)),
         proc_status(pid, "VmRSS:") as f64 / 1024.0,
         proc_status(pid, "VmHWM:") as f64 / 1024.0
     );
-    let _ = exporter.kill();
-    let _ = exporter.wait();
+    drop(exporter);
 
     // The fleet console: every target connected, then a minute on the Fleet view.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
@@ -1301,33 +1299,46 @@ async fn cold_bare_reads(conninfos: &[String]) -> Duration {
     t.elapsed()
 }
 
-/// `hypertop exporter` on a free loopback port with `args`.
-fn start_exporter(args: &[&str]) -> (u16, std::process::Child) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
-        .args(["exporter", "--listen", &format!("127.0.0.1:{port}")])
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    (port, child)
+/// `hypertop exporter` on a free loopback port, stopped when dropped.
+struct Exporter {
+    port: u16,
+    child: std::process::Child,
 }
 
-/// One `GET /metrics` (waiting for the exporter to listen): how long it took, and the body.
+impl Exporter {
+    /// With `args`, waiting until it listens.
+    fn start(args: &[&str]) -> Exporter {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(["exporter", "--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Exporter { port, child }
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One `GET /metrics` from a listening exporter: how long it took, and the body.
 fn scrape(port: u16) -> (Duration, String) {
     use std::io::{Read, Write};
     let t = Instant::now();
-    let mut s = loop {
-        match std::net::TcpStream::connect(("127.0.0.1", port)) {
-            Ok(s) => break s,
-            Err(_) => std::thread::sleep(Duration::from_millis(20)),
-        }
-    };
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(s, "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n").unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
