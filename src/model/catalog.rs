@@ -152,7 +152,7 @@ pub async fn fetch(
     if caps.timescaledb.is_none() {
         return fetch_plain(sessions, statements, sizes, *one_shot).await;
     }
-    let [calls_sql, tables_sql, usage_sql, status_sql, sizes_sql] = statements
+    let [list_sql, tables_sql, usage_sql, status_sql, sizes_sql] = statements
         .get(
             client,
             [
@@ -173,7 +173,7 @@ pub async fn fetch(
     // to wait for: it measures everything and keeps nothing).
     let (rows, usage, numbers, kept) = join!(
         async {
-            let nows = super::integer_now::read(client, &calls_sql).await?;
+            let nows = super::integer_now::read(client, &list_sql).await?;
             let params: [&(dyn ToSql + Sync); 2] = [&nows.ids, &nows.nows];
             let mut listed = tables::Listed::expecting(*listed_counts);
             each_row(client, &tables_sql, &params, |r| listed.add_row(r)).await?;

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use super::names::Name;
+use super::statements::Statements;
 use super::{relation, Bound, Subject};
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -60,13 +61,19 @@ pub async fn fetch_chunks(
     client: &Client,
     caps: &Capabilities,
     hypertable: &Subject,
+    statements: &mut Statements,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
-    let list = queries::INTEGER_NOW_CALLS.as_str();
-    let nows = super::integer_now::read(client, list).await?;
+    let [list, chunks] = statements
+        .get(
+            client,
+            [queries::INTEGER_NOW_CALLS.as_str(), queries::chunks(caps)],
+        )
+        .await?;
+    let nows = super::integer_now::read(client, &list).await?;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&schema, &name, &nows.ids, &nows.nows];
-    super::collect_rows(client, queries::chunks(caps), &params, |r| {
+    super::collect_rows(client, &chunks, &params, |r| {
         Ok(Chunk {
             schema: r.try_get("schema")?,
             name: r.try_get("name")?,

@@ -6,6 +6,7 @@ use tokio_postgres::{Client, Row};
 
 use super::names::Interner;
 use super::sizes::Sizes;
+use super::statements::Statements;
 use super::structure::IdSet;
 use super::{relation, Subject};
 use crate::queries;
@@ -496,23 +497,22 @@ pub struct ChunkIndex {
 pub async fn fetch_chunks(
     client: &Client,
     index: &Subject,
+    statements: &mut Statements,
 ) -> Result<Vec<ChunkIndex>, tokio_postgres::Error> {
     let (schema, name) = relation(index);
-    super::collect_rows(
-        client,
-        queries::INDEX_CHUNKS.as_str(),
-        &[&schema, &name],
-        |r| {
-            Ok(ChunkIndex {
-                name: r.try_get("index_name")?,
-                chunk: r.try_get("chunk_name")?,
-                valid: r.try_get("valid")?,
-                scans: r.try_get("scans")?,
-                tuples_read: r.try_get("tuples_read")?,
-                size_bytes: r.try_get("size_bytes")?,
-            })
-        },
-    )
+    let [sql] = statements
+        .get(client, [queries::INDEX_CHUNKS.as_str()])
+        .await?;
+    super::collect_rows(client, &sql, &[&schema, &name], |r| {
+        Ok(ChunkIndex {
+            name: r.try_get("index_name")?,
+            chunk: r.try_get("chunk_name")?,
+            valid: r.try_get("valid")?,
+            scans: r.try_get("scans")?,
+            tuples_read: r.try_get("tuples_read")?,
+            size_bytes: r.try_get("size_bytes")?,
+        })
+    })
     .await
 }
 

@@ -15,8 +15,8 @@ pub struct IntegerNows {
     pub nows: Vec<i64>,
 }
 
-/// `list` is queries/integer_now_calls.sql: a refresh passes the statement it keeps prepared
-/// (planned once, not at every refresh), a one-off read the text.
+/// `list` is queries/integer_now_calls.sql: a refresh passes the statement its kind keeps
+/// prepared (planned once, not at every refresh), a one-off read (an action's) the text.
 pub async fn read(
     client: &Client,
     list: &(impl ToStatement + ?Sized),

@@ -132,11 +132,13 @@ pub async fn fetch_runs(
     client: &Client,
     caps: &Capabilities,
     job: &Subject,
+    statements: &mut Statements,
 ) -> Result<Vec<JobRun>, tokio_postgres::Error> {
     let Subject::Job(id) = job else {
         return Ok(Vec::new());
     };
-    let rows = client.query(queries::job_runs(caps), &[id]).await?;
+    let [runs] = statements.get(client, [queries::job_runs(caps)]).await?;
+    let rows = client.query(&runs, &[id]).await?;
     rows.iter()
         .map(|r| {
             Ok(JobRun {

@@ -176,18 +176,21 @@ pub async fn fetch_with(
             (QueryKind::Catalog, _) => {
                 Payload::Catalog(catalog::fetch(client, helper, caps, cache).await?)
             }
-            (QueryKind::Chunks, Some(t)) => {
-                Payload::Chunks(t.clone(), hypertables::fetch_chunks(client, caps, t).await?)
-            }
-            (QueryKind::IndexChunks, Some(t)) => {
-                Payload::IndexChunks(t.clone(), indexes::fetch_chunks(client, t).await?)
-            }
+            (QueryKind::Chunks, Some(t)) => Payload::Chunks(
+                t.clone(),
+                hypertables::fetch_chunks(client, caps, t, &mut cache.statements).await?,
+            ),
+            (QueryKind::IndexChunks, Some(t)) => Payload::IndexChunks(
+                t.clone(),
+                indexes::fetch_chunks(client, t, &mut cache.statements).await?,
+            ),
             (QueryKind::Jobs, _) => {
                 Payload::Jobs(jobs::fetch(client, &mut cache.statements).await?)
             }
-            (QueryKind::JobRuns, Some(t)) => {
-                Payload::JobRuns(t.clone(), jobs::fetch_runs(client, caps, t).await?)
-            }
+            (QueryKind::JobRuns, Some(t)) => Payload::JobRuns(
+                t.clone(),
+                jobs::fetch_runs(client, caps, t, &mut cache.statements).await?,
+            ),
             (QueryKind::Caggs, _) if ts => {
                 Payload::Caggs(caggs::fetch(client, caps, &mut cache.statements).await?)
             }

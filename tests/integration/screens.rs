@@ -882,9 +882,9 @@ async fn refresh_kept(
     (hypertables_of(c.clone()), c.indexes.unwrap())
 }
 
-/// The list of integer_now functions, which the catalog pass and the Caggs tab read on every
-/// refresh, runs from the statement each prepared at its first refresh: preparing it again
-/// costs a parse, a plan and a round trip every time.
+/// The list of integer_now functions, which the catalog pass, the Caggs tab and the chunks
+/// drill-down read on every refresh, runs from the statement each prepared at its first
+/// refresh: preparing it again costs a parse, a plan and a round trip every time.
 #[tokio::test]
 async fn a_refresh_reruns_the_integer_now_list_it_prepared_before() {
     let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
@@ -903,13 +903,15 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before() {
 async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
     // each kind's statements, kept as a console keeps them (dropping one closes its statements)
-    let mut kept = [model::Cache::default(), model::Cache::default()];
-    for (kind, kept) in [QueryKind::Catalog, QueryKind::Caggs]
-        .into_iter()
-        .zip(&mut kept)
-    {
+    let kinds = [
+        (QueryKind::Catalog, None),
+        (QueryKind::Caggs, None),
+        (QueryKind::Chunks, Some(rel("scn", "metrics"))),
+    ];
+    let mut kept = kinds.clone().map(|_| model::Cache::default());
+    for ((kind, target), kept) in kinds.into_iter().zip(&mut kept) {
         for _ in 0..3 {
-            model::fetch_with(kind, None, &s.0.client, None, &s.1, kept)
+            model::fetch_with(kind, target.as_ref(), &s.0.client, None, &s.1, kept)
                 .await
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         }
@@ -925,7 +927,7 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
             .await
             .unwrap();
     let (statements, runs): (i64, i64) = (row.get(0), row.get(1));
-    assert_eq!((statements, runs), (2, 6), "{}", server.label);
+    assert_eq!((statements, runs), (3, 9), "{}", server.label);
 }
 
 async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
