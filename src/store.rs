@@ -535,10 +535,20 @@ impl Dataset {
 
     /// The ranked problem list from what has been read (a dataset not read adds nothing).
     pub fn problems(&self, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
+        self.with_inputs(|inputs| problems::find(inputs, limits, now))
+    }
+
+    /// A folded problem's members from what has been read, each as it is found on its own.
+    pub fn members(&self, fold: &Problem, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
+        self.with_inputs(|inputs| problems::members(inputs, limits, now, fold))
+    }
+
+    /// What the problem rules look at, from what has been read.
+    fn with_inputs<R>(&self, f: impl FnOnce(&problems::Inputs) -> R) -> R {
         let findings = self
             .policies()
             .map(|live| policy::lint(&policy::lint_relations(live)));
-        let inputs = problems::Inputs {
+        f(&problems::Inputs {
             summary: self.summary.value(),
             timescaledb: self.caps.as_ref().is_some_and(|c| c.timescaledb.is_some()),
             jobs: self.jobs.value().map(Vec::as_slice),
@@ -549,8 +559,8 @@ impl Dataset {
             hypertables: self.hypertables.value().map(Vec::as_slice),
             activity: self.activity.value().map(Vec::as_slice),
             lint: findings.as_deref(),
-        };
-        problems::find(&inputs, limits, now)
+            one_by_one: false,
+        })
     }
 }
 

@@ -20,7 +20,7 @@ use crate::link::{LinkState, LinkStatus};
 use crate::model::{Payload, QueryKind, Subject};
 use crate::poller::QueryResult;
 use crate::problems::Thresholds;
-use crate::screens::{Change, Ctx, Open, Tab, Table};
+use crate::screens::{overview, Change, Ctx, Open, Tab, Table};
 use crate::store::{DataState, Dataset, Status};
 
 /// What the event loop must do after an input.
@@ -37,11 +37,10 @@ pub enum Effect {
     Fleet(Option<String>),
 }
 
-/// A drill-down opened from a row: its own query and table.
+/// A drill-down opened from a row: its own rows, from its own query or from the data at hand.
 #[derive(Debug, Clone)]
 pub struct Drill {
-    pub kind: QueryKind,
-    pub target: Subject,
+    pub of: DrillOf,
     pub title: String,
     pub table: Table,
     /// Whether its rows have arrived, or why not (the rows themselves are in `table`).
@@ -50,6 +49,26 @@ pub struct Drill {
     pub from_jump: bool,
     /// Its rows as a picture, drawn above them (a job's run durations, a table's chunks).
     pub picture: Option<crate::pictures::Picture>,
+}
+
+/// What fills a drill-down.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DrillOf {
+    /// What a read of this kind brings for this target.
+    Read(QueryKind, Subject),
+    /// A folded problem's members, one by one (the problem list's own: its row id), made from
+    /// what has been read when it opens and after each read.
+    Members(String),
+}
+
+impl Drill {
+    /// The read it waits for, if it is filled by one.
+    pub fn read(&self) -> Option<(QueryKind, &Subject)> {
+        match &self.of {
+            DrillOf::Read(kind, target) => Some((*kind, target)),
+            DrillOf::Members(_) => None,
+        }
+    }
 }
 
 /// One tab: its table and an open drill-down.
@@ -182,7 +201,7 @@ impl AppState {
     pub fn wanted(&self) -> Vec<(QueryKind, Option<Subject>)> {
         let mut out: Vec<_> = self.tab.kinds().iter().map(|k| (*k, None)).collect();
         match &self.current().drill {
-            Some(d) => out.push((d.kind, Some(d.target.clone()))),
+            Some(d) => out.extend(d.read().map(|(k, t)| (k, Some(t.clone())))),
             None => out.extend(self.preview_wanted().map(|(k, t)| (k, Some(t)))),
         }
         out
@@ -476,8 +495,7 @@ impl AppState {
                 let mut table = Table::new(columns, None);
                 table.set_filter(filter.unwrap_or(""));
                 self.view_mut(tab).drill = Some(Drill {
-                    kind,
-                    target,
+                    of: DrillOf::Read(kind, target),
                     title,
                     table,
                     state: DataState::Loading,
@@ -501,6 +519,53 @@ impl AppState {
                 Effect::Refresh
             }
             Open::Palette(command) => self.open_palette(&command),
+            Open::Members(id) => {
+                let Some(fold) = self
+                    .data
+                    .problems
+                    .iter()
+                    .find(|p| overview::row_id(p) == id)
+                else {
+                    return Effect::None;
+                };
+                let title = format!("{}: {}", fold.object, fold.kind);
+                let tab = self.tab;
+                self.view_mut(tab).drill = Some(Drill {
+                    of: DrillOf::Members(id),
+                    title,
+                    table: Table::new(overview::columns(), None),
+                    state: DataState::Loading,
+                    from_jump: false,
+                    picture: None,
+                });
+                self.fill_members(self.ctx());
+                Effect::Redraw
+            }
+        }
+    }
+
+    /// Fills an open list of a folded problem's members from what has been read: each member
+    /// as the list would show it on its own. Gone from the list, the fold says so.
+    fn fill_members(&mut self, ctx: Ctx) {
+        let (data, limits) = (&self.data, &self.thresholds);
+        for view in &mut self.views {
+            let Some(d) = &mut view.drill else { continue };
+            let DrillOf::Members(id) = &d.of else {
+                continue;
+            };
+            match data.problems.iter().find(|p| overview::row_id(p) == *id) {
+                Some(fold) => {
+                    let members = data.members(fold, limits, ctx.now);
+                    d.table.park();
+                    d.table.set_rows(overview::rows(&members));
+                    d.state.set((), ctx.now, Duration::ZERO);
+                }
+                None => {
+                    d.state = DataState::Unavailable(
+                        "No longer a problem: the last read found none of these.".into(),
+                    )
+                }
+            }
         }
     }
 
@@ -549,6 +614,8 @@ impl AppState {
         if self.data.update_problems(&self.thresholds, ctx.now) {
             self.rebuild(Change::Problems, ctx);
         }
+        // a fold's members change with what was read even when the fold's line does not
+        self.fill_members(ctx);
     }
 
     /// Rebuilds the shown table if `change` affects its rows; a hidden one is rebuilt when it
@@ -612,7 +679,7 @@ impl AppState {
             let Some(d) = view
                 .drill
                 .as_mut()
-                .filter(|d| d.kind == r.kind && d.target == target)
+                .filter(|d| d.read() == Some((r.kind, &target)))
             else {
                 continue;
             };
@@ -673,8 +740,8 @@ impl AppState {
     /// drill-down's, else the oldest of the tab's reads (what is shown is at least that old).
     pub fn last_refresh(&self) -> Option<&(DateTime<Utc>, Duration)> {
         let refreshed = &self.data.refreshed;
-        match &self.current().drill {
-            Some(d) => refreshed.get(&d.kind),
+        match self.current().drill.as_ref().and_then(Drill::read) {
+            Some((kind, _)) => refreshed.get(&kind),
             None => self
                 .tab
                 .kinds()
@@ -1016,10 +1083,10 @@ mod triage {
         assert!(s.current().table.selected_row().unwrap().open().is_none());
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
         let drill = s.current().drill.as_ref().expect("chunk indexes open");
-        assert_eq!(drill.kind, QueryKind::IndexChunks);
+        assert_eq!(drill.read().unwrap().0, QueryKind::IndexChunks);
         assert_eq!(
-            drill.target,
-            Subject::Relation {
+            drill.read().unwrap().1,
+            &Subject::Relation {
                 schema: "telemetry".into(),
                 name: "readings_device_time_idx".into()
             }
@@ -1030,7 +1097,7 @@ mod triage {
         );
         // Enter inside the drill-down opens nothing more, even on a row whose id reads like
         // a hypertable index's
-        let target = drill.target.clone();
+        let target = drill.read().unwrap().1.clone();
         let chunk_index = crate::model::indexes::ChunkIndex {
             name: "telemetry.readings_time_idx".into(),
             chunk: "_hyper_1_1_chunk".into(),
@@ -1049,8 +1116,8 @@ mod triage {
         assert_eq!(drill.table.total(), 1, "the chunk index arrived");
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
         assert_eq!(
-            s.current().drill.as_ref().unwrap().target,
-            Subject::Relation {
+            s.current().drill.as_ref().unwrap().read().unwrap().1,
+            &Subject::Relation {
                 schema: "telemetry".into(),
                 name: "readings_device_time_idx".into()
             }
@@ -1071,7 +1138,7 @@ mod triage {
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
         let drill = s.current().drill.as_ref().expect("its runs open");
         assert_eq!(
-            (drill.kind, &drill.target),
+            drill.read().unwrap(),
             (QueryKind::JobRuns, &Subject::Job(1042))
         );
         assert_eq!(drill.title, "History of job 1042 (Retention Policy [1042])");
@@ -1099,8 +1166,8 @@ mod triage {
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
         assert_eq!(s.tab, tab("jobs"));
         let drill = s.current().drill.as_ref().expect("history open");
-        assert_eq!(drill.kind, QueryKind::JobRuns);
-        assert_eq!(drill.target, Subject::Job(1000));
+        assert_eq!(drill.read().unwrap().0, QueryKind::JobRuns);
+        assert_eq!(drill.read().unwrap().1, &Subject::Job(1000));
         // One Esc: back to the problems, not to the Jobs table.
         s.on_key(key(KeyCode::Esc));
         assert_eq!(s.tab, Tab::HOME);
@@ -1117,7 +1184,7 @@ mod triage {
         s.on_key(key(KeyCode::Enter));
         assert_eq!(s.tab, tab("retention"));
         let drill = s.current().drill.as_ref().expect("chunks open");
-        assert_eq!(drill.kind, QueryKind::Chunks);
+        assert_eq!(drill.read().unwrap().0, QueryKind::Chunks);
         assert_eq!(drill.table.filter(), "overdue");
     }
 
@@ -1166,21 +1233,23 @@ mod triage {
         assert_eq!(s.tab, Tab::HOME, "the second comes back");
     }
 
-    /// A fold with no error to filter by (jobs overdue alike) opens its first job's row, not a
-    /// history that would be only that job's.
+    /// A fold with no error to filter by (jobs overdue alike) opens onto its members, one by
+    /// one as the list would show each; Enter on one shows its job, Esc comes back to them,
+    /// a read refills them, and a fold gone from the list says so.
     #[test]
-    fn enter_on_jobs_overdue_alike_shows_the_first_of_them() {
+    fn enter_on_jobs_overdue_alike_lists_them_one_by_one() {
         let mut s = loaded();
         let mut summary = s.data.summary.value().cloned().unwrap();
         summary.scheduler_running = false;
         arrive(&mut s, QueryKind::Summary, Payload::Summary(summary));
         let mut jobs = s.data.jobs.value().cloned().unwrap_or_default();
-        jobs.extend((0..crate::problems::FOLD_FROM as i32).map(|i| {
-            let mut j = fixtures::job(3000 + i, "policy_retention", Some("r"), 0, true);
+        let late = |id: i32| {
+            let mut j = fixtures::job(id, "policy_retention", Some("r"), 0, true);
             j.next_start = Some(Utc::now() - chrono::Duration::hours(1));
             j
-        }));
-        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
+        };
+        jobs.extend((0..crate::problems::FOLD_FROM as i32).map(|i| late(3000 + i)));
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs.clone()));
         let fold = s
             .data
             .problems
@@ -1191,15 +1260,61 @@ mod triage {
         let first_job = crate::screens::row_id::subject(&fold.subject);
         let id = format!("job overdue:Warning:#{first_job}");
         assert!(s.view_mut(Tab::HOME).table.select_id(&id), "{id}");
+        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Redraw);
+        assert_eq!(s.tab, Tab::HOME);
+        let drill = s.current().drill.as_ref().expect("its members open");
+        assert_eq!(drill.of, DrillOf::Members(id.clone()));
+        assert_eq!(drill.title, "10 jobs: job overdue");
+        assert_eq!(drill.state.status(), Status::Ready);
+        let ids = |s: &AppState| -> Vec<String> {
+            let d = s.current().drill.as_ref().unwrap();
+            d.table.visible().map(|r| r.id().to_string()).collect()
+        };
+        let listed = ids(&s);
+        assert_eq!(listed.len(), crate::problems::FOLD_FROM, "{listed:?}");
+        assert!(
+            listed.iter().all(|i| i.starts_with("job overdue:job 30")),
+            "{listed:?}"
+        );
+        assert!(
+            s.wanted().iter().all(|(_, target)| target.is_none()),
+            "nothing to read for it"
+        );
+        // a member opens its job's row, and Esc comes back to the members
+        s.view_mut(Tab::HOME)
+            .drill
+            .as_mut()
+            .unwrap()
+            .table
+            .select_id(&listed[0]);
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
         assert_eq!(s.tab, tab("jobs"));
-        let view = s.current();
-        assert!(view.drill.is_none(), "no one job's history");
-        assert_eq!(view.table.filter(), "");
         assert_eq!(
-            view.table.selected_row().map(|r| r.id().to_string()),
+            s.current().table.selected_row().map(|r| r.id().to_string()),
             Some(first_job)
         );
+        assert!(
+            s.current().drill.is_some(),
+            "with its history, the evidence"
+        );
+        s.on_key(key(KeyCode::Esc));
+        assert_eq!(s.tab, Tab::HOME);
+        assert!(s.current().drill.is_some(), "back to the members");
+        // one more joins: the next read lists it
+        jobs.push(late(3999));
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs.clone()));
+        assert_eq!(ids(&s).len(), crate::problems::FOLD_FROM + 1);
+        // fewer than FOLD_FROM: no fold, and the list says so
+        jobs.retain(|j| j.job_id < 3000 || j.job_id > 3004);
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
+        let d = s.current().drill.as_ref().unwrap();
+        assert!(
+            matches!(d.state.status(), Status::Unavailable(why) if why.contains("No longer")),
+            "{:?}",
+            d.state.status()
+        );
+        s.on_key(key(KeyCode::Esc));
+        assert!(s.current().drill.is_none());
     }
 
     #[test]

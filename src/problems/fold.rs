@@ -55,25 +55,184 @@ pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
             p.chain[1..].to_vec(),
         ))
     };
-    let mut sizes: HashMap<Key, usize> = HashMap::new();
-    for k in out.iter().filter_map(key) {
+    grouped(
+        out,
+        key,
+        |(severity, _, said, rest), mut members: Overdue| {
+            members.ids.sort_unstable();
+            let n = members.ids.len();
+            // what was said of one job, said of the first (it reads for any cause: `is overdue`,
+            // `cannot run`, `is a compression job`)
+            let mut chain = vec![Name::from(format!(
+                "{n} jobs alike: job {}{said}",
+                members.ids[0]
+            ))];
+            chain.extend(rest);
+            let (least, most) = (members.least, members.most);
+            let late = if crate::format::seconds(least) == crate::format::seconds(most) {
+                crate::format::seconds(most)
+            } else {
+                format!(
+                    "{} to {}",
+                    crate::format::seconds(least),
+                    crate::format::seconds(most)
+                )
+            };
+            let starved = match members.starved {
+                0 => String::new(),
+                k => format!("; {k} missed at least one whole run (starved)"),
+            };
+            Problem {
+                severity,
+                kind: ProblemKind::JobOverdue,
+                object: format!("{n} jobs"),
+                message: format!("next starts were {late} ago{starved}"),
+                chain,
+                root: members.root,
+                subject: Subject::Jobs {
+                    ids: members.ids.into(),
+                    error: None,
+                },
+                magnitude: most,
+                action: None,
+            }
+        },
+    )
+}
+
+/// Relations with one kind of problem for one cause said alike — its chain, but for the
+/// jobs' numbers in it (`compression policy (job 1017) cannot run: the scheduler is down`) —
+/// from [`FOLD_FROM`] on, folded into one problem that opens onto them (pure). A stopped
+/// scheduler at 50,000 chunks left 4,000 backlogs and 2,500 overdue retentions under it, and
+/// an advisor 3,814 lines of segment-size advice: one line each buried the rest, and the
+/// list and the overview's rows made from it were a third of the console's memory.
+pub(super) fn relations_alike(out: Vec<Problem>) -> Vec<Problem> {
+    type Key = (
+        Severity,
+        ProblemKind,
+        Option<(ProblemKind, Subject)>,
+        Vec<String>,
+    );
+    let key = |p: &Problem| -> Option<Key> {
+        let Subject::Relation { .. } = p.subject else {
+            return None;
+        };
+        Some((
+            p.severity,
+            p.kind,
+            p.root.as_ref().map(|r| (r.kind, r.subject.clone())),
+            p.chain.iter().map(|line| said_alike(line)).collect(),
+        ))
+    };
+    grouped(out, key, |(severity, kind, _, _), members: Relations| {
+        let Relations {
+            mut names,
+            total,
+            first,
+        } = members;
+        names.sort_unstable();
+        let first = first.expect("a fold has members");
+        let (n, noun) = (names.len(), noun(kind));
+        let message = if counts_bytes(kind) {
+            format!(
+                "{} in all; the largest, {}: {}",
+                crate::format::bytes(total as i64),
+                first.object,
+                first.message
+            )
+        } else {
+            format!("the first, {}: {}", first.object, first.message)
+        };
+        Problem {
+            severity,
+            kind,
+            object: format!("{n} {noun}"),
+            message,
+            // the first one's: said alike of every one, with its own job
+            chain: first.chain,
+            root: first.root,
+            subject: Subject::Relations(names.into()),
+            // a fold of byte sizes ranks by what they add up to; else by its first
+            magnitude: if counts_bytes(kind) {
+                total
+            } else {
+                first.magnitude
+            },
+            action: None,
+        }
+    })
+}
+
+/// A line of a cause chain with the jobs' numbers left out (`job 1017` → `job #`): the
+/// relations' policies are each their own job, and say the same of it.
+pub fn said_alike(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("job ") {
+        let (head, tail) = rest.split_at(at + "job ".len());
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push('#');
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What the relations of a fold of `kind` are called.
+fn noun(kind: ProblemKind) -> &'static str {
+    match kind {
+        ProblemKind::CaggLag | ProblemKind::RefreshWindow => "continuous aggregates",
+        ProblemKind::InvalidIndex | ProblemKind::DuplicateIndex | ProblemKind::UnusedIndex => {
+            "indexes"
+        }
+        _ => "hypertables",
+    }
+}
+
+/// Whether a problem of `kind` is measured in bytes (a fold says their sum).
+fn counts_bytes(kind: ProblemKind) -> bool {
+    matches!(
+        kind,
+        ProblemKind::CompressionBacklog
+            | ProblemKind::RetentionOverdue
+            | ProblemKind::InvalidIndex
+            | ProblemKind::DuplicateIndex
+            | ProblemKind::UnusedIndex
+    )
+}
+
+/// What a fold keeps of its members as they are folded (the members themselves are not kept:
+/// moved whole into their folds, 6,500 overdue jobs held 2 MB more at the console's peak).
+trait Gather: Default {
+    fn add(&mut self, p: Problem);
+}
+
+/// The problems `key` groups from [`FOLD_FROM`] on, each group one problem made by `fold` from
+/// what it gathered, in the place its first member had; the rest as they were (pure).
+fn grouped<K: std::hash::Hash + Eq + Clone, G: Gather>(
+    out: Vec<Problem>,
+    key: impl Fn(&Problem) -> Option<K>,
+    mut fold: impl FnMut(K, G) -> Problem,
+) -> Vec<Problem> {
+    let mut sizes: HashMap<K, usize> = HashMap::new();
+    for k in out.iter().filter_map(&key) {
         *sizes.entry(k).or_default() += 1;
     }
     sizes.retain(|_, n| *n >= FOLD_FROM);
     if sizes.is_empty() {
         return out;
     }
-    // each fold in the order its first member came; of a member only what the fold says is
-    // kept (moved whole into their folds, 6,500 overdue jobs held 2 MB more at the console's
-    // peak)
-    let mut slots: HashMap<Key, usize> = HashMap::new();
-    let mut folds: Vec<(Key, Members)> = Vec::new();
+    let mut slots: HashMap<K, usize> = HashMap::new();
+    let mut folds: Vec<(K, G)> = Vec::new();
     let mut kept = Vec::new();
     for p in out {
         match key(&p).filter(|k| sizes.contains_key(k)) {
             Some(k) => {
                 let slot = *slots.entry(k.clone()).or_insert_with(|| {
-                    folds.push((k, Members::default()));
+                    folds.push((k, G::default()));
                     folds.len() - 1
                 });
                 folds[slot].1.add(p);
@@ -81,51 +240,13 @@ pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
             None => kept.push(p),
         }
     }
-    for ((severity, _, said, rest), mut members) in folds {
-        members.ids.sort_unstable();
-        let n = members.ids.len();
-        // what was said of one job, said of the first (it reads for any cause: `is overdue`,
-        // `cannot run`, `is a compression job`)
-        let mut chain = vec![Name::from(format!(
-            "{n} jobs alike: job {}{said}",
-            members.ids[0]
-        ))];
-        chain.extend(rest);
-        let (least, most) = (members.least, members.most);
-        let late = if crate::format::seconds(least) == crate::format::seconds(most) {
-            crate::format::seconds(most)
-        } else {
-            format!(
-                "{} to {}",
-                crate::format::seconds(least),
-                crate::format::seconds(most)
-            )
-        };
-        let starved = match members.starved {
-            0 => String::new(),
-            k => format!("; {k} missed at least one whole run (starved)"),
-        };
-        kept.push(Problem {
-            severity,
-            kind: ProblemKind::JobOverdue,
-            object: format!("{n} jobs"),
-            message: format!("next starts were {late} ago{starved}"),
-            chain,
-            root: members.root,
-            subject: Subject::Jobs {
-                ids: members.ids.into(),
-                error: None,
-            },
-            magnitude: most,
-            action: None,
-        });
-    }
+    kept.extend(folds.into_iter().map(|(k, g)| fold(k, g)));
     kept
 }
 
 /// What a fold of overdue jobs says of its members: their ids, how late the least and the most
 /// late are, how many were starved, the first one's root.
-struct Members {
+struct Overdue {
     ids: Vec<i32>,
     least: f64,
     most: f64,
@@ -133,9 +254,9 @@ struct Members {
     root: Option<super::Root>,
 }
 
-impl Default for Members {
-    fn default() -> Members {
-        Members {
+impl Default for Overdue {
+    fn default() -> Overdue {
+        Overdue {
             ids: Vec::new(),
             least: f64::INFINITY,
             most: 0.0,
@@ -145,7 +266,7 @@ impl Default for Members {
     }
 }
 
-impl Members {
+impl Gather for Overdue {
     fn add(&mut self, p: Problem) {
         if let Subject::Job(id) = p.subject {
             self.ids.push(id);
@@ -155,6 +276,29 @@ impl Members {
         self.starved += usize::from(p.message.contains("(starved)"));
         if self.root.is_none() {
             self.root = p.root;
+        }
+    }
+}
+
+/// What a fold of relations says of its members: their names, the sum of their sizes, and the
+/// one that ranks first (the largest), whole.
+#[derive(Default)]
+struct Relations {
+    names: Vec<Name>,
+    total: f64,
+    first: Option<Problem>,
+}
+
+impl Gather for Relations {
+    fn add(&mut self, p: Problem) {
+        if let Subject::Relation { schema, name } = &p.subject {
+            self.names
+                .push(Name::from(crate::format::qualified(schema, name)));
+        }
+        self.total += p.magnitude;
+        let ahead = |first: &Problem| super::rank_order(&p, first) == std::cmp::Ordering::Less;
+        if self.first.as_ref().is_none_or(ahead) {
+            self.first = Some(p);
         }
     }
 }

@@ -7,11 +7,12 @@ mod causes;
 mod fold;
 mod rules;
 
-pub use fold::FOLD_FROM;
+pub use fold::{said_alike, FOLD_FROM};
 
 use chrono::{DateTime, Utc};
 use strum::{Display, IntoStaticStr, VariantArray};
 
+use crate::format;
 use crate::model::activity::Session;
 use crate::model::caggs::Cagg;
 use crate::model::compression::Compression;
@@ -152,6 +153,9 @@ pub enum Subject {
         schema: String,
         name: String,
     },
+    /// Relations with one kind of problem for one cause said alike, folded into one problem
+    /// ([`FOLD_FROM`]): each one's `schema.name` as the problem named it, sorted.
+    Relations(std::sync::Arc<[Name]>),
 }
 
 /// Hashed as `Eq` compares, but a fold by its count, first id and error, not every id: the
@@ -168,24 +172,30 @@ impl std::hash::Hash for Subject {
             Subject::Setting(name) => name.hash(h),
             Subject::LockWait { waiting, holder } => (waiting, holder).hash(h),
             Subject::Relation { schema, name } => (schema, name).hash(h),
+            Subject::Relations(names) => (names.len(), names.first()).hash(h),
         }
     }
 }
 
 impl Subject {
-    /// How many things the problem is about: a folded one's jobs, else one.
+    /// How many things the problem is about: a folded one's jobs or relations, else one.
     pub fn count(&self) -> usize {
         match self {
             Subject::Jobs { ids, .. } => ids.len(),
+            Subject::Relations(names) => names.len(),
             _ => 1,
         }
     }
 
-    /// A folded problem's jobs, as snapshot JSON lists them (`jobs`).
-    fn folded_jobs(&self) -> Option<&[i32]> {
-        match self {
-            Subject::Jobs { ids, .. } => Some(ids),
-            _ => None,
+    /// Whether a folded problem holds `one` (a job or a relation of its own).
+    pub fn holds(&self, one: &Subject) -> bool {
+        match (self, one) {
+            (Subject::Jobs { ids, .. }, Subject::Job(id)) => ids.binary_search(id).is_ok(),
+            (Subject::Relations(names), Subject::Relation { schema, name }) => {
+                let one = format::qualified(schema, name);
+                names.binary_search_by(|n| n.as_str().cmp(&one)).is_ok()
+            }
+            _ => false,
         }
     }
 
@@ -219,12 +229,9 @@ pub struct Problem {
     /// The problem at the root of `chain`, when that is another one in the list: this one is
     /// its consequence and ranks right under it.
     pub root: Option<Root>,
-    /// What it is about; snapshot JSON writes only a folded problem's jobs (`jobs`).
-    #[serde(
-        rename = "jobs",
-        serialize_with = "serialize_folded_jobs",
-        skip_serializing_if = "is_not_folded"
-    )]
+    /// What it is about; snapshot JSON writes only a folded problem's members: its `jobs`, or
+    /// its relations (`objects`).
+    #[serde(flatten, serialize_with = "serialize_members")]
     pub subject: Subject,
     /// Size of the problem within its kind (bytes, seconds, failures), for ranking.
     #[serde(skip)]
@@ -234,12 +241,16 @@ pub struct Problem {
     pub action: Option<String>,
 }
 
-fn is_not_folded(s: &Subject) -> bool {
-    s.folded_jobs().is_none()
-}
-
-fn serialize_folded_jobs<S: serde::Serializer>(s: &Subject, out: S) -> Result<S::Ok, S::Error> {
-    serde::Serialize::serialize(&s.folded_jobs().unwrap_or_default(), out)
+/// A folded problem's members as snapshot JSON writes them; nothing for one problem.
+fn serialize_members<S: serde::Serializer>(s: &Subject, out: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = out.serialize_map(None)?;
+    match s {
+        Subject::Jobs { ids, .. } => map.serialize_entry("jobs", &ids[..])?,
+        Subject::Relations(names) => map.serialize_entry("objects", &names[..])?,
+        _ => {}
+    }
+    map.end()
 }
 
 impl Problem {
@@ -302,7 +313,7 @@ impl Default for Thresholds {
 }
 
 /// What the problem rules look at; a screen not read yet is None and contributes nothing.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 pub struct Inputs<'a> {
     pub summary: Option<&'a Summary>,
     pub timescaledb: bool,
@@ -315,6 +326,8 @@ pub struct Inputs<'a> {
     pub activity: Option<&'a [Session]>,
     /// The lint rules' findings on the live policies (`policy::lint`).
     pub lint: Option<&'a [Finding]>,
+    /// Failures alike found one by one, not folded as they are found (a fold's members).
+    pub one_by_one: bool,
 }
 
 /// A session waiting on a lock this long is a problem (a lock wait shorter than this is
@@ -355,17 +368,46 @@ pub fn count<'a>(problems: impl IntoIterator<Item = &'a Problem>) -> usize {
     problems.into_iter().map(|p| p.subject.count()).sum()
 }
 
-/// Every problem the rules find in `input`, each linked to its cause and ranked.
+/// Every problem the rules find in `input`, each linked to its cause, those alike folded
+/// ([`FOLD_FROM`]), ranked.
 pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
+    let out = unfolded(input, limits, now);
+    let mut out = rank(fold::relations_alike(fold::overdue_alike(out)));
+    // the list is kept until the next read: the room it grew into goes back (7,000 problems
+    // held 16,384 places, 2.2 MB of 3.9)
+    out.shrink_to_fit();
+    out
+}
+
+/// A folded problem's members, each as it is found on its own, ranked: what the fold opens
+/// onto, made again from the same inputs when it is opened (kept, they were most of what the
+/// list held).
+pub fn members(
+    input: &Inputs,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    fold: &Problem,
+) -> Vec<Problem> {
+    // failures alike fold as they are found: a fold of them is opened onto with them one by one
+    let one_by_one = Inputs {
+        one_by_one: fold.kind == ProblemKind::JobFailing,
+        ..*input
+    };
+    let mut out = unfolded(&one_by_one, limits, now);
+    out.retain(|p| {
+        p.kind == fold.kind && p.severity == fold.severity && fold.subject.holds(&p.subject)
+    });
+    rank(out)
+}
+
+/// Every problem the rules find, each linked to its cause (failures alike are folded as they
+/// are found: their members are never problems of their own).
+fn unfolded(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
     let mut out = Vec::new();
     for rule in rules::RULES {
         rule(input, limits, now, &mut out);
     }
     causes::explain(&mut out, input, now);
-    let mut out = rank(fold::overdue_alike(out));
-    // the list is kept until the next read: the room it grew into goes back (7,000 problems
-    // held 16,384 places, 2.2 MB of 3.9)
-    out.shrink_to_fit();
     out
 }
 
@@ -893,6 +935,127 @@ mod tests {
         );
         assert_eq!(fold.subject.count(), FOLD_FROM + 1);
         assert_eq!(count(&found), FOLD_FROM + 2);
+    }
+
+    /// From FOLD_FROM on, relations with one kind of problem for one cause said alike (their
+    /// own policy jobs aside) are one problem under that cause: it says how many, their sum and
+    /// the largest, counts each, lists them in snapshot JSON, and opens onto each as it is
+    /// found on its own. Fewer, or another cause, stay one by one.
+    #[test]
+    fn relations_alike_fold_into_one_problem_that_opens_onto_them() {
+        let mut summary = fixtures::summary();
+        summary.scheduler_running = false;
+        let n = FOLD_FROM as i32 + 1;
+        // each table's own compression policy, none of which can run
+        let jobs: Vec<Job> = (0..n)
+            .map(|i| fixtures::job(1100 + i, "policy_compression", Some("r"), 0, true))
+            .collect();
+        let mut compression: Vec<Compression> = (0..n)
+            .map(|i| {
+                let mut c = fixtures::compression(&format!("t{i:02}"), 1 + i as i64);
+                c.job_id = Some(1100 + i);
+                c
+            })
+            .collect();
+        // another cause: no policy at all (fewer than FOLD_FROM, one by one)
+        compression.extend((0..3).map(|i| {
+            let mut c = fixtures::compression(&format!("manual{i}"), 2);
+            c.job_id = None;
+            c
+        }));
+        let input = Inputs {
+            summary: Some(&summary),
+            timescaledb: true,
+            jobs: Some(&jobs),
+            compression: Some(&compression),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let backlogs: Vec<&Problem> = found
+            .iter()
+            .filter(|p| p.kind == ProblemKind::CompressionBacklog)
+            .collect();
+        assert_eq!(backlogs.len(), 1 + 3, "{found:#?}");
+        let fold = backlogs
+            .iter()
+            .find(|p| p.subject.count() > 1)
+            .expect("one fold");
+        assert_eq!(fold.object, "11 hypertables");
+        // 1 + 2 + … + 11 chunks of 90 MiB; the largest is t10's 11
+        assert_eq!(
+            fold.message,
+            "5.8 GiB in all; the largest, telemetry.t10: 11 chunks (990 MiB) older than compress_after 1d are not compressed"
+        );
+        assert_eq!(
+            fold.chain[0],
+            "compression policy (job 1110) cannot run: the TimescaleDB scheduler is down"
+        );
+        assert_eq!(
+            fold.root.as_ref().map(|r| r.kind),
+            Some(ProblemKind::Scheduler)
+        );
+        // right under its root; the three without a policy are also advised about, one by one
+        assert_eq!(found[0].kind, ProblemKind::Scheduler);
+        assert!(std::ptr::eq(&found[1], *fold));
+        assert_eq!(found.len(), 1 + 1 + 3 + 3, "{found:#?}");
+        let Subject::Relations(names) = &fold.subject else {
+            panic!("{:?}", fold.subject)
+        };
+        assert_eq!(names.first().map(|n| n.as_str()), Some("telemetry.t00"));
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted");
+        assert_eq!(
+            count(
+                found
+                    .iter()
+                    .filter(|p| p.kind == ProblemKind::CompressionBacklog)
+            ),
+            11 + 3
+        );
+        let json = serde_json::to_value(fold).unwrap();
+        assert_eq!(json["objects"].as_array().map(Vec::len), Some(11));
+        assert_eq!(json["objects"][0], "telemetry.t00");
+        assert!(json.get("jobs").is_none());
+        let single = backlogs.iter().find(|p| p.subject.count() == 1).unwrap();
+        let json = serde_json::to_value(single).unwrap();
+        assert!(json.get("objects").is_none() && json.get("jobs").is_none());
+        // opened: each as it was found, the largest first, under the same root
+        let members = super::members(&input, &Thresholds::default(), now(), fold);
+        let objects: Vec<&str> = members.iter().map(|p| p.object.as_str()).collect();
+        let expected: Vec<String> = (0..n).rev().map(|i| format!("telemetry.t{i:02}")).collect();
+        assert_eq!(objects, expected);
+        assert!(members.iter().all(|p| p.root == fold.root
+            && p.kind == ProblemKind::CompressionBacklog
+            && p.chain[0].contains("cannot run")));
+        assert_eq!(members[0].message, fold.message.split(": ").nth(1).unwrap());
+        // a running scheduler: each policy is fine, and says so of its own job; alike but for
+        // the job's number, they fold all the same
+        let running = fixtures::summary();
+        let input = Inputs {
+            summary: Some(&running),
+            ..input
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let fold = found
+            .iter()
+            .find(|p| p.kind == ProblemKind::CompressionBacklog && p.subject.count() > 1)
+            .expect("{found:#?}");
+        assert_eq!(fold.subject.count(), 11);
+        assert!(fold.root.is_none());
+    }
+
+    /// A cause said alike is the same but for jobs' numbers.
+    #[test]
+    fn said_alike_leaves_out_job_numbers_only() {
+        assert_eq!(
+            said_alike("compression policy (job 1017) cannot run"),
+            "compression policy (job #) cannot run"
+        );
+        assert_eq!(
+            said_alike("job 7 and job 12: job x, job "),
+            "job # and job #: job x, job "
+        );
+        assert_eq!(said_alike("no job here, 1017"), "no job here, 1017");
+        assert_eq!(said_alike("é job 3 ü"), "é job # ü");
     }
 
     #[test]

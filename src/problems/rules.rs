@@ -181,6 +181,7 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
                 j.consecutive_failures > 0
                     && j.scheduled
                     && !(unlicensed && needs_community_license(j.kind))
+                    && !input.one_by_one
             })
             .map(|j| (severity(j), j)),
     );

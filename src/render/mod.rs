@@ -867,22 +867,23 @@ mod tests {
         s.show_tab(tab("statements"));
         s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         let drill = s.current().drill.as_ref().expect("the plan opens");
-        assert_eq!(drill.kind, QueryKind::Plan);
+        let (kind, target) = drill.read().expect("a read fills it");
+        assert_eq!(kind, QueryKind::Plan);
         let Subject::Statement {
             queryid,
             userid,
             text: statement,
-        } = drill.target.clone()
+        } = target.clone()
         else {
-            panic!("{:?}", drill.target)
+            panic!("{target:?}")
         };
         assert_eq!((queryid, userid), (-4_402_271_958_093_815_104, 16_384));
         assert!(statement.starts_with("SELECT device_id, avg(v)"));
         assert!(s
             .wanted()
-            .contains(&(QueryKind::Plan, Some(drill.target.clone()))));
+            .contains(&(QueryKind::Plan, Some(target.clone()))));
         let plan = crate::model::fixtures::generic_plan();
-        let target = drill.target.clone();
+        let target = target.clone();
         arrive(
             &mut s,
             QueryKind::Plan,

@@ -111,19 +111,16 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
         } else {
             p.object.clone()
         };
-        // a folded problem's object is a count: its error, else its first job, keeps the
-        // selection as jobs join and leave it
-        let id = match (&p.subject, fold_error(p)) {
-            (_, Some(error)) => format!("{}:{:?}:{error}", p.kind, p.severity),
-            (Subject::Jobs { .. }, None) => {
-                format!(
-                    "{}:{:?}:#{}",
-                    p.kind,
-                    p.severity,
-                    row_id::subject(&p.subject)
-                )
-            }
-            _ => format!("{}:{}", p.kind, p.object),
+        let id = row_id(p);
+        let open = match (&p.action, fold_error(p)) {
+            (Some(command), _) => Open::Palette(command.clone()),
+            (None, Some(error)) => Open::Filter(Tab::explaining(p.kind), error.to_string()),
+            (None, None) if p.subject.count() > 1 => Open::Members(id.clone()),
+            (None, None) => Open::Jump(
+                Tab::explaining(p.kind),
+                row_id::subject(&p.subject),
+                opens_evidence(p.kind),
+            ),
         };
         TableRow::new(
             id,
@@ -135,17 +132,34 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
             ],
         )
         .detail(Some(detail(p)))
-        .open(match (&p.action, fold_error(p)) {
-            (Some(command), _) => Open::Palette(command.clone()),
-            (None, Some(error)) => Open::Filter(Tab::explaining(p.kind), error.to_string()),
-            // a fold without an error: its first job, its evidence not opened (whose?)
-            (None, None) => Open::Jump(
-                Tab::explaining(p.kind),
-                row_id::subject(&p.subject),
-                opens_evidence(p.kind) && p.subject.count() == 1,
-            ),
-        })
+        .open(open)
     })
+}
+
+/// A problem's row id. A folded problem's object is a count: its error, else its first job,
+/// else the cause its relations share, keeps the selection as members join and leave it.
+pub fn row_id(p: &Problem) -> String {
+    match (&p.subject, fold_error(p)) {
+        (_, Some(error)) => format!("{}:{:?}:{error}", p.kind, p.severity),
+        (Subject::Jobs { .. }, None) => {
+            format!(
+                "{}:{:?}:#{}",
+                p.kind,
+                p.severity,
+                row_id::subject(&p.subject)
+            )
+        }
+        (Subject::Relations(_), None) => format!(
+            "{}:{:?}:*{}",
+            p.kind,
+            p.severity,
+            p.chain
+                .first()
+                .map(|line| crate::problems::said_alike(line))
+                .unwrap_or_default()
+        ),
+        _ => format!("{}:{}", p.kind, p.object),
+    }
 }
 
 /// Whether Enter on a problem also opens its row's evidence: a job's run history, the chunks
@@ -176,13 +190,12 @@ pub fn detail(p: &Problem) -> String {
     if let Some(command) = &p.action {
         out.push_str(&format!("\n  Enter: {command}"));
     }
-    match (&p.subject, fold_error(p)) {
-        (_, Some(_)) => out.push_str("\n  Enter: the Jobs tab, filtered by this error"),
-        (Subject::Jobs { ids, .. }, None) => out.push_str(&format!(
-            "\n  Enter: job {}, the first of them, on the Jobs tab",
-            ids.first().copied().unwrap_or_default()
-        )),
-        _ => {}
+    match fold_error(p) {
+        Some(_) => out.push_str("\n  Enter: the Jobs tab, filtered by this error"),
+        None if p.subject.count() > 1 => {
+            out.push_str(&format!("\n  Enter: the {}, one by one", p.object))
+        }
+        None => {}
     }
     out
 }

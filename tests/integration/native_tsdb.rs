@@ -184,6 +184,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
             hypertables: None,
             activity: None,
             lint: None,
+            one_by_one: false,
         };
         let found = hypertop::problems::find(
             &inputs,
@@ -516,7 +517,8 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
             .drill
             .as_ref()
             .expect("the job's history open");
-        let target = drill.target.clone();
+        let (_, target) = drill.read().expect("a read fills it");
+        let target = target.clone();
         assert_eq!(target, model::Subject::Job(compression.parse().unwrap()));
         let result = model::fetch(
             QueryKind::JobRuns,

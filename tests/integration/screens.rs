@@ -608,6 +608,143 @@ async fn problems_rank_what_the_scenario_planted_on(server: &Tsdb) {
     );
 }
 
+/// Eleven hypertables with a compression backlog that each one's own policy cannot work off
+/// (no scheduler runs) are one problem under the scheduler: snapshot JSON names them and counts
+/// each, and in the console Enter opens onto them one by one, each as it would be listed on its
+/// own, and Enter on one shows its chunks in the backlog.
+#[tokio::test]
+async fn relations_alike_are_one_problem_that_opens_onto_them() {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, "folds"), relations_alike_on).await;
+}
+
+async fn relations_alike_on(server: &Tsdb) {
+    use hypertop::app::state::{AppState, DrillOf};
+    use hypertop::screens::{overview, Tab};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let c = &server.conninfo;
+    let n = problems::FOLD_FROM + 1;
+    psql(
+        c,
+        &format!(
+            "CREATE EXTENSION IF NOT EXISTS timescaledb;
+             DROP SCHEMA IF EXISTS fold CASCADE; CREATE SCHEMA fold;
+             DO $$ BEGIN FOR i IN 0..{last} LOOP
+               EXECUTE format('CREATE TABLE fold.%I (ts timestamptz NOT NULL, device int, v float8)',
+                              'T' || lpad(i::text, 2, '0'));
+               PERFORM create_hypertable(format('fold.%I', 'T' || lpad(i::text, 2, '0'))::regclass,
+                                         'ts', chunk_time_interval => interval '1 day');
+               EXECUTE format('INSERT INTO fold.%I SELECT t, 1, 1 FROM generate_series(
+                                 timestamptz ''2024-01-01'', timestamptz ''2024-01-03 12:00'',
+                                 interval ''1 hour'') t', 'T' || lpad(i::text, 2, '0'));
+               EXECUTE format('ALTER TABLE fold.%I SET (timescaledb.compress,
+                                 timescaledb.compress_segmentby = ''device'')',
+                              'T' || lpad(i::text, 2, '0'));
+               PERFORM add_compression_policy(format('fold.%I', 'T' || lpad(i::text, 2, '0'))::regclass,
+                                              interval '1 day');
+             END LOOP; END $$;",
+            last = n - 1
+        ),
+    );
+    let names: Vec<String> = (0..n).map(|i| format!("fold.\"T{i:02}\"")).collect();
+    let s = open_at(c).await;
+    let limits = problems::Thresholds::default();
+    let data = hypertop::store::Dataset::read_all(&s.0.client, None, &s.1, &limits).await;
+    let backlogs: Vec<&problems::Problem> = data
+        .problems
+        .iter()
+        .filter(|p| p.kind == "compression backlog" && p.object.contains("hypertables"))
+        .collect();
+    assert_eq!(backlogs.len(), 1, "{:#?}", data.problems);
+    let fold = backlogs[0];
+    assert_eq!(fold.object, format!("{n} hypertables"));
+    assert_eq!(
+        fold.root.as_ref().map(|r| r.kind.as_str()),
+        Some("scheduler"),
+        "{fold:#?}"
+    );
+    assert!(
+        fold.chain[0].starts_with("compression policy (job ")
+            && fold.chain[0].ends_with("cannot run: the TimescaleDB scheduler is down"),
+        "{fold:#?}"
+    );
+    assert!(
+        !data
+            .problems
+            .iter()
+            .any(|p| p.kind == "compression backlog" && p.object.starts_with("fold.")),
+        "none of them on a line of its own"
+    );
+    assert_eq!(problems::count([fold]), n);
+    // each member as it is found on its own: its backlog of 3 day-chunks, as the Compression
+    // tab counts them
+    let members = data.members(fold, &limits, chrono::Utc::now());
+    let mut listed: Vec<&str> = members.iter().map(|p| p.object.as_str()).collect();
+    listed.sort_unstable();
+    assert_eq!(listed, names);
+    let compression = data.compression.value().unwrap();
+    for m in &members {
+        let row = compression
+            .iter()
+            .find(|r| hypertop::format::qualified(&r.schema, &r.name) == m.object)
+            .unwrap();
+        assert_eq!(row.backlog_chunks, 3, "{row:?}");
+        assert!(m.message.starts_with("3 chunks ("), "{m:?}");
+        assert_eq!(m.root, fold.root);
+    }
+    // snapshot JSON: one problem, its relations named
+    let snap = hypertop::snapshot::collect(&s.0.client, None, &s.1, &limits)
+        .await
+        .to_json();
+    let json = snap["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["kind"] == "compression backlog" && p.get("objects").is_some())
+        .unwrap_or_else(|| panic!("{}", snap["problems"]))
+        .clone();
+    let objects: Vec<String> = serde_json::from_value(json["objects"].clone()).unwrap();
+    assert_eq!(objects, names);
+    // the console: Enter on the fold lists them, Enter on one shows its chunks in the backlog
+    let id = overview::row_id(fold);
+    let mut state = AppState::new("t".into(), std::time::Duration::from_secs(2), true, false);
+    state.data = data;
+    state.show_tab(Tab::HOME);
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    // found as a user finds it: its row filtered by what it says, then Enter
+    for key in format!("/{n} hypertables\r\r").chars() {
+        let code = match key {
+            '\r' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        };
+        state.on_key(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    let drill = state.current().drill.as_ref().expect("its members open");
+    assert_eq!(drill.of, DrillOf::Members(id));
+    assert_eq!(drill.table.len(), n);
+    let first = drill.table.selected_row().unwrap().id().to_string();
+    assert!(first.starts_with("compression backlog:fold."), "{first}");
+    state.on_key(enter);
+    assert_eq!(state.tab(), Tab::explaining(problems::ProblemKind::CompressionBacklog));
+    let wanted = state.wanted();
+    let target = wanted
+        .iter()
+        .find_map(|(kind, target)| (*kind == QueryKind::Chunks).then_some(target.clone()))
+        .flatten()
+        .expect("its chunks are read");
+    let payload = fetch(&s, QueryKind::Chunks, Some(target.clone())).await;
+    state.on_result(hypertop::poller::QueryResult {
+        kind: QueryKind::Chunks,
+        target: Some(target),
+        result: Ok(payload),
+        elapsed: std::time::Duration::ZERO,
+        finished_at: chrono::Utc::now(),
+    });
+    let chunks = &state.current().drill.as_ref().expect("its chunks").table;
+    assert_eq!(chunks.filter(), "backlog");
+    assert_eq!(chunks.len(), 3, "the three in the backlog");
+}
+
 /// The console end to end on the scenario: tabs, filter, drill-down with a hostile name, a
 /// job's history, a problem's jump, and a clean exit.
 #[test]
