@@ -11,18 +11,20 @@ use crate::format;
 use crate::model::jobs::Job;
 use crate::model::names::Name;
 
-/// Links each problem to what it depends on: a symptom to its policy job, a job to the
-/// scheduler, the workers or the license, down to the root cause.
-pub(super) fn explain(out: &mut [Problem], input: &Inputs, now: DateTime<Utc>) {
+/// Links each problem of `out` to what it depends on — a symptom to its policy job, a job to
+/// the scheduler, the workers or the license, down to the root cause — among `out` and the
+/// problems `found` before it.
+pub(super) fn explain(out: &mut [Problem], found: &[Problem], input: &Inputs, now: DateTime<Utc>) {
     // Looked up by key, not scanned: thousands of problems (a 50,000-chunk catalog) each
     // looking for their cause made this quadratic.
     let mut first: HashMap<(ProblemKind, &Subject), &Problem> = HashMap::new();
-    for p in out.iter() {
+    for p in found.iter().chain(out.iter()) {
         first.entry((p.kind, &p.subject)).or_insert(p);
     }
     // a job whose failure was folded with others alike: the fold is its problem
-    let folded: HashMap<i32, &Problem> = out
+    let folded: HashMap<i32, &Problem> = found
         .iter()
+        .chain(out.iter())
         .filter_map(|p| match &p.subject {
             Subject::Jobs { ids, .. } => Some(ids.iter().map(move |&id| (id, p))),
             _ => None,
@@ -50,8 +52,9 @@ pub(super) fn explain(out: &mut [Problem], input: &Inputs, now: DateTime<Utc>) {
     let scheduler = server(ProblemKind::Scheduler);
     let license = server(ProblemKind::License);
     // Each waiting session's lock wait, by the session that waits.
-    let blocked: HashMap<i32, Root> = out
+    let blocked: HashMap<i32, Root> = found
         .iter()
+        .chain(out.iter())
         .filter_map(|p| match (p.kind, &p.subject) {
             (ProblemKind::Blocked, Subject::LockWait { waiting, .. }) => Some((*waiting, p.root())),
             _ => None,

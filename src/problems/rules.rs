@@ -18,15 +18,17 @@ use crate::policy::LintRule;
 /// A rule: what it finds in the inputs, added to the list.
 type Rule = fn(&Inputs, &Thresholds, DateTime<Utc>, &mut Vec<Problem>);
 
-/// Every rule, one per area.
-pub(super) const RULES: &[Rule] = &[
-    server,
-    jobs,
+/// The rules whose problems can be the root of another's chain: the server's, the jobs', the
+/// sessions' (in this order: the jobs' look at the server's).
+pub(super) const ROOTS: &[Rule] = &[server, jobs, sessions];
+
+/// The rules whose problems are about relations, each some policy's or setting's consequence:
+/// never another's root, so each rule's are explained and folded before the next runs.
+pub(super) const RELATIONS: &[Rule] = &[
     compression,
     retention,
     indexes,
     caggs,
-    sessions,
     lint,
     super::advice::advice,
 ];

@@ -725,7 +725,10 @@ async fn relations_alike_on(server: &Tsdb) {
     let first = drill.table.selected_row().unwrap().id().to_string();
     assert!(first.starts_with("compression backlog:fold."), "{first}");
     state.on_key(enter);
-    assert_eq!(state.tab(), Tab::explaining(problems::ProblemKind::CompressionBacklog));
+    assert_eq!(
+        state.tab(),
+        Tab::explaining(problems::ProblemKind::CompressionBacklog)
+    );
     let wanted = state.wanted();
     let target = wanted
         .iter()
