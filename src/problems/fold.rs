@@ -133,15 +133,17 @@ pub(super) fn relations_alike(out: Vec<Problem>) -> Vec<Problem> {
         names.sort_unstable();
         let first = first.expect("a fold has members");
         let (n, noun) = (names.len(), noun(kind));
+        // the kind first: at 80 columns the list shows no kind column, and the count alone
+        // says nothing
         let message = if counts_bytes(kind) {
             format!(
-                "{} in all; the largest, {}: {}",
+                "{kind}: {} in all; the largest, {}: {}",
                 crate::format::bytes(total as i64),
                 first.object,
                 first.message
             )
         } else {
-            format!("the first, {}: {}", first.object, first.message)
+            format!("{kind}: the first, {}: {}", first.object, first.message)
         };
         Problem {
             severity,

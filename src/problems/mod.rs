@@ -1009,7 +1009,7 @@ mod tests {
         // 1 + 2 + … + 11 chunks of 90 MiB; the largest is t10's 11
         assert_eq!(
             fold.message,
-            "5.8 GiB in all; the largest, telemetry.t10: 11 chunks (990 MiB) older than compress_after 1d are not compressed"
+            "compression backlog: 5.8 GiB in all; the largest, telemetry.t10: 11 chunks (990 MiB) older than compress_after 1d are not compressed"
         );
         assert_eq!(
             fold.chain[0],
@@ -1051,7 +1051,7 @@ mod tests {
         assert!(members.iter().all(|p| p.root == fold.root
             && p.kind == ProblemKind::CompressionBacklog
             && p.chain[0].contains("cannot run")));
-        assert_eq!(members[0].message, fold.message.split(": ").nth(1).unwrap());
+        assert_eq!(members[0].message, fold.message.split(": ").nth(2).unwrap());
         // a running scheduler: each policy is fine, and says so of its own job; alike but for
         // the job's number, they fold all the same
         let running = fixtures::summary();
