@@ -538,8 +538,13 @@ impl Dataset {
         self.with_inputs(|inputs| problems::find(inputs, limits, now))
     }
 
-    /// A folded problem's members from what has been read, each as it is found on its own.
-    pub fn members(&self, fold: &Problem, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Problem> {
+    /// A fold's members from what has been read, each as it is found on its own.
+    pub fn members(
+        &self,
+        fold: &problems::FoldId,
+        limits: &Thresholds,
+        now: DateTime<Utc>,
+    ) -> Vec<Problem> {
         self.with_inputs(|inputs| problems::members(inputs, limits, now, fold))
     }
 

@@ -56,9 +56,9 @@ pub struct Drill {
 pub enum DrillOf {
     /// What a read of this kind brings for this target.
     Read(QueryKind, Subject),
-    /// A folded problem's members, one by one (the problem list's own: its row id), made from
-    /// what has been read when it opens and after each read.
-    Members(String),
+    /// A fold's members, one by one, made from what has been read when it opens and after each
+    /// read that changes the problems.
+    Members(crate::problems::FoldId),
 }
 
 impl Drill {
@@ -519,20 +519,11 @@ impl AppState {
                 Effect::Refresh
             }
             Open::Palette(command) => self.open_palette(&command),
-            Open::Members(id) => {
-                let Some(fold) = self
-                    .data
-                    .problems
-                    .iter()
-                    .find(|p| overview::row_id(p) == id)
-                else {
-                    return Effect::None;
-                };
-                let title = format!("{}: {}", fold.object, fold.kind);
+            Open::Members(fold) => {
                 let tab = self.tab;
                 self.view_mut(tab).drill = Some(Drill {
-                    of: DrillOf::Members(id),
-                    title,
+                    of: DrillOf::Members(fold),
+                    title: String::new(),
                     table: Table::new(overview::columns(), None),
                     state: DataState::Loading,
                     from_jump: false,
@@ -544,29 +535,34 @@ impl AppState {
         }
     }
 
-    /// Fills an open list of a folded problem's members from what has been read: each member
-    /// as the list would show it on its own. Gone from the list, the fold says so.
+    /// Fills the shown list of a fold's members from what has been read: each member as the
+    /// list would show it on its own, found by what they share (those that joined since too).
     fn fill_members(&mut self, ctx: Ctx) {
         let (data, limits) = (&self.data, &self.thresholds);
-        for view in &mut self.views {
-            let Some(d) = &mut view.drill else { continue };
-            let DrillOf::Members(id) = &d.of else {
-                continue;
-            };
-            match data.problems.iter().find(|p| overview::row_id(p) == *id) {
-                Some(fold) => {
-                    let members = data.members(fold, limits, ctx.now);
-                    d.table.park();
-                    d.table.set_rows(overview::rows(&members));
-                    d.state.set((), ctx.now, Duration::ZERO);
-                }
-                None => {
-                    d.state = DataState::Unavailable(
-                        "No longer a problem: the last read found none of these.".into(),
-                    )
-                }
+        let Some(d) = &mut self.views[self.tab.index()].drill else {
+            return;
+        };
+        let DrillOf::Members(fold) = &d.of else {
+            return;
+        };
+        let members = data.members(fold, limits, ctx.now);
+        let n = members.len();
+        d.title = match n {
+            0 => format!("{}: {}", fold.noun(), fold.kind),
+            n if n < crate::problems::FOLD_FROM => {
+                format!("{n} {}: {} (no longer folded)", fold.noun(), fold.kind)
             }
+            n => format!("{n} {}: {}", fold.noun(), fold.kind),
+        };
+        if n == 0 {
+            d.state = DataState::Unavailable(
+                "No longer a problem: the last read found none of these.".into(),
+            );
+            return;
         }
+        d.table.park();
+        d.table.set_rows(overview::member_rows(&members));
+        d.state.set((), ctx.now, Duration::ZERO);
     }
 
     /// Shows `tab`'s table, filtered by `filter`, as a jump Esc comes back from.
@@ -614,8 +610,11 @@ impl AppState {
         if self.data.update_problems(&self.thresholds, ctx.now) {
             self.rebuild(Change::Problems, ctx);
         }
-        // a fold's members change with what was read even when the fold's line does not
-        self.fill_members(ctx);
+        // a fold's members change with what was read even when the fold's line does not (a
+        // list not shown is filled when it is shown again)
+        if self.tab.screen().reads().contains(&kind) {
+            self.fill_members(ctx);
+        }
     }
 
     /// Rebuilds the shown table if `change` affects its rows; a hidden one is rebuilt when it
@@ -649,7 +648,8 @@ impl AppState {
     /// are built if the data changed since (every tab's rows held at once took some 15 MB at
     /// 50,000 chunks; building one again takes milliseconds).
     pub fn show_tab(&mut self, tab: Tab) {
-        if tab != self.tab {
+        let shown_again = tab != self.tab;
+        if shown_again {
             let left = self.view_mut(self.tab);
             left.table.park();
             left.stale = true;
@@ -657,6 +657,10 @@ impl AppState {
         }
         if self.view(tab).stale {
             self.build(tab, self.ctx());
+        }
+        if shown_again {
+            // a fold's members, not filled while the list was not shown
+            self.fill_members(self.ctx());
         }
     }
 
@@ -1210,10 +1214,10 @@ mod triage {
             .expect("one folded problem");
         s.view_mut(Tab::HOME)
             .table
-            .select_id(&format!("job failing:Warning:{error}"));
+            .select_id(&format!("job failing:Warning:fold:{error}"));
         assert_eq!(
             s.current().table.selected_row().map(|r| r.id().to_string()),
-            Some(format!("job failing:Warning:{error}")),
+            Some(format!("job failing:Warning:fold:{error}")),
             "problem {at} is selected by its error"
         );
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
@@ -1234,8 +1238,9 @@ mod triage {
     }
 
     /// A fold with no error to filter by (jobs overdue alike) opens onto its members, one by
-    /// one as the list would show each; Enter on one shows its job, Esc comes back to them,
-    /// a read refills them, and a fold gone from the list says so.
+    /// one as the list would show each, in place of the panel; Enter on one shows its job, Esc
+    /// comes back to them, a read refills them (those that joined too), fewer than FOLD_FROM
+    /// are still listed, and none left says so.
     #[test]
     fn enter_on_jobs_overdue_alike_lists_them_one_by_one() {
         let mut s = loaded();
@@ -1258,12 +1263,13 @@ mod triage {
             .expect("one overdue fold");
         assert!(fold.chain[0].contains("jobs alike: job "), "{fold:?}");
         let first_job = crate::screens::row_id::subject(&fold.subject);
-        let id = format!("job overdue:Warning:#{first_job}");
+        let fold_id = fold.fold_id().expect("a fold");
+        let id = crate::screens::overview::row_id(fold);
         assert!(s.view_mut(Tab::HOME).table.select_id(&id), "{id}");
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Redraw);
         assert_eq!(s.tab, Tab::HOME);
         let drill = s.current().drill.as_ref().expect("its members open");
-        assert_eq!(drill.of, DrillOf::Members(id.clone()));
+        assert_eq!(drill.of, DrillOf::Members(fold_id));
         assert_eq!(drill.title, "10 jobs: job overdue");
         assert_eq!(drill.state.status(), Status::Ready);
         let ids = |s: &AppState| -> Vec<String> {
@@ -1301,11 +1307,23 @@ mod triage {
         assert_eq!(s.tab, Tab::HOME);
         assert!(s.current().drill.is_some(), "back to the members");
         // one more joins: the next read lists it
-        jobs.push(late(3999));
+        jobs.push(late(2999));
         arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs.clone()));
         assert_eq!(ids(&s).len(), crate::problems::FOLD_FROM + 1);
-        // fewer than FOLD_FROM: no fold, and the list says so
-        jobs.retain(|j| j.job_id < 3000 || j.job_id > 3004);
+        assert_eq!(
+            s.current().drill.as_ref().unwrap().title,
+            "11 jobs: job overdue"
+        );
+        // fewer than FOLD_FROM: no fold, its jobs still listed here, and said so
+        jobs.retain(|j| j.job_id < 2999 || j.job_id > 3004);
+        arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs.clone()));
+        assert_eq!(ids(&s).len(), 5);
+        assert_eq!(
+            s.current().drill.as_ref().unwrap().title,
+            "5 jobs: job overdue (no longer folded)"
+        );
+        // none left
+        jobs.retain(|j| j.job_id < 2999);
         arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
         let d = s.current().drill.as_ref().unwrap();
         assert!(

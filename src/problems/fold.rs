@@ -31,161 +31,170 @@ pub(super) fn alike<'a>(
     groups
 }
 
-/// Overdue jobs for one cause said alike (`job 7 cannot run: the scheduler is down`), from
-/// [`FOLD_FROM`] on, folded into one consequence of that root (pure): a stopped scheduler or
-/// a fold of failures left thousands of lines under it, one per job.
-pub(super) fn overdue_alike(out: Vec<Problem>) -> Vec<Problem> {
-    // what is said of the job after its name, and the rest of the chain
-    fn said(p: &Problem) -> Option<&str> {
-        let Subject::Job(id) = p.subject else {
-            return None;
-        };
-        if p.kind != ProblemKind::JobOverdue || p.root.is_none() {
-            return None;
-        }
-        p.chain.first()?.strip_prefix(&format!("job {id}"))
-    }
-    type Key = (Severity, Option<(ProblemKind, Subject)>, String, Vec<Name>);
-    let key = |p: &Problem| -> Option<Key> {
-        let root = p.root.as_ref().map(|r| (r.kind, r.subject.clone()));
-        Some((
-            p.severity,
-            root,
-            said(p)?.to_string(),
-            p.chain[1..].to_vec(),
-        ))
+/// What problems folded alike share beside their kind and severity: their root, and their
+/// cause chain said alike (its numbers left out). With the kind and severity it names their
+/// fold from one read to the next, as members join and leave it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Alike {
+    pub root: Option<(ProblemKind, Subject)>,
+    pub cause: Name,
+}
+
+/// What `p` shares with the problems it folds with, for a problem that folds alike: one about
+/// a relation, or a job overdue for a cause of its own (failures fold by their error as they are
+/// found, see [`alike`]).
+pub fn alike_of(p: &Problem) -> Option<Alike> {
+    let folds = match (&p.subject, p.kind) {
+        (Subject::Relation { .. }, _) => true,
+        (Subject::Job(_), ProblemKind::JobOverdue) => p.root.is_some(),
+        _ => false,
     };
+    folds.then(|| Alike {
+        root: p.root.as_ref().map(|r| (r.kind, r.subject.clone())),
+        cause: Name::from(
+            p.chain
+                .iter()
+                .map(|line| said_alike(line))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+    })
+}
+
+/// Problems alike ([`alike_of`]) from [`FOLD_FROM`] on, each group folded into one that opens
+/// onto them (pure): jobs overdue for one cause under that cause (a stopped scheduler left
+/// thousands of lines under it, one per job), relations with one kind of problem for one cause
+/// (4,000 backlogs and 2,500 overdue retentions under it at 50,000 chunks, and an advisor's
+/// 3,814 lines of segment-size advice: one line each buried the rest, and the list and the
+/// overview's rows made from it were a third of the console's memory).
+pub(super) fn fold_alike(out: Vec<Problem>) -> Vec<Problem> {
+    let key = |p: &Problem| Some((p.severity, p.kind, alike_of(p)?));
     grouped(
         out,
         key,
-        |(severity, _, said, rest), mut members: Overdue| {
-            members.ids.sort_unstable();
-            let n = members.ids.len();
-            // what was said of one job, said of the first (it reads for any cause: `is overdue`,
-            // `cannot run`, `is a compression job`)
-            let mut chain = vec![Name::from(format!(
-                "{n} jobs alike: job {}{said}",
-                members.ids[0]
-            ))];
-            chain.extend(rest);
-            let (least, most) = (members.least, members.most);
-            let late = if crate::format::seconds(least) == crate::format::seconds(most) {
-                crate::format::seconds(most)
-            } else {
-                format!(
-                    "{} to {}",
-                    crate::format::seconds(least),
-                    crate::format::seconds(most)
-                )
-            };
-            let starved = match members.starved {
-                0 => String::new(),
-                k => format!("; {k} missed at least one whole run (starved)"),
-            };
-            Problem {
-                severity,
-                kind: ProblemKind::JobOverdue,
-                object: format!("{n} jobs"),
-                message: format!("next starts were {late} ago{starved}"),
-                chain,
-                root: members.root,
-                subject: Subject::Jobs {
-                    ids: members.ids.into(),
-                    error: None,
-                },
-                magnitude: most,
-                action: None,
-            }
+        |(severity, kind, alike), members: Members| match members {
+            Members::Jobs(jobs) => overdue(severity, alike, jobs),
+            Members::Relations(relations) => relations_fold(severity, kind, alike, relations),
         },
     )
 }
 
-/// Relations with one kind of problem for one cause said alike — its chain, but for the
-/// jobs' numbers in it (`compression policy (job 1017) cannot run: the scheduler is down`) —
-/// from [`FOLD_FROM`] on, folded into one problem that opens onto them (pure). A stopped
-/// scheduler at 50,000 chunks left 4,000 backlogs and 2,500 overdue retentions under it, and
-/// an advisor 3,814 lines of segment-size advice: one line each buried the rest, and the
-/// list and the overview's rows made from it were a third of the console's memory.
-pub(super) fn relations_alike(out: Vec<Problem>) -> Vec<Problem> {
-    type Key = (
-        Severity,
-        ProblemKind,
-        Option<(ProblemKind, Subject)>,
-        Vec<String>,
-    );
-    let key = |p: &Problem| -> Option<Key> {
-        let Subject::Relation { .. } = p.subject else {
-            return None;
-        };
-        Some((
-            p.severity,
-            p.kind,
-            p.root.as_ref().map(|r| (r.kind, r.subject.clone())),
-            p.chain.iter().map(|line| said_alike(line)).collect(),
-        ))
+/// One problem for jobs overdue alike.
+fn overdue(severity: Severity, alike: Alike, mut members: Overdue) -> Problem {
+    members.ids.sort_unstable();
+    let n = members.ids.len();
+    // what was said of one job, said of the first (it reads for any cause: `is overdue`,
+    // `cannot run`, `is a compression job`)
+    let mut chain = members.chain;
+    if let Some(first) = chain.first_mut() {
+        *first = Name::from(format!("{n} jobs alike: {first}"));
+    }
+    let (least, most) = (members.least, members.most);
+    let late = if crate::format::seconds(least) == crate::format::seconds(most) {
+        crate::format::seconds(most)
+    } else {
+        format!(
+            "{} to {}",
+            crate::format::seconds(least),
+            crate::format::seconds(most)
+        )
     };
-    grouped(out, key, |(severity, kind, _, _), members: Relations| {
-        let Relations {
-            mut names,
-            total,
-            first,
-        } = members;
-        names.sort_unstable();
-        let first = first.expect("a fold has members");
-        let (n, noun) = (names.len(), noun(kind));
-        // the kind first: at 80 columns the list shows no kind column, and the count alone
-        // says nothing
-        let message = if counts_bytes(kind) {
-            format!(
-                "{kind}: {} in all; the largest, {}: {}",
-                crate::format::bytes(total as i64),
-                first.object,
-                first.message
-            )
-        } else {
-            format!("{kind}: the first, {}: {}", first.object, first.message)
-        };
-        Problem {
-            severity,
-            kind,
-            object: format!("{n} {noun}"),
-            message,
-            // the first one's: said alike of every one, with its own job
-            chain: first.chain,
-            root: first.root,
-            subject: Subject::Relations(names.into()),
-            // a fold of byte sizes ranks by what they add up to; else by its first
-            magnitude: if counts_bytes(kind) {
-                total
-            } else {
-                first.magnitude
-            },
-            action: None,
-        }
-    })
+    let starved = match members.starved {
+        0 => String::new(),
+        k => format!("; {k} missed at least one whole run (starved)"),
+    };
+    Problem {
+        severity,
+        kind: ProblemKind::JobOverdue,
+        object: format!("{n} jobs"),
+        message: format!("next starts were {late} ago{starved}"),
+        chain,
+        root: members.root,
+        subject: Subject::Jobs {
+            ids: members.ids.into(),
+            error: None,
+            alike: Some(alike.cause),
+        },
+        magnitude: most,
+        action: None,
+    }
 }
 
-/// A line of a cause chain with the jobs' numbers left out (`job 1017` → `job #`): the
-/// relations' policies are each their own job, and say the same of it.
+/// One problem for relations alike: how many, their sum (of bytes) and the first of them.
+fn relations_fold(
+    severity: Severity,
+    kind: ProblemKind,
+    alike: Alike,
+    members: Relations,
+) -> Problem {
+    let Relations {
+        mut names,
+        problems,
+        total,
+        first,
+    } = members;
+    names.sort_unstable();
+    // a relation with two findings of one kind (two lint rules) is one of the fold's relations
+    names.dedup();
+    let (n, noun) = (names.len(), noun(kind));
+    // the kind first: at 80 columns the list shows no kind column, and the count alone says
+    // nothing
+    let message = if counts_bytes(kind) {
+        format!(
+            "{kind}: {} in all; the largest, {}: {}",
+            crate::format::bytes(total as i64),
+            first.object,
+            first.message
+        )
+    } else {
+        format!("{kind}: the first, {}: {}", first.object, first.message)
+    };
+    Problem {
+        severity,
+        kind,
+        object: format!("{n} {noun}"),
+        message,
+        // the first one's: said alike of every one, with its own job
+        chain: first.chain,
+        root: first.root,
+        subject: Subject::Relations {
+            names: names.into(),
+            problems,
+            alike: alike.cause,
+        },
+        // a fold of byte sizes ranks by what they add up to; else by its first
+        magnitude: if counts_bytes(kind) {
+            total
+        } else {
+            first.magnitude
+        },
+        action: None,
+    }
+}
+
+/// A line of a cause chain with its numbers left out (`job 1017 failed 3 times` → `job # failed
+/// # times`): each relation's policy is its own job, and each job's count its own.
 pub fn said_alike(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
-    let mut rest = line;
-    while let Some(at) = rest.find("job ") {
-        let (head, tail) = rest.split_at(at + "job ".len());
-        out.push_str(head);
-        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 {
-            out.push('#');
+    let mut digits = false;
+    for c in line.chars() {
+        if c.is_ascii_digit() {
+            if !digits {
+                out.push('#');
+            }
+            digits = true;
+        } else {
+            out.push(c);
+            digits = false;
         }
-        rest = &tail[digits..];
     }
-    out.push_str(rest);
     out
 }
 
 /// What the relations of a fold of `kind` are called.
-fn noun(kind: ProblemKind) -> &'static str {
+pub(super) fn noun(kind: ProblemKind) -> &'static str {
     match kind {
+        ProblemKind::JobFailing | ProblemKind::JobOverdue => "jobs",
         ProblemKind::CaggLag | ProblemKind::RefreshWindow => "continuous aggregates",
         ProblemKind::InvalidIndex | ProblemKind::DuplicateIndex | ProblemKind::UnusedIndex => {
             "indexes"
@@ -208,12 +217,14 @@ fn counts_bytes(kind: ProblemKind) -> bool {
 
 /// What a fold keeps of its members as they are folded (the members themselves are not kept:
 /// moved whole into their folds, 6,500 overdue jobs held 2 MB more at the console's peak).
-trait Gather: Default {
+trait Gather {
+    /// From its first member.
+    fn first(p: Problem) -> Self;
     fn add(&mut self, p: Problem);
 }
 
 /// The problems `key` groups from [`FOLD_FROM`] on, each group one problem made by `fold` from
-/// what it gathered, in the place its first member had; the rest as they were (pure).
+/// what it gathered; the rest as they were (pure).
 fn grouped<K: std::hash::Hash + Eq + Clone, G: Gather>(
     out: Vec<Problem>,
     key: impl Fn(&Problem) -> Option<K>,
@@ -232,13 +243,13 @@ fn grouped<K: std::hash::Hash + Eq + Clone, G: Gather>(
     let mut kept = Vec::new();
     for p in out {
         match key(&p).filter(|k| sizes.contains_key(k)) {
-            Some(k) => {
-                let slot = *slots.entry(k.clone()).or_insert_with(|| {
-                    folds.push((k, G::default()));
-                    folds.len() - 1
-                });
-                folds[slot].1.add(p);
-            }
+            Some(k) => match slots.get(&k) {
+                Some(&slot) => folds[slot].1.add(p),
+                None => {
+                    slots.insert(k.clone(), folds.len());
+                    folds.push((k, G::first(p)));
+                }
+            },
             None => kept.push(p),
         }
     }
@@ -246,29 +257,54 @@ fn grouped<K: std::hash::Hash + Eq + Clone, G: Gather>(
     kept
 }
 
+/// A fold's members as gathered: jobs or relations (a key holds one kind of problem, so one
+/// kind of subject).
+enum Members {
+    Jobs(Overdue),
+    Relations(Relations),
+}
+
+impl Gather for Members {
+    fn first(p: Problem) -> Members {
+        match p.subject {
+            Subject::Job(_) => Members::Jobs(Overdue::first(p)),
+            _ => Members::Relations(Relations::first(p)),
+        }
+    }
+
+    fn add(&mut self, p: Problem) {
+        match self {
+            Members::Jobs(jobs) => jobs.add(p),
+            Members::Relations(relations) => relations.add(p),
+        }
+    }
+}
+
 /// What a fold of overdue jobs says of its members: their ids, how late the least and the most
-/// late are, how many were starved, the first one's root.
+/// late are, how many were starved, the first one's chain and root.
 struct Overdue {
     ids: Vec<i32>,
     least: f64,
     most: f64,
     starved: usize,
+    chain: Vec<Name>,
     root: Option<super::Root>,
 }
 
-impl Default for Overdue {
-    fn default() -> Overdue {
-        Overdue {
+impl Gather for Overdue {
+    fn first(p: Problem) -> Overdue {
+        let mut gathered = Overdue {
             ids: Vec::new(),
             least: f64::INFINITY,
             most: 0.0,
             starved: 0,
+            chain: Vec::new(),
             root: None,
-        }
+        };
+        gathered.add(p);
+        gathered
     }
-}
 
-impl Gather for Overdue {
     fn add(&mut self, p: Problem) {
         if let Subject::Job(id) = p.subject {
             self.ids.push(id);
@@ -276,31 +312,48 @@ impl Gather for Overdue {
         self.least = self.least.min(p.magnitude);
         self.most = self.most.max(p.magnitude);
         self.starved += usize::from(p.message.contains("(starved)"));
-        if self.root.is_none() {
-            self.root = p.root;
+        if self.ids.len() == 1 {
+            (self.chain, self.root) = (p.chain, p.root);
         }
     }
 }
 
-/// What a fold of relations says of its members: their names, the sum of their sizes, and the
-/// one that ranks first (the largest), whole.
-#[derive(Default)]
+/// What a fold of relations says of its members: their names, how many problems they are, the
+/// sum of their sizes, and the one that ranks first (the largest), whole.
 struct Relations {
     names: Vec<Name>,
+    problems: usize,
     total: f64,
-    first: Option<Problem>,
+    first: Problem,
+}
+
+impl Relations {
+    fn name(p: &Problem) -> Option<Name> {
+        match &p.subject {
+            Subject::Relation { schema, name } => {
+                Some(Name::from(crate::format::qualified(schema, name)))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Gather for Relations {
-    fn add(&mut self, p: Problem) {
-        if let Subject::Relation { schema, name } = &p.subject {
-            self.names
-                .push(Name::from(crate::format::qualified(schema, name)));
+    fn first(p: Problem) -> Relations {
+        Relations {
+            names: Relations::name(&p).into_iter().collect(),
+            problems: 1,
+            total: p.magnitude,
+            first: p,
         }
+    }
+
+    fn add(&mut self, p: Problem) {
+        self.names.extend(Relations::name(&p));
+        self.problems += 1;
         self.total += p.magnitude;
-        let ahead = |first: &Problem| super::rank_order(&p, first) == std::cmp::Ordering::Less;
-        if self.first.as_ref().is_none_or(ahead) {
-            self.first = Some(p);
+        if super::rank_order(&p, &self.first) == std::cmp::Ordering::Less {
+            self.first = p;
         }
     }
 }
@@ -344,6 +397,7 @@ pub(super) fn folded(severity: Severity, error: Option<Name>, members: &[&Job]) 
         subject: Subject::Jobs {
             ids: ids.into(),
             error,
+            alike: None,
         },
         magnitude: most.into(),
         action: None,

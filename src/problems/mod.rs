@@ -7,12 +7,11 @@ mod causes;
 mod fold;
 mod rules;
 
-pub use fold::{said_alike, FOLD_FROM};
+pub use fold::{alike_of, said_alike, Alike, FOLD_FROM};
 
 use chrono::{DateTime, Utc};
 use strum::{Display, IntoStaticStr, VariantArray};
 
-use crate::format;
 use crate::model::activity::Session;
 use crate::model::caggs::Cagg;
 use crate::model::compression::Compression;
@@ -132,12 +131,14 @@ pub enum Subject {
     /// The server or database as a whole (the scheduler, the workers, the license).
     Server,
     Job(i32),
-    /// Jobs failing alike, folded into one problem ([`FOLD_FROM`]): their ids, in order (shared:
-    /// every problem it explains holds it as its root), and
-    /// the error they share (what finds them in the Jobs tab).
+    /// Jobs folded into one problem ([`FOLD_FROM`]): their ids, in order (shared: every
+    /// problem it explains holds it as its root); for jobs failing alike the error they share
+    /// (what finds them in the Jobs tab), for jobs overdue alike the cause they share
+    /// ([`Alike`]'s).
     Jobs {
         ids: std::sync::Arc<[i32]>,
         error: Option<crate::model::names::Name>,
+        alike: Option<Name>,
     },
     /// A server setting (a worker capacity problem's).
     Setting(&'static str),
@@ -154,8 +155,14 @@ pub enum Subject {
         name: String,
     },
     /// Relations with one kind of problem for one cause said alike, folded into one problem
-    /// ([`FOLD_FROM`]): each one's `schema.name` as the problem named it, sorted.
-    Relations(std::sync::Arc<[Name]>),
+    /// ([`FOLD_FROM`]): each one's name as problems name it (quoted where it must be), sorted
+    /// and once each; how many problems they are (a relation can have two of one kind: two
+    /// lint rules); the cause they share ([`Alike`]'s).
+    Relations {
+        names: std::sync::Arc<[Name]>,
+        problems: usize,
+        alike: Name,
+    },
 }
 
 /// Hashed as `Eq` compares, but a fold by its count, first id and error, not every id: the
@@ -166,36 +173,24 @@ impl std::hash::Hash for Subject {
         match self {
             Subject::Server => {}
             Subject::Job(id) | Subject::Session(id) => id.hash(h),
-            Subject::Jobs { ids, error } => {
-                (ids.len(), ids.first(), error).hash(h);
+            Subject::Jobs { ids, error, alike } => {
+                (ids.len(), ids.first(), error, alike).hash(h);
             }
             Subject::Setting(name) => name.hash(h),
             Subject::LockWait { waiting, holder } => (waiting, holder).hash(h),
             Subject::Relation { schema, name } => (schema, name).hash(h),
-            Subject::Relations(names) => (names.len(), names.first()).hash(h),
+            Subject::Relations { names, alike, .. } => (names.len(), names.first(), alike).hash(h),
         }
     }
 }
 
 impl Subject {
-    /// How many things the problem is about: a folded one's jobs or relations, else one.
+    /// How many problems the problem is: a folded one's, else one.
     pub fn count(&self) -> usize {
         match self {
             Subject::Jobs { ids, .. } => ids.len(),
-            Subject::Relations(names) => names.len(),
+            Subject::Relations { problems, .. } => *problems,
             _ => 1,
-        }
-    }
-
-    /// Whether a folded problem holds `one` (a job or a relation of its own).
-    pub fn holds(&self, one: &Subject) -> bool {
-        match (self, one) {
-            (Subject::Jobs { ids, .. }, Subject::Job(id)) => ids.binary_search(id).is_ok(),
-            (Subject::Relations(names), Subject::Relation { schema, name }) => {
-                let one = format::qualified(schema, name);
-                names.binary_search_by(|n| n.as_str().cmp(&one)).is_ok()
-            }
-            _ => false,
         }
     }
 
@@ -247,13 +242,60 @@ fn serialize_members<S: serde::Serializer>(s: &Subject, out: S) -> Result<S::Ok,
     let mut map = out.serialize_map(None)?;
     match s {
         Subject::Jobs { ids, .. } => map.serialize_entry("jobs", &ids[..])?,
-        Subject::Relations(names) => map.serialize_entry("objects", &names[..])?,
+        Subject::Relations { names, .. } => map.serialize_entry("objects", &names[..])?,
         _ => {}
     }
     map.end()
 }
 
+/// A folded problem's name from one read to the next, as members join and leave it: its kind,
+/// severity and what its members share.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FoldId {
+    pub kind: ProblemKind,
+    pub severity: Severity,
+    pub shared: Shared,
+}
+
+/// What a fold's members share beside kind and severity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Shared {
+    /// Jobs failing alike: their error (None: they failed with none).
+    Error(Option<Name>),
+    /// Jobs overdue or relations with one kind of problem, for one cause said alike.
+    Alike(Alike),
+}
+
+impl FoldId {
+    /// What the fold's members are called (`jobs`, `hypertables`, `indexes`).
+    pub fn noun(&self) -> &'static str {
+        fold::noun(self.kind)
+    }
+}
+
 impl Problem {
+    /// A folded problem's name (None for a problem on its own).
+    pub fn fold_id(&self) -> Option<FoldId> {
+        let shared = match &self.subject {
+            Subject::Jobs {
+                error, alike: None, ..
+            } => Shared::Error(error.clone()),
+            Subject::Jobs {
+                alike: Some(cause), ..
+            }
+            | Subject::Relations { alike: cause, .. } => Shared::Alike(Alike {
+                root: self.root.as_ref().map(|r| (r.kind, r.subject.clone())),
+                cause: cause.clone(),
+            }),
+            _ => return None,
+        };
+        Some(FoldId {
+            kind: self.kind,
+            severity: self.severity,
+            shared,
+        })
+    }
+
     fn root(&self) -> Root {
         Root {
             kind: self.kind,
@@ -378,18 +420,19 @@ pub fn find(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>) -> Vec<Prob
     out
 }
 
-/// A folded problem's members, each as it is found on its own, ranked: what the fold opens
-/// onto, made again from the same inputs when it is opened (kept, they were most of what the
-/// list held).
+/// A fold's members, each as it is found on its own, ranked: what the fold opens onto, made
+/// again from the same inputs when it is opened (kept, they were most of what the list held).
+/// Found by what they share, not by the fold's last members: those that joined since are
+/// among them, and, should fewer than [`FOLD_FROM`] be left, those left.
 pub fn members(
     input: &Inputs,
     limits: &Thresholds,
     now: DateTime<Utc>,
-    fold: &Problem,
+    fold: &FoldId,
 ) -> Vec<Problem> {
     // failures alike fold as they are found: a fold of them is opened onto with them one by one
     let one_by_one = Inputs {
-        one_by_one: fold.kind == ProblemKind::JobFailing,
+        one_by_one: matches!(fold.shared, Shared::Error(_)),
         ..*input
     };
     rank(found(&one_by_one, limits, now, Some(fold)))
@@ -404,33 +447,60 @@ fn found(
     input: &Inputs,
     limits: &Thresholds,
     now: DateTime<Utc>,
-    members_of: Option<&Problem>,
+    members_of: Option<&FoldId>,
 ) -> Vec<Problem> {
+    let errors: std::collections::HashMap<i32, Option<&str>> = match members_of {
+        Some(FoldId {
+            shared: Shared::Error(_),
+            ..
+        }) => input
+            .jobs
+            .unwrap_or_default()
+            .iter()
+            .map(|j| (j.job_id, j.last_error.as_deref()))
+            .collect(),
+        _ => Default::default(),
+    };
     let member = |p: &Problem| {
-        members_of.is_none_or(|fold| {
-            p.kind == fold.kind && p.severity == fold.severity && fold.subject.holds(&p.subject)
-        })
+        let Some(fold) = members_of else {
+            return true;
+        };
+        p.kind == fold.kind
+            && p.severity == fold.severity
+            && match (&fold.shared, &p.subject) {
+                (Shared::Alike(alike), _) => alike_of(p).as_ref() == Some(alike),
+                // a failure with no cause of its own (paused, the license) and the same error
+                (Shared::Error(error), Subject::Job(id)) => {
+                    p.chain.is_empty() && errors.get(id).copied().flatten() == error.as_deref()
+                }
+                (Shared::Error(_), _) => false,
+            }
     };
     let mut roots = Vec::new();
     for rule in rules::ROOTS {
         rule(input, limits, now, &mut roots);
     }
-    causes::explain(&mut roots, &[], input, now);
+    causes::explain_roots(&mut roots, input, now);
     let mut roots = match members_of {
-        None => fold::overdue_alike(roots),
+        None => fold::fold_alike(roots),
         Some(_) => roots,
     };
     let mut out = Vec::new();
-    for rule in rules::RELATIONS {
+    let causes = causes::Causes::new(&roots, input, now);
+    // a fold of jobs has its members among the roots
+    let jobs_only = members_of
+        .is_some_and(|f| matches!(f.kind, ProblemKind::JobFailing | ProblemKind::JobOverdue));
+    for rule in rules::RELATIONS.iter().filter(|_| !jobs_only) {
         let mut batch = Vec::new();
         rule(input, limits, now, &mut batch);
+        causes.explain(&mut batch);
         batch.retain(member);
-        causes::explain(&mut batch, &roots, input, now);
         match members_of {
-            None => out.extend(fold::relations_alike(batch)),
+            None => out.extend(fold::fold_alike(batch)),
             Some(_) => out.extend(batch),
         }
     }
+    drop(causes);
     roots.retain(member);
     roots.extend(out);
     roots
@@ -1023,7 +1093,7 @@ mod tests {
         assert_eq!(found[0].kind, ProblemKind::Scheduler);
         assert!(std::ptr::eq(&found[1], *fold));
         assert_eq!(found.len(), 1 + 1 + 3 + 3, "{found:#?}");
-        let Subject::Relations(names) = &fold.subject else {
+        let Subject::Relations { names, .. } = &fold.subject else {
             panic!("{:?}", fold.subject)
         };
         assert_eq!(names.first().map(|n| n.as_str()), Some("telemetry.t00"));
@@ -1044,7 +1114,8 @@ mod tests {
         let json = serde_json::to_value(single).unwrap();
         assert!(json.get("objects").is_none() && json.get("jobs").is_none());
         // opened: each as it was found, the largest first, under the same root
-        let members = super::members(&input, &Thresholds::default(), now(), fold);
+        let id = fold.fold_id().expect("a fold");
+        let members = super::members(&input, &Thresholds::default(), now(), &id);
         let objects: Vec<&str> = members.iter().map(|p| p.object.as_str()).collect();
         let expected: Vec<String> = (0..n).rev().map(|i| format!("telemetry.t{i:02}")).collect();
         assert_eq!(objects, expected);
@@ -1068,19 +1139,190 @@ mod tests {
         assert!(fold.root.is_none());
     }
 
-    /// A cause said alike is the same but for jobs' numbers.
+    /// A cause said alike is the same but for its numbers.
     #[test]
-    fn said_alike_leaves_out_job_numbers_only() {
+    fn said_alike_leaves_out_numbers_only() {
         assert_eq!(
-            said_alike("compression policy (job 1017) cannot run"),
-            "compression policy (job #) cannot run"
+            said_alike("compression policy (job 1017) failed 3 times in a row: disk 99% full"),
+            "compression policy (job #) failed # times in a row: disk #% full"
+        );
+        assert_eq!(said_alike("no job here"), "no job here");
+        assert_eq!(said_alike("é job 3 ü 12"), "é job # ü #");
+        assert_eq!(said_alike(""), "");
+    }
+
+    /// The jobs of a stopped scheduler's relations are overdue too, and folded alike: a
+    /// relation's policy job in that fold has not failed, its fold is not the relation's root
+    /// (it was, and the backlog ranked last, its root a consequence), and its members say what
+    /// it says.
+    #[test]
+    fn relations_whose_jobs_are_overdue_alike_stay_under_the_scheduler() {
+        let mut summary = fixtures::summary();
+        summary.scheduler_running = false;
+        let n = FOLD_FROM as i32 + 1;
+        let jobs: Vec<Job> = (0..n)
+            .map(|i| {
+                let mut j = fixtures::job(1100 + i, "policy_compression", Some("r"), 0, true);
+                j.next_start = Some(now() - chrono::Duration::hours(2));
+                j
+            })
+            .collect();
+        let compression: Vec<Compression> = (0..n)
+            .map(|i| {
+                let mut c = fixtures::compression(&format!("t{i:02}"), 1 + i as i64);
+                c.job_id = Some(1100 + i);
+                c
+            })
+            .collect();
+        let input = Inputs {
+            summary: Some(&summary),
+            timescaledb: true,
+            jobs: Some(&jobs),
+            compression: Some(&compression),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(
+            kinds(&found),
+            [
+                (Severity::Critical, "scheduler", "TimescaleDB scheduler"),
+                (Severity::Warning, "compression backlog", "11 hypertables"),
+                (Severity::Warning, "job overdue", "11 jobs"),
+            ],
+            "{found:#?}"
+        );
+        let backlog = &found[1];
+        assert_eq!(
+            backlog.root.as_ref().map(|r| r.kind),
+            Some(ProblemKind::Scheduler)
         );
         assert_eq!(
-            said_alike("job 7 and job 12: job x, job "),
-            "job # and job #: job x, job "
+            backlog.chain[0],
+            "compression policy (job 1110) cannot run: the TimescaleDB scheduler is down"
         );
-        assert_eq!(said_alike("no job here, 1017"), "no job here, 1017");
-        assert_eq!(said_alike("é job 3 ü"), "é job # ü");
+        for fold in &found[1..] {
+            let members = super::members(
+                &input,
+                &Thresholds::default(),
+                now(),
+                &fold.fold_id().unwrap(),
+            );
+            assert_eq!(members.len(), 11, "{members:#?}");
+            assert!(members.iter().all(|m| m.root == fold.root
+                && said_alike(&m.chain[0])
+                    == said_alike(&fold.chain[0]).replace("# jobs alike: ", "")));
+        }
+    }
+
+    /// A fold is named by what its members share, so its members are found as they join and
+    /// leave it, and when fewer than FOLD_FROM are left; relations count once each in its
+    /// object and every problem in its count; failures alike with no error and with the error
+    /// `#12` are two folds, each opening onto its own.
+    #[test]
+    fn folds_are_named_by_what_their_members_share() {
+        let mut summary = fixtures::summary();
+        summary.scheduler_running = false;
+        let backlog = |i: i32| {
+            let mut c = fixtures::compression(&format!("t{i:02}"), 2);
+            c.job_id = Some(1100 + i);
+            c
+        };
+        let jobs: Vec<Job> = (0..40)
+            .map(|i| fixtures::job(1100 + i, "policy_compression", Some("r"), 0, true))
+            .collect();
+        let inputs = |compression: &[Compression]| -> Vec<Problem> {
+            let input = Inputs {
+                summary: Some(&summary),
+                timescaledb: true,
+                jobs: Some(&jobs),
+                compression: Some(compression),
+                ..Inputs::default()
+            };
+            find(&input, &Thresholds::default(), now())
+        };
+        let eleven: Vec<Compression> = (0..11).map(backlog).collect();
+        let found = inputs(&eleven);
+        let id = found[1].fold_id().expect("the backlogs' fold");
+        let members = |compression: &[Compression]| {
+            let input = Inputs {
+                summary: Some(&summary),
+                timescaledb: true,
+                jobs: Some(&jobs),
+                compression: Some(compression),
+                ..Inputs::default()
+            };
+            super::members(&input, &Thresholds::default(), now(), &id).len()
+        };
+        // others join (the fold's name stays), then most leave
+        let fifteen: Vec<Compression> = (0..15).map(backlog).collect();
+        assert_eq!(inputs(&fifteen)[1].fold_id().as_ref(), Some(&id));
+        assert_eq!(members(&fifteen), 15);
+        let four: Vec<Compression> = (20..24).map(backlog).collect();
+        assert_eq!(members(&four), 4);
+        assert_eq!(members(&[]), 0);
+        // two failing folds that a text id could not tell apart
+        let failing = |id: i32, error: Option<&str>| {
+            let mut j = fixtures::job(id, "custom_job", None, 1, true);
+            j.last_error = error.map(Into::into);
+            j
+        };
+        let jobs: Vec<Job> = (0..10)
+            .map(|i| failing(100 + i, None))
+            .chain((0..10).map(|i| failing(200 + i, Some("#12"))))
+            .collect();
+        let input = Inputs {
+            jobs: Some(&jobs),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let folds: Vec<FoldId> = found.iter().filter_map(Problem::fold_id).collect();
+        assert_eq!(folds.len(), 2, "{found:#?}");
+        assert_ne!(folds[0], folds[1]);
+        for fold in &folds {
+            let members = super::members(&input, &Thresholds::default(), now(), fold);
+            let ids: Vec<i32> = members
+                .iter()
+                .map(|m| match m.subject {
+                    Subject::Job(id) => id,
+                    _ => panic!("{m:?}"),
+                })
+                .collect();
+            let first = match &fold.shared {
+                Shared::Error(None) => 100,
+                _ => 200,
+            };
+            let mut sorted = ids.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (first..first + 10).collect::<Vec<_>>(), "{fold:?}");
+        }
+    }
+
+    /// Two lint findings of one kind on one relation: the fold names it once, counts both.
+    #[test]
+    fn a_relation_with_two_findings_is_one_of_its_fold() {
+        let findings: Vec<Finding> = (0..6)
+            .flat_map(|i| {
+                [
+                    crate::policy::LintRule::EndOffsetBelowBucket,
+                    crate::policy::LintRule::WindowsDoNotNest,
+                ]
+                .map(|rule| Finding {
+                    rule,
+                    relation: format!("telemetry.c{i}"),
+                    schema: "telemetry".into(),
+                    relname: format!("c{i}").into(),
+                    message: format!("{rule:?}"),
+                })
+            })
+            .collect();
+        let input = Inputs {
+            lint: Some(&findings),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].object, "6 continuous aggregates");
+        assert_eq!(count(&found), 12);
     }
 
     #[test]
@@ -1189,7 +1431,7 @@ mod tests {
             fold.message,
             "7 compression, 5 retention and 1 cagg refresh jobs failed 1–2 times in a row: cannot drop portal \"\""
         );
-        let Subject::Jobs { ids, error } = &fold.subject else {
+        let Subject::Jobs { ids, error, .. } = &fold.subject else {
             unreachable!()
         };
         let expected: Vec<i32> = [1002]

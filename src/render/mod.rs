@@ -165,7 +165,13 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     let screen = state.tab().screen();
     let ts = state.timescaledb();
     let ctx = state.ctx();
-    let area = match screen.panel(&state.data, &ctx) {
+    // a drill-down (a fold's members on the overview) takes the panel's room for its rows
+    let panel = view
+        .drill
+        .is_none()
+        .then(|| screen.panel(&state.data, &ctx))
+        .flatten();
+    let area = match panel {
         Some(facts) => {
             let pulse = screen.pulse(&state.data);
             // what the table below needs kept: a few rows and the selected row's detail (a

@@ -273,8 +273,8 @@ pub enum Open {
     Filter(Tab, String),
     /// The palette with this command in it (an advice's action), to preview or edit.
     Palette(String),
-    /// A folded problem's members, one by one (its row id on the problem list).
-    Members(String),
+    /// A folded problem's members, one by one.
+    Members(crate::problems::FoldId),
 }
 
 /// A drill-down's title made from its query and target when it opens: a table of 15,500
@@ -323,7 +323,9 @@ pub mod row_id {
             Subject::Session(pid) | Subject::LockWait { holder: pid, .. } => session(*pid),
             Subject::Relation { schema, name } => relation(schema, name),
             // a fold of relations: its first, by name
-            Subject::Relations(names) => names.first().map(|n| n.to_string()).unwrap_or_default(),
+            Subject::Relations { names, .. } => {
+                names.first().map(|n| n.to_string()).unwrap_or_default()
+            }
         }
     }
 }

@@ -5,7 +5,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::QueryKind;
 use crate::pictures::{self, Spark};
-use crate::problems::{Problem, ProblemKind, Severity, Subject};
+use crate::problems::{Problem, ProblemKind, Severity, Shared, Subject};
 use crate::store::{Dataset, Status};
 
 pub struct Overview;
@@ -94,7 +94,17 @@ pub fn columns() -> Vec<Column> {
 }
 
 pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
-    problems.iter().enumerate().map(|(rank, p)| {
+    listed(problems, true)
+}
+
+/// A fold's members, each as the list shows a problem, but not marked as a consequence: they
+/// all are, of the same root.
+pub fn member_rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
+    listed(problems, false)
+}
+
+fn listed(problems: &[Problem], marked: bool) -> impl Iterator<Item = TableRow> + '_ {
+    problems.iter().enumerate().map(move |(rank, p)| {
         let tone = match p.severity {
             Severity::Critical => Tone::Critical,
             Severity::Warning => Tone::Warn,
@@ -106,24 +116,23 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
             Severity::Advice => "ADVICE",
         };
         // A consequence sits under its root cause, marked so.
-        let object = if p.is_consequence() {
+        let object = if marked && p.is_consequence() {
             format!("↳ {}", p.object)
         } else {
             p.object.clone()
         };
-        let id = row_id(p);
-        let open = match (&p.action, fold_error(p)) {
-            (Some(command), _) => Open::Palette(command.clone()),
-            (None, Some(error)) => Open::Filter(Tab::explaining(p.kind), error.to_string()),
-            (None, None) if p.subject.count() > 1 => Open::Members(id.clone()),
-            (None, None) => Open::Jump(
+        let open = match (&p.action, fold_error(p), p.fold_id()) {
+            (Some(command), _, _) => Open::Palette(command.clone()),
+            (None, Some(error), _) => Open::Filter(Tab::explaining(p.kind), error.to_string()),
+            (None, None, Some(fold)) => Open::Members(fold),
+            (None, None, None) => Open::Jump(
                 Tab::explaining(p.kind),
                 row_id::subject(&p.subject),
                 opens_evidence(p.kind),
             ),
         };
         TableRow::new(
-            id,
+            row_id(p),
             vec![
                 Cell::num(rank as f64, severity).tone(tone),
                 Cell::text(p.kind.as_str()),
@@ -136,29 +145,18 @@ pub fn rows(problems: &[Problem]) -> impl Iterator<Item = TableRow> + '_ {
     })
 }
 
-/// A problem's row id. A folded problem's object is a count: its error, else its first job,
-/// else the cause its relations share, keeps the selection as members join and leave it.
+/// A problem's row id, which keeps its row selected from one read to the next: a folded
+/// problem's object is a count, so what its members share names it.
 pub fn row_id(p: &Problem) -> String {
-    match (&p.subject, fold_error(p)) {
-        (_, Some(error)) => format!("{}:{:?}:{error}", p.kind, p.severity),
-        (Subject::Jobs { .. }, None) => {
-            format!(
-                "{}:{:?}:#{}",
-                p.kind,
-                p.severity,
-                row_id::subject(&p.subject)
-            )
-        }
-        (Subject::Relations(_), None) => format!(
-            "{}:{:?}:*{}",
+    match p.fold_id().map(|f| f.shared) {
+        Some(Shared::Error(error)) => format!(
+            "{}:{:?}:fold:{}",
             p.kind,
             p.severity,
-            p.chain
-                .first()
-                .map(|line| crate::problems::said_alike(line))
-                .unwrap_or_default()
+            error.as_deref().unwrap_or_default()
         ),
-        _ => format!("{}:{}", p.kind, p.object),
+        Some(Shared::Alike(alike)) => format!("{}:{:?}:fold:{}", p.kind, p.severity, alike.cause),
+        None => format!("{}:{}", p.kind, p.object),
     }
 }
 
@@ -176,9 +174,15 @@ fn opens_evidence(kind: ProblemKind) -> bool {
     )
 }
 
-/// The problem, then why, one cause a line down to the root.
+/// The problem, then what Enter does with a fold (first: the detail pane at 80x24 shows a few
+/// lines), then why, one cause a line down to the root, then an advice's command.
 pub fn detail(p: &Problem) -> String {
     let mut out = format!("{}: {}", p.object, p.message);
+    match (fold_error(p), p.fold_id()) {
+        (Some(_), _) => out.push_str("\n  Enter: the Jobs tab, filtered by this error"),
+        (None, Some(_)) => out.push_str(&format!("\n  Enter: the {}, one by one", p.object)),
+        (None, None) => {}
+    }
     for (i, cause) in p.chain.iter().enumerate() {
         let root = if i + 1 == p.chain.len() && p.root.is_some() {
             " (root cause)"
@@ -190,20 +194,15 @@ pub fn detail(p: &Problem) -> String {
     if let Some(command) = &p.action {
         out.push_str(&format!("\n  Enter: {command}"));
     }
-    match fold_error(p) {
-        Some(_) => out.push_str("\n  Enter: the Jobs tab, filtered by this error"),
-        None if p.subject.count() > 1 => {
-            out.push_str(&format!("\n  Enter: the {}, one by one", p.object))
-        }
-        None => {}
-    }
     out
 }
 
-/// The error a fold of jobs shares, when there is one to filter by.
+/// The error a fold of jobs failing alike shares, when there is one to filter by.
 fn fold_error(p: &Problem) -> Option<&str> {
-    match &p.subject {
-        Subject::Jobs { error, .. } => error.as_deref().filter(|e| !e.is_empty()),
+    match (p.kind, &p.subject) {
+        (ProblemKind::JobFailing, Subject::Jobs { error, .. }) => {
+            error.as_deref().filter(|e| !e.is_empty())
+        }
         _ => None,
     }
 }

@@ -620,7 +620,7 @@ async fn relations_alike_are_one_problem_that_opens_onto_them() {
 
 async fn relations_alike_on(server: &Tsdb) {
     use hypertop::app::state::{AppState, DrillOf};
-    use hypertop::screens::{overview, Tab};
+    use hypertop::screens::Tab;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let c = &server.conninfo;
     let n = problems::FOLD_FROM + 1;
@@ -678,7 +678,8 @@ async fn relations_alike_on(server: &Tsdb) {
     assert_eq!(problems::count([fold]), n);
     // each member as it is found on its own: its backlog of 3 day-chunks, as the Compression
     // tab counts them
-    let members = data.members(fold, &limits, chrono::Utc::now());
+    let fold_id = fold.fold_id().expect("a fold");
+    let members = data.members(&fold_id, &limits, chrono::Utc::now());
     let mut listed: Vec<&str> = members.iter().map(|p| p.object.as_str()).collect();
     listed.sort_unstable();
     assert_eq!(listed, names);
@@ -706,7 +707,6 @@ async fn relations_alike_on(server: &Tsdb) {
     let objects: Vec<String> = serde_json::from_value(json["objects"].clone()).unwrap();
     assert_eq!(objects, names);
     // the console: Enter on the fold lists them, Enter on one shows its chunks in the backlog
-    let id = overview::row_id(fold);
     let mut state = AppState::new("t".into(), std::time::Duration::from_secs(2), true, false);
     state.data = data;
     state.show_tab(Tab::HOME);
@@ -720,7 +720,7 @@ async fn relations_alike_on(server: &Tsdb) {
         state.on_key(KeyEvent::new(code, KeyModifiers::NONE));
     }
     let drill = state.current().drill.as_ref().expect("its members open");
-    assert_eq!(drill.of, DrillOf::Members(id));
+    assert_eq!(drill.of, DrillOf::Members(fold_id));
     assert_eq!(drill.table.len(), n);
     let first = drill.table.selected_row().unwrap().id().to_string();
     assert!(first.starts_with("compression backlog:fold."), "{first}");
