@@ -125,13 +125,8 @@ pub async fn fetch(
     caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
-    let [list, statement] = statements
-        .get(
-            client,
-            [queries::INTEGER_NOW_CALLS.as_str(), queries::caggs(caps)],
-        )
-        .await?;
-    let nows = super::integer_now::read(client, &list).await?;
+    let (statement, nows) =
+        super::integer_now::with_statement(client, statements, queries::caggs(caps)).await?;
     let rows = client.query(&statement, &[&nows.ids, &nows.nows]).await?;
     rows.iter()
         .map(|r| {

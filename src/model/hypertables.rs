@@ -64,13 +64,8 @@ pub async fn fetch_chunks(
     statements: &mut Statements,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
-    let [list, chunks] = statements
-        .get(
-            client,
-            [queries::INTEGER_NOW_CALLS.as_str(), queries::chunks(caps)],
-        )
-        .await?;
-    let nows = super::integer_now::read(client, &list).await?;
+    let (chunks, nows) =
+        super::integer_now::with_statement(client, statements, queries::chunks(caps)).await?;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&schema, &name, &nows.ids, &nows.nows];
     super::collect_rows(client, &chunks, &params, |r| {

@@ -5,7 +5,9 @@
 //! (servers built without libxml refuse `query_to_xml`) nor dynamic SQL on the server is
 //! needed; a call that fails leaves that hypertable's "now" unknown, not the read.
 
-use tokio_postgres::{Client, Error, ToStatement};
+use tokio_postgres::{Client, Error, Statement, ToStatement};
+
+use super::statements::Statements;
 
 /// Hypertable ids and their "now", in step: the parameters of the queries that judge
 /// integer-time thresholds (tables.sql, chunks.sql, caggs.sql).
@@ -13,6 +15,19 @@ use tokio_postgres::{Client, Error, ToStatement};
 pub struct IntegerNows {
     pub ids: Vec<i32>,
     pub nows: Vec<i64>,
+}
+
+/// `sql` prepared beside the list (once, kept in `statements`), and the list's "now"s: what a
+/// statement that judges integer-time thresholds needs before it runs.
+pub async fn with_statement(
+    client: &Client,
+    statements: &mut Statements,
+    sql: &'static str,
+) -> Result<(Statement, IntegerNows), Error> {
+    let [list, statement] = statements
+        .get(client, [crate::queries::INTEGER_NOW_CALLS.as_str(), sql])
+        .await?;
+    Ok((statement, read(client, &list).await?))
 }
 
 /// `list` is queries/integer_now_calls.sql: a refresh passes the statement its kind keeps

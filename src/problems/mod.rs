@@ -1059,11 +1059,8 @@ mod tests {
             c
         }));
         let input = Inputs {
-            summary: Some(&summary),
-            timescaledb: true,
-            jobs: Some(&jobs),
             compression: Some(&compression),
-            ..Inputs::default()
+            ..server_and_jobs(&summary, &jobs)
         };
         let found = find(&input, &Thresholds::default(), now());
         let backlogs: Vec<&Problem> = found
@@ -1175,11 +1172,8 @@ mod tests {
             })
             .collect();
         let input = Inputs {
-            summary: Some(&summary),
-            timescaledb: true,
-            jobs: Some(&jobs),
             compression: Some(&compression),
-            ..Inputs::default()
+            ..server_and_jobs(&summary, &jobs)
         };
         let found = find(&input, &Thresholds::default(), now());
         assert_eq!(
@@ -1232,11 +1226,8 @@ mod tests {
             .collect();
         let inputs = |compression: &[Compression]| -> Vec<Problem> {
             let input = Inputs {
-                summary: Some(&summary),
-                timescaledb: true,
-                jobs: Some(&jobs),
                 compression: Some(compression),
-                ..Inputs::default()
+                ..server_and_jobs(&summary, &jobs)
             };
             find(&input, &Thresholds::default(), now())
         };
@@ -1245,11 +1236,8 @@ mod tests {
         let id = found[1].fold_id().expect("the backlogs' fold");
         let members = |compression: &[Compression]| {
             let input = Inputs {
-                summary: Some(&summary),
-                timescaledb: true,
-                jobs: Some(&jobs),
                 compression: Some(compression),
-                ..Inputs::default()
+                ..server_and_jobs(&summary, &jobs)
             };
             super::members(&input, &Thresholds::default(), now(), &id).len()
         };
