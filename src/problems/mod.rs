@@ -1313,6 +1313,54 @@ mod tests {
         assert_eq!(count(&found), 12);
     }
 
+    /// Under the apache license the compression, cagg refresh and reorder jobs cannot run (a
+    /// refresh job's kind is `cagg refresh`: it was never counted), and each one's failure says
+    /// why; a retention job runs under apache.
+    #[test]
+    fn apache_license_stops_the_community_jobs_and_says_so() {
+        let mut summary = fixtures::summary();
+        summary.timescaledb_license = Some("apache".into());
+        let mut jobs = vec![
+            fixtures::job(1000, "policy_compression", Some("a"), 0, true),
+            fixtures::job(
+                1001,
+                "policy_refresh_continuous_aggregate",
+                Some("b"),
+                2,
+                true,
+            ),
+            fixtures::job(1002, "policy_reorder", Some("c"), 0, true),
+            fixtures::job(1003, "policy_retention", Some("d"), 0, true),
+        ];
+        jobs[1].last_error =
+            Some("function not supported under the current \"apache\" license".into());
+        let found = find(
+            &server_and_jobs(&summary, &jobs),
+            &Thresholds::default(),
+            now(),
+        );
+        assert_eq!(found[0].kind, ProblemKind::License, "{found:#?}");
+        assert!(
+            found[0]
+                .message
+                .starts_with("apache: 3 compression, refresh or reorder jobs"),
+            "{}",
+            found[0].message
+        );
+        let refresh = found
+            .iter()
+            .find(|p| p.subject == Subject::Job(1001))
+            .expect("the refresh job's failure");
+        assert_eq!(
+            refresh.chain[0],
+            "job 1001 is a cagg refresh job: it needs the community license, and timescaledb.license is apache"
+        );
+        assert_eq!(
+            refresh.root.as_ref().map(|r| r.kind),
+            Some(ProblemKind::License)
+        );
+    }
+
     #[test]
     fn restoring_mode_is_named_as_the_reason() {
         let mut summary = fixtures::summary();

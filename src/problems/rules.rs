@@ -88,7 +88,7 @@ fn describe_holder(s: &Session) -> String {
 
 /// Jobs whose code is TimescaleDB's community (TSL) part: they fail under `apache`.
 pub(super) fn needs_community_license(kind: &str) -> bool {
-    matches!(kind, "compression" | "refresh" | "reorder")
+    matches!(kind, "compression" | "cagg refresh" | "reorder")
 }
 
 /// The server: the scheduler, the license, the workers.
