@@ -56,8 +56,8 @@ pub struct Drill {
 pub enum DrillOf {
     /// What a read of this kind brings for this target.
     Read(QueryKind, Subject),
-    /// A fold's members, one by one, made from what has been read when it opens and after each
-    /// read that changes the problems.
+    /// A fold's members, one by one, made from what has been read when it opens, when it is
+    /// shown again, and after each read of what its tab reads while shown.
     Members(crate::problems::FoldId),
 }
 
@@ -1212,12 +1212,11 @@ mod triage {
             .iter()
             .position(|p| matches!(p.subject, crate::problems::Subject::Jobs { .. }))
             .expect("one folded problem");
-        s.view_mut(Tab::HOME)
-            .table
-            .select_id(&format!("job failing:Warning:fold:{error}"));
+        let id = crate::screens::overview::row_id(&s.data.problems[at]);
+        s.view_mut(Tab::HOME).table.select_id(&id);
         assert_eq!(
             s.current().table.selected_row().map(|r| r.id().to_string()),
-            Some(format!("job failing:Warning:fold:{error}")),
+            Some(id),
             "problem {at} is selected by its error"
         );
         assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);

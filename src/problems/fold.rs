@@ -36,7 +36,7 @@ pub(super) fn alike<'a>(
 /// fold from one read to the next, as members join and leave it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Alike {
-    pub root: Option<(ProblemKind, Subject)>,
+    pub root: Option<super::RootKey>,
     pub cause: Name,
 }
 
@@ -50,7 +50,7 @@ pub fn alike_of(p: &Problem) -> Option<Alike> {
         _ => false,
     };
     folds.then(|| Alike {
-        root: p.root.as_ref().map(|r| (r.kind, r.subject.clone())),
+        root: p.root.as_ref().map(super::Root::key),
         cause: Name::from(
             p.chain
                 .iter()
@@ -172,8 +172,9 @@ fn relations_fold(
     }
 }
 
-/// A line of a cause chain with its numbers left out (`job 1017 failed 3 times` → `job # failed
-/// # times`): each relation's policy is its own job, and each job's count its own.
+/// A line of a cause chain with its numbers left out, and the plural that follows them (`job
+/// 1017 failed 3 times` → `job # failed # time`): each relation's policy is its own job, and
+/// each job's count of failures its own.
 pub fn said_alike(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut digits = false;
@@ -188,7 +189,7 @@ pub fn said_alike(line: &str) -> String {
             digits = false;
         }
     }
-    out
+    out.replace("# times", "# time")
 }
 
 /// What the relations of a fold of `kind` are called.

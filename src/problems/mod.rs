@@ -206,11 +206,33 @@ impl Subject {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Root {
     pub kind: ProblemKind,
+    #[serde(skip)]
+    pub severity: Severity,
     /// Shared by every problem it is the root of.
     pub object: Name,
     #[serde(skip)]
     pub subject: Subject,
 }
+
+impl Root {
+    /// The root as its consequences are folded by ([`Alike`]): a fold of failing jobs by its
+    /// kind, severity and error, not by its jobs, which come and go (the consequences' fold kept
+    /// its name no longer than its root kept its jobs).
+    pub fn key(&self) -> RootKey {
+        let subject = match &self.subject {
+            Subject::Jobs { error, alike, .. } => Subject::Jobs {
+                ids: std::sync::Arc::from([]),
+                error: error.clone(),
+                alike: alike.clone(),
+            },
+            other => other.clone(),
+        };
+        (self.kind, self.severity, subject)
+    }
+}
+
+/// A root as consequences alike share it ([`Root::key`]).
+pub type RootKey = (ProblemKind, Severity, Subject);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Problem {
@@ -284,7 +306,7 @@ impl Problem {
                 alike: Some(cause), ..
             }
             | Subject::Relations { alike: cause, .. } => Shared::Alike(Alike {
-                root: self.root.as_ref().map(|r| (r.kind, r.subject.clone())),
+                root: self.root.as_ref().map(Root::key),
                 cause: cause.clone(),
             }),
             _ => return None,
@@ -299,6 +321,7 @@ impl Problem {
     fn root(&self) -> Root {
         Root {
             kind: self.kind,
+            severity: self.severity,
             object: Name::from(&*self.object),
             subject: self.subject.clone(),
         }
@@ -449,7 +472,8 @@ fn found(
     now: DateTime<Utc>,
     members_of: Option<&FoldId>,
 ) -> Vec<Problem> {
-    let errors: std::collections::HashMap<i32, Option<&str>> = match members_of {
+    // a failing job folds when scheduled, with its error
+    let errors: std::collections::HashMap<i32, (bool, Option<&str>)> = match members_of {
         Some(FoldId {
             shared: Shared::Error(_),
             ..
@@ -457,7 +481,7 @@ fn found(
             .jobs
             .unwrap_or_default()
             .iter()
-            .map(|j| (j.job_id, j.last_error.as_deref()))
+            .map(|j| (j.job_id, (j.scheduled, j.last_error.as_deref())))
             .collect(),
         _ => Default::default(),
     };
@@ -469,9 +493,10 @@ fn found(
             && p.severity == fold.severity
             && match (&fold.shared, &p.subject) {
                 (Shared::Alike(alike), _) => alike_of(p).as_ref() == Some(alike),
-                // a failure with no cause of its own (paused, the license) and the same error
+                // a scheduled job's failure with no cause of its own (the license) and the same
+                // error
                 (Shared::Error(error), Subject::Job(id)) => {
-                    p.chain.is_empty() && errors.get(id).copied().flatten() == error.as_deref()
+                    p.chain.is_empty() && errors.get(id) == Some(&(true, error.as_deref()))
                 }
                 (Shared::Error(_), _) => false,
             }
@@ -624,6 +649,7 @@ mod tests {
                     let subject = Subject::Job(next(6) as i32);
                     let root = (next(2) == 0).then(|| Root {
                         kind: kinds[next(3) as usize],
+                        severity: Severity::Warning,
                         object: Name::default(),
                         subject: Subject::Job(next(8) as i32),
                     });
@@ -1141,8 +1167,10 @@ mod tests {
     fn said_alike_leaves_out_numbers_only() {
         assert_eq!(
             said_alike("compression policy (job 1017) failed 3 times in a row: disk 99% full"),
-            "compression policy (job #) failed # times in a row: disk #% full"
+            "compression policy (job #) failed # time in a row: disk #% full"
         );
+        assert_eq!(said_alike("failed 1 time"), said_alike("failed 12 times"));
+        assert_eq!(said_alike("failed 1–2 times"), "failed #–# time");
         assert_eq!(said_alike("no job here"), "no job here");
         assert_eq!(said_alike("é job 3 ü 12"), "é job # ü #");
         assert_eq!(said_alike(""), "");
@@ -1283,6 +1311,88 @@ mod tests {
             sorted.sort_unstable();
             assert_eq!(sorted, (first..first + 10).collect::<Vec<_>>(), "{fold:?}");
         }
+    }
+
+    /// Relations whose policy jobs fail alike fold under the jobs' fold: the relations' fold
+    /// keeps its name (and its row) while that fold gains jobs, and folds under a warning and
+    /// a critical fold of one error are two, with two rows; a paused job failing alike is no
+    /// member of the failures' fold.
+    #[test]
+    fn a_fold_under_a_fold_of_failures_keeps_its_name() {
+        let error = "cannot drop portal";
+        let failing = |id: i32, failures: i32| {
+            let mut j = fixtures::job(id, "policy_compression", Some("r"), failures, true);
+            j.last_error = Some(error.into());
+            j
+        };
+        let backlogs: Vec<Compression> = (0..24)
+            .map(|i| {
+                let mut c = fixtures::compression(&format!("t{i:02}"), 2);
+                c.job_id = Some(1100 + i);
+                c
+            })
+            .collect();
+        // the first twelve tables' jobs failed once or twice (warning), the next twelve three
+        // or four times (critical)
+        let mut jobs: Vec<Job> = (0..24)
+            .map(|i| failing(1100 + i, if i < 12 { 1 + i % 2 } else { 3 + i % 2 }))
+            .collect();
+        let find_with = |jobs: &[Job]| {
+            let input = Inputs {
+                compression: Some(&backlogs),
+                timescaledb: true,
+                jobs: Some(jobs),
+                ..Inputs::default()
+            };
+            find(&input, &Thresholds::default(), now())
+        };
+        let backlog_folds = |found: &[Problem]| -> Vec<(FoldId, String)> {
+            found
+                .iter()
+                .filter(|p| p.kind == ProblemKind::CompressionBacklog)
+                .map(|p| {
+                    let id = p.fold_id().unwrap_or_else(|| panic!("{p:#?}"));
+                    (id, crate::screens::overview::row_id(p))
+                })
+                .collect()
+        };
+        let before = backlog_folds(&find_with(&jobs));
+        assert_eq!(before.len(), 2, "a fold under each fold of failures");
+        assert_ne!(before[0].1, before[1].1, "two rows");
+        // another job fails alike: the failures' fold grows, the backlogs' keep their names
+        jobs.push(failing(2000, 1));
+        let after = backlog_folds(&find_with(&jobs));
+        assert_eq!(before, after);
+        let input = Inputs {
+            compression: Some(&backlogs),
+            timescaledb: true,
+            jobs: Some(&jobs),
+            ..Inputs::default()
+        };
+        for (id, _) in &after {
+            assert_eq!(
+                super::members(&input, &Thresholds::default(), now(), id).len(),
+                12
+            );
+        }
+        // a paused job of one's own failing alike (no "policy paused" says so) is no member
+        let mut paused = fixtures::job(3000, "export", None, 1, false);
+        (paused.proc_schema, paused.kind) = ("public".into(), "custom");
+        paused.last_error = Some(error.into());
+        jobs.push(paused);
+        let input = Inputs {
+            jobs: Some(&jobs),
+            ..Inputs::default()
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let fold = found
+            .iter()
+            .find(|p| p.kind == ProblemKind::JobFailing && p.severity == Severity::Warning)
+            .and_then(Problem::fold_id)
+            .expect("the warning failures' fold");
+        let members = super::members(&input, &Thresholds::default(), now(), &fold);
+        assert_eq!(members.len(), 13, "{members:#?}");
+        assert!(!members.iter().any(|m| m.subject == Subject::Job(3000)));
     }
 
     /// Two lint findings of one kind on one relation: the fold names it once, counts both.

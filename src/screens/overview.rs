@@ -5,7 +5,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::QueryKind;
 use crate::pictures::{self, Spark};
-use crate::problems::{Problem, ProblemKind, Severity, Shared, Subject};
+use crate::problems::{Problem, ProblemKind, Severity, Subject};
 use crate::store::{Dataset, Status};
 
 pub struct Overview;
@@ -146,16 +146,11 @@ fn listed(problems: &[Problem], marked: bool) -> impl Iterator<Item = TableRow> 
 }
 
 /// A problem's row id, which keeps its row selected from one read to the next: a folded
-/// problem's object is a count, so what its members share names it.
+/// problem's object is a count, so its name ([`FoldId`](crate::problems::FoldId), written out
+/// whole) names its row.
 pub fn row_id(p: &Problem) -> String {
-    match p.fold_id().map(|f| f.shared) {
-        Some(Shared::Error(error)) => format!(
-            "{}:{:?}:fold:{}",
-            p.kind,
-            p.severity,
-            error.as_deref().unwrap_or_default()
-        ),
-        Some(Shared::Alike(alike)) => format!("{}:{:?}:fold:{}", p.kind, p.severity, alike.cause),
+    match p.fold_id() {
+        Some(fold) => format!("{}:{:?}:fold:{:?}", p.kind, p.severity, fold.shared),
         None => format!("{}:{}", p.kind, p.object),
     }
 }
