@@ -43,7 +43,7 @@ pub struct Alike {
 /// What `p` shares with the problems it folds with, for a problem that folds alike: one about
 /// a relation, or a job overdue for a cause of its own (failures fold by their error as they are
 /// found, see [`alike`]).
-pub fn alike_of(p: &Problem) -> Option<Alike> {
+pub(super) fn alike_of(p: &Problem) -> Option<Alike> {
     let folds = match (&p.subject, p.kind) {
         (Subject::Relation { .. }, _) => true,
         (Subject::Job(_), ProblemKind::JobOverdue) => p.root.is_some(),
@@ -175,7 +175,7 @@ fn relations_fold(
 /// A line of a cause chain with its numbers left out, and the plural that follows them (`job
 /// 1017 failed 3 times` → `job # failed # time`): each relation's policy is its own job, and
 /// each job's count of failures its own.
-pub fn said_alike(line: &str) -> String {
+pub(super) fn said_alike(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
     let mut digits = false;
     for c in line.chars() {

@@ -7,7 +7,11 @@ mod causes;
 mod fold;
 mod rules;
 
-pub use fold::{alike_of, said_alike, Alike, FOLD_FROM};
+pub use fold::{Alike, FOLD_FROM};
+
+use fold::alike_of;
+#[cfg(test)]
+use fold::said_alike;
 
 use chrono::{DateTime, Utc};
 use strum::{Display, IntoStaticStr, VariantArray};
@@ -165,8 +169,9 @@ pub enum Subject {
     },
 }
 
-/// Hashed as `Eq` compares, but a fold by its count, first id and error, not every id: the
-/// causes and the ranking look roots up by subject, and a fold of 5,600 jobs is some of them.
+/// Hashed as `Eq` compares, but a fold by its count, its first member and what they share, not
+/// every member: the causes and the ranking look roots up by subject, and a fold of 5,600 jobs
+/// is some of them.
 impl std::hash::Hash for Subject {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         std::mem::discriminant(self).hash(h);

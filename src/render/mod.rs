@@ -689,6 +689,47 @@ mod tests {
         }
     }
 
+    /// A fold's members at 80x24 take the server panel's room: a dozen rows, not two.
+    #[test]
+    fn a_folds_members_take_the_panels_room() {
+        use crate::model::{fixtures, Payload, QueryKind};
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let mut s = state();
+        let at = t("2026-11-21T12:30:02Z");
+        let mut summary = s.data.summary.value().cloned().unwrap();
+        summary.scheduler_running = false;
+        arrive(
+            &mut s,
+            QueryKind::Summary,
+            None,
+            Payload::Summary(summary),
+            at,
+        );
+        let jobs: Vec<_> = (0..30)
+            .map(|i| {
+                let mut j = fixtures::job(3000 + i, "policy_retention", Some("r"), 0, true);
+                j.next_start = Some(chrono::Utc::now() - chrono::Duration::hours(1));
+                j
+            })
+            .collect();
+        arrive(&mut s, QueryKind::Jobs, None, Payload::Jobs(jobs), at);
+        let fold = s
+            .data
+            .problems
+            .iter()
+            .find(|p| p.fold_id().is_some())
+            .expect("the overdue jobs' fold");
+        let id = crate::screens::overview::row_id(fold);
+        assert!(s.view_mut(Tab::HOME).table.select_id(&id));
+        let theme = Theme::builtin("default").unwrap();
+        assert!(text(&draw_with(&s, &theme, 80, 24)).contains("│Server "));
+        s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let screen = text(&draw_with(&s, &theme, 80, 24));
+        assert!(screen.contains("30 jobs: job overdue"), "{screen}");
+        assert!(!screen.contains("│Server "), "no panel\n{screen}");
+        assert!(screen.matches("WARN").count() >= 10, "{screen}");
+    }
+
     #[test]
     fn every_tab_at_80x24_and_160x48() {
         let mut s = state();
