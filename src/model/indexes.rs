@@ -286,22 +286,31 @@ impl Candidates {
     /// The rows sorted out (pure): one candidate settles an index; none or several, or a table
     /// of the `renumbered` (columns numbered unlike their hypertable's, so that key numbers say
     /// nothing), leave its table unsettled. Sorted, each index's candidates side by side (maps
-    /// of 42,000 took 0.8 MB).
+    /// of 42,000 took 0.8 MB), and the settled kept in the rows' own room (a second list grown
+    /// beside them was 3 MB of a first read's peak at 50,000 chunks).
     pub fn sort_out(mut rows: Vec<Settled>, renumbered: &IdSet<u32>) -> Candidates {
         rows.sort_unstable();
-        let mut out = Candidates::default();
-        for group in rows.chunk_by(|a, b| a.index == b.index) {
-            let first = group[0];
-            let several = group
+        let mut unsettled_tables = IdSet::default();
+        let (mut kept, mut start) = (0, 0);
+        while let Some(&first) = rows.get(start) {
+            let group = rows[start..].partition_point(|c| c.index == first.index);
+            let several = rows[start..start + group]
                 .iter()
                 .any(|c| c.hypertable_index != first.hypertable_index);
             if first.hypertable_index != 0 && !several && !renumbered.contains(&first.table) {
-                out.settled.push(first);
+                // never ahead of `start`: only rows already looked at are written over
+                rows[kept] = first;
+                kept += 1;
             } else {
-                out.unsettled_tables.insert(first.table);
+                unsettled_tables.insert(first.table);
             }
+            start += group;
         }
-        out
+        rows.truncate(kept);
+        Candidates {
+            settled: rows,
+            unsettled_tables,
+        }
     }
 }
 
@@ -329,36 +338,6 @@ struct Counts {
 const WIDE: (u32, u32) = (u32::MAX, u32::MAX);
 
 impl Counts {
-    fn with_capacity(n: usize) -> Counts {
-        Counts {
-            narrow: Vec::with_capacity(n),
-            wide: Vec::new(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.narrow.len()
-    }
-
-    fn push(&mut self, (scans, tuples): (i64, i64)) {
-        match (u32::try_from(scans), u32::try_from(tuples)) {
-            (Ok(s), Ok(t)) if (s, t) != WIDE => self.narrow.push((s, t)),
-            _ => {
-                self.wide.push((self.narrow.len() as u32, scans, tuples));
-                self.narrow.push(WIDE);
-            }
-        }
-    }
-
-    /// As long as `len`: cut, or padded with zeros (an oid without counters).
-    fn fit(&mut self, len: usize) {
-        while self.len() < len {
-            self.push((0, 0));
-        }
-        self.narrow.truncate(len);
-        self.wide.retain(|w| (w.0 as usize) < len);
-    }
-
     fn get(&self, i: usize) -> (i64, i64) {
         match self.narrow[i] {
             WIDE => self
@@ -381,25 +360,61 @@ impl Usage {
             tuples_read,
         })
     }
+}
 
-    /// From every index's oid and counts, and the invalid ones: put in oid order when they
-    /// did not come in it (the rows come by groups of oids, in no order between groups).
-    fn of(mut oids: Vec<u32>, mut counts: Counts, mut invalid: Vec<u32>) -> Usage {
-        if !oids.is_sorted_by(|a, b| a < b) {
-            let mut order: Vec<u32> = (0..oids.len() as u32).collect();
-            order.sort_unstable_by_key(|&i| oids[i as usize]);
-            order.dedup_by_key(|i| oids[*i as usize]);
-            let mut sorted = Counts::with_capacity(order.len());
-            for &i in &order {
-                sorted.push(counts.get(i as usize));
-            }
-            counts = sorted;
-            oids = order.iter().map(|&i| oids[i as usize]).collect();
+/// Every index's oid with its counters as they come, each pair beside its oid: put in oid order
+/// where they lie (the rows come by groups of oids, in no order between groups). Sorted apart,
+/// the oids, the counters, their order and their sorted copies were 5 MB at once at 50,000
+/// chunks, the console's peak.
+#[derive(Debug, Default)]
+struct Taking {
+    rows: Vec<(u32, (u32, u32))>,
+    /// The pairs that do not fit in 32 bits, by oid.
+    wide: Vec<(u32, i64, i64)>,
+    invalid: Vec<u32>,
+}
+
+impl Taking {
+    fn expecting(n: usize) -> Taking {
+        Taking {
+            rows: Vec::with_capacity(n),
+            ..Taking::default()
         }
+    }
+
+    fn push(&mut self, oid: u32, (scans, tuples): (i64, i64)) {
+        match (u32::try_from(scans), u32::try_from(tuples)) {
+            (Ok(s), Ok(t)) if (s, t) != WIDE => self.rows.push((oid, (s, t))),
+            _ => {
+                self.wide.push((oid, scans, tuples));
+                self.rows.push((oid, WIDE));
+            }
+        }
+    }
+
+    fn finish(self) -> Usage {
+        let Taking {
+            mut rows,
+            wide: mut wide_by_oid,
+            mut invalid,
+        } = self;
+        rows.sort_unstable_by_key(|r| r.0);
+        rows.dedup_by_key(|r| r.0);
+        wide_by_oid.sort_unstable_by_key(|w| w.0);
+        let oids: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        let wide = (rows.iter().enumerate())
+            .filter(|(_, r)| r.1 == WIDE)
+            .filter_map(|(i, r)| {
+                let at = wide_by_oid.binary_search_by_key(&r.0, |w| w.0).ok()?;
+                Some((i as u32, wide_by_oid[at].1, wide_by_oid[at].2))
+            })
+            .collect();
+        // the pairs made in the rows' own room
+        let narrow = rows.into_iter().map(|(_, pair)| pair).collect();
         invalid.sort_unstable();
         Usage {
             oids: super::structure::SortedIds::new(oids),
-            counts,
+            counts: Counts { narrow, wide },
             invalid,
         }
     }
@@ -407,15 +422,14 @@ impl Usage {
 
 impl FromIterator<(u32, IndexUsage)> for Usage {
     fn from_iter<I: IntoIterator<Item = (u32, IndexUsage)>>(iter: I) -> Usage {
-        let (mut oids, mut counts, mut invalid) = (Vec::new(), Counts::default(), Vec::new());
+        let mut taking = Taking::default();
         for (oid, u) in iter {
-            oids.push(oid);
-            counts.push((u.scans, u.tuples_read));
+            taking.push(oid, (u.scans, u.tuples_read));
             if !u.valid {
-                invalid.push(oid);
+                taking.invalid.push(oid);
             }
         }
-        Usage::of(oids, counts, invalid)
+        taking.finish()
     }
 }
 
@@ -460,26 +474,33 @@ pub fn from_plain_rows(rows: &[Row], sizes: &Sizes) -> Result<Vec<Index>, tokio_
 
 impl Usage {
     /// Every index's validity and usage counters (`queries/index_numbers.sql`'s rows of
-    /// arrays), read as they come.
+    /// arrays), read as they come, with room for `expecting` (the last read's count).
     pub async fn read(
         client: &tokio_postgres::Client,
         sql: &(impl tokio_postgres::ToStatement + ?Sized),
+        expecting: usize,
     ) -> Result<Usage, tokio_postgres::Error> {
-        let (mut oids, mut counts, mut invalid) = (Vec::new(), Counts::default(), Vec::new());
+        let mut taking = Taking::expecting(expecting);
         super::each_row(client, sql, &[], |r| {
-            invalid.extend(super::array::<u32>(r, "invalid")?);
-            oids.extend(super::array::<u32>(r, "oids")?);
+            taking.invalid.extend(super::array::<u32>(r, "invalid")?);
+            let oids: Vec<u32> = super::array(r, "oids")?;
             let scans: Vec<i64> = super::array(r, "scans")?;
             let tuples: Vec<i64> = super::array(r, "tuples_read")?;
-            // a row's arrays are as long as each other: a pair per oid
-            for pair in scans.into_iter().zip(tuples) {
-                counts.push(pair);
+            // a row's arrays are as long as each other (an oid without counters has none)
+            let (mut scans, mut tuples) = (scans.into_iter(), tuples.into_iter());
+            for oid in oids {
+                let pair = (scans.next().unwrap_or(0), tuples.next().unwrap_or(0));
+                taking.push(oid, pair);
             }
             Ok(())
         })
         .await?;
-        counts.fit(oids.len());
-        Ok(Usage::of(oids, counts, invalid))
+        Ok(taking.finish())
+    }
+
+    /// How many indexes were read.
+    pub fn len(&self) -> usize {
+        self.oids.len()
     }
 }
 
@@ -586,18 +607,6 @@ mod tests {
         for (oid, want) in cases {
             assert_eq!(usage.get(&oid), Some(want), "{oid}");
         }
-        // cut to fewer (a wide pair past the cut goes), padded to more
-        let mut counts = Counts::default();
-        for (_, u) in cases {
-            counts.push((u.scans, u.tuples_read));
-        }
-        counts.fit(3);
-        assert_eq!(counts.wide, [(1, big + 1, 7), (2, big, big)]);
-        counts.fit(5);
-        assert_eq!(
-            (0..5).map(|i| counts.get(i)).collect::<Vec<_>>(),
-            [(5, 6), (big + 1, 7), (big, big), (0, 0), (0, 0)]
-        );
         let mut in_order = cases;
         in_order.sort_by_key(|c| c.0);
         let sorted: Usage = in_order.into_iter().collect();

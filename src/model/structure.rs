@@ -235,6 +235,8 @@ pub struct Cache {
     pub texts: super::statement_stats::Texts,
     /// How many rows the last catalog read listed.
     pub listed: super::tables::ListedCounts,
+    /// How many indexes' counters the last catalog read took in.
+    pub indexes_counted: usize,
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
     /// would be compared with them, and every relation is measured.
     pub one_shot: bool,
