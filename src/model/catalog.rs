@@ -188,7 +188,7 @@ pub async fn fetch(
             Some(h) => Usage::read(h, queries::INDEX_NUMBERS, *indexes_counted).await?,
             None => Usage::read(client, &usage_sql, *indexes_counted).await?,
         };
-        *indexes_counted = usage.len();
+        *indexes_counted = usage.count();
         Ok::<_, Error>(usage)
     };
     let numbers = async {

@@ -499,7 +499,7 @@ impl Usage {
     }
 
     /// How many indexes were read.
-    pub fn len(&self) -> usize {
+    pub fn count(&self) -> usize {
         self.oids.len()
     }
 }
