@@ -171,7 +171,7 @@ pub async fn fetch(
     };
     // The structure of a session's first read (when nothing is kept yet) before the rest: its
     // answers in the making (50,500 chunks' shapes, ranges and index candidates, 6 MB) were
-    // held beside the table rows and the index counters, the console's peak at 50,000 chunks.
+    // held beside the table rows and the index counters at the first read's heap peak.
     // The server runs one session's statements one after another either way.
     let first = !*one_shot && catalog.read_from().is_none();
     let rows = async {

@@ -365,7 +365,7 @@ impl Usage {
 /// Every index's oid with its counters as they come, each pair beside its oid: put in oid order
 /// where they lie (the rows come by groups of oids, in no order between groups). Sorted apart,
 /// the oids, the counters, their order and their sorted copies were 5 MB at once at 50,000
-/// chunks, the console's peak.
+/// chunks.
 #[derive(Debug, Default)]
 struct Taking {
     rows: Vec<(u32, (u32, u32))>,
@@ -389,6 +389,15 @@ impl Taking {
                 self.wide.push((oid, scans, tuples));
                 self.rows.push((oid, WIDE));
             }
+        }
+    }
+
+    /// One row's arrays, as long as each other: an oid past its counters has zeros.
+    fn push_row(&mut self, oids: Vec<u32>, scans: Vec<i64>, tuples: Vec<i64>) {
+        let (mut scans, mut tuples) = (scans.into_iter(), tuples.into_iter());
+        for oid in oids {
+            let pair = (scans.next().unwrap_or(0), tuples.next().unwrap_or(0));
+            self.push(oid, pair);
         }
     }
 
@@ -483,15 +492,11 @@ impl Usage {
         let mut taking = Taking::expecting(expecting);
         super::each_row(client, sql, &[], |r| {
             taking.invalid.extend(super::array::<u32>(r, "invalid")?);
-            let oids: Vec<u32> = super::array(r, "oids")?;
-            let scans: Vec<i64> = super::array(r, "scans")?;
-            let tuples: Vec<i64> = super::array(r, "tuples_read")?;
-            // a row's arrays are as long as each other (an oid without counters has none)
-            let (mut scans, mut tuples) = (scans.into_iter(), tuples.into_iter());
-            for oid in oids {
-                let pair = (scans.next().unwrap_or(0), tuples.next().unwrap_or(0));
-                taking.push(oid, pair);
-            }
+            taking.push_row(
+                super::array(r, "oids")?,
+                super::array(r, "scans")?,
+                super::array(r, "tuples_read")?,
+            );
             Ok(())
         })
         .await?;
@@ -607,6 +612,17 @@ mod tests {
         for (oid, want) in cases {
             assert_eq!(usage.get(&oid), Some(want), "{oid}");
         }
+        // rows of arrays, an oid past its counters counted zero, a wide pair among them
+        let mut taking = Taking::default();
+        taking.push_row(vec![30, 10], vec![big + 1, 2], vec![7, 9]);
+        taking.push_row(vec![20, 40], vec![3], vec![4]);
+        let usage = taking.finish();
+        let counts = [10, 20, 30, 40].map(|oid| usage.get(&oid).map(|u| (u.scans, u.tuples_read)));
+        assert_eq!(
+            counts,
+            [Some((2, 9)), Some((3, 4)), Some((big + 1, 7)), Some((0, 0))]
+        );
+        assert_eq!(usage.count(), 4);
         let mut in_order = cases;
         in_order.sort_by_key(|c| c.0);
         let sorted: Usage = in_order.into_iter().collect();
