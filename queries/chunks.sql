@@ -10,7 +10,7 @@ WITH
 --@include policy_jobs
 ,
 hyper AS MATERIALIZED (
-    SELECT h.id, h.schema_name::text AS ht_schema, h.table_name::text AS ht_name,
+    SELECT h.id,
            d.id AS dim_id, d.integer_now_func_schema, d.integer_now_func,
            d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time
       FROM _timescaledb_catalog.hypertable h

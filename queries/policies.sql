@@ -3,7 +3,7 @@
 -- schedule, state and config, and each hypertable's compression settings. Read by `hypertop
 -- policy export|diff|apply|lint`; the same on every version (2.9 → newest).
 WITH
---@include policy_jobs
+--@include policy_jobs_view
 ,
 --@include compression_column
 ,

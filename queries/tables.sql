@@ -12,7 +12,7 @@ WITH
 --@include job_stat
 ,
 hyper AS MATERIALIZED (
-    SELECT h.id, h.schema_name::text AS ht_schema, h.table_name::text AS ht_name,
+    SELECT h.id,
            coalesce(ca.user_view_schema, h.schema_name)::text AS schema,
            coalesce(ca.user_view_name, h.table_name)::text AS name,
            ca.mat_hypertable_id IS NOT NULL AS is_cagg,
@@ -49,10 +49,9 @@ integer_now_given AS (
       FROM policy p
 ), policy_names AS (
     -- each relation's policy procedures, in job order (one grouped pass, not a lookup each)
-    SELECT p.hypertable_schema, p.hypertable_name,
-           array_agg(p.proc_name ORDER BY p.job_id)                 AS policies
+    SELECT p.hypertable_id, array_agg(p.proc_name ORDER BY p.job_id) AS policies
       FROM policy_jobs p
-     GROUP BY 1, 2
+     GROUP BY 1
 )
 SELECT h.id, h.schema, h.name, h.is_cagg, h.compression_enabled, h.integer_time,
        h.time_column, h.time_type,
@@ -75,7 +74,7 @@ SELECT h.id, h.schema, h.name, h.is_cagg, h.compression_enabled, h.integer_time,
        CASE WHEN isfinite(js.next_start) AND pr.scheduled THEN js.next_start END AS drop_next_start
   FROM hyper h
   JOIN hyper_limits l ON l.id = h.id
-  LEFT JOIN policy_names pa ON (pa.hypertable_schema, pa.hypertable_name) = (h.ht_schema, h.ht_name)
+  LEFT JOIN policy_names pa ON pa.hypertable_id = h.id
   LEFT JOIN policy_shown pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
   LEFT JOIN policy_shown pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'
   LEFT JOIN job_stat js ON js.job_id = pr.job_id

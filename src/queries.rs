@@ -36,6 +36,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/policy_jobs.sql"),
     ),
     (
+        "policy_jobs_view",
+        include_str!("../queries/fragments/policy_jobs_view.sql"),
+    ),
+    (
         "index_def",
         include_str!("../queries/fragments/index_def.sql"),
     ),
@@ -171,7 +175,45 @@ expanded!(MATVIEWS, "matviews.sql");
 expanded!(INTEGER_NOW_CALLS, "integer_now_calls.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
-expanded!(JOBS, "jobs.sql");
+/// The jobs table's line in `policy_jobs.sql`: `bgw_job` moved from `_timescaledb_config` to
+/// `_timescaledb_catalog` in 2.25.
+const JOBS_TABLE: [&str; 2] = [
+    include_str!("../queries/fragments/jobs_table_config.sql"),
+    include_str!("../queries/fragments/jobs_table_catalog.sql"),
+];
+
+fn jobs_in_catalog(caps: &Capabilities) -> bool {
+    caps.timescaledb
+        .as_ref()
+        .is_some_and(|ts| ts.bgw_job_in_catalog)
+}
+
+/// `$name`: `$file` in a form for each place of the jobs table (see [`JOBS_TABLE`]).
+macro_rules! by_jobs_table {
+    ($name:ident, $file:literal) => {
+        static $name: [LazyLock<String>; 2] = [
+            LazyLock::new(|| {
+                expand(
+                    include_str!(concat!("../queries/", $file)),
+                    &[("jobs_table", JOBS_TABLE[0])],
+                )
+            }),
+            LazyLock::new(|| {
+                expand(
+                    include_str!(concat!("../queries/", $file)),
+                    &[("jobs_table", JOBS_TABLE[1])],
+                )
+            }),
+        ];
+    };
+}
+
+by_jobs_table!(JOBS, "jobs.sql");
+
+/// The Jobs tab's read, for this version's jobs table.
+pub fn jobs(caps: &Capabilities) -> &'static str {
+    &JOBS[usize::from(jobs_in_catalog(caps))]
+}
 by_catalog!(
     POLICIES,
     "policies.sql",
@@ -185,7 +227,12 @@ pub fn policies(caps: &Capabilities) -> &'static str {
     POLICIES.pick(caps).0
 }
 
-expanded!(TABLES, "tables.sql");
+by_jobs_table!(TABLES, "tables.sql");
+
+/// The Hypertables, Compression and Retention tabs' rows, for this version's jobs table.
+pub fn tables(caps: &Capabilities) -> &'static str {
+    &TABLES[usize::from(jobs_in_catalog(caps))]
+}
 
 by_catalog!(
     COMPRESSION_NOW,
@@ -238,24 +285,28 @@ static TABLE_CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
     )
 });
 const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
-static CHUNKS_BY_NAME: LazyLock<String> = LazyLock::new(|| {
+/// chunks.sql with its chunk tables by name (up to 2.28) and its jobs table in either place,
+/// then by relid (2.29, its jobs table in the catalog).
+static CHUNKS: [LazyLock<String>; 3] = [
+    LazyLock::new(|| chunks_for(false, JOBS_TABLE[0])),
+    LazyLock::new(|| chunks_for(false, JOBS_TABLE[1])),
+    LazyLock::new(|| chunks_for(true, JOBS_TABLE[1])),
+];
+
+fn chunks_for(by_relid: bool, jobs_table: &str) -> String {
+    let (chunk_table, compressed) = match by_relid {
+        false => (CHUNK_TABLE_BY_NAME, COMPRESSED_BY_NAME),
+        true => (CHUNK_TABLE_BY_RELID, COMPRESSED_BY_RELID),
+    };
     expand(
         CHUNKS_TEMPLATE,
         &[
-            ("chunk_table", CHUNK_TABLE_BY_NAME),
-            ("chunk_compressed", COMPRESSED_BY_NAME),
+            ("chunk_table", chunk_table),
+            ("chunk_compressed", compressed),
+            ("jobs_table", jobs_table),
         ],
     )
-});
-static CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        CHUNKS_TEMPLATE,
-        &[
-            ("chunk_table", CHUNK_TABLE_BY_RELID),
-            ("chunk_compressed", COMPRESSED_BY_RELID),
-        ],
-    )
-});
+}
 
 /// Chunk tables are found by relid from 2.29, else by schema and table name.
 fn by_relid(caps: &Capabilities) -> bool {
@@ -421,7 +472,11 @@ pub fn impact(caps: &Capabilities) -> &'static str {
 
 /// The hypertable drill-down (its chunks) for this version.
 pub fn chunks(caps: &Capabilities) -> &'static str {
-    for_chunk_tables(caps, &CHUNKS_BY_NAME, &CHUNKS_BY_RELID)
+    let form = match by_relid(caps) {
+        true => 2,
+        false => usize::from(jobs_in_catalog(caps)),
+    };
+    &CHUNKS[form]
 }
 
 const CAGGS_TEMPLATE: &str = include_str!("../queries/caggs.sql");
@@ -475,12 +530,9 @@ mod tests {
     #[test]
     fn every_include_is_resolved() {
         for q in [
-            &*TABLES,
             &*TABLE_CHUNKS_UNDATED,
             &*TABLE_CHUNKS_BY_NAME,
             &*TABLE_CHUNKS_BY_RELID,
-            &*CHUNKS_BY_NAME,
-            &*CHUNKS_BY_RELID,
             &*LISTED_INDEXES,
             &*COMPRESSION_SETTINGS.by_relid,
             &*COMPRESSION_SETTINGS.by_id,
@@ -494,12 +546,12 @@ mod tests {
             &*INDEX_CHUNKS,
             &*INTEGER_NOW_CALLS,
             &*INDEXES_PLAIN,
-            &*JOBS,
             &*CAGGS_WATERMARK_TABLE,
             &*CAGGS_WATERMARK_FUNCTION,
         ]
         .into_iter()
         .chain(SEGMENT_STATS.iter().map(|q| &**q))
+        .chain(TABLES.iter().chain(&JOBS).chain(&CHUNKS).map(|q| &**q))
         {
             assert!(!q.contains("--@include"), "{q}");
         }
@@ -520,6 +572,29 @@ mod tests {
         assert!(TABLE_CHUNKS_BY_NAME.contains("ch.creation_time"));
         assert!(!TABLE_CHUNKS_UNDATED.contains("creation_time"));
         assert!(CAGGS_WATERMARK_FUNCTION.contains("cagg_watermark(ca.mat_hypertable_id)"));
+        // each form reads the jobs table where its versions keep it
+        for (q, in_catalog) in [
+            (&*TABLES[0], false),
+            (&*TABLES[1], true),
+            (&*JOBS[0], false),
+            (&*JOBS[1], true),
+            (&*CHUNKS[0], false),
+            (&*CHUNKS[1], true),
+            (&*CHUNKS[2], true),
+        ] {
+            assert_eq!(
+                q.contains("FROM _timescaledb_catalog.bgw_job j"),
+                in_catalog,
+                "{q}"
+            );
+            assert_eq!(
+                q.contains("FROM _timescaledb_config.bgw_job j"),
+                !in_catalog,
+                "{q}"
+            );
+        }
+        assert!(CHUNKS[2].contains("r.oid = ch.relid"));
+        assert!(CHUNKS[1].contains("r.relname = ch.table_name"));
     }
 
     #[test]
@@ -531,8 +606,9 @@ mod tests {
             &*RELATION_BYTES,
             &*IMPACT_BY_NAME,
             &*IMPACT_BY_RELID,
-            &*CHUNKS_BY_NAME,
-            &*CHUNKS_BY_RELID,
+            &*CHUNKS[0],
+            &*CHUNKS[1],
+            &*CHUNKS[2],
             &*INDEX_CHUNKS,
             &*MATVIEWS,
         ] {
@@ -542,13 +618,15 @@ mod tests {
             assert!(!q.contains("detailed_size"), "{q}");
         }
         for q in [
-            &*TABLES,
+            &*TABLES[0],
+            &*TABLES[1],
             &*TABLE_CHUNKS_UNDATED,
             &*TABLE_CHUNKS_BY_NAME,
             &*TABLE_CHUNKS_BY_RELID,
             &*LISTED_INDEXES,
             &*INDEX_STRUCTURE,
-            &*JOBS,
+            &*JOBS[0],
+            &*JOBS[1],
             &*SEGMENT_STATS[0],
             &*SEGMENT_STATS[7],
             &CHUNK_INDEXES.to_string(),

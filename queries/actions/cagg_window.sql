@@ -1,7 +1,7 @@
 -- A cagg's time type and its refresh policy's window ends, computed now: now() - start_offset,
 -- now() - end_offset (NULL offsets: open-ended). $1 schema, $2 name.
 WITH
---@include policy_jobs
+--@include policy_jobs_view
 SELECT d.column_type::text AS time_type,
        (p.job_id IS NOT NULL) AS has_policy,
        CASE jsonb_typeof(p.config -> 'start_offset')

@@ -3,7 +3,7 @@
 -- found and left. Relations are found by name in the catalog (no regclass cast, which a role
 -- without USAGE on their schema cannot make).
 WITH
---@include policy_jobs
+--@include policy_jobs_view
 SELECT j.job_id, j.proc_name::text AS proc_name, j.schedule_interval::text AS schedule,
        j.scheduled, j.config::text AS config, c.oid::bigint AS relation
   FROM timescaledb_information.jobs j

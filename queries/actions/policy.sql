@@ -1,6 +1,6 @@
 -- The policy job of procedure $3 on relation $1.$2 (hypertable or cagg), with its settings.
 WITH
---@include policy_jobs
+--@include policy_jobs_view
 SELECT j.job_id, j.proc_name::text AS proc_name, j.proc_schema::text AS proc_schema,
        j.owner::text AS owner, j.scheduled,
        j.schedule_interval::text AS schedule_interval, j.max_runtime::text AS max_runtime,

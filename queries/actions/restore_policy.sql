@@ -2,7 +2,7 @@
 -- relation, $3 policy procedure; then schedule, max runtime, retries, retry period, scheduled,
 -- config).
 WITH
---@include policy_jobs
+--@include policy_jobs_view
 SELECT a.job_id
   FROM policy_jobs p,
        {ts}.alter_job(p.job_id, schedule_interval => $4::text::interval, max_runtime => $5::text::interval,

@@ -1,7 +1,7 @@
 -- Fragment: each hypertable's compression and retention thresholds in TimescaleDB's internal
 -- time, computed once per policy (not per chunk): a chunk is due when its range ends at or
 -- before `*_upto`, or (a policy by creation time) it was created before `*_created`. Expects
--- CTEs `hyper` (id, ht_schema, ht_name, dim_id, integer_now_func_schema, integer_now_func),
+-- CTEs `hyper` (id, dim_id, integer_now_func_schema, integer_now_func),
 -- `policy_jobs` and `integer_now_given` (id, now_int: each query's own parameters) before it.
 integer_now AS MATERIALIZED (
     -- "now" of integer-time hypertables, as model::integer_now read it from their
@@ -15,7 +15,7 @@ integer_now AS MATERIALIZED (
            coalesce(p.config ->> 'compress_created_before',
                     p.config ->> 'drop_created_before')             AS created_before
       FROM policy_jobs p
-      JOIN hyper h ON (h.ht_schema, h.ht_name) = (p.hypertable_schema, p.hypertable_name)
+      JOIN hyper h ON h.id = p.hypertable_id
      WHERE p.proc_name IN ('policy_compression', 'policy_retention')
      ORDER BY h.id, p.proc_name, p.job_id
 ),

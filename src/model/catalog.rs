@@ -158,7 +158,7 @@ pub async fn fetch(
             client,
             [
                 queries::INTEGER_NOW_CALLS.as_str(),
-                queries::TABLES.as_str(),
+                queries::tables(caps),
                 queries::INDEX_NUMBERS,
                 queries::CHUNK_STATUS,
                 queries::COMPRESSED_SIZES,

@@ -81,11 +81,12 @@ pub fn kind(proc_schema: &str, proc_name: &str) -> &'static str {
 
 pub async fn fetch(
     client: &Client,
+    caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
     let mut names = Interner::default();
     statements
-        .collect(client, queries::JOBS.as_str(), |r| {
+        .collect(client, queries::jobs(caps), |r| {
             let proc_schema = names.column(r, "proc_schema")?;
             let proc_name = names.column(r, "proc_name")?;
             Ok(Job {

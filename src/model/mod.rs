@@ -185,7 +185,7 @@ pub async fn fetch_with(
                 indexes::fetch_chunks(client, t, &mut cache.statements).await?,
             ),
             (QueryKind::Jobs, _) => {
-                Payload::Jobs(jobs::fetch(client, &mut cache.statements).await?)
+                Payload::Jobs(jobs::fetch(client, caps, &mut cache.statements).await?)
             }
             (QueryKind::JobRuns, Some(t)) => Payload::JobRuns(
                 t.clone(),
