@@ -8,8 +8,9 @@ SELECT j.job_id,
        j.application_name::text                                   AS application_name,
        j.proc_schema::text                                        AS proc_schema,
        j.proc_name::text                                          AS proc_name,
-       p.relation_schema                                          AS target_schema,
-       p.relation_name                                            AS target_name,
+       -- what it acts on as the user knows it: a cagg by its view
+       coalesce(ca.user_view_schema, h.schema_name)::text         AS target_schema,
+       coalesce(ca.user_view_name, h.table_name)::text            AS target_name,
        j.owner::text                                              AS owner,
        extract(epoch FROM j.schedule_interval)::float8            AS schedule_seconds,
        j.scheduled,
@@ -28,6 +29,8 @@ SELECT j.job_id,
        j.config::text                                             AS config
   FROM timescaledb_information.jobs j
   JOIN policy_jobs p ON p.job_id = j.job_id
+  LEFT JOIN _timescaledb_catalog.hypertable h ON h.id = p.hypertable_id
+  LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = p.hypertable_id
   LEFT JOIN job_stat js ON js.job_id = j.job_id
   LEFT JOIN job_running r ON r.application_name = j.application_name
   -- the statistics' next start is a paused job's no more (as job_stats says it)

@@ -595,6 +595,35 @@ mod tests {
         }
         assert!(CHUNKS[2].contains("r.oid = ch.relid"));
         assert!(CHUNKS[1].contains("r.relname = ch.table_name"));
+        // the actions' files, expanded when they run
+        for template in [
+            include_str!("../queries/actions/policy.sql"),
+            include_str!("../queries/actions/cagg_window.sql"),
+            include_str!("../queries/actions/jobs_state.sql"),
+            include_str!("../queries/actions/restore_policy.sql"),
+        ] {
+            let q = action(template);
+            assert!(!q.contains("--@include"), "{q}");
+            assert!(q.contains("timescaledb_information.jobs"), "{q}");
+        }
+    }
+
+    #[test]
+    fn each_version_reads_the_jobs_table_where_it_is() {
+        // (bgw_job in the catalog: 2.25+, chunks by relid: 2.29+) → the forms it must get
+        for (in_catalog, chunk_relid, jobs_form, chunks_form) in [
+            (false, false, 0, 0),
+            (true, false, 1, 1),
+            (true, true, 1, 2),
+        ] {
+            let mut caps = crate::model::fixtures::caps();
+            let ts = caps.timescaledb.as_mut().unwrap();
+            ts.bgw_job_in_catalog = in_catalog;
+            ts.chunk_relid_column = chunk_relid;
+            assert!(std::ptr::eq(tables(&caps), TABLES[jobs_form].as_str()));
+            assert!(std::ptr::eq(jobs(&caps), JOBS[jobs_form].as_str()));
+            assert!(std::ptr::eq(chunks(&caps), CHUNKS[chunks_form].as_str()));
+        }
     }
 
     #[test]

@@ -12,10 +12,7 @@ cagg_names AS (
     SELECT j.job_id, j.proc_name::text AS proc_name, j.config, j.scheduled,
            extract(epoch FROM j.schedule_interval)::float8 AS schedule_seconds,
            coalesce(ca.view_schema, j.hypertable_schema)::text AS relation_schema,
-           coalesce(ca.view_name, j.hypertable_name)::text AS relation_name,
-           coalesce(ca.mat_schema, j.hypertable_schema)::text AS hypertable_schema,
-           coalesce(ca.mat_name, j.hypertable_name)::text AS hypertable_name,
-           (ca.view_name IS NOT NULL) AS is_cagg
+           coalesce(ca.view_name, j.hypertable_name)::text AS relation_name
       FROM timescaledb_information.jobs j
       -- by its view or by its materialization, as two joins a hash serves (one join with OR
       -- compared every job with every cagg)
@@ -24,7 +21,5 @@ cagg_names AS (
       LEFT JOIN cagg_names cm
              ON (cm.mat_schema, cm.mat_name) = (j.hypertable_schema::text, j.hypertable_name::text)
      CROSS JOIN LATERAL (SELECT coalesce(cv.view_schema, cm.view_schema) AS view_schema,
-                                coalesce(cv.view_name, cm.view_name) AS view_name,
-                                coalesce(cv.mat_schema, cm.mat_schema) AS mat_schema,
-                                coalesce(cv.mat_name, cm.mat_name) AS mat_name) ca
+                                coalesce(cv.view_name, cm.view_name) AS view_name) ca
 )
