@@ -188,22 +188,17 @@ fn jobs_in_catalog(caps: &Capabilities) -> bool {
         .is_some_and(|ts| ts.bgw_job_in_catalog)
 }
 
-/// `$name`: `$file` in a form for each place of the jobs table (see [`JOBS_TABLE`]).
+/// `template` with the jobs table's line for one place (an index of [`JOBS_TABLE`]).
+fn with_jobs_table(template: &str, place: usize) -> String {
+    expand(template, &[("jobs_table", JOBS_TABLE[place])])
+}
+
+/// `$name`: `$file` in a form for each place of the jobs table.
 macro_rules! by_jobs_table {
     ($name:ident, $file:literal) => {
         static $name: [LazyLock<String>; 2] = [
-            LazyLock::new(|| {
-                expand(
-                    include_str!(concat!("../queries/", $file)),
-                    &[("jobs_table", JOBS_TABLE[0])],
-                )
-            }),
-            LazyLock::new(|| {
-                expand(
-                    include_str!(concat!("../queries/", $file)),
-                    &[("jobs_table", JOBS_TABLE[1])],
-                )
-            }),
+            LazyLock::new(|| with_jobs_table(include_str!(concat!("../queries/", $file)), 0)),
+            LazyLock::new(|| with_jobs_table(include_str!(concat!("../queries/", $file)), 1)),
         ];
     };
 }
