@@ -19,6 +19,7 @@ pub const CHUNK_STATUS: &str = include_str!("../queries/chunk_status.sql");
 pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql");
 pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
+pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql");
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
 pub const CHUNK_RANGES: &str = include_str!("../queries/chunk_ranges.sql");
 
@@ -660,6 +661,7 @@ mod tests {
             &RELATIONS.to_string(),
             &RELATION_FILES.to_string(),
             &INDEX_NUMBERS.to_string(),
+            &INVALID_INDEXES.to_string(),
         ] {
             for f in [
                 "hypertable_detailed_size",

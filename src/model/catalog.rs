@@ -234,10 +234,7 @@ pub async fn fetch(
     let (structure, sizes, segments) = kept?;
     // The index rows first: every index's counters (130,000 at 50k chunks) are let go before
     // the tables' rows are built beside the shown ones.
-    let indexes = usage.map(|usage| {
-        let (listed, chunk_indexes) = (&structure.indexes.listed, &structure.indexes.chunk_indexes);
-        indexes::rows(listed, &usage, &sizes, chunk_indexes)
-    });
+    let indexes = usage.map(|usage| indexes::rows(&structure.indexes, &usage, &sizes));
     let relations = (|| {
         let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
         let rows = rows?;
@@ -307,7 +304,7 @@ async fn read_structure(
     statements: &mut Statements,
 ) -> Result<CatalogStructure, Error> {
     let (settings_of, settings_by_oid) = queries::compression_settings(caps);
-    let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql, settings_sql] =
+    let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql, settings_sql, invalid_sql] =
         statements
             .get(
                 client,
@@ -318,6 +315,7 @@ async fn read_structure(
                     queries::CHUNK_INDEXES,
                     queries::LISTED_INDEXES.as_str(),
                     settings_of,
+                    queries::INVALID_INDEXES,
                 ],
             )
             .await?;
@@ -346,7 +344,7 @@ async fn read_structure(
     // chunks' arrays held together took more than the structure they make.
     let (mut shapes, mut ranges, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
     let mut names = super::names::Interner::default();
-    let (_, _, _, listing, settings) = try_join!(
+    let (_, _, _, listing, settings, invalid) = try_join!(
         each_row(client, &chunks_sql, &[], |r| ChunkStructure::add_chunks(
             &mut shapes,
             r
@@ -362,6 +360,7 @@ async fn read_structure(
             ListedIndex::from_row(r, &mut names).map(std::sync::Arc::new)
         }),
         client.query(&settings_sql, &settings_params),
+        client.query_one(&invalid_sql, &[]),
     )?;
     structure.settings = CompressionColumns::from_rows(&settings)?;
     let chunks = ChunkStructure::of(shapes, ranges);
@@ -397,6 +396,7 @@ async fn read_structure(
     structure.indexes = IndexStructure {
         chunk_indexes,
         listed: listing,
+        invalid: IndexStructure::invalid_from(&invalid)?,
     };
     Ok(structure)
 }

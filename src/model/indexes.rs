@@ -163,6 +163,28 @@ pub struct IndexStructure {
     /// (chunk index, hypertable index)
     pub chunk_indexes: Vec<(u32, u32)>,
     pub listed: Vec<Arc<ListedIndex>>,
+    /// The invalid indexes, sorted (`queries/invalid_indexes.sql`).
+    pub invalid: Vec<u32>,
+}
+
+impl IndexStructure {
+    /// The invalid indexes as they come, sorted.
+    pub fn invalid_from(r: &Row) -> Result<Vec<u32>, tokio_postgres::Error> {
+        let mut invalid: Vec<u32> = super::array(r, "invalid")?;
+        invalid.sort_unstable();
+        Ok(invalid)
+    }
+
+    /// An index's validity and counters: zeros when none came (never scanned since the
+    /// statistics were reset).
+    fn usage(&self, usage: &Usage, oid: u32) -> IndexUsage {
+        let (scans, tuples_read) = usage.get(oid);
+        IndexUsage {
+            valid: self.invalid.binary_search(&oid).is_err(),
+            scans,
+            tuples_read,
+        }
+    }
 }
 
 /// An index the tab lists, without its numbers (`queries/listed_indexes.sql`).
@@ -211,30 +233,23 @@ impl ListedIndex {
     }
 }
 
-/// The tab's rows (pure): each listed index with its own numbers and its chunk indexes'
-/// (`chunk_indexes`: each with its hypertable index) summed into it (valid when all are),
-/// duplicates marked. An index or chunk index dropped since the structure was read is left out.
-pub fn rows(
-    listed: &[Arc<ListedIndex>],
-    usage: &Usage,
-    sizes: &Sizes,
-    chunk_indexes: &[(u32, u32)],
-) -> Vec<Index> {
-    let mut out: Vec<Index> = listed
-        .iter()
-        .filter_map(|l| Some(Index::new(l, usage.get(&l.oid)?, sizes.own(l.oid), 0)))
+/// The tab's rows (pure): each listed index with its own numbers and its chunk indexes' summed
+/// into it (valid when all are), duplicates marked. Every index the structure lists is counted,
+/// with zeros where `usage` has none: the structure is read again whenever an index is made or
+/// dropped.
+pub fn rows(structure: &IndexStructure, usage: &Usage, sizes: &Sizes) -> Vec<Index> {
+    let mut out: Vec<Index> = (structure.listed.iter())
+        .map(|l| Index::new(l, structure.usage(usage, l.oid), sizes.own(l.oid), 0))
         .collect();
     // by oid (unique: an unstable sort orders alike, without a stable sort's buffer)
     out.sort_unstable_by_key(|i| i.oid);
     // each chunk index added to its row, found by oid (a map of the sums apart was 0.8 MB
     // at 50,000 chunks)
-    for (chunk_index, hypertable_index) in chunk_indexes {
+    for (chunk_index, hypertable_index) in &structure.chunk_indexes {
         let Ok(at) = out.binary_search_by_key(hypertable_index, |i| i.oid) else {
             continue;
         };
-        let Some(u) = usage.get(chunk_index) else {
-            continue;
-        };
+        let u = structure.usage(usage, *chunk_index);
         let row = &mut out[at];
         row.chunk_indexes += 1;
         row.valid &= u.valid;
@@ -314,15 +329,14 @@ impl Candidates {
     }
 }
 
-/// Every index's validity and usage counters, by oid (a map of 42,000 took 2.2 MB; these
+/// The usage counters of every index that has any, by oid (a map of 42,000 took 2.2 MB; these
 /// 0.8 MB).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
+    /// The indexes with counters; any other has none since the statistics were reset.
     oids: super::structure::SortedIds,
     /// Each one's scans and tuples read, in the same order.
     counts: Counts,
-    /// The few invalid ones, sorted.
-    invalid: Vec<u32>,
 }
 
 /// Counters in a row: each pair in 8 bytes when both fit in 32 bits (130,000 chunk indexes'
@@ -350,15 +364,9 @@ impl Counts {
 }
 
 impl Usage {
-    /// An index's, when it was read.
-    pub fn get(&self, oid: &u32) -> Option<IndexUsage> {
-        let i = self.oids.position(*oid)?;
-        let (scans, tuples_read) = self.counts.get(i);
-        Some(IndexUsage {
-            valid: self.invalid.binary_search(oid).is_err(),
-            scans,
-            tuples_read,
-        })
+    /// An index's scans and tuples read: zeros when it came with none.
+    pub fn get(&self, oid: u32) -> (i64, i64) {
+        (self.oids.position(oid)).map_or((0, 0), |i| self.counts.get(i))
     }
 }
 
@@ -371,7 +379,6 @@ struct Taking {
     rows: Vec<(u32, (u32, u32))>,
     /// The pairs that do not fit in 32 bits, by oid.
     wide: Vec<(u32, i64, i64)>,
-    invalid: Vec<u32>,
 }
 
 impl Taking {
@@ -405,7 +412,6 @@ impl Taking {
         let Taking {
             mut rows,
             wide: mut wide_by_oid,
-            mut invalid,
         } = self;
         rows.sort_unstable_by_key(|r| r.0);
         rows.dedup_by_key(|r| r.0);
@@ -420,23 +426,19 @@ impl Taking {
             .collect();
         // the pairs made in the rows' own room
         let narrow = rows.into_iter().map(|(_, pair)| pair).collect();
-        invalid.sort_unstable();
         Usage {
             oids: super::structure::SortedIds::new(oids),
             counts: Counts { narrow, wide },
-            invalid,
         }
     }
 }
 
-impl FromIterator<(u32, IndexUsage)> for Usage {
-    fn from_iter<I: IntoIterator<Item = (u32, IndexUsage)>>(iter: I) -> Usage {
+/// From each index's (oid, (scans, tuples read)).
+impl FromIterator<(u32, (i64, i64))> for Usage {
+    fn from_iter<I: IntoIterator<Item = (u32, (i64, i64))>>(iter: I) -> Usage {
         let mut taking = Taking::default();
-        for (oid, u) in iter {
-            taking.push(oid, (u.scans, u.tuples_read));
-            if !u.valid {
-                taking.invalid.push(oid);
-            }
+        for (oid, counters) in iter {
+            taking.push(oid, counters);
         }
         taking.finish()
     }
@@ -482,8 +484,8 @@ pub fn from_plain_rows(rows: &[Row], sizes: &Sizes) -> Result<Vec<Index>, tokio_
 }
 
 impl Usage {
-    /// Every index's validity and usage counters (`queries/index_numbers.sql`'s rows of
-    /// arrays), read as they come, with room for `expecting` (the last read's count).
+    /// The counters of every index that has any (`queries/index_numbers.sql`'s rows of arrays),
+    /// read as they come, with room for `expecting` (the last read's count).
     pub async fn read(
         client: &tokio_postgres::Client,
         sql: &(impl tokio_postgres::ToStatement + ?Sized),
@@ -491,7 +493,6 @@ impl Usage {
     ) -> Result<Usage, tokio_postgres::Error> {
         let mut taking = Taking::expecting(expecting);
         super::each_row(client, sql, &[], |r| {
-            taking.invalid.extend(super::array::<u32>(r, "invalid")?);
             taking.push_row(
                 super::array(r, "oids")?,
                 super::array(r, "scans")?,
@@ -503,7 +504,7 @@ impl Usage {
         Ok(taking.finish())
     }
 
-    /// How many indexes were read.
+    /// How many indexes came with counters.
     pub fn count(&self) -> usize {
         self.oids.len()
     }
@@ -565,69 +566,77 @@ mod tests {
         }
     }
 
-    /// Usage by oid: `(oid, valid, scans)`.
-    fn usage_of(rows: &[(u32, bool, i64)], per_scan: i64) -> Usage {
+    /// Usage by oid: `(oid, scans)`, each scan reading `per_scan` tuples.
+    fn usage_of(rows: &[(u32, i64)], per_scan: i64) -> Usage {
         rows.iter()
-            .map(|&(oid, valid, scans)| (oid, used(valid, scans, per_scan)))
+            .map(|&(oid, scans)| (oid, (scans, scans * per_scan)))
             .collect()
     }
 
     #[test]
     fn usage_is_found_by_oid_in_whatever_order_it_came() {
-        let u = |scans| IndexUsage {
-            valid: scans != 2,
-            scans,
-            tuples_read: scans * 10,
-        };
+        let u = |scans| (scans, scans * 10);
         let usage: Usage = [(30, u(3)), (10, u(1)), (20, u(2)), (10, u(1))]
             .into_iter()
             .collect();
         for (oid, scans) in [(10, 1), (20, 2), (30, 3)] {
-            assert_eq!(usage.get(&oid), Some(u(scans)), "{oid}");
+            assert_eq!(usage.get(oid), u(scans), "{oid}");
         }
-        assert_eq!(usage.get(&15), None);
+        assert_eq!(
+            usage.get(15),
+            (0, 0),
+            "an index that came with none has none"
+        );
         let sorted: Usage = [(10, u(1)), (20, u(2))].into_iter().collect();
-        assert_eq!(sorted.get(&20), Some(u(2)));
+        assert_eq!(sorted.get(20), u(2));
+    }
+
+    /// Validity comes from the structure, counters from the usage read: an invalid index
+    /// without counters reads invalid and never scanned.
+    #[test]
+    fn validity_is_the_structures_and_counters_the_usage_reads() {
+        let structure = IndexStructure {
+            invalid: vec![10, 15],
+            ..IndexStructure::default()
+        };
+        let usage = usage_of(&[(10, 4), (16, 2)], 10);
+        let read = |oid| structure.usage(&usage, oid);
+        assert_eq!(read(10), used(false, 4, 10));
+        assert_eq!(read(15), used(false, 0, 0));
+        assert_eq!(read(16), used(true, 2, 10));
+        assert_eq!(read(17), used(true, 0, 0));
     }
 
     /// Counters past 32 bits (a busy index's tuples read) come back whole, wherever the
     /// index was in the answer and whatever order it is put in.
     #[test]
     fn counters_past_32_bits_come_back_whole() {
-        let u = |scans: i64, tuples_read: i64| IndexUsage {
-            valid: true,
-            scans,
-            tuples_read,
-        };
         let big = i64::from(u32::MAX);
         let cases = [
-            (50, u(5, 6)),
-            (40, u(big + 1, 7)),
-            (30, u(big, big)),
-            (20, u(3, 9_000_000_000_000)),
-            (10, u(big - 1, big - 1)),
-            (60, u(-1, 0)),
+            (50, (5, 6)),
+            (40, (big + 1, 7)),
+            (30, (big, big)),
+            (20, (3, 9_000_000_000_000)),
+            (10, (big - 1, big - 1)),
+            (60, (-1, 0)),
         ];
         let usage: Usage = cases.into_iter().collect();
         for (oid, want) in cases {
-            assert_eq!(usage.get(&oid), Some(want), "{oid}");
+            assert_eq!(usage.get(oid), want, "{oid}");
         }
         // rows of arrays, an oid past its counters counted zero, a wide pair among them
         let mut taking = Taking::default();
         taking.push_row(vec![30, 10], vec![big + 1, 2], vec![7, 9]);
         taking.push_row(vec![20, 40], vec![3], vec![4]);
         let usage = taking.finish();
-        let counts = [10, 20, 30, 40].map(|oid| usage.get(&oid).map(|u| (u.scans, u.tuples_read)));
-        assert_eq!(
-            counts,
-            [Some((2, 9)), Some((3, 4)), Some((big + 1, 7)), Some((0, 0))]
-        );
+        let counts = [10, 20, 30, 40].map(|oid| usage.get(oid));
+        assert_eq!(counts, [(2, 9), (3, 4), (big + 1, 7), (0, 0)]);
         assert_eq!(usage.count(), 4);
         let mut in_order = cases;
         in_order.sort_by_key(|c| c.0);
         let sorted: Usage = in_order.into_iter().collect();
         for (oid, want) in cases {
-            assert_eq!(sorted.get(&oid), Some(want), "{oid}");
+            assert_eq!(sorted.get(oid), want, "{oid}");
         }
     }
 
@@ -680,21 +689,20 @@ mod tests {
         let list = [
             listed(10, "t_time_idx", "time"),
             listed(20, "t_copy", "time"),
-            listed(30, "t_gone", "value"), // dropped since the structure was read
+            listed(30, "t_value_idx", "value"), // never scanned itself: no counters came
             listed(40, "t_device_idx", "device"),
         ];
-        // own numbers, and chunk indexes': 11-13 of 10, 41 of 40, 99 of 40 and 31 of 30
-        // dropped since the structure was read
+        // own numbers, and chunk indexes': 11-13 of 10, 41 and 99 (no counters) of 40, 31 of 30;
+        // 41 is invalid
         let usage = usage_of(
             &[
-                (10, true, 1),
-                (20, true, 0),
-                (40, true, 5),
-                (11, true, 20),
-                (12, true, 30),
-                (13, true, 10),
-                (41, false, 0),
-                (31, true, 7),
+                (10, 1),
+                (20, 0),
+                (40, 5),
+                (11, 20),
+                (12, 30),
+                (13, 10),
+                (31, 7),
             ],
             2,
         );
@@ -707,13 +715,19 @@ mod tests {
                 (12, 300),
                 (13, 300),
                 (41, 8),
+                (99, 16),
             ],
             [],
             [],
         );
-        let out = rows(&list, &usage, &relations.sizes(), &chunk_indexes);
-        assert_eq!(out.len(), 3, "the dropped index is left out");
-        let (time, copy, device) = (&out[0], &out[1], &out[2]);
+        let structure = IndexStructure {
+            listed: list.to_vec(),
+            chunk_indexes: chunk_indexes.to_vec(),
+            invalid: vec![41], // no counters either
+        };
+        let out = rows(&structure, &usage, &relations.sizes());
+        assert_eq!(out.len(), 4, "every listed index has a row");
+        let (time, copy, value, device) = (&out[0], &out[1], &out[2], &out[3]);
         assert_eq!(
             (
                 time.scans,
@@ -731,10 +745,16 @@ mod tests {
         );
         assert_eq!(
             (device.scans, device.size_bytes, device.chunk_indexes),
-            (5, 8, 1),
-            "a chunk index dropped is not counted"
+            (5, 24, 2),
+            "a chunk index without counters is counted, never scanned"
         );
         assert_eq!(device.category, Category::Low);
+        assert_eq!(
+            (value.scans, value.tuples_read, value.chunk_indexes),
+            (7, 14, 1),
+            "an index without counters of its own gets its chunks'"
+        );
+        assert!(value.valid);
         assert_eq!((copy.size_bytes, copy.chunk_indexes), (100, 0));
         assert_eq!(copy.category, Category::Unused);
         assert_eq!(copy.duplicate_of.as_deref(), Some("t_time_idx"));

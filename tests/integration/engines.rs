@@ -254,7 +254,24 @@ pub fn psql_file(conninfo: &str, path: &Path) {
 }
 
 pub fn psql(conninfo: &str, sql: &str) -> String {
-    let out = Command::new("psql")
+    let out = run_psql(conninfo, sql);
+    assert!(
+        out.status.success(),
+        "psql failed: {sql}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// `sql` that must fail: its error.
+pub fn psql_failing(conninfo: &str, sql: &str) -> String {
+    let out = run_psql(conninfo, sql);
+    assert!(!out.status.success(), "psql did not fail: {sql}");
+    String::from_utf8_lossy(&out.stderr).trim().to_string()
+}
+
+fn run_psql(conninfo: &str, sql: &str) -> std::process::Output {
+    Command::new("psql")
         .args([
             "-X",
             "-q",
@@ -270,13 +287,7 @@ pub fn psql(conninfo: &str, sql: &str) -> String {
             sql,
         ])
         .output()
-        .expect("psql");
-    assert!(
-        out.status.success(),
-        "psql failed: {sql}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+        .expect("psql")
 }
 
 /// The shared cluster (tests/run starts it) with a fresh database for this test process.
