@@ -232,7 +232,7 @@ pub async fn fetch(
     };
     // Every part needs the sizes and the structure.
     let (structure, sizes, segments) = kept?;
-    // The index rows first: every index's counters (130,000 at 50k chunks) are let go before
+    // The index rows first: the counters (up to 176,711 at 50k chunks) are let go before
     // the tables' rows are built beside the shown ones.
     let indexes = usage.map(|usage| indexes::rows(&structure.indexes, &usage, &sizes));
     let relations = (|| {
