@@ -4,8 +4,11 @@
 -- were reset: the client counts every index the catalog's structure lists, zero where none came
 -- (most chunk indexes of a time-series database are never scanned again once their chunk is
 -- old). The structure is read again whenever an index is made or dropped (relation_versions.sql,
--- read after this in a refresh), so an index dropped since is not shown. Validity is kept with
--- the structure (invalid_indexes.sql): this reads the oids alone, from pg_index's index.
+-- read after this in a refresh), so an index dropped since is not shown; a session's first read
+-- and a one-shot read read the structure first or beside this, and an index dropped between
+-- the two shows once, never scanned. Validity is kept with the structure (invalid_indexes.sql):
+-- this reads the oids alone, which pg_index's index gives (an index-only scan where pg_index's
+-- pages are all visible).
 --
 -- In rows of at most 16,384 oids' indexes, not one row: a client holds each message whole while
 -- it decodes it, and one row of 42,000 indexes (20,000 chunks) kept a 2 MB buffer, of 177,000

@@ -156,8 +156,8 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
     }
 }
 
-/// Which hypertable index each chunk index was created from, and the indexes the tab lists:
-/// read again only when the catalog changed (see [`super::structure`]).
+/// Which hypertable index each chunk index was created from, the indexes the tab lists and the
+/// invalid ones: read again only when the catalog changed (see [`super::structure`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IndexStructure {
     /// (chunk index, hypertable index)
@@ -444,7 +444,8 @@ impl FromIterator<(u32, (i64, i64))> for Usage {
     }
 }
 
-/// An index's validity and usage counters, as read on every refresh.
+/// An index's validity (kept with the catalog structure) and usage counters (read on every
+/// refresh).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct IndexUsage {
     pub valid: bool,
@@ -688,22 +689,14 @@ mod tests {
             |oid, name, keys| Arc::new(crate::model::fixtures::listed(oid, "s", "t", name, keys));
         let list = [
             listed(10, "t_time_idx", "time"),
-            listed(20, "t_copy", "time"),
+            listed(20, "t_copy", "time"), // never scanned: no counters came
             listed(30, "t_value_idx", "value"), // never scanned itself: no counters came
             listed(40, "t_device_idx", "device"),
         ];
         // own numbers, and chunk indexes': 11-13 of 10, 41 and 99 (no counters) of 40, 31 of 30;
         // 41 is invalid
         let usage = usage_of(
-            &[
-                (10, 1),
-                (20, 0),
-                (40, 5),
-                (11, 20),
-                (12, 30),
-                (13, 10),
-                (31, 7),
-            ],
+            &[(10, 1), (40, 5), (11, 20), (12, 30), (13, 10), (31, 7)],
             2,
         );
         let chunk_indexes = [(11, 10), (41, 40), (12, 10), (99, 40), (13, 10), (31, 30)];

@@ -1154,7 +1154,9 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     };
     assert_eq!(keys(&i).as_deref(), Some("w"));
     // An index left invalid (TimescaleDB's index build one chunk at a time, failing on a
-    // chunk), then made again valid: validity is kept with the structure, and read again. Not
+    // chunk), then dropped and built again, valid, then its validity changed in place (no file
+    // changes: only the catalog's counted changes tell): validity is kept with the structure,
+    // and read again. Not
     // on the engine: after the failed build its one session could no longer drop the index
     // ("could not access status of transaction").
     if server.native {
@@ -1175,7 +1177,18 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
         assert_eq!(valid(&i), Some(false));
         psql(&server.conninfo, "DROP INDEX kept.kept_e");
         psql(&server.conninfo, &build(100_000));
-        let i = refresh_until_kept_sees(&s, &mut kept, "the index valid again").await;
+        let i = refresh_until_kept_sees(&s, &mut kept, "the index built again").await;
+        assert_eq!(valid(&i), Some(true));
+        let set_valid = |to: bool| {
+            format!(
+                "UPDATE pg_index SET indisvalid = {to} WHERE indexrelid = 'kept.kept_e'::regclass"
+            )
+        };
+        psql(&server.conninfo, &set_valid(false));
+        let i = refresh_until_kept_sees(&s, &mut kept, "validity changed in place").await;
+        assert_eq!(valid(&i), Some(false));
+        psql(&server.conninfo, &set_valid(true));
+        let i = refresh_until_kept_sees(&s, &mut kept, "validity changed back").await;
         assert_eq!(valid(&i), Some(true));
         psql(&server.conninfo, "DROP INDEX kept.kept_e");
     }
