@@ -378,7 +378,7 @@ async fn read_structure(
         // what the mapping says of those hypertables' chunk indexes replaces the candidates'
         let ids: IdSet<i32> = unsettled.iter().map(|h| h.id).collect();
         let redone: IdSet<u32> = chunks
-            .chunks
+            .chunks()
             .iter()
             .filter(|c| ids.contains(&c.hypertable_id))
             .map(|c| c.table)
@@ -415,7 +415,7 @@ async fn map_fully(
         .get(client, [queries::INDEX_STRUCTURE.as_str()])
         .await?;
     let by_names: IdSet<i32> = chunks
-        .chunks
+        .chunks()
         .iter()
         .filter(|c| renumbered.contains(&c.table))
         .map(|c| c.hypertable_id)
@@ -436,7 +436,7 @@ async fn map_fully(
 fn renumbered(chunks: &ChunkStructure, hypertables: &[HypertableOid]) -> IdSet<u32> {
     let columns: IdMap<i32, i16> = hypertables.iter().map(|h| (h.id, h.columns)).collect();
     chunks
-        .chunks
+        .chunks()
         .iter()
         .filter(|c| {
             columns
@@ -454,7 +454,7 @@ fn unsettled_hypertables(
     hypertables: &[HypertableOid],
 ) -> Vec<HypertableOid> {
     let ids: IdSet<i32> = chunks
-        .chunks
+        .chunks()
         .iter()
         .filter(|c| tables.contains(&c.table))
         .map(|c| c.hypertable_id)
@@ -486,9 +486,12 @@ mod tests {
 
     #[test]
     fn only_the_hypertables_of_unsettled_chunks_are_looked_at_again() {
-        let chunks = ChunkStructure {
-            chunks: vec![chunk(1, 100), chunk(1, 110), chunk(2, 200), chunk(3, 300)],
-        };
+        let chunks = ChunkStructure::new(vec![
+            chunk(1, 100),
+            chunk(1, 110),
+            chunk(2, 200),
+            chunk(3, 300),
+        ]);
         let h = |oid, id, columns| HypertableOid { oid, id, columns };
         let hypertables = [h(10, 1, 3), h(20, 2, 4), h(30, 3, 3)];
         let tables: IdSet<u32> = [110, 200].into_iter().collect();
