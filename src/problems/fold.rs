@@ -49,15 +49,20 @@ pub(super) fn alike_of(p: &Problem) -> Option<Alike> {
         (Subject::Job(_), ProblemKind::JobOverdue) => p.root.is_some(),
         _ => false,
     };
-    folds.then(|| Alike {
-        root: p.root.as_ref().map(super::Root::key),
-        cause: Name::from(
-            p.chain
-                .iter()
-                .map(|line| said_alike(line))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
+    folds.then(|| {
+        // written in one string (a string per line and their join, for each of 10,000
+        // problems on every read, were most of the fold's time at 50,000 chunks)
+        let mut cause = String::with_capacity(p.chain.iter().map(|l| l.len() + 1).sum());
+        for (i, line) in p.chain.iter().enumerate() {
+            if i > 0 {
+                cause.push('\n');
+            }
+            say_alike(&mut cause, line);
+        }
+        Alike {
+            root: p.root.as_ref().map(super::Root::key),
+            cause: Name::from(cause),
+        }
     })
 }
 
@@ -172,11 +177,19 @@ fn relations_fold(
     }
 }
 
-/// A line of a cause chain with its numbers left out, and the plural that follows them (`job
-/// 1017 failed 3 times` → `job # failed # time`): each relation's policy is its own job, and
-/// each job's count of failures its own.
+/// A line of a cause chain as [`say_alike`] says it.
+#[cfg(test)]
 pub(super) fn said_alike(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
+    say_alike(&mut out, line);
+    out
+}
+
+/// Adds to `out` a line of a cause chain with its numbers left out, and the plural that follows
+/// them (`job 1017 failed 3 times` → `job # failed # time`): each relation's policy is its own
+/// job, and each job's count of failures its own.
+pub(super) fn say_alike(out: &mut String, line: &str) {
+    let from = out.len();
     let mut digits = false;
     for c in line.chars() {
         if c.is_ascii_digit() {
@@ -189,7 +202,11 @@ pub(super) fn said_alike(line: &str) -> String {
             digits = false;
         }
     }
-    out.replace("# times", "# time")
+    if out[from..].contains("# times") {
+        let said = out[from..].replace("# times", "# time");
+        out.truncate(from);
+        out.push_str(&said);
+    }
 }
 
 /// What the relations of a fold of `kind` are called.

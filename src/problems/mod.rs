@@ -11,7 +11,7 @@ pub use fold::{Alike, FOLD_FROM};
 
 use fold::alike_of;
 #[cfg(test)]
-use fold::said_alike;
+use fold::{said_alike, say_alike};
 
 use chrono::{DateTime, Utc};
 use strum::{Display, IntoStaticStr, VariantArray};
@@ -1179,6 +1179,10 @@ mod tests {
         assert_eq!(said_alike("no job here"), "no job here");
         assert_eq!(said_alike("é job 3 ü 12"), "é job # ü #");
         assert_eq!(said_alike(""), "");
+        // added to what is there, which stays as it is
+        let mut chain = String::from("job 7 failed 2 times\n");
+        say_alike(&mut chain, "job 12 failed 3 times: 5 times");
+        assert_eq!(chain, "job 7 failed 2 times\njob # failed # time: # time");
     }
 
     /// The jobs of a stopped scheduler's relations are overdue too, and folded alike: a
