@@ -161,6 +161,14 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
     let mut results_due: Option<tokio::time::Instant> = None;
     let exit = loop {
         if dirty {
+            // the problems of every result taken in since the last frame, derived once
+            let mut settled = false;
+            for m in &mut fleet.members {
+                settled |= m.state.settle();
+            }
+            if settled && fleet.open {
+                fleet.rebuild();
+            }
             guard
                 .terminal
                 .draw(|f| render::draw_fleet(f, &fleet, &opts.theme, Instant::now()))?;
@@ -294,10 +302,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                 Some(Err(_)) | None => break Exit::Signal(libc::SIGHUP),
             },
             Some((i, result, turn)) = results.recv() => {
-                fleet.members[i].state.on_result(result);
-                if fleet.open {
-                    fleet.rebuild();
-                }
+                fleet.members[i].state.take_result(result);
                 // taken in: the member's next read may start
                 drop(turn);
                 if i == fleet.active || fleet.open {
