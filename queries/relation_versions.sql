@@ -19,9 +19,12 @@
 -- catalog's counted changes would say so too, but only once its session reports them, up to
 -- 10 s later), and what is kept of the catalog is read again.
 --
--- One array in one row, each table's oid and version packed in an int8 (oid << 32 | the
--- version's low 32 bits): the server converts an array element by element, and two arrays of
--- 65,000 took 22 ms where one takes 15.
+-- One array, each table's oid and version packed in an int8 (oid << 32 | the version's low 32
+-- bits): the server converts an array element by element, and two arrays of 65,000 took 22 ms
+-- where one takes 15. Sent in slices of $1 (16,384), a row each, the other columns repeated: a
+-- client holds each message whole while it decodes it, and its connection's read buffer keeps
+-- the room the largest one took (70,000 tables in one, 0.84 MB on the wire, kept 1.6 MB).
+WITH v AS MATERIALIZED (
 SELECT array_agg((c.oid::int8 << 32)
                  | (pg_catalog.hashint8extended(
                         (c.relfilenode::int8 << 32) | (c.relpages::int8 & 4294967295),
@@ -61,3 +64,9 @@ SELECT array_agg((c.oid::int8 << 32)
            AND pg_catalog.current_setting('track_counts')::bool)::int8 AS catalog_changes
   FROM pg_catalog.pg_class c
  WHERE c.relkind IN ('r', 't', 'i', 'm', 'S')
+)
+SELECT v.relations[s.i : s.i + $1::int4 - 1] AS relations,
+       -- every slice's length together: room for them all at once
+       coalesce(pg_catalog.cardinality(v.relations), 0) AS total,
+       v.index_files, v.table_files, v.counted, v.catalog_changes
+  FROM v, pg_catalog.generate_series(1, greatest(pg_catalog.cardinality(v.relations), 1), $1::int4) AS s(i)

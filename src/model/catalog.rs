@@ -14,7 +14,7 @@ use tokio_postgres::{Client, Error};
 use super::compression;
 use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage};
 use super::retention::{self, PartitionedTable};
-use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes};
+use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
 use super::statements::Statements;
 use super::structure::{Cache, IdMap, IdSet};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
@@ -200,9 +200,7 @@ pub async fn fetch(
     };
     let kept = async {
         let versions = match &versions {
-            Some([sql]) => Some(RelationVersions::from_row(
-                &client.query_one(sql, &[]).await?,
-            )?),
+            Some([sql]) => Some(RelationVersions::read(client, sql, VERSIONS_SLICE).await?),
             None => None,
         };
         let fingerprint = versions.as_ref().map(|v| v.fingerprint).unwrap_or_default();
@@ -278,7 +276,7 @@ async fn fetch_plain(
     let sizes: Sizes = match one_shot {
         true => sizes.measure_all(sessions).await?,
         false => {
-            let versions = RelationVersions::from_row(&client.query_one(&versions, &[]).await?)?;
+            let versions = RelationVersions::read(client, &versions, VERSIONS_SLICE).await?;
             sizes.update(sessions, versions).await?
         }
     };

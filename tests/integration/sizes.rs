@@ -578,3 +578,39 @@ async fn rewritten_tables_are_measured_from_their_new_files() {
         "after the rewrite: {database} against {theirs}"
     );
 }
+
+/// The versions come in slices, a row each, taken in one after another: read in slices of
+/// three they are what one slice holds, every table with files once, in the same order.
+#[tokio::test]
+async fn relation_versions_read_in_slices_are_the_versions_read_whole() {
+    use hypertop::model::sizes::{RelationVersions, VERSIONS_SLICE};
+    let conninfo = native_database("versions");
+    psql(
+        &conninfo,
+        "CREATE TABLE v1 (id int PRIMARY KEY, note text);
+         CREATE SEQUENCE v2;
+         CREATE MATERIALIZED VIEW v3 AS SELECT 1 AS one;
+         INSERT INTO v1 SELECT i, repeat('x', i) FROM generate_series(1, 100) i;",
+    );
+    let s = open_at(&conninfo).await;
+    let client = &s.0.client;
+    let sql = client
+        .prepare(hypertop::queries::RELATION_VERSIONS)
+        .await
+        .unwrap();
+    let whole = RelationVersions::read(client, &sql, VERSIONS_SLICE)
+        .await
+        .unwrap();
+    let sliced = RelationVersions::read(client, &sql, 3).await.unwrap();
+    let tables = numbers(
+        &conninfo,
+        "SELECT count(*) FROM pg_class WHERE relkind IN ('r', 't', 'm', 'S')",
+    )[0];
+    assert_eq!(whole.relations.len() as i64, tables);
+    assert!(
+        tables > 3 * 10,
+        "{tables} tables: slices of three make many rows"
+    );
+    assert_eq!(sliced, whole);
+    assert_eq!(sliced.relations.capacity(), sliced.relations.len());
+}
