@@ -61,8 +61,9 @@ impl RelationVersions {
         let mut rest = Rest::default();
         super::each_row(client, sql, &[&slice], |r| {
             if relations.capacity() == 0 {
+                // room asked for, not required: the slices grow it otherwise
                 let total: i32 = r.try_get("total")?;
-                relations.reserve_exact(usize::try_from(total).unwrap_or(0));
+                let _ = relations.try_reserve_exact(usize::try_from(total).unwrap_or(0));
             }
             if let Some(slice) = r.try_get::<_, Option<Packed>>("relations")? {
                 relations.extend(slice.0);
