@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use super::{Inputs, Problem, ProblemKind, Severity, Subject, Thresholds};
+use super::{Found, Inputs, Problem, ProblemKind, Put, Severity, Subject, Thresholds};
 use crate::format;
 use crate::model::compression::{Compression, SegmentStats};
 use crate::model::hypertables::Hypertable;
@@ -24,12 +24,7 @@ pub const GROWTH_HORIZON_DAYS: f64 = 365.0;
 const SMALL_CHUNK_GROWTH: f64 = 4.0;
 
 /// Every advisor, in the order their findings rank.
-pub(super) fn advice(
-    input: &Inputs,
-    limits: &Thresholds,
-    now: DateTime<Utc>,
-    out: &mut Vec<Problem>,
-) {
+pub(super) fn advice(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Found) {
     let hypertables = input.hypertables.unwrap_or_default();
     let budget = memory_budget(input, limits);
     chunks_over_memory(hypertables, budget.as_ref(), now, out);
@@ -39,14 +34,14 @@ pub(super) fn advice(
 }
 
 fn push(
-    out: &mut Vec<Problem>,
+    out: &mut Found,
     kind: ProblemKind,
     (schema, name): (&str, &str),
     message: String,
     magnitude: f64,
     action: Option<String>,
 ) {
-    out.push(Problem {
+    out.put(Problem {
         severity: Severity::Advice,
         kind,
         object: format::qualified(schema, name),
@@ -121,7 +116,7 @@ fn chunks_over_memory(
     hypertables: &[Hypertable],
     budget: Option<&Budget>,
     now: DateTime<Utc>,
-    out: &mut Vec<Problem>,
+    out: &mut Found,
 ) {
     let Some(budget) = budget else { return };
     let written: Vec<&Hypertable> = hypertables
@@ -169,7 +164,7 @@ fn small_chunks(
     budget: Option<&Budget>,
     limits: &Thresholds,
     now: DateTime<Utc>,
-    out: &mut Vec<Problem>,
+    out: &mut Found,
 ) {
     let written = hypertables
         .iter()
@@ -218,7 +213,7 @@ fn small_chunks(
 
 /// Compression settings and state: no policy, a poor ratio, an orderby not led by time, chunks
 /// not compressed again.
-fn compression(input: &Inputs, limits: &Thresholds, out: &mut Vec<Problem>) {
+fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
     // each hypertable's time column, looked up once (thousands of hypertables)
     let time_columns: HashMap<(&str, &str), &str> = input
         .hypertables
@@ -310,7 +305,7 @@ fn segment_size(
     object: &str,
     orderby: &str,
     limits: &Thresholds,
-    out: &mut Vec<Problem>,
+    out: &mut Found,
 ) {
     let distinct: Vec<(&str, f64)> = s
         .columns
@@ -385,7 +380,7 @@ fn literal(s: &str) -> String {
 
 /// Chunks left uncompressed among compressed ones (decompressed and not compressed again), and
 /// compressed chunks written into since, when no policy will compress them again.
-fn not_recompressed(c: &Compression, object: &str, out: &mut Vec<Problem>) {
+fn not_recompressed(c: &Compression, object: &str, out: &mut Found) {
     let partial = if c.job_id.is_none() {
         c.partial_chunks
     } else {
@@ -423,7 +418,7 @@ fn growth_without_retention(
     hypertables: &[Hypertable],
     limits: &Thresholds,
     now: DateTime<Utc>,
-    out: &mut Vec<Problem>,
+    out: &mut Found,
 ) {
     for h in hypertables
         .iter()

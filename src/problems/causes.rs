@@ -16,8 +16,8 @@ use crate::model::retention::Retention;
 
 /// What a problem's cause is looked up in: the problems that can be roots (the server's, the
 /// jobs', the sessions') and what was read. Made once for a list of roots and asked for each
-/// batch of problems found after them (each rule's about relations): its maps were made again
-/// for every batch.
+/// batch of problems found after them (the rules' about relations, a few hundred at a time):
+/// its maps were made again for every batch.
 pub(super) struct Causes<'a> {
     input: &'a Inputs<'a>,
     now: DateTime<Utc>,

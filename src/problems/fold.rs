@@ -67,22 +67,87 @@ pub(super) fn alike_of(p: &Problem) -> Option<Alike> {
     })
 }
 
+/// What problems fold alike by: severity, kind, and what [`alike_of`] says they share.
+type Key = (Severity, ProblemKind, Alike);
+
+fn key(p: &Problem) -> Option<Key> {
+    Some((p.severity, p.kind, alike_of(p)?))
+}
+
 /// Problems alike ([`alike_of`]) from [`FOLD_FROM`] on, each group folded into one that opens
 /// onto them (pure): jobs overdue for one cause under that cause (a stopped scheduler left
 /// thousands of lines under it, one per job), relations with one kind of problem for one cause
 /// (4,000 backlogs and 2,500 overdue retentions under it at 50,000 chunks, and an advisor's
 /// 3,814 lines of segment-size advice: one line each buried the rest, and the list and the
-/// overview's rows made from it were a third of the console's memory).
+/// overview's rows made from it were a third of the console's memory). Folded as they are
+/// added, so a rule's thousands of problems alike are never all held at once (an advisor's
+/// 5,000 findings were 2.9 MB of the 50k console's peak, held until its last was found).
+#[derive(Default)]
+pub(super) struct Folding {
+    slots: HashMap<Key, usize>,
+    /// Each key's problems in the order first seen: kept whole while fewer than [`FOLD_FROM`].
+    groups: Vec<(Key, Group)>,
+    /// Those that fold with none.
+    single: Vec<Problem>,
+}
+
+enum Group {
+    Few(Vec<Problem>),
+    Folding(Members),
+}
+
+impl Folding {
+    pub(super) fn add(&mut self, p: Problem) {
+        let Some(k) = key(&p) else {
+            return self.single.push(p);
+        };
+        let slot = match self.slots.get(&k) {
+            Some(&slot) => slot,
+            None => {
+                self.slots.insert(k.clone(), self.groups.len());
+                self.groups.push((k, Group::Few(Vec::new())));
+                self.groups.len() - 1
+            }
+        };
+        let group = &mut self.groups[slot].1;
+        match group {
+            Group::Folding(members) => members.add(p),
+            Group::Few(few) => {
+                few.push(p);
+                if few.len() >= FOLD_FROM {
+                    let mut few = std::mem::take(few).into_iter();
+                    if let Some(first) = few.next() {
+                        let mut members = Members::first(first);
+                        few.for_each(|p| members.add(p));
+                        *group = Group::Folding(members);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Those that fold with none, then each group: its problems, or their fold.
+    pub(super) fn finish(self) -> Vec<Problem> {
+        let mut out = self.single;
+        drop(self.slots);
+        for ((severity, kind, alike), group) in self.groups {
+            match group {
+                Group::Few(few) => out.extend(few),
+                Group::Folding(Members::Jobs(jobs)) => out.push(overdue(severity, alike, jobs)),
+                Group::Folding(Members::Relations(relations)) => {
+                    out.push(relations_fold(severity, kind, alike, relations))
+                }
+            }
+        }
+        out
+    }
+}
+
+/// `out`'s problems alike folded ([`Folding`]).
 pub(super) fn fold_alike(out: Vec<Problem>) -> Vec<Problem> {
-    let key = |p: &Problem| Some((p.severity, p.kind, alike_of(p)?));
-    grouped(
-        out,
-        key,
-        |(severity, kind, alike), members: Members| match members {
-            Members::Jobs(jobs) => overdue(severity, alike, jobs),
-            Members::Relations(relations) => relations_fold(severity, kind, alike, relations),
-        },
-    )
+    let mut folding = Folding::default();
+    out.into_iter().for_each(|p| folding.add(p));
+    folding.finish()
 }
 
 /// One problem for jobs overdue alike.
@@ -240,40 +305,6 @@ trait Gather {
     /// From its first member.
     fn first(p: Problem) -> Self;
     fn add(&mut self, p: Problem);
-}
-
-/// The problems `key` groups from [`FOLD_FROM`] on, each group one problem made by `fold` from
-/// what it gathered; the rest as they were (pure).
-fn grouped<K: std::hash::Hash + Eq + Clone, G: Gather>(
-    out: Vec<Problem>,
-    key: impl Fn(&Problem) -> Option<K>,
-    mut fold: impl FnMut(K, G) -> Problem,
-) -> Vec<Problem> {
-    let mut sizes: HashMap<K, usize> = HashMap::new();
-    for k in out.iter().filter_map(&key) {
-        *sizes.entry(k).or_default() += 1;
-    }
-    sizes.retain(|_, n| *n >= FOLD_FROM);
-    if sizes.is_empty() {
-        return out;
-    }
-    let mut slots: HashMap<K, usize> = HashMap::new();
-    let mut folds: Vec<(K, G)> = Vec::new();
-    let mut kept = Vec::new();
-    for p in out {
-        match key(&p).filter(|k| sizes.contains_key(k)) {
-            Some(k) => match slots.get(&k) {
-                Some(&slot) => folds[slot].1.add(p),
-                None => {
-                    slots.insert(k.clone(), folds.len());
-                    folds.push((k, G::first(p)));
-                }
-            },
-            None => kept.push(p),
-        }
-    }
-    kept.extend(folds.into_iter().map(|(k, g)| fold(k, g)));
-    kept
 }
 
 /// A fold's members as gathered: jobs or relations (a key holds one kind of problem, so one

@@ -467,10 +467,10 @@ pub fn members(
 }
 
 /// Every problem the rules find, each linked to its cause; those alike folded, or with
-/// `members_of` a fold, only its members, none folded. The roots first: then each rule about
-/// relations in turn, its problems explained and folded before the next rule runs (found all
-/// at once, 10,815 problems at 50,000 chunks were 9.4 MB of the console's peak, to fold into
-/// a few dozen).
+/// `members_of` a fold, only its members, none folded. The roots first: then the rules about
+/// relations, their problems explained and folded as they are found ([`Found`]; found all at
+/// once, 10,815 problems at 50,000 chunks were 9.4 MB of the console's peak, to fold into a
+/// few dozen).
 fn found(
     input: &Inputs,
     limits: &Thresholds,
@@ -515,25 +515,86 @@ fn found(
         None => fold::fold_alike(roots),
         Some(_) => roots,
     };
-    let mut out = Vec::new();
     let causes = causes::Causes::new(&roots, input, now);
+    let mut found = Found {
+        waiting: Vec::with_capacity(EXPLAINED_BY),
+        causes: &causes,
+        member: &member,
+        kept: match members_of {
+            None => Kept::Folded(fold::Folding::default()),
+            Some(_) => Kept::Each(Vec::new()),
+        },
+    };
     // a fold of jobs has its members among the roots
     let jobs_only = members_of
         .is_some_and(|f| matches!(f.kind, ProblemKind::JobFailing | ProblemKind::JobOverdue));
     for rule in rules::RELATIONS.iter().filter(|_| !jobs_only) {
-        let mut batch = Vec::new();
-        rule(input, limits, now, &mut batch);
-        causes.explain(&mut batch);
-        batch.retain(member);
-        match members_of {
-            None => out.extend(fold::fold_alike(batch)),
-            Some(_) => out.extend(batch),
-        }
+        rule(input, limits, now, &mut found);
     }
+    let out = found.finish();
     drop(causes);
     roots.retain(member);
     roots.extend(out);
     roots
+}
+
+/// What the rules add their problems to: a list (the roots), or [`Found`].
+pub(super) trait Put {
+    fn put(&mut self, p: Problem);
+}
+
+impl Put for Vec<Problem> {
+    fn put(&mut self, p: Problem) {
+        self.push(p);
+    }
+}
+
+/// How many problems about relations wait to be explained together.
+const EXPLAINED_BY: usize = 256;
+
+/// Where the rules about relations put their problems: explained a few at a time, kept if of
+/// the fold asked for, and folded as they come (a rule's problems held until its last was
+/// found, an advisor's 5,000 findings were 2.9 MB of the 50k console's peak, to fold into one).
+pub(super) struct Found<'a> {
+    waiting: Vec<Problem>,
+    causes: &'a causes::Causes<'a>,
+    member: &'a dyn Fn(&Problem) -> bool,
+    kept: Kept,
+}
+
+/// Problems folded alike, or a fold's members, none folded.
+enum Kept {
+    Folded(fold::Folding),
+    Each(Vec<Problem>),
+}
+
+impl Put for Found<'_> {
+    fn put(&mut self, p: Problem) {
+        self.waiting.push(p);
+        if self.waiting.len() >= EXPLAINED_BY {
+            self.explain_waiting();
+        }
+    }
+}
+
+impl Found<'_> {
+    fn explain_waiting(&mut self) {
+        self.causes.explain(&mut self.waiting);
+        for p in self.waiting.drain(..).filter(|p| (self.member)(p)) {
+            match &mut self.kept {
+                Kept::Folded(folding) => folding.add(p),
+                Kept::Each(out) => out.push(p),
+            }
+        }
+    }
+
+    fn finish(mut self) -> Vec<Problem> {
+        self.explain_waiting();
+        match self.kept {
+            Kept::Folded(folding) => folding.finish(),
+            Kept::Each(out) => out,
+        }
+    }
 }
 
 /// The order before consequences are put under their roots: severity, kind, size, object.
@@ -677,6 +738,131 @@ mod tests {
                 messages(by_partition(problems))
             );
         }
+    }
+
+    /// Folding as problems come gives what grouping them all first gave: random lists of
+    /// problems alike and not, interleaved, some groups short of [`FOLD_FROM`].
+    #[test]
+    fn folding_as_problems_come_is_grouping_them_first() {
+        fn grouped_first(out: Vec<Problem>) -> Vec<Problem> {
+            let key = |p: &Problem| Some((p.severity, p.kind, fold::alike_of(p)?));
+            let mut groups: Vec<(_, Vec<Problem>)> = Vec::new();
+            let mut single = Vec::new();
+            for p in out {
+                match key(&p) {
+                    None => single.push(p),
+                    Some(k) => match groups.iter_mut().find(|(g, _)| *g == k) {
+                        Some((_, members)) => members.push(p),
+                        None => groups.push((k, vec![p])),
+                    },
+                }
+            }
+            for (_, members) in groups {
+                if members.len() >= FOLD_FROM {
+                    let folded = fold::fold_alike(members);
+                    assert_eq!(folded.len(), 1, "a group alike is one fold");
+                    single.extend(folded);
+                } else {
+                    single.extend(members);
+                }
+            }
+            single
+        }
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = |n: u64| rng.below(n);
+        let kinds = [
+            ProblemKind::CompressionBacklog,
+            ProblemKind::RetentionOverdue,
+            ProblemKind::JobOverdue,
+        ];
+        let causes = ["compression policy (job 7) failed 3 times", "cause b"];
+        let mut folds = 0;
+        for _ in 0..300 {
+            let problems: Vec<Problem> = (0..next(200))
+                .map(|i| {
+                    let kind = kinds[next(3) as usize];
+                    let subject = match kind {
+                        ProblemKind::JobOverdue => Subject::Job(i as i32),
+                        _ => Subject::relation("s", &format!("t{}", next(30))),
+                    };
+                    let root = (next(2) == 0).then(|| Root {
+                        kind: ProblemKind::Scheduler,
+                        severity: Severity::Critical,
+                        object: Name::default(),
+                        subject: Subject::Server,
+                    });
+                    let chain = (0..next(2))
+                        .map(|_| Name::from(causes[next(2) as usize].replace('7', &i.to_string())))
+                        .collect();
+                    Problem {
+                        severity: [Severity::Critical, Severity::Warning][next(2) as usize],
+                        kind,
+                        object: format!("o{i}"),
+                        message: format!("m{i}"),
+                        chain,
+                        root,
+                        subject,
+                        magnitude: next(5) as f64,
+                        action: None,
+                    }
+                })
+                .collect();
+            let in_order = |mut v: Vec<Problem>| {
+                v.sort_by(|a, b| rank_order(a, b).then(a.message.cmp(&b.message)));
+                v
+            };
+            let folded = fold::fold_alike(problems.clone());
+            folds += folded.iter().filter(|p| p.subject.count() > 1).count();
+            assert_eq!(in_order(folded), in_order(grouped_first(problems)));
+        }
+        assert!(folds > 100, "{folds} folds: the lists fold");
+    }
+
+    /// A rule's problems by the thousand are explained a few at a time as it finds them, and
+    /// fold as they come: one fold of them all, its chain and root; those alike but fewer than
+    /// [`FOLD_FROM`], found among them, one by one; the fold opens onto every one.
+    #[test]
+    fn thousands_of_relations_alike_fold_as_the_rule_finds_them() {
+        let mut summary = fixtures::summary();
+        summary.scheduler_running = false;
+        let n = 3 * EXPLAINED_BY as i32 + 7;
+        let jobs: Vec<Job> = (0..n)
+            .map(|i| fixtures::job(5000 + i, "policy_compression", Some("r"), 0, true))
+            .collect();
+        // every 100th has no policy: 8 alike, found across the batches, too few to fold
+        let compression: Vec<Compression> = (0..n)
+            .map(|i| {
+                let mut c = fixtures::compression(&format!("t{i:04}"), 2);
+                c.job_id = (i % 100 != 50).then_some(5000 + i);
+                c
+            })
+            .collect();
+        let input = Inputs {
+            compression: Some(&compression),
+            ..server_and_jobs(&summary, &jobs)
+        };
+        let found = find(&input, &Thresholds::default(), now());
+        let backlogs: Vec<&Problem> = found
+            .iter()
+            .filter(|p| p.kind == ProblemKind::CompressionBacklog)
+            .collect();
+        let manual = (n as usize).div_ceil(100);
+        assert_eq!(backlogs.len(), 1 + manual, "{backlogs:#?}");
+        let fold = backlogs.iter().find(|p| p.subject.count() > 1).unwrap();
+        assert_eq!(fold.subject.count(), n as usize - manual);
+        assert!(fold.chain[0].contains("cannot run"), "{:?}", fold.chain);
+        assert_eq!(
+            fold.root.as_ref().map(|r| r.kind),
+            Some(ProblemKind::Scheduler)
+        );
+        assert!(backlogs
+            .iter()
+            .filter(|p| p.subject.count() == 1)
+            .all(|p| p.object.ends_with("50")));
+        let id = fold.fold_id().expect("a fold");
+        let members = super::members(&input, &Thresholds::default(), now(), &id);
+        assert_eq!(members.len(), n as usize - manual);
+        assert!(members.iter().all(|p| p.root == fold.root));
     }
 
     fn kinds(found: &[Problem]) -> Vec<(Severity, &str, &str)> {

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::{
-    fold, scheduler_down_reason, Inputs, Problem, ProblemKind, Severity, Subject, Thresholds,
-    BLOCKED_FOR,
+    fold, scheduler_down_reason, Found, Inputs, Problem, ProblemKind, Put, Severity, Subject,
+    Thresholds, BLOCKED_FOR,
 };
 use crate::format;
 use crate::model::activity::Session;
@@ -18,13 +18,16 @@ use crate::policy::LintRule;
 /// A rule: what it finds in the inputs, added to the list.
 type Rule = fn(&Inputs, &Thresholds, DateTime<Utc>, &mut Vec<Problem>);
 
+/// A rule about relations: what it finds, explained and folded as it goes.
+type RelationRule = fn(&Inputs, &Thresholds, DateTime<Utc>, &mut Found);
+
 /// The rules whose problems can be the root of another's chain: the server's, the jobs', the
 /// sessions' (in this order: the jobs' look at the server's).
 pub(super) const ROOTS: &[Rule] = &[server, jobs, sessions];
 
 /// The rules whose problems are about relations, each some policy's or setting's consequence:
 /// never another's root, so each rule's are explained and folded before the next runs.
-pub(super) const RELATIONS: &[Rule] = &[
+pub(super) const RELATIONS: &[RelationRule] = &[
     compression,
     retention,
     indexes,
@@ -39,10 +42,10 @@ const WORKER_PROCESSES: &str = "max_worker_processes";
 
 /// Adds a problem, its cause to be linked later.
 pub(super) fn adder(
-    out: &mut Vec<Problem>,
+    out: &mut impl Put,
 ) -> impl FnMut(Severity, ProblemKind, String, String, Subject, f64) + '_ {
     |severity, kind, object, message, subject, magnitude| {
-        out.push(Problem {
+        out.put(Problem {
             severity,
             kind,
             object,
@@ -256,7 +259,7 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
 }
 
 /// Chunks due for compression that are not compressed.
-fn compression(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+fn compression(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Found) {
     let mut add = adder(out);
     for c in input.compression.unwrap_or_default() {
         if c.backlog_chunks > limits.max_backlog_chunks {
@@ -280,7 +283,7 @@ fn compression(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &m
 }
 
 /// Chunks past their retention that are still there.
-fn retention(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+fn retention(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Found) {
     let mut add = adder(out);
     for r in input.retention.unwrap_or_default() {
         let (Some(chunks), Some(bytes)) = (r.overdue_chunks, r.overdue_bytes) else {
@@ -305,7 +308,7 @@ fn retention(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mu
 }
 
 /// Invalid, duplicate and (on statistics old enough) unused indexes.
-fn indexes(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+fn indexes(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Found) {
     let mut add = adder(out);
     // "Unused" only on statistics old enough to say so (unknown age: not judged).
     let stats_age = input
@@ -361,7 +364,7 @@ fn indexes(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut V
 }
 
 /// Continuous aggregates behind their refresh policy, or never refreshed.
-fn caggs(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+fn caggs(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Found) {
     let mut add = adder(out);
     let max_lag = limits.max_cagg_lag.as_secs_f64();
     for c in input.caggs.unwrap_or_default() {
@@ -458,7 +461,7 @@ fn sessions(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut
 }
 
 /// The policy lint rules' findings.
-fn lint(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Vec<Problem>) {
+fn lint(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Found) {
     let mut add = adder(out);
     for f in input.lint.unwrap_or_default() {
         let kind = match f.rule {
