@@ -372,7 +372,7 @@ impl Relations {
             if renumbered {
                 r.renumbered.push((s as u32, l.file));
             }
-            r.flags.push(l.flags | u8::from(renumbered) * RENUMBERED);
+            r.flags.push(l.flags | (u8::from(renumbered) * RENUMBERED));
         }
         r.renumbered.shrink_to_fit();
         for l in &listed {

@@ -93,7 +93,7 @@ pub(super) struct Folding {
 
 enum Group {
     Few(Vec<Problem>),
-    Folding(Members),
+    Folding(Box<Members>),
 }
 
 impl Folding {
@@ -119,7 +119,7 @@ impl Folding {
                     if let Some(first) = few.next() {
                         let mut members = Members::first(first);
                         few.for_each(|p| members.add(p));
-                        *group = Group::Folding(members);
+                        *group = Group::Folding(Box::new(members));
                     }
                 }
             }
@@ -133,10 +133,12 @@ impl Folding {
         for ((severity, kind, alike), group) in self.groups {
             match group {
                 Group::Few(few) => out.extend(few),
-                Group::Folding(Members::Jobs(jobs)) => out.push(overdue(severity, alike, jobs)),
-                Group::Folding(Members::Relations(relations)) => {
-                    out.push(relations_fold(severity, kind, alike, relations))
-                }
+                Group::Folding(members) => out.push(match *members {
+                    Members::Jobs(jobs) => overdue(severity, alike, jobs),
+                    Members::Relations(relations) => {
+                        relations_fold(severity, kind, alike, relations)
+                    }
+                }),
             }
         }
         out

@@ -678,6 +678,29 @@ mod tests {
         fixtures::t("2026-11-21T12:30:00Z")
     }
 
+    /// A problem the random tests make, told apart by its message (`m{i}`): no chain, no
+    /// action.
+    fn numbered(
+        i: u64,
+        severity: Severity,
+        kind: ProblemKind,
+        subject: Subject,
+        root: Option<Root>,
+        magnitude: f64,
+    ) -> Problem {
+        Problem {
+            severity,
+            kind,
+            object: format!("o{i}"),
+            message: format!("m{i}"),
+            chain: Vec::new(),
+            root,
+            subject,
+            magnitude,
+            action: None,
+        }
+    }
+
     /// Ranking in one pass puts each consequence where the per-root partition did: random
     /// lists of roots, consequences, and consequences whose root is missing.
     #[test]
@@ -719,17 +742,10 @@ mod tests {
                         object: Name::default(),
                         subject: Subject::Job(next(8) as i32),
                     });
-                    Problem {
-                        severity: [Severity::Critical, Severity::Warning][next(2) as usize],
-                        kind,
-                        object: format!("o{}", next(5)),
-                        message: format!("m{i}"),
-                        chain: Vec::new(),
-                        root,
-                        subject,
-                        magnitude: next(3) as f64,
-                        action: None,
-                    }
+                    let severity = [Severity::Critical, Severity::Warning][next(2) as usize];
+                    let mut p = numbered(i, severity, kind, subject, root, next(3) as f64);
+                    p.object = format!("o{}", next(5));
+                    p
                 })
                 .collect();
             let messages = |v: Vec<Problem>| v.into_iter().map(|p| p.message).collect::<Vec<_>>();
@@ -794,17 +810,10 @@ mod tests {
                     let chain = (0..next(2))
                         .map(|_| Name::from(causes[next(2) as usize].replace('7', &i.to_string())))
                         .collect();
-                    Problem {
-                        severity: [Severity::Critical, Severity::Warning][next(2) as usize],
-                        kind,
-                        object: format!("o{i}"),
-                        message: format!("m{i}"),
-                        chain,
-                        root,
-                        subject,
-                        magnitude: next(5) as f64,
-                        action: None,
-                    }
+                    let severity = [Severity::Critical, Severity::Warning][next(2) as usize];
+                    let mut p = numbered(i, severity, kind, subject, root, next(5) as f64);
+                    p.chain = chain;
+                    p
                 })
                 .collect();
             let in_order = |mut v: Vec<Problem>| {
