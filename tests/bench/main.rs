@@ -1218,9 +1218,10 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
             .count()
     };
     let exporter_args = ["--cache", "15s", "--targets", &targets];
-    let (mut colds, mut bares, mut bytes) = (Vec::new(), Vec::new(), 0);
+    let (mut colds, mut bares, mut files, mut bytes) = (Vec::new(), Vec::new(), Vec::new(), 0);
     for _ in 0..3 {
-        bares.push(rt.block_on(cold_bare_reads(&conninfos)));
+        bares.push(rt.block_on(cold_bare_reads(&conninfos, false)));
+        files.push(rt.block_on(cold_bare_reads(&conninfos, true)));
         let exporter = Exporter::start(&exporter_args);
         let (took, out) = scrape(exporter.port);
         assert_eq!(count_up(&out), N, "a cold scrape with targets down");
@@ -1229,13 +1230,15 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     }
     let all = |v: &[Duration]| v.iter().map(|d| ms(*d)).collect::<Vec<_>>().join(", ");
     println!(
-        "  {N} new sessions at once, each connecting and making the bare reads: {}; new exporters' cold scrapes: {}",
+        "  {N} new sessions at once, each connecting and making the bare reads: {}; the same and listing their files: {}; new exporters' cold scrapes: {}",
         all(&bares),
+        all(&files),
         all(&colds)
     );
-    let (cold, cold_bare) = (
+    let (cold, cold_bare, cold_files) = (
         colds.into_iter().min().unwrap(),
         bares.into_iter().min().unwrap(),
+        files.into_iter().min().unwrap(),
     );
     let exporter = Exporter::start(&exporter_args);
     let port = exporter.port;
@@ -1258,9 +1261,10 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     }
     let cpu = (cpu_seconds(pid) - c0) / t0.elapsed().as_secs_f64() * 100.0;
     println!(
-        "  exporter: cold scrape of {N} targets {} best of 3 (all up, {bytes} bytes), {:.2}x the {N} new sessions' bare reads; cached scrape median {}; RSS {:.1} MiB (peak {:.1}); CPU {cpu:.2} % scraped every 15 s",
+        "  exporter: cold scrape of {N} targets {} best of 3 (all up, {bytes} bytes), {:.2}x the {N} new sessions' bare reads, {:.2}x those and their files; cached scrape median {}; RSS {:.1} MiB (peak {:.1}); CPU {cpu:.2} % scraped every 15 s",
         ms(cold),
         cold.as_secs_f64() / cold_bare.as_secs_f64(),
+        cold.as_secs_f64() / cold_files.as_secs_f64(),
         ms(median(cached)),
         proc_status(pid, "VmRSS:") as f64 / 1024.0,
         proc_status(pid, "VmHWM:") as f64 / 1024.0
@@ -1287,13 +1291,22 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     quit(p);
 }
 
-/// Every one of `conninfos` at once on a new session, connecting and making the bare reads: the
-/// floor of a cold scrape.
-async fn cold_bare_reads(conninfos: &[String]) -> Duration {
+/// Every one of `conninfos` at once on a new session, connecting and making the bare reads, and
+/// `with_files` listing and stat'ing every file of its database too (relation_files.sql, as a
+/// one-shot read measures sizes): the floor of a cold scrape.
+async fn cold_bare_reads(conninfos: &[String], with_files: bool) -> Duration {
     let t = Instant::now();
     futures_util::future::join_all(conninfos.iter().map(|c| async move {
         let session = hypertop_session(c).await;
-        timed(&session.client, BARE_READS).await
+        timed(&session.client, BARE_READS).await;
+        if with_files {
+            let all: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&0i32, &1i32];
+            session
+                .client
+                .query(hypertop::queries::RELATION_FILES, &all)
+                .await
+                .unwrap();
+        }
     }))
     .await;
     t.elapsed()
