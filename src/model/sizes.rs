@@ -186,10 +186,10 @@ const RENUMBERED: u8 = 8;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Relations {
     oids: SortedIds,
-    /// The file number (`relfilenode`: its files' names) of each slot [`RENUMBERED`], by slot.
-    /// A relation's files are numbered as its oid until it is rewritten (TRUNCATE, VACUUM
-    /// FULL, a mapped catalog): kept for every slot, 246,610 file numbers at 50,000 chunks were
-    /// 1 MB, nearly all their oids.
+    /// The file number (`relfilenode`: its files' names) of each slot [`RENUMBERED`], by slot;
+    /// any other slot's is its oid. A relation's files are numbered as its oid until it is
+    /// rewritten (TRUNCATE, VACUUM FULL) or mapped (a few catalogs): an array of every slot's
+    /// (246,610 at 50,000 chunks) was 1 MB, nearly all of them oids.
     renumbered: Vec<(u32, u32)>,
     /// An index's table, a table's TOAST table: a slot, or [`NONE`].
     links: Vec<u32>,
