@@ -775,8 +775,10 @@ mod tests {
             }
             for (_, members) in groups {
                 if members.len() >= FOLD_FROM {
+                    let n = members.len();
                     let folded = fold::fold_alike(members);
                     assert_eq!(folded.len(), 1, "a group alike is one fold");
+                    assert_eq!(folded[0].subject.count(), n, "of every member");
                     single.extend(folded);
                 } else {
                     single.extend(members);

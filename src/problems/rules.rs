@@ -26,7 +26,7 @@ type RelationRule = fn(&Inputs, &Thresholds, DateTime<Utc>, &mut Found);
 pub(super) const ROOTS: &[Rule] = &[server, jobs, sessions];
 
 /// The rules whose problems are about relations, each some policy's or setting's consequence:
-/// never another's root, so each rule's are explained and folded before the next runs.
+/// never another's root, so they are explained and folded as they are found ([`Found`]).
 pub(super) const RELATIONS: &[RelationRule] = &[
     compression,
     retention,
