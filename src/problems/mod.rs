@@ -1,6 +1,6 @@
 //! The overview's ranked problem list, derived from what the other screens read. Pure: the
 //! rules find problems (`rules`, one function per area), causes link them (`causes`), and
-//! [`rank`] puts each consequence under its root.
+//! `rank` puts each consequence under its root.
 
 mod advice;
 mod causes;
