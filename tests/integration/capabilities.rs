@@ -120,3 +120,106 @@ async fn sessions_run_without_jit_and_with_a_safe_search_path() {
     assert_eq!(row.get::<_, String>(1), "pg_catalog, pg_temp");
     assert_eq!(row.get::<_, String>(2), "0");
 }
+
+/// What the overview's server facts say, as PostgreSQL's statistics views and pg_settings say
+/// it (summary.sql reads the functions behind them): sessions, schedulers and job workers, this
+/// session's TLS, this database's statistics reset and rows inserted, and whether TimescaleDB
+/// is preloaded (unknown to a role that may not read the setting).
+type Facts = (
+    i64,
+    bool,
+    i64,
+    i64,
+    Option<bool>,
+    Option<chrono::DateTime<chrono::Utc>>,
+    Option<i64>,
+    Option<bool>,
+);
+
+const FACTS_FROM_THE_VIEWS: &str = r#"
+SELECT (SELECT count(*) FROM pg_stat_activity
+         WHERE backend_type IS NULL OR backend_type = 'client backend'),
+       EXISTS (SELECT FROM pg_stat_activity
+                WHERE backend_type = 'TimescaleDB Background Worker Scheduler'
+                  AND datname = current_database()),
+       (SELECT count(*) FROM pg_stat_activity
+         WHERE backend_type = 'TimescaleDB Background Worker Scheduler'),
+       (SELECT count(*) FROM pg_stat_activity WHERE backend_type ~ '\[[0-9]+\]$'),
+       (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()),
+       (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()),
+       (SELECT tup_inserted FROM pg_stat_database WHERE datname = current_database()),
+       (SELECT 'timescaledb' = ANY (string_to_array(replace(replace(setting, ' ', ''), '"', ''), ','))
+          FROM pg_settings WHERE name = 'shared_preload_libraries')"#;
+
+async fn facts_agree(label: &str, conninfo: &str) -> Facts {
+    let session = connector_for(conninfo).connect().await.unwrap();
+    let client = &session.client;
+    let views = || async {
+        let r = client.query_one(FACTS_FROM_THE_VIEWS, &[]).await.unwrap();
+        let facts: Facts = (
+            r.get(0),
+            r.get(1),
+            r.get(2),
+            r.get(3),
+            r.get(4),
+            r.get(5),
+            r.get(6),
+            r.get(7),
+        );
+        facts
+    };
+    // Other tests' sessions come and go on a shared server: the views read before and after
+    // must agree for the comparison to count.
+    for _ in 0..50 {
+        let before = views().await;
+        let s = Summary::fetch(client, &mut Default::default())
+            .await
+            .unwrap();
+        let ours: Facts = (
+            s.connections,
+            s.scheduler_running,
+            s.schedulers,
+            s.job_workers,
+            s.ssl,
+            s.stats_reset,
+            s.rows_inserted,
+            s.timescaledb_preloaded,
+        );
+        if before == views().await {
+            assert_eq!(ours, before, "{label}: the facts against the views");
+            return ours;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{label}: the views never held still for a comparison");
+}
+
+#[tokio::test]
+async fn the_server_facts_are_what_the_statistics_views_say() {
+    let plain = native().conninfo();
+    let facts = facts_agree("plain PostgreSQL", &plain).await;
+    assert!(
+        facts.0 >= 1 && facts.4.is_some() && facts.7.is_some(),
+        "{facts:?}"
+    );
+    // A role that may read neither the setting nor others' sessions, then one with pg_monitor.
+    let session = connector_for(&plain).connect().await.unwrap();
+    session
+        .client
+        .batch_execute("DROP ROLE IF EXISTS hypertop_facts; CREATE ROLE hypertop_facts LOGIN")
+        .await
+        .unwrap();
+    let role = format!("{plain} user=hypertop_facts");
+    assert_eq!(facts_agree("a plain role", &role).await.7, None);
+    session
+        .client
+        .batch_execute("GRANT pg_monitor TO hypertop_facts")
+        .await
+        .unwrap();
+    assert!(facts_agree("a pg_monitor role", &role).await.7.is_some());
+    for v in crate::engines::native_tsdb_versions() {
+        let conninfo = crate::engines::native_tsdb_database(v, None, "facts");
+        let facts = facts_agree(&v.label(), &conninfo).await;
+        assert_eq!(facts.7, Some(true), "{}: preloaded", v.label());
+    }
+}
