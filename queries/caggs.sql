@@ -1,18 +1,23 @@
 -- Continuous aggregates tab: source (hypertable or parent cagg), bucket width, watermark and the
 -- time type to read it with, refresh policy and last run, pending invalidations. Catalog reads;
--- the watermark source depends on the version (see fragments/cagg_watermark_*.sql).
+-- the watermark source depends on the version (see fragments/cagg_watermark_*.sql). The
+-- refresh policies and their statistics come from the jobs table and its statistics' (the
+-- `jobs_table` and `job_stat` fragments), not the jobs and job_stats views: a new session
+-- planned the views' joins for nothing.
 WITH
 --@include watermark
+,
+--@include job_stat
 ,
 --@include integer_now
 , refresh_policy AS (
     SELECT DISTINCT ON ((j.config ->> 'mat_hypertable_id')::int)
-           (j.config ->> 'mat_hypertable_id')::int AS mat_hypertable_id, j.job_id, j.scheduled,
-           j.config -> 'start_offset' AS start_offset, j.config -> 'end_offset' AS end_offset,
-           j.schedule_interval
-      FROM timescaledb_information.jobs j
+           (j.config ->> 'mat_hypertable_id')::int AS mat_hypertable_id, j.id AS job_id,
+           j.scheduled, j.config -> 'start_offset' AS start_offset,
+           j.config -> 'end_offset' AS end_offset, j.schedule_interval
+--@include jobs_table
      WHERE j.proc_name = 'policy_refresh_continuous_aggregate'
-     ORDER BY (j.config ->> 'mat_hypertable_id')::int, j.job_id
+     ORDER BY (j.config ->> 'mat_hypertable_id')::int, j.id
 )
 SELECT ca.user_view_schema::text                                    AS schema,
        ca.user_view_name::text                                      AS name,
@@ -62,5 +67,5 @@ SELECT ca.user_view_schema::text                                    AS schema,
          ON (inow.hypertable_schema, inow.hypertable_name)
           = (raw.schema_name::text, raw.table_name::text)
   LEFT JOIN refresh_policy rp ON rp.mat_hypertable_id = ca.mat_hypertable_id
-  LEFT JOIN timescaledb_information.job_stats js ON js.job_id = rp.job_id
+  LEFT JOIN job_stat js ON js.job_id = rp.job_id
  ORDER BY 1, 2

@@ -22,6 +22,7 @@ pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql");
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
 pub const CHUNK_RANGES: &str = include_str!("../queries/chunk_ranges.sql");
+pub const ANY_CAGG: &str = include_str!("../queries/any_cagg.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
@@ -476,18 +477,32 @@ pub fn chunks(caps: &Capabilities) -> &'static str {
 }
 
 const CAGGS_TEMPLATE: &str = include_str!("../queries/caggs.sql");
-static CAGGS_WATERMARK_TABLE: LazyLock<String> =
-    LazyLock::new(|| expand(CAGGS_TEMPLATE, &[("watermark", WATERMARK_TABLE)]));
-static CAGGS_WATERMARK_FUNCTION: LazyLock<String> =
-    LazyLock::new(|| expand(CAGGS_TEMPLATE, &[("watermark", WATERMARK_FUNCTION)]));
+/// caggs.sql in a form for each watermark source (the function, the table) and jobs table
+/// ([`JOBS_TABLE`]'s places): `2 * watermark table + jobs table`.
+static CAGGS: [LazyLock<String>; 4] = {
+    fn form(watermark: &str, jobs_table: usize) -> String {
+        let extra = [
+            ("watermark", watermark),
+            ("jobs_table", JOBS_TABLE[jobs_table]),
+        ];
+        expand(CAGGS_TEMPLATE, &extra)
+    }
+    [
+        LazyLock::new(|| form(WATERMARK_FUNCTION, 0)),
+        LazyLock::new(|| form(WATERMARK_FUNCTION, 1)),
+        LazyLock::new(|| form(WATERMARK_TABLE, 0)),
+        LazyLock::new(|| form(WATERMARK_TABLE, 1)),
+    ]
+};
 
 /// The continuous-aggregate query for this version: persisted watermarks from 2.11, else the
-/// watermark function.
+/// watermark function; the jobs table where this version keeps it.
 pub fn caggs(caps: &Capabilities) -> &'static str {
-    match &caps.timescaledb {
-        Some(ts) if !ts.cagg_watermark_table => &CAGGS_WATERMARK_FUNCTION,
-        _ => &CAGGS_WATERMARK_TABLE,
-    }
+    let table = caps
+        .timescaledb
+        .as_ref()
+        .is_none_or(|ts| ts.cagg_watermark_table);
+    &CAGGS[2 * usize::from(table) + usize::from(jobs_in_catalog(caps))]
 }
 
 /// The job drill-down query: run history from 2.15, else the error log.
@@ -542,10 +557,9 @@ mod tests {
             &*INDEX_CHUNKS,
             &*INTEGER_NOW_CALLS,
             &*INDEXES_PLAIN,
-            &*CAGGS_WATERMARK_TABLE,
-            &*CAGGS_WATERMARK_FUNCTION,
         ]
         .into_iter()
+        .chain(CAGGS.iter().map(|q| &**q))
         .chain(SEGMENT_STATS.iter().map(|q| &**q))
         .chain(TABLES.iter().chain(&JOBS).chain(&CHUNKS).map(|q| &**q))
         {
@@ -562,18 +576,32 @@ mod tests {
             );
             assert_eq!(q.contains("pg_catalog.pg_stats p"), form & 1 == 0, "{q}");
         }
-        assert!(CAGGS_WATERMARK_TABLE.contains("continuous_aggs_watermark"));
+        for (form, q) in CAGGS.iter().map(|q| q.as_str()).enumerate() {
+            assert_eq!(
+                q.contains("continuous_aggs_watermark"),
+                form & 2 != 0,
+                "{q}"
+            );
+            assert_eq!(
+                q.contains("cagg_watermark(ca.mat_hypertable_id)"),
+                form & 2 == 0,
+                "{q}"
+            );
+        }
         assert!(TABLE_CHUNKS_BY_RELID.contains("r.oid = ch.relid"));
         assert!(TABLE_CHUNKS_BY_NAME.contains("r.relname = ch.table_name"));
         assert!(TABLE_CHUNKS_BY_NAME.contains("ch.creation_time"));
         assert!(!TABLE_CHUNKS_UNDATED.contains("creation_time"));
-        assert!(CAGGS_WATERMARK_FUNCTION.contains("cagg_watermark(ca.mat_hypertable_id)"));
         // each form reads the jobs table where its versions keep it
         for (q, in_catalog) in [
             (&*TABLES[0], false),
             (&*TABLES[1], true),
             (&*JOBS[0], false),
             (&*JOBS[1], true),
+            (&*CAGGS[0], false),
+            (&*CAGGS[1], true),
+            (&*CAGGS[2], false),
+            (&*CAGGS[3], true),
             (&*CHUNKS[0], false),
             (&*CHUNKS[1], true),
             (&*CHUNKS[2], true),
@@ -619,6 +647,10 @@ mod tests {
             assert!(std::ptr::eq(tables(&caps), TABLES[jobs_form].as_str()));
             assert!(std::ptr::eq(jobs(&caps), JOBS[jobs_form].as_str()));
             assert!(std::ptr::eq(chunks(&caps), CHUNKS[chunks_form].as_str()));
+            // with persisted watermarks (2.11+), as every version it is asked for here has
+            assert!(std::ptr::eq(caggs(&caps), CAGGS[2 + jobs_form].as_str()));
+            caps.timescaledb.as_mut().unwrap().cagg_watermark_table = false;
+            assert!(std::ptr::eq(caggs(&caps), CAGGS[jobs_form].as_str()));
         }
     }
 

@@ -15,9 +15,12 @@ job_stat AS (
       FROM _timescaledb_internal.bgw_job_stat s
 ),
 -- the jobs a worker of this database is running now, by application name, as job_stats tells
--- them (a role that may not read others' sessions sees no state, and no job running)
+-- them (a role that may not read others' sessions sees no state, and no job running); from the
+-- function behind pg_stat_activity, whose view a new session would plan for one column
 job_running AS (
     SELECT DISTINCT a.application_name
-      FROM pg_catalog.pg_stat_activity a
-     WHERE a.datname = pg_catalog.current_database() AND a.state = 'active'
+      FROM pg_catalog.pg_stat_get_activity(NULL) a
+     WHERE a.datid = (SELECT oid FROM pg_catalog.pg_database
+                       WHERE datname = pg_catalog.current_database())
+       AND a.state = 'active'
 )
