@@ -204,19 +204,32 @@ pub async fn fetch(
             None => None,
         };
         let fingerprint = versions.as_ref().map(|v| v.fingerprint).unwrap_or_default();
-        let (structure, sizes, segments) = join!(
-            catalog.get_or_read(fingerprint, || read_structure(client, caps, statements)),
-            async {
-                match versions {
-                    Some(v) => sizes.update(sessions, v).await,
-                    None => sizes.measure_all(sessions).await,
-                }
-            },
-            segments.get_or_read(fingerprint, compression::SEGMENTS_READ_EVERY, || {
-                compression::fetch_segments(helper.unwrap_or(client), caps)
-            }),
-        );
-        Ok::<_, Error>((structure?, sizes?, segments))
+        // The segment statistics after the structure: where no hypertable compresses by
+        // segment they have nothing to find, and a new session would plan them for nothing
+        // (4.6 of a small target's 47 ms on the server).
+        let structure_and_segments = async {
+            let structure = catalog
+                .get_or_read(fingerprint, || read_structure(client, caps, statements))
+                .await?;
+            let segmented = structure.settings.values().any(|c| c.segmentby.is_some());
+            let segments = segments
+                .get_or_read(fingerprint, compression::SEGMENTS_READ_EVERY, || async {
+                    match segmented {
+                        true => compression::fetch_segments(helper.unwrap_or(client), caps).await,
+                        false => Some(compression::Segments::default()),
+                    }
+                })
+                .await;
+            Ok::<_, Error>((structure, segments))
+        };
+        let (structure_and_segments, sizes) = join!(structure_and_segments, async {
+            match versions {
+                Some(v) => sizes.update(sessions, v).await,
+                None => sizes.measure_all(sessions).await,
+            }
+        });
+        let (structure, segments) = structure_and_segments?;
+        Ok::<_, Error>((structure, sizes?, segments))
     };
     // Otherwise all together, each answer decoded as it comes while the server runs the next
     // query; what needs the structure or the sizes waits for the versions (a one-shot read has
