@@ -1203,3 +1203,50 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     assert_eq!(chunk_indexes(&i, "kept_w"), None);
     psql(&server.conninfo, "DROP SCHEMA kept CASCADE");
 }
+
+/// A console that read a database before its first continuous aggregate shows the aggregate
+/// at its next refresh: until a read finds one, the read looks whether any exists (and
+/// prepares nothing more), then reads them as before.
+#[tokio::test]
+async fn a_cagg_made_after_the_first_read_is_shown_at_the_next() {
+    on_each(crate::engines::native_tsdb_versions(), async |version| {
+        let conninfo = crate::engines::native_tsdb_database(version, None, "firstcagg");
+        psql(
+            &conninfo,
+            "CREATE TABLE m (t timestamptz NOT NULL, v float8);
+                 SELECT create_hypertable('m', 't');
+                 INSERT INTO m VALUES ('2024-01-01', 1)",
+        );
+        let s = open_at(&conninfo).await;
+        let mut kept = model::Cache::default();
+        let read = async |kept: &mut model::Cache| match model::fetch_with(
+            QueryKind::Caggs,
+            None,
+            &s.0.client,
+            None,
+            &s.1,
+            kept,
+        )
+        .await
+        {
+            Ok(Payload::Caggs(list)) => list,
+            other => panic!("caggs expected, got {other:?}"),
+        };
+        assert!(read(&mut kept).await.is_empty());
+        assert!(kept.statements.is_empty(), "nothing to plan for none");
+        psql(
+            &conninfo,
+            "CREATE MATERIALIZED VIEW m_hourly WITH (timescaledb.continuous) AS
+                 SELECT time_bucket('1 hour', t) AS bucket, avg(v) FROM m GROUP BY 1
+                 WITH NO DATA",
+        );
+        let names = |list: Vec<model::caggs::Cagg>| -> Vec<String> {
+            list.into_iter().map(|c| c.name).collect()
+        };
+        assert_eq!(names(read(&mut kept).await), ["m_hourly"]);
+        // found once, read as before: dropped, it is gone
+        psql(&conninfo, "DROP MATERIALIZED VIEW m_hourly");
+        assert!(read(&mut kept).await.is_empty());
+    })
+    .await;
+}
