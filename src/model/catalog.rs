@@ -16,7 +16,7 @@ use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage
 use super::retention::{self, PartitionedTable};
 use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
 use super::statements::Statements;
-use super::structure::{Cache, IdMap, IdSet};
+use super::structure::{Cache, Fingerprint, IdMap, IdSet, Periodic};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
 use super::{array, collect_rows, each_row, Payload};
 use crate::capabilities::Capabilities;
@@ -204,23 +204,29 @@ pub async fn fetch(
             None => None,
         };
         let fingerprint = versions.as_ref().map(|v| v.fingerprint).unwrap_or_default();
-        // The segment statistics after the structure: where no hypertable compresses by
-        // segment they have nothing to find, and a new session would plan them for nothing
-        // (4.6 of a small target's 47 ms on the server).
+        // The segment statistics on one session after the structure, and only where some
+        // hypertable compresses by segment: the server runs that session's statements one
+        // after another anyway, and a small target's new session planned them for nothing
+        // (4.6 of its 47 ms). A helper reads them beside the structure.
         let structure_and_segments = async {
-            let structure = catalog
-                .get_or_read(fingerprint, || read_structure(client, caps, statements))
-                .await?;
-            let segmented = structure.settings.values().any(|c| c.segmentby.is_some());
-            let segments = segments
-                .get_or_read(fingerprint, compression::SEGMENTS_READ_EVERY, || async {
-                    match segmented {
-                        true => compression::fetch_segments(helper.unwrap_or(client), caps).await,
-                        false => Some(compression::Segments::default()),
-                    }
-                })
-                .await;
-            Ok::<_, Error>((structure, segments))
+            Ok::<_, Error>(match helper {
+                None => {
+                    let structure = catalog
+                        .get_or_read(fingerprint, || read_structure(client, caps, statements))
+                        .await?;
+                    let segmented = structure.settings.values().any(|c| c.segmentby.is_some());
+                    let segments = read_segments(segments, fingerprint, client, caps, segmented);
+                    (structure, segments.await)
+                }
+                Some(helper) => {
+                    let (structure, segments) = join!(
+                        catalog
+                            .get_or_read(fingerprint, || read_structure(client, caps, statements)),
+                        read_segments(segments, fingerprint, helper, caps, true)
+                    );
+                    (structure?, segments)
+                }
+            })
         };
         let (structure_and_segments, sizes) = join!(structure_and_segments, async {
             match versions {
@@ -265,6 +271,25 @@ pub async fn fetch(
         Ok(Relations::Hypertables(tables))
     })();
     Catalog::of(relations, indexes, Ok(sizes.database()))
+}
+
+/// The segment statistics kept in `kept`, read again when due: from `client`, or none to read
+/// unless `segmented` (some hypertable compresses by segment).
+async fn read_segments<'a>(
+    kept: &'a mut Periodic<compression::Segments>,
+    fingerprint: Fingerprint,
+    client: &Client,
+    caps: &Capabilities,
+    segmented: bool,
+) -> Option<&'a compression::Segments> {
+    let read = || async move {
+        match segmented {
+            true => compression::fetch_segments(client, caps).await,
+            false => Some(compression::Segments::default()),
+        }
+    };
+    kept.get_or_read(fingerprint, compression::SEGMENTS_READ_EVERY, read)
+        .await
 }
 
 /// Plain PostgreSQL: partitioned tables, every index (a partitioned index with its partitions'
