@@ -1,8 +1,8 @@
 -- Jobs tab: every job with its statistics, consecutive failures and latest error: every job of
 -- the jobs table (what the jobs view lists, on every version: its next start is the
 -- statistics'), its statistics (none before its first run) and whether a worker runs it now.
--- The table, not the view: a new session planned the view's joins for nothing (1.3 of this
--- query's 4 ms).
+-- The table, not the view: a new session planned the view's joins for nothing (with
+-- pg_stat_get_activity below, 5.3 -> 2.6 ms of a new session's planning).
 WITH
 --@include job_stat
 SELECT j.id                                                       AS job_id,
