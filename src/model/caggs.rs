@@ -125,18 +125,18 @@ pub async fn fetch(
     caps: &Capabilities,
     statements: &mut Statements,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
-    // Until a read finds one, a look whether there is any first: afterwards the statements
-    // prepared are kept and run (an empty answer then costs no more than the look).
-    if statements.is_empty()
-        && !client
-            .query_one(queries::ANY_CAGG, &[])
+    // Until a read finds one, a look whether there is any first (prepared, as the rest):
+    // afterwards caggs.sql is kept and run (an empty answer then costs no more than the look).
+    let sql = queries::caggs(caps);
+    if !statements.holds(sql)
+        && !statements
+            .query_one(client, queries::ANY_CAGG)
             .await?
             .try_get("any")?
     {
         return Ok(Vec::new());
     }
-    let (statement, nows) =
-        super::integer_now::with_statement(client, statements, queries::caggs(caps)).await?;
+    let (statement, nows) = super::integer_now::with_statement(client, statements, sql).await?;
     let rows = client.query(&statement, &[&nows.ids, &nows.nows]).await?;
     rows.iter()
         .map(|r| {

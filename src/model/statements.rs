@@ -57,6 +57,11 @@ impl Statements {
         self.0.clear();
     }
 
+    /// Whether `sql` is prepared here.
+    pub fn holds(&self, sql: &str) -> bool {
+        self.0.contains_key(sql)
+    }
+
     pub fn len(&self) -> usize {
         self.0.len()
     }
