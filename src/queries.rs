@@ -23,6 +23,7 @@ pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql")
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
 pub const CHUNK_RANGES: &str = include_str!("../queries/chunk_ranges.sql");
 pub const ANY_CAGG: &str = include_str!("../queries/any_cagg.sql");
+pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
@@ -177,6 +178,7 @@ expanded!(MATVIEWS, "matviews.sql");
 expanded!(INTEGER_NOW_CALLS, "integer_now_calls.sql");
 expanded!(INDEX_STRUCTURE, "index_structure.sql");
 expanded!(INDEXES_PLAIN, "indexes_plain.sql");
+expanded!(RETENTION_RUNS, "retention_runs.sql");
 /// The jobs table's line in `policy_jobs.sql`: `bgw_job` moved from `_timescaledb_config` to
 /// `_timescaledb_catalog` in 2.25.
 const JOBS_TABLE: [&str; 2] = [
@@ -225,10 +227,13 @@ pub fn policies(caps: &Capabilities) -> &'static str {
 }
 
 by_jobs_table!(TABLES, "tables.sql");
+by_jobs_table!(TABLES_VERSION, "tables_version.sql");
 
-/// The Hypertables, Compression and Retention tabs' rows, for this version's jobs table.
-pub fn tables(caps: &Capabilities) -> &'static str {
-    &TABLES[usize::from(jobs_in_catalog(caps))]
+/// The Hypertables, Compression and Retention tabs' rows as the catalog defines them, and the
+/// version that says when to read them again, for this version's jobs table.
+pub fn tables(caps: &Capabilities) -> [&'static str; 2] {
+    let place = usize::from(jobs_in_catalog(caps));
+    [&TABLES[place], &TABLES_VERSION[place]]
 }
 
 by_catalog!(
@@ -557,12 +562,19 @@ mod tests {
             &*INDEX_CHUNKS,
             &*INTEGER_NOW_CALLS,
             &*INDEXES_PLAIN,
+            &*RETENTION_RUNS,
         ]
         .into_iter()
         .chain(CAGGS.iter().map(|q| &**q))
         .chain(SEGMENT_STATS.iter().map(|q| &**q))
-        .chain(TABLES.iter().chain(&JOBS).chain(&CHUNKS).map(|q| &**q))
-        {
+        .chain(
+            TABLES
+                .iter()
+                .chain(&TABLES_VERSION)
+                .chain(&JOBS)
+                .chain(&CHUNKS)
+                .map(|q| &**q),
+        ) {
             assert!(!q.contains("--@include"), "{q}");
         }
         // each flag of segment_stats_for picks its own fragment
@@ -596,6 +608,8 @@ mod tests {
         for (q, in_catalog) in [
             (&*TABLES[0], false),
             (&*TABLES[1], true),
+            (&*TABLES_VERSION[0], false),
+            (&*TABLES_VERSION[1], true),
             (&*JOBS[0], false),
             (&*JOBS[1], true),
             (&*CAGGS[0], false),
@@ -644,7 +658,9 @@ mod tests {
             let ts = caps.timescaledb.as_mut().unwrap();
             ts.bgw_job_in_catalog = in_catalog;
             ts.chunk_relid_column = chunk_relid;
-            assert!(std::ptr::eq(tables(&caps), TABLES[jobs_form].as_str()));
+            let [rows, version] = tables(&caps);
+            assert!(std::ptr::eq(rows, TABLES[jobs_form].as_str()));
+            assert!(std::ptr::eq(version, TABLES_VERSION[jobs_form].as_str()));
             assert!(std::ptr::eq(jobs(&caps), JOBS[jobs_form].as_str()));
             assert!(std::ptr::eq(chunks(&caps), CHUNKS[chunks_form].as_str()));
             // with persisted watermarks (2.11+), as every version it is asked for here has
@@ -677,6 +693,9 @@ mod tests {
         for q in [
             &*TABLES[0],
             &*TABLES[1],
+            &*TABLES_VERSION[0],
+            &*RETENTION_RUNS,
+            &POLICY_TIMES.to_string(),
             &*TABLE_CHUNKS_UNDATED,
             &*TABLE_CHUNKS_BY_NAME,
             &*TABLE_CHUNKS_BY_RELID,

@@ -141,7 +141,7 @@ pub async fn fetch(
         sizes,
         segments,
         one_shot,
-        listed: listed_counts,
+        listed: kept_rows,
         indexes_counted,
         ..
     } = cache;
@@ -153,18 +153,23 @@ pub async fn fetch(
     if caps.timescaledb.is_none() {
         return fetch_plain(sessions, statements, sizes, *one_shot).await;
     }
-    let [list_sql, tables_sql, usage_sql, status_sql, sizes_sql] = statements
-        .get(
-            client,
-            [
-                queries::INTEGER_NOW_CALLS.as_str(),
-                queries::tables(caps),
-                queries::INDEX_NUMBERS,
-                queries::CHUNK_STATUS,
-                queries::COMPRESSED_SIZES,
-            ],
-        )
-        .await?;
+    let [tables_sql, version_sql] = queries::tables(caps);
+    let [list_sql, tables_sql, version_sql, times_sql, runs_sql, usage_sql, status_sql, sizes_sql] =
+        statements
+            .get(
+                client,
+                [
+                    queries::INTEGER_NOW_CALLS.as_str(),
+                    tables_sql,
+                    version_sql,
+                    queries::POLICY_TIMES,
+                    queries::RETENTION_RUNS.as_str(),
+                    queries::INDEX_NUMBERS,
+                    queries::CHUNK_STATUS,
+                    queries::COMPRESSED_SIZES,
+                ],
+            )
+            .await?;
     let versions = match one_shot {
         true => None,
         false => Some(statements.get(client, [queries::RELATION_VERSIONS]).await?),
@@ -174,12 +179,34 @@ pub async fn fetch(
     // held beside the table rows and the index counters at the first read's heap peak.
     // The server runs one session's statements one after another either way.
     let first = !*one_shot && catalog.read_from().is_none();
+    // The relations' rows as the catalog defines them, read again only when it changed (a
+    // one-shot read keeps nothing: it reads them), completed with what moves with time.
+    let one_shot_read = *one_shot;
     let rows = async {
-        let nows = super::integer_now::read(client, &list_sql).await?;
-        let params: [&(dyn ToSql + Sync); 2] = [&nows.ids, &nows.nows];
-        let mut listed = tables::Listed::expecting(*listed_counts);
-        each_row(client, &tables_sql, &params, |r| listed.add_row(r)).await?;
-        Ok::<_, Error>(listed)
+        let version = async {
+            match one_shot_read {
+                true => Ok(Fingerprint::never()),
+                false => tables::version(&client.query_one(&version_sql, &[]).await?),
+            }
+        };
+        let (nows, version) = try_join!(super::integer_now::read(client, &list_sql), version)?;
+        let relations = kept_rows
+            .get_or_read(version, || async {
+                let (mut relations, mut names) = Default::default();
+                each_row(client, &tables_sql, &[], |r| {
+                    tables::ListedRelations::add_row(&mut relations, r, &mut names)
+                })
+                .await?;
+                Ok::<_, Error>(relations)
+            })
+            .await?;
+        let (intervals, jobs) = (relations.intervals(), relations.retention_jobs());
+        let (times, runs) = try_join!(
+            query_unless_empty(client, &times_sql, &intervals),
+            query_unless_empty(client, &runs_sql, &jobs),
+        )?;
+        let clock = tables::PolicyClock::from_rows(&times, &runs, &nows)?;
+        Ok::<_, Error>(tables::Listed::of(relations, &clock))
     };
     let usage = async {
         // on the helper, when there is one, as text: a statement prepared here is this
@@ -252,7 +279,6 @@ pub async fn fetch(
     let relations = (|| {
         let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
         let rows = rows?;
-        *listed_counts = rows.counts();
         let mut tables = tables::build(
             rows,
             &structure.chunks,
@@ -268,6 +294,18 @@ pub async fn fetch(
         Ok(Relations::Hypertables(tables))
     })();
     Catalog::of(relations, indexes, Ok(sizes.database()))
+}
+
+/// The rows `sql` answers for `values`, none asked when there are none.
+async fn query_unless_empty<T: ToSql + Sync>(
+    client: &Client,
+    sql: &tokio_postgres::Statement,
+    values: &[T],
+) -> Result<Vec<tokio_postgres::Row>, Error> {
+    match values.is_empty() {
+        true => Ok(Vec::new()),
+        false => client.query(sql, &[&values]).await,
+    }
 }
 
 /// The segment statistics kept in `kept`, read again when due: from `client`, or none to read

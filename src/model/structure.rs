@@ -27,6 +27,12 @@ impl Fingerprint {
             .fold(Fingerprint::default(), Fingerprint::and_member)
     }
 
+    /// A fingerprint equal to no other: what is kept under it is never found again (a one-shot
+    /// read's).
+    pub fn never() -> Fingerprint {
+        Fingerprint::default().and_changes(None)
+    }
+
     /// This fingerprint with one more member.
     pub fn and_member(mut self, id: u64) -> Fingerprint {
         self.count += 1;
@@ -233,8 +239,9 @@ pub struct Cache {
     pub segments: Periodic<super::compression::Segments>,
     /// Statement texts already read (the Statements tab's).
     pub texts: super::statement_stats::Texts,
-    /// How many rows the last catalog read listed.
-    pub listed: super::tables::ListedCounts,
+    /// The relations' rows as the catalog defines them (`queries/tables.sql`), kept while
+    /// `queries/tables_version.sql` says the same.
+    pub listed: Cached<super::tables::ListedRelations>,
     /// How many indexes' counters the last catalog read took in.
     pub indexes_counted: usize,
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept

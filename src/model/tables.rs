@@ -11,7 +11,7 @@ use super::hypertables::Hypertable;
 use super::names::{Interner, Name};
 use super::retention::Retention;
 use super::sizes::{Sizes, TableBytes};
-use super::structure::IdMap;
+use super::structure::{Fingerprint, IdMap};
 use super::{array, Bound};
 /// The three tabs' rows from one read.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -424,18 +424,225 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
     }
 }
 
-/// The rows of `queries/tables.sql` taken in as they arrive: the tabs' rows they make, already
-/// in the lists they stay in, their chunks not summed yet. [`build`] completes them in place:
-/// rows made apart and moved into the lists were a second copy of every row at the catalog
-/// pass's peak (4 MB at 5,000 hypertables).
+/// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
+/// and policies say. Kept between refreshes while `queries/tables_version.sql` stays the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedRelation {
+    id: i32,
+    schema: Name,
+    name: Name,
+    is_cagg: bool,
+    compression_enabled: bool,
+    integer_time: bool,
+    time_column: Option<Name>,
+    time_type: Option<Name>,
+    interval_seconds: Option<f64>,
+    interval_integer: Option<i64>,
+    policies: Vec<Name>,
+    compress: Option<ListedPolicy>,
+    drop: Option<ListedPolicy>,
+}
+
+/// A relation's (first) compression or retention policy as its job is configured.
+#[derive(Debug, Clone, PartialEq)]
+struct ListedPolicy {
+    job_id: i32,
+    scheduled: bool,
+    schedule_seconds: Option<f64>,
+    /// Its threshold as written (`7 days`, an integer, or `created before …`), and in seconds.
+    after: Option<Name>,
+    after_seconds: Option<f64>,
+    /// How the threshold is found as of now: now less an interval, the hypertable's integer
+    /// "now" less an integer, or (by creation time) now less an interval.
+    after_interval: Option<Name>,
+    after_integer: Option<i64>,
+    created_before: Option<Name>,
+}
+
+impl ListedPolicy {
+    /// The policy in columns `{prefix}_…` of `r`, if the relation has one.
+    fn from_row(
+        r: &Row,
+        prefix: &str,
+        names: &mut Interner,
+    ) -> Result<Option<ListedPolicy>, tokio_postgres::Error> {
+        let column = |c: &str| format!("{prefix}_{c}");
+        let Some(job_id) = r.try_get(column("job_id").as_str())? else {
+            return Ok(None);
+        };
+        Ok(Some(ListedPolicy {
+            job_id,
+            scheduled: r.try_get(column("scheduled").as_str())?,
+            schedule_seconds: match prefix {
+                "drop" => r.try_get(column("schedule_seconds").as_str())?,
+                _ => None,
+            },
+            after: names.optional(r, &column("after"))?,
+            after_seconds: r.try_get(column("after_seconds").as_str())?,
+            after_interval: names.optional(r, &column("after_interval"))?,
+            after_integer: r.try_get(column("after_integer").as_str())?,
+            created_before: names.optional(r, &column("created_before"))?,
+        }))
+    }
+
+    /// Its thresholds as of `clock`, for the relation `id`: (upto, created); None where one
+    /// cannot be known (no integer "now" for its hypertable).
+    fn thresholds(&self, id: i32, clock: &PolicyClock) -> (Option<i64>, Option<DateTime<Utc>>) {
+        let upto = match (&self.after_interval, self.after_integer) {
+            (Some(interval), _) => clock.at(interval).map(|t| t.timestamp_micros()),
+            (None, Some(n)) => clock
+                .integer_nows
+                .get(&id)
+                .and_then(|now| now.checked_sub(n)),
+            (None, None) => None,
+        };
+        let created = self.created_before.as_ref().and_then(|c| clock.at(c));
+        (upto, created)
+    }
+}
+
+/// Every row of `queries/tables.sql`, in its order (by schema and name), and their texts held
+/// once (a schema or a policy's interval is one for all its rows).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListedRelations {
+    rows: Vec<ListedRelation>,
+}
+
+impl ListedRelations {
+    /// Takes in one row (nothing of it when any column cannot be read).
+    pub fn add_row(&mut self, r: &Row, names: &mut Interner) -> Result<(), tokio_postgres::Error> {
+        self.rows.push(ListedRelation {
+            id: r.try_get("id")?,
+            schema: names.column(r, "schema")?,
+            name: names.column(r, "name")?,
+            is_cagg: r.try_get("is_cagg")?,
+            compression_enabled: r.try_get("compression_enabled")?,
+            integer_time: r.try_get("integer_time")?,
+            time_column: names.optional(r, "time_column")?,
+            time_type: names.optional(r, "time_type")?,
+            interval_seconds: r.try_get("interval_seconds")?,
+            interval_integer: r.try_get("interval_integer")?,
+            policies: r
+                .try_get::<_, Vec<&str>>("policies")?
+                .into_iter()
+                .map(|p| names.name(p))
+                .collect(),
+            compress: ListedPolicy::from_row(r, "compress", names)?,
+            drop: ListedPolicy::from_row(r, "drop", names)?,
+        });
+        Ok(())
+    }
+
+    fn policies(&self) -> impl Iterator<Item = &ListedPolicy> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.compress.iter().chain(r.drop.iter()))
+    }
+
+    /// The intervals `queries/policy_times.sql` is asked to count back from now, each once.
+    pub fn intervals(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .policies()
+            .flat_map(|p| p.after_interval.iter().chain(p.created_before.iter()))
+            .map(|i| i.as_str())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The retention jobs whose runs `queries/retention_runs.sql` is asked for.
+    pub fn retention_jobs(&self) -> Vec<i32> {
+        self.rows
+            .iter()
+            .filter_map(|r| r.drop.as_ref().map(|p| p.job_id))
+            .collect()
+    }
+}
+
+/// What `queries/tables_version.sql` answers, as a fingerprint: equal while no row that
+/// `queries/tables.sql` reads has changed.
+pub fn version(r: &Row) -> Result<Fingerprint, tokio_postgres::Error> {
+    let column = |c: &str| {
+        r.try_get::<_, Option<i64>>(c)
+            .map(|v| v.unwrap_or(0) as u64)
+    };
+    Ok(Fingerprint::of([
+        column("rows")?,
+        column("high")?,
+        column("low")?,
+    ]))
+}
+
+/// What the kept rows of `queries/tables.sql` are completed with at every refresh: each policy
+/// interval counted back from now (`queries/policy_times.sql`), each retention job's runs
+/// (`queries/retention_runs.sql`), and the integer-time hypertables' "now".
+#[derive(Debug, Default)]
+pub struct PolicyClock {
+    times: rustc_hash::FxHashMap<String, DateTime<Utc>>,
+    runs: IdMap<i32, RetentionRuns>,
+    integer_nows: IdMap<i32, i64>,
+}
+
+/// A retention job's last run, how it ended, and its next start.
+#[derive(Debug, Clone, Default)]
+struct RetentionRuns {
+    last_run: Option<DateTime<Utc>>,
+    last_run_status: Option<Name>,
+    next_start: Option<DateTime<Utc>>,
+}
+
+impl PolicyClock {
+    /// From the answers of `queries/policy_times.sql` and `queries/retention_runs.sql` and the
+    /// integer "now"s read this refresh.
+    pub fn from_rows(
+        times: &[Row],
+        runs: &[Row],
+        nows: &super::integer_now::IntegerNows,
+    ) -> Result<PolicyClock, tokio_postgres::Error> {
+        let mut names = Interner::default();
+        Ok(PolicyClock {
+            times: times
+                .iter()
+                .map(|r| Ok((r.try_get::<_, String>("interval")?, r.try_get("at")?)))
+                .collect::<Result<_, tokio_postgres::Error>>()?,
+            runs: runs
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("job_id")?,
+                        RetentionRuns {
+                            last_run: r.try_get("last_run")?,
+                            last_run_status: names.optional(r, "last_run_status")?,
+                            next_start: r.try_get("next_start")?,
+                        },
+                    ))
+                })
+                .collect::<Result<_, tokio_postgres::Error>>()?,
+            integer_nows: nows
+                .ids
+                .iter()
+                .copied()
+                .zip(nows.nows.iter().copied())
+                .collect(),
+        })
+    }
+
+    /// Now less `interval`, as the server counted it back.
+    fn at(&self, interval: &str) -> Option<DateTime<Utc>> {
+        self.times.get(interval).copied()
+    }
+}
+
+/// The tabs' rows of one refresh, made from the kept rows of `queries/tables.sql` and that
+/// refresh's [`PolicyClock`], their chunks not summed yet: [`build`] completes them in place
+/// (rows made apart and moved into the lists were a second copy of every row at the catalog
+/// pass's peak, 4 MB at 5,000 hypertables).
 #[derive(Debug, Default)]
 pub struct Listed {
     tables: Tables,
     /// Per row, in order: what `build` needs besides its tabs' rows.
     rows: Vec<ListedRow>,
-    /// The read's texts: a hypertable's name is one for its three rows, a schema or a policy's
-    /// interval one for all (5,000 hypertables' were 2 MB apart).
-    names: Interner,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -450,73 +657,51 @@ struct ListedRow {
     retention: bool,
 }
 
-/// How long each of a read's lists came out: the next read makes its lists that long at once
-/// instead of growing them by doubling (up to twice their rows held while reading, 2.4 MB at
-/// 50,000 chunks).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct ListedCounts {
-    rows: usize,
-    hypertables: usize,
-    retention: usize,
-}
-
 impl Listed {
-    /// Room for as many rows as `last` counted (more are grown into as before).
-    pub fn expecting(last: ListedCounts) -> Listed {
-        let mut listed = Listed::default();
-        listed.rows.reserve_exact(last.rows);
-        listed.tables.hypertables.reserve_exact(last.hypertables);
-        listed.tables.compression.reserve_exact(last.hypertables);
-        listed.tables.retention.reserve_exact(last.retention);
+    /// Each relation's rows as of `clock`, each list made as long as it will be.
+    pub fn of(relations: &ListedRelations, clock: &PolicyClock) -> Listed {
+        let all = &relations.rows;
+        let hypertables = all.iter().filter(|r| !r.is_cagg).count();
+        let retention = all.iter().filter(|r| r.drop.is_some()).count();
+        let mut listed = Listed {
+            tables: Tables {
+                hypertables: Vec::with_capacity(hypertables),
+                compression: Vec::with_capacity(hypertables),
+                retention: Vec::with_capacity(retention),
+            },
+            rows: Vec::with_capacity(all.len()),
+        };
+        for r in all {
+            listed.add(r, clock);
+        }
         listed
     }
 
-    pub fn counts(&self) -> ListedCounts {
-        ListedCounts {
-            rows: self.rows.len(),
-            hypertables: self.tables.hypertables.len(),
-            retention: self.tables.retention.len(),
-        }
-    }
-
-    /// Takes in one row (nothing of it when any column cannot be read).
-    pub fn add_row(&mut self, r: &Row) -> Result<(), tokio_postgres::Error> {
-        let names = &mut self.names;
-        let (schema, name) = (names.column(r, "schema")?, names.column(r, "name")?);
-        let is_cagg: bool = r.try_get("is_cagg")?;
-        let row = ListedRow {
-            id: r.try_get("id")?,
-            integer_time: r.try_get("integer_time")?,
-            thresholds: Thresholds {
-                compress_upto: r.try_get("compress_upto")?,
-                compress_created: r.try_get("compress_created")?,
-                drop_upto: r.try_get("drop_upto")?,
-                drop_created: r.try_get("drop_created")?,
-            },
-            hypertable: !is_cagg,
-            retention: false,
-        };
-        let pair = match is_cagg {
-            true => None,
-            false => Some((
-                hypertable(r, schema.clone(), name.clone(), names)?,
-                compression(r, schema.clone(), name.clone(), names)?,
-            )),
-        };
-        let retention = match r.try_get::<_, Option<i32>>("drop_job_id")? {
-            Some(job_id) => Some(retention(r, schema, name, is_cagg, job_id, names)?),
-            None => None,
-        };
-        if let Some((h, c)) = pair {
-            self.tables.hypertables.push(h);
-            self.tables.compression.push(c);
-        }
+    fn add(&mut self, r: &ListedRelation, clock: &PolicyClock) {
+        let none = (None, None);
+        let (compress_upto, compress_created) =
+            (r.compress.as_ref()).map_or(none, |p| p.thresholds(r.id, clock));
+        let (drop_upto, drop_created) =
+            (r.drop.as_ref()).map_or(none, |p| p.thresholds(r.id, clock));
         self.rows.push(ListedRow {
-            retention: retention.is_some(),
-            ..row
+            id: r.id,
+            integer_time: r.integer_time,
+            thresholds: Thresholds {
+                compress_upto,
+                compress_created,
+                drop_upto,
+                drop_created,
+            },
+            hypertable: !r.is_cagg,
+            retention: r.drop.is_some(),
         });
-        self.tables.retention.extend(retention);
-        Ok(())
+        if !r.is_cagg {
+            self.tables.hypertables.push(hypertable(r));
+            self.tables.compression.push(compression(r));
+        }
+        if let Some(p) = &r.drop {
+            self.tables.retention.push(retention(r, p, clock));
+        }
     }
 }
 
@@ -586,85 +771,67 @@ pub fn build(
     tables
 }
 
-/// A hypertable's row as read, its chunks not summed yet.
-fn hypertable(
-    r: &Row,
-    schema: Name,
-    name: Name,
-    names: &mut Interner,
-) -> Result<Hypertable, tokio_postgres::Error> {
-    Ok(Hypertable {
-        schema,
-        name,
-        compression_enabled: r.try_get("compression_enabled")?,
+/// A hypertable's row, its chunks not summed yet.
+fn hypertable(r: &ListedRelation) -> Hypertable {
+    Hypertable {
+        schema: r.schema.clone(),
+        name: r.name.clone(),
+        compression_enabled: r.compression_enabled,
         chunks: 0,
         compressed_chunks: 0,
         heap_bytes: 0,
         index_bytes: 0,
         toast_bytes: 0,
         total_bytes: 0,
-        time_column: names.optional(r, "time_column")?,
-        time_type: names.optional(r, "time_type")?,
-        interval_seconds: r.try_get("interval_seconds")?,
-        interval_integer: r.try_get("interval_integer")?,
+        time_column: r.time_column.clone(),
+        time_type: r.time_type.clone(),
+        interval_seconds: r.interval_seconds,
+        interval_integer: r.interval_integer,
         range_start: None,
         range_end: None,
-        policies: r
-            .try_get::<_, Vec<&str>>("policies")?
-            .into_iter()
-            .map(|p| names.name(p))
-            .collect(),
+        policies: r.policies.clone(),
         newest_chunk_bytes: 0,
         newest_chunk_end: None,
         median_chunk_bytes: 0,
-    })
+    }
 }
 
-/// A hypertable's compression as read, its chunks not summed yet nor its settings known.
-fn compression(
-    r: &Row,
-    schema: Name,
-    name: Name,
-    names: &mut Interner,
-) -> Result<Compression, tokio_postgres::Error> {
-    Ok(Compression {
-        schema,
-        name,
-        enabled: r.try_get("compression_enabled")?,
-        job_id: r.try_get("compress_job_id")?,
-        scheduled: r.try_get("compress_scheduled")?,
-        compress_after: names.optional(r, "compress_after")?,
-        compress_after_seconds: r.try_get("compress_after_seconds")?,
+/// A hypertable's compression, its chunks not summed yet nor its settings known.
+fn compression(r: &ListedRelation) -> Compression {
+    let policy = r.compress.as_ref();
+    Compression {
+        schema: r.schema.clone(),
+        name: r.name.clone(),
+        enabled: r.compression_enabled,
+        job_id: policy.map(|p| p.job_id),
+        scheduled: policy.map(|p| p.scheduled),
+        compress_after: policy.and_then(|p| p.after.clone()),
+        compress_after_seconds: policy.and_then(|p| p.after_seconds),
         ..Default::default()
-    })
+    }
 }
 
-/// A retention policy's row as read, its chunks not summed yet.
-fn retention(
-    r: &Row,
-    schema: Name,
-    name: Name,
-    is_cagg: bool,
-    job_id: i32,
-    names: &mut Interner,
-) -> Result<Retention, tokio_postgres::Error> {
-    Ok(Retention {
-        schema,
-        name,
-        is_cagg,
-        job_id,
-        scheduled: r.try_get("drop_scheduled")?,
-        schedule_seconds: r.try_get("drop_schedule_seconds")?,
-        drop_after: names.optional(r, "drop_after")?,
-        drop_after_seconds: r.try_get("drop_after_seconds")?,
+/// A relation's retention policy, its chunks not counted yet.
+fn retention(r: &ListedRelation, p: &ListedPolicy, clock: &PolicyClock) -> Retention {
+    let runs = clock.runs.get(&p.job_id).cloned().unwrap_or_default();
+    Retention {
+        schema: r.schema.clone(),
+        name: r.name.clone(),
+        is_cagg: r.is_cagg,
+        job_id: p.job_id,
+        scheduled: p.scheduled,
+        schedule_seconds: p.schedule_seconds,
+        drop_after: p.after.clone(),
+        drop_after_seconds: p.after_seconds,
         chunks: 0,
         oldest_start: None,
         overdue_chunks: None,
         overdue_bytes: None,
-        last_run: r.try_get("drop_last_run")?,
-        last_run_status: names.optional(r, "drop_last_run_status")?,
-        next_start: r.try_get("drop_next_start")?,
-    })
+        last_run: runs.last_run,
+        last_run_status: runs.last_run_status,
+        // a paused job's next start is none, as the jobs view says
+        next_start: runs.next_start.filter(|_| p.scheduled),
+    }
 }
 
 #[cfg(test)]

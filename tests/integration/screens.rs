@@ -1252,3 +1252,129 @@ async fn a_cagg_made_after_the_first_read_is_shown_at_the_next() {
     })
     .await;
 }
+
+/// The relations' rows are kept between refreshes (tables.sql read again only when a row it
+/// reads changed), and a policy or catalog change shows at the very next refresh: the version
+/// moves with the commit, not with the statistics a few seconds later. What moves with time,
+/// a retention job's runs and each threshold as of now, is read at every refresh.
+#[tokio::test]
+async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() {
+    on_each(crate::engines::native_tsdb_versions(), async |version| {
+        let conninfo = crate::engines::native_tsdb_database(version, None, "keptrows");
+        // forty one-day chunks up to now
+        let job = psql(
+            &conninfo,
+            "CREATE TABLE m (t timestamptz NOT NULL, v float8);
+             SELECT create_hypertable('m', 't', chunk_time_interval => interval '1 day');
+             INSERT INTO m SELECT g, 1 FROM generate_series(now() - interval '40 days', now(), interval '1 hour') g;
+             SELECT add_retention_policy('m', interval '30 days')",
+        );
+        let job: i32 = job.lines().last().unwrap().trim().parse().unwrap();
+        // chunks entirely older than `after` ago, as the server counts them
+        let older_than = |name: &str, after: &str| -> i64 {
+            psql(
+                &conninfo,
+                &format!(
+                    "SELECT count(*) FROM timescaledb_information.chunks
+                      WHERE hypertable_name = '{name}' AND range_end <= now() - interval '{after}'"
+                ),
+            )
+            .trim()
+            .parse()
+            .unwrap()
+        };
+        let s = open_at(&conninfo).await;
+        let mut kept = model::Cache::default();
+        let read = async |kept: &mut model::Cache| {
+            let payload =
+                model::fetch_with(QueryKind::Catalog, None, &s.0.client, None, &s.1, kept).await;
+            match payload {
+                Ok(Payload::Catalog(c)) => hypertables_of(c),
+                other => panic!("the catalog pass expected, got {other:?}"),
+            }
+        };
+        let retention = |t: &model::tables::Tables, name: &str| {
+            t.retention.iter().find(|r| &*r.name == name).cloned()
+        };
+        let first = read(&mut kept).await;
+        let r = retention(&first, "m").unwrap();
+        assert_eq!((r.job_id, r.drop_after.as_deref()), (job, Some("30 days")));
+        assert_eq!(r.drop_after_seconds, Some(30.0 * 86_400.0));
+        assert!(r.scheduled);
+        assert_eq!(r.overdue_chunks, Some(older_than("m", "30 days")));
+        assert!(r.overdue_chunks > Some(0), "{r:?}");
+        let version = kept.listed.read_from();
+        assert!(version.is_some());
+
+        // the job ran (its statistics written as a run leaves them): shown at the next
+        // refresh, the rows themselves kept
+        psql(
+            &conninfo,
+            &format!(
+                "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
+                 INSERT INTO _timescaledb_internal.bgw_job_stat
+                        (job_id, last_start, last_finish, next_start, last_successful_finish,
+                         last_run_success, total_runs, total_duration, total_duration_failures,
+                         total_successes, total_failures, total_crashes, consecutive_failures,
+                         consecutive_crashes)
+                 VALUES ({job}, '2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
+                         '2030-01-01 00:00+00', '2024-03-05 02:00:05+00', false, 2,
+                         interval '10 seconds', interval '5 seconds', 1, 1, 0, 1, 0)"
+            ),
+        );
+        let r = retention(&read(&mut kept).await, "m").unwrap();
+        assert_eq!(r.last_run, Some(time("2024-03-06T02:00:00Z")));
+        assert_eq!(r.last_run_status.as_deref(), Some("Failed"));
+        assert_eq!(r.next_start, Some(time("2030-01-01T00:00:00Z")));
+        assert_eq!(kept.listed.read_from(), version, "nothing the rows say changed");
+
+        // each change, read at the refresh right after its commit
+        psql(
+            &conninfo,
+            &format!("SELECT alter_job({job}, scheduled => false)"),
+        );
+        let r = retention(&read(&mut kept).await, "m").unwrap();
+        assert!(!r.scheduled);
+        assert_eq!(r.next_start, None, "a paused job has no next start");
+        psql(
+            &conninfo,
+            &format!(
+                "SELECT alter_job({job}, config => jsonb_set(j.config, '{{drop_after}}', '\"10 days\"'))
+                   FROM timescaledb_information.jobs j WHERE j.job_id = {job}"
+            ),
+        );
+        let r = retention(&read(&mut kept).await, "m").unwrap();
+        assert_eq!(r.drop_after.as_deref(), Some("10 days"));
+        assert_eq!(r.overdue_chunks, Some(older_than("m", "10 days")));
+        psql(
+            &conninfo,
+            "ALTER TABLE m RENAME TO m2;
+             SELECT set_chunk_time_interval('m2', interval '2 days');
+             ALTER TABLE m2 SET (timescaledb.compress);
+             SELECT add_compression_policy('m2', interval '7 days')",
+        );
+        let t = read(&mut kept).await;
+        let h = t.hypertables.iter().find(|h| &*h.name == "m2").unwrap();
+        assert_eq!(h.interval_seconds, Some(2.0 * 86_400.0));
+        assert!(h.compression_enabled);
+        assert!(retention(&t, "m").is_none() && retention(&t, "m2").is_some());
+        let c = t.compression.iter().find(|c| &*c.name == "m2").unwrap();
+        assert_eq!(c.compress_after.as_deref(), Some("7 days"));
+        assert_eq!(c.backlog_chunks, older_than("m2", "7 days"));
+        assert!(c.backlog_chunks > 0, "{c:?}");
+        psql(
+            &conninfo,
+            "SELECT remove_retention_policy('m2');
+             CREATE TABLE n (t timestamptz NOT NULL);
+             SELECT create_hypertable('n', 't')",
+        );
+        let t = read(&mut kept).await;
+        assert!(retention(&t, "m2").is_none());
+        let names: Vec<&str> = t.hypertables.iter().map(|h| &*h.name).collect();
+        assert_eq!(names, ["m2", "n"]);
+        let version = kept.listed.read_from();
+        read(&mut kept).await;
+        assert_eq!(kept.listed.read_from(), version);
+    })
+    .await;
+}
