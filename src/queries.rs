@@ -27,10 +27,6 @@ pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
-        "integer_now",
-        include_str!("../queries/fragments/integer_now.sql"),
-    ),
-    (
         "integer_now_trust",
         include_str!("../queries/fragments/integer_now_trust.sql"),
     ),

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use super::statements::Statements;
+use super::structure::IdMap;
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -137,14 +138,15 @@ pub async fn fetch(
         return Ok(Vec::new());
     }
     let (statement, nows) = super::integer_now::with_statement(client, statements, sql).await?;
-    let rows = client.query(&statement, &[&nows.ids, &nows.nows]).await?;
+    let rows = client.query(&statement, &[]).await?;
+    let nows: IdMap<i32, i64> = nows.ids.into_iter().zip(nows.nows).collect();
     rows.iter()
         .map(|r| {
             let time_type: String = r
                 .try_get::<_, Option<String>>("time_type")?
                 .unwrap_or_default();
             let now: DateTime<Utc> = r.try_get("server_now")?;
-            let now_int: Option<i64> = r.try_get("now_int")?;
+            let now_int = nows.get(&r.try_get("raw_hypertable_id")?).copied();
             let wm = watermark(r.try_get("watermark")?, &time_type);
             let (lag_seconds, lag_units) = lag(wm, now, now_int);
             let parent = match (

@@ -10,7 +10,7 @@ use tokio_postgres::{Client, Error, Statement, ToStatement};
 use super::statements::Statements;
 
 /// Hypertable ids and their "now", in step: the parameters of the queries that judge
-/// integer-time thresholds (tables.sql, chunks.sql, caggs.sql).
+/// integer-time thresholds and lags (the catalog pass, chunks.sql, the Caggs tab).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IntegerNows {
     pub ids: Vec<i32>,

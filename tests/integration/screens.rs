@@ -1090,6 +1090,28 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
             .unwrap();
     let (statements, runs): (i64, i64) = (row.get(0), row.get(1));
     assert_eq!((statements, runs), (3, 9), "{}", server.label);
+    // and nothing a refresh prepared is planned again at every run for its parameters: the
+    // Caggs tab's read takes none (the integer "now"s are joined on the client)
+    let plans = |sql: &'static str| {
+        let client = &s.0.client;
+        async move {
+            let row = client
+                .query_one(
+                    "SELECT generic_plans, custom_plans FROM pg_catalog.pg_prepared_statements
+                      WHERE statement = $1",
+                    &[&sql],
+                )
+                .await
+                .unwrap();
+            (row.get::<_, i64>(0), row.get::<_, i64>(1))
+        }
+    };
+    assert_eq!(
+        plans(hypertop::queries::caggs(&s.1)).await,
+        (3, 0),
+        "{}",
+        server.label
+    );
 }
 
 async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
@@ -1249,6 +1271,39 @@ async fn a_cagg_made_after_the_first_read_is_shown_at_the_next() {
         // found once, read as before: dropped, it is gone
         psql(&conninfo, "DROP MATERIALIZED VIEW m_hourly");
         assert!(read(&mut kept).await.is_empty());
+    })
+    .await;
+}
+
+/// An integer-time cagg's lag counts from its hypertable's integer "now" (joined on the client
+/// by the raw hypertable's id since the Caggs tab's read takes no parameters).
+#[tokio::test]
+async fn an_integer_caggs_lag_counts_from_its_hypertables_integer_now() {
+    on_each(crate::engines::native_tsdb_versions(), async |version| {
+        let conninfo = crate::engines::native_tsdb_database(version, None, "intcagg");
+        psql(
+            &conninfo,
+            "CREATE TABLE c (t bigint NOT NULL, v float8);
+             SELECT create_hypertable('c', 't', chunk_time_interval => 100);
+             CREATE FUNCTION c_now() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT 1000::bigint';
+             SELECT set_integer_now_func('c', 'c_now');
+             INSERT INTO c SELECT g, 1 FROM generate_series(0, 999) g",
+        );
+        for sql in [
+            "CREATE MATERIALIZED VIEW c_10 WITH (timescaledb.continuous) AS
+               SELECT time_bucket(10::bigint, t) AS b, avg(v) FROM c GROUP BY 1 WITH NO DATA",
+            "CALL refresh_continuous_aggregate('c_10', 0, 500)",
+        ] {
+            psql(&conninfo, sql);
+        }
+        let s = open_at(&conninfo).await;
+        let Payload::Caggs(list) = fetch(&s, QueryKind::Caggs, None).await else {
+            panic!()
+        };
+        let c = list.iter().find(|c| c.name == "c_10").unwrap();
+        assert_eq!(c.watermark, Some(Watermark::Int(500)), "{c:?}");
+        // c_now() less the watermark
+        assert_eq!((c.lag_units, c.lag_seconds), (Some(500), None), "{c:?}");
     })
     .await;
 }
