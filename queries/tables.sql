@@ -2,7 +2,7 @@
 -- aggregate (its materialization) with what its catalog rows and policies say — its primary
 -- dimension, its policies, and how each policy's threshold is found (an interval back from
 -- now, an integer back from its integer "now", or a creation time). Only DDL and policy changes
--- move these: the rows are kept between refreshes and read again when tables_version.sql
+-- move these: the rows are kept between refreshes and read again when definitions_version.sql
 -- moves. What moves with time — each threshold as of now (policy_times.sql) and the retention
 -- jobs' last and next runs (retention_runs.sql) — is read at every refresh, and the chunks
 -- are counted, sized and judged on the client from the chunk structure (table_chunks.sql) and

@@ -204,10 +204,17 @@ macro_rules! by_jobs_table {
 }
 
 by_jobs_table!(JOBS, "jobs.sql");
+by_jobs_table!(JOB_STATES, "job_states.sql");
 
-/// The Jobs tab's read, for this version's jobs table.
-pub fn jobs(caps: &Capabilities) -> &'static str {
-    &JOBS[usize::from(jobs_in_catalog(caps))]
+/// The Jobs tab's reads for this version's jobs table: the jobs as they are defined, the
+/// version that says when to read them again, and their states.
+pub fn jobs(caps: &Capabilities) -> [&'static str; 3] {
+    let place = usize::from(jobs_in_catalog(caps));
+    [
+        &JOBS[place],
+        &DEFINITIONS_VERSION[place],
+        &JOB_STATES[place],
+    ]
 }
 by_catalog!(
     POLICIES,
@@ -223,13 +230,13 @@ pub fn policies(caps: &Capabilities) -> &'static str {
 }
 
 by_jobs_table!(TABLES, "tables.sql");
-by_jobs_table!(TABLES_VERSION, "tables_version.sql");
+by_jobs_table!(DEFINITIONS_VERSION, "definitions_version.sql");
 
 /// The Hypertables, Compression and Retention tabs' rows as the catalog defines them, and the
 /// version that says when to read them again, for this version's jobs table.
 pub fn tables(caps: &Capabilities) -> [&'static str; 2] {
     let place = usize::from(jobs_in_catalog(caps));
-    [&TABLES[place], &TABLES_VERSION[place]]
+    [&TABLES[place], &DEFINITIONS_VERSION[place]]
 }
 
 by_catalog!(
@@ -566,8 +573,9 @@ mod tests {
         .chain(
             TABLES
                 .iter()
-                .chain(&TABLES_VERSION)
+                .chain(&DEFINITIONS_VERSION)
                 .chain(&JOBS)
+                .chain(&JOB_STATES)
                 .chain(&CHUNKS)
                 .map(|q| &**q),
         ) {
@@ -604,10 +612,12 @@ mod tests {
         for (q, in_catalog) in [
             (&*TABLES[0], false),
             (&*TABLES[1], true),
-            (&*TABLES_VERSION[0], false),
-            (&*TABLES_VERSION[1], true),
+            (&*DEFINITIONS_VERSION[0], false),
+            (&*DEFINITIONS_VERSION[1], true),
             (&*JOBS[0], false),
             (&*JOBS[1], true),
+            (&*JOB_STATES[0], false),
+            (&*JOB_STATES[1], true),
             (&*CAGGS[0], false),
             (&*CAGGS[1], true),
             (&*CAGGS[2], false),
@@ -656,8 +666,17 @@ mod tests {
             ts.chunk_relid_column = chunk_relid;
             let [rows, version] = tables(&caps);
             assert!(std::ptr::eq(rows, TABLES[jobs_form].as_str()));
-            assert!(std::ptr::eq(version, TABLES_VERSION[jobs_form].as_str()));
-            assert!(std::ptr::eq(jobs(&caps), JOBS[jobs_form].as_str()));
+            assert!(std::ptr::eq(
+                version,
+                DEFINITIONS_VERSION[jobs_form].as_str()
+            ));
+            let [definitions, version, states] = jobs(&caps);
+            assert!(std::ptr::eq(definitions, JOBS[jobs_form].as_str()));
+            assert!(std::ptr::eq(
+                version,
+                DEFINITIONS_VERSION[jobs_form].as_str()
+            ));
+            assert!(std::ptr::eq(states, JOB_STATES[jobs_form].as_str()));
             assert!(std::ptr::eq(chunks(&caps), CHUNKS[chunks_form].as_str()));
             // with persisted watermarks (2.11+), as every version it is asked for here has
             assert!(std::ptr::eq(caggs(&caps), CAGGS[2 + jobs_form].as_str()));
@@ -689,7 +708,7 @@ mod tests {
         for q in [
             &*TABLES[0],
             &*TABLES[1],
-            &*TABLES_VERSION[0],
+            &*DEFINITIONS_VERSION[0],
             &*RETENTION_RUNS,
             &POLICY_TIMES.to_string(),
             &*TABLE_CHUNKS_UNDATED,
@@ -699,6 +718,7 @@ mod tests {
             &*INDEX_STRUCTURE,
             &*JOBS[0],
             &*JOBS[1],
+            &*JOB_STATES[1],
             &*SEGMENT_STATS[0],
             &*SEGMENT_STATS[7],
             &CHUNK_INDEXES.to_string(),

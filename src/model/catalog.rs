@@ -16,7 +16,7 @@ use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage
 use super::retention::{self, PartitionedTable};
 use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
 use super::statements::Statements;
-use super::structure::{Cache, Fingerprint, IdMap, IdSet, Periodic};
+use super::structure::{definitions_version, Cache, Fingerprint, IdMap, IdSet, Periodic};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
 use super::{array, collect_rows, each_row, Payload};
 use crate::capabilities::Capabilities;
@@ -183,13 +183,10 @@ pub async fn fetch(
     // one-shot read keeps nothing: it reads them), completed with what moves with time.
     let one_shot_read = *one_shot;
     let rows = async {
-        let version = async {
-            match one_shot_read {
-                true => Ok(Fingerprint::never()),
-                false => tables::version(&client.query_one(&version_sql, &[]).await?),
-            }
-        };
-        let (nows, version) = try_join!(super::integer_now::read(client, &list_sql), version)?;
+        let (nows, version) = try_join!(
+            super::integer_now::read(client, &list_sql),
+            definitions_version(client, &version_sql, one_shot_read),
+        )?;
         let relations = kept_rows
             .get_or_read(version, || async {
                 let (mut relations, mut names) = Default::default();

@@ -166,7 +166,7 @@ pub fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> In
 pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, scheduled: bool) -> Job {
     Job {
         job_id: id,
-        application_name: format!("Job [{id}]"),
+        application_name: format!("Job [{id}]").into(),
         kind: crate::model::jobs::kind("_timescaledb_functions", proc_name),
         proc_schema: "_timescaledb_functions".into(),
         proc_name: proc_name.into(),

@@ -1,10 +1,11 @@
 //! Background jobs: kind, schedule, statistics, errors and run history.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Row};
 
 use super::names::{Interner, Name};
 use super::statements::Statements;
+use super::structure::{definitions_version, Cached};
 use super::Subject;
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -17,7 +18,7 @@ pub const OVERDUE_GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Job {
     pub job_id: i32,
-    pub application_name: String,
+    pub application_name: Name,
     pub kind: &'static str,
     pub proc_schema: Name,
     pub proc_name: Name,
@@ -38,7 +39,7 @@ pub struct Job {
     pub last_error: Option<Name>,
     pub last_error_code: Option<Name>,
     pub last_error_at: Option<DateTime<Utc>>,
-    pub config: Option<String>,
+    pub config: Option<Name>,
 }
 
 impl Job {
@@ -79,42 +80,155 @@ pub fn kind(proc_schema: &str, proc_name: &str) -> &'static str {
     }
 }
 
+/// A job as it is defined (`queries/jobs.sql`): what only DDL and job changes move, kept
+/// between refreshes while `queries/definitions_version.sql` says the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobDefinition {
+    job_id: i32,
+    application_name: Name,
+    kind: &'static str,
+    proc_schema: Name,
+    proc_name: Name,
+    target_schema: Option<Name>,
+    target_name: Option<Name>,
+    owner: Name,
+    schedule_seconds: Option<f64>,
+    scheduled: bool,
+    config: Option<Name>,
+}
+
+impl JobDefinition {
+    fn from_row(r: &Row, names: &mut Interner) -> Result<JobDefinition, tokio_postgres::Error> {
+        let proc_schema = names.column(r, "proc_schema")?;
+        let proc_name = names.column(r, "proc_name")?;
+        Ok(JobDefinition {
+            job_id: r.try_get("job_id")?,
+            application_name: Name::from(r.try_get::<_, &str>("application_name")?),
+            kind: kind(&proc_schema, &proc_name),
+            proc_schema,
+            proc_name,
+            target_schema: names.optional(r, "target_schema")?,
+            target_name: names.optional(r, "target_name")?,
+            owner: names.column(r, "owner")?,
+            schedule_seconds: r.try_get("schedule_seconds")?,
+            scheduled: r.try_get("scheduled")?,
+            config: r.try_get::<_, Option<&str>>("config")?.map(Name::from),
+        })
+    }
+}
+
+/// What a job's runs change, read at every refresh (`queries/job_states.sql`); a job without a
+/// row has none of it.
+#[derive(Debug, Clone, Default)]
+struct JobState {
+    running: bool,
+    last_run_status: Option<Name>,
+    last_run_started: Option<DateTime<Utc>>,
+    last_success: Option<DateTime<Utc>>,
+    next_start: Option<DateTime<Utc>>,
+    total_runs: i64,
+    total_failures: i64,
+    consecutive_failures: i32,
+    last_error: Option<Name>,
+    last_error_code: Option<Name>,
+    last_error_at: Option<DateTime<Utc>>,
+}
+
+impl JobState {
+    fn from_row(r: &Row, names: &mut Interner) -> Result<(i32, JobState), tokio_postgres::Error> {
+        let state = JobState {
+            running: r.try_get("running")?,
+            last_run_status: names.optional(r, "last_run_status")?,
+            last_run_started: r.try_get("last_run_started")?,
+            last_success: r.try_get("last_success")?,
+            next_start: r.try_get("next_start")?,
+            total_runs: r.try_get("total_runs")?,
+            total_failures: r.try_get("total_failures")?,
+            consecutive_failures: r.try_get("consecutive_failures")?,
+            last_error: names.optional(r, "last_error")?,
+            last_error_code: names.optional(r, "last_error_code")?,
+            last_error_at: r.try_get("last_error_at")?,
+        };
+        Ok((r.try_get("job_id")?, state))
+    }
+}
+
+/// The Jobs tab's rows: each job as it is defined, with its state (pure).
+fn jobs(definitions: &[JobDefinition], states: Vec<(i32, JobState)>) -> Vec<Job> {
+    // both in job order: a state whose job is not defined here (made since) waits for the
+    // next refresh
+    let mut states = states.into_iter().peekable();
+    let running: Name = Name::from("Running");
+    let (paused, scheduled) = (Name::from("Paused"), Name::from("Scheduled"));
+    definitions
+        .iter()
+        .map(|d| {
+            while states.next_if(|(id, _)| *id < d.job_id).is_some() {}
+            let state = states
+                .next_if(|(id, _)| *id == d.job_id)
+                .map(|(_, s)| s)
+                .unwrap_or_default();
+            let status = match (state.running, d.scheduled) {
+                (true, _) => &running,
+                (false, false) => &paused,
+                (false, true) => &scheduled,
+            };
+            Job {
+                job_id: d.job_id,
+                application_name: d.application_name.clone(),
+                kind: d.kind,
+                proc_schema: d.proc_schema.clone(),
+                proc_name: d.proc_name.clone(),
+                target_schema: d.target_schema.clone(),
+                target_name: d.target_name.clone(),
+                owner: d.owner.clone(),
+                schedule_seconds: d.schedule_seconds,
+                scheduled: d.scheduled,
+                job_status: Some(status.clone()),
+                last_run_status: state.last_run_status,
+                last_run_started: state.last_run_started,
+                last_success: state.last_success,
+                next_start: state.next_start,
+                total_runs: state.total_runs,
+                total_failures: state.total_failures,
+                consecutive_failures: state.consecutive_failures,
+                last_error: state.last_error,
+                last_error_code: state.last_error_code,
+                last_error_at: state.last_error_at,
+                config: d.config.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The Jobs tab's rows: the jobs' definitions kept in `kept` (read again when
+/// `queries/definitions_version.sql` moves; a `one_shot` read keeps nothing), and their states.
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
     statements: &mut Statements,
+    kept: &mut Cached<Vec<JobDefinition>>,
+    one_shot: bool,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
+    let [definitions, version, states] = queries::jobs(caps);
+    let [definitions, version, states] = statements
+        .get(client, [definitions, version, states])
+        .await?;
     let mut names = Interner::default();
-    statements
-        .collect(client, queries::jobs(caps), |r| {
-            let proc_schema = names.column(r, "proc_schema")?;
-            let proc_name = names.column(r, "proc_name")?;
-            Ok(Job {
-                job_id: r.try_get("job_id")?,
-                application_name: r.try_get("application_name")?,
-                kind: kind(&proc_schema, &proc_name),
-                proc_schema,
-                proc_name,
-                target_schema: names.optional(r, "target_schema")?,
-                target_name: names.optional(r, "target_name")?,
-                owner: names.column(r, "owner")?,
-                schedule_seconds: r.try_get("schedule_seconds")?,
-                scheduled: r.try_get("scheduled")?,
-                job_status: names.optional(r, "job_status")?,
-                last_run_status: names.optional(r, "last_run_status")?,
-                last_run_started: r.try_get("last_run_started")?,
-                last_success: r.try_get("last_success")?,
-                next_start: r.try_get("next_start")?,
-                total_runs: r.try_get("total_runs")?,
-                total_failures: r.try_get("total_failures")?,
-                consecutive_failures: r.try_get("consecutive_failures")?,
-                last_error: names.optional(r, "last_error")?,
-                last_error_code: names.optional(r, "last_error_code")?,
-                last_error_at: r.try_get("last_error_at")?,
-                config: r.try_get("config")?,
+    let (version, states) = futures_util::try_join!(
+        definitions_version(client, &version, one_shot),
+        super::collect_rows(client, &states, &[], |r| JobState::from_row(r, &mut names)),
+    )?;
+    let definitions = kept
+        .get_or_read(version, || async {
+            let mut names = Interner::default();
+            super::collect_rows(client, &definitions, &[], |r| {
+                JobDefinition::from_row(r, &mut names)
             })
+            .await
         })
-        .await
+        .await?;
+    Ok(jobs(definitions, states))
 }
 
 /// One run (or, before 2.15, one error) of a job.

@@ -185,7 +185,10 @@ pub async fn fetch_with(
                 indexes::fetch_chunks(client, t, &mut cache.statements).await?,
             ),
             (QueryKind::Jobs, _) => {
-                Payload::Jobs(jobs::fetch(client, caps, &mut cache.statements).await?)
+                let kept = &mut cache.jobs;
+                Payload::Jobs(
+                    jobs::fetch(client, caps, &mut cache.statements, kept, cache.one_shot).await?,
+                )
             }
             (QueryKind::JobRuns, Some(t)) => Payload::JobRuns(
                 t.clone(),

@@ -66,6 +66,29 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
+/// What `queries/definitions_version.sql` answers (`statement`, prepared) as a fingerprint:
+/// equal while no row that `queries/tables.sql` and `queries/jobs.sql` read has changed. A
+/// `one_shot` read asks nothing: it keeps nothing to compare.
+pub async fn definitions_version(
+    client: &tokio_postgres::Client,
+    statement: &tokio_postgres::Statement,
+    one_shot: bool,
+) -> Result<Fingerprint, tokio_postgres::Error> {
+    if one_shot {
+        return Ok(Fingerprint::never());
+    }
+    let r = client.query_one(statement, &[]).await?;
+    let column = |c: &str| {
+        r.try_get::<_, Option<i64>>(c)
+            .map(|v| v.unwrap_or(0) as u64)
+    };
+    Ok(Fingerprint::of([
+        column("rows")?,
+        column("high")?,
+        column("low")?,
+    ]))
+}
+
 /// A map keyed by oids or ids, for the maps a refresh builds over every relation (65,000
 /// entries at 20,000 chunks): FxHash is one multiplication per key, where the default SipHash
 /// resists keys chosen to collide — and these keys are the server's own oids.
@@ -240,8 +263,10 @@ pub struct Cache {
     /// Statement texts already read (the Statements tab's).
     pub texts: super::statement_stats::Texts,
     /// The relations' rows as the catalog defines them (`queries/tables.sql`), kept while
-    /// `queries/tables_version.sql` says the same.
+    /// `queries/definitions_version.sql` says the same.
     pub listed: Cached<super::tables::ListedRelations>,
+    /// The jobs as they are defined (`queries/jobs.sql`), kept the same way.
+    pub jobs: Cached<Vec<super::jobs::JobDefinition>>,
     /// How many indexes' counters the last catalog read took in.
     pub indexes_counted: usize,
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept

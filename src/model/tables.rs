@@ -11,7 +11,7 @@ use super::hypertables::Hypertable;
 use super::names::{Interner, Name};
 use super::retention::Retention;
 use super::sizes::{Sizes, TableBytes};
-use super::structure::{Fingerprint, IdMap};
+use super::structure::IdMap;
 use super::{array, Bound};
 /// The three tabs' rows from one read.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -425,7 +425,7 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
 }
 
 /// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
-/// and policies say. Kept between refreshes while `queries/tables_version.sql` stays the same.
+/// and policies say. Kept between refreshes while `queries/definitions_version.sql` stays the same.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListedRelation {
     id: i32,
@@ -558,20 +558,6 @@ impl ListedRelations {
             .filter_map(|r| r.drop.as_ref().map(|p| p.job_id))
             .collect()
     }
-}
-
-/// What `queries/tables_version.sql` answers, as a fingerprint: equal while no row that
-/// `queries/tables.sql` reads has changed.
-pub fn version(r: &Row) -> Result<Fingerprint, tokio_postgres::Error> {
-    let column = |c: &str| {
-        r.try_get::<_, Option<i64>>(c)
-            .map(|v| v.unwrap_or(0) as u64)
-    };
-    Ok(Fingerprint::of([
-        column("rows")?,
-        column("high")?,
-        column("low")?,
-    ]))
 }
 
 /// What the kept rows of `queries/tables.sql` are completed with at every refresh: each policy

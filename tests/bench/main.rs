@@ -982,7 +982,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
             (0..rows)
                 .map(|i| Job {
                     job_id: i as i32,
-                    application_name: format!("Job [{i}]"),
+                    application_name: format!("Job [{i}]").into(),
                     kind: "compression",
                     proc_schema: "_timescaledb_functions".into(),
                     proc_name: "policy_compression".into(),

@@ -1428,8 +1428,87 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         let names: Vec<&str> = t.hypertables.iter().map(|h| &*h.name).collect();
         assert_eq!(names, ["m2", "n"]);
         let version = kept.listed.read_from();
-        read(&mut kept).await;
+        let again = read(&mut kept).await;
         assert_eq!(kept.listed.read_from(), version);
+        // as a fresh read says
+        assert_eq!(again, tables(&s).await);
+    })
+    .await;
+}
+
+/// The jobs as they are defined are kept between refreshes (jobs.sql read again only when a row
+/// it reads changed); a job added, altered or deleted shows at the very next refresh, and a
+/// run's statistics at every one.
+#[tokio::test]
+async fn a_job_changed_shows_at_the_next_refresh_and_its_runs_at_every_one() {
+    on_each(crate::engines::native_tsdb_versions(), async |version| {
+        let conninfo = crate::engines::native_tsdb_database(version, None, "keptjobs");
+        let job = psql(
+            &conninfo,
+            "CREATE PROCEDURE tick(job_id int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;
+             SELECT add_job('tick', '1 hour', config => '{\"n\": 1}')",
+        );
+        let job: i32 = job.lines().last().unwrap().trim().parse().unwrap();
+        let s = open_at(&conninfo).await;
+        let mut kept = model::Cache::default();
+        let read = async |kept: &mut model::Cache| {
+            let payload =
+                model::fetch_with(QueryKind::Jobs, None, &s.0.client, None, &s.1, kept).await;
+            match payload {
+                Ok(Payload::Jobs(list)) => list,
+                other => panic!("jobs expected, got {other:?}"),
+            }
+        };
+        let find = |list: &[model::jobs::Job], id: i32| list.iter().find(|j| j.job_id == id).cloned();
+        let j = find(&read(&mut kept).await, job).unwrap();
+        assert_eq!((j.kind, &*j.proc_name), ("custom", "tick"));
+        assert_eq!(j.schedule_seconds, Some(3600.0));
+        assert_eq!(j.job_status.as_deref(), Some("Scheduled"));
+        assert_eq!((j.total_runs, j.last_run_status.as_deref()), (0, None));
+        let definitions = kept.jobs.read_from();
+        assert!(definitions.is_some());
+
+        // a run, as its worker leaves its statistics: at the next refresh, the definitions kept
+        psql(
+            &conninfo,
+            &format!(
+                "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
+                 INSERT INTO _timescaledb_internal.bgw_job_stat
+                        (job_id, last_start, last_finish, next_start, last_successful_finish,
+                         last_run_success, total_runs, total_duration, total_duration_failures,
+                         total_successes, total_failures, total_crashes, consecutive_failures,
+                         consecutive_crashes)
+                 VALUES ({job}, '2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
+                         '2030-01-01 00:00+00', '2024-03-06 02:00:05+00', true, 3,
+                         interval '10 seconds', interval '0 seconds', 3, 0, 0, 0, 0)"
+            ),
+        );
+        let j = find(&read(&mut kept).await, job).unwrap();
+        assert_eq!((j.total_runs, j.last_run_status.as_deref()), (3, Some("Success")));
+        assert_eq!(j.last_run_started, Some(time("2024-03-06T02:00:00Z")));
+        assert_eq!(j.next_start, Some(time("2030-01-01T00:00:00Z")));
+        assert_eq!(kept.jobs.read_from(), definitions, "no job changed");
+
+        // each change at the refresh right after its commit
+        psql(
+            &conninfo,
+            &format!("SELECT alter_job({job}, schedule_interval => interval '5 minutes', scheduled => false)"),
+        );
+        let j = find(&read(&mut kept).await, job).unwrap();
+        assert_eq!((j.schedule_seconds, j.scheduled), (Some(300.0), false));
+        assert_eq!(j.job_status.as_deref(), Some("Paused"));
+        assert_eq!(j.total_runs, 3, "its statistics stay");
+        let added = psql(&conninfo, "SELECT add_job('tick', '1 day')");
+        let added: i32 = added.lines().last().unwrap().trim().parse().unwrap();
+        psql(&conninfo, &format!("SELECT delete_job({job})"));
+        let list = read(&mut kept).await;
+        assert!(find(&list, job).is_none());
+        assert_eq!(find(&list, added).unwrap().schedule_seconds, Some(86_400.0));
+        // as a fresh read says
+        let Payload::Jobs(fresh) = fetch(&s, QueryKind::Jobs, None).await else {
+            panic!()
+        };
+        assert_eq!(list, fresh);
     })
     .await;
 }
