@@ -78,15 +78,8 @@ pub async fn definitions_version(
         return Ok(Fingerprint::never());
     }
     let r = client.query_one(statement, &[]).await?;
-    let column = |c: &str| {
-        r.try_get::<_, Option<i64>>(c)
-            .map(|v| v.unwrap_or(0) as u64)
-    };
-    Ok(Fingerprint::of([
-        column("rows")?,
-        column("high")?,
-        column("low")?,
-    ]))
+    let (rows, hash): (i64, Option<i64>) = (r.try_get("rows")?, r.try_get("hash")?);
+    Ok(Fingerprint::of([rows as u64, hash.unwrap_or(0) as u64]))
 }
 
 /// A map keyed by oids or ids, for the maps a refresh builds over every relation (65,000
