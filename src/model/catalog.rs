@@ -194,6 +194,7 @@ pub async fn fetch(
                     tables::ListedRelations::add_row(&mut relations, r, &mut names)
                 })
                 .await?;
+                relations.shrink_to_fit();
                 Ok::<_, Error>(relations)
             })
             .await?;

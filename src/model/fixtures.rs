@@ -165,16 +165,19 @@ pub fn index(table: &str, name: &str, keys: &str, scans: i64, valid: bool) -> In
 
 pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, scheduled: bool) -> Job {
     Job {
-        job_id: id,
-        application_name: format!("Job [{id}]").into(),
-        kind: crate::model::jobs::kind("_timescaledb_functions", proc_name),
-        proc_schema: "_timescaledb_functions".into(),
-        proc_name: proc_name.into(),
-        target_schema: target.map(|_| "telemetry".into()),
-        target_name: target.map(crate::model::names::Name::from),
-        owner: "postgres".into(),
-        schedule_seconds: Some(3600.0),
-        scheduled,
+        definition: std::sync::Arc::new(crate::model::jobs::JobDefinition {
+            job_id: id,
+            application_name: format!("Job [{id}]").into(),
+            kind: crate::model::jobs::kind("_timescaledb_functions", proc_name),
+            proc_schema: "_timescaledb_functions".into(),
+            proc_name: proc_name.into(),
+            target_schema: target.map(|_| "telemetry".into()),
+            target_name: target.map(crate::model::names::Name::from),
+            owner: "postgres".into(),
+            schedule_seconds: Some(3600.0),
+            scheduled,
+            config: None,
+        }),
         job_status: Some(if scheduled { "Scheduled" } else { "Paused" }.into()),
         last_run_status: Some(if failures > 0 { "Failed" } else { "Success" }.into()),
         last_run_started: None,
@@ -187,7 +190,6 @@ pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, schedu
             .then(|| "could not obtain lock on relation \"_hyper_1_42_chunk\"".into()),
         last_error_code: (failures > 0).then(|| "55P03".into()),
         last_error_at: (failures > 0).then(|| t("2026-11-21T12:00:00Z")),
-        config: None,
     }
 }
 

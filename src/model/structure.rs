@@ -259,7 +259,7 @@ pub struct Cache {
     /// `queries/definitions_version.sql` says the same.
     pub listed: Cached<super::tables::ListedRelations>,
     /// The jobs as they are defined (`queries/jobs.sql`), kept the same way.
-    pub jobs: Cached<Vec<super::jobs::JobDefinition>>,
+    pub jobs: Cached<Vec<std::sync::Arc<super::jobs::JobDefinition>>>,
     /// How many indexes' counters the last catalog read took in.
     pub indexes_counted: usize,
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept

@@ -981,16 +981,19 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
         Payload::Jobs(
             (0..rows)
                 .map(|i| Job {
-                    job_id: i as i32,
-                    application_name: format!("Job [{i}]").into(),
-                    kind: "compression",
-                    proc_schema: "_timescaledb_functions".into(),
-                    proc_name: "policy_compression".into(),
-                    target_schema: Some("scale".into()),
-                    target_name: Some(name(i).into()),
-                    owner: "postgres".into(),
-                    schedule_seconds: Some(3600.0),
-                    scheduled: true,
+                    definition: std::sync::Arc::new(hypertop::model::jobs::JobDefinition {
+                        job_id: i as i32,
+                        application_name: format!("Job [{i}]").into(),
+                        kind: "compression",
+                        proc_schema: "_timescaledb_functions".into(),
+                        proc_name: "policy_compression".into(),
+                        target_schema: Some("scale".into()),
+                        target_name: Some(name(i).into()),
+                        owner: "postgres".into(),
+                        schedule_seconds: Some(3600.0),
+                        scheduled: true,
+                        config: None,
+                    }),
                     job_status: Some("Scheduled".into()),
                     last_run_status: Some("Success".into()),
                     last_run_started: Some(now),
@@ -1002,7 +1005,6 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     last_error: None,
                     last_error_code: None,
                     last_error_at: None,
-                    config: None,
                 })
                 .collect(),
         ),
