@@ -159,16 +159,20 @@ pub struct Cached<S> {
 impl<S> Cached<S> {
     /// The structure, read by `read` unless it was read from a catalog with fingerprint `now`.
     /// It is kept under `now`, the fingerprint of numbers read before it: if DDL came in
-    /// between, the next refresh's fingerprint differs and it is read again.
+    /// between, the next refresh's fingerprint differs and it is read again. What no longer
+    /// holds is let go before the new one is read (both at once were where a catalog read
+    /// peaked); a read that fails leaves nothing kept.
     pub async fn get_or_read<E, F>(
         &mut self,
         now: Fingerprint,
         read: impl FnOnce() -> F,
     ) -> Result<&S, E>
     where
+        S: Default,
         F: std::future::Future<Output = Result<S, E>>,
     {
         if !self.holds_for(now) {
+            drop(self.take());
             self.value = read().await?;
             self.read_from = Some(now);
         }
