@@ -1308,6 +1308,32 @@ async fn an_integer_caggs_lag_counts_from_its_hypertables_integer_now() {
     .await;
 }
 
+/// Job `job`'s statistics as its worker leaves them: `runs` runs, the last started at
+/// 2024-03-06 02:00 UTC and ended 5 s later, `succeeded` or not (then the only failure), the
+/// next due 2030-01-01.
+fn record_run(conninfo: &str, job: i32, runs: i64, succeeded: bool) {
+    let failures = i64::from(!succeeded);
+    let last_success = match succeeded {
+        true => "2024-03-06 02:00:05+00",
+        false => "2024-03-05 02:00:05+00",
+    };
+    psql(
+        conninfo,
+        &format!(
+            "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
+             INSERT INTO _timescaledb_internal.bgw_job_stat
+                    (job_id, last_start, last_finish, next_start, last_successful_finish,
+                     last_run_success, total_runs, total_duration, total_duration_failures,
+                     total_successes, total_failures, total_crashes, consecutive_failures,
+                     consecutive_crashes)
+             VALUES ({job}, '2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
+                     '2030-01-01 00:00+00', '{last_success}', {succeeded}, {runs},
+                     interval '10 seconds', interval '{failures} seconds', {runs} - {failures},
+                     {failures}, 0, {failures}, 0)"
+        ),
+    );
+}
+
 /// The relations' rows are kept between refreshes (tables.sql read again only when a row it
 /// reads changed), and a policy or catalog change shows at the very next refresh: the version
 /// moves with the commit, not with the statistics a few seconds later. What moves with time,
@@ -1363,20 +1389,7 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
 
         // the job ran (its statistics written as a run leaves them): shown at the next
         // refresh, the rows themselves kept
-        psql(
-            &conninfo,
-            &format!(
-                "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
-                 INSERT INTO _timescaledb_internal.bgw_job_stat
-                        (job_id, last_start, last_finish, next_start, last_successful_finish,
-                         last_run_success, total_runs, total_duration, total_duration_failures,
-                         total_successes, total_failures, total_crashes, consecutive_failures,
-                         consecutive_crashes)
-                 VALUES ({job}, '2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
-                         '2030-01-01 00:00+00', '2024-03-05 02:00:05+00', false, 2,
-                         interval '10 seconds', interval '5 seconds', 1, 1, 0, 1, 0)"
-            ),
-        );
+        record_run(&conninfo, job, 2, false);
         let r = retention(&read(&mut kept).await, "m").unwrap();
         assert_eq!(r.last_run, Some(time("2024-03-06T02:00:00Z")));
         assert_eq!(r.last_run_status.as_deref(), Some("Failed"));
@@ -1469,20 +1482,7 @@ async fn a_job_changed_shows_at_the_next_refresh_and_its_runs_at_every_one() {
         assert!(definitions.is_some());
 
         // a run, as its worker leaves its statistics: at the next refresh, the definitions kept
-        psql(
-            &conninfo,
-            &format!(
-                "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
-                 INSERT INTO _timescaledb_internal.bgw_job_stat
-                        (job_id, last_start, last_finish, next_start, last_successful_finish,
-                         last_run_success, total_runs, total_duration, total_duration_failures,
-                         total_successes, total_failures, total_crashes, consecutive_failures,
-                         consecutive_crashes)
-                 VALUES ({job}, '2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
-                         '2030-01-01 00:00+00', '2024-03-06 02:00:05+00', true, 3,
-                         interval '10 seconds', interval '0 seconds', 3, 0, 0, 0, 0)"
-            ),
-        );
+        record_run(&conninfo, job, 3, true);
         let j = find(&read(&mut kept).await, job).unwrap();
         assert_eq!((j.total_runs, j.last_run_status.as_deref()), (3, Some("Success")));
         assert_eq!(j.last_run_started, Some(time("2024-03-06T02:00:00Z")));
