@@ -160,8 +160,8 @@ impl<S> Cached<S> {
     /// The structure, read by `read` unless it was read from a catalog with fingerprint `now`.
     /// It is kept under `now`, the fingerprint of numbers read before it: if DDL came in
     /// between, the next refresh's fingerprint differs and it is read again. What no longer
-    /// holds is let go before the new one is read (both at once were where a catalog read
-    /// peaked); a read that fails leaves nothing kept.
+    /// holds is let go before the new one is read (nothing uses it again, and it need not be
+    /// held beside the new one); a read that fails leaves nothing kept.
     pub async fn get_or_read<E, F>(
         &mut self,
         now: Fingerprint,
