@@ -21,6 +21,17 @@ async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subj
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
 }
 
+/// A read of `kind` as a console refreshes it, keeping what it keeps between reads in `kept`.
+async fn fetch_kept(
+    s: &(Session, Capabilities),
+    kind: QueryKind,
+    kept: &mut model::Cache,
+) -> Payload {
+    model::fetch_with(kind, None, &s.0.client, None, &s.1, kept)
+        .await
+        .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
+}
+
 /// What one catalog pass reads.
 async fn catalog(s: &(Session, Capabilities)) -> Catalog {
     match fetch(s, QueryKind::Catalog, None).await {
@@ -998,11 +1009,7 @@ fn ours(c: &Catalog) -> (String, Vec<Index>) {
 /// The catalog pass as the console refreshes it, keeping the catalog structure in `kept`, and a
 /// fresh read of the same catalog.
 async fn refresh_pair(s: &(Session, Capabilities), kept: &mut model::Cache) -> (Catalog, Catalog) {
-    let Payload::Catalog(c) =
-        model::fetch_with(QueryKind::Catalog, None, &s.0.client, None, &s.1, kept)
-            .await
-            .unwrap()
-    else {
+    let Payload::Catalog(c) = fetch_kept(s, QueryKind::Catalog, kept).await else {
         panic!()
     };
     (c, catalog(s).await)
@@ -1241,19 +1248,11 @@ async fn a_cagg_made_after_the_first_read_is_shown_at_the_next() {
         );
         let s = open_at(&conninfo).await;
         let mut kept = model::Cache::default();
-        let read = async |kept: &mut model::Cache| match model::fetch_with(
-            QueryKind::Caggs,
-            None,
-            &s.0.client,
-            None,
-            &s.1,
-            kept,
-        )
-        .await
-        {
-            Ok(Payload::Caggs(list)) => list,
-            other => panic!("caggs expected, got {other:?}"),
-        };
+        let read =
+            async |kept: &mut model::Cache| match fetch_kept(&s, QueryKind::Caggs, kept).await {
+                Payload::Caggs(list) => list,
+                other => panic!("caggs expected, got {other:?}"),
+            };
         assert!(read(&mut kept).await.is_empty());
         // nothing but the look prepared for none
         assert!(!kept.statements.holds(hypertop::queries::caggs(&s.1)));
@@ -1366,13 +1365,9 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         };
         let s = open_at(&conninfo).await;
         let mut kept = model::Cache::default();
-        let read = async |kept: &mut model::Cache| {
-            let payload =
-                model::fetch_with(QueryKind::Catalog, None, &s.0.client, None, &s.1, kept).await;
-            match payload {
-                Ok(Payload::Catalog(c)) => hypertables_of(c),
-                other => panic!("the catalog pass expected, got {other:?}"),
-            }
+        let read = async |kept: &mut model::Cache| match fetch_kept(&s, QueryKind::Catalog, kept).await {
+            Payload::Catalog(c) => hypertables_of(c),
+            other => panic!("the catalog pass expected, got {other:?}"),
         };
         let retention = |t: &model::tables::Tables, name: &str| {
             t.retention.iter().find(|r| &*r.name == name).cloned()
@@ -1464,13 +1459,9 @@ async fn a_job_changed_shows_at_the_next_refresh_and_its_runs_at_every_one() {
         let job: i32 = job.lines().last().unwrap().trim().parse().unwrap();
         let s = open_at(&conninfo).await;
         let mut kept = model::Cache::default();
-        let read = async |kept: &mut model::Cache| {
-            let payload =
-                model::fetch_with(QueryKind::Jobs, None, &s.0.client, None, &s.1, kept).await;
-            match payload {
-                Ok(Payload::Jobs(list)) => list,
-                other => panic!("jobs expected, got {other:?}"),
-            }
+        let read = async |kept: &mut model::Cache| match fetch_kept(&s, QueryKind::Jobs, kept).await {
+            Payload::Jobs(list) => list,
+            other => panic!("jobs expected, got {other:?}"),
         };
         let find = |list: &[model::jobs::Job], id: i32| list.iter().find(|j| j.job_id == id).cloned();
         let j = find(&read(&mut kept).await, job).unwrap();
