@@ -813,27 +813,9 @@ mod tests {
     }
 
     fn hypertable(schema: &str, name: &str, chunks: i64) -> Hypertable {
-        Hypertable {
-            schema: schema.into(),
-            name: name.into(),
-            compression_enabled: false,
-            chunks,
-            compressed_chunks: 0,
-            heap_bytes: 0,
-            index_bytes: 0,
-            toast_bytes: 0,
-            total_bytes: chunks * 1000,
-            time_column: None,
-            time_type: None,
-            interval_seconds: None,
-            interval_integer: None,
-            range_start: None,
-            range_end: None,
-            policies: vec![],
-            newest_chunk_bytes: 0,
-            newest_chunk_end: None,
-            median_chunk_bytes: 0,
-        }
+        let mut h = crate::model::fixtures::hypertable(name, chunks, 0, chunks * 1000);
+        h.schema = schema.into();
+        h
     }
 
     #[test]

@@ -204,7 +204,7 @@ pub async fn fetch(
             query_unless_empty(client, &runs_sql, &jobs),
         )?;
         let clock = tables::PolicyClock::from_rows(&times, &runs, &nows)?;
-        Ok::<_, Error>(tables::Listed::of(relations, &clock))
+        Ok::<_, Error>((relations, clock))
     };
     let usage = async {
         // on the helper, when there is one, as text: a statement prepared here is this
@@ -275,12 +275,13 @@ pub async fn fetch(
     // the tables' rows are built beside the shown ones.
     let indexes = usage.map(|usage| indexes::rows(&structure.indexes, &usage, &sizes));
     let relations = (|| {
-        let roots = structure.hypertables.iter().map(|h| (h.id, h.oid));
-        let rows = rows?;
+        let roots = tables::Roots::new(structure.hypertables.iter().map(|h| (h.id, h.oid)));
+        let (rows, clock) = rows?;
         let mut tables = tables::build(
             rows,
+            &clock,
             &structure.chunks,
-            roots,
+            &roots,
             &structure.settings,
             &sizes,
             &numbers?,

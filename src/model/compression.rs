@@ -1,19 +1,18 @@
 //! Compression per hypertable: settings, policy, progress and backlog.
 
+use std::sync::Arc;
+
 use super::names::Name;
 
+/// A hypertable's compression as the Compression tab lists it: whether it compresses and its
+/// policy (shared with the relations' rows kept between refreshes, read through them:
+/// `row.compress_after`), then its settings and its chunks this refresh.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Compression {
-    pub schema: Name,
-    pub name: Name,
-    pub enabled: bool,
+    #[serde(flatten)]
+    pub definition: Arc<CompressionDefinition>,
     pub segmentby: Option<Name>,
     pub orderby: Option<Name>,
-    pub job_id: Option<i32>,
-    pub scheduled: Option<bool>,
-    /// The policy's `compress_after` as written (`7 days`, an integer, or `created before …`).
-    pub compress_after: Option<Name>,
-    pub compress_after_seconds: Option<f64>,
     pub chunks: i64,
     pub compressed_chunks: i64,
     /// Chunks entirely older than `compress_after` and still uncompressed.
@@ -31,7 +30,35 @@ pub struct Compression {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Shared with the statistics kept between their reads: copied into each read's rows they
     /// were a megabyte a copy at 5,000 hypertables.
-    pub segments: Option<std::sync::Arc<SegmentStats>>,
+    pub segments: Option<Arc<SegmentStats>>,
+}
+
+/// Whether a hypertable compresses and its compression policy, as the catalog and the job
+/// define them: kept between refreshes and shared by each refresh's [`Compression`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct CompressionDefinition {
+    pub schema: Name,
+    pub name: Name,
+    pub enabled: bool,
+    pub job_id: Option<i32>,
+    pub scheduled: Option<bool>,
+    /// The policy's `compress_after` as written (`7 days`, an integer, or `created before …`).
+    pub compress_after: Option<Name>,
+    pub compress_after_seconds: Option<f64>,
+}
+
+impl std::ops::Deref for Compression {
+    type Target = CompressionDefinition;
+    fn deref(&self) -> &CompressionDefinition {
+        &self.definition
+    }
+}
+
+/// Writing a row's definition gives it its own copy, leaving the kept one as it was.
+impl std::ops::DerefMut for Compression {
+    fn deref_mut(&mut self) -> &mut CompressionDefinition {
+        Arc::make_mut(&mut self.definition)
+    }
 }
 
 impl Compression {
@@ -44,8 +71,11 @@ impl Compression {
 /// The totals row: sums of every column that adds up.
 pub fn totals(rows: &[Compression]) -> Compression {
     let mut t = Compression {
-        name: "total".into(),
-        enabled: rows.iter().any(|r| r.enabled),
+        definition: Arc::new(CompressionDefinition {
+            name: "total".into(),
+            enabled: rows.iter().any(|r| r.enabled),
+            ..Default::default()
+        }),
         ..Default::default()
     };
     for r in rows {
@@ -62,7 +92,7 @@ pub fn totals(rows: &[Compression]) -> Compression {
 }
 
 /// Each compressed hypertable's segment statistics, by (schema, name).
-pub type Segments = std::collections::HashMap<(Name, Name), std::sync::Arc<SegmentStats>>;
+pub type Segments = std::collections::HashMap<(Name, Name), Arc<SegmentStats>>;
 
 /// How often the segment statistics are read again (ANALYZE moves them; no refresh sees it).
 pub const SEGMENTS_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
@@ -137,7 +167,7 @@ impl SegmentStats {
                         Name::from(r.try_get::<_, &str>("schema")?),
                         Name::from(r.try_get::<_, &str>("name")?),
                     ),
-                    std::sync::Arc::new(SegmentStats {
+                    Arc::new(SegmentStats {
                         chunk,
                         rows: r.try_get("rows")?,
                         columns,

@@ -3,15 +3,17 @@
 //! backlog, retention overdue, a failing job, a paused policy, a duplicate, an unused and an
 //! invalid index, two caggs lagging.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::activity::Session;
 use super::caggs::{Cagg, RefreshPolicy, Watermark};
-use super::compression::Compression;
-use super::hypertables::Hypertable;
+use super::compression::{Compression, CompressionDefinition};
+use super::hypertables::{Hypertable, HypertableDefinition};
 use super::indexes::{Index, IndexUsage, ListedIndex};
 use super::jobs::Job;
-use super::retention::Retention;
+use super::retention::{Retention, RetentionDefinition};
 use super::{Bound, Payload, QueryKind, Summary};
 use crate::capabilities::{Capabilities, TimescaleFeatures};
 
@@ -80,22 +82,24 @@ pub fn summary() -> Summary {
 
 pub fn hypertable(name: &str, chunks: i64, compressed: i64, bytes: i64) -> Hypertable {
     Hypertable {
-        schema: "telemetry".into(),
-        name: name.into(),
-        compression_enabled: compressed > 0,
+        definition: Arc::new(HypertableDefinition {
+            schema: "telemetry".into(),
+            name: name.into(),
+            compression_enabled: compressed > 0,
+            time_column: Some("time".into()),
+            time_type: Some("timestamp with time zone".into()),
+            interval_seconds: Some(3600.0),
+            interval_integer: None,
+            policies: vec!["policy_compression".into(), "policy_retention".into()],
+        }),
         chunks,
         compressed_chunks: compressed,
         heap_bytes: bytes / 2,
         index_bytes: bytes / 3,
         toast_bytes: bytes - bytes / 2 - bytes / 3,
         total_bytes: bytes,
-        time_column: Some("time".into()),
-        time_type: Some("timestamp with time zone".into()),
-        interval_seconds: Some(3600.0),
-        interval_integer: None,
         range_start: Some(Bound::Time(t("2026-10-01T00:00:00Z"))),
         range_end: Some(Bound::Time(t("2026-11-21T13:00:00Z"))),
-        policies: vec!["policy_compression".into(), "policy_retention".into()],
         newest_chunk_bytes: bytes / chunks.max(1),
         newest_chunk_end: Some(Bound::Time(t("2026-11-21T14:00:00Z"))),
         median_chunk_bytes: bytes / chunks.max(1),
@@ -104,15 +108,17 @@ pub fn hypertable(name: &str, chunks: i64, compressed: i64, bytes: i64) -> Hyper
 
 pub fn compression(name: &str, backlog: i64) -> Compression {
     Compression {
-        schema: "telemetry".into(),
-        name: name.into(),
-        enabled: true,
+        definition: Arc::new(CompressionDefinition {
+            schema: "telemetry".into(),
+            name: name.into(),
+            enabled: true,
+            job_id: Some(1000),
+            scheduled: Some(true),
+            compress_after: Some("1 day".into()),
+            compress_after_seconds: Some(86_400.0),
+        }),
         segmentby: Some("device_id".into()),
         orderby: Some("\"time\" DESC".into()),
-        job_id: Some(1000),
-        scheduled: Some(true),
-        compress_after: Some("1 day".into()),
-        compress_after_seconds: Some(86_400.0),
         chunks: 1224,
         compressed_chunks: 1200 - backlog,
         backlog_chunks: backlog,
@@ -301,14 +307,16 @@ pub fn plant() -> Vec<(QueryKind, Payload)> {
         (
             QueryKind::Catalog,
             Payload::Retention(vec![Retention {
-                schema: "telemetry".into(),
-                name: "readings".into(),
-                is_cagg: false,
-                job_id: 1001,
-                scheduled: true,
-                schedule_seconds: Some(86_400.0),
-                drop_after: Some("90 days".into()),
-                drop_after_seconds: Some(90.0 * 86_400.0),
+                definition: Arc::new(RetentionDefinition {
+                    schema: "telemetry".into(),
+                    name: "readings".into(),
+                    is_cagg: false,
+                    job_id: 1001,
+                    scheduled: true,
+                    schedule_seconds: Some(86_400.0),
+                    drop_after: Some("90 days".into()),
+                    drop_after_seconds: Some(90.0 * 86_400.0),
+                }),
                 chunks: 1224,
                 oldest_start: Some(Bound::Time(t("2026-08-01T00:00:00Z"))),
                 overdue_chunks: Some(24),

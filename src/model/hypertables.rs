@@ -1,5 +1,7 @@
 //! Hypertables and their chunks.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
@@ -9,32 +11,58 @@ use super::{relation, Bound, Subject};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
+/// A hypertable as the Hypertables tab lists it: what it is (shared with the relations' rows
+/// kept between refreshes, read through them: `hypertable.name`) and its chunks this refresh.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Hypertable {
-    pub schema: Name,
-    pub name: Name,
-    pub compression_enabled: bool,
+    #[serde(flatten)]
+    pub definition: Arc<HypertableDefinition>,
     pub chunks: i64,
     pub compressed_chunks: i64,
     pub heap_bytes: i64,
     pub index_bytes: i64,
     pub toast_bytes: i64,
     pub total_bytes: i64,
-    pub time_column: Option<Name>,
-    pub time_type: Option<Name>,
-    /// Chunk interval of the primary dimension: seconds for time, units for integer time.
-    pub interval_seconds: Option<f64>,
-    pub interval_integer: Option<i64>,
     pub range_start: Option<Bound>,
     pub range_end: Option<Bound>,
-    /// Policy procedures attached (e.g. `policy_compression`), by job id.
-    pub policies: Vec<Name>,
     /// The newest chunks (several with space partitions) on disk, their indexes included, and
     /// where they end: what is being written now, when that end is still ahead.
     pub newest_chunk_bytes: i64,
     pub newest_chunk_end: Option<Bound>,
     /// The median chunk's size as written (a compressed chunk's size before compression).
     pub median_chunk_bytes: i64,
+}
+
+/// A hypertable as its catalog rows define it: what only DDL and policy changes move, kept
+/// between refreshes and shared by each refresh's [`Hypertable`] (copied into it, a row was 208
+/// bytes with a list of its own where it is 120, and the console's peak holds two refreshes'
+/// rows).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct HypertableDefinition {
+    pub schema: Name,
+    pub name: Name,
+    pub compression_enabled: bool,
+    pub time_column: Option<Name>,
+    pub time_type: Option<Name>,
+    /// Chunk interval of the primary dimension: seconds for time, units for integer time.
+    pub interval_seconds: Option<f64>,
+    pub interval_integer: Option<i64>,
+    /// Policy procedures attached (e.g. `policy_compression`), by job id.
+    pub policies: Vec<Name>,
+}
+
+impl std::ops::Deref for Hypertable {
+    type Target = HypertableDefinition;
+    fn deref(&self) -> &HypertableDefinition {
+        &self.definition
+    }
+}
+
+/// Writing a hypertable's definition gives it its own copy, leaving the kept one as it was.
+impl std::ops::DerefMut for Hypertable {
+    fn deref_mut(&mut self) -> &mut HypertableDefinition {
+        Arc::make_mut(&mut self.definition)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

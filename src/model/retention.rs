@@ -1,20 +1,19 @@
 //! Retention policies and, on plain PostgreSQL, partitioned tables.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use super::names::Name;
 use super::Bound;
 
+/// A retention policy as the Retention tab lists it: the policy (shared with the relations'
+/// rows kept between refreshes, read through them: `row.drop_after`), the chunks it should have
+/// dropped and its runs this refresh.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Retention {
-    pub schema: Name,
-    pub name: Name,
-    pub is_cagg: bool,
-    pub job_id: i32,
-    pub scheduled: bool,
-    pub schedule_seconds: Option<f64>,
-    pub drop_after: Option<Name>,
-    pub drop_after_seconds: Option<f64>,
+    #[serde(flatten)]
+    pub definition: Arc<RetentionDefinition>,
     pub chunks: i64,
     pub oldest_start: Option<Bound>,
     /// Chunks entirely older than `drop_after`: the policy should have dropped them. None:
@@ -25,6 +24,34 @@ pub struct Retention {
     pub last_run: Option<DateTime<Utc>>,
     pub last_run_status: Option<Name>,
     pub next_start: Option<DateTime<Utc>>,
+}
+
+/// A hypertable's or continuous aggregate's retention policy as its job defines it: kept
+/// between refreshes and shared by each refresh's [`Retention`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct RetentionDefinition {
+    pub schema: Name,
+    pub name: Name,
+    pub is_cagg: bool,
+    pub job_id: i32,
+    pub scheduled: bool,
+    pub schedule_seconds: Option<f64>,
+    pub drop_after: Option<Name>,
+    pub drop_after_seconds: Option<f64>,
+}
+
+impl std::ops::Deref for Retention {
+    type Target = RetentionDefinition;
+    fn deref(&self) -> &RetentionDefinition {
+        &self.definition
+    }
+}
+
+/// Writing a row's definition gives it its own copy, leaving the kept one as it was.
+impl std::ops::DerefMut for Retention {
+    fn deref_mut(&mut self) -> &mut RetentionDefinition {
+        Arc::make_mut(&mut self.definition)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

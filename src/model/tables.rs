@@ -6,10 +6,12 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
-use super::compression::Compression;
-use super::hypertables::Hypertable;
+use std::sync::Arc;
+
+use super::compression::{Compression, CompressionDefinition};
+use super::hypertables::{Hypertable, HypertableDefinition};
 use super::names::{Interner, Name};
-use super::retention::Retention;
+use super::retention::{Retention, RetentionDefinition};
 use super::sizes::{Sizes, TableBytes};
 use super::structure::IdMap;
 use super::{array, Bound};
@@ -145,6 +147,13 @@ impl ChunkStructure {
     pub fn chunks(&self) -> &[ChunkShape] {
         &self.chunks
     }
+
+    /// A hypertable's chunks (side by side, by id: found by a binary search).
+    pub fn of_hypertable(&self, id: i32) -> &[ChunkShape] {
+        let start = self.chunks.partition_point(|c| c.hypertable_id < id);
+        let end = start + self.chunks[start..].partition_point(|c| c.hypertable_id == id);
+        &self.chunks[start..end]
+    }
 }
 
 /// What a refresh reads flat besides every relation's size: which chunks are compressed, the
@@ -273,78 +282,50 @@ pub struct ChunkTotals {
     pub partial_chunks: i64,
 }
 
-/// Each hypertable's [`ChunkTotals`], by TimescaleDB id: one list and a slot per id (a map
-/// of 9,250 totals was 3.3 MB of buckets at 50,000 chunks, and twice that while it grew).
+/// Each hypertable's own table, by TimescaleDB id (sorted: found by a binary search).
 #[derive(Debug, Default)]
-pub struct Totals {
-    slots: IdMap<i32, u32>,
-    totals: Vec<ChunkTotals>,
-}
+pub struct Roots(Vec<(i32, u32)>);
 
-impl Totals {
-    /// A slot for each of `ids`, its place among them (an id given twice: its first), every
-    /// total zero.
-    fn of(ids: impl ExactSizeIterator<Item = i32>) -> Totals {
-        let n = ids.len();
-        let mut slots = IdMap::with_capacity_and_hasher(n, Default::default());
-        for (s, id) in ids.enumerate() {
-            slots.entry(id).or_insert(s as u32);
-        }
-        Totals {
-            totals: vec![ChunkTotals::default(); n],
-            slots,
-        }
+impl Roots {
+    pub fn new(roots: impl IntoIterator<Item = (i32, u32)>) -> Roots {
+        let mut roots: Vec<(i32, u32)> = roots.into_iter().collect();
+        roots.sort_unstable_by_key(|r| r.0);
+        Roots(roots)
     }
 
-    /// The median of one hypertable's sizes as written (`(slot, sizes)`), given to it; the
-    /// sizes are emptied for the next.
-    fn take_median(&mut self, (slot, sizes): &mut (Option<usize>, Vec<i64>)) {
-        if let (Some(s), false) = (*slot, sizes.is_empty()) {
-            let middle = sizes.len() / 2;
-            self.totals[s].median_chunk_bytes = *sizes.select_nth_unstable(middle).1;
-        }
-        sizes.clear();
-    }
-
-    fn slot(&self, id: i32) -> Option<usize> {
-        self.slots.get(&id).map(|&s| s as usize)
-    }
-
-    pub fn get(&self, id: i32) -> Option<&ChunkTotals> {
-        self.slot(id).map(|s| &self.totals[s])
+    fn of(&self, id: i32) -> Option<u32> {
+        let at = self.0.binary_search_by_key(&id, |r| r.0).ok()?;
+        Some(self.0[at].1)
     }
 }
 
-/// Sums each hypertable's chunks (pure): sizes on disk (compressed data included) with the
-/// hypertable's own table (`roots`: id and oid), the compression snapshot, the compression
-/// backlog (uncompressed and due) and what retention should have dropped. A chunk whose table
-/// is gone since the structure was read is left out; a hypertable not among `limits` (each
-/// summed hypertable's id and thresholds) is not summed.
-pub fn totals(
+/// One hypertable's chunks summed (pure): their sizes on disk (compressed data included) with
+/// the hypertable's own table, the compression snapshot, the compression backlog (uncompressed
+/// and due by `limits`) and what retention should have dropped. A chunk whose table is gone
+/// since the structure was read is left out. `written` is room for the chunks' sizes as
+/// written, for their median (one hypertable's at a time: each one's totals are made where its
+/// row is, none kept for all of them: 5,250 totals and their thresholds were 1.3 MB at the
+/// catalog pass's peak).
+pub fn chunk_totals(
+    id: i32,
+    roots: &Roots,
     structure: &ChunkStructure,
-    roots: impl IntoIterator<Item = (i32, u32)>,
     sizes: &Sizes,
     numbers: &ChunkNumbers,
-    limits: &[(i32, Thresholds)],
-) -> Totals {
-    let mut out = Totals::of(limits.iter().map(|l| l.0));
-    // the sizes as written of the hypertable being summed (its chunks come together): its
-    // median when the next one starts
-    let mut written: (Option<usize>, Vec<i64>) = (None, Vec::new());
-    let mut newest_compressed: Vec<i64> = vec![i64::MIN; out.totals.len()];
-    for (id, oid) in roots {
-        if let Some(s) = out.slot(id) {
-            out.totals[s].bytes += sizes.table(oid);
-        }
+    limits: &Thresholds,
+    written: &mut Vec<i64>,
+) -> ChunkTotals {
+    let mut t = ChunkTotals::default();
+    if let Some(oid) = roots.of(id) {
+        t.bytes += sizes.table(oid);
     }
-    for c in &structure.chunks {
-        let Some(s) = out.slot(c.hypertable_id) else {
-            continue;
-        };
-        if !sizes.knows(c.table) {
-            continue;
-        }
-        let limits = &limits[s].1;
+    let chunks = structure.of_hypertable(id);
+    let present = || chunks.iter().filter(|c| sizes.knows(c.table));
+    written.clear();
+    // the newest compressed chunk's start: an uncompressed chunk that ends before it is one
+    // skipped or decompressed (the policy compresses oldest first)
+    let mut newest_compressed = i64::MIN;
+    for c in present() {
         let compressed = numbers.is_compressed(c.id);
         let size = numbers.compressed_size(c.id);
         let mut bytes = sizes.table(c.table);
@@ -355,7 +336,6 @@ pub fn totals(
             upto.is_some_and(|u| c.range_end <= u)
                 || matches!((c.created, created), (Some(at), Some(before)) if at <= before)
         };
-        let t = &mut out.totals[s];
         t.chunks += 1;
         t.compressed_chunks += i64::from(compressed);
         t.bytes += bytes;
@@ -384,35 +364,25 @@ pub fn totals(
                 t.newest_bytes = bytes.total();
             }
         }
-        if written.0 != Some(s) {
-            out.take_median(&mut written);
-            written.0 = Some(s);
-        }
-        written.1.push(if compressed {
+        written.push(if compressed {
             size.before
         } else {
             bytes.total()
         });
         if compressed {
-            newest_compressed[s] = newest_compressed[s].max(c.range_start);
+            newest_compressed = newest_compressed.max(c.range_start);
         }
     }
-    out.take_median(&mut written);
-    // A second pass: an uncompressed chunk that ends before its hypertable's newest compressed
-    // one starts (the policy compresses oldest first).
-    for c in &structure.chunks {
-        let Some(s) = out.slot(c.hypertable_id) else {
-            continue;
-        };
-        if newest_compressed[s] != i64::MIN
-            && c.range_end <= newest_compressed[s]
-            && sizes.knows(c.table)
-            && !numbers.is_compressed(c.id)
-        {
-            out.totals[s].uncompressed_between += 1;
-        }
+    if !written.is_empty() {
+        let middle = written.len() / 2;
+        t.median_chunk_bytes = *written.select_nth_unstable(middle).1;
     }
-    out
+    if newest_compressed != i64::MIN {
+        t.uncompressed_between = present()
+            .filter(|c| c.range_end <= newest_compressed && !numbers.is_compressed(c.id))
+            .count() as i64;
+    }
+    t
 }
 
 /// A range bound as shown: a time (the open-ended sentinels left out), or an integer.
@@ -425,61 +395,54 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
 }
 
 /// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
-/// and policies say. Kept between refreshes while `queries/definitions_version.sql` stays the same.
+/// and policies say. Kept between refreshes while `queries/definitions_version.sql` stays the
+/// same; each refresh's tab rows share its definitions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListedRelation {
     id: i32,
-    is_cagg: bool,
-    compression_enabled: bool,
     integer_time: bool,
-    schema: Name,
-    name: Name,
-    time_column: Option<Name>,
-    time_type: Option<Name>,
-    interval: ChunkInterval,
-    policies: Box<[Name]>,
-    // (by their place in ListedRelations::policies: a relation without one holds no room for
-    // it, and all are one allocation; 88 bytes a relation where they were 256)
+    /// A hypertable's (a continuous aggregate has neither).
+    hypertable: Option<(Arc<HypertableDefinition>, Arc<CompressionDefinition>)>,
+    retention: Option<Arc<RetentionDefinition>>,
+    // how its policies' thresholds are found, by their place in ListedRelations::policies (a
+    // relation without one holds no room for it, and all are one allocation)
     compress: Option<u32>,
     drop: Option<u32>,
 }
 
-/// A hypertable's chunk interval: seconds for time types, units for integer time.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum ChunkInterval {
-    Seconds(f64),
-    Integer(i64),
-    Unknown,
-}
-
-/// A relation's (first) compression or retention policy as its job is configured.
+/// How a relation's (first) compression or retention policy's threshold is found as of now:
+/// now less an interval, the hypertable's integer "now" less an integer, or (by creation time)
+/// now less an interval.
 #[derive(Debug, Clone, PartialEq)]
 struct ListedPolicy {
-    job_id: i32,
-    scheduled: bool,
-    schedule_seconds: Option<f64>,
-    /// Its threshold as written (`7 days`, an integer, or `created before …`), and in seconds.
-    after: Option<Name>,
-    after_seconds: Option<f64>,
-    /// How the threshold is found as of now: now less an interval, the hypertable's integer
-    /// "now" less an integer, or (by creation time) now less an interval.
     after_interval: Option<Name>,
     after_integer: Option<i64>,
     created_before: Option<Name>,
 }
 
-impl ListedPolicy {
+/// A policy's columns `{prefix}_…` of a row of `queries/tables.sql`: as the tabs show it, and
+/// how its threshold is found.
+struct PolicyColumns {
+    job_id: i32,
+    scheduled: bool,
+    schedule_seconds: Option<f64>,
+    after: Option<Name>,
+    after_seconds: Option<f64>,
+    threshold: ListedPolicy,
+}
+
+impl PolicyColumns {
     /// The policy in columns `{prefix}_…` of `r`, if the relation has one.
     fn from_row(
         r: &Row,
         prefix: &str,
         names: &mut Interner,
-    ) -> Result<Option<ListedPolicy>, tokio_postgres::Error> {
+    ) -> Result<Option<PolicyColumns>, tokio_postgres::Error> {
         let column = |c: &str| format!("{prefix}_{c}");
         let Some(job_id) = r.try_get(column("job_id").as_str())? else {
             return Ok(None);
         };
-        Ok(Some(ListedPolicy {
+        Ok(Some(PolicyColumns {
             job_id,
             scheduled: r.try_get(column("scheduled").as_str())?,
             schedule_seconds: match prefix {
@@ -488,12 +451,16 @@ impl ListedPolicy {
             },
             after: names.optional(r, &column("after"))?,
             after_seconds: r.try_get(column("after_seconds").as_str())?,
-            after_interval: names.optional(r, &column("after_interval"))?,
-            after_integer: r.try_get(column("after_integer").as_str())?,
-            created_before: names.optional(r, &column("created_before"))?,
+            threshold: ListedPolicy {
+                after_interval: names.optional(r, &column("after_interval"))?,
+                after_integer: r.try_get(column("after_integer").as_str())?,
+                created_before: names.optional(r, &column("created_before"))?,
+            },
         }))
     }
+}
 
+impl ListedPolicy {
     /// Its thresholds as of `clock`, for the relation `id`: (upto, created); None where one
     /// cannot be known (no integer "now" for its hypertable).
     fn thresholds(&self, id: i32, clock: &PolicyClock) -> (Option<i64>, Option<DateTime<Utc>>) {
@@ -521,32 +488,60 @@ pub struct ListedRelations {
 impl ListedRelations {
     /// Takes in one row (nothing of it when any column cannot be read).
     pub fn add_row(&mut self, r: &Row, names: &mut Interner) -> Result<(), tokio_postgres::Error> {
-        let compress = ListedPolicy::from_row(r, "compress", names)?;
-        let drop = ListedPolicy::from_row(r, "drop", names)?;
+        let compress = PolicyColumns::from_row(r, "compress", names)?;
+        let drop = PolicyColumns::from_row(r, "drop", names)?;
+        let (schema, name) = (names.column(r, "schema")?, names.column(r, "name")?);
+        let is_cagg: bool = r.try_get("is_cagg")?;
+        let compression_enabled: bool = r.try_get("compression_enabled")?;
+        let interval_seconds: Option<f64> = r.try_get("interval_seconds")?;
+        let hypertable = match is_cagg {
+            true => None,
+            false => Some((
+                Arc::new(HypertableDefinition {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    compression_enabled,
+                    time_column: names.optional(r, "time_column")?,
+                    time_type: names.optional(r, "time_type")?,
+                    interval_seconds,
+                    interval_integer: match interval_seconds {
+                        Some(_) => None,
+                        None => r.try_get("interval_integer")?,
+                    },
+                    policies: (r.try_get::<_, Vec<&str>>("policies")?.into_iter())
+                        .map(|p| names.name(p))
+                        .collect(),
+                }),
+                Arc::new(CompressionDefinition {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    enabled: compression_enabled,
+                    job_id: compress.as_ref().map(|p| p.job_id),
+                    scheduled: compress.as_ref().map(|p| p.scheduled),
+                    compress_after: compress.as_ref().and_then(|p| p.after.clone()),
+                    compress_after_seconds: compress.as_ref().and_then(|p| p.after_seconds),
+                }),
+            )),
+        };
+        let retention = drop.as_ref().map(|p| {
+            Arc::new(RetentionDefinition {
+                schema,
+                name,
+                is_cagg,
+                job_id: p.job_id,
+                scheduled: p.scheduled,
+                schedule_seconds: p.schedule_seconds,
+                drop_after: p.after.clone(),
+                drop_after_seconds: p.after_seconds,
+            })
+        });
         let relation = ListedRelation {
             id: r.try_get("id")?,
-            schema: names.column(r, "schema")?,
-            name: names.column(r, "name")?,
-            is_cagg: r.try_get("is_cagg")?,
-            compression_enabled: r.try_get("compression_enabled")?,
             integer_time: r.try_get("integer_time")?,
-            time_column: names.optional(r, "time_column")?,
-            time_type: names.optional(r, "time_type")?,
-            interval: match (
-                r.try_get("interval_seconds")?,
-                r.try_get("interval_integer")?,
-            ) {
-                (Some(seconds), _) => ChunkInterval::Seconds(seconds),
-                (None, Some(units)) => ChunkInterval::Integer(units),
-                (None, None) => ChunkInterval::Unknown,
-            },
-            policies: r
-                .try_get::<_, Vec<&str>>("policies")?
-                .into_iter()
-                .map(|p| names.name(p))
-                .collect(),
-            compress: self.add_policy(compress),
-            drop: self.add_policy(drop),
+            hypertable,
+            retention,
+            compress: self.add_policy(compress.map(|p| p.threshold)),
+            drop: self.add_policy(drop.map(|p| p.threshold)),
         };
         self.rows.push(relation);
         Ok(())
@@ -584,9 +579,8 @@ impl ListedRelations {
 
     /// The retention jobs whose runs `queries/retention_runs.sql` is asked for.
     pub fn retention_jobs(&self) -> Vec<i32> {
-        self.rows
-            .iter()
-            .filter_map(|r| self.policy(r.drop).map(|p| p.job_id))
+        (self.rows.iter())
+            .filter_map(|r| r.retention.as_ref().map(|p| p.job_id))
             .collect()
     }
 }
@@ -651,221 +645,131 @@ impl PolicyClock {
     }
 }
 
-/// The tabs' rows of one refresh, made from the kept rows of `queries/tables.sql` and that
-/// refresh's [`PolicyClock`], their chunks not summed yet: [`build`] completes them in place
-/// (rows made apart and moved into the lists were a second copy of every row at the catalog
-/// pass's peak, 4 MB at 5,000 hypertables).
-#[derive(Debug, Default)]
-pub struct Listed {
-    tables: Tables,
-    /// Per row, in order: what `build` needs besides its tabs' rows.
-    rows: Vec<ListedRow>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct ListedRow {
-    id: i32,
-    integer_time: bool,
-    thresholds: Thresholds,
-    /// A hypertable's (not a continuous aggregate's): it made a Hypertables and a Compression
-    /// row.
-    hypertable: bool,
-    /// It made a Retention row.
-    retention: bool,
-}
-
-impl Listed {
-    /// Each relation's rows as of `clock`, each list made as long as it will be.
-    pub fn of(relations: &ListedRelations, clock: &PolicyClock) -> Listed {
-        let all = &relations.rows;
-        let hypertables = all.iter().filter(|r| !r.is_cagg).count();
-        let retention = all.iter().filter(|r| r.drop.is_some()).count();
-        let mut listed = Listed {
-            tables: Tables {
-                hypertables: Vec::with_capacity(hypertables),
-                compression: Vec::with_capacity(hypertables),
-                retention: Vec::with_capacity(retention),
-            },
-            rows: Vec::with_capacity(all.len()),
-        };
-        for r in all {
-            let policies = (relations.policy(r.compress), relations.policy(r.drop));
-            listed.add(r, policies, clock);
-        }
-        listed
-    }
-
-    /// A relation's rows, with its compression and retention policies.
-    fn add(
-        &mut self,
-        r: &ListedRelation,
-        (compress, drop): (Option<&ListedPolicy>, Option<&ListedPolicy>),
-        clock: &PolicyClock,
-    ) {
-        let none = (None, None);
-        let (compress_upto, compress_created) =
-            compress.map_or(none, |p| p.thresholds(r.id, clock));
-        let (drop_upto, drop_created) = drop.map_or(none, |p| p.thresholds(r.id, clock));
-        self.rows.push(ListedRow {
-            id: r.id,
-            integer_time: r.integer_time,
-            thresholds: Thresholds {
-                compress_upto,
-                compress_created,
-                drop_upto,
-                drop_created,
-            },
-            hypertable: !r.is_cagg,
-            retention: r.drop.is_some(),
-        });
-        if !r.is_cagg {
-            self.tables.hypertables.push(hypertable(r));
-            self.tables.compression.push(compression(r, compress));
-        }
-        if let Some(p) = drop {
-            self.tables.retention.push(retention(r, p, clock));
-        }
-    }
-}
-
-/// The three tabs from the per-relation rows of `queries/tables.sql`, their chunks summed and
-/// judged along `structure` with the numbers of this refresh (pure).
+/// The three tabs' rows, made from the kept rows of `queries/tables.sql` as of `clock`, each
+/// relation's chunks summed and judged along `structure` with the numbers of this refresh
+/// (pure). Each list is made as long as it will be and each row whole where it goes (rows made
+/// apart and moved into the lists were a second copy of every row at the catalog pass's peak,
+/// 4 MB at 5,000 hypertables).
+#[allow(clippy::too_many_arguments)]
 pub fn build(
-    listed: Listed,
+    relations: &ListedRelations,
+    clock: &PolicyClock,
     structure: &ChunkStructure,
-    roots: impl IntoIterator<Item = (i32, u32)>,
+    roots: &Roots,
     settings: &IdMap<i32, CompressionColumns>,
     sizes: &Sizes,
     numbers: &ChunkNumbers,
 ) -> Tables {
-    let Listed {
-        mut tables, rows, ..
-    } = listed;
-    // the room grown into and not used (up to half of each list) goes back
-    tables.hypertables.shrink_to_fit();
-    tables.compression.shrink_to_fit();
-    tables.retention.shrink_to_fit();
-    let limits: Vec<(i32, Thresholds)> = rows.iter().map(|l| (l.id, l.thresholds)).collect();
-    let totals = totals(structure, roots, sizes, numbers, &limits);
-    drop(limits);
-    let mut pairs = tables
-        .hypertables
-        .iter_mut()
-        .zip(tables.compression.iter_mut());
-    let mut retention = tables.retention.iter_mut();
-    for l in &rows {
-        let t = totals.get(l.id).copied().unwrap_or_default();
-        let range = (
-            bound(t.range_start, l.integer_time, i64::MIN),
-            bound(t.range_end, l.integer_time, i64::MAX),
+    let all = &relations.rows;
+    let hypertables = all.iter().filter(|r| r.hypertable.is_some()).count();
+    let retention = all.iter().filter(|r| r.retention.is_some()).count();
+    let mut tables = Tables {
+        hypertables: Vec::with_capacity(hypertables),
+        compression: Vec::with_capacity(hypertables),
+        retention: Vec::with_capacity(retention),
+    };
+    let mut written = Vec::new();
+    for r in all {
+        let none = (None, None);
+        let thresholds = |at| {
+            relations
+                .policy(at)
+                .map_or(none, |p| p.thresholds(r.id, clock))
+        };
+        let ((compress_upto, compress_created), (drop_upto, drop_created)) =
+            (thresholds(r.compress), thresholds(r.drop));
+        let limits = Thresholds {
+            compress_upto,
+            compress_created,
+            drop_upto,
+            drop_created,
+        };
+        let t = chunk_totals(
+            r.id,
+            roots,
+            structure,
+            sizes,
+            numbers,
+            &limits,
+            &mut written,
         );
-        if let Some((h, c)) = l.hypertable.then(|| pairs.next()).flatten() {
-            h.chunks = t.chunks;
-            h.compressed_chunks = t.compressed_chunks;
-            h.heap_bytes = t.bytes.heap;
-            h.index_bytes = t.bytes.index;
-            h.toast_bytes = t.bytes.toast;
-            h.total_bytes = t.bytes.total();
-            (h.range_start, h.range_end) = range;
-            h.newest_chunk_bytes = t.newest_bytes;
-            h.newest_chunk_end = bound(t.newest_end, l.integer_time, i64::MAX);
-            h.median_chunk_bytes = t.median_chunk_bytes;
-            let columns = settings.get(&l.id).cloned().unwrap_or_default();
-            (c.segmentby, c.orderby) = (columns.segmentby, columns.orderby);
-            c.chunks = t.chunks;
-            c.compressed_chunks = t.compressed_chunks;
-            c.backlog_chunks = t.backlog_chunks;
-            c.backlog_bytes = t.backlog_bytes;
-            c.before_bytes = t.before_bytes;
-            c.after_bytes = t.after_bytes;
-            c.partial_chunks = t.partial_chunks;
-            c.uncompressed_between = t.uncompressed_between;
+        let range = (
+            bound(t.range_start, r.integer_time, i64::MIN),
+            bound(t.range_end, r.integer_time, i64::MAX),
+        );
+        if let Some((hypertable, compression)) = &r.hypertable {
+            tables.hypertables.push(Hypertable {
+                definition: hypertable.clone(),
+                chunks: t.chunks,
+                compressed_chunks: t.compressed_chunks,
+                heap_bytes: t.bytes.heap,
+                index_bytes: t.bytes.index,
+                toast_bytes: t.bytes.toast,
+                total_bytes: t.bytes.total(),
+                range_start: range.0,
+                range_end: range.1,
+                newest_chunk_bytes: t.newest_bytes,
+                newest_chunk_end: bound(t.newest_end, r.integer_time, i64::MAX),
+                median_chunk_bytes: t.median_chunk_bytes,
+            });
+            let columns = settings.get(&r.id).cloned().unwrap_or_default();
+            tables.compression.push(Compression {
+                definition: compression.clone(),
+                segmentby: columns.segmentby,
+                orderby: columns.orderby,
+                chunks: t.chunks,
+                compressed_chunks: t.compressed_chunks,
+                backlog_chunks: t.backlog_chunks,
+                backlog_bytes: t.backlog_bytes,
+                before_bytes: t.before_bytes,
+                after_bytes: t.after_bytes,
+                partial_chunks: t.partial_chunks,
+                uncompressed_between: t.uncompressed_between,
+                segments: None,
+            });
         }
-        if let Some(r) = l.retention.then(|| retention.next()).flatten() {
-            r.chunks = t.chunks;
-            r.oldest_start = range.0;
+        if let Some(policy) = &r.retention {
             // a policy whose threshold could not be computed (no "now" for its integer
             // time): what it should have dropped is unknown, not zero
-            let known = l.thresholds.drop_upto.is_some() || l.thresholds.drop_created.is_some();
-            r.overdue_chunks = known.then_some(t.overdue_chunks);
-            r.overdue_bytes = known.then_some(t.overdue_bytes);
+            let known = limits.drop_upto.is_some() || limits.drop_created.is_some();
+            let runs = clock.runs.get(&policy.job_id).cloned().unwrap_or_default();
+            tables.retention.push(Retention {
+                definition: policy.clone(),
+                chunks: t.chunks,
+                oldest_start: range.0,
+                overdue_chunks: known.then_some(t.overdue_chunks),
+                overdue_bytes: known.then_some(t.overdue_bytes),
+                last_run: runs.last_run,
+                last_run_status: runs.last_run_status,
+                // a paused job's next start is none, as the jobs view says
+                next_start: runs.next_start.filter(|_| policy.scheduled),
+            });
         }
     }
     tables
-}
-
-/// A hypertable's row, its chunks not summed yet.
-fn hypertable(r: &ListedRelation) -> Hypertable {
-    Hypertable {
-        schema: r.schema.clone(),
-        name: r.name.clone(),
-        compression_enabled: r.compression_enabled,
-        chunks: 0,
-        compressed_chunks: 0,
-        heap_bytes: 0,
-        index_bytes: 0,
-        toast_bytes: 0,
-        total_bytes: 0,
-        time_column: r.time_column.clone(),
-        time_type: r.time_type.clone(),
-        interval_seconds: match r.interval {
-            ChunkInterval::Seconds(s) => Some(s),
-            _ => None,
-        },
-        interval_integer: match r.interval {
-            ChunkInterval::Integer(units) => Some(units),
-            _ => None,
-        },
-        range_start: None,
-        range_end: None,
-        policies: r.policies.to_vec(),
-        newest_chunk_bytes: 0,
-        newest_chunk_end: None,
-        median_chunk_bytes: 0,
-    }
-}
-
-/// A hypertable's compression, its chunks not summed yet nor its settings known.
-fn compression(r: &ListedRelation, policy: Option<&ListedPolicy>) -> Compression {
-    Compression {
-        schema: r.schema.clone(),
-        name: r.name.clone(),
-        enabled: r.compression_enabled,
-        job_id: policy.map(|p| p.job_id),
-        scheduled: policy.map(|p| p.scheduled),
-        compress_after: policy.and_then(|p| p.after.clone()),
-        compress_after_seconds: policy.and_then(|p| p.after_seconds),
-        ..Default::default()
-    }
-}
-
-/// A relation's retention policy, its chunks not counted yet.
-fn retention(r: &ListedRelation, p: &ListedPolicy, clock: &PolicyClock) -> Retention {
-    let runs = clock.runs.get(&p.job_id).cloned().unwrap_or_default();
-    Retention {
-        schema: r.schema.clone(),
-        name: r.name.clone(),
-        is_cagg: r.is_cagg,
-        job_id: p.job_id,
-        scheduled: p.scheduled,
-        schedule_seconds: p.schedule_seconds,
-        drop_after: p.after.clone(),
-        drop_after_seconds: p.after_seconds,
-        chunks: 0,
-        oldest_start: None,
-        overdue_chunks: None,
-        overdue_bytes: None,
-        last_run: runs.last_run,
-        last_run_status: runs.last_run_status,
-        // a paused job's next start is none, as the jobs view says
-        next_start: runs.next_start.filter(|_| p.scheduled),
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::sizes::Relations;
+
+    /// Each of `limits`' hypertables summed as [`build`] sums it, by id.
+    fn totals(
+        structure: &ChunkStructure,
+        roots: impl IntoIterator<Item = (i32, u32)>,
+        sizes: &Sizes,
+        numbers: &ChunkNumbers,
+        limits: &[(i32, Thresholds)],
+    ) -> IdMap<i32, ChunkTotals> {
+        let (roots, mut written) = (Roots::new(roots), Vec::new());
+        (limits.iter())
+            .map(|(id, l)| {
+                let t = chunk_totals(*id, &roots, structure, sizes, numbers, l, &mut written);
+                (*id, t)
+            })
+            .collect()
+    }
 
     fn chunk(id: i32, hypertable_id: i32, table: u32, range_end: i64) -> ChunkShape {
         ChunkShape {
@@ -992,7 +896,7 @@ mod tests {
             &numbers,
             &thresholds,
         );
-        let one = *t.get(1).unwrap();
+        let one = *t.get(&1).unwrap();
         assert_eq!((one.chunks, one.compressed_chunks), (3, 1));
         assert_eq!(
             one.bytes,
@@ -1012,12 +916,12 @@ mod tests {
         assert_eq!((one.newest_start, one.newest_end), (Some(20), Some(30)));
         assert_eq!((one.newest_bytes, one.median_chunk_bytes), (8000, 8000));
         assert_eq!((one.partial_chunks, one.uncompressed_between), (1, 0));
-        let two = *t.get(2).unwrap();
+        let two = *t.get(&2).unwrap();
         assert_eq!(
             (two.chunks, two.backlog_chunks, two.overdue_chunks),
             (1, 0, 0)
         );
-        assert!(t.get(9).is_none());
+        assert!(!t.contains_key(&9));
     }
 
     #[test]
@@ -1053,14 +957,33 @@ mod tests {
         );
         // the upper median: 100, 200, 300 and 1000, 5000; hypertable 3 is not summed
         assert_eq!(
-            t.get(1).map(|t| (t.chunks, t.median_chunk_bytes)),
+            t.get(&1).map(|t| (t.chunks, t.median_chunk_bytes)),
             Some((3, 200))
         );
         assert_eq!(
-            t.get(2).map(|t| (t.chunks, t.median_chunk_bytes)),
+            t.get(&2).map(|t| (t.chunks, t.median_chunk_bytes)),
             Some((2, 5000))
         );
-        assert!(t.get(3).is_none());
+        assert!(!t.contains_key(&3));
+    }
+
+    #[test]
+    fn a_hypertables_chunks_are_found_whichever_ids_are_around_it() {
+        let structure = ChunkStructure::new(vec![
+            chunk(5, 3, 500, 10),
+            chunk(1, 1, 100, 10),
+            chunk(3, 3, 300, 10),
+            chunk(7, 9, 700, 10),
+        ]);
+        let ids =
+            |h: i32| -> Vec<i32> { structure.of_hypertable(h).iter().map(|c| c.id).collect() };
+        assert_eq!(ids(1), [1]);
+        assert_eq!(ids(3), [3, 5]);
+        assert_eq!(ids(9), [7]);
+        for none in [0, 2, 4, 10, i32::MIN, i32::MAX] {
+            assert!(ids(none).is_empty(), "{none}");
+        }
+        assert!(ChunkStructure::default().of_hypertable(1).is_empty());
     }
 
     #[test]
@@ -1076,7 +999,7 @@ mod tests {
         let numbers = ChunkNumbers::new(vec![3, 1], vec![], vec![]);
         let thresholds = [(1, Thresholds::default())];
         let t = totals(&structure, [], &relations.sizes(), &numbers, &thresholds);
-        let one = t.get(1).unwrap();
+        let one = t.get(&1).unwrap();
         assert_eq!(one.uncompressed_between, 1);
         assert_eq!((one.newest_start, one.newest_bytes), (Some(30), 4));
     }
@@ -1104,7 +1027,7 @@ mod tests {
             &ChunkNumbers::default(),
             &thresholds,
         );
-        let t = *t.get(1).unwrap();
+        let t = *t.get(&1).unwrap();
         assert_eq!((t.overdue_chunks, t.backlog_chunks), (1, 0));
     }
 

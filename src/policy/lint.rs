@@ -385,16 +385,18 @@ mod tests {
     #[test]
     fn live_relations_are_listed_once_each_in_name_order_with_every_rows_part() {
         use crate::model::fixtures as fx;
-        use crate::model::retention::Retention;
+        use crate::model::retention::{Retention, RetentionDefinition};
         let retention = |name: &str, is_cagg: bool, days: f64| Retention {
-            schema: "telemetry".into(),
-            name: name.into(),
-            is_cagg,
-            job_id: 1,
-            scheduled: true,
-            schedule_seconds: Some(86_400.0),
-            drop_after: None,
-            drop_after_seconds: Some(days * 86_400.0),
+            definition: std::sync::Arc::new(RetentionDefinition {
+                schema: "telemetry".into(),
+                name: name.into(),
+                is_cagg,
+                job_id: 1,
+                scheduled: true,
+                schedule_seconds: Some(86_400.0),
+                drop_after: None,
+                drop_after_seconds: Some(days * 86_400.0),
+            }),
             chunks: 0,
             oldest_start: None,
             overdue_chunks: None,

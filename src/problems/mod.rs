@@ -987,11 +987,9 @@ mod tests {
         growing.policies = vec!["policy_compression".into()];
         growing.range_start = Some(Bound::Time(fixtures::t("2026-10-22T12:30:00Z")));
         growing.range_end = Some(Bound::Time(fixtures::t("2026-11-28T00:00:00Z")));
-        let kept = Hypertable {
-            name: "kept".into(),
-            policies: vec!["policy_retention".into()],
-            ..growing.clone()
-        };
+        let mut kept = growing.clone();
+        kept.name = "kept".into();
+        kept.policies = vec!["policy_retention".into()];
         let hypertables = [big, small, idle, growing, kept];
         let mut holes = fixtures::compression("holes", 0);
         holes.uncompressed_between = 2;

@@ -873,34 +873,37 @@ fn history_bench(tables: usize) -> (usize, Duration) {
 /// `rows` rows for every tab, shaped like real ones.
 fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
     use hypertop::model::caggs::{Cagg, Watermark};
-    use hypertop::model::compression::Compression;
-    use hypertop::model::hypertables::Hypertable;
+    use hypertop::model::compression::{Compression, CompressionDefinition};
+    use hypertop::model::hypertables::{Hypertable, HypertableDefinition};
     use hypertop::model::indexes::{Index, IndexUsage, ListedIndex};
     use hypertop::model::jobs::Job;
-    use hypertop::model::retention::Retention;
+    use hypertop::model::retention::{Retention, RetentionDefinition};
     use hypertop::model::{Bound, Payload};
+    use std::sync::Arc;
     let now = chrono::Utc::now();
     let name = |i: usize| format!("scale_{i:05}");
     vec![
         Payload::Hypertables(
             (0..rows)
                 .map(|i| Hypertable {
-                    schema: "scale".into(),
-                    name: name(i).into(),
-                    compression_enabled: i % 2 == 0,
+                    definition: Arc::new(HypertableDefinition {
+                        schema: "scale".into(),
+                        name: name(i).into(),
+                        compression_enabled: i % 2 == 0,
+                        time_column: Some("time".into()),
+                        time_type: Some("timestamp with time zone".into()),
+                        interval_seconds: Some(3600.0),
+                        interval_integer: None,
+                        policies: vec!["policy_compression".into()],
+                    }),
                     chunks: (i % 100) as i64,
                     compressed_chunks: (i % 50) as i64,
                     heap_bytes: i as i64 * 1000,
                     index_bytes: 500,
                     toast_bytes: 0,
                     total_bytes: i as i64 * 1500,
-                    time_column: Some("time".into()),
-                    time_type: Some("timestamp with time zone".into()),
-                    interval_seconds: Some(3600.0),
-                    interval_integer: None,
                     range_start: Some(Bound::Time(now)),
                     range_end: Some(Bound::Time(now)),
-                    policies: vec!["policy_compression".into()],
                     newest_chunk_bytes: i as i64 * 15,
                     newest_chunk_end: Some(Bound::Time(now)),
                     median_chunk_bytes: i as i64 * 15,
@@ -910,15 +913,17 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
         Payload::Compression(
             (0..rows)
                 .map(|i| Compression {
-                    schema: "scale".into(),
-                    name: name(i).into(),
-                    enabled: true,
+                    definition: Arc::new(CompressionDefinition {
+                        schema: "scale".into(),
+                        name: name(i).into(),
+                        enabled: true,
+                        job_id: Some(i as i32),
+                        scheduled: Some(true),
+                        compress_after: Some("7 days".into()),
+                        compress_after_seconds: Some(604800.0),
+                    }),
                     segmentby: Some("device".into()),
                     orderby: Some("time DESC".into()),
-                    job_id: Some(i as i32),
-                    scheduled: Some(true),
-                    compress_after: Some("7 days".into()),
-                    compress_after_seconds: Some(604800.0),
                     chunks: 100,
                     compressed_chunks: 50,
                     backlog_chunks: (i % 7) as i64,
@@ -934,14 +939,16 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
         Payload::Retention(
             (0..rows)
                 .map(|i| Retention {
-                    schema: "scale".into(),
-                    name: name(i).into(),
-                    is_cagg: false,
-                    job_id: i as i32,
-                    scheduled: true,
-                    schedule_seconds: Some(86400.0),
-                    drop_after: Some("30 days".into()),
-                    drop_after_seconds: Some(2592000.0),
+                    definition: Arc::new(RetentionDefinition {
+                        schema: "scale".into(),
+                        name: name(i).into(),
+                        is_cagg: false,
+                        job_id: i as i32,
+                        scheduled: true,
+                        schedule_seconds: Some(86400.0),
+                        drop_after: Some("30 days".into()),
+                        drop_after_seconds: Some(2592000.0),
+                    }),
                     chunks: 100,
                     oldest_start: Some(Bound::Time(now)),
                     overdue_chunks: Some((i % 3) as i64),

@@ -1,6 +1,8 @@
 //! Every screen's rows equal the truth seeded by tests/fixtures/scenario.sql on the TimescaleDB
 //! engine, including names with quotes, spaces, semicolons and non-ASCII characters.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
@@ -1385,7 +1387,23 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         // the job ran (its statistics written as a run leaves them): shown at the next
         // refresh, the rows themselves kept
         record_run(&conninfo, job, 2, false);
-        let r = retention(&read(&mut kept).await, "m").unwrap();
+        let second = read(&mut kept).await;
+        // each refresh's rows share what is kept, not a copy of it
+        let shared = |a: &model::tables::Tables, b: &model::tables::Tables| {
+            let pairs = |x: Vec<*const ()>, y: Vec<*const ()>| !x.is_empty() && x == y;
+            pairs(
+                a.hypertables.iter().map(|h| Arc::as_ptr(&h.definition).cast()).collect(),
+                b.hypertables.iter().map(|h| Arc::as_ptr(&h.definition).cast()).collect(),
+            ) && pairs(
+                a.compression.iter().map(|c| Arc::as_ptr(&c.definition).cast()).collect(),
+                b.compression.iter().map(|c| Arc::as_ptr(&c.definition).cast()).collect(),
+            ) && pairs(
+                a.retention.iter().map(|r| Arc::as_ptr(&r.definition).cast()).collect(),
+                b.retention.iter().map(|r| Arc::as_ptr(&r.definition).cast()).collect(),
+            )
+        };
+        assert!(shared(&first, &second), "{first:?}\n{second:?}");
+        let r = retention(&second, "m").unwrap();
         assert_eq!(r.last_run, Some(time("2024-03-06T02:00:00Z")));
         assert_eq!(r.last_run_status.as_deref(), Some("Failed"));
         assert_eq!(r.next_start, Some(time("2030-01-01T00:00:00Z")));
@@ -1421,6 +1439,7 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         assert_eq!(h.interval_seconds, Some(2.0 * 86_400.0));
         assert!(h.compression_enabled);
         assert!(retention(&t, "m").is_none() && retention(&t, "m2").is_some());
+        assert!(!shared(&second, &t), "read again after the change");
         let c = t.compression.iter().find(|c| &*c.name == "m2").unwrap();
         assert_eq!(c.compress_after.as_deref(), Some("7 days"));
         assert_eq!(c.backlog_chunks, older_than("m2", "7 days"));
