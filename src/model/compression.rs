@@ -47,19 +47,7 @@ pub struct CompressionDefinition {
     pub compress_after_seconds: Option<f64>,
 }
 
-impl std::ops::Deref for Compression {
-    type Target = CompressionDefinition;
-    fn deref(&self) -> &CompressionDefinition {
-        &self.definition
-    }
-}
-
-/// Writing a row's definition gives it its own copy, leaving the kept one as it was.
-impl std::ops::DerefMut for Compression {
-    fn deref_mut(&mut self) -> &mut CompressionDefinition {
-        Arc::make_mut(&mut self.definition)
-    }
-}
+reads_through!(Compression, definition: CompressionDefinition);
 
 impl Compression {
     /// before / after, when anything is compressed.

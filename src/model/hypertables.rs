@@ -51,19 +51,7 @@ pub struct HypertableDefinition {
     pub policies: Vec<Name>,
 }
 
-impl std::ops::Deref for Hypertable {
-    type Target = HypertableDefinition;
-    fn deref(&self) -> &HypertableDefinition {
-        &self.definition
-    }
-}
-
-/// Writing a hypertable's definition gives it its own copy, leaving the kept one as it was.
-impl std::ops::DerefMut for Hypertable {
-    fn deref_mut(&mut self) -> &mut HypertableDefinition {
-        Arc::make_mut(&mut self.definition)
-    }
-}
+reads_through!(Hypertable, definition: HypertableDefinition);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Chunk {

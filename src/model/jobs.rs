@@ -55,20 +55,7 @@ pub struct JobDefinition {
     pub config: Option<Name>,
 }
 
-impl std::ops::Deref for Job {
-    type Target = JobDefinition;
-    fn deref(&self) -> &JobDefinition {
-        &self.definition
-    }
-}
-
-/// Writing a job's definition gives it its own copy, leaving the one shared with others as it
-/// was.
-impl std::ops::DerefMut for Job {
-    fn deref_mut(&mut self) -> &mut JobDefinition {
-        Arc::make_mut(&mut self.definition)
-    }
-}
+reads_through!(Job, definition: JobDefinition);
 
 impl Job {
     /// `schema.name` of the hypertable or cagg the job acts on, if any.

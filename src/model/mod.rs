@@ -1,6 +1,26 @@
 //! Plain data per screen, read from rows; no I/O beyond the query each `fetch` runs. Derived
 //! facts (index categories, lag, kinds) are pure functions next to the rows they describe.
 
+/// A row that shares what it is with the definitions kept between refreshes (an
+/// `Arc<Definition>` in `field`) is read through them, `row.name`; writing them gives the row
+/// its own copy, leaving the kept one as it was.
+macro_rules! reads_through {
+    ($row:ty, $field:ident: $definition:ty) => {
+        impl std::ops::Deref for $row {
+            type Target = $definition;
+            fn deref(&self) -> &$definition {
+                &self.$field
+            }
+        }
+
+        impl std::ops::DerefMut for $row {
+            fn deref_mut(&mut self) -> &mut $definition {
+                std::sync::Arc::make_mut(&mut self.$field)
+            }
+        }
+    };
+}
+
 pub mod activity;
 pub mod caggs;
 pub mod catalog;

@@ -40,19 +40,7 @@ pub struct RetentionDefinition {
     pub drop_after_seconds: Option<f64>,
 }
 
-impl std::ops::Deref for Retention {
-    type Target = RetentionDefinition;
-    fn deref(&self) -> &RetentionDefinition {
-        &self.definition
-    }
-}
-
-/// Writing a row's definition gives it its own copy, leaving the kept one as it was.
-impl std::ops::DerefMut for Retention {
-    fn deref_mut(&mut self) -> &mut RetentionDefinition {
-        Arc::make_mut(&mut self.definition)
-    }
-}
+reads_through!(Retention, definition: RetentionDefinition);
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct PartitionedTable {
