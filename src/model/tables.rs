@@ -670,6 +670,9 @@ pub fn build(
     };
     let mut written = Vec::new();
     for r in all {
+        if r.hypertable.is_none() && r.retention.is_none() {
+            continue; // a continuous aggregate without retention: no tab shows its chunks
+        }
         let none = (None, None);
         let thresholds = |at| {
             relations
@@ -891,7 +894,7 @@ mod tests {
         ];
         let t = totals(
             &structure,
-            [(1, 50), (9, 60)],
+            [(9, 60), (1, 50)],
             &sizes,
             &numbers,
             &thresholds,
@@ -993,6 +996,7 @@ mod tests {
             chunk(2, 1, 200, 20),
             chunk(3, 1, 300, 30),
             chunk(4, 1, 400, 40),
+            chunk(5, 1, 500, 15), // its table dropped since: not counted either
         ]);
         let relations = Relations::of([(100, 1), (200, 2), (300, 3), (400, 4)], [], []);
         // 1 and 3 compressed: 2 lies between them, 4 is newer than any compressed one
@@ -1029,6 +1033,57 @@ mod tests {
         );
         let t = *t.get(&1).unwrap();
         assert_eq!((t.overdue_chunks, t.backlog_chunks), (1, 0));
+    }
+
+    /// Read through their kept definitions, the rows still write the keys they always wrote,
+    /// each once (the snapshot's and the exporter's documents are made of them).
+    #[test]
+    fn the_tabs_rows_write_their_keys_each_once() {
+        use crate::model::fixtures;
+        let retention = Retention {
+            definition: Arc::new(RetentionDefinition::default()),
+            chunks: 0,
+            oldest_start: None,
+            overdue_chunks: None,
+            overdue_bytes: None,
+            last_run: None,
+            last_run_status: None,
+            next_start: None,
+        };
+        let keys = |text: String, expected: &str| {
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(|k| &**k).collect();
+            keys.sort_unstable();
+            let mut want: Vec<&str> = expected.split_whitespace().collect();
+            want.sort_unstable();
+            assert_eq!(keys, want);
+            for k in want {
+                assert_eq!(
+                    text.matches(&format!("\"{k}\":")).count(),
+                    1,
+                    "{k} in {text}"
+                );
+            }
+        };
+        keys(
+            serde_json::to_string(&fixtures::hypertable("h", 3, 1, 3000)).unwrap(),
+            "schema name compression_enabled chunks compressed_chunks heap_bytes index_bytes
+             toast_bytes total_bytes time_column time_type interval_seconds interval_integer
+             range_start range_end policies newest_chunk_bytes newest_chunk_end
+             median_chunk_bytes",
+        );
+        keys(
+            serde_json::to_string(&fixtures::compression("h", 1)).unwrap(),
+            "schema name enabled segmentby orderby job_id scheduled compress_after
+             compress_after_seconds chunks compressed_chunks backlog_chunks backlog_bytes
+             before_bytes after_bytes partial_chunks uncompressed_between",
+        );
+        keys(
+            serde_json::to_string(&retention).unwrap(),
+            "schema name is_cagg job_id scheduled schedule_seconds drop_after
+             drop_after_seconds chunks oldest_start overdue_chunks overdue_bytes last_run
+             last_run_status next_start",
+        );
     }
 
     #[test]
