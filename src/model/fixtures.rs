@@ -131,6 +131,29 @@ pub fn compression(name: &str, backlog: i64) -> Compression {
     }
 }
 
+/// A hypertable's retention policy dropping after `days`, 24 chunks overdue.
+pub fn retention(name: &str, days: f64) -> Retention {
+    Retention {
+        definition: Arc::new(RetentionDefinition {
+            schema: "telemetry".into(),
+            name: name.into(),
+            is_cagg: false,
+            job_id: 1001,
+            scheduled: true,
+            schedule_seconds: Some(86_400.0),
+            drop_after: Some(format!("{days} days").into()),
+            drop_after_seconds: Some(days * 86_400.0),
+        }),
+        chunks: 1224,
+        oldest_start: Some(Bound::Time(t("2026-08-01T00:00:00Z"))),
+        overdue_chunks: Some(24),
+        overdue_bytes: Some(2 * 1024 * 1024 * 1024),
+        last_run: None,
+        last_run_status: Some("Success".into()),
+        next_start: None,
+    }
+}
+
 /// A plain btree index as listed by the structure query.
 pub fn listed(oid: u32, schema: &str, table: &str, name: &str, keys: &str) -> ListedIndex {
     ListedIndex {
@@ -306,25 +329,7 @@ pub fn plant() -> Vec<(QueryKind, Payload)> {
         ),
         (
             QueryKind::Catalog,
-            Payload::Retention(vec![Retention {
-                definition: Arc::new(RetentionDefinition {
-                    schema: "telemetry".into(),
-                    name: "readings".into(),
-                    is_cagg: false,
-                    job_id: 1001,
-                    scheduled: true,
-                    schedule_seconds: Some(86_400.0),
-                    drop_after: Some("90 days".into()),
-                    drop_after_seconds: Some(90.0 * 86_400.0),
-                }),
-                chunks: 1224,
-                oldest_start: Some(Bound::Time(t("2026-08-01T00:00:00Z"))),
-                overdue_chunks: Some(24),
-                overdue_bytes: Some(2 * 1024 * 1024 * 1024),
-                last_run: None,
-                last_run_status: Some("Success".into()),
-                next_start: None,
-            }]),
+            Payload::Retention(vec![retention("readings", 90.0)]),
         ),
         (
             QueryKind::Catalog,

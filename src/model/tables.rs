@@ -1040,16 +1040,6 @@ mod tests {
     #[test]
     fn the_tabs_rows_write_their_keys_each_once() {
         use crate::model::fixtures;
-        let retention = Retention {
-            definition: Arc::new(RetentionDefinition::default()),
-            chunks: 0,
-            oldest_start: None,
-            overdue_chunks: None,
-            overdue_bytes: None,
-            last_run: None,
-            last_run_status: None,
-            next_start: None,
-        };
         let keys = |text: String, expected: &str| {
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
             let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(|k| &**k).collect();
@@ -1079,7 +1069,7 @@ mod tests {
              before_bytes after_bytes partial_chunks uncompressed_between",
         );
         keys(
-            serde_json::to_string(&retention).unwrap(),
+            serde_json::to_string(&fixtures::retention("h", 30.0)).unwrap(),
             "schema name is_cagg job_id scheduled schedule_seconds drop_after
              drop_after_seconds chunks oldest_start overdue_chunks overdue_bytes last_run
              last_run_status next_start",

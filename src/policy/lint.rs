@@ -385,25 +385,10 @@ mod tests {
     #[test]
     fn live_relations_are_listed_once_each_in_name_order_with_every_rows_part() {
         use crate::model::fixtures as fx;
-        use crate::model::retention::{Retention, RetentionDefinition};
-        let retention = |name: &str, is_cagg: bool, days: f64| Retention {
-            definition: std::sync::Arc::new(RetentionDefinition {
-                schema: "telemetry".into(),
-                name: name.into(),
-                is_cagg,
-                job_id: 1,
-                scheduled: true,
-                schedule_seconds: Some(86_400.0),
-                drop_after: None,
-                drop_after_seconds: Some(days * 86_400.0),
-            }),
-            chunks: 0,
-            oldest_start: None,
-            overdue_chunks: None,
-            overdue_bytes: None,
-            last_run: None,
-            last_run_status: None,
-            next_start: None,
+        let retention = |name: &str, is_cagg: bool, days: f64| {
+            let mut r = fx::retention(name, days);
+            (r.is_cagg, r.job_id, r.drop_after) = (is_cagg, 1, None);
+            r
         };
         let compression = [fx::compression("zeta", 0), fx::compression("alpha", 0)];
         let mut cagg = fx::cagg("mid_1h", None, "2026-11-21T11:00:00Z", 60.0);
