@@ -1,12 +1,10 @@
--- A statement's generic plan, sent as one message so that nothing else on the connection runs
--- in between, and all of it undone when the message ends: a read-only transaction, a short wait
--- for locks, the search_path the statement's role gets in this database (ALTER ROLE/DATABASE …
--- SET, else the server's), and that role when this session may act as it ("$user", row-level
--- security). Filled in by queries::generic_plan: the role's oid (an integer), and last the
--- statement, which model::plan proved to be a single one before.
+-- A statement's generic plan, sent as one message on a planning session of its own (see
+-- model::plan): a read-only transaction, a short wait for locks, the search_path the
+-- statement's role gets in this database (ALTER ROLE/DATABASE … SET, else the server's), and
+-- that role when the login is a member of it and not the role itself. Filled in by
+-- queries::generic_plan: the role's oid (an integer), whether to act as it (true or false),
+-- and last the statement, which model::plan proved to be a single one before.
 SET TRANSACTION READ ONLY;
--- Before PostgreSQL 16 this option is unknown; said at once, not as "no parameter $1".
-EXPLAIN (GENERIC_PLAN) SELECT;
 SELECT pg_catalog.set_config('lock_timeout', '1000', true) AS lock_timeout;
 SELECT pg_catalog.set_config('search_path', coalesce(
          (SELECT pg_catalog.substr(s.setting, 13)
@@ -20,8 +18,9 @@ SELECT pg_catalog.set_config('search_path', coalesce(
            LIMIT 1),
          (SELECT g.reset_val FROM pg_catalog.pg_settings g WHERE g.name = 'search_path')),
        true) AS search_path;
-SELECT pg_catalog.set_config('role', r.rolname::text, true) AS planned_as
+SELECT pg_catalog.set_config('role', r.rolname::text, true) AS role_set
   FROM pg_catalog.pg_roles r
- WHERE r.oid = {userid} AND pg_catalog.pg_has_role(r.oid, 'MEMBER');
+ WHERE r.oid = {userid} AND {as_author};
+SELECT CURRENT_USER::text AS planned_as;
 EXPLAIN (GENERIC_PLAN, VERBOSE, SUMMARY, FORMAT JSON)
 {statement}

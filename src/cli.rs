@@ -148,6 +148,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub read_only: bool,
 
+    /// Who plans a statement's generic plan (Statements tab, Enter): a login with no rights
+    /// but the statement's role's, or {role} to log in as that role; by default the connected
+    /// user, only where it holds no more than the statement's role (never a superuser)
+    #[arg(long, value_name = "ROLE|{role}", global = true)]
+    pub plan_login: Option<String>,
+
     /// Show times in UTC instead of local time
     #[arg(long, global = true)]
     pub utc: bool,

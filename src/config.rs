@@ -36,6 +36,8 @@ pub struct Profile {
     pub statement_timeout: Option<String>,
     pub lock_timeout: Option<String>,
     pub journal: Option<PathBuf>,
+    /// Who plans a statement's generic plan: a role name, or `{role}` (see `--plan-login`).
+    pub plan_login: Option<String>,
     pub check: Option<CheckLimits>,
 }
 
@@ -61,6 +63,34 @@ pub struct CheckLimits {
     /// A hypertable without retention reaching this size (bytes; default 100 GiB) within a
     /// year is advice.
     pub retention_size_limit: Option<i64>,
+}
+
+/// Who may plan: the `plan_login` setting, read as a role name or `{role}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanLogin {
+    /// The target's own user: planned only where it holds no more than the statement's role.
+    Target,
+    /// A login of its own for planning (one with no rights of its own but the author's).
+    Named(String),
+    /// The statement's own role, logging in itself (`{role}`; its password from the password
+    /// file or `PGPASSWORD`).
+    Author,
+}
+
+impl PlanLogin {
+    /// `{role}` or a role name.
+    pub fn parse(text: &str) -> Result<PlanLogin, String> {
+        match text.trim() {
+            "{role}" => Ok(PlanLogin::Author),
+            "" => Err("plan_login is empty: give a role name or {role}".into()),
+            t if t.len() > 63 => Err(format!(
+                "plan_login {} is longer than a role name can be (63 bytes)",
+                crate::format::printable(t)
+            )),
+            t if t.contains('\0') => Err("plan_login contains a NUL character".into()),
+            t => Ok(PlanLogin::Named(t.to_string())),
+        }
+    }
 }
 
 /// `$XDG_CONFIG_HOME/hypertop/config.toml` (default `~/.config/hypertop/config.toml`).
@@ -199,6 +229,12 @@ impl Profile {
                     message,
                 });
             }
+        }
+        if let Some(Err(message)) = self.plan_login.as_deref().map(PlanLogin::parse) {
+            problems.push(Problem {
+                key: "plan_login",
+                message,
+            });
         }
         if let Err(message) = profile_conninfo(self, &[]) {
             problems.push(Problem {
@@ -439,6 +475,8 @@ refresh = "0s"
 lock_timeout = "500us"
 sslmode = "requir"
 theme = "nope"
+plan_login = " "
+
 
 [profiles.lab.check]
 max_cagg_lag = "soon"
@@ -456,18 +494,25 @@ refresh = "2s"
         let expect = [
             "/c.toml:4: profile lab: refresh:",
             "/c.toml:5: profile lab: lock_timeout:",
-            "/c.toml:10: profile lab: check.max_cagg_lag:",
+            "/c.toml:12: profile lab: check.max_cagg_lag:",
             "/c.toml:6: profile lab: sslmode: \"requir\" is not an sslmode",
             "/c.toml:7: profile lab: theme: unknown theme \"nope\"",
-            "/c.toml:11: profile lab: check.max_backlog_chunks: must not be negative",
-            "/c.toml:12: profile lab: check.recent_chunks_memory_share: must be a share of memory above 0, at most 1 (got 1.5)",
-            "/c.toml:13: profile lab: check.small_chunk_bytes: must not be negative",
-            "/c.toml:14: profile lab: check.min_rows_per_segment: must be a number of rows, 1 or more (got 0.5)",
+            "/c.toml:8: profile lab: plan_login: plan_login is empty",
+            "/c.toml:13: profile lab: check.max_backlog_chunks: must not be negative",
+            "/c.toml:14: profile lab: check.recent_chunks_memory_share: must be a share of memory above 0, at most 1 (got 1.5)",
+            "/c.toml:15: profile lab: check.small_chunk_bytes: must not be negative",
+            "/c.toml:16: profile lab: check.min_rows_per_segment: must be a number of rows, 1 or more (got 0.5)",
         ];
         for e in expect {
             assert!(p.iter().any(|l| l.starts_with(e)), "{e} in {p:#?}");
         }
         assert_eq!(p.len(), expect.len(), "{p:#?}");
+        assert_eq!(PlanLogin::parse("{role}"), Ok(PlanLogin::Author));
+        assert_eq!(
+            PlanLogin::parse(" planner "),
+            Ok(PlanLogin::Named("planner".into()))
+        );
+        assert!(PlanLogin::parse(&"x".repeat(64)).is_err());
         let ok = &c.profiles["ok one"];
         assert_eq!(
             ok.check(None).unwrap().refresh,

@@ -136,6 +136,15 @@ impl Connector {
         }
     }
 
+    /// The same target logged in as `user` (its password looked up for it), sharing this
+    /// connector's TLS context.
+    pub fn for_user(&self, user: &str, env: &crate::conninfo::Environment) -> Connector {
+        Connector {
+            resolved: self.resolved.for_user(user, env),
+            ..self.clone()
+        }
+    }
+
     pub fn settings(&self) -> &SessionSettings {
         &self.settings
     }

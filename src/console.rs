@@ -27,6 +27,8 @@ pub struct Database {
     pub short: String,
     pub link: Link,
     pub connector: crate::connect::Connector,
+    /// Opens the sessions statements are planned on (the Statements tab's Enter).
+    pub planner: crate::model::plan::Planner,
 }
 
 /// Results of action work done off the input path.
@@ -103,7 +105,12 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
     let mut members = Vec::new();
     for (i, target) in targets.into_iter().enumerate() {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let poller = Poller::start(&target.link, tx, opts.query_limit);
+        let poller = Poller::start(
+            &target.link,
+            Some(target.planner.clone()),
+            tx,
+            opts.query_limit,
+        );
         let tagged = results_tx.clone();
         tokio::spawn(async move {
             while let Some((r, turn)) = rx.recv().await {

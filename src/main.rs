@@ -10,12 +10,13 @@ use clap::Parser;
 use hypertop::actions::journal::Journal;
 use hypertop::capabilities::Capabilities;
 use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
-use hypertop::config::{self, Profile};
+use hypertop::config::{self, PlanLogin, Profile};
 use hypertop::connect::{Connector, Session, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
 use hypertop::console::{self, AppOptions, Exit};
 use hypertop::headless;
 use hypertop::link::Link;
+use hypertop::model::plan::Planner;
 use hypertop::problems::Thresholds;
 use hypertop::theme::Theme;
 
@@ -89,6 +90,7 @@ struct Settings {
     theme: Option<String>,
     journal: std::path::PathBuf,
     limits: Thresholds,
+    plan_login: PlanLogin,
 }
 
 fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
@@ -164,6 +166,10 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
             .or(checked.lock_timeout)
             .unwrap_or(Duration::from_secs(5)),
         read_only: cli.read_only || profile.read_only.unwrap_or(false),
+        plan_login: match cli.plan_login.as_deref().or(profile.plan_login.as_deref()) {
+            Some(text) => PlanLogin::parse(text)?,
+            None => PlanLogin::Target,
+        },
         theme: cli.theme.clone().or(profile.theme.clone()),
         journal: cli
             .journal
@@ -457,6 +463,11 @@ async fn run(cli: Cli) -> ExitCode {
     let targets = vec![console::Database {
         name: cli.profile.clone().unwrap_or_else(|| "default".into()),
         short: target,
+        planner: Planner::new(
+            &action_connector,
+            settings.plan_login.clone(),
+            settings.statement_timeout,
+        ),
         link,
         connector: action_connector,
     }];
@@ -691,6 +702,7 @@ async fn fleet_console(cli: &Cli, targets: Vec<(String, Settings)>) -> ExitCode 
         members.push(console::Database {
             name: name.clone(),
             short: format!("{name}: {}", c.resolved().target_short()),
+            planner: Planner::new(&c, s.plan_login.clone(), s.statement_timeout),
             link: Link::start(c, None),
             connector: actions,
         });

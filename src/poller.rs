@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::connect::describe_error;
 use crate::link::Link;
+use crate::model::plan::Planner;
 use crate::model::{self, Payload, QueryKind, Subject};
 
 #[derive(Debug, Clone)]
@@ -46,8 +47,11 @@ impl Drop for Poller {
 impl Poller {
     /// `limit` bounds each query on the client side too, so a dead socket cannot stall a screen:
     /// past it the session is reported broken and the link reconnects.
+    /// `planner` opens the sessions a statement's generic plan is made on (none: plans are not
+    /// made here).
     pub fn start(
         link: &Link,
+        planner: Option<Planner>,
         results: mpsc::UnboundedSender<(QueryResult, Turn)>,
         limit: Duration,
     ) -> Poller {
@@ -65,6 +69,7 @@ impl Poller {
                 results.clone(),
                 turns.clone(),
                 limit,
+                planner.clone().filter(|_| kind == QueryKind::Plan),
             )));
         }
         Poller { requests, tasks }
@@ -113,6 +118,7 @@ async fn run_kind(
     results: mpsc::UnboundedSender<(QueryResult, Turn)>,
     turns: Arc<Semaphore>,
     limit: Duration,
+    planner: Option<Planner>,
 ) {
     let mut last_target: Option<Subject> = None;
     let mut rest_until: Option<tokio::time::Instant> = None;
@@ -168,7 +174,15 @@ async fn run_kind(
         if cache.0 != status.generation {
             cache = (status.generation, model::Cache::default());
         }
-        let fetch = model::fetch_with(kind, target.as_ref(), &client, None, &caps, &mut cache.1);
+        let fetch = async {
+            match (&planner, target.as_ref()) {
+                (Some(p), Some(t)) => model::plan::fetch(&client, p, &caps, t).await,
+                _ => {
+                    model::fetch_with(kind, target.as_ref(), &client, None, &caps, &mut cache.1)
+                        .await
+                }
+            }
+        };
         let result = match tokio::time::timeout(limit, fetch).await {
             Ok(Ok(payload)) => Ok(payload),
             Ok(Err(e)) => {

@@ -414,15 +414,19 @@ pub fn statement_stats(schema: &str) -> [String; 3] {
     .map(|t| t.replace("{schema}", &quoted))
 }
 
-/// User-written immutable and stable functions, which a generic plan would run.
+/// Functions a user wrote that planning is known to call: a second layer behind the boundary.
 pub const PLAN_GUARD: &str = include_str!("../queries/plan_guard.sql");
 
-/// A statement's generic plan in one message: `userid` (an integer) and the statement go in,
-/// the statement last, into a template that holds no values; `str::replace` never reads what
-/// it put in. Only for a text proven to be one statement (see `model::plan`).
-pub fn generic_plan(userid: i64, statement: &str) -> String {
+/// Whether the planning session's login holds no more than a statement's role.
+pub const PLAN_BOUNDARY: &str = include_str!("../queries/plan_boundary.sql");
+
+/// A statement's generic plan in one message: `userid` (an integer), the flag and the
+/// statement go in, the statement last, into a template that holds no values; `str::replace`
+/// never reads what it put in. Only for a text proven to be one statement (see `model::plan`).
+pub fn generic_plan(userid: i64, as_author: bool, statement: &str) -> String {
     include_str!("../queries/generic_plan.sql")
         .replace("{userid}", &userid.to_string())
+        .replace("{as_author}", if as_author { "true" } else { "false" })
         .replace("{statement}", statement)
 }
 
@@ -537,13 +541,14 @@ mod tests {
 
     #[test]
     fn the_statement_goes_last_and_nothing_reads_it() {
-        let statement = "SELECT '{userid}', $1 -- {statement}";
-        let sql = generic_plan(16_384, statement);
+        let statement = "SELECT '{userid}', '{as_author}', $1 -- {statement}";
+        let sql = generic_plan(16_384, true, statement);
         // on a line of its own: a comment it ends with ends there
         assert!(sql.ends_with(&format!("\n{statement}\n")), "{sql}");
         let before = &sql[..sql.len() - statement.len() - 1];
         assert!(!before.contains('{'), "{before}");
         assert_eq!(before.matches("16384").count(), 2, "{before}");
+        assert!(before.contains("16384 AND true;"), "{before}");
     }
 
     #[test]

@@ -72,45 +72,7 @@ fn explain(e: &tokio_postgres::Error) -> String {
     }
 }
 
-/// Who holds the locks a plan or an action waited for, as far as this role can see.
-pub async fn lock_holders(client: &tokio_postgres::Client) -> String {
-    let rows = match client
-        .query(include_str!("../../queries/actions/lock_holders.sql"), &[])
-        .await
-    {
-        Ok(rows) => rows,
-        Err(_) => return "another session holds a conflicting lock".into(),
-    };
-    let held: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let since: Option<String> = r
-                .try_get::<_, Option<f64>>("held_seconds")
-                .ok()
-                .flatten()
-                .filter(|s| s.is_finite() && *s >= 0.0)
-                .map(|s| {
-                    let held = std::time::Duration::from_secs_f64(s);
-                    format!(" for {}", crate::format::duration(held))
-                });
-            format!(
-                "pid {} ({}, {}, {}) holds {} on {}{}",
-                r.get::<_, i32>("pid"),
-                r.get::<_, String>("usename"),
-                r.get::<_, String>("application_name"),
-                r.get::<_, String>("state"),
-                r.get::<_, String>("mode"),
-                r.get::<_, String>("relation"),
-                since.unwrap_or_default()
-            )
-        })
-        .collect();
-    if held.is_empty() {
-        "another session holds a conflicting lock (not visible to this role)".into()
-    } else {
-        format!("waiting for a lock: {}", held.join("; "))
-    }
-}
+pub use crate::model::activity::lock_holders;
 
 /// Invalid `*_ccnew` indexes a failed `REINDEX … CONCURRENTLY` of `target` (an index or a
 /// table) left behind: they slow every write until dropped.

@@ -381,29 +381,55 @@ pub fn resolve(inputs: &Inputs, env: &Environment) -> Result<Resolved, ConnInfoE
 
     // 5. Password file, only when no password is known yet.
     if resolved.password_source == PasswordSource::None {
-        let passfile = resolved
+        resolved.look_up_password(env);
+    }
+    Ok(resolved)
+}
+
+impl Resolved {
+    /// The same target as another role: every setting kept but the password, which is looked
+    /// up again for that role (`PGPASSWORD` and the password file, as for any login).
+    pub fn for_user(&self, user: &str, env: &Environment) -> Resolved {
+        let mut params = self.params.clone();
+        params.remove("password");
+        params.insert("user".into(), user.to_string());
+        let mut resolved = Resolved {
+            params,
+            password_source: PasswordSource::None,
+            warnings: Vec::new(),
+        };
+        if let Some(pw) = env.var("PGPASSWORD") {
+            resolved.set_password(pw.to_string(), PasswordSource::Environment);
+        } else {
+            resolved.look_up_password(env);
+        }
+        resolved
+    }
+
+    fn look_up_password(&mut self, env: &Environment) {
+        let passfile = self
             .get("passfile")
             .map(PathBuf::from)
             .or_else(|| env.home.as_ref().map(|h| h.join(".pgpass")));
-        if let Some(path) = passfile {
-            let first_host = resolved.host().split(',').next().unwrap_or("").to_string();
-            let first_port = resolved.port().split(',').next().unwrap_or("").to_string();
-            let lookup = pgpass::Lookup {
-                host: &first_host,
-                port: &first_port,
-                dbname: resolved.dbname(),
-                user: resolved.user(),
-            };
-            match pgpass::lookup_file(&path, &lookup) {
-                pgpass::FileLookup::Found(pw) => {
-                    resolved.set_password(pw, PasswordSource::PasswordFile(path))
-                }
-                pgpass::FileLookup::Ignored(warning) => resolved.warnings.push(warning),
-                pgpass::FileLookup::NotFound => {}
+        let Some(path) = passfile else {
+            return;
+        };
+        let first_host = self.host().split(',').next().unwrap_or("").to_string();
+        let first_port = self.port().split(',').next().unwrap_or("").to_string();
+        let lookup = pgpass::Lookup {
+            host: &first_host,
+            port: &first_port,
+            dbname: self.dbname(),
+            user: self.user(),
+        };
+        match pgpass::lookup_file(&path, &lookup) {
+            pgpass::FileLookup::Found(pw) => {
+                self.set_password(pw, PasswordSource::PasswordFile(path))
             }
+            pgpass::FileLookup::Ignored(warning) => self.warnings.push(warning),
+            pgpass::FileLookup::NotFound => {}
         }
     }
-    Ok(resolved)
 }
 
 pub const SSLMODES: &[&str] = &[

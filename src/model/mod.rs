@@ -226,7 +226,10 @@ pub async fn fetch_with(
             (QueryKind::Statements, _) => {
                 statement_stats::fetch(client, &caps.database, &mut cache.texts).await?
             }
-            (QueryKind::Plan, Some(t)) => plan::fetch(client, caps, t).await?,
+            // A plan is made on a session of its own (plan::fetch, with a Planner).
+            (QueryKind::Plan, Some(_)) => Payload::Unavailable(
+                "not planned: no planning session here (plans are made in the console)".into(),
+            ),
             // A drill-down asked for without a target has nothing to read.
             (
                 QueryKind::Chunks | QueryKind::IndexChunks | QueryKind::JobRuns | QueryKind::Plan,

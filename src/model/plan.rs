@@ -2,15 +2,22 @@
 //! each hypertable, and leaf partitions of each partitioned table, the plan keeps before any
 //! value is known. All of them kept is chunk exclusion failing at planning.
 //!
-//! Only on Enter on a statement, never by monitoring, and refused while the database has
-//! IMMUTABLE or STABLE functions a user wrote: planning runs those (constant folding,
-//! estimates), with hypertop's rights. The statement's text goes into SQL as SQL — EXPLAIN
-//! takes no statement as a parameter — so it must first parse alone as exactly one statement
-//! of a kind that has a plan.
+//! Only on Enter on a statement, never by monitoring. Planning runs code the statement's author
+//! wrote (operators and their estimators, functions folded or evaluated for estimates), so a
+//! plan is made only on a session of its own whose *login* holds no more than the author: the
+//! author itself, or a planning login with no rights of its own (`plan_login`); never a
+//! superuser's session, where the author's code could leave any role it was given (RESET
+//! ROLE) for the superuser's. Functions a user wrote that planning is known to call refuse the
+//! plan too, as a second layer. The statement's text goes into SQL as SQL — EXPLAIN takes no
+//! statement as a parameter — so it must first parse alone as exactly one statement of a kind
+//! that has a plan.
 
 use serde_json::Value;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Error, SimpleQueryMessage};
+
+use crate::config::PlanLogin;
+use crate::connect::{Connector, Session};
 
 use super::{Payload, Subject};
 use crate::capabilities::Capabilities;
@@ -65,10 +72,117 @@ struct PlanFacts {
     total_cost: Option<f64>,
 }
 
-/// Plans the statement of `subject` and counts the chunks its plan keeps; an answer saying why
-/// not when it is refused or cannot be planned here.
+/// Where a statement is planned: a session opened for that one plan and closed after it, so
+/// nothing the author's code leaves behind (settings, locks) outlives it; read-only, with a
+/// lock wait of a second.
+#[derive(Clone)]
+pub struct Planner {
+    connector: Connector,
+    login: PlanLogin,
+    env: std::sync::Arc<crate::conninfo::Environment>,
+}
+
+/// How long planning waits for a lock before it names the holder.
+pub const PLAN_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
+impl Planner {
+    pub fn new(
+        target: &Connector,
+        login: PlanLogin,
+        statement_timeout: std::time::Duration,
+    ) -> Planner {
+        Planner {
+            connector: target.with_settings(crate::connect::SessionSettings::monitoring(
+                statement_timeout,
+                PLAN_LOCK_WAIT,
+                true,
+            )),
+            login,
+            env: std::sync::Arc::new(crate::conninfo::Environment::from_process()),
+        }
+    }
+
+    /// The session for a statement of `author`.
+    async fn open(&self, author: &str) -> Result<Session, String> {
+        let connector = match &self.login {
+            PlanLogin::Target => self.connector.clone(),
+            PlanLogin::Named(user) => self.connector.for_user(user, &self.env),
+            PlanLogin::Author => self.connector.for_user(author, &self.env),
+        };
+        connector.connect().await.map_err(|e| {
+            format!(
+                "not planned: no planning session as {}: {}",
+                crate::format::printable(connector.resolved().user()),
+                e.reason
+            )
+        })
+    }
+}
+
+/// What the planning session's login holds beyond the statement's author (plan_boundary.sql).
+#[derive(Debug, Default, PartialEq)]
+struct Boundary {
+    login: String,
+    author: Option<String>,
+    superuser: bool,
+    same: bool,
+    attributes: Vec<String>,
+    roles: Vec<String>,
+    holds: i64,
+    member: bool,
+}
+
+impl Boundary {
+    /// Why this login may not plan the author's statement, or None when it holds no more.
+    fn refusal(&self, login: &PlanLogin) -> Option<String> {
+        let login_name = crate::format::printable(&self.login);
+        let Some(author) = &self.author else {
+            return Some("not planned: the role that ran the statement no longer exists".into());
+        };
+        let author = crate::format::printable(author);
+        let why = if self.superuser {
+            format!("the session is logged in as {login_name}, a superuser")
+        } else if self.same {
+            return None;
+        } else if !self.attributes.is_empty() {
+            format!(
+                "{login_name} has {} and {author} has not",
+                self.attributes.join(", ")
+            )
+        } else if !self.roles.is_empty() {
+            format!(
+                "{login_name} can use roles {author} cannot ({})",
+                self.roles
+                    .iter()
+                    .map(|r| crate::format::printable(r))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else if self.holds > 0 {
+            format!(
+                "{login_name} owns or is granted {} object(s) of its own",
+                self.holds
+            )
+        } else {
+            return None;
+        };
+        let how = match login {
+            PlanLogin::Target => "set plan_login in the profile (or --plan-login) to a login with no rights but the author's, or to {role} to log in as the statement's own role",
+            PlanLogin::Named(_) => "give plan_login a login that is a member of the author's role and owns and is granted nothing itself, or {role}",
+            PlanLogin::Author => "the statement's role itself cannot be a superuser's for this",
+        };
+        Some(format!(
+            "not planned: planning runs code the statement's author ({author}) wrote — operators, estimators, functions — and that code can take the session's own rights; {why}, so it would run with more rights than its author ({how})"
+        ))
+    }
+}
+
+/// Plans the statement of `subject` on a session of its own (see [`Planner`]) and counts the
+/// chunks its plan keeps; an answer saying why not when it is refused or cannot be planned.
+/// `client` (a monitoring session) only reads the catalog.
 pub async fn fetch(
     client: &Client,
+    planner: &Planner,
     caps: &Capabilities,
     subject: &Subject,
 ) -> Result<Payload, Error> {
@@ -79,7 +193,45 @@ pub async fn fetch(
         Ok(command) => command,
         Err(why) => return Ok(Payload::Unavailable(why)),
     };
-    let guard = client.query(queries::PLAN_GUARD, &[]).await?;
+    if caps.server_version_num < 160_000 {
+        return Ok(Payload::Unavailable(
+            "a generic plan needs PostgreSQL 16 or later (EXPLAIN (GENERIC_PLAN))".into(),
+        ));
+    }
+    let author: Option<String> = client
+        .query_opt(
+            "SELECT r.rolname::text FROM pg_catalog.pg_roles r WHERE r.oid = $1::pg_catalog.int8::pg_catalog.oid",
+            &[userid],
+        )
+        .await?
+        .map(|r| r.get(0));
+    let Some(author) = author else {
+        return Ok(Payload::Unavailable(
+            "not planned: the role that ran the statement no longer exists".into(),
+        ));
+    };
+    let session = match planner.open(&author).await {
+        Ok(s) => s,
+        Err(why) => return Ok(Payload::Unavailable(why)),
+    };
+    let planning = &session.client;
+    let b = planning
+        .query_one(queries::PLAN_BOUNDARY, &[userid])
+        .await?;
+    let boundary = Boundary {
+        login: b.try_get("login")?,
+        author: b.try_get("author")?,
+        superuser: b.try_get("superuser")?,
+        same: b.try_get::<_, Option<bool>>("same")?.unwrap_or(false),
+        attributes: super::array(&b, "attributes")?,
+        roles: super::array(&b, "roles")?,
+        holds: b.try_get("holds")?,
+        member: b.try_get::<_, Option<bool>>("member")?.unwrap_or(false),
+    };
+    if let Some(why) = boundary.refusal(&planner.login) {
+        return Ok(Payload::Unavailable(why));
+    }
+    let guard = planning.query(queries::PLAN_GUARD, &[]).await?;
     if let Some(first) = guard.first() {
         let count: i64 = first.try_get("count")?;
         let names: Vec<String> = guard
@@ -90,20 +242,24 @@ pub async fn fetch(
     }
     // One statement: parsing it alone (PostgreSQL refuses several in a prepared statement) says
     // so; an error after parsing (a name this session does not resolve) is not about that.
-    if let Err(e) = client.prepare(text).await {
-        match e.code() {
-            Some(c) if *c == SqlState::SYNTAX_ERROR => {
+    if let Err(e) = planning.prepare(text).await {
+        match e.as_db_error() {
+            Some(db) if *db.code() == SqlState::SYNTAX_ERROR => {
                 return Ok(Payload::Unavailable(format!(
                     "not planned: the text is not one statement that parses ({})",
-                    e.as_db_error().map_or("", |d| d.message())
+                    db.message()
                 )))
+            }
+            Some(db) if *db.code() == SqlState::LOCK_NOT_AVAILABLE => {
+                return Ok(Payload::Unavailable(behind_lock(client).await))
             }
             Some(_) => {}
             None => return Err(e),
         }
     }
-    let messages = match client
-        .simple_query(&queries::generic_plan(*userid, text))
+    let as_author = boundary.member && !boundary.same;
+    let messages = match planning
+        .simple_query(&queries::generic_plan(*userid, as_author, text))
         .await
     {
         Ok(m) => m,
@@ -111,15 +267,13 @@ pub async fn fetch(
             let Some(db) = e.as_db_error() else {
                 return Err(e);
             };
-            return Ok(Payload::Unavailable(
-                if *db.code() == SqlState::SYNTAX_ERROR && db.message().contains("generic_plan") {
-                    "a generic plan needs PostgreSQL 16 or later (EXPLAIN (GENERIC_PLAN))".into()
-                } else {
-                    format!("the statement could not be planned: {}", db.message())
-                },
-            ));
+            return Ok(Payload::Unavailable(match db.code() {
+                c if *c == SqlState::LOCK_NOT_AVAILABLE => behind_lock(client).await,
+                _ => format!("the statement could not be planned: {}", db.message()),
+            }));
         }
     };
+    drop(session);
     let mut role = None;
     let mut search_path = None;
     let mut json = None;
@@ -184,13 +338,22 @@ pub async fn fetch(
     ))
 }
 
+/// What the plan waited for: who holds the lock.
+async fn behind_lock(client: &Client) -> String {
+    format!(
+        "not planned within {} s: {}",
+        PLAN_LOCK_WAIT.as_secs(),
+        super::activity::lock_holders(client).await
+    )
+}
+
 /// Why the plan is refused: the functions planning could run.
 fn refused(count: i64, names: &[String]) -> String {
     let more = count - names.len() as i64;
     format!(
-        "not planned: planning runs IMMUTABLE and STABLE functions, and {} written in this database would run with hypertop's rights ({}{})",
-        if count == 1 { "one was".to_string() } else { format!("{count} were") },
-        names.join(", "),
+        "not planned: planning calls functions a user wrote (IMMUTABLE and STABLE ones, operators', range types'), and this database has {}: {}{}",
+        if count == 1 { "one".to_string() } else { count.to_string() },
+        names.iter().map(|n| crate::format::printable(n)).collect::<Vec<_>>().join(", "),
         if more > 0 { format!(" and {more} more") } else { String::new() }
     )
 }
@@ -391,11 +554,11 @@ mod tests {
     fn the_refusal_names_the_functions() {
         let names = ["public.f(integer)".to_string(), "app.g()".to_string()];
         let why = refused(5, &names);
-        assert!(why.contains("5 were"), "{why}");
+        assert!(why.contains("has 5: "), "{why}");
         assert!(
             why.contains("public.f(integer), app.g() and 3 more"),
             "{why}"
         );
-        assert!(refused(1, &names[..1]).contains("one was"));
+        assert!(refused(1, &names[..1]).contains("has one: public.f(integer)"));
     }
 }

@@ -270,6 +270,11 @@ pub fn psql_failing(conninfo: &str, sql: &str) -> String {
     String::from_utf8_lossy(&out.stderr).trim().to_string()
 }
 
+/// Whether `sql` succeeds.
+pub fn psql_succeeds(conninfo: &str, sql: &str) -> bool {
+    run_psql(conninfo, sql).status.success()
+}
+
 fn run_psql(conninfo: &str, sql: &str) -> std::process::Output {
     Command::new("psql")
         .args([

@@ -8,6 +8,7 @@ mod pty;
 mod actions;
 mod activity;
 mod advice;
+mod boundaries;
 mod capabilities;
 mod cli_errors;
 mod exporter;

@@ -1,20 +1,34 @@
 //! A statement's generic plan (Enter on the Statements tab): the chunks it keeps of each
 //! hypertable and partitioned table, counted against what TimescaleDB and PostgreSQL say they
-//! have; refused while planning could run a user's function, or the text is not one statement.
+//! have; planned only on a session whose login holds no more than the statement's role (never
+//! a superuser's), refused while planning could run a user's function, or the text is not one
+//! statement.
 
-use hypertop::model::{self, plan::GenericPlan, Payload, QueryKind, Subject};
+use hypertop::config::PlanLogin;
+use hypertop::model::plan::{self, GenericPlan, Planner};
+use hypertop::model::{Payload, Subject};
 
-use crate::engines::{engine_with_files, on_each, open_at, own_servers, psql, Tsdb};
+use crate::engines::{connector_for, engine_with_files, on_each, open_at, own_servers, psql, Tsdb};
 
-/// The plan of `text` as `userid` ran it, or why there is none.
-async fn plan(conninfo: &str, userid: i64, text: &str) -> Result<GenericPlan, String> {
+/// The plan of `text` as `userid` ran it, planned as `login` would, or why there is none.
+pub async fn plan_as(
+    conninfo: &str,
+    login: PlanLogin,
+    userid: i64,
+    text: &str,
+) -> Result<GenericPlan, String> {
     let (s, caps) = open_at(conninfo).await;
+    let planner = Planner::new(
+        &connector_for(conninfo),
+        login,
+        std::time::Duration::from_secs(5),
+    );
     let subject = Subject::Statement {
         queryid: 1,
         userid,
         text: text.into(),
     };
-    match model::fetch(QueryKind::Plan, Some(&subject), &s.client, &caps).await {
+    match plan::fetch(&s.client, &planner, &caps, &subject).await {
         Ok(Payload::Plan(t, plan)) => {
             assert_eq!(t, subject);
             Ok(plan)
@@ -22,6 +36,11 @@ async fn plan(conninfo: &str, userid: i64, text: &str) -> Result<GenericPlan, St
         Ok(Payload::Unavailable(why)) => Err(why),
         other => panic!("{other:?}"),
     }
+}
+
+/// As the statement's own role logs in (`plan_login = "{role}"`).
+async fn plan(conninfo: &str, userid: i64, text: &str) -> Result<GenericPlan, String> {
+    plan_as(conninfo, PlanLogin::Author, userid, text).await
 }
 
 /// (planned, total) for the table of that name, or None when the plan does not read it.
@@ -34,6 +53,25 @@ fn kept(plan: &GenericPlan, name: &str) -> Option<(i64, i64)> {
 
 fn count(conninfo: &str, sql: &str) -> i64 {
     psql(conninfo, sql).parse().unwrap()
+}
+
+/// A login role `name` made once per cluster (roles are the cluster's), with `grants` run
+/// again each time.
+pub fn role(conninfo: &str, name: &str, grants: &str) -> i64 {
+    psql(
+        conninfo,
+        &format!(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN
+                 CREATE ROLE {name} LOGIN;
+               END IF;
+             END $$; {grants}"
+        ),
+    );
+    count(
+        conninfo,
+        &format!("SELECT oid FROM pg_roles WHERE rolname = '{name}'"),
+    )
 }
 
 #[tokio::test]
@@ -69,10 +107,43 @@ async fn plans_on(server: &Tsdb) {
          CREATE TABLE gp.parts_3 PARTITION OF gp.parts FOR VALUES FROM (20) TO (30);",
     );
     let postgres = count(c, "SELECT oid FROM pg_roles WHERE rolname = current_user");
+    // the application's role: it reads and writes gp, and finds it on its own search_path
+    let app = role(
+        c,
+        "hypertop_plan_app",
+        "GRANT USAGE ON SCHEMA gp TO hypertop_plan_app;
+         GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA gp TO hypertop_plan_app;",
+    );
+    psql(
+        c,
+        "DO $$ BEGIN EXECUTE format('ALTER ROLE hypertop_plan_app IN DATABASE %I SET search_path = gp',
+                                    current_database()); END $$",
+    );
     let pg16 = count(c, "SELECT current_setting('server_version_num')") >= 160000;
     let all = "SELECT count(*) FROM gp.\"Readings\" WHERE ts > $1";
+    if !pg16 {
+        let why = plan(c, app, all).await.unwrap_err();
+        assert!(why.contains("PostgreSQL 16"), "{why}");
+        return;
+    }
+    // hypertop's own session is a superuser's: it plans nobody's statement, and says how
+    for author in [postgres, app] {
+        let why = plan_as(c, PlanLogin::Target, author, all)
+            .await
+            .unwrap_err();
+        assert!(
+            why.contains("a superuser") && why.contains("plan_login"),
+            "{why}"
+        );
+    }
+    if !server.native {
+        // the engine's one session is a superuser's whatever the login: never planned there
+        let why = plan(c, app, all).await.unwrap_err();
+        assert!(why.contains("a superuser"), "{why}");
+        return;
+    }
     // a role that owns a trusted extension makes its own function one of its members: still
-    // a user's function, refused (the guard comes before anything else, on any version)
+    // a user's function, refused by the second layer
     if psql(
         c,
         "SELECT count(*) FROM pg_available_extensions WHERE name = 'hstore'",
@@ -95,14 +166,9 @@ async fn plans_on(server: &Tsdb) {
              ALTER EXTENSION hstore ADD FUNCTION gp.member();
              RESET ROLE;",
         );
-        let why = plan(c, postgres, all).await.unwrap_err();
+        let why = plan(c, app, all).await.unwrap_err();
         assert!(why.contains("gp.member()"), "{why}");
         psql(c, "DROP EXTENSION hstore");
-    }
-    if !pg16 {
-        let why = plan(c, postgres, all).await.unwrap_err();
-        assert!(why.contains("PostgreSQL 16"), "{why}");
-        return;
     }
     // TimescaleDB's and PostgreSQL's own counts
     let chunks = count(c, "SELECT count(*) FROM show_chunks('gp.\"Readings\"')");
@@ -119,7 +185,7 @@ async fn plans_on(server: &Tsdb) {
     assert_eq!(leaves, 4);
 
     // a parameter: nothing excluded at planning, every chunk kept (compressed ones too)
-    let p = plan(c, postgres, all).await.unwrap();
+    let p = plan(c, app, all).await.unwrap();
     assert_eq!(kept(&p, "Readings"), Some((chunks, chunks)), "{p:#?}");
     let r = &p.tables[0];
     assert_eq!((r.schema.as_str(), r.kind.as_str()), ("gp", "hypertable"));
@@ -128,7 +194,7 @@ async fn plans_on(server: &Tsdb) {
     // now(): TimescaleDB excludes at planning what lies before it
     let p = plan(
         c,
-        postgres,
+        app,
         "SELECT count(*) FROM gp.\"Readings\" WHERE ts > now()",
     )
     .await
@@ -136,73 +202,93 @@ async fn plans_on(server: &Tsdb) {
     assert_eq!(ahead, 3);
     assert_eq!(kept(&p, "Readings").map_or(0, |k| k.0), ahead, "{p:#?}");
     // a partitioned table: its leaf partitions, under a sub-partitioned one too
-    let p = plan(c, postgres, "SELECT * FROM gp.parts WHERE k = $1")
+    let p = plan(c, app, "SELECT * FROM gp.parts WHERE k = $1")
         .await
         .unwrap();
     assert_eq!(kept(&p, "parts"), Some((leaves, leaves)), "{p:#?}");
     assert_eq!(p.tables[0].kind, "partitioned table");
-    let p = plan(c, postgres, "SELECT * FROM gp.parts WHERE k = 5")
+    let p = plan(c, app, "SELECT * FROM gp.parts WHERE k = 5")
         .await
         .unwrap();
     assert_eq!(kept(&p, "parts"), Some((1, leaves)), "{p:#?}");
     // an INSERT: rows are routed at run time, no chunk is in its plan
-    let p = plan(
-        c,
-        postgres,
-        "INSERT INTO gp.\"Readings\" VALUES ($1, $2, $3)",
-    )
-    .await
-    .unwrap();
+    let p = plan(c, app, "INSERT INTO gp.\"Readings\" VALUES ($1, $2, $3)")
+        .await
+        .unwrap();
     assert_eq!(kept(&p, "Readings"), Some((0, chunks)), "{p:#?}");
 
     // the role's own search_path finds what its statement names without a schema
-    psql(
-        c,
-        "DO $$ BEGIN
-           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hypertop_plan_app') THEN
-             CREATE ROLE hypertop_plan_app;
-           END IF;
-         END $$;
-         GRANT USAGE ON SCHEMA gp TO hypertop_plan_app;
-         GRANT SELECT ON ALL TABLES IN SCHEMA gp TO hypertop_plan_app;",
-    );
-    psql(
-        c,
-        "DO $$ BEGIN EXECUTE format('ALTER ROLE hypertop_plan_app IN DATABASE %I SET search_path = gp',
-                                    current_database()); END $$",
-    );
-    let app = count(
-        c,
-        "SELECT oid FROM pg_roles WHERE rolname = 'hypertop_plan_app'",
-    );
     let bare = "SELECT count(*) FROM \"Readings\" WHERE ts > $1";
     let p = plan(c, app, bare).await.unwrap();
     assert_eq!(kept(&p, "Readings"), Some((chunks, chunks)), "{p:#?}");
     assert_eq!(p.role.as_deref(), Some("hypertop_plan_app"));
     assert_eq!(p.search_path.as_deref(), Some("gp"));
-    // … which is undone: hypertop's session is as it was
-    let (s, _) = open_at(c).await;
-    assert!(
-        plan(c, postgres, bare).await.is_err(),
-        "postgres has no gp on its path"
+
+    // a planning login of its own: a member of the author's role that holds nothing itself
+    // plans as the author …
+    role(
+        c,
+        "hypertop_plan_login",
+        "GRANT hypertop_plan_app TO hypertop_plan_login;",
     );
-    let row = s
-        .client
-        .query_one(
-            "SELECT current_user::text, current_setting('search_path')",
-            &[],
-        )
+    let planner = PlanLogin::Named("hypertop_plan_login".into());
+    let p = plan_as(c, planner.clone(), app, bare).await.unwrap();
+    assert_eq!(p.role.as_deref(), Some("hypertop_plan_app"));
+    assert_eq!(kept(&p, "Readings"), Some((chunks, chunks)), "{p:#?}");
+    // … but not once it can use a role the author cannot, or holds a grant of its own
+    psql(c, "GRANT pg_read_server_files TO hypertop_plan_login");
+    let why = plan_as(c, planner.clone(), app, bare).await.unwrap_err();
+    assert!(why.contains("pg_read_server_files"), "{why}");
+    psql(
+        c,
+        "REVOKE pg_read_server_files FROM hypertop_plan_login;
+         GRANT SELECT ON gp.parts TO hypertop_plan_login;",
+    );
+    let why = plan_as(c, planner.clone(), app, bare).await.unwrap_err();
+    assert!(why.contains("owns or is granted 1 object"), "{why}");
+    psql(c, "REVOKE SELECT ON gp.parts FROM hypertop_plan_login");
+    psql(c, "ALTER ROLE hypertop_plan_login CREATEDB");
+    let why = plan_as(c, planner.clone(), app, bare).await.unwrap_err();
+    assert!(why.contains("has CREATEDB"), "{why}");
+    psql(c, "ALTER ROLE hypertop_plan_login NOCREATEDB");
+    assert!(plan_as(c, planner, app, bare).await.is_ok());
+    // a login that cannot log in: said, nothing planned
+    let why = plan_as(
+        c,
+        PlanLogin::Named("hypertop_no_such_login".into()),
+        app,
+        bare,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        why.contains("no planning session as hypertop_no_such_login"),
+        "{why}"
+    );
+
+    // behind a lock: answered within about a second, naming who holds it
+    let holder = crate::engines::hold_lock(c, "gp.parts").await;
+    let started = std::time::Instant::now();
+    let why = plan(c, app, "SELECT * FROM gp.parts WHERE k = $1")
         .await
-        .unwrap();
-    assert_eq!(row.get::<_, String>(0), "postgres");
-    assert_eq!(row.get::<_, String>(1), "pg_catalog, pg_temp");
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        why.contains("not planned within 1 s") && why.contains("AccessExclusiveLock on gp.parts"),
+        "{why}"
+    );
+    drop(holder);
 
     // not one statement, or not one with a plan: refused before anything runs
-    let why = plan(c, postgres, "SELECT 1; CREATE TABLE gp.injected ()")
+    let why = plan(c, app, "SELECT 1; CREATE TABLE gp.injected ()")
         .await
         .unwrap_err();
     assert!(why.contains("not one statement"), "{why}");
-    let why = plan(c, postgres, "VACUUM gp.parts").await.unwrap_err();
+    let why = plan(c, app, "VACUUM gp.parts").await.unwrap_err();
     assert!(why.starts_with("VACUUM statements have no plan"), "{why}");
     assert_eq!(psql(c, "SELECT to_regclass('gp.injected') IS NULL"), "t");
 
@@ -214,7 +300,7 @@ async fn plans_on(server: &Tsdb) {
     );
     let why = plan(
         c,
-        postgres,
+        app,
         "SELECT count(*) FROM gp.\"Readings\" WHERE v > gp.boom()",
     )
     .await
@@ -222,6 +308,7 @@ async fn plans_on(server: &Tsdb) {
     assert!(why.contains("gp.boom()"), "{why}");
     assert!(!why.contains("planning ran"), "{why}");
     // planned without the guard, it does run
+    let (s, _) = open_at(c).await;
     let unguarded = s
         .client
         .simple_query(
@@ -232,5 +319,5 @@ async fn plans_on(server: &Tsdb) {
     let unguarded = unguarded.as_db_error().map(|d| d.message().to_string());
     assert_eq!(unguarded.as_deref(), Some("planning ran gp.boom"));
     psql(c, "DROP FUNCTION gp.boom()");
-    assert!(plan(c, postgres, all).await.is_ok());
+    assert!(plan(c, app, all).await.is_ok());
 }

@@ -19,7 +19,7 @@ async fn a_read_waits_until_the_last_result_is_taken_in() {
     let caps = Capabilities::detect(&session.client).await.unwrap();
     let link = Link::start(connector, Some((session, caps)));
     let (tx, mut results) = tokio::sync::mpsc::unbounded_channel();
-    let poller = Poller::start(&link, tx, Duration::from_secs(10));
+    let poller = Poller::start(&link, None, tx, Duration::from_secs(10));
     poller.request_now(QueryKind::Summary, None);
     poller.request_now(QueryKind::Activity, None);
 

@@ -25,7 +25,7 @@ async fn reconnects_after_its_backend_is_terminated() {
     let caps = Capabilities::detect(&session.client).await.unwrap();
     let link = Link::start(connector.clone(), Some((session, caps)));
     let (tx, mut results) = tokio::sync::mpsc::unbounded_channel();
-    let poller = Poller::start(&link, tx, Duration::from_secs(10));
+    let poller = Poller::start(&link, None, tx, Duration::from_secs(10));
 
     let pid = backend_pid(&link).await.expect("connected");
     let first_generation = link.status().generation;

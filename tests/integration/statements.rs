@@ -2,6 +2,7 @@
 //! TimescaleDB cluster, which tests/run sets to preload it), created or not, and servers where
 //! it is not loaded (plain PostgreSQL 15, PostgreSQL 17, the engine) saying how to enable it.
 
+use hypertop::config::PlanLogin;
 use hypertop::model::{self, Payload, QueryKind, Subject};
 use hypertop::screens::{tab, Ctx, Open};
 use hypertop::store::Dataset;
@@ -67,9 +68,17 @@ async fn statements_on(server: &Tsdb) {
                FROM generate_series(1, 1000) i;"
         ),
     );
+    // … by the application's role, which may read it
+    let app = crate::plans::role(
+        conninfo,
+        "hypertop_stmt_app",
+        "GRANT USAGE ON SCHEMA st TO hypertop_stmt_app;
+         GRANT SELECT ON ALL TABLES IN SCHEMA st TO hypertop_stmt_app;",
+    );
+    let as_app = format!("{conninfo} user=hypertop_stmt_app");
     for i in 0..5 {
         psql(
-            conninfo,
+            &as_app,
             &format!("SELECT count(*) FROM st.\"Metrics\" WHERE ts > '2024-01-01'::timestamptz + {i} * '1 hour'::interval"),
         );
     }
@@ -99,6 +108,7 @@ async fn statements_on(server: &Tsdb) {
     );
     assert_eq!(theirs, format!("{} {}", ours.calls, ours.rows));
     assert_eq!(ours.calls, 5);
+    assert_eq!(ours.userid, app);
     // the tab: the hypertable it names, by the catalog's names
     let s = open_at(conninfo).await;
     let mut data = Dataset::read_all(&s.0.client, None, &s.1, &Default::default()).await;
@@ -132,23 +142,28 @@ async fn statements_on(server: &Tsdb) {
             text: ours.text.clone().unwrap(),
         }
     );
-    let planned = model::fetch(QueryKind::Plan, Some(&subject), &s.0.client, &s.1)
-        .await
-        .unwrap();
+    let Subject::Statement { userid, text, .. } = &subject else {
+        unreachable!()
+    };
     let pg16 = psql(
         conninfo,
         "SELECT current_setting('server_version_num')::int >= 160000",
     );
-    match planned {
-        Payload::Plan(_, plan) if pg16 == "t" => {
+    // hypertop's superuser session plans nobody's statement; the role's own login does
+    let refused = crate::plans::plan_as(conninfo, PlanLogin::Target, *userid, text).await;
+    let planned = crate::plans::plan_as(conninfo, PlanLogin::Author, *userid, text).await;
+    match (refused, planned) {
+        (Err(why), Ok(plan)) if pg16 == "t" => {
+            assert!(why.contains("a superuser"), "{why}");
             let chunks = psql(
                 conninfo,
                 "SELECT count(*) FROM show_chunks('st.\"Metrics\"')",
             );
             let metrics = plan.tables.iter().find(|t| t.name == "Metrics").unwrap();
             assert_eq!(metrics.planned.len().to_string(), chunks, "{plan:#?}");
+            assert_eq!(plan.role.as_deref(), Some("hypertop_stmt_app"));
         }
-        Payload::Unavailable(why) if pg16 == "f" => assert!(why.contains("PostgreSQL 16"), "{why}"),
+        (Err(why), Err(_)) if pg16 == "f" => assert!(why.contains("PostgreSQL 16"), "{why}"),
         other => panic!("{other:?}"),
     }
     // a role without pg_read_all_stats: postgres's statements counted, their texts hidden
