@@ -283,6 +283,10 @@ impl Connector {
         if let Some(l) = s.lock_timeout {
             setup.push_str(&format!("; SET lock_timeout = {}", l.as_millis()));
         }
+        // A database owner can turn this off (ALTER DATABASE … SET); a literal's backslashes
+        // would then escape its quotes. hypertop's literals read the same either way
+        // (actions::literal); this is the second layer.
+        setup.push_str("; SET standard_conforming_strings = on");
         // JIT compiles catalog queries whose row estimates look huge: seconds of server CPU per
         // refresh for milliseconds of work. Off for hypertop's own sessions (where it exists).
         setup.push_str(

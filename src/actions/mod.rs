@@ -3,6 +3,7 @@
 //! its own session (`execute`, I/O), journaled (`crate::actions::journal`).
 
 pub mod change;
+pub mod columns;
 pub mod complete;
 pub mod execute;
 pub mod journal;
@@ -131,9 +132,17 @@ impl Step {
     }
 }
 
-/// A SQL string literal: single quotes doubled (E'' is never needed: standard_conforming_strings).
+/// A SQL string literal that reads the same whatever `standard_conforming_strings` is (a
+/// database owner can turn it off, and a plain literal's backslashes then escape its quote):
+/// with a backslash in it, an escape string `E'…'` with backslashes doubled, read as one
+/// backslash under either setting; quotes doubled in both forms. Hypertop's sessions also set
+/// `standard_conforming_strings = on`.
 pub fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+    if s.contains('\\') {
+        format!("E'{}'", s.replace('\\', "\\\\").replace('\'', "''"))
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
 }
 
 /// An identifier for generated SQL: always double-quoted, so keywords and odd names are safe.

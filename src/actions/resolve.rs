@@ -514,6 +514,7 @@ pub async fn facts(
                     .query_one(queries::compression_now(caps), &[&r.regclass()])
                     .await
                     .map_err(db)?;
+                f.columns = columns(client, &r).await?;
                 f.compression = Some(CompressionNow {
                     enabled: row.get("enabled"),
                     segmentby: row.get("segmentby"),
@@ -671,6 +672,17 @@ pub async fn normalize_intervals(
     Ok(())
 }
 
+/// A relation's columns, as its catalog names them.
+async fn columns(client: &Client, r: &Relation) -> Result<Vec<String>, String> {
+    Ok(client
+        .query(sql!("columns.sql"), &[&r.regclass()])
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|row| row.get("name"))
+        .collect())
+}
+
 /// What `plan_apply` needs for `drift`: each relation resolved to its oid, the jobs it
 /// changes or removes (all their settings, to restore), compression settings as they are, and
 /// what a new or changed retention would drop. The database has TimescaleDB (the caller read
@@ -723,6 +735,10 @@ pub async fn apply_facts(
             }
         }
         if d.part == Part::Compression {
+            if let Some(r) = f.relations.get(&d.relation) {
+                let names = columns(client, r).await?;
+                f.columns.insert(d.relation.clone(), names);
+            }
             let now = h
                 .compression_enabled
                 .then(|| (h.segmentby.join(", "), h.orderby.join(", ")));

@@ -197,3 +197,110 @@ async fn counted_statement(c: &str, text: &str) -> Option<String> {
         .unwrap_or_else(|| panic!("{text} not counted: {:#?}", read.rows));
     row.text.clone()
 }
+
+/// `hypertop` with `args` on `conninfo`, its journal in `dir`: (status, stdout + stderr).
+fn hypertop(conninfo: &str, dir: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .arg("-d")
+        .arg(conninfo)
+        .arg("--journal")
+        .arg(dir.join("journal.jsonl"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hypertop");
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
+#[tokio::test]
+async fn a_literal_reads_the_same_whatever_standard_conforming_strings_says() {
+    // the one escaping routine, on a real server under both settings
+    let (s, _) = crate::engines::open_at(&native().conninfo()).await;
+    let values = [
+        "plain",
+        "it's",
+        r"back\slash",
+        r"\'); CREATE TABLE public.x(); --",
+        r"\\'\'",
+        "tab\tnew\nline é \u{202e}",
+    ];
+    for setting in ["off", "on"] {
+        for v in values {
+            let sql = format!(
+                "SET standard_conforming_strings = {setting}; SELECT {}",
+                hypertop::actions::literal(v)
+            );
+            let rows = s.client.simple_query(&sql).await.unwrap();
+            let got = rows.iter().find_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(String::from),
+                _ => None,
+            });
+            assert_eq!(
+                got.as_deref(),
+                Some(v),
+                "standard_conforming_strings = {setting}"
+            );
+        }
+    }
+    // compression settings from the palette and from a policy file, where the database's
+    // owner turned standard_conforming_strings off
+    let servers: Vec<_> = native_tsdb_versions().iter().collect();
+    on_each(servers, compression_literals).await;
+}
+
+async fn compression_literals(v: &&crate::engines::NativeVersion) {
+    let c = crate::engines::native_tsdb_database(v, None, "literal");
+    psql(
+        &c,
+        "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET standard_conforming_strings = off',
+                                        current_database()); END $$;
+             CREATE SCHEMA lit;
+             CREATE TABLE lit.m (ts timestamptz NOT NULL, \"a\\\" int, v int);
+             SELECT create_hypertable('lit.m', 'ts');",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    // a file whose segmentby would close the literal and run a statement: refused whole
+    let file = dir.path().join("policies.toml");
+    std::fs::write(
+            &file,
+            "[hypertables.\"lit.m\".compression]\nsegmentby = [\"v --\\\\'); CREATE TABLE public.x(); --\"]\n",
+        )
+        .unwrap();
+    let (status, out) = hypertop(
+        &c,
+        dir.path(),
+        &["policy", "apply", file.to_str().unwrap(), "--yes"],
+    );
+    assert_eq!(status, Some(2), "{out}");
+    assert!(out.contains("cannot be part of a column list"), "{out}");
+    assert_eq!(psql(&c, "SELECT to_regclass('public.x') IS NULL"), "t");
+    // a column the table does not have: named, nothing applied
+    std::fs::write(
+        &file,
+        "[hypertables.\"lit.m\".compression]\nsegmentby = [\"nosuch\"]\n",
+    )
+    .unwrap();
+    let (status, out) = hypertop(
+        &c,
+        dir.path(),
+        &["policy", "apply", file.to_str().unwrap(), "--yes"],
+    );
+    assert_eq!(status, Some(2), "{out}");
+    assert!(out.contains("has no column nosuch"), "{out}");
+    // a column named a\ is set as a\, not a
+    let (status, out) = hypertop(
+        &c,
+        dir.path(),
+        &["run", "set-compression lit.m segmentby='\"a\\\"'", "--yes"],
+    );
+    assert_eq!(status, Some(0), "{out}");
+    let segmentby = psql(
+        &c,
+        "SELECT string_agg(attname, ',') FROM timescaledb_information.compression_settings
+              WHERE hypertable_name = 'm' AND segmentby_column_index IS NOT NULL",
+    );
+    assert_eq!(segmentby, "a\\");
+}

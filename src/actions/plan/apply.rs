@@ -19,6 +19,8 @@ pub struct ApplyFacts {
     pub job_of: BTreeMap<(String, Part), i32>,
     /// Compression settings as the database has them (to restore).
     pub compression: BTreeMap<String, Option<(String, String)>>,
+    /// The columns of each relation whose compression settings change.
+    pub columns: BTreeMap<String, Vec<String>>,
     pub impact: BTreeMap<String, Impact>,
     /// The policies the server can add by creation time (retention from 2.13).
     pub created_before: std::collections::BTreeSet<Part>,
@@ -77,19 +79,28 @@ pub fn plan_apply(
                 let Some(c) = wanted.and_then(|w| w.compression.as_ref()) else {
                     continue;
                 };
+                let columns = facts
+                    .columns
+                    .get(&d.relation)
+                    .map_or(&[][..], Vec::as_slice);
+                let settings =
+                    |seg: &str, ord: &str| CompressionColumns::read(seg, ord, columns, &r.shown());
+                let want = match settings(&c.segmentby.join(", "), &c.orderby.join(", ")) {
+                    Ok(w) => w,
+                    Err(why) => return Err(format!("{}: compression: {why}", d.relation)),
+                };
                 steps.push(set_compression(
                     format!("compression settings of {}", r.shown()),
                     &target,
-                    &c.segmentby.join(", "),
-                    &c.orderby.join(", "),
+                    &want,
                 ));
                 undo.push(vec![
                     match facts.compression.get(&d.relation).cloned().flatten() {
                         Some((seg, ord)) => set_compression(
                             format!("compression settings of {} back", r.shown()),
                             &target,
-                            &seg,
-                            &ord,
+                            &settings(&seg, &ord)
+                                .map_err(|why| format!("{}: compression now: {why}", d.relation))?,
                         ),
                         None => Step::on_object(
                             format!("compression of {} off again", r.shown()),
@@ -504,17 +515,43 @@ fn add_threshold_policy(
     ))
 }
 
+/// Compression settings checked against the table's columns: only names it has reach SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct CompressionColumns {
+    pub segmentby: Vec<String>,
+    pub orderby: Vec<crate::actions::columns::OrderColumn>,
+}
+
+impl CompressionColumns {
+    /// Both lists read as SQL reads them, every name one of `columns` (of `table`).
+    pub fn read(
+        segmentby: &str,
+        orderby: &str,
+        columns: &[String],
+        table: &str,
+    ) -> Result<CompressionColumns, String> {
+        use crate::actions::columns;
+        let c = CompressionColumns {
+            segmentby: columns::segmentby(segmentby)?,
+            orderby: columns::orderby(orderby)?,
+        };
+        columns::check(
+            c.segmentby.iter().chain(c.orderby.iter().map(|o| &o.name)),
+            columns,
+            table,
+        )?;
+        Ok(c)
+    }
+}
+
 /// Turning compression on with these settings. An empty orderby is left out: TimescaleDB then
-/// chooses it (as it had on the database exported), where an empty one is refused.
-pub(super) fn set_compression(
-    label: String,
-    target: &Object,
-    segmentby: &str,
-    orderby: &str,
-) -> Step {
-    let seg = crate::actions::literal(segmentby);
-    let ord = crate::actions::literal(orderby);
-    if orderby.is_empty() {
+/// chooses it (as it had on the database exported), where an empty one is refused. The lists
+/// go in as literals of always-quoted names ([`crate::actions::literal`]).
+pub(super) fn set_compression(label: String, target: &Object, want: &CompressionColumns) -> Step {
+    use crate::actions::columns;
+    let seg = crate::actions::literal(&columns::segmentby_text(&want.segmentby));
+    let ord = crate::actions::literal(&columns::orderby_text(&want.orderby));
+    if want.orderby.is_empty() {
         Step::on_object(
             label,
             sql!("set_compression_segmentby.sql"),

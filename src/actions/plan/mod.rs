@@ -136,6 +136,8 @@ pub struct Facts {
     pub chunk_interval: Option<ChunkInterval>,
     /// set-compression: the settings as they are.
     pub compression: Option<CompressionNow>,
+    /// set-compression: the hypertable's columns, as its catalog names them.
+    pub columns: Vec<String>,
 }
 
 /// A hypertable's time dimension as `queries/actions/chunk_interval.sql` reads it.

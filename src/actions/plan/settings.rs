@@ -91,18 +91,34 @@ fn compression(
         .compression
         .as_ref()
         .ok_or_else(|| format!("the compression settings of {} were not read", r.shown()))?;
-    let want_segmentby = segmentby.unwrap_or(&now.segmentby);
-    let want_orderby = orderby.unwrap_or(&now.orderby);
+    let read = |seg: &str, ord: &str| {
+        apply::CompressionColumns::read(seg, ord, &facts.columns, &r.shown())
+    };
+    let have = read(&now.segmentby, &now.orderby)
+        .map_err(|why| format!("the compression settings as they are: {why}"))?;
+    let want = read(
+        segmentby.unwrap_or(&now.segmentby),
+        orderby.unwrap_or(&now.orderby),
+    )?;
+    let text = |c: &apply::CompressionColumns| {
+        (
+            crate::actions::columns::segmentby_text(&c.segmentby),
+            crate::actions::columns::orderby_text(&c.orderby),
+        )
+    };
+    let (want_segmentby, want_orderby) = text(&want);
+    let (now_segmentby, now_orderby) = text(&have);
+    let (want_segmentby, want_orderby) = (want_segmentby.as_str(), want_orderby.as_str());
     let said = |s: &str| match s {
         "" => "(none)".to_string(),
         s => s.to_string(),
     };
-    if now.enabled && want_segmentby == now.segmentby && want_orderby == now.orderby {
+    if now.enabled && want == have {
         return Err(format!(
             "{} is compressed with segmentby {} and orderby {} already",
             r.shown(),
-            said(&now.segmentby),
-            said(&now.orderby)
+            said(&now_segmentby),
+            said(&now_orderby)
         ));
     }
     if now.compressed_chunks > 0 && !now.per_chunk {
@@ -117,9 +133,9 @@ fn compression(
         true => format!(
             "compression settings of {}: segmentby {} → {}, orderby {} → {}",
             r.shown(),
-            said(&now.segmentby),
+            said(&now_segmentby),
             said(want_segmentby),
-            said(&now.orderby),
+            said(&now_orderby),
             said(want_orderby)
         ),
         false => format!(
@@ -137,15 +153,15 @@ fn compression(
     p.steps = settings_steps(
         format!("compression settings of {}", r.shown()),
         &target,
-        (want_segmentby, want_orderby),
-        &now.orderby,
+        &want,
+        &have,
     );
     p.inverse = Some(match now.enabled {
         true => settings_steps(
             format!("compression settings of {} back", r.shown()),
             &target,
-            (&now.segmentby, &now.orderby),
-            want_orderby,
+            &have,
+            &want,
         ),
         false => vec![Step::on_object(
             format!("compression of {} off again", r.shown()),
@@ -176,11 +192,11 @@ fn compression(
 fn settings_steps(
     label: String,
     target: &Object,
-    (segmentby, orderby): (&str, &str),
-    orderby_now: &str,
+    want: &apply::CompressionColumns,
+    now: &apply::CompressionColumns,
 ) -> Vec<Step> {
     let mut steps = Vec::new();
-    if orderby.is_empty() && !orderby_now.is_empty() {
+    if want.orderby.is_empty() && !now.orderby.is_empty() {
         steps.push(Step::on_object(
             format!("{label}: orderby as TimescaleDB chooses"),
             sql!("reset_compression_orderby.sql"),
@@ -188,7 +204,7 @@ fn settings_steps(
             target,
         ));
     }
-    steps.push(apply::set_compression(label, target, segmentby, orderby));
+    steps.push(apply::set_compression(label, target, want));
     steps
 }
 
@@ -209,6 +225,7 @@ mod tests {
             integer_time: interval.as_ref().is_some_and(|i| i.integer_time),
             chunk_interval: interval,
             compression,
+            columns: ["ts", "id", "device", "a\\"].map(String::from).to_vec(),
             ..Facts::default()
         }
     }
@@ -270,20 +287,36 @@ mod tests {
     }
 
     #[test]
-    fn compression_settings_are_changed_as_literals_and_set_back() {
-        let cmd = parse("set-compression x segmentby='device''); DROP TABLE y; --'").unwrap();
+    fn compression_settings_name_the_tables_columns_only_and_are_set_back() {
+        // what is not a list of the table's columns never reaches SQL
+        for bad in [
+            "set-compression x segmentby='device''); DROP TABLE y; --'",
+            r"set-compression x segmentby='v --\''); CREATE TABLE public.x(); --'",
+            "set-compression x segmentby=nosuch",
+            "set-compression x orderby='ts DESC, nosuch'",
+        ] {
+            let cmd = parse(bad).unwrap();
+            let e = plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap_err();
+            assert!(
+                e.contains("cannot be part of a column list") || e.contains("has no column"),
+                "{bad}: {e}"
+            );
+        }
+        let cmd = parse(r#"set-compression x segmentby='device, "a\"'"#).unwrap();
         let p = plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap();
         let sql = &p.steps[0].sql;
+        // a backslash in a name: an escape string, read the same whatever
+        // standard_conforming_strings says
         assert!(
-            sql.contains("timescaledb.compress_segmentby = 'device''); DROP TABLE y; --'"),
+            sql.contains(r#"timescaledb.compress_segmentby = E'"device", "a\\"'"#),
             "{sql}"
         );
         assert!(
-            sql.contains("timescaledb.compress_orderby = 'ts DESC'"),
+            sql.contains(r#"timescaledb.compress_orderby = '"ts" DESC'"#),
             "{sql}"
         );
         let undo = &p.inverse.as_ref().unwrap()[0].sql;
-        assert!(undo.contains("compress_segmentby = 'id'"), "{undo}");
+        assert!(undo.contains(r#"compress_segmentby = '"id"'"#), "{undo}");
         assert!(
             p.impact[0].starts_with("3 compressed chunks keep"),
             "{:?}",
@@ -311,7 +344,7 @@ mod tests {
             undo[0].sql
         );
         assert!(
-            undo[1].sql.contains("compress_segmentby = 'id'"),
+            undo[1].sql.contains(r#"compress_segmentby = '"id"'"#),
             "{}",
             undo[1].sql
         );
