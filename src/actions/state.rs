@@ -11,8 +11,8 @@ use tokio_postgres::Client;
 
 use super::change::Change;
 
-/// Each comparable change's value (`null`: the job or policy does not exist). Changes of other
-/// kinds (compression settings, chunks) are not read: the journal alone speaks for them.
+/// Each comparable change's value (`null`: the job, policy or hypertable does not exist).
+/// Whether a chunk is compressed is not read: the journal alone speaks for it.
 pub type State = BTreeMap<Change, Value>;
 
 /// One job as the state compares it.
@@ -44,8 +44,46 @@ impl Job {
 
 /// The state of `changes` on the server now.
 pub async fn read(client: &Client, changes: &[Change]) -> Result<State, String> {
-    if !changes.iter().any(readable) {
-        return Ok(State::new());
+    let mut state = State::new();
+    let failed = |e: tokio_postgres::Error| crate::connect::describe_error(&e);
+    for change in changes {
+        let value = match change {
+            Change::CompressionSettings(oid) => client
+                .query_opt(
+                    include_str!("../../queries/actions/compression_state.sql"),
+                    &[&oid.to_string()],
+                )
+                .await
+                .map_err(failed)?
+                .map_or(Value::Null, |r| {
+                    let (segmentby, orderby): (String, String) =
+                        (r.get("segmentby"), r.get("orderby"));
+                    json!(match r.get::<_, Option<bool>>("enabled") {
+                        Some(true) => format!(
+                            "on, segmentby {}, orderby {}",
+                            if segmentby.is_empty() { "(none)" } else { &segmentby },
+                            if orderby.is_empty() { "(none)" } else { &orderby },
+                        ),
+                        _ => "off".to_string(),
+                    })
+                }),
+            Change::ChunkInterval(oid) => client
+                .query_opt(
+                    include_str!("../../queries/actions/chunk_interval.sql"),
+                    &[&oid.to_string()],
+                )
+                .await
+                .map_err(failed)?
+                .map_or(Value::Null, |r| match r.get::<_, bool>("integer_time") {
+                    true => json!(r.get::<_, i64>("interval_length")),
+                    false => json!(r.get::<_, String>("interval")),
+                }),
+            _ => continue,
+        };
+        state.insert(change.clone(), value);
+    }
+    if !changes.iter().any(|c| readable(c) && is_job(c)) {
+        return Ok(state);
     }
     let sql = crate::queries::action(include_str!("../../queries/actions/jobs_state.sql"));
     let rows = client
@@ -66,23 +104,32 @@ pub async fn read(client: &Client, changes: &[Change]) -> Result<State, String> 
                 .unwrap_or(Value::Null),
         })
         .collect();
-    Ok(of(&jobs, changes))
+    state.extend(of(&jobs, changes));
+    Ok(state)
 }
 
-/// Jobs and policies are read from the server; the rest is the journal's alone.
+/// Read from the jobs table (the rest, one relation at a time).
+fn is_job(change: &Change) -> bool {
+    matches!(
+        change,
+        Change::JobSetting { .. } | Change::Job(_) | Change::Policies { .. }
+    )
+}
+
+/// Jobs, policies and a hypertable's settings are read from the server; whether a chunk is
+/// compressed is the journal's alone.
 fn readable(change: &Change) -> bool {
     match change {
         Change::JobSetting { .. } | Change::Job(_) => true,
         Change::Policies { proc_name, .. } => proc_name.starts_with("policy_"),
-        Change::CompressionSettings(_) | Change::ChunkInterval(_) | Change::ChunkCompression(_) => {
-            false
-        }
+        Change::CompressionSettings(_) | Change::ChunkInterval(_) => true,
+        Change::ChunkCompression(_) => false,
     }
 }
 
 fn of(jobs: &[Job], changes: &[Change]) -> State {
     let mut state = State::new();
-    for change in changes.iter().filter(|c| readable(c)) {
+    for change in changes.iter().filter(|c| readable(c) && is_job(c)) {
         let job = |id: &i32| jobs.iter().find(|j| j.id == *id);
         let value = match change {
             Change::JobSetting { job: id, setting } => {

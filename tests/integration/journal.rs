@@ -308,6 +308,82 @@ async fn rollback_refuses_to_overwrite_a_change_made_outside_hypertop() {
     .await;
 }
 
+/// A chunk interval or compression settings changed in psql after hypertop set them: their
+/// rollback compares with the server too, and asks before overwriting the colleague's change.
+#[tokio::test]
+async fn settings_rollbacks_refuse_to_overwrite_a_change_made_outside_hypertop() {
+    let _serial = SERIAL.lock().await;
+    crate::engines::on_each(crate::engines::action_servers("settings"), async |server| {
+        let e = env_for(&server.conninfo).await;
+        psql(
+            &server.conninfo,
+            "DROP TABLE IF EXISTS scn.settings_rb;
+             CREATE TABLE scn.settings_rb (t timestamptz NOT NULL, device int, v int);
+             SELECT create_hypertable('scn.settings_rb', 't', chunk_time_interval => interval '1 day');",
+        );
+        let interval = "SELECT d.interval_length::text FROM _timescaledb_catalog.dimension d
+                          JOIN _timescaledb_catalog.hypertable h ON h.id = d.hypertable_id
+                         WHERE h.table_name = 'settings_rb'";
+        let entry = e.act("set-chunk-interval scn.settings_rb 2d").await.unwrap();
+        psql(
+            &server.conninfo,
+            "SELECT set_chunk_time_interval('scn.settings_rb', interval '3 days')",
+        );
+        let line = format!("rollback {}", entry.journal_id.unwrap());
+        let plan = headless::make_plan(&e.ctx(), &parse(&line).unwrap())
+            .await
+            .unwrap();
+        assert!(
+            plan.needs_force
+                && plan
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("chunk interval") && w.contains("someone changed it since")),
+            "{plan:?}"
+        );
+        refused_then_forced(&e, &line, interval, "259200000000", "86400000000").await;
+
+        let segmentby = "SELECT coalesce(string_agg(attname, ','), '') FROM timescaledb_information.compression_settings
+                          WHERE hypertable_name = 'settings_rb' AND segmentby_column_index IS NOT NULL";
+        let entry = e
+            .act("set-compression scn.settings_rb segmentby=device")
+            .await
+            .unwrap();
+        psql(
+            &server.conninfo,
+            "ALTER TABLE scn.settings_rb SET (timescaledb.compress, timescaledb.compress_segmentby = 'v')",
+        );
+        let line = format!("rollback {}", entry.journal_id.unwrap());
+        let plan = headless::make_plan(&e.ctx(), &parse(&line).unwrap())
+            .await
+            .unwrap();
+        assert!(
+            plan.needs_force
+                && plan
+                    .warnings
+                    .iter()
+                    .any(|w| w.contains("compression settings") && w.contains("someone changed it since")),
+            "{plan:?}"
+        );
+        // forced, the rollback turns compression off again, as it was before the entry
+        let ctx = e.ctx();
+        let yes = RunOptions {
+            yes: true,
+            ..Default::default()
+        };
+        assert_eq!(headless::run(&ctx, &line, yes).await, headless::EXIT_FAILED);
+        assert_eq!(e.value(segmentby).await, "v");
+        let forced = RunOptions { force: true, ..yes };
+        assert_eq!(headless::run(&ctx, &line, forced).await, 0);
+        assert_eq!(
+            e.value("SELECT compression_enabled::text FROM timescaledb_information.hypertables WHERE hypertable_name = 'settings_rb'")
+                .await,
+            "false"
+        );
+    })
+    .await;
+}
+
 /// An action that never recorded its outcome (killed), and a colleague who then added the policy
 /// it would have added: its rollback would remove the colleague's policy, so it asks first.
 #[tokio::test]
