@@ -169,10 +169,14 @@ async fn run_step(client: &tokio_postgres::Client, step: &Step) -> Result<(), St
             .query_one(step.sql.as_str(), &params)
             .await
             .map_err(StepError::Db)?;
-        if !row.try_get::<_, bool>(0).unwrap_or(false) {
-            return Err(StepError::Moved(failed.clone()));
-        }
-        return Ok(());
+        return match row.try_get::<_, Option<bool>>(0) {
+            Ok(Some(true)) => Ok(()),
+            // NULL: what it acts on is no longer the one planned (a pid given to a new session)
+            Ok(None) => Err(StepError::Moved(
+                "not run: the session the plan showed has ended; its pid is another session's now, or no one's — nothing was signalled".into(),
+            )),
+            _ => Err(StepError::Moved(failed.clone())),
+        };
     }
     exec_step(client, step).await.map_err(StepError::Db)?;
     if let Some(target) = &step.analyze {

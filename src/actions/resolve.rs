@@ -599,6 +599,8 @@ pub async fn facts(
                 query: r.get("query"),
                 state_seconds: r.get("state_seconds"),
                 is_self: r.get("is_self"),
+                backend_start: r.get("backend_start"),
+                role_oid: r.get("role_oid"),
             });
         }
         Command::History | Command::Rollback { .. } => {}

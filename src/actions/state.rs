@@ -61,8 +61,16 @@ pub async fn read(client: &Client, changes: &[Change]) -> Result<State, String> 
                     json!(match r.get::<_, Option<bool>>("enabled") {
                         Some(true) => format!(
                             "on, segmentby {}, orderby {}",
-                            if segmentby.is_empty() { "(none)" } else { &segmentby },
-                            if orderby.is_empty() { "(none)" } else { &orderby },
+                            if segmentby.is_empty() {
+                                "(none)"
+                            } else {
+                                &segmentby
+                            },
+                            if orderby.is_empty() {
+                                "(none)"
+                            } else {
+                                &orderby
+                            },
                         ),
                         _ => "off".to_string(),
                     })

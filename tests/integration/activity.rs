@@ -300,3 +300,62 @@ async fn cancel_and_terminate_act_on_the_planned_session_and_are_journaled() {
     let mode = std::fs::metadata(&journal).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "journal mode {mode:o}");
 }
+
+/// A session that gets the pid of one that ended: a cancel or terminate planned for the first
+/// leaves it alone (the pid is bound to the planned session's start and role). The kernel is
+/// made to hand the pid out again (`ns_last_pid`); where it cannot be, the plan is pointed at
+/// a new session's pid, which is the same to the server.
+#[tokio::test]
+async fn a_pid_given_to_a_new_session_is_not_the_session_planned() {
+    let _serial = crate::actions::SERIAL.lock().await;
+    let conninfo = native_database("pidreuse");
+    let e = crate::actions::env_for(&conninfo).await;
+    for verb in ["cancel-backend", "terminate-backend"] {
+        let first = connector_for(&conninfo).connect().await.unwrap();
+        let pid = backend_pid(&first).await;
+        let cmd = hypertop::actions::parse::parse(&format!("{verb} {pid}")).unwrap();
+        let mut plan = hypertop::headless::make_plan(&e.ctx(), &cmd).await.unwrap();
+        drop(first);
+        eventually(Duration::from_secs(10), "the first session gone", || {
+            let conninfo = conninfo.clone();
+            async move { (!sessions(&conninfo).await.iter().any(|s| s.pid == pid)).then_some(()) }
+        })
+        .await;
+        let mut second = None;
+        for _ in 0..50 {
+            if std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string()).is_err() {
+                break;
+            }
+            let s = connector_for(&conninfo).connect().await.unwrap();
+            if backend_pid(&s).await == pid {
+                second = Some(s);
+                break;
+            }
+        }
+        let reused = second.is_some();
+        let second = match second {
+            Some(s) => s,
+            None => {
+                let s = connector_for(&conninfo).connect().await.unwrap();
+                let other = backend_pid(&s).await;
+                plan.steps[0].params[0] = Some(other.to_string());
+                s
+            }
+        };
+        println!("{verb}: pid handed out again by the kernel: {reused}");
+        let o = e.execute(&plan, Duration::from_secs(2)).await;
+        assert_eq!(
+            o.status,
+            hypertop::actions::journal::Status::Failed,
+            "{o:?}"
+        );
+        assert!(
+            o.error
+                .as_deref()
+                .is_some_and(|m| m.contains("its pid is another session's now")),
+            "{o:?}"
+        );
+        // the new session was neither cancelled nor ended
+        second.client.simple_query("SELECT 1").await.unwrap();
+    }
+}

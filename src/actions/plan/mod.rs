@@ -176,6 +176,12 @@ pub struct SessionFacts {
     pub state_seconds: Option<f64>,
     /// hypertop's own planning session.
     pub is_self: bool,
+    /// What tells it from a later session given the same pid: its start (as the server
+    /// prints it) and its role's oid.
+    #[serde(default)]
+    pub backend_start: Option<String>,
+    #[serde(default)]
+    pub role_oid: Option<i64>,
 }
 
 /// The chunks a threshold reaches on one hypertable or cagg, against all of its chunks.

@@ -65,6 +65,11 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
     if s.is_self {
         return Err(format!("pid {pid} is hypertop's own planning session"));
     }
+    let Some(started) = s.backend_start.clone() else {
+        return Err(format!(
+            "pid {pid}'s start is not visible to this role: hypertop signals only a session it can tell from a later one given the same pid"
+        ));
+    };
     if !signalable(&s.backend_type) {
         return Err(format!(
             "pid {pid} is PostgreSQL's or TimescaleDB's {}: hypertop signals sessions, job workers and autovacuum only",
@@ -109,7 +114,11 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             format!("{} pid {pid}", cmd.name()),
             file,
             &[],
-            vec![text(pid.to_string())],
+            vec![
+                text(pid.to_string()),
+                text(started),
+                s.role_oid.map(|o| o.to_string()),
+            ],
         )
     }];
     let query = s.query.as_deref().filter(|q| !q.is_empty());
