@@ -7,8 +7,10 @@
 --   * the same definition as exactly one index of its hypertable: that one (exact while the
 --     hypertable never had a column dropped, so chunk and hypertable number their columns
 --     alike);
---   * several identical hypertable indexes: the one whose name TimescaleDB gave the chunk's
---     ("<chunk>_<index>"), else the oldest;
+--   * several identical hypertable indexes: paired by rank, the k-th oldest of them with each
+--     chunk's k-th oldest index of that definition (TimescaleDB makes a chunk's indexes in its
+--     hypertable's order, and a new hypertable index on every chunk at once); joined on the
+--     rank, so 500 look-alikes on 30 chunks are 15,000 pairs, not 7.5 million;
 --   * a hypertable with dropped columns: matched by key column names instead of numbers;
 --   * an expression or predicate whose text matches none: TimescaleDB builds chunk indexes from
 --     the planner's folded form ('0.5'::double precision where the hypertable's index keeps
@@ -44,23 +46,48 @@ chunk AS MATERIALIZED (
                   AND hd.indclass = x.indclass AND hd.options = x.indoption::int2[]
                   AND hd.exprs = coalesce(x.indexprs::text, '')
                   AND hd.pred = coalesce(x.indpred::text, '')
-), look_alike AS (
-    SELECT DISTINCT ON (x.indexrelid) x.indexrelid AS chunk_index, x.indrelid AS chunk,
-           hd.indexrelid AS hypertable_index, x.indisvalid, c.relpages
+), ranked_head AS (
+    SELECT hd.*, row_number() OVER (PARTITION BY hd.indrelid, hd.indisunique, hd.keys, hd.indclass,
+                                                 hd.options, hd.exprs, hd.pred
+                                    ORDER BY hd.indexrelid) AS rank
+      FROM head hd
+     WHERE hd.twins > 1
+), ranked_chunk AS (
+    SELECT x.indexrelid, x.indrelid, ch.parent, x.indisunique, x.indkey::int2[] AS keys,
+           x.indclass, x.indoption::int2[] AS options,
+           coalesce(x.indexprs::text, '') AS exprs, coalesce(x.indpred::text, '') AS pred,
+           x.indisvalid, c.relpages,
+           row_number() OVER (PARTITION BY x.indrelid, x.indisunique, x.indkey::int2[], x.indclass,
+                                           x.indoption::int2[], coalesce(x.indexprs::text, ''),
+                                           coalesce(x.indpred::text, '')
+                              ORDER BY x.indexrelid) AS rank
       FROM chunk ch
       JOIN pg_catalog.pg_index x ON x.indrelid = ch.oid
       JOIN pg_catalog.pg_class c ON c.oid = x.indexrelid
-      JOIN pg_catalog.pg_class cr ON cr.oid = ch.oid
-      JOIN head hd ON hd.indrelid = ch.parent AND hd.twins > 1
-                  AND hd.indisunique = x.indisunique AND hd.keys = x.indkey::int2[]
-                  AND hd.indclass = x.indclass AND hd.options = x.indoption::int2[]
-                  AND hd.exprs = coalesce(x.indexprs::text, '')
-                  AND hd.pred = coalesce(x.indpred::text, '')
      WHERE NOT ch.has_dropped
-       AND ch.parent IN (SELECT t.indrelid FROM head t WHERE t.twins > 1)
-     ORDER BY x.indexrelid, (c.relname = left(cr.relname || '_' || hd.relname, 63)) DESC,
-              hd.indexrelid
-), unmatched AS (
+       AND ch.parent IN (SELECT t.indrelid FROM ranked_head t)
+), look_alike AS (
+    -- each chunk index beside the look-alike of the same rank, by a window over both sides
+    -- rather than a join: with the catalog's statistics stale (15,000 indexes made a moment
+    -- ago) the planner took a nested loop over every pair, 7.5 million of them
+    SELECT s.indexrelid AS chunk_index, s.indrelid AS chunk, s.hypertable_index, s.indisvalid,
+           s.relpages
+      FROM (SELECT u.*,
+                   max(u.head) OVER (PARTITION BY u.parent, u.indisunique, u.keys, u.indclass,
+                                                  u.options, u.exprs, u.pred, u.rank)
+                     AS hypertable_index
+              FROM (SELECT hd.indexrelid AS head, NULL::oid AS indexrelid, NULL::oid AS indrelid,
+                           hd.indrelid AS parent, hd.indisunique, hd.keys, hd.indclass,
+                           hd.options, hd.exprs, hd.pred, NULL::bool AS indisvalid,
+                           NULL::int4 AS relpages, hd.rank
+                      FROM ranked_head hd
+                    UNION ALL
+                    SELECT NULL, x.indexrelid, x.indrelid, x.parent, x.indisunique, x.keys,
+                           x.indclass, x.options, x.exprs, x.pred, x.indisvalid, x.relpages,
+                           x.rank
+                      FROM ranked_chunk x) u) s
+     WHERE s.indexrelid IS NOT NULL AND s.hypertable_index IS NOT NULL
+), unmatched AS MATERIALIZED (
     -- chunk indexes with an expression or predicate that no hypertable index has as text; only
     -- the chunks of hypertables that have such an index are looked at (most have none)
     SELECT x.indexrelid, x.indrelid, ch.parent, c.relname, x.indisunique, x.indisvalid,

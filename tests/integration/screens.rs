@@ -1523,3 +1523,52 @@ async fn a_job_changed_shows_at_the_next_refresh_and_its_runs_at_every_one() {
     })
     .await;
 }
+
+/// Five hundred identical indexes made on a hypertable of thirty chunks (15,000 chunk indexes):
+/// the catalog pass still answers within the monitoring session's statement timeout, and each
+/// look-alike gets its own thirty chunk indexes (a row per pair of look-alikes made it 7.5
+/// million rows and a statement timeout in every front end). On each native server's newest
+/// version: making them takes seconds there and minutes on the engine.
+#[tokio::test]
+async fn identical_indexes_are_read_linearly() {
+    let versions = crate::engines::native_tsdb_versions();
+    let newest: Vec<_> = versions
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| versions.get(i + 1).is_none_or(|n| n.base != v.base))
+        .map(|(_, v)| v)
+        .collect();
+    on_each(newest, async |v| {
+        let c = crate::engines::native_tsdb_database(v, None, "twins");
+        psql(
+            &c,
+            "CREATE SCHEMA tw;
+             CREATE TABLE tw.t (at timestamptz NOT NULL, v int);
+             SELECT create_hypertable('tw.t', 'at', chunk_time_interval => interval '1 day');
+             INSERT INTO tw.t SELECT '2024-01-01'::timestamptz + i * interval '1 hour', i
+               FROM generate_series(0, 30 * 24 - 1) i;
+             DO $$ BEGIN FOR i IN 1..500 LOOP
+               EXECUTE format('CREATE INDEX t_v_%s ON tw.t (v)', i);
+             END LOOP; END $$;",
+        );
+        let s = open_at(&c).await;
+        let list = indexes(&s).await;
+        let twins: Vec<&Index> = list.iter().filter(|i| i.name.starts_with("t_v_")).collect();
+        assert_eq!(twins.len(), 500);
+        assert!(
+            twins.iter().all(|i| i.chunk_indexes == 30),
+            "{:?}",
+            twins
+                .iter()
+                .filter(|i| i.chunk_indexes != 30)
+                .map(|i| (&i.name, i.chunk_indexes))
+                .take(5)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(
+            twins.iter().filter(|i| i.duplicate_of.is_some()).count(),
+            499
+        );
+    })
+    .await;
+}
