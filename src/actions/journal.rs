@@ -287,10 +287,27 @@ impl Journal {
                 self.path.display()
             ));
         }
+        // A rollback runs what the journal says: it must be this user's, and no one else's to
+        // write. (Root too: a journal of another account is that account's word, not root's.)
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        if meta.uid() != own_uid() {
+            return Err(format!(
+                "the journal {} belongs to another user (uid {}): hypertop reads and writes only a journal of its own user's (uid {}); give --journal a file of yours",
+                self.path.display(),
+                meta.uid(),
+                own_uid()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "the journal {} can be written by others (mode {:o}): what it holds may not be what hypertop wrote; make it private (chmod 600) after checking it",
+                self.path.display(),
+                meta.mode() & 0o777
+            ));
+        }
         // A journal an older hypertop (or a umask) left readable by others is closed to them
         // at the next write.
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        if write && meta.mode() & 0o077 != 0 && meta.uid() == own_uid() {
+        if write && meta.mode() & 0o077 != 0 {
             f.set_permissions(std::fs::Permissions::from_mode(0o600))
                 .map_err(|e| format!("cannot restrict the journal {}: {e}", self.path.display()))?;
         }

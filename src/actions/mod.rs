@@ -5,6 +5,7 @@
 pub mod change;
 pub mod columns;
 pub mod complete;
+pub mod derive;
 pub mod execute;
 pub mod journal;
 pub mod parse;

@@ -27,6 +27,11 @@ pub async fn plan(
     match cmd {
         Command::Rollback { entry } => {
             let (target, mut later) = rollback::target(journal, origin, entry.as_deref())?;
+            // Only statements hypertop writes are run back, whatever the journal says.
+            for step in target.undo() {
+                super::derive::check(&step)
+                    .map_err(|e| format!("{} is not rolled back: {e}", target.id()))?;
+            }
             let now = super::state::read(client, target.changes())
                 .await
                 .map_err(|e| {

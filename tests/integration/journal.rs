@@ -483,3 +483,78 @@ async fn the_journal_names_the_account_not_what_user_says() {
         "{kept}"
     );
 }
+
+/// The journal proves its author: one that belongs to another user, or that others can write,
+/// is neither read nor run back; and in a private journal of one's own, an undo edited into
+/// another statement is refused — only statements hypertop writes are rolled back.
+#[tokio::test]
+async fn rollback_runs_only_what_hypertop_wrote_in_a_journal_of_ones_own() {
+    use std::os::unix::fs::PermissionsExt;
+    let _serial = SERIAL.lock().await;
+    let e = env_for(&action_engine().conninfo()).await;
+    let job = e
+        .value("SELECT job_id::text FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_name = 'metrics'")
+        .await;
+    let schedule = format!(
+        "SELECT schedule_interval::text FROM timescaledb_information.jobs WHERE job_id = {job}"
+    );
+    let was = e.value(&schedule).await;
+    let entry = e.act(&format!("set-schedule {job} 6h")).await.unwrap();
+    let line = format!("rollback {}", entry.journal_id.unwrap());
+    let path = e.journal.path.clone();
+    let written = std::fs::read_to_string(&path).unwrap();
+    let ctx = e.ctx();
+    let yes = RunOptions {
+        yes: true,
+        ..Default::default()
+    };
+    let lo = "SELECT count(*)::text FROM pg_largeobject_metadata WHERE oid = 424242";
+    // the undo edited into another statement, in the user's own private journal: refused
+    let edited: String = written
+        .lines()
+        .map(|l| {
+            let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
+            if let Some(undo) = v.pointer_mut("/plan/inverse/0/sql") {
+                *undo = "SELECT pg_catalog.lo_import('/etc/hostname', 424242) WHERE $1::text IS NOT NULL".into();
+            }
+            v.to_string() + "\n"
+        })
+        .collect();
+    std::fs::write(&path, &edited).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let refused = headless::make_plan(&ctx, &parse(&line).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("is not a statement hypertop writes"),
+        "{refused}"
+    );
+    assert_eq!(headless::run(&ctx, &line, yes).await, headless::EXIT_FAILED);
+    assert_eq!(e.value(lo).await, "0");
+    // the journal as hypertop wrote it, but another user's: neither read nor run
+    std::fs::write(&path, &written).unwrap();
+    let nobody = 65534;
+    std::os::unix::fs::chown(&path, Some(nobody), Some(nobody)).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let refused = headless::make_plan(&ctx, &parse(&line).unwrap())
+        .await
+        .unwrap_err();
+    assert!(refused.contains("belongs to another user"), "{refused}");
+    assert!(e
+        .journal
+        .read()
+        .unwrap_err()
+        .contains("belongs to another user"));
+    // this user's, but others may write it: refused too
+    std::os::unix::fs::chown(&path, Some(0), Some(0)).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let refused = headless::make_plan(&ctx, &parse(&line).unwrap())
+        .await
+        .unwrap_err();
+    assert!(refused.contains("can be written by others"), "{refused}");
+    assert_eq!(e.value(&schedule).await, "06:00:00");
+    // made private again, as it was written: rolled back
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(headless::run(&ctx, &line, yes).await, 0);
+    assert_eq!(e.value(&schedule).await, was);
+}
