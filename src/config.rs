@@ -124,11 +124,10 @@ pub fn load(path: &Path) -> Result<ConfigFile, String> {
 
 /// The config file's text ("" when there is none).
 pub fn load_text(path: &Path) -> Result<String, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
+    // a config of a thousand profiles is some 300 KiB
+    Ok(crate::paths::read_text(path, 4 * 1024 * 1024)
+        .map_err(|e| e.said(path))?
+        .unwrap_or_default())
 }
 
 impl ConfigFile {

@@ -77,9 +77,12 @@ pub fn printable_lines(s: &str, sep: &str) -> String {
         .join(sep)
 }
 
-/// Text from the database made safe for a terminal: control characters (ESC, BEL, CR, C1 …)
-/// and bidirectional overrides are shown as `\x1b` / `\u{202e}` escapes, so a hostile name can
-/// neither move the cursor, retitle the terminal nor reorder what is shown.
+/// Text from the database made safe for a terminal: control characters (ESC, BEL, CR, C1 …),
+/// bidirectional overrides and marks, and characters a reader cannot see or tells from a
+/// space no better (zero-width, soft hyphen, no-break and other spaces, line separators) are
+/// shown as `\x1b` / `\u{202e}` escapes, so a hostile name can neither move the cursor,
+/// retitle the terminal, reorder what is shown nor pass for another name. The one routine for
+/// the screen, text output, `check`, files and the exporter's label values.
 pub fn printable(s: &str) -> String {
     if !s.chars().any(needs_escape) {
         return s.to_string();
@@ -99,8 +102,21 @@ pub fn printable(s: &str) -> String {
     out
 }
 
-fn needs_escape(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+pub fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            // spaces other than the space, and line and paragraph separators
+            '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}'
+            | '\u{202f}' | '\u{205f}' | '\u{3000}'
+            // format characters: soft hyphen, zero-width ones, bidirectional marks, overrides
+            // and isolates, word joiners, the byte order mark, interlinear annotations, tags
+            | '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
+            | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}'
+            | '\u{fff9}'..='\u{fffb}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}'
+            // blank fillers, the grapheme joiner and variation selectors: invisible
+            | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}' | '\u{34f}'
+            | '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}')
 }
 
 /// An identifier as SQL needs it: bare when it is a plain lower-case name, else double-quoted
@@ -199,6 +215,7 @@ pub fn interval_seconds(text: &str) -> Option<f64> {
 }
 
 /// Months and seconds of a server-printed interval (`1 year 2 mons 3 days 04:05:06`).
+
 fn interval_parts(text: &str) -> Option<(i64, f64)> {
     let mut months = 0i64;
     let mut secs = 0f64;
@@ -261,6 +278,38 @@ pub fn ratio(r: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_look_alike_are_told_apart() {
+        for c in [
+            '\u{a0}',
+            '\u{ad}',
+            '\u{200b}',
+            '\u{200f}',
+            '\u{61c}',
+            '\u{2028}',
+            '\u{feff}',
+            '\u{2060}',
+            '\u{3000}',
+            '\u{e0041}',
+            '\u{fe0f}',
+            '\u{1b}',
+            '\u{7}',
+            '\r',
+        ] {
+            let name = format!("metrics{c}");
+            let shown = printable(&name);
+            assert_ne!(shown, "metrics", "{c:?}");
+            assert!(shown.starts_with("metrics\\"), "{c:?}: {shown}");
+            assert!(!shown.chars().any(needs_escape), "{shown}");
+            assert!(ident_escaped(&name).starts_with("U&\""), "{c:?}");
+        }
+        for fine in ["metrics", "métriques", "指标", "a b", "x→y"] {
+            assert_eq!(printable(fine), fine);
+        }
+    }
+
     #[test]
     fn counts_say_time_or_times() {
         assert_eq!(times(1), "1 time");
@@ -268,7 +317,6 @@ mod tests {
         assert_eq!(times(0), "0 times");
     }
 
-    use super::*;
     use std::time::Duration;
 
     #[test]

@@ -157,8 +157,10 @@ impl Theme {
         term: Option<&str>,
     ) -> Result<Theme, String> {
         let read = |path: &std::path::Path, name: &str| -> Result<Theme, String> {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read theme {}: {e}", path.display()))?;
+            // a theme is a few hundred bytes
+            let text = crate::paths::read_text(path, 64 * 1024)
+                .map_err(|e| format!("theme: {}", e.said(path)))?
+                .ok_or_else(|| format!("cannot read theme {}: no such file", path.display()))?;
             Theme::parse(name, &text).map_err(|e| format!("{e} (in {})", path.display()))
         };
         let name = match choice {

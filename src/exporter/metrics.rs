@@ -434,8 +434,11 @@ impl Exposition {
 }
 
 /// A label value as the exposition format quotes it: backslash, double quote and newline
-/// escaped (a hostile name stays one label value).
+/// escaped (a hostile name stays one label value), after what no terminal should be sent
+/// (ESC, BEL, CR, invisible characters) is written as escapes ([`crate::format::printable`]):
+/// `curl` of /metrics in a terminal shows it, and a dashboard's legend.
 pub fn escape(v: &str) -> String {
+    let v = crate::format::printable(v);
     let mut out = String::with_capacity(v.len());
     for c in v.chars() {
         match c {
@@ -553,7 +556,12 @@ mod tests {
 
     #[test]
     fn label_values_are_escaped() {
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        // a newline is an escape first (`\x0a`), whose backslash the format then doubles
+        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\\\x0ad");
+        assert_eq!(
+            escape("t\u{1b}]0;x\u{7}\r\u{200b}"),
+            "t\\\\x1b]0;x\\\\x07\\\\x0d\\\\u{200b}"
+        );
         assert_eq!(number(0.25), "0.25");
         assert_eq!(number(3.0), "3");
         assert_eq!(number(f64::INFINITY), "+Inf");

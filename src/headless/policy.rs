@@ -70,23 +70,17 @@ const MAX_POLICY_FILE: u64 = 4 * 1024 * 1024;
 
 /// A policy file's text, refused before it is read when it is larger than any database's.
 fn read_bounded(path: &Path) -> Result<String, String> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
-    let f = std::fs::File::open(path).map_err(cannot)?;
-    let mut text = String::new();
-    // One byte over the limit tells a file that is too large, whatever its metadata says
-    // (a pipe has none).
-    f.take(MAX_POLICY_FILE + 1)
-        .read_to_string(&mut text)
-        .map_err(cannot)?;
-    if text.len() as u64 > MAX_POLICY_FILE {
-        return Err(format!(
-            "{} is larger than {} MiB: not a policy file of any database hypertop knows",
-            path.display(),
-            MAX_POLICY_FILE / (1024 * 1024)
-        ));
-    }
-    Ok(text)
+    use crate::paths::ReadError;
+    crate::paths::read_text(path, MAX_POLICY_FILE)
+        .map_err(|e| match e {
+            ReadError::TooLarge(_) => format!(
+                "{} is larger than {} MiB: not a policy file of any database hypertop knows",
+                path.display(),
+                MAX_POLICY_FILE / (1024 * 1024)
+            ),
+            other => other.said(path),
+        })?
+        .ok_or_else(|| format!("cannot read {}: no such file", path.display()))
 }
 
 /// A policy file as written, checked as the palette checks the same settings (against the

@@ -403,3 +403,45 @@ fn every_subcommand_takes_the_connection_every_way() {
         }
     }
 }
+
+/// A theme or config that is a device, a FIFO or far larger than any theme is refused at once,
+/// never read without end nor waited on, and the terminal is not touched.
+#[test]
+fn theme_and_config_files_are_read_only_when_they_are_small_regular_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let huge = dir.path().join("huge.toml");
+    std::fs::write(&huge, "# x\n".repeat(100_000)).unwrap();
+    let conn = format!("host=127.0.0.1 port={} user=postgres", free_port());
+    for (theme, said) in [
+        ("/dev/zero", "is not a regular file"),
+        (fifo.to_str().unwrap(), "is not a regular file"),
+        (huge.to_str().unwrap(), "is larger than 64 KiB"),
+    ] {
+        let started = std::time::Instant::now();
+        let out = hypertop(&["--theme", theme, &conn], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(said), "{theme}: {stderr}");
+        assert_ne!(out.status.code(), Some(0));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+    // the config file: the same, for `config check`
+    let config = dir.path().join("hypertop");
+    std::fs::create_dir_all(&config).unwrap();
+    assert!(Command::new("mkfifo")
+        .arg(config.join("config.toml"))
+        .status()
+        .unwrap()
+        .success());
+    let out = hypertop(
+        &["config", "check"],
+        &[("XDG_CONFIG_HOME", dir.path().to_str().unwrap())],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
+}

@@ -5,6 +5,10 @@ use super::*;
 
 const LOCKS_SETTINGS: &str = "the hypertable's rows in TimescaleDB's catalog (and, for compression settings, the hypertable briefly: ALTER TABLE)";
 
+/// The shortest and longest time chunk interval set-chunk-interval takes.
+const MIN_CHUNK_SECONDS: f64 = 60.0;
+const MAX_CHUNK_SECONDS: f64 = 10.0 * 365.25 * 86_400.0;
+
 /// The plan for set-chunk-interval or set-compression.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
     let r = relation(facts, "hypertable")?;
@@ -32,6 +36,24 @@ fn chunk_interval(
         true => format!("{i} (units of {})", crate::format::ident(&now.column)),
         false => crate::format::interval(i),
     };
+    // A chunk per few seconds makes millions of tables; one per decades makes one table.
+    let seconds = (!now.integer_time)
+        .then(|| crate::format::interval_seconds(&wanted.0))
+        .flatten();
+    if let Some(s) = seconds.filter(|s| *s < MIN_CHUNK_SECONDS) {
+        return Err(format!(
+            "a chunk interval of {} makes a chunk every {}: give at least a minute (chunks are sized so the ones being written fit a quarter of memory: hours or days, usually)",
+            wanted.0,
+            if s < 1.0 { "fraction of a second".to_string() } else { crate::format::seconds(s) }
+        ));
+    }
+    if let Some(s) = seconds.filter(|s| *s > MAX_CHUNK_SECONDS) {
+        return Err(format!(
+            "a chunk interval of {} ({}) puts years of data in one chunk, which retention and compression then treat as one: give at most 10 years",
+            wanted.0,
+            crate::format::seconds(s)
+        ));
+    }
     if crate::format::interval(&now.interval) == crate::format::interval(&wanted.0) {
         return Err(format!(
             "the chunk interval of {} is {} already",
@@ -254,6 +276,19 @@ mod tests {
         assert!(p.impact[0].contains("new chunks only"), "{:?}", p.impact);
         assert!(p.impact[0].contains("2026-11-26"), "{:?}", p.impact);
         assert_eq!(p.changes, vec![Change::ChunkInterval(16400)]);
+        // bounds: not a chunk per microsecond, nor one per century
+        for (given, why) in [
+            ("00:00:00.000001", "fraction of a second"),
+            ("00:00:30", "every 30s"),
+            ("100 years", "at most 10 years"),
+        ] {
+            let mut cmd = parse("set-chunk-interval x 1d").unwrap();
+            if let Command::SetChunkInterval { interval, .. } = &mut cmd {
+                interval.0 = given.into();
+            }
+            let e = plan(&cmd, &facts(None, Some(week()))).unwrap_err();
+            assert!(e.contains(why), "{given}: {e}");
+        }
         // the same interval again is nothing to do
         let same = parse("set-chunk-interval x '7 days'").unwrap();
         assert!(plan(&same, &facts(None, Some(week()))).is_err());
