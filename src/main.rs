@@ -617,12 +617,16 @@ async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {
     let reads = targets.into_iter().map(|(name, s)| async move {
         let line = async {
             let c = connector(&s)?;
+            // at most PER_SERVER targets of one server read at once
+            let _turn = c.turn(&hypertop::connect::READING).await;
             let session = c.connect().await.map_err(|e| e.to_string())?;
             let caps = Capabilities::detect(&session.client)
                 .await
                 .map_err(|e| hypertop::connect::describe_error(&e))?;
-            // Every target at once: one session each (a second would double the connections).
+            // One session each (a second would double the connections).
             let snap = hypertop::snapshot::collect(&session.client, None, &caps, &s.limits).await;
+            // The turn is given back once the session has ended on the server too.
+            session.close().await;
             Ok::<_, String>(hypertop::snapshot::check(&snap, &s.limits))
         }
         .await

@@ -236,6 +236,8 @@ const METRICS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// How long a client may take to send a request's head, and the longest a connection lives
 /// (a scraper reconnects; a client that holds one open for nothing does not keep its slot).
 const HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// The same while three quarters of the slots are taken: idle clients cannot hold them all.
+const PRESSED_HEAD_TIMEOUT: Duration = Duration::from_secs(1);
 const CONNECTION_LIFE: Duration = Duration::from_secs(120);
 
 /// The most request head hyper buffers (its minimum; scrapers send a few hundred bytes).
@@ -251,33 +253,60 @@ fn max_connections(targets: usize) -> usize {
     soft.saturating_sub(32 + 2 * targets).clamp(4, 1024)
 }
 
-/// Serves scrapes until the process ends. Connections beyond the cap wait in the listen queue;
-/// an accept error (out of descriptors, a client gone before it was taken) is survived.
+/// Serves scrapes until the process ends. Every client is taken from the listen queue at once:
+/// beyond the cap (or out of descriptors, with one kept in reserve for this) it is told 503
+/// with Retry-After and closed, rather than left waiting past its scrape timeout; and while
+/// three quarters of the slots are taken a client has a second, not five, to send its request.
 pub async fn serve(
     listener: TcpListener,
     targets: Vec<Arc<Target>>,
     opts: Options,
 ) -> std::io::Result<()> {
-    let slots = Arc::new(Semaphore::new(max_connections(targets.len())));
+    let cap = max_connections(targets.len());
+    let slots = Arc::new(Semaphore::new(cap));
     let targets = Arc::new(targets);
     let mut complained: Option<Instant> = None;
+    let mut complain = |what: &str, e: &std::io::Error| {
+        // Said at most once a minute.
+        if complained.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
+            eprintln!("hypertop exporter: {what}: {e} (still serving)");
+            complained = Some(Instant::now());
+        }
+    };
+    // A descriptor held back for the moment there is none: given up to take a client and tell
+    // it to come back, then taken again.
+    let mut reserve = std::fs::File::open("/dev/null").ok();
     loop {
-        let slot = slots
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(std::io::Error::other)?;
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
-            Err(e) => {
-                // Said at most once a minute; a descriptor frees when a connection ends.
-                if complained.is_none_or(|at| at.elapsed() > Duration::from_secs(60)) {
-                    eprintln!("hypertop exporter: accepting a connection: {e} (still serving)");
-                    complained = Some(Instant::now());
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                complain("accepting a connection", &e);
+                drop(reserve.take());
+                if let Ok(Ok((stream, _))) =
+                    tokio::time::timeout(Duration::from_millis(50), listener.accept()).await
+                {
+                    tokio::spawn(busy(stream));
                 }
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                reserve = std::fs::File::open("/dev/null").ok();
+                if reserve.is_none() {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 continue;
             }
+            Err(e) => {
+                // a client gone before it was taken, and the like
+                complain("accepting a connection", &e);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tokio::spawn(busy(stream));
+            continue;
+        };
+        let head_timeout = match slots.available_permits() < cap / 4 {
+            true => PRESSED_HEAD_TIMEOUT,
+            false => HEAD_TIMEOUT,
         };
         let targets = targets.clone();
         tokio::spawn(async move {
@@ -287,13 +316,33 @@ pub async fn serve(
             });
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEAD_TIMEOUT)
+                .header_read_timeout(head_timeout)
                 .max_buf_size(MAX_HEAD)
                 .serve_connection(TokioIo::new(stream), service);
             let _ = tokio::time::timeout(CONNECTION_LIFE, connection).await;
             drop(slot);
         });
     }
+}
+
+/// What a client beyond the cap is told before it is closed: come back in a second.
+async fn busy(mut stream: tokio::net::TcpStream) {
+    use tokio::io::AsyncWriteExt;
+    const BODY: &str = "hypertop exporter: too many connections at once; retry\n";
+    let reply = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let told = async {
+        stream.write_all(reply.as_bytes()).await?;
+        stream.shutdown().await?;
+        // what the client sent is read and let go: closing with it unread would reset the
+        // connection, and the reply with it
+        let mut sink = [0u8; 1024];
+        while tokio::io::AsyncReadExt::read(&mut stream, &mut sink).await? > 0 {}
+        Ok::<_, std::io::Error>(())
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(1), told).await;
 }
 
 /// A scrape's deadline per target: ours, or the scraper's timeout less a margin to answer.

@@ -10,7 +10,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::engines::{free_port, native_database, repo_root, scenario};
+use crate::engines::{free_port, native_database, psql, repo_root, scenario};
 use crate::process::must;
 
 /// A GET on loopback: (status, body).
@@ -406,8 +406,10 @@ fn request(port: u16, method: &str, path: &str, headers: &str) -> (u16, String, 
 }
 
 /// More clients than descriptors (`ulimit -n 64`, 100 idle connections): the exporter takes
-/// what its cap allows, the rest wait in the listen queue, idle ones are closed after the head
-/// timeout, and a scrape is answered meanwhile — the process does not exit on EMFILE.
+/// what its cap allows and tells the rest at once to come back (503, Retry-After) instead of
+/// leaving them in the listen queue past a scrape's timeout; idle ones are closed after a
+/// short head timeout, so a scrape is answered within seconds — and the process does not exit
+/// on EMFILE.
 #[test]
 fn the_exporter_outlives_more_clients_than_it_has_descriptors() {
     let upstream = native_database("exporter_fds");
@@ -415,13 +417,32 @@ fn the_exporter_outlives_more_clients_than_it_has_descriptors() {
     let idle: Vec<TcpStream> = (0..100)
         .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
         .collect();
+    // the first answer comes at once, whatever it is: no wait in the listen queue
     let started = Instant::now();
-    let (status, _, body) = request(port, "GET", "/metrics", "");
-    assert_eq!(status, 200);
-    assert_eq!(value(&body, "hypertop_up{target=\"default\"}"), 1.0);
+    let (status, head, _) = request(port, "GET", "/metrics", "");
     assert!(
-        started.elapsed() < Duration::from_secs(40),
+        started.elapsed() < Duration::from_secs(3),
         "answered after {:?}",
+        started.elapsed()
+    );
+    assert!(
+        status == 200 || (status == 503 && head.contains("Retry-After: 1")),
+        "{head}"
+    );
+    // a scraper that comes back as told is served within seconds
+    let served = (0..20).any(|_| {
+        let (status, _, body) = request(port, "GET", "/metrics", "");
+        if status == 200 {
+            assert_eq!(value(&body, "hypertop_up{target=\"default\"}"), 1.0);
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        false
+    });
+    assert!(served, "no scrape served within 10 s");
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "served after {:?}",
         started.elapsed()
     );
     assert!(
@@ -571,4 +592,53 @@ fn head_has_no_body_and_the_query_is_decoded_strictly() {
     let (status, head, _) = request(port, "POST", "/metrics", "Content-Length: 0\r\n");
     assert_eq!(status, 405);
     assert!(head.to_lowercase().contains("allow: get, head"), "{head}");
+}
+
+/// `check --all` over forty targets on one server: at most eight of its sessions there at once
+/// (all forty at once can take a server's max_connections from its own applications); every
+/// target still gets its line.
+#[test]
+fn check_all_opens_a_few_sessions_to_one_server_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.toml");
+    let db = native_database("fleet_cap");
+    let app = format!("hypertop_cap_{}", std::process::id());
+    let text: String = (0..40)
+        .map(|i| format!("[profiles.t{i}]\nconninfo = \"{db} application_name={app}\"\n\n"))
+        .collect();
+    std::fs::write(&file, text).unwrap();
+    // watch the server's sessions of that application while check runs
+    let watching = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let peak = {
+        let (watching, db, app) = (watching.clone(), db.clone(), app.clone());
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while watching.load(std::sync::atomic::Ordering::SeqCst) {
+                let n: usize = psql(
+                    &db,
+                    &format!(
+                        "SELECT count(*) FROM pg_stat_activity WHERE application_name = '{app}'"
+                    ),
+                )
+                .parse()
+                .unwrap();
+                peak = peak.max(n);
+            }
+            peak
+        })
+    };
+    let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["check", "--all", "--targets", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    watching.store(false, std::sync::atomic::Ordering::SeqCst);
+    let peak = peak.join().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 40, "{text}");
+    assert!(text.lines().all(|l| l.contains(": HYPERTOP ")), "{text}");
+    println!("peak sessions of check --all on one server: {peak}");
+    assert!(
+        (1..=hypertop::connect::PER_SERVER).contains(&peak),
+        "{peak} sessions at once"
+    );
 }
