@@ -3,7 +3,8 @@
 //! Data flows one way; a module imports only from those before it:
 //!
 //! - **Connecting**: `cli` (flags) → `conninfo` (libpq-style settings) → `config` (profiles)
-//!   → `connect` (sessions, TLS, errors) → `capabilities` (what the server can do) → `queries`
+//!   → `connect` (sessions, TLS, errors) → `capabilities` (what the server can do) →
+//!   `releases` (what is known of TimescaleDB releases beyond their catalogs) → `queries`
 //!   (the SQL of `queries/`, chosen by capability).
 //! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations)
 //!   → `policy` (policies as code: the file, drift, lint rules) → `problems` (the ranked
@@ -20,7 +21,8 @@
 //! - **Front ends**: `console`, `headless` (`run`, `history`, `policy`), `snapshot` (`snapshot`,
 //!   `check`), `exporter` (Prometheus) and `demo` — all on the same store, screens and runner.
 //!
-//! Leaves used anywhere: `format`, `grid` (tables: sort, filter, layout), `theme`, `paths`,
+//! Leaves used anywhere: `format`, `paths` (where files live, and reading the ones a user
+//! names), `grid` (tables: sort, filter, layout), `theme`,
 //! `terminal`.
 
 pub mod actions;
@@ -45,6 +47,7 @@ pub mod policy;
 pub mod poller;
 pub mod problems;
 pub mod queries;
+pub mod releases;
 pub mod render;
 pub mod screens;
 pub mod snapshot;
@@ -62,15 +65,16 @@ mod layering {
     /// Leaves first, then the flow as documented.
     const ORDER: &[&str] = &[
         "format",
+        "paths",
         "grid",
         "theme",
-        "paths",
         "terminal",
         "cli",
         "conninfo",
         "config",
         "connect",
         "capabilities",
+        "releases",
         "queries",
         "model",
         "policy",

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use tokio_postgres::error::SqlState;
 
 use super::{Plan, Step};
 use crate::actions::journal::{Ending, Journal, Origin, Status};
@@ -63,11 +64,11 @@ pub fn action_settings(read_only: bool, lock_timeout: Duration) -> SessionSettin
 /// Adds what to do about common failures.
 fn explain(e: &tokio_postgres::Error) -> String {
     let text = describe_error(e);
-    match e.code().map(|c| c.code()) {
-        Some("55P03") => format!("{text} — another session holds a conflicting lock; try again later or raise --lock-timeout"),
-        Some("57014") => format!("{text} — cancelled"),
-        Some("25006") => format!("{text} — the session is read-only"),
-        Some("42501") => format!("{text} — this role lacks the privilege (often: it must own the object)"),
+    match e.code() {
+        Some(c) if *c == SqlState::LOCK_NOT_AVAILABLE => format!("{text} — another session holds a conflicting lock; try again later or raise --lock-timeout"),
+        Some(c) if *c == SqlState::QUERY_CANCELED => format!("{text} — cancelled"),
+        Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => format!("{text} — the session is read-only"),
+        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => format!("{text} — this role lacks the privilege (often: it must own the object)"),
         _ => text,
     }
 }
@@ -104,7 +105,7 @@ async fn after_failure(
     e: &tokio_postgres::Error,
 ) -> String {
     let mut extra = String::new();
-    if e.code().map(|c| c.code()) == Some("55P03") {
+    if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
         extra.push_str(&format!(" ({})", lock_holders(client).await));
     }
     if let (true, Some(target)) = (step.sql.starts_with("REINDEX"), &step.guard) {
@@ -301,7 +302,21 @@ pub async fn run(
     let mut completed = 0;
     let mut error = None;
     let mut status = Status::Ok;
+    let client = &session.client;
+    // An atomic plan: every statement in one transaction, committed only when all ran.
+    let atomic_failure = |what: &str| {
+        format!("{what}; nothing was applied (every statement is one transaction, rolled back)")
+    };
+    if plan.atomic {
+        if let Err(e) = client.batch_execute("BEGIN").await {
+            error = Some(explain(&e));
+            status = Status::Failed;
+        }
+    }
     for (index, step) in plan.steps.iter().enumerate() {
+        if status != Status::Ok {
+            break;
+        }
         if cancel.requested() {
             status = Status::Cancelled;
             break;
@@ -314,7 +329,7 @@ pub async fn run(
             });
         }
         let result = tokio::select! {
-            r = run_step(&session.client, step) => r,
+            r = run_step(client, step) => r,
             quiet = watchdog.silent() => {
                 // The step may or may not have completed on the server: its undo is kept.
                 status = Status::Unknown;
@@ -330,12 +345,12 @@ pub async fn run(
         match result {
             Ok(()) => completed += 1,
             Err(StepError::Db(e)) => {
-                status = if cancel.requested() || e.code().map(|c| c.code()) == Some("57014") {
+                status = if cancel.requested() || e.code() == Some(&SqlState::QUERY_CANCELED) {
                     Status::Cancelled
                 } else {
                     Status::Failed
                 };
-                let extra = after_failure(&session.client, step, &e).await;
+                let extra = after_failure(client, step, &e).await;
                 error = Some(format!("{}: {}{extra}", step.label, explain(&e)));
                 break;
             }
@@ -344,6 +359,35 @@ pub async fn run(
                 error = Some(format!("{}: {why}", step.label));
                 break;
             }
+        }
+    }
+    if plan.atomic && status != Status::Unknown {
+        if status == Status::Ok {
+            // What it leaves, and its transaction's id, journaled before the commit: killed
+            // between the two, a rollback asks the server whether it committed.
+            let committed = async {
+                let xid: i64 = client
+                    .query_one("SELECT pg_catalog.txid_current()", &[])
+                    .await
+                    .map_err(|e| explain(&e))?
+                    .get(0);
+                let after = super::state::read(client, &plan.changes).await.ok();
+                journal.committing(&id, origin, &plan.command, xid, after)?;
+                client
+                    .batch_execute("COMMIT")
+                    .await
+                    .map_err(|e| explain(&e))
+            }
+            .await;
+            if let Err(e) = committed {
+                status = Status::Failed;
+                error = Some(format!("not committed: {e}"));
+            }
+        }
+        if status != Status::Ok {
+            let _ = client.batch_execute("ROLLBACK").await;
+            completed = 0;
+            error = error.map(|e| atomic_failure(&e));
         }
     }
     let after = match completed {

@@ -117,6 +117,9 @@ pub enum LineKind {
     Intent,
     /// Written after the last one ran (or failed, or was cancelled).
     Outcome,
+    /// An atomic plan's statements all ran in their transaction, which is about to commit: its
+    /// transaction id (whether it committed can be asked later) and what it leaves.
+    Committing,
 }
 
 /// How an action ended: its status, how many steps completed, the error, and (when it changed
@@ -161,8 +164,10 @@ pub struct Line {
     pub completed_steps: Option<usize>,
     pub error: Option<String>,
     /// What the settings it changes stood at on the server: before its steps (intent), after
-    /// them (outcome). See [`super::state`].
+    /// them (outcome, committing). See [`super::state`].
     pub state: Option<super::state::State>,
+    /// Committing: the transaction's id (`txid_current()`).
+    pub xid: Option<i64>,
 }
 
 /// An action: its intent and, unless it never finished, its outcome.
@@ -170,6 +175,11 @@ pub struct Line {
 pub struct Entry {
     pub intent: Line,
     pub outcome: Option<Line>,
+    /// An atomic plan's line before its commit.
+    pub committing: Option<Line>,
+    /// An atomic entry without an outcome: whether its transaction committed, as the server
+    /// said when asked (None: not asked, or it could not tell).
+    pub committed: Option<bool>,
 }
 
 impl Entry {
@@ -202,20 +212,33 @@ impl Entry {
 
     /// The statements that undo what this entry did (empty when there is nothing to undo). An
     /// unfinished entry may have done any part of its work: its whole undo is replayed (each
-    /// undo statement is a no-op where there is nothing to undo).
+    /// undo statement is a no-op where there is nothing to undo) — but an atomic one did all or
+    /// nothing: nothing when it never reached its commit or its transaction did not commit.
     pub fn undo(&self) -> Vec<Step> {
         self.intent
             .plan
             .as_ref()
             .map(|p| {
-                let done = if self.unfinished() {
-                    p.steps.len()
-                } else {
-                    self.completed()
+                let done = match (self.unfinished(), p.atomic) {
+                    (false, _) => self.completed(),
+                    (true, false) => p.steps.len(),
+                    (true, true) => match (&self.committing, self.committed) {
+                        (None, _) | (Some(_), Some(false)) => 0,
+                        (Some(_), _) => p.steps.len(),
+                    },
                 };
                 p.undo_for(done)
             })
             .unwrap_or_default()
+    }
+
+    /// An atomic entry without an outcome whose transaction reached its commit: its id, for
+    /// the server to say whether it committed.
+    pub fn pending_commit(&self) -> Option<i64> {
+        let atomic = self.intent.plan.as_ref().is_some_and(|p| p.atomic);
+        (atomic && self.unfinished())
+            .then(|| self.committing.as_ref().and_then(|c| c.xid))
+            .flatten()
     }
 
     /// The settings it changes as they stood before it ran, and as it left them.
@@ -223,8 +246,16 @@ impl Entry {
         self.intent.state.as_ref()
     }
 
+    /// What it left: its outcome's, or the state its transaction was about to commit when it
+    /// did commit.
     pub fn state_after(&self) -> Option<&super::state::State> {
-        self.outcome.as_ref().and_then(|o| o.state.as_ref())
+        self.outcome
+            .as_ref()
+            .and_then(|o| o.state.as_ref())
+            .or_else(|| match self.committed {
+                Some(true) => self.committing.as_ref().and_then(|c| c.state.as_ref()),
+                _ => None,
+            })
     }
 
     pub fn changes(&self) -> &[super::change::Change] {
@@ -373,8 +404,36 @@ impl Journal {
             completed_steps: None,
             error: None,
             state: before,
+            xid: None,
         })?;
         Ok(id)
+    }
+
+    /// The line an atomic plan writes when every statement ran, just before its transaction
+    /// commits: the transaction's id and what the settings stand at in it.
+    pub fn committing(
+        &self,
+        id: &str,
+        origin: &Origin,
+        command: &str,
+        xid: i64,
+        after: Option<super::state::State>,
+    ) -> Result<(), String> {
+        self.append(&Line {
+            id: id.into(),
+            time: Utc::now(),
+            event: LineKind::Committing,
+            origin: origin.clone(),
+            command: command.into(),
+            sql: Vec::new(),
+            plan: None,
+            rollback_of: None,
+            outcome: None,
+            completed_steps: None,
+            error: None,
+            state: after,
+            xid: Some(xid),
+        })
     }
 
     /// The line that closes entry `id`: how it ended.
@@ -398,6 +457,7 @@ impl Journal {
             completed_steps: Some(ending.completed),
             error: ending.error,
             state: ending.after,
+            xid: None,
         })
     }
 
@@ -427,9 +487,14 @@ impl Journal {
                 out.push(Entry {
                     intent: line,
                     outcome: None,
+                    committing: None,
+                    committed: None,
                 });
             } else if let Some(e) = out.iter_mut().rev().find(|e| e.intent.id == line.id) {
-                e.outcome = Some(line);
+                match line.event {
+                    LineKind::Committing => e.committing = Some(line),
+                    _ => e.outcome = Some(line),
+                }
             }
         }
         Ok(Contents {

@@ -23,6 +23,10 @@ use serde::{Deserialize, Serialize};
 pub const READ_ONLY_REFUSAL: &str =
     "refused: --read-only is set and this command changes the database; nothing was changed";
 
+/// What an atomic plan promises, in its preview.
+pub const ATOMIC: &str =
+    "one transaction: if the server refuses any statement, none of them is applied";
+
 /// An object a statement acts on: its oid, and its name when the plan was made. Statements pass
 /// the oid (`$n::text::oid::regclass`), so a rename between plan
 /// and execution cannot redirect them to another object.
@@ -271,6 +275,9 @@ pub struct Plan {
     /// `run --yes` also needs `--force` (a rollback that overwrites later changes).
     #[serde(default)]
     pub needs_force: bool,
+    /// Every statement in one transaction: all of them take effect, or none (policy apply).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub atomic: bool,
     /// Another session's statement, shown in the preview and never journaled (it is that
     /// session's, and may carry a password).
     #[serde(skip)]
@@ -300,6 +307,7 @@ impl Plan {
             warnings: Vec::new(),
             impact: Vec::new(),
             needs_force: false,
+            atomic: false,
             statement: None,
             rollback_of: None,
         }

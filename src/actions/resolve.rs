@@ -674,6 +674,22 @@ pub async fn normalize_intervals(
     Ok(())
 }
 
+/// The continuous aggregates built on another one, as a policy file names them.
+pub async fn hierarchical(client: &Client) -> Result<std::collections::BTreeSet<String>, String> {
+    Ok(client
+        .query(sql!("hierarchical_caggs.sql"), &[])
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            crate::format::qualified_escaped(
+                &r.get::<_, String>("schema"),
+                &r.get::<_, String>("name"),
+            )
+        })
+        .collect())
+}
+
 /// A relation's columns, as its catalog names them.
 async fn columns(client: &Client, r: &Relation) -> Result<Vec<String>, String> {
     Ok(client
@@ -699,6 +715,12 @@ pub async fn apply_facts(
     use crate::policy::{DriftKind, Part};
     let mut f = super::plan::apply::ApplyFacts {
         ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+        version: caps
+            .timescaledb
+            .as_ref()
+            .map(|t| t.version.clone())
+            .unwrap_or_default(),
+        hierarchical: hierarchical(client).await?,
         ..Default::default()
     };
     let schema = caps.timescaledb_schema().unwrap_or("public").to_string();

@@ -12,7 +12,12 @@ pub fn target(
     origin: &Origin,
     id: Option<&str>,
 ) -> Result<(Entry, Vec<String>), String> {
-    let all = journal.history(origin)?.entries;
+    target_in(journal.history(origin)?.entries, id)
+}
+
+/// [`target`] among the entries of a journal already read (and told which of its atomic
+/// entries without an outcome committed).
+pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String>), String> {
     let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();
     let check = |e: &Entry| -> Result<(), String> {
         if e.intent.rollback_of.is_some() {
@@ -130,11 +135,21 @@ pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
     let steps = entry.undo();
     let mut warnings = later;
     let conflicting = !warnings.is_empty();
-    if entry.unfinished() {
-        warnings.push(format!(
+    let atomic = entry.intent.plan.as_ref().is_some_and(|p| p.atomic);
+    match (entry.unfinished(), atomic, entry.committed) {
+        (true, true, Some(true)) => warnings.push(format!(
+            "{} has no outcome (hypertop was killed after it committed): the server says its transaction committed, so all of it is undone",
+            entry.id()
+        )),
+        (true, true, _) => warnings.push(format!(
+            "{} has no outcome and the server cannot say whether its transaction committed: every undo statement is replayed; each skips what was not done",
+            entry.id()
+        )),
+        (true, false, _) => warnings.push(format!(
             "{} has no outcome (hypertop was killed, or it still runs elsewhere): every undo statement is replayed; each skips what was not done",
             entry.id()
-        ));
+        )),
+        _ => {}
     }
     let original = entry.intent.plan.as_ref();
     let mut plan = Plan::new(
@@ -151,6 +166,8 @@ pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
             .unwrap_or_default(),
     );
     plan.steps = steps;
+    // undone as it was done: an atomic plan's rollback is one transaction too
+    plan.atomic = original.is_some_and(|p| p.atomic);
     plan.irreversible =
         Some("a rollback is not itself undone; run the original command again".into());
     if conflicting {

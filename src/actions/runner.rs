@@ -26,7 +26,27 @@ pub async fn plan(
 ) -> Result<Plan, String> {
     match cmd {
         Command::Rollback { entry } => {
-            let (target, mut later) = rollback::target(journal, origin, entry.as_deref())?;
+            let mut all = journal.history(origin)?.entries;
+            // An atomic entry killed after its statements ran: the server says whether its
+            // transaction committed (all of it) or not (none of it).
+            for e in all.iter_mut() {
+                if let Some(xid) = e.pending_commit() {
+                    e.committed = client
+                        .query_one(
+                            "SELECT pg_catalog.txid_status($1::pg_catalog.int8)",
+                            &[&xid],
+                        )
+                        .await
+                        .ok()
+                        .and_then(|r| r.get::<_, Option<String>>(0))
+                        .and_then(|s| match s.as_str() {
+                            "committed" => Some(true),
+                            "aborted" => Some(false),
+                            _ => None,
+                        });
+                }
+            }
+            let (target, mut later) = rollback::target_in(all, entry.as_deref())?;
             // Only statements hypertop writes are run back, whatever the journal says.
             for step in target.undo() {
                 super::derive::check(&step)

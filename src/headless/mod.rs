@@ -57,6 +57,9 @@ pub fn describe(plan: &Plan) -> Vec<String> {
     }
     out.extend(plan.impact.iter().map(|i| format!("Impact: {i}")));
     out.push(format!("Locks: {}", plan.locks));
+    if plan.atomic {
+        out.push(format!("Transaction: {}", crate::actions::ATOMIC));
+    }
     out.extend(plan.statement.iter().map(|q| format!("Query: {q}")));
     out.extend(plan.warnings.iter().map(|w| format!("Warning: {w}")));
     out.push("SQL:".into());

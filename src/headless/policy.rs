@@ -179,6 +179,19 @@ async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, Stri
     let (relations, have) = database(ctx).await?;
     let want = read_file(ctx, path, &relations).await?;
     let drift = policy::diff(&want, &have);
+    // what this server's release is known to refuse, said before an apply
+    let version = ctx
+        .caps
+        .timescaledb
+        .as_ref()
+        .map(|t| t.version.as_str())
+        .unwrap_or_default();
+    let notes = crate::actions::plan::apply::version_notes(
+        &want,
+        &drift,
+        &resolve::hierarchical(&ctx.session.client).await?,
+        version,
+    );
     match format {
         Format::Json => println!(
             "{}",
@@ -186,10 +199,14 @@ async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, Stri
                 "file": path.display().to_string(),
                 "in_sync": drift.is_empty(),
                 "drift": drift,
+                "server_refuses": notes,
             }))
             .unwrap_or_default()
         ),
-        Format::Text => policy::describe(&drift).iter().for_each(|l| say(l)),
+        Format::Text => {
+            policy::describe(&drift).iter().for_each(|l| say(l));
+            notes.iter().for_each(|n| say(&format!("Note: {n}")));
+        }
     }
     Ok(if drift.is_empty() {
         EXIT_CLEAN

@@ -188,6 +188,13 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
         lines.push(label("Impact   ", i.clone(), theme.warn));
     }
     lines.push(label("Locks    ", plan.locks.clone(), theme.value));
+    if plan.atomic {
+        lines.push(label(
+            "All      ",
+            crate::actions::ATOMIC.into(),
+            theme.value,
+        ));
+    }
     if let Some(q) = &plan.statement {
         lines.push(label("Query    ", q.clone(), theme.value));
     }

@@ -21,6 +21,8 @@ const POLICIES: &str = "tests/fixtures/policy_set.sql";
 struct Pair {
     label: String,
     native: bool,
+    /// TimescaleDB's version there ("" for the engine, a pre-release: nothing is assumed).
+    version: String,
     with: String,
     fresh: String,
     _engines: Vec<Engine>,
@@ -40,6 +42,7 @@ fn pairs() -> Vec<Pair> {
     let mut out = vec![Pair {
         label: "engine".into(),
         native: false,
+        version: String::new(),
         with: with.conninfo(),
         fresh: fresh.conninfo(),
         _engines: vec![with, fresh],
@@ -50,6 +53,7 @@ fn pairs() -> Vec<Pair> {
         out.push(Pair {
             label: v.label(),
             native: true,
+            version: v.version.clone(),
             with,
             fresh: native_tsdb_database(v, Some(TABLES), "policy_fresh"),
             _engines: Vec::new(),
@@ -232,6 +236,7 @@ fn policies_as_code_round_trip_drift_apply_rollback_and_lint() {
             .borrow_mut()
             .push((pair.label.clone(), exported.clone()));
         check_round_trip(&run, pair);
+        check_a_refused_step_applies_nothing(&run, pair);
         check_drift_apply_and_rollback(&run, pair);
         check_lint(&run, pair);
         check_values_the_palette_refuses(&run, pair);
@@ -406,18 +411,39 @@ fn check_drift_apply_and_rollback(run: &Run, pair: &Pair) {
     assert!(out.contains("read-only"), "{out}");
     assert_eq!(catalog(&pair.with), before, "--read-only changed nothing");
 
+    // a release that refuses to pause a hierarchical cagg's refresh policy: said by diff
+    // before, by apply as it leaves it alone, and left as drift
+    let frozen = hypertop::releases::has(
+        &pair.version,
+        hypertop::releases::Limit::HierarchicalRefreshFrozen,
+    )
+    .is_some();
+    let said = run.expect(&pair.with, &["policy", "diff", &file], 1);
+    assert_eq!(
+        said.contains("Note: pol.raw_daily: not applicable here"),
+        frozen,
+        "{said}"
+    );
     let out = run.expect(&pair.with, &["policy", "apply", &file, "--yes"], 0);
     assert!(out.contains("pol.nowhere is not in the database"), "{out}");
+    assert_eq!(
+        out.contains("refuses to pause a refresh policy"),
+        frozen,
+        "{out}"
+    );
     let json = run.expect(
         &pair.with,
         &["policy", "diff", &file, "--format", "json"],
         1,
     );
-    assert_eq!(
-        kinds(&json),
-        set([("pol.nowhere", "compression", "no_relation")]),
-        "only what apply cannot create is left"
-    );
+    let left = match frozen {
+        false => set([("pol.nowhere", "compression", "no_relation")]),
+        true => set([
+            ("pol.nowhere", "compression", "no_relation"),
+            ("pol.raw_daily", "refresh_policy", "paused"),
+        ]),
+    };
+    assert_eq!(kinds(&json), left, "only what apply cannot create is left");
     run.expect(&pair.with, &["run", "rollback", "--yes"], 0);
     assert_eq!(catalog(&pair.with), before, "rollback restores the catalog");
     assert_eq!(run.export(&pair.with), exported);
@@ -435,6 +461,93 @@ fn check_drift_apply_and_rollback(run: &Run, pair: &Pair) {
     );
     let out = run.expect(&pair.with, &["policy", "diff", &bad], 2);
     assert!(out.contains("'7 dayz' is not an interval"), "{out}");
+}
+
+/// A policy apply is one transaction: a statement the server refuses late in the plan (a
+/// reorder index it does not have, the 9th of 11) leaves the database as it was, and the
+/// journal says nothing was applied. Killed after its commit, its rollback asks the server
+/// whether it committed and flags only a colleague's later change; killed before, it has
+/// nothing to undo, and a colleague's policy stays — `--force` or not.
+fn check_a_refused_step_applies_nothing(run: &Run, pair: &Pair) {
+    let exported = run.export(&pair.with);
+    let before = catalog(&pair.fresh);
+    let bad = run.file(
+        "refused_late.toml",
+        &exported.replace("index = \"raw_device_time_idx\"", "index = \"no_such_idx\""),
+    );
+    let out = run.expect(&pair.fresh, &["policy", "apply", &bad, "--yes"], 1);
+    assert!(
+        out.contains("invalid reorder index") && out.contains("nothing was applied"),
+        "{out}"
+    );
+    assert_eq!(catalog(&pair.fresh), before, "nothing applied");
+    let history = run.expect(&pair.fresh, &["history"], 0);
+    let last = history.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("refused_late.toml") && last.contains("nothing was changed"),
+        "{history}"
+    );
+    // killed before its commit (its outcome never written): nothing to undo, and a policy a
+    // colleague adds later is not taken for its own
+    drop_outcome(run, "refused_late.toml");
+    psql(
+        &pair.fresh,
+        "SELECT add_retention_policy('pol.\"Event Log\"', interval '60 days')",
+    );
+    let colleague = catalog(&pair.fresh);
+    for args in [
+        &["run", "rollback", "--yes"][..],
+        &["run", "rollback", "--yes", "--force"][..],
+    ] {
+        let out = run.expect(&pair.fresh, args, 1);
+        assert!(
+            out.contains("nothing to roll back") || out.contains("nothing of it was applied"),
+            "{out}"
+        );
+        assert_eq!(catalog(&pair.fresh), colleague);
+    }
+    psql(
+        &pair.fresh,
+        "SELECT remove_retention_policy('pol.\"Event Log\"')",
+    );
+    // killed after its commit: all of it is undone, and only the colleague's change is flagged
+    let good = run.file("committed.toml", &exported);
+    run.expect(&pair.fresh, &["policy", "apply", &good, "--yes"], 0);
+    drop_outcome(run, "committed.toml");
+    psql(
+        &pair.fresh,
+        "SELECT alter_job(job_id, schedule_interval => interval '3 days') FROM timescaledb_information.jobs
+          WHERE proc_name = 'policy_retention' AND hypertable_name = 'Event Log'",
+    );
+    let out = run.expect(&pair.fresh, &["run", "rollback", "--dry-run"], 0);
+    assert!(out.contains("says its transaction committed"), "{out}");
+    let flagged: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("someone changed it since"))
+        .collect();
+    assert_eq!(flagged.len(), 1, "{out}");
+    assert!(flagged[0].contains("policy_retention"), "{out}");
+    run.expect(&pair.fresh, &["run", "rollback", "--yes", "--force"], 0);
+    assert_eq!(catalog(&pair.fresh), before, "all of it undone");
+}
+
+/// The journal as if hypertop had been killed before writing the outcome of the entry of
+/// `command`.
+fn drop_outcome(run: &Run, command: &str) {
+    let text = std::fs::read_to_string(&run.journal).unwrap();
+    let id = text
+        .lines()
+        .filter(|l| l.contains("\"event\":\"intent\"") && l.contains(command))
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter_map(|v| v["id"].as_str().map(String::from))
+        .last()
+        .unwrap_or_else(|| panic!("no entry of {command}"));
+    let kept: String = text
+        .lines()
+        .filter(|l| !(l.contains("\"event\":\"outcome\"") && l.contains(&id)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&run.journal, kept).unwrap();
 }
 
 /// Every lint rule, on a file and (applied) on the live database, where the overview shows

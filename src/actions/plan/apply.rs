@@ -24,6 +24,10 @@ pub struct ApplyFacts {
     pub impact: BTreeMap<String, Impact>,
     /// The policies the server can add by creation time (retention from 2.13).
     pub created_before: std::collections::BTreeSet<Part>,
+    /// Continuous aggregates on another one (by the file's names).
+    pub hierarchical: std::collections::BTreeSet<String>,
+    /// The server's TimescaleDB version, for what it is known to refuse.
+    pub version: String,
 }
 
 /// One plan for the whole drift. Drift that apply cannot make right (a relation that does not
@@ -46,9 +50,19 @@ pub fn plan_apply(
     let mut affects = Vec::new();
     let mut changed = std::collections::BTreeSet::new();
     let mut confirm_name: Option<Confirm> = None;
-    // Compression settings first: a compression policy needs compression on.
+    // Compression settings first: a compression policy needs compression on. Then what is
+    // removed, changed and added, in that order: a version that counts a relation's policies
+    // when one is added sees the old one gone.
     let mut ordered: Vec<&Drift> = drift.iter().collect();
-    ordered.sort_by_key(|d| (d.part != Part::Compression, d.relation.clone()));
+    ordered.sort_by_key(|d| {
+        let stage = match d.kind {
+            _ if d.part == Part::Compression => 0,
+            DriftKind::Extra => 1,
+            DriftKind::Changed | DriftKind::Paused => 2,
+            _ => 3,
+        };
+        (stage, d.relation.clone(), d.part)
+    });
     for d in ordered {
         // A retention added or changed (and whether it runs): its impact is said below.
         let mut retention: Option<bool> = None;
@@ -280,6 +294,72 @@ pub fn plan_apply(
                     warnings.push(skip("its job was not found"));
                     continue;
                 };
+                if let Some(known) = frozen_refresh(facts, d) {
+                    // alter_job is refused: a policy that stays scheduled is removed and
+                    // added again with its new window and schedule; none can be paused
+                    let Some(p) = w.refresh_policy.as_ref().filter(|p| p.scheduled) else {
+                        warnings.push(skip(&known.refusal(
+                            &facts.version,
+                            "pause a refresh policy of a continuous aggregate on another one",
+                        )));
+                        continue;
+                    };
+                    let (Some(start), Some(end)) = (
+                        interval_or_open(&p.start_offset),
+                        interval_or_open(&p.end_offset),
+                    ) else {
+                        warnings.push(skip("integer offsets are added with SQL, not by apply"));
+                        continue;
+                    };
+                    let readd = |label: String, start, end, schedule: &str| {
+                        Step::new(
+                            label,
+                            sql!("apply_add_refresh_policy.sql"),
+                            &vars,
+                            vec![text(r.regclass()), start, end, text(schedule), text("true")],
+                        )
+                    };
+                    let remove = |label: String| {
+                        Step::new(
+                            label,
+                            sql!("remove_refresh_policy.sql"),
+                            &vars,
+                            vec![text(r.regclass())],
+                        )
+                    };
+                    steps.push(remove(format!(
+                        "remove the refresh policy of {} (to add it again: this TimescaleDB refuses alter_job on it)",
+                        r.shown()
+                    )));
+                    undo.push(vec![readd(
+                        format!("re-add the refresh policy on {}", r.shown()),
+                        config_str(prev, "start_offset"),
+                        config_str(prev, "end_offset"),
+                        &prev.schedule_interval,
+                    )]);
+                    steps.push(readd(
+                        format!("add the refresh policy on {} as the file has it", r.shown()),
+                        start,
+                        end,
+                        &p.schedule,
+                    ));
+                    undo.push(vec![remove(format!(
+                        "remove the refresh policy of {} again",
+                        r.shown()
+                    ))]);
+                    if !prev.scheduled {
+                        warnings.push(format!(
+                            "{}: the rollback re-adds its policy scheduled, not paused as it was: {}",
+                            r.shown(),
+                            known.refusal(&facts.version, "pause it")
+                        ));
+                    }
+                    changes.push(policy_setting(r, &prev.proc_name));
+                    changes.push(Change::Job(prev.job_id));
+                    affects.push(format!("{} {}", r.shown(), d.part.as_str()));
+                    changed.insert(r.oid);
+                    continue;
+                }
                 let base = prev.config.clone().unwrap_or(serde_json::Value::Null);
                 let (config, schedule, scheduled, keys): (serde_json::Value, &str, bool, &[&str]) =
                     match part {
@@ -388,6 +468,9 @@ pub fn plan_apply(
         p.locks = "TimescaleDB catalog rows; changing compression settings takes an AccessExclusiveLock on the hypertable briefly".into();
     }
     p.steps = steps;
+    // Catalog changes only: one transaction, so a refusal at any step leaves the database as it
+    // was.
+    p.atomic = true;
     p.inverse_groups = undo.iter().map(Vec::len).collect();
     p.inverse = Some(undo.into_iter().flatten().collect());
     p.changes = changes;
@@ -513,6 +596,69 @@ fn add_threshold_policy(
             text(p.scheduled.to_string()),
         ],
     ))
+}
+
+/// What this server's release is known to refuse of `drift` (said by `policy diff` before any
+/// apply): refresh policies of continuous aggregates on another one that cannot be paused, or
+/// are changed by adding them again.
+pub fn version_notes(
+    want: &PolicyFile,
+    drift: &[Drift],
+    hierarchical: &std::collections::BTreeSet<String>,
+    version: &str,
+) -> Vec<String> {
+    let facts = ApplyFacts {
+        hierarchical: hierarchical.clone(),
+        version: version.to_string(),
+        ..ApplyFacts::default()
+    };
+    drift
+        .iter()
+        .filter(|d| matches!(d.kind, DriftKind::Changed | DriftKind::Paused))
+        .filter_map(|d| {
+            let known = frozen_refresh(&facts, d)?;
+            let wanted = want
+                .relation(&d.relation, d.is_cagg)
+                .and_then(|w| w.refresh_policy.as_ref());
+            Some(match wanted.is_some_and(|p| p.scheduled) {
+                true => format!(
+                    "{}: apply removes its refresh policy and adds it again with the file's window and schedule: {}",
+                    d.relation,
+                    known.refusal(version, "change it with alter_job")
+                ),
+                false => format!(
+                    "{}: not applicable here: {}",
+                    d.relation,
+                    known.refusal(
+                        version,
+                        "pause a refresh policy of a continuous aggregate on another one"
+                    )
+                ),
+            })
+        })
+        .collect()
+}
+
+/// A refresh policy of a continuous aggregate on another one, on a release that refuses
+/// alter_job of it: what is known of the limit.
+fn frozen_refresh(facts: &ApplyFacts, d: &Drift) -> Option<&'static crate::releases::Known> {
+    (d.part == Part::RefreshPolicy && facts.hierarchical.contains(&d.relation))
+        .then(|| {
+            crate::releases::has(
+                &facts.version,
+                crate::releases::Limit::HierarchicalRefreshFrozen,
+            )
+        })
+        .flatten()
+}
+
+/// An offset as the add function takes it: an interval, or NULL for an open end; None for an
+/// integer one.
+fn interval_or_open(t: &Option<crate::policy::Threshold>) -> Option<Option<String>> {
+    match t {
+        None => Some(None),
+        Some(t) => t.interval().map(|s| Some(s.to_string())),
+    }
 }
 
 /// Compression settings checked against the table's columns: only names it has reach SQL.

@@ -419,11 +419,13 @@ fn previous(job: &Option<JobSettings>) -> Option<serde_json::Value> {
     job.as_ref().and_then(|j| serde_json::to_value(j).ok())
 }
 
+/// A job's config value as text; None where it is absent or null (an open window's end).
 fn config_str(prev: &JobSettings, key: &str) -> Option<String> {
-    prev.config.as_ref()?.get(key).map(|v| match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    })
+    match prev.config.as_ref()?.get(key)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 const LOCKS_COMPRESS: &str = "per chunk, in its own transaction: ExclusiveLock while compressing (writes wait, reads continue), then AccessExclusiveLock briefly to truncate (reads wait too)";
