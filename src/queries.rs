@@ -647,7 +647,6 @@ mod tests {
         // the actions' files, expanded when they run
         for template in [
             include_str!("../queries/actions/policy.sql"),
-            include_str!("../queries/actions/cagg_window.sql"),
             include_str!("../queries/actions/jobs_state.sql"),
             include_str!("../queries/actions/restore_policy.sql"),
         ] {

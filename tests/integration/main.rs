@@ -14,6 +14,7 @@ mod cli_errors;
 mod exporter;
 mod headless;
 mod journal;
+mod judgement;
 mod native_tsdb;
 mod plain;
 mod plans;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr};
 
 use super::change::Change;
-use super::parse::{self, Command, Interval, WindowBound};
+use super::parse::{self, Command, Interval};
 use super::{Confirm, Object, Plan, Step};
 
 macro_rules! sql {
@@ -24,6 +24,7 @@ mod policies;
 mod sessions;
 mod settings;
 
+pub use chunks::{refresh_batches, refresh_window, RefreshWindow};
 pub use policies::PolicyKind;
 
 /// What kind of relation a name resolved to (`queries/actions/resolve.sql` decides).
@@ -122,7 +123,6 @@ pub struct Facts {
     pub integer_time: bool,
     /// Integer time: its "now" from its integer_now function, when monitoring may call it.
     pub integer_now: Option<i64>,
-    pub policy_window: Option<(Option<String>, Option<String>)>,
     /// Drop-index: the definition (kept in the journal) and whether it backs a constraint.
     pub index_definition: Option<String>,
     pub index_backs_constraint: bool,
@@ -138,6 +138,39 @@ pub struct Facts {
     pub compression: Option<CompressionNow>,
     /// set-compression: the hypertable's columns, as its catalog names them.
     pub columns: Vec<String>,
+    /// refresh: the aggregate as it stands and what its window reads.
+    pub refresh: Option<RefreshFacts>,
+}
+
+/// A continuous aggregate about to be refreshed, in TimescaleDB's internal units (µs since the
+/// epoch for time, the integer for integer time).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RefreshFacts {
+    pub integer_time: bool,
+    /// The server's now (integer time: its integer_now; None when that cannot be called).
+    pub now: Option<i64>,
+    /// The end of materialized data; None when never refreshed.
+    pub watermark: Option<i64>,
+    /// Its refresh policy's start and end offsets (None: open).
+    pub policy: Option<(Option<i64>, Option<i64>)>,
+    /// The refresh policy's runs so far and their mean length (seconds).
+    pub policy_runs: Option<(i64, f64)>,
+    /// One bucket, where its width is fixed.
+    pub bucket: Option<i64>,
+    /// The chunk interval of what it reads.
+    pub chunk_interval: Option<i64>,
+    /// The command's own window, read as internal units.
+    pub given: Option<(Option<i64>, Option<i64>)>,
+    /// Where the data it reads starts (its first chunk).
+    pub data_start: Option<i64>,
+    /// What the window about to be refreshed reads, and how many chunks with data lie between
+    /// the watermark and the window's start.
+    pub chunks: i64,
+    pub rows: i64,
+    pub bytes: i64,
+    pub gap_chunks: i64,
+    /// `schema.name` of what it reads.
+    pub source: String,
 }
 
 /// A hypertable's time dimension as `queries/actions/chunk_interval.sql` reads it.

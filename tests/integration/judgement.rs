@@ -1,0 +1,128 @@
+//! Judgement in every action: defaults that do what an operator at 3 a.m. means — a refresh
+//! that leaves no hole, a compress that spares the chunk being written, "reversible" only for
+//! what rollback restores — on the engine and every native version.
+
+use hypertop::actions::parse::parse;
+use hypertop::headless;
+
+use crate::actions::{env_for, Env};
+use crate::engines::{engine_with_files, on_each, own_servers, psql, Tsdb};
+
+/// An hourly aggregate of two days of readings, materialized only up to a day ago, with a
+/// refresh policy of [now-3h, now-1h): the demo's lagging aggregate.
+fn lagging(c: &str) {
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS hole CASCADE; CREATE SCHEMA hole;
+         CREATE TABLE hole.raw (time timestamptz NOT NULL, device int, v float8);
+         SELECT create_hypertable('hole.raw', 'time', chunk_time_interval => interval '1 hour');
+         INSERT INTO hole.raw
+              SELECT t, d, 1 FROM generate_series(date_trunc('minute', now()) - interval '2 days',
+                                                   now(), interval '5 minutes') t,
+                                  generate_series(1, 2) d;
+         CREATE MATERIALIZED VIEW hole.hourly
+           WITH (timescaledb.continuous, timescaledb.materialized_only = true) AS
+           SELECT time_bucket('1 hour', time) AS bucket, device, count(*) AS n
+             FROM hole.raw GROUP BY 1, 2 WITH NO DATA;",
+    );
+    psql(
+        c,
+        "CALL refresh_continuous_aggregate('hole.hourly', now() - interval '2 days', now() - interval '1 day')",
+    );
+    psql(
+        c,
+        "SELECT add_continuous_aggregate_policy('hole.hourly', start_offset => interval '3 hours',
+                                                end_offset => interval '1 hour',
+                                                schedule_interval => interval '30 minutes')",
+    );
+}
+
+/// Hours of [from, to) with raw data but no bucket in the aggregate, for each device.
+fn missing_hours(c: &str, from: &str, to: &str) -> i64 {
+    psql(
+        c,
+        &format!(
+            "SELECT count(*) FROM generate_series(date_trunc('hour', {from}),
+                                                 date_trunc('hour', {to}) - interval '1 hour',
+                                                 interval '1 hour') h,
+                                 generate_series(1, 2) d
+              WHERE EXISTS (SELECT FROM hole.raw r WHERE r.time >= h AND r.time < h + interval '1 hour')
+                AND NOT EXISTS (SELECT FROM hole.hourly a WHERE a.bucket = h AND a.device = d)"
+        ),
+    )
+    .parse()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_refresh_of_a_lagging_aggregate_leaves_no_hole() {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, "hole"), refresh_leaves_no_hole).await;
+}
+
+async fn refresh_leaves_no_hole(server: &Tsdb) {
+    let c = &server.conninfo;
+    lagging(c);
+    let e: Env = env_for(c).await;
+    let ctx = e.ctx();
+    // the policy's window alone would leave [now-1d, now-3h) empty below the new watermark
+    assert!(missing_hours(c, "now() - interval '1 day'", "now() - interval '3 hours'") > 30);
+    // a window given above the watermark: the hole is named and the fill said; a script needs
+    // --force, the console the aggregate's name
+    let three_hours_ago = psql(c, "SELECT (now() - interval '3 hours')::text");
+    let one_hour_ago = psql(c, "SELECT (now() - interval '1 hour')::text");
+    let plan = headless::make_plan(
+        &ctx,
+        &parse(&format!(
+            "refresh hole.hourly '{three_hours_ago}' '{one_hour_ago}'"
+        ))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(plan.needs_force, "{plan:?}");
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("unmaterialized below the new watermark")
+                && w.contains("refresh hole.hourly '")),
+        "{:?}",
+        plan.warnings
+    );
+    // the default: from the watermark to where the policy's window ends, in batches
+    let plan = headless::make_plan(&ctx, &parse("refresh hole.hourly").unwrap())
+        .await
+        .unwrap();
+    assert!(
+        plan.summary.contains("from its watermark"),
+        "{}",
+        plan.summary
+    );
+    assert!(!plan.needs_force && plan.warnings.is_empty(), "{plan:?}");
+    assert!(
+        plan.impact
+            .iter()
+            .any(|i| i.starts_with("reads ") && i.contains("chunks of hole.raw")),
+        "{:?}",
+        plan.impact
+    );
+    assert!(
+        plan.impact
+            .iter()
+            .any(|i| i.contains("no basis for an estimate")),
+        "{:?}",
+        plan.impact
+    );
+    assert!(
+        plan.steps.len() > 1,
+        "23 hours of one-hour chunks are batched"
+    );
+    let outcome = e.execute(&plan, std::time::Duration::from_secs(5)).await;
+    assert_eq!(outcome.error, None);
+    assert_eq!(
+        missing_hours(c, "now() - interval '47 hours'", "now() - interval '1 hour'"),
+        0,
+        "every hour below the new watermark is materialized"
+    );
+}
