@@ -37,6 +37,7 @@ SELECT ca.user_view_schema::text                                    AS schema,
        -- the tree), joined on the client: as parameters here, the integer "now"s had this
        -- statement planned again at every refresh (1.1 of its 1.8 ms at 500 caggs)
        ca.raw_hypertable_id,
+       ca.mat_hypertable_id,
        ca.materialized_only,
        now()                                                        AS server_now,
        rp.job_id                                                    AS refresh_job_id,

@@ -136,6 +136,15 @@ pub fn ident(name: &str) -> String {
     }
 }
 
+/// An identifier for generated SQL: always double-quoted, so keywords and odd names are safe.
+pub fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+pub fn quote_qualified(schema: &str, name: &str) -> String {
+    format!("{}.{}", quote_ident(schema), quote_ident(name))
+}
+
 /// `schema.name`, each part quoted as SQL needs it.
 pub fn qualified(schema: &str, name: &str) -> String {
     format!("{}.{}", ident(schema), ident(name))

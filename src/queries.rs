@@ -414,6 +414,9 @@ pub fn statement_stats(schema: &str) -> [String; 3] {
     .map(|t| t.replace("{schema}", &quoted))
 }
 
+/// The source chunks below continuous aggregates' watermarks, for the hole probes.
+pub const CAGG_HOLE_SOURCES: &str = include_str!("../queries/cagg_hole_sources.sql");
+
 /// Functions a user wrote that planning is known to call: a second layer behind the boundary.
 pub const PLAN_GUARD: &str = include_str!("../queries/plan_guard.sql");
 

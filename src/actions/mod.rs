@@ -150,14 +150,7 @@ pub fn literal(s: &str) -> String {
     }
 }
 
-/// An identifier for generated SQL: always double-quoted, so keywords and odd names are safe.
-pub fn quote_ident(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
-pub fn quote_qualified(schema: &str, name: &str) -> String {
-    format!("{}.{}", quote_ident(schema), quote_ident(name))
-}
+pub use crate::format::{quote_ident, quote_qualified};
 
 /// A statement from a template file: its `--` comment lines dropped and its layout folded to
 /// single spaces (the files document themselves; the preview shows one line) — done to the

@@ -89,6 +89,11 @@ pub struct Cagg {
     pub last_run_status: Option<String>,
     pub last_success: Option<DateTime<Utc>>,
     pub pending_invalidations: i64,
+    /// Its materialization hypertable's id.
+    #[serde(skip)]
+    pub mat_id: i32,
+    /// Ranges below its watermark with source data and no bucket (see [`super::holes`]).
+    pub holes: Vec<super::holes::Hole>,
 }
 
 impl Cagg {
@@ -110,6 +115,14 @@ impl Cagg {
             .and_then(crate::format::interval_seconds)
             .unwrap_or(0.0);
         Some(p.end_offset_seconds.unwrap_or(0.0) + bucket + p.schedule_seconds?)
+    }
+
+    /// Its watermark in TimescaleDB's internal units (µs since the epoch, or the integer).
+    pub fn watermark_units(&self) -> Option<i64> {
+        self.watermark.map(|w| match w {
+            Watermark::Time(t) => t.timestamp_micros(),
+            Watermark::Int(n) => n,
+        })
     }
 
     /// `schema.name` of what it aggregates: the parent cagg or the hypertable.
@@ -184,6 +197,8 @@ pub async fn fetch(
                 last_run_status: r.try_get("last_run_status")?,
                 last_success: r.try_get("last_success")?,
                 pending_invalidations: r.try_get("pending_invalidations")?,
+                mat_id: r.try_get("mat_hypertable_id")?,
+                holes: Vec::new(),
             })
         })
         .collect()

@@ -247,6 +247,8 @@ pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg
         last_run_status: Some("Success".into()),
         last_success: None,
         pending_invalidations: 3,
+        mat_id: 10,
+        holes: Vec::new(),
     }
 }
 

@@ -27,6 +27,7 @@ pub mod catalog;
 pub mod compression;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod holes;
 pub mod hypertables;
 pub mod indexes;
 pub mod integer_now;
@@ -215,7 +216,9 @@ pub async fn fetch_with(
                 jobs::fetch_runs(client, caps, t, &mut cache.statements).await?,
             ),
             (QueryKind::Caggs, _) if ts => {
-                Payload::Caggs(caggs::fetch(client, caps, &mut cache.statements).await?)
+                let mut all = caggs::fetch(client, caps, &mut cache.statements).await?;
+                holes::find(client, &mut all, &mut cache.holes).await?;
+                Payload::Caggs(all)
             }
             (QueryKind::Caggs, _) => {
                 Payload::MatViews(caggs::fetch_matviews(client, &mut cache.statements).await?)

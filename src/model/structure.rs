@@ -266,6 +266,8 @@ pub struct Cache {
     pub jobs: Cached<Vec<std::sync::Arc<super::jobs::JobDefinition>>>,
     /// How many indexes' counters the last catalog read took in.
     pub indexes_counted: usize,
+    /// What the hole probes of the continuous aggregates found, and up to where.
+    pub holes: super::holes::Probed,
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
     /// would be compared with them, and every relation is measured.
     pub one_shot: bool,

@@ -281,7 +281,9 @@ pub(super) fn say_alike(out: &mut String, line: &str) {
 pub(super) fn noun(kind: ProblemKind) -> &'static str {
     match kind {
         ProblemKind::JobFailing | ProblemKind::JobOverdue => "jobs",
-        ProblemKind::CaggLag | ProblemKind::RefreshWindow => "continuous aggregates",
+        ProblemKind::CaggLag | ProblemKind::CaggHole | ProblemKind::RefreshWindow => {
+            "continuous aggregates"
+        }
         ProblemKind::InvalidIndex | ProblemKind::DuplicateIndex | ProblemKind::UnusedIndex => {
             "indexes"
         }

@@ -57,6 +57,9 @@ pub enum ProblemKind {
     WorkerCapacity,
     #[strum(serialize = "cagg lag")]
     CaggLag,
+    /// Source data below a cagg's watermark with no bucket: queries of it do not see it.
+    #[strum(serialize = "cagg hole")]
+    CaggHole,
     #[strum(serialize = "retention overdue")]
     RetentionOverdue,
     #[strum(serialize = "compression backlog")]

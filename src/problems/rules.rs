@@ -32,6 +32,7 @@ pub(super) const RELATIONS: &[RelationRule] = &[
     retention,
     indexes,
     caggs,
+    cagg_holes,
     lint,
     super::advice::advice,
 ];
@@ -413,6 +414,68 @@ fn caggs(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Fou
             ),
             _ => {}
         }
+    }
+}
+
+/// Caggs' holes below their watermark (data of their source with no bucket), each with the
+/// refresh that fills it — its window a source chunk wider on each side, so a bucket
+/// straddling an edge is refreshed whole — except where a cagg's own retention drops its
+/// buckets anyway.
+fn cagg_holes(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &mut Found) {
+    for c in input.caggs.unwrap_or_default() {
+        holes(input, c, out);
+    }
+}
+
+fn holes(input: &Inputs, c: &crate::model::caggs::Cagg, out: &mut Found) {
+    let integer = !crate::model::caggs::is_time_type(&c.time_type);
+    // µs since the epoch (or the integer) as the palette takes a bound, and as people read it
+    let bound = |v: i64| -> (String, String) {
+        match (integer, DateTime::from_timestamp_micros(v)) {
+            (false, Some(t)) => (format!("'{}'", t.to_rfc3339()), format::timestamp(t, true)),
+            _ => (v.to_string(), v.to_string()),
+        }
+    };
+    let retained_from = input
+        .retention
+        .unwrap_or_default()
+        .iter()
+        .find(|r| (r.schema.as_str(), r.name.as_str()) == (c.schema.as_str(), c.name.as_str()))
+        .and_then(|r| r.drop_after_seconds)
+        .zip(c.watermark_units().zip(c.lag_seconds))
+        .map(|(after, (w, lag))| w + ((lag - after) * 1e6) as i64);
+    for h in &c.holes {
+        if retained_from.is_some_and(|from| h.to <= from) {
+            continue;
+        }
+        let fill_to = c
+            .watermark_units()
+            .map_or(h.to + h.chunk_len, |w| (h.to + h.chunk_len).min(w));
+        let mut p = Problem {
+            severity: Severity::Critical,
+            kind: ProblemKind::CaggHole,
+            object: format::qualified(&c.schema, &c.name),
+            message: format!(
+                "no buckets for [{}, {}) below its watermark, where {} holds data ({} chunk{}): queries of it do not see that data (a refresh's window started above its watermark, or an outage outlasted its policy's start offset)",
+                bound(h.from).1,
+                bound(h.to).1,
+                c.source(),
+                h.chunks,
+                if h.chunks == 1 { "" } else { "s" }
+            ),
+            chain: Vec::new(),
+            root: None,
+            subject: Subject::relation(&c.schema, &c.name),
+            magnitude: (h.to - h.from) as f64,
+            action: None,
+        };
+        p.action = Some(format!(
+            "refresh {} {} {}",
+            format::qualified_escaped(&c.schema, &c.name),
+            bound(h.from - h.chunk_len).0,
+            bound(fill_to).0
+        ));
+        out.put(p);
     }
 }
 

@@ -83,7 +83,10 @@ impl Screen for Caggs {
     }
 
     fn explains(&self, kind: ProblemKind) -> bool {
-        matches!(kind, ProblemKind::CaggLag | ProblemKind::RefreshWindow)
+        matches!(
+            kind,
+            ProblemKind::CaggLag | ProblemKind::CaggHole | ProblemKind::RefreshWindow
+        )
     }
 
     fn row_picture(&self, data: &Dataset, row_id: &str) -> Option<Picture> {

@@ -28,7 +28,7 @@ fn lagging(c: &str) {
     );
     psql(
         c,
-        "CALL refresh_continuous_aggregate('hole.hourly', now() - interval '2 days', now() - interval '1 day')",
+        "CALL refresh_continuous_aggregate('hole.hourly', NULL, now() - interval '1 day')",
     );
     psql(
         c,
@@ -121,8 +121,73 @@ async fn refresh_leaves_no_hole(server: &Tsdb) {
     let outcome = e.execute(&plan, std::time::Duration::from_secs(5)).await;
     assert_eq!(outcome.error, None);
     assert_eq!(
-        missing_hours(c, "now() - interval '47 hours'", "now() - interval '1 hour'"),
+        missing_hours(c, "now() - interval '2 days'", "now() - interval '1 hour'"),
         0,
         "every hour below the new watermark is materialized"
+    );
+}
+
+/// The CaggHole problems of the database, read as a console reads it.
+async fn holes(c: &str) -> Vec<hypertop::problems::Problem> {
+    let (s, caps) = crate::engines::open_at(c).await;
+    let data =
+        hypertop::store::Dataset::read_all(&s.client, None, &caps, &Default::default()).await;
+    data.problems
+        .into_iter()
+        .filter(|p| p.kind == hypertop::problems::ProblemKind::CaggHole)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_hole_made_with_psql_is_found_and_filled_from_its_problems_command() {
+    let engine = engine_with_files(&[]);
+    on_each(
+        own_servers(&engine, None, "psqlhole"),
+        hole_found_and_filled,
+    )
+    .await;
+}
+
+async fn hole_found_and_filled(server: &Tsdb) {
+    let c = &server.conninfo;
+    lagging(c);
+    // the refresh an operator types in psql: the policy's window, above the watermark
+    psql(
+        c,
+        "CALL refresh_continuous_aggregate('hole.hourly', now() - interval '3 hours', now() - interval '1 hour')",
+    );
+    assert!(missing_hours(c, "now() - interval '1 day'", "now() - interval '3 hours'") > 30);
+    let found = holes(c).await;
+    let hole = found
+        .iter()
+        .find(|p| p.object == "hole.hourly")
+        .unwrap_or_else(|| panic!("no hole found: {found:#?}"));
+    assert_eq!(hole.severity, hypertop::problems::Severity::Critical);
+    assert!(
+        hole.message.contains("where hole.raw holds data"),
+        "{}",
+        hole.message
+    );
+    let command = hole.action.clone().expect("the command that fills it");
+    assert!(command.starts_with("refresh hole.hourly '"), "{command}");
+    // its command, as the palette runs it
+    let e: Env = env_for(c).await;
+    let plan = headless::make_plan(&e.ctx(), &parse(&command).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        !plan.needs_force,
+        "the fill leaves no hole of its own: {plan:?}"
+    );
+    let outcome = e.execute(&plan, std::time::Duration::from_secs(5)).await;
+    assert_eq!(outcome.error, None);
+    assert_eq!(
+        missing_hours(c, "now() - interval '2 days'", "now() - interval '3 hours'"),
+        0
+    );
+    let after = holes(c).await;
+    assert!(
+        !after.iter().any(|p| p.object == "hole.hourly"),
+        "{after:#?}"
     );
 }
