@@ -530,6 +530,30 @@ fn entry_id(now: DateTime<Utc>) -> String {
     )
 }
 
+/// Bytes per second of the `verb` work done on relation `oid` that ended well, and how many
+/// runs that is (None: none).
+pub fn pace(entries: &[Entry], verb: &str, oid: u32) -> Option<(f64, usize)> {
+    let (mut bytes, mut secs, mut runs) = (0i64, 0f64, 0usize);
+    for e in entries {
+        let (Some(w), Some(out)) = (
+            e.intent.plan.as_ref().and_then(|p| p.work.as_ref()),
+            &e.outcome,
+        ) else {
+            continue;
+        };
+        if w.verb != verb || w.relation != oid || e.status() != Some(Status::Ok) {
+            continue;
+        }
+        let took = (out.time - e.intent.time).as_seconds_f64();
+        if took > 0.0 && w.bytes > 0 {
+            bytes += w.bytes;
+            secs += took;
+            runs += 1;
+        }
+    }
+    (runs > 0).then(|| (bytes as f64 / secs, runs))
+}
+
 /// The entry whose completed rollback undid entry `id`, if any.
 pub(crate) fn rolled_back_by<'a>(entries: &'a [Entry], id: &str) -> Option<&'a str> {
     entries
@@ -654,6 +678,7 @@ mod tests {
                 max_retries: -1,
                 retry_period: "00:05:00".into(),
                 config: Some(serde_json::json!({"compress_after": "7 days"})),
+                next_start: None,
             }),
             ..Default::default()
         };

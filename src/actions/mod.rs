@@ -188,6 +188,33 @@ pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
     out
 }
 
+/// One line of a plan's preview: a label, the text, how loudly it is said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Said {
+    pub label: &'static str,
+    pub text: String,
+    pub emphasis: Emphasis,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Emphasis {
+    Plain,
+    /// Worth a second look (what it touches, what a policy does next).
+    Caution,
+    /// What is lost, what the operator must know.
+    Danger,
+    /// Said for completeness.
+    Quiet,
+}
+
+/// Work measured in bytes: what, on which relation (its oid), how much.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Work {
+    pub verb: String,
+    pub relation: u32,
+    pub bytes: i64,
+}
+
 /// How the operator confirms a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Confirm {
@@ -271,6 +298,23 @@ pub struct Plan {
     /// Every statement in one transaction: all of them take effect, or none (policy apply).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub atomic: bool,
+    /// What a policy it changes will do at its next run, and when (not done by the plan itself).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_run: Vec<String>,
+    /// What cannot be undone, even by its rollback (what a policy's next run drops).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost: Vec<String>,
+    /// What its rollback brings back, in words (`drop_after of x back to 90 days`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restores: Option<String>,
+    /// The locks its rollback takes, where they differ from its own (a compress's rollback
+    /// decompresses).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_locks: Option<String>,
+    /// What it works through (compress, decompress): journaled, so that a later preview of
+    /// the same work on the same table can say how long it took.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub work: Option<Work>,
     /// Another session's statement, shown in the preview and never journaled (it is that
     /// session's, and may carry a password).
     #[serde(skip)]
@@ -301,9 +345,71 @@ impl Plan {
             impact: Vec::new(),
             needs_force: false,
             atomic: false,
+            next_run: Vec::new(),
+            lost: Vec::new(),
+            restores: None,
+            undo_locks: None,
+            work: None,
             statement: None,
             rollback_of: None,
         }
+    }
+
+    /// What the operator is told before saying yes, line by line: what it touches, what it does
+    /// now, what a policy will do next, what is lost for good, and what rollback brings back —
+    /// the consequences, not only the mechanics. One list for the console and `run`.
+    pub fn consequences(&self, affects: usize) -> Vec<Said> {
+        use Emphasis::*;
+        let mut out = Vec::new();
+        let mut say = |label, text: String, emphasis| {
+            out.push(Said {
+                label,
+                text,
+                emphasis,
+            })
+        };
+        if !self.affects.is_empty() {
+            say("Affects", self.affects_line(affects), Plain);
+        }
+        for i in &self.impact {
+            say("Impact", i.clone(), Caution);
+        }
+        say("Locks", self.locks.clone(), Plain);
+        if self.atomic {
+            say("All", ATOMIC.into(), Plain);
+        }
+        if let Some(q) = &self.statement {
+            say("Query", q.clone(), Plain);
+        }
+        for n in &self.next_run {
+            say("Next run", n.clone(), Caution);
+        }
+        for l in &self.lost {
+            say("Lost", l.clone(), Danger);
+        }
+        for w in &self.warnings {
+            say("Warning", w.clone(), Danger);
+        }
+        match (&self.inverse, &self.irreversible) {
+            (Some(_), _) => say(
+                "Rollback",
+                format!(
+                    "restores {}{}",
+                    self.restores
+                        .as_deref()
+                        .unwrap_or("the previous settings (journaled)"),
+                    if self.lost.is_empty() {
+                        ""
+                    } else {
+                        "; it does not bring back what is lost"
+                    }
+                ),
+                Quiet,
+            ),
+            (None, Some(why)) => say("Irreversible", why.clone(), Caution),
+            (None, None) => {}
+        }
+        out
     }
 
     /// What it affects, the first `max` named (`a, b and 3 more`).

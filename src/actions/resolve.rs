@@ -8,7 +8,7 @@ use super::plan::{
     ChunkInterval, CompressionNow, Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind,
     SessionFacts,
 };
-use super::{quote_ident, Object};
+use super::{quote_ident, render, Object};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
 use crate::queries;
@@ -236,6 +236,7 @@ fn job_settings(r: &Row) -> Result<JobSettings, ResolveError> {
         max_retries: r.try_get("max_retries").map_err(db)?,
         retry_period: r.try_get("retry_period").map_err(db)?,
         config: config.and_then(|c| serde_json::from_str(&c).ok()),
+        next_start: r.try_get("next_start").map_err(db)?,
     })
 }
 
@@ -330,6 +331,36 @@ pub async fn facts(
         } => {
             let compress = compression;
             let r = relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            // A bare compress: what its compression policy would compress (its threshold),
+            // never the chunk being written; said in the preview.
+            let mut default = None;
+            if compress && limit.is_none() && r.kind == RelationKind::Hypertable {
+                let after = policy_job(client, &r, PolicyKind::Compression)
+                    .await?
+                    .and_then(|j| j.config)
+                    .and_then(|c| c.get("compress_after").cloned());
+                match after {
+                    Some(serde_json::Value::String(s)) => {
+                        default = Some(format!(
+                            "those its compression policy would compress (older than {})",
+                            crate::format::interval(&s)
+                        ));
+                        *limit = Some(Interval(s));
+                    }
+                    Some(serde_json::Value::Number(n)) => {
+                        default = Some(format!(
+                            "those its compression policy would compress (older than {n})"
+                        ));
+                        *limit = Some(Interval(n.to_string()));
+                    }
+                    _ => {
+                        default = Some(
+                            "every uncompressed chunk but the ones being written (it has no compression policy by age)"
+                                .into(),
+                        )
+                    }
+                }
+            }
             let integer = match limit {
                 Some(i) => check_threshold(client, i, &r).await?,
                 None => None,
@@ -350,12 +381,61 @@ pub async fn facts(
                     (None, _) => (None, None, None),
                 };
                 let state = (!compress).to_string();
-                f.items = targets(
-                    client,
+                let sql = render(
                     sql!("chunks_to_change.sql"),
-                    &[&r.schema, &r.name, &state, &mode, &interval, &amount, &now],
-                )
-                .await?;
+                    &[(
+                        "ts",
+                        &quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+                    )],
+                );
+                let rows = client
+                    .query(
+                        sql.as_str(),
+                        &[&r.schema, &r.name, &state, &mode, &interval, &amount, &now],
+                    )
+                    .await
+                    .map_err(db)?;
+                let mut work = super::plan::ChunkWork {
+                    default,
+                    ..Default::default()
+                };
+                for row in &rows {
+                    let o = Object {
+                        oid: row.get("oid"),
+                        schema: row.get("schema"),
+                        name: row.get("name"),
+                    };
+                    let (selected, live): (bool, bool) = (row.get("selected"), row.get("live"));
+                    // the default spares the chunks being written; a bound given may not
+                    let spare = work.default.is_some() && live;
+                    if selected && !spare {
+                        work.bytes += row.get::<_, i64>("bytes");
+                        work.bytes_before += row.get::<_, i64>("bytes_before");
+                        if live {
+                            work.live.push(o.shown());
+                        }
+                        f.items.push(o);
+                    } else {
+                        work.spared += 1;
+                        work.spared_live |= live;
+                    }
+                }
+                let ratio = client
+                    .query_one(
+                        render(
+                            sql!("compression_ratio.sql"),
+                            &[(
+                                "ts",
+                                &quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+                            )],
+                        )
+                        .as_str(),
+                        &[&r.schema, &r.name],
+                    )
+                    .await
+                    .map_err(db)?;
+                work.ratio = ratio.get("ratio");
+                f.chunk_work = Some(work);
             }
             f.relation = Some(r);
         }
@@ -429,6 +509,18 @@ pub async fn facts(
                     (false, true) => "drop_created",
                 };
                 f.impact = Some(impact(client, &r, mode, i, integer, caps).await?);
+                // what the policy as it is drops (or compresses) at its next run anyway
+                let was = f.job.as_ref().filter(|_| !by_creation).and_then(|j| {
+                    j.config
+                        .as_ref()?
+                        .get(kind.threshold_key())?
+                        .as_str()
+                        .map(String::from)
+                });
+                if let Some(was) = was {
+                    let mut was = Interval(was);
+                    f.impact_now = Some(impact(client, &r, mode, &mut was, integer, caps).await?);
+                }
             }
             f.relation = Some(r);
         }

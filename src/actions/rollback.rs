@@ -155,14 +155,17 @@ pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
     let mut plan = Plan::new(
         format!("rollback {}", entry.id()),
         format!(
-            "undo {} ({}): {} statement(s)",
+            "undo {} ({}): {}",
             entry.id(),
             entry.intent.command,
-            steps.len()
+            original
+                .and_then(|p| p.restores.clone())
+                .map(|r| format!("brings back {r}"))
+                .unwrap_or_else(|| format!("{} statement(s)", steps.len()))
         ),
         original.map(|p| p.affects.clone()).unwrap_or_default(),
         &original
-            .map(|p| format!("as for the original action: {}", p.locks))
+            .map(|p| p.undo_locks.clone().unwrap_or_else(|| p.locks.clone()))
             .unwrap_or_default(),
     );
     plan.steps = steps;

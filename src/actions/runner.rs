@@ -73,6 +73,17 @@ pub async fn plan(
                 }
                 Err(e) => return Err(e.into()),
             };
+            let mut facts = facts;
+            if let (Some(w), Some(r)) = (facts.chunk_work.as_mut(), facts.relation.as_ref()) {
+                let verb = match cmd {
+                    Command::Decompress { .. } => "decompress",
+                    _ => "compress",
+                };
+                w.rate = journal
+                    .history(origin)
+                    .ok()
+                    .and_then(|h| super::journal::pace(&h.entries, verb, r.oid));
+            }
             planner::plan(&cmd, &facts)
         }
     }

@@ -52,18 +52,20 @@ fn complain(line: &str) {
 /// The plan as text: what, where, locks, SQL, and how to undo it.
 pub fn describe(plan: &Plan) -> Vec<String> {
     let mut out = vec![format!("Plan: {}", plan.summary)];
-    if !plan.affects.is_empty() {
-        out.push(format!("Affects: {}", plan.affects_line(8)));
-    }
-    out.extend(plan.impact.iter().map(|i| format!("Impact: {i}")));
-    out.push(format!("Locks: {}", plan.locks));
-    if plan.atomic {
-        out.push(format!("Transaction: {}", crate::actions::ATOMIC));
-    }
-    out.extend(plan.statement.iter().map(|q| format!("Query: {q}")));
-    out.extend(plan.warnings.iter().map(|w| format!("Warning: {w}")));
+    out.extend(
+        plan.consequences(8)
+            .into_iter()
+            .filter(|c| !matches!(c.label, "Rollback" | "Irreversible"))
+            .map(|c| format!("{}: {}", c.label, c.text)),
+    );
     out.push("SQL:".into());
     out.extend(plan.preview_sql(20).into_iter().map(|s| format!("  {s};")));
+    out.extend(
+        plan.consequences(8)
+            .into_iter()
+            .filter(|c| matches!(c.label, "Rollback" | "Irreversible"))
+            .map(|c| format!("{}: {}", c.label, c.text)),
+    );
     match (&plan.inverse, &plan.irreversible) {
         (Some(_), _) => {
             // In the order `rollback` runs them.
@@ -74,8 +76,7 @@ pub fn describe(plan: &Plan) -> Vec<String> {
                 out.push(format!("  -- … {} in all", inv.len()));
             }
         }
-        (None, Some(why)) => out.push(format!("Irreversible: {why}")),
-        (None, None) => {}
+        (None, _) => {}
     }
     out
 }

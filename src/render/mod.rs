@@ -1002,6 +1002,7 @@ mod tests {
                 max_retries: -1,
                 retry_period: "01:00:00".into(),
                 config: Some(serde_json::json!({"compress_after": "7 days", "hypertable_id": 1})),
+                next_start: None,
             }),
             ..Default::default()
         };

@@ -176,44 +176,20 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
     let plan = &c.plan;
     let label = |name: &'static str, text: String, style| {
         Line::from(vec![
-            Span::styled(name, theme.label),
+            Span::styled(format!("{name:<13}"), theme.label),
             Span::styled(crate::format::printable(&text), style),
         ])
     };
     let mut lines = vec![Line::from(Span::styled(plan.summary.clone(), theme.value))];
-    if !plan.affects.is_empty() {
-        lines.push(label("Affects  ", plan.affects_line(4), theme.value));
-    }
-    for i in &plan.impact {
-        lines.push(label("Impact   ", i.clone(), theme.warn));
-    }
-    lines.push(label("Locks    ", plan.locks.clone(), theme.value));
-    if plan.atomic {
-        lines.push(label(
-            "All      ",
-            crate::actions::ATOMIC.into(),
-            theme.value,
-        ));
-    }
-    if let Some(q) = &plan.statement {
-        lines.push(label("Query    ", q.clone(), theme.value));
-    }
-    for w in &plan.warnings {
-        lines.push(Line::from(Span::styled(
-            format!("Warning: {w}"),
-            theme.critical,
-        )));
-    }
-    match (&plan.inverse, &plan.irreversible) {
-        (Some(_), _) => lines.push(Line::from(Span::styled(
-            "Reversible: the previous settings are journaled; `rollback` undoes it.",
-            theme.muted,
-        ))),
-        (None, Some(why)) => lines.push(Line::from(Span::styled(
-            format!("Irreversible: {why}"),
-            theme.warn,
-        ))),
-        _ => {}
+    for c in plan.consequences(4) {
+        use crate::actions::Emphasis;
+        let style = match c.emphasis {
+            Emphasis::Plain => theme.value,
+            Emphasis::Caution => theme.warn,
+            Emphasis::Danger => theme.critical,
+            Emphasis::Quiet => theme.muted,
+        };
+        lines.push(label(c.label, c.text, style));
     }
     lines.push(Line::from(Span::styled("SQL", theme.label)));
     for s in plan.preview_sql(6) {

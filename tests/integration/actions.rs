@@ -1000,11 +1000,15 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
         .unwrap();
     let expected = format!("drops {} of {total} chunks (", chunks("5 days"));
     assert!(
-        p.impact[0].contains(&expected),
+        p.next_run[0].contains(&expected),
         "{:?} vs {expected}",
-        p.impact
+        p.next_run
     );
-    assert!(p.impact[0].contains("% of the data), "), "{:?}", p.impact);
+    assert!(
+        p.next_run[0].contains("% of the data), "),
+        "{:?}",
+        p.next_run
+    );
     assert_eq!(
         p.confirm,
         hypertop::actions::Confirm::TypeRelation {
@@ -1022,9 +1026,9 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
         .await
         .unwrap();
     assert!(
-        p.impact[0].contains(&format!("drops 0 of {total} chunks")),
+        p.next_run[0].contains(&format!("drops 0 of {total} chunks")),
         "{:?}",
-        p.impact
+        p.next_run
     );
     assert_eq!(p.confirm, hypertop::actions::Confirm::Choose);
 
@@ -1036,9 +1040,9 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
         "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'metrics' AND NOT is_compressed AND range_end <= now() - interval '7 days'",
     );
     assert!(
-        p.impact[0].contains(&format!("compresses {uncompressed_old} of ")),
+        p.next_run[0].contains(&format!("compresses {uncompressed_old} of ")),
         "{:?}",
-        p.impact
+        p.next_run
     );
 
     // A compression policy by creation time (TimescaleDB 2.13+) is previewed by creation
@@ -1063,9 +1067,9 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
             p.summary
         );
         assert!(
-            p.impact[0].contains(&format!("compresses 0 of {total} chunks")),
+            p.next_run[0].contains(&format!("compresses 0 of {total} chunks")),
             "{:?}",
-            p.impact
+            p.next_run
         );
     }
 
@@ -1421,9 +1425,9 @@ async fn integer_time_thresholds_are_numbers_in_every_action() {
             .await
             .unwrap();
         assert!(
-            plan.impact.iter().any(|i| i.contains("1 of 10 chunks")),
+            plan.next_run.iter().any(|i| i.contains("1 of 10 chunks")),
             "{:?}",
-            plan.impact
+            plan.next_run
         );
         e.ok("set-retention scn.ticks 900").await;
         assert_eq!(drop_after(), "number 900");

@@ -530,10 +530,13 @@ fn previewed_action_and_rollback(
         steps.push((what, keys.len(), t.elapsed().as_secs_f64()));
     };
     step(
-        "preview set-retention (impact counted)",
+        "preview set-retention (its next run and what is lost counted)",
         b":set-retention plant.telemetry 2d\r",
-        "Impact",
+        "Next run",
     );
+    // the chunks overdue already are told apart from what this change loses
+    pty.wait_for_output("because of this change", wait);
+    pty.wait_for_output("Lost", wait);
     pty.wait_for_output("and Enter", wait);
     step(
         "type the name, execute",

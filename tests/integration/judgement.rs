@@ -191,3 +191,127 @@ async fn hole_found_and_filled(server: &Tsdb) {
         "{after:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_bare_compress_spares_the_chunk_being_written() {
+    let engine = engine_with_files(&[]);
+    on_each(
+        own_servers(&engine, None, "livechunk"),
+        compress_spares_live,
+    )
+    .await;
+}
+
+async fn compress_spares_live(server: &Tsdb) {
+    let c = &server.conninfo;
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS live CASCADE; CREATE SCHEMA live;
+         CREATE TABLE live.m (time timestamptz NOT NULL, device int, v float8);
+         SELECT create_hypertable('live.m', 'time', chunk_time_interval => interval '1 hour');
+         INSERT INTO live.m SELECT t, d, d FROM generate_series(now() - interval '30 hours', now(),
+                                                                 interval '1 minute') t,
+                                                 generate_series(1, 3) d;
+         ALTER TABLE live.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'device');
+         CREATE TABLE live.nopolicy (time timestamptz NOT NULL, v float8);
+         SELECT create_hypertable('live.nopolicy', 'time', chunk_time_interval => interval '1 hour');
+         INSERT INTO live.nopolicy SELECT t, 1 FROM generate_series(now() - interval '5 hours', now(),
+                                                                     interval '1 minute') t;
+         ALTER TABLE live.nopolicy SET (timescaledb.compress);",
+    );
+    psql(
+        c,
+        "SELECT add_compression_policy('live.m', interval '12 hours')",
+    );
+    let e: Env = env_for(c).await;
+    let ctx = e.ctx();
+    let count = |sql: &str| -> usize { psql(c, sql).parse().unwrap() };
+    // with a policy: what it would compress, its threshold, and nothing newer
+    let plan = headless::make_plan(&ctx, &parse("compress live.m").unwrap())
+        .await
+        .unwrap();
+    let older = count(
+        "SELECT count(*) FROM timescaledb_information.chunks
+          WHERE hypertable_name = 'm' AND range_end <= now() - interval '12 hours'",
+    );
+    assert_eq!(plan.steps.len(), older, "{plan:?}");
+    assert!(
+        plan.summary
+            .contains("its compression policy would compress"),
+        "{}",
+        plan.summary
+    );
+    assert!(
+        plan.impact
+            .iter()
+            .any(|i| i.contains("the one being written among them")),
+        "{:?}",
+        plan.impact
+    );
+    assert!(
+        plan.impact
+            .iter()
+            .any(|i| i.contains("no basis for a size after compression")),
+        "{:?}",
+        plan.impact
+    );
+    assert!(
+        plan.impact
+            .iter()
+            .any(|i| i.contains("hypertop has not compressed this table before")),
+        "{:?}",
+        plan.impact
+    );
+    let newest = psql(
+        c,
+        "SELECT chunk_name FROM timescaledb_information.chunks WHERE hypertable_name = 'm'
+          ORDER BY range_start DESC LIMIT 1",
+    );
+    assert!(
+        !plan.affects.iter().any(|a| a.contains(&newest)),
+        "{:?}",
+        plan.affects
+    );
+    assert_eq!(
+        e.execute(&plan, std::time::Duration::from_secs(5))
+            .await
+            .error,
+        None
+    );
+    // a second compress of the same table: its ratio so far, and the pace of the first
+    psql(c, "SELECT decompress_chunk(c) FROM show_chunks('live.m', older_than => interval '20 hours') c");
+    let plan = headless::make_plan(&ctx, &parse("compress live.m").unwrap())
+        .await
+        .unwrap();
+    assert!(
+        plan.impact.iter().any(|i| i.contains("compressed, at the")),
+        "{:?}",
+        plan.impact
+    );
+    assert!(
+        plan.impact
+            .iter()
+            .any(|i| i.contains("at the pace of 1 earlier compression")),
+        "{:?}",
+        plan.impact
+    );
+    // without a policy: every chunk but the ones being written
+    let plan = headless::make_plan(&ctx, &parse("compress live.nopolicy").unwrap())
+        .await
+        .unwrap();
+    let live = count(
+        "SELECT count(*) FROM timescaledb_information.chunks
+          WHERE hypertable_name = 'nopolicy' AND range_end > now()",
+    );
+    let all = count(
+        "SELECT count(*) FROM timescaledb_information.chunks WHERE hypertable_name = 'nopolicy'",
+    );
+    assert!(live >= 1);
+    assert_eq!(plan.steps.len(), all - live, "{plan:?}");
+    assert!(
+        plan.summary.contains("but the ones being written"),
+        "{}",
+        plan.summary
+    );
+}

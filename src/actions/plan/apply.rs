@@ -473,6 +473,10 @@ pub fn plan_apply(
     p.atomic = true;
     p.inverse_groups = undo.iter().map(Vec::len).collect();
     p.inverse = Some(undo.into_iter().flatten().collect());
+    p.restores = Some(format!(
+        "the policies of {} relation(s) as they were before",
+        changed.len()
+    ));
     p.changes = changes;
     p.warnings = warnings;
     p.impact = impact;
@@ -750,6 +754,7 @@ mod tests {
                 max_retries: -1,
                 retry_period: "00:05:00".into(),
                 config: Some(serde_json::json!({"hypertable_id": 1, "drop_after": 800})),
+                next_start: None,
             },
         );
         f.job_of

@@ -39,7 +39,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                         .unwrap_or_default()
                 ));
             }
-            chunk_plan(
+            let mut p = chunk_plan(
                 compress,
                 format!(
                     "{} {}{}",
@@ -57,7 +57,16 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 &facts.items,
                 &vars,
                 base,
-            )
+            );
+            if let Some(w) = &facts.chunk_work {
+                chunk_work(&mut p, compress, w);
+                p.work = Some(crate::actions::Work {
+                    verb: if compress { "compress" } else { "decompress" }.into(),
+                    relation: r.oid,
+                    bytes: w.bytes,
+                });
+            }
+            p
         }
         Command::CompressChunk { .. } | Command::DecompressChunk { .. } => {
             let compress = matches!(cmd, Command::CompressChunk { .. });
@@ -132,6 +141,19 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             )];
             p.irreversible = Some("dropped chunks and their data are gone".into());
             show_impact(&mut p, r, facts.impact.as_ref(), "this drops", true);
+            if let Some(i) = facts
+                .impact
+                .as_ref()
+                .filter(|i| i.chunks > 0 && !i.integer_time)
+            {
+                p.lost.push(format!(
+                    "{} chunk{} of {} ({}) and their data",
+                    i.chunks,
+                    if i.chunks == 1 { "" } else { "s" },
+                    r.shown(),
+                    crate::format::bytes(i.bytes)
+                ));
+            }
             p.confirm = r.confirm_by_name();
             p
         }
@@ -373,6 +395,70 @@ fn refresh_estimate(f: &RefreshFacts, w: &RefreshWindow) -> String {
     }
 }
 
+/// What compressing or decompressing the chosen chunks weighs and costs, what the default left
+/// out, and the chunk being written when a bound given takes it.
+fn chunk_work(p: &mut Plan, compress: bool, w: &ChunkWork) {
+    use crate::format::bytes;
+    if let Some(why) = &w.default {
+        p.summary.push_str(&format!(": {why}"));
+        if w.spared > 0 {
+            p.impact.push(format!(
+                "{} newer chunk{} left as {}{}",
+                w.spared,
+                if w.spared == 1 { "" } else { "s" },
+                if compress { "they are" } else { "it is" },
+                if w.spared_live {
+                    ", the one being written among them (compressing it would send every insert through decompression)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    if !w.live.is_empty() {
+        p.warnings.push(format!(
+            "{} being written now ({}): compressed, every insert into it goes through the compressed-DML path and its limits until it is decompressed; give an older bound to spare it",
+            if w.live.len() == 1 { "this includes the chunk" } else { "this includes the chunks" },
+            w.live.join(", ")
+        ));
+    }
+    let (now, then) = match (compress, w.ratio) {
+        (true, Some(r)) if r > 0.0 => (
+            w.bytes,
+            format!(
+                "about {} compressed, at the {} this table compressed to so far",
+                bytes((w.bytes as f64 / r) as i64),
+                crate::format::ratio(r)
+            ),
+        ),
+        (true, _) => (
+            w.bytes,
+            "no basis for a size after compression: none of its chunks is compressed yet".into(),
+        ),
+        (false, _) => (w.bytes, format!("{} decompressed", bytes(w.bytes_before))),
+    };
+    p.impact.push(format!("{} now; {then}", bytes(now)));
+    p.impact.push(match w.rate {
+        Some((rate, runs)) if rate > 0.0 => format!(
+            "about {} at the pace of {runs} earlier {} of this table",
+            crate::format::seconds(w.bytes as f64 / rate),
+            if compress {
+                "compressions"
+            } else {
+                "decompressions"
+            }
+        ),
+        _ => format!(
+            "no basis for an estimate of its length: hypertop has not {} this table before",
+            if compress {
+                "compressed"
+            } else {
+                "decompressed"
+            }
+        ),
+    });
+}
+
 fn chunk_plan(
     compress: bool,
     command: String,
@@ -422,6 +508,24 @@ fn chunk_plan(
             .collect(),
     );
     p.inverse_per_step = true;
+    p.restores = Some(format!(
+        "the {} chunk{} {} again",
+        chunks.len(),
+        if chunks.len() == 1 { "" } else { "s" },
+        if compress {
+            "decompressed"
+        } else {
+            "compressed"
+        }
+    ));
+    p.undo_locks = Some(
+        if compress {
+            LOCKS_DECOMPRESS
+        } else {
+            LOCKS_COMPRESS
+        }
+        .into(),
+    );
     p.changes = chunks
         .iter()
         .map(|c| Change::ChunkCompression(c.oid))

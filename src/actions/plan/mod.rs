@@ -108,6 +108,9 @@ pub struct JobSettings {
     pub max_retries: i32,
     pub retry_period: String,
     pub config: Option<serde_json::Value>,
+    /// When it next runs (as the server prints it), if scheduled.
+    #[serde(default)]
+    pub next_start: Option<String>,
 }
 
 /// Everything `plan` needs to know about the database, read by `resolve`.
@@ -130,6 +133,8 @@ pub struct Facts {
     pub ts: String,
     /// What dropping or compressing under the command's threshold would touch.
     pub impact: Option<Impact>,
+    /// The same under the policy's threshold as it is now (what its next run does anyway).
+    pub impact_now: Option<Impact>,
     /// The session a cancel or terminate is about.
     pub session: Option<SessionFacts>,
     /// set-chunk-interval: the time dimension as it is.
@@ -140,6 +145,28 @@ pub struct Facts {
     pub columns: Vec<String>,
     /// refresh: the aggregate as it stands and what its window reads.
     pub refresh: Option<RefreshFacts>,
+    /// compress, decompress: what the chunks weigh, and what was left out and why.
+    pub chunk_work: Option<ChunkWork>,
+}
+
+/// What compressing or decompressing the chosen chunks involves.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChunkWork {
+    /// Why these chunks, when the command gave no bound: its default, in words.
+    pub default: Option<String>,
+    /// Chosen chunks that are being written (their range reaches now, or the newest).
+    pub live: Vec<String>,
+    /// Chunks in the same state left out, and whether the one being written is among them.
+    pub spared: i64,
+    pub spared_live: bool,
+    /// What the chosen chunks weigh now, and before compression (equal when uncompressed).
+    pub bytes: i64,
+    pub bytes_before: i64,
+    /// The table's compression ratio so far (bytes before over after), where it has any.
+    pub ratio: Option<f64>,
+    /// Bytes per second of the same work on this table before, and over how many runs
+    /// (hypertop's journal).
+    pub rate: Option<(f64, usize)>,
 }
 
 /// A continuous aggregate about to be refreshed, in TimescaleDB's internal units (µs since the
@@ -351,6 +378,32 @@ struct JobChange<'a> {
 /// change to another setting stays); the same settings are what the journal compares between
 /// entries, and the job as it was is kept as `previous`.
 fn undo_job_change(p: &mut Plan, ts: &str, prev: &JobSettings, change: JobChange) {
+    // what comes back, in words
+    let mut back = Vec::new();
+    if change.schedule {
+        back.push(format!(
+            "its schedule every {}",
+            crate::format::interval(&prev.schedule_interval)
+        ));
+    }
+    if change.scheduled {
+        back.push(if prev.scheduled {
+            "scheduled".into()
+        } else {
+            "paused".into()
+        });
+    }
+    for k in change.config_keys {
+        back.push(format!(
+            "{k} {}",
+            config_str(prev, k).map_or_else(|| "unset".into(), |v| crate::format::interval(&v))
+        ));
+    }
+    p.restores = Some(format!(
+        "job {} as it was: {}",
+        prev.job_id,
+        back.join(", ")
+    ));
     let keys = change.config_keys.iter().map(|k| format!("config.{k}"));
     p.changes = [
         change.schedule.then(|| "schedule_interval".to_string()),
@@ -500,6 +553,62 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
 
 /// Says what the threshold reaches (`what` + chunks, bytes, share, range); a drop that reaches
 /// data asks for the object's name to be typed.
+/// When a policy job next runs, in words: its time, or why it will not run on its own.
+fn next_run(job: Option<&JobSettings>) -> String {
+    match job {
+        Some(j) if !j.scheduled => "when it is resumed (it is paused)".into(),
+        Some(j) => match &j.next_start {
+            Some(t) => format!("at its next run ({t})"),
+            None => "at its next run".into(),
+        },
+        None => "at its first run".into(),
+    }
+}
+
+/// What changing a retention (or compression) threshold makes the policy's next run do, apart
+/// from what it does anyway: chunks already past the old threshold are not this change's doing.
+fn threshold_consequences(p: &mut Plan, r: &Relation, facts: &Facts, drops: bool) {
+    let Some(i) = facts.impact.as_ref() else {
+        return;
+    };
+    if i.integer_time {
+        p.impact.push(format!(
+            "{} has integer time and its integer_now function cannot be called here: what this reaches is not counted",
+            r.shown()
+        ));
+        return;
+    }
+    let verb = if drops { "drops" } else { "compresses" };
+    let when = next_run(facts.job.as_ref());
+    let anyway = facts
+        .impact_now
+        .as_ref()
+        .map_or((0, 0), |n| (n.chunks.min(i.chunks), n.bytes.min(i.bytes)));
+    let (new_chunks, new_bytes) = (i.chunks - anyway.0, i.bytes - anyway.1);
+    let b = crate::format::bytes;
+    p.next_run.push(match anyway.0 {
+        0 => format!("{when} the policy {verb} {}", i.describe()),
+        _ => format!(
+            "{when} the policy {verb} {}: {} of them ({}) past its threshold as it is, which it {verb} anyway; {new_chunks} ({}) because of this change",
+            i.describe(),
+            anyway.0,
+            b(anyway.1),
+            b(new_bytes)
+        ),
+    });
+    if drops && new_chunks > 0 {
+        p.lost.push(format!(
+            "the {new_chunks} chunk{} of {} ({}) that run drops because of this change, and their data: a rollback restores the policy, not them",
+            if new_chunks == 1 { "" } else { "s" },
+            r.shown(),
+            b(new_bytes)
+        ));
+    }
+    if drops && i.chunks > 0 {
+        p.confirm = r.confirm_by_name();
+    }
+}
+
 fn show_impact(p: &mut Plan, r: &Relation, impact: Option<&Impact>, what: &str, drops: bool) {
     let Some(i) = impact else { return };
     if i.integer_time {
@@ -547,6 +656,7 @@ mod tests {
             max_retries: -1,
             retry_period: "00:05:00".into(),
             config: Some(serde_json::json!({"drop_after": "30 days", "hypertable_id": 5})),
+            next_start: None,
         }
     }
 
@@ -721,24 +831,56 @@ mod tests {
     }
 
     #[test]
-    fn a_change_that_drops_data_says_how_much_and_asks_for_the_name() {
+    fn a_change_that_drops_data_says_when_how_much_what_is_lost_and_asks_for_the_name() {
         let cmd = parse("set-retention scn.logs 30d").unwrap();
         let mut f = facts(Some(rel("hypertable")), Some(job(true)));
+        f.job.as_mut().unwrap().next_start = Some("2026-11-26 22:00:00+00".into());
         f.impact = Some(impact(10));
         let p = plan(&cmd, &f).unwrap();
         assert_eq!(
-            p.impact,
-            ["the policy's next run drops 10 of 40 chunks (10 MiB, 25% of the data), 2026-10-01 00:00 → 2026-10-05 00:00"]
+            p.next_run,
+            ["at its next run (2026-11-26 22:00:00+00) the policy drops 10 of 40 chunks (10 MiB, 25% of the data), 2026-10-01 00:00 → 2026-10-05 00:00"]
         );
+        assert!(p.lost[0].starts_with("the 10 chunks of"), "{:?}", p.lost);
+        assert!(p.lost[0].contains("a rollback restores the policy, not them"));
         assert_eq!(p.confirm, rel("hypertable").confirm_by_name());
-        assert!(p.warnings[0].contains("will be gone"), "{:?}", p.warnings);
+        let rollback = p
+            .consequences(8)
+            .into_iter()
+            .find(|c| c.label == "Rollback")
+            .unwrap();
+        assert!(
+            rollback.text.contains("back to") && rollback.text.contains("does not bring back"),
+            "{rollback:?}"
+        );
+        // chunks overdue under the policy as it is are not this change's loss
+        f.impact_now = Some(impact(6));
+        let p = plan(&cmd, &f).unwrap();
+        assert!(
+            p.next_run[0].contains("6 of them (6.0 MiB) past its threshold as it is")
+                && p.next_run[0].contains("4 (4.0 MiB) because of this change"),
+            "{:?}",
+            p.next_run
+        );
+        assert!(p.lost[0].starts_with("the 4 chunks of"), "{:?}", p.lost);
+        // all of them overdue already: nothing lost by this change, still named to confirm
+        f.impact_now = Some(impact(10));
+        let p = plan(&cmd, &f).unwrap();
+        assert!(p.lost.is_empty(), "{:?}", p.lost);
+        assert_eq!(p.confirm, rel("hypertable").confirm_by_name());
         // Dropping nothing needs no typed name; compressing never does.
         f.impact = Some(impact(0));
+        f.impact_now = None;
         assert_eq!(plan(&cmd, &f).unwrap().confirm, Confirm::Choose);
         let cmd = parse("set-compress-after scn.logs 30d").unwrap();
         f.impact = Some(impact(10));
         let p = plan(&cmd, &f).unwrap();
-        assert!(p.impact[0].starts_with("the policy's next run compresses 10 of 40"));
+        assert!(
+            p.next_run[0].contains("the policy compresses 10 of 40"),
+            "{:?}",
+            p.next_run
+        );
+        assert!(p.lost.is_empty());
         assert_eq!(p.confirm, Confirm::Choose);
     }
 

@@ -63,7 +63,7 @@ impl PolicyKind {
     }
 
     /// The config key a threshold command sets (`compress_after`, `drop_after`).
-    fn threshold_key(self) -> &'static str {
+    pub(crate) fn threshold_key(self) -> &'static str {
         match self {
             PolicyKind::Compression => "compress_after",
             PolicyKind::Retention => "drop_after",
@@ -98,11 +98,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
     match cmd {
         Command::SetCompressAfter { after, .. } | Command::SetRetention { after, .. } => {
             let mut p = set_threshold(cmd, kind, r, facts, after);
-            let (what, drops) = match kind {
-                PolicyKind::Compression => ("the policy's next run compresses", false),
-                _ => ("the policy's next run drops", true),
-            };
-            show_impact(&mut p, r, facts.impact.as_ref(), what, drops);
+            threshold_consequences(&mut p, r, facts, kind == PolicyKind::Retention);
             Ok(p)
         }
         Command::SetRefreshPolicy {
@@ -308,6 +304,8 @@ fn set_threshold(
                 _ => config_with(prev, key, &after.0),
             };
             let keys = [key];
+            let was = config_str(prev, key)
+                .map_or_else(|| "unset".into(), |v| crate::format::interval(&v));
             p.steps = vec![alter_job(
                 ts,
                 format!("change job {}", prev.job_id),
@@ -321,6 +319,7 @@ fn set_threshold(
                 ..JobChange::default()
             };
             undo_job_change(&mut p, ts, prev, change);
+            p.restores = Some(format!("{key} of {} back to {was}", r.shown()));
             p
         }
         None => {
@@ -342,6 +341,7 @@ fn set_threshold(
                 &vars,
                 vec![text(r.regclass())],
             )]);
+            p.restores = Some(format!("{} without this policy, as it is now", r.shown()));
             p.changes = vec![policy_setting(r, kind.proc_name())];
             p
         }

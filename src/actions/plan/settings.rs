@@ -87,6 +87,11 @@ fn chunk_interval(
         &now.interval,
     )]);
     p.previous = serde_json::to_value(now).ok();
+    p.restores = Some(format!(
+        "the chunk interval of {} back to {} (for chunks made after it)",
+        r.shown(),
+        shown(&now.interval)
+    ));
     p.changes = vec![Change::ChunkInterval(r.oid)];
     p.impact.push(match &now.newest_end {
         Some(end) => format!(
@@ -193,6 +198,15 @@ fn compression(
         )],
     });
     p.previous = serde_json::to_value(now).ok();
+    p.restores = Some(match now.enabled {
+        true => format!(
+            "the compression settings of {}: segmentby {}, orderby {}",
+            r.shown(),
+            said(&now_segmentby),
+            said(&now_orderby)
+        ),
+        false => format!("{} uncompressed, as it is", r.shown()),
+    });
     p.changes = vec![Change::CompressionSettings(r.oid)];
     p.impact.push(match now.compressed_chunks {
         0 => "no chunk is compressed yet: every chunk compressed from now on uses these settings".into(),
