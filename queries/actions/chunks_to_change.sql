@@ -2,8 +2,9 @@
 -- with whether it is selected — all, or only those entirely older ($4 = 'older') or newer
 -- ($4 = 'newer') than now() - $5; on an integer time column $5 is NULL and the threshold a
 -- number $6 counted back from its "now" $7 — whether it is live (its range reaches now, or it
--- is the newest chunk: the one being written), and its bytes (a compressed chunk's compressed,
--- with its size before compression).
+-- is the newest chunk: the one being written), whether it ends before a compressed chunk (one
+-- left among them), and its bytes without taking a lock (pages as the catalog counts them,
+-- with its indexes and TOAST; a compressed chunk's, compressed, with its size before).
 WITH chunk AS (
     SELECT pg_catalog.format('%I.%I', c.chunk_schema, c.chunk_name)::regclass::oid AS oid,
            c.chunk_schema::text AS schema, c.chunk_name::text AS name,
@@ -20,6 +21,14 @@ WITH chunk AS (
                 AND c.range_start_integer IS NOT DISTINCT FROM
                 (SELECT max(n.range_start_integer) FROM timescaledb_information.chunks n
                   WHERE (n.hypertable_schema, n.hypertable_name) = ($1, $2)) AS live,
+           coalesce(c.range_end <= (SELECT max(n.range_end) FROM timescaledb_information.chunks n
+                                     WHERE (n.hypertable_schema, n.hypertable_name) = ($1, $2)
+                                       AND n.is_compressed),
+                    c.range_end_integer <= (SELECT max(n.range_end_integer)
+                                              FROM timescaledb_information.chunks n
+                                             WHERE (n.hypertable_schema, n.hypertable_name) = ($1, $2)
+                                               AND n.is_compressed),
+                    false) AS before_compressed,
            c.is_compressed, c.range_start, c.range_start_integer
       FROM timescaledb_information.chunks c
      WHERE (c.hypertable_schema, c.hypertable_name) = ($1, $2)
@@ -30,9 +39,16 @@ WITH chunk AS (
       FROM {ts}.chunk_compression_stats(pg_catalog.format('%I.%I', $1::text, $2::text)::regclass) s
      WHERE s.compression_status = 'Compressed'
 )
-SELECT k.oid, k.schema, k.name, k.selected, k.live,
-       coalesce(st.after, pg_catalog.pg_total_relation_size(k.oid))::int8 AS bytes,
-       coalesce(st.before, pg_catalog.pg_total_relation_size(k.oid))::int8 AS bytes_before
+SELECT k.oid, k.schema, k.name, k.selected, k.live, k.before_compressed,
+       coalesce(st.after, pages.bytes)::int8 AS bytes,
+       coalesce(st.before, pages.bytes)::int8 AS bytes_before
   FROM chunk k
   LEFT JOIN stats st ON st.oid = k.oid
+  CROSS JOIN LATERAL (
+      SELECT sum(r.relpages)::int8 * pg_catalog.current_setting('block_size')::int8 AS bytes
+        FROM pg_catalog.pg_class r
+       WHERE r.oid = k.oid
+          OR r.oid = (SELECT t.reltoastrelid FROM pg_catalog.pg_class t WHERE t.oid = k.oid)
+          OR r.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = k.oid)
+  ) pages
  ORDER BY k.range_start NULLS FIRST, k.range_start_integer

@@ -1,7 +1,8 @@
 -- What refreshing a continuous aggregate reads of its source ($1 schema, $2 name: a hypertable,
 -- or a parent cagg's materialization hypertable): its chunks overlapping the window [$3, $4)
 -- (times, or integers when $6; NULL open) with their rows (the planner's count; a compressed
--- chunk's, its count before compression) and bytes (a compressed chunk's, compressed); how
+-- chunk's, its count before compression) and bytes (the catalog's pages, taking no lock; a
+-- compressed chunk's, compressed); how
 -- many overlap [$5, $3), the part below the window down to the watermark, which a refresh of
 -- the window alone leaves unmaterialized; and where the source's data starts (internal units:
 -- µs since the epoch, or the integer).
@@ -37,7 +38,13 @@ WITH chunk AS (
                                                                  to_jsonb(ch) ->> 'table_name')::regclass::oid)
                                       = k.oid), 0)
                 ELSE greatest(cl.reltuples, 0)::int8 END AS rows,
-           coalesce(st.compressed_bytes, pg_catalog.pg_total_relation_size(k.oid)) AS bytes
+           coalesce(st.compressed_bytes,
+                    (SELECT sum(r.relpages)::int8 * pg_catalog.current_setting('block_size')::int8
+                       FROM pg_catalog.pg_class r
+                      WHERE r.oid = k.oid
+                         OR r.oid = cl.reltoastrelid
+                         OR r.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i
+                                       WHERE i.indrelid = k.oid))) AS bytes
       FROM chunk k
       JOIN pg_catalog.pg_class cl ON cl.oid = k.oid
       LEFT JOIN stats st ON st.oid = k.oid

@@ -334,6 +334,9 @@ pub async fn facts(
             // A bare compress: what its compression policy would compress (its threshold),
             // never the chunk being written; said in the preview.
             let mut default = None;
+            // the bound the chunks are chosen by: the one given, else the policy's (the command
+            // stays bare: its default is chosen again whenever it is planned)
+            let mut bound = limit.clone();
             if compress && limit.is_none() && r.kind == RelationKind::Hypertable {
                 let after = policy_job(client, &r, PolicyKind::Compression)
                     .await?
@@ -342,16 +345,16 @@ pub async fn facts(
                 match after {
                     Some(serde_json::Value::String(s)) => {
                         default = Some(format!(
-                            "those its compression policy would compress (older than {})",
+                            "those its compression policy would compress (older than {}), and any left among compressed ones",
                             crate::format::interval(&s)
                         ));
-                        *limit = Some(Interval(s));
+                        bound = Some(Interval(s));
                     }
                     Some(serde_json::Value::Number(n)) => {
                         default = Some(format!(
-                            "those its compression policy would compress (older than {n})"
+                            "those its compression policy would compress (older than {n}), and any left among compressed ones"
                         ));
-                        *limit = Some(Interval(n.to_string()));
+                        bound = Some(Interval(n.to_string()));
                     }
                     _ => {
                         default = Some(
@@ -361,15 +364,19 @@ pub async fn facts(
                     }
                 }
             }
-            let integer = match limit {
+            let integer = match bound.as_mut() {
                 Some(i) => check_threshold(client, i, &r).await?,
                 None => None,
             };
+            if let (Some(given), Some(checked)) = (limit.as_mut(), bound.as_ref()) {
+                // the server's reading of what was given
+                *given = checked.clone();
+            }
             if r.kind == RelationKind::Hypertable {
-                let mode = limit
+                let mode = bound
                     .as_ref()
                     .map(|_| if compress { "older" } else { "newer" });
-                let (interval, amount, now) = match (limit, integer) {
+                let (interval, amount, now) = match (&bound, integer) {
                     (Some(i), None) => (Some(i.0.clone()), None, None),
                     (Some(i), Some(Some(now))) => (None, Some(i.0.clone()), Some(now.to_string())),
                     (Some(_), Some(None)) => {
@@ -406,8 +413,12 @@ pub async fn facts(
                         name: row.get("name"),
                     };
                     let (selected, live): (bool, bool) = (row.get("selected"), row.get("live"));
-                    // the default spares the chunks being written; a bound given may not
-                    let spare = work.default.is_some() && live;
+                    // the default also takes a chunk left among compressed ones, and spares
+                    // the ones being written; a bound given may not
+                    let by_default = work.default.is_some();
+                    let selected = selected
+                        || (by_default && compress && row.get::<_, bool>("before_compressed"));
+                    let spare = by_default && live;
                     if selected && !spare {
                         work.bytes += row.get::<_, i64>("bytes");
                         work.bytes_before += row.get::<_, i64>("bytes_before");

@@ -199,7 +199,13 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
                     }
                     _ => area,
                 };
-                draw_table(frame, area, heading, &d.table, None, theme)
+                match &d.of {
+                    crate::app::state::DrillOf::Read(kind, subject) if d.table.total() == 0 => {
+                        let why = crate::screens::empty_drill(*kind, subject, &state.data);
+                        message(frame, area, heading, &why, theme.muted, theme)
+                    }
+                    _ => draw_table(frame, area, heading, &d.table, None, theme),
+                }
             }
         };
     }

@@ -407,6 +407,51 @@ pub fn caption<D: Clone>(title: &str, table: &Grid<D>) -> String {
     format!("{title} ({shown})")
 }
 
+/// Why a drill-down has no rows, and where to look instead: every Enter leads somewhere.
+pub fn empty_drill(kind: QueryKind, subject: &crate::model::Subject, data: &Dataset) -> String {
+    use crate::model::Subject;
+    match (kind, subject) {
+        (QueryKind::JobRuns, Subject::Job(id)) => {
+            let job = data.jobs.rows().iter().find(|j| j.job_id == *id);
+            let history = data
+                .caps
+                .as_ref()
+                .and_then(|c| c.timescaledb.as_ref())
+                .is_some_and(|t| t.job_history);
+            let down = data
+                .summary
+                .value()
+                .and_then(crate::problems::scheduler_down_reason);
+            match (down, job) {
+                (Some(why), _) => format!(
+                    "No run of job {id} is recorded: the TimescaleDB scheduler is {why}. Its jobs run once it does; the overview says more, and `run-job {id}` runs it now in your session."
+                ),
+                (None, _) if !history => format!(
+                    "This TimescaleDB keeps no history of job runs (2.15 brought it): the Jobs tab shows job {id}'s last run, failures and last error."
+                ),
+                (None, Some(j)) if j.total_runs == 0 => format!(
+                    "Job {id} has not run yet{}: the Jobs tab shows it.",
+                    j.next_start
+                        .map(|t| format!(" (its next start: {})", crate::format::timestamp(t, true)))
+                        .unwrap_or_default()
+                ),
+                _ => format!(
+                    "No run of job {id} is in the history TimescaleDB keeps (it deletes old runs): the Jobs tab shows its totals and last error."
+                ),
+            }
+        }
+        (QueryKind::Chunks, Subject::Relation { schema, name }) => format!(
+            "{} has no chunks: it holds no data yet (the Hypertables tab counts its rows and size).",
+            crate::format::qualified(schema, name)
+        ),
+        (QueryKind::IndexChunks, Subject::Relation { schema, name }) => format!(
+            "No chunk has a copy of {} yet: chunks made from now on will (the Indexes tab).",
+            crate::format::qualified(schema, name)
+        ),
+        _ => "Nothing here.".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -497,6 +542,37 @@ mod tests {
         assert_eq!(heading(&data), "partial: 1 of 5 reads pending");
         data.apply(QueryKind::Activity, Ok(Payload::Activity(vec![])), at, took);
         assert_eq!(heading(&data), "Enter shows the row");
+    }
+
+    #[test]
+    fn an_empty_drill_down_says_why_and_where_to_look() {
+        use crate::model::{fixtures, Subject};
+        let mut data = Dataset::default();
+        let at = Utc::now();
+        let took = std::time::Duration::ZERO;
+        let mut down = fixtures::summary();
+        down.scheduler_running = false;
+        data.apply(QueryKind::Summary, Ok(Payload::Summary(down)), at, took);
+        let job = Subject::Job(1004);
+        let why = empty_drill(QueryKind::JobRuns, &job, &data);
+        assert!(
+            why.contains("scheduler") && why.contains("run-job 1004"),
+            "{why}"
+        );
+        let mut up = fixtures::summary();
+        up.scheduler_running = true;
+        data.apply(QueryKind::Summary, Ok(Payload::Summary(up)), at, took);
+        let mut never = fixtures::job(1004, "policy_refresh_continuous_aggregate", None, 0, true);
+        never.total_runs = 0;
+        data.apply(QueryKind::Jobs, Ok(Payload::Jobs(vec![never])), at, took);
+        data.caps = Some(fixtures::caps());
+        let why = empty_drill(QueryKind::JobRuns, &job, &data);
+        assert!(why.contains("has not run yet"), "{why}");
+        let chunks = Subject::Relation {
+            schema: "plant".into(),
+            name: "empty".into(),
+        };
+        assert!(empty_drill(QueryKind::Chunks, &chunks, &data).contains("has no chunks"));
     }
 
     #[test]
