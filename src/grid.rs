@@ -626,22 +626,30 @@ impl<D: Clone> Grid<D> {
             if let Some(widest) = out.iter_mut().max_by_key(|(_, w)| *w) {
                 widest.1 = widest.1.saturating_sub(over);
             }
-        } else {
-            // Free width first uncuts columns capped by `max` (long names), in column order.
-            let mut slack = (width - used) as u16;
-            for (c, w) in out.iter_mut() {
-                let grow = self
-                    .full
-                    .get(*c)
-                    .map_or(0, |f| f.saturating_sub(*w))
-                    .min(slack);
-                *w += grow;
-                slack -= grow;
+        }
+        // Free width first uncuts columns capped by `max` (long names), in column order; then a
+        // name still cut takes width from the prose column (the last left-aligned one, wide),
+        // down to what prose keeps readable: a name is never cut where prose has room.
+        let total: u32 = out.iter().map(|(_, w)| u32::from(*w) + 1).sum();
+        let mut slack = width.saturating_sub(total) as u16;
+        let prose = out
+            .iter()
+            .rposition(|(c, w)| self.columns[*c].align == Align::Left && *w > PROSE_KEEPS);
+        for i in 0..out.len() {
+            let c = out[i].0;
+            let want = self.full.get(c).map_or(0, |f| f.saturating_sub(out[i].1));
+            let from_slack = want.min(slack);
+            slack -= from_slack;
+            out[i].1 += from_slack;
+            if let Some(p) = prose.filter(|p| *p != i) {
+                let take = (want - from_slack).min(out[p].1.saturating_sub(PROSE_KEEPS));
+                out[p].1 -= take;
+                out[i].1 += take;
             }
-            if let Some(last) = out.last_mut() {
-                if self.columns[last.0].align == Align::Left {
-                    last.1 += slack;
-                }
+        }
+        if let Some(last) = out.last_mut() {
+            if self.columns[last.0].align == Align::Left {
+                last.1 += slack;
             }
         }
         out
@@ -669,6 +677,9 @@ impl<D: Clone> Grid<D> {
         off
     }
 }
+
+/// The width a prose column (a problem's details) keeps when names take room from it.
+const PROSE_KEEPS: u16 = 24;
 
 /// Text cut to `width` columns (with `…`) and aligned. A name (text without spaces) is cut in
 /// the middle when there is room for both ends: names that share a long prefix
@@ -701,6 +712,44 @@ pub fn fit(text: &str, width: u16, align: Align) -> String {
         Align::Left => cut,
         Align::Right => format!("{cut:>width$}"),
     }
+}
+
+/// Like [`fit`], for a name that shares its first `shared` characters with the other names it
+/// is shown among (`factory_telemetry.metrics_hist_1min`, `…_1hour`): cut there, where they are
+/// alike, so the part that tells them apart stays whole; else as [`fit`] cuts it.
+pub fn fit_alike(text: &str, width: u16, align: Align, shared: usize) -> String {
+    let n = text.chars().count();
+    let w = usize::from(width);
+    if n <= w || w < 8 || text.contains(char::is_whitespace) {
+        return fit(text, width, align);
+    }
+    let drop = n - w + 1;
+    if drop > shared {
+        return fit(text, width, align);
+    }
+    // a few of its first characters (the schema's start), then the rest from past the cut
+    let head = (shared - drop).min(4);
+    text.chars()
+        .take(head)
+        .chain(std::iter::once('…'))
+        .chain(text.chars().skip(head + drop))
+        .collect()
+}
+
+/// How many first characters all of `texts` share.
+pub fn shared_prefix<'a>(texts: impl IntoIterator<Item = &'a str>) -> usize {
+    let mut texts = texts.into_iter();
+    let Some(first) = texts.next() else { return 0 };
+    let mut shared = first.chars().count();
+    for t in texts {
+        shared = first
+            .chars()
+            .zip(t.chars())
+            .take(shared)
+            .take_while(|(a, b)| a == b)
+            .count();
+    }
+    shared
 }
 
 /// Like [`fit`], and left-aligned text padded to `width` too (for plain-text tables).
@@ -786,6 +835,51 @@ mod tests {
 
     fn ids(g: &Grid<()>) -> Vec<String> {
         g.visible().map(|r| r.id().to_string()).collect()
+    }
+
+    #[test]
+    fn names_alike_are_cut_where_they_are_alike() {
+        let names = [
+            "factory_telemetry.metrics_hist_1min",
+            "factory_telemetry.metrics_hist_1hour",
+        ];
+        let shared = shared_prefix(names);
+        assert_eq!(shared, 32);
+        let a = fit_alike(names[0], 24, Align::Left, shared);
+        let b = fit_alike(names[1], 24, Align::Left, shared);
+        assert_eq!((a.chars().count(), b.chars().count()), (24, 24));
+        assert!(
+            a.ends_with("metrics_hist_1min") && b.ends_with("metrics_hist_1hour"),
+            "{a} {b}"
+        );
+        assert!(a.starts_with("fact…") && b.starts_with("fact…"), "{a} {b}");
+        // nothing shared: cut as before; room enough: whole
+        assert_eq!(
+            fit_alike(names[0], 24, Align::Left, 0),
+            fit(names[0], 24, Align::Left)
+        );
+        assert_eq!(fit_alike(names[0], 40, Align::Left, shared), names[0]);
+        assert_eq!(shared_prefix(["abc"]), 3);
+        assert_eq!(shared_prefix(Vec::<&str>::new()), 0);
+    }
+
+    #[test]
+    fn a_name_takes_width_from_prose_before_it_is_cut() {
+        let columns = vec![
+            Column::left("Object", 0, 20),
+            Column::left("Details", 0, 200),
+        ];
+        let mut g: Grid<()> = Grid::new(columns, None);
+        g.set_rows(vec![Row::new(
+            "1",
+            vec![
+                Cell::text("factory_telemetry.metrics_hist_1hour"),
+                Cell::text("a long explanation ".repeat(10)),
+            ],
+        )]);
+        let layout = g.layout(160);
+        assert_eq!(layout[0].1, 36, "{layout:?}");
+        assert!(layout[1].1 >= PROSE_KEEPS);
     }
 
     #[test]

@@ -630,11 +630,15 @@ fn rank(mut out: Vec<Problem>) -> Vec<Problem> {
             }
         }
     }
-    let order: Vec<usize> = (0..out.len())
+    let mut order: Vec<usize> = (0..out.len())
         .filter(|&i| out[i].root.is_none())
         .flat_map(|i| std::iter::once(i).chain(under[i].iter().copied()))
         .chain(orphans)
         .collect();
+    // every critical problem before anything else (a critical root's lesser consequences come
+    // after them): at 80x24 a second critical sat below four warnings, off the screen
+    let critical = |i: &usize| out[*i].severity == Severity::Critical;
+    order.sort_by_key(|i| !critical(i));
     drop(roots);
     // put in that order in place, each cycle of the permutation swapped round (collected into a
     // second list, the problems were held twice: 1.7 MB at 7,000 problems)
@@ -725,7 +729,11 @@ mod tests {
                 ranked.extend(under);
             }
             ranked.extend(rest);
-            ranked
+            // then every critical one first, the rest after, each in that order
+            let (critical, rest): (Vec<Problem>, Vec<Problem>) = ranked
+                .into_iter()
+                .partition(|p| p.severity == Severity::Critical);
+            critical.into_iter().chain(rest).collect()
         }
         let mut rng = crate::testing::Xorshift(0x9e37_79b9_7f4a_7c15);
         let mut next = |n: u64| rng.below(n);

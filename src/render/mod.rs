@@ -89,14 +89,32 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         spans.push(Span::styled("[read-only] ", theme.warn));
     }
     let used: usize = spans.iter().map(Span::width).sum();
-    // The versions are what the line is read for: shortened words rather than a cut version.
+    // The versions are what the line is read for: shortened words rather than a cut version,
+    // and the target cut in its middle before them.
+    let width = usize::from(area.width);
     let server = state.data.caps.as_ref().map_or_else(
         || "…".into(),
         |c| match c.describe() {
-            full if used + 1 + full.chars().count() <= usize::from(area.width) => full,
+            full if used + 1 + full.chars().count() <= width => full,
             _ => c.describe_short(),
         },
     );
+    let over = (used + 1 + server.chars().count()).saturating_sub(width);
+    if over > 0 {
+        let target = format!(" {} ", state.target_short);
+        let keep = target.chars().count().saturating_sub(over + 1);
+        spans[1] = Span::styled(
+            format!(
+                " {} ",
+                fit(
+                    state.target_short.as_str(),
+                    keep.saturating_sub(2) as u16,
+                    crate::grid::Align::Left
+                )
+            ),
+            theme.label,
+        );
+    }
     spans.push(Span::styled(format!(" {server}"), theme.value));
     frame.render_widget(Line::from(spans), area);
 }
@@ -174,9 +192,9 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     let area = match panel {
         Some(facts) => {
             let pulse = screen.pulse(&state.data);
-            // what the table below needs kept: a few rows and the selected row's detail (a
-            // problem's cause chain shows whole at 80x24: the pulse gives way to it)
-            let keep = 5 + detail_height(&view.table, area.width);
+            // what the table below needs kept: its border and header, five rows, and the
+            // detail pane (the pulse gives way to them)
+            let keep = 3 + MIN_ROWS + detail_height(&view.table, area.height);
             draw_panel(frame, area, state, facts, pulse, keep, theme)
         }
         None => area,
@@ -360,14 +378,75 @@ fn wrapped_lines(text: &str, width: u16) -> usize {
         .sum()
 }
 
-/// The height the selected row's detail takes in a detail pane `width` wide (borders included,
-/// at most the pane's 10 lines); 0 without one.
-fn detail_height<D: Clone>(table: &crate::grid::Grid<D>, width: u16) -> u16 {
-    let inner = width.saturating_sub(2);
-    table
-        .selected_row()
-        .and_then(|r| r.detail().map(|d| wrapped_lines(d, inner)))
-        .map_or(0, |lines| (lines.min(8) + 2) as u16)
+/// The height of a detail pane (borders included) in a tab `height` lines tall: set by the
+/// terminal, not by the selected row's text, so the rows above it do not jump as the selection
+/// moves (two lines at 80x24, up to eight on a tall terminal); 0 for a table without details.
+fn detail_height<D: Clone>(table: &crate::grid::Grid<D>, height: u16) -> u16 {
+    match table.selected_row().is_some_and(|r| r.detail().is_some()) {
+        true => detail_rows(height),
+        false => 0,
+    }
+}
+
+fn detail_rows(height: u16) -> u16 {
+    (height / 8).clamp(4, 10)
+}
+
+/// The problem rows the overview keeps on the smallest terminal, under its panel.
+const MIN_ROWS: u16 = 5;
+
+/// `text` wrapped at `width` in at most `lines` rows. What does not fit: its first line's head
+/// and the rest's last rows (a problem's root cause), each cut short marked with `…`.
+fn fit_lines(text: &str, width: u16, lines: u16) -> String {
+    let (width, lines) = (usize::from(width.max(1)), usize::from(lines));
+    let rows = |line: &str| -> Vec<String> {
+        let chars: Vec<char> = line.chars().collect();
+        match chars.is_empty() {
+            true => vec![String::new()],
+            false => chars.chunks(width).map(|c| c.iter().collect()).collect(),
+        }
+    };
+    let cut = |row: &str| -> String {
+        let keep = row.chars().count().min(width.saturating_sub(1));
+        row.chars().take(keep).chain(std::iter::once('…')).collect()
+    };
+    let all: Vec<Vec<String>> = text.lines().map(rows).collect();
+    if all.iter().map(Vec::len).sum::<usize>() <= lines {
+        return all.concat().join("\n");
+    }
+    let Some((first, rest)) = all.split_first() else {
+        return String::new();
+    };
+    if lines < 2 || rest.is_empty() {
+        let mut out: Vec<String> = all.concat().into_iter().take(lines.max(1)).collect();
+        if let Some(last) = out.last_mut() {
+            *last = cut(last);
+        }
+        return out.join("\n");
+    }
+    // the first line's first row; then the rest's last lines, each its first rows
+    let mut out = vec![match first.len() {
+        1 => first[0].clone(),
+        _ => cut(&first[0]),
+    }];
+    let mut tail: Vec<String> = Vec::new();
+    for line in rest.iter().rev() {
+        let room = lines - 1 - tail.len();
+        if room == 0 {
+            break;
+        }
+        let mut taken: Vec<String> = line.iter().take(room).cloned().collect();
+        if line.len() > room {
+            if let Some(last) = taken.last_mut() {
+                *last = cut(last);
+            }
+        }
+        for row in taken.into_iter().rev() {
+            tail.push(row);
+        }
+    }
+    out.extend(tail.into_iter().rev());
+    out.join("\n")
 }
 
 fn draw_table<D: Clone>(
@@ -384,15 +463,16 @@ fn draw_table<D: Clone>(
         .or_else(|| picture.map(|_| String::new()));
     let picture_lines = picture.map_or(0, Picture::height);
     let (table_area, detail_area) = match &detail {
-        Some(text) if area.height > 10 => {
-            // As tall as its lines wrapped (a cause chain is several), leaving the table room.
-            let lines = wrapped_lines(text, area.width.saturating_sub(2));
-            let most = area.height.saturating_sub(5).clamp(4, 10);
-            let lines = u16::try_from(lines).unwrap_or(u16::MAX);
-            let height = lines
-                .saturating_add(picture_lines)
-                .saturating_add(2)
-                .clamp(4, most);
+        Some(_) if area.height > 10 => {
+            // As tall as the terminal allows, whatever the row: the rows above do not jump.
+            let most = area.height.saturating_sub(3 + MIN_ROWS).clamp(4, 10);
+            let height = match picture {
+                Some(_) => picture_lines.saturating_add(4).clamp(4, most),
+                // and the room a short table leaves (the same whichever row is selected)
+                None => detail_rows(frame.area().height.saturating_sub(3))
+                    .max(area.height.saturating_sub(3 + table.len().min(99) as u16))
+                    .min(most),
+            };
             let [t, d] =
                 Layout::vertical([Constraint::Min(5), Constraint::Length(height)]).areas(area);
             (t, Some(d))
@@ -442,15 +522,35 @@ fn draw_table<D: Clone>(
             Line::from(fit(&format!("{}{arrow}", col.title), w, col.align)).style(theme.label)
         }));
         let selected = table.selected();
-        let rows = (offset..(offset + height).min(table.len())).filter_map(|pos| {
+        let shown = offset..(offset + height).min(table.len());
+        // in each column, what the names cut there share: cut where they are alike
+        let shared: Vec<usize> = layout
+            .iter()
+            .map(|&(c, w)| {
+                let texts: Vec<String> = shown
+                    .clone()
+                    .filter_map(|pos| table.row_at(pos))
+                    .filter_map(|row| row.cell(c).map(|x| crate::format::printable(x.text)))
+                    .filter(|t| t.chars().count() > usize::from(w))
+                    .collect();
+                match texts.len() {
+                    0 | 1 => 0,
+                    _ => crate::grid::shared_prefix(texts.iter().map(String::as_str)),
+                }
+            })
+            .collect();
+        let rows = shown.filter_map(|pos| {
             let row = table.row_at(pos)?;
-            let cells = layout.iter().map(|&(c, w)| {
+            let cells = layout.iter().enumerate().map(|(i, &(c, w))| {
                 let col = &table.columns[c];
                 let cell = row.cell(c);
                 // Escaped, not dropped: a name with a newline must not read as another name.
                 let text = crate::format::printable(cell.map_or("", |x| x.text));
                 let style = cell.map_or(theme.value, |x| tone(theme, x.tone));
-                Line::from(Span::styled(fit(&text, w, col.align), style))
+                Line::from(Span::styled(
+                    crate::grid::fit_alike(&text, w, col.align, shared[i]),
+                    style,
+                ))
             });
             let r = Row::new(cells);
             Some(if pos == selected {
@@ -491,9 +591,9 @@ fn draw_table<D: Clone>(
             }
             _ => (inner, None),
         };
+        let text = fit_lines(&text, text_area.width, text_area.height);
         frame.render_widget(
-            Paragraph::new(ratatui::text::Text::styled(text, theme.value))
-                .wrap(Wrap { trim: false }),
+            Paragraph::new(ratatui::text::Text::styled(text, theme.value)),
             text_area,
         );
         if let (Some(p), Some(at)) = (picture, picture_area) {
@@ -526,16 +626,17 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
             theme.warn,
         ));
     }
-    if let Some((at, took)) = state.last_refresh() {
-        spans.push(Span::styled(
+    let refreshed = state.last_refresh().map(|(at, took)| {
+        [
             format!(
                 " refreshed {} ({})",
                 format::clock(*at, state.utc),
                 format::elapsed(*took)
             ),
-            theme.label,
-        ));
-    }
+            format!(" refreshed {}", format::clock(*at, state.utc)),
+            format!(" {}", format::clock(*at, state.utc)),
+        ]
+    });
     let back = state.jumped_from.is_some() || state.current().drill.is_some();
     let tab_keys = state.tab().keys();
     let hint_of = |groups: &[&str]| {
@@ -568,6 +669,15 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
     let [left, right] =
         Layout::horizontal([Constraint::Min(1), Constraint::Length(hint.width() as u16)])
             .areas(area);
+    // the time of the last refresh whole, or shorter words, or not at all: never cut digits
+    let used: usize = spans.iter().map(Span::width).sum();
+    if let Some(choice) = refreshed.and_then(|texts| {
+        texts
+            .into_iter()
+            .find(|t| used + t.chars().count() <= usize::from(left.width))
+    }) {
+        spans.push(Span::styled(choice, theme.label));
+    }
     frame.render_widget(Line::from(spans), left);
     frame.render_widget(Line::from(hint), right);
 }
@@ -616,6 +726,26 @@ mod tests {
     //! styles), from a fixed state so they only change when the drawing does.
 
     use super::*;
+
+    #[test]
+    fn a_short_pane_shows_the_first_line_and_the_root_cause() {
+        let text = "job 1000: failed 4 times in a row because the lock was held\n  Enter: x\n  ← cause one\n  ← (root cause) scheduler down";
+        let shown = fit_lines(text, 40, 2);
+        let rows: Vec<&str> = shown.lines().collect();
+        assert_eq!(rows.len(), 2, "{shown}");
+        assert!(
+            rows[0].starts_with("job 1000") && rows[0].ends_with('…'),
+            "{shown}"
+        );
+        assert_eq!(rows[1], "  ← (root cause) scheduler down");
+        assert_eq!(fit_lines("short", 30, 2), "short");
+        assert_eq!(fit_lines("abcdef", 3, 1), "ab…");
+        // whatever the text and the room, it never panics and never overflows
+        for (w, l) in [(1, 1), (2, 3), (5, 0), (80, 2)] {
+            let s = fit_lines(text, w, l);
+            assert!(s.lines().count() <= usize::from(l.max(1)), "{w} {l}: {s}");
+        }
+    }
     use crate::link::LinkState;
     use crate::model::fixtures::{caps, t};
     use crate::poller::QueryResult;
@@ -814,7 +944,7 @@ mod tests {
                 .selected_row()
                 .and_then(|r| r.detail().map(str::to_string));
             if detail.is_some_and(|d| d.contains("(root cause)")) {
-                assert!(screen.contains("(root cause)"), "{screen}");
+                assert!(screen.contains("← (root cause)"), "{screen}");
                 roots += 1;
             }
             s.on_key(down);

@@ -169,8 +169,8 @@ fn opens_evidence(kind: ProblemKind) -> bool {
     )
 }
 
-/// The problem, then what Enter does with a fold (first: the detail pane at 80x24 shows a few
-/// lines), then why, one cause a line down to the root, then an advice's command.
+/// The problem, then what Enter does with a fold or an advice's command, then why, one cause a
+/// line down to the root.
 pub fn detail(p: &Problem) -> String {
     let mut out = format!("{}: {}", p.object, p.message);
     match (fold_error(p), p.fold_id()) {
@@ -178,16 +178,16 @@ pub fn detail(p: &Problem) -> String {
         (None, Some(_)) => out.push_str(&format!("\n  Enter: the {}, one by one", p.object)),
         (None, None) => {}
     }
-    for (i, cause) in p.chain.iter().enumerate() {
-        let root = if i + 1 == p.chain.len() && p.root.is_some() {
-            " (root cause)"
-        } else {
-            ""
-        };
-        out.push_str(&format!("\n  ← {cause}{root}"));
-    }
+    // the command before the causes, the root cause last: a short pane shows the problem's
+    // first line and its root (see render's fit_lines)
     if let Some(command) = &p.action {
         out.push_str(&format!("\n  Enter: {command}"));
+    }
+    for (i, cause) in p.chain.iter().enumerate() {
+        match i + 1 == p.chain.len() && p.root.is_some() {
+            true => out.push_str(&format!("\n  ← (root cause) {cause}")),
+            false => out.push_str(&format!("\n  ← {cause}")),
+        }
     }
     out
 }
