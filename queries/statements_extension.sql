@@ -16,7 +16,9 @@ SELECT n.nspname::text                                                          
                   AND p.proname = 'pg_stat_statements_info')                   AS has_info,
        pg_catalog.pg_has_role(current_user, 'pg_read_all_stats', 'USAGE')       AS sees_all,
        pg_catalog.current_setting('block_size')::int8                           AS block_size,
-       pg_catalog.now()                                                         AS server_now
+       pg_catalog.now()                                                         AS server_now,
+       -- an embedded single-session engine (the demo's) has no backend process of its own
+       pg_catalog.pg_backend_pid() = 0                                          AS embedded
   FROM (SELECT 1) one
   LEFT JOIN pg_catalog.pg_extension e ON e.extname = 'pg_stat_statements'
   LEFT JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace

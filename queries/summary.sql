@@ -43,6 +43,11 @@ SELECT
     -- ingest rate is its change between two reads (NULL without track_counts).
     CASE WHEN current_setting('track_counts')::bool
          THEN pg_catalog.pg_stat_get_db_tuples_inserted(db.oid) END    AS rows_inserted,
+    -- Whether the server counts index scans at all: track_counts on, and this very session
+    -- among the database's backends (an embedded single-session engine, the demo's, has none
+    -- and never counts a scan).
+    current_setting('track_counts')::bool
+      AND pg_catalog.pg_stat_get_db_numbackends(db.oid) > 0            AS counts_usage,
     -- The memory the chunk-interval advisor measures recent chunks against, in bytes, as the
     -- server reports it (pg_size_bytes of the setting with its unit).
     pg_catalog.pg_size_bytes(current_setting('shared_buffers'))        AS shared_buffers_bytes,

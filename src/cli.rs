@@ -100,7 +100,8 @@ pub struct Cli {
     #[arg(short = 'h', long = "host", value_name = "HOST", global = true)]
     pub host: Option<String>,
 
-    /// Database server port (for `demo`: the engine's port on 127.0.0.1; default a free one)
+    /// Database server port (for `demo`: the engine's port on 127.0.0.1; default 55432, 0 for
+    /// any free one)
     #[arg(short = 'p', long = "port", value_name = "PORT", global = true)]
     pub port: Option<String>,
 

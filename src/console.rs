@@ -49,6 +49,8 @@ pub struct AppOptions {
     pub thresholds: crate::problems::Thresholds,
     /// Client-side bound on one monitoring query (statement_timeout plus a margin).
     pub query_limit: Duration,
+    /// A line the overview's panel shows (the demo's address, for psql beside the console).
+    pub note: Option<(&'static str, &'static str)>,
 }
 
 /// How the console ended, for the process exit code.
@@ -136,6 +138,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
             opts.read_only,
         );
         state.thresholds = opts.thresholds;
+        state.note = opts.note;
         state.on_link(&target.link.status());
         state.in_fleet = true;
         members.push(Member {

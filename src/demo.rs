@@ -27,6 +27,14 @@ impl Demo {
         )
     }
 
+    /// The same in the console's panel: short enough for 80 columns.
+    pub fn console_line(&self) -> String {
+        format!(
+            "psql -h 127.0.0.1 -p {p} -U postgres · embedded engine: one shared session, no TLS, no cancel, no background workers",
+            p = self.port
+        )
+    }
+
     /// What other tools connect with while the demo runs (the engine asks for no password).
     pub fn connection_line(&self) -> String {
         format!(
@@ -180,8 +188,19 @@ fn spawn(engine: &Path, data: &Path, port: u16) -> Result<Demo, String> {
     }
 }
 
-/// Starts the demo engine, loading the plant the first time (or after `reset`).
-pub async fn start(dir: Option<PathBuf>, reset: bool, port: u16) -> Result<Demo, String> {
+/// The demo's port when none is given: the same at every launch, so psql, snapshot or check
+/// beside the console find it where they found it before.
+pub const DEFAULT_PORT: u16 = 55432;
+
+/// Starts the demo engine, loading the plant the first time (or after `reset`), on `port`
+/// (None: [`DEFAULT_PORT`]; 0: any free one).
+pub async fn start(dir: Option<PathBuf>, reset: bool, port: Option<u16>) -> Result<Demo, String> {
+    let port = port.unwrap_or(DEFAULT_PORT);
+    if port != 0 && std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+        return Err(format!(
+            "port {port} on 127.0.0.1 is in use (another hypertop demo is running?): give the demo another with --port N, or --port 0 for any free one"
+        ));
+    }
     let dir = dir
         .or_else(default_dir)
         .ok_or("no cache directory: set XDG_CACHE_HOME or HOME")?;

@@ -349,8 +349,8 @@ async fn run(cli: Cli) -> ExitCode {
     let _demo = match &cli.command {
         Some(Sub::Demo { reset, dir }) => {
             let port = match cli.port.as_deref().map(str::parse::<u16>) {
-                None => 0,
-                Some(Ok(p)) => p,
+                None => None,
+                Some(Ok(p)) => Some(p),
                 Some(Err(_)) => {
                     return fail(
                         format!(
@@ -459,7 +459,11 @@ async fn run(cli: Cli) -> ExitCode {
     let target = connector.resolved().target_short();
     let action_connector = connector.clone();
     let link = Link::start(connector, Some((session, caps)));
-    let opts = console_options(&settings, &cli, theme);
+    let mut opts = console_options(&settings, &cli, theme);
+    // the process keeps one demo: its line lives as long
+    opts.note = _demo
+        .as_ref()
+        .map(|d| ("Demo", &*Box::leak(d.console_line().into_boxed_str())));
     let targets = vec![console::Database {
         name: cli.profile.clone().unwrap_or_else(|| "default".into()),
         short: target,
@@ -668,6 +672,7 @@ fn console_options(s: &Settings, cli: &Cli, theme: Theme) -> AppOptions {
         theme,
         query_limit: s.statement_timeout + Duration::from_secs(5),
         thresholds: s.limits,
+        note: None,
     }
 }
 

@@ -105,6 +105,8 @@ pub struct AppState {
     pub utc: bool,
     pub read_only: bool,
     pub thresholds: Thresholds,
+    /// A line for the overview's panel (the demo's address).
+    pub note: Option<(&'static str, &'static str)>,
     pub link: LinkState,
     /// Everything read, and the problems found in it.
     pub data: Dataset,
@@ -149,6 +151,7 @@ impl AppState {
             utc,
             read_only,
             thresholds: Thresholds::default(),
+            note: None,
             link: LinkState::Connecting,
             data,
             tab: Tab::HOME,
@@ -199,6 +202,7 @@ impl AppState {
             utc: self.utc,
             limits: self.thresholds,
             refresh_every: self.refresh_every,
+            note: self.note,
         }
     }
 

@@ -75,6 +75,7 @@ pub fn summary() -> Summary {
         schedulers: 1,
         job_workers: 0,
         rows_inserted: Some(1_000_000),
+        counts_usage: true,
         shared_buffers_bytes: 128 << 20,
         effective_cache_size_bytes: 4 << 30,
     }

@@ -70,6 +70,9 @@ pub struct Extension {
     pub sees_all: bool,
     pub block_size: i64,
     pub server_now: DateTime<Utc>,
+    /// An embedded single-session engine (the demo's): no shared_preload_libraries, no
+    /// pg_stat_statements whatever is done.
+    pub embedded: bool,
 }
 
 impl Extension {
@@ -82,6 +85,7 @@ impl Extension {
             sees_all: r.try_get("sees_all")?,
             block_size: r.try_get("block_size")?,
             server_now: r.try_get("server_now")?,
+            embedded: r.try_get("embedded")?,
         })
     }
 
@@ -89,6 +93,11 @@ impl Extension {
     pub fn unavailable(&self, database: &str) -> Option<String> {
         let preload = "add pg_stat_statements to shared_preload_libraries and restart the server";
         let create = format!("CREATE EXTENSION pg_stat_statements in database \"{database}\"");
+        if self.embedded {
+            return Some(format!(
+                "this is an embedded engine (the demo's: PostgreSQL in one process, with no shared_preload_libraries), where pg_stat_statements cannot count statements. On a server: install PostgreSQL's contrib modules, {preload}, then {create} — and this tab lists what the statements cost, each one's generic plan a key away"
+            ));
+        }
         match (&self.schema, self.available, self.loaded) {
             (Some(_), _, Some(false)) => Some(format!(
                 "pg_stat_statements is created but its library is not loaded, so it counts nothing: {preload}"
@@ -107,10 +116,10 @@ impl Extension {
     }
 }
 
-/// The library refuses to answer when it was created but not preloaded.
+/// The library refuses to answer when it was created but not preloaded (its own SQLSTATE, not
+/// its message, which a server with another lc_messages words otherwise).
 fn not_loaded(e: &Error) -> bool {
-    e.as_db_error()
-        .is_some_and(|d| d.message().contains("shared_preload_libraries"))
+    e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE)
 }
 
 /// Reads the Statements tab: the extension's state, then (when it can be read) the statements,
@@ -293,8 +302,15 @@ mod tests {
             sees_all: true,
             block_size: 8192,
             server_now: chrono::Utc::now(),
+            embedded: false,
         };
         let why = |e: Extension| e.unavailable("app").unwrap_or_default();
+        // the demo's engine: said what it is, and what a server needs
+        let demo = Extension {
+            embedded: true,
+            ..ext(None, true, None)
+        };
+        assert!(why(demo).starts_with("this is an embedded engine (the demo's"));
         assert!(why(ext(None, false, None)).contains("postgresql-contrib"));
         assert!(why(ext(None, true, Some(false))).contains("shared_preload_libraries and restart"));
         assert!(why(ext(None, true, Some(true)))

@@ -44,6 +44,9 @@ pub struct Summary {
     /// Rows inserted into this database so far, as the statistics count them (None without
     /// `track_counts`): the pulse's ingest rate.
     pub rows_inserted: Option<i64>,
+    /// The server counts index scans (track_counts, and a server whose sessions it tracks):
+    /// without it no index is "unused", whatever its count says.
+    pub counts_usage: bool,
     /// `shared_buffers` and `effective_cache_size` in bytes: the memory the chunk-interval
     /// advisor holds the recent chunks against.
     pub shared_buffers_bytes: i64,
@@ -81,6 +84,7 @@ impl Summary {
             schedulers: r.try_get("schedulers")?,
             job_workers: r.try_get("job_workers")?,
             rows_inserted: r.try_get("rows_inserted")?,
+            counts_usage: r.try_get("counts_usage")?,
             shared_buffers_bytes: r.try_get("shared_buffers_bytes")?,
             effective_cache_size_bytes: r.try_get("effective_cache_size_bytes")?,
         })
@@ -94,6 +98,11 @@ impl Summary {
     /// How long this database's statistics have been counting: since their last reset, or,
     /// never reset, at least since the server started (older counts may survive a clean
     /// restart; this errs on the young side, so nothing is called unused too early).
+    /// How long index usage has been counted (None: it is not, or since when is unknown).
+    pub fn usage_age(&self) -> Option<chrono::Duration> {
+        self.statistics_age().filter(|_| self.counts_usage)
+    }
+
     pub fn statistics_age(&self) -> Option<chrono::Duration> {
         self.stats_reset
             .or(self.started_at)

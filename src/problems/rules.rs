@@ -314,7 +314,7 @@ fn indexes(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut F
     // "Unused" only on statistics old enough to say so (unknown age: not judged).
     let stats_age = input
         .summary
-        .and_then(Summary::statistics_age)
+        .and_then(Summary::usage_age)
         .filter(|age| age.to_std().is_ok_and(|a| a >= limits.unused_after));
     for i in input.indexes.unwrap_or_default() {
         let object = format::qualified(&i.index_schema, &i.name);

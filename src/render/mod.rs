@@ -289,8 +289,7 @@ fn draw_panel(
     theme: &Theme,
 ) -> Rect {
     let pulse = pulse.filter(|_| !facts.is_empty());
-    // the pulse's lines that leave the table below `keep` lines (the first line holds the
-    // first sparklines: ingest, lag, size)
+    // the pulse's lines that leave the table below `keep` lines
     let most = pulse.as_ref().map_or(0, |(_, sparks)| {
         sparks.len().div_ceil(PULSE_PER_LINE) as u16
     });
@@ -342,6 +341,11 @@ fn draw_panel(
         frame.render_widget(Paragraph::new(lines), inner);
         if let Some((window, sparks)) = pulse.filter(|_| pulse_lines > 0 && room >= pulse_lines) {
             let shown = (pulse_lines as usize * PULSE_PER_LINE).min(sparks.len());
+            // When not all fit, the alarming ones (jobs failing now) take the first places.
+            let mut sparks = sparks;
+            if shown < sparks.len() {
+                sparks.sort_by_key(|s| !s.alarm);
+            }
             let at = Rect::new(
                 inner.x,
                 inner.bottom() - pulse_lines,

@@ -33,8 +33,8 @@ impl Screen for Indexes {
         Some((4, true))
     }
 
-    fn rows<'a>(&self, data: &'a Dataset, _: &Ctx) -> super::Rows<'a> {
-        Box::new(rows(data.indexes.rows()))
+    fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
+        Box::new(rows(data.indexes.rows(), judged(data, ctx)))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
@@ -47,6 +47,11 @@ impl Screen for Indexes {
 
     fn heading(&self, data: &Dataset, ctx: &Ctx) -> Option<String> {
         let s = data.summary.value()?;
+        if !s.counts_usage {
+            return Some(
+                "this server keeps no index usage statistics (track_counts is off, or it is an embedded engine such as the demo's): no scan is counted, and no index is called unused".into(),
+            );
+        }
         let since = s
             .stats_reset
             .or(s.started_at)
@@ -108,6 +113,16 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
+/// Whether the statistics can call an index unused here: the server counts scans, for long
+/// enough (`check.unused_after`).
+fn judged(data: &Dataset, ctx: &Ctx) -> bool {
+    data.summary
+        .value()
+        .and_then(|s| s.usage_age())
+        .and_then(|a| a.to_std().ok())
+        .is_some_and(|a| a >= ctx.limits.unused_after)
+}
+
 /// INVALID, or the index this one duplicates.
 fn notes(i: &Index) -> Cell {
     if !i.valid {
@@ -119,14 +134,19 @@ fn notes(i: &Index) -> Cell {
     }
 }
 
-pub fn rows(list: &[Index]) -> impl Iterator<Item = TableRow> + '_ {
-    list.iter().map(|i| {
-        let usage = Cell::text(i.category.label()).tone(match i.category {
-            Category::Unused => Tone::Warn,
-            Category::Low => Tone::Muted,
-            Category::Active => Tone::Ok,
-            Category::Constraint => Tone::Normal,
-        });
+/// The rows; `judged`: whether scans may say an index is unused or little used (else its
+/// usage reads `–`: not counted, or counted too briefly).
+pub fn rows(list: &[Index], judged: bool) -> impl Iterator<Item = TableRow> + '_ {
+    list.iter().map(move |i| {
+        let usage = match i.category {
+            Category::Unused | Category::Low if !judged => Cell::text("–").tone(Tone::Muted),
+            c => Cell::text(c.label()).tone(match c {
+                Category::Unused => Tone::Warn,
+                Category::Low => Tone::Muted,
+                Category::Active => Tone::Ok,
+                Category::Constraint => Tone::Normal,
+            }),
+        };
         let mut keys = i.key_columns.to_string();
         if let Some(e) = &i.expressions {
             keys = format!("{keys} [{e}]");

@@ -338,6 +338,8 @@ pub struct Ctx {
     pub utc: bool,
     pub limits: Thresholds,
     pub refresh_every: std::time::Duration,
+    /// A line for the overview's panel (the demo's address).
+    pub note: Option<(&'static str, &'static str)>,
 }
 
 impl Ctx {
@@ -347,6 +349,7 @@ impl Ctx {
             utc,
             limits,
             refresh_every: std::time::Duration::from_secs(2),
+            note: None,
         }
     }
 }

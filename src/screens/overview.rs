@@ -296,7 +296,16 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
             s.statement_timeout
         )
     };
-    out.push(("Session", session));
+    // The demo's line (how psql reaches the same engine) takes the embedded session's place:
+    // it says the same limits, and the panel stays as tall at 80x24.
+    match ctx.note {
+        Some((label, line)) if s.backend_pid == 0 => out.push((label, line.to_string())),
+        Some((label, line)) => {
+            out.insert(0, (label, line.to_string()));
+            out.push(("Session", session));
+        }
+        None => out.push(("Session", session)),
+    }
     if let Some(c) = caps {
         let mut roles = vec![format!("role {}", c.role)];
         if c.is_superuser {

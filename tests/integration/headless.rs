@@ -444,6 +444,35 @@ fn profiles_connect_and_flags_override_them() {
     );
 }
 
+/// The demo's port is the same at every launch; taken, it says so at once (before any install)
+/// and how to pick another.
+#[test]
+fn a_demo_port_in_use_is_said_at_once() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = held.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["demo", "--port", &port.to_string(), "--dir"])
+        .arg(dir.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        err.contains(&format!("port {port} on 127.0.0.1 is in use")) && err.contains("--port"),
+        "{err}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "nothing installed"
+    );
+    assert_eq!(hypertop::demo::DEFAULT_PORT, 55432);
+}
+
 /// README command 1 from a clean cache, in a terminal: installs, loads, shows the plant.
 /// Walking the demo's ranked problem list at 80x24: each planted problem's root cause (the
 /// reason, the chain, the error, the overdue or backlog chunks) shows within two keystrokes of
@@ -455,11 +484,16 @@ fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
     // (what, keys after selecting its row, text that shows the root cause)
     let steps: [(&str, &[u8], &str); 7] = [
         ("scheduler not running", b"", "shared_preload_libraries"),
+        ("job 1007 failing", b"\r", "ERP endpoint"),
         ("telemetry_1d never refreshed", b"", "(root cause)"),
-        ("telemetry_1h lags", b"", "refresh policy (job"),
+        // the root (the scheduler, drawn for the row before) stays under this row's first line
+        (
+            "telemetry_1h lags",
+            b"",
+            "telemetry_1h: behind its refresh policy",
+        ),
         ("retention overdue", b"\r", "matching /overdue"),
         ("compression backlog", b"\r", "matching /backlog"),
-        ("job 1007 failing", b"\r", "ERP endpoint"),
         ("duplicate index", b"", "same keys as"),
     ];
     // Every screen read (the heading stops saying the list is partial), then the first row:
@@ -565,7 +599,8 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     let dir = tempfile::tempdir().unwrap();
     let started = std::time::Instant::now();
     let mut cmd = tour_binary();
-    cmd.args(["demo", "--dir"]).arg(dir.path());
+    // any free port: another test process may hold the default one
+    cmd.args(["demo", "--port", "0", "--dir"]).arg(dir.path());
     let mut pty = Pty::spawn(cmd);
     pty.wait_for_output("Problems (", Duration::from_secs(240));
     pty.wait_for_output("export_to_erp", Duration::from_secs(30));
@@ -590,6 +625,17 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     let mut pty = Pty::spawn_sized(cmd, 80, 24);
     pty.wait_for_output("Problems (", Duration::from_secs(60));
     let relaunch = started.elapsed().as_secs_f64();
+    // where psql finds the engine, inside the console (the line printed before it is covered)
+    pty.wait_for_output(
+        &format!("psql -h 127.0.0.1 -p {port} -U postgres"),
+        Duration::from_secs(10),
+    );
+    // the engine counts no index scans: the Indexes tab says so and calls nothing unused
+    pty.write(b"5");
+    pty.wait_for_output("keeps no index usage statistics", Duration::from_secs(10));
+    assert!(!pty.screen().contains("UNUSED"), "{}", pty.screen());
+    pty.write(b"1");
+    pty.wait_for_output("Problems (", Duration::from_secs(10));
     let started = std::time::Instant::now();
     let triage = triage_in_two_keys(&pty);
     let triage_seconds = started.elapsed().as_secs_f64();

@@ -315,3 +315,74 @@ async fn compress_spares_live(server: &Tsdb) {
         plan.summary
     );
 }
+
+/// The rows of the Problems box on screen, as (severity word, the whole line), and the line
+/// the box ends on.
+fn problem_rows(screen: &str) -> (Vec<(String, String)>, usize) {
+    let lines: Vec<&str> = screen.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.contains("Problems ("))
+        .expect("the Problems box");
+    let end = start
+        + lines[start..]
+            .iter()
+            .position(|l| l.starts_with('└'))
+            .expect("its border");
+    let rows = lines[start + 2..end]
+        .iter()
+        .map(|l| {
+            let word = l
+                .trim_start_matches('│')
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            (word.to_string(), l.to_string())
+        })
+        .collect();
+    (rows, end)
+}
+
+/// At 80x24 the overview lists at least five problems, the critical ones first, and its
+/// layout stays put as the selection moves down the list.
+#[test]
+fn the_overview_at_80x24_shows_the_problems_first_and_holds_still() {
+    use crate::pty::Pty;
+    let conninfo = crate::engines::scenario().conninfo();
+    let wait = std::time::Duration::from_secs(30);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(&conninfo).arg("--read-only");
+    let pty = Pty::spawn_sized(cmd, 80, 24);
+    pty.wait_for_output("Enter shows the row", wait);
+    let (rows, end) = problem_rows(&pty.screen());
+    let total: usize = pty
+        .screen()
+        .split("Problems (")
+        .nth(1)
+        .and_then(|t| t.split(')').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(
+        total >= 9,
+        "the scenario plants more: {total}\n{}",
+        pty.screen()
+    );
+    assert!(rows.len() >= 5, "{}", pty.screen());
+    // every critical before the first other one
+    let first_other = rows
+        .iter()
+        .position(|(w, _)| w != "CRIT")
+        .unwrap_or(rows.len());
+    assert!(
+        rows[first_other..].iter().all(|(w, _)| w != "CRIT"),
+        "{}",
+        pty.screen()
+    );
+    // the selection moves down the list: the box keeps its place
+    for _ in 0..total.min(12) {
+        pty.write(b"j");
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        let (_, now) = problem_rows(&pty.screen());
+        assert_eq!(now, end, "{}", pty.screen());
+    }
+}

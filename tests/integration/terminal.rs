@@ -155,7 +155,9 @@ fn small_terminals_keep_what_matters() {
     quit_and_check(&mut pty);
 
     let mut pty = Pty::spawn_sized(console(), 80, 24);
-    pty.wait_for_output("refreshed", Duration::from_secs(20));
+    // a full read in: the footer then gives its time (at 80 columns without the word)
+    pty.wait_for_output("CRIT", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(500));
     let screen = pty.screen();
     let lines: Vec<&str> = screen.lines().collect();
     let header = lines.first().copied().unwrap_or_default().trim_end();
@@ -171,5 +173,12 @@ fn small_terminals_keep_what_matters() {
         .copied()
         .unwrap_or_default();
     assert!(footer.contains("connected "), "{footer:?}");
+    let clock = footer.split_whitespace().any(|w| {
+        w.len() == 8 && w.split(':').count() == 3 && w.split(':').all(|p| p.parse::<u8>().is_ok())
+    });
+    assert!(
+        clock,
+        "the footer gives the last refresh's time whole: {footer:?}"
+    );
     quit_and_check(&mut pty);
 }
