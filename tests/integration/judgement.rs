@@ -316,6 +316,78 @@ async fn compress_spares_live(server: &Tsdb) {
     );
 }
 
+#[tokio::test]
+async fn a_shorter_retention_tells_overdue_chunks_from_its_own_losses() {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, "retwords"), retention_words).await;
+}
+
+/// `set-retention` to a shorter window on a table whose policy is already behind: the chunks the
+/// old policy drops anyway are told apart from what this change loses, the losses are said to be
+/// for good, and rollback is said to restore the policy only.
+async fn retention_words(server: &Tsdb) {
+    let c = &server.conninfo;
+    // 40 days of daily chunks, a 20-day policy that has not run (its next start a day away)
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS ret CASCADE; CREATE SCHEMA ret;
+         CREATE TABLE ret.m (time timestamptz NOT NULL, v float8);
+         SELECT create_hypertable('ret.m', 'time', chunk_time_interval => interval '1 day');
+         INSERT INTO ret.m SELECT t, 1 FROM generate_series(now() - interval '40 days', now(),
+                                                            interval '1 hour') t;
+         SELECT alter_job(add_retention_policy('ret.m', interval '20 days'),
+                          next_start => now() + interval '1 day');",
+    );
+    let count = |older: &str| -> i64 {
+        psql(
+            c,
+            &format!(
+                "SELECT count(*) FROM timescaledb_information.chunks
+                  WHERE hypertable_schema = 'ret' AND range_end <= now() - interval '{older}'"
+            ),
+        )
+        .parse()
+        .unwrap()
+    };
+    let e: Env = env_for(c).await;
+    let plan = headless::make_plan(&e.ctx(), &parse("set-retention ret.m 10d").unwrap())
+        .await
+        .unwrap();
+    let (anyway, reached) = (count("20 days"), count("10 days"));
+    assert!(anyway >= 18 && reached > anyway, "{anyway} {reached}");
+    let next = plan.next_run.join("\n");
+    assert!(
+        next.contains(&format!("{anyway} of them"))
+            && next.contains("which it drops anyway")
+            && next.contains(&format!("{} (", reached - anyway))
+            && next.contains("because of this change"),
+        "{next}"
+    );
+    let lost = plan.lost.join("\n");
+    assert!(
+        lost.contains(&format!("the {} chunks of ret.m", reached - anyway))
+            && lost.contains("a rollback restores the policy, not them"),
+        "{lost}"
+    );
+    let said = plan.consequences(5);
+    let rollback = said
+        .iter()
+        .find(|s| s.label == "Rollback")
+        .unwrap_or_else(|| panic!("no rollback line: {said:?}"));
+    assert!(
+        rollback.text.contains("does not bring back what is lost"),
+        "{}",
+        rollback.text
+    );
+    assert!(
+        !said
+            .iter()
+            .any(|s| s.text.to_lowercase().starts_with("reversible")),
+        "{said:?}"
+    );
+}
+
 /// The rows of the Problems box on screen, as (severity word, the whole line), and the line
 /// the box ends on.
 fn problem_rows(screen: &str) -> (Vec<(String, String)>, usize) {
