@@ -344,6 +344,31 @@ impl Cli {
             || matches!(self.command, Some(Sub::Check { all: true, .. }))
     }
 
+    /// A `policy` command's database argument that names a file instead (`policy export
+    /// policies.toml`): said, rather than taken as a database name that the server may accept.
+    pub fn file_given_as_database(&self) -> Option<String> {
+        let Some(Sub::Policy { what }) = &self.command else {
+            return None;
+        };
+        let (conninfo, how) = match what {
+            PolicyWhat::Export { conninfo, .. } => (conninfo, "write it with --output FILE"),
+            PolicyWhat::Diff { conninfo, .. }
+            | PolicyWhat::Apply { conninfo, .. }
+            | PolicyWhat::Lint { conninfo, .. } => (conninfo, "it takes one FILE"),
+        };
+        let given = conninfo.as_deref()?;
+        let lower = given.to_lowercase();
+        let file_like = [".toml", ".json", ".yaml", ".yml", ".txt"]
+            .iter()
+            .any(|ext| lower.ends_with(ext))
+            || (given.contains('/') && !given.contains('=') && !given.contains("://"));
+        file_like.then(|| {
+            format!(
+                "{given:?} looks like a file, but this place takes the database (a connection string, URL or database name): {how}; a database really named so is reached with -d or dbname={given}"
+            )
+        })
+    }
+
     /// The connection string given positionally, to the console or to a subcommand.
     pub fn conninfo(&self) -> Option<String> {
         match &self.command {
@@ -366,6 +391,23 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_where_the_database_goes_is_said() {
+        let said = |args: &[&str]| Cli::try_parse_from(args).unwrap().file_given_as_database();
+        let e = said(&["hypertop", "policy", "export", "policies.toml"]).unwrap();
+        assert!(
+            e.contains("--output") && e.contains("looks like a file"),
+            "{e}"
+        );
+        assert!(said(&["hypertop", "policy", "diff", "a.toml", "./b.toml"])
+            .unwrap()
+            .contains("one FILE"));
+        assert!(said(&["hypertop", "policy", "export", "metrics"]).is_none());
+        assert!(said(&["hypertop", "policy", "export", "postgres://h/db"]).is_none());
+        assert!(said(&["hypertop", "policy", "export", "host=/tmp dbname=x"]).is_none());
+        assert!(said(&["hypertop", "policy", "export", "-o", "p.toml"]).is_none());
+    }
 
     #[test]
     fn timeouts_are_bounded_as_postgresql_bounds_them() {

@@ -70,8 +70,11 @@ pub fn one_line(s: &str) -> String {
 /// A message of several lines (a TOML error points at its column on the next lines) made safe
 /// line by line, its line breaks kept, joined by `sep`.
 pub fn printable_lines(s: &str, sep: &str) -> String {
+    // joined on one line, a blank line would be an empty piece between separators
+    let one_line = !sep.contains('\n');
     s.trim_end()
         .lines()
+        .filter(|l| !(one_line && l.trim().is_empty()))
         .map(printable)
         .collect::<Vec<_>>()
         .join(sep)
@@ -224,7 +227,6 @@ pub fn interval_seconds(text: &str) -> Option<f64> {
 }
 
 /// Months and seconds of a server-printed interval (`1 year 2 mons 3 days 04:05:06`).
-
 fn interval_parts(text: &str) -> Option<(i64, f64)> {
     let mut months = 0i64;
     let mut secs = 0f64;

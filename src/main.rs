@@ -284,6 +284,9 @@ async fn run(cli: Cli) -> ExitCode {
     if let Some(Sub::Config { what }) = &cli.command {
         return config_command(*what);
     }
+    if let Some(e) = cli.file_given_as_database() {
+        return fail(e, 2);
+    }
     let profile = match &cli.profile {
         Some(name) => {
             let path = config::default_path().unwrap_or_else(|| "config.toml".into());
@@ -516,6 +519,14 @@ async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), Str
     Ok((connector, session, caps))
 }
 
+/// What a fleet's config file holds, for the message that says there is none.
+const SAMPLE_PROFILES: &str = "[profiles.prod]
+conninfo = \"host=db1.internal dbname=metrics user=monitor\"
+
+[profiles.staging]
+conninfo = \"postgres://monitor@db2.internal/metrics?sslmode=verify-full\"
+";
+
 /// Every target of a fleet, by name: the profiles of `--targets FILE`, else of the config file.
 fn fleet(cli: &Cli) -> Result<Vec<(String, Settings)>, String> {
     let path = cli
@@ -525,8 +536,13 @@ fn fleet(cli: &Cli) -> Result<Vec<(String, Settings)>, String> {
         .unwrap_or_else(|| "config.toml".into());
     let file = config::load(&path)?;
     if file.profiles.is_empty() {
+        let what = if path.exists() {
+            "defines no profiles"
+        } else {
+            "does not exist"
+        };
         return Err(format!(
-            "{}: no profiles: a fleet is the profiles of this file",
+            "{} {what}: every database at once (check --all, --fleet, the exporter's --fleet) is one profile each in that file, e.g.\n\n{SAMPLE_PROFILES}\n(--targets FILE reads another file; `hypertop config check` validates it)",
             path.display()
         ));
     }
@@ -568,7 +584,18 @@ async fn exporter(
             }
         }
     }
-    let listener = match tokio::net::TcpListener::bind(listen).await {
+    // the last address's failure is the one said (`[::]` refused on a host without IPv6 is not
+    // news when IPv4's is refused too)
+    let mut bound = Err(String::from("no address"));
+    for addr in hypertop::exporter::listen_addresses(listen) {
+        bound = tokio::net::TcpListener::bind(&addr)
+            .await
+            .map_err(|e| e.to_string());
+        if bound.is_ok() {
+            break;
+        }
+    }
+    let listener = match bound {
         Ok(l) => l,
         Err(e) => {
             eprintln!("hypertop: cannot listen on {listen}: {e}");

@@ -61,16 +61,15 @@ impl Poller {
         for &kind in QueryKind::ALL {
             let (tx, rx) = watch::channel(Request::default());
             requests.insert(kind, tx);
-            tasks.push(tokio::spawn(run_kind(
-                kind,
-                rx,
-                link.subscribe(),
-                link.reporter(),
-                results.clone(),
-                turns.clone(),
+            let reader = Reader {
+                link: link.subscribe(),
+                broken: link.reporter(),
+                results: results.clone(),
+                turns: turns.clone(),
                 limit,
-                planner.clone().filter(|_| kind == QueryKind::Plan),
-            )));
+                planner: planner.clone().filter(|_| kind == QueryKind::Plan),
+            };
+            tasks.push(tokio::spawn(run_kind(kind, rx, reader)));
         }
         Poller { requests, tasks }
     }
@@ -110,16 +109,26 @@ struct Request {
     urgent_seq: u64,
 }
 
-async fn run_kind(
-    kind: QueryKind,
-    mut requests: watch::Receiver<Request>,
+/// What one kind's reader shares with the others: the link, where results and broken sessions
+/// are sent, the turn to read, the bound on a query and (the plan's) the planner.
+struct Reader {
     link: watch::Receiver<crate::link::LinkStatus>,
     broken: mpsc::UnboundedSender<u64>,
     results: mpsc::UnboundedSender<(QueryResult, Turn)>,
     turns: Arc<Semaphore>,
     limit: Duration,
     planner: Option<Planner>,
-) {
+}
+
+async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reader: Reader) {
+    let Reader {
+        link,
+        broken,
+        results,
+        turns,
+        limit,
+        planner,
+    } = reader;
     let mut last_target: Option<Subject> = None;
     let mut rest_until: Option<tokio::time::Instant> = None;
     let mut urgent_served = 0;

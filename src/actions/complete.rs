@@ -108,6 +108,41 @@ fn ranked<'a>(
         .collect()
 }
 
+/// Edits (insert, delete, substitute, swap two neighbours) from `a` to `b`, ignoring case.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    // three rows of the table: two back for a swap
+    let mut before: Vec<usize> = Vec::new();
+    let mut last: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut row = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            row[j] = (last[j] + 1).min(row[j - 1] + 1).min(last[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                row[j] = row[j].min(before[j - 2] + 1);
+            }
+        }
+        before = std::mem::replace(&mut last, row);
+    }
+    last[b.len()]
+}
+
+/// Of `candidates`, the few within a typo of `typed` (a quarter of its length, at most 3
+/// edits), closest first: what "did you mean" offers.
+pub fn closest<'a>(typed: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let most = (typed.chars().count() / 4).clamp(1, 3);
+    let mut near: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (edit_distance(typed, c), c))
+        .filter(|(d, _)| *d <= most)
+        .collect();
+    near.sort();
+    near.dedup_by(|a, b| a.1 == b.1);
+    near.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
 /// Where the word being typed at the end of `line` starts: after the last whitespace that is
 /// not inside a `"…"` identifier or a `'…'` literal (a quoted name may hold spaces).
 fn current_word_start(line: &str) -> usize {
@@ -162,9 +197,17 @@ pub fn suggest(line: &str, names: &Names, limit: usize) -> Vec<String> {
     ranked(current, pool.iter(), limit)
 }
 
-/// `line` with its last word replaced by `choice` (and a space to go on typing).
+/// `line` with its last word replaced by `choice` (and a space to go on typing, unless the
+/// choice is a setting's `name=` waiting for its value).
 pub fn accept(line: &str, choice: &str) -> String {
-    format!("{}{choice} ", &line[..current_word_start(line)])
+    let space = if choice.ends_with('=') { "" } else { " " };
+    format!("{}{choice}{space}", &line[..current_word_start(line)])
+}
+
+/// Whether `line` ends in whitespace that separates words (not inside a quoted name): another
+/// space typed there would be a second one.
+pub fn ends_between_words(line: &str) -> bool {
+    line.ends_with(char::is_whitespace) && current_word_start(line) == line.len()
 }
 
 /// The synopsis of the command being typed, for the hint line.
@@ -216,6 +259,28 @@ mod tests {
     }
 
     #[test]
+    fn misspelt_names_find_the_names_meant() {
+        assert_eq!(edit_distance("plant.telemtry", "plant.telemetry"), 1);
+        assert_eq!(edit_distance("teh", "the"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("ÉTÉ", "été"), 0);
+        let names = [
+            "plant.telemetry",
+            "plant.telemetry_1h",
+            "plant.devices",
+            "x.y",
+        ];
+        assert_eq!(closest("plant.telemtry", names), ["plant.telemetry"]);
+        assert_eq!(
+            closest("plant.telemetry_h", names),
+            ["plant.telemetry_1h", "plant.telemetry"]
+        );
+        assert!(closest("plant.sensors", names).is_empty());
+        // a short name allows one edit
+        assert_eq!(closest("x.z", names), ["x.y"]);
+    }
+
+    #[test]
     fn accepting_replaces_the_last_word() {
         assert_eq!(
             accept("refresh hour", "scn.metrics_hourly"),
@@ -223,6 +288,11 @@ mod tests {
         );
         assert_eq!(accept("refresh ", "scn.x"), "refresh scn.x ");
         assert_eq!(accept("pj", "pause-job"), "pause-job ");
+        // a setting's name waits for its value, with no space before it
+        assert_eq!(
+            accept("set-compression scn.metrics seg", "segmentby="),
+            "set-compression scn.metrics segmentby="
+        );
         assert_eq!(hint("pause-job 1").unwrap(), "pause-job <job id>");
         // A non-ASCII space (two bytes) ends a word like any other (this panicked).
         assert_eq!(accept("pause-job\u{a0}10", "1000"), "pause-job\u{a0}1000 ");

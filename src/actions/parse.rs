@@ -603,11 +603,15 @@ pub fn parse(input: &str) -> Result<Command, String> {
     };
     let name = name.to_lowercase();
     let Some(spec) = spec::find(&name) else {
-        let close: Vec<&str> = spec::COMMANDS
-            .iter()
-            .map(|s| s.name)
-            .filter(|n| n.starts_with(name.get(..2).unwrap_or(&name)))
-            .collect();
+        // a typo of one (`comprss`, `ocmpress`), else those it starts like
+        let mut close = super::complete::closest(&name, spec::COMMANDS.iter().map(|s| s.name));
+        if close.is_empty() {
+            close = spec::COMMANDS
+                .iter()
+                .map(|s| s.name)
+                .filter(|n| n.starts_with(name.get(..2).unwrap_or(&name)))
+                .collect();
+        }
         return Err(if close.is_empty() {
             format!("unknown command \"{name}\"")
         } else {
@@ -961,6 +965,9 @@ mod tests {
         assert!(parse("compres x")
             .unwrap_err()
             .contains("did you mean compress"));
+        assert!(parse("ocmpress x")
+            .unwrap_err()
+            .contains("did you mean compress?"));
         assert!(parse("").unwrap_err().contains("type a command"));
     }
 

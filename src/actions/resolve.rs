@@ -91,10 +91,14 @@ pub async fn relation(
         wanted
     };
     match pick.as_slice() {
-        [] => Err(match &name.schema {
-            Some(_) => format!("no relation named {name}"),
-            None => format!("no relation named {name} in any schema"),
-        }
+        [] => Err(format!(
+            "{}{}",
+            match &name.schema {
+                Some(_) => format!("no relation named {name}"),
+                None => format!("no relation named {name} in any schema"),
+            },
+            meant(client, name).await
+        )
         .into()),
         [one] => Ok((*one).clone()),
         many => Err(format!(
@@ -105,6 +109,45 @@ pub async fn relation(
                 .join(", ")
         )
         .into()),
+    }
+}
+
+/// " (did you mean …?)" with the relations a misspelt `name` is a typo away from, or nothing
+/// (also when they cannot be read: the error is about the name, not this).
+async fn meant(client: &Client, name: &ObjectName) -> String {
+    let Ok(rows) = client
+        .query(sql!("similar_names.sql"), &[&name.schema, &name.name])
+        .await
+    else {
+        return String::new();
+    };
+    let shown: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let (schema, relname): (String, String) = (r.get("schema"), r.get("name"));
+            // what was typed is compared with the same form: qualified or not
+            let typed_form = match &name.schema {
+                Some(_) => format!("{schema}.{relname}"),
+                None => relname.clone(),
+            };
+            (
+                typed_form,
+                crate::format::qualified_escaped(&schema, &relname),
+            )
+        })
+        .collect();
+    let typed = match &name.schema {
+        Some(s) => format!("{s}.{}", name.name),
+        None => name.name.clone(),
+    };
+    let near = super::complete::closest(&typed, shown.iter().map(|(t, _)| t.as_str()));
+    let offered: Vec<&str> = near
+        .iter()
+        .filter_map(|n| shown.iter().find(|(t, _)| t == n).map(|(_, s)| s.as_str()))
+        .collect();
+    match offered.as_slice() {
+        [] => String::new(),
+        some => format!(" (did you mean {}?)", some.join(", ")),
     }
 }
 
@@ -529,8 +572,8 @@ pub async fn facts(
                         .map(String::from)
                 });
                 if let Some(was) = was {
-                    let mut was = Interval(was);
-                    f.impact_now = Some(impact(client, &r, mode, &mut was, integer, caps).await?);
+                    let was = Interval(was);
+                    f.impact_now = Some(impact(client, &r, mode, &was, integer, caps).await?);
                 }
             }
             f.relation = Some(r);

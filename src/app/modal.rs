@@ -45,6 +45,13 @@ impl Palette {
         self.input.lines().join(" ")
     }
 
+    /// The cursor is after the last character.
+    fn at_end(&self) -> bool {
+        let ratatui_textarea::DataCursor(row, col) = self.input.cursor();
+        let lines = self.input.lines();
+        row + 1 >= lines.len() && lines.get(row).is_none_or(|l| col >= l.chars().count())
+    }
+
     fn set_line(&mut self, text: &str, names: &Names) {
         self.input = {
             let mut t = TextArea::default();
@@ -249,6 +256,14 @@ pub fn on_key(
     match modal {
         Modal::None => ModalCommand::None,
         Modal::Palette(p) => match key.code {
+            // a terminal's Enter can arrive as Ctrl-M or Ctrl-J: the palette is one line
+            KeyCode::Char('m' | 'j') if ctrl => on_key(
+                modal,
+                KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+                names,
+                history,
+                read_only,
+            ),
             KeyCode::Esc => {
                 *modal = Modal::None;
                 ModalCommand::Redraw
@@ -305,11 +320,24 @@ pub fn on_key(
                 }
             }
             _ => {
-                if ctrl && key.code == KeyCode::Char('c') {
-                    *modal = Modal::None;
-                    return ModalCommand::Redraw;
+                match key.code {
+                    KeyCode::Char('c') if ctrl => {
+                        *modal = Modal::None;
+                        return ModalCommand::Redraw;
+                    }
+                    // readline's kill to the start of the line (the text area's Ctrl-U undoes
+                    // one edit, which looked like deleting one character)
+                    KeyCode::Char('u') if ctrl => {
+                        p.input.delete_line_by_head();
+                    }
+                    // words are one space apart: a space typed after a completion's own is
+                    // not a second one (inside quotes it is kept)
+                    KeyCode::Char(' ') if p.at_end() && complete::ends_between_words(&p.line()) => {
+                    }
+                    _ => {
+                        p.input.input(key);
+                    }
                 }
-                p.input.input(key);
                 p.history_pos = None;
                 p.update(names);
                 ModalCommand::Redraw
@@ -554,6 +582,41 @@ mod tests {
         assert_eq!(
             on_key(&mut m, key(KeyCode::Enter), &names, &[], false),
             ModalCommand::Execute
+        );
+    }
+
+    #[test]
+    fn the_palette_edits_like_readline() {
+        let names = Names {
+            hypertables: vec!["scn.metrics".into()],
+            ..Names::default()
+        };
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let line = |m: &Modal| match m {
+            Modal::Palette(p) => p.line(),
+            _ => panic!("not the palette"),
+        };
+        let mut m = Modal::Palette(Box::new(Palette::new("", &names)));
+        type_in(&mut m, "compress scn.metrics", &names);
+        // Ctrl-U kills the whole line before the cursor, not one character
+        on_key(&mut m, ctrl('u'), &names, &[], false);
+        assert_eq!(line(&m), "");
+        // a completion's space and the space typed after it make one
+        type_in(&mut m, "compress scn.me", &names);
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        assert_eq!(line(&m), "compress scn.metrics ");
+        type_in(&mut m, " older-than  1d", &names);
+        assert_eq!(line(&m), "compress scn.metrics older-than 1d");
+        // inside a quoted name, spaces are the name's
+        on_key(&mut m, ctrl('u'), &names, &[], false);
+        type_in(&mut m, "compress \"a  b", &names);
+        assert_eq!(line(&m), "compress \"a  b");
+        // Ctrl-M is Enter: the line is submitted, not broken in two
+        on_key(&mut m, ctrl('u'), &names, &[], false);
+        type_in(&mut m, "history", &names);
+        assert_eq!(
+            on_key(&mut m, ctrl('m'), &names, &[], false),
+            ModalCommand::History
         );
     }
 

@@ -50,6 +50,17 @@ struct Last {
     tried_at: Option<Instant>,
 }
 
+/// The addresses `--listen` means, to bind in turn: `:9871` (Prometheus's convention) is every
+/// interface, IPv6 and IPv4 at once where the system allows, else IPv4's.
+pub fn listen_addresses(listen: &str) -> Vec<String> {
+    match listen.strip_prefix(':') {
+        Some(port) if !port.is_empty() && !port.contains(':') => {
+            vec![format!("[::]:{port}"), format!("0.0.0.0:{port}")]
+        }
+        _ => vec![listen.to_string()],
+    }
+}
+
 /// How the exporter reads its targets.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {

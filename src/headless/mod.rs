@@ -66,17 +66,14 @@ pub fn describe(plan: &Plan) -> Vec<String> {
             .filter(|c| matches!(c.label, "Rollback" | "Irreversible"))
             .map(|c| format!("{}: {}", c.label, c.text)),
     );
-    match (&plan.inverse, &plan.irreversible) {
-        (Some(_), _) => {
-            // In the order `rollback` runs them.
-            let inv = plan.undo_for(plan.steps.len());
-            out.push("Undo (rollback):".into());
-            out.extend(inv.iter().take(5).map(|s| format!("  {};", s.display())));
-            if inv.len() > 5 {
-                out.push(format!("  -- … {} in all", inv.len()));
-            }
+    if plan.inverse.is_some() {
+        // In the order `rollback` runs them.
+        let inv = plan.undo_for(plan.steps.len());
+        out.push("Undo (rollback):".into());
+        out.extend(inv.iter().take(5).map(|s| format!("  {};", s.display())));
+        if inv.len() > 5 {
+            out.push(format!("  -- … {} in all", inv.len()));
         }
-        (None, _) => {}
     }
     out
 }

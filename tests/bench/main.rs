@@ -1033,6 +1033,8 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     last_run_status: None,
                     last_success: None,
                     pending_invalidations: 0,
+                    mat_id: i as i32,
+                    holes: Vec::new(),
                 })
                 .collect(),
         ),

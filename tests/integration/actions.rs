@@ -380,7 +380,15 @@ async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) 
         "{err}"
     );
     let err = e.act("set-retention scn.nope 1d").await.unwrap_err();
-    assert!(err.contains("no relation named scn.nope"), "{err}");
+    assert!(
+        err.contains("no relation named scn.nope") && !err.contains("did you mean"),
+        "{err}"
+    );
+    // a typo is offered the name meant, as a misspelt command is
+    let err = e.act("set-retention scn.lgos 1d").await.unwrap_err();
+    assert!(err.contains("did you mean scn.logs?"), "{err}");
+    let err = e.act("compress metrcs").await.unwrap_err();
+    assert!(err.contains("did you mean scn.metrics?"), "{err}");
     let err = e.act("set-retention scn.logs soon").await.unwrap_err();
     assert!(err.contains("not an interval"), "{err}");
     let err = e

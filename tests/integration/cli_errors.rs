@@ -445,3 +445,45 @@ fn theme_and_config_files_are_read_only_when_they_are_small_regular_files() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("is not a regular file"), "{stderr}");
 }
+
+/// A policy file where the database goes is said, not taken as a database name (the demo's
+/// engine accepts any name, so `policy export policies.toml` exited 0 having written nothing);
+/// a fleet with no config file says where the file goes and what a profile looks like.
+#[test]
+fn a_file_for_a_database_and_a_fleet_without_a_config_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("policies.toml");
+    let out = hypertop(
+        &["policy", "export", file.to_str().unwrap()],
+        &[("PGHOST", "127.0.0.1"), ("PGPORT", "1")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("looks like a file") && err.contains("--output FILE"),
+        "{err}"
+    );
+    assert!(!file.exists());
+    let home = dir.path().join("config");
+    let out = hypertop(
+        &["check", "--all"],
+        &[("XDG_CONFIG_HOME", home.to_str().unwrap())],
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert_eq!(
+        said.trim().lines().count(),
+        1,
+        "check says one line: {said}"
+    );
+    assert!(
+        said.starts_with("HYPERTOP UNKNOWN")
+            && said.contains(&format!(
+                "{}/hypertop/config.toml does not exist",
+                home.display()
+            ))
+            && said.contains("[profiles.prod]")
+            && said.contains("conninfo = "),
+        "{said}"
+    );
+}

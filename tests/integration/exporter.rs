@@ -642,3 +642,32 @@ fn check_all_opens_a_few_sessions_to_one_server_at_a_time() {
         "{peak} sessions at once"
     );
 }
+
+/// `--listen :PORT`, as Prometheus's own tools take it, is every interface: an address other
+/// than 127.0.0.1 (127.0.0.2, routed to the same host) reaches it, which a loopback-only
+/// listener refuses.
+#[test]
+fn listen_without_a_host_is_every_interface() {
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    command
+        .arg("exporter")
+        .args(["--listen", &format!(":{port}"), &scenario().conninfo()]);
+    let _exporter = listening(command, port);
+    let mut other = TcpStream::connect(("127.0.0.2", port)).expect("127.0.0.2 reaches it");
+    other
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        other,
+        "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut out = String::new();
+    other.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("hypertop_up"), "{out}");
+    // the default stays loopback: 127.0.0.2 is refused there
+    let (_loopback, port) = exporter(&[&scenario().conninfo()]);
+    assert!(TcpStream::connect(("127.0.0.2", port)).is_err());
+}

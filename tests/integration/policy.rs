@@ -540,7 +540,7 @@ fn drop_outcome(run: &Run, command: &str) {
         .filter(|l| l.contains("\"event\":\"intent\"") && l.contains(command))
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| v["id"].as_str().map(String::from))
-        .last()
+        .next_back()
         .unwrap_or_else(|| panic!("no entry of {command}"));
     let kept: String = text
         .lines()
