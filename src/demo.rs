@@ -30,7 +30,7 @@ impl Demo {
     /// The same in the console's panel: short enough for 80 columns.
     pub fn console_line(&self) -> String {
         format!(
-            "psql -h 127.0.0.1 -p {p} -U postgres · embedded engine: one shared session, no TLS, no cancel, no background workers",
+            "psql -h 127.0.0.1 -p {p} -U postgres · embedded engine: one process, no TLS, no cancel, no background workers",
             p = self.port
         )
     }
@@ -233,12 +233,6 @@ pub async fn start(dir: Option<PathBuf>, reset: bool, port: Option<u16>) -> Resu
                 data.display()
             ));
         }
-        // The engine is one shared session: a hypertop session of an earlier launch may have
-        // left search_path at pg_catalog, and the dataset names TimescaleDB's functions bare.
-        client
-            .batch_execute("SET search_path = \"$user\", public")
-            .await
-            .map_err(|e| e.to_string())?;
         let steps = steps();
         let n = steps.len();
         for (i, (label, sql)) in steps.iter().enumerate() {

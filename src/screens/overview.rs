@@ -280,7 +280,7 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
     // which reports no address, pid or TLS of its own.
     let session = if s.backend_pid == 0 {
         format!(
-            "embedded engine: one database ({}, whatever name is asked), one shared session, no TLS, no cancel · {app} · statement_timeout {}",
+            "embedded engine: one database ({}, whatever name is asked), one process, no TLS, no cancel · {app} · statement_timeout {}",
             caps.map_or("?", |c| c.database.as_str()),
             s.statement_timeout
         )

@@ -10,6 +10,11 @@
 //      transaction rolled back, then the engine goes to the next waiting connection (FIFO).
 //   5. Named prepared statements and portals are prefixed per connection, because every client
 //      shares one session and tokio-postgres names its statements s0, s1, … in every process.
+//   6. Each client has its own session state: when the engine passes to another client, the
+//      leaving one's settings (startup parameters, SET, set_config), session authorization and
+//      role are saved, the session goes back to how a new connection finds it, and the coming
+//      one's are put back. Temporary tables and SQL PREPAREd statements cannot be kept apart in
+//      one session: they are visible to every client and dropped when their creator leaves.
 //
 // Usage: node server.mjs [--port N] [--host 127.0.0.1] [--data-dir DIR] [--no-extension]
 // Prints "READY port=<port>" on stdout once it accepts connections.
@@ -117,6 +122,197 @@ function renameNames(msg, prefix, created) {
   }
 }
 
+// ---- each client's session state --------------------------------------------------------------
+
+// Every statement here names pg_catalog: the client whose state is read may have set any
+// search_path.
+const READ_IDENTITY = `SELECT session_user::text AS auth,
+                              pg_catalog.current_setting('role') AS role`;
+const READ_STATE = `SELECT
+    ARRAY(SELECT name FROM pg_catalog.pg_settings
+           WHERE source IN ('client', 'session') AND context IN ('user', 'superuser')
+           ORDER BY name) AS names,
+    ARRAY(SELECT pg_catalog.current_setting(name) FROM pg_catalog.pg_settings
+           WHERE source IN ('client', 'session') AND context IN ('user', 'superuser')
+           ORDER BY name) AS vals,
+    ARRAY(SELECT c.oid::text FROM pg_catalog.pg_class c
+           WHERE c.relnamespace = pg_catalog.pg_my_temp_schema()
+             AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')) AS temps,
+    ARRAY(SELECT name FROM pg_catalog.pg_prepared_statements WHERE from_sql) AS prepared`;
+const SET_ALL = `SELECT pg_catalog.count(pg_catalog.set_config(n, v, false))
+                   FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS t(n, v)`;
+// What RESET ALL leaves that a new connection would not find: a value an earlier client's
+// startup parameters made the reset value.
+const BACK_TO_BASELINE = `SELECT pg_catalog.count(pg_catalog.set_config(n, v, false))
+                            FROM ROWS FROM (pg_catalog.unnest($1::text[]), pg_catalog.unnest($2::text[])) AS t(n, v)
+                           WHERE pg_catalog.current_setting(n) IS DISTINCT FROM v`;
+const READ_BASELINE = `SELECT ARRAY(SELECT name FROM pg_catalog.pg_settings
+                                    WHERE context IN ('user', 'superuser') AND name NOT LIKE 'transaction\\_%'
+                                    ORDER BY name) AS names,
+                              ARRAY(SELECT pg_catalog.current_setting(name) FROM pg_catalog.pg_settings
+                                     WHERE context IN ('user', 'superuser') AND name NOT LIKE 'transaction\\_%'
+                                     ORDER BY name) AS vals,
+                              session_user::text AS auth`;
+
+// The name=value pairs of a startup packet's `options` (`-c name=value`, `--name=value`;
+// a backslash keeps the next character, spaces included).
+function commandLineOptions(text) {
+  const words = [];
+  let word = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\' && i + 1 < text.length) {
+      word = (word ?? '') + text[++i];
+    } else if (/\s/.test(c)) {
+      if (word !== null) words.push(word);
+      word = null;
+    } else {
+      word = (word ?? '') + c;
+    }
+  }
+  if (word !== null) words.push(word);
+  const out = [];
+  for (let i = 0; i < words.length; i++) {
+    let pair = null;
+    if (words[i] === '-c' && i + 1 < words.length) pair = words[++i];
+    else if (words[i].startsWith('-c')) pair = words[i].slice(2);
+    else if (words[i].startsWith('--')) pair = words[i].slice(2);
+    const eq = pair === null ? -1 : pair.indexOf('=');
+    if (eq <= 0) throw new Error(`invalid command-line argument for server process: ${words[i]}`);
+    out.push([pair.slice(0, eq).replace(/-/g, '_'), pair.slice(eq + 1)]);
+  }
+  return out;
+}
+
+// The parameters of a StartupMessage (length, protocol, then name\0value\0 … \0).
+function startupParams(msg) {
+  const params = [];
+  let off = 8;
+  while (off < msg.length && msg[off] !== 0) {
+    const [k, o1] = readCString(msg, off);
+    const [v, o2] = readCString(msg, o1);
+    params.push([k, v]);
+    off = o2;
+  }
+  return params;
+}
+
+class Sessions {
+  constructor(db) {
+    this.db = db;
+    this.owner = null; // the connection whose state the session holds
+    this.temps = new Map(); // connection → oids of the temporary relations it made
+    this.prepared = new Map(); // connection → names it PREPAREd in SQL
+  }
+
+  // What a new connection finds: read once, before any client, but with what a server's new
+  // session has where PGlite's own differs (it logs DEBUG3 to the client and leaves
+  // search_path at public alone).
+  async start() {
+    const b = (await this.db.query(READ_BASELINE)).rows[0];
+    const server = { client_min_messages: 'notice', search_path: '"$user", public' };
+    b.vals = b.names.map((n, i) => server[n] ?? b.vals[i]);
+    this.baseline = b;
+  }
+
+  // A new client's startup parameters, which PGlite ignores: set as a server sets them, before
+  // the startup reply reports them. A bad one fails the connection, as on a server.
+  async startup(params) {
+    const names = [];
+    const vals = [];
+    for (const [k, v] of params) {
+      if (['user', 'database', 'replication'].includes(k)) continue;
+      if (k === 'options') {
+        for (const [n, val] of commandLineOptions(v)) {
+          names.push(n);
+          vals.push(val);
+        }
+        continue;
+      }
+      names.push(k);
+      vals.push(v);
+    }
+    if (names.length) await this.db.query(SET_ALL, [names, vals]);
+  }
+
+  // The session becomes `conn`'s: the leaving client's state saved, the session reset, the
+  // coming one's put back. Nothing to do while one client keeps it.
+  async enter(conn) {
+    if (this.owner === conn) return;
+    if (this.owner !== null) await this.leave(this.owner);
+    await this.reset();
+    if (conn.saved) {
+      const { names, vals, auth, role } = conn.saved;
+      if (names.length) await this.db.query(SET_ALL, [names, vals]);
+      if (auth !== this.baseline.auth) {
+        await this.db.query(SET_ALL, [['session_authorization'], [auth]]);
+      }
+      if (role !== 'none') await this.db.query(SET_ALL, [['role'], [role]]);
+    }
+    this.owner = conn;
+  }
+
+  // Saves the owner's state (read as the engine's own superuser: the client's role may not
+  // read every setting) and notes the temporary relations and statements it made.
+  async leave(conn) {
+    const id = (await this.db.query(READ_IDENTITY)).rows[0];
+    await this.identityBack();
+    const st = (await this.db.query(READ_STATE)).rows[0];
+    conn.saved = { names: st.names, vals: st.vals, auth: id.auth, role: id.role };
+    const claim = (map, found) => {
+      const others = new Set();
+      for (const [c, set] of map) if (c !== conn) for (const x of set) others.add(x);
+      map.set(conn, new Set(found.filter((x) => !others.has(x))));
+    };
+    claim(this.temps, st.temps);
+    claim(this.prepared, st.prepared);
+    this.owner = null;
+  }
+
+  async identityBack() {
+    await this.db.query(SET_ALL, [['session_authorization'], [this.baseline.auth]]);
+    await this.db.exec('RESET ROLE');
+  }
+
+  async reset() {
+    await this.identityBack();
+    await this.db.exec('RESET ALL');
+    await this.db.query(BACK_TO_BASELINE, [this.baseline.names, this.baseline.vals]);
+  }
+
+  // A client left: what it made that outlives it in a shared session goes with it.
+  async forget(conn) {
+    if (this.owner === conn) await this.leave(conn);
+    const temps = [...(this.temps.get(conn) || [])];
+    const prepared = [...(this.prepared.get(conn) || [])];
+    this.temps.delete(conn);
+    this.prepared.delete(conn);
+    if (temps.length) {
+      // the names as PostgreSQL quotes them (regclass), never as typed
+      const drops = (await this.db.query(
+        `SELECT pg_catalog.format('DROP %s IF EXISTS %s CASCADE',
+                  CASE c.relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'
+                                 WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE'
+                                 ELSE 'TABLE' END,
+                  c.oid::pg_catalog.regclass) AS sql
+           FROM pg_catalog.pg_class c
+          WHERE c.oid = ANY ($1::text[]::pg_catalog.oid[])
+            AND c.relnamespace = pg_catalog.pg_my_temp_schema()`,
+        [temps],
+      )).rows;
+      for (const { sql } of drops) await this.db.exec(sql);
+    }
+    for (const name of prepared) {
+      await this.db.exec(`DEALLOCATE "${name.replace(/"/g, '""')}"`);
+    }
+  }
+
+  holds(conn) {
+    return this.owner === conn || (this.temps.get(conn)?.size ?? 0) > 0
+      || (this.prepared.get(conn)?.size ?? 0) > 0;
+  }
+}
+
 // ---- the engine and its single owner ----------------------------------------------------------
 
 class EngineLock {
@@ -146,11 +342,13 @@ class EngineLock {
 let nextConnId = 1;
 
 class Connection {
-  constructor(socket, db, lock) {
+  constructor(socket, db, lock, sessions) {
     this.id = nextConnId++;
     this.socket = socket;
     this.db = db;
     this.lock = lock;
+    this.sessions = sessions;
+    this.saved = null; // its session state while another client has the engine
     this.prefix = `c${this.id}_`;
     this.statements = new Set();
     this.buffer = Buffer.alloc(0);
@@ -231,6 +429,14 @@ class Connection {
       default: {
         await this.lock.acquire(this);
         if (this.closed) return this.cleanup();
+        try {
+          await this.sessions.enter(this);
+        } catch (err) {
+          // its own settings or role could not be put back: it must not run under another's
+          this.lock.release(this);
+          throw new Error(`this client's session state could not be restored: ${err.message}`);
+        }
+        if (item.kind === 'startup') await this.sessions.startup(startupParams(item.bytes));
         // Copy: the reply may be a view into WASM memory that the next call reuses.
         let reply = Buffer.from(await this.db.execProtocolRaw(item.bytes));
         if (item.kind === 'startup') reply = await this.authenticate(reply);
@@ -269,7 +475,7 @@ class Connection {
 
   // Leaves the session as a fresh connection would find it, then hands the engine on.
   async cleanup() {
-    if (this.lock.owner !== this && this.statements.size === 0) return;
+    if (this.lock.owner !== this && this.statements.size === 0 && !this.sessions.holds(this)) return;
     await this.lock.acquire(this);
     try {
       if (this.unsynced) {
@@ -281,6 +487,7 @@ class Connection {
         await this.db.execProtocolRaw(queryMessage(`DEALLOCATE "${name.replace(/"/g, '""')}"`));
       }
       this.statements.clear();
+      await this.sessions.forget(this);
     } catch (err) {
       log(`connection ${this.id}: cleanup failed: ${err.message}`);
     } finally {
@@ -294,6 +501,9 @@ class Connection {
 async function main() {
   const started = Date.now();
   const db = await PGlite.create({ dataDir: opts.dataDir, extensions: { timescaledb } });
+  // what a client's connection finds, before the engine's own settings
+  const sessions = new Sessions(db);
+  await sessions.start();
   await db.exec("SET client_min_messages = 'warning'");
   if (opts.extension) {
     // Loaded before anything touches it: on a data dir made by an earlier run, TimescaleDB
@@ -305,7 +515,7 @@ async function main() {
   log(`engine ready in ${Date.now() - started} ms`);
 
   const lock = new EngineLock();
-  const server = net.createServer((socket) => new Connection(socket, db, lock));
+  const server = net.createServer((socket) => new Connection(socket, db, lock, sessions));
   server.on('error', (err) => {
     console.error(`[engine] listen failed: ${err.message}`);
     process.exit(1);

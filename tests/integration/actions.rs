@@ -537,7 +537,7 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
 
 #[tokio::test]
 async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes() {
-    // Native PostgreSQL: the engine's one shared session would carry read-only to other tests.
+    // Native PostgreSQL: a server that itself refuses the writes.
     let conninfo = native_database("readonly");
     psql(&conninfo, "CREATE TABLE t (id int PRIMARY KEY)");
     let e = env_for(&conninfo).await;

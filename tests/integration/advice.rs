@@ -5,7 +5,7 @@ use hypertop::model::compression::SegmentStats;
 use hypertop::problems::{ProblemKind, Severity, Thresholds};
 use hypertop::store::Dataset;
 
-use crate::engines::{action_servers, on_each, open_at, psql, Tsdb, DEFAULT_SEARCH_PATH};
+use crate::engines::{action_servers, on_each, open_at, psql, Tsdb};
 
 #[tokio::test]
 async fn advisors_find_what_works_against_the_data_and_only_that() {
@@ -20,7 +20,7 @@ async fn advisors_on(server: &Tsdb) {
     // analysed before (statistics as autovacuum would leave them).
     psql(
         conninfo,
-        &format!("{DEFAULT_SEARCH_PATH}; DROP SCHEMA IF EXISTS advice CASCADE; CREATE SCHEMA advice;
+        "DROP SCHEMA IF EXISTS advice CASCADE; CREATE SCHEMA advice;
          CREATE TABLE advice.good (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE advice.poor (ts timestamptz NOT NULL, id int, v float8);
          CREATE TABLE advice.bare (ts timestamptz NOT NULL, device int, v float8);
@@ -44,7 +44,7 @@ async fn advisors_on(server: &Tsdb) {
          ANALYZE advice.good; ANALYZE advice.poor; ANALYZE advice.bare; ANALYZE advice.unordered;
          SELECT compress_chunk(c) FROM show_chunks('advice.good') c;
          SELECT compress_chunk(c) FROM show_chunks('advice.poor') c;
-         SELECT compress_chunk(c) FROM show_chunks('advice.bare') c;"),
+         SELECT compress_chunk(c) FROM show_chunks('advice.bare') c;",
     );
     let s = open_at(conninfo).await;
     let data = Dataset::read_all(&s.0.client, None, &s.1, &Thresholds::default()).await;
@@ -69,13 +69,12 @@ async fn advisors_on(server: &Tsdb) {
         "{:#?}",
         data.problems
     );
-    // The ratio judged is TimescaleDB's own before / after. Qualified: on the engine a
-    // concurrent test's session settings are every connection's, its search_path included.
+    // The ratio judged is TimescaleDB's own before / after.
     let theirs: f64 = psql(
         conninfo,
         "SELECT round(sum(before_compression_total_bytes)::numeric
                       / sum(after_compression_total_bytes), 1)
-           FROM public.chunk_compression_stats('advice.poor')",
+           FROM chunk_compression_stats('advice.poor')",
     )
     .parse()
     .unwrap();
@@ -204,8 +203,7 @@ async fn advice_to_action_on(server: &Tsdb) {
     // retention. live: a day-chunk being written now. kept: like tiny, with retention.
     psql(
         conninfo,
-        &format!(
-            "{DEFAULT_SEARCH_PATH}; DROP SCHEMA IF EXISTS adv CASCADE; CREATE SCHEMA adv;
+        "DROP SCHEMA IF EXISTS adv CASCADE; CREATE SCHEMA adv;
          CREATE TABLE adv.tiny (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE adv.live (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE adv.kept (ts timestamptz NOT NULL, device int, v float8);
@@ -224,15 +222,11 @@ async fn advice_to_action_on(server: &Tsdb) {
          SELECT decompress_chunk(c) FROM show_chunks('adv.tiny',
                 newer_than => '2024-01-01 05:00+00'::timestamptz,
                 older_than => '2024-01-01 06:00+00'::timestamptz) c;
-         ANALYZE adv.tiny; ANALYZE adv.live; ANALYZE adv.kept;"
-        ),
+         ANALYZE adv.tiny; ANALYZE adv.live; ANALYZE adv.kept;",
     );
-    let tiny_bytes: i64 = psql(
-        conninfo,
-        &format!("{DEFAULT_SEARCH_PATH}; SELECT hypertable_size('adv.tiny')"),
-    )
-    .parse()
-    .unwrap();
+    let tiny_bytes: i64 = psql(conninfo, "SELECT hypertable_size('adv.tiny')")
+        .parse()
+        .unwrap();
     let cache: f64 = psql(
         conninfo,
         "SELECT pg_size_bytes(current_setting('effective_cache_size'))",

@@ -232,16 +232,15 @@ pub fn native_timescaledb_note() -> &'static str {
     }
 }
 
-/// The server's default search_path, for fixture SQL.
+/// The server's default search_path, for a test's SQL on one of hypertop's own sessions
+/// (which name pg_catalog first).
 pub const DEFAULT_SEARCH_PATH: &str = "SET search_path = \"$user\", public";
 
 /// Runs a file of SQL through psql (each statement on its own, stopping at the first error).
 pub fn psql_file(conninfo: &str, path: &Path) {
     let out = Command::new("psql")
         .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo])
-        // The engine is one shared session: hypertop's sessions leave search_path at
-        // pg_catalog, and fixtures name TimescaleDB's functions unqualified.
-        .args(["-c", DEFAULT_SEARCH_PATH, "-f"])
+        .arg("-f")
         .arg(path)
         .output()
         .expect("psql");
@@ -286,8 +285,6 @@ fn run_psql(conninfo: &str, sql: &str) -> std::process::Output {
             "ON_ERROR_STOP=1",
             "-d",
             conninfo,
-            "-c",
-            DEFAULT_SEARCH_PATH,
             "-c",
             sql,
         ])

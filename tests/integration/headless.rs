@@ -634,6 +634,34 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     pty.write(b"5");
     pty.wait_for_output("keeps no index usage statistics", Duration::from_secs(10));
     assert!(!pty.screen().contains("UNUSED"), "{}", pty.screen());
+    // psql beside the console, as that line says: a session of its own, as on a server
+    let beside = std::process::Command::new("psql")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        .args(["-c", "SHOW search_path", "-c", "SHOW statement_timeout"])
+        .args(["-c", "SHOW default_transaction_read_only"])
+        .args(["-c", "CREATE TABLE my_notes (a int)"])
+        .args([
+            "-c",
+            "SELECT relnamespace::regnamespace FROM pg_class WHERE relname = 'my_notes'",
+        ])
+        .args(["-c", "SELECT time_bucket('1 hour', now()) IS NOT NULL"])
+        .args(["-c", "DROP TABLE my_notes"])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&beside.stdout);
+    assert!(
+        beside.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&beside.stderr)
+    );
+    assert_eq!(
+        said.lines()
+            .filter(|l| !l.contains("TABLE"))
+            .collect::<Vec<_>>(),
+        ["\"$user\", public", "0", "off", "public", "t"],
+        "{said}"
+    );
     pty.write(b"1");
     pty.wait_for_output("Problems (", Duration::from_secs(10));
     let started = std::time::Instant::now();

@@ -7,7 +7,7 @@ use hypertop::model::{self, Payload, QueryKind, Subject};
 use hypertop::screens::{tab, Ctx, Open};
 use hypertop::store::Dataset;
 
-use crate::engines::{action_servers, native, on_each, open_at, psql, Tsdb, DEFAULT_SEARCH_PATH};
+use crate::engines::{action_servers, native, on_each, open_at, psql, Tsdb};
 
 async fn read(conninfo: &str) -> Payload {
     let (s, caps) = open_at(conninfo).await;
@@ -55,8 +55,7 @@ async fn statements_on(server: &Tsdb) {
     // created: a hypertable queried five times, by postgres
     psql(
         conninfo,
-        &format!(
-            "{DEFAULT_SEARCH_PATH}; CREATE EXTENSION pg_stat_statements;
+        "CREATE EXTENSION pg_stat_statements;
              -- room for the statements counted below: with the server's table full (5,000
              -- statements from other databases) a new one with few calls was evicted between
              -- two of them and counted again from zero
@@ -65,8 +64,7 @@ async fn statements_on(server: &Tsdb) {
              CREATE TABLE st.\"Metrics\" (ts timestamptz NOT NULL, v float8);
              SELECT create_hypertable('st.\"Metrics\"', 'ts');
              INSERT INTO st.\"Metrics\" SELECT '2024-01-01'::timestamptz + i * interval '1 minute', i
-               FROM generate_series(1, 1000) i;"
-        ),
+               FROM generate_series(1, 1000) i;",
     );
     // … by the application's role, which may read it
     let app = crate::plans::role(

@@ -164,3 +164,123 @@ fn statement_names_are_private_to_each_connection() {
     let mut c = raw::connect(engine().port);
     assert_eq!(raw::parse_named(&mut c, "s0", "SELECT 4"), "");
 }
+
+/// What a client's session says of itself: search_path, statement_timeout, application_name,
+/// default_transaction_read_only, current_user.
+async fn state_of(c: &tokio_postgres::Client) -> Vec<String> {
+    let r = c
+        .query_one(
+            "SELECT pg_catalog.current_setting('search_path'),
+                    pg_catalog.current_setting('statement_timeout'),
+                    pg_catalog.current_setting('application_name'),
+                    pg_catalog.current_setting('default_transaction_read_only'), current_user::text",
+            &[],
+        )
+        .await
+        .unwrap();
+    (0..5).map(|i| r.get::<_, String>(i)).collect()
+}
+
+/// The engine is one PGlite session, but each client has its own session state: the console's
+/// monitoring settings (read-only here) and a psql-like client's, set at startup and with SET,
+/// are each client's own, in turns taken back and forth; what the second creates lands where a
+/// server puts it, TimescaleDB's functions resolve for it; and a temporary table goes with the
+/// client that made it.
+#[tokio::test]
+async fn each_client_keeps_its_own_session_state() {
+    let conninfo = engine().conninfo();
+    let settings = hypertop::connect::SessionSettings {
+        read_only: true,
+        ..Default::default()
+    };
+    let console = connector_for(&conninfo)
+        .with_settings(settings)
+        .connect()
+        .await
+        .unwrap();
+    let console_state = state_of(&console.client).await;
+    assert_eq!(console_state[0], "pg_catalog, pg_temp");
+    assert_eq!(console_state[3], "on");
+    // psql as a newcomer starts it: its application_name at startup, a setting in options
+    let (psql, conn) = tokio_postgres::connect(
+        &format!("{conninfo} application_name=psql options='-c work_mem=7MB'"),
+        tokio_postgres::NoTls,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    assert_eq!(
+        state_of(&psql).await,
+        ["\"$user\", public", "0", "psql", "off", "postgres"]
+    );
+    let work_mem: String = psql.query_one("SHOW work_mem", &[]).await.unwrap().get(0);
+    assert_eq!(work_mem, "7MB");
+    psql.batch_execute(
+        "DROP TABLE IF EXISTS public.my_notes; CREATE TABLE my_notes (a int);
+         CREATE TEMP TABLE scratch (a int)",
+    )
+    .await
+    .unwrap();
+    let schema: String = psql
+        .query_one(
+            "SELECT relnamespace::regnamespace::text FROM pg_class WHERE relname = 'my_notes'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(schema, "public", "a table psql creates lands in public");
+    psql.query_one("SELECT time_bucket('1 hour', now())", &[])
+        .await
+        .expect("TimescaleDB's functions resolve without a schema");
+    // the console's turn: its own settings, and its read is not psql's
+    assert_eq!(state_of(&console.client).await, console_state);
+    // psql changes its own, the console keeps its
+    psql.batch_execute(
+        "SET search_path = nowhere; SET statement_timeout = '1ms'; SET application_name = 'mine';
+         SET default_transaction_read_only = on; SET ROLE pg_monitor",
+    )
+    .await
+    .unwrap();
+    assert_eq!(state_of(&console.client).await, console_state);
+    let caps = hypertop::capabilities::Capabilities::detect(&console.client)
+        .await
+        .expect("the console's reads run under its own settings");
+    assert!(caps.timescaledb.is_some());
+    assert_eq!(
+        state_of(&psql).await,
+        ["nowhere", "1ms", "mine", "on", "pg_monitor"]
+    );
+    assert_eq!(state_of(&console.client).await, console_state);
+    // a client that comes later finds a new session, not psql's
+    let (third, conn) = tokio_postgres::connect(&conninfo, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let fresh = state_of(&third).await;
+    assert_eq!(fresh[0], "\"$user\", public");
+    assert_eq!((fresh[1].as_str(), fresh[4].as_str()), ("0", "postgres"));
+    // psql's temporary table goes with it
+    drop(psql);
+    let mut gone = false;
+    for _ in 0..50 {
+        let n: i64 = third
+            .query_one(
+                "SELECT count(*) FROM pg_class WHERE relname = 'scratch'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if n == 0 {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the temporary table outlived its client");
+    third
+        .batch_execute("DROP TABLE public.my_notes")
+        .await
+        .unwrap();
+}
