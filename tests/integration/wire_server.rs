@@ -284,3 +284,88 @@ async fn each_client_keeps_its_own_session_state() {
         .await
         .unwrap();
 }
+
+/// The engine parses what clients send at startup (parameters, `options` with `-c`, `--`,
+/// backslashes): random and broken startup packets each get an answer or a closed socket, never
+/// a dead engine nor another client's state, and a normal client is served after them.
+#[test]
+fn hostile_startup_packets_leave_the_engine_serving() {
+    use std::io::{Read, Write};
+    const PIECES: &[&str] = &[
+        "-c",
+        "--",
+        "=",
+        "\\",
+        " ",
+        "\t",
+        "work_mem",
+        "search_path",
+        "x",
+        "7MB",
+        "'",
+        "\"",
+        "application_name",
+        "options",
+        "user",
+        "database",
+        "é",
+        "\u{0}",
+        "-cwork_mem=1MB",
+        "--lock-timeout=1s",
+        "nosuch",
+        "role",
+        "session_authorization",
+        "pg_monitor",
+    ];
+    let port = engine().port;
+    let seed = std::cell::Cell::new(0x9e37_79b9_7f4a_7c15u64);
+    let next = || {
+        let mut x = seed.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        seed.set(x);
+        x
+    };
+    let text = || {
+        let mut s = String::new();
+        for _ in 0..next() % 5 {
+            s.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+        }
+        s
+    };
+    for round in 0..150 {
+        let mut params: Vec<u8> = Vec::new();
+        for _ in 0..next() % 4 {
+            let (k, v) = match next() % 3 {
+                0 => ("options".to_string(), text()),
+                _ => (text(), text()),
+            };
+            params.extend(k.bytes().chain([0]).chain(v.bytes()).chain([0]));
+        }
+        params.extend_from_slice(b"user\0postgres\0database\0postgres\0\0");
+        // now and then a length that lies
+        let len = match round % 10 {
+            0 => params.len() + 4,
+            1 => 9,
+            _ => params.len() + 8,
+        };
+        let mut m = (len as i32).to_be_bytes().to_vec();
+        m.extend_from_slice(&196608i32.to_be_bytes());
+        m.extend_from_slice(&params);
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        let _ = s.write_all(&m);
+        // the password the engine asks for, then whatever it answers until it closes or is ready
+        let _ = s.write_all(b"p\0\0\0\x28md500000000000000000000000000000000\0");
+        let mut answer = vec![0u8; 4096];
+        let got = s.read(&mut answer).unwrap_or(0);
+        assert!(
+            got > 0 || round % 10 < 2,
+            "round {round}: no answer to {m:?}"
+        );
+    }
+    // served, with a session of its own
+    let mut c = raw::connect(port);
+    assert_eq!(raw::parse_named(&mut c, "after_fuzz", "SELECT 1"), "");
+}
