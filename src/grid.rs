@@ -609,17 +609,34 @@ impl<D: Clone> Grid<D> {
         let mut by_priority: Vec<usize> = (0..self.columns.len()).collect();
         by_priority.sort_by_key(|&c| (self.columns[c].priority, c));
         let mut chosen = vec![false; self.columns.len()];
+        let mut widths = self.widths.clone();
         let mut used = 0u32;
+        // a wide prose column (Details) chosen so far, which may give width to a column that
+        // would be hidden, down to what still reads as a sentence on a wide terminal
+        let mut prose: Option<usize> = None;
         for c in by_priority {
-            let need = self.widths[c] as u32 + 1;
-            if self.columns[c].priority == 0 || used + need <= width {
+            let need = widths[c] as u32 + 1;
+            let short = (used + need).saturating_sub(width) as u16;
+            let yields = prose.filter(|&p| widths[p].saturating_sub(short) >= PROSE_YIELDS_TO);
+            if self.columns[c].priority == 0 || short == 0 {
                 chosen[c] = true;
                 used += need;
+            } else if let Some(p) = yields {
+                widths[p] -= short;
+                chosen[c] = true;
+                used = used + need - u32::from(short);
+            }
+            if chosen[c]
+                && self.columns[c].align == Align::Left
+                && widths[c] > PROSE_YIELDS_TO
+                && self.columns[c].priority == 0
+            {
+                prose = Some(c);
             }
         }
         let mut out: Vec<(usize, u16)> = (0..self.columns.len())
             .filter(|&c| chosen[c])
-            .map(|c| (c, self.widths[c]))
+            .map(|c| (c, widths[c]))
             .collect();
         if used > width {
             let over = (used - width) as u16;
@@ -680,6 +697,10 @@ impl<D: Clone> Grid<D> {
 
 /// The width a prose column (a problem's details) keeps when names take room from it.
 const PROSE_KEEPS: u16 = 24;
+
+/// The width a prose column keeps when a column that would be hidden takes room from it: on a
+/// wide terminal a sentence stays readable and nothing is hidden for its tail.
+const PROSE_YIELDS_TO: u16 = 80;
 
 /// Text cut to `width` columns (with `…`) and aligned. A name (text without spaces) is cut in
 /// the middle when there is room for both ends: names that share a long prefix

@@ -139,9 +139,12 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
     let first = spans.iter().map(|s| s.0).min()?;
     let covered = end - first;
     let window = covered.clamp(60, PULSE_SECONDS);
-    let label = match covered {
+    // one unit, so "Pulse " and it fit the panel's label column (`3m 14s` lost its `s`)
+    let label = match covered.min(PULSE_SECONDS) {
         0 => "now".to_string(),
-        s => format::seconds(s.min(PULSE_SECONDS) as f64),
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 => format!("{}m", s / 60),
+        s => format!("{}h", s / 3600),
     };
     let buckets = |r: &Ring| r.buckets(end, window, PULSE_BUCKETS);
     let whole = |v: Vec<Option<f64>>, low: f64| -> Vec<Option<u64>> {

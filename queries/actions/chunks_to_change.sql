@@ -3,9 +3,13 @@
 -- ($4 = 'newer') than now() - $5; on an integer time column $5 is NULL and the threshold a
 -- number $6 counted back from its "now" $7 — whether it is live (its range reaches now, or it
 -- is the newest chunk: the one being written), whether it ends before a compressed chunk (one
--- left among them), and its bytes without taking a lock (pages as the catalog counts them,
--- with its indexes and TOAST; a compressed chunk's, compressed, with its size before).
-WITH chunk AS (
+-- left among them), and its bytes with its indexes and TOAST as pg_total_relation_size counts
+-- them (the same number the Compression tab shows) — but never waiting on a lock: a relation
+-- behind an ACCESS EXCLUSIVE lock counts the pages the catalog last noted; a compressed chunk's,
+-- compressed, with its size before.
+WITH
+--@include busy_relations
+, chunk AS (
     SELECT pg_catalog.format('%I.%I', c.chunk_schema, c.chunk_name)::regclass::oid AS oid,
            c.chunk_schema::text AS schema, c.chunk_name::text AS name,
            CASE $4::text
@@ -45,10 +49,15 @@ SELECT k.oid, k.schema, k.name, k.selected, k.live, k.before_compressed,
   FROM chunk k
   LEFT JOIN stats st ON st.oid = k.oid
   CROSS JOIN LATERAL (
-      SELECT sum(r.relpages)::int8 * pg_catalog.current_setting('block_size')::int8 AS bytes
-        FROM pg_catalog.pg_class r
-       WHERE r.oid = k.oid
-          OR r.oid = (SELECT t.reltoastrelid FROM pg_catalog.pg_class t WHERE t.oid = k.oid)
-          OR r.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = k.oid)
+      SELECT sum(coalesce(
+--@include relation_bytes
+               , c.relpages::int8 * pg_catalog.current_setting('block_size')::int8))::int8 AS bytes
+        FROM pg_catalog.pg_class c
+       WHERE c.oid = k.oid
+          OR c.oid = (SELECT t.reltoastrelid FROM pg_catalog.pg_class t WHERE t.oid = k.oid)
+          OR c.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = k.oid)
+          OR c.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i
+                        WHERE i.indrelid = (SELECT t.reltoastrelid FROM pg_catalog.pg_class t
+                                             WHERE t.oid = k.oid))
   ) pages
  ORDER BY k.range_start NULLS FIRST, k.range_start_integer

@@ -739,6 +739,12 @@ mod tests {
             .unwrap();
         let err = rollback::target(&j, &o, Some(&id)).unwrap_err();
         assert!(err.contains("already been rolled back"), "{err}");
+        // with nothing left, it says why the latest change is not it
+        let err = rollback::target(&j, &o, None).unwrap_err();
+        assert_eq!(
+            err,
+            format!("nothing to roll back for this database: the latest entry, {id} (pause-job 7) has already been rolled back")
+        );
         assert!(rollback::target(&j, &o, Some(&rid))
             .unwrap_err()
             .contains("itself a rollback"));

@@ -432,7 +432,7 @@ pub async fn facts(
                 };
                 let state = (!compress).to_string();
                 let sql = render(
-                    sql!("chunks_to_change.sql"),
+                    &crate::queries::action(sql!("chunks_to_change.sql")),
                     &[(
                         "ts",
                         &quote_ident(caps.timescaledb_schema().unwrap_or("public")),

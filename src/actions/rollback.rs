@@ -54,11 +54,16 @@ pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String
             check(e)?;
             e
         }
-        None => all
-            .iter()
-            .rev()
-            .find(|e| check(e).is_ok())
-            .ok_or_else(|| "nothing to roll back for this database".to_string())?,
+        None => all.iter().rev().find(|e| check(e).is_ok()).ok_or_else(|| {
+            // why the latest change is not it, said rather than left to guess
+            match all.iter().rev().find(|e| e.intent.rollback_of.is_none()) {
+                Some(last) => format!(
+                    "nothing to roll back for this database: the latest entry, {}",
+                    check(last).err().unwrap_or_default()
+                ),
+                None => "nothing to roll back for this database".to_string(),
+            }
+        })?,
     };
     let later = all
         .iter()

@@ -638,6 +638,8 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, n
                 format::elapsed(*took)
             ),
             format!(" refreshed {}", format::clock(*at, state.utc)),
+            // the oldest read on screen (a slow one rests longer than the refresh interval)
+            format!(" as of {}", format::clock(*at, state.utc)),
             format!(" {}", format::clock(*at, state.utc)),
         ]
     });

@@ -79,7 +79,7 @@ impl Screen for Caggs {
     }
 
     fn enter(&self) -> Option<&'static str> {
-        Some("refresh runs")
+        Some("job history")
     }
 
     fn explains(&self, kind: ProblemKind) -> bool {

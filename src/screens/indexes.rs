@@ -34,7 +34,8 @@ impl Screen for Indexes {
     }
 
     fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
-        Box::new(rows(data.indexes.rows(), judged(data, ctx)))
+        let counted = data.summary.value().is_none_or(|s| s.counts_usage);
+        Box::new(rows(data.indexes.rows(), judged(data, ctx), counted))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
@@ -49,7 +50,7 @@ impl Screen for Indexes {
         let s = data.summary.value()?;
         if !s.counts_usage {
             return Some(
-                "this server keeps no index usage statistics (track_counts is off, or it is an embedded engine such as the demo's): no scan is counted, and no index is called unused".into(),
+                "no usage statistics here (track_counts off, or an embedded engine): no index is called unused".into(),
             );
         }
         let since = s
@@ -135,8 +136,10 @@ fn notes(i: &Index) -> Cell {
 }
 
 /// The rows; `judged`: whether scans may say an index is unused or little used (else its
-/// usage reads `–`: not counted, or counted too briefly).
-pub fn rows(list: &[Index], judged: bool) -> impl Iterator<Item = TableRow> + '_ {
+/// usage reads `–`: not counted, or counted too briefly); `counted`: whether the server counts
+/// scans at all (else they read `–`, not a 0 that was never counted).
+pub fn rows(list: &[Index], judged: bool, counted: bool) -> impl Iterator<Item = TableRow> + '_ {
+    let uncounted = || Cell::text("–").tone(Tone::Muted);
     list.iter().map(move |i| {
         let usage = match i.category {
             Category::Unused | Category::Low if !judged => Cell::text("–").tone(Tone::Muted),
@@ -164,9 +167,13 @@ pub fn rows(list: &[Index], judged: bool) -> impl Iterator<Item = TableRow> + '_
                 Cell::text(format::qualified(&i.index_schema, &i.name)),
                 Cell::text(format::qualified(&i.schema, &i.table)),
                 usage,
-                count(i.scans),
+                if counted { count(i.scans) } else { uncounted() },
                 bytes(i.size_bytes),
-                count(i.tuples_read),
+                if counted {
+                    count(i.tuples_read)
+                } else {
+                    uncounted()
+                },
                 if i.on_hypertable || i.chunk_indexes > 0 {
                     count(i.chunk_indexes)
                 } else {

@@ -198,7 +198,8 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
                 Cell::num(j.job_id as f64, j.job_id.to_string()),
                 Cell::text(j.kind),
                 Cell::text(j.target().unwrap_or_else(|| match j.kind {
-                    "custom" => format::qualified(&j.proc_schema, &j.proc_name),
+                    // what it runs, marked as a procedure: a custom job has no table of its own
+                    "custom" => format!("{}()", format::qualified(&j.proc_schema, &j.proc_name)),
                     _ => "—".into(),
                 })),
                 state,

@@ -168,9 +168,12 @@ async fn facts_agree(label: &str, conninfo: &str) -> Facts {
         );
         facts
     };
-    // Other tests' sessions come and go on a shared server: the views read before and after
-    // must agree for the comparison to count.
+    // Other tests' sessions come and go on a shared server: all three reads in one transaction,
+    // which holds one snapshot of the sessions and statistics (a session that came and went
+    // between reads made the count differ by one), and the views read before and after must
+    // still agree for the comparison to count.
     for _ in 0..50 {
+        client.batch_execute("BEGIN").await.unwrap();
         let before = views().await;
         let s = Summary::fetch(client, &mut Default::default())
             .await
@@ -185,7 +188,9 @@ async fn facts_agree(label: &str, conninfo: &str) -> Facts {
             s.rows_inserted,
             s.timescaledb_preloaded,
         );
-        if before == views().await {
+        let after = views().await;
+        client.batch_execute("COMMIT").await.unwrap();
+        if before == after {
             assert_eq!(ours, before, "{label}: the facts against the views");
             return ours;
         }

@@ -236,6 +236,22 @@ async fn compress_spares_live(server: &Tsdb) {
           WHERE hypertable_name = 'm' AND range_end <= now() - interval '12 hours'",
     );
     assert_eq!(plan.steps.len(), older, "{plan:?}");
+    // the bytes it will compress, on data just written (no VACUUM, no ANALYZE): what
+    // PostgreSQL's own size function says, as the Compression tab does
+    let theirs: i64 = psql(
+        c,
+        "SELECT sum(pg_total_relation_size(format('%I.%I', chunk_schema, chunk_name)))
+           FROM timescaledb_information.chunks
+          WHERE hypertable_name = 'm' AND range_end <= now() - interval '12 hours'",
+    )
+    .parse()
+    .unwrap();
+    assert_eq!(
+        plan.work.as_ref().map(|w| w.bytes),
+        Some(theirs),
+        "{:?}",
+        plan.work
+    );
     assert!(
         plan.summary
             .contains("its compression policy would compress"),

@@ -509,13 +509,18 @@ fn chunk_plan(
     );
     p.inverse_per_step = true;
     p.restores = Some(format!(
-        "the {} chunk{} {} again",
+        "the {} chunk{} as {} (by {} them again)",
         chunks.len(),
         if chunks.len() == 1 { "" } else { "s" },
-        if compress {
-            "decompressed"
+        if chunks.len() == 1 {
+            "it was"
         } else {
-            "compressed"
+            "they were"
+        },
+        if compress {
+            "decompressing"
+        } else {
+            "compressing"
         }
     ));
     p.undo_locks = Some(

@@ -604,7 +604,8 @@ fn threshold_consequences(p: &mut Plan, r: &Relation, facts: &Facts, drops: bool
             b(new_bytes)
         ));
     }
-    if drops && i.chunks > 0 {
+    // the name is typed for what this change loses, not for what the policy drops anyway
+    if drops && new_chunks > 0 {
         p.confirm = r.confirm_by_name();
     }
 }
@@ -863,11 +864,11 @@ mod tests {
             p.next_run
         );
         assert!(p.lost[0].starts_with("the 4 chunks of"), "{:?}", p.lost);
-        // all of them overdue already: nothing lost by this change, still named to confirm
+        // all of them overdue already: nothing lost by this change, no name to type for it
         f.impact_now = Some(impact(10));
         let p = plan(&cmd, &f).unwrap();
         assert!(p.lost.is_empty(), "{:?}", p.lost);
-        assert_eq!(p.confirm, rel("hypertable").confirm_by_name());
+        assert_eq!(p.confirm, Confirm::Choose);
         // Dropping nothing needs no typed name; compressing never does.
         f.impact = Some(impact(0));
         f.impact_now = None;
