@@ -62,4 +62,22 @@ SELECT
     -- 2.13.0+: chunk rows carry their creation time
     EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
              WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
-               AND attname = 'creation_time' AND NOT attisdropped)               AS ts_chunk_creation_time
+               AND attname = 'creation_time' AND NOT attisdropped)               AS ts_chunk_creation_time,
+    -- 2.28.0+: a dimension slice names its chunk (chunk_constraint becomes a view over it)
+    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
+             WHERE attrelid = to_regclass('_timescaledb_catalog.dimension_slice')
+               AND attname = 'chunk_id' AND NOT attisdropped)                    AS ts_slice_chunk_id,
+    -- the extension's own procedures, in its schema: 2.18.0+ the columnstore's names
+    -- (convert_to_columnstore, add_columnstore_policy …) and merge_chunks, 2.24.0+
+    -- merge_chunks_concurrently, 2.29.0+ compact_chunk
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'convert_to_columnstore')                         AS ts_columnstore,
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'merge_chunks')                                   AS ts_merge_chunks,
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'merge_chunks_concurrently')                      AS ts_merge_chunks_concurrently,
+    to_regprocedure('_timescaledb_functions.compact_chunk(regclass, integer)') IS NOT NULL
+                                                                                 AS ts_compact_chunk

@@ -12,7 +12,7 @@ WITH
 hyper AS MATERIALIZED (
     SELECT h.id,
            d.id AS dim_id, d.integer_now_func_schema, d.integer_now_func,
-           d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time
+           d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[]) AS integer_time
       FROM _timescaledb_catalog.hypertable h
       LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
       LEFT JOIN LATERAL (SELECT dd.* FROM _timescaledb_catalog.dimension dd
@@ -42,11 +42,9 @@ integer_now_given AS (
 --@include chunk_table
 --@include chunk_compressed
 --@include chunk_bytes
-      JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id
-      JOIN _timescaledb_catalog.dimension_slice ds
-        ON ds.id = cc.dimension_slice_id AND ds.dimension_id = h.dim_id
+--@include chunk_slice
       LEFT JOIN _timescaledb_catalog.compression_chunk_size s ON s.chunk_id = ch.id
-     WHERE NOT ch.osm_chunk
+     WHERE NOT ch.osm_chunk AND ds.dimension_id = h.dim_id
 )
 SELECT (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = r.relnamespace) AS schema,
        r.relname::text                                              AS name,

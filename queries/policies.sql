@@ -16,7 +16,7 @@ WITH
            h.compression_state = 1 OR coalesce((to_jsonb(h) ->> 'status')::int & 4 = 4, false)
                                                                    AS compression_enabled,
            -- thresholds and offsets are numbers on an integer time column, intervals otherwise
-           coalesce((SELECT d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype)
+           coalesce((SELECT d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[])
                        FROM _timescaledb_catalog.dimension d
                       WHERE d.hypertable_id = h.id AND d.interval_length IS NOT NULL
                       ORDER BY d.id LIMIT 1), false)              AS integer_time

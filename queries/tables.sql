@@ -20,7 +20,7 @@ hyper AS MATERIALIZED (
            h.compression_state = 1 OR coalesce((to_jsonb(h) ->> 'status')::int & 4 = 4, false)
                                                                    AS compression_enabled,
            d.column_name::text AS time_column, d.column_type::text AS time_type,
-           d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time,
+           d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[]) AS integer_time,
            d.interval_length
       FROM _timescaledb_catalog.hypertable h
       LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id

@@ -31,6 +31,16 @@ pub struct TimescaleFeatures {
     pub chunk_relid_column: bool,
     /// 2.13.0+: `_timescaledb_catalog.chunk.creation_time`.
     pub chunk_creation_time: bool,
+    /// 2.28.0+: `_timescaledb_catalog.dimension_slice.chunk_id` (chunk_constraint a view).
+    pub slice_chunk_id: bool,
+    /// 2.18.0+: the columnstore's procedures (`convert_to_columnstore`, …) and words; older
+    /// servers have compression's only.
+    pub columnstore: bool,
+    /// 2.18.0+: `merge_chunks`; 2.24.0+ `merge_chunks_concurrently`.
+    pub merge_chunks: bool,
+    pub merge_chunks_concurrently: bool,
+    /// 2.29.0+: `_timescaledb_functions.compact_chunk`.
+    pub compact_chunk: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -84,6 +94,11 @@ impl Capabilities {
             chunk_dropped_column: row.get("ts_chunk_dropped_column"),
             chunk_relid_column: row.get("ts_chunk_relid_column"),
             chunk_creation_time: row.get("ts_chunk_creation_time"),
+            slice_chunk_id: row.get("ts_slice_chunk_id"),
+            columnstore: row.get("ts_columnstore"),
+            merge_chunks: row.get("ts_merge_chunks"),
+            merge_chunks_concurrently: row.get("ts_merge_chunks_concurrently"),
+            compact_chunk: row.get("ts_compact_chunk"),
         });
         Capabilities {
             server_version_num: row.get("server_version_num"),
@@ -138,6 +153,41 @@ impl Capabilities {
                 format!("{pg} · TimescaleDB {avail} available, not installed in this database")
             }
             (None, None) => format!("{pg} · no TimescaleDB"),
+        }
+    }
+}
+
+/// What the server calls things: PostgreSQL's words without TimescaleDB, the columnstore's from
+/// TimescaleDB 2.18 (told from the catalog).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Words {
+    pub timescaledb: bool,
+    pub columnstore: bool,
+}
+
+impl Words {
+    pub const TIMESCALEDB: Words = Words {
+        timescaledb: true,
+        columnstore: false,
+    };
+    pub const ALL: [Words; 3] = [
+        Words {
+            timescaledb: false,
+            columnstore: false,
+        },
+        Words::TIMESCALEDB,
+        Words {
+            timescaledb: true,
+            columnstore: true,
+        },
+    ];
+
+    pub fn of(caps: Option<&Capabilities>) -> Words {
+        let ts = caps.map(|c| c.timescaledb.as_ref());
+        Words {
+            // unknown yet: TimescaleDB's, as the console starts
+            timescaledb: ts.is_none_or(|t| t.is_some()),
+            columnstore: ts.flatten().is_some_and(|t| t.columnstore),
         }
     }
 }

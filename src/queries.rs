@@ -21,7 +21,6 @@ pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql");
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
-pub const CHUNK_RANGES: &str = include_str!("../queries/chunk_ranges.sql");
 pub const ANY_CAGG: &str = include_str!("../queries/any_cagg.sql");
 pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");
 
@@ -289,16 +288,53 @@ static TABLE_CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
         ],
     )
 });
-const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
-/// chunks.sql with its chunk tables by name (up to 2.28) and its jobs table in either place,
-/// then by relid (2.29, its jobs table in the catalog).
-static CHUNKS: [LazyLock<String>; 3] = [
-    LazyLock::new(|| chunks_for(false, JOBS_TABLE[0])),
-    LazyLock::new(|| chunks_for(false, JOBS_TABLE[1])),
-    LazyLock::new(|| chunks_for(true, JOBS_TABLE[1])),
+const CHUNK_SLICE_BY_CONSTRAINT: &str =
+    include_str!("../queries/fragments/chunk_slice_by_constraint.sql");
+const CHUNK_SLICE_BY_CHUNK: &str = include_str!("../queries/fragments/chunk_slice_by_chunk.sql");
+
+/// A chunk's slices through chunk_constraint up to 2.27, by the slice's own chunk_id from 2.28
+/// (where chunk_constraint is a compatibility view TimescaleDB will remove).
+fn slices_by_chunk(caps: &Capabilities) -> bool {
+    caps.timescaledb
+        .as_ref()
+        .is_some_and(|ts| ts.slice_chunk_id)
+}
+
+fn chunk_slice(by_chunk: bool) -> &'static str {
+    match by_chunk {
+        false => CHUNK_SLICE_BY_CONSTRAINT,
+        true => CHUNK_SLICE_BY_CHUNK,
+    }
+}
+
+const CHUNK_RANGES_TEMPLATE: &str = include_str!("../queries/chunk_ranges.sql");
+static CHUNK_RANGES: [LazyLock<String>; 2] = [
+    LazyLock::new(|| {
+        expand(
+            CHUNK_RANGES_TEMPLATE,
+            &[("chunk_slice", chunk_slice(false))],
+        )
+    }),
+    LazyLock::new(|| expand(CHUNK_RANGES_TEMPLATE, &[("chunk_slice", chunk_slice(true))])),
 ];
 
-fn chunks_for(by_relid: bool, jobs_table: &str) -> String {
+/// Each chunk's range in its primary dimension, for this version.
+pub fn chunk_ranges(caps: &Capabilities) -> &'static str {
+    &CHUNK_RANGES[usize::from(slices_by_chunk(caps))]
+}
+
+const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
+/// chunks.sql with its chunk tables by name and slices by constraint, its jobs table in either
+/// place (up to 2.27); slices by chunk (2.28); chunk tables by relid (2.29, its jobs table in the
+/// catalog).
+static CHUNKS: [LazyLock<String>; 4] = [
+    LazyLock::new(|| chunks_for(false, false, JOBS_TABLE[0])),
+    LazyLock::new(|| chunks_for(false, false, JOBS_TABLE[1])),
+    LazyLock::new(|| chunks_for(false, true, JOBS_TABLE[1])),
+    LazyLock::new(|| chunks_for(true, true, JOBS_TABLE[1])),
+];
+
+fn chunks_for(by_relid: bool, slices_by_chunk: bool, jobs_table: &str) -> String {
     let (chunk_table, compressed) = match by_relid {
         false => (CHUNK_TABLE_BY_NAME, COMPRESSED_BY_NAME),
         true => (CHUNK_TABLE_BY_RELID, COMPRESSED_BY_RELID),
@@ -309,6 +345,7 @@ fn chunks_for(by_relid: bool, jobs_table: &str) -> String {
             ("chunk_table", chunk_table),
             ("chunk_compressed", compressed),
             ("jobs_table", jobs_table),
+            ("chunk_slice", chunk_slice(slices_by_chunk)),
         ],
     )
 }
@@ -458,35 +495,40 @@ pub fn plan_tables(timescaledb: bool) -> &'static str {
 pub const STATEMENTS_EXTENSION: &str = include_str!("../queries/statements_extension.sql");
 
 const IMPACT_TEMPLATE: &str = include_str!("../queries/actions/impact.sql");
-static IMPACT_BY_NAME: LazyLock<String> = LazyLock::new(|| {
+static IMPACT_BY_NAME: LazyLock<String> = LazyLock::new(|| impact_for(false, false));
+static IMPACT_BY_NAME_SLICES: LazyLock<String> = LazyLock::new(|| impact_for(false, true));
+static IMPACT_BY_RELID: LazyLock<String> = LazyLock::new(|| impact_for(true, true));
+
+fn impact_for(by_relid: bool, slices_by_chunk: bool) -> String {
+    let (chunk_table, compressed) = match by_relid {
+        false => (CHUNK_TABLE_BY_NAME, COMPRESSED_BY_NAME),
+        true => (CHUNK_TABLE_BY_RELID, COMPRESSED_BY_RELID),
+    };
     expand(
         IMPACT_TEMPLATE,
         &[
-            ("chunk_table", CHUNK_TABLE_BY_NAME),
-            ("chunk_compressed", COMPRESSED_BY_NAME),
+            ("chunk_table", chunk_table),
+            ("chunk_compressed", compressed),
+            ("chunk_slice", chunk_slice(slices_by_chunk)),
         ],
     )
-});
-static IMPACT_BY_RELID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        IMPACT_TEMPLATE,
-        &[
-            ("chunk_table", CHUNK_TABLE_BY_RELID),
-            ("chunk_compressed", COMPRESSED_BY_RELID),
-        ],
-    )
-});
+}
 
 /// What a change of threshold would touch (an action's preview) for this version.
 pub fn impact(caps: &Capabilities) -> &'static str {
-    for_chunk_tables(caps, &IMPACT_BY_NAME, &IMPACT_BY_RELID)
+    match (by_relid(caps), slices_by_chunk(caps)) {
+        (true, _) => &IMPACT_BY_RELID,
+        (false, true) => &IMPACT_BY_NAME_SLICES,
+        (false, false) => &IMPACT_BY_NAME,
+    }
 }
 
 /// The hypertable drill-down (its chunks) for this version.
 pub fn chunks(caps: &Capabilities) -> &'static str {
-    let form = match by_relid(caps) {
-        true => 2,
-        false => usize::from(jobs_in_catalog(caps)),
+    let form = match (by_relid(caps), slices_by_chunk(caps)) {
+        (true, _) => 3,
+        (false, true) => 2,
+        (false, false) => usize::from(jobs_in_catalog(caps)),
     };
     &CHUNKS[form]
 }
@@ -633,6 +675,7 @@ mod tests {
             (&*CHUNKS[0], false),
             (&*CHUNKS[1], true),
             (&*CHUNKS[2], true),
+            (&*CHUNKS[3], true),
         ] {
             assert_eq!(
                 q.contains("FROM _timescaledb_catalog.bgw_job j"),
@@ -645,8 +688,22 @@ mod tests {
                 "{q}"
             );
         }
-        assert!(CHUNKS[2].contains("r.oid = ch.relid"));
+        assert!(CHUNKS[3].contains("r.oid = ch.relid"));
         assert!(CHUNKS[1].contains("r.relname = ch.table_name"));
+        // chunk_constraint, a compatibility view from 2.28, only where there is nothing else
+        for (q, view) in [
+            (&*CHUNKS[1], true),
+            (&*CHUNKS[2], false),
+            (&*CHUNKS[3], false),
+            (&*IMPACT_BY_NAME, true),
+            (&*IMPACT_BY_NAME_SLICES, false),
+            (&*IMPACT_BY_RELID, false),
+            (&*CHUNK_RANGES[0], true),
+            (&*CHUNK_RANGES[1], false),
+        ] {
+            assert_eq!(q.contains("chunk_constraint cc"), view, "{q}");
+            assert_eq!(q.contains("ds.chunk_id = ch.id"), !view, "{q}");
+        }
         // the actions' files, expanded when they run
         for template in [
             include_str!("../queries/actions/policy.sql"),
@@ -661,15 +718,18 @@ mod tests {
 
     #[test]
     fn each_version_reads_the_jobs_table_where_it_is() {
-        // (bgw_job in the catalog: 2.25+, chunks by relid: 2.29+) → the forms it must get
-        for (in_catalog, chunk_relid, jobs_form, chunks_form) in [
-            (false, false, 0, 0),
-            (true, false, 1, 1),
-            (true, true, 1, 2),
+        // (bgw_job in the catalog: 2.25+, slices by chunk: 2.28+, chunks by relid: 2.29+) → the
+        // forms it must get
+        for (in_catalog, slices, chunk_relid, jobs_form, chunks_form) in [
+            (false, false, false, 0, 0),
+            (true, false, false, 1, 1),
+            (true, true, false, 1, 2),
+            (true, true, true, 1, 3),
         ] {
             let mut caps = crate::model::fixtures::caps();
             let ts = caps.timescaledb.as_mut().unwrap();
             ts.bgw_job_in_catalog = in_catalog;
+            ts.slice_chunk_id = slices;
             ts.chunk_relid_column = chunk_relid;
             let [rows, version] = tables(&caps);
             assert!(std::ptr::eq(rows, TABLES[jobs_form].as_str()));
@@ -700,10 +760,12 @@ mod tests {
         for q in [
             &*RELATION_BYTES,
             &*IMPACT_BY_NAME,
+            &*IMPACT_BY_NAME_SLICES,
             &*IMPACT_BY_RELID,
             &*CHUNKS[0],
             &*CHUNKS[1],
             &*CHUNKS[2],
+            &*CHUNKS[3],
             &*INDEX_CHUNKS,
             &*MATVIEWS,
         ] {
@@ -730,7 +792,8 @@ mod tests {
             &*SEGMENT_STATS[7],
             &CHUNK_INDEXES.to_string(),
             &LISTED_TABLES.to_string(),
-            &CHUNK_RANGES.to_string(),
+            &*CHUNK_RANGES[0],
+            &*CHUNK_RANGES[1],
             &RELATION_VERSIONS.to_string(),
             &RELATIONS.to_string(),
             &RELATION_FILES.to_string(),

@@ -228,6 +228,11 @@ impl Dataset {
         self.caps.as_ref().is_none_or(|c| c.timescaledb.is_some())
     }
 
+    /// What the server calls things (tab titles).
+    pub fn words(&self) -> crate::capabilities::Words {
+        crate::capabilities::Words::of(self.caps.as_ref())
+    }
+
     /// Reads every dataset once and derives the problems (`snapshot`, `check`), reading the
     /// catalog structure too. The reads go out together on the one connection (pipelined): the
     /// server runs them one after another as before, but without a round trip between them,

@@ -3,7 +3,7 @@
 -- keeps, so that setting it back is exact; integer time: its units) — and where its newest chunk
 -- ends: the next chunk, the first with the new interval, starts there.
 SELECT d.column_name::text AS column_name,
-       d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time,
+       d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[]) AS integer_time,
        d.interval_length,
        (d.interval_length * interval '1 microsecond')::text AS interval,
        (SELECT max(ds.range_end) FROM _timescaledb_catalog.dimension_slice ds

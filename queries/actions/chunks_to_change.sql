@@ -40,7 +40,7 @@ WITH
 ), stats AS (
     SELECT pg_catalog.format('%I.%I', s.chunk_schema, s.chunk_name)::regclass::oid AS oid,
            s.before_compression_total_bytes AS before, s.after_compression_total_bytes AS after
-      FROM {ts}.chunk_compression_stats(pg_catalog.format('%I.%I', $1::text, $2::text)::regclass) s
+      FROM {ts}.{chunk_stats}(pg_catalog.format('%I.%I', $1::text, $2::text)::regclass) s
      WHERE s.compression_status = 'Compressed'
 )
 SELECT k.oid, k.schema, k.name, k.selected, k.live, k.before_compressed,

@@ -13,7 +13,7 @@ WITH
 --@include busy_relations
 , target AS (
     SELECT h.id, d.id AS dim_id,
-           d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time
+           d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[]) AS integer_time
       FROM pg_catalog.pg_class c
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       LEFT JOIN _timescaledb_catalog.continuous_agg ca
@@ -36,10 +36,8 @@ chunk AS (
 --@include chunk_table
 --@include chunk_compressed
 --@include chunk_bytes
-      JOIN _timescaledb_catalog.chunk_constraint cc ON cc.chunk_id = ch.id
-      JOIN _timescaledb_catalog.dimension_slice ds
-        ON ds.id = cc.dimension_slice_id AND ds.dimension_id = t.dim_id
-     WHERE NOT ch.osm_chunk
+--@include chunk_slice
+     WHERE NOT ch.osm_chunk AND ds.dimension_id = t.dim_id
 ),
 judged AS (
     SELECT c.*,

@@ -1,7 +1,7 @@
 -- Whether relation $1 (its oid: a hypertable, or a cagg through its materialization) has an
 -- integer time column, and its hypertable's id (a cagg: its raw hypertable's, whose
 -- integer_now gives its "now").
-SELECT d.column_type IN ('smallint'::regtype, 'integer'::regtype, 'bigint'::regtype) AS integer_time,
+SELECT d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[]) AS integer_time,
        coalesce(ca.raw_hypertable_id, h.id) AS now_hypertable_id
   FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -25,7 +25,7 @@ WITH chunk AS (
 ), stats AS (
     SELECT pg_catalog.format('%I.%I', s.chunk_schema, s.chunk_name)::regclass::oid AS oid,
            s.after_compression_total_bytes AS compressed_bytes
-      FROM {ts}.chunk_compression_stats(pg_catalog.format('%I.%I', $1::text, $2::text)::regclass) s
+      FROM {ts}.{chunk_stats}(pg_catalog.format('%I.%I', $1::text, $2::text)::regclass) s
      WHERE s.compression_status = 'Compressed'
 ), sized AS (
     SELECT k.*,

@@ -166,7 +166,12 @@ pub fn suggest(line: &str, names: &Names, limit: usize) -> Vec<String> {
     let current = &line[start..];
     let done: Vec<&str> = line[..start].split_whitespace().collect();
     if done.is_empty() {
-        let commands: Vec<String> = COMMANDS.iter().map(|s| s.name.to_string()).collect();
+        let commands: Vec<String> = COMMANDS
+            .iter()
+            .map(|s| s.name)
+            .chain(super::spec::ALIASES.iter().map(|(a, _)| *a))
+            .map(String::from)
+            .collect();
         return ranked(current, commands.iter(), limit);
     }
     let position = done.len() - 1;
@@ -212,7 +217,9 @@ pub fn ends_between_words(line: &str) -> bool {
 
 /// The synopsis of the command being typed, for the hint line.
 pub fn hint(line: &str) -> Option<String> {
-    spec::find(line.split_whitespace().next()?).map(|s| format!("{} {}", s.name, s.synopsis))
+    let typed = line.split_whitespace().next()?;
+    // an alias is shown as typed: the columnstore's name is as good as the old one
+    spec::find(typed).map(|s| format!("{} {}", typed.to_lowercase(), s.synopsis))
 }
 
 #[cfg(test)]

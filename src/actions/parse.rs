@@ -604,7 +604,13 @@ pub fn parse(input: &str) -> Result<Command, String> {
     let name = name.to_lowercase();
     let Some(spec) = spec::find(&name) else {
         // a typo of one (`comprss`, `ocmpress`), else those it starts like
-        let mut close = super::complete::closest(&name, spec::COMMANDS.iter().map(|s| s.name));
+        let mut close = super::complete::closest(
+            &name,
+            spec::COMMANDS
+                .iter()
+                .map(|s| s.name)
+                .chain(spec::ALIASES.iter().map(|(a, _)| *a)),
+        );
         if close.is_empty() {
             close = spec::COMMANDS
                 .iter()
@@ -621,6 +627,8 @@ pub fn parse(input: &str) -> Result<Command, String> {
             )
         });
     };
+    // an alias (the columnstore's name) is its command
+    let name = spec.name.to_string();
     let usage = spec.usage();
     let word = |i: usize| args.get(i).map(|t| text(t).to_lowercase());
     let cmd =

@@ -112,6 +112,30 @@ pub async fn relation(
     }
 }
 
+/// A read of the resolve's with its fragments and names filled in: TimescaleDB's schema
+/// (`{ts}`) and its chunk statistics function (`{chunk_stats}`: the columnstore's name from
+/// 2.18, where chunk_compression_stats is deprecated).
+fn reading(template: &str, caps: &Capabilities) -> String {
+    let columnstore = caps.timescaledb.as_ref().is_some_and(|t| t.columnstore);
+    render(
+        &crate::queries::action(template),
+        &[
+            (
+                "ts",
+                &quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+            ),
+            (
+                "chunk_stats",
+                if columnstore {
+                    "chunk_columnstore_stats"
+                } else {
+                    "chunk_compression_stats"
+                },
+            ),
+        ],
+    )
+}
+
 /// " (did you mean …?)" with the relations a misspelt `name` is a typo away from, or nothing
 /// (also when they cannot be read: the error is about the name, not this).
 async fn meant(client: &Client, name: &ObjectName) -> String {
@@ -352,6 +376,9 @@ pub async fn facts(
     let policy = PolicyKind::of(cmd);
     let mut f = Facts {
         ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+        columnstore: super::plan::Columnstore(
+            caps.timescaledb.as_ref().is_some_and(|t| t.columnstore),
+        ),
         ..Facts::default()
     };
     match cmd {
@@ -431,13 +458,7 @@ pub async fn facts(
                     (None, _) => (None, None, None),
                 };
                 let state = (!compress).to_string();
-                let sql = render(
-                    &crate::queries::action(sql!("chunks_to_change.sql")),
-                    &[(
-                        "ts",
-                        &quote_ident(caps.timescaledb_schema().unwrap_or("public")),
-                    )],
-                );
+                let sql = reading(sql!("chunks_to_change.sql"), caps);
                 let rows = client
                     .query(
                         sql.as_str(),
@@ -476,14 +497,7 @@ pub async fn facts(
                 }
                 let ratio = client
                     .query_one(
-                        render(
-                            sql!("compression_ratio.sql"),
-                            &[(
-                                "ts",
-                                &quote_ident(caps.timescaledb_schema().unwrap_or("public")),
-                            )],
-                        )
-                        .as_str(),
+                        reading(sql!("compression_ratio.sql"), caps).as_str(),
                         &[&r.schema, &r.name],
                     )
                     .await
@@ -917,14 +931,7 @@ async fn refresh_facts(
         };
         (text(from), text(to), text(floor))
     };
-    let sql = crate::queries::action(sql!("refresh_reads.sql"));
-    let sql = crate::actions::render(
-        &sql,
-        &[(
-            "ts",
-            &quote_ident(caps.timescaledb_schema().unwrap_or("public")),
-        )],
-    );
+    let sql = reading(sql!("refresh_reads.sql"), caps);
     let ask = |from, to, floor| {
         let (a, b, fl) = reads(from, to, floor);
         let sql = sql.clone();
@@ -991,6 +998,9 @@ pub async fn apply_facts(
     use crate::policy::{DriftKind, Part};
     let mut f = super::plan::apply::ApplyFacts {
         ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+        columnstore: super::plan::Columnstore(
+            caps.timescaledb.as_ref().is_some_and(|t| t.columnstore),
+        ),
         version: caps
             .timescaledb
             .as_ref()

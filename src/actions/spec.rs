@@ -190,8 +190,22 @@ pub const COMMANDS: &[Spec] = &[
 
 /// The command named `name` (case-insensitive).
 pub fn find(name: &str) -> Option<&'static Spec> {
+    let name = ALIASES
+        .iter()
+        .find(|(alias, _)| alias.eq_ignore_ascii_case(name))
+        .map_or(name, |(_, of)| of);
     COMMANDS.iter().find(|s| s.name.eq_ignore_ascii_case(name))
 }
+
+/// Other names of commands: the columnstore's, as TimescaleDB 2.18+ and its docs call them. A
+/// command typed either way is the same command (and runs the server's own functions).
+pub const ALIASES: &[(&str, &str)] = &[
+    ("convert-to-columnstore", "compress"),
+    ("convert-to-rowstore", "decompress"),
+    ("set-columnstore-after", "set-compress-after"),
+    ("remove-columnstore-policy", "remove-compression-policy"),
+    ("set-columnstore", "set-compression"),
+];
 
 impl Spec {
     /// What the argument at `position` (0-based, after the name) is; `first` is the first

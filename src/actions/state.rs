@@ -48,9 +48,15 @@ pub async fn read(client: &Client, changes: &[Change]) -> Result<State, String> 
     let failed = |e: tokio_postgres::Error| crate::connect::describe_error(&e);
     for change in changes {
         let value = match change {
+            // read as set-compression reads it, from the settings catalog this version has
+            // (the view timescaledb_information.compression_settings is deprecated)
             Change::CompressionSettings(oid) => client
                 .query_opt(
-                    include_str!("../../queries/actions/compression_state.sql"),
+                    crate::queries::compression_now(
+                        &crate::capabilities::Capabilities::detect(client)
+                            .await
+                            .map_err(failed)?,
+                    ),
                     &[&oid.to_string()],
                 )
                 .await

@@ -381,7 +381,7 @@ async fn read_structure(
                 [
                     queries::LISTED_TABLES,
                     queries::table_chunks(caps),
-                    queries::CHUNK_RANGES,
+                    queries::chunk_ranges(caps),
                     queries::CHUNK_INDEXES,
                     queries::LISTED_INDEXES.as_str(),
                     settings_of,

@@ -110,7 +110,11 @@ pub struct ReorderPolicy {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Relation {
+    /// Also read as `columnstore` and `columnstore_policy`: TimescaleDB's words from 2.18, which
+    /// files exported from such a server use.
+    #[serde(alias = "columnstore")]
     pub compression: Option<Compression>,
+    #[serde(alias = "columnstore_policy")]
     pub compression_policy: Option<ThresholdPolicy>,
     pub retention_policy: Option<ThresholdPolicy>,
     pub refresh_policy: Option<RefreshPolicy>,
@@ -278,9 +282,57 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
     file
 }
 
-/// The file as written: a header, then TOML (sorted; the same database gives the same bytes).
-pub fn to_toml(file: &PolicyFile, database: &str) -> Result<String, String> {
-    let body = toml::to_string(file).map_err(|e| format!("cannot write the policy file: {e}"))?;
+/// A relation's policies in the columnstore's words (TimescaleDB 2.18+), for writing.
+#[serde_with::skip_serializing_none]
+#[derive(Serialize)]
+struct ColumnstoreRelation<'a> {
+    columnstore: Option<&'a Compression>,
+    columnstore_policy: Option<&'a ThresholdPolicy>,
+    retention_policy: Option<&'a ThresholdPolicy>,
+    refresh_policy: Option<&'a RefreshPolicy>,
+    reorder_policy: Option<&'a ReorderPolicy>,
+}
+
+impl<'a> From<&'a Relation> for ColumnstoreRelation<'a> {
+    fn from(r: &'a Relation) -> Self {
+        ColumnstoreRelation {
+            columnstore: r.compression.as_ref(),
+            columnstore_policy: r.compression_policy.as_ref(),
+            retention_policy: r.retention_policy.as_ref(),
+            refresh_policy: r.refresh_policy.as_ref(),
+            reorder_policy: r.reorder_policy.as_ref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ColumnstoreFile<'a> {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    hypertables: BTreeMap<&'a str, ColumnstoreRelation<'a>>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    caggs: BTreeMap<&'a str, ColumnstoreRelation<'a>>,
+}
+
+/// The file as written: a header, then TOML (sorted; the same database gives the same bytes),
+/// in the server's words: `columnstore` where it has the columnstore (2.18+), else
+/// `compression` (either is read back).
+pub fn to_toml(file: &PolicyFile, database: &str, columnstore: bool) -> Result<String, String> {
+    let body = match columnstore {
+        true => toml::to_string(&ColumnstoreFile {
+            hypertables: file
+                .hypertables
+                .iter()
+                .map(|(k, r)| (k.as_str(), r.into()))
+                .collect(),
+            caggs: file
+                .caggs
+                .iter()
+                .map(|(k, r)| (k.as_str(), r.into()))
+                .collect(),
+        }),
+        false => toml::to_string(file),
+    }
+    .map_err(|e| format!("cannot write the policy file: {e}"))?;
     Ok(format!(
         "# TimescaleDB policies of database {database:?}: `hypertop policy diff|apply|lint FILE`.\n\
          # Relations by schema.name; intervals as PostgreSQL writes them; a missing part means none.\n\n{body}"
@@ -718,9 +770,28 @@ mod tests {
     }
 
     #[test]
+    fn a_columnstore_server_writes_its_own_words_and_either_is_read() {
+        let file = export(&db());
+        let text = to_toml(&file, "plant", true).unwrap();
+        assert!(
+            text.contains("[hypertables.\"scn.metrics\".columnstore]")
+                && text.contains("[hypertables.\"scn.metrics\".columnstore_policy]")
+                && !text.contains("compression"),
+            "{text}"
+        );
+        assert_eq!(parse(&text).unwrap(), file);
+        // the old words are the same parts; both for one relation is refused
+        let old = to_toml(&file, "plant", false).unwrap();
+        assert_eq!(parse(&old).unwrap(), file);
+        let both = "[hypertables.\"a\".compression_policy]\nschedule = \"1d\"\n\
+                    [hypertables.\"a\".columnstore_policy]\nschedule = \"1d\"";
+        assert!(parse(both).unwrap_err().contains("duplicate"), "{both}");
+    }
+
+    #[test]
     fn export_writes_every_part_and_reads_back_the_same() {
         let file = export(&db());
-        let text = to_toml(&file, "plant").unwrap();
+        let text = to_toml(&file, "plant", false).unwrap();
         assert!(
             text.contains("[hypertables.\"scn.metrics\".compression_policy]"),
             "{text}"
@@ -731,7 +802,7 @@ mod tests {
         assert!(!text.contains("end_offset"), "open end: absent\n{text}");
         assert_eq!(parse(&text).unwrap(), file);
         // Stable: the same database gives the same bytes.
-        assert_eq!(to_toml(&export(&db()), "plant").unwrap(), text);
+        assert_eq!(to_toml(&export(&db()), "plant", false).unwrap(), text);
     }
 
     #[test]
@@ -829,7 +900,7 @@ mod tests {
             "\"", "'", "[", "]", "=", "\n", "#", "\\", ".", "-1", "1e99", "true", "{", "}", ",",
             "\u{0}", "é", "[[x]]", "after", "\"\"\"",
         ];
-        let text = to_toml(&export(&db()), "plant").unwrap();
+        let text = to_toml(&export(&db()), "plant", false).unwrap();
         let have = export(&db());
         let chars: Vec<char> = text.chars().collect();
         let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);

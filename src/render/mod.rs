@@ -120,9 +120,9 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
 }
 
 fn draw_tabs(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
-    let ts = state.timescaledb();
+    let words = state.data.words();
     let label = |tab: Tab, short: bool| {
-        let title = tab.title(ts);
+        let title = tab.title(words);
         // Too narrow for every title: the others shortened, the current one whole.
         if short && tab != state.tab() {
             title.chars().take(4).collect()
@@ -181,7 +181,6 @@ fn message(frame: &mut Frame, area: Rect, title: String, text: &str, style: Styl
 /// to show.
 fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, theme: &Theme) {
     let screen = state.tab().screen();
-    let ts = state.timescaledb();
     let ctx = state.ctx();
     // a drill-down (a fold's members on the overview) takes the panel's room for its rows
     let panel = view
@@ -227,7 +226,7 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
             }
         };
     }
-    let title = screen.caption(ts);
+    let title = screen.caption(state.data.words());
     let mut heading = caption(title, &view.table);
     if let Some(extra) = screen.heading(&state.data, &ctx) {
         heading.push_str(&format!(" · {extra}"));
@@ -709,6 +708,14 @@ fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             .iter()
             .map(|s| key_line(s.name, s.synopsis)),
     );
+    lines.push(key_line(
+        "also",
+        &crate::actions::spec::ALIASES
+            .iter()
+            .map(|(alias, of)| format!("{alias} = {of}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    ));
     lines.push(key_line("go to", &crate::app::modal::Navigation::words()));
     let footer = vec![Line::from(Span::styled(
         "Esc ? or Enter closes",
@@ -879,7 +886,10 @@ mod tests {
         for tab in Tab::all() {
             s.show_tab(tab);
             for (w, h) in [(80, 24), (160, 48)] {
-                let name = format!("{}_{w}x{h}", tab.title(true).to_lowercase());
+                let name = format!(
+                    "{}_{w}x{h}",
+                    tab.title(crate::screens::Words::TIMESCALEDB).to_lowercase()
+                );
                 insta::assert_snapshot!(name, text(&draw_with(&s, &theme, w, h)));
             }
         }
@@ -1104,7 +1114,10 @@ mod tests {
         }
         for tab in [Tab::HOME, tab("jobs")] {
             s.show_tab(tab);
-            let name = format!("mono_{}_80x24", tab.title(true).to_lowercase());
+            let name = format!(
+                "mono_{}_80x24",
+                tab.title(crate::screens::Words::TIMESCALEDB).to_lowercase()
+            );
             insta::assert_snapshot!(
                 name,
                 format!(

@@ -20,8 +20,8 @@ impl Screen for Caggs {
         "caggs"
     }
 
-    fn title(&self, timescaledb: bool) -> &'static str {
-        if timescaledb {
+    fn title(&self, words: super::Words) -> &'static str {
+        if words.timescaledb {
             "Caggs"
         } else {
             "Matviews"

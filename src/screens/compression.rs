@@ -16,8 +16,12 @@ impl Screen for CompressionScreen {
         "compression"
     }
 
-    fn title(&self, _: bool) -> &'static str {
-        "Compression"
+    fn title(&self, words: super::Words) -> &'static str {
+        if words.columnstore {
+            "Columnstore"
+        } else {
+            "Compression"
+        }
     }
 
     fn reads(&self) -> &'static [QueryKind] {

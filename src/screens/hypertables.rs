@@ -18,7 +18,7 @@ impl Screen for Hypertables {
         "hypertables"
     }
 
-    fn title(&self, _: bool) -> &'static str {
+    fn title(&self, _: super::Words) -> &'static str {
         "Hypertables"
     }
 

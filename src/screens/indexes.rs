@@ -16,7 +16,7 @@ impl Screen for Indexes {
         "indexes"
     }
 
-    fn title(&self, _: bool) -> &'static str {
+    fn title(&self, _: super::Words) -> &'static str {
         "Indexes"
     }
 

@@ -20,7 +20,7 @@ impl Screen for Jobs {
         "jobs"
     }
 
-    fn title(&self, _: bool) -> &'static str {
+    fn title(&self, _: super::Words) -> &'static str {
         "Jobs"
     }
 

@@ -27,8 +27,9 @@ use crate::store::{Dataset, Status};
 pub trait Screen: Sync {
     /// The palette word (`:jobs`) and the snapshot section.
     fn name(&self) -> &'static str;
-    /// The tab's title; without TimescaleDB some tabs show PostgreSQL's nearest equivalent.
-    fn title(&self, timescaledb: bool) -> &'static str;
+    /// The tab's title in the server's words: without TimescaleDB some tabs show PostgreSQL's
+    /// nearest equivalent, from 2.18 compression is the columnstore.
+    fn title(&self, words: Words) -> &'static str;
     /// Everything the tab needs refreshed while it is shown.
     fn reads(&self) -> &'static [QueryKind];
     /// Whether this change of the data changes its rows: by default an answer of the last
@@ -49,8 +50,8 @@ pub trait Screen: Sync {
     /// Whether there is something to show, and if not, why.
     fn status<'a>(&self, data: &'a Dataset) -> Status<'a>;
     /// The table's caption (the tab's title unless it says something else).
-    fn caption(&self, timescaledb: bool) -> &'static str {
-        self.title(timescaledb)
+    fn caption(&self, words: Words) -> &'static str {
+        self.title(words)
     }
     /// Added to the caption (e.g. since when the statistics count).
     fn heading(&self, _data: &Dataset, _ctx: &Ctx) -> Option<String> {
@@ -195,8 +196,8 @@ impl Tab {
         }
         Tab::all().find(|t| {
             let s = t.screen();
-            [s.name(), s.title(true), s.title(false)]
-                .iter()
+            std::iter::once(s.name())
+                .chain(Words::ALL.iter().map(|&words| s.title(words)))
                 .any(|name| name.to_lowercase() == w)
         })
     }
@@ -213,8 +214,8 @@ impl Tab {
         Tab::all().find(|t| t.screen().drill_columns(kind).is_some())
     }
 
-    pub fn title(self, timescaledb: bool) -> &'static str {
-        self.screen().title(timescaledb)
+    pub fn title(self, words: Words) -> &'static str {
+        self.screen().title(words)
     }
 
     /// The keys this tab adds to the common ones, for the footer (`Enter runs · P pause`).
@@ -234,6 +235,8 @@ impl Tab {
     }
 }
 
+pub use crate::capabilities::Words;
+
 /// The tab of that name (`jobs`), or the home tab when none has it.
 pub fn tab(name: &str) -> Tab {
     Tab::named(name).unwrap_or(Tab::HOME)
@@ -252,7 +255,7 @@ pub fn screen_keys_help() -> Vec<(String, String)> {
                     .join(" "),
                 format!(
                     "on {}: {}",
-                    t.title(true),
+                    t.title(Words::TIMESCALEDB),
                     keys.iter().map(|k| k.help).collect::<Vec<_>>().join("; ")
                 ),
             )

@@ -15,11 +15,11 @@ impl Screen for Overview {
         "overview"
     }
 
-    fn title(&self, _: bool) -> &'static str {
+    fn title(&self, _: super::Words) -> &'static str {
         "Overview"
     }
 
-    fn caption(&self, _: bool) -> &'static str {
+    fn caption(&self, _: super::Words) -> &'static str {
         "Problems"
     }
 

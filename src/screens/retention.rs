@@ -17,8 +17,8 @@ impl Screen for RetentionScreen {
         "retention"
     }
 
-    fn title(&self, timescaledb: bool) -> &'static str {
-        if timescaledb {
+    fn title(&self, words: super::Words) -> &'static str {
+        if words.timescaledb {
             "Retention"
         } else {
             "Partitions"

@@ -805,7 +805,8 @@ fn render_bench(rows: usize, with_history: bool) -> Vec<(String, Duration, Durat
         }
         state.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
         out.push((
-            tab.title(true).to_string(),
+            tab.title(hypertop::capabilities::Words::TIMESCALEDB)
+                .to_string(),
             median(frames),
             median(scroll),
             median(filter),

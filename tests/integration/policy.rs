@@ -262,7 +262,9 @@ fn policies_as_code_round_trip_drift_apply_rollback_and_lint() {
     // and the default orderby, which older versions write down when compression is turned on
     // and newer ones choose at the first compression.
     let same = |file: &str| {
-        file.replace("[hypertables.\"pol.fresh\".retention_policy]\ncreated_before = \"30 days\"\nschedule = \"1 day\"\nscheduled = true\n\n", "")
+        file.replace(".columnstore]", ".compression]")
+            .replace(".columnstore_policy]", ".compression_policy]")
+            .replace("[hypertables.\"pol.fresh\".retention_policy]\ncreated_before = \"30 days\"\nschedule = \"1 day\"\nscheduled = true\n\n", "")
             .replace("[hypertables.\"pol.fresh\"]\n\n", "")
             .replace("orderby = [\"t DESC\"]", "orderby = []")
     };
@@ -272,13 +274,30 @@ fn policies_as_code_round_trip_drift_apply_rollback_and_lint() {
     }
 }
 
+/// Whether the server has the columnstore's procedures (TimescaleDB 2.18+).
+fn columnstore(conninfo: &str) -> bool {
+    psql(
+        conninfo,
+        "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'convert_to_columnstore'",
+    ) == "t"
+}
+
 /// export → apply on the fresh database → export gives the same file; rollback leaves the
 /// fresh database's catalog as it was.
 fn check_round_trip(run: &Run, pair: &Pair) {
     let exported = run.export(&pair.with);
+    // the server's words: the columnstore's where it has its procedures (2.18+)
+    let cs = columnstore(&pair.with);
+    let word = if cs { "columnstore" } else { "compression" };
+    assert_eq!(
+        exported.contains(".columnstore]"),
+        cs,
+        "{}: the columnstore's words exactly where the server has them\n{exported}",
+        pair.label
+    );
     for part in [
-        "[hypertables.\"pol.raw\".compression]",
-        "[hypertables.\"pol.raw\".compression_policy]",
+        format!("[hypertables.\"pol.raw\".{word}]").as_str(),
+        format!("[hypertables.\"pol.raw\".{word}_policy]").as_str(),
         "[hypertables.\"pol.raw\".retention_policy]",
         "[hypertables.\"pol.raw\".reorder_policy]",
         "[hypertables.'pol.\"Event Log\"'.retention_policy]",
@@ -301,8 +320,20 @@ fn check_round_trip(run: &Run, pair: &Pair) {
     );
     let parts = exported
         .lines()
-        .filter(|l| l.starts_with('[') && (l.ends_with("_policy]") || l.ends_with(".compression]")))
+        .filter(|l| {
+            l.starts_with('[')
+                && (l.ends_with("_policy]")
+                    || l.ends_with(".compression]")
+                    || l.ends_with(".columnstore]"))
+        })
         .count();
+    // the columnstore's policy is added by a procedure, then paused (or not) by a statement
+    let statements = parts
+        + if cs {
+            exported.matches("columnstore_policy]").count()
+        } else {
+            0
+        };
     if exported_by_creation(&exported) {
         assert_eq!(parts, 11, "{exported}");
     } else {
@@ -327,7 +358,7 @@ fn check_round_trip(run: &Run, pair: &Pair) {
     run.expect(&pair.fresh, &["policy", "apply", &file], 2);
     let out = run.expect(&pair.fresh, &["policy", "apply", &file, "--yes"], 0);
     assert!(
-        out.contains(&format!("Done: {parts} statement(s)")),
+        out.contains(&format!("Done: {statements} statement(s)")),
         "{out}"
     );
     assert_eq!(

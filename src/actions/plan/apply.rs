@@ -28,6 +28,8 @@ pub struct ApplyFacts {
     pub hierarchical: std::collections::BTreeSet<String>,
     /// The server's TimescaleDB version, for what it is known to refuse.
     pub version: String,
+    /// The columnstore's statements, where the server has them.
+    pub columnstore: super::Columnstore,
 }
 
 /// One plan for the whole drift. Drift that apply cannot make right (a relation that does not
@@ -40,6 +42,7 @@ pub fn plan_apply(
     facts: &ApplyFacts,
 ) -> Result<Plan, String> {
     let ts = facts.ts.as_str();
+    let cs = facts.columnstore;
     let vars = [("ts", ts)];
     let mut steps: Vec<Step> = Vec::new();
     // The statements undoing each step, one group per step.
@@ -104,21 +107,23 @@ pub fn plan_apply(
                     Err(why) => return Err(format!("{}: compression: {why}", d.relation)),
                 };
                 steps.push(set_compression(
-                    format!("compression settings of {}", r.shown()),
+                    format!("{} settings of {}", cs.noun(), r.shown()),
                     &target,
                     &want,
+                    cs,
                 ));
                 undo.push(vec![
                     match facts.compression.get(&d.relation).cloned().flatten() {
                         Some((seg, ord)) => set_compression(
-                            format!("compression settings of {} back", r.shown()),
+                            format!("{} settings of {} back", cs.noun(), r.shown()),
                             &target,
                             &settings(&seg, &ord)
                                 .map_err(|why| format!("{}: compression now: {why}", d.relation))?,
+                            cs,
                         ),
                         None => Step::on_object(
-                            format!("compression of {} off again", r.shown()),
-                            sql!("unset_compression.sql"),
+                            format!("{} of {} off again", cs.noun(), r.shown()),
+                            cs.unset(),
                             &[],
                             &target,
                         ),
@@ -135,7 +140,7 @@ pub fn plan_apply(
                     Part::CompressionPolicy | Part::RetentionPolicy => {
                         // Re-added as it was: its threshold (interval, integer or by creation
                         // time) from its config; restore_policy then gives back the rest.
-                        let kind = ThresholdKind::of(part);
+                        let kind = ThresholdKind::of(part, cs);
                         let config = prev.config.clone().unwrap_or_default();
                         let was = crate::policy::ThresholdPolicy {
                             after: config
@@ -166,7 +171,7 @@ pub fn plan_apply(
                     }
                     Part::RefreshPolicy => (
                         sql!("remove_refresh_policy.sql"),
-                        Step::new(
+                        vec![Step::new(
                             format!("re-add the refresh policy on {}", r.shown()),
                             sql!("add_refresh_policy.sql"),
                             &vars,
@@ -177,11 +182,11 @@ pub fn plan_apply(
                                 text(&prev.schedule_interval),
                                 text("true"),
                             ],
-                        ),
+                        )],
                     ),
                     Part::ReorderPolicy => (
                         sql!("remove_reorder_policy.sql"),
-                        Step::new(
+                        vec![Step::new(
                             format!("re-add the reorder policy on {}", r.shown()),
                             sql!("apply_add_reorder_policy.sql"),
                             &vars,
@@ -191,7 +196,7 @@ pub fn plan_apply(
                                 text(&prev.schedule_interval),
                                 text(prev.scheduled.to_string()),
                             ],
-                        ),
+                        )],
                     ),
                     Part::Compression => continue,
                 };
@@ -209,7 +214,7 @@ pub fn plan_apply(
                 let Some(w) = wanted else { continue };
                 let (step, remove) = match part {
                     Part::CompressionPolicy | Part::RetentionPolicy => {
-                        let kind = ThresholdKind::of(part);
+                        let kind = ThresholdKind::of(part, cs);
                         let Some(p) = w.threshold_policy(part) else {
                             continue;
                         };
@@ -246,7 +251,7 @@ pub fn plan_apply(
                             continue;
                         };
                         (
-                            Step::new(
+                            vec![Step::new(
                                 format!("add the refresh policy on {}", r.shown()),
                                 sql!("apply_add_refresh_policy.sql"),
                                 &vars,
@@ -257,14 +262,14 @@ pub fn plan_apply(
                                     text(&p.schedule),
                                     text(p.scheduled.to_string()),
                                 ],
-                            ),
+                            )],
                             sql!("remove_refresh_policy.sql"),
                         )
                     }
                     Part::ReorderPolicy => {
                         let Some(p) = &w.reorder_policy else { continue };
                         (
-                            Step::new(
+                            vec![Step::new(
                                 format!("add the reorder policy on {}", r.shown()),
                                 sql!("apply_add_reorder_policy.sql"),
                                 &vars,
@@ -274,19 +279,22 @@ pub fn plan_apply(
                                     text(&p.schedule),
                                     text(p.scheduled.to_string()),
                                 ],
-                            ),
+                            )],
                             sql!("remove_reorder_policy.sql"),
                         )
                     }
                     Part::Compression => continue,
                 };
-                steps.push(step);
+                // one undo group a step: the first removes what they added
+                let n = step.len();
+                steps.extend(step);
                 undo.push(vec![Step::new(
                     format!("remove the {} of {} again", part.as_str(), r.shown()),
                     remove,
                     &vars,
                     vec![text(r.regclass())],
                 )]);
+                undo.extend((1..n).map(|_| Vec::new()));
                 changes.push(policy_setting(r, part.proc_name().unwrap_or_default()));
             }
             (part, DriftKind::Changed | DriftKind::Paused) => {
@@ -364,7 +372,7 @@ pub fn plan_apply(
                 let (config, schedule, scheduled, keys): (serde_json::Value, &str, bool, &[&str]) =
                     match part {
                         Part::CompressionPolicy | Part::RetentionPolicy => {
-                            let kind = ThresholdKind::of(part);
+                            let kind = ThresholdKind::of(part, cs);
                             let Some(p) = w.threshold_policy(part) else {
                                 continue;
                             };
@@ -526,65 +534,91 @@ const NO_CREATED_BEFORE: &str =
 /// A compression or retention policy's names: its threshold keys and its SQL.
 #[derive(Clone, Copy)]
 struct ThresholdKind {
+    /// Its config's threshold keys.
     after: &'static str,
     created: &'static str,
     keys: &'static [&'static str],
-    /// TimescaleDB's function that adds it.
+    /// The names the add statement gives them, TimescaleDB's function that adds it (the old
+    /// statements' `{policy}`) and its SQL, by threshold and by creation time.
+    arg_after: &'static str,
+    arg_created: &'static str,
     function: &'static str,
     add: &'static str,
+    add_created: &'static str,
+    /// The columnstore's add is a procedure: it returns no job to pause in the same statement,
+    /// so a second one does.
+    pause: Option<&'static str>,
     remove: &'static str,
     what: &'static str,
 }
 
 impl ThresholdKind {
-    fn of(part: Part) -> ThresholdKind {
-        if part == Part::CompressionPolicy {
-            ThresholdKind {
+    fn of(part: Part, cs: super::Columnstore) -> ThresholdKind {
+        match (part == Part::CompressionPolicy, cs.0) {
+            (true, true) => ThresholdKind {
                 after: "compress_after",
                 created: "compress_created_before",
                 keys: &["compress_after", "compress_created_before"],
+                arg_after: "after",
+                arg_created: "created_before",
+                function: "add_columnstore_policy",
+                add: sql!("apply_add_columnstore_policy.sql"),
+                add_created: sql!("apply_add_columnstore_policy_created.sql"),
+                pause: Some(sql!("apply_pause_columnstore_policy.sql")),
+                remove: cs.remove_policy(),
+                what: "columnstore",
+            },
+            (true, false) => ThresholdKind {
+                after: "compress_after",
+                created: "compress_created_before",
+                keys: &["compress_after", "compress_created_before"],
+                arg_after: "compress_after",
+                arg_created: "compress_created_before",
                 function: "add_compression_policy",
                 add: sql!("apply_add_compression_policy.sql"),
-                remove: sql!("remove_compression_policy.sql"),
+                add_created: sql!("apply_add_policy_created.sql"),
+                pause: None,
+                remove: cs.remove_policy(),
                 what: "compression",
-            }
-        } else {
-            ThresholdKind {
+            },
+            (false, _) => ThresholdKind {
                 after: "drop_after",
                 created: "drop_created_before",
                 keys: &["drop_after", "drop_created_before"],
+                arg_after: "drop_after",
+                arg_created: "drop_created_before",
                 function: "add_retention_policy",
                 add: sql!("apply_add_retention_policy.sql"),
+                add_created: sql!("apply_add_policy_created.sql"),
+                pause: None,
                 remove: sql!("remove_retention_policy.sql"),
                 what: "retention",
-            }
+            },
         }
     }
 }
 
 /// Adding a compression or retention policy with its threshold — an interval, an integer
-/// (integer time) or an interval by creation time — its schedule and its state.
+/// (integer time) or an interval by creation time — its schedule and its state: one statement,
+/// or (the columnstore's procedure) two in the plan's one transaction.
 fn add_threshold_policy(
     ts: &str,
     kind: ThresholdKind,
     r: &Relation,
     p: &crate::policy::ThresholdPolicy,
     created_supported: bool,
-) -> Result<Step, &'static str> {
+) -> Result<Vec<Step>, &'static str> {
     use crate::policy::Threshold;
     let (sql, threshold, ty, value) = match (&p.after, &p.created_before) {
-        (Some(Threshold::Interval(i)), _) => (kind.add, kind.after, "interval", i.clone()),
-        (Some(Threshold::Integer(n)), _) => (kind.add, kind.after, "bigint", n.to_string()),
-        (None, Some(c)) if created_supported => (
-            sql!("apply_add_policy_created.sql"),
-            kind.created,
-            "interval",
-            c.clone(),
-        ),
+        (Some(Threshold::Interval(i)), _) => (kind.add, kind.arg_after, "interval", i.clone()),
+        (Some(Threshold::Integer(n)), _) => (kind.add, kind.arg_after, "bigint", n.to_string()),
+        (None, Some(c)) if created_supported => {
+            (kind.add_created, kind.arg_created, "interval", c.clone())
+        }
         (None, Some(_)) => return Err(NO_CREATED_BEFORE),
         (None, None) => return Err("the file gives neither after nor created_before"),
     };
-    Ok(Step::new(
+    let mut steps = vec![Step::new(
         format!("add the {} policy on {}", kind.what, r.shown()),
         sql,
         &[
@@ -593,13 +627,25 @@ fn add_threshold_policy(
             ("threshold", threshold),
             ("threshold_type", ty),
         ],
-        vec![
-            text(r.regclass()),
-            text(value),
-            text(&p.schedule),
-            text(p.scheduled.to_string()),
-        ],
-    ))
+        // the columnstore's add takes no state: the step after it pauses
+        std::iter::once(text(r.regclass()))
+            .chain([text(value), text(&p.schedule)])
+            .chain(kind.pause.is_none().then(|| text(p.scheduled.to_string())))
+            .collect(),
+    )];
+    if let Some(pause) = kind.pause {
+        steps.push(Step::new(
+            format!(
+                "the {} policy on {} as the file has it",
+                kind.what,
+                r.shown()
+            ),
+            pause,
+            &[("ts", ts)],
+            vec![text(r.regclass()), text(p.scheduled.to_string())],
+        ));
+    }
+    Ok(steps)
 }
 
 /// What this server's release is known to refuse of `drift` (said by `policy diff` before any
@@ -697,21 +743,21 @@ impl CompressionColumns {
 /// Turning compression on with these settings. An empty orderby is left out: TimescaleDB then
 /// chooses it (as it had on the database exported), where an empty one is refused. The lists
 /// go in as literals of always-quoted names ([`crate::actions::literal`]).
-pub(super) fn set_compression(label: String, target: &Object, want: &CompressionColumns) -> Step {
+pub(super) fn set_compression(
+    label: String,
+    target: &Object,
+    want: &CompressionColumns,
+    cs: super::Columnstore,
+) -> Step {
     use crate::actions::columns;
     let seg = crate::actions::literal(&columns::segmentby_text(&want.segmentby));
     let ord = crate::actions::literal(&columns::orderby_text(&want.orderby));
     if want.orderby.is_empty() {
-        Step::on_object(
-            label,
-            sql!("set_compression_segmentby.sql"),
-            &[("segmentby", &seg)],
-            target,
-        )
+        Step::on_object(label, cs.set_segmentby(), &[("segmentby", &seg)], target)
     } else {
         Step::on_object(
             label,
-            sql!("set_compression.sql"),
+            cs.set(),
             &[("segmentby", &seg), ("orderby", &ord)],
             target,
         )

@@ -56,6 +56,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 ),
                 &facts.items,
                 &vars,
+                facts.columnstore,
                 base,
             );
             if let Some(w) = &facts.chunk_work {
@@ -81,6 +82,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 ),
                 &[r.target()],
                 &vars,
+                facts.columnstore,
                 base,
             )
         }
@@ -464,52 +466,50 @@ fn chunk_plan(
     command: String,
     chunks: &[Object],
     vars: &[(&str, &str)],
+    cs: super::Columnstore,
     base: impl Fn(String, String, Vec<String>, &str) -> Plan,
 ) -> Plan {
-    let (verb, file, undo_file, locks) = if compress {
-        (
-            "compress",
-            sql!("compress_chunk.sql"),
-            sql!("decompress_chunk.sql"),
-            LOCKS_COMPRESS,
-        )
+    let (file, undo_file, locks) = if compress {
+        (cs.compress_chunk(), cs.decompress_chunk(), LOCKS_COMPRESS)
     } else {
-        (
-            "decompress",
-            sql!("decompress_chunk.sql"),
-            sql!("compress_chunk.sql"),
-            LOCKS_DECOMPRESS,
-        )
+        (cs.decompress_chunk(), cs.compress_chunk(), LOCKS_DECOMPRESS)
     };
-    let undo_verb = if compress { "decompress" } else { "compress" };
     let mut p = base(
         command,
         format!(
-            "{verb} {} chunk{}, one transaction each",
-            chunks.len(),
-            if chunks.len() == 1 { "" } else { "s" }
+            "{}, one transaction each",
+            cs.converting(
+                compress,
+                &format!(
+                    "{} chunk{}",
+                    chunks.len(),
+                    if chunks.len() == 1 { "" } else { "s" }
+                )
+            )
         ),
         chunks.iter().map(Object::shown).collect(),
         locks,
     );
     // A decompressed chunk is rewritten: analyzed, the planner sees its rows at once.
-    let step = |verb: &str, file: &str, decompress: bool, c: &Object| Step {
-        analyze: decompress.then(|| c.clone()),
-        ..Step::new(format!("{verb} {}", c.shown()), file, vars, vec![c.param()])
+    let step = |to_columnstore: bool, file: &str, c: &Object| Step {
+        analyze: (!to_columnstore).then(|| c.clone()),
+        ..Step::new(
+            cs.converting(to_columnstore, &c.shown()),
+            file,
+            vars,
+            vec![c.param()],
+        )
     };
-    p.steps = chunks
-        .iter()
-        .map(|c| step(verb, file, !compress, c))
-        .collect();
+    p.steps = chunks.iter().map(|c| step(compress, file, c)).collect();
     p.inverse = Some(
         chunks
             .iter()
-            .map(|c| step(undo_verb, undo_file, compress, c))
+            .map(|c| step(!compress, undo_file, c))
             .collect(),
     );
     p.inverse_per_step = true;
     p.restores = Some(format!(
-        "the {} chunk{} as {} (by {} them again)",
+        "the {} chunk{} as {} (by {} again)",
         chunks.len(),
         if chunks.len() == 1 { "" } else { "s" },
         if chunks.len() == 1 {
@@ -517,10 +517,11 @@ fn chunk_plan(
         } else {
             "they were"
         },
-        if compress {
-            "decompressing"
-        } else {
-            "compressing"
+        match (cs.0, compress) {
+            (true, true) => "converting them to the rowstore",
+            (true, false) => "converting them to the columnstore",
+            (false, true) => "decompressing them",
+            (false, false) => "compressing them",
         }
     ));
     p.undo_locks = Some(

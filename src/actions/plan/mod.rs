@@ -147,6 +147,90 @@ pub struct Facts {
     pub refresh: Option<RefreshFacts>,
     /// compress, decompress: what the chunks weigh, and what was left out and why.
     pub chunk_work: Option<ChunkWork>,
+    /// The server has the columnstore's procedures and words (TimescaleDB 2.18+).
+    pub columnstore: Columnstore,
+}
+
+/// Which of TimescaleDB's statements compression takes here: the columnstore's (2.18+, where the
+/// old names are deprecated "to be removed with the next major release") or the old ones, told
+/// from the catalog ([`crate::capabilities::TimescaleFeatures::columnstore`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Columnstore(pub bool);
+
+impl Columnstore {
+    fn pick(self, old: &'static str, new: &'static str) -> &'static str {
+        if self.0 {
+            new
+        } else {
+            old
+        }
+    }
+
+    pub fn compress_chunk(self) -> &'static str {
+        self.pick(
+            sql!("compress_chunk.sql"),
+            sql!("convert_to_columnstore.sql"),
+        )
+    }
+
+    pub fn decompress_chunk(self) -> &'static str {
+        self.pick(
+            sql!("decompress_chunk.sql"),
+            sql!("convert_to_rowstore.sql"),
+        )
+    }
+
+    pub fn add_policy(self) -> &'static str {
+        self.pick(
+            sql!("add_compression_policy.sql"),
+            sql!("add_columnstore_policy.sql"),
+        )
+    }
+
+    pub fn remove_policy(self) -> &'static str {
+        self.pick(
+            sql!("remove_compression_policy.sql"),
+            sql!("remove_columnstore_policy.sql"),
+        )
+    }
+
+    pub fn set(self) -> &'static str {
+        self.pick(sql!("set_compression.sql"), sql!("set_columnstore.sql"))
+    }
+
+    pub fn set_segmentby(self) -> &'static str {
+        self.pick(
+            sql!("set_compression_segmentby.sql"),
+            sql!("set_columnstore_segmentby.sql"),
+        )
+    }
+
+    pub fn reset_orderby(self) -> &'static str {
+        self.pick(
+            sql!("reset_compression_orderby.sql"),
+            sql!("reset_columnstore_orderby.sql"),
+        )
+    }
+
+    pub fn unset(self) -> &'static str {
+        self.pick(sql!("unset_compression.sql"), sql!("unset_columnstore.sql"))
+    }
+
+    /// Converting `what` (`3 chunks`, a chunk's name) as the server calls it: to the
+    /// columnstore or back with the old word beside it, or compress / decompress.
+    pub fn converting(self, compress: bool, what: &str) -> String {
+        match (self.0, compress) {
+            (true, true) => format!("convert {what} to the columnstore (compress)"),
+            (true, false) => format!("convert {what} to the rowstore (decompress)"),
+            (false, true) => format!("compress {what}"),
+            (false, false) => format!("decompress {what}"),
+        }
+    }
+
+    /// The feature's name here.
+    pub fn noun(self) -> &'static str {
+        self.pick("compression", "columnstore")
+    }
 }
 
 /// What compressing or decompressing the chosen chunks involves.
@@ -467,26 +551,25 @@ fn policy_setting(r: &Relation, proc_name: &str) -> Change {
 }
 
 /// Re-adding a removed policy, then giving the new job the old one's settings.
-fn readd_policy(ts: &str, r: &Relation, prev: &JobSettings, add: Step) -> Vec<Step> {
-    vec![
-        add,
-        Step::new(
-            format!("restore the policy's settings on {}", r.shown()),
-            &crate::queries::action(sql!("restore_policy.sql")),
-            &[("ts", ts)],
-            vec![
-                text(&r.schema),
-                text(&r.name),
-                text(&prev.proc_name),
-                text(&prev.schedule_interval),
-                text(&prev.max_runtime),
-                text(prev.max_retries.to_string()),
-                text(&prev.retry_period),
-                text(prev.scheduled.to_string()),
-                prev.config.as_ref().map(|c| c.to_string()),
-            ],
-        ),
-    ]
+fn readd_policy(ts: &str, r: &Relation, prev: &JobSettings, add: Vec<Step>) -> Vec<Step> {
+    let mut steps = add;
+    steps.push(Step::new(
+        format!("restore the policy's settings on {}", r.shown()),
+        &crate::queries::action(sql!("restore_policy.sql")),
+        &[("ts", ts)],
+        vec![
+            text(&r.schema),
+            text(&r.name),
+            text(&prev.proc_name),
+            text(&prev.schedule_interval),
+            text(&prev.max_runtime),
+            text(prev.max_retries.to_string()),
+            text(&prev.retry_period),
+            text(prev.scheduled.to_string()),
+            prev.config.as_ref().map(|c| c.to_string()),
+        ],
+    ));
+    steps
 }
 
 fn config_with(prev: &JobSettings, key: &str, value: &str) -> serde_json::Value {

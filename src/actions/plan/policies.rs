@@ -71,17 +71,17 @@ impl PolicyKind {
         }
     }
 
-    fn add_sql(self) -> &'static str {
+    fn add_sql(self, cs: super::Columnstore) -> &'static str {
         match self {
-            PolicyKind::Compression => sql!("add_compression_policy.sql"),
+            PolicyKind::Compression => cs.add_policy(),
             PolicyKind::Retention => sql!("add_retention_policy.sql"),
             PolicyKind::Refresh => sql!("add_refresh_policy.sql"),
         }
     }
 
-    fn remove_sql(self) -> &'static str {
+    fn remove_sql(self, cs: super::Columnstore) -> &'static str {
         match self {
-            PolicyKind::Compression => sql!("remove_compression_policy.sql"),
+            PolicyKind::Compression => cs.remove_policy(),
             PolicyKind::Retention => sql!("remove_retention_policy.sql"),
             PolicyKind::Refresh => sql!("remove_refresh_policy.sql"),
         }
@@ -148,7 +148,7 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
     };
     let add = Step::new(
         format!("re-add the {noun} policy on {}", r.shown()),
-        kind.add_sql(),
+        kind.add_sql(facts.columnstore),
         &vars,
         std::iter::once(text(r.regclass()))
             .chain(settings)
@@ -167,11 +167,11 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
     );
     p.steps = vec![Step::new(
         format!("remove the {noun} policy"),
-        kind.remove_sql(),
+        kind.remove_sql(facts.columnstore),
         &vars,
         vec![text(r.regclass())],
     )];
-    p.inverse = Some(readd_policy(ts, r, prev, add));
+    p.inverse = Some(readd_policy(ts, r, prev, vec![add]));
     p.changes = vec![policy_setting(r, &prev.proc_name), Change::Job(prev.job_id)];
     p.previous = previous(&facts.job);
     Ok(p)
@@ -243,7 +243,7 @@ fn set_refresh(
             );
             p.steps = vec![Step::new(
                 format!("add the refresh policy on {}", r.shown()),
-                PolicyKind::Refresh.add_sql(),
+                PolicyKind::Refresh.add_sql(facts.columnstore),
                 &vars,
                 vec![
                     text(r.regclass()),
@@ -255,7 +255,7 @@ fn set_refresh(
             )];
             p.inverse = Some(vec![Step::new(
                 format!("remove the refresh policy on {}", r.shown()),
-                PolicyKind::Refresh.remove_sql(),
+                PolicyKind::Refresh.remove_sql(facts.columnstore),
                 &vars,
                 vec![text(r.regclass())],
             )]);
@@ -331,13 +331,13 @@ fn set_threshold(
             );
             p.steps = vec![Step::new(
                 format!("add the policy on {}", r.shown()),
-                kind.add_sql(),
+                kind.add_sql(facts.columnstore),
                 &vars,
                 vec![text(r.regclass()), text(&after.0), None, text("false")],
             )];
             p.inverse = Some(vec![Step::new(
                 format!("remove the policy on {}", r.shown()),
-                kind.remove_sql(),
+                kind.remove_sql(facts.columnstore),
                 &vars,
                 vec![text(r.regclass())],
             )]);

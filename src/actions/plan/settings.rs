@@ -177,22 +177,25 @@ fn compression(
     };
     let mut p = Plan::new(cmd.to_string(), summary, vec![r.shown()], LOCKS_SETTINGS);
     let target = r.target();
+    let cs = facts.columnstore;
     p.steps = settings_steps(
-        format!("compression settings of {}", r.shown()),
+        format!("{} settings of {}", cs.noun(), r.shown()),
         &target,
         &want,
         &have,
+        cs,
     );
     p.inverse = Some(match now.enabled {
         true => settings_steps(
-            format!("compression settings of {} back", r.shown()),
+            format!("{} settings of {} back", cs.noun(), r.shown()),
             &target,
             &have,
             &want,
+            cs,
         ),
         false => vec![Step::on_object(
-            format!("compression of {} off again", r.shown()),
-            sql!("unset_compression.sql"),
+            format!("{} of {} off again", cs.noun(), r.shown()),
+            cs.unset(),
             &[],
             &target,
         )],
@@ -230,17 +233,18 @@ fn settings_steps(
     target: &Object,
     want: &apply::CompressionColumns,
     now: &apply::CompressionColumns,
+    cs: super::Columnstore,
 ) -> Vec<Step> {
     let mut steps = Vec::new();
     if want.orderby.is_empty() && !now.orderby.is_empty() {
         steps.push(Step::on_object(
             format!("{label}: orderby as TimescaleDB chooses"),
-            sql!("reset_compression_orderby.sql"),
+            cs.reset_orderby(),
             &[],
             target,
         ));
     }
-    steps.push(apply::set_compression(label, target, want));
+    steps.push(apply::set_compression(label, target, want, cs));
     steps
 }
 

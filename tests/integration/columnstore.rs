@@ -1,0 +1,154 @@
+//! TimescaleDB as it is today: from 2.18 the columnstore's procedures and words replace
+//! compression's (deprecated "to be removed with the next major release"). Each action takes
+//! the server's own functions exactly where they exist, round-trips (plan, execute, rollback)
+//! in them, and the old names keep working in the palette.
+
+use hypertop::actions::parse::parse;
+use hypertop::headless;
+
+use crate::actions::{env_for, Env};
+use crate::engines::{engine_with_files, on_each, own_servers, psql, Tsdb};
+
+/// Whether the server has the columnstore's procedures, as psql finds them.
+fn has_columnstore(c: &str) -> bool {
+    psql(
+        c,
+        "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'convert_to_columnstore'",
+    ) == "t"
+}
+
+#[tokio::test]
+async fn each_action_takes_the_servers_own_functions_and_round_trips() {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, "columnstore"), round_trips).await;
+}
+
+async fn round_trips(server: &Tsdb) {
+    let c = &server.conninfo;
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS cs CASCADE; CREATE SCHEMA cs;
+         CREATE TABLE cs.m (time timestamptz NOT NULL, device int, v float8);
+         SELECT create_hypertable('cs.m', 'time', chunk_time_interval => interval '1 day');
+         INSERT INTO cs.m SELECT t, d, d FROM generate_series(now() - interval '6 days', now(),
+                                                               interval '10 minutes') t,
+                                              generate_series(1, 3) d;",
+    );
+    let cs = has_columnstore(c);
+    let e: Env = env_for(c).await;
+    let ctx = e.ctx();
+    // the server's own statement, and the rest of the plan's words with it
+    let plan_of = |line: &'static str| {
+        let ctx = &ctx;
+        async move {
+            headless::make_plan(ctx, &parse(line).unwrap())
+                .await
+                .unwrap_or_else(|err| panic!("{line}: {err}"))
+        }
+    };
+    let sql_of = |p: &hypertop::actions::Plan| {
+        p.steps
+            .iter()
+            .map(|s| s.sql.clone())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let state = || {
+        psql(
+            c,
+            "SELECT coalesce((SELECT compression_enabled::text FROM timescaledb_information.hypertables
+                               WHERE hypertable_schema = 'cs'), '?')
+                    || ' ' || (SELECT count(*) FROM timescaledb_information.chunks
+                                WHERE hypertable_schema = 'cs' AND is_compressed)
+                    || ' ' || (SELECT count(*) FROM timescaledb_information.jobs
+                                WHERE hypertable_schema = 'cs' AND proc_name = 'policy_compression')",
+        )
+    };
+    let run = |p: hypertop::actions::Plan| {
+        let e = &e;
+        async move {
+            let o = e.execute(&p, std::time::Duration::from_secs(5)).await;
+            assert_eq!(o.error, None, "{}", p.command);
+        }
+    };
+    let rollback = || async {
+        let ctx = e.ctx();
+        let p = match headless::make_plan(&ctx, &parse("rollback").unwrap()).await {
+            Ok(p) => p,
+            Err(err) => {
+                let h = e.journal.history(&ctx.origin).unwrap();
+                panic!(
+                    "{err}\n{}",
+                    hypertop::actions::journal::format_history(&h, true).join("\n")
+                );
+            }
+        };
+        run(p).await;
+    };
+
+    // settings: the columnstore on, by either name
+    let before = state();
+    let p = plan_of("set-columnstore cs.m segmentby=device").await;
+    let sql = sql_of(&p);
+    assert_eq!(sql.contains("timescaledb.enable_columnstore"), cs, "{sql}");
+    assert_eq!(sql.contains("timescaledb.compress,"), !cs, "{sql}");
+    run(p).await;
+    assert!(state().starts_with("true 0"), "{}", state());
+    // a chunk to the columnstore and back
+    let p = plan_of("compress cs.m older-than 2d").await;
+    let sql = sql_of(&p);
+    assert_eq!(
+        sql.contains("CALL \"public\".convert_to_columnstore("),
+        cs,
+        "{sql}"
+    );
+    assert_eq!(sql.contains("compress_chunk("), !cs, "{sql}");
+    assert_eq!(
+        p.summary.contains("to the columnstore (compress)"),
+        cs,
+        "{}",
+        p.summary
+    );
+    let n = p.steps.len();
+    assert!(n >= 3, "{p:?}");
+    run(p).await;
+    assert!(state().starts_with(&format!("true {n} ")), "{}", state());
+    let p = plan_of("convert-to-rowstore cs.m").await;
+    assert_eq!(sql_of(&p).contains("convert_to_rowstore("), cs);
+    run(p).await;
+    assert!(state().starts_with("true 0"), "{}", state());
+    rollback().await;
+    assert!(
+        state().starts_with(&format!("true {n} ")),
+        "the rowstore undone: {}",
+        state()
+    );
+    rollback().await;
+    assert!(state().starts_with("true 0"), "{}", state());
+    // its policy: added by its own procedure, removed by its own, each undone
+    let p = plan_of("set-columnstore-after cs.m 3d").await;
+    assert_eq!(sql_of(&p).contains("add_columnstore_policy("), cs);
+    run(p).await;
+    assert!(state().ends_with(" 1"), "{}", state());
+    let p = plan_of("remove-compression-policy cs.m").await;
+    let sql = sql_of(&p);
+    assert_eq!(sql.contains("remove_columnstore_policy("), cs, "{sql}");
+    let undo = p
+        .inverse
+        .iter()
+        .flatten()
+        .map(|s| s.sql.clone())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(undo.contains("add_columnstore_policy("), cs, "{undo}");
+    run(p).await;
+    assert!(state().ends_with(" 0"), "{}", state());
+    rollback().await;
+    assert!(state().ends_with(" 1"), "re-added: {}", state());
+    rollback().await;
+    assert!(state().ends_with(" 0"), "{}", state());
+    // and the settings back as they were
+    rollback().await;
+    assert_eq!(state(), before);
+}
