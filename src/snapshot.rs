@@ -422,7 +422,12 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
         .iter()
         .filter_map(|c| c.lag_seconds)
         .fold(0.0, f64::max);
-    let backlog: i64 = d.compression.rows().iter().map(|c| c.backlog_chunks).sum();
+    let backlog: i64 = d
+        .compression
+        .rows()
+        .iter()
+        .filter_map(|c| c.backlog_chunks)
+        .sum();
     let overdue: i64 = d
         .retention
         .rows()

@@ -268,17 +268,21 @@ impl Exposition {
                 h.total_bytes as f64,
             );
         }
+        // Unknown backlog (no "now" for its integer time here) is left out, not exported as 0.
         for c in d.compression.rows() {
+            let (Some(chunks), Some(bytes)) = (c.backlog_chunks, c.backlog_bytes) else {
+                continue;
+            };
             let l = with(vec![(
                 "hypertable",
                 crate::format::qualified(&c.schema, &c.name),
             )]);
-            self.gauge("hypertop_compression_backlog_chunks", "Chunks entirely older than the compression policy's compress_after, not compressed", l.clone(), c.backlog_chunks as f64);
+            self.gauge("hypertop_compression_backlog_chunks", "Chunks entirely older than the compression policy's compress_after, not compressed", l.clone(), chunks as f64);
             self.gauge(
                 "hypertop_compression_backlog_bytes",
                 "Size of the compression backlog's chunks",
                 l,
-                c.backlog_bytes as f64,
+                bytes as f64,
             );
         }
         // Unknown overdue (no "now" for its integer time here) is left out, not exported as 0.

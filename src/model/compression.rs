@@ -15,9 +15,10 @@ pub struct Compression {
     pub orderby: Option<Name>,
     pub chunks: i64,
     pub compressed_chunks: i64,
-    /// Chunks entirely older than `compress_after` and still uncompressed.
-    pub backlog_chunks: i64,
-    pub backlog_bytes: i64,
+    /// Chunks entirely older than `compress_after` and still uncompressed; None where the
+    /// policy's threshold cannot be computed (integer time whose "now" is unknown here).
+    pub backlog_chunks: Option<i64>,
+    pub backlog_bytes: Option<i64>,
     pub before_bytes: i64,
     pub after_bytes: i64,
     /// Compressed chunks written into since (their new rows stay uncompressed until the chunk
@@ -69,8 +70,9 @@ pub fn totals(rows: &[Compression]) -> Compression {
     for r in rows {
         t.chunks += r.chunks;
         t.compressed_chunks += r.compressed_chunks;
-        t.backlog_chunks += r.backlog_chunks;
-        t.backlog_bytes += r.backlog_bytes;
+        // the total counts what is known (a table whose backlog is unknown adds nothing)
+        t.backlog_chunks = Some(t.backlog_chunks.unwrap_or(0) + r.backlog_chunks.unwrap_or(0));
+        t.backlog_bytes = Some(t.backlog_bytes.unwrap_or(0) + r.backlog_bytes.unwrap_or(0));
         t.before_bytes += r.before_bytes;
         t.after_bytes += r.after_bytes;
         t.partial_chunks += r.partial_chunks;
@@ -174,7 +176,7 @@ mod tests {
     fn row(chunks: i64, backlog: i64, before: i64, after: i64) -> Compression {
         Compression {
             chunks,
-            backlog_chunks: backlog,
+            backlog_chunks: Some(backlog),
             before_bytes: before,
             after_bytes: after,
             ..totals(&[])
@@ -184,7 +186,7 @@ mod tests {
     #[test]
     fn totals_add_up_and_ratio_needs_compressed_data() {
         let t = totals(&[row(10, 6, 1000, 100), row(5, 0, 0, 0)]);
-        assert_eq!((t.chunks, t.backlog_chunks), (15, 6));
+        assert_eq!((t.chunks, t.backlog_chunks), (15, Some(6)));
         assert_eq!(t.ratio(), Some(10.0));
         assert_eq!(row(5, 0, 0, 0).ratio(), None);
     }

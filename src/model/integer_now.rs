@@ -1,7 +1,8 @@
 //! "Now" of integer-time hypertables, from their integer_now functions: each called by the
-//! client in a statement of its own, and only a function monitoring may call
-//! (queries/integer_now_calls.sql: reachable by this role, not volatile, owned by a superuser or
-//! this role, not shadowed by an overload), named as the server quotes it. Neither XML support
+//! client in a statement of its own, with the search_path TimescaleDB's policy jobs call it
+//! with, and only a function monitoring may call (queries/integer_now_calls.sql: reachable by
+//! this role, not volatile, owned by a superuser or this role, not shadowed by an overload, its
+//! hypertable's owner a superuser or this role), named as the server quotes it. Neither XML support
 //! (servers built without libxml refuse `query_to_xml`) nor dynamic SQL on the server is
 //! needed; a call that fails leaves that hypertable's "now" unknown, not the read.
 
@@ -37,29 +38,44 @@ pub async fn read(
     list: &(impl ToStatement + ?Sized),
 ) -> Result<IntegerNows, Error> {
     let rows = client.query(list, &[]).await?;
-    // Each function once, however many hypertables share it (a tenant's hypertables usually
-    // do): `call` is the server's quoting of its schema and name (format %I.%I()).
-    let mut calls: std::collections::BTreeMap<String, Vec<i32>> = Default::default();
+    // Each function once per search_path, however many hypertables share it (a tenant's
+    // hypertables usually do): `call` is the server's quoting of its schema and name (format
+    // %I.%I()), `search_path` the one its policy jobs call it with.
+    let mut calls: std::collections::BTreeMap<(String, String), Vec<i32>> = Default::default();
     for r in &rows {
-        let (id, call): (i32, String) = (r.get("hypertable_id"), r.get("call"));
-        calls.entry(call).or_default().push(id);
+        let (id, call, path): (i32, String, String) =
+            (r.get("hypertable_id"), r.get("call"), r.get("search_path"));
+        calls.entry((call, path)).or_default().push(id);
     }
-    let reads = calls.iter().map(|(call, ids)| async move {
-        let now = client
-            .query_one(format!("SELECT {call}::bigint").as_str(), &[])
-            .await
-            .ok()
-            .and_then(|row| row.get::<_, Option<i64>>(0));
-        now.map(|now| (ids, now))
-    });
+    // Each call a transaction of its own, its search_path set for it alone (SET LOCAL): a
+    // failing call rolls back only itself, and the session's own search_path is back at its
+    // COMMIT. Other reads share this session (a one-shot read pipelines them): the four
+    // statements are sent together, their statements prepared first, so nothing else runs in
+    // between — each is sent at its future's first poll, and join! polls them in order.
     let mut out = IntegerNows::default();
-    for (ids, now) in futures_util::future::join_all(reads)
-        .await
-        .into_iter()
-        .flatten()
-    {
-        out.ids.extend(ids);
-        out.nows.extend(std::iter::repeat_n(now, ids.len()));
+    if calls.is_empty() {
+        return Ok(out);
+    }
+    let set = client
+        .prepare("SELECT pg_catalog.set_config('search_path', $1, true)")
+        .await?;
+    for ((call, path), ids) in &calls {
+        let Ok(select) = client.prepare(&format!("SELECT {call}::bigint")).await else {
+            continue;
+        };
+        let param: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [path];
+        let (begin, _, now, commit) = futures_util::join!(
+            client.simple_query("BEGIN"),
+            client.query_one(&set, &param),
+            client.query_one(&select, &[]),
+            client.simple_query("COMMIT"),
+        );
+        begin?;
+        commit?;
+        if let Some(now) = now.ok().and_then(|row| row.get::<_, Option<i64>>(0)) {
+            out.ids.extend(ids);
+            out.nows.extend(std::iter::repeat_n(now, ids.len()));
+        }
     }
     Ok(out)
 }

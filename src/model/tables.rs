@@ -716,14 +716,18 @@ pub fn build(
                 median_chunk_bytes: t.median_chunk_bytes,
             });
             let columns = settings.get(&r.id).cloned().unwrap_or_default();
+            let backlog_known = compression.compress_after.is_none()
+                || limits.compress_upto.is_some()
+                || limits.compress_created.is_some();
             tables.compression.push(Compression {
                 definition: compression.clone(),
                 segmentby: columns.segmentby,
                 orderby: columns.orderby,
                 chunks: t.chunks,
                 compressed_chunks: t.compressed_chunks,
-                backlog_chunks: t.backlog_chunks,
-                backlog_bytes: t.backlog_bytes,
+                // a policy whose threshold could not be computed: its backlog is unknown
+                backlog_chunks: backlog_known.then_some(t.backlog_chunks),
+                backlog_bytes: backlog_known.then_some(t.backlog_bytes),
                 before_bytes: t.before_bytes,
                 after_bytes: t.after_bytes,
                 partial_chunks: t.partial_chunks,

@@ -263,21 +263,24 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
 fn compression(input: &Inputs, limits: &Thresholds, _now: DateTime<Utc>, out: &mut Found) {
     let mut add = adder(out);
     for c in input.compression.unwrap_or_default() {
-        if c.backlog_chunks > limits.max_backlog_chunks {
+        let (Some(backlog), Some(backlog_bytes)) = (c.backlog_chunks, c.backlog_bytes) else {
+            continue;
+        };
+        if backlog > limits.max_backlog_chunks {
             add(
                 Severity::Warning,
                 ProblemKind::CompressionBacklog,
                 format::qualified(&c.schema, &c.name),
                 format!(
                     "{} chunks ({}) older than compress_after {} are not compressed",
-                    c.backlog_chunks,
-                    format::bytes(c.backlog_bytes),
+                    backlog,
+                    format::bytes(backlog_bytes),
                     c.compress_after
                         .as_deref()
                         .map_or("?".into(), format::interval)
                 ),
                 Subject::relation(&c.schema, &c.name),
-                c.backlog_bytes as f64,
+                backlog_bytes as f64,
             );
         }
     }

@@ -119,7 +119,7 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
     let ratio = c
         .ratio()
         .map_or_else(Cell::empty, |r| Cell::num(r, format::ratio(r)));
-    let backlog_tone = if c.backlog_chunks > 0 {
+    let backlog_tone = if c.backlog_chunks.unwrap_or(0) > 0 {
         Tone::Warn
     } else {
         Tone::Normal
@@ -138,8 +138,11 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
             } else {
                 Tone::Muted
             }),
-            count(c.backlog_chunks).tone(backlog_tone),
-            bytes(c.backlog_bytes).tone(backlog_tone),
+            // Unknown (no "now" for its integer time here): a question mark, not 0.
+            c.backlog_chunks
+                .map_or_else(|| Cell::text("?"), count)
+                .tone(backlog_tone),
+            super::opt_bytes(c.backlog_bytes).tone(backlog_tone),
             Cell::num(
                 c.compressed_chunks as f64,
                 format!("{}/{}", c.compressed_chunks, c.chunks),
@@ -163,7 +166,7 @@ pub fn rows(list: &[Compression]) -> impl Iterator<Item = TableRow> + '_ {
             super::hypertables::open_chunks_filtered(
                 &c.schema,
                 &c.name,
-                (c.backlog_chunks > 0).then_some(super::hypertables::FATE_BACKLOG),
+                (c.backlog_chunks.unwrap_or(0) > 0).then_some(super::hypertables::FATE_BACKLOG),
             ),
         )
     });

@@ -90,3 +90,101 @@ async fn float_partitioned(server: &Tsdb) {
     ours.sort();
     assert_eq!(ours.join(" "), ranges);
 }
+
+#[tokio::test]
+async fn an_unqualified_integer_now_counts_as_the_policy_job_counts() {
+    let engine = engine_with_files(&[]);
+    on_each(
+        own_servers(&engine, None, "intnow"),
+        unqualified_integer_now,
+    )
+    .await;
+}
+
+/// continuous_agg_test's `SELECT coalesce(max(timeval), 0) FROM continuous_agg_test`: an
+/// integer_now naming its table without a schema. TimescaleDB's policy jobs call it with their
+/// owner's search_path and find the table; hypertop's own search_path (pg_catalog, pg_temp)
+/// did not, so backlog, overdue and lag stayed empty. And where "now" cannot be had (a
+/// function hypertop may not call), the backlog is unknown, not 0 chunks / 0 B.
+async fn unqualified_integer_now(server: &Tsdb) {
+    let c = &server.conninfo;
+    let tenant = format!("intnow_tenant_{}", std::process::id());
+    psql(
+        c,
+        &format!(
+            "CREATE EXTENSION IF NOT EXISTS timescaledb;
+             DROP TABLE IF EXISTS public.int_t; DROP TABLE IF EXISTS public.int_u;
+             DO $$ BEGIN CREATE ROLE {tenant}; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+             CREATE TABLE public.int_t (timeval int NOT NULL, v int);
+             SELECT create_hypertable('public.int_t', 'timeval', chunk_time_interval => 10);
+             CREATE OR REPLACE FUNCTION public.int_t_now() RETURNS int LANGUAGE sql STABLE
+               AS $$ SELECT coalesce(max(timeval), 0) FROM int_t $$;
+             SELECT set_integer_now_func('public.int_t', 'public.int_t_now');
+             INSERT INTO public.int_t SELECT g, g FROM generate_series(0, 99) g;
+             ALTER TABLE public.int_t SET (timescaledb.compress);
+             SELECT add_compression_policy('public.int_t', 30);
+             SELECT add_retention_policy('public.int_t', 60);
+             -- the same, its integer_now a tenant's: not called by a superuser's monitoring
+             CREATE TABLE public.int_u (timeval int NOT NULL, v int);
+             SELECT create_hypertable('public.int_u', 'timeval', chunk_time_interval => 10);
+             CREATE OR REPLACE FUNCTION public.int_u_now() RETURNS int LANGUAGE sql STABLE
+               AS $$ SELECT 99 $$;
+             ALTER FUNCTION public.int_u_now() OWNER TO {tenant};
+             SELECT set_integer_now_func('public.int_u', 'public.int_u_now');
+             INSERT INTO public.int_u SELECT g, g FROM generate_series(0, 99) g;
+             ALTER TABLE public.int_u SET (timescaledb.compress);
+             SELECT add_compression_policy('public.int_u', 30);
+             SELECT add_retention_policy('public.int_u', 60);"
+        ),
+    );
+    // what the policies' next runs take, by TimescaleDB's own "now"
+    let count = |upto: &str| -> i64 {
+        psql(
+            c,
+            &format!(
+                "SELECT count(*) FROM timescaledb_information.chunks
+                  WHERE hypertable_name = 'int_t' AND range_end_integer <= public.int_t_now() - {upto}
+                    AND NOT is_compressed"
+            ),
+        )
+        .parse()
+        .unwrap()
+    };
+    let (backlog, overdue) = (count("30"), count("60"));
+    assert_eq!((backlog, overdue), (6, 3));
+    let s = open_at(c).await;
+    let Payload::Catalog(catalog) = fetch(&s, QueryKind::Catalog, None).await else {
+        panic!("a catalog pass")
+    };
+    let Ok(Relations::Hypertables(t)) = catalog.relations else {
+        panic!("hypertables")
+    };
+    let compression = |name: &str| {
+        t.compression
+            .iter()
+            .find(|r| &*r.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    let retention = |name: &str| {
+        t.retention
+            .iter()
+            .find(|r| &*r.name == name)
+            .unwrap_or_else(|| panic!("{name}"))
+            .clone()
+    };
+    assert_eq!(compression("int_t").backlog_chunks, Some(backlog));
+    assert_eq!(retention("int_t").overdue_chunks, Some(overdue));
+    assert_eq!(compression("int_u").backlog_chunks, None, "unknown, not 0");
+    assert_eq!(compression("int_u").backlog_bytes, None);
+    assert_eq!(retention("int_u").overdue_chunks, None);
+    // the monitoring session's own search_path is as it was
+    let path: String =
+        s.0.client
+            .query_one("SELECT current_setting('search_path')", &[])
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(path, "pg_catalog, pg_temp");
+    psql(c, "DROP TABLE public.int_t; DROP TABLE public.int_u");
+}
