@@ -551,6 +551,7 @@ mod tests {
             range_end: 1,
             created: None,
             columns: 3,
+            osm: false,
         }
     }
 

@@ -188,3 +188,59 @@ async fn unqualified_integer_now(server: &Tsdb) {
     assert_eq!(path, "pg_catalog, pg_temp");
     psql(c, "DROP TABLE public.int_t; DROP TABLE public.int_u");
 }
+
+#[tokio::test]
+async fn an_osm_chunk_counts_in_its_hypertables_size_and_nowhere_else() {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, "osmsize"), osm_chunk_sizes).await;
+}
+
+/// chunk_utils and compression_errors mark a chunk as an OSM chunk (tiered data, or a foreign
+/// table attached as one) with `UPDATE _timescaledb_catalog.chunk SET osm_chunk = true`.
+/// hypertable_detailed_size counts its bytes, timescaledb_information.hypertables does not
+/// count it as a chunk; hypertop left its bytes out of the size.
+async fn osm_chunk_sizes(server: &Tsdb) {
+    let c = &server.conninfo;
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS osm CASCADE; CREATE SCHEMA osm;
+         CREATE TABLE osm.t (ts timestamptz NOT NULL, v int);
+         CREATE INDEX ON osm.t (v);
+         SELECT create_hypertable('osm.t', 'ts', chunk_time_interval => interval '1 day');
+         INSERT INTO osm.t SELECT '2024-01-01'::timestamptz + g * interval '1 minute', g
+           FROM generate_series(0, 2 * 1440 - 1) g;
+         UPDATE _timescaledb_catalog.chunk SET osm_chunk = true
+          WHERE id = (SELECT min(ch.id) FROM _timescaledb_catalog.chunk ch
+                        JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
+                       WHERE h.schema_name = 'osm');",
+    );
+    let theirs: Vec<i64> = psql(
+        c,
+        "SELECT (SELECT total_bytes FROM hypertable_detailed_size('osm.t')) || ' ' ||
+                (SELECT num_chunks FROM timescaledb_information.hypertables
+                  WHERE hypertable_schema = 'osm')",
+    )
+    .split(' ')
+    .map(|n| n.parse().unwrap())
+    .collect();
+    assert_eq!(theirs[1], 1, "TimescaleDB counts the OSM chunk apart");
+    let s = open_at(c).await;
+    let Payload::Catalog(catalog) = fetch(&s, QueryKind::Catalog, None).await else {
+        panic!("a catalog pass")
+    };
+    let Ok(Relations::Hypertables(t)) = catalog.relations else {
+        panic!("hypertables")
+    };
+    let h = t
+        .hypertables
+        .iter()
+        .find(|h| &*h.schema == "osm")
+        .expect("osm.t listed");
+    assert_eq!(
+        (h.total_bytes, h.chunks),
+        (theirs[0], theirs[1]),
+        "{}: total bytes and chunks as hypertable_detailed_size and the hypertables view say",
+        server.label
+    );
+}
