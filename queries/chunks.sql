@@ -28,6 +28,10 @@ integer_now_given AS (
 , chunk AS (
     SELECT r.relnamespace, r.relname, ds.range_start, ds.range_end, h.integer_time,
            (ch.status & 1) = 1                                      AS is_compressed,
+           -- frozen (freeze_chunk: no writes, no changes; tiering does this): 4; compressed
+           -- and written into since: 8
+           (ch.status & 4) = 4                                      AS is_frozen,
+           (ch.status & 8) = 8                                      AS is_partial,
            -- creation_time exists from 2.13
            (to_jsonb(ch) ->> 'creation_time')::timestamptz          AS created,
            l.compress_upto, l.compress_created, l.drop_upto, l.drop_created,
@@ -48,7 +52,7 @@ integer_now_given AS (
 )
 SELECT (SELECT n.nspname::text FROM pg_catalog.pg_namespace n WHERE n.oid = r.relnamespace) AS schema,
        r.relname::text                                              AS name,
-       r.is_compressed, r.created, r.total_bytes::bigint AS total_bytes,
+       r.is_compressed, r.is_frozen, r.is_partial, r.created, r.total_bytes::bigint AS total_bytes,
        r.before_bytes::bigint AS before_bytes, r.after_bytes::bigint AS after_bytes,
        coalesce(NOT r.is_compressed AND (r.range_end <= r.compress_upto
                                          OR r.created <= r.compress_created), false) AS in_backlog,

@@ -6,10 +6,17 @@ WITH
 --@include job_stat
 SELECT j.id                                                       AS job_id,
        r.application_name IS NOT NULL                             AS running,
-       js.last_run_status::text                                   AS last_run_status,
+       -- a run started and never marked ended, with no worker running it, is a crash (as the
+       -- scheduler deduces it; TimescaleDB's view says nothing, and hypertop said "never" of a
+       -- job that had run twice)
+       CASE WHEN js.last_run_status IS NULL AND js.total_runs > 0 AND r.application_name IS NULL
+            THEN 'Crashed' ELSE js.last_run_status END::text     AS last_run_status,
        CASE WHEN isfinite(js.last_run_started_at) THEN js.last_run_started_at END AS last_run_started,
        CASE WHEN isfinite(js.last_successful_finish) THEN js.last_successful_finish END AS last_success,
        CASE WHEN isfinite(js.next_start) THEN js.next_start END    AS next_start,
+       -- -infinity: not set (a first run, one in flight or crashed), the scheduler starts the
+       -- job as soon as it looks; not unknown
+       coalesce(js.next_start = '-infinity', false)               AS next_start_unset,
        coalesce(js.total_runs, 0)::bigint                         AS total_runs,
        coalesce(js.total_failures, 0)::bigint                     AS total_failures,
        coalesce(js.consecutive_failures, 0)::int                  AS consecutive_failures,
@@ -29,7 +36,10 @@ SELECT j.id                                                       AS job_id,
   -- worker's pid; it is no error, and it hid the last one. A row without an end whose worker
   -- is gone (no backend with that pid that started before the run) is a crash, and stays.
   LEFT JOIN LATERAL (
-        SELECT true AS found, x.err_message, x.sqlerrcode, x.start_time
+        -- (a crash reported after a restart starts at zero, 2000-01-01: it is as new as its end)
+        SELECT true AS found, x.err_message, x.sqlerrcode,
+               CASE WHEN x.start_time <> '2000-01-01 00:00:00+00' THEN x.start_time
+                    ELSE x.finish_time END AS start_time
           FROM timescaledb_information.job_errors x
          WHERE x.job_id = j.id
            AND (js.job_id IS NULL OR js.total_successes < js.total_runs)
@@ -38,7 +48,7 @@ SELECT j.id                                                       AS job_id,
                     AND EXISTS (SELECT FROM pg_catalog.pg_stat_get_activity(x.pid) a
                                  -- hidden from a role without pg_read_all_stats: the pid alone
                                  WHERE a.backend_start IS NULL OR a.backend_start <= x.start_time))
-         ORDER BY x.start_time DESC
+         ORDER BY 4 DESC
          LIMIT 1) e ON true
  WHERE js.job_id IS NOT NULL OR r.application_name IS NOT NULL OR e.found
  ORDER BY j.id

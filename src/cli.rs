@@ -87,7 +87,7 @@ hypertop -h db1 -U monitor -d metrics\n  \
 PGSERVICE=prod hypertop\n\n\
 Environment: PGHOST PGPORT PGUSER PGPASSWORD PGDATABASE PGSSLMODE PGSSLROOTCERT\n\
 PGCONNECT_TIMEOUT PGAPPNAME PGPASSFILE PGSERVICE PGSERVICEFILE; NO_COLOR selects the mono theme.\n\n\
-Keys: 1-7 tabs, Enter drill down, Esc back, / filter, s sort, ? help, r refresh, q quit.\n\n\
+Keys: 1-9 tabs, Enter drill down, Esc back, / filter, s sort, ? help, r refresh, q quit.\n\n\
 Exit status: 0 after quitting, 2 when the connection fails, 1 on other errors,\n\
 128+N when ended by signal N."
 )]
@@ -391,6 +391,14 @@ impl Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn help_names_every_tab_key() {
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        let keys = format!("Keys: 1-{} tabs", crate::screens::Tab::count());
+        assert!(help.contains(&keys), "{keys} not in:\n{help}");
+    }
 
     #[test]
     fn a_file_where_the_database_goes_is_said() {

@@ -376,6 +376,7 @@ mod tests {
             pid: None,
             sqlerrcode: None,
             err_message: None,
+            crash_reported: false,
         }
     }
 
@@ -405,6 +406,8 @@ mod tests {
             range_start: None,
             range_end: None,
             compressed,
+            frozen: false,
+            partial: false,
             created: None,
             total_bytes: Some(after),
             before_bytes: Some(before),

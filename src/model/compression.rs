@@ -19,8 +19,10 @@ pub struct Compression {
     /// policy's threshold cannot be computed (integer time whose "now" is unknown here).
     pub backlog_chunks: Option<i64>,
     pub backlog_bytes: Option<i64>,
-    pub before_bytes: i64,
-    pub after_bytes: i64,
+    /// Before and after compression, as TimescaleDB recorded them: None where it has no figure
+    /// (nothing compressed, or compressed without a record), as its statistics say NULL.
+    pub before_bytes: Option<i64>,
+    pub after_bytes: Option<i64>,
     /// Compressed chunks written into since (their new rows stay uncompressed until the chunk
     /// is compressed again).
     pub partial_chunks: i64,
@@ -53,7 +55,10 @@ reads_through!(Compression, definition: CompressionDefinition);
 impl Compression {
     /// before / after, when anything is compressed.
     pub fn ratio(&self) -> Option<f64> {
-        (self.after_bytes > 0).then(|| self.before_bytes as f64 / self.after_bytes as f64)
+        match (self.before_bytes, self.after_bytes) {
+            (Some(before), Some(after)) if after > 0 => Some(before as f64 / after as f64),
+            _ => None,
+        }
     }
 }
 
@@ -73,8 +78,12 @@ pub fn totals(rows: &[Compression]) -> Compression {
         // the total counts what is known (a table whose backlog is unknown adds nothing)
         t.backlog_chunks = Some(t.backlog_chunks.unwrap_or(0) + r.backlog_chunks.unwrap_or(0));
         t.backlog_bytes = Some(t.backlog_bytes.unwrap_or(0) + r.backlog_bytes.unwrap_or(0));
-        t.before_bytes += r.before_bytes;
-        t.after_bytes += r.after_bytes;
+        let add = |t: Option<i64>, r: Option<i64>| match (t, r) {
+            (None, None) => None,
+            (t, r) => Some(t.unwrap_or(0) + r.unwrap_or(0)),
+        };
+        t.before_bytes = add(t.before_bytes, r.before_bytes);
+        t.after_bytes = add(t.after_bytes, r.after_bytes);
         t.partial_chunks += r.partial_chunks;
         t.uncompressed_between += r.uncompressed_between;
     }
@@ -173,7 +182,7 @@ impl SegmentStats {
 mod tests {
     use super::*;
 
-    fn row(chunks: i64, backlog: i64, before: i64, after: i64) -> Compression {
+    fn row(chunks: i64, backlog: i64, before: Option<i64>, after: Option<i64>) -> Compression {
         Compression {
             chunks,
             backlog_chunks: Some(backlog),
@@ -185,10 +194,13 @@ mod tests {
 
     #[test]
     fn totals_add_up_and_ratio_needs_compressed_data() {
-        let t = totals(&[row(10, 6, 1000, 100), row(5, 0, 0, 0)]);
+        let t = totals(&[row(10, 6, Some(1000), Some(100)), row(5, 0, None, None)]);
         assert_eq!((t.chunks, t.backlog_chunks), (15, Some(6)));
         assert_eq!(t.ratio(), Some(10.0));
-        assert_eq!(row(5, 0, 0, 0).ratio(), None);
+        assert_eq!(row(5, 0, None, None).ratio(), None);
+        // no figure anywhere: none in the total either (TimescaleDB's NULL, not 0 B)
+        let none = totals(&[row(5, 0, None, None)]);
+        assert_eq!((none.before_bytes, none.after_bytes), (None, None));
     }
 
     #[test]

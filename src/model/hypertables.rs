@@ -60,6 +60,12 @@ pub struct Chunk {
     pub range_start: Option<Bound>,
     pub range_end: Option<Bound>,
     pub compressed: bool,
+    /// Frozen (`freeze_chunk`): no row may be written, changed or deleted, and no policy
+    /// compresses, decompresses or drops it.
+    pub frozen: bool,
+    /// Compressed and written into since: the new rows stay uncompressed until it is
+    /// compressed (or compacted) again.
+    pub partial: bool,
     pub created: Option<DateTime<Utc>>,
     /// On disk, compressed data included (none while the chunk is locked, e.g. being
     /// compressed).
@@ -91,6 +97,8 @@ pub async fn fetch_chunks(
             range_start: Bound::from_row(r, "range_start", "range_start_integer")?,
             range_end: Bound::from_row(r, "range_end", "range_end_integer")?,
             compressed: r.try_get("is_compressed")?,
+            frozen: r.try_get("is_frozen")?,
+            partial: r.try_get("is_partial")?,
             created: r.try_get("created")?,
             total_bytes: r.try_get("total_bytes")?,
             before_bytes: r.try_get("before_bytes")?,

@@ -29,6 +29,9 @@ pub struct Job {
     pub last_run_started: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
     pub next_start: Option<DateTime<Utc>>,
+    /// Its next start is not set (`-infinity`: a first run, or one in flight or crashed): the
+    /// scheduler starts it as soon as it looks.
+    pub next_start_unset: bool,
     pub total_runs: i64,
     pub total_failures: i64,
     pub consecutive_failures: i32,
@@ -124,6 +127,7 @@ struct JobState {
     last_run_started: Option<DateTime<Utc>>,
     last_success: Option<DateTime<Utc>>,
     next_start: Option<DateTime<Utc>>,
+    next_start_unset: bool,
     total_runs: i64,
     total_failures: i64,
     consecutive_failures: i32,
@@ -140,6 +144,7 @@ impl JobState {
             last_run_started: r.try_get("last_run_started")?,
             last_success: r.try_get("last_success")?,
             next_start: r.try_get("next_start")?,
+            next_start_unset: r.try_get("next_start_unset")?,
             total_runs: r.try_get("total_runs")?,
             total_failures: r.try_get("total_failures")?,
             consecutive_failures: r.try_get("consecutive_failures")?,
@@ -203,6 +208,7 @@ impl<'a> Merge<'a> {
             last_run_started: state.last_run_started,
             last_success: state.last_success,
             next_start: state.next_start,
+            next_start_unset: state.next_start_unset,
             total_runs: state.total_runs,
             total_failures: state.total_failures,
             consecutive_failures: state.consecutive_failures,
@@ -264,6 +270,9 @@ pub struct JobRun {
     pub pid: Option<i32>,
     pub sqlerrcode: Option<String>,
     pub err_message: Option<String>,
+    /// A crash the scheduler reported after it restarted: the run's start and error went with
+    /// its process (TimescaleDB writes a start of zero, 2000-01-01), so `start_time` is None.
+    pub crash_reported: bool,
 }
 
 pub async fn fetch_runs(
@@ -286,6 +295,7 @@ pub async fn fetch_runs(
                 pid: r.try_get("pid")?,
                 sqlerrcode: r.try_get("sqlerrcode")?,
                 err_message: r.try_get("err_message")?,
+                crash_reported: r.try_get("crash_reported")?,
             })
         })
         .collect()

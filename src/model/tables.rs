@@ -234,10 +234,12 @@ impl ChunkNumbers {
     }
 
     /// Its snapshot (zeros when it has none).
-    pub fn compressed_size(&self, chunk: i32) -> CompressedSize {
+    /// None where TimescaleDB recorded none (a chunk not compressed, or compressed without a
+    /// record: its statistics then say NULL, not 0).
+    pub fn compressed_size(&self, chunk: i32) -> Option<CompressedSize> {
         match self.compressed.binary_search_by_key(&chunk, |c| c.0) {
-            Ok(i) => self.compressed[i].1,
-            Err(_) => CompressedSize::default(),
+            Ok(i) => Some(self.compressed[i].1),
+            Err(_) => None,
         }
     }
 }
@@ -271,8 +273,10 @@ pub struct ChunkTotals {
     /// Internal time (or integers) of the earliest start and latest end.
     pub range_start: Option<i64>,
     pub range_end: Option<i64>,
-    pub before_bytes: i64,
-    pub after_bytes: i64,
+    /// Sums of the compressed chunks' sizes before and after compression; None where no chunk
+    /// has them (as hypertable_compression_stats says NULL, not 0).
+    pub before_bytes: Option<i64>,
+    pub after_bytes: Option<i64>,
     pub backlog_chunks: i64,
     pub backlog_bytes: i64,
     pub overdue_chunks: i64,
@@ -359,8 +363,10 @@ pub fn chunk_totals(
                 .map_or(c.range_start, |s| s.min(c.range_start)),
         );
         t.range_end = Some(t.range_end.map_or(c.range_end, |e| e.max(c.range_end)));
-        t.before_bytes += size.before;
-        t.after_bytes += size.after;
+        if let Some(size) = size {
+            t.before_bytes = Some(t.before_bytes.unwrap_or(0) + size.before);
+            t.after_bytes = Some(t.after_bytes.unwrap_or(0) + size.after);
+        }
         if !compressed && due(limits.compress_upto, limits.compress_created) {
             t.backlog_chunks += 1;
             t.backlog_bytes += bytes.total();
@@ -379,10 +385,10 @@ pub fn chunk_totals(
                 t.newest_bytes = bytes.total();
             }
         }
-        written.push(if compressed {
-            size.before
-        } else {
-            bytes.total()
+        // (a compressed chunk without a record: only its size now is known)
+        written.push(match size {
+            Some(size) if compressed => size.before,
+            _ => bytes.total(),
         });
         if compressed {
             newest_compressed = newest_compressed.max(c.range_start);
@@ -836,8 +842,7 @@ mod tests {
             for id in -12..72 {
                 assert_eq!(numbers.is_compressed(id), compressed.contains(&id), "{id}");
                 assert_eq!(numbers.is_partial(id), partial.contains(&id), "{id}");
-                let size = sizes.get(&id).copied().unwrap_or_default();
-                assert_eq!(numbers.compressed_size(id), size, "{id}");
+                assert_eq!(numbers.compressed_size(id), sizes.get(&id).copied(), "{id}");
             }
         }
     }
@@ -930,7 +935,7 @@ mod tests {
             }
         );
         assert_eq!((one.range_start, one.range_end), (Some(0), Some(30)));
-        assert_eq!((one.before_bytes, one.after_bytes), (9000, 111));
+        assert_eq!((one.before_bytes, one.after_bytes), (Some(9000), Some(111)));
         // chunk 1 is due but compressed; chunk 2 ends at the threshold: due
         assert_eq!((one.backlog_chunks, one.backlog_bytes), (1, 3000));
         assert_eq!((one.overdue_chunks, one.overdue_bytes), (1, 8192 + 111));

@@ -245,11 +245,13 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
                 Some(format!("set-compress-after {object} 7d")),
             );
         }
-        let judged = c.before_bytes >= RATIO_JUDGED_FROM;
-        if let Some(ratio) = c
-            .ratio()
-            .filter(|r| judged && *r < limits.min_compression_ratio)
-        {
+        let judged = c.before_bytes.is_some_and(|b| b >= RATIO_JUDGED_FROM);
+        if let (Some(ratio), Some(before), Some(after)) = (
+            c.ratio()
+                .filter(|r| judged && *r < limits.min_compression_ratio),
+            c.before_bytes,
+            c.after_bytes,
+        ) {
             push(
                 out,
                 ProblemKind::LowCompressionRatio,
@@ -257,13 +259,13 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
                 format!(
                     "{} compressed chunks went from {} to {} ({}; advice below {}): segmentby {} may leave segments too small to compress (each chunk's ratio: the Compression tab's chunks)",
                     c.compressed_chunks,
-                    format::bytes(c.before_bytes),
-                    format::bytes(c.after_bytes),
+                    format::bytes(before),
+                    format::bytes(after),
                     format::ratio(ratio),
                     format::ratio(limits.min_compression_ratio),
                     segmentby.unwrap_or("(none)"),
                 ),
-                c.before_bytes as f64,
+                before as f64,
                 Some(set_compression(&object, "", orderby)),
             );
         }

@@ -902,7 +902,7 @@ mod tests {
         let mut no_policy = fixtures::compression("events", 0);
         (no_policy.job_id, no_policy.compress_after) = (None, None);
         let mut poor = fixtures::compression("poor", 0);
-        (poor.before_bytes, poor.after_bytes) = (13 << 20, 10 << 20);
+        (poor.before_bytes, poor.after_bytes) = (Some(13 << 20), Some(10 << 20));
         let mut unordered = fixtures::compression("unordered", 0);
         unordered.orderby = Some("device_id, \"Time\" DESC".into());
         let mut disabled = fixtures::compression("disabled", 0);

@@ -996,6 +996,8 @@ mod tests {
                 range_start: None,
                 range_end: None,
                 compressed: i < 30,
+                frozen: false,
+                partial: false,
                 created: None,
                 total_bytes: Some(if i < 30 { 8 << 20 } else { (60 + i) << 20 }),
                 before_bytes: (i < 30).then_some(if i % 3 == 0 { 12 << 20 } else { 80 << 20 }),
@@ -1030,6 +1032,7 @@ mod tests {
                     pid: None,
                     sqlerrcode: None,
                     err_message: None,
+                    crash_reported: false,
                 }
             })
             .collect();

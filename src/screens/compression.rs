@@ -1,6 +1,6 @@
 //! Compression tab, with a totals row.
 
-use super::{bytes, count, opt_text, row_id, seconds, Ctx, Screen, TableRow};
+use super::{count, opt_text, row_id, seconds, Ctx, Screen, TableRow};
 use crate::actions::parse::{Command, Interval, ObjectName};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
@@ -147,8 +147,8 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
                 c.compressed_chunks as f64,
                 format!("{}/{}", c.compressed_chunks, c.chunks),
             ),
-            bytes(c.before_bytes),
-            bytes(c.after_bytes),
+            super::opt_bytes(c.before_bytes),
+            super::opt_bytes(c.after_bytes),
             ratio,
             compress_after,
             opt_text(c.segmentby.as_deref()),

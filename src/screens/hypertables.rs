@@ -183,10 +183,12 @@ pub fn chunk_rows(chunks: &[Chunk], ctx: Ctx) -> impl Iterator<Item = TableRow> 
             }
             _ => Cell::empty(),
         };
-        let state = if c.compressed {
-            Cell::text("compressed").tone(Tone::Ok)
-        } else {
-            Cell::text("uncompressed")
+        let state = match (c.compressed, c.partial, c.frozen) {
+            // (compressed or not, its Before and After columns say)
+            (_, _, true) => Cell::text("frozen").tone(Tone::Muted),
+            (true, true, _) => Cell::text("partial").tone(Tone::Warn),
+            (true, false, _) => Cell::text("compressed").tone(Tone::Ok),
+            (false, ..) => Cell::text("uncompressed"),
         };
         // What the policies will do to it: the filter words `overdue` and `backlog` list them.
         let fate = match (c.overdue, c.in_backlog) {

@@ -175,8 +175,15 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
         let last = match j.last_run_status.as_deref() {
             Some("Failed") => Cell::text("failed").tone(Tone::Critical),
             Some("Success") => Cell::text("ok").tone(Tone::Ok),
+            Some("Crashed") => Cell::text("crashed").tone(Tone::Critical),
             Some(other) => Cell::text(other.to_lowercase()),
+            None if j.total_runs > 0 => Cell::text("running").tone(Tone::Ok),
             None => Cell::text("never").tone(Tone::Muted),
+        };
+        let next_start = if j.next_start_unset && j.scheduled && !j.running() {
+            Cell::text("at once")
+        } else {
+            relative(j.next_start, ctx)
         };
         // The same limit as the overview's: a failing job is critical from there on.
         let fails = count(j.consecutive_failures as i64).tone(match j.consecutive_failures {
@@ -205,7 +212,7 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
                 state,
                 last,
                 fails,
-                relative(j.next_start, ctx),
+                next_start,
                 relative(j.last_success, ctx),
                 count(j.total_runs),
                 count(j.total_failures),
@@ -251,24 +258,37 @@ pub fn run_rows(list: &[JobRun], ctx: Ctx) -> Vec<TableRow> {
                 Some(false) => Cell::text("failed").tone(Tone::Critical),
                 None => Cell::text("running?").tone(Tone::Warn),
             };
+            let result = if r.crash_reported {
+                Cell::text("crashed").tone(Tone::Critical)
+            } else {
+                result
+            };
+            let started = match r.start_time {
+                None if r.crash_reported => Cell::text("unknown").tone(Tone::Muted),
+                t => time(t, ctx),
+            };
+            let message = if r.crash_reported && r.err_message.is_none() {
+                Some("crash reported after the scheduler restarted: its start and error went with its process; see the server log".to_string())
+            } else {
+                r.err_message.clone()
+            };
             let took = match (r.start_time, r.finish_time) {
                 (Some(s), Some(f)) => seconds(Some((f - s).as_seconds_f64())),
                 _ => Cell::empty(),
             };
-            let detail = r
-                .err_message
+            let detail = message
                 .as_ref()
                 .map(|m| format!("SQLSTATE {}: {m}", r.sqlerrcode.as_deref().unwrap_or("?")));
             TableRow::new(
                 i.to_string(),
                 vec![
-                    time(r.start_time, ctx),
+                    started,
                     result,
                     took,
                     opt_text(r.sqlerrcode.as_deref()),
                     r.pid
                         .map_or_else(Cell::empty, |p| Cell::num(p as f64, p.to_string())),
-                    opt_text(r.err_message.as_deref()),
+                    opt_text(message.as_deref()),
                 ],
             )
             .detail(detail)

@@ -198,7 +198,7 @@ async fn compression_backlog_and_retention_overdue_match_the_scenario_on(server:
     assert_eq!(m.compress_after_seconds, Some(7.0 * 86_400.0));
     assert_eq!(m.segmentby.as_deref(), Some("device"));
     assert_eq!(m.orderby.as_deref(), Some("\"time\" DESC"));
-    assert!(m.before_bytes > 0 && m.after_bytes > 0);
+    assert!(m.before_bytes > Some(0) && m.after_bytes > Some(0));
     let logs = list.iter().find(|c| &*c.name == "logs").unwrap();
     assert!(!logs.enabled);
     assert_eq!(
