@@ -1007,6 +1007,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     last_run_started: Some(now),
                     last_success: Some(now),
                     next_start: Some(now),
+                    next_start_unset: false,
                     total_runs: 10,
                     total_failures: 0,
                     consecutive_failures: 0,
