@@ -6,6 +6,9 @@ WITH
 --@include job_stat
 SELECT j.id                                                       AS job_id,
        r.application_name IS NOT NULL                             AS running,
+       r.pid                                                      AS worker_pid,
+       r.waiting_on,
+       js.mean_run_seconds,
        -- a run started and never marked ended, with no worker running it, is a crash (as the
        -- scheduler deduces it; TimescaleDB's view says nothing, and hypertop said "never" of a
        -- job that had run twice)

@@ -50,6 +50,10 @@ pub struct CheckLimits {
     pub unused_index_bytes: Option<i64>,
     /// How old statistics must be before an index never scanned is called unused.
     pub unused_after: Option<String>,
+    /// A job running this many times its usual run (default 5), and at least `long_run_floor`
+    /// (default 10m), is a problem.
+    pub long_run_factor: Option<f64>,
+    pub long_run_floor: Option<String>,
     /// Compressed chunks less than this many times smaller are advice (default 2).
     pub min_compression_ratio: Option<f64>,
     /// A segmentby leaving fewer rows per segment in a chunk is advice (default 100).
@@ -156,6 +160,7 @@ pub struct Checked {
     pub lock_timeout: Option<std::time::Duration>,
     pub max_cagg_lag: Option<std::time::Duration>,
     pub unused_after: Option<std::time::Duration>,
+    pub long_run_floor: Option<std::time::Duration>,
 }
 
 /// A setting that would fail when used: which key (dotted, as in the file) and why.
@@ -203,6 +208,11 @@ impl Profile {
             unused_after: duration(
                 "check.unused_after",
                 check.unused_after.as_ref(),
+                MIN_TIMEOUT,
+            ),
+            long_run_floor: duration(
+                "check.long_run_floor",
+                check.long_run_floor.as_ref(),
                 MIN_TIMEOUT,
             ),
         };

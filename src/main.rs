@@ -209,6 +209,8 @@ fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, 
             retention_size_limit: check
                 .retention_size_limit
                 .unwrap_or(defaults.retention_size_limit),
+            long_run_factor: check.long_run_factor.unwrap_or(defaults.long_run_factor),
+            long_run_floor: checked.long_run_floor.unwrap_or(defaults.long_run_floor),
         },
     })
 }

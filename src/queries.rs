@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 use crate::capabilities::Capabilities;
 
 pub const SUMMARY: &str = include_str!("../queries/summary.sql");
+pub const EXTENSION_VERSIONS: &str = include_str!("../queries/extension_versions.sql");
 pub const ACTIVITY: &str = include_str!("../queries/activity.sql");
 pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");

@@ -1,5 +1,7 @@
 //! What is known of TimescaleDB releases beyond their catalogs: limits one release has and a
-//! later one lifts, each with TimescaleDB's CHANGELOG reference. Consulted only for behaviour
+//! later one lifts, and bugs that change, lose or wrongly return data with the release that
+//! fixes each, each with TimescaleDB's CHANGELOG reference (kept by hand: add an entry when a
+//! CHANGELOG names such a fix). Consulted only for behaviour
 //! no catalog shows (what a function refuses); features are detected from the catalog.
 //! A pre-release (`2.23.0-dev`) is no release: nothing is assumed of it.
 
@@ -65,6 +67,79 @@ impl Known {
     }
 }
 
+/// A bug that changes, loses or wrongly returns data, as TimescaleDB's CHANGELOG states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownBug {
+    /// The first release with the fix.
+    pub fixed: Release,
+    /// The first release with the feature the bug is in, where the CHANGELOG says (None: every
+    /// release before the fix may have it).
+    pub since: Option<Release>,
+    /// The pull request that fixed it (github.com/timescale/timescaledb/pull/N).
+    pub pull: u32,
+    /// What it did, in a few words.
+    pub what: &'static str,
+}
+
+/// Newest fix first.
+pub const KNOWN_BUGS: &[KnownBug] = &[
+    KnownBug {
+        fixed: (2, 29, 2),
+        since: None,
+        pull: 9921,
+        what: "wrong results for IS NULL conditions answered from a min/max sparse index",
+    },
+    KnownBug {
+        fixed: (2, 28, 3),
+        since: None,
+        pull: 10254,
+        what: "a direct delete with an array condition holding NULL deleted more rows than asked",
+    },
+    KnownBug {
+        fixed: (2, 26, 4),
+        // merge_chunks came in 2.18
+        since: Some((2, 18, 0)),
+        pull: 9655,
+        what: "merging chunks with different compression settings corrupted data",
+    },
+    KnownBug {
+        fixed: (2, 26, 0),
+        // direct compress came in 2.21
+        since: Some((2, 21, 0)),
+        pull: 9381,
+        what: "direct compress lost rows of a client-ordered INSERT ... SELECT from a compressed hypertable",
+    },
+    KnownBug {
+        fixed: (2, 19, 0),
+        since: None,
+        pull: 7714,
+        what: "compressed NULL values could be read as the column's default",
+    },
+    KnownBug {
+        fixed: (2, 13, 0),
+        since: None,
+        pull: 6280,
+        what: "compressing a table with a partial index matching the compression order could lose data",
+    },
+];
+
+/// The known bugs of `version` (as `pg_extension` says it), newest fix first; none for a
+/// pre-release.
+pub fn known_bugs(version: &str) -> Vec<&'static KnownBug> {
+    let Some(r) = release(version) else {
+        return Vec::new();
+    };
+    KNOWN_BUGS
+        .iter()
+        .filter(|b| r < b.fixed && b.since.is_none_or(|s| s <= r))
+        .collect()
+}
+
+/// `a` is an older release than `b` (false where either is a pre-release or unreadable).
+pub fn older(a: &str, b: &str) -> bool {
+    matches!((release(a), release(b)), (Some(a), Some(b)) if a < b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,5 +162,20 @@ mod tests {
             k.refusal("2.22.1", "pause it"),
             "TimescaleDB 2.22.1 refuses to pause it (TimescaleDB #8707, fixed by #8879; 2.23.1 lifts it)"
         );
+    }
+
+    #[test]
+    fn a_release_has_the_bugs_fixed_after_it_in_features_it_has() {
+        let pulls = |v| known_bugs(v).iter().map(|b| b.pull).collect::<Vec<_>>();
+        assert_eq!(pulls("2.29.2"), Vec::<u32>::new());
+        assert_eq!(pulls("2.28.3"), vec![9921]);
+        // merge and direct compress came later than 2.17: not its bugs
+        assert_eq!(pulls("2.17.2"), vec![9921, 10254, 7714]);
+        assert_eq!(pulls("2.22.1"), vec![9921, 10254, 9655, 9381]);
+        assert_eq!(pulls("2.9.3"), vec![9921, 10254, 7714, 6280]);
+        assert_eq!(pulls("2.23.0-dev"), Vec::<u32>::new());
+        assert!(KNOWN_BUGS.windows(2).all(|w| w[0].fixed >= w[1].fixed));
+        assert!(older("2.22.1", "2.28.3") && !older("2.28.3", "2.28.3"));
+        assert!(!older("2.28.3", "2.29.0-dev"));
     }
 }

@@ -11,16 +11,22 @@ job_stat AS (
                           WHEN NOT s.last_run_success THEN 'Failed' END
            END AS last_run_status,
            s.next_start, s.total_runs, s.total_successes, s.total_failures,
-           s.consecutive_failures
+           s.consecutive_failures,
+           -- its usual run: the mean of the runs that ended (a crash's has no end)
+           extract(epoch FROM s.total_duration)::float8
+             / nullif(s.total_successes + s.total_failures, 0)       AS mean_run_seconds
       FROM _timescaledb_internal.bgw_job_stat s
 ),
 -- the jobs a worker of this database is running now, by application name, as job_stats tells
 -- them (a role that may not read others' sessions sees no state, and no job running); from the
 -- function behind pg_stat_activity, whose view a new session would plan for one column
+-- with its worker's pid and what it waits on, if anything
 job_running AS (
-    SELECT DISTINCT a.application_name
+    SELECT DISTINCT ON (a.application_name) a.application_name, a.pid,
+           a.wait_event_type || ': ' || a.wait_event AS waiting_on
       FROM pg_catalog.pg_stat_get_activity(NULL) a
      WHERE a.datid = (SELECT oid FROM pg_catalog.pg_database
                        WHERE datname = pg_catalog.current_database())
        AND a.state = 'active'
+     ORDER BY a.application_name, a.pid
 )

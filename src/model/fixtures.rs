@@ -51,6 +51,8 @@ pub fn caps() -> Capabilities {
 
 pub fn summary() -> Summary {
     Summary {
+        timescaledb_default_version: None,
+        timescaledb_catalog_version: None,
         version: "PostgreSQL 17.5 on x86_64-pc-linux-gnu".into(),
         started_at: Some(t("2026-11-18T10:00:00Z")),
         server_now: t("2026-11-21T12:30:00Z"),
@@ -60,7 +62,7 @@ pub fn summary() -> Summary {
         server_port: Some(5432),
         backend_pid: 4242,
         application_name: "hypertop".into(),
-        timescaledb_version: Some("2.23.0".into()),
+        timescaledb_version: Some("2.29.2".into()),
         ssl: Some(true),
         read_only: true,
         statement_timeout: "5s".into(),
@@ -209,6 +211,9 @@ pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, schedu
             config: None,
         }),
         job_status: Some(if scheduled { "Scheduled" } else { "Paused" }.into()),
+        worker_pid: None,
+        waiting_on: None,
+        mean_run_seconds: Some(2.0),
         last_run_status: Some(if failures > 0 { "Failed" } else { "Success" }.into()),
         last_run_started: None,
         last_success: None,

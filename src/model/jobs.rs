@@ -25,6 +25,11 @@ pub struct Job {
     pub definition: Arc<JobDefinition>,
     /// `Running`, `Paused` or `Scheduled`.
     pub job_status: Option<Name>,
+    /// The worker running it now, and what that waits on (`Lock: relation`), if anything.
+    pub worker_pid: Option<i32>,
+    pub waiting_on: Option<Name>,
+    /// Its usual run: the mean of the runs that ended (none before the first).
+    pub mean_run_seconds: Option<f64>,
     pub last_run_status: Option<Name>,
     pub last_run_started: Option<DateTime<Utc>>,
     pub last_success: Option<DateTime<Utc>>,
@@ -71,6 +76,13 @@ impl Job {
 
     pub fn running(&self) -> bool {
         self.job_status.as_deref() == Some("Running")
+    }
+
+    /// How long its run in flight has been going (None: not running, or its start unknown).
+    pub fn running_for(&self, now: DateTime<Utc>) -> Option<chrono::TimeDelta> {
+        self.last_run_started
+            .filter(|_| self.running())
+            .map(|started| now - started)
     }
 
     /// Scheduled, not running, and its next start is well in the past.
@@ -123,6 +135,9 @@ impl JobDefinition {
 #[derive(Debug, Clone, Default)]
 struct JobState {
     running: bool,
+    worker_pid: Option<i32>,
+    waiting_on: Option<Name>,
+    mean_run_seconds: Option<f64>,
     last_run_status: Option<Name>,
     last_run_started: Option<DateTime<Utc>>,
     last_success: Option<DateTime<Utc>>,
@@ -140,6 +155,9 @@ impl JobState {
     fn from_row(r: &Row, names: &mut Interner) -> Result<(i32, JobState), tokio_postgres::Error> {
         let state = JobState {
             running: r.try_get("running")?,
+            worker_pid: r.try_get("worker_pid")?,
+            waiting_on: names.optional(r, "waiting_on")?,
+            mean_run_seconds: r.try_get("mean_run_seconds")?,
             last_run_status: names.optional(r, "last_run_status")?,
             last_run_started: r.try_get("last_run_started")?,
             last_success: r.try_get("last_success")?,
@@ -204,6 +222,9 @@ impl<'a> Merge<'a> {
         self.jobs.push(Job {
             definition: d.clone(),
             job_status: Some(status.clone()),
+            worker_pid: state.worker_pid,
+            waiting_on: state.waiting_on,
+            mean_run_seconds: state.mean_run_seconds,
             last_run_status: state.last_run_status,
             last_run_started: state.last_run_started,
             last_success: state.last_success,

@@ -191,9 +191,9 @@ pub async fn fetch_with(
     let ts = caps.timescaledb.is_some();
     let result = async {
         Ok(match (kind, target) {
-            (QueryKind::Summary, _) => {
-                Payload::Summary(Summary::fetch(client, &mut cache.statements).await?)
-            }
+            (QueryKind::Summary, _) => Payload::Summary(
+                Summary::fetch_keeping(client, &mut cache.statements, &mut cache.versions).await?,
+            ),
             (QueryKind::Catalog, _) => {
                 Payload::Catalog(catalog::fetch(client, helper, caps, cache).await?)
             }

@@ -268,6 +268,8 @@ pub struct Cache {
     pub indexes_counted: usize,
     /// What the hole probes of the continuous aggregates found, and up to where.
     pub holes: super::holes::Probed,
+    /// TimescaleDB's package and catalog versions, read again when the installed one changes.
+    pub versions: super::summary::KeptVersions,
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
     /// would be compared with them, and every relation is measured.
     pub one_shot: bool,

@@ -51,15 +51,55 @@ pub struct Summary {
     /// advisor holds the recent chunks against.
     pub shared_buffers_bytes: i64,
     pub effective_cache_size_bytes: i64,
+    /// TimescaleDB's version its installed package would install (`default_version`): newer
+    /// than `timescaledb_version`, the package was upgraded and this database was not.
+    pub timescaledb_default_version: Option<String>,
+    /// The version TimescaleDB's catalog records itself at (2.13+): apart from
+    /// `timescaledb_version`, the next `ALTER EXTENSION ... UPDATE` fails.
+    pub timescaledb_catalog_version: Option<String>,
 }
 
+/// The package and catalog versions of TimescaleDB and the installed version they were read
+/// at: read again only when that changes (`queries/extension_versions.sql`).
+#[derive(Debug, Clone, Default)]
+pub struct KeptVersions(Option<(String, Option<String>, Option<String>)>);
+
 impl Summary {
+    /// One read, versions and all.
     pub async fn fetch(
         client: &Client,
         statements: &mut Statements,
     ) -> Result<Self, tokio_postgres::Error> {
+        Self::fetch_keeping(client, statements, &mut KeptVersions::default()).await
+    }
+
+    /// A refresh's read, TimescaleDB's package and catalog versions kept in `kept` while its
+    /// installed version stays the same.
+    pub async fn fetch_keeping(
+        client: &Client,
+        statements: &mut Statements,
+        kept: &mut KeptVersions,
+    ) -> Result<Self, tokio_postgres::Error> {
         let r = statements.query_one(client, queries::SUMMARY).await?;
+        let installed: Option<String> = r.try_get("timescaledb_version")?;
+        let (timescaledb_default_version, timescaledb_catalog_version) = match &installed {
+            None => (None, None),
+            Some(v) => match &kept.0 {
+                Some((at, default, catalog)) if at == v => (default.clone(), catalog.clone()),
+                _ => {
+                    let versions = statements
+                        .query_one(client, queries::EXTENSION_VERSIONS)
+                        .await?;
+                    let default: Option<String> = versions.try_get("default_version")?;
+                    let catalog: Option<String> = versions.try_get("catalog_version")?;
+                    kept.0 = Some((v.clone(), default.clone(), catalog.clone()));
+                    (default, catalog)
+                }
+            },
+        };
         Ok(Summary {
+            timescaledb_default_version,
+            timescaledb_catalog_version,
             version: r.try_get("version")?,
             started_at: r.try_get("started_at")?,
             server_now: r.try_get("server_now")?,
@@ -69,7 +109,7 @@ impl Summary {
             server_port: r.try_get("server_port")?,
             backend_pid: r.try_get("backend_pid")?,
             application_name: r.try_get("application_name")?,
-            timescaledb_version: r.try_get("timescaledb_version")?,
+            timescaledb_version: installed,
             ssl: r.try_get("ssl")?,
             read_only: r.try_get("read_only")?,
             statement_timeout: r.try_get("statement_timeout")?,

@@ -47,8 +47,15 @@ pub enum ProblemKind {
     Scheduler,
     #[strum(serialize = "license")]
     License,
+    /// TimescaleDB's catalog at another version than the extension, or its package newer than
+    /// this database's extension.
+    #[strum(serialize = "extension version")]
+    ExtensionVersion,
     #[strum(serialize = "job failing")]
     JobFailing,
+    /// A job running far longer than its usual run (hung, or waiting on a lock).
+    #[strum(serialize = "job running long")]
+    JobRunningLong,
     #[strum(serialize = "invalid index")]
     InvalidIndex,
     #[strum(serialize = "blocked")]
@@ -107,6 +114,9 @@ pub enum ProblemKind {
     /// Advice: no retention, and the size limit is near at the rate the data grows.
     #[strum(serialize = "growth without retention")]
     GrowthWithoutRetention,
+    /// Advice: the installed release has bugs that change or lose data, fixed in a later one.
+    #[strum(serialize = "known bugs")]
+    KnownBugs,
 }
 
 impl ProblemKind {
@@ -365,6 +375,10 @@ pub struct Thresholds {
     pub small_chunks_from: i64,
     /// A hypertable without retention reaching this size within a year is advice.
     pub retention_size_limit: i64,
+    /// A job running `long_run_factor` times its usual run, and at least `long_run_floor`, is
+    /// a problem (with no usual run yet: `long_run_floor` × `long_run_factor`).
+    pub long_run_factor: f64,
+    pub long_run_floor: std::time::Duration,
 }
 
 impl Default for Thresholds {
@@ -381,6 +395,8 @@ impl Default for Thresholds {
             small_chunk_bytes: 10 << 20,
             small_chunks_from: 100,
             retention_size_limit: 100 << 30,
+            long_run_factor: 5.0,
+            long_run_floor: std::time::Duration::from_secs(600),
         }
     }
 }

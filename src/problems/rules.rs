@@ -130,6 +130,9 @@ fn server(input: &Inputs, _limits: &Thresholds, now: DateTime<Utc>, out: &mut Ve
             );
         }
     }
+    if let Some(s) = summary {
+        versions(s, &mut add);
+    }
     if let Some(s) = summary.filter(|_| down.is_none()) {
         if let Some(max) = s.max_background_workers {
             let due = jobs
@@ -165,6 +168,69 @@ fn server(input: &Inputs, _limits: &Thresholds, now: DateTime<Utc>, out: &mut Ve
                 );
             }
         }
+    }
+}
+
+/// TimescaleDB's versions: its catalog against its extension, its package against this
+/// database, and the known bugs of the release installed.
+fn versions(
+    s: &Summary,
+    add: &mut impl FnMut(Severity, ProblemKind, String, String, Subject, f64),
+) {
+    let Some(installed) = s.timescaledb_version.as_deref() else {
+        return;
+    };
+    const UPDATE: &str = "psql -X -d <this database> -c 'ALTER EXTENSION timescaledb UPDATE'";
+    match (&s.timescaledb_catalog_version, &s.timescaledb_default_version) {
+        (Some(catalog), _) if catalog != installed => add(
+            Severity::Critical,
+            ProblemKind::ExtensionVersion,
+            "timescaledb".into(),
+            format!(
+                "the catalog records TimescaleDB {catalog}, the extension says {installed}: a dump restored from another release, or an update stopped half-way; ALTER EXTENSION timescaledb UPDATE fails with \"catalog version mismatch\" until they agree (restore the dump into TimescaleDB {catalog} and update from there; TimescaleDB #8278, #6496)"
+            ),
+            Subject::Server,
+            1.0,
+        ),
+        (_, Some(package)) if crate::releases::older(installed, package) => add(
+            Severity::Warning,
+            ProblemKind::ExtensionVersion,
+            "timescaledb".into(),
+            format!(
+                "TimescaleDB {package} is installed on the server, this database still runs {installed} (its package was upgraded, the database was not): {UPDATE}, as the first statement of a new session; sessions open before keep the old library until they reconnect"
+            ),
+            Subject::Server,
+            1.0,
+        ),
+        _ => {}
+    }
+    let bugs = crate::releases::known_bugs(installed);
+    if let Some(newest) = bugs.first() {
+        let fixed = crate::releases::shown(newest.fixed);
+        let listed: Vec<String> = bugs
+            .iter()
+            .map(|b| {
+                format!(
+                    "{} (#{}, fixed in {})",
+                    b.what,
+                    b.pull,
+                    crate::releases::shown(b.fixed)
+                )
+            })
+            .collect();
+        add(
+            Severity::Advice,
+            ProblemKind::KnownBugs,
+            "timescaledb".into(),
+            format!(
+                "TimescaleDB {installed} has {} known bug{} that change, lose or wrongly return data, fixed by {fixed} or later: {}",
+                bugs.len(),
+                if bugs.len() == 1 { "" } else { "s" },
+                listed.join("; ")
+            ),
+            Subject::Server,
+            bugs.len() as f64,
+        );
     }
 }
 
@@ -220,6 +286,16 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
                 j.consecutive_failures as f64,
             );
         }
+        if let Some(long) = running_long(j, limits, now) {
+            add(
+                Severity::Warning,
+                ProblemKind::JobRunningLong,
+                object.clone(),
+                long,
+                id.clone(),
+                j.running_for(now).map_or(0.0, |d| d.as_seconds_f64()),
+            );
+        }
         if !j.scheduled && j.kind != "custom" {
             add(
                 Severity::Warning,
@@ -257,6 +333,44 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
             .into_iter()
             .map(|((severity, error), members)| fold::folded(severity, error, &members)),
     );
+}
+
+/// What to say of a job running far longer than its usual run (TimescaleDB #7502, #7369: a
+/// policy "running" for hours), with its worker and what that waits on; None when it is not.
+fn running_long(j: &Job, limits: &Thresholds, now: DateTime<Utc>) -> Option<String> {
+    let running = j.running_for(now)?.as_seconds_f64();
+    let floor = limits.long_run_floor.as_secs_f64();
+    let usual = j.mean_run_seconds.filter(|m| *m > 0.0);
+    let limit = match usual {
+        Some(mean) => (mean * limits.long_run_factor).max(floor),
+        None => floor * limits.long_run_factor,
+    };
+    if running <= limit {
+        return None;
+    }
+    let took = |s: f64| format::duration(std::time::Duration::from_secs_f64(s));
+    let against = match usual {
+        Some(mean) => format!(
+            "{:.0}× its usual run ({}, the mean of its runs that ended)",
+            running / mean,
+            took(mean)
+        ),
+        None => "and it has never ended a run".into(),
+    };
+    let worker = match (j.worker_pid, j.waiting_on.as_deref()) {
+        (Some(pid), Some(wait)) => format!(": worker pid {pid}, waiting on {wait}"),
+        (Some(pid), None) => format!(": worker pid {pid}, not waiting (working, or hung)"),
+        _ => String::new(),
+    };
+    let end = j
+        .worker_pid
+        .map(|pid| format!(" (SELECT pg_cancel_backend({pid}) ends this run)"))
+        .unwrap_or_default();
+    Some(format!(
+        "{} job running for {}, {against}{worker}{end}",
+        j.kind,
+        took(running)
+    ))
 }
 
 /// Chunks due for compression that are not compressed.

@@ -84,6 +84,9 @@ impl Screen for Jobs {
                 | ProblemKind::JobFailing
                 | ProblemKind::JobOverdue
                 | ProblemKind::PolicyPaused
+                | ProblemKind::JobRunningLong
+                | ProblemKind::ExtensionVersion
+                | ProblemKind::KnownBugs
         )
     }
 

@@ -16,6 +16,7 @@ mod exporter;
 mod headless;
 mod journal;
 mod judgement;
+mod long_runs;
 mod native_tsdb;
 mod plain;
 mod plans;
@@ -29,6 +30,7 @@ mod sizes;
 mod statements;
 mod terminal;
 mod tls;
+mod versions;
 mod wire_server;
 
 /// The console's screen for `tab` as text (mono theme, 120x30), as a user would see it.
