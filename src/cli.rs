@@ -209,6 +209,10 @@ pub enum Sub {
         /// relations, a second one shares the reading and measures half of the files)
         #[arg(long)]
         one_session: bool,
+        /// Include each statement's text in the Statements section (left out by default: a
+        /// text can hold what a user typed, a password in CREATE ROLE among them)
+        #[arg(long)]
+        statement_texts: bool,
     },
     /// One-line health check with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
     #[command(disable_help_flag = true)]

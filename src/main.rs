@@ -420,9 +420,12 @@ async fn run(cli: Cli) -> ExitCode {
             format,
             width,
             one_session,
+            statement_texts,
             ..
         }) => {
-            let snap = collect(*one_session).await;
+            let mut snap = collect(*one_session).await;
+            snap.read_statements(&session.client, &caps, *statement_texts)
+                .await;
             match format {
                 Format::Json => {
                     // Streamed: at 50,000 chunks the document is tens of MB.

@@ -15,6 +15,7 @@ use crate::model::hypertables::Hypertable;
 use crate::model::indexes::Index;
 use crate::model::jobs::Job;
 use crate::model::retention::{PartitionedTable, Retention};
+use crate::model::statement_stats::Statements;
 use crate::model::Summary;
 use crate::problems::{self, Thresholds};
 use crate::queries;
@@ -146,7 +147,7 @@ pub async fn collect_once(
 }
 
 /// The JSON document's sections, each with the dataset it writes.
-const SECTIONS: [(&str, Section); 8] = [
+const SECTIONS: [(&str, Section); 9] = [
     ("server", Section::Summary),
     ("hypertables", Section::Hypertables),
     ("compression", Section::Compression),
@@ -155,9 +156,39 @@ const SECTIONS: [(&str, Section); 8] = [
     ("jobs", Section::Jobs),
     ("caggs", Section::Caggs),
     ("activity", Section::Activity),
+    ("statements", Section::Statements),
 ];
 
 impl Snapshot {
+    /// Adds the Statements screen (what pg_stat_statements counted for this database), its
+    /// texts only `with_texts`: a text can hold what a user typed (a password in CREATE ROLE).
+    pub async fn read_statements(
+        &mut self,
+        client: &Client,
+        caps: &Capabilities,
+        with_texts: bool,
+    ) {
+        let kind = crate::model::QueryKind::Statements;
+        let started = std::time::Instant::now();
+        let result = match crate::model::unavailable(kind, caps) {
+            Some(why) => Ok(crate::model::Payload::Unavailable(why)),
+            None => crate::model::fetch(kind, None, client, caps)
+                .await
+                .map_err(|e| crate::connect::describe_error(&e)),
+        };
+        let result = result.map(|payload| match payload {
+            crate::model::Payload::Statements(mut s) if !with_texts => {
+                for row in &mut s.rows {
+                    row.text = None;
+                }
+                crate::model::Payload::Statements(s)
+            }
+            other => other,
+        });
+        self.data
+            .apply(kind, result, chrono::Utc::now(), started.elapsed());
+    }
+
     pub fn problems(&self) -> &[problems::Problem] {
         &self.data.problems
     }
@@ -220,6 +251,7 @@ impl Snapshot {
                     .collect()
             }),
             activity: d.activity.value(),
+            statements: d.statements.value(),
             partitions: d.partitions.value(),
             materialized_views: d.matviews.value(),
         }
@@ -236,7 +268,7 @@ impl Snapshot {
         let d = &self.data;
         Tab::all()
             .map(Tab::screen)
-            .filter(|s| s.in_text_snapshot())
+            .filter(|s| s.in_text_snapshot(d))
             .map(|screen| {
                 let table = match screen.status(d) {
                     Status::Unavailable(e) | Status::Failed(e, _) => Err(e.to_string()),
@@ -278,13 +310,14 @@ impl Snapshot {
             let e = crate::format::printable(e);
             out.push_str(&format!("== server\nunavailable: {e}\n\n"));
         }
-        for tab in Tab::all().filter(|t| t.screen().in_text_snapshot()) {
+        for tab in Tab::all().filter(|t| t.screen().in_text_snapshot(d)) {
             let screen = tab.screen();
             out.push_str(&format!("== {}\n", screen.name()));
             match screen.status(d) {
                 Status::Unavailable(e) | Status::Failed(e, _) => {
                     let e = crate::format::printable(e);
-                    out.push_str(&format!("unavailable: {e}\n\n"));
+                    out.push_str(&word_wrapped(&format!("unavailable: {e}"), width));
+                    out.push('\n');
                 }
                 Status::Loading | Status::Ready => {
                     out.push_str(&text_table(
@@ -349,6 +382,28 @@ fn text_table(columns: Vec<Column>, mut rows: Vec<TableRow>, width: u16) -> Stri
     out
 }
 
+/// `text` in lines of at most `width` characters, broken between words (a word longer than a
+/// line stays whole), each line ended.
+fn word_wrapped(text: &str, width: u16) -> String {
+    let width = usize::from(width.max(20));
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
 /// The JSON document `snapshot` writes: the schema the README documents is this type. A
 /// section that could not be read is `null` (`server.unavailable` says why).
 #[derive(serde::Serialize)]
@@ -362,6 +417,10 @@ pub struct Document<'a> {
     pub jobs: Option<Vec<JobEntry<'a>>>,
     pub caggs: Option<Vec<CaggEntry<'a>>>,
     pub activity: Option<&'a Vec<Session>>,
+    /// What pg_stat_statements counted for this database (`snapshot` only; texts with
+    /// `--statement-texts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statements: Option<&'a Statements>,
     /// Plain PostgreSQL's stand-in for retention.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partitions: Option<&'a Vec<PartitionedTable>>,
@@ -495,6 +554,18 @@ fn worst_first(problems: impl Iterator<Item = (problems::Severity, String)>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_message_wraps_between_words_within_the_width() {
+        let text = "unavailable: pg_stat_statements is not created here: CREATE EXTENSION pg_stat_statements in database x";
+        let w = word_wrapped(text, 40);
+        assert!(w.lines().all(|l| l.chars().count() <= 40), "{w}");
+        assert_eq!(
+            w.split_whitespace().collect::<Vec<_>>(),
+            text.split_whitespace().collect::<Vec<_>>()
+        );
+        assert!(w.ends_with('\n'));
+    }
     use crate::grid::Tone;
 
     /// A second session leaves a tenth of the connections, and at least three, to others.

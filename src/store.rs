@@ -558,6 +558,7 @@ impl Dataset {
         let findings = self
             .policies()
             .map(|live| policy::lint(&policy::lint_relations(live)));
+        let ts = self.caps.as_ref().and_then(|c| c.timescaledb.as_ref());
         f(&problems::Inputs {
             summary: self.summary.value(),
             timescaledb: self.caps.as_ref().is_some_and(|c| c.timescaledb.is_some()),
@@ -570,6 +571,7 @@ impl Dataset {
             activity: self.activity.value().map(Vec::as_slice),
             lint: findings.as_deref(),
             one_by_one: false,
+            merge_chunks: ts.is_some_and(|t| t.merge_chunks),
         })
     }
 }

@@ -116,6 +116,13 @@ pub enum Command {
         relation: ObjectName,
         older_than: Interval,
     },
+    MergeChunks {
+        hypertable: ObjectName,
+        older_than: Option<Interval>,
+    },
+    Compact {
+        hypertable: ObjectName,
+    },
     CancelBackend {
         pid: i32,
     },
@@ -231,6 +238,14 @@ impl fmt::Display for Command {
                 relation,
                 older_than,
             } => write!(f, "{name} {relation} older-than {older_than}"),
+            Command::MergeChunks {
+                hypertable,
+                older_than,
+            } => match older_than {
+                Some(i) => write!(f, "{name} {hypertable} older-than {i}"),
+                None => write!(f, "{name} {hypertable}"),
+            },
+            Command::Compact { hypertable } => write!(f, "{name} {hypertable}"),
             Command::History => f.write_str(name),
             Command::Rollback { entry: None } => f.write_str(name),
             Command::Rollback { entry: Some(e) } => {
@@ -680,6 +695,28 @@ pub fn parse(input: &str) -> Result<Command, String> {
                         }
                     }
                 }
+            }
+            "merge-chunks" => {
+                let hypertable = object(args, 0, "hypertable")?;
+                let older_than = match word(1) {
+                    None => None,
+                    Some(k) if k == "older-than" => Some(interval_arg(args, 2, "older-than")?),
+                    Some(other) => {
+                        return Err(format!(
+                            "expected older-than, not \"{other}\" (usage: {usage})"
+                        ))
+                    }
+                };
+                no_more(args, if older_than.is_some() { 3 } else { 1 }, &usage)?;
+                Command::MergeChunks {
+                    hypertable,
+                    older_than,
+                }
+            }
+            "compact" => {
+                let hypertable = object(args, 0, "hypertable")?;
+                no_more(args, 1, &usage)?;
+                Command::Compact { hypertable }
             }
             "reindex" => {
                 let target = object(args, 0, "index, table or hypertable")?;

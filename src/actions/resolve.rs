@@ -674,6 +674,99 @@ pub async fn facts(
             }
             f.relation = Some(r);
         }
+        Command::MergeChunks {
+            hypertable: name,
+            older_than,
+        } => {
+            let ts = caps.timescaledb.as_ref();
+            if !ts.is_some_and(|t| t.merge_chunks) {
+                return Err(format!(
+                    "merge-chunks needs TimescaleDB's merge_chunks (2.18 or later); this database has {}",
+                    ts.map_or_else(|| "no TimescaleDB".to_string(), |t| t.version.clone())
+                )
+                .into());
+            }
+            let r = relation(client, caps, name, &[RelationKind::Hypertable]).await?;
+            let integer = match older_than.as_mut() {
+                Some(i) => check_threshold(client, i, &r).await?,
+                None => None,
+            };
+            let (interval, amount, now) = match (older_than.as_ref(), integer) {
+                (Some(i), None) => (Some(i.0.clone()), None, None),
+                (Some(i), Some(Some(now))) => (None, Some(i.0.clone()), Some(now.to_string())),
+                (Some(_), Some(None)) => {
+                    return Err(format!(
+                        "{} has an integer time column whose integer_now function cannot be called here: which chunks are older is unknown",
+                        r.shown()
+                    )
+                    .into())
+                }
+                (None, _) => (None, None, None),
+            };
+            let sql = reading(sql!("merge_candidates.sql"), caps);
+            let rows = client
+                .query(
+                    sql.as_str(),
+                    &[&r.schema, &r.name, &interval, &amount, &now],
+                )
+                .await
+                .map_err(db)?;
+            let mut merge = super::plan::MergeFacts {
+                concurrently: ts.is_some_and(|t| t.merge_chunks_concurrently),
+                known_bugs: ts
+                    .map(|t| crate::releases::known_bugs(&t.version))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|b| b.what.contains("merging"))
+                    .map(|b| {
+                        format!(
+                            "TimescaleDB {} has a known bug here: {} (#{}, fixed in {}): upgrade first",
+                            ts.map(|t| t.version.as_str()).unwrap_or_default(),
+                            b.what,
+                            b.pull,
+                            crate::releases::shown(b.fixed)
+                        )
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            for row in &rows {
+                merge.dimensions = row.get("dimensions");
+                merge.chunks.push(super::plan::MergeCandidate {
+                    object: Object {
+                        oid: row.get("oid"),
+                        schema: row.get("schema"),
+                        name: row.get("name"),
+                    },
+                    start: row.get("start_key"),
+                    end: row.get("end_key"),
+                    compressed: row.get("is_compressed"),
+                    selected: row.get("selected"),
+                    live: row.get("live"),
+                    bytes: row.get::<_, Option<i64>>("bytes").unwrap_or(0),
+                });
+            }
+            f.merge = Some(merge);
+            f.relation = Some(r);
+        }
+        Command::Compact { hypertable: name } => {
+            let ts = caps.timescaledb.as_ref();
+            if !ts.is_some_and(|t| t.compact_chunk) {
+                return Err(format!(
+                    "compact needs TimescaleDB's compact_chunk (2.29 or later); this database has {} (compress {name} compresses such chunks again instead)",
+                    ts.map_or_else(|| "no TimescaleDB".to_string(), |t| t.version.clone())
+                )
+                .into());
+            }
+            let r = relation(client, caps, name, &[RelationKind::Hypertable]).await?;
+            f.items = targets(
+                client,
+                sql!("compact_candidates.sql"),
+                &[&r.schema, &r.name],
+            )
+            .await?;
+            f.relation = Some(r);
+        }
         Command::RemoveCompressionPolicy { hypertable: name }
         | Command::RemoveRetentionPolicy { relation: name }
         | Command::RemoveRefreshPolicy { cagg: name } => {

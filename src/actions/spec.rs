@@ -165,6 +165,18 @@ pub const COMMANDS: &[Spec] = &[
         ],
     ),
     spec(
+        "merge-chunks",
+        "<hypertable> [older-than <interval>]",
+        "merge runs of small adjacent chunks (TimescaleDB 2.18+; irreversible)",
+        &[Arg::Hypertable, Arg::Keyword("older-than"), Arg::Interval],
+    ),
+    spec(
+        "compact",
+        "<hypertable>",
+        "compact the compressed chunks holding batches out of order (TimescaleDB 2.29+)",
+        &[Arg::Hypertable],
+    ),
+    spec(
         "cancel-backend",
         "<pid>",
         "cancel a session's running query (pg_cancel_backend)",

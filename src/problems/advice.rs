@@ -28,7 +28,14 @@ pub(super) fn advice(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, ou
     let hypertables = input.hypertables.unwrap_or_default();
     let budget = memory_budget(input, limits);
     chunks_over_memory(hypertables, budget.as_ref(), now, out);
-    small_chunks(hypertables, budget.as_ref(), limits, now, out);
+    small_chunks(
+        hypertables,
+        budget.as_ref(),
+        limits,
+        now,
+        input.merge_chunks,
+        out,
+    );
     compression(input, limits, out);
     growth_without_retention(hypertables, limits, now, out);
 }
@@ -164,6 +171,7 @@ fn small_chunks(
     budget: Option<&Budget>,
     limits: &Thresholds,
     now: DateTime<Utc>,
+    merge: bool,
     out: &mut Found,
 ) {
     let written = hypertables
@@ -194,6 +202,15 @@ fn small_chunks(
             ),
             None => String::new(),
         };
+        // merging helps the chunks there are (2.18+); a larger interval only new ones
+        let (advice, action) = match (merge, &suggested) {
+            (true, _) => (
+                format!("{advice}; merge-chunks {object} merges the existing ones"),
+                Some(format!("merge-chunks {object}")),
+            ),
+            (false, Some(arg)) => (advice, Some(format!("set-chunk-interval {object} {arg}"))),
+            (false, None) => (advice, None),
+        };
         push(
             out,
             ProblemKind::SmallChunks,
@@ -206,7 +223,7 @@ fn small_chunks(
                 limits.small_chunks_from,
             ),
             h.chunks as f64,
-            suggested.map(|arg| format!("set-chunk-interval {object} {arg}")),
+            action,
         );
     }
 }

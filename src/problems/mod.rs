@@ -53,6 +53,9 @@ pub enum ProblemKind {
     ExtensionVersion,
     #[strum(serialize = "job failing")]
     JobFailing,
+    /// The scheduler could not start jobs' workers (none free), again and again.
+    #[strum(serialize = "job launch failing")]
+    JobLaunchFailing,
     /// A job running far longer than its usual run (hung, or waiting on a lock).
     #[strum(serialize = "job running long")]
     JobRunningLong,
@@ -417,6 +420,8 @@ pub struct Inputs<'a> {
     pub lint: Option<&'a [Finding]>,
     /// Failures alike found one by one, not folded as they are found (a fold's members).
     pub one_by_one: bool,
+    /// The server merges chunks (merge_chunks, 2.18+): the small-chunks advice offers it.
+    pub merge_chunks: bool,
 }
 
 /// A session waiting on a lock this long is a problem (a lock wait shorter than this is

@@ -247,10 +247,12 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
     // Failures alike fold, but for those a cause of their own explains (a paused policy, a
     // license): that chain is said of the one job.
     let unlicensed = out.iter().any(|p| p.kind == ProblemKind::License);
+    let launches = launch_failures(jobs, out);
     let folds = fold::alike(
         jobs.iter()
             .filter(|j| {
                 j.consecutive_failures > 0
+                    && !launches.contains(&j.job_id)
                     && j.scheduled
                     && !(unlicensed && needs_community_license(j.kind))
                     && !input.one_by_one
@@ -266,7 +268,10 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
             j.target().unwrap_or_else(|| j.proc_name.to_string())
         );
         let id = Subject::Job(j.job_id);
-        if j.consecutive_failures > 0 && !folded.contains(&j.job_id) {
+        if j.consecutive_failures > 0
+            && !folded.contains(&j.job_id)
+            && !launches.contains(&j.job_id)
+        {
             let severity = severity(j);
             let error = j
                 .last_error
@@ -333,6 +338,45 @@ fn jobs(input: &Inputs, limits: &Thresholds, now: DateTime<Utc>, out: &mut Vec<P
             .into_iter()
             .map(|((severity, error), members)| fold::folded(severity, error, &members)),
     );
+}
+
+/// What TimescaleDB records when its scheduler cannot start a job's worker (scheduler.c).
+const LAUNCH_FAILURE: &str = "failed to start job";
+
+/// Jobs whose latest runs failed because the scheduler could not start their worker
+/// (TimescaleDB #8543): one problem about the workers, not a failing job each. Returns them.
+fn launch_failures(jobs: &[Job], out: &mut Vec<Problem>) -> HashSet<i32> {
+    let failing: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| {
+            j.consecutive_failures > 0
+                && j.last_error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(LAUNCH_FAILURE))
+        })
+        .collect();
+    let Some(most) = failing.iter().map(|j| j.consecutive_failures).max() else {
+        return HashSet::new();
+    };
+    let ids: Vec<String> = failing.iter().map(|j| j.job_id.to_string()).collect();
+    let (severity, repeated) = if most >= 3 {
+        (Severity::Critical, format!(", up to {most} times in a row"))
+    } else {
+        (Severity::Warning, String::new())
+    };
+    adder(out)(
+        severity,
+        ProblemKind::JobLaunchFailing,
+        format!("jobs {}", ids.join(", ")),
+        format!(
+            "the scheduler could not start a worker for {} job{}{repeated}: each job runs in a background worker taken from max_worker_processes, and none was free (parallel queries, other extensions, other databases' schedulers take them); raise max_worker_processes (a restart) and timescaledb.max_background_workers; the server log says \"failed to launch job\"",
+            failing.len(),
+            if failing.len() == 1 { "" } else { "s" },
+        ),
+        Subject::Setting(WORKER_PROCESSES),
+        most as f64,
+    );
+    failing.iter().map(|j| j.job_id).collect()
 }
 
 /// What to say of a job running far longer than its usual run (TimescaleDB #7502, #7369: a

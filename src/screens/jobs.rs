@@ -85,6 +85,7 @@ impl Screen for Jobs {
                 | ProblemKind::JobOverdue
                 | ProblemKind::PolicyPaused
                 | ProblemKind::JobRunningLong
+                | ProblemKind::JobLaunchFailing
                 | ProblemKind::ExtensionVersion
                 | ProblemKind::KnownBugs
         )

@@ -118,7 +118,7 @@ pub trait Screen: Sync {
         None
     }
     /// Whether `snapshot --format text` prints its table (the overview prints facts instead).
-    fn in_text_snapshot(&self) -> bool {
+    fn in_text_snapshot(&self, _data: &Dataset) -> bool {
         true
     }
 }

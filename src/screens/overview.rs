@@ -79,7 +79,7 @@ impl Screen for Overview {
         Some("go to")
     }
 
-    fn in_text_snapshot(&self) -> bool {
+    fn in_text_snapshot(&self, _data: &Dataset) -> bool {
         false
     }
 }

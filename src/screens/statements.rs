@@ -89,8 +89,9 @@ impl Screen for StatementsScreen {
         })
     }
 
-    fn in_text_snapshot(&self) -> bool {
-        false
+    /// Where the snapshot read it (`snapshot`; `check` does not).
+    fn in_text_snapshot(&self, data: &Dataset) -> bool {
+        !matches!(data.statements.status(), Status::Loading)
     }
 
     /// The selected statement's generic plan: the chunks it keeps of each hypertable.

@@ -152,3 +152,82 @@ async fn round_trips(server: &Tsdb) {
     rollback().await;
     assert_eq!(state(), before);
 }
+
+#[tokio::test]
+async fn compact_orders_the_unordered_chunks_where_the_server_can() {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, "compact"), compacts).await;
+}
+
+/// Rows written by direct compress (2.21+) leave a compressed chunk's batches out of order;
+/// `compact` (compact_chunk, 2.29+) rewrites them in order, the rows all there; elsewhere it
+/// says what the server lacks and what does the same there.
+async fn compacts(server: &Tsdb) {
+    let c = &server.conninfo;
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS cp CASCADE; CREATE SCHEMA cp;
+         CREATE TABLE cp.m (ts timestamptz NOT NULL, d int, v float8);
+         SELECT create_hypertable('cp.m', 'ts', chunk_time_interval => interval '1 day');
+         ALTER TABLE cp.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'd');",
+    );
+    let e = env_for(c).await;
+    let compact = e.caps.timescaledb.as_ref().unwrap().compact_chunk;
+    let write = |offset: &str| {
+        format!(
+            "INSERT INTO cp.m SELECT '2024-01-01'::timestamptz + g * interval '1 minute' + interval '{offset}', g % 4, g
+               FROM generate_series(0, 1439) g;"
+        )
+    };
+    if compact {
+        // twice, interleaved in time: the second batches out of order with the first
+        psql(
+            c,
+            &format!(
+                "SET timescaledb.enable_direct_compress_insert = on; {} {}",
+                write("0 seconds"),
+                write("30 seconds")
+            ),
+        );
+    } else {
+        psql(
+            c,
+            &format!(
+                "{} SELECT compress_chunk(ch) FROM show_chunks('cp.m') ch;",
+                write("0 seconds")
+            ),
+        );
+    }
+    let unordered = || -> i64 {
+        psql(
+            c,
+            "SELECT count(*) FROM _timescaledb_catalog.chunk ch
+               JOIN _timescaledb_catalog.hypertable h ON h.id = ch.hypertable_id
+              WHERE h.schema_name = 'cp' AND (ch.status & 3) = 3",
+        )
+        .parse()
+        .unwrap()
+    };
+    let rows = || psql(c, "SELECT count(*) || ' ' || sum(v) FROM cp.m");
+    let before = rows();
+    if compact {
+        assert_eq!(unordered(), 1, "{}: direct compress left it unordered", server.label);
+    }
+    match e.act("compact cp.m").await {
+        Ok(_) => {
+            assert!(compact, "{}", server.label);
+            assert_eq!(unordered(), 0, "{}: compacted", server.label);
+            assert_eq!(rows(), before, "{}: every row kept", server.label);
+        }
+        Err(refused) => {
+            assert!(!compact, "{}: {refused}", server.label);
+            assert!(
+                refused.contains("compact_chunk (2.29 or later)"),
+                "{refused}"
+            );
+            assert!(refused.contains("compress cp.m"), "{refused}");
+            assert_eq!(rows(), before);
+        }
+    }
+}

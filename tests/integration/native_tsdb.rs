@@ -177,14 +177,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
             summary: Some(&summary),
             timescaledb: true,
             jobs: Some(&jobs),
-            compression: None,
-            retention: None,
-            indexes: None,
-            caggs: None,
-            hypertables: None,
-            activity: None,
-            lint: None,
-            one_by_one: false,
+            ..Default::default()
         };
         let found = hypertop::problems::find(
             &inputs,

@@ -202,3 +202,87 @@ async fn without_the_library_the_tab_says_how_to_enable_it() {
     };
     assert!(why.contains(expected), "{why}");
 }
+
+#[tokio::test]
+async fn snapshot_includes_the_statements_and_their_texts_only_when_asked() {
+    on_each(action_servers("snapstmt"), snapshot_statements_on).await;
+}
+
+fn snapshot(conninfo: &str, extra: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["snapshot", conninfo])
+        .args(extra)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hypertop");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// `snapshot` said it reads every screen once, but had no Statements section; a statement's
+/// text can hold what a user typed (a utility statement is kept as written), so texts come
+/// only with `--statement-texts`.
+async fn snapshot_statements_on(server: &Tsdb) {
+    let conninfo = &server.conninfo;
+    if !preloads(conninfo) {
+        let v = snapshot(conninfo, &[]);
+        assert!(v["statements"].is_null(), "{}", v["statements"]);
+        let why = v["server"]["unavailable"]["statements"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            why.contains("shared_preload_libraries"),
+            "{}: {why}",
+            server.label
+        );
+        return;
+    }
+    psql(
+        conninfo,
+        "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+    );
+    let rows = |v: &serde_json::Value| {
+        v["statements"]["rows"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let marked = |v: &serde_json::Value| {
+        rows(v).iter().any(|r| {
+            r["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("hypertop_typed_secret_marker"))
+        })
+    };
+    // (another test resets the server's statistics now and then: the statement typed again)
+    for attempt in 0.. {
+        psql(
+            conninfo,
+            "CREATE TEMP TABLE hypertop_typed_secret_marker (x int)",
+        );
+        let plain = snapshot(conninfo, &[]);
+        let with = snapshot(conninfo, &["--statement-texts"]);
+        if !marked(&with) && attempt < 5 {
+            continue;
+        }
+        assert!(
+            !rows(&plain).is_empty(),
+            "{}: {}",
+            server.label,
+            plain["statements"]
+        );
+        assert!(
+            rows(&plain).iter().all(|r| r["text"].is_null()),
+            "{}",
+            server.label
+        );
+        assert!(!plain.to_string().contains("hypertop_typed_secret_marker"));
+        assert!(marked(&with), "{}: {}", server.label, with["statements"]);
+        break;
+    }
+}

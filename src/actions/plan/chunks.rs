@@ -1,4 +1,5 @@
-//! Plans that act on data chunk by chunk: refresh a cagg, compress and decompress, drop chunks.
+//! Plans that act on data chunk by chunk: refresh a cagg, compress and decompress, drop, merge
+//! and compact chunks.
 
 use super::*;
 
@@ -159,9 +160,189 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             p.confirm = r.confirm_by_name();
             p
         }
+        Command::MergeChunks { older_than, .. } => {
+            let r = relation(facts, "hypertable")?;
+            expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
+            merge(cmd, r, facts, older_than.as_ref())?
+        }
+        Command::Compact { .. } => {
+            let r = relation(facts, "hypertable")?;
+            expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
+            if facts.items.is_empty() {
+                return Err(format!(
+                    "nothing to do: no compressed chunk of {} holds batches out of order (a chunk written into since is compressed again by compress, not compacted)",
+                    r.shown()
+                ));
+            }
+            let n = facts.items.len();
+            let mut p = base(
+                cmd.to_string(),
+                format!(
+                    "compact {n} chunk{} of {}: each one's compressed batches (written out of order, as direct compress writes them) rewritten in order",
+                    if n == 1 { "" } else { "s" },
+                    r.shown()
+                ),
+                facts.items.iter().map(Object::shown).collect(),
+                LOCKS_COMPACT,
+            );
+            p.steps = facts
+                .items
+                .iter()
+                .map(|c| {
+                    Step::new(
+                        format!("compact {}", c.shown()),
+                        sql!("compact_chunk.sql"),
+                        &vars,
+                        vec![c.param()],
+                    )
+                })
+                .collect();
+            p.irreversible =
+                Some("compaction keeps the same rows, in order; there is nothing to undo".into());
+            p
+        }
         other => return Err(format!("{} is not planned here", other.name())),
     };
     Ok(plan)
+}
+
+/// Chunks merged into one at most: the merged chunk stays one a query can skip.
+pub const MERGE_TARGET_BYTES: i64 = 256 << 20;
+/// And at most this many chunks into one.
+pub const MERGE_MOST_CHUNKS: usize = 32;
+
+/// The groups merge-chunks makes (pure): runs of chunks next to each other in time, in the
+/// bound and not being written, alike compressed or not, each up to [`MERGE_TARGET_BYTES`] and
+/// [`MERGE_MOST_CHUNKS`]; a run of one is left alone. Indexes into `chunks` (oldest first).
+pub fn merge_groups(chunks: &[MergeCandidate]) -> Vec<Vec<usize>> {
+    let mut groups = Vec::new();
+    let mut run: Vec<usize> = Vec::new();
+    let mut bytes = 0i64;
+    for (i, c) in chunks.iter().enumerate() {
+        let eligible = c.selected && !c.live;
+        let joins = run.last().is_some_and(|&last| {
+            let prev = &chunks[last];
+            prev.end == c.start
+                && prev.compressed == c.compressed
+                && bytes.saturating_add(c.bytes) <= MERGE_TARGET_BYTES
+                && run.len() < MERGE_MOST_CHUNKS
+        });
+        if !(eligible && joins) {
+            if run.len() > 1 {
+                groups.push(std::mem::take(&mut run));
+            }
+            run.clear();
+            bytes = 0;
+        }
+        if eligible && c.bytes < MERGE_TARGET_BYTES {
+            run.push(i);
+            bytes += c.bytes;
+        }
+    }
+    if run.len() > 1 {
+        groups.push(run);
+    }
+    groups
+}
+
+fn merge(
+    cmd: &Command,
+    r: &Relation,
+    facts: &Facts,
+    older_than: Option<&Interval>,
+) -> Result<Plan, String> {
+    let m = facts
+        .merge
+        .as_ref()
+        .ok_or_else(|| format!("the chunks of {} were not read", r.shown()))?;
+    if m.dimensions > 1 {
+        return Err(format!(
+            "{} is partitioned by {} dimensions: merge-chunks merges along time only, and chunks of different space partitions cannot be merged",
+            r.shown(),
+            m.dimensions
+        ));
+    }
+    let groups = merge_groups(&m.chunks);
+    if groups.is_empty() {
+        return Err(format!(
+            "nothing to do: no two chunks of {}{} are next to each other in time, alike compressed, not being written and together under {}",
+            r.shown(),
+            older_than
+                .map(|i| format!(" entirely older than {}", i.0))
+                .unwrap_or_default(),
+            crate::format::bytes(MERGE_TARGET_BYTES)
+        ));
+    }
+    let vars = facts.vars();
+    let merged: usize = groups.iter().map(Vec::len).sum();
+    let bytes: i64 = groups.iter().flatten().map(|&i| m.chunks[i].bytes).sum();
+    let mut p = Plan::new(
+        cmd.to_string(),
+        format!(
+            "merge {merged} chunks of {} into {} ({} in all): {} chunks after, from {}",
+            r.shown(),
+            groups.len(),
+            crate::format::bytes(bytes),
+            m.chunks.len() - merged + groups.len(),
+            m.chunks.len()
+        ),
+        groups
+            .iter()
+            .flatten()
+            .map(|&i| m.chunks[i].object.shown())
+            .collect(),
+        if m.concurrently {
+            LOCKS_MERGE_CONCURRENTLY
+        } else {
+            LOCKS_MERGE
+        },
+    );
+    let file = if m.concurrently {
+        sql!("merge_chunks_concurrently.sql")
+    } else {
+        sql!("merge_chunks.sql")
+    };
+    let n = groups.len();
+    p.steps = groups
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            let first = &m.chunks[g[0]].object;
+            let last = &m.chunks[g[g.len() - 1]].object;
+            let oids: Vec<String> = g
+                .iter()
+                .map(|&i| m.chunks[i].object.oid.to_string())
+                .collect();
+            Step::new(
+                format!(
+                    "merge {} chunks, {} … {} ({} of {n})",
+                    g.len(),
+                    first.shown(),
+                    last.shown(),
+                    k + 1
+                ),
+                file,
+                &vars,
+                vec![Some(format!("{{{}}}", oids.join(",")))],
+            )
+        })
+        .collect();
+    let live = m.chunks.iter().filter(|c| c.live).count();
+    if live > 0 {
+        p.impact.push(format!(
+            "the chunk{} being written left as {}",
+            if live == 1 { "" } else { "s" },
+            if live == 1 { "it is" } else { "they are" }
+        ));
+    }
+    for bug in &m.known_bugs {
+        p.warnings.push(bug.clone());
+    }
+    p.irreversible = Some(
+        "merged chunks stay merged: split_chunk (2.20+, uncompressed chunks) cuts a chunk at one point in time, not back into the chunks that were; the data is unchanged".into(),
+    );
+    p.confirm = r.confirm_by_name();
+    Ok(p)
 }
 
 /// The window a refresh covers, why, and a hole a given window leaves below it.
@@ -612,6 +793,47 @@ mod tests {
             ..lagging()
         };
         assert_eq!(refresh_batches(&refresh_window(&small), &small).len(), 1);
+    }
+
+    fn candidate(start: i64, end: i64, bytes: i64) -> MergeCandidate {
+        MergeCandidate {
+            object: Object {
+                oid: start as u32,
+                schema: "s".into(),
+                name: format!("c{start}"),
+            },
+            start,
+            end,
+            compressed: false,
+            selected: true,
+            live: false,
+            bytes,
+        }
+    }
+
+    #[test]
+    fn merge_groups_are_runs_of_adjacent_chunks_alike_and_small_enough() {
+        let mb = 1 << 20;
+        let mut c: Vec<MergeCandidate> = (0..10).map(|i| candidate(i, i + 1, mb)).collect();
+        // a gap after 3, a compressed one at 5, the newest being written, one too big at 8
+        for x in &mut c[4..] {
+            x.start += 1;
+            x.end += 1;
+        }
+        c[5].compressed = true;
+        c[8].bytes = MERGE_TARGET_BYTES;
+        c[9].live = true;
+        assert_eq!(merge_groups(&c), vec![vec![0, 1, 2, 3], vec![6, 7]]);
+        // outside the bound: left alone
+        c[1].selected = false;
+        assert_eq!(merge_groups(&c), vec![vec![2, 3], vec![6, 7]]);
+        // a long run is cut at the most chunks one merge takes
+        let many: Vec<MergeCandidate> = (0..70).map(|i| candidate(i, i + 1, 1)).collect();
+        let g = merge_groups(&many);
+        assert_eq!(g.iter().map(Vec::len).collect::<Vec<_>>(), vec![32, 32, 6]);
+        // and at the bytes one merged chunk should hold
+        let big: Vec<MergeCandidate> = (0..6).map(|i| candidate(i, i + 1, 100 * mb)).collect();
+        assert_eq!(merge_groups(&big), vec![vec![0, 1], vec![2, 3], vec![4, 5]]);
     }
 
     #[test]

@@ -149,6 +149,34 @@ pub struct Facts {
     pub chunk_work: Option<ChunkWork>,
     /// The server has the columnstore's procedures and words (TimescaleDB 2.18+).
     pub columnstore: Columnstore,
+    /// merge-chunks: the hypertable's chunks along its time.
+    pub merge: Option<MergeFacts>,
+}
+
+/// merge-chunks: the hypertable's chunks along its time, and how the server merges them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MergeFacts {
+    pub chunks: Vec<MergeCandidate>,
+    /// The hypertable's dimensions (merging along time only: one).
+    pub dimensions: i32,
+    /// merge_chunks_concurrently exists (2.24+): reads and writes go on but for the swap.
+    pub concurrently: bool,
+    /// Known bugs of the installed release in merging (`releases::KNOWN_BUGS`), in words.
+    pub known_bugs: Vec<String>,
+}
+
+/// A chunk as merge-chunks weighs it: its range in TimescaleDB's internal numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergeCandidate {
+    pub object: Object,
+    pub start: i64,
+    pub end: i64,
+    pub compressed: bool,
+    /// Inside the bound given (every chunk without one).
+    pub selected: bool,
+    /// Being written: its range reaches now, or it is the newest.
+    pub live: bool,
+    pub bytes: i64,
 }
 
 /// Which of TimescaleDB's statements compression takes here: the columnstore's (2.18+, where the
@@ -599,6 +627,9 @@ fn config_str(prev: &JobSettings, key: &str) -> Option<String> {
 
 const LOCKS_COMPRESS: &str = "per chunk, in its own transaction: ExclusiveLock while compressing (writes wait, reads continue), then AccessExclusiveLock briefly to truncate (reads wait too)";
 const LOCKS_DECOMPRESS: &str = "per chunk, in its own transaction: AccessExclusiveLock on the chunk and its compressed chunk for the whole operation (reads and writes wait)";
+const LOCKS_MERGE: &str = "AccessExclusiveLock on the chunks of each group while they are merged (reads and writes of them wait), each group in its own transaction";
+const LOCKS_MERGE_CONCURRENTLY: &str = "per group: the chunks are copied while reads and writes go on, then AccessExclusiveLock briefly to swap in the merged chunk";
+const LOCKS_COMPACT: &str = "per chunk: ShareUpdateExclusiveLock on its compressed data (DDL and VACUUM wait; reads and writes continue); a chunk another session is writing is skipped by the server";
 const LOCKS_CATALOG: &str = "TimescaleDB catalog rows only; no lock on your tables";
 const LOCKS_DROP_CHUNKS: &str = "AccessExclusiveLock on each dropped chunk (reads and writes of those chunks wait); queries on the hypertable wait while it runs";
 const LOCKS_REINDEX: &str = "REINDEX CONCURRENTLY, one relation at a time: ShareUpdateExclusiveLock (reads and writes continue; DDL and VACUUM wait)";
@@ -610,7 +641,9 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
         | Command::Decompress { .. }
         | Command::CompressChunk { .. }
         | Command::DecompressChunk { .. }
-        | Command::DropChunks { .. } => chunks::plan(cmd, facts),
+        | Command::DropChunks { .. }
+        | Command::MergeChunks { .. }
+        | Command::Compact { .. } => chunks::plan(cmd, facts),
         Command::Reindex { .. } | Command::DropIndex { .. } => indexes::plan(cmd, facts),
         Command::RunJob { .. }
         | Command::PauseJob { .. }

@@ -1,0 +1,220 @@
+//! Jobs in trouble as TimescaleDB's issue tracker finds them: one running far longer than its
+//! usual run (#7502, #7369: a policy "running" for hours), told with its worker's pid and what
+//! it waits on, on the native servers whose scheduler really runs jobs; and the scheduler
+//! failing to start jobs' workers again and again (#8543).
+
+use std::time::{Duration, Instant};
+
+use hypertop::model::{self, Payload, QueryKind};
+use hypertop::problems::{self, ProblemKind, Thresholds};
+
+use crate::engines::{
+    background_workers, engine_with_files, native_tsdb_database,
+    native_tsdb_versions_running_policies, on_each, open_at, own_servers, psql, Tsdb,
+};
+
+#[tokio::test]
+async fn a_job_held_running_past_its_usual_run_is_a_problem_with_its_worker() {
+    on_each(native_tsdb_versions_running_policies(), async |version| {
+        let c = native_tsdb_database(version, None, "longrun");
+        psql(
+            &c,
+            "CREATE SCHEMA lr;
+             CREATE PROCEDURE lr.nap(job int, config jsonb) LANGUAGE plpgsql
+               AS $$ BEGIN PERFORM pg_sleep((config->>'sleep')::float8); END $$;",
+        );
+        let job = psql(
+            &c,
+            "SELECT add_job('lr.nap', '1 second', config => '{\"sleep\": 0}')",
+        );
+        background_workers(&c, "start");
+        let stat = |what: &str| {
+            psql(
+                &c,
+                &format!("SELECT {what} FROM timescaledb_information.job_stats WHERE job_id = {job}"),
+            )
+        };
+        // a few quick runs make its usual run
+        let started = Instant::now();
+        while stat("coalesce(total_successes, 0)").parse::<i64>().unwrap_or(0) < 3 {
+            assert!(started.elapsed() < Duration::from_secs(60), "the job never ran three times");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let s = open_at(&c).await;
+        // a floor of 2 s: the test waits seconds, not the default ten minutes
+        let limits = Thresholds {
+            long_run_floor: Duration::from_secs(2),
+            ..Thresholds::default()
+        };
+        let long = async || {
+            let Payload::Jobs(jobs) = model::fetch(QueryKind::Jobs, None, &s.0.client, &s.1)
+                .await
+                .unwrap()
+            else {
+                panic!("jobs")
+            };
+            let found = problems::find(
+                &problems::Inputs {
+                    jobs: Some(&jobs),
+                    timescaledb: true,
+                    ..Default::default()
+                },
+                &limits,
+                chrono::Utc::now(),
+            );
+            (
+                jobs,
+                found.into_iter().find(|p| p.kind == ProblemKind::JobRunningLong),
+            )
+        };
+        let (jobs, none) = long().await;
+        assert!(none.is_none(), "{}: quick runs are not long: {none:?}", version.label());
+        let mean = jobs
+            .iter()
+            .find(|j| j.job_id.to_string() == job)
+            .and_then(|j| j.mean_run_seconds);
+        assert!(mean.is_some_and(|m| m < 2.0), "{}: {mean:?}", version.label());
+        // its next run sleeps a minute
+        psql(
+            &c,
+            &format!("SELECT alter_job({job}, config => '{{\"sleep\": 60}}')"),
+        );
+        let started = Instant::now();
+        let problem = loop {
+            if let (_, Some(p)) = long().await {
+                break p;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(40),
+                "{}: the sleeping run never called long",
+                version.label()
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        };
+        let pid = psql(
+            &c,
+            &format!(
+                "SELECT pid FROM pg_stat_activity
+                  WHERE application_name = (SELECT application_name FROM timescaledb_information.jobs
+                                             WHERE job_id = {job})"
+            ),
+        );
+        psql(
+            &c,
+            &format!("SELECT delete_job({job}); SELECT pg_cancel_backend({pid})"),
+        );
+        background_workers(&c, "stop");
+        let m = &problem.message;
+        assert!(m.contains(&format!("worker pid {pid}")), "{}: {m}", version.label());
+        assert!(m.contains("PgSleep"), "{}: what it waits on: {m}", version.label());
+        assert!(m.contains("usual run"), "{m}");
+        assert!(m.contains(&format!("pg_cancel_backend({pid})")), "{m}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn jobs_the_scheduler_could_not_start_are_one_problem_about_workers() {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, "launch"), launch_failures).await;
+}
+
+/// Two jobs whose last three runs never started: the records the scheduler writes when no
+/// background worker is free (on_failure_to_start_job: "failed to start job", its detail, XX000),
+/// as its history (2.15+) or error table keeps them.
+async fn launch_failures(server: &Tsdb) {
+    let c = &server.conninfo;
+    psql(
+        c,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS lf CASCADE; CREATE SCHEMA lf;
+         CREATE PROCEDURE lf.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
+    );
+    let jobs: Vec<String> = (0..2)
+        .map(|_| psql(c, "SELECT add_job('lf.noop', '1 hour', scheduled => false)"))
+        .collect();
+    let history = psql(
+        c,
+        "SELECT count(*) FROM pg_class WHERE relname = 'bgw_job_stat_history'
+            AND relnamespace = '_timescaledb_internal'::regnamespace",
+    ) == "1";
+    for job in &jobs {
+        let error = format!(
+            "jsonb_build_object('message', 'failed to start job', 'detail',
+               'Job {job} (\"User-Defined Action [{job}]\") failed to start', 'sqlerrcode', 'XX000',
+               'proc_schema', 'lf', 'proc_name', 'noop')"
+        );
+        let record = if history {
+            format!(
+                "INSERT INTO _timescaledb_internal.bgw_job_stat_history
+                        (job_id, pid, execution_start, execution_finish, succeeded, data)
+                 SELECT {job}, NULL, now() - g * interval '1 hour', now() - g * interval '1 hour', false,
+                        jsonb_build_object('error_data', {error})
+                   FROM generate_series(1, 3) g;"
+            )
+        } else {
+            format!(
+                "INSERT INTO _timescaledb_internal.job_errors (job_id, pid, start_time, finish_time, error_data)
+                 SELECT {job}, NULL, now() - g * interval '1 hour', now() - g * interval '1 hour', {error}
+                   FROM generate_series(1, 3) g;"
+            )
+        };
+        psql(
+            c,
+            &format!(
+                "{record}
+                 DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
+                 INSERT INTO _timescaledb_internal.bgw_job_stat
+                        (job_id, last_start, last_finish, next_start, last_successful_finish,
+                         last_run_success, total_runs, total_duration, total_duration_failures,
+                         total_successes, total_failures, total_crashes, consecutive_failures,
+                         consecutive_crashes)
+                 VALUES ({job}, now() - interval '1 hour', now() - interval '1 hour', now() + interval '1 hour',
+                         '-infinity', false, 3, '0', '0', 0, 3, 0, 3, 0);"
+            ),
+        );
+    }
+    let s = open_at(c).await;
+    let Payload::Jobs(all) = model::fetch(QueryKind::Jobs, None, &s.0.client, &s.1)
+        .await
+        .unwrap()
+    else {
+        panic!("jobs")
+    };
+    let found = problems::find(
+        &problems::Inputs {
+            jobs: Some(&all),
+            timescaledb: true,
+            ..Default::default()
+        },
+        &Thresholds::default(),
+        chrono::Utc::now(),
+    );
+    let launch: Vec<_> = found
+        .iter()
+        .filter(|p| p.kind == ProblemKind::JobLaunchFailing)
+        .collect();
+    assert_eq!(launch.len(), 1, "{}: {found:#?}", server.label);
+    let p = launch[0];
+    assert_eq!(p.severity, problems::Severity::Critical, "{}", p.message);
+    assert!(
+        p.message.contains("2 jobs, up to 3 times in a row"),
+        "{}",
+        p.message
+    );
+    assert!(p.message.contains("max_worker_processes"), "{}", p.message);
+    for job in &jobs {
+        assert!(p.object.contains(job.as_str()), "{}", p.object);
+    }
+    // not also a failing job each
+    let ours =
+        |p: &&problems::Problem| jobs.iter().any(|j| p.object.contains(&format!("job {j} ")));
+    assert!(
+        !found
+            .iter()
+            .filter(ours)
+            .any(|p| p.kind == ProblemKind::JobFailing),
+        "{}: {found:#?}",
+        server.label
+    );
+}
