@@ -563,6 +563,8 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         "remove-refresh-policy scn.metrics_hourly",
         "drop-index t_pkey",
         "drop-chunks scn.logs older-than 1d",
+        "merge-chunks scn.metrics older-than 7d",
+        "compact scn.metrics",
         "cancel-backend 4242",
         "terminate-backend 4242",
         "rollback",

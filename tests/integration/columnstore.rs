@@ -212,7 +212,12 @@ async fn compacts(server: &Tsdb) {
     let rows = || psql(c, "SELECT count(*) || ' ' || sum(v) FROM cp.m");
     let before = rows();
     if compact {
-        assert_eq!(unordered(), 1, "{}: direct compress left it unordered", server.label);
+        assert_eq!(
+            unordered(),
+            1,
+            "{}: direct compress left it unordered",
+            server.label
+        );
     }
     match e.act("compact cp.m").await {
         Ok(_) => {
