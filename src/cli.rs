@@ -276,6 +276,28 @@ pub enum Sub {
         #[arg(value_enum)]
         what: ConfigWhat,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell), made from these very
+    /// options: `hypertop completions bash > /etc/bash_completion.d/hypertop`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), made from these very options: `hypertop man | man -l -`
+    Man,
+}
+
+impl Cli {
+    /// The completions for `shell`, written to `out`.
+    pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+        use clap::CommandFactory;
+        clap_complete::generate(shell, &mut Cli::command(), "hypertop", out);
+    }
+
+    /// The manual page, written to `out`.
+    pub fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        use clap::CommandFactory;
+        clap_mangen::Man::new(Cli::command()).render(out)
+    }
 }
 
 /// `hypertop policy …` (the database from -d, -h, -p, -U or the environment).

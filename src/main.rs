@@ -286,6 +286,32 @@ async fn run(cli: Cli) -> ExitCode {
     if let Some(Sub::Config { what }) = &cli.command {
         return config_command(*what);
     }
+    // made in memory, then written: a closed pipe (`| head`) ends quietly, as SIGPIPE would
+    let made = match &cli.command {
+        Some(Sub::Completions { shell }) => {
+            let mut text = Vec::new();
+            Cli::completions(*shell, &mut text);
+            Some(Ok(text))
+        }
+        Some(Sub::Man) => {
+            let mut text = Vec::new();
+            Some(Cli::man(&mut text).map(|_| text))
+        }
+        _ => None,
+    };
+    if let Some(made) = made {
+        let written = made.and_then(|text| {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&text).and_then(|_| out.flush())
+        });
+        return match written {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                ExitCode::from(EXIT_BROKEN_PIPE)
+            }
+            Err(e) => fail(format!("cannot write it: {e}"), 1),
+        };
+    }
     if let Some(e) = cli.file_given_as_database() {
         return fail(e, 2);
     }
@@ -462,7 +488,12 @@ async fn run(cli: Cli) -> ExitCode {
             println!("{}", hypertop::format::printable(&line));
             return ExitCode::from(code);
         }
-        Some(Sub::Config { .. }) | Some(Sub::Demo { .. }) | Some(Sub::Exporter { .. }) | None => {}
+        Some(Sub::Config { .. })
+        | Some(Sub::Completions { .. })
+        | Some(Sub::Man)
+        | Some(Sub::Demo { .. })
+        | Some(Sub::Exporter { .. })
+        | None => {}
     }
     let target = connector.resolved().target_short();
     let action_connector = connector.clone();

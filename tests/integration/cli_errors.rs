@@ -487,3 +487,76 @@ fn a_file_for_a_database_and_a_fleet_without_a_config_are_explained() {
         "{said}"
     );
 }
+
+/// Completions and the manual page are made from the options themselves: bash loads the
+/// completions (`complete -p hypertop`), the page is roff naming every subcommand, and `man -l`
+/// renders it where man is installed; neither needs a database.
+#[test]
+fn completions_load_in_bash_and_the_manual_page_renders() {
+    let bash = hypertop(&["completions", "bash"], &[]);
+    assert_eq!(
+        bash.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    let script = String::from_utf8(bash.stdout).unwrap();
+    assert!(
+        script.contains("snapshot") && script.contains("exporter"),
+        "{script}"
+    );
+    let dir = std::env::temp_dir().join(format!("hypertop-completions-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hypertop.bash");
+    std::fs::write(&file, &script).unwrap();
+    let loaded = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}' && complete -p hypertop",
+            file.display()
+        ))
+        .output()
+        .expect("bash");
+    assert!(
+        loaded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&loaded.stderr)
+    );
+    assert!(String::from_utf8_lossy(&loaded.stdout).contains("hypertop"));
+    for shell in ["zsh", "fish"] {
+        let out = hypertop(&["completions", shell], &[]);
+        assert!(out.status.success() && !out.stdout.is_empty(), "{shell}");
+    }
+    let man = hypertop(&["man"], &[]);
+    assert_eq!(man.status.code(), Some(0));
+    let page = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH hypertop"),
+        "{page}"
+    );
+    for sub in ["snapshot", "check", "exporter", "demo", "run", "policy"] {
+        assert!(page.contains(sub), "{sub} in the page");
+    }
+    let page_file = dir.join("hypertop.1");
+    std::fs::write(&page_file, &page).unwrap();
+    if Command::new("man")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        let rendered = Command::new("man")
+            .arg("-l")
+            .arg(&page_file)
+            .env("MANPAGER", "cat")
+            .env("PAGER", "cat")
+            .output()
+            .unwrap();
+        assert!(
+            rendered.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        assert!(String::from_utf8_lossy(&rendered.stdout).contains("hypertop"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
