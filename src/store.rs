@@ -572,6 +572,7 @@ impl Dataset {
             lint: findings.as_deref(),
             one_by_one: false,
             merge_chunks: ts.is_some_and(|t| t.merge_chunks),
+            compact_chunk: ts.is_some_and(|t| t.compact_chunk),
         })
     }
 }

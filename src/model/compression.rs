@@ -26,6 +26,9 @@ pub struct Compression {
     /// Compressed chunks written into since (their new rows stay uncompressed until the chunk
     /// is compressed again).
     pub partial_chunks: i64,
+    /// Of those, the ones whose batches are only out of order (as direct compress writes them):
+    /// compact_chunk orders them (2.29+).
+    pub unordered_chunks: i64,
     /// Uncompressed chunks older than a compressed one: decompressed, or skipped, and not
     /// compressed again.
     pub uncompressed_between: i64,
@@ -85,6 +88,7 @@ pub fn totals(rows: &[Compression]) -> Compression {
         t.before_bytes = add(t.before_bytes, r.before_bytes);
         t.after_bytes = add(t.after_bytes, r.after_bytes);
         t.partial_chunks += r.partial_chunks;
+        t.unordered_chunks += r.unordered_chunks;
         t.uncompressed_between += r.uncompressed_between;
     }
     t

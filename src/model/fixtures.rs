@@ -129,6 +129,7 @@ pub fn compression(name: &str, backlog: i64) -> Compression {
         before_bytes: Some(120 * 1024 * 1024 * 1024),
         after_bytes: Some(11 * 1024 * 1024 * 1024),
         partial_chunks: 0,
+        unordered_chunks: 0,
         uncompressed_between: 0,
         segments: None,
     }

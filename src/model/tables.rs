@@ -174,6 +174,9 @@ pub struct ChunkNumbers {
     /// Compressed chunks written into since (status partial or unordered): their new rows stay
     /// uncompressed until the chunk is compressed again.
     partial_chunks: Vec<i32>,
+    /// Of those, the ones whose batches are only out of order (status unordered, not partial):
+    /// compact_chunk orders them where the server has it.
+    unordered_chunks: Vec<i32>,
     compressed: Vec<(i32, CompressedSize)>,
 }
 
@@ -194,8 +197,17 @@ impl ChunkNumbers {
         ChunkNumbers {
             compressed_chunks,
             partial_chunks,
+            unordered_chunks: Vec::new(),
             compressed,
         }
+    }
+
+    /// With the ids of the chunks whose batches are only out of order, in any order.
+    pub fn with_unordered(mut self, mut ids: Vec<i32>) -> ChunkNumbers {
+        ids.sort_unstable();
+        ids.dedup();
+        self.unordered_chunks = ids;
+        self
     }
 
     /// From `queries/chunk_status.sql`'s and `queries/compressed_sizes.sql`'s rows.
@@ -222,7 +234,8 @@ impl ChunkNumbers {
             array(status, "compressed")?,
             array(status, "partial")?,
             compressed,
-        ))
+        )
+        .with_unordered(array(status, "unordered")?))
     }
 
     pub fn is_compressed(&self, chunk: i32) -> bool {
@@ -231,6 +244,10 @@ impl ChunkNumbers {
 
     pub fn is_partial(&self, chunk: i32) -> bool {
         self.partial_chunks.binary_search(&chunk).is_ok()
+    }
+
+    pub fn is_unordered(&self, chunk: i32) -> bool {
+        self.unordered_chunks.binary_search(&chunk).is_ok()
     }
 
     /// Its snapshot (zeros when it has none).
@@ -292,6 +309,8 @@ pub struct ChunkTotals {
     /// compressed again.
     pub uncompressed_between: i64,
     /// Compressed chunks written into since they were compressed.
+    /// Of those, the ones only out of order (as direct compress writes them).
+    pub unordered_chunks: i64,
     pub partial_chunks: i64,
 }
 
@@ -376,6 +395,7 @@ pub fn chunk_totals(
             t.overdue_bytes += bytes.total();
         }
         t.partial_chunks += i64::from(numbers.is_partial(c.id));
+        t.unordered_chunks += i64::from(numbers.is_unordered(c.id));
         match t.newest_start {
             Some(start) if start > c.range_start => {}
             Some(start) if start == c.range_start => t.newest_bytes += bytes.total(),
@@ -752,6 +772,7 @@ pub fn build(
                 before_bytes: t.before_bytes,
                 after_bytes: t.after_bytes,
                 partial_chunks: t.partial_chunks,
+                unordered_chunks: t.unordered_chunks,
                 uncompressed_between: t.uncompressed_between,
                 segments: None,
             });

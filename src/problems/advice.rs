@@ -311,6 +311,9 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
             );
         }
         not_recompressed(c, &object, out);
+        if input.compact_chunk {
+            unordered(c, &object, out);
+        }
     }
 }
 
@@ -427,6 +430,28 @@ fn not_recompressed(c: &Compression, object: &str, out: &mut Found) {
         evidence.join("; "),
         (c.uncompressed_between + partial) as f64,
         (c.uncompressed_between > 0).then(|| format!("compress {object}")),
+    );
+}
+
+/// Compressed chunks whose batches are out of order, as direct compress writes them (2.21+): a
+/// query decompresses batches their min/max could have skipped, until compact_chunk (2.29+)
+/// orders them.
+fn unordered(c: &Compression, object: &str, out: &mut Found) {
+    if c.unordered_chunks == 0 {
+        return;
+    }
+    push(
+        out,
+        ProblemKind::UnorderedChunks,
+        (&c.schema, &c.name),
+        format!(
+            "{} compressed chunk{} hold{} batches out of order (as direct compress writes them): range queries decompress batches they could skip until they are compacted",
+            c.unordered_chunks,
+            if c.unordered_chunks == 1 { "" } else { "s" },
+            if c.unordered_chunks == 1 { "s" } else { "" },
+        ),
+        c.unordered_chunks as f64,
+        Some(format!("compact {object}")),
     );
 }
 

@@ -114,6 +114,10 @@ pub enum ProblemKind {
     /// Advice: chunks decompressed (or written into) and not compressed again.
     #[strum(serialize = "not recompressed")]
     NotRecompressed,
+    /// Advice: compressed chunks whose batches are out of order (direct compress), where the
+    /// server compacts them.
+    #[strum(serialize = "unordered chunks")]
+    UnorderedChunks,
     /// Advice: no retention, and the size limit is near at the rate the data grows.
     #[strum(serialize = "growth without retention")]
     GrowthWithoutRetention,
@@ -420,8 +424,10 @@ pub struct Inputs<'a> {
     pub lint: Option<&'a [Finding]>,
     /// Failures alike found one by one, not folded as they are found (a fold's members).
     pub one_by_one: bool,
-    /// The server merges chunks (merge_chunks, 2.18+): the small-chunks advice offers it.
+    /// The server merges chunks (merge_chunks, 2.18+) and compacts them (compact_chunk,
+    /// 2.29+): the advice offers those actions.
     pub merge_chunks: bool,
+    pub compact_chunk: bool,
 }
 
 /// A session waiting on a lock this long is a problem (a lock wait shorter than this is

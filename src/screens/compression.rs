@@ -71,6 +71,7 @@ impl Screen for CompressionScreen {
                 | ProblemKind::SegmentSize
                 | ProblemKind::OrderbyNotByTime
                 | ProblemKind::NotRecompressed
+                | ProblemKind::UnorderedChunks
         )
     }
 }

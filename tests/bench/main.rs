@@ -932,6 +932,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     before_bytes: Some(1 << 30),
                     after_bytes: Some(1 << 27),
                     partial_chunks: 0,
+                    unordered_chunks: 0,
                     uncompressed_between: 0,
                     segments: None,
                 })

@@ -211,6 +211,23 @@ async fn compacts(server: &Tsdb) {
     };
     let rows = || psql(c, "SELECT count(*) || ' ' || sum(v) FROM cp.m");
     let before = rows();
+    // the advice offers compact where the server has it (none elsewhere: what compress does)
+    let s = crate::engines::open_at(c).await;
+    let advice = || async {
+        let data = hypertop::store::Dataset::read_all(
+            &s.0.client,
+            None,
+            &s.1,
+            &hypertop::problems::Thresholds::default(),
+        )
+        .await;
+        data.problems
+            .iter()
+            .find(|p| {
+                p.kind == hypertop::problems::ProblemKind::UnorderedChunks && p.object == "cp.m"
+            })
+            .cloned()
+    };
     if compact {
         assert_eq!(
             unordered(),
@@ -218,11 +235,22 @@ async fn compacts(server: &Tsdb) {
             "{}: direct compress left it unordered",
             server.label
         );
+        let a = advice()
+            .await
+            .unwrap_or_else(|| panic!("{}: no advice", server.label));
+        assert_eq!(a.action.as_deref(), Some("compact cp.m"));
+    } else {
+        assert!(advice().await.is_none(), "{}", server.label);
     }
     match e.act("compact cp.m").await {
         Ok(_) => {
             assert!(compact, "{}", server.label);
             assert_eq!(unordered(), 0, "{}: compacted", server.label);
+            assert!(
+                advice().await.is_none(),
+                "{}: the advice is gone",
+                server.label
+            );
             assert_eq!(rows(), before, "{}: every row kept", server.label);
         }
         Err(refused) => {
