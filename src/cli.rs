@@ -193,7 +193,7 @@ pub enum Sub {
         #[arg(value_name = "CONNINFO")]
         conninfo: Option<String>,
     },
-    /// Read every screen once and print it (JSON: the stable schema in the README)
+    /// Read every screen once and print it (JSON: the stable schema in docs/headless.md)
     #[command(disable_help_flag = true)]
     Snapshot {
         /// Connection string, URL or database name

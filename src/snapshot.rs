@@ -1,5 +1,5 @@
 //! `hypertop snapshot`: every screen read once (the store's [`Dataset::read_all`]), as one JSON
-//! object (a stable schema, see README) or as the screens' text tables. `hypertop check`
+//! object (a stable schema, see docs/headless.md) or as the screens' text tables. `hypertop check`
 //! evaluates the same data.
 
 use std::collections::BTreeMap;
@@ -404,7 +404,7 @@ fn word_wrapped(text: &str, width: u16) -> String {
     out
 }
 
-/// The JSON document `snapshot` writes: the schema the README documents is this type. A
+/// The JSON document `snapshot` writes: the schema docs/headless.md documents is this type. A
 /// section that could not be read is `null` (`server.unavailable` says why).
 #[derive(serde::Serialize)]
 pub struct Document<'a> {

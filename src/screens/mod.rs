@@ -23,7 +23,7 @@ use crate::store::{Dataset, Status};
 
 /// One tab of the console and one section of `snapshot --format text`: everything about it
 /// lives in its module, and the console's tab bar, number keys, footer and help are derived
-/// from [`SCREENS`]. Adding a tab: README, "Adding a tab" (the files, and what follows).
+/// from [`SCREENS`]. Adding a tab: docs/architecture.md, "Adding a tab" (the files, and what follows).
 pub trait Screen: Sync {
     /// The palette word (`:jobs`) and the snapshot section.
     fn name(&self) -> &'static str;

@@ -381,7 +381,7 @@ pub fn native_database(suffix: &str) -> String {
 // ---- native TimescaleDB (optional) ------------------------------------------------------------
 
 /// A TimescaleDB server a screen or action test runs on: the engine, or one version on a native
-/// TimescaleDB server named by `HYPERTOP_TEST_TSDB` (see README). Tests run their checks on
+/// TimescaleDB server named by `HYPERTOP_TEST_TSDB` (see docs/testing.md). Tests run their checks on
 /// each with [`on_each`], so that without the variable they are unchanged.
 pub struct Tsdb {
     /// "engine" or "native TimescaleDB 2.17.2 (PostgreSQL 15.20)": printed before each server's

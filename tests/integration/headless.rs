@@ -24,7 +24,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-/// The fields every row of each section must carry (README: the snapshot schema).
+/// The fields every row of each section must carry (docs/headless.md: the snapshot schema).
 const SCHEMA: &[(&str, &[&str])] = &[
     (
         "hypertables",

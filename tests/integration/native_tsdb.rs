@@ -1,6 +1,6 @@
 //! What only a native TimescaleDB server can show (the engine is one session with no background
 //! workers): locks held on chunks, and jobs run by real background workers. Run on every
-//! version of the server named by `HYPERTOP_TEST_TSDB` (see README); without it there is no
+//! version of the server named by `HYPERTOP_TEST_TSDB` (see docs/testing.md); without it there is no
 //! such server and these tests check nothing but that (the suite is otherwise unchanged).
 
 use hypertop::actions::journal::Status;
