@@ -61,9 +61,7 @@ fn options() -> Options {
                     .ok()
                     .map(|b| format!("{b} dbname=postgres"))
             })
-            .unwrap_or_else(|| {
-                "host=127.0.0.1 port=5432 user=postgres dbname=postgres sslmode=disable".into()
-            }),
+            .unwrap_or_else(|| "host=127.0.0.1 port=5432 user=postgres dbname=postgres".into()),
     }
 }
 
@@ -1076,7 +1074,7 @@ fn main() {
     ));
     let engine_conninfo = |e: &Engine| {
         format!(
-            "host=127.0.0.1 port={} user=postgres password=x dbname=postgres sslmode=disable",
+            "host=127.0.0.1 port={} user=postgres password=x dbname=postgres",
             e.port
         )
     };
@@ -1100,6 +1098,33 @@ fn main() {
         }
     );
 
+    // How hypertop's sessions reach the server, printed beside every figure of the run: its
+    // connection string's sslmode (users' default, prefer, where none is given) and whether the
+    // server then encrypts.
+    rt.block_on(async {
+        let session = hypertop_session(&conninfo).await;
+        let ssl: Option<bool> = session
+            .client
+            .query_one(
+                "SELECT (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid())",
+                &[],
+            )
+            .await
+            .map(|r| r.get(0))
+            .unwrap_or(None);
+        let mode = conninfo
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("sslmode="))
+            .unwrap_or("prefer (none given)");
+        println!(
+            "hypertop's sessions: sslmode {mode}, {}",
+            match ssl {
+                Some(true) => "TLS",
+                Some(false) => "no TLS (the server offers none, or sslmode=disable)",
+                None => "TLS unknown",
+            }
+        );
+    });
     let run = |part: &str| opts.only.as_deref().is_none_or(|o| o == part);
     let built = rt.block_on(async {
         let client = connect(&conninfo).await;

@@ -638,6 +638,21 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
         &format!("psql -h 127.0.0.1 -p {port} -U postgres"),
         Duration::from_secs(10),
     );
+    // The 1-minute aggregate starts at the plant's first minute: a refresh window starting
+    // mid-minute left that bucket out, and loaded in an hour's last minute, that minute was its
+    // first chunk's only data: a hole the overview ranked among the planted problems.
+    let demo = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres");
+    let starts = psql(
+        &demo,
+        "SELECT (SELECT min(bucket) FROM plant.telemetry_1m) || '|' ||
+                (SELECT date_trunc('minute', min(time)) FROM plant.telemetry
+                  WHERE time > now() - interval '4 days')",
+    );
+    let (cagg, source) = starts.split_once('|').unwrap();
+    assert_eq!(
+        cagg, source,
+        "the 1-minute aggregate covers the plant's first minute"
+    );
     // the engine counts no index scans: the Indexes tab says so and calls nothing unused
     pty.write(b"5");
     pty.wait_for_output("no usage statistics here", Duration::from_secs(10));
