@@ -638,9 +638,10 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
         &format!("psql -h 127.0.0.1 -p {port} -U postgres"),
         Duration::from_secs(10),
     );
-    // The 1-minute aggregate starts at the plant's first minute: a refresh window starting
-    // mid-minute left that bucket out, and loaded in an hour's last minute, that minute was its
-    // first chunk's only data: a hole the overview ranked among the planted problems.
+    // The 1-minute aggregate starts at the plant's first minute: a refresh window from now() -
+    // 3 days started mid-minute (or a minute later than the data, computed by a later
+    // statement) and left it out; loaded in an hour's last minute, that minute was its first
+    // chunk's only data: a hole the overview ranked among the planted problems.
     let demo = format!("host=127.0.0.1 port={port} user=postgres dbname=postgres");
     let starts = psql(
         &demo,
