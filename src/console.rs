@@ -31,10 +31,12 @@ pub struct Database {
     pub planner: crate::model::plan::Planner,
 }
 
-/// Results of action work done off the input path.
+/// Results of action work done off the input path, each for the fleet member it was asked on
+/// (the one shown may have changed meanwhile: a plan delivered to it would be previewed, and
+/// executed, on another database).
 enum ActionEvent {
-    Planned(Box<Result<crate::actions::Plan, String>>),
-    History(Result<Vec<String>, String>),
+    Planned(usize, Box<Result<crate::actions::Plan, String>>),
+    History(usize, Result<Vec<String>, String>),
 }
 
 pub struct AppOptions {
@@ -243,6 +245,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                         }
                         continue;
                     }
+                    let member = fleet.active;
                     let state = fleet.active_mut();
                     match command {
                         Effect::Quit => break Exit::Quit,
@@ -273,7 +276,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                                             }
                                             _ => Err("not connected: try again when the link is back".into()),
                                         };
-                                        let _ = tx.send(ActionEvent::Planned(Box::new(result)));
+                                        let _ = tx.send(ActionEvent::Planned(member, Box::new(result)));
                                     });
                                 }
                                 ModalCommand::History => {
@@ -283,7 +286,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                                             .map(|e| crate::actions::journal::format_history(&e, state.utc)),
                                         None => Err("not connected yet".into()),
                                     };
-                                    let _ = action_tx.send(ActionEvent::History(result));
+                                    let _ = action_tx.send(ActionEvent::History(member, result));
                                 }
                                 ModalCommand::Execute => {
                                     if let (Some(plan), Some(origin)) = (state.start_running(), origin) {
@@ -337,8 +340,8 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
             Some(ev) = action_rx.recv() => {
                 dirty = true;
                 match ev {
-                    ActionEvent::Planned(r) => fleet.active_mut().on_planned(*r),
-                    ActionEvent::History(r) => fleet.active_mut().on_history(r),
+                    ActionEvent::Planned(i, r) => fleet.members[i].state.on_planned(*r),
+                    ActionEvent::History(i, r) => fleet.members[i].state.on_history(r),
                 }
             }
             ev = next_event(&mut running), if running.is_some() => {

@@ -671,3 +671,86 @@ fn listen_without_a_host_is_every_interface() {
     let (_loopback, port) = exporter(&[&scenario().conninfo()]);
     assert!(TcpStream::connect(("127.0.0.2", port)).is_err());
 }
+
+/// A plan asked for on one target of the fleet lands on that target, whichever is shown when
+/// it arrives: delivered to the one shown, a plan for database a, planning behind a lock, was
+/// previewed in b's dialog (and Enter would have executed it on b's connection).
+#[test]
+fn a_plan_lands_on_the_target_it_was_asked_on() {
+    use crate::pty::Pty;
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (
+        native_database("fleet_plan_a"),
+        native_database("fleet_plan_b"),
+    );
+    psql(
+        &a,
+        "CREATE TABLE public.held (x int); CREATE INDEX held_a ON public.held (x)",
+    );
+    psql(
+        &b,
+        "CREATE TABLE public.held_b (x int); CREATE INDEX held_b_i ON public.held_b (x)",
+    );
+    // each table locked for the test's length: each plan waits its lock timeout, a's first
+    let hold = |conninfo: &str, table: &str| {
+        Command::new("psql")
+            .arg(conninfo)
+            .args(["-X", "-q", "-c"])
+            .arg(format!(
+                "BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(40); COMMIT;"
+            ))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut holders = [hold(&a, "public.held"), hold(&b, "public.held_b")];
+    let file = dir.path().join("targets.toml");
+    std::fs::write(
+        &file,
+        format!("[profiles.a]\nconninfo = \"{a}\"\n\n[profiles.b]\nconninfo = \"{b}\"\n"),
+    )
+    .unwrap();
+    let wait = Duration::from_secs(30);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.args([
+        "--targets",
+        file.to_str().unwrap(),
+        "--lock-timeout",
+        "6s",
+        "--journal",
+    ])
+    .arg(dir.path().join("j.jsonl"));
+    let mut pty = Pty::spawn_sized(cmd, 200, 40);
+    pty.wait_for_output("Fleet (2)", wait);
+    pty.type_until(b"\r", "a: postgres@", wait);
+    // a's plan waits behind its lock; Esc closes its dialog, b is shown and planned in turn
+    pty.type_until(
+        b":drop-index public.held_a\r",
+        "Reading the catalog for",
+        wait,
+    );
+    pty.escape_from("Reading the catalog for", wait);
+    pty.type_until(b":ctx b\r", "b: postgres@", wait);
+    pty.type_until(
+        b":drop-index public.held_b_i\r",
+        "Reading the catalog for",
+        wait,
+    );
+    pty.wait_for_output("Cannot plan", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(500));
+    // (the dialog's title is b's line either way: its body is the answer it was given)
+    let screen = pty.screen();
+    assert!(
+        screen.contains("AccessExclusiveLock on public.held_b"),
+        "b's dialog holds b's own plan's answer, not a's:\n{screen}"
+    );
+    for h in &mut holders {
+        let _ = h.kill();
+        let _ = h.wait();
+    }
+    pty.write(b"\x1b");
+    std::thread::sleep(Duration::from_millis(300));
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+}
