@@ -71,6 +71,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/relation_bytes.sql"),
     ),
     (
+        "total_bytes_of_k",
+        include_str!("../queries/fragments/total_bytes_of_k.sql"),
+    ),
+    (
         "chunk_bytes",
         include_str!("../queries/fragments/chunk_bytes.sql"),
     ),

@@ -48,16 +48,5 @@ SELECT k.oid, k.schema, k.name, k.selected, k.live, k.before_compressed,
        coalesce(st.before, pages.bytes)::int8 AS bytes_before
   FROM chunk k
   LEFT JOIN stats st ON st.oid = k.oid
-  CROSS JOIN LATERAL (
-      SELECT sum(coalesce(
---@include relation_bytes
-               , c.relpages::int8 * pg_catalog.current_setting('block_size')::int8))::int8 AS bytes
-        FROM pg_catalog.pg_class c
-       WHERE c.oid = k.oid
-          OR c.oid = (SELECT t.reltoastrelid FROM pg_catalog.pg_class t WHERE t.oid = k.oid)
-          OR c.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = k.oid)
-          OR c.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i
-                        WHERE i.indrelid = (SELECT t.reltoastrelid FROM pg_catalog.pg_class t
-                                             WHERE t.oid = k.oid))
-  ) pages
+--@include total_bytes_of_k
  ORDER BY k.range_start NULLS FIRST, k.range_start_integer

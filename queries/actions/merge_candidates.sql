@@ -31,13 +31,5 @@ SELECT k.oid, k.schema, k.name, k.start_key, k.end_key, k.is_compressed, k.selec
        (SELECT count(*) FROM timescaledb_information.dimensions d
          WHERE (d.hypertable_schema, d.hypertable_name) = ($1, $2))::int AS dimensions
   FROM chunk k
-  CROSS JOIN LATERAL (
-      SELECT sum(coalesce(
---@include relation_bytes
-               , c.relpages::int8 * pg_catalog.current_setting('block_size')::int8))::int8 AS bytes
-        FROM pg_catalog.pg_class c
-       WHERE c.oid = k.oid
-          OR c.oid = (SELECT t.reltoastrelid FROM pg_catalog.pg_class t WHERE t.oid = k.oid)
-          OR c.oid IN (SELECT i.indexrelid FROM pg_catalog.pg_index i WHERE i.indrelid = k.oid)
-  ) pages
+--@include total_bytes_of_k
  ORDER BY k.start_key

@@ -349,6 +349,41 @@ async fn targets(
         .collect()
 }
 
+/// A chunk bound's parameters for the chunk queries: `interval` on time, else the `amount` and
+/// the integer `now` it counts back from; none without a bound.
+type BoundParams = (Option<String>, Option<String>, Option<String>);
+
+fn bound_params(
+    bound: Option<&Interval>,
+    integer: Option<Option<i64>>,
+    r: &Relation,
+) -> Result<BoundParams, ResolveError> {
+    Ok(match (bound, integer) {
+        (Some(i), None) => (Some(i.0.clone()), None, None),
+        (Some(i), Some(Some(now))) => (None, Some(i.0.clone()), Some(now.to_string())),
+        (Some(_), Some(None)) => {
+            return Err(format!(
+                "{} has an integer time column whose integer_now function cannot be called here: which chunks are older is unknown",
+                r.shown()
+            )
+            .into())
+        }
+        (None, _) => (None, None, None),
+    })
+}
+
+/// Refuses a command the server cannot run (`has` false): `what`, and what this database has.
+fn needs(caps: &Capabilities, has: bool, what: &str, instead: &str) -> Result<(), ResolveError> {
+    if has {
+        return Ok(());
+    }
+    let version = caps
+        .timescaledb
+        .as_ref()
+        .map_or_else(|| "no TimescaleDB".to_string(), |t| t.version.clone());
+    Err(format!("{what}; this database has {version}{instead}").into())
+}
+
 /// Everything `plan` needs for `cmd`; its intervals become the server's reading of them.
 pub async fn facts(
     client: &Client,
@@ -446,17 +481,7 @@ pub async fn facts(
                 let mode = bound
                     .as_ref()
                     .map(|_| if compress { "older" } else { "newer" });
-                let (interval, amount, now) = match (&bound, integer) {
-                    (Some(i), None) => (Some(i.0.clone()), None, None),
-                    (Some(i), Some(Some(now))) => (None, Some(i.0.clone()), Some(now.to_string())),
-                    (Some(_), Some(None)) => {
-                        return Err(format!(
-                            "{} has an integer time column whose integer_now function cannot be called here: which chunks are older is unknown",
-                            r.shown()
-                        ).into())
-                    }
-                    (None, _) => (None, None, None),
-                };
+                let (interval, amount, now) = bound_params(bound.as_ref(), integer, &r)?;
                 let state = (!compress).to_string();
                 let sql = reading(sql!("chunks_to_change.sql"), caps);
                 let rows = client
@@ -679,30 +704,18 @@ pub async fn facts(
             older_than,
         } => {
             let ts = caps.timescaledb.as_ref();
-            if !ts.is_some_and(|t| t.merge_chunks) {
-                return Err(format!(
-                    "merge-chunks needs TimescaleDB's merge_chunks (2.18 or later); this database has {}",
-                    ts.map_or_else(|| "no TimescaleDB".to_string(), |t| t.version.clone())
-                )
-                .into());
-            }
+            needs(
+                caps,
+                ts.is_some_and(|t| t.merge_chunks),
+                "merge-chunks needs TimescaleDB's merge_chunks (2.18 or later)",
+                "",
+            )?;
             let r = relation(client, caps, name, &[RelationKind::Hypertable]).await?;
             let integer = match older_than.as_mut() {
                 Some(i) => check_threshold(client, i, &r).await?,
                 None => None,
             };
-            let (interval, amount, now) = match (older_than.as_ref(), integer) {
-                (Some(i), None) => (Some(i.0.clone()), None, None),
-                (Some(i), Some(Some(now))) => (None, Some(i.0.clone()), Some(now.to_string())),
-                (Some(_), Some(None)) => {
-                    return Err(format!(
-                        "{} has an integer time column whose integer_now function cannot be called here: which chunks are older is unknown",
-                        r.shown()
-                    )
-                    .into())
-                }
-                (None, _) => (None, None, None),
-            };
+            let (interval, amount, now) = bound_params(older_than.as_ref(), integer, &r)?;
             let sql = reading(sql!("merge_candidates.sql"), caps);
             let rows = client
                 .query(
@@ -750,14 +763,12 @@ pub async fn facts(
             f.relation = Some(r);
         }
         Command::Compact { hypertable: name } => {
-            let ts = caps.timescaledb.as_ref();
-            if !ts.is_some_and(|t| t.compact_chunk) {
-                return Err(format!(
-                    "compact needs TimescaleDB's compact_chunk (2.29 or later); this database has {} (compress {name} compresses such chunks again instead)",
-                    ts.map_or_else(|| "no TimescaleDB".to_string(), |t| t.version.clone())
-                )
-                .into());
-            }
+            needs(
+                caps,
+                caps.timescaledb.as_ref().is_some_and(|t| t.compact_chunk),
+                "compact needs TimescaleDB's compact_chunk (2.29 or later)",
+                &format!(" (compress {name} compresses such chunks again instead)"),
+            )?;
             let r = relation(client, caps, name, &[RelationKind::Hypertable]).await?;
             f.items = targets(
                 client,

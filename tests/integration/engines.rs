@@ -907,3 +907,28 @@ where
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// Whether TimescaleDB keeps a run history (2.15+) in the database of `conninfo`, or only errors.
+pub fn has_job_history(conninfo: &str) -> bool {
+    psql(
+        conninfo,
+        "SELECT count(*) FROM pg_class WHERE relname = 'bgw_job_stat_history'
+            AND relnamespace = '_timescaledb_internal'::regnamespace",
+    ) == "1"
+}
+
+/// SQL that gives job `job` the statistics row `values` (its columns after job_id, in order:
+/// last_start, last_finish, next_start, last_successful_finish, last_run_success, total_runs,
+/// total_duration, total_duration_failures, total_successes, total_failures, total_crashes,
+/// consecutive_failures, consecutive_crashes), as TimescaleDB's scheduler writes it.
+pub fn job_stat_row(job: &str, values: &str) -> String {
+    format!(
+        "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
+         INSERT INTO _timescaledb_internal.bgw_job_stat
+                (job_id, last_start, last_finish, next_start, last_successful_finish,
+                 last_run_success, total_runs, total_duration, total_duration_failures,
+                 total_successes, total_failures, total_crashes, consecutive_failures,
+                 consecutive_crashes)
+         VALUES ({job}, {values});"
+    )
+}

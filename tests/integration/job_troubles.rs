@@ -9,7 +9,7 @@ use hypertop::model::{self, Payload, QueryKind};
 use hypertop::problems::{self, ProblemKind, Thresholds};
 
 use crate::engines::{
-    background_workers, engine_with_files, native_tsdb_database,
+    background_workers, engine_with_files, has_job_history, job_stat_row, native_tsdb_database,
     native_tsdb_versions_running_policies, on_each, open_at, own_servers, psql, Tsdb,
 };
 
@@ -133,11 +133,7 @@ async fn launch_failures(server: &Tsdb) {
     let jobs: Vec<String> = (0..2)
         .map(|_| psql(c, "SELECT add_job('lf.noop', '1 hour', scheduled => false)"))
         .collect();
-    let history = psql(
-        c,
-        "SELECT count(*) FROM pg_class WHERE relname = 'bgw_job_stat_history'
-            AND relnamespace = '_timescaledb_internal'::regnamespace",
-    ) == "1";
+    let history = has_job_history(c);
     for job in &jobs {
         let error = format!(
             "jsonb_build_object('message', 'failed to start job', 'detail',
@@ -163,14 +159,12 @@ async fn launch_failures(server: &Tsdb) {
             c,
             &format!(
                 "{record}
-                 DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
-                 INSERT INTO _timescaledb_internal.bgw_job_stat
-                        (job_id, last_start, last_finish, next_start, last_successful_finish,
-                         last_run_success, total_runs, total_duration, total_duration_failures,
-                         total_successes, total_failures, total_crashes, consecutive_failures,
-                         consecutive_crashes)
-                 VALUES ({job}, now() - interval '1 hour', now() - interval '1 hour', now() + interval '1 hour',
-                         '-infinity', false, 3, '0', '0', 0, 3, 0, 3, 0);"
+                 {}",
+                job_stat_row(
+                    job,
+                    "now() - interval '1 hour', now() - interval '1 hour', now() + interval '1 hour',
+                     '-infinity', false, 3, '0', '0', 0, 3, 0, 3, 0"
+                )
             ),
         );
     }

@@ -7,7 +7,9 @@ use hypertop::connect::Session;
 use hypertop::model::catalog::Relations;
 use hypertop::model::{self, Bound, Payload, QueryKind, Subject};
 
-use crate::engines::{engine_with_files, on_each, open_at, own_servers, psql, Tsdb};
+use crate::engines::{
+    engine_with_files, has_job_history, job_stat_row, on_each, open_at, own_servers, psql, Tsdb,
+};
 
 async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
@@ -272,11 +274,7 @@ async fn crash_record(server: &Tsdb) {
     )
     .parse()
     .unwrap();
-    let history = psql(
-        c,
-        "SELECT count(*) FROM pg_class WHERE relname = 'bgw_job_stat_history'
-            AND relnamespace = '_timescaledb_internal'::regnamespace",
-    ) == "1";
+    let history = has_job_history(c);
     let crash = if history {
         format!(
             "INSERT INTO _timescaledb_internal.bgw_job_stat_history
@@ -295,14 +293,12 @@ async fn crash_record(server: &Tsdb) {
         c,
         &format!(
             "{crash}
-             DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
-             INSERT INTO _timescaledb_internal.bgw_job_stat
-                    (job_id, last_start, last_finish, next_start, last_successful_finish,
-                     last_run_success, total_runs, total_duration, total_duration_failures,
-                     total_successes, total_failures, total_crashes, consecutive_failures,
-                     consecutive_crashes)
-             VALUES ({job}, now() - interval '1 hour', '-infinity', '-infinity',
-                     now() - interval '1 day', false, 2, '3 seconds', '0', 1, 0, 1, 0, 1);"
+             {}",
+            job_stat_row(
+                &job.to_string(),
+                "now() - interval '1 hour', '-infinity', '-infinity',
+                 now() - interval '1 day', false, 2, '3 seconds', '0', 1, 0, 1, 0, 1"
+            )
         ),
     );
     let s = open_at(c).await;
