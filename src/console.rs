@@ -10,9 +10,9 @@ use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 
 use crate::actions::runner::{self, Event as ActionProgress, Runner, Running};
-use crate::app::fleet::{Fleet, FleetCommand, Member};
-use crate::app::modal::ModalCommand;
-use crate::app::state::{AppState, Effect};
+use crate::app::fleet::{Fleet, Member};
+use crate::app::state::AppState;
+use crate::app::update::{self, Effect, Msg};
 use crate::link::{Link, LinkStatus};
 use crate::poller::{Poller, QueryResult, Turn};
 use crate::render;
@@ -29,14 +29,6 @@ pub struct Database {
     pub connector: crate::connect::Connector,
     /// Opens the sessions statements are planned on (the Statements tab's Enter).
     pub planner: crate::model::plan::Planner,
-}
-
-/// Results of action work done off the input path, each for the fleet member it was asked on
-/// (the one shown may have changed meanwhile: a plan delivered to it would be previewed, and
-/// executed, on another database).
-enum ActionEvent {
-    Planned(usize, Box<Result<crate::actions::Plan, String>>),
-    History(usize, Result<Vec<String>, String>),
 }
 
 pub struct AppOptions {
@@ -162,223 +154,174 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
     // Ticks once a second only while disconnected, to count down the retry.
     let mut countdown = tokio::time::interval(Duration::from_secs(1));
     let panic_for_tests = std::env::var_os("HYPERTOP_TEST_PANIC_AFTER_DRAW").is_some();
-    let (action_tx, mut action_rx) = mpsc::unbounded_channel::<ActionEvent>();
-    let journal = std::sync::Arc::new(crate::actions::journal::Journal::new(opts.journal.clone()));
-    // The confirmed action, while it runs, and the member it runs on.
-    let mut running: Option<(usize, Running)> = None;
-
-    let mut dirty = true;
-    // Query results are drawn together a moment after the first of a refresh arrives: one
-    // frame for the overview's answers instead of one each (keys still draw at once).
-    let mut results_due: Option<tokio::time::Instant> = None;
+    let (action_tx, mut action_rx) = mpsc::unbounded_channel::<Msg>();
+    let mut loop_ = Executor {
+        readers,
+        journal: std::sync::Arc::new(crate::actions::journal::Journal::new(opts.journal.clone())),
+        lock_timeout: opts.lock_timeout,
+        action_tx,
+        running: None,
+        draw: true,
+        draw_due: None,
+    };
     let exit = loop {
-        if dirty {
-            // the problems of every result taken in since the last frame, derived once
-            let mut settled = false;
-            for m in &mut fleet.members {
-                settled |= m.state.settle();
-            }
-            if settled && fleet.open {
-                fleet.rebuild();
-            }
+        if loop_.draw {
+            update::settle(&mut fleet);
             guard
                 .terminal
                 .draw(|f| render::draw_fleet(f, &fleet, &opts.theme, Instant::now()))?;
-            dirty = false;
-            results_due = None;
+            loop_.draw = false;
+            loop_.draw_due = None;
             if panic_for_tests {
                 panic!("test hook: panic after the first frame");
             }
         }
-        tokio::select! {
+        let msg = tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(Event::Key(key))) => {
-                    dirty = true;
-                    if fleet.open {
-                        match fleet.on_key(key) {
-                            FleetCommand::Quit => break Exit::Quit,
-                            FleetCommand::Switch(i) => readers[i].request_now(fleet.active()),
-                            FleetCommand::Redraw | FleetCommand::None => {}
-                        }
-                        continue;
-                    }
-                    if fleet.is_fleet()
-                        && key.code == ratatui::crossterm::event::KeyCode::Char('0')
-                        && matches!(fleet.active().modal, crate::app::modal::Modal::None)
-                        && fleet.active().filter_input.is_none()
-                    {
-                        fleet.rebuild();
-                        fleet.open = true;
-                        continue;
-                    }
-                    let active = fleet.active;
-                    let reader = &readers[active];
-                    let command = fleet.active_mut().on_key(key);
-                    if let Effect::Fleet(which) = command {
-                        match which {
-                            None if fleet.is_fleet() => {
-                                fleet.rebuild();
-                                fleet.open = true;
-                            }
-                            None => fleet.active_mut().say(
-                                "No fleet",
-                                "one target: start with --fleet (every profile) or --targets FILE".into(),
-                            ),
-                            Some(name) => match fleet.named(&name) {
-                                Some(i) => {
-                                    fleet.switch_to(i);
-                                    readers[i].request_now(fleet.active());
-                                }
-                                None => {
-                                    let names = fleet
-                                        .members
-                                        .iter()
-                                        .map(|m| m.name.clone())
-                                        .collect::<Vec<_>>()
-                                        .join(", ");
-                                    fleet.active_mut().say(
-                                        "No such target",
-                                        format!("{name:?} is not one of: {names}"),
-                                    );
-                                }
-                            },
-                        }
-                        continue;
-                    }
-                    let member = fleet.active;
-                    let state = fleet.active_mut();
-                    match command {
-                        Effect::Quit => break Exit::Quit,
-                        Effect::Refresh => {
-                            if state.is_disconnected() {
-                                reader.target.link.retry_now()
-                            } else {
-                                reader.request_now(state)
-                            }
-                        }
-                        Effect::Redraw | Effect::None | Effect::Fleet(_) => {}
-                        Effect::Action(a) => {
-                            let target = &reader.target;
-                            let status = target.link.status();
-                            let origin = state
-                                .data
-                                .caps
-                                .as_ref()
-                                .map(|c| crate::actions::journal::Origin::of(&target.connector, c));
-                            match a {
-                                ModalCommand::Plan(cmd) => {
-                                    let tx = action_tx.clone();
-                                    let journal = journal.clone();
-                                    tokio::spawn(async move {
-                                        let result = match (status.client, status.caps, origin) {
-                                            (Some(client), Some(caps), Some(origin)) => {
-                                                runner::plan(&client, &caps, &journal, &origin, &cmd).await
-                                            }
-                                            _ => Err("not connected: try again when the link is back".into()),
-                                        };
-                                        let _ = tx.send(ActionEvent::Planned(member, Box::new(result)));
-                                    });
-                                }
-                                ModalCommand::History => {
-                                    let result = match &origin {
-                                        Some(o) => journal
-                                            .history(o)
-                                            .map(|e| crate::actions::journal::format_history(&e, state.utc)),
-                                        None => Err("not connected yet".into()),
-                                    };
-                                    let _ = action_tx.send(ActionEvent::History(member, result));
-                                }
-                                ModalCommand::Execute => {
-                                    if let (Some(plan), Some(origin)) = (state.start_running(), origin) {
-                                        let runner = Runner {
-                                            connector: target.connector.clone(),
-                                            journal: journal.clone(),
-                                            origin,
-                                            lock_timeout: opts.lock_timeout,
-                                        };
-                                        running = Some((active, runner.spawn(plan)));
-                                    }
-                                }
-                                ModalCommand::Cancel => {
-                                    if let Some((_, r)) = &running {
-                                        r.cancel();
-                                    }
-                                }
-                                ModalCommand::None | ModalCommand::Redraw | ModalCommand::Navigate(_) => {}
-                            }
-                        }
-                    }
-                }
-                Some(Ok(Event::Resize(..))) => dirty = true,
-                Some(Ok(_)) => {}
+                Some(Ok(Event::Key(key))) => Msg::Key(key),
+                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(_)) => continue,
                 // The terminal is gone (e.g. the SSH session dropped without a SIGHUP).
                 Some(Err(_)) | None => break Exit::Signal(libc::SIGHUP),
             },
             Some((i, result, turn)) = results.recv() => {
-                fleet.members[i].state.take_result(result);
+                let exit = loop_.run(&mut fleet, Msg::Answer(i, result));
                 // taken in: the member's next read may start
                 drop(turn);
-                if i == fleet.active || fleet.open {
-                    results_due.get_or_insert_with(|| tokio::time::Instant::now() + RESULTS_SETTLE);
+                match exit {
+                    Some(exit) => break exit,
+                    None => continue,
                 }
             }
-            () = settle(results_due), if results_due.is_some() => dirty = true,
-            Some((i, status)) = links.recv() => {
-                if fleet.members[i].state.on_link(&status) {
-                    let shown = i == fleet.active;
-                    if shown {
-                        readers[i].request_now(&fleet.members[i].state);
-                    } else {
-                        readers[i].request(&fleet.members[i].state, false);
-                    }
+            () = settle(loop_.draw_due), if loop_.draw_due.is_some() => Msg::Settled,
+            Some((i, status)) = links.recv() => Msg::Link(i, status),
+            Some(msg) = action_rx.recv() => msg,
+            (on, ev) = next_event(&mut loop_.running), if loop_.running.is_some() => {
+                if matches!(ev, ActionProgress::Done(_)) {
+                    loop_.running = None;
                 }
-                if fleet.open {
-                    fleet.rebuild();
-                }
-                dirty = true;
+                Msg::Progress(on, ev)
             }
-            Some(ev) = action_rx.recv() => {
-                dirty = true;
-                match ev {
-                    ActionEvent::Planned(i, r) => fleet.members[i].state.on_planned(*r),
-                    ActionEvent::History(i, r) => fleet.members[i].state.on_history(r),
-                }
-            }
-            ev = next_event(&mut running), if running.is_some() => {
-                dirty = true;
-                let on = running.as_ref().map_or(fleet.active, |(i, _)| *i);
-                let state = &mut fleet.members[on].state;
-                match ev {
-                    ActionProgress::Step { index, total, label } => state.on_progress(index, total, label),
-                    ActionProgress::Done(o) => {
-                        running = None;
-                        state.on_outcome(o);
-                        readers[on].request_now(state);
-                    }
-                }
-            }
-            _ = refresh.tick() => {
-                for (i, (r, m)) in readers.iter().zip(&fleet.members).enumerate() {
-                    r.request(&m.state, i == fleet.active && !fleet.open);
-                }
-            }
-            _ = countdown.tick(), if fleet.active().is_disconnected() => dirty = true,
+            _ = refresh.tick() => Msg::Tick,
+            _ = countdown.tick(), if fleet.active().is_disconnected() => Msg::Second,
             _ = sigterm.recv() => break Exit::Signal(libc::SIGTERM),
             _ = sighup.recv() => break Exit::Signal(libc::SIGHUP),
             _ = sigint.recv() => break Exit::Signal(libc::SIGINT),
+        };
+        if let Some(exit) = loop_.run(&mut fleet, msg) {
+            break exit;
         }
     };
     drop(guard);
     Ok(exit)
 }
 
+/// Runs what `update` asks for: reads, plans, the journal, the confirmed action.
+struct Executor {
+    readers: Vec<Reader>,
+    journal: std::sync::Arc<crate::actions::journal::Journal>,
+    lock_timeout: Duration,
+    /// Plans and histories come back as messages.
+    action_tx: mpsc::UnboundedSender<Msg>,
+    /// The confirmed action, while it runs, and the member it runs on.
+    running: Option<(usize, Running)>,
+    draw: bool,
+    /// When answers taken in are drawn, if some wait.
+    draw_due: Option<tokio::time::Instant>,
+}
+
+impl Executor {
+    /// Updates the state with `msg` and runs its effects (and those of the messages they give
+    /// back at once); how the console ends, if it does.
+    fn run(&mut self, fleet: &mut Fleet, msg: Msg) -> Option<Exit> {
+        let mut queue = std::collections::VecDeque::from([msg]);
+        while let Some(msg) = queue.pop_front() {
+            for effect in update::update(fleet, msg) {
+                match effect {
+                    Effect::Quit => return Some(Exit::Quit),
+                    Effect::Draw => self.draw = true,
+                    Effect::DrawSoon => {
+                        self.draw_due
+                            .get_or_insert_with(|| tokio::time::Instant::now() + RESULTS_SETTLE);
+                    }
+                    Effect::ReadNow(i) => self.readers[i].request_now(&fleet.members[i].state),
+                    Effect::Read { member, shown } => {
+                        self.readers[member].request(&fleet.members[member].state, shown)
+                    }
+                    Effect::Retry(i) => self.readers[i].target.link.retry_now(),
+                    Effect::Plan(i, action) => self.plan(fleet, i, action),
+                    Effect::History(i) => {
+                        let state = &fleet.members[i].state;
+                        let lines = match self.origin(fleet, i) {
+                            Some(o) => self
+                                .journal
+                                .history(&o)
+                                .map(|e| crate::actions::journal::format_history(&e, state.utc)),
+                            None => Err("not connected yet".into()),
+                        };
+                        queue.push_back(Msg::History(i, lines));
+                    }
+                    Effect::Execute(i, plan) => match self.origin(fleet, i) {
+                        Some(origin) => {
+                            let runner = Runner {
+                                connector: self.readers[i].target.connector.clone(),
+                                journal: self.journal.clone(),
+                                origin,
+                                lock_timeout: self.lock_timeout,
+                            };
+                            self.running = Some((i, runner.spawn(*plan)));
+                        }
+                        None => fleet.members[i].state.say(
+                            "Not run",
+                            "not connected: nothing was changed; try again when the link is back"
+                                .into(),
+                        ),
+                    },
+                    Effect::Cancel => {
+                        if let Some((_, r)) = &self.running {
+                            r.cancel();
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Who acts on member `i`, for the journal (known once its capabilities are read).
+    fn origin(&self, fleet: &Fleet, i: usize) -> Option<crate::actions::journal::Origin> {
+        let caps = fleet.members[i].state.data.caps.as_ref()?;
+        Some(crate::actions::journal::Origin::of(
+            &self.readers[i].target.connector,
+            caps,
+        ))
+    }
+
+    /// Plans off the input path; the plan comes back as a message for member `i`.
+    fn plan(&self, fleet: &Fleet, i: usize, action: crate::actions::parse::Command) {
+        let status = self.readers[i].target.link.status();
+        let origin = self.origin(fleet, i);
+        let tx = self.action_tx.clone();
+        let journal = self.journal.clone();
+        tokio::spawn(async move {
+            let result = match (status.client, status.caps, origin) {
+                (Some(client), Some(caps), Some(origin)) => {
+                    runner::plan(&client, &caps, &journal, &origin, &action).await
+                }
+                _ => Err("not connected: try again when the link is back".into()),
+            };
+            let _ = tx.send(Msg::Planned(i, result));
+        });
+    }
+}
+
 /// How long query results may wait for the rest of their refresh before they are drawn.
 const RESULTS_SETTLE: Duration = Duration::from_millis(25);
 
-/// The running action's next event (the caller polls only while one runs).
-async fn next_event(running: &mut Option<(usize, Running)>) -> ActionProgress {
+/// The running action's next event and its member (the caller polls only while one runs).
+async fn next_event(running: &mut Option<(usize, Running)>) -> (usize, ActionProgress) {
     match running {
-        Some((_, r)) => r.next().await,
+        Some((on, r)) => (*on, r.next().await),
         None => std::future::pending().await,
     }
 }

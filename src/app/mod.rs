@@ -5,3 +5,4 @@ pub mod fleet;
 pub mod keys;
 pub mod modal;
 pub mod state;
+pub mod update;

@@ -23,9 +23,9 @@ use crate::problems::Thresholds;
 use crate::screens::{overview, Change, Ctx, Open, Tab, Table};
 use crate::store::{DataState, Dataset, Status};
 
-/// What the event loop must do after an input.
+/// What a key on a member's console asks of the loop (`update` turns it into effects).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
+pub enum MemberCommand {
     None,
     Redraw,
     /// Refresh what the current tab shows (and redraw).
@@ -230,9 +230,9 @@ impl AppState {
         (*subject == wanted).then_some(picture)
     }
 
-    pub fn on_key(&mut self, key: KeyEvent) -> Effect {
+    pub fn on_key(&mut self, key: KeyEvent) -> MemberCommand {
         if key.kind == KeyEventKind::Release {
-            return Effect::None;
+            return MemberCommand::None;
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if !matches!(self.modal, Modal::None) {
@@ -250,54 +250,56 @@ impl AppState {
                 }
             }
             return match c {
-                ModalCommand::None => Effect::None,
-                ModalCommand::Redraw => Effect::Redraw,
-                ModalCommand::Navigate(Navigation::Quit) => Effect::Quit,
+                ModalCommand::None => MemberCommand::None,
+                ModalCommand::Redraw => MemberCommand::Redraw,
+                ModalCommand::Navigate(Navigation::Quit) => MemberCommand::Quit,
                 ModalCommand::Navigate(Navigation::Help) => {
                     self.show_help = true;
-                    Effect::Redraw
+                    MemberCommand::Redraw
                 }
                 ModalCommand::Navigate(Navigation::Tab(tab)) => self.switch_to(tab),
-                ModalCommand::Navigate(Navigation::Fleet) => Effect::Fleet(None),
-                ModalCommand::Navigate(Navigation::Context(name)) => Effect::Fleet(Some(name)),
-                other => Effect::Action(other),
+                ModalCommand::Navigate(Navigation::Fleet) => MemberCommand::Fleet(None),
+                ModalCommand::Navigate(Navigation::Context(name)) => {
+                    MemberCommand::Fleet(Some(name))
+                }
+                other => MemberCommand::Action(other),
             };
         }
         if ctrl && key.code == KeyCode::Char('c') {
-            return Effect::Quit;
+            return MemberCommand::Quit;
         }
         if self.filter_input.is_some() {
             return self.on_filter_key(key);
         }
         if self.show_help {
             if self.help_scroll.on_key(key.code) {
-                return Effect::Redraw;
+                return MemberCommand::Redraw;
             }
             return match key.code {
-                KeyCode::Char('q') => Effect::Quit,
+                KeyCode::Char('q') => MemberCommand::Quit,
                 KeyCode::Char('?') | KeyCode::Esc | KeyCode::Enter => {
                     self.show_help = false;
-                    Effect::Redraw
+                    MemberCommand::Redraw
                 }
-                _ => Effect::None,
+                _ => MemberCommand::None,
             };
         }
         let Some(action) = keys::action(&key) else {
             return match key.code {
                 KeyCode::Char(c) if c.is_ascii_uppercase() => match self.screen_action(c) {
                     Some(action) => self.plan(action),
-                    None => Effect::None,
+                    None => MemberCommand::None,
                 },
-                _ => Effect::None,
+                _ => MemberCommand::None,
             };
         };
         match action {
-            KeyAction::Quit => Effect::Quit,
+            KeyAction::Quit => MemberCommand::Quit,
             KeyAction::Help => {
                 self.show_help = true;
-                Effect::Redraw
+                MemberCommand::Redraw
             }
-            KeyAction::Refresh => Effect::Refresh,
+            KeyAction::Refresh => MemberCommand::Refresh,
             KeyAction::SwitchTab(n) => self.switch_to(Tab::from_index(n - 1)),
             KeyAction::NextTab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
             KeyAction::PreviousTab => {
@@ -313,7 +315,7 @@ impl AppState {
             KeyAction::WhoBlocks => self.who_blocks(),
             KeyAction::Filter => {
                 self.filter_input = Some(self.current().active().filter().to_string());
-                Effect::Redraw
+                MemberCommand::Redraw
             }
             KeyAction::Open => self.open_selected(),
             KeyAction::Back => self.back(),
@@ -321,9 +323,9 @@ impl AppState {
     }
 
     /// `B` on a job or a relation: the Activity tab, showing the sessions that block it.
-    fn who_blocks(&mut self) -> Effect {
+    fn who_blocks(&mut self) -> MemberCommand {
         let Some(activity) = Tab::named("activity") else {
-            return Effect::None;
+            return MemberCommand::None;
         };
         let view = self.current();
         let Some(row) = view
@@ -332,10 +334,10 @@ impl AppState {
             .then(|| view.table.selected_row())
             .flatten()
         else {
-            return Effect::None;
+            return MemberCommand::None;
         };
         let Some(name) = self.tab.screen().blocked_as(row.id()) else {
-            return Effect::None;
+            return MemberCommand::None;
         };
         let filter = format!("→{name}");
         let target = self.view_mut(activity);
@@ -343,7 +345,7 @@ impl AppState {
         target.table.set_filter(&filter);
         self.jumped_from = Some(self.tab);
         self.show_tab(activity);
-        Effect::Refresh
+        MemberCommand::Refresh
     }
 
     /// A message in a dialog (closed by any key).
@@ -351,10 +353,10 @@ impl AppState {
         self.modal = Message::modal(title, vec![line], true);
     }
 
-    fn open_palette(&mut self, text: &str) -> Effect {
+    fn open_palette(&mut self, text: &str) -> MemberCommand {
         let names = self.names.get_or_insert_with(|| Names::of(&self.data));
         self.modal = Modal::Palette(Box::new(Palette::new(text, names)));
-        Effect::Redraw
+        MemberCommand::Redraw
     }
 
     /// A tab's key for the selected row: its command (the same preview as the palette's).
@@ -369,18 +371,18 @@ impl AppState {
     }
 
     /// Plans a command from a tab's key, as if its canonical text was entered in the palette.
-    fn plan(&mut self, action: Action) -> Effect {
+    fn plan(&mut self, action: Action) -> MemberCommand {
         let line = action.to_string();
         if self.read_only && action.is_mutating() {
             let mut p = Palette::new(&line, &Names::of(&self.data));
             p.error = Some(crate::actions::READ_ONLY_REFUSAL.into());
             p.submitted_error = true;
             self.modal = Modal::Palette(Box::new(p));
-            return Effect::Redraw;
+            return MemberCommand::Redraw;
         }
         self.palette_history.push(line.clone());
         self.modal = Modal::Planning(line);
-        Effect::Action(ModalCommand::Plan(action))
+        MemberCommand::Action(ModalCommand::Plan(action))
     }
 
     /// The plan (or why there is none) for the command being planned.
@@ -443,47 +445,47 @@ impl AppState {
         self.modal = Message::modal(format!("{}: {command}", o.status), lines, error);
     }
 
-    fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> Effect {
+    fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> MemberCommand {
         let tab = self.tab;
         op(self.view_mut(tab).active_mut());
-        Effect::Redraw
+        MemberCommand::Redraw
     }
 
-    fn on_filter_key(&mut self, key: KeyEvent) -> Effect {
+    fn on_filter_key(&mut self, key: KeyEvent) -> MemberCommand {
         let Some(buf) = self.filter_input.as_mut() else {
-            return Effect::None;
+            return MemberCommand::None;
         };
         match key.code {
             KeyCode::Enter => {
                 self.filter_input = None;
-                return Effect::Redraw;
+                return MemberCommand::Redraw;
             }
             KeyCode::Esc => {
                 buf.clear();
                 self.filter_input = None;
                 self.table_op(|t| t.set_filter(""));
-                return Effect::Redraw;
+                return MemberCommand::Redraw;
             }
             KeyCode::Backspace => {
                 buf.pop();
             }
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => buf.push(c),
-            _ => return Effect::None,
+            _ => return MemberCommand::None,
         }
         let text = buf.clone();
         self.table_op(|t| t.set_filter(&text))
     }
 
-    fn switch_to(&mut self, tab: Tab) -> Effect {
+    fn switch_to(&mut self, tab: Tab) -> MemberCommand {
         self.jumped_from = None;
         if self.tab == tab {
-            return Effect::Redraw;
+            return MemberCommand::Redraw;
         }
         self.show_tab(tab);
-        Effect::Refresh
+        MemberCommand::Refresh
     }
 
-    fn open_selected(&mut self) -> Effect {
+    fn open_selected(&mut self) -> MemberCommand {
         let view = self.current();
         let Some(open) = view.active().selected_row().and_then(|r| {
             r.open().cloned().or_else(|| match view.drill {
@@ -491,7 +493,7 @@ impl AppState {
                 Some(_) => None,
             })
         }) else {
-            return Effect::None;
+            return MemberCommand::None;
         };
         match open {
             Open::Drill(kind, target, title, filter) => {
@@ -499,7 +501,7 @@ impl AppState {
                 let Some(columns) =
                     Tab::drilling(kind).and_then(|t| t.screen().drill_columns(kind))
                 else {
-                    return Effect::None;
+                    return MemberCommand::None;
                 };
                 let tab = self.tab;
                 let mut table = Table::new(columns, None);
@@ -512,7 +514,7 @@ impl AppState {
                     from_jump: false,
                     picture: None,
                 });
-                Effect::Refresh
+                MemberCommand::Refresh
             }
             Open::Jump(tab, id, open) => {
                 let found = self.jump(tab, "").table.select_id(&id);
@@ -522,11 +524,11 @@ impl AppState {
                         d.from_jump = true;
                     }
                 }
-                Effect::Refresh
+                MemberCommand::Refresh
             }
             Open::Filter(tab, text) => {
                 self.jump(tab, &text);
-                Effect::Refresh
+                MemberCommand::Refresh
             }
             Open::Palette(command) => self.open_palette(&command),
             Open::Members(fold) => {
@@ -540,7 +542,7 @@ impl AppState {
                     picture: None,
                 });
                 self.fill_members(self.ctx());
-                Effect::Redraw
+                MemberCommand::Redraw
             }
         }
     }
@@ -585,24 +587,24 @@ impl AppState {
         view
     }
 
-    fn back(&mut self) -> Effect {
+    fn back(&mut self) -> MemberCommand {
         let tab = self.tab;
         let view = self.view_mut(tab);
         match view.drill.take() {
             Some(d) if d.from_jump => {}
-            Some(_) => return Effect::Redraw,
+            Some(_) => return MemberCommand::Redraw,
             None => {}
         }
         if !view.table.filter().is_empty() {
             view.table.set_filter("");
-            return Effect::Redraw;
+            return MemberCommand::Redraw;
         }
         match self.jumped_from.take() {
             Some(from) => {
                 self.show_tab(from);
-                Effect::Refresh
+                MemberCommand::Refresh
             }
-            None => Effect::None,
+            None => MemberCommand::None,
         }
     }
 
@@ -825,19 +827,19 @@ mod tests {
     #[test]
     fn keys_map_to_commands() {
         let mut s = state();
-        assert_eq!(s.on_key(key(KeyCode::Char('q'))), Effect::Quit);
+        assert_eq!(s.on_key(key(KeyCode::Char('q'))), MemberCommand::Quit);
         assert_eq!(
             s.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
-            Effect::Quit
+            MemberCommand::Quit
         );
-        assert_eq!(s.on_key(key(KeyCode::Char('r'))), Effect::Refresh);
-        assert_eq!(s.on_key(key(KeyCode::Char('x'))), Effect::None);
+        assert_eq!(s.on_key(key(KeyCode::Char('r'))), MemberCommand::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Char('x'))), MemberCommand::None);
     }
 
     #[test]
     fn tabs_switch_by_number_tab_and_backtab() {
         let mut s = state();
-        assert_eq!(s.on_key(key(KeyCode::Char('5'))), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Char('5'))), MemberCommand::Refresh);
         assert_eq!(s.tab, tab("indexes"));
         s.on_key(key(KeyCode::Tab));
         assert_eq!(s.tab, tab("jobs"));
@@ -856,10 +858,10 @@ mod tests {
         assert!(s.show_help);
         assert_eq!(
             s.on_key(key(KeyCode::Char('5'))),
-            Effect::None,
+            MemberCommand::None,
             "keys wait while help is open"
         );
-        assert_eq!(s.on_key(key(KeyCode::Esc)), Effect::Redraw);
+        assert_eq!(s.on_key(key(KeyCode::Esc)), MemberCommand::Redraw);
         assert!(!s.show_help);
     }
 
@@ -916,7 +918,7 @@ mod tests {
         assert_eq!(s.current().table.filter(), "drop");
         assert_eq!(
             s.on_key(key(KeyCode::Enter)),
-            Effect::Refresh,
+            MemberCommand::Refresh,
             "opens the chunks"
         );
         let wanted = s.wanted();
@@ -1095,11 +1097,11 @@ mod triage {
         };
         select(&mut s, "telemetry.plain_idx");
         assert!(s.current().table.selected_row().unwrap().open().is_none());
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::None);
         assert!(s.current().drill.is_none());
         select(&mut s, "telemetry.readings_device_time_idx");
         assert!(s.current().table.selected_row().unwrap().open().is_none());
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
         let drill = s.current().drill.as_ref().expect("chunk indexes open");
         assert_eq!(drill.read().unwrap().0, QueryKind::IndexChunks);
         assert_eq!(
@@ -1132,7 +1134,7 @@ mod triage {
         );
         let drill = s.current().drill.as_ref().unwrap();
         assert_eq!(drill.table.total(), 1, "the chunk index arrived");
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::None);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::None);
         assert_eq!(
             s.current().drill.as_ref().unwrap().read().unwrap().1,
             &Subject::Relation {
@@ -1182,7 +1184,7 @@ mod triage {
         s.switch_to(tab("jobs"));
         assert!(s.view_mut(tab("jobs")).table.select_id("1042"));
         assert!(s.current().table.selected_row().unwrap().open().is_none());
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
         let drill = s.current().drill.as_ref().expect("its runs open");
         assert_eq!(
             drill.read().unwrap(),
@@ -1210,7 +1212,7 @@ mod triage {
             s.data.problems[0].kind,
             crate::problems::ProblemKind::JobFailing
         );
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
         assert_eq!(s.tab, tab("jobs"));
         let drill = s.current().drill.as_ref().expect("history open");
         assert_eq!(drill.read().unwrap().0, QueryKind::JobRuns);
@@ -1262,7 +1264,7 @@ mod triage {
             Some(id),
             "problem {at} is selected by its error"
         );
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
         assert_eq!(s.tab, tab("jobs"));
         let table = &s.current().table;
         assert_eq!(table.filter(), error);
@@ -1308,7 +1310,7 @@ mod triage {
         let fold_id = fold.fold_id().expect("a fold");
         let id = crate::screens::overview::row_id(fold);
         assert!(s.view_mut(Tab::HOME).table.select_id(&id), "{id}");
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Redraw);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Redraw);
         assert_eq!(s.tab, Tab::HOME);
         let drill = s.current().drill.as_ref().expect("its members open");
         assert_eq!(drill.of, DrillOf::Members(fold_id));
@@ -1335,7 +1337,7 @@ mod triage {
             .unwrap()
             .table
             .select_id(&listed[0]);
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
         assert_eq!(s.tab, tab("jobs"));
         assert_eq!(
             s.current().table.selected_row().map(|r| r.id().to_string()),
@@ -1397,7 +1399,7 @@ mod triage {
         for _ in 0..at {
             s.on_key(key(KeyCode::Down));
         }
-        assert_eq!(s.on_key(key(KeyCode::Enter)), Effect::Redraw);
+        assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Redraw);
         let Modal::Palette(p) = &s.modal else {
             panic!("no palette");
         };
@@ -1442,7 +1444,7 @@ mod triage {
         });
         s.on_key(key(KeyCode::Char('6')));
         s.view_mut(tab("jobs")).table.select_id("1000");
-        assert_eq!(s.on_key(key(KeyCode::Char('B'))), Effect::Refresh);
+        assert_eq!(s.on_key(key(KeyCode::Char('B'))), MemberCommand::Refresh);
         assert_eq!(s.tab, tab("activity"));
         let t = &s.current().table;
         assert_eq!(t.filter(), "→job 1000");
@@ -1451,7 +1453,7 @@ mod triage {
         // The Activity tab's keys cancel or terminate the selected session.
         assert!(matches!(
             s.on_key(key(KeyCode::Char('T'))),
-            Effect::Action(ModalCommand::Plan(Action::TerminateBackend { pid: 10 }))
+            MemberCommand::Action(ModalCommand::Plan(Action::TerminateBackend { pid: 10 }))
         ));
         s.modal = Modal::None;
         // Esc: back where B was pressed.

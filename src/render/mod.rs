@@ -1357,7 +1357,7 @@ mod tests {
 
     #[test]
     fn esc_returns_to_the_problem_list_and_the_palette_navigates() {
-        use crate::app::state::Effect;
+        use crate::app::state::MemberCommand;
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         let mut s = state();
@@ -1399,7 +1399,7 @@ mod tests {
             "{t}"
         );
         s.on_key(key(KeyCode::Esc));
-        assert_eq!(palette(&mut s, "q"), Effect::Quit);
+        assert_eq!(palette(&mut s, "q"), MemberCommand::Quit);
     }
 
     /// The whole palette key path — typing, completion, hints, history, planning errors,

@@ -1,0 +1,333 @@
+//! The console's one loop as a function: every message — a key, a member's answer or link
+//! change, a plan, an action's progress, the timer — goes through [`update`], which changes the
+//! state and returns what the event loop must do ([`Effect`]). Each message and effect names
+//! the fleet member it concerns, so an answer asked on one member never lands on another.
+//! Pure: the loop (`console`) owns the sessions, the journal and the terminal.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+use super::fleet::{Fleet, FleetCommand};
+use super::modal::{Modal, ModalCommand};
+use super::state::MemberCommand;
+use crate::actions::parse::Command;
+use crate::actions::runner::Event as Progress;
+use crate::actions::Plan;
+use crate::link::LinkStatus;
+use crate::poller::QueryResult;
+
+/// What reaches the console; `usize` is the fleet member it is for.
+pub enum Msg {
+    Key(KeyEvent),
+    Resize,
+    Answer(usize, QueryResult),
+    /// The moment after a refresh's first answer: its answers are drawn together.
+    Settled,
+    Link(usize, LinkStatus),
+    Planned(usize, Result<Plan, String>),
+    History(usize, Result<Vec<String>, String>),
+    Progress(usize, Progress),
+    /// The refresh timer.
+    Tick,
+    /// A second while the shown member is disconnected (its retry's countdown).
+    Second,
+}
+
+/// What the loop does for [`update`].
+#[derive(Debug)]
+pub enum Effect {
+    Quit,
+    /// Draw the next frame.
+    Draw,
+    /// Draw a moment from now, together with the rest of the refresh's answers.
+    DrawSoon,
+    /// Read what the member shows, at once (the user asked).
+    ReadNow(usize),
+    /// The timer's read: what the member shows when shown, else its overview's reads.
+    Read {
+        member: usize,
+        shown: bool,
+    },
+    /// Reconnect the member at once.
+    Retry(usize),
+    /// Resolve and plan a command on the member's connection.
+    Plan(usize, Command),
+    /// Read the member's journal.
+    History(usize),
+    /// Run the confirmed plan on the member.
+    Execute(usize, Box<Plan>),
+    /// Cancel the running action.
+    Cancel,
+}
+
+pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(fleet, key),
+        Msg::Resize | Msg::Settled => vec![Effect::Draw],
+        Msg::Answer(i, result) => {
+            fleet.members[i].state.take_result(result);
+            if i == fleet.active || fleet.open {
+                vec![Effect::DrawSoon]
+            } else {
+                vec![]
+            }
+        }
+        Msg::Link(i, status) => {
+            let mut effects = vec![Effect::Draw];
+            if fleet.members[i].state.on_link(&status) {
+                effects.push(if i == fleet.active {
+                    Effect::ReadNow(i)
+                } else {
+                    Effect::Read {
+                        member: i,
+                        shown: false,
+                    }
+                });
+            }
+            if fleet.open {
+                fleet.rebuild();
+            }
+            effects
+        }
+        Msg::Planned(i, plan) => {
+            fleet.members[i].state.on_planned(plan);
+            vec![Effect::Draw]
+        }
+        Msg::History(i, lines) => {
+            fleet.members[i].state.on_history(lines);
+            vec![Effect::Draw]
+        }
+        Msg::Progress(
+            i,
+            Progress::Step {
+                index,
+                total,
+                label,
+            },
+        ) => {
+            fleet.members[i].state.on_progress(index, total, label);
+            vec![Effect::Draw]
+        }
+        Msg::Progress(i, Progress::Done(outcome)) => {
+            fleet.members[i].state.on_outcome(outcome);
+            vec![Effect::Draw, Effect::ReadNow(i)]
+        }
+        Msg::Tick => (0..fleet.members.len())
+            .map(|i| Effect::Read {
+                member: i,
+                shown: i == fleet.active && !fleet.open,
+            })
+            .collect(),
+        Msg::Second => vec![Effect::Draw],
+    }
+}
+
+/// Before a frame: the problems of every answer taken in since the last one, derived once, and
+/// the Fleet view's rows from them.
+pub fn settle(fleet: &mut Fleet) {
+    let mut settled = false;
+    for m in &mut fleet.members {
+        settled |= m.state.settle();
+    }
+    if settled && fleet.open {
+        fleet.rebuild();
+    }
+}
+
+fn on_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<Effect> {
+    let mut effects = vec![Effect::Draw];
+    if fleet.open {
+        match fleet.on_key(key) {
+            FleetCommand::Quit => effects.push(Effect::Quit),
+            FleetCommand::Switch(i) => effects.push(Effect::ReadNow(i)),
+            FleetCommand::Redraw | FleetCommand::None => {}
+        }
+        return effects;
+    }
+    let active = fleet.active;
+    let state = fleet.active_mut();
+    if key.code == KeyCode::Char('0')
+        && matches!(state.modal, Modal::None)
+        && state.filter_input.is_none()
+        && fleet.is_fleet()
+    {
+        open_fleet(fleet);
+        return effects;
+    }
+    match fleet.active_mut().on_key(key) {
+        MemberCommand::Quit => effects.push(Effect::Quit),
+        MemberCommand::Refresh if fleet.active().is_disconnected() => {
+            effects.push(Effect::Retry(active))
+        }
+        MemberCommand::Refresh => effects.push(Effect::ReadNow(active)),
+        MemberCommand::Redraw | MemberCommand::None => {}
+        MemberCommand::Fleet(None) if fleet.is_fleet() => open_fleet(fleet),
+        MemberCommand::Fleet(None) => fleet.active_mut().say(
+            "No fleet",
+            "one target: start with --fleet (every profile) or --targets FILE".into(),
+        ),
+        MemberCommand::Fleet(Some(name)) => match fleet.named(&name) {
+            Some(i) => {
+                fleet.switch_to(i);
+                effects.push(Effect::ReadNow(i));
+            }
+            None => {
+                let names = fleet
+                    .members
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                fleet
+                    .active_mut()
+                    .say("No such target", format!("{name:?} is not one of: {names}"));
+            }
+        },
+        MemberCommand::Action(command) => match command {
+            ModalCommand::Plan(action) => effects.push(Effect::Plan(active, action)),
+            ModalCommand::History => effects.push(Effect::History(active)),
+            ModalCommand::Execute => {
+                if let Some(plan) = fleet.active_mut().start_running() {
+                    effects.push(Effect::Execute(active, Box::new(plan)));
+                }
+            }
+            ModalCommand::Cancel => effects.push(Effect::Cancel),
+            ModalCommand::None | ModalCommand::Redraw | ModalCommand::Navigate(_) => {}
+        },
+    }
+    effects
+}
+
+fn open_fleet(fleet: &mut Fleet) {
+    fleet.rebuild();
+    fleet.open = true;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use super::*;
+    use crate::app::fleet::Member;
+    use crate::app::state::AppState;
+
+    fn fleet(names: &[&str]) -> Fleet {
+        let members = names
+            .iter()
+            .map(|name| {
+                let mut state =
+                    AppState::new(name.to_string(), Duration::from_secs(2), true, false);
+                state.in_fleet = true;
+                Member {
+                    name: name.to_string(),
+                    state,
+                }
+            })
+            .collect();
+        Fleet::new(members)
+    }
+
+    fn keys(fleet: &mut Fleet, text: &str) -> Vec<Effect> {
+        text.chars()
+            .flat_map(|c| {
+                let code = if c == '\n' {
+                    KeyCode::Enter
+                } else {
+                    KeyCode::Char(c)
+                };
+                update(fleet, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+            })
+            .collect()
+    }
+
+    fn plan(command: &str) -> Plan {
+        Plan::new(command.into(), command.into(), vec![], "none")
+    }
+
+    #[test]
+    fn a_plan_lands_on_the_member_it_was_asked_on_after_a_switch() {
+        let mut f = fleet(&["a", "b"]);
+        // the Fleet view, then a's console
+        keys(&mut f, "\n");
+        assert_eq!((f.active, f.open), (0, false));
+        let effects = keys(&mut f, ":pause-job 7\n");
+        assert!(
+            matches!(effects.last(), Some(Effect::Plan(0, _))),
+            "{effects:?}"
+        );
+        // while a's plan waits (behind a lock), the user closes its dialog, goes to b and
+        // asks for b's own
+        update(
+            &mut f,
+            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        let effects = keys(&mut f, ":ctx b\n");
+        assert!(
+            matches!(effects.last(), Some(Effect::ReadNow(1))),
+            "{effects:?}"
+        );
+        assert_eq!(f.active, 1);
+        let effects = keys(&mut f, ":pause-job 8\n");
+        assert!(
+            matches!(effects.last(), Some(Effect::Plan(1, _))),
+            "{effects:?}"
+        );
+        // a's answer arrives first: it is not b's to preview
+        update(&mut f, Msg::Planned(0, Ok(plan("pause-job 7"))));
+        assert!(
+            matches!(f.members[1].state.modal, Modal::Planning(_)),
+            "b still waits for its own plan"
+        );
+        assert!(
+            matches!(f.members[0].state.modal, Modal::None),
+            "a's dialog was closed: its late plan is dropped"
+        );
+        update(&mut f, Msg::Planned(1, Ok(plan("pause-job 8"))));
+        // Execute chosen (Cancel is the default), then Enter
+        update(
+            &mut f,
+            Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE)),
+        );
+        let effects = update(
+            &mut f,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Execute(1, p) if p.command == "pause-job 8")),
+            "Enter runs b's plan on b: {effects:?}"
+        );
+    }
+
+    #[test]
+    fn the_timer_reads_what_each_member_needs() {
+        let mut f = fleet(&["a", "b", "c"]);
+        keys(&mut f, "j\n");
+        let reads: Vec<(usize, bool)> = update(&mut f, Msg::Tick)
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Read { member, shown } => Some((member, shown)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(reads, vec![(0, false), (1, true), (2, false)]);
+    }
+
+    #[test]
+    fn refresh_while_disconnected_retries_and_zero_opens_the_fleet() {
+        let mut f = fleet(&["a", "b"]);
+        keys(&mut f, "\n");
+        let effects = keys(&mut f, "r");
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Retry(0) | Effect::ReadNow(0))),
+            "{effects:?}"
+        );
+        keys(&mut f, "0");
+        assert!(f.open);
+        assert!(keys(&mut f, "q").iter().any(|e| matches!(e, Effect::Quit)));
+    }
+}
