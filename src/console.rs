@@ -1,6 +1,7 @@
 //! The console's event loop: terminal input, query results, link changes, action events, the
-//! refresh timer and signals are separate sources; each updates the state (`app`), and the
-//! screen is redrawn (`render`) only when one of them changed something.
+//! refresh timer and signals are separate sources; each becomes a message for
+//! `app::update`, whose effects (reads, plans, the journal, the running action) are run here,
+//! and the screen is redrawn (`render`) only when one of them changed something.
 
 use std::time::{Duration, Instant};
 
