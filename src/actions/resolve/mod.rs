@@ -1,0 +1,393 @@
+//! Reads what a command acts on: resolves names (an unqualified name must be unambiguous),
+//! checks intervals with the server, and captures the settings a change would overwrite.
+
+use tokio_postgres::{Client, Row};
+
+use super::{quote_ident, render, Object};
+use crate::actions::parse::{Command, Interval, ObjectName, WindowBound};
+use crate::actions::plan::{
+    ChunkInterval, CompressionNow, Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind,
+    SessionFacts,
+};
+use crate::capabilities::Capabilities;
+use crate::connect::describe_error;
+use crate::queries;
+
+macro_rules! sql {
+    ($file:literal) => {
+        include_str!(concat!("../../../queries/actions/", $file))
+    };
+}
+
+mod apply;
+mod facts;
+mod refresh;
+
+pub use apply::{apply_facts, hierarchical};
+pub use facts::facts;
+pub use refresh::normalize_intervals;
+
+/// Why a command could not be resolved. A lock timeout is told apart from the rest so the
+/// caller can add who holds the lock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResolveError {
+    /// The catalog read waited longer than `lock_timeout` for another session's lock.
+    LockTimeout(String),
+    /// Anything else: a name that means nothing or many things, a bad value, a failed read.
+    Refused(String),
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::LockTimeout(text) | Self::Refused(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<String> for ResolveError {
+    fn from(text: String) -> Self {
+        Self::Refused(text)
+    }
+}
+
+impl From<ResolveError> for String {
+    fn from(e: ResolveError) -> Self {
+        e.to_string()
+    }
+}
+
+fn db(e: tokio_postgres::Error) -> ResolveError {
+    let text = describe_error(&e);
+    if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+        ResolveError::LockTimeout(text)
+    } else {
+        ResolveError::Refused(text)
+    }
+}
+
+/// The relations `name` can mean, of the `kinds` the command accepts (all kinds when a name
+/// matches none of them, so the plan can say what it is instead).
+pub async fn relation(
+    client: &Client,
+    caps: &Capabilities,
+    name: &ObjectName,
+    kinds: &[RelationKind],
+) -> Result<Relation, ResolveError> {
+    let sql = if caps.timescaledb.is_some() {
+        sql!("resolve.sql")
+    } else {
+        sql!("resolve_plain.sql")
+    };
+    let rows = client
+        .query(sql, &[&name.schema, &name.name])
+        .await
+        .map_err(db)?;
+    let all: Vec<Relation> = rows
+        .iter()
+        .map(|r| Relation {
+            oid: r.get("oid"),
+            schema: r.get("schema"),
+            name: r.get("name"),
+            kind: RelationKind::from_sql(r.get("kind")),
+        })
+        .collect();
+    let wanted: Vec<&Relation> = all.iter().filter(|r| kinds.contains(&r.kind)).collect();
+    let pick = if wanted.is_empty() {
+        all.iter().collect()
+    } else {
+        wanted
+    };
+    match pick.as_slice() {
+        [] => Err(format!(
+            "{}{}",
+            match &name.schema {
+                Some(_) => format!("no relation named {name}"),
+                None => format!("no relation named {name} in any schema"),
+            },
+            meant(client, name).await
+        )
+        .into()),
+        [one] => Ok((*one).clone()),
+        many => Err(format!(
+            "{name} is ambiguous: {} (qualify it with its schema)",
+            many.iter()
+                .map(|r| format!("{} ({})", r.shown(), r.kind))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+        .into()),
+    }
+}
+
+/// A read of the resolve's with its fragments and names filled in: TimescaleDB's schema
+/// (`{ts}`) and its chunk statistics function (`{chunk_stats}`: the columnstore's name from
+/// 2.18, where chunk_compression_stats is deprecated).
+fn reading(template: &str, caps: &Capabilities) -> String {
+    let columnstore = caps.timescaledb.as_ref().is_some_and(|t| t.columnstore);
+    render(
+        &crate::queries::action(template),
+        &[
+            (
+                "ts",
+                &quote_ident(caps.timescaledb_schema().unwrap_or("public")),
+            ),
+            (
+                "chunk_stats",
+                if columnstore {
+                    "chunk_columnstore_stats"
+                } else {
+                    "chunk_compression_stats"
+                },
+            ),
+        ],
+    )
+}
+
+/// " (did you mean …?)" with the relations a misspelt `name` is a typo away from, or nothing
+/// (also when they cannot be read: the error is about the name, not this).
+async fn meant(client: &Client, name: &ObjectName) -> String {
+    let Ok(rows) = client
+        .query(sql!("similar_names.sql"), &[&name.schema, &name.name])
+        .await
+    else {
+        return String::new();
+    };
+    let shown: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            let (schema, relname): (String, String) = (r.get("schema"), r.get("name"));
+            // what was typed is compared with the same form: qualified or not
+            let typed_form = match &name.schema {
+                Some(_) => format!("{schema}.{relname}"),
+                None => relname.clone(),
+            };
+            (
+                typed_form,
+                crate::format::qualified_escaped(&schema, &relname),
+            )
+        })
+        .collect();
+    let typed = match &name.schema {
+        Some(s) => format!("{s}.{}", name.name),
+        None => name.name.clone(),
+    };
+    let near = super::complete::closest(&typed, shown.iter().map(|(t, _)| t.as_str()));
+    let offered: Vec<&str> = near
+        .iter()
+        .filter_map(|n| shown.iter().find(|(t, _)| t == n).map(|(_, s)| s.as_str()))
+        .collect();
+    match offered.as_slice() {
+        [] => String::new(),
+        some => format!(" (did you mean {}?)", some.join(", ")),
+    }
+}
+
+/// The server reads `i` as an interval greater than zero (or, for a refresh offset, not
+/// negative): a zero or negative retention, threshold or schedule is never what was meant.
+/// `i` becomes the server's own reading (`7days` → `7 days`, `'36 hours'` → `36:00:00`), so
+/// the preview shows what PostgreSQL and TimescaleDB will store.
+async fn check_interval(
+    client: &Client,
+    i: &mut Interval,
+    zero_allowed: bool,
+) -> Result<(), ResolveError> {
+    if i.integer().is_some() {
+        return Err(crate::actions::parse::no_unit(&i.0).into());
+    }
+    let row = client
+        .query_one(
+            "SELECT $1::text::interval > interval '0' AS positive, \
+                    $1::text::interval = interval '0' AS zero, \
+                    $1::text::interval::text AS normalised",
+            &[&i.0],
+        )
+        .await
+        .map_err(|e| format!("'{}' is not an interval: {}", i.0, db(e)))?;
+    let (positive, zero): (bool, bool) = (row.get("positive"), row.get("zero"));
+    if positive || (zero && zero_allowed) {
+        i.0 = row.get("normalised");
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' is {}: give a positive interval (e.g. 6h, 7days, '1 day 2 hours')",
+            i.0,
+            if zero { "zero" } else { "negative" }
+        )
+        .into())
+    }
+}
+
+/// Where `r`'s threshold is a number: its time column is an integer. Then the "now" to count it
+/// back from, when monitoring may read one (see `model::integer_now`).
+async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>>, ResolveError> {
+    let row = client
+        .query_opt(sql!("integer_time.sql"), &[&r.regclass()])
+        .await
+        .map_err(db)?;
+    let Some(row) = row.filter(|row| row.get::<_, bool>("integer_time")) else {
+        return Ok(None);
+    };
+    let id: i32 = row.get("now_hypertable_id");
+    let list = crate::queries::INTEGER_NOW_CALLS.as_str();
+    let nows = crate::model::integer_now::read(client, list)
+        .await
+        .map_err(db)?;
+    Ok(Some(
+        nows.ids
+            .iter()
+            .position(|&i| i == id)
+            .map(|at| nows.nows[at]),
+    ))
+}
+
+/// A threshold on `r`: a positive number in its units when its time column is an integer (then
+/// its "now", when known), an interval as [`check_interval`] takes it otherwise.
+async fn check_threshold(
+    client: &Client,
+    i: &mut Interval,
+    r: &Relation,
+) -> Result<Option<Option<i64>>, ResolveError> {
+    let integer = integer_now(client, r).await?;
+    if integer.is_none() {
+        check_interval(client, i, false).await?;
+        return Ok(None);
+    }
+    match i.integer() {
+        Some(n) if n > 0 => {
+            i.0 = n.to_string();
+            Ok(integer)
+        }
+        _ => Err(format!(
+            "{} has an integer time column: give a positive number in its units (e.g. 1000), not '{}'",
+            r.shown(),
+            i.0
+        ).into()),
+    }
+}
+
+/// What `mode` (`drop`, `drop_created`, `compress`, `compress_created`) under `threshold`
+/// would touch on `r`.
+/// `integer`: the relation's time is an integer (the threshold a number), with its "now" when
+/// known (see [`check_threshold`]).
+async fn impact(
+    client: &Client,
+    r: &Relation,
+    mode: &str,
+    threshold: &Interval,
+    integer: Option<Option<i64>>,
+    caps: &Capabilities,
+) -> Result<Impact, ResolveError> {
+    let sql = crate::queries::impact(caps);
+    let (interval, amount, now) = match integer {
+        None => (Some(threshold.0.clone()), None, None),
+        Some(now) => (None, Some(threshold.0.clone()), now.map(|n| n.to_string())),
+    };
+    let row = client
+        .query_one(sql, &[&r.regclass(), &mode, &interval, &amount, &now])
+        .await
+        .map_err(db)?;
+    Ok(Impact {
+        chunks: row.try_get("chunks").map_err(db)?,
+        bytes: row.try_get("bytes").map_err(db)?,
+        total_chunks: row.try_get("total_chunks").map_err(db)?,
+        total_bytes: row.try_get("total_bytes").map_err(db)?,
+        first: row.try_get("first").map_err(db)?,
+        last: row.try_get("last").map_err(db)?,
+        integer_time: row.try_get("integer_time").map_err(db)?,
+    })
+}
+
+fn job_settings(r: &Row) -> Result<JobSettings, ResolveError> {
+    let config: Option<String> = r.try_get("config").map_err(db)?;
+    Ok(JobSettings {
+        job_id: r.try_get("job_id").map_err(db)?,
+        proc_name: r.try_get("proc_name").map_err(db)?,
+        proc_schema: r.try_get("proc_schema").map_err(db)?,
+        owner: r.try_get("owner").map_err(db)?,
+        scheduled: r.try_get("scheduled").map_err(db)?,
+        schedule_interval: r.try_get("schedule_interval").map_err(db)?,
+        max_runtime: r.try_get("max_runtime").map_err(db)?,
+        max_retries: r.try_get("max_retries").map_err(db)?,
+        retry_period: r.try_get("retry_period").map_err(db)?,
+        config: config.and_then(|c| serde_json::from_str(&c).ok()),
+        next_start: r.try_get("next_start").map_err(db)?,
+    })
+}
+
+async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, ResolveError> {
+    first_job(client, sql!("job.sql"), &[&id.to_string()]).await
+}
+
+/// The first job a query returns, if any.
+async fn first_job(
+    client: &Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Option<JobSettings>, ResolveError> {
+    let rows = client.query(sql, params).await.map_err(db)?;
+    rows.first().map(job_settings).transpose()
+}
+
+/// The relation's policy job of `kind`, if it has one.
+async fn policy_job(
+    client: &Client,
+    r: &Relation,
+    kind: PolicyKind,
+) -> Result<Option<JobSettings>, ResolveError> {
+    let sql = queries::action(sql!("policy.sql"));
+    first_job(client, &sql, &[&r.schema, &r.name, &kind.proc_name()]).await
+}
+
+/// Objects as rows of `oid`, `schema`, `name`.
+async fn targets(
+    client: &Client,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Object>, ResolveError> {
+    let rows = client.query(sql, params).await.map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(Object {
+                oid: r.try_get("oid").map_err(db)?,
+                schema: r.try_get("schema").map_err(db)?,
+                name: r.try_get("name").map_err(db)?,
+            })
+        })
+        .collect()
+}
+
+/// A chunk bound's parameters for the chunk queries: `interval` on time, else the `amount` and
+/// the integer `now` it counts back from; none without a bound.
+type BoundParams = (Option<String>, Option<String>, Option<String>);
+
+fn bound_params(
+    bound: Option<&Interval>,
+    integer: Option<Option<i64>>,
+    r: &Relation,
+) -> Result<BoundParams, ResolveError> {
+    Ok(match (bound, integer) {
+        (Some(i), None) => (Some(i.0.clone()), None, None),
+        (Some(i), Some(Some(now))) => (None, Some(i.0.clone()), Some(now.to_string())),
+        (Some(_), Some(None)) => {
+            return Err(format!(
+                "{} has an integer time column whose integer_now function cannot be called here: which chunks are older is unknown",
+                r.shown()
+            )
+            .into())
+        }
+        (None, _) => (None, None, None),
+    })
+}
+
+/// Refuses a command the server cannot run (`has` false): `what`, and what this database has.
+fn needs(caps: &Capabilities, has: bool, what: &str, instead: &str) -> Result<(), ResolveError> {
+    if has {
+        return Ok(());
+    }
+    let version = caps
+        .timescaledb
+        .as_ref()
+        .map_or_else(|| "no TimescaleDB".to_string(), |t| t.version.clone());
+    Err(format!("{what}; this database has {version}{instead}").into())
+}
