@@ -8,16 +8,18 @@
 //!   (the SQL of `queries/`, chosen by capability).
 //! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations)
 //!   → `policy` (policies as code: the file, drift, lint rules) → `problems` (the ranked
-//!   problem rules, lint findings among them) → `history` (how the numbers moved over the
+//!   problem rules, lint findings among them) → `settings` (a target's flags over its profile
+//!   over the defaults; the fleet of profiles) → `history` (how the numbers moved over the
 //!   session's reads, in bounded rings) → `store` (one `DataState` per dataset; the
 //!   `Dataset` applies query results, reads everything once and derives the problems) →
 //!   `link` (keeps a session alive) → `poller` (one in-flight query per kind).
 //! - **Operating**: `actions` — `spec` (the command table) → `parse` and `complete` →
 //!   `resolve` (reads the catalog) → `plan` (pure, by family) → `execute` (its own session)
 //!   → `journal` and `rollback` → `runner` (plan, then run with progress and cancel).
-//! - **Showing**: `pictures` (what each chart shows; pure) → `screens` (the screen table: each tab's columns, rows, drill-down and keys)
-//!   → `app` (the console's state and dialogs; pure) → `render` (drawing only) → `console`
-//!   (the event loop).
+//! - **Showing**: `pictures` (what each chart shows; pure) → `screens` (the screen table: each
+//!   tab's columns, rows, drill-down and keys) → `app` (the console's state and dialogs;
+//!   `update` takes every message and returns effects; pure) → `render` (drawing only) →
+//!   `console` (the event loop: runs the effects).
 //! - **Front ends**: `console`, `headless` (`run`, `history`, `policy`), `snapshot` (`snapshot`,
 //!   `check`), `exporter` (Prometheus) and `demo` — all on the same store, screens and runner.
 //!
@@ -50,6 +52,7 @@ pub mod queries;
 pub mod releases;
 pub mod render;
 pub mod screens;
+pub mod settings;
 pub mod snapshot;
 pub mod store;
 pub mod terminal;
@@ -79,6 +82,7 @@ mod layering {
         "model",
         "policy",
         "problems",
+        "settings",
         "history",
         "store",
         "link",

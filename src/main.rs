@@ -10,14 +10,14 @@ use clap::Parser;
 use hypertop::actions::journal::Journal;
 use hypertop::capabilities::Capabilities;
 use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
-use hypertop::config::{self, PlanLogin, Profile};
+use hypertop::config::{self, Profile};
 use hypertop::connect::{Connector, Session, SessionSettings};
 use hypertop::conninfo::{self, Environment, Inputs};
 use hypertop::console::{self, AppOptions, Exit};
 use hypertop::headless;
 use hypertop::link::Link;
 use hypertop::model::plan::Planner;
-use hypertop::problems::Thresholds;
+use hypertop::settings::{connector, fleet, settings, Settings};
 use hypertop::theme::Theme;
 
 /// Exit status for connection failures (as psql); `check` uses 3 (UNKNOWN) instead.
@@ -79,141 +79,6 @@ fn quiet_on_closed_stdout() {
 
 /// 128 + SIGPIPE.
 const EXIT_BROKEN_PIPE: u8 = 141;
-
-/// Everything that decides how hypertop runs, after flags, profile and defaults.
-struct Settings {
-    inputs: Inputs,
-    refresh: Duration,
-    statement_timeout: Duration,
-    lock_timeout: Duration,
-    read_only: bool,
-    theme: Option<String>,
-    journal: std::path::PathBuf,
-    limits: Thresholds,
-    plan_login: PlanLogin,
-}
-
-fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
-    settings_with(cli, profile, true)
-}
-
-/// A profile's settings, with the command line's connection flags (`flags`) or without them
-/// (each target of a fleet keeps its own connection).
-fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, String> {
-    // The same validation as `config check`.
-    let checked = profile
-        .check(hypertop::paths::config_dir().as_deref())
-        .map_err(|problems| {
-            let all: Vec<String> = problems
-                .iter()
-                .map(|p| format!("{}: {}", p.key, p.message))
-                .collect();
-            format!(
-                "profile: {} (hypertop config check shows where)",
-                all.join("; ")
-            )
-        })?;
-    let overridden: Vec<&str> = [
-        ("host", flags && cli.host.is_some()),
-        ("port", flags && cli.port.is_some()),
-        ("user", flags && cli.user.is_some()),
-        ("dbname", flags && cli.dbname.is_some()),
-    ]
-    .into_iter()
-    .filter_map(|(k, set)| set.then_some(k))
-    .collect();
-    let from_profile = config::profile_conninfo(profile, &overridden)?;
-    // `-d` over a profile's connection overrides its database (or, a connection string, its
-    // fields), as a positional one does: flags override a profile.
-    let (given, dbname) = match (
-        cli.conninfo().filter(|_| flags),
-        cli.dbname.clone().filter(|_| flags),
-    ) {
-        (None, Some(d)) if from_profile.is_some() => (Some(d), None),
-        other => other,
-    };
-    let conninfo = config::merge_conninfo(from_profile, given)?;
-    let check = profile.check.clone().unwrap_or_default();
-    let defaults = Thresholds::default();
-    let (mut max_lag, mut max_backlog, mut critical) = (None, None, None);
-    if let Some(Sub::Check {
-        max_cagg_lag,
-        max_backlog_chunks,
-        critical_failures,
-        ..
-    }) = &cli.command
-    {
-        (max_lag, max_backlog, critical) = (*max_cagg_lag, *max_backlog_chunks, *critical_failures);
-    }
-    Ok(Settings {
-        inputs: Inputs {
-            conninfo,
-            host: cli.host.clone().filter(|_| flags),
-            port: cli.port.clone().filter(|_| flags),
-            user: cli.user.clone().filter(|_| flags),
-            dbname,
-        },
-        refresh: cli
-            .refresh
-            .or(checked.refresh)
-            .unwrap_or(Duration::from_secs(2)),
-        statement_timeout: cli
-            .statement_timeout
-            .or(checked.statement_timeout)
-            .unwrap_or(Duration::from_secs(5)),
-        lock_timeout: cli
-            .lock_timeout
-            .or(checked.lock_timeout)
-            .unwrap_or(Duration::from_secs(5)),
-        read_only: cli.read_only || profile.read_only.unwrap_or(false),
-        plan_login: match cli.plan_login.as_deref().or(profile.plan_login.as_deref()) {
-            Some(text) => PlanLogin::parse(text)?,
-            None => PlanLogin::Target,
-        },
-        theme: cli.theme.clone().or(profile.theme.clone()),
-        journal: cli
-            .journal
-            .clone()
-            .or(profile.journal.clone())
-            .or_else(hypertop::actions::journal::default_path)
-            .unwrap_or_else(|| "hypertop-journal.jsonl".into()),
-        limits: Thresholds {
-            max_cagg_lag: max_lag
-                .or(checked.max_cagg_lag)
-                .unwrap_or(defaults.max_cagg_lag),
-            max_backlog_chunks: max_backlog
-                .or(check.max_backlog_chunks)
-                .unwrap_or(defaults.max_backlog_chunks),
-            critical_failures: critical
-                .or(check.critical_failures)
-                .unwrap_or(defaults.critical_failures),
-            unused_index_bytes: check
-                .unused_index_bytes
-                .unwrap_or(defaults.unused_index_bytes),
-            unused_after: checked.unused_after.unwrap_or(defaults.unused_after),
-            min_compression_ratio: check
-                .min_compression_ratio
-                .unwrap_or(defaults.min_compression_ratio),
-            min_rows_per_segment: check
-                .min_rows_per_segment
-                .unwrap_or(defaults.min_rows_per_segment),
-            recent_chunks_memory_share: check
-                .recent_chunks_memory_share
-                .unwrap_or(defaults.recent_chunks_memory_share),
-            small_chunk_bytes: check
-                .small_chunk_bytes
-                .unwrap_or(defaults.small_chunk_bytes),
-            small_chunks_from: check
-                .small_chunks_from
-                .unwrap_or(defaults.small_chunks_from),
-            retention_size_limit: check
-                .retention_size_limit
-                .unwrap_or(defaults.retention_size_limit),
-            long_run_factor: check.long_run_factor.unwrap_or(defaults.long_run_factor),
-            long_run_floor: checked.long_run_floor.unwrap_or(defaults.long_run_floor),
-        },
-    })
-}
 
 fn config_command(what: ConfigWhat) -> ExitCode {
     let Some(path) = config::default_path() else {
@@ -553,52 +418,6 @@ async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), Str
         )
     })?;
     Ok((connector, session, caps))
-}
-
-/// What a fleet's config file holds, for the message that says there is none.
-const SAMPLE_PROFILES: &str = "[profiles.prod]
-conninfo = \"host=db1.internal dbname=metrics user=monitor\"
-
-[profiles.staging]
-conninfo = \"postgres://monitor@db2.internal/metrics?sslmode=verify-full\"
-";
-
-/// Every target of a fleet, by name: the profiles of `--targets FILE`, else of the config file.
-fn fleet(cli: &Cli) -> Result<Vec<(String, Settings)>, String> {
-    let path = cli
-        .targets
-        .clone()
-        .or_else(config::default_path)
-        .unwrap_or_else(|| "config.toml".into());
-    let file = config::load(&path)?;
-    if file.profiles.is_empty() {
-        let what = if path.exists() {
-            "defines no profiles"
-        } else {
-            "does not exist"
-        };
-        return Err(format!(
-            "{} {what}: every database at once (check --all, --fleet, the exporter's --fleet) is one profile each in that file, e.g.\n\n{SAMPLE_PROFILES}\n(--targets FILE reads another file; `hypertop config check` validates it)",
-            path.display()
-        ));
-    }
-    file.profiles
-        .iter()
-        .map(|(name, p)| {
-            settings_with(cli, p, false)
-                .map(|s| (name.clone(), s))
-                .map_err(|e| format!("{}: profile {name}: {e}", path.display()))
-        })
-        .collect()
-}
-
-/// A target's connector, without connecting (a fleet member may be down).
-fn connector(s: &Settings) -> Result<Connector, String> {
-    let env = Environment::from_process();
-    let resolved = conninfo::resolve(&s.inputs, &env)
-        .map_err(|e| format!("invalid connection settings: {e}"))?;
-    let session_settings = SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, true);
-    Connector::new(resolved, session_settings).map_err(|e| e.to_string())
 }
 
 /// `hypertop exporter`: serves until SIGINT or SIGTERM.
