@@ -1,0 +1,335 @@
+//! The console's state and how keys, query results and link changes update it. Pure: no I/O.
+//! The data itself lives in the store ([`Dataset`]); this holds what the operator sees of it:
+//! the tab, each tab's table and drill-down, the filter line, help and the dialogs.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use super::keys::{self, KeyAction};
+use super::modal::{
+    self, ConfirmState, Message, Modal, ModalCommand, Navigation, Palette, Running, Scroll,
+};
+use crate::actions::complete::Names;
+use crate::actions::execute::Outcome;
+use crate::actions::journal;
+use crate::actions::parse::Command as Action;
+use crate::actions::Plan;
+use crate::link::{LinkState, LinkStatus};
+use crate::model::{Payload, QueryKind, Subject};
+use crate::poller::QueryResult;
+use crate::problems::Thresholds;
+use crate::screens::{overview, Change, Ctx, Open, Tab, Table};
+use crate::store::{DataState, Dataset, Status};
+
+mod flow;
+mod intake;
+mod link;
+mod navigation;
+
+/// What a key on a member's console asks of the loop (`update` turns it into effects).
+#[derive(Debug, Clone, PartialEq)]
+pub enum MemberCommand {
+    None,
+    Redraw,
+    /// Refresh what the current tab shows (and redraw).
+    Refresh,
+    Quit,
+    /// Something for the palette or an action (plan, execute, cancel, history).
+    Action(ModalCommand),
+    /// The Fleet view (`:fleet`), or the member of that name (`:ctx NAME`).
+    Fleet(Option<String>),
+}
+
+/// A drill-down opened from a row: its own rows, from its own query or from the data at hand.
+#[derive(Debug, Clone)]
+pub struct Drill {
+    pub of: DrillOf,
+    pub title: String,
+    pub table: Table,
+    /// Whether its rows have arrived, or why not (the rows themselves are in `table`).
+    pub state: DataState<()>,
+    /// Opened by Enter on a problem: Esc returns to the problem list at once.
+    pub from_jump: bool,
+    /// Its rows as a picture, drawn above them (a job's run durations, a table's chunks).
+    pub picture: Option<crate::pictures::Picture>,
+}
+
+/// What fills a drill-down.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DrillOf {
+    /// What a read of this kind brings for this target.
+    Read(QueryKind, Subject),
+    /// A fold's members, one by one, made from what has been read when it opens, when it is
+    /// shown again, and after each read of what its tab reads while shown.
+    Members(crate::problems::FoldId),
+}
+
+impl Drill {
+    /// The read it waits for, if it is filled by one.
+    pub fn read(&self) -> Option<(QueryKind, &Subject)> {
+        match &self.of {
+            DrillOf::Read(kind, target) => Some((*kind, target)),
+            DrillOf::Members(_) => None,
+        }
+    }
+}
+
+/// One tab: its table and an open drill-down.
+#[derive(Debug, Clone)]
+pub struct TabView {
+    /// Its rows only while it is shown (see [`AppState::show_tab`]).
+    pub table: Table,
+    /// Its rows are to be built from the data before it is shown.
+    stale: bool,
+    pub drill: Option<Drill>,
+    /// The selected row's picture read by [`Screen::preview`](crate::screens::Screen::preview)
+    /// (a job's runs), and whose it is.
+    pub preview: Option<(Subject, crate::pictures::Picture)>,
+}
+
+impl TabView {
+    /// The table keys act on: the drill-down when one is open.
+    pub fn active(&self) -> &Table {
+        self.drill.as_ref().map_or(&self.table, |d| &d.table)
+    }
+
+    fn active_mut(&mut self) -> &mut Table {
+        match &mut self.drill {
+            Some(d) => &mut d.table,
+            None => &mut self.table,
+        }
+    }
+}
+
+pub struct AppState {
+    /// `user@host:port/dbname`, for the header.
+    pub target_short: String,
+    pub refresh_every: Duration,
+    pub utc: bool,
+    pub read_only: bool,
+    pub thresholds: Thresholds,
+    /// A line for the overview's panel (the demo's address).
+    pub note: Option<(&'static str, &'static str)>,
+    pub link: LinkState,
+    /// Everything read, and the problems found in it.
+    pub data: Dataset,
+    tab: Tab,
+    pub views: Vec<TabView>,
+    /// Some while the filter line is being edited.
+    pub filter_input: Option<String>,
+    pub show_help: bool,
+    pub help_scroll: Scroll,
+    /// The tab a problem's Enter jumped from: Esc goes back there.
+    pub jumped_from: Option<Tab>,
+    /// The palette or a dialog, when one is open.
+    pub modal: Modal,
+    /// Command lines entered in the palette this session (Up/Down recall them).
+    pub palette_history: Vec<String>,
+    /// Object names for completion, from what the screens have read: made when the palette
+    /// wants them, dropped when a read changes the data.
+    pub(crate) names: Option<Names>,
+    /// One member of a fleet (the footer offers `0` for the Fleet view).
+    pub in_fleet: bool,
+    generation: u64,
+    /// Results taken in since the problems were last derived, and whether one of them is read
+    /// by the shown tab (its fold's members are listed again): see [`settle`](Self::settle).
+    problems_due: bool,
+    members_due: bool,
+}
+
+impl AppState {
+    pub fn new(target_short: String, refresh_every: Duration, utc: bool, read_only: bool) -> Self {
+        let data = Dataset::default();
+        let views = Tab::all()
+            .map(|tab| TabView {
+                table: Table::new(tab.screen().columns(&data), tab.screen().default_sort()),
+                stale: true,
+                drill: None,
+                preview: None,
+            })
+            .collect();
+        AppState {
+            target_short,
+            refresh_every,
+            utc,
+            read_only,
+            thresholds: Thresholds::default(),
+            note: None,
+            link: LinkState::Connecting,
+            data,
+            tab: Tab::HOME,
+            views,
+            filter_input: None,
+            show_help: false,
+            help_scroll: Scroll::default(),
+            jumped_from: None,
+            modal: Modal::None,
+            palette_history: Vec::new(),
+            names: None,
+            in_fleet: false,
+            generation: 0,
+            problems_due: false,
+            members_due: false,
+        }
+    }
+
+    /// The tab shown (changed by [`show_tab`](Self::show_tab)).
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    pub fn timescaledb(&self) -> bool {
+        self.data.timescaledb()
+    }
+
+    pub fn view(&self, tab: Tab) -> &TabView {
+        &self.views[tab.index()]
+    }
+
+    pub(crate) fn view_mut(&mut self, tab: Tab) -> &mut TabView {
+        &mut self.views[tab.index()]
+    }
+
+    pub fn current(&self) -> &TabView {
+        self.view(self.tab)
+    }
+
+    /// How the data behind a tab stands (loading, unavailable and why, failed).
+    pub fn status(&self, tab: Tab) -> Status<'_> {
+        tab.screen().status(&self.data)
+    }
+
+    pub fn ctx(&self) -> Ctx {
+        Ctx {
+            now: Utc::now(),
+            utc: self.utc,
+            limits: self.thresholds,
+            refresh_every: self.refresh_every,
+            note: self.note,
+        }
+    }
+
+    /// The queries the screen needs now: the tab's own, and its open drill-down or, without
+    /// one, the selected row's preview.
+    pub fn wanted(&self) -> Vec<(QueryKind, Option<Subject>)> {
+        let mut out: Vec<_> = self.tab.kinds().iter().map(|k| (*k, None)).collect();
+        match &self.current().drill {
+            Some(d) => out.extend(d.read().map(|(k, t)| (k, Some(t.clone())))),
+            None => out.extend(self.preview_wanted().map(|(k, t)| (k, Some(t)))),
+        }
+        out
+    }
+
+    /// The read the current tab's selected row wants for its picture, if any.
+    fn preview_wanted(&self) -> Option<(QueryKind, Subject)> {
+        let row = self.current().table.selected_row()?;
+        self.tab.screen().preview(row.id())
+    }
+
+    /// The selected row's preview picture, when the one read is still the selected row's.
+    pub fn preview_picture(&self) -> Option<&crate::pictures::Picture> {
+        let (_, wanted) = self.preview_wanted()?;
+        let (subject, picture) = self.current().preview.as_ref()?;
+        (*subject == wanted).then_some(picture)
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> MemberCommand {
+        if key.kind == KeyEventKind::Release {
+            return MemberCommand::None;
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if !matches!(self.modal, Modal::None) {
+            let names = self.names.get_or_insert_with(|| Names::of(&self.data));
+            let c = modal::on_key(
+                &mut self.modal,
+                key,
+                names,
+                &self.palette_history,
+                self.read_only,
+            );
+            if let (ModalCommand::Plan(_), Modal::Planning(line)) = (&c, &self.modal) {
+                if self.palette_history.last() != Some(line) {
+                    self.palette_history.push(line.clone());
+                }
+            }
+            return match c {
+                ModalCommand::None => MemberCommand::None,
+                ModalCommand::Redraw => MemberCommand::Redraw,
+                ModalCommand::Navigate(Navigation::Quit) => MemberCommand::Quit,
+                ModalCommand::Navigate(Navigation::Help) => {
+                    self.show_help = true;
+                    MemberCommand::Redraw
+                }
+                ModalCommand::Navigate(Navigation::Tab(tab)) => self.switch_to(tab),
+                ModalCommand::Navigate(Navigation::Fleet) => MemberCommand::Fleet(None),
+                ModalCommand::Navigate(Navigation::Context(name)) => {
+                    MemberCommand::Fleet(Some(name))
+                }
+                other => MemberCommand::Action(other),
+            };
+        }
+        if ctrl && key.code == KeyCode::Char('c') {
+            return MemberCommand::Quit;
+        }
+        if self.filter_input.is_some() {
+            return self.on_filter_key(key);
+        }
+        if self.show_help {
+            if self.help_scroll.on_key(key.code) {
+                return MemberCommand::Redraw;
+            }
+            return match key.code {
+                KeyCode::Char('q') => MemberCommand::Quit,
+                KeyCode::Char('?') | KeyCode::Esc | KeyCode::Enter => {
+                    self.show_help = false;
+                    MemberCommand::Redraw
+                }
+                _ => MemberCommand::None,
+            };
+        }
+        let Some(action) = keys::action(&key) else {
+            return match key.code {
+                KeyCode::Char(c) if c.is_ascii_uppercase() => match self.screen_action(c) {
+                    Some(action) => self.plan(action),
+                    None => MemberCommand::None,
+                },
+                _ => MemberCommand::None,
+            };
+        };
+        match action {
+            KeyAction::Quit => MemberCommand::Quit,
+            KeyAction::Help => {
+                self.show_help = true;
+                MemberCommand::Redraw
+            }
+            KeyAction::Refresh => MemberCommand::Refresh,
+            KeyAction::SwitchTab(n) => self.switch_to(Tab::from_index(n - 1)),
+            KeyAction::NextTab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
+            KeyAction::PreviousTab => {
+                self.switch_to(Tab::from_index(self.tab.index() + Tab::count() - 1))
+            }
+            KeyAction::Move(rows) => self.table_op(|t| t.move_by(rows)),
+            KeyAction::Home => self.table_op(|t| t.home()),
+            KeyAction::End => self.table_op(|t| t.end()),
+            KeyAction::SortNext => self.table_op(|t| t.sort_step(true)),
+            KeyAction::SortPrevious => self.table_op(|t| t.sort_step(false)),
+            KeyAction::SortReverse => self.table_op(|t| t.sort_reverse()),
+            KeyAction::Palette => self.open_palette(""),
+            KeyAction::WhoBlocks => self.who_blocks(),
+            KeyAction::Filter => {
+                self.filter_input = Some(self.current().active().filter().to_string());
+                MemberCommand::Redraw
+            }
+            KeyAction::Open => self.open_selected(),
+            KeyAction::Back => self.back(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+#[cfg(test)]
+mod triage_tests;

@@ -1,0 +1,194 @@
+//! Moving about a member's console: tabs, rows, the filter, drill-downs and back.
+
+use super::*;
+
+impl AppState {
+    /// `B` on a job or a relation: the Activity tab, showing the sessions that block it.
+    pub(super) fn who_blocks(&mut self) -> MemberCommand {
+        let Some(activity) = Tab::named("activity") else {
+            return MemberCommand::None;
+        };
+        let view = self.current();
+        let Some(row) = view
+            .drill
+            .is_none()
+            .then(|| view.table.selected_row())
+            .flatten()
+        else {
+            return MemberCommand::None;
+        };
+        let Some(name) = self.tab.screen().blocked_as(row.id()) else {
+            return MemberCommand::None;
+        };
+        let filter = format!("→{name}");
+        let target = self.view_mut(activity);
+        target.drill = None;
+        target.table.set_filter(&filter);
+        self.jumped_from = Some(self.tab);
+        self.show_tab(activity);
+        MemberCommand::Refresh
+    }
+
+    pub(super) fn table_op(&mut self, op: impl FnOnce(&mut Table)) -> MemberCommand {
+        let tab = self.tab;
+        op(self.view_mut(tab).active_mut());
+        MemberCommand::Redraw
+    }
+
+    pub(super) fn on_filter_key(&mut self, key: KeyEvent) -> MemberCommand {
+        let Some(buf) = self.filter_input.as_mut() else {
+            return MemberCommand::None;
+        };
+        match key.code {
+            KeyCode::Enter => {
+                self.filter_input = None;
+                return MemberCommand::Redraw;
+            }
+            KeyCode::Esc => {
+                buf.clear();
+                self.filter_input = None;
+                self.table_op(|t| t.set_filter(""));
+                return MemberCommand::Redraw;
+            }
+            KeyCode::Backspace => {
+                buf.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => buf.push(c),
+            _ => return MemberCommand::None,
+        }
+        let text = buf.clone();
+        self.table_op(|t| t.set_filter(&text))
+    }
+
+    pub(super) fn switch_to(&mut self, tab: Tab) -> MemberCommand {
+        self.jumped_from = None;
+        if self.tab == tab {
+            return MemberCommand::Redraw;
+        }
+        self.show_tab(tab);
+        MemberCommand::Refresh
+    }
+
+    pub(super) fn open_selected(&mut self) -> MemberCommand {
+        let view = self.current();
+        let Some(open) = view.active().selected_row().and_then(|r| {
+            r.open().cloned().or_else(|| match view.drill {
+                None => self.tab.screen().open_row(&self.data, r.id()),
+                Some(_) => None,
+            })
+        }) else {
+            return MemberCommand::None;
+        };
+        match open {
+            Open::Drill(kind, target, title, filter) => {
+                let title = title.unwrap_or_else(|| crate::screens::drill_title(kind, &target));
+                let Some(columns) =
+                    Tab::drilling(kind).and_then(|t| t.screen().drill_columns(kind))
+                else {
+                    return MemberCommand::None;
+                };
+                let tab = self.tab;
+                let mut table = Table::new(columns, None);
+                table.set_filter(filter.unwrap_or(""));
+                self.view_mut(tab).drill = Some(Drill {
+                    of: DrillOf::Read(kind, target),
+                    title,
+                    table,
+                    state: DataState::Loading,
+                    from_jump: false,
+                    picture: None,
+                });
+                MemberCommand::Refresh
+            }
+            Open::Jump(tab, id, open) => {
+                let found = self.jump(tab, "").table.select_id(&id);
+                if open && found {
+                    self.open_selected();
+                    if let Some(d) = &mut self.view_mut(tab).drill {
+                        d.from_jump = true;
+                    }
+                }
+                MemberCommand::Refresh
+            }
+            Open::Filter(tab, text) => {
+                self.jump(tab, &text);
+                MemberCommand::Refresh
+            }
+            Open::Palette(command) => self.open_palette(&command),
+            Open::Members(fold) => {
+                let tab = self.tab;
+                self.view_mut(tab).drill = Some(Drill {
+                    of: DrillOf::Members(fold),
+                    title: String::new(),
+                    table: Table::new(overview::columns(), None),
+                    state: DataState::Loading,
+                    from_jump: false,
+                    picture: None,
+                });
+                self.fill_members(self.ctx());
+                MemberCommand::Redraw
+            }
+        }
+    }
+
+    /// Fills the shown list of a fold's members from what has been read: each member as the
+    /// list would show it on its own, found by what they share (those that joined since too).
+    pub(super) fn fill_members(&mut self, ctx: Ctx) {
+        let (data, limits) = (&self.data, &self.thresholds);
+        let Some(d) = &mut self.views[self.tab.index()].drill else {
+            return;
+        };
+        let DrillOf::Members(fold) = &d.of else {
+            return;
+        };
+        let members = data.members(fold, limits, ctx.now);
+        let n = members.len();
+        d.title = match n {
+            0 => format!("{}: {}", fold.noun(), fold.kind),
+            n if n < crate::problems::FOLD_FROM => {
+                format!("{n} {}: {} (no longer folded)", fold.noun(), fold.kind)
+            }
+            n => format!("{n} {}: {}", fold.noun(), fold.kind),
+        };
+        if n == 0 {
+            d.state = DataState::Unavailable(
+                "No longer a problem: the last read found none of these.".into(),
+            );
+            return;
+        }
+        d.table.park();
+        d.table.set_rows(overview::member_rows(&members));
+        d.state.set((), ctx.now, Duration::ZERO);
+    }
+
+    /// Shows `tab`'s table, filtered by `filter`, as a jump Esc comes back from.
+    pub(super) fn jump(&mut self, tab: Tab, filter: &str) -> &mut TabView {
+        self.jumped_from = Some(self.tab);
+        self.show_tab(tab);
+        let view = self.view_mut(tab);
+        view.drill = None;
+        view.table.set_filter(filter);
+        view
+    }
+
+    pub(super) fn back(&mut self) -> MemberCommand {
+        let tab = self.tab;
+        let view = self.view_mut(tab);
+        match view.drill.take() {
+            Some(d) if d.from_jump => {}
+            Some(_) => return MemberCommand::Redraw,
+            None => {}
+        }
+        if !view.table.filter().is_empty() {
+            view.table.set_filter("");
+            return MemberCommand::Redraw;
+        }
+        match self.jumped_from.take() {
+            Some(from) => {
+                self.show_tab(from);
+                MemberCommand::Refresh
+            }
+            None => MemberCommand::None,
+        }
+    }
+}
