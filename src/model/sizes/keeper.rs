@@ -1,0 +1,295 @@
+//! What a connection keeps of every relation's size between refreshes, and how it measures
+//! what may have changed: by the files, or through the size functions.
+
+use super::*;
+
+/// What a connection keeps of every relation's size between refreshes.
+#[derive(Debug, Default)]
+pub struct SizeKeeper {
+    relations: Cached<Relations>,
+    /// The last refresh's versions, when every relation it asked for was measured: a table at
+    /// the same place with the same version is known without a look-up.
+    settled: Option<(Fingerprint, Vec<(u32, u32)>)>,
+    /// Where the next slice of relations measured in turn starts, and when the last was.
+    sweep: usize,
+    swept_at: Option<std::time::Instant>,
+    /// relation_bytes.sql, prepared on this connection.
+    measure: Option<tokio_postgres::Statement>,
+}
+
+/// Every relation is measured again within this time whatever its version says, a slice on
+/// each refresh (at 150,000 relations and a refresh a second, 42 of them, ≈ 1 ms): a safety net
+/// for what no counter sees (rows written by a transaction still open, a BRIN index
+/// summarised by hand).
+const SWEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// How many relations of `n` to measure in turn after `since` (pure): `n` over the sweep
+/// period, at least one, at most all.
+pub(super) fn sweep_slice(n: usize, since: std::time::Duration) -> usize {
+    let share = since.as_secs_f64() / SWEEP_PERIOD.as_secs_f64();
+    ((n as f64 * share).ceil() as usize).clamp(1, n.max(1))
+}
+
+/// Whether to measure `wanted` of `live` relations by listing and stat'ing the database's files
+/// (pure): when the role may, and most are wanted. Listing costs about a microsecond per file
+/// in the directory whatever is wanted; the size functions 17 to 80 µs per relation wanted (80
+/// in a new session, which builds a cache entry for each).
+pub(super) fn by_file(may: bool, wanted: usize, live: usize) -> bool {
+    may && wanted * 4 >= live
+}
+
+/// The sessions a measurement runs on: the connection's own, and for a one-shot read a second
+/// one that takes half of the work (the server then stats files on two cores).
+#[derive(Clone, Copy)]
+pub struct Sessions<'a> {
+    pub main: &'a Client,
+    pub helper: Option<&'a Client>,
+    /// Whether the role may list and stat files (`Capabilities::may_stat_files`).
+    pub may_stat_files: bool,
+}
+
+impl Sessions<'_> {
+    fn all(&self) -> Vec<&Client> {
+        std::iter::once(self.main).chain(self.helper).collect()
+    }
+}
+
+impl SizeKeeper {
+    /// Brings every relation's size up to date for `versions`: measures the relations that can
+    /// have changed, keeps the rest. A relation busy behind a lock, or a measurement that
+    /// failed short of the connection, keeps its last size, asked for again next time.
+    pub async fn update(
+        &mut self,
+        sessions: Sessions<'_>,
+        versions: RelationVersions,
+    ) -> Result<Sizes<'_>, Error> {
+        let client = sessions.main;
+        self.read_relations(client, versions.layout).await?;
+        let settled = self
+            .settled
+            .take()
+            .filter(|(f, _)| *f == versions.fingerprint)
+            .map(|(_, v)| v);
+        let relations = self.relations.last_mut().expect("read above");
+        relations.see(&versions.relations, settled.as_deref());
+        let now = std::time::Instant::now();
+        let since = self.swept_at.map_or(std::time::Duration::ZERO, |t| now - t);
+        let slice = sweep_slice(relations.len(), since);
+        let (wanted, next) = relations.wanting(versions.counted, (self.sweep, slice));
+        self.sweep = next;
+        self.swept_at = Some(now);
+        // what was seen is seen: a relation left unmeasured stays wanted until it is measured
+        self.settled = Some((versions.fingerprint, versions.relations));
+        let count = relations.wanted_slots(wanted).count();
+        if count == 0
+            || by_file(sessions.may_stat_files, count, relations.len())
+                && measure_by_files(relations, sessions).await?
+        {
+        } else {
+            // fewer wanted, or the files could not be listed (a privilege revoked since)
+            let slots = relations.wanted_slots(wanted);
+            let oids: Vec<u32> = slots.map(|s| relations.oids[s]).collect();
+            if self.measure.is_none() {
+                self.measure = Some(client.prepare(queries::RELATION_BYTES.as_str()).await?);
+            }
+            let statement = self.measure.as_ref().expect("prepared above");
+            measure(relations, client, statement, &oids).await?;
+        }
+        Ok(self.relations.last().expect("read above").sizes())
+    }
+
+    /// Measures every relation, nothing kept before: a one-shot read (`snapshot`, `check`),
+    /// which reads no versions, on both `sessions` when it has two. The files are listed while
+    /// the relations are read.
+    pub async fn measure_all(&mut self, sessions: Sessions<'_>) -> Result<Sizes<'_>, Error> {
+        let old = self.relations.take();
+        let main = sessions.main;
+        let relations = if sessions.may_stat_files {
+            let clients = sessions.all();
+            // the layout is read meanwhile: each part's files kept until it is
+            let parts = clients.len() as i32;
+            let lists = clients
+                .iter()
+                .enumerate()
+                .map(|(part, &client)| async move {
+                    let mut files = Vec::new();
+                    list_files(client, part as i32, parts, |f| files.push(f)).await?;
+                    Ok::<_, Error>(files)
+                });
+            // the relations on the helper, when there is one: the main session has the rest of
+            // the catalog pass to read
+            let (relations, lists) = futures_util::join!(
+                Relations::read(sessions.helper.unwrap_or(main), &old),
+                futures_util::future::try_join_all(lists),
+            );
+            let mut relations = relations?;
+            let elsewhere = match unless_closed(lists.map(Some))? {
+                Some(lists) => {
+                    relations.add_files(lists.into_iter().flatten());
+                    relations.unmeasured()
+                }
+                // the listing failed short of the connection: the size functions measure all
+                None => relations.oids.to_vec(),
+            };
+            let (oids, bytes) = unless_closed(measure_elsewhere(main, &elsewhere).await)?;
+            relations.add_measured(&oids, &bytes);
+            relations
+        } else {
+            let mut relations = Relations::read(main, &old).await?;
+            let oids = relations.oids.to_vec();
+            let (oids, bytes) = unless_closed(measure_elsewhere(main, &oids).await)?;
+            relations.add_measured(&oids, &bytes);
+            relations
+        };
+        let kept = self
+            .relations
+            .get_or_read(Fingerprint::default(), || async {
+                Ok::<_, Error>(relations)
+            })
+            .await?;
+        Ok(kept.sizes())
+    }
+
+    /// The relations for `fingerprint`, read again when it changed.
+    async fn read_relations(
+        &mut self,
+        client: &Client,
+        fingerprint: Fingerprint,
+    ) -> Result<(), Error> {
+        if !self.relations.holds_for(fingerprint) {
+            let read_from = self.relations.read_from();
+            let old = self.relations.take();
+            match Relations::read(client, &old).await {
+                Ok(relations) => self.relations.put_back(relations, Some(fingerprint)),
+                // the sizes kept stay for the next read
+                Err(e) => {
+                    self.relations.put_back(old, read_from);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Measures `oids` through the size functions (relation_bytes.sql, prepared). A lock or
+/// statement timeout leaves the last sizes standing until the next refresh.
+async fn measure(
+    relations: &mut Relations,
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    oids: &[u32],
+) -> Result<(), Error> {
+    let (oids, bytes) = through_size_functions(client, statement, oids).await?;
+    relations.add_measured(&oids, &bytes);
+    Ok(())
+}
+
+/// A measurement's result, its failure short of the connection (a lock or statement timeout,
+/// a privilege revoked since the capabilities were read) as nothing measured: those relations
+/// keep their last size and are asked for again, and the rest of the catalog pass stands.
+fn unless_closed<T: Default>(result: Result<T, Error>) -> Result<T, Error> {
+    match result {
+        Err(e) if !e.is_closed() => Ok(T::default()),
+        other => other,
+    }
+}
+
+/// Measures every relation by its files: the directory listed and stat'ed in as many parts as
+/// there are sessions, at once, and the few relations elsewhere through the size functions.
+/// False when the files could not be listed: nothing was measured then.
+async fn measure_by_files(
+    relations: &mut Relations,
+    sessions: Sessions<'_>,
+) -> Result<bool, Error> {
+    let clients = sessions.all();
+    let parts = clients.len() as i32;
+    // each file added as it comes (the parts take turns: one task polls them, so the lock is
+    // never waited for)
+    let sums = std::sync::Mutex::new(FileSums::new(relations));
+    let layout: &Relations = relations;
+    let add = |f| {
+        sums.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(layout, f)
+    };
+    let lists = clients
+        .iter()
+        .enumerate()
+        .map(|(part, client)| list_files(client, part as i32, parts, add));
+    let elsewhere = relations.elsewhere();
+    let (lists, measured) = futures_util::join!(
+        futures_util::future::try_join_all(lists),
+        measure_elsewhere(sessions.main, &elsewhere),
+    );
+    // a part that failed would leave its files out of the sums: none counts then
+    let listed = unless_closed(lists.map(|_| true))?;
+    let sums = sums.into_inner().unwrap_or_else(|e| e.into_inner());
+    if listed {
+        sums.measured(relations);
+    }
+    let (oids, bytes) = unless_closed(measured)?;
+    relations.add_measured(&oids, &bytes);
+    Ok(listed)
+}
+
+/// One part of the directory's files with their sizes (relation_files.sql), each told apart by
+/// its name as it arrives (105,000 names held as strings took 5 MB at 20,000 chunks) and handed
+/// to `each`: what is no relation's file, or is gone since it was listed, is left out.
+async fn list_files(
+    client: &Client,
+    part: i32,
+    parts: i32,
+    mut each: impl FnMut(FileSize),
+) -> Result<(), Error> {
+    let params: [&(dyn ToSql + Sync); 2] = [&part, &parts];
+    super::super::each_row(client, queries::RELATION_FILES, &params, |r| {
+        let names: Vec<&str> = r
+            .try_get::<_, Option<Vec<&str>>>("names")?
+            .unwrap_or_default();
+        let sizes: Vec<Option<i64>> = array(r, "sizes")?;
+        for (name, size) in names.into_iter().zip(sizes) {
+            if let (Some((node, main)), Some(size)) = (relation_file(name), size) {
+                each(FileSize { node, main, size });
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// `oids` through the size functions, unprepared: the relations whose files are not in the
+/// database's directory, or a one-shot read's every relation when it may not stat files.
+async fn measure_elsewhere(client: &Client, oids: &[u32]) -> Result<(Vec<u32>, Vec<i64>), Error> {
+    through_size_functions(client, queries::RELATION_BYTES.as_str(), oids).await
+}
+
+/// Relations measured through the size functions at most this many to a statement: a
+/// statement timeout then loses one batch's sizes, not all of them (a new session measures
+/// some 12,000 relations a second; 60,000 in another tablespace took longer than the one-shot
+/// reads' 5 s timeout, and every refresh timed out on all of them again).
+const MEASURED_AT_ONCE: usize = 4_000;
+
+/// `oids` measured by relation_bytes.sql (its text, or the prepared statement) in batches of
+/// [`MEASURED_AT_ONCE`]; a batch that fails short of the connection (a timeout) ends the
+/// measuring with what was measured before it: the next batches would likely wait as long
+/// again, one after another.
+async fn through_size_functions<S>(
+    client: &Client,
+    statement: &S,
+    oids: &[u32],
+) -> Result<(Vec<u32>, Vec<i64>), Error>
+where
+    S: ?Sized + tokio_postgres::ToStatement,
+{
+    let mut out: (Vec<u32>, Vec<i64>) = Default::default();
+    for batch in oids.chunks(MEASURED_AT_ONCE) {
+        let row = client.query_one(statement, &[&batch]).await.map(Some);
+        let Some(row) = unless_closed(row)? else {
+            break;
+        };
+        out.0.extend(array::<u32>(&row, "oids")?);
+        out.1.extend(array::<i64>(&row, "bytes")?);
+    }
+    Ok(out)
+}
