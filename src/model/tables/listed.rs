@@ -1,0 +1,367 @@
+//! The hypertables and continuous aggregates as listed with their policies, the policies'
+//! clocks, and each tab's rows built from them with the chunk totals.
+
+use super::*;
+
+/// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
+/// and policies say. Kept between refreshes while `queries/definitions_version.sql` stays the
+/// same; each refresh's tab rows share its definitions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedRelation {
+    id: i32,
+    integer_time: bool,
+    /// A hypertable's (a continuous aggregate has neither).
+    hypertable: Option<(Arc<HypertableDefinition>, Arc<CompressionDefinition>)>,
+    retention: Option<Arc<RetentionDefinition>>,
+    // how its policies' thresholds are found, by their place in ListedRelations::policies (a
+    // relation without one holds no room for it, and all are one allocation)
+    compress: Option<u32>,
+    drop: Option<u32>,
+}
+
+/// How a relation's (first) compression or retention policy's threshold is found as of now:
+/// now less an interval, the hypertable's integer "now" less an integer, or (by creation time)
+/// now less an interval.
+#[derive(Debug, Clone, PartialEq)]
+struct ListedPolicy {
+    after_interval: Option<Name>,
+    after_integer: Option<i64>,
+    created_before: Option<Name>,
+}
+
+/// A policy's columns `{prefix}_…` of a row of `queries/tables.sql`: as the tabs show it, and
+/// how its threshold is found.
+struct PolicyColumns {
+    job_id: i32,
+    scheduled: bool,
+    schedule_seconds: Option<f64>,
+    after: Option<Name>,
+    after_seconds: Option<f64>,
+    threshold: ListedPolicy,
+}
+
+impl PolicyColumns {
+    /// The policy in columns `{prefix}_…` of `r`, if the relation has one.
+    fn from_row(
+        r: &Row,
+        prefix: &str,
+        names: &mut Interner,
+    ) -> Result<Option<PolicyColumns>, tokio_postgres::Error> {
+        let column = |c: &str| format!("{prefix}_{c}");
+        let Some(job_id) = r.try_get(column("job_id").as_str())? else {
+            return Ok(None);
+        };
+        Ok(Some(PolicyColumns {
+            job_id,
+            scheduled: r.try_get(column("scheduled").as_str())?,
+            schedule_seconds: match prefix {
+                "drop" => r.try_get(column("schedule_seconds").as_str())?,
+                _ => None,
+            },
+            after: names.optional(r, &column("after"))?,
+            after_seconds: r.try_get(column("after_seconds").as_str())?,
+            threshold: ListedPolicy {
+                after_interval: names.optional(r, &column("after_interval"))?,
+                after_integer: r.try_get(column("after_integer").as_str())?,
+                created_before: names.optional(r, &column("created_before"))?,
+            },
+        }))
+    }
+}
+
+impl ListedPolicy {
+    /// Its thresholds as of `clock`, for the relation `id`: (upto, created); None where one
+    /// cannot be known (no integer "now" for its hypertable).
+    fn thresholds(&self, id: i32, clock: &PolicyClock) -> (Option<i64>, Option<DateTime<Utc>>) {
+        let upto = match (&self.after_interval, self.after_integer) {
+            (Some(interval), _) => clock.at(interval).map(|t| t.timestamp_micros()),
+            (None, Some(n)) => clock
+                .integer_nows
+                .get(&id)
+                .and_then(|now| now.checked_sub(n)),
+            (None, None) => None,
+        };
+        let created = self.created_before.as_ref().and_then(|c| clock.at(c));
+        (upto, created)
+    }
+}
+
+/// Every row of `queries/tables.sql`, in its order (by schema and name), and their texts held
+/// once (a schema or a policy's interval is one for all its rows).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ListedRelations {
+    rows: Vec<ListedRelation>,
+    policies: Vec<ListedPolicy>,
+}
+
+impl ListedRelations {
+    /// Takes in one row (nothing of it when any column cannot be read).
+    pub fn add_row(&mut self, r: &Row, names: &mut Interner) -> Result<(), tokio_postgres::Error> {
+        let compress = PolicyColumns::from_row(r, "compress", names)?;
+        let drop = PolicyColumns::from_row(r, "drop", names)?;
+        let (schema, name) = (names.column(r, "schema")?, names.column(r, "name")?);
+        let is_cagg: bool = r.try_get("is_cagg")?;
+        let compression_enabled: bool = r.try_get("compression_enabled")?;
+        let interval_seconds: Option<f64> = r.try_get("interval_seconds")?;
+        let hypertable = match is_cagg {
+            true => None,
+            false => Some((
+                Arc::new(HypertableDefinition {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    compression_enabled,
+                    time_column: names.optional(r, "time_column")?,
+                    time_type: names.optional(r, "time_type")?,
+                    interval_seconds,
+                    interval_integer: match interval_seconds {
+                        Some(_) => None,
+                        None => r.try_get("interval_integer")?,
+                    },
+                    policies: (r.try_get::<_, Vec<&str>>("policies")?.into_iter())
+                        .map(|p| names.name(p))
+                        .collect(),
+                }),
+                Arc::new(CompressionDefinition {
+                    schema: schema.clone(),
+                    name: name.clone(),
+                    enabled: compression_enabled,
+                    job_id: compress.as_ref().map(|p| p.job_id),
+                    scheduled: compress.as_ref().map(|p| p.scheduled),
+                    compress_after: compress.as_ref().and_then(|p| p.after.clone()),
+                    compress_after_seconds: compress.as_ref().and_then(|p| p.after_seconds),
+                }),
+            )),
+        };
+        let retention = drop.as_ref().map(|p| {
+            Arc::new(RetentionDefinition {
+                schema,
+                name,
+                is_cagg,
+                job_id: p.job_id,
+                scheduled: p.scheduled,
+                schedule_seconds: p.schedule_seconds,
+                drop_after: p.after.clone(),
+                drop_after_seconds: p.after_seconds,
+            })
+        });
+        let relation = ListedRelation {
+            id: r.try_get("id")?,
+            integer_time: r.try_get("integer_time")?,
+            hypertable,
+            retention,
+            compress: self.add_policy(compress.map(|p| p.threshold)),
+            drop: self.add_policy(drop.map(|p| p.threshold)),
+        };
+        self.rows.push(relation);
+        Ok(())
+    }
+
+    /// Keeps `policy`, if any, and says where.
+    fn add_policy(&mut self, policy: Option<ListedPolicy>) -> Option<u32> {
+        let policy = policy?;
+        self.policies.push(policy);
+        Some(self.policies.len() as u32 - 1)
+    }
+
+    /// The policy kept at `at`.
+    fn policy(&self, at: Option<u32>) -> Option<&ListedPolicy> {
+        self.policies.get(at? as usize)
+    }
+
+    /// Gives back the room grown into while reading: kept between refreshes, up to half of it
+    /// would stay unused (5,250 rows grow into room for 8,192).
+    pub fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.policies.shrink_to_fit();
+    }
+
+    /// The intervals `queries/policy_times.sql` is asked to count back from now, each once.
+    pub fn intervals(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = (self.policies.iter())
+            .flat_map(|p| p.after_interval.iter().chain(p.created_before.iter()))
+            .map(|i| i.as_str())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The retention jobs whose runs `queries/retention_runs.sql` is asked for.
+    pub fn retention_jobs(&self) -> Vec<i32> {
+        (self.rows.iter())
+            .filter_map(|r| r.retention.as_ref().map(|p| p.job_id))
+            .collect()
+    }
+}
+
+/// What the kept rows of `queries/tables.sql` are completed with at every refresh: each policy
+/// interval counted back from now (`queries/policy_times.sql`), each retention job's runs
+/// (`queries/retention_runs.sql`), and the integer-time hypertables' "now".
+#[derive(Debug, Default)]
+pub struct PolicyClock {
+    times: rustc_hash::FxHashMap<String, DateTime<Utc>>,
+    runs: IdMap<i32, RetentionRuns>,
+    integer_nows: IdMap<i32, i64>,
+}
+
+/// A retention job's last run, how it ended, and its next start.
+#[derive(Debug, Clone, Default)]
+struct RetentionRuns {
+    last_run: Option<DateTime<Utc>>,
+    last_run_status: Option<Name>,
+    next_start: Option<DateTime<Utc>>,
+}
+
+impl PolicyClock {
+    /// From the answers of `queries/policy_times.sql` and `queries/retention_runs.sql` and the
+    /// integer "now"s read this refresh.
+    pub fn from_rows(
+        times: &[Row],
+        runs: &[Row],
+        nows: &crate::model::integer_now::IntegerNows,
+    ) -> Result<PolicyClock, tokio_postgres::Error> {
+        let mut names = Interner::default();
+        Ok(PolicyClock {
+            times: times
+                .iter()
+                .map(|r| Ok((r.try_get::<_, String>("interval")?, r.try_get("at")?)))
+                .collect::<Result<_, tokio_postgres::Error>>()?,
+            runs: runs
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get("job_id")?,
+                        RetentionRuns {
+                            last_run: r.try_get("last_run")?,
+                            last_run_status: names.optional(r, "last_run_status")?,
+                            next_start: r.try_get("next_start")?,
+                        },
+                    ))
+                })
+                .collect::<Result<_, tokio_postgres::Error>>()?,
+            integer_nows: nows
+                .ids
+                .iter()
+                .copied()
+                .zip(nows.nows.iter().copied())
+                .collect(),
+        })
+    }
+
+    /// Now less `interval`, as the server counted it back.
+    fn at(&self, interval: &str) -> Option<DateTime<Utc>> {
+        self.times.get(interval).copied()
+    }
+}
+
+/// The three tabs' rows, made from the kept rows of `queries/tables.sql` as of `clock`, each
+/// relation's chunks summed and judged along `structure` with the numbers of this refresh
+/// (pure). Each list is made as long as it will be and each row whole where it goes (rows made
+/// apart and moved into the lists were a second copy of every row at the catalog pass's peak,
+/// 4 MB at 5,000 hypertables).
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    relations: &ListedRelations,
+    clock: &PolicyClock,
+    structure: &ChunkStructure,
+    roots: &Roots,
+    settings: &IdMap<i32, CompressionColumns>,
+    sizes: &Sizes,
+    numbers: &ChunkNumbers,
+) -> Tables {
+    let all = &relations.rows;
+    let hypertables = all.iter().filter(|r| r.hypertable.is_some()).count();
+    let retention = all.iter().filter(|r| r.retention.is_some()).count();
+    let mut tables = Tables {
+        hypertables: Vec::with_capacity(hypertables),
+        compression: Vec::with_capacity(hypertables),
+        retention: Vec::with_capacity(retention),
+    };
+    let mut written = Vec::new();
+    for r in all {
+        if r.hypertable.is_none() && r.retention.is_none() {
+            continue; // a continuous aggregate without retention: no tab shows its chunks
+        }
+        let none = (None, None);
+        let thresholds = |at| {
+            relations
+                .policy(at)
+                .map_or(none, |p| p.thresholds(r.id, clock))
+        };
+        let ((compress_upto, compress_created), (drop_upto, drop_created)) =
+            (thresholds(r.compress), thresholds(r.drop));
+        let limits = Thresholds {
+            compress_upto,
+            compress_created,
+            drop_upto,
+            drop_created,
+        };
+        let t = chunk_totals(
+            r.id,
+            roots,
+            structure,
+            sizes,
+            numbers,
+            &limits,
+            &mut written,
+        );
+        let range = (
+            bound(t.range_start, r.integer_time, i64::MIN),
+            bound(t.range_end, r.integer_time, i64::MAX),
+        );
+        if let Some((hypertable, compression)) = &r.hypertable {
+            tables.hypertables.push(Hypertable {
+                definition: hypertable.clone(),
+                chunks: t.chunks,
+                compressed_chunks: t.compressed_chunks,
+                heap_bytes: t.bytes.heap,
+                index_bytes: t.bytes.index,
+                toast_bytes: t.bytes.toast,
+                total_bytes: t.bytes.total(),
+                range_start: range.0,
+                range_end: range.1,
+                newest_chunk_bytes: t.newest_bytes,
+                newest_chunk_end: bound(t.newest_end, r.integer_time, i64::MAX),
+                median_chunk_bytes: t.median_chunk_bytes,
+            });
+            let columns = settings.get(&r.id).cloned().unwrap_or_default();
+            let backlog_known = compression.compress_after.is_none()
+                || limits.compress_upto.is_some()
+                || limits.compress_created.is_some();
+            tables.compression.push(Compression {
+                definition: compression.clone(),
+                segmentby: columns.segmentby,
+                orderby: columns.orderby,
+                chunks: t.chunks,
+                compressed_chunks: t.compressed_chunks,
+                // a policy whose threshold could not be computed: its backlog is unknown
+                backlog_chunks: backlog_known.then_some(t.backlog_chunks),
+                backlog_bytes: backlog_known.then_some(t.backlog_bytes),
+                before_bytes: t.before_bytes,
+                after_bytes: t.after_bytes,
+                partial_chunks: t.partial_chunks,
+                unordered_chunks: t.unordered_chunks,
+                uncompressed_between: t.uncompressed_between,
+                segments: None,
+            });
+        }
+        if let Some(policy) = &r.retention {
+            // a policy whose threshold could not be computed (no "now" for its integer
+            // time): what it should have dropped is unknown, not zero
+            let known = limits.drop_upto.is_some() || limits.drop_created.is_some();
+            let runs = clock.runs.get(&policy.job_id).cloned().unwrap_or_default();
+            tables.retention.push(Retention {
+                definition: policy.clone(),
+                chunks: t.chunks,
+                oldest_start: range.0,
+                overdue_chunks: known.then_some(t.overdue_chunks),
+                overdue_bytes: known.then_some(t.overdue_bytes),
+                last_run: runs.last_run,
+                last_run_status: runs.last_run_status,
+                // a paused job's next start is none, as the jobs view says
+                next_start: runs.next_start.filter(|_| policy.scheduled),
+            });
+        }
+    }
+    tables
+}
