@@ -1,0 +1,181 @@
+//! A policy file checked: its intervals as the server reads them, its relations against the
+//! database, and its drift described.
+
+use super::*;
+
+/// What an interval of a file is for: thresholds and schedules must be positive, a refresh
+/// window's offsets may be zero — the palette's rules for the same settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntervalUse {
+    Threshold,
+    Schedule,
+    Offset,
+}
+
+/// One interval a file writes: where (`pol.raw retention_policy.after`), what for, its text.
+pub struct IntervalSlot<'a> {
+    pub place: String,
+    pub used_as: IntervalUse,
+    pub value: &'a mut String,
+}
+
+/// Every interval the file writes (thresholds, offsets, schedules), for the server to check
+/// and read them the way it stores them (`7days` → `7 days`, `'36 hours'` → `36:00:00`).
+pub fn intervals_mut(file: &mut PolicyFile) -> Vec<IntervalSlot<'_>> {
+    let mut out = Vec::new();
+    let mut slot = |place: String, used_as, value| {
+        out.push(IntervalSlot {
+            place,
+            used_as,
+            value,
+        })
+    };
+    for (name, rel) in file.hypertables.iter_mut().chain(file.caggs.iter_mut()) {
+        for (part, p) in [
+            ("compression_policy", &mut rel.compression_policy),
+            ("retention_policy", &mut rel.retention_policy),
+        ] {
+            let Some(p) = p else { continue };
+            if let Some(Threshold::Interval(s)) = &mut p.after {
+                slot(format!("{name} {part}.after"), IntervalUse::Threshold, s);
+            }
+            if let Some(s) = &mut p.created_before {
+                slot(
+                    format!("{name} {part}.created_before"),
+                    IntervalUse::Threshold,
+                    s,
+                );
+            }
+            slot(
+                format!("{name} {part}.schedule"),
+                IntervalUse::Schedule,
+                &mut p.schedule,
+            );
+        }
+        if let Some(p) = &mut rel.refresh_policy {
+            for (key, t) in [
+                ("start_offset", &mut p.start_offset),
+                ("end_offset", &mut p.end_offset),
+            ] {
+                if let Some(Threshold::Interval(s)) = t {
+                    slot(
+                        format!("{name} refresh_policy.{key}"),
+                        IntervalUse::Offset,
+                        s,
+                    );
+                }
+            }
+            slot(
+                format!("{name} refresh_policy.schedule"),
+                IntervalUse::Schedule,
+                &mut p.schedule,
+            );
+        }
+        if let Some(p) = &mut rel.reorder_policy {
+            slot(
+                format!("{name} reorder_policy.schedule"),
+                IntervalUse::Schedule,
+                &mut p.schedule,
+            );
+        }
+    }
+    out
+}
+
+/// What a file asks that the palette would refuse for the same relation, whatever the server
+/// says of its intervals (see [`intervals_mut`]): a threshold by range and by creation time at
+/// once, or none; a number where the relation's time is a timestamp, an interval where it is
+/// an integer; a number threshold that is not positive, an offset that is negative.
+pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), String> {
+    let mut wrong = Vec::new();
+    for (name, rel, is_cagg) in file
+        .hypertables
+        .iter()
+        .map(|(n, r)| (n, r, false))
+        .chain(file.caggs.iter().map(|(n, r)| (n, r, true)))
+    {
+        // A relation the database does not have is the drift's to report.
+        let integer_time = have
+            .iter()
+            .find(|h| {
+                h.is_cagg == is_cagg
+                    && crate::format::qualified_escaped(&h.schema, &h.name) == *name
+            })
+            .map(|h| h.integer_time);
+        let time = |place: String, t: &Threshold, zero_ok: bool| {
+            match (t, integer_time) {
+            (Threshold::Integer(_), Some(false)) => Some(format!(
+                "{place} = {t}: {name} has a timestamp time column, give an interval (e.g. \"7 days\")"
+            )),
+            (Threshold::Interval(_), Some(true)) => Some(format!(
+                "{place} = \"{t}\": {name} has an integer time column, give a number in its units"
+            )),
+            (Threshold::Integer(n), _) if *n < 0 || (*n == 0 && !zero_ok) => Some(format!(
+                "{place} = {n}: give a {} number",
+                if zero_ok { "non-negative" } else { "positive" }
+            )),
+            _ => None,
+        }
+        };
+        for (part, p) in [
+            ("compression_policy", &rel.compression_policy),
+            ("retention_policy", &rel.retention_policy),
+        ] {
+            let Some(p) = p else { continue };
+            match (&p.after, &p.created_before) {
+                (Some(_), Some(_)) => wrong.push(format!(
+                    "{name} {part}: give either after or created_before, not both"
+                )),
+                (None, None) => wrong.push(format!(
+                    "{name} {part}: give after (by chunk range) or created_before (by creation time)"
+                )),
+                (Some(t), None) => wrong.extend(time(format!("{name} {part}.after"), t, false)),
+                (None, Some(_)) => {}
+            }
+        }
+        if let Some(p) = &rel.refresh_policy {
+            for (key, t) in [
+                ("start_offset", &p.start_offset),
+                ("end_offset", &p.end_offset),
+            ] {
+                if let Some(t) = t {
+                    wrong.extend(time(format!("{name} refresh_policy.{key}"), t, true));
+                }
+            }
+        }
+    }
+    match wrong.len() {
+        0 => Ok(()),
+        n => Err(format!(
+            "{n} setting{} the palette would refuse:\n  {}",
+            if n == 1 { "" } else { "s" },
+            wrong.join("\n  ")
+        )),
+    }
+}
+
+pub fn describe(drift: &[Drift]) -> Vec<String> {
+    if drift.is_empty() {
+        return vec!["no drift: the database has the file's policies".into()];
+    }
+    drift
+        .iter()
+        .map(|d| {
+            let what = if d.is_cagg { "cagg" } else { "hypertable" };
+            match d.kind {
+                DriftKind::NoRelation => format!(
+                    "no relation  {what} {}: not in the database (apply cannot create it)",
+                    d.relation
+                ),
+                kind => format!(
+                    "{:<11}  {what} {} {}: want {} · have {}",
+                    kind.as_str(),
+                    d.relation,
+                    d.part.as_str(),
+                    show(&d.want),
+                    show(&d.have)
+                ),
+            }
+        })
+        .collect()
+}
