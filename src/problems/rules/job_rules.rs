@@ -1,0 +1,192 @@
+//! The jobs' rules: failing, overdue and starved, running long, and a scheduler that cannot
+//! launch them.
+
+use super::*;
+
+/// Jobs that fail, are paused or are late.
+pub(super) fn jobs(
+    input: &Inputs,
+    limits: &Thresholds,
+    now: DateTime<Utc>,
+    out: &mut Vec<Problem>,
+) {
+    let jobs = input.jobs.unwrap_or_default();
+    let severity = |j: &Job| {
+        if j.consecutive_failures >= limits.critical_failures {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        }
+    };
+    // Failures alike fold, but for those a cause of their own explains (a paused policy, a
+    // license): that chain is said of the one job.
+    let unlicensed = out.iter().any(|p| p.kind == ProblemKind::License);
+    let launches = launch_failures(jobs, out);
+    let folds = fold::alike(
+        jobs.iter()
+            .filter(|j| {
+                j.consecutive_failures > 0
+                    && !launches.contains(&j.job_id)
+                    && j.scheduled
+                    && !(unlicensed && needs_community_license(j.kind))
+                    && !input.one_by_one
+            })
+            .map(|j| (severity(j), j)),
+    );
+    let folded: HashSet<i32> = folds.values().flatten().map(|j| j.job_id).collect();
+    let mut add = adder(out);
+    for j in jobs {
+        let object = format!(
+            "job {} ({})",
+            j.job_id,
+            j.target().unwrap_or_else(|| j.proc_name.to_string())
+        );
+        let id = Subject::Job(j.job_id);
+        if j.consecutive_failures > 0
+            && !folded.contains(&j.job_id)
+            && !launches.contains(&j.job_id)
+        {
+            let severity = severity(j);
+            let error = j
+                .last_error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default();
+            add(
+                severity,
+                ProblemKind::JobFailing,
+                object.clone(),
+                format!(
+                    "{} job failed {} in a row{error}",
+                    j.kind,
+                    format::times(j.consecutive_failures.into())
+                ),
+                id.clone(),
+                j.consecutive_failures as f64,
+            );
+        }
+        if let Some(long) = running_long(j, limits, now) {
+            add(
+                Severity::Warning,
+                ProblemKind::JobRunningLong,
+                object.clone(),
+                long,
+                id.clone(),
+                j.running_for(now).map_or(0.0, |d| d.as_seconds_f64()),
+            );
+        }
+        if !j.scheduled && j.kind != "custom" {
+            add(
+                Severity::Warning,
+                ProblemKind::PolicyPaused,
+                object.clone(),
+                format!("{} policy is paused", j.kind),
+                id.clone(),
+                0.0,
+            );
+        }
+        if j.overdue(now) {
+            let late = j
+                .next_start
+                .map(|t| format::ago(t, now))
+                .unwrap_or_default();
+            let starved = match (j.next_start, j.schedule_seconds) {
+                (Some(t), Some(every)) if (now - t).as_seconds_f64() > every => {
+                    " and has missed at least one whole run (starved)"
+                }
+                _ => "",
+            };
+            add(
+                Severity::Warning,
+                ProblemKind::JobOverdue,
+                object,
+                format!("next start was {late}{starved}"),
+                id,
+                j.next_start.map_or(0.0, |t| (now - t).as_seconds_f64()),
+            );
+        }
+    }
+    drop(add);
+    out.extend(
+        folds
+            .into_iter()
+            .map(|((severity, error), members)| fold::folded(severity, error, &members)),
+    );
+}
+
+/// What TimescaleDB records when its scheduler cannot start a job's worker (scheduler.c).
+pub(super) const LAUNCH_FAILURE: &str = "failed to start job";
+
+/// Jobs whose latest runs failed because the scheduler could not start their worker
+/// (TimescaleDB #8543): one problem about the workers, not a failing job each. Returns them.
+pub(super) fn launch_failures(jobs: &[Job], out: &mut Vec<Problem>) -> HashSet<i32> {
+    let failing: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| {
+            j.consecutive_failures > 0
+                && j.last_error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(LAUNCH_FAILURE))
+        })
+        .collect();
+    let Some(most) = failing.iter().map(|j| j.consecutive_failures).max() else {
+        return HashSet::new();
+    };
+    let ids: Vec<String> = failing.iter().map(|j| j.job_id.to_string()).collect();
+    let (severity, repeated) = if most >= 3 {
+        (Severity::Critical, format!(", up to {most} times in a row"))
+    } else {
+        (Severity::Warning, String::new())
+    };
+    adder(out)(
+        severity,
+        ProblemKind::JobLaunchFailing,
+        format!("jobs {}", ids.join(", ")),
+        format!(
+            "the scheduler could not start a worker for {} job{}{repeated}: each job runs in a background worker taken from max_worker_processes, and none was free (parallel queries, other extensions, other databases' schedulers take them); raise max_worker_processes (a restart) and timescaledb.max_background_workers; the server log says \"failed to launch job\"",
+            failing.len(),
+            if failing.len() == 1 { "" } else { "s" },
+        ),
+        Subject::Setting(WORKER_PROCESSES),
+        most as f64,
+    );
+    failing.iter().map(|j| j.job_id).collect()
+}
+
+/// What to say of a job running far longer than its usual run (TimescaleDB #7502, #7369: a
+/// policy "running" for hours), with its worker and what that waits on; None when it is not.
+pub(super) fn running_long(j: &Job, limits: &Thresholds, now: DateTime<Utc>) -> Option<String> {
+    let running = j.running_for(now)?.as_seconds_f64();
+    let floor = limits.long_run_floor.as_secs_f64();
+    let usual = j.mean_run_seconds.filter(|m| *m > 0.0);
+    let limit = match usual {
+        Some(mean) => (mean * limits.long_run_factor).max(floor),
+        None => floor * limits.long_run_factor,
+    };
+    if running <= limit {
+        return None;
+    }
+    let took = |s: f64| format::duration(std::time::Duration::from_secs_f64(s));
+    let against = match usual {
+        Some(mean) => format!(
+            "{:.0}× its usual run ({}, the mean of its runs that ended)",
+            running / mean,
+            took(mean)
+        ),
+        None => "and it has never ended a run".into(),
+    };
+    let worker = match (j.worker_pid, j.waiting_on.as_deref()) {
+        (Some(pid), Some(wait)) => format!(": worker pid {pid}, waiting on {wait}"),
+        (Some(pid), None) => format!(": worker pid {pid}, not waiting (working, or hung)"),
+        _ => String::new(),
+    };
+    let end = j
+        .worker_pid
+        .map(|pid| format!(" (SELECT pg_cancel_backend({pid}) ends this run)"))
+        .unwrap_or_default();
+    Some(format!(
+        "{} job running for {}, {against}{worker}{end}",
+        j.kind,
+        took(running)
+    ))
+}
