@@ -21,11 +21,12 @@ mod chunks;
 mod indexes;
 mod jobs;
 mod policies;
+mod refresh;
 mod sessions;
 mod settings;
 
-pub use chunks::{refresh_batches, refresh_window, RefreshWindow};
 pub use policies::PolicyKind;
+pub use refresh::{refresh_batches, refresh_window, RefreshWindow};
 
 mod job_change;
 
