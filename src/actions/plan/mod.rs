@@ -12,7 +12,11 @@ use super::{Confirm, Object, Plan, Step};
 
 macro_rules! sql {
     ($file:literal) => {
-        include_str!(concat!("../../../queries/actions/", $file))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/queries/actions/",
+            $file
+        ))
     };
 }
 

@@ -15,7 +15,11 @@ use crate::queries;
 
 macro_rules! sql {
     ($file:literal) => {
-        include_str!(concat!("../../../queries/actions/", $file))
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/queries/actions/",
+            $file
+        ))
     };
 }
 

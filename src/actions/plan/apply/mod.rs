@@ -7,6 +7,10 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::policy::{Drift, DriftKind, Part, PolicyFile};
 
+mod thresholds;
+
+use thresholds::*;
+
 /// What planning an apply needs from the database besides the drift: each relation the file
 /// names (resolved to its oid), the settings of every job it changes, and what a new or
 /// shorter retention would drop.
@@ -526,126 +530,6 @@ fn note_impact(
         ));
         confirm.get_or_insert_with(|| r.confirm_by_name());
     }
-}
-
-const NO_CREATED_BEFORE: &str =
-    "this server's TimescaleDB has no policies by creation time (created_before)";
-
-/// A compression or retention policy's names: its threshold keys and its SQL.
-#[derive(Clone, Copy)]
-struct ThresholdKind {
-    /// Its config's threshold keys.
-    after: &'static str,
-    created: &'static str,
-    keys: &'static [&'static str],
-    /// The names the add statement gives them, TimescaleDB's function that adds it (the old
-    /// statements' `{policy}`) and its SQL, by threshold and by creation time.
-    arg_after: &'static str,
-    arg_created: &'static str,
-    function: &'static str,
-    add: &'static str,
-    add_created: &'static str,
-    /// The columnstore's add is a procedure: it returns no job to pause in the same statement,
-    /// so a second one does.
-    pause: Option<&'static str>,
-    remove: &'static str,
-    what: &'static str,
-}
-
-impl ThresholdKind {
-    fn of(part: Part, cs: super::Columnstore) -> ThresholdKind {
-        match (part == Part::CompressionPolicy, cs.0) {
-            (true, true) => ThresholdKind {
-                after: "compress_after",
-                created: "compress_created_before",
-                keys: &["compress_after", "compress_created_before"],
-                arg_after: "after",
-                arg_created: "created_before",
-                function: "add_columnstore_policy",
-                add: sql!("apply_add_columnstore_policy.sql"),
-                add_created: sql!("apply_add_columnstore_policy_created.sql"),
-                pause: Some(sql!("apply_pause_columnstore_policy.sql")),
-                remove: cs.remove_policy(),
-                what: "columnstore",
-            },
-            (true, false) => ThresholdKind {
-                after: "compress_after",
-                created: "compress_created_before",
-                keys: &["compress_after", "compress_created_before"],
-                arg_after: "compress_after",
-                arg_created: "compress_created_before",
-                function: "add_compression_policy",
-                add: sql!("apply_add_compression_policy.sql"),
-                add_created: sql!("apply_add_policy_created.sql"),
-                pause: None,
-                remove: cs.remove_policy(),
-                what: "compression",
-            },
-            (false, _) => ThresholdKind {
-                after: "drop_after",
-                created: "drop_created_before",
-                keys: &["drop_after", "drop_created_before"],
-                arg_after: "drop_after",
-                arg_created: "drop_created_before",
-                function: "add_retention_policy",
-                add: sql!("apply_add_retention_policy.sql"),
-                add_created: sql!("apply_add_policy_created.sql"),
-                pause: None,
-                remove: sql!("remove_retention_policy.sql"),
-                what: "retention",
-            },
-        }
-    }
-}
-
-/// Adding a compression or retention policy with its threshold — an interval, an integer
-/// (integer time) or an interval by creation time — its schedule and its state: one statement,
-/// or (the columnstore's procedure) two in the plan's one transaction.
-fn add_threshold_policy(
-    ts: &str,
-    kind: ThresholdKind,
-    r: &Relation,
-    p: &crate::policy::ThresholdPolicy,
-    created_supported: bool,
-) -> Result<Vec<Step>, &'static str> {
-    use crate::policy::Threshold;
-    let (sql, threshold, ty, value) = match (&p.after, &p.created_before) {
-        (Some(Threshold::Interval(i)), _) => (kind.add, kind.arg_after, "interval", i.clone()),
-        (Some(Threshold::Integer(n)), _) => (kind.add, kind.arg_after, "bigint", n.to_string()),
-        (None, Some(c)) if created_supported => {
-            (kind.add_created, kind.arg_created, "interval", c.clone())
-        }
-        (None, Some(_)) => return Err(NO_CREATED_BEFORE),
-        (None, None) => return Err("the file gives neither after nor created_before"),
-    };
-    let mut steps = vec![Step::new(
-        format!("add the {} policy on {}", kind.what, r.shown()),
-        sql,
-        &[
-            ("ts", ts),
-            ("policy", kind.function),
-            ("threshold", threshold),
-            ("threshold_type", ty),
-        ],
-        // the columnstore's add takes no state: the step after it pauses
-        std::iter::once(text(r.regclass()))
-            .chain([text(value), text(&p.schedule)])
-            .chain(kind.pause.is_none().then(|| text(p.scheduled.to_string())))
-            .collect(),
-    )];
-    if let Some(pause) = kind.pause {
-        steps.push(Step::new(
-            format!(
-                "the {} policy on {} as the file has it",
-                kind.what,
-                r.shown()
-            ),
-            pause,
-            &[("ts", ts)],
-            vec![text(r.regclass()), text(p.scheduled.to_string())],
-        ));
-    }
-    Ok(steps)
 }
 
 /// What this server's release is known to refuse of `drift` (said by `policy diff` before any
