@@ -473,7 +473,11 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     let ts = d.caps.as_ref().is_some_and(|c| c.timescaledb.is_some());
     let real_unreadable: Vec<_> = unreadable
         .iter()
-        .filter(|(_, why)| ts || !why.contains("TimescaleDB is not installed"))
+        .filter(|(name, _)| {
+            ts || !SECTIONS
+                .iter()
+                .any(|(n, section)| n == *name && section.needs_timescaledb())
+        })
         .collect();
     let max_lag = d
         .caggs

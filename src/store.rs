@@ -171,6 +171,18 @@ pub enum Section {
 }
 
 impl Section {
+    /// A TimescaleDB dataset: on plain PostgreSQL it is unavailable by design, not a failure.
+    pub fn needs_timescaledb(self) -> bool {
+        matches!(
+            self,
+            Section::Hypertables
+                | Section::Compression
+                | Section::Retention
+                | Section::Jobs
+                | Section::Caggs
+        )
+    }
+
     pub const ALL: &'static [Section] = <Section as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
