@@ -138,6 +138,18 @@ pub struct Dataset {
     pub problems: Vec<Problem>,
     /// How the numbers moved over this session's reads, for the pictures.
     pub history: History,
+    /// What the problem rules derived, kept while what it was derived from is unchanged.
+    derived: Derived,
+}
+
+/// Derivations kept between answers, with the version of the datasets they came from: the
+/// relations, jobs and caggs (the server's figures and sessions change at every refresh and
+/// are not in it).
+#[derive(Debug, Clone, Default)]
+struct Derived {
+    version: u64,
+    lint: Option<(u64, Option<Vec<policy::Finding>>)>,
+    findings: problems::KeptFindings,
 }
 
 /// The screens `read_all` reads, in order (the drill-downs are read on request only).
@@ -372,6 +384,7 @@ impl Dataset {
 
     /// A new session told what the server can do.
     pub fn set_caps(&mut self, caps: &Capabilities) {
+        self.derived.version += 1;
         self.caps = Some(caps.clone());
     }
 
@@ -398,6 +411,20 @@ impl Dataset {
     }
 
     fn put(&mut self, kind: QueryKind, payload: Payload, at: DateTime<Utc>, took: Duration) {
+        let changed = match &payload {
+            Payload::Hypertables(v) => self.hypertables.value() != Some(v),
+            Payload::Compression(v) => self.compression.value() != Some(v),
+            Payload::Retention(v) => self.retention.value() != Some(v),
+            Payload::Indexes(v) => self.indexes.value() != Some(v),
+            Payload::Jobs(v) => self.jobs.value() != Some(v),
+            Payload::Caggs(v) => self.caggs.value() != Some(v),
+            Payload::Partitions(_)
+            | Payload::MatViews(_)
+            | Payload::Failed(..)
+            | Payload::Unavailable(_) => true,
+            _ => false,
+        };
+        self.derived.version += u64::from(changed);
         match payload {
             Payload::Catalog(c) => {
                 for p in c.into_payloads() {
@@ -465,6 +492,7 @@ impl Dataset {
     }
 
     fn fail(&mut self, kind: QueryKind, error: String) {
+        self.derived.version += 1;
         self.each_of(kind, |d| d.fail(error.clone()));
     }
 
@@ -532,7 +560,15 @@ impl Dataset {
 
     /// Derives the problem list again; true when it changed.
     pub fn update_problems(&mut self, limits: &Thresholds, now: DateTime<Utc>) -> bool {
-        let found = self.problems(limits, now);
+        let version = self.derived.version;
+        if self.derived.lint.as_ref().map(|(v, _)| *v) != Some(version) {
+            self.derived.lint = Some((version, self.lint()));
+        }
+        let mut kept = std::mem::take(&mut self.derived.findings);
+        let found = self.with_inputs(|inputs| {
+            problems::find_keeping(inputs, limits, now, Some((version, &mut kept)))
+        });
+        self.derived.findings = kept;
         let changed = found != self.problems;
         self.problems = found;
         changed
@@ -548,6 +584,12 @@ impl Dataset {
             caggs: self.caggs.value()?,
             indexes: self.indexes.rows(),
         })
+    }
+
+    /// The lint rules' findings on the live policies, once they are all read.
+    fn lint(&self) -> Option<Vec<policy::Finding>> {
+        self.policies()
+            .map(|live| policy::lint(&policy::lint_relations(live)))
     }
 
     /// The ranked problem list from what has been read (a dataset not read adds nothing).
@@ -567,9 +609,14 @@ impl Dataset {
 
     /// What the problem rules look at, from what has been read.
     fn with_inputs<R>(&self, f: impl FnOnce(&problems::Inputs) -> R) -> R {
-        let findings = self
-            .policies()
-            .map(|live| policy::lint(&policy::lint_relations(live)));
+        let fresh;
+        let findings = match &self.derived.lint {
+            Some((version, kept)) if *version == self.derived.version => kept,
+            _ => {
+                fresh = self.lint();
+                &fresh
+            }
+        };
         let ts = self.caps.as_ref().and_then(|c| c.timescaledb.as_ref());
         f(&problems::Inputs {
             summary: self.summary.value(),

@@ -2,6 +2,17 @@
 //! into a typed plan — SQL, objects affected, locks, the inverse (`plan`, pure) — and run it on
 //! its own session (`execute`, I/O), journaled (`crate::actions::journal`).
 
+/// An action's SQL, from `queries/actions/`.
+macro_rules! sql {
+    ($file:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/queries/actions/",
+            $file
+        ))
+    };
+}
+
 pub mod change;
 pub mod columns;
 pub mod complete;

@@ -10,16 +10,6 @@ use super::change::Change;
 use super::parse::{self, Command, Interval};
 use super::{Confirm, Object, Plan, Step};
 
-macro_rules! sql {
-    ($file:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/queries/actions/",
-            $file
-        ))
-    };
-}
-
 pub mod apply;
 mod chunks;
 mod indexes;

@@ -13,16 +13,6 @@ use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
 use crate::queries;
 
-macro_rules! sql {
-    ($file:literal) => {
-        include_str!(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/queries/actions/",
-            $file
-        ))
-    };
-}
-
 mod apply;
 mod facts;
 mod refresh;

@@ -371,7 +371,12 @@ fn enter_on_an_advice_puts_its_command_in_the_palette() {
     let mut rows = s.data.compression.value().cloned().unwrap_or_default();
     rows[0].uncompressed_between = 2;
     let name = crate::format::qualified_escaped(&rows[0].schema, &rows[0].name);
-    s.data.compression.set(rows, Utc::now(), Duration::ZERO);
+    s.data.apply(
+        QueryKind::Catalog,
+        Ok(Payload::Compression(rows)),
+        Utc::now(),
+        Duration::ZERO,
+    );
     s.data.update_problems(&s.thresholds, Utc::now());
     let at = s
         .data
