@@ -180,7 +180,10 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         let msg = tokio::select! {
             ev = input.next() => match ev {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
-                Some(Ok(Event::Resize(..))) => Msg::Resize,
+                Some(Ok(Event::Resize(width, height))) => {
+                    guard.resize(width, height)?;
+                    Msg::Resize
+                }
                 Some(Ok(_)) => continue,
                 // The terminal is gone (e.g. the SSH session dropped without a SIGHUP).
                 Some(Err(_)) | None => break Exit::Signal(libc::SIGHUP),

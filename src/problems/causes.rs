@@ -1,6 +1,7 @@
 //! Cause chains: each problem linked to what it depends on — a symptom to its policy job, a job
 //! to the scheduler, the workers, the license or a lock — by typed keys (kind and subject).
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -28,9 +29,11 @@ pub(super) struct Causes<'a> {
     /// of failures: a job in a fold of overdue jobs has not failed.
     failing_folds: HashMap<i32, &'a Problem>,
     jobs: HashMap<i32, &'a Job>,
-    caggs: HashMap<(&'a str, &'a str), &'a Cagg>,
-    compression: HashMap<(&'a str, &'a str), &'a Compression>,
-    retention: HashMap<(&'a str, &'a str), &'a Retention>,
+    /// By name, made when a relation's problem is first explained (the roots, explained at
+    /// every answer, need none of them).
+    caggs: OnceCell<HashMap<(&'a str, &'a str), &'a Cagg>>,
+    compression: OnceCell<HashMap<(&'a str, &'a str), &'a Compression>>,
+    retention: OnceCell<HashMap<(&'a str, &'a str), &'a Retention>>,
     /// Each waiting session's lock wait, by the session that waits.
     blocked: HashMap<i32, Root>,
     scheduler: Option<Root>,
@@ -78,9 +81,9 @@ impl<'a> Causes<'a> {
                 .iter()
                 .map(|j| (j.job_id, j))
                 .collect(),
-            caggs: by_name(input.caggs, |c| (&c.schema, &c.name)),
-            compression: by_name(input.compression, |c| (&*c.schema, &*c.name)),
-            retention: by_name(input.retention, |r| (&*r.schema, &*r.name)),
+            caggs: OnceCell::new(),
+            compression: OnceCell::new(),
+            retention: OnceCell::new(),
             blocked,
             scheduler: None,
             license: None,
@@ -221,6 +224,7 @@ impl<'a> Causes<'a> {
                     (ProblemKind::CaggLag, Subject::Relation { schema, name }) => {
                         let id = self
                             .caggs
+                            .get_or_init(|| by_name(self.input.caggs, |c| (&c.schema, &c.name)))
                             .get(&(schema.as_str(), name.as_str()))
                             .and_then(|c| c.refresh_policy.as_ref())
                             .map(|r| r.job_id);
@@ -229,6 +233,9 @@ impl<'a> Causes<'a> {
                     (ProblemKind::CompressionBacklog, Subject::Relation { schema, name }) => {
                         let id = self
                             .compression
+                            .get_or_init(|| {
+                                by_name(self.input.compression, |c| (&*c.schema, &*c.name))
+                            })
                             .get(&(schema.as_str(), name.as_str()))
                             .and_then(|c| c.job_id);
                         self.policy_cause("compression policy", id)
@@ -236,6 +243,9 @@ impl<'a> Causes<'a> {
                     (ProblemKind::RetentionOverdue, Subject::Relation { schema, name }) => {
                         let id = self
                             .retention
+                            .get_or_init(|| {
+                                by_name(self.input.retention, |r| (&*r.schema, &*r.name))
+                            })
                             .get(&(schema.as_str(), name.as_str()))
                             .map(|r| r.job_id);
                         self.policy_cause("retention policy", id)

@@ -564,24 +564,25 @@ fn found(
             return roots;
         }
     }
-    let causes = causes::Causes::new(&roots, input, now);
-    let mut found = Found {
-        waiting: Vec::with_capacity(EXPLAINED_BY),
-        causes: &causes,
-        member: &member,
-        kept: match members_of {
-            None => Kept::Folded(fold::Folding::default()),
-            Some(_) => Kept::Each(Vec::new()),
-        },
+    let out = {
+        let causes = causes::Causes::new(&roots, input, now);
+        let mut found = Found {
+            waiting: Vec::with_capacity(EXPLAINED_BY),
+            causes: &causes,
+            member: &member,
+            kept: match members_of {
+                None => Kept::Folded(fold::Folding::default()),
+                Some(_) => Kept::Each(Vec::new()),
+            },
+        };
+        // a fold of jobs has its members among the roots
+        let jobs_only = members_of
+            .is_some_and(|f| matches!(f.kind, ProblemKind::JobFailing | ProblemKind::JobOverdue));
+        for rule in rules::RELATIONS.iter().filter(|_| !jobs_only) {
+            rule(input, limits, now, &mut found);
+        }
+        found.finish()
     };
-    // a fold of jobs has its members among the roots
-    let jobs_only = members_of
-        .is_some_and(|f| matches!(f.kind, ProblemKind::JobFailing | ProblemKind::JobOverdue));
-    for rule in rules::RELATIONS.iter().filter(|_| !jobs_only) {
-        rule(input, limits, now, &mut found);
-    }
-    let out = found.finish();
-    drop(causes);
     if let Some((key, kept)) = kept {
         *kept = KeptFindings {
             key: Some((key, now)),

@@ -812,6 +812,37 @@ fn dialogs_and_navigation_at_80x24() {
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
 }
 
+/// A resized terminal (a tmux pane split, a window made wider) is drawn whole at its new size:
+/// the console keeps its size between frames and takes the new one from the resize event.
+#[test]
+fn a_resized_terminal_is_drawn_at_its_new_size() {
+    use crate::pty::Pty;
+    let _serial = SERIAL.blocking_lock();
+    let conninfo = action_engine().conninfo();
+    let dir = tempfile::tempdir().unwrap();
+    let wait = Duration::from_secs(20);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(&conninfo)
+        .arg("--journal")
+        .arg(dir.path().join("j.jsonl"));
+    let mut pty = Pty::spawn_sized(cmd, 80, 24);
+    pty.wait_for_output("Problems (", wait);
+    assert!(
+        !pty.screen().contains("Hypertables"),
+        "80 columns abbreviate the tab names:\n{}",
+        pty.screen()
+    );
+    pty.resize(160, 40);
+    pty.wait_for_output("2 Hypertables", wait);
+    let screen = pty.screen();
+    let widest = screen.lines().map(|l| l.trim_end().chars().count()).max();
+    assert!(widest > Some(80), "drawn at 160 columns:\n{screen}");
+    pty.resize(80, 24);
+    pty.wait_for_output("Problems (", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+}
+
 /// The palette end to end in a terminal: plan, confirm (Cancel is the default), execute,
 /// journal, and roll back; and a screen key opening the same preview.
 #[test]

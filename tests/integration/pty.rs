@@ -95,6 +95,22 @@ impl Pty {
         }
     }
 
+    /// The terminal is resized, as a window or tmux pane is: the child gets SIGWINCH.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        let size = libc::winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: TIOCSWINSZ on our own master fd with a valid winsize.
+        let rc = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
+        assert_eq!(rc, 0, "TIOCSWINSZ failed");
+        // what was drawn before is read at the new size: the frame after the resize is whole
+        self.output.lock().unwrap().clear();
+        self.size = (cols, rows);
+    }
+
     pub fn output(&self) -> String {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
     }

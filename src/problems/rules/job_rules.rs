@@ -36,11 +36,14 @@ pub(super) fn jobs(
     let folded: HashSet<i32> = folds.values().flatten().map(|j| j.job_id).collect();
     let mut add = adder(out);
     for j in jobs {
-        let object = format!(
-            "job {} ({})",
-            j.job_id,
-            j.target().unwrap_or_else(|| j.proc_name.to_string())
-        );
+        // made only for a job with a problem: most have none, and each answer finds them again
+        let object = || {
+            format!(
+                "job {} ({})",
+                j.job_id,
+                j.target().unwrap_or_else(|| j.proc_name.to_string())
+            )
+        };
         let id = Subject::Job(j.job_id);
         if j.consecutive_failures > 0
             && !folded.contains(&j.job_id)
@@ -55,7 +58,7 @@ pub(super) fn jobs(
             add(
                 severity,
                 ProblemKind::JobFailing,
-                object.clone(),
+                object(),
                 format!(
                     "{} job failed {} in a row{error}",
                     j.kind,
@@ -69,7 +72,7 @@ pub(super) fn jobs(
             add(
                 Severity::Warning,
                 ProblemKind::JobRunningLong,
-                object.clone(),
+                object(),
                 long,
                 id.clone(),
                 j.running_for(now).map_or(0.0, |d| d.as_seconds_f64()),
@@ -79,7 +82,7 @@ pub(super) fn jobs(
             add(
                 Severity::Warning,
                 ProblemKind::PolicyPaused,
-                object.clone(),
+                object(),
                 format!("{} policy is paused", j.kind),
                 id.clone(),
                 0.0,
@@ -99,7 +102,7 @@ pub(super) fn jobs(
             add(
                 Severity::Warning,
                 ProblemKind::JobOverdue,
-                object,
+                object(),
                 format!("next start was {late}{starved}"),
                 id,
                 j.next_start.map_or(0.0, |t| (now - t).as_seconds_f64()),
