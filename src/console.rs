@@ -164,6 +164,8 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         running: None,
         draw: true,
         draw_due: None,
+        drawn_at: tokio::time::Instant::now(),
+        answers_apart: (opts.refresh_every / 2).clamp(RESULTS_SETTLE, ANSWERS_APART_AT_MOST),
     };
     let exit = loop {
         if loop_.draw {
@@ -173,6 +175,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                 .draw(|f| render::draw_fleet(f, &fleet, &opts.theme, Instant::now()))?;
             loop_.draw = false;
             loop_.draw_due = None;
+            loop_.drawn_at = tokio::time::Instant::now();
             if panic_for_tests {
                 panic!("test hook: panic after the first frame");
             }
@@ -232,6 +235,11 @@ struct Executor {
     draw: bool,
     /// When answers taken in are drawn, if some wait.
     draw_due: Option<tokio::time::Instant>,
+    /// When the last frame was drawn, and how long answers wait at least after it: a refresh's
+    /// answers arrive kind by kind, and each drawn (and its problems derived) on its own was
+    /// most of an idle console's CPU.
+    drawn_at: tokio::time::Instant,
+    answers_apart: Duration,
 }
 
 impl Executor {
@@ -245,8 +253,9 @@ impl Executor {
                     Effect::Quit => return Some(Exit::Quit),
                     Effect::Draw => self.draw = true,
                     Effect::DrawSoon => {
-                        self.draw_due
-                            .get_or_insert_with(|| tokio::time::Instant::now() + RESULTS_SETTLE);
+                        let now = tokio::time::Instant::now();
+                        let due = (now + RESULTS_SETTLE).max(self.drawn_at + self.answers_apart);
+                        self.draw_due.get_or_insert(due);
                     }
                     Effect::ReadNow(i) => self.readers[i].request_now(&fleet.members[i].state),
                     Effect::Read { member, shown } => {
@@ -321,6 +330,10 @@ impl Executor {
 
 /// How long query results may wait for the rest of their refresh before they are drawn.
 const RESULTS_SETTLE: Duration = Duration::from_millis(25);
+
+/// Answers are drawn at most every half refresh, and at least every this long (keys are drawn
+/// at once, with whatever answers wait).
+const ANSWERS_APART_AT_MOST: Duration = Duration::from_millis(500);
 
 /// The running action's next event and its member (the caller polls only while one runs).
 async fn next_event(running: &mut Option<(usize, Running)>) -> (usize, ActionProgress) {

@@ -21,13 +21,20 @@ printf '%s: up %s/50, cold scrape %.2f s, peak RSS %.1f MiB, RSS %.1f MiB, TLS s
 }
 console() {
 tmux kill-session -t fl 2>/dev/null
+t0=$(date +%s.%N)
 tmux new-session -d -s fl -x 160 -y 60 "$1 --targets $dir/targets.toml"
-sleep 20
+# the time until the Fleet view says every target is connected (polled every 20 ms)
+connected=never
+for _ in $(seq 1 1000); do
+  if tmux capture-pane -t fl -p | grep -q ' 0 not connected'; then connected=$(printf '%.2f s' "$(echo "$(date +%s.%N) - $t0" | bc)"); break; fi
+  sleep 0.02
+done
+sleep 15
 pid=$(tmux list-panes -t fl -F '#{pane_pid}')
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-line=$(tmux capture-pane -t fl -p | grep -o '[0-9]* not connected' | head -1)
+ssl=$(psql -h "$host" -p "$port" -U postgres -d postgres -Atc "select count(*) filter (where s.ssl) || '/' || count(*) from pg_stat_ssl s join pg_stat_activity a using (pid) where a.datname like 'fleet_%' and a.application_name like 'hypertop%'")
 tmux send-keys -t fl q; sleep 1; tmux kill-session -t fl 2>/dev/null
-printf '%s: peak RSS %.1f MiB (%s)\n' "$2" "$(echo "$hwm/1024" | bc -l)" "$line"
+printf '%s: all 50 connected after %s, peak RSS %.1f MiB, TLS sessions %s\n' "$2" "$connected" "$(echo "$hwm/1024" | bc -l)" "$ssl"
 }
 for round in 1 2; do
   exporter "$1" 19871 "exporter, before"; exporter "$2" 19872 "exporter, after"
