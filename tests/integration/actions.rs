@@ -778,21 +778,26 @@ fn run_subcommand_plans_refuses_without_yes_and_executes_with_it() {
     );
 }
 
+/// The console on the action engine in an 80x24 terminal, its overview shown; the journal's
+/// directory lives as long as the second value.
+fn console_at_80x24(wait: Duration) -> (crate::pty::Pty, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(action_engine().conninfo())
+        .arg("--journal")
+        .arg(dir.path().join("j.jsonl"));
+    let pty = crate::pty::Pty::spawn_sized(cmd, 80, 24);
+    pty.wait_for_output("Problems (", wait);
+    (pty, dir)
+}
+
 /// At 80x24, in a real terminal: a long preview keeps its buttons, a drop keeps its name
 /// prompt, Esc after a problem's Enter returns to the problem list, `:jobs` navigates.
 #[test]
 fn dialogs_and_navigation_at_80x24() {
-    use crate::pty::Pty;
     let _serial = SERIAL.blocking_lock();
-    let conninfo = action_engine().conninfo();
-    let dir = tempfile::tempdir().unwrap();
     let wait = Duration::from_secs(20);
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
-    cmd.arg(&conninfo)
-        .arg("--journal")
-        .arg(dir.path().join("j.jsonl"));
-    let mut pty = Pty::spawn_sized(cmd, 80, 24);
-    pty.wait_for_output("Problems (", wait);
+    let (mut pty, _dir) = console_at_80x24(wait);
     pty.type_until(
         b":drop-chunks scn.logs older-than 1d\r",
         "Confirm: drop-chunks",
@@ -816,17 +821,9 @@ fn dialogs_and_navigation_at_80x24() {
 /// the console keeps its size between frames and takes the new one from the resize event.
 #[test]
 fn a_resized_terminal_is_drawn_at_its_new_size() {
-    use crate::pty::Pty;
     let _serial = SERIAL.blocking_lock();
-    let conninfo = action_engine().conninfo();
-    let dir = tempfile::tempdir().unwrap();
     let wait = Duration::from_secs(20);
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
-    cmd.arg(&conninfo)
-        .arg("--journal")
-        .arg(dir.path().join("j.jsonl"));
-    let mut pty = Pty::spawn_sized(cmd, 80, 24);
-    pty.wait_for_output("Problems (", wait);
+    let (mut pty, _dir) = console_at_80x24(wait);
     assert!(
         !pty.screen().contains("Hypertables"),
         "80 columns abbreviate the tab names:\n{}",
