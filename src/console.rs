@@ -169,7 +169,8 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
     };
     let exit = loop {
         if loop_.draw {
-            update::settle(&mut fleet);
+            // whatever is due is derived away from the loop; this frame shows what was
+            loop_.derive(&mut fleet);
             guard
                 .terminal
                 .draw(|f| render::draw_fleet(f, &fleet, &opts.theme, Instant::now()))?;
@@ -243,6 +244,22 @@ struct Executor {
 }
 
 impl Executor {
+    /// Starts each member's due derivation on a blocking thread (its result comes back as a
+    /// message); true when one was started.
+    fn derive(&self, fleet: &mut Fleet) -> bool {
+        let mut started = false;
+        for (i, m) in fleet.members.iter_mut().enumerate() {
+            if let Some(derive) = m.state.derivation() {
+                let tx = self.action_tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::Derived(i, Box::new(derive.run())));
+                });
+                started = true;
+            }
+        }
+        started
+    }
+
     /// Updates the state with `msg` and runs its effects (and those of the messages they give
     /// back at once); how the console ends, if it does.
     fn run(&mut self, fleet: &mut Fleet, msg: Msg) -> Option<Exit> {
@@ -252,6 +269,11 @@ impl Executor {
                 match effect {
                     Effect::Quit => return Some(Exit::Quit),
                     Effect::Draw => self.draw = true,
+                    Effect::Derive => {
+                        if !self.derive(fleet) {
+                            self.draw = true;
+                        }
+                    }
                     Effect::DrawSoon => {
                         let now = tokio::time::Instant::now();
                         let due = (now + RESULTS_SETTLE).max(self.drawn_at + self.answers_apart);

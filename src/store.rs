@@ -3,6 +3,7 @@
 //! Pure but for [`Dataset::read_all`], which reads every dataset once for scripts.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 use strum::{IntoStaticStr, VariantArray};
 
@@ -30,15 +31,20 @@ pub enum DataState<T> {
     /// Not read yet.
     #[default]
     Loading,
+    /// The value is shared: a copy of the dataset for deriving its problems away from the
+    /// screen costs a reference, not the rows.
     Ready {
-        value: T,
+        value: Arc<T>,
         at: DateTime<Utc>,
         took: Duration,
     },
     /// It cannot be read here (no TimescaleDB, plain PostgreSQL's stand-in is shown), and why.
     Unavailable(String),
     /// The last read failed; the value before it, if any, is still shown.
-    Failed { error: String, stale: Option<T> },
+    Failed {
+        error: String,
+        stale: Option<Arc<T>>,
+    },
 }
 
 /// How a dataset stands, without its value: what a frame shows instead of a table.
@@ -74,7 +80,7 @@ impl<T> DataState<T> {
     pub fn value(&self) -> Option<&T> {
         match self {
             DataState::Ready { value, .. } => Some(value),
-            DataState::Failed { stale, .. } => stale.as_ref(),
+            DataState::Failed { stale, .. } => stale.as_deref(),
             _ => None,
         }
     }
@@ -89,7 +95,11 @@ impl<T> DataState<T> {
     }
 
     pub fn set(&mut self, value: T, at: DateTime<Utc>, took: Duration) {
-        *self = DataState::Ready { value, at, took };
+        *self = DataState::Ready {
+            value: Arc::new(value),
+            at,
+            took,
+        };
     }
 
     /// A failed read keeps the last value (shown as stale).
@@ -150,6 +160,14 @@ struct Derived {
     version: u64,
     lint: Option<(u64, Option<Vec<policy::Finding>>)>,
     findings: problems::KeptFindings,
+}
+
+/// The problems a copy of the data was found to have, and what it kept for the next time.
+#[derive(Debug)]
+pub struct Findings {
+    problems: Vec<Problem>,
+    lint: Option<(u64, Option<Vec<policy::Finding>>)>,
+    kept: problems::KeptFindings,
 }
 
 /// The screens `read_all` reads, in order (the drill-downs are read on request only).
@@ -328,7 +346,7 @@ impl Dataset {
             return;
         };
         if let DataState::Ready { value, .. } = &mut self.activity {
-            value.retain(|s| s.pid != own);
+            Arc::make_mut(value).retain(|s| s.pid != own);
         }
     }
 
@@ -556,6 +574,57 @@ impl Dataset {
     pub fn never_read(&self, kind: QueryKind) -> bool {
         let filled: Vec<Section> = Section::filled_by_kind(kind).collect();
         !filled.is_empty() && filled.iter().all(|&s| self.status(s) == Status::Loading)
+    }
+
+    /// A copy to derive from away from the screen: every dataset (its values shared, see
+    /// [`DataState`]) and the derivations kept so far, which travel with it and come back in
+    /// its [`Findings`]; not the history, which nothing derived reads.
+    pub fn derivation(&mut self) -> Dataset {
+        Dataset {
+            caps: self.caps.clone(),
+            summary: self.summary.clone(),
+            hypertables: self.hypertables.clone(),
+            compression: self.compression.clone(),
+            retention: self.retention.clone(),
+            partitions: self.partitions.clone(),
+            indexes: self.indexes.clone(),
+            database_bytes: self.database_bytes.clone(),
+            jobs: self.jobs.clone(),
+            caggs: self.caggs.clone(),
+            matviews: self.matviews.clone(),
+            activity: self.activity.clone(),
+            statements: self.statements.clone(),
+            refreshed: self.refreshed.clone(),
+            last_error: self.last_error.clone(),
+            problems: self.problems.clone(),
+            history: History::default(),
+            derived: Derived {
+                version: self.derived.version,
+                lint: self.derived.lint.take(),
+                findings: std::mem::take(&mut self.derived.findings),
+            },
+        }
+    }
+
+    /// What a copy from [`derivation`](Self::derivation) found: its problems and the
+    /// derivations it kept.
+    pub fn findings(self) -> Findings {
+        Findings {
+            problems: self.problems,
+            lint: self.derived.lint,
+            kept: self.derived.findings,
+        }
+    }
+
+    /// Takes in what a derivation found; true when the problem list changed. Its kept
+    /// derivations name the version they came from, so answers taken in meanwhile are not
+    /// mistaken for derived.
+    pub fn take_findings(&mut self, found: Findings) -> bool {
+        self.derived.lint = found.lint;
+        self.derived.findings = found.kept;
+        let changed = found.problems != self.problems;
+        self.problems = found.problems;
+        changed
     }
 
     /// Derives the problem list again; true when it changed.

@@ -8,7 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::fleet::{Fleet, FleetCommand};
 use super::modal::{Modal, ModalCommand};
-use super::state::MemberCommand;
+use super::state::{Derived, MemberCommand};
 use crate::actions::parse::Command;
 use crate::actions::runner::Event as Progress;
 use crate::actions::Plan;
@@ -20,8 +20,10 @@ pub enum Msg {
     Key(KeyEvent),
     Resize,
     Answer(usize, QueryResult),
-    /// The moment after a refresh's first answer: its answers are drawn together.
+    /// The moment after a refresh's first answer: its answers are derived and drawn together.
     Settled,
+    /// What a member's derivation made (its problems, its shown tab's rows).
+    Derived(usize, Box<Derived>),
     Link(usize, LinkStatus),
     Planned(usize, Result<Plan, String>),
     History(usize, Result<Vec<String>, String>),
@@ -40,6 +42,9 @@ pub enum Effect {
     Draw,
     /// Draw a moment from now, together with the rest of the refresh's answers.
     DrawSoon,
+    /// Derive what the answers taken in call for, away from the loop (then draw); draw at once
+    /// if nothing is to be derived.
+    Derive,
     /// Read what the member shows, at once (the user asked).
     ReadNow(usize),
     /// The timer's read: what the member shows when shown, else its overview's reads.
@@ -62,7 +67,20 @@ pub enum Effect {
 pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(fleet, key),
-        Msg::Resize | Msg::Settled => vec![Effect::Draw],
+        Msg::Resize => vec![Effect::Draw],
+        Msg::Settled => vec![Effect::Derive],
+        Msg::Derived(i, derived) => {
+            fleet.members[i].state.on_derived(*derived);
+            if fleet.open {
+                fleet.rebuild();
+            }
+            // what arrived while it was derived is derived next
+            if i == fleet.active || fleet.open {
+                vec![Effect::Derive, Effect::Draw]
+            } else {
+                vec![Effect::Derive]
+            }
+        }
         Msg::Answer(i, result) => {
             fleet.members[i].state.take_result(result);
             if i == fleet.active || fleet.open {
@@ -73,12 +91,13 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
         }
         Msg::Link(i, status) => {
             let mut effects = vec![Effect::Draw];
-            if fleet.members[i].state.on_link(&status) {
-                effects.push(if i == fleet.active {
-                    Effect::ReadNow(i)
+            let fresh = fleet.members[i].state.on_link(&status);
+            for m in fleet.connected(i, &status.state, fresh) {
+                effects.push(if m == fleet.active {
+                    Effect::ReadNow(m)
                 } else {
                     Effect::Read {
-                        member: i,
+                        member: m,
                         shown: false,
                     }
                 });
@@ -111,25 +130,16 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
             fleet.members[i].state.on_outcome(outcome);
             vec![Effect::Draw, Effect::ReadNow(i)]
         }
-        Msg::Tick => (0..fleet.members.len())
+        Msg::Tick => {
+            fleet.ticked();
+            (0..fleet.members.len())
             .map(|i| Effect::Read {
                 member: i,
                 shown: i == fleet.active && !fleet.open,
             })
-            .collect(),
+            .collect()
+        }
         Msg::Second => vec![Effect::Draw],
-    }
-}
-
-/// Before a frame: the problems of every answer taken in since the last one, derived once, and
-/// the Fleet view's rows from them.
-pub fn settle(fleet: &mut Fleet) {
-    let mut settled = false;
-    for m in &mut fleet.members {
-        settled |= m.state.settle();
-    }
-    if settled && fleet.open {
-        fleet.rebuild();
     }
 }
 
@@ -313,6 +323,54 @@ mod tests {
             })
             .collect();
         assert_eq!(reads, vec![(0, false), (1, true), (2, false)]);
+    }
+
+    fn link(state: crate::link::LinkState, generation: u64) -> LinkStatus {
+        LinkStatus {
+            state,
+            client: None,
+            caps: None,
+            generation,
+        }
+    }
+
+    fn reads(effects: &[Effect]) -> Vec<usize> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Read { member, .. } | Effect::ReadNow(member) => Some(*member),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn first_reads_wait_until_every_member_has_tried_to_connect() {
+        use crate::link::LinkState::*;
+        let mut f = fleet(&["a", "b", "c"]);
+        // b connects while a and c are still opening theirs: b's first read waits
+        assert_eq!(reads(&update(&mut f, Msg::Link(1, link(Connected, 1)))), [0usize; 0]);
+        // the shown member reads at once
+        assert_eq!(reads(&update(&mut f, Msg::Link(0, link(Connected, 1)))), [0]);
+        // c fails: every first attempt has ended, and b's read goes out
+        let failed = Disconnected {
+            error: "refused".into(),
+            retry_at: std::time::Instant::now(),
+        };
+        assert_eq!(reads(&update(&mut f, Msg::Link(2, link(failed, 0)))), [1]);
+        // from then on a member reads as soon as it (re)connects
+        assert_eq!(reads(&update(&mut f, Msg::Link(2, link(Connected, 1)))), [2]);
+    }
+
+    #[test]
+    fn a_member_that_hangs_connecting_holds_the_others_reads_only_until_the_timer() {
+        use crate::link::LinkState::*;
+        let mut f = fleet(&["a", "b", "c"]);
+        update(&mut f, Msg::Link(0, link(Connected, 1)));
+        assert_eq!(reads(&update(&mut f, Msg::Link(1, link(Connected, 1)))), [0usize; 0]);
+        assert_eq!(reads(&update(&mut f, Msg::Tick)), [0, 1, 2]);
+        // the timer read them: nothing is sent again when c ends its attempt
+        assert_eq!(reads(&update(&mut f, Msg::Link(2, link(Connected, 1)))), [2]);
     }
 
     #[test]

@@ -71,11 +71,7 @@ impl<D: Clone> Grid<D> {
     /// are stored as they come (an iterator need not build them all first) and the old ones
     /// are let go before, so a refresh never holds two copies.
     pub fn set_rows(&mut self, rows: impl IntoIterator<Item = Row<D>>) {
-        let keep = self
-            .selected_row()
-            .filter(|_| self.moved)
-            .map(|r| r.id().to_string())
-            .or_else(|| self.parked.take());
+        let keep = self.kept_selection();
         let cols = self.columns.len();
         self.rows = Store::default();
         self.order = Vec::new();
@@ -106,6 +102,43 @@ impl<D: Clone> Grid<D> {
             })
             .collect();
         self.reorder();
+        self.select_kept(keep);
+    }
+
+    /// An empty table like this one (its columns, sort and filter), to be filled elsewhere and
+    /// taken in by [`adopt`](Self::adopt).
+    pub fn blank(&self) -> Grid<D> {
+        let mut blank = Grid::new(self.columns.clone(), self.sort);
+        blank.filter = self.filter.clone();
+        blank
+    }
+
+    /// Takes the rows of `made` (a [`blank`](Self::blank) of this table, filled), keeping the
+    /// selected row selected as [`set_rows`](Self::set_rows) does; sorted and filtered again
+    /// if this table's sort or filter changed meanwhile.
+    pub fn adopt(&mut self, made: Grid<D>) {
+        let keep = self.kept_selection();
+        let reorder = made.sort != self.sort || made.filter != self.filter;
+        self.columns = made.columns;
+        self.rows = made.rows;
+        self.order = made.order;
+        self.widths = made.widths;
+        self.full = made.full;
+        if reorder {
+            self.reorder();
+        }
+        self.select_kept(keep);
+    }
+
+    /// The row to keep selected when the rows are replaced: the one the user moved to.
+    fn kept_selection(&mut self) -> Option<String> {
+        self.selected_row()
+            .filter(|_| self.moved)
+            .map(|r| r.id().to_string())
+            .or_else(|| self.parked.take())
+    }
+
+    fn select_kept(&mut self, keep: Option<String>) {
         match keep {
             Some(id) => {
                 self.select_id(&id);

@@ -34,6 +34,8 @@ struct Options {
     /// `--fleet DSN`: with `--growth`, the fifty targets' part too (on DSN's server), so that
     /// one run prints every figure of the cold-read and memory targets.
     fleet: Option<String>,
+    /// `--keys DSN,DSN,…`: key-to-frame while each built dataset's answers arrive, side by side.
+    keys: Option<String>,
     /// `--only refresh|render|client|server|fleet`: one part of the benchmark (fleet: only when
     /// asked).
     only: Option<String>,
@@ -52,6 +54,7 @@ fn options() -> Options {
         smoke: args.iter().any(|a| a == "--smoke"),
         dataset: value("--dataset").unwrap_or_else(|| "20k".into()),
         growth: value("--growth"),
+        keys: value("--keys"),
         fleet: value("--fleet"),
         only: value("--only"),
         dsn: value("--dsn"),
@@ -1047,6 +1050,10 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
 
 fn main() {
     let opts = options();
+    if let Some(list) = &opts.keys {
+        keys_part(list);
+        return;
+    }
     if let Some(list) = &opts.growth {
         growth_part(list);
         if let Some(dsn) = &opts.fleet {
@@ -1951,4 +1958,115 @@ fn client_part(opts: &Options, conninfo: &str, big: usize) {
         ms(*keys.iter().max().unwrap())
     );
     quit(p);
+}
+
+/// Key-to-frame while a database's answers arrive: each dataset's five reads made once on the
+/// server, then, in the console's state and drawing (an 80x24 frame), each answer taken in
+/// followed at once by a key — the worst moment for a key, as the console handles one message
+/// at a time — and the time from the answer's arrival to the key's frame: with the problems and
+/// rows derived in the loop (as before) and away from it on another thread (as the console
+/// does), in the same run; beside them, how long until the derived rows are shown.
+fn keys_part(list: &str) {
+    use hypertop::app::state::AppState;
+    use hypertop::poller::QueryResult;
+    use hypertop::screens::Tab;
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    println!("\n## Key-to-frame while answers arrive (80x24; 100 answers round the five reads, each followed by a key)");
+    println!(
+        "  {:>8} {:>12} {:>14} {:>14} {:>14} {:>14} {:>7} {:>16}",
+        "chunks", "tab", "in loop p50", "in loop p99", "away p50", "away p99", "ratio", "rows shown p99"
+    );
+    for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let (chunks, caps, answers) = rt.block_on(async {
+            let session = hypertop_session(dsn).await;
+            let client = &session.client;
+            let caps = Capabilities::detect(client).await.unwrap();
+            let chunks: i64 = client
+                .query_one("SELECT count(*) FROM _timescaledb_catalog.chunk", &[])
+                .await
+                .unwrap()
+                .get(0);
+            let mut answers = Vec::new();
+            for kind in hypertop::store::READS {
+                let payload = hypertop::model::fetch(kind, None, client, &caps)
+                    .await
+                    .unwrap();
+                answers.push((kind, payload));
+            }
+            (chunks, caps, answers)
+        });
+        let theme = hypertop::theme::Theme::builtin("default").unwrap();
+        for tab in [Tab::HOME, Tab::named("indexes").unwrap()] {
+            let mut state = AppState::new("bench".into(), Duration::from_secs(1), true, false);
+            state.data.set_caps(&caps);
+            let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            // every answer taken as changed data (the store's version moves), as each catalog
+            // pass of a database being written is: nothing derived is reused
+            let answer = |state: &mut AppState, (kind, payload): &(QueryKind, model::Payload)| {
+                state.data.set_caps(&caps);
+                state.take_result(QueryResult {
+                    kind: *kind,
+                    target: None,
+                    result: Ok(payload.clone()),
+                    elapsed: Duration::from_millis(10),
+                    finished_at: chrono::Utc::now(),
+                })
+            };
+            answers.iter().for_each(|a| answer(&mut state, a));
+            state.show_tab(tab);
+            state.settle();
+            let mut draw = |state: &mut AppState| {
+                term.draw(|f| hypertop::render::draw(f, state, &theme, Instant::now()))
+                    .unwrap();
+            };
+            let (mut inline, mut away, mut shown) = (Vec::new(), Vec::new(), Vec::new());
+            for i in 0..100 {
+                let key = KeyEvent::new(
+                    if i % 2 == 0 { KeyCode::Down } else { KeyCode::Up },
+                    KeyModifiers::NONE,
+                );
+                let next = &answers[i % answers.len()];
+                // as before: the answer, its derivation in the loop, then the key's frame
+                let t = Instant::now();
+                answer(&mut state, next);
+                state.settle();
+                state.on_key(key);
+                draw(&mut state);
+                inline.push(t.elapsed());
+                // as the console does: the derivation on another thread, the key's frame at once
+                let t = Instant::now();
+                answer(&mut state, next);
+                let derive = state.derivation();
+                let job = std::thread::spawn(move || derive.map(|d| d.run()));
+                state.on_key(key);
+                draw(&mut state);
+                away.push(t.elapsed());
+                if let Some(derived) = job.join().unwrap() {
+                    state.on_derived(derived);
+                }
+                draw(&mut state);
+                shown.push(t.elapsed());
+            }
+            let pct = |v: &mut Vec<Duration>, p: f64| {
+                v.sort();
+                v[((v.len() as f64 - 1.0) * p).round() as usize]
+            };
+            let (p99_in, p99_away) = (pct(&mut inline, 0.99), pct(&mut away, 0.99));
+            println!(
+                "  {chunks:>8} {:>12} {:>14} {:>14} {:>14} {:>14} {:>6.2}x {:>16}",
+                tab.title(hypertop::capabilities::Words::TIMESCALEDB),
+                ms(pct(&mut inline, 0.5)),
+                ms(p99_in),
+                ms(pct(&mut away, 0.5)),
+                ms(p99_away),
+                p99_away.as_secs_f64() / p99_in.as_secs_f64(),
+                ms(pct(&mut shown, 0.99)),
+            );
+        }
+    }
+    println!("  (from an answer's arrival to the frame of the key pressed as it arrived: `in loop` the problems and rows derived first, `away` derived on another thread as the console does; `rows shown`: until the derived rows are on screen; goal: key-to-frame p99 ≤ 16 ms)");
 }

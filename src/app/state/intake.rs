@@ -1,5 +1,4 @@
-//! Answers taken in: the data applied, the shown tab's rows rebuilt, the problems settled
-//! once per frame.
+//! Answers taken in: the data applied, and what is derived from it marked due (see `derive`).
 
 use super::*;
 
@@ -10,52 +9,26 @@ impl AppState {
         self.settle();
     }
 
-    /// Takes in a result; the problems are derived again by [`settle`](Self::settle). The
-    /// console takes in a refresh's results as they come and settles before it draws: deriving
-    /// the problems after each result was most of the console's CPU at 50,000 chunks, and once
-    /// per frame took it from 8.4 to 7.7 % of a core at a 1 s refresh.
+    /// Takes in a result; the problems and the shown tab's rows are derived again from it
+    /// away from the screen ([`derivation`](Self::derivation)), several answers at once when
+    /// they arrive together.
     pub fn take_result(&mut self, r: QueryResult) {
-        let ctx = self.ctx();
         let kind = r.kind;
         // Drill-downs are asked for with their target; the tabs' queries without one.
         if r.target.is_some() {
-            return self.on_drill_result(r, ctx);
+            return self.on_drill_result(r, self.ctx());
         }
         self.data.apply(kind, r.result, r.finished_at, r.elapsed);
-        self.rebuild(Change::Read(kind), ctx);
+        for tab in Tab::all().filter(|t| t.screen().rebuilt_by(Change::Read(kind))) {
+            self.view_mut(tab).stale = true;
+            self.rows_due |= tab == self.tab;
+        }
         // made again from the data when the palette next wants them
         self.names = None;
         self.problems_due = true;
         // a fold's members change with what was read even when the fold's line does not (a
         // list not shown is filled when it is shown again)
         self.members_due |= self.tab.screen().reads().contains(&kind);
-    }
-
-    /// Derives the problems from the results taken in since the last time, if any; true when
-    /// there were some.
-    pub fn settle(&mut self) -> bool {
-        if !std::mem::take(&mut self.problems_due) {
-            return false;
-        }
-        let ctx = self.ctx();
-        if self.data.update_problems(&self.thresholds, ctx.now) {
-            self.rebuild(Change::Problems, ctx);
-        }
-        if std::mem::take(&mut self.members_due) {
-            self.fill_members(ctx);
-        }
-        true
-    }
-
-    /// Rebuilds the shown table if `change` affects its rows; a hidden one is rebuilt when it
-    /// is shown.
-    pub(super) fn rebuild(&mut self, change: Change, ctx: Ctx) {
-        for tab in Tab::all().filter(|t| t.screen().rebuilt_by(change)) {
-            self.view_mut(tab).stale = true;
-            if tab == self.tab {
-                self.build(tab, ctx);
-            }
-        }
     }
 
     /// Builds a tab's rows from the data (its columns too: a tab shows other columns on plain

@@ -12,7 +12,9 @@ impl AppState {
         if let Some(caps) = &status.caps {
             self.data.set_caps(caps);
         }
-        let fresh = status.client.is_some() && status.generation != self.generation;
+        // a client is published exactly while the state is Connected (link::connected_status)
+        let fresh =
+            matches!(status.state, LinkState::Connected) && status.generation != self.generation;
         if fresh {
             self.generation = status.generation;
         }

@@ -23,6 +23,9 @@ use crate::problems::Thresholds;
 use crate::screens::{overview, Change, Ctx, Open, Tab, Table};
 use crate::store::{DataState, Dataset, Status};
 
+pub use derive::{Derive, Derived};
+
+mod derive;
 mod flow;
 mod intake;
 mod link;
@@ -137,6 +140,10 @@ pub struct AppState {
     /// by the shown tab (its fold's members are listed again): see [`settle`](Self::settle).
     problems_due: bool,
     members_due: bool,
+    /// The shown tab's rows are to be made again from the data.
+    rows_due: bool,
+    /// A derivation is under way (see `derive`): one at a time.
+    deriving: bool,
 }
 
 impl AppState {
@@ -172,6 +179,8 @@ impl AppState {
             generation: 0,
             problems_due: false,
             members_due: false,
+            rows_due: false,
+            deriving: false,
         }
     }
 

@@ -216,3 +216,62 @@ fn disconnected_text_counts_down() {
         "disconnected — reconnecting…"
     );
 }
+
+/// Answers of the catalog pass with these hypertables, as the console takes them in.
+fn hypertables(names: &[&str]) -> QueryResult {
+    let list = names.iter().map(|n| hypertable("app", n, 3)).collect();
+    result(QueryKind::Catalog, None, Ok(Payload::Hypertables(list)))
+}
+
+#[test]
+fn answers_are_derived_away_from_the_loop_one_derivation_at_a_time() {
+    let mut s = state();
+    s.show_tab(tab("hypertables"));
+    s.take_result(hypertables(&["a", "b", "c"]));
+    // taking an answer in builds nothing: the rows are made by the derivation
+    assert_eq!(s.current().table.len(), 0);
+    let first = s.derivation().expect("the answer's rows are due");
+    // a second answer while the first is derived waits for it
+    s.take_result(hypertables(&["a", "b", "c", "d"]));
+    assert!(s.derivation().is_none(), "one derivation at a time");
+    // keys are handled meanwhile, on the rows shown
+    assert_eq!(s.on_key(key(KeyCode::Down)), MemberCommand::Redraw);
+    let made = std::thread::spawn(move || first.run()).join().unwrap();
+    s.on_derived(made);
+    assert_eq!(s.current().table.len(), 3);
+    // what arrived meanwhile is derived next
+    let second = s.derivation().expect("the second answer");
+    s.on_derived(second.run());
+    assert_eq!(s.current().table.len(), 4);
+    assert!(s.derivation().is_none(), "nothing left to derive");
+}
+
+#[test]
+fn rows_made_away_keep_the_row_the_user_selected() {
+    let mut s = state();
+    s.show_tab(tab("hypertables"));
+    s.on_result(hypertables(&["a", "b", "c"]));
+    s.on_key(key(KeyCode::Down));
+    let before = s.current().table.selected_row().map(|r| r.id().to_string());
+    assert!(before.is_some());
+    // a new answer adds a hypertable: the selection follows its row, not its place
+    s.take_result(hypertables(&["0", "a", "b", "c"]));
+    let derive = s.derivation().unwrap();
+    s.on_derived(derive.run());
+    let after = s.current().table.selected_row().map(|r| r.id().to_string());
+    assert_eq!(after, before);
+    assert_eq!(s.current().table.len(), 4);
+}
+
+#[test]
+fn problems_are_derived_with_the_rows_and_a_failing_job_reaches_the_overview() {
+    let mut s = state();
+    let failing = crate::model::fixtures::job(1000, "policy_compression", Some("m"), 3, true);
+    s.take_result(result(QueryKind::Jobs, None, Ok(Payload::Jobs(vec![failing]))));
+    assert!(s.data.problems.is_empty(), "not derived in the loop");
+    let derive = s.derivation().unwrap();
+    s.on_derived(derive.run());
+    assert!(!s.data.problems.is_empty());
+    // the overview's rows are the problems, made in the same derivation
+    assert_eq!(s.current().table.len(), s.data.problems.len());
+}

@@ -1,0 +1,113 @@
+//! Deriving away from the screen: the problems and the shown tab's rows are made from a copy of
+//! the data (its values shared, not copied) on a blocking thread, and the frame only takes in
+//! what was made. At 5,000 hypertables one catalog answer's problems and rows held the loop for
+//! tens of milliseconds, and a key pressed meanwhile waited for them.
+
+use super::*;
+
+/// What is to be derived, with everything it is derived from: run it anywhere.
+pub struct Derive {
+    data: Dataset,
+    problems: bool,
+    limits: Thresholds,
+    ctx: Ctx,
+    /// The shown tab's rows, into a blank of its table.
+    rows: Option<(Tab, Table)>,
+}
+
+/// What a [`Derive`] made.
+pub struct Derived {
+    findings: crate::store::Findings,
+    rows: Option<(Tab, Table)>,
+}
+
+impl Derive {
+    /// The problems first (the overview's rows are made of them), then the rows.
+    pub fn run(self) -> Derived {
+        let Derive {
+            mut data,
+            problems,
+            limits,
+            ctx,
+            rows,
+        } = self;
+        if problems {
+            data.update_problems(&limits, ctx.now);
+        }
+        let rows = rows.map(|(tab, mut table)| {
+            let screen = tab.screen();
+            let columns = screen.columns(&data);
+            if table.columns != columns {
+                table = Table::new(columns, screen.default_sort());
+            }
+            table.set_rows(screen.rows(&data, &ctx));
+            (tab, table)
+        });
+        Derived {
+            findings: data.findings(),
+            rows,
+        }
+    }
+}
+
+impl AppState {
+    /// What is due to be derived since the last time, unless a derivation is still under way
+    /// (what arrives meanwhile is derived after it).
+    pub fn derivation(&mut self) -> Option<Derive> {
+        if self.deriving || !(self.problems_due || self.rows_due) {
+            return None;
+        }
+        self.deriving = true;
+        let problems = std::mem::take(&mut self.problems_due);
+        let tab = self.tab;
+        // the overview's rows are made of the problems: made again with them
+        let rows = std::mem::take(&mut self.rows_due)
+            || (problems && tab.screen().rebuilt_by(Change::Problems));
+        let rows = rows.then(|| (tab, self.view(tab).table.blank()));
+        Some(Derive {
+            data: self.data.derivation(),
+            problems,
+            limits: self.thresholds,
+            ctx: self.ctx(),
+            rows,
+        })
+    }
+
+    /// Takes in what a derivation made: the problems, and the rows of a tab still shown.
+    pub fn on_derived(&mut self, derived: Derived) {
+        self.deriving = false;
+        let changed = self.data.take_findings(derived.findings);
+        let made = derived.rows.as_ref().map(|(tab, _)| *tab);
+        if let Some((tab, table)) = derived.rows.filter(|(tab, _)| *tab == self.tab) {
+            let view = self.view_mut(tab);
+            if view.table.columns == table.columns {
+                view.table.adopt(table);
+            } else {
+                view.table = table;
+            }
+            view.stale = false;
+        }
+        if changed {
+            for tab in Tab::all().filter(|t| t.screen().rebuilt_by(Change::Problems)) {
+                if made != Some(tab) {
+                    self.view_mut(tab).stale = true;
+                    self.rows_due |= tab == self.tab;
+                }
+            }
+        }
+        if std::mem::take(&mut self.members_due) {
+            self.fill_members(self.ctx());
+        }
+    }
+
+    /// Derives what is due here and now (tests, one-shots, the bench's baseline); true when
+    /// something was.
+    pub fn settle(&mut self) -> bool {
+        let mut settled = false;
+        while let Some(derive) = self.derivation() {
+            self.on_derived(derive.run());
+            settled = true;
+        }
+        settled
+    }
+}
