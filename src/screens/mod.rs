@@ -509,11 +509,13 @@ mod tests {
             },
             magnitude: 0.0,
             action: None,
+            starved: false,
         };
         let advice = Problem {
             severity: Severity::Advice,
             kind: K::SmallChunks,
             action: Some("set-chunk-interval telemetry.hourly 7d".into()),
+            starved: false,
             ..problem.clone()
         };
         let rows: Vec<_> = overview::rows(&[problem, advice]).collect();
