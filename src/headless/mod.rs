@@ -108,7 +108,7 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
     let cmd = match parse(line) {
         Ok(c) => c,
         Err(e) => {
-            complain(&e);
+            complain(&e.to_string());
             return EXIT_USAGE;
         }
     };

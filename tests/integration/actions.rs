@@ -87,7 +87,7 @@ impl Env {
     /// Plans and executes `line` (the palette's path without the dialog).
     pub(crate) async fn act(&self, line: &str) -> Result<Outcome, String> {
         let ctx = self.ctx();
-        let cmd = parse(line)?;
+        let cmd = parse(line).map_err(|e| e.to_string())?;
         let plan = headless::make_plan(&ctx, &cmd).await?;
         let o = self.execute(&plan, ctx.lock_timeout).await;
         match o.status {

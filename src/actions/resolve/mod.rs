@@ -29,13 +29,25 @@ pub enum ResolveError {
     LockTimeout(String),
     /// Anything else: a name that means nothing or many things, a bad value, a failed read.
     Refused(String),
+    /// A value of the command that is not what the object takes (a bare number where an
+    /// interval is meant).
+    Parse(crate::actions::parse::ParseError),
 }
 
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::LockTimeout(text) | Self::Refused(text) => f.write_str(text),
+            Self::Parse(e) => e.fmt(f),
         }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+impl From<crate::actions::parse::ParseError> for ResolveError {
+    fn from(e: crate::actions::parse::ParseError) -> Self {
+        Self::Parse(e)
     }
 }
 
