@@ -269,7 +269,8 @@ impl Executor {
                             Some(o) => self
                                 .journal
                                 .history(&o)
-                                .map(|e| crate::actions::journal::format_history(&e, state.utc)),
+                                .map(|e| crate::actions::journal::format_history(&e, state.utc))
+                                .map_err(|e| e.to_string()),
                             None => Err("not connected yet".into()),
                         };
                         queue.push_back(Msg::History(i, lines));
@@ -321,7 +322,7 @@ impl Executor {
                 (Some(client), Some(caps), Some(origin)) => {
                     runner::plan(&client, &caps, &journal, &origin, &action).await
                 }
-                _ => Err("not connected: try again when the link is back".into()),
+                _ => Err(runner::PlanningError::NotConnected),
             };
             let _ = tx.send(Msg::Planned(i, result));
         });

@@ -11,6 +11,7 @@ use super::modal::{Modal, ModalCommand};
 use super::state::MemberCommand;
 use crate::actions::parse::Command;
 use crate::actions::runner::Event as Progress;
+use crate::actions::runner::PlanningError;
 use crate::actions::Plan;
 use crate::link::LinkStatus;
 use crate::poller::QueryResult;
@@ -23,7 +24,7 @@ pub enum Msg {
     /// The moment after a refresh's first answer: its answers are drawn together.
     Settled,
     Link(usize, LinkStatus),
-    Planned(usize, Result<Plan, String>),
+    Planned(usize, Result<Plan, PlanningError>),
     History(usize, Result<Vec<String>, String>),
     Progress(usize, Progress),
     /// The refresh timer.

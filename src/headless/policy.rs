@@ -229,7 +229,7 @@ async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, St
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let plan = plan_apply(&name, &want, &drift, &facts)?;
+    let plan = plan_apply(&name, &want, &drift, &facts).map_err(|e| e.to_string())?;
     Ok(execute(ctx, plan, how).await)
 }
 

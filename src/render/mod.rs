@@ -1092,7 +1092,7 @@ mod tests {
                 s.on_key(KeyEvent::new(code, KeyModifiers::NONE));
                 keys += 1;
                 if let crate::app::modal::Modal::Planning(_) = s.modal {
-                    s.on_planned(Err("refused by the fuzz".into()));
+                    s.on_planned(Err(crate::actions::runner::PlanningError::History));
                 }
             }
             let (w, h) = match round % 10 {

@@ -41,13 +41,13 @@ impl AppState {
     }
 
     /// The plan (or why there is none) for the command being planned.
-    pub fn on_planned(&mut self, result: Result<Plan, String>) {
+    pub fn on_planned(&mut self, result: Result<Plan, crate::actions::runner::PlanningError>) {
         let Modal::Planning(line) = &self.modal else {
             return; // closed meanwhile
         };
         self.modal = match result {
             Ok(plan) => Modal::Confirm(Box::new(ConfirmState::new(plan))),
-            Err(e) => Message::modal(format!("Cannot plan: {line}"), vec![e], true),
+            Err(e) => Message::modal(format!("Cannot plan: {line}"), vec![e.to_string()], true),
         };
     }
 
