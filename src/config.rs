@@ -313,11 +313,10 @@ impl Profile {
             });
         }
         if let Some(theme) = &self.theme {
-            if let Err(message) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None)
-            {
+            if let Err(e) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None) {
                 problems.push(Problem {
                     key: "theme",
-                    message,
+                    message: e.to_string(),
                 });
             }
         }

@@ -237,7 +237,7 @@ async fn run(cli: Cli) -> ExitCode {
             std::env::var("TERM").ok().as_deref(),
         ) {
             Ok(t) => t,
-            Err(e) => return fail(e, 1),
+            Err(e) => return fail(e.to_string(), 1),
         }
     } else {
         Theme::mono()
