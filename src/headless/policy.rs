@@ -102,7 +102,8 @@ async fn read_file(
 async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, String> {
     let (_, file) = database(ctx).await?;
     let columnstore = ctx.caps.timescaledb.as_ref().is_some_and(|t| t.columnstore);
-    let text = policy::to_toml(&file, &ctx.caps.database, columnstore)?;
+    let text =
+        policy::to_toml(&file, &ctx.caps.database, columnstore).map_err(|e| e.to_string())?;
     match output {
         None => print!("{text}"),
         Some(path) => {
