@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::actions::runner::{self, Event as ActionProgress, Runner, Running};
 use crate::app::fleet::{Fleet, Member};
 use crate::app::state::AppState;
-use crate::app::update::{self, Effect, Msg};
+use crate::app::update::{self, Effect, HistoryError, Msg};
 use crate::link::{Link, LinkStatus};
 use crate::poller::{Poller, QueryResult, Turn};
 use crate::render;
@@ -270,8 +270,8 @@ impl Executor {
                                 .journal
                                 .history(&o)
                                 .map(|e| crate::actions::journal::format_history(&e, state.utc))
-                                .map_err(|e| e.to_string()),
-                            None => Err("not connected yet".into()),
+                                .map_err(HistoryError::Journal),
+                            None => Err(HistoryError::NotConnected),
                         };
                         queue.push_back(Msg::History(i, lines));
                     }

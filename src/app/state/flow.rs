@@ -51,7 +51,7 @@ impl AppState {
         };
     }
 
-    pub fn on_history(&mut self, result: Result<Vec<String>, String>) {
+    pub fn on_history(&mut self, result: Result<Vec<String>, crate::app::update::HistoryError>) {
         if !matches!(self.modal, Modal::Planning(_)) {
             return;
         }
@@ -62,7 +62,7 @@ impl AppState {
                 false,
             ),
             Ok(lines) => Message::newest_last("History (newest last)", lines),
-            Err(e) => Message::modal("History", vec![e], true),
+            Err(e) => Message::modal("History", vec![e.to_string()], true),
         };
     }
 
