@@ -9,9 +9,52 @@ pub const MIN_REFRESH: Duration = Duration::from_millis(100);
 /// The smallest timeout: PostgreSQL takes a timeout that rounds to 0 ms as "no limit".
 pub const MIN_TIMEOUT: Duration = Duration::from_millis(1);
 
+/// Why a duration setting is refused (`text`, as given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DurationError {
+    /// A number of seconds that is not positive (or not finite, or absurd).
+    NotPositive { text: String },
+    /// Neither seconds nor humantime (humantime's reason).
+    Invalid { text: String, error: String },
+    /// Under the least it may be.
+    TooShort { text: String, min: Duration },
+    /// Over the most it may be, and why.
+    TooLong {
+        text: String,
+        max: Duration,
+        why: &'static str,
+    },
+}
+
+impl std::fmt::Display for DurationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DurationError::NotPositive { text } => {
+                write!(f, "\"{text}\" must be a positive number of seconds")
+            }
+            DurationError::Invalid { text, error } => write!(
+                f,
+                "invalid duration \"{text}\": {error} (examples: 5s, 500ms, 2m)"
+            ),
+            DurationError::TooShort { text, min } => write!(
+                f,
+                "\"{text}\" is too short: at least {}",
+                humantime::format_duration(*min)
+            ),
+            DurationError::TooLong { text, max, why } => write!(
+                f,
+                "\"{text}\" is too long: at most {}{why}",
+                humantime::format_duration(*max)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DurationError {}
+
 /// A duration setting as seconds (`2`, `0.5`) or humantime (`5s`, `500ms`, `1m`), at least
 /// `min`: one rule for flags and profiles.
-pub fn duration_at_least(s: &str, min: Duration) -> Result<Duration, String> {
+pub fn duration_at_least(s: &str, min: Duration) -> Result<Duration, DurationError> {
     duration_within(s, min, Duration::MAX, "")
 }
 
@@ -19,26 +62,29 @@ fn duration_within(
     s: &str,
     min: Duration,
     max: Duration,
-    why_max: &str,
-) -> Result<Duration, String> {
+    why_max: &'static str,
+) -> Result<Duration, DurationError> {
+    let text = || s.to_string();
     let d = match s.trim().parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs > 0.0 && secs < 1e9 => Duration::from_secs_f64(secs),
-        Ok(_) => return Err(format!("\"{s}\" must be a positive number of seconds")),
-        Err(_) => humantime::parse_duration(s.trim())
-            .map_err(|e| format!("invalid duration \"{s}\": {e} (examples: 5s, 500ms, 2m)"))?,
+        Ok(_) => return Err(DurationError::NotPositive { text: text() }),
+        Err(_) => humantime::parse_duration(s.trim()).map_err(|e| DurationError::Invalid {
+            text: text(),
+            error: e.to_string(),
+        })?,
     };
-    let (too, at, bound, why) = match d {
-        d if d < min => ("short", "least", min, ""),
-        d if d > max => ("long", "most", max, why_max),
-        d => return Ok(d),
-    };
-    Err(format!(
-        "\"{s}\" is too {too}: at {at} {}{why}",
-        humantime::format_duration(bound)
-    ))
+    match d {
+        d if d < min => Err(DurationError::TooShort { text: text(), min }),
+        d if d > max => Err(DurationError::TooLong {
+            text: text(),
+            max,
+            why: why_max,
+        }),
+        d => Ok(d),
+    }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
+fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     duration_at_least(s, MIN_TIMEOUT)
 }
 
@@ -47,7 +93,7 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 24 * 3600);
 
 /// A timeout (statement, lock, a scrape's deadline): at least [`MIN_TIMEOUT`], at most
 /// [`MAX_TIMEOUT`].
-pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+pub fn parse_timeout(s: &str) -> Result<Duration, DurationError> {
     duration_within(
         s,
         MIN_TIMEOUT,
@@ -56,7 +102,7 @@ pub fn parse_timeout(s: &str) -> Result<Duration, String> {
     )
 }
 
-fn parse_refresh(s: &str) -> Result<Duration, String> {
+fn parse_refresh(s: &str) -> Result<Duration, DurationError> {
     duration_at_least(s, MIN_REFRESH)
 }
 

@@ -81,17 +81,97 @@ pub enum PlanLogin {
     Author,
 }
 
+/// Why the config file, a profile or a setting of it is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigError {
+    /// `plan_login = ""`.
+    EmptyPlanLogin,
+    /// A plan_login longer than a role name.
+    PlanLoginTooLong { text: String },
+    /// A plan_login with a NUL.
+    PlanLoginNul,
+    /// The file is not TOML of a config (TOML's reason, at `line`); `password` when the key
+    /// refused is a password.
+    Syntax {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+        password: bool,
+    },
+    /// The file could not be read.
+    Read {
+        path: PathBuf,
+        error: crate::paths::ReadError,
+    },
+    /// No profile of that name; `known` are the file's.
+    NoProfile {
+        name: String,
+        path: PathBuf,
+        known: Vec<String>,
+    },
+    /// The command line's connection string does not parse (why).
+    Conninfo(String),
+    /// The profile's connection string does not parse (why).
+    ProfileConninfo(String),
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ConfigError::EmptyPlanLogin => {
+                write!(f, "plan_login is empty: give a role name or {{role}}")
+            }
+            ConfigError::PlanLoginTooLong { text } => write!(
+                f,
+                "plan_login {} is longer than a role name can be (63 bytes)",
+                crate::format::printable(text)
+            ),
+            ConfigError::PlanLoginNul => write!(f, "plan_login contains a NUL character"),
+            ConfigError::Syntax {
+                path,
+                line,
+                message,
+                password,
+            } => {
+                write!(f, "{}", path.display())?;
+                if let Some(l) = line {
+                    write!(f, ":{l}")?;
+                }
+                write!(f, ": {message}")?;
+                if *password {
+                    f.write_str(" (passwords are not kept in the config file: use ~/.pgpass, PGPASSWORD or the prompt)")?;
+                }
+                Ok(())
+            }
+            ConfigError::Read { path, error } => f.write_str(&error.said(path)),
+            ConfigError::NoProfile { name, path, known } => write!(
+                f,
+                "no profile \"{name}\" in {} ({})",
+                path.display(),
+                if known.is_empty() {
+                    "it defines none".to_string()
+                } else {
+                    format!("profiles: {}", known.join(", "))
+                }
+            ),
+            ConfigError::Conninfo(why) => f.write_str(why),
+            ConfigError::ProfileConninfo(why) => write!(f, "profile conninfo: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
 impl PlanLogin {
     /// `{role}` or a role name.
-    pub fn parse(text: &str) -> Result<PlanLogin, String> {
+    pub fn parse(text: &str) -> Result<PlanLogin, ConfigError> {
         match text.trim() {
             "{role}" => Ok(PlanLogin::Author),
-            "" => Err("plan_login is empty: give a role name or {role}".into()),
-            t if t.len() > 63 => Err(format!(
-                "plan_login {} is longer than a role name can be (63 bytes)",
-                crate::format::printable(t)
-            )),
-            t if t.contains('\0') => Err("plan_login contains a NUL character".into()),
+            "" => Err(ConfigError::EmptyPlanLogin),
+            t if t.len() > 63 => Err(ConfigError::PlanLoginTooLong {
+                text: t.to_string(),
+            }),
+            t if t.contains('\0') => Err(ConfigError::PlanLoginNul),
             t => Ok(PlanLogin::Named(t.to_string())),
         }
     }
@@ -103,51 +183,47 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 /// Parses a config file's text; errors name the file and line.
-pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, String> {
+pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     toml::from_str::<ConfigFile>(text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        let mut msg = format!(
-            "{}{}: {}",
-            path.display(),
-            line.map(|l| format!(":{l}")).unwrap_or_default(),
-            e.message()
-        );
-        if e.message().contains("`password`") {
-            msg.push_str(" (passwords are not kept in the config file: use ~/.pgpass, PGPASSWORD or the prompt)");
+        ConfigError::Syntax {
+            path: path.to_path_buf(),
+            line,
+            message: e.message().to_string(),
+            // serde names the unknown field it refused, quoted
+            password: e.message().contains("`password`"),
         }
-        msg
     })
 }
 
 /// Reads the config file (a missing file is an empty config).
-pub fn load(path: &Path) -> Result<ConfigFile, String> {
+pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
     load_text(path).and_then(|text| parse(path, &text))
 }
 
 /// The config file's text ("" when there is none).
-pub fn load_text(path: &Path) -> Result<String, String> {
+pub fn load_text(path: &Path) -> Result<String, ConfigError> {
     // a config of a thousand profiles is some 300 KiB
     Ok(crate::paths::read_text(path, 4 * 1024 * 1024)
-        .map_err(|e| e.said(path))?
+        .map_err(|error| ConfigError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?
         .unwrap_or_default())
 }
 
 impl ConfigFile {
-    pub fn profile(&self, name: &str, path: &Path) -> Result<Profile, String> {
-        self.profiles.get(name).cloned().ok_or_else(|| {
-            let known: Vec<&str> = self.profiles.keys().map(String::as_str).collect();
-            format!(
-                "no profile \"{name}\" in {} ({})",
-                path.display(),
-                if known.is_empty() {
-                    "it defines none".to_string()
-                } else {
-                    format!("profiles: {}", known.join(", "))
-                }
-            )
-        })
+    pub fn profile(&self, name: &str, path: &Path) -> Result<Profile, ConfigError> {
+        self.profiles
+            .get(name)
+            .cloned()
+            .ok_or_else(|| ConfigError::NoProfile {
+                name: name.to_string(),
+                path: path.to_path_buf(),
+                known: self.profiles.keys().cloned().collect(),
+            })
     }
 }
 
@@ -179,8 +255,11 @@ impl Profile {
         let mut duration = |key: &'static str, text: Option<&String>, min| {
             text.and_then(|t| match duration_at_least(t, min) {
                 Ok(d) => Some(d),
-                Err(message) => {
-                    problems.push(Problem { key, message });
+                Err(e) => {
+                    problems.push(Problem {
+                        key,
+                        message: e.to_string(),
+                    });
                     None
                 }
             })
@@ -189,8 +268,11 @@ impl Profile {
         let mut timeout = |key: &'static str, text: Option<&String>| {
             text.and_then(|t| match crate::cli::parse_timeout(t) {
                 Ok(d) => Some(d),
-                Err(message) => {
-                    timeout_problems.push(Problem { key, message });
+                Err(e) => {
+                    timeout_problems.push(Problem {
+                        key,
+                        message: e.to_string(),
+                    });
                     None
                 }
             })
@@ -231,24 +313,23 @@ impl Profile {
             });
         }
         if let Some(theme) = &self.theme {
-            if let Err(message) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None)
-            {
+            if let Err(e) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None) {
                 problems.push(Problem {
                     key: "theme",
-                    message,
+                    message: e.to_string(),
                 });
             }
         }
-        if let Some(Err(message)) = self.plan_login.as_deref().map(PlanLogin::parse) {
+        if let Some(Err(e)) = self.plan_login.as_deref().map(PlanLogin::parse) {
             problems.push(Problem {
                 key: "plan_login",
-                message,
+                message: e.to_string(),
             });
         }
-        if let Err(message) = profile_conninfo(self, &[]) {
+        if let Err(e) = profile_conninfo(self, &[]) {
             problems.push(Problem {
                 key: "conninfo",
-                message,
+                message: e.to_string(),
             });
         }
         for (key, value) in [
@@ -381,12 +462,12 @@ fn keyword_value(pairs: &[(String, String)]) -> String {
 pub fn merge_conninfo(
     profile: Option<String>,
     cli: Option<String>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, ConfigError> {
     Ok(match (cli, profile) {
         (Some(c), Some(p))
             if conninfo_parse::looks_like_conninfo(&c) || conninfo_parse::is_url(&c) =>
         {
-            let pairs = conninfo_parse::parse(&c).map_err(|e| e.0)?;
+            let pairs = conninfo_parse::parse(&c).map_err(|e| ConfigError::Conninfo(e.0))?;
             Some(format!("{p} {}", keyword_value(&pairs)))
         }
         (Some(db), Some(p)) => Some(format!("{p} {}", keyword_value(&[("dbname".into(), db)]))),
@@ -396,9 +477,9 @@ pub fn merge_conninfo(
 
 /// The profile's connection as a keyword/value string, without the keywords the command line
 /// sets (`overridden`: host, port, user, dbname given as flags), so flags win.
-pub fn profile_conninfo(p: &Profile, overridden: &[&str]) -> Result<Option<String>, String> {
+pub fn profile_conninfo(p: &Profile, overridden: &[&str]) -> Result<Option<String>, ConfigError> {
     let mut pairs: Vec<(String, String)> = match &p.conninfo {
-        Some(c) => conninfo_parse::parse(c).map_err(|e| format!("profile conninfo: {}", e.0))?,
+        Some(c) => conninfo_parse::parse(c).map_err(|e| ConfigError::ProfileConninfo(e.0))?,
         None => Vec::new(),
     };
     let fields = [
@@ -431,20 +512,32 @@ mod tests {
     #[test]
     fn unknown_keys_are_errors_with_their_line() {
         let p = Path::new("/x/config.toml");
-        let e = parse(p, "[profiles.prod]\nhost = \"db1\"\nhots = \"x\"\n").unwrap_err();
+        let e = parse(p, "[profiles.prod]\nhost = \"db1\"\nhots = \"x\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("/x/config.toml:3:") && e.contains("unknown field `hots`"),
             "{e}"
         );
         let e = parse(p, "[profiles.prod]\npassword = \"s3cret\"\n").unwrap_err();
-        assert!(e.contains("passwords are not kept"), "{e}");
+        assert!(
+            matches!(e, ConfigError::Syntax { password: true, .. }),
+            "{e}"
+        );
+        assert!(e.to_string().contains("passwords are not kept"), "{e}");
         let e = parse(p, "[profiles.prod.check]\nmax_cag_lag = \"1h\"\n").unwrap_err();
-        assert!(e.contains(":2:"), "{e}");
+        assert!(
+            matches!(e, ConfigError::Syntax { line: Some(2), .. }),
+            "{e}"
+        );
         let c = parse(p, "[profiles.prod]\nconninfo = \"postgres://mon@db1/metrics\"\nport = 6432\nread_only = true\n[profiles.prod.check]\nmax_backlog_chunks = 10\n").unwrap();
         let prod = c.profile("prod", p).unwrap();
         assert_eq!(prod.read_only, Some(true));
         assert_eq!(prod.check.unwrap().max_backlog_chunks, Some(10));
-        assert!(c.profile("dev", p).unwrap_err().contains("profiles: prod"));
+        assert!(matches!(
+            c.profile("dev", p),
+            Err(ConfigError::NoProfile { known, .. }) if known == ["prod"]
+        ));
     }
 
     #[test]

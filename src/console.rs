@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use crate::actions::runner::{self, Event as ActionProgress, Runner, Running};
 use crate::app::fleet::{Fleet, Member};
 use crate::app::state::AppState;
-use crate::app::update::{self, Effect, Msg};
+use crate::app::update::{self, Effect, HistoryError, Msg};
 use crate::link::{Link, LinkStatus};
 use crate::poller::{Poller, QueryResult, Turn};
 use crate::render;
@@ -291,8 +291,9 @@ impl Executor {
                             Some(o) => self
                                 .journal
                                 .history(&o)
-                                .map(|e| crate::actions::journal::format_history(&e, state.utc)),
-                            None => Err("not connected yet".into()),
+                                .map(|e| crate::actions::journal::format_history(&e, state.utc))
+                                .map_err(HistoryError::Journal),
+                            None => Err(HistoryError::NotConnected),
                         };
                         queue.push_back(Msg::History(i, lines));
                     }
@@ -343,7 +344,7 @@ impl Executor {
                 (Some(client), Some(caps), Some(origin)) => {
                     runner::plan(&client, &caps, &journal, &origin, &action).await
                 }
-                _ => Err("not connected: try again when the link is back".into()),
+                _ => Err(runner::PlanningError::NotConnected),
             };
             let _ = tx.send(Msg::Planned(i, result));
         });

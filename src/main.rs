@@ -92,6 +92,7 @@ fn config_command(what: ConfigWhat) -> ExitCode {
         }
         ConfigWhat::Check => match config::load_text(&path)
             .and_then(|text| config::parse(&path, &text).map(|c| (text, c)))
+            .map_err(|e| e.to_string())
             .and_then(|(text, c)| {
                 let problems =
                     config::problems(&c, &path, &text, hypertop::paths::config_dir().as_deref());
@@ -185,20 +186,20 @@ async fn run(cli: Cli) -> ExitCode {
             let path = config::default_path().unwrap_or_else(|| "config.toml".into());
             match config::load(&path).and_then(|c| c.profile(name, &path)) {
                 Ok(p) => p,
-                Err(e) => return fail(e, 1),
+                Err(e) => return fail(e.to_string(), 1),
             }
         }
         None => Profile::default(),
     };
     let mut settings = match settings(&cli, &profile) {
         Ok(s) => s,
-        Err(e) => return fail(e, 1),
+        Err(e) => return fail(e.to_string(), 1),
     };
     if cli.is_fleet() || matches!(cli.command, Some(Sub::Exporter { .. })) {
         let targets = if cli.is_fleet() {
             match fleet(&cli) {
                 Ok(t) => t,
-                Err(e) => return fail(e, 1),
+                Err(e) => return fail(e.to_string(), 1),
             }
         } else {
             vec![(
@@ -236,7 +237,7 @@ async fn run(cli: Cli) -> ExitCode {
             std::env::var("TERM").ok().as_deref(),
         ) {
             Ok(t) => t,
-            Err(e) => return fail(e, 1),
+            Err(e) => return fail(e.to_string(), 1),
         }
     } else {
         Theme::mono()
@@ -502,7 +503,7 @@ async fn exporter(
 async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {
     let reads = targets.into_iter().map(|(name, s)| async move {
         let line = async {
-            let c = connector(&s)?;
+            let c = connector(&s).map_err(|e| e.to_string())?;
             // at most PER_SERVER targets of one server read at once
             let _turn = c.turn(&hypertop::connect::READING).await;
             let session = c.connect().await.map_err(|e| e.to_string())?;

@@ -77,8 +77,25 @@ pub struct KnownBug {
     pub since: Option<Release>,
     /// The pull request that fixed it (github.com/timescale/timescaledb/pull/N).
     pub pull: u32,
+    /// The feature it is in (what an action that uses the feature warns of).
+    pub area: BugArea,
     /// What it did, in a few words.
     pub what: &'static str,
+}
+
+/// The feature a known bug is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BugArea {
+    /// Reading a compressed hypertable through a sparse index.
+    SparseIndex,
+    /// Deleting from a compressed hypertable directly.
+    DirectDelete,
+    /// Merging chunks (`merge_chunks`).
+    Merging,
+    /// Compressing as rows are inserted (direct compress).
+    DirectCompress,
+    /// Compressing and reading compressed chunks.
+    Compression,
 }
 
 /// Newest fix first.
@@ -87,12 +104,14 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         fixed: (2, 29, 2),
         since: None,
         pull: 9921,
+        area: BugArea::SparseIndex,
         what: "wrong results for IS NULL conditions answered from a min/max sparse index",
     },
     KnownBug {
         fixed: (2, 28, 3),
         since: None,
         pull: 10254,
+        area: BugArea::DirectDelete,
         what: "a direct delete with an array condition holding NULL deleted more rows than asked",
     },
     KnownBug {
@@ -100,6 +119,7 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         // merge_chunks came in 2.18
         since: Some((2, 18, 0)),
         pull: 9655,
+        area: BugArea::Merging,
         what: "merging chunks with different compression settings corrupted data",
     },
     KnownBug {
@@ -107,18 +127,21 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
         // direct compress came in 2.21
         since: Some((2, 21, 0)),
         pull: 9381,
+        area: BugArea::DirectCompress,
         what: "direct compress lost rows of a client-ordered INSERT ... SELECT from a compressed hypertable",
     },
     KnownBug {
         fixed: (2, 19, 0),
         since: None,
         pull: 7714,
+        area: BugArea::Compression,
         what: "compressed NULL values could be read as the column's default",
     },
     KnownBug {
         fixed: (2, 13, 0),
         since: None,
         pull: 6280,
+        area: BugArea::Compression,
         what: "compressing a table with a partial index matching the compression order could lose data",
     },
 ];

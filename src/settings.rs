@@ -22,26 +22,83 @@ pub struct Settings {
     pub plan_login: PlanLogin,
 }
 
-pub fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, String> {
+/// Why a target's settings, the fleet or a connector could not be made.
+#[derive(Debug)]
+pub enum SettingsError {
+    /// The profile's settings fail `config check`.
+    Profile { problems: Vec<config::Problem> },
+    /// The config file, or a connection string or plan_login in it.
+    Config(config::ConfigError),
+    /// A fleet's file defines no profiles (or does not exist).
+    NoProfiles {
+        path: std::path::PathBuf,
+        exists: bool,
+    },
+    /// A fleet member's settings.
+    Member {
+        path: std::path::PathBuf,
+        name: String,
+        error: Box<SettingsError>,
+    },
+    /// The connection settings do not resolve.
+    Conninfo(crate::conninfo::ConnInfoError),
+    /// The connector could not be made (its TLS).
+    Connector(crate::connect::ConnectError),
+}
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SettingsError::Profile { problems } => {
+                let all: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.key, p.message))
+                    .collect();
+                write!(
+                    f,
+                    "profile: {} (hypertop config check shows where)",
+                    all.join("; ")
+                )
+            }
+            SettingsError::Config(e) => e.fmt(f),
+            SettingsError::NoProfiles { path, exists } => write!(
+                f,
+                "{} {}: every database at once (check --all, --fleet, the exporter's --fleet) is one profile each in that file, e.g.\n\n{SAMPLE_PROFILES}\n(--targets FILE reads another file; `hypertop config check` validates it)",
+                path.display(),
+                if *exists {
+                    "defines no profiles"
+                } else {
+                    "does not exist"
+                }
+            ),
+            SettingsError::Member { path, name, error } => {
+                write!(f, "{}: profile {name}: {error}", path.display())
+            }
+            SettingsError::Conninfo(e) => write!(f, "invalid connection settings: {e}"),
+            SettingsError::Connector(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl From<config::ConfigError> for SettingsError {
+    fn from(e: config::ConfigError) -> Self {
+        SettingsError::Config(e)
+    }
+}
+
+pub fn settings(cli: &Cli, profile: &Profile) -> Result<Settings, SettingsError> {
     settings_with(cli, profile, true)
 }
 
 /// A profile's settings, with the command line's connection flags (`flags`) or without them
 /// (each target of a fleet keeps its own connection).
-pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, String> {
+pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settings, SettingsError> {
     // The same validation as `config check`.
     let checked = profile
         .check(crate::paths::config_dir().as_deref())
-        .map_err(|problems| {
-            let all: Vec<String> = problems
-                .iter()
-                .map(|p| format!("{}: {}", p.key, p.message))
-                .collect();
-            format!(
-                "profile: {} (hypertop config check shows where)",
-                all.join("; ")
-            )
-        })?;
+        .map_err(|problems| SettingsError::Profile { problems })?;
     let overridden: Vec<&str> = [
         ("host", flags && cli.host.is_some()),
         ("port", flags && cli.port.is_some()),
@@ -153,7 +210,7 @@ conninfo = \"postgres://monitor@db2.internal/metrics?sslmode=verify-full\"
 ";
 
 /// Every target of a fleet, by name: the profiles of `--targets FILE`, else of the config file.
-pub fn fleet(cli: &Cli) -> Result<Vec<(String, Settings)>, String> {
+pub fn fleet(cli: &Cli) -> Result<Vec<(String, Settings)>, SettingsError> {
     let path = cli
         .targets
         .clone()
@@ -161,31 +218,27 @@ pub fn fleet(cli: &Cli) -> Result<Vec<(String, Settings)>, String> {
         .unwrap_or_else(|| "config.toml".into());
     let file = config::load(&path)?;
     if file.profiles.is_empty() {
-        let what = if path.exists() {
-            "defines no profiles"
-        } else {
-            "does not exist"
-        };
-        return Err(format!(
-            "{} {what}: every database at once (check --all, --fleet, the exporter's --fleet) is one profile each in that file, e.g.\n\n{SAMPLE_PROFILES}\n(--targets FILE reads another file; `hypertop config check` validates it)",
-            path.display()
-        ));
+        let exists = path.exists();
+        return Err(SettingsError::NoProfiles { path, exists });
     }
     file.profiles
         .iter()
         .map(|(name, p)| {
             settings_with(cli, p, false)
                 .map(|s| (name.clone(), s))
-                .map_err(|e| format!("{}: profile {name}: {e}", path.display()))
+                .map_err(|e| SettingsError::Member {
+                    path: path.clone(),
+                    name: name.clone(),
+                    error: Box::new(e),
+                })
         })
         .collect()
 }
 
 /// A target's connector, without connecting (a fleet member may be down).
-pub fn connector(s: &Settings) -> Result<Connector, String> {
+pub fn connector(s: &Settings) -> Result<Connector, SettingsError> {
     let env = Environment::from_process();
-    let resolved = conninfo::resolve(&s.inputs, &env)
-        .map_err(|e| format!("invalid connection settings: {e}"))?;
+    let resolved = conninfo::resolve(&s.inputs, &env).map_err(SettingsError::Conninfo)?;
     let session_settings = SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, true);
-    Connector::new(resolved, session_settings).map_err(|e| e.to_string())
+    Connector::new(resolved, session_settings).map_err(SettingsError::Connector)
 }

@@ -60,14 +60,86 @@ const ROLES: &[&str] = &[
     "tab_active",
 ];
 
-fn colour(role: &str, s: &str) -> Result<Color, String> {
+/// Why a theme is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ThemeError {
+    /// Not TOML of a theme (TOML's reason).
+    Toml { name: String, error: String },
+    /// A role hypertop does not draw.
+    UnknownRole { name: String, role: String },
+    /// A role's colour or modifier.
+    Style { name: String, fault: StyleFault },
+    /// The file could not be read.
+    Read {
+        path: std::path::PathBuf,
+        error: crate::paths::ReadError,
+    },
+    /// No such file.
+    Missing { path: std::path::PathBuf },
+    /// The file's theme is refused.
+    InFile {
+        path: std::path::PathBuf,
+        error: Box<ThemeError>,
+    },
+    /// Neither built in nor a file.
+    Unknown { name: String },
+}
+
+/// What is wrong with a role's style.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StyleFault {
+    Colour { role: String, colour: String },
+    Modifier { role: String, modifier: String },
+}
+
+impl std::fmt::Display for ThemeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ThemeError::Toml { name, error } => write!(f, "theme \"{name}\": {error}"),
+            ThemeError::UnknownRole { name, role } => write!(
+                f,
+                "theme \"{name}\": unknown role [{role}] (roles: {})",
+                ROLES.join(", ")
+            ),
+            ThemeError::Style { name, fault } => match fault {
+                StyleFault::Colour { role, colour } => {
+                    write!(f, "theme \"{name}\" [{role}]: unknown colour \"{colour}\"")
+                }
+                StyleFault::Modifier { role, modifier } => write!(
+                    f,
+                    "theme \"{name}\" [{role}]: unknown modifier \"{modifier}\""
+                ),
+            },
+            ThemeError::Read { path, error } => write!(f, "theme: {}", error.said(path)),
+            ThemeError::Missing { path } => {
+                write!(f, "cannot read theme {}: no such file", path.display())
+            }
+            ThemeError::InFile { path, error } => write!(f, "{error} (in {})", path.display()),
+            ThemeError::Unknown { name } => {
+                let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+                write!(
+                    f,
+                    "unknown theme \"{name}\" (built in: {}; or a path to a .toml file)",
+                    names.join(", ")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for ThemeError {}
+
+fn colour(role: &str, s: &str) -> Result<Color, StyleFault> {
     if s == "default" {
         return Ok(Color::Reset);
     }
-    Color::from_str(s).map_err(|_| format!("[{role}]: unknown colour \"{s}\""))
+    Color::from_str(s).map_err(|_| StyleFault::Colour {
+        role: role.to_string(),
+        colour: s.to_string(),
+    })
 }
 
-fn style(role: &str, spec: &RoleSpec) -> Result<Style, String> {
+fn style(role: &str, spec: &RoleSpec) -> Result<Style, StyleFault> {
     let mut st = Style::new();
     if let Some(fg) = &spec.fg {
         st = st.fg(colour(role, fg)?);
@@ -82,7 +154,12 @@ fn style(role: &str, spec: &RoleSpec) -> Result<Style, String> {
             "italic" => Modifier::ITALIC,
             "underlined" => Modifier::UNDERLINED,
             "reversed" => Modifier::REVERSED,
-            other => return Err(format!("[{role}]: unknown modifier \"{other}\"")),
+            other => {
+                return Err(StyleFault::Modifier {
+                    role: role.to_string(),
+                    modifier: other.to_string(),
+                })
+            }
         });
     }
     Ok(st)
@@ -90,20 +167,26 @@ fn style(role: &str, spec: &RoleSpec) -> Result<Style, String> {
 
 impl Theme {
     /// Parses a theme file; unknown roles or keys are errors, missing roles are unstyled.
-    pub fn parse(name: &str, text: &str) -> Result<Theme, String> {
+    pub fn parse(name: &str, text: &str) -> Result<Theme, ThemeError> {
         let roles: BTreeMap<String, RoleSpec> =
-            toml::from_str(text).map_err(|e| format!("theme \"{name}\": {e}"))?;
+            toml::from_str(text).map_err(|e| ThemeError::Toml {
+                name: name.to_string(),
+                error: e.to_string(),
+            })?;
         if let Some(unknown) = roles.keys().find(|k| !ROLES.contains(&k.as_str())) {
-            return Err(format!(
-                "theme \"{name}\": unknown role [{unknown}] (roles: {})",
-                ROLES.join(", ")
-            ));
+            return Err(ThemeError::UnknownRole {
+                name: name.to_string(),
+                role: unknown.clone(),
+            });
         }
         let get = |role: &str| {
             roles
                 .get(role)
                 .map_or(Ok(Style::new()), |spec| style(role, spec))
-                .map_err(|e| format!("theme \"{name}\" {e}"))
+                .map_err(|fault| ThemeError::Style {
+                    name: name.to_string(),
+                    fault,
+                })
         };
         Ok(Theme {
             name: name.to_string(),
@@ -155,13 +238,21 @@ impl Theme {
         config_dir: Option<&std::path::Path>,
         no_color: bool,
         term: Option<&str>,
-    ) -> Result<Theme, String> {
-        let read = |path: &std::path::Path, name: &str| -> Result<Theme, String> {
+    ) -> Result<Theme, ThemeError> {
+        let read = |path: &std::path::Path, name: &str| -> Result<Theme, ThemeError> {
             // a theme is a few hundred bytes
             let text = crate::paths::read_text(path, 64 * 1024)
-                .map_err(|e| format!("theme: {}", e.said(path)))?
-                .ok_or_else(|| format!("cannot read theme {}: no such file", path.display()))?;
-            Theme::parse(name, &text).map_err(|e| format!("{e} (in {})", path.display()))
+                .map_err(|error| ThemeError::Read {
+                    path: path.to_path_buf(),
+                    error,
+                })?
+                .ok_or_else(|| ThemeError::Missing {
+                    path: path.to_path_buf(),
+                })?;
+            Theme::parse(name, &text).map_err(|e| ThemeError::InFile {
+                path: path.to_path_buf(),
+                error: Box::new(e),
+            })
         };
         let name = match choice {
             Some(c) if c.contains('/') || c.ends_with(".toml") => {
@@ -177,12 +268,8 @@ impl Theme {
                 return read(&user, name);
             }
         }
-        Theme::builtin(name).ok_or_else(|| {
-            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-            format!(
-                "unknown theme \"{name}\" (built in: {}; or a path to a .toml file)",
-                names.join(", ")
-            )
+        Theme::builtin(name).ok_or_else(|| ThemeError::Unknown {
+            name: name.to_string(),
         })
     }
 }
@@ -220,7 +307,7 @@ mod tests {
             |choice: Option<&str>| Theme::resolve(choice, Some(dir.path()), false, Some("xterm"));
         assert_eq!(pick(None).unwrap().name, "default");
         assert_eq!(pick(Some("high-contrast")).unwrap().name, "high-contrast");
-        let e = pick(Some("solarized")).unwrap_err();
+        let e = pick(Some("solarized")).unwrap_err().to_string();
         assert!(
             e.contains("unknown theme \"solarized\"") && e.contains("light"),
             "{e}"
@@ -236,13 +323,13 @@ mod tests {
         // A path, and a broken file named in the error.
         let bad = dir.path().join("bad.toml");
         std::fs::write(&bad, "[ok]\nfg = \"nope\"\n").unwrap();
-        let e = pick(Some(bad.to_str().unwrap())).unwrap_err();
+        let e = pick(Some(bad.to_str().unwrap())).unwrap_err().to_string();
         assert!(
             e.contains("unknown colour \"nope\"") && e.contains("bad.toml"),
             "{e}"
         );
         let e = pick(Some("/does/not/exist.toml")).unwrap_err();
-        assert!(e.contains("cannot read theme /does/not/exist.toml"), "{e}");
+        assert!(matches!(e, ThemeError::Missing { .. }), "{e}");
         assert_eq!(
             Theme::resolve(None, None, true, Some("xterm"))
                 .unwrap()
@@ -254,13 +341,26 @@ mod tests {
     #[test]
     fn broken_themes_are_clear_errors() {
         let e = Theme::parse("x", "[header]\nfg = \"chartreuse-ish\"\n").unwrap_err();
-        assert!(e.contains("unknown colour \"chartreuse-ish\""), "{e}");
+        assert!(
+            e.to_string()
+                .contains("[header]: unknown colour \"chartreuse-ish\""),
+            "{e}"
+        );
         let e = Theme::parse("x", "[headr]\n").unwrap_err();
-        assert!(e.contains("unknown role [headr]"), "{e}");
+        assert!(matches!(e, ThemeError::UnknownRole { role, .. } if role == "headr"));
         let e = Theme::parse("x", "[header]\ncolour = \"red\"\n").unwrap_err();
-        assert!(e.contains("unknown field"), "{e}");
+        assert!(e.to_string().contains("unknown field"), "{e}");
         let e = Theme::parse("x", "[header]\nmodifiers = [\"blink-fast\"]\n").unwrap_err();
-        assert!(e.contains("unknown modifier"), "{e}");
+        assert!(
+            matches!(
+                e,
+                ThemeError::Style {
+                    fault: StyleFault::Modifier { .. },
+                    ..
+                }
+            ),
+            "{e}"
+        );
         // "default" keeps the terminal's own colour.
         let t = Theme::parse("x", "[status]\nbg = \"default\"\n").unwrap();
         assert_eq!(t.status.bg, Some(Color::Reset));

@@ -56,11 +56,30 @@ impl From<Change> for String {
     }
 }
 
-impl TryFrom<String> for Change {
-    type Error = String;
+/// Why a journaled change is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeError {
+    /// Not a change this version writes (a later version's, or edited).
+    Unknown { text: String },
+}
 
-    fn try_from(text: String) -> Result<Self, String> {
-        let bad = || format!("not a change this version knows: {text:?}");
+impl std::fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChangeError::Unknown { text } => {
+                write!(f, "not a change this version knows: {text:?}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ChangeError {}
+
+impl TryFrom<String> for Change {
+    type Error = ChangeError;
+
+    fn try_from(text: String) -> Result<Self, ChangeError> {
+        let bad = || ChangeError::Unknown { text: text.clone() };
         let oid = |s: &str| s.parse::<u32>().map_err(|_| bad());
         if let Some(rest) = text.strip_prefix("job ") {
             let (id, setting) = rest.split_once(' ').ok_or_else(bad)?;

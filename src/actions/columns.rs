@@ -28,20 +28,86 @@ impl fmt::Display for OrderColumn {
     }
 }
 
+/// Why a column list is refused, or a name in it is not the table's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnsError {
+    /// The list (its text as typed) does not read as one.
+    List { list: String, fault: ListFault },
+    /// A name the table has no column of.
+    NoColumn { table: String, column: String },
+}
+
+/// What is wrong in a column list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListFault {
+    /// Nothing between two commas (or before one).
+    EmptyItem,
+    /// A segmentby item of more than one name.
+    NotOneName,
+    /// An orderby item that does not start with a column name.
+    NoColumnFirst,
+    /// An orderby item with more than a direction and a NULLS order after its column.
+    BadOrderItem,
+    /// A `"` that is not closed.
+    Unclosed,
+    /// `""`.
+    EmptyQuoted,
+    /// A character no unquoted name has.
+    Character(char),
+}
+
+impl fmt::Display for ColumnsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ColumnsError::List { list, fault } => {
+                let list = crate::format::printable(list);
+                match fault {
+                    ListFault::EmptyItem => write!(f, "{list}: an empty item"),
+                    ListFault::NotOneName => {
+                        write!(f, "{list}: each segmentby item is one column name")
+                    }
+                    ListFault::NoColumnFirst => {
+                        write!(f, "{list}: each orderby item starts with a column name")
+                    }
+                    ListFault::BadOrderItem => write!(
+                        f,
+                        "{list}: an orderby item is a column, then ASC or DESC, then NULLS FIRST or NULLS LAST"
+                    ),
+                    ListFault::Unclosed => write!(f, "{list}: a quoted name is not closed"),
+                    ListFault::EmptyQuoted => write!(f, "{list}: an empty quoted name"),
+                    ListFault::Character(c) => write!(
+                        f,
+                        "{list}: {} cannot be part of a column list (quote the name: \"…\")",
+                        crate::format::printable(&c.to_string())
+                    ),
+                }
+            }
+            ColumnsError::NoColumn { table, column } => write!(
+                f,
+                "{} has no column {}",
+                table,
+                crate::format::ident_escaped(column)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ColumnsError {}
+
 /// A segmentby list: column names, each an SQL identifier (`device, "Site"`).
-pub fn segmentby(text: &str) -> Result<Vec<String>, String> {
+pub fn segmentby(text: &str) -> Result<Vec<String>, ColumnsError> {
     list(text, |words| match words.as_slice() {
         [Word::Name(n)] => Ok(n.clone()),
-        _ => Err("each segmentby item is one column name".into()),
+        _ => Err(ListFault::NotOneName),
     })
 }
 
 /// An orderby list: `"time" DESC NULLS LAST, device`.
-pub fn orderby(text: &str) -> Result<Vec<OrderColumn>, String> {
+pub fn orderby(text: &str) -> Result<Vec<OrderColumn>, ColumnsError> {
     list(text, |words| {
         let (name, rest) = match words.split_first() {
             Some((Word::Name(n), rest)) => (n.clone(), rest),
-            _ => return Err("each orderby item starts with a column name".into()),
+            _ => return Err(ListFault::NoColumnFirst),
         };
         let mut c = OrderColumn {
             name,
@@ -63,10 +129,7 @@ pub fn orderby(text: &str) -> Result<Vec<OrderColumn>, String> {
                 c.nulls_first = Some(which == "first");
                 Ok(c)
             }
-            _ => Err(
-                "an orderby item is a column, then ASC or DESC, then NULLS FIRST or NULLS LAST"
-                    .into(),
-            ),
+            _ => Err(ListFault::BadOrderItem),
         }
     })
 }
@@ -94,14 +157,13 @@ pub fn check<'a>(
     names: impl IntoIterator<Item = &'a String>,
     columns: &[String],
     table: &str,
-) -> Result<(), String> {
+) -> Result<(), ColumnsError> {
     for n in names {
         if !columns.contains(n) {
-            return Err(format!(
-                "{} has no column {}",
-                table,
-                crate::format::ident_escaped(n)
-            ));
+            return Err(ColumnsError::NoColumn {
+                table: table.to_string(),
+                column: n.clone(),
+            });
         }
     }
     Ok(())
@@ -116,18 +178,22 @@ enum Word {
 }
 
 /// Items separated by commas, each read by `item` from its words; an empty text is no items.
-fn list<T>(text: &str, item: impl Fn(Vec<Word>) -> Result<T, String>) -> Result<Vec<T>, String> {
+fn list<T>(
+    text: &str,
+    item: impl Fn(Vec<Word>) -> Result<T, ListFault>,
+) -> Result<Vec<T>, ColumnsError> {
+    let refused = |fault| ColumnsError::List {
+        list: text.to_string(),
+        fault,
+    };
     let mut out = Vec::new();
     let mut words = Vec::new();
     let mut chars = text.chars().peekable();
-    let ended = |words: &mut Vec<Word>, out: &mut Vec<T>| -> Result<(), String> {
+    let ended = |words: &mut Vec<Word>, out: &mut Vec<T>| -> Result<(), ColumnsError> {
         if words.is_empty() {
-            return Err(format!("{}: an empty item", crate::format::printable(text)));
+            return Err(refused(ListFault::EmptyItem));
         }
-        out.push(
-            item(std::mem::take(words))
-                .map_err(|e| format!("{}: {e}", crate::format::printable(text)))?,
-        );
+        out.push(item(std::mem::take(words)).map_err(refused)?);
         Ok(())
     };
     while let Some(&c) = chars.peek() {
@@ -149,20 +215,12 @@ fn list<T>(text: &str, item: impl Fn(Vec<Word>) -> Result<T, String>) -> Result<
                             name.push('"');
                         }
                         Some('"') => break,
-                        Some('\0') | None => {
-                            return Err(format!(
-                                "{}: a quoted name is not closed",
-                                crate::format::printable(text)
-                            ))
-                        }
+                        Some('\0') | None => return Err(refused(ListFault::Unclosed)),
                         Some(c) => name.push(c),
                     }
                 }
                 if name.is_empty() {
-                    return Err(format!(
-                        "{}: an empty quoted name",
-                        crate::format::printable(text)
-                    ));
+                    return Err(refused(ListFault::EmptyQuoted));
                 }
                 words.push(Word::Name(name));
             }
@@ -186,13 +244,7 @@ fn list<T>(text: &str, item: impl Fn(Vec<Word>) -> Result<T, String>) -> Result<
                     Word::Name(folded)
                 });
             }
-            other => {
-                return Err(format!(
-                    "{}: {} cannot be part of a column list (quote the name: \"…\")",
-                    crate::format::printable(text),
-                    crate::format::printable(&other.to_string())
-                ))
-            }
+            other => return Err(refused(ListFault::Character(other))),
         }
     }
     if !words.is_empty() || !out.is_empty() {
@@ -229,21 +281,25 @@ mod tests {
 
     #[test]
     fn what_is_not_a_column_list_is_refused_with_its_reason() {
+        assert!(segmentby("v --\\'); CREATE TABLE public.x(); --")
+            .unwrap_err()
+            .to_string()
+            .contains("- cannot be part of a column list"));
         for (bad, why) in [
-            (
-                "v --\\'); CREATE TABLE public.x(); --",
-                "cannot be part of a column list",
-            ),
-            ("a,,b", "an empty item"),
-            ("a b", "one column name"),
-            ("\"open", "not closed"),
-            ("\"\"", "empty quoted name"),
-            ("a;", "cannot be part"),
-            ("a'", "cannot be part"),
-            ("a\\", "cannot be part"),
+            ("a,,b", ListFault::EmptyItem),
+            ("a b", ListFault::NotOneName),
+            ("\"open", ListFault::Unclosed),
+            ("\"\"", ListFault::EmptyQuoted),
+            ("a;", ListFault::Character(';')),
+            ("a'", ListFault::Character('\'')),
+            ("a\\", ListFault::Character('\\')),
         ] {
-            let e = segmentby(bad).unwrap_err();
-            assert!(e.contains(why), "{bad}: {e}");
+            match segmentby(bad) {
+                Err(ColumnsError::List { list, fault }) => {
+                    assert_eq!((list.as_str(), fault), (bad, why), "{bad}")
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
         }
         for bad in ["time DESC DESC", "time NULLS", "time sideways", "a, ,b"] {
             assert!(orderby(bad).is_err(), "{bad}");
@@ -255,7 +311,7 @@ mod tests {
         let columns = ["time".to_string(), "a\\".to_string()];
         assert!(check(&segmentby("\"a\\\"").unwrap(), &columns, "t").is_ok());
         let e = check(&segmentby("a").unwrap(), &columns, "t").unwrap_err();
-        assert_eq!(e, "t has no column a");
+        assert_eq!(e.to_string(), "t has no column a");
     }
 
     #[test]

@@ -372,7 +372,7 @@ mod tests {
                 let _ = accept(&mutated, &shown);
                 let _ = hint(&mutated);
                 if let Err(e) = parse(&mutated) {
-                    assert!(!e.is_empty());
+                    assert!(!e.to_string().is_empty());
                 }
             }
         }

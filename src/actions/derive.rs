@@ -83,18 +83,38 @@ const WORDS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Why a journaled statement is not run back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeriveError {
+    /// No template of hypertop's makes it (its label, as journaled).
+    NotOurs { label: String },
+}
+
+impl std::fmt::Display for DeriveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeriveError::NotOurs { label } => write!(
+                f,
+                "\"{}\" is not a statement hypertop writes (the journal was edited, or written by another program)",
+                crate::format::printable(label)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DeriveError {}
+
 /// Ok when `step` is one of hypertop's statements; else why not.
-pub fn check(step: &Step) -> Result<(), String> {
+pub fn check(step: &Step) -> Result<(), DeriveError> {
     if TEMPLATES
         .iter()
         .any(|t| instance(&crate::queries::action(t), step))
     {
         Ok(())
     } else {
-        Err(format!(
-            "\"{}\" is not a statement hypertop writes (the journal was edited, or written by another program)",
-            crate::format::printable(&step.label)
-        ))
+        Err(DeriveError::NotOurs {
+            label: step.label.clone(),
+        })
     }
 }
 

@@ -372,7 +372,9 @@ pub async fn run(
                     .map_err(|e| explain(&e))?
                     .get(0);
                 let after = super::state::read(client, &plan.changes).await.ok();
-                journal.committing(&id, origin, &plan.command, xid, after)?;
+                journal
+                    .committing(&id, origin, &plan.command, xid, after)
+                    .map_err(|e| e.to_string())?;
                 client
                     .batch_execute("COMMIT")
                     .await
@@ -408,7 +410,8 @@ pub async fn run(
                 after,
             },
         )
-        .err();
+        .err()
+        .map(|e| e.to_string());
     Outcome {
         status,
         completed,

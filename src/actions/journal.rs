@@ -271,6 +271,78 @@ pub struct Journal {
     pub path: PathBuf,
 }
 
+/// Why the journal could not be read or written. An I/O error is carried as its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalError {
+    /// Its path is a symlink.
+    Symlink { path: PathBuf },
+    /// It could not be opened.
+    Open { path: PathBuf, error: String },
+    /// It (or its metadata) could not be read.
+    Read { path: PathBuf, error: String },
+    /// Not a regular file (a directory, a FIFO).
+    NotRegular { path: PathBuf },
+    /// Another user's.
+    OtherOwner { path: PathBuf, uid: u32, own: u32 },
+    /// Writable by others (`mode`, its permission bits).
+    WritableByOthers { path: PathBuf, mode: u32 },
+    /// Its permissions could not be made the owner's only.
+    Restrict { path: PathBuf, error: String },
+    /// Its directory could not be created.
+    CreateDir { dir: PathBuf, error: String },
+    /// A line could not be written as JSON.
+    Encode(String),
+    /// Opened for writing, yet no file.
+    NoJournal,
+    /// A line could not be written.
+    Write { path: PathBuf, error: String },
+}
+
+impl std::fmt::Display for JournalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use JournalError::*;
+        match self {
+            Symlink { path } => write!(
+                f,
+                "the journal {} is a symlink; give --journal the file itself",
+                path.display()
+            ),
+            Open { path, error } => {
+                write!(f, "cannot open the journal {}: {error}", path.display())
+            }
+            Read { path, error } => {
+                write!(f, "cannot read the journal {}: {error}", path.display())
+            }
+            NotRegular { path } => write!(
+                f,
+                "the journal {} is not a regular file; give --journal a file path",
+                path.display()
+            ),
+            OtherOwner { path, uid, own } => write!(
+                f,
+                "the journal {} belongs to another user (uid {uid}): hypertop reads and writes only a journal of its own user's (uid {own}); give --journal a file of yours",
+                path.display()
+            ),
+            WritableByOthers { path, mode } => write!(
+                f,
+                "the journal {} can be written by others (mode {mode:o}): what it holds may not be what hypertop wrote; make it private (chmod 600) after checking it",
+                path.display()
+            ),
+            Restrict { path, error } => {
+                write!(f, "cannot restrict the journal {}: {error}", path.display())
+            }
+            CreateDir { dir, error } => write!(f, "cannot create {}: {error}", dir.display()),
+            Encode(error) => f.write_str(error),
+            NoJournal => f.write_str("no journal"),
+            Write { path, error } => {
+                write!(f, "cannot write the journal {}: {error}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for JournalError {}
+
 /// The effective user id of this process.
 fn own_uid() -> u32 {
     rustix::process::geteuid().as_raw()
@@ -283,7 +355,8 @@ impl Journal {
 
     /// Opens the journal without blocking (a FIFO would block an ordinary open) and refuses
     /// anything but a regular file.
-    fn open(&self, write: bool) -> Result<Option<File>, String> {
+    fn open(&self, write: bool) -> Result<Option<File>, JournalError> {
+        let path = || self.path.clone();
         let mut options = std::fs::OpenOptions::new();
         // Never through a symlink: one planted at its path would have it write elsewhere.
         options
@@ -297,55 +370,51 @@ impl Journal {
             Ok(f) => f,
             Err(e) if !write && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
-                return Err(format!(
-                    "the journal {} is a symlink; give --journal the file itself",
-                    self.path.display()
-                ))
+                return Err(JournalError::Symlink { path: path() })
             }
             Err(e) => {
-                return Err(format!(
-                    "cannot open the journal {}: {e}",
-                    self.path.display()
-                ))
+                return Err(JournalError::Open {
+                    path: path(),
+                    error: e.to_string(),
+                })
             }
         };
-        let meta = f
-            .metadata()
-            .map_err(|e| format!("cannot read the journal {}: {e}", self.path.display()))?;
+        let meta = f.metadata().map_err(|e| JournalError::Read {
+            path: path(),
+            error: e.to_string(),
+        })?;
         if !meta.is_file() {
-            return Err(format!(
-                "the journal {} is not a regular file; give --journal a file path",
-                self.path.display()
-            ));
+            return Err(JournalError::NotRegular { path: path() });
         }
         // A rollback runs what the journal says: it must be this user's, and no one else's to
         // write. (Root too: a journal of another account is that account's word, not root's.)
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         if meta.uid() != own_uid() {
-            return Err(format!(
-                "the journal {} belongs to another user (uid {}): hypertop reads and writes only a journal of its own user's (uid {}); give --journal a file of yours",
-                self.path.display(),
-                meta.uid(),
-                own_uid()
-            ));
+            return Err(JournalError::OtherOwner {
+                path: path(),
+                uid: meta.uid(),
+                own: own_uid(),
+            });
         }
         if meta.mode() & 0o022 != 0 {
-            return Err(format!(
-                "the journal {} can be written by others (mode {:o}): what it holds may not be what hypertop wrote; make it private (chmod 600) after checking it",
-                self.path.display(),
-                meta.mode() & 0o777
-            ));
+            return Err(JournalError::WritableByOthers {
+                path: path(),
+                mode: meta.mode() & 0o777,
+            });
         }
         // A journal an older hypertop (or a umask) left readable by others is closed to them
         // at the next write.
         if write && meta.mode() & 0o077 != 0 {
             f.set_permissions(std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| format!("cannot restrict the journal {}: {e}", self.path.display()))?;
+                .map_err(|e| JournalError::Restrict {
+                    path: path(),
+                    error: e.to_string(),
+                })?;
         }
         Ok(Some(f))
     }
 
-    fn append(&self, line: &Line) -> Result<(), String> {
+    fn append(&self, line: &Line) -> Result<(), JournalError> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             // Directories it creates are the owner's only (an existing one is left as it is).
             use std::os::unix::fs::DirBuilderExt;
@@ -353,13 +422,19 @@ impl Journal {
                 .recursive(true)
                 .mode(0o700)
                 .create(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                .map_err(|e| JournalError::CreateDir {
+                    dir: dir.to_path_buf(),
+                    error: e.to_string(),
+                })?;
         }
-        let mut text = serde_json::to_string(line).map_err(|e| e.to_string())?;
+        let mut text =
+            serde_json::to_string(line).map_err(|e| JournalError::Encode(e.to_string()))?;
         text.push('\n');
-        let write_error =
-            |e: std::io::Error| format!("cannot write the journal {}: {e}", self.path.display());
-        let mut f = self.open(true)?.ok_or_else(|| "no journal".to_string())?;
+        let write_error = |e: std::io::Error| JournalError::Write {
+            path: self.path.clone(),
+            error: e.to_string(),
+        };
+        let mut f = self.open(true)?.ok_or(JournalError::NoJournal)?;
         // A line cut off by an earlier crash must not swallow this one: start on a new line.
         let len = f.metadata().map_err(write_error)?.len();
         if len > 0 {
@@ -378,7 +453,7 @@ impl Journal {
     }
 
     /// Records that `plan` is about to run; returns the entry id.
-    pub fn intent(&self, origin: &Origin, plan: &Plan) -> Result<String, String> {
+    pub fn intent(&self, origin: &Origin, plan: &Plan) -> Result<String, JournalError> {
         self.intent_with(origin, plan, None)
     }
 
@@ -388,7 +463,7 @@ impl Journal {
         origin: &Origin,
         plan: &Plan,
         before: Option<super::state::State>,
-    ) -> Result<String, String> {
+    ) -> Result<String, JournalError> {
         let now = Utc::now();
         let id = entry_id(now);
         self.append(&Line {
@@ -418,7 +493,7 @@ impl Journal {
         command: &str,
         xid: i64,
         after: Option<super::state::State>,
-    ) -> Result<(), String> {
+    ) -> Result<(), JournalError> {
         self.append(&Line {
             id: id.into(),
             time: Utc::now(),
@@ -443,7 +518,7 @@ impl Journal {
         origin: &Origin,
         command: &str,
         ending: Ending,
-    ) -> Result<(), String> {
+    ) -> Result<(), JournalError> {
         self.append(&Line {
             id: id.into(),
             time: Utc::now(),
@@ -463,13 +538,15 @@ impl Journal {
 
     /// Every entry, oldest first (a missing journal is empty); lines that are not valid UTF-8
     /// JSON of a journal line are skipped and counted.
-    pub fn read(&self) -> Result<Contents, String> {
+    pub fn read(&self) -> Result<Contents, JournalError> {
         let Some(mut f) = self.open(false)? else {
             return Ok(Contents::default());
         };
         let mut bytes = Vec::new();
-        f.read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read the journal {}: {e}", self.path.display()))?;
+        f.read_to_end(&mut bytes).map_err(|e| JournalError::Read {
+            path: self.path.clone(),
+            error: e.to_string(),
+        })?;
         let mut out: Vec<Entry> = Vec::new();
         let mut unreadable = 0;
         for raw in bytes.split(|b| *b == b'\n') {
@@ -504,7 +581,7 @@ impl Journal {
     }
 
     /// The entries for this database, oldest first, and how many lines could not be read.
-    pub fn history(&self, origin: &Origin) -> Result<Contents, String> {
+    pub fn history(&self, origin: &Origin) -> Result<Contents, JournalError> {
         let mut read = self.read()?;
         read.entries
             .retain(|e| e.intent.origin.same_database(origin));
@@ -710,9 +787,10 @@ mod tests {
     fn intent_outcome_and_rollback_once() {
         let (_dir, j) = journal();
         let o = origin("metrics");
-        assert!(rollback::target(&j, &o, None)
-            .unwrap_err()
-            .contains("nothing to roll back"));
+        assert_eq!(
+            rollback::target(&j, &o, None),
+            Err(rollback::RollbackError::NothingToRollBack { latest: None })
+        );
         let p = job_plan("pause-job 7");
         let id = j.intent(&o, &p).unwrap();
         j.outcome(&id, &o, &p.command, Ending::new(Status::Ok, 1, None))
@@ -738,16 +816,20 @@ mod tests {
         j.outcome(&rid, &o, &rb.command, Ending::new(Status::Ok, 1, None))
             .unwrap();
         let err = rollback::target(&j, &o, Some(&id)).unwrap_err();
-        assert!(err.contains("already been rolled back"), "{err}");
+        assert!(
+            matches!(err, rollback::RollbackError::AlreadyRolledBack { .. }),
+            "{err}"
+        );
         // with nothing left, it says why the latest change is not it
         let err = rollback::target(&j, &o, None).unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             format!("nothing to roll back for this database: the latest entry, {id} (pause-job 7) has already been rolled back")
         );
-        assert!(rollback::target(&j, &o, Some(&rid))
-            .unwrap_err()
-            .contains("itself a rollback"));
+        assert!(matches!(
+            rollback::target(&j, &o, Some(&rid)),
+            Err(rollback::RollbackError::IsRollback { .. })
+        ));
         // Other databases' entries are not this database's history.
         assert!(j.history(&origin("other")).unwrap().entries.is_empty());
         let lines = format_history(&j.history(&o).unwrap(), true);
@@ -789,9 +871,13 @@ mod tests {
             Ending::new(Status::Failed, 0, Some("x")),
         )
         .unwrap();
-        assert!(rollback::target(&j, &o, Some(&id2))
-            .unwrap_err()
-            .contains("nothing of it was applied"));
+        assert!(matches!(
+            rollback::target(&j, &o, Some(&id2)),
+            Err(rollback::RollbackError::CannotRollBack {
+                why: rollback::NoUndo::NothingApplied { .. },
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -856,7 +942,8 @@ mod tests {
         let err = j
             .intent(&origin("metrics"), &job_plan("pause-job 7"))
             .unwrap_err();
-        assert!(err.contains("is a symlink"), "{err}");
+        assert!(matches!(err, JournalError::Symlink { .. }), "{err}");
+        assert!(err.to_string().contains("is a symlink"), "{err}");
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "mine\n");
     }
 
@@ -870,8 +957,11 @@ mod tests {
         let j = Journal::new(fifo);
         let o = origin("metrics");
         let err = j.intent(&o, &job_plan("pause-job 7")).unwrap_err();
-        assert!(err.contains("not a regular file"), "{err}");
-        assert!(j.read().unwrap_err().contains("not a regular file"));
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        assert!(matches!(
+            j.read().unwrap_err(),
+            JournalError::NotRegular { .. }
+        ));
         let j = Journal::new(dir.path().to_path_buf());
         assert!(j.read().is_err(), "a directory");
     }

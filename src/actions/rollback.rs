@@ -1,9 +1,80 @@
 //! Rolling back a journal entry: which entry (the latest reversible one, or the one named),
 //! which later entries it would overwrite, and its undo statements as a plan.
 
-use super::journal::{rolled_back_by, Entry, Journal, Origin};
+use super::journal::{rolled_back_by, Entry, Journal, JournalError, Origin};
 use super::state::{changed_since, State};
 use super::{Confirm, Plan};
+
+/// Why there is no entry to roll back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RollbackError {
+    /// The journal could not be read.
+    Journal(JournalError),
+    /// The entry is itself a rollback.
+    IsRollback { id: String },
+    /// The entry was rolled back already.
+    AlreadyRolledBack { id: String, command: String },
+    /// The entry has no undo.
+    CannotRollBack {
+        id: String,
+        command: String,
+        why: NoUndo,
+    },
+    /// No entry of that id for this database.
+    NoSuchEntry { id: String },
+    /// No entry to roll back; with why the latest change is not one, when there is one.
+    NothingToRollBack { latest: Option<Box<RollbackError>> },
+}
+
+/// Why an entry has no undo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoUndo {
+    /// Its plan said why it cannot be undone.
+    Irreversible(String),
+    /// None of it was applied (its status, as history says it).
+    NothingApplied { status: String },
+}
+
+impl std::fmt::Display for RollbackError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RollbackError::Journal(e) => e.fmt(f),
+            RollbackError::IsRollback { id } => {
+                write!(f, "{id} is itself a rollback; it is not undone")
+            }
+            RollbackError::AlreadyRolledBack { id, command } => {
+                write!(f, "{id} ({command}) has already been rolled back")
+            }
+            RollbackError::CannotRollBack { id, command, why } => {
+                write!(f, "{id} ({command}) cannot be rolled back: ")?;
+                match why {
+                    NoUndo::Irreversible(why) => f.write_str(why),
+                    NoUndo::NothingApplied { status } => {
+                        write!(f, "nothing of it was applied ({status})")
+                    }
+                }
+            }
+            RollbackError::NoSuchEntry { id } => {
+                write!(f, "no journal entry {id} for this database (see history)")
+            }
+            RollbackError::NothingToRollBack { latest: Some(why) } => write!(
+                f,
+                "nothing to roll back for this database: the latest entry, {why}"
+            ),
+            RollbackError::NothingToRollBack { latest: None } => {
+                write!(f, "nothing to roll back for this database")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RollbackError {}
+
+impl From<JournalError> for RollbackError {
+    fn from(e: JournalError) -> Self {
+        RollbackError::Journal(e)
+    }
+}
 
 /// The entry to roll back: `id`, or the latest reversible one not yet rolled back; with
 /// the later entries that changed a setting it restores (its rollback would undo those too).
@@ -11,24 +82,25 @@ pub fn target(
     journal: &Journal,
     origin: &Origin,
     id: Option<&str>,
-) -> Result<(Entry, Vec<String>), String> {
+) -> Result<(Entry, Vec<String>), RollbackError> {
     target_in(journal.history(origin)?.entries, id)
 }
 
 /// [`target`] among the entries of a journal already read (and told which of its atomic
 /// entries without an outcome committed).
-pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String>), String> {
+pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String>), RollbackError> {
     let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();
-    let check = |e: &Entry| -> Result<(), String> {
+    let check = |e: &Entry| -> Result<(), RollbackError> {
         if e.intent.rollback_of.is_some() {
-            return Err(format!("{} is itself a rollback; it is not undone", e.id()));
+            return Err(RollbackError::IsRollback {
+                id: e.id().to_string(),
+            });
         }
         if rolled_back(e) {
-            return Err(format!(
-                "{} ({}) has already been rolled back",
-                e.id(),
-                e.intent.command
-            ));
+            return Err(RollbackError::AlreadyRolledBack {
+                id: e.id().to_string(),
+                command: e.intent.command.clone(),
+            });
         }
         if e.undo().is_empty() {
             let why = e
@@ -36,12 +108,17 @@ pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String
                 .plan
                 .as_ref()
                 .and_then(|p| p.irreversible.clone())
-                .unwrap_or_else(|| format!("nothing of it was applied ({})", e.status_text()));
-            return Err(format!(
-                "{} ({}) cannot be rolled back: {why}",
-                e.id(),
-                e.intent.command
-            ));
+                .map_or_else(
+                    || NoUndo::NothingApplied {
+                        status: e.status_text().to_string(),
+                    },
+                    NoUndo::Irreversible,
+                );
+            return Err(RollbackError::CannotRollBack {
+                id: e.id().to_string(),
+                command: e.intent.command.clone(),
+                why,
+            });
         }
         Ok(())
     };
@@ -50,18 +127,19 @@ pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String
             let e = all
                 .iter()
                 .find(|e| e.id() == id)
-                .ok_or_else(|| format!("no journal entry {id} for this database (see history)"))?;
+                .ok_or_else(|| RollbackError::NoSuchEntry { id: id.to_string() })?;
             check(e)?;
             e
         }
         None => all.iter().rev().find(|e| check(e).is_ok()).ok_or_else(|| {
             // why the latest change is not it, said rather than left to guess
-            match all.iter().rev().find(|e| e.intent.rollback_of.is_none()) {
-                Some(last) => format!(
-                    "nothing to roll back for this database: the latest entry, {}",
-                    check(last).err().unwrap_or_default()
-                ),
-                None => "nothing to roll back for this database".to_string(),
+            RollbackError::NothingToRollBack {
+                latest: all
+                    .iter()
+                    .rev()
+                    .find(|e| e.intent.rollback_of.is_none())
+                    .and_then(|last| check(last).err())
+                    .map(Box::new),
             }
         })?,
     };

@@ -16,6 +16,67 @@ use super::{plan as planner, resolve, rollback, Plan};
 use crate::capabilities::Capabilities;
 use crate::connect::Connector;
 
+/// Why there is no plan for a command.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanningError {
+    /// The journal (for a rollback) could not be read.
+    Journal(super::journal::JournalError),
+    /// No entry to roll back.
+    Rollback(rollback::RollbackError),
+    /// A statement of the entry is not one hypertop writes.
+    NotRolledBack {
+        entry: String,
+        why: super::derive::DeriveError,
+    },
+    /// What the entry changed could not be read as it is now.
+    StateUnread {
+        entry: String,
+        why: super::state::StateError,
+    },
+    /// `history`, which the journal answers.
+    History,
+    /// The catalog read waited too long for a lock; who holds it, in words.
+    LockTimeout { error: String, holders: String },
+    /// The command's objects could not be resolved.
+    Resolve(resolve::ResolveError),
+    /// The planner refused.
+    Plan(planner::PlanError),
+    /// The console's link to the server is down.
+    NotConnected,
+}
+
+impl std::fmt::Display for PlanningError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PlanningError::Journal(e) => e.fmt(f),
+            PlanningError::Rollback(e) => e.fmt(f),
+            PlanningError::NotRolledBack { entry, why } => {
+                write!(f, "{entry} is not rolled back: {why}")
+            }
+            PlanningError::StateUnread { entry, why } => {
+                write!(f, "cannot read what {entry} changed, as it is now: {why}")
+            }
+            PlanningError::History => {
+                write!(f, "history is read from the journal, not planned")
+            }
+            PlanningError::LockTimeout { error, holders } => write!(f, "{error} — {holders}"),
+            PlanningError::Resolve(e) => e.fmt(f),
+            PlanningError::Plan(e) => e.fmt(f),
+            PlanningError::NotConnected => {
+                write!(f, "not connected: try again when the link is back")
+            }
+        }
+    }
+}
+
+impl std::error::Error for PlanningError {}
+
+impl From<planner::PlanError> for PlanningError {
+    fn from(e: planner::PlanError) -> Self {
+        PlanningError::Plan(e)
+    }
+}
+
 /// The plan for `cmd` (a rollback's names the entry it undoes).
 pub async fn plan(
     client: &tokio_postgres::Client,
@@ -23,10 +84,13 @@ pub async fn plan(
     journal: &Journal,
     origin: &Origin,
     cmd: &Command,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanningError> {
     match cmd {
         Command::Rollback { entry } => {
-            let mut all = journal.history(origin)?.entries;
+            let mut all = journal
+                .history(origin)
+                .map_err(PlanningError::Journal)?
+                .entries;
             // An atomic entry killed after its statements ran: the server says whether its
             // transaction committed (all of it) or not (none of it).
             for e in all.iter_mut() {
@@ -46,32 +110,36 @@ pub async fn plan(
                         });
                 }
             }
-            let (target, mut later) = rollback::target_in(all, entry.as_deref())?;
+            let (target, mut later) =
+                rollback::target_in(all, entry.as_deref()).map_err(PlanningError::Rollback)?;
             // Only statements hypertop writes are run back, whatever the journal says.
             for step in target.undo() {
-                super::derive::check(&step)
-                    .map_err(|e| format!("{} is not rolled back: {e}", target.id()))?;
+                super::derive::check(&step).map_err(|why| PlanningError::NotRolledBack {
+                    entry: target.id().to_string(),
+                    why,
+                })?;
             }
             let now = super::state::read(client, target.changes())
                 .await
-                .map_err(|e| {
-                    format!(
-                        "cannot read what {} changed, as it is now: {e}",
-                        target.id()
-                    )
+                .map_err(|why| PlanningError::StateUnread {
+                    entry: target.id().to_string(),
+                    why,
                 })?;
             later.extend(rollback::changed_on_server(&target, &now));
             Ok(rollback::plan(&target, later))
         }
-        Command::History => Err("history is read from the journal, not planned".into()),
+        Command::History => Err(PlanningError::History),
         _ => {
             let mut cmd = cmd.clone();
             let facts = match resolve::facts(client, caps, &mut cmd).await {
                 Ok(f) => f,
-                Err(resolve::ResolveError::LockTimeout(e)) => {
-                    return Err(format!("{e} — {}", execute::lock_holders(client).await))
+                Err(resolve::ResolveError::LockTimeout(error)) => {
+                    return Err(PlanningError::LockTimeout {
+                        error,
+                        holders: execute::lock_holders(client).await,
+                    })
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(PlanningError::Resolve(e)),
             };
             let mut facts = facts;
             if let (Some(w), Some(r)) = (facts.chunk_work.as_mut(), facts.relation.as_ref()) {
@@ -84,7 +152,7 @@ pub async fn plan(
                     .ok()
                     .and_then(|h| super::journal::pace(&h.entries, verb, r.oid));
             }
-            planner::plan(&cmd, &facts)
+            Ok(planner::plan(&cmd, &facts)?)
         }
     }
 }

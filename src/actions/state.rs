@@ -42,10 +42,28 @@ impl Job {
     }
 }
 
+/// Why the state of a plan's changes could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateError {
+    /// The server refused a read (its error, described).
+    Database(String),
+}
+
+impl std::fmt::Display for StateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateError::Database(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for StateError {}
+
 /// The state of `changes` on the server now.
-pub async fn read(client: &Client, changes: &[Change]) -> Result<State, String> {
+pub async fn read(client: &Client, changes: &[Change]) -> Result<State, StateError> {
     let mut state = State::new();
-    let failed = |e: tokio_postgres::Error| crate::connect::describe_error(&e);
+    let failed =
+        |e: tokio_postgres::Error| StateError::Database(crate::connect::describe_error(&e));
     for change in changes {
         let value = match change {
             // read as set-compression reads it, from the settings catalog this version has
@@ -100,10 +118,7 @@ pub async fn read(client: &Client, changes: &[Change]) -> Result<State, String> 
         return Ok(state);
     }
     let sql = crate::queries::action(include_str!("../../queries/actions/jobs_state.sql"));
-    let rows = client
-        .query(sql.as_str(), &[])
-        .await
-        .map_err(|e| crate::connect::describe_error(&e))?;
+    let rows = client.query(sql.as_str(), &[]).await.map_err(failed)?;
     let jobs: Vec<Job> = rows
         .iter()
         .map(|r| Job {

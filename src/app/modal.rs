@@ -67,7 +67,11 @@ impl Palette {
         self.suggestions = complete::suggest(&line, names, SUGGESTIONS);
         // Still typing the command name: suggestions say more than "unknown command".
         let naming = !line.contains(char::is_whitespace) || line.trim().is_empty();
-        self.error = if naming { None } else { parse(&line).err() };
+        self.error = if naming {
+            None
+        } else {
+            parse(&line).err().map(|e| e.to_string())
+        };
         self.submitted_error = false;
     }
 
@@ -300,7 +304,7 @@ pub fn on_key(
                 }
                 match parse(&line) {
                     Err(e) => {
-                        p.error = Some(e);
+                        p.error = Some(e.to_string());
                         p.submitted_error = true;
                         ModalCommand::Redraw
                     }

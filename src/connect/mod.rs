@@ -16,6 +16,7 @@ mod errors;
 mod tls;
 
 pub use errors::*;
+pub use tls::TlsError;
 use tls::*;
 
 /// Session settings applied after connecting.
@@ -157,7 +158,7 @@ impl Connector {
             _ => Some(shared_tls(&resolved).map_err(|reason| ConnectError {
                 kind: FailureKind::Tls,
                 target: resolved.target(),
-                reason,
+                reason: reason.to_string(),
                 hint: "check sslrootcert, sslcert and sslkey".into(),
             })?),
         };
@@ -205,12 +206,14 @@ impl Connector {
     }
 
     /// Asks the server to cancel what `token`'s session is running (best effort).
-    pub async fn cancel(&self, token: &tokio_postgres::CancelToken) -> Result<(), String> {
+    pub async fn cancel(
+        &self,
+        token: &tokio_postgres::CancelToken,
+    ) -> Result<(), tokio_postgres::Error> {
         match &self.tls {
             Some(tls) => token.cancel_query(MakeTlsConnector::clone(tls)).await,
             None => token.cancel_query(tokio_postgres::NoTls).await,
         }
-        .map_err(|e| full_message(&e))
     }
 
     pub fn resolved(&self) -> &Resolved {

@@ -2,8 +2,63 @@
 
 use super::*;
 
-pub(super) fn split_pem(pem: &[u8]) -> Result<Vec<native_tls::Certificate>, String> {
-    native_tls::Certificate::stack_from_pem(pem).map_err(|e| e.to_string())
+/// Why a TLS context could not be built: the files named, and the TLS library's reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsError {
+    /// The root certificate file could not be read.
+    ReadRoot {
+        path: std::path::PathBuf,
+        error: String,
+    },
+    /// The root certificate file is not PEM certificates.
+    InvalidRoot {
+        path: std::path::PathBuf,
+        error: String,
+    },
+    /// The root certificate file holds none.
+    NoRoot { path: std::path::PathBuf },
+    /// The client certificate file could not be read.
+    ReadCert { path: String, error: String },
+    /// The client key file could not be read.
+    ReadKey { path: String, error: String },
+    /// The client certificate and key do not make an identity.
+    Identity(String),
+    /// The TLS library refused the settings.
+    Build(String),
+}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TlsError::ReadRoot { path, error } => write!(
+                f,
+                "could not read root certificate file \"{}\": {error}",
+                path.display()
+            ),
+            TlsError::InvalidRoot { path, error } => write!(
+                f,
+                "invalid root certificate file \"{}\": {error}",
+                path.display()
+            ),
+            TlsError::NoRoot { path } => {
+                write!(f, "no certificate found in \"{}\"", path.display())
+            }
+            TlsError::ReadCert { path, error } => {
+                write!(f, "could not read certificate file \"{path}\": {error}")
+            }
+            TlsError::ReadKey { path, error } => {
+                write!(f, "could not read private key file \"{path}\": {error}")
+            }
+            TlsError::Identity(error) => write!(f, "invalid client certificate or key: {error}"),
+            TlsError::Build(error) => f.write_str(error),
+        }
+    }
+}
+
+impl std::error::Error for TlsError {}
+
+pub(super) fn split_pem(pem: &[u8]) -> Result<Vec<native_tls::Certificate>, native_tls::Error> {
+    native_tls::Certificate::stack_from_pem(pem)
 }
 
 /// The TLS settings a context is built from: how far the server is verified, and the contents
@@ -36,7 +91,7 @@ pub(super) fn root_file(r: &Resolved) -> Option<std::path::PathBuf> {
 
 /// The TLS context for `r`'s settings: the one already built for the same settings, or a new
 /// one, kept for the next.
-pub(super) fn shared_tls(r: &Resolved) -> Result<std::sync::Arc<MakeTlsConnector>, String> {
+pub(super) fn shared_tls(r: &Resolved) -> Result<std::sync::Arc<MakeTlsConnector>, TlsError> {
     let verify = match r.sslmode() {
         "verify-ca" => "verify-ca",
         "verify-full" => "verify-full",
@@ -61,7 +116,7 @@ pub(super) fn shared_tls(r: &Resolved) -> Result<std::sync::Arc<MakeTlsConnector
     Ok(tls)
 }
 
-pub(super) fn build_tls(r: &Resolved) -> Result<MakeTlsConnector, String> {
+pub(super) fn build_tls(r: &Resolved) -> Result<MakeTlsConnector, TlsError> {
     let mut b = native_tls::TlsConnector::builder();
     match r.sslmode() {
         // Encryption only, no verification: libpq's semantics for these modes.
@@ -76,30 +131,34 @@ pub(super) fn build_tls(r: &Resolved) -> Result<MakeTlsConnector, String> {
     }
     // System roots are trusted by default; sslrootcert (or ~/.postgresql/root.crt) adds to them.
     if let Some(root) = root_file(r) {
-        let pem = std::fs::read(&root).map_err(|e| {
-            format!(
-                "could not read root certificate file \"{}\": {e}",
-                root.display()
-            )
+        let pem = std::fs::read(&root).map_err(|e| TlsError::ReadRoot {
+            path: root.clone(),
+            error: e.to_string(),
         })?;
-        let certs = split_pem(&pem)
-            .map_err(|e| format!("invalid root certificate file \"{}\": {e}", root.display()))?;
+        let certs = split_pem(&pem).map_err(|e| TlsError::InvalidRoot {
+            path: root.clone(),
+            error: e.to_string(),
+        })?;
         if certs.is_empty() {
-            return Err(format!("no certificate found in \"{}\"", root.display()));
+            return Err(TlsError::NoRoot { path: root });
         }
         for cert in certs {
             b.add_root_certificate(cert);
         }
     }
     if let (Some(cert), Some(key)) = (r.get("sslcert"), r.get("sslkey")) {
-        let cert_pem = std::fs::read(cert)
-            .map_err(|e| format!("could not read certificate file \"{cert}\": {e}"))?;
-        let key_pem = std::fs::read(key)
-            .map_err(|e| format!("could not read private key file \"{key}\": {e}"))?;
+        let cert_pem = std::fs::read(cert).map_err(|e| TlsError::ReadCert {
+            path: cert.to_string(),
+            error: e.to_string(),
+        })?;
+        let key_pem = std::fs::read(key).map_err(|e| TlsError::ReadKey {
+            path: key.to_string(),
+            error: e.to_string(),
+        })?;
         let id = native_tls::Identity::from_pkcs8(&cert_pem, &key_pem)
-            .map_err(|e| format!("invalid client certificate or key: {e}"))?;
+            .map_err(|e| TlsError::Identity(e.to_string()))?;
         b.identity(id);
     }
-    let connector = b.build().map_err(|e| e.to_string())?;
+    let connector = b.build().map_err(|e| TlsError::Build(e.to_string()))?;
     Ok(MakeTlsConnector::new(connector))
 }

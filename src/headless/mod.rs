@@ -79,7 +79,7 @@ pub fn describe(plan: &Plan) -> Vec<String> {
 }
 
 /// The plan for `cmd` on this connection (rollbacks from the journal).
-pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<Plan, String> {
+pub async fn make_plan(ctx: &Context<'_>, cmd: &Command) -> Result<Plan, runner::PlanningError> {
     runner::plan(&ctx.session.client, ctx.caps, ctx.journal, &ctx.origin, cmd).await
 }
 
@@ -98,7 +98,7 @@ pub async fn history(ctx: &Context<'_>) -> u8 {
             0
         }
         Err(e) => {
-            complain(&e);
+            complain(&e.to_string());
             EXIT_FAILED
         }
     }
@@ -108,7 +108,7 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
     let cmd = match parse(line) {
         Ok(c) => c,
         Err(e) => {
-            complain(&e);
+            complain(&e.to_string());
             return EXIT_USAGE;
         }
     };
@@ -118,7 +118,7 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
     let plan = match make_plan(ctx, &cmd).await {
         Ok(p) => p,
         Err(e) => {
-            complain(&e);
+            complain(&e.to_string());
             return EXIT_FAILED;
         }
     };

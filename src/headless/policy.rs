@@ -102,7 +102,8 @@ async fn read_file(
 async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, String> {
     let (_, file) = database(ctx).await?;
     let columnstore = ctx.caps.timescaledb.as_ref().is_some_and(|t| t.columnstore);
-    let text = policy::to_toml(&file, &ctx.caps.database, columnstore)?;
+    let text =
+        policy::to_toml(&file, &ctx.caps.database, columnstore).map_err(|e| e.to_string())?;
     match output {
         None => print!("{text}"),
         Some(path) => {
@@ -229,7 +230,7 @@ async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, St
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let plan = plan_apply(&name, &want, &drift, &facts)?;
+    let plan = plan_apply(&name, &want, &drift, &facts).map_err(|e| e.to_string())?;
     Ok(execute(ctx, plan, how).await)
 }
 

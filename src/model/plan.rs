@@ -103,21 +103,51 @@ impl Planner {
     }
 
     /// The session for a statement of `author`.
-    async fn open(&self, author: &str) -> Result<Session, String> {
+    async fn open(&self, author: &str) -> Result<Session, Unplanned> {
         let connector = match &self.login {
             PlanLogin::Target => self.connector.clone(),
             PlanLogin::Named(user) => self.connector.for_user(user, &self.env),
             PlanLogin::Author => self.connector.for_user(author, &self.env),
         };
-        connector.connect().await.map_err(|e| {
-            format!(
-                "not planned: no planning session as {}: {}",
-                crate::format::printable(connector.resolved().user()),
-                e.reason
-            )
+        connector.connect().await.map_err(|e| Unplanned::NoSession {
+            login: connector.resolved().user().to_string(),
+            reason: e.reason,
         })
     }
 }
+
+/// Why a statement has no plan to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unplanned {
+    /// Not a query or a data change (its first word, upper case).
+    NoPlan { command: String },
+    /// No text.
+    Empty,
+    /// The planning session as `login` could not be opened (why).
+    NoSession { login: String, reason: String },
+    /// EXPLAIN's answer does not read (why).
+    Unreadable(String),
+}
+
+impl std::fmt::Display for Unplanned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unplanned::NoPlan { command } => write!(
+                f,
+                "{command} statements have no plan to show (queries and INSERT, UPDATE, DELETE, MERGE do)"
+            ),
+            Unplanned::Empty => write!(f, "the statement's text is empty"),
+            Unplanned::NoSession { login, reason } => write!(
+                f,
+                "not planned: no planning session as {}: {reason}",
+                crate::format::printable(login)
+            ),
+            Unplanned::Unreadable(why) => write!(f, "the plan could not be read: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for Unplanned {}
 
 /// What the planning session's login holds beyond the statement's author (plan_boundary.sql).
 #[derive(Debug, Default, PartialEq)]
@@ -191,7 +221,7 @@ pub async fn fetch(
     };
     let command = match plannable(text) {
         Ok(command) => command,
-        Err(why) => return Ok(Payload::Unavailable(why)),
+        Err(why) => return Ok(Payload::Unavailable(why.to_string())),
     };
     if caps.server_version_num < 160_000 {
         return Ok(Payload::Unavailable(
@@ -212,7 +242,7 @@ pub async fn fetch(
     };
     let session = match planner.open(&author).await {
         Ok(s) => s,
-        Err(why) => return Ok(Payload::Unavailable(why)),
+        Err(why) => return Ok(Payload::Unavailable(why.to_string())),
     };
     let planning = &session.client;
     let b = planning
@@ -291,7 +321,7 @@ pub async fn fetch(
     }
     let facts = match json.as_deref().map(read_plan) {
         Some(Ok(facts)) => facts,
-        Some(Err(why)) => return Ok(Payload::Unavailable(why)),
+        Some(Err(why)) => return Ok(Payload::Unavailable(why.to_string())),
         None => return Ok(Payload::Unavailable("the server returned no plan".into())),
     };
     let (schemas, names): (Vec<&str>, Vec<&str>) = facts
@@ -360,7 +390,7 @@ fn refused(count: i64, names: &[String]) -> String {
 
 /// Statements that have a plan: queries and data changes (EXPLAIN takes nothing else, and
 /// nothing else is worth planning), by their first word. Checked before anything is sent.
-pub fn plannable(text: &str) -> Result<String, String> {
+pub fn plannable(text: &str) -> Result<String, Unplanned> {
     match first_word(text) {
         Some(w)
             if matches!(
@@ -370,11 +400,10 @@ pub fn plannable(text: &str) -> Result<String, String> {
         {
             Ok(w)
         }
-        Some(w) => Err(format!(
-            "{} statements have no plan to show (queries and INSERT, UPDATE, DELETE, MERGE do)",
-            w.to_uppercase()
-        )),
-        None => Err("the statement's text is empty".into()),
+        Some(w) => Err(Unplanned::NoPlan {
+            command: w.to_uppercase(),
+        }),
+        None => Err(Unplanned::Empty),
     }
 }
 
@@ -425,10 +454,12 @@ fn past_comment(t: &str) -> Option<&str> {
 
 /// Reads `EXPLAIN (VERBOSE, SUMMARY, FORMAT JSON)`'s answer: every relation any node names
 /// (scans, ChunkAppend, a modification's targets), and ChunkAppend's exclusion flags.
-fn read_plan(json: &str) -> Result<PlanFacts, String> {
+fn read_plan(json: &str) -> Result<PlanFacts, Unplanned> {
     let value: Value =
-        serde_json::from_str(json).map_err(|e| format!("the plan could not be read: {e}"))?;
-    let top = value.get(0).ok_or("the plan could not be read: empty")?;
+        serde_json::from_str(json).map_err(|e| Unplanned::Unreadable(e.to_string()))?;
+    let top = value
+        .get(0)
+        .ok_or_else(|| Unplanned::Unreadable("empty".into()))?;
     let mut facts = PlanFacts {
         planning_ms: top.get("Planning Time").and_then(Value::as_f64),
         total_cost: top
@@ -489,7 +520,13 @@ mod tests {
             ("execute s(1)", "EXECUTE"),
         ] {
             let why = plannable(text).unwrap_err();
-            assert!(why.starts_with(word), "{text}: {why}");
+            assert_eq!(
+                why,
+                Unplanned::NoPlan {
+                    command: word.into()
+                },
+                "{text}: {why}"
+            );
         }
         for empty in ["", "   ", "/* unterminated select", "-- select", "((", "$1"] {
             assert!(plannable(empty).is_err(), "{empty}");

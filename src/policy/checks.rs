@@ -86,7 +86,7 @@ pub fn intervals_mut(file: &mut PolicyFile) -> Vec<IntervalSlot<'_>> {
 /// says of its intervals (see [`intervals_mut`]): a threshold by range and by creation time at
 /// once, or none; a number where the relation's time is a timestamp, an interval where it is
 /// an integer; a number threshold that is not positive, an offset that is negative.
-pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), String> {
+pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), super::PolicyError> {
     let mut wrong = Vec::new();
     for (name, rel, is_cagg) in file
         .hypertables
@@ -102,20 +102,25 @@ pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), String>
                     && crate::format::qualified_escaped(&h.schema, &h.name) == *name
             })
             .map(|h| h.integer_time);
-        let time = |place: String, t: &Threshold, zero_ok: bool| {
-            match (t, integer_time) {
-            (Threshold::Integer(_), Some(false)) => Some(format!(
-                "{place} = {t}: {name} has a timestamp time column, give an interval (e.g. \"7 days\")"
-            )),
-            (Threshold::Interval(_), Some(true)) => Some(format!(
-                "{place} = \"{t}\": {name} has an integer time column, give a number in its units"
-            )),
-            (Threshold::Integer(n), _) if *n < 0 || (*n == 0 && !zero_ok) => Some(format!(
-                "{place} = {n}: give a {} number",
-                if zero_ok { "non-negative" } else { "positive" }
-            )),
+        let time = |place: String, t: &Threshold, zero_ok: bool| match (t, integer_time) {
+            (Threshold::Integer(_), Some(false)) => Some(Refusal::NumberOnTimestamp {
+                place,
+                value: t.to_string(),
+                relation: name.clone(),
+            }),
+            (Threshold::Interval(_), Some(true)) => Some(Refusal::IntervalOnInteger {
+                place,
+                value: t.to_string(),
+                relation: name.clone(),
+            }),
+            (Threshold::Integer(n), _) if *n < 0 || (*n == 0 && !zero_ok) => {
+                Some(Refusal::NotPositive {
+                    place,
+                    number: *n,
+                    zero_ok,
+                })
+            }
             _ => None,
-        }
         };
         for (part, p) in [
             ("compression_policy", &rel.compression_policy),
@@ -123,12 +128,14 @@ pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), String>
         ] {
             let Some(p) = p else { continue };
             match (&p.after, &p.created_before) {
-                (Some(_), Some(_)) => wrong.push(format!(
-                    "{name} {part}: give either after or created_before, not both"
-                )),
-                (None, None) => wrong.push(format!(
-                    "{name} {part}: give after (by chunk range) or created_before (by creation time)"
-                )),
+                (Some(_), Some(_)) => wrong.push(Refusal::BothThresholds {
+                    relation: name.clone(),
+                    part,
+                }),
+                (None, None) => wrong.push(Refusal::NoThreshold {
+                    relation: name.clone(),
+                    part,
+                }),
                 (Some(t), None) => wrong.extend(time(format!("{name} {part}.after"), t, false)),
                 (None, Some(_)) => {}
             }
@@ -144,13 +151,82 @@ pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), String>
             }
         }
     }
-    match wrong.len() {
-        0 => Ok(()),
-        n => Err(format!(
-            "{n} setting{} the palette would refuse:\n  {}",
-            if n == 1 { "" } else { "s" },
-            wrong.join("\n  ")
-        )),
+    match wrong.is_empty() {
+        true => Ok(()),
+        false => Err(super::PolicyError::Refused(wrong)),
+    }
+}
+
+/// A setting of a policy file the palette would refuse (`place`: the relation and key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// A number where the relation's time is a timestamp.
+    NumberOnTimestamp {
+        place: String,
+        value: String,
+        relation: String,
+    },
+    /// An interval where the relation's time is an integer.
+    IntervalOnInteger {
+        place: String,
+        value: String,
+        relation: String,
+    },
+    /// A number threshold that is not positive (an offset that is negative: `zero_ok`).
+    NotPositive {
+        place: String,
+        number: i64,
+        zero_ok: bool,
+    },
+    /// A threshold by range and by creation time at once.
+    BothThresholds {
+        relation: String,
+        part: &'static str,
+    },
+    /// No threshold.
+    NoThreshold {
+        relation: String,
+        part: &'static str,
+    },
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NumberOnTimestamp {
+                place,
+                value,
+                relation,
+            } => write!(
+                f,
+                "{place} = {value}: {relation} has a timestamp time column, give an interval (e.g. \"7 days\")"
+            ),
+            Refusal::IntervalOnInteger {
+                place,
+                value,
+                relation,
+            } => write!(
+                f,
+                "{place} = \"{value}\": {relation} has an integer time column, give a number in its units"
+            ),
+            Refusal::NotPositive {
+                place,
+                number,
+                zero_ok,
+            } => write!(
+                f,
+                "{place} = {number}: give a {} number",
+                if *zero_ok { "non-negative" } else { "positive" }
+            ),
+            Refusal::BothThresholds { relation, part } => write!(
+                f,
+                "{relation} {part}: give either after or created_before, not both"
+            ),
+            Refusal::NoThreshold { relation, part } => write!(
+                f,
+                "{relation} {part}: give after (by chunk range) or created_before (by creation time)"
+            ),
+        }
     }
 }
 

@@ -320,7 +320,43 @@ struct ColumnstoreFile<'a> {
 /// The file as written: a header, then TOML (sorted; the same database gives the same bytes),
 /// in the server's words: `columnstore` where it has the columnstore (2.18+), else
 /// `compression` (either is read back).
-pub fn to_toml(file: &PolicyFile, database: &str, columnstore: bool) -> Result<String, String> {
+/// Why a policy file cannot be read, written or applied as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyError {
+    /// Not TOML of a policy file (TOML's reason and line).
+    NotAPolicyFile(String),
+    /// The file could not be made (TOML's reason).
+    Write(String),
+    /// Settings the palette would refuse.
+    Refused(Vec<checks::Refusal>),
+}
+
+impl std::fmt::Display for PolicyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PolicyError::NotAPolicyFile(e) => write!(f, "not a policy file: {e}"),
+            PolicyError::Write(e) => write!(f, "cannot write the policy file: {e}"),
+            PolicyError::Refused(wrong) => {
+                let n = wrong.len();
+                let all: Vec<String> = wrong.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "{n} setting{} the palette would refuse:\n  {}",
+                    if n == 1 { "" } else { "s" },
+                    all.join("\n  ")
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for PolicyError {}
+
+pub fn to_toml(
+    file: &PolicyFile,
+    database: &str,
+    columnstore: bool,
+) -> Result<String, PolicyError> {
     let body = match columnstore {
         true => toml::to_string(&ColumnstoreFile {
             hypertables: file
@@ -336,7 +372,7 @@ pub fn to_toml(file: &PolicyFile, database: &str, columnstore: bool) -> Result<S
         }),
         false => toml::to_string(file),
     }
-    .map_err(|e| format!("cannot write the policy file: {e}"))?;
+    .map_err(|e| PolicyError::Write(e.to_string()))?;
     Ok(format!(
         "# TimescaleDB policies of database {database:?}: `hypertop policy diff|apply|lint FILE`.\n\
          # Relations by schema.name; intervals as PostgreSQL writes them; a missing part means none.\n\n{body}"
@@ -344,8 +380,8 @@ pub fn to_toml(file: &PolicyFile, database: &str, columnstore: bool) -> Result<S
 }
 
 /// Reads a policy file, with the reason and line when it is not one.
-pub fn parse(text: &str) -> Result<PolicyFile, String> {
-    toml::from_str(text).map_err(|e| format!("not a policy file: {e}"))
+pub fn parse(text: &str) -> Result<PolicyFile, PolicyError> {
+    toml::from_str(text).map_err(|e| PolicyError::NotAPolicyFile(e.to_string()))
 }
 
 /// What differs between the file and the database, for one part of one relation.
@@ -612,7 +648,10 @@ mod tests {
         assert_eq!(parse(&old).unwrap(), file);
         let both = "[hypertables.\"a\".compression_policy]\nschedule = \"1d\"\n\
                     [hypertables.\"a\".columnstore_policy]\nschedule = \"1d\"";
-        assert!(parse(both).unwrap_err().contains("duplicate"), "{both}");
+        assert!(
+            parse(both).unwrap_err().to_string().contains("duplicate"),
+            "{both}"
+        );
     }
 
     #[test]
@@ -713,7 +752,7 @@ mod tests {
             "hypertables = 3",
         ] {
             assert!(
-                parse(bad).unwrap_err().starts_with("not a policy file"),
+                matches!(parse(bad), Err(PolicyError::NotAPolicyFile(_))),
                 "{bad}"
             );
         }
@@ -757,6 +796,7 @@ mod tests {
                 }
                 Err(e) => {
                     refused += 1;
+                    let e = e.to_string();
                     assert!(e.starts_with("not a policy file: ") && e.len() > 20, "{e}");
                 }
             }

@@ -59,6 +59,7 @@ fn push(
         magnitude,
         // typed into the palette: a control character (in a column name) would break the line
         action: action.filter(|a| !a.chars().any(char::is_control)),
+        starved: false,
     });
 }
 

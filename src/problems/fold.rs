@@ -190,6 +190,7 @@ fn overdue(severity: Severity, alike: Alike, mut members: Overdue) -> Problem {
         },
         magnitude: most,
         action: None,
+        starved: false,
     }
 }
 
@@ -242,6 +243,7 @@ fn relations_fold(
             first.magnitude
         },
         action: None,
+        starved: false,
     }
 }
 
@@ -365,7 +367,7 @@ impl Gather for Overdue {
         }
         self.least = self.least.min(p.magnitude);
         self.most = self.most.max(p.magnitude);
-        self.starved += usize::from(p.message.contains("(starved)"));
+        self.starved += usize::from(p.starved);
         if self.ids.len() == 1 {
             (self.chain, self.root) = (p.chain, p.root);
         }
@@ -455,6 +457,7 @@ pub(super) fn folded(severity: Severity, error: Option<Name>, members: &[&Job]) 
         },
         magnitude: most.into(),
         action: None,
+        starved: false,
     }
 }
 

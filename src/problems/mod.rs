@@ -281,6 +281,9 @@ pub struct Problem {
     /// The palette command that acts on it (an advisor's), as typed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action: Option<String>,
+    /// An overdue job that has missed at least one whole run (what a fold of them counts).
+    #[serde(skip)]
+    pub starved: bool,
 }
 
 /// A folded problem's members as snapshot JSON writes them; nothing for one problem.
@@ -811,6 +814,7 @@ mod tests {
             subject,
             magnitude,
             action: None,
+            starved: false,
         }
     }
 

@@ -287,7 +287,7 @@ fn draw_panel(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,
-    facts: Vec<(&'static str, String)>,
+    facts: Vec<crate::screens::Fact>,
     pulse: Option<(String, Vec<Spark>)>,
     keep: u16,
     theme: &Theme,
@@ -325,15 +325,10 @@ fn draw_panel(
     } else {
         let lines: Vec<Line> = facts
             .into_iter()
-            .map(|(k, v)| {
-                let style = if v.starts_with("NOT RUNNING") {
-                    theme.critical
-                } else {
-                    theme.value
-                };
+            .map(|(k, v, t)| {
                 Line::from(vec![
                     Span::styled(format!("{k:<11}"), theme.label),
-                    Span::styled(crate::format::printable(&v), style),
+                    Span::styled(crate::format::printable(&v), tone(theme, t)),
                 ])
             })
             .collect();
@@ -1097,7 +1092,7 @@ mod tests {
                 s.on_key(KeyEvent::new(code, KeyModifiers::NONE));
                 keys += 1;
                 if let crate::app::modal::Modal::Planning(_) = s.modal {
-                    s.on_planned(Err("refused by the fuzz".into()));
+                    s.on_planned(Err(crate::actions::runner::PlanningError::History));
                 }
             }
             let (w, h) = match round % 10 {

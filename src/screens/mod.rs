@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 
 use crate::actions::parse::Command;
 use crate::format;
-use crate::grid::{Cell, Column, Grid};
+use crate::grid::{Cell, Column, Grid, Tone};
 use crate::model::{Bound, Payload, QueryKind, Subject};
 use crate::pictures::{Picture, Spark};
 use crate::problems::{ProblemKind, Thresholds};
@@ -58,7 +58,7 @@ pub trait Screen: Sync {
         None
     }
     /// Facts shown above the table (the overview's server panel).
-    fn panel(&self, _data: &Dataset, _ctx: &Ctx) -> Option<Vec<(&'static str, String)>> {
+    fn panel(&self, _data: &Dataset, _ctx: &Ctx) -> Option<Vec<Fact>> {
         None
     }
     /// What an empty table means, when that is good news worth saying now.
@@ -122,6 +122,9 @@ pub trait Screen: Sync {
         true
     }
 }
+
+/// One of a panel's facts: its label, its value and the tone the value is drawn in.
+pub type Fact = (&'static str, String, Tone);
 
 /// What changed in the data, for deciding which tables to rebuild.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -506,11 +509,13 @@ mod tests {
             },
             magnitude: 0.0,
             action: None,
+            starved: false,
         };
         let advice = Problem {
             severity: Severity::Advice,
             kind: K::SmallChunks,
             action: Some("set-chunk-interval telemetry.hourly 7d".into()),
+            starved: false,
             ..problem.clone()
         };
         let rows: Vec<_> = overview::rows(&[problem, advice]).collect();

@@ -61,7 +61,7 @@ impl Screen for Overview {
         })
     }
 
-    fn panel(&self, data: &Dataset, ctx: &Ctx) -> Option<Vec<(&'static str, String)>> {
+    fn panel(&self, data: &Dataset, ctx: &Ctx) -> Option<Vec<super::Fact>> {
         Some(facts(data, ctx))
     }
 
@@ -202,8 +202,9 @@ fn fold_error(p: &Problem) -> Option<&str> {
     }
 }
 
-/// The server panel: versions, uptime, size, connections, the scheduler, this session.
-pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
+/// The server panel: versions, uptime, size, connections, the scheduler, this session (a
+/// scheduler that is not running in the critical tone).
+pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<super::Fact> {
     let Some(s) = data.summary.value() else {
         return Vec::new();
     };
@@ -227,7 +228,7 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
         .uptime()
         .map(|u| format!(" · up {}", format::chrono_duration(u)))
         .unwrap_or_default();
-    out.push(("Server", format!("{server} · {ts}{up}")));
+    out.push(("Server", format!("{server} · {ts}{up}"), Tone::Normal));
     out.push((
         "Database",
         format!(
@@ -238,6 +239,7 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
             s.connections,
             s.max_connections
         ),
+        Tone::Normal,
     ));
     if s.timescaledb_version.is_some() {
         let scheduled = data
@@ -255,9 +257,9 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
             ),
             None => String::new(),
         };
-        let running = match crate::problems::scheduler_down_reason(s) {
-            None => "running".to_string(),
-            Some(why) => format!("NOT RUNNING: {why}"),
+        let (running, tone) = match crate::problems::scheduler_down_reason(s) {
+            None => ("running".to_string(), Tone::Normal),
+            Some(why) => (format!("NOT RUNNING: {why}"), Tone::Critical),
         };
         out.push((
             "Scheduler",
@@ -265,6 +267,7 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
                 "{running} · {scheduled} scheduled jobs{workers} · max_worker_processes {}",
                 s.max_worker_processes
             ),
+            tone,
         ));
     }
     let addr = match (&s.server_addr, s.server_port) {
@@ -299,12 +302,14 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
     // The demo's line (how psql reaches the same engine) takes the embedded session's place:
     // it says the same limits, and the panel stays as tall at 80x24.
     match ctx.note {
-        Some((label, line)) if s.backend_pid == 0 => out.push((label, line.to_string())),
-        Some((label, line)) => {
-            out.insert(0, (label, line.to_string()));
-            out.push(("Session", session));
+        Some((label, line)) if s.backend_pid == 0 => {
+            out.push((label, line.to_string(), Tone::Normal))
         }
-        None => out.push(("Session", session)),
+        Some((label, line)) => {
+            out.insert(0, (label, line.to_string(), Tone::Normal));
+            out.push(("Session", session, Tone::Normal));
+        }
+        None => out.push(("Session", session, Tone::Normal)),
     }
     if let Some(c) = caps {
         let mut roles = vec![format!("role {}", c.role)];
@@ -318,7 +323,7 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
         if c.in_recovery {
             roles.push("standby (read-only)".into());
         }
-        out.push(("Privileges", roles.join(" · ")));
+        out.push(("Privileges", roles.join(" · "), Tone::Normal));
     }
     out.push((
         "Refresh",
@@ -331,6 +336,7 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<(&'static str, String)> {
                 ""
             }
         ),
+        Tone::Normal,
     ));
     out
 }

@@ -87,8 +87,10 @@ impl Env {
     /// Plans and executes `line` (the palette's path without the dialog).
     pub(crate) async fn act(&self, line: &str) -> Result<Outcome, String> {
         let ctx = self.ctx();
-        let cmd = parse(line)?;
-        let plan = headless::make_plan(&ctx, &cmd).await?;
+        let cmd = parse(line).map_err(|e| e.to_string())?;
+        let plan = headless::make_plan(&ctx, &cmd)
+            .await
+            .map_err(|e| e.to_string())?;
         let o = self.execute(&plan, ctx.lock_timeout).await;
         match o.status {
             Status::Ok => Ok(o),
@@ -374,27 +376,44 @@ async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) 
     e.ok("rollback").await;
 
     // An unqualified name must be unambiguous.
-    let err = e.act("set-retention logs 1d").await.unwrap_err();
+    let err = e
+        .act("set-retention logs 1d")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("ambiguous") && err.contains("scn.logs") && err.contains("public.logs"),
         "{err}"
     );
-    let err = e.act("set-retention scn.nope 1d").await.unwrap_err();
+    let err = e
+        .act("set-retention scn.nope 1d")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("no relation named scn.nope") && !err.contains("did you mean"),
         "{err}"
     );
     // a typo is offered the name meant, as a misspelt command is
-    let err = e.act("set-retention scn.lgos 1d").await.unwrap_err();
+    let err = e
+        .act("set-retention scn.lgos 1d")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("did you mean scn.logs?"), "{err}");
-    let err = e.act("compress metrcs").await.unwrap_err();
+    let err = e.act("compress metrcs").await.unwrap_err().to_string();
     assert!(err.contains("did you mean scn.metrics?"), "{err}");
-    let err = e.act("set-retention scn.logs soon").await.unwrap_err();
+    let err = e
+        .act("set-retention scn.logs soon")
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("not an interval"), "{err}");
     let err = e
         .act("set-retention scn.logs '1 fortnight'")
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("is not an interval") && err.contains("invalid input syntax"),
         "{err}"
@@ -402,7 +421,8 @@ async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) 
     let err = e
         .act("set-compress-after scn.metrics_daily 1d")
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("is a cagg, not a hypertable"), "{err}");
 }
 
@@ -452,7 +472,7 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
         hourly.watermark,
         Some(Watermark::Time("2024-01-08T00:00:00Z".parse().unwrap()))
     );
-    let err = e.act("rollback").await.unwrap_err();
+    let err = e.act("rollback").await.unwrap_err().to_string();
     assert!(
         err.contains("cannot be rolled back") || err.contains("nothing to roll back"),
         "{err}"
@@ -501,7 +521,11 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
     let job = e
         .value("SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'nightly_export'")
         .await;
-    let err = e.act(&format!("run-job {job}")).await.unwrap_err();
+    let err = e
+        .act(&format!("run-job {job}"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("export target unreachable") && err.contains("P0001"),
         "{err}"
@@ -528,7 +552,8 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
     let err = e
         .act(&format!("rollback {}", last.intent.id))
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("cannot be rolled back") && err.contains("definition is kept"),
         "{err}"
@@ -921,7 +946,8 @@ async fn zero_negative_and_unitless_intervals_are_refused_before_a_plan() {
     ] {
         let err = headless::make_plan(&ctx, &parse(line).unwrap())
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(needle), "{line}: {err}");
     }
     // A bare number waits for the relation's time type: on a timestamp column it has no unit.
@@ -931,7 +957,8 @@ async fn zero_negative_and_unitless_intervals_are_refused_before_a_plan() {
     ] {
         let err = headless::make_plan(&ctx, &parse(line).unwrap())
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("has no unit"), "{line}: {err}");
     }
     // A refresh window may end now (an end offset of zero).
@@ -990,7 +1017,8 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
             &parse("drop-index public.held_a").unwrap(),
         )
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(started.elapsed() < limit, "waited {:?}", started.elapsed());
         assert!(
             err.contains("55P03")
@@ -1166,7 +1194,8 @@ async fn impact_before_consent_and_drop_chunks_on(e: &Env, server: &Tsdb) {
         &parse("drop-chunks scn.impact older-than 3d").unwrap(),
     )
     .await
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("nothing to do"), "{err}");
     psql(&conninfo, "DROP TABLE scn.impact CASCADE");
 }
@@ -1455,7 +1484,7 @@ async fn integer_time_thresholds_are_numbers_in_every_action() {
                   UNION ALL SELECT 'none' LIMIT 1",
             )
         };
-        let err = e.act("set-retention scn.ticks 7d").await.unwrap_err();
+        let err = e.act("set-retention scn.ticks 7d").await.unwrap_err().to_string();
         assert!(err.contains("integer time column"), "{err}");
         // A new policy: the preview counts what it drops (one chunk ends at or before 100).
         let ctx = e.ctx();

@@ -237,9 +237,13 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
             Ending::new(Status::Ok, 1, None),
         )
         .unwrap();
-    let err = e.act("rollback").await.unwrap_err();
+    let err = e.act("rollback").await.unwrap_err().to_string();
     assert!(err.contains("nothing to roll back"), "{err}");
-    let err = e.act(&format!("rollback {id}")).await.unwrap_err();
+    let err = e
+        .act(&format!("rollback {id}"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("no journal entry"), "{err}");
     assert_eq!(
         psql(
@@ -524,7 +528,8 @@ async fn rollback_runs_only_what_hypertop_wrote_in_a_journal_of_ones_own() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     let refused = headless::make_plan(&ctx, &parse(&line).unwrap())
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         refused.contains("is not a statement hypertop writes"),
         "{refused}"
@@ -538,19 +543,22 @@ async fn rollback_runs_only_what_hypertop_wrote_in_a_journal_of_ones_own() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     let refused = headless::make_plan(&ctx, &parse(&line).unwrap())
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(refused.contains("belongs to another user"), "{refused}");
     assert!(e
         .journal
         .read()
         .unwrap_err()
+        .to_string()
         .contains("belongs to another user"));
     // this user's, but others may write it: refused too
     std::os::unix::fs::chown(&path, Some(0), Some(0)).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
     let refused = headless::make_plan(&ctx, &parse(&line).unwrap())
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(refused.contains("can be written by others"), "{refused}");
     assert_eq!(e.value(&schedule).await, "06:00:00");
     // made private again, as it was written: rolled back

@@ -10,7 +10,7 @@ pub(super) enum Token {
     Literal(String),
 }
 
-pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, String> {
+pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, ParseError> {
     let mut out = Vec::new();
     let mut chars = input.chars().peekable();
     while let Some(&c) = chars.peek() {
@@ -29,7 +29,7 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, String> {
                     }
                     Some('\'') => break,
                     Some(ch) => s.push(ch),
-                    None => return Err("unterminated '…' literal".into()),
+                    None => return Err(ParseError::UnterminatedLiteral),
                 }
             }
             out.push(Token::Literal(s));
@@ -59,7 +59,7 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, String> {
                             break;
                         }
                         Some(c2) => word.push(c2),
-                        None => return Err("unterminated \"…\" identifier".into()),
+                        None => return Err(ParseError::UnterminatedIdentifier),
                     }
                 }
             }
@@ -71,7 +71,8 @@ pub(super) fn tokenize(input: &str) -> Result<Vec<Token>, String> {
 
 /// `schema.name`, `"Ops ""Team"""."x; y"`, `name`: SQL identifier rules (bare parts fold ASCII
 /// letters to lower case, quoted parts are exact).
-pub fn object_name(word: &str) -> Result<ObjectName, String> {
+pub fn object_name(word: &str) -> Result<ObjectName, ParseError> {
+    let word_ = || word.to_string();
     let mut parts = Vec::new();
     let mut chars = word.chars().peekable();
     loop {
@@ -101,11 +102,11 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
                         Some('"') => break,
                         Some('\\') if unicode => part.push(unicode_escape(&mut chars, word)?),
                         Some(c) => part.push(c),
-                        None => return Err(format!("unterminated quote in {word}")),
+                        None => return Err(ParseError::UnterminatedQuote { word: word_() }),
                     }
                 }
                 if part.is_empty() {
-                    return Err(format!("empty quoted identifier in {word}"));
+                    return Err(ParseError::EmptyQuoted { word: word_() });
                 }
             }
             _ => {
@@ -118,7 +119,7 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
                     chars.next();
                 }
                 if part.is_empty() {
-                    return Err(format!("\"{word}\" is not an object name"));
+                    return Err(ParseError::NotAnObjectName { word: word_() });
                 }
             }
         }
@@ -126,11 +127,16 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
         match chars.next() {
             None => break,
             Some('.') => continue,
-            Some(c) => return Err(format!("unexpected '{c}' in {word}")),
+            Some(c) => {
+                return Err(ParseError::UnexpectedCharacter {
+                    found: c,
+                    word: word_(),
+                })
+            }
         }
     }
     if parts.iter().any(|p| p.len() > 63) {
-        return Err(format!("a name part of {word} is longer than 63 bytes"));
+        return Err(ParseError::NameTooLong { word: word_() });
     }
     match parts.len() {
         1 => Ok(ObjectName {
@@ -141,7 +147,7 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
             schema: Some(parts.remove(0)),
             name: parts.remove(0),
         }),
-        _ => Err(format!("{word}: use name or schema.name")),
+        _ => Err(ParseError::TooManyParts { word: word_() }),
     }
 }
 
@@ -149,7 +155,7 @@ pub fn object_name(word: &str) -> Result<ObjectName, String> {
 pub(super) fn unicode_escape(
     chars: &mut std::iter::Peekable<std::str::Chars>,
     word: &str,
-) -> Result<char, String> {
+) -> Result<char, ParseError> {
     if chars.peek() == Some(&'\\') {
         chars.next();
         return Ok('\\');
@@ -166,8 +172,8 @@ pub(super) fn unicode_escape(
         .filter(|_| hex.len() == digits && hex.chars().all(|c| c.is_ascii_hexdigit()))
         .and_then(char::from_u32)
         .filter(|&c| c != '\0')
-        .ok_or_else(|| {
-            format!("a broken \\ escape in {word} (U&\"…\" takes \\XXXX, \\+XXXXXX or \\\\)")
+        .ok_or_else(|| ParseError::BrokenEscape {
+            word: word.to_string(),
         })
 }
 
@@ -176,10 +182,10 @@ pub(super) fn unicode_escape(
 /// and checked by the server when the plan is made. A whole number is kept as it is: a
 /// threshold on an integer-time hypertable (in its units), refused with [`no_unit`] wherever an
 /// interval is meant, once the plan knows which.
-pub fn interval(text: &str) -> Result<Interval, String> {
+pub fn interval(text: &str) -> Result<Interval, ParseError> {
     let t = text.trim();
     if t.is_empty() {
-        return Err("an interval is required (e.g. 6h, 7days, '1 day')".into());
+        return Err(ParseError::MissingInterval);
     }
     if t.parse::<i64>().is_ok() {
         return Ok(Interval(t.to_string()));
@@ -198,17 +204,17 @@ pub fn interval(text: &str) -> Result<Interval, String> {
     if plausible {
         Ok(Interval(t.to_string()))
     } else {
-        Err(format!(
-            "\"{t}\" is not an interval (examples: 6h, 7days, 30m, '1 day 2 hours')"
-        ))
+        Err(ParseError::BadInterval {
+            text: t.to_string(),
+        })
     }
 }
 
 /// Why a bare number is no interval (PostgreSQL would read it as seconds).
-pub fn no_unit(t: &str) -> String {
-    format!(
-        "\"{t}\" has no unit (PostgreSQL would read it as {t} seconds): write {t}d, {t}h, {t}m or '{t} days'"
-    )
+pub fn no_unit(t: &str) -> ParseError {
+    ParseError::NoUnit {
+        number: t.to_string(),
+    }
 }
 
 impl Interval {
@@ -251,12 +257,17 @@ pub(super) fn humanish(t: &str) -> Option<String> {
     (!out.is_empty()).then(|| out.join(" "))
 }
 
-pub(super) fn job_id(word: Option<&Token>) -> Result<i32, String> {
+pub(super) fn job_id(word: Option<&Token>) -> Result<i32, ParseError> {
     match word {
-        Some(Token::Word(w)) => w.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(|| {
-            format!("\"{w}\" is not a job id (a positive number, see the Jobs tab)")
-        }),
-        _ => Err("a job id is required".into()),
+        Some(Token::Word(w)) => {
+            w.parse::<i32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| ParseError::BadJobId {
+                    word: w.to_string(),
+                })
+        }
+        _ => Err(ParseError::MissingJobId),
     }
 }
 
@@ -266,20 +277,29 @@ pub(super) fn text(t: &Token) -> &str {
     }
 }
 
-pub(super) fn object(args: &[Token], i: usize, what: &str) -> Result<ObjectName, String> {
+pub(super) fn object(
+    args: &[Token],
+    i: usize,
+    what: &'static str,
+) -> Result<ObjectName, ParseError> {
     match args.get(i) {
         Some(Token::Word(w)) => object_name(w),
-        Some(Token::Literal(l)) => Err(format!(
-            "'{l}' is a literal; name the {what} without single quotes"
-        )),
-        None => Err(format!("a {what} is required")),
+        Some(Token::Literal(l)) => Err(ParseError::QuotedObject {
+            literal: l.clone(),
+            what,
+        }),
+        None => Err(ParseError::MissingObject { what }),
     }
 }
 
-pub(super) fn interval_arg(args: &[Token], i: usize, what: &str) -> Result<Interval, String> {
+pub(super) fn interval_arg(
+    args: &[Token],
+    i: usize,
+    what: &'static str,
+) -> Result<Interval, ParseError> {
     match args.get(i) {
         Some(t) => interval(text(t)),
-        None => Err(format!("{what} is required (e.g. 7days)")),
+        None => Err(ParseError::MissingArgument { what }),
     }
 }
 
@@ -294,9 +314,12 @@ pub(super) fn bound(t: &Token) -> WindowBound {
     }
 }
 
-pub(super) fn no_more(args: &[Token], n: usize, usage: &str) -> Result<(), String> {
+pub(super) fn no_more(args: &[Token], n: usize, usage: &str) -> Result<(), ParseError> {
     match args.get(n) {
-        Some(t) => Err(format!("unexpected \"{}\" (usage: {usage})", text(t))),
+        Some(t) => Err(ParseError::Unexpected {
+            word: text(t).to_string(),
+            usage: usage.to_string(),
+        }),
         None => Ok(()),
     }
 }
@@ -306,29 +329,31 @@ pub(super) fn no_more(args: &[Token], n: usize, usage: &str) -> Result<(), Strin
 pub(super) fn compression_settings(
     args: &[Token],
     usage: &str,
-) -> Result<(Option<String>, Option<String>), String> {
+) -> Result<(Option<String>, Option<String>), ParseError> {
     let mut settings: [(&str, Option<String>); 2] = [("segmentby", None), ("orderby", None)];
     let mut rest = args.iter();
     while let Some(token) = rest.next() {
         let Token::Word(word) = token else {
-            return Err(format!(
-                "'{}': write segmentby='…' or orderby='…' (usage: {usage})",
-                text(token)
-            ));
+            return Err(ParseError::SettingIsLiteral {
+                text: text(token).to_string(),
+                usage: usage.to_string(),
+            });
         };
         let Some((key, value)) = word.split_once('=') else {
-            return Err(format!(
-                "\"{word}\": write segmentby='…' or orderby='…' (usage: {usage})"
-            ));
+            return Err(ParseError::SettingWithoutValue {
+                word: word.clone(),
+                usage: usage.to_string(),
+            });
         };
         let key = key.to_lowercase();
         let Some(slot) = settings.iter_mut().find(|(k, _)| *k == key) else {
-            return Err(format!(
-                "\"{key}\" is not a compression setting: segmentby or orderby (usage: {usage})"
-            ));
+            return Err(ParseError::UnknownSetting {
+                key,
+                usage: usage.to_string(),
+            });
         };
         if slot.1.is_some() {
-            return Err(format!("{key} is given twice"));
+            return Err(ParseError::SettingTwice { key });
         }
         let value = match (value.is_empty(), rest.clone().next()) {
             (true, Some(Token::Literal(next))) => {
@@ -342,15 +367,15 @@ pub(super) fn compression_settings(
             _ => value.to_string(),
         };
         if value.chars().any(char::is_control) {
-            return Err(format!("{key} has a control character"));
+            return Err(ParseError::ControlCharacter { key });
         }
         slot.1 = Some(value.trim().to_string());
     }
     let [(_, segmentby), (_, orderby)] = settings;
     if segmentby.is_none() && orderby.is_none() {
-        return Err(format!(
-            "give segmentby='…', orderby='…' or both (usage: {usage})"
-        ));
+        return Err(ParseError::NoSettings {
+            usage: usage.to_string(),
+        });
     }
     Ok((segmentby, orderby))
 }

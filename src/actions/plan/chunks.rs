@@ -5,7 +5,7 @@ use super::refresh::refresh;
 use super::*;
 
 /// The plan for one of refresh, compress, decompress, drop-chunks.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let base = Plan::new;
     let vars = facts.vars();
     let plan = match cmd {
@@ -23,23 +23,11 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
             if facts.items.is_empty() {
-                return Err(format!(
-                    "nothing to do: {} has no {} chunks{}",
-                    r.shown(),
-                    if compress {
-                        "uncompressed"
-                    } else {
-                        "compressed"
-                    },
-                    older_than
-                        .as_ref()
-                        .map(|i| format!(
-                            " {} than {}",
-                            if compress { "older" } else { "newer" },
-                            i.0
-                        ))
-                        .unwrap_or_default()
-                ));
+                return Err(PlanError::NothingToDo(Nothing::NoChunks {
+                    object: r.shown(),
+                    compress,
+                    limit: older_than.as_ref().map(|i| i.0.clone()),
+                }));
             }
             let mut p = chunk_plan(
                 compress,
@@ -100,33 +88,30 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 .as_ref()
                 .filter(|i| i.chunks == 0 && !i.integer_time)
             {
-                return Err(format!(
-                    "nothing to do: none of the {} chunks of {} is entirely older than {}",
-                    i.total_chunks,
-                    r.shown(),
-                    older_than.0
-                ));
+                return Err(PlanError::NothingToDo(Nothing::NoneOlder {
+                    object: r.shown(),
+                    total_chunks: i.total_chunks,
+                    older_than: older_than.0.clone(),
+                }));
             }
             // On integer time drop_chunks takes an absolute bound: `now` less the threshold, as
             // its retention policy counts it, fixed when planned (what the preview counted).
             let (bound, shown) = match (facts.integer_time, older_than.integer()) {
                 (false, _) => (older_than.0.clone(), older_than.0.clone()),
                 (true, Some(n)) => {
-                    let now = facts.integer_now.ok_or_else(|| {
-                        format!(
-                            "{} has integer time and its integer_now function cannot be called here: which chunks are older than {n} is unknown",
-                            r.shown()
-                        )
-                    })?;
+                    let now = facts
+                        .integer_now
+                        .ok_or_else(|| PlanError::IntegerNowUnknown {
+                            object: r.shown(),
+                            older_than: n,
+                        })?;
                     let bound = now.saturating_sub(n);
                     (
                         bound.to_string(),
                         format!("{n} (its now is {now}: ending at or before {bound})"),
                     )
                 }
-                (true, None) => {
-                    return Err(format!("{} has integer time: give a number", r.shown()))
-                }
+                (true, None) => return Err(PlanError::IntegerTime { object: r.shown() }),
             };
             let mut p = base(
                 format!("drop-chunks {} older-than '{}'", r.shown(), older_than.0),
@@ -170,10 +155,9 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
             if facts.items.is_empty() {
-                return Err(format!(
-                    "nothing to do: no compressed chunk of {} holds batches out of order (a chunk written into since is compressed again by compress, not compacted)",
-                    r.shown()
-                ));
+                return Err(PlanError::NothingToDo(Nothing::NothingToCompact {
+                    object: r.shown(),
+                }));
             }
             let n = facts.items.len();
             let mut p = base(
@@ -202,7 +186,11 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 Some("compaction keeps the same rows, in order; there is nothing to undo".into());
             p
         }
-        other => return Err(format!("{} is not planned here", other.name())),
+        other => {
+            return Err(PlanError::NotPlannedHere {
+                command: other.name(),
+            })
+        }
     };
     Ok(plan)
 }
@@ -251,28 +239,24 @@ fn merge(
     r: &Relation,
     facts: &Facts,
     older_than: Option<&Interval>,
-) -> Result<Plan, String> {
-    let m = facts
-        .merge
-        .as_ref()
-        .ok_or_else(|| format!("the chunks of {} were not read", r.shown()))?;
+) -> Result<Plan, PlanError> {
+    let m = facts.merge.as_ref().ok_or_else(|| PlanError::NotRead {
+        part: Unread::Chunks,
+        object: r.shown(),
+    })?;
     if m.dimensions > 1 {
-        return Err(format!(
-            "{} is partitioned by {} dimensions: merge-chunks merges along time only, and chunks of different space partitions cannot be merged",
-            r.shown(),
-            m.dimensions
-        ));
+        return Err(PlanError::Dimensions {
+            object: r.shown(),
+            dimensions: m.dimensions,
+        });
     }
     let groups = merge_groups(&m.chunks);
     if groups.is_empty() {
-        return Err(format!(
-            "nothing to do: no two chunks of {}{} are next to each other in time, alike compressed, not being written and together under {}",
-            r.shown(),
-            older_than
-                .map(|i| format!(" entirely older than {}", i.0))
-                .unwrap_or_default(),
-            crate::format::bytes(MERGE_TARGET_BYTES)
-        ));
+        return Err(PlanError::NothingToDo(Nothing::NothingToMerge {
+            object: r.shown(),
+            older_than: older_than.map(|i| i.0.clone()),
+            target_bytes: MERGE_TARGET_BYTES,
+        }));
     }
     let vars = facts.vars();
     let merged: usize = groups.iter().map(Vec::len).sum();

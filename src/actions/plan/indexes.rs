@@ -3,7 +3,7 @@
 use super::*;
 
 /// The plan for one of reindex, drop-index.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let base = Plan::new;
     let vars = facts.vars();
     let plan = match cmd {
@@ -15,7 +15,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 // PostgreSQL cannot reindex a hypertable concurrently: one chunk at a time.
                 RelationKind::Hypertable | RelationKind::HypertableIndex => {
                     if facts.items.is_empty() {
-                        return Err(format!("{} has no chunks to reindex", r.shown()));
+                        return Err(PlanError::NoChunksToReindex { object: r.shown() });
                     }
                     let steps = facts
                         .items
@@ -25,10 +25,10 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                     (steps, facts.items.iter().map(Object::shown).collect())
                 }
                 other => {
-                    return Err(format!(
-                        "{} is a {other}; reindex takes an index, a table or a hypertable",
-                        r.shown()
-                    ))
+                    return Err(PlanError::NotReindexable {
+                        object: r.shown(),
+                        kind: other,
+                    })
                 }
             };
             let mut p = base(
@@ -54,10 +54,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
                 "index",
             )?;
             if facts.index_backs_constraint {
-                return Err(format!(
-                    "{} backs a constraint (primary key, unique or exclusion): drop the constraint instead",
-                    r.shown()
-                ));
+                return Err(PlanError::BacksConstraint { object: r.shown() });
             }
             let (file, how) = if r.kind == RelationKind::Index {
                 (
@@ -90,7 +87,11 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             p.confirm = r.confirm_by_name();
             p
         }
-        other => return Err(format!("{} is not planned here", other.name())),
+        other => {
+            return Err(PlanError::NotPlannedHere {
+                command: other.name(),
+            })
+        }
     };
     Ok(plan)
 }

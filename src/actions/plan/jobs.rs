@@ -3,7 +3,7 @@
 use super::*;
 
 /// The plan for one of run-job, pause-job, resume-job, set-schedule.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let base = Plan::new;
     let ts = facts.ts.as_str();
     let vars = facts.vars();
@@ -12,7 +12,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             let job = facts
                 .job
                 .as_ref()
-                .ok_or_else(|| format!("job {job_id} does not exist"))?;
+                .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
             let mut p = base(
                 format!("run-job {job_id}"),
                 format!(
@@ -44,12 +44,12 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             let job = facts
                 .job
                 .as_ref()
-                .ok_or_else(|| format!("job {job_id} does not exist"))?;
+                .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
             if job.scheduled != pause {
-                return Err(format!(
-                    "job {job_id} is already {}",
-                    if pause { "paused" } else { "scheduled" }
-                ));
+                return Err(PlanError::JobAlready {
+                    job_id: *job_id,
+                    paused: pause,
+                });
             }
             let verb = if pause { "pause-job" } else { "resume-job" };
             let mut p = base(
@@ -81,7 +81,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             let job = facts
                 .job
                 .as_ref()
-                .ok_or_else(|| format!("job {job_id} does not exist"))?;
+                .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
             let mut p = base(
                 format!("set-schedule {job_id} '{}'", every.0),
                 format!(
@@ -106,7 +106,11 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
             undo_job_change(&mut p, ts, job, change);
             p
         }
-        other => return Err(format!("{} is not planned here", other.name())),
+        other => {
+            return Err(PlanError::NotPlannedHere {
+                command: other.name(),
+            })
+        }
     };
     Ok(plan)
 }

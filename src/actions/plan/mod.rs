@@ -12,6 +12,7 @@ use super::{Confirm, Object, Plan, Step};
 
 pub mod apply;
 mod chunks;
+mod error;
 mod indexes;
 mod jobs;
 mod policies;
@@ -19,6 +20,7 @@ mod refresh;
 mod sessions;
 mod settings;
 
+pub use error::{Nothing, PlanError, Unread};
 pub use policies::PolicyKind;
 pub use refresh::{refresh_batches, refresh_window, RefreshWindow};
 
@@ -420,23 +422,27 @@ fn text(s: impl Into<String>) -> Option<String> {
     Some(s.into())
 }
 
-fn relation<'a>(facts: &'a Facts, what: &str) -> Result<&'a Relation, String> {
+fn relation<'a>(facts: &'a Facts, what: &'static str) -> Result<&'a Relation, PlanError> {
     facts
         .relation
         .as_ref()
-        .ok_or_else(|| format!("no {what} resolved"))
+        .ok_or(PlanError::Unresolved { what })
 }
 
-fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &str) -> Result<(), String> {
+fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &'static str) -> Result<(), PlanError> {
     if kinds.contains(&r.kind) {
         Ok(())
     } else {
-        Err(format!("{} is a {}, not a {what}", r.shown(), r.kind))
+        Err(PlanError::WrongKind {
+            object: r.shown(),
+            kind: r.kind,
+            wanted: what,
+        })
     }
 }
 
 /// Builds the plan for `cmd` from what `resolve` read.
-pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     match cmd {
         Command::Refresh { .. }
         | Command::Compress { .. }
@@ -463,9 +469,7 @@ pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
         Command::SetChunkInterval { .. } | Command::SetCompression { .. } => {
             settings::plan(cmd, facts)
         }
-        Command::History | Command::Rollback { .. } => {
-            Err("history and rollback are answered from the journal".into())
-        }
+        Command::History | Command::Rollback { .. } => Err(PlanError::FromJournal),
     }
 }
 
@@ -689,21 +693,35 @@ mod tests {
             "paused as it was"
         );
         let err = plan(&cmd, &facts(Some(rel("hypertable")), None)).unwrap_err();
-        assert!(err.contains("has no retention policy"), "{err}");
+        assert!(
+            matches!(
+                err,
+                PlanError::NoPolicy {
+                    noun: "retention",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn pausing_twice_is_refused_and_resume_undoes_pause() {
         let pause = parse("pause-job 1003").unwrap();
-        assert!(plan(&pause, &facts(None, Some(job(false))))
-            .unwrap_err()
-            .contains("already paused"));
+        assert_eq!(
+            plan(&pause, &facts(None, Some(job(false)))),
+            Err(PlanError::JobAlready {
+                job_id: 1003,
+                paused: true
+            })
+        );
         let p = plan(&pause, &facts(None, Some(job(true)))).unwrap();
         assert_eq!(p.steps[0].params[2].as_deref(), Some("false"));
         assert_eq!(p.inverse.unwrap()[0].params[2].as_deref(), Some("true"));
-        assert!(plan(&pause, &facts(None, None))
-            .unwrap_err()
-            .contains("does not exist"));
+        assert_eq!(
+            plan(&pause, &facts(None, None)),
+            Err(PlanError::NoSuchJob { job_id: 1003 })
+        );
     }
 
     #[test]
@@ -719,14 +737,27 @@ mod tests {
             ["decompress a.c2", "decompress a.c1"]
         );
         f.items.clear();
-        assert!(plan(&cmd, &f).unwrap_err().contains("nothing to do"));
+        assert!(matches!(
+            plan(&cmd, &f),
+            Err(PlanError::NothingToDo(Nothing::NoChunks { .. }))
+        ));
     }
 
     #[test]
     fn kinds_are_checked() {
         let cmd = parse("set-compress-after scn.metrics_daily 7d").unwrap();
         let err = plan(&cmd, &facts(Some(rel("cagg")), None)).unwrap_err();
-        assert!(err.contains("is a cagg, not a hypertable"), "{err}");
+        assert!(
+            matches!(
+                err,
+                PlanError::WrongKind {
+                    kind: RelationKind::Cagg,
+                    wanted: "hypertable",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         let cmd = parse("reindex x").unwrap();
         let mut f = facts(Some(rel("hypertable")), None);
         f.items = vec![chunk("_timescaledb_internal", "_hyper_1_1_chunk", 7)];
@@ -819,14 +850,21 @@ mod tests {
             .sql
             .contains("\"public\".drop_chunks($1::text::oid::regclass"));
         f.impact = Some(impact(0));
-        let err = plan(&cmd, &f).unwrap_err();
+        let err = plan(&cmd, &f).unwrap_err().to_string();
         assert!(
             err.contains("nothing to do: none of the 40 chunks"),
             "{err}"
         );
         let err = plan(&cmd, &facts(Some(rel("index")), None)).unwrap_err();
         assert!(
-            err.contains("not a hypertable or continuous aggregate"),
+            matches!(
+                err,
+                PlanError::WrongKind {
+                    kind: RelationKind::Index,
+                    wanted: "hypertable or continuous aggregate",
+                    ..
+                }
+            ),
             "{err}"
         );
         for bad in [

@@ -89,9 +89,11 @@ impl PolicyKind {
 }
 
 /// The plan for one of the policy commands.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let Some(kind) = PolicyKind::of(cmd) else {
-        return Err(format!("{} is not a policy command", cmd.name()));
+        return Err(PlanError::NotAPolicyCommand {
+            command: cmd.name(),
+        });
     };
     let r = relation(facts, kind.object_noun())?;
     expect_kind(r, kind.applies_to(), kind.object_noun())?;
@@ -132,13 +134,13 @@ fn command_text(cmd: &Command, r: &Relation) -> String {
 
 /// `remove-*-policy`: undone by re-adding it (if_not_exists: replaying an unfinished entry's
 /// undo is harmless) and giving the new job the old one's settings.
-fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Result<Plan, String> {
+fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
     let noun = kind.noun();
-    let prev = facts
-        .job
-        .as_ref()
-        .ok_or_else(|| format!("{} has no {noun} policy", r.shown()))?;
+    let prev = facts.job.as_ref().ok_or_else(|| PlanError::NoPolicy {
+        object: r.shown(),
+        noun,
+    })?;
     let settings = match kind {
         PolicyKind::Refresh => vec![
             config_str(prev, "start_offset"),

@@ -121,11 +121,11 @@ pub(super) fn bound(integer: bool, v: Option<i64>) -> (Option<String>, String) {
     }
 }
 
-pub(super) fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, String> {
-    let f = facts
-        .refresh
-        .as_ref()
-        .ok_or_else(|| format!("the continuous aggregate {} was not read", r.shown()))?;
+pub(super) fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
+    let f = facts.refresh.as_ref().ok_or_else(|| PlanError::NotRead {
+        part: Unread::ContinuousAggregate,
+        object: r.shown(),
+    })?;
     let w = refresh_window(f);
     let shown = |v| bound(f.integer_time, v).1;
     let batches = refresh_batches(&w, f);

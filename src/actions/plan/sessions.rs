@@ -52,29 +52,31 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let (pid, terminate) = match cmd {
         Command::CancelBackend { pid } => (*pid, false),
         Command::TerminateBackend { pid } => (*pid, true),
-        other => return Err(format!("{} is not a session command", other.name())),
+        other => {
+            return Err(PlanError::NotASessionCommand {
+                command: other.name(),
+            })
+        }
     };
     let s = facts
         .session
         .as_ref()
-        .ok_or_else(|| format!("no session with pid {pid} (it ended, or is on another server)"))?;
+        .ok_or(PlanError::NoSuchSession { pid })?;
     if s.is_self {
-        return Err(format!("pid {pid} is hypertop's own planning session"));
+        return Err(PlanError::OwnSession { pid });
     }
     let Some(started) = s.backend_start.clone() else {
-        return Err(format!(
-            "pid {pid}'s start is not visible to this role: hypertop signals only a session it can tell from a later one given the same pid"
-        ));
+        return Err(PlanError::StartHidden { pid });
     };
     if !signalable(&s.backend_type) {
-        return Err(format!(
-            "pid {pid} is PostgreSQL's or TimescaleDB's {}: hypertop signals sessions, job workers and autovacuum only",
-            if s.backend_type.is_empty() { "process" } else { &s.backend_type }
-        ));
+        return Err(PlanError::NotSignalable {
+            pid,
+            backend_type: s.backend_type.clone(),
+        });
     }
     let who = format!(
         "pid {pid} ({}@{}, {}{})",

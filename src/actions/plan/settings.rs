@@ -10,7 +10,7 @@ const MIN_CHUNK_SECONDS: f64 = 60.0;
 const MAX_CHUNK_SECONDS: f64 = 10.0 * 365.25 * 86_400.0;
 
 /// The plan for set-chunk-interval or set-compression.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let r = relation(facts, "hypertable")?;
     expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
     match cmd {
@@ -18,7 +18,9 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, String> {
         Command::SetCompression {
             segmentby, orderby, ..
         } => compression(cmd, r, facts, segmentby.as_deref(), orderby.as_deref()),
-        _ => Err(format!("{} is not a settings command", cmd.name())),
+        _ => Err(PlanError::NotASettingsCommand {
+            command: cmd.name(),
+        }),
     }
 }
 
@@ -27,11 +29,14 @@ fn chunk_interval(
     r: &Relation,
     facts: &Facts,
     wanted: &Interval,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let now = facts
         .chunk_interval
         .as_ref()
-        .ok_or_else(|| format!("the chunk interval of {} was not read", r.shown()))?;
+        .ok_or_else(|| PlanError::NotRead {
+            part: Unread::ChunkInterval,
+            object: r.shown(),
+        })?;
     let shown = |i: &str| match now.integer_time {
         true => format!("{i} (units of {})", crate::format::ident(&now.column)),
         false => crate::format::interval(i),
@@ -41,25 +46,22 @@ fn chunk_interval(
         .then(|| crate::format::interval_seconds(&wanted.0))
         .flatten();
     if let Some(s) = seconds.filter(|s| *s < MIN_CHUNK_SECONDS) {
-        return Err(format!(
-            "a chunk interval of {} makes a chunk every {}: give at least a minute (chunks are sized so the ones being written fit a quarter of memory: hours or days, usually)",
-            wanted.0,
-            if s < 1.0 { "fraction of a second".to_string() } else { crate::format::seconds(s) }
-        ));
+        return Err(PlanError::ChunkIntervalTooSmall {
+            wanted: wanted.0.clone(),
+            seconds: s,
+        });
     }
     if let Some(s) = seconds.filter(|s| *s > MAX_CHUNK_SECONDS) {
-        return Err(format!(
-            "a chunk interval of {} ({}) puts years of data in one chunk, which retention and compression then treat as one: give at most 10 years",
-            wanted.0,
-            crate::format::seconds(s)
-        ));
+        return Err(PlanError::ChunkIntervalTooLarge {
+            wanted: wanted.0.clone(),
+            seconds: s,
+        });
     }
     if crate::format::interval(&now.interval) == crate::format::interval(&wanted.0) {
-        return Err(format!(
-            "the chunk interval of {} is {} already",
-            r.shown(),
-            shown(&now.interval)
-        ));
+        return Err(PlanError::ChunkIntervalAlready {
+            object: r.shown(),
+            shown: shown(&now.interval),
+        });
     }
     let mut p = Plan::new(
         cmd.to_string(),
@@ -113,16 +115,18 @@ fn compression(
     facts: &Facts,
     segmentby: Option<&str>,
     orderby: Option<&str>,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let now = facts
         .compression
         .as_ref()
-        .ok_or_else(|| format!("the compression settings of {} were not read", r.shown()))?;
+        .ok_or_else(|| PlanError::NotRead {
+            part: Unread::CompressionSettings,
+            object: r.shown(),
+        })?;
     let read = |seg: &str, ord: &str| {
         apply::CompressionColumns::read(seg, ord, &facts.columns, &r.shown())
     };
-    let have = read(&now.segmentby, &now.orderby)
-        .map_err(|why| format!("the compression settings as they are: {why}"))?;
+    let have = read(&now.segmentby, &now.orderby).map_err(PlanError::ColumnsAsTheyAre)?;
     let want = read(
         segmentby.unwrap_or(&now.segmentby),
         orderby.unwrap_or(&now.orderby),
@@ -141,20 +145,18 @@ fn compression(
         s => s.to_string(),
     };
     if now.enabled && want == have {
-        return Err(format!(
-            "{} is compressed with segmentby {} and orderby {} already",
-            r.shown(),
-            said(&now_segmentby),
-            said(&now_orderby)
-        ));
+        return Err(PlanError::CompressionAlready {
+            object: r.shown(),
+            segmentby: said(&now_segmentby),
+            orderby: said(&now_orderby),
+        });
     }
     if now.compressed_chunks > 0 && !now.per_chunk {
-        return Err(format!(
-            "this TimescaleDB keeps one set of compression settings for every chunk and refuses a change while {} chunks of {} are compressed: decompress {} first, then set-compression, then compress it again",
-            now.compressed_chunks,
-            r.shown(),
-            crate::format::qualified_escaped(&r.schema, &r.name)
-        ));
+        return Err(PlanError::CompressedChunks {
+            object: r.shown(),
+            chunks: now.compressed_chunks,
+            escaped: crate::format::qualified_escaped(&r.schema, &r.name),
+        });
     }
     let summary = match now.enabled {
         true => format!(
@@ -251,6 +253,7 @@ fn settings_steps(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actions::columns::{ColumnsError, ListFault};
     use crate::actions::parse::parse;
 
     fn facts(compression: Option<CompressionNow>, interval: Option<ChunkInterval>) -> Facts {
@@ -304,7 +307,9 @@ mod tests {
             if let Command::SetChunkInterval { interval, .. } = &mut cmd {
                 interval.0 = given.into();
             }
-            let e = plan(&cmd, &facts(None, Some(week()))).unwrap_err();
+            let e = plan(&cmd, &facts(None, Some(week())))
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(why), "{given}: {e}");
         }
         // the same interval again is nothing to do
@@ -351,7 +356,13 @@ mod tests {
             let cmd = parse(bad).unwrap();
             let e = plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap_err();
             assert!(
-                e.contains("cannot be part of a column list") || e.contains("has no column"),
+                matches!(
+                    e,
+                    PlanError::Columns(ColumnsError::List {
+                        fault: ListFault::Character(_),
+                        ..
+                    }) | PlanError::Columns(ColumnsError::NoColumn { .. })
+                ),
                 "{bad}: {e}"
             );
         }
@@ -407,7 +418,10 @@ mod tests {
     fn a_version_with_one_setting_for_all_chunks_asks_to_decompress_first() {
         let cmd = parse("set-compression x segmentby=device").unwrap();
         let e = plan(&cmd, &facts(Some(settings(false, 3)), None)).unwrap_err();
-        assert!(e.contains("decompress"), "{e}");
+        assert!(
+            matches!(e, PlanError::CompressedChunks { chunks: 3, .. }),
+            "{e}"
+        );
         // nothing compressed: allowed there too
         assert!(plan(&cmd, &facts(Some(settings(false, 0)), None)).is_ok());
         // the settings it has already: nothing to do

@@ -5,7 +5,9 @@ use tokio_postgres::Client;
 use super::*;
 
 /// The continuous aggregates built on another one, as a policy file names them.
-pub async fn hierarchical(client: &Client) -> Result<std::collections::BTreeSet<String>, String> {
+pub async fn hierarchical(
+    client: &Client,
+) -> Result<std::collections::BTreeSet<String>, ResolveError> {
     Ok(client
         .query(sql!("hierarchical_caggs.sql"), &[])
         .await
@@ -21,7 +23,7 @@ pub async fn hierarchical(client: &Client) -> Result<std::collections::BTreeSet<
 }
 
 /// A relation's columns, as its catalog names them.
-pub(super) async fn columns(client: &Client, r: &Relation) -> Result<Vec<String>, String> {
+pub(super) async fn columns(client: &Client, r: &Relation) -> Result<Vec<String>, ResolveError> {
     Ok(client
         .query(sql!("columns.sql"), &[&r.regclass()])
         .await
@@ -41,7 +43,7 @@ pub async fn apply_facts(
     have: &[crate::model::policies::RelationPolicies],
     want: &crate::policy::PolicyFile,
     drift: &[crate::policy::Drift],
-) -> Result<crate::actions::plan::apply::ApplyFacts, String> {
+) -> Result<crate::actions::plan::apply::ApplyFacts, ResolveError> {
     use crate::policy::{DriftKind, Part};
     let mut f = crate::actions::plan::apply::ApplyFacts {
         ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),

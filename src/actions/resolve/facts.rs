@@ -352,7 +352,7 @@ pub async fn facts(
                     .map(|t| crate::releases::known_bugs(&t.version))
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|b| b.what.contains("merging"))
+                    .filter(|b| b.area == crate::releases::BugArea::Merging)
                     .map(|b| {
                         format!(
                             "TimescaleDB {} has a known bug here: {} (#{}, fixed in {}): upgrade first",

@@ -29,13 +29,74 @@ pub enum ResolveError {
     LockTimeout(String),
     /// Anything else: a name that means nothing or many things, a bad value, a failed read.
     Refused(String),
+    /// A value of the command that is not what the object takes (a bare number where an
+    /// interval is meant).
+    Parse(crate::actions::parse::ParseError),
+    /// An interval of a policy file (at `place`) that is not one as the palette reads it.
+    Interval {
+        place: String,
+        error: crate::actions::parse::ParseError,
+    },
+    /// An interval of a policy file the server refuses (its error).
+    NotAnInterval {
+        place: String,
+        given: String,
+        error: Box<ResolveError>,
+    },
+    /// An interval of a policy file that is negative, or zero where it must be positive.
+    NotPositive {
+        place: String,
+        value: String,
+        negative: bool,
+        zero_ok: bool,
+    },
+    /// A refresh window of integers on a continuous aggregate with time.
+    WindowNotTime { object: String, bound: i64 },
+    /// A refresh window of times on a continuous aggregate with integer time.
+    WindowNotInteger { object: String, bound: String },
 }
 
 impl std::fmt::Display for ResolveError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::LockTimeout(text) | Self::Refused(text) => f.write_str(text),
+            Self::Parse(e) => e.fmt(f),
+            Self::Interval { place, error } => write!(f, "{place}: {error}"),
+            Self::NotAnInterval {
+                place,
+                given,
+                error,
+            } => write!(f, "{place}: '{given}' is not an interval: {error}"),
+            Self::NotPositive {
+                place,
+                value,
+                negative,
+                zero_ok,
+            } => write!(
+                f,
+                "{place}: '{value}' is {}: give a {} interval (e.g. 6h, 7days, '1 day 2 hours')",
+                if *negative { "negative" } else { "zero" },
+                if *zero_ok { "non-negative" } else { "positive" }
+            ),
+            Self::WindowNotTime { object, bound } => {
+                write!(
+                    f,
+                    "{object} has time, not integers: give times, not {bound}"
+                )
+            }
+            Self::WindowNotInteger { object, bound } => write!(
+                f,
+                "{object} has integer time: give integer bounds, not '{bound}'"
+            ),
         }
+    }
+}
+
+impl std::error::Error for ResolveError {}
+
+impl From<crate::actions::parse::ParseError> for ResolveError {
+    fn from(e: crate::actions::parse::ParseError) -> Self {
+        Self::Parse(e)
     }
 }
 

@@ -13,20 +13,23 @@ pub async fn normalize_intervals(
     client: &Client,
     file: &mut crate::policy::PolicyFile,
     written: bool,
-) -> Result<(), String> {
+) -> Result<(), ResolveError> {
     use crate::policy::IntervalUse;
     let mut slots = crate::policy::intervals_mut(file);
     if written {
         for slot in slots.iter_mut() {
-            let i = crate::actions::parse::interval(slot.value)
-                .map_err(|e| format!("{}: {e}", slot.place))?;
+            let i = crate::actions::parse::interval(slot.value).map_err(|error| {
+                ResolveError::Interval {
+                    place: slot.place.to_string(),
+                    error,
+                }
+            })?;
             // A number threshold is a TOML number, not a string: "90" would be 90 seconds.
             if i.integer().is_some() {
-                return Err(format!(
-                    "{}: {}",
-                    slot.place,
-                    crate::actions::parse::no_unit(&i.0)
-                ));
+                return Err(ResolveError::Interval {
+                    place: slot.place.to_string(),
+                    error: crate::actions::parse::no_unit(&i.0),
+                });
             }
             *slot.value = i.0;
         }
@@ -48,26 +51,25 @@ pub async fn normalize_intervals(
             // Which one: the first the server refuses on its own.
             for (slot, g) in slots.iter().zip(&given) {
                 if let Err(one) = read(vec![g.clone()]).await {
-                    return Err(format!(
-                        "{}: '{g}' is not an interval: {}",
-                        slot.place,
-                        db(one)
-                    ));
+                    return Err(ResolveError::NotAnInterval {
+                        place: slot.place.to_string(),
+                        given: g.clone(),
+                        error: Box::new(db(one)),
+                    });
                 }
             }
-            return Err(db(e).into());
+            return Err(db(e));
         }
     };
     for (slot, (n, sign)) in slots.iter_mut().zip(normalised) {
         let zero_ok = slot.used_as == IntervalUse::Offset;
         if written && (sign < 0 || (sign == 0 && !zero_ok)) {
-            return Err(format!(
-                "{}: '{}' is {}: give a {} interval (e.g. 6h, 7days, '1 day 2 hours')",
-                slot.place,
-                slot.value,
-                if sign < 0 { "negative" } else { "zero" },
-                if zero_ok { "non-negative" } else { "positive" }
-            ));
+            return Err(ResolveError::NotPositive {
+                place: slot.place.to_string(),
+                value: slot.value.to_string(),
+                negative: sign < 0,
+                zero_ok,
+            });
         }
         *slot.value = n;
     }
@@ -115,18 +117,18 @@ pub(super) async fn refresh_facts(
     };
     let mut given = None;
     if let Some((a, b)) = window {
-        let read = |w: &WindowBound| -> Result<Option<i64>, String> {
+        let read = |w: &WindowBound| -> Result<Option<i64>, ResolveError> {
             match w {
                 WindowBound::Open => Ok(None),
                 WindowBound::Int(n) if integer_time => Ok(Some(*n)),
-                WindowBound::Int(n) => Err(format!(
-                    "{} has time, not integers: give times, not {n}",
-                    r.shown()
-                )),
-                WindowBound::Time(t) if integer_time => Err(format!(
-                    "{} has integer time: give integer bounds, not '{t}'",
-                    r.shown()
-                )),
+                WindowBound::Int(n) => Err(ResolveError::WindowNotTime {
+                    object: r.shown(),
+                    bound: *n,
+                }),
+                WindowBound::Time(t) if integer_time => Err(ResolveError::WindowNotInteger {
+                    object: r.shown(),
+                    bound: t.clone(),
+                }),
                 WindowBound::Time(_) => Ok(Some(0)),
             }
         };

@@ -41,17 +41,17 @@ impl AppState {
     }
 
     /// The plan (or why there is none) for the command being planned.
-    pub fn on_planned(&mut self, result: Result<Plan, String>) {
+    pub fn on_planned(&mut self, result: Result<Plan, crate::actions::runner::PlanningError>) {
         let Modal::Planning(line) = &self.modal else {
             return; // closed meanwhile
         };
         self.modal = match result {
             Ok(plan) => Modal::Confirm(Box::new(ConfirmState::new(plan))),
-            Err(e) => Message::modal(format!("Cannot plan: {line}"), vec![e], true),
+            Err(e) => Message::modal(format!("Cannot plan: {line}"), vec![e.to_string()], true),
         };
     }
 
-    pub fn on_history(&mut self, result: Result<Vec<String>, String>) {
+    pub fn on_history(&mut self, result: Result<Vec<String>, crate::app::update::HistoryError>) {
         if !matches!(self.modal, Modal::Planning(_)) {
             return;
         }
@@ -62,7 +62,7 @@ impl AppState {
                 false,
             ),
             Ok(lines) => Message::newest_last("History (newest last)", lines),
-            Err(e) => Message::modal("History", vec![e], true),
+            Err(e) => Message::modal("History", vec![e.to_string()], true),
         };
     }
 

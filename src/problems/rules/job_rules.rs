@@ -34,7 +34,6 @@ pub(super) fn jobs(
             .map(|j| (severity(j), j)),
     );
     let folded: HashSet<i32> = folds.values().flatten().map(|j| j.job_id).collect();
-    let mut add = adder(out);
     for j in jobs {
         // made only for a job with a problem: most have none, and each answer finds them again
         let object = || {
@@ -55,7 +54,7 @@ pub(super) fn jobs(
                 .as_deref()
                 .map(|e| format!(": {e}"))
                 .unwrap_or_default();
-            add(
+            adder(out)(
                 severity,
                 ProblemKind::JobFailing,
                 object(),
@@ -69,7 +68,7 @@ pub(super) fn jobs(
             );
         }
         if let Some(long) = running_long(j, limits, now) {
-            add(
+            adder(out)(
                 Severity::Warning,
                 ProblemKind::JobRunningLong,
                 object(),
@@ -79,7 +78,7 @@ pub(super) fn jobs(
             );
         }
         if !j.scheduled && j.kind != "custom" {
-            add(
+            adder(out)(
                 Severity::Warning,
                 ProblemKind::PolicyPaused,
                 object(),
@@ -93,23 +92,28 @@ pub(super) fn jobs(
                 .next_start
                 .map(|t| format::ago(t, now))
                 .unwrap_or_default();
-            let starved = match (j.next_start, j.schedule_seconds) {
-                (Some(t), Some(every)) if (now - t).as_seconds_f64() > every => {
-                    " and has missed at least one whole run (starved)"
-                }
-                _ => "",
-            };
-            add(
-                Severity::Warning,
-                ProblemKind::JobOverdue,
-                object(),
-                format!("next start was {late}{starved}"),
-                id,
-                j.next_start.map_or(0.0, |t| (now - t).as_seconds_f64()),
+            let starved = matches!(
+                (j.next_start, j.schedule_seconds),
+                (Some(t), Some(every)) if (now - t).as_seconds_f64() > every
             );
+            let said = if starved {
+                " and has missed at least one whole run (starved)"
+            } else {
+                ""
+            };
+            out.put(Problem {
+                starved,
+                ..problem(
+                    Severity::Warning,
+                    ProblemKind::JobOverdue,
+                    object(),
+                    format!("next start was {late}{said}"),
+                    id,
+                    j.next_start.map_or(0.0, |t| (now - t).as_seconds_f64()),
+                )
+            });
         }
     }
-    drop(add);
     out.extend(
         folds
             .into_iter()

@@ -50,17 +50,30 @@ pub(super) fn adder(
     out: &mut impl Put,
 ) -> impl FnMut(Severity, ProblemKind, String, String, Subject, f64) + '_ {
     |severity, kind, object, message, subject, magnitude| {
-        out.put(Problem {
-            severity,
-            kind,
-            object,
-            message,
-            chain: Vec::new(),
-            root: None,
-            subject,
-            magnitude,
-            action: None,
-        })
+        out.put(problem(severity, kind, object, message, subject, magnitude))
+    }
+}
+
+/// A rule's problem: no chain, root or action yet.
+pub(super) fn problem(
+    severity: Severity,
+    kind: ProblemKind,
+    object: String,
+    message: String,
+    subject: Subject,
+    magnitude: f64,
+) -> Problem {
+    Problem {
+        severity,
+        kind,
+        object,
+        message,
+        chain: Vec::new(),
+        root: None,
+        subject,
+        magnitude,
+        action: None,
+        starved: false,
     }
 }
 
@@ -450,6 +463,7 @@ fn holes(input: &Inputs, c: &crate::model::caggs::Cagg, out: &mut Found) {
             subject: Subject::relation(&c.schema, &c.name),
             magnitude: (h.to - h.from) as f64,
             action: None,
+            starved: false,
         };
         p.action = Some(format!(
             "refresh {} {} {}",

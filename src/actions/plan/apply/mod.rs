@@ -44,7 +44,7 @@ pub fn plan_apply(
     want: &PolicyFile,
     drift: &[Drift],
     facts: &ApplyFacts,
-) -> Result<Plan, String> {
+) -> Result<Plan, PlanError> {
     let ts = facts.ts.as_str();
     let cs = facts.columnstore;
     let vars = [("ts", ts)];
@@ -108,7 +108,12 @@ pub fn plan_apply(
                     |seg: &str, ord: &str| CompressionColumns::read(seg, ord, columns, &r.shown());
                 let want = match settings(&c.segmentby.join(", "), &c.orderby.join(", ")) {
                     Ok(w) => w,
-                    Err(why) => return Err(format!("{}: compression: {why}", d.relation)),
+                    Err(error) => {
+                        return Err(PlanError::FileColumns {
+                            relation: d.relation.to_string(),
+                            error,
+                        })
+                    }
                 };
                 steps.push(set_compression(
                     format!("{} settings of {}", cs.noun(), r.shown()),
@@ -121,8 +126,10 @@ pub fn plan_apply(
                         Some((seg, ord)) => set_compression(
                             format!("{} settings of {} back", cs.noun(), r.shown()),
                             &target,
-                            &settings(&seg, &ord)
-                                .map_err(|why| format!("{}: compression now: {why}", d.relation))?,
+                            &settings(&seg, &ord).map_err(|error| PlanError::CurrentColumns {
+                                relation: d.relation.to_string(),
+                                error,
+                            })?,
                             cs,
                         ),
                         None => Step::on_object(
@@ -462,8 +469,8 @@ pub fn plan_apply(
     }
     if steps.is_empty() {
         return Err(match warnings.is_empty() {
-            true => "nothing to do: the database has the file's policies".into(),
-            false => format!("nothing apply can do: {}", warnings.join("; ")),
+            true => PlanError::NothingToDo(Nothing::PoliciesAsInFile),
+            false => PlanError::NothingApplyCanDo { warnings },
         });
     }
     let mut p = Plan::new(
@@ -609,7 +616,7 @@ impl CompressionColumns {
         orderby: &str,
         columns: &[String],
         table: &str,
-    ) -> Result<CompressionColumns, String> {
+    ) -> Result<CompressionColumns, crate::actions::columns::ColumnsError> {
         use crate::actions::columns;
         let c = CompressionColumns {
             segmentby: columns::segmentby(segmentby)?,
@@ -746,7 +753,9 @@ mod tests {
         assert!(p.steps[0]
             .sql
             .contains("compress_created_before => $2::text::interval"));
-        let refused = plan_apply("f", &by_creation, &d, &facts(false)).unwrap_err();
+        let refused = plan_apply("f", &by_creation, &d, &facts(false))
+            .unwrap_err()
+            .to_string();
         assert!(
             refused.contains("no policies by creation time"),
             "{refused}"
