@@ -1324,7 +1324,7 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
     cmd.arg("--targets").arg(&file);
     let p = pty::Pty::spawn_sized(cmd, 160, 60);
-    let connected = wait_for(&p, "0 not connected", Duration::from_secs(120));
+    let connected = wait_for(&p, "· 0 not connected", Duration::from_secs(120));
     std::thread::sleep(Duration::from_secs(5));
     let pid = p.child.id();
     let c0 = cpu_seconds(pid);
