@@ -1,7 +1,7 @@
 //! The flight recorder: what each read saw, kept in a local store (`store`: one SQLite file
 //! per monitored database, `place` says where), within bounds of age and size (`bounds`), and
 //! printed back as `snapshot` printed it then (`snapshot --at`, `when` reads the time asked).
-
+//! `daemon` is `hypertop record`.
 //!
 //! A frame holds the `snapshot --json` document's top-level sections, each as the compact JSON
 //! that `snapshot` serialized (so what is printed back is those very values), and the text
@@ -9,8 +9,10 @@
 //! relative to the time of the read).
 
 pub mod bounds;
+pub mod daemon;
 pub mod place;
 pub mod store;
+pub mod when;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
