@@ -58,6 +58,13 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+fn newer(path: &Path, version: i64) -> String {
+    format!(
+        "the recording {} has schema version {version}, newer than this hypertop's ({SCHEMA_VERSION}): read it with a newer hypertop",
+        path.display()
+    )
+}
+
 /// An SQLite error as said to a user: which recording, doing what.
 fn err<'a>(path: &'a Path, what: &'a str) -> impl Fn(rusqlite::Error) -> String + 'a {
     move |e| format!("the recording {}: {what}: {e}", path.display())
@@ -95,7 +102,10 @@ impl Store {
                     .map_err(|e| format!("cannot make {} private: {e}", path.display()))?;
             }
         }
-        Self::open_with(path, bounds, OpenFlags::SQLITE_OPEN_READ_WRITE)
+        let mut store = Self::open_with(path, bounds)?;
+        store.write_ahead()?;
+        store.migrate()?;
+        Ok(store)
     }
 
     /// Opens an existing recording to read it; None when there is none.
@@ -111,42 +121,69 @@ impl Store {
             }
             Ok(_) => {}
         }
-        // Read-write: a reader of a WAL database maps its -shm file, which it may create.
-        Self::open_with(path, Bounds::default(), OpenFlags::SQLITE_OPEN_READ_WRITE).map(Some)
+        let store = Self::open_with(path, Bounds::default())?;
+        // A reader takes no write lock: a file whose schema a writer has yet to create (or is
+        // creating) holds nothing yet.
+        match store.version()? {
+            0 => Ok(None),
+            SCHEMA_VERSION => Ok(Some(store)),
+            v => Err(newer(path, v)),
+        }
     }
 
-    fn open_with(path: &Path, bounds: Bounds, flags: OpenFlags) -> Result<Store, String> {
-        let flags = flags | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+    /// A writer's settings of the file (each takes a lock: only where they change something,
+    /// so that a writer opening waits for no other's transaction).
+    fn write_ahead(&self) -> Result<(), String> {
+        let (conn, path) = (&self.conn, self.path.as_path());
+        if self.version()? == 0 {
+            // before any table exists: freed pages can then be given back to the file system
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+                .map_err(err(path, "auto_vacuum"))?;
+        }
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .map_err(err(path, "journal_mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            let mode: String = conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+                .map_err(err(path, "journal_mode"))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(format!(
+                    "the recording {}: cannot use write-ahead logging (journal mode {mode})",
+                    path.display()
+                ));
+            }
+        }
+        // the -wal file is cut back to this after a checkpoint
+        conn.pragma_update(None, "journal_size_limit", 4 << 20)
+            .map_err(err(path, "journal_size_limit"))
+    }
+
+    fn version(&self) -> Result<i64, String> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err(&self.path, "cannot read the schema version"))
+    }
+
+    /// Read-write for readers too: a reader of a WAL database maps its -shm file, which it may
+    /// create (as root, SQLite gives it the database file's owner).
+    fn open_with(path: &Path, bounds: Bounds) -> Result<Store, String> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
         let conn = Connection::open_with_flags(path, flags).map_err(err(path, "cannot open"))?;
         conn.busy_timeout(BUSY_WAIT)
             .map_err(err(path, "busy_timeout"))?;
-        // Before any table exists: freed pages can then be given back to the file system.
-        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
-            .map_err(err(path, "auto_vacuum"))?;
-        let mode: String = conn
-            .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-            .map_err(err(path, "journal_mode"))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            return Err(format!(
-                "the recording {}: cannot use write-ahead logging (journal mode {mode})",
-                path.display()
-            ));
-        }
         // WAL with NORMAL: a crash may lose the last frames, never the file's consistency.
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err(path, "synchronous"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(err(path, "foreign_keys"))?;
-        // The -wal file is cut back to this after a checkpoint.
-        conn.pragma_update(None, "journal_size_limit", 4 << 20)
-            .map_err(err(path, "journal_size_limit"))?;
-        let mut store = Store {
+        Ok(Store {
             conn,
             path: path.to_path_buf(),
             bounds,
-        };
-        store.migrate()?;
-        Ok(store)
+        })
     }
 
     /// Creates the schema in a new file, in one transaction (two writers may create the same
@@ -162,17 +199,13 @@ impl Store {
             .map_err(err(&path, "cannot read the schema version"))?;
         match version {
             0 => {
-                tx.execute_batch(SCHEMA).map_err(err(&path, "cannot create the schema"))?;
+                tx.execute_batch(SCHEMA)
+                    .map_err(err(&path, "cannot create the schema"))?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)
                     .map_err(err(&path, "user_version"))?;
             }
             SCHEMA_VERSION => {}
-            v => {
-                return Err(format!(
-                    "the recording {} has schema version {v}, newer than this hypertop's ({SCHEMA_VERSION}): read it with a newer hypertop",
-                    path.display()
-                ))
-            }
+            v => return Err(newer(&path, v)),
         }
         tx.commit().map_err(err(&path, "cannot commit"))
     }

@@ -393,3 +393,24 @@ fn a_killed_writer_leaves_a_readable_store() {
         assert!(f.sections[4].1.starts_with(&format!("\"k{n}y")));
     }
 }
+
+/// Reading takes no write lock: a reader is served while a writer holds its transaction, and a
+/// file with no schema yet reads as nothing recorded.
+#[test]
+fn a_reader_does_not_wait_for_a_writer() {
+    let dir = temp();
+    let path = dir.path().join("r.sqlite");
+    std::fs::write(&path, b"").unwrap();
+    assert!(Store::open(&path).unwrap().is_none(), "no schema yet");
+    let mut store = Store::create(&path, Bounds::default()).unwrap();
+    store.append(&frame(1, 5, "r")).unwrap();
+    let writer = rusqlite::Connection::open(&path).unwrap();
+    writer
+        .execute_batch("BEGIN IMMEDIATE; DELETE FROM frame;")
+        .unwrap();
+    let started = std::time::Instant::now();
+    let reader = Store::open(&path).unwrap().unwrap();
+    assert_eq!(reader.times().unwrap().len(), 1, "the last committed state");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    writer.execute_batch("ROLLBACK").unwrap();
+}

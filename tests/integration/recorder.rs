@@ -172,3 +172,79 @@ fn snapshot_at_replays_each_moment_of_a_recording() {
     let bytes = std::fs::metadata(&files[0]).unwrap().len();
     eprintln!("two frames of the scenario: {bytes} bytes");
 }
+
+/// The file `record` writes for `conninfo`'s database under `state`.
+fn recording(state: &std::path::Path, conninfo: &str) -> std::path::PathBuf {
+    let port = conninfo
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix("port="))
+        .unwrap();
+    hypertop::recorder::place::file_in(
+        &state.join("hypertop/record"),
+        "127.0.0.1",
+        port,
+        "postgres",
+    )
+}
+
+fn frames(path: &std::path::Path) -> usize {
+    hypertop::recorder::store::Store::open(path)
+        .unwrap()
+        .map_or(0, |s| s.times().unwrap().len())
+}
+
+/// Starts `record --every 1s` and waits until it has written `n` frames more than `had`.
+fn recording_until(
+    conninfo: &str,
+    state: &std::path::Path,
+    had: usize,
+    n: usize,
+) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["record", "--every", "1s", conninfo])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env_remove("PGHOST")
+        .env_remove("PGPORT")
+        .env("XDG_STATE_HOME", state)
+        .spawn()
+        .unwrap();
+    let path = recording(state, conninfo);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while frames(&path) < had + n {
+        assert!(std::time::Instant::now() < deadline, "no frames in 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child
+}
+
+/// The daemon ends at SIGTERM with status 0; killed outright, it leaves a store that opens and
+/// prints its last frame.
+#[test]
+fn record_ends_at_sigterm_and_survives_sigkill() {
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let conninfo = engine.conninfo();
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+    let path = recording(state, &conninfo);
+
+    let mut child = recording_until(&conninfo, state, 0, 2);
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let after_term = frames(&path);
+    assert!(after_term >= 2);
+
+    let mut child = recording_until(&conninfo, state, after_term, 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after_kill = frames(&path);
+    assert!(after_kill >= after_term + 2, "{after_term} {after_kill}");
+    let out = ok(&hypertop(&["snapshot", "--at", "0s", &conninfo], state));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["hypertables"].as_array().is_some_and(|h| !h.is_empty()),
+        "{v}"
+    );
+}
