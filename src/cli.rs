@@ -76,14 +76,17 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("\"{s}\": a size of at least 1MiB is needed"))
 }
 
-/// `record`'s interval: at least a second.
+/// `record`'s shortest interval.
+pub const MIN_RECORD_EVERY: Duration = Duration::from_secs(1);
+/// The shortest a recording may keep frames.
+pub const MIN_RECORD_AGE: Duration = Duration::from_secs(60);
+
 fn parse_every(s: &str) -> Result<Duration, String> {
-    duration_at_least(s, Duration::from_secs(1))
+    duration_at_least(s, MIN_RECORD_EVERY)
 }
 
-/// How long a recording keeps frames: at least a minute.
 fn parse_max_age(s: &str) -> Result<Duration, String> {
-    duration_at_least(s, Duration::from_secs(60))
+    duration_at_least(s, MIN_RECORD_AGE)
 }
 
 fn parse_refresh(s: &str) -> Result<Duration, String> {
@@ -257,9 +260,9 @@ pub enum Sub {
         /// Connection string, URL or database name
         #[arg(value_name = "CONNINFO")]
         conninfo: Option<String>,
-        /// Between reads
-        #[arg(long, value_name = "DURATION", value_parser = parse_every, default_value = "60s")]
-        every: Duration,
+        /// Between reads (default 60s)
+        #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+        every: Option<Duration>,
         /// Record one frame and exit
         #[arg(long)]
         once: bool,

@@ -369,27 +369,21 @@ async fn run(cli: Cli) -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
-        Some(Sub::Record {
-            every,
-            once,
-            max_age,
-            max_size,
-            ..
-        }) => {
+        Some(Sub::Record { once, .. }) => {
             let r = connector.resolved();
             let Some(dir) = hypertop::recorder::place::record_dir() else {
                 return fail("no home directory: set XDG_STATE_HOME or HOME".into(), 1);
             };
             let path = hypertop::recorder::place::file_in(&dir, r.host(), r.port(), r.dbname());
             let mut bounds = hypertop::recorder::bounds::Bounds::default();
-            if let Some(age) = max_age {
-                bounds = bounds.with_max_age(*age);
+            if let Some(age) = settings.record_max_age {
+                bounds = bounds.with_max_age(age);
             }
-            if let Some(bytes) = max_size {
-                bounds.max_bytes = *bytes;
+            if let Some(bytes) = settings.record_max_size {
+                bounds.max_bytes = bytes;
             }
             let opts = hypertop::recorder::daemon::Options {
-                every: *every,
+                every: settings.record_every,
                 once: *once,
                 bounds,
                 limits: settings.limits,
