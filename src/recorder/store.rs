@@ -319,18 +319,7 @@ impl Store {
             .optional()
             .map_err(err(&path, "prune"))?;
         gone.retain(|id| Some(*id) != newest);
-        {
-            let mut delete = tx
-                .prepare_cached("DELETE FROM frame WHERE id = ?1")
-                .map_err(err(&path, "prune"))?;
-            for id in &gone {
-                delete
-                    .execute([id])
-                    .map_err(err(&path, "cannot drop a frame"))?;
-            }
-        }
-        let orphans = "DELETE FROM body WHERE NOT EXISTS (SELECT 1 FROM section WHERE section.body = body.id)";
-        tx.execute(orphans, []).map_err(err(&path, "prune"))?;
+        drop_frames(&tx, &gone).map_err(err(&path, "cannot drop a frame"))?;
         // then the oldest, a twentieth of the frames at a time, until the pages in use fit
         loop {
             let used = used_bytes(&tx).map_err(err(&path, "prune"))?;
@@ -341,12 +330,17 @@ impl Store {
                 break;
             }
             let n = (frames / 20).clamp(1, frames - 1);
-            tx.execute(
-                "DELETE FROM frame WHERE id IN (SELECT id FROM frame ORDER BY at_ms, id LIMIT ?1)",
-                [n],
-            )
-            .map_err(err(&path, "cannot drop a frame"))?;
-            tx.execute(orphans, []).map_err(err(&path, "prune"))?;
+            let oldest: Vec<i64> = {
+                let mut q = tx
+                    .prepare_cached("SELECT id FROM frame ORDER BY at_ms, id LIMIT ?1")
+                    .map_err(err(&path, "prune"))?;
+                let rows = q
+                    .query_map([n], |r| r.get(0))
+                    .map_err(err(&path, "prune"))?;
+                rows.collect::<Result<_, _>>()
+                    .map_err(err(&path, "prune"))?
+            };
+            drop_frames(&tx, &oldest).map_err(err(&path, "cannot drop a frame"))?;
         }
         tx.execute(
             "INSERT INTO meta (key, value) VALUES ('pruned_at_ms', ?1)
@@ -420,6 +414,28 @@ impl Store {
             .query_row("SELECT count(*) FROM body", [], |r| r.get(0))
             .map_err(err(&self.path, "cannot count"))
     }
+}
+
+/// Deletes the frames `ids` and the values only they referenced: found through the frames'
+/// own sections, so that the work is the dropped frames', not the store's.
+fn drop_frames(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
+    let mut bodies = std::collections::BTreeSet::new();
+    let mut of_frame = conn.prepare_cached("SELECT body FROM section WHERE frame = ?1")?;
+    let mut delete = conn.prepare_cached("DELETE FROM frame WHERE id = ?1")?;
+    for id in ids {
+        for body in of_frame.query_map([id], |r| r.get::<_, i64>(0))? {
+            bodies.insert(body?);
+        }
+        // its sections go with it (ON DELETE CASCADE)
+        delete.execute([id])?;
+    }
+    let mut orphan = conn.prepare_cached(
+        "DELETE FROM body WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM section WHERE body = ?1)",
+    )?;
+    for body in bodies {
+        orphan.execute([body])?;
+    }
+    Ok(())
 }
 
 fn used_bytes(conn: &Connection) -> rusqlite::Result<u64> {

@@ -231,6 +231,9 @@ fn a_week_of_minute_frames_stays_within_its_bounds() {
         store.at_or_before(at_ms(*older[3])).unwrap().unwrap(),
         frame(n, n * MINUTE_MS, "w")
     );
+    // the values only dropped frames held went with them: each kept frame's activity, the
+    // seven server values, the hypertables and the jobs
+    assert_eq!(store.bodies().unwrap(), times.len() as i64 + 9);
     let used = store.used_bytes().unwrap();
     let file = std::fs::metadata(&path).unwrap().len();
     let wal = std::fs::metadata(format!("{}-wal", path.display())).map_or(0, |m| m.len());
@@ -413,4 +416,55 @@ fn a_reader_does_not_wait_for_a_writer() {
     assert_eq!(reader.times().unwrap().len(), 1, "the last committed state");
     assert!(started.elapsed() < Duration::from_secs(2));
     writer.execute_batch("ROLLBACK").unwrap();
+}
+
+/// A measure, not a check: a week of minute frames made from a real recording's (each section
+/// that ever moved there made to differ at every frame), with the default bounds:
+/// `MEASURE_FROM=file.sqlite cargo test --lib measure_week -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measure, run by hand on a recording"]
+fn measure_week_of_demo_frames() {
+    let Ok(src) = std::env::var("MEASURE_FROM") else {
+        return;
+    };
+    let from = Store::open(Path::new(&src)).unwrap().unwrap();
+    let real: Vec<Frame> = from
+        .times()
+        .unwrap()
+        .into_iter()
+        .map(|t| from.at_or_before(t).unwrap().unwrap())
+        .collect();
+    let volatile: Vec<bool> = (0..real[0].sections.len())
+        .map(|i| {
+            real.iter()
+                .any(|f| f.sections.get(i) != real[0].sections.get(i))
+        })
+        .collect();
+    let dir = temp();
+    let path = dir.path().join("w.sqlite");
+    let mut store = Store::create(&path, Bounds::default()).unwrap();
+    let week = 7 * 24 * 60;
+    let t0 = std::time::Instant::now();
+    for n in 0..week {
+        let mut f = real[n as usize % real.len()].clone();
+        f.at = at_ms(n * MINUTE_MS);
+        for (i, s) in f.sections.iter_mut().enumerate() {
+            if volatile.get(i) == Some(&true) {
+                s.1.push_str(&" ".repeat(1 + (n as usize % 50)));
+                s.1.push_str(&format!("{n}"));
+            }
+        }
+        store.append(&f).unwrap();
+    }
+    let took = t0.elapsed();
+    let file = std::fs::metadata(&path).unwrap().len();
+    eprintln!(
+        "MEASURE {} volatile of {}; week: {} frames, used {} file {}, {:?} a frame",
+        volatile.iter().filter(|v| **v).count(),
+        volatile.len(),
+        store.times().unwrap().len(),
+        store.used_bytes().unwrap(),
+        file,
+        took / week as u32
+    );
 }
