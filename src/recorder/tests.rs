@@ -274,9 +274,9 @@ fn the_size_bound_drops_the_oldest_frames() {
 }
 
 /// The child writer: `HYPERTOP_TEST_RECORD` names the file; it writes `…_COUNT` frames (none:
-/// until killed), each tagged, saying on stdout each one committed.
+/// until killed), each tagged, saying on stdout each one committed. Run on its own (without
+/// the variable) it does nothing.
 #[test]
-#[ignore = "run by the tests below as a child process"]
 fn child_writer() {
     let Some(path) = std::env::var_os("HYPERTOP_TEST_RECORD") else {
         return;
@@ -306,7 +306,6 @@ fn child(path: &Path, count: Option<i64>, tag: &str) -> std::process::Child {
     cmd.args([
         "--exact",
         "recorder::tests::child_writer",
-        "--ignored",
         "--nocapture",
         "--test-threads=1",
     ])
@@ -416,55 +415,4 @@ fn a_reader_does_not_wait_for_a_writer() {
     assert_eq!(reader.times().unwrap().len(), 1, "the last committed state");
     assert!(started.elapsed() < Duration::from_secs(2));
     writer.execute_batch("ROLLBACK").unwrap();
-}
-
-/// A measure, not a check: a week of minute frames made from a real recording's (each section
-/// that ever moved there made to differ at every frame), with the default bounds:
-/// `MEASURE_FROM=file.sqlite cargo test --lib measure_week -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measure, run by hand on a recording"]
-fn measure_week_of_demo_frames() {
-    let Ok(src) = std::env::var("MEASURE_FROM") else {
-        return;
-    };
-    let from = Store::open(Path::new(&src)).unwrap().unwrap();
-    let real: Vec<Frame> = from
-        .times()
-        .unwrap()
-        .into_iter()
-        .map(|t| from.at_or_before(t).unwrap().unwrap())
-        .collect();
-    let volatile: Vec<bool> = (0..real[0].sections.len())
-        .map(|i| {
-            real.iter()
-                .any(|f| f.sections.get(i) != real[0].sections.get(i))
-        })
-        .collect();
-    let dir = temp();
-    let path = dir.path().join("w.sqlite");
-    let mut store = Store::create(&path, Bounds::default()).unwrap();
-    let week = 7 * 24 * 60;
-    let t0 = std::time::Instant::now();
-    for n in 0..week {
-        let mut f = real[n as usize % real.len()].clone();
-        f.at = at_ms(n * MINUTE_MS);
-        for (i, s) in f.sections.iter_mut().enumerate() {
-            if volatile.get(i) == Some(&true) {
-                s.1.push_str(&" ".repeat(1 + (n as usize % 50)));
-                s.1.push_str(&format!("{n}"));
-            }
-        }
-        store.append(&f).unwrap();
-    }
-    let took = t0.elapsed();
-    let file = std::fs::metadata(&path).unwrap().len();
-    eprintln!(
-        "MEASURE {} volatile of {}; week: {} frames, used {} file {}, {:?} a frame",
-        volatile.iter().filter(|v| **v).count(),
-        volatile.len(),
-        store.times().unwrap().len(),
-        store.used_bytes().unwrap(),
-        file,
-        took / week as u32
-    );
 }
