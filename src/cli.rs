@@ -102,6 +102,62 @@ pub fn parse_timeout(s: &str) -> Result<Duration, DurationError> {
     )
 }
 
+/// Why a size was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SizeError {
+    NotASize { text: String },
+    /// Below the least a recording may be bounded to (1 MiB).
+    TooSmall { text: String },
+}
+
+impl std::fmt::Display for SizeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SizeError::NotASize { text } => {
+                write!(f, "\"{text}\" is not a size (examples: 64MiB, 1GiB)")
+            }
+            SizeError::TooSmall { text } => {
+                write!(f, "\"{text}\": a size of at least 1MiB is needed")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SizeError {}
+
+/// A size as bytes: `1048576`, `512KiB`, `256MiB`, `1GiB` (`K`, `M`, `G`, `KB`… taken as the
+/// binary units too), at least 1 MiB (a recording's bound).
+pub fn parse_size(s: &str) -> Result<u64, SizeError> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let not_a_size = || SizeError::NotASize { text: s.to_string() };
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => return Err(not_a_size()),
+    };
+    let n: u64 = number.parse().map_err(|_| not_a_size())?;
+    n.checked_mul(1 << shift)
+        .filter(|&b| b >= 1 << 20)
+        .ok_or_else(|| SizeError::TooSmall { text: s.to_string() })
+}
+
+/// `record`'s shortest interval.
+pub const MIN_RECORD_EVERY: Duration = Duration::from_secs(1);
+/// The shortest a recording may keep frames.
+pub const MIN_RECORD_AGE: Duration = Duration::from_secs(60);
+
+fn parse_every(s: &str) -> Result<Duration, DurationError> {
+    duration_at_least(s, MIN_RECORD_EVERY)
+}
+
+fn parse_max_age(s: &str) -> Result<Duration, DurationError> {
+    duration_at_least(s, MIN_RECORD_AGE)
+}
+
 fn parse_refresh(s: &str) -> Result<Duration, DurationError> {
     duration_at_least(s, MIN_REFRESH)
 }
@@ -259,6 +315,33 @@ pub enum Sub {
         /// text can hold what a user typed, a password in CREATE ROLE among them)
         #[arg(long)]
         statement_texts: bool,
+        /// Print what `hypertop record` recorded at TIME instead of reading the database:
+        /// RFC 3339, HH:MM (today, local time) or how long ago (10m); the frame at or last
+        /// before it
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// Record what each read sees into the local store every interval, until SIGTERM or
+    /// Ctrl-C (`snapshot --at` prints it back); one file per database under
+    /// $XDG_STATE_HOME/hypertop/record/
+    #[command(disable_help_flag = true)]
+    Record {
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+        /// Between reads (default 60s)
+        #[arg(long, value_name = "DURATION", value_parser = parse_every)]
+        every: Option<Duration>,
+        /// Record one frame and exit
+        #[arg(long)]
+        once: bool,
+        /// Drop frames older than this (default 90d: everything of the last hour, then a frame
+        /// a minute for 7 days, then a frame an hour)
+        #[arg(long, value_name = "DURATION", value_parser = parse_max_age)]
+        max_age: Option<Duration>,
+        /// The store's size at most: the oldest frames go first (default 256MiB)
+        #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+        max_size: Option<u64>,
     },
     /// One-line health check with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
     #[command(disable_help_flag = true)]
@@ -447,6 +530,7 @@ impl Cli {
             Some(Sub::Run { conninfo, .. })
             | Some(Sub::History { conninfo })
             | Some(Sub::Snapshot { conninfo, .. })
+            | Some(Sub::Record { conninfo, .. })
             | Some(Sub::Check { conninfo, .. })
             | Some(Sub::Exporter { conninfo, .. }) => conninfo.clone().or(self.conninfo.clone()),
             Some(Sub::Policy { what }) => match what {
@@ -583,6 +667,27 @@ mod tests {
         let cli = Cli::try_parse_from(["hypertop", "postgres://x/db"]).unwrap();
         assert!(cli.command.is_none());
         assert_eq!(cli.conninfo().as_deref(), Some("postgres://x/db"));
+    }
+
+    #[test]
+    fn sizes_read_as_binary_units() {
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("1 GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("2048k"), Ok(2 << 20));
+        assert!(matches!(parse_size("12"), Err(SizeError::TooSmall { .. })));
+        assert_eq!(
+            parse_size("12").unwrap_err().to_string(),
+            "\"12\": a size of at least 1MiB is needed"
+        );
+        assert!(matches!(parse_size("lots"), Err(SizeError::NotASize { .. })));
+        assert!(parse_size("99999999999999999999G").is_err());
+        assert!(parse_size("-5M").is_err());
+        let cli = Cli::try_parse_from(["hypertop", "record", "db", "--max-size", "64MiB"]).unwrap();
+        assert!(
+            matches!(cli.command, Some(Sub::Record { max_size: Some(m), .. }) if m == 64 << 20)
+        );
+        assert_eq!(cli.conninfo().as_deref(), Some("db"));
+        assert!(Cli::try_parse_from(["hypertop", "record", "--every", "10ms"]).is_err());
     }
 
     #[test]

@@ -39,6 +39,20 @@ pub struct Profile {
     /// Who plans a statement's generic plan: a role name, or `{role}` (see `--plan-login`).
     pub plan_login: Option<String>,
     pub check: Option<CheckLimits>,
+    /// `hypertop record`'s interval and bounds.
+    pub record: Option<RecordSettings>,
+}
+
+/// `[profiles.NAME.record]`: as `record`'s flags (which override them).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSettings {
+    /// Between reads (default 60s).
+    pub every: Option<String>,
+    /// Frames older than this are dropped (default 90d).
+    pub max_age: Option<String>,
+    /// The store's size at most, `256MiB` (the default), `1GiB`.
+    pub max_size: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -237,6 +251,9 @@ pub struct Checked {
     pub max_cagg_lag: Option<std::time::Duration>,
     pub unused_after: Option<std::time::Duration>,
     pub long_run_floor: Option<std::time::Duration>,
+    pub record_every: Option<std::time::Duration>,
+    pub record_max_age: Option<std::time::Duration>,
+    pub record_max_size: Option<u64>,
 }
 
 /// A setting that would fail when used: which key (dotted, as in the file) and why.
@@ -278,7 +295,8 @@ impl Profile {
             })
         };
         let check = self.check.clone().unwrap_or_default();
-        let checked = Checked {
+        let record = self.record.clone().unwrap_or_default();
+        let mut checked = Checked {
             refresh: duration("refresh", self.refresh.as_ref(), MIN_REFRESH),
             statement_timeout: timeout("statement_timeout", self.statement_timeout.as_ref()),
             lock_timeout: timeout("lock_timeout", self.lock_timeout.as_ref()),
@@ -297,7 +315,27 @@ impl Profile {
                 check.long_run_floor.as_ref(),
                 MIN_TIMEOUT,
             ),
+            record_every: duration(
+                "record.every",
+                record.every.as_ref(),
+                crate::cli::MIN_RECORD_EVERY,
+            ),
+            record_max_age: duration(
+                "record.max_age",
+                record.max_age.as_ref(),
+                crate::cli::MIN_RECORD_AGE,
+            ),
+            record_max_size: None,
         };
+        if let Some(size) = &record.max_size {
+            match crate::cli::parse_size(size) {
+                Ok(b) => checked.record_max_size = Some(b),
+                Err(e) => problems.push(Problem {
+                    key: "record.max_size",
+                    message: e.to_string(),
+                }),
+            }
+        }
         problems.extend(timeout_problems);
         if let Some(mode) = self
             .sslmode
@@ -386,7 +424,8 @@ impl Profile {
 }
 
 /// The line of `key` (`refresh`, `check.max_cagg_lag`) in profile `name`'s table, if written
-/// there as `key = …` (tables `[profiles.NAME]`, `[profiles."NAME"]` and `[profiles.NAME.check]`).
+/// there as `key = …` (tables `[profiles.NAME]`, `[profiles."NAME"]`, `[profiles.NAME.check]` and
+/// `[profiles.NAME.record]`).
 pub fn line_of(text: &str, name: &str, key: &str) -> Option<usize> {
     let (table_suffix, key) = match key.split_once('.') {
         Some((sub, k)) => (format!(".{sub}"), k),
@@ -508,6 +547,36 @@ pub fn profile_conninfo(p: &Profile, overridden: &[&str]) -> Result<Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_profile_sets_the_recorders_bounds_and_a_bad_one_is_said_where() {
+        let p = Path::new("/x/config.toml");
+        let text = "[profiles.bastion]\nhost = \"db1\"\n[profiles.bastion.record]\nevery = \"30s\"\nmax_age = \"14d\"\nmax_size = \"1GiB\"\n";
+        let c = parse(p, text).unwrap();
+        let checked = c.profiles["bastion"].check(None).unwrap();
+        assert_eq!(
+            checked.record_every,
+            Some(std::time::Duration::from_secs(30))
+        );
+        assert_eq!(
+            checked.record_max_age,
+            Some(std::time::Duration::from_secs(14 * 86_400))
+        );
+        assert_eq!(checked.record_max_size, Some(1 << 30));
+        let bad = "[profiles.b]\n[profiles.b.record]\nevery = \"10ms\"\nmax_size = \"tiny\"\n";
+        let c = parse(p, bad).unwrap();
+        let said = problems(&c, p, bad, None);
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].starts_with("/x/config.toml:3: profile b: record.every"),
+            "{said:?}"
+        );
+        assert!(
+            said[1].starts_with("/x/config.toml:4: profile b: record.max_size"),
+            "{said:?}"
+        );
+        assert!(parse(p, "[profiles.b.record]\nevry = \"1m\"\n").is_err());
+    }
 
     #[test]
     fn unknown_keys_are_errors_with_their_line() {

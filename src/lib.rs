@@ -22,7 +22,8 @@
 //!   `update` takes every message and returns effects; pure) → `render` (drawing only) →
 //!   `console` (the event loop: runs the effects).
 //! - **Front ends**: `console`, `headless` (`run`, `history`, `policy`), `snapshot` (`snapshot`,
-//!   `check`), `exporter` (Prometheus) and `demo` — all on the same store, screens and runner.
+//!   `check`), `recorder` (the flight recorder: `record`, `snapshot --at`), `exporter`
+//!   (Prometheus) and `demo` — all on the same store, screens and runner.
 //!
 //! Leaves used anywhere: `format`, `paths` (where files live, and reading the ones a user
 //! names), `grid` (tables: sort, filter, layout), `theme`,
@@ -50,6 +51,7 @@ pub mod policy;
 pub mod poller;
 pub mod problems;
 pub mod queries;
+pub mod recorder;
 pub mod releases;
 pub mod render;
 pub mod screens;
@@ -96,6 +98,7 @@ mod layering {
         "console",
         "headless",
         "snapshot",
+        "recorder",
         "exporter",
         "demo",
     ];

@@ -227,6 +227,28 @@ async fn run(cli: Cli) -> ExitCode {
             }
         }
     }
+    // a recorded frame: printed from the store, without connecting
+    if let Some(Sub::Snapshot {
+        at: Some(at),
+        format,
+        width,
+        ..
+    }) = &cli.command
+    {
+        return match snapshot_at(&settings, at, *format, *width) {
+            Ok(text) => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        ExitCode::from(EXIT_BROKEN_PIPE)
+                    }
+                    Err(e) => fail(format!("cannot write the snapshot: {e}"), 1),
+                    Ok(()) => ExitCode::SUCCESS,
+                }
+            }
+            Err(e) => fail(e, 1),
+        };
+    }
     let console = matches!(cli.command, None | Some(Sub::Demo { .. }));
     // A broken theme is reported before anything else happens (and the terminal is untouched).
     let theme = if console {
@@ -348,6 +370,28 @@ async fn run(cli: Cli) -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
+        Some(Sub::Record { once, .. }) => {
+            let r = connector.resolved();
+            let Some(dir) = hypertop::recorder::place::record_dir() else {
+                return fail("no home directory: set XDG_STATE_HOME or HOME".into(), 1);
+            };
+            let path = hypertop::recorder::place::file_in(&dir, r.host(), r.port(), r.dbname());
+            let mut bounds = hypertop::recorder::bounds::Bounds::default();
+            if let Some(age) = settings.record_max_age {
+                bounds = bounds.with_max_age(age);
+            }
+            if let Some(bytes) = settings.record_max_size {
+                bounds.max_bytes = bytes;
+            }
+            let opts = hypertop::recorder::daemon::Options {
+                every: settings.record_every,
+                once: *once,
+                bounds,
+                limits: settings.limits,
+            };
+            let code = hypertop::recorder::daemon::run(&connector, session, caps, &path, opts);
+            return ExitCode::from(code.await);
+        }
         Some(Sub::Check { one_session, .. }) => {
             let snap = collect(*one_session).await;
             let (code, line) = hypertop::snapshot::check(&snap, &settings.limits);
@@ -388,6 +432,32 @@ async fn run(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `snapshot --at TIME`: the recorded frame of the target the settings name, as text to print.
+fn snapshot_at(
+    s: &Settings,
+    at: &str,
+    format: Format,
+    width: Option<u16>,
+) -> Result<String, String> {
+    let resolved = conninfo::resolve(&s.inputs, &Environment::from_process())
+        .map_err(|e| format!("invalid connection settings: {e}"))?;
+    let now = chrono::Utc::now();
+    let at = hypertop::recorder::when::parse(at, now, &chrono::Local)?;
+    let dir = hypertop::recorder::place::record_dir()
+        .ok_or("no home directory: set XDG_STATE_HOME or HOME")?;
+    let (host, port, dbname) = (resolved.host(), resolved.port(), resolved.dbname());
+    let path = hypertop::recorder::place::file_in(&dir, host, port, dbname);
+    // as `snapshot`: the terminal's width on a terminal, nothing cut into a file or a pipe
+    let width = width.unwrap_or_else(|| {
+        ratatui::crossterm::terminal::size()
+            .ok()
+            .filter(|_| std::io::IsTerminal::is_terminal(&std::io::stdout()))
+            .map_or(u16::MAX, |(w, _)| w)
+    });
+    let target = resolved.target_short();
+    hypertop::recorder::replay_at(&path, &target, at, format == Format::Json, width)
 }
 
 /// Resolves the connection settings and opens the first session (asking for a password on the

@@ -7,6 +7,12 @@ pub fn config_dir() -> Option<PathBuf> {
     base("XDG_CONFIG_HOME", ".config").map(|d| d.join("hypertop"))
 }
 
+/// `$XDG_STATE_HOME/hypertop`, else `~/.local/state/hypertop` (None without a home directory):
+/// what hypertop keeps between runs that is not configuration (the flight recorder's store).
+pub fn state_dir() -> Option<PathBuf> {
+    base("XDG_STATE_HOME", ".local/state").map(|d| d.join("hypertop"))
+}
+
 fn base(var: &str, fallback: &str) -> Option<PathBuf> {
     match std::env::var_os(var) {
         Some(v) if !v.is_empty() && PathBuf::from(&v).is_absolute() => Some(PathBuf::from(v)),

@@ -20,6 +20,10 @@ pub struct Settings {
     pub journal: std::path::PathBuf,
     pub limits: Thresholds,
     pub plan_login: PlanLogin,
+    /// `record`'s interval and bounds (its flags over the profile's `[record]`).
+    pub record_every: Duration,
+    pub record_max_age: Option<Duration>,
+    pub record_max_size: Option<u64>,
 }
 
 /// Why a target's settings, the fleet or a connector could not be made.
@@ -131,7 +135,22 @@ pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settin
     {
         (max_lag, max_backlog, critical) = (*max_cagg_lag, *max_backlog_chunks, *critical_failures);
     }
+    let (mut every, mut max_age, mut max_size) = (None, None, None);
+    if let Some(Sub::Record {
+        every: e,
+        max_age: a,
+        max_size: s,
+        ..
+    }) = &cli.command
+    {
+        (every, max_age, max_size) = (*e, *a, *s);
+    }
     Ok(Settings {
+        record_every: every
+            .or(checked.record_every)
+            .unwrap_or(Duration::from_secs(60)),
+        record_max_age: max_age.or(checked.record_max_age),
+        record_max_size: max_size.or(checked.record_max_size),
         inputs: Inputs {
             conninfo,
             host: cli.host.clone().filter(|_| flags),

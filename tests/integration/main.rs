@@ -23,6 +23,7 @@ mod plans;
 mod policy;
 mod poller;
 mod reconnect;
+mod recorder;
 mod regressions;
 mod screens;
 mod security;

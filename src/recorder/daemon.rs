@@ -1,0 +1,130 @@
+//! `hypertop record`: reads the database as `snapshot` does every interval and appends a
+//! frame, until SIGTERM or Ctrl-C. A lost connection is opened again at the next interval.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::capabilities::Capabilities;
+use crate::connect::{Connector, Session};
+use crate::problems::Thresholds;
+
+use super::bounds::Bounds;
+use super::store::Store;
+
+/// How `record` goes about it.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub every: Duration,
+    /// One frame, then exit (cron, scripts).
+    pub once: bool,
+    pub bounds: Bounds,
+    pub limits: Thresholds,
+}
+
+fn complain(line: &str) {
+    eprintln!("hypertop record: {}", crate::format::printable(line));
+}
+
+/// Reads and appends one frame.
+async fn one_frame(
+    store: &mut Store,
+    session: &Session,
+    connector: &Connector,
+    caps: &Capabilities,
+    limits: &Thresholds,
+) -> Result<(), String> {
+    let at = chrono::Utc::now();
+    // one session: a recorder that reads every minute takes no second connection
+    let mut snap = crate::snapshot::collect_once(session, connector, caps, limits, true).await;
+    snap.read_statements(&session.client, caps, false).await;
+    let frame = super::frame_of(&snap, at)?;
+    tokio::task::block_in_place(|| store.append(&frame))
+}
+
+/// Records into `path` until told to stop; the exit status (0 when stopped by a signal, or
+/// after `once`'s frame is written).
+pub async fn run(
+    connector: &Connector,
+    session: Session,
+    caps: Capabilities,
+    path: &Path,
+    opts: Options,
+) -> u8 {
+    let mut store = match Store::create(path, opts.bounds.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            complain(&e);
+            return 1;
+        }
+    };
+    if let Err(e) = store.set_note("target", &connector.resolved().target_short()) {
+        complain(&e);
+        return 1;
+    }
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(e) => {
+            complain(&e.to_string());
+            return 1;
+        }
+    };
+    if !opts.once {
+        complain(&format!(
+            "{} every {} into {}",
+            connector.resolved().target_short(),
+            humantime::format_duration(opts.every),
+            path.display()
+        ));
+    }
+    let mut tick = tokio::time::interval(opts.every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut current = Some((session, caps));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = tokio::signal::ctrl_c() => return 0,
+            _ = term.recv() => return 0,
+        }
+        if current.as_ref().is_none_or(|(s, _)| s.client.is_closed()) {
+            current = reconnect(connector).await;
+        }
+        let written = match &current {
+            None => Err("no connection: trying again at the next interval".to_string()),
+            // a signal during the read drops it: nothing half read is written
+            Some((session, caps)) => tokio::select! {
+                r = one_frame(&mut store, session, connector, caps, &opts.limits) => r,
+                _ = tokio::signal::ctrl_c() => return 0,
+                _ = term.recv() => return 0,
+            },
+        };
+        match written {
+            Ok(()) if opts.once => return 0,
+            Ok(()) => {}
+            Err(e) if opts.once => {
+                complain(&e);
+                return 1;
+            }
+            Err(e) => complain(&e),
+        }
+    }
+}
+
+async fn reconnect(connector: &Connector) -> Option<(Session, Capabilities)> {
+    let session = match connector.connect().await {
+        Ok(s) => s,
+        Err(e) => {
+            complain(&format!("cannot connect: {e}"));
+            return None;
+        }
+    };
+    match Capabilities::detect(&session.client).await {
+        Ok(caps) => Some((session, caps)),
+        Err(e) => {
+            complain(&format!(
+                "cannot read the catalog: {}",
+                crate::connect::describe_error(&e)
+            ));
+            None
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! The recording's file: an SQLite database (WAL, one transaction per frame) that several
+//! writers may append to at once — the console, the exporter, `record` — and that a writer
+//! killed mid-frame leaves whole. A frame is the time it was read and its sections, each a
+//! serialized value; a value is stored once and referenced by every frame that saw it, so a
+//! quiet database costs a few rows a frame. Nothing read from a database reaches SQL text:
+//! every value goes in as a parameter.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+
+use super::bounds::Bounds;
+
+/// The schema this build writes (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- each distinct section value once
+CREATE TABLE body (id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, value TEXT NOT NULL);
+CREATE INDEX body_hash ON body(hash);
+CREATE TABLE frame (id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL);
+CREATE INDEX frame_at ON frame(at_ms);
+CREATE TABLE section (
+    frame INTEGER NOT NULL REFERENCES frame(id) ON DELETE CASCADE,
+    pos INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    body INTEGER NOT NULL REFERENCES body(id),
+    PRIMARY KEY (frame, pos)
+) WITHOUT ROWID;
+CREATE INDEX section_body ON section(body);
+";
+
+/// How long a writer waits for another's transaction before giving up on a frame.
+pub const BUSY_WAIT: Duration = Duration::from_secs(10);
+
+/// What a refresh saw: when it was read, and its sections in order (name, serialized value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub at: DateTime<Utc>,
+    pub sections: Vec<(String, String)>,
+}
+
+/// An open recording.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    bounds: Bounds,
+}
+
+/// FNV-1a, 64 bits: stable across builds (std's hasher is not), to find a value stored before
+/// and to tell file names apart.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn newer(path: &Path, version: i64) -> String {
+    format!(
+        "the recording {} has schema version {version}, newer than this hypertop's ({SCHEMA_VERSION}): read it with a newer hypertop",
+        path.display()
+    )
+}
+
+/// An SQLite error as said to a user: which recording, doing what.
+fn err<'a>(path: &'a Path, what: &'a str) -> impl Fn(rusqlite::Error) -> String + 'a {
+    move |e| format!("the recording {}: {what}: {e}", path.display())
+}
+
+impl Store {
+    /// Opens the recording at `path` for writing, creating it (and its folder) private to the
+    /// owner when missing.
+    pub fn create(path: &Path, bounds: Bounds) -> Result<Store, String> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            super::place::make_private_dir(dir)?;
+        }
+        // Made here first with mode 0600: SQLite gives its -wal and -shm files the mode of the
+        // database file, and would create that one with the umask's.
+        {
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let f = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+                .open(path)
+                .map_err(|e| format!("cannot open the recording {}: {e}", path.display()))?;
+            let meta = f.metadata().map_err(|e| e.to_string())?;
+            if !meta.is_file() {
+                return Err(format!(
+                    "the recording {} is not a regular file",
+                    path.display()
+                ));
+            }
+            if meta.permissions().mode() & 0o077 != 0 {
+                f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| format!("cannot make {} private: {e}", path.display()))?;
+            }
+        }
+        let mut store = Self::open_with(path, bounds)?;
+        store.write_ahead()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens an existing recording to read it; None when there is none.
+    pub fn open(path: &Path) -> Result<Option<Store>, String> {
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Ok(m) if !m.is_file() => {
+                return Err(format!(
+                    "the recording {} is not a regular file",
+                    path.display()
+                ))
+            }
+            Ok(_) => {}
+        }
+        let store = Self::open_with(path, Bounds::default())?;
+        // A reader takes no write lock: a file whose schema a writer has yet to create (or is
+        // creating) holds nothing yet.
+        match store.version()? {
+            0 => Ok(None),
+            SCHEMA_VERSION => Ok(Some(store)),
+            v => Err(newer(path, v)),
+        }
+    }
+
+    /// A writer's settings of the file (each takes a lock: only where they change something,
+    /// so that a writer opening waits for no other's transaction).
+    fn write_ahead(&self) -> Result<(), String> {
+        let (conn, path) = (&self.conn, self.path.as_path());
+        if self.version()? == 0 {
+            // before any table exists: freed pages can then be given back to the file system
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")
+                .map_err(err(path, "auto_vacuum"))?;
+        }
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .map_err(err(path, "journal_mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            let mode: String = conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+                .map_err(err(path, "journal_mode"))?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                return Err(format!(
+                    "the recording {}: cannot use write-ahead logging (journal mode {mode})",
+                    path.display()
+                ));
+            }
+        }
+        // the -wal file is cut back to this after a checkpoint
+        conn.pragma_update(None, "journal_size_limit", 4 << 20)
+            .map_err(err(path, "journal_size_limit"))
+    }
+
+    fn version(&self) -> Result<i64, String> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err(&self.path, "cannot read the schema version"))
+    }
+
+    /// Read-write for readers too: a reader of a WAL database maps its -shm file, which it may
+    /// create (as root, SQLite gives it the database file's owner).
+    fn open_with(path: &Path, bounds: Bounds) -> Result<Store, String> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(err(path, "cannot open"))?;
+        conn.busy_timeout(BUSY_WAIT)
+            .map_err(err(path, "busy_timeout"))?;
+        // WAL with NORMAL: a crash may lose the last frames, never the file's consistency.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err(path, "synchronous"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err(path, "foreign_keys"))?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            bounds,
+        })
+    }
+
+    /// Creates the schema in a new file, in one transaction (two writers may create the same
+    /// file at once); refuses a file of a newer schema.
+    fn migrate(&mut self) -> Result<(), String> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err(&path, "cannot begin"))?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(err(&path, "cannot read the schema version"))?;
+        match version {
+            0 => {
+                tx.execute_batch(SCHEMA)
+                    .map_err(err(&path, "cannot create the schema"))?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                    .map_err(err(&path, "user_version"))?;
+            }
+            SCHEMA_VERSION => {}
+            v => return Err(newer(&path, v)),
+        }
+        tx.commit().map_err(err(&path, "cannot commit"))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A note kept with the recording (what the target is).
+    pub fn set_note(&self, key: &str, value: &str) -> Result<(), String> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+            .map(drop)
+            .map_err(err(&self.path, "cannot write a note"))
+    }
+
+    pub fn note(&self, key: &str) -> Result<Option<String>, String> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+            .map_err(err(&self.path, "cannot read a note"))
+    }
+
+    /// Appends `frame` in one transaction: whole or not at all. Then, at most every
+    /// `prune_every` of the frames' time, the bounds are enforced.
+    pub fn append(&mut self, frame: &Frame) -> Result<(), String> {
+        let path = self.path.clone();
+        let at = frame.at.timestamp_millis();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err(&path, "cannot begin a frame"))?;
+        tx.execute("INSERT INTO frame (at_ms) VALUES (?1)", [at])
+            .map_err(err(&path, "cannot write a frame"))?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut find = tx
+                .prepare_cached("SELECT id FROM body WHERE hash = ?1 AND value = ?2 LIMIT 1")
+                .map_err(err(&path, "find"))?;
+            let mut add = tx
+                .prepare_cached("INSERT INTO body (hash, value) VALUES (?1, ?2)")
+                .map_err(err(&path, "add"))?;
+            let mut link = tx
+                .prepare_cached(
+                    "INSERT INTO section (frame, pos, name, body) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .map_err(err(&path, "link"))?;
+            for (pos, (name, value)) in frame.sections.iter().enumerate() {
+                // stored as a signed integer: the bits are what matter
+                let hash = fnv1a(value.as_bytes()) as i64;
+                let found: Option<i64> = find
+                    .query_row(params![hash, value], |r| r.get(0))
+                    .optional()
+                    .map_err(err(&path, "cannot look up a section"))?;
+                let body = match found {
+                    Some(b) => b,
+                    None => {
+                        add.execute(params![hash, value])
+                            .map_err(err(&path, "cannot write a section"))?;
+                        tx.last_insert_rowid()
+                    }
+                };
+                link.execute(params![id, pos as i64, name, body])
+                    .map_err(err(&path, "cannot write a section"))?;
+            }
+        }
+        tx.commit().map_err(err(&path, "cannot commit a frame"))?;
+        let last: Option<i64> = self.note("pruned_at_ms")?.and_then(|v| v.parse().ok());
+        let every = i64::try_from(self.bounds.prune_every.as_millis()).unwrap_or(i64::MAX);
+        if last.is_none_or(|l| (at - l).abs() >= every) {
+            self.prune(at)?;
+        }
+        Ok(())
+    }
+
+    /// Enforces the bounds as of `now_ms`: frames past their age or thinned out go, then the
+    /// oldest until the pages in use fit `max_bytes` (the newest frame always stays), then
+    /// values no frame references; the freed pages are given back to the file system.
+    pub fn prune(&mut self, now_ms: i64) -> Result<(), String> {
+        let path = self.path.clone();
+        let bounds = self.bounds.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err(&path, "cannot begin pruning"))?;
+        let whole = i64::try_from(bounds.kept_whole().as_millis()).unwrap_or(i64::MAX);
+        let old: Vec<(i64, i64)> = {
+            let mut q = tx
+                .prepare("SELECT id, at_ms FROM frame WHERE at_ms <= ?1 ORDER BY at_ms, id")
+                .map_err(err(&path, "prune"))?;
+            let rows = q
+                .query_map([now_ms.saturating_sub(whole)], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .map_err(err(&path, "prune"))?;
+            rows.collect::<Result<_, _>>()
+                .map_err(err(&path, "prune"))?
+        };
+        let mut gone = bounds.expired(&old, now_ms);
+        // the newest frame stays whatever its age: the recording says when it last saw anything
+        let newest: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM frame ORDER BY at_ms DESC, id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err(&path, "prune"))?;
+        gone.retain(|id| Some(*id) != newest);
+        drop_frames(&tx, &gone).map_err(err(&path, "cannot drop a frame"))?;
+        // then the oldest, a twentieth of the frames at a time, until the pages in use fit
+        loop {
+            let used = used_bytes(&tx).map_err(err(&path, "prune"))?;
+            let frames: i64 = tx
+                .query_row("SELECT count(*) FROM frame", [], |r| r.get(0))
+                .map_err(err(&path, "prune"))?;
+            if used <= bounds.max_bytes || frames <= 1 {
+                break;
+            }
+            let n = (frames / 20).clamp(1, frames - 1);
+            let oldest: Vec<i64> = {
+                let mut q = tx
+                    .prepare_cached("SELECT id FROM frame ORDER BY at_ms, id LIMIT ?1")
+                    .map_err(err(&path, "prune"))?;
+                let rows = q
+                    .query_map([n], |r| r.get(0))
+                    .map_err(err(&path, "prune"))?;
+                rows.collect::<Result<_, _>>()
+                    .map_err(err(&path, "prune"))?
+            };
+            drop_frames(&tx, &oldest).map_err(err(&path, "cannot drop a frame"))?;
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('pruned_at_ms', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [now_ms.to_string()],
+        )
+        .map_err(err(&path, "prune"))?;
+        tx.commit().map_err(err(&path, "cannot commit pruning"))?;
+        self.conn
+            .execute_batch("PRAGMA incremental_vacuum")
+            .map_err(err(&path, "cannot give back free pages"))
+    }
+
+    /// The times of every frame, oldest first.
+    pub fn times(&self) -> Result<Vec<DateTime<Utc>>, String> {
+        let mut q = self
+            .conn
+            .prepare("SELECT at_ms FROM frame ORDER BY at_ms, id")
+            .map_err(err(&self.path, "cannot list frames"))?;
+        let rows = q
+            .query_map([], |r| r.get::<_, i64>(0))
+            .map_err(err(&self.path, "cannot list frames"))?;
+        rows.map(|r| {
+            r.map_err(err(&self.path, "cannot list frames"))
+                .map(|ms| DateTime::from_timestamp_millis(ms).unwrap_or_default())
+        })
+        .collect()
+    }
+
+    /// The frame recorded at `at` or last before it.
+    pub fn at_or_before(&self, at: DateTime<Utc>) -> Result<Option<Frame>, String> {
+        let path = &self.path;
+        let found: Option<(i64, i64)> = self
+            .conn
+            .query_row(
+                "SELECT id, at_ms FROM frame WHERE at_ms <= ?1 ORDER BY at_ms DESC, id DESC LIMIT 1",
+                [at.timestamp_millis()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err(path, "cannot find a frame"))?;
+        let Some((id, at_ms)) = found else {
+            return Ok(None);
+        };
+        let mut q = self
+            .conn
+            .prepare_cached(
+                "SELECT s.name, b.value FROM section s JOIN body b ON b.id = s.body
+                 WHERE s.frame = ?1 ORDER BY s.pos",
+            )
+            .map_err(err(path, "cannot read a frame"))?;
+        let sections = q
+            .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(err(path, "cannot read a frame"))?
+            .collect::<Result<Vec<(String, String)>, _>>()
+            .map_err(err(path, "cannot read a frame"))?;
+        Ok(Some(Frame {
+            at: DateTime::from_timestamp_millis(at_ms).unwrap_or_default(),
+            sections,
+        }))
+    }
+
+    /// The bytes of the pages in use (the file less its free pages).
+    pub fn used_bytes(&self) -> Result<u64, String> {
+        used_bytes(&self.conn).map_err(err(&self.path, "cannot measure"))
+    }
+
+    /// How many distinct section values are stored.
+    pub fn bodies(&self) -> Result<i64, String> {
+        self.conn
+            .query_row("SELECT count(*) FROM body", [], |r| r.get(0))
+            .map_err(err(&self.path, "cannot count"))
+    }
+}
+
+/// Deletes the frames `ids` and the values only they referenced: found through the frames'
+/// own sections, so that the work is the dropped frames', not the store's.
+fn drop_frames(conn: &Connection, ids: &[i64]) -> rusqlite::Result<()> {
+    let mut bodies = std::collections::BTreeSet::new();
+    let mut of_frame = conn.prepare_cached("SELECT body FROM section WHERE frame = ?1")?;
+    let mut delete = conn.prepare_cached("DELETE FROM frame WHERE id = ?1")?;
+    for id in ids {
+        for body in of_frame.query_map([id], |r| r.get::<_, i64>(0))? {
+            bodies.insert(body?);
+        }
+        // its sections go with it (ON DELETE CASCADE)
+        delete.execute([id])?;
+    }
+    let mut orphan = conn.prepare_cached(
+        "DELETE FROM body WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM section WHERE body = ?1)",
+    )?;
+    for body in bodies {
+        orphan.execute([body])?;
+    }
+    Ok(())
+}
+
+fn used_bytes(conn: &Connection) -> rusqlite::Result<u64> {
+    let get = |p: &str| conn.pragma_query_value(None, p, |r| r.get::<_, i64>(0));
+    let pages = get("page_count")? - get("freelist_count")?;
+    Ok(u64::try_from(pages.max(0) * get("page_size")?).unwrap_or(0))
+}

@@ -1,0 +1,250 @@
+//! The flight recorder from the command line: `hypertop record --once` across a planted
+//! incident, and `snapshot --at` printing back each moment as `snapshot` printed it then.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::engines::{engine_with_files, psql};
+
+fn hypertop(args: &[&str], state: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(args)
+        .stdin(Stdio::null())
+        .env_remove("PGHOST")
+        .env_remove("PGPORT")
+        .env("XDG_STATE_HOME", state)
+        .output()
+        .expect("run hypertop")
+}
+
+fn ok(o: &Output) -> String {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// The sections whose rows a replay must give back as they were, with what moves with the
+/// clock between a recorded read and a live one a moment later taken out (a cagg's lag is
+/// counted to now; the server's figures and sessions are the other read's).
+fn data(mut v: Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for section in [
+        "hypertables",
+        "compression",
+        "retention",
+        "indexes",
+        "jobs",
+        "caggs",
+        "statements",
+        "partitions",
+        "materialized_views",
+    ] {
+        let mut s = v[section].take();
+        for row in s.as_array_mut().into_iter().flatten() {
+            if let Some(r) = row.as_object_mut() {
+                r.remove("lag_seconds");
+            }
+        }
+        out.insert(section.into(), s);
+    }
+    Value::Object(out)
+}
+
+#[test]
+fn snapshot_at_replays_each_moment_of_a_recording() {
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let conninfo = engine.conninfo();
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+
+    let before = now();
+    ok(&hypertop(&["record", "--once", &conninfo], state));
+    let live1: Value =
+        serde_json::from_str(&ok(&hypertop(&["snapshot", &conninfo], state))).unwrap();
+    let t1 = now();
+
+    // the incident: the hypertable grows five days of chunks, the failing job fails on
+    psql(
+        &conninfo,
+        "INSERT INTO scn.metrics SELECT t, 1, 2.5 FROM generate_series('2024-01-11'::timestamptz, '2024-01-15 23:00', '1 hour') t;
+         UPDATE _timescaledb_internal.bgw_job_stat SET consecutive_failures = 9, total_failures = 10
+          WHERE job_id = (SELECT id FROM _timescaledb_config.bgw_job WHERE proc_name = 'nightly_export');",
+    );
+    ok(&hypertop(&["record", "--once", &conninfo], state));
+    let live2: Value =
+        serde_json::from_str(&ok(&hypertop(&["snapshot", &conninfo], state))).unwrap();
+    let t2 = now();
+    assert_ne!(
+        data(live1.clone()),
+        data(live2.clone()),
+        "the incident shows"
+    );
+
+    for (at, live) in [(&t1, &live1), (&t2, &live2)] {
+        let out = ok(&hypertop(&["snapshot", "--at", at, &conninfo], state));
+        let replayed: Value = serde_json::from_str(&out).unwrap();
+        let recorded_at = replayed["recorded_at"].as_str().unwrap();
+        assert!(
+            before.as_str() <= recorded_at && recorded_at <= at.as_str(),
+            "{before} {recorded_at} {at}"
+        );
+        assert_eq!(data(replayed.clone()), data(live.clone()), "at {at}");
+        // the server's own facts are the recorded read's
+        assert_eq!(
+            replayed["server"]["server_version"],
+            live["server"]["server_version"]
+        );
+    }
+    let job = |v: &Value| -> Value {
+        v["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["proc_name"] == "nightly_export")
+            .unwrap()["consecutive_failures"]
+            .clone()
+    };
+    let at1: Value =
+        serde_json::from_str(&ok(&hypertop(&["snapshot", "--at", &t1, &conninfo], state))).unwrap();
+    assert_eq!((job(&at1), job(&live2)), (3.into(), 9.into()));
+
+    // the text form says when, and shows that moment's table
+    let text = ok(&hypertop(
+        &["snapshot", "--at", &t1, "--format", "text", &conninfo],
+        state,
+    ));
+    assert!(text.starts_with("recorded at "), "{text}");
+    assert!(
+        text.contains("== jobs") && text.contains("nightly_export"),
+        "{text}"
+    );
+    // a duration ago: the latest frame
+    let latest: Value = serde_json::from_str(&ok(&hypertop(
+        &["snapshot", "--at", "0s", &conninfo],
+        state,
+    )))
+    .unwrap();
+    assert_eq!(data(latest), data(live2));
+
+    // before the recording, or of a database never recorded: said, exit 1
+    let early = hypertop(
+        &["snapshot", "--at", "2000-01-01T00:00:00Z", &conninfo],
+        state,
+    );
+    assert_eq!(early.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&early.stderr);
+    assert!(
+        said.contains("nothing was recorded") && said.contains("starts at"),
+        "{said}"
+    );
+    let other = conninfo.replace("dbname=postgres", "dbname=other");
+    let none = hypertop(&["snapshot", "--at", "0s", &other], state);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("hypertop record"),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+    let bad = hypertop(&["snapshot", "--at", "teatime", &conninfo], state);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a time"));
+
+    // one private file under the state folder
+    let dir = state.join("hypertop/record");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(mode(&files[0]), 0o600);
+    let bytes = std::fs::metadata(&files[0]).unwrap().len();
+    eprintln!("two frames of the scenario: {bytes} bytes");
+}
+
+/// The file `record` writes for `conninfo`'s database under `state`.
+fn recording(state: &std::path::Path, conninfo: &str) -> std::path::PathBuf {
+    let port = conninfo
+        .split_whitespace()
+        .find_map(|kv| kv.strip_prefix("port="))
+        .unwrap();
+    hypertop::recorder::place::file_in(
+        &state.join("hypertop/record"),
+        "127.0.0.1",
+        port,
+        "postgres",
+    )
+}
+
+fn frames(path: &std::path::Path) -> usize {
+    hypertop::recorder::store::Store::open(path)
+        .unwrap()
+        .map_or(0, |s| s.times().unwrap().len())
+}
+
+/// Starts `record --every 1s` and waits until it has written `n` frames more than `had`.
+fn recording_until(
+    conninfo: &str,
+    state: &std::path::Path,
+    had: usize,
+    n: usize,
+) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["record", "--every", "1s", conninfo])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env_remove("PGHOST")
+        .env_remove("PGPORT")
+        .env("XDG_STATE_HOME", state)
+        .spawn()
+        .unwrap();
+    let path = recording(state, conninfo);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while frames(&path) < had + n {
+        assert!(std::time::Instant::now() < deadline, "no frames in 60 s");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child
+}
+
+/// The daemon ends at SIGTERM with status 0; killed outright, it leaves a store that opens and
+/// prints its last frame.
+#[test]
+fn record_ends_at_sigterm_and_survives_sigkill() {
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let conninfo = engine.conninfo();
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+    let path = recording(state, &conninfo);
+
+    let mut child = recording_until(&conninfo, state, 0, 2);
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let after_term = frames(&path);
+    assert!(after_term >= 2);
+
+    let mut child = recording_until(&conninfo, state, after_term, 2);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after_kill = frames(&path);
+    assert!(after_kill >= after_term + 2, "{after_term} {after_kill}");
+    let out = ok(&hypertop(&["snapshot", "--at", "0s", &conninfo], state));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v["hypertables"].as_array().is_some_and(|h| !h.is_empty()),
+        "{v}"
+    );
+}
