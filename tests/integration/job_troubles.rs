@@ -9,8 +9,8 @@ use hypertop::model::{self, Payload, QueryKind};
 use hypertop::problems::{self, ProblemKind, Thresholds};
 
 use crate::engines::{
-    background_workers, engine_with_files, has_job_history, job_stat_row, native_tsdb_database,
-    native_tsdb_versions_running_policies, on_each, open_at, own_servers, psql, Tsdb,
+    background_workers, has_job_history, in_fresh_schema, job_stat_row, native_tsdb_database,
+    native_tsdb_versions_running_policies, on_each, on_own_empty_servers, open_at, psql, Tsdb,
 };
 
 #[tokio::test]
@@ -115,8 +115,7 @@ async fn a_job_held_running_past_its_usual_run_is_a_problem_with_its_worker() {
 
 #[tokio::test]
 async fn jobs_the_scheduler_could_not_start_are_one_problem_about_workers() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "launch"), launch_failures).await;
+    on_own_empty_servers("launch", launch_failures).await;
 }
 
 /// Two jobs whose last three runs never started: the records the scheduler writes when no
@@ -124,11 +123,10 @@ async fn jobs_the_scheduler_could_not_start_are_one_problem_about_workers() {
 /// as its history (2.15+) or error table keeps them.
 async fn launch_failures(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS lf CASCADE; CREATE SCHEMA lf;
-         CREATE PROCEDURE lf.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
+        "lf",
+        "CREATE PROCEDURE lf.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
     );
     let jobs: Vec<String> = (0..2)
         .map(|_| psql(c, "SELECT add_job('lf.noop', '1 hour', scheduled => false)"))
