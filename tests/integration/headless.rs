@@ -789,6 +789,18 @@ fn assert_measured(v: &Value) {
     assert!(v["server"]["database_bytes"].as_i64().unwrap() > 0);
 }
 
+/// Runs `read` until it finds nothing differing, three tries at the most (something may move in
+/// between: a background job); after the third, fails with `failure` and what differed.
+async fn in_three_tries(failure: &str, read: impl AsyncFn() -> Option<String>) {
+    for attempt in 1..=3 {
+        match read().await {
+            None => break,
+            Some(why) if attempt == 3 => panic!("{failure}: {why}"),
+            Some(_) => {}
+        }
+    }
+}
+
 /// The exporter's first read on a new session shares its work with a second session and keeps
 /// the structure it read for the next scrapes on the first alone: both read what one session
 /// reads alone, to the byte.
@@ -804,7 +816,7 @@ fn an_exporters_first_read_on_two_sessions_keeps_what_its_next_reads_need() {
             let limits = Thresholds::default();
             let json = |data: Dataset| hypertop::snapshot::Snapshot { data, limits }.to_json();
             // until nothing moved in between (a background job meanwhile): three tries
-            for attempt in 1..=3 {
+            in_three_tries("the kept reads read otherwise", async || {
                 let mut kept = Kept::default();
                 let read = async |helper, kept: &mut Kept| {
                     json(
@@ -815,13 +827,9 @@ fn an_exporters_first_read_on_two_sessions_keeps_what_its_next_reads_need() {
                 let next = read(None, &mut kept).await;
                 let alone = json(Dataset::read_all(&main.client, None, &caps, &limits).await);
                 assert_measured(&first);
-                let why = measured_differ(&first, &alone).or(measured_differ(&next, &alone));
-                match why {
-                    None => break,
-                    Some(why) if attempt == 3 => panic!("the kept reads read otherwise: {why}"),
-                    Some(_) => {}
-                }
-            }
+                measured_differ(&first, &alone).or(measured_differ(&next, &alone))
+            })
+            .await;
         });
     });
 }
@@ -853,7 +861,7 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
             };
             // Read alone, then shared, until nothing moved in between (a background job
             // compressing or scanning meanwhile on a server where they run): three tries.
-            for attempt in 1..=3 {
+            in_three_tries("two sessions read otherwise", async || {
                 let alone = hypertop::snapshot::collect(&main.client, None, &caps, &limits).await;
                 let shared =
                     hypertop::snapshot::collect(&main.client, Some(&helper.client), &caps, &limits)
@@ -872,12 +880,9 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                     );
                 }
                 assert_measured(&a);
-                match differs(&a, &b) {
-                    None => break,
-                    Some(why) if attempt == 3 => panic!("two sessions read otherwise: {why}"),
-                    Some(_) => {}
-                }
-            }
+                differs(&a, &b)
+            })
+            .await;
             // The helper terminated (an administrator, a pooler's idle limit): the main
             // session reads what the helper was to read, and nothing is missing. Until nothing
             // moved in between (a policy job writing a page meanwhile, where jobs run): three
@@ -891,7 +896,7 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                         .iter();
                     rows.map(|r| r[key].to_string()).collect()
                 };
-                for attempt in 1..=3 {
+                in_three_tries("read without the helper", async || {
                     let (helper, _) = crate::engines::open_at(&server.conninfo).await;
                     let a = hypertop::snapshot::collect(&main.client, None, &caps, &limits)
                         .await
@@ -916,7 +921,7 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                     assert!(helper.client.is_closed(), "the helper was terminated");
                     let c = orphaned.to_json();
                     assert!(!names(&c, "jobs", "id").is_empty());
-                    let differs = ["hypertables", "compression", "retention"]
+                    ["hypertables", "compression", "retention"]
                         .into_iter()
                         .find(|&section| a[section] != c[section])
                         .map(|section| format!("{section}: {} against {}", a[section], c[section]))
@@ -938,13 +943,9 @@ fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
                             (found(&a) != found(&c)).then(|| {
                                 format!("problems: {:?} against {:?}", found(&a), found(&c))
                             })
-                        });
-                    match differs {
-                        None => break,
-                        Some(why) if attempt == 3 => panic!("read without the helper: {why}"),
-                        Some(_) => {}
-                    }
-                }
+                        })
+                })
+                .await;
             }
         });
     });
