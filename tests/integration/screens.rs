@@ -1333,17 +1333,14 @@ fn record_run(conninfo: &str, job: i32, runs: i64, succeeded: bool) {
     };
     psql(
         conninfo,
-        &format!(
-            "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
-             INSERT INTO _timescaledb_internal.bgw_job_stat
-                    (job_id, last_start, last_finish, next_start, last_successful_finish,
-                     last_run_success, total_runs, total_duration, total_duration_failures,
-                     total_successes, total_failures, total_crashes, consecutive_failures,
-                     consecutive_crashes)
-             VALUES ({job}, '2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
-                     '2030-01-01 00:00+00', '{last_success}', {succeeded}, {runs},
-                     interval '10 seconds', interval '{failures} seconds', {runs} - {failures},
-                     {failures}, 0, {failures}, 0)"
+        &crate::engines::job_stat_row(
+            &job.to_string(),
+            &format!(
+                "'2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
+                 '2030-01-01 00:00+00', '{last_success}', {succeeded}, {runs},
+                 interval '10 seconds', interval '{failures} seconds', {runs} - {failures},
+                 {failures}, 0, {failures}, 0"
+            ),
         ),
     );
 }
