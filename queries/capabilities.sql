@@ -1,5 +1,12 @@
 -- What this server and database can do, read once per connection. Features are detected from
 -- the catalog (to_regclass / to_regprocedure / pg_attribute), never by comparing version strings.
+WITH catalog_columns AS (
+    -- the columns of TimescaleDB's chunk and dimension_slice tables (none without TimescaleDB)
+    SELECT c.relname::text AS rel, a.attname::text AS col
+      FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+     WHERE a.attrelid IN (to_regclass('_timescaledb_catalog.chunk'),
+                          to_regclass('_timescaledb_catalog.dimension_slice'))
+       AND NOT a.attisdropped)
 SELECT
     pg_catalog.current_setting('server_version_num')::int                                   AS server_version_num,
     pg_catalog.current_setting('server_version')                                            AS server_version,
@@ -52,21 +59,15 @@ SELECT
     -- 2.14.0+: compression_settings replaces hypertable_compression
     to_regclass('_timescaledb_catalog.compression_settings') IS NOT NULL         AS ts_compression_settings,
     -- chunk.dropped exists up to 2.25.x
-    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-             WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
-               AND attname = 'dropped' AND NOT attisdropped)                     AS ts_chunk_dropped_column,
+    EXISTS (SELECT FROM catalog_columns WHERE (rel, col) = ('chunk', 'dropped')) AS ts_chunk_dropped_column,
     -- 2.29.0+: chunk rows carry relid instead of schema_name/table_name
-    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-             WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
-               AND attname = 'relid' AND NOT attisdropped)                       AS ts_chunk_relid_column,
+    EXISTS (SELECT FROM catalog_columns WHERE (rel, col) = ('chunk', 'relid'))   AS ts_chunk_relid_column,
     -- 2.13.0+: chunk rows carry their creation time
-    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-             WHERE attrelid = to_regclass('_timescaledb_catalog.chunk')
-               AND attname = 'creation_time' AND NOT attisdropped)               AS ts_chunk_creation_time,
+    EXISTS (SELECT FROM catalog_columns WHERE (rel, col) = ('chunk', 'creation_time'))
+                                                                                 AS ts_chunk_creation_time,
     -- 2.28.0+: a dimension slice names its chunk (chunk_constraint becomes a view over it)
-    EXISTS (SELECT 1 FROM pg_catalog.pg_attribute
-             WHERE attrelid = to_regclass('_timescaledb_catalog.dimension_slice')
-               AND attname = 'chunk_id' AND NOT attisdropped)                    AS ts_slice_chunk_id,
+    EXISTS (SELECT FROM catalog_columns WHERE (rel, col) = ('dimension_slice', 'chunk_id'))
+                                                                                 AS ts_slice_chunk_id,
     -- the extension's own procedures, in its schema: 2.18.0+ the columnstore's names
     -- (convert_to_columnstore, add_columnstore_policy …) and merge_chunks, 2.24.0+
     -- merge_chunks_concurrently, 2.29.0+ compact_chunk

@@ -17,8 +17,8 @@ use hypertop::model::{self, Payload, QueryKind};
 use tokio::sync::Mutex;
 
 use crate::engines::{
-    action_engine, action_servers, connector_for, eventually, hold_lock, native_database, on_each,
-    psql, Tsdb,
+    action_engine, action_servers, connector_for, eventually, fresh_hypertable, hold_lock,
+    native_database, on_each, psql, Tsdb,
 };
 
 /// The action tests change one shared engine: one at a time.
@@ -1397,12 +1397,7 @@ async fn apply_racing_an_identical_policy_fails_plainly() {
     let _serial = SERIAL.lock().await;
     on_each(action_servers("apply_race"), async |server| {
         let e = env_for(&server.conninfo).await;
-        psql(
-            &server.conninfo,
-            "DROP TABLE IF EXISTS scn.race;
-             CREATE TABLE scn.race (t timestamptz NOT NULL, v int);
-             SELECT create_hypertable('scn.race', 't');",
-        );
+        fresh_hypertable(&server.conninfo, "scn.race");
         let client = &e.session.client;
         let have = hypertop::model::policies::fetch(client, &e.caps)
             .await

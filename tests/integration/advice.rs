@@ -5,7 +5,7 @@ use hypertop::model::compression::SegmentStats;
 use hypertop::problems::{ProblemKind, Severity, Thresholds};
 use hypertop::store::Dataset;
 
-use crate::engines::{action_servers, on_each, open_at, psql, Tsdb};
+use crate::engines::{action_servers, in_fresh_schema, on_each, open_at, psql, Tsdb};
 
 #[tokio::test]
 async fn advisors_find_what_works_against_the_data_and_only_that() {
@@ -18,10 +18,10 @@ async fn advisors_on(server: &Tsdb) {
     // policy. unordered: ordered by device alone, segmented by a column of one value. Each with
     // one day-chunk compressed but `unordered` (nothing compressed: its ratio is not judged),
     // analysed before (statistics as autovacuum would leave them).
-    psql(
+    in_fresh_schema(
         conninfo,
-        "DROP SCHEMA IF EXISTS advice CASCADE; CREATE SCHEMA advice;
-         CREATE TABLE advice.good (ts timestamptz NOT NULL, device int, v float8);
+        "advice",
+        "CREATE TABLE advice.good (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE advice.poor (ts timestamptz NOT NULL, id int, v float8);
          CREATE TABLE advice.bare (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE advice.unordered (ts timestamptz NOT NULL, device int, v float8);
@@ -201,10 +201,10 @@ async fn advice_to_action_on(server: &Tsdb) {
     let conninfo = &server.conninfo;
     // tiny: 150 hour-chunks, all compressed but one in the middle (05:00-06:00), no
     // retention. live: a day-chunk being written now. kept: like tiny, with retention.
-    psql(
+    in_fresh_schema(
         conninfo,
-        "DROP SCHEMA IF EXISTS adv CASCADE; CREATE SCHEMA adv;
-         CREATE TABLE adv.tiny (ts timestamptz NOT NULL, device int, v float8);
+        "adv",
+        "CREATE TABLE adv.tiny (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE adv.live (ts timestamptz NOT NULL, device int, v float8);
          CREATE TABLE adv.kept (ts timestamptz NOT NULL, device int, v float8);
          SELECT create_hypertable('adv.tiny', 'ts', chunk_time_interval => interval '1 hour');

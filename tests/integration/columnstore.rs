@@ -7,7 +7,7 @@ use hypertop::actions::parse::parse;
 use hypertop::headless;
 
 use crate::actions::{env_for, Env};
-use crate::engines::{engine_with_files, on_each, own_servers, psql, Tsdb};
+use crate::engines::{in_fresh_schema, on_own_empty_servers, psql, Tsdb};
 
 /// Whether the server has the columnstore's procedures, as psql finds them.
 fn has_columnstore(c: &str) -> bool {
@@ -19,17 +19,15 @@ fn has_columnstore(c: &str) -> bool {
 
 #[tokio::test]
 async fn each_action_takes_the_servers_own_functions_and_round_trips() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "columnstore"), round_trips).await;
+    on_own_empty_servers("columnstore", round_trips).await;
 }
 
 async fn round_trips(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS cs CASCADE; CREATE SCHEMA cs;
-         CREATE TABLE cs.m (time timestamptz NOT NULL, device int, v float8);
+        "cs",
+        "CREATE TABLE cs.m (time timestamptz NOT NULL, device int, v float8);
          SELECT create_hypertable('cs.m', 'time', chunk_time_interval => interval '1 day');
          INSERT INTO cs.m SELECT t, d, d FROM generate_series(now() - interval '6 days', now(),
                                                                interval '10 minutes') t,
@@ -155,8 +153,7 @@ async fn round_trips(server: &Tsdb) {
 
 #[tokio::test]
 async fn compact_orders_the_unordered_chunks_where_the_server_can() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "compact"), compacts).await;
+    on_own_empty_servers("compact", compacts).await;
 }
 
 /// Rows written by direct compress (2.21+) leave a compressed chunk's batches out of order;
@@ -164,11 +161,10 @@ async fn compact_orders_the_unordered_chunks_where_the_server_can() {
 /// says what the server lacks and what does the same there.
 async fn compacts(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS cp CASCADE; CREATE SCHEMA cp;
-         CREATE TABLE cp.m (ts timestamptz NOT NULL, d int, v float8);
+        "cp",
+        "CREATE TABLE cp.m (ts timestamptz NOT NULL, d int, v float8);
          SELECT create_hypertable('cp.m', 'ts', chunk_time_interval => interval '1 day');
          ALTER TABLE cp.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'd');",
     );

@@ -649,6 +649,39 @@ pub fn own_servers(engine: &Engine, fixture: Option<&str>, tag: &str) -> Vec<Tsd
     .collect()
 }
 
+/// Runs `check` with [`on_each`] on a test's own empty servers: an engine of its own, then a
+/// fresh database on every native version, named by `tag`.
+pub async fn on_own_empty_servers(tag: &str, check: impl AsyncFn(&Tsdb)) {
+    let engine = engine_with_files(&[]);
+    on_each(own_servers(&engine, None, tag), check).await;
+}
+
+/// Makes `table` afresh (dropped first where an earlier run left it) as an empty hypertable of
+/// `t timestamptz NOT NULL, v int` with TimescaleDB's default chunk interval.
+pub fn fresh_hypertable(conninfo: &str, table: &str) {
+    psql(
+        conninfo,
+        &format!(
+            "DROP TABLE IF EXISTS {table};
+             CREATE TABLE {table} (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('{table}', 't');"
+        ),
+    );
+}
+
+/// Runs `sql` (one psql command) after making schema `schema` afresh on the TimescaleDB server of
+/// `conninfo`: TimescaleDB created where it is not yet, what an earlier run left dropped.
+pub fn in_fresh_schema(conninfo: &str, schema: &str, sql: &str) {
+    psql(
+        conninfo,
+        &format!(
+            "CREATE EXTENSION IF NOT EXISTS timescaledb;
+             DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};
+             {sql}"
+        ),
+    );
+}
+
 /// For a test that changes the scenario: the action engine (shared by such tests, as before),
 /// then a fresh scenario database of its own on every native version.
 pub fn action_servers(tag: &str) -> Vec<Tsdb> {

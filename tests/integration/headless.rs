@@ -789,6 +789,37 @@ fn assert_measured(v: &Value) {
     assert!(v["server"]["database_bytes"].as_i64().unwrap() > 0);
 }
 
+/// Runs `check` on each scenario server with two sessions of its own there: the main one (with
+/// what the server can do) and a helper.
+fn with_two_sessions(
+    check: impl AsyncFn(
+        &Tsdb,
+        &hypertop::connect::Session,
+        &hypertop::connect::Session,
+        &hypertop::capabilities::Capabilities,
+    ),
+) {
+    on_each_sync(scenario_servers(), |server| {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let (main, caps) = crate::engines::open_at(&server.conninfo).await;
+            let (helper, _) = crate::engines::open_at(&server.conninfo).await;
+            check(server, &main, &helper, &caps).await;
+        });
+    });
+}
+
+/// Runs `read` until it finds nothing differing, three tries at the most (something may move in
+/// between: a background job); after the third, fails with `failure` and what differed.
+async fn in_three_tries(failure: &str, read: impl AsyncFn() -> Option<String>) {
+    for attempt in 1..=3 {
+        match read().await {
+            None => break,
+            Some(why) if attempt == 3 => panic!("{failure}: {why}"),
+            Some(_) => {}
+        }
+    }
+}
+
 /// The exporter's first read on a new session shares its work with a second session and keeps
 /// the structure it read for the next scrapes on the first alone: both read what one session
 /// reads alone, to the byte.
@@ -796,33 +827,22 @@ fn assert_measured(v: &Value) {
 fn an_exporters_first_read_on_two_sessions_keeps_what_its_next_reads_need() {
     use hypertop::problems::Thresholds;
     use hypertop::store::{Dataset, Kept};
-    on_each_sync(scenario_servers(), |server| {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let (main, caps) = crate::engines::open_at(&server.conninfo).await;
-            let (helper, _) = crate::engines::open_at(&server.conninfo).await;
-            let limits = Thresholds::default();
-            let json = |data: Dataset| hypertop::snapshot::Snapshot { data, limits }.to_json();
-            // until nothing moved in between (a background job meanwhile): three tries
-            for attempt in 1..=3 {
-                let mut kept = Kept::default();
-                let read = async |helper, kept: &mut Kept| {
-                    json(
-                        Dataset::read_all_keeping(&main.client, helper, &caps, &limits, kept).await,
-                    )
-                };
-                let first = read(Some(&helper.client), &mut kept).await;
-                let next = read(None, &mut kept).await;
-                let alone = json(Dataset::read_all(&main.client, None, &caps, &limits).await);
-                assert_measured(&first);
-                let why = measured_differ(&first, &alone).or(measured_differ(&next, &alone));
-                match why {
-                    None => break,
-                    Some(why) if attempt == 3 => panic!("the kept reads read otherwise: {why}"),
-                    Some(_) => {}
-                }
-            }
-        });
+    with_two_sessions(async |_, main, helper, caps| {
+        let limits = Thresholds::default();
+        let json = |data: Dataset| hypertop::snapshot::Snapshot { data, limits }.to_json();
+        // until nothing moved in between (a background job meanwhile): three tries
+        in_three_tries("the kept reads read otherwise", async || {
+            let mut kept = Kept::default();
+            let read = async |helper, kept: &mut Kept| {
+                json(Dataset::read_all_keeping(&main.client, helper, caps, &limits, kept).await)
+            };
+            let first = read(Some(&helper.client), &mut kept).await;
+            let next = read(None, &mut kept).await;
+            let alone = json(Dataset::read_all(&main.client, None, caps, &limits).await);
+            assert_measured(&first);
+            measured_differ(&first, &alone).or(measured_differ(&next, &alone))
+        })
+        .await;
     });
 }
 
@@ -832,121 +852,103 @@ fn an_exporters_first_read_on_two_sessions_keeps_what_its_next_reads_need() {
 #[test]
 fn a_one_shot_read_on_two_sessions_reads_what_one_session_reads() {
     use hypertop::problems::Thresholds;
-    on_each_sync(scenario_servers(), |server| {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        rt.block_on(async {
-            let (main, caps) = crate::engines::open_at(&server.conninfo).await;
-            let (helper, _) = crate::engines::open_at(&server.conninfo).await;
-            let limits = Thresholds::default();
-            // the same problems (their wording may name a lag that moved on meanwhile)
-            let found = |v: &Value| -> Vec<String> {
-                let problems = v["problems"].as_array().unwrap().iter();
-                problems
-                    .map(|p| format!("{} {} {}", p["severity"], p["kind"], p["object"]))
-                    .collect()
-            };
-            let differs = |a: &Value, b: &Value| -> Option<String> {
-                measured_differ(a, b).or_else(|| {
-                    (found(a) != found(b))
-                        .then(|| format!("problems: {} against {}", a["problems"], b["problems"]))
-                })
-            };
-            // Read alone, then shared, until nothing moved in between (a background job
-            // compressing or scanning meanwhile on a server where they run): three tries.
-            for attempt in 1..=3 {
-                let alone = hypertop::snapshot::collect(&main.client, None, &caps, &limits).await;
-                let shared =
-                    hypertop::snapshot::collect(&main.client, Some(&helper.client), &caps, &limits)
-                        .await;
-                let b = shared.to_json();
-                let a = alone.to_json();
-                // Neither read lists the session that read it (the helper read the sessions,
-                // the main session's pid is the summary's).
-                for read in [&a, &b] {
-                    let own = &read["server"]["backend_pid"];
-                    let sessions = read["activity"].as_array().unwrap();
-                    assert!(own.as_i64().is_some(), "{}", read["server"]);
-                    assert!(
-                        sessions.iter().all(|s| &s["pid"] != own),
-                        "the reading session {own} is listed: {sessions:?}"
-                    );
-                }
-                assert_measured(&a);
-                match differs(&a, &b) {
-                    None => break,
-                    Some(why) if attempt == 3 => panic!("two sessions read otherwise: {why}"),
-                    Some(_) => {}
-                }
-            }
-            // The helper terminated (an administrator, a pooler's idle limit): the main
-            // session reads what the helper was to read, and nothing is missing. Until nothing
-            // moved in between (a policy job writing a page meanwhile, where jobs run): three
-            // tries, each with a helper of its own.
-            if server.native {
-                // every index and job read (their counters may have moved on since)
-                let names = |v: &Value, section: &str, key: &str| -> Vec<String> {
-                    let rows = v[section]
-                        .as_array()
-                        .unwrap_or_else(|| panic!("{section}: {v}"))
-                        .iter();
-                    rows.map(|r| r[key].to_string()).collect()
-                };
-                for attempt in 1..=3 {
-                    let (helper, _) = crate::engines::open_at(&server.conninfo).await;
-                    let a = hypertop::snapshot::collect(&main.client, None, &caps, &limits)
-                        .await
-                        .to_json();
-                    let pid: i32 = helper
-                        .client
-                        .query_one("SELECT pg_backend_pid()", &[])
-                        .await
-                        .unwrap()
-                        .get(0);
-                    main.client
-                        .execute("SELECT pg_terminate_backend($1)", &[&pid])
-                        .await
-                        .unwrap();
-                    let orphaned = hypertop::snapshot::collect(
-                        &main.client,
-                        Some(&helper.client),
-                        &caps,
-                        &limits,
-                    )
+    with_two_sessions(async |server, main, helper, caps| {
+        let limits = Thresholds::default();
+        // the same problems (their wording may name a lag that moved on meanwhile)
+        let found = |v: &Value| -> Vec<String> {
+            let problems = v["problems"].as_array().unwrap().iter();
+            problems
+                .map(|p| format!("{} {} {}", p["severity"], p["kind"], p["object"]))
+                .collect()
+        };
+        let differs = |a: &Value, b: &Value| -> Option<String> {
+            measured_differ(a, b).or_else(|| {
+                (found(a) != found(b))
+                    .then(|| format!("problems: {} against {}", a["problems"], b["problems"]))
+            })
+        };
+        // Read alone, then shared, until nothing moved in between (a background job
+        // compressing or scanning meanwhile on a server where they run): three tries.
+        in_three_tries("two sessions read otherwise", async || {
+            let alone = hypertop::snapshot::collect(&main.client, None, caps, &limits).await;
+            let shared =
+                hypertop::snapshot::collect(&main.client, Some(&helper.client), caps, &limits)
                     .await;
-                    assert!(helper.client.is_closed(), "the helper was terminated");
-                    let c = orphaned.to_json();
-                    assert!(!names(&c, "jobs", "id").is_empty());
-                    let differs = ["hypertables", "compression", "retention"]
-                        .into_iter()
-                        .find(|&section| a[section] != c[section])
-                        .map(|section| format!("{section}: {} against {}", a[section], c[section]))
-                        .or_else(|| {
-                            [("indexes", "name"), ("jobs", "id")]
-                                .into_iter()
-                                .find(|&(section, key)| {
-                                    names(&a, section, key) != names(&c, section, key)
-                                })
-                                .map(|(section, _)| format!("{section} listed otherwise"))
-                        })
-                        .or_else(|| {
-                            let bytes = |v: &Value| v["server"]["database_bytes"].clone();
-                            (bytes(&a) != bytes(&c)).then(|| {
-                                format!("database_bytes: {} against {}", bytes(&a), bytes(&c))
-                            })
-                        })
-                        .or_else(|| {
-                            (found(&a) != found(&c)).then(|| {
-                                format!("problems: {:?} against {:?}", found(&a), found(&c))
-                            })
-                        });
-                    match differs {
-                        None => break,
-                        Some(why) if attempt == 3 => panic!("read without the helper: {why}"),
-                        Some(_) => {}
-                    }
-                }
+            let b = shared.to_json();
+            let a = alone.to_json();
+            // Neither read lists the session that read it (the helper read the sessions,
+            // the main session's pid is the summary's).
+            for read in [&a, &b] {
+                let own = &read["server"]["backend_pid"];
+                let sessions = read["activity"].as_array().unwrap();
+                assert!(own.as_i64().is_some(), "{}", read["server"]);
+                assert!(
+                    sessions.iter().all(|s| &s["pid"] != own),
+                    "the reading session {own} is listed: {sessions:?}"
+                );
             }
-        });
+            assert_measured(&a);
+            differs(&a, &b)
+        })
+        .await;
+        // The helper terminated (an administrator, a pooler's idle limit): the main
+        // session reads what the helper was to read, and nothing is missing. Until nothing
+        // moved in between (a policy job writing a page meanwhile, where jobs run): three
+        // tries, each with a helper of its own.
+        if server.native {
+            // every index and job read (their counters may have moved on since)
+            let names = |v: &Value, section: &str, key: &str| -> Vec<String> {
+                let rows = v[section]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{section}: {v}"))
+                    .iter();
+                rows.map(|r| r[key].to_string()).collect()
+            };
+            in_three_tries("read without the helper", async || {
+                let (helper, _) = crate::engines::open_at(&server.conninfo).await;
+                let a = hypertop::snapshot::collect(&main.client, None, caps, &limits)
+                    .await
+                    .to_json();
+                let pid: i32 = helper
+                    .client
+                    .query_one("SELECT pg_backend_pid()", &[])
+                    .await
+                    .unwrap()
+                    .get(0);
+                main.client
+                    .execute("SELECT pg_terminate_backend($1)", &[&pid])
+                    .await
+                    .unwrap();
+                let orphaned =
+                    hypertop::snapshot::collect(&main.client, Some(&helper.client), caps, &limits)
+                        .await;
+                assert!(helper.client.is_closed(), "the helper was terminated");
+                let c = orphaned.to_json();
+                assert!(!names(&c, "jobs", "id").is_empty());
+                ["hypertables", "compression", "retention"]
+                    .into_iter()
+                    .find(|&section| a[section] != c[section])
+                    .map(|section| format!("{section}: {} against {}", a[section], c[section]))
+                    .or_else(|| {
+                        [("indexes", "name"), ("jobs", "id")]
+                            .into_iter()
+                            .find(|&(section, key)| {
+                                names(&a, section, key) != names(&c, section, key)
+                            })
+                            .map(|(section, _)| format!("{section} listed otherwise"))
+                    })
+                    .or_else(|| {
+                        let bytes = |v: &Value| v["server"]["database_bytes"].clone();
+                        (bytes(&a) != bytes(&c))
+                            .then(|| format!("database_bytes: {} against {}", bytes(&a), bytes(&c)))
+                    })
+                    .or_else(|| {
+                        (found(&a) != found(&c))
+                            .then(|| format!("problems: {:?} against {:?}", found(&a), found(&c)))
+                    })
+            })
+            .await;
+        }
     });
 }
 

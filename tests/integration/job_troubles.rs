@@ -8,10 +8,37 @@ use std::time::{Duration, Instant};
 use hypertop::model::{self, Payload, QueryKind};
 use hypertop::problems::{self, ProblemKind, Thresholds};
 
+use hypertop::capabilities::Capabilities;
+use hypertop::connect::Session;
+use hypertop::model::jobs::Job;
+
 use crate::engines::{
-    background_workers, engine_with_files, has_job_history, job_stat_row, native_tsdb_database,
-    native_tsdb_versions_running_policies, on_each, open_at, own_servers, psql, Tsdb,
+    background_workers, has_job_history, in_fresh_schema, job_stat_row, native_tsdb_database,
+    native_tsdb_versions_running_policies, on_each, on_own_empty_servers, open_at, psql, Tsdb,
 };
+
+/// The Jobs tab's jobs as session `s` reads them, and the problems found in them by `limits`.
+async fn jobs_and_problems(
+    s: &(Session, Capabilities),
+    limits: &Thresholds,
+) -> (Vec<Job>, Vec<problems::Problem>) {
+    let Payload::Jobs(jobs) = model::fetch(QueryKind::Jobs, None, &s.0.client, &s.1)
+        .await
+        .unwrap()
+    else {
+        panic!("jobs")
+    };
+    let found = problems::find(
+        &problems::Inputs {
+            jobs: Some(&jobs),
+            timescaledb: true,
+            ..Default::default()
+        },
+        limits,
+        chrono::Utc::now(),
+    );
+    (jobs, found)
+}
 
 #[tokio::test]
 async fn a_job_held_running_past_its_usual_run_is_a_problem_with_its_worker() {
@@ -47,21 +74,7 @@ async fn a_job_held_running_past_its_usual_run_is_a_problem_with_its_worker() {
             ..Thresholds::default()
         };
         let long = async || {
-            let Payload::Jobs(jobs) = model::fetch(QueryKind::Jobs, None, &s.0.client, &s.1)
-                .await
-                .unwrap()
-            else {
-                panic!("jobs")
-            };
-            let found = problems::find(
-                &problems::Inputs {
-                    jobs: Some(&jobs),
-                    timescaledb: true,
-                    ..Default::default()
-                },
-                &limits,
-                chrono::Utc::now(),
-            );
+            let (jobs, found) = jobs_and_problems(&s, &limits).await;
             (
                 jobs,
                 found.into_iter().find(|p| p.kind == ProblemKind::JobRunningLong),
@@ -115,8 +128,7 @@ async fn a_job_held_running_past_its_usual_run_is_a_problem_with_its_worker() {
 
 #[tokio::test]
 async fn jobs_the_scheduler_could_not_start_are_one_problem_about_workers() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "launch"), launch_failures).await;
+    on_own_empty_servers("launch", launch_failures).await;
 }
 
 /// Two jobs whose last three runs never started: the records the scheduler writes when no
@@ -124,11 +136,10 @@ async fn jobs_the_scheduler_could_not_start_are_one_problem_about_workers() {
 /// as its history (2.15+) or error table keeps them.
 async fn launch_failures(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS lf CASCADE; CREATE SCHEMA lf;
-         CREATE PROCEDURE lf.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
+        "lf",
+        "CREATE PROCEDURE lf.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
     );
     let jobs: Vec<String> = (0..2)
         .map(|_| psql(c, "SELECT add_job('lf.noop', '1 hour', scheduled => false)"))
@@ -169,21 +180,7 @@ async fn launch_failures(server: &Tsdb) {
         );
     }
     let s = open_at(c).await;
-    let Payload::Jobs(all) = model::fetch(QueryKind::Jobs, None, &s.0.client, &s.1)
-        .await
-        .unwrap()
-    else {
-        panic!("jobs")
-    };
-    let found = problems::find(
-        &problems::Inputs {
-            jobs: Some(&all),
-            timescaledb: true,
-            ..Default::default()
-        },
-        &Thresholds::default(),
-        chrono::Utc::now(),
-    );
+    let (_, found) = jobs_and_problems(&s, &Thresholds::default()).await;
     let launch: Vec<_> = found
         .iter()
         .filter(|p| p.kind == ProblemKind::JobLaunchFailing)

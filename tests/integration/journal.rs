@@ -10,22 +10,46 @@ use hypertop::actions::parse::parse;
 use hypertop::headless::{self, RunOptions};
 
 use crate::actions::{env_for, Env, SERIAL};
-use crate::engines::{action_engine, hold_lock, native_database, psql};
+use crate::engines::{action_engine, fresh_hypertable, hold_lock, native_database, psql};
 use crate::process::must;
 
 /// `run --yes` refuses the rollback `line` while a later change of its setting stands (the
 /// value `query` reads stays `later`), and `--force` runs it (the value is `restored`).
 async fn refused_then_forced(e: &Env, line: &str, query: &str, later: &str, restored: &str) {
+    refused_then_forced_to(e, line, (query, later), (query, restored)).await;
+}
+
+/// [`refused_then_forced`] with a value of its own for each: refused, what `refused.0` reads
+/// stays `refused.1`; forced, what `forced.0` reads is `forced.1`.
+async fn refused_then_forced_to(e: &Env, line: &str, refused: (&str, &str), forced: (&str, &str)) {
     let ctx = e.ctx();
     let yes = RunOptions {
         yes: true,
         ..Default::default()
     };
     assert_eq!(headless::run(&ctx, line, yes).await, headless::EXIT_FAILED);
-    assert_eq!(e.value(query).await, later);
-    let forced = RunOptions { force: true, ..yes };
-    assert_eq!(headless::run(&ctx, line, forced).await, 0);
-    assert_eq!(e.value(query).await, restored);
+    assert_eq!(e.value(refused.0).await, refused.1);
+    let force = RunOptions { force: true, ..yes };
+    assert_eq!(headless::run(&ctx, line, force).await, 0);
+    assert_eq!(e.value(forced.0).await, forced.1);
+}
+
+/// The rollback of journal entry `id` after `what` was changed outside hypertop: its plan needs
+/// `--force` and says why. Its command line.
+async fn rollback_asking_for_force(e: &Env, id: impl std::fmt::Display, what: &str) -> String {
+    let line = format!("rollback {id}");
+    let plan = headless::make_plan(&e.ctx(), &parse(&line).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        plan.needs_force
+            && plan
+                .warnings
+                .iter()
+                .any(|w| w.contains(what) && w.contains("someone changed it since")),
+        "{plan:?}"
+    );
+    line
 }
 
 async fn compressed(e: &Env) -> i64 {
@@ -333,18 +357,8 @@ async fn settings_rollbacks_refuse_to_overwrite_a_change_made_outside_hypertop()
             &server.conninfo,
             "SELECT set_chunk_time_interval('scn.settings_rb', interval '3 days')",
         );
-        let line = format!("rollback {}", entry.journal_id.unwrap());
-        let plan = headless::make_plan(&e.ctx(), &parse(&line).unwrap())
-            .await
-            .unwrap();
-        assert!(
-            plan.needs_force
-                && plan
-                    .warnings
-                    .iter()
-                    .any(|w| w.contains("chunk interval") && w.contains("someone changed it since")),
-            "{plan:?}"
-        );
+        let line =
+            rollback_asking_for_force(&e, entry.journal_id.unwrap(), "chunk interval").await;
         refused_then_forced(&e, &line, interval, "259200000000", "86400000000").await;
 
         let segmentby = "SELECT coalesce(string_agg(attname, ','), '') FROM timescaledb_information.compression_settings
@@ -357,33 +371,12 @@ async fn settings_rollbacks_refuse_to_overwrite_a_change_made_outside_hypertop()
             &server.conninfo,
             "ALTER TABLE scn.settings_rb SET (timescaledb.compress, timescaledb.compress_segmentby = 'v')",
         );
-        let line = format!("rollback {}", entry.journal_id.unwrap());
-        let plan = headless::make_plan(&e.ctx(), &parse(&line).unwrap())
-            .await
-            .unwrap();
-        assert!(
-            plan.needs_force
-                && plan
-                    .warnings
-                    .iter()
-                    .any(|w| w.contains("compression settings") && w.contains("someone changed it since")),
-            "{plan:?}"
-        );
+        let line =
+            rollback_asking_for_force(&e, entry.journal_id.unwrap(), "compression settings").await;
         // forced, the rollback turns compression off again, as it was before the entry
-        let ctx = e.ctx();
-        let yes = RunOptions {
-            yes: true,
-            ..Default::default()
-        };
-        assert_eq!(headless::run(&ctx, &line, yes).await, headless::EXIT_FAILED);
-        assert_eq!(e.value(segmentby).await, "v");
-        let forced = RunOptions { force: true, ..yes };
-        assert_eq!(headless::run(&ctx, &line, forced).await, 0);
-        assert_eq!(
-            e.value("SELECT compression_enabled::text FROM timescaledb_information.hypertables WHERE hypertable_name = 'settings_rb'")
-                .await,
-            "false"
-        );
+        let enabled = "SELECT compression_enabled::text FROM timescaledb_information.hypertables
+                        WHERE hypertable_name = 'settings_rb'";
+        refused_then_forced_to(&e, &line, (segmentby, "v"), (enabled, "false")).await;
     })
     .await;
 }
@@ -397,12 +390,7 @@ async fn rolling_back_an_unfinished_entry_asks_before_undoing_a_colleagues_chang
         crate::engines::action_servers("killed_add"),
         async |server| {
             let e = env_for(&server.conninfo).await;
-            psql(
-                &server.conninfo,
-                "DROP TABLE IF EXISTS scn.killed;
-             CREATE TABLE scn.killed (t timestamptz NOT NULL, v int);
-             SELECT create_hypertable('scn.killed', 't');",
-            );
+            fresh_hypertable(&server.conninfo, "scn.killed");
             let ctx = e.ctx();
             let plan =
                 headless::make_plan(&ctx, &parse("set-retention scn.killed 30days").unwrap())

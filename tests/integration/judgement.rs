@@ -6,16 +6,15 @@ use hypertop::actions::parse::parse;
 use hypertop::headless;
 
 use crate::actions::{env_for, Env};
-use crate::engines::{engine_with_files, on_each, own_servers, psql, Tsdb};
+use crate::engines::{in_fresh_schema, on_own_empty_servers, psql, Tsdb};
 
 /// An hourly aggregate of two days of readings, materialized only up to a day ago, with a
 /// refresh policy of [now-3h, now-1h): the demo's lagging aggregate.
 fn lagging(c: &str) {
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS hole CASCADE; CREATE SCHEMA hole;
-         CREATE TABLE hole.raw (time timestamptz NOT NULL, device int, v float8);
+        "hole",
+        "CREATE TABLE hole.raw (time timestamptz NOT NULL, device int, v float8);
          SELECT create_hypertable('hole.raw', 'time', chunk_time_interval => interval '1 hour');
          INSERT INTO hole.raw
               SELECT t, d, 1 FROM generate_series(date_trunc('minute', now()) - interval '2 days',
@@ -57,8 +56,7 @@ fn missing_hours(c: &str, from: &str, to: &str) -> i64 {
 
 #[tokio::test]
 async fn a_refresh_of_a_lagging_aggregate_leaves_no_hole() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "hole"), refresh_leaves_no_hole).await;
+    on_own_empty_servers("hole", refresh_leaves_no_hole).await;
 }
 
 async fn refresh_leaves_no_hole(server: &Tsdb) {
@@ -140,12 +138,7 @@ async fn holes(c: &str) -> Vec<hypertop::problems::Problem> {
 
 #[tokio::test]
 async fn a_hole_made_with_psql_is_found_and_filled_from_its_problems_command() {
-    let engine = engine_with_files(&[]);
-    on_each(
-        own_servers(&engine, None, "psqlhole"),
-        hole_found_and_filled,
-    )
-    .await;
+    on_own_empty_servers("psqlhole", hole_found_and_filled).await;
 }
 
 async fn hole_found_and_filled(server: &Tsdb) {
@@ -194,21 +187,15 @@ async fn hole_found_and_filled(server: &Tsdb) {
 
 #[tokio::test]
 async fn a_bare_compress_spares_the_chunk_being_written() {
-    let engine = engine_with_files(&[]);
-    on_each(
-        own_servers(&engine, None, "livechunk"),
-        compress_spares_live,
-    )
-    .await;
+    on_own_empty_servers("livechunk", compress_spares_live).await;
 }
 
 async fn compress_spares_live(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS live CASCADE; CREATE SCHEMA live;
-         CREATE TABLE live.m (time timestamptz NOT NULL, device int, v float8);
+        "live",
+        "CREATE TABLE live.m (time timestamptz NOT NULL, device int, v float8);
          SELECT create_hypertable('live.m', 'time', chunk_time_interval => interval '1 hour');
          INSERT INTO live.m SELECT t, d, d FROM generate_series(now() - interval '30 hours', now(),
                                                                  interval '1 minute') t,
@@ -334,8 +321,7 @@ async fn compress_spares_live(server: &Tsdb) {
 
 #[tokio::test]
 async fn a_shorter_retention_tells_overdue_chunks_from_its_own_losses() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "retwords"), retention_words).await;
+    on_own_empty_servers("retwords", retention_words).await;
 }
 
 /// `set-retention` to a shorter window on a table whose policy is already behind: the chunks the
@@ -344,11 +330,10 @@ async fn a_shorter_retention_tells_overdue_chunks_from_its_own_losses() {
 async fn retention_words(server: &Tsdb) {
     let c = &server.conninfo;
     // 40 days of daily chunks, a 20-day policy that has not run (its next start a day away)
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS ret CASCADE; CREATE SCHEMA ret;
-         CREATE TABLE ret.m (time timestamptz NOT NULL, v float8);
+        "ret",
+        "CREATE TABLE ret.m (time timestamptz NOT NULL, v float8);
          SELECT create_hypertable('ret.m', 'time', chunk_time_interval => interval '1 day');
          INSERT INTO ret.m SELECT t, 1 FROM generate_series(now() - interval '40 days', now(),
                                                             interval '1 hour') t;

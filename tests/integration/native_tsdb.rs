@@ -10,11 +10,62 @@ use hypertop::actions::parse::parse;
 use hypertop::headless;
 use hypertop::model::{self, Payload, QueryKind};
 
-use crate::actions::env_for;
+use crate::actions::{env_for, Env};
 use crate::engines::{
     backend_pid, background_workers, hold_lock, native_tsdb_database, native_tsdb_versions,
     native_tsdb_versions_running_policies, on_each, psql,
 };
+
+/// What `kind` reads on `e`'s session (of `subject` where given), a failed read a panic
+/// naming `what`.
+async fn read(e: &Env, kind: QueryKind, subject: Option<model::Subject>, what: &str) -> Payload {
+    model::fetch(kind, subject.as_ref(), &e.session.client, &e.caps)
+        .await
+        .unwrap_or_else(|_| panic!("{what}"))
+}
+
+/// The Jobs tab's jobs as `e` reads them.
+async fn jobs(e: &Env) -> Vec<hypertop::model::jobs::Job> {
+    let Payload::Jobs(jobs) = read(e, QueryKind::Jobs, None, "jobs").await else {
+        panic!("jobs")
+    };
+    jobs
+}
+
+/// The overview's summary as `e` reads it.
+async fn summary(e: &Env) -> hypertop::model::Summary {
+    let Payload::Summary(summary) = read(e, QueryKind::Summary, None, "summary").await else {
+        panic!("summary")
+    };
+    summary
+}
+
+/// The runs of job `id` as its drill-down reads them.
+async fn job_runs(e: &Env, id: i32) -> Vec<hypertop::model::jobs::JobRun> {
+    let job = Some(model::Subject::Job(id));
+    let Payload::JobRuns(_, runs) = read(e, QueryKind::JobRuns, job, "job runs").await else {
+        panic!("job runs")
+    };
+    runs
+}
+
+/// Reads with `read` every half second until `done` holds for what it read, and returns that;
+/// after 60 s fails with `failure` and the last read.
+async fn within_a_minute<T: std::fmt::Debug>(
+    failure: &str,
+    read: impl AsyncFn() -> T,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let read = read().await;
+        if done(&read) {
+            return read;
+        }
+        assert!(Instant::now() < deadline, "{failure}: {read:#?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
 
 /// Compression behind a lock another session holds on one chunk: it fails within the lock
 /// timeout, names the holder and the chunk, and journals what it did before the lock.
@@ -100,13 +151,7 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
         background_workers(&conninfo, "start");
 
         let e = env_for(&conninfo).await;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let jobs = loop {
-            let Ok(Payload::Jobs(jobs)) =
-                model::fetch(QueryKind::Jobs, None, &e.session.client, &e.caps).await
-            else {
-                panic!("jobs")
-            };
+        let jobs = within_a_minute("no job ran within 60 s", async || jobs(&e).await, |jobs| {
             let ran = |name: &str| {
                 jobs.iter()
                     .any(|j| &*j.proc_name == name && j.total_runs > 0 && j.last_run_status.is_some())
@@ -115,15 +160,9 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
                 .iter()
                 .filter(|j| &*j.proc_name == "broken_mirror" && j.consecutive_failures > 0)
                 .count();
-            if ran("broken_export") && ran("policy_compression") && mirrors_failed == mirrors {
-                break jobs;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no job ran within 60 s: {jobs:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        };
+            ran("broken_export") && ran("policy_compression") && mirrors_failed == mirrors
+        })
+        .await;
         let export = jobs
             .iter()
             .find(|j| &*j.proc_name == "broken_export")
@@ -152,27 +191,14 @@ async fn jobs_run_by_real_background_workers_show_their_failures() {
             other => panic!("{other:?}: {policy:?}"),
         }
         // A run's history (or, before 2.15, its errors) is there for the drill-down.
-        let Ok(Payload::JobRuns(_, runs)) = model::fetch(
-            QueryKind::JobRuns,
-            Some(&model::Subject::Job(export.job_id)),
-            &e.session.client,
-            &e.caps,
-        )
-        .await
-        else {
-            panic!("job runs")
-        };
+        let runs = job_runs(&e, export.job_id).await;
         assert!(
             runs.iter()
                 .any(|r| r.err_message.as_deref() == Some("export target unreachable")),
             "{runs:?}"
         );
         // The scheduler is running: no "scheduler" problem.
-        let Ok(Payload::Summary(summary)) =
-            model::fetch(QueryKind::Summary, None, &e.session.client, &e.caps).await
-        else {
-            panic!("summary")
-        };
+        let summary = summary(&e).await;
         let inputs = hypertop::problems::Inputs {
             summary: Some(&summary),
             timescaledb: true,
@@ -232,28 +258,22 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
         );
         background_workers(&conninfo, "start");
         let e = env_for(&conninfo).await;
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let sessions = loop {
-            let Ok(Payload::Activity(s)) =
-                model::fetch(QueryKind::Activity, None, &e.session.client, &e.caps).await
-            else {
+        let activity = async || {
+            let Payload::Activity(s) = read(&e, QueryKind::Activity, None, "activity").await else {
                 panic!("activity")
             };
-            // blocked, and since when known: a worker reports its state a moment after it
-            // starts waiting (seen under load: state_change still NULL)
-            if s.iter().any(|s| {
+            s
+        };
+        // blocked, and since when known: a worker reports its state a moment after it starts
+        // waiting (seen under load: state_change still NULL)
+        let sessions = within_a_minute("the job's worker never waited", activity, |s| {
+            s.iter().any(|s| {
                 s.job_id.map(|j| j.to_string()) == Some(job.clone())
                     && s.blocked()
                     && s.in_state_seconds().is_some()
-            }) {
-                break s;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the job's worker never waited: {s:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        };
+            })
+        })
+        .await;
         let worker = sessions
             .iter()
             .find(|s| s.job_id.map(|j| j.to_string()) == Some(job.clone()))
@@ -264,11 +284,7 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
             "{worker:?}"
         );
         // Long enough blocked (as if a minute had passed): the job's problem leads to the holder.
-        let Ok(Payload::Jobs(jobs)) =
-            model::fetch(QueryKind::Jobs, None, &e.session.client, &e.caps).await
-        else {
-            panic!("jobs")
-        };
+        let jobs = jobs(&e).await;
         // Its worker runs it, as job_stats says (Jobs reads the statistics' table, not the view);
         // the paused one, never run, is paused.
         let status = |id: &str| {
@@ -332,11 +348,7 @@ async fn a_job_blocked_by_a_lock_and_a_restoring_database_are_explained() {
             Duration::from_secs(30),
             "the scheduler to exit",
             || async {
-                let Ok(Payload::Summary(summary)) =
-                    model::fetch(QueryKind::Summary, None, &e.session.client, &e.caps).await
-                else {
-                    panic!("summary")
-                };
+                let summary = summary(&e).await;
                 (!summary.scheduler_running).then_some(summary)
             },
         )
@@ -542,16 +554,7 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
             "{screen}"
         );
         for id in [&compression, &retention, &refresh] {
-            let Ok(Payload::JobRuns(_, runs)) = model::fetch(
-                QueryKind::JobRuns,
-                Some(&model::Subject::Job(id.parse().unwrap())),
-                &e.session.client,
-                &e.caps,
-            )
-            .await
-            else {
-                panic!("job runs")
-            };
+            let runs = job_runs(&e, id.parse().unwrap()).await;
             assert!(
                 runs.iter().any(|r| r.succeeded == Some(true)
                     && r.start_time.is_some()

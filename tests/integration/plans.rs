@@ -8,7 +8,7 @@ use hypertop::config::PlanLogin;
 use hypertop::model::plan::{self, GenericPlan, Planner};
 use hypertop::model::{Payload, Subject};
 
-use crate::engines::{connector_for, engine_with_files, on_each, open_at, own_servers, psql, Tsdb};
+use crate::engines::{connector_for, in_fresh_schema, on_own_empty_servers, open_at, psql, Tsdb};
 
 /// The plan of `text` as `userid` ran it, planned as `login` would, or why there is none.
 pub async fn plan_as(
@@ -76,18 +76,15 @@ pub fn role(conninfo: &str, name: &str, grants: &str) -> i64 {
 
 #[tokio::test]
 async fn generic_plans_count_the_chunks_a_statement_keeps() {
-    let engine = engine_with_files(&[]);
-    let servers = own_servers(&engine, None, "plan");
-    on_each(servers, plans_on).await;
+    on_own_empty_servers("plan", plans_on).await;
 }
 
 async fn plans_on(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS gp CASCADE; CREATE SCHEMA gp;
-         CREATE TABLE gp.\"Readings\" (ts timestamptz NOT NULL, device int, v float8);
+        "gp",
+        "CREATE TABLE gp.\"Readings\" (ts timestamptz NOT NULL, device int, v float8);
          SELECT create_hypertable('gp.\"Readings\"', 'ts', chunk_time_interval => interval '1 day');
          INSERT INTO gp.\"Readings\"
               SELECT '2020-01-01'::timestamptz + i * interval '1 hour', i % 5, i

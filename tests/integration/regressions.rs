@@ -5,10 +5,12 @@
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
 use hypertop::model::catalog::Relations;
+use hypertop::model::hypertables::Chunk;
+use hypertop::model::tables::Tables;
 use hypertop::model::{self, Bound, Payload, QueryKind, Subject};
 
 use crate::engines::{
-    engine_with_files, has_job_history, job_stat_row, on_each, open_at, own_servers, psql, Tsdb,
+    has_job_history, in_fresh_schema, job_stat_row, on_own_empty_servers, open_at, psql, Tsdb,
 };
 
 async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
@@ -17,10 +19,32 @@ async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subj
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
 }
 
+/// The hypertables of a catalog pass.
+async fn hypertables(s: &(Session, Capabilities)) -> Tables {
+    let Payload::Catalog(catalog) = fetch(s, QueryKind::Catalog, None).await else {
+        panic!("a catalog pass")
+    };
+    let Ok(Relations::Hypertables(t)) = catalog.relations else {
+        panic!("hypertables")
+    };
+    t
+}
+
+/// The chunks of hypertable `schema`.`name`.
+async fn chunks(s: &(Session, Capabilities), schema: &str, name: &str) -> Vec<Chunk> {
+    let relation = Subject::Relation {
+        schema: schema.into(),
+        name: name.into(),
+    };
+    let Payload::Chunks(_, chunks) = fetch(s, QueryKind::Chunks, Some(relation)).await else {
+        panic!("chunks")
+    };
+    chunks
+}
+
 #[tokio::test]
 async fn a_float_column_partitioned_by_an_integer_function_is_integer_time() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "partfunc"), float_partitioned).await;
+    on_own_empty_servers("partfunc", float_partitioned).await;
 }
 
 /// bgw_policy's `part_time_now_func`: a float8 time column, an IMMUTABLE function making it a
@@ -28,11 +52,10 @@ async fn a_float_column_partitioned_by_an_integer_function_is_integer_time() {
 /// ranges integers (2 to 4 here); hypertop showed 1e-06 s and ranges in 1970.
 async fn float_partitioned(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS pf CASCADE; CREATE SCHEMA pf;
-         CREATE FUNCTION pf.time_partfunc(unixtime float8) RETURNS bigint
+        "pf",
+        "CREATE FUNCTION pf.time_partfunc(unixtime float8) RETURNS bigint
            LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN RETURN unixtime::bigint; END $$;
          CREATE TABLE pf.part_time_now_func (time float8 NOT NULL, temp float8);
          SELECT create_hypertable('pf.part_time_now_func', 'time',
@@ -54,12 +77,7 @@ async fn float_partitioned(server: &Tsdb) {
     );
     assert_eq!(ranges, "2..3 3..4 4..5");
     let s = open_at(c).await;
-    let Payload::Catalog(catalog) = fetch(&s, QueryKind::Catalog, None).await else {
-        panic!("a catalog pass")
-    };
-    let Ok(Relations::Hypertables(t)) = catalog.relations else {
-        panic!("hypertables")
-    };
+    let t = hypertables(&s).await;
     let h = t
         .hypertables
         .iter()
@@ -70,18 +88,7 @@ async fn float_partitioned(server: &Tsdb) {
         (h.range_start, h.range_end),
         (Some(Bound::Int(2)), Some(Bound::Int(5)))
     );
-    let Payload::Chunks(_, chunks) = fetch(
-        &s,
-        QueryKind::Chunks,
-        Some(Subject::Relation {
-            schema: "pf".into(),
-            name: "part_time_now_func".into(),
-        }),
-    )
-    .await
-    else {
-        panic!("chunks")
-    };
+    let chunks = chunks(&s, "pf", "part_time_now_func").await;
     let mut ours: Vec<String> = chunks
         .iter()
         .map(|c| match (c.range_start, c.range_end) {
@@ -95,12 +102,7 @@ async fn float_partitioned(server: &Tsdb) {
 
 #[tokio::test]
 async fn an_unqualified_integer_now_counts_as_the_policy_job_counts() {
-    let engine = engine_with_files(&[]);
-    on_each(
-        own_servers(&engine, None, "intnow"),
-        unqualified_integer_now,
-    )
-    .await;
+    on_own_empty_servers("intnow", unqualified_integer_now).await;
 }
 
 /// continuous_agg_test's `SELECT coalesce(max(timeval), 0) FROM continuous_agg_test`: an
@@ -155,12 +157,7 @@ async fn unqualified_integer_now(server: &Tsdb) {
     let (backlog, overdue) = (count("30"), count("60"));
     assert_eq!((backlog, overdue), (6, 3));
     let s = open_at(c).await;
-    let Payload::Catalog(catalog) = fetch(&s, QueryKind::Catalog, None).await else {
-        panic!("a catalog pass")
-    };
-    let Ok(Relations::Hypertables(t)) = catalog.relations else {
-        panic!("hypertables")
-    };
+    let t = hypertables(&s).await;
     let compression = |name: &str| {
         t.compression
             .iter()
@@ -193,8 +190,7 @@ async fn unqualified_integer_now(server: &Tsdb) {
 
 #[tokio::test]
 async fn an_osm_chunk_counts_in_its_hypertables_size_and_nowhere_else() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "osmsize"), osm_chunk_sizes).await;
+    on_own_empty_servers("osmsize", osm_chunk_sizes).await;
 }
 
 /// chunk_utils and compression_errors mark a chunk as an OSM chunk (tiered data, or a foreign
@@ -203,11 +199,10 @@ async fn an_osm_chunk_counts_in_its_hypertables_size_and_nowhere_else() {
 /// bytes out of the size.
 async fn osm_chunk_sizes(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS osm CASCADE; CREATE SCHEMA osm;
-         CREATE TABLE osm.t (ts timestamptz NOT NULL, v int);
+        "osm",
+        "CREATE TABLE osm.t (ts timestamptz NOT NULL, v int);
          CREATE INDEX ON osm.t (v);
          SELECT create_hypertable('osm.t', 'ts', chunk_time_interval => interval '1 day');
          INSERT INTO osm.t SELECT '2024-01-01'::timestamptz + g * interval '1 minute', g
@@ -230,12 +225,7 @@ async fn osm_chunk_sizes(server: &Tsdb) {
     .map(|n| n.parse().unwrap())
     .collect();
     let s = open_at(c).await;
-    let Payload::Catalog(catalog) = fetch(&s, QueryKind::Catalog, None).await else {
-        panic!("a catalog pass")
-    };
-    let Ok(Relations::Hypertables(t)) = catalog.relations else {
-        panic!("hypertables")
-    };
+    let t = hypertables(&s).await;
     let h = t
         .hypertables
         .iter()
@@ -251,8 +241,7 @@ async fn osm_chunk_sizes(server: &Tsdb) {
 
 #[tokio::test]
 async fn a_crash_record_has_no_start_and_a_crashed_job_is_not_one_that_never_ran() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "crashrec"), crash_record).await;
+    on_own_empty_servers("crashrec", crash_record).await;
 }
 
 /// The bgw scripts' crash: a job started twice, its last run never marked ended (last_finish
@@ -262,11 +251,10 @@ async fn a_crash_record_has_no_start_and_a_crashed_job_is_not_one_that_never_ran
 /// longest) and turned the unset next start into an unknown one.
 async fn crash_record(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS cr CASCADE; CREATE SCHEMA cr;
-         CREATE PROCEDURE cr.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
+        "cr",
+        "CREATE PROCEDURE cr.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
     );
     let job: i32 = psql(
         c,
@@ -357,8 +345,7 @@ async fn crash_record(server: &Tsdb) {
 
 #[tokio::test]
 async fn no_figure_is_not_zero_bytes_and_a_frozen_chunk_says_so() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "nofigure"), no_figure_and_frozen).await;
+    on_own_empty_servers("nofigure", no_figure_and_frozen).await;
 }
 
 /// compression_bgw's hypertables with compression enabled and nothing compressed yet:
@@ -366,11 +353,10 @@ async fn no_figure_is_not_zero_bytes_and_a_frozen_chunk_says_so() {
 /// frozen chunk (freeze_chunk) was an ordinary one in the drill-down.
 async fn no_figure_and_frozen(server: &Tsdb) {
     let c = &server.conninfo;
-    psql(
+    in_fresh_schema(
         c,
-        "CREATE EXTENSION IF NOT EXISTS timescaledb;
-         DROP SCHEMA IF EXISTS nf CASCADE; CREATE SCHEMA nf;
-         CREATE TABLE nf.t (ts timestamptz NOT NULL, v int);
+        "nf",
+        "CREATE TABLE nf.t (ts timestamptz NOT NULL, v int);
          SELECT create_hypertable('nf.t', 'ts', chunk_time_interval => interval '1 day');
          INSERT INTO nf.t SELECT '2024-01-01'::timestamptz + g * interval '1 hour', g
            FROM generate_series(0, 47) g;
@@ -392,12 +378,7 @@ async fn no_figure_and_frozen(server: &Tsdb) {
     );
     assert_eq!(theirs, "NULL NULL", "{}", server.label);
     let s = open_at(c).await;
-    let Payload::Catalog(catalog) = fetch(&s, QueryKind::Catalog, None).await else {
-        panic!("a catalog pass")
-    };
-    let Ok(Relations::Hypertables(t)) = catalog.relations else {
-        panic!("hypertables")
-    };
+    let t = hypertables(&s).await;
     let row = t
         .compression
         .iter()
@@ -409,18 +390,7 @@ async fn no_figure_and_frozen(server: &Tsdb) {
         "{}: no figure, as hypertable_compression_stats says",
         server.label
     );
-    let Payload::Chunks(_, chunks) = fetch(
-        &s,
-        QueryKind::Chunks,
-        Some(Subject::Relation {
-            schema: "nf".into(),
-            name: "t".into(),
-        }),
-    )
-    .await
-    else {
-        panic!("chunks")
-    };
+    let chunks = chunks(&s, "nf", "t").await;
     let frozen: Vec<bool> = chunks.iter().map(|c| c.frozen).collect();
     assert_eq!(
         frozen.iter().filter(|f| **f).count(),

@@ -13,8 +13,9 @@ use hypertop::model::{self, Payload, QueryKind, Subject};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
-    action_servers, backend_pid, edge_servers, engine_with_files, on_each, open_at, own_servers,
-    psql, psql_failing, scenario, scenario_servers, Tsdb,
+    action_servers, backend_pid, edge_servers, engine_with_files, in_fresh_schema, on_each,
+    on_own_empty_servers, open_at, own_servers, psql, psql_failing, scenario, scenario_servers,
+    Tsdb,
 };
 
 async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
@@ -641,8 +642,7 @@ async fn problems_rank_what_the_scenario_planted_on(server: &Tsdb) {
 /// own, and Enter on one shows its chunks in the backlog.
 #[tokio::test]
 async fn relations_alike_are_one_problem_that_opens_onto_them() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "folds"), relations_alike_on).await;
+    on_own_empty_servers("folds", relations_alike_on).await;
 }
 
 async fn relations_alike_on(server: &Tsdb) {
@@ -651,12 +651,11 @@ async fn relations_alike_on(server: &Tsdb) {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let c = &server.conninfo;
     let n = problems::FOLD_FROM + 1;
-    psql(
+    in_fresh_schema(
         c,
+        "fold",
         &format!(
-            "CREATE EXTENSION IF NOT EXISTS timescaledb;
-             DROP SCHEMA IF EXISTS fold CASCADE; CREATE SCHEMA fold;
-             DO $$ BEGIN FOR i IN 0..{last} LOOP
+            "DO $$ BEGIN FOR i IN 0..{last} LOOP
                EXECUTE format('CREATE TABLE fold.%I (ts timestamptz NOT NULL, device int, v float8)',
                               'T' || lpad(i::text, 2, '0'));
                PERFORM create_hypertable(format('fold.%I', 'T' || lpad(i::text, 2, '0'))::regclass,
@@ -1140,10 +1139,10 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
 async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
     let mut kept = model::Cache::default();
-    psql(
+    in_fresh_schema(
         &server.conninfo,
-        "DROP SCHEMA IF EXISTS kept CASCADE; CREATE SCHEMA kept;
-         CREATE TABLE kept.t (ts timestamptz NOT NULL, v int);
+        "kept",
+        "CREATE TABLE kept.t (ts timestamptz NOT NULL, v int);
          SELECT create_hypertable('kept.t', 'ts', chunk_time_interval => interval '1 day');
          INSERT INTO kept.t SELECT '2024-01-01'::timestamptz + i * interval '1 hour', i
            FROM generate_series(0, 47) i;
@@ -1334,17 +1333,14 @@ fn record_run(conninfo: &str, job: i32, runs: i64, succeeded: bool) {
     };
     psql(
         conninfo,
-        &format!(
-            "DELETE FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job};
-             INSERT INTO _timescaledb_internal.bgw_job_stat
-                    (job_id, last_start, last_finish, next_start, last_successful_finish,
-                     last_run_success, total_runs, total_duration, total_duration_failures,
-                     total_successes, total_failures, total_crashes, consecutive_failures,
-                     consecutive_crashes)
-             VALUES ({job}, '2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
-                     '2030-01-01 00:00+00', '{last_success}', {succeeded}, {runs},
-                     interval '10 seconds', interval '{failures} seconds', {runs} - {failures},
-                     {failures}, 0, {failures}, 0)"
+        &crate::engines::job_stat_row(
+            &job.to_string(),
+            &format!(
+                "'2024-03-06 02:00+00', '2024-03-06 02:00:05+00',
+                 '2030-01-01 00:00+00', '{last_success}', {succeeded}, {runs},
+                 interval '10 seconds', interval '{failures} seconds', {runs} - {failures},
+                 {failures}, 0, {failures}, 0"
+            ),
         ),
     );
 }

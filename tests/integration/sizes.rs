@@ -10,7 +10,9 @@ use hypertop::connect::Session;
 use hypertop::model::catalog::{Catalog, Relations};
 use hypertop::model::{self, Payload, QueryKind, Subject};
 
-use crate::engines::{action_servers, hold_lock, native_database, on_each, open_at, psql, Tsdb};
+use crate::engines::{
+    action_servers, hold_lock, in_fresh_schema, native_database, on_each, open_at, psql, Tsdb,
+};
 
 /// One refresh of the catalog pass as the console does it, keeping what it measured in `kept`.
 async fn refresh(s: &(Session, Capabilities), kept: &mut model::Cache) -> Catalog {
@@ -93,10 +95,10 @@ async fn sizes_match_postgresqls_functions_on_fresh_writes_on(server: &Tsdb) {
     let conninfo = &server.conninfo;
     // Three daily chunks, one compressed, a TOASTed column, two indexes; never vacuumed nor
     // analyzed: relpages says nothing of them yet.
-    psql(
+    in_fresh_schema(
         conninfo,
-        "DROP SCHEMA IF EXISTS sized CASCADE; CREATE SCHEMA sized;
-         CREATE TABLE sized.t (ts timestamptz NOT NULL, device int, note text);
+        "sized",
+        "CREATE TABLE sized.t (ts timestamptz NOT NULL, device int, note text);
          SELECT create_hypertable('sized.t', 'ts', chunk_time_interval => interval '1 day');
          CREATE INDEX t_device ON sized.t (device, ts);
          INSERT INTO sized.t SELECT '2024-01-01'::timestamptz + i * interval '10 seconds', i % 10,
@@ -321,10 +323,10 @@ async fn measured(
 async fn measured_by_their_files_relations_have_the_bytes_the_size_functions_say() {
     on_each(action_servers("by_file"), async |server| {
         let conninfo = &server.conninfo;
-        psql(
+        in_fresh_schema(
             conninfo,
-            "DROP SCHEMA IF EXISTS files CASCADE; CREATE SCHEMA files;
-             CREATE UNLOGGED TABLE files.u (id int PRIMARY KEY, note text)
+            "files",
+            "CREATE UNLOGGED TABLE files.u (id int PRIMARY KEY, note text)
                     WITH (autovacuum_enabled = off, toast.autovacuum_enabled = off);
              INSERT INTO files.u SELECT i, repeat(md5(i::text), 90) FROM generate_series(1, 3000) i;
              CREATE TABLE files.v (id int, at timestamptz) WITH (autovacuum_enabled = off);

@@ -6,7 +6,7 @@
 use hypertop::model::{self, Payload, QueryKind, Summary};
 use hypertop::problems::{self, Problem, ProblemKind, Severity};
 
-use crate::engines::{engine_with_files, on_each, open_at, own_servers, psql, Tsdb};
+use crate::engines::{on_own_empty_servers, open_at, psql, Tsdb};
 
 /// The overview's problems about versions, from a summary read as a console reads it.
 async fn version_problems(conninfo: &str) -> (Summary, Vec<Problem>) {
@@ -40,8 +40,7 @@ async fn version_problems(conninfo: &str) -> (Summary, Vec<Problem>) {
 
 #[tokio::test]
 async fn an_extension_behind_its_package_or_its_catalog_is_said_with_its_fix() {
-    let engine = engine_with_files(&[]);
-    on_each(own_servers(&engine, None, "versions"), versions_on).await;
+    on_own_empty_servers("versions", versions_on).await;
 }
 
 async fn versions_on(server: &Tsdb) {
