@@ -267,7 +267,11 @@ fn rows_made_away_keep_the_row_the_user_selected() {
 fn problems_are_derived_with_the_rows_and_a_failing_job_reaches_the_overview() {
     let mut s = state();
     let failing = crate::model::fixtures::job(1000, "policy_compression", Some("m"), 3, true);
-    s.take_result(result(QueryKind::Jobs, None, Ok(Payload::Jobs(vec![failing]))));
+    s.take_result(result(
+        QueryKind::Jobs,
+        None,
+        Ok(Payload::Jobs(vec![failing])),
+    ));
     assert!(s.data.problems.is_empty(), "not derived in the loop");
     let derive = s.derivation().unwrap();
     s.on_derived(derive.run());
