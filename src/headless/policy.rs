@@ -253,7 +253,7 @@ async fn lint(
             data.caggs.status(),
         ]
         .iter()
-        .find_map(|s| s.error().map(str::to_string))
+        .find_map(|s| s.error().map(ToString::to_string))
         .unwrap_or_else(|| "not read".into());
         format!("cannot read the live policies: {failed}")
     })?;

@@ -13,7 +13,7 @@ fn state() -> AppState {
 fn result(
     kind: QueryKind,
     target: Option<Subject>,
-    result: Result<Payload, String>,
+    result: Result<Payload, crate::model::ReadError>,
 ) -> QueryResult {
     QueryResult {
         kind,
@@ -176,18 +176,14 @@ fn filter_drill_down_and_back() {
 #[test]
 fn errors_stay_on_their_tab() {
     let mut s = state();
-    s.on_result(result(
-        QueryKind::Catalog,
-        None,
-        Err("permission denied (SQLSTATE 42501)".into()),
-    ));
+    let denied = crate::model::ReadError::Server {
+        code: "42501".into(),
+        message: "permission denied".into(),
+    };
+    s.on_result(result(QueryKind::Catalog, None, Err(denied.clone())));
     // one catalog pass fills these tabs: its failure shows on each
     for name in ["indexes", "hypertables", "retention"] {
-        assert_eq!(
-            s.status(tab(name)).error(),
-            Some("permission denied (SQLSTATE 42501)"),
-            "{name}"
-        );
+        assert_eq!(s.status(tab(name)).error(), Some(&denied), "{name}");
     }
     assert!(s.status(tab("jobs")).error().is_none());
     assert_eq!(
