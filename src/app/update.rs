@@ -381,7 +381,7 @@ mod tests {
         );
         // c fails: every first attempt has ended, and b's read goes out
         let failed = Disconnected {
-            error: "refused".into(),
+            error: crate::link::LinkError::Lost,
             retry_at: std::time::Instant::now(),
         };
         assert_eq!(reads(&update(&mut f, Msg::Link(2, link(failed, 0)))), [1]);

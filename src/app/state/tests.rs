@@ -203,7 +203,7 @@ fn disconnected_text_counts_down() {
     let mut s = state();
     let now = Instant::now();
     s.link = LinkState::Disconnected {
-        error: "boom".into(),
+        error: crate::link::LinkError::Lost,
         retry_at: now + Duration::from_millis(3500),
     };
     assert_eq!(s.link_text(now), "disconnected — retrying in 4s");
