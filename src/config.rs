@@ -124,9 +124,9 @@ pub enum ConfigError {
         known: Vec<String>,
     },
     /// The command line's connection string does not parse (why).
-    Conninfo(String),
+    Conninfo(crate::conninfo::parse::SyntaxError),
     /// The profile's connection string does not parse (why).
-    ProfileConninfo(String),
+    ProfileConninfo(crate::conninfo::parse::SyntaxError),
 }
 
 impl std::fmt::Display for ConfigError {
@@ -168,7 +168,7 @@ impl std::fmt::Display for ConfigError {
                     format!("profiles: {}", known.join(", "))
                 }
             ),
-            ConfigError::Conninfo(why) => f.write_str(why),
+            ConfigError::Conninfo(why) => why.fmt(f),
             ConfigError::ProfileConninfo(why) => write!(f, "profile conninfo: {why}"),
         }
     }
@@ -506,7 +506,7 @@ pub fn merge_conninfo(
         (Some(c), Some(p))
             if conninfo_parse::looks_like_conninfo(&c) || conninfo_parse::is_url(&c) =>
         {
-            let pairs = conninfo_parse::parse(&c).map_err(|e| ConfigError::Conninfo(e.0))?;
+            let pairs = conninfo_parse::parse(&c).map_err(ConfigError::Conninfo)?;
             Some(format!("{p} {}", keyword_value(&pairs)))
         }
         (Some(db), Some(p)) => Some(format!("{p} {}", keyword_value(&[("dbname".into(), db)]))),
@@ -518,7 +518,7 @@ pub fn merge_conninfo(
 /// sets (`overridden`: host, port, user, dbname given as flags), so flags win.
 pub fn profile_conninfo(p: &Profile, overridden: &[&str]) -> Result<Option<String>, ConfigError> {
     let mut pairs: Vec<(String, String)> = match &p.conninfo {
-        Some(c) => conninfo_parse::parse(c).map_err(|e| ConfigError::ProfileConninfo(e.0))?,
+        Some(c) => conninfo_parse::parse(c).map_err(ConfigError::ProfileConninfo)?,
         None => Vec::new(),
     };
     let fields = [

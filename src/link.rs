@@ -8,7 +8,7 @@ use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
-use crate::connect::{Connector, Session};
+use crate::connect::{ConnectError, Connector, Session};
 
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
@@ -16,7 +16,44 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
 pub enum LinkState {
     Connecting,
     Connected,
-    Disconnected { error: String, retry_at: Instant },
+    Disconnected { error: LinkError, retry_at: Instant },
+}
+
+/// Why the link is down.
+#[derive(Debug, Clone)]
+pub enum LinkError {
+    /// The session could not be opened.
+    Connect(ConnectError),
+    /// The session opened, but what the server can do could not be read from its catalog.
+    Catalog(Arc<tokio_postgres::Error>),
+    /// The connection ended, and the driver said why.
+    Ended(String),
+    /// The connection ended without a word.
+    Lost,
+    /// A read found the session broken (no answer, or the socket failed).
+    NoAnswer,
+}
+
+impl std::fmt::Display for LinkError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LinkError::Connect(e) => e.fmt(f),
+            LinkError::Catalog(e) => write!(f, "connected, but could not read the catalog: {e}"),
+            LinkError::Ended(why) => f.write_str(why),
+            LinkError::Lost => f.write_str("connection lost"),
+            LinkError::NoAnswer => f.write_str("connection lost (no answer from the server)"),
+        }
+    }
+}
+
+impl std::error::Error for LinkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LinkError::Connect(e) => Some(e),
+            LinkError::Catalog(e) => Some(&**e),
+            LinkError::Ended(_) | LinkError::Lost | LinkError::NoAnswer => None,
+        }
+    }
 }
 
 /// What pollers and the UI see: the state, and while connected the client and capabilities.
@@ -143,9 +180,9 @@ async fn keep_alive(
         };
         let error = loop {
             tokio::select! {
-                why = &mut ended => break why.unwrap_or_else(|_| "connection lost".into()),
+                why = &mut ended => break why.map_or(LinkError::Lost, LinkError::Ended),
                 g = broken.recv() => match g {
-                    Some(g) if g == generation => break "connection lost (no answer from the server)".to_string(),
+                    Some(g) if g == generation => break LinkError::NoAnswer,
                     Some(_) => continue, // about an older session
                     None => return,
                 },
@@ -162,10 +199,10 @@ async fn keep_alive(
     }
 }
 
-async fn open(connector: &Connector) -> Result<(Session, Capabilities), String> {
-    let session = connector.connect().await.map_err(|e| e.to_string())?;
+async fn open(connector: &Connector) -> Result<(Session, Capabilities), LinkError> {
+    let session = connector.connect().await.map_err(LinkError::Connect)?;
     let caps = Capabilities::detect(&session.client)
         .await
-        .map_err(|e| format!("connected, but could not read the catalog: {e}"))?;
+        .map_err(|e| LinkError::Catalog(Arc::new(e)))?;
     Ok((session, caps))
 }

@@ -289,7 +289,7 @@ async fn run(cli: Cli) -> ExitCode {
                     };
                     Some(d)
                 }
-                Err(e) => return fail(e, 1),
+                Err(e) => return fail(e.to_string(), 1),
             }
         }
         _ => None,

@@ -9,17 +9,16 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
-use crate::connect::describe_error;
 use crate::link::Link;
 use crate::model::plan::Planner;
-use crate::model::{self, Payload, QueryKind, Subject};
+use crate::model::{self, Payload, QueryKind, ReadError, Subject};
 
 #[derive(Debug, Clone)]
 pub struct QueryResult {
     pub kind: QueryKind,
     /// The drill-down target the query was run for.
     pub target: Option<Subject>,
-    pub result: Result<Payload, String>,
+    pub result: Result<Payload, ReadError>,
     pub elapsed: Duration,
     pub finished_at: DateTime<Utc>,
 }
@@ -194,22 +193,14 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
         };
         let result = match tokio::time::timeout(limit, fetch).await {
             Ok(Ok(payload)) => Ok(payload),
-            Ok(Err(e)) => {
-                if e.is_closed()
-                    || e.as_db_error().is_none() && e.to_string().contains("communicating")
-                {
-                    let _ = broken.send(status.generation);
-                }
-                Err(describe_error(&e))
-            }
-            Err(_) => {
-                let _ = broken.send(status.generation);
-                Err(format!(
-                    "no answer from the server within {}s",
-                    limit.as_secs()
-                ))
-            }
+            Ok(Err(e)) => Err(ReadError::of(&e)),
+            Err(_) => Err(ReadError::Timeout {
+                seconds: limit.as_secs(),
+            }),
         };
+        if result.as_ref().is_err_and(ReadError::lost_the_session) {
+            let _ = broken.send(status.generation);
+        }
         let elapsed = started.elapsed();
         rest_until = Some(tokio::time::Instant::now() + rest_after(elapsed));
         last_target = target.clone();

@@ -159,6 +159,31 @@ const SECTIONS: [(&str, Section); 9] = [
     ("statements", Section::Statements),
 ];
 
+/// Why a section is not shown: it cannot be read here, or its read failed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unread<'a> {
+    Unavailable(&'a str),
+    Failed(&'a crate::model::ReadError),
+}
+
+impl std::fmt::Display for Unread<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unread::Unavailable(why) => f.write_str(why),
+            Unread::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+/// Why a section with `status` is not shown, when it is not.
+fn unshown(status: Status<'_>) -> Option<Unread<'_>> {
+    match status {
+        Status::Unavailable(why) => Some(Unread::Unavailable(why)),
+        Status::Failed(e, _) => Some(Unread::Failed(e)),
+        Status::Loading | Status::Ready => None,
+    }
+}
+
 impl Snapshot {
     /// Adds the Statements screen (what pg_stat_statements counted for this database), its
     /// texts only `with_texts`: a text can hold what a user typed (a password in CREATE ROLE).
@@ -174,7 +199,7 @@ impl Snapshot {
             Some(why) => Ok(crate::model::Payload::Unavailable(why)),
             None => crate::model::fetch(kind, None, client, caps)
                 .await
-                .map_err(|e| crate::connect::describe_error(&e)),
+                .map_err(crate::model::ReadError::from),
         };
         let result = result.map(|payload| match payload {
             crate::model::Payload::Statements(mut s) if !with_texts => {
@@ -208,7 +233,8 @@ impl Snapshot {
                     ("caggs", _) if d.matviews.value().is_some() => {
                         "TimescaleDB is not installed: see `materialized_views`".to_string()
                     }
-                    (_, Status::Unavailable(why) | Status::Failed(why, _)) => why.to_string(),
+                    (_, Status::Unavailable(why)) => why.to_string(),
+                    (_, Status::Failed(e, _)) => e.to_string(),
                     (_, Status::Loading | Status::Ready) => return None,
                 };
                 Some((name, why))
@@ -264,17 +290,15 @@ impl Snapshot {
 
     /// Each screen's table as the console builds it (the same limits colour the same values),
     /// or why it could not be read.
-    pub fn tables(&self, ctx: &Ctx) -> Vec<(&'static str, Result<TextTable, String>)> {
+    pub fn tables(&self, ctx: &Ctx) -> Vec<(&'static str, Result<TextTable, Unread<'_>>)> {
         let d = &self.data;
         Tab::all()
             .map(Tab::screen)
             .filter(|s| s.in_text_snapshot(d))
             .map(|screen| {
-                let table = match screen.status(d) {
-                    Status::Unavailable(e) | Status::Failed(e, _) => Err(e.to_string()),
-                    Status::Loading | Status::Ready => {
-                        Ok((screen.columns(d), screen.rows(d, ctx).collect()))
-                    }
+                let table = match unshown(screen.status(d)) {
+                    Some(why) => Err(why),
+                    None => Ok((screen.columns(d), screen.rows(d, ctx).collect())),
                 };
                 (screen.name(), table)
             })
@@ -306,20 +330,20 @@ impl Snapshot {
             out.push_str("== server\n");
             out.push_str(crate::grid::fit(&line, width, crate::grid::Align::Left).trim_end());
             out.push_str("\n\n");
-        } else if let Status::Failed(e, _) | Status::Unavailable(e) = d.summary.status() {
-            let e = crate::format::printable(e);
+        } else if let Some(e) = unshown(d.summary.status()) {
+            let e = crate::format::printable(&e.to_string());
             out.push_str(&format!("== server\nunavailable: {e}\n\n"));
         }
         for tab in Tab::all().filter(|t| t.screen().in_text_snapshot(d)) {
             let screen = tab.screen();
             out.push_str(&format!("== {}\n", screen.name()));
-            match screen.status(d) {
-                Status::Unavailable(e) | Status::Failed(e, _) => {
-                    let e = crate::format::printable(e);
+            match unshown(screen.status(d)) {
+                Some(e) => {
+                    let e = crate::format::printable(&e.to_string());
                     out.push_str(&word_wrapped(&format!("unavailable: {e}"), width));
                     out.push('\n');
                 }
-                Status::Loading | Status::Ready => {
+                None => {
                     out.push_str(&text_table(
                         screen.columns(d),
                         screen.rows(d, &ctx).collect(),

@@ -21,7 +21,7 @@ use crate::model::indexes::Index;
 use crate::model::jobs::Job;
 use crate::model::retention::{PartitionedTable, Retention};
 use crate::model::statement_stats::Statements;
-use crate::model::{self, Payload, QueryKind, Summary};
+use crate::model::{self, Payload, QueryKind, ReadError, Summary};
 use crate::policy;
 use crate::problems::{self, Problem, Thresholds};
 
@@ -42,7 +42,7 @@ pub enum DataState<T> {
     Unavailable(String),
     /// The last read failed; the value before it, if any, is still shown.
     Failed {
-        error: String,
+        error: ReadError,
         stale: Option<Arc<T>>,
     },
 }
@@ -54,7 +54,7 @@ pub enum Status<'a> {
     Ready,
     Unavailable(&'a str),
     /// Failed, and whether an older value is still there to show.
-    Failed(&'a str, bool),
+    Failed(&'a ReadError, bool),
 }
 
 impl<'a> Status<'a> {
@@ -67,7 +67,7 @@ impl<'a> Status<'a> {
     }
 
     /// The last read's error, when it failed.
-    pub fn error(self) -> Option<&'a str> {
+    pub fn error(self) -> Option<&'a ReadError> {
         match self {
             Status::Failed(e, _) => Some(e),
             _ => None,
@@ -103,7 +103,7 @@ impl<T> DataState<T> {
     }
 
     /// A failed read keeps the last value (shown as stale).
-    pub fn fail(&mut self, error: String) {
+    pub fn fail(&mut self, error: ReadError) {
         let stale = match std::mem::take(self) {
             DataState::Ready { value, .. } => Some(value),
             DataState::Failed { stale, .. } => stale,
@@ -356,7 +356,7 @@ impl Dataset {
         helper: Option<&Client>,
         caps: &Capabilities,
         kept: &mut Kept,
-    ) -> Vec<(QueryKind, Result<Payload, String>, Duration)> {
+    ) -> Vec<(QueryKind, Result<Payload, ReadError>, Duration)> {
         let started = std::time::Instant::now();
         // A helper session takes the reads the catalog pass does not need on its own; the
         // summary (this session's pid, TLS, settings) is the main session's.
@@ -375,7 +375,7 @@ impl Dataset {
                     Some(why) => Ok(Payload::Unavailable(why)),
                     None => model::fetch_with(kind, None, on, helper, caps, kept)
                         .await
-                        .map_err(|e| crate::connect::describe_error(&e)),
+                        .map_err(ReadError::from),
                 };
                 (kind, result, started.elapsed())
             });
@@ -410,14 +410,14 @@ impl Dataset {
     pub fn apply(
         &mut self,
         kind: QueryKind,
-        result: Result<Payload, String>,
+        result: Result<Payload, ReadError>,
         at: DateTime<Utc>,
         took: Duration,
     ) {
         let payload = match result {
             Ok(p) => p,
             Err(e) => {
-                self.last_error = Some((at, e.clone()));
+                self.last_error = Some((at, e.to_string()));
                 self.fail(kind, e);
                 return;
             }
@@ -497,7 +497,7 @@ impl Dataset {
             }
             Payload::Statements(v) => self.statements.set(v, at, took),
             Payload::Failed(part, error) => {
-                self.last_error = Some((at, error.clone()));
+                self.last_error = Some((at, error.to_string()));
                 self.each_of_part(part, |d| d.fail(error.clone()));
             }
             Payload::Unavailable(why) => self.each_of(kind, |d| d.unavailable(why.clone())),
@@ -509,7 +509,7 @@ impl Dataset {
         }
     }
 
-    fn fail(&mut self, kind: QueryKind, error: String) {
+    fn fail(&mut self, kind: QueryKind, error: ReadError) {
         self.derived.version += 1;
         self.each_of(kind, |d| d.fail(error.clone()));
     }
@@ -708,12 +708,12 @@ impl Dataset {
 /// The operations every dataset shares whatever its value type (so one query kind's datasets
 /// are marked together).
 trait AnyState {
-    fn fail(&mut self, error: String);
+    fn fail(&mut self, error: ReadError);
     fn unavailable(&mut self, why: String);
 }
 
 impl<T> AnyState for DataState<T> {
-    fn fail(&mut self, error: String) {
+    fn fail(&mut self, error: ReadError) {
         DataState::fail(self, error)
     }
 
@@ -783,7 +783,7 @@ mod tests {
         // A failed part of the catalog pass fails its sections only, and the pass was read.
         d.apply(
             QueryKind::Catalog,
-            Ok(Payload::Failed(Parts::Indexes, "boom".into())),
+            Ok(Payload::Failed(Parts::Indexes, boom())),
             at(),
             Duration::ZERO,
         );
@@ -796,6 +796,10 @@ mod tests {
 
     fn at() -> DateTime<Utc> {
         Utc::now()
+    }
+
+    fn boom() -> ReadError {
+        ReadError::Client("boom".into())
     }
 
     #[test]
@@ -816,12 +820,13 @@ mod tests {
             Duration::ZERO,
         );
         assert_eq!(d.jobs.status(), Status::Ready);
-        d.apply(QueryKind::Jobs, Err("boom".into()), at(), Duration::ZERO);
-        assert_eq!(d.jobs.status(), Status::Failed("boom", true));
+        d.apply(QueryKind::Jobs, Err(boom()), at(), Duration::ZERO);
+        assert_eq!(d.jobs.status(), Status::Failed(&boom(), true));
         assert_eq!(d.jobs.value(), Some(&jobs), "stale value still shown");
         assert_eq!(d.last_error.as_ref().unwrap().1, "boom");
-        d.apply(QueryKind::Summary, Err("down".into()), at(), Duration::ZERO);
-        assert_eq!(d.summary.status(), Status::Failed("down", false));
+        let down = ReadError::Timeout { seconds: 30 };
+        d.apply(QueryKind::Summary, Err(down.clone()), at(), Duration::ZERO);
+        assert_eq!(d.summary.status(), Status::Failed(&down, false));
     }
 
     #[test]

@@ -154,11 +154,11 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
         Msg::Tick => {
             fleet.ticked();
             (0..fleet.members.len())
-            .map(|i| Effect::Read {
-                member: i,
-                shown: i == fleet.active && !fleet.open,
-            })
-            .collect()
+                .map(|i| Effect::Read {
+                    member: i,
+                    shown: i == fleet.active && !fleet.open,
+                })
+                .collect()
         }
         Msg::Second => vec![Effect::Draw],
     }
@@ -370,17 +370,26 @@ mod tests {
         use crate::link::LinkState::*;
         let mut f = fleet(&["a", "b", "c"]);
         // b connects while a and c are still opening theirs: b's first read waits
-        assert_eq!(reads(&update(&mut f, Msg::Link(1, link(Connected, 1)))), [0usize; 0]);
+        assert_eq!(
+            reads(&update(&mut f, Msg::Link(1, link(Connected, 1)))),
+            [0usize; 0]
+        );
         // the shown member reads at once
-        assert_eq!(reads(&update(&mut f, Msg::Link(0, link(Connected, 1)))), [0]);
+        assert_eq!(
+            reads(&update(&mut f, Msg::Link(0, link(Connected, 1)))),
+            [0]
+        );
         // c fails: every first attempt has ended, and b's read goes out
         let failed = Disconnected {
-            error: "refused".into(),
+            error: crate::link::LinkError::Lost,
             retry_at: std::time::Instant::now(),
         };
         assert_eq!(reads(&update(&mut f, Msg::Link(2, link(failed, 0)))), [1]);
         // from then on a member reads as soon as it (re)connects
-        assert_eq!(reads(&update(&mut f, Msg::Link(2, link(Connected, 1)))), [2]);
+        assert_eq!(
+            reads(&update(&mut f, Msg::Link(2, link(Connected, 1)))),
+            [2]
+        );
     }
 
     #[test]
@@ -388,10 +397,16 @@ mod tests {
         use crate::link::LinkState::*;
         let mut f = fleet(&["a", "b", "c"]);
         update(&mut f, Msg::Link(0, link(Connected, 1)));
-        assert_eq!(reads(&update(&mut f, Msg::Link(1, link(Connected, 1)))), [0usize; 0]);
+        assert_eq!(
+            reads(&update(&mut f, Msg::Link(1, link(Connected, 1)))),
+            [0usize; 0]
+        );
         assert_eq!(reads(&update(&mut f, Msg::Tick)), [0, 1, 2]);
         // the timer read them: nothing is sent again when c ends its attempt
-        assert_eq!(reads(&update(&mut f, Msg::Link(2, link(Connected, 1)))), [2]);
+        assert_eq!(
+            reads(&update(&mut f, Msg::Link(2, link(Connected, 1)))),
+            [2]
+        );
     }
 
     #[test]

@@ -138,12 +138,70 @@ pub enum PasswordSource {
     Prompt,
 }
 
-#[derive(Debug)]
-pub struct ConnInfoError(pub String);
+/// Why the connection settings cannot be used, worded like libpq's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnInfoError {
+    /// A keyword libpq does not know.
+    InvalidKeyword(String),
+    /// The connection string does not parse.
+    Syntax(parse::SyntaxError),
+    /// A service file's line is neither a section nor `keyword=value`.
+    ServiceSyntax {
+        file: PathBuf,
+        error: service::ServiceSyntaxError,
+    },
+    /// A service names another service.
+    NestedService {
+        file: PathBuf,
+    },
+    /// A service file's section uses a keyword libpq does not know.
+    ServiceKeyword {
+        file: PathBuf,
+        key: String,
+    },
+    /// No service file has the service asked for.
+    NoService {
+        name: String,
+    },
+    /// The database is given both with -d and as the CONNINFO argument.
+    DatabaseTwice,
+    BadSslmode(String),
+    BadPort(String),
+    BadConnectTimeout(String),
+}
 
 impl fmt::Display for ConnInfoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        use ConnInfoError as E;
+        match self {
+            E::InvalidKeyword(key) => write!(f, "invalid connection option \"{key}\""),
+            E::Syntax(e) => e.fmt(f),
+            E::ServiceSyntax { file, error } => write!(f, "{error} ({})", file.display()),
+            E::NestedService { file } => write!(
+                f,
+                "nested service specifications not supported in service file \"{}\"",
+                file.display()
+            ),
+            E::ServiceKeyword { file, key } => write!(
+                f,
+                "invalid connection option \"{key}\" in service file \"{}\"",
+                file.display()
+            ),
+            E::NoService { name } => write!(f, "definition of service \"{name}\" not found"),
+            E::DatabaseTwice => f.write_str(
+                "give the database either with -d or as the CONNINFO argument, not both",
+            ),
+            E::BadSslmode(mode) => write!(
+                f,
+                "invalid sslmode value: \"{mode}\" (expected one of {})",
+                SSLMODES.join(", ")
+            ),
+            E::BadPort(port) => write!(f, "invalid port number: \"{port}\""),
+            E::BadConnectTimeout(t) => write!(
+                f,
+                "invalid integer value \"{t}\" for connection option \"connect_timeout\""
+            ),
+        }
     }
 }
 
@@ -215,9 +273,7 @@ fn check_keyword(key: &str) -> Result<(), ConnInfoError> {
     if KEYWORDS.contains(&key) {
         Ok(())
     } else {
-        Err(ConnInfoError(format!(
-            "invalid connection option \"{key}\""
-        )))
+        Err(ConnInfoError::InvalidKeyword(key.to_string()))
     }
 }
 
@@ -245,7 +301,7 @@ fn fill(map: &mut BTreeMap<String, String>, key: &str, value: &str) {
 
 fn expand(value: &str) -> Result<Vec<(String, String)>, ConnInfoError> {
     if parse::looks_like_conninfo(value) {
-        parse::parse(value).map_err(|e| ConnInfoError(e.to_string()))
+        parse::parse(value).map_err(ConnInfoError::Syntax)
     } else {
         Ok(vec![("dbname".into(), value.to_string())])
     }
@@ -271,26 +327,26 @@ fn load_service(env: &Environment, name: &str) -> Result<Vec<(String, String)>, 
         let Ok(text) = std::fs::read_to_string(&file) else {
             continue;
         };
-        let section = service::find_section(&text, name)
-            .map_err(|e| ConnInfoError(format!("{e} ({})", file.display())))?;
+        let section = match service::find_section(&text, name) {
+            Ok(section) => section,
+            Err(error) => return Err(ConnInfoError::ServiceSyntax { file, error }),
+        };
         if let Some(pairs) = section {
             for (k, _) in &pairs {
                 if k == "service" {
-                    return Err(ConnInfoError(format!(
-                        "nested service specifications not supported in service file \"{}\"",
-                        file.display()
-                    )));
+                    return Err(ConnInfoError::NestedService { file });
                 }
-                check_keyword(k).map_err(|e| {
-                    ConnInfoError(format!("{e} in service file \"{}\"", file.display()))
-                })?;
+                if check_keyword(k).is_err() {
+                    return Err(ConnInfoError::ServiceKeyword {
+                        file,
+                        key: k.clone(),
+                    });
+                }
             }
             return Ok(pairs);
         }
     }
-    Err(ConnInfoError(format!(
-        "definition of service \"{name}\" not found"
-    )))
+    Err(ConnInfoError::NoService { name: name.into() })
 }
 
 fn default_host() -> &'static str {
@@ -317,11 +373,7 @@ pub fn resolve(inputs: &Inputs, env: &Environment) -> Result<Resolved, ConnInfoE
     }
     apply(&mut map, flags)?;
     let dbname_arg = match (&inputs.dbname, &inputs.conninfo) {
-        (Some(_), Some(_)) => {
-            return Err(ConnInfoError(
-                "give the database either with -d or as the CONNINFO argument, not both".into(),
-            ))
-        }
+        (Some(_), Some(_)) => return Err(ConnInfoError::DatabaseTwice),
         (Some(d), None) | (None, Some(d)) => Some(d),
         (None, None) => None,
     };
@@ -444,21 +496,16 @@ pub const SSLMODES: &[&str] = &[
 fn validate(map: &BTreeMap<String, String>) -> Result<(), ConnInfoError> {
     let sslmode = map.get("sslmode").map(String::as_str).unwrap_or("prefer");
     if !SSLMODES.contains(&sslmode) {
-        return Err(ConnInfoError(format!(
-            "invalid sslmode value: \"{sslmode}\" (expected one of {})",
-            SSLMODES.join(", ")
-        )));
+        return Err(ConnInfoError::BadSslmode(sslmode.into()));
     }
     for port in map.get("port").into_iter().flat_map(|p| p.split(',')) {
         if !port.is_empty() && port.parse::<u16>().map_or(true, |p| p == 0) {
-            return Err(ConnInfoError(format!("invalid port number: \"{port}\"")));
+            return Err(ConnInfoError::BadPort(port.into()));
         }
     }
     if let Some(t) = map.get("connect_timeout") {
         if t.parse::<u64>().is_err() {
-            return Err(ConnInfoError(format!(
-                "invalid integer value \"{t}\" for connection option \"connect_timeout\""
-            )));
+            return Err(ConnInfoError::BadConnectTimeout(t.clone()));
         }
     }
     Ok(())
@@ -570,15 +617,26 @@ mod tests {
     #[test]
     fn bad_input_is_rejected_clearly() {
         let e = resolve(&conn("host=x bogus=1"), &env(&[])).unwrap_err();
-        assert_eq!(e.0, "invalid connection option \"bogus\"");
+        assert_eq!(e, ConnInfoError::InvalidKeyword("bogus".into()));
+        assert_eq!(e.to_string(), "invalid connection option \"bogus\"");
         let e = resolve(&conn("sslmode=sometimes"), &env(&[])).unwrap_err();
-        assert!(e.0.contains("invalid sslmode value"), "{e}");
+        assert_eq!(e, ConnInfoError::BadSslmode("sometimes".into()));
+        assert_eq!(
+            e.to_string(),
+            "invalid sslmode value: \"sometimes\" (expected one of disable, allow, prefer, require, verify-ca, verify-full)"
+        );
         let e = resolve(&conn("port=99999"), &env(&[])).unwrap_err();
-        assert!(e.0.contains("invalid port number"), "{e}");
+        assert_eq!(e.to_string(), "invalid port number: \"99999\"");
         let e = resolve(&conn("host='x"), &env(&[])).unwrap_err();
-        assert!(e.0.contains("unterminated quoted string"), "{e}");
+        assert_eq!(
+            e,
+            ConnInfoError::Syntax(parse::SyntaxError::UnterminatedQuote)
+        );
         let e = resolve(&conn("connect_timeout=soon"), &env(&[])).unwrap_err();
-        assert!(e.0.contains("connect_timeout"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "invalid integer value \"soon\" for connection option \"connect_timeout\""
+        );
     }
 
     #[test]
@@ -626,7 +684,7 @@ mod tests {
             ]),
         )
         .unwrap_err();
-        assert_eq!(err.0, "definition of service \"nope\" not found");
+        assert_eq!(err.to_string(), "definition of service \"nope\" not found");
     }
 
     #[test]

@@ -4,19 +4,56 @@ use std::fmt;
 
 /// A syntax error in a connection string, worded like libpq's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError(pub String);
+pub enum SyntaxError {
+    /// `key` is not followed by `=`.
+    MissingEquals { key: String },
+    /// A quoted value does not end.
+    UnterminatedQuote,
+    /// A `%` not followed by two hex digits, in this part of a URI.
+    BadPercent { part: String },
+    /// A URI part that decodes to bytes that are not UTF-8.
+    NotUtf8 { part: String },
+    /// Not a `postgres://` or `postgresql://` URI.
+    NotUri { text: String },
+    /// A URI query parameter without `=`.
+    MissingQuerySeparator { pair: String },
+    /// An IPv6 host (`[::1`) without its `]`.
+    UnclosedIpv6 { spec: String },
+    /// Something other than `:port` after an IPv6 host.
+    AfterIpv6 { found: String },
+}
 
 impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            SyntaxError::MissingEquals { key } => {
+                write!(f, "missing \"=\" after \"{key}\" in connection info string")
+            }
+            SyntaxError::UnterminatedQuote => {
+                f.write_str("unterminated quoted string in connection info string")
+            }
+            SyntaxError::BadPercent { part } => {
+                write!(f, "invalid percent-encoded token: \"{part}\"")
+            }
+            SyntaxError::NotUtf8 { part } => write!(f, "invalid UTF-8 in URI part \"{part}\""),
+            SyntaxError::NotUri { text } => write!(f, "invalid URI \"{text}\""),
+            SyntaxError::MissingQuerySeparator { pair } => write!(
+                f,
+                "missing key/value separator \"=\" in URI query parameter: \"{pair}\""
+            ),
+            SyntaxError::UnclosedIpv6 { spec } => write!(
+                f,
+                "end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"{spec}\""
+            ),
+            SyntaxError::AfterIpv6 { found } => write!(
+                f,
+                "unexpected character \"{found}\" after IPv6 host address in URI"
+            ),
+        }
     }
 }
 
 impl std::error::Error for SyntaxError {}
-
-fn err<T>(msg: impl Into<String>) -> Result<T, SyntaxError> {
-    Err(SyntaxError(msg.into()))
-}
 
 /// True when `s` should be expanded as a connection string rather than taken as a database name
 /// (libpq's rule for `dbname`: it contains `=` or starts with a URI prefix).
@@ -60,9 +97,7 @@ pub fn parse_keyword_value(s: &str) -> Result<Vec<(String, String)>, SyntaxError
             chars.next();
         }
         if chars.next() != Some('=') {
-            return err(format!(
-                "missing \"=\" after \"{key}\" in connection info string"
-            ));
+            return Err(SyntaxError::MissingEquals { key });
         }
         while chars.peek().is_some_and(|c| c.is_whitespace()) {
             chars.next();
@@ -72,10 +107,10 @@ pub fn parse_keyword_value(s: &str) -> Result<Vec<(String, String)>, SyntaxError
             chars.next();
             loop {
                 match chars.next() {
-                    None => return err("unterminated quoted string in connection info string"),
+                    None => return Err(SyntaxError::UnterminatedQuote),
                     Some('\\') => match chars.next() {
                         Some(c) => value.push(c),
-                        None => return err("unterminated quoted string in connection info string"),
+                        None => return Err(SyntaxError::UnterminatedQuote),
                     },
                     Some('\'') => break,
                     Some(c) => value.push(c),
@@ -113,7 +148,7 @@ fn percent_decode(s: &str) -> Result<String, SyntaxError> {
                 .and_then(|h| u8::from_str_radix(h, 16).ok());
             match hex {
                 Some(b) => out.push(b),
-                None => return err(format!("invalid percent-encoded token: \"{s}\"")),
+                None => return Err(SyntaxError::BadPercent { part: s.into() }),
             }
             i += 3;
         } else {
@@ -121,7 +156,7 @@ fn percent_decode(s: &str) -> Result<String, SyntaxError> {
             i += 1;
         }
     }
-    String::from_utf8(out).map_err(|_| SyntaxError(format!("invalid UTF-8 in URI part \"{s}\"")))
+    String::from_utf8(out).map_err(|_| SyntaxError::NotUtf8 { part: s.into() })
 }
 
 /// `postgresql://user:secret@host1:5432,host2/db?sslmode=require&application_name=x`
@@ -129,7 +164,7 @@ pub fn parse_url(s: &str) -> Result<Vec<(String, String)>, SyntaxError> {
     let rest = s
         .strip_prefix("postgresql://")
         .or_else(|| s.strip_prefix("postgres://"))
-        .ok_or_else(|| SyntaxError(format!("invalid URI \"{s}\"")))?;
+        .ok_or_else(|| SyntaxError::NotUri { text: s.into() })?;
     let mut out = Vec::new();
     let (before_query, query) = match rest.split_once('?') {
         Some((a, b)) => (a, Some(b)),
@@ -175,11 +210,9 @@ pub fn parse_url(s: &str) -> Result<Vec<(String, String)>, SyntaxError> {
     }
     if let Some(q) = query {
         for pair in q.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').ok_or_else(|| {
-                SyntaxError(format!(
-                    "missing key/value separator \"=\" in URI query parameter: \"{pair}\""
-                ))
-            })?;
+            let (k, v) = pair
+                .split_once('=')
+                .ok_or_else(|| SyntaxError::MissingQuerySeparator { pair: pair.into() })?;
             let (k, v) = (percent_decode(k)?, percent_decode(v)?);
             // JDBC-style `ssl=true` is accepted by libpq as sslmode=require.
             if k == "ssl" && v == "true" {
@@ -194,16 +227,15 @@ pub fn parse_url(s: &str) -> Result<Vec<(String, String)>, SyntaxError> {
 
 fn split_host_port(spec: &str) -> Result<(&str, Option<&str>), SyntaxError> {
     if let Some(rest) = spec.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| {
-            SyntaxError(format!("end of string reached when looking for matching \"]\" in IPv6 host address in URI: \"{spec}\""))
-        })?;
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| SyntaxError::UnclosedIpv6 { spec: spec.into() })?;
         return match after.strip_prefix(':') {
             Some(port) => Ok((host, Some(port))),
             None if after.is_empty() => Ok((host, None)),
-            None => err(format!(
-                "unexpected character \"{}\" after IPv6 host address in URI",
-                &after[..1]
-            )),
+            None => Err(SyntaxError::AfterIpv6 {
+                found: after[..1].into(),
+            }),
         };
     }
     Ok(match spec.rsplit_once(':') {
@@ -241,8 +273,18 @@ mod tests {
 
     #[test]
     fn keyword_value_errors() {
-        assert!(parse("host").unwrap_err().0.contains("missing \"=\""));
-        assert!(parse("host='abc").unwrap_err().0.contains("unterminated"));
+        assert_eq!(
+            parse("host").unwrap_err(),
+            SyntaxError::MissingEquals { key: "host".into() }
+        );
+        assert_eq!(
+            parse("host").unwrap_err().to_string(),
+            "missing \"=\" after \"host\" in connection info string"
+        );
+        assert_eq!(
+            parse("host='abc").unwrap_err(),
+            SyntaxError::UnterminatedQuote
+        );
     }
 
     #[test]
@@ -255,7 +297,7 @@ mod tests {
             "postgresql://h/d%é",
         ] {
             assert!(
-                parse(bad).unwrap_err().0.contains("percent-encoded"),
+                matches!(parse(bad).unwrap_err(), SyntaxError::BadPercent { .. }),
                 "{bad}"
             );
         }

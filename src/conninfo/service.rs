@@ -1,7 +1,25 @@
 //! `pg_service.conf`: INI sections of connection keywords, selected with `service=NAME`.
 
+/// A line of a service file that is neither a section nor `keyword=value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceSyntaxError {
+    /// Counted from 1.
+    pub line: usize,
+}
+
+impl std::fmt::Display for ServiceSyntaxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "syntax error in service file, line {}", self.line)
+    }
+}
+
+impl std::error::Error for ServiceSyntaxError {}
+
 /// The keyword/value pairs of section `[name]`, or None when the file has no such section.
-pub fn find_section(text: &str, name: &str) -> Result<Option<Vec<(String, String)>>, String> {
+pub fn find_section(
+    text: &str,
+    name: &str,
+) -> Result<Option<Vec<(String, String)>>, ServiceSyntaxError> {
     let mut current: Option<&str> = None;
     let mut found: Option<Vec<(String, String)>> = None;
     for (lineno, raw) in text.lines().enumerate() {
@@ -12,7 +30,7 @@ pub fn find_section(text: &str, name: &str) -> Result<Option<Vec<(String, String
         if let Some(section) = line.strip_prefix('[') {
             let section = section
                 .strip_suffix(']')
-                .ok_or_else(|| format!("syntax error in service file, line {}", lineno + 1))?;
+                .ok_or(ServiceSyntaxError { line: lineno + 1 })?;
             if found.is_some() {
                 break; // the section we wanted has ended
             }
@@ -25,7 +43,7 @@ pub fn find_section(text: &str, name: &str) -> Result<Option<Vec<(String, String
         if current == Some(name) {
             let (k, v) = line
                 .split_once('=')
-                .ok_or_else(|| format!("syntax error in service file, line {}", lineno + 1))?;
+                .ok_or(ServiceSyntaxError { line: lineno + 1 })?;
             if let Some(pairs) = found.as_mut() {
                 pairs.push((k.trim().to_string(), v.trim().to_string()));
             }
@@ -70,6 +88,7 @@ host=stage
     #[test]
     fn reports_syntax_errors_with_line_numbers() {
         let e = find_section("[a]\nhost\n", "a").unwrap_err();
-        assert!(e.contains("line 2"), "{e}");
+        assert_eq!(e, ServiceSyntaxError { line: 2 });
+        assert_eq!(e.to_string(), "syntax error in service file, line 2");
     }
 }

@@ -195,13 +195,33 @@ async fn ping(session: &Option<(Session, Capabilities, Kept)>) -> bool {
     }
 }
 
+/// Why a target could not be read at all.
+#[derive(Debug)]
+pub enum TargetError {
+    /// No session could be opened.
+    Connect(crate::connect::ConnectError),
+    /// A session opened, but what the server can do could not be read.
+    Capabilities(crate::model::ReadError),
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::Connect(e) => e.fmt(f),
+            TargetError::Capabilities(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for TargetError {}
+
 /// Reads every dataset once on the target's session, opening one when there is none; with how
 /// long the read itself took.
 async fn read_once(
     target: &Target,
     session: &mut Option<(Session, Capabilities, Kept)>,
     second_session: bool,
-) -> Result<(Dataset, Duration), String> {
+) -> Result<(Dataset, Duration), TargetError> {
     let connector = &target.connector;
     if session
         .as_ref()
@@ -210,14 +230,16 @@ async fn read_once(
         *session = None;
     }
     let first = session.is_none();
-    if first {
-        let s = connector.connect().await.map_err(|e| e.to_string())?;
-        let caps = Capabilities::detect(&s.client)
-            .await
-            .map_err(|e| crate::connect::describe_error(&e))?;
-        *session = Some((s, caps, Kept::default()));
-    }
-    let (s, caps, kept) = session.as_mut().ok_or("no session")?;
+    let (s, caps, kept) = match session {
+        Some(open) => open,
+        None => {
+            let s = connector.connect().await.map_err(TargetError::Connect)?;
+            let caps = Capabilities::detect(&s.client)
+                .await
+                .map_err(|e| TargetError::Capabilities(e.into()))?;
+            session.insert((s, caps, Kept::default()))
+        }
+    };
     let started = Instant::now();
     let helper = match first && second_session {
         true => crate::snapshot::helper(&s.client, connector, caps).await,

@@ -2,14 +2,17 @@
 //! and the rules are `policy`; the changes are planned by `actions::plan::apply` and run by the
 //! same runner, journal and rollback as every other action.
 
-use std::path::Path;
+use std::fmt;
+use std::path::{Path, PathBuf};
 
 use super::{complain, execute, say, Context, RunOptions};
 use crate::actions::plan::apply::plan_apply;
-use crate::actions::resolve;
+use crate::actions::plan::PlanError;
+use crate::actions::resolve::{self, ResolveError};
 use crate::cli::{Format, PolicyWhat};
 use crate::model::policies::{self, RelationPolicies};
-use crate::policy::{self, PolicyFile};
+use crate::model::ReadError;
+use crate::policy::{self, PolicyError, PolicyFile};
 use crate::problems::Thresholds;
 use crate::store::Dataset;
 
@@ -33,34 +36,100 @@ pub async fn run(ctx: &Context<'_>, what: &PolicyWhat, limits: &Thresholds) -> u
         PolicyWhat::Lint { file, format, .. } => lint(ctx, file.as_deref(), *format, limits).await,
     };
     done.unwrap_or_else(|e| {
-        complain(&e);
+        complain(&e.to_string());
         EXIT_ERROR
     })
 }
 
+/// Why a `policy` command could not tell or do what it was asked.
+#[derive(Debug)]
+pub enum PolicyCommandError {
+    /// Plain PostgreSQL: no policies to speak of.
+    NoTimescaledb { database: String },
+    /// The database's policies could not be read.
+    Policies(ReadError),
+    /// The catalog could not be asked (intervals, hierarchical caggs, an apply's facts).
+    Resolve(ResolveError),
+    /// The file is larger than any database's policies.
+    TooLarge(PathBuf),
+    /// The file could not be read.
+    Unreadable(PathBuf, crate::paths::ReadError),
+    /// There is no file there.
+    Missing(PathBuf),
+    /// The file says something a policy file cannot, or what the database refuses.
+    File(PathBuf, PolicyError),
+    /// The file's intervals are not ones the server reads.
+    FileIntervals(PathBuf, ResolveError),
+    /// The policies could not be written as TOML.
+    Export(PolicyError),
+    /// The exported file could not be written.
+    Write(PathBuf, std::io::Error),
+    /// The changes could not be planned.
+    Plan(PlanError),
+    /// The live policies (for `lint`) could not be read: the first dataset's error, if any.
+    LivePolicies(Option<ReadError>),
+}
+
+impl fmt::Display for PolicyCommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use PolicyCommandError as E;
+        match self {
+            E::NoTimescaledb { database } => write!(
+                f,
+                "TimescaleDB is not installed in database \"{database}\": it has no policies"
+            ),
+            E::Policies(e) => write!(f, "cannot read the policies: {e}"),
+            E::Resolve(e) => e.fmt(f),
+            E::TooLarge(path) => write!(
+                f,
+                "{} is larger than {} MiB: not a policy file of any database hypertop knows",
+                path.display(),
+                MAX_POLICY_FILE / (1024 * 1024)
+            ),
+            E::Unreadable(path, e) => f.write_str(&e.said(path)),
+            E::Missing(path) => write!(f, "cannot read {}: no such file", path.display()),
+            E::File(path, e) => write!(f, "{}: {e}", path.display()),
+            E::FileIntervals(path, e) => write!(f, "{}: {e}", path.display()),
+            E::Export(e) => e.fmt(f),
+            E::Write(path, e) => write!(f, "cannot write {}: {e}", path.display()),
+            E::Plan(e) => e.fmt(f),
+            E::LivePolicies(e) => match e {
+                Some(e) => write!(f, "cannot read the live policies: {e}"),
+                None => f.write_str("cannot read the live policies: not read"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for PolicyCommandError {}
+
+impl From<ResolveError> for PolicyCommandError {
+    fn from(e: ResolveError) -> Self {
+        PolicyCommandError::Resolve(e)
+    }
+}
+
 /// The database's policies, read once, and as a file with the server's spelling of intervals.
-async fn database(ctx: &Context<'_>) -> Result<(Vec<RelationPolicies>, PolicyFile), String> {
+async fn database(
+    ctx: &Context<'_>,
+) -> Result<(Vec<RelationPolicies>, PolicyFile), PolicyCommandError> {
     has_timescaledb(ctx)?;
     let client = &ctx.session.client;
-    let have = policies::fetch(client, ctx.caps).await.map_err(|e| {
-        format!(
-            "cannot read the policies: {}",
-            crate::connect::describe_error(&e)
-        )
-    })?;
+    let have = policies::fetch(client, ctx.caps)
+        .await
+        .map_err(|e| PolicyCommandError::Policies(e.into()))?;
     let mut file = policy::export(&have);
     resolve::normalize_intervals(client, &mut file, false).await?;
     Ok((have, file))
 }
 
 /// Policies are TimescaleDB's: on plain PostgreSQL every command says so.
-fn has_timescaledb(ctx: &Context<'_>) -> Result<(), String> {
+fn has_timescaledb(ctx: &Context<'_>) -> Result<(), PolicyCommandError> {
     match ctx.caps.timescaledb {
         Some(_) => Ok(()),
-        None => Err(format!(
-            "TimescaleDB is not installed in database \"{}\": it has no policies",
-            ctx.caps.database
-        )),
+        None => Err(PolicyCommandError::NoTimescaledb {
+            database: ctx.caps.database.clone(),
+        }),
     }
 }
 
@@ -69,18 +138,13 @@ fn has_timescaledb(ctx: &Context<'_>) -> Result<(), String> {
 const MAX_POLICY_FILE: u64 = 4 * 1024 * 1024;
 
 /// A policy file's text, refused before it is read when it is larger than any database's.
-fn read_bounded(path: &Path) -> Result<String, String> {
-    use crate::paths::ReadError;
+fn read_bounded(path: &Path) -> Result<String, PolicyCommandError> {
     crate::paths::read_text(path, MAX_POLICY_FILE)
         .map_err(|e| match e {
-            ReadError::TooLarge(_) => format!(
-                "{} is larger than {} MiB: not a policy file of any database hypertop knows",
-                path.display(),
-                MAX_POLICY_FILE / (1024 * 1024)
-            ),
-            other => other.said(path),
+            crate::paths::ReadError::TooLarge(_) => PolicyCommandError::TooLarge(path.into()),
+            other => PolicyCommandError::Unreadable(path.into(), other),
         })?
-        .ok_or_else(|| format!("cannot read {}: no such file", path.display()))
+        .ok_or_else(|| PolicyCommandError::Missing(path.into()))
 }
 
 /// A policy file as written, checked as the palette checks the same settings (against the
@@ -89,26 +153,26 @@ async fn read_file(
     ctx: &Context<'_>,
     path: &Path,
     have: &[RelationPolicies],
-) -> Result<PolicyFile, String> {
+) -> Result<PolicyFile, PolicyCommandError> {
     let text = read_bounded(path)?;
-    let mut file = policy::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-    policy::check(&file, have).map_err(|e| format!("{}: {e}", path.display()))?;
+    let in_file = |e| PolicyCommandError::File(path.into(), e);
+    let mut file = policy::parse(&text).map_err(in_file)?;
+    policy::check(&file, have).map_err(in_file)?;
     resolve::normalize_intervals(&ctx.session.client, &mut file, true)
         .await
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+        .map_err(|e| PolicyCommandError::FileIntervals(path.into(), e))?;
     Ok(file)
 }
 
-async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, String> {
+async fn export(ctx: &Context<'_>, output: Option<&Path>) -> Result<u8, PolicyCommandError> {
     let (_, file) = database(ctx).await?;
     let columnstore = ctx.caps.timescaledb.as_ref().is_some_and(|t| t.columnstore);
-    let text =
-        policy::to_toml(&file, &ctx.caps.database, columnstore).map_err(|e| e.to_string())?;
+    let text = policy::to_toml(&file, &ctx.caps.database, columnstore)
+        .map_err(PolicyCommandError::Export)?;
     match output {
         None => print!("{text}"),
         Some(path) => {
-            write_replacing(path, &text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            write_replacing(path, &text).map_err(|e| PolicyCommandError::Write(path.into(), e))?;
             let n = file.hypertables.len() + file.caggs.len();
             eprintln!(
                 "wrote the policies of {n} relation(s) to {}",
@@ -177,7 +241,7 @@ fn write_replacing(path: &Path, text: &str) -> std::io::Result<()> {
     ))
 }
 
-async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, String> {
+async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, PolicyCommandError> {
     let (relations, have) = database(ctx).await?;
     let want = read_file(ctx, path, &relations).await?;
     let drift = policy::diff(&want, &have);
@@ -217,7 +281,7 @@ async fn diff(ctx: &Context<'_>, path: &Path, format: Format) -> Result<u8, Stri
     })
 }
 
-async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, String> {
+async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, PolicyCommandError> {
     let (have, have_file) = database(ctx).await?;
     let want = read_file(ctx, path, &have).await?;
     let drift = policy::diff(&want, &have_file);
@@ -230,7 +294,7 @@ async fn apply(ctx: &Context<'_>, path: &Path, how: RunOptions) -> Result<u8, St
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let plan = plan_apply(&name, &want, &drift, &facts).map_err(|e| e.to_string())?;
+    let plan = plan_apply(&name, &want, &drift, &facts).map_err(PolicyCommandError::Plan)?;
     Ok(execute(ctx, plan, how).await)
 }
 
@@ -239,7 +303,7 @@ async fn lint(
     path: Option<&Path>,
     format: Format,
     limits: &Thresholds,
-) -> Result<u8, String> {
+) -> Result<u8, PolicyCommandError> {
     let file = match path {
         Some(p) => Some(read_file(ctx, p, &database(ctx).await?.0).await?),
         None => None,
@@ -253,9 +317,8 @@ async fn lint(
             data.caggs.status(),
         ]
         .iter()
-        .find_map(|s| s.error().map(str::to_string))
-        .unwrap_or_else(|| "not read".into());
-        format!("cannot read the live policies: {failed}")
+        .find_map(|s| s.error().cloned());
+        PolicyCommandError::LivePolicies(failed)
     })?;
     let findings: Vec<policy::Finding> = match &file {
         // The file's policies over the database's structure; findings on what the file names.

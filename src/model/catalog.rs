@@ -18,9 +18,8 @@ use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE
 use super::statements::Statements;
 use super::structure::{definitions_version, Cache, Fingerprint, IdMap, IdSet, Periodic};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
-use super::{array, collect_rows, each_row, Payload};
+use super::{array, collect_rows, each_row, Payload, ReadError};
 use crate::capabilities::Capabilities;
-use crate::connect::describe_error;
 use crate::queries;
 
 /// What one catalog pass reads, each part on its own: a part that cannot be read (a role
@@ -34,7 +33,7 @@ pub struct Catalog {
 }
 
 /// A part of the pass, or why it could not be read.
-pub type Part<T> = Result<T, String>;
+pub type Part<T> = Result<T, ReadError>;
 
 /// The datasets a part of the pass fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,9 +85,9 @@ impl Catalog {
         match (relations, indexes, database_bytes) {
             (Err(e), Err(_), Err(_)) => Err(e),
             (relations, indexes, database_bytes) => Ok(Catalog {
-                relations: relations.map_err(|e| describe_error(&e)),
-                indexes: indexes.map_err(|e| describe_error(&e)),
-                database_bytes: database_bytes.map_err(|e| describe_error(&e)),
+                relations: relations.map_err(ReadError::from),
+                indexes: indexes.map_err(ReadError::from),
+                database_bytes: database_bytes.map_err(ReadError::from),
             }),
         }
     }

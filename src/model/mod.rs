@@ -25,6 +25,7 @@ pub mod activity;
 pub mod caggs;
 pub mod catalog;
 pub mod compression;
+mod error;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod holes;
@@ -48,6 +49,7 @@ use tokio_postgres::{Client, Row};
 
 use crate::capabilities::Capabilities;
 
+pub use error::ReadError;
 pub use structure::Cache;
 pub use summary::Summary;
 
@@ -130,7 +132,7 @@ pub enum Payload {
     /// The database's estimated size (every relation's pages), in bytes.
     DatabaseSize(i64),
     /// A part of a catalog pass that could not be read while the rest was, and why.
-    Failed(catalog::Parts, String),
+    Failed(catalog::Parts, ReadError),
     IndexChunks(Subject, Vec<indexes::ChunkIndex>),
     Jobs(Vec<jobs::Job>),
     JobRuns(Subject, Vec<jobs::JobRun>),

@@ -277,7 +277,13 @@ fn waiting(state: &AppState) -> &'static str {
     }
 }
 
-fn cannot_read(frame: &mut Frame, area: Rect, heading: String, error: &str, theme: &Theme) {
+fn cannot_read(
+    frame: &mut Frame,
+    area: Rect,
+    heading: String,
+    error: &crate::model::ReadError,
+    theme: &Theme,
+) {
     let text = format!("Cannot read: {error}");
     message(frame, area, heading, &text, theme.critical, theme);
 }

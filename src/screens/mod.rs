@@ -545,7 +545,12 @@ mod tests {
         let at = Utc::now();
         let took = std::time::Duration::ZERO;
         data.apply(QueryKind::Jobs, Ok(Payload::Jobs(vec![])), at, took);
-        data.apply(QueryKind::Caggs, Err("timeout".into()), at, took);
+        data.apply(
+            QueryKind::Caggs,
+            Err(crate::model::ReadError::Timeout { seconds: 1 }),
+            at,
+            took,
+        );
         assert_eq!(heading(&data), "partial: 3 of 5 reads pending");
         for kind in [QueryKind::Summary, QueryKind::Catalog] {
             data.apply(kind, Ok(Payload::Unavailable("no".into())), at, took);

@@ -1978,7 +1978,14 @@ fn keys_part(list: &str) {
     println!("\n## Key-to-frame while answers arrive (80x24; 100 answers round the five reads, each followed by a key)");
     println!(
         "  {:>8} {:>12} {:>14} {:>14} {:>14} {:>14} {:>7} {:>16}",
-        "chunks", "tab", "in loop p50", "in loop p99", "away p50", "away p99", "ratio", "rows shown p99"
+        "chunks",
+        "tab",
+        "in loop p50",
+        "in loop p99",
+        "away p50",
+        "away p99",
+        "ratio",
+        "rows shown p99"
     );
     for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         let (chunks, caps, answers) = rt.block_on(async {
@@ -2026,7 +2033,11 @@ fn keys_part(list: &str) {
             let (mut inline, mut away, mut shown) = (Vec::new(), Vec::new(), Vec::new());
             for i in 0..100 {
                 let key = KeyEvent::new(
-                    if i % 2 == 0 { KeyCode::Down } else { KeyCode::Up },
+                    if i % 2 == 0 {
+                        KeyCode::Down
+                    } else {
+                        KeyCode::Up
+                    },
                     KeyModifiers::NONE,
                 );
                 let next = &answers[i % answers.len()];

@@ -378,7 +378,7 @@ async fn console_state(e: &crate::actions::Env) -> hypertop::app::state::AppStat
     ] {
         let result = model::fetch(kind, None, &e.session.client, &e.caps)
             .await
-            .map_err(|e| hypertop::connect::describe_error(&e));
+            .map_err(hypertop::model::ReadError::from);
         state.on_result(hypertop::poller::QueryResult {
             kind,
             target: None,
@@ -532,7 +532,7 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
             &e.caps,
         )
         .await
-        .map_err(|e| hypertop::connect::describe_error(&e));
+        .map_err(hypertop::model::ReadError::from);
         let Ok(Payload::JobRuns(_, runs)) = &result else {
             panic!("job runs: {result:?}")
         };

@@ -220,7 +220,7 @@ async fn a_role_without_privileges_gets_explanations() {
             Some(why) => Ok(Payload::Unavailable(why)),
             None => model::fetch(kind, None, &session.client, &caps)
                 .await
-                .map_err(|e| hypertop::connect::describe_error(&e)),
+                .map_err(hypertop::model::ReadError::from),
         };
         state.on_result(QueryResult {
             kind,
@@ -231,7 +231,7 @@ async fn a_role_without_privileges_gets_explanations() {
         });
     }
 
-    let error = state.status(tab("indexes")).error().unwrap();
+    let error = state.status(tab("indexes")).error().unwrap().to_string();
     assert!(
         error.contains("permission denied") && error.contains("42501"),
         "{error}"

@@ -77,7 +77,7 @@ async fn survives_a_server_restart_with_backoff() {
         || async {
             match link.status().state {
                 LinkState::Disconnected { error, .. } if link.status().client.is_none() => {
-                    Some(error)
+                    Some(error.to_string())
                 }
                 _ => None,
             }
@@ -88,10 +88,13 @@ async fn survives_a_server_restart_with_backoff() {
     // While the server is down, retries fail and the link keeps waiting with a retry time.
     tokio::time::sleep(Duration::from_secs(2)).await;
     match link.status().state {
-        LinkState::Disconnected { error, .. } => assert!(
-            error.contains("refused") || error.contains("socket") || error.contains("closed"),
-            "{error}"
-        ),
+        LinkState::Disconnected { error, .. } => {
+            let error = error.to_string();
+            assert!(
+                error.contains("refused") || error.contains("socket") || error.contains("closed"),
+                "{error}"
+            )
+        }
         LinkState::Connecting => {}
         LinkState::Connected => panic!("cannot be connected while the server is down"),
     }

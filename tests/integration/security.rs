@@ -424,7 +424,7 @@ async fn the_console_escapes_control_characters_in_names() {
     state.data.caps = Some(caps.clone());
     let result = model::fetch(QueryKind::Catalog, None, &session.client, &caps)
         .await
-        .map_err(|e| hypertop::connect::describe_error(&e));
+        .map_err(hypertop::model::ReadError::from);
     state.on_result(hypertop::poller::QueryResult {
         kind: QueryKind::Catalog,
         target: None,

@@ -106,12 +106,6 @@ impl From<String> for ResolveError {
     }
 }
 
-impl From<ResolveError> for String {
-    fn from(e: ResolveError) -> Self {
-        e.to_string()
-    }
-}
-
 fn db(e: tokio_postgres::Error) -> ResolveError {
     let text = describe_error(&e);
     if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {

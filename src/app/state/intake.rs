@@ -99,7 +99,7 @@ impl AppState {
                     self.data.drill_read(r.kind, r.finished_at, r.elapsed);
                 }
                 Err(e) => {
-                    self.data.failed(r.finished_at, &e);
+                    self.data.failed(r.finished_at, &e.to_string());
                     d.state.fail(e);
                 }
             }

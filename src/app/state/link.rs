@@ -7,7 +7,7 @@ impl AppState {
     pub fn on_link(&mut self, status: &LinkStatus) -> bool {
         self.link = status.state.clone();
         if let LinkState::Disconnected { error, .. } = &status.state {
-            self.data.failed(Utc::now(), error);
+            self.data.failed(Utc::now(), &error.to_string());
         }
         if let Some(caps) = &status.caps {
             self.data.set_caps(caps);

@@ -13,7 +13,7 @@ fn state() -> AppState {
 fn result(
     kind: QueryKind,
     target: Option<Subject>,
-    result: Result<Payload, String>,
+    result: Result<Payload, crate::model::ReadError>,
 ) -> QueryResult {
     QueryResult {
         kind,
@@ -176,18 +176,14 @@ fn filter_drill_down_and_back() {
 #[test]
 fn errors_stay_on_their_tab() {
     let mut s = state();
-    s.on_result(result(
-        QueryKind::Catalog,
-        None,
-        Err("permission denied (SQLSTATE 42501)".into()),
-    ));
+    let denied = crate::model::ReadError::Server {
+        code: "42501".into(),
+        message: "permission denied".into(),
+    };
+    s.on_result(result(QueryKind::Catalog, None, Err(denied.clone())));
     // one catalog pass fills these tabs: its failure shows on each
     for name in ["indexes", "hypertables", "retention"] {
-        assert_eq!(
-            s.status(tab(name)).error(),
-            Some("permission denied (SQLSTATE 42501)"),
-            "{name}"
-        );
+        assert_eq!(s.status(tab(name)).error(), Some(&denied), "{name}");
     }
     assert!(s.status(tab("jobs")).error().is_none());
     assert_eq!(
@@ -207,7 +203,7 @@ fn disconnected_text_counts_down() {
     let mut s = state();
     let now = Instant::now();
     s.link = LinkState::Disconnected {
-        error: "boom".into(),
+        error: crate::link::LinkError::Lost,
         retry_at: now + Duration::from_millis(3500),
     };
     assert_eq!(s.link_text(now), "disconnected — retrying in 4s");
@@ -267,7 +263,11 @@ fn rows_made_away_keep_the_row_the_user_selected() {
 fn problems_are_derived_with_the_rows_and_a_failing_job_reaches_the_overview() {
     let mut s = state();
     let failing = crate::model::fixtures::job(1000, "policy_compression", Some("m"), 3, true);
-    s.take_result(result(QueryKind::Jobs, None, Ok(Payload::Jobs(vec![failing]))));
+    s.take_result(result(
+        QueryKind::Jobs,
+        None,
+        Ok(Payload::Jobs(vec![failing])),
+    ));
     assert!(s.data.problems.is_empty(), "not derived in the loop");
     let derive = s.derivation().unwrap();
     s.on_derived(derive.run());

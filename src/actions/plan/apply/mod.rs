@@ -238,7 +238,7 @@ pub fn plan_apply(
                         ) {
                             Ok(step) => step,
                             Err(why) => {
-                                warnings.push(skip(why));
+                                warnings.push(skip(&why.to_string()));
                                 continue;
                             }
                         };

@@ -6,6 +6,26 @@ use super::*;
 pub(super) const NO_CREATED_BEFORE: &str =
     "this server's TimescaleDB has no policies by creation time (created_before)";
 
+/// Why a threshold policy cannot be added as the file has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NoThreshold {
+    /// By creation time, on a server without it.
+    NoCreatedBefore,
+    /// The file gives no threshold at all.
+    Neither,
+}
+
+impl std::fmt::Display for NoThreshold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NoThreshold::NoCreatedBefore => NO_CREATED_BEFORE,
+            NoThreshold::Neither => "the file gives neither after nor created_before",
+        })
+    }
+}
+
+impl std::error::Error for NoThreshold {}
+
 /// A compression or retention policy's names: its threshold keys and its SQL.
 #[derive(Clone, Copy)]
 pub(super) struct ThresholdKind {
@@ -82,7 +102,7 @@ pub(super) fn add_threshold_policy(
     r: &Relation,
     p: &crate::policy::ThresholdPolicy,
     created_supported: bool,
-) -> Result<Vec<Step>, &'static str> {
+) -> Result<Vec<Step>, NoThreshold> {
     use crate::policy::Threshold;
     let (sql, threshold, ty, value) = match (&p.after, &p.created_before) {
         (Some(Threshold::Interval(i)), _) => (kind.add, kind.arg_after, "interval", i.clone()),
@@ -90,8 +110,8 @@ pub(super) fn add_threshold_policy(
         (None, Some(c)) if created_supported => {
             (kind.add_created, kind.arg_created, "interval", c.clone())
         }
-        (None, Some(_)) => return Err(NO_CREATED_BEFORE),
-        (None, None) => return Err("the file gives neither after nor created_before"),
+        (None, Some(_)) => return Err(NoThreshold::NoCreatedBefore),
+        (None, None) => return Err(NoThreshold::Neither),
     };
     let mut steps = vec![Step::new(
         format!("add the {} policy on {}", kind.what, r.shown()),
