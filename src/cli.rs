@@ -105,9 +105,13 @@ pub fn parse_timeout(s: &str) -> Result<Duration, DurationError> {
 /// Why a size was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SizeError {
-    NotASize { text: String },
+    NotASize {
+        text: String,
+    },
     /// Below the least a recording may be bounded to (1 MiB).
-    TooSmall { text: String },
+    TooSmall {
+        text: String,
+    },
 }
 
 impl std::fmt::Display for SizeError {
@@ -131,7 +135,9 @@ pub fn parse_size(s: &str) -> Result<u64, SizeError> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (number, unit) = t.split_at(split);
-    let not_a_size = || SizeError::NotASize { text: s.to_string() };
+    let not_a_size = || SizeError::NotASize {
+        text: s.to_string(),
+    };
     let shift = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 0,
         "k" | "kb" | "kib" => 10,
@@ -142,7 +148,9 @@ pub fn parse_size(s: &str) -> Result<u64, SizeError> {
     let n: u64 = number.parse().map_err(|_| not_a_size())?;
     n.checked_mul(1 << shift)
         .filter(|&b| b >= 1 << 20)
-        .ok_or_else(|| SizeError::TooSmall { text: s.to_string() })
+        .ok_or_else(|| SizeError::TooSmall {
+            text: s.to_string(),
+        })
 }
 
 /// `record`'s shortest interval.
@@ -679,7 +687,10 @@ mod tests {
             parse_size("12").unwrap_err().to_string(),
             "\"12\": a size of at least 1MiB is needed"
         );
-        assert!(matches!(parse_size("lots"), Err(SizeError::NotASize { .. })));
+        assert!(matches!(
+            parse_size("lots"),
+            Err(SizeError::NotASize { .. })
+        ));
         assert!(parse_size("99999999999999999999G").is_err());
         assert!(parse_size("-5M").is_err());
         let cli = Cli::try_parse_from(["hypertop", "record", "db", "--max-size", "64MiB"]).unwrap();
