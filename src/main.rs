@@ -434,7 +434,8 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// `snapshot --at TIME`: the recorded frame of the target the settings name, as text to print.
+/// `snapshot --at TIME`: the recorded frame of the target the settings name, as text to print
+/// (or the line to print instead: the binary's top level, like `connect` below).
 fn snapshot_at(
     s: &Settings,
     at: &str,
@@ -444,7 +445,7 @@ fn snapshot_at(
     let resolved = conninfo::resolve(&s.inputs, &Environment::from_process())
         .map_err(|e| format!("invalid connection settings: {e}"))?;
     let now = chrono::Utc::now();
-    let at = hypertop::recorder::when::parse(at, now, &chrono::Local)?;
+    let at = hypertop::recorder::when::parse(at, now, &chrono::Local).map_err(|e| e.to_string())?;
     let dir = hypertop::recorder::place::record_dir()
         .ok_or("no home directory: set XDG_STATE_HOME or HOME")?;
     let (host, port, dbname) = (resolved.host(), resolved.port(), resolved.dbname());
@@ -458,6 +459,7 @@ fn snapshot_at(
     });
     let target = resolved.target_short();
     hypertop::recorder::replay_at(&path, &target, at, format == Format::Json, width)
+        .map_err(|e| e.to_string())
 }
 
 /// Resolves the connection settings and opens the first session (asking for a password on the

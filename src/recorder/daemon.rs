@@ -1,6 +1,7 @@
 //! `hypertop record`: reads the database as `snapshot` does every interval and appends a
 //! frame, until SIGTERM or Ctrl-C. A lost connection is opened again at the next interval.
 
+use super::error::RecordError;
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,7 +33,7 @@ async fn one_frame(
     connector: &Connector,
     caps: &Capabilities,
     limits: &Thresholds,
-) -> Result<(), String> {
+) -> Result<(), RecordError> {
     let at = chrono::Utc::now();
     // one session: a recorder that reads every minute takes no second connection
     let mut snap = crate::snapshot::collect_once(session, connector, caps, limits, true).await;
@@ -53,12 +54,12 @@ pub async fn run(
     let mut store = match Store::create(path, opts.bounds.clone()) {
         Ok(s) => s,
         Err(e) => {
-            complain(&e);
+            complain(&e.to_string());
             return 1;
         }
     };
     if let Err(e) = store.set_note("target", &connector.resolved().target_short()) {
-        complain(&e);
+        complain(&e.to_string());
         return 1;
     }
     let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -89,7 +90,7 @@ pub async fn run(
             current = reconnect(connector).await;
         }
         let written = match &current {
-            None => Err("no connection: trying again at the next interval".to_string()),
+            None => Err(RecordError::NoConnection),
             // a signal during the read drops it: nothing half read is written
             Some((session, caps)) => tokio::select! {
                 r = one_frame(&mut store, session, connector, caps, &opts.limits) => r,
@@ -101,10 +102,10 @@ pub async fn run(
             Ok(()) if opts.once => return 0,
             Ok(()) => {}
             Err(e) if opts.once => {
-                complain(&e);
+                complain(&e.to_string());
                 return 1;
             }
-            Err(e) => complain(&e),
+            Err(e) => complain(&e.to_string()),
         }
     }
 }

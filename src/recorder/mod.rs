@@ -10,6 +10,7 @@
 
 pub mod bounds;
 pub mod daemon;
+pub mod error;
 pub mod place;
 pub mod store;
 pub mod when;
@@ -17,17 +18,17 @@ pub mod when;
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::snapshot::Snapshot;
+use error::RecordError;
 use store::Frame;
 
 const JSON: &str = "json:";
 const TEXT: &str = "text:";
 
 /// The frame of `snap`, read at `at`.
-pub fn frame_of(snap: &Snapshot, at: DateTime<Utc>) -> Result<Frame, String> {
-    let compact = serde_json::to_string(&snap.document())
-        .map_err(|e| format!("cannot serialize the snapshot: {e}"))?;
+pub fn frame_of(snap: &Snapshot, at: DateTime<Utc>) -> Result<Frame, RecordError> {
+    let compact = serde_json::to_string(&snap.document()).map_err(RecordError::Serialize)?;
     let mut sections: Vec<(String, String)> = top_level(&compact)
-        .ok_or("the snapshot is not a JSON object")?
+        .ok_or(RecordError::NotAnObject)?
         .into_iter()
         .map(|(k, v)| (format!("{JSON}{k}"), v))
         .collect();
@@ -108,12 +109,12 @@ pub fn replay_at(
     at: DateTime<Utc>,
     json: bool,
     width: u16,
-) -> Result<String, String> {
+) -> Result<String, RecordError> {
     let Some(store) = store::Store::open(path)? else {
-        return Err(format!(
-            "nothing was recorded for {target}: there is no recording {} (`hypertop record` makes one)",
-            path.display()
-        ));
+        return Err(RecordError::NoRecording {
+            target: target.to_string(),
+            path: path.to_path_buf(),
+        });
     };
     match store.at_or_before(at)? {
         Some(frame) if json => Ok(replay_json(&frame) + "\n"),
@@ -121,15 +122,15 @@ pub fn replay_at(
         None => {
             let first = store.times()?.first().copied();
             Err(match first {
-                Some(first) => format!(
-                    "nothing was recorded for {target} at or before {}: the recording starts at {}",
-                    stamp(at),
-                    stamp(first)
-                ),
-                None => format!(
-                    "nothing was recorded for {target}: the recording {} holds no frame",
-                    path.display()
-                ),
+                Some(first) => RecordError::BeforeStart {
+                    target: target.to_string(),
+                    at,
+                    first,
+                },
+                None => RecordError::Empty {
+                    target: target.to_string(),
+                    path: path.to_path_buf(),
+                },
             })
         }
     }

@@ -3,6 +3,7 @@
 //! whoever wrote the connection settings or the database's name: only plain characters reach
 //! the file name, and a hash of the whole tells apart names that read alike.
 
+use super::error::{io, Doing, RecordError};
 use std::path::{Path, PathBuf};
 
 /// The folder of every recording (None without a home directory).
@@ -38,17 +39,17 @@ pub fn file_in(dir: &Path, host: &str, port: &str, dbname: &str) -> PathBuf {
 
 /// Makes `dir` (and what is missing above it) the owner's only: a recording names servers and
 /// holds what their catalogs and sessions showed.
-pub fn make_private_dir(dir: &Path) -> Result<(), String> {
+pub fn make_private_dir(dir: &Path) -> Result<(), RecordError> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let meta = std::fs::metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        .map_err(io(dir, Doing::Create))?;
+    let meta = std::fs::metadata(dir).map_err(io(dir, Doing::Read))?;
     if meta.permissions().mode() & 0o077 != 0 {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| format!("cannot make {} private: {e}", dir.display()))?;
+            .map_err(io(dir, Doing::MakePrivate))?;
     }
     Ok(())
 }

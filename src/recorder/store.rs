@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
 use super::bounds::Bounds;
+use super::error::{io, Doing, RecordError};
 
 /// The schema this build writes (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 1;
@@ -58,22 +59,26 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
-fn newer(path: &Path, version: i64) -> String {
-    format!(
-        "the recording {} has schema version {version}, newer than this hypertop's ({SCHEMA_VERSION}): read it with a newer hypertop",
-        path.display()
-    )
+fn newer(path: &Path, version: i64) -> RecordError {
+    RecordError::NewerSchema {
+        path: path.to_path_buf(),
+        version,
+    }
 }
 
 /// An SQLite error as said to a user: which recording, doing what.
-fn err<'a>(path: &'a Path, what: &'a str) -> impl Fn(rusqlite::Error) -> String + 'a {
-    move |e| format!("the recording {}: {what}: {e}", path.display())
+fn err<'a>(path: &'a Path, what: &'static str) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
+    move |error| RecordError::Sqlite {
+        path: path.to_path_buf(),
+        what,
+        error,
+    }
 }
 
 impl Store {
     /// Opens the recording at `path` for writing, creating it (and its folder) private to the
     /// owner when missing.
-    pub fn create(path: &Path, bounds: Bounds) -> Result<Store, String> {
+    pub fn create(path: &Path, bounds: Bounds) -> Result<Store, RecordError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             super::place::make_private_dir(dir)?;
         }
@@ -89,17 +94,16 @@ impl Store {
                 .mode(0o600)
                 .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
                 .open(path)
-                .map_err(|e| format!("cannot open the recording {}: {e}", path.display()))?;
-            let meta = f.metadata().map_err(|e| e.to_string())?;
+                .map_err(io(path, Doing::Open))?;
+            let meta = f.metadata().map_err(io(path, Doing::Read))?;
             if !meta.is_file() {
-                return Err(format!(
-                    "the recording {} is not a regular file",
-                    path.display()
-                ));
+                return Err(RecordError::NotRegular {
+                    path: path.to_path_buf(),
+                });
             }
             if meta.permissions().mode() & 0o077 != 0 {
                 f.set_permissions(std::fs::Permissions::from_mode(0o600))
-                    .map_err(|e| format!("cannot make {} private: {e}", path.display()))?;
+                    .map_err(io(path, Doing::MakePrivate))?;
             }
         }
         let mut store = Self::open_with(path, bounds)?;
@@ -109,15 +113,14 @@ impl Store {
     }
 
     /// Opens an existing recording to read it; None when there is none.
-    pub fn open(path: &Path) -> Result<Option<Store>, String> {
+    pub fn open(path: &Path) -> Result<Option<Store>, RecordError> {
         match std::fs::symlink_metadata(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(e) => return Err(io(path, Doing::Read)(e)),
             Ok(m) if !m.is_file() => {
-                return Err(format!(
-                    "the recording {} is not a regular file",
-                    path.display()
-                ))
+                return Err(RecordError::NotRegular {
+                    path: path.to_path_buf(),
+                })
             }
             Ok(_) => {}
         }
@@ -133,7 +136,7 @@ impl Store {
 
     /// A writer's settings of the file (each takes a lock: only where they change something,
     /// so that a writer opening waits for no other's transaction).
-    fn write_ahead(&self) -> Result<(), String> {
+    fn write_ahead(&self) -> Result<(), RecordError> {
         let (conn, path) = (&self.conn, self.path.as_path());
         if self.version()? == 0 {
             // before any table exists: freed pages can then be given back to the file system
@@ -148,10 +151,10 @@ impl Store {
                 .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
                 .map_err(err(path, "journal_mode"))?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(format!(
-                    "the recording {}: cannot use write-ahead logging (journal mode {mode})",
-                    path.display()
-                ));
+                return Err(RecordError::NoWriteAhead {
+                    path: path.to_path_buf(),
+                    mode,
+                });
             }
         }
         // the -wal file is cut back to this after a checkpoint
@@ -159,7 +162,7 @@ impl Store {
             .map_err(err(path, "journal_size_limit"))
     }
 
-    fn version(&self) -> Result<i64, String> {
+    fn version(&self) -> Result<i64, RecordError> {
         self.conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(err(&self.path, "cannot read the schema version"))
@@ -167,7 +170,7 @@ impl Store {
 
     /// Read-write for readers too: a reader of a WAL database maps its -shm file, which it may
     /// create (as root, SQLite gives it the database file's owner).
-    fn open_with(path: &Path, bounds: Bounds) -> Result<Store, String> {
+    fn open_with(path: &Path, bounds: Bounds) -> Result<Store, RecordError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
             | OpenFlags::SQLITE_OPEN_NOFOLLOW;
@@ -188,7 +191,7 @@ impl Store {
 
     /// Creates the schema in a new file, in one transaction (two writers may create the same
     /// file at once); refuses a file of a newer schema.
-    fn migrate(&mut self) -> Result<(), String> {
+    fn migrate(&mut self) -> Result<(), RecordError> {
         let path = self.path.clone();
         let tx = self
             .conn
@@ -215,7 +218,7 @@ impl Store {
     }
 
     /// A note kept with the recording (what the target is).
-    pub fn set_note(&self, key: &str, value: &str) -> Result<(), String> {
+    pub fn set_note(&self, key: &str, value: &str) -> Result<(), RecordError> {
         self.conn
             .execute(
                 "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -226,7 +229,7 @@ impl Store {
             .map_err(err(&self.path, "cannot write a note"))
     }
 
-    pub fn note(&self, key: &str) -> Result<Option<String>, String> {
+    pub fn note(&self, key: &str) -> Result<Option<String>, RecordError> {
         self.conn
             .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
             .optional()
@@ -235,7 +238,7 @@ impl Store {
 
     /// Appends `frame` in one transaction: whole or not at all. Then, at most every
     /// `prune_every` of the frames' time, the bounds are enforced.
-    pub fn append(&mut self, frame: &Frame) -> Result<(), String> {
+    pub fn append(&mut self, frame: &Frame) -> Result<(), RecordError> {
         let path = self.path.clone();
         let at = frame.at.timestamp_millis();
         let tx = self
@@ -288,7 +291,7 @@ impl Store {
     /// Enforces the bounds as of `now_ms`: frames past their age or thinned out go, then the
     /// oldest until the pages in use fit `max_bytes` (the newest frame always stays), then
     /// values no frame references; the freed pages are given back to the file system.
-    pub fn prune(&mut self, now_ms: i64) -> Result<(), String> {
+    pub fn prune(&mut self, now_ms: i64) -> Result<(), RecordError> {
         let path = self.path.clone();
         let bounds = self.bounds.clone();
         let tx = self
@@ -355,7 +358,7 @@ impl Store {
     }
 
     /// The times of every frame, oldest first.
-    pub fn times(&self) -> Result<Vec<DateTime<Utc>>, String> {
+    pub fn times(&self) -> Result<Vec<DateTime<Utc>>, RecordError> {
         let mut q = self
             .conn
             .prepare("SELECT at_ms FROM frame ORDER BY at_ms, id")
@@ -371,7 +374,7 @@ impl Store {
     }
 
     /// The frame recorded at `at` or last before it.
-    pub fn at_or_before(&self, at: DateTime<Utc>) -> Result<Option<Frame>, String> {
+    pub fn at_or_before(&self, at: DateTime<Utc>) -> Result<Option<Frame>, RecordError> {
         let path = &self.path;
         let found: Option<(i64, i64)> = self
             .conn
@@ -404,12 +407,12 @@ impl Store {
     }
 
     /// The bytes of the pages in use (the file less its free pages).
-    pub fn used_bytes(&self) -> Result<u64, String> {
+    pub fn used_bytes(&self) -> Result<u64, RecordError> {
         used_bytes(&self.conn).map_err(err(&self.path, "cannot measure"))
     }
 
     /// How many distinct section values are stored.
-    pub fn bodies(&self) -> Result<i64, String> {
+    pub fn bodies(&self) -> Result<i64, RecordError> {
         self.conn
             .query_row("SELECT count(*) FROM body", [], |r| r.get(0))
             .map_err(err(&self.path, "cannot count"))

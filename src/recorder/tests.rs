@@ -2,6 +2,7 @@
 //! (this test binary run again as a child writer).
 
 use super::bounds::{Bounds, Tier};
+use super::error::RecordError;
 use super::store::{Frame, Store};
 use super::*;
 use crate::model::fixtures;
@@ -167,7 +168,11 @@ fn a_file_of_a_newer_schema_is_refused() {
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
     let e = Store::open(&path).err().unwrap();
-    assert!(e.contains("schema version 99"), "{e}");
+    assert!(
+        matches!(e, RecordError::NewerSchema { version: 99, .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("schema version 99"), "{e}");
 }
 
 /// Minute frames for a simulated week: the last two days kept whole, the four before one an

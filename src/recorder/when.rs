@@ -4,8 +4,14 @@
 
 use chrono::{DateTime, FixedOffset, NaiveTime, TimeZone, Utc};
 
+pub use super::error::TimeError;
+
 /// The moment `s` names, as of `now` in the zone `local`.
-pub fn parse(s: &str, now: DateTime<Utc>, local: &impl TimeZone) -> Result<DateTime<Utc>, String> {
+pub fn parse(
+    s: &str,
+    now: DateTime<Utc>,
+    local: &impl TimeZone,
+) -> Result<DateTime<Utc>, TimeError> {
     let t = s.trim();
     if let Ok(at) = DateTime::<FixedOffset>::parse_from_rfc3339(t) {
         return Ok(at.with_timezone(&Utc));
@@ -26,14 +32,15 @@ pub fn parse(s: &str, now: DateTime<Utc>, local: &impl TimeZone) -> Result<DateT
     }
     let ago = t.strip_suffix("ago").unwrap_or(t).trim();
     if let Ok(d) = humantime::parse_duration(ago) {
-        let d = chrono::Duration::from_std(d).map_err(|_| format!("--at {s}: too long ago"))?;
-        return now
-            .checked_sub_signed(d)
-            .ok_or_else(|| format!("--at {s}: too long ago"));
+        let too_long = || TimeError::TooLongAgo {
+            text: s.to_string(),
+        };
+        let d = chrono::Duration::from_std(d).map_err(|_| too_long())?;
+        return now.checked_sub_signed(d).ok_or_else(too_long);
     }
-    Err(format!(
-        "--at {s:?}: not a time (examples: 2026-11-27T03:12:00Z, 03:12 for today in local time, 10m for ten minutes ago)"
-    ))
+    Err(TimeError::NotATime {
+        text: s.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -64,8 +71,12 @@ mod tests {
         );
         for bad in ["yesterday", "25:00", "", "10 parsecs"] {
             let e = parse(bad, now, &cet).unwrap_err();
-            assert!(e.contains("not a time"), "{bad}: {e}");
+            assert!(matches!(e, TimeError::NotATime { .. }), "{bad}: {e}");
+            assert!(e.to_string().contains("not a time"), "{bad}: {e}");
         }
-        assert!(parse("100000000000years", now, &cet).is_err());
+        assert!(matches!(
+            parse("100000000000years", now, &cet),
+            Err(TimeError::TooLongAgo { .. })
+        ));
     }
 }
