@@ -5,9 +5,16 @@
 mod advice;
 mod causes;
 mod fold;
+mod kept;
+mod rank;
 mod rules;
 
 pub use fold::{Alike, FOLD_FROM};
+use kept::FindingsKey;
+pub use kept::KeptFindings;
+#[cfg(test)]
+use kept::FINDINGS_KEPT_FOR;
+use rank::{rank, rank_order};
 
 use fold::alike_of;
 #[cfg(test)]
@@ -597,59 +604,6 @@ fn found(
     roots
 }
 
-/// How long the relation rules' findings are kept at most: advice weighs chunks against the
-/// clock, and an explanation can say how long a job has been late.
-const FINDINGS_KEPT_FOR: f64 = 10.0;
-
-/// The relation rules' findings, explained and folded, kept while the datasets they read and
-/// the roots that explain them are unchanged: an answer about the server's figures or its
-/// sessions alone does not format every relation's findings again (at a 1 s refresh on 20,000
-/// chunks that was two fifths of the console's CPU).
-#[derive(Debug, Clone, Default)]
-pub struct KeptFindings {
-    key: Option<(FindingsKey, DateTime<Utc>)>,
-    found: Vec<Problem>,
-}
-
-impl KeptFindings {
-    /// The findings kept for `key`, if they are still what the rules would find at `now`.
-    fn still(&self, key: &FindingsKey, now: DateTime<Utc>) -> Option<&[Problem]> {
-        let (kept, at) = self.key.as_ref()?;
-        let age = (now - *at).as_seconds_f64();
-        (kept == key && (0.0..FINDINGS_KEPT_FOR).contains(&age)).then_some(&self.found[..])
-    }
-}
-
-/// Everything besides the clock the relation rules' findings depend on.
-#[derive(Debug, Clone, PartialEq)]
-struct FindingsKey {
-    /// The store's version of the datasets the rules read (relations, jobs, caggs).
-    version: u64,
-    roots: Vec<Problem>,
-    limits: Thresholds,
-    /// The memory the advice weighs chunks against.
-    memory: Option<(i64, i64)>,
-    timescaledb: bool,
-    merge_chunks: bool,
-    compact_chunk: bool,
-}
-
-impl FindingsKey {
-    fn of(version: u64, roots: &[Problem], input: &Inputs, limits: &Thresholds) -> FindingsKey {
-        FindingsKey {
-            version,
-            roots: roots.to_vec(),
-            limits: *limits,
-            memory: input
-                .summary
-                .map(|s| (s.effective_cache_size_bytes, s.shared_buffers_bytes)),
-            timescaledb: input.timescaledb,
-            merge_chunks: input.merge_chunks,
-            compact_chunk: input.compact_chunk,
-        }
-    }
-}
-
 /// What the rules add their problems to: a list (the roots), or [`Found`].
 pub(super) trait Put {
     fn put(&mut self, p: Problem);
@@ -707,70 +661,6 @@ impl Found<'_> {
             Kept::Each(out) => out,
         }
     }
-}
-
-/// The order before consequences are put under their roots: severity, kind, size, object.
-fn rank_order(a: &Problem, b: &Problem) -> std::cmp::Ordering {
-    a.severity
-        .cmp(&b.severity)
-        .then(a.kind.cmp(&b.kind))
-        .then(b.magnitude.total_cmp(&a.magnitude))
-        .then(a.object.cmp(&b.object))
-}
-
-/// Ranks problems: severity, kind, size; then each consequence right under its root, so one
-/// stopped scheduler is one problem with its consequences under it. In one pass over roots found
-/// by key (a partition of the rest per root was quadratic: 0.8 s and twice the list's memory at
-/// 10,000 problems).
-fn rank(mut out: Vec<Problem>) -> Vec<Problem> {
-    out.sort_by(rank_order);
-    let mut roots: std::collections::HashMap<(ProblemKind, &Subject), usize> = Default::default();
-    for (i, p) in out.iter().enumerate().filter(|(_, p)| p.root.is_none()) {
-        roots.entry((p.kind, &p.subject)).or_insert(i);
-    }
-    // each root's consequences, in rank order; those whose root is not in the list go last
-    let mut under: Vec<Vec<usize>> = vec![Vec::new(); out.len()];
-    let mut orphans = Vec::new();
-    for (i, p) in out.iter().enumerate() {
-        if let Some(r) = &p.root {
-            match roots.get(&(r.kind, &r.subject)) {
-                Some(&root) => under[root].push(i),
-                None => orphans.push(i),
-            }
-        }
-    }
-    let mut order: Vec<usize> = (0..out.len())
-        .filter(|&i| out[i].root.is_none())
-        .flat_map(|i| std::iter::once(i).chain(under[i].iter().copied()))
-        .chain(orphans)
-        .collect();
-    // every critical problem before anything else (a critical root's lesser consequences come
-    // after them): at 80x24 a second critical sat below four warnings, off the screen
-    let critical = |i: &usize| out[*i].severity == Severity::Critical;
-    order.sort_by_key(|i| !critical(i));
-    drop(roots);
-    // put in that order in place, each cycle of the permutation swapped round (collected into a
-    // second list, the problems were held twice: 1.7 MB at 7,000 problems)
-    debug_assert!(
-        order.len() == out.len() && {
-            let mut seen = order.clone();
-            seen.sort_unstable();
-            seen.iter().copied().eq(0..out.len())
-        },
-        "each problem once"
-    );
-    let mut to = vec![0; out.len()];
-    for (k, &i) in order.iter().enumerate() {
-        to[i] = k;
-    }
-    for i in 0..out.len() {
-        while to[i] != i {
-            let j = to[i];
-            out.swap(i, j);
-            to.swap(i, j);
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -25,6 +25,10 @@ use crate::model::{self, Payload, QueryKind, ReadError, Summary};
 use crate::policy;
 use crate::problems::{self, Problem, Thresholds};
 
+mod derive;
+
+pub use derive::Findings;
+
 /// One dataset as it stands.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub enum DataState<T> {
@@ -160,14 +164,6 @@ struct Derived {
     version: u64,
     lint: Option<(u64, Option<Vec<policy::Finding>>)>,
     findings: problems::KeptFindings,
-}
-
-/// The problems a copy of the data was found to have, and what it kept for the next time.
-#[derive(Debug)]
-pub struct Findings {
-    problems: Vec<Problem>,
-    lint: Option<(u64, Option<Vec<policy::Finding>>)>,
-    kept: problems::KeptFindings,
 }
 
 /// The screens `read_all` reads, in order (the drill-downs are read on request only).
@@ -574,57 +570,6 @@ impl Dataset {
     pub fn never_read(&self, kind: QueryKind) -> bool {
         let filled: Vec<Section> = Section::filled_by_kind(kind).collect();
         !filled.is_empty() && filled.iter().all(|&s| self.status(s) == Status::Loading)
-    }
-
-    /// A copy to derive from away from the screen: every dataset (its values shared, see
-    /// [`DataState`]) and the derivations kept so far, which travel with it and come back in
-    /// its [`Findings`]; not the history, which nothing derived reads.
-    pub fn derivation(&mut self) -> Dataset {
-        Dataset {
-            caps: self.caps.clone(),
-            summary: self.summary.clone(),
-            hypertables: self.hypertables.clone(),
-            compression: self.compression.clone(),
-            retention: self.retention.clone(),
-            partitions: self.partitions.clone(),
-            indexes: self.indexes.clone(),
-            database_bytes: self.database_bytes.clone(),
-            jobs: self.jobs.clone(),
-            caggs: self.caggs.clone(),
-            matviews: self.matviews.clone(),
-            activity: self.activity.clone(),
-            statements: self.statements.clone(),
-            refreshed: self.refreshed.clone(),
-            last_error: self.last_error.clone(),
-            problems: self.problems.clone(),
-            history: History::default(),
-            derived: Derived {
-                version: self.derived.version,
-                lint: self.derived.lint.take(),
-                findings: std::mem::take(&mut self.derived.findings),
-            },
-        }
-    }
-
-    /// What a copy from [`derivation`](Self::derivation) found: its problems and the
-    /// derivations it kept.
-    pub fn findings(self) -> Findings {
-        Findings {
-            problems: self.problems,
-            lint: self.derived.lint,
-            kept: self.derived.findings,
-        }
-    }
-
-    /// Takes in what a derivation found; true when the problem list changed. Its kept
-    /// derivations name the version they came from, so answers taken in meanwhile are not
-    /// mistaken for derived.
-    pub fn take_findings(&mut self, found: Findings) -> bool {
-        self.derived.lint = found.lint;
-        self.derived.findings = found.kept;
-        let changed = found.problems != self.problems;
-        self.problems = found.problems;
-        changed
     }
 
     /// Derives the problem list again; true when it changed.
