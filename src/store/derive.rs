@@ -13,8 +13,9 @@ pub struct Findings {
 impl Dataset {
     /// A copy to derive from away from the screen: every dataset (its values shared, see
     /// [`DataState`]) and the derivations kept so far, which travel with it and come back in
-    /// its [`Findings`]; not the history, which nothing derived reads.
-    pub fn derivation(&mut self) -> Dataset {
+    /// its [`Findings`]; not the history, which nothing derived reads, nor the problems when
+    /// they are to be derived again (`fresh_problems`).
+    pub fn derivation(&mut self, fresh_problems: bool) -> Dataset {
         Dataset {
             caps: self.caps.clone(),
             summary: self.summary.clone(),
@@ -31,7 +32,11 @@ impl Dataset {
             statements: self.statements.clone(),
             refreshed: self.refreshed.clone(),
             last_error: self.last_error.clone(),
-            problems: self.problems.clone(),
+            problems: if fresh_problems {
+                Vec::new()
+            } else {
+                self.problems.clone()
+            },
             history: History::default(),
             derived: Derived {
                 version: self.derived.version,

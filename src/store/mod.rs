@@ -285,23 +285,13 @@ impl Dataset {
         for cache in &mut kept.0 {
             cache.one_shot = true;
         }
-        Self::read_all_on(client, helper, caps, limits, &mut kept).await
+        Self::read_all_keeping(client, helper, caps, limits, &mut kept).await
     }
 
     /// Like [`read_all`](Self::read_all), keeping each read's catalog structure in `kept` for
     /// the next read on the same connection (the exporter's scrapes); the work shared with
     /// `helper` when given (a new session's first read).
     pub async fn read_all_keeping(
-        client: &Client,
-        helper: Option<&Client>,
-        caps: &Capabilities,
-        limits: &Thresholds,
-        kept: &mut Kept,
-    ) -> Dataset {
-        Self::read_all_on(client, helper, caps, limits, kept).await
-    }
-
-    async fn read_all_on(
         client: &Client,
         helper: Option<&Client>,
         caps: &Capabilities,

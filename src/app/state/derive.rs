@@ -65,7 +65,7 @@ impl AppState {
             || (problems && tab.screen().rebuilt_by(Change::Problems));
         let rows = rows.then(|| (tab, self.view(tab).table.blank()));
         Some(Derive {
-            data: self.data.derivation(),
+            data: self.data.derivation(problems),
             problems,
             limits: self.thresholds,
             ctx: self.ctx(),
