@@ -107,7 +107,7 @@ impl Store {
             }
         }
         let mut store = Self::open_with(path, bounds)?;
-        store.write_ahead()?;
+        store.write_ahead_waiting()?;
         store.migrate()?;
         Ok(store)
     }
@@ -131,6 +131,30 @@ impl Store {
             0 => Ok(None),
             SCHEMA_VERSION => Ok(Some(store)),
             v => Err(newer(path, v)),
+        }
+    }
+
+    /// [`write_ahead`](Self::write_ahead), waiting while another writer holds the file: SQLite
+    /// answers a change of journal mode under another's lock with "busy" at once, without its
+    /// busy timeout (two writers creating the same recording at once).
+    fn write_ahead_waiting(&self) -> Result<(), RecordError> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.write_ahead() {
+                Err(RecordError::Sqlite { error, .. })
+                    if started.elapsed() < BUSY_WAIT
+                        && matches!(
+                            error.sqlite_error_code(),
+                            Some(
+                                rusqlite::ErrorCode::DatabaseBusy
+                                    | rusqlite::ErrorCode::DatabaseLocked
+                            )
+                        ) =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                done => return done,
+            }
         }
     }
 
