@@ -206,8 +206,12 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
             path: path.to_path_buf(),
             line,
             message: e.message().to_string(),
-            // serde names the unknown field it refused, quoted
-            password: e.message().contains("`password`"),
+            // the refused key, read from the file where the parser points
+            password: e
+                .span()
+                .and_then(|s| text.get(s))
+                .map(|k| k.trim_matches(['"', '\'']))
+                == Some("password"),
         }
     })
 }

@@ -64,17 +64,24 @@ fn main() -> ExitCode {
 fn quiet_on_closed_stdout() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| info.payload().downcast_ref::<&str>().copied())
-            .unwrap_or_default();
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+        if stdout_reader_gone() {
             std::process::exit(EXIT_BROKEN_PIPE.into());
         }
         previous(info)
     }));
+}
+
+/// Whether stdout is a pipe or socket whose reader has gone (poll says POLLERR or POLLHUP on
+/// the writing end), asked of the descriptor rather than read from the panic's words.
+fn stdout_reader_gone() -> bool {
+    let mut fd = libc::pollfd {
+        fd: libc::STDOUT_FILENO,
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd, a zero timeout; poll only writes `revents`.
+    let ready = unsafe { libc::poll(&mut fd, 1, 0) };
+    ready == 1 && fd.revents & (libc::POLLERR | libc::POLLHUP) != 0
 }
 
 /// 128 + SIGPIPE.

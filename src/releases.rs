@@ -98,52 +98,39 @@ pub enum BugArea {
     Compression,
 }
 
+/// One known bug: fixed in, since (None: every release before the fix), pull request, area, what.
+const fn bug(
+    fixed: Release,
+    since: Option<Release>,
+    pull: u32,
+    area: BugArea,
+    what: &'static str,
+) -> KnownBug {
+    KnownBug {
+        fixed,
+        since,
+        pull,
+        area,
+        what,
+    }
+}
+
 /// Newest fix first.
 pub const KNOWN_BUGS: &[KnownBug] = &[
-    KnownBug {
-        fixed: (2, 29, 2),
-        since: None,
-        pull: 9921,
-        area: BugArea::SparseIndex,
-        what: "wrong results for IS NULL conditions answered from a min/max sparse index",
-    },
-    KnownBug {
-        fixed: (2, 28, 3),
-        since: None,
-        pull: 10254,
-        area: BugArea::DirectDelete,
-        what: "a direct delete with an array condition holding NULL deleted more rows than asked",
-    },
-    KnownBug {
-        fixed: (2, 26, 4),
-        // merge_chunks came in 2.18
-        since: Some((2, 18, 0)),
-        pull: 9655,
-        area: BugArea::Merging,
-        what: "merging chunks with different compression settings corrupted data",
-    },
-    KnownBug {
-        fixed: (2, 26, 0),
-        // direct compress came in 2.21
-        since: Some((2, 21, 0)),
-        pull: 9381,
-        area: BugArea::DirectCompress,
-        what: "direct compress lost rows of a client-ordered INSERT ... SELECT from a compressed hypertable",
-    },
-    KnownBug {
-        fixed: (2, 19, 0),
-        since: None,
-        pull: 7714,
-        area: BugArea::Compression,
-        what: "compressed NULL values could be read as the column's default",
-    },
-    KnownBug {
-        fixed: (2, 13, 0),
-        since: None,
-        pull: 6280,
-        area: BugArea::Compression,
-        what: "compressing a table with a partial index matching the compression order could lose data",
-    },
+    bug((2, 29, 2), None, 9921, BugArea::SparseIndex,
+        "wrong results for IS NULL conditions answered from a min/max sparse index"),
+    bug((2, 28, 3), None, 10254, BugArea::DirectDelete,
+        "a direct delete with an array condition holding NULL deleted more rows than asked"),
+    // merge_chunks came in 2.18
+    bug((2, 26, 4), Some((2, 18, 0)), 9655, BugArea::Merging,
+        "merging chunks with different compression settings corrupted data"),
+    // direct compress came in 2.21
+    bug((2, 26, 0), Some((2, 21, 0)), 9381, BugArea::DirectCompress,
+        "direct compress lost rows of a client-ordered INSERT ... SELECT from a compressed hypertable"),
+    bug((2, 19, 0), None, 7714, BugArea::Compression,
+        "compressed NULL values could be read as the column's default"),
+    bug((2, 13, 0), None, 6280, BugArea::Compression,
+        "compressing a table with a partial index matching the compression order could lose data"),
 ];
 
 /// The known bugs of `version` (as `pg_extension` says it), newest fix first; none for a

@@ -125,6 +125,12 @@ pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settin
     let conninfo = config::merge_conninfo(from_profile, given)?;
     let check = profile.check.clone().unwrap_or_default();
     let defaults = Thresholds::default();
+    // a limit the profile's [check] sets, else the default
+    macro_rules! from_check {
+        ($field:ident) => {
+            check.$field.unwrap_or(defaults.$field)
+        };
+    }
     let (mut max_lag, mut max_backlog, mut critical) = (None, None, None);
     if let Some(Sub::Check {
         max_cagg_lag,
@@ -192,29 +198,15 @@ pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settin
             critical_failures: critical
                 .or(check.critical_failures)
                 .unwrap_or(defaults.critical_failures),
-            unused_index_bytes: check
-                .unused_index_bytes
-                .unwrap_or(defaults.unused_index_bytes),
+            unused_index_bytes: from_check!(unused_index_bytes),
             unused_after: checked.unused_after.unwrap_or(defaults.unused_after),
-            min_compression_ratio: check
-                .min_compression_ratio
-                .unwrap_or(defaults.min_compression_ratio),
-            min_rows_per_segment: check
-                .min_rows_per_segment
-                .unwrap_or(defaults.min_rows_per_segment),
-            recent_chunks_memory_share: check
-                .recent_chunks_memory_share
-                .unwrap_or(defaults.recent_chunks_memory_share),
-            small_chunk_bytes: check
-                .small_chunk_bytes
-                .unwrap_or(defaults.small_chunk_bytes),
-            small_chunks_from: check
-                .small_chunks_from
-                .unwrap_or(defaults.small_chunks_from),
-            retention_size_limit: check
-                .retention_size_limit
-                .unwrap_or(defaults.retention_size_limit),
-            long_run_factor: check.long_run_factor.unwrap_or(defaults.long_run_factor),
+            min_compression_ratio: from_check!(min_compression_ratio),
+            min_rows_per_segment: from_check!(min_rows_per_segment),
+            recent_chunks_memory_share: from_check!(recent_chunks_memory_share),
+            small_chunk_bytes: from_check!(small_chunk_bytes),
+            small_chunks_from: from_check!(small_chunks_from),
+            retention_size_limit: from_check!(retention_size_limit),
+            long_run_factor: from_check!(long_run_factor),
             long_run_floor: checked.long_run_floor.unwrap_or(defaults.long_run_floor),
         },
     })

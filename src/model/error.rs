@@ -27,7 +27,8 @@ impl ReadError {
             };
         }
         let text = crate::connect::full_message(e);
-        if e.is_closed() || e.to_string().contains("communicating") {
+        // a closed session, or the socket failing under a query
+        if e.is_closed() || crate::connect::cause_in::<std::io::Error>(e).is_some() {
             ReadError::ConnectionLost(text)
         } else {
             ReadError::Client(text)
