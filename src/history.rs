@@ -19,6 +19,9 @@ use crate::model::jobs::Job;
 use crate::model::structure::IdMap;
 use crate::model::summary::Summary;
 
+mod recording;
+pub use recording::{Sample, Series};
+
 /// Samples one pulse series keeps at most: an hour of reads at the default 2 s refresh.
 pub const PULSE_SAMPLES: usize = 1800;
 /// How long a pulse series keeps its samples, in seconds.
@@ -98,6 +101,11 @@ impl Ring {
 /// Seconds since 1970, as the rings keep them.
 fn seconds(at: DateTime<Utc>) -> u32 {
     at.timestamp().clamp(0, u32::MAX as i64) as u32
+}
+
+/// Seconds since 1970 as a sample's value.
+fn seconds_of(at: DateTime<Utc>) -> f64 {
+    at.timestamp() as f64
 }
 
 /// One number per minute for the last [`MINUTES`] minutes, as offsets from `base`; a minute
@@ -241,6 +249,8 @@ pub struct CaggTrend {
     pub lag: Minutes,
     pub refreshes: Minutes,
     last_success: Option<DateTime<Utc>>,
+    /// The last refresh the first read saw (not counted: it may be older than the hour).
+    first_seen: Option<DateTime<Utc>>,
 }
 
 /// Everything remembered. Keys are `schema.name`, as the rows' ids.
@@ -262,6 +272,9 @@ pub struct History {
     pub hypertable_bytes: IdMap<Box<str>, Box<Minutes>>,
     /// The insert counter last read and when (the server's clock).
     inserted: Option<(DateTime<Utc>, i64)>,
+    /// Each sample as it is kept, for the flight recorder (only while `recording`).
+    recording: bool,
+    recorded: Vec<Sample>,
 }
 
 impl History {
@@ -270,11 +283,13 @@ impl History {
             return;
         };
         if let Some((then, before)) = self.inserted {
-            let seconds = (s.server_now - then).num_milliseconds() as f64 / 1000.0;
+            let elapsed = (s.server_now - then).num_milliseconds() as f64 / 1000.0;
             // A reset counter (statistics reset, a restart) gives no rate this once.
             let rows = count.checked_sub(before).filter(|&r| r >= 0);
-            if let Some(rows) = rows.filter(|_| seconds > 0.0) {
-                self.ingest.push(s.server_now, rows as f64 / seconds);
+            if let Some(rows) = rows.filter(|_| elapsed > 0.0) {
+                let rate = rows as f64 / elapsed;
+                self.ingest.push(s.server_now, rate);
+                self.note(Series::Ingest, seconds(s.server_now), rate);
             }
         }
         self.inserted = Some((s.server_now, count));
@@ -288,17 +303,30 @@ impl History {
             .fold(None, |m: Option<f64>, l| Some(m.map_or(l, |m| m.max(l))));
         if let Some(worst) = worst {
             self.worst_lag.push(at, worst);
+            self.note(Series::WorstLag, seconds(at), worst);
         }
+        self.note(Series::CaggsRead, now * 60, 1.0);
         let mut kept = std::mem::take(&mut self.caggs);
         for c in caggs {
             let key: Box<str> = crate::format::qualified(&c.schema, &c.name).into();
-            let mut trend = kept.remove(&key).unwrap_or_else(|| {
-                Box::new(CaggTrend {
-                    lag: Minutes::new(now),
-                    refreshes: Minutes::new(now),
-                    last_success: c.last_success,
-                })
-            });
+            let mut trend = match kept.remove(&key) {
+                Some(trend) => trend,
+                None => {
+                    if let Some(last) = c.last_success {
+                        self.note(
+                            Series::CaggLastSuccess(key.clone()),
+                            now * 60,
+                            seconds_of(last),
+                        );
+                    }
+                    Box::new(CaggTrend {
+                        lag: Minutes::new(now),
+                        refreshes: Minutes::new(now),
+                        last_success: c.last_success,
+                        first_seen: c.last_success,
+                    })
+                }
+            };
             // both hours end at this read, refreshed or not: a cagg that stopped refreshing
             // shows its hour emptying
             trend.lag.advance(now);
@@ -306,11 +334,23 @@ impl History {
             trend.refreshes.add(now, 0.0); // read: none seen, rather than not known
             if let Some(lag) = c.lag_seconds {
                 trend.lag.put(now, lag);
+                self.note(Series::CaggLag(key.clone()), now * 60, lag);
             }
-            if c.last_success.is_some() && c.last_success != trend.last_success {
+            // to the second: a restored trend knows its last refresh to the second
+            if c.last_success.is_some()
+                && c.last_success.map(seconds) != trend.last_success.map(seconds)
+            {
                 let when = c.last_success.map_or(now, minute);
                 trend.refreshes.add(when, 1.0);
                 trend.last_success = c.last_success;
+                self.note(Series::CaggRefreshes(key.clone()), when * 60, 1.0);
+                if let Some(last) = c.last_success {
+                    self.note(
+                        Series::CaggLastSuccess(key.clone()),
+                        now * 60,
+                        seconds_of(last),
+                    );
+                }
             }
             self.caggs.insert(key, trend);
         }
@@ -319,26 +359,35 @@ impl History {
     pub fn jobs(&mut self, jobs: &[Job], at: DateTime<Utc>) {
         let failing = jobs.iter().filter(|j| j.consecutive_failures > 0).count();
         self.failing_jobs.push(at, failing as f64);
+        self.note(Series::FailingJobs, seconds(at), failing as f64);
     }
 
     pub fn activity(&mut self, sessions: &[Session], at: DateTime<Utc>) {
         let blocked = sessions.iter().filter(|s| s.blocked()).count();
         self.blocked.push(at, blocked as f64);
+        self.note(Series::Blocked, seconds(at), blocked as f64);
     }
 
     pub fn database_size(&mut self, bytes: i64, at: DateTime<Utc>) {
         self.database_bytes.push(at, bytes as f64);
+        self.note(Series::DatabaseBytes, seconds(at), bytes as f64);
     }
 
     pub fn hypertables(&mut self, hypertables: &[Hypertable], at: DateTime<Utc>) {
         let now = minute(at);
+        self.note(Series::HypertablesRead, now * 60, 1.0);
         let mut kept = std::mem::take(&mut self.hypertable_bytes);
         for h in hypertables {
             let key: Box<str> = crate::format::qualified(&h.schema, &h.name).into();
             let mut series = kept
                 .remove(&key)
                 .unwrap_or_else(|| Box::new(Minutes::new(now)));
-            series.put(now, h.total_bytes as f64);
+            let bytes = h.total_bytes as f64;
+            // recorded when it changes: a restore carries a size forward through the reads
+            if self.recording && series.latest() != Some(bytes) {
+                self.note(Series::HypertableBytes(key.clone()), now * 60, bytes);
+            }
+            series.put(now, bytes);
             self.hypertable_bytes.insert(key, series);
         }
     }

@@ -12,6 +12,7 @@ pub mod bounds;
 pub mod daemon;
 pub mod error;
 pub mod place;
+mod samples;
 pub mod store;
 pub mod when;
 

@@ -14,8 +14,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use super::bounds::Bounds;
 use super::error::{io, Doing, RecordError};
 
-/// The schema this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema this build writes (`PRAGMA user_version`): 1 frames, 2 samples too.
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -34,6 +34,18 @@ CREATE TABLE section (
 CREATE INDEX section_body ON section(body);
 ";
 
+/// Version 2: the history's samples (the console's pictures), each series' key once.
+const SAMPLES: &str = "
+CREATE TABLE series (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
+CREATE TABLE sample (
+    series INTEGER NOT NULL REFERENCES series(id),
+    at_s INTEGER NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (series, at_s)
+) WITHOUT ROWID;
+CREATE INDEX sample_at ON sample(at_s);
+";
+
 /// How long a writer waits for another's transaction before giving up on a frame.
 pub const BUSY_WAIT: Duration = Duration::from_secs(10);
 
@@ -46,8 +58,8 @@ pub struct Frame {
 
 /// An open recording.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
     bounds: Bounds,
 }
 
@@ -67,7 +79,10 @@ fn newer(path: &Path, version: i64) -> RecordError {
 }
 
 /// An SQLite error as said to a user: which recording, doing what.
-fn err<'a>(path: &'a Path, what: &'static str) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
+pub(super) fn err<'a>(
+    path: &'a Path,
+    what: &'static str,
+) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
     move |error| RecordError::Sqlite {
         path: path.to_path_buf(),
         what,
@@ -129,7 +144,7 @@ impl Store {
         // creating) holds nothing yet.
         match store.version()? {
             0 => Ok(None),
-            SCHEMA_VERSION => Ok(Some(store)),
+            v if v <= SCHEMA_VERSION => Ok(Some(store)),
             v => Err(newer(path, v)),
         }
     }
@@ -224,15 +239,20 @@ impl Store {
         let version: i64 = tx
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(err(&path, "cannot read the schema version"))?;
-        match version {
-            0 => {
-                tx.execute_batch(SCHEMA)
-                    .map_err(err(&path, "cannot create the schema"))?;
-                tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-                    .map_err(err(&path, "user_version"))?;
-            }
-            SCHEMA_VERSION => {}
-            v => return Err(newer(&path, v)),
+        if version > SCHEMA_VERSION {
+            return Err(newer(&path, version));
+        }
+        if version < 1 {
+            tx.execute_batch(SCHEMA)
+                .map_err(err(&path, "cannot create the schema"))?;
+        }
+        if version < 2 {
+            tx.execute_batch(SAMPLES)
+                .map_err(err(&path, "cannot add the samples"))?;
+        }
+        if version < SCHEMA_VERSION {
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(err(&path, "user_version"))?;
         }
         tx.commit().map_err(err(&path, "cannot commit"))
     }
@@ -304,10 +324,16 @@ impl Store {
             }
         }
         tx.commit().map_err(err(&path, "cannot commit a frame"))?;
+        self.prune_if_due(at)
+    }
+
+    /// Enforces the bounds if `prune_every` of the recording's time has passed since it last
+    /// did (each writer's appends call this: a console writes samples only).
+    pub(super) fn prune_if_due(&mut self, at_ms: i64) -> Result<(), RecordError> {
         let last: Option<i64> = self.note("pruned_at_ms")?.and_then(|v| v.parse().ok());
         let every = i64::try_from(self.bounds.prune_every.as_millis()).unwrap_or(i64::MAX);
-        if last.is_none_or(|l| (at - l).abs() >= every) {
-            self.prune(at)?;
+        if last.is_none_or(|l| (at_ms - l).abs() >= every) {
+            self.prune(at_ms)?;
         }
         Ok(())
     }
@@ -347,14 +373,32 @@ impl Store {
             .map_err(err(&path, "prune"))?;
         gone.retain(|id| Some(*id) != newest);
         drop_frames(&tx, &gone).map_err(err(&path, "cannot drop a frame"))?;
+        let pruned_before: Option<i64> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'pruned_at_ms'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(err(&path, "prune"))?
+            .and_then(|v| v.parse().ok());
+        super::samples::thin(&tx, &bounds, now_ms, pruned_before)
+            .map_err(err(&path, "cannot thin the samples"))?;
         // then the oldest, a twentieth of the frames at a time, until the pages in use fit
         loop {
             let used = used_bytes(&tx).map_err(err(&path, "prune"))?;
             let frames: i64 = tx
                 .query_row("SELECT count(*) FROM frame", [], |r| r.get(0))
                 .map_err(err(&path, "prune"))?;
-            if used <= bounds.max_bytes || frames <= 1 {
+            if used <= bounds.max_bytes {
                 break;
+            }
+            // the samples' oldest twentieth of their time, then the frames'
+            if super::samples::drop_oldest(&tx).map_err(err(&path, "prune"))? == 0 && frames <= 1 {
+                break;
+            }
+            if frames <= 1 {
+                continue;
             }
             let n = (frames / 20).clamp(1, frames - 1);
             let oldest: Vec<i64> = {

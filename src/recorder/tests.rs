@@ -421,3 +421,155 @@ fn a_reader_does_not_wait_for_a_writer() {
     assert!(started.elapsed() < Duration::from_secs(2));
     writer.execute_batch("ROLLBACK").unwrap();
 }
+
+/// A console's hour of reads, recorded and read back: the history made from the recording
+/// draws what the console drew.
+#[test]
+fn a_recorded_hour_gives_back_the_consoles_pictures() {
+    let dir = temp();
+    let path = dir.path().join("r.sqlite");
+    let mut store = Store::create(&path, Bounds::default()).unwrap();
+    let mut live = crate::history::History::default();
+    live.record();
+    let start = 1_800_000_000i64;
+    let mut summary = fixtures::summary();
+    for i in 0..150i64 {
+        let when = DateTime::from_timestamp(start + 20 * i, 0).unwrap();
+        summary.server_now = when;
+        summary.rows_inserted = Some(500 * i);
+        live.summary(&summary);
+        let mut cagg = fixtures::cagg("hourly", None, "2026-11-23T00:00:00Z", 0.0);
+        cagg.lag_seconds = Some(100.0 + (i % 9) as f64);
+        cagg.last_success = Some(DateTime::from_timestamp(start + 20 * (i - i % 45), 0).unwrap());
+        live.caggs(&[cagg], when);
+        let table = fixtures::hypertable("metrics", 4, 1, 1 << 20 | (i / 30) << 13);
+        live.hypertables(&[table], when);
+        // written as a console writes them: each read's, apart
+        store.append_samples(&live.take_samples()).unwrap();
+    }
+    let now = start + 20 * 149;
+    let samples = store.samples_since((now - 3600) as u32).unwrap();
+    let mut restored = crate::history::History::default();
+    restored.restore(&samples);
+    let hour = |h: &crate::history::History| {
+        let t = &h.caggs["telemetry.hourly"];
+        (
+            t.lag.hour(),
+            t.refreshes.hour(),
+            h.hypertable_bytes["telemetry.metrics"].hour(),
+            h.ingest.buckets(now as u32, 3600, 60),
+        )
+    };
+    assert_eq!(hour(&restored), hour(&live));
+    // one size sample per change (five), not one per read (150)
+    let sizes = store.samples_since(0).unwrap();
+    let n = sizes
+        .iter()
+        .filter(|s| matches!(s.series, crate::history::Series::HypertableBytes(_)))
+        .count();
+    assert_eq!(n, 5);
+}
+
+/// A week of a console's samples at a 20 s refresh: the last hour whole, one a minute before
+/// it, nothing past the age, and a size that never moved still read back.
+#[test]
+fn a_week_of_samples_is_thinned_like_the_frames() {
+    use crate::history::{Sample, Series};
+    let dir = temp();
+    let path = dir.path().join("r.sqlite");
+    let bounds = Bounds {
+        prune_every: Duration::from_secs(600),
+        ..Bounds::default()
+    }
+    .with_max_age(Duration::from_secs(2 * 86_400));
+    let mut store = Store::create(&path, bounds).unwrap();
+    let start = 1_800_000_000u32;
+    let size = Series::HypertableBytes("s.still".into());
+    store
+        .append_samples(&[Sample {
+            series: size.clone(),
+            at: start,
+            value: 8192.0,
+        }])
+        .unwrap();
+    let reads = 3 * 86_400 / 20;
+    for batch in (0..reads).collect::<Vec<u32>>().chunks(30) {
+        let samples: Vec<Sample> = batch
+            .iter()
+            .map(|&i| Sample {
+                series: Series::Blocked,
+                at: start + 20 * i,
+                value: (i % 5) as f64,
+            })
+            .collect();
+        store.append_samples(&samples).unwrap();
+    }
+    let now = start + 20 * (reads - 1);
+    store.prune(i64::from(now) * 1000).unwrap();
+    let all = store.samples_since(0).unwrap();
+    let blocked: Vec<u32> = all
+        .iter()
+        .filter(|s| s.series == Series::Blocked)
+        .map(|s| s.at)
+        .collect();
+    let recent = blocked.iter().filter(|&&t| now - t < 3600).count();
+    assert_eq!(recent, 180, "the last hour whole");
+    let older: Vec<u32> = blocked
+        .iter()
+        .copied()
+        .filter(|&t| now - t >= 3600)
+        .collect();
+    assert!(
+        older.iter().all(|&t| now - t < 2 * 86_400),
+        "nothing past two days"
+    );
+    let minutes: std::collections::BTreeSet<u32> = older.iter().map(|t| t / 60).collect();
+    assert_eq!(minutes.len(), older.len(), "one a minute");
+    assert!(older.len() >= 47 * 60 - 2, "{}", older.len());
+    // the size recorded three days ago, never changed since, is still its size
+    let kept: Vec<&Sample> = all.iter().filter(|s| s.series == size).collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(
+        store
+            .samples_since(now - 3600)
+            .unwrap()
+            .iter()
+            .filter(|s| s.series == size)
+            .count(),
+        1,
+        "read back before the hour, to carry forward"
+    );
+}
+
+/// A recording made before samples were kept (schema 1) takes them on when a writer opens it;
+/// its frames stay.
+#[test]
+fn a_recording_of_the_first_schema_is_brought_up_to_date() {
+    let dir = temp();
+    let path = dir.path().join("r.sqlite");
+    let mut store = Store::create(&path, Bounds::default()).unwrap();
+    store.append(&frame(1, 1_000, "old")).unwrap();
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("DROP TABLE sample; DROP TABLE series; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+    let reader = Store::open(&path).unwrap().unwrap();
+    assert!(
+        reader.times().unwrap().len() == 1,
+        "a reader reads it as it is"
+    );
+    drop(reader);
+    let mut store = Store::create(&path, Bounds::default()).unwrap();
+    assert_eq!(
+        store.at_or_before(at_ms(2_000)).unwrap().unwrap(),
+        frame(1, 1_000, "old")
+    );
+    let sample = crate::history::Sample {
+        series: crate::history::Series::WorstLag,
+        at: 5,
+        value: 1.0,
+    };
+    store.append_samples(std::slice::from_ref(&sample)).unwrap();
+    assert_eq!(store.samples_since(0).unwrap(), vec![sample]);
+}
