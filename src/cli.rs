@@ -269,6 +269,11 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub utc: bool,
 
+    /// The console does not record what it reads (its pictures then start empty); by default
+    /// it records into $XDG_STATE_HOME/hypertop/record/, as `hypertop record` does
+    #[arg(long, global = true)]
+    pub no_record: bool,
+
     /// Colour theme: default, light, high-contrast, mono, or a path to a .toml file
     /// (~/.config/hypertop/themes/NAME.toml overrides a built-in)
     #[arg(long, value_name = "NAME|PATH", global = true)]

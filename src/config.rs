@@ -53,6 +53,8 @@ pub struct RecordSettings {
     pub max_age: Option<String>,
     /// The store's size at most, `256MiB` (the default), `1GiB`.
     pub max_size: Option<String>,
+    /// The console records what it reads too (default true).
+    pub console: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]

@@ -16,6 +16,7 @@ use crate::app::state::AppState;
 use crate::app::update::{self, Effect, HistoryError, Msg};
 use crate::link::{Link, LinkStatus};
 use crate::poller::{Poller, QueryResult, Turn};
+use crate::recording::live::Recording;
 use crate::render;
 use crate::terminal;
 use crate::theme::Theme;
@@ -30,6 +31,8 @@ pub struct Database {
     pub connector: crate::connect::Connector,
     /// Opens the sessions statements are planned on (the Statements tab's Enter).
     pub planner: crate::model::plan::Planner,
+    /// Where what it reads is recorded, and within what bounds (None: not recorded).
+    pub recording: Option<(std::path::PathBuf, crate::recording::bounds::Bounds)>,
 }
 
 pub struct AppOptions {
@@ -55,10 +58,12 @@ pub enum Exit {
     Signal(i32),
 }
 
-/// A member's own reading machinery: its poller (the link is in its [`Database`]).
+/// A member's own reading machinery: its poller (the link is in its [`Database`]) and its
+/// recording.
 struct Reader {
     target: Database,
     poller: Poller,
+    recording: Option<Recording>,
 }
 
 impl Reader {
@@ -98,6 +103,8 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
     // Every member's results and link changes arrive tagged with its index.
     let (results_tx, mut results) = mpsc::unbounded_channel::<(usize, QueryResult, Turn)>();
     let (links_tx, mut links) = mpsc::unbounded_channel::<(usize, LinkStatus)>();
+    // plans, histories, derivations and the recordings' news come back as messages
+    let (action_tx, mut action_rx) = mpsc::unbounded_channel::<Msg>();
     let mut readers = Vec::new();
     let mut members = Vec::new();
     for (i, target) in targets.into_iter().enumerate() {
@@ -136,11 +143,22 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         state.note = opts.note;
         state.on_link(&target.link.status());
         state.in_fleet = true;
+        let recording = target.recording.clone().map(|(path, bounds)| {
+            state.data.history.record();
+            let tell = action_tx.clone();
+            Recording::start(path, bounds, target.short.clone(), move |event| {
+                let _ = tell.send(Msg::Recording(i, event));
+            })
+        });
         members.push(Member {
             name: target.name.clone(),
             state,
         });
-        readers.push(Reader { target, poller });
+        readers.push(Reader {
+            target,
+            poller,
+            recording,
+        });
     }
     let mut fleet = Fleet::new(members);
     if !fleet.is_fleet() {
@@ -155,7 +173,6 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
     // Ticks once a second only while disconnected, to count down the retry.
     let mut countdown = tokio::time::interval(Duration::from_secs(1));
     let panic_for_tests = std::env::var_os("HYPERTOP_TEST_PANIC_AFTER_DRAW").is_some();
-    let (action_tx, mut action_rx) = mpsc::unbounded_channel::<Msg>();
     let mut loop_ = Executor {
         readers,
         journal: std::sync::Arc::new(crate::actions::journal::Journal::new(opts.journal.clone())),
@@ -284,6 +301,11 @@ impl Executor {
                         self.readers[member].request(&fleet.members[member].state, shown)
                     }
                     Effect::Retry(i) => self.readers[i].target.link.retry_now(),
+                    Effect::Record(i, samples) => {
+                        if let Some(r) = &self.readers[i].recording {
+                            r.send(samples);
+                        }
+                    }
                     Effect::Plan(i, action) => self.plan(fleet, i, action),
                     Effect::History(i) => {
                         let state = &fleet.members[i].state;

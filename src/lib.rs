@@ -9,7 +9,8 @@
 //! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations)
 //!   → `policy` (policies as code: the file, drift, lint rules) → `problems` (the ranked
 //!   problem rules, lint findings among them) → `history` (how the numbers moved over the
-//!   session's reads, in bounded rings) → `store` (one `DataState` per dataset; the
+//!   session's reads, in bounded rings) → `recording` (the local store of
+//!   what was read: samples for the pictures, frames for `snapshot --at`) → `store` (one `DataState` per dataset; the
 //!   `Dataset` applies query results, reads everything once and derives the problems) →
 //!   `link` (keeps a session alive) → `poller` (one in-flight query per kind).
 //! - **Operating**: `actions` — `spec` (the command table) → `parse` and `complete` →
@@ -52,6 +53,7 @@ pub mod poller;
 pub mod problems;
 pub mod queries;
 pub mod recorder;
+pub mod recording;
 pub mod releases;
 pub mod render;
 pub mod screens;
@@ -86,6 +88,7 @@ mod layering {
         "policy",
         "problems",
         "history",
+        "recording",
         "store",
         "link",
         "poller",

@@ -378,18 +378,9 @@ async fn run(cli: Cli) -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Some(Sub::Record { once, .. }) => {
-            let r = connector.resolved();
-            let Some(dir) = hypertop::recorder::place::record_dir() else {
+            let Some((path, bounds)) = settings.recording(connector.resolved()) else {
                 return fail("no home directory: set XDG_STATE_HOME or HOME".into(), 1);
             };
-            let path = hypertop::recorder::place::file_in(&dir, r.host(), r.port(), r.dbname());
-            let mut bounds = hypertop::recorder::bounds::Bounds::default();
-            if let Some(age) = settings.record_max_age {
-                bounds = bounds.with_max_age(age);
-            }
-            if let Some(bytes) = settings.record_max_size {
-                bounds.max_bytes = bytes;
-            }
             let opts = hypertop::recorder::daemon::Options {
                 every: settings.record_every,
                 once: *once,
@@ -413,6 +404,10 @@ async fn run(cli: Cli) -> ExitCode {
         | None => {}
     }
     let target = connector.resolved().target_short();
+    // the demo's engine is a new one each time: nothing of it is worth keeping
+    let recording = (settings.record_console && _demo.is_none())
+        .then(|| settings.recording(connector.resolved()))
+        .flatten();
     let action_connector = connector.clone();
     let link = Link::start(connector, Some((session, caps)));
     let mut opts = console_options(&settings, &cli, theme);
@@ -430,6 +425,7 @@ async fn run(cli: Cli) -> ExitCode {
         ),
         link,
         connector: action_connector,
+        recording,
     }];
     match console::run(targets, opts).await {
         Ok(Exit::Quit) => ExitCode::SUCCESS,
@@ -452,11 +448,12 @@ fn snapshot_at(
     let resolved = conninfo::resolve(&s.inputs, &Environment::from_process())
         .map_err(|e| format!("invalid connection settings: {e}"))?;
     let now = chrono::Utc::now();
-    let at = hypertop::recorder::when::parse(at, now, &chrono::Local).map_err(|e| e.to_string())?;
-    let dir = hypertop::recorder::place::record_dir()
+    let at =
+        hypertop::recording::when::parse(at, now, &chrono::Local).map_err(|e| e.to_string())?;
+    let dir = hypertop::recording::place::record_dir()
         .ok_or("no home directory: set XDG_STATE_HOME or HOME")?;
     let (host, port, dbname) = (resolved.host(), resolved.port(), resolved.dbname());
-    let path = hypertop::recorder::place::file_in(&dir, host, port, dbname);
+    let path = hypertop::recording::place::file_in(&dir, host, port, dbname);
     // as `snapshot`: the terminal's width on a terminal, nothing cut into a file or a pipe
     let width = width.unwrap_or_else(|| {
         ratatui::crossterm::terminal::size()
@@ -674,6 +671,10 @@ async fn fleet_console(cli: &Cli, targets: Vec<(String, Settings)>) -> ExitCode 
             name: name.clone(),
             short: format!("{name}: {}", c.resolved().target_short()),
             planner: Planner::new(&c, s.plan_login.clone(), s.statement_timeout),
+            recording: s
+                .record_console
+                .then(|| s.recording(c.resolved()))
+                .flatten(),
             link: Link::start(c, None),
             connector: actions,
         });

@@ -24,6 +24,27 @@ pub struct Settings {
     pub record_every: Duration,
     pub record_max_age: Option<Duration>,
     pub record_max_size: Option<u64>,
+    /// The console records its reads (not under --no-record or `[record] console = false`).
+    pub record_console: bool,
+}
+
+impl Settings {
+    /// Where the target `r` is recorded, and within what bounds (None: no home directory).
+    pub fn recording(
+        &self,
+        r: &crate::conninfo::Resolved,
+    ) -> Option<(std::path::PathBuf, crate::recording::bounds::Bounds)> {
+        let dir = crate::recording::place::record_dir()?;
+        let path = crate::recording::place::file_in(&dir, r.host(), r.port(), r.dbname());
+        let mut bounds = crate::recording::bounds::Bounds::default();
+        if let Some(age) = self.record_max_age {
+            bounds = bounds.with_max_age(age);
+        }
+        if let Some(bytes) = self.record_max_size {
+            bounds.max_bytes = bytes;
+        }
+        Some((path, bounds))
+    }
 }
 
 /// Why a target's settings, the fleet or a connector could not be made.
@@ -157,6 +178,8 @@ pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settin
             .unwrap_or(Duration::from_secs(60)),
         record_max_age: max_age.or(checked.record_max_age),
         record_max_size: max_size.or(checked.record_max_size),
+        record_console: !cli.no_record
+            && profile.record.as_ref().and_then(|r| r.console) != Some(false),
         inputs: Inputs {
             conninfo,
             host: cli.host.clone().filter(|_| flags),

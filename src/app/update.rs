@@ -53,6 +53,8 @@ pub enum Msg {
     Tick,
     /// A second while the shown member is disconnected (its retry's countdown).
     Second,
+    /// The member's recording read back its past hour, or stopped.
+    Recording(usize, crate::recording::live::Event),
 }
 
 /// What the loop does for [`update`].
@@ -75,6 +77,8 @@ pub enum Effect {
     },
     /// Reconnect the member at once.
     Retry(usize),
+    /// Hand what a read kept to the member's recording.
+    Record(usize, Vec<crate::history::Sample>),
     /// Resolve and plan a command on the member's connection.
     Plan(usize, Command),
     /// Read the member's journal.
@@ -103,12 +107,30 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
             }
         }
         Msg::Answer(i, result) => {
-            fleet.members[i].state.take_result(result);
-            if i == fleet.active || fleet.open {
-                vec![Effect::DrawSoon]
-            } else {
-                vec![]
+            let state = &mut fleet.members[i].state;
+            state.take_result(result);
+            let samples = state.data.history.take_samples();
+            let mut effects = Vec::new();
+            if !samples.is_empty() {
+                effects.push(Effect::Record(i, samples));
             }
+            if i == fleet.active || fleet.open {
+                effects.push(Effect::DrawSoon);
+            }
+            effects
+        }
+        Msg::Recording(i, event) => {
+            let state = &mut fleet.members[i].state;
+            match event {
+                crate::recording::live::Event::Restored(samples) => {
+                    state.data.history.restore(&samples)
+                }
+                crate::recording::live::Event::Failed(e) => state.say(
+                    "Recording stopped",
+                    format!("{e}; the console goes on without it (--no-record to not try)"),
+                ),
+            }
+            vec![Effect::Draw]
         }
         Msg::Link(i, status) => {
             let mut effects = vec![Effect::Draw];

@@ -1,7 +1,7 @@
 //! `hypertop record`: reads the database as `snapshot` does every interval and appends a
 //! frame, until SIGTERM or Ctrl-C. A lost connection is opened again at the next interval.
 
-use super::error::RecordError;
+use crate::recording::error::RecordError;
 use std::path::Path;
 use std::time::Duration;
 
@@ -9,8 +9,8 @@ use crate::capabilities::Capabilities;
 use crate::connect::{Connector, Session};
 use crate::problems::Thresholds;
 
-use super::bounds::Bounds;
-use super::store::Store;
+use crate::recording::bounds::Bounds;
+use crate::recording::store::Store;
 
 /// How `record` goes about it.
 #[derive(Debug, Clone)]

@@ -1,6 +1,5 @@
-//! The flight recorder: what each read saw, kept in a local store (`store`: one SQLite file
-//! per monitored database, `place` says where), within bounds of age and size (`bounds`), and
-//! printed back as `snapshot` printed it then (`snapshot --at`, `when` reads the time asked).
+//! The flight recorder's frames: what each read saw, kept in the database's recording
+//! (`crate::recording`), and printed back as `snapshot` printed it then (`snapshot --at`).
 //! `daemon` is `hypertop record`.
 //!
 //! A frame holds the `snapshot --json` document's top-level sections, each as the compact JSON
@@ -8,19 +7,14 @@
 //! form's blocks as `snapshot --format text --utc` printed them then (ages included, which are
 //! relative to the time of the read).
 
-pub mod bounds;
 pub mod daemon;
-pub mod error;
-pub mod place;
-mod samples;
-pub mod store;
-pub mod when;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 
+use crate::recording::error::RecordError;
+use crate::recording::stamp;
+use crate::recording::store::{self, Frame};
 use crate::snapshot::Snapshot;
-use error::RecordError;
-use store::Frame;
 
 const JSON: &str = "json:";
 const TEXT: &str = "text:";
@@ -54,11 +48,6 @@ fn blocks(text: &str) -> impl Iterator<Item = &str> {
         .filter(|b| !b.is_empty())
         .collect::<Vec<_>>()
         .into_iter()
-}
-
-/// The time as the recording says it: RFC 3339, UTC, to the millisecond.
-pub fn stamp(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// The frame as `snapshot --format json` printed it, with `recorded_at` first.

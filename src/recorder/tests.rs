@@ -1,12 +1,12 @@
 //! The recorder on real SQLite files in temporary folders, with writers in other processes
 //! (this test binary run again as a child writer).
 
-use super::bounds::{Bounds, Tier};
-use super::error::RecordError;
-use super::store::{Frame, Store};
 use super::*;
 use crate::model::fixtures;
 use crate::problems::Thresholds;
+use crate::recording::bounds::{Bounds, Tier};
+use crate::recording::error::RecordError;
+use crate::recording::store::{Frame, Store};
 use crate::store::Dataset;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

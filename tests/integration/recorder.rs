@@ -179,7 +179,7 @@ fn recording(state: &std::path::Path, conninfo: &str) -> std::path::PathBuf {
         .split_whitespace()
         .find_map(|kv| kv.strip_prefix("port="))
         .unwrap();
-    hypertop::recorder::place::file_in(
+    hypertop::recording::place::file_in(
         &state.join("hypertop/record"),
         "127.0.0.1",
         port,
@@ -188,7 +188,7 @@ fn recording(state: &std::path::Path, conninfo: &str) -> std::path::PathBuf {
 }
 
 fn frames(path: &std::path::Path) -> usize {
-    hypertop::recorder::store::Store::open(path)
+    hypertop::recording::store::Store::open(path)
         .unwrap()
         .map_or(0, |s| s.times().unwrap().len())
 }
@@ -246,5 +246,84 @@ fn record_ends_at_sigterm_and_survives_sigkill() {
     assert!(
         v["hypertables"].as_array().is_some_and(|h| !h.is_empty()),
         "{v}"
+    );
+}
+
+/// The one recording under `state` (made by `record --once`).
+fn recording_in(state: &std::path::Path) -> std::path::PathBuf {
+    let dir = state.join("hypertop/record");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    files[0].clone()
+}
+
+/// A console opened after 47 minutes of recorded reads shows a pulse of 47 minutes at once,
+/// and records its own reads into the same recording; under --no-record it records nothing.
+#[test]
+fn the_console_starts_its_pictures_from_the_recording_and_records_its_reads() {
+    use crate::pty::Pty;
+    use hypertop::history::{Sample, Series};
+    use hypertop::recording::{bounds::Bounds, store::Store};
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let conninfo = engine.conninfo();
+    let state = tempfile::tempdir().unwrap();
+    ok(&hypertop(&["record", "--once", &conninfo], state.path()));
+    let path = recording_in(state.path());
+    let started = chrono::Utc::now().timestamp() as u32;
+    let seeded: Vec<Sample> = (1..=47)
+        .rev()
+        .map(|m| Sample {
+            series: Series::Blocked,
+            at: started - 60 * m,
+            value: (m % 3) as f64,
+        })
+        .collect();
+    Store::create(&path, Bounds::default())
+        .unwrap()
+        .append_samples(&seeded)
+        .unwrap();
+
+    let wait = std::time::Duration::from_secs(20);
+    let console = |extra: &[&str], state: &std::path::Path| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+        cmd.arg(&conninfo)
+            .args(["--refresh", "1", "--utc"])
+            .args(extra)
+            .env("XDG_STATE_HOME", state);
+        Pty::spawn_sized(cmd, 80, 24)
+    };
+    let mut pty = console(&[], state.path());
+    pty.wait_for_output("Pulse", wait);
+    // the recorded hour, not the console's few seconds
+    pty.wait_for_output("47m", wait);
+    // a few reads of its own
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    pty.write(b"q");
+    assert_eq!(pty.wait(wait).code(), Some(0));
+    let store = Store::open(&path).unwrap().unwrap();
+    let own: Vec<Sample> = store
+        .samples_since(started)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.series == Series::FailingJobs)
+        .collect();
+    // (a read's rest on the engine is longer than these seconds: one read of the jobs)
+    assert!(!own.is_empty(), "the console's reads are recorded");
+    // the scenario's one failing job
+    assert!(own.iter().all(|s| s.value >= 1.0), "{own:?}");
+
+    let quiet = tempfile::tempdir().unwrap();
+    let mut pty = console(&["--no-record"], quiet.path());
+    pty.wait_for_output("Pulse", wait);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    pty.write(b"q");
+    assert_eq!(pty.wait(wait).code(), Some(0));
+    assert!(
+        !quiet.path().join("hypertop").exists(),
+        "--no-record writes nothing"
     );
 }

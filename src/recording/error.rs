@@ -44,6 +44,8 @@ pub enum RecordError {
     NotAnObject,
     /// No session to read with (the daemon tries again at its next interval).
     NoConnection,
+    /// The recording's thread could not be started.
+    Thread(std::io::Error),
     /// Nothing to print back: no recording, none before the time asked, or an empty one.
     NoRecording {
         target: String,
@@ -76,6 +78,7 @@ impl std::fmt::Display for RecordError {
                     Doing::MakePrivate => write!(f, "cannot make {p} private: {error}"),
                 }
             }
+            Thread(error) => write!(f, "cannot start the recording: {error}"),
             NotRegular { path } => {
                 write!(f, "the recording {} is not a regular file", path.display())
             }
