@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::capabilities::Capabilities;
 use crate::connect::{Connector, Session};
+use crate::history::History;
 use crate::problems::Thresholds;
 
 use crate::recording::bounds::Bounds;
@@ -26,9 +27,11 @@ fn complain(line: &str) {
     eprintln!("hypertop record: {}", crate::format::printable(line));
 }
 
-/// Reads and appends one frame.
+/// Reads and appends one frame, and what the read adds to the pictures (`history`, kept
+/// across reads: the rates need two).
 async fn one_frame(
     store: &mut Store,
+    history: &mut History,
     session: &Session,
     connector: &Connector,
     caps: &Capabilities,
@@ -39,7 +42,12 @@ async fn one_frame(
     let mut snap = crate::snapshot::collect_once(session, connector, caps, limits, true).await;
     snap.read_statements(&session.client, caps, false).await;
     let frame = super::frame_of(&snap, at)?;
-    tokio::task::block_in_place(|| store.append(&frame))
+    snap.data.observe_into(history, at);
+    let samples = history.take_samples();
+    tokio::task::block_in_place(|| {
+        store.append(&frame)?;
+        store.append_samples(&samples)
+    })
 }
 
 /// Records into `path` until told to stop; the exit status (0 when stopped by a signal, or
@@ -80,6 +88,8 @@ pub async fn run(
     let mut tick = tokio::time::interval(opts.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut current = Some((session, caps));
+    let mut history = History::default();
+    history.record();
     loop {
         tokio::select! {
             _ = tick.tick() => {}
@@ -93,7 +103,7 @@ pub async fn run(
             None => Err(RecordError::NoConnection),
             // a signal during the read drops it: nothing half read is written
             Some((session, caps)) => tokio::select! {
-                r = one_frame(&mut store, session, connector, caps, &opts.limits) => r,
+                r = one_frame(&mut store, &mut history, session, connector, caps, &opts.limits) => r,
                 _ = tokio::signal::ctrl_c() => return 0,
                 _ = term.recv() => return 0,
             },

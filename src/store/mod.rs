@@ -376,6 +376,29 @@ impl Dataset {
         answers
     }
 
+    /// Feeds `h` what this dataset holds, as its own reads fed its history: a recorder that
+    /// reads afresh each time keeps one history across its reads.
+    pub fn observe_into(&self, h: &mut History, at: DateTime<Utc>) {
+        if let Some(v) = self.summary.value() {
+            h.summary(v);
+        }
+        if let Some(v) = self.hypertables.value() {
+            h.hypertables(v, at);
+        }
+        if let Some(v) = self.database_bytes.value() {
+            h.database_size(*v, at);
+        }
+        if let Some(v) = self.jobs.value() {
+            h.jobs(v, at);
+        }
+        if let Some(v) = self.caggs.value() {
+            h.caggs(v, at);
+        }
+        if let Some(v) = self.activity.value() {
+            h.activity(v, at);
+        }
+    }
+
     /// A drill-down's rows arrived (they are its view's; the store keeps when it was read).
     pub fn drill_read(&mut self, kind: QueryKind, at: DateTime<Utc>, took: Duration) {
         self.refreshed.insert(kind, (at, took));

@@ -327,3 +327,45 @@ fn the_console_starts_its_pictures_from_the_recording_and_records_its_reads() {
         "--no-record writes nothing"
     );
 }
+
+/// `record` keeps what the pictures need besides its frames: each hypertable's size as the
+/// snapshot of the same moment says it, and the failing jobs.
+#[test]
+fn record_keeps_the_samples_a_console_starts_from() {
+    use hypertop::history::Series;
+    use hypertop::recording::store::Store;
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let conninfo = engine.conninfo();
+    let state = tempfile::tempdir().unwrap();
+    ok(&hypertop(&["record", "--once", &conninfo], state.path()));
+    let live: Value =
+        serde_json::from_str(&ok(&hypertop(&["snapshot", &conninfo], state.path()))).unwrap();
+    let store = Store::open(&recording_in(state.path())).unwrap().unwrap();
+    let samples = store.samples_since(0).unwrap();
+    let tables = live["hypertables"].as_array().unwrap();
+    assert!(!tables.is_empty());
+    for t in tables {
+        // as the rows' ids: quoted where a name needs it (the scenario's hostile ones do)
+        let key =
+            hypertop::format::qualified(t["schema"].as_str().unwrap(), t["name"].as_str().unwrap());
+        let recorded: Vec<f64> = samples
+            .iter()
+            .filter(|s| s.series == Series::HypertableBytes(key.clone().into()))
+            .map(|s| s.value)
+            .collect();
+        assert_eq!(recorded, vec![t["total_bytes"].as_f64().unwrap()], "{key}");
+    }
+    let failing = live["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["consecutive_failures"].as_i64().unwrap_or(0) > 0)
+        .count();
+    let recorded: Vec<f64> = samples
+        .iter()
+        .filter(|s| s.series == Series::FailingJobs)
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(recorded, vec![failing as f64]);
+    assert!(failing > 0, "the scenario plants a failing job");
+}
