@@ -269,8 +269,9 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub utc: bool,
 
-    /// The console does not record what it reads (its pictures then start empty); by default
-    /// it records into $XDG_STATE_HOME/hypertop/record/, as `hypertop record` does
+    /// The console and the exporter do not record what they read (the console's pictures then
+    /// start empty); by default they record into $XDG_STATE_HOME/hypertop/record/, as
+    /// `hypertop record` does
     #[arg(long, global = true)]
     pub no_record: bool,
 

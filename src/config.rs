@@ -53,7 +53,7 @@ pub struct RecordSettings {
     pub max_age: Option<String>,
     /// The store's size at most, `256MiB` (the default), `1GiB`.
     pub max_size: Option<String>,
-    /// The console records what it reads too (default true).
+    /// The console and the exporter record what they read too (default true).
     pub console: Option<bool>,
 }
 

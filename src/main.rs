@@ -405,7 +405,7 @@ async fn run(cli: Cli) -> ExitCode {
     }
     let target = connector.resolved().target_short();
     // the demo's engine is a new one each time: nothing of it is worth keeping
-    let recording = (settings.record_console && _demo.is_none())
+    let recording = (settings.record_reads && _demo.is_none())
         .then(|| settings.recording(connector.resolved()))
         .flatten();
     let action_connector = connector.clone();
@@ -507,9 +507,14 @@ async fn exporter(
     let mut list = Vec::new();
     for (name, s) in targets {
         match connector(&s) {
-            Ok(c) => list.push(std::sync::Arc::new(hypertop::exporter::Target::new(
-                name, c, s.limits,
-            ))),
+            Ok(c) => {
+                let recording = s.record_reads.then(|| s.recording(c.resolved())).flatten();
+                let mut target = hypertop::exporter::Target::new(name, c, s.limits);
+                if let Some((path, bounds)) = recording {
+                    target = target.recording_to(path, bounds);
+                }
+                list.push(std::sync::Arc::new(target));
+            }
             Err(e) => {
                 eprintln!("hypertop: target {name}: {e}");
                 return ExitCode::FAILURE;
@@ -671,10 +676,7 @@ async fn fleet_console(cli: &Cli, targets: Vec<(String, Settings)>) -> ExitCode 
             name: name.clone(),
             short: format!("{name}: {}", c.resolved().target_short()),
             planner: Planner::new(&c, s.plan_login.clone(), s.statement_timeout),
-            recording: s
-                .record_console
-                .then(|| s.recording(c.resolved()))
-                .flatten(),
+            recording: s.record_reads.then(|| s.recording(c.resolved())).flatten(),
             link: Link::start(c, None),
             connector: actions,
         });

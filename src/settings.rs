@@ -24,8 +24,9 @@ pub struct Settings {
     pub record_every: Duration,
     pub record_max_age: Option<Duration>,
     pub record_max_size: Option<u64>,
-    /// The console records its reads (not under --no-record or `[record] console = false`).
-    pub record_console: bool,
+    /// The console and the exporter record their reads (not under --no-record or `[record]
+    /// console = false`).
+    pub record_reads: bool,
 }
 
 impl Settings {
@@ -178,7 +179,7 @@ pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settin
             .unwrap_or(Duration::from_secs(60)),
         record_max_age: max_age.or(checked.record_max_age),
         record_max_size: max_size.or(checked.record_max_size),
-        record_console: !cli.no_record
+        record_reads: !cli.no_record
             && profile.record.as_ref().and_then(|r| r.console) != Some(false),
         inputs: Inputs {
             conninfo,

@@ -25,7 +25,10 @@ use tokio::sync::{Mutex, Semaphore};
 
 use crate::capabilities::Capabilities;
 use crate::connect::{Connector, Session};
+use crate::history::History;
 use crate::problems::Thresholds;
+use crate::recording::bounds::Bounds;
+use crate::recording::live::Recording;
 use crate::store::{Dataset, Kept};
 use metrics::{Exposition, ReadStats};
 
@@ -39,6 +42,9 @@ pub struct Target {
     session: Mutex<Option<(Session, Capabilities, Kept)>>,
     /// What the latest attempts found, readable without waiting for a read under way.
     last: std::sync::Mutex<Last>,
+    /// Each read's samples go to the target's recording (the history keeps the rates' last
+    /// counters between reads).
+    recording: Option<std::sync::Mutex<(History, Recording)>>,
 }
 
 #[derive(Default, Clone)]
@@ -83,6 +89,34 @@ impl Target {
             limits,
             session: Mutex::new(None),
             last: std::sync::Mutex::new(Last::default()),
+            recording: None,
+        }
+    }
+
+    /// Records each read into the recording at `path`, as the console and `record` do.
+    pub fn recording_to(mut self, path: std::path::PathBuf, bounds: Bounds) -> Target {
+        let name = self.name.clone();
+        let recording = Recording::start(path, bounds, self.connector.resolved().target_short(), {
+            move |event| {
+                // the exporter shows no pictures: only a recording that stops is news
+                if let crate::recording::live::Event::Failed(e) = event {
+                    eprintln!("hypertop exporter: target {name}: {e}");
+                }
+            }
+        });
+        let mut history = History::default();
+        history.record();
+        self.recording = Some(std::sync::Mutex::new((history, recording)));
+        self
+    }
+
+    /// Hands what a read saw to the recording, if there is one.
+    fn record(&self, data: &Dataset) {
+        if let Some(r) = &self.recording {
+            let mut r = r.lock().unwrap_or_else(|e| e.into_inner());
+            let (history, recording) = &mut *r;
+            data.observe_into(history, chrono::Utc::now());
+            recording.send(history.take_samples());
         }
     }
 
@@ -247,7 +281,9 @@ async fn read_once(
     };
     let helper = helper.as_ref().map(|h| &h.client);
     let data = Dataset::read_all_keeping(&s.client, helper, caps, &target.limits, kept).await;
-    Ok((data, started.elapsed()))
+    let took = started.elapsed();
+    target.record(&data);
+    Ok((data, took))
 }
 
 /// The exposition of `targets`, each read (or served from its cache) concurrently, each

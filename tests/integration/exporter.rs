@@ -754,3 +754,53 @@ fn a_plan_lands_on_the_target_it_was_asked_on() {
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
 }
+
+/// The exporter records each read into the target's recording (a console opened later starts
+/// its pictures from it), the failing jobs as the metric of the same read says them.
+#[test]
+fn the_exporter_records_its_reads() {
+    use hypertop::history::Series;
+    let state = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    command
+        .arg("exporter")
+        .args(["--listen", &format!("127.0.0.1:{port}"), "--cache", "30s"])
+        .arg(scenario().conninfo())
+        .env("XDG_STATE_HOME", state.path());
+    let running = listening(command, port);
+    let (status, body) = get(port, "/metrics");
+    assert_eq!(status, 200, "{body}");
+    let dir = state.path().join("hypertop/record");
+    let path = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "sqlite"))
+        .expect("a recording");
+    // written by the recording's own thread: a moment after the answer
+    let start = Instant::now();
+    let failing = loop {
+        let store = hypertop::recording::store::Store::open(&path).unwrap();
+        let samples = store
+            .map(|s| s.samples_since(0).unwrap())
+            .unwrap_or_default();
+        if let Some(s) = samples.iter().find(|s| s.series == Series::FailingJobs) {
+            break s.value;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "nothing recorded"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(running);
+    let t = "target=\"default\"";
+    let metric: f64 = body
+        .lines()
+        .filter(|l| l.starts_with(&format!("hypertop_job_consecutive_failures{{{t},")))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+        .filter(|v| *v > 0.0)
+        .count() as f64;
+    assert!(failing > 0.0);
+    assert_eq!(failing, metric, "{body}");
+}
