@@ -16,6 +16,7 @@ mod process;
 #[path = "../integration/pty.rs"]
 #[allow(dead_code)]
 mod pty;
+mod record;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ struct Options {
     fleet: Option<String>,
     /// `--keys DSN,DSN,…`: key-to-frame while each built dataset's answers arrive, side by side.
     keys: Option<String>,
+    /// `--record DSN,DSN,…`: the flight recorder's cost to a console on each built dataset.
+    record: Option<String>,
     /// `--only refresh|render|client|server|fleet`: one part of the benchmark (fleet: only when
     /// asked).
     only: Option<String>,
@@ -55,6 +58,7 @@ fn options() -> Options {
         dataset: value("--dataset").unwrap_or_else(|| "20k".into()),
         growth: value("--growth"),
         keys: value("--keys"),
+        record: value("--record"),
         fleet: value("--fleet"),
         only: value("--only"),
         dsn: value("--dsn"),
@@ -1052,6 +1056,10 @@ fn main() {
     let opts = options();
     if let Some(list) = &opts.keys {
         keys_part(list);
+        return;
+    }
+    if let Some(list) = &opts.record {
+        record::record_part(list);
         return;
     }
     if let Some(list) = &opts.growth {
