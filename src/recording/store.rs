@@ -221,6 +221,9 @@ impl Store {
             .map_err(err(path, "synchronous"))?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(err(path, "foreign_keys"))?;
+        // a fleet console holds fifty recordings open: each keeps at most 1 MiB of pages
+        conn.pragma_update(None, "cache_size", -1024)
+            .map_err(err(path, "cache_size"))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
