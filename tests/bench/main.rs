@@ -1974,6 +1974,26 @@ fn client_part(opts: &Options, conninfo: &str, big: usize) {
 /// at a time — and the time from the answer's arrival to the key's frame: with the problems and
 /// rows derived in the loop (as before) and away from it on another thread (as the console
 /// does), in the same run; beside them, how long until the derived rows are shown.
+/// A built dataset's chunks, capabilities and the answers of the overview's reads, once.
+async fn answers_of(dsn: &str) -> (i64, Capabilities, Vec<(QueryKind, model::Payload)>) {
+    let session = hypertop_session(dsn).await;
+    let client = &session.client;
+    let caps = Capabilities::detect(client).await.unwrap();
+    let chunks: i64 = client
+        .query_one("SELECT count(*) FROM _timescaledb_catalog.chunk", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let mut answers = Vec::new();
+    for kind in hypertop::store::READS {
+        let payload = hypertop::model::fetch(kind, None, client, &caps)
+            .await
+            .unwrap();
+        answers.push((kind, payload));
+    }
+    (chunks, caps, answers)
+}
+
 fn keys_part(list: &str) {
     use hypertop::app::state::AppState;
     use hypertop::poller::QueryResult;
@@ -1996,24 +2016,7 @@ fn keys_part(list: &str) {
         "rows shown p99"
     );
     for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
-        let (chunks, caps, answers) = rt.block_on(async {
-            let session = hypertop_session(dsn).await;
-            let client = &session.client;
-            let caps = Capabilities::detect(client).await.unwrap();
-            let chunks: i64 = client
-                .query_one("SELECT count(*) FROM _timescaledb_catalog.chunk", &[])
-                .await
-                .unwrap()
-                .get(0);
-            let mut answers = Vec::new();
-            for kind in hypertop::store::READS {
-                let payload = hypertop::model::fetch(kind, None, client, &caps)
-                    .await
-                    .unwrap();
-                answers.push((kind, payload));
-            }
-            (chunks, caps, answers)
-        });
+        let (chunks, caps, answers) = rt.block_on(answers_of(dsn));
         let theme = hypertop::theme::Theme::builtin("default").unwrap();
         for tab in [Tab::HOME, Tab::named("indexes").unwrap()] {
             let mut state = AppState::new("bench".into(), Duration::from_secs(1), true, false);

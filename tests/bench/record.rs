@@ -20,18 +20,12 @@ const READS_A_DAY: u32 = 43_200;
 /// One read's answers: (kind, payload), the catalog's given as its datasets' payloads.
 type Answers = Vec<(QueryKind, Payload)>;
 
+/// The dataset's answers, the catalog's given as its datasets' payloads.
 async fn answers(dsn: &str) -> (i64, Capabilities, Answers) {
-    let session = super::hypertop_session(dsn).await;
-    let client = &session.client;
-    let caps = Capabilities::detect(client).await.unwrap();
-    let chunks: i64 = client
-        .query_one("SELECT count(*) FROM _timescaledb_catalog.chunk", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let (chunks, caps, read) = super::answers_of(dsn).await;
     let mut out = Vec::new();
-    for kind in hypertop::store::READS {
-        match hypertop::model::fetch(kind, None, client, &caps).await.unwrap() {
+    for (kind, payload) in read {
+        match payload {
             Payload::Catalog(c) => out.extend(c.into_payloads().into_iter().map(|p| (kind, p))),
             p => out.push((kind, p)),
         }
@@ -98,7 +92,8 @@ pub fn record_part(list: &str) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.sqlite");
         let mut store = Store::create(&path, Bounds::default()).unwrap();
-        let (mut recording, mut plain) = (Dataset::new(Some(caps.clone())), Dataset::new(Some(caps)));
+        let (mut recording, mut plain) =
+            (Dataset::new(Some(caps.clone())), Dataset::new(Some(caps)));
         recording.history.record();
         let start = chrono::Utc::now() - chrono::Duration::days(1);
         let (mut noting, mut without, mut writes) = (Duration::ZERO, Duration::ZERO, Vec::new());

@@ -162,14 +162,9 @@ fn snapshot_at_replays_each_moment_of_a_recording() {
     let dir = state.join("hypertop/record");
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);
-    let files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "sqlite"))
-        .collect();
-    assert_eq!(files.len(), 1, "{files:?}");
-    assert_eq!(mode(&files[0]), 0o600);
-    let bytes = std::fs::metadata(&files[0]).unwrap().len();
+    let file = recording_in(state);
+    assert_eq!(mode(&file), 0o600);
+    let bytes = std::fs::metadata(&file).unwrap().len();
     eprintln!("two frames of the scenario: {bytes} bytes");
 }
 
@@ -249,6 +244,15 @@ fn record_ends_at_sigterm_and_survives_sigkill() {
     );
 }
 
+/// The scenario on the engine, recorded once into a state folder of its own.
+fn recorded_once() -> (crate::engines::Engine, String, tempfile::TempDir) {
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let conninfo = engine.conninfo();
+    let state = tempfile::tempdir().unwrap();
+    ok(&hypertop(&["record", "--once", &conninfo], state.path()));
+    (engine, conninfo, state)
+}
+
 /// The one recording under `state` (made by `record --once`).
 fn recording_in(state: &std::path::Path) -> std::path::PathBuf {
     let dir = state.join("hypertop/record");
@@ -268,10 +272,7 @@ fn the_console_starts_its_pictures_from_the_recording_and_records_its_reads() {
     use crate::pty::Pty;
     use hypertop::history::{Sample, Series};
     use hypertop::recording::{bounds::Bounds, store::Store};
-    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
-    let conninfo = engine.conninfo();
-    let state = tempfile::tempdir().unwrap();
-    ok(&hypertop(&["record", "--once", &conninfo], state.path()));
+    let (_engine, conninfo, state) = recorded_once();
     let path = recording_in(state.path());
     let started = chrono::Utc::now().timestamp() as u32;
     let seeded: Vec<Sample> = (1..=47)
@@ -334,10 +335,7 @@ fn the_console_starts_its_pictures_from_the_recording_and_records_its_reads() {
 fn record_keeps_the_samples_a_console_starts_from() {
     use hypertop::history::Series;
     use hypertop::recording::store::Store;
-    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
-    let conninfo = engine.conninfo();
-    let state = tempfile::tempdir().unwrap();
-    ok(&hypertop(&["record", "--once", &conninfo], state.path()));
+    let (_engine, conninfo, state) = recorded_once();
     let live: Value =
         serde_json::from_str(&ok(&hypertop(&["snapshot", &conninfo], state.path()))).unwrap();
     let store = Store::open(&recording_in(state.path())).unwrap().unwrap();
