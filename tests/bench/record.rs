@@ -65,6 +65,10 @@ fn at_read(p: &Payload, n: u32, at: chrono::DateTime<chrono::Utc>) -> Payload {
     }
 }
 
+fn us(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
 pub fn record_part(list: &str) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     println!("\n## The flight recorder's cost to a console: a day of 2 s reads replayed from each dataset's answers");
@@ -138,11 +142,11 @@ pub fn record_part(list: &str) {
         let per = |d: Duration| d / READS_A_DAY;
         println!(
             "  {chunks:>8} {tables:>11} {:>13} {:>13} {:>9.2}x {:>13} {:>12} {:>9.1} MB {:>12}",
-            super::ms(per(noting)),
-            super::ms(per(without)),
+            us(per(noting)),
+            us(per(without)),
             noting.as_secs_f64() / without.as_secs_f64().max(1e-9),
-            super::ms(per(total_write)),
-            super::ms(writes[writes.len() * 99 / 100]),
+            us(per(total_write)),
+            us(writes[writes.len() * 99 / 100]),
             bytes as f64 / 1e6,
             super::ms(open),
         );
