@@ -108,18 +108,30 @@ pub fn record_part(list: &str) {
                 .filter(|(k, _)| due(*k, n))
                 .map(|(k, p)| (*k, at_read(p, n, at)))
                 .collect();
-            // the same answers into both, the two timed in turn
-            let t = Instant::now();
-            for (kind, p) in read.iter().cloned() {
-                plain.apply(kind, Ok(p), at, Duration::ZERO);
-            }
-            without += t.elapsed();
-            let t = Instant::now();
-            for (kind, p) in read {
-                recording.apply(kind, Ok(p), at, Duration::ZERO);
-            }
-            let samples = recording.history.take_samples();
-            noting += t.elapsed();
+            // the same answers into both, timed in turn, each first every other read
+            let mut plain_read = || {
+                let t = Instant::now();
+                for (kind, p) in read.iter().cloned() {
+                    plain.apply(kind, Ok(p), at, Duration::ZERO);
+                }
+                t.elapsed()
+            };
+            let mut recorded_read = || {
+                let t = Instant::now();
+                for (kind, p) in read.iter().cloned() {
+                    recording.apply(kind, Ok(p), at, Duration::ZERO);
+                }
+                (recording.history.take_samples(), t.elapsed())
+            };
+            let (samples, took) = if n % 2 == 0 {
+                without += plain_read();
+                recorded_read()
+            } else {
+                let r = recorded_read();
+                without += plain_read();
+                r
+            };
+            noting += took;
             let t = Instant::now();
             store.append_samples(&samples).unwrap();
             writes.push(t.elapsed());
