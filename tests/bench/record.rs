@@ -38,8 +38,8 @@ async fn answers(dsn: &str) -> (i64, Capabilities, Answers) {
 fn due(kind: QueryKind, n: u32) -> bool {
     match kind {
         QueryKind::Summary | QueryKind::Activity => true,
-        QueryKind::Jobs | QueryKind::Caggs => n % 15 == 0,
-        _ => n % 30 == 0,
+        QueryKind::Jobs | QueryKind::Caggs => n.is_multiple_of(15),
+        _ => n.is_multiple_of(30),
     }
 }
 
@@ -123,7 +123,7 @@ pub fn record_part(list: &str) {
                 }
                 (recording.history.take_samples(), t.elapsed())
             };
-            let (samples, took) = if n % 2 == 0 {
+            let (samples, took) = if n.is_multiple_of(2) {
                 without += plain_read();
                 recorded_read()
             } else {
