@@ -2,13 +2,14 @@
 //! humantime (`6h`, `7days`) or PostgreSQL (`'6 hours'`). Pure; every rejection says why.
 
 use std::fmt;
-use strum::IntoStaticStr;
 
 use super::spec;
 
 mod error;
+pub mod grammar;
 mod words;
 
+pub use super::spec::Command;
 pub use error::ParseError;
 pub use words::*;
 
@@ -21,9 +22,11 @@ pub struct ObjectName {
 
 impl fmt::Display for ObjectName {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        // a control or bidirectional character as PostgreSQL's U&"…" escape: the text stays
+        // one line the palette reads back as the same name
         match &self.schema {
-            Some(s) => write!(f, "{}", crate::format::qualified(s, &self.name)),
-            None => write!(f, "{}", crate::format::ident(&self.name)),
+            Some(s) => write!(f, "{}", crate::format::qualified_escaped(s, &self.name)),
+            None => write!(f, "{}", crate::format::ident_escaped(&self.name)),
         }
     }
 }
@@ -42,117 +45,6 @@ pub enum WindowBound {
     Time(String),
 }
 
-/// A parsed command; its name (kebab-case, as typed) is the spec table's key.
-#[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
-#[strum(serialize_all = "kebab-case")]
-pub enum Command {
-    Refresh {
-        cagg: ObjectName,
-        window: Option<(WindowBound, WindowBound)>,
-    },
-    Compress {
-        hypertable: ObjectName,
-        older_than: Option<Interval>,
-    },
-    #[strum(serialize = "compress")]
-    CompressChunk {
-        chunk: ObjectName,
-    },
-    Decompress {
-        hypertable: ObjectName,
-        newer_than: Option<Interval>,
-    },
-    #[strum(serialize = "decompress")]
-    DecompressChunk {
-        chunk: ObjectName,
-    },
-    Reindex {
-        target: ObjectName,
-    },
-    RunJob {
-        job_id: i32,
-    },
-    PauseJob {
-        job_id: i32,
-    },
-    ResumeJob {
-        job_id: i32,
-    },
-    SetSchedule {
-        job_id: i32,
-        every: Interval,
-    },
-    SetCompressAfter {
-        hypertable: ObjectName,
-        after: Interval,
-    },
-    RemoveCompressionPolicy {
-        hypertable: ObjectName,
-    },
-    SetChunkInterval {
-        hypertable: ObjectName,
-        interval: Interval,
-    },
-    /// Compression settings: each list as SQL (`device, site`; `"ts" DESC`); None keeps it.
-    SetCompression {
-        hypertable: ObjectName,
-        segmentby: Option<String>,
-        orderby: Option<String>,
-    },
-    SetRetention {
-        relation: ObjectName,
-        after: Interval,
-    },
-    RemoveRetentionPolicy {
-        relation: ObjectName,
-    },
-    SetRefreshPolicy {
-        cagg: ObjectName,
-        start_offset: Interval,
-        end_offset: Interval,
-        every: Interval,
-    },
-    RemoveRefreshPolicy {
-        cagg: ObjectName,
-    },
-    DropIndex {
-        index: ObjectName,
-    },
-    DropChunks {
-        relation: ObjectName,
-        older_than: Interval,
-    },
-    MergeChunks {
-        hypertable: ObjectName,
-        older_than: Option<Interval>,
-    },
-    Compact {
-        hypertable: ObjectName,
-    },
-    CancelBackend {
-        pid: i32,
-    },
-    TerminateBackend {
-        pid: i32,
-    },
-    History,
-    Rollback {
-        entry: Option<String>,
-    },
-}
-
-impl Command {
-    /// The command's name, as in the spec table.
-    pub fn name(&self) -> &'static str {
-        self.into()
-    }
-
-    /// Changes the database (refused under --read-only).
-    pub fn is_mutating(&self) -> bool {
-        spec::find(self.name()).is_none_or(|s| s.mutating)
-    }
-}
-
 impl fmt::Display for Interval {
     /// As a literal (`'6 hours'`), which the palette reads back as the same interval.
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -166,97 +58,6 @@ impl fmt::Display for WindowBound {
             WindowBound::Open => f.write_str("NULL"),
             WindowBound::Int(n) => write!(f, "{n}"),
             WindowBound::Time(t) => write!(f, "'{}'", t.replace('\'', "''")),
-        }
-    }
-}
-
-/// The canonical text of a command: what `parse` reads back as the same command.
-impl fmt::Display for Command {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let name = self.name();
-        match self {
-            Command::Refresh { cagg, window } => match window {
-                Some((a, b)) => write!(f, "{name} {cagg} {a} {b}"),
-                None => write!(f, "{name} {cagg}"),
-            },
-            Command::Compress {
-                hypertable,
-                older_than: limit,
-            }
-            | Command::Decompress {
-                hypertable,
-                newer_than: limit,
-            } => {
-                write!(f, "{name} {hypertable}")?;
-                match limit {
-                    Some(i) if name == "compress" => write!(f, " older-than {i}"),
-                    Some(i) => write!(f, " newer-than {i}"),
-                    None => Ok(()),
-                }
-            }
-            Command::CompressChunk { chunk } | Command::DecompressChunk { chunk } => {
-                write!(f, "{name} chunk {chunk}")
-            }
-            Command::Reindex { target } => write!(f, "{name} {target}"),
-            Command::RunJob { job_id }
-            | Command::PauseJob { job_id }
-            | Command::ResumeJob { job_id } => write!(f, "{name} {job_id}"),
-            Command::CancelBackend { pid } | Command::TerminateBackend { pid } => {
-                write!(f, "{name} {pid}")
-            }
-            Command::SetSchedule { job_id, every } => write!(f, "{name} {job_id} {every}"),
-            Command::SetCompressAfter {
-                hypertable: object,
-                after,
-            }
-            | Command::SetRetention {
-                relation: object,
-                after,
-            } => write!(f, "{name} {object} {after}"),
-            Command::SetChunkInterval {
-                hypertable,
-                interval,
-            } => write!(f, "{name} {hypertable} {interval}"),
-            Command::SetCompression {
-                hypertable,
-                segmentby,
-                orderby,
-            } => {
-                write!(f, "{name} {hypertable}")?;
-                for (key, value) in [("segmentby", segmentby), ("orderby", orderby)] {
-                    if let Some(v) = value {
-                        write!(f, " {key}='{}'", v.replace('\'', "''"))?;
-                    }
-                }
-                Ok(())
-            }
-            Command::RemoveCompressionPolicy { hypertable: object }
-            | Command::RemoveRetentionPolicy { relation: object }
-            | Command::RemoveRefreshPolicy { cagg: object }
-            | Command::DropIndex { index: object } => write!(f, "{name} {object}"),
-            Command::SetRefreshPolicy {
-                cagg,
-                start_offset,
-                end_offset,
-                every,
-            } => write!(f, "{name} {cagg} {start_offset} {end_offset} {every}"),
-            Command::DropChunks {
-                relation,
-                older_than,
-            } => write!(f, "{name} {relation} older-than {older_than}"),
-            Command::MergeChunks {
-                hypertable,
-                older_than,
-            } => match older_than {
-                Some(i) => write!(f, "{name} {hypertable} older-than {i}"),
-                None => write!(f, "{name} {hypertable}"),
-            },
-            Command::Compact { hypertable } => write!(f, "{name} {hypertable}"),
-            Command::History => f.write_str(name),
-            Command::Rollback { entry: None } => f.write_str(name),
-            Command::Rollback { entry: Some(e) } => {
-                write!(f, "{name} '{}'", e.replace('\'', "''"))
-            }
         }
     }
 }
@@ -289,218 +90,8 @@ pub fn parse(input: &str) -> Result<Command, ParseError> {
         }
         return Err(ParseError::UnknownCommand { name, close });
     };
-    // an alias (the columnstore's name) is its command
-    let name = spec.name.to_string();
-    let usage = spec.usage();
-    let word = |i: usize| args.get(i).map(|t| text(t).to_lowercase());
-    let cmd = match name.as_str() {
-        "refresh" => {
-            let cagg = object(args, 0, "continuous aggregate")?;
-            let window = match (args.get(1), args.get(2)) {
-                (None, _) => None,
-                (Some(a), Some(b)) => Some((bound(a), bound(b))),
-                (Some(_), None) => return Err(ParseError::HalfWindow { usage }),
-            };
-            no_more(args, 3, &usage)?;
-            Command::Refresh { cagg, window }
-        }
-        "compress" | "decompress" => {
-            let compress = name == "compress";
-            if word(0).as_deref() == Some("chunk") {
-                let chunk = object(args, 1, "chunk")?;
-                no_more(args, 2, &usage)?;
-                if compress {
-                    Command::CompressChunk { chunk }
-                } else {
-                    Command::DecompressChunk { chunk }
-                }
-            } else {
-                let hypertable = object(args, 0, "hypertable")?;
-                let keyword = if compress { "older-than" } else { "newer-than" };
-                let limit = match word(1) {
-                    None => None,
-                    Some(k) if k == keyword => Some(interval_arg(args, 2, keyword)?),
-                    Some(other) => {
-                        return Err(ParseError::ExpectedKeyword {
-                            expected: keyword,
-                            found: other,
-                            usage,
-                        })
-                    }
-                };
-                no_more(args, if limit.is_some() { 3 } else { 1 }, &usage)?;
-                if compress {
-                    Command::Compress {
-                        hypertable,
-                        older_than: limit,
-                    }
-                } else {
-                    Command::Decompress {
-                        hypertable,
-                        newer_than: limit,
-                    }
-                }
-            }
-        }
-        "merge-chunks" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            let older_than = match word(1) {
-                None => None,
-                Some(k) if k == "older-than" => Some(interval_arg(args, 2, "older-than")?),
-                Some(other) => {
-                    return Err(ParseError::ExpectedKeyword {
-                        expected: "older-than",
-                        found: other,
-                        usage,
-                    })
-                }
-            };
-            no_more(args, if older_than.is_some() { 3 } else { 1 }, &usage)?;
-            Command::MergeChunks {
-                hypertable,
-                older_than,
-            }
-        }
-        "compact" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            no_more(args, 1, &usage)?;
-            Command::Compact { hypertable }
-        }
-        "reindex" => {
-            let target = object(args, 0, "index, table or hypertable")?;
-            no_more(args, 1, &usage)?;
-            Command::Reindex { target }
-        }
-        "run-job" | "pause-job" | "resume-job" => {
-            let id = job_id(args.first())?;
-            no_more(args, 1, &usage)?;
-            match name.as_str() {
-                "run-job" => Command::RunJob { job_id: id },
-                "pause-job" => Command::PauseJob { job_id: id },
-                _ => Command::ResumeJob { job_id: id },
-            }
-        }
-        "set-schedule" => {
-            let id = job_id(args.first())?;
-            let every = interval_arg(args, 1, "the schedule interval")?;
-            no_more(args, 2, &usage)?;
-            Command::SetSchedule { job_id: id, every }
-        }
-        "set-compress-after" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            let after = interval_arg(args, 1, "compress_after")?;
-            no_more(args, 2, &usage)?;
-            Command::SetCompressAfter { hypertable, after }
-        }
-        "set-chunk-interval" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            let interval = interval_arg(args, 1, "the chunk interval")?;
-            no_more(args, 2, &usage)?;
-            Command::SetChunkInterval {
-                hypertable,
-                interval,
-            }
-        }
-        "set-compression" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            let (segmentby, orderby) = compression_settings(&args[1.min(args.len())..], &usage)?;
-            Command::SetCompression {
-                hypertable,
-                segmentby,
-                orderby,
-            }
-        }
-        "remove-compression-policy" => {
-            let hypertable = object(args, 0, "hypertable")?;
-            no_more(args, 1, &usage)?;
-            Command::RemoveCompressionPolicy { hypertable }
-        }
-        "set-retention" => {
-            let relation = object(args, 0, "hypertable or continuous aggregate")?;
-            let after = interval_arg(args, 1, "drop_after")?;
-            no_more(args, 2, &usage)?;
-            Command::SetRetention { relation, after }
-        }
-        "remove-retention-policy" => {
-            let relation = object(args, 0, "hypertable or continuous aggregate")?;
-            no_more(args, 1, &usage)?;
-            Command::RemoveRetentionPolicy { relation }
-        }
-        "set-refresh-policy" => {
-            let cagg = object(args, 0, "continuous aggregate")?;
-            let start_offset = interval_arg(args, 1, "the start offset")?;
-            let end_offset = interval_arg(args, 2, "the end offset")?;
-            let every = interval_arg(args, 3, "the schedule interval")?;
-            no_more(args, 4, &usage)?;
-            Command::SetRefreshPolicy {
-                cagg,
-                start_offset,
-                end_offset,
-                every,
-            }
-        }
-        "remove-refresh-policy" => {
-            let cagg = object(args, 0, "continuous aggregate")?;
-            no_more(args, 1, &usage)?;
-            Command::RemoveRefreshPolicy { cagg }
-        }
-        "drop-index" => {
-            let index = object(args, 0, "index")?;
-            no_more(args, 1, &usage)?;
-            Command::DropIndex { index }
-        }
-        "drop-chunks" => {
-            let relation = object(args, 0, "hypertable or continuous aggregate")?;
-            match word(1) {
-                Some(k) if k == "older-than" => {}
-                Some(other) => {
-                    return Err(ParseError::ExpectedKeyword {
-                        expected: "older-than",
-                        found: other,
-                        usage,
-                    })
-                }
-                None => return Err(ParseError::MissingOlderThan { usage }),
-            }
-            let older_than = interval_arg(args, 2, "older-than")?;
-            no_more(args, 3, &usage)?;
-            Command::DropChunks {
-                relation,
-                older_than,
-            }
-        }
-        "cancel-backend" | "terminate-backend" => {
-            let pid = match args.first() {
-                Some(Token::Word(w)) => w
-                    .parse::<i32>()
-                    .ok()
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| ParseError::BadPid { word: w.clone() })?,
-                _ => return Err(ParseError::MissingPid { usage }),
-            };
-            no_more(args, 1, &usage)?;
-            if name == "cancel-backend" {
-                Command::CancelBackend { pid }
-            } else {
-                Command::TerminateBackend { pid }
-            }
-        }
-        "history" => {
-            no_more(args, 0, &usage)?;
-            Command::History
-        }
-        "rollback" => {
-            let entry = args.first().map(|t| text(t).to_string());
-            no_more(args, 1, &usage)?;
-            Command::Rollback { entry }
-        }
-        other => {
-            return Err(ParseError::Unhandled {
-                name: other.to_string(),
-            })
-        }
-    };
-    Ok(cmd)
+    // an alias (the columnstore's name) is its command: its row reads the arguments
+    grammar::read_all(spec, args)
 }
 
 #[cfg(test)]

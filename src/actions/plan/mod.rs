@@ -441,35 +441,36 @@ fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &'static str) -> Resu
     }
 }
 
+/// A family of commands: one file under `plan/` that reads what its commands act on (I/O)
+/// and plans them (pure). Each row of `spec::COMMANDS` names its family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// refresh, compress, decompress, drop-chunks, merge-chunks, compact.
+    Chunks,
+    /// reindex, drop-index.
+    Indexes,
+    /// run-job, pause-job, resume-job, set-schedule.
+    Jobs,
+    /// the policies' thresholds, schedules and removal.
+    Policies,
+    /// cancel-backend, terminate-backend.
+    Sessions,
+    /// set-chunk-interval, set-compression.
+    Settings,
+    /// history, rollback: planned from the journal, not here.
+    Journal,
+}
+
 /// Builds the plan for `cmd` from what `resolve` read.
 pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    match cmd {
-        Command::Refresh { .. }
-        | Command::Compress { .. }
-        | Command::Decompress { .. }
-        | Command::CompressChunk { .. }
-        | Command::DecompressChunk { .. }
-        | Command::DropChunks { .. }
-        | Command::MergeChunks { .. }
-        | Command::Compact { .. } => chunks::plan(cmd, facts),
-        Command::Reindex { .. } | Command::DropIndex { .. } => indexes::plan(cmd, facts),
-        Command::RunJob { .. }
-        | Command::PauseJob { .. }
-        | Command::ResumeJob { .. }
-        | Command::SetSchedule { .. } => jobs::plan(cmd, facts),
-        Command::SetCompressAfter { .. }
-        | Command::SetRetention { .. }
-        | Command::RemoveCompressionPolicy { .. }
-        | Command::RemoveRetentionPolicy { .. }
-        | Command::SetRefreshPolicy { .. }
-        | Command::RemoveRefreshPolicy { .. } => policies::plan(cmd, facts),
-        Command::CancelBackend { .. } | Command::TerminateBackend { .. } => {
-            sessions::plan(cmd, facts)
-        }
-        Command::SetChunkInterval { .. } | Command::SetCompression { .. } => {
-            settings::plan(cmd, facts)
-        }
-        Command::History | Command::Rollback { .. } => Err(PlanError::FromJournal),
+    match cmd.family() {
+        Family::Chunks => chunks::plan(cmd, facts),
+        Family::Indexes => indexes::plan(cmd, facts),
+        Family::Jobs => jobs::plan(cmd, facts),
+        Family::Policies => policies::plan(cmd, facts),
+        Family::Sessions => sessions::plan(cmd, facts),
+        Family::Settings => settings::plan(cmd, facts),
+        Family::Journal => Err(PlanError::FromJournal),
     }
 }
 
