@@ -648,4 +648,37 @@ mod tests {
             }
         }
     }
+
+    /// docs/actions.md's table of commands writes each one's synopsis as this table does (each
+    /// form of it), and leaves none out.
+    #[test]
+    fn the_docs_write_each_synopsis_as_the_table_does() {
+        let doc = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/actions.md"));
+        let mut seen = Vec::new();
+        for line in doc.lines().filter(|l| l.starts_with("| `")) {
+            // the first cell: up to the first ` | ` after a code span
+            let cell = line.find("` | ").map_or(line, |end| &line[..=end]);
+            for span in cell.split('`').skip(1).step_by(2) {
+                let span = span.replace("\\|", "|");
+                let (name, rest) = span.split_once(' ').unwrap_or((&span, ""));
+                let Some(spec) = COMMANDS.iter().find(|s| s.name == name) else {
+                    continue;
+                };
+                assert!(
+                    spec.forms().contains(&rest),
+                    "docs/actions.md writes `{span}`; the table: {} {:?}",
+                    spec.name,
+                    spec.forms()
+                );
+                seen.push(spec.name);
+            }
+        }
+        for spec in COMMANDS {
+            assert!(
+                seen.contains(&spec.name),
+                "{} is not in docs/actions.md",
+                spec.name
+            );
+        }
+    }
 }
