@@ -31,19 +31,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             }
             let mut p = chunk_plan(
                 compress,
-                format!(
-                    "{} {}{}",
-                    if compress { "compress" } else { "decompress" },
-                    r.shown(),
-                    older_than
-                        .as_ref()
-                        .map(|i| format!(
-                            " {} '{}'",
-                            if compress { "older-than" } else { "newer-than" },
-                            i.0
-                        ))
-                        .unwrap_or_default()
-                ),
+                cmd.naming(r.object_name()).to_string(),
                 &facts.items,
                 &vars,
                 facts.columnstore,
@@ -65,11 +53,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             expect_kind(r, &[RelationKind::Chunk], "chunk")?;
             chunk_plan(
                 compress,
-                format!(
-                    "{} chunk {}",
-                    if compress { "compress" } else { "decompress" },
-                    r.shown()
-                ),
+                cmd.naming(r.object_name()).to_string(),
                 &[r.target()],
                 &vars,
                 facts.columnstore,
@@ -114,7 +98,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 (true, None) => return Err(PlanError::IntegerTime { object: r.shown() }),
             };
             let mut p = base(
-                format!("drop-chunks {} older-than '{}'", r.shown(), older_than.0),
+                cmd.naming(r.object_name()).to_string(),
                 format!(
                     "drop the chunks of {} entirely older than {shown}",
                     r.shown(),

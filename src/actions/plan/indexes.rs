@@ -32,7 +32,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 }
             };
             let mut p = base(
-                format!("reindex {}", r.shown()),
+                cmd.naming(r.object_name()).to_string(),
                 format!(
                     "rebuild the indexes of {} ({} statements, CONCURRENTLY)",
                     r.shown(),
@@ -65,7 +65,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 (sql!("drop_index.sql"), "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
             };
             let mut p = base(
-                format!("drop-index {}", r.shown()),
+                cmd.naming(r.object_name()).to_string(),
                 format!("drop index {}", r.shown()),
                 vec![r.shown()],
                 how,

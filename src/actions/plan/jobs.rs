@@ -14,7 +14,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 .as_ref()
                 .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
             let mut p = base(
-                format!("run-job {job_id}"),
+                cmd.to_string(),
                 format!(
                     "run job {job_id} ({}) now, in hypertop's session, and wait for it",
                     job.proc_name
@@ -51,9 +51,8 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                     paused: pause,
                 });
             }
-            let verb = if pause { "pause-job" } else { "resume-job" };
             let mut p = base(
-                format!("{verb} {job_id}"),
+                cmd.to_string(),
                 format!(
                     "{} job {job_id} ({})",
                     if pause { "pause" } else { "resume" },
@@ -64,7 +63,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             );
             p.steps = vec![alter_job(
                 ts,
-                format!("{verb} {job_id}"),
+                cmd.to_string(),
                 *job_id,
                 None,
                 Some(!pause),
@@ -83,7 +82,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 .as_ref()
                 .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
             let mut p = base(
-                format!("set-schedule {job_id} '{}'", every.0),
+                cmd.to_string(),
                 format!(
                     "run job {job_id} every {} (was {})",
                     every.0, job.schedule_interval

@@ -20,6 +20,7 @@ mod refresh;
 mod sessions;
 mod settings;
 
+pub use crate::command::spec::Family;
 pub use error::{Nothing, PlanError, Unread};
 pub use policies::PolicyKind;
 pub use refresh::{refresh_batches, refresh_window, RefreshWindow};
@@ -91,6 +92,11 @@ impl Relation {
 
     pub fn shown(&self) -> String {
         crate::format::qualified(&self.schema, &self.name)
+    }
+
+    /// Its name as a command writes it.
+    pub fn object_name(&self) -> parse::ObjectName {
+        parse::ObjectName::qualified(&self.schema, &self.name)
     }
 }
 
@@ -439,26 +445,6 @@ fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &'static str) -> Resu
             wanted: what,
         })
     }
-}
-
-/// A family of commands: one file under `plan/` that reads what its commands act on (I/O)
-/// and plans them (pure). Each row of `spec::COMMANDS` names its family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    /// refresh, compress, decompress, drop-chunks, merge-chunks, compact.
-    Chunks,
-    /// reindex, drop-index.
-    Indexes,
-    /// run-job, pause-job, resume-job, set-schedule.
-    Jobs,
-    /// the policies' thresholds, schedules and removal.
-    Policies,
-    /// cancel-backend, terminate-backend.
-    Sessions,
-    /// set-chunk-interval, set-compression.
-    Settings,
-    /// history, rollback: planned from the journal, not here.
-    Journal,
 }
 
 /// Builds the plan for `cmd` from what `resolve` read.

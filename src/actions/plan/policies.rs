@@ -113,25 +113,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     }
 }
 
-/// The command as planned: with the object's resolved name.
-fn command_text(cmd: &Command, r: &Relation) -> String {
-    let object = parse::ObjectName {
-        schema: Some(r.schema.clone()),
-        name: r.name.clone(),
-    };
-    let mut resolved = cmd.clone();
-    match &mut resolved {
-        Command::SetCompressAfter { hypertable: o, .. }
-        | Command::RemoveCompressionPolicy { hypertable: o }
-        | Command::SetRetention { relation: o, .. }
-        | Command::RemoveRetentionPolicy { relation: o }
-        | Command::SetRefreshPolicy { cagg: o, .. }
-        | Command::RemoveRefreshPolicy { cagg: o } => *o = object,
-        _ => {}
-    }
-    resolved.to_string()
-}
-
 /// `remove-*-policy`: undone by re-adding it (if_not_exists: replaying an unfinished entry's
 /// undo is harmless) and giving the new job the old one's settings.
 fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
@@ -158,7 +139,7 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
             .collect(),
     );
     let mut p = Plan::new(
-        command_text(cmd, r),
+        cmd.naming(r.object_name()).to_string(),
         format!(
             "remove the {noun} policy (job {}) from {}",
             prev.job_id,
@@ -189,7 +170,7 @@ fn set_refresh(
     every: &Interval,
 ) -> Plan {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
-    let command = command_text(cmd, r);
+    let command = cmd.naming(r.object_name()).to_string();
     match &facts.job {
         Some(prev) => {
             let mut config = config_with(prev, "start_offset", &start_offset.0);
@@ -277,7 +258,7 @@ fn set_threshold(
     after: &Interval,
 ) -> Plan {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
-    let command = command_text(cmd, r);
+    let command = cmd.naming(r.object_name()).to_string();
     let key = kind.threshold_key();
     match &facts.job {
         Some(prev) => {

@@ -389,7 +389,13 @@ pub async fn facts(
                 caps,
                 caps.timescaledb.as_ref().is_some_and(|t| t.compact_chunk),
                 "compact needs TimescaleDB's compact_chunk (2.29 or later)",
-                &format!(" (compress {name} compresses such chunks again instead)"),
+                &format!(
+                    " ({} compresses such chunks again instead)",
+                    Command::Compress {
+                        hypertable: name.clone(),
+                        older_than: None
+                    }
+                ),
             )?;
             let r = relation(client, caps, name, &[RelationKind::Hypertable]).await?;
             f.items = targets(

@@ -7,7 +7,6 @@ use strum::IntoStaticStr;
 
 use super::parse::grammar::{Build, Field, Form, Param, Take, Values};
 use super::parse::{Interval, ObjectName, WindowBound};
-use super::plan::Family;
 
 /// What an argument is: completion offers names of this kind, the hint shows the synopsis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,6 +148,26 @@ impl Command {
     pub fn family(&self) -> Family {
         find(self.name()).map_or(Family::Journal, |s| s.family)
     }
+}
+
+/// A family of commands: one file under `actions/plan/` reads what its commands act on (I/O)
+/// and plans them (pure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// refresh, compress, decompress, drop-chunks, merge-chunks, compact.
+    Chunks,
+    /// reindex, drop-index.
+    Indexes,
+    /// run-job, pause-job, resume-job, set-schedule.
+    Jobs,
+    /// the policies' thresholds, schedules and removal.
+    Policies,
+    /// cancel-backend, terminate-backend.
+    Sessions,
+    /// set-chunk-interval, set-compression.
+    Settings,
+    /// history, rollback: planned from the journal.
+    Journal,
 }
 
 /// One command of the palette (and of `hypertop run`).
@@ -497,8 +516,8 @@ impl Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::actions::parse::grammar::Value;
-    use crate::actions::parse::parse;
+    use crate::command::parse::grammar::Value;
+    use crate::command::parse::parse;
 
     /// A value the parser takes for `arg`.
     fn sample(arg: Arg) -> &'static str {

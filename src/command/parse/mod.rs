@@ -31,6 +31,16 @@ impl fmt::Display for ObjectName {
     }
 }
 
+impl ObjectName {
+    /// `schema.name`, as a command names a relation the catalog has.
+    pub fn qualified(schema: &str, name: &str) -> ObjectName {
+        ObjectName {
+            schema: Some(schema.into()),
+            name: name.into(),
+        }
+    }
+}
+
 /// A PostgreSQL interval literal, normalised from humantime where possible (`6h` → `6 hours`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interval(pub String);
@@ -74,7 +84,7 @@ pub fn parse(input: &str) -> Result<Command, ParseError> {
     let name = name.to_lowercase();
     let Some(spec) = spec::find(&name) else {
         // a typo of one (`comprss`, `ocmpress`), else those it starts like
-        let mut close = super::complete::closest(
+        let mut close = super::typo::closest(
             &name,
             spec::COMMANDS
                 .iter()

@@ -9,7 +9,7 @@ use super::words::{
     bound, compression_settings, interval_arg, job_id, no_more, object, text, Token,
 };
 use super::{Command, Interval, ObjectName, ParseError, WindowBound};
-use crate::actions::spec::{self, Arg, Spec};
+use crate::command::spec::{self, Arg, Spec};
 
 /// One argument of a command's grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,6 +190,14 @@ impl Param {
             (_, Value::Id(n)) => write!(f, " {n}"),
             (_, Value::Window(Some((a, b)))) => write!(f, " {a} {b}"),
             (Param::Setting(k), Value::Text(Some(v))) => write!(f, " {k}={}", quoted(v)),
+            // an entry id as typed (`20261121-1`), quoted only where it must be
+            (Param::Entry, Value::Text(Some(v)))
+                if !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)) =>
+            {
+                write!(f, " {v}")
+            }
             (_, Value::Text(Some(v))) => write!(f, " {}", quoted(v)),
             (_, Value::MaybeInterval(None) | Value::Window(None) | Value::Text(None)) => Ok(()),
         }
@@ -240,6 +248,25 @@ pub(super) fn read_all(spec: &Spec, args: &[Token]) -> Result<Command, ParseErro
 
 fn values_of(spec: &Spec, values: Vec<Value>) -> Values {
     Values::new(spec.name, values)
+}
+
+impl Command {
+    /// The same command naming `object` in place of the relation it names (what that name
+    /// resolved to), rebuilt by its row.
+    pub fn naming(&self, object: ObjectName) -> Command {
+        let Some(spec) = spec::find(self.name()) else {
+            return self.clone();
+        };
+        let (mut values, build) = match ((spec.values)(self), &spec.chunk) {
+            (Some(values), _) => (values, spec.build),
+            (None, Some(form)) => ((form.values)(self).unwrap_or_default(), form.build),
+            (None, None) => return self.clone(),
+        };
+        if let Some(named) = values.iter_mut().find(|v| matches!(v, Value::Object(_))) {
+            *named = Value::Object(object);
+        }
+        build(&mut Values::new(spec.name, values)).unwrap_or_else(|_| self.clone())
+    }
 }
 
 /// The canonical text of a command: what `parse` reads back as the same command, written by
