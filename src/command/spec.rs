@@ -154,8 +154,12 @@ impl Command {
 /// and plans them (pure).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
-    /// refresh, compress, decompress, drop-chunks, merge-chunks, compact.
+    /// refresh.
+    Refresh,
+    /// compress, decompress, drop-chunks.
     Chunks,
+    /// merge-chunks, compact.
+    Merge,
     /// reindex, drop-index.
     Indexes,
     /// run-job, pause-job, resume-job, set-schedule.
@@ -168,6 +172,13 @@ pub enum Family {
     Settings,
     /// history, rollback: planned from the journal.
     Journal,
+}
+
+impl Family {
+    /// Its commands need TimescaleDB (reindex, drop-index and the sessions' do not).
+    pub fn needs_timescaledb(self) -> bool {
+        !matches!(self, Family::Indexes | Family::Sessions)
+    }
 }
 
 /// One command of the palette (and of `hypertop run`).
@@ -236,7 +247,7 @@ const HYPERTABLE_OR_CAGG: Param =
 pub const COMMANDS: &[Spec] = &[
     row!(
         "refresh",
-        Chunks,
+        Refresh,
         Refresh {
             cagg: CAGG,
             window: P::Window
@@ -409,7 +420,7 @@ pub const COMMANDS: &[Spec] = &[
     ),
     row!(
         "merge-chunks",
-        Chunks,
+        Merge,
         MergeChunks {
             hypertable: HYPERTABLE,
             older_than: P::Tail("older-than")
@@ -419,7 +430,7 @@ pub const COMMANDS: &[Spec] = &[
     ),
     row!(
         "compact",
-        Chunks,
+        Merge,
         Compact {
             hypertable: HYPERTABLE
         },

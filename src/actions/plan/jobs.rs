@@ -2,6 +2,33 @@
 
 use super::*;
 
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// The job a job command names (I/O); a schedule as the server reads it.
+pub(super) async fn facts(
+    client: &Client,
+    _caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    match cmd {
+        Command::RunJob { job_id }
+        | Command::PauseJob { job_id }
+        | Command::ResumeJob { job_id } => {
+            f.job = read::job(client, *job_id).await?;
+        }
+        Command::SetSchedule { job_id, every } => {
+            read::check_interval(client, every, false).await?;
+            f.job = read::job(client, *job_id).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The plan for one of run-job, pause-job, resume-job, set-schedule.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let base = Plan::new;

@@ -3,6 +3,88 @@
 
 use super::*;
 
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// The relation and its policy a policy command is about (I/O), and what the new threshold
+/// reaches.
+pub(super) async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    let policy = PolicyKind::of(cmd);
+    let compression = matches!(cmd, Command::SetCompressAfter { .. });
+    match cmd {
+        Command::SetCompressAfter {
+            hypertable: name,
+            after: i,
+        }
+        | Command::SetRetention {
+            relation: name,
+            after: i,
+        } => {
+            let kind = policy.unwrap_or(PolicyKind::Retention);
+            let r = read::relation(client, caps, name, kind.applies_to()).await?;
+            let integer = read::check_threshold(client, i, &r).await?;
+            f.integer_time = integer.is_some();
+            f.job = read::policy_job(client, &r, kind).await?;
+            if kind.applies_to().contains(&r.kind) {
+                let by_creation = f.job.as_ref().is_some_and(JobSettings::by_creation_time);
+                let mode = match (compression, by_creation) {
+                    (true, false) => "compress",
+                    (true, true) => "compress_created",
+                    (false, false) => "drop",
+                    (false, true) => "drop_created",
+                };
+                f.impact = Some(read::impact(client, &r, mode, i, integer, caps).await?);
+                // what the policy as it is drops (or compresses) at its next run anyway
+                let was = f.job.as_ref().filter(|_| !by_creation).and_then(|j| {
+                    j.config
+                        .as_ref()?
+                        .get(kind.threshold_key())?
+                        .as_str()
+                        .map(String::from)
+                });
+                if let Some(was) = was {
+                    let was = Interval(was);
+                    f.impact_now = Some(read::impact(client, &r, mode, &was, integer, caps).await?);
+                }
+            }
+            f.relation = Some(r);
+        }
+        Command::RemoveCompressionPolicy { hypertable: name }
+        | Command::RemoveRetentionPolicy { relation: name }
+        | Command::RemoveRefreshPolicy { cagg: name } => {
+            let kind = policy.unwrap_or(PolicyKind::Refresh);
+            let r = read::relation(client, caps, name, kind.applies_to()).await?;
+            // Its undo re-adds the policy with its threshold: a number on integer time.
+            f.integer_time = read::integer_now(client, &r).await?.is_some();
+            f.job = read::policy_job(client, &r, kind).await?;
+            f.relation = Some(r);
+        }
+        Command::SetRefreshPolicy {
+            cagg,
+            start_offset,
+            end_offset,
+            every,
+        } => {
+            for i in [start_offset, end_offset] {
+                read::check_interval(client, i, true).await?;
+            }
+            read::check_interval(client, every, false).await?;
+            let r = read::relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
+            f.job = read::policy_job(client, &r, PolicyKind::Refresh).await?;
+            f.relation = Some(r);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The three kinds of policy job the palette manages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKind {
