@@ -152,6 +152,16 @@ pub(super) fn bound(integer: bool, v: Option<i64>) -> (Option<String>, String) {
     }
 }
 
+/// A window's end as the palette takes it: NULL, the integer, or the time.
+fn typed_bound(integer: bool, v: Option<i64>) -> WindowBound {
+    match (v, bound(integer, v).0) {
+        (None, _) => WindowBound::Open,
+        (Some(n), _) if integer => WindowBound::Int(n),
+        (Some(_), Some(t)) => WindowBound::Time(t),
+        (Some(n), None) => WindowBound::Int(n),
+    }
+}
+
 fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
     let f = facts.refresh.as_ref().ok_or_else(|| PlanError::NotRead {
         part: Unread::ContinuousAggregate,
@@ -221,16 +231,20 @@ fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError
     ));
     p.impact.push(refresh_estimate(f, &w));
     if let Some((a, b)) = w.hole.filter(|_| f.gap_chunks > 0) {
+        let instead = Command::Refresh {
+            cagg: r.object_name(),
+            window: Some((
+                typed_bound(f.integer_time, Some(a)),
+                typed_bound(f.integer_time, w.to),
+            )),
+        };
         p.warnings.push(format!(
-            "this leaves [{}, {}) unmaterialized below the new watermark: {} chunk{} of {} hold data there that queries of the aggregate then no longer see; refresh from its watermark instead: refresh {} '{}' '{}'",
+            "this leaves [{}, {}) unmaterialized below the new watermark: {} chunk{} of {} hold data there that queries of the aggregate then no longer see; refresh from its watermark instead: {instead}",
             shown(Some(a)),
             shown(Some(b)),
             f.gap_chunks,
             if f.gap_chunks == 1 { "" } else { "s" },
             f.source,
-            crate::format::qualified_escaped(&r.schema, &r.name),
-            bound(f.integer_time, Some(a)).0.unwrap_or_default(),
-            bound(f.integer_time, w.to).0.unwrap_or_else(|| "NULL".into()),
         ));
         p.confirm = r.confirm_by_name();
         p.needs_force = true;

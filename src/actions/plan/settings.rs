@@ -241,7 +241,10 @@ fn compression(
         return Err(PlanError::CompressedChunks {
             object: r.shown(),
             chunks: now.compressed_chunks,
-            escaped: crate::format::qualified_escaped(&r.schema, &r.name),
+            decompress: Box::new(Command::Decompress {
+                hypertable: r.object_name(),
+                newer_than: None,
+            }),
         });
     }
     let summary = match now.enabled {
