@@ -6,6 +6,8 @@
 //!   → `connect` (sessions, TLS, errors) → `capabilities` (what the server can do) →
 //!   `releases` (what is known of TimescaleDB releases beyond their catalogs) → `queries`
 //!   (the SQL of `queries/`, chosen by capability).
+//! - **Commands**: `command` (the palette's language: the table of commands, parsing a line
+//!   into a typed `Command`, its canonical text) — what advisors suggest and actions run.
 //! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations)
 //!   → `policy` (policies as code: the file, drift, lint rules) → `problems` (the ranked
 //!   problem rules, lint findings among them) → `history` (how the numbers moved over the
@@ -13,7 +15,7 @@
 //!   what was read: samples for the pictures, frames for `snapshot --at`) → `store` (one `DataState` per dataset; the
 //!   `Dataset` applies query results, reads everything once and derives the problems) →
 //!   `link` (keeps a session alive) → `poller` (one in-flight query per kind).
-//! - **Operating**: `actions` — `spec` (the command table) → `parse` and `complete` →
+//! - **Operating**: `actions` — `complete` (on `command`'s table) →
 //!   `resolve` (reads the catalog) → `plan` (pure, by family) → `execute` (its own session)
 //!   → `journal` and `rollback` → `runner` (plan, then run with progress and cancel); then
 //!   `settings` (a target's flags over its profile over the defaults, the journal's place;
@@ -34,6 +36,7 @@ pub mod actions;
 pub mod app;
 pub mod capabilities;
 pub mod cli;
+pub mod command;
 pub mod config;
 pub mod connect;
 pub mod conninfo;
@@ -84,6 +87,7 @@ mod layering {
         "capabilities",
         "releases",
         "queries",
+        "command",
         "model",
         "policy",
         "problems",

@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_postgres::error::SqlState;
 
+use super::parse::{Command, ObjectName};
 use super::{Plan, Step};
 use crate::actions::journal::{Ending, Journal, Origin, Status};
 use crate::connect::describe_error;
@@ -77,7 +78,10 @@ pub use crate::model::activity::lock_holders;
 
 /// Invalid `*_ccnew` indexes a failed `REINDEX … CONCURRENTLY` of `target` (an index or a
 /// table) left behind: they slow every write until dropped.
-async fn reindex_leftovers(client: &tokio_postgres::Client, target: &super::Object) -> Vec<String> {
+async fn reindex_leftovers(
+    client: &tokio_postgres::Client,
+    target: &super::Object,
+) -> Vec<ObjectName> {
     client
         .query(
             include_str!("../../queries/actions/reindex_leftovers.sql"),
@@ -87,7 +91,7 @@ async fn reindex_leftovers(client: &tokio_postgres::Client, target: &super::Obje
         .map(|rows| {
             rows.iter()
                 .map(|r| {
-                    crate::format::qualified(
+                    ObjectName::qualified(
                         &r.get::<_, String>("schema"),
                         &r.get::<_, String>("name"),
                     )
@@ -110,8 +114,11 @@ async fn after_failure(
     }
     if let (true, Some(target)) = (step.sql.starts_with("REINDEX"), &step.guard) {
         for index in reindex_leftovers(client, target).await {
+            let shown =
+                crate::format::qualified(index.schema.as_deref().unwrap_or_default(), &index.name);
+            let drop = Command::DropIndex { index };
             extra.push_str(&format!(
-                "; REINDEX CONCURRENTLY left the invalid index {index} behind (it slows writes): remove it with drop-index {index}"
+                "; REINDEX CONCURRENTLY left the invalid index {shown} behind (it slows writes): remove it with {drop}"
             ));
         }
     }

@@ -19,13 +19,14 @@ pub mod complete;
 pub mod derive;
 pub mod execute;
 pub mod journal;
-pub mod parse;
 pub mod plan;
 pub mod resolve;
 pub mod rollback;
 pub mod runner;
-pub mod spec;
 pub mod state;
+
+/// The command language, spoken by the advisors too: its table and parser.
+pub use crate::command::{parse, spec};
 
 use serde::{Deserialize, Serialize};
 

@@ -2,6 +2,7 @@
 //! which later entries it would overwrite, and its undo statements as a plan.
 
 use super::journal::{rolled_back_by, Entry, Journal, JournalError, Origin};
+use super::parse::Command;
 use super::state::{changed_since, State};
 use super::{Confirm, Plan};
 
@@ -236,7 +237,10 @@ pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
     }
     let original = entry.intent.plan.as_ref();
     let mut plan = Plan::new(
-        format!("rollback {}", entry.id()),
+        Command::Rollback {
+            entry: Some(entry.id().to_string()),
+        }
+        .to_string(),
         format!(
             "undo {} ({}): {}",
             entry.id(),

@@ -437,13 +437,15 @@ pub fn outcome_lines(o: &Outcome, rollback_of: Option<&str>, undoable: bool) -> 
         (Some(of), journal::Status::Ok) => lines.push(format!("{of} is rolled back.")),
         (Some(of), _) => lines.push(format!("{of} is not (fully) rolled back.")),
         (None, _) if undoable && journaled && o.completed > 0 => lines.push(format!(
-            "Undo {} with the palette: rollback {}",
+            "Undo {} with the palette: {}",
             if o.status == journal::Status::Ok {
                 "it"
             } else {
                 "the statements that ran"
             },
-            o.journal_id.as_deref().unwrap_or_default()
+            Action::Rollback {
+                entry: o.journal_id.clone()
+            }
         )),
         (None, journal::Status::Ok) if !undoable => lines.push("It cannot be undone.".into()),
         (None, _) if o.completed == 0 => lines.push("Nothing was changed.".into()),

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{Found, Inputs, Problem, ProblemKind, Put, Severity, Subject, Thresholds};
+use crate::command::parse::{interval, Command, Interval, ObjectName};
 use crate::format;
 use crate::model::compression::{Compression, SegmentStats};
 use crate::model::hypertables::Hypertable;
@@ -46,7 +47,7 @@ fn push(
     (schema, name): (&str, &str),
     message: String,
     magnitude: f64,
-    action: Option<String>,
+    action: Option<Command>,
 ) {
     out.put(Problem {
         severity: Severity::Advice,
@@ -58,7 +59,9 @@ fn push(
         subject: Subject::relation(schema, name),
         magnitude,
         // typed into the palette: a control character (in a column name) would break the line
-        action: action.filter(|a| !a.chars().any(char::is_control)),
+        action: action
+            .map(|a| a.to_string())
+            .filter(|a| !a.chars().any(char::is_control)),
         starved: false,
     });
 }
@@ -139,7 +142,7 @@ fn chunks_over_memory(
     for h in written.iter().filter(|h| h.newest_chunk_bytes > share) {
         let factor = share as f64 / h.newest_chunk_bytes as f64;
         let suggested = scaled_interval(h, factor);
-        let object = format::qualified_escaped(&h.schema, &h.name);
+        let object = ObjectName::qualified(&h.schema, &h.name);
         let advice = match &suggested {
             Some(shown) => format!(
                 "; a chunk interval of {shown} instead of {} keeps them within it",
@@ -161,7 +164,7 @@ fn chunks_over_memory(
                 format::bytes(share),
             ),
             h.newest_chunk_bytes as f64,
-            suggested.map(|arg| format!("set-chunk-interval {object} {arg}")),
+            suggested.and_then(|arg| set_chunk_interval(object, &arg)),
         );
     }
 }
@@ -194,7 +197,7 @@ fn small_chunks(
         let suggested = (factor >= 2.0)
             .then(|| scaled_interval(h, factor))
             .flatten();
-        let object = format::qualified_escaped(&h.schema, &h.name);
+        let object = ObjectName::qualified(&h.schema, &h.name);
         let advice = match &suggested {
             Some(shown) => format!(
                 ": a chunk interval of {shown} instead of {} makes them about {} (new chunks only)",
@@ -205,11 +208,17 @@ fn small_chunks(
         };
         // merging helps the chunks there are (2.18+); a larger interval only new ones
         let (advice, action) = match (merge, &suggested) {
-            (true, _) => (
-                format!("{advice}; merge-chunks {object} merges the existing ones"),
-                Some(format!("merge-chunks {object}")),
-            ),
-            (false, Some(arg)) => (advice, Some(format!("set-chunk-interval {object} {arg}"))),
+            (true, _) => {
+                let merge = Command::MergeChunks {
+                    hypertable: object,
+                    older_than: None,
+                };
+                (
+                    format!("{advice}; {merge} merges the existing ones"),
+                    Some(merge),
+                )
+            }
+            (false, Some(arg)) => (advice, set_chunk_interval(object, arg)),
             (false, None) => (advice, None),
         };
         push(
@@ -246,7 +255,7 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
         .filter(|c| c.enabled)
     {
         let at = (&*c.schema, &*c.name);
-        let object = format::qualified_escaped(&c.schema, &c.name);
+        let object = ObjectName::qualified(&c.schema, &c.name);
         let segmentby = c.segmentby.as_deref().filter(|s| !s.is_empty());
         let orderby = c.orderby.as_deref().unwrap_or_default();
         let time = time_columns.get(&at).copied();
@@ -260,7 +269,10 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
                     c.compressed_chunks, c.chunks
                 ),
                 c.chunks as f64,
-                Some(format!("set-compress-after {object} 7d")),
+                Some(Command::SetCompressAfter {
+                    hypertable: object.clone(),
+                    after: Interval("7 days".into()),
+                }),
             );
         }
         let judged = c.before_bytes.is_some_and(|b| b >= RATIO_JUDGED_FROM);
@@ -325,7 +337,7 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
 fn segment_size(
     c: &Compression,
     s: &SegmentStats,
-    object: &str,
+    object: &ObjectName,
     orderby: &str,
     limits: &Thresholds,
     out: &mut Found,
@@ -388,22 +400,25 @@ fn segment_size(
 }
 
 /// `set-compression <ht> segmentby='…' orderby='…'`, the settings as SQL lists.
-fn set_compression(object: &str, segmentby: &str, orderby: &str) -> String {
-    format!(
-        "set-compression {object} segmentby={} orderby={}",
-        literal(segmentby),
-        literal(orderby)
-    )
+fn set_compression(object: &ObjectName, segmentby: &str, orderby: &str) -> Command {
+    Command::SetCompression {
+        hypertable: object.clone(),
+        segmentby: Some(segmentby.into()),
+        orderby: Some(orderby.into()),
+    }
 }
 
-/// A string literal as the palette reads it: single quotes doubled.
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
+/// `set-chunk-interval <ht> <interval>`, the interval as the palette reads `arg` (`4d`).
+fn set_chunk_interval(hypertable: ObjectName, arg: &str) -> Option<Command> {
+    Some(Command::SetChunkInterval {
+        hypertable,
+        interval: interval(arg).ok()?,
+    })
 }
 
 /// Chunks left uncompressed among compressed ones (decompressed and not compressed again), and
 /// compressed chunks written into since, when no policy will compress them again.
-fn not_recompressed(c: &Compression, object: &str, out: &mut Found) {
+fn not_recompressed(c: &Compression, object: &ObjectName, out: &mut Found) {
     let partial = if c.job_id.is_none() {
         c.partial_chunks
     } else {
@@ -430,14 +445,17 @@ fn not_recompressed(c: &Compression, object: &str, out: &mut Found) {
         (&c.schema, &c.name),
         evidence.join("; "),
         (c.uncompressed_between + partial) as f64,
-        (c.uncompressed_between > 0).then(|| format!("compress {object}")),
+        (c.uncompressed_between > 0).then(|| Command::Compress {
+            hypertable: object.clone(),
+            older_than: None,
+        }),
     );
 }
 
 /// Compressed chunks whose batches are out of order, as direct compress writes them (2.21+): a
 /// query decompresses batches their min/max could have skipped, until compact_chunk (2.29+)
 /// orders them.
-fn unordered(c: &Compression, object: &str, out: &mut Found) {
+fn unordered(c: &Compression, object: &ObjectName, out: &mut Found) {
     if c.unordered_chunks == 0 {
         return;
     }
@@ -452,7 +470,9 @@ fn unordered(c: &Compression, object: &str, out: &mut Found) {
             if c.unordered_chunks == 1 { "s" } else { "" },
         ),
         c.unordered_chunks as f64,
-        Some(format!("compact {object}")),
+        Some(Command::Compact {
+            hypertable: object.clone(),
+        }),
     );
 }
 
@@ -496,7 +516,7 @@ fn growth_without_retention(
         };
         // The days of data that fit the limit: what a retention policy would keep.
         let keep = ((limits.retention_size_limit as f64 / per_day).floor() as i64).max(1);
-        let object = format::qualified_escaped(&h.schema, &h.name);
+        let object = ObjectName::qualified(&h.schema, &h.name);
         push(
             out,
             ProblemKind::GrowthWithoutRetention,
@@ -508,7 +528,10 @@ fn growth_without_retention(
                 format::bytes(per_day as i64),
             ),
             -left,
-            Some(format!("set-retention {object} {keep}d")),
+            Some(Command::SetRetention {
+                relation: object,
+                after: Interval(format!("{keep} days")),
+            }),
         );
     }
 }

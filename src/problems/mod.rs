@@ -1083,7 +1083,7 @@ mod tests {
         // 7 days × 256 / 900: 2 days
         assert_eq!(
             found[0].action.as_deref(),
-            Some("set-chunk-interval telemetry.big 2d")
+            Some("set-chunk-interval telemetry.big '2 days'")
         );
         assert!(
             message(1).contains("400 chunks with a median of 2.0 MiB"),
@@ -1093,13 +1093,13 @@ mod tests {
         // 7 days × 40 MiB / 2 MiB
         assert_eq!(
             found[1].action.as_deref(),
-            Some("set-chunk-interval telemetry.small 140d")
+            Some("set-chunk-interval telemetry.small '140 days'")
         );
         assert_eq!(found[2].action.as_deref(), Some("compress telemetry.holes"));
         assert!(message(3).contains("in 4 days"), "{}", message(3));
         assert_eq!(
             found[3].action.as_deref(),
-            Some("set-retention telemetry.growing 33d")
+            Some("set-retention telemetry.growing '33 days'")
         );
         for p in &found {
             let action = p.action.as_deref().unwrap();

@@ -433,7 +433,8 @@ pub fn empty_drill(kind: QueryKind, subject: &crate::model::Subject, data: &Data
                 .and_then(crate::problems::scheduler_down_reason);
             match (down, job) {
                 (Some(why), _) => format!(
-                    "No run of job {id} is recorded: the TimescaleDB scheduler is not running ({why}). Its jobs run once it does; the overview says more, and `run-job {id}` runs it now in your session."
+                    "No run of job {id} is recorded: the TimescaleDB scheduler is not running ({why}). Its jobs run once it does; the overview says more, and `{}` runs it now in your session.",
+                    Command::RunJob { job_id: *id }
                 ),
                 (None, _) if !history => format!(
                     "This TimescaleDB keeps no history of job runs (2.15 brought it): the Jobs tab shows job {id}'s last run, failures and last error."

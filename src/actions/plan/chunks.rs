@@ -1,19 +1,155 @@
-//! Plans that act on data chunk by chunk: refresh a cagg, compress and decompress, drop, merge
-//! and compact chunks.
+//! Compress and decompress (a hypertable's chunks, or one), drop chunks: what they act on,
+//! read from the catalog (I/O), and their plans (pure).
 
-use super::refresh::refresh;
 use super::*;
 
-/// The plan for one of refresh, compress, decompress, drop-chunks.
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// What compress, decompress (a hypertable's chunks or one) and drop-chunks act on (I/O): the
+/// chunks chosen and what they weigh; the intervals as the server reads them.
+pub(super) async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    let compress = matches!(cmd, Command::Compress { .. });
+    match cmd {
+        Command::Compress {
+            hypertable,
+            older_than: limit,
+        }
+        | Command::Decompress {
+            hypertable,
+            newer_than: limit,
+        } => {
+            let r = read::relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            // A bare compress: what its compression policy would compress (its threshold),
+            // never the chunk being written; said in the preview.
+            let mut default = None;
+            // the bound the chunks are chosen by: the one given, else the policy's (the command
+            // stays bare: its default is chosen again whenever it is planned)
+            let mut bound = limit.clone();
+            if compress && limit.is_none() && r.kind == RelationKind::Hypertable {
+                let after = read::policy_job(client, &r, PolicyKind::Compression)
+                    .await?
+                    .and_then(|j| j.config)
+                    .and_then(|c| c.get("compress_after").cloned());
+                match after {
+                    Some(serde_json::Value::String(s)) => {
+                        default = Some(format!(
+                            "those its compression policy would compress (older than {}), and any left among compressed ones",
+                            crate::format::interval(&s)
+                        ));
+                        bound = Some(Interval(s));
+                    }
+                    Some(serde_json::Value::Number(n)) => {
+                        default = Some(format!(
+                            "those its compression policy would compress (older than {n}), and any left among compressed ones"
+                        ));
+                        bound = Some(Interval(n.to_string()));
+                    }
+                    _ => {
+                        default = Some(
+                            "every uncompressed chunk but the ones being written (it has no compression policy by age)"
+                                .into(),
+                        )
+                    }
+                }
+            }
+            let integer = match bound.as_mut() {
+                Some(i) => read::check_threshold(client, i, &r).await?,
+                None => None,
+            };
+            if let (Some(given), Some(checked)) = (limit.as_mut(), bound.as_ref()) {
+                // the server's reading of what was given
+                *given = checked.clone();
+            }
+            if r.kind == RelationKind::Hypertable {
+                let mode = bound
+                    .as_ref()
+                    .map(|_| if compress { "older" } else { "newer" });
+                let (interval, amount, now) = read::bound_params(bound.as_ref(), integer, &r)?;
+                let state = (!compress).to_string();
+                let sql = read::reading(sql!("chunks_to_change.sql"), caps);
+                let rows = client
+                    .query(
+                        sql.as_str(),
+                        &[&r.schema, &r.name, &state, &mode, &interval, &amount, &now],
+                    )
+                    .await
+                    .map_err(read::db)?;
+                let mut work = ChunkWork {
+                    default,
+                    ..Default::default()
+                };
+                for row in &rows {
+                    let o = Object {
+                        oid: row.get("oid"),
+                        schema: row.get("schema"),
+                        name: row.get("name"),
+                    };
+                    let (selected, live): (bool, bool) = (row.get("selected"), row.get("live"));
+                    // the default also takes a chunk left among compressed ones, and spares
+                    // the ones being written; a bound given may not
+                    let by_default = work.default.is_some();
+                    let selected = selected
+                        || (by_default && compress && row.get::<_, bool>("before_compressed"));
+                    let spare = by_default && live;
+                    if selected && !spare {
+                        work.bytes += row.get::<_, i64>("bytes");
+                        work.bytes_before += row.get::<_, i64>("bytes_before");
+                        if live {
+                            work.live.push(o.shown());
+                        }
+                        f.items.push(o);
+                    } else {
+                        work.spared += 1;
+                        work.spared_live |= live;
+                    }
+                }
+                let ratio = client
+                    .query_one(
+                        read::reading(sql!("compression_ratio.sql"), caps).as_str(),
+                        &[&r.schema, &r.name],
+                    )
+                    .await
+                    .map_err(read::db)?;
+                work.ratio = ratio.get("ratio");
+                f.chunk_work = Some(work);
+            }
+            f.relation = Some(r);
+        }
+        Command::CompressChunk { chunk } | Command::DecompressChunk { chunk } => {
+            f.relation = Some(read::relation(client, caps, chunk, &[RelationKind::Chunk]).await?);
+        }
+        Command::DropChunks {
+            relation: name,
+            older_than,
+        } => {
+            let kinds = [RelationKind::Hypertable, RelationKind::Cagg];
+            let r = read::relation(client, caps, name, &kinds).await?;
+            let integer = read::check_threshold(client, older_than, &r).await?;
+            f.integer_time = integer.is_some();
+            f.integer_now = integer.flatten();
+            if kinds.contains(&r.kind) {
+                f.impact = Some(read::impact(client, &r, "drop", older_than, integer, caps).await?);
+            }
+            f.relation = Some(r);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The plan for one of compress, decompress, drop-chunks.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let base = Plan::new;
     let vars = facts.vars();
     let plan = match cmd {
-        Command::Refresh { .. } => {
-            let r = relation(facts, "continuous aggregate")?;
-            expect_kind(r, &[RelationKind::Cagg], "continuous aggregate")?;
-            refresh(cmd, r, facts)?
-        }
         Command::Compress { older_than, .. }
         | Command::Decompress {
             newer_than: older_than,
@@ -31,19 +167,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             }
             let mut p = chunk_plan(
                 compress,
-                format!(
-                    "{} {}{}",
-                    if compress { "compress" } else { "decompress" },
-                    r.shown(),
-                    older_than
-                        .as_ref()
-                        .map(|i| format!(
-                            " {} '{}'",
-                            if compress { "older-than" } else { "newer-than" },
-                            i.0
-                        ))
-                        .unwrap_or_default()
-                ),
+                cmd.naming(r.object_name()).to_string(),
                 &facts.items,
                 &vars,
                 facts.columnstore,
@@ -65,11 +189,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             expect_kind(r, &[RelationKind::Chunk], "chunk")?;
             chunk_plan(
                 compress,
-                format!(
-                    "{} chunk {}",
-                    if compress { "compress" } else { "decompress" },
-                    r.shown()
-                ),
+                cmd.naming(r.object_name()).to_string(),
                 &[r.target()],
                 &vars,
                 facts.columnstore,
@@ -114,7 +234,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 (true, None) => return Err(PlanError::IntegerTime { object: r.shown() }),
             };
             let mut p = base(
-                format!("drop-chunks {} older-than '{}'", r.shown(), older_than.0),
+                cmd.naming(r.object_name()).to_string(),
                 format!(
                     "drop the chunks of {} entirely older than {shown}",
                     r.shown(),
@@ -146,46 +266,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             p.confirm = r.confirm_by_name();
             p
         }
-        Command::MergeChunks { older_than, .. } => {
-            let r = relation(facts, "hypertable")?;
-            expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
-            merge(cmd, r, facts, older_than.as_ref())?
-        }
-        Command::Compact { .. } => {
-            let r = relation(facts, "hypertable")?;
-            expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
-            if facts.items.is_empty() {
-                return Err(PlanError::NothingToDo(Nothing::NothingToCompact {
-                    object: r.shown(),
-                }));
-            }
-            let n = facts.items.len();
-            let mut p = base(
-                cmd.to_string(),
-                format!(
-                    "compact {n} chunk{} of {}: each one's compressed batches (written out of order, as direct compress writes them) rewritten in order",
-                    if n == 1 { "" } else { "s" },
-                    r.shown()
-                ),
-                facts.items.iter().map(Object::shown).collect(),
-                LOCKS_COMPACT,
-            );
-            p.steps = facts
-                .items
-                .iter()
-                .map(|c| {
-                    Step::new(
-                        format!("compact {}", c.shown()),
-                        sql!("compact_chunk.sql"),
-                        &vars,
-                        vec![c.param()],
-                    )
-                })
-                .collect();
-            p.irreversible =
-                Some("compaction keeps the same rows, in order; there is nothing to undo".into());
-            p
-        }
         other => {
             return Err(PlanError::NotPlannedHere {
                 command: other.name(),
@@ -193,141 +273,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
         }
     };
     Ok(plan)
-}
-
-/// Chunks merged into one at most: the merged chunk stays one a query can skip.
-pub const MERGE_TARGET_BYTES: i64 = 256 << 20;
-/// And at most this many chunks into one.
-pub const MERGE_MOST_CHUNKS: usize = 32;
-
-/// The groups merge-chunks makes (pure): runs of chunks next to each other in time, in the
-/// bound and not being written, alike compressed or not, each up to [`MERGE_TARGET_BYTES`] and
-/// [`MERGE_MOST_CHUNKS`]; a run of one is left alone. Indexes into `chunks` (oldest first).
-pub fn merge_groups(chunks: &[MergeCandidate]) -> Vec<Vec<usize>> {
-    let mut groups = Vec::new();
-    let mut run: Vec<usize> = Vec::new();
-    let mut bytes = 0i64;
-    for (i, c) in chunks.iter().enumerate() {
-        let eligible = c.selected && !c.live;
-        let joins = run.last().is_some_and(|&last| {
-            let prev = &chunks[last];
-            prev.end == c.start
-                && prev.compressed == c.compressed
-                && bytes.saturating_add(c.bytes) <= MERGE_TARGET_BYTES
-                && run.len() < MERGE_MOST_CHUNKS
-        });
-        if !(eligible && joins) {
-            if run.len() > 1 {
-                groups.push(std::mem::take(&mut run));
-            }
-            run.clear();
-            bytes = 0;
-        }
-        if eligible && c.bytes < MERGE_TARGET_BYTES {
-            run.push(i);
-            bytes += c.bytes;
-        }
-    }
-    if run.len() > 1 {
-        groups.push(run);
-    }
-    groups
-}
-
-fn merge(
-    cmd: &Command,
-    r: &Relation,
-    facts: &Facts,
-    older_than: Option<&Interval>,
-) -> Result<Plan, PlanError> {
-    let m = facts.merge.as_ref().ok_or_else(|| PlanError::NotRead {
-        part: Unread::Chunks,
-        object: r.shown(),
-    })?;
-    if m.dimensions > 1 {
-        return Err(PlanError::Dimensions {
-            object: r.shown(),
-            dimensions: m.dimensions,
-        });
-    }
-    let groups = merge_groups(&m.chunks);
-    if groups.is_empty() {
-        return Err(PlanError::NothingToDo(Nothing::NothingToMerge {
-            object: r.shown(),
-            older_than: older_than.map(|i| i.0.clone()),
-            target_bytes: MERGE_TARGET_BYTES,
-        }));
-    }
-    let vars = facts.vars();
-    let merged: usize = groups.iter().map(Vec::len).sum();
-    let bytes: i64 = groups.iter().flatten().map(|&i| m.chunks[i].bytes).sum();
-    let mut p = Plan::new(
-        cmd.to_string(),
-        format!(
-            "merge {merged} chunks of {} into {} ({} in all): {} chunks after, from {}",
-            r.shown(),
-            groups.len(),
-            crate::format::bytes(bytes),
-            m.chunks.len() - merged + groups.len(),
-            m.chunks.len()
-        ),
-        groups
-            .iter()
-            .flatten()
-            .map(|&i| m.chunks[i].object.shown())
-            .collect(),
-        if m.concurrently {
-            LOCKS_MERGE_CONCURRENTLY
-        } else {
-            LOCKS_MERGE
-        },
-    );
-    let file = if m.concurrently {
-        sql!("merge_chunks_concurrently.sql")
-    } else {
-        sql!("merge_chunks.sql")
-    };
-    let n = groups.len();
-    p.steps = groups
-        .iter()
-        .enumerate()
-        .map(|(k, g)| {
-            let first = &m.chunks[g[0]].object;
-            let last = &m.chunks[g[g.len() - 1]].object;
-            let oids: Vec<String> = g
-                .iter()
-                .map(|&i| m.chunks[i].object.oid.to_string())
-                .collect();
-            Step::new(
-                format!(
-                    "merge {} chunks, {} … {} ({} of {n})",
-                    g.len(),
-                    first.shown(),
-                    last.shown(),
-                    k + 1
-                ),
-                file,
-                &vars,
-                vec![Some(format!("{{{}}}", oids.join(",")))],
-            )
-        })
-        .collect();
-    let live = m.chunks.iter().filter(|c| c.live).count();
-    if live > 0 {
-        p.impact.push(format!(
-            "the chunk{} being written left as {}",
-            if live == 1 { "" } else { "s" },
-            if live == 1 { "it is" } else { "they are" }
-        ));
-    }
-    for bug in &m.known_bugs {
-        p.warnings.push(bug.clone());
-    }
-    p.irreversible = Some(
-        "merged chunks stay merged: split_chunk (2.20+, uncompressed chunks) cuts a chunk at one point in time, not back into the chunks that were; the data is unchanged".into(),
-    );
-    p.confirm = r.confirm_by_name();
-    Ok(p)
 }
 
 /// What compressing or decompressing the chosen chunks weighs and costs, what the default left
@@ -474,6 +419,7 @@ fn chunk_plan(
 
 #[cfg(test)]
 mod tests {
+    use super::super::merge::{merge_groups, MERGE_TARGET_BYTES};
     use super::super::refresh::refresh_estimate;
     use super::*;
 

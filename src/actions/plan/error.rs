@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::RelationKind;
 use crate::actions::columns::ColumnsError;
+use crate::actions::parse::Command;
 
 /// Why there is no plan for a command.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +76,8 @@ pub enum PlanError {
     CompressedChunks {
         object: String,
         chunks: i64,
-        escaped: String,
+        /// The command that decompresses them.
+        decompress: Box<Command>,
     },
     /// The compression settings asked for do not read or name no column of the table.
     Columns(ColumnsError),
@@ -229,10 +231,10 @@ impl fmt::Display for PlanError {
             CompressedChunks {
                 object,
                 chunks,
-                escaped,
+                decompress,
             } => write!(
                 f,
-                "this TimescaleDB keeps one set of compression settings for every chunk and refuses a change while {chunks} chunks of {object} are compressed: decompress {escaped} first, then set-compression, then compress it again"
+                "this TimescaleDB keeps one set of compression settings for every chunk and refuses a change while {chunks} chunks of {object} are compressed: {decompress} first, then set-compression, then compress it again"
             ),
             Columns(e) => e.fmt(f),
             ColumnsAsTheyAre(e) => write!(f, "the compression settings as they are: {e}"),

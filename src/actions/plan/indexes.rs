@@ -2,6 +2,80 @@
 
 use super::*;
 
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// What reindex and drop-index act on (I/O): the relation, its chunks' indexes, an index's
+/// definition.
+pub(super) async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    match cmd {
+        Command::Reindex { target } => {
+            let r = read::relation(
+                client,
+                caps,
+                target,
+                &[
+                    RelationKind::Index,
+                    RelationKind::HypertableIndex,
+                    RelationKind::Table,
+                    RelationKind::Hypertable,
+                ],
+            )
+            .await?;
+            match r.kind {
+                RelationKind::Hypertable => {
+                    f.items =
+                        read::targets(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name])
+                            .await?;
+                }
+                RelationKind::HypertableIndex => {
+                    let rows = client
+                        .query(crate::queries::INDEX_CHUNKS.as_str(), &[&r.schema, &r.name])
+                        .await
+                        .map_err(read::db)?;
+                    f.items = rows
+                        .iter()
+                        .map(|row| Object {
+                            oid: row.get("index_oid"),
+                            schema: row.get("index_schema"),
+                            name: row.get("index_name"),
+                        })
+                        .collect();
+                }
+                _ => {}
+            }
+            f.relation = Some(r);
+        }
+        Command::DropIndex { index } => {
+            let r = read::relation(
+                client,
+                caps,
+                index,
+                &[RelationKind::Index, RelationKind::HypertableIndex],
+            )
+            .await?;
+            if let Some(row) = client
+                .query_opt(sql!("index_facts.sql"), &[&r.schema, &r.name])
+                .await
+                .map_err(read::db)?
+            {
+                f.index_definition = row.get("definition");
+                f.index_backs_constraint = row.get("backs_constraint");
+            }
+            f.relation = Some(r);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The plan for one of reindex, drop-index.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let base = Plan::new;
@@ -32,7 +106,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 }
             };
             let mut p = base(
-                format!("reindex {}", r.shown()),
+                cmd.naming(r.object_name()).to_string(),
                 format!(
                     "rebuild the indexes of {} ({} statements, CONCURRENTLY)",
                     r.shown(),
@@ -65,7 +139,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 (sql!("drop_index.sql"), "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
             };
             let mut p = base(
-                format!("drop-index {}", r.shown()),
+                cmd.naming(r.object_name()).to_string(),
                 format!("drop index {}", r.shown()),
                 vec![r.shown()],
                 how,

@@ -2,6 +2,33 @@
 
 use super::*;
 
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// The job a job command names (I/O); a schedule as the server reads it.
+pub(super) async fn facts(
+    client: &Client,
+    _caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    match cmd {
+        Command::RunJob { job_id }
+        | Command::PauseJob { job_id }
+        | Command::ResumeJob { job_id } => {
+            f.job = read::job(client, *job_id).await?;
+        }
+        Command::SetSchedule { job_id, every } => {
+            read::check_interval(client, every, false).await?;
+            f.job = read::job(client, *job_id).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The plan for one of run-job, pause-job, resume-job, set-schedule.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     let base = Plan::new;
@@ -14,7 +41,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 .as_ref()
                 .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
             let mut p = base(
-                format!("run-job {job_id}"),
+                cmd.to_string(),
                 format!(
                     "run job {job_id} ({}) now, in hypertop's session, and wait for it",
                     job.proc_name
@@ -51,9 +78,8 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                     paused: pause,
                 });
             }
-            let verb = if pause { "pause-job" } else { "resume-job" };
             let mut p = base(
-                format!("{verb} {job_id}"),
+                cmd.to_string(),
                 format!(
                     "{} job {job_id} ({})",
                     if pause { "pause" } else { "resume" },
@@ -64,7 +90,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             );
             p.steps = vec![alter_job(
                 ts,
-                format!("{verb} {job_id}"),
+                cmd.to_string(),
                 *job_id,
                 None,
                 Some(!pause),
@@ -83,7 +109,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 .as_ref()
                 .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
             let mut p = base(
-                format!("set-schedule {job_id} '{}'", every.0),
+                cmd.to_string(),
                 format!(
                     "run job {job_id} every {} (was {})",
                     every.0, job.schedule_interval

@@ -1,6 +1,7 @@
-//! Command + facts read from the catalog → a plan. Pure: tested without a database. Object
-//! names reach SQL only as parameters (cast to regclass) or as always-quoted identifiers.
-//! One module per family of commands (`chunks`, `indexes`, `jobs`, `policies`); what they
+//! Command + facts read from the catalog → a plan. Object names reach SQL only as parameters
+//! (cast to regclass) or as always-quoted identifiers. One module per family of commands
+//! (`spec::Family`), each with its two hooks: `facts`, which reads what its commands act on
+//! (I/O, with `resolve`'s helpers), and `plan`, pure and tested without a database. What they
 //! share — the facts, job changes and their undo, impact — is here.
 
 use serde::{Deserialize, Serialize};
@@ -15,11 +16,13 @@ mod chunks;
 mod error;
 mod indexes;
 mod jobs;
+mod merge;
 mod policies;
 mod refresh;
 mod sessions;
 mod settings;
 
+pub use crate::command::spec::Family;
 pub use error::{Nothing, PlanError, Unread};
 pub use policies::PolicyKind;
 pub use refresh::{refresh_batches, refresh_window, RefreshWindow};
@@ -91,6 +94,11 @@ impl Relation {
 
     pub fn shown(&self) -> String {
         crate::format::qualified(&self.schema, &self.name)
+    }
+
+    /// Its name as a command writes it.
+    pub fn object_name(&self) -> parse::ObjectName {
+        parse::ObjectName::qualified(&self.schema, &self.name)
     }
 }
 
@@ -443,33 +451,37 @@ fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &'static str) -> Resu
 
 /// Builds the plan for `cmd` from what `resolve` read.
 pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    match cmd {
-        Command::Refresh { .. }
-        | Command::Compress { .. }
-        | Command::Decompress { .. }
-        | Command::CompressChunk { .. }
-        | Command::DecompressChunk { .. }
-        | Command::DropChunks { .. }
-        | Command::MergeChunks { .. }
-        | Command::Compact { .. } => chunks::plan(cmd, facts),
-        Command::Reindex { .. } | Command::DropIndex { .. } => indexes::plan(cmd, facts),
-        Command::RunJob { .. }
-        | Command::PauseJob { .. }
-        | Command::ResumeJob { .. }
-        | Command::SetSchedule { .. } => jobs::plan(cmd, facts),
-        Command::SetCompressAfter { .. }
-        | Command::SetRetention { .. }
-        | Command::RemoveCompressionPolicy { .. }
-        | Command::RemoveRetentionPolicy { .. }
-        | Command::SetRefreshPolicy { .. }
-        | Command::RemoveRefreshPolicy { .. } => policies::plan(cmd, facts),
-        Command::CancelBackend { .. } | Command::TerminateBackend { .. } => {
-            sessions::plan(cmd, facts)
-        }
-        Command::SetChunkInterval { .. } | Command::SetCompression { .. } => {
-            settings::plan(cmd, facts)
-        }
-        Command::History | Command::Rollback { .. } => Err(PlanError::FromJournal),
+    match cmd.family() {
+        Family::Refresh => refresh::plan(cmd, facts),
+        Family::Chunks => chunks::plan(cmd, facts),
+        Family::Merge => merge::plan(cmd, facts),
+        Family::Indexes => indexes::plan(cmd, facts),
+        Family::Jobs => jobs::plan(cmd, facts),
+        Family::Policies => policies::plan(cmd, facts),
+        Family::Sessions => sessions::plan(cmd, facts),
+        Family::Settings => settings::plan(cmd, facts),
+        Family::Journal => Err(PlanError::FromJournal),
+    }
+}
+
+/// Reads into `f` what `cmd` acts on (I/O), by its family's hook; its intervals become the
+/// server's reading of them.
+pub async fn read_facts(
+    client: &tokio_postgres::Client,
+    caps: &crate::capabilities::Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), super::resolve::ResolveError> {
+    match cmd.family() {
+        Family::Refresh => refresh::facts(client, caps, cmd, f).await,
+        Family::Chunks => chunks::facts(client, caps, cmd, f).await,
+        Family::Merge => merge::facts(client, caps, cmd, f).await,
+        Family::Indexes => indexes::facts(client, caps, cmd, f).await,
+        Family::Jobs => jobs::facts(client, caps, cmd, f).await,
+        Family::Policies => policies::facts(client, caps, cmd, f).await,
+        Family::Sessions => sessions::facts(client, caps, cmd, f).await,
+        Family::Settings => settings::facts(client, caps, cmd, f).await,
+        Family::Journal => Ok(()),
     }
 }
 

@@ -3,6 +3,88 @@
 
 use super::*;
 
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// The relation and its policy a policy command is about (I/O), and what the new threshold
+/// reaches.
+pub(super) async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    let policy = PolicyKind::of(cmd);
+    let compression = matches!(cmd, Command::SetCompressAfter { .. });
+    match cmd {
+        Command::SetCompressAfter {
+            hypertable: name,
+            after: i,
+        }
+        | Command::SetRetention {
+            relation: name,
+            after: i,
+        } => {
+            let kind = policy.unwrap_or(PolicyKind::Retention);
+            let r = read::relation(client, caps, name, kind.applies_to()).await?;
+            let integer = read::check_threshold(client, i, &r).await?;
+            f.integer_time = integer.is_some();
+            f.job = read::policy_job(client, &r, kind).await?;
+            if kind.applies_to().contains(&r.kind) {
+                let by_creation = f.job.as_ref().is_some_and(JobSettings::by_creation_time);
+                let mode = match (compression, by_creation) {
+                    (true, false) => "compress",
+                    (true, true) => "compress_created",
+                    (false, false) => "drop",
+                    (false, true) => "drop_created",
+                };
+                f.impact = Some(read::impact(client, &r, mode, i, integer, caps).await?);
+                // what the policy as it is drops (or compresses) at its next run anyway
+                let was = f.job.as_ref().filter(|_| !by_creation).and_then(|j| {
+                    j.config
+                        .as_ref()?
+                        .get(kind.threshold_key())?
+                        .as_str()
+                        .map(String::from)
+                });
+                if let Some(was) = was {
+                    let was = Interval(was);
+                    f.impact_now = Some(read::impact(client, &r, mode, &was, integer, caps).await?);
+                }
+            }
+            f.relation = Some(r);
+        }
+        Command::RemoveCompressionPolicy { hypertable: name }
+        | Command::RemoveRetentionPolicy { relation: name }
+        | Command::RemoveRefreshPolicy { cagg: name } => {
+            let kind = policy.unwrap_or(PolicyKind::Refresh);
+            let r = read::relation(client, caps, name, kind.applies_to()).await?;
+            // Its undo re-adds the policy with its threshold: a number on integer time.
+            f.integer_time = read::integer_now(client, &r).await?.is_some();
+            f.job = read::policy_job(client, &r, kind).await?;
+            f.relation = Some(r);
+        }
+        Command::SetRefreshPolicy {
+            cagg,
+            start_offset,
+            end_offset,
+            every,
+        } => {
+            for i in [start_offset, end_offset] {
+                read::check_interval(client, i, true).await?;
+            }
+            read::check_interval(client, every, false).await?;
+            let r = read::relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
+            f.job = read::policy_job(client, &r, PolicyKind::Refresh).await?;
+            f.relation = Some(r);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// The three kinds of policy job the palette manages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PolicyKind {
@@ -113,25 +195,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     }
 }
 
-/// The command as planned: with the object's resolved name.
-fn command_text(cmd: &Command, r: &Relation) -> String {
-    let object = parse::ObjectName {
-        schema: Some(r.schema.clone()),
-        name: r.name.clone(),
-    };
-    let mut resolved = cmd.clone();
-    match &mut resolved {
-        Command::SetCompressAfter { hypertable: o, .. }
-        | Command::RemoveCompressionPolicy { hypertable: o }
-        | Command::SetRetention { relation: o, .. }
-        | Command::RemoveRetentionPolicy { relation: o }
-        | Command::SetRefreshPolicy { cagg: o, .. }
-        | Command::RemoveRefreshPolicy { cagg: o } => *o = object,
-        _ => {}
-    }
-    resolved.to_string()
-}
-
 /// `remove-*-policy`: undone by re-adding it (if_not_exists: replaying an unfinished entry's
 /// undo is harmless) and giving the new job the old one's settings.
 fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
@@ -158,7 +221,7 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
             .collect(),
     );
     let mut p = Plan::new(
-        command_text(cmd, r),
+        cmd.naming(r.object_name()).to_string(),
         format!(
             "remove the {noun} policy (job {}) from {}",
             prev.job_id,
@@ -189,7 +252,7 @@ fn set_refresh(
     every: &Interval,
 ) -> Plan {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
-    let command = command_text(cmd, r);
+    let command = cmd.naming(r.object_name()).to_string();
     match &facts.job {
         Some(prev) => {
             let mut config = config_with(prev, "start_offset", &start_offset.0);
@@ -277,7 +340,7 @@ fn set_threshold(
     after: &Interval,
 ) -> Plan {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
-    let command = command_text(cmd, r);
+    let command = cmd.naming(r.object_name()).to_string();
     let key = kind.threshold_key();
     match &facts.job {
         Some(prev) => {

@@ -1,7 +1,38 @@
-//! A continuous aggregate's refresh: the window chosen so no bucket is left behind, its
-//! batches, and what it will read.
+//! A continuous aggregate's refresh: where it stands and what it reads, from the catalog (I/O);
+//! the window chosen so no bucket is left behind, its batches, and its plan (pure).
+
+use tokio_postgres::Client;
 
 use super::*;
+use crate::actions::parse::WindowBound;
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// What a refresh acts on (I/O): the aggregate, and where it stands.
+pub(super) async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    if let Command::Refresh { cagg, window } = cmd {
+        let r = read::relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
+        if r.kind == RelationKind::Cagg {
+            let facts = refresh_facts(client, caps, &r, window.as_ref()).await?;
+            f.integer_time = facts.integer_time;
+            f.refresh = Some(facts);
+        }
+        f.relation = Some(r);
+    }
+    Ok(())
+}
+
+/// The plan for a refresh.
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+    let r = relation(facts, "continuous aggregate")?;
+    expect_kind(r, &[RelationKind::Cagg], "continuous aggregate")?;
+    refresh(cmd, r, facts)
+}
 
 /// The window a refresh covers, why, and a hole a given window leaves below it.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,7 +152,17 @@ pub(super) fn bound(integer: bool, v: Option<i64>) -> (Option<String>, String) {
     }
 }
 
-pub(super) fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
+/// A window's end as the palette takes it: NULL, the integer, or the time.
+fn typed_bound(integer: bool, v: Option<i64>) -> WindowBound {
+    match (v, bound(integer, v).0) {
+        (None, _) => WindowBound::Open,
+        (Some(n), _) if integer => WindowBound::Int(n),
+        (Some(_), Some(t)) => WindowBound::Time(t),
+        (Some(n), None) => WindowBound::Int(n),
+    }
+}
+
+fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
     let f = facts.refresh.as_ref().ok_or_else(|| PlanError::NotRead {
         part: Unread::ContinuousAggregate,
         object: r.shown(),
@@ -190,16 +231,20 @@ pub(super) fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan
     ));
     p.impact.push(refresh_estimate(f, &w));
     if let Some((a, b)) = w.hole.filter(|_| f.gap_chunks > 0) {
+        let instead = Command::Refresh {
+            cagg: r.object_name(),
+            window: Some((
+                typed_bound(f.integer_time, Some(a)),
+                typed_bound(f.integer_time, w.to),
+            )),
+        };
         p.warnings.push(format!(
-            "this leaves [{}, {}) unmaterialized below the new watermark: {} chunk{} of {} hold data there that queries of the aggregate then no longer see; refresh from its watermark instead: refresh {} '{}' '{}'",
+            "this leaves [{}, {}) unmaterialized below the new watermark: {} chunk{} of {} hold data there that queries of the aggregate then no longer see; refresh from its watermark instead: {instead}",
             shown(Some(a)),
             shown(Some(b)),
             f.gap_chunks,
             if f.gap_chunks == 1 { "" } else { "s" },
             f.source,
-            crate::format::qualified_escaped(&r.schema, &r.name),
-            bound(f.integer_time, Some(a)).0.unwrap_or_default(),
-            bound(f.integer_time, w.to).0.unwrap_or_else(|| "NULL".into()),
         ));
         p.confirm = r.confirm_by_name();
         p.needs_force = true;
@@ -234,4 +279,155 @@ pub(super) fn refresh_estimate(f: &RefreshFacts, w: &RefreshWindow) -> String {
         }
         _ => "no basis for an estimate of its length: no refresh policy has run for it".into(),
     }
+}
+
+/// A continuous aggregate about to be refreshed ([`RefreshFacts`]): where it
+/// stands, its policy, and what the window the plan will choose reads of its source.
+async fn refresh_facts(
+    client: &Client,
+    caps: &Capabilities,
+    r: &Relation,
+    window: Option<&(WindowBound, WindowBound)>,
+) -> Result<RefreshFacts, ResolveError> {
+    use crate::model::caggs;
+    let all = caggs::fetch(client, caps, &mut Default::default())
+        .await
+        .map_err(read::db)?;
+    let c = all
+        .into_iter()
+        .find(|c| (c.schema.as_str(), c.name.as_str()) == (r.schema.as_str(), r.name.as_str()))
+        .ok_or_else(|| {
+            format!(
+                "{} is not a continuous aggregate this role can read",
+                r.shown()
+            )
+        })?;
+    let integer_time = !caggs::is_time_type(&c.time_type);
+    // a length as the time dimension counts it: µs, or the integer
+    let units = |text: &str| -> Option<i64> {
+        match integer_time {
+            true => text.trim().parse().ok(),
+            false => crate::format::interval_seconds(text).map(|s| (s * 1e6) as i64),
+        }
+    };
+    let now = match integer_time {
+        true => read::integer_now(client, r).await?.flatten(),
+        false => Some(
+            client
+                .query_one("SELECT (extract(epoch FROM now()) * 1000000)::int8", &[])
+                .await
+                .map_err(read::db)?
+                .get(0),
+        ),
+    };
+    let mut given = None;
+    if let Some((a, b)) = window {
+        let read = |w: &WindowBound| -> Result<Option<i64>, ResolveError> {
+            match w {
+                WindowBound::Open => Ok(None),
+                WindowBound::Int(n) if integer_time => Ok(Some(*n)),
+                WindowBound::Int(n) => Err(ResolveError::WindowNotTime {
+                    object: r.shown(),
+                    bound: *n,
+                }),
+                WindowBound::Time(t) if integer_time => Err(ResolveError::WindowNotInteger {
+                    object: r.shown(),
+                    bound: t.clone(),
+                }),
+                WindowBound::Time(_) => Ok(Some(0)),
+            }
+        };
+        let (mut from, mut to) = (read(a)?, read(b)?);
+        for (w, v) in [(a, &mut from), (b, &mut to)] {
+            if let WindowBound::Time(t) = w {
+                *v = Some(
+                    client
+                        .query_one(
+                            "SELECT (extract(epoch FROM $1::text::timestamptz) * 1000000)::int8",
+                            &[t],
+                        )
+                        .await
+                        .map_err(|e| format!("'{t}' is not a time: {}", read::db(e)))?
+                        .get(0),
+                );
+            }
+        }
+        given = Some((from, to));
+    }
+    let runs = match &c.refresh_policy {
+        Some(p) => client
+            .query_opt(sql!("refresh_runs.sql"), &[&p.job_id])
+            .await
+            .map_err(read::db)?
+            .map(|row| (row.get::<_, i64>("runs"), row.get::<_, f64>("mean_seconds"))),
+        None => None,
+    };
+    let interval: Option<i64> = client
+        .query_opt(
+            sql!("source_interval.sql"),
+            &[&c.hypertable_schema, &c.hypertable_name],
+        )
+        .await
+        .map_err(read::db)?
+        .and_then(|row| row.get("interval"));
+    let mut f = RefreshFacts {
+        integer_time,
+        now,
+        watermark: c.watermark.map(|w| match w {
+            caggs::Watermark::Time(t) => t.timestamp_micros(),
+            caggs::Watermark::Int(n) => n,
+        }),
+        policy: c.refresh_policy.as_ref().map(|p| {
+            (
+                p.start_offset.as_deref().and_then(units),
+                p.end_offset.as_deref().and_then(units),
+            )
+        }),
+        policy_runs: runs,
+        // a width in months has none fixed
+        bucket: c
+            .bucket_width
+            .as_deref()
+            .filter(|b| !b.contains("mon") && !b.contains("year"))
+            .and_then(units),
+        chunk_interval: interval,
+        given,
+        source: c.source(),
+        ..Default::default()
+    };
+    // where its data starts first, then what the chosen window reads
+    let reads = |from: Option<i64>, to: Option<i64>, floor: Option<i64>| {
+        let text = |v: Option<i64>| {
+            v.map(|v| match integer_time {
+                true => v.to_string(),
+                false => chrono::DateTime::from_timestamp_micros(v)
+                    .map_or_else(|| v.to_string(), |t| t.to_rfc3339()),
+            })
+        };
+        (text(from), text(to), text(floor))
+    };
+    let sql = read::reading(sql!("refresh_reads.sql"), caps);
+    let ask = |from, to, floor| {
+        let (a, b, fl) = reads(from, to, floor);
+        let sql = sql.clone();
+        let (hs, hn) = (c.hypertable_schema.clone(), c.hypertable_name.clone());
+        async move {
+            client
+                .query_one(
+                    sql.as_str(),
+                    &[&hs, &hn, &a, &b, &fl, &integer_time.to_string()],
+                )
+                .await
+        }
+    };
+    let first = ask(None, None, None).await.map_err(read::db)?;
+    f.data_start = first.get("data_start");
+    let w = refresh_window(&f);
+    let floor = w.hole.map(|(a, _)| a);
+    let row = ask(w.from, w.to, floor).await.map_err(read::db)?;
+    f.chunks = row.get("chunks");
+    f.rows = row.get("rows");
+    f.bytes = row.get("bytes");
+    f.gap_chunks = row.get("gap_chunks");
+    Ok(f)
 }

@@ -3,6 +3,43 @@
 
 use super::*;
 
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// The session a cancel or terminate is about, as pg_stat_activity shows it (I/O).
+pub(super) async fn facts(
+    client: &Client,
+    _caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    match cmd {
+        Command::CancelBackend { pid } | Command::TerminateBackend { pid } => {
+            let row = client
+                .query_opt(sql!("session.sql"), &[&pid.to_string()])
+                .await
+                .map_err(read::db)?;
+            f.session = row.map(|r| SessionFacts {
+                pid: r.get("pid"),
+                backend_type: r.get("backend_type"),
+                username: r.get("username"),
+                application: r.get("application"),
+                database: r.get("database"),
+                state: r.get("state"),
+                query: r.get("query"),
+                state_seconds: r.get("state_seconds"),
+                is_self: r.get("is_self"),
+                backend_start: r.get("backend_start"),
+                role_oid: r.get("role_oid"),
+            });
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Backend types a DBA may signal from here: clients, TimescaleDB's job workers (their type
 /// ends in `[job id]`), autovacuum and parallel workers. PostgreSQL's own processes, and
 /// TimescaleDB's launcher and schedulers (stopped with stop_background_workers()), are not.

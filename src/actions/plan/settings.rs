@@ -3,6 +3,92 @@
 
 use super::*;
 
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// The hypertable's time dimension or compression settings as they are (I/O).
+pub(super) async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    match cmd {
+        Command::SetChunkInterval {
+            hypertable,
+            interval,
+        } => {
+            let r = read::relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            if r.kind == RelationKind::Hypertable {
+                let row = client
+                    .query_opt(sql!("chunk_interval.sql"), &[&r.regclass()])
+                    .await
+                    .map_err(read::db)?
+                    .ok_or_else(|| format!("{} has no time dimension", r.shown()))?;
+                let integer_time: bool = row.get("integer_time");
+                let length: i64 = row.get("interval_length");
+                let newest: Option<i64> = row.get("newest_end");
+                let now = ChunkInterval {
+                    column: row.get("column_name"),
+                    integer_time,
+                    interval: match integer_time {
+                        true => length.to_string(),
+                        false => row.get("interval"),
+                    },
+                    newest_end: newest.map(|e| match integer_time {
+                        true => e.to_string(),
+                        false => chrono::DateTime::from_timestamp_micros(e)
+                            .map_or_else(|| e.to_string(), |t| t.to_rfc3339()),
+                    }),
+                };
+                if integer_time {
+                    match interval.integer() {
+                        Some(n) if n > 0 => {}
+                        _ => {
+                            return Err(format!(
+                                "{} has an integer time column: give a positive number in its units (e.g. 1000), not '{}'",
+                                r.shown(),
+                                interval.0
+                            )
+                            .into())
+                        }
+                    }
+                } else {
+                    read::check_interval(client, interval, false).await?;
+                }
+                f.integer_time = integer_time;
+                f.chunk_interval = Some(now);
+            }
+            f.relation = Some(r);
+        }
+        Command::SetCompression { hypertable, .. } => {
+            let r = read::relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            if r.kind == RelationKind::Hypertable {
+                let row = client
+                    .query_one(crate::queries::compression_now(caps), &[&r.regclass()])
+                    .await
+                    .map_err(read::db)?;
+                f.columns = read::columns(client, &r).await?;
+                f.compression = Some(CompressionNow {
+                    enabled: row.get("enabled"),
+                    segmentby: row.get("segmentby"),
+                    orderby: row.get("orderby"),
+                    compressed_chunks: row.get("compressed_chunks"),
+                    per_chunk: caps
+                        .timescaledb
+                        .as_ref()
+                        .is_some_and(|t| t.compression_settings),
+                });
+            }
+            f.relation = Some(r);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 const LOCKS_SETTINGS: &str = "the hypertable's rows in TimescaleDB's catalog (and, for compression settings, the hypertable briefly: ALTER TABLE)";
 
 /// The shortest and longest time chunk interval set-chunk-interval takes.
@@ -155,7 +241,10 @@ fn compression(
         return Err(PlanError::CompressedChunks {
             object: r.shown(),
             chunks: now.compressed_chunks,
-            escaped: crate::format::qualified_escaped(&r.schema, &r.name),
+            decompress: Box::new(Command::Decompress {
+                hypertable: r.object_name(),
+                newer_than: None,
+            }),
         });
     }
     let summary = match now.enabled {

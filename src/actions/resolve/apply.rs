@@ -23,7 +23,7 @@ pub async fn hierarchical(
 }
 
 /// A relation's columns, as its catalog names them.
-pub(super) async fn columns(client: &Client, r: &Relation) -> Result<Vec<String>, ResolveError> {
+pub(crate) async fn columns(client: &Client, r: &Relation) -> Result<Vec<String>, ResolveError> {
     Ok(client
         .query(sql!("columns.sql"), &[&r.regclass()])
         .await

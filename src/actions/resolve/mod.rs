@@ -1,14 +1,13 @@
-//! Reads what a command acts on: resolves names (an unqualified name must be unambiguous),
-//! checks intervals with the server, and captures the settings a change would overwrite.
+//! Reads what a command acts on: what every command needs (`facts`), and the helpers the
+//! families' `facts` hooks (`plan/<family>.rs`) read with — names resolved (an unqualified
+//! name must be unambiguous), intervals checked by the server, a policy's job, what a
+//! threshold reaches — capturing the settings a change would overwrite.
 
 use tokio_postgres::{Client, Row};
 
 use super::{quote_ident, render, Object};
-use crate::actions::parse::{Command, Interval, ObjectName, WindowBound};
-use crate::actions::plan::{
-    ChunkInterval, CompressionNow, Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind,
-    SessionFacts,
-};
+use crate::actions::parse::{Command, Interval, ObjectName};
+use crate::actions::plan::{Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
 use crate::queries;
@@ -17,6 +16,7 @@ mod apply;
 mod facts;
 mod refresh;
 
+pub(crate) use apply::columns;
 pub use apply::{apply_facts, hierarchical};
 pub use facts::facts;
 pub use refresh::normalize_intervals;
@@ -106,7 +106,7 @@ impl From<String> for ResolveError {
     }
 }
 
-fn db(e: tokio_postgres::Error) -> ResolveError {
+pub(crate) fn db(e: tokio_postgres::Error) -> ResolveError {
     let text = describe_error(&e);
     if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
         ResolveError::LockTimeout(text)
@@ -172,7 +172,7 @@ pub async fn relation(
 /// A read of the resolve's with its fragments and names filled in: TimescaleDB's schema
 /// (`{ts}`) and its chunk statistics function (`{chunk_stats}`: the columnstore's name from
 /// 2.18, where chunk_compression_stats is deprecated).
-fn reading(template: &str, caps: &Capabilities) -> String {
+pub(crate) fn reading(template: &str, caps: &Capabilities) -> String {
     let columnstore = caps.timescaledb.as_ref().is_some_and(|t| t.columnstore);
     render(
         &crate::queries::action(template),
@@ -236,7 +236,7 @@ async fn meant(client: &Client, name: &ObjectName) -> String {
 /// negative): a zero or negative retention, threshold or schedule is never what was meant.
 /// `i` becomes the server's own reading (`7days` → `7 days`, `'36 hours'` → `36:00:00`), so
 /// the preview shows what PostgreSQL and TimescaleDB will store.
-async fn check_interval(
+pub(crate) async fn check_interval(
     client: &Client,
     i: &mut Interval,
     zero_allowed: bool,
@@ -269,7 +269,10 @@ async fn check_interval(
 
 /// Where `r`'s threshold is a number: its time column is an integer. Then the "now" to count it
 /// back from, when monitoring may read one (see `model::integer_now`).
-async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>>, ResolveError> {
+pub(crate) async fn integer_now(
+    client: &Client,
+    r: &Relation,
+) -> Result<Option<Option<i64>>, ResolveError> {
     let row = client
         .query_opt(sql!("integer_time.sql"), &[&r.regclass()])
         .await
@@ -292,7 +295,7 @@ async fn integer_now(client: &Client, r: &Relation) -> Result<Option<Option<i64>
 
 /// A threshold on `r`: a positive number in its units when its time column is an integer (then
 /// its "now", when known), an interval as [`check_interval`] takes it otherwise.
-async fn check_threshold(
+pub(crate) async fn check_threshold(
     client: &Client,
     i: &mut Interval,
     r: &Relation,
@@ -319,7 +322,7 @@ async fn check_threshold(
 /// would touch on `r`.
 /// `integer`: the relation's time is an integer (the threshold a number), with its "now" when
 /// known (see [`check_threshold`]).
-async fn impact(
+pub(crate) async fn impact(
     client: &Client,
     r: &Relation,
     mode: &str,
@@ -364,7 +367,7 @@ fn job_settings(r: &Row) -> Result<JobSettings, ResolveError> {
     })
 }
 
-async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, ResolveError> {
+pub(crate) async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, ResolveError> {
     first_job(client, sql!("job.sql"), &[&id.to_string()]).await
 }
 
@@ -379,7 +382,7 @@ async fn first_job(
 }
 
 /// The relation's policy job of `kind`, if it has one.
-async fn policy_job(
+pub(crate) async fn policy_job(
     client: &Client,
     r: &Relation,
     kind: PolicyKind,
@@ -389,7 +392,7 @@ async fn policy_job(
 }
 
 /// Objects as rows of `oid`, `schema`, `name`.
-async fn targets(
+pub(crate) async fn targets(
     client: &Client,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
@@ -408,9 +411,9 @@ async fn targets(
 
 /// A chunk bound's parameters for the chunk queries: `interval` on time, else the `amount` and
 /// the integer `now` it counts back from; none without a bound.
-type BoundParams = (Option<String>, Option<String>, Option<String>);
+pub(crate) type BoundParams = (Option<String>, Option<String>, Option<String>);
 
-fn bound_params(
+pub(crate) fn bound_params(
     bound: Option<&Interval>,
     integer: Option<Option<i64>>,
     r: &Relation,
@@ -430,7 +433,12 @@ fn bound_params(
 }
 
 /// Refuses a command the server cannot run (`has` false): `what`, and what this database has.
-fn needs(caps: &Capabilities, has: bool, what: &str, instead: &str) -> Result<(), ResolveError> {
+pub(crate) fn needs(
+    caps: &Capabilities,
+    has: bool,
+    what: &str,
+    instead: &str,
+) -> Result<(), ResolveError> {
     if has {
         return Ok(());
     }

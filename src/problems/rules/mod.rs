@@ -8,6 +8,7 @@ use super::{
     fold, scheduler_down_reason, Found, Inputs, Problem, ProblemKind, Put, Severity, Subject,
     Thresholds, BLOCKED_FOR,
 };
+use crate::command::parse::{Command, ObjectName, WindowBound};
 use crate::format;
 use crate::model::activity::Session;
 use crate::model::indexes::Category;
@@ -425,10 +426,13 @@ fn cagg_holes(input: &Inputs, _limits: &Thresholds, _now: DateTime<Utc>, out: &m
 fn holes(input: &Inputs, c: &crate::model::caggs::Cagg, out: &mut Found) {
     let integer = !crate::model::caggs::is_time_type(&c.time_type);
     // µs since the epoch (or the integer) as the palette takes a bound, and as people read it
-    let bound = |v: i64| -> (String, String) {
+    let bound = |v: i64| -> (WindowBound, String) {
         match (integer, DateTime::from_timestamp_micros(v)) {
-            (false, Some(t)) => (format!("'{}'", t.to_rfc3339()), format::timestamp(t, true)),
-            _ => (v.to_string(), v.to_string()),
+            (false, Some(t)) => (
+                WindowBound::Time(t.to_rfc3339()),
+                format::timestamp(t, true),
+            ),
+            _ => (WindowBound::Int(v), v.to_string()),
         }
     };
     let retained_from = input
@@ -465,12 +469,11 @@ fn holes(input: &Inputs, c: &crate::model::caggs::Cagg, out: &mut Found) {
             action: None,
             starved: false,
         };
-        p.action = Some(format!(
-            "refresh {} {} {}",
-            format::qualified_escaped(&c.schema, &c.name),
-            bound(h.from - h.chunk_len).0,
-            bound(fill_to).0
-        ));
+        let refresh = Command::Refresh {
+            cagg: ObjectName::qualified(&c.schema, &c.name),
+            window: Some((bound(h.from - h.chunk_len).0, bound(fill_to).0)),
+        };
+        p.action = Some(refresh.to_string());
         out.put(p);
     }
 }

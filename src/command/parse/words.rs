@@ -324,13 +324,15 @@ pub(super) fn no_more(args: &[Token], n: usize, usage: &str) -> Result<(), Parse
     }
 }
 
-/// `segmentby=device orderby='"ts" DESC'`: each setting once, at least one. A value is the
-/// rest of its word or the literal after `=`; an empty one (`segmentby=''`) means none.
+/// `segmentby=device orderby='"ts" DESC'`: each of `keys` once, in any order, at least one. A
+/// value is the rest of its word or the literal after `=`; an empty one (`segmentby=''`) means
+/// none. The values come back in the order of `keys`.
 pub(super) fn compression_settings(
     args: &[Token],
+    keys: &[&'static str],
     usage: &str,
-) -> Result<(Option<String>, Option<String>), ParseError> {
-    let mut settings: [(&str, Option<String>); 2] = [("segmentby", None), ("orderby", None)];
+) -> Result<Vec<Option<String>>, ParseError> {
+    let mut settings: Vec<(&str, Option<String>)> = keys.iter().map(|k| (*k, None)).collect();
     let mut rest = args.iter();
     while let Some(token) = rest.next() {
         let Token::Word(word) = token else {
@@ -371,11 +373,10 @@ pub(super) fn compression_settings(
         }
         slot.1 = Some(value.trim().to_string());
     }
-    let [(_, segmentby), (_, orderby)] = settings;
-    if segmentby.is_none() && orderby.is_none() {
+    if settings.iter().all(|(_, v)| v.is_none()) {
         return Err(ParseError::NoSettings {
             usage: usage.to_string(),
         });
     }
-    Ok((segmentby, orderby))
+    Ok(settings.into_iter().map(|(_, v)| v).collect())
 }

@@ -1,0 +1,297 @@
+//! Merge-chunks and compact: chunks of a hypertable rewritten in place — what they act on,
+//! read from the catalog (I/O), and their plans (pure).
+
+use super::*;
+
+use tokio_postgres::Client;
+
+use crate::actions::resolve::{self as read, ResolveError};
+use crate::capabilities::Capabilities;
+
+/// What merge-chunks and compact act on (I/O): the hypertable's chunks along its time, or its
+/// compressed chunks out of order.
+pub(super) async fn facts(
+    client: &Client,
+    caps: &Capabilities,
+    cmd: &mut Command,
+    f: &mut Facts,
+) -> Result<(), ResolveError> {
+    match cmd {
+        Command::MergeChunks {
+            hypertable: name,
+            older_than,
+        } => {
+            let ts = caps.timescaledb.as_ref();
+            read::needs(
+                caps,
+                ts.is_some_and(|t| t.merge_chunks),
+                "merge-chunks needs TimescaleDB's merge_chunks (2.18 or later)",
+                "",
+            )?;
+            let r = read::relation(client, caps, name, &[RelationKind::Hypertable]).await?;
+            let integer = match older_than.as_mut() {
+                Some(i) => read::check_threshold(client, i, &r).await?,
+                None => None,
+            };
+            let (interval, amount, now) = read::bound_params(older_than.as_ref(), integer, &r)?;
+            let sql = read::reading(sql!("merge_candidates.sql"), caps);
+            let rows = client
+                .query(
+                    sql.as_str(),
+                    &[&r.schema, &r.name, &interval, &amount, &now],
+                )
+                .await
+                .map_err(read::db)?;
+            let mut merge = MergeFacts {
+                concurrently: ts.is_some_and(|t| t.merge_chunks_concurrently),
+                known_bugs: ts
+                    .map(|t| crate::releases::known_bugs(&t.version))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|b| b.area == crate::releases::BugArea::Merging)
+                    .map(|b| {
+                        format!(
+                            "TimescaleDB {} has a known bug here: {} (#{}, fixed in {}): upgrade first",
+                            ts.map(|t| t.version.as_str()).unwrap_or_default(),
+                            b.what,
+                            b.pull,
+                            crate::releases::shown(b.fixed)
+                        )
+                    })
+                    .collect(),
+                ..Default::default()
+            };
+            for row in &rows {
+                merge.dimensions = row.get("dimensions");
+                merge.chunks.push(MergeCandidate {
+                    object: Object {
+                        oid: row.get("oid"),
+                        schema: row.get("schema"),
+                        name: row.get("name"),
+                    },
+                    start: row.get("start_key"),
+                    end: row.get("end_key"),
+                    compressed: row.get("is_compressed"),
+                    selected: row.get("selected"),
+                    live: row.get("live"),
+                    bytes: row.get::<_, Option<i64>>("bytes").unwrap_or(0),
+                });
+            }
+            f.merge = Some(merge);
+            f.relation = Some(r);
+        }
+        Command::Compact { hypertable: name } => {
+            read::needs(
+                caps,
+                caps.timescaledb.as_ref().is_some_and(|t| t.compact_chunk),
+                "compact needs TimescaleDB's compact_chunk (2.29 or later)",
+                &format!(
+                    " ({} compresses such chunks again instead)",
+                    Command::Compress {
+                        hypertable: name.clone(),
+                        older_than: None
+                    }
+                ),
+            )?;
+            let r = read::relation(client, caps, name, &[RelationKind::Hypertable]).await?;
+            f.items = read::targets(
+                client,
+                sql!("compact_candidates.sql"),
+                &[&r.schema, &r.name],
+            )
+            .await?;
+            f.relation = Some(r);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The plan for merge-chunks or compact.
+pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+    let base = Plan::new;
+    let vars = facts.vars();
+    let plan = match cmd {
+        Command::MergeChunks { older_than, .. } => {
+            let r = relation(facts, "hypertable")?;
+            expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
+            merge(cmd, r, facts, older_than.as_ref())?
+        }
+        Command::Compact { .. } => {
+            let r = relation(facts, "hypertable")?;
+            expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
+            if facts.items.is_empty() {
+                return Err(PlanError::NothingToDo(Nothing::NothingToCompact {
+                    object: r.shown(),
+                }));
+            }
+            let n = facts.items.len();
+            let mut p = base(
+                cmd.to_string(),
+                format!(
+                    "compact {n} chunk{} of {}: each one's compressed batches (written out of order, as direct compress writes them) rewritten in order",
+                    if n == 1 { "" } else { "s" },
+                    r.shown()
+                ),
+                facts.items.iter().map(Object::shown).collect(),
+                LOCKS_COMPACT,
+            );
+            p.steps = facts
+                .items
+                .iter()
+                .map(|c| {
+                    Step::new(
+                        format!("compact {}", c.shown()),
+                        sql!("compact_chunk.sql"),
+                        &vars,
+                        vec![c.param()],
+                    )
+                })
+                .collect();
+            p.irreversible =
+                Some("compaction keeps the same rows, in order; there is nothing to undo".into());
+            p
+        }
+        other => {
+            return Err(PlanError::NotPlannedHere {
+                command: other.name(),
+            })
+        }
+    };
+    Ok(plan)
+}
+
+/// Chunks merged into one at most: the merged chunk stays one a query can skip.
+pub const MERGE_TARGET_BYTES: i64 = 256 << 20;
+/// And at most this many chunks into one.
+pub const MERGE_MOST_CHUNKS: usize = 32;
+
+/// The groups merge-chunks makes (pure): runs of chunks next to each other in time, in the
+/// bound and not being written, alike compressed or not, each up to [`MERGE_TARGET_BYTES`] and
+/// [`MERGE_MOST_CHUNKS`]; a run of one is left alone. Indexes into `chunks` (oldest first).
+pub fn merge_groups(chunks: &[MergeCandidate]) -> Vec<Vec<usize>> {
+    let mut groups = Vec::new();
+    let mut run: Vec<usize> = Vec::new();
+    let mut bytes = 0i64;
+    for (i, c) in chunks.iter().enumerate() {
+        let eligible = c.selected && !c.live;
+        let joins = run.last().is_some_and(|&last| {
+            let prev = &chunks[last];
+            prev.end == c.start
+                && prev.compressed == c.compressed
+                && bytes.saturating_add(c.bytes) <= MERGE_TARGET_BYTES
+                && run.len() < MERGE_MOST_CHUNKS
+        });
+        if !(eligible && joins) {
+            if run.len() > 1 {
+                groups.push(std::mem::take(&mut run));
+            }
+            run.clear();
+            bytes = 0;
+        }
+        if eligible && c.bytes < MERGE_TARGET_BYTES {
+            run.push(i);
+            bytes += c.bytes;
+        }
+    }
+    if run.len() > 1 {
+        groups.push(run);
+    }
+    groups
+}
+
+fn merge(
+    cmd: &Command,
+    r: &Relation,
+    facts: &Facts,
+    older_than: Option<&Interval>,
+) -> Result<Plan, PlanError> {
+    let m = facts.merge.as_ref().ok_or_else(|| PlanError::NotRead {
+        part: Unread::Chunks,
+        object: r.shown(),
+    })?;
+    if m.dimensions > 1 {
+        return Err(PlanError::Dimensions {
+            object: r.shown(),
+            dimensions: m.dimensions,
+        });
+    }
+    let groups = merge_groups(&m.chunks);
+    if groups.is_empty() {
+        return Err(PlanError::NothingToDo(Nothing::NothingToMerge {
+            object: r.shown(),
+            older_than: older_than.map(|i| i.0.clone()),
+            target_bytes: MERGE_TARGET_BYTES,
+        }));
+    }
+    let vars = facts.vars();
+    let merged: usize = groups.iter().map(Vec::len).sum();
+    let bytes: i64 = groups.iter().flatten().map(|&i| m.chunks[i].bytes).sum();
+    let mut p = Plan::new(
+        cmd.to_string(),
+        format!(
+            "merge {merged} chunks of {} into {} ({} in all): {} chunks after, from {}",
+            r.shown(),
+            groups.len(),
+            crate::format::bytes(bytes),
+            m.chunks.len() - merged + groups.len(),
+            m.chunks.len()
+        ),
+        groups
+            .iter()
+            .flatten()
+            .map(|&i| m.chunks[i].object.shown())
+            .collect(),
+        if m.concurrently {
+            LOCKS_MERGE_CONCURRENTLY
+        } else {
+            LOCKS_MERGE
+        },
+    );
+    let file = if m.concurrently {
+        sql!("merge_chunks_concurrently.sql")
+    } else {
+        sql!("merge_chunks.sql")
+    };
+    let n = groups.len();
+    p.steps = groups
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            let first = &m.chunks[g[0]].object;
+            let last = &m.chunks[g[g.len() - 1]].object;
+            let oids: Vec<String> = g
+                .iter()
+                .map(|&i| m.chunks[i].object.oid.to_string())
+                .collect();
+            Step::new(
+                format!(
+                    "merge {} chunks, {} … {} ({} of {n})",
+                    g.len(),
+                    first.shown(),
+                    last.shown(),
+                    k + 1
+                ),
+                file,
+                &vars,
+                vec![Some(format!("{{{}}}", oids.join(",")))],
+            )
+        })
+        .collect();
+    let live = m.chunks.iter().filter(|c| c.live).count();
+    if live > 0 {
+        p.impact.push(format!(
+            "the chunk{} being written left as {}",
+            if live == 1 { "" } else { "s" },
+            if live == 1 { "it is" } else { "they are" }
+        ));
+    }
+    for bug in &m.known_bugs {
+        p.warnings.push(bug.clone());
+    }
+    p.irreversible = Some(
+        "merged chunks stay merged: split_chunk (2.20+, uncompressed chunks) cuts a chunk at one point in time, not back into the chunks that were; the data is unchanged".into(),
+    );
+    p.confirm = r.confirm_by_name();
+    Ok(p)
+}
