@@ -309,11 +309,26 @@ impl Executor {
                     Effect::Plan(i, action) => self.plan(fleet, i, action),
                     Effect::History(i) => {
                         let state = &fleet.members[i].state;
+                        let recording = self.readers[i]
+                            .target
+                            .recording
+                            .as_ref()
+                            .and_then(|(p, _)| crate::recording::store::Store::open(p).ok())
+                            .flatten();
                         let lines = match self.origin(fleet, i) {
                             Some(o) => self
                                 .journal
                                 .history(&o)
-                                .map(|e| crate::actions::journal::format_history(&e, state.utc))
+                                .map(|e| {
+                                    let lines =
+                                        crate::actions::journal::format_history(&e, state.utc);
+                                    match &recording {
+                                        Some(r) => crate::actions::seen::interleaved(
+                                            &e, lines, r, state.utc,
+                                        ),
+                                        None => lines,
+                                    }
+                                })
                                 .map_err(HistoryError::Journal),
                             None => Err(HistoryError::NotConnected),
                         };

@@ -306,6 +306,8 @@ impl History {
             self.note(Series::WorstLag, seconds(at), worst);
         }
         self.note(Series::CaggsRead, now * 60, 1.0);
+        // a number read is kept at its read's second (the history keeps a minute's last)
+        let read_at = seconds(at);
         let mut kept = std::mem::take(&mut self.caggs);
         for c in caggs {
             let key: Box<str> = crate::format::qualified(&c.schema, &c.name).into();
@@ -315,7 +317,7 @@ impl History {
                     if let Some(last) = c.last_success {
                         self.note(
                             Series::CaggLastSuccess(key.clone()),
-                            now * 60,
+                            read_at,
                             seconds_of(last),
                         );
                     }
@@ -334,7 +336,7 @@ impl History {
             trend.refreshes.add(now, 0.0); // read: none seen, rather than not known
             if let Some(lag) = c.lag_seconds {
                 trend.lag.put(now, lag);
-                self.note(Series::CaggLag(key.clone()), now * 60, lag);
+                self.note(Series::CaggLag(key.clone()), read_at, lag);
             }
             // to the second: a restored trend knows its last refresh to the second
             if c.last_success.is_some()
@@ -347,7 +349,7 @@ impl History {
                 if let Some(last) = c.last_success {
                     self.note(
                         Series::CaggLastSuccess(key.clone()),
-                        now * 60,
+                        read_at,
                         seconds_of(last),
                     );
                 }
@@ -385,7 +387,7 @@ impl History {
             let bytes = h.total_bytes as f64;
             // recorded when it changes: a restore carries a size forward through the reads
             if self.recording && series.latest() != Some(bytes) {
-                self.note(Series::HypertableBytes(key.clone()), now * 60, bytes);
+                self.note(Series::HypertableBytes(key.clone()), seconds(at), bytes);
             }
             series.put(now, bytes);
             self.hypertable_bytes.insert(key, series);

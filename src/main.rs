@@ -450,10 +450,8 @@ fn snapshot_at(
     let now = chrono::Utc::now();
     let at =
         hypertop::recording::when::parse(at, now, &chrono::Local).map_err(|e| e.to_string())?;
-    let dir = hypertop::recording::place::record_dir()
+    let path = hypertop::recording::place::file_for(&resolved)
         .ok_or("no home directory: set XDG_STATE_HOME or HOME")?;
-    let (host, port, dbname) = (resolved.host(), resolved.port(), resolved.dbname());
-    let path = hypertop::recording::place::file_in(&dir, host, port, dbname);
     // as `snapshot`: the terminal's width on a terminal, nothing cut into a file or a pipe
     let width = width.unwrap_or_else(|| {
         ratatui::crossterm::terminal::size()

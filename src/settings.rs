@@ -35,8 +35,7 @@ impl Settings {
         &self,
         r: &crate::conninfo::Resolved,
     ) -> Option<(std::path::PathBuf, crate::recording::bounds::Bounds)> {
-        let dir = crate::recording::place::record_dir()?;
-        let path = crate::recording::place::file_in(&dir, r.host(), r.port(), r.dbname());
+        let path = crate::recording::place::file_for(r)?;
         let mut bounds = crate::recording::bounds::Bounds::default();
         if let Some(age) = self.record_max_age {
             bounds = bounds.with_max_age(age);

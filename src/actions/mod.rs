@@ -23,6 +23,7 @@ pub mod plan;
 pub mod resolve;
 pub mod rollback;
 pub mod runner;
+pub mod seen;
 pub mod state;
 
 /// The command language, spoken by the advisors too: its table and parser.

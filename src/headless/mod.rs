@@ -92,7 +92,14 @@ pub async fn history(ctx: &Context<'_>) -> u8 {
                     ctx.journal.path.display()
                 ));
             }
-            for line in journal::format_history(&read, ctx.utc) {
+            let mut lines = journal::format_history(&read, ctx.utc);
+            // what the recording saw of each action's object, where this database is recorded
+            let recording = crate::recording::place::file_for(ctx.connector.resolved())
+                .and_then(|p| crate::recording::store::Store::open(&p).ok().flatten());
+            if let Some(store) = recording {
+                lines = crate::actions::seen::interleaved(&read, lines, &store, ctx.utc);
+            }
+            for line in lines {
                 println!("{line}");
             }
             0

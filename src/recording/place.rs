@@ -11,6 +11,11 @@ pub fn record_dir() -> Option<PathBuf> {
     crate::paths::state_dir().map(|d| d.join("record"))
 }
 
+/// The recording of the target `r` (None without a home directory).
+pub fn file_for(r: &crate::conninfo::Resolved) -> Option<PathBuf> {
+    Some(file_in(&record_dir()?, r.host(), r.port(), r.dbname()))
+}
+
 /// The file of the database `dbname` at `host`:`port` in `dir` (pure).
 pub fn file_in(dir: &Path, host: &str, port: &str, dbname: &str) -> PathBuf {
     let part = |s: &str| -> String {

@@ -114,6 +114,48 @@ impl Store {
         Ok(out)
     }
 
+    /// The sample of `series` at `at` or last before it (seconds since 1970).
+    pub fn sample_at_or_before(
+        &self,
+        series: &Series,
+        at: u32,
+    ) -> Result<Option<Sample>, RecordError> {
+        self.one_sample(
+            series,
+            "SELECT p.at_s, p.value FROM sample p JOIN series s ON s.id = p.series
+              WHERE s.key = ?1 AND p.at_s <= ?2 ORDER BY p.at_s DESC LIMIT 1",
+            at,
+        )
+    }
+
+    /// The first sample of `series` after `at`.
+    pub fn sample_after(&self, series: &Series, at: u32) -> Result<Option<Sample>, RecordError> {
+        self.one_sample(
+            series,
+            "SELECT p.at_s, p.value FROM sample p JOIN series s ON s.id = p.series
+              WHERE s.key = ?1 AND p.at_s > ?2 ORDER BY p.at_s LIMIT 1",
+            at,
+        )
+    }
+
+    fn one_sample(
+        &self,
+        series: &Series,
+        sql: &str,
+        at: u32,
+    ) -> Result<Option<Sample>, RecordError> {
+        self.conn
+            .query_row(sql, params![series.key(), at], |r| {
+                Ok(Sample {
+                    series: series.clone(),
+                    at: r.get(0)?,
+                    value: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(err(&self.path, "cannot read a sample"))
+    }
+
     /// How many samples are kept.
     pub fn sample_count(&self) -> Result<i64, RecordError> {
         self.conn

@@ -367,3 +367,53 @@ fn record_keeps_the_samples_a_console_starts_from() {
     assert_eq!(recorded, vec![failing as f64]);
     assert!(failing > 0, "the scenario plants a failing job");
 }
+
+/// `history` says what each journaled action did to what the recording saw: a refresh's lag
+/// before it and after, as recorded.
+#[test]
+fn history_shows_what_the_recording_saw_around_an_action() {
+    use hypertop::history::Series;
+    use hypertop::recording::store::Store;
+    let (_engine, conninfo, state) = recorded_once();
+    let journal = state.path().join("journal.jsonl");
+    let journal = journal.to_str().unwrap();
+    let refresh = "refresh scn.metrics_hourly '2024-01-01' '2024-01-08'";
+    // samples are kept by the second: the action starts after the first read's, and the
+    // second read's is after the action's end
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&hypertop(
+        &["run", refresh, "--yes", "--journal", journal, &conninfo],
+        state.path(),
+    ));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ok(&hypertop(&["record", "--once", &conninfo], state.path()));
+    let out = ok(&hypertop(
+        &["history", "--utc", "--journal", journal, &conninfo],
+        state.path(),
+    ));
+    let store = Store::open(&recording_in(state.path())).unwrap().unwrap();
+    let lag = Series::CaggLag(hypertop::format::qualified("scn", "metrics_hourly").into());
+    let lags: Vec<f64> = store
+        .samples_since(0)
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.series == lag)
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(lags.len(), 2, "{lags:?}");
+    assert_ne!(lags[0], lags[1], "the refresh moved the watermark");
+    let lines: Vec<&str> = out.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(refresh))
+        .unwrap_or_else(|| panic!("{out}"));
+    let seen = lines.get(at + 1).copied().unwrap_or_default();
+    assert!(seen.trim_start().starts_with("recorded: lag "), "{out}");
+    for (value, around) in [(lags[0], " at "), (lags[1], "→ ")] {
+        let shown = hypertop::format::seconds(value);
+        assert!(
+            seen.contains(&shown) && seen.contains(around),
+            "{shown}: {out}"
+        );
+    }
+}
