@@ -93,7 +93,7 @@ pub struct Cagg {
     #[serde(skip)]
     pub mat_id: i32,
     /// Ranges below its watermark with source data and no bucket (see [`super::holes`]).
-    pub holes: Vec<super::holes::Hole>,
+    pub holes: Vec<Hole>,
 }
 
 impl Cagg {
@@ -258,6 +258,20 @@ pub async fn fetch_matviews(
             })
         })
         .await
+}
+
+/// A hole (see [`super::holes`]): a range below the watermark with source data and no bucket, in TimescaleDB's internal units
+/// (µs since the epoch, or the integer): the source chunks that end in it, merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Hole {
+    pub from: i64,
+    pub to: i64,
+    /// Source chunks with no bucket.
+    pub chunks: i64,
+    /// One source chunk's length: a refresh to fill it starts and ends that much outside, so a
+    /// bucket that straddles its edges is refreshed whole.
+    #[serde(skip)]
+    pub chunk_len: i64,
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage
 use super::retention::{self, PartitionedTable};
 use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
 use super::statements::Statements;
-use super::structure::{definitions_version, Cache, Fingerprint, IdMap, IdSet, Periodic};
+use super::structure::{definitions_version, Cached, Fingerprint, IdMap, IdSet, Periodic};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
 use super::{array, collect_rows, each_row, Payload, ReadError};
 use crate::capabilities::Capabilities;
@@ -115,6 +115,20 @@ pub struct CatalogStructure {
     pub settings: IdMap<i32, CompressionColumns>,
 }
 
+/// What the catalog pass keeps between its refreshes on one connection.
+#[derive(Debug, Default)]
+pub struct KeptCatalog {
+    pub structure: Cached<CatalogStructure>,
+    pub sizes: SizeKeeper,
+    /// Segmentby statistics (the advisor's), read every few minutes.
+    pub segments: Periodic<compression::Segments>,
+    /// The relations' rows as the catalog defines them (`queries/tables.sql`), kept while
+    /// `queries/definitions_version.sql` says the same.
+    pub listed: Cached<tables::ListedRelations>,
+    /// How many indexes' counters the last catalog read took in.
+    pub indexes_counted: usize,
+}
+
 impl CatalogStructure {
     /// The listing's parameters (`queries/listed_indexes.sql`): every listed table's oid, and
     /// its hypertable's id (none for an ordinary table).
@@ -125,32 +139,32 @@ impl CatalogStructure {
     }
 }
 
-/// Reads the catalog pass, keeping its statements and the catalog's structure in `cache`. A
+/// Reads the catalog pass, keeping its statements in `statements` and the catalog's structure in
+/// `kept`. A
 /// `helper` session, for a one-shot read, reads the relations' layout, half of the files, the
 /// index numbers and the segment statistics.
 pub async fn fetch(
     client: &Client,
     helper: Option<&Client>,
     caps: &Capabilities,
-    cache: &mut Cache,
+    statements: &mut Statements,
+    kept: &mut KeptCatalog,
+    one_shot: bool,
 ) -> Result<Catalog, Error> {
-    let Cache {
-        statements,
-        catalog,
+    let KeptCatalog {
+        structure: catalog,
         sizes,
         segments,
-        one_shot,
         listed: kept_rows,
         indexes_counted,
-        ..
-    } = cache;
+    } = kept;
     let sessions = Sessions {
         main: client,
         helper,
         may_stat_files: caps.may_stat_files,
     };
     if caps.timescaledb.is_none() {
-        return fetch_plain(sessions, statements, sizes, *one_shot).await;
+        return fetch_plain(sessions, statements, sizes, one_shot).await;
     }
     let [tables_sql, version_sql] = queries::tables(caps);
     let [list_sql, tables_sql, version_sql, times_sql, runs_sql, usage_sql, status_sql, sizes_sql] =
@@ -177,14 +191,13 @@ pub async fn fetch(
     // answers in the making (50,500 chunks' shapes, ranges and index candidates, 6 MB) were
     // held beside the table rows and the index counters at the first read's heap peak.
     // The server runs one session's statements one after another either way.
-    let first = !*one_shot && catalog.read_from().is_none();
+    let first = !one_shot && catalog.read_from().is_none();
     // The relations' rows as the catalog defines them, read again only when it changed (a
     // one-shot read keeps nothing: it reads them), completed with what moves with time.
-    let one_shot_read = *one_shot;
     let rows = async {
         let (nows, version) = try_join!(
             super::integer_now::read(client, &list_sql),
-            definitions_version(client, &version_sql, one_shot_read),
+            definitions_version(client, &version_sql, one_shot),
         )?;
         let relations = kept_rows
             .get_or_read(version, || async {

@@ -11,21 +11,7 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use super::caggs::Cagg;
-
-/// A range below the watermark with source data and no bucket, in TimescaleDB's internal units
-/// (µs since the epoch, or the integer): the source chunks that end in it, merged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Hole {
-    pub from: i64,
-    pub to: i64,
-    /// Source chunks with no bucket.
-    pub chunks: i64,
-    /// One source chunk's length: a refresh to fill it starts and ends that much outside, so a
-    /// bucket that straddles its edges is refreshed whole.
-    #[serde(skip)]
-    pub chunk_len: i64,
-}
+use super::caggs::{Cagg, Hole};
 
 /// What was probed of each aggregate (by its materialization hypertable's id).
 #[derive(Debug, Clone, Default)]

@@ -50,7 +50,6 @@ use tokio_postgres::{Client, Row};
 use crate::capabilities::Capabilities;
 
 pub use error::ReadError;
-pub use structure::Cache;
 pub use summary::Summary;
 
 /// Each kind of query the UI polls; one in-flight query per kind.
@@ -164,6 +163,28 @@ pub fn no_timescaledb(caps: &Capabilities) -> String {
     }
 }
 
+/// What a query kind keeps between its refreshes on one connection (one per poller task; a new
+/// connection starts with none): its prepared statements and, for the catalog pass, the
+/// catalog's structure. Kept here, beside the one read that uses it whole.
+#[derive(Debug, Default)]
+pub struct Cache {
+    pub statements: statements::Statements,
+    /// The catalog pass's structure, sizes and statistics.
+    pub catalog: catalog::KeptCatalog,
+    /// Statement texts already read (the Statements tab's).
+    pub texts: statement_stats::Texts,
+    /// The jobs as they are defined (`queries/jobs.sql`), kept while
+    /// `queries/definitions_version.sql` says the same.
+    pub jobs: structure::Cached<Vec<std::sync::Arc<jobs::JobDefinition>>>,
+    /// What the hole probes of the continuous aggregates found, and up to where.
+    pub holes: holes::Probed,
+    /// TimescaleDB's package and catalog versions, read again when the installed one changes.
+    pub versions: summary::KeptVersions,
+    /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
+    /// would be compared with them, and every relation is measured.
+    pub one_shot: bool,
+}
+
 /// Runs the query behind `kind` (with `target` for drill-downs) once, reading the catalog's
 /// structure afresh and keeping nothing: what a one-shot read (`snapshot`, `check`) does.
 pub async fn fetch(
@@ -196,9 +217,17 @@ pub async fn fetch_with(
             (QueryKind::Summary, _) => Payload::Summary(
                 Summary::fetch_keeping(client, &mut cache.statements, &mut cache.versions).await?,
             ),
-            (QueryKind::Catalog, _) => {
-                Payload::Catalog(catalog::fetch(client, helper, caps, cache).await?)
-            }
+            (QueryKind::Catalog, _) => Payload::Catalog(
+                catalog::fetch(
+                    client,
+                    helper,
+                    caps,
+                    &mut cache.statements,
+                    &mut cache.catalog,
+                    cache.one_shot,
+                )
+                .await?,
+            ),
             (QueryKind::Chunks, Some(t)) => Payload::Chunks(
                 t.clone(),
                 hypertables::fetch_chunks(client, caps, t, &mut cache.statements).await?,
