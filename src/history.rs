@@ -18,6 +18,7 @@ use crate::model::hypertables::Hypertable;
 use crate::model::jobs::Job;
 use crate::model::structure::IdMap;
 use crate::model::summary::Summary;
+use crate::model::{Latest, Section};
 
 /// Samples one pulse series keeps at most: an hour of reads at the default 2 s refresh.
 pub const PULSE_SAMPLES: usize = 1800;
@@ -265,6 +266,37 @@ pub struct History {
 }
 
 impl History {
+    /// Records the series it keeps from the datasets a read just gave a value (`fresh`).
+    pub fn record(&mut self, latest: &Latest, fresh: &[Section], at: DateTime<Utc>) {
+        let read = |s: Section| fresh.contains(&s);
+        if let Some(s) = latest.summary.value().filter(|_| read(Section::Summary)) {
+            self.summary(s);
+        }
+        if let Some(h) = latest
+            .hypertables
+            .value()
+            .filter(|_| read(Section::Hypertables))
+        {
+            self.hypertables(h, at);
+        }
+        if let Some(&b) = latest
+            .database_bytes
+            .value()
+            .filter(|_| read(Section::DatabaseSize))
+        {
+            self.database_size(b, at);
+        }
+        if let Some(j) = latest.jobs.value().filter(|_| read(Section::Jobs)) {
+            self.jobs(j, at);
+        }
+        if let Some(c) = latest.caggs.value().filter(|_| read(Section::Caggs)) {
+            self.caggs(c, at);
+        }
+        if let Some(a) = latest.activity.value().filter(|_| read(Section::Activity)) {
+            self.activity(a, at);
+        }
+    }
+
     pub fn summary(&mut self, s: &Summary) {
         let Some(count) = s.rows_inserted else {
             return;

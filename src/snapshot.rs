@@ -146,18 +146,12 @@ pub async fn collect_once(
     .await
 }
 
-/// The JSON document's sections, each with the dataset it writes.
-const SECTIONS: [(&str, Section); 9] = [
-    ("server", Section::Summary),
-    ("hypertables", Section::Hypertables),
-    ("compression", Section::Compression),
-    ("retention", Section::Retention),
-    ("indexes", Section::Indexes),
-    ("jobs", Section::Jobs),
-    ("caggs", Section::Caggs),
-    ("activity", Section::Activity),
-    ("statements", Section::Statements),
-];
+/// The JSON document's sections, each with the dataset it writes (the table's `document`).
+fn sections() -> impl Iterator<Item = (&'static str, Section)> {
+    Section::ALL
+        .iter()
+        .filter_map(|&s| s.row().document.map(|name| (name, s)))
+}
 
 /// Why a section is not shown: it cannot be read here, or its read failed.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -221,8 +215,7 @@ impl Snapshot {
     /// Sections that could not be read, and why.
     pub fn unavailable(&self) -> BTreeMap<&'static str, String> {
         let d = &self.data;
-        SECTIONS
-            .into_iter()
+        sections()
             .filter_map(|(name, section)| {
                 let status = d.status(section);
                 let why = match (name, status) {
@@ -498,9 +491,7 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     let real_unreadable: Vec<_> = unreadable
         .iter()
         .filter(|(name, _)| {
-            ts || !SECTIONS
-                .iter()
-                .any(|(n, section)| n == *name && section.needs_timescaledb())
+            ts || !sections().any(|(n, section)| n == **name && section.needs_timescaledb())
         })
         .collect();
     let max_lag = d

@@ -187,7 +187,7 @@ impl Exposition {
             let up = match status {
                 crate::store::Status::Ready => 1.0,
                 crate::store::Status::Failed(..) => 0.0,
-                _ => continue,
+                crate::store::Status::Loading | crate::store::Status::Unavailable(_) => continue,
             };
             self.gauge(
                 "hypertop_section_up",

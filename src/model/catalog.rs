@@ -14,11 +14,12 @@ use tokio_postgres::{Client, Error};
 use super::compression;
 use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage};
 use super::retention::{self, PartitionedTable};
+use super::rows::{array, collect_rows, each_row};
 use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
 use super::statements::Statements;
 use super::structure::{definitions_version, Cached, Fingerprint, IdMap, IdSet, Periodic};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
-use super::{array, collect_rows, each_row, Payload, ReadError};
+use super::{Payload, ReadError};
 use crate::capabilities::Capabilities;
 use crate::queries;
 

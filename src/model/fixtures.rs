@@ -14,7 +14,8 @@ use super::hypertables::{Hypertable, HypertableDefinition};
 use super::indexes::{Index, IndexUsage, ListedIndex};
 use super::jobs::Job;
 use super::retention::{Retention, RetentionDefinition};
-use super::{Bound, Payload, QueryKind, Summary};
+use super::rows::Bound;
+use super::{Payload, QueryKind, Summary};
 use crate::capabilities::{Capabilities, TimescaleFeatures};
 
 pub fn t(s: &str) -> DateTime<Utc> {

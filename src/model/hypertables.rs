@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use super::names::Name;
+use super::rows::Bound;
 use super::statements::Statements;
-use super::{relation, Bound, Subject};
+use super::{relation, Subject};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -90,7 +91,7 @@ pub async fn fetch_chunks(
         super::integer_now::with_statement(client, statements, queries::chunks(caps)).await?;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&schema, &name, &nows.ids, &nows.nows];
-    super::collect_rows(client, &chunks, &params, |r| {
+    super::rows::collect_rows(client, &chunks, &params, |r| {
         Ok(Chunk {
             schema: r.try_get("schema")?,
             name: r.try_get("name")?,

@@ -265,14 +265,14 @@ pub async fn fetch(
     let definitions = kept
         .get_or_read(version, || async {
             let mut names = Interner::default();
-            super::collect_rows(client, &definitions, &[], |r| {
+            super::rows::collect_rows(client, &definitions, &[], |r| {
                 JobDefinition::from_row(r, &mut names).map(Arc::new)
             })
             .await
         })
         .await?;
     let (mut merge, mut names) = (Merge::new(definitions), Interner::default());
-    super::each_row(client, &states, &[], |r| {
+    super::rows::each_row(client, &states, &[], |r| {
         let (id, state) = JobState::from_row(r, &mut names)?;
         merge.add(id, state);
         Ok(())

@@ -42,7 +42,7 @@ impl Statements {
         each: impl FnMut(&Row) -> Result<T, Error>,
     ) -> Result<Vec<T>, Error> {
         let [statement] = self.get(client, [sql]).await?;
-        super::collect_rows(client, &statement, &[], each).await
+        super::rows::collect_rows(client, &statement, &[], each).await
     }
 
     /// Runs `sql`, which takes no parameters and returns one row, prepared.

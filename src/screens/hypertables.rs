@@ -68,10 +68,11 @@ impl Screen for Hypertables {
     }
 
     fn drill_picture(&self, payload: &Payload) -> Option<Picture> {
-        match payload {
-            Payload::Chunks(_, chunks) => pictures::chunks(chunks),
-            _ => None,
-        }
+        // this screen's drill-down; any other payload has no picture here
+        let Payload::Chunks(_, chunks) = payload else {
+            return None;
+        };
+        pictures::chunks(chunks)
     }
 
     fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {

@@ -96,10 +96,11 @@ impl Screen for Jobs {
     }
 
     fn drill_picture(&self, payload: &Payload) -> Option<Picture> {
-        match payload {
-            Payload::JobRuns(_, runs) => pictures::job_runs(runs, false),
-            _ => None,
-        }
+        // this screen's drill-down; any other payload has no picture here
+        let Payload::JobRuns(_, runs) = payload else {
+            return None;
+        };
+        pictures::job_runs(runs, false)
     }
 
     /// The selected job's runs, in its detail pane.
@@ -108,10 +109,11 @@ impl Screen for Jobs {
     }
 
     fn preview_picture(&self, payload: &Payload) -> Option<Picture> {
-        match payload {
-            Payload::JobRuns(_, runs) => pictures::job_runs(runs, true),
-            _ => None,
-        }
+        // this screen's drill-down; any other payload has no picture here
+        let Payload::JobRuns(_, runs) = payload else {
+            return None;
+        };
+        pictures::job_runs(runs, true)
     }
 
     fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {

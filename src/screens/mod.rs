@@ -296,7 +296,12 @@ pub fn drill_title(kind: QueryKind, target: &Subject) -> String {
         QueryKind::IndexChunks => format!("Chunk indexes of {what}"),
         QueryKind::JobRuns => format!("History of {what}"),
         QueryKind::Plan => format!("Generic plan of {what}"),
-        _ => what,
+        QueryKind::Summary
+        | QueryKind::Catalog
+        | QueryKind::Jobs
+        | QueryKind::Caggs
+        | QueryKind::Activity
+        | QueryKind::Statements => what,
     }
 }
 
@@ -457,7 +462,20 @@ pub fn empty_drill(kind: QueryKind, subject: &crate::model::Subject, data: &Data
             "No chunk has a copy of {} yet: chunks made from now on will (the Indexes tab).",
             crate::format::qualified(schema, name)
         ),
-        _ => "Nothing here.".into(),
+        // A drill-down on another kind of subject, or a kind that is no drill-down.
+        (
+            QueryKind::JobRuns
+            | QueryKind::Chunks
+            | QueryKind::IndexChunks
+            | QueryKind::Plan
+            | QueryKind::Summary
+            | QueryKind::Catalog
+            | QueryKind::Jobs
+            | QueryKind::Caggs
+            | QueryKind::Activity
+            | QueryKind::Statements,
+            _,
+        ) => "Nothing here.".into(),
     }
 }
 

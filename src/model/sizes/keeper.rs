@@ -243,7 +243,7 @@ async fn list_files(
     mut each: impl FnMut(FileSize),
 ) -> Result<(), Error> {
     let params: [&(dyn ToSql + Sync); 2] = [&part, &parts];
-    super::super::each_row(client, queries::RELATION_FILES, &params, |r| {
+    super::super::rows::each_row(client, queries::RELATION_FILES, &params, |r| {
         let names: Vec<&str> = r
             .try_get::<_, Option<Vec<&str>>>("names")?
             .unwrap_or_default();

@@ -24,7 +24,7 @@ use futures_util::TryStreamExt;
 use tokio_postgres::types::{FromSql, ToSql, Type};
 use tokio_postgres::{Client, Error};
 
-use super::array;
+use super::rows::array;
 use super::structure::{Cached, Fingerprint, SortedIds};
 use crate::queries;
 
@@ -66,7 +66,7 @@ impl RelationVersions {
         let mut relations = Vec::new();
         // the other columns, the same in every row; none (no row) measures everything
         let mut rest = Rest::default();
-        super::each_row(client, sql, &[&slice], |r| {
+        super::rows::each_row(client, sql, &[&slice], |r| {
             if relations.capacity() == 0 {
                 // room asked for, not required: the slices grow it otherwise
                 let total: i32 = r.try_get("total")?;

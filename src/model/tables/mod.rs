@@ -12,9 +12,9 @@ use super::compression::{Compression, CompressionDefinition};
 use super::hypertables::{Hypertable, HypertableDefinition};
 use super::names::{Interner, Name};
 use super::retention::{Retention, RetentionDefinition};
+use super::rows::{array, Bound};
 use super::sizes::{Sizes, TableBytes};
 use super::structure::IdMap;
-use super::{array, Bound};
 
 mod listed;
 
