@@ -220,7 +220,7 @@ mod layering {
 
     /// The paths a file names after `prefix` (`crate::`, `super::`), each as its first
     /// segments: `super::{a, b::C}` names `a` and `b`.
-    fn named_after<'a>(code: &'a str, prefix: &str) -> Vec<(usize, String)> {
+    fn named_after(code: &str, prefix: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         for (i, _) in code.match_indices(prefix) {
             // `super::super::x` is seen once, from its first `super::`

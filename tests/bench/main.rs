@@ -1998,7 +1998,7 @@ fn keys_part(list: &str) {
                 .unwrap()
                 .get(0);
             let mut answers = Vec::new();
-            for kind in hypertop::store::READS {
+            for kind in hypertop::model::QueryKind::everything() {
                 let payload = hypertop::model::fetch(kind, None, client, &caps)
                     .await
                     .unwrap();

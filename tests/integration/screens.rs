@@ -1391,7 +1391,7 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         assert!(r.scheduled);
         assert_eq!(r.overdue_chunks, Some(older_than("m", "30 days")));
         assert!(r.overdue_chunks > Some(0), "{r:?}");
-        let version = kept.listed.read_from();
+        let version = kept.catalog.listed.read_from();
         assert!(version.is_some());
 
         // the job ran (its statistics written as a run leaves them): shown at the next
@@ -1417,7 +1417,7 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         assert_eq!(r.last_run, Some(time("2024-03-06T02:00:00Z")));
         assert_eq!(r.last_run_status.as_deref(), Some("Failed"));
         assert_eq!(r.next_start, Some(time("2030-01-01T00:00:00Z")));
-        assert_eq!(kept.listed.read_from(), version, "nothing the rows say changed");
+        assert_eq!(kept.catalog.listed.read_from(), version, "nothing the rows say changed");
 
         // each change, read at the refresh right after its commit
         psql(
@@ -1465,9 +1465,9 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         assert!(retention(&t, "m2").is_none());
         let names: Vec<&str> = t.hypertables.iter().map(|h| &*h.name).collect();
         assert_eq!(names, ["m2", "n"]);
-        let version = kept.listed.read_from();
+        let version = kept.catalog.listed.read_from();
         let again = read(&mut kept).await;
-        assert_eq!(kept.listed.read_from(), version);
+        assert_eq!(kept.catalog.listed.read_from(), version);
         // as a fresh read says
         assert_eq!(again, tables(&s).await);
     })
