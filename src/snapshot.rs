@@ -20,7 +20,7 @@ use crate::model::Summary;
 use crate::problems::{self, Thresholds};
 use crate::queries;
 use crate::screens::{Ctx, Tab, TableRow};
-use crate::store::{Dataset, Section, Status};
+use crate::store::{Dataset, Section, Standing};
 
 /// A screen's table for text output: its columns and rows.
 pub type TextTable = (Vec<Column>, Vec<TableRow>);
@@ -170,11 +170,11 @@ impl std::fmt::Display for Unread<'_> {
 }
 
 /// Why a section with `status` is not shown, when it is not.
-fn unshown(status: Status<'_>) -> Option<Unread<'_>> {
+fn unshown(status: Standing<'_>) -> Option<Unread<'_>> {
     match status {
-        Status::Unavailable(why) => Some(Unread::Unavailable(why)),
-        Status::Failed(e, _) => Some(Unread::Failed(e)),
-        Status::Loading | Status::Ready => None,
+        Standing::Unavailable(why) => Some(Unread::Unavailable(why)),
+        Standing::Failed(e, _) => Some(Unread::Failed(e)),
+        Standing::Loading | Standing::Ready => None,
     }
 }
 
@@ -226,9 +226,9 @@ impl Snapshot {
                     ("caggs", _) if d.matviews.value().is_some() => {
                         "TimescaleDB is not installed: see `materialized_views`".to_string()
                     }
-                    (_, Status::Unavailable(why)) => why.to_string(),
-                    (_, Status::Failed(e, _)) => e.to_string(),
-                    (_, Status::Loading | Status::Ready) => return None,
+                    (_, Standing::Unavailable(why)) => why.to_string(),
+                    (_, Standing::Failed(e, _)) => e.to_string(),
+                    (_, Standing::Loading | Standing::Ready) => return None,
                 };
                 Some((name, why))
             })

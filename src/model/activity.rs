@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use super::statements::Statements;
+use super::statements::Prepared;
 use crate::queries;
 
 /// One server process, as `pg_stat_activity` shows it to this role.
@@ -108,7 +108,7 @@ pub fn tree_order(sessions: &[Session]) -> Vec<(usize, usize)> {
 
 pub async fn fetch(
     client: &Client,
-    statements: &mut Statements,
+    statements: &mut Prepared,
 ) -> Result<Vec<Session>, tokio_postgres::Error> {
     statements
         .collect(client, queries::ACTIVITY, |r| {

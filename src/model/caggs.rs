@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use super::statements::Statements;
+use super::statements::Prepared;
 use super::structure::IdMap;
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -137,7 +137,7 @@ impl Cagg {
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
-    statements: &mut Statements,
+    statements: &mut Prepared,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
     // Until a read finds one, a look whether there is any first (prepared, as the rest):
     // afterwards caggs.sql is kept and run (an empty answer then costs no more than the look).
@@ -244,7 +244,7 @@ pub struct MatView {
 
 pub async fn fetch_matviews(
     client: &Client,
-    statements: &mut Statements,
+    statements: &mut Prepared,
 ) -> Result<Vec<MatView>, tokio_postgres::Error> {
     statements
         .collect(client, queries::MATVIEWS.as_str(), |r| {

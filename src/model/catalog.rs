@@ -16,7 +16,7 @@ use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage
 use super::retention::{self, PartitionedTable};
 use super::rows::{array, collect_rows, each_row};
 use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
-use super::statements::Statements;
+use super::statements::Prepared;
 use super::structure::{definitions_version, Cached, Fingerprint, IdMap, IdSet, Periodic};
 use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
 use super::{Payload, ReadError};
@@ -27,7 +27,7 @@ use crate::queries;
 /// without the privilege, a timeout on one query) leaves the others shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
-    pub relations: Part<Relations>,
+    pub relations: Part<RelationRows>,
     pub indexes: Part<Vec<Index>>,
     /// Every relation of the database on disk, all forks.
     pub database_bytes: Part<i64>,
@@ -46,7 +46,7 @@ pub enum Parts {
 
 /// The relations the pass is about besides indexes.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Relations {
+pub enum RelationRows {
     /// TimescaleDB: the Hypertables, Compression and Retention tabs' rows.
     Hypertables(Tables),
     /// Plain PostgreSQL: partitioned tables stand in for retention.
@@ -57,12 +57,12 @@ impl Catalog {
     /// Each dataset's payload; a part that failed is marked so.
     pub fn into_payloads(self) -> Vec<Payload> {
         let mut out = match self.relations {
-            Ok(Relations::Hypertables(t)) => vec![
+            Ok(RelationRows::Hypertables(t)) => vec![
                 Payload::Hypertables(t.hypertables),
                 Payload::Compression(t.compression),
                 Payload::Retention(t.retention),
             ],
-            Ok(Relations::Partitions(p)) => vec![Payload::Partitions(p)],
+            Ok(RelationRows::Partitions(p)) => vec![Payload::Partitions(p)],
             Err(e) => vec![Payload::Failed(Parts::Relations, e)],
         };
         out.push(match self.indexes {
@@ -79,7 +79,7 @@ impl Catalog {
     /// The parts, each read or failed on its own; when every one failed, the read failed (the
     /// first error: a lost connection fails them all, and the caller must see it as such).
     fn of(
-        relations: Result<Relations, Error>,
+        relations: Result<RelationRows, Error>,
         indexes: Result<Vec<Index>, Error>,
         database_bytes: Result<i64, Error>,
     ) -> Result<Catalog, Error> {
@@ -148,7 +148,7 @@ pub async fn fetch(
     client: &Client,
     helper: Option<&Client>,
     caps: &Capabilities,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     kept: &mut KeptCatalog,
     one_shot: bool,
 ) -> Result<Catalog, Error> {
@@ -303,7 +303,7 @@ pub async fn fetch(
             let key = (c.schema.clone(), c.name.clone());
             c.segments = segments.and_then(|s| s.get(&key)).cloned();
         }
-        Ok(Relations::Hypertables(tables))
+        Ok(RelationRows::Hypertables(tables))
     })();
     Catalog::of(relations, indexes, Ok(sizes.database()))
 }
@@ -343,7 +343,7 @@ async fn read_segments<'a>(
 /// sums) and the database's size.
 async fn fetch_plain(
     sessions: Sessions<'_>,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     sizes: &mut SizeKeeper,
     one_shot: bool,
 ) -> Result<Catalog, Error> {
@@ -368,7 +368,7 @@ async fn fetch_plain(
     let (partitions, indexes) = join!(client.query(&partitions, &[]), client.query(&indexes, &[]));
     Catalog::of(
         partitions.and_then(|rows| {
-            Ok(Relations::Partitions(retention::partitions_from_rows(
+            Ok(RelationRows::Partitions(retention::partitions_from_rows(
                 &rows, &sizes,
             )?))
         }),
@@ -384,7 +384,7 @@ async fn fetch_plain(
 async fn read_structure(
     client: &Client,
     caps: &Capabilities,
-    statements: &mut Statements,
+    statements: &mut Prepared,
 ) -> Result<CatalogStructure, Error> {
     let (settings_of, settings_by_oid) = queries::compression_settings(caps);
     let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql, settings_sql, invalid_sql] =
@@ -489,7 +489,7 @@ async fn read_structure(
 /// differently is matched by column names.
 async fn map_fully(
     client: &Client,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     unsettled: &[HypertableOid],
     chunks: &ChunkStructure,
     renumbered: &IdSet<u32>,

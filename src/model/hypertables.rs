@@ -7,8 +7,8 @@ use tokio_postgres::Client;
 
 use super::names::Name;
 use super::rows::Bound;
-use super::statements::Statements;
-use super::{relation, Subject};
+use super::statements::Prepared;
+use super::{relation, DrillTarget};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -83,8 +83,8 @@ pub struct Chunk {
 pub async fn fetch_chunks(
     client: &Client,
     caps: &Capabilities,
-    hypertable: &Subject,
-    statements: &mut Statements,
+    hypertable: &DrillTarget,
+    statements: &mut Prepared,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
     let (chunks, nows) =

@@ -6,9 +6,9 @@ use tokio_postgres::{Client, Row};
 
 use super::names::Interner;
 use super::sizes::Sizes;
-use super::statements::Statements;
+use super::statements::Prepared;
 use super::structure::IdSet;
-use super::{relation, Subject};
+use super::{relation, DrillTarget};
 use crate::queries;
 
 /// Fewer scans than this since the statistics were reset makes an index LOW.
@@ -524,8 +524,8 @@ pub struct ChunkIndex {
 
 pub async fn fetch_chunks(
     client: &Client,
-    index: &Subject,
-    statements: &mut Statements,
+    index: &DrillTarget,
+    statements: &mut Prepared,
 ) -> Result<Vec<ChunkIndex>, tokio_postgres::Error> {
     let (schema, name) = relation(index);
     let [sql] = statements
@@ -547,7 +547,7 @@ pub async fn fetch_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sizes::Relations;
+    use crate::model::sizes::RelationSlots;
 
     fn ix(name: &str, keys: &str, scans: i64, unique: bool) -> Index {
         let listed = ListedIndex {
@@ -700,7 +700,7 @@ mod tests {
             2,
         );
         let chunk_indexes = [(11, 10), (41, 40), (12, 10), (99, 40), (13, 10), (31, 30)];
-        let relations = Relations::of(
+        let relations = RelationSlots::of(
             [
                 (10, 100),
                 (20, 100),

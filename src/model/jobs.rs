@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::{Client, Row};
 
 use super::names::{Interner, Name};
-use super::statements::Statements;
+use super::statements::Prepared;
 use super::structure::{definitions_version, Cached};
-use super::Subject;
+use super::DrillTarget;
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -253,7 +253,7 @@ impl<'a> Merge<'a> {
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     kept: &mut Cached<Vec<Arc<JobDefinition>>>,
     one_shot: bool,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
@@ -299,10 +299,10 @@ pub struct JobRun {
 pub async fn fetch_runs(
     client: &Client,
     caps: &Capabilities,
-    job: &Subject,
-    statements: &mut Statements,
+    job: &DrillTarget,
+    statements: &mut Prepared,
 ) -> Result<Vec<JobRun>, tokio_postgres::Error> {
-    let Subject::Job(id) = job else {
+    let DrillTarget::Job(id) = job else {
         return Ok(Vec::new());
     };
     let [runs] = statements.get(client, [queries::job_runs(caps)]).await?;

@@ -61,7 +61,7 @@ use crate::capabilities::Capabilities;
 
 pub use error::ReadError;
 pub use rows::Bound;
-pub use state::{DataState, Status};
+pub use state::{DataState, Standing};
 pub use summary::Summary;
 
 /// Each kind of query the UI polls; one in-flight query per kind.
@@ -89,7 +89,7 @@ pub enum QueryKind {
 pub struct KindRow {
     /// It can be read without the TimescaleDB extension.
     pub without_timescaledb: bool,
-    /// It is read for a selected row (a [`Subject`]) on request, and fills no dataset.
+    /// It is read for a selected row (a [`DrillTarget`]) on request, and fills no dataset.
     pub drill_down: bool,
     /// A read of everything (`snapshot`, `check`, the exporter) reads it.
     pub everything: bool,
@@ -171,7 +171,7 @@ impl QueryKind {
 
 /// The object a drill-down query is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Subject {
+pub enum DrillTarget {
     /// A relation by schema and name (hypertable, index).
     Relation {
         schema: names::Name,
@@ -192,7 +192,7 @@ pub enum Payload {
     /// What a `Catalog` read returns; `Catalog::into_payloads` gives each dataset's payload.
     Catalog(catalog::Catalog),
     Hypertables(Vec<hypertables::Hypertable>),
-    Chunks(Subject, Vec<hypertables::Chunk>),
+    Chunks(DrillTarget, Vec<hypertables::Chunk>),
     Compression(Vec<compression::Compression>),
     Retention(Vec<retention::Retention>),
     Partitions(Vec<retention::PartitionedTable>),
@@ -201,14 +201,14 @@ pub enum Payload {
     DatabaseSize(i64),
     /// A part of a catalog pass that could not be read while the rest was, and why.
     Failed(catalog::Parts, ReadError),
-    IndexChunks(Subject, Vec<indexes::ChunkIndex>),
+    IndexChunks(DrillTarget, Vec<indexes::ChunkIndex>),
     Jobs(Vec<jobs::Job>),
-    JobRuns(Subject, Vec<jobs::JobRun>),
+    JobRuns(DrillTarget, Vec<jobs::JobRun>),
     Caggs(Vec<caggs::Cagg>),
     MatViews(Vec<caggs::MatView>),
     Activity(Vec<activity::Session>),
     Statements(statement_stats::Statements),
-    Plan(Subject, plan::GenericPlan),
+    Plan(DrillTarget, plan::GenericPlan),
     /// The screen cannot be read here (e.g. no TimescaleDB), and why.
     Unavailable(String),
 }
@@ -375,7 +375,7 @@ impl Latest {
     }
 
     /// How a dataset stands.
-    pub fn status(&self, section: Section) -> Status<'_> {
+    pub fn status(&self, section: Section) -> Standing<'_> {
         match section {
             Section::Summary => self.summary.status(),
             Section::Hypertables => self.hypertables.status(),
@@ -529,7 +529,7 @@ pub fn no_timescaledb(caps: &Capabilities) -> String {
 /// catalog's structure. Kept here, beside the one read that uses it whole.
 #[derive(Debug, Default)]
 pub struct Cache {
-    pub statements: statements::Statements,
+    pub statements: statements::Prepared,
     /// The catalog pass's structure, sizes and statistics.
     pub catalog: catalog::KeptCatalog,
     /// Statement texts already read (the Statements tab's).
@@ -550,7 +550,7 @@ pub struct Cache {
 /// structure afresh and keeping nothing: what a one-shot read (`snapshot`, `check`) does.
 pub async fn fetch(
     kind: QueryKind,
-    target: Option<&Subject>,
+    target: Option<&DrillTarget>,
     client: &Client,
     caps: &Capabilities,
 ) -> Result<Payload, tokio_postgres::Error> {
@@ -566,7 +566,7 @@ pub async fn fetch(
 /// takes part of a large catalog pass (a one-shot read's second connection).
 pub async fn fetch_with(
     kind: QueryKind,
-    target: Option<&Subject>,
+    target: Option<&DrillTarget>,
     client: &Client,
     helper: Option<&Client>,
     caps: &Capabilities,
@@ -641,9 +641,9 @@ pub async fn fetch_with(
 }
 
 /// A relation target's schema and name (drill-down parameters).
-fn relation(t: &Subject) -> (&str, &str) {
+fn relation(t: &DrillTarget) -> (&str, &str) {
     match t {
-        Subject::Relation { schema, name } => (schema, name),
-        Subject::Job(_) | Subject::Statement { .. } => ("", ""),
+        DrillTarget::Relation { schema, name } => (schema, name),
+        DrillTarget::Job(_) | DrillTarget::Statement { .. } => ("", ""),
     }
 }

@@ -19,7 +19,7 @@ use tokio_postgres::{Client, Error, SimpleQueryMessage};
 use crate::config::PlanLogin;
 use crate::connect::{Connector, Session};
 
-use super::{Payload, Subject};
+use super::{DrillTarget, Payload};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -214,9 +214,9 @@ pub async fn fetch(
     client: &Client,
     planner: &Planner,
     caps: &Capabilities,
-    subject: &Subject,
+    subject: &DrillTarget,
 ) -> Result<Payload, Error> {
-    let Subject::Statement { userid, text, .. } = subject else {
+    let DrillTarget::Statement { userid, text, .. } = subject else {
         return Ok(Payload::Unavailable("not a statement".into()));
     };
     let command = match plannable(text) {

@@ -31,7 +31,7 @@ pub enum DataState<T> {
 
 /// How a dataset stands, without its value: what a frame shows instead of a table.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Status<'a> {
+pub enum Standing<'a> {
     Loading,
     Ready,
     Unavailable(&'a str),
@@ -39,20 +39,20 @@ pub enum Status<'a> {
     Failed(&'a ReadError, bool),
 }
 
-impl<'a> Status<'a> {
+impl<'a> Standing<'a> {
     /// Why it cannot be read here, when it cannot.
     pub fn unavailable(self) -> Option<&'a str> {
         match self {
-            Status::Unavailable(why) => Some(why),
-            Status::Loading | Status::Ready | Status::Failed(..) => None,
+            Standing::Unavailable(why) => Some(why),
+            Standing::Loading | Standing::Ready | Standing::Failed(..) => None,
         }
     }
 
     /// The last read's error, when it failed.
     pub fn error(self) -> Option<&'a ReadError> {
         match self {
-            Status::Failed(e, _) => Some(e),
-            Status::Loading | Status::Ready | Status::Unavailable(_) => None,
+            Standing::Failed(e, _) => Some(e),
+            Standing::Loading | Standing::Ready | Standing::Unavailable(_) => None,
         }
     }
 }
@@ -67,12 +67,12 @@ impl<T> DataState<T> {
         }
     }
 
-    pub fn status(&self) -> Status<'_> {
+    pub fn status(&self) -> Standing<'_> {
         match self {
-            DataState::Loading => Status::Loading,
-            DataState::Ready { .. } => Status::Ready,
-            DataState::Unavailable(why) => Status::Unavailable(why),
-            DataState::Failed { error, stale } => Status::Failed(error, stale.is_some()),
+            DataState::Loading => Standing::Loading,
+            DataState::Ready { .. } => Standing::Ready,
+            DataState::Unavailable(why) => Standing::Unavailable(why),
+            DataState::Failed { error, stale } => Standing::Failed(error, stale.is_some()),
         }
     }
 

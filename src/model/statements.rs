@@ -13,9 +13,9 @@ use tokio_postgres::{Client, Error, Row, Statement};
 
 /// The statements prepared on one connection, by their SQL text.
 #[derive(Debug, Default)]
-pub struct Statements(HashMap<&'static str, Statement>);
+pub struct Prepared(HashMap<&'static str, Statement>);
 
-impl Statements {
+impl Prepared {
     /// The statements for `sqls`, in order, preparing the ones not prepared yet (together: the
     /// preparations go out pipelined).
     pub async fn get<const N: usize>(

@@ -9,7 +9,7 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::activity::{blocked_by_tree, tree_order, Session};
 use crate::model::QueryKind;
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Activity;
 
@@ -35,7 +35,7 @@ impl Screen for Activity {
         Box::new(rows(data.activity.rows(), data, ctx).into_iter())
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.activity.status()
     }
 

@@ -6,10 +6,10 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::hypertables::{Chunk, Hypertable};
 use crate::model::names::Name;
 use crate::model::Payload;
-use crate::model::{QueryKind, Subject};
+use crate::model::{DrillTarget, QueryKind};
 use crate::pictures::{self, Picture};
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Hypertables;
 
@@ -38,7 +38,7 @@ impl Screen for Hypertables {
         Box::new(rows(data.hypertables.rows(), *ctx))
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.hypertables.status()
     }
 
@@ -146,7 +146,7 @@ pub fn open_chunks(schema: &Name, name: &Name) -> Open {
 pub fn open_chunks_filtered(schema: &Name, name: &Name, fate: Option<&'static str>) -> Open {
     Open::Drill(
         QueryKind::Chunks,
-        Subject::Relation {
+        DrillTarget::Relation {
             schema: schema.clone(),
             name: name.clone(),
         },

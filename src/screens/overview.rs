@@ -6,7 +6,7 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::QueryKind;
 use crate::pictures::{self, Spark};
 use crate::problems::{Problem, ProblemKind, Severity, Subject};
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Overview;
 
@@ -47,8 +47,8 @@ impl Screen for Overview {
     }
 
     /// The list is what has been read so far: always shown (the panel says what is loading).
-    fn status<'a>(&self, _: &'a Dataset) -> Status<'a> {
-        Status::Ready
+    fn status<'a>(&self, _: &'a Dataset) -> Standing<'a> {
+        Standing::Ready
     }
 
     /// Until every screen it draws on has been read once, the ranking is partial: say so, so

@@ -19,7 +19,7 @@ mod derive;
 
 pub use derive::Findings;
 // What each dataset holds and how it stands, and the table's datasets, read here by most.
-pub use crate::model::{DataState, Section, Status};
+pub use crate::model::{DataState, Section, Standing};
 
 /// Everything the screens, `snapshot` and `check` show, one [`DataState`] per dataset.
 #[derive(Debug, Clone, Default)]
@@ -249,7 +249,7 @@ impl Dataset {
 
     /// Every dataset by the name scripts know it (the exporter's `section` label), with how it
     /// stands.
-    pub fn sections(&self) -> impl Iterator<Item = (&'static str, Status<'_>)> {
+    pub fn sections(&self) -> impl Iterator<Item = (&'static str, Standing<'_>)> {
         Section::ALL.iter().map(|&s| (s.as_str(), self.status(s)))
     }
 
@@ -257,7 +257,7 @@ impl Dataset {
     /// or a failure yet; a drill-down's rows are its view's).
     pub fn never_read(&self, kind: QueryKind) -> bool {
         let filled: Vec<Section> = Section::filled_by_kind(kind).collect();
-        !filled.is_empty() && filled.iter().all(|&s| self.status(s) == Status::Loading)
+        !filled.is_empty() && filled.iter().all(|&s| self.status(s) == Standing::Loading)
     }
 
     /// Derives the problem list again; true when it changed.
@@ -404,8 +404,8 @@ mod tests {
             at(),
             Duration::ZERO,
         );
-        assert!(matches!(d.status(Section::Indexes), Status::Failed(..)));
-        assert_eq!(d.status(Section::Hypertables), Status::Loading);
+        assert!(matches!(d.status(Section::Indexes), Standing::Failed(..)));
+        assert_eq!(d.status(Section::Hypertables), Standing::Loading);
         assert!(!d.never_read(QueryKind::Catalog));
         let names: Vec<&str> = d.sections().map(|(n, _)| n).collect();
         assert!(names.contains(&"database_size") && names.contains(&"matviews"));
@@ -422,7 +422,7 @@ mod tests {
     #[test]
     fn a_failed_read_keeps_the_last_value_as_stale() {
         let mut d = Dataset::default();
-        assert_eq!(d.jobs.status(), Status::Loading);
+        assert_eq!(d.jobs.status(), Standing::Loading);
         let jobs = vec![fixtures::job(
             1000,
             "policy_compression",
@@ -436,14 +436,14 @@ mod tests {
             at(),
             Duration::ZERO,
         );
-        assert_eq!(d.jobs.status(), Status::Ready);
+        assert_eq!(d.jobs.status(), Standing::Ready);
         d.apply(QueryKind::Jobs, Err(boom()), at(), Duration::ZERO);
-        assert_eq!(d.jobs.status(), Status::Failed(&boom(), true));
+        assert_eq!(d.jobs.status(), Standing::Failed(&boom(), true));
         assert_eq!(d.jobs.value(), Some(&jobs), "stale value still shown");
         assert_eq!(d.last_error.as_ref().unwrap().1, "boom");
         let down = ReadError::Timeout { seconds: 30 };
         d.apply(QueryKind::Summary, Err(down.clone()), at(), Duration::ZERO);
-        assert_eq!(d.summary.status(), Status::Failed(&down, false));
+        assert_eq!(d.summary.status(), Standing::Failed(&down, false));
     }
 
     #[test]
@@ -455,16 +455,16 @@ mod tests {
             at(),
             Duration::ZERO,
         );
-        assert!(matches!(d.hypertables.status(), Status::Unavailable(_)));
-        assert!(matches!(d.compression.status(), Status::Unavailable(_)));
-        assert_eq!(d.partitions.status(), Status::Ready);
+        assert!(matches!(d.hypertables.status(), Standing::Unavailable(_)));
+        assert!(matches!(d.compression.status(), Standing::Unavailable(_)));
+        assert_eq!(d.partitions.status(), Standing::Ready);
         d.apply(
             QueryKind::Jobs,
             Ok(Payload::Unavailable("no TimescaleDB".into())),
             at(),
             Duration::ZERO,
         );
-        assert_eq!(d.jobs.status(), Status::Unavailable("no TimescaleDB"));
+        assert_eq!(d.jobs.status(), Standing::Unavailable("no TimescaleDB"));
         assert!(
             !d.refreshed.contains_key(&QueryKind::Jobs),
             "unavailable is not a refresh"

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
 use hypertop::model::caggs::Watermark;
-use hypertop::model::catalog::{Catalog, Relations};
+use hypertop::model::catalog::{Catalog, RelationRows};
 use hypertop::model::indexes::{Category, Index};
-use hypertop::model::{self, Payload, QueryKind, Subject};
+use hypertop::model::{self, DrillTarget, Payload, QueryKind};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
@@ -18,7 +18,11 @@ use crate::engines::{
     Tsdb,
 };
 
-async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
+async fn fetch(
+    s: &(Session, Capabilities),
+    kind: QueryKind,
+    target: Option<DrillTarget>,
+) -> Payload {
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
         .await
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
@@ -50,7 +54,7 @@ async fn tables(s: &(Session, Capabilities)) -> model::tables::Tables {
 
 fn hypertables_of(c: Catalog) -> model::tables::Tables {
     match c.relations {
-        Ok(Relations::Hypertables(t)) => t,
+        Ok(RelationRows::Hypertables(t)) => t,
         other => panic!("hypertables expected, got {other:?}"),
     }
 }
@@ -60,8 +64,8 @@ async fn indexes(s: &(Session, Capabilities)) -> Vec<Index> {
     catalog(s).await.indexes.unwrap()
 }
 
-fn rel(schema: &str, name: &str) -> Subject {
-    Subject::Relation {
+fn rel(schema: &str, name: &str) -> DrillTarget {
+    DrillTarget::Relation {
         schema: schema.into(),
         name: name.into(),
     }
@@ -348,8 +352,12 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
         .unwrap();
     assert!(!paused.scheduled);
 
-    let Payload::JobRuns(_, runs) =
-        fetch(&s, QueryKind::JobRuns, Some(Subject::Job(export.job_id))).await
+    let Payload::JobRuns(_, runs) = fetch(
+        &s,
+        QueryKind::JobRuns,
+        Some(DrillTarget::Job(export.job_id)),
+    )
+    .await
     else {
         panic!()
     };

@@ -442,7 +442,7 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sizes::Relations;
+    use crate::model::sizes::RelationSlots;
 
     /// Each of `limits`' hypertables summed as [`build`] sums it, by id.
     fn totals(
@@ -555,7 +555,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let relations = Relations::of(bytes, owners.0, owners.1);
+        let relations = RelationSlots::of(bytes, owners.0, owners.1);
         let sizes = relations.sizes();
         let numbers = ChunkNumbers::new(
             vec![1],
@@ -625,7 +625,7 @@ mod tests {
             chunk(5, 1, 500, 30),
             chunk(6, 3, 600, 10),
         ]);
-        let relations = Relations::of(
+        let relations = RelationSlots::of(
             [
                 (100, 100),
                 (200, 5000),
@@ -685,7 +685,7 @@ mod tests {
             chunk(4, 1, 400, 40),
             chunk(5, 1, 500, 15), // its table dropped since: not counted either
         ]);
-        let relations = Relations::of([(100, 1), (200, 2), (300, 3), (400, 4)], [], []);
+        let relations = RelationSlots::of([(100, 1), (200, 2), (300, 3), (400, 4)], [], []);
         // 1 and 3 compressed: 2 lies between them, 4 is newer than any compressed one
         let numbers = ChunkNumbers::new(vec![3, 1], vec![], vec![]);
         let thresholds = [(1, Thresholds::default())];
@@ -703,7 +703,7 @@ mod tests {
         let mut new = chunk(2, 1, 200, 20);
         new.created = Some(at("2024-03-01T00:00:00Z"));
         let structure = ChunkStructure::new(vec![old, new]);
-        let relations = Relations::of([(100, 8192), (200, 8192)], [], []);
+        let relations = RelationSlots::of([(100, 8192), (200, 8192)], [], []);
         let thresholds = [(
             1,
             Thresholds {
