@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::caggs::Cagg;
 use crate::model::hypertables::Hypertable;
 use crate::model::jobs::Job;
@@ -353,7 +353,7 @@ impl History {
         self.failing_jobs.push(at, failing as f64);
     }
 
-    pub fn activity(&mut self, sessions: &[Session], at: DateTime<Utc>) {
+    pub fn activity(&mut self, sessions: &[Backend], at: DateTime<Utc>) {
         let blocked = sessions.iter().filter(|s| s.blocked()).count();
         self.blocked.push(at, blocked as f64);
     }

@@ -8,7 +8,7 @@ use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
 use crate::grid::Column;
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::caggs::{Cagg, MatView};
 use crate::model::compression::Compression;
 use crate::model::hypertables::Hypertable;
@@ -155,25 +155,25 @@ fn sections() -> impl Iterator<Item = (&'static str, Section)> {
 
 /// Why a section is not shown: it cannot be read here, or its read failed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Unread<'a> {
+pub enum Unshown<'a> {
     Unavailable(&'a str),
     Failed(&'a crate::model::ReadError),
 }
 
-impl std::fmt::Display for Unread<'_> {
+impl std::fmt::Display for Unshown<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Unread::Unavailable(why) => f.write_str(why),
-            Unread::Failed(e) => e.fmt(f),
+            Unshown::Unavailable(why) => f.write_str(why),
+            Unshown::Failed(e) => e.fmt(f),
         }
     }
 }
 
 /// Why a section with `status` is not shown, when it is not.
-fn unshown(status: Standing<'_>) -> Option<Unread<'_>> {
+fn unshown(status: Standing<'_>) -> Option<Unshown<'_>> {
     match status {
-        Standing::Unavailable(why) => Some(Unread::Unavailable(why)),
-        Standing::Failed(e, _) => Some(Unread::Failed(e)),
+        Standing::Unavailable(why) => Some(Unshown::Unavailable(why)),
+        Standing::Failed(e, _) => Some(Unshown::Failed(e)),
         Standing::Loading | Standing::Ready => None,
     }
 }
@@ -283,7 +283,7 @@ impl Snapshot {
 
     /// Each screen's table as the console builds it (the same limits colour the same values),
     /// or why it could not be read.
-    pub fn tables(&self, ctx: &Ctx) -> Vec<(&'static str, Result<TextTable, Unread<'_>>)> {
+    pub fn tables(&self, ctx: &Ctx) -> Vec<(&'static str, Result<TextTable, Unshown<'_>>)> {
         let d = &self.data;
         Tab::all()
             .map(Tab::screen)
@@ -433,7 +433,7 @@ pub struct Document<'a> {
     pub indexes: Option<&'a Vec<Index>>,
     pub jobs: Option<Vec<JobEntry<'a>>>,
     pub caggs: Option<Vec<CaggEntry<'a>>>,
-    pub activity: Option<&'a Vec<Session>>,
+    pub activity: Option<&'a Vec<Backend>>,
     /// What pg_stat_statements counted for this database (`snapshot` only; texts with
     /// `--statement-texts`).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -55,7 +55,7 @@ pub fn is_time_type(t: &str) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct RefreshPolicy {
+pub struct RefreshJob {
     pub job_id: i32,
     pub scheduled: bool,
     pub start_offset: Option<String>,
@@ -85,7 +85,7 @@ pub struct Cagg {
     pub lag_seconds: Option<f64>,
     pub lag_units: Option<i64>,
     pub materialized_only: bool,
-    pub refresh_policy: Option<RefreshPolicy>,
+    pub refresh_policy: Option<RefreshJob>,
     pub last_run_status: Option<String>,
     pub last_success: Option<DateTime<Utc>>,
     pub pending_invalidations: i64,
@@ -170,7 +170,7 @@ pub async fn fetch(
                 _ => None,
             };
             let refresh_policy = match r.try_get::<_, Option<i32>>("refresh_job_id")? {
-                Some(job_id) => Some(RefreshPolicy {
+                Some(job_id) => Some(RefreshJob {
                     job_id,
                     scheduled: r.try_get("refresh_scheduled")?,
                     start_offset: r.try_get("start_offset")?,

@@ -18,7 +18,7 @@ use super::rows::{array, collect_rows, each_row};
 use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
 use super::statements::Prepared;
 use super::structure::{definitions_version, Cached, Fingerprint, IdMap, IdSet, Periodic};
-use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
+use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionSettings, Tables};
 use super::{Payload, ReadError};
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -27,14 +27,14 @@ use crate::queries;
 /// without the privilege, a timeout on one query) leaves the others shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
-    pub relations: Part<RelationRows>,
-    pub indexes: Part<Vec<Index>>,
+    pub relations: PartRead<RelationRows>,
+    pub indexes: PartRead<Vec<Index>>,
     /// Every relation of the database on disk, all forks.
-    pub database_bytes: Part<i64>,
+    pub database_bytes: PartRead<i64>,
 }
 
 /// A part of the pass, or why it could not be read.
-pub type Part<T> = Result<T, ReadError>;
+pub type PartRead<T> = Result<T, ReadError>;
 
 /// The datasets a part of the pass fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,7 @@ pub struct CatalogStructure {
     pub chunks: ChunkStructure,
     pub indexes: IndexStructure,
     /// Compression settings by hypertable id.
-    pub settings: IdMap<i32, CompressionColumns>,
+    pub settings: IdMap<i32, CompressionSettings>,
 }
 
 /// What the catalog pass keeps between its refreshes on one connection.
@@ -445,7 +445,7 @@ async fn read_structure(
         client.query(&settings_sql, &settings_params),
         client.query_one(&invalid_sql, &[]),
     )?;
-    structure.settings = CompressionColumns::from_rows(&settings)?;
+    structure.settings = CompressionSettings::from_rows(&settings)?;
     let chunks = ChunkStructure::of(shapes, ranges);
     let renumbered = renumbered(&chunks, &structure.hypertables);
     let candidates = Candidates::sort_out(pairs, &renumbered);

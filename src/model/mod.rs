@@ -206,7 +206,7 @@ pub enum Payload {
     JobRuns(DrillTarget, Vec<jobs::JobRun>),
     Caggs(Vec<caggs::Cagg>),
     MatViews(Vec<caggs::MatView>),
-    Activity(Vec<activity::Session>),
+    Activity(Vec<activity::Backend>),
     Statements(statement_stats::Statements),
     Plan(DrillTarget, plan::GenericPlan),
     /// The screen cannot be read here (e.g. no TimescaleDB), and why.
@@ -339,14 +339,14 @@ pub struct Latest {
     /// Plain PostgreSQL: materialized views stand in for continuous aggregates.
     pub matviews: DataState<Vec<caggs::MatView>>,
     /// Every session of the cluster and who blocks whom.
-    pub activity: DataState<Vec<activity::Session>>,
+    pub activity: DataState<Vec<activity::Backend>>,
     /// What pg_stat_statements counted for this database's statements.
     pub statements: DataState<statement_stats::Statements>,
 }
 
 /// What putting a payload did.
 #[derive(Debug, Default)]
-pub struct Put {
+pub struct Applied {
     /// The datasets given a new value (the history records some).
     pub fresh: Vec<Section>,
     /// Whether what the problem rules keep may no longer hold: the relations, jobs or caggs
@@ -408,7 +408,7 @@ impl Latest {
         at: DateTime<Utc>,
         took: Duration,
         caps: Option<&Capabilities>,
-        put: &mut Put,
+        put: &mut Applied,
     ) {
         let why_not = || -> String {
             caps.map_or_else(|| "TimescaleDB is not installed".into(), no_timescaledb)

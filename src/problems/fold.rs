@@ -68,9 +68,9 @@ pub(super) fn alike_of(p: &Problem) -> Option<Alike> {
 }
 
 /// What problems fold alike by: severity, kind, and what [`alike_of`] says they share.
-type Key = (Severity, ProblemKind, Alike);
+type FoldKey = (Severity, ProblemKind, Alike);
 
-fn key(p: &Problem) -> Option<Key> {
+fn key(p: &Problem) -> Option<FoldKey> {
     Some((p.severity, p.kind, alike_of(p)?))
 }
 
@@ -84,9 +84,9 @@ fn key(p: &Problem) -> Option<Key> {
 /// 5,000 findings were 2.9 MB of the 50k console's peak, held until its last was found).
 #[derive(Default)]
 pub(super) struct Folding {
-    slots: HashMap<Key, usize>,
+    slots: HashMap<FoldKey, usize>,
     /// Each key's problems in the order first seen: kept whole while fewer than [`FOLD_FROM`].
-    groups: Vec<(Key, Group)>,
+    groups: Vec<(FoldKey, Group)>,
     /// Those that fold with none.
     single: Vec<Problem>,
 }

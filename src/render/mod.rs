@@ -778,7 +778,7 @@ mod tests {
     fn palette_confirm_and_progress() {
         use crate::actions::parse::parse;
         use crate::actions::plan::{plan, Facts, JobSettings};
-        use crate::app::modal::{ConfirmState, Modal, Running};
+        use crate::app::modal::{ConfirmState, Modal, RunProgress};
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let mut s = state();
         s.on_key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE));
@@ -841,7 +841,7 @@ mod tests {
         );
 
         let started = Instant::now();
-        s.modal = Modal::Running(Running {
+        s.modal = Modal::Running(RunProgress {
             command: "compress telemetry.readings".into(),
             step: 3,
             total: 10,

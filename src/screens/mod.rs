@@ -34,10 +34,10 @@ pub trait Screen: Sync {
     fn reads(&self) -> &'static [QueryKind];
     /// Whether this change of the data changes its rows: by default an answer of the last
     /// query it reads (the one behind its table).
-    fn rebuilt_by(&self, change: Change) -> bool {
+    fn rebuilt_by(&self, change: DataChange) -> bool {
         self.reads()
             .last()
-            .is_some_and(|k| change == Change::Read(*k))
+            .is_some_and(|k| change == DataChange::Read(*k))
     }
     fn columns(&self, data: &Dataset) -> Vec<Column>;
     /// The column to sort by and whether descending, before the user picks one.
@@ -128,7 +128,7 @@ pub type Fact = (&'static str, String, Tone);
 
 /// What changed in the data, for deciding which tables to rebuild.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub enum DataChange {
     /// An answer of this query kind arrived.
     Read(QueryKind),
     /// The problem list is different.

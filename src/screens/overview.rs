@@ -1,6 +1,6 @@
 //! The overview: the server's facts and the ranked problem list.
 
-use super::{row_id, Change, Ctx, Open, Screen, Tab, TableRow};
+use super::{row_id, Ctx, DataChange, Open, Screen, Tab, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::QueryKind;
@@ -34,8 +34,8 @@ impl Screen for Overview {
         ]
     }
 
-    fn rebuilt_by(&self, change: Change) -> bool {
-        change == Change::Problems
+    fn rebuilt_by(&self, change: DataChange) -> bool {
+        change == DataChange::Problems
     }
 
     fn columns(&self, _: &Dataset) -> Vec<Column> {

@@ -1,7 +1,7 @@
 //! Statements tab: this database's statements as pg_stat_statements counted them, by total
 //! time, with the hypertables each names; without the extension, how to enable it.
 
-use super::{count, opt_text, Change, Ctx, Open, Screen, Table, TableRow};
+use super::{count, opt_text, Ctx, DataChange, Open, Screen, Table, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::plan::{GenericPlan, PlannedTable};
@@ -25,10 +25,10 @@ impl Screen for StatementsScreen {
         &[QueryKind::Catalog, QueryKind::Statements]
     }
 
-    fn rebuilt_by(&self, change: Change) -> bool {
+    fn rebuilt_by(&self, change: DataChange) -> bool {
         matches!(
             change,
-            Change::Read(QueryKind::Catalog | QueryKind::Statements)
+            DataChange::Read(QueryKind::Catalog | QueryKind::Statements)
         )
     }
 

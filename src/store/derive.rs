@@ -27,7 +27,7 @@ impl Dataset {
                 self.problems.clone()
             },
             history: History::default(),
-            derived: Derived {
+            derived: KeptDerivations {
                 version: self.derived.version,
                 lint: self.derived.lint.take(),
                 findings: std::mem::take(&mut self.derived.findings),

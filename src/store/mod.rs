@@ -11,7 +11,7 @@ use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
 use crate::history::History;
-use crate::model::{self, Latest, Payload, Put, QueryKind, ReadError};
+use crate::model::{self, Applied, Latest, Payload, QueryKind, ReadError};
 use crate::policy;
 use crate::problems::{self, Problem, Thresholds};
 
@@ -35,14 +35,14 @@ pub struct Dataset {
     /// How the numbers moved over this session's reads, for the pictures.
     pub history: History,
     /// What the problem rules derived, kept while what it was derived from is unchanged.
-    derived: Derived,
+    derived: KeptDerivations,
 }
 
 /// Derivations kept between answers, with the version of the datasets they came from: the
 /// relations, jobs and caggs (the server's figures and sessions change at every refresh and
 /// are not in it).
 #[derive(Debug, Clone, Default)]
-struct Derived {
+struct KeptDerivations {
     version: u64,
     lint: Option<(u64, Option<Vec<policy::Finding>>)>,
     findings: problems::KeptFindings,
@@ -232,7 +232,7 @@ impl Dataset {
         if !matches!(payload, Payload::Unavailable(_)) {
             self.refreshed.insert(kind, (at, took));
         }
-        let mut put = Put::default();
+        let mut put = Applied::default();
         self.latest
             .put(kind, payload, at, took, self.caps.as_ref(), &mut put);
         self.derived.version += u64::from(put.changed);

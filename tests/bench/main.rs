@@ -152,7 +152,7 @@ fn start_engine(data: &std::path::Path) -> Engine {
 /// A session as hypertop opens one (its settings: JIT off, safe search_path, timeouts), for
 /// measuring hypertop's queries; `connect` is a plain session with the server's defaults.
 async fn hypertop_session(conninfo: &str) -> hypertop::connect::Session {
-    let inputs = hypertop::conninfo::Inputs {
+    let inputs = hypertop::conninfo::ConnectionInputs {
         conninfo: Some(conninfo.to_string()),
         ..Default::default()
     };

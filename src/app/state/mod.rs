@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keys::{self, KeyAction};
 use super::modal::{
-    self, ConfirmState, Message, Modal, ModalCommand, Navigation, Palette, Running, Scroll,
+    self, ConfirmState, Message, Modal, ModalCommand, Navigation, Palette, RunProgress, Scroll,
 };
 use crate::actions::complete::Names;
 use crate::actions::execute::Outcome;
@@ -20,7 +20,7 @@ use crate::link::{LinkState, LinkStatus};
 use crate::model::{DrillTarget, Payload, QueryKind};
 use crate::poller::QueryResult;
 use crate::problems::Thresholds;
-use crate::screens::{overview, Change, Ctx, Open, Tab, Table};
+use crate::screens::{overview, Ctx, DataChange, Open, Tab, Table};
 use crate::store::{DataState, Dataset, Standing};
 
 pub use derive::{Derive, Derived};

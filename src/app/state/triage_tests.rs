@@ -3,7 +3,7 @@
 //! From the overview to a problem's evidence and back, and from a job to who blocks it.
 
 use super::*;
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::fixtures;
 use crate::screens::tab;
 
@@ -402,7 +402,7 @@ fn enter_on_an_advice_puts_its_command_in_the_palette() {
 fn b_on_a_job_shows_the_sessions_that_block_it() {
     let mut s = loaded();
     let now = Utc::now();
-    let session = |pid, blocked_by: Vec<i32>, job_id| Session {
+    let session = |pid, blocked_by: Vec<i32>, job_id| Backend {
         pid,
         database: Some("metrics".into()),
         username: Some("app".into()),
