@@ -6,12 +6,14 @@
 //!   → `connect` (sessions, TLS, errors) → `capabilities` (what the server can do) →
 //!   `releases` (what is known of TimescaleDB releases beyond their catalogs) → `queries`
 //!   (the SQL of `queries/`, chosen by capability).
-//! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations)
-//!   → `policy` (policies as code: the file, drift, lint rules) → `problems` (the ranked
-//!   problem rules, lint findings among them) → `history` (how the numbers moved over the
-//!   session's reads, in bounded rings) → `store` (one `DataState` per dataset; the
-//!   `Dataset` applies query results, reads everything once and derives the problems) →
-//!   `link` (keeps a session alive) → `poller` (one in-flight query per kind).
+//! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations;
+//!   `model/mod.rs` is the one table of datasets: query kinds, payloads, sections and their
+//!   fields) → `policy` (policies as code: the file, drift, lint rules) → `problems` (the
+//!   ranked problem rules, lint findings among them) → `history` (how the numbers moved over
+//!   the session's reads, in bounded rings) → `store` (the `Dataset`: the table's datasets
+//!   with what is derived from them; it applies query results, reads everything once and
+//!   derives the problems) → `link` (keeps a session alive) → `poller` (one in-flight query
+//!   per kind).
 //! - **Operating**: `actions` — `spec` (the command table) → `parse` and `complete` →
 //!   `resolve` (reads the catalog) → `plan` (pure, by family) → `execute` (its own session)
 //!   → `journal` and `rollback` → `runner` (plan, then run with progress and cancel); then
