@@ -110,8 +110,8 @@ mod layering {
     ];
 
     /// Modules whose submodules import each other without a circle: leaves of primitives
-    /// below, aggregates above. (`app` and `recorder` still have one each.)
-    const ACYCLIC: &[&str] = &["model", "problems", "screens"];
+    /// below, aggregates above. (`app` still has one: fleet → state → update → fleet.)
+    const ACYCLIC: &[&str] = &["model", "problems", "recorder", "screens"];
 
     /// A source file, the module path it defines (`["model", "sizes", "keeper"]`) and its code
     /// without comments and test modules.

@@ -51,18 +51,11 @@ pub struct Store {
     bounds: Bounds,
 }
 
-/// FNV-1a, 64 bits: stable across builds (std's hasher is not), to find a value stored before
-/// and to tell file names apart.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
 fn newer(path: &Path, version: i64) -> RecordError {
     RecordError::NewerSchema {
         path: path.to_path_buf(),
         version,
+        known: SCHEMA_VERSION,
     }
 }
 
@@ -286,7 +279,7 @@ impl Store {
                 .map_err(err(&path, "link"))?;
             for (pos, (name, value)) in frame.sections.iter().enumerate() {
                 // stored as a signed integer: the bits are what matter
-                let hash = fnv1a(value.as_bytes()) as i64;
+                let hash = super::place::fnv1a(value.as_bytes()) as i64;
                 let found: Option<i64> = find
                     .query_row(params![hash, value], |r| r.get(0))
                     .optional()
