@@ -117,7 +117,7 @@ pub enum ConfigError {
     /// The file could not be read.
     Read {
         path: PathBuf,
-        error: crate::paths::ReadError,
+        error: crate::paths::FileError,
     },
     /// No profile of that name; `known` are the file's.
     NoProfile {
@@ -264,7 +264,7 @@ pub struct Checked {
 
 /// A setting that would fail when used: which key (dotted, as in the file) and why.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
+pub struct SettingProblem {
     pub key: &'static str,
     pub message: String,
 }
@@ -272,14 +272,14 @@ pub struct Problem {
 impl Profile {
     /// Every setting checked as it will be used (one validation for `config check` and for
     /// starting with the profile); all problems, not just the first.
-    pub fn check(&self, config_dir: Option<&Path>) -> Result<Checked, Vec<Problem>> {
+    pub fn check(&self, config_dir: Option<&Path>) -> Result<Checked, Vec<SettingProblem>> {
         use crate::cli::{duration_at_least, MIN_REFRESH, MIN_TIMEOUT};
         let mut problems = Vec::new();
         let mut duration = |key: &'static str, text: Option<&String>, min| {
             text.and_then(|t| match duration_at_least(t, min) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    problems.push(Problem {
+                    problems.push(SettingProblem {
                         key,
                         message: e.to_string(),
                     });
@@ -292,7 +292,7 @@ impl Profile {
             text.and_then(|t| match crate::cli::parse_timeout(t) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    timeout_problems.push(Problem {
+                    timeout_problems.push(SettingProblem {
                         key,
                         message: e.to_string(),
                     });
@@ -336,7 +336,7 @@ impl Profile {
         if let Some(size) = &record.max_size {
             match crate::cli::parse_size(size) {
                 Ok(b) => checked.record_max_size = Some(b),
-                Err(e) => problems.push(Problem {
+                Err(e) => problems.push(SettingProblem {
                     key: "record.max_size",
                     message: e.to_string(),
                 }),
@@ -348,7 +348,7 @@ impl Profile {
             .as_deref()
             .filter(|m| !crate::conninfo::SSLMODES.contains(m))
         {
-            problems.push(Problem {
+            problems.push(SettingProblem {
                 key: "sslmode",
                 message: format!(
                     "\"{mode}\" is not an sslmode ({})",
@@ -358,20 +358,20 @@ impl Profile {
         }
         if let Some(theme) = &self.theme {
             if let Err(e) = crate::theme::Theme::resolve(Some(theme), config_dir, false, None) {
-                problems.push(Problem {
+                problems.push(SettingProblem {
                     key: "theme",
                     message: e.to_string(),
                 });
             }
         }
         if let Some(Err(e)) = self.plan_login.as_deref().map(PlanLogin::parse) {
-            problems.push(Problem {
+            problems.push(SettingProblem {
                 key: "plan_login",
                 message: e.to_string(),
             });
         }
         if let Err(e) = profile_conninfo(self, &[]) {
-            problems.push(Problem {
+            problems.push(SettingProblem {
                 key: "conninfo",
                 message: e.to_string(),
             });
@@ -388,7 +388,7 @@ impl Profile {
             ),
         ] {
             if value.is_some_and(|v| v < 0) {
-                problems.push(Problem {
+                problems.push(SettingProblem {
                     key,
                     message: "must not be negative".into(),
                 });
@@ -398,7 +398,7 @@ impl Profile {
             .min_compression_ratio
             .filter(|r| !(r.is_finite() && *r >= 1.0))
         {
-            problems.push(Problem {
+            problems.push(SettingProblem {
                 key: "check.min_compression_ratio",
                 message: format!("must be a number of times, 1 or more (got {r})"),
             });
@@ -407,7 +407,7 @@ impl Profile {
             .min_rows_per_segment
             .filter(|r| !(r.is_finite() && *r >= 1.0))
         {
-            problems.push(Problem {
+            problems.push(SettingProblem {
                 key: "check.min_rows_per_segment",
                 message: format!("must be a number of rows, 1 or more (got {r})"),
             });
@@ -416,7 +416,7 @@ impl Profile {
             .recent_chunks_memory_share
             .filter(|r| !(r.is_finite() && *r > 0.0 && *r <= 1.0))
         {
-            problems.push(Problem {
+            problems.push(SettingProblem {
                 key: "check.recent_chunks_memory_share",
                 message: format!("must be a share of memory above 0, at most 1 (got {r})"),
             });

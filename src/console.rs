@@ -60,13 +60,13 @@ pub enum Exit {
 
 /// A member's own reading machinery: its poller (the link is in its [`Database`]) and its
 /// recording.
-struct Reader {
+struct MemberReader {
     target: Database,
     poller: Poller,
     recording: Option<Recording>,
 }
 
-impl Reader {
+impl MemberReader {
     /// The timer's refresh: what the member shows when it is shown, else its overview's reads
     /// (so the Fleet view's problems stay current); both wait out a slow query's rest.
     fn request(&self, state: &AppState, shown: bool) {
@@ -154,7 +154,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
             name: target.name.clone(),
             state,
         });
-        readers.push(Reader {
+        readers.push(MemberReader {
             target,
             poller,
             recording,
@@ -243,7 +243,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
 
 /// Runs what `update` asks for: reads, plans, the journal, the confirmed action.
 struct Executor {
-    readers: Vec<Reader>,
+    readers: Vec<MemberReader>,
     journal: std::sync::Arc<crate::actions::journal::Journal>,
     lock_timeout: Duration,
     /// Plans and histories come back as messages.

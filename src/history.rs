@@ -12,12 +12,13 @@ use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
 
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::caggs::Cagg;
 use crate::model::hypertables::Hypertable;
 use crate::model::jobs::Job;
 use crate::model::structure::IdMap;
 use crate::model::summary::Summary;
+use crate::model::{Latest, Section};
 
 mod recording;
 pub use recording::{Sample, Series};
@@ -278,6 +279,37 @@ pub struct History {
 }
 
 impl History {
+    /// Takes in the series it keeps from the datasets a read just gave a value (`fresh`).
+    pub fn observe(&mut self, latest: &Latest, fresh: &[Section], at: DateTime<Utc>) {
+        let read = |s: Section| fresh.contains(&s);
+        if let Some(s) = latest.summary.value().filter(|_| read(Section::Summary)) {
+            self.summary(s);
+        }
+        if let Some(h) = latest
+            .hypertables
+            .value()
+            .filter(|_| read(Section::Hypertables))
+        {
+            self.hypertables(h, at);
+        }
+        if let Some(&b) = latest
+            .database_bytes
+            .value()
+            .filter(|_| read(Section::DatabaseSize))
+        {
+            self.database_size(b, at);
+        }
+        if let Some(j) = latest.jobs.value().filter(|_| read(Section::Jobs)) {
+            self.jobs(j, at);
+        }
+        if let Some(c) = latest.caggs.value().filter(|_| read(Section::Caggs)) {
+            self.caggs(c, at);
+        }
+        if let Some(a) = latest.activity.value().filter(|_| read(Section::Activity)) {
+            self.activity(a, at);
+        }
+    }
+
     pub fn summary(&mut self, s: &Summary) {
         let Some(count) = s.rows_inserted else {
             return;
@@ -364,7 +396,7 @@ impl History {
         self.note(Series::FailingJobs, seconds(at), failing as f64);
     }
 
-    pub fn activity(&mut self, sessions: &[Session], at: DateTime<Utc>) {
+    pub fn activity(&mut self, sessions: &[Backend], at: DateTime<Utc>) {
         let blocked = sessions.iter().filter(|s| s.blocked()).count();
         self.blocked.push(at, blocked as f64);
         self.note(Series::Blocked, seconds(at), blocked as f64);

@@ -8,13 +8,15 @@
 //!   (the SQL of `queries/`, chosen by capability).
 //! - **Commands**: `command` (the palette's language: the table of commands, parsing a line
 //!   into a typed `Command`, its canonical text) — what advisors suggest and actions run.
-//! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations)
-//!   → `policy` (policies as code: the file, drift, lint rules) → `problems` (the ranked
-//!   problem rules, lint findings among them) → `history` (how the numbers moved over the
-//!   session's reads, in bounded rings) → `recording` (the local store of
-//!   what was read: samples for the pictures, frames for `snapshot --at`) → `store` (one `DataState` per dataset; the
-//!   `Dataset` applies query results, reads everything once and derives the problems) →
-//!   `link` (keeps a session alive) → `poller` (one in-flight query per kind).
+//! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations;
+//!   `model/mod.rs` is the one table of datasets: query kinds, payloads, sections and their
+//!   fields) → `policy` (policies as code: the file, drift, lint rules) → `problems` (the
+//!   ranked problem rules, lint findings among them) → `history` (how the numbers moved over
+//!   the session's reads, in bounded rings) → `recording` (the local store of what was read:
+//!   samples for the pictures, frames for `snapshot --at`) → `store` (the `Dataset`: the
+//!   table's datasets with what is derived from them; it applies query results, reads
+//!   everything once and derives the problems) → `link` (keeps a session alive) → `poller`
+//!   (one in-flight query per kind).
 //! - **Operating**: `actions` — `complete` (on `command`'s table) →
 //!   `resolve` (reads the catalog) → `plan` (pure, by family) → `execute` (its own session)
 //!   → `journal` and `rollback` → `runner` (plan, then run with progress and cancel); then
@@ -71,7 +73,11 @@ mod testing;
 
 #[cfg(test)]
 mod layering {
-    //! The order of the crate doc above, checked: no module imports one after it.
+    //! The order of the crate doc above, checked: no module imports one after it; and within
+    //! the modules listed in [`ACYCLIC`], no file imports a sibling that imports it back.
+
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::{Path, PathBuf};
 
     /// Leaves first, then the flow as documented.
     const ORDER: &[&str] = &[
@@ -110,55 +116,296 @@ mod layering {
         "demo",
     ];
 
-    #[test]
-    fn no_module_imports_one_after_it() {
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    /// Modules whose submodules import each other without a circle: leaves of primitives
+    /// below, aggregates above. (`app` still has one: fleet → state → update → fleet.)
+    const ACYCLIC: &[&str] = &["model", "problems", "recording", "screens"];
+
+    /// A source file, the module path it defines (`["model", "sizes", "keeper"]`) and its code
+    /// without comments and test modules.
+    struct Source {
+        rel: PathBuf,
+        module: Vec<String>,
+        code: String,
+        /// The test modules it declares in files of their own (`#[cfg(test)] mod x;`).
+        tests: Vec<Vec<String>>,
+    }
+
+    /// Every file of the crate but the test modules' own (declared `#[cfg(test)] mod x;`).
+    fn sources() -> Vec<Source> {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = vec![src.clone()];
-        let mut checked = 0;
+        let mut found = Vec::new();
         while let Some(path) = files.pop() {
             if path.is_dir() {
                 files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let rel = path.strip_prefix(&src).unwrap().to_path_buf();
+                let mut module: Vec<String> = rel
+                    .with_extension("")
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                if module.last().is_some_and(|m| m == "mod" || m == "lib") {
+                    module.pop();
+                }
+                let text = without_comments(&std::fs::read_to_string(&path).unwrap());
+                found.push(Source {
+                    rel,
+                    tests: test_modules(&module, &text),
+                    module,
+                    code: without_tests(&text),
+                });
+            }
+        }
+        let tests: BTreeSet<Vec<String>> = found.iter().flat_map(|s| s.tests.clone()).collect();
+        found.retain(|s| !tests.iter().any(|t| s.module.starts_with(t)));
+        found
+    }
+
+    fn without_comments(text: &str) -> String {
+        text.lines()
+            .map(|l| l.find("//").map_or(l, |i| &l[..i]))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The code without its inline test modules (`#[cfg(test)] mod x { … }`); other items under
+    /// `#[cfg(test)]` stay and are checked.
+    fn without_tests(code: &str) -> String {
+        let mut out = String::new();
+        let mut rest = code;
+        while let Some(i) = rest.find("#[cfg(test)]") {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + "#[cfg(test)]".len()..];
+            let item = after.trim_start();
+            let body = item
+                .strip_prefix("mod ")
+                .and_then(|m| m.find(['{', ';']).map(|j| (m, j)))
+                .filter(|(m, j)| m.as_bytes()[*j] == b'{');
+            let Some((m, j)) = body else {
+                rest = after;
+                continue;
+            };
+            let mut depth = 0;
+            let mut end = m.len();
+            for (k, c) in m[j..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => continue,
+                }
+                if depth == 0 {
+                    end = j + k + 1;
+                    break;
+                }
+            }
+            rest = &m[end..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// The modules `code` (of `module`) declares as test modules in files of their own.
+    fn test_modules(module: &[String], code: &str) -> Vec<Vec<String>> {
+        let mut out = Vec::new();
+        for (i, _) in code.match_indices("#[cfg(test)]") {
+            let item = code[i + "#[cfg(test)]".len()..].trim_start();
+            let Some(decl) = item.strip_prefix("mod ") else {
+                continue;
+            };
+            let name: String = decl
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if decl[name.len()..].trim_start().starts_with(';') {
+                let mut m = module.to_vec();
+                // a file `a/b.rs` declares `a/b/x.rs`; `a/mod.rs` declares `a/x.rs`
+                m.push(name);
+                out.push(m);
+            }
+        }
+        out
+    }
+
+    /// The paths a file names after `prefix` (`crate::`, `super::`), each as its first
+    /// segments: `super::{a, b::C}` names `a` and `b`.
+    fn named_after(code: &str, prefix: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        for (i, _) in code.match_indices(prefix) {
+            // `super::super::x` is seen once, from its first `super::`
+            if prefix == "super::" && code[..i].ends_with("super::") {
                 continue;
             }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
+            let mut at = i + prefix.len();
+            let mut ups = 1;
+            while prefix == "super::" && code[at..].starts_with("super::") {
+                at += "super::".len();
+                ups += 1;
             }
-            let rel = path.strip_prefix(&src).unwrap();
-            let top = rel
-                .components()
-                .next()
-                .unwrap()
-                .as_os_str()
-                .to_string_lossy()
-                .trim_end_matches(".rs")
-                .to_string();
+            let rest = &code[at..];
+            if let Some(group) = rest.strip_prefix('{') {
+                let mut depth = 0;
+                let end = group
+                    .char_indices()
+                    .find(|&(_, c)| {
+                        depth += i32::from(c == '{') - i32::from(c == '}');
+                        depth < 0
+                    })
+                    .map_or(group.len(), |(j, _)| j);
+                let mut depth = 0;
+                let items = group[..end].split(|c| {
+                    depth += i32::from(c == '{') - i32::from(c == '}');
+                    c == ',' && depth == 0
+                });
+                for item in items {
+                    let name: String = item
+                        .trim_start()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    out.push((ups, name));
+                }
+            } else {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                out.push((ups, name));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn no_module_imports_one_after_it() {
+        let mut checked = 0;
+        for s in sources() {
+            let top = s.module.first().cloned().unwrap_or_default();
             // `testing` is the unit tests' own (tests may use anything)
             let Some(me) = ORDER.iter().position(|m| *m == top) else {
                 assert!(
-                    ["lib", "main", "testing"].contains(&top.as_str()),
+                    ["", "main", "testing"].contains(&top.as_str()),
                     "{top} is not in ORDER"
                 );
                 continue;
             };
-            let text = std::fs::read_to_string(&path).unwrap();
-            // Test modules may use anything; other items under #[cfg(test)] are checked.
-            let code = text.split("#[cfg(test)]\nmod ").next().unwrap_or("");
-            for (i, _) in code.match_indices("crate::") {
-                let used: String = code[i + 7..]
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
+            for (_, used) in named_after(&s.code, "crate::") {
                 let Some(pos) = ORDER.iter().position(|m| *m == used) else {
                     continue;
                 };
                 assert!(
                     pos <= me,
                     "{} imports {used}, which comes after {top}",
-                    rel.display()
+                    s.rel.display()
                 );
                 checked += 1;
             }
         }
         assert!(checked > 50, "only {checked} imports seen");
+    }
+
+    /// Which sibling each submodule of `parent` imports (by `crate::parent::x` or `super::x`).
+    fn sibling_imports(parent: &str, sources: &[Source]) -> BTreeMap<String, BTreeSet<String>> {
+        let children: BTreeSet<String> = sources
+            .iter()
+            .filter(|s| s.module.len() >= 2 && s.module[0] == parent)
+            .map(|s| s.module[1].clone())
+            .collect();
+        let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for s in sources
+            .iter()
+            .filter(|s| s.module.len() >= 2 && s.module[0] == parent)
+        {
+            let me = &s.module[1];
+            let mut used: Vec<String> = named_after(&s.code, &format!("crate::{parent}::"))
+                .into_iter()
+                .map(|(_, name)| name)
+                .collect();
+            // `super::` from `parent::me::…` at the depth that reaches `parent`
+            let depth = s.module.len() - 1;
+            used.extend(
+                named_after(&s.code, "super::")
+                    .into_iter()
+                    .filter(|(ups, _)| *ups == depth)
+                    .map(|(_, name)| name),
+            );
+            for name in used {
+                if name != *me && children.contains(&name) {
+                    edges.entry(me.clone()).or_default().insert(name);
+                }
+            }
+        }
+        edges
+    }
+
+    /// A circle in `edges`, if there is one, as the modules around it.
+    fn circle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+        fn visit(
+            at: &str,
+            edges: &BTreeMap<String, BTreeSet<String>>,
+            path: &mut Vec<String>,
+            done: &mut BTreeSet<String>,
+        ) -> Option<Vec<String>> {
+            if let Some(i) = path.iter().position(|p| p == at) {
+                let mut found = path[i..].to_vec();
+                found.push(at.to_string());
+                return Some(found);
+            }
+            if !done.insert(at.to_string()) {
+                return None;
+            }
+            path.push(at.to_string());
+            for next in edges.get(at).into_iter().flatten() {
+                if let Some(found) = visit(next, edges, path, done) {
+                    return Some(found);
+                }
+            }
+            path.pop();
+            None
+        }
+        let mut done = BTreeSet::new();
+        edges
+            .keys()
+            .find_map(|start| visit(start, edges, &mut Vec::new(), &mut done))
+    }
+
+    #[test]
+    fn no_submodule_imports_a_sibling_that_imports_it_back() {
+        let sources = sources();
+        let circles: Vec<String> = ACYCLIC
+            .iter()
+            .filter_map(|parent| {
+                let edges = sibling_imports(parent, &sources);
+                assert!(!edges.is_empty(), "{parent}: no imports seen");
+                circle(&edges).map(|found| format!("{parent}: {}", found.join(" → ")))
+            })
+            .collect();
+        assert!(circles.is_empty(), "import circles: {circles:#?}");
+    }
+
+    #[test]
+    fn a_circle_is_seen_and_test_modules_are_left_out() {
+        let file = |module: &[&str], code: &str| Source {
+            rel: PathBuf::from(module.join("/")),
+            module: module.iter().map(|m| m.to_string()).collect(),
+            code: without_tests(&without_comments(code)),
+            tests: Vec::new(),
+        };
+        let planted = [
+            file(&["m", "a"], "use super::b::X;"),
+            file(&["m", "b"], "use super::{c, d::Y};"),
+            file(&["m", "c", "x"], "use super::super::a;\n// crate::m::d\n"),
+            file(
+                &["m", "d"],
+                "#[cfg(test)]\nfn f() { crate::m::a::g() }\n#[cfg(test)]\nmod tests {\n    use super::a;\n}\n",
+            ),
+        ];
+        let edges = sibling_imports("m", &planted);
+        assert_eq!(
+            circle(&edges),
+            Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+        );
+        // `d`'s test module is left out; its other test item is not
+        assert_eq!(edges["d"], BTreeSet::from(["a".to_string()]));
     }
 }

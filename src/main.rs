@@ -12,7 +12,7 @@ use hypertop::capabilities::Capabilities;
 use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
 use hypertop::config::{self, Profile};
 use hypertop::connect::{Connector, Session, SessionSettings};
-use hypertop::conninfo::{self, Environment, Inputs};
+use hypertop::conninfo::{self, ConnectionInputs, Environment};
 use hypertop::console::{self, AppOptions, Exit};
 use hypertop::headless;
 use hypertop::link::Link;
@@ -290,9 +290,9 @@ async fn run(cli: Cli) -> ExitCode {
             match hypertop::demo::start(dir.clone(), *reset, port).await {
                 Ok(d) => {
                     eprintln!("{}", d.connection_line());
-                    settings.inputs = Inputs {
+                    settings.inputs = ConnectionInputs {
                         conninfo: Some(d.conninfo()),
-                        ..Inputs::default()
+                        ..ConnectionInputs::default()
                     };
                     Some(d)
                 }
@@ -381,7 +381,7 @@ async fn run(cli: Cli) -> ExitCode {
             let Some((path, bounds)) = settings.recording(connector.resolved()) else {
                 return fail("no home directory: set XDG_STATE_HOME or HOME".into(), 1);
             };
-            let opts = hypertop::recorder::daemon::Options {
+            let opts = hypertop::recorder::daemon::RecordOptions {
                 every: settings.record_every,
                 once: *once,
                 bounds,

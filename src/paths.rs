@@ -24,7 +24,7 @@ fn base(var: &str, fallback: &str) -> Option<PathBuf> {
 
 /// Why a file the user names was not read.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ReadError {
+pub enum FileError {
     /// Larger than the limit (bytes) given.
     TooLarge(u64),
     /// A FIFO, a device, a directory.
@@ -33,18 +33,18 @@ pub enum ReadError {
     Io(String),
 }
 
-impl ReadError {
+impl FileError {
     /// What to say, for the file at `path`.
     pub fn said(&self, path: &std::path::Path) -> String {
         match self {
-            ReadError::TooLarge(limit) => format!(
+            FileError::TooLarge(limit) => format!(
                 "{} is larger than {} KiB: not a file hypertop reads",
                 path.display(),
                 limit / 1024
             ),
-            ReadError::NotRegular => format!("{} is not a regular file", path.display()),
-            ReadError::NotUtf8 => format!("{} is not UTF-8 text", path.display()),
-            ReadError::Io(e) => format!("cannot read {}: {e}", path.display()),
+            FileError::NotRegular => format!("{} is not a regular file", path.display()),
+            FileError::NotUtf8 => format!("{} is not UTF-8 text", path.display()),
+            FileError::Io(e) => format!("cannot read {}: {e}", path.display()),
         }
     }
 }
@@ -52,10 +52,10 @@ impl ReadError {
 /// The text of a file the user names (a config, a theme, a policy file), read only when it is
 /// a regular file of at most `limit` bytes: a FIFO or a device is refused at once, never waited
 /// on nor read without end (`--theme /dev/zero` read 2 GB). None when there is no such file.
-pub fn read_text(path: &std::path::Path, limit: u64) -> Result<Option<String>, ReadError> {
+pub fn read_text(path: &std::path::Path, limit: u64) -> Result<Option<String>, FileError> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
-    let io = |e: std::io::Error| ReadError::Io(e.to_string());
+    let io = |e: std::io::Error| FileError::Io(e.to_string());
     // O_NONBLOCK: opening a FIFO with no writer would block
     let f = match std::fs::OpenOptions::new()
         .read(true)
@@ -67,15 +67,15 @@ pub fn read_text(path: &std::path::Path, limit: u64) -> Result<Option<String>, R
         Err(e) => return Err(io(e)),
     };
     if !f.metadata().map_err(io)?.is_file() {
-        return Err(ReadError::NotRegular);
+        return Err(FileError::NotRegular);
     }
     let mut bytes = Vec::new();
     // one byte over the limit tells a file that is too large (or grows as it is read)
     f.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > limit {
-        return Err(ReadError::TooLarge(limit));
+        return Err(FileError::TooLarge(limit));
     }
     String::from_utf8(bytes)
         .map(Some)
-        .map_err(|_| ReadError::NotUtf8)
+        .map_err(|_| FileError::NotUtf8)
 }

@@ -11,13 +11,13 @@ use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 
 use crate::link::Link;
 use crate::model::plan::Planner;
-use crate::model::{self, Payload, QueryKind, ReadError, Subject};
+use crate::model::{self, DrillTarget, Payload, QueryKind, ReadError};
 
 #[derive(Debug, Clone)]
 pub struct QueryResult {
     pub kind: QueryKind,
     /// The drill-down target the query was run for.
-    pub target: Option<Subject>,
+    pub target: Option<DrillTarget>,
     pub result: Result<Payload, ReadError>,
     pub elapsed: Duration,
     pub finished_at: DateTime<Utc>,
@@ -76,17 +76,17 @@ impl Poller {
     /// Asks for a fresh result of `kind` (for `target`, on drill-downs); merges with a request
     /// already waiting, the newest target winning. A periodic refresh: it waits out the rest
     /// after a slow query.
-    pub fn request(&self, kind: QueryKind, target: Option<Subject>) {
+    pub fn request(&self, kind: QueryKind, target: Option<DrillTarget>) {
         self.send(kind, target, false);
     }
 
     /// Like [`request`](Self::request), for something the user just asked for (a tab, a
     /// drill-down, `r`): it does not wait out the rest.
-    pub fn request_now(&self, kind: QueryKind, target: Option<Subject>) {
+    pub fn request_now(&self, kind: QueryKind, target: Option<DrillTarget>) {
         self.send(kind, target, true);
     }
 
-    fn send(&self, kind: QueryKind, target: Option<Subject>, urgent: bool) {
+    fn send(&self, kind: QueryKind, target: Option<DrillTarget>, urgent: bool) {
         if let Some(tx) = self.requests.get(&kind) {
             tx.send_modify(|r| {
                 r.seq += 1;
@@ -102,7 +102,7 @@ impl Poller {
 #[derive(Debug, Clone, Default)]
 struct Request {
     seq: u64,
-    target: Option<Subject>,
+    target: Option<DrillTarget>,
     /// Counts requests the user asked for; one not yet served skips the rest after a slow
     /// query.
     urgent_seq: u64,
@@ -128,7 +128,7 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
         limit,
         planner,
     } = reader;
-    let mut last_target: Option<Subject> = None;
+    let mut last_target: Option<DrillTarget> = None;
     let mut rest_until: Option<tokio::time::Instant> = None;
     let mut urgent_served = 0;
     // What this kind keeps between refreshes (prepared statements, the catalog's structure),
@@ -219,7 +219,7 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
 
 /// Whether `request` waits out the rest: a periodic repeat of the last query does; a new
 /// target or an urgent request not yet served does not.
-fn rests(request: &Request, last_target: &Option<Subject>, urgent_served: u64) -> bool {
+fn rests(request: &Request, last_target: &Option<DrillTarget>, urgent_served: u64) -> bool {
     request.target == *last_target && request.urgent_seq == urgent_served
 }
 
@@ -250,7 +250,7 @@ mod tests {
 
     #[test]
     fn only_periodic_repeats_rest() {
-        let job = |id| Some(Subject::Job(id));
+        let job = |id| Some(DrillTarget::Job(id));
         let periodic = Request {
             seq: 5,
             target: job(1),

@@ -6,12 +6,12 @@ use std::time::Duration;
 use crate::cli::{Cli, Sub};
 use crate::config::{self, PlanLogin, Profile};
 use crate::connect::{Connector, SessionSettings};
-use crate::conninfo::{self, Environment, Inputs};
+use crate::conninfo::{self, ConnectionInputs, Environment};
 use crate::problems::Thresholds;
 
 /// Everything that decides how hypertop runs, after flags, profile and defaults.
 pub struct Settings {
-    pub inputs: Inputs,
+    pub inputs: ConnectionInputs,
     pub refresh: Duration,
     pub statement_timeout: Duration,
     pub lock_timeout: Duration,
@@ -51,7 +51,9 @@ impl Settings {
 #[derive(Debug)]
 pub enum SettingsError {
     /// The profile's settings fail `config check`.
-    Profile { problems: Vec<config::Problem> },
+    Profile {
+        problems: Vec<config::SettingProblem>,
+    },
     /// The config file, or a connection string or plan_login in it.
     Config(config::ConfigError),
     /// A fleet's file defines no profiles (or does not exist).
@@ -180,7 +182,7 @@ pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settin
         record_max_size: max_size.or(checked.record_max_size),
         record_reads: !cli.no_record
             && profile.record.as_ref().and_then(|r| r.console) != Some(false),
-        inputs: Inputs {
+        inputs: ConnectionInputs {
             conninfo,
             host: cli.host.clone().filter(|_| flags),
             port: cli.port.clone().filter(|_| flags),

@@ -8,7 +8,7 @@ use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
 use crate::grid::Column;
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::caggs::{Cagg, MatView};
 use crate::model::compression::Compression;
 use crate::model::hypertables::Hypertable;
@@ -20,7 +20,7 @@ use crate::model::Summary;
 use crate::problems::{self, Thresholds};
 use crate::queries;
 use crate::screens::{Ctx, Tab, TableRow};
-use crate::store::{Dataset, Section, Status};
+use crate::store::{Dataset, Section, Standing};
 
 /// A screen's table for text output: its columns and rows.
 pub type TextTable = (Vec<Column>, Vec<TableRow>);
@@ -146,41 +146,35 @@ pub async fn collect_once(
     .await
 }
 
-/// The JSON document's sections, each with the dataset it writes.
-const SECTIONS: [(&str, Section); 9] = [
-    ("server", Section::Summary),
-    ("hypertables", Section::Hypertables),
-    ("compression", Section::Compression),
-    ("retention", Section::Retention),
-    ("indexes", Section::Indexes),
-    ("jobs", Section::Jobs),
-    ("caggs", Section::Caggs),
-    ("activity", Section::Activity),
-    ("statements", Section::Statements),
-];
+/// The JSON document's sections, each with the dataset it writes (the table's `document`).
+fn sections() -> impl Iterator<Item = (&'static str, Section)> {
+    Section::ALL
+        .iter()
+        .filter_map(|&s| s.row().document.map(|name| (name, s)))
+}
 
 /// Why a section is not shown: it cannot be read here, or its read failed.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Unread<'a> {
+pub enum Unshown<'a> {
     Unavailable(&'a str),
     Failed(&'a crate::model::ReadError),
 }
 
-impl std::fmt::Display for Unread<'_> {
+impl std::fmt::Display for Unshown<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Unread::Unavailable(why) => f.write_str(why),
-            Unread::Failed(e) => e.fmt(f),
+            Unshown::Unavailable(why) => f.write_str(why),
+            Unshown::Failed(e) => e.fmt(f),
         }
     }
 }
 
 /// Why a section with `status` is not shown, when it is not.
-fn unshown(status: Status<'_>) -> Option<Unread<'_>> {
+fn unshown(status: Standing<'_>) -> Option<Unshown<'_>> {
     match status {
-        Status::Unavailable(why) => Some(Unread::Unavailable(why)),
-        Status::Failed(e, _) => Some(Unread::Failed(e)),
-        Status::Loading | Status::Ready => None,
+        Standing::Unavailable(why) => Some(Unshown::Unavailable(why)),
+        Standing::Failed(e, _) => Some(Unshown::Failed(e)),
+        Standing::Loading | Standing::Ready => None,
     }
 }
 
@@ -221,8 +215,7 @@ impl Snapshot {
     /// Sections that could not be read, and why.
     pub fn unavailable(&self) -> BTreeMap<&'static str, String> {
         let d = &self.data;
-        SECTIONS
-            .into_iter()
+        sections()
             .filter_map(|(name, section)| {
                 let status = d.status(section);
                 let why = match (name, status) {
@@ -233,9 +226,9 @@ impl Snapshot {
                     ("caggs", _) if d.matviews.value().is_some() => {
                         "TimescaleDB is not installed: see `materialized_views`".to_string()
                     }
-                    (_, Status::Unavailable(why)) => why.to_string(),
-                    (_, Status::Failed(e, _)) => e.to_string(),
-                    (_, Status::Loading | Status::Ready) => return None,
+                    (_, Standing::Unavailable(why)) => why.to_string(),
+                    (_, Standing::Failed(e, _)) => e.to_string(),
+                    (_, Standing::Loading | Standing::Ready) => return None,
                 };
                 Some((name, why))
             })
@@ -290,7 +283,7 @@ impl Snapshot {
 
     /// Each screen's table as the console builds it (the same limits colour the same values),
     /// or why it could not be read.
-    pub fn tables(&self, ctx: &Ctx) -> Vec<(&'static str, Result<TextTable, Unread<'_>>)> {
+    pub fn tables(&self, ctx: &Ctx) -> Vec<(&'static str, Result<TextTable, Unshown<'_>>)> {
         let d = &self.data;
         Tab::all()
             .map(Tab::screen)
@@ -440,7 +433,7 @@ pub struct Document<'a> {
     pub indexes: Option<&'a Vec<Index>>,
     pub jobs: Option<Vec<JobEntry<'a>>>,
     pub caggs: Option<Vec<CaggEntry<'a>>>,
-    pub activity: Option<&'a Vec<Session>>,
+    pub activity: Option<&'a Vec<Backend>>,
     /// What pg_stat_statements counted for this database (`snapshot` only; texts with
     /// `--statement-texts`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -498,9 +491,7 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
     let real_unreadable: Vec<_> = unreadable
         .iter()
         .filter(|(name, _)| {
-            ts || !SECTIONS
-                .iter()
-                .any(|(n, section)| n == *name && section.needs_timescaledb())
+            ts || !sections().any(|(n, section)| n == **name && section.needs_timescaledb())
         })
         .collect();
     let max_lag = d

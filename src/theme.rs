@@ -72,7 +72,7 @@ pub enum ThemeError {
     /// The file could not be read.
     Read {
         path: std::path::PathBuf,
-        error: crate::paths::ReadError,
+        error: crate::paths::FileError,
     },
     /// No such file.
     Missing { path: std::path::PathBuf },

@@ -173,7 +173,7 @@ impl Message {
     }
 }
 
-pub struct Running {
+pub struct RunProgress {
     pub command: String,
     pub step: usize,
     pub total: usize,
@@ -190,7 +190,7 @@ pub enum Modal {
     Palette(Box<Palette>),
     Planning(String),
     Confirm(Box<ConfirmState>),
-    Running(Running),
+    Running(RunProgress),
     Message(Box<Message>),
 }
 
@@ -630,7 +630,7 @@ mod tests {
     fn running_actions_cancel_with_esc_or_ctrl_c() {
         let names = Names::default();
         let running = || {
-            Modal::Running(Running {
+            Modal::Running(RunProgress {
                 command: "x".into(),
                 step: 0,
                 total: 3,

@@ -510,7 +510,7 @@ mod tests {
     use super::*;
 
     fn connector(conninfo: &str) -> Connector {
-        let inputs = crate::conninfo::Inputs {
+        let inputs = crate::conninfo::ConnectionInputs {
             conninfo: Some(conninfo.into()),
             ..Default::default()
         };

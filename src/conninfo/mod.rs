@@ -119,7 +119,7 @@ pub fn account_name() -> Option<String> {
 
 /// What the user typed: the connection string (positional or `-d`) and the `-h -p -U -d` flags.
 #[derive(Debug, Clone, Default)]
-pub struct Inputs {
+pub struct ConnectionInputs {
     pub conninfo: Option<String>,
     pub host: Option<String>,
     pub port: Option<String>,
@@ -358,7 +358,7 @@ fn default_host() -> &'static str {
 }
 
 /// Resolves the final settings from the command line and the environment.
-pub fn resolve(inputs: &Inputs, env: &Environment) -> Result<Resolved, ConnInfoError> {
+pub fn resolve(inputs: &ConnectionInputs, env: &Environment) -> Result<Resolved, ConnInfoError> {
     let mut map = BTreeMap::new();
     // 1. Flags first, then the expanded connection string on top of them (psql's order).
     let mut flags = Vec::new();
@@ -526,8 +526,8 @@ mod tests {
         }
     }
 
-    fn conn(s: &str) -> Inputs {
-        Inputs {
+    fn conn(s: &str) -> ConnectionInputs {
+        ConnectionInputs {
             conninfo: Some(s.into()),
             ..Default::default()
         }
@@ -535,7 +535,7 @@ mod tests {
 
     #[test]
     fn defaults_follow_libpq() {
-        let r = resolve(&Inputs::default(), &env(&[])).unwrap();
+        let r = resolve(&ConnectionInputs::default(), &env(&[])).unwrap();
         assert_eq!(r.port(), "5432");
         assert_eq!(r.user(), "osuser");
         assert_eq!(r.dbname(), "osuser");
@@ -546,7 +546,7 @@ mod tests {
 
     #[test]
     fn conninfo_beats_flags_and_flags_beat_env() {
-        let inputs = Inputs {
+        let inputs = ConnectionInputs {
             conninfo: Some("host=fromconn".into()),
             host: Some("fromflag".into()),
             port: Some("7000".into()),
@@ -561,7 +561,7 @@ mod tests {
     fn plain_dbname_argument() {
         let r = resolve(&conn("metrics"), &env(&[("PGDATABASE", "other")])).unwrap();
         assert_eq!(r.dbname(), "metrics");
-        let both = Inputs {
+        let both = ConnectionInputs {
             conninfo: Some("a".into()),
             dbname: Some("b".into()),
             ..Default::default()
@@ -571,7 +571,7 @@ mod tests {
 
     #[test]
     fn dash_d_may_carry_a_conninfo() {
-        let inputs = Inputs {
+        let inputs = ConnectionInputs {
             dbname: Some("postgres://u@h:6000/db".into()),
             ..Default::default()
         };
@@ -585,7 +585,7 @@ mod tests {
     #[test]
     fn environment_fills_everything() {
         let r = resolve(
-            &Inputs::default(),
+            &ConnectionInputs::default(),
             &env(&[
                 ("PGHOST", "eh"),
                 ("PGPORT", "6001"),
@@ -610,7 +610,7 @@ mod tests {
 
     #[test]
     fn empty_env_values_are_ignored() {
-        let r = resolve(&Inputs::default(), &env(&[("PGUSER", "")])).unwrap();
+        let r = resolve(&ConnectionInputs::default(), &env(&[("PGUSER", "")])).unwrap();
         assert_eq!(r.user(), "osuser");
     }
 
@@ -654,7 +654,7 @@ mod tests {
             ("PGHOST", "env-host"),
             ("PGUSER", "env-user"),
         ]);
-        let inputs = Inputs {
+        let inputs = ConnectionInputs {
             port: Some("7777".into()),
             ..Default::default()
         };
@@ -693,7 +693,10 @@ mod tests {
         std::fs::write(home.path().join(".pg_service.conf"), "[h]\nport=6543\n").unwrap();
         let mut e = env(&[("PGSERVICE", "h")]);
         e.home = Some(home.path().to_path_buf());
-        assert_eq!(resolve(&Inputs::default(), &e).unwrap().port(), "6543");
+        assert_eq!(
+            resolve(&ConnectionInputs::default(), &e).unwrap().port(),
+            "6543"
+        );
     }
 
     #[cfg(unix)]

@@ -185,9 +185,11 @@ impl Exposition {
         }
         for (section, status) in d.sections() {
             let up = match status {
-                crate::store::Status::Ready => 1.0,
-                crate::store::Status::Failed(..) => 0.0,
-                _ => continue,
+                crate::store::Standing::Ready => 1.0,
+                crate::store::Standing::Failed(..) => 0.0,
+                crate::store::Standing::Loading | crate::store::Standing::Unavailable(_) => {
+                    continue
+                }
             };
             self.gauge(
                 "hypertop_section_up",

@@ -11,12 +11,12 @@ mod store;
 pub use cells::*;
 pub use fit::*;
 pub use store::{CellRef, RowRef};
-use store::{Store, PINNED};
+use store::{CellStore, PINNED};
 
 #[derive(Debug, Clone)]
 pub struct Grid<D> {
     pub columns: Vec<Column>,
-    rows: Store<D>,
+    rows: CellStore<D>,
     /// Visible rows (indices into `rows`), filtered and sorted.
     order: Vec<usize>,
     /// Natural width of each column (title and widest cell, capped by `max`).
@@ -45,7 +45,7 @@ impl<D: Clone> Grid<D> {
         Grid {
             full: Vec::new(),
             columns,
-            rows: Store::default(),
+            rows: CellStore::default(),
             order: Vec::new(),
             widths,
             sort,
@@ -63,7 +63,7 @@ impl<D: Clone> Grid<D> {
         if let Some(id) = self.selected_row().filter(|_| self.moved) {
             self.parked = Some(id.id().to_string());
         }
-        self.rows = Store::default();
+        self.rows = CellStore::default();
         self.order = Vec::new();
     }
 
@@ -73,7 +73,7 @@ impl<D: Clone> Grid<D> {
     pub fn set_rows(&mut self, rows: impl IntoIterator<Item = Row<D>>) {
         let keep = self.kept_selection();
         let cols = self.columns.len();
-        self.rows = Store::default();
+        self.rows = CellStore::default();
         self.order = Vec::new();
         let rows = rows.into_iter();
         self.rows.reserve(rows.size_hint().0, cols);

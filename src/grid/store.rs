@@ -8,7 +8,7 @@ use super::*;
 /// number) plus the text, instead of a `String` and a `Cell` each: a 10,000-chunk drill-down
 /// stays a few megabytes.
 #[derive(Debug, Clone)]
-pub(super) struct Store<D> {
+pub(super) struct CellStore<D> {
     pub(super) text: String,
     /// Per row `cols + 1` end offsets into `text`: the id's (empty when it is the first cell's
     /// text, [`ID_IS_FIRST`]: 15,500 indexes' names were 0.6 MB twice), then each cell's.
@@ -62,9 +62,9 @@ fn bits_tone(b: u8) -> Tone {
     }
 }
 
-impl<D> Default for Store<D> {
+impl<D> Default for CellStore<D> {
     fn default() -> Self {
-        Store {
+        CellStore {
             text: String::new(),
             ends: Vec::new(),
             nums: Vec::new(),
@@ -76,7 +76,7 @@ impl<D> Default for Store<D> {
     }
 }
 
-impl<D> Store<D> {
+impl<D> CellStore<D> {
     pub(super) fn len(&self) -> usize {
         self.row_flags.len()
     }
@@ -152,7 +152,7 @@ impl<D> Store<D> {
 /// One stored row, borrowed.
 #[derive(Debug, Clone, Copy)]
 pub struct RowRef<'a, D> {
-    pub(super) store: &'a Store<D>,
+    pub(super) store: &'a CellStore<D>,
     pub(super) cols: usize,
     pub(super) index: usize,
 }

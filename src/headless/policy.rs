@@ -53,7 +53,7 @@ pub enum PolicyCommandError {
     /// The file is larger than any database's policies.
     TooLarge(PathBuf),
     /// The file could not be read.
-    Unreadable(PathBuf, crate::paths::ReadError),
+    Unreadable(PathBuf, crate::paths::FileError),
     /// There is no file there.
     Missing(PathBuf),
     /// The file says something a policy file cannot, or what the database refuses.
@@ -141,7 +141,7 @@ const MAX_POLICY_FILE: u64 = 4 * 1024 * 1024;
 fn read_bounded(path: &Path) -> Result<String, PolicyCommandError> {
     crate::paths::read_text(path, MAX_POLICY_FILE)
         .map_err(|e| match e {
-            crate::paths::ReadError::TooLarge(_) => PolicyCommandError::TooLarge(path.into()),
+            crate::paths::FileError::TooLarge(_) => PolicyCommandError::TooLarge(path.into()),
             other => PolicyCommandError::Unreadable(path.into(), other),
         })?
         .ok_or_else(|| PolicyCommandError::Missing(path.into()))

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use super::statements::Statements;
+use super::statements::Prepared;
 use crate::queries;
 
 /// One server process, as `pg_stat_activity` shows it to this role.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Session {
+pub struct Backend {
     pub pid: i32,
     pub database: Option<String>,
     pub username: Option<String>,
@@ -35,7 +35,7 @@ pub struct Session {
     pub server_now: DateTime<Utc>,
 }
 
-impl Session {
+impl Backend {
     /// Waiting for a lock another session holds.
     pub fn blocked(&self) -> bool {
         !self.blocked_by.is_empty()
@@ -49,8 +49,8 @@ impl Session {
 }
 
 /// The sessions that `pid` blocks, directly or through others.
-pub fn blocked_by_tree(sessions: &[Session], pid: i32) -> Vec<&Session> {
-    let mut out: Vec<&Session> = Vec::new();
+pub fn blocked_by_tree(sessions: &[Backend], pid: i32) -> Vec<&Backend> {
+    let mut out: Vec<&Backend> = Vec::new();
     let mut frontier = vec![pid];
     while let Some(p) = frontier.pop() {
         for s in sessions.iter().filter(|s| s.blocked_by.contains(&p)) {
@@ -65,11 +65,11 @@ pub fn blocked_by_tree(sessions: &[Session], pid: i32) -> Vec<&Session> {
 
 /// The sessions in blocking-tree order: each blocker, then the sessions it blocks indented
 /// under it (depth), then everyone else in pid order.
-pub fn tree_order(sessions: &[Session]) -> Vec<(usize, usize)> {
+pub fn tree_order(sessions: &[Backend]) -> Vec<(usize, usize)> {
     let mut out: Vec<(usize, usize)> = Vec::new();
     let mut seen = vec![false; sessions.len()];
     fn visit(
-        sessions: &[Session],
+        sessions: &[Backend],
         i: usize,
         depth: usize,
         seen: &mut [bool],
@@ -108,11 +108,11 @@ pub fn tree_order(sessions: &[Session]) -> Vec<(usize, usize)> {
 
 pub async fn fetch(
     client: &Client,
-    statements: &mut Statements,
-) -> Result<Vec<Session>, tokio_postgres::Error> {
+    statements: &mut Prepared,
+) -> Result<Vec<Backend>, tokio_postgres::Error> {
     statements
         .collect(client, queries::ACTIVITY, |r| {
-            Ok(Session {
+            Ok(Backend {
                 pid: r.try_get("pid")?,
                 database: r.try_get("database")?,
                 username: r.try_get("username")?,
@@ -180,8 +180,8 @@ pub async fn lock_holders(client: &Client) -> String {
 mod tests {
     use super::*;
 
-    pub fn session(pid: i32, blocked_by: &[i32]) -> Session {
-        Session {
+    pub fn session(pid: i32, blocked_by: &[i32]) -> Backend {
+        Backend {
             pid,
             database: Some("db".into()),
             username: Some("u".into()),

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use super::statements::Statements;
+use super::statements::Prepared;
 use super::structure::IdMap;
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -55,7 +55,7 @@ pub fn is_time_type(t: &str) -> bool {
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct RefreshPolicy {
+pub struct RefreshJob {
     pub job_id: i32,
     pub scheduled: bool,
     pub start_offset: Option<String>,
@@ -85,7 +85,7 @@ pub struct Cagg {
     pub lag_seconds: Option<f64>,
     pub lag_units: Option<i64>,
     pub materialized_only: bool,
-    pub refresh_policy: Option<RefreshPolicy>,
+    pub refresh_policy: Option<RefreshJob>,
     pub last_run_status: Option<String>,
     pub last_success: Option<DateTime<Utc>>,
     pub pending_invalidations: i64,
@@ -93,7 +93,7 @@ pub struct Cagg {
     #[serde(skip)]
     pub mat_id: i32,
     /// Ranges below its watermark with source data and no bucket (see [`super::holes`]).
-    pub holes: Vec<super::holes::Hole>,
+    pub holes: Vec<Hole>,
 }
 
 impl Cagg {
@@ -137,7 +137,7 @@ impl Cagg {
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
-    statements: &mut Statements,
+    statements: &mut Prepared,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
     // Until a read finds one, a look whether there is any first (prepared, as the rest):
     // afterwards caggs.sql is kept and run (an empty answer then costs no more than the look).
@@ -170,7 +170,7 @@ pub async fn fetch(
                 _ => None,
             };
             let refresh_policy = match r.try_get::<_, Option<i32>>("refresh_job_id")? {
-                Some(job_id) => Some(RefreshPolicy {
+                Some(job_id) => Some(RefreshJob {
                     job_id,
                     scheduled: r.try_get("refresh_scheduled")?,
                     start_offset: r.try_get("start_offset")?,
@@ -244,7 +244,7 @@ pub struct MatView {
 
 pub async fn fetch_matviews(
     client: &Client,
-    statements: &mut Statements,
+    statements: &mut Prepared,
 ) -> Result<Vec<MatView>, tokio_postgres::Error> {
     statements
         .collect(client, queries::MATVIEWS.as_str(), |r| {
@@ -258,6 +258,20 @@ pub async fn fetch_matviews(
             })
         })
         .await
+}
+
+/// A hole (see [`super::holes`]): a range below the watermark with source data and no bucket, in TimescaleDB's internal units
+/// (µs since the epoch, or the integer): the source chunks that end in it, merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Hole {
+    pub from: i64,
+    pub to: i64,
+    /// Source chunks with no bucket.
+    pub chunks: i64,
+    /// One source chunk's length: a refresh to fill it starts and ends that much outside, so a
+    /// bucket that straddles its edges is refreshed whole.
+    #[serde(skip)]
+    pub chunk_len: i64,
 }
 
 #[cfg(test)]

@@ -14,11 +14,12 @@ use tokio_postgres::{Client, Error};
 use super::compression;
 use super::indexes::{self, Candidates, Index, IndexStructure, ListedIndex, Usage};
 use super::retention::{self, PartitionedTable};
+use super::rows::{array, collect_rows, each_row};
 use super::sizes::{RelationVersions, Sessions, SizeKeeper, Sizes, VERSIONS_SLICE};
-use super::statements::Statements;
-use super::structure::{definitions_version, Cache, Fingerprint, IdMap, IdSet, Periodic};
-use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionColumns, Tables};
-use super::{array, collect_rows, each_row, Payload, ReadError};
+use super::statements::Prepared;
+use super::structure::{definitions_version, Cached, Fingerprint, IdMap, IdSet, Periodic};
+use super::tables::{self, ChunkNumbers, ChunkStructure, CompressionSettings, Tables};
+use super::{Payload, ReadError};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -26,14 +27,14 @@ use crate::queries;
 /// without the privilege, a timeout on one query) leaves the others shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalog {
-    pub relations: Part<Relations>,
-    pub indexes: Part<Vec<Index>>,
+    pub relations: PartRead<RelationRows>,
+    pub indexes: PartRead<Vec<Index>>,
     /// Every relation of the database on disk, all forks.
-    pub database_bytes: Part<i64>,
+    pub database_bytes: PartRead<i64>,
 }
 
 /// A part of the pass, or why it could not be read.
-pub type Part<T> = Result<T, ReadError>;
+pub type PartRead<T> = Result<T, ReadError>;
 
 /// The datasets a part of the pass fills.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +46,7 @@ pub enum Parts {
 
 /// The relations the pass is about besides indexes.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Relations {
+pub enum RelationRows {
     /// TimescaleDB: the Hypertables, Compression and Retention tabs' rows.
     Hypertables(Tables),
     /// Plain PostgreSQL: partitioned tables stand in for retention.
@@ -56,12 +57,12 @@ impl Catalog {
     /// Each dataset's payload; a part that failed is marked so.
     pub fn into_payloads(self) -> Vec<Payload> {
         let mut out = match self.relations {
-            Ok(Relations::Hypertables(t)) => vec![
+            Ok(RelationRows::Hypertables(t)) => vec![
                 Payload::Hypertables(t.hypertables),
                 Payload::Compression(t.compression),
                 Payload::Retention(t.retention),
             ],
-            Ok(Relations::Partitions(p)) => vec![Payload::Partitions(p)],
+            Ok(RelationRows::Partitions(p)) => vec![Payload::Partitions(p)],
             Err(e) => vec![Payload::Failed(Parts::Relations, e)],
         };
         out.push(match self.indexes {
@@ -78,7 +79,7 @@ impl Catalog {
     /// The parts, each read or failed on its own; when every one failed, the read failed (the
     /// first error: a lost connection fails them all, and the caller must see it as such).
     fn of(
-        relations: Result<Relations, Error>,
+        relations: Result<RelationRows, Error>,
         indexes: Result<Vec<Index>, Error>,
         database_bytes: Result<i64, Error>,
     ) -> Result<Catalog, Error> {
@@ -112,7 +113,21 @@ pub struct CatalogStructure {
     pub chunks: ChunkStructure,
     pub indexes: IndexStructure,
     /// Compression settings by hypertable id.
-    pub settings: IdMap<i32, CompressionColumns>,
+    pub settings: IdMap<i32, CompressionSettings>,
+}
+
+/// What the catalog pass keeps between its refreshes on one connection.
+#[derive(Debug, Default)]
+pub struct KeptCatalog {
+    pub structure: Cached<CatalogStructure>,
+    pub sizes: SizeKeeper,
+    /// Segmentby statistics (the advisor's), read every few minutes.
+    pub segments: Periodic<compression::Segments>,
+    /// The relations' rows as the catalog defines them (`queries/tables.sql`), kept while
+    /// `queries/definitions_version.sql` says the same.
+    pub listed: Cached<tables::ListedRelations>,
+    /// How many indexes' counters the last catalog read took in.
+    pub indexes_counted: usize,
 }
 
 impl CatalogStructure {
@@ -125,32 +140,32 @@ impl CatalogStructure {
     }
 }
 
-/// Reads the catalog pass, keeping its statements and the catalog's structure in `cache`. A
+/// Reads the catalog pass, keeping its statements in `statements` and the catalog's structure in
+/// `kept`. A
 /// `helper` session, for a one-shot read, reads the relations' layout, half of the files, the
 /// index numbers and the segment statistics.
 pub async fn fetch(
     client: &Client,
     helper: Option<&Client>,
     caps: &Capabilities,
-    cache: &mut Cache,
+    statements: &mut Prepared,
+    kept: &mut KeptCatalog,
+    one_shot: bool,
 ) -> Result<Catalog, Error> {
-    let Cache {
-        statements,
-        catalog,
+    let KeptCatalog {
+        structure: catalog,
         sizes,
         segments,
-        one_shot,
         listed: kept_rows,
         indexes_counted,
-        ..
-    } = cache;
+    } = kept;
     let sessions = Sessions {
         main: client,
         helper,
         may_stat_files: caps.may_stat_files,
     };
     if caps.timescaledb.is_none() {
-        return fetch_plain(sessions, statements, sizes, *one_shot).await;
+        return fetch_plain(sessions, statements, sizes, one_shot).await;
     }
     let [tables_sql, version_sql] = queries::tables(caps);
     let [list_sql, tables_sql, version_sql, times_sql, runs_sql, usage_sql, status_sql, sizes_sql] =
@@ -177,14 +192,13 @@ pub async fn fetch(
     // answers in the making (50,500 chunks' shapes, ranges and index candidates, 6 MB) were
     // held beside the table rows and the index counters at the first read's heap peak.
     // The server runs one session's statements one after another either way.
-    let first = !*one_shot && catalog.read_from().is_none();
+    let first = !one_shot && catalog.read_from().is_none();
     // The relations' rows as the catalog defines them, read again only when it changed (a
     // one-shot read keeps nothing: it reads them), completed with what moves with time.
-    let one_shot_read = *one_shot;
     let rows = async {
         let (nows, version) = try_join!(
             super::integer_now::read(client, &list_sql),
-            definitions_version(client, &version_sql, one_shot_read),
+            definitions_version(client, &version_sql, one_shot),
         )?;
         let relations = kept_rows
             .get_or_read(version, || async {
@@ -289,7 +303,7 @@ pub async fn fetch(
             let key = (c.schema.clone(), c.name.clone());
             c.segments = segments.and_then(|s| s.get(&key)).cloned();
         }
-        Ok(Relations::Hypertables(tables))
+        Ok(RelationRows::Hypertables(tables))
     })();
     Catalog::of(relations, indexes, Ok(sizes.database()))
 }
@@ -329,7 +343,7 @@ async fn read_segments<'a>(
 /// sums) and the database's size.
 async fn fetch_plain(
     sessions: Sessions<'_>,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     sizes: &mut SizeKeeper,
     one_shot: bool,
 ) -> Result<Catalog, Error> {
@@ -354,7 +368,7 @@ async fn fetch_plain(
     let (partitions, indexes) = join!(client.query(&partitions, &[]), client.query(&indexes, &[]));
     Catalog::of(
         partitions.and_then(|rows| {
-            Ok(Relations::Partitions(retention::partitions_from_rows(
+            Ok(RelationRows::Partitions(retention::partitions_from_rows(
                 &rows, &sizes,
             )?))
         }),
@@ -370,7 +384,7 @@ async fn fetch_plain(
 async fn read_structure(
     client: &Client,
     caps: &Capabilities,
-    statements: &mut Statements,
+    statements: &mut Prepared,
 ) -> Result<CatalogStructure, Error> {
     let (settings_of, settings_by_oid) = queries::compression_settings(caps);
     let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql, settings_sql, invalid_sql] =
@@ -431,7 +445,7 @@ async fn read_structure(
         client.query(&settings_sql, &settings_params),
         client.query_one(&invalid_sql, &[]),
     )?;
-    structure.settings = CompressionColumns::from_rows(&settings)?;
+    structure.settings = CompressionSettings::from_rows(&settings)?;
     let chunks = ChunkStructure::of(shapes, ranges);
     let renumbered = renumbered(&chunks, &structure.hypertables);
     let candidates = Candidates::sort_out(pairs, &renumbered);
@@ -475,7 +489,7 @@ async fn read_structure(
 /// differently is matched by column names.
 async fn map_fully(
     client: &Client,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     unsettled: &[HypertableOid],
     chunks: &ChunkStructure,
     renumbered: &IdSet<u32>,

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::activity::Session;
-use super::caggs::{Cagg, RefreshPolicy, Watermark};
+use super::activity::Backend;
+use super::caggs::{Cagg, RefreshJob, Watermark};
 use super::compression::{Compression, CompressionDefinition};
 use super::hypertables::{Hypertable, HypertableDefinition};
 use super::indexes::{Index, IndexUsage, ListedIndex};
 use super::jobs::Job;
 use super::retention::{Retention, RetentionDefinition};
-use super::{Bound, Payload, QueryKind, Summary};
+use super::rows::Bound;
+use super::{Payload, QueryKind, Summary};
 use crate::capabilities::{Capabilities, TimescaleFeatures};
 
 pub fn t(s: &str) -> DateTime<Utc> {
@@ -243,7 +244,7 @@ pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg
         lag_seconds: Some(lag),
         lag_units: None,
         materialized_only: parent.is_some(),
-        refresh_policy: Some(RefreshPolicy {
+        refresh_policy: Some(RefreshJob {
             job_id: 1002,
             scheduled: true,
             start_offset: Some("3 days".into()),
@@ -261,10 +262,10 @@ pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg
 }
 
 /// A session of the plant as `activity.sql` returns it, in its state for `secs` seconds.
-pub fn session(pid: i32, backend_type: &str, state: &str, secs: i64, query: &str) -> Session {
+pub fn session(pid: i32, backend_type: &str, state: &str, secs: i64, query: &str) -> Backend {
     let now = t("2026-11-21T12:30:00Z");
     let since = now - chrono::Duration::seconds(secs);
-    Session {
+    Backend {
         pid,
         database: Some("metrics".into()),
         username: Some("postgres".into()),
@@ -288,7 +289,7 @@ pub fn session(pid: i32, backend_type: &str, state: &str, secs: i64, query: &str
 
 /// The plant's sessions: a transaction left open holding a lock, and the compression job's
 /// worker waiting for it (for less than the blocked-session limit: no problem yet).
-pub fn sessions() -> Vec<Session> {
+pub fn sessions() -> Vec<Backend> {
     let holder = session(
         4301,
         "client backend",

@@ -11,37 +11,23 @@ use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use super::caggs::Cagg;
-
-/// A range below the watermark with source data and no bucket, in TimescaleDB's internal units
-/// (µs since the epoch, or the integer): the source chunks that end in it, merged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Hole {
-    pub from: i64,
-    pub to: i64,
-    /// Source chunks with no bucket.
-    pub chunks: i64,
-    /// One source chunk's length: a refresh to fill it starts and ends that much outside, so a
-    /// bucket that straddles its edges is refreshed whole.
-    #[serde(skip)]
-    pub chunk_len: i64,
-}
+use super::caggs::{Cagg, Hole};
 
 /// What was probed of each aggregate (by its materialization hypertable's id).
 #[derive(Debug, Clone, Default)]
-pub struct Probed(BTreeMap<i32, State>);
+pub struct Probed(BTreeMap<i32, Probe>);
 
 #[derive(Debug, Clone, Default)]
-struct State {
+struct Probe {
     /// The watermark up to which every source chunk was probed.
     up_to: Option<i64>,
     holes: Vec<Hole>,
     /// Where its buckets are: materialization schema, table, time column and its type's oid;
     /// and whether row-level security guards it.
-    target: Option<Target>,
+    target: Option<Materialization>,
 }
 
-type Target = (String, String, String, i64, bool);
+type Materialization = (String, String, String, i64, bool);
 
 /// The types a materialization's time column can have, as SQL names them: nothing else is
 /// written into a probe.
@@ -75,7 +61,7 @@ pub async fn find(
         let state = probed.0.entry(c.mat_id).or_default();
         if state.up_to.is_some_and(|u| w < u) {
             // the watermark went back (a truncate, a re-created view): probe afresh
-            *state = State::default();
+            *state = Probe::default();
         }
         let from = state.up_to.unwrap_or(i64::MIN);
         if w > from {
@@ -147,7 +133,7 @@ pub async fn find(
 /// Source chunk ranges to probe for one aggregate, and where to probe.
 #[derive(Default)]
 struct Ask {
-    table: Option<Target>,
+    table: Option<Materialization>,
     ranges: Vec<(i64, i64)>,
 }
 

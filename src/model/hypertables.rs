@@ -6,8 +6,9 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use super::names::Name;
-use super::statements::Statements;
-use super::{relation, Bound, Subject};
+use super::rows::Bound;
+use super::statements::Prepared;
+use super::{relation, DrillTarget};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -82,15 +83,15 @@ pub struct Chunk {
 pub async fn fetch_chunks(
     client: &Client,
     caps: &Capabilities,
-    hypertable: &Subject,
-    statements: &mut Statements,
+    hypertable: &DrillTarget,
+    statements: &mut Prepared,
 ) -> Result<Vec<Chunk>, tokio_postgres::Error> {
     let (schema, name) = relation(hypertable);
     let (chunks, nows) =
         super::integer_now::with_statement(client, statements, queries::chunks(caps)).await?;
     let params: [&(dyn tokio_postgres::types::ToSql + Sync); 4] =
         [&schema, &name, &nows.ids, &nows.nows];
-    super::collect_rows(client, &chunks, &params, |r| {
+    super::rows::collect_rows(client, &chunks, &params, |r| {
         Ok(Chunk {
             schema: r.try_get("schema")?,
             name: r.try_get("name")?,

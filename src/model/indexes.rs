@@ -6,9 +6,9 @@ use tokio_postgres::{Client, Row};
 
 use super::names::Interner;
 use super::sizes::Sizes;
-use super::statements::Statements;
+use super::statements::Prepared;
 use super::structure::IdSet;
-use super::{relation, Subject};
+use super::{relation, DrillTarget};
 use crate::queries;
 
 /// Fewer scans than this since the statistics were reset makes an index LOW.
@@ -170,7 +170,7 @@ pub struct IndexStructure {
 impl IndexStructure {
     /// The invalid indexes as they come, sorted.
     pub fn invalid_from(r: &Row) -> Result<Vec<u32>, tokio_postgres::Error> {
-        let mut invalid: Vec<u32> = super::array(r, "invalid")?;
+        let mut invalid: Vec<u32> = super::rows::array(r, "invalid")?;
         invalid.sort_unstable();
         Ok(invalid)
     }
@@ -285,9 +285,9 @@ impl Candidates {
     /// One row of the query's arrays: each chunk index with its table and one candidate
     /// hypertable index (0: none), an index with several candidates once per candidate.
     pub fn add_row(rows: &mut Vec<Settled>, r: &Row) -> Result<(), tokio_postgres::Error> {
-        let indexes: Vec<u32> = super::array(r, "indexes")?;
-        let tables: Vec<u32> = super::array(r, "tables")?;
-        let candidates: Vec<u32> = super::array(r, "hypertable_indexes")?;
+        let indexes: Vec<u32> = super::rows::array(r, "indexes")?;
+        let tables: Vec<u32> = super::rows::array(r, "tables")?;
+        let candidates: Vec<u32> = super::rows::array(r, "hypertable_indexes")?;
         rows.extend(indexes.into_iter().zip(tables).zip(candidates).map(
             |((index, table), hypertable_index)| Settled {
                 index,
@@ -493,11 +493,11 @@ impl Usage {
         expecting: usize,
     ) -> Result<Usage, tokio_postgres::Error> {
         let mut taking = Taking::expecting(expecting);
-        super::each_row(client, sql, &[], |r| {
+        super::rows::each_row(client, sql, &[], |r| {
             taking.push_row(
-                super::array(r, "oids")?,
-                super::array(r, "scans")?,
-                super::array(r, "tuples_read")?,
+                super::rows::array(r, "oids")?,
+                super::rows::array(r, "scans")?,
+                super::rows::array(r, "tuples_read")?,
             );
             Ok(())
         })
@@ -524,14 +524,14 @@ pub struct ChunkIndex {
 
 pub async fn fetch_chunks(
     client: &Client,
-    index: &Subject,
-    statements: &mut Statements,
+    index: &DrillTarget,
+    statements: &mut Prepared,
 ) -> Result<Vec<ChunkIndex>, tokio_postgres::Error> {
     let (schema, name) = relation(index);
     let [sql] = statements
         .get(client, [queries::INDEX_CHUNKS.as_str()])
         .await?;
-    super::collect_rows(client, &sql, &[&schema, &name], |r| {
+    super::rows::collect_rows(client, &sql, &[&schema, &name], |r| {
         Ok(ChunkIndex {
             name: r.try_get("index_name")?,
             chunk: r.try_get("chunk_name")?,
@@ -547,7 +547,7 @@ pub async fn fetch_chunks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sizes::Relations;
+    use crate::model::sizes::RelationSlots;
 
     fn ix(name: &str, keys: &str, scans: i64, unique: bool) -> Index {
         let listed = ListedIndex {
@@ -700,7 +700,7 @@ mod tests {
             2,
         );
         let chunk_indexes = [(11, 10), (41, 40), (12, 10), (99, 40), (13, 10), (31, 30)];
-        let relations = Relations::of(
+        let relations = RelationSlots::of(
             [
                 (10, 100),
                 (20, 100),

@@ -8,7 +8,7 @@
 
 use tokio_postgres::{Client, Error, Statement, ToStatement};
 
-use super::statements::Statements;
+use super::statements::Prepared;
 
 /// Hypertable ids and their "now", in step: the parameters of the queries that judge
 /// integer-time thresholds and lags (the catalog pass, chunks.sql, the Caggs tab).
@@ -22,7 +22,7 @@ pub struct IntegerNows {
 /// statement that judges integer-time thresholds needs before it runs.
 pub async fn with_statement(
     client: &Client,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     sql: &'static str,
 ) -> Result<(Statement, IntegerNows), Error> {
     let [list, statement] = statements

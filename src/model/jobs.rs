@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::{Client, Row};
 
 use super::names::{Interner, Name};
-use super::statements::Statements;
+use super::statements::Prepared;
 use super::structure::{definitions_version, Cached};
-use super::Subject;
+use super::DrillTarget;
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -253,7 +253,7 @@ impl<'a> Merge<'a> {
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
-    statements: &mut Statements,
+    statements: &mut Prepared,
     kept: &mut Cached<Vec<Arc<JobDefinition>>>,
     one_shot: bool,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
@@ -265,14 +265,14 @@ pub async fn fetch(
     let definitions = kept
         .get_or_read(version, || async {
             let mut names = Interner::default();
-            super::collect_rows(client, &definitions, &[], |r| {
+            super::rows::collect_rows(client, &definitions, &[], |r| {
                 JobDefinition::from_row(r, &mut names).map(Arc::new)
             })
             .await
         })
         .await?;
     let (mut merge, mut names) = (Merge::new(definitions), Interner::default());
-    super::each_row(client, &states, &[], |r| {
+    super::rows::each_row(client, &states, &[], |r| {
         let (id, state) = JobState::from_row(r, &mut names)?;
         merge.add(id, state);
         Ok(())
@@ -299,10 +299,10 @@ pub struct JobRun {
 pub async fn fetch_runs(
     client: &Client,
     caps: &Capabilities,
-    job: &Subject,
-    statements: &mut Statements,
+    job: &DrillTarget,
+    statements: &mut Prepared,
 ) -> Result<Vec<JobRun>, tokio_postgres::Error> {
-    let Subject::Job(id) = job else {
+    let DrillTarget::Job(id) = job else {
         return Ok(Vec::new());
     };
     let [runs] = statements.get(client, [queries::job_runs(caps)]).await?;

@@ -19,7 +19,7 @@ use tokio_postgres::{Client, Error, SimpleQueryMessage};
 use crate::config::PlanLogin;
 use crate::connect::{Connector, Session};
 
-use super::{Payload, Subject};
+use super::{DrillTarget, Payload};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -214,9 +214,9 @@ pub async fn fetch(
     client: &Client,
     planner: &Planner,
     caps: &Capabilities,
-    subject: &Subject,
+    subject: &DrillTarget,
 ) -> Result<Payload, Error> {
-    let Subject::Statement { userid, text, .. } = subject else {
+    let DrillTarget::Statement { userid, text, .. } = subject else {
         return Ok(Payload::Unavailable("not a statement".into()));
     };
     let command = match plannable(text) {
@@ -253,8 +253,8 @@ pub async fn fetch(
         author: b.try_get("author")?,
         superuser: b.try_get("superuser")?,
         same: b.try_get::<_, Option<bool>>("same")?.unwrap_or(false),
-        attributes: super::array(&b, "attributes")?,
-        roles: super::array(&b, "roles")?,
+        attributes: super::rows::array(&b, "attributes")?,
+        roles: super::rows::array(&b, "roles")?,
         holds: b.try_get("holds")?,
         member: b.try_get::<_, Option<bool>>("member")?.unwrap_or(false),
     };
@@ -347,7 +347,7 @@ pub async fn fetch(
                 kind: r.try_get("kind")?,
                 view: view_schema.zip(view_name),
                 total: r.try_get("total")?,
-                planned: super::array(r, "planned")?,
+                planned: super::rows::array(r, "planned")?,
                 startup_exclusion: flags.is_some_and(|f| f.2),
                 runtime_exclusion: flags.is_some_and(|f| f.3),
                 schema,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::names::Name;
-use super::Bound;
+use super::rows::Bound;
 
 /// A retention policy as the Retention tab lists it: the policy (shared with the relations'
 /// rows kept between refreshes, read through them: `row.drop_after`), the chunks it should have

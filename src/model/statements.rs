@@ -13,9 +13,9 @@ use tokio_postgres::{Client, Error, Row, Statement};
 
 /// The statements prepared on one connection, by their SQL text.
 #[derive(Debug, Default)]
-pub struct Statements(HashMap<&'static str, Statement>);
+pub struct Prepared(HashMap<&'static str, Statement>);
 
-impl Statements {
+impl Prepared {
     /// The statements for `sqls`, in order, preparing the ones not prepared yet (together: the
     /// preparations go out pipelined).
     pub async fn get<const N: usize>(
@@ -42,7 +42,7 @@ impl Statements {
         each: impl FnMut(&Row) -> Result<T, Error>,
     ) -> Result<Vec<T>, Error> {
         let [statement] = self.get(client, [sql]).await?;
-        super::collect_rows(client, &statement, &[], each).await
+        super::rows::collect_rows(client, &statement, &[], each).await
     }
 
     /// Runs `sql`, which takes no parameters and returns one row, prepared.

@@ -247,34 +247,6 @@ impl<S> Periodic<S> {
     }
 }
 
-/// What a query kind keeps between its refreshes on one connection (one per poller task; a new
-/// connection starts with none): its prepared statements and, for the catalog pass, the
-/// catalog's structure.
-#[derive(Debug, Default)]
-pub struct Cache {
-    pub statements: super::statements::Statements,
-    pub catalog: Cached<super::catalog::CatalogStructure>,
-    pub sizes: super::sizes::SizeKeeper,
-    /// Segmentby statistics (the advisor's), read every few minutes.
-    pub segments: Periodic<super::compression::Segments>,
-    /// Statement texts already read (the Statements tab's).
-    pub texts: super::statement_stats::Texts,
-    /// The relations' rows as the catalog defines them (`queries/tables.sql`), kept while
-    /// `queries/definitions_version.sql` says the same.
-    pub listed: Cached<super::tables::ListedRelations>,
-    /// The jobs as they are defined (`queries/jobs.sql`), kept the same way.
-    pub jobs: Cached<Vec<std::sync::Arc<super::jobs::JobDefinition>>>,
-    /// How many indexes' counters the last catalog read took in.
-    pub indexes_counted: usize,
-    /// What the hole probes of the continuous aggregates found, and up to where.
-    pub holes: super::holes::Probed,
-    /// TimescaleDB's package and catalog versions, read again when the installed one changes.
-    pub versions: super::summary::KeptVersions,
-    /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
-    /// would be compared with them, and every relation is measured.
-    pub one_shot: bool,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

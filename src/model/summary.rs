@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use super::statements::Statements;
+use super::statements::Prepared;
 use crate::queries;
 
 /// Server, extension, session and scheduler facts: one row of catalog functions.
@@ -68,7 +68,7 @@ impl Summary {
     /// One read, versions and all.
     pub async fn fetch(
         client: &Client,
-        statements: &mut Statements,
+        statements: &mut Prepared,
     ) -> Result<Self, tokio_postgres::Error> {
         Self::fetch_keeping(client, statements, &mut KeptVersions::default()).await
     }
@@ -77,7 +77,7 @@ impl Summary {
     /// installed version stays the same.
     pub async fn fetch_keeping(
         client: &Client,
-        statements: &mut Statements,
+        statements: &mut Prepared,
         kept: &mut KeptVersions,
     ) -> Result<Self, tokio_postgres::Error> {
         let r = statements.query_one(client, queries::SUMMARY).await?;

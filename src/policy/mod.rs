@@ -63,7 +63,7 @@ fn yes() -> bool {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Compression {
+pub struct CompressionLayout {
     /// Columns compressed data is segmented by (quoted as SQL needs).
     #[serde(default)]
     pub segmentby: Vec<String>,
@@ -117,7 +117,7 @@ pub struct Relation {
     /// Also read as `columnstore` and `columnstore_policy`: TimescaleDB's words from 2.18, which
     /// files exported from such a server use.
     #[serde(alias = "columnstore")]
-    pub compression: Option<Compression>,
+    pub compression: Option<CompressionLayout>,
     #[serde(alias = "columnstore_policy")]
     pub compression_policy: Option<ThresholdPolicy>,
     pub retention_policy: Option<ThresholdPolicy>,
@@ -233,7 +233,7 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
     let mut file = PolicyFile::default();
     for r in relations {
         let mut rel = Relation {
-            compression: (r.compression_enabled && !r.is_cagg).then(|| Compression {
+            compression: (r.compression_enabled && !r.is_cagg).then(|| CompressionLayout {
                 segmentby: r.segmentby.clone(),
                 orderby: r.orderby.clone(),
             }),
@@ -290,7 +290,7 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
 #[serde_with::skip_serializing_none]
 #[derive(Serialize)]
 struct ColumnstoreRelation<'a> {
-    columnstore: Option<&'a Compression>,
+    columnstore: Option<&'a CompressionLayout>,
     columnstore_policy: Option<&'a ThresholdPolicy>,
     retention_policy: Option<&'a ThresholdPolicy>,
     refresh_policy: Option<&'a RefreshPolicy>,

@@ -68,9 +68,9 @@ pub(super) fn alike_of(p: &Problem) -> Option<Alike> {
 }
 
 /// What problems fold alike by: severity, kind, and what [`alike_of`] says they share.
-type Key = (Severity, ProblemKind, Alike);
+type FoldKey = (Severity, ProblemKind, Alike);
 
-fn key(p: &Problem) -> Option<Key> {
+fn key(p: &Problem) -> Option<FoldKey> {
     Some((p.severity, p.kind, alike_of(p)?))
 }
 
@@ -84,9 +84,9 @@ fn key(p: &Problem) -> Option<Key> {
 /// 5,000 findings were 2.9 MB of the 50k console's peak, held until its last was found).
 #[derive(Default)]
 pub(super) struct Folding {
-    slots: HashMap<Key, usize>,
+    slots: HashMap<FoldKey, usize>,
     /// Each key's problems in the order first seen: kept whole while fewer than [`FOLD_FROM`].
-    groups: Vec<(Key, Group)>,
+    groups: Vec<(FoldKey, Group)>,
     /// Those that fold with none.
     single: Vec<Problem>,
 }
@@ -199,9 +199,9 @@ fn relations_fold(
     severity: Severity,
     kind: ProblemKind,
     alike: Alike,
-    members: Relations,
+    members: RelationFold,
 ) -> Problem {
-    let Relations {
+    let RelationFold {
         mut names,
         problems,
         total,
@@ -317,14 +317,14 @@ trait Gather {
 /// kind of subject).
 enum Members {
     Jobs(Overdue),
-    Relations(Relations),
+    Relations(RelationFold),
 }
 
 impl Gather for Members {
     fn first(p: Problem) -> Members {
         match p.subject {
             Subject::Job(_) => Members::Jobs(Overdue::first(p)),
-            _ => Members::Relations(Relations::first(p)),
+            _ => Members::Relations(RelationFold::first(p)),
         }
     }
 
@@ -376,14 +376,14 @@ impl Gather for Overdue {
 
 /// What a fold of relations says of its members: their names, how many problems they are, the
 /// sum of their sizes, and the one that ranks first (the largest), whole.
-struct Relations {
+struct RelationFold {
     names: Vec<Name>,
     problems: usize,
     total: f64,
     first: Problem,
 }
 
-impl Relations {
+impl RelationFold {
     fn name(p: &Problem) -> Option<Name> {
         match &p.subject {
             Subject::Relation { schema, name } => {
@@ -394,10 +394,10 @@ impl Relations {
     }
 }
 
-impl Gather for Relations {
-    fn first(p: Problem) -> Relations {
-        Relations {
-            names: Relations::name(&p).into_iter().collect(),
+impl Gather for RelationFold {
+    fn first(p: Problem) -> RelationFold {
+        RelationFold {
+            names: RelationFold::name(&p).into_iter().collect(),
             problems: 1,
             total: p.magnitude,
             first: p,
@@ -405,7 +405,7 @@ impl Gather for Relations {
     }
 
     fn add(&mut self, p: Problem) {
-        self.names.extend(Relations::name(&p));
+        self.names.extend(RelationFold::name(&p));
         self.problems += 1;
         self.total += p.magnitude;
         if super::rank_order(&p, &self.first) == std::cmp::Ordering::Less {

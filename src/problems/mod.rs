@@ -23,7 +23,7 @@ use fold::{said_alike, say_alike};
 use chrono::{DateTime, Utc};
 use strum::{Display, IntoStaticStr, VariantArray};
 
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::caggs::Cagg;
 use crate::model::compression::Compression;
 use crate::model::hypertables::Hypertable;
@@ -429,7 +429,7 @@ pub struct Inputs<'a> {
     pub indexes: Option<&'a [Index]>,
     pub caggs: Option<&'a [Cagg]>,
     pub hypertables: Option<&'a [Hypertable]>,
-    pub activity: Option<&'a [Session]>,
+    pub activity: Option<&'a [Backend]>,
     /// The lint rules' findings on the live policies (`policy::lint`).
     pub lint: Option<&'a [Finding]>,
     /// Failures alike found one by one, not folded as they are found (a fold's members).
@@ -581,8 +581,8 @@ fn found(
             causes: &causes,
             member: &member,
             kept: match members_of {
-                None => Kept::Folded(fold::Folding::default()),
-                Some(_) => Kept::Each(Vec::new()),
+                None => Gathered::Folded(fold::Folding::default()),
+                Some(_) => Gathered::Each(Vec::new()),
             },
         };
         // a fold of jobs has its members among the roots
@@ -625,11 +625,11 @@ pub(super) struct Found<'a> {
     waiting: Vec<Problem>,
     causes: &'a causes::Causes<'a>,
     member: &'a dyn Fn(&Problem) -> bool,
-    kept: Kept,
+    kept: Gathered,
 }
 
 /// Problems folded alike, or a fold's members, none folded.
-enum Kept {
+enum Gathered {
     Folded(fold::Folding),
     Each(Vec<Problem>),
 }
@@ -648,8 +648,8 @@ impl Found<'_> {
         self.causes.explain(&mut self.waiting);
         for p in self.waiting.drain(..).filter(|p| (self.member)(p)) {
             match &mut self.kept {
-                Kept::Folded(folding) => folding.add(p),
-                Kept::Each(out) => out.push(p),
+                Gathered::Folded(folding) => folding.add(p),
+                Gathered::Each(out) => out.push(p),
             }
         }
     }
@@ -657,8 +657,8 @@ impl Found<'_> {
     fn finish(mut self) -> Vec<Problem> {
         self.explain_waiting();
         match self.kept {
-            Kept::Folded(folding) => folding.finish(),
-            Kept::Each(out) => out,
+            Gathered::Folded(folding) => folding.finish(),
+            Gathered::Each(out) => out,
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::recording::store::Store;
 
 /// How `record` goes about it.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub struct RecordOptions {
     pub every: Duration,
     /// One frame, then exit (cron, scripts).
     pub once: bool,
@@ -57,7 +57,7 @@ pub async fn run(
     session: Session,
     caps: Capabilities,
     path: &Path,
-    opts: Options,
+    opts: RecordOptions,
 ) -> u8 {
     let mut store = match Store::create(path, opts.bounds.clone()) {
         Ok(s) => s,

@@ -34,6 +34,8 @@ pub enum RecordError {
     NewerSchema {
         path: PathBuf,
         version: i64,
+        /// The newest this hypertop knows (the error names it, so it need not import the store).
+        known: i64,
     },
     NoWriteAhead {
         path: PathBuf,
@@ -82,11 +84,15 @@ impl std::fmt::Display for RecordError {
             NotRegular { path } => {
                 write!(f, "the recording {} is not a regular file", path.display())
             }
-            NewerSchema { path, version } => write!(
+            NewerSchema {
+                path,
+                version,
+                known,
+            } => write!(
                 f,
                 "the recording {} has schema version {version}, newer than this hypertop's ({}): read it with a newer hypertop",
                 path.display(),
-                super::store::SCHEMA_VERSION
+                known
             ),
             NoWriteAhead { path, mode } => write!(
                 f,

@@ -11,6 +11,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 
+use crate::history::{Sample, Series};
+
 use super::bounds::Bounds;
 use super::error::{io, Doing, RecordError};
 
@@ -58,28 +60,21 @@ pub struct Frame {
 
 /// An open recording.
 pub struct Store {
-    pub(super) conn: Connection,
-    pub(super) path: PathBuf,
+    conn: Connection,
+    path: PathBuf,
     bounds: Bounds,
-}
-
-/// FNV-1a, 64 bits: stable across builds (std's hasher is not), to find a value stored before
-/// and to tell file names apart.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 fn newer(path: &Path, version: i64) -> RecordError {
     RecordError::NewerSchema {
         path: path.to_path_buf(),
         version,
+        known: SCHEMA_VERSION,
     }
 }
 
 /// An SQLite error as said to a user: which recording, doing what.
-pub(super) fn err<'a>(
+fn err<'a>(
     path: &'a Path,
     what: &'static str,
 ) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
@@ -309,7 +304,7 @@ impl Store {
                 .map_err(err(&path, "link"))?;
             for (pos, (name, value)) in frame.sections.iter().enumerate() {
                 // stored as a signed integer: the bits are what matter
-                let hash = fnv1a(value.as_bytes()) as i64;
+                let hash = super::place::fnv1a(value.as_bytes()) as i64;
                 let found: Option<i64> = find
                     .query_row(params![hash, value], |r| r.get(0))
                     .optional()
@@ -516,4 +511,160 @@ fn used_bytes(conn: &Connection) -> rusqlite::Result<u64> {
     let get = |p: &str| conn.pragma_query_value(None, p, |r| r.get::<_, i64>(0));
     let pages = get("page_count")? - get("freelist_count")?;
     Ok(u64::try_from(pages.max(0) * get("page_size")?).unwrap_or(0))
+}
+
+/// The history's samples: appended as each read keeps them, read back for a console that
+/// opens (the last hour, and each carried-forward value's latest before it).
+impl Store {
+    /// Appends `samples` in one transaction (a value of the same series and second replaces
+    /// the one there; an event adds to it).
+    pub fn append_samples(&mut self, samples: &[Sample]) -> Result<(), RecordError> {
+        if samples.is_empty() {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let e = |what| err(&path, what);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(e("cannot begin the samples"))?;
+        {
+            let mut find = tx
+                .prepare_cached("SELECT id FROM series WHERE key = ?1")
+                .map_err(e("find a series"))?;
+            let mut add = tx
+                .prepare_cached("INSERT INTO series (key) VALUES (?1)")
+                .map_err(e("add a series"))?;
+            let mut put = tx
+                .prepare_cached(
+                    "INSERT INTO sample (series, at_s, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (series, at_s) DO UPDATE SET value = excluded.value",
+                )
+                .map_err(e("put a sample"))?;
+            let mut count = tx
+                .prepare_cached(
+                    "INSERT INTO sample (series, at_s, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (series, at_s) DO UPDATE SET value = value + excluded.value",
+                )
+                .map_err(e("count an event"))?;
+            let mut ids: Vec<(&Series, i64)> = Vec::new();
+            for s in samples {
+                let id = match ids.iter().find(|(series, _)| *series == &s.series) {
+                    Some(&(_, id)) => id,
+                    None => {
+                        let key = s.series.key();
+                        let found: Option<i64> = find
+                            .query_row([&key], |r| r.get(0))
+                            .optional()
+                            .map_err(e("cannot find a series"))?;
+                        let id = match found {
+                            Some(id) => id,
+                            None => {
+                                add.execute([&key]).map_err(e("cannot add a series"))?;
+                                tx.last_insert_rowid()
+                            }
+                        };
+                        // a read's samples are a few series, or one per object: a short list
+                        if ids.len() < 64 {
+                            ids.push((&s.series, id));
+                        }
+                        id
+                    }
+                };
+                let stmt = if s.series.adds() {
+                    &mut count
+                } else {
+                    &mut put
+                };
+                stmt.execute(params![id, s.at, s.value])
+                    .map_err(e("cannot write a sample"))?;
+            }
+        }
+        tx.commit().map_err(e("cannot commit the samples"))?;
+        let newest = samples.iter().map(|s| s.at).max().unwrap_or(0);
+        self.prune_if_due(i64::from(newest) * 1000)
+    }
+
+    /// The samples from `since` (seconds since 1970) on, and before it the latest of each
+    /// series that carries its value forward, oldest first. Keys this build does not know are
+    /// left out.
+    pub fn samples_since(&self, since: u32) -> Result<Vec<Sample>, RecordError> {
+        let e = |what| err(&self.path, what);
+        let mut q = self
+            .conn
+            .prepare(
+                "SELECT s.key, p.at_s, p.value FROM sample p JOIN series s ON s.id = p.series
+                  WHERE p.at_s >= ?1
+                 UNION ALL
+                 SELECT s.key, max(p.at_s), p.value FROM sample p JOIN series s ON s.id = p.series
+                  WHERE p.at_s < ?1
+                    AND (s.key LIKE 'hypertable\\_bytes/%' ESCAPE '\\'
+                         OR s.key LIKE 'cagg\\_last\\_success/%' ESCAPE '\\')
+                  GROUP BY p.series
+                 ORDER BY 2",
+            )
+            .map_err(e("cannot read the samples"))?;
+        let rows = q
+            .query_map([since], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get(2)?))
+            })
+            .map_err(e("cannot read the samples"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (key, at, value) = row.map_err(e("cannot read a sample"))?;
+            if let Some(series) = Series::from_key(&key) {
+                out.push(Sample { series, at, value });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The sample of `series` at `at` or last before it (seconds since 1970).
+    pub fn sample_at_or_before(
+        &self,
+        series: &Series,
+        at: u32,
+    ) -> Result<Option<Sample>, RecordError> {
+        self.one_sample(
+            series,
+            "SELECT p.at_s, p.value FROM sample p JOIN series s ON s.id = p.series
+              WHERE s.key = ?1 AND p.at_s <= ?2 ORDER BY p.at_s DESC LIMIT 1",
+            at,
+        )
+    }
+
+    /// The first sample of `series` after `at`.
+    pub fn sample_after(&self, series: &Series, at: u32) -> Result<Option<Sample>, RecordError> {
+        self.one_sample(
+            series,
+            "SELECT p.at_s, p.value FROM sample p JOIN series s ON s.id = p.series
+              WHERE s.key = ?1 AND p.at_s > ?2 ORDER BY p.at_s LIMIT 1",
+            at,
+        )
+    }
+
+    fn one_sample(
+        &self,
+        series: &Series,
+        sql: &str,
+        at: u32,
+    ) -> Result<Option<Sample>, RecordError> {
+        self.conn
+            .query_row(sql, params![series.key(), at], |r| {
+                Ok(Sample {
+                    series: series.clone(),
+                    at: r.get(0)?,
+                    value: r.get(1)?,
+                })
+            })
+            .optional()
+            .map_err(err(&self.path, "cannot read a sample"))
+    }
+
+    /// How many samples are kept.
+    pub fn sample_count(&self) -> Result<i64, RecordError> {
+        self.conn
+            .query_row("SELECT count(*) FROM sample", [], |r| r.get(0))
+            .map_err(err(&self.path, "cannot count"))
+    }
 }

@@ -24,7 +24,7 @@ use crate::format;
 use crate::grid::{fit, Tone};
 use crate::pictures::{Picture, Spark};
 use crate::screens::{caption, Tab};
-use crate::store::Status;
+use crate::store::Standing;
 use crate::theme::Theme;
 
 /// A fleet: the Fleet view when it is open, else the member shown.
@@ -206,10 +206,10 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     if let Some(d) = &view.drill {
         let heading = format!("{} · Esc back", caption(&d.title, &d.table));
         return match d.state.status() {
-            Status::Failed(e, _) => cannot_read(frame, area, heading, e, theme),
-            Status::Unavailable(why) => message(frame, area, heading, why, theme.muted, theme),
-            Status::Loading => message(frame, area, heading, "Loading…", theme.muted, theme),
-            Status::Ready => {
+            Standing::Failed(e, _) => cannot_read(frame, area, heading, e, theme),
+            Standing::Unavailable(why) => message(frame, area, heading, why, theme.muted, theme),
+            Standing::Loading => message(frame, area, heading, "Loading…", theme.muted, theme),
+            Standing::Ready => {
                 // The picture above the rows, when the rows keep room for a few lines.
                 let area = match &d.picture {
                     Some(p) if area.height >= p.height() + 8 => {
@@ -237,12 +237,12 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
         heading.push_str(&format!(" · {extra}"));
     }
     match screen.status(&state.data) {
-        Status::Unavailable(why) => {
+        Standing::Unavailable(why) => {
             message(frame, area, title.to_string(), why, theme.muted, theme)
         }
-        Status::Failed(e, false) => cannot_read(frame, area, heading, e, theme),
-        Status::Loading => message(frame, area, heading, waiting(state), theme.muted, theme),
-        Status::Ready | Status::Failed(_, true) => {
+        Standing::Failed(e, false) => cannot_read(frame, area, heading, e, theme),
+        Standing::Loading => message(frame, area, heading, waiting(state), theme.muted, theme),
+        Standing::Ready | Standing::Failed(_, true) => {
             let good_news = screen
                 .empty_text(&state.data)
                 .filter(|_| view.table.total() == 0 && view.table.filter().is_empty());
@@ -430,7 +430,7 @@ mod tests {
     fn arrive(
         s: &mut AppState,
         kind: crate::model::QueryKind,
-        target: Option<crate::model::Subject>,
+        target: Option<crate::model::DrillTarget>,
         payload: crate::model::Payload,
         at: chrono::DateTime<chrono::Utc>,
     ) {
@@ -546,7 +546,7 @@ mod tests {
         use crate::model::fixtures;
         use crate::model::hypertables::Chunk;
         use crate::model::jobs::JobRun;
-        use crate::model::{Payload, QueryKind, Subject};
+        use crate::model::{DrillTarget, Payload, QueryKind};
         let mut s = state();
         let start = t("2026-11-21T12:30:13Z");
         let apply = |s: &mut AppState, kind, payload, at| arrive(s, kind, None, payload, at);
@@ -623,11 +623,11 @@ mod tests {
 
         let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
         let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
-        let drilled = |s: &mut AppState, kind, target: Subject, payload| {
+        let drilled = |s: &mut AppState, kind, target: DrillTarget, payload| {
             arrive(s, kind, Some(target), payload, start)
         };
         s.on_key(enter);
-        let table = Subject::Relation {
+        let table = DrillTarget::Relation {
             schema: "telemetry".into(),
             name: "readings".into(),
         };
@@ -661,7 +661,7 @@ mod tests {
         s.show_tab(tab("jobs"));
         assert_eq!(
             s.wanted().last(),
-            Some(&(QueryKind::JobRuns, Some(Subject::Job(1000)))),
+            Some(&(QueryKind::JobRuns, Some(DrillTarget::Job(1000)))),
             "the selected job's runs are read for its detail pane"
         );
         let runs: Vec<JobRun> = (0..60)
@@ -679,18 +679,18 @@ mod tests {
                 }
             })
             .collect();
-        let answer = Payload::JobRuns(Subject::Job(1000), runs);
+        let answer = Payload::JobRuns(DrillTarget::Job(1000), runs);
         drilled(
             &mut s,
             QueryKind::JobRuns,
-            Subject::Job(1000),
+            DrillTarget::Job(1000),
             answer.clone(),
         );
         let screen = text(&draw_with(&s, &mono, 80, 24));
         assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
         insta::assert_snapshot!("picture_job_preview_80x24", screen);
         s.on_key(enter);
-        drilled(&mut s, QueryKind::JobRuns, Subject::Job(1000), answer);
+        drilled(&mut s, QueryKind::JobRuns, DrillTarget::Job(1000), answer);
         let screen = text(&draw_with(&s, &mono, 80, 24));
         assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
         insta::assert_snapshot!("picture_job_runs_80x24", screen);
@@ -705,7 +705,7 @@ mod tests {
 
     #[test]
     fn a_statement_opens_its_generic_plan() {
-        use crate::model::{Payload, QueryKind, Subject};
+        use crate::model::{DrillTarget, Payload, QueryKind};
         use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let mono = Theme::mono();
         let mut s = state();
@@ -714,7 +714,7 @@ mod tests {
         let drill = s.current().drill.as_ref().expect("the plan opens");
         let (kind, target) = drill.read().expect("a read fills it");
         assert_eq!(kind, QueryKind::Plan);
-        let Subject::Statement {
+        let DrillTarget::Statement {
             queryid,
             userid,
             text: statement,
@@ -778,7 +778,7 @@ mod tests {
     fn palette_confirm_and_progress() {
         use crate::actions::parse::parse;
         use crate::actions::plan::{plan, Facts, JobSettings};
-        use crate::app::modal::{ConfirmState, Modal, Running};
+        use crate::app::modal::{ConfirmState, Modal, RunProgress};
         use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let mut s = state();
         s.on_key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE));
@@ -841,7 +841,7 @@ mod tests {
         );
 
         let started = Instant::now();
-        s.modal = Modal::Running(Running {
+        s.modal = Modal::Running(RunProgress {
             command: "compress telemetry.readings".into(),
             step: 3,
             total: 10,

@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use super::block;
 use crate::actions::Confirm;
-use crate::app::modal::{ConfirmState, Modal, Palette, Running, Scroll};
+use crate::app::modal::{ConfirmState, Modal, Palette, RunProgress, Scroll};
 use crate::format;
 use crate::theme::Theme;
 
@@ -232,7 +232,7 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
     dialog(frame, area, &title, lines, footer, 110, &c.scroll, theme);
 }
 
-fn running(frame: &mut Frame, area: Rect, r: &Running, theme: &Theme, now: std::time::Instant) {
+fn running(frame: &mut Frame, area: Rect, r: &RunProgress, theme: &Theme, now: std::time::Instant) {
     let rect = centred(area, 80, 6);
     frame.render_widget(Clear, rect);
     let outer = block(

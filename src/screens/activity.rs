@@ -6,10 +6,10 @@ use super::{opt_text, row_id, seconds, Ctx, Screen, ScreenKey, TableRow};
 use crate::actions::parse::Command;
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
-use crate::model::activity::{blocked_by_tree, tree_order, Session};
+use crate::model::activity::{blocked_by_tree, tree_order, Backend};
 use crate::model::QueryKind;
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Activity;
 
@@ -35,7 +35,7 @@ impl Screen for Activity {
         Box::new(rows(data.activity.rows(), data, ctx).into_iter())
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.activity.status()
     }
 
@@ -116,7 +116,7 @@ pub fn columns() -> Vec<Column> {
 
 /// `→pid 123 →job 1000 →scn.metrics`: what waits on this session (directly or through
 /// others) — what "who blocks it" filters on.
-pub fn blocks(sessions: &[Session], pid: i32) -> String {
+pub fn blocks(sessions: &[Backend], pid: i32) -> String {
     let mut out: Vec<String> = Vec::new();
     for s in blocked_by_tree(sessions, pid) {
         out.push(format!("→pid {}", s.pid));
@@ -128,7 +128,7 @@ pub fn blocks(sessions: &[Session], pid: i32) -> String {
 }
 
 /// A session's state as read at a glance (`waiting` when blocked).
-fn state(s: &Session) -> Cell {
+fn state(s: &Backend) -> Cell {
     let age = s.in_state_seconds().unwrap_or(0.0);
     match s.state.as_deref() {
         _ if s.blocked() => Cell::text("waiting").tone(Tone::Critical),
@@ -146,7 +146,7 @@ fn state(s: &Session) -> Cell {
     }
 }
 
-pub fn rows(sessions: &[Session], data: &Dataset, _: &Ctx) -> Vec<TableRow> {
+pub fn rows(sessions: &[Backend], data: &Dataset, _: &Ctx) -> Vec<TableRow> {
     let jobs = data.jobs.rows();
     tree_order(sessions)
         .into_iter()

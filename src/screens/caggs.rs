@@ -8,10 +8,10 @@ use crate::actions::parse::{Command, ObjectName};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::caggs::{tree_order, Cagg, MatView, Watermark};
-use crate::model::{QueryKind, Subject};
+use crate::model::{DrillTarget, QueryKind};
 use crate::pictures::{self, Picture};
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Caggs;
 
@@ -52,7 +52,7 @@ impl Screen for Caggs {
         )
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         match data.matviews.value() {
             Some(_) => data.matviews.status(),
             None => data.caggs.status(),
@@ -225,7 +225,7 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
             match &c.refresh_policy {
                 Some(p) => row.open(Open::Drill(
                     QueryKind::JobRuns,
-                    Subject::Job(p.job_id),
+                    DrillTarget::Job(p.job_id),
                     Some(format!(
                         "History of job {} (refresh of {})",
                         p.job_id,

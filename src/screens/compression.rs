@@ -7,7 +7,7 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::compression::{totals, Compression};
 use crate::model::QueryKind;
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct CompressionScreen;
 
@@ -40,7 +40,7 @@ impl Screen for CompressionScreen {
         Box::new(rows(data.compression.rows()))
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.compression.status()
     }
 

@@ -6,10 +6,10 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::hypertables::{Chunk, Hypertable};
 use crate::model::names::Name;
 use crate::model::Payload;
-use crate::model::{QueryKind, Subject};
+use crate::model::{DrillTarget, QueryKind};
 use crate::pictures::{self, Picture};
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Hypertables;
 
@@ -38,7 +38,7 @@ impl Screen for Hypertables {
         Box::new(rows(data.hypertables.rows(), *ctx))
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.hypertables.status()
     }
 
@@ -68,10 +68,11 @@ impl Screen for Hypertables {
     }
 
     fn drill_picture(&self, payload: &Payload) -> Option<Picture> {
-        match payload {
-            Payload::Chunks(_, chunks) => pictures::chunks(chunks),
-            _ => None,
-        }
+        // this screen's drill-down; any other payload has no picture here
+        let Payload::Chunks(_, chunks) = payload else {
+            return None;
+        };
+        pictures::chunks(chunks)
     }
 
     fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {
@@ -145,7 +146,7 @@ pub fn open_chunks(schema: &Name, name: &Name) -> Open {
 pub fn open_chunks_filtered(schema: &Name, name: &Name, fate: Option<&'static str>) -> Open {
     Open::Drill(
         QueryKind::Chunks,
-        Subject::Relation {
+        DrillTarget::Relation {
             schema: schema.clone(),
             name: name.clone(),
         },

@@ -5,9 +5,9 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::indexes::{Category, ChunkIndex, Index};
 use crate::model::Payload;
-use crate::model::{QueryKind, Subject};
+use crate::model::{DrillTarget, QueryKind};
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Indexes;
 
@@ -38,7 +38,7 @@ impl Screen for Indexes {
         Box::new(rows(data.indexes.rows(), judged(data, ctx), counted))
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.indexes.status()
     }
 
@@ -193,7 +193,7 @@ fn chunk_indexes_of(list: &[Index], row: &str) -> Option<Open> {
         .find(|i| i.on_hypertable && row_id::relation(&i.index_schema, &i.name) == row)?;
     Some(Open::Drill(
         QueryKind::IndexChunks,
-        Subject::Relation {
+        DrillTarget::Relation {
             schema: i.index_schema.clone(),
             name: i.name.clone(),
         },

@@ -8,10 +8,10 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::jobs::{Job, JobRun};
 use crate::model::Payload;
-use crate::model::{QueryKind, Subject};
+use crate::model::{DrillTarget, QueryKind};
 use crate::pictures::{self, Picture};
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Jobs;
 
@@ -41,7 +41,7 @@ impl Screen for Jobs {
         Box::new(rows(data.jobs.rows(), *ctx))
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.jobs.status()
     }
 
@@ -96,22 +96,24 @@ impl Screen for Jobs {
     }
 
     fn drill_picture(&self, payload: &Payload) -> Option<Picture> {
-        match payload {
-            Payload::JobRuns(_, runs) => pictures::job_runs(runs, false),
-            _ => None,
-        }
+        // this screen's drill-down; any other payload has no picture here
+        let Payload::JobRuns(_, runs) = payload else {
+            return None;
+        };
+        pictures::job_runs(runs, false)
     }
 
     /// The selected job's runs, in its detail pane.
-    fn preview(&self, row_id: &str) -> Option<(QueryKind, Subject)> {
-        Some((QueryKind::JobRuns, Subject::Job(row_id.parse().ok()?)))
+    fn preview(&self, row_id: &str) -> Option<(QueryKind, DrillTarget)> {
+        Some((QueryKind::JobRuns, DrillTarget::Job(row_id.parse().ok()?)))
     }
 
     fn preview_picture(&self, payload: &Payload) -> Option<Picture> {
-        match payload {
-            Payload::JobRuns(_, runs) => pictures::job_runs(runs, true),
-            _ => None,
-        }
+        // this screen's drill-down; any other payload has no picture here
+        let Payload::JobRuns(_, runs) = payload else {
+            return None;
+        };
+        pictures::job_runs(runs, true)
     }
 
     fn fill_drill(&self, payload: Payload, ctx: &Ctx, table: &mut Table) -> bool {
@@ -233,7 +235,7 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
 fn runs_of(j: &Job) -> Open {
     Open::Drill(
         QueryKind::JobRuns,
-        Subject::Job(j.job_id),
+        DrillTarget::Job(j.job_id),
         Some(format!(
             "History of job {} ({})",
             j.job_id, j.application_name

@@ -16,10 +16,10 @@ use chrono::{DateTime, Utc};
 use crate::actions::parse::Command;
 use crate::format;
 use crate::grid::{Cell, Column, Grid, Tone};
-use crate::model::{Bound, Payload, QueryKind, Subject};
+use crate::model::{Bound, DrillTarget, Payload, QueryKind};
 use crate::pictures::{Picture, Spark};
 use crate::problems::{ProblemKind, Thresholds};
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 /// One tab of the console and one section of `snapshot --format text`: everything about it
 /// lives in its module, and the console's tab bar, number keys, footer and help are derived
@@ -34,10 +34,10 @@ pub trait Screen: Sync {
     fn reads(&self) -> &'static [QueryKind];
     /// Whether this change of the data changes its rows: by default an answer of the last
     /// query it reads (the one behind its table).
-    fn rebuilt_by(&self, change: Change) -> bool {
+    fn rebuilt_by(&self, change: DataChange) -> bool {
         self.reads()
             .last()
-            .is_some_and(|k| change == Change::Read(*k))
+            .is_some_and(|k| change == DataChange::Read(*k))
     }
     fn columns(&self, data: &Dataset) -> Vec<Column>;
     /// The column to sort by and whether descending, before the user picks one.
@@ -48,7 +48,7 @@ pub trait Screen: Sync {
     /// at once (35,000 index rows built before they were stored took 20 MB at 50,000 chunks).
     fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> Rows<'a>;
     /// Whether there is something to show, and if not, why.
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a>;
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a>;
     /// The table's caption (the tab's title unless it says something else).
     fn caption(&self, words: Words) -> &'static str {
         self.title(words)
@@ -110,7 +110,7 @@ pub trait Screen: Sync {
     }
     /// A read for the selected row's picture in its detail pane, made while the row stays
     /// selected (a job's runs); its answer goes through [`Screen::preview_picture`].
-    fn preview(&self, _row_id: &str) -> Option<(QueryKind, Subject)> {
+    fn preview(&self, _row_id: &str) -> Option<(QueryKind, DrillTarget)> {
         None
     }
     /// The detail pane's picture from a [`Screen::preview`] read's answer.
@@ -128,7 +128,7 @@ pub type Fact = (&'static str, String, Tone);
 
 /// What changed in the data, for deciding which tables to rebuild.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub enum DataChange {
     /// An answer of this query kind arrived.
     Read(QueryKind),
     /// The problem list is different.
@@ -271,7 +271,7 @@ pub fn screen_keys_help() -> Vec<(String, String)> {
 pub enum Open {
     /// A drill-down table: its query, target, title (None: made when it opens, see
     /// [`drill_title`]), and a filter to start with (`overdue`).
-    Drill(QueryKind, Subject, Option<String>, Option<&'static str>),
+    Drill(QueryKind, DrillTarget, Option<String>, Option<&'static str>),
     /// The row on another tab that explains a problem; `true` opens that row in turn (its
     /// chunks, its history: the evidence).
     Jump(Tab, String, bool),
@@ -285,18 +285,23 @@ pub enum Open {
 
 /// A drill-down's title made from its query and target when it opens: a table of 15,500
 /// indexes held 1.3 MB of titles no one had opened.
-pub fn drill_title(kind: QueryKind, target: &Subject) -> String {
+pub fn drill_title(kind: QueryKind, target: &DrillTarget) -> String {
     let what = match target {
-        Subject::Relation { schema, name } => format::qualified(schema, name),
-        Subject::Job(id) => format!("job {id}"),
-        Subject::Statement { text, .. } => format::one_line(text),
+        DrillTarget::Relation { schema, name } => format::qualified(schema, name),
+        DrillTarget::Job(id) => format!("job {id}"),
+        DrillTarget::Statement { text, .. } => format::one_line(text),
     };
     match kind {
         QueryKind::Chunks => format!("Chunks of {what}"),
         QueryKind::IndexChunks => format!("Chunk indexes of {what}"),
         QueryKind::JobRuns => format!("History of {what}"),
         QueryKind::Plan => format!("Generic plan of {what}"),
-        _ => what,
+        QueryKind::Summary
+        | QueryKind::Catalog
+        | QueryKind::Jobs
+        | QueryKind::Caggs
+        | QueryKind::Activity
+        | QueryKind::Statements => what,
     }
 }
 
@@ -417,10 +422,10 @@ pub fn caption<D: Clone>(title: &str, table: &Grid<D>) -> String {
 }
 
 /// Why a drill-down has no rows, and where to look instead: every Enter leads somewhere.
-pub fn empty_drill(kind: QueryKind, subject: &crate::model::Subject, data: &Dataset) -> String {
-    use crate::model::Subject;
+pub fn empty_drill(kind: QueryKind, subject: &crate::model::DrillTarget, data: &Dataset) -> String {
+    use crate::model::DrillTarget;
     match (kind, subject) {
-        (QueryKind::JobRuns, Subject::Job(id)) => {
+        (QueryKind::JobRuns, DrillTarget::Job(id)) => {
             let job = data.jobs.rows().iter().find(|j| j.job_id == *id);
             let history = data
                 .caps
@@ -450,15 +455,28 @@ pub fn empty_drill(kind: QueryKind, subject: &crate::model::Subject, data: &Data
                 ),
             }
         }
-        (QueryKind::Chunks, Subject::Relation { schema, name }) => format!(
+        (QueryKind::Chunks, DrillTarget::Relation { schema, name }) => format!(
             "{} has no chunks: it holds no data yet (the Hypertables tab counts its rows and size).",
             crate::format::qualified(schema, name)
         ),
-        (QueryKind::IndexChunks, Subject::Relation { schema, name }) => format!(
+        (QueryKind::IndexChunks, DrillTarget::Relation { schema, name }) => format!(
             "No chunk has a copy of {} yet: chunks made from now on will (the Indexes tab).",
             crate::format::qualified(schema, name)
         ),
-        _ => "Nothing here.".into(),
+        // A drill-down on another kind of subject, or a kind that is no drill-down.
+        (
+            QueryKind::JobRuns
+            | QueryKind::Chunks
+            | QueryKind::IndexChunks
+            | QueryKind::Plan
+            | QueryKind::Summary
+            | QueryKind::Catalog
+            | QueryKind::Jobs
+            | QueryKind::Caggs
+            | QueryKind::Activity
+            | QueryKind::Statements,
+            _,
+        ) => "Nothing here.".into(),
     }
 }
 
@@ -470,7 +488,7 @@ mod tests {
     /// Titles made when a drill-down opens say what its rows held them to say.
     #[test]
     fn drill_titles_name_their_target_quoted() {
-        let index = crate::model::Subject::Relation {
+        let index = crate::model::DrillTarget::Relation {
             schema: "Ops \"Team\"".into(),
             name: "idx é".into(),
         };
@@ -478,7 +496,7 @@ mod tests {
             drill_title(QueryKind::IndexChunks, &index),
             "Chunk indexes of \"Ops \"\"Team\"\"\".\"idx é\""
         );
-        let statement = crate::model::Subject::Statement {
+        let statement = crate::model::DrillTarget::Statement {
             queryid: 1,
             userid: 10,
             text: "SELECT 1\n  FROM t".into(),
@@ -563,14 +581,14 @@ mod tests {
 
     #[test]
     fn an_empty_drill_down_says_why_and_where_to_look() {
-        use crate::model::{fixtures, Subject};
+        use crate::model::{fixtures, DrillTarget};
         let mut data = Dataset::default();
         let at = Utc::now();
         let took = std::time::Duration::ZERO;
         let mut down = fixtures::summary();
         down.scheduler_running = false;
         data.apply(QueryKind::Summary, Ok(Payload::Summary(down)), at, took);
-        let job = Subject::Job(1004);
+        let job = DrillTarget::Job(1004);
         let why = empty_drill(QueryKind::JobRuns, &job, &data);
         assert!(
             why.contains("scheduler") && why.contains("run-job 1004"),
@@ -585,7 +603,7 @@ mod tests {
         data.caps = Some(fixtures::caps());
         let why = empty_drill(QueryKind::JobRuns, &job, &data);
         assert!(why.contains("has not run yet"), "{why}");
-        let chunks = Subject::Relation {
+        let chunks = DrillTarget::Relation {
             schema: "plant".into(),
             name: "empty".into(),
         };

@@ -1,12 +1,12 @@
 //! The overview: the server's facts and the ranked problem list.
 
-use super::{row_id, Change, Ctx, Open, Screen, Tab, TableRow};
+use super::{row_id, Ctx, DataChange, Open, Screen, Tab, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::QueryKind;
 use crate::pictures::{self, Spark};
 use crate::problems::{Problem, ProblemKind, Severity, Subject};
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct Overview;
 
@@ -34,8 +34,8 @@ impl Screen for Overview {
         ]
     }
 
-    fn rebuilt_by(&self, change: Change) -> bool {
-        change == Change::Problems
+    fn rebuilt_by(&self, change: DataChange) -> bool {
+        change == DataChange::Problems
     }
 
     fn columns(&self, _: &Dataset) -> Vec<Column> {
@@ -47,8 +47,8 @@ impl Screen for Overview {
     }
 
     /// The list is what has been read so far: always shown (the panel says what is loading).
-    fn status<'a>(&self, _: &'a Dataset) -> Status<'a> {
-        Status::Ready
+    fn status<'a>(&self, _: &'a Dataset) -> Standing<'a> {
+        Standing::Ready
     }
 
     /// Until every screen it draws on has been read once, the ranking is partial: say so, so

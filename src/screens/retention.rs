@@ -8,7 +8,7 @@ use crate::grid::{Cell, Column, Tone};
 use crate::model::retention::{PartitionedTable, Retention};
 use crate::model::QueryKind;
 use crate::problems::ProblemKind;
-use crate::store::{Dataset, Status};
+use crate::store::{Dataset, Standing};
 
 pub struct RetentionScreen;
 
@@ -49,7 +49,7 @@ impl Screen for RetentionScreen {
         }
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         match data.partitions.value() {
             Some(_) => data.partitions.status(),
             None => data.retention.status(),

@@ -1,13 +1,13 @@
 //! Statements tab: this database's statements as pg_stat_statements counted them, by total
 //! time, with the hypertables each names; without the extension, how to enable it.
 
-use super::{count, opt_text, Change, Ctx, Open, Screen, Table, TableRow};
+use super::{count, opt_text, Ctx, DataChange, Open, Screen, Table, TableRow};
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::plan::{GenericPlan, PlannedTable};
 use crate::model::statement_stats::{mentions, Statement};
-use crate::model::{Payload, QueryKind, Subject};
-use crate::store::{Dataset, Status};
+use crate::model::{DrillTarget, Payload, QueryKind};
+use crate::store::{Dataset, Standing};
 
 pub struct StatementsScreen;
 
@@ -25,10 +25,10 @@ impl Screen for StatementsScreen {
         &[QueryKind::Catalog, QueryKind::Statements]
     }
 
-    fn rebuilt_by(&self, change: Change) -> bool {
+    fn rebuilt_by(&self, change: DataChange) -> bool {
         matches!(
             change,
-            Change::Read(QueryKind::Catalog | QueryKind::Statements)
+            DataChange::Read(QueryKind::Catalog | QueryKind::Statements)
         )
     }
 
@@ -67,7 +67,7 @@ impl Screen for StatementsScreen {
         )
     }
 
-    fn status<'a>(&self, data: &'a Dataset) -> Status<'a> {
+    fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
         data.statements.status()
     }
 
@@ -91,7 +91,7 @@ impl Screen for StatementsScreen {
 
     /// Where the snapshot read it (`snapshot`; `check` does not).
     fn in_text_snapshot(&self, data: &Dataset) -> bool {
-        !matches!(data.statements.status(), Status::Loading)
+        !matches!(data.statements.status(), Standing::Loading)
     }
 
     /// The selected statement's generic plan: the chunks it keeps of each hypertable.
@@ -229,7 +229,7 @@ fn row(s: &Statement, hypertables: &[(String, String)], block: i64) -> TableRow 
     let plan = s.queryid.zip(s.text.as_ref()).map(|(queryid, text)| {
         Open::Drill(
             QueryKind::Plan,
-            Subject::Statement {
+            DrillTarget::Statement {
                 queryid,
                 userid: s.userid,
                 text: text.clone(),

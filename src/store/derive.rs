@@ -18,18 +18,7 @@ impl Dataset {
     pub fn derivation(&mut self, fresh_problems: bool) -> Dataset {
         Dataset {
             caps: self.caps.clone(),
-            summary: self.summary.clone(),
-            hypertables: self.hypertables.clone(),
-            compression: self.compression.clone(),
-            retention: self.retention.clone(),
-            partitions: self.partitions.clone(),
-            indexes: self.indexes.clone(),
-            database_bytes: self.database_bytes.clone(),
-            jobs: self.jobs.clone(),
-            caggs: self.caggs.clone(),
-            matviews: self.matviews.clone(),
-            activity: self.activity.clone(),
-            statements: self.statements.clone(),
+            latest: self.latest.clone(),
             refreshed: self.refreshed.clone(),
             last_error: self.last_error.clone(),
             problems: if fresh_problems {
@@ -38,7 +27,7 @@ impl Dataset {
                 self.problems.clone()
             },
             history: History::default(),
-            derived: Derived {
+            derived: KeptDerivations {
                 version: self.derived.version,
                 lint: self.derived.lint.take(),
                 findings: std::mem::take(&mut self.derived.findings),

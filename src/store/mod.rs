@@ -5,146 +5,28 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use strum::{IntoStaticStr, VariantArray};
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
 use crate::history::History;
-use crate::model::activity::Session;
-use crate::model::caggs::{Cagg, MatView};
-use crate::model::catalog::Parts;
-use crate::model::compression::Compression;
-use crate::model::hypertables::Hypertable;
-use crate::model::indexes::Index;
-use crate::model::jobs::Job;
-use crate::model::retention::{PartitionedTable, Retention};
-use crate::model::statement_stats::Statements;
-use crate::model::{self, Payload, QueryKind, ReadError, Summary};
+use crate::model::{self, Applied, Latest, Payload, QueryKind, ReadError};
 use crate::policy;
 use crate::problems::{self, Problem, Thresholds};
 
 mod derive;
 
 pub use derive::Findings;
-
-/// One dataset as it stands.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub enum DataState<T> {
-    /// Not read yet.
-    #[default]
-    Loading,
-    /// The value is shared: a copy of the dataset for deriving its problems away from the
-    /// screen costs a reference, not the rows.
-    Ready {
-        value: Arc<T>,
-        at: DateTime<Utc>,
-        took: Duration,
-    },
-    /// It cannot be read here (no TimescaleDB, plain PostgreSQL's stand-in is shown), and why.
-    Unavailable(String),
-    /// The last read failed; the value before it, if any, is still shown.
-    Failed {
-        error: ReadError,
-        stale: Option<Arc<T>>,
-    },
-}
-
-/// How a dataset stands, without its value: what a frame shows instead of a table.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Status<'a> {
-    Loading,
-    Ready,
-    Unavailable(&'a str),
-    /// Failed, and whether an older value is still there to show.
-    Failed(&'a ReadError, bool),
-}
-
-impl<'a> Status<'a> {
-    /// Why it cannot be read here, when it cannot.
-    pub fn unavailable(self) -> Option<&'a str> {
-        match self {
-            Status::Unavailable(why) => Some(why),
-            _ => None,
-        }
-    }
-
-    /// The last read's error, when it failed.
-    pub fn error(self) -> Option<&'a ReadError> {
-        match self {
-            Status::Failed(e, _) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl<T> DataState<T> {
-    /// The value to show: the latest read, or the one before a failed read.
-    pub fn value(&self) -> Option<&T> {
-        match self {
-            DataState::Ready { value, .. } => Some(value),
-            DataState::Failed { stale, .. } => stale.as_deref(),
-            _ => None,
-        }
-    }
-
-    pub fn status(&self) -> Status<'_> {
-        match self {
-            DataState::Loading => Status::Loading,
-            DataState::Ready { .. } => Status::Ready,
-            DataState::Unavailable(why) => Status::Unavailable(why),
-            DataState::Failed { error, stale } => Status::Failed(error, stale.is_some()),
-        }
-    }
-
-    pub fn set(&mut self, value: T, at: DateTime<Utc>, took: Duration) {
-        *self = DataState::Ready {
-            value: Arc::new(value),
-            at,
-            took,
-        };
-    }
-
-    /// A failed read keeps the last value (shown as stale).
-    pub fn fail(&mut self, error: ReadError) {
-        let stale = match std::mem::take(self) {
-            DataState::Ready { value, .. } => Some(value),
-            DataState::Failed { stale, .. } => stale,
-            _ => None,
-        };
-        *self = DataState::Failed { error, stale };
-    }
-}
-
-impl<T> DataState<Vec<T>> {
-    /// The rows to show, none while there are none.
-    pub fn rows(&self) -> &[T] {
-        self.value().map_or(&[], Vec::as_slice)
-    }
-}
+// What each dataset holds and how it stands, and the table's datasets, read here by most.
+pub use crate::model::{DataState, Section, Standing};
 
 /// Everything the screens, `snapshot` and `check` show, one [`DataState`] per dataset.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub caps: Option<Capabilities>,
-    pub summary: DataState<Summary>,
-    pub hypertables: DataState<Vec<Hypertable>>,
-    pub compression: DataState<Vec<Compression>>,
-    pub retention: DataState<Vec<Retention>>,
-    /// Plain PostgreSQL: partitioned tables stand in for retention.
-    pub partitions: DataState<Vec<PartitionedTable>>,
-    pub indexes: DataState<Vec<Index>>,
-    /// The database's estimated size in bytes (every relation's pages, read by the catalog pass).
-    pub database_bytes: DataState<i64>,
-    pub jobs: DataState<Vec<Job>>,
-    pub caggs: DataState<Vec<Cagg>>,
-    /// Plain PostgreSQL: materialized views stand in for continuous aggregates.
-    pub matviews: DataState<Vec<MatView>>,
-    /// Every session of the cluster and who blocks whom.
-    pub activity: DataState<Vec<Session>>,
-    /// What pg_stat_statements counted for this database's statements.
-    pub statements: DataState<Statements>,
+    /// Every dataset's latest value (read through the dataset: `data.jobs`).
+    pub latest: Latest,
     /// Each query kind's last successful read: when, and how long it took.
     pub refreshed: HashMap<QueryKind, (DateTime<Utc>, Duration)>,
     pub last_error: Option<(DateTime<Utc>, String)>,
@@ -153,105 +35,48 @@ pub struct Dataset {
     /// How the numbers moved over this session's reads, for the pictures.
     pub history: History,
     /// What the problem rules derived, kept while what it was derived from is unchanged.
-    derived: Derived,
+    derived: KeptDerivations,
 }
 
 /// Derivations kept between answers, with the version of the datasets they came from: the
 /// relations, jobs and caggs (the server's figures and sessions change at every refresh and
 /// are not in it).
 #[derive(Debug, Clone, Default)]
-struct Derived {
+struct KeptDerivations {
     version: u64,
     lint: Option<(u64, Option<Vec<policy::Finding>>)>,
     findings: problems::KeptFindings,
 }
 
-/// The screens `read_all` reads, in order (the drill-downs are read on request only).
-pub const READS: [QueryKind; 5] = [
-    QueryKind::Summary,
-    QueryKind::Catalog,
-    QueryKind::Jobs,
-    QueryKind::Caggs,
-    QueryKind::Activity,
-];
+/// What each kind a read of everything reads keeps between reads on one connection (see
+/// [`model::Cache`]).
+#[derive(Debug)]
+pub struct Kept(Vec<(QueryKind, model::Cache)>);
 
-/// The datasets of a [`Dataset`], each filled by one query kind: the one place that says which
-/// kind fills what (applying results, failures, "never read", completion names, sections).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, VariantArray)]
-#[strum(serialize_all = "snake_case")]
-pub enum Section {
-    Summary,
-    Hypertables,
-    Compression,
-    Retention,
-    /// Plain PostgreSQL's stand-in for retention.
-    Partitions,
-    Indexes,
-    DatabaseSize,
-    Jobs,
-    Caggs,
-    /// Plain PostgreSQL's stand-in for continuous aggregates.
-    Matviews,
-    Activity,
-    Statements,
-}
-
-impl Section {
-    /// A TimescaleDB dataset: on plain PostgreSQL it is unavailable by design, not a failure.
-    pub fn needs_timescaledb(self) -> bool {
-        matches!(
-            self,
-            Section::Hypertables
-                | Section::Compression
-                | Section::Retention
-                | Section::Jobs
-                | Section::Caggs
+impl Default for Kept {
+    fn default() -> Kept {
+        Kept(
+            QueryKind::everything()
+                .map(|k| (k, model::Cache::default()))
+                .collect(),
         )
     }
+}
 
-    pub const ALL: &'static [Section] = <Section as strum::VariantArray>::VARIANTS;
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
-
-    /// The sections `kind` fills.
-    pub fn filled_by_kind(kind: QueryKind) -> impl Iterator<Item = Section> {
-        Section::ALL
-            .iter()
-            .copied()
-            .filter(move |s| s.filled_by() == kind)
-    }
-
-    /// The query kind whose result fills it.
-    pub fn filled_by(self) -> QueryKind {
-        match self {
-            Section::Summary => QueryKind::Summary,
-            Section::Jobs => QueryKind::Jobs,
-            Section::Caggs | Section::Matviews => QueryKind::Caggs,
-            Section::Activity => QueryKind::Activity,
-            Section::Statements => QueryKind::Statements,
-            _ => QueryKind::Catalog,
-        }
-    }
-
-    /// The part of the catalog pass that fills it (the catalog's sections only).
-    pub fn part(self) -> Option<Parts> {
-        match self {
-            Section::Hypertables
-            | Section::Compression
-            | Section::Retention
-            | Section::Partitions => Some(Parts::Relations),
-            Section::Indexes => Some(Parts::Indexes),
-            Section::DatabaseSize => Some(Parts::DatabaseSize),
-            _ => None,
-        }
+/// The datasets are read through the dataset (`data.jobs`): the table of datasets is the
+/// model's, and the store adds what is derived from them.
+impl std::ops::Deref for Dataset {
+    type Target = Latest;
+    fn deref(&self) -> &Latest {
+        &self.latest
     }
 }
 
-/// What each of [`READS`] keeps between reads on one connection (see [`model::Cache`]).
-#[derive(Debug, Default)]
-pub struct Kept([model::Cache; READS.len()]);
+impl std::ops::DerefMut for Dataset {
+    fn deref_mut(&mut self) -> &mut Latest {
+        &mut self.latest
+    }
+}
 
 impl Dataset {
     pub fn new(caps: Option<Capabilities>) -> Dataset {
@@ -282,7 +107,7 @@ impl Dataset {
         limits: &Thresholds,
     ) -> Dataset {
         let mut kept = Kept::default();
-        for cache in &mut kept.0 {
+        for (_, cache) in &mut kept.0 {
             cache.one_shot = true;
         }
         Self::read_all_keeping(client, helper, caps, limits, &mut kept).await
@@ -306,7 +131,7 @@ impl Dataset {
             // helper read for it (the catalog pass's segment statistics), and a cache counts
             // such a failed read as read: each starts afresh.
             if !client.is_closed() && (h.is_closed() || h.simple_query("").await.is_err()) {
-                for cache in &mut kept.0 {
+                for (_, cache) in &mut kept.0 {
                     *cache = model::Cache {
                         one_shot: cache.one_shot,
                         ..Default::default()
@@ -336,7 +161,7 @@ impl Dataset {
         }
     }
 
-    /// Each of [`READS`] at once, with how long each took.
+    /// Each kind a read of everything reads, at once, with how long each took.
     async fn read_each(
         client: &Client,
         helper: Option<&Client>,
@@ -346,25 +171,21 @@ impl Dataset {
         let started = std::time::Instant::now();
         // A helper session takes the reads the catalog pass does not need on its own; the
         // summary (this session's pid, TLS, settings) is the main session's.
-        let on_helper = |kind: QueryKind| {
-            helper.is_some() && !matches!(kind, QueryKind::Catalog | QueryKind::Summary)
-        };
-        let reads = READS
-            .iter()
-            .zip(kept.0.iter_mut())
-            .map(|(&kind, kept)| async move {
-                let on = match helper {
-                    Some(h) if on_helper(kind) => h,
-                    _ => client,
-                };
-                let result = match model::unavailable(kind, caps) {
-                    Some(why) => Ok(Payload::Unavailable(why)),
-                    None => model::fetch_with(kind, None, on, helper, caps, kept)
-                        .await
-                        .map_err(ReadError::from),
-                };
-                (kind, result, started.elapsed())
-            });
+        let on_helper = |kind: QueryKind| helper.is_some() && !kind.row().main_session;
+        let reads = kept.0.iter_mut().map(|(kind, kept)| async move {
+            let kind = *kind;
+            let on = match helper {
+                Some(h) if on_helper(kind) => h,
+                _ => client,
+            };
+            let result = match model::unavailable(kind, caps) {
+                Some(why) => Ok(Payload::Unavailable(why)),
+                None => model::fetch_with(kind, None, on, helper, caps, kept)
+                    .await
+                    .map_err(ReadError::from),
+            };
+            (kind, result, started.elapsed())
+        });
         let mut answers = futures_util::future::join_all(reads).await;
         let done: Vec<(bool, Duration)> = answers
             .iter()
@@ -379,24 +200,7 @@ impl Dataset {
     /// Feeds `h` what this dataset holds, as its own reads fed its history: a recorder that
     /// reads afresh each time keeps one history across its reads.
     pub fn observe_into(&self, h: &mut History, at: DateTime<Utc>) {
-        if let Some(v) = self.summary.value() {
-            h.summary(v);
-        }
-        if let Some(v) = self.hypertables.value() {
-            h.hypertables(v, at);
-        }
-        if let Some(v) = self.database_bytes.value() {
-            h.database_size(*v, at);
-        }
-        if let Some(v) = self.jobs.value() {
-            h.jobs(v, at);
-        }
-        if let Some(v) = self.caggs.value() {
-            h.caggs(v, at);
-        }
-        if let Some(v) = self.activity.value() {
-            h.activity(v, at);
-        }
+        h.observe(&self.latest, Section::ALL, at);
     }
 
     /// A drill-down's rows arrived (they are its view's; the store keeps when it was read).
@@ -434,147 +238,24 @@ impl Dataset {
         if !matches!(payload, Payload::Unavailable(_)) {
             self.refreshed.insert(kind, (at, took));
         }
-        self.put(kind, payload, at, took);
-    }
-
-    fn put(&mut self, kind: QueryKind, payload: Payload, at: DateTime<Utc>, took: Duration) {
-        let changed = match &payload {
-            Payload::Hypertables(v) => self.hypertables.value() != Some(v),
-            Payload::Compression(v) => self.compression.value() != Some(v),
-            Payload::Retention(v) => self.retention.value() != Some(v),
-            Payload::Indexes(v) => self.indexes.value() != Some(v),
-            Payload::Jobs(v) => self.jobs.value() != Some(v),
-            Payload::Caggs(v) => self.caggs.value() != Some(v),
-            Payload::Partitions(_)
-            | Payload::MatViews(_)
-            | Payload::Failed(..)
-            | Payload::Unavailable(_) => true,
-            _ => false,
-        };
-        self.derived.version += u64::from(changed);
-        match payload {
-            Payload::Catalog(c) => {
-                for p in c.into_payloads() {
-                    self.put(kind, p, at, took);
-                }
-            }
-            Payload::Summary(v) => {
-                self.history.summary(&v);
-                self.summary.set(v, at, took)
-            }
-            Payload::Hypertables(v) => {
-                self.history.hypertables(&v, at);
-                self.hypertables.set(v, at, took)
-            }
-            Payload::Compression(v) => self.compression.set(v, at, took),
-            Payload::Retention(v) => self.retention.set(v, at, took),
-            Payload::Partitions(v) => {
-                // Plain PostgreSQL: the other tabs of the same read have nothing to show.
-                let why = self.caps.as_ref().map_or_else(
-                    || "TimescaleDB is not installed".into(),
-                    model::no_timescaledb,
-                );
-                self.hypertables = DataState::Unavailable(why.clone());
-                self.compression = DataState::Unavailable(why.clone());
-                self.retention = DataState::Unavailable(why);
-                self.partitions.set(v, at, took);
-            }
-            Payload::Indexes(v) => self.indexes.set(v, at, took),
-            Payload::DatabaseSize(v) => {
-                self.history.database_size(v, at);
-                self.database_bytes.set(v, at, took)
-            }
-            Payload::Jobs(v) => {
-                self.history.jobs(&v, at);
-                self.jobs.set(v, at, took)
-            }
-            Payload::Caggs(v) => {
-                self.history.caggs(&v, at);
-                self.caggs.set(v, at, took)
-            }
-            Payload::MatViews(v) => {
-                let why = self.caps.as_ref().map_or_else(
-                    || "TimescaleDB is not installed".into(),
-                    model::no_timescaledb,
-                );
-                self.caggs = DataState::Unavailable(why);
-                self.matviews.set(v, at, took);
-            }
-            Payload::Activity(v) => {
-                self.history.activity(&v, at);
-                self.activity.set(v, at, took)
-            }
-            Payload::Statements(v) => self.statements.set(v, at, took),
-            Payload::Failed(part, error) => {
-                self.last_error = Some((at, error.to_string()));
-                self.each_of_part(part, |d| d.fail(error.clone()));
-            }
-            Payload::Unavailable(why) => self.each_of(kind, |d| d.unavailable(why.clone())),
-            // Drill-down rows belong to the view that asked for them.
-            Payload::Chunks(..)
-            | Payload::IndexChunks(..)
-            | Payload::JobRuns(..)
-            | Payload::Plan(..) => {}
+        let mut put = Applied::default();
+        self.latest
+            .put(kind, payload, at, took, self.caps.as_ref(), &mut put);
+        self.derived.version += u64::from(put.changed);
+        if let Some(error) = put.failed {
+            self.last_error = Some((at, error.to_string()));
         }
+        self.history.observe(&self.latest, &put.fresh, at);
     }
 
     fn fail(&mut self, kind: QueryKind, error: ReadError) {
         self.derived.version += 1;
-        self.each_of(kind, |d| d.fail(error.clone()));
-    }
-
-    /// Applies `f` to every dataset that `kind` fills.
-    fn each_of(&mut self, kind: QueryKind, mut f: impl FnMut(&mut dyn AnyState)) {
-        for section in Section::filled_by_kind(kind) {
-            f(self.state_mut(section));
-        }
-    }
-
-    /// Applies `f` to every dataset that a part of the catalog pass fills.
-    fn each_of_part(&mut self, part: Parts, mut f: impl FnMut(&mut dyn AnyState)) {
-        for &section in Section::ALL.iter().filter(|s| s.part() == Some(part)) {
-            f(self.state_mut(section));
-        }
-    }
-
-    fn state_mut(&mut self, section: Section) -> &mut dyn AnyState {
-        match section {
-            Section::Summary => &mut self.summary,
-            Section::Hypertables => &mut self.hypertables,
-            Section::Compression => &mut self.compression,
-            Section::Retention => &mut self.retention,
-            Section::Partitions => &mut self.partitions,
-            Section::Indexes => &mut self.indexes,
-            Section::DatabaseSize => &mut self.database_bytes,
-            Section::Jobs => &mut self.jobs,
-            Section::Caggs => &mut self.caggs,
-            Section::Matviews => &mut self.matviews,
-            Section::Activity => &mut self.activity,
-            Section::Statements => &mut self.statements,
-        }
-    }
-
-    /// How a dataset stands.
-    pub fn status(&self, section: Section) -> Status<'_> {
-        match section {
-            Section::Summary => self.summary.status(),
-            Section::Hypertables => self.hypertables.status(),
-            Section::Compression => self.compression.status(),
-            Section::Retention => self.retention.status(),
-            Section::Partitions => self.partitions.status(),
-            Section::Indexes => self.indexes.status(),
-            Section::DatabaseSize => self.database_bytes.status(),
-            Section::Jobs => self.jobs.status(),
-            Section::Caggs => self.caggs.status(),
-            Section::Matviews => self.matviews.status(),
-            Section::Activity => self.activity.status(),
-            Section::Statements => self.statements.status(),
-        }
+        self.latest.fail(kind, &error);
     }
 
     /// Every dataset by the name scripts know it (the exporter's `section` label), with how it
     /// stands.
-    pub fn sections(&self) -> impl Iterator<Item = (&'static str, Status<'_>)> {
+    pub fn sections(&self) -> impl Iterator<Item = (&'static str, Standing<'_>)> {
         Section::ALL.iter().map(|&s| (s.as_str(), self.status(s)))
     }
 
@@ -582,7 +263,7 @@ impl Dataset {
     /// or a failure yet; a drill-down's rows are its view's).
     pub fn never_read(&self, kind: QueryKind) -> bool {
         let filled: Vec<Section> = Section::filled_by_kind(kind).collect();
-        !filled.is_empty() && filled.iter().all(|&s| self.status(s) == Status::Loading)
+        !filled.is_empty() && filled.iter().all(|&s| self.status(s) == Standing::Loading)
     }
 
     /// Derives the problem list again; true when it changed.
@@ -663,23 +344,6 @@ impl Dataset {
     }
 }
 
-/// The operations every dataset shares whatever its value type (so one query kind's datasets
-/// are marked together).
-trait AnyState {
-    fn fail(&mut self, error: ReadError);
-    fn unavailable(&mut self, why: String);
-}
-
-impl<T> AnyState for DataState<T> {
-    fn fail(&mut self, error: ReadError) {
-        DataState::fail(self, error)
-    }
-
-    fn unavailable(&mut self, why: String) {
-        *self = DataState::Unavailable(why);
-    }
-}
-
 /// How long each of a pipelined set of reads took, from when each was answered (since they
 /// all went out) and on which session: a session answers in order, so each read took from the
 /// answer before it on the same session to its own. (Counted across sessions, a helper's read
@@ -701,6 +365,7 @@ fn read_times(answered: &[(bool, Duration)]) -> Vec<Duration> {
 mod tests {
     use super::*;
     use crate::model::caggs::Cagg;
+    use crate::model::catalog::Parts;
     use crate::model::fixtures;
 
     #[test]
@@ -726,7 +391,7 @@ mod tests {
     /// Each read fills sections, the catalog's through its parts, a drill-down none.
     #[test]
     fn the_section_table_says_what_each_kind_fills() {
-        for kind in READS {
+        for kind in QueryKind::everything() {
             assert!(Section::filled_by_kind(kind).next().is_some(), "{kind:?}");
         }
         for s in Section::ALL {
@@ -745,8 +410,8 @@ mod tests {
             at(),
             Duration::ZERO,
         );
-        assert!(matches!(d.status(Section::Indexes), Status::Failed(..)));
-        assert_eq!(d.status(Section::Hypertables), Status::Loading);
+        assert!(matches!(d.status(Section::Indexes), Standing::Failed(..)));
+        assert_eq!(d.status(Section::Hypertables), Standing::Loading);
         assert!(!d.never_read(QueryKind::Catalog));
         let names: Vec<&str> = d.sections().map(|(n, _)| n).collect();
         assert!(names.contains(&"database_size") && names.contains(&"matviews"));
@@ -763,7 +428,7 @@ mod tests {
     #[test]
     fn a_failed_read_keeps_the_last_value_as_stale() {
         let mut d = Dataset::default();
-        assert_eq!(d.jobs.status(), Status::Loading);
+        assert_eq!(d.jobs.status(), Standing::Loading);
         let jobs = vec![fixtures::job(
             1000,
             "policy_compression",
@@ -777,14 +442,14 @@ mod tests {
             at(),
             Duration::ZERO,
         );
-        assert_eq!(d.jobs.status(), Status::Ready);
+        assert_eq!(d.jobs.status(), Standing::Ready);
         d.apply(QueryKind::Jobs, Err(boom()), at(), Duration::ZERO);
-        assert_eq!(d.jobs.status(), Status::Failed(&boom(), true));
+        assert_eq!(d.jobs.status(), Standing::Failed(&boom(), true));
         assert_eq!(d.jobs.value(), Some(&jobs), "stale value still shown");
         assert_eq!(d.last_error.as_ref().unwrap().1, "boom");
         let down = ReadError::Timeout { seconds: 30 };
         d.apply(QueryKind::Summary, Err(down.clone()), at(), Duration::ZERO);
-        assert_eq!(d.summary.status(), Status::Failed(&down, false));
+        assert_eq!(d.summary.status(), Standing::Failed(&down, false));
     }
 
     #[test]
@@ -796,16 +461,16 @@ mod tests {
             at(),
             Duration::ZERO,
         );
-        assert!(matches!(d.hypertables.status(), Status::Unavailable(_)));
-        assert!(matches!(d.compression.status(), Status::Unavailable(_)));
-        assert_eq!(d.partitions.status(), Status::Ready);
+        assert!(matches!(d.hypertables.status(), Standing::Unavailable(_)));
+        assert!(matches!(d.compression.status(), Standing::Unavailable(_)));
+        assert_eq!(d.partitions.status(), Standing::Ready);
         d.apply(
             QueryKind::Jobs,
             Ok(Payload::Unavailable("no TimescaleDB".into())),
             at(),
             Duration::ZERO,
         );
-        assert_eq!(d.jobs.status(), Status::Unavailable("no TimescaleDB"));
+        assert_eq!(d.jobs.status(), Standing::Unavailable("no TimescaleDB"));
         assert!(
             !d.refreshed.contains_key(&QueryKind::Jobs),
             "unavailable is not a refresh"

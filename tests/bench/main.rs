@@ -156,7 +156,7 @@ fn start_engine(data: &std::path::Path) -> Engine {
 /// A session as hypertop opens one (its settings: JIT off, safe search_path, timeouts), for
 /// measuring hypertop's queries; `connect` is a plain session with the server's defaults.
 async fn hypertop_session(conninfo: &str) -> hypertop::connect::Session {
-    let inputs = hypertop::conninfo::Inputs {
+    let inputs = hypertop::conninfo::ConnectionInputs {
         conninfo: Some(conninfo.to_string()),
         ..Default::default()
     };
@@ -1985,7 +1985,7 @@ async fn answers_of(dsn: &str) -> (i64, Capabilities, Vec<(QueryKind, model::Pay
         .unwrap()
         .get(0);
     let mut answers = Vec::new();
-    for kind in hypertop::store::READS {
+    for kind in hypertop::model::QueryKind::everything() {
         let payload = hypertop::model::fetch(kind, None, client, &caps)
             .await
             .unwrap();

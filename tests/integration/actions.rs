@@ -980,7 +980,7 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
     let holder = hold_lock(&conninfo, "public.held").await;
     // The console's and run's planning session: the lock timeout of actions.
     let resolved = hypertop::conninfo::resolve(
-        &hypertop::conninfo::Inputs {
+        &hypertop::conninfo::ConnectionInputs {
             conninfo: Some(conninfo.clone()),
             ..Default::default()
         },

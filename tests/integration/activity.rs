@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use hypertop::app::state::AppState;
-use hypertop::model::activity::Session;
+use hypertop::model::activity::Backend;
 use hypertop::model::{self, Payload, QueryKind};
 use hypertop::poller::QueryResult;
 use hypertop::problems::{self, ProblemKind};
@@ -16,7 +16,7 @@ use hypertop::screens::tab;
 use crate::engines::{backend_pid, connector_for, eventually, hold_lock, native_database, psql};
 use crate::process::must;
 
-async fn sessions(conninfo: &str) -> Vec<Session> {
+async fn sessions(conninfo: &str) -> Vec<Backend> {
     let s = connector_for(conninfo).connect().await.unwrap();
     let caps = hypertop::capabilities::Capabilities::detect(&s.client)
         .await

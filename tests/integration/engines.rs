@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::process::must;
 use hypertop::connect::{Connector, SessionSettings};
-use hypertop::conninfo::{self, Environment, Inputs};
+use hypertop::conninfo::{self, ConnectionInputs, Environment};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -34,7 +34,7 @@ pub fn clean_env() -> Environment {
 }
 
 pub fn connector_for(conninfo: &str) -> Connector {
-    let inputs = Inputs {
+    let inputs = ConnectionInputs {
         conninfo: Some(conninfo.to_string()),
         ..Default::default()
     };

@@ -18,7 +18,12 @@ use crate::engines::{
 
 /// What `kind` reads on `e`'s session (of `subject` where given), a failed read a panic
 /// naming `what`.
-async fn read(e: &Env, kind: QueryKind, subject: Option<model::Subject>, what: &str) -> Payload {
+async fn read(
+    e: &Env,
+    kind: QueryKind,
+    subject: Option<model::DrillTarget>,
+    what: &str,
+) -> Payload {
     model::fetch(kind, subject.as_ref(), &e.session.client, &e.caps)
         .await
         .unwrap_or_else(|_| panic!("{what}"))
@@ -42,7 +47,7 @@ async fn summary(e: &Env) -> hypertop::model::Summary {
 
 /// The runs of job `id` as its drill-down reads them.
 async fn job_runs(e: &Env, id: i32) -> Vec<hypertop::model::jobs::JobRun> {
-    let job = Some(model::Subject::Job(id));
+    let job = Some(model::DrillTarget::Job(id));
     let Payload::JobRuns(_, runs) = read(e, QueryKind::JobRuns, job, "job runs").await else {
         panic!("job runs")
     };
@@ -524,7 +529,10 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
             .expect("the job's history open");
         let (_, target) = drill.read().expect("a read fills it");
         let target = target.clone();
-        assert_eq!(target, model::Subject::Job(compression.parse().unwrap()));
+        assert_eq!(
+            target,
+            model::DrillTarget::Job(compression.parse().unwrap())
+        );
         let result = model::fetch(
             QueryKind::JobRuns,
             Some(&target),

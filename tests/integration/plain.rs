@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use hypertop::app::state::AppState;
 use hypertop::capabilities::Capabilities;
-use hypertop::model::catalog::{Catalog, Relations};
+use hypertop::model::catalog::{Catalog, RelationRows};
 use hypertop::model::indexes::Category;
 use hypertop::model::{self, Payload, QueryKind};
 use hypertop::poller::QueryResult;
@@ -112,7 +112,7 @@ async fn plain_postgres_screens() {
 
     // Retention tab: partitioned tables, read with the indexes and the database's size.
     let Payload::Catalog(Catalog {
-        relations: Ok(Relations::Partitions(parts)),
+        relations: Ok(RelationRows::Partitions(parts)),
         database_bytes: Ok(database_bytes),
         ..
     }) = fetch(QueryKind::Catalog).await

@@ -6,7 +6,7 @@
 
 use hypertop::config::PlanLogin;
 use hypertop::model::plan::{self, GenericPlan, Planner};
-use hypertop::model::{Payload, Subject};
+use hypertop::model::{DrillTarget, Payload};
 
 use crate::engines::{connector_for, in_fresh_schema, on_own_empty_servers, open_at, psql, Tsdb};
 
@@ -23,7 +23,7 @@ pub async fn plan_as(
         login,
         std::time::Duration::from_secs(5),
     );
-    let subject = Subject::Statement {
+    let subject = DrillTarget::Statement {
         queryid: 1,
         userid,
         text: text.into(),

@@ -4,16 +4,20 @@
 
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
-use hypertop::model::catalog::Relations;
+use hypertop::model::catalog::RelationRows;
 use hypertop::model::hypertables::Chunk;
 use hypertop::model::tables::Tables;
-use hypertop::model::{self, Bound, Payload, QueryKind, Subject};
+use hypertop::model::{self, Bound, DrillTarget, Payload, QueryKind};
 
 use crate::engines::{
     has_job_history, in_fresh_schema, job_stat_row, on_own_empty_servers, open_at, psql, Tsdb,
 };
 
-async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
+async fn fetch(
+    s: &(Session, Capabilities),
+    kind: QueryKind,
+    target: Option<DrillTarget>,
+) -> Payload {
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
         .await
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
@@ -24,7 +28,7 @@ async fn hypertables(s: &(Session, Capabilities)) -> Tables {
     let Payload::Catalog(catalog) = fetch(s, QueryKind::Catalog, None).await else {
         panic!("a catalog pass")
     };
-    let Ok(Relations::Hypertables(t)) = catalog.relations else {
+    let Ok(RelationRows::Hypertables(t)) = catalog.relations else {
         panic!("hypertables")
     };
     t
@@ -32,7 +36,7 @@ async fn hypertables(s: &(Session, Capabilities)) -> Tables {
 
 /// The chunks of hypertable `schema`.`name`.
 async fn chunks(s: &(Session, Capabilities), schema: &str, name: &str) -> Vec<Chunk> {
-    let relation = Subject::Relation {
+    let relation = DrillTarget::Relation {
         schema: schema.into(),
         name: name.into(),
     };
@@ -310,7 +314,8 @@ async fn crash_record(server: &Tsdb) {
         "{}: -infinity is a next start not set, not an unknown one",
         server.label
     );
-    let Payload::JobRuns(_, runs) = fetch(&s, QueryKind::JobRuns, Some(Subject::Job(job))).await
+    let Payload::JobRuns(_, runs) =
+        fetch(&s, QueryKind::JobRuns, Some(DrillTarget::Job(job))).await
     else {
         panic!("runs")
     };

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
 use hypertop::model::caggs::Watermark;
-use hypertop::model::catalog::{Catalog, Relations};
+use hypertop::model::catalog::{Catalog, RelationRows};
 use hypertop::model::indexes::{Category, Index};
-use hypertop::model::{self, Payload, QueryKind, Subject};
+use hypertop::model::{self, DrillTarget, Payload, QueryKind};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
@@ -18,7 +18,11 @@ use crate::engines::{
     Tsdb,
 };
 
-async fn fetch(s: &(Session, Capabilities), kind: QueryKind, target: Option<Subject>) -> Payload {
+async fn fetch(
+    s: &(Session, Capabilities),
+    kind: QueryKind,
+    target: Option<DrillTarget>,
+) -> Payload {
     model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
         .await
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
@@ -50,7 +54,7 @@ async fn tables(s: &(Session, Capabilities)) -> model::tables::Tables {
 
 fn hypertables_of(c: Catalog) -> model::tables::Tables {
     match c.relations {
-        Ok(Relations::Hypertables(t)) => t,
+        Ok(RelationRows::Hypertables(t)) => t,
         other => panic!("hypertables expected, got {other:?}"),
     }
 }
@@ -60,8 +64,8 @@ async fn indexes(s: &(Session, Capabilities)) -> Vec<Index> {
     catalog(s).await.indexes.unwrap()
 }
 
-fn rel(schema: &str, name: &str) -> Subject {
-    Subject::Relation {
+fn rel(schema: &str, name: &str) -> DrillTarget {
+    DrillTarget::Relation {
         schema: schema.into(),
         name: name.into(),
     }
@@ -348,8 +352,12 @@ async fn jobs_show_seeded_failures_and_history_on(server: &Tsdb) {
         .unwrap();
     assert!(!paused.scheduled);
 
-    let Payload::JobRuns(_, runs) =
-        fetch(&s, QueryKind::JobRuns, Some(Subject::Job(export.job_id))).await
+    let Payload::JobRuns(_, runs) = fetch(
+        &s,
+        QueryKind::JobRuns,
+        Some(DrillTarget::Job(export.job_id)),
+    )
+    .await
     else {
         panic!()
     };
@@ -1391,7 +1399,7 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         assert!(r.scheduled);
         assert_eq!(r.overdue_chunks, Some(older_than("m", "30 days")));
         assert!(r.overdue_chunks > Some(0), "{r:?}");
-        let version = kept.listed.read_from();
+        let version = kept.catalog.listed.read_from();
         assert!(version.is_some());
 
         // the job ran (its statistics written as a run leaves them): shown at the next
@@ -1417,7 +1425,7 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         assert_eq!(r.last_run, Some(time("2024-03-06T02:00:00Z")));
         assert_eq!(r.last_run_status.as_deref(), Some("Failed"));
         assert_eq!(r.next_start, Some(time("2030-01-01T00:00:00Z")));
-        assert_eq!(kept.listed.read_from(), version, "nothing the rows say changed");
+        assert_eq!(kept.catalog.listed.read_from(), version, "nothing the rows say changed");
 
         // each change, read at the refresh right after its commit
         psql(
@@ -1465,9 +1473,9 @@ async fn a_policy_changed_shows_at_the_next_refresh_and_the_runs_at_every_one() 
         assert!(retention(&t, "m2").is_none());
         let names: Vec<&str> = t.hypertables.iter().map(|h| &*h.name).collect();
         assert_eq!(names, ["m2", "n"]);
-        let version = kept.listed.read_from();
+        let version = kept.catalog.listed.read_from();
         let again = read(&mut kept).await;
-        assert_eq!(kept.listed.read_from(), version);
+        assert_eq!(kept.catalog.listed.read_from(), version);
         // as a fresh read says
         assert_eq!(again, tables(&s).await);
     })

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use hypertop::capabilities::Capabilities;
 use hypertop::connect::Session;
-use hypertop::model::catalog::{Catalog, Relations};
-use hypertop::model::{self, Payload, QueryKind, Subject};
+use hypertop::model::catalog::{Catalog, RelationRows};
+use hypertop::model::{self, DrillTarget, Payload, QueryKind};
 
 use crate::engines::{
     action_servers, hold_lock, in_fresh_schema, native_database, on_each, open_at, psql, Tsdb,
@@ -44,7 +44,7 @@ fn numbers(conninfo: &str, sql: &str) -> Vec<i64> {
 
 /// The hypertable `sized.t` as the Hypertables tab shows it: table, index, TOAST, total.
 fn shown(c: &Catalog) -> Vec<i64> {
-    let Ok(Relations::Hypertables(t)) = &c.relations else {
+    let Ok(RelationRows::Hypertables(t)) = &c.relations else {
         panic!("{:?}", c.relations)
     };
     let h = t
@@ -115,7 +115,7 @@ async fn sizes_match_postgresqls_functions_on_fresh_writes_on(server: &Tsdb) {
     // The drill-down's chunks, each as chunks_detailed_size counts it.
     let Payload::Chunks(_, chunks) = model::fetch(
         QueryKind::Chunks,
-        Some(&Subject::Relation {
+        Some(&DrillTarget::Relation {
             schema: "sized".into(),
             name: "t".into(),
         }),
@@ -245,7 +245,7 @@ async fn plain_postgresql_sizes_match_its_functions() {
     let s = open_at(&conninfo).await;
     let mut kept = model::Cache::default();
     let check = |c: &Catalog| -> Result<(), String> {
-        let Ok(Relations::Partitions(p)) = &c.relations else {
+        let Ok(RelationRows::Partitions(p)) = &c.relations else {
             return Err(format!("{:?}", c.relations));
         };
         let r = p.iter().find(|t| t.name == "r").ok_or("r listed")?;

@@ -3,7 +3,7 @@
 //! it is not loaded (plain PostgreSQL 15, PostgreSQL 17, the engine) saying how to enable it.
 
 use hypertop::config::PlanLogin;
-use hypertop::model::{self, Payload, QueryKind, Subject};
+use hypertop::model::{self, DrillTarget, Payload, QueryKind};
 use hypertop::screens::{tab, Ctx, Open};
 use hypertop::store::Dataset;
 
@@ -134,13 +134,13 @@ async fn statements_on(server: &Tsdb) {
     };
     assert_eq!(
         subject,
-        Subject::Statement {
+        DrillTarget::Statement {
             queryid: ours.queryid.unwrap(),
             userid: ours.userid,
             text: ours.text.clone().unwrap(),
         }
     );
-    let Subject::Statement { userid, text, .. } = &subject else {
+    let DrillTarget::Statement { userid, text, .. } = &subject else {
         unreachable!()
     };
     let pg16 = psql(

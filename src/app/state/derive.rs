@@ -62,7 +62,7 @@ impl AppState {
         let tab = self.tab;
         // the overview's rows are made of the problems: made again with them
         let rows = std::mem::take(&mut self.rows_due)
-            || (problems && tab.screen().rebuilt_by(Change::Problems));
+            || (problems && tab.screen().rebuilt_by(DataChange::Problems));
         let rows = rows.then(|| (tab, self.view(tab).table.blank()));
         Some(Derive {
             data: self.data.derivation(problems),
@@ -88,7 +88,7 @@ impl AppState {
             view.stale = false;
         }
         if changed {
-            for tab in Tab::all().filter(|t| t.screen().rebuilt_by(Change::Problems)) {
+            for tab in Tab::all().filter(|t| t.screen().rebuilt_by(DataChange::Problems)) {
                 if made != Some(tab) {
                     self.view_mut(tab).stale = true;
                     self.rows_due |= tab == self.tab;

@@ -71,7 +71,7 @@ impl AppState {
         let Modal::Confirm(c) = std::mem::replace(&mut self.modal, Modal::None) else {
             return None;
         };
-        self.modal = Modal::Running(Running {
+        self.modal = Modal::Running(RunProgress {
             command: c.plan.command.clone(),
             step: 0,
             total: c.plan.steps.len(),

@@ -19,7 +19,7 @@ impl AppState {
             return self.on_drill_result(r, self.ctx());
         }
         self.data.apply(kind, r.result, r.finished_at, r.elapsed);
-        for tab in Tab::all().filter(|t| t.screen().rebuilt_by(Change::Read(kind))) {
+        for tab in Tab::all().filter(|t| t.screen().rebuilt_by(DataChange::Read(kind))) {
             self.view_mut(tab).stale = true;
             self.rows_due |= tab == self.tab;
         }

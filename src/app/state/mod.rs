@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::keys::{self, KeyAction};
 use super::modal::{
-    self, ConfirmState, Message, Modal, ModalCommand, Navigation, Palette, Running, Scroll,
+    self, ConfirmState, Message, Modal, ModalCommand, Navigation, Palette, RunProgress, Scroll,
 };
 use crate::actions::complete::Names;
 use crate::actions::execute::Outcome;
@@ -17,11 +17,11 @@ use crate::actions::journal;
 use crate::actions::parse::Command as Action;
 use crate::actions::Plan;
 use crate::link::{LinkState, LinkStatus};
-use crate::model::{Payload, QueryKind, Subject};
+use crate::model::{DrillTarget, Payload, QueryKind};
 use crate::poller::QueryResult;
 use crate::problems::Thresholds;
-use crate::screens::{overview, Change, Ctx, Open, Tab, Table};
-use crate::store::{DataState, Dataset, Status};
+use crate::screens::{overview, Ctx, DataChange, Open, Tab, Table};
+use crate::store::{DataState, Dataset, Standing};
 
 pub use derive::{Derive, Derived};
 
@@ -63,7 +63,7 @@ pub struct Drill {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DrillOf {
     /// What a read of this kind brings for this target.
-    Read(QueryKind, Subject),
+    Read(QueryKind, DrillTarget),
     /// A fold's members, one by one, made from what has been read when it opens, when it is
     /// shown again, and after each read of what its tab reads while shown.
     Members(crate::problems::FoldId),
@@ -71,7 +71,7 @@ pub enum DrillOf {
 
 impl Drill {
     /// The read it waits for, if it is filled by one.
-    pub fn read(&self) -> Option<(QueryKind, &Subject)> {
+    pub fn read(&self) -> Option<(QueryKind, &DrillTarget)> {
         match &self.of {
             DrillOf::Read(kind, target) => Some((*kind, target)),
             DrillOf::Members(_) => None,
@@ -89,7 +89,7 @@ pub struct TabView {
     pub drill: Option<Drill>,
     /// The selected row's picture read by [`Screen::preview`](crate::screens::Screen::preview)
     /// (a job's runs), and whose it is.
-    pub preview: Option<(Subject, crate::pictures::Picture)>,
+    pub preview: Option<(DrillTarget, crate::pictures::Picture)>,
 }
 
 impl TabView {
@@ -206,7 +206,7 @@ impl AppState {
     }
 
     /// How the data behind a tab stands (loading, unavailable and why, failed).
-    pub fn status(&self, tab: Tab) -> Status<'_> {
+    pub fn status(&self, tab: Tab) -> Standing<'_> {
         tab.screen().status(&self.data)
     }
 
@@ -222,7 +222,7 @@ impl AppState {
 
     /// The queries the screen needs now: the tab's own, and its open drill-down or, without
     /// one, the selected row's preview.
-    pub fn wanted(&self) -> Vec<(QueryKind, Option<Subject>)> {
+    pub fn wanted(&self) -> Vec<(QueryKind, Option<DrillTarget>)> {
         let mut out: Vec<_> = self.tab.kinds().iter().map(|k| (*k, None)).collect();
         match &self.current().drill {
             Some(d) => out.extend(d.read().map(|(k, t)| (k, Some(t.clone())))),
@@ -232,7 +232,7 @@ impl AppState {
     }
 
     /// The read the current tab's selected row wants for its picture, if any.
-    fn preview_wanted(&self) -> Option<(QueryKind, Subject)> {
+    fn preview_wanted(&self) -> Option<(QueryKind, DrillTarget)> {
         let row = self.current().table.selected_row()?;
         self.tab.screen().preview(row.id())
     }

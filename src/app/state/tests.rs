@@ -12,7 +12,7 @@ fn state() -> AppState {
 
 fn result(
     kind: QueryKind,
-    target: Option<Subject>,
+    target: Option<DrillTarget>,
     result: Result<Payload, crate::model::ReadError>,
 ) -> QueryResult {
     QueryResult {
@@ -128,7 +128,7 @@ fn filter_drill_down_and_back() {
         "opens the chunks"
     );
     let wanted = s.wanted();
-    let target = Subject::Relation {
+    let target = DrillTarget::Relation {
         schema: "Ops \"Team\"".into(),
         name: "events; drop table x".into(),
     };
@@ -141,7 +141,7 @@ fn filter_drill_down_and_back() {
         "Chunks of \"Ops \"\"Team\"\"\".\"events; drop table x\""
     );
     // A late answer for another target does not land in this drill-down.
-    let other = Subject::Relation {
+    let other = DrillTarget::Relation {
         schema: "scn".into(),
         name: "metrics".into(),
     };
@@ -152,7 +152,7 @@ fn filter_drill_down_and_back() {
     ));
     assert_eq!(
         s.current().drill.as_ref().unwrap().state.status(),
-        Status::Loading
+        Standing::Loading
     );
     s.on_result(result(
         QueryKind::Chunks,
@@ -161,7 +161,7 @@ fn filter_drill_down_and_back() {
     ));
     assert_eq!(
         s.current().drill.as_ref().unwrap().state.status(),
-        Status::Ready
+        Standing::Ready
     );
     s.on_key(key(KeyCode::Esc));
     assert!(s.current().drill.is_none());

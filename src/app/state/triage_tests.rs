@@ -3,7 +3,7 @@
 //! From the overview to a problem's evidence and back, and from a job to who blocks it.
 
 use super::*;
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::fixtures;
 use crate::screens::tab;
 
@@ -17,7 +17,7 @@ fn arrive(s: &mut AppState, kind: QueryKind, payload: Payload) {
 }
 
 /// A read for a target (a drill-down's) arriving.
-fn arrive_for(s: &mut AppState, kind: QueryKind, target: Option<Subject>, payload: Payload) {
+fn arrive_for(s: &mut AppState, kind: QueryKind, target: Option<DrillTarget>, payload: Payload) {
     s.on_result(QueryResult {
         kind,
         target,
@@ -92,7 +92,7 @@ fn enter_on_an_index_opens_its_chunk_indexes_found_when_pressed() {
     assert_eq!(drill.read().unwrap().0, QueryKind::IndexChunks);
     assert_eq!(
         drill.read().unwrap().1,
-        &Subject::Relation {
+        &DrillTarget::Relation {
             schema: "telemetry".into(),
             name: "readings_device_time_idx".into()
         }
@@ -123,7 +123,7 @@ fn enter_on_an_index_opens_its_chunk_indexes_found_when_pressed() {
     assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::None);
     assert_eq!(
         s.current().drill.as_ref().unwrap().read().unwrap().1,
-        &Subject::Relation {
+        &DrillTarget::Relation {
             schema: "telemetry".into(),
             name: "readings_device_time_idx".into()
         }
@@ -174,7 +174,7 @@ fn enter_on_a_job_opens_its_runs_found_when_pressed() {
     let drill = s.current().drill.as_ref().expect("its runs open");
     assert_eq!(
         drill.read().unwrap(),
-        (QueryKind::JobRuns, &Subject::Job(1042))
+        (QueryKind::JobRuns, &DrillTarget::Job(1042))
     );
     assert_eq!(drill.title, "History of job 1042 (Retention Policy [1042])");
     // a job gone since its row was drawn opens nothing
@@ -202,7 +202,7 @@ fn enter_on_a_problem_opens_its_evidence_and_esc_comes_back() {
     assert_eq!(s.tab, tab("jobs"));
     let drill = s.current().drill.as_ref().expect("history open");
     assert_eq!(drill.read().unwrap().0, QueryKind::JobRuns);
-    assert_eq!(drill.read().unwrap().1, &Subject::Job(1000));
+    assert_eq!(drill.read().unwrap().1, &DrillTarget::Job(1000));
     // One Esc: back to the problems, not to the Jobs table.
     s.on_key(key(KeyCode::Esc));
     assert_eq!(s.tab, Tab::HOME);
@@ -301,7 +301,7 @@ fn enter_on_jobs_overdue_alike_lists_them_one_by_one() {
     let drill = s.current().drill.as_ref().expect("its members open");
     assert_eq!(drill.of, DrillOf::Members(fold_id));
     assert_eq!(drill.title, "10 jobs: job overdue");
-    assert_eq!(drill.state.status(), Status::Ready);
+    assert_eq!(drill.state.status(), Standing::Ready);
     let ids = |s: &AppState| -> Vec<String> {
         let d = s.current().drill.as_ref().unwrap();
         d.table.visible().map(|r| r.id().to_string()).collect()
@@ -357,7 +357,7 @@ fn enter_on_jobs_overdue_alike_lists_them_one_by_one() {
     arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
     let d = s.current().drill.as_ref().unwrap();
     assert!(
-        matches!(d.state.status(), Status::Unavailable(why) if why.contains("No longer")),
+        matches!(d.state.status(), Standing::Unavailable(why) if why.contains("No longer")),
         "{:?}",
         d.state.status()
     );
@@ -402,7 +402,7 @@ fn enter_on_an_advice_puts_its_command_in_the_palette() {
 fn b_on_a_job_shows_the_sessions_that_block_it() {
     let mut s = loaded();
     let now = Utc::now();
-    let session = |pid, blocked_by: Vec<i32>, job_id| Session {
+    let session = |pid, blocked_by: Vec<i32>, job_id| Backend {
         pid,
         database: Some("metrics".into()),
         username: Some("app".into()),

@@ -13,7 +13,7 @@ pub(super) struct FileSums {
 }
 
 impl FileSums {
-    pub(super) fn new(r: &Relations) -> FileSums {
+    pub(super) fn new(r: &RelationSlots) -> FileSums {
         let here = |s: &u32| r.flags[*s as usize] & HERE != 0;
         let n = (0..r.len() as u32).filter(here).count();
         let mut by_file = Vec::with_capacity(n);
@@ -26,7 +26,7 @@ impl FileSums {
         }
     }
 
-    pub(super) fn add(&mut self, r: &Relations, f: FileSize) {
+    pub(super) fn add(&mut self, r: &RelationSlots, f: FileSize) {
         let found = self
             .by_file
             .binary_search_by_key(&f.node, |&s| r.file(s as usize));
@@ -37,7 +37,7 @@ impl FileSums {
     }
 
     /// The relations whose main file was seen, measured.
-    pub(super) fn measured(self, r: &mut Relations) {
+    pub(super) fn measured(self, r: &mut RelationSlots) {
         for (i, (s, main)) in self.by_file.into_iter().zip(self.main).enumerate() {
             if main {
                 r.measured(s as usize, self.bytes.get(i));

@@ -6,7 +6,7 @@ use super::*;
 /// What a connection keeps of every relation's size between refreshes.
 #[derive(Debug, Default)]
 pub struct SizeKeeper {
-    relations: Cached<Relations>,
+    relations: Cached<RelationSlots>,
     /// The last refresh's versions, when every relation it asked for was measured: a table at
     /// the same place with the same version is known without a look-up.
     settled: Option<(Fingerprint, Vec<(u32, u32)>)>,
@@ -119,7 +119,7 @@ impl SizeKeeper {
             // the relations on the helper, when there is one: the main session has the rest of
             // the catalog pass to read
             let (relations, lists) = futures_util::join!(
-                Relations::read(sessions.helper.unwrap_or(main), &old),
+                RelationSlots::read(sessions.helper.unwrap_or(main), &old),
                 futures_util::future::try_join_all(lists),
             );
             let mut relations = relations?;
@@ -135,7 +135,7 @@ impl SizeKeeper {
             relations.add_measured(&oids, &bytes);
             relations
         } else {
-            let mut relations = Relations::read(main, &old).await?;
+            let mut relations = RelationSlots::read(main, &old).await?;
             let oids = relations.oids.to_vec();
             let (oids, bytes) = unless_closed(measure_elsewhere(main, &oids).await)?;
             relations.add_measured(&oids, &bytes);
@@ -159,7 +159,7 @@ impl SizeKeeper {
         if !self.relations.holds_for(fingerprint) {
             let read_from = self.relations.read_from();
             let old = self.relations.take();
-            match Relations::read(client, &old).await {
+            match RelationSlots::read(client, &old).await {
                 Ok(relations) => self.relations.put_back(relations, Some(fingerprint)),
                 // the sizes kept stay for the next read
                 Err(e) => {
@@ -175,7 +175,7 @@ impl SizeKeeper {
 /// Measures `oids` through the size functions (relation_bytes.sql, prepared). A lock or
 /// statement timeout leaves the last sizes standing until the next refresh.
 async fn measure(
-    relations: &mut Relations,
+    relations: &mut RelationSlots,
     client: &Client,
     statement: &tokio_postgres::Statement,
     oids: &[u32],
@@ -199,7 +199,7 @@ fn unless_closed<T: Default>(result: Result<T, Error>) -> Result<T, Error> {
 /// there are sessions, at once, and the few relations elsewhere through the size functions.
 /// False when the files could not be listed: nothing was measured then.
 async fn measure_by_files(
-    relations: &mut Relations,
+    relations: &mut RelationSlots,
     sessions: Sessions<'_>,
 ) -> Result<bool, Error> {
     let clients = sessions.all();
@@ -207,7 +207,7 @@ async fn measure_by_files(
     // each file added as it comes (the parts take turns: one task polls them, so the lock is
     // never waited for)
     let sums = std::sync::Mutex::new(FileSums::new(relations));
-    let layout: &Relations = relations;
+    let layout: &RelationSlots = relations;
     let add = |f| {
         sums.lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -243,7 +243,7 @@ async fn list_files(
     mut each: impl FnMut(FileSize),
 ) -> Result<(), Error> {
     let params: [&(dyn ToSql + Sync); 2] = [&part, &parts];
-    super::super::each_row(client, queries::RELATION_FILES, &params, |r| {
+    super::super::rows::each_row(client, queries::RELATION_FILES, &params, |r| {
         let names: Vec<&str> = r
             .try_get::<_, Option<Vec<&str>>>("names")?
             .unwrap_or_default();

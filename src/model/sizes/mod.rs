@@ -13,7 +13,7 @@
 //! screen adds up these bytes as `pg_total_relation_size` does: a table's own forks, its
 //! indexes', and its TOAST table's with that table's index.
 //!
-//! What is kept of each relation lives in arrays sorted by oid ([`Relations`]), about 18 bytes
+//! What is kept of each relation lives in arrays sorted by oid ([`RelationSlots`]), about 18 bytes
 //! a relation and 12 more a table: a map per fact cost 30 MB at 250,000 relations (55,000
 //! chunks), arrays of every fact for every relation 8.5, these 4.7.
 
@@ -24,7 +24,7 @@ use futures_util::TryStreamExt;
 use tokio_postgres::types::{FromSql, ToSql, Type};
 use tokio_postgres::{Client, Error};
 
-use super::array;
+use super::rows::array;
 use super::structure::{Cached, Fingerprint, SortedIds};
 use crate::queries;
 
@@ -66,7 +66,7 @@ impl RelationVersions {
         let mut relations = Vec::new();
         // the other columns, the same in every row; none (no row) measures everything
         let mut rest = Rest::default();
-        super::each_row(client, sql, &[&slice], |r| {
+        super::rows::each_row(client, sql, &[&slice], |r| {
             if relations.capacity() == 0 {
                 // room asked for, not required: the slices grow it otherwise
                 let total: i32 = r.try_get("total")?;
@@ -191,7 +191,7 @@ const RENUMBERED: u8 = 8;
 /// (`queries/relations.sql`). Read again when the set of relations or the catalog changes,
 /// keeping what was measured of the relations still there.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Relations {
+pub struct RelationSlots {
     oids: SortedIds,
     /// The file number (`relfilenode`: its files' names) of each slot [`RENUMBERED`], by slot;
     /// any other slot's is its oid. A relation's files are numbered as its oid until it is
@@ -327,10 +327,10 @@ struct Listed {
     flags: u8,
 }
 
-impl Relations {
+impl RelationSlots {
     /// From relations.sql's rows (read as they come: at 250,000 relations one row was 6 MB),
     /// keeping what `old` measured of the relations still there at the same file.
-    async fn read(client: &Client, old: &Relations) -> Result<Relations, Error> {
+    async fn read(client: &Client, old: &RelationSlots) -> Result<RelationSlots, Error> {
         let rows = client
             .query_raw(
                 queries::RELATIONS,
@@ -353,18 +353,18 @@ impl Relations {
                     | (u8::from(here.get(i) == Some(&true)) * HERE),
             }));
         }
-        Ok(Relations::of_listed(listed, old))
+        Ok(RelationSlots::of_listed(listed, old))
     }
 
     /// The arrays for `listed`, carrying over from `old` each relation's bytes and the version
     /// they were measured at where it keeps its file (pure).
-    fn of_listed(mut listed: Vec<Listed>, old: &Relations) -> Relations {
+    fn of_listed(mut listed: Vec<Listed>, old: &RelationSlots) -> RelationSlots {
         listed.sort_unstable_by_key(|l| l.oid);
         listed.dedup_by_key(|l| l.oid);
         let n = listed.len();
         let tables = Ranks::new(n, |s| listed[s].flags & INDEX == 0);
         let count = tables.count();
-        let mut r = Relations {
+        let mut r = RelationSlots {
             oids: SortedIds::new(listed.iter().map(|l| l.oid).collect()),
             renumbered: Vec::new(),
             links: Vec::with_capacity(n),
@@ -581,7 +581,7 @@ impl Relations {
         bytes: impl IntoIterator<Item = (u32, i64)>,
         indexes: impl IntoIterator<Item = (u32, u32)>,
         toasts: impl IntoIterator<Item = (u32, u32)>,
-    ) -> Relations {
+    ) -> RelationSlots {
         let plain = |oid| Listed {
             oid,
             file: oid,
@@ -601,7 +601,8 @@ impl Relations {
             listed.entry(toast).or_insert(plain(toast));
             listed.entry(table).or_insert(plain(table)).link = toast;
         }
-        let mut r = Relations::of_listed(listed.into_values().collect(), &Relations::default());
+        let mut r =
+            RelationSlots::of_listed(listed.into_values().collect(), &RelationSlots::default());
         for (oid, b) in bytes {
             let s = r.slot(oid).expect("listed");
             r.measured(s, b);
@@ -618,7 +619,7 @@ impl Relations {
 /// Every relation's size, as a refresh adds them up.
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes<'a> {
-    relations: &'a Relations,
+    relations: &'a RelationSlots,
 }
 
 impl Sizes<'_> {
@@ -754,7 +755,7 @@ mod tests {
 
     /// Tables 10, 20 and 1000.. with an index each (11, 21, 10_000 + t): every one measured
     /// at version 1.
-    fn measured_at_one(extra: u32) -> (Relations, Vec<(u32, u32)>) {
+    fn measured_at_one(extra: u32) -> (RelationSlots, Vec<(u32, u32)>) {
         let mut list = vec![
             listed(10, 0, HERE),
             listed(11, 10, INDEX | HERE),
@@ -765,7 +766,7 @@ mod tests {
             list.push(listed(t, 0, HERE));
             list.push(listed(t + 10_000, t, INDEX | HERE));
         }
-        let mut r = Relations::of_listed(list, &Relations::default());
+        let mut r = RelationSlots::of_listed(list, &RelationSlots::default());
         let versions: Vec<(u32, u32)> = [10, 20]
             .into_iter()
             .chain(1000..1000 + extra)
@@ -780,7 +781,7 @@ mod tests {
         (r, versions)
     }
 
-    fn wanted_oids(r: &Relations, sweep: (usize, usize)) -> Vec<u32> {
+    fn wanted_oids(r: &RelationSlots, sweep: (usize, usize)) -> Vec<u32> {
         r.wanted(true, sweep)
             .0
             .into_iter()
@@ -832,7 +833,7 @@ mod tests {
             listed(30, 0, HERE),
         ];
         list[1].file = 7;
-        let new = Relations::of_listed(list, &r);
+        let new = RelationSlots::of_listed(list, &r);
         let sizes = new.sizes();
         assert!(sizes.knows(20) && !sizes.knows(21) && !sizes.knows(30) && !sizes.knows(10));
         assert_eq!(
@@ -857,7 +858,7 @@ mod tests {
             listed(21, 20, INDEX | HERE),
         ];
         list[2].file = 7;
-        let new = Relations::of_listed(list, &r);
+        let new = RelationSlots::of_listed(list, &r);
         assert_eq!(wanted_oids(&new, (0, 0)), [20, 21]);
         assert_eq!(new.sizes().table(10).total(), 2 * 8192);
     }
@@ -880,7 +881,7 @@ mod tests {
                 flags: HERE,
             })
             .collect();
-        let r = Relations::of_listed(list.clone(), &Relations::default());
+        let r = RelationSlots::of_listed(list.clone(), &RelationSlots::default());
         for (s, l) in list.iter().enumerate() {
             assert_eq!(r.file(s), l.file, "slot {s}");
         }
@@ -906,7 +907,7 @@ mod tests {
                 ..*l
             })
             .collect();
-        let new = Relations::of_listed(moved, &r);
+        let new = RelationSlots::of_listed(moved, &r);
         assert_eq!(wanted_oids(&new, (0, 0)).len(), list.len());
     }
 
@@ -976,7 +977,7 @@ mod tests {
         assert_eq!(sweep_slice(r.len(), hours), r.len());
         // an empty catalog sweeps nothing and never divides by zero
         assert_eq!(sweep_slice(0, std::time::Duration::from_secs(60)), 1);
-        assert!(Relations::default().wanted(true, (5, 1)).0.is_empty());
+        assert!(RelationSlots::default().wanted(true, (5, 1)).0.is_empty());
     }
 
     #[test]
@@ -989,7 +990,7 @@ mod tests {
 
     #[test]
     fn a_table_adds_its_indexes_and_its_toast_table_with_that_tables_index() {
-        let r = Relations::of(
+        let r = RelationSlots::of(
             [(10, 100), (11, 10), (12, 20), (30, 1000), (31, 5)],
             [(11, 10), (12, 10), (31, 30)],
             [(10, 30)],
@@ -1019,14 +1020,14 @@ mod tests {
 
     #[test]
     fn files_add_up_by_their_number_every_fork_and_segment() {
-        let mut r = Relations::of_listed(
+        let mut r = RelationSlots::of_listed(
             vec![
                 listed(10, 0, HERE),
                 listed(11, 10, INDEX | HERE),
                 listed(12, 0, 0), // elsewhere: not by its files
                 listed(13, 0, HERE),
             ],
-            &Relations::default(),
+            &RelationSlots::default(),
         );
         let f = |name: &str, size: i64| {
             relation_file(name).map(|(node, main)| FileSize { node, main, size })

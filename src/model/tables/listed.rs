@@ -265,7 +265,7 @@ pub fn build(
     clock: &PolicyClock,
     structure: &ChunkStructure,
     roots: &Roots,
-    settings: &IdMap<i32, CompressionColumns>,
+    settings: &IdMap<i32, CompressionSettings>,
     sizes: &Sizes,
     numbers: &ChunkNumbers,
 ) -> Tables {
@@ -290,7 +290,7 @@ pub fn build(
         };
         let ((compress_upto, compress_created), (drop_upto, drop_created)) =
             (thresholds(r.compress), thresholds(r.drop));
-        let limits = Thresholds {
+        let limits = ChunkDue {
             compress_upto,
             compress_created,
             drop_upto,

@@ -12,9 +12,9 @@ use super::compression::{Compression, CompressionDefinition};
 use super::hypertables::{Hypertable, HypertableDefinition};
 use super::names::{Interner, Name};
 use super::retention::{Retention, RetentionDefinition};
+use super::rows::{array, Bound};
 use super::sizes::{Sizes, TableBytes};
 use super::structure::IdMap;
-use super::{array, Bound};
 
 mod listed;
 
@@ -30,22 +30,22 @@ pub struct Tables {
 /// A hypertable's compression settings as `ALTER TABLE … SET` takes them
 /// (`queries/compression_settings.sql`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CompressionColumns {
+pub struct CompressionSettings {
     pub segmentby: Option<Name>,
     pub orderby: Option<Name>,
 }
 
-impl CompressionColumns {
+impl CompressionSettings {
     /// Each hypertable's, by TimescaleDB id.
     pub fn from_rows(
         rows: &[Row],
-    ) -> Result<IdMap<i32, CompressionColumns>, tokio_postgres::Error> {
+    ) -> Result<IdMap<i32, CompressionSettings>, tokio_postgres::Error> {
         let mut names = Interner::default();
         rows.iter()
             .map(|r| {
                 Ok((
                     r.try_get("hypertable_id")?,
-                    CompressionColumns {
+                    CompressionSettings {
                         segmentby: names.optional(r, "segmentby")?,
                         orderby: names.optional(r, "orderby")?,
                     },
@@ -276,7 +276,7 @@ pub struct CompressedSize {
 /// A relation's compression and retention thresholds: a chunk is due when its range ends at or
 /// before `*_upto` (internal time) or it was created before `*_created`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Thresholds {
+pub struct ChunkDue {
     pub compress_upto: Option<i64>,
     pub compress_created: Option<DateTime<Utc>>,
     pub drop_upto: Option<i64>,
@@ -348,7 +348,7 @@ pub fn chunk_totals(
     structure: &ChunkStructure,
     sizes: &Sizes,
     numbers: &ChunkNumbers,
-    limits: &Thresholds,
+    limits: &ChunkDue,
     written: &mut Vec<i64>,
 ) -> ChunkTotals {
     let mut t = ChunkTotals::default();
@@ -442,7 +442,7 @@ fn bound(internal: Option<i64>, integer_time: bool, sentinel: i64) -> Option<Bou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sizes::Relations;
+    use crate::model::sizes::RelationSlots;
 
     /// Each of `limits`' hypertables summed as [`build`] sums it, by id.
     fn totals(
@@ -450,7 +450,7 @@ mod tests {
         roots: impl IntoIterator<Item = (i32, u32)>,
         sizes: &Sizes,
         numbers: &ChunkNumbers,
-        limits: &[(i32, Thresholds)],
+        limits: &[(i32, ChunkDue)],
     ) -> IdMap<i32, ChunkTotals> {
         let (roots, mut written) = (Roots::new(roots), Vec::new());
         (limits.iter())
@@ -555,7 +555,7 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let relations = Relations::of(bytes, owners.0, owners.1);
+        let relations = RelationSlots::of(bytes, owners.0, owners.1);
         let sizes = relations.sizes();
         let numbers = ChunkNumbers::new(
             vec![1],
@@ -571,13 +571,13 @@ mod tests {
         let thresholds = [
             (
                 1,
-                Thresholds {
+                ChunkDue {
                     compress_upto: Some(20),
                     drop_upto: Some(10),
-                    ..Thresholds::default()
+                    ..ChunkDue::default()
                 },
             ),
-            (2, Thresholds::default()),
+            (2, ChunkDue::default()),
         ];
         let t = totals(
             &structure,
@@ -625,7 +625,7 @@ mod tests {
             chunk(5, 1, 500, 30),
             chunk(6, 3, 600, 10),
         ]);
-        let relations = Relations::of(
+        let relations = RelationSlots::of(
             [
                 (100, 100),
                 (200, 5000),
@@ -637,7 +637,7 @@ mod tests {
             [],
             [],
         );
-        let limits = [(2, Thresholds::default()), (1, Thresholds::default())];
+        let limits = [(2, ChunkDue::default()), (1, ChunkDue::default())];
         let t = totals(
             &structure,
             [],
@@ -685,10 +685,10 @@ mod tests {
             chunk(4, 1, 400, 40),
             chunk(5, 1, 500, 15), // its table dropped since: not counted either
         ]);
-        let relations = Relations::of([(100, 1), (200, 2), (300, 3), (400, 4)], [], []);
+        let relations = RelationSlots::of([(100, 1), (200, 2), (300, 3), (400, 4)], [], []);
         // 1 and 3 compressed: 2 lies between them, 4 is newer than any compressed one
         let numbers = ChunkNumbers::new(vec![3, 1], vec![], vec![]);
-        let thresholds = [(1, Thresholds::default())];
+        let thresholds = [(1, ChunkDue::default())];
         let t = totals(&structure, [], &relations.sizes(), &numbers, &thresholds);
         let one = t.get(&1).unwrap();
         assert_eq!(one.uncompressed_between, 1);
@@ -703,12 +703,12 @@ mod tests {
         let mut new = chunk(2, 1, 200, 20);
         new.created = Some(at("2024-03-01T00:00:00Z"));
         let structure = ChunkStructure::new(vec![old, new]);
-        let relations = Relations::of([(100, 8192), (200, 8192)], [], []);
+        let relations = RelationSlots::of([(100, 8192), (200, 8192)], [], []);
         let thresholds = [(
             1,
-            Thresholds {
+            ChunkDue {
                 drop_created: Some(at("2024-02-01T00:00:00Z")),
-                ..Thresholds::default()
+                ..ChunkDue::default()
             },
         )];
         let t = totals(

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::command::parse::{Command, ObjectName, WindowBound};
 use crate::format;
-use crate::model::activity::Session;
+use crate::model::activity::Backend;
 use crate::model::indexes::Category;
 use crate::model::jobs::Job;
 use crate::model::Summary;
@@ -79,7 +79,7 @@ pub(super) fn problem(
 }
 
 /// `pid 4242 (job 1000)` or `pid 4242 (psql)`.
-fn session_name(s: &Session) -> String {
+fn session_name(s: &Backend) -> String {
     match (s.job_id, s.application.as_deref().filter(|a| !a.is_empty())) {
         (Some(j), _) => format!("pid {} (job {j})", s.pid),
         (None, Some(app)) => format!("pid {} ({app})", s.pid),
@@ -88,7 +88,7 @@ fn session_name(s: &Session) -> String {
 }
 
 /// Who holds a lock, as an operator needs it: pid, role, application, what it is doing.
-fn describe_holder(s: &Session) -> String {
+fn describe_holder(s: &Backend) -> String {
     let state = match (s.state.as_deref(), s.in_state_seconds()) {
         (Some(st), Some(age)) => format!("{st} for {}", format::seconds(age)),
         (Some(st), None) => st.to_string(),
