@@ -11,13 +11,13 @@ use hypertop::actions::journal::Journal;
 use hypertop::capabilities::Capabilities;
 use hypertop::cli::{Cli, ConfigWhat, Format, Sub};
 use hypertop::config::{self, Profile};
-use hypertop::connect::{Connector, Session, SessionSettings};
+use hypertop::connect::SessionSettings;
 use hypertop::conninfo::{self, ConnectionInputs, Environment};
 use hypertop::console::{self, AppOptions, Exit};
 use hypertop::headless;
 use hypertop::link::Link;
 use hypertop::model::plan::Planner;
-use hypertop::settings::{connector, fleet, settings, Settings};
+use hypertop::settings::{connector, fleet, settings, Settings, StartError};
 use hypertop::theme::Theme;
 
 /// Exit status for connection failures (as psql); `check` uses 3 (UNKNOWN) instead.
@@ -243,17 +243,11 @@ async fn run(cli: Cli) -> ExitCode {
     }) = &cli.command
     {
         return match snapshot_at(&settings, at, *format, *width) {
-            Ok(text) => {
-                let mut out = std::io::stdout().lock();
-                match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                        ExitCode::from(EXIT_BROKEN_PIPE)
-                    }
-                    Err(e) => fail(format!("cannot write the snapshot: {e}"), 1),
-                    Ok(()) => ExitCode::SUCCESS,
-                }
+            Ok(()) => ExitCode::SUCCESS,
+            Err(StartError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                ExitCode::from(EXIT_BROKEN_PIPE)
             }
-            Err(e) => fail(e, 1),
+            Err(e) => fail(e.to_string(), 1),
         };
     }
     let console = matches!(cli.command, None | Some(Sub::Demo { .. }));
@@ -301,9 +295,9 @@ async fn run(cli: Cli) -> ExitCode {
         }
         _ => None,
     };
-    let (connector, session, caps) = match connect(&settings).await {
+    let (connector, session, caps) = match hypertop::settings::open(&settings).await {
         Ok(c) => c,
-        Err(e) => return fail(e, EXIT_CONNECT),
+        Err(e) => return fail(e.to_string(), EXIT_CONNECT),
     };
     let journal = Journal::new(settings.journal.clone());
     // snapshot's and check's one read
@@ -437,21 +431,18 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-/// `snapshot --at TIME`: the recorded frame of the target the settings name, as text to print
-/// (or the line to print instead: the binary's top level, like `connect` below).
+/// `snapshot --at TIME`: prints the recorded frame of the target the settings name.
 fn snapshot_at(
     s: &Settings,
     at: &str,
     format: Format,
     width: Option<u16>,
-) -> Result<String, String> {
-    let resolved = conninfo::resolve(&s.inputs, &Environment::from_process())
-        .map_err(|e| format!("invalid connection settings: {e}"))?;
+) -> Result<(), StartError> {
+    let resolved =
+        conninfo::resolve(&s.inputs, &Environment::from_process()).map_err(StartError::Settings)?;
     let now = chrono::Utc::now();
-    let at =
-        hypertop::recording::when::parse(at, now, &chrono::Local).map_err(|e| e.to_string())?;
-    let path = hypertop::recording::place::file_for(&resolved)
-        .ok_or("no home directory: set XDG_STATE_HOME or HOME")?;
+    let at = hypertop::recording::when::parse(at, now, &chrono::Local).map_err(StartError::Time)?;
+    let path = hypertop::recording::place::file_for(&resolved).ok_or(StartError::NoHome)?;
     // as `snapshot`: the terminal's width on a terminal, nothing cut into a file or a pipe
     let width = width.unwrap_or_else(|| {
         ratatui::crossterm::terminal::size()
@@ -460,39 +451,12 @@ fn snapshot_at(
             .map_or(u16::MAX, |(w, _)| w)
     });
     let target = resolved.target_short();
-    hypertop::recorder::replay_at(&path, &target, at, format == Format::Json, width)
-        .map_err(|e| e.to_string())
-}
-
-/// Resolves the connection settings and opens the first session (asking for a password on the
-/// terminal when the server wants one).
-async fn connect(s: &Settings) -> Result<(Connector, Session, Capabilities), String> {
-    let env = Environment::from_process();
-    let resolved = conninfo::resolve(&s.inputs, &env)
-        .map_err(|e| format!("invalid connection settings: {e}"))?;
-    for w in &resolved.warnings {
-        eprintln!("hypertop: {w}");
-    }
-    let session_settings =
-        SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, s.read_only);
-    let mut connector = Connector::new(resolved, session_settings).map_err(|e| e.to_string())?;
-    // Before the console takes the terminal, a person waiting sees what is being waited for
-    // (scripts reading stderr from a file or a pipe get nothing extra).
-    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        eprintln!("hypertop: {}", connector.connecting_note());
-    }
-    let session = connector
-        .connect_interactive()
-        .await
-        .map_err(|e| e.to_string())?;
-    let caps = Capabilities::detect(&session.client).await.map_err(|e| {
-        format!(
-            "connected to {}, but could not read the catalog: {}",
-            connector.target(),
-            hypertop::connect::describe_error(&e)
-        )
-    })?;
-    Ok((connector, session, caps))
+    let text = hypertop::recorder::replay_at(&path, &target, at, format == Format::Json, width)
+        .map_err(StartError::Record)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .map_err(StartError::Write)
 }
 
 /// `hypertop exporter`: serves until SIGINT or SIGTERM.

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
+use crate::capabilities::Capabilities;
 use crate::cli::{Cli, Sub};
 use crate::config::{self, PlanLogin, Profile};
-use crate::connect::{Connector, SessionSettings};
+use crate::connect::{Connector, Session, SessionSettings};
 use crate::conninfo::{self, ConnectionInputs, Environment};
 use crate::problems::Thresholds;
 
@@ -277,4 +278,69 @@ pub fn connector(s: &Settings) -> Result<Connector, SettingsError> {
     let resolved = conninfo::resolve(&s.inputs, &env).map_err(SettingsError::Conninfo)?;
     let session_settings = SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, true);
     Connector::new(resolved, session_settings).map_err(SettingsError::Connector)
+}
+
+/// Why the binary could not start on its target, each said as the one line it prints.
+#[derive(Debug)]
+pub enum StartError {
+    Settings(conninfo::ConnInfoError),
+    Connect(crate::connect::ConnectError),
+    /// Connected, but the capabilities could not be read.
+    Catalog {
+        target: String,
+        error: tokio_postgres::Error,
+    },
+    Time(crate::recording::when::TimeError),
+    NoHome,
+    Record(crate::recording::error::RecordError),
+    Write(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Settings(e) => write!(f, "invalid connection settings: {e}"),
+            StartError::Connect(e) => e.fmt(f),
+            StartError::Catalog { target, error } => write!(
+                f,
+                "connected to {target}, but could not read the catalog: {}",
+                crate::connect::describe_error(error)
+            ),
+            StartError::Time(e) => e.fmt(f),
+            StartError::NoHome => f.write_str("no home directory: set XDG_STATE_HOME or HOME"),
+            StartError::Record(e) => e.fmt(f),
+            StartError::Write(e) => write!(f, "cannot write the snapshot: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Resolves the connection settings and opens the first session (asking for a password on the
+/// terminal when the server wants one).
+pub async fn open(s: &Settings) -> Result<(Connector, Session, Capabilities), StartError> {
+    let env = Environment::from_process();
+    let resolved = conninfo::resolve(&s.inputs, &env).map_err(StartError::Settings)?;
+    for w in &resolved.warnings {
+        eprintln!("hypertop: {w}");
+    }
+    let session_settings =
+        SessionSettings::monitoring(s.statement_timeout, s.lock_timeout, s.read_only);
+    let mut connector = Connector::new(resolved, session_settings).map_err(StartError::Connect)?;
+    // Before the console takes the terminal, a person waiting sees what is being waited for
+    // (scripts reading stderr from a file or a pipe get nothing extra).
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("hypertop: {}", connector.connecting_note());
+    }
+    let session = connector
+        .connect_interactive()
+        .await
+        .map_err(StartError::Connect)?;
+    let caps = Capabilities::detect(&session.client)
+        .await
+        .map_err(|error| StartError::Catalog {
+            target: connector.target(),
+            error,
+        })?;
+    Ok((connector, session, caps))
 }

@@ -111,11 +111,28 @@ fn type_password_key(password: &mut Vec<u8>, byte: u8) -> Typed {
     Typed::More
 }
 
+/// A password typed at the prompt: its `Debug` does not print it (a logged error or a dumped
+/// value never shows it).
+pub struct Password(String);
+
+impl Password {
+    /// The password itself, for the connection settings.
+    pub fn into_text(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
 /// Asks for a password on the controlling terminal, as psql does: echo is turned off *before*
 /// the prompt is shown (a library that printed the prompt first echoed a password typed as the
 /// prompt appeared), and the terminal's settings come back however the prompt ends. Ctrl-C
 /// cancels (an `Interrupted` error) instead of killing the process with echo still off.
-pub fn prompt_password(prompt: &str) -> io::Result<String> {
+pub fn prompt_password(prompt: &str) -> io::Result<Password> {
     use rustix::termios::{tcgetattr, tcsetattr, LocalModes, OptionalActions, SpecialCodeIndex};
     use std::io::Read;
 
@@ -162,6 +179,7 @@ pub fn prompt_password(prompt: &str) -> io::Result<String> {
         ));
     }
     String::from_utf8(password)
+        .map(Password)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "the password is not UTF-8"))
 }
 

@@ -802,7 +802,10 @@ mod tests {
             text.contains(r#""event":"outcome""#) && text.contains(r#""outcome":"ok""#),
             "{text}"
         );
-        let (target, later) = rollback::target(&j, &o, None).unwrap();
+        let rollback::Target {
+            entry: target,
+            later,
+        } = rollback::target(&j, &o, None).unwrap();
         assert_eq!(target.id(), id);
         assert!(later.is_empty());
         let rb = rollback::plan(&target, later);
@@ -857,7 +860,10 @@ mod tests {
         let (_dir, j, o, p) = pause_job_7();
         let id = j.intent(&o, &p).unwrap();
         // Killed here: no outcome.
-        let (target, later) = rollback::target(&j, &o, Some(&id)).unwrap();
+        let rollback::Target {
+            entry: target,
+            later,
+        } = rollback::target(&j, &o, Some(&id)).unwrap();
         assert!(target.unfinished());
         let rb = rollback::plan(&target, later);
         assert_eq!(rb.steps.len(), 1);
@@ -980,7 +986,10 @@ mod tests {
         let schedule = done("set-schedule 7 6h");
         done("pause-job 7");
         // Another setting changed later: no conflict, and the undo leaves it alone.
-        let (target, later) = rollback::target(&j, &o, Some(&schedule)).unwrap();
+        let rollback::Target {
+            entry: target,
+            later,
+        } = rollback::target(&j, &o, Some(&schedule)).unwrap();
         assert!(later.is_empty(), "{later:?}");
         let undo = &rollback::plan(&target, later).steps[0];
         assert_eq!(undo.params[1].as_deref(), Some("1 day"));
@@ -988,7 +997,10 @@ mod tests {
         assert_eq!(undo.params[3], None, "the config is not touched");
         // The same setting changed later: named, and the rollback must be forced.
         let again = done("set-schedule 7 2h");
-        let (target, later) = rollback::target(&j, &o, Some(&schedule)).unwrap();
+        let rollback::Target {
+            entry: target,
+            later,
+        } = rollback::target(&j, &o, Some(&schedule)).unwrap();
         assert_eq!(later.len(), 1, "{later:?}");
         assert!(later[0].contains(&again), "{later:?}");
         let rb = rollback::plan(&target, later);

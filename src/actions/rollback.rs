@@ -77,19 +77,26 @@ impl From<JournalError> for RollbackError {
     }
 }
 
-/// The entry to roll back: `id`, or the latest reversible one not yet rolled back; with
-/// the later entries that changed a setting it restores (its rollback would undo those too).
+/// What a rollback undoes: the entry, and the later entries that changed a setting it
+/// restores (its rollback would undo those too), by id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub entry: Entry,
+    pub later: Vec<String>,
+}
+
+/// The entry to roll back: `id`, or the latest reversible one not yet rolled back.
 pub fn target(
     journal: &Journal,
     origin: &Origin,
     id: Option<&str>,
-) -> Result<(Entry, Vec<String>), RollbackError> {
+) -> Result<Target, RollbackError> {
     target_in(journal.history(origin)?.entries, id)
 }
 
 /// [`target`] among the entries of a journal already read (and told which of its atomic
 /// entries without an outcome committed).
-pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String>), RollbackError> {
+pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<Target, RollbackError> {
     let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();
     let check = |e: &Entry| -> Result<(), RollbackError> {
         if e.intent.rollback_of.is_some() {
@@ -170,7 +177,10 @@ pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<(Entry, Vec<String
             })
         })
         .collect();
-    Ok((target.clone(), later))
+    Ok(Target {
+        entry: target.clone(),
+        later,
+    })
 }
 
 /// What changed on the server since `entry`, whoever changed it (psql, another tool, a

@@ -110,8 +110,10 @@ pub async fn plan(
                         });
                 }
             }
-            let (target, mut later) =
-                rollback::target_in(all, entry.as_deref()).map_err(PlanningError::Rollback)?;
+            let rollback::Target {
+                entry: target,
+                mut later,
+            } = rollback::target_in(all, entry.as_deref()).map_err(PlanningError::Rollback)?;
             // Only statements hypertop writes are run back, whatever the journal says.
             for step in target.undo() {
                 super::derive::check(&step).map_err(|why| PlanningError::NotRolledBack {

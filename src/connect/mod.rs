@@ -449,7 +449,8 @@ impl Connector {
                     }
                     _ => return Err(e),
                 };
-                self.resolved.set_password(password, PasswordSource::Prompt);
+                self.resolved
+                    .set_password(password.into_text(), PasswordSource::Prompt);
                 self.connect().await
             }
             other => other,

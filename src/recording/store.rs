@@ -74,10 +74,7 @@ fn newer(path: &Path, version: i64) -> RecordError {
 }
 
 /// An SQLite error as said to a user: which recording, doing what.
-fn err<'a>(
-    path: &'a Path,
-    what: &'static str,
-) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
+fn err<'a>(path: &'a Path, what: &'static str) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
     move |error| RecordError::Sqlite {
         path: path.to_path_buf(),
         what,

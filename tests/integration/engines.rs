@@ -965,3 +965,17 @@ pub fn job_stat_row(job: &str, values: &str) -> String {
          VALUES ({job}, {values});"
     )
 }
+
+/// One read of `kind` on an open session, which must succeed (its error said if not).
+pub async fn fetch(
+    s: &(
+        hypertop::connect::Session,
+        hypertop::capabilities::Capabilities,
+    ),
+    kind: hypertop::model::QueryKind,
+    target: Option<hypertop::model::DrillTarget>,
+) -> hypertop::model::Payload {
+    hypertop::model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
+        .await
+        .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
+}

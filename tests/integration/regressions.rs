@@ -7,21 +7,12 @@ use hypertop::connect::Session;
 use hypertop::model::catalog::RelationRows;
 use hypertop::model::hypertables::Chunk;
 use hypertop::model::tables::Tables;
-use hypertop::model::{self, Bound, DrillTarget, Payload, QueryKind};
+use hypertop::model::{Bound, DrillTarget, Payload, QueryKind};
 
 use crate::engines::{
-    has_job_history, in_fresh_schema, job_stat_row, on_own_empty_servers, open_at, psql, Tsdb,
+    fetch, has_job_history, in_fresh_schema, job_stat_row, on_own_empty_servers, open_at, psql,
+    Tsdb,
 };
-
-async fn fetch(
-    s: &(Session, Capabilities),
-    kind: QueryKind,
-    target: Option<DrillTarget>,
-) -> Payload {
-    model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
-        .await
-        .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
-}
 
 /// The hypertables of a catalog pass.
 async fn hypertables(s: &(Session, Capabilities)) -> Tables {

@@ -13,20 +13,10 @@ use hypertop::model::{self, DrillTarget, Payload, QueryKind};
 use hypertop::problems::{self, Severity};
 
 use crate::engines::{
-    action_servers, backend_pid, edge_servers, engine_with_files, in_fresh_schema, on_each,
+    action_servers, backend_pid, edge_servers, engine_with_files, fetch, in_fresh_schema, on_each,
     on_own_empty_servers, open_at, own_servers, psql, psql_failing, scenario, scenario_servers,
     Tsdb,
 };
-
-async fn fetch(
-    s: &(Session, Capabilities),
-    kind: QueryKind,
-    target: Option<DrillTarget>,
-) -> Payload {
-    model::fetch(kind, target.as_ref(), &s.0.client, &s.1)
-        .await
-        .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
-}
 
 /// A read of `kind` as a console refreshes it, keeping what it keeps between reads in `kept`.
 async fn fetch_kept(

@@ -1,21 +1,20 @@
 //! Compress and decompress (a hypertable's chunks, or one), drop chunks: what they act on,
 //! read from the catalog (I/O), and their plans (pure).
 
+use super::Reading;
 use super::*;
 
-use tokio_postgres::Client;
-
 use crate::actions::resolve::{self as read, ResolveError};
-use crate::capabilities::Capabilities;
 
 /// What compress, decompress (a hypertable's chunks or one) and drop-chunks act on (I/O): the
 /// chunks chosen and what they weigh; the intervals as the server reads them.
-pub(super) async fn facts(
-    client: &Client,
-    caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps,
+        cmd,
+        facts: f,
+    } = r;
     let compress = matches!(cmd, Command::Compress { .. });
     match cmd {
         Command::Compress {
@@ -147,7 +146,6 @@ pub(super) async fn facts(
 
 /// The plan for one of compress, decompress, drop-chunks.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    let base = Plan::new;
     let vars = facts.vars();
     let plan = match cmd {
         Command::Compress { older_than, .. }
@@ -171,7 +169,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 &facts.items,
                 &vars,
                 facts.columnstore,
-                base,
+                Plan::new,
             );
             if let Some(w) = &facts.chunk_work {
                 chunk_work(&mut p, compress, w);
@@ -193,7 +191,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 &[r.target()],
                 &vars,
                 facts.columnstore,
-                base,
+                Plan::new,
             )
         }
         Command::DropChunks { older_than, .. } => {
@@ -233,7 +231,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 }
                 (true, None) => return Err(PlanError::IntegerTime { object: r.shown() }),
             };
-            let mut p = base(
+            let mut p = Plan::new(
                 cmd.naming(r.object_name()).to_string(),
                 format!(
                     "drop the chunks of {} entirely older than {shown}",

@@ -1,20 +1,19 @@
 //! Plans for indexes: REINDEX CONCURRENTLY (a hypertable chunk by chunk) and DROP INDEX.
 
+use super::Reading;
 use super::*;
 
-use tokio_postgres::Client;
-
 use crate::actions::resolve::{self as read, ResolveError};
-use crate::capabilities::Capabilities;
 
 /// What reindex and drop-index act on (I/O): the relation, its chunks' indexes, an index's
 /// definition.
-pub(super) async fn facts(
-    client: &Client,
-    caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps,
+        cmd,
+        facts: f,
+    } = r;
     match cmd {
         Command::Reindex { target } => {
             let r = read::relation(
@@ -78,7 +77,6 @@ pub(super) async fn facts(
 
 /// The plan for one of reindex, drop-index.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    let base = Plan::new;
     let vars = facts.vars();
     let plan = match cmd {
         Command::Reindex { .. } => {
@@ -105,7 +103,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                     })
                 }
             };
-            let mut p = base(
+            let mut p = Plan::new(
                 cmd.naming(r.object_name()).to_string(),
                 format!(
                     "rebuild the indexes of {} ({} statements, CONCURRENTLY)",
@@ -138,7 +136,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             } else {
                 (sql!("drop_index.sql"), "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
             };
-            let mut p = base(
+            let mut p = Plan::new(
                 cmd.naming(r.object_name()).to_string(),
                 format!("drop index {}", r.shown()),
                 vec![r.shown()],

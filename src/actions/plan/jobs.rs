@@ -1,19 +1,18 @@
 //! Plans for jobs: run now, pause and resume, change the schedule.
 
+use super::Reading;
 use super::*;
 
-use tokio_postgres::Client;
-
 use crate::actions::resolve::{self as read, ResolveError};
-use crate::capabilities::Capabilities;
 
 /// The job a job command names (I/O); a schedule as the server reads it.
-pub(super) async fn facts(
-    client: &Client,
-    _caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps: _,
+        cmd,
+        facts: f,
+    } = r;
     match cmd {
         Command::RunJob { job_id }
         | Command::PauseJob { job_id }
@@ -31,16 +30,12 @@ pub(super) async fn facts(
 
 /// The plan for one of run-job, pause-job, resume-job, set-schedule.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    let base = Plan::new;
     let ts = facts.ts.as_str();
     let vars = facts.vars();
     let plan = match cmd {
         Command::RunJob { job_id } => {
-            let job = facts
-                .job
-                .as_ref()
-                .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
-            let mut p = base(
+            let job = job_of(facts, *job_id)?;
+            let mut p = Plan::new(
                 cmd.to_string(),
                 format!(
                     "run job {job_id} ({}) now, in hypertop's session, and wait for it",
@@ -68,17 +63,14 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
         }
         Command::PauseJob { job_id } | Command::ResumeJob { job_id } => {
             let pause = matches!(cmd, Command::PauseJob { .. });
-            let job = facts
-                .job
-                .as_ref()
-                .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
+            let job = job_of(facts, *job_id)?;
             if job.scheduled != pause {
                 return Err(PlanError::JobAlready {
                     job_id: *job_id,
                     paused: pause,
                 });
             }
-            let mut p = base(
+            let mut p = Plan::new(
                 cmd.to_string(),
                 format!(
                     "{} job {job_id} ({})",
@@ -104,11 +96,8 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             p
         }
         Command::SetSchedule { job_id, every } => {
-            let job = facts
-                .job
-                .as_ref()
-                .ok_or(PlanError::NoSuchJob { job_id: *job_id })?;
-            let mut p = base(
+            let job = job_of(facts, *job_id)?;
+            let mut p = Plan::new(
                 cmd.to_string(),
                 format!(
                     "run job {job_id} every {} (was {})",
@@ -139,4 +128,9 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
         }
     };
     Ok(plan)
+}
+
+/// The job a job command names, as the catalog has it.
+fn job_of(facts: &Facts, job_id: i32) -> Result<&super::JobSettings, PlanError> {
+    facts.job.as_ref().ok_or(PlanError::NoSuchJob { job_id })
 }

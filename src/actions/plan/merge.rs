@@ -1,21 +1,20 @@
 //! Merge-chunks and compact: chunks of a hypertable rewritten in place — what they act on,
 //! read from the catalog (I/O), and their plans (pure).
 
+use super::Reading;
 use super::*;
 
-use tokio_postgres::Client;
-
 use crate::actions::resolve::{self as read, ResolveError};
-use crate::capabilities::Capabilities;
 
 /// What merge-chunks and compact act on (I/O): the hypertable's chunks along its time, or its
 /// compressed chunks out of order.
-pub(super) async fn facts(
-    client: &Client,
-    caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps,
+        cmd,
+        facts: f,
+    } = r;
     match cmd {
         Command::MergeChunks {
             hypertable: name,
@@ -109,7 +108,6 @@ pub(super) async fn facts(
 
 /// The plan for merge-chunks or compact.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    let base = Plan::new;
     let vars = facts.vars();
     let plan = match cmd {
         Command::MergeChunks { older_than, .. } => {
@@ -126,7 +124,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 }));
             }
             let n = facts.items.len();
-            let mut p = base(
+            let mut p = Plan::new(
                 cmd.to_string(),
                 format!(
                     "compact {n} chunk{} of {}: each one's compressed batches (written out of order, as direct compress writes them) rewritten in order",

@@ -472,21 +472,33 @@ pub async fn read_facts(
     cmd: &mut Command,
     f: &mut Facts,
 ) -> Result<(), super::resolve::ResolveError> {
-    match cmd.family() {
-        Family::Refresh => refresh::facts(client, caps, cmd, f).await,
-        Family::Chunks => chunks::facts(client, caps, cmd, f).await,
-        Family::Merge => merge::facts(client, caps, cmd, f).await,
-        Family::Indexes => indexes::facts(client, caps, cmd, f).await,
-        Family::Jobs => jobs::facts(client, caps, cmd, f).await,
-        Family::Policies => policies::facts(client, caps, cmd, f).await,
-        Family::Sessions => sessions::facts(client, caps, cmd, f).await,
-        Family::Settings => settings::facts(client, caps, cmd, f).await,
+    let r = Reading {
+        client,
+        caps,
+        cmd,
+        facts: f,
+    };
+    match r.cmd.family() {
+        Family::Refresh => refresh::facts(r).await,
+        Family::Chunks => chunks::facts(r).await,
+        Family::Merge => merge::facts(r).await,
+        Family::Indexes => indexes::facts(r).await,
+        Family::Jobs => jobs::facts(r).await,
+        Family::Policies => policies::facts(r).await,
+        Family::Sessions => sessions::facts(r).await,
+        Family::Settings => settings::facts(r).await,
         Family::Journal => Ok(()),
     }
 }
 
-/// Says what the threshold reaches (`what` + chunks, bytes, share, range); a drop that reaches
-/// data asks for the object's name to be typed.
+/// What a family's `facts` hook reads with, and the command and facts it fills in.
+pub struct Reading<'a> {
+    pub client: &'a tokio_postgres::Client,
+    pub caps: &'a crate::capabilities::Capabilities,
+    pub cmd: &'a mut Command,
+    pub facts: &'a mut Facts,
+}
+
 /// When a policy job next runs, in words: its time, or why it will not run on its own.
 fn next_run(job: Option<&JobSettings>) -> String {
     match job {

@@ -1,21 +1,20 @@
 //! Plans for policies: set or remove a compression or retention threshold, set or remove a
 //! refresh policy; each undone by restoring the job as it was (or removing what was added).
 
+use super::Reading;
 use super::*;
 
-use tokio_postgres::Client;
-
 use crate::actions::resolve::{self as read, ResolveError};
-use crate::capabilities::Capabilities;
 
 /// The relation and its policy a policy command is about (I/O), and what the new threshold
 /// reaches.
-pub(super) async fn facts(
-    client: &Client,
-    caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps,
+        cmd,
+        facts: f,
+    } = r;
     let policy = PolicyKind::of(cmd);
     let compression = matches!(cmd, Command::SetCompressAfter { .. });
     match cmd {

@@ -1,6 +1,7 @@
 //! A continuous aggregate's refresh: where it stands and what it reads, from the catalog (I/O);
 //! the window chosen so no bucket is left behind, its batches, and its plan (pure).
 
+use super::Reading;
 use tokio_postgres::Client;
 
 use super::*;
@@ -9,12 +10,13 @@ use crate::actions::resolve::{self as read, ResolveError};
 use crate::capabilities::Capabilities;
 
 /// What a refresh acts on (I/O): the aggregate, and where it stands.
-pub(super) async fn facts(
-    client: &Client,
-    caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps,
+        cmd,
+        facts: f,
+    } = r;
     if let Command::Refresh { cagg, window } = cmd {
         let r = read::relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
         if r.kind == RelationKind::Cagg {

@@ -1,20 +1,19 @@
 //! Plans for sessions: cancel a session's query, or end the session. Neither can be undone;
 //! both are journaled with the session as it was.
 
+use super::Reading;
 use super::*;
 
-use tokio_postgres::Client;
-
 use crate::actions::resolve::{self as read, ResolveError};
-use crate::capabilities::Capabilities;
 
 /// The session a cancel or terminate is about, as pg_stat_activity shows it (I/O).
-pub(super) async fn facts(
-    client: &Client,
-    _caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps: _,
+        cmd,
+        facts: f,
+    } = r;
     match cmd {
         Command::CancelBackend { pid } | Command::TerminateBackend { pid } => {
             let row = client

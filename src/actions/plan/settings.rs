@@ -1,20 +1,19 @@
 //! Plans for a hypertable's own settings, from the advisors: its chunk interval and its
 //! compression settings; each undone by setting back what the catalog had.
 
+use super::Reading;
 use super::*;
 
-use tokio_postgres::Client;
-
 use crate::actions::resolve::{self as read, ResolveError};
-use crate::capabilities::Capabilities;
 
 /// The hypertable's time dimension or compression settings as they are (I/O).
-pub(super) async fn facts(
-    client: &Client,
-    caps: &Capabilities,
-    cmd: &mut Command,
-    f: &mut Facts,
-) -> Result<(), ResolveError> {
+pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
+    let Reading {
+        client,
+        caps,
+        cmd,
+        facts: f,
+    } = r;
     match cmd {
         Command::SetChunkInterval {
             hypertable,

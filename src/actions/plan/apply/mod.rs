@@ -249,14 +249,13 @@ pub fn plan_apply(
                     }
                     Part::RefreshPolicy => {
                         let Some(p) = &w.refresh_policy else { continue };
-                        let offset =
-                            |t: &Option<crate::policy::Threshold>| -> Result<Option<String>, ()> {
-                                match t {
-                                    None => Ok(None),
-                                    Some(t) => t.interval().map(|s| Some(s.to_string())).ok_or(()),
-                                }
-                            };
-                        let (Ok(start), Ok(end)) = (offset(&p.start_offset), offset(&p.end_offset))
+                        // an offset as an interval, or none set; None: an integer offset
+                        let offset = |t: &Option<crate::policy::Threshold>| match t {
+                            None => Some(None),
+                            Some(t) => t.interval().map(|s| Some(s.to_string())),
+                        };
+                        let (Some(start), Some(end)) =
+                            (offset(&p.start_offset), offset(&p.end_offset))
                         else {
                             warnings.push(skip("integer offsets are added with SQL, not by apply"));
                             continue;
