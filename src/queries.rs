@@ -27,6 +27,10 @@ pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
+        "job_settings",
+        include_str!("../queries/fragments/job_settings.sql"),
+    ),
+    (
         "integer_now_trust",
         include_str!("../queries/fragments/integer_now_trust.sql"),
     ),
@@ -712,6 +716,7 @@ mod tests {
         // the actions' files, expanded when they run
         for template in [
             include_str!("../queries/actions/policy.sql"),
+            include_str!("../queries/actions/job.sql"),
             include_str!("../queries/actions/jobs_state.sql"),
             include_str!("../queries/actions/restore_policy.sql"),
         ] {

@@ -1,10 +1,4 @@
 -- One job's settings as they are now (captured before a change, to undo it exactly).
-SELECT j.job_id, j.proc_name::text AS proc_name, j.proc_schema::text AS proc_schema,
-       j.owner::text AS owner, j.scheduled,
-       j.schedule_interval::text AS schedule_interval, j.max_runtime::text AS max_runtime,
-       j.max_retries, j.retry_period::text AS retry_period, j.config::text AS config,
-       j.hypertable_schema::text AS hypertable_schema, j.hypertable_name::text AS hypertable_name,
-       (SELECT CASE WHEN j.scheduled AND pg_catalog.isfinite(s.next_start) THEN s.next_start::text END
-          FROM timescaledb_information.job_stats s WHERE s.job_id = j.job_id) AS next_start
+--@include job_settings
   FROM timescaledb_information.jobs j
  WHERE j.job_id = $1::text::int

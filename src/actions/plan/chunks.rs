@@ -8,15 +8,9 @@ use crate::actions::resolve::{self as read, ResolveError};
 
 /// What compress, decompress (a hypertable's chunks or one) and drop-chunks act on (I/O): the
 /// chunks chosen and what they weigh; the intervals as the server reads them.
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps,
-        cmd,
-        facts: f,
-    } = r;
-    let compress = matches!(cmd, Command::Compress { .. });
-    match cmd {
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    let compress = matches!(db.cmd, Command::Compress { .. });
+    match db.cmd {
         Command::Compress {
             hypertable,
             older_than: limit,
@@ -25,7 +19,8 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
             hypertable,
             newer_than: limit,
         } => {
-            let r = read::relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            let r =
+                read::relation(db.client, db.caps, hypertable, &[RelationKind::Hypertable]).await?;
             // A bare compress: what its compression policy would compress (its threshold),
             // never the chunk being written; said in the preview.
             let mut default = None;
@@ -33,7 +28,7 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
             // stays bare: its default is chosen again whenever it is planned)
             let mut bound = limit.clone();
             if compress && limit.is_none() && r.kind == RelationKind::Hypertable {
-                let after = read::policy_job(client, &r, PolicyKind::Compression)
+                let after = read::policy_job(db.client, &r, PolicyKind::Compression)
                     .await?
                     .and_then(|j| j.config)
                     .and_then(|c| c.get("compress_after").cloned());
@@ -60,7 +55,7 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
                 }
             }
             let integer = match bound.as_mut() {
-                Some(i) => read::check_threshold(client, i, &r).await?,
+                Some(i) => read::check_threshold(db.client, i, &r).await?,
                 None => None,
             };
             if let (Some(given), Some(checked)) = (limit.as_mut(), bound.as_ref()) {
@@ -73,8 +68,9 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
                     .map(|_| if compress { "older" } else { "newer" });
                 let (interval, amount, now) = read::bound_params(bound.as_ref(), integer, &r)?;
                 let state = (!compress).to_string();
-                let sql = read::reading(sql!("chunks_to_change.sql"), caps);
-                let rows = client
+                let sql = read::reading(sql!("chunks_to_change.sql"), db.caps);
+                let rows = db
+                    .client
                     .query(
                         sql.as_str(),
                         &[&r.schema, &r.name, &state, &mode, &interval, &amount, &now],
@@ -104,40 +100,43 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
                         if live {
                             work.live.push(o.shown());
                         }
-                        f.items.push(o);
+                        db.facts.items.push(o);
                     } else {
                         work.spared += 1;
                         work.spared_live |= live;
                     }
                 }
-                let ratio = client
+                let ratio = db
+                    .client
                     .query_one(
-                        read::reading(sql!("compression_ratio.sql"), caps).as_str(),
+                        read::reading(sql!("compression_ratio.sql"), db.caps).as_str(),
                         &[&r.schema, &r.name],
                     )
                     .await
                     .map_err(read::db)?;
                 work.ratio = ratio.get("ratio");
-                f.chunk_work = Some(work);
+                db.facts.chunk_work = Some(work);
             }
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         Command::CompressChunk { chunk } | Command::DecompressChunk { chunk } => {
-            f.relation = Some(read::relation(client, caps, chunk, &[RelationKind::Chunk]).await?);
+            db.facts.relation =
+                Some(read::relation(db.client, db.caps, chunk, &[RelationKind::Chunk]).await?);
         }
         Command::DropChunks {
             relation: name,
             older_than,
         } => {
             let kinds = [RelationKind::Hypertable, RelationKind::Cagg];
-            let r = read::relation(client, caps, name, &kinds).await?;
-            let integer = read::check_threshold(client, older_than, &r).await?;
-            f.integer_time = integer.is_some();
-            f.integer_now = integer.flatten();
+            let r = read::relation(db.client, db.caps, name, &kinds).await?;
+            let integer = read::check_threshold(db.client, older_than, &r).await?;
+            db.facts.integer_time = integer.is_some();
+            db.facts.integer_now = integer.flatten();
             if kinds.contains(&r.kind) {
-                f.impact = Some(read::impact(client, &r, "drop", older_than, integer, caps).await?);
+                db.facts.impact =
+                    Some(read::impact(db.client, &r, "drop", older_than, integer, db.caps).await?);
             }
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         _ => {}
     }

@@ -7,18 +7,12 @@ use crate::actions::resolve::{self as read, ResolveError};
 
 /// What reindex and drop-index act on (I/O): the relation, its chunks' indexes, an index's
 /// definition.
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps,
-        cmd,
-        facts: f,
-    } = r;
-    match cmd {
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    match db.cmd {
         Command::Reindex { target } => {
             let r = read::relation(
-                client,
-                caps,
+                db.client,
+                db.caps,
                 target,
                 &[
                     RelationKind::Index,
@@ -30,16 +24,20 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
             .await?;
             match r.kind {
                 RelationKind::Hypertable => {
-                    f.items =
-                        read::targets(client, sql!("hypertable_chunks.sql"), &[&r.schema, &r.name])
-                            .await?;
+                    db.facts.items = read::targets(
+                        db.client,
+                        sql!("hypertable_chunks.sql"),
+                        &[&r.schema, &r.name],
+                    )
+                    .await?;
                 }
                 RelationKind::HypertableIndex => {
-                    let rows = client
+                    let rows = db
+                        .client
                         .query(crate::queries::INDEX_CHUNKS.as_str(), &[&r.schema, &r.name])
                         .await
                         .map_err(read::db)?;
-                    f.items = rows
+                    db.facts.items = rows
                         .iter()
                         .map(|row| Object {
                             oid: row.get("index_oid"),
@@ -50,25 +48,26 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
                 }
                 _ => {}
             }
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         Command::DropIndex { index } => {
             let r = read::relation(
-                client,
-                caps,
+                db.client,
+                db.caps,
                 index,
                 &[RelationKind::Index, RelationKind::HypertableIndex],
             )
             .await?;
-            if let Some(row) = client
+            if let Some(row) = db
+                .client
                 .query_opt(sql!("index_facts.sql"), &[&r.schema, &r.name])
                 .await
                 .map_err(read::db)?
             {
-                f.index_definition = row.get("definition");
-                f.index_backs_constraint = row.get("backs_constraint");
+                db.facts.index_definition = row.get("definition");
+                db.facts.index_backs_constraint = row.get("backs_constraint");
             }
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         _ => {}
     }
@@ -77,7 +76,6 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
 
 /// The plan for one of reindex, drop-index.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    let vars = facts.vars();
     let plan = match cmd {
         Command::Reindex { .. } => {
             let r = relation(facts, "index or table")?;
@@ -145,7 +143,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             p.steps = vec![Step::on_object(
                 format!("drop {}", r.shown()),
                 file,
-                &vars,
+                &facts.vars(),
                 &r.target(),
             )];
             p.irreversible = Some(format!(

@@ -6,22 +6,16 @@ use super::*;
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// The job a job command names (I/O); a schedule as the server reads it.
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps: _,
-        cmd,
-        facts: f,
-    } = r;
-    match cmd {
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    match db.cmd {
         Command::RunJob { job_id }
         | Command::PauseJob { job_id }
         | Command::ResumeJob { job_id } => {
-            f.job = read::job(client, *job_id).await?;
+            db.facts.job = read::job(db.client, *job_id).await?;
         }
         Command::SetSchedule { job_id, every } => {
-            read::check_interval(client, every, false).await?;
-            f.job = read::job(client, *job_id).await?;
+            read::check_interval(db.client, every, false).await?;
+            db.facts.job = read::job(db.client, *job_id).await?;
         }
         _ => {}
     }

@@ -8,33 +8,28 @@ use crate::actions::resolve::{self as read, ResolveError};
 
 /// What merge-chunks and compact act on (I/O): the hypertable's chunks along its time, or its
 /// compressed chunks out of order.
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps,
-        cmd,
-        facts: f,
-    } = r;
-    match cmd {
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    match db.cmd {
         Command::MergeChunks {
             hypertable: name,
             older_than,
         } => {
-            let ts = caps.timescaledb.as_ref();
+            let ts = db.caps.timescaledb.as_ref();
             read::needs(
-                caps,
+                db.caps,
                 ts.is_some_and(|t| t.merge_chunks),
                 "merge-chunks needs TimescaleDB's merge_chunks (2.18 or later)",
                 "",
             )?;
-            let r = read::relation(client, caps, name, &[RelationKind::Hypertable]).await?;
+            let r = read::relation(db.client, db.caps, name, &[RelationKind::Hypertable]).await?;
             let integer = match older_than.as_mut() {
-                Some(i) => read::check_threshold(client, i, &r).await?,
+                Some(i) => read::check_threshold(db.client, i, &r).await?,
                 None => None,
             };
             let (interval, amount, now) = read::bound_params(older_than.as_ref(), integer, &r)?;
-            let sql = read::reading(sql!("merge_candidates.sql"), caps);
-            let rows = client
+            let sql = read::reading(sql!("merge_candidates.sql"), db.caps);
+            let rows = db
+                .client
                 .query(
                     sql.as_str(),
                     &[&r.schema, &r.name, &interval, &amount, &now],
@@ -76,13 +71,16 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
                     bytes: row.get::<_, Option<i64>>("bytes").unwrap_or(0),
                 });
             }
-            f.merge = Some(merge);
-            f.relation = Some(r);
+            db.facts.merge = Some(merge);
+            db.facts.relation = Some(r);
         }
         Command::Compact { hypertable: name } => {
             read::needs(
-                caps,
-                caps.timescaledb.as_ref().is_some_and(|t| t.compact_chunk),
+                db.caps,
+                db.caps
+                    .timescaledb
+                    .as_ref()
+                    .is_some_and(|t| t.compact_chunk),
                 "compact needs TimescaleDB's compact_chunk (2.29 or later)",
                 &format!(
                     " ({} compresses such chunks again instead)",
@@ -92,14 +90,14 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
                     }
                 ),
             )?;
-            let r = read::relation(client, caps, name, &[RelationKind::Hypertable]).await?;
-            f.items = read::targets(
-                client,
+            let r = read::relation(db.client, db.caps, name, &[RelationKind::Hypertable]).await?;
+            db.facts.items = read::targets(
+                db.client,
                 sql!("compact_candidates.sql"),
                 &[&r.schema, &r.name],
             )
             .await?;
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         _ => {}
     }
@@ -108,7 +106,6 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
 
 /// The plan for merge-chunks or compact.
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    let vars = facts.vars();
     let plan = match cmd {
         Command::MergeChunks { older_than, .. } => {
             let r = relation(facts, "hypertable")?;
@@ -124,6 +121,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 }));
             }
             let n = facts.items.len();
+            let vars = facts.vars();
             let mut p = Plan::new(
                 cmd.to_string(),
                 format!(

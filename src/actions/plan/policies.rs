@@ -8,16 +8,10 @@ use crate::actions::resolve::{self as read, ResolveError};
 
 /// The relation and its policy a policy command is about (I/O), and what the new threshold
 /// reaches.
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps,
-        cmd,
-        facts: f,
-    } = r;
-    let policy = PolicyKind::of(cmd);
-    let compression = matches!(cmd, Command::SetCompressAfter { .. });
-    match cmd {
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    let policy = PolicyKind::of(db.cmd);
+    let compression = matches!(db.cmd, Command::SetCompressAfter { .. });
+    match db.cmd {
         Command::SetCompressAfter {
             hypertable: name,
             after: i,
@@ -27,43 +21,54 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
             after: i,
         } => {
             let kind = policy.unwrap_or(PolicyKind::Retention);
-            let r = read::relation(client, caps, name, kind.applies_to()).await?;
-            let integer = read::check_threshold(client, i, &r).await?;
-            f.integer_time = integer.is_some();
-            f.job = read::policy_job(client, &r, kind).await?;
+            let r = read::relation(db.client, db.caps, name, kind.applies_to()).await?;
+            let integer = read::check_threshold(db.client, i, &r).await?;
+            db.facts.integer_time = integer.is_some();
+            db.facts.job = read::policy_job(db.client, &r, kind).await?;
             if kind.applies_to().contains(&r.kind) {
-                let by_creation = f.job.as_ref().is_some_and(JobSettings::by_creation_time);
+                let by_creation = db
+                    .facts
+                    .job
+                    .as_ref()
+                    .is_some_and(JobSettings::by_creation_time);
                 let mode = match (compression, by_creation) {
                     (true, false) => "compress",
                     (true, true) => "compress_created",
                     (false, false) => "drop",
                     (false, true) => "drop_created",
                 };
-                f.impact = Some(read::impact(client, &r, mode, i, integer, caps).await?);
+                db.facts.impact =
+                    Some(read::impact(db.client, &r, mode, i, integer, db.caps).await?);
                 // what the policy as it is drops (or compresses) at its next run anyway
-                let was = f.job.as_ref().filter(|_| !by_creation).and_then(|j| {
-                    j.config
-                        .as_ref()?
-                        .get(kind.threshold_key())?
-                        .as_str()
-                        .map(String::from)
-                });
+                let was = db
+                    .facts
+                    .job
+                    .as_ref()
+                    .filter(|_| !by_creation)
+                    .and_then(|j| {
+                        j.config
+                            .as_ref()?
+                            .get(kind.threshold_key())?
+                            .as_str()
+                            .map(String::from)
+                    });
                 if let Some(was) = was {
                     let was = Interval(was);
-                    f.impact_now = Some(read::impact(client, &r, mode, &was, integer, caps).await?);
+                    db.facts.impact_now =
+                        Some(read::impact(db.client, &r, mode, &was, integer, db.caps).await?);
                 }
             }
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         Command::RemoveCompressionPolicy { hypertable: name }
         | Command::RemoveRetentionPolicy { relation: name }
         | Command::RemoveRefreshPolicy { cagg: name } => {
             let kind = policy.unwrap_or(PolicyKind::Refresh);
-            let r = read::relation(client, caps, name, kind.applies_to()).await?;
+            let r = read::relation(db.client, db.caps, name, kind.applies_to()).await?;
             // Its undo re-adds the policy with its threshold: a number on integer time.
-            f.integer_time = read::integer_now(client, &r).await?.is_some();
-            f.job = read::policy_job(client, &r, kind).await?;
-            f.relation = Some(r);
+            db.facts.integer_time = read::integer_now(db.client, &r).await?.is_some();
+            db.facts.job = read::policy_job(db.client, &r, kind).await?;
+            db.facts.relation = Some(r);
         }
         Command::SetRefreshPolicy {
             cagg,
@@ -72,12 +77,12 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
             every,
         } => {
             for i in [start_offset, end_offset] {
-                read::check_interval(client, i, true).await?;
+                read::check_interval(db.client, i, true).await?;
             }
-            read::check_interval(client, every, false).await?;
-            let r = read::relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
-            f.job = read::policy_job(client, &r, PolicyKind::Refresh).await?;
-            f.relation = Some(r);
+            read::check_interval(db.client, every, false).await?;
+            let r = read::relation(db.client, db.caps, cagg, &[RelationKind::Cagg]).await?;
+            db.facts.job = read::policy_job(db.client, &r, PolicyKind::Refresh).await?;
+            db.facts.relation = Some(r);
         }
         _ => {}
     }

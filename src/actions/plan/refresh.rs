@@ -10,21 +10,15 @@ use crate::actions::resolve::{self as read, ResolveError};
 use crate::capabilities::Capabilities;
 
 /// What a refresh acts on (I/O): the aggregate, and where it stands.
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps,
-        cmd,
-        facts: f,
-    } = r;
-    if let Command::Refresh { cagg, window } = cmd {
-        let r = read::relation(client, caps, cagg, &[RelationKind::Cagg]).await?;
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    if let Command::Refresh { cagg, window } = db.cmd {
+        let r = read::relation(db.client, db.caps, cagg, &[RelationKind::Cagg]).await?;
         if r.kind == RelationKind::Cagg {
-            let facts = refresh_facts(client, caps, &r, window.as_ref()).await?;
-            f.integer_time = facts.integer_time;
-            f.refresh = Some(facts);
+            let facts = refresh_facts(db.client, db.caps, &r, window.as_ref()).await?;
+            db.facts.integer_time = facts.integer_time;
+            db.facts.refresh = Some(facts);
         }
-        f.relation = Some(r);
+        db.facts.relation = Some(r);
     }
     Ok(())
 }

@@ -7,20 +7,15 @@ use super::*;
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// The session a cancel or terminate is about, as pg_stat_activity shows it (I/O).
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps: _,
-        cmd,
-        facts: f,
-    } = r;
-    match cmd {
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    match db.cmd {
         Command::CancelBackend { pid } | Command::TerminateBackend { pid } => {
-            let row = client
+            let row = db
+                .client
                 .query_opt(sql!("session.sql"), &[&pid.to_string()])
                 .await
                 .map_err(read::db)?;
-            f.session = row.map(|r| SessionFacts {
+            db.facts.session = row.map(|r| SessionFacts {
                 pid: r.get("pid"),
                 backend_type: r.get("backend_type"),
                 username: r.get("username"),

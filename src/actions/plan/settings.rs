@@ -7,21 +7,17 @@ use super::*;
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// The hypertable's time dimension or compression settings as they are (I/O).
-pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
-    let Reading {
-        client,
-        caps,
-        cmd,
-        facts: f,
-    } = r;
-    match cmd {
+pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+    match db.cmd {
         Command::SetChunkInterval {
             hypertable,
             interval,
         } => {
-            let r = read::relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            let r =
+                read::relation(db.client, db.caps, hypertable, &[RelationKind::Hypertable]).await?;
             if r.kind == RelationKind::Hypertable {
-                let row = client
+                let row = db
+                    .client
                     .query_opt(sql!("chunk_interval.sql"), &[&r.regclass()])
                     .await
                     .map_err(read::db)?
@@ -55,33 +51,36 @@ pub(super) async fn facts(r: Reading<'_>) -> Result<(), ResolveError> {
                         }
                     }
                 } else {
-                    read::check_interval(client, interval, false).await?;
+                    read::check_interval(db.client, interval, false).await?;
                 }
-                f.integer_time = integer_time;
-                f.chunk_interval = Some(now);
+                db.facts.integer_time = integer_time;
+                db.facts.chunk_interval = Some(now);
             }
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         Command::SetCompression { hypertable, .. } => {
-            let r = read::relation(client, caps, hypertable, &[RelationKind::Hypertable]).await?;
+            let r =
+                read::relation(db.client, db.caps, hypertable, &[RelationKind::Hypertable]).await?;
             if r.kind == RelationKind::Hypertable {
-                let row = client
-                    .query_one(crate::queries::compression_now(caps), &[&r.regclass()])
+                let row = db
+                    .client
+                    .query_one(crate::queries::compression_now(db.caps), &[&r.regclass()])
                     .await
                     .map_err(read::db)?;
-                f.columns = read::columns(client, &r).await?;
-                f.compression = Some(CompressionNow {
+                db.facts.columns = read::columns(db.client, &r).await?;
+                db.facts.compression = Some(CompressionNow {
                     enabled: row.get("enabled"),
                     segmentby: row.get("segmentby"),
                     orderby: row.get("orderby"),
                     compressed_chunks: row.get("compressed_chunks"),
-                    per_chunk: caps
+                    per_chunk: db
+                        .caps
                         .timescaledb
                         .as_ref()
                         .is_some_and(|t| t.compression_settings),
                 });
             }
-            f.relation = Some(r);
+            db.facts.relation = Some(r);
         }
         _ => {}
     }

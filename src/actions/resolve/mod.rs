@@ -368,7 +368,8 @@ fn job_settings(r: &Row) -> Result<JobSettings, ResolveError> {
 }
 
 pub(crate) async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, ResolveError> {
-    first_job(client, sql!("job.sql"), &[&id.to_string()]).await
+    let sql = queries::action(sql!("job.sql"));
+    first_job(client, &sql, &[&id.to_string()]).await
 }
 
 /// The first job a query returns, if any.
