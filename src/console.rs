@@ -202,6 +202,10 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
             ev = input.next() => match ev {
                 Some(Ok(Event::Key(key))) => Msg::Key(key),
                 Some(Ok(Event::Resize(width, height))) => {
+                    // the size now, not the event's: two quick resizes (tmux) can leave the
+                    // first event's size standing behind the second's
+                    let (width, height) =
+                        ratatui::crossterm::terminal::size().unwrap_or((width, height));
                     guard.resize(width, height)?;
                     Msg::Resize
                 }
