@@ -242,6 +242,8 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         }
     };
     drop(guard);
+    // what the recordings gathered is written before the process ends
+    crate::recording::live::finish();
     Ok(exit)
 }
 

@@ -528,7 +528,7 @@ async fn exporter(
             return ExitCode::FAILURE;
         }
     };
-    tokio::select! {
+    let code = tokio::select! {
         r = hypertop::exporter::serve(listener, list, opts) => match r {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -538,7 +538,10 @@ async fn exporter(
         },
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
         _ = term.recv() => ExitCode::SUCCESS,
-    }
+    };
+    // what the recordings gathered is written before the process ends
+    hypertop::recording::live::finish();
+    code
 }
 
 /// `hypertop check --all`: one Nagios line per target, and the worst status (CRITICAL over

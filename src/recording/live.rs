@@ -1,10 +1,14 @@
-//! A console's recording: a thread that owns the store, reads back the hour before (the
-//! pictures start full), then appends each read's samples as they come. The console never
-//! waits for it: a slow disk delays the recording, not a frame.
+//! The recordings of a console's (or the exporter's) targets: one writer thread for the whole
+//! process, which reads back each recording's hour (the pictures start full), then gathers each
+//! read's samples and writes them a few seconds at a time, opening the file only to write. A
+//! fleet of fifty targets costs one thread and one open file at a time, not fifty. The reader
+//! never waits for it: a slow disk delays the recording, not a frame.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::bounds::Bounds;
 use super::error::RecordError;
@@ -14,96 +18,200 @@ use crate::history::Sample;
 /// How far back a console's pictures reach when it opens.
 pub const RESTORED_SECONDS: u32 = 3600;
 
-/// What the recording tells the console.
+/// How long samples wait to be written together (a crash loses at most this much).
+const GATHER: Duration = Duration::from_secs(10);
+
+/// How long the end waits for the last samples to be written.
+const LAST_WRITE: Duration = Duration::from_secs(2);
+
+/// What a recording tells its reader.
 #[derive(Debug)]
 pub enum Event {
     /// The recorded samples of the hour before (oldest first).
     Restored(Vec<Sample>),
-    /// The recording stopped (the console goes on without it).
+    /// The recording stopped (the reader goes on without it).
     Failed(RecordError),
 }
 
-/// How long a console that quits waits for its last samples to be written.
-const LAST_WRITE: std::time::Duration = std::time::Duration::from_secs(2);
+type Tell = Box<dyn Fn(Event) + Send>;
 
-/// The console's end of its recording. Dropped, it lets the last samples be written (for a
-/// moment at most).
-pub struct Recording {
-    samples: Option<mpsc::Sender<Vec<Sample>>>,
-    done: mpsc::Receiver<()>,
+enum Job {
+    Open {
+        id: usize,
+        path: PathBuf,
+        bounds: Bounds,
+        target: String,
+        tell: Tell,
+    },
+    Samples(usize, Vec<Sample>),
+    /// Write what is gathered, then end (`finish`).
+    Finish(mpsc::Sender<()>),
 }
 
-impl Drop for Recording {
-    fn drop(&mut self) {
-        // the thread ends once the queue is closed and written out
-        self.samples = None;
-        let _ = self.done.recv_timeout(LAST_WRITE);
-    }
+/// The process's writer: its queue, and how many recordings it has been given.
+struct Writer {
+    queue: mpsc::Sender<Job>,
+    next: usize,
+}
+
+fn writer() -> &'static Mutex<Option<Writer>> {
+    static WRITER: OnceLock<Mutex<Option<Writer>>> = OnceLock::new();
+    WRITER.get_or_init(|| Mutex::new(None))
+}
+
+/// One target's recording, as its reader holds it.
+pub struct Recording {
+    id: usize,
+    queue: mpsc::Sender<Job>,
 }
 
 impl Recording {
-    /// Opens (or creates) the recording at `path` on a thread of its own; `tell` is called
-    /// from that thread.
+    /// Opens (or creates) the recording at `path` on the process's writer thread; `tell` is
+    /// called from that thread.
     pub fn start(
         path: PathBuf,
         bounds: Bounds,
         target: String,
-        tell: impl Fn(Event) + Send + Sync + 'static,
+        tell: impl Fn(Event) + Send + 'static,
     ) -> Recording {
-        let (samples, queue) = mpsc::channel::<Vec<Sample>>();
-        let (finished, done) = mpsc::channel();
-        let tell = Arc::new(tell);
-        let told = tell.clone();
-        let spawned = std::thread::Builder::new()
-            .name("hypertop-record".into())
-            .spawn(move || {
-                record(path, bounds, target, queue, &*told);
-                let _ = finished.send(());
-            });
-        if let Err(e) = spawned {
+        let mut slot = writer().lock().unwrap_or_else(|e| e.into_inner());
+        let mut spawn_failed = None;
+        let w = slot.get_or_insert_with(|| {
+            let (queue, jobs) = mpsc::channel();
+            let spawned = std::thread::Builder::new()
+                .name("hypertop-record".into())
+                .spawn(move || write(jobs));
+            spawn_failed = spawned.err();
+            Writer { queue, next: 0 }
+        });
+        if let Some(e) = spawn_failed {
             tell(Event::Failed(RecordError::Thread(e)));
         }
+        let id = w.next;
+        w.next += 1;
+        let _ = w.queue.send(Job::Open {
+            id,
+            path,
+            bounds,
+            target,
+            tell: Box::new(tell),
+        });
         Recording {
-            samples: Some(samples),
-            done,
+            id,
+            queue: w.queue.clone(),
         }
     }
 
     /// Hands a read's samples to the recording (dropped if it has stopped).
     pub fn send(&self, samples: Vec<Sample>) {
-        if let Some(queue) = &self.samples {
-            let _ = queue.send(samples);
+        if !samples.is_empty() {
+            let _ = self.queue.send(Job::Samples(self.id, samples));
         }
     }
 }
 
-fn record(
-    path: PathBuf,
-    bounds: Bounds,
-    target: String,
-    queue: mpsc::Receiver<Vec<Sample>>,
-    tell: &dyn Fn(Event),
-) {
-    let opened = Store::create(&path, bounds).and_then(|store| {
-        store.set_note("target", &target)?;
-        let now = u32::try_from(chrono::Utc::now().timestamp()).unwrap_or(u32::MAX);
-        let past = store.samples_since(now.saturating_sub(RESTORED_SECONDS))?;
-        Ok((store, past))
-    });
-    let mut store = match opened {
-        Ok((store, past)) => {
-            tell(Event::Restored(past));
-            store
-        }
-        Err(e) => return tell(Event::Failed(e)),
-    };
-    while let Ok(mut batch) = queue.recv() {
-        // what queued up meanwhile goes in the same transaction
-        while let Ok(more) = queue.try_recv() {
-            batch.extend(more);
-        }
-        if let Err(e) = store.append_samples(&batch) {
-            return tell(Event::Failed(e));
+/// Writes what every recording has gathered and ends the writer, waiting a moment at most (a
+/// console or exporter that ends).
+pub fn finish() {
+    let taken = writer().lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(w) = taken {
+        let (done, ended) = mpsc::channel();
+        if w.queue.send(Job::Finish(done)).is_ok() {
+            let _ = ended.recv_timeout(LAST_WRITE);
         }
     }
+}
+
+/// A recording as the writer keeps it: where, within what bounds, what waits to be written.
+struct Open {
+    path: PathBuf,
+    bounds: Bounds,
+    tell: Tell,
+    waiting: Vec<Sample>,
+    since: Option<Instant>,
+}
+
+impl Open {
+    /// Writes what waits, opening the file for it; a failure stops this recording.
+    fn flush(&mut self) -> Result<(), RecordError> {
+        self.since = None;
+        if self.waiting.is_empty() {
+            return Ok(());
+        }
+        let samples = std::mem::take(&mut self.waiting);
+        Store::reopen(&self.path, self.bounds.clone())?.append_samples(&samples)
+    }
+}
+
+fn write(jobs: mpsc::Receiver<Job>) {
+    let mut open: HashMap<usize, Open> = HashMap::new();
+    loop {
+        let job = match jobs.recv_timeout(Duration::from_secs(1)) {
+            Ok(job) => Some(job),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        match job {
+            Some(Job::Open {
+                id,
+                path,
+                bounds,
+                target,
+                tell,
+            }) => match restore(&path, &bounds, &target) {
+                Ok(past) => {
+                    tell(Event::Restored(past));
+                    open.insert(
+                        id,
+                        Open {
+                            path,
+                            bounds,
+                            tell,
+                            waiting: Vec::new(),
+                            since: None,
+                        },
+                    );
+                }
+                Err(e) => tell(Event::Failed(e)),
+            },
+            Some(Job::Samples(id, samples)) => {
+                if let Some(r) = open.get_mut(&id) {
+                    r.since.get_or_insert_with(Instant::now);
+                    r.waiting.extend(samples);
+                }
+            }
+            Some(Job::Finish(done)) => {
+                for r in open.values_mut() {
+                    let _ = r.flush();
+                }
+                let _ = done.send(());
+                return;
+            }
+            None => {}
+        }
+        let due: Vec<usize> = open
+            .iter()
+            .filter(|(_, r)| r.since.is_some_and(|t| t.elapsed() >= GATHER))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            if let Some(Err(e)) = open.get_mut(&id).map(Open::flush) {
+                if let Some(r) = open.remove(&id) {
+                    (r.tell)(Event::Failed(e));
+                }
+            }
+        }
+    }
+}
+
+/// Opens (or creates) the recording, notes its target, and reads back the hour before.
+fn restore(
+    path: &std::path::Path,
+    bounds: &Bounds,
+    target: &str,
+) -> Result<Vec<Sample>, RecordError> {
+    let store = Store::create(path, bounds.clone())?;
+    store.set_note("target", target)?;
+    let now = u32::try_from(chrono::Utc::now().timestamp()).unwrap_or(u32::MAX);
+    store.samples_since(now.saturating_sub(RESTORED_SECONDS))
 }

@@ -119,6 +119,20 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens for writing a recording [`create`](Self::create) made before in this process
+    /// (its folder, mode, write-ahead log and schema already seen to), or creates it again.
+    pub fn reopen(path: &Path, bounds: Bounds) -> Result<Store, RecordError> {
+        let store = Self::open_with(path, bounds.clone())?;
+        match store.version()? {
+            SCHEMA_VERSION => Ok(store),
+            v if v > SCHEMA_VERSION => Err(newer(path, v)),
+            _ => {
+                drop(store);
+                Self::create(path, bounds)
+            }
+        }
+    }
+
     /// Opens an existing recording to read it; None when there is none.
     pub fn open(path: &Path) -> Result<Option<Store>, RecordError> {
         match std::fs::symlink_metadata(path) {

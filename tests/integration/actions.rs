@@ -823,17 +823,18 @@ fn dialogs_and_navigation_at_80x24() {
     let _serial = SERIAL.blocking_lock();
     let wait = Duration::from_secs(20);
     let (mut pty, _dir) = console_at_80x24(wait);
-    pty.type_until(
+    pty.visit(
         b":drop-chunks scn.logs older-than 1d\r",
         "Confirm: drop-chunks",
+        &["Type logs (or scn.logs) and Enter", "Impact"],
         wait,
     );
-    pty.wait_for_output("Type logs (or scn.logs) and Enter", wait);
-    pty.wait_for_output("Impact", wait);
-    pty.escape_from("Confirm: drop-chunks", wait);
-    pty.type_until(b":decompress scn.metrics\r", "Confirm: decompress", wait);
-    pty.wait_for_output("[ Execute ]", wait);
-    pty.escape_from("Confirm: decompress", wait);
+    pty.visit(
+        b":decompress scn.metrics\r",
+        "Confirm: decompress",
+        &["[ Execute ]"],
+        wait,
+    );
     pty.type_until(b"\r", "Esc back", wait);
     pty.escape_from("Esc back", wait);
     pty.wait_for_output("Problems (", wait);

@@ -164,6 +164,16 @@ impl Pty {
         self.wait_until_gone(needle, limit);
     }
 
+    /// Opens what `keys` open (until `title` shows), waits for each of `shows` in it, and
+    /// leaves it with Esc.
+    pub fn visit(&self, keys: &[u8], title: &str, shows: &[&str], limit: Duration) {
+        self.type_until(keys, title, limit);
+        for needle in shows {
+            self.wait_for_output(needle, limit);
+        }
+        self.escape_from(title, limit);
+    }
+
     /// Whether the terminal echoes what is typed now (its line discipline's ECHO flag).
     pub fn echoes(&self) -> bool {
         // SAFETY: a zeroed termios is a valid out-parameter for tcgetattr on our open fd.

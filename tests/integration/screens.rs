@@ -828,14 +828,19 @@ fn pictures_in_a_terminal_at_80x24() {
     pty.wait_for_output("failing", wait);
     pty.type_until(b"2", "Hypertables (", wait);
     pty.type_until(b"/scn.metrics\r", "Hypertables (1 of ", wait);
-    pty.type_until(b"\r", "Chunk sizes, newest right", wait);
     // scn.metrics: 4 of its chunks compressed
-    pty.wait_for_output("c compressed: 4", wait);
-    pty.wait_for_output("Compression ratio", wait);
-    pty.escape_from("Chunk sizes", wait);
-    pty.type_until(b"6/nightly\r\r", "Run durations, newest right", wait);
-    pty.wait_for_output("x failed: ", wait);
-    pty.escape_from("Run durations", wait);
+    pty.visit(
+        b"\r",
+        "Chunk sizes, newest right",
+        &["c compressed: 4", "Compression ratio"],
+        wait,
+    );
+    pty.visit(
+        b"6/nightly\r\r",
+        "Run durations, newest right",
+        &["x failed: "],
+        wait,
+    );
     pty.write(b"q");
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
     assert_screen_restored(&pty.output());
