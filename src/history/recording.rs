@@ -83,18 +83,6 @@ impl Series {
     pub fn adds(&self) -> bool {
         matches!(self, Series::CaggRefreshes(_))
     }
-
-    /// Kept by the minute (the recorder keeps the last of each minute).
-    pub fn by_minute(&self) -> bool {
-        !matches!(
-            self,
-            Series::Ingest
-                | Series::WorstLag
-                | Series::FailingJobs
-                | Series::Blocked
-                | Series::DatabaseBytes
-        )
-    }
 }
 
 impl History {

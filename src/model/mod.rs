@@ -425,21 +425,18 @@ impl Latest {
                 self.summary.set(v, at, took);
                 (Some(Section::Summary), false)
             }
-            Payload::Hypertables(v) => {
-                let changed = self.hypertables.value() != Some(&v);
-                self.hypertables.set(v, at, took);
-                (Some(Section::Hypertables), changed)
-            }
-            Payload::Compression(v) => {
-                let changed = self.compression.value() != Some(&v);
-                self.compression.set(v, at, took);
-                (Some(Section::Compression), changed)
-            }
-            Payload::Retention(v) => {
-                let changed = self.retention.value() != Some(&v);
-                self.retention.set(v, at, took);
-                (Some(Section::Retention), changed)
-            }
+            Payload::Hypertables(v) => (
+                Some(Section::Hypertables),
+                self.hypertables.replace(v, at, took),
+            ),
+            Payload::Compression(v) => (
+                Some(Section::Compression),
+                self.compression.replace(v, at, took),
+            ),
+            Payload::Retention(v) => (
+                Some(Section::Retention),
+                self.retention.replace(v, at, took),
+            ),
             Payload::Partitions(v) => {
                 // Plain PostgreSQL: the other tabs of the same read have nothing to show.
                 let why = why_not();
@@ -449,25 +446,13 @@ impl Latest {
                 self.partitions.set(v, at, took);
                 (Some(Section::Partitions), true)
             }
-            Payload::Indexes(v) => {
-                let changed = self.indexes.value() != Some(&v);
-                self.indexes.set(v, at, took);
-                (Some(Section::Indexes), changed)
-            }
+            Payload::Indexes(v) => (Some(Section::Indexes), self.indexes.replace(v, at, took)),
             Payload::DatabaseSize(v) => {
                 self.database_bytes.set(v, at, took);
                 (Some(Section::DatabaseSize), false)
             }
-            Payload::Jobs(v) => {
-                let changed = self.jobs.value() != Some(&v);
-                self.jobs.set(v, at, took);
-                (Some(Section::Jobs), changed)
-            }
-            Payload::Caggs(v) => {
-                let changed = self.caggs.value() != Some(&v);
-                self.caggs.set(v, at, took);
-                (Some(Section::Caggs), changed)
-            }
+            Payload::Jobs(v) => (Some(Section::Jobs), self.jobs.replace(v, at, took)),
+            Payload::Caggs(v) => (Some(Section::Caggs), self.caggs.replace(v, at, took)),
             Payload::MatViews(v) => {
                 self.caggs = DataState::Unavailable(why_not());
                 self.matviews.set(v, at, took);

@@ -84,6 +84,16 @@ impl<T> DataState<T> {
         };
     }
 
+    /// [`set`](Self::set), saying whether the value differs from the one it replaces.
+    pub fn replace(&mut self, value: T, at: DateTime<Utc>, took: Duration) -> bool
+    where
+        T: PartialEq,
+    {
+        let changed = self.value() != Some(&value);
+        self.set(value, at, took);
+        changed
+    }
+
     /// A failed read keeps the last value (shown as stale).
     pub fn fail(&mut self, error: ReadError) {
         let stale = match std::mem::take(self) {

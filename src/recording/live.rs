@@ -146,10 +146,19 @@ impl Open {
 fn write(jobs: mpsc::Receiver<Job>) {
     let mut open: HashMap<usize, Open> = HashMap::new();
     loop {
-        let job = match jobs.recv_timeout(Duration::from_secs(1)) {
-            Ok(job) => Some(job),
-            Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        // asleep until a job comes or the first gathered samples are due: an idle console's
+        // writer does not wake
+        let due = open.values().filter_map(|r| r.since).min();
+        let job = match due {
+            Some(since) => match jobs.recv_timeout(GATHER.saturating_sub(since.elapsed())) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            },
+            None => match jobs.recv() {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvError) => return,
+            },
         };
         match job {
             Some(Job::Open {

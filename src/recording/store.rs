@@ -671,11 +671,4 @@ impl Store {
             .optional()
             .map_err(err(&self.path, "cannot read a sample"))
     }
-
-    /// How many samples are kept.
-    pub fn sample_count(&self) -> Result<i64, RecordError> {
-        self.conn
-            .query_row("SELECT count(*) FROM sample", [], |r| r.get(0))
-            .map_err(err(&self.path, "cannot count"))
-    }
 }
