@@ -122,6 +122,10 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
         Msg::Recording(i, event) => {
             let state = &mut fleet.members[i].state;
             match event {
+                // a new recording has no past: nothing to draw
+                crate::recording::live::Event::Restored(samples) if samples.is_empty() => {
+                    return vec![];
+                }
                 crate::recording::live::Event::Restored(samples) => {
                     state.data.history.restore(&samples)
                 }
@@ -130,7 +134,12 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
                     format!("{e}; the console goes on without it (--no-record to not try)"),
                 ),
             }
-            vec![Effect::Draw]
+            // a member not shown is drawn when it is
+            if i == fleet.active || fleet.open {
+                vec![Effect::Draw]
+            } else {
+                vec![]
+            }
         }
         Msg::Link(i, status) => {
             let mut effects = vec![Effect::Draw];
@@ -445,5 +454,29 @@ mod tests {
         keys(&mut f, "0");
         assert!(f.open);
         assert!(keys(&mut f, "q").iter().any(|e| matches!(e, Effect::Quit)));
+    }
+
+    /// A recording's past lands on its member, and is drawn only where it shows: a member not
+    /// shown, or a recording with no past, asks for no frame.
+    #[test]
+    fn a_recordings_past_is_drawn_only_where_it_shows() {
+        use crate::history::{Sample, Series};
+        use crate::recording::live::Event;
+        let mut f = fleet(&["a", "b"]);
+        // member a shown, the Fleet view closed
+        f.open = false;
+        let past = || {
+            Event::Restored(vec![Sample {
+                series: Series::Blocked,
+                at: 1_800_000_000,
+                value: 2.0,
+            }])
+        };
+        let draws = |e: &[Effect]| e.iter().any(|e| matches!(e, Effect::Draw));
+        assert!(update(&mut f, Msg::Recording(0, Event::Restored(vec![]))).is_empty());
+        assert!(!draws(&update(&mut f, Msg::Recording(1, past()))));
+        assert_eq!(f.members[1].state.data.history.blocked.latest(), Some(2.0));
+        assert!(draws(&update(&mut f, Msg::Recording(0, past()))));
+        assert_eq!(f.members[0].state.data.history.blocked.latest(), Some(2.0));
     }
 }
