@@ -99,49 +99,10 @@ pub(super) fn classify_error(
         };
     }
     let text = full_message(e);
-    // Three failures the driver gives no cause or code for, told by its own fixed words (the
-    // client's, never the server's, so lc_messages cannot change them); each is pinned by a
-    // test in tests/integration/cli_errors.rs that fails if a driver upgrade rewords it.
-    if text.contains("password missing") {
-        return (
-            PasswordRequired,
-            "the server requires a password and none was given".into(),
-            "set PGPASSWORD, add it to ~/.pgpass, or run hypertop on a terminal to be prompted"
-                .into(),
-        );
-    }
-    // Something answered on the port, but not in PostgreSQL's protocol (tokio-postgres's
-    // words for a reply it cannot parse).
-    if text.contains("bytes remaining on stream") || text.contains("unexpected message from server")
-    {
-        return (
-            Other,
-            format!("something answered, but not in PostgreSQL's protocol ({text})"),
-            "is this port a PostgreSQL server (and not, say, a web server or pgbouncer's admin port)? check host and port"
-                .into(),
-        );
-    }
-    if text.contains("server does not support TLS") {
-        return (
-            ServerNoTls,
-            format!(
-                "the server does not support SSL, but sslmode={} requires it",
-                r.sslmode()
-            ),
-            "use sslmode=prefer or enable ssl on the server".into(),
-        );
-    }
     // the TLS library failed the handshake
     if let Some(tls) = cause_in::<native_tls::Error>(e) {
         let tls = full_message(tls);
-        // OpenSSL's verify result, in its fixed words (never the server's, never translated)
-        let hint = if tls.contains("hostname mismatch") || tls.contains("IP address mismatch") {
-            "the certificate does not name this host; connect by the name in the certificate or use sslmode=verify-ca"
-        } else if tls.contains("certificate verify failed") {
-            "the server certificate is not signed by a trusted CA; set sslrootcert to the CA file"
-        } else {
-            "check sslmode, sslrootcert and the server's certificate"
-        };
+        let hint = "check sslmode, sslrootcert and the server's certificate";
         return (Tls, format!("TLS handshake failed: {tls}"), hint.into());
     }
     if let Some(io) = cause_in::<std::io::Error>(e) {
@@ -170,4 +131,51 @@ pub(super) fn classify_error(
         };
     }
     (Other, text, String::new())
+}
+
+/// A failure the driver names only in words, told instead by what the server answered to the
+/// protocol's first steps (see [`probe`]).
+pub(super) fn refine(seen: probe::Seen, r: &Resolved, e: ConnectError) -> ConnectError {
+    use probe::Seen;
+    let (kind, reason, hint) = match seen {
+        Seen::AsksPassword if r.get("password").is_none() => (
+            FailureKind::PasswordRequired,
+            "the server requires a password and none was given".into(),
+            "set PGPASSWORD, add it to ~/.pgpass, or run hypertop on a terminal to be prompted"
+                .into(),
+        ),
+        Seen::NotPostgres => (
+            FailureKind::Other,
+            format!("something answered, but not in PostgreSQL's protocol ({})", e.reason),
+            "is this port a PostgreSQL server (and not, say, a web server or pgbouncer's admin port)? check host and port"
+                .into(),
+        ),
+        Seen::NoTls => (
+            FailureKind::ServerNoTls,
+            format!(
+                "the server does not support SSL, but sslmode={} requires it",
+                r.sslmode()
+            ),
+            "use sslmode=prefer or enable ssl on the server".into(),
+        ),
+        Seen::WrongHostName => (
+            FailureKind::Tls,
+            e.reason.clone(),
+            "the certificate does not name this host; connect by the name in the certificate or use sslmode=verify-ca"
+                .into(),
+        ),
+        Seen::UntrustedCertificate => (
+            FailureKind::Tls,
+            e.reason.clone(),
+            "the server certificate is not signed by a trusted CA; set sslrootcert to the CA file"
+                .into(),
+        ),
+        Seen::AsksPassword | Seen::Nothing => return e,
+    };
+    ConnectError {
+        kind,
+        reason,
+        hint,
+        ..e
+    }
 }

@@ -13,6 +13,7 @@ use tokio_postgres::Client;
 use crate::conninfo::{PasswordSource, Resolved};
 
 mod errors;
+mod probe;
 mod tls;
 
 pub use errors::*;
@@ -403,7 +404,15 @@ impl Connector {
         let attempt = config.connect(tls);
         let (client, connection) = match tokio::time::timeout(limit, attempt).await {
             Ok(Ok(pair)) => pair,
-            Ok(Err(e)) => return Err(self.classify(&e)),
+            Ok(Err(e)) => {
+                let e = self.classify(&e);
+                if !matches!(e.kind, FailureKind::Other | FailureKind::Tls) {
+                    return Err(e);
+                }
+                // told by no code or cause: ask the server's first answers again
+                let seen = probe::look(&self.resolved, self.connect_timeout()).await;
+                return Err(refine(seen, &self.resolved, e));
+            }
             Err(_) => {
                 return Err(ConnectError {
                     kind: FailureKind::Timeout,

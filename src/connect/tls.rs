@@ -117,8 +117,13 @@ pub(super) fn shared_tls(r: &Resolved) -> Result<std::sync::Arc<MakeTlsConnector
 }
 
 pub(super) fn build_tls(r: &Resolved) -> Result<MakeTlsConnector, TlsError> {
+    build_tls_as(r, r.sslmode())
+}
+
+/// `r`'s TLS context as `sslmode` would build it (the probe asks again with verify-ca).
+pub(super) fn build_tls_as(r: &Resolved, sslmode: &str) -> Result<MakeTlsConnector, TlsError> {
     let mut b = native_tls::TlsConnector::builder();
-    match r.sslmode() {
+    match sslmode {
         // Encryption only, no verification: libpq's semantics for these modes.
         "disable" | "allow" | "prefer" | "require" => {
             b.danger_accept_invalid_certs(true);
