@@ -357,6 +357,19 @@ pub enum Sub {
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_size: Option<u64>,
     },
+    /// Show what `hypertop record` recorded, read-only, as tabs, at TIME (default: the latest
+    /// read), with keys to step through time (`,` `.` a read, `<` `>` 10 minutes, `[` `]` an
+    /// hour); never connects
+    #[command(disable_help_flag = true)]
+    Replay {
+        /// Connection string, URL or database name (which recording)
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+        /// RFC 3339, HH:MM (today, local time) or how long ago (10m): the read at or last
+        /// before it
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
     /// One-line health check with perfdata; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN
     #[command(disable_help_flag = true)]
     Check {
@@ -545,6 +558,7 @@ impl Cli {
             | Some(Sub::History { conninfo })
             | Some(Sub::Snapshot { conninfo, .. })
             | Some(Sub::Record { conninfo, .. })
+            | Some(Sub::Replay { conninfo, .. })
             | Some(Sub::Check { conninfo, .. })
             | Some(Sub::Exporter { conninfo, .. }) => conninfo.clone().or(self.conninfo.clone()),
             Some(Sub::Policy { what }) => match what {

@@ -61,6 +61,7 @@ pub mod recorder;
 pub mod recording;
 pub mod releases;
 pub mod render;
+pub mod replay;
 pub mod screens;
 pub mod settings;
 pub mod snapshot;

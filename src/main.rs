@@ -250,7 +250,10 @@ async fn run(cli: Cli) -> ExitCode {
             Err(e) => fail(e.to_string(), 1),
         };
     }
-    let console = matches!(cli.command, None | Some(Sub::Demo { .. }));
+    let console = matches!(
+        cli.command,
+        None | Some(Sub::Demo { .. }) | Some(Sub::Replay { .. })
+    );
     // A broken theme is reported before anything else happens (and the terminal is untouched).
     let theme = if console {
         match Theme::resolve(
@@ -265,6 +268,14 @@ async fn run(cli: Cli) -> ExitCode {
     } else {
         Theme::mono()
     };
+    // a recording shown: read from the store, without connecting
+    if let Some(Sub::Replay { at, .. }) = &cli.command {
+        return match replay(&settings, at.as_deref(), theme).await {
+            Ok(Exit::Quit) => ExitCode::SUCCESS,
+            Ok(Exit::Signal(sig)) => ExitCode::from(128 + sig as u8),
+            Err(e) => fail(format!("{e:#}"), 1),
+        };
+    }
     // The demo: start (and on first use install and load) the built-in engine, then connect.
     let _demo = match &cli.command {
         Some(Sub::Demo { reset, dir }) => {
@@ -394,6 +405,7 @@ async fn run(cli: Cli) -> ExitCode {
         | Some(Sub::Completions { .. })
         | Some(Sub::Man)
         | Some(Sub::Demo { .. })
+        | Some(Sub::Replay { .. })
         | Some(Sub::Exporter { .. })
         | None => {}
     }
@@ -457,6 +469,20 @@ fn snapshot_at(
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
         .map_err(StartError::Write)
+}
+
+/// `hypertop replay`: the recording of the target the settings name, shown from `at`.
+async fn replay(s: &Settings, at: Option<&str>, theme: Theme) -> anyhow::Result<Exit> {
+    let resolved =
+        conninfo::resolve(&s.inputs, &Environment::from_process()).map_err(StartError::Settings)?;
+    let at = at
+        .map(|at| hypertop::recording::when::parse(at, chrono::Utc::now(), &chrono::Local))
+        .transpose()
+        .map_err(StartError::Time)?;
+    let path = hypertop::recording::place::file_for(&resolved).ok_or(StartError::NoHome)?;
+    let (store, replay) =
+        hypertop::replay::open(&path, &resolved.target_short(), at).map_err(StartError::Record)?;
+    hypertop::replay::run::run(store, replay, theme).await
 }
 
 /// `hypertop exporter`: serves until SIGINT or SIGTERM.

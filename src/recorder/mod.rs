@@ -19,6 +19,11 @@ use crate::snapshot::Snapshot;
 const JSON: &str = "json:";
 const TEXT: &str = "text:";
 
+/// Whether a frame's section is a block of the text form.
+pub fn is_text(section: &str) -> bool {
+    section.starts_with(TEXT)
+}
+
 /// The frame of `snap`, read at `at`.
 pub fn frame_of(snap: &Snapshot, at: DateTime<Utc>) -> Result<Frame, RecordError> {
     let compact = serde_json::to_string(&snap.document()).map_err(RecordError::Serialize)?;
@@ -75,7 +80,7 @@ pub fn replay_text(frame: &Frame, width: u16) -> String {
         frame.at.format("%Y-%m-%d %H:%M:%S UTC")
     );
     for (name, value) in &frame.sections {
-        if name.starts_with(TEXT) {
+        if is_text(name) {
             text.push_str(value);
         }
     }

@@ -417,3 +417,89 @@ fn history_shows_what_the_recording_saw_around_an_action() {
         );
     }
 }
+
+/// `hypertop replay` across a planted incident: each tab shows the rows `snapshot --at` prints
+/// for that moment (which equal the live snapshot then, above), `.` steps to the next read,
+/// and it never connects (the engine is gone when it opens).
+#[test]
+fn replay_shows_each_moment_as_it_was_and_steps_through_time() {
+    use crate::pty::Pty;
+    use std::time::Duration;
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let conninfo = engine.conninfo();
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+    ok(&hypertop(&["record", "--once", &conninfo], state));
+    let t1 = now();
+    psql(
+        &conninfo,
+        "UPDATE _timescaledb_internal.bgw_job_stat SET consecutive_failures = 9, total_failures = 10
+          WHERE job_id = (SELECT id FROM _timescaledb_config.bgw_job WHERE proc_name = 'nightly_export');",
+    );
+    ok(&hypertop(&["record", "--once", &conninfo], state));
+    let t2 = now();
+    // each moment's jobs section as `snapshot --at` prints it (the first 90 columns: a 100-column
+    // screen ends a longer line with an ellipsis)
+    let jobs_at = |at: &str| -> (usize, Vec<String>) {
+        let text = ok(&hypertop(
+            &["snapshot", "--at", at, "--format", "text", &conninfo],
+            state,
+        ));
+        let headings: Vec<&str> = text.lines().filter(|l| l.starts_with("== ")).collect();
+        let tab = headings.iter().position(|h| *h == "== jobs").unwrap();
+        let rows = text
+            .split("== jobs\n")
+            .nth(1)
+            .unwrap()
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .map(|l| {
+                l.chars()
+                    .take(90)
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect();
+        (tab, rows)
+    };
+    let (tab, rows1) = jobs_at(&t1);
+    let (_, rows2) = jobs_at(&t2);
+    assert_ne!(rows1, rows2, "the incident shows in the jobs table");
+    assert!(tab < 9, "{tab}");
+    // the engine is gone before the replay opens
+    drop(engine);
+
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.args(["replay", "--at", &t1, &conninfo])
+        .env("XDG_STATE_HOME", state)
+        .env_remove("PGHOST")
+        .env_remove("PGPORT");
+    let mut pty = Pty::spawn_sized(cmd, 100, 40);
+    let limit = Duration::from_secs(20);
+    pty.wait_for_output("recorded at", limit);
+    pty.type_until(&[b'1' + tab as u8], &rows1[0], limit);
+    for row in &rows1 {
+        pty.wait_for_output(row, limit);
+    }
+    // the next read: the same tab, as it was then
+    let changed = rows2.iter().find(|r| !rows1.contains(r)).unwrap();
+    pty.type_until(b".", changed, limit);
+    pty.wait_for_output("read 2 of 2", limit);
+    for row in &rows2 {
+        pty.wait_for_output(row, limit);
+    }
+    pty.write(b"q");
+    assert_eq!(pty.wait(limit).code(), Some(0));
+    crate::pty::assert_screen_restored(&pty.output());
+
+    // no recording: said before the terminal is touched
+    let other = conninfo.replace("dbname=postgres", "dbname=other");
+    let none = hypertop(&["replay", &other], state);
+    assert_eq!(none.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&none.stderr).contains("hypertop record"),
+        "{}",
+        String::from_utf8_lossy(&none.stderr)
+    );
+}
