@@ -312,6 +312,11 @@ impl Executor {
                             r.send(samples);
                         }
                     }
+                    Effect::Zoom(i, span) => {
+                        if let Some(r) = &self.readers[i].recording {
+                            r.zoom(span);
+                        }
+                    }
                     Effect::Plan(i, action) => self.plan(fleet, i, action),
                     Effect::History(i) => {
                         let state = &fleet.members[i].state;

@@ -21,6 +21,7 @@ use crate::model::summary::Summary;
 use crate::model::{Latest, Section};
 
 mod recording;
+pub mod zoom;
 pub use recording::{Sample, Series};
 
 /// Samples one pulse series keeps at most: an hour of reads at the default 2 s refresh.
@@ -100,7 +101,7 @@ impl Ring {
 }
 
 /// Seconds since 1970, as the rings keep them.
-fn seconds(at: DateTime<Utc>) -> u32 {
+pub fn seconds(at: DateTime<Utc>) -> u32 {
     at.timestamp().clamp(0, u32::MAX as i64) as u32
 }
 
@@ -276,6 +277,11 @@ pub struct History {
     /// Each sample as it is kept, for the flight recorder (only while `recording`).
     recording: bool,
     recorded: Vec<Sample>,
+    /// How far back the pictures reach (`[` `]`), and beyond the hour the recording's samples.
+    pub span: zoom::Span,
+    pub zoomed: Option<Box<zoom::Zoomed>>,
+    /// When the recording was last asked for the span (seconds since 1970).
+    zoom_asked: Option<u32>,
 }
 
 impl History {

@@ -3,7 +3,8 @@
 //! colour: a failed run or a compressed chunk carries a mark under its bar, not only a tone.
 
 use crate::format;
-use crate::history::{History, Minutes, Ring, PULSE_SECONDS};
+use crate::history::zoom::{Span, COLUMNS};
+use crate::history::{History, Minutes, Ring, Series, PULSE_SECONDS};
 use crate::model::hypertables::Chunk;
 use crate::model::jobs::JobRun;
 
@@ -140,13 +141,23 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
     let covered = end - first;
     let window = covered.clamp(60, PULSE_SECONDS);
     // one unit, so "Pulse " and it fit the panel's label column (`3m 14s` lost its `s`)
-    let label = match covered.min(PULSE_SECONDS) {
+    let mut label = match covered.min(PULSE_SECONDS) {
         0 => "now".to_string(),
         s if s < 60 => format!("{s}s"),
         s if s < 3600 => format!("{}m", s / 60),
         s => format!("{}h", s / 3600),
     };
-    let buckets = |r: &Ring| r.buckets(end, window, PULSE_BUCKETS);
+    let zoomed = h.beyond_hour();
+    if let Some(z) = zoomed {
+        label = z.span.label().to_string();
+    }
+    // the recording's columns beyond the hour, else the console's own samples
+    let buckets = |r: &Ring, series: Series| match zoomed {
+        Some(z) => z
+            .get(&series)
+            .map_or_else(|| vec![None; COLUMNS], <[Option<f64>]>::to_vec),
+        None => r.buckets(end, window, PULSE_BUCKETS),
+    };
     let whole = |v: Vec<Option<f64>>, low: f64| -> Vec<Option<u64>> {
         v.into_iter()
             .map(|v| v.map(|v| (v - low).max(0.0).round() as u64))
@@ -154,7 +165,7 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
     };
     let latest = |r: &Ring| r.latest();
     let count = |r: &Ring| latest(r).map_or("–".into(), |v| format!("{v:.0}"));
-    let sizes = buckets(&h.database_bytes);
+    let sizes = buckets(&h.database_bytes, Series::DatabaseBytes);
     let (size_values, size_change) = match growth(&sizes) {
         Some((values, change)) => (values, signed_bytes(change)),
         None => (vec![None; sizes.len()], "–".into()),
@@ -162,13 +173,13 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
     let sparks = vec![
         Spark {
             name: "ingest",
-            values: whole(buckets(&h.ingest), 0.0),
+            values: whole(buckets(&h.ingest, Series::Ingest), 0.0),
             current: latest(&h.ingest).map_or("–".into(), rate),
             alarm: false,
         },
         Spark {
             name: "lag",
-            values: whole(buckets(&h.worst_lag), 0.0),
+            values: whole(buckets(&h.worst_lag, Series::WorstLag), 0.0),
             current: latest(&h.worst_lag).map_or("–".into(), format::seconds),
             alarm: false,
         },
@@ -180,13 +191,13 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
         },
         Spark {
             name: "failing",
-            values: whole(buckets(&h.failing_jobs), 0.0),
+            values: whole(buckets(&h.failing_jobs, Series::FailingJobs), 0.0),
             current: count(&h.failing_jobs),
             alarm: latest(&h.failing_jobs).is_some_and(|v| v > 0.0),
         },
         Spark {
             name: "blocked",
-            values: whole(buckets(&h.blocked), 0.0),
+            values: whole(buckets(&h.blocked, Series::Blocked), 0.0),
             current: count(&h.blocked),
             alarm: latest(&h.blocked).is_some_and(|v| v > 0.0),
         },
@@ -195,8 +206,28 @@ pub fn pulse(h: &History) -> Option<(String, Vec<Spark>)> {
 }
 
 /// A continuous aggregate's hour: its lag each minute and the refreshes seen (once two minutes
-/// were read).
+/// were read); beyond the hour, the recording's columns.
 pub fn cagg_trend(h: &History, id: &str) -> Option<Picture> {
+    if let Some(z) = h.beyond_hour() {
+        let lag = z.get(&Series::CaggLag(id.into()))?;
+        let refreshes = z.get(&Series::CaggRefreshes(id.into())).unwrap_or(&[]);
+        let seen: u64 = refreshes.iter().flatten().map(|&v| v as u64).sum();
+        let latest = h.caggs.get(id).and_then(|t| t.lag.latest());
+        return Some(Picture::Sparks(vec![
+            Spark {
+                name: z.span.lag_name(),
+                values: whole(lag),
+                current: latest.map_or("–".into(), format::seconds),
+                alarm: false,
+            },
+            Spark {
+                name: "refresh",
+                values: whole(refreshes),
+                current: format!("{seen} in {}", z.span.label()),
+                alarm: false,
+            },
+        ]));
+    }
     let t = h
         .caggs
         .get(id)
@@ -218,16 +249,29 @@ pub fn cagg_trend(h: &History, id: &str) -> Option<Picture> {
     ]))
 }
 
-/// A hypertable's size each minute of the last hour (once two minutes were read).
+/// A hypertable's size each minute of the last hour (once two minutes were read); beyond the
+/// hour, the recording's columns.
 pub fn hypertable_trend(h: &History, id: &str) -> Option<Picture> {
+    let (sizes, span) = match h.beyond_hour() {
+        Some(z) => (z.get(&Series::HypertableBytes(id.into()))?.to_vec(), z.span),
+        None => (h.hypertable_bytes.get(id)?.hour(), Span::Hour),
+    };
     // one minute read is no trend
-    let (values, change) = growth(&h.hypertable_bytes.get(id)?.hour())?;
+    let (values, change) = growth(&sizes)?;
     Some(Picture::Sparks(vec![Spark {
-        name: "size 1h",
+        name: span.size_name(),
         values,
-        current: format!("{} in 1h", signed_bytes(change)),
+        current: format!("{} in {}", signed_bytes(change), span.label()),
         alarm: false,
     }]))
+}
+
+/// Values drawn as whole numbers, none below zero.
+fn whole(values: &[Option<f64>]) -> Vec<Option<u64>> {
+    values
+        .iter()
+        .map(|v| v.map(|v| v.max(0.0).round() as u64))
+        .collect()
 }
 
 /// A job's runs, oldest left: each bar its duration, a failure marked `x` (a run still going,

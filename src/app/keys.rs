@@ -28,6 +28,10 @@ pub enum KeyAction {
     SwitchTab(usize),
     NextTab,
     PreviousTab,
+    /// The pictures reach further back (`[`) or nearer (`]`).
+    Zoom {
+        longer: bool,
+    },
 }
 
 /// A key as the table names it.
@@ -165,18 +169,26 @@ const BINDINGS: &[Binding] = &[
     bind(
         &[Key::Char('s'), Key::Char('>')],
         KeyAction::SortNext,
-        Some(("s S", "sort by next / previous column (also > <)")),
+        Some((
+            "s S i",
+            "sort by next / previous column (also > <); i inverts",
+        )),
     ),
     bind(
         &[Key::Char('S'), Key::Char('<')],
         KeyAction::SortPrevious,
         None,
     ),
+    bind(&[Key::Char('i')], KeyAction::SortReverse, None),
     bind(
-        &[Key::Char('i')],
-        KeyAction::SortReverse,
-        Some(("i", "invert the sort order")),
+        &[Key::Char('[')],
+        KeyAction::Zoom { longer: true },
+        Some((
+            "[ ]",
+            "pictures: further back / nearer (1h 6h 24h 7d, recorded)",
+        )),
     ),
+    bind(&[Key::Char(']')], KeyAction::Zoom { longer: false }, None),
     bind(
         &[Key::Char('r')],
         KeyAction::Refresh,

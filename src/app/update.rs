@@ -79,6 +79,8 @@ pub enum Effect {
     Retry(usize),
     /// Hand what a read kept to the member's recording.
     Record(usize, Vec<crate::history::Sample>),
+    /// Read the member's recording over a span beyond the hour, for the pictures.
+    Zoom(usize, crate::history::zoom::Span),
     /// Resolve and plan a command on the member's connection.
     Plan(usize, Command),
     /// Read the member's journal.
@@ -88,6 +90,9 @@ pub enum Effect {
     /// Cancel the running action.
     Cancel,
 }
+
+/// How often a span beyond the hour is read again from the recording (seconds).
+const ZOOM_AGAIN: u32 = 60;
 
 pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -128,6 +133,9 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
                 }
                 crate::recording::live::Event::Restored(samples) => {
                     state.data.history.restore(&samples)
+                }
+                crate::recording::live::Event::Zoomed(zoomed) => {
+                    state.data.history.take_zoomed(*zoomed)
                 }
                 crate::recording::live::Event::Failed(e) => state.say(
                     "Recording stopped",
@@ -184,12 +192,20 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick => {
             fleet.ticked();
-            (0..fleet.members.len())
+            let mut effects: Vec<Effect> = (0..fleet.members.len())
                 .map(|i| Effect::Read {
                     member: i,
                     shown: i == fleet.active && !fleet.open,
                 })
-                .collect()
+                .collect();
+            // a span beyond the hour follows the recording, a minute at a time
+            let now = crate::history::seconds(chrono::Utc::now());
+            for (i, m) in fleet.members.iter_mut().enumerate() {
+                if let Some(span) = m.state.data.history.zoom_due(now, ZOOM_AGAIN) {
+                    effects.push(Effect::Zoom(i, span));
+                }
+            }
+            effects
         }
         Msg::Second => vec![Effect::Draw],
     }
@@ -222,6 +238,7 @@ fn on_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<Effect> {
         }
         MemberCommand::Refresh => effects.push(Effect::ReadNow(active)),
         MemberCommand::Redraw | MemberCommand::None => {}
+        MemberCommand::Zoom(span) => effects.push(Effect::Zoom(active, span)),
         MemberCommand::Fleet(None) if fleet.is_fleet() => open_fleet(fleet),
         MemberCommand::Fleet(None) => fleet.active_mut().say(
             "No fleet",
@@ -438,6 +455,58 @@ mod tests {
             reads(&update(&mut f, Msg::Link(2, link(Connected, 1)))),
             [2]
         );
+    }
+
+    #[test]
+    fn brackets_reach_the_pictures_back_through_the_recording_of_the_member_shown() {
+        use crate::history::zoom::{Span, Zoomed};
+        use crate::history::Series;
+        let mut f = fleet(&["a", "b"]);
+        keys(&mut f, "\n");
+        // no recording: said, nothing asked
+        let effects = keys(&mut f, "[");
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Zoom(..))));
+        assert!(!matches!(f.members[0].state.modal, Modal::None));
+        update(
+            &mut f,
+            Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
+        );
+        f.members[0].state.data.history.record();
+        let effects = keys(&mut f, "[[");
+        assert!(
+            matches!(effects.last(), Some(Effect::Zoom(0, Span::Day))),
+            "{effects:?}"
+        );
+        // the six hours' columns arrive after the day was asked for: not drawn as the day's
+        let now = crate::history::seconds(chrono::Utc::now());
+        let six = Zoomed::from_samples(Span::SixHours, now, &[]);
+        let event = crate::recording::live::Event::Zoomed(Box::new(six));
+        update(&mut f, Msg::Recording(0, event));
+        assert!(f.members[0].state.data.history.beyond_hour().is_none());
+        let samples = [crate::history::Sample {
+            series: Series::Blocked,
+            at: now - 20 * 3600,
+            value: 4.0,
+        }];
+        let day = Zoomed::from_samples(Span::Day, now, &samples);
+        let event = crate::recording::live::Event::Zoomed(Box::new(day));
+        update(&mut f, Msg::Recording(0, event));
+        let h = &f.members[0].state.data.history;
+        assert_eq!(h.beyond_hour().map(|z| z.span), Some(Span::Day));
+        // each tick after a minute asks again; none before
+        assert!(!update(&mut f, Msg::Tick)
+            .iter()
+            .any(|e| matches!(e, Effect::Zoom(..))));
+        // nearer: six hours are read; the hour is the console's own
+        let effects = keys(&mut f, "]");
+        assert!(matches!(
+            effects.last(),
+            Some(Effect::Zoom(0, Span::SixHours))
+        ));
+        let effects = keys(&mut f, "]");
+        assert!(!effects.iter().any(|e| matches!(e, Effect::Zoom(..))));
+        assert_eq!(f.members[0].state.data.history.span, Span::Hour);
+        assert!(f.members[0].state.data.history.beyond_hour().is_none());
     }
 
     #[test]

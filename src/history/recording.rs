@@ -109,6 +109,9 @@ impl History {
         past.inserted = self.inserted.take();
         past.recording = self.recording;
         past.recorded = std::mem::take(&mut self.recorded);
+        past.span = self.span;
+        past.zoomed = self.zoomed.take();
+        past.zoom_asked = self.zoom_asked;
         for (ring, own) in [
             (&mut past.ingest, &self.ingest),
             (&mut past.worst_lag, &self.worst_lag),

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use super::bounds::Bounds;
 use super::error::RecordError;
 use super::store::Store;
+use crate::history::zoom::{Span, Zoomed};
 use crate::history::Sample;
 
 /// How far back a console's pictures reach when it opens.
@@ -29,6 +30,8 @@ const LAST_WRITE: Duration = Duration::from_secs(2);
 pub enum Event {
     /// The recorded samples of the hour before (oldest first).
     Restored(Vec<Sample>),
+    /// The recorded samples over a span beyond the hour, in the pictures' columns.
+    Zoomed(Box<Zoomed>),
     /// The recording stopped (the reader goes on without it).
     Failed(RecordError),
 }
@@ -44,6 +47,8 @@ enum Job {
         tell: Tell,
     },
     Samples(usize, Vec<Sample>),
+    /// Read the recording over a span, what is gathered written first.
+    Zoom(usize, Span),
     /// Write what is gathered, then end (`finish`).
     Finish(mpsc::Sender<()>),
 }
@@ -100,6 +105,11 @@ impl Recording {
             id,
             queue: w.queue.clone(),
         }
+    }
+
+    /// Asks for the recording's samples over `span` (told as [`Event::Zoomed`]).
+    pub fn zoom(&self, span: Span) {
+        let _ = self.queue.send(Job::Zoom(self.id, span));
     }
 
     /// Hands a read's samples to the recording (dropped if it has stopped).
@@ -189,6 +199,18 @@ fn write(jobs: mpsc::Receiver<Job>) {
                     r.waiting.extend(samples);
                 }
             }
+            Some(Job::Zoom(id, span)) => {
+                if let Some(r) = open.get_mut(&id) {
+                    match r.flush().and_then(|()| zoomed(&r.path, span)) {
+                        Ok(z) => (r.tell)(Event::Zoomed(Box::new(z))),
+                        Err(e) => {
+                            if let Some(r) = open.remove(&id) {
+                                (r.tell)(Event::Failed(e));
+                            }
+                        }
+                    }
+                }
+            }
             Some(Job::Finish(done)) => {
                 for r in open.values_mut() {
                     let _ = r.flush();
@@ -211,6 +233,16 @@ fn write(jobs: mpsc::Receiver<Job>) {
             }
         }
     }
+}
+
+/// The recording's samples over `span` up to now, in the pictures' columns.
+fn zoomed(path: &std::path::Path, span: Span) -> Result<Zoomed, RecordError> {
+    let now = crate::history::seconds(chrono::Utc::now());
+    let samples = match Store::open(path)? {
+        Some(store) => store.samples_since(now.saturating_sub(span.seconds()))?,
+        None => Vec::new(),
+    };
+    Ok(Zoomed::from_samples(span, now, &samples))
 }
 
 /// Opens (or creates) the recording, notes its target, and reads back the hour before.

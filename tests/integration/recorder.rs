@@ -301,6 +301,11 @@ fn the_console_starts_its_pictures_from_the_recording_and_records_its_reads() {
     pty.wait_for_output("Pulse", wait);
     // the recorded hour, not the console's few seconds
     pty.wait_for_output("47m", wait);
+    // further back: six hours, read from the recording on its thread; and back to the hour
+    pty.write(b"[");
+    pty.wait_until_gone("47m", wait);
+    pty.wait_for_output("6h", wait);
+    pty.type_until(b"]", "47m", wait);
     // a few reads of its own
     std::thread::sleep(std::time::Duration::from_secs(3));
     pty.write(b"q");
@@ -320,6 +325,9 @@ fn the_console_starts_its_pictures_from_the_recording_and_records_its_reads() {
     let quiet = tempfile::tempdir().unwrap();
     let mut pty = console(&["--no-record"], quiet.path());
     pty.wait_for_output("Pulse", wait);
+    // nothing to reach further back into: said
+    pty.type_until(b"[", "No recording", wait);
+    pty.escape_from("No recording", wait);
     std::thread::sleep(std::time::Duration::from_secs(2));
     pty.write(b"q");
     assert_eq!(pty.wait(wait).code(), Some(0));

@@ -8,6 +8,23 @@ impl AppState {
         self.modal = Message::modal(title, vec![line], true);
     }
 
+    /// `[` / `]`: the pictures' span; beyond the hour the recording is read for it.
+    pub fn zoom(&mut self, longer: bool) -> MemberCommand {
+        let history = &mut self.data.history;
+        if !history.can_zoom() {
+            self.say(
+                "No recording",
+                "the pictures reach back the hour this console keeps; further back they are read from the recording, which is off here (--no-record, [record] console = false, or the demo)".into(),
+            );
+            return MemberCommand::Redraw;
+        }
+        let now = crate::history::seconds(chrono::Utc::now());
+        match history.zoom(longer, now) {
+            Some(span) => MemberCommand::Zoom(span),
+            None => MemberCommand::Redraw,
+        }
+    }
+
     pub(super) fn open_palette(&mut self, text: &str) -> MemberCommand {
         let names = self.names.get_or_insert_with(|| Names::of(&self.data));
         self.modal = Modal::Palette(Box::new(Palette::new(text, names)));

@@ -43,6 +43,8 @@ pub enum MemberCommand {
     Action(ModalCommand),
     /// The Fleet view (`:fleet`), or the member of that name (`:ctx NAME`).
     Fleet(Option<String>),
+    /// Read the recording for the pictures' span beyond the hour.
+    Zoom(crate::history::zoom::Span),
 }
 
 /// A drill-down opened from a row: its own rows, from its own query or from the data at hand.
@@ -314,6 +316,7 @@ impl AppState {
                 MemberCommand::Redraw
             }
             KeyAction::Refresh => MemberCommand::Refresh,
+            KeyAction::Zoom { longer } => self.zoom(longer),
             KeyAction::SwitchTab(n) => self.switch_to(Tab::from_index(n - 1)),
             KeyAction::NextTab => self.switch_to(Tab::from_index(self.tab.index() + 1)),
             KeyAction::PreviousTab => {
