@@ -311,9 +311,21 @@ async fn run(cli: Cli) -> ExitCode {
         Err(e) => return fail(e.to_string(), EXIT_CONNECT),
     };
     let journal = Journal::new(settings.journal.clone());
-    // snapshot's and check's one read
+    // snapshot's and check's one read, starting from the sizes the last one kept (in the
+    // target's recording, unless recording is off)
+    let keep = settings
+        .record_reads
+        .then(|| settings.recording(connector.resolved()))
+        .flatten();
     let collect = |one_session: bool| {
-        hypertop::snapshot::collect_once(&session, &connector, &caps, &settings.limits, one_session)
+        hypertop::snapshot::collect_once(
+            &session,
+            &connector,
+            &caps,
+            &settings.limits,
+            one_session,
+            keep.as_ref(),
+        )
     };
     let ctx = headless::Context {
         connector: &connector,
@@ -583,7 +595,15 @@ async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {
                 .await
                 .map_err(|e| hypertop::connect::describe_error(&e))?;
             // One session each (a second would double the connections).
-            let snap = hypertop::snapshot::collect(&session.client, None, &caps, &s.limits).await;
+            let keep = s.record_reads.then(|| s.recording(c.resolved())).flatten();
+            let snap = hypertop::snapshot::collect_keeping(
+                &session.client,
+                None,
+                &caps,
+                &s.limits,
+                keep.as_ref(),
+            )
+            .await;
             // The turn is given back once the session has ended on the server too.
             session.close().await;
             Ok::<_, String>(hypertop::snapshot::check(&snap, &s.limits))

@@ -16,6 +16,7 @@ pub const RELATION_VERSIONS: &str = include_str!("../queries/relation_versions.s
 pub const RELATIONS: &str = include_str!("../queries/relations.sql");
 pub const RELATION_FILES: &str = include_str!("../queries/relation_files.sql");
 pub const SECOND_SESSION: &str = include_str!("../queries/second_session.sql");
+pub const KEPT_IDENTITY: &str = include_str!("../queries/kept_identity.sql");
 pub const CHUNK_STATUS: &str = include_str!("../queries/chunk_status.sql");
 pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql");
 pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");

@@ -132,18 +132,57 @@ pub async fn collect_once(
     caps: &Capabilities,
     limits: &Thresholds,
     one_session: bool,
+    keep: Option<&KeepIn>,
 ) -> Snapshot {
     let helper = match one_session {
         true => None,
         false => helper(&session.client, connector, caps).await,
     };
-    collect(
+    collect_keeping(
         &session.client,
         helper.as_ref().map(|h| &h.client),
         caps,
         limits,
+        keep,
     )
     .await
+}
+
+/// Where a one-shot read keeps its sizes for the next: the target's recording.
+pub type KeepIn = (std::path::PathBuf, crate::recording::bounds::Bounds);
+
+/// Reads every screen once, starting from the sizes the last read kept in `keep` (checked as a
+/// refresh checks its own: only what moved is measured) and keeping them for the next.
+pub async fn collect_keeping(
+    client: &Client,
+    helper: Option<&Client>,
+    caps: &Capabilities,
+    limits: &Thresholds,
+    keep: Option<&KeepIn>,
+) -> Snapshot {
+    use crate::recording::kept;
+    let Some((path, bounds)) = keep else {
+        return collect(client, helper, caps, limits).await;
+    };
+    let identity = kept::identity(client).await;
+    let mut store_kept = crate::store::Kept::one_shot(identity.is_some());
+    if let Some(id) = &identity {
+        let restored = tokio::task::block_in_place(|| kept::sizes(path, bounds, id));
+        if let (Some(sizes), Some(slot)) = (restored, store_kept.sizes_mut()) {
+            *slot = sizes;
+        }
+    }
+    let data = Dataset::read_all_keeping(client, helper, caps, limits, &mut store_kept).await;
+    if let (Some(id), Some(sizes)) = (&identity, store_kept.sizes_mut()) {
+        // a read that cannot keep is a read all the same: the next measures everything
+        if let Err(e) = tokio::task::block_in_place(|| kept::keep_sizes(path, bounds, id, sizes)) {
+            eprintln!("hypertop: the sizes are not kept for the next read: {e}");
+        }
+    }
+    Snapshot {
+        data,
+        limits: *limits,
+    }
 }
 
 /// The JSON document's sections, each with the dataset it writes (the table's `document`).

@@ -140,6 +140,21 @@ impl CatalogStructure {
     }
 }
 
+/// How a catalog pass reads: once and dropped (`one_shot`), and whether its sizes are kept for
+/// another process all the same.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reading {
+    pub one_shot: bool,
+    pub keep_sizes: bool,
+}
+
+impl Reading {
+    /// Whether the relations' versions are read: what is kept is checked against them.
+    fn versions(self) -> bool {
+        !self.one_shot || self.keep_sizes
+    }
+}
+
 /// Reads the catalog pass, keeping its statements in `statements` and the catalog's structure in
 /// `kept`. A
 /// `helper` session, for a one-shot read, reads the relations' layout, half of the files, the
@@ -150,8 +165,9 @@ pub async fn fetch(
     caps: &Capabilities,
     statements: &mut Prepared,
     kept: &mut KeptCatalog,
-    one_shot: bool,
+    reading: Reading,
 ) -> Result<Catalog, Error> {
+    let one_shot = reading.one_shot;
     let KeptCatalog {
         structure: catalog,
         sizes,
@@ -165,7 +181,7 @@ pub async fn fetch(
         may_stat_files: caps.may_stat_files,
     };
     if caps.timescaledb.is_none() {
-        return fetch_plain(sessions, statements, sizes, one_shot).await;
+        return fetch_plain(sessions, statements, sizes, reading).await;
     }
     let [tables_sql, version_sql] = queries::tables(caps);
     let [list_sql, tables_sql, version_sql, times_sql, runs_sql, usage_sql, status_sql, sizes_sql] =
@@ -184,9 +200,9 @@ pub async fn fetch(
                 ],
             )
             .await?;
-    let versions = match one_shot {
-        true => None,
-        false => Some(statements.get(client, [queries::RELATION_VERSIONS]).await?),
+    let versions = match reading.versions() {
+        false => None,
+        true => Some(statements.get(client, [queries::RELATION_VERSIONS]).await?),
     };
     // The structure of a session's first read (when nothing is kept yet) before the rest: its
     // answers in the making (50,500 chunks' shapes, ranges and index candidates, 6 MB) were
@@ -345,7 +361,7 @@ async fn fetch_plain(
     sessions: Sessions<'_>,
     statements: &mut Prepared,
     sizes: &mut SizeKeeper,
-    one_shot: bool,
+    reading: Reading,
 ) -> Result<Catalog, Error> {
     let client = sessions.main;
     let [versions, partitions, indexes] = statements
@@ -358,7 +374,7 @@ async fn fetch_plain(
             ],
         )
         .await?;
-    let sizes: Sizes = match one_shot {
+    let sizes: Sizes = match !reading.versions() {
         true => sizes.measure_all(sessions).await?,
         false => {
             let versions = RelationVersions::read(client, &versions, VERSIONS_SLICE).await?;

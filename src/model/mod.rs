@@ -529,6 +529,9 @@ pub struct Cache {
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
     /// would be compared with them, and every relation is measured.
     pub one_shot: bool,
+    /// A one-shot read whose sizes outlive it (kept on disk for the next): it reads the
+    /// relations' versions, measures only what they say moved, and keeps them to check next.
+    pub keep_sizes: bool,
 }
 
 /// Runs the query behind `kind` (with `target` for drill-downs) once, reading the catalog's
@@ -570,7 +573,10 @@ pub async fn fetch_with(
                     caps,
                     &mut cache.statements,
                     &mut cache.catalog,
-                    cache.one_shot,
+                    catalog::Reading {
+                        one_shot: cache.one_shot,
+                        keep_sizes: cache.keep_sizes,
+                    },
                 )
                 .await?,
             ),

@@ -33,6 +33,25 @@ impl Fingerprint {
         Fingerprint::default().and_changes(None)
     }
 
+    /// Its parts, to be kept on disk; None when the catalog's changes were unknown (such a
+    /// fingerprint is one of this process's own, equal to no other, and must not be found
+    /// again by another).
+    pub fn parts(&self) -> Option<[u64; 4]> {
+        self.changes
+            .0
+            .then_some([self.count, self.sum, self.mixed, self.changes.1])
+    }
+
+    /// A fingerprint kept by [`parts`](Self::parts).
+    pub fn from_parts([count, sum, mixed, changes]: [u64; 4]) -> Fingerprint {
+        Fingerprint {
+            count,
+            sum,
+            mixed,
+            changes: (true, changes),
+        }
+    }
+
     /// This fingerprint with one more member.
     pub fn and_member(mut self, id: u64) -> Fingerprint {
         self.count += 1;

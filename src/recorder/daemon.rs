@@ -36,10 +36,13 @@ async fn one_frame(
     connector: &Connector,
     caps: &Capabilities,
     limits: &Thresholds,
+    keep: &crate::snapshot::KeepIn,
 ) -> Result<(), RecordError> {
     let at = chrono::Utc::now();
-    // one session: a recorder that reads every minute takes no second connection
-    let mut snap = crate::snapshot::collect_once(session, connector, caps, limits, true).await;
+    // one session: a recorder that reads every minute takes no second connection; and each
+    // read starts from the sizes the last kept, measuring only what moved
+    let mut snap =
+        crate::snapshot::collect_once(session, connector, caps, limits, true, Some(keep)).await;
     snap.read_statements(&session.client, caps, false).await;
     let frame = super::frame_of(&snap, at)?;
     snap.data.observe_into(history, at);
@@ -88,6 +91,7 @@ pub async fn run(
     let mut tick = tokio::time::interval(opts.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut current = Some((session, caps));
+    let keep = (path.to_path_buf(), opts.bounds.clone());
     let mut history = History::default();
     history.record();
     loop {
@@ -103,7 +107,7 @@ pub async fn run(
             None => Err(RecordError::NoConnection),
             // a signal during the read drops it: nothing half read is written
             Some((session, caps)) => tokio::select! {
-                r = one_frame(&mut store, &mut history, session, connector, caps, &opts.limits) => r,
+                r = one_frame(&mut store, &mut history, session, connector, caps, &opts.limits, &keep) => r,
                 _ = tokio::signal::ctrl_c() => return 0,
                 _ = term.recv() => return 0,
             },

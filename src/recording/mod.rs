@@ -6,6 +6,7 @@
 
 pub mod bounds;
 pub mod error;
+pub mod kept;
 pub mod live;
 pub mod place;
 mod samples;

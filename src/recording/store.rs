@@ -16,8 +16,9 @@ use crate::history::{Sample, Series};
 use super::bounds::Bounds;
 use super::error::{io, Doing, RecordError};
 
-/// The schema this build writes (`PRAGMA user_version`): 1 frames, 2 samples too.
-pub const SCHEMA_VERSION: i64 = 2;
+/// The schema this build writes (`PRAGMA user_version`): 1 frames, 2 samples too, 3 what a
+/// one-shot read keeps for the next.
+pub const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,8 +61,8 @@ pub struct Frame {
 
 /// An open recording.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
     bounds: Bounds,
 }
 
@@ -74,7 +75,10 @@ fn newer(path: &Path, version: i64) -> RecordError {
 }
 
 /// An SQLite error as said to a user: which recording, doing what.
-fn err<'a>(path: &'a Path, what: &'static str) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
+pub(super) fn err<'a>(
+    path: &'a Path,
+    what: &'static str,
+) -> impl Fn(rusqlite::Error) -> RecordError + 'a {
     move |error| RecordError::Sqlite {
         path: path.to_path_buf(),
         what,
@@ -258,6 +262,10 @@ impl Store {
         if version < 2 {
             tx.execute_batch(SAMPLES)
                 .map_err(err(&path, "cannot add the samples"))?;
+        }
+        if version < 3 {
+            tx.execute_batch(super::kept::KEPT)
+                .map_err(err(&path, "cannot add what is kept"))?;
         }
         if version < SCHEMA_VERSION {
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)

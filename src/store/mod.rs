@@ -63,6 +63,27 @@ impl Default for Kept {
     }
 }
 
+impl Kept {
+    /// A one-shot read's: nothing kept after it, but with `keep_sizes` the catalog pass's
+    /// sizes, which it reads as a refresh would (versions first) so that the next can check them.
+    pub fn one_shot(keep_sizes: bool) -> Kept {
+        let mut kept = Kept::default();
+        for (_, cache) in &mut kept.0 {
+            cache.one_shot = true;
+            cache.keep_sizes = keep_sizes;
+        }
+        kept
+    }
+
+    /// The catalog pass's sizes.
+    pub fn sizes_mut(&mut self) -> Option<&mut model::sizes::SizeKeeper> {
+        self.0
+            .iter_mut()
+            .find(|(k, _)| *k == QueryKind::Catalog)
+            .map(|(_, c)| &mut c.catalog.sizes)
+    }
+}
+
 /// The datasets are read through the dataset (`data.jobs`): the table of datasets is the
 /// model's, and the store adds what is derived from them.
 impl std::ops::Deref for Dataset {
@@ -106,11 +127,7 @@ impl Dataset {
         caps: &Capabilities,
         limits: &Thresholds,
     ) -> Dataset {
-        let mut kept = Kept::default();
-        for (_, cache) in &mut kept.0 {
-            cache.one_shot = true;
-        }
-        Self::read_all_keeping(client, helper, caps, limits, &mut kept).await
+        Self::read_all_keeping(client, helper, caps, limits, &mut Kept::one_shot(false)).await
     }
 
     /// Like [`read_all`](Self::read_all), keeping each read's catalog structure in `kept` for
@@ -134,6 +151,7 @@ impl Dataset {
                 for (_, cache) in &mut kept.0 {
                     *cache = model::Cache {
                         one_shot: cache.one_shot,
+                        keep_sizes: cache.keep_sizes,
                         ..Default::default()
                     };
                 }

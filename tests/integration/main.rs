@@ -17,6 +17,7 @@ mod headless;
 mod job_troubles;
 mod journal;
 mod judgement;
+mod kept;
 mod native_tsdb;
 mod plain;
 mod plans;

@@ -150,6 +150,63 @@ impl SizeKeeper {
         Ok(kept.sizes())
     }
 
+    /// What is kept, for another process to start from ([`SizeKeeper::import`]): the relations
+    /// measured, the layout they were read under, and where the sweep stands (`now_ms`: the
+    /// wall clock). None when nothing is kept, or kept under a catalog whose changes were
+    /// not counted (nothing another process could check it against).
+    pub fn export(&self, now_ms: i64) -> Option<Vec<u8>> {
+        let layout = self.relations.read_from()?.parts()?;
+        let relations = self.relations.last()?;
+        let swept_ms = self
+            .swept_at
+            .map_or(i64::MIN, |t| now_ms - t.elapsed().as_millis() as i64);
+        let mut out = Vec::with_capacity(64 + relations.len() * 17);
+        for part in layout {
+            out.extend_from_slice(&part.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.sweep as u64).to_le_bytes());
+        out.extend_from_slice(&swept_ms.to_le_bytes());
+        persist::encode(relations, &mut out);
+        Some(out)
+    }
+
+    /// What [`export`](Self::export) kept, at `now_ms`; None when it is not that. The next
+    /// [`update`](Self::update) checks it as it checks its own: the layout against the
+    /// catalog's, each table's version against the one it was measured at, a slice measured
+    /// in turn by how long ago the last sweep was.
+    pub fn import(bytes: &[u8], now_ms: i64) -> Option<SizeKeeper> {
+        let mut at = bytes;
+        let layout: [u64; 4] = [
+            persist::u64_at(&mut at)?,
+            persist::u64_at(&mut at)?,
+            persist::u64_at(&mut at)?,
+            persist::u64_at(&mut at)?,
+        ];
+        let sweep = persist::u64_at(&mut at)? as usize;
+        let swept_ms = persist::i64_at(&mut at)?;
+        let relations = persist::decode(&mut at)?;
+        if !at.is_empty() {
+            return None;
+        }
+        // every relation is measured within the sweep's period: what was kept longer ago than
+        // that (or never swept, or swept "later" by a clock set back) is not taken
+        let ago =
+            std::time::Duration::from_millis(u64::try_from(now_ms.checked_sub(swept_ms)?).ok()?);
+        if ago >= SWEEP_PERIOD {
+            return None;
+        }
+        let now = std::time::Instant::now();
+        let mut relations_kept = Cached::default();
+        relations_kept.put_back(relations, Some(Fingerprint::from_parts(layout)));
+        Some(SizeKeeper {
+            relations: relations_kept,
+            settled: None,
+            sweep,
+            swept_at: Some(now.checked_sub(ago)?),
+            measure: None,
+        })
+    }
+
     /// The relations for `fingerprint`, read again when it changed.
     async fn read_relations(
         &mut self,

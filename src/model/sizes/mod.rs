@@ -30,6 +30,7 @@ use crate::queries;
 
 mod files;
 mod keeper;
+mod persist;
 
 pub use files::relation_file;
 use files::{FileSize, FileSums};
