@@ -551,8 +551,10 @@ fn a_recording_of_the_first_schema_is_brought_up_to_date() {
     store.append(&frame(1, 1_000, "old")).unwrap();
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("DROP TABLE sample; DROP TABLE series; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE sample; DROP TABLE series; DROP TABLE kept; PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
     let reader = Store::open(&path).unwrap().unwrap();
     assert!(
@@ -572,4 +574,11 @@ fn a_recording_of_the_first_schema_is_brought_up_to_date() {
     };
     store.append_samples(std::slice::from_ref(&sample)).unwrap();
     assert_eq!(store.samples_since(0).unwrap(), vec![sample]);
+    // and what a one-shot read keeps, handed back only for the same server
+    store.keep("sizes", "server A", 1, b"kept").unwrap();
+    assert_eq!(
+        store.kept("sizes", "server A").unwrap().as_deref(),
+        Some(&b"kept"[..])
+    );
+    assert_eq!(store.kept("sizes", "server B").unwrap(), None);
 }

@@ -8,16 +8,6 @@ use rusqlite::{params, OptionalExtension};
 use super::error::RecordError;
 use super::store::{err, Store};
 
-/// Version 3 of the schema.
-pub(super) const KEPT: &str = "
-CREATE TABLE kept (
-    name TEXT PRIMARY KEY,
-    identity TEXT NOT NULL,
-    at_ms INTEGER NOT NULL,
-    value BLOB NOT NULL
-);
-";
-
 impl Store {
     /// The value kept under `name` for a server of `identity`; None when there is none, or it
     /// was kept for another identity.

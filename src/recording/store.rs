@@ -37,6 +37,17 @@ CREATE TABLE section (
 CREATE INDEX section_body ON section(body);
 ";
 
+/// Version 3: what a one-shot read keeps for the next (`kept`), by name, with the identity of
+/// the server it holds for.
+const KEPT: &str = "
+CREATE TABLE kept (
+    name TEXT PRIMARY KEY,
+    identity TEXT NOT NULL,
+    at_ms INTEGER NOT NULL,
+    value BLOB NOT NULL
+);
+";
+
 /// Version 2: the history's samples (the console's pictures), each series' key once.
 const SAMPLES: &str = "
 CREATE TABLE series (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE);
@@ -264,7 +275,7 @@ impl Store {
                 .map_err(err(&path, "cannot add the samples"))?;
         }
         if version < 3 {
-            tx.execute_batch(super::kept::KEPT)
+            tx.execute_batch(KEPT)
                 .map_err(err(&path, "cannot add what is kept"))?;
         }
         if version < SCHEMA_VERSION {
