@@ -29,6 +29,7 @@ use crate::history::History;
 use crate::problems::Thresholds;
 use crate::recording::bounds::Bounds;
 use crate::recording::live::Recording;
+use crate::snapshot::KeepIn;
 use crate::store::{Dataset, Kept};
 use metrics::{Exposition, ReadStats};
 
@@ -45,7 +46,13 @@ pub struct Target {
     /// Each read's samples go to the target's recording (the history keeps the rates' last
     /// counters between reads).
     recording: Option<std::sync::Mutex<(History, Recording)>>,
+    /// Where the catalog pass's sizes are kept for the next exporter (in the recording), the
+    /// server's identity they were kept under and when they were last written.
+    keep: Option<(KeepIn, std::sync::Mutex<Option<(String, Instant)>>)>,
 }
+
+/// How often an exporter writes its sizes for the next one to start from.
+const KEEP_EVERY: Duration = Duration::from_secs(600);
 
 #[derive(Default, Clone)]
 struct Last {
@@ -90,12 +97,14 @@ impl Target {
             session: Mutex::new(None),
             last: std::sync::Mutex::new(Last::default()),
             recording: None,
+            keep: None,
         }
     }
 
     /// Records each read into the recording at `path`, as the console and `record` do.
     pub fn recording_to(mut self, path: std::path::PathBuf, bounds: Bounds) -> Target {
         let name = self.name.clone();
+        self.keep = Some(((path.clone(), bounds.clone()), std::sync::Mutex::new(None)));
         let recording = Recording::start(path, bounds, self.connector.resolved().target_short(), {
             move |event| {
                 // the exporter shows no pictures: only a recording that stops is news
@@ -108,6 +117,49 @@ impl Target {
         history.record();
         self.recording = Some(std::sync::Mutex::new((history, recording)));
         self
+    }
+
+    /// A new session's kept state: the sizes the last exporter (or `check`) kept for this
+    /// server, when there are some.
+    async fn kept_for(&self, client: &tokio_postgres::Client) -> Kept {
+        let mut kept = Kept::default();
+        let Some(((path, bounds), saved)) = &self.keep else {
+            return kept;
+        };
+        let Some(identity) = crate::recording::kept::identity(client).await else {
+            return kept;
+        };
+        let sizes =
+            tokio::task::block_in_place(|| crate::recording::kept::sizes(path, bounds, &identity));
+        if let (Some(sizes), Some(slot)) = (sizes, kept.sizes_mut()) {
+            *slot = sizes;
+        }
+        *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some((identity, Instant::now()));
+        kept
+    }
+
+    /// Writes the sizes for the next exporter, after a session's first read and then every
+    /// [`KEEP_EVERY`].
+    fn keep_sizes(&self, kept: &mut Kept, first: bool) {
+        let Some(((path, bounds), saved)) = &self.keep else {
+            return;
+        };
+        let mut saved = saved.lock().unwrap_or_else(|e| e.into_inner());
+        let Some((identity, at)) = saved.as_mut() else {
+            return;
+        };
+        if !first && at.elapsed() < KEEP_EVERY {
+            return;
+        }
+        *at = Instant::now();
+        if let Some(sizes) = kept.sizes_mut() {
+            let written = tokio::task::block_in_place(|| {
+                crate::recording::kept::keep_sizes(path, bounds, identity, sizes)
+            });
+            if let Err(e) = written {
+                eprintln!("hypertop exporter: target {}: {e}", self.name);
+            }
+        }
     }
 
     /// Hands what a read saw to the recording, if there is one.
@@ -271,7 +323,8 @@ async fn read_once(
             let caps = Capabilities::detect(&s.client)
                 .await
                 .map_err(|e| TargetError::Capabilities(e.into()))?;
-            session.insert((s, caps, Kept::default()))
+            let kept = target.kept_for(&s.client).await;
+            session.insert((s, caps, kept))
         }
     };
     let started = Instant::now();
@@ -282,6 +335,7 @@ async fn read_once(
     let helper = helper.as_ref().map(|h| &h.client);
     let data = Dataset::read_all_keeping(&s.client, helper, caps, &target.limits, kept).await;
     let took = started.elapsed();
+    target.keep_sizes(kept, first);
     target.record(&data);
     Ok((data, took))
 }

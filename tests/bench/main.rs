@@ -11,6 +11,7 @@
 //! the overview (`--only server`; the server must be local). Numbers, not pass/fail:
 //! BENCHMARKS.md holds a run and the targets.
 
+mod kept;
 #[path = "../integration/process.rs"]
 mod process;
 #[path = "../integration/pty.rs"]
@@ -39,6 +40,9 @@ struct Options {
     keys: Option<String>,
     /// `--record DSN,DSN,…`: the flight recorder's cost to a console on each built dataset.
     record: Option<String>,
+    /// `--kept DSN,DSN,…`: cold and kept one-shot reads, the replay's open time and a week's
+    /// recording, on each built dataset.
+    kept: Option<String>,
     /// `--only refresh|render|client|server|fleet`: one part of the benchmark (fleet: only when
     /// asked).
     only: Option<String>,
@@ -59,6 +63,7 @@ fn options() -> Options {
         growth: value("--growth"),
         keys: value("--keys"),
         record: value("--record"),
+        kept: value("--kept"),
         fleet: value("--fleet"),
         only: value("--only"),
         dsn: value("--dsn"),
@@ -1060,6 +1065,10 @@ fn main() {
     }
     if let Some(list) = &opts.record {
         record::record_part(list);
+        return;
+    }
+    if let Some(list) = &opts.kept {
+        kept::kept_part(list);
         return;
     }
     if let Some(list) = &opts.growth {

@@ -208,3 +208,80 @@ fn a_restart_or_a_restored_backup_starts_from_nothing_kept() {
     cluster.start();
     agrees(state, &conninfo, "after a restored backup");
 }
+
+/// A new exporter starts from the sizes `check` kept: its first scrape lists no file, and its
+/// database size is PostgreSQL's.
+#[test]
+fn a_new_exporter_starts_from_what_check_kept() {
+    let Some(v) = native_tsdb_versions().iter().rev().find(|v| {
+        psql(
+            &format!("{} dbname=postgres", v.base),
+            "SHOW shared_preload_libraries",
+        )
+        .contains("pg_stat_statements")
+    }) else {
+        eprintln!("no native server with pg_stat_statements: nothing to count with");
+        return;
+    };
+    let conninfo = native_tsdb_database(v, None, "kept_exporter");
+    psql(&conninfo, TABLE);
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+    let check = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["check", &conninfo])
+        .stdin(Stdio::null())
+        .env("XDG_STATE_HOME", state)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&check.stdout).starts_with("HYPERTOP "),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    assert!(counting(&conninfo));
+    let port = crate::engines::free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args([
+            "exporter",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            &conninfo,
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env("XDG_STATE_HOME", state)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let body = loop {
+        let got = std::net::TcpStream::connect(("127.0.0.1", port))
+            .ok()
+            .and_then(|mut s| {
+                use std::io::{Read, Write};
+                s.write_all(b"GET /metrics HTTP/1.0\r\n\r\n").ok()?;
+                let mut body = String::new();
+                s.read_to_string(&mut body).ok()?;
+                Some(body)
+            });
+        if let Some(body) = got.filter(|b| b.contains("hypertop_database_size_bytes")) {
+            break body;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "no scrape");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let size: i64 = body
+        .lines()
+        .find(|l| l.starts_with("hypertop_database_size_bytes"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap() as i64;
+    let listed = counted(&conninfo);
+    assert_eq!(
+        listed.listings, 0,
+        "the exporter's first read listed the files"
+    );
+    assert_eq!(size, truth(&conninfo));
+}
