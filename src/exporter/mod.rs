@@ -48,8 +48,11 @@ pub struct Target {
     recording: Option<std::sync::Mutex<(History, Recording)>>,
     /// Where the catalog pass's sizes are kept for the next exporter (in the recording), the
     /// server's identity they were kept under and when they were last written.
-    keep: Option<(KeepIn, std::sync::Mutex<Option<(String, Instant)>>)>,
+    keep: Option<(KeepIn, std::sync::Mutex<Option<Saved>>)>,
 }
+
+/// The identity sizes were kept under, and when they were last written.
+type Saved = (String, Instant);
 
 /// How often an exporter writes its sizes for the next one to start from.
 const KEEP_EVERY: Duration = Duration::from_secs(600);
