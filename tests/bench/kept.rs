@@ -11,21 +11,6 @@ use hypertop::recording::bounds::Bounds;
 use hypertop::recording::store::{Frame, Store};
 use hypertop::snapshot::{collect_once, KeepIn};
 
-fn connector(dsn: &str) -> hypertop::connect::Connector {
-    let inputs = hypertop::conninfo::ConnectionInputs {
-        conninfo: Some(dsn.to_string()),
-        ..Default::default()
-    };
-    let env = hypertop::conninfo::Environment {
-        vars: Default::default(),
-        home: None,
-        os_user: "postgres".into(),
-    };
-    let resolved = hypertop::conninfo::resolve(&inputs, &env).expect("conninfo");
-    hypertop::connect::Connector::new(resolved, hypertop::connect::SessionSettings::default())
-        .expect("connector")
-}
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -34,7 +19,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 /// A one-shot read on a new session, as the command makes it (a second session from 10,000
 /// relations), from what `keep` holds when given.
 async fn one_shot(dsn: &str, keep: Option<&KeepIn>) -> (Duration, hypertop::snapshot::Snapshot) {
-    let c = connector(dsn);
+    let c = super::connector(dsn);
     let t = Instant::now();
     let session = c.connect().await.expect("connect");
     let caps = Capabilities::detect(&session.client).await.unwrap();

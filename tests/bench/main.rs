@@ -161,6 +161,11 @@ fn start_engine(data: &std::path::Path) -> Engine {
 /// A session as hypertop opens one (its settings: JIT off, safe search_path, timeouts), for
 /// measuring hypertop's queries; `connect` is a plain session with the server's defaults.
 async fn hypertop_session(conninfo: &str) -> hypertop::connect::Session {
+    connector(conninfo).connect().await.expect("connect")
+}
+
+/// The connector hypertop makes of `conninfo` (no environment, no home).
+fn connector(conninfo: &str) -> hypertop::connect::Connector {
     let inputs = hypertop::conninfo::ConnectionInputs {
         conninfo: Some(conninfo.to_string()),
         ..Default::default()
@@ -173,9 +178,6 @@ async fn hypertop_session(conninfo: &str) -> hypertop::connect::Session {
     let resolved = hypertop::conninfo::resolve(&inputs, &env).expect("conninfo");
     hypertop::connect::Connector::new(resolved, hypertop::connect::SessionSettings::default())
         .expect("connector")
-        .connect()
-        .await
-        .expect("connect")
 }
 
 async fn connect(conninfo: &str) -> tokio_postgres::Client {
