@@ -160,22 +160,30 @@ pub async fn collect_keeping(
     limits: &Thresholds,
     keep: Option<&KeepIn>,
 ) -> Snapshot {
-    use crate::recording::kept;
+    use crate::recording::{kept, store::Store};
     let Some((path, bounds)) = keep else {
         return collect(client, helper, caps, limits).await;
     };
     let identity = kept::identity(client).await;
+    // one connection to the recording for the read (a read that cannot open it reads cold)
+    let store = tokio::task::block_in_place(|| Store::create(path, bounds.clone()));
+    let store = match store {
+        Ok(s) => Some(s),
+        Err(e) => {
+            eprintln!("hypertop: nothing is kept for the next read: {e}");
+            None
+        }
+    };
     let mut store_kept = crate::store::Kept::one_shot(identity.is_some());
-    if let Some(id) = &identity {
-        let restored = tokio::task::block_in_place(|| kept::sizes(path, bounds, id));
-        if let (Some(sizes), Some(slot)) = (restored, store_kept.sizes_mut()) {
+    if let (Some(store), Some(id), Some(slot)) = (&store, &identity, store_kept.sizes_mut()) {
+        if let Some(sizes) = tokio::task::block_in_place(|| kept::sizes(store, id)) {
             *slot = sizes;
         }
     }
     let data = Dataset::read_all_keeping(client, helper, caps, limits, &mut store_kept).await;
-    if let (Some(id), Some(sizes)) = (&identity, store_kept.sizes_mut()) {
+    if let (Some(store), Some(id), Some(sizes)) = (&store, &identity, store_kept.sizes_mut()) {
         // a read that cannot keep is a read all the same: the next measures everything
-        if let Err(e) = tokio::task::block_in_place(|| kept::keep_sizes(path, bounds, id, sizes)) {
+        if let Err(e) = tokio::task::block_in_place(|| kept::keep_sizes(store, id, sizes)) {
             eprintln!("hypertop: the sizes are not kept for the next read: {e}");
         }
     }

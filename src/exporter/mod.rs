@@ -132,8 +132,10 @@ impl Target {
         let Some(identity) = crate::recording::kept::identity(client).await else {
             return kept;
         };
-        let sizes =
-            tokio::task::block_in_place(|| crate::recording::kept::sizes(path, bounds, &identity));
+        let sizes = tokio::task::block_in_place(|| {
+            let store = crate::recording::store::Store::create(path, bounds.clone()).ok()?;
+            crate::recording::kept::sizes(&store, &identity)
+        });
         if let (Some(sizes), Some(slot)) = (sizes, kept.sizes_mut()) {
             *slot = sizes;
         }
@@ -157,7 +159,8 @@ impl Target {
         *at = Instant::now();
         if let Some(sizes) = kept.sizes_mut() {
             let written = tokio::task::block_in_place(|| {
-                crate::recording::kept::keep_sizes(path, bounds, identity, sizes)
+                let store = crate::recording::store::Store::create(path, bounds.clone())?;
+                crate::recording::kept::keep_sizes(&store, identity, sizes)
             });
             if let Err(e) = written {
                 eprintln!("hypertop exporter: target {}: {e}", self.name);

@@ -12,6 +12,7 @@ use crate::problems::Thresholds;
 
 use crate::recording::bounds::Bounds;
 use crate::recording::store::Store;
+use crate::store::{Dataset, Kept};
 
 /// How `record` goes about it.
 #[derive(Debug, Clone)]
@@ -27,22 +28,73 @@ fn complain(line: &str) {
     eprintln!("hypertop record: {}", crate::format::printable(line));
 }
 
+/// How often the sizes are written for the next reader (and at a session's first frame).
+const KEEP_EVERY: Duration = Duration::from_secs(600);
+
+/// A session and what its reads keep between frames, as a console's refresh keeps it: the
+/// catalog's structure, the sizes (measured again only where they moved), the statements
+/// prepared. `identity` is the server's, for the sizes kept in the recording.
+struct Reading {
+    session: Session,
+    caps: Capabilities,
+    kept: Kept,
+    identity: Option<String>,
+    saved_at: Option<std::time::Instant>,
+}
+
+impl Reading {
+    /// A new session's, starting from the sizes the last reader kept in `store`.
+    async fn new(session: Session, caps: Capabilities, store: &Store) -> Reading {
+        let identity = crate::recording::kept::identity(&session.client).await;
+        let mut kept = Kept::default();
+        if let (Some(id), Some(slot)) = (&identity, kept.sizes_mut()) {
+            if let Some(sizes) =
+                tokio::task::block_in_place(|| crate::recording::kept::sizes(store, id))
+            {
+                *slot = sizes;
+            }
+        }
+        Reading {
+            session,
+            caps,
+            kept,
+            identity,
+            saved_at: None,
+        }
+    }
+
+    /// Writes the sizes for the next reader, when due.
+    fn keep(&mut self, store: &Store) -> Result<(), RecordError> {
+        let (Some(id), Some(sizes)) = (&self.identity, self.kept.sizes_mut()) else {
+            return Ok(());
+        };
+        if self.saved_at.is_some_and(|t| t.elapsed() < KEEP_EVERY) {
+            return Ok(());
+        }
+        self.saved_at = Some(std::time::Instant::now());
+        tokio::task::block_in_place(|| crate::recording::kept::keep_sizes(store, id, sizes))
+    }
+}
+
 /// Reads and appends one frame, and what the read adds to the pictures (`history`, kept
 /// across reads: the rates need two).
 async fn one_frame(
     store: &mut Store,
     history: &mut History,
-    session: &Session,
-    connector: &Connector,
-    caps: &Capabilities,
+    r: &mut Reading,
     limits: &Thresholds,
-    keep: &crate::snapshot::KeepIn,
 ) -> Result<(), RecordError> {
     let at = chrono::Utc::now();
-    // one session: a recorder that reads every minute takes no second connection; and each
-    // read starts from the sizes the last kept, measuring only what moved
-    let mut snap =
-        crate::snapshot::collect_once(session, connector, caps, limits, true, Some(keep)).await;
+    // one session (a recorder that reads every minute takes no second connection), each read
+    // as a refresh: only what moved is measured
+    let data =
+        Dataset::read_all_keeping(&r.session.client, None, &r.caps, limits, &mut r.kept).await;
+    let mut snap = crate::snapshot::Snapshot {
+        data,
+        limits: *limits,
+    };
+    r.keep(store)?;
+    let (session, caps) = (&r.session, &r.caps);
     snap.read_statements(&session.client, caps, false).await;
     let frame = super::frame_of(&snap, at)?;
     snap.data.observe_into(history, at);
@@ -90,8 +142,7 @@ pub async fn run(
     }
     let mut tick = tokio::time::interval(opts.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut current = Some((session, caps));
-    let keep = (path.to_path_buf(), opts.bounds.clone());
+    let mut current = Some(Reading::new(session, caps, &store).await);
     let mut history = History::default();
     history.record();
     loop {
@@ -100,14 +151,20 @@ pub async fn run(
             _ = tokio::signal::ctrl_c() => return 0,
             _ = term.recv() => return 0,
         }
-        if current.as_ref().is_none_or(|(s, _)| s.client.is_closed()) {
-            current = reconnect(connector).await;
+        if current
+            .as_ref()
+            .is_none_or(|r| r.session.client.is_closed())
+        {
+            current = match reconnect(connector).await {
+                Some((session, caps)) => Some(Reading::new(session, caps, &store).await),
+                None => None,
+            };
         }
-        let written = match &current {
+        let written = match &mut current {
             None => Err(RecordError::NoConnection),
             // a signal during the read drops it: nothing half read is written
-            Some((session, caps)) => tokio::select! {
-                r = one_frame(&mut store, &mut history, session, connector, caps, &opts.limits, &keep) => r,
+            Some(reading) => tokio::select! {
+                r = one_frame(&mut store, &mut history, reading, &opts.limits) => r,
                 _ = tokio::signal::ctrl_c() => return 0,
                 _ = term.recv() => return 0,
             },

@@ -55,29 +55,23 @@ pub async fn identity(client: &tokio_postgres::Client) -> Option<String> {
     row.try_get("identity").ok()
 }
 
-/// The sizes kept in the recording at `path` for a server of `identity`, when there are
-/// some that can be used (none: the read measures everything, as a first read does).
-pub fn sizes(
-    path: &std::path::Path,
-    bounds: &super::bounds::Bounds,
-    identity: &str,
-) -> Option<crate::model::sizes::SizeKeeper> {
-    let store = Store::create(path, bounds.clone()).ok()?;
+/// The sizes kept in `store` for a server of `identity`, when there are some that can be used
+/// (none: the read measures everything, as a first read does).
+pub fn sizes(store: &Store, identity: &str) -> Option<crate::model::sizes::SizeKeeper> {
     let value = store.kept(SIZES, identity).ok()??;
     crate::model::sizes::SizeKeeper::import(&value, chrono::Utc::now().timestamp_millis())
 }
 
-/// Keeps `sizes` in the recording at `path` for the next read of a server of `identity`
-/// (nothing when they cannot be checked by another process: see `SizeKeeper::export`).
+/// Keeps `sizes` in `store` for the next read of a server of `identity` (nothing when they
+/// cannot be checked by another process: see `SizeKeeper::export`).
 pub fn keep_sizes(
-    path: &std::path::Path,
-    bounds: &super::bounds::Bounds,
+    store: &Store,
     identity: &str,
     sizes: &crate::model::sizes::SizeKeeper,
 ) -> Result<(), RecordError> {
     let now = chrono::Utc::now().timestamp_millis();
-    let Some(value) = sizes.export(now) else {
-        return Ok(());
-    };
-    Store::create(path, bounds.clone())?.keep(SIZES, identity, now, &value)
+    match sizes.export(now) {
+        Some(value) => store.keep(SIZES, identity, now, &value),
+        None => Ok(()),
+    }
 }
