@@ -32,7 +32,8 @@ SELECT array_agg((c.oid::int8 << 32)
                         # CASE WHEN c.relkind IN ('r', 't', 'm') THEN
                               pg_catalog.pg_stat_get_mod_since_analyze(c.oid) * 1000003
                               + pg_catalog.pg_stat_get_dead_tuples(c.oid)
-                          ELSE 0 END)
+                          ELSE 0 END
+                        # r.reset)
                     & 4294967295)) FILTER (WHERE c.relkind <> 'i') AS relations,
        -- every index and its file, as one number (a sum: a hash each cost 2 ms more)
        sum(c.oid::int8 * 3 + c.relfilenode::int8) FILTER (WHERE c.relkind = 'i')::int8
@@ -62,7 +63,16 @@ SELECT array_agg((c.oid::int8 << 32)
                             to_regclass('_timescaledb_catalog.hypertable_compression')]) t
          WHERE t IS NOT NULL
            AND pg_catalog.current_setting('track_counts')::bool)::int8 AS catalog_changes
-  FROM pg_catalog.pg_class c
+  FROM pg_catalog.pg_class c,
+       -- When the statistics were last reset (the database's, or one table's: that notes the
+       -- time on the database too). A reset sets a table's counters back to what they were
+       -- once — right after an ANALYZE, say — and its version with them: one kept then would
+       -- look current while the files grew since. Folded into every version, a reset moves
+       -- them all, and everything is measured once.
+       (SELECT coalesce((extract(epoch FROM pg_catalog.pg_stat_get_db_stat_reset_time(d.oid))
+                         * 1000000)::int8, 0) AS reset
+          FROM pg_catalog.pg_database d
+         WHERE d.datname = pg_catalog.current_database()) r
  WHERE c.relkind IN ('r', 't', 'i', 'm', 'S')
 )
 SELECT v.relations[s.i : s.i + $1::int4 - 1] AS relations,

@@ -616,3 +616,48 @@ async fn relation_versions_read_in_slices_are_the_versions_read_whole() {
     assert_eq!(sliced, whole);
     assert_eq!(sliced.relations.capacity(), sliced.relations.len());
 }
+
+/// A statistics reset sets a table's counters back to what they were once — right after an
+/// ANALYZE, say — and so its version: a console that kept its size then measures it again all
+/// the same (the reset's time is in every version), on each native server's newest TimescaleDB.
+#[tokio::test]
+async fn a_statistics_reset_never_leaves_a_kept_size_stale() {
+    let mut servers: Vec<Tsdb> = Vec::new();
+    for v in crate::engines::native_tsdb_versions() {
+        servers.retain(|s| !s.conninfo.starts_with(&v.base));
+        servers.push(Tsdb {
+            label: v.label(),
+            conninfo: crate::engines::native_tsdb_database(v, None, "reset"),
+            native: true,
+        });
+    }
+    on_each(servers, async |server: &Tsdb| {
+        let conninfo = &server.conninfo;
+        in_fresh_schema(
+            conninfo,
+            "sized",
+            "CREATE TABLE sized.t (ts timestamptz NOT NULL, device int, note text);
+             SELECT create_hypertable('sized.t', 'ts', chunk_time_interval => interval '1 day');
+             INSERT INTO sized.t SELECT '2024-01-01'::timestamptz + i * interval '10 seconds', i % 10, 'x'
+               FROM generate_series(0, 8639) i;",
+        );
+        let s = open_at(conninfo).await;
+        let mut kept = model::Cache::default();
+        for reset in [
+            "SELECT pg_stat_reset_single_table_counters(c) FROM show_chunks('sized.t') c",
+            "SELECT pg_stat_reset()",
+        ] {
+            psql(conninfo, "VACUUM ANALYZE sized.t");
+            agrees(&s, &mut kept, conninfo, "after VACUUM ANALYZE").await;
+            // the same day's chunk grows, its writes reported (the session ended), then reset
+            psql(
+                conninfo,
+                "INSERT INTO sized.t SELECT '2024-01-01'::timestamptz + i * interval '1 second', 1,
+                        repeat('y', 300) FROM generate_series(0, 20000) i",
+            );
+            psql(conninfo, reset);
+            agrees(&s, &mut kept, conninfo, reset).await;
+        }
+    })
+    .await;
+}
