@@ -682,6 +682,22 @@ pub fn in_fresh_schema(conninfo: &str, schema: &str, sql: &str) {
     );
 }
 
+/// A fresh database, no fixture, on the newest TimescaleDB of each native server (the versions
+/// come oldest first), for a check that concerns the server rather than the version.
+pub fn newest_native_servers(tag: &str) -> Vec<Tsdb> {
+    let versions = native_tsdb_versions();
+    versions
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| versions[i + 1..].iter().all(|w| w.base != v.base))
+        .map(|(_, v)| Tsdb {
+            label: v.label(),
+            conninfo: native_tsdb_database(v, None, tag),
+            native: true,
+        })
+        .collect()
+}
+
 /// For a test that changes the scenario: the action engine (shared by such tests, as before),
 /// then a fresh scenario database of its own on every native version.
 pub fn action_servers(tag: &str) -> Vec<Tsdb> {

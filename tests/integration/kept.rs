@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::engines::{native, native_database, native_tsdb_database, native_tsdb_versions};
+use crate::engines::{native_database, native_tsdb_database, native_tsdb_versions};
 use crate::engines::{on_each, psql, PrivateCluster, Tsdb};
 
 /// Every relation's forks, as `server.database_bytes` adds them up.
@@ -155,17 +155,7 @@ fn never_stale(conninfo: &str) {
 /// Each native server's newest TimescaleDB, and plain PostgreSQL.
 #[tokio::test]
 async fn what_a_one_shot_read_keeps_is_never_stale() {
-    let mut servers: Vec<Tsdb> = Vec::new();
-    for v in native_tsdb_versions() {
-        // the newest version of each server (they come oldest first)
-        servers.retain(|s| !s.conninfo.starts_with(&v.base));
-        servers.push(Tsdb {
-            label: v.label(),
-            conninfo: native_tsdb_database(v, None, "kept"),
-            native: true,
-        });
-    }
-    let _ = native();
+    let mut servers = crate::engines::newest_native_servers("kept");
     servers.push(Tsdb {
         label: "native PostgreSQL".into(),
         conninfo: native_database("kept"),

@@ -622,15 +622,7 @@ async fn relation_versions_read_in_slices_are_the_versions_read_whole() {
 /// the same (the reset's time is in every version), on each native server's newest TimescaleDB.
 #[tokio::test]
 async fn a_statistics_reset_never_leaves_a_kept_size_stale() {
-    let mut servers: Vec<Tsdb> = Vec::new();
-    for v in crate::engines::native_tsdb_versions() {
-        servers.retain(|s| !s.conninfo.starts_with(&v.base));
-        servers.push(Tsdb {
-            label: v.label(),
-            conninfo: crate::engines::native_tsdb_database(v, None, "reset"),
-            native: true,
-        });
-    }
+    let servers = crate::engines::newest_native_servers("reset");
     on_each(servers, async |server: &Tsdb| {
         let conninfo = &server.conninfo;
         in_fresh_schema(
