@@ -30,7 +30,8 @@
 //!   `check`), `recorder` (the flight recorder: `record`, `snapshot --at`), `exporter`
 //!   (Prometheus) and `demo` — all on the same store, screens and runner.
 //!
-//! Leaves used anywhere: `format`, `paths` (where files live, and reading the ones a user
+//! Leaves used anywhere: `format`, `hash` (stable across builds, for what is written to disk),
+//! `paths` (where files live, and reading the ones a user
 //! names), `grid` (tables: sort, filter, layout), `theme`,
 //! `terminal`.
 
@@ -47,6 +48,7 @@ pub mod demo;
 pub mod exporter;
 pub mod format;
 pub mod grid;
+pub mod hash;
 pub mod headless;
 pub mod history;
 pub mod link;
@@ -83,6 +85,7 @@ mod layering {
     /// Leaves first, then the flow as documented.
     const ORDER: &[&str] = &[
         "format",
+        "hash",
         "paths",
         "grid",
         "theme",

@@ -32,7 +32,7 @@ pub fn file_in(dir: &Path, host: &str, port: &str, dbname: &str) -> PathBuf {
     };
     // \0 cannot be in any of them: the three are told apart whatever they hold
     let whole = format!("{host}\0{port}\0{dbname}");
-    let hash = fnv1a(whole.as_bytes());
+    let hash = crate::hash::fnv1a(whole.as_bytes());
     dir.join(format!(
         "{}_{}_{}-{:012x}.sqlite",
         part(host),
@@ -57,15 +57,6 @@ pub fn make_private_dir(dir: &Path) -> Result<(), RecordError> {
             .map_err(io(dir, Doing::MakePrivate))?;
     }
     Ok(())
-}
-
-/// FNV-1a, 64 bits: stable across builds (std's hasher is not), to find a value stored before
-/// and to tell file names apart (a leaf here: the store uses it, and this file nothing of the
-/// store's).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 #[cfg(test)]

@@ -334,7 +334,7 @@ impl Store {
                 .map_err(err(&path, "link"))?;
             for (pos, (name, value)) in frame.sections.iter().enumerate() {
                 // stored as a signed integer: the bits are what matter
-                let hash = super::place::fnv1a(value.as_bytes()) as i64;
+                let hash = crate::hash::fnv1a(value.as_bytes()) as i64;
                 let found: Option<i64> = find
                     .query_row(params![hash, value], |r| r.get(0))
                     .optional()

@@ -67,20 +67,14 @@ impl<'a> Signalled<'a> {
             database: s.database.as_deref(),
             backend_type: &s.backend_type,
             state: s.state.as_deref(),
-            statement_fingerprint: s
-                .query
-                .as_deref()
-                .filter(|q| !q.is_empty())
-                .map(|q| format!("{:016x}", fnv1a(crate::format::one_line(q).as_bytes()))),
+            statement_fingerprint: s.query.as_deref().filter(|q| !q.is_empty()).map(|q| {
+                format!(
+                    "{:016x}",
+                    crate::hash::fnv1a(crate::format::one_line(q).as_bytes())
+                )
+            }),
         }
     }
-}
-
-/// FNV-1a, 64 bits: a fingerprint that stays the same across builds and platforms.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
