@@ -311,8 +311,8 @@ async fn run(cli: Cli) -> ExitCode {
         Err(e) => return fail(e.to_string(), EXIT_CONNECT),
     };
     let journal = Journal::new(settings.journal.clone());
-    // snapshot's and check's one read, starting from the sizes the last one kept (in the
-    // target's recording, unless recording is off)
+    // snapshot's and check's one read, starting from what the last one kept (in the target's
+    // recording, unless recording is off)
     let keep = settings
         .record_reads
         .then(|| settings.recording(connector.resolved()))

@@ -148,11 +148,12 @@ pub async fn collect_once(
     .await
 }
 
-/// Where a one-shot read keeps its sizes for the next: the target's recording.
+/// Where a one-shot read keeps what it learned for the next: the target's recording.
 pub type KeepIn = (std::path::PathBuf, crate::recording::bounds::Bounds);
 
-/// Reads every screen once, starting from the sizes the last read kept in `keep` (checked as a
-/// refresh checks its own: only what moved is measured) and keeping them for the next.
+/// Reads every screen once, starting from what the last read kept in `keep` (checked as a
+/// refresh checks its own: only what moved is measured, the structure read only when it
+/// changed) and keeping what changed for the next.
 pub async fn collect_keeping(
     client: &Client,
     helper: Option<&Client>,
@@ -160,31 +161,33 @@ pub async fn collect_keeping(
     limits: &Thresholds,
     keep: Option<&KeepIn>,
 ) -> Snapshot {
-    use crate::recording::{kept, store::Store};
+    use crate::recording::store::Store;
+    use crate::store::keeping::Keeping;
     let Some((path, bounds)) = keep else {
         return collect(client, helper, caps, limits).await;
     };
-    let identity = kept::identity(client).await;
     // one connection to the recording for the read (a read that cannot open it reads cold)
-    let store = tokio::task::block_in_place(|| Store::create(path, bounds.clone()));
-    let store = match store {
+    let store = match tokio::task::block_in_place(|| Store::create(path, bounds.clone())) {
         Ok(s) => Some(s),
         Err(e) => {
             eprintln!("hypertop: nothing is kept for the next read: {e}");
             None
         }
     };
-    let mut store_kept = crate::store::Kept::one_shot(identity.is_some());
-    if let (Some(store), Some(id), Some(slot)) = (&store, &identity, store_kept.sizes_mut()) {
-        if let Some(sizes) = tokio::task::block_in_place(|| kept::sizes(store, id)) {
-            *slot = sizes;
-        }
+    let mut keeping = match &store {
+        Some(_) => Keeping::identify(client).await,
+        None => None,
+    };
+    // nothing to keep for: a read that keeps nothing
+    let mut kept = crate::store::Kept::one_shot(keeping.is_some());
+    if let (Some(store), Some(keeping)) = (&store, &mut keeping) {
+        keeping.take(store, &mut kept);
     }
-    let data = Dataset::read_all_keeping(client, helper, caps, limits, &mut store_kept).await;
-    if let (Some(store), Some(id), Some(sizes)) = (&store, &identity, store_kept.sizes_mut()) {
-        // a read that cannot keep is a read all the same: the next measures everything
-        if let Err(e) = tokio::task::block_in_place(|| kept::keep_sizes(store, id, sizes)) {
-            eprintln!("hypertop: the sizes are not kept for the next read: {e}");
+    let data = Dataset::read_all_keeping(client, helper, caps, limits, &mut kept).await;
+    if let (Some(store), Some(keeping)) = (&store, &mut keeping) {
+        // a read that cannot keep is a read all the same: the next reads everything
+        if let Err(e) = keeping.save(store, &kept, None) {
+            eprintln!("hypertop: nothing is kept for the next read: {e}");
         }
     }
     Snapshot {

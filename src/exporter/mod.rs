@@ -29,7 +29,9 @@ use crate::history::History;
 use crate::problems::Thresholds;
 use crate::recording::bounds::Bounds;
 use crate::recording::live::Recording;
+use crate::recording::store::Store;
 use crate::snapshot::KeepIn;
+use crate::store::keeping::{Keeping, SAVE_EVERY};
 use crate::store::{Dataset, Kept};
 use metrics::{Exposition, ReadStats};
 
@@ -40,22 +42,19 @@ pub struct Target {
     pub limits: Thresholds,
     /// The session reads are made on, kept between reads; held for a whole read, so there is
     /// one read at a time per target.
-    session: Mutex<Option<(Session, Capabilities, Kept)>>,
+    session: Mutex<Option<Open>>,
     /// What the latest attempts found, readable without waiting for a read under way.
     last: std::sync::Mutex<Last>,
     /// Each read's samples go to the target's recording (the history keeps the rates' last
     /// counters between reads).
     recording: Option<std::sync::Mutex<(History, Recording)>>,
-    /// Where the catalog pass's sizes are kept for the next exporter (in the recording), the
-    /// server's identity they were kept under and when they were last written.
-    keep: Option<(KeepIn, std::sync::Mutex<Option<Saved>>)>,
+    /// Where what a session learns is kept for the next exporter (in the recording).
+    keep: Option<KeepIn>,
 }
 
-/// The identity sizes were kept under, and when they were last written.
-type Saved = (String, Instant);
-
-/// How often an exporter writes its sizes for the next one to start from.
-const KEEP_EVERY: Duration = Duration::from_secs(600);
+/// A target's session, what its reads keep between them, and what of that is kept for the
+/// next exporter.
+type Open = (Session, Capabilities, Kept, Option<Keeping>);
 
 #[derive(Default, Clone)]
 struct Last {
@@ -107,7 +106,7 @@ impl Target {
     /// Records each read into the recording at `path`, as the console and `record` do.
     pub fn recording_to(mut self, path: std::path::PathBuf, bounds: Bounds) -> Target {
         let name = self.name.clone();
-        self.keep = Some(((path.clone(), bounds.clone()), std::sync::Mutex::new(None)));
+        self.keep = Some((path.clone(), bounds.clone()));
         let recording = Recording::start(path, bounds, self.connector.resolved().target_short(), {
             move |event| {
                 // the exporter shows no pictures: only a recording that stops is news
@@ -122,50 +121,41 @@ impl Target {
         self
     }
 
-    /// A new session's kept state: the sizes the last exporter (or `check`) kept for this
-    /// server, when there are some.
-    async fn kept_for(&self, client: &tokio_postgres::Client) -> Kept {
+    /// A new session's kept state: what the last exporter (or `check`) kept for this server,
+    /// when there is some, and what keeps it for the next.
+    async fn kept_for(&self, client: &tokio_postgres::Client) -> (Kept, Option<Keeping>) {
         let mut kept = Kept::default();
-        let Some(((path, bounds), saved)) = &self.keep else {
-            return kept;
-        };
-        let Some(identity) = crate::recording::kept::identity(client).await else {
-            return kept;
-        };
-        let sizes = tokio::task::block_in_place(|| {
-            let store = crate::recording::store::Store::create(path, bounds.clone()).ok()?;
-            crate::recording::kept::sizes(&store, &identity)
-        });
-        if let (Some(sizes), Some(slot)) = (sizes, kept.sizes_mut()) {
-            *slot = sizes;
+        if self.keep.is_none() {
+            return (kept, None);
         }
-        *saved.lock().unwrap_or_else(|e| e.into_inner()) = Some((identity, Instant::now()));
-        kept
+        let mut keeping = Keeping::identify(client).await;
+        if let (Some(keeping), Some(store)) = (&mut keeping, self.store()) {
+            keeping.take(&store, &mut kept);
+        }
+        (kept, keeping)
     }
 
-    /// Writes the sizes for the next exporter, after a session's first read and then every
-    /// [`KEEP_EVERY`].
-    fn keep_sizes(&self, kept: &mut Kept, first: bool) {
-        let Some(((path, bounds), saved)) = &self.keep else {
+    /// Writes what changed for the next exporter, after a session's first read and then every
+    /// [`SAVE_EVERY`].
+    fn keep(&self, kept: &Kept, keeping: &mut Option<Keeping>) {
+        let Some(keeping) = keeping.as_mut().filter(|k| k.due(SAVE_EVERY)) else {
             return;
         };
-        let mut saved = saved.lock().unwrap_or_else(|e| e.into_inner());
-        let Some((identity, at)) = saved.as_mut() else {
+        let Some(store) = self.store() else {
             return;
         };
-        if !first && at.elapsed() < KEEP_EVERY {
-            return;
+        if let Err(e) = keeping.save(&store, kept, Some(SAVE_EVERY)) {
+            eprintln!("hypertop exporter: target {}: {e}", self.name);
         }
-        *at = Instant::now();
-        if let Some(sizes) = kept.sizes_mut() {
-            let written = tokio::task::block_in_place(|| {
-                let store = crate::recording::store::Store::create(path, bounds.clone())?;
-                crate::recording::kept::keep_sizes(&store, identity, sizes)
-            });
-            if let Err(e) = written {
-                eprintln!("hypertop exporter: target {}: {e}", self.name);
-            }
-        }
+    }
+
+    /// The recording, opened for a moment (an exporter holds no file open between reads).
+    fn store(&self) -> Option<Store> {
+        let (path, bounds) = self.keep.as_ref()?;
+        let opened = tokio::task::block_in_place(|| Store::create(path, bounds.clone()));
+        opened
+            .map_err(|e| eprintln!("hypertop exporter: target {}: {e}", self.name))
+            .ok()
     }
 
     /// Hands what a read saw to the recording, if there is one.
@@ -280,9 +270,9 @@ fn unix_now() -> Option<f64> {
 }
 
 /// Whether the target's session still answers (a round trip, no catalog read).
-async fn ping(session: &Option<(Session, Capabilities, Kept)>) -> bool {
+async fn ping(session: &Option<Open>) -> bool {
     match session {
-        Some((s, _, _)) => s.client.simple_query("").await.is_ok(),
+        Some((s, ..)) => s.client.simple_query("").await.is_ok(),
         None => false,
     }
 }
@@ -311,26 +301,23 @@ impl std::error::Error for TargetError {}
 /// long the read itself took.
 async fn read_once(
     target: &Target,
-    session: &mut Option<(Session, Capabilities, Kept)>,
+    session: &mut Option<Open>,
     second_session: bool,
 ) -> Result<(Dataset, Duration), TargetError> {
     let connector = &target.connector;
-    if session
-        .as_ref()
-        .is_some_and(|(s, _, _)| s.client.is_closed())
-    {
+    if session.as_ref().is_some_and(|(s, ..)| s.client.is_closed()) {
         *session = None;
     }
     let first = session.is_none();
-    let (s, caps, kept) = match session {
+    let (s, caps, kept, keeping) = match session {
         Some(open) => open,
         None => {
             let s = connector.connect().await.map_err(TargetError::Connect)?;
             let caps = Capabilities::detect(&s.client)
                 .await
                 .map_err(|e| TargetError::Capabilities(e.into()))?;
-            let kept = target.kept_for(&s.client).await;
-            session.insert((s, caps, kept))
+            let (kept, keeping) = target.kept_for(&s.client).await;
+            session.insert((s, caps, kept, keeping))
         }
     };
     let started = Instant::now();
@@ -341,7 +328,7 @@ async fn read_once(
     let helper = helper.as_ref().map(|h| &h.client);
     let data = Dataset::read_all_keeping(&s.client, helper, caps, &target.limits, kept).await;
     let took = started.elapsed();
-    target.keep_sizes(kept, first);
+    target.keep(kept, keeping);
     target.record(&data);
     Ok((data, took))
 }

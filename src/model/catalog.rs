@@ -95,7 +95,7 @@ impl Catalog {
 }
 
 /// A hypertable (or a continuous aggregate's materialization) as the structure knows it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HypertableOid {
     pub oid: u32,
     /// TimescaleDB's id.
@@ -104,8 +104,9 @@ pub struct HypertableOid {
     pub columns: i16,
 }
 
-/// What only DDL changes about the catalog, kept between refreshes (see [`super::structure`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What only DDL changes about the catalog, kept between refreshes (see [`super::structure`]),
+/// and by a one-shot read for the next (see [`super::kept`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CatalogStructure {
     pub hypertables: Vec<HypertableOid>,
     /// The ordinary tables whose indexes the Indexes tab lists.
@@ -140,18 +141,19 @@ impl CatalogStructure {
     }
 }
 
-/// How a catalog pass reads: once and dropped (`one_shot`), and whether its sizes are kept for
-/// another process all the same.
+/// How a catalog pass reads: once and dropped (`one_shot`), and whether what it keeps is kept
+/// for another process all the same.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Reading {
     pub one_shot: bool,
-    pub keep_sizes: bool,
+    pub keeps: bool,
 }
 
 impl Reading {
-    /// Whether the relations' versions are read: what is kept is checked against them.
+    /// Whether the versions are read (the relations', the definitions'): what is kept is
+    /// checked against them.
     fn versions(self) -> bool {
-        !self.one_shot || self.keep_sizes
+        !self.one_shot || self.keeps
     }
 }
 
@@ -210,11 +212,11 @@ pub async fn fetch(
     // The server runs one session's statements one after another either way.
     let first = !one_shot && catalog.read_from().is_none();
     // The relations' rows as the catalog defines them, read again only when it changed (a
-    // one-shot read keeps nothing: it reads them), completed with what moves with time.
+    // one-shot read that keeps nothing reads them), completed with what moves with time.
     let rows = async {
         let (nows, version) = try_join!(
             super::integer_now::read(client, &list_sql),
-            definitions_version(client, &version_sql, one_shot),
+            definitions_version(client, &version_sql, reading.versions()),
         )?;
         let relations = kept_rows
             .get_or_read(version, || async {

@@ -41,7 +41,7 @@ pub struct Compression {
 
 /// Whether a hypertable compresses and its compression policy, as the catalog and the job
 /// define them: kept between refreshes and shared by each refresh's [`Compression`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompressionDefinition {
     pub schema: Name,
     pub name: Name,
@@ -112,7 +112,7 @@ pub async fn fetch_segments(
 
 /// How a hypertable's segmentby splits a chunk, from the statistics of its fullest analysed
 /// chunk (`queries/segment_stats.sql`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SegmentStats {
     /// The chunk the statistics are of (`schema.name`).
     pub chunk: String,

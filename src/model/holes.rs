@@ -29,6 +29,35 @@ struct Probe {
 
 type Materialization = (String, String, String, i64, bool);
 
+/// A probe as kept for another process: the aggregate, the watermark up to which nothing is
+/// missing, and where its buckets are.
+pub type KeptProbe = (i32, i64, Option<Materialization>);
+
+impl Probed {
+    /// What another process may start from: each aggregate probed up to its watermark with no
+    /// hole found (one with a hole is left out and probed afresh: its hole is probed again at
+    /// each read until filled, and must be found again to be shown).
+    pub fn kept(&self) -> Vec<KeptProbe> {
+        (self.0.iter())
+            .filter(|(_, p)| p.holes.is_empty())
+            .filter_map(|(&id, p)| Some((id, p.up_to?, p.target.clone())))
+            .collect()
+    }
+
+    /// What [`kept`](Self::kept) gave.
+    pub fn from_kept(kept: Vec<KeptProbe>) -> Probed {
+        let probe = |(id, up_to, target): KeptProbe| {
+            let probe = Probe {
+                up_to: Some(up_to),
+                holes: Vec::new(),
+                target,
+            };
+            (id, probe)
+        };
+        Probed(kept.into_iter().map(probe).collect())
+    }
+}
+
 /// The types a materialization's time column can have, as SQL names them: nothing else is
 /// written into a probe.
 fn sql_type(oid: i64) -> Option<&'static str> {

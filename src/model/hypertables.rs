@@ -38,7 +38,7 @@ pub struct Hypertable {
 /// between refreshes and shared by each refresh's [`Hypertable`] (copied into it, a row was 208
 /// bytes with a list of its own where it is 120, and the console's peak holds two refreshes'
 /// rows).
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HypertableDefinition {
     pub schema: Name,
     pub name: Name,

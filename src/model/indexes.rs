@@ -157,14 +157,48 @@ pub fn mark_duplicates(indexes: &mut [Index]) {
 }
 
 /// Which hypertable index each chunk index was created from, the indexes the tab lists and the
-/// invalid ones: read again only when the catalog changed (see [`super::structure`]).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// invalid ones: read again only when the catalog changed (see [`super::structure`]). On disk
+/// each listed index with its oid, and read back as a read makes it: the invalid ones sorted,
+/// the names held once.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(from = "KeptIndexes")]
 pub struct IndexStructure {
     /// (chunk index, hypertable index)
     pub chunk_indexes: Vec<(u32, u32)>,
     pub listed: Vec<Arc<ListedIndex>>,
     /// The invalid indexes, sorted (`queries/invalid_indexes.sql`).
     pub invalid: Vec<u32>,
+}
+
+/// How an [`IndexStructure`] is kept on disk.
+type KeptIndexes = (Vec<(u32, u32)>, Vec<(u32, ListedIndex)>, Vec<u32>);
+
+impl serde::Serialize for IndexStructure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let listed: Vec<(u32, &ListedIndex)> = self.listed.iter().map(|l| (l.oid, &**l)).collect();
+        (&self.chunk_indexes, listed, &self.invalid).serialize(s)
+    }
+}
+
+impl From<KeptIndexes> for IndexStructure {
+    fn from((chunk_indexes, listed, mut invalid): KeptIndexes) -> IndexStructure {
+        let mut names = Interner::default();
+        let listed = listed
+            .into_iter()
+            .map(|(oid, index)| {
+                Arc::new(ListedIndex {
+                    oid,
+                    ..index.interned(&mut names)
+                })
+            })
+            .collect();
+        invalid.sort_unstable();
+        IndexStructure {
+            chunk_indexes,
+            listed,
+            invalid,
+        }
+    }
 }
 
 impl IndexStructure {
@@ -188,9 +222,10 @@ impl IndexStructure {
 }
 
 /// An index the tab lists, without its numbers (`queries/listed_indexes.sql`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListedIndex {
-    /// The index's oid: the older of two duplicates is the one kept.
+    /// The index's oid: the older of two duplicates is the one kept. Not in the document, and
+    /// kept on disk beside each (see [`IndexStructure`]).
     #[serde(skip)]
     pub oid: u32,
     /// Schema of the table (for a cagg's index: the cagg's schema).
@@ -211,6 +246,21 @@ pub struct ListedIndex {
 }
 
 impl ListedIndex {
+    /// The same index, its repeated names held once in `names` (as a listing holds them).
+    fn interned(self, names: &mut Interner) -> ListedIndex {
+        let mut name = |n: Name| names.name(&n);
+        ListedIndex {
+            schema: name(self.schema),
+            table: name(self.table),
+            index_schema: name(self.index_schema),
+            method: name(self.method),
+            key_columns: name(self.key_columns),
+            expressions: self.expressions.map(&mut name),
+            predicate: self.predicate.map(&mut name),
+            ..self
+        }
+    }
+
     /// One row of a listing, its repeated names held once in `names` (the listing's).
     pub fn from_row(r: &Row, names: &mut Interner) -> Result<ListedIndex, tokio_postgres::Error> {
         Ok(ListedIndex {

@@ -261,7 +261,7 @@ pub async fn fetch(
     let [definitions, version, states] = statements
         .get(client, [definitions, version, states])
         .await?;
-    let version = definitions_version(client, &version, one_shot).await?;
+    let version = definitions_version(client, &version, !one_shot).await?;
     let definitions = kept
         .get_or_read(version, || async {
             let mut names = Interner::default();

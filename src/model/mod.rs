@@ -38,6 +38,7 @@ pub mod hypertables;
 pub mod indexes;
 pub mod integer_now;
 pub mod jobs;
+pub mod kept;
 pub mod names;
 pub mod plan;
 pub mod policies;
@@ -529,9 +530,10 @@ pub struct Cache {
     /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
     /// would be compared with them, and every relation is measured.
     pub one_shot: bool,
-    /// A one-shot read whose sizes outlive it (kept on disk for the next): it reads the
-    /// relations' versions, measures only what they say moved, and keeps them to check next.
-    pub keep_sizes: bool,
+    /// A one-shot read whose caches outlive it (kept on disk for the next, see [`kept`]): it
+    /// reads the versions, measures only what they say moved and reads the structure only
+    /// when it changed, as a refresh does.
+    pub keeps: bool,
 }
 
 /// Runs the query behind `kind` (with `target` for drill-downs) once, reading the catalog's
@@ -575,7 +577,7 @@ pub async fn fetch_with(
                     &mut cache.catalog,
                     catalog::Reading {
                         one_shot: cache.one_shot,
-                        keep_sizes: cache.keep_sizes,
+                        keeps: cache.keeps,
                     },
                 )
                 .await?,

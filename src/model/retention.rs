@@ -28,7 +28,7 @@ pub struct Retention {
 
 /// A hypertable's or continuous aggregate's retention policy as its job defines it: kept
 /// between refreshes and shared by each refresh's [`Retention`].
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RetentionDefinition {
     pub schema: Name,
     pub name: Name,

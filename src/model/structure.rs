@@ -86,19 +86,20 @@ fn mix(mut x: u64) -> u64 {
 }
 
 /// What `queries/definitions_version.sql` answers (`statement`, prepared) as a fingerprint:
-/// equal while no row that `queries/tables.sql` and `queries/jobs.sql` read has changed. A
-/// `one_shot` read asks nothing: it keeps nothing to compare.
+/// equal while no row that `queries/tables.sql` and `queries/jobs.sql` read has changed, in
+/// this process or another (it counts no changes: the rows' own versions are the whole of it).
+/// A read that keeps nothing (`ask` false) asks nothing: it has nothing to compare.
 pub async fn definitions_version(
     client: &tokio_postgres::Client,
     statement: &tokio_postgres::Statement,
-    one_shot: bool,
+    ask: bool,
 ) -> Result<Fingerprint, tokio_postgres::Error> {
-    if one_shot {
+    if !ask {
         return Ok(Fingerprint::never());
     }
     let r = client.query_one(statement, &[]).await?;
     let (rows, hash): (i64, Option<i64>) = (r.try_get("rows")?, r.try_get("hash")?);
-    Ok(Fingerprint::of([rows as u64, hash.unwrap_or(0) as u64]))
+    Ok(Fingerprint::of([rows as u64, hash.unwrap_or(0) as u64]).and_changes(Some(0)))
 }
 
 /// A map keyed by oids or ids, for the maps a refresh builds over every relation (65,000
@@ -263,6 +264,22 @@ impl<S> Periodic<S> {
             self.read = Some((std::time::Instant::now(), now));
         }
         self.value.as_ref()
+    }
+
+    /// The value last read, when it was read and from which catalog (what another process may
+    /// start from).
+    pub fn last(&self) -> Option<(&S, std::time::Instant, Fingerprint)> {
+        let (at, from) = self.read?;
+        Some((self.value.as_ref()?, at, from))
+    }
+
+    /// `value` as read `ago` from a catalog with fingerprint `from` (kept by another process);
+    /// None when `ago` reaches back before this machine's clock began.
+    pub fn restored(value: S, ago: std::time::Duration, from: Fingerprint) -> Option<Periodic<S>> {
+        Some(Periodic {
+            read: Some((std::time::Instant::now().checked_sub(ago)?, from)),
+            value: Some(value),
+        })
     }
 }
 

@@ -12,6 +12,7 @@ use crate::problems::Thresholds;
 
 use crate::recording::bounds::Bounds;
 use crate::recording::store::Store;
+use crate::store::keeping::{Keeping, SAVE_EVERY};
 use crate::store::{Dataset, Kept};
 
 /// How `record` goes about it.
@@ -28,51 +29,39 @@ fn complain(line: &str) {
     eprintln!("hypertop record: {}", crate::format::printable(line));
 }
 
-/// How often the sizes are written for the next reader (and at a session's first frame).
-const KEEP_EVERY: Duration = Duration::from_secs(600);
-
 /// A session and what its reads keep between frames, as a console's refresh keeps it: the
 /// catalog's structure, the sizes (measured again only where they moved), the statements
-/// prepared. `identity` is the server's, for the sizes kept in the recording.
+/// prepared; and what of that is kept in the recording for the next reader.
 struct Reading {
     session: Session,
     caps: Capabilities,
     kept: Kept,
-    identity: Option<String>,
-    saved_at: Option<std::time::Instant>,
+    keeping: Option<Keeping>,
 }
 
 impl Reading {
-    /// A new session's, starting from the sizes the last reader kept in `store`.
+    /// A new session's, starting from what the last reader kept in `store`.
     async fn new(session: Session, caps: Capabilities, store: &Store) -> Reading {
-        let identity = crate::recording::kept::identity(&session.client).await;
+        let mut keeping = Keeping::identify(&session.client).await;
         let mut kept = Kept::default();
-        if let (Some(id), Some(slot)) = (&identity, kept.sizes_mut()) {
-            if let Some(sizes) =
-                tokio::task::block_in_place(|| crate::recording::kept::sizes(store, id))
-            {
-                *slot = sizes;
-            }
+        if let Some(keeping) = &mut keeping {
+            keeping.take(store, &mut kept);
         }
         Reading {
             session,
             caps,
             kept,
-            identity,
-            saved_at: None,
+            keeping,
         }
     }
 
-    /// Writes the sizes for the next reader, when due.
+    /// Writes what changed for the next reader, at a session's first frame and then every
+    /// [`SAVE_EVERY`].
     fn keep(&mut self, store: &Store) -> Result<(), RecordError> {
-        let (Some(id), Some(sizes)) = (&self.identity, self.kept.sizes_mut()) else {
-            return Ok(());
-        };
-        if self.saved_at.is_some_and(|t| t.elapsed() < KEEP_EVERY) {
-            return Ok(());
+        match &mut self.keeping {
+            Some(keeping) => keeping.save(store, &self.kept, Some(SAVE_EVERY)),
+            None => Ok(()),
         }
-        self.saved_at = Some(std::time::Instant::now());
-        tokio::task::block_in_place(|| crate::recording::kept::keep_sizes(store, id, sizes))
     }
 }
 

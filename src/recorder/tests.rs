@@ -575,10 +575,20 @@ fn a_recording_of_the_first_schema_is_brought_up_to_date() {
     store.append_samples(std::slice::from_ref(&sample)).unwrap();
     assert_eq!(store.samples_since(0).unwrap(), vec![sample]);
     // and what a one-shot read keeps, handed back only for the same server
-    store.keep("sizes", "server A", 1, b"kept").unwrap();
+    let parts = [("sizes", &b"kept"[..]), ("structure", &b"also"[..])];
+    store.keep("server A", 1, parts).unwrap();
+    let kept = store.kept("server A").unwrap();
+    let owned = |(n, v): (&str, &[u8])| (n.to_string(), v.to_vec());
+    assert_eq!(kept, parts.map(owned).to_vec());
+    assert_eq!(store.kept("server B").unwrap(), vec![]);
+    // another server's values take the place of the first's
+    store.keep("server B", 2, [("sizes", &b"B's"[..])]).unwrap();
     assert_eq!(
-        store.kept("sizes", "server A").unwrap().as_deref(),
-        Some(&b"kept"[..])
+        store.kept("server B").unwrap(),
+        vec![owned(("sizes", b"B's"))]
     );
-    assert_eq!(store.kept("sizes", "server B").unwrap(), None);
+    assert_eq!(
+        store.kept("server A").unwrap(),
+        vec![owned(("structure", b"also"))]
+    );
 }

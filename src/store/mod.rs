@@ -11,11 +11,13 @@ use tokio_postgres::Client;
 
 use crate::capabilities::Capabilities;
 use crate::history::History;
+use crate::model::kept::{Part, Written};
 use crate::model::{self, Applied, Latest, Payload, QueryKind, ReadError};
 use crate::policy;
 use crate::problems::{self, Problem, Thresholds};
 
 mod derive;
+pub mod keeping;
 
 pub use derive::Findings;
 // What each dataset holds and how it stands, and the table's datasets, read here by most.
@@ -64,23 +66,49 @@ impl Default for Kept {
 }
 
 impl Kept {
-    /// A one-shot read's: nothing kept after it, but with `keep_sizes` the catalog pass's
-    /// sizes, which it reads as a refresh would (versions first) so that the next can check them.
-    pub fn one_shot(keep_sizes: bool) -> Kept {
+    /// A one-shot read's: nothing kept after it, but with `keeps` what another process may
+    /// start from (the catalog's sizes and structure, the aggregates' probes), which it reads
+    /// as a refresh would (versions first) so that the next can check them.
+    pub fn one_shot(keeps: bool) -> Kept {
         let mut kept = Kept::default();
         for (_, cache) in &mut kept.0 {
             cache.one_shot = true;
-            cache.keep_sizes = keep_sizes;
+            cache.keeps = keeps;
         }
         kept
     }
 
-    /// The catalog pass's sizes.
-    pub fn sizes_mut(&mut self) -> Option<&mut model::sizes::SizeKeeper> {
-        self.0
-            .iter_mut()
-            .find(|(k, _)| *k == QueryKind::Catalog)
-            .map(|(_, c)| &mut c.catalog.sizes)
+    /// What another process may start from, but the parts that `written` says are on disk as
+    /// they are.
+    pub fn export(&self, now_ms: i64, written: &Written) -> Vec<Part> {
+        let mut out = Vec::new();
+        for (kind, cache) in &self.0 {
+            match kind {
+                QueryKind::Catalog => cache.catalog.export(now_ms, written, &mut out),
+                QueryKind::Caggs => cache.holes.export(written, &mut out),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Takes in what another process kept (by part name) at `now_ms`, where it can be used.
+    pub fn import(&mut self, parts: &[(String, Vec<u8>)], now_ms: i64, written: &mut Written) {
+        for (kind, cache) in &mut self.0 {
+            for (name, bytes) in parts {
+                match kind {
+                    QueryKind::Catalog => {
+                        cache.catalog.import(name, bytes, now_ms, written);
+                    }
+                    QueryKind::Caggs if name == model::kept::PROBES => {
+                        if let Some(probed) = model::holes::Probed::import(bytes, written) {
+                            cache.holes = probed;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 }
 
@@ -151,7 +179,7 @@ impl Dataset {
                 for (_, cache) in &mut kept.0 {
                     *cache = model::Cache {
                         one_shot: cache.one_shot,
-                        keep_sizes: cache.keep_sizes,
+                        keeps: cache.keeps,
                         ..Default::default()
                     };
                 }

@@ -682,9 +682,19 @@ pub fn in_fresh_schema(conninfo: &str, schema: &str, sql: &str) {
     );
 }
 
-/// A fresh database, no fixture, on the newest TimescaleDB of each native server (the versions
+/// Held to count statements in pg_stat_statements (read: many at once, each resetting only its
+/// own database's), and by a test that resets every database's counts (write): such a reset in
+/// the middle of a count would make it say nothing was read.
+pub static COUNTING: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Counting statements (see [`COUNTING`]).
+pub fn counting_statements() -> std::sync::RwLockReadGuard<'static, ()> {
+    COUNTING.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A fresh database, with `fixture` loaded, on the newest TimescaleDB of each native server (the versions
 /// come oldest first), for a check that concerns the server rather than the version.
-pub fn newest_native_servers(tag: &str) -> Vec<Tsdb> {
+pub fn newest_native_servers(tag: &str, fixture: Option<&str>) -> Vec<Tsdb> {
     let versions = native_tsdb_versions();
     versions
         .iter()
@@ -692,7 +702,7 @@ pub fn newest_native_servers(tag: &str) -> Vec<Tsdb> {
         .filter(|(i, v)| versions[i + 1..].iter().all(|w| w.base != v.base))
         .map(|(_, v)| Tsdb {
             label: v.label(),
-            conninfo: native_tsdb_database(v, None, tag),
+            conninfo: native_tsdb_database(v, fixture, tag),
             native: true,
         })
         .collect()

@@ -1,15 +1,16 @@
-//! A one-shot read (`snapshot`, `check`) starts from the sizes the last one kept in the
-//! target's recording, checked as a refresh checks its own: the second read lists no files and
+//! A one-shot read (`snapshot`, `check`) starts from what the last one kept in the target's
+//! recording (the sizes, the catalog's structure, the relations' rows, the aggregates' probes),
+//! checked as a refresh checks its own: the second read lists no files, reads no structure and
 //! measures only what moved, and no change — writes, ANALYZE, a rewrite, a statistics reset, a
-//! restart or a restored backup — ever lets a stale size through.
+//! restart, a restored backup, DDL, another role — ever lets a stale value through.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::engines::{native_database, native_tsdb_database, native_tsdb_versions};
-use crate::engines::{on_each, psql, PrivateCluster, Tsdb};
+use crate::engines::{engine_with_files, native_database, native_tsdb_database};
+use crate::engines::{native_tsdb_versions, on_each, psql, PrivateCluster, Tsdb};
 
 /// Every relation's forks, as `server.database_bytes` adds them up.
 const DATABASE_BYTES: &str = "SELECT sum(pg_relation_size(oid, 'main') + pg_relation_size(oid, 'fsm')
@@ -17,8 +18,14 @@ const DATABASE_BYTES: &str = "SELECT sum(pg_relation_size(oid, 'main') + pg_rela
                              FROM pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')";
 
 fn snapshot(state: &std::path::Path, conninfo: &str) -> Value {
+    snapshot_with(state, conninfo, &[])
+}
+
+/// A snapshot with `env` set (a role's password).
+fn snapshot_with(state: &std::path::Path, conninfo: &str, env: &[(&str, &str)]) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
         .args(["snapshot", conninfo])
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .env("XDG_STATE_HOME", state)
         .output()
@@ -59,6 +66,10 @@ fn agrees(state: &std::path::Path, conninfo: &str, when: &str) {
     }
 }
 
+/// Forgets what was counted in this database only (tests on other databases count at once).
+const RESET: &str = "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database
+                                                      WHERE datname = current_database()), 0)";
+
 /// The statements of this database's reads that listed its files, and the server's time for
 /// every statement of the read, from pg_stat_statements (None where it is not loaded).
 struct Counted {
@@ -72,7 +83,7 @@ fn counting(conninfo: &str) -> bool {
     if loaded {
         psql(
             conninfo,
-            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()",
+            &format!("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; {RESET}"),
         );
     }
     loaded
@@ -93,7 +104,7 @@ fn counted(conninfo: &str) -> Counted {
         server_ms: v[1].parse().unwrap(),
         statements: v[2].parse().unwrap(),
     };
-    psql(conninfo, "SELECT pg_stat_statements_reset()");
+    psql(conninfo, RESET);
     counted
 }
 
@@ -103,6 +114,7 @@ const TABLE: &str = "DROP TABLE IF EXISTS kept_t; CREATE TABLE kept_t (id int, p
 
 /// Kept sizes against every change that moves a relation's files, on one database.
 fn never_stale(conninfo: &str) {
+    let _counting = crate::engines::counting_statements();
     let state = tempfile::tempdir().unwrap();
     let state = state.path();
     psql(conninfo, TABLE);
@@ -155,7 +167,7 @@ fn never_stale(conninfo: &str) {
 /// Each native server's newest TimescaleDB, and plain PostgreSQL.
 #[tokio::test]
 async fn what_a_one_shot_read_keeps_is_never_stale() {
-    let mut servers = crate::engines::newest_native_servers("kept");
+    let mut servers = crate::engines::newest_native_servers("kept", None);
     servers.push(Tsdb {
         label: "native PostgreSQL".into(),
         conninfo: native_database("kept"),
@@ -199,21 +211,28 @@ fn a_restart_or_a_restored_backup_starts_from_nothing_kept() {
     agrees(state, &conninfo, "after a restored backup");
 }
 
+/// A database with `fixture` on the newest TimescaleDB of a native server that counts
+/// statements (pg_stat_statements loaded); None, said, where none does.
+fn counted_database(fixture: Option<&str>, tag: &str) -> Option<String> {
+    let counts = |v: &&crate::engines::NativeVersion| {
+        let conninfo = format!("{} dbname=postgres", v.base);
+        psql(&conninfo, "SHOW shared_preload_libraries").contains("pg_stat_statements")
+    };
+    let Some(v) = native_tsdb_versions().iter().rev().find(counts) else {
+        eprintln!("no native server with pg_stat_statements: nothing to count with");
+        return None;
+    };
+    Some(native_tsdb_database(v, fixture, tag))
+}
+
 /// A new exporter starts from the sizes `check` kept: its first scrape lists no file, and its
 /// database size is PostgreSQL's.
 #[test]
 fn a_new_exporter_starts_from_what_check_kept() {
-    let Some(v) = native_tsdb_versions().iter().rev().find(|v| {
-        psql(
-            &format!("{} dbname=postgres", v.base),
-            "SHOW shared_preload_libraries",
-        )
-        .contains("pg_stat_statements")
-    }) else {
-        eprintln!("no native server with pg_stat_statements: nothing to count with");
+    let Some(conninfo) = counted_database(None, "kept_exporter") else {
         return;
     };
-    let conninfo = native_tsdb_database(v, None, "kept_exporter");
+    let _counting = crate::engines::counting_statements();
     psql(&conninfo, TABLE);
     let state = tempfile::tempdir().unwrap();
     let state = state.path();
@@ -274,4 +293,165 @@ fn a_new_exporter_starts_from_what_check_kept() {
         "the exporter's first read listed the files"
     );
     assert_eq!(size, truth(&conninfo));
+}
+
+/// The tabs the catalog's structure and the relations' rows make, and the aggregates' (their
+/// holes come from the probes kept; their lag moves with the clock).
+fn structured(v: &Value) -> Value {
+    let mut caggs = v["caggs"].clone();
+    for c in caggs.as_array_mut().into_iter().flatten() {
+        c.as_object_mut().unwrap().remove("lag_seconds");
+    }
+    let keys = ["hypertables", "compression", "retention", "indexes"];
+    let tabs = keys.iter().map(|k| (k.to_string(), v[k].clone()));
+    tabs.chain([("caggs".to_string(), caggs)]).collect()
+}
+
+/// Counts statements from a read that keeps (the extension made before: that is DDL too).
+fn counting_kept(state: &std::path::Path, conninfo: &str) -> bool {
+    let pgss = counting(conninfo);
+    snapshot(state, conninfo);
+    if pgss {
+        psql(conninfo, RESET);
+    }
+    pgss
+}
+
+/// A read from what `state` keeps shows what a read from nothing shows, once the statistics
+/// have caught up with `when` (a structure kept stale never would).
+fn same_as_cold(state: &std::path::Path, conninfo: &str, when: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let kept = structured(&snapshot(state, conninfo));
+        let cold = structured(&snapshot(tempfile::tempdir().unwrap().path(), conninfo));
+        if kept == cold {
+            return;
+        }
+        if Instant::now() > deadline {
+            for (k, v) in cold.as_object().unwrap() {
+                assert_eq!(
+                    kept[k], *v,
+                    "{when}: {k} from what was kept, against a cold read"
+                );
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// How many of the counted statements read the catalog's structure (`table_chunks.sql`,
+/// `chunk_indexes.sql`) or the relations' rows (`tables.sql`), told by their own text
+/// (PostgreSQL 18 keeps no leading comment).
+fn structure_reads(conninfo: &str) -> i64 {
+    psql(
+        conninfo,
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND (query LIKE '%array_agg(ch.hypertable_id) AS hypertable_ids%'
+                 OR query LIKE '%array_agg(x.indexrelid) AS indexes%'
+                 OR query LIKE '%AS compress_after_interval%')",
+    )
+    .trim()
+    .parse()
+    .unwrap()
+}
+
+/// DDL of every kind the structure or the relations' rows hold, on `tests/fixtures/scenario.sql`.
+const CHANGES: [(&str, &str); 6] = [
+    ("an index made", "CREATE INDEX kept_logs_msg ON scn.logs (msg)"),
+    ("a hypertable renamed", "ALTER TABLE scn.logs RENAME TO logs_kept"),
+    (
+        "a retention policy added",
+        "SELECT add_retention_policy('scn.metrics', interval '400 days')",
+    ),
+    (
+        "a chunk made after a column was dropped",
+        "ALTER TABLE scn.logs_kept ADD COLUMN gone int; ALTER TABLE scn.logs_kept DROP COLUMN gone;
+         INSERT INTO scn.logs_kept VALUES (now() + interval '3 days', 'later')",
+    ),
+    (
+        "chunks dropped",
+        "SELECT count(*) FROM drop_chunks('scn.logs_kept', older_than => now() - interval '5 days')",
+    ),
+    ("an index dropped", "DROP INDEX scn.metrics_time_dup"),
+];
+
+fn structure_kept(conninfo: &str) {
+    let _counting = crate::engines::counting_statements();
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+    let pgss = counting_kept(state, conninfo);
+    snapshot(state, conninfo);
+    if pgss {
+        assert_eq!(
+            structure_reads(conninfo),
+            0,
+            "nothing changed, and the structure or the rows were read again"
+        );
+    }
+    same_as_cold(state, conninfo, "nothing changed");
+    for (change, sql) in CHANGES {
+        psql(conninfo, sql);
+        if pgss {
+            psql(conninfo, RESET);
+        }
+        same_as_cold(state, conninfo, change);
+        if pgss {
+            assert!(
+                structure_reads(conninfo) > 0,
+                "{change}: nothing read again"
+            );
+        }
+    }
+}
+
+/// The structure, the rows and the probes kept by one read are used by the next while the
+/// catalog is the same, and read again at any DDL: every read from what was kept shows what a
+/// read from nothing shows. On the engine, and each native server's newest TimescaleDB (there
+/// counted: no structure read when nothing changed).
+#[tokio::test]
+async fn a_kept_structure_shows_what_a_cold_read_shows_through_any_ddl() {
+    let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
+    let mut servers = vec![Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    }];
+    let scenario = Some("tests/fixtures/scenario.sql");
+    servers.extend(crate::engines::newest_native_servers(
+        "kept_structure",
+        scenario,
+    ));
+    on_each(servers, async |s: &Tsdb| structure_kept(&s.conninfo)).await;
+}
+
+/// What one role's read kept is not another's: a role reading the same database into the same
+/// recording reads the structure itself (one role may see what another may not).
+#[test]
+fn another_role_reads_for_itself() {
+    let Some(conninfo) = counted_database(Some("tests/fixtures/scenario.sql"), "kept_role") else {
+        return;
+    };
+    psql(
+        &conninfo,
+        "DO $$ BEGIN CREATE ROLE kept_reader LOGIN; EXCEPTION WHEN duplicate_object THEN END $$;
+         GRANT pg_monitor TO kept_reader",
+    );
+    let _counting = crate::engines::counting_statements();
+    let reader = conninfo.replace("user=postgres", "user=kept_reader");
+    assert_ne!(reader, conninfo);
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+    assert!(counting_kept(state, &conninfo));
+    snapshot(state, &conninfo);
+    assert_eq!(
+        structure_reads(&conninfo),
+        0,
+        "the same role: what was kept is used"
+    );
+    snapshot(state, &reader);
+    assert!(
+        structure_reads(&conninfo) > 0,
+        "another role's read took what the first kept"
+    );
 }

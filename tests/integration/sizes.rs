@@ -622,7 +622,7 @@ async fn relation_versions_read_in_slices_are_the_versions_read_whole() {
 /// the same (the reset's time is in every version), on each native server's newest TimescaleDB.
 #[tokio::test]
 async fn a_statistics_reset_never_leaves_a_kept_size_stale() {
-    let servers = crate::engines::newest_native_servers("reset");
+    let servers = crate::engines::newest_native_servers("reset", None);
     on_each(servers, async |server: &Tsdb| {
         let conninfo = &server.conninfo;
         in_fresh_schema(

@@ -1,4 +1,4 @@
-//! What the sizes kept look like on disk, so that a one-shot read (`check` every minute) starts
+//! What the sizes kept look like on disk (a part of what `super::super::kept` keeps), so that a one-shot read (`check` every minute) starts
 //! where the last one ended: every relation's place, file, link, flags, bytes and its table's
 //! version when measured, in little-endian arrays (pure). Decoding checks everything it reads
 //! and builds the slots the way a read of the catalog does (`RelationSlots::of_listed`), so a

@@ -6,7 +6,7 @@ use super::*;
 /// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
 /// and policies say. Kept between refreshes while `queries/definitions_version.sql` stays the
 /// same; each refresh's tab rows share its definitions.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListedRelation {
     id: i32,
     integer_time: bool,
@@ -22,7 +22,7 @@ pub struct ListedRelation {
 /// How a relation's (first) compression or retention policy's threshold is found as of now:
 /// now less an interval, the hypertable's integer "now" less an integer, or (by creation time)
 /// now less an interval.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct ListedPolicy {
     after_interval: Option<Name>,
     after_integer: Option<i64>,
@@ -88,7 +88,7 @@ impl ListedPolicy {
 
 /// Every row of `queries/tables.sql`, in its order (by schema and name), and their texts held
 /// once (a schema or a policy's interval is one for all its rows).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListedRelations {
     rows: Vec<ListedRelation>,
     policies: Vec<ListedPolicy>,
@@ -154,6 +154,40 @@ impl ListedRelations {
         };
         self.rows.push(relation);
         Ok(())
+    }
+
+    /// The same rows, their texts held once as a read holds them (what is kept on disk comes
+    /// back with a copy of each text where it was written: a schema once per row and tab).
+    pub fn interned(mut self) -> ListedRelations {
+        let mut names = Interner::default();
+        let mut one = |n: &mut Name| *n = names.name(n);
+        for p in &mut self.policies {
+            p.after_interval.iter_mut().for_each(&mut one);
+            p.created_before.iter_mut().for_each(&mut one);
+        }
+        for r in &mut self.rows {
+            if let Some((h, c)) = &mut r.hypertable {
+                let h = Arc::make_mut(h);
+                (h.time_column.iter_mut().chain(&mut h.time_type)).for_each(&mut one);
+                [&mut h.schema, &mut h.name]
+                    .into_iter()
+                    .chain(&mut h.policies)
+                    .for_each(&mut one);
+                let c = Arc::make_mut(c);
+                [&mut c.schema, &mut c.name]
+                    .into_iter()
+                    .chain(&mut c.compress_after)
+                    .for_each(&mut one);
+            }
+            if let Some(d) = &mut r.retention {
+                let d = Arc::make_mut(d);
+                [&mut d.schema, &mut d.name]
+                    .into_iter()
+                    .chain(&mut d.drop_after)
+                    .for_each(&mut one);
+            }
+        }
+        self
     }
 
     /// Keeps `policy`, if any, and says where.

@@ -29,7 +29,7 @@ pub struct Tables {
 
 /// A hypertable's compression settings as `ALTER TABLE … SET` takes them
 /// (`queries/compression_settings.sql`).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CompressionSettings {
     pub segmentby: Option<Name>,
     pub orderby: Option<Name>,
@@ -56,7 +56,8 @@ impl CompressionSettings {
 }
 
 /// What DDL changes about the chunks: read again only when a relation was created or dropped.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(from = "Vec<ChunkShape>")]
 pub struct ChunkStructure {
     /// By hypertable, then id: a hypertable's chunks side by side, so that a refresh takes their
     /// median one hypertable at a time (every chunk's size listed and sorted on each refresh
@@ -65,7 +66,7 @@ pub struct ChunkStructure {
 }
 
 /// A chunk's place: its hypertable, tables and range in the primary dimension (internal time).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ChunkShape {
     pub id: i32,
     pub hypertable_id: i32,
@@ -81,6 +82,20 @@ pub struct ChunkShape {
     /// An OSM chunk (tiered storage, or a table attached as one): its bytes count in its
     /// hypertable's size, as hypertable_detailed_size counts them, and nothing else.
     pub osm: bool,
+}
+
+/// On disk, the chunks alone.
+impl serde::Serialize for ChunkStructure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.chunks.serialize(s)
+    }
+}
+
+impl From<Vec<ChunkShape>> for ChunkStructure {
+    /// As kept on disk: in any order.
+    fn from(chunks: Vec<ChunkShape>) -> ChunkStructure {
+        ChunkStructure::new(chunks)
+    }
 }
 
 impl ChunkStructure {

@@ -1,0 +1,441 @@
+//! What a reader's caches look like on disk, so that a one-shot read (`check` every minute, a
+//! new exporter) starts where the last one ended (pure): the sizes (`sizes::persist`), the
+//! catalog's structure and the relations' rows each with the fingerprint of the catalog it was
+//! read from, the segment statistics with when they were read, and the aggregates' probes.
+//! Each part is a tag, a checksum and its compact serde form; decoding refuses anything else,
+//! and the read that takes a part checks it as it checks its own between refreshes (a
+//! structure holds only for the fingerprint it was read from).
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::catalog::KeptCatalog;
+use super::compression::Segments;
+use super::holes::{KeptProbe, Probed};
+use super::sizes::SizeKeeper;
+use super::structure::{Cached, Fingerprint, Periodic};
+use super::tables::ListedRelations;
+
+/// The kept parts' format. Bumped whenever a kept type changes shape: the encoding has no
+/// field names, and a test pins it.
+const TAG: &[u8; 4] = b"HTK1";
+
+/// The parts' names.
+pub const SIZES: &str = "sizes";
+pub const STRUCTURE: &str = "structure";
+pub const LISTED: &str = "listed";
+pub const SEGMENTS: &str = "segments";
+pub const PROBES: &str = "probes";
+
+/// A part to write: its name, what tells it unchanged (none: written every time), its bytes.
+#[derive(Debug)]
+pub struct Part {
+    pub name: &'static str,
+    token: Option<u64>,
+    pub value: Vec<u8>,
+}
+
+/// What was last written or taken of each part: a part that has not changed since is not
+/// encoded nor written again (a 50,000-chunk structure is megabytes; it changes with DDL).
+#[derive(Debug, Default)]
+pub struct Written(HashMap<String, u64>);
+
+impl Written {
+    /// The part `name` holding `token` was taken from disk.
+    fn took(&mut self, name: &str, token: Option<u64>) {
+        match token {
+            Some(t) => self.0.insert(name.to_string(), t),
+            None => self.0.remove(name),
+        };
+    }
+
+    /// Whether a part holding `token` differs from what was last written or taken.
+    fn changed(&self, name: &str, token: Option<u64>) -> bool {
+        token.is_none() || self.0.get(name) != token.as_ref()
+    }
+
+    /// `parts` are on disk.
+    pub fn wrote(&mut self, parts: &[Part]) {
+        for p in parts {
+            self.took(p.name, p.token);
+        }
+    }
+}
+
+/// `value` tagged and checksummed.
+fn encode<T: Serialize + ?Sized>(value: &T) -> Option<Vec<u8>> {
+    let body = postcard::to_stdvec(value).ok()?;
+    let mut out = Vec::with_capacity(TAG.len() + 8 + body.len());
+    out.extend_from_slice(TAG);
+    out.extend_from_slice(&crate::hash::fnv1a(&body).to_le_bytes());
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
+/// What [`encode`] wrote; None for anything else (another format, a damaged value).
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    let rest = bytes.strip_prefix(TAG)?;
+    let (sum, body) = rest.split_first_chunk::<8>()?;
+    if u64::from_le_bytes(*sum) != crate::hash::fnv1a(body) {
+        return None;
+    }
+    let (value, left) = postcard::take_from_bytes(body).ok()?;
+    left.is_empty().then_some(value)
+}
+
+/// What tells a kept value unchanged within this process.
+fn token(of: impl Hash) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    of.hash(&mut h);
+    h.finish()
+}
+
+/// A structure kept under the fingerprint it was read from, as a part; None when it was read
+/// from none that another process could check (its catalog's changes were not counted).
+fn cached_part<S: Serialize>(
+    name: &'static str,
+    cached: &Cached<S>,
+    written: &Written,
+) -> Option<Part> {
+    let from = cached.read_from()?.parts()?;
+    let token = Some(token(from));
+    if !written.changed(name, token) {
+        return None;
+    }
+    let value = encode(&(from, cached.last()?))?;
+    Some(Part { name, token, value })
+}
+
+/// What [`cached_part`] wrote, made as a read makes it by `finish`, with its token.
+fn cached_from<S: DeserializeOwned + Default>(
+    bytes: &[u8],
+    finish: impl FnOnce(S) -> S,
+) -> Option<(Cached<S>, u64)> {
+    let (from, value): ([u64; 4], S) = decode(bytes)?;
+    let mut cached = Cached::default();
+    cached.put_back(finish(value), Some(Fingerprint::from_parts(from)));
+    Some((cached, token(from)))
+}
+
+impl KeptCatalog {
+    /// The parts another process may start from, but those unchanged since `written`.
+    pub fn export(&self, now_ms: i64, written: &Written, out: &mut Vec<Part>) {
+        if let Some(value) = self.sizes.export(now_ms) {
+            out.push(Part {
+                name: SIZES,
+                token: None,
+                value,
+            });
+        }
+        out.extend(cached_part(STRUCTURE, &self.structure, written));
+        out.extend(cached_part(LISTED, &self.listed, written));
+        if let Some((segments, at, from)) = self.segments.last() {
+            let (from, token) = (from.parts(), Some(token((at, from.parts()))));
+            let ago = at.elapsed().as_millis() as i64;
+            if let (Some(from), true) = (from, written.changed(SEGMENTS, token)) {
+                if let Some(value) = encode(&(from, now_ms - ago, segments)) {
+                    out.push(Part {
+                        name: SEGMENTS,
+                        token,
+                        value,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Takes in the part `name` another process kept at `now_ms`, when it is one of the
+    /// catalog's and can be used; whether it was.
+    pub fn import(&mut self, name: &str, bytes: &[u8], now_ms: i64, written: &mut Written) -> bool {
+        // each part taken, with its token
+        let taken = match name {
+            SIZES => SizeKeeper::import(bytes, now_ms).map(|s| {
+                self.sizes = s;
+                None
+            }),
+            STRUCTURE => cached_from(bytes, std::convert::identity).map(|(c, t)| {
+                self.structure = c;
+                Some(t)
+            }),
+            LISTED => cached_from(bytes, ListedRelations::interned).map(|(c, t)| {
+                self.listed = c;
+                Some(t)
+            }),
+            SEGMENTS => self.import_segments(bytes, now_ms),
+            _ => None,
+        };
+        match taken {
+            None => false,
+            Some(token) => {
+                written.took(name, token);
+                true
+            }
+        }
+    }
+
+    /// The segment statistics kept at `now_ms`, with their token.
+    fn import_segments(&mut self, bytes: &[u8], now_ms: i64) -> Option<Option<u64>> {
+        let (from, at_ms, segments): ([u64; 4], i64, Segments) = decode(bytes)?;
+        let ago = std::time::Duration::from_millis(u64::try_from(now_ms.checked_sub(at_ms)?).ok()?);
+        self.segments = Periodic::restored(segments, ago, Fingerprint::from_parts(from))?;
+        let (_, at, from) = self.segments.last()?;
+        Some(Some(token((at, from.parts()))))
+    }
+}
+
+impl Probed {
+    /// The probes as a part, unless unchanged since `written`.
+    pub fn export(&self, written: &Written, out: &mut Vec<Part>) {
+        let kept = self.kept();
+        if kept.is_empty() {
+            return;
+        }
+        if let Some(value) = encode(&kept) {
+            let token = Some(crate::hash::fnv1a(&value));
+            if written.changed(PROBES, token) {
+                out.push(Part {
+                    name: PROBES,
+                    token,
+                    value,
+                });
+            }
+        }
+    }
+
+    /// The probes another process kept, when `bytes` are they.
+    pub fn import(bytes: &[u8], written: &mut Written) -> Option<Probed> {
+        let kept: Vec<KeptProbe> = decode(bytes)?;
+        written.took(PROBES, Some(crate::hash::fnv1a(bytes)));
+        Some(Probed::from_kept(kept))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::model::catalog::{CatalogStructure, HypertableOid};
+    use crate::model::compression::SegmentStats;
+    use crate::model::fixtures::{listed, t};
+    use crate::model::indexes::IndexStructure;
+    use crate::model::names::Name;
+    use crate::model::tables::{ChunkShape, ChunkStructure, CompressionSettings};
+
+    fn shape(id: i32, hypertable_id: i32, table: u32) -> ChunkShape {
+        ChunkShape {
+            id,
+            hypertable_id,
+            table,
+            compressed: table + 1,
+            range_start: -5 * i64::from(id),
+            range_end: i64::MAX - i64::from(id),
+            created: Some(t("2026-11-27T03:12:00Z")),
+            columns: 4,
+            osm: id == 3,
+        }
+    }
+
+    /// Every field set, the chunks and the invalid indexes out of order (as no read keeps them).
+    fn structure() -> CatalogStructure {
+        let mut settings = crate::model::structure::IdMap::default();
+        settings.insert(
+            1,
+            CompressionSettings {
+                segmentby: Some("device".into()),
+                orderby: None,
+            },
+        );
+        let mut unusual = listed(900, "Odd \"schema\"", "t", "i;DROP", "a,,b");
+        unusual.expressions = Some("lower(b)".into());
+        unusual.predicate = Some("(a > 0)".into());
+        unusual.unique = true;
+        CatalogStructure {
+            hypertables: vec![HypertableOid {
+                oid: 10,
+                id: 1,
+                columns: 4,
+            }],
+            tables: vec![50, 51],
+            chunks: ChunkStructure::new(vec![shape(1, 1, 100), shape(3, 1, 300), shape(2, 1, 200)]),
+            indexes: IndexStructure {
+                chunk_indexes: vec![(101, 11), (201, 11)],
+                listed: vec![
+                    Arc::new(listed(11, "public", "t", "t_time_idx", "time")),
+                    Arc::new(unusual),
+                ],
+                invalid: vec![201, 101],
+            },
+            settings,
+        }
+    }
+
+    fn catalog() -> KeptCatalog {
+        let mut kept = KeptCatalog::default();
+        let from = Fingerprint::of([10, 50, 51]).and_changes(Some(7));
+        kept.structure.put_back(structure(), Some(from));
+        let mut segments = Segments::new();
+        segments.insert(
+            ("public".into(), "t".into()),
+            Arc::new(SegmentStats {
+                chunk: "_timescaledb_internal._hyper_1_1_chunk".into(),
+                rows: 1e6,
+                columns: vec![("device".into(), -0.25)],
+                segmentby: vec!["device".into()],
+            }),
+        );
+        kept.segments =
+            Periodic::restored(segments, std::time::Duration::from_secs(30), from).unwrap();
+        kept
+    }
+
+    fn names(parts: &[Part]) -> Vec<&str> {
+        parts.iter().map(|p| p.name).collect()
+    }
+
+    #[test]
+    fn what_is_kept_comes_back_as_a_read_makes_it() {
+        let kept = catalog();
+        let mut parts = Vec::new();
+        kept.export(1_000_000, &Written::default(), &mut parts);
+        assert_eq!(names(&parts), [STRUCTURE, SEGMENTS]);
+        let mut back = KeptCatalog::default();
+        let mut written = Written::default();
+        for p in &parts {
+            assert!(
+                back.import(p.name, &p.value, 1_000_000, &mut written),
+                "{}",
+                p.name
+            );
+        }
+        let s = back.structure.last().unwrap();
+        assert_eq!(back.structure.read_from(), kept.structure.read_from());
+        assert_eq!(
+            s.indexes.invalid,
+            [101, 201],
+            "sorted as the read sorts them"
+        );
+        let mut expected = structure();
+        expected.indexes.invalid.sort_unstable();
+        assert_eq!(*s, expected);
+        assert_eq!(
+            s.indexes.listed[1].oid, 900,
+            "each listed index with its oid"
+        );
+        assert!(
+            Name::ptr_eq(
+                &s.indexes.listed[0].schema,
+                &s.indexes.listed[0].index_schema
+            ),
+            "a name repeated is held once"
+        );
+        let ((segments, _, from), (before, _, before_from)) =
+            (back.segments.last().unwrap(), kept.segments.last().unwrap());
+        assert_eq!((segments, from), (before, before_from));
+        // the next export finds them as they were: nothing is written again
+        let mut again = Vec::new();
+        back.export(1_000_500, &written, &mut again);
+        assert!(again.is_empty(), "{:?}", names(&again));
+    }
+
+    #[test]
+    fn a_part_is_written_again_only_when_it_changed() {
+        let mut kept = catalog();
+        let mut written = Written::default();
+        let mut parts = Vec::new();
+        kept.export(0, &written, &mut parts);
+        written.wrote(&parts);
+        let mut again = Vec::new();
+        kept.export(0, &written, &mut again);
+        assert!(again.is_empty());
+        // read again from another catalog (DDL): written again
+        let later = Fingerprint::of([10, 50, 51, 52]).and_changes(Some(8));
+        kept.structure.put_back(structure(), Some(later));
+        kept.export(0, &written, &mut again);
+        assert_eq!(names(&again), [STRUCTURE]);
+        // read from a catalog whose changes were not counted: nothing another process could check
+        kept.structure
+            .put_back(structure(), Some(Fingerprint::never()));
+        let mut none = Vec::new();
+        kept.export(0, &Written::default(), &mut none);
+        assert_eq!(names(&none), [SEGMENTS]);
+    }
+
+    #[test]
+    fn probes_without_a_hole_are_kept() {
+        let probed = Probed::from_kept(vec![
+            (
+                5,
+                1_000,
+                Some(("s".into(), "m".into(), "bucket".into(), 1184, false)),
+            ),
+            (6, -3, None),
+        ]);
+        let mut parts = Vec::new();
+        probed.export(&Written::default(), &mut parts);
+        let mut written = Written::default();
+        let back = Probed::import(&parts[0].value, &mut written).unwrap();
+        assert_eq!(back.kept(), probed.kept());
+        let mut again = Vec::new();
+        back.export(&written, &mut again);
+        assert!(again.is_empty());
+    }
+
+    /// What another format or a damaged file holds: refused, never a panic. Bodies changed
+    /// under a checksum made to match (as only a hand could) decode whole or not at all.
+    #[test]
+    fn anything_else_is_refused() {
+        let mut parts = Vec::new();
+        catalog().export(0, &Written::default(), &mut parts);
+        let good = &parts[0].value;
+        let mut kept = KeptCatalog::default();
+        let mut written = Written::default();
+        assert!(!kept.import(STRUCTURE, b"", 0, &mut written));
+        assert!(!kept.import("unknown", good, 0, &mut written));
+        for cut in 0..good.len() {
+            assert!(
+                !kept.import(STRUCTURE, &good[..cut], 0, &mut written),
+                "cut at {cut}"
+            );
+        }
+        let mut other = good.clone();
+        other[3] = b'9';
+        assert!(
+            !kept.import(STRUCTURE, &other, 0, &mut written),
+            "another format"
+        );
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut bad = good.clone();
+            let at = (x as usize) % bad.len();
+            bad[at] ^= (x >> 32) as u8 | 1;
+            assert!(!kept.import(STRUCTURE, &bad, 0, &mut written), "byte {at}");
+            let body = &mut bad[TAG.len() + 8..];
+            let sum = crate::hash::fnv1a(body).to_le_bytes();
+            bad[TAG.len()..TAG.len() + 8].copy_from_slice(&sum);
+            if kept.import(STRUCTURE, &bad, 0, &mut written) {
+                let s = kept.structure.last().unwrap();
+                let _ = (s.chunks.of_hypertable(1).len(), s.indexes.listed.len());
+            }
+        }
+    }
+
+    /// The encoding has no field names: a kept type that changes shape must change [`TAG`],
+    /// or a value kept by the last build would be read into the wrong fields. This pins it.
+    #[test]
+    fn the_format_is_pinned_to_its_tag() {
+        let mut parts = Vec::new();
+        catalog().export(0, &Written::default(), &mut parts);
+        let body = &parts[0].value[TAG.len() + 8..];
+        assert_eq!(
+            (TAG, crate::hash::fnv1a(body)),
+            (b"HTK1", 0xd250_1feb_425d_7c4d),
+            "the kept structure's encoding changed: bump TAG and pin the new checksum here"
+        );
+    }
+}
