@@ -170,23 +170,25 @@ pub async fn collect_keeping(
     let store = match tokio::task::block_in_place(|| Store::create(path, bounds.clone())) {
         Ok(s) => Some(s),
         Err(e) => {
-            eprintln!("hypertop: nothing is kept for the next read: {e}");
+            eprintln!("hypertop: nothing is kept from this read, nor taken: {e}");
             None
         }
     };
     let mut keeping = match &store {
-        Some(_) => Keeping::identify(client).await,
+        Some(_) => Keeping::identify(client, None).await,
         None => None,
     };
     // nothing to keep for: a read that keeps nothing
     let mut kept = crate::store::Kept::one_shot(keeping.is_some());
     if let (Some(store), Some(keeping)) = (&store, &mut keeping) {
-        keeping.take(store, &mut kept);
+        if let Err(e) = keeping.take(store, &mut kept) {
+            eprintln!("hypertop: what the last read kept is not used: {e}");
+        }
     }
     let data = Dataset::read_all_keeping(client, helper, caps, limits, &mut kept).await;
     if let (Some(store), Some(keeping)) = (&store, &mut keeping) {
         // a read that cannot keep is a read all the same: the next reads everything
-        if let Err(e) = keeping.save(store, &kept, None) {
+        if let Err(e) = keeping.save(store, &kept) {
             eprintln!("hypertop: nothing is kept for the next read: {e}");
         }
     }

@@ -128,9 +128,12 @@ impl Target {
         if self.keep.is_none() {
             return (kept, None);
         }
-        let mut keeping = Keeping::identify(client).await;
-        if let (Some(keeping), Some(store)) = (&mut keeping, self.store()) {
-            keeping.take(&store, &mut kept);
+        let mut keeping = Keeping::identify(client, Some(SAVE_EVERY)).await;
+        if let Some(keeping) = &mut keeping {
+            let taken = self.with_store(|store| keeping.take(store, &mut kept));
+            if let Some(Err(e)) = taken {
+                eprintln!("hypertop exporter: target {}: {e}", self.name);
+            }
         }
         (kept, keeping)
     }
@@ -138,24 +141,26 @@ impl Target {
     /// Writes what changed for the next exporter, after a session's first read and then every
     /// [`SAVE_EVERY`].
     fn keep(&self, kept: &Kept, keeping: &mut Option<Keeping>) {
-        let Some(keeping) = keeping.as_mut().filter(|k| k.due(SAVE_EVERY)) else {
+        let Some(keeping) = keeping.as_mut().filter(|k| k.due()) else {
             return;
         };
-        let Some(store) = self.store() else {
-            return;
-        };
-        if let Err(e) = keeping.save(&store, kept, Some(SAVE_EVERY)) {
+        if let Some(Err(e)) = self.with_store(|store| keeping.save(store, kept)) {
             eprintln!("hypertop exporter: target {}: {e}", self.name);
         }
     }
 
-    /// The recording, opened for a moment (an exporter holds no file open between reads).
-    fn store(&self) -> Option<Store> {
+    /// `f` on the recording, opened for it and closed after (an exporter holds no file open
+    /// between reads; opening and closing it may wait on the disk, so neither is on a worker
+    /// thread's own time).
+    fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> Option<T> {
         let (path, bounds) = self.keep.as_ref()?;
-        let opened = tokio::task::block_in_place(|| Store::create(path, bounds.clone()));
-        opened
-            .map_err(|e| eprintln!("hypertop exporter: target {}: {e}", self.name))
-            .ok()
+        tokio::task::block_in_place(|| match Store::create(path, bounds.clone()) {
+            Ok(store) => Some(f(&store)),
+            Err(e) => {
+                eprintln!("hypertop exporter: target {}: {e}", self.name);
+                None
+            }
+        })
     }
 
     /// Hands what a read saw to the recording, if there is one.

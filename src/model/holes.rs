@@ -29,9 +29,10 @@ struct Probe {
 
 type Materialization = (String, String, String, i64, bool);
 
-/// A probe as kept for another process: the aggregate, the watermark up to which nothing is
-/// missing, and where its buckets are.
-pub type KeptProbe = (i32, i64, Option<Materialization>);
+/// A probe as kept for another process: the aggregate and the watermark up to which nothing is
+/// missing. Not where its buckets are: a probe is made only where the catalog, read again,
+/// says (no name from a file reaches SQL).
+pub type KeptProbe = (i32, i64);
 
 impl Probed {
     /// What another process may start from: each aggregate probed up to its watermark with no
@@ -40,17 +41,16 @@ impl Probed {
     pub fn kept(&self) -> Vec<KeptProbe> {
         (self.0.iter())
             .filter(|(_, p)| p.holes.is_empty())
-            .filter_map(|(&id, p)| Some((id, p.up_to?, p.target.clone())))
+            .filter_map(|(&id, p)| Some((id, p.up_to?)))
             .collect()
     }
 
     /// What [`kept`](Self::kept) gave.
     pub fn from_kept(kept: Vec<KeptProbe>) -> Probed {
-        let probe = |(id, up_to, target): KeptProbe| {
+        let probe = |(id, up_to): KeptProbe| {
             let probe = Probe {
                 up_to: Some(up_to),
-                holes: Vec::new(),
-                target,
+                ..Probe::default()
             };
             (id, probe)
         };

@@ -1,10 +1,13 @@
 //! What a reader's caches look like on disk, so that a one-shot read (`check` every minute, a
-//! new exporter) starts where the last one ended (pure): the sizes (`sizes::persist`), the
-//! catalog's structure and the relations' rows each with the fingerprint of the catalog it was
-//! read from, the segment statistics with when they were read, and the aggregates' probes.
-//! Each part is a tag, a checksum and its compact serde form; decoding refuses anything else,
-//! and the read that takes a part checks it as it checks its own between refreshes (a
-//! structure holds only for the fingerprint it was read from).
+//! new exporter) starts where the last one ended (pure): the sizes (`sizes::persist`'s own
+//! format, checked value by value), the catalog's structure and the relations' rows each with
+//! the fingerprint of the catalog it was read from, the segment statistics with when they were
+//! read, and how far each aggregate was probed for holes. Each of the others is a tag, a
+//! checksum and its compact serde form; decoding refuses anything else, and the read that
+//! takes a part checks it as it checks its own between refreshes (a structure holds only for
+//! the fingerprint it was read from). What is taken is at most [`KEPT_FOR`] old: a change no
+//! counter saw (a statistics message lost, a chunk backfilled below a probed watermark) lasts
+//! that long at most.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -21,6 +24,17 @@ use super::tables::ListedRelations;
 /// The kept parts' format. Bumped whenever a kept type changes shape: the encoding has no
 /// field names, and a test pins it.
 const TAG: &[u8; 4] = b"HTK1";
+
+/// How old a kept structure, rows or probes may be to be taken: older, they are read again
+/// (and kept again) as the sizes are measured again within the hour.
+pub const KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Whether a part written at `at_ms` may be taken at `now_ms` (not from a clock set back).
+fn fresh(at_ms: i64, now_ms: i64) -> bool {
+    now_ms
+        .checked_sub(at_ms)
+        .is_some_and(|age| (0..KEPT_FOR.as_millis() as i64).contains(&age))
+}
 
 /// The parts' names.
 pub const SIZES: &str = "sizes";
@@ -133,9 +147,9 @@ impl KeptCatalog {
         out.extend(cached_part(LISTED, &self.listed, written));
         if let Some((segments, at, from)) = self.segments.last() {
             let (from, token) = (from.parts(), Some(token((at, from.parts()))));
-            let ago = at.elapsed().as_millis() as i64;
+            let ago = i64::try_from(at.elapsed().as_millis()).unwrap_or(i64::MAX);
             if let (Some(from), true) = (from, written.changed(SEGMENTS, token)) {
-                if let Some(value) = encode(&(from, now_ms - ago, segments)) {
+                if let Some(value) = encode(&(from, now_ms.saturating_sub(ago), segments)) {
                     out.push(Part {
                         name: SEGMENTS,
                         token,
@@ -146,11 +160,17 @@ impl KeptCatalog {
         }
     }
 
-    /// Takes in the part `name` another process kept at `now_ms`, when it is one of the
-    /// catalog's and can be used; whether it was.
-    pub fn import(&mut self, name: &str, bytes: &[u8], now_ms: i64, written: &mut Written) -> bool {
+    /// Takes in the part `name` another process wrote at `at_ms`, at `now_ms`, when it is one
+    /// of the catalog's and can be used; whether it was.
+    pub fn import(
+        &mut self,
+        (name, at_ms, bytes): (&str, i64, &[u8]),
+        now_ms: i64,
+        written: &mut Written,
+    ) -> bool {
         // each part taken, with its token
         let taken = match name {
+            STRUCTURE | LISTED if !fresh(at_ms, now_ms) => None,
             SIZES => SizeKeeper::import(bytes, now_ms).map(|s| {
                 self.sizes = s;
                 None
@@ -179,6 +199,9 @@ impl KeptCatalog {
     fn import_segments(&mut self, bytes: &[u8], now_ms: i64) -> Option<Option<u64>> {
         let (from, at_ms, segments): ([u64; 4], i64, Segments) = decode(bytes)?;
         let ago = std::time::Duration::from_millis(u64::try_from(now_ms.checked_sub(at_ms)?).ok()?);
+        if ago >= super::compression::SEGMENTS_READ_EVERY {
+            return None;
+        }
         self.segments = Periodic::restored(segments, ago, Fingerprint::from_parts(from))?;
         let (_, at, from) = self.segments.last()?;
         Some(Some(token((at, from.parts()))))
@@ -186,13 +209,10 @@ impl KeptCatalog {
 }
 
 impl Probed {
-    /// The probes as a part, unless unchanged since `written`.
+    /// The probes as a part, unless unchanged since `written` (none kept is written too: what
+    /// was kept before, a probe since found a hole or gone back, must not be taken).
     pub fn export(&self, written: &Written, out: &mut Vec<Part>) {
-        let kept = self.kept();
-        if kept.is_empty() {
-            return;
-        }
-        if let Some(value) = encode(&kept) {
+        if let Some(value) = encode(&self.kept()) {
             let token = Some(crate::hash::fnv1a(&value));
             if written.changed(PROBES, token) {
                 out.push(Part {
@@ -204,8 +224,16 @@ impl Probed {
         }
     }
 
-    /// The probes another process kept, when `bytes` are they.
-    pub fn import(bytes: &[u8], written: &mut Written) -> Option<Probed> {
+    /// The probes another process wrote at `at_ms`, when `bytes` are they and not older than
+    /// [`KEPT_FOR`] at `now_ms`.
+    pub fn import(
+        (at_ms, bytes): (i64, &[u8]),
+        now_ms: i64,
+        written: &mut Written,
+    ) -> Option<Probed> {
+        if !fresh(at_ms, now_ms) {
+            return None;
+        }
         let kept: Vec<KeptProbe> = decode(bytes)?;
         written.took(PROBES, Some(crate::hash::fnv1a(bytes)));
         Some(Probed::from_kept(kept))
@@ -304,11 +332,8 @@ mod tests {
         let mut back = KeptCatalog::default();
         let mut written = Written::default();
         for p in &parts {
-            assert!(
-                back.import(p.name, &p.value, 1_000_000, &mut written),
-                "{}",
-                p.name
-            );
+            let part = (p.name, 999_000, p.value.as_slice());
+            assert!(back.import(part, 1_000_000, &mut written), "{}", p.name);
         }
         let s = back.structure.last().unwrap();
         assert_eq!(back.structure.read_from(), kept.structure.read_from());
@@ -364,27 +389,98 @@ mod tests {
     }
 
     #[test]
-    fn probes_without_a_hole_are_kept() {
-        let probed = Probed::from_kept(vec![
-            (
-                5,
-                1_000,
-                Some(("s".into(), "m".into(), "bucket".into(), 1184, false)),
-            ),
-            (6, -3, None),
-        ]);
+    fn probes_without_a_hole_are_kept_and_none_kept_is_written_too() {
+        let probed = Probed::from_kept(vec![(5, 1_000), (6, -3)]);
         let mut parts = Vec::new();
         probed.export(&Written::default(), &mut parts);
         let mut written = Written::default();
-        let back = Probed::import(&parts[0].value, &mut written).unwrap();
+        let back = Probed::import((0, &parts[0].value), 60_000, &mut written).unwrap();
         assert_eq!(back.kept(), probed.kept());
         let mut again = Vec::new();
         back.export(&written, &mut again);
-        assert!(again.is_empty());
+        assert!(again.is_empty(), "unchanged: not written again");
+        // none left to keep (a hole found, a watermark gone back): written, empty, in its place
+        Probed::default().export(&written, &mut again);
+        assert_eq!(names(&again), [PROBES]);
+        let none = Probed::import((0, &again[0].value), 0, &mut written).unwrap();
+        assert!(none.kept().is_empty());
+        // older than the hour, or from a clock set back: not taken
+        let hour = KEPT_FOR.as_millis() as i64;
+        assert!(Probed::import((0, &parts[0].value), hour, &mut written).is_none());
+        assert!(Probed::import((10, &parts[0].value), 9, &mut written).is_none());
+    }
+
+    #[test]
+    fn a_structure_older_than_the_hour_is_read_again() {
+        let mut parts = Vec::new();
+        catalog().export(0, &Written::default(), &mut parts);
+        let bytes = parts[0].value.as_slice();
+        let hour = KEPT_FOR.as_millis() as i64;
+        let mut kept = KeptCatalog::default();
+        let mut written = Written::default();
+        assert!(!kept.import((STRUCTURE, 0, bytes), hour, &mut written));
+        assert!(
+            !kept.import((STRUCTURE, 5, bytes), 4, &mut written),
+            "a clock set back"
+        );
+        assert!(kept.import((STRUCTURE, 0, bytes), hour - 1, &mut written));
+        // the segment statistics by their own read's time: at most their period old
+        let segments = (SEGMENTS, 0, parts[1].value.as_slice());
+        let period = crate::model::compression::SEGMENTS_READ_EVERY.as_millis() as i64;
+        assert!(kept.import(segments, 1, &mut written));
+        assert!(!kept.import(segments, period + 1, &mut written));
+    }
+
+    /// The relations' rows, as a read makes them (through their serde form: their constructor
+    /// takes the server's rows), come back equal, with each text held once.
+    #[test]
+    fn the_relations_rows_come_back_with_their_texts_held_once() {
+        use serde_json::json;
+        let named = |mut extra: serde_json::Value| {
+            let fields = extra.as_object_mut().unwrap();
+            fields.insert("schema".into(), json!("public"));
+            fields.insert("name".into(), json!("metrics"));
+            extra
+        };
+        let policy =
+            json!({"after_interval": "7 days", "after_integer": null, "created_before": null});
+        let rows: ListedRelations = serde_json::from_value(json!({
+            "rows": [{
+                "id": 1, "integer_time": false,
+                "hypertable": [
+                    named(json!({"compression_enabled": true, "time_column": "time",
+                        "time_type": "timestamptz", "interval_seconds": 86400.0,
+                        "interval_integer": null, "policies": ["policy_compression"]})),
+                    named(json!({"enabled": true, "job_id": 1000, "scheduled": true,
+                        "compress_after": "7 days", "compress_after_seconds": 604800.0}))],
+                "retention": named(json!({"is_cagg": false, "job_id": 1001, "scheduled": true,
+                    "schedule_seconds": 86400.0, "drop_after": "7 days",
+                    "drop_after_seconds": 604800.0})),
+                "compress": 0, "drop": 1}],
+            "policies": [policy.clone(), policy]
+        }))
+        .unwrap();
+        let mut kept = KeptCatalog::default();
+        let from = Fingerprint::of([3, 4]).whole();
+        kept.listed.put_back(rows.clone(), Some(from));
+        let mut parts = Vec::new();
+        kept.export(0, &Written::default(), &mut parts);
+        assert_eq!(names(&parts), [LISTED]);
+        let mut back = KeptCatalog::default();
+        assert!(back.import((LISTED, 0, &parts[0].value), 0, &mut Written::default()));
+        assert_eq!(back.listed.read_from(), Some(from));
+        let back = back.listed.last().unwrap();
+        assert_eq!(*back, rows);
+        assert_eq!(back.intervals(), ["7 days"]);
+        // public, metrics, policy_compression, time, timestamptz, 7 days: each once (as
+        // decoded, the schema and the name were three times each, the interval four)
+        assert_eq!(rows.texts_held(), 13);
+        assert_eq!(back.texts_held(), 6);
     }
 
     /// What another format or a damaged file holds: refused, never a panic. Bodies changed
-    /// under a checksum made to match (as only a hand could) decode whole or not at all.
+    /// under a checksum made to match (as only a hand could) decode whole or not at all, and
+    /// what they decode into is used as a read's structure would be.
     #[test]
     fn anything_else_is_refused() {
         let mut parts = Vec::new();
@@ -392,20 +488,15 @@ mod tests {
         let good = &parts[0].value;
         let mut kept = KeptCatalog::default();
         let mut written = Written::default();
-        assert!(!kept.import(STRUCTURE, b"", 0, &mut written));
-        assert!(!kept.import("unknown", good, 0, &mut written));
+        assert!(!kept.import(("unknown", 0, good), 0, &mut written));
+        let mut take = |bytes: &[u8]| kept.import((STRUCTURE, 0, bytes), 0, &mut written);
+        assert!(!take(b""));
         for cut in 0..good.len() {
-            assert!(
-                !kept.import(STRUCTURE, &good[..cut], 0, &mut written),
-                "cut at {cut}"
-            );
+            assert!(!take(&good[..cut]), "cut at {cut}");
         }
         let mut other = good.clone();
         other[3] = b'9';
-        assert!(
-            !kept.import(STRUCTURE, &other, 0, &mut written),
-            "another format"
-        );
+        assert!(!take(&other), "another format");
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
         for _ in 0..20_000 {
             x ^= x << 13;
@@ -414,13 +505,17 @@ mod tests {
             let mut bad = good.clone();
             let at = (x as usize) % bad.len();
             bad[at] ^= (x >> 32) as u8 | 1;
-            assert!(!kept.import(STRUCTURE, &bad, 0, &mut written), "byte {at}");
-            let body = &mut bad[TAG.len() + 8..];
-            let sum = crate::hash::fnv1a(body).to_le_bytes();
+            assert!(!take(&bad), "byte {at}");
+            let sum = crate::hash::fnv1a(&bad[TAG.len() + 8..]).to_le_bytes();
             bad[TAG.len()..TAG.len() + 8].copy_from_slice(&sum);
-            if kept.import(STRUCTURE, &bad, 0, &mut written) {
-                let s = kept.structure.last().unwrap();
-                let _ = (s.chunks.of_hypertable(1).len(), s.indexes.listed.len());
+            let mut crafted = KeptCatalog::default();
+            if crafted.import((STRUCTURE, 0, &bad), 0, &mut Written::default()) {
+                let s = crafted.structure.last().unwrap();
+                let slots = crate::model::sizes::RelationSlots::default();
+                let sizes = slots.sizes();
+                let usage = crate::model::indexes::Usage::default();
+                let _ = crate::model::indexes::rows(&s.indexes, &usage, &sizes);
+                let _ = (s.chunks.of_hypertable(1).len(), s.settings.len());
             }
         }
     }

@@ -527,8 +527,8 @@ pub struct Cache {
     pub holes: holes::Probed,
     /// TimescaleDB's package and catalog versions, read again when the installed one changes.
     pub versions: summary::KeptVersions,
-    /// Read once and dropped (`snapshot`, `check`): no versions are read, since nothing kept
-    /// would be compared with them, and every relation is measured.
+    /// Read once and dropped (`snapshot`, `check`): unless it `keeps`, no versions are read,
+    /// since nothing kept would be compared with them, and every relation is measured.
     pub one_shot: bool,
     /// A one-shot read whose caches outlive it (kept on disk for the next, see [`kept`]): it
     /// reads the versions, measures only what they say moved and reads the structure only

@@ -52,6 +52,12 @@ impl Fingerprint {
         }
     }
 
+    /// This fingerprint as the whole of what it stands for, with no count of the catalog's
+    /// changes to add (a content hash): the same in every process, and so kept on disk.
+    pub fn whole(self) -> Fingerprint {
+        self.and_changes(Some(0))
+    }
+
     /// This fingerprint with one more member.
     pub fn and_member(mut self, id: u64) -> Fingerprint {
         self.count += 1;
@@ -99,7 +105,7 @@ pub async fn definitions_version(
     }
     let r = client.query_one(statement, &[]).await?;
     let (rows, hash): (i64, Option<i64>) = (r.try_get("rows")?, r.try_get("hash")?);
-    Ok(Fingerprint::of([rows as u64, hash.unwrap_or(0) as u64]).and_changes(Some(0)))
+    Ok(Fingerprint::of([rows as u64, hash.unwrap_or(0) as u64]).whole())
 }
 
 /// A map keyed by oids or ids, for the maps a refresh builds over every relation (65,000
@@ -274,7 +280,7 @@ impl<S> Periodic<S> {
     }
 
     /// `value` as read `ago` from a catalog with fingerprint `from` (kept by another process);
-    /// None when `ago` reaches back before this machine's clock began.
+    /// None when `ago` is more than an `Instant` can go back.
     pub fn restored(value: S, ago: std::time::Duration, from: Fingerprint) -> Option<Periodic<S>> {
         Some(Periodic {
             read: Some((std::time::Instant::now().checked_sub(ago)?, from)),

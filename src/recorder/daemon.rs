@@ -42,10 +42,12 @@ struct Reading {
 impl Reading {
     /// A new session's, starting from what the last reader kept in `store`.
     async fn new(session: Session, caps: Capabilities, store: &Store) -> Reading {
-        let mut keeping = Keeping::identify(&session.client).await;
+        let mut keeping = Keeping::identify(&session.client, Some(SAVE_EVERY)).await;
         let mut kept = Kept::default();
         if let Some(keeping) = &mut keeping {
-            keeping.take(store, &mut kept);
+            if let Err(e) = keeping.take(store, &mut kept) {
+                complain(&e.to_string());
+            }
         }
         Reading {
             session,
@@ -59,7 +61,7 @@ impl Reading {
     /// [`SAVE_EVERY`].
     fn keep(&mut self, store: &Store) -> Result<(), RecordError> {
         match &mut self.keeping {
-            Some(keeping) => keeping.save(store, &self.kept, Some(SAVE_EVERY)),
+            Some(keeping) => keeping.save(store, &self.kept),
             None => Ok(()),
         }
     }

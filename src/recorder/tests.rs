@@ -577,18 +577,22 @@ fn a_recording_of_the_first_schema_is_brought_up_to_date() {
     // and what a one-shot read keeps, handed back only for the same server
     let parts = [("sizes", &b"kept"[..]), ("structure", &b"also"[..])];
     store.keep("server A", 1, parts).unwrap();
-    let kept = store.kept("server A").unwrap();
+    let kept = |identity| -> Vec<(String, Vec<u8>)> {
+        let kept = store.kept(identity).unwrap().into_iter();
+        kept.map(|(n, _, v)| (n, v)).collect()
+    };
     let owned = |(n, v): (&str, &[u8])| (n.to_string(), v.to_vec());
-    assert_eq!(kept, parts.map(owned).to_vec());
-    assert_eq!(store.kept("server B").unwrap(), vec![]);
-    // another server's values take the place of the first's
+    assert_eq!(kept("server A"), parts.map(owned).to_vec());
+    assert_eq!(kept("server B"), vec![]);
+    // each identity's apart (two roles reading the same database)
     store.keep("server B", 2, [("sizes", &b"B's"[..])]).unwrap();
-    assert_eq!(
-        store.kept("server B").unwrap(),
-        vec![owned(("sizes", b"B's"))]
-    );
-    assert_eq!(
-        store.kept("server A").unwrap(),
-        vec![owned(("structure", b"also"))]
-    );
+    assert_eq!(kept("server B"), vec![owned(("sizes", b"B's"))]);
+    assert_eq!(kept("server A"), parts.map(owned).to_vec());
+    // another identity's, written more than a day before, is let go
+    let day = 24 * 3600 * 1000;
+    store
+        .keep("server B", 2 + day, [("sizes", &b"later"[..])])
+        .unwrap();
+    assert_eq!(kept("server A"), vec![]);
+    assert_eq!(kept("server B"), vec![owned(("sizes", b"later"))]);
 }

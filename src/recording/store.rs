@@ -17,8 +17,8 @@ use super::bounds::Bounds;
 use super::error::{io, Doing, RecordError};
 
 /// The schema this build writes (`PRAGMA user_version`): 1 frames, 2 samples too, 3 what a
-/// one-shot read keeps for the next.
-pub const SCHEMA_VERSION: i64 = 3;
+/// one-shot read keeps for the next, 4 that by identity.
+pub const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,15 +37,18 @@ CREATE TABLE section (
 CREATE INDEX section_body ON section(body);
 ";
 
-/// Version 3: what a one-shot read keeps for the next (`kept`), by name, with the identity of
-/// the server it holds for.
+/// Version 4: what a reader keeps for the next (`kept`), by the identity of the server, database
+/// and role it holds for, and name (version 3 kept one identity's: two roles reading the same
+/// database took each other's place; what it held is only a head start, and is let go).
 const KEPT: &str = "
+DROP TABLE IF EXISTS kept;
 CREATE TABLE kept (
-    name TEXT PRIMARY KEY,
     identity TEXT NOT NULL,
+    name TEXT NOT NULL,
     at_ms INTEGER NOT NULL,
-    value BLOB NOT NULL
-);
+    value BLOB NOT NULL,
+    PRIMARY KEY (identity, name)
+) WITHOUT ROWID;
 ";
 
 /// Version 2: the history's samples (the console's pictures), each series' key once.
@@ -274,7 +277,7 @@ impl Store {
             tx.execute_batch(SAMPLES)
                 .map_err(err(&path, "cannot add the samples"))?;
         }
-        if version < 3 {
+        if version < 4 {
             tx.execute_batch(KEPT)
                 .map_err(err(&path, "cannot add what is kept"))?;
         }

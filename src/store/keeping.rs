@@ -14,50 +14,52 @@ use super::Kept;
 /// changed for the next.
 pub const SAVE_EVERY: Duration = Duration::from_secs(600);
 
-/// What a reader kept for the server it reads: its identity, what is on disk as it is, and
-/// when it last wrote.
+/// What a reader kept for the server it reads: its identity, what is on disk as it is, when it
+/// last wrote and how often it writes.
 #[derive(Debug)]
 pub struct Keeping {
     identity: String,
     written: Written,
     saved_at: Option<Instant>,
+    every: Option<Duration>,
 }
 
 impl Keeping {
-    /// For the server `client` reads, by its identity (None when it cannot be read: nothing is
-    /// then kept or used).
-    pub async fn identify(client: &tokio_postgres::Client) -> Option<Keeping> {
+    /// For the server `client` reads, by its identity and this build's (None when it cannot be
+    /// read: nothing is then kept or used); writing at most `every` (none: at every save, as a
+    /// one-shot read saves once).
+    pub async fn identify(
+        client: &tokio_postgres::Client,
+        every: Option<Duration>,
+    ) -> Option<Keeping> {
+        let server = kept::identity(client).await?;
         Some(Keeping {
-            identity: kept::identity(client).await?,
+            identity: format!("{server}/{}", build()),
             written: Written::default(),
             saved_at: None,
+            every,
         })
     }
 
-    /// Takes into `kept` what `store` keeps for this server.
-    pub fn take(&mut self, store: &Store, kept: &mut Kept) {
-        match tokio::task::block_in_place(|| store.kept(&self.identity)) {
-            Ok(parts) => kept.import(&parts, now_ms(), &mut self.written),
-            // a read that cannot take what was kept measures everything, as a first does
-            Err(e) => eprintln!("hypertop: nothing kept is used: {e}"),
+    /// Takes into `kept` what `store` keeps for this server, or says why nothing is taken (the
+    /// read then measures everything, as a first does).
+    pub fn take(&mut self, store: &Store, kept: &mut Kept) -> Result<(), RecordError> {
+        let parts = tokio::task::block_in_place(|| store.kept(&self.identity))?;
+        kept.import(&parts, now_ms(), &mut self.written);
+        Ok(())
+    }
+
+    /// Whether a save would write now (the store need not be opened otherwise).
+    pub fn due(&self) -> bool {
+        match (self.every, self.saved_at) {
+            (Some(every), Some(at)) => at.elapsed() >= every,
+            _ => true,
         }
     }
 
-    /// Whether a save with `every` would write (the store need not be opened otherwise).
-    pub fn due(&self, every: Duration) -> bool {
-        self.saved_at.is_none_or(|at| at.elapsed() >= every)
-    }
-
-    /// Writes into `store` what changed of `kept` since it was taken or last written, unless
-    /// it was written less than `every` ago (a reader that lasts writes now and then; a
-    /// one-shot read, with none, at its end).
-    pub fn save(
-        &mut self,
-        store: &Store,
-        kept: &Kept,
-        every: Option<Duration>,
-    ) -> Result<(), RecordError> {
-        if every.is_some_and(|every| !self.due(every)) {
+    /// Writes into `store` what changed of `kept` since it was taken or last written, when due.
+    pub fn save(&mut self, store: &Store, kept: &Kept) -> Result<(), RecordError> {
+        if !self.due() {
             return Ok(());
         }
         self.saved_at = Some(Instant::now());
@@ -71,6 +73,18 @@ impl Keeping {
         self.written.wrote(&parts);
         Ok(())
     }
+}
+
+/// This build, as far as what it keeps goes: its version and its executable's size and time. A
+/// build whose queries or rows differ keeps apart from the last one's (taking what it kept could
+/// show the last build's rows until DDL), and a new build starts from nothing once.
+fn build() -> String {
+    let exe = std::env::current_exe().and_then(std::fs::metadata);
+    let made = exe.as_ref().ok().and_then(|m| m.modified().ok());
+    let since = made.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let size = exe.map_or(0, |m| m.len());
+    let stamp = since.map_or(0, |d| d.as_nanos());
+    format!("{}:{size:x}:{stamp:x}", env!("CARGO_PKG_VERSION"))
 }
 
 fn now_ms() -> i64 {

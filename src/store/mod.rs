@@ -92,20 +92,27 @@ impl Kept {
         out
     }
 
-    /// Takes in what another process kept (by part name) at `now_ms`, where it can be used.
-    pub fn import(&mut self, parts: &[(String, Vec<u8>)], now_ms: i64, written: &mut Written) {
-        for (kind, cache) in &mut self.0 {
-            for (name, bytes) in parts {
-                match kind {
-                    QueryKind::Catalog => {
-                        cache.catalog.import(name, bytes, now_ms, written);
+    /// Takes in what another process kept (name, when written, bytes) at `now_ms`, where it
+    /// can be used: the probes are the aggregates' read's, the rest the catalog pass's.
+    pub fn import(&mut self, parts: &[(String, i64, Vec<u8>)], now_ms: i64, written: &mut Written) {
+        for (name, at_ms, bytes) in parts {
+            let kind = match name.as_str() {
+                model::kept::PROBES => QueryKind::Caggs,
+                _ => QueryKind::Catalog,
+            };
+            let Some((_, cache)) = self.0.iter_mut().find(|(k, _)| *k == kind) else {
+                continue;
+            };
+            let part = (name.as_str(), *at_ms, bytes.as_slice());
+            match kind {
+                QueryKind::Caggs => {
+                    let probed = model::holes::Probed::import((*at_ms, bytes), now_ms, written);
+                    if let Some(probed) = probed {
+                        cache.holes = probed;
                     }
-                    QueryKind::Caggs if name == model::kept::PROBES => {
-                        if let Some(probed) = model::holes::Probed::import(bytes, written) {
-                            cache.holes = probed;
-                        }
-                    }
-                    _ => {}
+                }
+                _ => {
+                    cache.catalog.import(part, now_ms, written);
                 }
             }
         }

@@ -1065,12 +1065,14 @@ fn main() {
         keys_part(list);
         return;
     }
+    // the flight recorder's parts, one after the other in one run when both are asked
     if let Some(list) = &opts.record {
         record::record_part(list);
-        return;
     }
     if let Some(list) = &opts.kept {
         kept::kept_part(list);
+    }
+    if opts.record.is_some() || opts.kept.is_some() {
         return;
     }
     if let Some(list) = &opts.growth {

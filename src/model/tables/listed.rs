@@ -190,6 +190,41 @@ impl ListedRelations {
         self
     }
 
+    /// How many texts its rows hold apart (the same text twice in one place counts once).
+    #[cfg(test)]
+    pub fn texts_held(&self) -> usize {
+        let mut held = std::collections::HashSet::new();
+        let mut one = |n: &Name| {
+            held.insert(n.as_ptr());
+        };
+        for p in &self.policies {
+            p.after_interval
+                .iter()
+                .chain(&p.created_before)
+                .for_each(&mut one);
+        }
+        for r in &self.rows {
+            if let Some((h, c)) = &r.hypertable {
+                [&h.schema, &h.name]
+                    .into_iter()
+                    .chain(&h.policies)
+                    .for_each(&mut one);
+                h.time_column.iter().chain(&h.time_type).for_each(&mut one);
+                [&c.schema, &c.name]
+                    .into_iter()
+                    .chain(&c.compress_after)
+                    .for_each(&mut one);
+            }
+            if let Some(d) = &r.retention {
+                [&d.schema, &d.name]
+                    .into_iter()
+                    .chain(&d.drop_after)
+                    .for_each(&mut one);
+            }
+        }
+        held.len()
+    }
+
     /// Keeps `policy`, if any, and says where.
     fn add_policy(&mut self, policy: Option<ListedPolicy>) -> Option<u32> {
         let policy = policy?;
