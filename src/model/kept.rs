@@ -497,11 +497,9 @@ mod tests {
         let mut other = good.clone();
         other[3] = b'9';
         assert!(!take(&other), "another format");
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rng = crate::testing::Xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let mut bad = good.clone();
             let at = (x as usize) % bad.len();
             bad[at] ^= (x >> 32) as u8 | 1;

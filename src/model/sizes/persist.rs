@@ -179,11 +179,9 @@ mod tests {
         for cut in 0..good.len() {
             assert!(decode(&mut &good[..cut]).is_none(), "cut at {cut}");
         }
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.next();
             let mut bad = good.clone();
             let at = (x as usize) % bad.len();
             bad[at] = (x >> 32) as u8;

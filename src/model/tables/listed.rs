@@ -160,33 +160,7 @@ impl ListedRelations {
     /// back with a copy of each text where it was written: a schema once per row and tab).
     pub fn interned(mut self) -> ListedRelations {
         let mut names = Interner::default();
-        let mut one = |n: &mut Name| *n = names.name(n);
-        for p in &mut self.policies {
-            p.after_interval.iter_mut().for_each(&mut one);
-            p.created_before.iter_mut().for_each(&mut one);
-        }
-        for r in &mut self.rows {
-            if let Some((h, c)) = &mut r.hypertable {
-                let h = Arc::make_mut(h);
-                (h.time_column.iter_mut().chain(&mut h.time_type)).for_each(&mut one);
-                [&mut h.schema, &mut h.name]
-                    .into_iter()
-                    .chain(&mut h.policies)
-                    .for_each(&mut one);
-                let c = Arc::make_mut(c);
-                [&mut c.schema, &mut c.name]
-                    .into_iter()
-                    .chain(&mut c.compress_after)
-                    .for_each(&mut one);
-            }
-            if let Some(d) = &mut r.retention {
-                let d = Arc::make_mut(d);
-                [&mut d.schema, &mut d.name]
-                    .into_iter()
-                    .chain(&mut d.drop_after)
-                    .for_each(&mut one);
-            }
-        }
+        self.each_text(|n| *n = names.name(n));
         self
     }
 
@@ -194,35 +168,41 @@ impl ListedRelations {
     #[cfg(test)]
     pub fn texts_held(&self) -> usize {
         let mut held = std::collections::HashSet::new();
-        let mut one = |n: &Name| {
+        // a copy's definitions are copies, their texts the same ones
+        self.clone().each_text(|n| {
             held.insert(n.as_ptr());
-        };
-        for p in &self.policies {
-            p.after_interval
-                .iter()
-                .chain(&p.created_before)
-                .for_each(&mut one);
-        }
-        for r in &self.rows {
-            if let Some((h, c)) = &r.hypertable {
-                [&h.schema, &h.name]
-                    .into_iter()
-                    .chain(&h.policies)
-                    .for_each(&mut one);
-                h.time_column.iter().chain(&h.time_type).for_each(&mut one);
-                [&c.schema, &c.name]
-                    .into_iter()
-                    .chain(&c.compress_after)
-                    .for_each(&mut one);
-            }
-            if let Some(d) = &r.retention {
-                [&d.schema, &d.name]
-                    .into_iter()
-                    .chain(&d.drop_after)
-                    .for_each(&mut one);
-            }
-        }
+        });
         held.len()
+    }
+
+    /// `f` on every text the rows hold.
+    fn each_text(&mut self, mut f: impl FnMut(&mut Name)) {
+        for p in &mut self.policies {
+            p.after_interval.iter_mut().for_each(&mut f);
+            p.created_before.iter_mut().for_each(&mut f);
+        }
+        for r in &mut self.rows {
+            if let Some((h, c)) = &mut r.hypertable {
+                let h = Arc::make_mut(h);
+                (h.time_column.iter_mut().chain(&mut h.time_type)).for_each(&mut f);
+                [&mut h.schema, &mut h.name]
+                    .into_iter()
+                    .chain(&mut h.policies)
+                    .for_each(&mut f);
+                let c = Arc::make_mut(c);
+                [&mut c.schema, &mut c.name]
+                    .into_iter()
+                    .chain(&mut c.compress_after)
+                    .for_each(&mut f);
+            }
+            if let Some(d) = &mut r.retention {
+                let d = Arc::make_mut(d);
+                [&mut d.schema, &mut d.name]
+                    .into_iter()
+                    .chain(&mut d.drop_after)
+                    .for_each(&mut f);
+            }
+        }
     }
 
     /// Keeps `policy`, if any, and says where.
