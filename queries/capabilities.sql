@@ -1,11 +1,13 @@
 -- What this server and database can do, read once per connection. Features are detected from
 -- the catalog (to_regclass / to_regprocedure / pg_attribute), never by comparing version strings.
 WITH catalog_columns AS (
-    -- the columns of TimescaleDB's chunk and dimension_slice tables (none without TimescaleDB)
+    -- the columns of TimescaleDB's chunk, dimension_slice and compression_settings tables
+    -- (none without TimescaleDB)
     SELECT c.relname::text AS rel, a.attname::text AS col
       FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
      WHERE a.attrelid IN (to_regclass('_timescaledb_catalog.chunk'),
-                          to_regclass('_timescaledb_catalog.dimension_slice'))
+                          to_regclass('_timescaledb_catalog.dimension_slice'),
+                          to_regclass('_timescaledb_catalog.compression_settings'))
        AND NOT a.attisdropped)
 SELECT
     pg_catalog.current_setting('server_version_num')::int                                   AS server_version_num,
@@ -58,6 +60,9 @@ SELECT
     to_regclass('_timescaledb_internal.bgw_job_stat_history') IS NOT NULL        AS ts_job_history,
     -- 2.14.0+: compression_settings replaces hypertable_compression
     to_regclass('_timescaledb_catalog.compression_settings') IS NOT NULL         AS ts_compression_settings,
+    -- 2.22.0+: a compressed chunk's settings row names its compressed table
+    EXISTS (SELECT FROM catalog_columns WHERE (rel, col) = ('compression_settings', 'compress_relid'))
+                                                                                 AS ts_settings_compress_relid,
     -- chunk.dropped exists up to 2.25.x
     EXISTS (SELECT FROM catalog_columns WHERE (rel, col) = ('chunk', 'dropped')) AS ts_chunk_dropped_column,
     -- 2.29.0+: chunk rows carry relid instead of schema_name/table_name

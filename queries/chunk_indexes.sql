@@ -14,7 +14,8 @@
 --
 -- The hypertables' indexes are grouped by definition first: identical ones are one group, so a
 -- chunk index meets one row however many look alike (a row per look-alike made the read
--- chunks x look-alikes^2: 500 identical indexes on 30 chunks were 7.5 million rows).
+-- chunks x look-alikes^2: 500 identical indexes on 30 chunks were 7.5 million rows). Its
+-- filtered form ($2: chunk tables) reads the indexes of the chunks a refresh saw written.
 -- Base tables with the oids as array parameters: the planner knows their statistics (over
 -- CTEs it expected 200 distinct parents, and merged 151,000 sorted rows at 50,000 chunks: 1.1 s
 -- against 0.22 s). Only the parent and operator classes are hash keys; the rest of the
@@ -34,4 +35,5 @@ SELECT array_agg(x.indexrelid) AS indexes, array_agg(x.indrelid) AS tables,
              AND hd.indoption = x.indoption
              AND hd.exprs IS NOT DISTINCT FROM x.indexprs::text
              AND hd.pred IS NOT DISTINCT FROM x.indpred::text) IS TRUE
+--@include chunk_index_filter
  GROUP BY x.indrelid::int8 >> 13

@@ -8,4 +8,5 @@ SELECT array_agg(ch.id) AS chunk_ids,
 --@include chunk_slice
  WHERE ds.dimension_id IN (SELECT min(d.id) FROM _timescaledb_catalog.dimension d
                             GROUP BY d.hypertable_id)
+--@include chunk_filter
  GROUP BY ch.id >> 12

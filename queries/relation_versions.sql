@@ -26,23 +26,20 @@
 -- the room the largest one took (70,000 tables in one, 0.84 MB on the wire, kept 1.6 MB).
 WITH v AS MATERIALIZED (
 SELECT array_agg((c.oid::int8 << 32)
-                 | (pg_catalog.hashint8extended(
-                        (c.relfilenode::int8 << 32) | (c.relpages::int8 & 4294967295),
-                        ((c.relallvisible::int8 << 32) # c.reltuples::int8)
-                        # CASE WHEN c.relkind IN ('r', 't', 'm') THEN
-                              pg_catalog.pg_stat_get_mod_since_analyze(c.oid) * 1000003
-                              + pg_catalog.pg_stat_get_dead_tuples(c.oid)
-                          ELSE 0 END
-                        # r.reset)
-                    & 4294967295)) FILTER (WHERE c.relkind <> 'i') AS relations,
+                 |
+--@include relation_version
+                 ) FILTER (WHERE c.relkind <> 'i' AND NOT c.elsewhere) AS relations,
        -- every index and its file, as one number (a sum: a hash each cost 2 ms more)
-       sum(c.oid::int8 * 3 + c.relfilenode::int8) FILTER (WHERE c.relkind = 'i')::int8
-           AS index_files,
+       sum(c.oid::int8 * 3 + c.relfilenode::int8)
+           FILTER (WHERE c.relkind = 'i' AND NOT c.elsewhere)::int8 AS index_files,
        -- every other relation's file, the same way: a rewrite (TRUNCATE, VACUUM FULL, CLUSTER)
        -- moves it at once, and the layout naming each relation's file is read again before
        -- files are attributed (the old file stays, emptied, until the next checkpoint)
-       sum(c.oid::int8 * 3 + c.relfilenode::int8) FILTER (WHERE c.relkind <> 'i')::int8
-           AS table_files,
+       sum(c.oid::int8 * 3 + c.relfilenode::int8)
+           FILTER (WHERE c.relkind <> 'i' AND NOT c.elsewhere)::int8 AS table_files,
+       -- another session's temporary tables come and go with it and are not measured, but
+       -- their writes count in the database's: the watch accounts for them (relations_watch.sql)
+       array_agg(c.oid) FILTER (WHERE c.elsewhere AND c.relkind IN ('r', 't', 'm')) AS temporary,
        -- whether writes are counted at all (track_counts); when not, every relation is measured
        pg_catalog.current_setting('track_counts')::bool AS counted,
        -- Every row inserted, updated or deleted in the catalogs that name and define relations,
@@ -63,7 +60,10 @@ SELECT array_agg((c.oid::int8 << 32)
                             to_regclass('_timescaledb_catalog.hypertable_compression')]) t
          WHERE t IS NOT NULL
            AND pg_catalog.current_setting('track_counts')::bool)::int8 AS catalog_changes
-  FROM pg_catalog.pg_class c,
+  FROM (SELECT c.*,
+               -- a temporary relation (another session's: it goes with it)
+               c.relpersistence = 't' AS elsewhere
+          FROM pg_catalog.pg_class c) c,
        -- When the statistics were last reset (the database's, or one table's: that notes the
        -- time on the database too). A reset sets a table's counters back to what they were
        -- once — right after an ANALYZE, say — and its version with them: one kept then would
@@ -78,5 +78,7 @@ SELECT array_agg((c.oid::int8 << 32)
 SELECT v.relations[s.i : s.i + $1::int4 - 1] AS relations,
        -- every slice's length together: room for them all at once
        coalesce(pg_catalog.cardinality(v.relations), 0) AS total,
-       v.index_files, v.table_files, v.counted, v.catalog_changes
+       v.index_files, v.table_files, v.counted, v.catalog_changes,
+       -- once, in the first row
+       CASE WHEN s.i = 1 THEN v.temporary END AS temporary
   FROM v, pg_catalog.generate_series(1, greatest(pg_catalog.cardinality(v.relations), 1), $1::int4) AS s(i)

@@ -21,5 +21,8 @@ SELECT array_agg(c.oid) AS oids,
           FROM pg_catalog.pg_class r
           LEFT JOIN pg_catalog.pg_index x ON x.indexrelid = r.oid
          WHERE r.relkind IN ('r', 't', 'i', 'm', 'S')
+           -- another session's temporary relations come and go with it (relation_versions.sql)
+           AND r.relpersistence <> 't'
+--@include relations_filter
         OFFSET 0) c
  GROUP BY c.block

@@ -7,6 +7,7 @@
 -- estimated at 61 rows of 20,000 (and the tables found by 20,000 index probes), or, kept apart
 -- as CTEs, merged after sorting every chunk twice (280 ms at 50,000 chunks). In rows of at most
 -- 4,096 chunks (by id), not one row: a client holds each message whole while it decodes it.
+-- Its filtered form ($1: chunk ids) reads the chunks a refresh saw written (timescaledb_watch.sql).
 SELECT array_agg(ch.id) AS ids, array_agg(ch.hypertable_id) AS hypertable_ids,
        array_agg(r.oid) AS tables, array_agg(coalesce(cr.oid, 0::oid)) AS compressed,
        array_agg(r.relnatts) AS columns,
@@ -19,4 +20,5 @@ SELECT array_agg(ch.id) AS ids, array_agg(ch.hypertable_id) AS hypertable_ids,
                                          AND h.compression_state IS DISTINCT FROM 2
 --@include chunk_table
 --@include chunk_compressed
+--@include chunk_filter
  GROUP BY ch.id >> 12

@@ -25,6 +25,9 @@ pub struct TimescaleFeatures {
     pub job_history: bool,
     /// 2.14.0+: `_timescaledb_catalog.compression_settings`.
     pub compression_settings: bool,
+    /// 2.22.0+: `compression_settings.compress_relid` (a compressed chunk's row names its
+    /// compressed table; a hypertable's has none).
+    pub settings_compress_relid: bool,
     /// Up to 2.25.x: `_timescaledb_catalog.chunk.dropped`.
     pub chunk_dropped_column: bool,
     /// 2.29.0+: `_timescaledb_catalog.chunk.relid`.
@@ -91,6 +94,7 @@ impl Capabilities {
             cagg_watermark_table: row.get("ts_cagg_watermark_table"),
             job_history: row.get("ts_job_history"),
             compression_settings: row.get("ts_compression_settings"),
+            settings_compress_relid: row.get("ts_settings_compress_relid"),
             chunk_dropped_column: row.get("ts_chunk_dropped_column"),
             chunk_relid_column: row.get("ts_chunk_relid_column"),
             chunk_creation_time: row.get("ts_chunk_creation_time"),

@@ -402,8 +402,9 @@ pub enum Sub {
         /// Address to listen on (loopback unless told otherwise)
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9871")]
         listen: String,
-        /// A target's read is served from the cache this long (slow reads rest longer)
-        #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "15s")]
+        /// A target's read is served to other scrapes this long (each read reads what moved
+        /// since the last: what a scrape serves is at most this old)
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5s")]
         cache: Duration,
         /// The longest a scrape waits for one target, which is then `hypertop_up 0` (lowered to
         /// Prometheus's scrape timeout less 0.5 s when the scrape sends it)

@@ -81,10 +81,10 @@ impl MemberReader {
         }
     }
 
-    /// What the user just asked for: at once.
-    fn request_now(&self, state: &AppState) {
+    /// What the user just asked for: at once (`whole`: whatever the watch says, `r`).
+    fn request_now(&self, state: &AppState, whole: bool) {
         for (kind, target) in state.wanted() {
-            self.poller.request_now(kind, target);
+            self.poller.request_now(kind, target, whole);
         }
     }
 }
@@ -165,7 +165,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         fleet.active_mut().in_fleet = false;
     }
     for (r, m) in readers.iter().zip(&fleet.members) {
-        r.request_now(&m.state);
+        r.request_now(&m.state, false);
     }
     let mut input = EventStream::new();
     let mut refresh = tokio::time::interval(opts.refresh_every);
@@ -302,7 +302,12 @@ impl Executor {
                         let due = (now + RESULTS_SETTLE).max(self.drawn_at + self.answers_apart);
                         self.draw_due.get_or_insert(due);
                     }
-                    Effect::ReadNow(i) => self.readers[i].request_now(&fleet.members[i].state),
+                    Effect::ReadNow(i) => {
+                        self.readers[i].request_now(&fleet.members[i].state, false)
+                    }
+                    Effect::ReadWhole(i) => {
+                        self.readers[i].request_now(&fleet.members[i].state, true)
+                    }
                     Effect::Read { member, shown } => {
                         self.readers[member].request(&fleet.members[member].state, shown)
                     }

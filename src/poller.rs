@@ -77,22 +77,27 @@ impl Poller {
     /// already waiting, the newest target winning. A periodic refresh: it waits out the rest
     /// after a slow query.
     pub fn request(&self, kind: QueryKind, target: Option<DrillTarget>) {
-        self.send(kind, target, false);
+        self.send(kind, target, false, false);
     }
 
     /// Like [`request`](Self::request), for something the user just asked for (a tab, a
-    /// drill-down, `r`): it does not wait out the rest.
-    pub fn request_now(&self, kind: QueryKind, target: Option<DrillTarget>) {
-        self.send(kind, target, true);
+    /// drill-down, `r`): it does not wait out the rest; `whole`, it reads everything whatever
+    /// the kind's watch says (`r`: what no watch sees, a VACUUM of a table not written lately,
+    /// is read then).
+    pub fn request_now(&self, kind: QueryKind, target: Option<DrillTarget>, whole: bool) {
+        self.send(kind, target, true, whole);
     }
 
-    fn send(&self, kind: QueryKind, target: Option<DrillTarget>, urgent: bool) {
+    fn send(&self, kind: QueryKind, target: Option<DrillTarget>, urgent: bool, whole: bool) {
         if let Some(tx) = self.requests.get(&kind) {
             tx.send_modify(|r| {
                 r.seq += 1;
                 r.target = target;
                 if urgent {
                     r.urgent_seq += 1;
+                }
+                if whole {
+                    r.whole_seq += 1;
                 }
             });
         }
@@ -106,6 +111,8 @@ struct Request {
     /// Counts requests the user asked for; one not yet served skips the rest after a slow
     /// query.
     urgent_seq: u64,
+    /// Counts requests for a whole read; one not yet served reads whole.
+    whole_seq: u64,
 }
 
 /// What one kind's reader shares with the others: the link, where results and broken sessions
@@ -131,6 +138,7 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
     let mut last_target: Option<DrillTarget> = None;
     let mut rest_until: Option<tokio::time::Instant> = None;
     let mut urgent_served = 0;
+    let mut whole_served = 0;
     // What this kind keeps between refreshes (prepared statements, the catalog's structure),
     // and the connection it belongs to.
     let mut cache = (0, model::Cache::default());
@@ -182,6 +190,10 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
         if cache.0 != status.generation {
             cache = (status.generation, model::Cache::default());
         }
+        if request.whole_seq != whole_served {
+            whole_served = request.whole_seq;
+            cache.1.read_whole();
+        }
         let fetch = async {
             match (&planner, target.as_ref()) {
                 (Some(p), Some(t)) => model::plan::fetch(&client, p, &caps, t).await,
@@ -202,7 +214,11 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
             let _ = broken.send(status.generation);
         }
         let elapsed = started.elapsed();
-        rest_until = Some(tokio::time::Instant::now() + rest_after(elapsed));
+        // a read that failed (a timeout, an error short of the connection) is not repeated at
+        // every refresh; one that succeeded is, its cost kept low by watching what moved
+        rest_until = result
+            .is_err()
+            .then(|| tokio::time::Instant::now() + rest_after_failure(elapsed));
         last_target = target.clone();
         let done = QueryResult {
             kind,
@@ -223,14 +239,14 @@ fn rests(request: &Request, last_target: &Option<DrillTarget>, urgent_served: u6
     request.target == *last_target && request.urgent_seq == urgent_served
 }
 
-/// How long a query kind's periodic refresh rests after a run that took `elapsed`: 1,199 times
-/// as long (at most ten minutes), so that each kind keeps the server busy at most 1/1,200 of the
-/// time, and the overview's six at most 0.5 % of one core, however large the catalog (a cap
-/// of a minute let the Tables pass over 20,000 chunks take 0.2 % alone). A 1 ms query still
-/// follows a 2 s refresh; a 130 ms one repeats every 2.6 min (what the user asks for — a tab,
-/// `r`, a drill-down — never waits).
-pub fn rest_after(elapsed: Duration) -> Duration {
-    (elapsed * 1199).min(Duration::from_secs(600))
+/// How long a query kind's periodic refresh rests after a read that failed after `elapsed`:
+/// thirty times as long, from one second to five minutes (a read timing out at ten seconds is
+/// tried again after five minutes, not at every refresh; what the user asks for — a tab, `r`,
+/// a drill-down — never waits). A read that succeeds does not rest: each refresh reads what
+/// moved since the last (see `model::watch`), and the screen says how old what it shows is
+/// while a read fails.
+pub fn rest_after_failure(elapsed: Duration) -> Duration {
+    (elapsed * 30).clamp(Duration::from_secs(1), Duration::from_secs(300))
 }
 
 /// `HYPERTOP_BENCH_QUERY_DELAY=<seconds>`: the key-to-frame benchmark's slow query. Unset in
@@ -255,6 +271,7 @@ mod tests {
             seq: 5,
             target: job(1),
             urgent_seq: 2,
+            whole_seq: 0,
         };
         assert!(rests(&periodic, &job(1), 2));
         assert!(!rests(&periodic, &job(7), 2), "another drill-down");
@@ -266,15 +283,18 @@ mod tests {
     }
 
     #[test]
-    fn queries_rest_1199_times_their_duration_up_to_ten_minutes() {
+    fn only_a_failed_read_rests_thirty_times_its_duration_within_bounds() {
         assert_eq!(
-            rest_after(Duration::from_millis(2)),
-            Duration::from_millis(2398)
+            rest_after_failure(Duration::from_millis(2)),
+            Duration::from_secs(1)
         );
         assert_eq!(
-            rest_after(Duration::from_millis(130)),
-            Duration::from_millis(155_870)
+            rest_after_failure(Duration::from_millis(130)),
+            Duration::from_millis(3_900)
         );
-        assert_eq!(rest_after(Duration::from_secs(1)), Duration::from_secs(600));
+        assert_eq!(
+            rest_after_failure(Duration::from_secs(10)),
+            Duration::from_secs(300)
+        );
     }
 }

@@ -12,14 +12,9 @@ pub const ACTIVITY: &str = include_str!("../queries/activity.sql");
 pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
 pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
-pub const RELATION_VERSIONS: &str = include_str!("../queries/relation_versions.sql");
-pub const RELATIONS: &str = include_str!("../queries/relations.sql");
 pub const RELATION_FILES: &str = include_str!("../queries/relation_files.sql");
 pub const SECOND_SESSION: &str = include_str!("../queries/second_session.sql");
 pub const KEPT_IDENTITY: &str = include_str!("../queries/kept_identity.sql");
-pub const CHUNK_STATUS: &str = include_str!("../queries/chunk_status.sql");
-pub const COMPRESSED_SIZES: &str = include_str!("../queries/compressed_sizes.sql");
-pub const CHUNK_INDEXES: &str = include_str!("../queries/chunk_indexes.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql");
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
@@ -87,6 +82,18 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "internal_range",
         include_str!("../queries/fragments/internal_range.sql"),
     ),
+    (
+        "relation_version",
+        include_str!("../queries/fragments/relation_version.sql"),
+    ),
+    (
+        "recent_rows",
+        include_str!("../queries/fragments/recent_rows.sql"),
+    ),
+    (
+        "row_version",
+        include_str!("../queries/fragments/row_version.sql"),
+    ),
 ];
 
 const WATERMARK_TABLE: &str = include_str!("../queries/fragments/cagg_watermark_table.sql");
@@ -123,6 +130,41 @@ macro_rules! expanded {
 }
 
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
+expanded!(RELATION_VERSIONS, "relation_versions.sql");
+expanded!(RELATIONS_WATCH, "relations_watch.sql");
+
+/// `template` whole (`filter` false: the fragment named `name` empty), or filtered by the
+/// fragment's text: the refresh's reads of only what its watch saw written.
+fn filtered(template: &str, name: &str, filter: &'static str, on: bool) -> String {
+    expand(template, &[(name, if on { filter } else { "" })])
+}
+
+const RELATIONS_TEMPLATE: &str = include_str!("../queries/relations.sql");
+/// Every relation with files ([`RELATIONS`]), or those of `$1` ([`RELATIONS_OF`]).
+pub static RELATIONS: LazyLock<String> =
+    LazyLock::new(|| filtered(RELATIONS_TEMPLATE, "relations_filter", "", false));
+pub static RELATIONS_OF: LazyLock<String> = LazyLock::new(|| {
+    filtered(
+        RELATIONS_TEMPLATE,
+        "relations_filter",
+        "           AND r.oid = ANY ($1::oid[])",
+        true,
+    )
+});
+
+const CHUNK_INDEXES_TEMPLATE: &str = include_str!("../queries/chunk_indexes.sql");
+/// Every chunk index of the hypertables `$1`, or only those of the chunk tables `$2`.
+pub static CHUNK_INDEXES: [LazyLock<String>; 2] = [
+    LazyLock::new(|| filtered(CHUNK_INDEXES_TEMPLATE, "chunk_index_filter", "", false)),
+    LazyLock::new(|| {
+        filtered(
+            CHUNK_INDEXES_TEMPLATE,
+            "chunk_index_filter",
+            " WHERE x.indrelid = ANY ($2::oid[])",
+            true,
+        )
+    }),
+];
 expanded!(RELATION_BYTES, "relation_bytes.sql");
 const COMPRESSION_COLUMN_BY_ID: &str =
     include_str!("../queries/fragments/compression_column_by_id.sql");
@@ -239,6 +281,44 @@ pub fn policies(caps: &Capabilities) -> &'static str {
 }
 
 by_jobs_table!(TABLES, "tables.sql");
+
+const TIMESCALEDB_WATCH_TEMPLATE: &str = include_str!("../queries/timescaledb_watch.sql");
+/// The compression settings rows the watch reads: by hypertable id (before 2.14), every row
+/// (2.14 to 2.21), the hypertables' own (2.22+).
+const SETTINGS_ROWS: [&str; 3] = [
+    include_str!("../queries/fragments/settings_rows_by_id.sql"),
+    include_str!("../queries/fragments/settings_rows_all.sql"),
+    include_str!("../queries/fragments/settings_rows_hypertables.sql"),
+];
+fn timescaledb_watch_for(jobs_place: usize, settings: usize) -> String {
+    expand(
+        TIMESCALEDB_WATCH_TEMPLATE,
+        &[
+            ("jobs_table", JOBS_TABLE[jobs_place]),
+            ("settings_rows", SETTINGS_ROWS[settings]),
+        ],
+    )
+}
+/// By the jobs table's place, then the settings rows'.
+static TIMESCALEDB_WATCH: [LazyLock<String>; 6] = [
+    LazyLock::new(|| timescaledb_watch_for(0, 0)),
+    LazyLock::new(|| timescaledb_watch_for(0, 1)),
+    LazyLock::new(|| timescaledb_watch_for(0, 2)),
+    LazyLock::new(|| timescaledb_watch_for(1, 0)),
+    LazyLock::new(|| timescaledb_watch_for(1, 1)),
+    LazyLock::new(|| timescaledb_watch_for(1, 2)),
+];
+
+/// The catalog pass's watch over TimescaleDB's catalog, for this version's tables.
+pub fn timescaledb_watch(caps: &Capabilities) -> &'static str {
+    let ts = caps.timescaledb.as_ref();
+    let settings = match ts {
+        Some(ts) if ts.settings_compress_relid => 2,
+        Some(ts) if ts.compression_settings => 1,
+        _ => 0,
+    };
+    &TIMESCALEDB_WATCH[3 * usize::from(jobs_in_catalog(caps)) + settings]
+}
 by_jobs_table!(DEFINITIONS_VERSION, "definitions_version.sql");
 
 /// The Hypertables, Compression and Retention tabs' rows as the catalog defines them, and the
@@ -267,37 +347,43 @@ const COMPRESSED_BY_RELID: &str =
     include_str!("../queries/fragments/chunk_compressed_by_relid.sql");
 const CHUNK_CREATED: &str = include_str!("../queries/fragments/chunk_created_column.sql");
 const CHUNK_NOT_CREATED: &str = include_str!("../queries/fragments/chunk_created_none.sql");
-/// Before 2.13 chunks have no creation time; from 2.29 they have a relid.
-static TABLE_CHUNKS_UNDATED: LazyLock<String> = LazyLock::new(|| {
+/// table_chunks.sql for a catalog: its chunk tables by name or relid (2.29), creation times
+/// (2.13+), whole or of the chunks `$1` only.
+fn table_chunks_for(by_relid: bool, dated: bool, of_chunks: bool) -> String {
+    let (chunk_table, compressed) = match by_relid {
+        false => (CHUNK_TABLE_BY_NAME, COMPRESSED_BY_NAME),
+        true => (CHUNK_TABLE_BY_RELID, COMPRESSED_BY_RELID),
+    };
+    let created = if dated {
+        CHUNK_CREATED
+    } else {
+        CHUNK_NOT_CREATED
+    };
+    let filter = if of_chunks {
+        " WHERE ch.id = ANY ($1::int4[])"
+    } else {
+        ""
+    };
     expand(
         TABLE_CHUNKS_TEMPLATE,
         &[
-            ("chunk_table", CHUNK_TABLE_BY_NAME),
-            ("chunk_compressed", COMPRESSED_BY_NAME),
-            ("chunk_created", CHUNK_NOT_CREATED),
+            ("chunk_table", chunk_table),
+            ("chunk_compressed", compressed),
+            ("chunk_created", created),
+            ("chunk_filter", filter),
         ],
     )
-});
-static TABLE_CHUNKS_BY_NAME: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        TABLE_CHUNKS_TEMPLATE,
-        &[
-            ("chunk_table", CHUNK_TABLE_BY_NAME),
-            ("chunk_compressed", COMPRESSED_BY_NAME),
-            ("chunk_created", CHUNK_CREATED),
-        ],
-    )
-});
-static TABLE_CHUNKS_BY_RELID: LazyLock<String> = LazyLock::new(|| {
-    expand(
-        TABLE_CHUNKS_TEMPLATE,
-        &[
-            ("chunk_table", CHUNK_TABLE_BY_RELID),
-            ("chunk_compressed", COMPRESSED_BY_RELID),
-            ("chunk_created", CHUNK_CREATED),
-        ],
-    )
-});
+}
+
+/// Its forms: undated (before 2.13), by name, by relid (2.29); each whole, then of chunks.
+static TABLE_CHUNKS: [LazyLock<String>; 6] = [
+    LazyLock::new(|| table_chunks_for(false, false, false)),
+    LazyLock::new(|| table_chunks_for(false, true, false)),
+    LazyLock::new(|| table_chunks_for(true, true, false)),
+    LazyLock::new(|| table_chunks_for(false, false, true)),
+    LazyLock::new(|| table_chunks_for(false, true, true)),
+    LazyLock::new(|| table_chunks_for(true, true, true)),
+];
 const CHUNK_SLICE_BY_CONSTRAINT: &str =
     include_str!("../queries/fragments/chunk_slice_by_constraint.sql");
 const CHUNK_SLICE_BY_CHUNK: &str = include_str!("../queries/fragments/chunk_slice_by_chunk.sql");
@@ -318,19 +404,32 @@ fn chunk_slice(by_chunk: bool) -> &'static str {
 }
 
 const CHUNK_RANGES_TEMPLATE: &str = include_str!("../queries/chunk_ranges.sql");
-static CHUNK_RANGES: [LazyLock<String>; 2] = [
-    LazyLock::new(|| {
-        expand(
-            CHUNK_RANGES_TEMPLATE,
-            &[("chunk_slice", chunk_slice(false))],
-        )
-    }),
-    LazyLock::new(|| expand(CHUNK_RANGES_TEMPLATE, &[("chunk_slice", chunk_slice(true))])),
+fn chunk_ranges_for(by_chunk: bool, of_chunks: bool) -> String {
+    let filter = if of_chunks {
+        "   AND ch.id = ANY ($1::int4[])"
+    } else {
+        ""
+    };
+    expand(
+        CHUNK_RANGES_TEMPLATE,
+        &[
+            ("chunk_slice", chunk_slice(by_chunk)),
+            ("chunk_filter", filter),
+        ],
+    )
+}
+/// Slices through chunk_constraint, by chunk; each whole, then of chunks.
+static CHUNK_RANGES: [LazyLock<String>; 4] = [
+    LazyLock::new(|| chunk_ranges_for(false, false)),
+    LazyLock::new(|| chunk_ranges_for(true, false)),
+    LazyLock::new(|| chunk_ranges_for(false, true)),
+    LazyLock::new(|| chunk_ranges_for(true, true)),
 ];
 
-/// Each chunk's range in its primary dimension, for this version.
-pub fn chunk_ranges(caps: &Capabilities) -> &'static str {
-    &CHUNK_RANGES[usize::from(slices_by_chunk(caps))]
+/// Each chunk's range in its primary dimension, for this version: every chunk's, or (`of`)
+/// those of the chunks `$1`.
+pub fn chunk_ranges(caps: &Capabilities, of: bool) -> &'static str {
+    &CHUNK_RANGES[usize::from(slices_by_chunk(caps)) + 2 * usize::from(of)]
 }
 
 const CHUNKS_TEMPLATE: &str = include_str!("../queries/chunks.sql");
@@ -367,30 +466,15 @@ fn by_relid(caps: &Capabilities) -> bool {
         .is_some_and(|ts| ts.chunk_relid_column)
 }
 
-/// The expansion of a chunk-reading template that fits this version.
-fn for_chunk_tables(
-    caps: &Capabilities,
-    by_name: &'static LazyLock<String>,
-    by_relid: &'static LazyLock<String>,
-) -> &'static str {
-    if self::by_relid(caps) {
-        by_relid
-    } else {
-        by_name
-    }
-}
-
 /// The chunk structure behind the Hypertables/Compression/Retention tabs, for this version.
-pub fn table_chunks(caps: &Capabilities) -> &'static str {
-    let dated = caps
-        .timescaledb
-        .as_ref()
-        .is_some_and(|ts| ts.chunk_creation_time);
-    if dated {
-        for_chunk_tables(caps, &TABLE_CHUNKS_BY_NAME, &TABLE_CHUNKS_BY_RELID)
-    } else {
-        &TABLE_CHUNKS_UNDATED
-    }
+pub fn table_chunks(caps: &Capabilities, of: bool) -> &'static str {
+    let ts = caps.timescaledb.as_ref();
+    let form = match (ts.is_some_and(|ts| ts.chunk_creation_time), by_relid(caps)) {
+        (false, _) => 0,
+        (true, false) => 1,
+        (true, true) => 2,
+    };
+    &TABLE_CHUNKS[form + 3 * usize::from(of)]
 }
 
 const SEGMENT_STATS_TEMPLATE: &str = include_str!("../queries/segment_stats.sql");
@@ -609,10 +693,11 @@ mod tests {
     #[test]
     fn every_include_is_resolved() {
         for q in [
-            &*TABLE_CHUNKS_UNDATED,
-            &*TABLE_CHUNKS_BY_NAME,
-            &*TABLE_CHUNKS_BY_RELID,
             &*LISTED_INDEXES,
+            &*RELATIONS,
+            &*RELATIONS_OF,
+            &*RELATION_VERSIONS,
+            &*RELATIONS_WATCH,
             &*COMPRESSION_SETTINGS.by_relid,
             &*COMPRESSION_SETTINGS.by_id,
             &*POLICIES.by_relid,
@@ -630,6 +715,10 @@ mod tests {
         .into_iter()
         .chain(CAGGS.iter().map(|q| &**q))
         .chain(SEGMENT_STATS.iter().map(|q| &**q))
+        .chain(TABLE_CHUNKS.iter().map(|q| &**q))
+        .chain(CHUNK_RANGES.iter().map(|q| &**q))
+        .chain(CHUNK_INDEXES.iter().map(|q| &**q))
+        .chain(TIMESCALEDB_WATCH.iter().map(|q| &**q))
         .chain(
             TABLES
                 .iter()
@@ -664,10 +753,33 @@ mod tests {
                 "{q}"
             );
         }
-        assert!(TABLE_CHUNKS_BY_RELID.contains("r.oid = ch.relid"));
-        assert!(TABLE_CHUNKS_BY_NAME.contains("r.relname = ch.table_name"));
-        assert!(TABLE_CHUNKS_BY_NAME.contains("ch.creation_time"));
-        assert!(!TABLE_CHUNKS_UNDATED.contains("creation_time"));
+        for (form, q) in TABLE_CHUNKS.iter().map(|q| q.as_str()).enumerate() {
+            assert_eq!(q.contains("r.oid = ch.relid"), form % 3 == 2, "{q}");
+            assert_eq!(
+                q.contains("r.relname = ch.table_name"),
+                form % 3 != 2,
+                "{q}"
+            );
+            assert_eq!(q.contains("ch.creation_time"), form % 3 != 0, "{q}");
+            // the filtered forms read the chunks asked for, the others every chunk
+            assert_eq!(q.contains("ch.id = ANY ($1::int4[])"), form >= 3, "{q}");
+        }
+        for (form, q) in CHUNK_RANGES.iter().map(|q| q.as_str()).enumerate() {
+            assert_eq!(q.contains("ch.id = ANY ($1::int4[])"), form >= 2, "{q}");
+        }
+        assert!(!CHUNK_INDEXES[0].contains("$2::oid[]") && CHUNK_INDEXES[1].contains("$2::oid[]"));
+        assert!(!RELATIONS.contains("$1") && RELATIONS_OF.contains("$1::oid[]"));
+        // the watch's forms: the jobs table's place, then the settings rows'
+        for (form, q) in TIMESCALEDB_WATCH.iter().map(|q| q.as_str()).enumerate() {
+            let in_catalog = form >= 3;
+            assert_eq!(
+                q.contains("_timescaledb_catalog.bgw_job j"),
+                in_catalog,
+                "{q}"
+            );
+            assert_eq!(q.contains("hypertable_compression x"), form % 3 == 0, "{q}");
+            assert_eq!(q.contains("compress_relid IS NULL"), form % 3 == 2, "{q}");
+        }
         // each form reads the jobs table where its versions keep it
         for (q, in_catalog) in [
             (&*TABLES[0], false),
@@ -791,9 +903,9 @@ mod tests {
             &*DEFINITIONS_VERSION[0],
             &*RETENTION_RUNS,
             &POLICY_TIMES.to_string(),
-            &*TABLE_CHUNKS_UNDATED,
-            &*TABLE_CHUNKS_BY_NAME,
-            &*TABLE_CHUNKS_BY_RELID,
+            &*TABLE_CHUNKS[0],
+            &*TABLE_CHUNKS[2],
+            &*TABLE_CHUNKS[5],
             &*LISTED_INDEXES,
             &*INDEX_STRUCTURE,
             &*JOBS[0],
@@ -801,12 +913,17 @@ mod tests {
             &*JOB_STATES[1],
             &*SEGMENT_STATS[0],
             &*SEGMENT_STATS[7],
-            &CHUNK_INDEXES.to_string(),
+            &*CHUNK_INDEXES[0],
+            &*CHUNK_INDEXES[1],
             &LISTED_TABLES.to_string(),
             &*CHUNK_RANGES[0],
-            &*CHUNK_RANGES[1],
-            &RELATION_VERSIONS.to_string(),
-            &RELATIONS.to_string(),
+            &*CHUNK_RANGES[3],
+            &*RELATION_VERSIONS,
+            &*RELATIONS,
+            &*RELATIONS_OF,
+            &*RELATIONS_WATCH,
+            &*TIMESCALEDB_WATCH[0],
+            &*TIMESCALEDB_WATCH[5],
             &RELATION_FILES.to_string(),
             &INDEX_NUMBERS.to_string(),
             &INVALID_INDEXES.to_string(),

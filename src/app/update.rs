@@ -70,6 +70,8 @@ pub enum Effect {
     Derive,
     /// Read what the member shows, at once (the user asked).
     ReadNow(usize),
+    /// Read what the member shows at once and whole, whatever its watch says (`r`).
+    ReadWhole(usize),
     /// The timer's read: what the member shows when shown, else its overview's reads.
     Read {
         member: usize,
@@ -236,7 +238,7 @@ fn on_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<Effect> {
         MemberCommand::Refresh if fleet.active().is_disconnected() => {
             effects.push(Effect::Retry(active))
         }
-        MemberCommand::Refresh => effects.push(Effect::ReadNow(active)),
+        MemberCommand::Refresh => effects.push(Effect::ReadWhole(active)),
         MemberCommand::Redraw | MemberCommand::None => {}
         MemberCommand::Zoom(span) => effects.push(Effect::Zoom(active, span)),
         MemberCommand::Fleet(None) if fleet.is_fleet() => open_fleet(fleet),
@@ -407,7 +409,9 @@ mod tests {
         effects
             .iter()
             .filter_map(|e| match e {
-                Effect::Read { member, .. } | Effect::ReadNow(member) => Some(*member),
+                Effect::Read { member, .. }
+                | Effect::ReadNow(member)
+                | Effect::ReadWhole(member) => Some(*member),
                 _ => None,
             })
             .collect()
@@ -517,7 +521,7 @@ mod tests {
         assert!(
             effects
                 .iter()
-                .any(|e| matches!(e, Effect::Retry(0) | Effect::ReadNow(0))),
+                .any(|e| matches!(e, Effect::Retry(0) | Effect::ReadWhole(0))),
             "{effects:?}"
         );
         keys(&mut f, "0");

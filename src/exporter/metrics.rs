@@ -178,7 +178,7 @@ impl Exposition {
         if let (Some(now), Some(at)) = (now, stats.data_at) {
             self.gauge(
                 "hypertop_data_age_seconds",
-                "How old the data served for the target is (reads rest after a slow one)",
+                "How old the data served for the target is (a read is shared by the scrapes of a few seconds)",
                 t(),
                 (now - at).max(0.0),
             );

@@ -5,9 +5,9 @@
 //! below the process's descriptor limit (extra clients wait in the listen queue; an accept
 //! error is survived), a deadline per target below the scrape's timeout (a black-holed target
 //! is `hypertop_up 0` in time, the others are served), and a cache per target: one read per
-//! interval however many scrapers, never two at once on one target, resting after a slow read
-//! like the console does — while every scrape past the interval still asks the target whether
-//! it answers, so `hypertop_up` is always the latest attempt's and the data's age is exported.
+//! interval (5 s) however many scrapers, never two at once on one target. Each read reads what
+//! moved since the last (the console's watch, `model::watch`), so every scrape past the
+//! interval reads: `hypertop_up` is the latest attempt's and the data's age is exported.
 
 pub mod metrics;
 
@@ -186,8 +186,7 @@ impl Target {
     }
 
     /// The target's state within `deadline`: the cache while it is younger than the interval;
-    /// else a new read, or, while the last read's rest lasts, a question whether the target
-    /// still answers. Scrapers that arrive during a read wait for it (within their deadline)
+    /// else a new read (of what moved since the last). Scrapers that arrive during a read wait for it (within their deadline)
     /// and share it.
     pub async fn read(
         &self,
@@ -209,27 +208,11 @@ impl Target {
             return served;
         }
         let left = until.saturating_duration_since(Instant::now());
-        let last = self.last().clone();
-        // A slow read earns the server a rest from reads (as the console gives it), but not
-        // from the question whether it answers.
-        let resting = last.stats.up
-            && session.is_some()
-            && last.read_at.is_some_and(|at| {
-                at.elapsed() < crate::poller::rest_after(Duration::from_secs_f64(last.stats.took))
-            });
-        let mut next = last;
+        let mut next = self.last().clone();
         next.tried_at = Some(Instant::now());
         next.stats.at = unix_now();
-        if resting {
-            let answered = tokio::time::timeout(left, ping(&session)).await == Ok(true);
-            next.stats.up = answered;
-            if !answered {
-                next.stats.errors += 1;
-                next.data = None;
-                *session = None;
-            }
-        } else {
-            let started = Instant::now();
+        let started = Instant::now();
+        {
             let result =
                 tokio::time::timeout(left, read_once(self, &mut session, opts.second_session))
                     .await;
@@ -237,8 +220,7 @@ impl Target {
             next.stats.took = started.elapsed().as_secs_f64();
             match result {
                 Ok(Ok((data, read))) => {
-                    // The rest a read earns is for reading, not for connecting (a new session's
-                    // handshake would otherwise keep data minutes old).
+                    // what the read took, not the new session's handshake
                     next.stats.took = read.as_secs_f64();
                     next.stats.up = data.summary.value().is_some();
                     for (section, status) in data.sections() {
@@ -272,14 +254,6 @@ fn unix_now() -> Option<f64> {
         .duration_since(UNIX_EPOCH)
         .ok()
         .map(|d| d.as_secs_f64())
-}
-
-/// Whether the target's session still answers (a round trip, no catalog read).
-async fn ping(session: &Option<Open>) -> bool {
-    match session {
-        Some((s, ..)) => s.client.simple_query("").await.is_ok(),
-        None => false,
-    }
 }
 
 /// Why a target could not be read at all.

@@ -42,6 +42,7 @@ pub const STRUCTURE: &str = "structure";
 pub const LISTED: &str = "listed";
 pub const SEGMENTS: &str = "segments";
 pub const PROBES: &str = "probes";
+pub const WATCHED: &str = "watched";
 
 /// A part to write: its name, what tells it unchanged (none: written every time), its bytes.
 #[derive(Debug)]
@@ -145,6 +146,23 @@ impl KeptCatalog {
         }
         out.extend(cached_part(STRUCTURE, &self.structure, written));
         out.extend(cached_part(LISTED, &self.listed, written));
+        // where the next read's watch starts (what moved since is read again, the rest taken),
+        // the highest relation oid seen, and when everything was last read whole
+        if self.watched.horizon().is_some() {
+            let whole_ms =
+                (self.whole_at).map(|at| now_ms.saturating_sub(at.elapsed().as_millis() as i64));
+            let watch = (&self.watched, self.sizes.hot.max_oid, whole_ms);
+            if let Some(value) = encode(&watch) {
+                let token = Some(crate::hash::fnv1a(&value));
+                if written.changed(WATCHED, token) {
+                    out.push(Part {
+                        name: WATCHED,
+                        token,
+                        value,
+                    });
+                }
+            }
+        }
         if let Some((segments, at, from)) = self.segments.last() {
             let (from, token) = (from.parts(), Some(token((at, from.parts()))));
             let ago = i64::try_from(at.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -170,7 +188,18 @@ impl KeptCatalog {
     ) -> bool {
         // each part taken, with its token
         let taken = match name {
-            STRUCTURE | LISTED if !fresh(at_ms, now_ms) => None,
+            STRUCTURE | LISTED | WATCHED if !fresh(at_ms, now_ms) => None,
+            WATCHED => decode(bytes).map(|(watched, max_oid, whole_ms): (_, u32, Option<i64>)| {
+                self.watched = watched;
+                self.sizes.hot.max_oid = max_oid;
+                // a whole read's time from another process's clock: taken when it is behind
+                // this one's and within the while
+                let ago = whole_ms
+                    .and_then(|at| u64::try_from(now_ms.checked_sub(at)?).ok())
+                    .map(std::time::Duration::from_millis);
+                self.whole_at = ago.and_then(|ago| std::time::Instant::now().checked_sub(ago));
+                Some(crate::hash::fnv1a(bytes))
+            }),
             SIZES => SizeKeeper::import(bytes, now_ms).map(|s| {
                 self.sizes = s;
                 None
@@ -512,6 +541,7 @@ mod tests {
                 let slots = crate::model::sizes::RelationSlots::default();
                 let sizes = slots.sizes();
                 let usage = crate::model::indexes::Usage::default();
+                let usage = crate::model::indexes::UsageSums::of(&s.indexes, &usage);
                 let _ = crate::model::indexes::rows(&s.indexes, &usage, &sizes);
                 let _ = (s.chunks.of_hypertable(1).len(), s.settings.len());
             }

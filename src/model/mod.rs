@@ -51,6 +51,7 @@ pub mod statements;
 pub mod structure;
 pub mod summary;
 pub mod tables;
+pub mod watch;
 
 use std::time::Duration;
 
@@ -534,6 +535,13 @@ pub struct Cache {
     /// reads the versions, measures only what they say moved and reads the structure only
     /// when it changed, as a refresh does.
     pub keeps: bool,
+}
+
+impl Cache {
+    /// The next read reads everything whole, whatever its watch says.
+    pub fn read_whole(&mut self) {
+        self.catalog.whole_at = None;
+    }
 }
 
 /// Runs the query behind `kind` (with `target` for drill-downs) once, reading the catalog's

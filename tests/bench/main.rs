@@ -43,8 +43,8 @@ struct Options {
     /// `--kept DSN,DSN,…`: cold and kept one-shot reads, the replay's open time and a week's
     /// recording, on each built dataset.
     kept: Option<String>,
-    /// `--only refresh|render|client|server|fleet`: one part of the benchmark (fleet: only when
-    /// asked).
+    /// `--only build|refresh|render|client|server|fleet`: one part of the benchmark (build: the
+    /// dataset alone; fleet: only when asked).
     only: Option<String>,
     dsn: Option<String>,
     native: String,
@@ -191,7 +191,9 @@ async fn connect(conninfo: &str) -> tokio_postgres::Client {
 /// The scale dataset, built once (a marker table says it is complete): true when this call
 /// built it.
 async fn build(client: &tokio_postgres::Client, (n, chunks, big): (usize, usize, usize)) -> bool {
-    let shape = format!("{n} × {chunks} chunks + {big}");
+    // recent: the chunks end at the build's hour, so that running schedulers keep the dataset
+    // at its size (retention after 30 days, compression after 7) and writers add to its newest
+    let shape = format!("{n} × {chunks} chunks + {big}, recent");
     let done = client
         .query_one(
             "SELECT CASE WHEN to_regclass('scale.built') IS NOT NULL
@@ -231,8 +233,8 @@ async fn build(client: &tokio_postgres::Client, (n, chunks, big): (usize, usize,
         let mut sql = format!(
             "CREATE TABLE {t} (time timestamptz NOT NULL, device int NOT NULL, value float8);
              SELECT create_hypertable('{t}', 'time', chunk_time_interval => interval '1 hour');
-             INSERT INTO {t} SELECT ts, d, random() FROM generate_series('2024-01-01'::timestamptz,
-                 '2024-01-01'::timestamptz + interval '{h} hours' - interval '30 minutes', interval '30 minutes') ts,
+             INSERT INTO {t} SELECT ts, d, random() FROM generate_series(date_trunc('hour', now()) - interval '{h} hours',
+                 date_trunc('hour', now()) - interval '30 minutes', interval '30 minutes') ts,
                  generate_series(1, 2) d;
              CREATE INDEX ON {t} (device, time DESC);
              CREATE INDEX ON {t} (value);",
@@ -269,7 +271,7 @@ async fn build(client: &tokio_postgres::Client, (n, chunks, big): (usize, usize,
                 .unwrap();
             client
                 .batch_execute(&format!(
-                    "CALL refresh_continuous_aggregate('{t}_hourly', NULL, '2024-01-02')"
+                    "CALL refresh_continuous_aggregate('{t}_hourly', NULL, date_trunc('hour', now()) - interval '1 hour')"
                 ))
                 .await
                 .unwrap();
@@ -297,8 +299,9 @@ async fn build(client: &tokio_postgres::Client, (n, chunks, big): (usize, usize,
         client
             .batch_execute(&format!(
                 "INSERT INTO scale.big SELECT ts, 1 FROM generate_series(
-                     '2023-01-01'::timestamptz + interval '{from} hours',
-                     '2023-01-01'::timestamptz + interval '{to} hours' - interval '1 hour', interval '1 hour') ts"
+                     date_trunc('hour', now()) - interval '{big} hours' + interval '{from} hours',
+                     date_trunc('hour', now()) - interval '{big} hours' + interval '{to} hours' - interval '1 hour',
+                     interval '1 hour') ts"
             ))
             .await
             .unwrap();
@@ -381,9 +384,9 @@ async fn use_indexes(client: &tokio_postgres::Client) {
             for from in (0..10_000).step_by(500) {
                 client
                     .simple_query(&format!(
-                        "SELECT count(*) FROM scale.big
-                          WHERE time >= '2023-01-01'::timestamptz + interval '{from} hours'
-                            AND time < '2023-01-01'::timestamptz + interval '{} hours'",
+                        "SELECT count(*) FROM scale.big, (SELECT min(time) AS t0 FROM scale.big) b
+                          WHERE time >= b.t0 + interval '{from} hours'
+                            AND time < b.t0 + interval '{} hours'",
                         from + 500
                     ))
                     .await
@@ -1170,6 +1173,9 @@ fn main() {
         engine = Some(e);
     }
     let _engine = engine;
+    if opts.only.as_deref() == Some("build") {
+        return; // the dataset alone
+    }
     if run("refresh") {
         refresh_part(&rt, &conninfo, opts.smoke, (n, chunks, big));
     }

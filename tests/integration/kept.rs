@@ -15,7 +15,7 @@ use crate::engines::{native_tsdb_versions, on_each, psql, PrivateCluster, Tsdb};
 /// Every relation's forks, as `server.database_bytes` adds them up.
 const DATABASE_BYTES: &str = "SELECT sum(pg_relation_size(oid, 'main') + pg_relation_size(oid, 'fsm')
                                   + pg_relation_size(oid, 'vm') + pg_relation_size(oid, 'init'))::bigint
-                             FROM pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S')";
+                             FROM pg_class WHERE relkind IN ('r', 't', 'i', 'm', 'S') AND relpersistence <> 't'";
 
 fn snapshot(state: &std::path::Path, conninfo: &str) -> Value {
     let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))

@@ -20,8 +20,8 @@ async fn a_read_waits_until_the_last_result_is_taken_in() {
     let link = Link::start(connector, Some((session, caps)));
     let (tx, mut results) = tokio::sync::mpsc::unbounded_channel();
     let poller = Poller::start(&link, None, tx, Duration::from_secs(10));
-    poller.request_now(QueryKind::Summary, None);
-    poller.request_now(QueryKind::Activity, None);
+    poller.request_now(QueryKind::Summary, None, false);
+    poller.request_now(QueryKind::Activity, None, false);
 
     let (first, turn) = timeout(Duration::from_secs(10), results.recv())
         .await

@@ -15,6 +15,16 @@ pub struct SizeKeeper {
     swept_at: Option<std::time::Instant>,
     /// relation_bytes.sql, prepared on this connection.
     measure: Option<tokio_postgres::Statement>,
+    /// The tables being written lately, watched at every refresh (see [`super::hot`]).
+    pub hot: super::hot::Hot,
+}
+
+/// What a read of every table's version did: the tables that moved (they join the hot ones),
+/// and whether the relations were read again (a relation created or dropped unseen before).
+#[derive(Debug, Default)]
+pub struct Updated {
+    pub moved: Vec<u32>,
+    pub reread: bool,
 }
 
 /// Every relation is measured again within this time whatever its version says, a slice on
@@ -55,31 +65,98 @@ impl Sessions<'_> {
 }
 
 impl SizeKeeper {
-    /// Brings every relation's size up to date for `versions`: measures the relations that can
-    /// have changed, keeps the rest. A relation busy behind a lock, or a measurement that
-    /// failed short of the connection, keeps its last size, asked for again next time.
+    /// Brings every relation's size up to date for `versions` (every table's): measures the
+    /// relations that can have changed, keeps the rest; the tables whose version moved (they
+    /// join the hot ones). A relation busy behind a lock, or a measurement that failed short of
+    /// the connection, keeps its last size, asked for again next time.
     pub async fn update(
         &mut self,
         sessions: Sessions<'_>,
         versions: RelationVersions,
-    ) -> Result<Sizes<'_>, Error> {
-        let client = sessions.main;
-        self.read_relations(client, versions.layout).await?;
+    ) -> Result<Updated, Error> {
+        let reread = self.read_relations(sessions.main, versions.set).await?;
         let settled = self
             .settled
             .take()
             .filter(|(f, _)| *f == versions.fingerprint)
             .map(|(_, v)| v);
         let relations = self.relations.last_mut().expect("read above");
-        relations.see(&versions.relations, settled.as_deref());
+        let moved = relations.see(&versions.relations, settled.as_deref());
+        // what was seen is seen: a relation left unmeasured stays wanted until it is measured
+        self.settled = Some((versions.fingerprint, versions.relations));
+        self.measure_wanted(sessions, versions.counted).await?;
+        Ok(Updated { moved, reread })
+    }
+
+    /// Brings the sizes up to date for what the relations' watch saw: the watched tables'
+    /// versions, and the tables `stale` (a chunk compressed or decompressed truncates its
+    /// table, which no count of rows sees) measured again with their indexes.
+    pub async fn update_watched(
+        &mut self,
+        sessions: Sessions<'_>,
+        versions: &[(u32, u32)],
+        stale: &[u32],
+    ) -> Result<(), Error> {
+        let Some(relations) = self.relations.last_mut() else {
+            return Ok(());
+        };
+        relations.see(versions, None);
+        let slots: Vec<usize> = stale.iter().filter_map(|&t| relations.slot(t)).collect();
+        relations.stale(&slots);
+        // the last full list of versions no longer says which are settled
+        self.settled = None;
+        self.measure_wanted(sessions, true).await
+    }
+
+    /// The relations kept, with `new` ones listed and the tables `gone` (and their indexes
+    /// and TOAST tables) dropped: what the watch saw created and the chunks' changes dropped.
+    pub async fn patch(&mut self, client: &Client, new: &[u32], gone: &[u32]) -> Result<(), Error> {
+        let Some(relations) = self.relations.last() else {
+            return Ok(());
+        };
+        if new.is_empty() && gone.iter().all(|&t| relations.slot(t).is_none()) {
+            return Ok(());
+        }
+        let listed = match new.is_empty() {
+            true => Vec::new(),
+            false => RelationSlots::list(client, Some(new)).await?,
+        };
+        let patched = relations.patched(listed, gone);
+        let set = patched.set();
+        self.relations.put_back(patched, Some(set));
+        self.settled = None;
+        Ok(())
+    }
+
+    /// Whether this relation is kept.
+    pub fn has(&self, oid: u32) -> bool {
+        self.relations.last().is_some_and(|r| r.slot(oid).is_some())
+    }
+
+    /// Whether relations are kept (a first read reads them all).
+    pub fn holds(&self) -> bool {
+        self.relations.last().is_some()
+    }
+
+    /// The sizes as they stand.
+    pub fn sizes(&self) -> Sizes<'_> {
+        match self.relations.last() {
+            Some(r) => r.sizes(),
+            None => Sizes::none(),
+        }
+    }
+
+    /// Measures what is wanted: every relation never measured or no longer fresh, every one when
+    /// writes are not `counted`, and the sweep's slice of the rest.
+    async fn measure_wanted(&mut self, sessions: Sessions<'_>, counted: bool) -> Result<(), Error> {
+        let client = sessions.main;
+        let relations = self.relations.last_mut().expect("read before");
         let now = std::time::Instant::now();
         let since = self.swept_at.map_or(std::time::Duration::ZERO, |t| now - t);
         let slice = sweep_slice(relations.len(), since);
-        let (wanted, next) = relations.wanting(versions.counted, (self.sweep, slice));
+        let (wanted, next) = relations.wanting(counted, (self.sweep, slice));
         self.sweep = next;
         self.swept_at = Some(now);
-        // what was seen is seen: a relation left unmeasured stays wanted until it is measured
-        self.settled = Some((versions.fingerprint, versions.relations));
         let count = relations.wanted_slots(wanted).count();
         if count == 0
             || by_file(sessions.may_stat_files, count, relations.len())
@@ -95,13 +172,13 @@ impl SizeKeeper {
             let statement = self.measure.as_ref().expect("prepared above");
             measure(relations, client, statement, &oids).await?;
         }
-        Ok(self.relations.last().expect("read above").sizes())
+        Ok(())
     }
 
     /// Measures every relation, nothing kept before: a one-shot read (`snapshot`, `check`),
     /// which reads no versions, on both `sessions` when it has two. The files are listed while
     /// the relations are read.
-    pub async fn measure_all(&mut self, sessions: Sessions<'_>) -> Result<Sizes<'_>, Error> {
+    pub async fn measure_all(&mut self, sessions: Sessions<'_>) -> Result<(), Error> {
         let old = self.relations.take();
         let main = sessions.main;
         let relations = if sessions.may_stat_files {
@@ -141,13 +218,9 @@ impl SizeKeeper {
             relations.add_measured(&oids, &bytes);
             relations
         };
-        let kept = self
-            .relations
-            .get_or_read(Fingerprint::default(), || async {
-                Ok::<_, Error>(relations)
-            })
-            .await?;
-        Ok(kept.sizes())
+        let set = relations.set();
+        self.relations.put_back(relations, Some(set));
+        Ok(())
     }
 
     /// What is kept, for another process to start from ([`SizeKeeper::import`]): the relations
@@ -204,20 +277,24 @@ impl SizeKeeper {
             sweep,
             swept_at: Some(now.checked_sub(ago)?),
             measure: None,
+            hot: Default::default(),
         })
     }
 
-    /// The relations for `fingerprint`, read again when it changed.
-    async fn read_relations(
-        &mut self,
-        client: &Client,
-        fingerprint: Fingerprint,
-    ) -> Result<(), Error> {
-        if !self.relations.holds_for(fingerprint) {
+    /// The relations, read again when the set `versions` read (every table's, every file's)
+    /// is not the one kept: a relation was created or dropped that no watch accounted for.
+    /// Whether they were (not on a first read).
+    async fn read_relations(&mut self, client: &Client, set: Fingerprint) -> Result<bool, Error> {
+        let first = self.relations.last().is_none();
+        let reread = !self.relations.holds_for(set);
+        if reread {
             let read_from = self.relations.read_from();
             let old = self.relations.take();
             match RelationSlots::read(client, &old).await {
-                Ok(relations) => self.relations.put_back(relations, Some(fingerprint)),
+                Ok(relations) => {
+                    let set = relations.set();
+                    self.relations.put_back(relations, Some(set))
+                }
                 // the sizes kept stay for the next read
                 Err(e) => {
                     self.relations.put_back(old, read_from);
@@ -225,7 +302,7 @@ impl SizeKeeper {
                 }
             }
         }
-        Ok(())
+        Ok(!first && reread)
     }
 }
 

@@ -29,12 +29,13 @@ use super::structure::{Cached, Fingerprint, SortedIds};
 use crate::queries;
 
 mod files;
+pub mod hot;
 mod keeper;
 mod persist;
 
 pub use files::relation_file;
 use files::{FileSize, FileSums};
-pub use keeper::{Sessions, SizeKeeper};
+pub use keeper::{Sessions, SizeKeeper, Updated};
 
 /// One refresh's versions of every table with files (`queries/relation_versions.sql`; an
 /// index's version is derived from its table's and its own file).
@@ -51,6 +52,12 @@ pub struct RelationVersions {
     /// Whether the statistics count writes: when they do not, a version sees only new files and
     /// page counts, and every relation is measured on every refresh.
     pub counted: bool,
+    /// Of the set of relations alone (every table, every index and file), as
+    /// [`RelationSlots::set`] adds up what is kept: when they differ, a relation was created or
+    /// dropped that the watch did not account for.
+    pub set: Fingerprint,
+    /// Other sessions' temporary tables: not measured, but their writes are the database's.
+    pub temporary: Vec<u32>,
 }
 
 /// How many tables' versions relation_versions.sql sends in a row: 196 KB on the wire.
@@ -67,7 +74,11 @@ impl RelationVersions {
         let mut relations = Vec::new();
         // the other columns, the same in every row; none (no row) measures everything
         let mut rest = Rest::default();
+        let mut temporary = Vec::new();
         super::rows::each_row(client, sql, &[&slice], |r| {
+            if let Some(t) = r.try_get::<_, Option<Vec<u32>>>("temporary")? {
+                temporary.extend(t);
+            }
             if relations.capacity() == 0 {
                 // room asked for, not required: the slices grow it otherwise
                 let total: i32 = r.try_get("total")?;
@@ -86,14 +97,16 @@ impl RelationVersions {
         })
         .await?;
         let ids = relations.iter().map(|&(oid, _)| u64::from(oid));
-        let fingerprint = Fingerprint::of(ids.chain([rest.index_files.unwrap_or(0) as u64]))
-            .and_changes(rest.changes);
+        let set = Fingerprint::of(ids.chain([rest.index_files.unwrap_or(0) as u64]));
+        let fingerprint = set.and_changes(rest.changes);
         Ok(RelationVersions {
             fingerprint,
             layout: fingerprint.and_member(rest.table_files.unwrap_or(0) as u64),
+            set: set.and_member(rest.table_files.unwrap_or(0) as u64).whole(),
             // an engine that publishes no statistics counts nothing, whatever track_counts says
             counted: rest.counted && rest.changes.is_some(),
             relations,
+            temporary,
         })
     }
 }
@@ -332,12 +345,27 @@ impl RelationSlots {
     /// From relations.sql's rows (read as they come: at 250,000 relations one row was 6 MB),
     /// keeping what `old` measured of the relations still there at the same file.
     async fn read(client: &Client, old: &RelationSlots) -> Result<RelationSlots, Error> {
-        let rows = client
-            .query_raw(
-                queries::RELATIONS,
-                std::iter::empty::<&(dyn ToSql + Sync)>(),
-            )
-            .await?;
+        let listed = Self::list(client, None).await?;
+        Ok(RelationSlots::of_listed(listed, old))
+    }
+
+    /// Every relation as relations.sql lists it, or (`of`) those of these oids.
+    async fn list(client: &Client, of: Option<&[u32]>) -> Result<Vec<Listed>, Error> {
+        let rows = match of {
+            None => {
+                client
+                    .query_raw(
+                        queries::RELATIONS.as_str(),
+                        std::iter::empty::<&(dyn ToSql + Sync)>(),
+                    )
+                    .await?
+            }
+            Some(oids) => {
+                client
+                    .query_raw(queries::RELATIONS_OF.as_str(), [&oids])
+                    .await?
+            }
+        };
         let mut rows = std::pin::pin!(rows);
         let mut listed = Vec::new();
         while let Some(r) = rows.try_next().await? {
@@ -354,7 +382,66 @@ impl RelationSlots {
                     | (u8::from(here.get(i) == Some(&true)) * HERE),
             }));
         }
-        Ok(RelationSlots::of_listed(listed, old))
+        Ok(listed)
+    }
+
+    /// These relations with `new` ones (listed by relations.sql) and without the tables
+    /// `gone`, their indexes and TOAST tables (dropped chunks, a decompressed chunk's
+    /// compressed data), keeping what was measured of the rest (pure).
+    fn patched(&self, new: Vec<Listed>, gone: &[u32]) -> RelationSlots {
+        let mut dropped = vec![false; self.len()];
+        for &oid in gone {
+            let Some(table) = self.slot(oid) else {
+                continue;
+            };
+            dropped[table] = true;
+            if let Some(toast) = (self.links[table] != NONE && !self.is_index(table))
+                .then_some(self.links[table] as usize)
+            {
+                dropped[toast] = true;
+            }
+        }
+        // an index goes with its table (a TOAST table's index with it)
+        for s in 0..self.len() {
+            if self.is_index(s) && self.links[s] != NONE && dropped[self.links[s] as usize] {
+                dropped[s] = true;
+            }
+        }
+        // a relation listed again (given a new file) is taken as listed now
+        let again: std::collections::HashSet<u32> = new.iter().map(|l| l.oid).collect();
+        let mut listed: Vec<Listed> = (0..self.len())
+            .filter(|&s| !dropped[s] && !again.contains(&self.oids[s]))
+            .map(|s| Listed {
+                oid: self.oids[s],
+                file: self.file(s),
+                link: match self.links[s] {
+                    NONE => 0,
+                    l => self.oids[l as usize],
+                },
+                flags: self.flags[s] & (INDEX | HERE),
+            })
+            .collect();
+        listed.extend(new);
+        RelationSlots::of_listed(listed, self)
+    }
+
+    /// The set of relations kept, as relation_versions.sql adds it up ([`RelationVersions::set`]):
+    /// the tables' oids, every index's and every table's oid and file summed.
+    fn set(&self) -> Fingerprint {
+        let (mut index_files, mut table_files) = (0i64, 0i64);
+        let mut tables = Vec::new();
+        for s in 0..self.len() {
+            let term = i64::from(self.oids[s]) * 3 + i64::from(self.file(s));
+            if self.is_index(s) {
+                index_files = index_files.wrapping_add(term);
+            } else {
+                table_files = table_files.wrapping_add(term);
+                tables.push(u64::from(self.oids[s]));
+            }
+        }
+        Fingerprint::of(tables.into_iter().chain([index_files as u64]))
+            .and_member(table_files as u64)
+            .whole()
     }
 
     /// The arrays for `listed`, carrying over from `old` each relation's bytes and the version
@@ -476,7 +563,9 @@ impl RelationSlots {
     /// Takes this refresh's table versions: a table whose version moved since it was measured,
     /// and its indexes, are no longer fresh. `last` is the refresh before's list, positions
     /// equal to it unchanged (22,000 comparisons instead of 22,000 look-ups at 20,000 chunks).
-    fn see(&mut self, versions: &[(u32, u32)], last: Option<&[(u32, u32)]>) {
+    /// Returns the tables that moved since a version was seen (not those seen for the first
+    /// time).
+    fn see(&mut self, versions: &[(u32, u32)], last: Option<&[(u32, u32)]>) -> Vec<u32> {
         let mut moved = Vec::new();
         for (i, &(table, version)) in versions.iter().enumerate() {
             if last.and_then(|l| l.get(i)) == Some(&(table, version)) {
@@ -485,19 +574,32 @@ impl RelationSlots {
             let Some(s) = self.slot(table) else { continue };
             let Some(t) = self.tables.of(s) else { continue };
             if self.seen[t] != version {
+                // a table seen for the first time did not move: it is new to this keeper
+                let first = self.seen[t] == 0;
                 self.seen[t] = version;
                 self.flags[s] &= !FRESH;
-                moved.push(s);
+                moved.push((s, first));
             }
         }
-        if moved.is_empty() {
+        let slots: Vec<usize> = moved.iter().map(|m| m.0).collect();
+        self.stale(&slots);
+        (moved.into_iter())
+            .filter(|m| !m.1)
+            .map(|(s, _)| self.oids[s])
+            .collect()
+    }
+
+    /// These tables' slots, with their indexes, to be measured again.
+    fn stale(&mut self, tables: &[usize]) {
+        if tables.is_empty() {
             return;
         }
-        // an index moves with its table: one pass over the links
         let mut is_moved = vec![false; self.len()];
-        for &s in &moved {
+        for &s in tables {
             is_moved[s] = true;
+            self.flags[s] &= !FRESH;
         }
+        // an index moves with its table: one pass over the links
         for s in 0..self.len() {
             let table = self.links[s];
             if self.is_index(s) && table != NONE && is_moved[table as usize] {
@@ -624,6 +726,13 @@ pub struct Sizes<'a> {
 }
 
 impl Sizes<'_> {
+    /// No relation's size known (nothing read yet).
+    pub fn none() -> Sizes<'static> {
+        static NONE: std::sync::LazyLock<RelationSlots> =
+            std::sync::LazyLock::new(Default::default);
+        Sizes { relations: &NONE }
+    }
+
     fn known(&self, s: usize) -> i64 {
         self.relations.bytes.get(s).max(0)
     }

@@ -176,6 +176,11 @@ impl ChunkStructure {
         &self.chunks
     }
 
+    /// Its chunks, given up.
+    pub fn into_chunks(self) -> Vec<ChunkShape> {
+        self.chunks
+    }
+
     /// A hypertable's chunks (side by side, by id: found by a binary search).
     pub fn of_hypertable(&self, id: i32) -> &[ChunkShape] {
         let start = self.chunks.partition_point(|c| c.hypertable_id < id);

@@ -1,0 +1,665 @@
+//! The catalog pass: the Hypertables, Compression, Retention and Indexes tabs and the database's
+//! estimated size, read together.
+//!
+//! The tabs need the same numbers — every relation's pages, every index's statistics — and read
+//! apart they read them twice. On TimescaleDB a refresh reads those numbers flat, with the
+//! per-relation rows and the listed indexes, all pipelined on the one connection, and sums them
+//! on the client along the catalog's structure, kept between refreshes (see
+//! [`super::structure`]).
+
+use futures_util::{join, try_join};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Error};
+
+use super::compression;
+use super::indexes::{self, Index, IndexStructure, Usage, UsageSums};
+use super::retention::{self, PartitionedTable};
+use super::rows::each_row;
+use super::sizes::hot;
+use super::sizes::{RelationVersions, Sessions, SizeKeeper, VERSIONS_SLICE};
+use super::statements::Prepared;
+use super::structure::{Cached, Fingerprint, IdMap, IdSet, Periodic};
+use super::tables::{self, ChunkStructure, CompressionSettings, Tables};
+use super::{Payload, ReadError};
+use crate::capabilities::Capabilities;
+use crate::queries;
+
+mod read;
+pub mod watch;
+
+/// What one catalog pass reads, each part on its own: a part that cannot be read (a role
+/// without the privilege, a timeout on one query) leaves the others shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Catalog {
+    pub relations: PartRead<RelationRows>,
+    pub indexes: PartRead<Vec<Index>>,
+    /// Every relation of the database on disk, all forks.
+    pub database_bytes: PartRead<i64>,
+}
+
+/// A part of the pass, or why it could not be read.
+pub type PartRead<T> = Result<T, ReadError>;
+
+/// The datasets a part of the pass fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parts {
+    Relations,
+    Indexes,
+    DatabaseSize,
+}
+
+/// The relations the pass is about besides indexes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RelationRows {
+    /// TimescaleDB: the Hypertables, Compression and Retention tabs' rows.
+    Hypertables(Tables),
+    /// Plain PostgreSQL: partitioned tables stand in for retention.
+    Partitions(Vec<PartitionedTable>),
+}
+
+impl Catalog {
+    /// Each dataset's payload; a part that failed is marked so.
+    pub fn into_payloads(self) -> Vec<Payload> {
+        let mut out = match self.relations {
+            Ok(RelationRows::Hypertables(t)) => vec![
+                Payload::Hypertables(t.hypertables),
+                Payload::Compression(t.compression),
+                Payload::Retention(t.retention),
+            ],
+            Ok(RelationRows::Partitions(p)) => vec![Payload::Partitions(p)],
+            Err(e) => vec![Payload::Failed(Parts::Relations, e)],
+        };
+        out.push(match self.indexes {
+            Ok(v) => Payload::Indexes(v),
+            Err(e) => Payload::Failed(Parts::Indexes, e),
+        });
+        out.push(match self.database_bytes {
+            Ok(v) => Payload::DatabaseSize(v),
+            Err(e) => Payload::Failed(Parts::DatabaseSize, e),
+        });
+        out
+    }
+
+    /// The parts, each read or failed on its own; when every one failed, the read failed (the
+    /// first error: a lost connection fails them all, and the caller must see it as such).
+    fn of(
+        relations: Result<RelationRows, Error>,
+        indexes: Result<Vec<Index>, Error>,
+        database_bytes: Result<i64, Error>,
+    ) -> Result<Catalog, Error> {
+        match (relations, indexes, database_bytes) {
+            (Err(e), Err(_), Err(_)) => Err(e),
+            (relations, indexes, database_bytes) => Ok(Catalog {
+                relations: relations.map_err(ReadError::from),
+                indexes: indexes.map_err(ReadError::from),
+                database_bytes: database_bytes.map_err(ReadError::from),
+            }),
+        }
+    }
+}
+
+/// A hypertable (or a continuous aggregate's materialization) as the structure knows it.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct HypertableOid {
+    pub oid: u32,
+    /// TimescaleDB's id.
+    pub id: i32,
+    /// Its attribute slots (`relnatts`): a chunk with fewer numbers its columns differently.
+    pub columns: i16,
+}
+
+/// What only DDL changes about the catalog, kept between refreshes (see [`super::structure`]),
+/// and by a one-shot read for the next (see [`super::kept`]).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CatalogStructure {
+    pub hypertables: Vec<HypertableOid>,
+    /// The ordinary tables whose indexes the Indexes tab lists.
+    pub tables: Vec<u32>,
+    pub chunks: ChunkStructure,
+    pub indexes: IndexStructure,
+    /// Compression settings by hypertable id.
+    pub settings: IdMap<i32, CompressionSettings>,
+}
+
+/// What the catalog pass keeps between its refreshes on one connection.
+#[derive(Debug, Default)]
+pub struct KeptCatalog {
+    /// Kept under [`KeptCatalog::structure_key`]: read whole again when it moves.
+    pub structure: Cached<CatalogStructure>,
+    pub sizes: SizeKeeper,
+    /// Segmentby statistics (the advisor's), read every few minutes.
+    pub segments: Periodic<compression::Segments>,
+    /// The relations' rows as the catalog defines them (`queries/tables.sql`), kept under
+    /// [`KeptCatalog::listed_key`].
+    pub listed: Cached<tables::ListedRelations>,
+    /// TimescaleDB's catalog as the watch last saw it (see [`watch`]).
+    pub watched: watch::Watched,
+    /// Each listed index's scans summed, as of the last read of the counters.
+    pub usage: Option<(std::time::Instant, UsageSums)>,
+    /// When everything was last read whole (every [`WHOLE_EVERY`]).
+    pub whole_at: Option<std::time::Instant>,
+    /// Plain PostgreSQL: the partitions' and indexes' rows, read again when the relations'
+    /// watch saw them change or the counters are due.
+    plain: Option<(Vec<tokio_postgres::Row>, Vec<tokio_postgres::Row>)>,
+    /// How many indexes' counters the last read of them took in.
+    pub indexes_counted: usize,
+}
+
+/// Everything is read whole this often whatever the watch says: the check that nothing was
+/// missed, and the bound on what no watch sees (a rename of an ordinary table or an index, a
+/// VACUUM's new maps on a table not written lately).
+pub const WHOLE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// The indexes' counters (scans, tuples read) are read this often (142 ms at 50,000 chunks),
+/// and at every whole read: the Indexes tab says how old they are.
+pub const USAGE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+
+impl KeptCatalog {
+    /// What the structure is kept under: the definitions' generation (hypertables made or
+    /// dropped, their dimensions, continuous aggregates) and the structure's own (bumped by a
+    /// whole read, and by what the watch cannot patch).
+    pub fn structure_key(&self) -> Fingerprint {
+        let g = self.watched.generations;
+        Fingerprint::of([g.definitions, g.structure]).whole()
+    }
+
+    /// What the relations' rows are kept under: the definitions', the jobs' (policies) and the
+    /// structure's generations.
+    pub fn listed_key(&self) -> Fingerprint {
+        let g = self.watched.generations;
+        Fingerprint::of([g.definitions, g.jobs, g.structure, 1]).whole()
+    }
+
+    /// How old the index counters shown are, when they are.
+    pub fn usage_age(&self) -> Option<std::time::Duration> {
+        self.usage.as_ref().map(|(at, _)| at.elapsed())
+    }
+
+    fn whole_due(&self, now: std::time::Instant) -> bool {
+        self.whole_at
+            .is_none_or(|at| now.duration_since(at) >= WHOLE_EVERY)
+    }
+
+    fn usage_due(&self, now: std::time::Instant) -> bool {
+        self.usage
+            .as_ref()
+            .is_none_or(|(at, _)| now.duration_since(*at) >= USAGE_EVERY)
+    }
+
+    /// After a read that failed midway: what the watch saw was not read, so nothing it kept
+    /// stands — the next refresh reads everything.
+    fn forget(&mut self) {
+        self.watched.forget();
+        self.sizes.hot.forget();
+        self.plain = None;
+    }
+}
+
+/// What patching the structure for some chunks changed.
+#[derive(Debug, Default, PartialEq)]
+pub struct Patched {
+    /// Tables dropped with their chunks (a chunk's table, a decompressed chunk's compressed
+    /// data): their relations go.
+    pub gone: Vec<u32>,
+    /// The tables of the chunks written since: compressing or decompressing one truncates or
+    /// refills it without counted writes, so they are measured again.
+    pub stale: Vec<u32>,
+    /// A new chunk's indexes could not be matched: the structure is read whole.
+    pub unsettled: bool,
+}
+
+impl CatalogStructure {
+    /// The chunks `asked` read again (`read`: created or changed since) put in, those `gone`
+    /// taken out, and those asked and not read (dropped, their catalog rows kept) too (pure).
+    pub fn patch(&mut self, read: read::ChunksRead, asked: &[i32], gone: &[i32]) -> Patched {
+        let asked: IdSet<i32> = asked.iter().copied().collect();
+        let gone_ids: IdSet<i32> = gone.iter().copied().collect();
+        let mut out = Patched {
+            unsettled: read.unsettled,
+            ..Patched::default()
+        };
+        let mut chunks: Vec<tables::ChunkShape> = Vec::with_capacity(self.chunks.chunks().len());
+        for c in self.chunks.chunks() {
+            let now = (asked.contains(&c.id))
+                .then(|| read.shapes.iter().find(|n| n.id == c.id))
+                .flatten();
+            if gone_ids.contains(&c.id) || asked.contains(&c.id) && now.is_none() {
+                out.gone.push(c.table);
+                out.gone.extend((c.compressed != 0).then_some(c.compressed));
+            } else if let Some(now) = now {
+                if c.compressed != 0 && now.compressed != c.compressed {
+                    out.gone.push(c.compressed);
+                }
+            } else {
+                chunks.push(c.clone());
+            }
+        }
+        out.stale = read.shapes.iter().map(|c| c.table).collect();
+        chunks.extend(read.shapes);
+        self.chunks = ChunkStructure::new(chunks);
+        self.indexes.chunk_indexes.extend(read.pairs);
+        self.indexes.chunk_indexes.sort_unstable();
+        self.indexes.chunk_indexes.dedup();
+        out
+    }
+
+    /// Whether the relations created since (`new`) are all what the structure knows: its
+    /// chunks' tables and compressed tables, their indexes and TOAST tables, sequences. Any
+    /// other (an index on a hypertable or a table, a table of its own) is DDL the structure is
+    /// read again for.
+    pub fn explains(&self, new: &[hot::NewRelation]) -> bool {
+        if new.is_empty() {
+            return true;
+        }
+        let tables: IdSet<u32> = (self.chunks.chunks().iter())
+            .flat_map(|c| [c.table, c.compressed])
+            .chain(new.iter().filter(|n| n.kind == b't').map(|n| n.oid))
+            .collect();
+        new.iter().all(|n| match n.kind {
+            b't' | b'S' => true,
+            b'r' => tables.contains(&n.oid),
+            b'i' => tables.contains(&n.table),
+            _ => false,
+        })
+    }
+
+    /// The listing's parameters (`queries/listed_indexes.sql`): every listed table's oid, and
+    /// its hypertable's id (none for an ordinary table).
+    fn listed(&self) -> (Vec<u32>, Vec<Option<i32>>) {
+        let hypertables = self.hypertables.iter().map(|h| (h.oid, Some(h.id)));
+        let tables = self.tables.iter().map(|&oid| (oid, None));
+        hypertables.chain(tables).unzip()
+    }
+}
+
+/// How a catalog pass reads: once and dropped (`one_shot`), and whether what it keeps is kept
+/// for another process all the same.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reading {
+    pub one_shot: bool,
+    pub keeps: bool,
+}
+
+impl Reading {
+    /// Whether the versions are read (the relations', the definitions'): what is kept is
+    /// checked against them.
+    fn versions(self) -> bool {
+        !self.one_shot || self.keeps
+    }
+}
+
+/// Reads the catalog pass, keeping its statements in `statements` and what it learns in `kept`.
+/// A refresh (and a one-shot read that keeps for the next) watches first and reads again only
+/// what moved (see [`watch`] and `sizes::hot`); a one-shot read that keeps nothing reads it all,
+/// its `helper` session taking the relations' layout, half of the files, the index numbers and
+/// the segment statistics.
+pub async fn fetch(
+    client: &Client,
+    helper: Option<&Client>,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    kept: &mut KeptCatalog,
+    reading: Reading,
+) -> Result<Catalog, Error> {
+    let sessions = Sessions {
+        main: client,
+        helper,
+        may_stat_files: caps.may_stat_files,
+    };
+    let result = match (caps.timescaledb.is_some(), reading.versions()) {
+        (false, _) => fetch_plain(sessions, statements, kept, reading).await,
+        (true, false) => fetch_once(sessions, caps, statements, kept).await,
+        (true, true) => fetch_watched(sessions, caps, statements, kept).await,
+    };
+    if result.is_err() {
+        kept.forget();
+    }
+    result
+}
+
+/// What a refresh does after its watch: read the structure whole, or patch it for the chunks
+/// written since; read every table's version, or only the watched ones'.
+async fn fetch_watched(
+    sessions: Sessions<'_>,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    kept: &mut KeptCatalog,
+) -> Result<Catalog, Error> {
+    let client = sessions.main;
+    let [relations_sql, watch_sql, versions_sql] = statements
+        .get(
+            client,
+            [
+                queries::RELATIONS_WATCH.as_str(),
+                queries::timescaledb_watch(caps),
+                queries::RELATION_VERSIONS.as_str(),
+            ],
+        )
+        .await?;
+    // the relations first: a chunk made between the two is in the second, its relations in the
+    // next refresh's first, found then among the structure's chunks
+    let hot_oids = kept.sizes.hot.oids();
+    let horizon = kept.watched.horizon().clone();
+    let (relations, answer) = try_join!(
+        hot::read(
+            client,
+            &relations_sql,
+            &hot_oids,
+            kept.sizes.hot.asked_from()
+        ),
+        watch::read(client, &watch_sql, &horizon),
+    )?;
+    let answer = match kept.watched.needs_every_row(&answer) {
+        true => watch::read(client, &watch_sql, &None).await?,
+        false => answer,
+    };
+    let now = std::time::Instant::now();
+    let moved = kept.watched.take(answer);
+    let mut verdict = kept.sizes.hot.take(&relations, now);
+    // the relations new to what is kept (asked from an older watch, some are known)
+    verdict.new.retain(|n| !kept.sizes.has(n.oid));
+    let whole = moved.all || !kept.sizes.holds() || kept.whole_due(now);
+    if whole {
+        kept.watched.generations.structure += 1;
+        kept.whole_at = Some(now);
+    }
+
+    // The structure: patched for the chunks written since, or read whole.
+    let mut changes = Patched::default();
+    if let Some(structure) = (kept.structure.holds_for(kept.structure_key()))
+        .then(|| kept.structure.last_mut())
+        .flatten()
+    {
+        if !moved.chunks.is_empty() || !moved.gone.is_empty() {
+            let chunks =
+                read::read_chunks(client, caps, statements, structure, &moved.chunks).await?;
+            changes = structure.patch(chunks, &moved.chunks, &moved.gone);
+        }
+        if moved.settings && !changes.unsettled {
+            structure.settings =
+                read::read_settings(client, caps, statements, &structure.hypertables).await?;
+        }
+        if changes.unsettled || !structure.explains(&verdict.new) {
+            kept.watched.generations.structure += 1;
+        }
+    }
+    let key = kept.structure_key();
+    let whole_structure = !kept.structure.holds_for(key);
+    kept.structure
+        .get_or_read(key, || read::read_structure(client, caps, statements))
+        .await?;
+
+    // The sizes: the relations created and dropped taken in, then every table's version read
+    // when a table not watched was written (or the catalog moved, or all is read whole), else
+    // the watched ones'.
+    let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
+        .chain(verdict.renewed.iter().copied())
+        .collect();
+    kept.sizes.patch(client, &new, &changes.gone).await?;
+    if whole || whole_structure || verdict.elsewhere || verdict.catalog {
+        let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
+        let temporary = versions.temporary.clone();
+        let updated = kept.sizes.update(sessions, versions).await?;
+        if updated.reread && !whole_structure {
+            // a relation came or went that no watch accounted for: the structure too
+            kept.watched.generations.structure += 1;
+            let key = kept.structure_key();
+            kept.structure
+                .get_or_read(key, || read::read_structure(client, caps, statements))
+                .await?;
+        }
+        kept.sizes
+            .hot
+            .join(updated.moved.into_iter().chain(temporary), now);
+        let hot_oids = kept.sizes.hot.oids();
+        let again = hot::read(client, &relations_sql, &hot_oids, kept.sizes.hot.max_oid).await?;
+        kept.sizes.hot.count(&again, now);
+    } else {
+        kept.sizes
+            .update_watched(sessions, &verdict.versions, &changes.stale)
+            .await?;
+    }
+    let usage_due = whole || kept.usage_due(now);
+    rows(sessions, caps, statements, kept, usage_due).await
+}
+
+/// A one-shot read that keeps nothing for the next: everything read whole, on two sessions
+/// when it has a helper.
+async fn fetch_once(
+    sessions: Sessions<'_>,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    kept: &mut KeptCatalog,
+) -> Result<Catalog, Error> {
+    let client = sessions.main;
+    let [watch_sql] = statements
+        .get(client, [queries::timescaledb_watch(caps)])
+        .await?;
+    // every chunk's state and snapshot, as a watch from no horizon reads them
+    let answer = watch::read(client, &watch_sql, &None);
+    let key = kept.structure_key();
+    let structure = &mut kept.structure;
+    let read_structure = async {
+        structure
+            .get_or_read(key, || read::read_structure(client, caps, statements))
+            .await?;
+        Ok::<_, Error>(())
+    };
+    let (answer, structure, sizes) =
+        join!(answer, read_structure, kept.sizes.measure_all(sessions));
+    let (answer, (), ()) = (answer?, structure?, sizes?);
+    kept.watched = watch::Watched::default();
+    kept.watched.take(answer);
+    rows(sessions, caps, statements, kept, true).await
+}
+
+/// The tabs' rows from what is kept, with what moves with time read again (the policies'
+/// thresholds as of now, the retention jobs' runs, integer "now"s), the relations' rows when
+/// they moved, the index counters when `usage_due`, the segment statistics when due.
+async fn rows(
+    sessions: Sessions<'_>,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    kept: &mut KeptCatalog,
+    usage_due: bool,
+) -> Result<Catalog, Error> {
+    let client = sessions.main;
+    let [tables_sql, _] = queries::tables(caps);
+    let [list_sql, tables_sql, times_sql, runs_sql, usage_sql] = statements
+        .get(
+            client,
+            [
+                queries::INTEGER_NOW_CALLS.as_str(),
+                tables_sql,
+                queries::POLICY_TIMES,
+                queries::RETENTION_RUNS.as_str(),
+                queries::INDEX_NUMBERS,
+            ],
+        )
+        .await?;
+    let listed_key = kept.listed_key();
+    let structure_key = kept.structure_key();
+    let KeptCatalog {
+        structure,
+        sizes,
+        segments,
+        listed,
+        watched,
+        usage,
+        indexes_counted,
+        ..
+    } = kept;
+    let structure = structure.last().expect("read before the rows");
+    let rows = async {
+        let nows = super::integer_now::read(client, &list_sql).await?;
+        let relations = listed
+            .get_or_read(listed_key, || async {
+                let (mut relations, mut names) = Default::default();
+                each_row(client, &tables_sql, &[], |r| {
+                    tables::ListedRelations::add_row(&mut relations, r, &mut names)
+                })
+                .await?;
+                relations.shrink_to_fit();
+                Ok::<_, Error>(relations)
+            })
+            .await?;
+        let (intervals, jobs) = (relations.intervals(), relations.retention_jobs());
+        let (times, runs) = try_join!(
+            query_unless_empty(client, &times_sql, &intervals),
+            query_unless_empty(client, &runs_sql, &jobs),
+        )?;
+        let clock = tables::PolicyClock::from_rows(&times, &runs, &nows)?;
+        Ok::<_, Error>((relations, clock))
+    };
+    let counters = async {
+        if !usage_due {
+            return Ok::<_, Error>(());
+        }
+        // on the helper, when there is one, as text: a statement prepared here is this
+        // connection's
+        let counted = match sessions.helper {
+            Some(h) => Usage::read(h, queries::INDEX_NUMBERS, *indexes_counted).await?,
+            None => Usage::read(client, &usage_sql, *indexes_counted).await?,
+        };
+        *indexes_counted = counted.count();
+        *usage = Some((
+            std::time::Instant::now(),
+            UsageSums::of(&structure.indexes, &counted),
+        ));
+        Ok(())
+    };
+    let segmented = structure.settings.values().any(|c| c.segmentby.is_some());
+    let segment_client = sessions.helper.unwrap_or(client);
+    let segments = read_segments(segments, structure_key, segment_client, caps, segmented);
+    let (rows, counters, segments) = join!(rows, counters, segments);
+    let sizes = sizes.sizes();
+    let usage_sums = usage.as_ref().map(|(_, u)| u);
+    let indexes = counters.map(|()| {
+        let none = UsageSums::default();
+        indexes::rows(&structure.indexes, usage_sums.unwrap_or(&none), &sizes)
+    });
+    let numbers = watched.numbers();
+    let relations = rows.map(|r| (r, numbers));
+    let relations = relations.map(|((rows, clock), numbers)| {
+        let roots = tables::Roots::new(structure.hypertables.iter().map(|h| (h.id, h.oid)));
+        let mut tables = tables::build(
+            rows,
+            &clock,
+            &structure.chunks,
+            &roots,
+            &structure.settings,
+            &sizes,
+            &numbers,
+        );
+        for c in &mut tables.compression {
+            let key = (c.schema.clone(), c.name.clone());
+            c.segments = segments.and_then(|s| s.get(&key)).cloned();
+        }
+        RelationRows::Hypertables(tables)
+    });
+    Catalog::of(relations, indexes, Ok(sizes.database()))
+}
+
+/// The rows `sql` answers for `values`, none asked when there are none.
+async fn query_unless_empty<T: ToSql + Sync>(
+    client: &Client,
+    sql: &tokio_postgres::Statement,
+    values: &[T],
+) -> Result<Vec<tokio_postgres::Row>, Error> {
+    match values.is_empty() {
+        true => Ok(Vec::new()),
+        false => client.query(sql, &[&values]).await,
+    }
+}
+
+/// The segment statistics kept in `kept`, read again when due: from `client`, or none to read
+/// unless `segmented` (some hypertable compresses by segment).
+async fn read_segments<'a>(
+    kept: &'a mut Periodic<compression::Segments>,
+    fingerprint: Fingerprint,
+    client: &Client,
+    caps: &Capabilities,
+    segmented: bool,
+) -> Option<&'a compression::Segments> {
+    let read = || async move {
+        match segmented {
+            true => compression::fetch_segments(client, caps).await,
+            false => Some(compression::Segments::default()),
+        }
+    };
+    kept.get_or_read(fingerprint, compression::SEGMENTS_READ_EVERY, read)
+        .await
+}
+
+/// Plain PostgreSQL: partitioned tables, every index (a partitioned index with its partitions'
+/// sums) and the database's size. A refresh watches the relations as on TimescaleDB and reads
+/// the partitions and indexes again when relations came or went, the catalog moved or the
+/// indexes' counters are due.
+async fn fetch_plain(
+    sessions: Sessions<'_>,
+    statements: &mut Prepared,
+    kept: &mut KeptCatalog,
+    reading: Reading,
+) -> Result<Catalog, Error> {
+    let client = sessions.main;
+    let [relations_sql, versions_sql, partitions, indexes] = statements
+        .get(
+            client,
+            [
+                queries::RELATIONS_WATCH.as_str(),
+                queries::RELATION_VERSIONS.as_str(),
+                queries::PARTITIONS,
+                queries::INDEXES_PLAIN.as_str(),
+            ],
+        )
+        .await?;
+    let now = std::time::Instant::now();
+    let mut read_rows = kept.plain.is_none() || kept.usage_due(now);
+    if !reading.versions() {
+        kept.sizes.measure_all(sessions).await?;
+    } else {
+        let hot_oids = kept.sizes.hot.oids();
+        let from = kept.sizes.hot.asked_from();
+        let relations = hot::read(client, &relations_sql, &hot_oids, from).await?;
+        let mut verdict = kept.sizes.hot.take(&relations, now);
+        verdict.new.retain(|n| !kept.sizes.has(n.oid));
+        let whole = !kept.sizes.holds() || kept.whole_due(now);
+        if whole {
+            kept.whole_at = Some(now);
+        }
+        let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
+            .chain(verdict.renewed.iter().copied())
+            .collect();
+        kept.sizes.patch(client, &new, &[]).await?;
+        read_rows |= whole || verdict.catalog || !new.is_empty();
+        if whole || verdict.elsewhere || verdict.catalog {
+            let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
+            let temporary = versions.temporary.clone();
+            let updated = kept.sizes.update(sessions, versions).await?;
+            kept.sizes
+                .hot
+                .join(updated.moved.into_iter().chain(temporary), now);
+            let hot_oids = kept.sizes.hot.oids();
+            let again =
+                hot::read(client, &relations_sql, &hot_oids, kept.sizes.hot.max_oid).await?;
+            kept.sizes.hot.count(&again, now);
+        } else {
+            kept.sizes
+                .update_watched(sessions, &verdict.versions, &[])
+                .await?;
+        }
+    }
+    if read_rows {
+        let (partitions, indexes) =
+            try_join!(client.query(&partitions, &[]), client.query(&indexes, &[]))?;
+        kept.plain = Some((partitions, indexes));
+        kept.usage = Some((now, UsageSums::default()));
+    }
+    let sizes = kept.sizes.sizes();
+    let (partitions, indexes) = kept.plain.as_ref().expect("read above");
+    Catalog::of(
+        retention::partitions_from_rows(partitions, &sizes).map(RelationRows::Partitions),
+        indexes::from_plain_rows(indexes, &sizes),
+        Ok(sizes.database()),
+    )
+}

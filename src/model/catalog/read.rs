@@ -1,0 +1,340 @@
+//! The catalog's structure read (what only DDL changes, kept between refreshes): whole, or
+//! only for the chunks a refresh's watch saw written (see [`super::watch`]).
+
+use futures_util::try_join;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Client, Error};
+
+use super::{CatalogStructure, HypertableOid};
+use crate::capabilities::Capabilities;
+use crate::model::indexes::{Candidates, IndexStructure, ListedIndex};
+use crate::model::rows::{array, collect_rows, each_row};
+use crate::model::statements::Prepared;
+use crate::model::structure::{IdMap, IdSet};
+use crate::model::tables::{ChunkShape, ChunkStructure, CompressionSettings};
+use crate::queries;
+
+/// Reads the catalog's structure: the listed tables first (their oids are the other reads'
+/// parameters), then the chunks, their ranges, every chunk index's candidates and the listed
+/// indexes together, then, for the few hypertables whose chunk indexes their definitions alone
+/// do not settle, the full mapping.
+pub async fn read_structure(
+    client: &Client,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+) -> Result<CatalogStructure, Error> {
+    let (settings_of, settings_by_oid) = queries::compression_settings(caps);
+    let [listed_sql, chunks_sql, ranges_sql, candidates_sql, listing_sql, settings_sql, invalid_sql] =
+        statements
+            .get(
+                client,
+                [
+                    queries::LISTED_TABLES,
+                    queries::table_chunks(caps, false),
+                    queries::chunk_ranges(caps, false),
+                    queries::CHUNK_INDEXES[0].as_str(),
+                    queries::LISTED_INDEXES.as_str(),
+                    settings_of,
+                    queries::INVALID_INDEXES,
+                ],
+            )
+            .await?;
+    let listed = client.query_one(&listed_sql, &[]).await?;
+    let oids: Vec<u32> = array(&listed, "hypertables")?;
+    let hypertables: Vec<HypertableOid> = oids
+        .iter()
+        .zip(array::<i32>(&listed, "hypertable_ids")?)
+        .zip(array::<i16>(&listed, "columns")?)
+        .map(|((&oid, id), columns)| HypertableOid { oid, id, columns })
+        .collect();
+    let mut structure = CatalogStructure {
+        hypertables,
+        tables: array(&listed, "tables")?,
+        ..CatalogStructure::default()
+    };
+    let (listed_oids, listed_ids) = structure.listed();
+    let listing_params: [&(dyn ToSql + Sync); 2] = [&listed_oids, &listed_ids];
+    let candidate_params: [&(dyn ToSql + Sync); 1] = [&oids];
+    let ids: Vec<i32> = structure.hypertables.iter().map(|h| h.id).collect();
+    let settings_params: Vec<&(dyn ToSql + Sync)> = match settings_by_oid {
+        true => vec![&oids, &ids],
+        false => Vec::new(),
+    };
+    // Each answer taken in as it comes, its rows dropped at once: the raw rows of 20,000
+    // chunks' arrays held together took more than the structure they make.
+    let (mut shapes, mut ranges, mut pairs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut names = crate::model::names::Interner::default();
+    let (_, _, _, listing, settings, invalid) = try_join!(
+        each_row(client, &chunks_sql, &[], |r| ChunkStructure::add_chunks(
+            &mut shapes,
+            r
+        )),
+        each_row(client, &ranges_sql, &[], |r| ChunkStructure::add_ranges(
+            &mut ranges,
+            r
+        )),
+        each_row(client, &candidates_sql, &candidate_params, |r| {
+            Candidates::add_row(&mut pairs, r)
+        }),
+        collect_rows(client, &listing_sql, &listing_params, |r| {
+            ListedIndex::from_row(r, &mut names).map(std::sync::Arc::new)
+        }),
+        client.query(&settings_sql, &settings_params),
+        client.query_one(&invalid_sql, &[]),
+    )?;
+    structure.settings = CompressionSettings::from_rows(&settings)?;
+    let chunks = ChunkStructure::of(shapes, ranges);
+    let renumbered = renumbered(&chunks, &structure.hypertables);
+    let candidates = Candidates::sort_out(pairs, &renumbered);
+    let unsettled = unsettled_hypertables(
+        &chunks,
+        &candidates.unsettled_tables,
+        &structure.hypertables,
+    );
+    let mut settled = candidates.settled;
+    let mut mapped = Vec::new();
+    if !unsettled.is_empty() {
+        mapped = map_fully(client, statements, &unsettled, &chunks, &renumbered).await?;
+        // what the mapping says of those hypertables' chunk indexes replaces the candidates'
+        let ids: IdSet<i32> = unsettled.iter().map(|h| h.id).collect();
+        let redone: IdSet<u32> = chunks
+            .chunks()
+            .iter()
+            .filter(|c| ids.contains(&c.hypertable_id))
+            .map(|c| c.table)
+            .collect();
+        settled.retain(|s| !redone.contains(&s.table));
+    }
+    // made in the settled ones' room, not beside them
+    let mut chunk_indexes: Vec<(u32, u32)> = settled
+        .into_iter()
+        .map(|s| (s.index, s.hypertable_index))
+        .collect();
+    chunk_indexes.extend(mapped);
+    chunk_indexes.shrink_to_fit();
+    structure.chunks = chunks;
+    structure.indexes = IndexStructure {
+        chunk_indexes,
+        listed: listing,
+        invalid: IndexStructure::invalid_from(&invalid)?,
+    };
+    Ok(structure)
+}
+
+/// The (chunk index, hypertable index) pairs of the `unsettled` hypertables, settled by every
+/// means (`queries/index_structure.sql`): a hypertable with a chunk that numbers its columns
+/// differently is matched by column names.
+async fn map_fully(
+    client: &Client,
+    statements: &mut Prepared,
+    unsettled: &[HypertableOid],
+    chunks: &ChunkStructure,
+    renumbered: &IdSet<u32>,
+) -> Result<Vec<(u32, u32)>, Error> {
+    let [mapping_sql] = statements
+        .get(client, [queries::INDEX_STRUCTURE.as_str()])
+        .await?;
+    let by_names: IdSet<i32> = chunks
+        .chunks()
+        .iter()
+        .filter(|c| renumbered.contains(&c.table))
+        .map(|c| c.hypertable_id)
+        .collect();
+    let (oids, names): (Vec<u32>, Vec<bool>) = unsettled
+        .iter()
+        .map(|h| (h.oid, by_names.contains(&h.id)))
+        .unzip();
+    let mapped = client.query_one(&mapping_sql, &[&oids, &names]).await?;
+    Ok(array::<u32>(&mapped, "chunk_indexes")?
+        .into_iter()
+        .zip(array::<u32>(&mapped, "hypertable_indexes")?)
+        .collect())
+}
+
+/// The chunk tables that number their columns unlike their hypertable (pure): created after
+/// a column was dropped, they have fewer attribute slots.
+fn renumbered(chunks: &ChunkStructure, hypertables: &[HypertableOid]) -> IdSet<u32> {
+    let columns: IdMap<i32, i16> = hypertables.iter().map(|h| (h.id, h.columns)).collect();
+    chunks
+        .chunks()
+        .iter()
+        .filter(|c| {
+            columns
+                .get(&c.hypertable_id)
+                .is_some_and(|&n| n != c.columns)
+        })
+        .map(|c| c.table)
+        .collect()
+}
+
+/// The hypertables with a chunk among `tables` (pure).
+fn unsettled_hypertables(
+    chunks: &ChunkStructure,
+    tables: &IdSet<u32>,
+    hypertables: &[HypertableOid],
+) -> Vec<HypertableOid> {
+    let ids: IdSet<i32> = chunks
+        .chunks()
+        .iter()
+        .filter(|c| tables.contains(&c.table))
+        .map(|c| c.hypertable_id)
+        .collect();
+    hypertables
+        .iter()
+        .filter(|h| ids.contains(&h.id))
+        .copied()
+        .collect()
+}
+
+/// What a read of some chunks found: their shapes, and for the new ones their indexes matched
+/// to their hypertable's.
+#[derive(Debug, Default)]
+pub struct ChunksRead {
+    pub shapes: Vec<ChunkShape>,
+    pub pairs: Vec<(u32, u32)>,
+    /// A new chunk's index could not be matched by its definition alone (a chunk created after
+    /// a column was dropped, look-alike indexes): the structure is read whole instead.
+    pub unsettled: bool,
+}
+
+/// Reads the chunks `ids` (created or changed since the last refresh) as the whole read reads
+/// every chunk: shapes and ranges, and for those `structure` does not hold yet, their indexes.
+pub async fn read_chunks(
+    client: &Client,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    structure: &CatalogStructure,
+    ids: &[i32],
+) -> Result<ChunksRead, Error> {
+    let [chunks_sql, ranges_sql] = statements
+        .get(
+            client,
+            [
+                queries::table_chunks(caps, true),
+                queries::chunk_ranges(caps, true),
+            ],
+        )
+        .await?;
+    let (mut shapes, mut ranges) = (Vec::new(), Vec::new());
+    let params: [&(dyn ToSql + Sync); 1] = [&ids];
+    try_join!(
+        each_row(
+            client,
+            &chunks_sql,
+            &params,
+            |r| ChunkStructure::add_chunks(&mut shapes, r)
+        ),
+        each_row(
+            client,
+            &ranges_sql,
+            &params,
+            |r| ChunkStructure::add_ranges(&mut ranges, r)
+        ),
+    )?;
+    let read = ChunkStructure::of(shapes, ranges).into_chunks();
+    let known: IdSet<i32> = structure.chunks.chunks().iter().map(|c| c.id).collect();
+    let tables: Vec<u32> = (read.iter())
+        .filter(|c| !known.contains(&c.id) && !c.osm)
+        .map(|c| c.table)
+        .collect();
+    let mut out = ChunksRead {
+        shapes: read,
+        ..ChunksRead::default()
+    };
+    if tables.is_empty() {
+        return Ok(out);
+    }
+    let [candidates_sql] = statements
+        .get(client, [queries::CHUNK_INDEXES[1].as_str()])
+        .await?;
+    let oids: Vec<u32> = structure.hypertables.iter().map(|h| h.oid).collect();
+    let params: [&(dyn ToSql + Sync); 2] = [&oids, &tables];
+    let mut pairs = Vec::new();
+    each_row(client, &candidates_sql, &params, |r| {
+        Candidates::add_row(&mut pairs, r)
+    })
+    .await?;
+    let new = ChunkStructure::new(out.shapes.clone());
+    let candidates = Candidates::sort_out(pairs, &renumbered(&new, &structure.hypertables));
+    out.unsettled = !candidates.unsettled_tables.is_empty();
+    out.pairs = (candidates.settled.into_iter())
+        .map(|s| (s.index, s.hypertable_index))
+        .collect();
+    Ok(out)
+}
+
+/// The compression settings read again (they moved, no other definition did).
+pub async fn read_settings(
+    client: &Client,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    hypertables: &[HypertableOid],
+) -> Result<IdMap<i32, CompressionSettings>, Error> {
+    let (settings_of, by_oid) = queries::compression_settings(caps);
+    let [sql] = statements.get(client, [settings_of]).await?;
+    let oids: Vec<u32> = hypertables.iter().map(|h| h.oid).collect();
+    let ids: Vec<i32> = hypertables.iter().map(|h| h.id).collect();
+    let params: Vec<&(dyn ToSql + Sync)> = match by_oid {
+        true => vec![&oids, &ids],
+        false => Vec::new(),
+    };
+    CompressionSettings::from_rows(&client.query(&sql, &params).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(hypertable_id: i32, table: u32) -> ChunkShape {
+        ChunkShape {
+            id: table as i32,
+            hypertable_id,
+            table,
+            compressed: 0,
+            range_start: 0,
+            range_end: 1,
+            created: None,
+            columns: 3,
+            osm: false,
+        }
+    }
+
+    #[test]
+    fn only_the_hypertables_of_unsettled_chunks_are_looked_at_again() {
+        let chunks = ChunkStructure::new(vec![
+            chunk(1, 100),
+            chunk(1, 110),
+            chunk(2, 200),
+            chunk(3, 300),
+        ]);
+        let h = |oid, id, columns| HypertableOid { oid, id, columns };
+        let hypertables = [h(10, 1, 3), h(20, 2, 4), h(30, 3, 3)];
+        let tables: IdSet<u32> = [110, 200].into_iter().collect();
+        assert_eq!(
+            unsettled_hypertables(&chunks, &tables, &hypertables),
+            vec![h(10, 1, 3), h(20, 2, 4)]
+        );
+        assert!(unsettled_hypertables(&chunks, &IdSet::default(), &hypertables).is_empty());
+        // hypertable 2 has 4 slots, its chunk 3: a column was dropped before the chunk came
+        assert_eq!(
+            renumbered(&chunks, &hypertables)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            vec![200]
+        );
+    }
+
+    #[test]
+    fn the_listing_names_hypertables_by_id_and_ordinary_tables_by_none() {
+        let s = CatalogStructure {
+            hypertables: vec![HypertableOid {
+                oid: 10,
+                id: 1,
+                columns: 3,
+            }],
+            tables: vec![50, 51],
+            ..CatalogStructure::default()
+        };
+        assert_eq!(s.listed(), (vec![10, 50, 51], vec![Some(1), None, None]));
+    }
+}

@@ -1,0 +1,384 @@
+//! The catalog pass's watch over TimescaleDB's catalog (`queries/timescaledb_watch.sql`): what
+//! it answered, what the pass keeps of it between refreshes — every chunk's state, every
+//! compressed chunk's snapshot, how the watched tables stood — and what moved (pure but for
+//! [`read`]).
+
+use serde::{Deserialize, Serialize};
+use tokio_postgres::{Client, Row, Statement};
+
+use crate::model::rows::array;
+use crate::model::tables::{ChunkNumbers, CompressedSize};
+use crate::model::watch::{reaches, Horizon, RowsSeen};
+
+/// A chunk's catalog row as the watch reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkState {
+    pub id: i32,
+    pub hypertable_id: i32,
+    /// TimescaleDB's status bits: 1 compressed, 2 unordered, 8 partial.
+    pub status: i32,
+}
+
+/// What one watch answered.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answer {
+    /// The horizon for the next watch.
+    pub horizon: String,
+    /// Whether it answered every row (asked from no horizon), not only those written since.
+    pub whole: bool,
+    pub chunks: RowsSeen,
+    /// The chunks written since the horizon (every chunk when asked from none), by id.
+    pub chunk_rows: Vec<(ChunkState, i64)>,
+    pub sizes: RowsSeen,
+    /// The compression snapshots written since, by chunk id.
+    pub size_rows: Vec<(i32, CompressedSize, i64)>,
+    pub definitions: RowsSeen,
+    pub jobs: RowsSeen,
+    pub settings: RowsSeen,
+}
+
+impl Answer {
+    fn from_row(r: &Row, whole: bool) -> Result<Answer, tokio_postgres::Error> {
+        let ids: Vec<i32> = array(r, "chunk_ids")?;
+        let hypertables: Vec<i32> = array(r, "chunk_hypertables")?;
+        let statuses: Vec<i32> = array(r, "chunk_statuses")?;
+        let versions: Vec<i64> = array(r, "chunk_versions")?;
+        let chunk_rows: Vec<(ChunkState, i64)> = (ids.iter().zip(&hypertables))
+            .zip(statuses.iter().zip(&versions))
+            .map(|((&id, &hypertable_id), (&status, &version))| {
+                let state = ChunkState {
+                    id,
+                    hypertable_id,
+                    status,
+                };
+                (state, version)
+            })
+            .collect();
+        let size_ids: Vec<i32> = array(r, "size_chunks")?;
+        let before: Vec<i64> = array(r, "size_before")?;
+        let after: Vec<i64> = array(r, "size_after")?;
+        let size_versions: Vec<i64> = array(r, "size_versions")?;
+        let size_rows = (size_ids.iter().zip(&size_versions))
+            .zip(before.iter().zip(&after))
+            .map(|((&id, &v), (&before, &after))| (id, CompressedSize { before, after }, v))
+            .collect();
+        let seen = |count: &str, versions: &str| -> Result<RowsSeen, tokio_postgres::Error> {
+            Ok(RowsSeen::new(r.try_get(count)?, array(r, versions)?))
+        };
+        Ok(Answer {
+            horizon: r.try_get("horizon")?,
+            whole,
+            chunks: RowsSeen::new(r.try_get("chunks")?, versions),
+            chunk_rows,
+            sizes: RowsSeen::new(r.try_get("sizes")?, size_versions),
+            size_rows,
+            definitions: seen("definitions", "definition_versions")?,
+            jobs: seen("jobs", "job_versions")?,
+            settings: seen("settings", "setting_versions")?,
+        })
+    }
+}
+
+/// Runs the watch (`statement`: timescaledb_watch.sql, prepared) from `horizon`; from none, or
+/// from one too far back (a transaction left open for a long time), every row comes back.
+pub async fn read(
+    client: &Client,
+    statement: &Statement,
+    horizon: &Horizon,
+) -> Result<Answer, tokio_postgres::Error> {
+    if horizon.is_some() {
+        let row = client.query_one(statement, &[horizon]).await?;
+        if reaches(row.try_get("horizon_age")?) {
+            return Answer::from_row(&row, false);
+        }
+    }
+    let none: Horizon = None;
+    let row = client.query_one(statement, &[&none]).await?;
+    Answer::from_row(&row, true)
+}
+
+/// What the catalog pass keeps of TimescaleDB's catalog as its watch saw it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Watched {
+    /// Where the next watch starts; None: nothing watched yet (or the last failed): every row.
+    horizon: Horizon,
+    seen: Option<Seen>,
+    /// Every chunk's row, by id.
+    states: Vec<ChunkState>,
+    /// Every compression snapshot, by chunk id.
+    compressed: Vec<(i32, (i64, i64))>,
+    /// Counts of what moved, the kept reads' keys: the relations' rows and the structure are
+    /// read again when `definitions` moves, the rows when `jobs` does, the compression settings
+    /// when `settings` does.
+    pub generations: Generations,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generations {
+    pub definitions: u64,
+    pub jobs: u64,
+    pub settings: u64,
+    /// Bumped when the structure is read whole for another reason (a whole read due, a change
+    /// the watch cannot patch).
+    pub structure: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Seen {
+    chunks: RowsSeen,
+    sizes: RowsSeen,
+    definitions: RowsSeen,
+    jobs: RowsSeen,
+    settings: RowsSeen,
+}
+
+/// What moved since the last watch, as one watch tells it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Moved {
+    /// Everything is read again: nothing was kept, or the watch could not start from the
+    /// horizon.
+    pub all: bool,
+    pub definitions: bool,
+    pub jobs: bool,
+    pub settings: bool,
+    /// The chunks written since (created or changed), by id: their structure is read again.
+    pub chunks: Vec<i32>,
+    /// The chunks deleted since, by id (the catalog dropped them).
+    pub gone: Vec<i32>,
+}
+
+impl Moved {
+    /// Whether anything moved that the relations' rows or the chunk numbers show.
+    pub fn any(&self) -> bool {
+        self.all
+            || self.definitions
+            || self.jobs
+            || self.settings
+            || !self.chunks.is_empty()
+            || !self.gone.is_empty()
+    }
+}
+
+impl Watched {
+    pub fn horizon(&self) -> &Horizon {
+        &self.horizon
+    }
+
+    /// Whether `answer` leaves rows unaccounted for: a table has fewer rows than the kept
+    /// ones and the new ones make (rows were deleted), and which is not known. The watch is
+    /// then asked again from no horizon, for every row.
+    pub fn needs_every_row(&self, answer: &Answer) -> bool {
+        if answer.whole {
+            return false;
+        }
+        let new_chunks = (answer.chunk_rows.iter())
+            .filter(|(c, _)| self.state(c.id).is_none())
+            .count() as i64;
+        let new_sizes = (answer.size_rows.iter())
+            .filter(|(id, ..)| self.compressed_of(*id).is_none())
+            .count() as i64;
+        answer.chunks.count() != self.states.len() as i64 + new_chunks
+            || answer.sizes.count() != self.compressed.len() as i64 + new_sizes
+    }
+
+    /// Takes `answer` in, the kept states brought up to it; what moved.
+    pub fn take(&mut self, answer: Answer) -> Moved {
+        let last = self.seen.take();
+        let all = last.is_none();
+        let moved = |now: &RowsSeen, then: Option<&RowsSeen>| all || now.moved_since(then);
+        let mut out = Moved {
+            all,
+            definitions: moved(&answer.definitions, last.as_ref().map(|l| &l.definitions)),
+            jobs: moved(&answer.jobs, last.as_ref().map(|l| &l.jobs)),
+            settings: moved(&answer.settings, last.as_ref().map(|l| &l.settings)),
+            ..Moved::default()
+        };
+        let last_chunks = last.as_ref().map(|l| &l.chunks);
+        if !answer.whole {
+            // the rows written since: each one's state replaces the kept one
+            for (state, version) in &answer.chunk_rows {
+                if last_chunks.is_some_and(|l| l.has(*version)) {
+                    continue;
+                }
+                out.chunks.push(state.id);
+                match self.states.binary_search_by_key(&state.id, |c| c.id) {
+                    Ok(i) => self.states[i] = *state,
+                    Err(i) => self.states.insert(i, *state),
+                }
+            }
+            for (id, size, _) in &answer.size_rows {
+                let value = (size.before, size.after);
+                match self.compressed.binary_search_by_key(id, |c| c.0) {
+                    Ok(i) => self.compressed[i].1 = value,
+                    Err(i) => self.compressed.insert(i, (*id, value)),
+                }
+            }
+        } else {
+            // every row: those not among them are gone, those that differ moved
+            let mut states: Vec<ChunkState> = answer.chunk_rows.iter().map(|(c, _)| *c).collect();
+            states.sort_unstable_by_key(|c| c.id);
+            out.gone = (self.states.iter())
+                .filter(|c| states.binary_search_by_key(&c.id, |s| s.id).is_err())
+                .map(|c| c.id)
+                .collect();
+            out.chunks = (states.iter())
+                .filter(|c| self.state(c.id) != Some(**c))
+                .map(|c| c.id)
+                .collect();
+            self.states = states;
+            let mut compressed: Vec<(i32, (i64, i64))> = (answer.size_rows.iter())
+                .map(|(id, s, _)| (*id, (s.before, s.after)))
+                .collect();
+            compressed.sort_unstable_by_key(|c| c.0);
+            self.compressed = compressed;
+        }
+        out.chunks.sort_unstable();
+        out.chunks.dedup();
+        let generations = &mut self.generations;
+        generations.definitions += u64::from(out.definitions);
+        generations.jobs += u64::from(out.jobs);
+        generations.settings += u64::from(out.settings);
+        self.horizon = Some(answer.horizon);
+        self.seen = Some(Seen {
+            chunks: answer.chunks,
+            sizes: answer.sizes,
+            definitions: answer.definitions,
+            jobs: answer.jobs,
+            settings: answer.settings,
+        });
+        out
+    }
+
+    /// Nothing kept: the next watch asks for every row (a read that failed midway).
+    pub fn forget(&mut self) {
+        let generations = self.generations;
+        *self = Watched {
+            generations: Generations {
+                definitions: generations.definitions + 1,
+                jobs: generations.jobs + 1,
+                settings: generations.settings + 1,
+                structure: generations.structure + 1,
+            },
+            ..Watched::default()
+        };
+    }
+
+    fn state(&self, id: i32) -> Option<ChunkState> {
+        (self.states.binary_search_by_key(&id, |c| c.id))
+            .ok()
+            .map(|i| self.states[i])
+    }
+
+    fn compressed_of(&self, id: i32) -> Option<(i64, i64)> {
+        (self.compressed.binary_search_by_key(&id, |c| c.0))
+            .ok()
+            .map(|i| self.compressed[i].1)
+    }
+
+    /// The compressed, partial and unordered chunks and the compression snapshots, as the
+    /// watch keeps them (what chunk_status.sql and compressed_sizes.sql read before).
+    pub fn numbers(&self) -> ChunkNumbers {
+        let with = |bits: fn(i32) -> bool| -> Vec<i32> {
+            (self.states.iter())
+                .filter(|c| bits(c.status))
+                .map(|c| c.id)
+                .collect()
+        };
+        let compressed = (self.compressed.iter())
+            .map(|&(id, (before, after))| (id, CompressedSize { before, after }))
+            .collect();
+        ChunkNumbers::new(
+            with(|s| s & 1 == 1),
+            with(|s| s & 1 == 1 && s & 10 != 0),
+            compressed,
+        )
+        .with_unordered(with(|s| s & 1 == 1 && s & 2 == 2 && s & 8 == 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(id: i32, status: i32) -> (ChunkState, i64) {
+        let state = ChunkState {
+            id,
+            hypertable_id: 1,
+            status,
+        };
+        (state, i64::from(id) * 1000 + i64::from(status))
+    }
+
+    fn answer(since: bool, count: i64, rows: Vec<(ChunkState, i64)>) -> Answer {
+        let versions = rows.iter().map(|r| r.1).collect();
+        Answer {
+            horizon: "100".into(),
+            whole: !since,
+            chunks: RowsSeen::new(count, versions),
+            chunk_rows: rows,
+            ..Answer::default()
+        }
+    }
+
+    #[test]
+    fn a_first_watch_moves_everything_and_the_next_only_what_was_written() {
+        let mut w = Watched::default();
+        let first = w.take(answer(
+            false,
+            3,
+            vec![chunk(1, 0), chunk(2, 1), chunk(3, 0)],
+        ));
+        assert!(first.all && first.definitions);
+        assert_eq!(first.chunks, [1, 2, 3]);
+        assert_eq!(w.numbers(), ChunkNumbers::new(vec![2], vec![], vec![]));
+        // nothing written: the same recent rows again (a transaction held the horizon back)
+        let again = answer(true, 3, vec![chunk(3, 0)]);
+        assert!(!w.needs_every_row(&again));
+        let nothing = w.take(again);
+        assert!(!nothing.any(), "{nothing:?}");
+        // chunk 3 compressed, chunk 4 created
+        let next = answer(true, 4, vec![chunk(3, 1), chunk(4, 0)]);
+        assert!(!w.needs_every_row(&next));
+        let moved = w.take(next);
+        assert_eq!(moved.chunks, [3, 4]);
+        assert!(!moved.all && !moved.definitions && moved.gone.is_empty());
+        assert_eq!(w.numbers(), ChunkNumbers::new(vec![2, 3], vec![], vec![]));
+        assert_eq!(w.horizon(), &Some("100".into()));
+    }
+
+    #[test]
+    fn a_deleted_chunk_asks_for_every_row_and_is_found_gone() {
+        let mut w = Watched::default();
+        w.take(answer(
+            false,
+            3,
+            vec![chunk(1, 0), chunk(2, 0), chunk(3, 0)],
+        ));
+        // chunk 1 dropped, chunk 4 created: three rows, one of them new
+        let partial = answer(true, 3, vec![chunk(4, 0)]);
+        assert!(w.needs_every_row(&partial));
+        let moved = w.take(answer(
+            false,
+            3,
+            vec![chunk(2, 0), chunk(3, 9), chunk(4, 0)],
+        ));
+        assert_eq!(moved.gone, [1]);
+        assert_eq!(moved.chunks, [3, 4], "changed and new");
+        assert!(!moved.all, "a horizon was kept: not everything");
+        assert_eq!(
+            w.numbers(),
+            ChunkNumbers::new(vec![3], vec![3], vec![]).with_unordered(vec![])
+        );
+    }
+
+    #[test]
+    fn forgetting_reads_everything_again_under_new_generations() {
+        let mut w = Watched::default();
+        w.take(answer(false, 1, vec![chunk(1, 0)]));
+        let before = w.generations;
+        w.forget();
+        assert_eq!(w.horizon(), &None);
+        assert!(w.generations.definitions > before.definitions);
+        assert!(w.take(answer(false, 1, vec![chunk(1, 0)])).all);
+    }
+}
