@@ -1,4 +1,5 @@
--- The Jobs tab's states, read at every refresh: each job's statistics (none before its first
+-- The Jobs tab's states, read for the jobs its watch saw move (jobs_watch.sql; its filtered
+-- form, $1 the jobs' ids) or every job (a first read): each job's statistics (none before its first
 -- run), consecutive failures and latest error, and whether a worker runs it now; a job with
 -- none of these is left out (what it is, jobs.sql, is kept between refreshes). From the jobs
 -- table (what the jobs view lists, on every version: its next start is the statistics').
@@ -53,5 +54,6 @@ SELECT j.id                                                       AS job_id,
                                  WHERE a.backend_start IS NULL OR a.backend_start <= x.start_time))
          ORDER BY 4 DESC
          LIMIT 1) e ON true
- WHERE js.job_id IS NOT NULL OR r.application_name IS NOT NULL OR e.found
+ WHERE (js.job_id IS NOT NULL OR r.application_name IS NOT NULL OR e.found)
+--@include jobs_filter
  ORDER BY j.id

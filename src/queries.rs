@@ -20,6 +20,7 @@ pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql")
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
 pub const ANY_CAGG: &str = include_str!("../queries/any_cagg.sql");
 pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");
+pub const LISTED_VERSIONS: &str = include_str!("../queries/listed_versions.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (
@@ -255,16 +256,37 @@ macro_rules! by_jobs_table {
 }
 
 by_jobs_table!(JOBS, "jobs.sql");
-by_jobs_table!(JOB_STATES, "job_states.sql");
+by_jobs_table!(JOBS_WATCH, "jobs_watch.sql");
 
-/// The Jobs tab's reads for this version's jobs table: the jobs as they are defined, the
-/// version that says when to read them again, and their states.
-pub fn jobs(caps: &Capabilities) -> [&'static str; 3] {
+const JOB_STATES_TEMPLATE: &str = include_str!("../queries/job_states.sql");
+fn job_states_for(place: usize, of_jobs: bool) -> String {
+    let filter = if of_jobs {
+        "   AND j.id = ANY ($1::int4[])"
+    } else {
+        ""
+    };
+    expand(
+        JOB_STATES_TEMPLATE,
+        &[("jobs_table", JOBS_TABLE[place]), ("jobs_filter", filter)],
+    )
+}
+/// By the jobs table's place; each every job's, then of the jobs `$1`.
+static JOB_STATES: [LazyLock<String>; 4] = [
+    LazyLock::new(|| job_states_for(0, false)),
+    LazyLock::new(|| job_states_for(1, false)),
+    LazyLock::new(|| job_states_for(0, true)),
+    LazyLock::new(|| job_states_for(1, true)),
+];
+
+/// The Jobs tab's reads for this version's jobs table: the jobs as they are defined, their
+/// watch, every job's states and some jobs' states.
+pub fn jobs(caps: &Capabilities) -> [&'static str; 4] {
     let place = usize::from(jobs_in_catalog(caps));
     [
         &JOBS[place],
-        &DEFINITIONS_VERSION[place],
+        &JOBS_WATCH[place],
         &JOB_STATES[place],
+        &JOB_STATES[2 + place],
     ]
 }
 by_catalog!(
@@ -319,13 +341,11 @@ pub fn timescaledb_watch(caps: &Capabilities) -> &'static str {
     };
     &TIMESCALEDB_WATCH[3 * usize::from(jobs_in_catalog(caps)) + settings]
 }
-by_jobs_table!(DEFINITIONS_VERSION, "definitions_version.sql");
 
-/// The Hypertables, Compression and Retention tabs' rows as the catalog defines them, and the
-/// version that says when to read them again, for this version's jobs table.
-pub fn tables(caps: &Capabilities) -> [&'static str; 2] {
-    let place = usize::from(jobs_in_catalog(caps));
-    [&TABLES[place], &DEFINITIONS_VERSION[place]]
+/// The Hypertables, Compression and Retention tabs' rows as the catalog defines them, for this
+/// version's jobs table.
+pub fn tables(caps: &Capabilities) -> &'static str {
+    &TABLES[usize::from(jobs_in_catalog(caps))]
 }
 
 by_catalog!(
@@ -545,8 +565,36 @@ pub fn statement_stats(schema: &str) -> [String; 3] {
     .map(|t| t.replace("{schema}", &quoted))
 }
 
+const HOLE_SOURCES_TEMPLATE: &str = include_str!("../queries/cagg_hole_sources.sql");
+fn hole_sources_for(by_relid: bool, slices_by_chunk: bool) -> String {
+    let chunk_table = match by_relid {
+        false => CHUNK_TABLE_BY_NAME,
+        true => CHUNK_TABLE_BY_RELID,
+    };
+    expand(
+        HOLE_SOURCES_TEMPLATE,
+        &[
+            ("chunk_table", chunk_table),
+            ("chunk_slice", chunk_slice(slices_by_chunk)),
+        ],
+    )
+}
+/// Chunk tables by name, slices by constraint (up to 2.27); by name, by chunk (2.28); by
+/// relid, by chunk (2.29).
+static HOLE_SOURCES: [LazyLock<String>; 3] = [
+    LazyLock::new(|| hole_sources_for(false, false)),
+    LazyLock::new(|| hole_sources_for(false, true)),
+    LazyLock::new(|| hole_sources_for(true, true)),
+];
+
 /// The source chunks below continuous aggregates' watermarks, for the hole probes.
-pub const CAGG_HOLE_SOURCES: &str = include_str!("../queries/cagg_hole_sources.sql");
+pub fn cagg_hole_sources(caps: &Capabilities) -> &'static str {
+    let form = match (by_relid(caps), slices_by_chunk(caps)) {
+        (true, _) => 2,
+        (false, by_chunk) => usize::from(by_chunk),
+    };
+    &HOLE_SOURCES[form]
+}
 
 /// Functions a user wrote that planning is known to call: a second layer behind the boundary.
 pub const PLAN_GUARD: &str = include_str!("../queries/plan_guard.sql");
@@ -656,6 +704,37 @@ pub fn caggs(caps: &Capabilities) -> &'static str {
     &CAGGS[2 * usize::from(table) + usize::from(jobs_in_catalog(caps))]
 }
 
+const CAGGS_WATCH_TEMPLATE: &str = include_str!("../queries/caggs_watch.sql");
+/// The Caggs tab's watch: by the watermarks' table (2.11+), then the jobs table's place.
+static CAGGS_WATCH: [LazyLock<String>; 4] = {
+    fn form(table: bool, jobs_table: usize) -> String {
+        let rows = match table {
+            false => include_str!("../queries/fragments/watermark_rows_none.sql"),
+            true => include_str!("../queries/fragments/watermark_rows_table.sql"),
+        };
+        let extra = [
+            ("watermark_rows", rows),
+            ("jobs_table", JOBS_TABLE[jobs_table]),
+        ];
+        expand(CAGGS_WATCH_TEMPLATE, &extra)
+    }
+    [
+        LazyLock::new(|| form(false, 0)),
+        LazyLock::new(|| form(false, 1)),
+        LazyLock::new(|| form(true, 0)),
+        LazyLock::new(|| form(true, 1)),
+    ]
+};
+
+/// The Continuous aggregates tab's watch for this version.
+pub fn caggs_watch(caps: &Capabilities) -> &'static str {
+    let table = caps
+        .timescaledb
+        .as_ref()
+        .is_none_or(|ts| ts.cagg_watermark_table);
+    &CAGGS_WATCH[2 * usize::from(table) + usize::from(jobs_in_catalog(caps))]
+}
+
 /// The job drill-down query: run history from 2.15, else the error log.
 pub fn job_runs(caps: &Capabilities) -> &'static str {
     match &caps.timescaledb {
@@ -714,6 +793,8 @@ mod tests {
         ]
         .into_iter()
         .chain(CAGGS.iter().map(|q| &**q))
+        .chain(CAGGS_WATCH.iter().map(|q| &**q))
+        .chain(HOLE_SOURCES.iter().map(|q| &**q))
         .chain(SEGMENT_STATS.iter().map(|q| &**q))
         .chain(TABLE_CHUNKS.iter().map(|q| &**q))
         .chain(CHUNK_RANGES.iter().map(|q| &**q))
@@ -722,8 +803,8 @@ mod tests {
         .chain(
             TABLES
                 .iter()
-                .chain(&DEFINITIONS_VERSION)
                 .chain(&JOBS)
+                .chain(&JOBS_WATCH)
                 .chain(&JOB_STATES)
                 .chain(&CHUNKS)
                 .map(|q| &**q),
@@ -784,16 +865,22 @@ mod tests {
         for (q, in_catalog) in [
             (&*TABLES[0], false),
             (&*TABLES[1], true),
-            (&*DEFINITIONS_VERSION[0], false),
-            (&*DEFINITIONS_VERSION[1], true),
             (&*JOBS[0], false),
             (&*JOBS[1], true),
             (&*JOB_STATES[0], false),
             (&*JOB_STATES[1], true),
+            (&*JOB_STATES[2], false),
+            (&*JOB_STATES[3], true),
+            (&*JOBS_WATCH[0], false),
+            (&*JOBS_WATCH[1], true),
             (&*CAGGS[0], false),
             (&*CAGGS[1], true),
             (&*CAGGS[2], false),
             (&*CAGGS[3], true),
+            (&*CAGGS_WATCH[0], false),
+            (&*CAGGS_WATCH[1], true),
+            (&*CAGGS_WATCH[2], false),
+            (&*CAGGS_WATCH[3], true),
             (&*CHUNKS[0], false),
             (&*CHUNKS[1], true),
             (&*CHUNKS[2], true),
@@ -854,19 +941,12 @@ mod tests {
             ts.bgw_job_in_catalog = in_catalog;
             ts.slice_chunk_id = slices;
             ts.chunk_relid_column = chunk_relid;
-            let [rows, version] = tables(&caps);
-            assert!(std::ptr::eq(rows, TABLES[jobs_form].as_str()));
-            assert!(std::ptr::eq(
-                version,
-                DEFINITIONS_VERSION[jobs_form].as_str()
-            ));
-            let [definitions, version, states] = jobs(&caps);
+            assert!(std::ptr::eq(tables(&caps), TABLES[jobs_form].as_str()));
+            let [definitions, watch, states, some] = jobs(&caps);
             assert!(std::ptr::eq(definitions, JOBS[jobs_form].as_str()));
-            assert!(std::ptr::eq(
-                version,
-                DEFINITIONS_VERSION[jobs_form].as_str()
-            ));
+            assert!(std::ptr::eq(watch, JOBS_WATCH[jobs_form].as_str()));
             assert!(std::ptr::eq(states, JOB_STATES[jobs_form].as_str()));
+            assert!(std::ptr::eq(some, JOB_STATES[2 + jobs_form].as_str()));
             assert!(std::ptr::eq(chunks(&caps), CHUNKS[chunks_form].as_str()));
             // with persisted watermarks (2.11+), as every version it is asked for here has
             assert!(std::ptr::eq(caggs(&caps), CAGGS[2 + jobs_form].as_str()));
@@ -900,7 +980,6 @@ mod tests {
         for q in [
             &*TABLES[0],
             &*TABLES[1],
-            &*DEFINITIONS_VERSION[0],
             &*RETENTION_RUNS,
             &POLICY_TIMES.to_string(),
             &*TABLE_CHUNKS[0],

@@ -3,8 +3,12 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
+use super::rows::array;
 use super::statements::Prepared;
 use super::structure::IdMap;
+use super::watch::{reaches, Bounds, Horizon, RowsSeen};
+
+pub use super::holes::Hole;
 use crate::capabilities::Capabilities;
 use crate::queries;
 
@@ -92,8 +96,25 @@ pub struct Cagg {
     /// Its materialization hypertable's id.
     #[serde(skip)]
     pub mat_id: i32,
+    /// What it reads: a hypertable's id (a cagg on a cagg: its parent's materialization).
+    #[serde(skip)]
+    pub raw_hypertable_id: i32,
     /// Ranges below its watermark with source data and no bucket (see [`super::holes`]).
     pub holes: Vec<Hole>,
+}
+
+impl super::holes::Probe for Cagg {
+    fn mat_id(&self) -> i32 {
+        self.mat_id
+    }
+
+    fn watermark_units(&self) -> Option<i64> {
+        Cagg::watermark_units(self)
+    }
+
+    fn set_holes(&mut self, holes: Vec<Hole>) {
+        self.holes = holes;
+    }
 }
 
 impl Cagg {
@@ -134,11 +155,141 @@ impl Cagg {
     }
 }
 
+/// What the Caggs tab keeps between its refreshes on one connection: the rows as last read
+/// (the server's time then, and when), and how its watch last saw the catalog
+/// (`queries/caggs_watch.sql`). A refresh reads the rows again when the watch saw an aggregate,
+/// its invalidations or its policy move; else only their lag moves, with time.
+#[derive(Debug, Default)]
+pub struct KeptCaggs {
+    rows: Option<(Vec<Cagg>, DateTime<Utc>, std::time::Instant)>,
+    horizon: Horizon,
+    seen: Option<(RowsSeen, RowsSeen, i32)>,
+    /// The newest chunk ids recent watches saw: the hole probes ask for chunks made since.
+    chunks: Bounds,
+}
+
+impl KeptCaggs {
+    /// The next read reads the rows again.
+    pub fn forget(&mut self) {
+        self.seen = None;
+        self.horizon = None;
+    }
+}
+
+/// What the watch answered: the aggregates' state and their policies' statistics as seen, and
+/// the newest chunk's id.
+struct Watch {
+    horizon: String,
+    state: RowsSeen,
+    stats: RowsSeen,
+    newest: i32,
+    oldest: i64,
+    next: i64,
+}
+
+impl Watch {
+    async fn read(
+        client: &Client,
+        statement: &tokio_postgres::Statement,
+        horizon: &Horizon,
+    ) -> Result<Watch, tokio_postgres::Error> {
+        let mut row = client.query_one(statement, &[horizon]).await?;
+        if horizon.is_some() && !reaches(row.try_get("horizon_age")?) {
+            row = client.query_one(statement, &[&None::<String>]).await?;
+        }
+        Ok(Watch {
+            horizon: row.try_get("horizon")?,
+            state: RowsSeen::new(row.try_get("state")?, array(&row, "state_versions")?),
+            stats: RowsSeen::new(row.try_get("stats")?, array(&row, "stat_versions")?),
+            newest: row.try_get("newest_chunk")?,
+            oldest: row.try_get("oldest")?,
+            next: row.try_get("next")?,
+        })
+    }
+}
+
+/// The Caggs tab's rows: read again where the watch saw them move (with the holes probed where
+/// the watermarks moved or chunks were made), else the kept ones with their lag as of now. A
+/// `one_shot` read reads them once.
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
     statements: &mut Prepared,
+    kept: &mut KeptCaggs,
+    probed: &mut super::holes::Probed,
+    one_shot: bool,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
+    let result = fetch_kept(client, caps, statements, kept, probed, one_shot).await;
+    if result.is_err() {
+        kept.forget();
+    }
+    result
+}
+
+async fn fetch_kept(
+    client: &Client,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    kept: &mut KeptCaggs,
+    probed: &mut super::holes::Probed,
+    one_shot: bool,
+) -> Result<Vec<Cagg>, tokio_postgres::Error> {
+    let [watch_sql] = statements.get(client, [queries::caggs_watch(caps)]).await?;
+    let watch = Watch::read(client, &watch_sql, &kept.horizon).await?;
+    let now = std::time::Instant::now();
+    let moved = match &kept.seen {
+        Some((state, stats, newest)) => {
+            watch.state.moved_since(Some(state))
+                || watch.stats.moved_since(Some(stats))
+                || watch.newest != *newest
+        }
+        None => true,
+    };
+    kept.chunks
+        .saw(i64::from(watch.newest), watch.oldest, watch.next, now);
+    let rows = match (&kept.rows, moved || one_shot) {
+        (Some((rows, server_now, at)), false) => {
+            // nothing moved but time: the lags as of now (the integer "now"s read again: they
+            // move with the rows written)
+            let server_now =
+                *server_now + chrono::TimeDelta::from_std(at.elapsed()).unwrap_or_default();
+            let mut rows = rows.clone();
+            let integer = rows.iter().any(|c| !is_time_type(&c.time_type));
+            let nows = match integer {
+                true => {
+                    let [list] = statements
+                        .get(client, [queries::INTEGER_NOW_CALLS.as_str()])
+                        .await?;
+                    super::integer_now::read(client, &list).await?
+                }
+                false => Default::default(),
+            };
+            let nows: IdMap<i32, i64> = nows.ids.into_iter().zip(nows.nows).collect();
+            for c in &mut rows {
+                let now_int = nows.get(&c.raw_hypertable_id).copied();
+                (c.lag_seconds, c.lag_units) = lag(c.watermark, server_now, now_int);
+            }
+            rows
+        }
+        _ => {
+            let (mut rows, server_now) = read_rows(client, caps, statements).await?;
+            let from = kept.chunks.asked_from().unwrap_or(0) as i32;
+            super::holes::find(client, caps, &mut rows, probed, from).await?;
+            kept.rows = Some((rows.clone(), server_now, now));
+            rows
+        }
+    };
+    kept.horizon = Some(watch.horizon);
+    kept.seen = Some((watch.state, watch.stats, watch.newest));
+    Ok(rows)
+}
+
+/// The tab's rows as caggs.sql reads them (no holes probed), and the server's time then.
+pub async fn read_rows(
+    client: &Client,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+) -> Result<(Vec<Cagg>, DateTime<Utc>), tokio_postgres::Error> {
     // Until a read finds one, a look whether there is any first (prepared, as the rest):
     // afterwards caggs.sql is kept and run (an empty answer then costs no more than the look).
     let sql = queries::caggs(caps);
@@ -148,18 +299,22 @@ pub async fn fetch(
             .await?
             .try_get("any")?
     {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Utc::now()));
     }
     let (statement, nows) = super::integer_now::with_statement(client, statements, sql).await?;
     let rows = client.query(&statement, &[]).await?;
     let nows: IdMap<i32, i64> = nows.ids.into_iter().zip(nows.nows).collect();
-    rows.iter()
+    let mut server_now = Utc::now();
+    let rows = rows
+        .iter()
         .map(|r| {
             let time_type: String = r
                 .try_get::<_, Option<String>>("time_type")?
                 .unwrap_or_default();
             let now: DateTime<Utc> = r.try_get("server_now")?;
-            let now_int = nows.get(&r.try_get("raw_hypertable_id")?).copied();
+            server_now = now;
+            let raw_hypertable_id: i32 = r.try_get("raw_hypertable_id")?;
+            let now_int = nows.get(&raw_hypertable_id).copied();
             let wm = watermark(r.try_get("watermark")?, &time_type);
             let (lag_seconds, lag_units) = lag(wm, now, now_int);
             let parent = match (
@@ -198,10 +353,12 @@ pub async fn fetch(
                 last_success: r.try_get("last_success")?,
                 pending_invalidations: r.try_get("pending_invalidations")?,
                 mat_id: r.try_get("mat_hypertable_id")?,
+                raw_hypertable_id,
                 holes: Vec::new(),
             })
         })
-        .collect()
+        .collect::<Result<_, tokio_postgres::Error>>()?;
+    Ok((rows, server_now))
 }
 
 /// Orders caggs as a tree: each one after its parent, children indented by depth.
@@ -258,20 +415,6 @@ pub async fn fetch_matviews(
             })
         })
         .await
-}
-
-/// A hole (see [`super::holes`]): a range below the watermark with source data and no bucket, in TimescaleDB's internal units
-/// (µs since the epoch, or the integer): the source chunks that end in it, merged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub struct Hole {
-    pub from: i64,
-    pub to: i64,
-    /// Source chunks with no bucket.
-    pub chunks: i64,
-    /// One source chunk's length: a refresh to fill it starts and ends that much outside, so a
-    /// bucket that straddles its edges is refreshed whole.
-    #[serde(skip)]
-    pub chunk_len: i64,
 }
 
 #[cfg(test)]

@@ -257,6 +257,7 @@ pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg
         last_success: None,
         pending_invalidations: 3,
         mat_id: 10,
+        raw_hypertable_id: 1,
         holes: Vec::new(),
     }
 }

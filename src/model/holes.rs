@@ -5,22 +5,47 @@
 //!
 //! Found from the catalog and one index probe per source chunk wholly below the watermark: the
 //! chunks below an aggregate's watermark are probed once, and again only as the watermark
-//! moves past new ones; a hole found is probed again at each read until it is filled.
+//! moves past them or when they are new (a chunk made below a watermark already probed — rows
+//! written far back — has an id above every chunk probed); a hole found is probed again at each
+//! read until it is filled.
 
 use std::collections::BTreeMap;
 
 use tokio_postgres::Client;
 
-use super::caggs::{Cagg, Hole};
+/// What a probe needs of a continuous aggregate.
+pub trait Probe {
+    /// Its materialization hypertable's id.
+    fn mat_id(&self) -> i32;
+    /// Its watermark in TimescaleDB's internal units (none: never refreshed).
+    fn watermark_units(&self) -> Option<i64>;
+    fn set_holes(&mut self, holes: Vec<Hole>);
+}
+
+/// A hole: a range below the watermark with source data and no bucket, in TimescaleDB's internal units
+/// (µs since the epoch, or the integer): the source chunks that end in it, merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Hole {
+    pub from: i64,
+    pub to: i64,
+    /// Source chunks with no bucket.
+    pub chunks: i64,
+    /// One source chunk's length: a refresh to fill it starts and ends that much outside, so a
+    /// bucket that straddles its edges is refreshed whole.
+    #[serde(skip)]
+    pub chunk_len: i64,
+}
 
 /// What was probed of each aggregate (by its materialization hypertable's id).
 #[derive(Debug, Clone, Default)]
-pub struct Probed(BTreeMap<i32, Probe>);
+pub struct Probed(BTreeMap<i32, Probing>);
 
 #[derive(Debug, Clone, Default)]
-struct Probe {
+struct Probing {
     /// The watermark up to which every source chunk was probed.
     up_to: Option<i64>,
+    /// The newest chunk id when it was: a chunk above it below the watermark is new.
+    after: i32,
     holes: Vec<Hole>,
     /// Where its buckets are: materialization schema, table, time column and its type's oid;
     /// and whether row-level security guards it.
@@ -29,10 +54,10 @@ struct Probe {
 
 type Materialization = (String, String, String, i64, bool);
 
-/// A probe as kept for another process: the aggregate and the watermark up to which nothing is
-/// missing. Not where its buckets are: a probe is made only where the catalog, read again,
-/// says (no name from a file reaches SQL).
-pub type KeptProbe = (i32, i64);
+/// A probe as kept for another process: the aggregate, the watermark up to which nothing is
+/// missing and the newest chunk id then. Not where its buckets are: a probe is made only where
+/// the catalog, read again, says (no name from a file reaches SQL).
+pub type KeptProbe = (i32, i64, i32);
 
 impl Probed {
     /// What another process may start from: each aggregate probed up to its watermark with no
@@ -41,16 +66,17 @@ impl Probed {
     pub fn kept(&self) -> Vec<KeptProbe> {
         (self.0.iter())
             .filter(|(_, p)| p.holes.is_empty())
-            .filter_map(|(&id, p)| Some((id, p.up_to?)))
+            .filter_map(|(&id, p)| Some((id, p.up_to?, p.after)))
             .collect()
     }
 
     /// What [`kept`](Self::kept) gave.
     pub fn from_kept(kept: Vec<KeptProbe>) -> Probed {
-        let probe = |(id, up_to): KeptProbe| {
-            let probe = Probe {
+        let probe = |(id, up_to, after): KeptProbe| {
+            let probe = Probing {
                 up_to: Some(up_to),
-                ..Probe::default()
+                after,
+                ..Probing::default()
             };
             (id, probe)
         };
@@ -72,38 +98,49 @@ fn sql_type(oid: i64) -> Option<&'static str> {
     })
 }
 
-/// Each aggregate's holes, into `caggs` (`holes`), probing what `probed` has not.
+/// Each aggregate's holes, into `caggs` (`holes`), probing what `probed` has not: the chunks
+/// below its watermark that the watermark passed since, and those newer than `newest` when it
+/// was probed (`newest`: the newest chunk's id now).
 pub async fn find(
     client: &Client,
-    caggs: &mut [Cagg],
+    caps: &crate::capabilities::Capabilities,
+    caggs: &mut [impl Probe],
     probed: &mut Probed,
+    newest: i32,
 ) -> Result<(), tokio_postgres::Error> {
-    // what to ask: from where each was probed up to (or the beginning) to its watermark now
-    let mut ids = Vec::new();
-    let mut los = Vec::new();
-    let mut his = Vec::new();
+    // what to ask: from where each was probed up to (or the beginning) to its watermark now,
+    // and any chunk below it made since
+    let (mut ids, mut los, mut his, mut afters) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for c in caggs.iter() {
         let Some(w) = c.watermark_units() else {
-            probed.0.remove(&c.mat_id);
+            probed.0.remove(&c.mat_id());
             continue;
         };
-        let state = probed.0.entry(c.mat_id).or_default();
+        let state = probed.0.entry(c.mat_id()).or_default();
         if state.up_to.is_some_and(|u| w < u) {
             // the watermark went back (a truncate, a re-created view): probe afresh
-            *state = Probe::default();
+            *state = Probing::default();
         }
         let from = state.up_to.unwrap_or(i64::MIN);
-        if w > from {
-            ids.push(c.mat_id);
+        let after = match state.up_to {
+            Some(_) => state.after,
+            None => i32::MAX,
+        };
+        if w > from || newest > after {
+            ids.push(c.mat_id());
             los.push(from);
             his.push(w);
+            afters.push(after);
         }
     }
     // the new chunks below each watermark, with the holes found before (probed again)
     let mut asks: BTreeMap<i32, Ask> = BTreeMap::new();
     if !ids.is_empty() {
         let rows = client
-            .query(crate::queries::CAGG_HOLE_SOURCES, &[&ids, &los, &his])
+            .query(
+                crate::queries::cagg_hole_sources(caps),
+                &[&ids, &los, &his, &afters],
+            )
             .await?;
         for r in &rows {
             let id: i32 = r.try_get("mat_id")?;
@@ -124,10 +161,10 @@ pub async fn find(
         let Some(w) = c.watermark_units() else {
             continue;
         };
-        let Some(state) = probed.0.get_mut(&c.mat_id) else {
+        let Some(state) = probed.0.get_mut(&c.mat_id()) else {
             continue;
         };
-        let mut ask = asks.remove(&c.mat_id).unwrap_or_default();
+        let mut ask = asks.remove(&c.mat_id()).unwrap_or_default();
         for h in &state.holes {
             // a hole found before: its chunks again (a hole is whole chunks)
             let mut at = h.from;
@@ -153,8 +190,9 @@ pub async fn find(
             _ => Vec::new(),
         };
         state.up_to = Some(w);
+        state.after = newest;
         state.holes = holes;
-        c.holes = state.holes.clone();
+        c.set_holes(state.holes.clone());
     }
     Ok(())
 }

@@ -6,8 +6,10 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::{Client, Row};
 
 use super::names::{Interner, Name};
+use super::rows::array;
 use super::statements::Prepared;
-use super::structure::{definitions_version, Cached};
+use super::structure::{Cached, Fingerprint};
+use super::watch::{reaches, Horizon, RowsSeen};
 use super::DrillTarget;
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -46,7 +48,7 @@ pub struct Job {
 }
 
 /// A job as it is defined (`queries/jobs.sql`): what only DDL and job changes move, kept
-/// between refreshes while `queries/definitions_version.sql` says the same, and shared by each
+/// between refreshes while the Jobs tab's watch sees the jobs table unchanged, and shared by each
 /// refresh's [`Job`]s (copied into them, 6,500 jobs' were 0.6 MB more at every moment).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JobDefinition {
@@ -248,36 +250,188 @@ impl<'a> Merge<'a> {
     }
 }
 
-/// The Jobs tab's rows: the jobs' definitions kept in `kept` (read again when
-/// `queries/definitions_version.sql` moves; a `one_shot` read keeps nothing), and their states.
+/// What the Jobs tab keeps between its refreshes on one connection: the jobs as they are
+/// defined, every job's state, and how its watch last saw the catalog (`queries/jobs_watch.sql`):
+/// a refresh reads again the definitions when the jobs table moved, and the states of the jobs
+/// whose statistics moved, whose worker started or went, or that run now.
+#[derive(Debug, Default)]
+pub struct KeptJobs {
+    definitions: Cached<Vec<Arc<JobDefinition>>>,
+    /// By job id.
+    states: Vec<(i32, JobState)>,
+    horizon: Horizon,
+    seen: Option<Seen>,
+    generation: u64,
+}
+
+#[derive(Debug)]
+struct Seen {
+    stats: RowsSeen,
+    jobs: RowsSeen,
+    /// The application names of the workers running jobs.
+    running: Vec<String>,
+}
+
+/// What one watch answered.
+struct Watch {
+    horizon: String,
+    stats: RowsSeen,
+    /// The jobs whose statistics rows were written since the horizon (each with its version).
+    stat_rows: Vec<(i32, i64)>,
+    jobs: RowsSeen,
+    running: Vec<String>,
+}
+
+impl Watch {
+    async fn read(
+        client: &Client,
+        statement: &tokio_postgres::Statement,
+        horizon: &Horizon,
+    ) -> Result<Watch, tokio_postgres::Error> {
+        let mut row = client.query_one(statement, &[horizon]).await?;
+        if horizon.is_some() && !reaches(row.try_get("horizon_age")?) {
+            row = client.query_one(statement, &[&None::<String>]).await?;
+        }
+        let ids: Vec<i32> = array(&row, "stat_jobs")?;
+        let versions: Vec<i64> = array(&row, "stat_versions")?;
+        // in this process's order (the server's collation may sort otherwise)
+        let mut running: Vec<String> = array(&row, "running")?;
+        running.sort_unstable();
+        Ok(Watch {
+            horizon: row.try_get("horizon")?,
+            stats: RowsSeen::new(row.try_get("stats")?, versions.clone()),
+            stat_rows: ids.into_iter().zip(versions).collect(),
+            jobs: RowsSeen::new(row.try_get("jobs")?, array(&row, "job_versions")?),
+            running,
+        })
+    }
+}
+
+impl KeptJobs {
+    /// What the definitions kept were read under (None: none kept): it changes when they are
+    /// read again.
+    pub fn read_from(&self) -> Option<Fingerprint> {
+        self.definitions.read_from()
+    }
+
+    /// The next read reads every job's definition and state.
+    pub fn forget(&mut self) {
+        self.seen = None;
+        self.horizon = None;
+    }
+}
+
+/// The jobs whose state to read again after `watch` (pure): None for every job (nothing kept,
+/// a statistics row deleted, the jobs table moved); else those whose statistics moved, whose
+/// worker started or ended, and those running (what they wait on moves).
+fn moved(
+    last: Option<&Seen>,
+    watch: &Watch,
+    definitions: &[Arc<JobDefinition>],
+) -> Option<Vec<i32>> {
+    let last = last?;
+    if watch.stats.count() != last.stats.count() || watch.jobs.moved_since(Some(&last.jobs)) {
+        return None;
+    }
+    let mut ids: Vec<i32> = (watch.stat_rows.iter())
+        .filter(|(_, v)| !last.stats.has(*v))
+        .map(|(id, _)| *id)
+        .collect();
+    let named = |names: &[String]| -> Vec<i32> {
+        (definitions.iter())
+            .filter(|d| {
+                names
+                    .binary_search_by(|n| n.as_str().cmp(&d.application_name))
+                    .is_ok()
+            })
+            .map(|d| d.job_id)
+            .collect()
+    };
+    ids.extend(named(&watch.running));
+    ids.extend(named(&last.running));
+    ids.sort_unstable();
+    ids.dedup();
+    Some(ids)
+}
+
+/// The Jobs tab's rows: the jobs' definitions and states kept in `kept`, read again where its
+/// watch says they moved (a `one_shot` read keeps nothing and reads them all).
 pub async fn fetch(
     client: &Client,
     caps: &Capabilities,
     statements: &mut Prepared,
-    kept: &mut Cached<Vec<Arc<JobDefinition>>>,
+    kept: &mut KeptJobs,
     one_shot: bool,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
-    let [definitions, version, states] = queries::jobs(caps);
-    let [definitions, version, states] = statements
-        .get(client, [definitions, version, states])
-        .await?;
-    let version = definitions_version(client, &version, !one_shot).await?;
-    let definitions = kept
-        .get_or_read(version, || async {
+    let result = fetch_kept(client, caps, statements, kept, one_shot).await;
+    if result.is_err() {
+        kept.forget();
+    }
+    result
+}
+
+async fn fetch_kept(
+    client: &Client,
+    caps: &Capabilities,
+    statements: &mut Prepared,
+    kept: &mut KeptJobs,
+    one_shot: bool,
+) -> Result<Vec<Job>, tokio_postgres::Error> {
+    let [definitions_sql, watch_sql, every_sql, some_sql] =
+        statements.get(client, queries::jobs(caps)).await?;
+    let watch = match one_shot {
+        true => None,
+        false => Some(Watch::read(client, &watch_sql, &kept.horizon).await?),
+    };
+    let definitions_moved = match (&watch, &kept.seen) {
+        (Some(w), Some(last)) => w.jobs.moved_since(Some(&last.jobs)),
+        _ => true,
+    };
+    kept.generation += u64::from(definitions_moved);
+    let key = Fingerprint::of([kept.generation]).whole();
+    let definitions = (kept.definitions)
+        .get_or_read(key, || async {
             let mut names = Interner::default();
-            super::rows::collect_rows(client, &definitions, &[], |r| {
+            super::rows::collect_rows(client, &definitions_sql, &[], |r| {
                 JobDefinition::from_row(r, &mut names).map(Arc::new)
             })
             .await
         })
         .await?;
-    let (mut merge, mut names) = (Merge::new(definitions), Interner::default());
-    super::rows::each_row(client, &states, &[], |r| {
-        let (id, state) = JobState::from_row(r, &mut names)?;
-        merge.add(id, state);
+    let moved = watch
+        .as_ref()
+        .and_then(|w| moved(kept.seen.as_ref(), w, definitions));
+    let mut names = Interner::default();
+    let mut read = Vec::new();
+    let each = |r: &Row| {
+        read.push(JobState::from_row(r, &mut names)?);
         Ok(())
-    })
-    .await?;
+    };
+    match &moved {
+        None => super::rows::each_row(client, &every_sql, &[], each).await?,
+        Some(ids) if ids.is_empty() => {}
+        Some(ids) => super::rows::each_row(client, &some_sql, &[ids], each).await?,
+    }
+    match moved {
+        None => kept.states = read,
+        Some(ids) => {
+            kept.states.retain(|(id, _)| ids.binary_search(id).is_err());
+            kept.states.extend(read);
+            kept.states.sort_unstable_by_key(|s| s.0);
+        }
+    }
+    if let Some(w) = watch {
+        kept.horizon = Some(w.horizon);
+        kept.seen = Some(Seen {
+            stats: w.stats,
+            jobs: w.jobs,
+            running: w.running,
+        });
+    }
+    let mut merge = Merge::new(definitions);
+    for (id, state) in &kept.states {
+        merge.add(*id, state.clone());
+    }
     Ok(merge.finish())
 }
 

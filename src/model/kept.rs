@@ -23,7 +23,7 @@ use super::tables::ListedRelations;
 
 /// The kept parts' format. Bumped whenever a kept type changes shape: the encoding has no
 /// field names, and a test pins it.
-const TAG: &[u8; 4] = b"HTK1";
+const TAG: &[u8; 4] = b"HTK2";
 
 /// How old a kept structure, rows or probes may be to be taken: older, they are read again
 /// (and kept again) as the sizes are measured again within the hour.
@@ -35,6 +35,15 @@ fn fresh(at_ms: i64, now_ms: i64) -> bool {
         .checked_sub(at_ms)
         .is_some_and(|age| (0..KEPT_FOR.as_millis() as i64).contains(&age))
 }
+
+/// The watch's part: what it saw of TimescaleDB's catalog, the highest relation oid, when
+/// everything was last read whole (ms), how the listed relations stood.
+type Kept = (
+    super::catalog::watch::Watched,
+    u32,
+    Option<i64>,
+    Option<(i64, i64)>,
+);
 
 /// The parts' names.
 pub const SIZES: &str = "sizes";
@@ -151,7 +160,12 @@ impl KeptCatalog {
         if self.watched.horizon().is_some() {
             let whole_ms =
                 (self.whole_at).map(|at| now_ms.saturating_sub(at.elapsed().as_millis() as i64));
-            let watch = (&self.watched, self.sizes.hot.max_oid, whole_ms);
+            let watch = (
+                &self.watched,
+                self.sizes.hot.max_oid,
+                whole_ms,
+                self.listed_stamp,
+            );
             if let Some(value) = encode(&watch) {
                 let token = Some(crate::hash::fnv1a(&value));
                 if written.changed(WATCHED, token) {
@@ -189,9 +203,10 @@ impl KeptCatalog {
         // each part taken, with its token
         let taken = match name {
             STRUCTURE | LISTED | WATCHED if !fresh(at_ms, now_ms) => None,
-            WATCHED => decode(bytes).map(|(watched, max_oid, whole_ms): (_, u32, Option<i64>)| {
+            WATCHED => decode(bytes).map(|(watched, max_oid, whole_ms, stamp): Kept| {
                 self.watched = watched;
                 self.sizes.hot.max_oid = max_oid;
+                self.listed_stamp = stamp;
                 // a whole read's time from another process's clock: taken when it is behind
                 // this one's and within the while
                 let ago = whole_ms
@@ -419,7 +434,7 @@ mod tests {
 
     #[test]
     fn probes_without_a_hole_are_kept_and_none_kept_is_written_too() {
-        let probed = Probed::from_kept(vec![(5, 1_000), (6, -3)]);
+        let probed = Probed::from_kept(vec![(5, 1_000, 40), (6, -3, 41)]);
         let mut parts = Vec::new();
         probed.export(&Written::default(), &mut parts);
         let mut written = Written::default();
@@ -557,7 +572,7 @@ mod tests {
         let body = &parts[0].value[TAG.len() + 8..];
         assert_eq!(
             (TAG, crate::hash::fnv1a(body)),
-            (b"HTK1", 0xd250_1feb_425d_7c4d),
+            (b"HTK2", 0xd250_1feb_425d_7c4d),
             "the kept structure's encoding changed: bump TAG and pin the new checksum here"
         );
     }

@@ -521,9 +521,11 @@ pub struct Cache {
     pub catalog: catalog::KeptCatalog,
     /// Statement texts already read (the Statements tab's).
     pub texts: statement_stats::Texts,
-    /// The jobs as they are defined (`queries/jobs.sql`), kept while
-    /// `queries/definitions_version.sql` says the same.
-    pub jobs: structure::Cached<Vec<std::sync::Arc<jobs::JobDefinition>>>,
+    /// The jobs as they are defined and their states, with how the Jobs tab's watch last saw
+    /// the catalog.
+    pub jobs: jobs::KeptJobs,
+    /// The continuous aggregates' rows, with how their watch last saw the catalog.
+    pub caggs: caggs::KeptCaggs,
     /// What the hole probes of the continuous aggregates found, and up to where.
     pub holes: holes::Probed,
     /// TimescaleDB's package and catalog versions, read again when the installed one changes.
@@ -541,6 +543,8 @@ impl Cache {
     /// The next read reads everything whole, whatever its watch says.
     pub fn read_whole(&mut self) {
         self.catalog.whole_at = None;
+        self.jobs.forget();
+        self.caggs.forget();
     }
 }
 
@@ -608,11 +612,17 @@ pub async fn fetch_with(
                 t.clone(),
                 jobs::fetch_runs(client, caps, t, &mut cache.statements).await?,
             ),
-            (QueryKind::Caggs, _) if ts => {
-                let mut all = caggs::fetch(client, caps, &mut cache.statements).await?;
-                holes::find(client, &mut all, &mut cache.holes).await?;
-                Payload::Caggs(all)
-            }
+            (QueryKind::Caggs, _) if ts => Payload::Caggs(
+                caggs::fetch(
+                    client,
+                    caps,
+                    &mut cache.statements,
+                    &mut cache.caggs,
+                    &mut cache.holes,
+                    cache.one_shot,
+                )
+                .await?,
+            ),
             (QueryKind::Caggs, _) => {
                 Payload::MatViews(caggs::fetch_matviews(client, &mut cache.statements).await?)
             }

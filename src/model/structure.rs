@@ -91,23 +91,6 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// What `queries/definitions_version.sql` answers (`statement`, prepared) as a fingerprint:
-/// equal while no row that `queries/tables.sql` and `queries/jobs.sql` read has changed, in
-/// this process or another (it counts no changes: the rows' own versions are the whole of it).
-/// A read that keeps nothing (`ask` false) asks nothing: it has nothing to compare.
-pub async fn definitions_version(
-    client: &tokio_postgres::Client,
-    statement: &tokio_postgres::Statement,
-    ask: bool,
-) -> Result<Fingerprint, tokio_postgres::Error> {
-    if !ask {
-        return Ok(Fingerprint::never());
-    }
-    let r = client.query_one(statement, &[]).await?;
-    let (rows, hash): (i64, Option<i64>) = (r.try_get("rows")?, r.try_get("hash")?);
-    Ok(Fingerprint::of([rows as u64, hash.unwrap_or(0) as u64]).whole())
-}
-
 /// A map keyed by oids or ids, for the maps a refresh builds over every relation (65,000
 /// entries at 20,000 chunks): FxHash is one multiplication per key, where the default SipHash
 /// resists keys chosen to collide — and these keys are the server's own oids.

@@ -56,9 +56,73 @@ pub fn reaches(horizon_age: Option<i32>) -> bool {
     horizon_age.is_some_and(|age| (0..HORIZON_REACH).contains(&i64::from(age)))
 }
 
+/// A counter that grows (relation oids, chunk ids) as recent watches saw it, to ask what is new
+/// since: a value is taken before its transaction commits, so one committed since the last
+/// watch can be below what that watch saw. What is new is asked from the value seen by the
+/// latest watch taken before every transaction still running began: a value committed since
+/// (or later) was taken by one of those, or a later one.
+#[derive(Debug, Clone, Default)]
+pub struct Bounds {
+    /// The recent watches, oldest first: the value each saw, the next transaction then, when.
+    seen: std::collections::VecDeque<(i64, i64, std::time::Instant)>,
+    /// The oldest transaction running at the last watch.
+    oldest: Option<i64>,
+}
+
+/// How long the watches' bounds are kept: a transaction open longer is seen otherwise (the
+/// catalog's counted changes, the whole read).
+const BOUNDS_FOR: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl Bounds {
+    /// What a watch saw at `now`: the counter's `value`, the snapshot's `oldest` running and
+    /// `next` transaction (full ids).
+    pub fn saw(&mut self, value: i64, oldest: i64, next: i64, now: std::time::Instant) {
+        self.seen.push_back((value, next, now));
+        while (self.seen.front()).is_some_and(|s| now.duration_since(s.2) > BOUNDS_FOR) {
+            self.seen.pop_front();
+        }
+        self.oldest = Some(oldest);
+    }
+
+    /// The value from which what is new is asked (None: nothing seen yet).
+    pub fn asked_from(&self) -> Option<i64> {
+        let oldest = self.oldest?;
+        (self.seen.iter().rev())
+            .find(|(_, next, _)| *next <= oldest)
+            .or(self.seen.front())
+            .map(|s| s.0)
+    }
+
+    /// The highest value seen.
+    pub fn highest(&self) -> Option<i64> {
+        self.seen.iter().map(|s| s.0).max()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_is_new_is_asked_from_before_every_running_transaction() {
+        let now = std::time::Instant::now();
+        let mut b = Bounds::default();
+        assert_eq!(b.asked_from(), None);
+        // no transaction running at the first watch (oldest = next): from its value
+        b.saw(100, 50, 50, now);
+        assert_eq!(b.asked_from(), Some(100));
+        // a transaction began before the second watch (oldest 50 < its next 60) and runs on:
+        // its value may be below 120, so from the first watch's
+        b.saw(120, 50, 60, now);
+        assert_eq!(b.asked_from(), Some(100));
+        // it ended: from the latest watch taken before the oldest running one began
+        b.saw(130, 65, 66, now);
+        assert_eq!(b.asked_from(), Some(120));
+        assert_eq!(b.highest(), Some(130));
+        // one older than every watch kept: from the oldest kept
+        b.saw(140, 10, 70, now);
+        assert_eq!(b.asked_from(), Some(100));
+    }
 
     #[test]
     fn a_row_written_or_deleted_moves_and_one_seen_again_does_not() {

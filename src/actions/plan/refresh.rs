@@ -286,7 +286,7 @@ async fn refresh_facts(
     window: Option<&(WindowBound, WindowBound)>,
 ) -> Result<RefreshFacts, ResolveError> {
     use crate::model::caggs;
-    let all = caggs::fetch(client, caps, &mut Default::default())
+    let (all, _) = caggs::read_rows(client, caps, &mut Default::default())
         .await
         .map_err(read::db)?;
     let c = all

@@ -143,6 +143,9 @@ pub struct KeptCatalog {
     plain: Option<(Vec<tokio_postgres::Row>, Vec<tokio_postgres::Row>)>,
     /// How many indexes' counters the last read of them took in.
     pub indexes_counted: usize,
+    /// The listed tables' and indexes' rows as the structure was read from (see
+    /// `queries/listed_versions.sql`): a rename moves it.
+    pub listed_stamp: Option<(i64, i64)>,
 }
 
 /// Everything is read whole this often whatever the watch says: the check that nothing was
@@ -173,6 +176,19 @@ impl KeptCatalog {
     /// How old the index counters shown are, when they are.
     pub fn usage_age(&self) -> Option<std::time::Duration> {
         self.usage.as_ref().map(|(at, _)| at.elapsed())
+    }
+
+    /// How the relations the kept structure names stand now (`queries/listed_versions.sql`).
+    async fn listed_stamp(&self, client: &Client) -> Result<(i64, i64), Error> {
+        let Some(s) = self.structure.last() else {
+            return Ok((0, 0));
+        };
+        let oids: Vec<u32> = (s.hypertables.iter().map(|h| h.oid))
+            .chain(s.tables.iter().copied())
+            .chain(s.indexes.listed.iter().map(|l| l.oid))
+            .collect();
+        let r = client.query_one(queries::LISTED_VERSIONS, &[&oids]).await?;
+        Ok((r.try_get("rows")?, r.try_get("hash")?))
     }
 
     fn whole_due(&self, now: std::time::Instant) -> bool {
@@ -383,11 +399,22 @@ async fn fetch_watched(
             kept.watched.generations.structure += 1;
         }
     }
+    // a rename or drop among what the structure names is counted, not watched: looked at
+    // then
+    if verdict.catalog && kept.structure.holds_for(kept.structure_key()) {
+        let stamp = kept.listed_stamp(client).await?;
+        if Some(stamp) != kept.listed_stamp {
+            kept.watched.generations.structure += 1;
+        }
+    }
     let key = kept.structure_key();
     let whole_structure = !kept.structure.holds_for(key);
     kept.structure
         .get_or_read(key, || read::read_structure(client, caps, statements))
         .await?;
+    if whole_structure {
+        kept.listed_stamp = Some(kept.listed_stamp(client).await?);
+    }
 
     // The sizes: the relations created and dropped taken in, then every table's version read
     // when a table not watched was written (or the catalog moved, or all is read whole), else
@@ -407,6 +434,7 @@ async fn fetch_watched(
             kept.structure
                 .get_or_read(key, || read::read_structure(client, caps, statements))
                 .await?;
+            kept.listed_stamp = Some(kept.listed_stamp(client).await?);
         }
         kept.sizes
             .hot
@@ -464,7 +492,7 @@ async fn rows(
     usage_due: bool,
 ) -> Result<Catalog, Error> {
     let client = sessions.main;
-    let [tables_sql, _] = queries::tables(caps);
+    let tables_sql = queries::tables(caps);
     let [list_sql, tables_sql, times_sql, runs_sql, usage_sql] = statements
         .get(
             client,
@@ -649,17 +677,26 @@ async fn fetch_plain(
                 .await?;
         }
     }
-    if read_rows {
-        let (partitions, indexes) =
-            try_join!(client.query(&partitions, &[]), client.query(&indexes, &[]))?;
-        kept.plain = Some((partitions, indexes));
-        kept.usage = Some((now, UsageSums::default()));
-    }
     let sizes = kept.sizes.sizes();
-    let (partitions, indexes) = kept.plain.as_ref().expect("read above");
+    let (partitions, indexes) = match (read_rows, &kept.plain) {
+        (false, Some((partitions, indexes))) => (Ok(partitions.clone()), Ok(indexes.clone())),
+        _ => {
+            // each part on its own: a role may read one and not the other
+            let (partitions, indexes) =
+                join!(client.query(&partitions, &[]), client.query(&indexes, &[]));
+            kept.plain = match (&partitions, &indexes) {
+                (Ok(p), Ok(i)) => Some((p.clone(), i.clone())),
+                _ => None,
+            };
+            kept.usage = Some((now, UsageSums::default()));
+            (partitions, indexes)
+        }
+    };
     Catalog::of(
-        retention::partitions_from_rows(partitions, &sizes).map(RelationRows::Partitions),
-        indexes::from_plain_rows(indexes, &sizes),
+        partitions.and_then(|rows| {
+            retention::partitions_from_rows(&rows, &sizes).map(RelationRows::Partitions)
+        }),
+        indexes.and_then(|rows| indexes::from_plain_rows(&rows, &sizes)),
         Ok(sizes.database()),
     )
 }

@@ -120,15 +120,9 @@ pub struct Hot {
     /// The highest relation oid the last watch saw.
     pub max_oid: u32,
     catalog_changes: Option<Option<i64>>,
-    /// The recent watches, oldest first: the highest oid each saw and the next transaction
-    /// then; and the oldest transaction running at the last one.
-    seen: std::collections::VecDeque<(u32, i64, Instant)>,
-    oldest: Option<i64>,
+    /// The highest oid recent watches saw (relations new since are asked from there).
+    bounds: crate::model::watch::Bounds,
 }
-
-/// How long the watches' bounds are kept: a transaction open longer that creates a relation is
-/// seen by the catalog's counted changes, or the whole read.
-const SEEN_FOR: Duration = Duration::from_secs(600);
 
 /// What a watch says, against what was counted before.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -153,17 +147,10 @@ impl Hot {
         self.tables.iter().map(|t| t.0).collect()
     }
 
-    /// Where the next watch asks relations from: the highest oid seen by the latest watch
-    /// taken before every transaction still running at the last one began (a relation
-    /// committed since was made by one of those, or a later one); 0 when none was seen.
+    /// Where the next watch asks relations from (see [`crate::model::watch::Bounds`]); 0 when
+    /// none was seen.
     pub fn asked_from(&self) -> u32 {
-        let Some(oldest) = self.oldest else {
-            return self.max_oid;
-        };
-        (self.seen.iter().rev())
-            .find(|(_, next, _)| *next <= oldest)
-            .or(self.seen.front())
-            .map_or(self.max_oid, |(max, ..)| *max)
+        (self.bounds.asked_from()).map_or(self.max_oid, |oid| oid as u32)
     }
 
     /// Takes a watch's answer in at `now`: the counts become the next watch's baseline, a
@@ -200,15 +187,7 @@ impl Hot {
             || self.catalog_changes != Some(answer.catalog_changes);
         self.count(answer, now);
         self.max_oid = self.max_oid.max(answer.max_oid);
-        self.seen.push_back((answer.max_oid, answer.next, now));
-        while self
-            .seen
-            .front()
-            .is_some_and(|s| now.duration_since(s.2) > SEEN_FOR)
-        {
-            self.seen.pop_front();
-        }
-        self.oldest = Some(answer.oldest);
+        (self.bounds).saw(i64::from(answer.max_oid), answer.oldest, answer.next, now);
         Verdict {
             versions,
             new: (answer.new.iter())

@@ -4,8 +4,9 @@
 use super::*;
 
 /// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
-/// and policies say. Kept between refreshes while `queries/definitions_version.sql` stays the
-/// same; each refresh's tab rows share its definitions.
+/// and policies say. Kept between refreshes while the catalog's watch sees the hypertables,
+/// their dimensions, the continuous aggregates and the jobs unchanged; each refresh's tab rows
+/// share its definitions.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ListedRelation {
     id: i32,

@@ -1,0 +1,1 @@
+    -- (before 2.11) no watermarks table: a refresh that materializes more moves the threshold

@@ -1,0 +1,45 @@
+-- The Jobs tab's watch, run at every refresh before its reads: which jobs ran, failed, started
+-- or were changed since the last refresh, exactly and at once (fragments/recent_rows.sql), so
+-- that only their states are read again (job_states.sql for 6,500 jobs was 16 ms of each
+-- refresh). $1: the horizon (the xid, as text, of the oldest transaction running when the
+-- last watch read); NULL on a first read, when every row is returned.
+--
+-- * The jobs' statistics (each run's start and end write its job's row): how many rows, and
+--   the recent ones' jobs and versions (fragments/row_version.sql), found by one scan and
+--   fetched by place.
+-- * The jobs table (what jobs.sql reads: a policy added, altered, paused or removed): how many
+--   rows and the recent ones' versions.
+-- * The workers running jobs of this database now, by application name (a job's run can end
+--   without its row written, when its worker crashes).
+WITH
+--@include job_stat
+, stat_scan AS MATERIALIZED (
+    SELECT count(*) AS n,
+           array_agg(x.ctid) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS places
+      FROM _timescaledb_internal.bgw_job_stat x
+), stats AS MATERIALIZED (
+    SELECT array_agg(x.job_id ORDER BY x.job_id) AS ids,
+           array_agg(
+--@include row_version
+               ORDER BY x.job_id) AS versions
+      FROM _timescaledb_internal.bgw_job_stat x
+     WHERE x.ctid = ANY ((SELECT s.places FROM stat_scan s)::tid[])
+), jobs AS MATERIALIZED (
+    SELECT j.xmin, j.ctid
+--@include jobs_table
+)
+SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,
+       pg_catalog.age($1::text::xid)                                         AS horizon_age,
+       (SELECT s.n FROM stat_scan s)                                         AS stats,
+       (SELECT s.ids FROM stats s)                                           AS stat_jobs,
+       (SELECT s.versions FROM stats s)                                      AS stat_versions,
+       (SELECT count(*) FROM jobs)                                           AS jobs,
+       (SELECT array_agg(
+--@include row_version
+               ) FROM jobs x WHERE $1::text IS NULL OR
+--@include recent_rows
+       )                                                                     AS job_versions,
+       (SELECT array_agg(r.application_name::text ORDER BY r.application_name)
+          FROM job_running r)                                                AS running
