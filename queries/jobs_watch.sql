@@ -27,19 +27,22 @@ WITH
       FROM _timescaledb_internal.bgw_job_stat x
      WHERE x.ctid = ANY ((SELECT s.places FROM stat_scan s)::tid[])
 ), jobs AS MATERIALIZED (
-    SELECT j.xmin, j.ctid
+    SELECT count(*) AS n,
+           array_agg(
+--@include row_version
+           ) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS versions
+      FROM (SELECT j.xmin, j.ctid
 --@include jobs_table
+           ) x
 )
 SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,
        pg_catalog.age($1::text::xid)                                         AS horizon_age,
        (SELECT s.n FROM stat_scan s)                                         AS stats,
        (SELECT s.ids FROM stats s)                                           AS stat_jobs,
        (SELECT s.versions FROM stats s)                                      AS stat_versions,
-       (SELECT count(*) FROM jobs)                                           AS jobs,
-       (SELECT array_agg(
---@include row_version
-               ) FROM jobs x WHERE $1::text IS NULL OR
---@include recent_rows
-       )                                                                     AS job_versions,
+       (SELECT j.n FROM jobs j)                                              AS jobs,
+       (SELECT j.versions FROM jobs j)                                       AS job_versions,
        (SELECT array_agg(r.application_name::text ORDER BY r.application_name)
           FROM job_running r)                                                AS running

@@ -1,7 +1,7 @@
 -- The catalog pass's watch over TimescaleDB's catalog, run at every refresh beside
 -- relations_watch.sql: which chunks, compression snapshots, definitions (hypertables, their
--- dimensions, continuous aggregates), jobs and compression settings were written since the
--- last refresh, exactly and at once: a row's writer (xmin) is its transaction, so a commit is
+-- dimensions, continuous aggregates), jobs, compression settings and jobs' statistics were
+-- written since the last refresh, exactly and at once: a row's writer (xmin) is its transaction, so a commit is
 -- seen by the next refresh, where the statistics' counts of changed rows reach other sessions
 -- up to 10 s later. $1: the horizon (the xid, as text, of the oldest transaction running when
 -- the last watch read: horizon below); NULL on a first read, when every row is returned.
@@ -48,14 +48,50 @@ WITH chunk_scan AS MATERIALIZED (
       FROM _timescaledb_catalog.compression_chunk_size x
      WHERE x.ctid = ANY ((SELECT s.places FROM size_scan s)::tid[])
 ), definitions AS MATERIALIZED (
-    SELECT x.xmin, x.ctid FROM _timescaledb_catalog.hypertable x
-    UNION ALL SELECT x.xmin, x.ctid FROM _timescaledb_catalog.dimension x
-    UNION ALL SELECT x.xmin, x.ctid FROM _timescaledb_catalog.continuous_agg x
+    -- each a count and the recent rows' versions, in one pass
+    SELECT count(*) AS n,
+           array_agg(
+--@include row_version
+           ) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS versions
+      FROM (SELECT x.xmin, x.ctid FROM _timescaledb_catalog.hypertable x
+            UNION ALL SELECT x.xmin, x.ctid FROM _timescaledb_catalog.dimension x
+            UNION ALL SELECT x.xmin, x.ctid FROM _timescaledb_catalog.continuous_agg x) x
 ), jobs AS MATERIALIZED (
-    SELECT j.xmin, j.ctid
+    SELECT count(*) AS n,
+           array_agg(
+--@include row_version
+           ) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS versions
+      FROM (SELECT j.xmin, j.ctid
 --@include jobs_table
+           ) x
 ), settings AS MATERIALIZED (
+    SELECT count(*) AS n,
+           array_agg(
+--@include row_version
+           ) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS versions
+      FROM (
 --@include settings_rows
+           ) x
+), stat_scan AS MATERIALIZED (
+    -- the jobs' statistics: a retention job's run moves its row (the Retention tab's runs)
+    SELECT count(*) AS n,
+           array_agg(x.ctid) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS places
+      FROM _timescaledb_internal.bgw_job_stat x
+), stats AS MATERIALIZED (
+    SELECT array_agg(x.job_id ORDER BY x.job_id) AS ids,
+           array_agg(
+--@include row_version
+               ORDER BY x.job_id) AS versions
+      FROM _timescaledb_internal.bgw_job_stat x
+     WHERE x.ctid = ANY ((SELECT s.places FROM stat_scan s)::tid[])
 )
 SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,
        -- how far back the horizon asked for is: NULL or out of range (2^31 transactions)
@@ -71,21 +107,12 @@ SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot
        (SELECT c.before FROM sizes c)                                         AS size_before,
        (SELECT c.after FROM sizes c)                                          AS size_after,
        (SELECT c.versions FROM sizes c)                                       AS size_versions,
-       (SELECT count(*) FROM definitions)                                     AS definitions,
-       (SELECT array_agg(
---@include row_version
-               ) FROM definitions x WHERE $1::text IS NULL OR
---@include recent_rows
-       )                                                                      AS definition_versions,
-       (SELECT count(*) FROM jobs)                                            AS jobs,
-       (SELECT array_agg(
---@include row_version
-               ) FROM jobs x WHERE $1::text IS NULL OR
---@include recent_rows
-       )                                                                      AS job_versions,
-       (SELECT count(*) FROM settings)                                        AS settings,
-       (SELECT array_agg(
---@include row_version
-               ) FROM settings x WHERE $1::text IS NULL OR
---@include recent_rows
-       )                                                                      AS setting_versions
+       (SELECT d.n FROM definitions d)                                        AS definitions,
+       (SELECT d.versions FROM definitions d)                                 AS definition_versions,
+       (SELECT j.n FROM jobs j)                                               AS jobs,
+       (SELECT j.versions FROM jobs j)                                        AS job_versions,
+       (SELECT s.n FROM settings s)                                           AS settings,
+       (SELECT s.versions FROM settings s)                                    AS setting_versions,
+       (SELECT s.n FROM stat_scan s)                                          AS stats,
+       (SELECT s.ids FROM stats s)                                            AS stat_jobs,
+       (SELECT s.versions FROM stats s)                                       AS stat_versions

@@ -167,6 +167,7 @@ pub static CHUNK_INDEXES: [LazyLock<String>; 2] = [
     }),
 ];
 expanded!(RELATION_BYTES, "relation_bytes.sql");
+expanded!(RELATION_STATS, "relation_stats.sql");
 const COMPRESSION_COLUMN_BY_ID: &str =
     include_str!("../queries/fragments/compression_column_by_id.sql");
 /// A statement that reads compression settings, in the form for each catalog: by relid from
@@ -773,6 +774,7 @@ mod tests {
     fn every_include_is_resolved() {
         for q in [
             &*LISTED_INDEXES,
+            &*RELATION_STATS,
             &*RELATIONS,
             &*RELATIONS_OF,
             &*RELATION_VERSIONS,

@@ -163,7 +163,8 @@ impl Cagg {
 pub struct KeptCaggs {
     rows: Option<(Vec<Cagg>, DateTime<Utc>, std::time::Instant)>,
     horizon: Horizon,
-    seen: Option<(RowsSeen, RowsSeen, i32)>,
+    /// The state as seen, the newest job's and chunk's ids.
+    seen: Option<(RowsSeen, i32, i32)>,
     /// The newest chunk ids recent watches saw: the hole probes ask for chunks made since.
     chunks: Bounds,
 }
@@ -176,31 +177,35 @@ impl KeptCaggs {
     }
 }
 
-/// What the watch answered: the aggregates' state and their policies' statistics as seen, and
-/// the newest chunk's id.
+/// What the watch answered: the aggregates' state (their catalog, their refresh policies and
+/// their statistics) as seen, and the newest job's and chunk's ids.
 struct Watch {
     horizon: String,
     state: RowsSeen,
-    stats: RowsSeen,
+    newest_job: i32,
     newest: i32,
     oldest: i64,
     next: i64,
 }
 
 impl Watch {
+    /// The watch from `horizon`, for the refresh policies `jobs`.
     async fn read(
         client: &Client,
         statement: &tokio_postgres::Statement,
         horizon: &Horizon,
+        jobs: &[i32],
     ) -> Result<Watch, tokio_postgres::Error> {
-        let mut row = client.query_one(statement, &[horizon]).await?;
+        let mut row = client.query_one(statement, &[horizon, &jobs]).await?;
         if horizon.is_some() && !reaches(row.try_get("horizon_age")?) {
-            row = client.query_one(statement, &[&None::<String>]).await?;
+            row = client
+                .query_one(statement, &[&None::<String>, &jobs])
+                .await?;
         }
         Ok(Watch {
             horizon: row.try_get("horizon")?,
             state: RowsSeen::new(row.try_get("state")?, array(&row, "state_versions")?),
-            stats: RowsSeen::new(row.try_get("stats")?, array(&row, "stat_versions")?),
+            newest_job: row.try_get("newest_job")?,
             newest: row.try_get("newest_chunk")?,
             oldest: row.try_get("oldest")?,
             next: row.try_get("next")?,
@@ -235,12 +240,18 @@ async fn fetch_kept(
     one_shot: bool,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
     let [watch_sql] = statements.get(client, [queries::caggs_watch(caps)]).await?;
-    let watch = Watch::read(client, &watch_sql, &kept.horizon).await?;
+    let jobs: Vec<i32> = (kept.rows.iter())
+        .flat_map(|(rows, ..)| {
+            rows.iter()
+                .filter_map(|c| Some(c.refresh_policy.as_ref()?.job_id))
+        })
+        .collect();
+    let watch = Watch::read(client, &watch_sql, &kept.horizon, &jobs).await?;
     let now = std::time::Instant::now();
     let moved = match &kept.seen {
-        Some((state, stats, newest)) => {
+        Some((state, newest_job, newest)) => {
             watch.state.moved_since(Some(state))
-                || watch.stats.moved_since(Some(stats))
+                || watch.newest_job != *newest_job
                 || watch.newest != *newest
         }
         None => true,
@@ -280,7 +291,7 @@ async fn fetch_kept(
         }
     };
     kept.horizon = Some(watch.horizon);
-    kept.seen = Some((watch.state, watch.stats, watch.newest));
+    kept.seen = Some((watch.state, watch.newest_job, watch.newest));
     Ok(rows)
 }
 

@@ -146,6 +146,9 @@ pub struct KeptCatalog {
     /// The listed tables' and indexes' rows as the structure was read from (see
     /// `queries/listed_versions.sql`): a rename moves it.
     pub listed_stamp: Option<(i64, i64)>,
+    /// The retention jobs' runs (`queries/retention_runs.sql`), by job, and the relations' rows'
+    /// key they were read for: read again for the jobs whose statistics the watch saw move.
+    runs: Option<(Fingerprint, Vec<tokio_postgres::Row>)>,
 }
 
 /// Everything is read whole this often whatever the watch says: the check that nothing was
@@ -448,7 +451,7 @@ async fn fetch_watched(
             .await?;
     }
     let usage_due = whole || kept.usage_due(now);
-    rows(sessions, caps, statements, kept, usage_due).await
+    rows(sessions, caps, statements, kept, usage_due, moved.job_stats).await
 }
 
 /// A one-shot read that keeps nothing for the next: everything read whole, on two sessions
@@ -478,18 +481,20 @@ async fn fetch_once(
     let (answer, (), ()) = (answer?, structure?, sizes?);
     kept.watched = watch::Watched::default();
     kept.watched.take(answer);
-    rows(sessions, caps, statements, kept, true).await
+    rows(sessions, caps, statements, kept, true, None).await
 }
 
 /// The tabs' rows from what is kept, with what moves with time read again (the policies'
-/// thresholds as of now, the retention jobs' runs, integer "now"s), the relations' rows when
-/// they moved, the index counters when `usage_due`, the segment statistics when due.
+/// thresholds as of now, integer "now"s), the relations' rows when they moved, the retention
+/// jobs' runs for those that ran (`ran`: None, any may have), the index counters when
+/// `usage_due`, the segment statistics when due.
 async fn rows(
     sessions: Sessions<'_>,
     caps: &Capabilities,
     statements: &mut Prepared,
     kept: &mut KeptCatalog,
     usage_due: bool,
+    ran: Option<Vec<i32>>,
 ) -> Result<Catalog, Error> {
     let client = sessions.main;
     let tables_sql = queries::tables(caps);
@@ -515,6 +520,7 @@ async fn rows(
         watched,
         usage,
         indexes_counted,
+        runs: kept_runs,
         ..
     } = kept;
     let structure = structure.last().expect("read before the rows");
@@ -531,12 +537,33 @@ async fn rows(
                 Ok::<_, Error>(relations)
             })
             .await?;
-        let (intervals, jobs) = (relations.intervals(), relations.retention_jobs());
+        let (intervals, mut jobs) = (relations.intervals(), relations.retention_jobs());
+        jobs.sort_unstable();
+        jobs.dedup();
+        // the runs of the retention jobs that ran since (all, when the jobs moved)
+        let every = match (kept_runs.as_ref(), &ran) {
+            (Some((key, _)), Some(ran)) if *key == listed_key => {
+                jobs.retain(|j| ran.binary_search(j).is_ok());
+                false
+            }
+            _ => true,
+        };
         let (times, runs) = try_join!(
             query_unless_empty(client, &times_sql, &intervals),
             query_unless_empty(client, &runs_sql, &jobs),
         )?;
+        let runs = match kept_runs.take() {
+            Some((_, mut old)) if !every => {
+                let job = |r: &tokio_postgres::Row| r.try_get::<_, i32>("job_id").unwrap_or(0);
+                old.retain(|r| jobs.binary_search(&job(r)).is_err());
+                old.extend(runs);
+                old.sort_by_key(job);
+                old
+            }
+            _ => runs,
+        };
         let clock = tables::PolicyClock::from_rows(&times, &runs, &nows)?;
+        *kept_runs = Some((listed_key, runs));
         Ok::<_, Error>((relations, clock))
     };
     let counters = async {

@@ -35,6 +35,9 @@ pub struct Answer {
     pub definitions: RowsSeen,
     pub jobs: RowsSeen,
     pub settings: RowsSeen,
+    pub stats: RowsSeen,
+    /// The jobs whose statistics were written since (each with its row's version).
+    pub stat_rows: Vec<(i32, i64)>,
 }
 
 impl Answer {
@@ -75,6 +78,11 @@ impl Answer {
             definitions: seen("definitions", "definition_versions")?,
             jobs: seen("jobs", "job_versions")?,
             settings: seen("settings", "setting_versions")?,
+            stats: seen("stats", "stat_versions")?,
+            stat_rows: array::<i32>(r, "stat_jobs")?
+                .into_iter()
+                .zip(array::<i64>(r, "stat_versions")?)
+                .collect(),
         })
     }
 }
@@ -130,6 +138,7 @@ struct Seen {
     definitions: RowsSeen,
     jobs: RowsSeen,
     settings: RowsSeen,
+    stats: RowsSeen,
 }
 
 /// What moved since the last watch, as one watch tells it.
@@ -145,6 +154,8 @@ pub struct Moved {
     pub chunks: Vec<i32>,
     /// The chunks deleted since, by id (the catalog dropped them).
     pub gone: Vec<i32>,
+    /// The jobs whose statistics were written since (a run); None: any job's may have been.
+    pub job_stats: Option<Vec<i32>>,
 }
 
 impl Moved {
@@ -191,6 +202,15 @@ impl Watched {
             definitions: moved(&answer.definitions, last.as_ref().map(|l| &l.definitions)),
             jobs: moved(&answer.jobs, last.as_ref().map(|l| &l.jobs)),
             settings: moved(&answer.settings, last.as_ref().map(|l| &l.settings)),
+            job_stats: match last.as_ref().map(|l| &l.stats) {
+                Some(stats) if !answer.whole && answer.stats.count() == stats.count() => Some(
+                    (answer.stat_rows.iter())
+                        .filter(|(_, v)| !stats.has(*v))
+                        .map(|(id, _)| *id)
+                        .collect(),
+                ),
+                _ => None,
+            },
             ..Moved::default()
         };
         let last_chunks = last.as_ref().map(|l| &l.chunks);
@@ -245,6 +265,7 @@ impl Watched {
             definitions: answer.definitions,
             jobs: answer.jobs,
             settings: answer.settings,
+            stats: answer.stats,
         });
         out
     }

@@ -589,6 +589,25 @@ impl RelationSlots {
             .collect()
     }
 
+    /// The slots of `tables` and of their indexes, sorted (pure).
+    fn with_indexes(&self, tables: &[u32]) -> Vec<usize> {
+        if tables.is_empty() {
+            return Vec::new();
+        }
+        let mut is_table = vec![false; self.len()];
+        let mut out: Vec<usize> = tables.iter().filter_map(|&t| self.slot(t)).collect();
+        for &s in &out {
+            is_table[s] = true;
+        }
+        for s in 0..self.len() {
+            if self.is_index(s) && self.links[s] != NONE && is_table[self.links[s] as usize] {
+                out.push(s);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// These tables' slots, with their indexes, to be measured again.
     fn stale(&mut self, tables: &[usize]) {
         if tables.is_empty() {
