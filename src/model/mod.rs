@@ -344,6 +344,8 @@ pub struct Latest {
     pub activity: DataState<Vec<activity::Backend>>,
     /// What pg_stat_statements counted for this database's statements.
     pub statements: DataState<statement_stats::Statements>,
+    /// When the indexes' counters shown were read (every few minutes, not at every refresh).
+    pub index_scans_at: Option<DateTime<Utc>>,
 }
 
 /// What putting a payload did.
@@ -418,6 +420,7 @@ impl Latest {
         // what it set, and whether what the problem rules keep may no longer hold
         let (set, changed) = match payload {
             Payload::Catalog(c) => {
+                self.index_scans_at = c.scans_at.or(self.index_scans_at);
                 for p in c.into_payloads() {
                     self.put(kind, p, at, took, caps, put);
                 }

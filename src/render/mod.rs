@@ -420,6 +420,7 @@ mod tests {
         s.link = LinkState::Connected;
         s.data.caps = Some(caps());
         let at = t("2026-11-21T12:30:01Z");
+        s.clock = Some(t("2026-11-21T12:30:02Z"));
         for (kind, payload) in crate::model::fixtures::plant() {
             arrive(&mut s, kind, None, payload, at);
         }
@@ -465,6 +466,30 @@ mod tests {
             .join("\n")
     }
 
+    /// The footer says how old what is shown is when its reads stopped coming (a read failing,
+    /// the server gone): older than two refreshes, in words.
+    #[test]
+    fn the_footer_says_how_old_what_is_shown_is_once_older_than_two_refreshes() {
+        let mut s = state();
+        let footer = |s: &AppState| {
+            let t = text(&draw_with(s, &Theme::mono(), 100, 24));
+            t.lines().last().unwrap().to_string()
+        };
+        assert!(
+            footer(&s).contains("refreshed 12:30:01 UTC"),
+            "{}",
+            footer(&s)
+        );
+        s.clock = Some(t("2026-11-21T12:30:05Z"));
+        assert!(!footer(&s).contains("old"), "two refreshes: {}", footer(&s));
+        s.clock = Some(t("2026-11-21T12:40:03Z"));
+        assert!(
+            footer(&s).contains("as of 12:30:01 UTC, 10m 2s old"),
+            "{}",
+            footer(&s)
+        );
+    }
+
     #[test]
     fn a_short_terminal_still_shows_problems_below_the_panel() {
         let s = state();
@@ -500,7 +525,7 @@ mod tests {
         let jobs: Vec<_> = (0..30)
             .map(|i| {
                 let mut j = fixtures::job(3000 + i, "policy_retention", Some("r"), 0, true);
-                j.next_start = Some(chrono::Utc::now() - chrono::Duration::hours(1));
+                j.next_start = Some(t("2026-11-21T11:30:02Z"));
                 j
             })
             .collect();

@@ -33,17 +33,30 @@ pub(super) fn draw_status(
         ));
     }
     let refreshed = state.last_refresh().map(|(at, took)| {
-        [
-            format!(
-                " refreshed {} ({})",
-                format::clock(*at, state.utc),
-                format::elapsed(*took)
-            ),
-            format!(" refreshed {}", format::clock(*at, state.utc)),
-            // the oldest read on screen (a slow one rests longer than the refresh interval)
-            format!(" as of {}", format::clock(*at, state.utc)),
-            format!(" {}", format::clock(*at, state.utc)),
-        ]
+        // the oldest read on screen: older than two refreshes (a read failing, timing out, the
+        // server gone), it says how old
+        let age = state.ctx().now - *at;
+        let stale = age
+            .to_std()
+            .is_ok_and(|a| a > 2 * state.refresh_every + std::time::Duration::from_secs(1));
+        let clock = format::clock(*at, state.utc);
+        match stale {
+            true => {
+                let old = format::chrono_duration(age);
+                [
+                    format!(" as of {clock}, {old} old"),
+                    format!(" as of {clock}, {old} old"),
+                    format!(" {old} old"),
+                    format!(" {old} old"),
+                ]
+            }
+            false => [
+                format!(" refreshed {clock} ({})", format::elapsed(*took)),
+                format!(" refreshed {clock}"),
+                format!(" as of {clock}"),
+                format!(" {clock}"),
+            ],
+        }
     });
     let back = state.jumped_from.is_some() || state.current().drill.is_some();
     let tab_keys = state.tab().keys();

@@ -63,12 +63,26 @@ impl Screen for Indexes {
             .statistics_age()
             .and_then(|a| a.to_std().ok())
             .is_none_or(|a| a < ctx.limits.unused_after);
-        Some(match young {
+        let judged = match young {
             true => format!(
                 "statistics since {since}: too recent to call an index unused (needs {})",
                 format::duration(ctx.limits.unused_after)
             ),
             false => format!("statistics since {since}"),
+        };
+        // the counters are read every few minutes, not at every refresh: how old they are
+        let old = (data.index_scans_at).filter(|at| {
+            (ctx.now - *at)
+                .to_std()
+                .is_ok_and(|a| a > 2 * ctx.refresh_every)
+        });
+        Some(match old {
+            Some(at) => format!(
+                "scans as of {} (read every {}) · {judged}",
+                format::ago(at, ctx.now),
+                format::duration(crate::model::catalog::USAGE_EVERY)
+            ),
+            None => judged,
         })
     }
 

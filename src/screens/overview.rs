@@ -328,8 +328,9 @@ pub fn facts(data: &Dataset, ctx: &Ctx) -> Vec<super::Fact> {
     out.push((
         "Refresh",
         format!(
-            "every {}{}",
+            "every {}, what moved (all every {}){}",
             format::duration(ctx.refresh_every),
+            format::duration(crate::model::catalog::WHOLE_EVERY),
             if s.read_only {
                 " · read-only session"
             } else {

@@ -112,6 +112,8 @@ pub struct AppState {
     /// `user@host:port/dbname`, for the header.
     pub target_short: String,
     pub refresh_every: Duration,
+    /// The wall clock the screens judge by, when fixed (the render tests' pictures); else now.
+    pub clock: Option<DateTime<Utc>>,
     pub utc: bool,
     pub read_only: bool,
     pub thresholds: Thresholds,
@@ -162,6 +164,7 @@ impl AppState {
         AppState {
             target_short,
             refresh_every,
+            clock: None,
             utc,
             read_only,
             thresholds: Thresholds::default(),
@@ -214,7 +217,7 @@ impl AppState {
 
     pub fn ctx(&self) -> Ctx {
         Ctx {
-            now: Utc::now(),
+            now: self.clock.unwrap_or_else(Utc::now),
             utc: self.utc,
             limits: self.thresholds,
             refresh_every: self.refresh_every,

@@ -35,6 +35,9 @@ pub struct Catalog {
     pub indexes: PartRead<Vec<Index>>,
     /// Every relation of the database on disk, all forks.
     pub database_bytes: PartRead<i64>,
+    /// When the indexes' counters (scans, tuples read) were read: every few minutes, not at
+    /// every refresh (see [`USAGE_EVERY`]).
+    pub scans_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// A part of the pass, or why it could not be read.
@@ -93,6 +96,7 @@ impl Catalog {
                 relations: relations.map_err(ReadError::from),
                 indexes: indexes.map_err(ReadError::from),
                 database_bytes: database_bytes.map_err(ReadError::from),
+                scans_at: None,
             }),
         }
     }
@@ -595,6 +599,9 @@ async fn rows(
     });
     let numbers = watched.numbers();
     let relations = rows.map(|r| (r, numbers));
+    let scans_at = usage.as_ref().map(|(at, _)| {
+        chrono::Utc::now() - chrono::TimeDelta::from_std(at.elapsed()).unwrap_or_default()
+    });
     let relations = relations.map(|((rows, clock), numbers)| {
         let roots = tables::Roots::new(structure.hypertables.iter().map(|h| (h.id, h.oid)));
         let mut tables = tables::build(
@@ -612,7 +619,9 @@ async fn rows(
         }
         RelationRows::Hypertables(tables)
     });
-    Catalog::of(relations, indexes, Ok(sizes.database()))
+    let mut catalog = Catalog::of(relations, indexes, Ok(sizes.database()))?;
+    catalog.scans_at = scans_at;
+    Ok(catalog)
 }
 
 /// The rows `sql` answers for `values`, none asked when there are none.
