@@ -239,6 +239,16 @@ async fn fetch_kept(
     probed: &mut super::holes::Probed,
     one_shot: bool,
 ) -> Result<Vec<Cagg>, tokio_postgres::Error> {
+    // Until a read finds an aggregate, the look whether there is any (read_rows) is all: a
+    // new session on a database without one prepares nothing more.
+    if !statements.holds(queries::caggs(caps)) {
+        let (rows, server_now) = read_rows(client, caps, statements).await?;
+        if rows.is_empty() {
+            return Ok(rows);
+        }
+        kept.rows = Some((rows, server_now, std::time::Instant::now()));
+        kept.seen = None;
+    }
     let [watch_sql] = statements.get(client, [queries::caggs_watch(caps)]).await?;
     let jobs: Vec<i32> = (kept.rows.iter())
         .flat_map(|(rows, ..)| {

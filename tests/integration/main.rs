@@ -13,6 +13,7 @@ mod capabilities;
 mod cli_errors;
 mod columnstore;
 mod exporter;
+mod freshness;
 mod headless;
 mod job_troubles;
 mod journal;

@@ -430,6 +430,15 @@ async fn fetch_watched(
         .chain(verdict.renewed.iter().copied())
         .collect();
     kept.sizes.patch(client, &new, &changes.gone).await?;
+    if !changes.gone.is_empty() {
+        // the indexes of the chunks dropped went with them
+        let KeptCatalog {
+            structure, sizes, ..
+        } = kept;
+        if let Some(structure) = structure.last_mut() {
+            (structure.indexes.chunk_indexes).retain(|(index, _)| sizes.has(*index));
+        }
+    }
     if whole || whole_structure || verdict.elsewhere || verdict.catalog {
         let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
         let temporary = versions.temporary.clone();

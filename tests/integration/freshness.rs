@@ -1,0 +1,361 @@
+//! Fresh, not only cheap: each kind of change made by anyone shows in a console left running
+//! within two of its own refresh cycles (counted in cycles: each cycle asks every dataset the
+//! overview and the tabs read, as the timer does), in the exporter at the next scrape, and in a
+//! one-shot read that starts from what the last one kept (`check`, `snapshot`) at once. On the
+//! engine and the newest TimescaleDB of each native server's PostgreSQL line.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hypertop::app::state::AppState;
+use hypertop::capabilities::Capabilities;
+use hypertop::link::Link;
+use hypertop::model::{self, QueryKind};
+use hypertop::poller::Poller;
+use hypertop::store::{Dataset, Kept};
+
+use crate::engines::{
+    connector_for, engine_with_files, job_stat_row, newest_native_servers, on_each, psql,
+    psql_succeeds, Tsdb,
+};
+
+/// What each change is made on: a hypertable of ten daily chunks compressing by device, a
+/// continuous aggregate refreshed over its first five days, a plain table, two job procedures.
+const FIXTURE: &str = "
+    CREATE EXTENSION IF NOT EXISTS timescaledb;
+    DROP SCHEMA IF EXISTS fresh CASCADE; CREATE SCHEMA fresh;
+    CREATE TABLE fresh.m (t timestamptz NOT NULL, d int, v float8);
+    SELECT create_hypertable('fresh.m', 't', chunk_time_interval => interval '1 day');
+    INSERT INTO fresh.m SELECT '2024-01-01'::timestamptz + g * interval '1 hour', g % 4, g
+      FROM generate_series(0, 239) g;
+    ALTER TABLE fresh.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'd');
+    CREATE MATERIALIZED VIEW fresh.m_daily WITH (timescaledb.continuous) AS
+      SELECT time_bucket('1 day', t) AS b, d, avg(v) FROM fresh.m GROUP BY 1, 2 WITH NO DATA;
+    CREATE TABLE fresh.u (a int); INSERT INTO fresh.u VALUES (1), (1);
+    CREATE PROCEDURE fresh.tick(job_id int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;";
+
+/// The kinds of change the freshness contract covers, in an order each can follow the last.
+fn changes() -> Vec<Change> {
+    vec![
+        Change::sql("compression settings changed", "ALTER TABLE fresh.m SET (timescaledb.compress_segmentby = 'd', timescaledb.compress_orderby = 'v')", |d| m_compression(d).is_some_and(|c| c.orderby.as_deref().is_some_and(|o| o.starts_with("v")))),
+        Change::sql("a chunk compressed", "SELECT compress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1)),
+        Change::sql("a chunk decompressed", "SELECT decompress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 0)),
+        Change::sql("a chunk converted to the columnstore", CONVERT, |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1)),
+        Change::sql("a chunk created", "INSERT INTO fresh.m VALUES ('2024-02-01', 1, 1)", |d| m_table(d).is_some_and(|h| h.chunks == 11)),
+        Change::sql("chunks dropped", "SELECT count(*) FROM drop_chunks('fresh.m', older_than => '2024-01-03'::timestamptz)", |d| m_table(d).is_some_and(|h| h.chunks == 9)),
+        Change::sql("a policy added", "SELECT add_retention_policy('fresh.m', interval '90 days')", |d| m_retention(d).is_some_and(|r| r.drop_after.is_some())),
+        Change::sql("a policy altered", "SELECT alter_job(job_id, schedule_interval => interval '2 hours') FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' AND hypertable_name = 'm'", |d| m_retention(d).is_some_and(|r| r.schedule_seconds == Some(7200.0))),
+        Change::sql("a policy removed", "SELECT remove_retention_policy('fresh.m')", |d| m_retention(d).is_none_or(|r| r.drop_after.is_none())),
+        Change::sql("a job added", "SELECT add_job('fresh.tick', '1 hour')", |d| tick(d).is_some()),
+        Change::then("a job ran", Box::new(|c: &str| run(c, 3, true)), |d| tick(d).is_some_and(|j| j.total_runs == 3 && j.total_failures == 0)),
+        Change::then("a job failed", Box::new(|c: &str| run(c, 4, false)), |d| tick(d).is_some_and(|j| j.total_failures == 1)),
+        Change::sql("a job paused", "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE proc_name = 'tick'", |d| tick(d).is_some_and(|j| !j.scheduled)),
+        Change::sql("a continuous aggregate refreshed", "CALL refresh_continuous_aggregate('fresh.m_daily', '2024-01-01', '2024-01-09')", |d| daily(d).and_then(|c| c.watermark_units()) == Some(1_704_758_400_000_000)),
+        Change::sql("rows written below a watermark (a hole)", "INSERT INTO fresh.m SELECT '2023-12-01'::timestamptz + g * interval '1 hour', 1, g FROM generate_series(0, 23) g", |d| daily(d).is_some_and(|c| !c.holes.is_empty())),
+        Change::sql("an index created", "CREATE INDEX fresh_m_v ON fresh.m (v)", |d| index(d, "fresh_m_v").is_some()),
+        Change::sql("an index dropped", "DROP INDEX fresh.fresh_m_v", |d| index(d, "fresh_m_v").is_none()),
+        Change::failing("an index left invalid", "CREATE UNIQUE INDEX CONCURRENTLY fresh_u_a ON fresh.u (a)", |d| index(d, "fresh_u_a").is_some_and(|i| !i.valid)),
+        Change::sql("rows written (sizes)", "INSERT INTO fresh.m SELECT '2024-01-05'::timestamptz + g * interval '1 second', 2, g FROM generate_series(0, 19999) g", |d| m_table(d).is_some_and(|h| (h.total_bytes - d.truth_bytes).abs() * 100 <= d.truth_bytes)),
+        Change::sql("a hypertable created", "CREATE TABLE fresh.n (t timestamptz NOT NULL, v int); SELECT create_hypertable('fresh.n', 't')", |d| hypertable(d, "n").is_some()),
+        Change::sql("a hypertable dropped", "DROP TABLE fresh.n", |d| hypertable(d, "n").is_none()),
+    ]
+}
+
+/// The second chunk into the columnstore: convert_to_columnstore where the server has it
+/// (2.18+), compress_chunk before.
+const CONVERT: &str = "DO $$
+    DECLARE c regclass := (SELECT c FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1 OFFSET 1);
+    BEGIN
+      IF EXISTS (SELECT FROM pg_proc WHERE proname = 'convert_to_columnstore') THEN
+        EXECUTE format('CALL convert_to_columnstore(%L::regclass)', c);
+      ELSE
+        PERFORM compress_chunk(c);
+      END IF;
+    END $$";
+
+/// A change and what shows it.
+struct Change {
+    kind: &'static str,
+    make: Box<dyn Fn(&str)>,
+    /// Where a server cannot make it (an engine without CREATE INDEX CONCURRENTLY), it is left.
+    may_fail: bool,
+    shows: fn(&Seen) -> bool,
+}
+
+impl Change {
+    fn sql(kind: &'static str, sql: &'static str, shows: fn(&Seen) -> bool) -> Change {
+        Change::then(
+            kind,
+            Box::new(move |c: &str| {
+                psql(c, sql);
+            }),
+            shows,
+        )
+    }
+
+    fn failing(kind: &'static str, sql: &'static str, shows: fn(&Seen) -> bool) -> Change {
+        Change {
+            may_fail: true,
+            ..Change::then(
+                kind,
+                Box::new(move |c: &str| {
+                    psql_succeeds(c, sql);
+                }),
+                shows,
+            )
+        }
+    }
+
+    fn then(kind: &'static str, make: Box<dyn Fn(&str)>, shows: fn(&Seen) -> bool) -> Change {
+        Change {
+            kind,
+            make,
+            may_fail: false,
+            shows,
+        }
+    }
+}
+
+/// A reader's datasets and what PostgreSQL's own functions say of the sizes.
+struct Seen<'a> {
+    data: &'a Dataset,
+    truth_bytes: i64,
+}
+
+impl std::ops::Deref for Seen<'_> {
+    type Target = Dataset;
+    fn deref(&self) -> &Dataset {
+        self.data
+    }
+}
+
+fn m_table<'a>(d: &'a Seen) -> Option<&'a model::hypertables::Hypertable> {
+    hypertable(d, "m")
+}
+
+fn hypertable<'a>(d: &'a Seen, name: &str) -> Option<&'a model::hypertables::Hypertable> {
+    (d.hypertables.rows().iter()).find(|h| &*h.schema == "fresh" && &*h.name == name)
+}
+
+fn m_compression<'a>(d: &'a Seen) -> Option<&'a model::compression::Compression> {
+    (d.compression.rows().iter()).find(|c| &*c.schema == "fresh" && &*c.name == "m")
+}
+
+fn m_retention<'a>(d: &'a Seen) -> Option<&'a model::retention::Retention> {
+    (d.retention.rows().iter()).find(|r| &*r.schema == "fresh" && &*r.name == "m")
+}
+
+fn tick<'a>(d: &'a Seen) -> Option<&'a model::jobs::Job> {
+    d.jobs.rows().iter().find(|j| &*j.proc_name == "tick")
+}
+
+fn daily<'a>(d: &'a Seen) -> Option<&'a model::caggs::Cagg> {
+    d.caggs
+        .rows()
+        .iter()
+        .find(|c| c.schema == "fresh" && c.name == "m_daily")
+}
+
+fn index<'a>(d: &'a Seen, name: &str) -> Option<&'a model::indexes::Index> {
+    d.indexes.rows().iter().find(|i| &*i.name == name)
+}
+
+/// A run of the tick job as its worker leaves it: `runs` in all, the last one `succeeded`.
+fn run(conninfo: &str, runs: i64, succeeded: bool) {
+    let job = psql(
+        conninfo,
+        "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'tick'",
+    );
+    let failures = i64::from(!succeeded);
+    psql(
+        conninfo,
+        &job_stat_row(
+            job.trim(),
+            &format!(
+                "now() - interval '1 minute', now(), now() + interval '1 hour', now(), {succeeded}, {runs},
+                 interval '10 seconds', interval '{failures} seconds', {runs} - {failures},
+                 {failures}, 0, {failures}, 0"
+            ),
+        ),
+    );
+}
+
+/// The database's `fresh.m` on disk as hypertable_detailed_size says.
+fn truth_bytes(conninfo: &str) -> i64 {
+    psql(
+        conninfo,
+        "SELECT total_bytes FROM hypertable_detailed_size('fresh.m')",
+    )
+    .trim()
+    .parse()
+    .unwrap_or(-1)
+}
+
+/// The console's reading machinery on one database, left running: its link, its poller (one
+/// task per kind, each keeping what it learns between refreshes), its state.
+struct Console {
+    poller: Poller,
+    results: tokio::sync::mpsc::UnboundedReceiver<(
+        hypertop::poller::QueryResult,
+        hypertop::poller::Turn,
+    )>,
+    state: AppState,
+    _link: Link,
+}
+
+/// What a refresh cycle asks: what the overview and every tab the change kinds show read.
+const KINDS: [QueryKind; 5] = [
+    QueryKind::Summary,
+    QueryKind::Catalog,
+    QueryKind::Jobs,
+    QueryKind::Caggs,
+    QueryKind::Activity,
+];
+
+impl Console {
+    async fn open(conninfo: &str) -> Console {
+        let connector = connector_for(conninfo);
+        let session = connector.connect().await.unwrap();
+        let caps = Capabilities::detect(&session.client).await.unwrap();
+        let link = Link::start(connector, Some((session, caps.clone())));
+        let (tx, results) = tokio::sync::mpsc::unbounded_channel();
+        let poller = Poller::start(&link, None, tx, Duration::from_secs(60));
+        let mut state = AppState::new("fresh".into(), Duration::from_secs(2), true, true);
+        state.data.caps = Some(caps);
+        let mut console = Console {
+            poller,
+            results,
+            state,
+            _link: link,
+        };
+        console.cycle().await;
+        console
+    }
+
+    /// One refresh cycle: every kind asked as the timer asks it, each answer taken in.
+    async fn cycle(&mut self) {
+        for kind in KINDS {
+            self.poller.request(kind, None);
+        }
+        let mut left: Vec<QueryKind> = KINDS.to_vec();
+        while !left.is_empty() {
+            let (result, turn) = tokio::time::timeout(Duration::from_secs(60), self.results.recv())
+                .await
+                .expect("an answer within a minute")
+                .expect("the poller runs");
+            left.retain(|k| *k != result.kind);
+            if let Err(e) = &result.result {
+                panic!("{:?} failed: {e}", result.kind);
+            }
+            self.state.on_result(result);
+            drop(turn);
+        }
+    }
+}
+
+/// The exporter's reader of one target, kept between scrapes.
+struct Exporter(Arc<hypertop::exporter::Target>);
+
+impl Exporter {
+    fn open(conninfo: &str) -> Exporter {
+        let target = hypertop::exporter::Target::new(
+            "fresh".into(),
+            connector_for(conninfo),
+            Default::default(),
+        );
+        Exporter(Arc::new(target))
+    }
+
+    async fn scrape(&self) -> Arc<Dataset> {
+        let opts = hypertop::exporter::Options {
+            cache_for: Duration::ZERO,
+            deadline: Duration::from_secs(60),
+            second_session: false,
+        };
+        let (stats, data) = self.0.read(&opts, Duration::from_secs(60)).await;
+        assert!(stats.up, "the target answers");
+        data.expect("a scrape's data")
+    }
+}
+
+/// A one-shot read (`check`, `snapshot`) that starts from what the last one kept, as a new
+/// process takes it in.
+async fn one_shot(conninfo: &str, parts: &mut Vec<(String, i64, Vec<u8>)>) -> Dataset {
+    let session = connector_for(conninfo).connect().await.unwrap();
+    let caps = Capabilities::detect(&session.client).await.unwrap();
+    let mut kept = Kept::one_shot(true);
+    let now = chrono::Utc::now().timestamp_millis();
+    kept.import(parts, now, &mut Default::default());
+    let data =
+        Dataset::read_all_keeping(&session.client, None, &caps, &Default::default(), &mut kept)
+            .await;
+    *parts = (kept.export(now, &Default::default()).into_iter())
+        .map(|p| (p.name.to_string(), now, p.value))
+        .collect();
+    data
+}
+
+async fn every_change_shows_within_two_cycles_on(server: &Tsdb) {
+    let conninfo = &server.conninfo;
+    psql(conninfo, FIXTURE);
+    psql(
+        conninfo,
+        "CALL refresh_continuous_aggregate('fresh.m_daily', '2024-01-01', '2024-01-06')",
+    );
+    let mut console = Console::open(conninfo).await;
+    let exporter = Exporter::open(conninfo);
+    exporter.scrape().await;
+    let mut kept = Vec::new();
+    one_shot(conninfo, &mut kept).await;
+    for change in changes() {
+        (change.make)(conninfo);
+        let truth = truth_bytes(conninfo);
+        let seen = |d: &Dataset| {
+            (change.shows)(&Seen {
+                data: d,
+                truth_bytes: truth,
+            })
+        };
+        if change.may_fail && !seen(&one_shot(conninfo, &mut Vec::new()).await) {
+            eprintln!("{}: {} cannot be made here", server.label, change.kind);
+            continue;
+        }
+        // the console: at the first cycle after the commit, or the second
+        let mut cycles = 0;
+        while !seen(&console.state.data) {
+            cycles += 1;
+            assert!(
+                cycles <= 2,
+                "{}: {}: not seen by the console after two refreshes",
+                server.label,
+                change.kind
+            );
+            console.cycle().await;
+        }
+        // the exporter at its next scrape; a one-shot read from what the last kept, at once
+        assert!(
+            seen(&*exporter.scrape().await),
+            "{}: {}: not seen by the next scrape",
+            server.label,
+            change.kind
+        );
+        assert!(
+            seen(&one_shot(conninfo, &mut kept).await),
+            "{}: {}: not seen by a one-shot read from what the last kept",
+            server.label,
+            change.kind
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_change_shows_within_two_refreshes_at_the_next_scrape_and_at_once_from_kept_state() {
+    let engine = engine_with_files(&[]);
+    let servers = std::iter::once(Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    })
+    .chain(newest_native_servers("fresh", None));
+    on_each(servers, every_change_shows_within_two_cycles_on).await;
+}
