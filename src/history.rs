@@ -251,6 +251,9 @@ pub struct CaggTrend {
     pub lag: Minutes,
     pub refreshes: Minutes,
     last_success: Option<DateTime<Utc>>,
+    /// Its watermark at the last read (internal units): a refresh by hand (from psql, from the
+    /// console) moves it and no policy's last success.
+    watermark: Option<i64>,
     /// The last refresh the first read saw (not counted: it may be older than the hour).
     first_seen: Option<DateTime<Utc>>,
 }
@@ -363,6 +366,7 @@ impl History {
                         lag: Minutes::new(now),
                         refreshes: Minutes::new(now),
                         last_success: c.last_success,
+                        watermark: c.watermark_units(),
                         first_seen: c.last_success,
                     })
                 }
@@ -377,13 +381,24 @@ impl History {
                 self.note(Series::CaggLag(key.clone()), read_at, lag);
             }
             // to the second: a restored trend knows its last refresh to the second
-            if c.last_success.is_some()
-                && c.last_success.map(seconds) != trend.last_success.map(seconds)
-            {
-                let when = c.last_success.map_or(now, minute);
+            let by_policy = c.last_success.is_some()
+                && c.last_success.map(seconds) != trend.last_success.map(seconds);
+            // a watermark moved on: refreshed, by its policy or by hand
+            let moved_on = match (c.watermark_units(), trend.watermark) {
+                (Some(w), Some(before)) => w > before,
+                _ => false,
+            };
+            trend.watermark = c.watermark_units().or(trend.watermark);
+            if by_policy || moved_on {
+                let when = match by_policy {
+                    true => c.last_success.map_or(now, minute),
+                    false => now,
+                };
                 trend.refreshes.add(when, 1.0);
-                trend.last_success = c.last_success;
                 self.note(Series::CaggRefreshes(key.clone()), when * 60, 1.0);
+            }
+            if by_policy {
+                trend.last_success = c.last_success;
                 if let Some(last) = c.last_success {
                     self.note(
                         Series::CaggLastSuccess(key.clone()),
@@ -665,6 +680,28 @@ mod tests {
         h.caggs(&caggs[1..], at(200));
         assert!(!h.caggs.contains_key(&key), "dropped");
         assert_eq!(h.caggs.len(), 1);
+    }
+
+    /// A refresh by hand (from psql, from the console's palette) moves the watermark and not
+    /// the policy's last success: the picture counts it all the same, at the read that saw it.
+    #[test]
+    fn a_watermark_moved_on_by_hand_is_a_refresh_seen() {
+        let mut h = History::default();
+        let mut caggs = vec![fixtures::cagg("hourly", None, "2026-11-23T00:00:00Z", 0.0)];
+        let key: Box<str> = crate::format::qualified(&caggs[0].schema, &caggs[0].name).into();
+        h.caggs(&caggs, at(0));
+        let seen = |h: &History| h.caggs[&key].refreshes.hour().iter().flatten().sum::<f64>();
+        assert_eq!(seen(&h), 0.0, "the first read sees none");
+        h.caggs(&caggs, at(60));
+        assert_eq!(seen(&h), 0.0, "nothing moved");
+        caggs[0] = fixtures::cagg("hourly", None, "2026-11-23T23:00:00Z", 0.0);
+        h.caggs(&caggs, at(120));
+        assert_eq!(seen(&h), 1.0, "moved on by hand");
+        // by its policy: the same run counted once, whatever else moved
+        caggs[0] = fixtures::cagg("hourly", None, "2026-11-24T00:00:00Z", 0.0);
+        caggs[0].last_success = Some(at(170));
+        h.caggs(&caggs, at(180));
+        assert_eq!(seen(&h), 2.0);
     }
 
     #[test]

@@ -135,6 +135,7 @@ impl History {
                         lag: minutes_joined(&old.lag, &own.lag),
                         refreshes,
                         last_success: own.last_success.or(old.last_success),
+                        watermark: own.watermark.or(old.watermark),
                         first_seen: old.first_seen,
                     })
                 }
@@ -250,6 +251,7 @@ fn rebuilt(samples: &[Sample]) -> History {
             last_success: last_success
                 .get(key)
                 .and_then(|&(_, s)| DateTime::from_timestamp(s as i64, 0)),
+            watermark: None,
             first_seen: None,
         };
         let events = refreshes.get(key).map_or(&[][..], Vec::as_slice);
