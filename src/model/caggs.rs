@@ -294,8 +294,8 @@ async fn fetch_kept(
         }
         _ => {
             let (mut rows, server_now) = read_rows(client, caps, statements).await?;
-            let from = kept.chunks.asked_from().unwrap_or(0) as i32;
-            super::holes::find(client, caps, &mut rows, probed, from).await?;
+            let settled = kept.chunks.asked_from().unwrap_or(0) as i32;
+            super::holes::find(client, caps, &mut rows, probed, (watch.newest, settled)).await?;
             kept.rows = Some((rows.clone(), server_now, now));
             rows
         }

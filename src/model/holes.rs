@@ -99,14 +99,17 @@ fn sql_type(oid: i64) -> Option<&'static str> {
 }
 
 /// Each aggregate's holes, into `caggs` (`holes`), probing what `probed` has not: the chunks
-/// below its watermark that the watermark passed since, and those newer than `newest` when it
-/// was probed (`newest`: the newest chunk's id now).
+/// below its watermark that the watermark passed since, and those made since it was probed.
+/// `newest`: the newest chunk's id now (a chunk above what was probed is asked for); `settled`:
+/// the id below which every chunk is committed (the newest seen before every transaction still
+/// running began): what the next probe asks above, as a chunk taken by a transaction still
+/// running can commit below `newest`.
 pub async fn find(
     client: &Client,
     caps: &crate::capabilities::Capabilities,
     caggs: &mut [impl Probe],
     probed: &mut Probed,
-    newest: i32,
+    (newest, settled): (i32, i32),
 ) -> Result<(), tokio_postgres::Error> {
     // what to ask: from where each was probed up to (or the beginning) to its watermark now,
     // and any chunk below it made since
@@ -190,7 +193,7 @@ pub async fn find(
             _ => Vec::new(),
         };
         state.up_to = Some(w);
-        state.after = newest;
+        state.after = settled.min(newest);
         state.holes = holes;
         c.set_holes(state.holes.clone());
     }

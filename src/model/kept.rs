@@ -14,7 +14,7 @@ use std::hash::{Hash, Hasher};
 
 use serde::{de::DeserializeOwned, Serialize};
 
-use super::catalog::KeptCatalog;
+use super::catalog::{CatalogStructure, KeptCatalog};
 use super::compression::Segments;
 use super::holes::{KeptProbe, Probed};
 use super::sizes::SizeKeeper;
@@ -116,15 +116,30 @@ fn token(of: impl Hash) -> u64 {
     h.finish()
 }
 
+/// A value patched in place after its read: its revision tells a patched one from the read.
+trait Revised {
+    fn revision(&self) -> u64 {
+        0
+    }
+}
+
+impl Revised for CatalogStructure {
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+}
+
+impl Revised for ListedRelations {}
+
 /// A structure kept under the fingerprint it was read from, as a part; None when it was read
 /// from none that another process could check (its catalog's changes were not counted).
-fn cached_part<S: Serialize>(
+fn cached_part<S: Serialize + Revised>(
     name: &'static str,
     cached: &Cached<S>,
     written: &Written,
 ) -> Option<Part> {
     let from = cached.read_from()?.parts()?;
-    let token = Some(token(from));
+    let token = Some(token((from, cached.last()?.revision())));
     if !written.changed(name, token) {
         return None;
     }
@@ -133,14 +148,15 @@ fn cached_part<S: Serialize>(
 }
 
 /// What [`cached_part`] wrote, made as a read makes it by `finish`, with its token.
-fn cached_from<S: DeserializeOwned + Default>(
+fn cached_from<S: DeserializeOwned + Default + Revised>(
     bytes: &[u8],
     finish: impl FnOnce(S) -> S,
 ) -> Option<(Cached<S>, u64)> {
     let (from, value): ([u64; 4], S) = decode(bytes)?;
+    let token = token((from, value.revision()));
     let mut cached = Cached::default();
     cached.put_back(finish(value), Some(Fingerprint::from_parts(from)));
-    Some((cached, token(from)))
+    Some((cached, token))
 }
 
 impl KeptCatalog {
@@ -341,6 +357,7 @@ mod tests {
                 invalid: vec![201, 101],
             },
             settings,
+            revision: 0,
         }
     }
 
@@ -419,6 +436,13 @@ mod tests {
         let mut again = Vec::new();
         kept.export(0, &written, &mut again);
         assert!(again.is_empty());
+        // patched in place (chunks made since, settings read again): written again, else the
+        // next process would take the read it patched under a watch that saw past it
+        kept.structure.last_mut().unwrap().revision += 1;
+        kept.export(0, &written, &mut again);
+        assert_eq!(names(&again), [STRUCTURE]);
+        written.wrote(&again);
+        again.clear();
         // read again from another catalog (DDL): written again
         let later = Fingerprint::of([10, 50, 51, 52]).and_changes(Some(8));
         kept.structure.put_back(structure(), Some(later));

@@ -123,6 +123,10 @@ pub struct CatalogStructure {
     pub indexes: IndexStructure,
     /// Compression settings by hypertable id.
     pub settings: IdMap<i32, CompressionSettings>,
+    /// How many times it was patched since it was read or taken (not kept: a part is written
+    /// again when it moves, else another process would take the read it patched).
+    #[serde(skip)]
+    pub revision: u64,
 }
 
 /// What the catalog pass keeps between its refreshes on one connection.
@@ -257,6 +261,7 @@ impl CatalogStructure {
                 chunks.push(c.clone());
             }
         }
+        self.revision += 1;
         out.stale = read.shapes.iter().map(|c| c.table).collect();
         chunks.extend(read.shapes);
         self.chunks = ChunkStructure::new(chunks);
@@ -401,6 +406,7 @@ async fn fetch_watched(
         if moved.settings && !changes.unsettled {
             structure.settings =
                 read::read_settings(client, caps, statements, &structure.hypertables).await?;
+            structure.revision += 1;
         }
         if changes.unsettled || !structure.explains(&verdict.new) {
             kept.watched.generations.structure += 1;
@@ -437,6 +443,7 @@ async fn fetch_watched(
         } = kept;
         if let Some(structure) = structure.last_mut() {
             (structure.indexes.chunk_indexes).retain(|(index, _)| sizes.has(*index));
+            structure.revision += 1;
         }
     }
     if whole || whole_structure || verdict.elsewhere || verdict.catalog {
