@@ -27,6 +27,9 @@ pub enum Limit {
     /// ("multiple refresh policies are not supported for hierarchical continuous
     /// aggregates", counting the policy itself), so it cannot be paused or rescheduled.
     HierarchicalRefreshFrozen,
+    /// `merge_chunks_concurrently` of compressed chunks fails ("cache lookup failed for
+    /// relation", its new heap dropped under it): the blocking `merge_chunks` merges them.
+    ConcurrentMergeOfCompressed,
 }
 
 /// A limit, the releases that have it (`from` up to, not including, `fixed`) and where
@@ -39,14 +42,23 @@ pub struct Known {
     pub reference: &'static str,
 }
 
-const LIMITS: &[Known] = &[Known {
-    limit: Limit::HierarchicalRefreshFrozen,
-    // 2.22.1 blocked concurrent refresh policies on hierarchical caggs (#8707) and with them
-    // every alter_job of their policy; 2.23.1 fixed the blocker (#8879).
-    from: (2, 22, 1),
-    fixed: (2, 23, 1),
-    reference: "TimescaleDB #8707, fixed by #8879",
-}];
+const LIMITS: &[Known] = &[
+    Known {
+        limit: Limit::HierarchicalRefreshFrozen,
+        // 2.22.1 blocked concurrent refresh policies on hierarchical caggs (#8707) and with them
+        // every alter_job of their policy; 2.23.1 fixed the blocker (#8879).
+        from: (2, 22, 1),
+        fixed: (2, 23, 1),
+        reference: "TimescaleDB #8707, fixed by #8879",
+    },
+    Known {
+        limit: Limit::ConcurrentMergeOfCompressed,
+        // merge_chunks_concurrently came in 2.24; 2.26.4 fixed its merge of compressed chunks
+        from: (2, 24, 0),
+        fixed: (2, 26, 4),
+        reference: "TimescaleDB #9656",
+    },
+];
 
 /// Whether `version` (as `pg_extension` says it) has `limit`.
 pub fn has(version: &str, limit: Limit) -> Option<&'static Known> {
@@ -92,6 +104,8 @@ pub enum BugArea {
     DirectDelete,
     /// Merging chunks (`merge_chunks`).
     Merging,
+    /// Merging compressed chunks concurrently (`merge_chunks_concurrently`).
+    ConcurrentMerge,
     /// Compressing as rows are inserted (direct compress).
     DirectCompress,
     /// Compressing and reading compressed chunks.
@@ -124,6 +138,10 @@ pub const KNOWN_BUGS: &[KnownBug] = &[
     // merge_chunks came in 2.18
     bug((2, 26, 4), Some((2, 18, 0)), 9655, BugArea::Merging,
         "merging chunks with different compression settings corrupted data"),
+    // merge_chunks_concurrently came in 2.24; merge-chunks merges compressed chunks with the
+    // blocking merge_chunks there (Limit::ConcurrentMergeOfCompressed)
+    bug((2, 26, 4), Some((2, 24, 0)), 9656, BugArea::ConcurrentMerge,
+        "a concurrent merge of compressed chunks dropped the merged chunk's new heap and failed (\"cache lookup failed for relation\")"),
     // direct compress came in 2.21
     bug((2, 26, 0), Some((2, 21, 0)), 9381, BugArea::DirectCompress,
         "direct compress lost rows of a client-ordered INSERT ... SELECT from a compressed hypertable"),
@@ -182,6 +200,15 @@ mod tests {
         // merge and direct compress came later than 2.17: not its bugs
         assert_eq!(pulls("2.17.2"), vec![9921, 10254, 7714]);
         assert_eq!(pulls("2.22.1"), vec![9921, 10254, 9655, 9381]);
+        // the concurrent merge came in 2.24
+        assert_eq!(pulls("2.25.2"), vec![9921, 10254, 9655, 9656, 9381]);
+        assert!(has("2.25.2", Limit::ConcurrentMergeOfCompressed).is_some());
+        for free in ["2.23.1", "2.26.4", "2.29.2"] {
+            assert!(
+                has(free, Limit::ConcurrentMergeOfCompressed).is_none(),
+                "{free}"
+            );
+        }
         assert_eq!(pulls("2.9.3"), vec![9921, 10254, 7714, 6280]);
         assert_eq!(pulls("2.23.0-dev"), Vec::<u32>::new());
         assert!(KNOWN_BUGS.windows(2).all(|w| w[0].fixed >= w[1].fixed));

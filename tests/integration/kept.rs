@@ -448,3 +448,81 @@ fn another_role_reads_for_itself() {
         "another role's read took what the first kept"
     );
 }
+
+/// The aggregates' holes as a read from what `state` kept shows them.
+fn holes_kept(state: &std::path::Path, conninfo: &str) -> usize {
+    let v = snapshot(state, conninfo);
+    (v["caggs"].as_array().into_iter().flatten())
+        .filter(|c| c["schema"] == "kh" && c["name"] == "m_daily")
+        .map(|c| c["holes"].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
+fn backfilled_hole_shown(conninfo: &str) {
+    psql(
+        conninfo,
+        "CREATE EXTENSION IF NOT EXISTS timescaledb;
+         DROP SCHEMA IF EXISTS kh CASCADE; CREATE SCHEMA kh;
+         CREATE TABLE kh.m (t timestamptz NOT NULL, v float8);
+         SELECT create_hypertable('kh.m', 't', chunk_time_interval => interval '1 day');
+         INSERT INTO kh.m SELECT '2024-03-01'::timestamptz + g * interval '1 hour', g FROM generate_series(0, 239) g;
+         CREATE MATERIALIZED VIEW kh.m_daily WITH (timescaledb.continuous) AS
+           SELECT time_bucket('1 day', t) AS b, avg(v) FROM kh.m GROUP BY 1 WITH NO DATA;",
+    );
+    psql(
+        conninfo,
+        "CALL refresh_continuous_aggregate('kh.m_daily', NULL, '2024-03-11')",
+    );
+    let state = tempfile::tempdir().unwrap();
+    let state = state.path();
+    // a full refresh, and two reads that keep their probes
+    assert_eq!(holes_kept(state, conninfo), 0);
+    assert_eq!(holes_kept(state, conninfo), 0);
+    // rows written 30 days back, below the watermark probed
+    psql(
+        conninfo,
+        "INSERT INTO kh.m SELECT '2024-01-31'::timestamptz + g * interval '1 hour', g FROM generate_series(0, 23) g",
+    );
+    assert_eq!(
+        holes_kept(state, conninfo),
+        1,
+        "a read from what was kept shows the hole at once"
+    );
+    // the watermark moves on as a refresh policy moves it, from above the old one
+    psql(
+        conninfo,
+        "INSERT INTO kh.m SELECT '2024-03-11'::timestamptz + g * interval '1 hour', g FROM generate_series(0, 47) g",
+    );
+    psql(
+        conninfo,
+        "CALL refresh_continuous_aggregate('kh.m_daily', '2024-03-10', '2024-03-13')",
+    );
+    for read in ["after the watermark moved", "the read after"] {
+        assert_eq!(
+            holes_kept(state, conninfo),
+            1,
+            "{read}: the hole is still shown"
+        );
+    }
+    let cold = tempfile::tempdir().unwrap();
+    assert_eq!(
+        holes_kept(cold.path(), conninfo),
+        1,
+        "as a cold read shows it"
+    );
+}
+
+/// Rows backfilled below an aggregate's watermark that its kept probes had passed: `check` and
+/// `snapshot` from what the last read kept show the hole at once, and still after the
+/// watermark moves on from above (a probe kept as "nothing missing up to W" hid it for good).
+#[tokio::test]
+async fn a_hole_backfilled_below_kept_probes_shows_at_once_and_after_the_watermark_moves() {
+    let engine = engine_with_files(&[]);
+    let servers = std::iter::once(Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    })
+    .chain(crate::engines::newest_native_servers("kept_hole", None));
+    on_each(servers, async |s: &Tsdb| backfilled_hole_shown(&s.conninfo)).await;
+}

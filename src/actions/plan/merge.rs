@@ -53,6 +53,18 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
                         )
                     })
                     .collect(),
+                compressed_blocking: ts
+                    .filter(|t| t.merge_chunks_concurrently)
+                    .and_then(|t| {
+                        let limit = crate::releases::Limit::ConcurrentMergeOfCompressed;
+                        let known = crate::releases::has(&t.version, limit)?;
+                        Some(format!(
+                            "TimescaleDB {} fails to merge compressed chunks concurrently ({}, fixed in {}): compressed chunks are merged with the blocking merge_chunks",
+                            t.version,
+                            known.reference,
+                            crate::releases::shown(known.fixed)
+                        ))
+                    }),
                 ..Default::default()
             };
             for row in &rows {
@@ -238,17 +250,27 @@ fn merge(
             .flatten()
             .map(|&i| m.chunks[i].object.shown())
             .collect(),
-        if m.concurrently {
-            LOCKS_MERGE_CONCURRENTLY
-        } else {
-            LOCKS_MERGE
-        },
+        LOCKS_MERGE_CONCURRENTLY,
     );
-    let file = if m.concurrently {
-        sql!("merge_chunks_concurrently.sql")
-    } else {
-        sql!("merge_chunks.sql")
+    // each group concurrently where the release can; compressed ones blocking where its
+    // concurrent merge of them fails
+    let blocking = |g: &[usize]| {
+        !m.concurrently || m.compressed_blocking.is_some() && m.chunks[g[0]].compressed
     };
+    let blocked = groups.iter().filter(|g| blocking(g)).count();
+    p.locks = match blocked {
+        0 => LOCKS_MERGE_CONCURRENTLY.to_string(),
+        b if b == groups.len() => LOCKS_MERGE.to_string(),
+        b => format!(
+            "{b} group{} of compressed chunks: {LOCKS_MERGE}; the others: {LOCKS_MERGE_CONCURRENTLY}",
+            if b == 1 { "" } else { "s" }
+        ),
+    };
+    if let (Some(why), true) = (&m.compressed_blocking, blocked > 0) {
+        p.warnings.push(format!(
+            "{why}: reads and writes of their chunks wait while each group is merged"
+        ));
+    }
     let n = groups.len();
     p.steps = groups
         .iter()
@@ -268,7 +290,10 @@ fn merge(
                     last.shown(),
                     k + 1
                 ),
-                file,
+                match blocking(g) {
+                    true => sql!("merge_chunks.sql"),
+                    false => sql!("merge_chunks_concurrently.sql"),
+                },
                 &vars,
                 vec![Some(format!("{{{}}}", oids.join(",")))],
             )
@@ -290,4 +315,81 @@ fn merge(
     );
     p.confirm = r.confirm_by_name();
     Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::parse::parse;
+
+    /// Six adjacent chunks: three compressed, three not.
+    fn facts(concurrently: bool, compressed_blocking: Option<&str>) -> Facts {
+        let chunks = (0..6)
+            .map(|i| MergeCandidate {
+                object: Object {
+                    oid: 100 + i as u32,
+                    schema: "_timescaledb_internal".into(),
+                    name: format!("_hyper_1_{i}_chunk"),
+                },
+                start: i,
+                end: i + 1,
+                compressed: i < 3,
+                selected: true,
+                live: false,
+                bytes: 1 << 20,
+            })
+            .collect();
+        Facts {
+            ts: "\"public\"".into(),
+            relation: Some(Relation {
+                oid: 16400,
+                schema: "adv".into(),
+                name: "tiny".into(),
+                kind: RelationKind::Hypertable,
+            }),
+            merge: Some(MergeFacts {
+                chunks,
+                dimensions: 1,
+                concurrently,
+                known_bugs: Vec::new(),
+                compressed_blocking: compressed_blocking.map(String::from),
+            }),
+            ..Facts::default()
+        }
+    }
+
+    fn functions(p: &Plan) -> Vec<bool> {
+        (p.steps.iter())
+            .map(|s| s.sql.contains("merge_chunks_concurrently"))
+            .collect()
+    }
+
+    #[test]
+    fn compressed_chunks_merge_blocking_where_the_release_fails_them_concurrently() {
+        let cmd = parse("merge-chunks adv.tiny").unwrap();
+        // a release whose concurrent merge is right: every group concurrently
+        let p = plan(&cmd, &facts(true, None)).unwrap();
+        assert_eq!(functions(&p), [true, true]);
+        assert_eq!(p.locks, LOCKS_MERGE_CONCURRENTLY);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        // 2.24.0-2.26.3: the compressed group blocking, named, its locks said; the other not
+        let why = "TimescaleDB 2.25.2 fails to merge compressed chunks concurrently (TimescaleDB #9656, fixed in 2.26.4)";
+        let p = plan(&cmd, &facts(true, Some(why))).unwrap();
+        assert_eq!(functions(&p), [false, true]);
+        assert!(
+            p.locks
+                .starts_with("1 group of compressed chunks: AccessExclusiveLock"),
+            "{}",
+            p.locks
+        );
+        assert!(
+            p.warnings.iter().any(|w| w.contains("#9656")),
+            "{:?}",
+            p.warnings
+        );
+        // before 2.24: blocking, as ever
+        let p = plan(&cmd, &facts(false, None)).unwrap();
+        assert_eq!(functions(&p), [false, false]);
+        assert_eq!(p.locks, LOCKS_MERGE);
+    }
 }

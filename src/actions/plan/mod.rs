@@ -172,6 +172,9 @@ pub struct MergeFacts {
     pub concurrently: bool,
     /// Known bugs of the installed release in merging (`releases::KNOWN_BUGS`), in words.
     pub known_bugs: Vec<String>,
+    /// The installed release merges compressed chunks concurrently wrongly: why, in words
+    /// (they are merged with the blocking merge_chunks).
+    pub compressed_blocking: Option<String>,
 }
 
 /// A chunk as merge-chunks weighs it: its range in TimescaleDB's internal numbers.
