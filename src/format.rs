@@ -80,19 +80,17 @@ pub fn printable_lines(s: &str, sep: &str) -> String {
         .join(sep)
 }
 
-/// Text from the database made safe for a terminal: control characters (ESC, BEL, CR, C1 …),
-/// bidirectional overrides and marks, and characters a reader cannot see or tells from a
-/// space no better (zero-width, soft hyphen, no-break and other spaces, line separators) are
-/// shown as `\x1b` / `\u{202e}` escapes, so a hostile name can neither move the cursor,
-/// retitle the terminal, reorder what is shown nor pass for another name. The one routine for
-/// the screen, text output, `check`, files and the exporter's label values.
+/// Text from the database made safe for a terminal: what [`needs_escape`] names is shown as a
+/// `\x1b` / `\u{202e}` escape, so a hostile name can neither move the cursor, retitle the
+/// terminal, reorder what is shown nor pass for another name. The one routine for the screen,
+/// text output, `check`, files and the exporter's label values.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(needs_escape) {
+    if !escapes_any(s) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if needs_escape(c) {
+    for (i, c) in s.chars().enumerate() {
+        if escaped_at(i == 0, c) {
             if (c as u32) < 0x100 {
                 out.push_str(&format!("\\x{:02x}", c as u32));
             } else {
@@ -105,21 +103,55 @@ pub fn printable(s: &str) -> String {
     out
 }
 
+/// Whether [`printable`] escapes any character of `s`.
+fn escapes_any(s: &str) -> bool {
+    s.chars().enumerate().any(|(i, c)| escaped_at(i == 0, c))
+}
+
+/// [`needs_escape`], and at a text's start a combining mark too: with nothing before it, it
+/// would sit on whatever the terminal drew there (a border, the last cell's letter).
+fn escaped_at(first: bool, c: char) -> bool {
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    needs_escape(c)
+        || first
+            && matches!(
+                c.general_category(),
+                G::NonspacingMark | G::EnclosingMark | G::SpacingMark
+            )
+}
+
+/// Whether a character is one a reader cannot see, or tells from a space or from nothing no
+/// better, decided by its Unicode properties rather than a list of examples: controls (Cc),
+/// format characters (Cf: zero-width ones, bidirectional marks, overrides and isolates,
+/// interlinear annotations, tags), every separator but the space (Zs, Zl, Zp), private-use
+/// and unassigned code points (Co, Cn: no font says what they are), the Default_Ignorable_Code_Point
+/// property (variation selectors, fillers, ignorable vowels), and the blank Braille pattern.
 pub fn needs_escape(c: char) -> bool {
-    c.is_control()
-        || matches!(c,
-            // spaces other than the space, and line and paragraph separators
-            '\u{a0}' | '\u{1680}' | '\u{2000}'..='\u{200a}' | '\u{2028}' | '\u{2029}'
-            | '\u{202f}' | '\u{205f}' | '\u{3000}'
-            // format characters: soft hyphen, zero-width ones, bidirectional marks, overrides
-            // and isolates, word joiners, the byte order mark, interlinear annotations, tags
-            | '\u{ad}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}'
-            | '\u{180e}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-            | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206f}' | '\u{feff}'
-            | '\u{fff9}'..='\u{fffb}' | '\u{e0001}' | '\u{e0020}'..='\u{e007f}'
-            // blank fillers, the grapheme joiner and variation selectors: invisible
-            | '\u{115f}' | '\u{1160}' | '\u{3164}' | '\u{ffa0}' | '\u{34f}'
-            | '\u{fe00}'..='\u{fe0f}' | '\u{e0100}'..='\u{e01ef}')
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    c != ' '
+        && (matches!(
+            c.general_category(),
+            G::Control
+                | G::Format
+                | G::SpaceSeparator
+                | G::LineSeparator
+                | G::ParagraphSeparator
+                | G::PrivateUse
+                | G::Unassigned
+                | G::Surrogate
+        ) || default_ignorable(c)
+            || c == '\u{2800}')
+}
+
+/// Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt): characters a renderer
+/// shows as nothing when it does not support them.
+fn default_ignorable(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{61c}' | '\u{115f}'..='\u{1160}' | '\u{17b4}'..='\u{17b5}'
+        | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}'
+        | '\u{ffa0}' | '\u{fff0}'..='\u{fff8}' | '\u{1bca0}'..='\u{1bca3}'
+        | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
 }
 
 /// An identifier as SQL needs it: bare when it is a plain lower-case name, else double-quoted
@@ -158,18 +190,17 @@ pub fn qualified(schema: &str, name: &str) -> String {
 /// `U&"…"` form, those characters (and `\`) as `\XXXX` / `\+XXXXXX` escapes: what the palette
 /// completes and a policy file keys, read back by the palette's parser to the same name.
 pub fn ident_escaped(name: &str) -> String {
-    if !name.chars().any(needs_escape) {
+    if !escapes_any(name) {
         return ident(name);
     }
     let mut out = String::from("U&\"");
-    for c in name.chars() {
+    for (i, c) in name.chars().enumerate() {
+        let escaped = escaped_at(i == 0, c);
         match c {
             '"' => out.push_str("\"\""),
             '\\' => out.push_str("\\\\"),
-            c if needs_escape(c) && (c as u32) <= 0xffff => {
-                out.push_str(&format!("\\{:04X}", c as u32))
-            }
-            c if needs_escape(c) => out.push_str(&format!("\\+{:06X}", c as u32)),
+            c if escaped && (c as u32) <= 0xffff => out.push_str(&format!("\\{:04X}", c as u32)),
+            c if escaped => out.push_str(&format!("\\+{:06X}", c as u32)),
             c => out.push(c),
         }
     }
@@ -319,6 +350,57 @@ mod tests {
         for fine in ["metrics", "métriques", "指标", "a b", "x→y"] {
             assert_eq!(printable(fine), fine);
         }
+    }
+
+    #[test]
+    fn invisible_characters_are_escaped_by_their_properties_not_by_a_list() {
+        // what a hand-written list had missed: format characters of other scripts, ignorable
+        // vowels and selectors, the blank Braille pattern
+        for c in [
+            '\u{1d173}',
+            '\u{13430}',
+            '\u{1bca0}',
+            '\u{890}',
+            '\u{180b}',
+            '\u{2800}',
+            '\u{17b4}',
+            '\u{110bd}',
+        ] {
+            let name = format!("mu{c}sic");
+            assert_ne!(printable(&name), name, "{c:?}");
+            assert!(ident_escaped(&name).starts_with("U&\""), "{c:?}");
+        }
+        // a combining mark with nothing before it sits on what the terminal drew there
+        assert_eq!(printable("\u{301}x"), "\\u{301}x");
+        assert_eq!(printable("e\u{301}"), "e\u{301}");
+        // every code point: what the properties name is escaped, and nothing escaped is left
+        use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+        let mut escaped = 0;
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let invisible = matches!(
+                c.general_category(),
+                G::Control
+                    | G::Format
+                    | G::LineSeparator
+                    | G::ParagraphSeparator
+                    | G::PrivateUse
+                    | G::Unassigned
+            ) || c.general_category() == G::SpaceSeparator && c != ' ';
+            assert!(!invisible || needs_escape(c), "{:x}", c as u32);
+            let text = format!("a{c}");
+            let shown = printable(&text);
+            if needs_escape(c) {
+                escaped += 1;
+                assert_eq!(shown, format!("a{}", printable(&c.to_string())));
+                assert!(shown.is_ascii(), "{:x}: {shown}", c as u32);
+            } else {
+                assert_eq!(shown, text, "{:x}", c as u32);
+            }
+        }
+        assert!(
+            escaped > 900_000,
+            "{escaped}: the unassigned and private-use planes among them"
+        );
     }
 
     #[test]

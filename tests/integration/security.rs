@@ -163,6 +163,44 @@ async fn terminal_escapes_in_names_are_shown_escaped() {
     assert!(all.contains("\\x1b"), "{all}");
 }
 
+/// Index names holding characters a terminal shows as nothing (format characters of other
+/// scripts, ignorable vowels, a variation selector, the blank Braille pattern), written by
+/// `snapshot --format text` and the exporter escaped: "mu\u{1d173}sic" never passes for
+/// "music".
+#[tokio::test]
+async fn invisible_characters_in_names_are_escaped_by_their_properties() {
+    let _serial = SERIAL.lock().await;
+    let conninfo = hostile_engine().conninfo();
+    let invisible = [
+        '\u{1d173}',
+        '\u{13430}',
+        '\u{1bca0}',
+        '\u{890}',
+        '\u{180b}',
+        '\u{2800}',
+        '\u{17b4}',
+        '\u{110bd}',
+    ];
+    let mut sql = String::from("CREATE TABLE IF NOT EXISTS low.inv (a int, b int);");
+    for (i, c) in invisible.iter().enumerate() {
+        sql.push_str(&format!(
+            "CREATE INDEX IF NOT EXISTS \"mu{c}sic{i}\" ON low.inv (a);"
+        ));
+    }
+    psql(&conninfo, &sql);
+    let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["snapshot", "--format", "text", &conninfo])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&must(out, "snapshot").stdout).to_string();
+    for (i, c) in invisible.iter().enumerate() {
+        assert!(!text.contains(*c), "{:x} raw in the text output", *c as u32);
+        let escaped = format!("mu\\u{{{:x}}}sic{i}", *c as u32);
+        assert!(text.contains(&escaped), "{escaped} missing: {text}");
+    }
+}
+
 /// A name of up to 63 bytes from pieces that break naive quoting, comment stripping, layout
 /// folding, placeholder substitution and case folding.
 fn hostile_name(seed: &mut u64) -> String {
