@@ -86,4 +86,8 @@ SELECT
                 ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
              WHERE p.proname = 'merge_chunks_concurrently')                      AS ts_merge_chunks_concurrently,
     to_regprocedure('_timescaledb_functions.compact_chunk(regclass, integer)') IS NOT NULL
-                                                                                 AS ts_compact_chunk
+                                                                                 AS ts_compact_chunk,
+    -- 2.12.0+: alter_job takes a fixed schedule's time zone (and clears it when not given one)
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'alter_job' AND 'timezone' = ANY (p.proargnames)) AS ts_alter_job_timezone

@@ -44,6 +44,9 @@ pub struct TimescaleFeatures {
     pub merge_chunks_concurrently: bool,
     /// 2.29.0+: `_timescaledb_functions.compact_chunk`.
     pub compact_chunk: bool,
+    /// 2.12.0+: `alter_job(timezone => …)`, which also clears the time zone of a job it
+    /// alters without one.
+    pub alter_job_timezone: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -103,6 +106,7 @@ impl Capabilities {
             merge_chunks: row.get("ts_merge_chunks"),
             merge_chunks_concurrently: row.get("ts_merge_chunks_concurrently"),
             compact_chunk: row.get("ts_compact_chunk"),
+            alter_job_timezone: row.get("ts_alter_job_timezone"),
         });
         Capabilities {
             server_version_num: row.get("server_version_num"),

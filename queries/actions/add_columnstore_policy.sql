@@ -1,6 +1,8 @@
 -- Add a columnstore policy (2.18+; add_compression_policy is its deprecated name): $1 the
 -- hypertable's oid; schedule NULL: TimescaleDB's default; $4 if_not_exists: true when re-adding
--- a removed policy, so replaying the undo is harmless.
+-- a removed policy, so replaying the undo is harmless; $5 initial_start, $6 timezone: a removed
+-- policy's fixed schedule, NULL for one that floats.
 CALL {ts}.add_columnstore_policy($1::text::oid::regclass, after => $2::text::{threshold_type},
                                  schedule_interval => $3::text::interval,
-                                 if_not_exists => $4::text::bool)
+                                 if_not_exists => $4::text::bool, initial_start => $5::text::timestamptz,
+                                 timezone => $6::text)

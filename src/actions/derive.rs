@@ -28,6 +28,9 @@ const TEMPLATES: &[&str] = templates![
     "apply_add_refresh_policy.sql",
     "apply_add_reorder_policy.sql",
     "apply_add_retention_policy.sql",
+    "as_role.sql",
+    "keep_policy_timezone.sql",
+    "keep_timezone.sql",
     "cancel_backend.sql",
     "compact_chunk.sql",
     "compress_chunk.sql",
@@ -49,6 +52,7 @@ const TEMPLATES: &[&str] = templates![
     "remove_reorder_policy.sql",
     "remove_retention_policy.sql",
     "reset_columnstore_orderby.sql",
+    "reset_role.sql",
     "reset_compression_orderby.sql",
     "restore_job.sql",
     "restore_policy.sql",
@@ -61,6 +65,11 @@ const TEMPLATES: &[&str] = templates![
     "terminate_backend.sql",
     "unset_columnstore.sql",
     "unset_compression.sql",
+    // as journals written before re-adding restored a fixed schedule have them
+    "legacy/add_columnstore_policy.sql",
+    "legacy/add_compression_policy.sql",
+    "legacy/add_refresh_policy.sql",
+    "legacy/add_retention_policy.sql",
 ];
 
 /// Words a placeholder may be filled with.

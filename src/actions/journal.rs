@@ -756,6 +756,10 @@ mod tests {
                 retry_period: "00:05:00".into(),
                 config: Some(serde_json::json!({"compress_after": "7 days"})),
                 next_start: None,
+                fixed_schedule: false,
+                initial_start: None,
+                timezone: None,
+                owner_role: None,
             }),
             ..Default::default()
         };

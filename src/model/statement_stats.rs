@@ -56,9 +56,9 @@ pub struct Statements {
     pub server_now: DateTime<Utc>,
 }
 
-/// The texts read so far, by queryid: kept between refreshes, because the server reads its
-/// whole texts file on every call that returns them.
-pub type Texts = HashMap<i64, String>;
+/// The texts read so far, by the role that ran each and its queryid: kept between refreshes,
+/// because the server reads its whole texts file on every call that returns them.
+pub type Texts = HashMap<(i64, i64), String>;
 
 /// Where the extension stands (`statements_extension.sql`).
 #[derive(Debug, Clone, PartialEq)]
@@ -162,21 +162,22 @@ pub async fn fetch(client: &Client, database: &str, texts: &mut Texts) -> Result
         })
         .collect::<Result<Vec<_>, Error>>()?;
     // Texts only for statements not seen before; those no longer listed are forgotten.
-    let listed: std::collections::HashSet<i64> =
-        statements.iter().filter_map(|s| s.queryid).collect();
-    texts.retain(|q, _| listed.contains(q));
-    let missing: Vec<i64> = listed
-        .iter()
-        .copied()
-        .filter(|q| !texts.contains_key(q))
+    let listed: std::collections::HashSet<(i64, i64)> = (statements.iter())
+        .filter_map(|s| Some((s.userid, s.queryid?)))
         .collect();
-    if !missing.is_empty() {
-        for r in client.query(&texts_sql, &[&missing]).await? {
-            texts.insert(r.try_get("queryid")?, r.try_get("query")?);
+    texts.retain(|k, _| listed.contains(k));
+    let (users, queries): (Vec<i64>, Vec<i64>) = (listed.iter())
+        .filter(|k| !texts.contains_key(k))
+        .copied()
+        .unzip();
+    if !users.is_empty() {
+        for r in client.query(&texts_sql, &[&users, &queries]).await? {
+            let key = (r.try_get("userid")?, r.try_get("queryid")?);
+            texts.insert(key, r.try_get("query")?);
         }
     }
     for s in &mut statements {
-        s.text = s.queryid.and_then(|q| texts.get(&q).cloned());
+        s.text = (s.queryid).and_then(|q| texts.get(&(s.userid, q)).cloned());
     }
     let reset = if ext.has_info {
         client

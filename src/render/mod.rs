@@ -829,6 +829,10 @@ mod tests {
                 retry_period: "01:00:00".into(),
                 config: Some(serde_json::json!({"compress_after": "7 days", "hypertable_id": 1})),
                 next_start: None,
+                fixed_schedule: false,
+                initial_start: None,
+                timezone: None,
+                owner_role: None,
             }),
             ..Default::default()
         };

@@ -477,6 +477,19 @@ async fn compress_refresh_reindex_drop_and_run_job_on(e: &Env, server: &Tsdb) {
         err.contains("cannot be rolled back") || err.contains("nothing to roll back"),
         "{err}"
     );
+    // a window running backwards: refused before planning, with the reason, nothing journaled
+    let entries = e.journal.history(&e.ctx().origin).unwrap().entries.len();
+    for backwards in [
+        "refresh scn.metrics_hourly now '2000-01-01'",
+        "refresh scn.metrics_hourly '2024-01-08' '2024-01-08'",
+    ] {
+        let err = e.act(backwards).await.unwrap_err().to_string();
+        assert!(err.contains("is not after its start"), "{backwards}: {err}");
+    }
+    assert_eq!(
+        e.journal.history(&e.ctx().origin).unwrap().entries.len(),
+        entries
+    );
 
     // Reindex a hypertable: chunk by chunk, concurrently. (The WASM engine cannot run REINDEX
     // CONCURRENTLY — one backend — so there the plan is checked; native servers execute it.)

@@ -276,6 +276,29 @@ async fn compress_spares_live(server: &Tsdb) {
         "{:?}",
         plan.affects
     );
+    // the chunk being written named explicitly: compressed as asked, and the preview says what
+    // that does to its inserts; an older chunk named so says nothing of it
+    let chunk = |order: &str| {
+        psql(
+            c,
+            &format!("SELECT format('%I.%I', chunk_schema, chunk_name) FROM timescaledb_information.chunks WHERE hypertable_name = 'm' ORDER BY range_start {order} LIMIT 1"),
+        )
+    };
+    for (which, warned) in [(chunk("DESC"), true), (chunk("ASC"), false)] {
+        let explicit =
+            headless::make_plan(&ctx, &parse(&format!("compress chunk {which}")).unwrap())
+                .await
+                .unwrap();
+        assert_eq!(
+            explicit
+                .warnings
+                .iter()
+                .any(|w| w.contains("being written now") && w.contains("compressed-DML path")),
+            warned,
+            "{which}: {:?}",
+            explicit.warnings
+        );
+    }
     assert_eq!(
         e.execute(&plan, std::time::Duration::from_secs(5))
             .await

@@ -27,6 +27,7 @@ mod poller;
 mod reconnect;
 mod recorder;
 mod regressions;
+mod roundtrip;
 mod screens;
 mod security;
 mod sizes;

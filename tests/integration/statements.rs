@@ -166,6 +166,33 @@ async fn statements_on(server: &Tsdb) {
         (Err(why), Err(_)) if pg16 == "f" => assert!(why.contains("PostgreSQL 16"), "{why}"),
         other => panic!("{other:?}"),
     }
+    // another role runs the same shape under another alias: pg_stat_statements gives both one
+    // queryid; each row shows its own role's text
+    crate::plans::role(
+        conninfo,
+        "hypertop_stmt_other",
+        "GRANT USAGE ON SCHEMA st TO hypertop_stmt_other;
+         GRANT SELECT ON ALL TABLES IN SCHEMA st TO hypertop_stmt_other;",
+    );
+    psql(
+        &format!("{conninfo} user=hypertop_stmt_other"),
+        "SELECT count(*) FROM st.\"Metrics\" AS other_alias WHERE ts > '2024-01-01'::timestamptz + 7 * '1 hour'::interval",
+    );
+    let Payload::Statements(both) = read(conninfo).await else {
+        panic!("read after the second role")
+    };
+    let by = |alias: bool| {
+        (both.rows.iter())
+            .find(|s| {
+                s.queryid == ours.queryid
+                    && s.text
+                        .as_deref()
+                        .is_some_and(|t| t.contains("other_alias") == alias)
+            })
+            .unwrap_or_else(|| panic!("alias {alias}: {:#?}", both.rows))
+    };
+    assert_eq!(by(false).userid, app, "the application's row, its own text");
+    assert_ne!(by(true).userid, app, "the other role's row, its own text");
     // a role without pg_read_all_stats: postgres's statements counted, their texts hidden
     psql(
         conninfo,

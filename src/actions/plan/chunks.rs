@@ -28,7 +28,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             // stays bare: its default is chosen again whenever it is planned)
             let mut bound = limit.clone();
             if compress && limit.is_none() && r.kind == RelationKind::Hypertable {
-                let after = read::policy_job(db.client, &r, PolicyKind::Compression)
+                let after = read::policy_job(db.client, db.caps, &r, PolicyKind::Compression)
                     .await?
                     .and_then(|j| j.config)
                     .and_then(|c| c.get("compress_after").cloned());
@@ -120,8 +120,16 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             db.facts.relation = Some(r);
         }
         Command::CompressChunk { chunk } | Command::DecompressChunk { chunk } => {
-            db.facts.relation =
-                Some(read::relation(db.client, db.caps, chunk, &[RelationKind::Chunk]).await?);
+            let r = read::relation(db.client, db.caps, chunk, &[RelationKind::Chunk]).await?;
+            if matches!(db.cmd, Command::CompressChunk { .. }) {
+                let sql = read::reading(sql!("chunk_live.sql"), db.caps);
+                db.facts.chunk_live = (db.client)
+                    .query_opt(sql.as_str(), &[&r.schema, &r.name])
+                    .await
+                    .map_err(read::db)?
+                    .is_some_and(|row| row.get::<_, bool>("live"));
+            }
+            db.facts.relation = Some(r);
         }
         Command::DropChunks {
             relation: name,
@@ -184,14 +192,19 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             let compress = matches!(cmd, Command::CompressChunk { .. });
             let r = relation(facts, "chunk")?;
             expect_kind(r, &[RelationKind::Chunk], "chunk")?;
-            chunk_plan(
+            let mut p = chunk_plan(
                 compress,
                 cmd.naming(r.object_name()).to_string(),
                 &[r.target()],
                 &vars,
                 facts.columnstore,
                 Plan::new,
-            )
+            );
+            if compress && facts.chunk_live {
+                p.warnings
+                    .push(live_warning("this is the chunk", &r.shown()));
+            }
+            p
         }
         Command::DropChunks { older_than, .. } => {
             let r = relation(facts, "hypertable")?;
@@ -272,6 +285,13 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
     Ok(plan)
 }
 
+/// The consequence of compressing chunks being written (`which`: how the sentence names them).
+fn live_warning(which: &str, chunks: &str) -> String {
+    format!(
+        "{which} being written now ({chunks}): compressed, every insert into it goes through the compressed-DML path and its limits until it is decompressed"
+    )
+}
+
 /// What compressing or decompressing the chosen chunks weighs and costs, what the default left
 /// out, and the chunk being written when a bound given takes it.
 fn chunk_work(p: &mut Plan, compress: bool, w: &ChunkWork) {
@@ -293,10 +313,13 @@ fn chunk_work(p: &mut Plan, compress: bool, w: &ChunkWork) {
         }
     }
     if !w.live.is_empty() {
+        let which = match w.live.len() {
+            1 => "this includes the chunk",
+            _ => "this includes the chunks",
+        };
         p.warnings.push(format!(
-            "{} being written now ({}): compressed, every insert into it goes through the compressed-DML path and its limits until it is decompressed; give an older bound to spare it",
-            if w.live.len() == 1 { "this includes the chunk" } else { "this includes the chunks" },
-            w.live.join(", ")
+            "{}; give an older bound to spare it",
+            live_warning(which, &w.live.join(", "))
         ));
     }
     let (now, then) = match (compress, w.ratio) {

@@ -5,8 +5,36 @@ use super::*;
 
 /// A change to job `job_id`. `config` is the config wanted and the keys this change owns:
 /// only those are sent — set when the wanted config has them, removed when it does not — and
-/// merged by the statement into the config the job has when it runs (no lost update).
+/// merged by the statement into the config the job has when it runs (no lost update). With
+/// `timezone`, its fixed schedule's time zone given back after (alter_job clears it).
 pub(super) fn alter_job(
+    ts: &str,
+    label: String,
+    job_id: i32,
+    every: Option<&str>,
+    scheduled: Option<bool>,
+    config: Option<(&serde_json::Value, &[&str])>,
+    timezone: Option<&str>,
+) -> Vec<Step> {
+    let mut steps = vec![alter_step(ts, label, job_id, every, scheduled, config)];
+    steps.extend(timezone.map(|z| keep_timezone(ts, job_id, z)));
+    steps
+}
+
+/// After an alter_job that clears it: job `job_id`'s time zone `timezone` given back.
+pub(super) fn keep_timezone(ts: &str, job_id: i32, timezone: &str) -> Step {
+    Step::new(
+        format!(
+            "keep job {job_id}'s time zone {}",
+            crate::format::printable(timezone)
+        ),
+        sql!("keep_timezone.sql"),
+        &[("ts", ts)],
+        vec![text(job_id.to_string()), text(timezone)],
+    )
+}
+
+fn alter_step(
     ts: &str,
     label: String,
     job_id: i32,
@@ -56,7 +84,13 @@ pub(super) struct JobChange<'a> {
 /// Makes `p` undoable: the settings `change` makes go back as captured, and no other (a later
 /// change to another setting stays); the same settings are what the journal compares between
 /// entries, and the job as it was is kept as `previous`.
-pub(super) fn undo_job_change(p: &mut Plan, ts: &str, prev: &JobSettings, change: JobChange) {
+pub(super) fn undo_job_change(
+    p: &mut Plan,
+    ts: &str,
+    prev: &JobSettings,
+    change: JobChange,
+    timezone: Option<&str>,
+) {
     // what comes back, in words
     let mut back = Vec::new();
     if change.schedule {
@@ -93,7 +127,9 @@ pub(super) fn undo_job_change(p: &mut Plan, ts: &str, prev: &JobSettings, change
     .chain(keys)
     .map(|setting| job_setting(prev.job_id, &setting))
     .collect();
-    p.inverse = Some(vec![restore_job(ts, prev, &change)]);
+    let mut inverse = vec![restore_job(ts, prev, &change)];
+    inverse.extend(timezone.map(|z| keep_timezone(ts, prev.job_id, z)));
+    p.inverse = Some(inverse);
     p.previous = serde_json::to_value(prev).ok();
 }
 
@@ -151,8 +187,22 @@ pub(super) fn readd_policy(
     r: &Relation,
     prev: &JobSettings,
     add: Vec<Step>,
+    clears_timezone: bool,
 ) -> Vec<Step> {
-    let mut steps = add;
+    // by its owner where the session may act as that role: the new job is the owner's, and
+    // runs with its rights, not the session's
+    let owner = prev.owner_role.as_deref();
+    let mut steps: Vec<Step> = (owner.iter())
+        .map(|o| {
+            Step::new(
+                format!("act as the policy's owner {}", crate::format::printable(o)),
+                sql!("as_role.sql"),
+                &[],
+                vec![text(*o)],
+            )
+        })
+        .collect();
+    steps.extend(add);
     steps.push(Step::new(
         format!("restore the policy's settings on {}", r.shown()),
         &crate::queries::action(sql!("restore_policy.sql")),
@@ -169,7 +219,62 @@ pub(super) fn readd_policy(
             prev.config.as_ref().map(|c| c.to_string()),
         ],
     ));
+    if let Some(zone) = super::timezone_kept(clears_timezone, prev) {
+        steps.push(Step::new(
+            format!(
+                "keep the policy's time zone {}",
+                crate::format::printable(zone)
+            ),
+            &crate::queries::action(sql!("keep_policy_timezone.sql")),
+            &[("ts", ts)],
+            vec![
+                text(&r.schema),
+                text(&r.name),
+                text(&prev.proc_name),
+                text(zone),
+            ],
+        ));
+    }
+    if owner.is_some() {
+        steps.push(Step::new(
+            "back to the session's own role",
+            sql!("reset_role.sql"),
+            &[],
+            Vec::new(),
+        ));
+    }
     steps
+}
+
+/// A removed policy's fixed schedule for its re-adding (`initial_start`, `timezone`); none for a
+/// policy that runs each interval after its last run ended.
+pub(super) fn fixed_schedule(prev: &JobSettings) -> [Option<String>; 2] {
+    match prev.fixed_schedule {
+        true => [prev.initial_start.clone(), prev.timezone.clone()],
+        false => [None, None],
+    }
+}
+
+/// What a rollback of a removed policy gives back, and what it cannot.
+pub(super) fn readded_as(prev: &JobSettings) -> String {
+    let schedule = match (prev.fixed_schedule, &prev.initial_start) {
+        (true, Some(start)) => format!(
+            "on its fixed schedule from {start}{}",
+            prev.timezone
+                .as_deref()
+                .map(|z| format!(" ({z})"))
+                .unwrap_or_default()
+        ),
+        _ => "each interval after its last run".into(),
+    };
+    format!(
+        "the policy as it was — its settings, config and schedule ({} every {}), {}, owned by {} — as a new job: job {} is gone, the new one has another id and starts its run history afresh",
+        schedule,
+        prev.schedule_interval,
+        if prev.scheduled { "scheduled" } else { "paused" },
+        prev.owner_role.as_deref().unwrap_or("its owner"),
+        prev.job_id
+    )
 }
 
 pub(super) fn config_with(prev: &JobSettings, key: &str, value: &str) -> serde_json::Value {

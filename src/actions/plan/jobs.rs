@@ -11,11 +11,11 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
         Command::RunJob { job_id }
         | Command::PauseJob { job_id }
         | Command::ResumeJob { job_id } => {
-            db.facts.job = read::job(db.client, *job_id).await?;
+            db.facts.job = read::job(db.client, db.caps, *job_id).await?;
         }
         Command::SetSchedule { job_id, every } => {
             read::check_interval(db.client, every, false).await?;
-            db.facts.job = read::job(db.client, *job_id).await?;
+            db.facts.job = read::job(db.client, db.caps, *job_id).await?;
         }
         _ => {}
     }
@@ -74,19 +74,13 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 vec![format!("job {job_id}")],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![alter_job(
-                ts,
-                cmd.to_string(),
-                *job_id,
-                None,
-                Some(!pause),
-                None,
-            )];
+            let zone = facts.timezone_to_keep(job);
+            p.steps = alter_job(ts, cmd.to_string(), *job_id, None, Some(!pause), None, zone);
             let change = JobChange {
                 scheduled: true,
                 ..JobChange::default()
             };
-            undo_job_change(&mut p, ts, job, change);
+            undo_job_change(&mut p, ts, job, change, zone);
             p
         }
         Command::SetSchedule { job_id, every } => {
@@ -100,19 +94,21 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 vec![format!("job {job_id}")],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![alter_job(
+            let zone = facts.timezone_to_keep(job);
+            p.steps = alter_job(
                 ts,
                 format!("set the schedule of job {job_id}"),
                 *job_id,
                 Some(&every.0),
                 None,
                 None,
-            )];
+                zone,
+            );
             let change = JobChange {
                 schedule: true,
                 ..JobChange::default()
             };
-            undo_job_change(&mut p, ts, job, change);
+            undo_job_change(&mut p, ts, job, change, zone);
             p
         }
         other => {

@@ -120,6 +120,17 @@ pub struct JobSettings {
     /// When it next runs (as the server prints it), if scheduled.
     #[serde(default)]
     pub next_start: Option<String>,
+    /// It runs at fixed times from `initial_start` (in `timezone`), not each interval after
+    /// its last run ended.
+    #[serde(default)]
+    pub fixed_schedule: bool,
+    #[serde(default)]
+    pub initial_start: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Its owner's role name as the catalog has it (the job runs with that role's rights).
+    #[serde(default)]
+    pub owner_role: Option<String>,
 }
 
 /// Everything `plan` needs to know about the database, read by `resolve`.
@@ -160,6 +171,22 @@ pub struct Facts {
     pub columnstore: Columnstore,
     /// merge-chunks: the hypertable's chunks along its time.
     pub merge: Option<MergeFacts>,
+    /// compress-chunk: the chunk is being written (its range reaches now, or it is the newest).
+    pub chunk_live: bool,
+    /// The server's alter_job clears a job's time zone it is not given (2.12+).
+    pub alter_job_clears_timezone: bool,
+}
+
+impl Facts {
+    /// The time zone a change to `job` must give back after altering it, if any.
+    pub fn timezone_to_keep<'a>(&self, job: &'a JobSettings) -> Option<&'a str> {
+        timezone_kept(self.alter_job_clears_timezone, job)
+    }
+}
+
+/// The time zone of `job`'s fixed schedule where `clears`: alter_job clears it there.
+pub fn timezone_kept(clears: bool, job: &JobSettings) -> Option<&str> {
+    job.timezone.as_deref().filter(|_| clears)
 }
 
 /// merge-chunks: the hypertable's chunks along its time, and how the server merges them.
@@ -607,6 +634,10 @@ mod tests {
             retry_period: "00:05:00".into(),
             config: Some(serde_json::json!({"drop_after": "30 days", "hypertable_id": 5})),
             next_start: None,
+            fixed_schedule: false,
+            initial_start: None,
+            timezone: None,
+            owner_role: None,
         }
     }
 

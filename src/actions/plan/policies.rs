@@ -24,7 +24,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             let r = read::relation(db.client, db.caps, name, kind.applies_to()).await?;
             let integer = read::check_threshold(db.client, i, &r).await?;
             db.facts.integer_time = integer.is_some();
-            db.facts.job = read::policy_job(db.client, &r, kind).await?;
+            db.facts.job = read::policy_job(db.client, db.caps, &r, kind).await?;
             if kind.applies_to().contains(&r.kind) {
                 let by_creation = db
                     .facts
@@ -67,7 +67,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             let r = read::relation(db.client, db.caps, name, kind.applies_to()).await?;
             // Its undo re-adds the policy with its threshold: a number on integer time.
             db.facts.integer_time = read::integer_now(db.client, &r).await?.is_some();
-            db.facts.job = read::policy_job(db.client, &r, kind).await?;
+            db.facts.job = read::policy_job(db.client, db.caps, &r, kind).await?;
             db.facts.relation = Some(r);
         }
         Command::SetRefreshPolicy {
@@ -81,7 +81,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             read::check_interval(db.client, every, false).await?;
             let r = read::relation(db.client, db.caps, cagg, &[RelationKind::Cagg]).await?;
-            db.facts.job = read::policy_job(db.client, &r, PolicyKind::Refresh).await?;
+            db.facts.job = read::policy_job(db.client, db.caps, &r, PolicyKind::Refresh).await?;
             db.facts.relation = Some(r);
         }
         _ => {}
@@ -222,6 +222,7 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
         std::iter::once(text(r.regclass()))
             .chain(settings)
             .chain([text(&prev.schedule_interval), text("true")])
+            .chain(fixed_schedule(prev))
             .collect(),
     );
     let mut p = Plan::new(
@@ -240,7 +241,14 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
         &vars,
         vec![text(r.regclass())],
     )];
-    p.inverse = Some(readd_policy(ts, r, prev, vec![add]));
+    p.inverse = Some(readd_policy(
+        ts,
+        r,
+        prev,
+        vec![add],
+        facts.alter_job_clears_timezone,
+    ));
+    p.restores = Some(readded_as(prev));
     p.changes = vec![policy_setting(r, &prev.proc_name), Change::Job(prev.job_id)];
     p.previous = previous(&facts.job);
     Ok(p)
@@ -281,20 +289,22 @@ fn set_refresh(
                 vec![r.shown(), format!("job {}", prev.job_id)],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![alter_job(
+            let zone = facts.timezone_to_keep(prev);
+            p.steps = alter_job(
                 ts,
                 format!("change job {}", prev.job_id),
                 prev.job_id,
                 Some(&every.0),
                 None,
                 Some((&config, &["start_offset", "end_offset"])),
-            )];
+                zone,
+            );
             let change = JobChange {
                 schedule: true,
                 config_keys: &["start_offset", "end_offset"],
                 ..JobChange::default()
             };
-            undo_job_change(&mut p, ts, prev, change);
+            undo_job_change(&mut p, ts, prev, change, zone);
             p
         }
         None => {
@@ -320,6 +330,8 @@ fn set_refresh(
                     text(&end_offset.0),
                     text(&every.0),
                     text("false"),
+                    None,
+                    None,
                 ],
             )];
             p.inverse = Some(vec![Step::new(
@@ -375,19 +387,21 @@ fn set_threshold(
             let keys = [key];
             let was = config_str(prev, key)
                 .map_or_else(|| "unset".into(), |v| crate::format::interval(&v));
-            p.steps = vec![alter_job(
+            let zone = facts.timezone_to_keep(prev);
+            p.steps = alter_job(
                 ts,
                 format!("change job {}", prev.job_id),
                 prev.job_id,
                 None,
                 None,
                 Some((&config, &keys)),
-            )];
+                zone,
+            );
             let change = JobChange {
                 config_keys: &keys,
                 ..JobChange::default()
             };
-            undo_job_change(&mut p, ts, prev, change);
+            undo_job_change(&mut p, ts, prev, change, zone);
             p.restores = Some(format!("{key} of {} back to {was}", r.shown()));
             p
         }
@@ -402,7 +416,14 @@ fn set_threshold(
                 format!("add the policy on {}", r.shown()),
                 kind.add_sql(facts.columnstore),
                 &vars,
-                vec![text(r.regclass()), text(&after.0), None, text("false")],
+                vec![
+                    text(r.regclass()),
+                    text(&after.0),
+                    None,
+                    text("false"),
+                    None,
+                    None,
+                ],
             )];
             p.inverse = Some(vec![Step::new(
                 format!("remove the policy on {}", r.shown()),

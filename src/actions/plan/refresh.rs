@@ -277,6 +277,15 @@ pub(super) fn refresh_estimate(f: &RefreshFacts, w: &RefreshWindow) -> String {
     }
 }
 
+/// A bound as the command gave it.
+fn window_text(w: &WindowBound) -> String {
+    match w {
+        WindowBound::Open => "open".into(),
+        WindowBound::Int(n) => n.to_string(),
+        WindowBound::Time(t) => format!("'{t}'"),
+    }
+}
+
 /// A continuous aggregate about to be refreshed ([`RefreshFacts`]): where it
 /// stands, its policy, and what the window the plan will choose reads of its source.
 async fn refresh_facts(
@@ -346,6 +355,18 @@ async fn refresh_facts(
                         .map_err(|e| format!("'{t}' is not a time: {}", read::db(e)))?
                         .get(0),
                 );
+            }
+        }
+        // a window that ends where or before it starts refreshes nothing (the server refuses
+        // it): said now, before any plan
+        if let (Some(f), Some(t)) = (from, to) {
+            if t <= f {
+                return Err(format!(
+                    "the window's end ({}) is not after its start ({}): a refresh window runs forward in time",
+                    window_text(b),
+                    window_text(a)
+                )
+                .into());
             }
         }
         given = Some((from, to));

@@ -56,6 +56,10 @@ pub async fn apply_facts(
             .map(|t| t.version.clone())
             .unwrap_or_default(),
         hierarchical: hierarchical(client).await?,
+        alter_job_clears_timezone: caps
+            .timescaledb
+            .as_ref()
+            .is_some_and(|t| t.alter_job_timezone),
         ..Default::default()
     };
     let schema = caps.timescaledb_schema().unwrap_or("public").to_string();
@@ -88,7 +92,7 @@ pub async fn apply_facts(
             f.relations.insert(d.relation.clone(), r);
         }
         if let Some(j) = crate::policy::job_of(have, &d.relation, d.part) {
-            if let Some(settings) = job(client, j.job_id).await? {
+            if let Some(settings) = job(client, caps, j.job_id).await? {
                 f.job_of.insert((d.relation.clone(), d.part), j.job_id);
                 f.jobs.insert(j.job_id, settings);
             }

@@ -25,6 +25,10 @@ pub async fn facts(
         columnstore: crate::actions::plan::Columnstore(
             caps.timescaledb.as_ref().is_some_and(|t| t.columnstore),
         ),
+        alter_job_clears_timezone: caps
+            .timescaledb
+            .as_ref()
+            .is_some_and(|t| t.alter_job_timezone),
         ..Facts::default()
     };
     crate::actions::plan::read_facts(client, caps, cmd, &mut f).await?;

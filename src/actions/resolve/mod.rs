@@ -10,7 +10,6 @@ use crate::actions::parse::{Command, Interval, ObjectName};
 use crate::actions::plan::{Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
-use crate::queries;
 
 mod apply;
 mod facts;
@@ -189,6 +188,17 @@ pub(crate) fn reading(template: &str, caps: &Capabilities) -> String {
                     "chunk_compression_stats"
                 },
             ),
+            (
+                "jobs_table",
+                match caps
+                    .timescaledb
+                    .as_ref()
+                    .is_some_and(|t| t.bgw_job_in_catalog)
+                {
+                    true => "_timescaledb_catalog.bgw_job",
+                    false => "_timescaledb_config.bgw_job",
+                },
+            ),
         ],
     )
 }
@@ -364,11 +374,19 @@ fn job_settings(r: &Row) -> Result<JobSettings, ResolveError> {
         retry_period: r.try_get("retry_period").map_err(db)?,
         config: config.and_then(|c| serde_json::from_str(&c).ok()),
         next_start: r.try_get("next_start").map_err(db)?,
+        fixed_schedule: r.try_get("fixed_schedule").map_err(db)?,
+        initial_start: r.try_get("initial_start").map_err(db)?,
+        timezone: r.try_get("timezone").map_err(db)?,
+        owner_role: r.try_get("owner_role").map_err(db)?,
     })
 }
 
-pub(crate) async fn job(client: &Client, id: i32) -> Result<Option<JobSettings>, ResolveError> {
-    let sql = queries::action(sql!("job.sql"));
+pub(crate) async fn job(
+    client: &Client,
+    caps: &Capabilities,
+    id: i32,
+) -> Result<Option<JobSettings>, ResolveError> {
+    let sql = reading(sql!("job.sql"), caps);
     first_job(client, &sql, &[&id.to_string()]).await
 }
 
@@ -385,10 +403,11 @@ async fn first_job(
 /// The relation's policy job of `kind`, if it has one.
 pub(crate) async fn policy_job(
     client: &Client,
+    caps: &Capabilities,
     r: &Relation,
     kind: PolicyKind,
 ) -> Result<Option<JobSettings>, ResolveError> {
-    let sql = queries::action(sql!("policy.sql"));
+    let sql = reading(sql!("policy.sql"), caps);
     first_job(client, &sql, &[&r.schema, &r.name, &kind.proc_name()]).await
 }
 

@@ -34,6 +34,8 @@ pub struct ApplyFacts {
     pub version: String,
     /// The columnstore's statements, where the server has them.
     pub columnstore: super::Columnstore,
+    /// The server's alter_job clears a job's time zone it is not given (2.12+).
+    pub alter_job_clears_timezone: bool,
 }
 
 /// One plan for the whole drift. Drift that apply cannot make right (a relation that does not
@@ -192,7 +194,10 @@ pub fn plan_apply(
                                 config_str(prev, "end_offset"),
                                 text(&prev.schedule_interval),
                                 text("true"),
-                            ],
+                            ]
+                            .into_iter()
+                            .chain(fixed_schedule(prev))
+                            .collect(),
                         )],
                     ),
                     Part::ReorderPolicy => (
@@ -217,7 +222,13 @@ pub fn plan_apply(
                     &vars,
                     vec![text(r.regclass())],
                 ));
-                undo.push(readd_policy(ts, r, prev, add));
+                undo.push(readd_policy(
+                    ts,
+                    r,
+                    prev,
+                    add,
+                    facts.alter_job_clears_timezone,
+                ));
                 changes.push(policy_setting(r, &prev.proc_name));
                 changes.push(Change::Job(prev.job_id));
             }
@@ -419,7 +430,8 @@ pub fn plan_apply(
                         }
                         Part::Compression => continue,
                     };
-                steps.push(alter_job(
+                let zone = super::timezone_kept(facts.alter_job_clears_timezone, prev);
+                steps.extend(alter_job(
                     ts,
                     format!(
                         "change the {} of {} (job {})",
@@ -431,13 +443,18 @@ pub fn plan_apply(
                     Some(schedule),
                     Some(scheduled),
                     Some((&config, keys)),
+                    zone,
                 ));
                 let change = JobChange {
                     schedule: true,
                     scheduled: true,
                     config_keys: keys,
                 };
-                undo.push(vec![restore_job(ts, prev, &change)]);
+                undo.push(
+                    std::iter::once(restore_job(ts, prev, &change))
+                        .chain(zone.map(|z| keep_timezone(ts, prev.job_id, z)))
+                        .collect(),
+                );
                 changes.extend(
                     ["schedule_interval", "scheduled"]
                         .iter()
@@ -691,6 +708,10 @@ mod tests {
                 retry_period: "00:05:00".into(),
                 config: Some(serde_json::json!({"hypertable_id": 1, "drop_after": 800})),
                 next_start: None,
+                fixed_schedule: false,
+                initial_start: None,
+                timezone: None,
+                owner_role: None,
             },
         );
         f.job_of
