@@ -11,6 +11,7 @@
 //! the overview (`--only server`; the server must be local). Numbers, not pass/fail:
 //! BENCHMARKS.md holds a run and the targets.
 
+mod fresh;
 mod kept;
 #[path = "../integration/process.rs"]
 mod process;
@@ -43,6 +44,10 @@ struct Options {
     /// `--kept DSN,DSN,…`: cold and kept one-shot reads, the replay's open time and a week's
     /// recording, on each built dataset.
     kept: Option<String>,
+    /// `--fresh DSN,DSN,…`: each kind of change on each built dataset, change → frame, the
+    /// exporter's data age, kept reads right, the server's CPU, in one window (with `--fleet
+    /// DSN`, the fifty targets on that server; else the first's).
+    fresh: Option<String>,
     /// `--only build|refresh|render|client|server|fleet`: one part of the benchmark (build: the
     /// dataset alone; fleet: only when asked).
     only: Option<String>,
@@ -64,6 +69,7 @@ fn options() -> Options {
         keys: value("--keys"),
         record: value("--record"),
         kept: value("--kept"),
+        fresh: value("--fresh"),
         fleet: value("--fleet"),
         only: value("--only"),
         dsn: value("--dsn"),
@@ -1043,6 +1049,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     name: format!("{}_hourly", name(i)),
                     hypertable_schema: "scale".into(),
                     hypertable_name: name(i),
+                    raw_hypertable_id: i as i32 + 1,
                     parent: None,
                     bucket_width: Some("01:00:00".into()),
                     time_type: "timestamp with time zone".into(),
@@ -1066,6 +1073,10 @@ fn main() {
     let opts = options();
     if let Some(list) = &opts.keys {
         keys_part(list);
+        return;
+    }
+    if let Some(list) = &opts.fresh {
+        fresh::fresh_part(list, opts.fleet.as_deref());
         return;
     }
     // the flight recorder's parts, one after the other in one run when both are asked
@@ -1241,53 +1252,20 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
     );
 
     println!("\n## Fifty targets (databases fleet_00 … fleet_49 on the --dsn server)");
+    let (targets, _) = fleet_targets(rt, conninfo);
+    let file = PathBuf::from(&targets);
     let base: String = conninfo
         .split_whitespace()
         .filter(|kv| !kv.starts_with("dbname="))
         .collect::<Vec<_>>()
         .join(" ");
-    rt.block_on(async {
-        let admin = connect(&format!("{base} dbname=postgres")).await;
-        for i in 0..N {
-            let db = format!("fleet_{i:02}");
-            let exists = admin
-                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db])
-                .await
-                .unwrap()
-                .is_some();
-            if exists {
-                continue;
-            }
-            admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
-            let c = connect(&format!("{base} dbname={db}")).await;
-            c.batch_execute(
-                "CREATE EXTENSION IF NOT EXISTS timescaledb;
-                 CREATE TABLE m (t timestamptz NOT NULL, v float8);
-                 SELECT create_hypertable('m', 't', chunk_time_interval => interval '1 day');
-                 INSERT INTO m SELECT g, 1 FROM generate_series(now() - interval '10 days', now(), interval '1 hour') g;
-                 ALTER TABLE m SET (timescaledb.compress);
-                 SELECT add_compression_policy('m', interval '3 days');
-                 SELECT add_retention_policy('m', interval '30 days');",
-            )
-            .await
-            .unwrap();
-        }
-    });
-    let dir = root().join("target/bench/fleet");
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("targets.toml");
     let conninfos: Vec<String> = (0..N)
         .map(|i| format!("{base} dbname=fleet_{i:02}"))
         .collect();
-    let profiles: String = (conninfos.iter().enumerate())
-        .map(|(i, c)| format!("[profiles.db{i:02}]\nconninfo = \"{c}\"\n\n"))
-        .collect();
-    std::fs::write(&file, profiles).unwrap();
 
     // The exporter: a cold scrape (fifty reads at once, each target's first on a new session),
     // best of 3 new exporters, against its floor in the same rounds: fifty new sessions at once,
     // each connecting and making the bare reads. Then cached scrapes, RSS and CPU.
-    let targets = file.display().to_string();
     let count_up = |out: &str| {
         out.lines()
             .filter(|l| l.starts_with("hypertop_up{") && l.ends_with(" 1"))
@@ -1365,6 +1343,53 @@ fn fleet_part(rt: &tokio::runtime::Runtime, conninfo: &str) {
         proc_status(pid, "VmHWM:") as f64 / 1024.0
     );
     quit(p);
+}
+
+/// Fifty small TimescaleDB databases on the server of `conninfo` (made once, `fleet_00`…) and
+/// a targets file naming them: its path, and the databases' names.
+fn fleet_targets(rt: &tokio::runtime::Runtime, conninfo: &str) -> (String, Vec<String>) {
+    const N: usize = 50;
+    let base: String = conninfo
+        .split_whitespace()
+        .filter(|kv| !kv.starts_with("dbname="))
+        .collect::<Vec<_>>()
+        .join(" ");
+    rt.block_on(async {
+        let admin = connect(&format!("{base} dbname=postgres")).await;
+        for i in 0..N {
+            let db = format!("fleet_{i:02}");
+            let exists = admin
+                .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&db])
+                .await
+                .unwrap()
+                .is_some();
+            if exists {
+                continue;
+            }
+            admin.batch_execute(&format!("CREATE DATABASE {db}")).await.unwrap();
+            let c = connect(&format!("{base} dbname={db}")).await;
+            c.batch_execute(
+                "CREATE EXTENSION IF NOT EXISTS timescaledb;
+                 CREATE TABLE m (t timestamptz NOT NULL, v float8);
+                 SELECT create_hypertable('m', 't', chunk_time_interval => interval '1 day');
+                 INSERT INTO m SELECT g, 1 FROM generate_series(now() - interval '10 days', now(), interval '1 hour') g;
+                 ALTER TABLE m SET (timescaledb.compress);
+                 SELECT add_compression_policy('m', interval '3 days');
+                 SELECT add_retention_policy('m', interval '30 days');",
+            )
+            .await
+            .unwrap();
+        }
+    });
+    let dir = root().join("target/bench/fleet");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("targets.toml");
+    let profiles: String = (0..N)
+        .map(|i| format!("[profiles.db{i:02}]\nconninfo = \"{base} dbname=fleet_{i:02}\"\n\n"))
+        .collect();
+    std::fs::write(&file, profiles).unwrap();
+    let names = (0..N).map(|i| format!("fleet_{i:02}")).collect();
+    (file.display().to_string(), names)
 }
 
 /// Every one of `conninfos` at once on a new session, connecting and making the bare reads, and

@@ -1103,18 +1103,26 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
                 .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         }
     }
-    // the session's prepared statements of that text: one per kind, each run three times
+    // the session's prepared statements of that text: one per kind, whatever the times it
+    // ran (the catalog pass at every refresh; the Caggs tab only when an aggregate moved or
+    // is integer-time, and other tests move the shared engine's)
     let row =
         s.0.client
             .query_one(
-                "SELECT count(*), coalesce(sum(generic_plans + custom_plans), 0)::int8
+                "SELECT count(*), coalesce(min(generic_plans + custom_plans), 0)::int8,
+                        coalesce(sum(generic_plans + custom_plans), 0)::int8
                FROM pg_catalog.pg_prepared_statements WHERE statement = $1",
                 &[&hypertop::queries::INTEGER_NOW_CALLS.as_str()],
             )
             .await
             .unwrap();
-    let (statements, runs): (i64, i64) = (row.get(0), row.get(1));
-    assert_eq!((statements, runs), (3, 9), "{}", server.label);
+    let (statements, least, runs): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(statements, 3, "{}", server.label);
+    assert!(
+        least >= 1 && runs >= 7 && runs <= 9,
+        "{}: {least} {runs}",
+        server.label
+    );
     // and nothing a refresh prepared is planned again at every run for its parameters: the
     // Caggs tab's read takes none (the integer "now"s are joined on the client)
     let plans = |sql: &'static str| {
@@ -1131,10 +1139,11 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
             (row.get::<_, i64>(0), row.get::<_, i64>(1))
         }
     };
-    assert_eq!(
-        plans(hypertop::queries::caggs(&s.1)).await,
-        (3, 0),
-        "{}",
+    // (read again when an aggregate moved: at least at the first refresh)
+    let (generic, custom) = plans(hypertop::queries::caggs(&s.1)).await;
+    assert!(
+        generic >= 1 && custom == 0,
+        "{}: {generic} {custom}",
         server.label
     );
 }

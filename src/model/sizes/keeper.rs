@@ -2,6 +2,7 @@
 //! what may have changed: by the files, or through the size functions.
 
 use super::*;
+use tokio_postgres::error::SqlState;
 
 /// What a connection keeps of every relation's size between refreshes.
 #[derive(Debug, Default)]
@@ -13,8 +14,12 @@ pub struct SizeKeeper {
     /// Where the next slice of relations measured in turn starts, and when the last was.
     sweep: usize,
     swept_at: Option<std::time::Instant>,
-    /// relation_bytes.sql, prepared on this connection.
+    /// relation_stats.sql or relation_bytes.sql, prepared on this connection.
     measure: Option<tokio_postgres::Statement>,
+    /// The files could not be listed or stat'ed (a privilege revoked after the capabilities
+    /// were read): measured through the size functions from then on, the stat statement
+    /// dropped.
+    files_refused: bool,
     /// The tables being written lately, watched at every refresh (see [`super::hot`]).
     pub hot: super::hot::Hot,
     /// The tables the last watch saw move, and which half of those moving again is measured
@@ -180,28 +185,43 @@ impl SizeKeeper {
         self.sweep = next;
         self.swept_at = Some(now);
         let count = relations.wanted_slots(wanted).count();
-        if count == 0
-            || by_file(sessions.may_stat_files, count, relations.len())
-                && measure_by_files(relations, sessions).await?
-        {
-        } else {
-            // fewer wanted, or the files could not be listed (a privilege revoked since)
-            let deferred = relations.with_indexes(defer);
-            let slots = relations.wanted_slots(wanted);
-            let oids: Vec<u32> = slots
-                .filter(|s| deferred.binary_search(s).is_err())
-                .map(|s| relations.oids[s])
-                .collect();
-            if self.measure.is_none() {
-                // by a stat of each fork's file where the role may, else the size functions
-                let sql = match sessions.may_stat_files {
-                    true => queries::RELATION_STATS.as_str(),
-                    false => queries::RELATION_BYTES.as_str(),
-                };
-                self.measure = Some(client.prepare(sql).await?);
+        let may_stat = sessions.may_stat_files && !self.files_refused;
+        if count == 0 {
+            return Ok(());
+        }
+        if by_file(may_stat, count, relations.len()) {
+            if measure_by_files(relations, sessions).await? {
+                return Ok(());
             }
-            let statement = self.measure.as_ref().expect("prepared above");
-            measure(relations, client, statement, &oids).await?;
+            (self.files_refused, self.measure) = (true, None);
+        }
+        // fewer wanted, or the files could not be listed (a privilege revoked since)
+        let deferred = relations.with_indexes(defer);
+        let slots = relations.wanted_slots(wanted);
+        let oids: Vec<u32> = slots
+            .filter(|s| deferred.binary_search(s).is_err())
+            .map(|s| relations.oids[s])
+            .collect();
+        if self.measure.is_none() {
+            // by a stat of each fork's file where the role may, else the size functions
+            let sql = match sessions.may_stat_files && !self.files_refused {
+                true => queries::RELATION_STATS.as_str(),
+                false => queries::RELATION_BYTES.as_str(),
+            };
+            self.measure = Some(client.prepare(sql).await?);
+        }
+        let statement = self.measure.as_ref().expect("prepared above");
+        match through_size_functions(client, statement, &oids).await {
+            Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+                // pg_stat_file revoked since: the size functions measure them
+                (self.files_refused, self.measure) = (true, None);
+                let (oids, bytes) = measure_elsewhere(client, &oids).await?;
+                relations.add_measured(&oids, &bytes);
+            }
+            measured => {
+                let (oids, bytes) = measured?;
+                relations.add_measured(&oids, &bytes);
+            }
         }
         Ok(())
     }
@@ -308,6 +328,7 @@ impl SizeKeeper {
             sweep,
             swept_at: Some(now.checked_sub(ago)?),
             measure: None,
+            files_refused: false,
             hot: Default::default(),
             last_moved: Vec::new(),
             half: false,
@@ -337,19 +358,6 @@ impl SizeKeeper {
         }
         Ok(!first && reread)
     }
-}
-
-/// Measures `oids` through the size functions (relation_bytes.sql, prepared). A lock or
-/// statement timeout leaves the last sizes standing until the next refresh.
-async fn measure(
-    relations: &mut RelationSlots,
-    client: &Client,
-    statement: &tokio_postgres::Statement,
-    oids: &[u32],
-) -> Result<(), Error> {
-    let (oids, bytes) = through_size_functions(client, statement, oids).await?;
-    relations.add_measured(&oids, &bytes);
-    Ok(())
 }
 
 /// A measurement's result, its failure short of the connection (a lock or statement timeout,
@@ -451,7 +459,11 @@ where
 {
     let mut out: (Vec<u32>, Vec<i64>) = Default::default();
     for batch in oids.chunks(MEASURED_AT_ONCE) {
-        let row = client.query_one(statement, &[&batch]).await.map(Some);
+        let row = match client.query_one(statement, &[&batch]).await {
+            // a stat refused says so (the caller measures through the size functions instead)
+            Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => return Err(e),
+            row => row.map(Some),
+        };
         let Some(row) = unless_closed(row)? else {
             break;
         };
