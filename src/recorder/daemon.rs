@@ -11,7 +11,7 @@ use crate::history::History;
 use crate::problems::Thresholds;
 
 use crate::recording::bounds::Bounds;
-use crate::recording::store::Store;
+use crate::recording::store::{self, Store};
 use crate::store::keeping::{Keeping, SAVE_EVERY};
 use crate::store::{Dataset, Kept};
 
@@ -90,7 +90,9 @@ async fn one_frame(
     let frame = super::frame_of(&snap, at)?;
     snap.data.observe_into(history, at);
     let samples = history.take_samples();
+    let server = crate::recording::server_of(caps);
     tokio::task::block_in_place(|| {
+        store.claim(&server)?;
         store.append(&frame)?;
         store.append_samples(&samples)
     })
@@ -107,6 +109,13 @@ pub async fn run(
 ) -> u8 {
     let mut store = match Store::create(path, opts.bounds.clone()) {
         Ok(s) => s,
+        Err(e) if store::is_damaged(&e) => match begin_again(None, path, &opts, &e) {
+            Ok(s) => s,
+            Err(e) => {
+                complain(&e.to_string());
+                return 1;
+            }
+        },
         Err(e) => {
             complain(&e.to_string());
             return 1;
@@ -151,15 +160,36 @@ pub async fn run(
                 None => None,
             };
         }
-        let written = match &mut current {
-            None => Err(RecordError::NoConnection),
-            // a signal during the read drops it: nothing half read is written
-            Some(reading) => tokio::select! {
-                r = one_frame(&mut store, &mut history, reading, &opts.limits) => r,
-                _ = tokio::signal::ctrl_c() => return 0,
-                _ = term.recv() => return 0,
-            },
-        };
+        let mut written = Err(RecordError::NoConnection);
+        // twice at most: a recording of another server, or damaged, is moved aside and the
+        // frame written into a new one
+        for _ in 0..2 {
+            written = match &mut current {
+                None => Err(RecordError::NoConnection),
+                // a signal during the read drops it: nothing half read is written
+                Some(reading) => tokio::select! {
+                    r = one_frame(&mut store, &mut history, reading, &opts.limits) => r,
+                    _ = tokio::signal::ctrl_c() => return 0,
+                    _ = term.recv() => return 0,
+                },
+            };
+            match &written {
+                Err(RecordError::OtherServer { .. }) => {}
+                Err(e) if store::is_damaged(e) => {}
+                _ => break,
+            }
+            let e = written.as_ref().err().expect("an error above");
+            store = match begin_again(Some(store), path, &opts, e) {
+                Ok(s) => s,
+                Err(e) => {
+                    complain(&e.to_string());
+                    return 1;
+                }
+            };
+            if let Err(e) = store.set_note("target", &connector.resolved().target_short()) {
+                complain(&e.to_string());
+            }
+        }
         match written {
             Ok(()) if opts.once => return 0,
             Ok(()) => {}
@@ -170,6 +200,28 @@ pub async fn run(
             Err(e) => complain(&e.to_string()),
         }
     }
+}
+
+/// The recording at `path` (`open`, closed first) moved aside for `why` (another server's, or
+/// damaged) and a new one begun in its place, both named in the log: a record service never
+/// stops on it, nor mixes two servers in one file.
+fn begin_again(
+    open: Option<Store>,
+    path: &Path,
+    opts: &RecordOptions,
+    why: &RecordError,
+) -> Result<Store, RecordError> {
+    drop(open);
+    let name = match why {
+        RecordError::OtherServer { .. } => "other-server",
+        _ => "damaged",
+    };
+    let moved = store::move_aside(path, name)?;
+    complain(&format!(
+        "{why}; moved to {} and a new recording begun",
+        moved.display()
+    ));
+    Store::create(path, opts.bounds.clone())
 }
 
 async fn reconnect(connector: &Connector) -> Option<(Session, Capabilities)> {

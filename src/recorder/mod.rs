@@ -111,9 +111,33 @@ pub fn replay_at(
             path: path.to_path_buf(),
         });
     };
+    // which server the frames are of, said with them (a recording older than that note says so)
+    let server = store.server()?;
     match store.at_or_before(at)? {
-        Some(frame) if json => Ok(replay_json(&frame) + "\n"),
-        Some(frame) => Ok(replay_text(&frame, width)),
+        Some(frame) if json => {
+            let mut out = replay_json(&frame);
+            let key = serde_json::to_string(server.as_deref().unwrap_or("not noted"));
+            // after the line of `recorded_at`, the first member
+            let second = out.match_indices('\n').nth(1).map_or(out.len(), |(i, _)| i);
+            out.insert_str(
+                second,
+                &format!("\n  \"recorded_server\": {},", key.unwrap_or_default()),
+            );
+            Ok(out + "\n")
+        }
+        Some(frame) => {
+            let text = replay_text(&frame, width);
+            let (first, rest) = text.split_once('\n').unwrap_or((&text, ""));
+            let server = server
+                .as_deref()
+                .unwrap_or("not noted (an older recording)");
+            let line = crate::grid::fit(
+                &format!("server: {server}"),
+                width,
+                crate::grid::Align::Left,
+            );
+            Ok(format!("{first}\n{}\n{rest}", line.trim_end()))
+        }
         None => {
             let first = store.times()?.first().copied();
             Err(match first {

@@ -41,6 +41,24 @@ pub enum RecordError {
         path: PathBuf,
         mode: String,
     },
+    /// Another user's file: its frames are that user's word, not this one's (root's neither).
+    OtherOwner {
+        path: PathBuf,
+        uid: u32,
+        own: u32,
+    },
+    /// Others may write it: what it says could be anyone's.
+    WritableByOthers {
+        path: PathBuf,
+        mode: u32,
+    },
+    /// The recording holds another server's or database's frames (`recorded`), this read is
+    /// of `now`'s: one file never mixes two.
+    OtherServer {
+        path: PathBuf,
+        recorded: String,
+        now: String,
+    },
     /// The snapshot could not be made into a frame.
     Serialize(serde_json::Error),
     NotAnObject,
@@ -97,6 +115,21 @@ impl std::fmt::Display for RecordError {
             NoWriteAhead { path, mode } => write!(
                 f,
                 "the recording {}: cannot use write-ahead logging (journal mode {mode})",
+                path.display()
+            ),
+            OtherOwner { path, uid, own } => write!(
+                f,
+                "the recording {} belongs to another user (uid {uid}): hypertop reads and writes only its own user's recordings (uid {own})",
+                path.display()
+            ),
+            WritableByOthers { path, mode } => write!(
+                f,
+                "the recording {} may be written by other users (mode {mode:o}): not read; `chmod go-w` it if its content is trusted",
+                path.display()
+            ),
+            OtherServer { path, recorded, now } => write!(
+                f,
+                "the recording {} holds frames of server {recorded}, this connection reaches server {now}: the same address now leads to another server or database",
                 path.display()
             ),
             Serialize(e) => write!(f, "cannot serialize the snapshot: {e}"),

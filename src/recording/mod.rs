@@ -19,3 +19,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 pub fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
+
+/// The server and database a recording's frames are of: the cluster's system identifier
+/// (unknown to a role that may not read `pg_control_system()`) and the database's oid. A
+/// recording keeps to one: an address re-pointed at another server begins another.
+pub fn server_of(caps: &crate::capabilities::Capabilities) -> String {
+    let system = caps.system_identifier.as_deref().unwrap_or("unknown");
+    let database = caps
+        .database_oid
+        .map_or_else(|| "unknown".to_string(), |o| o.to_string());
+    format!("system {system}, database oid {database}")
+}

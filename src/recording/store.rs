@@ -80,6 +80,67 @@ pub struct Store {
     bounds: Bounds,
 }
 
+/// The note naming the server the frames are of.
+const SERVER: &str = "server";
+
+/// A recording is its owner's word: this user's file, no one else's to write (root's as
+/// anyone's: another account's recording is that account's word, not root's).
+fn owned(path: &Path, meta: &std::fs::Metadata) -> Result<(), RecordError> {
+    use std::os::unix::fs::MetadataExt;
+    let own = rustix::process::geteuid().as_raw();
+    if meta.uid() != own {
+        return Err(RecordError::OtherOwner {
+            path: path.to_path_buf(),
+            uid: meta.uid(),
+            own,
+        });
+    }
+    if meta.mode() & 0o022 != 0 {
+        return Err(RecordError::WritableByOthers {
+            path: path.to_path_buf(),
+            mode: meta.mode() & 0o777,
+        });
+    }
+    Ok(())
+}
+
+/// Whether SQLite found the file damaged (not a database, or corrupt): a writer moves it aside
+/// and begins anew rather than failing on it at every start.
+pub fn is_damaged(e: &RecordError) -> bool {
+    let RecordError::Sqlite { error, .. } = e else {
+        return false;
+    };
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Moves the recording at `path` (and its write-ahead files, which belong to it) aside under a
+/// name saying `why` and when; the new name. Nothing is deleted: what it held can still be read.
+pub fn move_aside(path: &Path, why: &str) -> Result<PathBuf, RecordError> {
+    let when = Utc::now().format("%Y%m%dT%H%M%SZ");
+    let aside = |p: &Path| -> PathBuf {
+        let mut name = p.as_os_str().to_owned();
+        name.push(format!(".{why}-{when}"));
+        PathBuf::from(name)
+    };
+    let moved = aside(path);
+    std::fs::rename(path, &moved).map_err(io(path, Doing::Create))?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        match std::fs::rename(&side, aside(&side)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(io(&side, Doing::Create)(e))
+            }
+            _ => {}
+        }
+    }
+    Ok(moved)
+}
+
 fn newer(path: &Path, version: i64) -> RecordError {
     RecordError::NewerSchema {
         path: path.to_path_buf(),
@@ -126,6 +187,7 @@ impl Store {
                     path: path.to_path_buf(),
                 });
             }
+            owned(path, &meta)?;
             if meta.permissions().mode() & 0o077 != 0 {
                 f.set_permissions(std::fs::Permissions::from_mode(0o600))
                     .map_err(io(path, Doing::MakePrivate))?;
@@ -161,7 +223,7 @@ impl Store {
                     path: path.to_path_buf(),
                 })
             }
-            Ok(_) => {}
+            Ok(m) => owned(path, &m)?,
         }
         let store = Self::open_with(path, Bounds::default())?;
         // A reader takes no write lock: a file whose schema a writer has yet to create (or is
@@ -302,6 +364,25 @@ impl Store {
             )
             .map(drop)
             .map_err(err(&self.path, "cannot write a note"))
+    }
+
+    /// Holds the recording to one `server` ([`super::server_of`]): a recording without one
+    /// takes it, one of another server refuses (its frames are not this server's).
+    pub fn claim(&self, server: &str) -> Result<(), RecordError> {
+        match self.note(SERVER)? {
+            Some(recorded) if recorded != server => Err(RecordError::OtherServer {
+                path: self.path.clone(),
+                recorded,
+                now: server.to_string(),
+            }),
+            Some(_) => Ok(()),
+            None => self.set_note(SERVER, server),
+        }
+    }
+
+    /// The server the frames are of (None in a recording made before servers were noted).
+    pub fn server(&self) -> Result<Option<String>, RecordError> {
+        self.note(SERVER)
     }
 
     pub fn note(&self, key: &str) -> Result<Option<String>, RecordError> {

@@ -511,3 +511,117 @@ fn replay_shows_each_moment_as_it_was_and_steps_through_time() {
         String::from_utf8_lossy(&none.stderr)
     );
 }
+
+/// A recording proves its server and its owner, as the journal does: the frames of an address
+/// re-pointed at another server (the note of the server the file holds is another's) go into
+/// a new recording, the other kept aside and named; a damaged recording is moved aside and a
+/// new one begun (a record service never loops on it); a recording others may write is
+/// refused with the reason, and so is another user's (as root, where a file can be given away).
+#[test]
+fn recordings_prove_their_server_and_their_owner() {
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let (_engine, conninfo, state) = recorded_once();
+    let state = state.path();
+    let file = recording_in(state);
+    let server = |path: &std::path::Path| {
+        hypertop::recording::store::Store::open(path)
+            .unwrap()
+            .unwrap()
+            .server()
+            .unwrap()
+    };
+    let ours = server(&file).expect("record notes the server of its frames");
+    assert!(ours.contains("database oid"), "{ours}");
+    let out = ok(&hypertop(
+        &["snapshot", "--at", "0s", "--format", "text", &conninfo],
+        state,
+    ));
+    assert!(out.contains(&format!("server: {ours}")), "{out}");
+    let v: Value = serde_json::from_str(&ok(&hypertop(
+        &["snapshot", "--at", "0s", &conninfo],
+        state,
+    )))
+    .unwrap();
+    assert_eq!(v["recorded_server"], ours.as_str(), "{v}");
+
+    // the same address, another server's frames in the file
+    let other = "system 1, database oid 1";
+    hypertop::recording::store::Store::open(&file)
+        .unwrap()
+        .unwrap()
+        .set_note("server", other)
+        .unwrap();
+    let o = hypertop(&["record", "--once", &conninfo], state);
+    ok(&o);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("holds frames of server system 1") && said.contains("moved to"),
+        "{said}"
+    );
+    let aside: Vec<_> = std::fs::read_dir(file.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".other-server-"))
+        .collect();
+    assert!(
+        aside
+            .iter()
+            .any(|p| !p.to_string_lossy().ends_with("-wal")
+                && !p.to_string_lossy().ends_with("-shm")),
+        "{aside:?}"
+    );
+    assert_eq!(server(&file).as_deref(), Some(ours.as_str()));
+    assert_eq!(
+        frames(&file),
+        1,
+        "the new recording holds this server's frame only"
+    );
+
+    // damaged: moved aside, a new one begun, the frame written
+    for side in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{side}", file.display()));
+    }
+    std::fs::write(
+        &file,
+        b"not a recording, garbage all the way through ........",
+    )
+    .unwrap();
+    let o = hypertop(&["record", "--once", &conninfo], state);
+    ok(&o);
+    let said = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        said.contains("moved to") && said.contains(".damaged-"),
+        "{said}"
+    );
+    assert_eq!(frames(&file), 1);
+
+    // writable by others: refused by the writer and the reader, with the reason
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o666)).unwrap();
+    for args in [
+        vec!["record", "--once", conninfo.as_str()],
+        vec!["snapshot", "--at", "0s", conninfo.as_str()],
+    ] {
+        let o = hypertop(&args, state);
+        assert_ne!(o.status.code(), Some(0), "{args:?}");
+        let said = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            said.contains("may be written by other users"),
+            "{args:?}: {said}"
+        );
+    }
+    assert_eq!(mode(&file), 0o666, "a refused file is left as it is");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    // another user's
+    if rustix::process::geteuid().is_root() {
+        std::os::unix::fs::chown(&file, Some(65534), Some(65534)).unwrap();
+        let o = hypertop(&["record", "--once", &conninfo], state);
+        assert_ne!(o.status.code(), Some(0));
+        let said = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            said.contains("belongs to another user (uid 65534)"),
+            "{said}"
+        );
+        std::os::unix::fs::chown(&file, Some(0), Some(0)).unwrap();
+    }
+}
