@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn a_row_written_or_deleted_moves_and_one_seen_again_does_not() {
         let last = RowsSeen::new(10, vec![7, 3]);
-        assert!(RowsSeen::new(10, vec![3, 7]).moved_since(Some(&last)) == false);
+        assert!(!RowsSeen::new(10, vec![3, 7]).moved_since(Some(&last)));
         // a transaction left open keeps the horizon back: the same rows again, fewer as it goes
         assert!(!RowsSeen::new(10, vec![7]).moved_since(Some(&last)));
         assert!(!RowsSeen::new(10, vec![]).moved_since(Some(&last)));

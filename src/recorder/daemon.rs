@@ -173,12 +173,11 @@ pub async fn run(
                     _ = term.recv() => return 0,
                 },
             };
-            match &written {
-                Err(RecordError::OtherServer { .. }) => {}
-                Err(e) if store::is_damaged(e) => {}
+            let e = match &written {
+                Err(e @ RecordError::OtherServer { .. }) => e,
+                Err(e) if store::is_damaged(e) => e,
                 _ => break,
-            }
-            let e = written.as_ref().err().expect("an error above");
+            };
             store = match begin_again(Some(store), path, &opts, e) {
                 Ok(s) => s,
                 Err(e) => {

@@ -38,8 +38,11 @@ struct Step {
     committed: Option<&'static str>,
     /// The screen shows it (`before`: the screen's row before the change, for a change seen
     /// as "different from before").
-    shows: Box<dyn Fn(&str, &str) -> bool + Send>,
+    shows: Shows,
 }
+
+/// Whether a screen (and the one before the change) shows a change.
+type Shows = Box<dyn Fn(&str, &str) -> bool + Send>;
 
 /// The filtered row of `object` on `screen`: the first line naming it, or for a job (its id)
 /// the line it begins.
