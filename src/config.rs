@@ -218,9 +218,32 @@ pub fn parse(path: &Path, text: &str) -> Result<ConfigFile, ConfigError> {
     })
 }
 
-/// Reads the config file (a missing file is an empty config).
+/// Reads the config file (a missing file is an empty config); one that holds a password
+/// others may read is said so on stderr (it is read all the same: refusing would stop a
+/// service at 3 a.m. for a mode).
 pub fn load(path: &Path) -> Result<ConfigFile, ConfigError> {
-    load_text(path).and_then(|text| parse(path, &text))
+    let text = load_text(path)?;
+    if let Some(warning) = exposed_password(path, &text) {
+        eprintln!("hypertop: {warning}");
+    }
+    parse(path, &text)
+}
+
+/// A warning when `text` (the file at `path`) names a `password=` in a connection string and
+/// users other than its owner may read the file.
+pub fn exposed_password(path: &Path, text: &str) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let holds = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or(""))
+        .any(|l| l.contains("password=") || l.contains("password ="));
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (holds && mode & 0o044 != 0).then(|| {
+        format!(
+            "{} holds a password (password=) and other users may read it (mode {mode:o}): chmod 600 it, or give the password in a pgpass file (a service: its credential, LoadCredential=pgpass:…)",
+            crate::format::printable(&path.display().to_string())
+        )
+    })
 }
 
 /// The config file's text ("" when there is none).
@@ -553,6 +576,27 @@ pub fn profile_conninfo(p: &Profile, overridden: &[&str]) -> Result<Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_others_may_read_is_said_and_a_private_one_is_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("targets.toml");
+        let with = "[profiles.a]\nconninfo = \"host=db1 user=m password=s3cret\"\n";
+        let commented = "# conninfo = \"host=db1 password=example\"\n[profiles.a]\nhost = \"db1\"\n";
+        for (text, mode, warned) in [
+            (with, 0o644, true),
+            (with, 0o640, true),
+            (with, 0o600, false),
+            (commented, 0o644, false),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let w = exposed_password(&path, text);
+            assert_eq!(w.is_some(), warned, "{mode:o} {text}: {w:?}");
+            assert!(w.is_none_or(|w| w.contains("chmod 600") && !w.contains("s3cret")));
+        }
+    }
 
     #[test]
     fn a_profile_sets_the_recorders_bounds_and_a_bad_one_is_said_where() {

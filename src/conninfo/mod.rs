@@ -459,9 +459,16 @@ impl Resolved {
     }
 
     fn look_up_password(&mut self, env: &Environment) {
+        // a systemd unit's credential (LoadCredential=pgpass:…) before the home's: a service
+        // without a home reads its passwords there, the file root's only on disk
+        let credential = env
+            .var("CREDENTIALS_DIRECTORY")
+            .map(|d| PathBuf::from(d).join("pgpass"))
+            .filter(|p| p.is_absolute() && p.is_file());
         let passfile = self
             .get("passfile")
             .map(PathBuf::from)
+            .or(credential)
             .or_else(|| env.home.as_ref().map(|h| h.join(".pgpass")));
         let Some(path) = passfile else {
             return;
@@ -735,5 +742,20 @@ mod tests {
         assert_eq!(r.get("password"), None);
         assert_eq!(r.warnings.len(), 1);
         assert!(r.warnings[0].contains("0600"));
+
+        // a service's credential (systemd's $CREDENTIALS_DIRECTORY) before the home's file;
+        // a passfile named in the settings before both
+        let creds = tempfile::tempdir().unwrap();
+        let credential = creds.path().join("pgpass");
+        std::fs::write(&credential, "*:*:*:*:fromcredential\n").unwrap();
+        std::fs::set_permissions(&credential, std::fs::Permissions::from_mode(0o400)).unwrap();
+        let mut e = env(&[("CREDENTIALS_DIRECTORY", creds.path().to_str().unwrap())]);
+        e.home = Some(home.path().to_path_buf());
+        let r = resolve(&inputs, &e).unwrap();
+        assert_eq!(r.get("password"), Some("fromcredential"));
+        assert_eq!(r.password_source, PasswordSource::PasswordFile(credential));
+        e.vars.insert("PGPASSFILE".into(), other.to_str().unwrap().into());
+        std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(resolve(&inputs, &e).unwrap().get("password"), Some("other"));
     }
 }
