@@ -583,7 +583,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("targets.toml");
         let with = "[profiles.a]\nconninfo = \"host=db1 user=m password=s3cret\"\n";
-        let commented = "# conninfo = \"host=db1 password=example\"\n[profiles.a]\nhost = \"db1\"\n";
+        let commented =
+            "# conninfo = \"host=db1 password=example\"\n[profiles.a]\nhost = \"db1\"\n";
         for (text, mode, warned) in [
             (with, 0o644, true),
             (with, 0o640, true),

@@ -754,7 +754,8 @@ mod tests {
         let r = resolve(&inputs, &e).unwrap();
         assert_eq!(r.get("password"), Some("fromcredential"));
         assert_eq!(r.password_source, PasswordSource::PasswordFile(credential));
-        e.vars.insert("PGPASSFILE".into(), other.to_str().unwrap().into());
+        e.vars
+            .insert("PGPASSFILE".into(), other.to_str().unwrap().into());
         std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert_eq!(resolve(&inputs, &e).unwrap().get("password"), Some("other"));
     }

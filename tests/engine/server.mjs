@@ -8,6 +8,9 @@
 //      'I' (idle); inside a transaction ('T' or 'E') it keeps it.
 //   4. On Terminate or disconnect the owner's half-finished exchange is synced and any open
 //      transaction rolled back, then the engine goes to the next waiting connection (FIFO).
+//      An owner that holds the engine idle (in a transaction, or mid-exchange without Sync) for
+//      HOLD_LIMIT_MS while others wait is ended with a FATAL error saying so: one psql left in a
+//      BEGIN would otherwise stall every other client, which could only blame the network.
 //   5. Named prepared statements and portals are prefixed per connection, because every client
 //      shares one session and tokio-postgres names its statements s0, s1, … in every process.
 //   6. Each client has its own session state: when the engine passes to another client, the
@@ -61,9 +64,9 @@ function typedMessage(type, body) {
 const SYNC = typedMessage('S', Buffer.alloc(0));
 const queryMessage = (sql) => typedMessage('Q', Buffer.from(sql + '\0', 'utf8'));
 
-function errorResponse(message) {
+function errorResponse(message, severity = 'ERROR', code = '08006') {
   const fields = Buffer.concat([
-    Buffer.from('SERROR\0VERROR\0C08006\0', 'latin1'),
+    Buffer.from(`S${severity}\0V${severity}\0C${code}\0`, 'latin1'),
     Buffer.from('M' + message + '\0', 'utf8'),
     Buffer.from([0]),
   ]);
@@ -315,10 +318,15 @@ class Sessions {
 
 // ---- the engine and its single owner ----------------------------------------------------------
 
+// How long an owner may hold the engine idle while others wait (a console's reads time out at
+// 10 s and more: they get the engine well before).
+const HOLD_LIMIT_MS = 5000;
+
 class EngineLock {
   constructor() {
     this.owner = null;
     this.waiting = [];
+    this.watch = null;
   }
   acquire(conn) {
     if (this.owner === conn) return Promise.resolve();
@@ -326,7 +334,25 @@ class EngineLock {
       this.owner = conn;
       return Promise.resolve();
     }
+    this.watchHolder();
     return new Promise((resolve) => this.waiting.push({ conn, resolve }));
+  }
+  // While anyone waits: an owner idle in its hold past the limit is ended (its transaction rolled
+  // back by its cleanup), and the next waiting client gets the engine.
+  watchHolder() {
+    if (this.watch) return;
+    this.watch = setInterval(() => {
+      if (this.waiting.length === 0) {
+        clearInterval(this.watch);
+        this.watch = null;
+        return;
+      }
+      const owner = this.owner;
+      if (owner && owner.idleSince !== null && Date.now() - owner.idleSince > HOLD_LIMIT_MS) {
+        owner.evict(this.waiting.length);
+      }
+    }, 250);
+    this.watch.unref();
   }
   release(conn) {
     if (this.owner !== conn) return;
@@ -357,6 +383,7 @@ class Connection {
     this.closed = false;
     this.status = 'I'; // last ReadyForQuery status the client saw
     this.unsynced = false; // extended-protocol messages sent since the last ReadyForQuery
+    this.idleSince = null; // since when it holds the engine with no message of its own running
 
     socket.setNoDelay(true);
     socket.on('data', (data) => this.onData(data));
@@ -429,6 +456,7 @@ class Connection {
       default: {
         await this.lock.acquire(this);
         if (this.closed) return this.cleanup();
+        this.idleSince = null;
         try {
           await this.sessions.enter(this);
         } catch (err) {
@@ -449,6 +477,7 @@ class Connection {
         }
         if (!this.closed) this.socket.write(reply);
         if (status === 'I') this.lock.release(this);
+        else this.idleSince = Date.now();
       }
     }
   }
@@ -464,6 +493,21 @@ class Connection {
     const password = typedMessage('p', Buffer.from('md5' + '0'.repeat(32) + '\0', 'latin1'));
     const rest = Buffer.from(await this.db.execProtocolRaw(password));
     return Buffer.concat([reply.subarray(1 + len), rest]);
+  }
+
+  // Ends this connection, which holds the engine idle while `waiting` clients wait: the reason
+  // as a FATAL error (SQLSTATE 25P03, as PostgreSQL's idle_in_transaction_session_timeout), then
+  // the close, whose cleanup rolls its transaction back and hands the engine on.
+  evict(waiting) {
+    if (this.closed) return;
+    const held = ((Date.now() - this.idleSince) / 1000).toFixed(0);
+    const what = this.status === 'I' ? 'in an unfinished exchange (no Sync)' : 'in an open transaction';
+    log(`connection ${this.id}: ended: held the engine idle ${what} for ${held} s while ${waiting} waited`);
+    this.idleSince = null;
+    this.socket.end(errorResponse(
+      `hypertop engine: terminating this connection: it held the engine's one session idle ${what} for ${held} s while ${waiting} other client(s) waited; its transaction is rolled back`,
+      'FATAL', '25P03'));
+    this.onClose();
   }
 
   onClose() {

@@ -88,6 +88,53 @@ async fn a_client_that_vanishes_mid_transaction_does_not_block_the_others() {
     assert_eq!(n, 0, "the abandoned transaction must be rolled back");
 }
 
+/// A client that holds the engine idle in an open transaction (a psql left at BEGIN) while
+/// another waits is ended after the engine's hold limit, told why; the waiting one gets the
+/// engine well within a console's read timeout, and the holder's work is rolled back.
+#[tokio::test]
+async fn a_client_holding_the_engine_idle_is_ended_with_the_reason_and_the_others_go_on() {
+    // an engine of its own: on the shared one, other tests are the waiting clients
+    let engine = crate::engines::engine_with_files(&[]);
+    let connector = connector_for(&engine.conninfo());
+    let setup = connector.connect().await.unwrap();
+    setup
+        .client
+        .batch_execute("DROP TABLE IF EXISTS wire_held; CREATE TABLE wire_held (x int)")
+        .await
+        .unwrap();
+    let holder = connector.connect().await.unwrap();
+    holder
+        .client
+        .batch_execute("BEGIN; INSERT INTO wire_held VALUES (1)")
+        .await
+        .unwrap();
+    // nobody waits: holding is no one's loss, and the holder is left alone
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    holder.client.batch_execute("SELECT 1").await.unwrap();
+    let started = std::time::Instant::now();
+    let other = connector.clone();
+    let n: i64 = tokio::time::timeout(Duration::from_secs(20), async move {
+        let s = other.connect().await.unwrap();
+        s.client
+            .query_one("SELECT count(*) FROM wire_held", &[])
+            .await
+            .unwrap()
+            .get(0)
+    })
+    .await
+    .expect("the waiting client gets the engine");
+    let waited = started.elapsed();
+    assert_eq!(n, 0, "the holder's insert is rolled back");
+    assert!(waited < Duration::from_secs(9), "{waited:?}");
+    let e = holder.client.batch_execute("COMMIT").await.unwrap_err();
+    let said = format!("{e:?}");
+    assert!(
+        said.contains("held the engine's one session idle in an open transaction")
+            || holder.client.is_closed(),
+        "{said}"
+    );
+}
+
 /// A minimal protocol client: tokio-postgres numbers statements per process, so two clients in
 /// one test process never reuse a name; raw connections can, as separate processes do.
 mod raw {
