@@ -122,6 +122,12 @@ pub(super) fn classify_error(
                 format!("no such socket: {}/.s.PGSQL.{}", r.host(), r.port()),
                 "is the server running locally? use -h HOST for a TCP connection".into(),
             ),
+            // this process (EMFILE) or the system (ENFILE) is out of file descriptors
+            _ if matches!(io.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => (
+                NoDescriptors,
+                "this process is out of file descriptors".into(),
+                "raise its limit (ulimit -n, LimitNOFILE=) or close what holds them".into(),
+            ),
             K::TimedOut => (
                 Timeout,
                 "timed out".into(),

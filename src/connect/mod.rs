@@ -83,6 +83,8 @@ pub enum FailureKind {
     Refused,
     Timeout,
     NoSocket,
+    /// Out of file descriptors (EMFILE, ENFILE): this side's limit, not the server's.
+    NoDescriptors,
     BadPassword,
     PasswordRequired,
     AuthRejected,

@@ -58,6 +58,9 @@ pub struct ReadStats {
     pub data_at: Option<f64>,
     /// Reads whose section (a dataset: `jobs`, `caggs`, …) failed, per section.
     pub section_errors: std::collections::BTreeMap<&'static str, u64>,
+    /// Why the latest attempt failed, when it did: one of a few words (a label's values stay
+    /// few): `deadline`, `busy`, `no_descriptors`, `connect`, `catalog`, `read`.
+    pub down: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -145,6 +148,14 @@ impl Exposition {
             t(),
             f64::from(u8::from(stats.up)),
         );
+        if let (false, Some(reason)) = (stats.up, stats.down) {
+            self.gauge(
+                "hypertop_down_reason",
+                "1 for why the latest attempt at a target that is down failed: deadline (no answer within the scrape's), busy (another attempt still under way), no_descriptors (this exporter is out of file descriptors), connect, catalog, read",
+                with(vec![("reason", reason.to_string())]),
+                1.0,
+            );
+        }
         self.gauge(
             "hypertop_read_duration_seconds",
             "How long the target's last read took",

@@ -201,7 +201,7 @@ impl Target {
             // Another scrape's attempt is still under way past this scrape's deadline: nothing
             // answered in time, whatever that attempt finds later.
             let mut stats = self.last().stats.clone();
-            stats.up = false;
+            (stats.up, stats.down) = (false, Some("busy"));
             return (stats, None);
         };
         if let Some(served) = self.cached(opts.cache_for) {
@@ -223,6 +223,7 @@ impl Target {
                     // what the read took, not the new session's handshake
                     next.stats.took = read.as_secs_f64();
                     next.stats.up = data.summary.value().is_some();
+                    next.stats.down = (!next.stats.up).then_some("read");
                     for (section, status) in data.sections() {
                         if status.error().is_some() {
                             *next.stats.section_errors.entry(section).or_default() += 1;
@@ -238,6 +239,15 @@ impl Target {
                 }
                 Ok(Err(_)) | Err(_) => {
                     next.stats.up = false;
+                    next.stats.down = Some(match &result {
+                        Ok(Err(TargetError::Connect(e))) => match e.kind {
+                            crate::connect::FailureKind::NoDescriptors => "no_descriptors",
+                            crate::connect::FailureKind::Timeout => "deadline",
+                            _ => "connect",
+                        },
+                        Ok(Err(TargetError::Capabilities(_))) => "catalog",
+                        _ => "deadline",
+                    });
                     next.stats.errors += 1;
                     *session = None;
                     next.data = None;

@@ -297,6 +297,18 @@ fn a_fleet_of_targets_is_exported_and_checked_together() {
     assert_eq!(value(&body, "hypertop_up{target=\"plain\"}"), 1.0);
     assert_eq!(value(&body, "hypertop_up{target=\"gone\"}"), 0.0);
     assert_eq!(
+        value(
+            &body,
+            "hypertop_down_reason{target=\"gone\",reason=\"connect\"}"
+        ),
+        1.0,
+        "{body}"
+    );
+    assert!(
+        !body.contains("hypertop_down_reason{target=\"plant\""),
+        "{body}"
+    );
+    assert_eq!(
         value(&body, "hypertop_read_errors_total{target=\"gone\"}"),
         1.0
     );
@@ -452,6 +464,74 @@ fn the_exporter_outlives_more_clients_than_it_has_descriptors() {
     drop(idle);
     let (status, _, _) = request(port, "GET", "/metrics", "");
     assert_eq!(status, 200);
+    assert!(
+        exporter.0.try_wait().unwrap().is_none(),
+        "the exporter exited"
+    );
+}
+
+/// Out of descriptors (`ulimit -n 64`, forty targets, idle clients holding what the cap leaves):
+/// a scrape is still answered whole, by its deadline, each target either up or down with the
+/// reason — those this exporter could not open a socket for say `no_descriptors`, not a
+/// generic failure.
+#[test]
+fn a_scrape_out_of_descriptors_says_each_target_up_or_down_and_why() {
+    let upstream = native_database("exporter_nofile");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.toml");
+    let targets = 40;
+    let profiles: String = (0..targets)
+        .map(|i| format!("[profiles.t{i:02}]\nconninfo = \"{upstream}\"\n\n"))
+        .collect();
+    std::fs::write(&file, profiles).unwrap();
+    let (mut exporter, port) = exporter_limited(64, &["--targets", file.to_str().unwrap()]);
+    let idle: Vec<TcpStream> = (0..100)
+        .filter_map(|_| TcpStream::connect(("127.0.0.1", port)).ok())
+        .collect();
+    let mut answered = None;
+    for _ in 0..40 {
+        let (status, _, body) = request(
+            port,
+            "GET",
+            "/metrics",
+            "X-Prometheus-Scrape-Timeout-Seconds: 3\r\n",
+        );
+        if status == 200 {
+            answered = Some(body);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let body = answered.expect("a scrape answered within 20 s of retries");
+    let mut reasons = std::collections::BTreeMap::<String, usize>::new();
+    for i in 0..targets {
+        let target = format!("t{i:02}");
+        let up = value(&body, &format!("hypertop_up{{target=\"{target}\"}}"));
+        if up == 1.0 {
+            continue;
+        }
+        let reason = body
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(&format!(
+                    "hypertop_down_reason{{target=\"{target}\",reason=\""
+                ))
+                .and_then(|r| r.split('"').next())
+            })
+            .unwrap_or_else(|| panic!("{target} down without a reason:\n{body}"));
+        *reasons.entry(reason.to_string()).or_default() += 1;
+    }
+    assert!(
+        reasons.contains_key("no_descriptors"),
+        "forty targets under 64 descriptors: some could not be opened ({reasons:?})"
+    );
+    assert!(
+        reasons
+            .keys()
+            .all(|r| ["no_descriptors", "deadline", "busy"].contains(&r.as_str())),
+        "{reasons:?}"
+    );
+    drop(idle);
     assert!(
         exporter.0.try_wait().unwrap().is_none(),
         "the exporter exited"
