@@ -2,7 +2,8 @@
 -- waiting session waits to lock. Other sessions' query texts and states are shown where this
 -- role may read them (superuser, pg_monitor or pg_read_all_stats); otherwise PostgreSQL says
 -- "<insufficient privilege>". pg_blocking_pids is called only for sessions waiting on a lock
--- (it takes the lock manager's partition locks), so a quiet server costs nothing for it.
+-- (it takes the lock manager's partition locks), so a quiet server costs nothing for it; the
+-- lock table likewise.
 WITH s AS (
     SELECT a.pid, a.datname::text AS database, a.usename::text AS username,
            a.application_name::text AS application, pg_catalog.host(a.client_addr) AS client,
@@ -32,6 +33,9 @@ WITH s AS (
               JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
              WHERE i.inhrelid = c.oid) x
      WHERE NOT l.granted
+       -- the lock table read only while a session waits on a lock: pg_locks copies every lock of
+       -- the cluster first (a one-time filter, evaluated before the scan, spares it otherwise)
+       AND (SELECT bool_or(w.wait_event_type = 'Lock') FROM s w)
        AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
                           WHERE d.datname = pg_catalog.current_database())
      GROUP BY l.pid

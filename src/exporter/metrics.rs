@@ -528,6 +528,7 @@ mod tests {
             up: true,
             data_at: Some(1_763_000_000.0),
             section_errors: [("jobs", 2)].into(),
+            down: None,
         };
         let d = plant();
         e.target("prod", &stats, Some(&d), Some(0.0));
