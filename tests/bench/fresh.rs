@@ -6,7 +6,9 @@
 //!  * the exporter's data age at each scrape (p50, p99),
 //!  * whether a one-shot read from what the last kept (`check`, `snapshot`) shows what a cold
 //!    read shows right after each change,
-//!  * the server's CPU on the console's sessions and on the exporter's.
+//!  * the server's CPU on the console's sessions and on the exporter's,
+//! and the console's CPU in the minute before the changes, rows written and nothing else moving
+//! ("steady"): what watching costs, against what the changes' reads cost.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -449,7 +451,7 @@ pub fn fresh_part(list: &str, fleet: Option<&str>) {
     let (targets, fleet_dbs) = super::fleet_targets(&rt, fleet.unwrap_or(dsns[0]));
     println!("\n## Fresh as well as cheap: each kind of change at each size, the console at its default refresh (2 s), the exporter over fifty targets scraped every 15 s, rows written every second into a tenth of the hypertables");
     println!(
-        "  {:>8} {:>9} {:>9} {:>9} {:>6} {:>11} {:>11} {:>10} {:>12} {:>13}",
+        "  {:>8} {:>9} {:>9} {:>9} {:>6} {:>11} {:>11} {:>10} {:>12} {:>13} {:>12}",
         "chunks",
         "changes",
         "frame p50",
@@ -459,7 +461,8 @@ pub fn fresh_part(list: &str, fleet: Option<&str>) {
         "export p99",
         "check",
         "console CPU",
-        "exporter CPU"
+        "exporter CPU",
+        "steady CPU"
     );
     let mut lines = Vec::new();
     for dsn in dsns {
@@ -537,6 +540,13 @@ fn measure(
     super::wait_for(&p, "refreshed", Duration::from_secs(300));
     let exporter = super::Exporter::start(&["--targets", targets]);
     std::thread::sleep(Duration::from_secs(20));
+    // the console's cost with rows written and nothing else changing: a minute before the changes
+    let steady_for = Duration::from_secs(60);
+    let steady = Arc::new(AtomicBool::new(true));
+    let steady_cpu = sample_cpu(dsn.to_string(), vec![db.clone()], steady.clone());
+    std::thread::sleep(steady_for);
+    steady.store(false, Ordering::Relaxed);
+    let steady_cpu = steady_cpu.join().unwrap() / steady_for.as_secs_f64() * 100.0;
     let console_cpu = sample_cpu(dsn.to_string(), vec![db.clone()], running.clone());
     let exporter_cpu = sample_cpu(dsn.to_string(), fleet_dbs.to_vec(), running.clone());
     let scraping = scraper(exporter.port, running.clone());
@@ -674,7 +684,7 @@ fn measure(
     super::quit(p);
     drop(exporter);
     let line = format!(
-        "  {:>8} {:>9} {:>8.2}s {:>8.2}s {:>6} {:>10.2}s {:>10.2}s {:>4}/{:<5} {:>11.3}% {:>12.3}%",
+        "  {:>8} {:>9} {:>8.2}s {:>8.2}s {:>6} {:>10.2}s {:>10.2}s {:>4}/{:<5} {:>11.3}% {:>12.3}% {:>11.3}%",
         chunks,
         latencies.len() + stale,
         percentile(&mut latencies.clone(), 0.5),
@@ -686,6 +696,7 @@ fn measure(
         asked,
         console_cpu / seconds * 100.0,
         exporter_cpu / seconds * 100.0,
+        steady_cpu,
     );
     let kinds = (slowest.iter())
         .map(|(k, t)| format!("{k} {t:.2}s"))
