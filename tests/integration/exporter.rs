@@ -470,16 +470,16 @@ fn the_exporter_outlives_more_clients_than_it_has_descriptors() {
     );
 }
 
-/// Out of descriptors (`ulimit -n 64`, forty targets, idle clients holding what the cap leaves):
-/// a scrape is still answered whole, by its deadline, each target either up or down with the
-/// reason — those this exporter could not open a socket for say `no_descriptors`, not a
-/// generic failure.
+/// Out of descriptors (`ulimit -n 64`, eighty targets — more sessions than descriptors —, idle
+/// clients holding what the cap leaves): a scrape is still answered whole, by its deadline, each
+/// target either up or down with the reason — those this exporter could not open a socket for
+/// say `no_descriptors`, not a generic failure.
 #[test]
 fn a_scrape_out_of_descriptors_says_each_target_up_or_down_and_why() {
     let upstream = native_database("exporter_nofile");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("targets.toml");
-    let targets = 40;
+    let targets = 80;
     let profiles: String = (0..targets)
         .map(|i| format!("[profiles.t{i:02}]\nconninfo = \"{upstream}\"\n\n"))
         .collect();
@@ -523,7 +523,7 @@ fn a_scrape_out_of_descriptors_says_each_target_up_or_down_and_why() {
     }
     assert!(
         reasons.contains_key("no_descriptors"),
-        "forty targets under 64 descriptors: some could not be opened ({reasons:?})"
+        "eighty targets' sessions under 64 descriptors: some could not be opened ({reasons:?})"
     );
     assert!(
         reasons
