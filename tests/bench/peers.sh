@@ -7,12 +7,12 @@
 #  2. hypertop's exporter and postgres_exporter (Debian's prometheus-postgres-exporter), each
 #     scraped every 15 s: the server CPU per scrape of each, and hypertop's data age at scrape.
 # The server's processes are read in /proc: run it on the database's machine.
-# Usage: tests/bench/peers.sh CONNINFO HYPERTABLE [SECONDS]
+# Usage: tests/bench/peers.sh CONNINFO HYPERTABLE [SECONDS] [exporters]  (exporters: part 2 alone)
 #   HYPERTABLE: one with compression on and a chunk old enough to compress (scale.ht_001 on the
 #   bench's datasets: cargo bench --bench scale -- --only build)
 # Installs pg_activity 3.6.2 in target/bench/peers-venv and, as root, postgres_exporter.
 set -euo pipefail
-conninfo=$1; hypertable=$2; seconds=${3:-120}
+conninfo=$1; hypertable=$2; seconds=${3:-120}; only=${4:-}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 venv=$root/target/bench/peers-venv
 ticks=$(getconf CLK_TCK)
@@ -54,6 +54,7 @@ chunks=$(q "SELECT count(*) FROM _timescaledb_catalog.chunk")
 echo "## hypertop beside pg_activity and postgres_exporter: $chunks chunks, TLS $tls, schedulers running"
 
 # 1. the consoles
+if [ "$only" != exporters ]; then
 tmux new-session -d -s peers-ht -x 160 -y 48 "$hypertop --refresh 1s '$conninfo'"
 tmux new-session -d -s peers-pa -x 160 -y 48 "$venv/bin/pg_activity --refresh 1 '$conninfo'"
 for _ in $(seq 1 240); do tmux capture-pane -t peers-ht -p | grep -q refreshed && break; sleep 0.5; done
@@ -87,6 +88,7 @@ printf '  a chunk decompressed or compressed elsewhere, on hypertop'"'"'s screen
   "$(printf '%.2f ' "${latencies[@]}")" "${#latencies[@]}" "$worst"
 tmux send-keys -t peers-ht q; tmux send-keys -t peers-pa q; sleep 1
 tmux kill-session -t peers-ht 2>/dev/null || true; tmux kill-session -t peers-pa 2>/dev/null || true
+fi
 
 # 2. the exporters, scraped every 15 s
 scrapes=$(( seconds / 15 )); [ "$scrapes" -ge 4 ] || scrapes=4
@@ -96,22 +98,24 @@ url=$(python3 - "$conninfo" <<'EOF'
 import sys, urllib.parse
 kv = dict(p.split("=", 1) for p in sys.argv[1].split())
 host, port, user, db = kv.get("host", "localhost"), kv.get("port", "5432"), kv.get("user", "postgres"), kv.get("dbname", "postgres")
-q = {"application_name": "postgres_exporter", "sslmode": kv.get("sslmode", "prefer")}
+# lib/pq knows no "prefer": against a server with TLS on, "require" is what prefer negotiates
+q = {"application_name": "postgres_exporter", "sslmode": kv.get("sslmode", "require").replace("prefer", "require")}
 print(f"postgresql://{urllib.parse.quote(user)}@{host}:{port}/{db}?{urllib.parse.urlencode(q)}")
 EOF
 )
 DATA_SOURCE_NAME=$url prometheus-postgres-exporter --web.listen-address="127.0.0.1:$pp" >/dev/null 2>&1 &
 for p in $hp $pp; do for _ in $(seq 1 100); do curl -s "127.0.0.1:$p/metrics" >/dev/null && break; sleep 0.2; done; done
 sleep 5
-cpu_of hypertop "$work/stop2" > "$work/hx" & cpu_of postgres_exporter "$work/stop2" > "$work/px" &
+cpu_of hypertop "$work/stop2" > "$work/hx" & hx_pid=$!
+cpu_of postgres_exporter "$work/stop2" > "$work/px" & px_pid=$!
 ages=()
 for _ in $(seq 1 "$scrapes"); do
   t0=$(date +%s)
   ages+=("$(curl -s "127.0.0.1:$hp/metrics" | awk '/^hypertop_data_age_seconds/ {print $NF}')")
   curl -s "127.0.0.1:$pp/metrics" >/dev/null
-  sleep $(( 15 - ($(date +%s) - t0) ))
+  left=$(( 15 - ($(date +%s) - t0) )); [ "$left" -le 0 ] || sleep "$left"
 done
-touch "$work/stop2"; sleep 1; wait 2>/dev/null || true
+touch "$work/stop2"; wait "$hx_pid" "$px_pid"   # (the exporters are jobs too: not waited for)
 hx=$(cat "$work/hx"); px=$(cat "$work/px")
 printf '  exporters, %d scrapes 15 s apart: hypertop %.1f ms of server CPU per scrape, postgres_exporter %.1f ms, hypertop/postgres_exporter %.2f (goal <= 1); hypertop'"'"'s data age at scrape %s s (goal <= 15 s)\n' \
   "$scrapes" "$(echo "$hx / $scrapes * 1000" | bc -l)" "$(echo "$px / $scrapes * 1000" | bc -l)" "$(echo "$hx / ($px + 0.000001)" | bc -l)" "${ages[*]}"
