@@ -93,7 +93,7 @@ fi
 # 2. the exporters, scraped every 15 s
 scrapes=$(( seconds / 15 )); [ "$scrapes" -ge 4 ] || scrapes=4
 hp=$(free_port); pp=$(free_port)
-"$hypertop" exporter "$conninfo" --listen "127.0.0.1:$hp" >/dev/null 2>&1 &
+"$hypertop" exporter "$conninfo" --listen "127.0.0.1:$hp" >/dev/null 2>&1 & hx_exporter=$!
 url=$(python3 - "$conninfo" <<'EOF'
 import sys, urllib.parse
 kv = dict(p.split("=", 1) for p in sys.argv[1].split())
@@ -103,7 +103,7 @@ q = {"application_name": "postgres_exporter", "sslmode": kv.get("sslmode", "requ
 print(f"postgresql://{urllib.parse.quote(user)}@{host}:{port}/{db}?{urllib.parse.urlencode(q)}")
 EOF
 )
-DATA_SOURCE_NAME=$url prometheus-postgres-exporter --web.listen-address="127.0.0.1:$pp" >/dev/null 2>&1 &
+DATA_SOURCE_NAME=$url prometheus-postgres-exporter --web.listen-address="127.0.0.1:$pp" >/dev/null 2>&1 & px_exporter=$!
 for p in $hp $pp; do for _ in $(seq 1 100); do curl -s "127.0.0.1:$p/metrics" >/dev/null && break; sleep 0.2; done; done
 sleep 5
 cpu_of hypertop "$work/stop2" > "$work/hx" & hx_pid=$!
@@ -116,6 +116,7 @@ for _ in $(seq 1 "$scrapes"); do
   left=$(( 15 - ($(date +%s) - t0) )); [ "$left" -le 0 ] || sleep "$left"
 done
 touch "$work/stop2"; wait "$hx_pid" "$px_pid"   # (the exporters are jobs too: not waited for)
+kill "$hx_exporter" "$px_exporter" 2>/dev/null || true
 hx=$(cat "$work/hx"); px=$(cat "$work/px")
 printf '  exporters, %d scrapes 15 s apart: hypertop %.1f ms of server CPU per scrape, postgres_exporter %.1f ms, hypertop/postgres_exporter %.2f (goal <= 1); hypertop'"'"'s data age at scrape %s s (goal <= 15 s)\n' \
   "$scrapes" "$(echo "$hx / $scrapes * 1000" | bc -l)" "$(echo "$px / $scrapes * 1000" | bc -l)" "$(echo "$hx / ($px + 0.000001)" | bc -l)" "${ages[*]}"
