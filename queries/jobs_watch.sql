@@ -13,20 +13,9 @@
 --   without its row written, when its worker crashes).
 WITH
 --@include job_stat
-, stat_scan AS MATERIALIZED (
-    SELECT count(*) AS n,
-           array_agg(x.ctid) FILTER (WHERE $1::text IS NULL OR
---@include recent_rows
-           ) AS places
-      FROM _timescaledb_internal.bgw_job_stat x
-), stats AS MATERIALIZED (
-    SELECT array_agg(x.job_id ORDER BY x.job_id) AS ids,
-           array_agg(
---@include row_version
-               ORDER BY x.job_id) AS versions
-      FROM _timescaledb_internal.bgw_job_stat x
-     WHERE x.ctid = ANY ((SELECT s.places FROM stat_scan s)::tid[])
-), jobs AS MATERIALIZED (
+,
+--@include job_stat_watch
+, jobs AS MATERIALIZED (
     SELECT count(*) AS n,
            array_agg(
 --@include row_version

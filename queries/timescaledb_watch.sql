@@ -78,21 +78,9 @@ WITH chunk_scan AS MATERIALIZED (
       FROM (
 --@include settings_rows
            ) x
-), stat_scan AS MATERIALIZED (
-    -- the jobs' statistics: a retention job's run moves its row (the Retention tab's runs)
-    SELECT count(*) AS n,
-           array_agg(x.ctid) FILTER (WHERE $1::text IS NULL OR
---@include recent_rows
-           ) AS places
-      FROM _timescaledb_internal.bgw_job_stat x
-), stats AS MATERIALIZED (
-    SELECT array_agg(x.job_id ORDER BY x.job_id) AS ids,
-           array_agg(
---@include row_version
-               ORDER BY x.job_id) AS versions
-      FROM _timescaledb_internal.bgw_job_stat x
-     WHERE x.ctid = ANY ((SELECT s.places FROM stat_scan s)::tid[])
-)
+),
+-- the jobs' statistics: a retention job's run moves its row (the Retention tab's runs)
+--@include job_stat_watch
 SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,
        -- how far back the horizon asked for is: NULL or out of range (2^31 transactions)
        -- and the client reads everything

@@ -95,6 +95,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "row_version",
         include_str!("../queries/fragments/row_version.sql"),
     ),
+    (
+        "job_stat_watch",
+        include_str!("../queries/fragments/job_stat_watch.sql"),
+    ),
 ];
 
 const WATERMARK_TABLE: &str = include_str!("../queries/fragments/cagg_watermark_table.sql");

@@ -1,0 +1,17 @@
+-- Fragment: the jobs' statistics as a watch reads them (each run's start and end write its
+-- job's row): how many rows, and the recent ones' places found by one scan (stat_scan), then
+-- their jobs and versions fetched by place (stats). `$1`: the watch's horizon.
+stat_scan AS MATERIALIZED (
+    SELECT count(*) AS n,
+           array_agg(x.ctid) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS places
+      FROM _timescaledb_internal.bgw_job_stat x
+), stats AS MATERIALIZED (
+    SELECT array_agg(x.job_id ORDER BY x.job_id) AS ids,
+           array_agg(
+--@include row_version
+               ORDER BY x.job_id) AS versions
+      FROM _timescaledb_internal.bgw_job_stat x
+     WHERE x.ctid = ANY ((SELECT s.places FROM stat_scan s)::tid[])
+)
