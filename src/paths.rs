@@ -79,3 +79,36 @@ pub fn read_text(path: &std::path::Path, limit: u64) -> Result<Option<String>, F
         .map(Some)
         .map_err(|_| FileError::NotUtf8)
 }
+
+/// Why a file is not this user's word: another user's, or writable by others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotOwn {
+    /// Another user's (`uid`), this process's effective user being `own`.
+    OtherOwner { uid: u32, own: u32 },
+    /// Others may write it (`mode`: its permission bits).
+    WritableByOthers { mode: u32 },
+}
+
+/// The effective user id of this process.
+pub fn own_uid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// Whether a file (its `meta`) is this user's word: its own, and no one else may write it.
+/// Root too: another account's file is that account's word, not root's.
+pub fn own_word(meta: &std::fs::Metadata) -> Result<(), NotOwn> {
+    use std::os::unix::fs::MetadataExt;
+    let own = own_uid();
+    if meta.uid() != own {
+        return Err(NotOwn::OtherOwner {
+            uid: meta.uid(),
+            own,
+        });
+    }
+    match meta.mode() & 0o022 {
+        0 => Ok(()),
+        _ => Err(NotOwn::WritableByOthers {
+            mode: meta.mode() & 0o777,
+        }),
+    }
+}

@@ -51,7 +51,7 @@ impl Origin {
         Origin {
             // Who ran it, as the system knows them: from the user id, not $USER.
             os_user: crate::conninfo::account_name()
-                .unwrap_or_else(|| format!("uid {}", own_uid())),
+                .unwrap_or_else(|| format!("uid {}", crate::paths::own_uid())),
             role: caps.role.clone(),
             host: r.host().to_string(),
             port: r.port().to_string(),
@@ -343,11 +343,6 @@ impl std::fmt::Display for JournalError {
 
 impl std::error::Error for JournalError {}
 
-/// The effective user id of this process.
-fn own_uid() -> u32 {
-    rustix::process::geteuid().as_raw()
-}
-
 impl Journal {
     pub fn new(path: PathBuf) -> Journal {
         Journal { path }
@@ -389,18 +384,18 @@ impl Journal {
         // A rollback runs what the journal says: it must be this user's, and no one else's to
         // write. (Root too: a journal of another account is that account's word, not root's.)
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        if meta.uid() != own_uid() {
-            return Err(JournalError::OtherOwner {
-                path: path(),
-                uid: meta.uid(),
-                own: own_uid(),
-            });
-        }
-        if meta.mode() & 0o022 != 0 {
-            return Err(JournalError::WritableByOthers {
-                path: path(),
-                mode: meta.mode() & 0o777,
-            });
+        match crate::paths::own_word(&meta) {
+            Ok(()) => {}
+            Err(crate::paths::NotOwn::OtherOwner { uid, own }) => {
+                return Err(JournalError::OtherOwner {
+                    path: path(),
+                    uid,
+                    own,
+                })
+            }
+            Err(crate::paths::NotOwn::WritableByOthers { mode }) => {
+                return Err(JournalError::WritableByOthers { path: path(), mode })
+            }
         }
         // A journal an older hypertop (or a umask) left readable by others is closed to them
         // at the next write.

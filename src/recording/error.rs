@@ -11,6 +11,7 @@ pub enum Doing {
     Open,
     Read,
     MakePrivate,
+    Move,
 }
 
 #[derive(Debug)]
@@ -96,6 +97,7 @@ impl std::fmt::Display for RecordError {
                     Doing::Open => write!(f, "cannot open the recording {p}: {error}"),
                     Doing::Read => write!(f, "cannot read {p}: {error}"),
                     Doing::MakePrivate => write!(f, "cannot make {p} private: {error}"),
+                    Doing::Move => write!(f, "cannot move {p} aside: {error}"),
                 }
             }
             Thread(error) => write!(f, "cannot start the recording: {error}"),

@@ -83,25 +83,14 @@ pub struct Store {
 /// The note naming the server the frames are of.
 const SERVER: &str = "server";
 
-/// A recording is its owner's word: this user's file, no one else's to write (root's as
-/// anyone's: another account's recording is that account's word, not root's).
+/// A recording is its owner's word, as the journal is ([`crate::paths::own_word`]).
 fn owned(path: &Path, meta: &std::fs::Metadata) -> Result<(), RecordError> {
-    use std::os::unix::fs::MetadataExt;
-    let own = rustix::process::geteuid().as_raw();
-    if meta.uid() != own {
-        return Err(RecordError::OtherOwner {
-            path: path.to_path_buf(),
-            uid: meta.uid(),
-            own,
-        });
-    }
-    if meta.mode() & 0o022 != 0 {
-        return Err(RecordError::WritableByOthers {
-            path: path.to_path_buf(),
-            mode: meta.mode() & 0o777,
-        });
-    }
-    Ok(())
+    use crate::paths::NotOwn;
+    let path = path.to_path_buf();
+    crate::paths::own_word(meta).map_err(|why| match why {
+        NotOwn::OtherOwner { uid, own } => RecordError::OtherOwner { path, uid, own },
+        NotOwn::WritableByOthers { mode } => RecordError::WritableByOthers { path, mode },
+    })
 }
 
 /// Whether SQLite found the file damaged (not a database, or corrupt): a writer moves it aside
@@ -126,14 +115,14 @@ pub fn move_aside(path: &Path, why: &str) -> Result<PathBuf, RecordError> {
         PathBuf::from(name)
     };
     let moved = aside(path);
-    std::fs::rename(path, &moved).map_err(io(path, Doing::Create))?;
+    std::fs::rename(path, &moved).map_err(io(path, Doing::Move))?;
     for suffix in ["-wal", "-shm"] {
         let mut side = path.as_os_str().to_owned();
         side.push(suffix);
         let side = PathBuf::from(side);
         match std::fs::rename(&side, aside(&side)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(io(&side, Doing::Create)(e))
+                return Err(io(&side, Doing::Move)(e))
             }
             _ => {}
         }

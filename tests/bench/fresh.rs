@@ -7,6 +7,7 @@
 //!  * whether a one-shot read from what the last kept (`check`, `snapshot`) shows what a cold
 //!    read shows right after each change,
 //!  * the server's CPU on the console's sessions and on the exporter's,
+//!
 //! and the console's CPU in the minute before the changes, rows written and nothing else moving
 //! ("steady"): what watching costs, against what the changes' reads cost.
 
