@@ -1191,6 +1191,9 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
            FROM generate_series(1, 20000) i;
          ANALYZE kept.t;",
     );
+    // (the writer's backend reports its writes to the statistics as it exits, which may be
+    // after psql has returned: the kept read sees them at a refresh within seconds)
+    refresh_until_kept_sees(&s, &mut kept, "the rows written").await;
     let (t, _) = refresh_kept(&s, &mut kept).await;
     assert!(chunks(&t).unwrap().1 > heap, "{t:?}");
     // An index and a column renamed: no relation created or dropped, yet the kept names and
