@@ -36,8 +36,12 @@ mod navigation;
 pub enum MemberCommand {
     None,
     Redraw,
-    /// Refresh what the current tab shows (and redraw).
+    /// Refresh what the current tab shows now (and redraw): a tab shown, a drill-down opened.
+    /// The watches say what moved, as at every refresh.
     Refresh,
+    /// Read everything whole now, whatever the watches say (`r`: what no watch sees, a VACUUM
+    /// of a table not written lately, is read then).
+    ReadWhole,
     Quit,
     /// Something for the palette or an action (plan, execute, cancel, history).
     Action(ModalCommand),
@@ -318,7 +322,7 @@ impl AppState {
                 self.show_help = true;
                 MemberCommand::Redraw
             }
-            KeyAction::Refresh => MemberCommand::Refresh,
+            KeyAction::Refresh => MemberCommand::ReadWhole,
             KeyAction::Zoom { longer } => self.zoom(longer),
             KeyAction::SwitchTab(n) => self.switch_to(Tab::from_index(n - 1)),
             KeyAction::NextTab => self.switch_to(Tab::from_index(self.tab.index() + 1)),

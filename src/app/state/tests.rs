@@ -38,7 +38,7 @@ fn keys_map_to_commands() {
         s.on_key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
         MemberCommand::Quit
     );
-    assert_eq!(s.on_key(key(KeyCode::Char('r'))), MemberCommand::Refresh);
+    assert_eq!(s.on_key(key(KeyCode::Char('r'))), MemberCommand::ReadWhole);
     assert_eq!(s.on_key(key(KeyCode::Char('x'))), MemberCommand::None);
 }
 
