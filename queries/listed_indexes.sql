@@ -1,6 +1,8 @@
 -- The Indexes tab's indexes (TimescaleDB): every index of the listed tables — the hypertables
--- and continuous aggregates, and the ordinary tables (listed_tables.sql) — with its names and
--- definition, by the tables' oids ($1) and hypertable ids ($2, NULL for an ordinary table).
+-- and continuous aggregates, and the ordinary tables (listed_tables.sql) — with its table's
+-- oid, names and definition, by the tables' oids ($1) and hypertable ids ($2, NULL for an
+-- ordinary table). Read for every listed table with the structure, and for one table alone
+-- when an index is made on it.
 -- Kept with the catalog structure, as their validity is (invalid_indexes.sql): their statistics
 -- and size come from the reads of every refresh (index_numbers.sql, relation_versions.sql and
 -- relation_bytes.sql), and a rename or a changed definition shows as a change of the catalog
@@ -27,7 +29,7 @@ listed AS MATERIALIZED (
       JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
       LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = t.ht_id
 )
-SELECT i.indexrelid AS index_oid, l.schema, l.table_name, ns.nspname::text AS index_schema,
+SELECT i.indexrelid AS index_oid, l.oid AS table_oid, l.schema, l.table_name, ns.nspname::text AS index_schema,
        c.relname::text AS index_name, l.on_hypertable, am.amname::text AS method,
        i.indisunique AS is_unique, i.indisprimary AS is_primary,
        -- key columns by name, in order ('' for an expression)

@@ -163,6 +163,7 @@ pub fn retention(name: &str, days: f64) -> Retention {
 pub fn listed(oid: u32, schema: &str, table: &str, name: &str, keys: &str) -> ListedIndex {
     ListedIndex {
         oid,
+        table_oid: 0,
         schema: schema.into(),
         table: table.into(),
         index_schema: schema.into(),

@@ -171,11 +171,12 @@ pub struct IndexStructure {
 }
 
 /// How an [`IndexStructure`] is kept on disk.
-type KeptIndexes = (Vec<(u32, u32)>, Vec<(u32, ListedIndex)>, Vec<u32>);
+type KeptIndexes = (Vec<(u32, u32)>, Vec<(u32, u32, ListedIndex)>, Vec<u32>);
 
 impl serde::Serialize for IndexStructure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let listed: Vec<(u32, &ListedIndex)> = self.listed.iter().map(|l| (l.oid, &**l)).collect();
+        let listed: Vec<(u32, u32, &ListedIndex)> =
+            (self.listed.iter()).map(|l| (l.oid, l.table_oid, &**l)).collect();
         (&self.chunk_indexes, listed, &self.invalid).serialize(s)
     }
 }
@@ -185,9 +186,10 @@ impl From<KeptIndexes> for IndexStructure {
         let mut names = Interner::default();
         let listed = listed
             .into_iter()
-            .map(|(oid, index)| {
+            .map(|(oid, table_oid, index)| {
                 Arc::new(ListedIndex {
                     oid,
+                    table_oid,
                     ..index.interned(&mut names)
                 })
             })
@@ -229,6 +231,10 @@ pub struct ListedIndex {
     /// kept on disk beside each (see [`IndexStructure`]).
     #[serde(skip)]
     pub oid: u32,
+    /// Its table's oid (a hypertable's, a cagg's materialization's, an ordinary table's): a
+    /// table's indexes are read again on their own when one is made (kept as `oid` is).
+    #[serde(skip)]
+    pub table_oid: u32,
     /// Schema of the table (for a cagg's index: the cagg's schema).
     pub schema: Name,
     pub table: Name,
@@ -266,6 +272,7 @@ impl ListedIndex {
     pub fn from_row(r: &Row, names: &mut Interner) -> Result<ListedIndex, tokio_postgres::Error> {
         Ok(ListedIndex {
             oid: r.try_get("index_oid")?,
+            table_oid: r.try_get("table_oid")?,
             schema: names.column(r, "schema")?,
             table: names.column(r, "table_name")?,
             index_schema: names.column(r, "index_schema")?,

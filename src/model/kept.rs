@@ -23,7 +23,7 @@ use super::tables::ListedRelations;
 
 /// The kept parts' format. Bumped whenever a kept type changes shape: the encoding has no
 /// field names, and a test pins it.
-const TAG: &[u8; 4] = b"HTK2";
+const TAG: &[u8; 4] = b"HTK3";
 
 /// How old a kept structure, rows or probes may be to be taken: older, they are read again
 /// (and kept again) as the sizes are measured again within the hour.
@@ -42,7 +42,7 @@ type Kept = (
     super::catalog::watch::Watched,
     u32,
     Option<i64>,
-    Option<(i64, i64)>,
+    Option<super::catalog::ListedStamp>,
 );
 
 /// The parts' names.
@@ -180,7 +180,7 @@ impl KeptCatalog {
                 &self.watched,
                 self.sizes.hot.max_oid,
                 whole_ms,
-                self.listed_stamp,
+                &self.listed_stamp,
             );
             if let Some(value) = encode(&watch) {
                 let token = Some(crate::hash::fnv1a(&value));
@@ -596,7 +596,7 @@ mod tests {
         let body = &parts[0].value[TAG.len() + 8..];
         assert_eq!(
             (TAG, crate::hash::fnv1a(body)),
-            (b"HTK2", 0xd250_1feb_425d_7c4d),
+            (b"HTK3", 0xadf4_47e4_1621_75a3),
             "the kept structure's encoding changed: bump TAG and pin the new checksum here"
         );
     }

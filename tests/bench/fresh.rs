@@ -476,6 +476,34 @@ pub fn fresh_part(list: &str, fleet: Option<&str>) {
     }
 }
 
+/// The role the one-shot reads after each change run as (a superuser, as the console's).
+const CHECKER: &str = "hypertop_bench_check";
+
+/// The statements that took the most of the server's time in the window, each by its first
+/// line: the console's and the exporter's (the bench's own changes among them, not its
+/// one-shot reads, which run as [`CHECKER`]).
+fn print_statements(rt: &tokio::runtime::Runtime, admin: &tokio_postgres::Client, seconds: f64) {
+    let rows = rt.block_on(admin.query(
+        "SELECT calls, total_exec_time + total_plan_time AS ms, split_part(ltrim(query), E'\\n', 1) AS head
+           FROM pg_stat_statements
+          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            AND userid = (SELECT oid FROM pg_roles WHERE rolname = current_user)
+          ORDER BY 2 DESC LIMIT 15",
+        &[],
+    ));
+    let Ok(rows) = rows else { return };
+    println!("  the window's top statements ({seconds:.0} s; calls, ms in all, ms a call, % of a core):");
+    for r in rows {
+        let (calls, ms, head): (i64, f64, String) = (r.get(0), r.get(1), r.get(2));
+        let head: String = head.chars().take(90).collect();
+        println!(
+            "    {calls:>6} {ms:>10.1} {:>8.2} {:>6.3}%  {head}",
+            ms / calls.max(1) as f64,
+            ms / 10.0 / seconds
+        );
+    }
+}
+
 /// One dataset: its row of the table, and each kind's slowest change → frame.
 fn measure(
     rt: &tokio::runtime::Runtime,
@@ -551,14 +579,25 @@ fn measure(
     let console_cpu = sample_cpu(dsn.to_string(), vec![db.clone()], running.clone());
     let exporter_cpu = sample_cpu(dsn.to_string(), fleet_dbs.to_vec(), running.clone());
     let scraping = scraper(exporter.port, running.clone());
+    rt.block_on(admin.batch_execute(&format!(
+        "DO $$ BEGIN CREATE ROLE {CHECKER} SUPERUSER LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )))
+    .unwrap();
+    // where the server's time goes in the window, when pg_stat_statements is there to say
+    let statements = rt
+        .block_on(admin.simple_query("SELECT pg_stat_statements_reset()"))
+        .is_ok();
     let window = Instant::now();
 
     let dir = tempfile::tempdir().unwrap();
     let keep: KeepIn = (dir.path().join("r.sqlite"), Default::default());
     let one_shot = |keep: Option<&KeepIn>| {
         rt.block_on(async {
-            // named apart: the console's CPU is its sessions' alone
-            let c = super::connector(&format!("{dsn} application_name=hypertop_check"));
+            // named apart and as a role of their own: the console's CPU is its sessions'
+            // alone, and the statements' table below its statements'
+            let c = super::connector(&format!(
+                "{dsn} user={CHECKER} application_name=hypertop_check"
+            ));
             let session = c.connect().await.expect("connect");
             let caps = Capabilities::detect(&session.client).await.unwrap();
             collect_once(&session, &c, &caps, &Thresholds::default(), false, keep)
@@ -678,6 +717,9 @@ fn measure(
         }
     }
     let seconds = window.elapsed().as_secs_f64();
+    if statements {
+        print_statements(rt, &admin, seconds);
+    }
     running.store(false, Ordering::Relaxed);
     let (console_cpu, exporter_cpu) = (console_cpu.join().unwrap(), exporter_cpu.join().unwrap());
     let mut ages = scraping.join().unwrap();

@@ -583,6 +583,16 @@ async fn reference_shapes(
             out.push(*d);
             continue;
         }
+        // TimescaleDB 2.29 names a chunk by its relid, not by schema and table name
+        let by_relid: bool = client
+            .query_one(CHUNK_HAS_RELID, &[])
+            .await
+            .map(|r| r.get(0))
+            .unwrap_or(false);
+        let shape = match (by_relid, shape.contains("ch.schema_name")) {
+            (true, true) => CHUNK_PAGES_BY_RELID,
+            _ => shape,
+        };
         let mut best = Duration::MAX;
         for _ in 0..rounds {
             let t = Instant::now();
@@ -593,6 +603,13 @@ async fn reference_shapes(
     }
     out
 }
+
+/// Whether the chunk catalog names a chunk by relid (2.29 and later).
+const CHUNK_HAS_RELID: &str = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute \
+     WHERE attrelid = '_timescaledb_catalog.chunk'::regclass AND attname = 'relid' AND NOT attisdropped)";
+/// The last reference shape where chunks are named by relid.
+const CHUNK_PAGES_BY_RELID: &str = "SELECT ch.hypertable_id, sum(r.relpages) FROM _timescaledb_catalog.chunk ch \
+     JOIN pg_catalog.pg_class r ON r.oid = ch.relid GROUP BY 1";
 
 /// The bare reads any answer to the same questions must make: each catalog table hypertop
 /// reads, scanned once on its own with no join (every relation's pages, every index's table
@@ -987,6 +1004,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                 .map(|i| {
                     let listed = ListedIndex {
                         oid: i as u32,
+                        table_oid: (i / 3) as u32,
                         schema: "scale".into(),
                         table: name(i / 3).into(),
                         index_schema: "scale".into(),

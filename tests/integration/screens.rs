@@ -1174,7 +1174,13 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let (t, _) = refresh_kept(&s, &mut kept).await;
     let (two, heap) = chunks(&t).unwrap();
     assert_eq!(two, 2);
-    // A third chunk and a new index: relations created, the structure is read again.
+    // How many times the structure was read whole: a native server counts the catalog's
+    // changes, and an index made or dropped is then taken in or out without a whole read (the
+    // engine counts none: there everything is read at every refresh).
+    let whole_reads = |kept: &model::Cache| kept.catalog.watched.generations.structure;
+    let before = whole_reads(&kept);
+    // A third chunk and a new index: relations created, the new chunk's read and the
+    // hypertable's indexes read again.
     psql(
         &server.conninfo,
         "INSERT INTO kept.t VALUES ('2024-01-03 01:00', 1);
@@ -1183,6 +1189,11 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let (t, i) = refresh_kept(&s, &mut kept).await;
     assert_eq!(chunks(&t).map(|c| c.0), Some(3));
     assert_eq!(chunk_indexes(&i, "kept_v"), Some(3));
+    // (the statistics of the session that made it, reported within seconds, seen too)
+    refresh_until_kept_sees(&s, &mut kept, "the index made").await;
+    if server.native {
+        assert_eq!(whole_reads(&kept), before, "{}: an index made", server.label);
+    }
     // More rows in the same chunks: no relation created, yet the new pages show (the
     // numbers are read on every refresh, whether or not the structure was kept).
     psql(
@@ -1251,7 +1262,8 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
         assert_eq!(valid(&i), Some(true));
         psql(&server.conninfo, "DROP INDEX kept.kept_e");
     }
-    // A chunk dropped and an index dropped.
+    // A chunk dropped and an index dropped: taken out, nothing read whole.
+    let before = whole_reads(&kept);
     psql(
         &server.conninfo,
         "SELECT drop_chunks('kept.t', older_than => '2024-01-02'::timestamptz);
@@ -1260,6 +1272,16 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let (t, i) = refresh_kept(&s, &mut kept).await;
     assert_eq!(chunks(&t).map(|c| c.0), Some(2));
     assert_eq!(chunk_indexes(&i, "kept_w"), None);
+    refresh_until_kept_sees(&s, &mut kept, "the index dropped").await;
+    // an index dropped alone, seen by the catalog's counted changes only
+    psql(&server.conninfo, "CREATE INDEX kept_x ON kept.t (w)");
+    refresh_until_kept_sees(&s, &mut kept, "another index made").await;
+    psql(&server.conninfo, "DROP INDEX kept.kept_x");
+    let i = refresh_until_kept_sees(&s, &mut kept, "that index dropped").await;
+    assert_eq!(chunk_indexes(&i, "kept_x"), None);
+    if server.native {
+        assert_eq!(whole_reads(&kept), before, "{}: indexes dropped", server.label);
+    }
     psql(&server.conninfo, "DROP SCHEMA kept CASCADE");
 }
 

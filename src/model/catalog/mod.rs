@@ -151,12 +151,30 @@ pub struct KeptCatalog {
     plain: Option<(Vec<tokio_postgres::Row>, Vec<tokio_postgres::Row>)>,
     /// How many indexes' counters the last read of them took in.
     pub indexes_counted: usize,
-    /// The listed tables' and indexes' rows as the structure was read from (see
+    /// The listed tables' and indexes' rows as the structure was read or patched from (see
     /// `queries/listed_versions.sql`): a rename moves it.
-    pub listed_stamp: Option<(i64, i64)>,
+    pub listed_stamp: Option<ListedStamp>,
     /// The retention jobs' runs (`queries/retention_runs.sql`), by job, and the relations' rows'
     /// key they were read for: read again for the jobs whose statistics the watch saw move.
     runs: Option<(Fingerprint, Vec<tokio_postgres::Row>)>,
+}
+
+/// Each relation the kept structure names with its catalog rows' term, by oid
+/// (`queries/listed_versions.sql`).
+pub type ListedStamp = Vec<(u32, i64)>;
+
+/// How the relations a stamp names moved since `old` (pure): those missing `now` (dropped),
+/// and whether one still there changed (renamed, altered). A relation only `now` names was
+/// taken in since, and is not a move.
+pub fn stamp_moved(old: &[(u32, i64)], now: &[(u32, i64)]) -> (Vec<u32>, bool) {
+    let (mut missing, mut changed) = (Vec::new(), false);
+    for &(oid, term) in old {
+        match now.binary_search_by_key(&oid, |&(o, _)| o) {
+            Ok(at) => changed |= now[at].1 != term,
+            Err(_) => missing.push(oid),
+        }
+    }
+    (missing, changed)
 }
 
 /// Everything is read whole this often whatever the watch says: the check that nothing was
@@ -177,6 +195,15 @@ impl KeptCatalog {
         Fingerprint::of([g.definitions, g.structure]).whole()
     }
 
+    /// What the segment statistics are kept under: the definitions' and the compression
+    /// settings' generations (which columns segment; the statistics themselves move with
+    /// ANALYZE, which no watch sees: read again every few minutes). Not the structure's: a chunk
+    /// or an index made does not change them.
+    pub fn segments_key(&self) -> Fingerprint {
+        let g = self.watched.generations;
+        Fingerprint::of([g.definitions, g.settings, 2]).whole()
+    }
+
     /// What the relations' rows are kept under: the definitions', the jobs' (policies) and the
     /// structure's generations.
     pub fn listed_key(&self) -> Fingerprint {
@@ -190,16 +217,18 @@ impl KeptCatalog {
     }
 
     /// How the relations the kept structure names stand now (`queries/listed_versions.sql`).
-    async fn listed_stamp(&self, client: &Client) -> Result<(i64, i64), Error> {
+    async fn listed_stamp(&self, client: &Client) -> Result<ListedStamp, Error> {
         let Some(s) = self.structure.last() else {
-            return Ok((0, 0));
+            return Ok(Vec::new());
         };
         let oids: Vec<u32> = (s.hypertables.iter().map(|h| h.oid))
             .chain(s.tables.iter().copied())
             .chain(s.indexes.listed.iter().map(|l| l.oid))
             .collect();
         let r = client.query_one(queries::LISTED_VERSIONS, &[&oids]).await?;
-        Ok((r.try_get("rows")?, r.try_get("hash")?))
+        let oids: Vec<u32> = super::rows::array(&r, "oids")?;
+        let terms: Vec<i64> = super::rows::array(&r, "terms")?;
+        Ok(oids.into_iter().zip(terms).collect())
     }
 
     fn whole_due(&self, now: std::time::Instant) -> bool {
@@ -271,24 +300,78 @@ impl CatalogStructure {
         out
     }
 
-    /// Whether the relations created since (`new`) are all what the structure knows: its
-    /// chunks' tables and compressed tables, their indexes and TOAST tables, sequences. Any
-    /// other (an index on a hypertable or a table, a table of its own) is DDL the structure is
-    /// read again for.
-    pub fn explains(&self, new: &[hot::NewRelation]) -> bool {
+    /// What the relations created since (`new`) ask of the structure (pure): nothing when
+    /// they are its chunks' tables and compressed tables, their indexes and TOAST tables,
+    /// sequences; the indexes of the listed tables they are indexes of read again (an index
+    /// made on a hypertable, a continuous aggregate or an ordinary table); None for any other
+    /// (a table of its own): DDL the structure is read whole again for.
+    pub fn indexes_to_read(&self, new: &[hot::NewRelation]) -> Option<Vec<u32>> {
         if new.is_empty() {
-            return true;
+            return Some(Vec::new());
         }
         let tables: IdSet<u32> = (self.chunks.chunks().iter())
             .flat_map(|c| [c.table, c.compressed])
             .chain(new.iter().filter(|n| n.kind == b't').map(|n| n.oid))
             .collect();
-        new.iter().all(|n| match n.kind {
-            b't' | b'S' => true,
-            b'r' => tables.contains(&n.oid),
-            b'i' => tables.contains(&n.table),
-            _ => false,
-        })
+        let listed: IdSet<u32> = (self.hypertables.iter().map(|h| h.oid))
+            .chain(self.tables.iter().copied())
+            .collect();
+        let mut read = Vec::new();
+        for n in new {
+            match n.kind {
+                b't' | b'S' => {}
+                b'r' if tables.contains(&n.oid) => {}
+                b'i' if tables.contains(&n.table) => {}
+                b'i' if listed.contains(&n.table) => read.push(n.table),
+                _ => return None,
+            }
+        }
+        read.sort_unstable();
+        read.dedup();
+        Some(read)
+    }
+
+    /// `read`'s tables' indexes put in place of those kept (pure): their listing and their
+    /// chunks' indexes, and which indexes are invalid.
+    pub fn patch_indexes(&mut self, read: read::IndexesRead) {
+        let tables: IdSet<u32> = read.tables.iter().copied().collect();
+        let indexes = &mut self.indexes;
+        let old: IdSet<u32> = (indexes.listed.iter())
+            .filter(|l| tables.contains(&l.table_oid))
+            .map(|l| l.oid)
+            .collect();
+        indexes.listed.retain(|l| !tables.contains(&l.table_oid));
+        indexes.listed.extend(read.listed);
+        let chunk_indexes: IdSet<u32> = read.chunk_indexes.iter().map(|p| p.0).collect();
+        (indexes.chunk_indexes)
+            .retain(|(index, of)| !old.contains(of) && !chunk_indexes.contains(index));
+        indexes.chunk_indexes.extend(read.chunk_indexes);
+        indexes.chunk_indexes.sort_unstable();
+        indexes.invalid = read.invalid;
+        self.revision += 1;
+    }
+
+    /// The relations `gone` (dropped) taken out (pure): listed indexes, chunk indexes and
+    /// ordinary tables. False, leaving it as it was, when one is a hypertable or a chunk's
+    /// table the structure still holds: the chunks' watch accounts for those, and what it did
+    /// not see is read whole.
+    pub fn forget(&mut self, gone: &[u32]) -> bool {
+        if gone.is_empty() {
+            return true;
+        }
+        let gone: IdSet<u32> = gone.iter().copied().collect();
+        let held = (self.hypertables.iter().map(|h| h.oid))
+            .chain(self.chunks.chunks().iter().flat_map(|c| [c.table, c.compressed]));
+        if held.into_iter().any(|oid| gone.contains(&oid)) {
+            return false;
+        }
+        let indexes = &mut self.indexes;
+        indexes.listed.retain(|l| !gone.contains(&l.oid));
+        (indexes.chunk_indexes).retain(|(index, of)| !gone.contains(index) && !gone.contains(of));
+        indexes.invalid.retain(|oid| !gone.contains(oid));
+        self.tables.retain(|oid| !gone.contains(oid));
+        self.revision += 1;
+        true
     }
 
     /// The listing's parameters (`queries/listed_indexes.sql`): every listed table's oid, and
@@ -378,7 +461,7 @@ async fn fetch_watched(
         watch::read(client, &watch_sql, &horizon),
     )?;
     let answer = match kept.watched.needs_every_row(&answer) {
-        true => watch::read(client, &watch_sql, &None).await?,
+        true => (watch::read(client, &watch_sql, &None).await?).with_rest_of(answer),
         false => answer,
     };
     let now = std::time::Instant::now();
@@ -392,8 +475,10 @@ async fn fetch_watched(
         kept.whole_at = Some(now);
     }
 
-    // The structure: patched for the chunks written since, or read whole.
+    // The structure: patched for the chunks written since and the indexes made, or read
+    // whole.
     let mut changes = Patched::default();
+    let mut indexes_made = false;
     if let Some(structure) = (kept.structure.holds_for(kept.structure_key()))
         .then(|| kept.structure.last_mut())
         .flatten()
@@ -408,16 +493,31 @@ async fn fetch_watched(
                 read::read_settings(client, caps, statements, &structure.hypertables).await?;
             structure.revision += 1;
         }
-        if changes.unsettled || !structure.explains(&verdict.new) {
-            kept.watched.generations.structure += 1;
+        match structure.indexes_to_read(&verdict.new) {
+            Some(tables) if !changes.unsettled => {
+                if !tables.is_empty() {
+                    let read = read::read_indexes(client, statements, structure, tables).await?;
+                    structure.patch_indexes(read);
+                    indexes_made = true;
+                }
+            }
+            _ => kept.watched.generations.structure += 1,
         }
     }
     // a rename or drop among what the structure names is counted, not watched: looked at
-    // then
-    if verdict.catalog && kept.structure.holds_for(kept.structure_key()) {
+    // then (and after indexes are taken in, so that theirs are stamped as they were read)
+    if (verdict.catalog || indexes_made) && kept.structure.holds_for(kept.structure_key()) {
         let stamp = kept.listed_stamp(client).await?;
-        if Some(stamp) != kept.listed_stamp {
-            kept.watched.generations.structure += 1;
+        let forgot = match (&kept.listed_stamp, kept.structure.last_mut()) {
+            (Some(old), Some(structure)) => {
+                let (dropped, changed) = stamp_moved(old, &stamp);
+                !changed && structure.forget(&dropped)
+            }
+            _ => false,
+        };
+        match forgot {
+            true => kept.listed_stamp = Some(stamp),
+            false => kept.watched.generations.structure += 1,
         }
     }
     let key = kept.structure_key();
@@ -450,8 +550,12 @@ async fn fetch_watched(
         let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
         let temporary = versions.temporary.clone();
         let updated = kept.sizes.update(sessions, versions).await?;
-        if updated.reread && !whole_structure {
-            // a relation came or went that no watch accounted for: the structure too
+        // a relation went that no watch accounted for: an index dropped (with its chunks'),
+        // an ordinary table, taken out of the structure; anything else, and a relation that
+        // came unseen, has the structure read whole too
+        let forgot = updated.appeared.is_empty()
+            && (kept.structure.last_mut()).is_some_and(|s| s.forget(&updated.gone));
+        if updated.reread && !whole_structure && !forgot {
             kept.watched.generations.structure += 1;
             let key = kept.structure_key();
             kept.structure
@@ -531,7 +635,7 @@ async fn rows(
         )
         .await?;
     let listed_key = kept.listed_key();
-    let structure_key = kept.structure_key();
+    let segments_key = kept.segments_key();
     let KeptCatalog {
         structure,
         sizes,
@@ -605,7 +709,7 @@ async fn rows(
     };
     let segmented = structure.settings.values().any(|c| c.segmentby.is_some());
     let segment_client = sessions.helper.unwrap_or(client);
-    let segments = read_segments(segments, structure_key, segment_client, caps, segmented);
+    let segments = read_segments(segments, segments_key, segment_client, caps, segmented);
     let (rows, counters, segments) = join!(rows, counters, segments);
     let sizes = sizes.sizes();
     let usage_sums = usage.as_ref().map(|(_, u)| u);
@@ -751,4 +855,135 @@ async fn fetch_plain(
         indexes.and_then(|rows| indexes::from_plain_rows(&rows, &sizes)),
         Ok(sizes.database()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures;
+    use crate::model::indexes::ListedIndex;
+    use std::sync::Arc;
+
+    /// Hypertable 10 (id 1) with chunk tables 100 and 110 (110 compressed into 111), index 20
+    /// on it made on the chunks as 200 and 210; ordinary table 50 with index 60.
+    fn structure() -> CatalogStructure {
+        let chunk = |id, table, compressed| tables::ChunkShape {
+            id,
+            hypertable_id: 1,
+            table,
+            compressed,
+            range_start: 0,
+            range_end: 1,
+            created: None,
+            columns: 3,
+            osm: false,
+        };
+        let listed = |oid, table_oid| {
+            Arc::new(ListedIndex {
+                table_oid,
+                ..fixtures::listed(oid, "s", "t", "i", "a")
+            })
+        };
+        CatalogStructure {
+            hypertables: vec![HypertableOid {
+                oid: 10,
+                id: 1,
+                columns: 3,
+            }],
+            tables: vec![50],
+            chunks: ChunkStructure::new(vec![chunk(1, 100, 0), chunk(2, 110, 111)]),
+            indexes: IndexStructure {
+                chunk_indexes: vec![(200, 20), (210, 20)],
+                listed: vec![listed(20, 10), listed(60, 50)],
+                invalid: vec![60],
+            },
+            ..CatalogStructure::default()
+        }
+    }
+
+    fn new(oid: u32, kind: u8, table: u32) -> hot::NewRelation {
+        hot::NewRelation { oid, kind, table }
+    }
+
+    #[test]
+    fn an_index_made_on_a_listed_table_reads_that_tables_indexes_alone() {
+        let s = structure();
+        assert_eq!(s.indexes_to_read(&[]), Some(vec![]));
+        // a chunk's own relations are the structure's already
+        let chunkish = [new(120, b'r', 0), new(121, b't', 0), new(122, b'i', 110)];
+        assert_eq!(s.indexes_to_read(&chunkish[1..]), Some(vec![]));
+        // an index on the hypertable (with its chunks') and one on the ordinary table
+        let made = [new(300, b'i', 10), new(301, b'i', 100), new(302, b'i', 110)];
+        assert_eq!(s.indexes_to_read(&made), Some(vec![10]));
+        let both = [new(300, b'i', 10), new(303, b'i', 50)];
+        assert_eq!(s.indexes_to_read(&both), Some(vec![10, 50]));
+        // a table of its own, or an index on one the structure does not list: read whole
+        assert_eq!(s.indexes_to_read(&[new(400, b'r', 0)]), None);
+        assert_eq!(s.indexes_to_read(&[new(401, b'i', 999)]), None);
+        assert_eq!(s.indexes_to_read(&[new(402, b'm', 0)]), None);
+    }
+
+    #[test]
+    fn a_tables_indexes_read_again_replace_its_own_and_leave_the_others() {
+        let mut s = structure();
+        let read = read::IndexesRead {
+            tables: vec![10],
+            listed: vec![
+                Arc::new(ListedIndex {
+                    table_oid: 10,
+                    ..fixtures::listed(20, "s", "t", "i", "a")
+                }),
+                Arc::new(ListedIndex {
+                    table_oid: 10,
+                    ..fixtures::listed(30, "s", "t", "new", "b")
+                }),
+            ],
+            chunk_indexes: vec![(200, 20), (210, 20), (300, 30), (310, 30)],
+            invalid: vec![],
+        };
+        let revision = s.revision;
+        s.patch_indexes(read);
+        let mut listed: Vec<(u32, u32)> = (s.indexes.listed.iter())
+            .map(|l| (l.oid, l.table_oid))
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(listed, vec![(20, 10), (30, 10), (60, 50)]);
+        assert_eq!(
+            s.indexes.chunk_indexes,
+            vec![(200, 20), (210, 20), (300, 30), (310, 30)]
+        );
+        assert!(s.indexes.invalid.is_empty(), "validity read with them");
+        assert!(s.revision > revision, "a patched structure is written again");
+    }
+
+    #[test]
+    fn a_dropped_index_is_forgotten_and_a_dropped_chunk_or_hypertable_is_not() {
+        let mut s = structure();
+        // the hypertable's index and its chunks' indexes, the ordinary table with its index
+        assert!(s.forget(&[20, 200, 210, 9999]));
+        assert!(s.indexes.chunk_indexes.is_empty());
+        assert!(s.forget(&[50, 60]));
+        assert!(s.tables.is_empty() && s.indexes.listed.is_empty() && s.indexes.invalid.is_empty());
+        // a chunk index's hypertable index gone takes the pair with it even when the chunk
+        // index is not named
+        let mut s = structure();
+        assert!(s.forget(&[20]));
+        assert!(s.indexes.chunk_indexes.is_empty());
+        // what the chunks' watch accounts for, or a hypertable: left to a whole read
+        for held in [10, 100, 111] {
+            let mut s = structure();
+            assert!(!s.forget(&[20, held]));
+            assert_eq!(s, structure(), "left as it was");
+        }
+    }
+
+    #[test]
+    fn a_stamp_tells_dropped_from_renamed() {
+        let old = [(10, 1), (20, 2), (30, 3)];
+        assert_eq!(stamp_moved(&old, &old), (vec![], false));
+        // 20 dropped, 40 taken in since
+        assert_eq!(stamp_moved(&old, &[(10, 1), (30, 3), (40, 4)]), (vec![20], false));
+        // 30 renamed (its row written anew)
+        assert_eq!(stamp_moved(&old, &[(10, 1), (20, 2), (30, 7)]), (vec![], true));
+    }
 }

@@ -84,17 +84,35 @@ pub async fn read_structure(
     )?;
     structure.settings = CompressionSettings::from_rows(&settings)?;
     let chunks = ChunkStructure::of(shapes, ranges);
-    let renumbered = renumbered(&chunks, &structure.hypertables);
+    let mut chunk_indexes =
+        matched(client, statements, pairs, &chunks, &structure.hypertables).await?;
+    chunk_indexes.shrink_to_fit();
+    structure.chunks = chunks;
+    structure.indexes = IndexStructure {
+        chunk_indexes,
+        listed: listing,
+        invalid: IndexStructure::invalid_from(&invalid)?,
+    };
+    Ok(structure)
+}
+
+/// The (chunk index, hypertable index) pairs of `hypertables`' chunks from chunk_indexes.sql's
+/// candidates (`pairs`): those one candidate settles, and those of the hypertables where one
+/// did not, settled by every means (see [`map_fully`]).
+async fn matched(
+    client: &Client,
+    statements: &mut Prepared,
+    pairs: Vec<crate::model::indexes::Settled>,
+    chunks: &ChunkStructure,
+    hypertables: &[HypertableOid],
+) -> Result<Vec<(u32, u32)>, Error> {
+    let renumbered = renumbered(chunks, hypertables);
     let candidates = Candidates::sort_out(pairs, &renumbered);
-    let unsettled = unsettled_hypertables(
-        &chunks,
-        &candidates.unsettled_tables,
-        &structure.hypertables,
-    );
+    let unsettled = unsettled_hypertables(chunks, &candidates.unsettled_tables, hypertables);
     let mut settled = candidates.settled;
     let mut mapped = Vec::new();
     if !unsettled.is_empty() {
-        mapped = map_fully(client, statements, &unsettled, &chunks, &renumbered).await?;
+        mapped = map_fully(client, statements, &unsettled, chunks, &renumbered).await?;
         // what the mapping says of those hypertables' chunk indexes replaces the candidates'
         let ids: IdSet<i32> = unsettled.iter().map(|h| h.id).collect();
         let redone: IdSet<u32> = chunks
@@ -111,14 +129,73 @@ pub async fn read_structure(
         .map(|s| (s.index, s.hypertable_index))
         .collect();
     chunk_indexes.extend(mapped);
-    chunk_indexes.shrink_to_fit();
-    structure.chunks = chunks;
-    structure.indexes = IndexStructure {
-        chunk_indexes,
-        listed: listing,
-        invalid: IndexStructure::invalid_from(&invalid)?,
+    Ok(chunk_indexes)
+}
+
+/// What a read of some listed tables' indexes found (see [`read_indexes`]).
+#[derive(Debug, Default)]
+pub struct IndexesRead {
+    /// The tables read.
+    pub tables: Vec<u32>,
+    /// Their indexes as the listing lists them.
+    pub listed: Vec<std::sync::Arc<ListedIndex>>,
+    /// Their chunks' indexes matched to theirs.
+    pub chunk_indexes: Vec<(u32, u32)>,
+    /// Every invalid index of the database, sorted.
+    pub invalid: Vec<u32>,
+}
+
+/// Reads the indexes of the listed tables `tables` (hypertables, continuous aggregates'
+/// materializations, ordinary tables) as the whole read reads every table's: an index made on
+/// one is taken in without reading the rest of the structure again.
+pub async fn read_indexes(
+    client: &Client,
+    statements: &mut Prepared,
+    structure: &CatalogStructure,
+    tables: Vec<u32>,
+) -> Result<IndexesRead, Error> {
+    let [listing_sql, candidates_sql, invalid_sql] = statements
+        .get(
+            client,
+            [
+                queries::LISTED_INDEXES.as_str(),
+                queries::CHUNK_INDEXES[0].as_str(),
+                queries::INVALID_INDEXES,
+            ],
+        )
+        .await?;
+    let wanted: IdSet<u32> = tables.iter().copied().collect();
+    let hypertables: Vec<HypertableOid> = (structure.hypertables.iter())
+        .filter(|h| wanted.contains(&h.oid))
+        .copied()
+        .collect();
+    let ids: Vec<Option<i32>> = (tables.iter())
+        .map(|t| hypertables.iter().find(|h| h.oid == *t).map(|h| h.id))
+        .collect();
+    let oids: Vec<u32> = hypertables.iter().map(|h| h.oid).collect();
+    let listing_params: [&(dyn ToSql + Sync); 2] = [&tables, &ids];
+    let candidate_params: [&(dyn ToSql + Sync); 1] = [&oids];
+    let mut pairs = Vec::new();
+    let mut names = crate::model::names::Interner::default();
+    let (listed, _, invalid) = try_join!(
+        collect_rows(client, &listing_sql, &listing_params, |r| {
+            ListedIndex::from_row(r, &mut names).map(std::sync::Arc::new)
+        }),
+        each_row(client, &candidates_sql, &candidate_params, |r| {
+            Candidates::add_row(&mut pairs, r)
+        }),
+        client.query_one(&invalid_sql, &[]),
+    )?;
+    let chunk_indexes = match oids.is_empty() {
+        true => Vec::new(),
+        false => matched(client, statements, pairs, &structure.chunks, &hypertables).await?,
     };
-    Ok(structure)
+    Ok(IndexesRead {
+        tables,
+        listed,
+        chunk_indexes,
+        invalid: IndexStructure::invalid_from(&invalid)?,
+    })
 }
 
 /// The (chunk index, hypertable index) pairs of the `unsettled` hypertables, settled by every

@@ -26,6 +26,10 @@ pub struct Answer {
     pub horizon: String,
     /// Whether it answered every row (asked from no horizon), not only those written since.
     pub whole: bool,
+    /// Whether the tables besides the chunks' and snapshots' (definitions, jobs, settings,
+    /// statistics) were answered whole too: not when they come from the watch from the horizon
+    /// that found chunks deleted (see [`Answer::with_rest_of`]).
+    pub rest_whole: bool,
     pub chunks: RowsSeen,
     /// The chunks written since the horizon (every chunk when asked from none), by id.
     pub chunk_rows: Vec<(ChunkState, i64)>,
@@ -71,6 +75,7 @@ impl Answer {
         Ok(Answer {
             horizon: r.try_get("horizon")?,
             whole,
+            rest_whole: whole,
             chunks: RowsSeen::new(r.try_get("chunks")?, versions),
             chunk_rows,
             sizes: RowsSeen::new(r.try_get("sizes")?, size_versions),
@@ -84,6 +89,26 @@ impl Answer {
                 .zip(array::<i64>(r, "stat_versions")?)
                 .collect(),
         })
+    }
+}
+
+impl Answer {
+    /// This answer of every row (asked again because `since`, from the horizon, found chunks
+    /// deleted), with `since`'s rows of the other tables and its horizon: those tables' rows
+    /// written since the horizon are what moved. Taken whole, every row of theirs would be new
+    /// to the recent ones last seen, and a chunk dropped would read the structure, the rows and
+    /// the settings again as if every definition had moved.
+    pub fn with_rest_of(self, since: Answer) -> Answer {
+        Answer {
+            horizon: since.horizon,
+            rest_whole: since.rest_whole,
+            definitions: since.definitions,
+            jobs: since.jobs,
+            settings: since.settings,
+            stats: since.stats,
+            stat_rows: since.stat_rows,
+            ..self
+        }
     }
 }
 
@@ -203,7 +228,7 @@ impl Watched {
             jobs: moved(&answer.jobs, last.as_ref().map(|l| &l.jobs)),
             settings: moved(&answer.settings, last.as_ref().map(|l| &l.settings)),
             job_stats: match last.as_ref().map(|l| &l.stats) {
-                Some(stats) if !answer.whole && answer.stats.count() == stats.count() => Some(
+                Some(stats) if !answer.rest_whole && answer.stats.count() == stats.count() => Some(
                     (answer.stat_rows.iter())
                         .filter(|(_, v)| !stats.has(*v))
                         .map(|(id, _)| *id)
@@ -335,6 +360,7 @@ mod tests {
         Answer {
             horizon: "100".into(),
             whole: !since,
+            rest_whole: !since,
             chunks: RowsSeen::new(count, versions),
             chunk_rows: rows,
             ..Answer::default()
@@ -386,6 +412,56 @@ mod tests {
         assert_eq!(moved.gone, [1]);
         assert_eq!(moved.chunks, [3, 4], "changed and new");
         assert!(!moved.all, "a horizon was kept: not everything");
+        assert_eq!(
+            w.numbers(),
+            ChunkNumbers::new(vec![3], vec![3], vec![]).with_unordered(vec![])
+        );
+    }
+
+    /// Two definitions (versions 7 and 8) and a job's statistics, as a first watch sees them.
+    fn with_definitions(mut a: Answer, recent: Vec<i64>) -> Answer {
+        a.definitions = RowsSeen::new(2, recent.clone());
+        a.stats = RowsSeen::new(1, recent);
+        a
+    }
+
+    #[test]
+    fn a_deleted_chunk_moves_no_definition() {
+        let mut w = Watched::default();
+        let rows = vec![chunk(1, 0), chunk(2, 0)];
+        w.take(with_definitions(answer(false, 2, rows), vec![7, 8]));
+        // a watch from the horizon: nothing written since
+        let quiet = w.take(with_definitions(answer(true, 2, vec![]), vec![]));
+        assert!(!quiet.any(), "{quiet:?}");
+        // chunk 1 dropped: the watch from the horizon finds one row fewer, nothing else
+        // written; every row asked again, the other tables' rows as the first answer has them
+        let partial = with_definitions(answer(true, 1, vec![]), vec![]);
+        assert!(w.needs_every_row(&partial));
+        let every = with_definitions(answer(false, 1, vec![chunk(2, 0)]), vec![7, 8]);
+        let moved = w.take(every.with_rest_of(partial));
+        assert_eq!(moved.gone, [1]);
+        assert!(!moved.definitions && !moved.jobs && !moved.settings, "{moved:?}");
+        assert_eq!(moved.job_stats, Some(vec![]), "no job ran");
+        // a definition written with it is seen all the same
+        w.take(with_definitions(answer(true, 1, vec![]), vec![]));
+        let partial = with_definitions(answer(true, 0, vec![]), vec![9]);
+        let every = with_definitions(answer(false, 0, vec![]), vec![7, 9]);
+        assert!(w.take(every.with_rest_of(partial)).definitions);
+    }
+
+    #[test]
+    fn the_numbers_after_a_deletion_are_the_rows_left() {
+        let mut w = Watched::default();
+        w.take(answer(
+            false,
+            3,
+            vec![chunk(1, 0), chunk(2, 0), chunk(3, 0)],
+        ));
+        w.take(answer(
+            false,
+            3,
+            vec![chunk(2, 0), chunk(3, 9), chunk(4, 0)],
+        ));
         assert_eq!(
             w.numbers(),
             ChunkNumbers::new(vec![3], vec![3], vec![]).with_unordered(vec![])

@@ -29,11 +29,14 @@ pub struct SizeKeeper {
 }
 
 /// What a read of every table's version did: the tables that moved (they join the hot ones),
-/// and whether the relations were read again (a relation created or dropped unseen before).
+/// and whether the relations were read again (a relation created or dropped unseen before),
+/// with those it found gone and those it found new.
 #[derive(Debug, Default)]
 pub struct Updated {
     pub moved: Vec<u32>,
     pub reread: bool,
+    pub gone: Vec<u32>,
+    pub appeared: Vec<u32>,
 }
 
 /// Every relation is measured again within this time whatever its version says, a slice on
@@ -83,7 +86,7 @@ impl SizeKeeper {
         sessions: Sessions<'_>,
         versions: RelationVersions,
     ) -> Result<Updated, Error> {
-        let reread = self.read_relations(sessions.main, versions.set).await?;
+        let (reread, gone, appeared) = self.read_relations(sessions.main, versions.set).await?;
         let settled = self
             .settled
             .take()
@@ -94,7 +97,12 @@ impl SizeKeeper {
         // what was seen is seen: a relation left unmeasured stays wanted until it is measured
         self.settled = Some((versions.fingerprint, versions.relations));
         self.measure_wanted(sessions, versions.counted, &[]).await?;
-        Ok(Updated { moved, reread })
+        Ok(Updated {
+            moved,
+            reread,
+            gone,
+            appeared,
+        })
     }
 
     /// Brings the sizes up to date for what the relations' watch saw: the watched tables'
@@ -337,15 +345,23 @@ impl SizeKeeper {
 
     /// The relations, read again when the set `versions` read (every table's, every file's)
     /// is not the one kept: a relation was created or dropped that no watch accounted for.
-    /// Whether they were (not on a first read).
-    async fn read_relations(&mut self, client: &Client, set: Fingerprint) -> Result<bool, Error> {
+    /// Whether they were (not on a first read), and the relations gone and new since.
+    async fn read_relations(
+        &mut self,
+        client: &Client,
+        set: Fingerprint,
+    ) -> Result<(bool, Vec<u32>, Vec<u32>), Error> {
         let first = self.relations.last().is_none();
         let reread = !self.relations.holds_for(set);
+        let (mut gone, mut appeared) = (Vec::new(), Vec::new());
         if reread {
             let read_from = self.relations.read_from();
             let old = self.relations.take();
             match RelationSlots::read(client, &old).await {
                 Ok(relations) => {
+                    if !first {
+                        (gone, appeared) = old.difference(&relations);
+                    }
                     let set = relations.set();
                     self.relations.put_back(relations, Some(set))
                 }
@@ -356,7 +372,7 @@ impl SizeKeeper {
                 }
             }
         }
-        Ok(!first && reread)
+        Ok((!first && reread, gone, appeared))
     }
 }
 

@@ -425,6 +425,16 @@ impl RelationSlots {
         RelationSlots::of_listed(listed, self)
     }
 
+    /// The relations only these hold, and those only `now` holds (pure).
+    fn difference(&self, now: &RelationSlots) -> (Vec<u32>, Vec<u32>) {
+        let only = |a: &RelationSlots, b: &RelationSlots| -> Vec<u32> {
+            (a.oids.iter().copied())
+                .filter(|&oid| b.slot(oid).is_none())
+                .collect()
+        };
+        (only(self, now), only(now, self))
+    }
+
     /// The set of relations kept, as relation_versions.sql adds it up ([`RelationVersions::set`]):
     /// the tables' oids, every index's and every table's oid and file summed.
     fn set(&self) -> Fingerprint {
