@@ -175,8 +175,9 @@ type KeptIndexes = (Vec<(u32, u32)>, Vec<(u32, u32, ListedIndex)>, Vec<u32>);
 
 impl serde::Serialize for IndexStructure {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let listed: Vec<(u32, u32, &ListedIndex)> =
-            (self.listed.iter()).map(|l| (l.oid, l.table_oid, &**l)).collect();
+        let listed: Vec<(u32, u32, &ListedIndex)> = (self.listed.iter())
+            .map(|l| (l.oid, l.table_oid, &**l))
+            .collect();
         (&self.chunk_indexes, listed, &self.invalid).serialize(s)
     }
 }

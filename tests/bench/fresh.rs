@@ -492,7 +492,9 @@ fn print_statements(rt: &tokio::runtime::Runtime, admin: &tokio_postgres::Client
         &[],
     ));
     let Ok(rows) = rows else { return };
-    println!("  the window's top statements ({seconds:.0} s; calls, ms in all, ms a call, % of a core):");
+    println!(
+        "  the window's top statements ({seconds:.0} s; calls, ms in all, ms a call, % of a core):"
+    );
     for r in rows {
         let (calls, ms, head): (i64, f64, String) = (r.get(0), r.get(1), r.get(2));
         let head: String = head.chars().take(90).collect();

@@ -608,7 +608,8 @@ async fn reference_shapes(
 const CHUNK_HAS_RELID: &str = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute \
      WHERE attrelid = '_timescaledb_catalog.chunk'::regclass AND attname = 'relid' AND NOT attisdropped)";
 /// The last reference shape where chunks are named by relid.
-const CHUNK_PAGES_BY_RELID: &str = "SELECT ch.hypertable_id, sum(r.relpages) FROM _timescaledb_catalog.chunk ch \
+const CHUNK_PAGES_BY_RELID: &str =
+    "SELECT ch.hypertable_id, sum(r.relpages) FROM _timescaledb_catalog.chunk ch \
      JOIN pg_catalog.pg_class r ON r.oid = ch.relid GROUP BY 1";
 
 /// The bare reads any answer to the same questions must make: each catalog table hypertop

@@ -1192,7 +1192,12 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     // (the statistics of the session that made it, reported within seconds, seen too)
     refresh_until_kept_sees(&s, &mut kept, "the index made").await;
     if server.native {
-        assert_eq!(whole_reads(&kept), before, "{}: an index made", server.label);
+        assert_eq!(
+            whole_reads(&kept),
+            before,
+            "{}: an index made",
+            server.label
+        );
     }
     // More rows in the same chunks: no relation created, yet the new pages show (the
     // numbers are read on every refresh, whether or not the structure was kept).
@@ -1280,7 +1285,12 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let i = refresh_until_kept_sees(&s, &mut kept, "that index dropped").await;
     assert_eq!(chunk_indexes(&i, "kept_x"), None);
     if server.native {
-        assert_eq!(whole_reads(&kept), before, "{}: indexes dropped", server.label);
+        assert_eq!(
+            whole_reads(&kept),
+            before,
+            "{}: indexes dropped",
+            server.label
+        );
     }
     psql(&server.conninfo, "DROP SCHEMA kept CASCADE");
 }

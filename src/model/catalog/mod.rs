@@ -360,8 +360,12 @@ impl CatalogStructure {
             return true;
         }
         let gone: IdSet<u32> = gone.iter().copied().collect();
-        let held = (self.hypertables.iter().map(|h| h.oid))
-            .chain(self.chunks.chunks().iter().flat_map(|c| [c.table, c.compressed]));
+        let held = (self.hypertables.iter().map(|h| h.oid)).chain(
+            self.chunks
+                .chunks()
+                .iter()
+                .flat_map(|c| [c.table, c.compressed]),
+        );
         if held.into_iter().any(|oid| gone.contains(&oid)) {
             return false;
         }
@@ -953,7 +957,10 @@ mod tests {
             vec![(200, 20), (210, 20), (300, 30), (310, 30)]
         );
         assert!(s.indexes.invalid.is_empty(), "validity read with them");
-        assert!(s.revision > revision, "a patched structure is written again");
+        assert!(
+            s.revision > revision,
+            "a patched structure is written again"
+        );
     }
 
     #[test]
@@ -982,8 +989,14 @@ mod tests {
         let old = [(10, 1), (20, 2), (30, 3)];
         assert_eq!(stamp_moved(&old, &old), (vec![], false));
         // 20 dropped, 40 taken in since
-        assert_eq!(stamp_moved(&old, &[(10, 1), (30, 3), (40, 4)]), (vec![20], false));
+        assert_eq!(
+            stamp_moved(&old, &[(10, 1), (30, 3), (40, 4)]),
+            (vec![20], false)
+        );
         // 30 renamed (its row written anew)
-        assert_eq!(stamp_moved(&old, &[(10, 1), (20, 2), (30, 7)]), (vec![], true));
+        assert_eq!(
+            stamp_moved(&old, &[(10, 1), (20, 2), (30, 7)]),
+            (vec![], true)
+        );
     }
 }

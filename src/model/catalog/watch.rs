@@ -440,7 +440,10 @@ mod tests {
         let every = with_definitions(answer(false, 1, vec![chunk(2, 0)]), vec![7, 8]);
         let moved = w.take(every.with_rest_of(partial));
         assert_eq!(moved.gone, [1]);
-        assert!(!moved.definitions && !moved.jobs && !moved.settings, "{moved:?}");
+        assert!(
+            !moved.definitions && !moved.jobs && !moved.settings,
+            "{moved:?}"
+        );
         assert_eq!(moved.job_stats, Some(vec![]), "no job ran");
         // a definition written with it is seen all the same
         w.take(with_definitions(answer(true, 1, vec![]), vec![]));
