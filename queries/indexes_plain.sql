@@ -23,7 +23,7 @@ SELECT d.indexrelid AS index_oid, n.nspname::text AS schema, t.relname::text AS 
        (d.scans + coalesce(sum(l.scans), 0))::bigint AS scans,
        (d.tuples_read + coalesce(sum(l.tuples_read), 0))::bigint AS tuples_read,
        coalesce(array_agg(l.indexrelid) FILTER (WHERE l.indexrelid IS NOT NULL), '{}') AS part_indexes,
-       count(l.indexrelid)::bigint AS chunk_indexes
+       count(l.indexrelid)::bigint AS chunk_indexes, t.oid AS table_oid
   FROM idx d
   JOIN pg_catalog.pg_class t ON t.oid = d.indrelid
   JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace
@@ -33,6 +33,6 @@ SELECT d.indexrelid AS index_oid, n.nspname::text AS schema, t.relname::text AS 
    AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
    AND n.nspname NOT LIKE 'pg\_temp\_%'
    AND NOT t.relispartition
- GROUP BY n.nspname, t.relname, d.indexrelid, d.index_name, d.indisunique, d.indisprimary,
+ GROUP BY n.nspname, t.relname, t.oid, d.indexrelid, d.index_name, d.indisunique, d.indisprimary,
           d.method, d.key_columns, d.expressions, d.predicate, d.indisvalid, d.scans, d.tuples_read
  ORDER BY 1, 2, 3

@@ -352,12 +352,14 @@ impl CatalogStructure {
     }
 
     /// The relations `gone` (dropped) taken out (pure): listed indexes, chunk indexes and
-    /// ordinary tables. False, leaving it as it was, when one is a hypertable or a chunk's
+    /// ordinary tables; the tables still there that lost a listed index, whose indexes are to
+    /// be read again (a chunk index matched to one of two look-alike indexes belongs to the
+    /// other once one goes). None, leaving it as it was, when one is a hypertable or a chunk's
     /// table the structure still holds: the chunks' watch accounts for those, and what it did
     /// not see is read whole.
-    pub fn forget(&mut self, gone: &[u32]) -> bool {
+    pub fn forget(&mut self, gone: &[u32]) -> Option<Vec<u32>> {
         if gone.is_empty() {
-            return true;
+            return Some(Vec::new());
         }
         let gone: IdSet<u32> = gone.iter().copied().collect();
         let held = (self.hypertables.iter().map(|h| h.oid)).chain(
@@ -367,15 +369,21 @@ impl CatalogStructure {
                 .flat_map(|c| [c.table, c.compressed]),
         );
         if held.into_iter().any(|oid| gone.contains(&oid)) {
-            return false;
+            return None;
         }
+        let mut read_again: Vec<u32> = (self.indexes.listed.iter())
+            .filter(|l| gone.contains(&l.oid) && !gone.contains(&l.table_oid))
+            .map(|l| l.table_oid)
+            .collect();
+        read_again.sort_unstable();
+        read_again.dedup();
         let indexes = &mut self.indexes;
         indexes.listed.retain(|l| !gone.contains(&l.oid));
         (indexes.chunk_indexes).retain(|(index, of)| !gone.contains(index) && !gone.contains(of));
         indexes.invalid.retain(|oid| !gone.contains(oid));
         self.tables.retain(|oid| !gone.contains(oid));
         self.revision += 1;
-        true
+        Some(read_again)
     }
 
     /// The listing's parameters (`queries/listed_indexes.sql`): every listed table's oid, and
@@ -513,10 +521,10 @@ async fn fetch_watched(
     if (verdict.catalog || indexes_made) && kept.structure.holds_for(kept.structure_key()) {
         let stamp = kept.listed_stamp(client).await?;
         let forgot = match (&kept.listed_stamp, kept.structure.last_mut()) {
-            (Some(old), Some(structure)) => {
-                let (dropped, changed) = stamp_moved(old, &stamp);
-                !changed && structure.forget(&dropped)
-            }
+            (Some(old), Some(structure)) => match stamp_moved(old, &stamp) {
+                (dropped, false) => forget(client, statements, structure, &dropped).await?,
+                (_, true) => false,
+            },
             _ => false,
         };
         match forgot {
@@ -557,8 +565,10 @@ async fn fetch_watched(
         // a relation went that no watch accounted for: an index dropped (with its chunks'),
         // an ordinary table, taken out of the structure; anything else, and a relation that
         // came unseen, has the structure read whole too
-        let forgot = updated.appeared.is_empty()
-            && (kept.structure.last_mut()).is_some_and(|s| s.forget(&updated.gone));
+        let forgot = match (updated.appeared.is_empty(), kept.structure.last_mut()) {
+            (true, Some(structure)) => forget(client, statements, structure, &updated.gone).await?,
+            _ => false,
+        };
         if updated.reread && !whole_structure && !forgot {
             kept.watched.generations.structure += 1;
             let key = kept.structure_key();
@@ -580,6 +590,25 @@ async fn fetch_watched(
     }
     let usage_due = whole || kept.usage_due(now);
     rows(sessions, caps, statements, kept, usage_due, moved.job_stats).await
+}
+
+/// The relations `gone` taken out of `structure`, the indexes of the tables that lost one read
+/// again; false when the structure is to be read whole instead (see
+/// [`CatalogStructure::forget`]).
+async fn forget(
+    client: &Client,
+    statements: &mut Prepared,
+    structure: &mut CatalogStructure,
+    gone: &[u32],
+) -> Result<bool, Error> {
+    let Some(tables) = structure.forget(gone) else {
+        return Ok(false);
+    };
+    if !tables.is_empty() {
+        let read = read::read_indexes(client, statements, structure, tables).await?;
+        structure.patch_indexes(read);
+    }
+    Ok(true)
 }
 
 /// A one-shot read that keeps nothing for the next: everything read whole, on two sessions
@@ -967,19 +996,27 @@ mod tests {
     fn a_dropped_index_is_forgotten_and_a_dropped_chunk_or_hypertable_is_not() {
         let mut s = structure();
         // the hypertable's index and its chunks' indexes, the ordinary table with its index
-        assert!(s.forget(&[20, 200, 210, 9999]));
+        assert_eq!(
+            s.forget(&[20, 200, 210, 9999]),
+            Some(vec![10]),
+            "10's read again"
+        );
         assert!(s.indexes.chunk_indexes.is_empty());
-        assert!(s.forget(&[50, 60]));
+        assert_eq!(
+            s.forget(&[50, 60]),
+            Some(vec![]),
+            "a table gone with its index"
+        );
         assert!(s.tables.is_empty() && s.indexes.listed.is_empty() && s.indexes.invalid.is_empty());
         // a chunk index's hypertable index gone takes the pair with it even when the chunk
         // index is not named
         let mut s = structure();
-        assert!(s.forget(&[20]));
+        assert!(s.forget(&[20]).is_some());
         assert!(s.indexes.chunk_indexes.is_empty());
         // what the chunks' watch accounts for, or a hypertable: left to a whole read
         for held in [10, 100, 111] {
             let mut s = structure();
-            assert!(!s.forget(&[20, held]));
+            assert_eq!(s.forget(&[20, held]), None);
             assert_eq!(s, structure(), "left as it was");
         }
     }
