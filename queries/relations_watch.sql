@@ -17,6 +17,11 @@
 --   index on tablespace and file number); they are measured again. Oids and file numbers grow
 --   until the counter wraps (after 4 billion); what that would hide is seen by the counted
 --   changes below and the full read every ten minutes.
+-- * The catalogs' own tables are watched always, hot or not: the system catalogs (oids below
+--   16384, given by initdb) and the tables extensions made (TimescaleDB's catalog, its jobs'
+--   statistics). Every chunk made, compressed or dropped, every job's run and every ANALYZE
+--   writes some; were they not watched, the first such write after a quiet while would count
+--   as written elsewhere and have every table's version read.
 -- * The hot tables' and the new tables' versions (fragments/relation_version.sql: what moves
 --   with their files) and writes (rows inserted, updated and deleted, as the statistics count
 --   them), and the database's writes together: what the database wrote that the hot and new
@@ -27,7 +32,10 @@
 --   second before.
 -- * The catalog's counted changes (pg_class, pg_attribute, pg_namespace, pg_index: a rename,
 --   a dropped relation), seen as soon as the statistics are; NULL when writes are not counted
---   (track_counts off, an engine that publishes none): then everything is read.
+--   (track_counts off, an engine that publishes none): then everything is read. Of those, the
+--   rows deleted from pg_class apart: only a relation dropped deletes one, and only then is
+--   every table's version read to find what went (a relation made is among the new ones, a
+--   rename or a changed definition is looked for among what the structure names).
 -- * The snapshot's bounds (full transaction ids): the oldest transaction running and the next.
 -- Another session's temporary relations are left out, as everywhere (relation_versions.sql),
 -- but for their writes: the database counts them too, and a temporary table written lately is
@@ -53,15 +61,23 @@ WITH r AS MATERIALIZED (
      WHERE c.reltablespace IN (SELECT 0::oid UNION ALL SELECT t.oid FROM pg_catalog.pg_tablespace t)
        AND c.relfilenode > $2::oid AND c.oid <= $2::oid
        AND c.relpersistence <> 't'
+), standing AS MATERIALIZED (
+    -- the tables extensions made (TimescaleDB's catalog, its jobs' statistics), by the index
+    -- on what objects depend on
+    SELECT array_agg(d.objid) AS oids
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid = 'pg_catalog.pg_extension'::regclass
+       AND d.classid = 'pg_catalog.pg_class'::regclass AND d.deptype = 'e'
 ), watched AS MATERIALIZED (
     SELECT c.oid,
 --@include relation_version
                AS version,
            pg_catalog.pg_stat_get_tuples_inserted(c.oid) + pg_catalog.pg_stat_get_tuples_updated(c.oid)
            + pg_catalog.pg_stat_get_tuples_deleted(c.oid) AS writes,
-           c.relpersistence = 't' AS temporary
-      FROM pg_catalog.pg_class c, r
-     WHERE (c.oid = ANY ($1::oid[]) OR c.oid > $2::oid)
+           c.relpersistence = 't' AS temporary,
+           coalesce(c.oid < 16384 OR c.oid = ANY (s.oids), false) AS standing
+      FROM pg_catalog.pg_class c, r, standing s
+     WHERE (c.oid = ANY ($1::oid[]) OR c.oid > $2::oid OR c.oid < 16384 OR c.oid = ANY (s.oids))
        AND c.relkind IN ('r', 't', 'm')
 )
 SELECT (SELECT array_agg(f.oid ORDER BY f.oid) FROM fresh f)                        AS new_oids,
@@ -75,6 +91,7 @@ SELECT (SELECT array_agg(f.oid ORDER BY f.oid) FROM fresh f)                    
        (SELECT array_agg(w.version ORDER BY w.oid) FROM watched w)                   AS versions,
        (SELECT array_agg(w.writes ORDER BY w.oid) FROM watched w)                    AS writes,
        (SELECT array_agg(w.temporary ORDER BY w.oid) FROM watched w)                 AS temporary,
+       (SELECT array_agg(w.standing ORDER BY w.oid) FROM watched w)                  AS standing,
        pg_catalog.pg_stat_get_db_tuples_inserted(r.db) + pg_catalog.pg_stat_get_db_tuples_updated(r.db)
        + pg_catalog.pg_stat_get_db_tuples_deleted(r.db)                              AS database_writes,
        r.reset,
@@ -83,5 +100,6 @@ SELECT (SELECT array_agg(f.oid ORDER BY f.oid) FROM fresh f)                    
                    + pg_catalog.pg_stat_get_tuples_deleted(t)), 0)
           FROM unnest(ARRAY['pg_catalog.pg_class', 'pg_catalog.pg_attribute',
                             'pg_catalog.pg_namespace', 'pg_catalog.pg_index']::regclass[]) t
-         WHERE (SELECT c.on FROM counted c))::int8                                   AS catalog_changes
+         WHERE (SELECT c.on FROM counted c))::int8                                   AS catalog_changes,
+       pg_catalog.pg_stat_get_tuples_deleted('pg_catalog.pg_class'::regclass)        AS relations_dropped
   FROM r

@@ -1179,6 +1179,11 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     // engine counts none: there everything is read at every refresh).
     let whole_reads = |kept: &model::Cache| kept.catalog.watched.generations.structure;
     let before = whole_reads(&kept);
+    // How many times every table's version was read: only when a relation was dropped (or a
+    // table outside the watched ones written); relations made, the catalogs' rows written
+    // with them, are watched.
+    let versions_read = |kept: &model::Cache| kept.catalog.versions_read;
+    let versions_before = versions_read(&kept);
     // A third chunk and a new index: relations created, the new chunk's read and the
     // hypertable's indexes read again.
     psql(
@@ -1196,6 +1201,12 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
             whole_reads(&kept),
             before,
             "{}: an index made",
+            server.label
+        );
+        assert_eq!(
+            versions_read(&kept),
+            versions_before,
+            "{}: a chunk and an index made, every table's version read",
             server.label
         );
     }
@@ -1266,6 +1277,28 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
         let i = refresh_until_kept_sees(&s, &mut kept, "validity changed back").await;
         assert_eq!(valid(&i), Some(true));
         psql(&server.conninfo, "DROP INDEX kept.kept_e");
+    }
+    // A chunk compressed: its compressed table made, its own truncated (a new file), no
+    // relation dropped: every table's version is not read.
+    psql(
+        &server.conninfo,
+        "ALTER TABLE kept.t SET (timescaledb.compress);",
+    );
+    refresh_until_kept_sees(&s, &mut kept, "compression enabled").await;
+    let versions_before = versions_read(&kept);
+    psql(
+        &server.conninfo,
+        "SELECT compress_chunk(c) FROM show_chunks('kept.t') c ORDER BY c LIMIT 1",
+    );
+    refresh_until_kept_sees(&s, &mut kept, "a chunk compressed").await;
+    refresh_kept(&s, &mut kept).await;
+    if server.native {
+        assert_eq!(
+            versions_read(&kept),
+            versions_before,
+            "{}: a chunk compressed, every table's version read",
+            server.label
+        );
     }
     // A chunk dropped and an index dropped: taken out, nothing read whole.
     let before = whole_reads(&kept);

@@ -157,6 +157,9 @@ pub struct KeptCatalog {
     /// The retention jobs' runs (`queries/retention_runs.sql`), by job, and the relations' rows'
     /// key they were read for: read again for the jobs whose statistics the watch saw move.
     runs: Option<(Fingerprint, Vec<tokio_postgres::Row>)>,
+    /// How many times every table's version was read (`queries/relation_versions.sql`): the
+    /// watches' fallback, counted for the tests and the benchmark.
+    pub versions_read: u64,
 }
 
 /// Each relation the kept structure names with its catalog rows' term, by oid
@@ -542,8 +545,8 @@ async fn fetch_watched(
     }
 
     // The sizes: the relations created and dropped taken in, then every table's version read
-    // when a table not watched was written (or the catalog moved, or all is read whole), else
-    // the watched ones'.
+    // when a table not watched was written (or a relation was dropped, or all is read whole),
+    // else the watched ones'.
     let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
         .chain(verdict.renewed.iter().copied())
         .collect();
@@ -558,8 +561,9 @@ async fn fetch_watched(
             structure.revision += 1;
         }
     }
-    if whole || whole_structure || verdict.elsewhere || verdict.catalog {
+    if whole || whole_structure || verdict.elsewhere || verdict.dropped {
         let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
+        kept.versions_read += 1;
         let temporary = versions.temporary.clone();
         let updated = kept.sizes.update(sessions, versions).await?;
         // a relation went that no watch accounted for: an index dropped (with its chunks'),
@@ -849,8 +853,9 @@ async fn fetch_plain(
             .collect();
         kept.sizes.patch(client, &new, &[]).await?;
         read_rows |= whole || verdict.catalog || !new.is_empty();
-        if whole || verdict.elsewhere || verdict.catalog {
+        if whole || verdict.elsewhere || verdict.dropped {
             let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
+            kept.versions_read += 1;
             let temporary = versions.temporary.clone();
             let updated = kept.sizes.update(sessions, versions).await?;
             kept.sizes

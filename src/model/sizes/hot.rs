@@ -34,6 +34,8 @@ pub struct Watched {
     pub writes: i64,
     /// Another session's temporary table: its writes are the database's, its size is not.
     pub temporary: bool,
+    /// A catalog's own table (a system catalog, an extension's): watched always, hot or not.
+    pub standing: bool,
 }
 
 /// What one watch answered.
@@ -54,6 +56,8 @@ pub struct Answer {
     pub reset: i64,
     /// The catalog's counted changes; None: writes are not counted.
     pub catalog_changes: Option<i64>,
+    /// Of those, the rows deleted from pg_class: relations dropped.
+    pub relations_dropped: i64,
 }
 
 impl Answer {
@@ -72,14 +76,18 @@ impl Answer {
         let versions: Vec<i64> = array(r, "versions")?;
         let writes: Vec<i64> = array(r, "writes")?;
         let temporary: Vec<bool> = array(r, "temporary")?;
+        let standing: Vec<bool> = array(r, "standing")?;
         let tables = (oids.iter().zip(&versions))
-            .zip(writes.iter().zip(&temporary))
-            .map(|((&oid, &version), (&writes, &temporary))| Watched {
-                oid,
-                version: version as u32,
-                writes,
-                temporary,
-            })
+            .zip(writes.iter().zip(temporary.iter().zip(&standing)))
+            .map(
+                |((&oid, &version), (&writes, (&temporary, &standing)))| Watched {
+                    oid,
+                    version: version as u32,
+                    writes,
+                    temporary,
+                    standing,
+                },
+            )
             .collect();
         Ok(Answer {
             new,
@@ -91,6 +99,7 @@ impl Answer {
             database_writes: r.try_get::<_, Option<i64>>("database_writes")?.unwrap_or(0),
             reset: r.try_get("reset")?,
             catalog_changes: r.try_get("catalog_changes")?,
+            relations_dropped: r.try_get("relations_dropped")?,
         })
     }
 }
@@ -120,6 +129,7 @@ pub struct Hot {
     /// The highest relation oid the last watch saw.
     pub max_oid: u32,
     catalog_changes: Option<Option<i64>>,
+    relations_dropped: Option<i64>,
     /// The highest oid recent watches saw (relations new since are asked from there).
     bounds: crate::model::watch::Bounds,
 }
@@ -139,6 +149,10 @@ pub struct Verdict {
     pub elsewhere: bool,
     /// The catalog's counted changes moved (or are not counted).
     pub catalog: bool,
+    /// A relation was dropped (or the catalog's changes are not counted): every table's
+    /// version is to be read to find which. A catalog that moved otherwise made relations
+    /// (among `new`) or changed what the structure names (looked for there).
+    pub dropped: bool,
 }
 
 impl Hot {
@@ -185,6 +199,8 @@ impl Hot {
         let elsewhere = !counted || answer.catalog_changes.is_none() || written > explained;
         let catalog = answer.catalog_changes.is_none()
             || self.catalog_changes != Some(answer.catalog_changes);
+        let dropped = answer.catalog_changes.is_none()
+            || self.relations_dropped != Some(answer.relations_dropped);
         self.count(answer, now);
         self.max_oid = self.max_oid.max(answer.max_oid);
         (self.bounds).saw(i64::from(answer.max_oid), answer.oldest, answer.next, now);
@@ -197,6 +213,7 @@ impl Hot {
             renewed: answer.renewed.clone(),
             elsewhere,
             catalog,
+            dropped,
         }
     }
 
@@ -210,13 +227,14 @@ impl Hot {
                 Ok(i) if self.tables[i].1 == Some(t.writes) => self.tables[i].2,
                 _ => now,
             };
-            if now.duration_since(moved_at) < HOT_FOR {
+            if t.standing || now.duration_since(moved_at) < HOT_FOR {
                 tables.push((t.oid, Some(t.writes), moved_at));
             }
         }
         self.tables = tables;
         self.database = Some((answer.database_writes, answer.reset));
         self.catalog_changes = Some(answer.catalog_changes);
+        self.relations_dropped = Some(answer.relations_dropped);
     }
 
     /// Tables found written by a read of every version (and the temporary ones, whose writes
@@ -251,6 +269,7 @@ mod tests {
             version,
             writes,
             temporary: false,
+            standing: false,
         }
     }
 
@@ -319,6 +338,56 @@ mod tests {
         let later = now + HOT_FOR + Duration::from_secs(1);
         hot.count(&answer(vec![table(400, 1, 0)], 0, 500), later);
         assert!(hot.oids().is_empty());
+    }
+
+    #[test]
+    fn a_catalogs_table_stays_watched_through_a_quiet_while() {
+        let now = Instant::now();
+        let mut hot = Hot::default();
+        let catalog = Watched {
+            standing: true,
+            ..table(1259, 1, 50)
+        };
+        hot.count(&answer(vec![catalog], 100, 500), now);
+        let later = now + HOT_FOR + Duration::from_secs(1);
+        hot.count(&answer(vec![catalog], 100, 500), later);
+        assert_eq!(hot.oids(), [1259], "quiet, and still watched");
+        // a chunk made after the quiet while: its rows in pg_class are explained
+        let v = hot.take(
+            &answer(
+                vec![Watched {
+                    writes: 53,
+                    ..catalog
+                }],
+                103,
+                500,
+            ),
+            later,
+        );
+        assert!(!v.elsewhere, "{v:?}");
+    }
+
+    #[test]
+    fn only_a_relation_dropped_reads_every_version() {
+        let now = Instant::now();
+        let mut hot = Hot::default();
+        hot.count(&answer(vec![], 100, 500), now);
+        // relations made (a chunk, a compressed chunk): the catalog moved, none dropped
+        let mut made = answer(vec![], 100, 502);
+        made.catalog_changes = Some(40);
+        let v = hot.take(&made, now);
+        assert!(v.catalog && !v.dropped && !v.elsewhere, "{v:?}");
+        // one dropped: every table's version is read to find it
+        let mut gone = answer(vec![], 100, 502);
+        (gone.catalog_changes, gone.relations_dropped) = (Some(45), 3);
+        let v = hot.take(&gone, now);
+        assert!(v.catalog && v.dropped, "{v:?}");
+        let v = hot.take(&gone, now);
+        assert!(!v.catalog && !v.dropped, "{v:?}");
+        // not counted: everything is read
+        let mut uncounted = answer(vec![], 100, 502);
+        (uncounted.catalog_changes, uncounted.relations_dropped) = (None, 3);
+        assert!(hot.take(&uncounted, now).dropped);
     }
 
     #[test]
