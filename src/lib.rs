@@ -18,7 +18,8 @@
 //!   everything once and derives the problems) → `link` (keeps a session alive) → `poller`
 //!   (one in-flight query per kind).
 //! - **Operating**: `actions` — `complete` (on `command`'s table) →
-//!   `resolve` (reads the catalog) → `plan` (pure, by family) → `execute` (its own session)
+//!   `resolve` (reads the catalog) → `plan` (pure, by family; it still reads its facts
+//!   through `resolve`, a circle to break) → `execute` (its own session)
 //!   → `journal` and `rollback` → `runner` (plan, then run with progress and cancel); then
 //!   `settings` (a target's flags over its profile over the defaults, the journal's place;
 //!   the fleet of profiles).
@@ -77,7 +78,8 @@ mod testing;
 #[cfg(test)]
 mod layering {
     //! The order of the crate doc above, checked: no module imports one after it; and within
-    //! the modules listed in [`ACYCLIC`], no file imports a sibling that imports it back.
+    //! every module, at every depth, no file imports a sibling that imports it back (but the
+    //! circles still to break, named in [`KNOWN_CIRCLES`]).
 
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::{Path, PathBuf};
@@ -121,9 +123,13 @@ mod layering {
         "demo",
     ];
 
-    /// Modules whose submodules import each other without a circle: leaves of primitives
-    /// below, aggregates above. (`app` still has one: fleet → state → update → fleet.)
-    const ACYCLIC: &[&str] = &["model", "problems", "recording", "replay", "screens"];
+    /// The circles still to break, as the check finds them (one per module): any other fails
+    /// the check, and so does one of these once broken (the list stays true).
+    const KNOWN_CIRCLES: &[&str] = &[
+        "actions: plan → resolve → plan",
+        "app: fleet → state → update → fleet",
+        "command: parse → spec → parse",
+    ];
 
     /// A source file, the module path it defines (`["model", "sizes", "keeper"]`) and its code
     /// without comments and test modules.
@@ -309,25 +315,25 @@ mod layering {
         assert!(checked > 50, "only {checked} imports seen");
     }
 
-    /// Which sibling each submodule of `parent` imports (by `crate::parent::x` or `super::x`).
-    fn sibling_imports(parent: &str, sources: &[Source]) -> BTreeMap<String, BTreeSet<String>> {
+    /// Which sibling each submodule of `parent` (a module path) imports: by
+    /// `crate::parent::x`, or by `super::x` from the depth that reaches `parent`.
+    fn sibling_imports(parent: &[&str], sources: &[Source]) -> BTreeMap<String, BTreeSet<String>> {
+        let n = parent.len();
+        let under = |s: &&Source| s.module.len() > n && s.module[..n] == *parent;
         let children: BTreeSet<String> = sources
             .iter()
-            .filter(|s| s.module.len() >= 2 && s.module[0] == parent)
-            .map(|s| s.module[1].clone())
+            .filter(under)
+            .map(|s| s.module[n].clone())
             .collect();
+        let prefix = format!("crate::{}::", parent.join("::"));
         let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for s in sources
-            .iter()
-            .filter(|s| s.module.len() >= 2 && s.module[0] == parent)
-        {
-            let me = &s.module[1];
-            let mut used: Vec<String> = named_after(&s.code, &format!("crate::{parent}::"))
+        for s in sources.iter().filter(under) {
+            let me = &s.module[n];
+            let mut used: Vec<String> = named_after(&s.code, &prefix)
                 .into_iter()
                 .map(|(_, name)| name)
                 .collect();
-            // `super::` from `parent::me::…` at the depth that reaches `parent`
-            let depth = s.module.len() - 1;
+            let depth = s.module.len() - n;
             used.extend(
                 named_after(&s.code, "super::")
                     .into_iter()
@@ -377,15 +383,25 @@ mod layering {
     #[test]
     fn no_submodule_imports_a_sibling_that_imports_it_back() {
         let sources = sources();
-        let circles: Vec<String> = ACYCLIC
-            .iter()
+        // every module that has submodules, at every depth
+        let parents: BTreeSet<Vec<String>> = (sources.iter())
+            .flat_map(|s| (1..s.module.len()).map(|n| s.module[..n].to_vec()))
+            .collect();
+        let mut seen = 0;
+        let circles: Vec<String> = (parents.iter())
             .filter_map(|parent| {
-                let edges = sibling_imports(parent, &sources);
-                assert!(!edges.is_empty(), "{parent}: no imports seen");
-                circle(&edges).map(|found| format!("{parent}: {}", found.join(" → ")))
+                let parent: Vec<&str> = parent.iter().map(String::as_str).collect();
+                let edges = sibling_imports(&parent, &sources);
+                seen += edges.values().map(BTreeSet::len).sum::<usize>();
+                circle(&edges).map(|found| format!("{}: {}", parent.join("::"), found.join(" → ")))
             })
             .collect();
-        assert!(circles.is_empty(), "import circles: {circles:#?}");
+        assert!(
+            parents.len() > 20 && seen > 100,
+            "{} modules, {seen} imports",
+            parents.len()
+        );
+        assert_eq!(circles, KNOWN_CIRCLES, "import circles");
     }
 
     #[test]
@@ -405,7 +421,7 @@ mod layering {
                 "#[cfg(test)]\nfn f() { crate::m::a::g() }\n#[cfg(test)]\nmod tests {\n    use super::a;\n}\n",
             ),
         ];
-        let edges = sibling_imports("m", &planted);
+        let edges = sibling_imports(&["m"], &planted);
         assert_eq!(
             circle(&edges),
             Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
