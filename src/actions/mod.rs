@@ -18,6 +18,7 @@ pub mod columns;
 pub mod complete;
 pub mod derive;
 pub mod execute;
+pub mod facts;
 pub mod journal;
 pub mod plan;
 pub mod resolve;

@@ -133,7 +133,7 @@ pub async fn plan(
         Command::History => Err(PlanningError::History),
         _ => {
             let mut cmd = cmd.clone();
-            let facts = match resolve::facts(client, caps, &mut cmd).await {
+            let facts = match planner::facts(client, caps, &mut cmd).await {
                 Ok(f) => f,
                 Err(resolve::ResolveError::LockTimeout(error)) => {
                     return Err(PlanningError::LockTimeout {

@@ -13,25 +13,7 @@ use crate::actions::parse::Command;
 use crate::actions::runner::Event as Progress;
 use crate::actions::runner::PlanningError;
 
-/// Why a target's journal history could not be shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HistoryError {
-    /// The target is not connected yet (its database is not known).
-    NotConnected,
-    /// The journal could not be read.
-    Journal(crate::actions::journal::JournalError),
-}
-
-impl std::fmt::Display for HistoryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HistoryError::NotConnected => write!(f, "not connected yet"),
-            HistoryError::Journal(e) => e.fmt(f),
-        }
-    }
-}
-
-impl std::error::Error for HistoryError {}
+pub use super::state::HistoryError;
 use crate::actions::Plan;
 use crate::link::LinkStatus;
 use crate::poller::QueryResult;

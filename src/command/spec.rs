@@ -5,34 +5,10 @@
 
 use strum::IntoStaticStr;
 
-use super::parse::grammar::{Build, Field, Form, Param, Take, Values};
-use super::parse::{Interval, ObjectName, WindowBound};
-
-/// What an argument is: completion offers names of this kind, the hint shows the synopsis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arg {
-    Cagg,
-    Hypertable,
-    HypertableOrCagg,
-    /// A hypertable, or the word `chunk` followed by a chunk.
-    HypertableOrChunk,
-    /// An index, a table or a hypertable.
-    Reindexable,
-    Index,
-    Chunk,
-    Job,
-    /// A server process id.
-    Session,
-    /// A fixed word (`older-than`).
-    Keyword(&'static str),
-    Interval,
-    /// A refresh window's end: a time, an integer or NULL.
-    Bound,
-    /// A journal entry id.
-    Entry,
-    /// A `name='…'` setting (`segmentby`, `orderby`).
-    Setting(&'static str),
-}
+use super::error::ParseError;
+pub use super::grammar::Arg;
+use super::grammar::{Field, Param, Value, Values};
+use super::words::{Interval, ObjectName, WindowBound};
 
 /// A parsed command; its name (kebab-case, as typed) is the table's key.
 #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
@@ -131,6 +107,21 @@ pub enum Command {
     Rollback {
         entry: Option<String>,
     },
+}
+
+/// Builds a `Command` from its values (a row's `build`).
+pub type Build = fn(&mut Values) -> Result<Command, ParseError>;
+/// A `Command`'s values, when it is this row's (a row's `values`).
+pub type Take = fn(&Command) -> Option<Vec<Value>>;
+
+/// Another form of a command: `compress chunk <chunk>` beside `compress <hypertable> …`.
+#[derive(Debug)]
+pub struct Form {
+    /// The word that chooses it (`chunk`), then one object of this kind.
+    pub word: &'static str,
+    pub object: Param,
+    pub build: Build,
+    pub values: Take,
 }
 
 impl Command {
@@ -527,7 +518,7 @@ impl Spec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::parse::grammar::Value;
+    use crate::command::grammar::Value;
     use crate::command::parse::parse;
 
     /// A value the parser takes for `arg`.

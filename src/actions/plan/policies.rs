@@ -89,40 +89,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
     Ok(())
 }
 
-/// The three kinds of policy job the palette manages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PolicyKind {
-    Compression,
-    Retention,
-    Refresh,
-}
-
 impl PolicyKind {
-    /// The policy a command sets or removes.
-    pub fn of(cmd: &Command) -> Option<PolicyKind> {
-        Some(match cmd {
-            Command::SetCompressAfter { .. } | Command::RemoveCompressionPolicy { .. } => {
-                PolicyKind::Compression
-            }
-            Command::SetRetention { .. } | Command::RemoveRetentionPolicy { .. } => {
-                PolicyKind::Retention
-            }
-            Command::SetRefreshPolicy { .. } | Command::RemoveRefreshPolicy { .. } => {
-                PolicyKind::Refresh
-            }
-            _ => return None,
-        })
-    }
-
-    /// The job's procedure (`_timescaledb_functions.policy_compression`…).
-    pub fn proc_name(self) -> &'static str {
-        match self {
-            PolicyKind::Compression => "policy_compression",
-            PolicyKind::Retention => "policy_retention",
-            PolicyKind::Refresh => "policy_refresh_continuous_aggregate",
-        }
-    }
-
     fn noun(self) -> &'static str {
         match self {
             PolicyKind::Compression => "compression",
@@ -131,29 +98,11 @@ impl PolicyKind {
         }
     }
 
-    /// What it can be attached to.
-    pub fn applies_to(self) -> &'static [RelationKind] {
-        match self {
-            PolicyKind::Compression => &[RelationKind::Hypertable],
-            PolicyKind::Retention => &[RelationKind::Hypertable, RelationKind::Cagg],
-            PolicyKind::Refresh => &[RelationKind::Cagg],
-        }
-    }
-
     fn object_noun(self) -> &'static str {
         match self {
             PolicyKind::Compression => "hypertable",
             PolicyKind::Retention => "hypertable or continuous aggregate",
             PolicyKind::Refresh => "continuous aggregate",
-        }
-    }
-
-    /// The config key a threshold command sets (`compress_after`, `drop_after`).
-    pub(crate) fn threshold_key(self) -> &'static str {
-        match self {
-            PolicyKind::Compression => "compress_after",
-            PolicyKind::Retention => "drop_after",
-            PolicyKind::Refresh => "start_offset",
         }
     }
 

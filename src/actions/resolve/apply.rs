@@ -43,11 +43,11 @@ pub async fn apply_facts(
     have: &[crate::model::policies::RelationPolicies],
     want: &crate::policy::PolicyFile,
     drift: &[crate::policy::Drift],
-) -> Result<crate::actions::plan::apply::ApplyFacts, ResolveError> {
+) -> Result<crate::actions::facts::ApplyFacts, ResolveError> {
     use crate::policy::{DriftKind, Part};
-    let mut f = crate::actions::plan::apply::ApplyFacts {
+    let mut f = crate::actions::facts::ApplyFacts {
         ts: quote_ident(caps.timescaledb_schema().unwrap_or("public")),
-        columnstore: crate::actions::plan::Columnstore(
+        columnstore: crate::actions::facts::Columnstore(
             caps.timescaledb.as_ref().is_some_and(|t| t.columnstore),
         ),
         version: caps

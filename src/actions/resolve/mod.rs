@@ -6,18 +6,16 @@
 use tokio_postgres::{Client, Row};
 
 use super::{quote_ident, render, Object};
-use crate::actions::parse::{Command, Interval, ObjectName};
-use crate::actions::plan::{Facts, Impact, JobSettings, PolicyKind, Relation, RelationKind};
+use crate::actions::facts::{Impact, JobSettings, PolicyKind, Relation, RelationKind};
+use crate::actions::parse::{Interval, ObjectName};
 use crate::capabilities::Capabilities;
 use crate::connect::describe_error;
 
 mod apply;
-mod facts;
 mod refresh;
 
 pub(crate) use apply::columns;
 pub use apply::{apply_facts, hierarchical};
-pub use facts::facts;
 pub use refresh::normalize_intervals;
 
 /// Why a command could not be resolved. A lock timeout is told apart from the rest so the

@@ -2,6 +2,26 @@
 
 use super::*;
 
+/// Why a target's journal history could not be shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryError {
+    /// The target is not connected yet (its database is not known).
+    NotConnected,
+    /// The journal could not be read.
+    Journal(crate::actions::journal::JournalError),
+}
+
+impl std::fmt::Display for HistoryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HistoryError::NotConnected => write!(f, "not connected yet"),
+            HistoryError::Journal(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for HistoryError {}
+
 impl AppState {
     /// A message in a dialog (closed by any key).
     pub fn say(&mut self, title: &str, line: String) {
@@ -68,7 +88,7 @@ impl AppState {
         };
     }
 
-    pub fn on_history(&mut self, result: Result<Vec<String>, crate::app::update::HistoryError>) {
+    pub fn on_history(&mut self, result: Result<Vec<String>, HistoryError>) {
         if !matches!(self.modal, Modal::Planning(_)) {
             return;
         }

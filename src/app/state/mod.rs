@@ -24,6 +24,7 @@ use crate::screens::{overview, Ctx, DataChange, Open, Tab, Table};
 use crate::store::{DataState, Dataset, Standing};
 
 pub use derive::{Derive, Derived};
+pub use flow::HistoryError;
 
 mod derive;
 mod flow;

@@ -3,74 +3,13 @@
 
 use std::fmt;
 
-use super::spec;
+use super::grammar::{word, Param, Value, Values};
+use super::spec::{self, Spec};
+use super::words::{compression_settings, no_more};
 
-mod error;
-pub mod grammar;
-mod words;
-
+pub use super::error::ParseError;
 pub use super::spec::Command;
-pub use error::ParseError;
-pub use words::*;
-
-/// An object name as written: `name`, `schema.name`, with SQL double-quoting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectName {
-    pub schema: Option<String>,
-    pub name: String,
-}
-
-impl fmt::Display for ObjectName {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        // a control or bidirectional character as PostgreSQL's U&"…" escape: the text stays
-        // one line the palette reads back as the same name
-        match &self.schema {
-            Some(s) => write!(f, "{}", crate::format::qualified_escaped(s, &self.name)),
-            None => write!(f, "{}", crate::format::ident_escaped(&self.name)),
-        }
-    }
-}
-
-impl ObjectName {
-    /// `schema.name`, as a command names a relation the catalog has.
-    pub fn qualified(schema: &str, name: &str) -> ObjectName {
-        ObjectName {
-            schema: Some(schema.into()),
-            name: name.into(),
-        }
-    }
-}
-
-/// A PostgreSQL interval literal, normalised from humantime where possible (`6h` → `6 hours`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Interval(pub String);
-
-/// A time or integer bound of a refresh window.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WindowBound {
-    /// `NULL`: open-ended.
-    Open,
-    Int(i64),
-    /// A timestamp literal, checked by the server.
-    Time(String),
-}
-
-impl fmt::Display for Interval {
-    /// As a literal (`'6 hours'`), which the palette reads back as the same interval.
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        write!(f, "'{}'", self.0.replace('\'', "''"))
-    }
-}
-
-impl fmt::Display for WindowBound {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self {
-            WindowBound::Open => f.write_str("NULL"),
-            WindowBound::Int(n) => write!(f, "{n}"),
-            WindowBound::Time(t) => write!(f, "'{}'", t.replace('\'', "''")),
-        }
-    }
-}
+pub use super::words::*;
 
 /// Parses one command line.
 pub fn parse(input: &str) -> Result<Command, ParseError> {
@@ -101,7 +40,87 @@ pub fn parse(input: &str) -> Result<Command, ParseError> {
         return Err(ParseError::UnknownCommand { name, close });
     };
     // an alias (the columnstore's name) is its command: its row reads the arguments
-    grammar::read_all(spec, args)
+    read_all(spec, args)
+}
+
+/// The arguments of `spec`'s command, read by its row: each param in turn, then nothing more.
+fn read_all(spec: &Spec, args: &[Token]) -> Result<Command, ParseError> {
+    let usage = spec.usage();
+    let mut values = Vec::new();
+    if let Some(form) = &spec.chunk {
+        if word(args, 0).as_deref() == Some(form.word) {
+            let (v, _) = form.object.read(args, 1, &usage)?;
+            no_more(args, 2, &usage)?;
+            return (form.build)(&mut values_of(spec, vec![v]));
+        }
+    }
+    let mut at = 0;
+    let mut params = spec.params.iter().peekable();
+    while let Some(param) = params.next() {
+        if let Param::Setting(first) = param {
+            let mut keys = vec![*first];
+            while let Some(Param::Setting(k)) = params.peek() {
+                keys.push(k);
+                params.next();
+            }
+            let rest = args.get(at..).unwrap_or_default();
+            let settings = compression_settings(rest, &keys, &usage)?;
+            values.extend(settings.into_iter().map(Value::Text));
+            at = args.len();
+            continue;
+        }
+        let (v, used) = param.read(args, at, &usage)?;
+        values.push(v);
+        at += used;
+    }
+    no_more(args, at, &usage)?;
+    (spec.build)(&mut values_of(spec, values))
+}
+
+fn values_of(spec: &Spec, values: Vec<Value>) -> Values {
+    Values::new(spec.name, values)
+}
+
+impl Command {
+    /// The same command naming `object` in place of the relation it names (what that name
+    /// resolved to), rebuilt by its row.
+    pub fn naming(&self, object: ObjectName) -> Command {
+        let Some(spec) = spec::find(self.name()) else {
+            return self.clone();
+        };
+        let (mut values, build) = match ((spec.values)(self), &spec.chunk) {
+            (Some(values), _) => (values, spec.build),
+            (None, Some(form)) => ((form.values)(self).unwrap_or_default(), form.build),
+            (None, None) => return self.clone(),
+        };
+        if let Some(named) = values.iter_mut().find(|v| matches!(v, Value::Object(_))) {
+            *named = Value::Object(object);
+        }
+        build(&mut Values::new(spec.name, values)).unwrap_or_else(|_| self.clone())
+    }
+}
+
+/// The canonical text of a command: what `parse` reads back as the same command, written by
+/// its row.
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        let name = self.name();
+        f.write_str(name)?;
+        let Some(spec) = spec::find(name) else {
+            return Ok(());
+        };
+        if let Some(values) = (spec.values)(self) {
+            for (param, value) in spec.params.iter().zip(&values) {
+                param.write(value, f)?;
+            }
+        } else if let Some(form) = &spec.chunk {
+            for value in (form.values)(self).unwrap_or_default() {
+                write!(f, " {}", form.word)?;
+                form.object.write(&value, f)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

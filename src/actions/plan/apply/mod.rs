@@ -2,41 +2,13 @@
 //! every change's statements, each undo (run in reverse order by `rollback`), the impact of a new
 //! or shorter retention — journaled as one entry.
 
-use std::collections::BTreeMap;
-
 use super::*;
+pub use crate::actions::facts::ApplyFacts;
 use crate::policy::{Drift, DriftKind, Part, PolicyFile};
 
 mod thresholds;
 
 use thresholds::*;
-
-/// What planning an apply needs from the database besides the drift: each relation the file
-/// names (resolved to its oid), the settings of every job it changes, and what a new or
-/// shorter retention would drop.
-#[derive(Debug, Clone, Default)]
-pub struct ApplyFacts {
-    pub ts: String,
-    pub relations: BTreeMap<String, Relation>,
-    pub jobs: BTreeMap<i32, JobSettings>,
-    /// The job of each (relation, part) the database has.
-    pub job_of: BTreeMap<(String, Part), i32>,
-    /// Compression settings as the database has them (to restore).
-    pub compression: BTreeMap<String, Option<(String, String)>>,
-    /// The columns of each relation whose compression settings change.
-    pub columns: BTreeMap<String, Vec<String>>,
-    pub impact: BTreeMap<String, Impact>,
-    /// The policies the server can add by creation time (retention from 2.13).
-    pub created_before: std::collections::BTreeSet<Part>,
-    /// Continuous aggregates on another one (by the file's names).
-    pub hierarchical: std::collections::BTreeSet<String>,
-    /// The server's TimescaleDB version, for what it is known to refuse.
-    pub version: String,
-    /// The columnstore's statements, where the server has them.
-    pub columnstore: super::Columnstore,
-    /// The server's alter_job clears a job's time zone it is not given (2.12+).
-    pub alter_job_clears_timezone: bool,
-}
 
 /// One plan for the whole drift. Drift that apply cannot make right (a relation that does not
 /// exist, compression to turn off, integer or creation-time thresholds) is listed as a warning

@@ -5,11 +5,35 @@
 
 use std::fmt;
 
-use super::words::{
-    bound, compression_settings, interval_arg, job_id, no_more, object, text, Token,
-};
-use super::{Command, Interval, ObjectName, ParseError, WindowBound};
-use crate::command::spec::{self, Arg, Spec};
+use super::error::ParseError;
+use super::words::{bound, interval_arg, job_id, object, text, Token};
+use super::words::{Interval, ObjectName, WindowBound};
+
+/// What an argument is: completion offers names of this kind, the hint shows the synopsis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arg {
+    Cagg,
+    Hypertable,
+    HypertableOrCagg,
+    /// A hypertable, or the word `chunk` followed by a chunk.
+    HypertableOrChunk,
+    /// An index, a table or a hypertable.
+    Reindexable,
+    Index,
+    Chunk,
+    Job,
+    /// A server process id.
+    Session,
+    /// A fixed word (`older-than`).
+    Keyword(&'static str),
+    Interval,
+    /// A refresh window's end: a time, an integer or NULL.
+    Bound,
+    /// A journal entry id.
+    Entry,
+    /// A `name='…'` setting (`segmentby`, `orderby`).
+    Setting(&'static str),
+}
 
 /// One argument of a command's grammar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +58,7 @@ pub enum Param {
     Entry,
 }
 
-/// What a [`Param`] read: one field of a `Command`.
+/// What a [`Param`] read: one field of a command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
     Object(ObjectName),
@@ -45,7 +69,7 @@ pub enum Value {
     Text(Option<String>),
 }
 
-/// A `Command` field's type, as a [`Value`] and back.
+/// A command's field's type, as a [`Value`] and back.
 pub trait Field: Sized {
     fn from_value(value: Value) -> Option<Self>;
     fn value(&self) -> Value;
@@ -100,23 +124,8 @@ impl Values {
     }
 }
 
-/// Builds a `Command` from its values (a row's `build`).
-pub type Build = fn(&mut Values) -> Result<Command, ParseError>;
-/// A `Command`'s values, when it is this row's (a row's `values`).
-pub type Take = fn(&Command) -> Option<Vec<Value>>;
-
-/// Another form of a command: `compress chunk <chunk>` beside `compress <hypertable> …`.
-#[derive(Debug)]
-pub struct Form {
-    /// The word that chooses it (`chunk`), then one object of this kind.
-    pub word: &'static str,
-    pub object: Param,
-    pub build: Build,
-    pub values: Take,
-}
-
 /// The lower-case text of the word at `i`.
-fn word(args: &[Token], i: usize) -> Option<String> {
+pub(super) fn word(args: &[Token], i: usize) -> Option<String> {
     args.get(i).map(|t| text(t).to_lowercase())
 }
 
@@ -136,7 +145,12 @@ impl Param {
     }
 
     /// Reads this argument at `at`: its value and how many words it took.
-    fn read(self, args: &[Token], at: usize, usage: &str) -> Result<(Value, usize), ParseError> {
+    pub(super) fn read(
+        self,
+        args: &[Token],
+        at: usize,
+        usage: &str,
+    ) -> Result<(Value, usize), ParseError> {
         let usage_ = || usage.to_string();
         Ok(match self {
             Param::Object(_, what) => (Value::Object(object(args, at, what)?), 1),
@@ -180,7 +194,7 @@ impl Param {
     }
 
     /// Writes `value` as this argument, with the space before it (nothing when absent).
-    fn write(self, value: &Value, f: &mut fmt::Formatter) -> fmt::Result {
+    pub(super) fn write(self, value: &Value, f: &mut fmt::Formatter) -> fmt::Result {
         let quoted = |s: &str| format!("'{}'", s.replace('\'', "''"));
         match (self, value) {
             (_, Value::Object(o)) => write!(f, " {o}"),
@@ -209,85 +223,5 @@ fn expected(keyword: &'static str, found: String, usage: &str) -> ParseError {
         expected: keyword,
         found,
         usage: usage.to_string(),
-    }
-}
-
-/// The arguments of `spec`'s command, read by its row: each param in turn, then nothing more.
-pub(super) fn read_all(spec: &Spec, args: &[Token]) -> Result<Command, ParseError> {
-    let usage = spec.usage();
-    let mut values = Vec::new();
-    if let Some(form) = &spec.chunk {
-        if word(args, 0).as_deref() == Some(form.word) {
-            let (v, _) = form.object.read(args, 1, &usage)?;
-            no_more(args, 2, &usage)?;
-            return (form.build)(&mut values_of(spec, vec![v]));
-        }
-    }
-    let mut at = 0;
-    let mut params = spec.params.iter().peekable();
-    while let Some(param) = params.next() {
-        if let Param::Setting(first) = param {
-            let mut keys = vec![*first];
-            while let Some(Param::Setting(k)) = params.peek() {
-                keys.push(k);
-                params.next();
-            }
-            let rest = args.get(at..).unwrap_or_default();
-            let settings = compression_settings(rest, &keys, &usage)?;
-            values.extend(settings.into_iter().map(Value::Text));
-            at = args.len();
-            continue;
-        }
-        let (v, used) = param.read(args, at, &usage)?;
-        values.push(v);
-        at += used;
-    }
-    no_more(args, at, &usage)?;
-    (spec.build)(&mut values_of(spec, values))
-}
-
-fn values_of(spec: &Spec, values: Vec<Value>) -> Values {
-    Values::new(spec.name, values)
-}
-
-impl Command {
-    /// The same command naming `object` in place of the relation it names (what that name
-    /// resolved to), rebuilt by its row.
-    pub fn naming(&self, object: ObjectName) -> Command {
-        let Some(spec) = spec::find(self.name()) else {
-            return self.clone();
-        };
-        let (mut values, build) = match ((spec.values)(self), &spec.chunk) {
-            (Some(values), _) => (values, spec.build),
-            (None, Some(form)) => ((form.values)(self).unwrap_or_default(), form.build),
-            (None, None) => return self.clone(),
-        };
-        if let Some(named) = values.iter_mut().find(|v| matches!(v, Value::Object(_))) {
-            *named = Value::Object(object);
-        }
-        build(&mut Values::new(spec.name, values)).unwrap_or_else(|_| self.clone())
-    }
-}
-
-/// The canonical text of a command: what `parse` reads back as the same command, written by
-/// its row.
-impl fmt::Display for Command {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        let name = self.name();
-        f.write_str(name)?;
-        let Some(spec) = spec::find(name) else {
-            return Ok(());
-        };
-        if let Some(values) = (spec.values)(self) {
-            for (param, value) in spec.params.iter().zip(&values) {
-                param.write(value, f)?;
-            }
-        } else if let Some(form) = &spec.chunk {
-            for value in (form.values)(self).unwrap_or_default() {
-                write!(f, " {}", form.word)?;
-                form.object.write(&value, f)?;
-            }
-        }
-        Ok(())
     }
 }

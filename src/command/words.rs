@@ -1,7 +1,68 @@
 //! The words of a command line: tokens, object names as PostgreSQL reads them, intervals,
 //! and each argument checked as its command expects.
 
-use super::*;
+use std::fmt;
+
+use super::error::ParseError;
+
+/// An object name as written: `name`, `schema.name`, with SQL double-quoting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        // a control or bidirectional character as PostgreSQL's U&"…" escape: the text stays
+        // one line the palette reads back as the same name
+        match &self.schema {
+            Some(s) => write!(f, "{}", crate::format::qualified_escaped(s, &self.name)),
+            None => write!(f, "{}", crate::format::ident_escaped(&self.name)),
+        }
+    }
+}
+
+impl ObjectName {
+    /// `schema.name`, as a command names a relation the catalog has.
+    pub fn qualified(schema: &str, name: &str) -> ObjectName {
+        ObjectName {
+            schema: Some(schema.into()),
+            name: name.into(),
+        }
+    }
+}
+
+/// A PostgreSQL interval literal, normalised from humantime where possible (`6h` → `6 hours`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interval(pub String);
+
+/// A time or integer bound of a refresh window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WindowBound {
+    /// `NULL`: open-ended.
+    Open,
+    Int(i64),
+    /// A timestamp literal, checked by the server.
+    Time(String),
+}
+
+impl fmt::Display for Interval {
+    /// As a literal (`'6 hours'`), which the palette reads back as the same interval.
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "'{}'", self.0.replace('\'', "''"))
+    }
+}
+
+impl fmt::Display for WindowBound {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            WindowBound::Open => f.write_str("NULL"),
+            WindowBound::Int(n) => write!(f, "{n}"),
+            WindowBound::Time(t) => write!(f, "'{}'", t.replace('\'', "''")),
+        }
+    }
+}
 
 /// A word of input: bare, `"quoted"` (an identifier part) or `'quoted'` (a literal).
 #[derive(Debug, Clone, PartialEq, Eq)]
