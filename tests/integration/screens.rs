@@ -1177,7 +1177,7 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     // How many times the structure was read whole: a native server counts the catalog's
     // changes, and an index made or dropped is then taken in or out without a whole read (the
     // engine counts none: there everything is read at every refresh).
-    let whole_reads = |kept: &model::Cache| kept.catalog.watched.generations.structure;
+    let whole_reads = |kept: &model::Cache| kept.catalog.structure_read;
     let before = whole_reads(&kept);
     // How many times every table's version was read: only when a relation was dropped (or a
     // table outside the watched ones written); relations made, the catalogs' rows written
@@ -1322,6 +1322,31 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
             whole_reads(&kept),
             before,
             "{}: indexes dropped",
+            server.label
+        );
+    }
+    // A hypertable made over rows (its chunks made with it) and with an index, then dropped:
+    // the tables listed again and patched in and out, nothing read whole.
+    let before = whole_reads(&kept);
+    psql(
+        &server.conninfo,
+        "CREATE TABLE kept.u (ts timestamptz NOT NULL, v int);
+         INSERT INTO kept.u SELECT '2024-01-01'::timestamptz + i * interval '1 hour', i
+           FROM generate_series(0, 47) i;
+         SELECT create_hypertable('kept.u', 'ts', chunk_time_interval => interval '1 day',
+                                  migrate_data => true);
+         CREATE INDEX kept_u_v ON kept.u (v);",
+    );
+    let i = refresh_until_kept_sees(&s, &mut kept, "a hypertable made").await;
+    assert_eq!(chunk_indexes(&i, "kept_u_v"), Some(2));
+    psql(&server.conninfo, "DROP TABLE kept.u");
+    let i = refresh_until_kept_sees(&s, &mut kept, "a hypertable dropped").await;
+    assert_eq!(chunk_indexes(&i, "kept_u_v"), None);
+    if server.native {
+        assert_eq!(
+            whole_reads(&kept),
+            before,
+            "{}: a hypertable made and dropped",
             server.label
         );
     }

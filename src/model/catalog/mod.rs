@@ -157,9 +157,10 @@ pub struct KeptCatalog {
     /// The retention jobs' runs (`queries/retention_runs.sql`), by job, and the relations' rows'
     /// key they were read for: read again for the jobs whose statistics the watch saw move.
     runs: Option<(Fingerprint, Vec<tokio_postgres::Row>)>,
-    /// How many times every table's version was read (`queries/relation_versions.sql`): the
-    /// watches' fallback, counted for the tests and the benchmark.
+    /// How many times every table's version was read (`queries/relation_versions.sql`) and
+    /// the structure read whole: the watches' fallbacks, counted for the tests.
     pub versions_read: u64,
+    pub structure_read: u64,
 }
 
 /// Each relation the kept structure names with its catalog rows' term, by oid
@@ -190,12 +191,12 @@ pub const WHOLE_EVERY: std::time::Duration = std::time::Duration::from_secs(600)
 pub const USAGE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
 impl KeptCatalog {
-    /// What the structure is kept under: the definitions' generation (hypertables made or
-    /// dropped, their dimensions, continuous aggregates) and the structure's own (bumped by a
-    /// whole read, and by what the watch cannot patch).
+    /// What the structure is kept under: its own generation (bumped by a whole read, and by
+    /// what the watches cannot patch). The definitions moving (hypertables, their dimensions,
+    /// continuous aggregates) has the listed tables read again and patched in.
     pub fn structure_key(&self) -> Fingerprint {
         let g = self.watched.generations;
-        Fingerprint::of([g.definitions, g.structure]).whole()
+        Fingerprint::of([g.structure, 3]).whole()
     }
 
     /// What the segment statistics are kept under: the definitions' and the compression
@@ -326,12 +327,63 @@ impl CatalogStructure {
                 b'r' if tables.contains(&n.oid) => {}
                 b'i' if tables.contains(&n.table) => {}
                 b'i' if listed.contains(&n.table) => read.push(n.table),
+                // a table listed since (see `relist`): its indexes
+                b'r' | b'm' | b'p' if listed.contains(&n.oid) => read.push(n.oid),
                 _ => return None,
             }
         }
         read.sort_unstable();
         read.dedup();
         Some(read)
+    }
+
+    /// The hypertables and ordinary tables listed again (`queries/listed_tables.sql`) put in
+    /// place of those kept (pure): those gone taken out with their listed indexes (their chunks
+    /// go with the chunks' watch), those new (or an ordinary table made a hypertable) returned,
+    /// their indexes to be read. None, leaving it as it was, when a kept hypertable changed
+    /// (another id, other attribute slots): read whole.
+    pub fn relist(
+        &mut self,
+        hypertables: Vec<HypertableOid>,
+        tables: Vec<u32>,
+    ) -> Option<Vec<u32>> {
+        let kept: IdMap<u32, HypertableOid> =
+            self.hypertables.iter().map(|h| (h.oid, *h)).collect();
+        if (hypertables.iter()).any(|h| kept.get(&h.oid).is_some_and(|k| k != h)) {
+            return None;
+        }
+        let old_tables: IdSet<u32> = self.tables.iter().copied().collect();
+        let new: Vec<u32> = (hypertables.iter())
+            .filter(|h| !kept.contains_key(&h.oid))
+            .map(|h| h.oid)
+            .chain(tables.iter().copied().filter(|t| !old_tables.contains(t)))
+            .collect();
+        let now: IdSet<u32> = (hypertables.iter().map(|h| h.oid))
+            .chain(tables.iter().copied())
+            .collect();
+        let gone: IdSet<u32> = (kept.keys().copied())
+            .chain(old_tables.iter().copied())
+            .filter(|oid| !now.contains(oid))
+            .collect();
+        let indexes = &mut self.indexes;
+        let gone_indexes: IdSet<u32> = (indexes.listed.iter())
+            .filter(|l| gone.contains(&l.table_oid))
+            .map(|l| l.oid)
+            .collect();
+        indexes.listed.retain(|l| !gone.contains(&l.table_oid));
+        (indexes.chunk_indexes).retain(|(_, of)| !gone_indexes.contains(of));
+        indexes.invalid.retain(|oid| !gone_indexes.contains(oid));
+        self.hypertables = hypertables;
+        self.tables = tables;
+        self.revision += 1;
+        Some(new)
+    }
+
+    /// Whether every chunk kept is of a hypertable kept (after [`relist`](Self::relist) and a
+    /// patch: a hypertable dropped took its chunks).
+    pub fn chunks_listed(&self) -> bool {
+        let ids: IdSet<i32> = self.hypertables.iter().map(|h| h.id).collect();
+        (self.chunks.chunks().iter()).all(|c| ids.contains(&c.hypertable_id))
     }
 
     /// `read`'s tables' indexes put in place of those kept (pure): their listing and their
@@ -498,18 +550,30 @@ async fn fetch_watched(
         .then(|| kept.structure.last_mut())
         .flatten()
     {
+        // the definitions moved, or a relation was made that is no chunk's: the hypertables
+        // and ordinary tables listed again (before the chunks: a new hypertable's are patched
+        // in under it)
+        let mut relisted = Some(Vec::new());
+        if moved.definitions || structure.indexes_to_read(&verdict.new).is_none() {
+            let (hypertables, tables) = read::read_listed(client, statements).await?;
+            relisted = structure.relist(hypertables, tables);
+        }
         if !moved.chunks.is_empty() || !moved.gone.is_empty() {
             let chunks =
                 read::read_chunks(client, caps, statements, structure, &moved.chunks).await?;
             changes = structure.patch(chunks, &moved.chunks, &moved.gone);
         }
+        changes.unsettled |= relisted.is_none() || !structure.chunks_listed();
         if moved.settings && !changes.unsettled {
             structure.settings =
                 read::read_settings(client, caps, statements, &structure.hypertables).await?;
             structure.revision += 1;
         }
         match structure.indexes_to_read(&verdict.new) {
-            Some(tables) if !changes.unsettled => {
+            Some(mut tables) if !changes.unsettled => {
+                tables.extend(relisted.into_iter().flatten());
+                tables.sort_unstable();
+                tables.dedup();
                 if !tables.is_empty() {
                     let read = read::read_indexes(client, statements, structure, tables).await?;
                     structure.patch_indexes(read);
@@ -537,6 +601,7 @@ async fn fetch_watched(
     }
     let key = kept.structure_key();
     let whole_structure = !kept.structure.holds_for(key);
+    kept.structure_read += u64::from(whole_structure);
     kept.structure
         .get_or_read(key, || read::read_structure(client, caps, statements))
         .await?;
@@ -575,6 +640,7 @@ async fn fetch_watched(
         };
         if updated.reread && !whole_structure && !forgot {
             kept.watched.generations.structure += 1;
+            kept.structure_read += 1;
             let key = kept.structure_key();
             kept.structure
                 .get_or_read(key, || read::read_structure(client, caps, statements))
@@ -959,6 +1025,49 @@ mod tests {
         assert_eq!(s.indexes_to_read(&[new(400, b'r', 0)]), None);
         assert_eq!(s.indexes_to_read(&[new(401, b'i', 999)]), None);
         assert_eq!(s.indexes_to_read(&[new(402, b'm', 0)]), None);
+    }
+
+    #[test]
+    fn tables_listed_again_take_in_the_new_and_let_the_dropped_go() {
+        let mut s = structure();
+        let h = |oid, id| HypertableOid {
+            oid,
+            id,
+            columns: 3,
+        };
+        // hypertable 10 dropped (its chunks go with the chunks' watch), 30 made, table 50
+        // made a hypertable, table 70 made
+        let relisted = s.relist(vec![h(30, 2), h(50, 3)], vec![70]);
+        assert_eq!(relisted, Some(vec![30, 50, 70]));
+        assert_eq!(s.tables, [70]);
+        assert!(
+            s.indexes.listed.iter().all(|l| l.oid == 60),
+            "{:?}",
+            s.indexes
+        );
+        assert!(
+            s.indexes.chunk_indexes.is_empty(),
+            "matched to index 20, gone"
+        );
+        assert!(!s.chunks_listed(), "hypertable 1's chunks are still there");
+        // listed again as they are: nothing new
+        let mut same = structure();
+        let listed = (same.hypertables.clone(), same.tables.clone());
+        assert_eq!(same.relist(listed.0, listed.1), Some(vec![]));
+        assert!(same.chunks_listed());
+        // a kept hypertable changed (a column dropped and one added: other slots): whole
+        let mut changed = structure();
+        let before = changed.clone();
+        assert_eq!(changed.relist(vec![h(10, 1)], vec![50]), Some(vec![]));
+        let mut wider = before.clone();
+        let slots = HypertableOid {
+            columns: 4,
+            ..h(10, 1)
+        };
+        assert_eq!(wider.relist(vec![slots], vec![50]), None);
+        assert_eq!(wider, before, "left as it was");
+        // a relation made that is now listed has its indexes read
+        assert_eq!(s.indexes_to_read(&[new(30, b'r', 0)]), Some(vec![30]));
     }
 
     #[test]

@@ -39,17 +39,11 @@ pub async fn read_structure(
                 ],
             )
             .await?;
-    let listed = client.query_one(&listed_sql, &[]).await?;
-    let oids: Vec<u32> = array(&listed, "hypertables")?;
-    let hypertables: Vec<HypertableOid> = oids
-        .iter()
-        .zip(array::<i32>(&listed, "hypertable_ids")?)
-        .zip(array::<i16>(&listed, "columns")?)
-        .map(|((&oid, id), columns)| HypertableOid { oid, id, columns })
-        .collect();
+    let (hypertables, tables) = listed_from(&client.query_one(&listed_sql, &[]).await?)?;
+    let oids: Vec<u32> = hypertables.iter().map(|h| h.oid).collect();
     let mut structure = CatalogStructure {
         hypertables,
-        tables: array(&listed, "tables")?,
+        tables,
         ..CatalogStructure::default()
     };
     let (listed_oids, listed_ids) = structure.listed();
@@ -94,6 +88,27 @@ pub async fn read_structure(
         invalid: IndexStructure::invalid_from(&invalid)?,
     };
     Ok(structure)
+}
+
+/// Every hypertable (and continuous aggregate's materialization) and every ordinary table
+/// whose indexes are listed (`queries/listed_tables.sql`).
+pub async fn read_listed(
+    client: &Client,
+    statements: &mut Prepared,
+) -> Result<(Vec<HypertableOid>, Vec<u32>), Error> {
+    let [listed_sql] = statements.get(client, [queries::LISTED_TABLES]).await?;
+    listed_from(&client.query_one(&listed_sql, &[]).await?)
+}
+
+fn listed_from(listed: &tokio_postgres::Row) -> Result<(Vec<HypertableOid>, Vec<u32>), Error> {
+    let oids: Vec<u32> = array(listed, "hypertables")?;
+    let hypertables = oids
+        .iter()
+        .zip(array::<i32>(listed, "hypertable_ids")?)
+        .zip(array::<i16>(listed, "columns")?)
+        .map(|((&oid, id), columns)| HypertableOid { oid, id, columns })
+        .collect();
+    Ok((hypertables, array(listed, "tables")?))
 }
 
 /// The (chunk index, hypertable index) pairs of `hypertables`' chunks from chunk_indexes.sql's
