@@ -323,34 +323,14 @@ impl Executor {
                         }
                     }
                     Effect::Plan(i, action) => self.plan(fleet, i, action),
-                    Effect::History(i) => {
-                        let state = &fleet.members[i].state;
-                        let recording = self.readers[i]
-                            .target
-                            .recording
-                            .as_ref()
-                            .and_then(|(p, _)| crate::recording::store::Store::open(p).ok())
-                            .flatten();
-                        let lines = match self.origin(fleet, i) {
-                            Some(o) => self
-                                .journal
-                                .history(&o)
-                                .map(|e| {
-                                    let lines =
-                                        crate::actions::journal::format_history(&e, state.utc);
-                                    match &recording {
-                                        Some(r) => crate::actions::seen::interleaved(
-                                            &e, lines, r, state.utc,
-                                        ),
-                                        None => lines,
-                                    }
-                                })
-                                .map_err(HistoryError::Journal),
-                            None => Err(HistoryError::NotConnected),
-                        };
-                        queue.push_back(Msg::History(i, lines));
-                    }
+                    Effect::History(i) => self.history(fleet, i),
                     Effect::Execute(i, plan) => match self.origin(fleet, i) {
+                        // (update starts one at a time; a second here would lose the first's
+                        // progress and its cancel)
+                        Some(_) if self.running.is_some() => fleet.members[i].state.say(
+                            "Not run",
+                            "another action is running: nothing was changed".into(),
+                        ),
                         Some(origin) => {
                             let runner = Runner {
                                 connector: self.readers[i].target.connector.clone(),
@@ -366,8 +346,8 @@ impl Executor {
                                 .into(),
                         ),
                     },
-                    Effect::Cancel => {
-                        if let Some((_, r)) = &self.running {
+                    Effect::Cancel(i) => {
+                        if let Some((_, r)) = self.running.as_ref().filter(|(on, _)| *on == i) {
                             r.cancel();
                         }
                     }
@@ -384,6 +364,36 @@ impl Executor {
             &self.readers[i].target.connector,
             caps,
         ))
+    }
+
+    /// Reads member `i`'s journal history (and the recording it interleaves) off the input
+    /// path: a long journal or a large recording is read and queried on a blocking thread, and
+    /// the lines come back as a message.
+    fn history(&self, fleet: &Fleet, i: usize) {
+        let utc = fleet.members[i].state.utc;
+        let recording = (self.readers[i].target.recording.as_ref()).map(|(p, _)| p.clone());
+        let origin = self.origin(fleet, i);
+        let journal = self.journal.clone();
+        let tx = self.action_tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let lines = match origin {
+                Some(o) => journal
+                    .history(&o)
+                    .map(|e| {
+                        let lines = crate::actions::journal::format_history(&e, utc);
+                        let store = recording
+                            .and_then(|p| crate::recording::store::Store::open(&p).ok())
+                            .flatten();
+                        match &store {
+                            Some(r) => crate::actions::seen::interleaved(&e, lines, r, utc),
+                            None => lines,
+                        }
+                    })
+                    .map_err(HistoryError::Journal),
+                None => Err(HistoryError::NotConnected),
+            };
+            let _ = tx.send(Msg::History(i, lines));
+        });
     }
 
     /// Plans off the input path; the plan comes back as a message for member `i`.
