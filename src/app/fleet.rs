@@ -20,6 +20,9 @@ pub struct Fleet {
     pub active: usize,
     /// The Fleet view is open (over the member's tabs).
     pub open: bool,
+    /// The member whose action is running: one at a time across the fleet (another is
+    /// refused until it is done).
+    pub running: Option<usize>,
     /// One row per member; the row's value is its index.
     pub table: Grid<usize>,
     /// Whether each member's first connection attempt has ended (connected or failed).
@@ -45,6 +48,7 @@ impl Fleet {
     pub fn new(members: Vec<Member>) -> Fleet {
         let mut f = Fleet {
             open: members.len() > 1,
+            running: None,
             attempted: vec![false; members.len()],
             waiting: Vec::new(),
             members,

@@ -71,8 +71,8 @@ pub enum Effect {
     History(usize),
     /// Run the confirmed plan on the member.
     Execute(usize, Box<Plan>),
-    /// Cancel the running action.
-    Cancel,
+    /// Cancel member `.0`'s running action (none other's).
+    Cancel(usize),
 }
 
 /// How often a span beyond the hour is read again from the recording (seconds).
@@ -171,6 +171,7 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
             vec![Effect::Draw]
         }
         Msg::Progress(i, Progress::Done(outcome)) => {
+            fleet.running = None;
             fleet.members[i].state.on_outcome(outcome);
             vec![Effect::Draw, Effect::ReadNow(i)]
         }
@@ -251,12 +252,22 @@ fn on_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<Effect> {
         MemberCommand::Action(command) => match command {
             ModalCommand::Plan(action) => effects.push(Effect::Plan(active, action)),
             ModalCommand::History => effects.push(Effect::History(active)),
-            ModalCommand::Execute => {
-                if let Some(plan) = fleet.active_mut().start_running() {
-                    effects.push(Effect::Execute(active, Box::new(plan)));
+            ModalCommand::Execute => match fleet.running {
+                Some(on) => {
+                    let name = fleet.members[on].name.clone();
+                    fleet.active_mut().say(
+                        "Not run",
+                        format!("an action is running on {name}: nothing was changed; run this one when it is done"),
+                    );
                 }
-            }
-            ModalCommand::Cancel => effects.push(Effect::Cancel),
+                None => {
+                    if let Some(plan) = fleet.active_mut().start_running() {
+                        fleet.running = Some(active);
+                        effects.push(Effect::Execute(active, Box::new(plan)));
+                    }
+                }
+            },
+            ModalCommand::Cancel => effects.push(Effect::Cancel(active)),
             ModalCommand::None | ModalCommand::Redraw | ModalCommand::Navigate(_) => {}
         },
     }
@@ -365,6 +376,25 @@ mod tests {
                 .any(|e| matches!(e, Effect::Execute(1, p) if p.command == "pause-job 8")),
             "Enter runs b's plan on b: {effects:?}"
         );
+        assert_eq!(f.running, Some(1));
+        // while b's runs, a's plan confirmed (the Running dialog keeps b's keys; a is another
+        // member): refused, one action at a time
+        f.active = 0;
+        keys(&mut f, ":pause-job 7\n");
+        update(&mut f, Msg::Planned(0, Ok(plan("pause-job 7"))));
+        update(
+            &mut f,
+            Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE)),
+        );
+        let effects = update(
+            &mut f,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        );
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Execute(..))),
+            "a second action while b's runs: {effects:?}"
+        );
+        assert_eq!(f.running, Some(1), "b's still the one running");
     }
 
     #[test]
