@@ -257,6 +257,15 @@ pub fn interval_seconds(text: &str) -> Option<f64> {
     Some(years as f64 * 31_557_600.0 + (months % 12) as f64 * 2_592_000.0 + secs)
 }
 
+/// A server-printed interval's fixed length in seconds: None for one in months or years (a
+/// month has no fixed length) or not an interval.
+pub fn fixed_interval_seconds(text: &str) -> Option<f64> {
+    match interval_parts(text)? {
+        (0, secs) => Some(secs),
+        _ => None,
+    }
+}
+
 /// Months and seconds of a server-printed interval (`1 year 2 mons 3 days 04:05:06`).
 fn interval_parts(text: &str) -> Option<(i64, f64)> {
     let mut months = 0i64;
@@ -321,6 +330,15 @@ pub fn ratio(r: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_width_in_months_has_no_fixed_length() {
+        assert_eq!(fixed_interval_seconds("1 day 02:00:00"), Some(93_600.0));
+        assert_eq!(fixed_interval_seconds("00:15:00"), Some(900.0));
+        assert_eq!(fixed_interval_seconds("1 mon"), None);
+        assert_eq!(fixed_interval_seconds("1 year 2 days"), None);
+        assert_eq!(fixed_interval_seconds("monthly"), None);
+    }
 
     #[test]
     fn names_that_look_alike_are_told_apart() {

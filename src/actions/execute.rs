@@ -112,7 +112,7 @@ async fn after_failure(
     if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
         extra.push_str(&format!(" ({})", lock_holders(client).await));
     }
-    if let (true, Some(target)) = (step.sql.starts_with("REINDEX"), &step.guard) {
+    if let (true, Some(target)) = (step.concurrent_reindex, &step.guard) {
         for index in reindex_leftovers(client, target).await {
             let shown =
                 crate::format::qualified(index.schema.as_deref().unwrap_or_default(), &index.name);

@@ -86,6 +86,10 @@ pub struct Step {
     /// A statement answering one boolean (`pg_cancel_backend`): false fails the step with this
     /// message (the signal was not sent), true is done.
     pub expect_true: Option<String>,
+    /// A `REINDEX … CONCURRENTLY`: failing, it can leave an invalid index behind, looked for
+    /// and named with the command that removes it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub concurrent_reindex: bool,
 }
 
 impl Step {
@@ -104,6 +108,7 @@ impl Step {
             guard: None,
             analyze: None,
             expect_true: None,
+            concurrent_reindex: false,
         }
     }
 

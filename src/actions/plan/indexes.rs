@@ -173,5 +173,8 @@ fn reindex(target: &Object, table: bool) -> Step {
     } else {
         sql!("reindex_index.sql")
     };
-    Step::on_object(format!("reindex {}", target.shown()), file, &[], target)
+    Step {
+        concurrent_reindex: true,
+        ..Step::on_object(format!("reindex {}", target.shown()), file, &[], target)
+    }
 }

@@ -402,11 +402,12 @@ async fn refresh_facts(
         }),
         policy_runs: runs,
         // a width in months has none fixed
-        bucket: c
-            .bucket_width
-            .as_deref()
-            .filter(|b| !b.contains("mon") && !b.contains("year"))
-            .and_then(units),
+        bucket: match integer_time {
+            true => c.bucket_width.as_deref().and_then(units),
+            false => (c.bucket_width.as_deref())
+                .and_then(crate::format::fixed_interval_seconds)
+                .map(|s| (s * 1e6) as i64),
+        },
         chunk_interval: interval,
         given,
         source: c.source(),
