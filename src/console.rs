@@ -173,7 +173,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
     // Ticks once a second only while disconnected, to count down the retry.
     let mut countdown = tokio::time::interval(Duration::from_secs(1));
     let panic_for_tests = std::env::var_os("HYPERTOP_TEST_PANIC_AFTER_DRAW").is_some();
-    let mut loop_ = Executor {
+    let mut executor = Executor {
         readers,
         journal: std::sync::Arc::new(crate::actions::journal::Journal::new(opts.journal.clone())),
         lock_timeout: opts.lock_timeout,
@@ -185,15 +185,15 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         answers_apart: (opts.refresh_every / 2).clamp(RESULTS_SETTLE, ANSWERS_APART_AT_MOST),
     };
     let exit = loop {
-        if loop_.draw {
+        if executor.draw {
             // whatever is due is derived away from the loop; this frame shows what was
-            loop_.derive(&mut fleet);
+            executor.derive(&mut fleet);
             guard
                 .terminal
                 .draw(|f| render::draw_fleet(f, &fleet, &opts.theme, Instant::now()))?;
-            loop_.draw = false;
-            loop_.draw_due = None;
-            loop_.drawn_at = tokio::time::Instant::now();
+            executor.draw = false;
+            executor.draw_due = None;
+            executor.drawn_at = tokio::time::Instant::now();
             if panic_for_tests {
                 panic!("test hook: panic after the first frame");
             }
@@ -214,7 +214,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                 Some(Err(_)) | None => break Exit::Signal(libc::SIGHUP),
             },
             Some((i, result, turn)) = results.recv() => {
-                let exit = loop_.run(&mut fleet, Msg::Answer(i, result));
+                let exit = executor.run(&mut fleet, Msg::Answer(i, result));
                 // taken in: the member's next read may start
                 drop(turn);
                 match exit {
@@ -222,12 +222,12 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                     None => continue,
                 }
             }
-            () = settle(loop_.draw_due), if loop_.draw_due.is_some() => Msg::Settled,
+            () = settle(executor.draw_due), if executor.draw_due.is_some() => Msg::Settled,
             Some((i, status)) = links.recv() => Msg::Link(i, status),
             Some(msg) = action_rx.recv() => msg,
-            (on, ev) = next_event(&mut loop_.running), if loop_.running.is_some() => {
+            (on, ev) = next_event(&mut executor.running), if executor.running.is_some() => {
                 if matches!(ev, ActionProgress::Done(_)) {
-                    loop_.running = None;
+                    executor.running = None;
                 }
                 Msg::Progress(on, ev)
             }
@@ -237,7 +237,7 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
             _ = sighup.recv() => break Exit::Signal(libc::SIGHUP),
             _ = sigint.recv() => break Exit::Signal(libc::SIGINT),
         };
-        if let Some(exit) = loop_.run(&mut fleet, msg) {
+        if let Some(exit) = executor.run(&mut fleet, msg) {
             break exit;
         }
     };

@@ -16,11 +16,11 @@ macro_rules! sql {
 pub mod change;
 pub mod columns;
 pub mod complete;
-pub mod derive;
 pub mod execute;
 pub mod facts;
 pub mod journal;
 pub mod plan;
+pub mod recognise;
 pub mod resolve;
 pub mod rollback;
 pub mod runner;

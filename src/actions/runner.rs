@@ -26,7 +26,7 @@ pub enum PlanningError {
     /// A statement of the entry is not one hypertop writes.
     NotRolledBack {
         entry: String,
-        why: super::derive::DeriveError,
+        why: super::recognise::Unrecognised,
     },
     /// What the entry changed could not be read as it is now.
     StateUnread {
@@ -116,7 +116,7 @@ pub async fn plan(
             } = rollback::target_in(all, entry.as_deref()).map_err(PlanningError::Rollback)?;
             // Only statements hypertop writes are run back, whatever the journal says.
             for step in target.undo() {
-                super::derive::check(&step).map_err(|why| PlanningError::NotRolledBack {
+                super::recognise::check(&step).map_err(|why| PlanningError::NotRolledBack {
                     entry: target.id().to_string(),
                     why,
                 })?;

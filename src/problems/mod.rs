@@ -5,15 +5,15 @@
 mod advice;
 mod causes;
 mod fold;
-mod kept;
+mod memo;
 mod rank;
 mod rules;
 
 pub use fold::{Alike, FOLD_FROM};
-use kept::FindingsKey;
-pub use kept::KeptFindings;
+use memo::FindingsKey;
+pub use memo::KeptFindings;
 #[cfg(test)]
-use kept::FINDINGS_KEPT_FOR;
+use memo::FINDINGS_KEPT_FOR;
 use rank::{rank, rank_order};
 
 use fold::alike_of;

@@ -94,15 +94,15 @@ const WORDS: &[(&str, &[&str])] = &[
 
 /// Why a journaled statement is not run back.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DeriveError {
+pub enum Unrecognised {
     /// No template of hypertop's makes it (its label, as journaled).
     NotOurs { label: String },
 }
 
-impl std::fmt::Display for DeriveError {
+impl std::fmt::Display for Unrecognised {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            DeriveError::NotOurs { label } => write!(
+            Unrecognised::NotOurs { label } => write!(
                 f,
                 "\"{}\" is not a statement hypertop writes (the journal was edited, or written by another program)",
                 crate::format::printable(label)
@@ -111,17 +111,17 @@ impl std::fmt::Display for DeriveError {
     }
 }
 
-impl std::error::Error for DeriveError {}
+impl std::error::Error for Unrecognised {}
 
 /// Ok when `step` is one of hypertop's statements; else why not.
-pub fn check(step: &Step) -> Result<(), DeriveError> {
+pub fn check(step: &Step) -> Result<(), Unrecognised> {
     if TEMPLATES
         .iter()
         .any(|t| instance(&crate::queries::action(t), step))
     {
         Ok(())
     } else {
-        Err(DeriveError::NotOurs {
+        Err(Unrecognised::NotOurs {
             label: step.label.clone(),
         })
     }
