@@ -24,6 +24,25 @@ use hypertop::theme::Theme;
 const EXIT_CONNECT: u8 = 2;
 const EXIT_UNKNOWN: u8 = 3;
 
+/// A first word one or two edits from a subcommand, given where the database goes (not with
+/// `-d`, not after `--`): said as a typo before anything connects, as clap says one of a flag.
+fn mistyped_subcommand(cli: &Cli, args: impl IntoIterator<Item = String>) -> Option<String> {
+    let word = cli.conninfo.as_deref()?;
+    let plain = !word.contains(['=', '/', ':', ' ', '@']);
+    if cli.command.is_some() || !plain || args.into_iter().any(|a| a == "--") {
+        return None;
+    }
+    let command = <Cli as clap::CommandFactory>::command();
+    let names: Vec<&str> = (command.get_subcommands())
+        .flat_map(|s| std::iter::once(s.get_name()).chain(s.get_all_aliases()))
+        .collect();
+    let first = *hypertop::command::typo::closest(word, names).first()?;
+    Some(format!(
+        "hypertop: {word:?} is not a command: did you mean `hypertop {first}`? (to open the \
+         database {word:?}, give it as -d {word} or after --)"
+    ))
+}
+
 fn main() -> ExitCode {
     // glibc gives each thread its own malloc arena by default; one is plenty for a console
     // that mostly waits, and a block freed by one worker thread is then free for the other
@@ -41,6 +60,10 @@ fn main() -> ExitCode {
     }
     quiet_on_closed_stdout();
     let cli = Cli::parse();
+    if let Some(typo) = mistyped_subcommand(&cli, std::env::args().skip(1)) {
+        eprintln!("{typo}");
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -560,3 +560,21 @@ fn completions_load_in_bash_and_the_manual_page_renders() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A subcommand mistyped where the database goes is said as a typo before anything connects;
+/// the same word given as the database (`-d`, or after `--`) is the database.
+#[test]
+fn a_mistyped_subcommand_is_a_typo_not_a_database() {
+    let port = free_port().to_string();
+    let out = hypertop(&["snapshto", "-h", "127.0.0.1", "-p", &port], &[]);
+    assert_fails(&out, &["did you mean `hypertop snapshot`", "-d snapshto"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("connection refused"),
+        "nothing connects"
+    );
+    for given in [["-d", "snapshto"], ["--", "snapshto"]] {
+        let mut args = vec!["-h", "127.0.0.1", "-p", &port];
+        args.extend(given);
+        assert_fails(&hypertop(&args, &[]), &["connection refused", "snapshto"]);
+    }
+}
