@@ -154,7 +154,10 @@ impl Param {
         let usage_ = || usage.to_string();
         Ok(match self {
             Param::Object(_, what) => (Value::Object(object(args, at, what)?), 1),
-            Param::Interval(what) => (Value::Interval(interval_arg(args, at, what)?), 1),
+            Param::Interval(what) => {
+                let (i, used) = interval_arg(args, at, what)?;
+                (Value::Interval(i), used)
+            }
             Param::Job => (Value::Id(job_id(args.get(at))?), 1),
             Param::Pid => match args.get(at) {
                 Some(Token::Word(w)) => {
@@ -172,14 +175,15 @@ impl Param {
             Param::Tail(keyword) => match word(args, at) {
                 None => (Value::MaybeInterval(None), 0),
                 Some(k) if k == keyword => {
-                    let i = interval_arg(args, at + 1, keyword)?;
-                    (Value::MaybeInterval(Some(i)), 2)
+                    let (i, used) = interval_arg(args, at + 1, keyword)?;
+                    (Value::MaybeInterval(Some(i)), 1 + used)
                 }
                 Some(found) => return Err(expected(keyword, found, usage)),
             },
             Param::Keyword(keyword) => match word(args, at) {
                 Some(k) if k == keyword => {
-                    (Value::Interval(interval_arg(args, at + 1, keyword)?), 2)
+                    let (i, used) = interval_arg(args, at + 1, keyword)?;
+                    (Value::Interval(i), 1 + used)
                 }
                 Some(found) => return Err(expected(keyword, found, usage)),
                 None => return Err(ParseError::MissingOlderThan { usage: usage_() }),

@@ -353,15 +353,73 @@ pub(super) fn object(
     }
 }
 
+/// The interval at word `i` and how many words it took: one (`30d`, `'30 days'`), or two
+/// when a bare number is followed by a bare unit (`30 days`, `1.5 hours`), as PostgreSQL
+/// reads them. One pair only: `1 day 2 hours` unquoted would be two intervals where a command
+/// takes several in a row, so a longer one is quoted.
 pub(super) fn interval_arg(
     args: &[Token],
     i: usize,
     what: &'static str,
-) -> Result<Interval, ParseError> {
-    match args.get(i) {
-        Some(t) => interval(text(t)),
-        None => Err(ParseError::MissingArgument { what }),
+) -> Result<(Interval, usize), ParseError> {
+    match (args.get(i), args.get(i + 1)) {
+        (Some(Token::Word(n)), Some(Token::Word(unit)))
+            if n.parse::<f64>().is_ok_and(f64::is_finite) && is_unit(unit) =>
+        {
+            Ok((interval(&format!("{n} {}", unit.to_lowercase()))?, 2))
+        }
+        (Some(t), _) => Ok((interval(text(t))?, 1)),
+        (None, _) => Err(ParseError::MissingArgument { what }),
     }
+}
+
+/// A unit PostgreSQL's interval input reads after a number.
+fn is_unit(word: &str) -> bool {
+    const UNITS: &[&str] = &[
+        "microsecond",
+        "microseconds",
+        "us",
+        "millisecond",
+        "milliseconds",
+        "ms",
+        "second",
+        "seconds",
+        "sec",
+        "secs",
+        "s",
+        "minute",
+        "minutes",
+        "min",
+        "mins",
+        "m",
+        "hour",
+        "hours",
+        "hr",
+        "hrs",
+        "h",
+        "day",
+        "days",
+        "d",
+        "week",
+        "weeks",
+        "w",
+        "month",
+        "months",
+        "mon",
+        "mons",
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "y",
+        "decade",
+        "decades",
+        "century",
+        "centuries",
+        "millennium",
+        "millennia",
+    ];
+    UNITS.contains(&word.to_lowercase().as_str())
 }
 
 pub(super) fn bound(t: &Token) -> WindowBound {

@@ -236,6 +236,52 @@ mod tests {
     }
 
     #[test]
+    fn an_interval_unquoted_reads_as_postgresql_reads_it() {
+        for (bare, quoted) in [
+            (
+                "set-retention plant.telemetry 30 days",
+                "set-retention plant.telemetry '30 days'",
+            ),
+            (
+                "set-retention plant.telemetry 30 Days",
+                "set-retention plant.telemetry 30d",
+            ),
+            (
+                "set-schedule 1004 1.5 hours",
+                "set-schedule 1004 '1.5 hours'",
+            ),
+            (
+                "compress m older-than 7 days",
+                "compress m older-than '7 days'",
+            ),
+            (
+                "drop-chunks m older-than 1 year",
+                "drop-chunks m older-than '1 year'",
+            ),
+            (
+                "set-refresh-policy c 30 days 1 hour 15 min",
+                "set-refresh-policy c '30 days' '1 hour' '15 min'",
+            ),
+        ] {
+            let (b, q) = (parse(bare), parse(quoted));
+            assert!(b.is_ok(), "{bare}: {b:?}");
+            assert_eq!(
+                b.as_ref().map(|c| c.to_string()),
+                q.as_ref().map(|c| c.to_string()),
+                "{bare}"
+            );
+            // written back quoted, and read back as the same command
+            assert_eq!(parse(&b.as_ref().unwrap().to_string()), b, "{bare}");
+        }
+        // one pair only: a longer interval is quoted (where several follow, the words would
+        // be two intervals)
+        assert!(parse("set-retention m 1 day 2 hours").is_err());
+        // a number and a word that is no unit stays an error, as does a bare number
+        assert!(parse("set-retention m 30 dayz").is_err());
+        assert!(parse("set-schedule 1004 1.5").is_err());
+    }
+
+    #[test]
     fn every_command_parses() {
         for (line, ok) in [
             ("refresh scn.hourly", true),
