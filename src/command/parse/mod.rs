@@ -381,6 +381,7 @@ mod tests {
             "refresh scn.hourly '2024-01-01' '2024-02-01'",
             "compress chunk \"a\".\"b\"",
             "set-refresh-policy scn.h 3d 1h 30m",
+            "set-refresh-policy scn.h 30 days 1.5 hours 15 MIN",
         ];
         let noise = ['"', '\'', '.', ' ', ';', 'é', '\\', '0', 'x', '-'];
         let mut rng = crate::testing::Xorshift(0x2545_f491_4f6c_dd1d);
