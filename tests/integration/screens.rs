@@ -1151,6 +1151,16 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
 async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     let s = open_at(&server.conninfo).await;
     let mut kept = model::Cache::default();
+    if server.native {
+        // no job of this database writes meanwhile: the reads counted below are the DDL's own
+        // (a policy failing on 2.9.3 writes rows into a table it then rolls back, which no watch
+        // can name, and every table's version is read then, rightly)
+        psql(
+            &server.conninfo,
+            "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs;
+             SELECT pg_sleep(1)",
+        );
+    }
     in_fresh_schema(
         &server.conninfo,
         "kept",
@@ -1307,10 +1317,12 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
         "SELECT drop_chunks('kept.t', older_than => '2024-01-02'::timestamptz);
          DROP INDEX kept.kept_w;",
     );
-    let (t, i) = refresh_kept(&s, &mut kept).await;
-    assert_eq!(chunks(&t).map(|c| c.0), Some(2));
+    // (the chunk at once, by the chunks' watch; the index when the statistics count the
+    // dropping session's catalog changes, reported as it ends, within seconds)
+    let i = refresh_until_kept_sees(&s, &mut kept, "the index dropped").await;
     assert_eq!(chunk_indexes(&i, "kept_w"), None);
-    refresh_until_kept_sees(&s, &mut kept, "the index dropped").await;
+    let (t, _) = refresh_kept(&s, &mut kept).await;
+    assert_eq!(chunks(&t).map(|c| c.0), Some(2));
     // an index dropped alone, seen by the catalog's counted changes only
     psql(&server.conninfo, "CREATE INDEX kept_x ON kept.t (w)");
     refresh_until_kept_sees(&s, &mut kept, "another index made").await;
