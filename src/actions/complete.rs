@@ -176,6 +176,44 @@ pub fn accept(line: &str, choice: &str) -> String {
     format!("{}{choice}{space}", &line[..current_word_start(line)])
 }
 
+/// What Tab does to the word being typed at the end of `line`, given its ranked `candidates`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TabStep {
+    /// The candidates that start with the word share more than it: the line with the word
+    /// extended to their longest common prefix (as a shell completes).
+    Extend(String),
+    /// Nothing more in common: the line with the first candidate accepted; with others, Tab
+    /// again cycles through them.
+    Accept(String),
+}
+
+/// Tab on `line` with `candidates` for its last word (pure): see [`TabStep`]. None when there
+/// is none.
+pub fn tab(line: &str, candidates: &[String]) -> Option<TabStep> {
+    let start = current_word_start(line);
+    let word = &line[start..];
+    let prefixed: Vec<&String> = candidates.iter().filter(|c| c.starts_with(word)).collect();
+    if let [only] = prefixed[..] {
+        // the one name that goes on from what was typed
+        return Some(TabStep::Accept(accept(line, only)));
+    }
+    if let Some((first, rest)) = prefixed.split_first() {
+        let common = rest.iter().fold(first.as_str(), |common, c| {
+            let end = (common.char_indices().map(|(i, ch)| i + ch.len_utf8()))
+                .zip(c.chars().zip(common.chars()))
+                .take_while(|(_, (a, b))| a == b)
+                .last()
+                .map_or(0, |(end, _)| end);
+            &common[..end]
+        });
+        if common.len() > word.len() {
+            return Some(TabStep::Extend(format!("{}{common}", &line[..start])));
+        }
+    }
+    let first = candidates.first()?;
+    Some(TabStep::Accept(accept(line, first)))
+}
+
 /// Whether `line` ends in whitespace that separates words (not inside a quoted name): another
 /// space typed there would be a second one.
 pub fn ends_between_words(line: &str) -> bool {
@@ -252,6 +290,49 @@ mod tests {
         assert!(closest("plant.sensors", names).is_empty());
         // a short name allows one edit
         assert_eq!(closest("x.z", names), ["x.y"]);
+    }
+
+    #[test]
+    fn tab_extends_to_what_the_names_share_then_accepts() {
+        let c = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let idx = c(&[
+            "plant.telemetry_machine_time_idx",
+            "plant.telemetry_machine_ts_idx",
+        ]);
+        // more in common than typed: extended, no space (the next word is not begun)
+        assert_eq!(
+            tab("drop-index plant.tel", &idx),
+            Some(TabStep::Extend(
+                "drop-index plant.telemetry_machine_t".into()
+            ))
+        );
+        // nothing more in common: the first accepted (Tab again cycles)
+        assert_eq!(
+            tab("drop-index plant.telemetry_machine_t", &idx),
+            Some(TabStep::Accept(
+                "drop-index plant.telemetry_machine_time_idx ".into()
+            ))
+        );
+        // one candidate, the one that starts with the word, or fuzzy ones that do not start
+        // with it: accepted
+        assert_eq!(
+            tab("refr", &c(&["refresh"])),
+            Some(TabStep::Accept("refresh ".into()))
+        );
+        assert_eq!(
+            tab("refr", &c(&["remove-refresh-policy", "refresh"])),
+            Some(TabStep::Accept("refresh ".into()))
+        );
+        assert_eq!(
+            tab("refresh hour", &c(&["scn.metrics_hourly", "scn.x_hourly"])),
+            Some(TabStep::Accept("refresh scn.metrics_hourly ".into()))
+        );
+        // a common prefix cut inside a character is never made
+        assert_eq!(
+            tab("x é", &c(&["éa", "éb"])),
+            Some(TabStep::Accept("x éa ".into()))
+        );
+        assert_eq!(tab("x ", &[]), None);
     }
 
     #[test]

@@ -22,6 +22,11 @@ pub struct Palette {
     pub error: Option<String>,
     pub submitted_error: bool,
     history_pos: Option<usize>,
+    /// Tab again cycles through these (the line before the word, the candidates, which one is
+    /// in): set by a Tab that accepted one of several, ended by any other key.
+    cycle: Option<(String, Vec<String>, usize)>,
+    /// The suggestion shown selected (the one a cycle is on).
+    pub selected: usize,
 }
 
 impl Palette {
@@ -36,6 +41,8 @@ impl Palette {
             error: None,
             submitted_error: false,
             history_pos: None,
+            cycle: None,
+            selected: 0,
         };
         p.update(names);
         p
@@ -73,6 +80,43 @@ impl Palette {
             parse(&line).err().map(|e| e.to_string())
         };
         self.submitted_error = false;
+        self.cycle = None;
+        self.selected = 0;
+    }
+
+    /// Tab (`forward`) or Shift-Tab: in a cycle, the next or previous candidate in place of the
+    /// last; else as [`complete::tab`] says: the word extended to what the candidates share,
+    /// or the first accepted (and a cycle begun when there are others).
+    fn tab(&mut self, forward: bool, names: &Names) {
+        if let Some((base, candidates, at)) = self.cycle.take() {
+            let n = candidates.len();
+            let at = if forward {
+                (at + 1) % n
+            } else {
+                (at + n - 1) % n
+            };
+            self.set_line(&complete::accept(&base, &candidates[at]), names);
+            (self.suggestions, self.selected) = (candidates.clone(), at);
+            self.cycle = Some((base, candidates, at));
+            return;
+        }
+        if !forward {
+            return;
+        }
+        let line = self.line();
+        let candidates = self.suggestions.clone();
+        match complete::tab(&line, &candidates) {
+            Some(complete::TabStep::Extend(text)) => self.set_line(&text, names),
+            Some(complete::TabStep::Accept(text)) => {
+                self.set_line(&text, names);
+                let at = (candidates.iter()).position(|c| complete::accept(&line, c) == text);
+                if let (Some(at), true) = (at, candidates.len() > 1) {
+                    (self.suggestions, self.selected) = (candidates.clone(), at);
+                    self.cycle = Some((line, candidates, at));
+                }
+            }
+            None => {}
+        }
     }
 
     /// The synopsis of the command typed, or of the first suggestion while typing its name.
@@ -272,11 +316,8 @@ pub fn on_key(
                 *modal = Modal::None;
                 ModalCommand::Redraw
             }
-            KeyCode::Tab => {
-                if let Some(first) = p.suggestions.first().cloned() {
-                    let line = complete::accept(&p.line(), &first);
-                    p.set_line(&line, names);
-                }
+            KeyCode::Tab | KeyCode::BackTab => {
+                p.tab(key.code == KeyCode::Tab, names);
                 ModalCommand::Redraw
             }
             KeyCode::Up | KeyCode::Down => {
@@ -474,6 +515,39 @@ mod tests {
             confirm,
             ..Plan::new("drop-index x".into(), String::new(), vec![], "")
         }
+    }
+
+    #[test]
+    fn tab_extends_then_cycles_and_shift_tab_goes_back() {
+        let names = Names {
+            indexes: vec![
+                "plant.telemetry_machine_time_idx".into(),
+                "plant.telemetry_machine_ts_idx".into(),
+            ],
+            ..Default::default()
+        };
+        let line = |m: &Modal| match m {
+            Modal::Palette(p) => (p.line(), p.selected),
+            _ => panic!("not the palette"),
+        };
+        let mut m = Modal::Palette(Box::new(Palette::new("", &names)));
+        type_in(&mut m, "drop-index plant.tel", &names);
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        assert_eq!(line(&m).0, "drop-index plant.telemetry_machine_t");
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        let first = line(&m);
+        assert!(first.0.ends_with("_idx ") && first.1 == 0, "{first:?}");
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        let second = line(&m);
+        assert!(second.0 != first.0 && second.1 == 1, "{second:?}");
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        assert_eq!(line(&m), first, "round again");
+        on_key(&mut m, key(KeyCode::BackTab), &names, &[], false);
+        assert_eq!(line(&m), second, "Shift-Tab goes back");
+        // another key ends the cycle: Tab then completes the next word
+        type_in(&mut m, "x", &names);
+        on_key(&mut m, key(KeyCode::Tab), &names, &[], false);
+        assert_eq!(line(&m).0, format!("{}x", second.0));
     }
 
     #[test]

@@ -165,7 +165,11 @@ fn palette(frame: &mut Frame, area: Rect, p: &Palette, theme: &Theme) {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let style = if i == 0 { theme.selection } else { theme.value };
+            let style = if i == p.selected {
+                theme.selection
+            } else {
+                theme.value
+            };
             Line::from(Span::styled(format!(" {s}"), style))
         })
         .collect();
