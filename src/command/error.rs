@@ -127,7 +127,13 @@ impl fmt::Display for ParseError {
                 f,
                 "'{literal}' is a literal; name the {what} without single quotes"
             ),
-            MissingObject { what } => write!(f, "a {what} is required"),
+            MissingObject { what } => {
+                let article = match what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    true => "an",
+                    false => "a",
+                };
+                write!(f, "{article} {what} is required")
+            }
             MissingArgument { what } => write!(f, "{what} is required (e.g. 7days)"),
             Unexpected { word, usage } => write!(f, "unexpected \"{word}\" (usage: {usage})"),
             SettingIsLiteral { text, usage } => write!(

@@ -236,6 +236,18 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_object_is_named_with_its_article() {
+        assert_eq!(
+            parse("drop-index").unwrap_err().to_string(),
+            "an index is required"
+        );
+        assert_eq!(
+            parse("refresh").unwrap_err().to_string(),
+            "a continuous aggregate is required"
+        );
+    }
+
+    #[test]
     fn an_interval_unquoted_reads_as_postgresql_reads_it() {
         for (bare, quoted) in [
             (
