@@ -439,8 +439,16 @@ pub enum Sub {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the manual page (roff), made from these very options: `hypertop man | man -l -`
-    Man,
+    /// Print the manual page (roff), made from these very options: `hypertop man | man -l -`;
+    /// a subcommand's own page with its name (`hypertop man policy export`)
+    Man {
+        /// The subcommand whose page to print (none: hypertop's own)
+        #[arg(value_name = "SUBCOMMAND")]
+        path: Vec<String>,
+        /// List every page's subcommand, one a line (the first, empty, is hypertop's own)
+        #[arg(long)]
+        list: bool,
+    },
 }
 
 impl Cli {
@@ -450,10 +458,43 @@ impl Cli {
         clap_complete::generate(shell, &mut Cli::command(), "hypertop", out);
     }
 
-    /// The manual page, written to `out`.
-    pub fn man(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    /// The manual page of the subcommand at `path` (none: hypertop's own), written to `out`.
+    /// Each page is named as the pages above it list it (`hypertop-policy-export`).
+    pub fn man(path: &[String], out: &mut dyn std::io::Write) -> std::io::Result<()> {
         use clap::CommandFactory;
-        clap_mangen::Man::new(Cli::command()).render(out)
+        let mut cmd = Cli::command();
+        cmd.build();
+        let mut name = String::from("hypertop");
+        for word in path {
+            let Some(sub) = cmd.find_subcommand(word).cloned() else {
+                let err = format!("{name} has no subcommand {word:?} (hypertop man --list)");
+                return Err(std::io::Error::new(std::io::ErrorKind::NotFound, err));
+            };
+            name = format!("{name}-{}", sub.get_name());
+            cmd = sub;
+        }
+        // a page's name is the command's, which clap keeps as a static string: made once
+        // for this one page
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        clap_mangen::Man::new(cmd.name(name)).render(out)
+    }
+
+    /// Every manual page's subcommand path, hypertop's own first (empty), one a line.
+    pub fn man_pages() -> Vec<String> {
+        use clap::CommandFactory;
+        fn walk(cmd: &clap::Command, at: &str, out: &mut Vec<String>) {
+            out.push(at.to_string());
+            for sub in cmd.get_subcommands() {
+                let path = format!("{at} {}", sub.get_name());
+                walk(sub, path.trim_start(), out);
+            }
+        }
+        let mut cmd = Cli::command();
+        // (built: with the help subcommands clap adds, as the pages list them)
+        cmd.build();
+        let mut out = Vec::new();
+        walk(&cmd, "", &mut out);
+        out
     }
 }
 

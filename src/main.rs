@@ -189,9 +189,14 @@ async fn run(cli: Cli) -> ExitCode {
             Cli::completions(*shell, &mut text);
             Some(Ok(text))
         }
-        Some(Sub::Man) => {
+        Some(Sub::Man { list: true, .. }) => Some(Ok(Cli::man_pages()
+            .iter()
+            .map(|p| format!("{p}\n"))
+            .collect::<String>()
+            .into_bytes())),
+        Some(Sub::Man { path, .. }) => {
             let mut text = Vec::new();
-            Some(Cli::man(&mut text).map(|_| text))
+            Some(Cli::man(path, &mut text).map(|_| text))
         }
         _ => None,
     };
@@ -205,6 +210,8 @@ async fn run(cli: Cli) -> ExitCode {
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                 ExitCode::from(EXIT_BROKEN_PIPE)
             }
+            // no such page: asked wrongly, as clap says of a flag
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => fail(e.to_string(), 2),
             Err(e) => fail(format!("cannot write it: {e}"), 1),
         };
     }
@@ -438,7 +445,7 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Some(Sub::Config { .. })
         | Some(Sub::Completions { .. })
-        | Some(Sub::Man)
+        | Some(Sub::Man { .. })
         | Some(Sub::Demo { .. })
         | Some(Sub::Replay { .. })
         | Some(Sub::Exporter { .. })

@@ -578,3 +578,47 @@ fn a_mistyped_subcommand_is_a_typo_not_a_database() {
         assert_fails(&hypertop(&args, &[]), &["connection refused", "snapshto"]);
     }
 }
+
+/// Every manual page a page lists (`hypertop-run(1)`, `hypertop-policy-export(1)` …) is one
+/// `hypertop man` makes, named as listed: the SUBCOMMANDS sections had named pages none made.
+#[test]
+fn every_manual_page_listed_is_made() {
+    let list = hypertop(&["man", "--list"], &[]);
+    assert_eq!(list.status.code(), Some(0));
+    let paths: Vec<String> = String::from_utf8(list.stdout)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert!(paths.len() > 15 && paths[0].is_empty(), "{paths:?}");
+    let name = |path: &str| format!("hypertop {path}").trim().replace(' ', "-");
+    let made: std::collections::BTreeSet<String> = paths.iter().map(|p| name(p)).collect();
+    for path in &paths {
+        let out = hypertop(
+            &std::iter::once("man")
+                .chain(path.split_whitespace())
+                .collect::<Vec<_>>(),
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(0), "man {path}");
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            page.contains(&format!(".TH {} 1", name(path))),
+            "{path}: {page}"
+        );
+        for listed in page
+            .lines()
+            .filter_map(|l| l.strip_suffix("(1)"))
+            .map(|l| l.replace("\\-", "-"))
+        {
+            assert!(
+                made.contains(&listed),
+                "{path} lists {listed}(1), which is not made"
+            );
+        }
+    }
+    assert_fails(
+        &hypertop(&["man", "nosuch"], &[]),
+        &["no subcommand \"nosuch\"", "man --list"],
+    );
+}
