@@ -299,7 +299,7 @@ pub fn job_runs(runs: &[JobRun], compact: bool) -> Option<Picture> {
     let failed = runs.iter().filter(|r| r.succeeded == Some(false)).count();
     durations.sort_unstable();
     let ms = |v: u64| format::duration(std::time::Duration::from_millis(v));
-    let mut legend = format!("{} runs · x failed: {failed}", runs.len());
+    let mut legend = format!("last {} runs · x failed: {failed}", runs.len());
     if let (Some(&mid), Some(&max)) = (durations.get(durations.len() / 2), durations.last()) {
         legend.push_str(&format!(" · median {} · longest {}", ms(mid), ms(max)));
     }

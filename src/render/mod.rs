@@ -712,12 +712,12 @@ mod tests {
             answer.clone(),
         );
         let screen = text(&draw_with(&s, &mono, 80, 24));
-        assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
+        assert!(screen.contains("last 60 runs · x failed: 9"), "{screen}");
         insta::assert_snapshot!("picture_job_preview_80x24", screen);
         s.on_key(enter);
         drilled(&mut s, QueryKind::JobRuns, DrillTarget::Job(1000), answer);
         let screen = text(&draw_with(&s, &mono, 80, 24));
-        assert!(screen.contains("60 runs · x failed: 9"), "{screen}");
+        assert!(screen.contains("last 60 runs · x failed: 9"), "{screen}");
         insta::assert_snapshot!("picture_job_runs_80x24", screen);
         // every picture on terminals far too small for it: drawn in part or left out, no panic
         for tab in Tab::all() {

@@ -558,7 +558,7 @@ async fn policies_really_run_by_the_scheduler_show_their_runs_and_clear_lag() {
         let screen = crate::render_sized(&state, 80, 24);
         assert!(screen.contains("Run durations, newest right"), "{screen}");
         assert!(
-            screen.contains(&format!("{count} runs · x failed: {failed}")),
+            screen.contains(&format!("last {count} runs · x failed: {failed}")),
             "{screen}"
         );
         for id in [&compression, &retention, &refresh] {
