@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::connect::sqlstate::{known, Known};
 use tokio::sync::mpsc;
-use tokio_postgres::error::SqlState;
 
 use super::parse::{Command, ObjectName};
 use super::{Plan, Step};
@@ -65,11 +65,11 @@ pub fn action_settings(read_only: bool, lock_timeout: Duration) -> SessionSettin
 /// Adds what to do about common failures.
 fn explain(e: &tokio_postgres::Error) -> String {
     let text = describe_error(e);
-    match e.code() {
-        Some(c) if *c == SqlState::LOCK_NOT_AVAILABLE => format!("{text} — another session holds a conflicting lock; try again later or raise --lock-timeout"),
-        Some(c) if *c == SqlState::QUERY_CANCELED => format!("{text} — cancelled"),
-        Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => format!("{text} — the session is read-only"),
-        Some(c) if *c == SqlState::INSUFFICIENT_PRIVILEGE => format!("{text} — this role lacks the privilege (often: it must own the object)"),
+    match known(e) {
+        Some(Known::LockNotAvailable) => format!("{text} — another session holds a conflicting lock; try again later or raise --lock-timeout"),
+        Some(Known::QueryCanceled) => format!("{text} — cancelled"),
+        Some(Known::ReadOnly) => format!("{text} — the session is read-only"),
+        Some(Known::InsufficientPrivilege) => format!("{text} — this role lacks the privilege (often: it must own the object)"),
         _ => text,
     }
 }
@@ -109,7 +109,7 @@ async fn after_failure(
     e: &tokio_postgres::Error,
 ) -> String {
     let mut extra = String::new();
-    if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+    if known(e) == Some(Known::LockNotAvailable) {
         extra.push_str(&format!(" ({})", lock_holders(client).await));
     }
     if let (true, Some(target)) = (step.concurrent_reindex, &step.guard) {
@@ -352,7 +352,7 @@ pub async fn run(
         match result {
             Ok(()) => completed += 1,
             Err(StepError::Db(e)) => {
-                status = if cancel.requested() || e.code() == Some(&SqlState::QUERY_CANCELED) {
+                status = if cancel.requested() || known(&e) == Some(Known::QueryCanceled) {
                     Status::Cancelled
                 } else {
                     Status::Failed

@@ -14,6 +14,7 @@ use crate::conninfo::{PasswordSource, Resolved};
 
 mod errors;
 mod probe;
+pub mod sqlstate;
 mod tls;
 
 pub use errors::*;

@@ -12,8 +12,8 @@
 //! statement as a parameter — so it must first parse alone as exactly one statement of a kind
 //! that has a plan.
 
+use crate::connect::sqlstate::{self, Known};
 use serde_json::Value;
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, Error, SimpleQueryMessage};
 
 use crate::config::PlanLogin;
@@ -274,13 +274,13 @@ pub async fn fetch(
     // so; an error after parsing (a name this session does not resolve) is not about that.
     if let Err(e) = planning.prepare(text).await {
         match e.as_db_error() {
-            Some(db) if *db.code() == SqlState::SYNTAX_ERROR => {
+            Some(db) if sqlstate::of(db.code()) == Some(Known::SyntaxError) => {
                 return Ok(Payload::Unavailable(format!(
                     "not planned: the text is not one statement that parses ({})",
                     db.message()
                 )))
             }
-            Some(db) if *db.code() == SqlState::LOCK_NOT_AVAILABLE => {
+            Some(db) if sqlstate::of(db.code()) == Some(Known::LockNotAvailable) => {
                 return Ok(Payload::Unavailable(behind_lock(client).await))
             }
             Some(_) => {}
@@ -297,8 +297,8 @@ pub async fn fetch(
             let Some(db) = e.as_db_error() else {
                 return Err(e);
             };
-            return Ok(Payload::Unavailable(match db.code() {
-                c if *c == SqlState::LOCK_NOT_AVAILABLE => behind_lock(client).await,
+            return Ok(Payload::Unavailable(match sqlstate::of(db.code()) {
+                Some(Known::LockNotAvailable) => behind_lock(client).await,
                 _ => format!("the statement could not be planned: {}", db.message()),
             }));
         }

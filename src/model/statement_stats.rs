@@ -119,7 +119,8 @@ impl Extension {
 /// The library refuses to answer when it was created but not preloaded (its own SQLSTATE, not
 /// its message, which a server with another lc_messages words otherwise).
 fn not_loaded(e: &Error) -> bool {
-    e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_NOT_IN_PREREQUISITE_STATE)
+    crate::connect::sqlstate::known(e)
+        == Some(crate::connect::sqlstate::Known::NotInPrerequisiteState)
 }
 
 /// Reads the Statements tab: the extension's state, then (when it can be read) the statements,

@@ -105,7 +105,9 @@ impl From<String> for ResolveError {
 
 pub(crate) fn db(e: tokio_postgres::Error) -> ResolveError {
     let text = describe_error(&e);
-    if e.code() == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) {
+    if crate::connect::sqlstate::known(&e)
+        == Some(crate::connect::sqlstate::Known::LockNotAvailable)
+    {
         ResolveError::LockTimeout(text)
     } else {
         ResolveError::Refused(text)

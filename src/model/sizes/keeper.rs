@@ -2,7 +2,7 @@
 //! what may have changed: by the files, or through the size functions.
 
 use super::*;
-use tokio_postgres::error::SqlState;
+use crate::connect::sqlstate::{known, Known};
 
 /// What a connection keeps of every relation's size between refreshes.
 #[derive(Debug, Default)]
@@ -220,7 +220,7 @@ impl SizeKeeper {
         }
         let statement = self.measure.as_ref().expect("prepared above");
         match through_size_functions(client, statement, &oids).await {
-            Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+            Err(e) if known(&e) == Some(Known::InsufficientPrivilege) => {
                 // pg_stat_file revoked since: the size functions measure them
                 (self.files_refused, self.measure) = (true, None);
                 let (oids, bytes) = measure_elsewhere(client, &oids).await?;
@@ -477,7 +477,7 @@ where
     for batch in oids.chunks(MEASURED_AT_ONCE) {
         let row = match client.query_one(statement, &[&batch]).await {
             // a stat refused says so (the caller measures through the size functions instead)
-            Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => return Err(e),
+            Err(e) if known(&e) == Some(Known::InsufficientPrivilege) => return Err(e),
             row => row.map(Some),
         };
         let Some(row) = unless_closed(row)? else {
