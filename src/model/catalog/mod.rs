@@ -615,7 +615,8 @@ async fn fetch_watched(
     let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
         .chain(verdict.renewed.iter().copied())
         .collect();
-    kept.sizes.patch(client, &new, &changes.gone).await?;
+    let removed = kept.sizes.patch(client, &new, &changes.gone).await?;
+    let drops_seen = kept.sizes.hot.explain_drops(verdict.dropped, removed);
     if !changes.gone.is_empty() {
         // the indexes of the chunks dropped went with them
         let KeptCatalog {
@@ -626,7 +627,7 @@ async fn fetch_watched(
             structure.revision += 1;
         }
     }
-    if whole || whole_structure || verdict.elsewhere || verdict.dropped {
+    if whole || whole_structure || verdict.elsewhere || !drops_seen {
         let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
         kept.versions_read += 1;
         let temporary = versions.temporary.clone();
@@ -917,9 +918,10 @@ async fn fetch_plain(
         let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
             .chain(verdict.renewed.iter().copied())
             .collect();
-        kept.sizes.patch(client, &new, &[]).await?;
+        let removed = kept.sizes.patch(client, &new, &[]).await?;
+        let drops_seen = kept.sizes.hot.explain_drops(verdict.dropped, removed);
         read_rows |= whole || verdict.catalog || !new.is_empty();
-        if whole || verdict.elsewhere || verdict.dropped {
+        if whole || verdict.elsewhere || !drops_seen {
             let versions = RelationVersions::read(client, &versions_sql, VERSIONS_SLICE).await?;
             kept.versions_read += 1;
             let temporary = versions.temporary.clone();

@@ -130,6 +130,10 @@ pub struct Hot {
     pub max_oid: u32,
     catalog_changes: Option<Option<i64>>,
     relations_dropped: Option<i64>,
+    /// Relations the watches saw dropped (chunks, their compressed tables, with their indexes
+    /// and TOAST tables) whose rows deleted from `pg_class` the statistics have not counted yet:
+    /// the counted drops they account for need no read of every table's version.
+    pending_drops: i64,
     /// The highest oid recent watches saw (relations new since are asked from there).
     bounds: crate::model::watch::Bounds,
 }
@@ -149,10 +153,11 @@ pub struct Verdict {
     pub elsewhere: bool,
     /// The catalog's counted changes moved (or are not counted).
     pub catalog: bool,
-    /// A relation was dropped (or the catalog's changes are not counted): every table's
-    /// version is to be read to find which. A catalog that moved otherwise made relations
-    /// (among `new`) or changed what the structure names (looked for there).
-    pub dropped: bool,
+    /// How many relations were dropped since (rows deleted from `pg_class`, as counted); None
+    /// when unknown (not counted, nothing counted before): see [`Hot::explain_drops`]. A
+    /// catalog that moved otherwise made relations (among `new`) or changed what the structure
+    /// names (looked for there).
+    pub dropped: Option<i64>,
 }
 
 impl Hot {
@@ -199,8 +204,10 @@ impl Hot {
         let elsewhere = !counted || answer.catalog_changes.is_none() || written > explained;
         let catalog = answer.catalog_changes.is_none()
             || self.catalog_changes != Some(answer.catalog_changes);
-        let dropped = answer.catalog_changes.is_none()
-            || self.relations_dropped != Some(answer.relations_dropped);
+        let dropped = (answer.catalog_changes.is_some())
+            .then(|| self.relations_dropped.map(|d| answer.relations_dropped - d))
+            .flatten()
+            .filter(|d| *d >= 0);
         self.count(answer, now);
         self.max_oid = self.max_oid.max(answer.max_oid);
         (self.bounds).saw(i64::from(answer.max_oid), answer.oldest, answer.next, now);
@@ -251,6 +258,26 @@ impl Hot {
     /// table's version. The relations seen stay seen.
     pub fn forget(&mut self) {
         self.database = None;
+        self.pending_drops = 0;
+    }
+
+    /// Whether the relations counted dropped (`dropped`, from the verdict) are those the
+    /// watches saw go — `removed` now, and those seen before and not counted yet (the
+    /// statistics count a drop after its commit, which the watch sees at once). False when
+    /// more were dropped than that, or the count is unknown: every table's version is read to
+    /// find them, and the balance starts again from what that read finds.
+    pub fn explain_drops(&mut self, dropped: Option<i64>, removed: usize) -> bool {
+        self.pending_drops += removed as i64;
+        match dropped {
+            Some(d) if d <= self.pending_drops => {
+                self.pending_drops -= d;
+                true
+            }
+            _ => {
+                self.pending_drops = 0;
+                false
+            }
+        }
     }
 
     /// Whether every watched table has been counted (none joined since the last watch).
@@ -368,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn only_a_relation_dropped_reads_every_version() {
+    fn only_a_relation_dropped_unseen_reads_every_version() {
         let now = Instant::now();
         let mut hot = Hot::default();
         hot.count(&answer(vec![], 100, 500), now);
@@ -376,18 +403,28 @@ mod tests {
         let mut made = answer(vec![], 100, 502);
         made.catalog_changes = Some(40);
         let v = hot.take(&made, now);
-        assert!(v.catalog && !v.dropped && !v.elsewhere, "{v:?}");
-        // one dropped: every table's version is read to find it
-        let mut gone = answer(vec![], 100, 502);
-        (gone.catalog_changes, gone.relations_dropped) = (Some(45), 3);
-        let v = hot.take(&gone, now);
-        assert!(v.catalog && v.dropped, "{v:?}");
-        let v = hot.take(&gone, now);
-        assert!(!v.catalog && !v.dropped, "{v:?}");
+        assert!(v.catalog && v.dropped == Some(0) && !v.elsewhere, "{v:?}");
+        assert!(hot.explain_drops(v.dropped, 0));
+        // a chunk dropped, seen by the chunks' watch (4 relations) before the statistics
+        // count it, then counted: no version read for it
+        let v = hot.take(&made, now);
+        assert!(hot.explain_drops(v.dropped, 4), "not counted yet: {v:?}");
+        let mut counted = answer(vec![], 100, 502);
+        (counted.catalog_changes, counted.relations_dropped) = (Some(45), 4);
+        let v = hot.take(&counted, now);
+        assert_eq!(v.dropped, Some(4));
+        assert!(hot.explain_drops(v.dropped, 0), "the drop seen before");
+        // one more dropped than the watches saw go: every version is read
+        let mut more = answer(vec![], 100, 502);
+        (more.catalog_changes, more.relations_dropped) = (Some(50), 9);
+        let v = hot.take(&more, now);
+        assert!(!hot.explain_drops(v.dropped, 4), "5 counted, 4 seen: {v:?}");
         // not counted: everything is read
         let mut uncounted = answer(vec![], 100, 502);
-        (uncounted.catalog_changes, uncounted.relations_dropped) = (None, 3);
-        assert!(hot.take(&uncounted, now).dropped);
+        (uncounted.catalog_changes, uncounted.relations_dropped) = (None, 9);
+        let v = hot.take(&uncounted, now);
+        assert_eq!(v.dropped, None);
+        assert!(!hot.explain_drops(v.dropped, 0));
     }
 
     #[test]

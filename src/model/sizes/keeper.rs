@@ -139,22 +139,28 @@ impl SizeKeeper {
 
     /// The relations kept, with `new` ones listed and the tables `gone` (and their indexes
     /// and TOAST tables) dropped: what the watch saw created and the chunks' changes dropped.
-    pub async fn patch(&mut self, client: &Client, new: &[u32], gone: &[u32]) -> Result<(), Error> {
+    /// How many relations were dropped (each a row deleted from `pg_class`).
+    pub async fn patch(
+        &mut self,
+        client: &Client,
+        new: &[u32],
+        gone: &[u32],
+    ) -> Result<usize, Error> {
         let Some(relations) = self.relations.last() else {
-            return Ok(());
+            return Ok(0);
         };
         if new.is_empty() && gone.iter().all(|&t| relations.slot(t).is_none()) {
-            return Ok(());
+            return Ok(0);
         }
         let listed = match new.is_empty() {
             true => Vec::new(),
             false => RelationSlots::list(client, Some(new)).await?,
         };
-        let patched = relations.patched(listed, gone);
+        let (patched, dropped) = relations.patched(listed, gone);
         let set = patched.set();
         self.relations.put_back(patched, Some(set));
         self.settled = None;
-        Ok(())
+        Ok(dropped)
     }
 
     /// Whether this relation is kept.

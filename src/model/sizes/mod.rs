@@ -388,7 +388,9 @@ impl RelationSlots {
     /// These relations with `new` ones (listed by relations.sql) and without the tables
     /// `gone`, their indexes and TOAST tables (dropped chunks, a decompressed chunk's
     /// compressed data), keeping what was measured of the rest (pure).
-    fn patched(&self, new: Vec<Listed>, gone: &[u32]) -> RelationSlots {
+    /// These relations with `new` ones listed and the tables `gone` dropped with their indexes
+    /// and TOAST tables (pure), and how many relations were dropped.
+    fn patched(&self, new: Vec<Listed>, gone: &[u32]) -> (RelationSlots, usize) {
         let mut dropped = vec![false; self.len()];
         for &oid in gone {
             let Some(table) = self.slot(oid) else {
@@ -422,7 +424,8 @@ impl RelationSlots {
             })
             .collect();
         listed.extend(new);
-        RelationSlots::of_listed(listed, self)
+        let count = dropped.iter().filter(|&&d| d).count();
+        (RelationSlots::of_listed(listed, self), count)
     }
 
     /// The relations only these hold, and those only `now` holds (pure).
