@@ -545,7 +545,10 @@ async fn fetch_watched(
     // The structure: patched for the chunks written since and the indexes made, or read
     // whole.
     let mut changes = Patched::default();
-    let mut indexes_made = false;
+    // the stamp of what the structure names taken again at this refresh: after indexes are
+    // taken in (theirs stamped as read), and after the tables are listed again (a rename among
+    // them is then seen at once, not when the statistics count it)
+    let mut stamp_due = false;
     if let Some(structure) = (kept.structure.holds_for(kept.structure_key()))
         .then(|| kept.structure.last_mut())
         .flatten()
@@ -557,6 +560,7 @@ async fn fetch_watched(
         if moved.definitions || structure.indexes_to_read(&verdict.new).is_none() {
             let (hypertables, tables) = read::read_listed(client, statements).await?;
             relisted = structure.relist(hypertables, tables);
+            stamp_due = true;
         }
         if !moved.chunks.is_empty() || !moved.gone.is_empty() {
             let chunks =
@@ -577,7 +581,7 @@ async fn fetch_watched(
                 if !tables.is_empty() {
                     let read = read::read_indexes(client, statements, structure, tables).await?;
                     structure.patch_indexes(read);
-                    indexes_made = true;
+                    stamp_due = true;
                 }
             }
             _ => kept.watched.generations.structure += 1,
@@ -585,18 +589,20 @@ async fn fetch_watched(
     }
     // a rename or drop among what the structure names is counted, not watched: looked at
     // then (and after indexes are taken in, so that theirs are stamped as they were read)
-    if (verdict.catalog || indexes_made) && kept.structure.holds_for(kept.structure_key()) {
+    // (the relations it takes out go from the sizes too, counted against the drops)
+    let mut forgotten = Vec::new();
+    if (verdict.catalog || stamp_due) && kept.structure.holds_for(kept.structure_key()) {
         let stamp = kept.listed_stamp(client).await?;
         let forgot = match (&kept.listed_stamp, kept.structure.last_mut()) {
             (Some(old), Some(structure)) => match stamp_moved(old, &stamp) {
                 (dropped, false) => forget(client, statements, structure, &dropped).await?,
-                (_, true) => false,
+                (_, true) => None,
             },
-            _ => false,
+            _ => None,
         };
         match forgot {
-            true => kept.listed_stamp = Some(stamp),
-            false => kept.watched.generations.structure += 1,
+            Some(gone) => (kept.listed_stamp, forgotten) = (Some(stamp), gone),
+            None => kept.watched.generations.structure += 1,
         }
     }
     let key = kept.structure_key();
@@ -615,6 +621,7 @@ async fn fetch_watched(
     let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
         .chain(verdict.renewed.iter().copied())
         .collect();
+    changes.gone.extend(forgotten);
     let removed = kept.sizes.patch(client, &new, &changes.gone).await?;
     let drops_seen = kept.sizes.hot.explain_drops(verdict.dropped, removed);
     if !changes.gone.is_empty() {
@@ -636,7 +643,9 @@ async fn fetch_watched(
         // an ordinary table, taken out of the structure; anything else, and a relation that
         // came unseen, has the structure read whole too
         let forgot = match (updated.appeared.is_empty(), kept.structure.last_mut()) {
-            (true, Some(structure)) => forget(client, statements, structure, &updated.gone).await?,
+            (true, Some(structure)) => {
+                (forget(client, statements, structure, &updated.gone).await?).is_some()
+            }
             _ => false,
         };
         if updated.reread && !whole_structure && !forgot {
@@ -664,22 +673,27 @@ async fn fetch_watched(
 }
 
 /// The relations `gone` taken out of `structure`, the indexes of the tables that lost one read
-/// again; false when the structure is to be read whole instead (see
+/// again; the relations taken out (those and the chunks' indexes made from an index among
+/// them), or None when the structure is to be read whole instead (see
 /// [`CatalogStructure::forget`]).
 async fn forget(
     client: &Client,
     statements: &mut Prepared,
     structure: &mut CatalogStructure,
     gone: &[u32],
-) -> Result<bool, Error> {
+) -> Result<Option<Vec<u32>>, Error> {
+    let chunks_indexes: Vec<u32> = (structure.indexes.chunk_indexes.iter())
+        .filter(|(_, of)| gone.contains(of))
+        .map(|&(index, _)| index)
+        .collect();
     let Some(tables) = structure.forget(gone) else {
-        return Ok(false);
+        return Ok(None);
     };
     if !tables.is_empty() {
         let read = read::read_indexes(client, statements, structure, tables).await?;
         structure.patch_indexes(read);
     }
-    Ok(true)
+    Ok(Some(gone.iter().copied().chain(chunks_indexes).collect()))
 }
 
 /// A one-shot read that keeps nothing for the next: everything read whole, on two sessions
