@@ -318,6 +318,18 @@ mod tests {
             .collect()
     }
 
+    /// In the confirm dialog, Execute chosen (Cancel is the default), then Enter.
+    fn execute_chosen(fleet: &mut Fleet) -> Vec<Effect> {
+        update(
+            fleet,
+            Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE)),
+        );
+        update(
+            fleet,
+            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        )
+    }
+
     fn plan(command: &str) -> Plan {
         Plan::new(command.into(), command.into(), vec![], "none")
     }
@@ -361,15 +373,7 @@ mod tests {
             "a's dialog was closed: its late plan is dropped"
         );
         update(&mut f, Msg::Planned(1, Ok(plan("pause-job 8"))));
-        // Execute chosen (Cancel is the default), then Enter
-        update(
-            &mut f,
-            Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE)),
-        );
-        let effects = update(
-            &mut f,
-            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-        );
+        let effects = execute_chosen(&mut f);
         assert!(
             effects
                 .iter()
@@ -382,14 +386,7 @@ mod tests {
         f.active = 0;
         keys(&mut f, ":pause-job 7\n");
         update(&mut f, Msg::Planned(0, Ok(plan("pause-job 7"))));
-        update(
-            &mut f,
-            Msg::Key(KeyEvent::new(KeyCode::Right, KeyModifiers::NONE)),
-        );
-        let effects = update(
-            &mut f,
-            Msg::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
-        );
+        let effects = execute_chosen(&mut f);
         assert!(
             !effects.iter().any(|e| matches!(e, Effect::Execute(..))),
             "a second action while b's runs: {effects:?}"
