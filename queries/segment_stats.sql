@@ -5,13 +5,15 @@
 -- pg_statistic when this role may read it, else pg_stats (only what this role may read), a
 -- chunk's own statistics (not inherited). Read every few minutes, apart from the catalog's
 -- structure: ANALYZE changes neither the relations nor their files. Takes the
--- `compression_column`, `chunk_table` and `segment_probe` fragments.
+-- `compression_column`, `chunk_table` and `segment_probe` fragments. $1 int4[]: the hypertables
+-- to read (their chunks moved since), or NULL for every one.
 WITH
 --@include compression_column
 , segmentby AS (
     SELECT hypertable_id, array_agg(attname::text ORDER BY segmentby_column_index) AS columns
       FROM compression_column
      WHERE segmentby_column_index IS NOT NULL
+       AND ($1::int4[] IS NULL OR hypertable_id = ANY ($1::int4[]))
      GROUP BY 1
 )
 -- each hypertable's three chunks with the most rows, fullest first: one pass over the chunks
@@ -34,7 +36,7 @@ WITH
      WHERE rank <= 3
      GROUP BY hypertable_id
 )
-SELECT h.schema_name::text AS schema, h.table_name::text AS name,
+SELECT h.id AS hypertable_id, h.schema_name::text AS schema, h.table_name::text AS name,
        best.chunk_schema, best.chunk_name, best.reltuples AS rows, s.columns AS segmentby,
        best.columns, best.n_distinct
   FROM segmentby s

@@ -94,19 +94,22 @@ pub fn totals(rows: &[Compression]) -> Compression {
     t
 }
 
-/// Each compressed hypertable's segment statistics, by (schema, name).
-pub type Segments = std::collections::HashMap<(Name, Name), Arc<SegmentStats>>;
+/// Each compressed hypertable's segment statistics, by TimescaleDB id (a rename keeps them).
+pub type Segments = std::collections::HashMap<i32, Arc<SegmentStats>>;
 
 /// How often the segment statistics are read again (ANALYZE moves them; no refresh sees it).
 pub const SEGMENTS_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
-/// Reads every compressed hypertable's segment statistics; None when they cannot be read (the
-/// advisor then says nothing).
+/// Reads every compressed hypertable's segment statistics, or (`of`) those of these
+/// hypertables; None when they cannot be read (the advisor then says nothing).
 pub async fn fetch_segments(
     client: &tokio_postgres::Client,
     caps: &crate::capabilities::Capabilities,
+    of: Option<&[i32]>,
 ) -> Option<Segments> {
-    let rows = client.query(crate::queries::segment_stats(caps), &[]).await;
+    let rows = client
+        .query(crate::queries::segment_stats(caps), &[&of])
+        .await;
     rows.and_then(|rows| SegmentStats::from_rows(&rows)).ok()
 }
 
@@ -166,10 +169,7 @@ impl SegmentStats {
                 let mut columns: Vec<(String, f64)> = names.into_iter().zip(n_distinct).collect();
                 columns.sort_by_key(|(c, _)| order.iter().position(|o| o == c));
                 Ok((
-                    (
-                        Name::from(r.try_get::<_, &str>("schema")?),
-                        Name::from(r.try_get::<_, &str>("name")?),
-                    ),
+                    r.try_get::<_, i32>("hypertable_id")?,
                     Arc::new(SegmentStats {
                         chunk,
                         rows: r.try_get("rows")?,

@@ -367,7 +367,7 @@ mod tests {
         kept.structure.put_back(structure(), Some(from));
         let mut segments = Segments::new();
         segments.insert(
-            ("public".into(), "t".into()),
+            1,
             Arc::new(SegmentStats {
                 chunk: "_timescaledb_internal._hyper_1_1_chunk".into(),
                 rows: 1e6,

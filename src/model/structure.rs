@@ -245,14 +245,27 @@ impl<S> Periodic<S> {
     where
         F: std::future::Future<Output = Option<S>>,
     {
-        let fresh = self
-            .read
-            .is_some_and(|(at, from)| from == now && at.elapsed() < every);
-        if !fresh {
+        if !self.fresh(now, every) {
             self.value = read().await;
             self.read = Some((std::time::Instant::now(), now));
         }
         self.value.as_ref()
+    }
+
+    /// Whether the value kept was read from `now`'s catalog less than `every` ago.
+    pub fn fresh(&self, now: Fingerprint, every: std::time::Duration) -> bool {
+        self.read
+            .is_some_and(|(at, from)| from == now && at.elapsed() < every)
+    }
+
+    /// The value kept, to be patched in place.
+    pub fn value_mut(&mut self) -> Option<&mut S> {
+        self.value.as_mut()
+    }
+
+    /// The value kept is to be read again at the next ask.
+    pub fn expire(&mut self) {
+        self.read = None;
     }
 
     /// The value last read, when it was read and from which catalog (what another process may

@@ -1292,7 +1292,7 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     // relation dropped: every table's version is not read.
     psql(
         &server.conninfo,
-        "ALTER TABLE kept.t SET (timescaledb.compress);",
+        "ALTER TABLE kept.t SET (timescaledb.compress, timescaledb.compress_segmentby = 'w');",
     );
     refresh_until_kept_sees(&s, &mut kept, "compression enabled").await;
     let versions_before = versions_read(&kept);
@@ -1398,8 +1398,14 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
         );
     }
     // A hypertable made over rows (its chunks made with it) and with an index, then dropped:
-    // the tables listed again and patched in and out, nothing read whole.
-    let before = whole_reads(&kept);
+    // the tables listed again and patched in and out, nothing read whole; its relations
+    // dropped counted against pg_class's deleted rows, every table's version not read; the
+    // segment statistics (kept.t segments by w) not read again for a hypertable that does not
+    // segment.
+    let (before, versions_before) = (whole_reads(&kept), versions_read(&kept));
+    let segments_read = |kept: &model::Cache| kept.catalog.segments.last().map(|(_, at, _)| at);
+    let segments_before = segments_read(&kept);
+    assert!(segments_before.is_some(), "{}", server.label);
     psql(
         &server.conninfo,
         "CREATE TABLE kept.u (ts timestamptz NOT NULL, v int);
@@ -1411,14 +1417,29 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     );
     let i = refresh_until_kept_sees(&s, &mut kept, "a hypertable made").await;
     assert_eq!(chunk_indexes(&i, "kept_u_v"), Some(2));
+    let deletes = pg_class_deletes();
     psql(&server.conninfo, "DROP TABLE kept.u");
     let i = refresh_until_kept_sees(&s, &mut kept, "a hypertable dropped").await;
     assert_eq!(chunk_indexes(&i, "kept_u_v"), None);
     if server.native {
+        counted_after(deletes);
+        refresh_kept(&s, &mut kept).await;
         assert_eq!(
             whole_reads(&kept),
             before,
             "{}: a hypertable made and dropped",
+            server.label
+        );
+        assert_eq!(
+            versions_read(&kept),
+            versions_before,
+            "{}: a hypertable made and dropped, every table's version read",
+            server.label
+        );
+        assert_eq!(
+            segments_read(&kept),
+            segments_before,
+            "{}: a hypertable made and dropped, the segment statistics read again",
             server.label
         );
     }

@@ -135,8 +135,11 @@ pub struct KeptCatalog {
     /// Kept under [`KeptCatalog::structure_key`]: read whole again when it moves.
     pub structure: Cached<CatalogStructure>,
     pub sizes: SizeKeeper,
-    /// Segmentby statistics (the advisor's), read every few minutes.
+    /// Segmentby statistics (the advisor's), read every few minutes, and a hypertable's again
+    /// when its chunks moved (the fullest chunk it names can be decompressed or dropped).
     pub segments: Periodic<compression::Segments>,
+    /// The hypertables whose chunks moved since their segment statistics were read.
+    segments_moved: Vec<i32>,
     /// The relations' rows as the catalog defines them (`queries/tables.sql`), kept under
     /// [`KeptCatalog::listed_key`].
     pub listed: Cached<tables::ListedRelations>,
@@ -199,13 +202,18 @@ impl KeptCatalog {
         Fingerprint::of([g.structure, 3]).whole()
     }
 
-    /// What the segment statistics are kept under: the definitions' and the compression
-    /// settings' generations (which columns segment; the statistics themselves move with
-    /// ANALYZE, which no watch sees: read again every few minutes). Not the structure's: a chunk
-    /// or an index made does not change them.
+    /// What the segment statistics are kept under: which hypertables segment by which columns
+    /// (the statistics themselves move with ANALYZE, which no watch sees: read again every few
+    /// minutes; a hypertable's chunks moving reads its own again). Not the generations: a
+    /// hypertable made or dropped without segments, or an `orderby` changed, leaves them as they
+    /// are (each had them read again, 30 ms at 20k chunks).
     pub fn segments_key(&self) -> Fingerprint {
-        let g = self.watched.generations;
-        Fingerprint::of([g.definitions, g.settings, 2]).whole()
+        let segmented = (self.structure.last().into_iter())
+            .flat_map(|s| s.settings.iter())
+            .filter_map(|(id, c)| Some((*id, c.segmentby.as_ref()?)));
+        let members =
+            segmented.map(|(id, columns)| crate::hash::fnv1a(format!("{id} {columns}").as_bytes()));
+        Fingerprint::of(members).and_member(3).whole()
     }
 
     /// What the relations' rows are kept under: the definitions', the jobs' (policies) and the
@@ -377,6 +385,15 @@ impl CatalogStructure {
         self.tables = tables;
         self.revision += 1;
         Some(new)
+    }
+
+    /// The hypertables of the chunks kept among `ids` and `more` (pure).
+    pub fn hypertables_of(&self, ids: &[i32], more: &[i32]) -> Vec<i32> {
+        let ids: IdSet<i32> = ids.iter().chain(more).copied().collect();
+        (self.chunks.chunks().iter())
+            .filter(|c| ids.contains(&c.id))
+            .map(|c| c.hypertable_id)
+            .collect()
     }
 
     /// Whether every chunk kept is of a hypertable kept (after [`relist`](Self::relist) and a
@@ -565,7 +582,10 @@ async fn fetch_watched(
         if !moved.chunks.is_empty() || !moved.gone.is_empty() {
             let chunks =
                 read::read_chunks(client, caps, statements, structure, &moved.chunks).await?;
+            let of = |s: &CatalogStructure| s.hypertables_of(&moved.chunks, &moved.gone);
+            kept.segments_moved.extend(of(structure));
             changes = structure.patch(chunks, &moved.chunks, &moved.gone);
+            kept.segments_moved.extend(of(structure));
         }
         changes.unsettled |= relisted.is_none() || !structure.chunks_listed();
         if moved.settings && !changes.unsettled {
@@ -758,6 +778,7 @@ async fn rows(
         structure,
         sizes,
         segments,
+        segments_moved,
         listed,
         watched,
         usage,
@@ -827,7 +848,17 @@ async fn rows(
     };
     let segmented = structure.settings.values().any(|c| c.segmentby.is_some());
     let segment_client = sessions.helper.unwrap_or(client);
-    let segments = read_segments(segments, segments_key, segment_client, caps, segmented);
+    // (the hypertables that do not segment have none to read)
+    let mut moved = std::mem::take(segments_moved);
+    moved.retain(|id| (structure.settings.get(id)).is_some_and(|c| c.segmentby.is_some()));
+    let segments = read_segments(
+        segments,
+        segments_key,
+        moved,
+        segment_client,
+        caps,
+        segmented,
+    );
     let (rows, counters, segments) = join!(rows, counters, segments);
     let sizes = sizes.sizes();
     let usage_sums = usage.as_ref().map(|(_, u)| u);
@@ -842,19 +873,16 @@ async fn rows(
     });
     let relations = relations.map(|((rows, clock), numbers)| {
         let roots = tables::Roots::new(structure.hypertables.iter().map(|h| (h.id, h.oid)));
-        let mut tables = tables::build(
+        let tables = tables::build(
             rows,
             &clock,
             &structure.chunks,
             &roots,
             &structure.settings,
+            segments,
             &sizes,
             &numbers,
         );
-        for c in &mut tables.compression {
-            let key = (c.schema.clone(), c.name.clone());
-            c.segments = segments.and_then(|s| s.get(&key)).cloned();
-        }
         RelationRows::Hypertables(tables)
     });
     let mut catalog = Catalog::of(relations, indexes, Ok(sizes.database()))?;
@@ -875,17 +903,32 @@ async fn query_unless_empty<T: ToSql + Sync>(
 }
 
 /// The segment statistics kept in `kept`, read again when due: from `client`, or none to read
-/// unless `segmented` (some hypertable compresses by segment).
+/// unless `segmented` (some hypertable compresses by segment); those of the hypertables
+/// `moved` (their chunks moved) read again alone when the rest stands.
 async fn read_segments<'a>(
     kept: &'a mut Periodic<compression::Segments>,
     fingerprint: Fingerprint,
+    mut moved: Vec<i32>,
     client: &Client,
     caps: &Capabilities,
     segmented: bool,
 ) -> Option<&'a compression::Segments> {
+    moved.sort_unstable();
+    moved.dedup();
+    if segmented && !moved.is_empty() && kept.fresh(fingerprint, compression::SEGMENTS_READ_EVERY) {
+        let read = compression::fetch_segments(client, caps, Some(&moved)).await;
+        match (read, kept.value_mut()) {
+            (Some(read), Some(segments)) => {
+                segments.retain(|id, _| moved.binary_search(id).is_err());
+                segments.extend(read);
+            }
+            // unread: all of them at this ask
+            _ => kept.expire(),
+        }
+    }
     let read = || async move {
         match segmented {
-            true => compression::fetch_segments(client, caps).await,
+            true => compression::fetch_segments(client, caps, None).await,
             false => Some(compression::Segments::default()),
         }
     };

@@ -2,6 +2,7 @@
 //! clocks, and each tab's rows built from them with the chunk totals.
 
 use super::*;
+use crate::model::compression::Segments;
 
 /// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
 /// and policies say. Kept between refreshes while the catalog's watch sees the hypertables,
@@ -316,6 +317,7 @@ pub fn build(
     structure: &ChunkStructure,
     roots: &Roots,
     settings: &IdMap<i32, CompressionSettings>,
+    segments: Option<&Segments>,
     sizes: &Sizes,
     numbers: &ChunkNumbers,
 ) -> Tables {
@@ -392,7 +394,7 @@ pub fn build(
                 partial_chunks: t.partial_chunks,
                 unordered_chunks: t.unordered_chunks,
                 uncompressed_between: t.uncompressed_between,
-                segments: None,
+                segments: segments.and_then(|s| s.get(&r.id)).cloned(),
             });
         }
         if let Some(policy) = &r.retention {
