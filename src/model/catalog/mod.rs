@@ -164,6 +164,8 @@ pub struct KeptCatalog {
     /// the structure read whole: the watches' fallbacks, counted for the tests.
     pub versions_read: u64,
     pub structure_read: u64,
+    /// How many times the hypertables and ordinary tables were listed again.
+    pub tables_listed: u64,
 }
 
 /// Each relation the kept structure names with its catalog rows' term, by oid
@@ -570,13 +572,11 @@ async fn fetch_watched(
         .then(|| kept.structure.last_mut())
         .flatten()
     {
-        // the definitions moved, or a relation was made that is no chunk's: the hypertables
-        // and ordinary tables listed again (before the chunks: a new hypertable's are patched
-        // in under it)
+        // the definitions moved: the hypertables and ordinary tables listed again (before the
+        // chunks: a new hypertable's are patched in under it)
         let mut relisted = Some(Vec::new());
-        if moved.definitions || structure.indexes_to_read(&verdict.new).is_none() {
-            let (hypertables, tables) = read::read_listed(client, statements).await?;
-            relisted = structure.relist(hypertables, tables);
+        if moved.definitions {
+            relisted = relist(client, statements, structure, &mut kept.tables_listed).await?;
             stamp_due = true;
         }
         if !moved.chunks.is_empty() || !moved.gone.is_empty() {
@@ -586,6 +586,13 @@ async fn fetch_watched(
             kept.segments_moved.extend(of(structure));
             changes = structure.patch(chunks, &moved.chunks, &moved.gone);
             kept.segments_moved.extend(of(structure));
+        }
+        // a relation made that is no chunk's (the chunks made with it patched in first: a new
+        // chunk's table had the tables listed again, 12 ms at 20k chunks): an ordinary table
+        // (a hypertable made moves the definitions)
+        if !moved.definitions && structure.indexes_to_read(&verdict.new).is_none() {
+            relisted = relist(client, statements, structure, &mut kept.tables_listed).await?;
+            stamp_due = true;
         }
         changes.unsettled |= relisted.is_none() || !structure.chunks_listed();
         if moved.settings && !changes.unsettled {
@@ -690,6 +697,19 @@ async fn fetch_watched(
     }
     let usage_due = whole || kept.usage_due(now);
     rows(sessions, caps, statements, kept, usage_due, moved.job_stats).await
+}
+
+/// The hypertables and ordinary tables listed again and patched into `structure` (see
+/// [`CatalogStructure::relist`]).
+async fn relist(
+    client: &Client,
+    statements: &mut Prepared,
+    structure: &mut CatalogStructure,
+    count: &mut u64,
+) -> Result<Option<Vec<u32>>, Error> {
+    *count += 1;
+    let (hypertables, tables) = read::read_listed(client, statements).await?;
+    Ok(structure.relist(hypertables, tables))
 }
 
 /// The relations `gone` taken out of `structure`, the indexes of the tables that lost one read
