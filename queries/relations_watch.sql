@@ -37,6 +37,10 @@
 --   every table's version read to find what went (a relation made is among the new ones, a
 --   rename or a changed definition is looked for among what the structure names).
 -- * The snapshot's bounds (full transaction ids): the oldest transaction running and the next.
+-- The parameters are read through subqueries and the oids bounded above: the planner then plans
+-- the same whatever their values, and the session keeps one plan (with the values seen, each
+-- run was planned again: 1 ms at 20,000 chunks, as long as the run itself), an index range
+-- for each part.
 -- Another session's temporary relations are left out, as everywhere (relation_versions.sql),
 -- but for their writes: the database counts them too, and a temporary table written lately is
 -- watched as the others are (its writes accounted for, its size not measured).
@@ -49,17 +53,19 @@ WITH r AS MATERIALIZED (
 ), counted AS MATERIALIZED (
     SELECT pg_catalog.current_setting('track_counts')::bool AS on
 ), fresh AS MATERIALIZED (
-    SELECT c.oid, c.relkind, x.indrelid, c.relpersistence
+    SELECT c.oid, c.relkind,
+           (SELECT x.indrelid FROM pg_catalog.pg_index x WHERE x.indexrelid = c.oid) AS indrelid,
+           c.relpersistence
       FROM pg_catalog.pg_class c
-      LEFT JOIN pg_catalog.pg_index x ON x.indexrelid = c.oid
-     WHERE c.oid > $2::oid
+     WHERE c.oid > (SELECT $2::oid) AND c.oid <= 4294967295::oid
        AND c.relkind IN ('r', 't', 'i', 'm', 'S', 'p')
        AND c.relpersistence <> 't'
 ), renewed AS MATERIALIZED (
     SELECT c.oid
       FROM pg_catalog.pg_class c
      WHERE c.reltablespace IN (SELECT 0::oid UNION ALL SELECT t.oid FROM pg_catalog.pg_tablespace t)
-       AND c.relfilenode > $2::oid AND c.oid <= $2::oid
+       AND c.relfilenode > (SELECT $2::oid) AND c.relfilenode <= 4294967295::oid
+       AND c.oid <= (SELECT $2::oid)
        AND c.relpersistence <> 't'
 ), standing AS MATERIALIZED (
     -- the tables extensions made (TimescaleDB's catalog, its jobs' statistics), by the index
@@ -77,7 +83,9 @@ WITH r AS MATERIALIZED (
            c.relpersistence = 't' AS temporary,
            coalesce(c.oid < 16384 OR c.oid = ANY (s.oids), false) AS standing
       FROM pg_catalog.pg_class c, r, standing s
-     WHERE (c.oid = ANY ($1::oid[]) OR c.oid > $2::oid OR c.oid < 16384 OR c.oid = ANY (s.oids))
+     WHERE (c.oid = ANY ((SELECT $1::oid[])::oid[])
+            OR (c.oid > (SELECT $2::oid) AND c.oid <= 4294967295::oid)
+            OR c.oid < 16384 OR c.oid = ANY (s.oids))
        AND c.relkind IN ('r', 't', 'm')
 )
 SELECT (SELECT array_agg(f.oid ORDER BY f.oid) FROM fresh f)                        AS new_oids,

@@ -1146,6 +1146,21 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
         "{}: {generic} {custom}",
         server.label
     );
+    // The relations' watch, run at every refresh with the oids it watches: planned for its
+    // values only while the session learns that the plan does not depend on them (5 runs),
+    // then run from the one plan (it was planned again at every run: 1 ms at 20k chunks).
+    for _ in 0..5 {
+        let (kind, kept) = (QueryKind::Catalog, &mut kept[0]);
+        model::fetch_with(kind, None, &s.0.client, None, &s.1, kept)
+            .await
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+    }
+    let (generic, custom) = plans(hypertop::queries::RELATIONS_WATCH.as_str()).await;
+    assert!(
+        generic >= 2 && custom <= 5,
+        "{}: the relations' watch planned for its values {custom} times, {generic} from one plan",
+        server.label
+    );
 }
 
 async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
