@@ -50,22 +50,14 @@ mod tests {
 
     #[test]
     fn each_code_is_named_by_its_sqlstate() {
-        assert_eq!(
-            of(&SqlState::from_code("55P03")),
-            Some(Known::LockNotAvailable)
-        );
-        assert_eq!(
-            of(&SqlState::from_code("57014")),
-            Some(Known::QueryCanceled)
-        );
-        assert_eq!(
-            of(&SqlState::from_code("42501")),
-            Some(Known::InsufficientPrivilege)
-        );
-        assert_eq!(
-            of(&SqlState::from_code("55000")),
-            Some(Known::NotInPrerequisiteState)
-        );
+        for (code, known) in [
+            ("55P03", Known::LockNotAvailable),
+            ("57014", Known::QueryCanceled),
+            ("42501", Known::InsufficientPrivilege),
+            ("55000", Known::NotInPrerequisiteState),
+        ] {
+            assert_eq!(of(&SqlState::from_code(code)), Some(known), "{code}");
+        }
         assert_eq!(of(&SqlState::from_code("23505")), None);
     }
 }
