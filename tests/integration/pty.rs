@@ -103,12 +103,14 @@ impl Pty {
             ws_xpixel: 0,
             ws_ypixel: 0,
         };
+        // what was drawn before is forgotten first: the frame after the resize is whole, and a
+        // console quicker than this thread may draw it before the ioctl returns (cleared after,
+        // a loaded run once lost that frame and timed out)
+        self.output.lock().unwrap().clear();
+        self.size = (cols, rows);
         // SAFETY: TIOCSWINSZ on our own master fd with a valid winsize.
         let rc = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &size) };
         assert_eq!(rc, 0, "TIOCSWINSZ failed");
-        // what was drawn before is read at the new size: the frame after the resize is whole
-        self.output.lock().unwrap().clear();
-        self.size = (cols, rows);
     }
 
     pub fn output(&self) -> String {
