@@ -135,6 +135,11 @@ impl Fleet {
                 self.table.end();
                 FleetCommand::Redraw
             }
+            KeyCode::Left | KeyCode::Right => {
+                self.table
+                    .shift_columns(if key.code == KeyCode::Left { -1 } else { 1 });
+                FleetCommand::Redraw
+            }
             KeyCode::Enter => match self.table.selected_row().and_then(|r| r.open().copied()) {
                 Some(i) => {
                     self.switch_to(i);

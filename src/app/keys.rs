@@ -21,6 +21,8 @@ pub enum KeyAction {
     SortNext,
     SortPrevious,
     SortReverse,
+    /// Scroll the columns by this many (← -1, → 1): those a narrow terminal hides.
+    Columns(isize),
     Refresh,
     Help,
     Quit,
@@ -55,6 +57,8 @@ impl Key {
             Key::Code(code) => match code {
                 KeyCode::Up => "↑".into(),
                 KeyCode::Down => "↓".into(),
+                KeyCode::Left => "←".into(),
+                KeyCode::Right => "→".into(),
                 KeyCode::PageUp => "PgUp".into(),
                 KeyCode::PageDown => "PgDn".into(),
                 KeyCode::BackTab => "Shift-Tab".into(),
@@ -118,13 +122,18 @@ const BINDINGS: &[Binding] = &[
     bind(
         &[Key::Code(KeyCode::Down), Key::Char('j')],
         KeyAction::Move(1),
-        Some(("↑↓ j k", "move; PgUp PgDn Home End (g G) jump")),
+        Some((
+            "↑↓ j k",
+            "move; PgUp PgDn Home End (g G) jump; ← → hidden columns",
+        )),
     ),
     bind(
         &[Key::Code(KeyCode::Up), Key::Char('k')],
         KeyAction::Move(-1),
         None,
     ),
+    bind(&[Key::Code(KeyCode::Right)], KeyAction::Columns(1), None),
+    bind(&[Key::Code(KeyCode::Left)], KeyAction::Columns(-1), None),
     bind(&[Key::Code(KeyCode::PageDown)], KeyAction::Move(PAGE), None),
     bind(&[Key::Code(KeyCode::PageUp)], KeyAction::Move(-PAGE), None),
     bind(

@@ -33,6 +33,10 @@ pub struct Grid<D> {
     parked: Option<String>,
     /// First visible row; adjusted while drawing to keep the selection in view.
     offset: Interior<usize>,
+    /// The columns scrolled past (←/→): how many of the columns that may be hidden are left of
+    /// the window; 0 shows the columns by priority. Bounded while drawing, as `offset` is, to
+    /// where the last column shows.
+    shift: Interior<usize>,
 }
 
 impl<D: Clone> Grid<D> {
@@ -54,6 +58,7 @@ impl<D: Clone> Grid<D> {
             moved: false,
             parked: None,
             offset: Interior::new(0),
+            shift: Interior::new(0),
         }
     }
 
@@ -282,6 +287,84 @@ impl<D: Clone> Grid<D> {
     /// widest column is cut when even those do not fit); a last left-aligned column takes the
     /// slack.
     pub fn layout(&self, width: u16) -> Vec<(usize, u16)> {
+        let shift = self.shift.get().min(self.last_shift(width));
+        self.shift.set(shift);
+        let (chosen, widths, used) = match shift {
+            0 => self.by_priority(width),
+            k => {
+                let chosen = self.window(width, k);
+                let used = (0..self.columns.len())
+                    .filter(|&c| chosen[c])
+                    .map(|c| u32::from(self.widths[c]) + 1)
+                    .sum();
+                (chosen, self.widths.clone(), used)
+            }
+        };
+        self.fit_chosen(width, &chosen, widths, used)
+    }
+
+    /// The columns that may be hidden (priority above 0), in their order.
+    fn hideable(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.columns.len()).filter(|&c| self.columns[c].priority > 0)
+    }
+
+    /// The columns shown when `k` of those that may be hidden are scrolled past: the ones
+    /// always shown, then the next ones in their order while they fit (a window, as a
+    /// spreadsheet's).
+    fn window(&self, width: u16, k: usize) -> Vec<bool> {
+        let need = |c: usize| u32::from(self.widths[c]) + 1;
+        let mut chosen: Vec<bool> = self.columns.iter().map(|c| c.priority == 0).collect();
+        let mut used: u32 = (0..self.columns.len())
+            .filter(|&c| chosen[c])
+            .map(need)
+            .sum();
+        for c in self.hideable().skip(k) {
+            if used + need(c) > u32::from(width) {
+                break;
+            }
+            chosen[c] = true;
+            used += need(c);
+        }
+        chosen
+    }
+
+    /// The furthest useful scroll at `width`: where the last column shows (0 when nothing is
+    /// hidden at all).
+    fn last_shift(&self, width: u16) -> usize {
+        let (chosen, ..) = self.by_priority(width);
+        if chosen.iter().all(|&c| c) {
+            return 0;
+        }
+        let n = self.hideable().count();
+        (1..n)
+            .find(|&k| self.window(width, k).last() == Some(&true))
+            .unwrap_or(n.saturating_sub(1))
+    }
+
+    /// Scrolls the columns by `delta` (→ 1, ← -1); bounded by the last drawing's width.
+    pub fn shift_columns(&mut self, delta: isize) {
+        let k = self.shift.get().saturating_add_signed(delta);
+        self.shift
+            .set(k.min(self.hideable().count().saturating_sub(1)));
+    }
+
+    /// The columns hidden left of the window and right of it, as the last layout drew them
+    /// (`shown`): by priority, all are reached with →.
+    pub fn hidden_sides(&self, shown: &[(usize, u16)]) -> (usize, usize) {
+        let is_shown = |c: usize| shown.iter().any(|&(s, _)| s == c);
+        let first = self.hideable().find(|&c| is_shown(c));
+        let scrolled = self.shift.get() > 0;
+        self.hideable()
+            .filter(|&c| !is_shown(c))
+            .fold((0, 0), |(left, right), c| match first {
+                Some(f) if scrolled && c < f => (left + 1, right),
+                _ => (left, right + 1),
+            })
+    }
+
+    /// The columns chosen by priority (then position) while they fit, with their widths and
+    /// the width they use.
+    fn by_priority(&self, width: u16) -> (Vec<bool>, Vec<u16>, u32) {
         let width = width as u32;
         let mut by_priority: Vec<usize> = (0..self.columns.len()).collect();
         by_priority.sort_by_key(|&c| (self.columns[c].priority, c));
@@ -311,6 +394,19 @@ impl<D: Clone> Grid<D> {
                 prose = Some(c);
             }
         }
+        (chosen, widths, used)
+    }
+
+    /// The chosen columns' widths in `width`: the widest cut when even they do not fit, free
+    /// width given back to cut names, a last prose column taking the slack.
+    fn fit_chosen(
+        &self,
+        width: u16,
+        chosen: &[bool],
+        widths: Vec<u16>,
+        used: u32,
+    ) -> Vec<(usize, u16)> {
+        let width = width as u32;
         let mut out: Vec<(usize, u16)> = (0..self.columns.len())
             .filter(|&c| chosen[c])
             .map(|c| (c, widths[c]))
@@ -708,6 +804,49 @@ mod tests {
         assert_eq!(narrow.iter().map(|c| c.0).collect::<Vec<_>>(), [0, 1]);
         let tiny = g.layout(3);
         assert_eq!(tiny, [(0, 2)], "cut to fit");
+    }
+
+    /// ← and → reach every column a narrow terminal hides, as a window in their order; the
+    /// heading's counts say on which side the rest are; → stops where the last column shows.
+    #[test]
+    fn every_hidden_column_is_reached_with_the_arrows() {
+        let columns = vec![
+            Column::left("Name", 0, 10),
+            Column::right("a", 1, 8),
+            Column::right("b", 3, 8),
+            Column::right("c", 2, 8),
+            Column::right("d", 4, 8),
+        ];
+        let mut g: Grid<()> = Grid::new(columns, None);
+        let cells = |w: &str| {
+            std::iter::once(Cell::text("hypertable"))
+                .chain((0..4).map(|_| Cell::text(w)))
+                .collect()
+        };
+        g.set_rows([Row::new("r", cells("12345678"))]);
+        let shown = |g: &Grid<()>| g.layout(30).iter().map(|c| c.0).collect::<Vec<_>>();
+        // by priority: a and c beside the name; b and d hidden, both reached with →
+        assert_eq!(shown(&g), [0, 1, 3]);
+        assert_eq!(g.hidden_sides(&g.layout(30)), (0, 2));
+        let mut seen: std::collections::BTreeSet<usize> = shown(&g).into_iter().collect();
+        for _ in 0..6 {
+            g.shift_columns(1);
+            let layout = g.layout(30);
+            seen.extend(layout.iter().map(|c| c.0));
+            assert_eq!(layout[0].0, 0, "the name stays");
+        }
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3, 4]);
+        // at the end: c and d shown, a and b left of them; one ← brings b back
+        assert_eq!(shown(&g), [0, 3, 4]);
+        assert_eq!(g.hidden_sides(&g.layout(30)), (2, 0));
+        g.shift_columns(-1);
+        assert_eq!(shown(&g), [0, 2, 3]);
+        assert_eq!(g.hidden_sides(&g.layout(30)), (1, 1));
+        // wide enough for all: nothing to scroll, nothing hidden
+        assert_eq!(g.layout(80).len(), 5);
+        g.shift_columns(1);
+        assert_eq!(g.layout(80).len(), 5);
+        assert_eq!(g.hidden_sides(&g.layout(80)), (0, 0));
     }
 
     #[test]

@@ -127,10 +127,16 @@ pub(super) fn draw_table<D: Clone>(
             table.len()
         ));
     }
-    let hidden = table.columns.len() - layout.len();
+    let (left, right) = table.hidden_sides(&layout);
+    let hidden = left + right;
     if hidden > 0 && !table.is_empty() {
         let cols = if hidden == 1 { "col" } else { "cols" };
-        heading.push_str(&format!(" · {hidden} {cols} hidden"));
+        let keys = match (left, right) {
+            (0, _) => "→",
+            (_, 0) => "←",
+            _ => "←→",
+        };
+        heading.push_str(&format!(" · {hidden} {cols} hidden {keys}"));
     }
     let outer = block(heading, theme);
     let inner = outer.inner(table_area);

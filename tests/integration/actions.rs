@@ -856,6 +856,33 @@ fn dialogs_and_navigation_at_80x24() {
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
 }
 
+/// At 80 columns the columns a table hides are reached with →, and ← goes back; the heading
+/// says how many are hidden and with which arrow.
+#[test]
+fn hidden_columns_are_reached_with_the_arrows_at_80x24() {
+    let _serial = SERIAL.blocking_lock();
+    let wait = Duration::from_secs(20);
+    let (mut pty, _dir) = console_at_80x24(wait);
+    pty.type_until(b":caggs\r", "cols hidden →", wait);
+    assert!(!pty.screen().contains("Pending"), "{}", pty.screen());
+    let mut presses = 0;
+    while !pty.screen().contains("Pending") {
+        presses += 1;
+        assert!(presses <= 10, "→ never showed Pending:\n{}", pty.screen());
+        pty.write(b"\x1b[C");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    pty.wait_for_output("hidden ←", wait);
+    for _ in 0..presses {
+        pty.write(b"\x1b[D");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    pty.wait_until_gone("Pending", wait);
+    pty.wait_for_output("cols hidden →", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+}
+
 /// A resized terminal (a tmux pane split, a window made wider) is drawn whole at its new size:
 /// the console keeps its size between frames and takes the new one from the resize event.
 #[test]

@@ -336,6 +336,7 @@ impl AppState {
             KeyAction::SortNext => self.table_op(|t| t.sort_step(true)),
             KeyAction::SortPrevious => self.table_op(|t| t.sort_step(false)),
             KeyAction::SortReverse => self.table_op(|t| t.sort_reverse()),
+            KeyAction::Columns(by) => self.table_op(|t| t.shift_columns(by)),
             KeyAction::Palette => self.open_palette(""),
             KeyAction::WhoBlocks => self.who_blocks(),
             KeyAction::Filter => {
