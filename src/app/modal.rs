@@ -195,6 +195,9 @@ pub struct Message {
     pub lines: Vec<String>,
     pub error: bool,
     pub scroll: Scroll,
+    /// What Enter does after reading it (a problem's card: go to its row, its command in the
+    /// palette); None: any key closes it.
+    pub then: Option<String>,
 }
 
 impl Message {
@@ -207,13 +210,26 @@ impl Message {
         Message::with_scroll(title.into(), lines, false, Scroll::at_end())
     }
 
-    fn with_scroll(title: String, lines: Vec<String>, error: bool, scroll: Scroll) -> Modal {
+    /// A problem's whole text, wrapped and scrolled, before Enter goes where `then` says.
+    pub fn card(title: impl Into<String>, lines: Vec<String>, then: String) -> Modal {
         Modal::Message(Box::new(Message {
+            then: Some(then),
+            ..Message::new(title.into(), lines, false, Scroll::default())
+        }))
+    }
+
+    fn with_scroll(title: String, lines: Vec<String>, error: bool, scroll: Scroll) -> Modal {
+        Modal::Message(Box::new(Message::new(title, lines, error, scroll)))
+    }
+
+    fn new(title: String, lines: Vec<String>, error: bool, scroll: Scroll) -> Message {
+        Message {
             title,
             lines,
             error,
             scroll,
-        }))
+            then: None,
+        }
     }
 }
 
@@ -263,6 +279,8 @@ pub enum Navigation {
     Fleet,
     /// The fleet member of that name.
     Context(String),
+    /// The selected row, opened as Enter on it opens (after its card).
+    OpenRow,
 }
 
 impl Navigation {
@@ -449,6 +467,10 @@ pub fn on_key(
             _ => ModalCommand::None,
         },
         Modal::Message(m) => {
+            if key.code == KeyCode::Enter && m.then.is_some() {
+                *modal = Modal::None;
+                return ModalCommand::Navigate(Navigation::OpenRow);
+            }
             if !m.scroll.on_key(key.code) {
                 *modal = Modal::None;
             }

@@ -540,6 +540,8 @@ mod tests {
         assert!(s.view_mut(Tab::HOME).table.select_id(&id));
         let theme = Theme::builtin("default").unwrap();
         assert!(text(&draw_with(&s, &theme, 80, 24)).contains("│Server "));
+        // its card, then its members
+        s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         let screen = text(&draw_with(&s, &theme, 80, 24));
         assert!(screen.contains("30 jobs: job overdue"), "{screen}");
@@ -1034,6 +1036,27 @@ mod tests {
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         let mut s = state();
         assert_eq!(s.tab(), Tab::HOME);
+        // Enter: the problem's card, its whole text at 80x24 (the pane cuts it), and what a
+        // second Enter does
+        s.on_key(key(KeyCode::Enter));
+        assert_eq!(s.tab(), Tab::HOME);
+        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        let p = s.data.problems[0].clone();
+        assert!(t.contains("Enter: its row on the Jobs tab"), "{t}");
+        let last = crate::screens::overview::detail(&p);
+        let last = last.lines().last().unwrap().trim();
+        let tail: String = last
+            .chars()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        assert!(
+            t.replace(['│', '\n'], "").contains(tail.trim()),
+            "{tail:?} in\n{t}"
+        );
         s.on_key(key(KeyCode::Enter));
         assert_ne!(s.tab(), Tab::HOME, "Enter on a problem jumps to its row");
         let t = text(&draw_with(&s, &Theme::mono(), 80, 24));

@@ -48,10 +48,19 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: st
                 .iter()
                 .map(|l| Line::from(Span::styled(crate::format::printable(l), style)))
                 .collect();
-            let footer = vec![Line::from(Span::styled(
-                "any other key closes",
-                theme.muted,
-            ))];
+            let footer = match &m.then {
+                Some(then) => vec![
+                    Line::from(Span::styled(
+                        format!("Enter: {}", crate::format::printable(then)),
+                        theme.label,
+                    )),
+                    Line::from(Span::styled("any other key closes", theme.muted)),
+                ],
+                None => vec![Line::from(Span::styled(
+                    "any other key closes",
+                    theme.muted,
+                ))],
+            };
             dialog(frame, area, &m.title, body, footer, 110, &m.scroll, theme);
         }
     }

@@ -848,6 +848,7 @@ fn dialogs_and_navigation_at_80x24() {
         &["[ Execute ]"],
         wait,
     );
+    pty.type_until(b"\r", "Enter: ", wait);
     pty.type_until(b"\r", "Esc back", wait);
     pty.escape_from("Esc back", wait);
     pty.wait_for_output("Problems (", wait);

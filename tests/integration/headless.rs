@@ -483,26 +483,40 @@ fn a_demo_port_in_use_is_said_at_once() {
 
 /// README command 1 from a clean cache, in a terminal: installs, loads, shows the plant.
 /// Walking the demo's ranked problem list at 80x24: each planted problem's root cause (the
-/// reason, the chain, the error, the overdue or backlog chunks) shows within two keystrokes of
-/// the problem before it — one to select its row, at most one (Enter) to open its evidence —
-/// and Esc comes straight back. Returns the keys each took.
+/// reason, the chain, the error) shows within two keystrokes of the problem before it — one to
+/// select its row, at most one (Enter) to open its card, the whole text the pane cuts — and a
+/// second Enter opens its evidence (the job's history, the overdue or backlog chunks), from
+/// which Esc comes straight back. Returns the keys each took to its cause.
 fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
     let wait = Duration::from_secs(20);
     let settle = || std::thread::sleep(Duration::from_millis(300));
-    // (what, keys after selecting its row, text that shows the root cause)
-    let steps: [(&str, &[u8], &str); 7] = [
-        ("scheduler not running", b"", "shared_preload_libraries"),
-        ("job 1007 failing", b"\r", "ERP endpoint"),
-        ("telemetry_1d never refreshed", b"", "(root cause)"),
+    // (what, keys after selecting its row, text that shows the root cause, the evidence a
+    // second Enter opens)
+    let steps: [(&str, &[u8], &str, &str); 7] = [
+        ("scheduler not running", b"", "shared_preload_libraries", ""),
+        ("job 1007 failing", b"\r", "ERP endpoint", "History of job"),
+        ("telemetry_1d never refreshed", b"", "(root cause)", ""),
         // the root (the scheduler, drawn for the row before) stays under this row's first line
         (
             "telemetry_1h lags",
             b"",
             "telemetry_1h: behind its refresh policy",
+            "",
         ),
-        ("retention overdue", b"\r", "matching /overdue"),
-        ("compression backlog", b"\r", "matching /backlog"),
-        ("duplicate index", b"", "same keys as"),
+        // the root cause's fix, which the pane cuts at 80 columns, whole in the card
+        (
+            "retention overdue",
+            b"\r",
+            "postgresql.conf and restart)",
+            "matching /overdue",
+        ),
+        (
+            "compression backlog",
+            b"\r",
+            "postgresql.conf and restart)",
+            "matching /backlog",
+        ),
+        ("duplicate index", b"", "same keys as", ""),
     ];
     // Every screen read (the heading stops saying the list is partial), then the first row:
     // where a user starts. A fixed wait here let a slow machine select rows of a list that was
@@ -511,7 +525,7 @@ fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
     pty.write(b"g");
     settle();
     let mut counts = Vec::new();
-    for (i, (what, then, shows)) in steps.into_iter().enumerate() {
+    for (i, (what, then, shows, evidence)) in steps.into_iter().enumerate() {
         let mut keys = 0;
         if i > 0 {
             pty.write(b"j");
@@ -524,16 +538,12 @@ fn triage_in_two_keys(pty: &crate::pty::Pty) -> Vec<(&'static str, usize)> {
         assert!(keys <= 2, "{what}: {keys} keys");
         counts.push((what, keys));
         if !then.is_empty() {
-            // What Enter opened: the evidence's own heading (a job's error stays on its row, so
-            // seeing it said nothing of Enter: an Esc sent before the history opened was read
-            // with the next step's key as Alt-j, and the history stayed open).
-            let opened = if shows == "ERP endpoint" {
-                "History of job"
-            } else {
-                shows
-            };
-            pty.wait_for_output(opened, wait);
-            pty.escape_from(opened, wait);
+            // The card says what a second Enter does; that opens the evidence, whose own
+            // heading is waited for (an Esc sent before it opened was read with the next
+            // step's key as Alt-j, and it stayed open).
+            pty.wait_for_output("Enter: ", wait);
+            pty.type_until(b"\r", evidence, wait);
+            pty.escape_from(evidence, wait);
             pty.wait_for_output("Problems (", wait);
         }
     }

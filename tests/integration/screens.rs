@@ -801,8 +801,10 @@ fn console_walkthrough_in_a_terminal() {
     pty.escape_from("History of job", wait);
     pty.type_until(b"1", "Problems (", wait);
     // The list is ranked by root cause: the scheduler first, with what it stops under it. The
-    // failing job's Enter shows its row and opens its history (the error), Esc comes back.
-    pty.type_until(b"/job failing\r\r", "History of job", wait);
+    // failing job's Enter shows its card, a second its row with its history (the error), and
+    // Esc comes back.
+    pty.type_until(b"/job failing\r\r", "Enter: its row on the Jobs tab", wait);
+    pty.type_until(b"\r", "History of job", wait);
     pty.wait_for_output("export target unreachable", wait);
     pty.escape_from("History of job", wait);
     pty.wait_for_output("Problems (", wait);

@@ -286,6 +286,7 @@ impl AppState {
                 ModalCommand::Navigate(Navigation::Context(name)) => {
                     MemberCommand::Fleet(Some(name))
                 }
+                ModalCommand::Navigate(Navigation::OpenRow) => self.open_selected(),
                 other => MemberCommand::Action(other),
             };
         }
@@ -343,7 +344,9 @@ impl AppState {
                 self.filter_input = Some(self.current().active().filter().to_string());
                 MemberCommand::Redraw
             }
-            KeyAction::Open => self.open_selected(),
+            KeyAction::Open => self
+                .open_problem_card()
+                .unwrap_or_else(|| self.open_selected()),
             KeyAction::Back => self.back(),
         }
     }

@@ -69,6 +69,31 @@ impl AppState {
         MemberCommand::Refresh
     }
 
+    /// Enter on a problem (the Overview's list, a fold's members): its whole text first —
+    /// the message, its command, every cause down to the root, wrapped and scrolled — and
+    /// what a second Enter does; a pane at 80x24 cuts it. None elsewhere.
+    pub(super) fn open_problem_card(&mut self) -> Option<MemberCommand> {
+        let view = self.current();
+        let words = self.data.words();
+        let members = matches!(&view.drill, Some(d) if matches!(d.of, DrillOf::Members(_)));
+        if self.tab != Tab::HOME || (view.drill.is_some() && !members) {
+            return None;
+        }
+        let row = view.active().selected_row()?;
+        let then = match row.open()? {
+            Open::Palette(command) => format!("the command in the palette: {command}"),
+            Open::Filter(tab, _) => format!("the {} tab, filtered by this error", tab.title(words)),
+            Open::Members(_) => "the problems folded here, one by one".to_string(),
+            Open::Jump(tab, ..) => format!("its row on the {} tab", tab.title(words)),
+            Open::Drill(..) => "its rows".to_string(),
+        };
+        let cell = |i| row.cell(i).map_or(String::new(), |c| c.text.to_string());
+        let title = format!("{} · {}", cell(0), cell(1));
+        let lines = row.detail()?.lines().map(str::to_string).collect();
+        self.modal = Message::card(title, lines, then);
+        Some(MemberCommand::Redraw)
+    }
+
     pub(super) fn open_selected(&mut self) -> MemberCommand {
         let view = self.current();
         let Some(open) = view.active().selected_row().and_then(|r| {

@@ -190,6 +190,41 @@ fn hypertable_named(schema: &str, name: &str) -> crate::model::hypertables::Hype
     h
 }
 
+/// Enter on a problem: its card first (its whole text, and what a second Enter does, which
+/// names `then`), then that.
+fn enter_through_card(s: &mut AppState, then: &str) -> MemberCommand {
+    assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Redraw);
+    let Modal::Message(card) = &s.modal else {
+        panic!("no card");
+    };
+    let said = card.then.clone().unwrap_or_default();
+    assert!(said.contains(then), "{said}");
+    s.on_key(key(KeyCode::Enter))
+}
+
+/// The card holds what the pane cuts: every line of the problem's text, its causes down to
+/// the root; any other key closes it and stays on the list.
+#[test]
+fn enter_on_a_problem_shows_its_whole_text_first() {
+    let mut s = loaded();
+    let p = s.data.problems[0].clone();
+    assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Redraw);
+    let Modal::Message(card) = &s.modal else {
+        panic!("no card");
+    };
+    assert_eq!(
+        card.lines.join("\n"),
+        crate::screens::overview::detail(&p),
+        "the whole text"
+    );
+    assert!(card.title.contains(p.kind.as_str()), "{}", card.title);
+    assert!(card.lines[0].contains(&p.message));
+    s.on_key(key(KeyCode::Esc));
+    assert!(matches!(s.modal, Modal::None));
+    assert_eq!(s.tab, Tab::HOME);
+    assert!(s.current().drill.is_none());
+}
+
 #[test]
 fn enter_on_a_problem_opens_its_evidence_and_esc_comes_back() {
     let mut s = loaded();
@@ -198,7 +233,7 @@ fn enter_on_a_problem_opens_its_evidence_and_esc_comes_back() {
         s.data.problems[0].kind,
         crate::problems::ProblemKind::JobFailing
     );
-    assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
+    assert_eq!(enter_through_card(&mut s, "Jobs"), MemberCommand::Refresh);
     assert_eq!(s.tab, tab("jobs"));
     let drill = s.current().drill.as_ref().expect("history open");
     assert_eq!(drill.read().unwrap().0, QueryKind::JobRuns);
@@ -216,7 +251,7 @@ fn enter_on_a_problem_opens_its_evidence_and_esc_comes_back() {
     for _ in 0..at {
         s.on_key(key(KeyCode::Down));
     }
-    s.on_key(key(KeyCode::Enter));
+    enter_through_card(&mut s, "Retention");
     assert_eq!(s.tab, tab("retention"));
     let drill = s.current().drill.as_ref().expect("chunks open");
     assert_eq!(drill.read().unwrap().0, QueryKind::Chunks);
@@ -250,7 +285,10 @@ fn enter_on_jobs_failing_alike_filters_the_jobs_tab_by_their_error() {
         Some(id),
         "problem {at} is selected by its error"
     );
-    assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
+    assert_eq!(
+        enter_through_card(&mut s, "filtered by this error"),
+        MemberCommand::Refresh
+    );
     assert_eq!(s.tab, tab("jobs"));
     let table = &s.current().table;
     assert_eq!(table.filter(), error);
@@ -296,7 +334,10 @@ fn enter_on_jobs_overdue_alike_lists_them_one_by_one() {
     let fold_id = fold.fold_id().expect("a fold");
     let id = crate::screens::overview::row_id(fold);
     assert!(s.view_mut(Tab::HOME).table.select_id(&id), "{id}");
-    assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Redraw);
+    assert_eq!(
+        enter_through_card(&mut s, "one by one"),
+        MemberCommand::Redraw
+    );
     assert_eq!(s.tab, Tab::HOME);
     let drill = s.current().drill.as_ref().expect("its members open");
     assert_eq!(drill.of, DrillOf::Members(fold_id));
@@ -323,7 +364,7 @@ fn enter_on_jobs_overdue_alike_lists_them_one_by_one() {
         .unwrap()
         .table
         .select_id(&listed[0]);
-    assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
+    assert_eq!(enter_through_card(&mut s, "Jobs"), MemberCommand::Refresh);
     assert_eq!(s.tab, tab("jobs"));
     assert_eq!(
         s.current().table.selected_row().map(|r| r.id().to_string()),
@@ -390,7 +431,10 @@ fn enter_on_an_advice_puts_its_command_in_the_palette() {
     for _ in 0..at {
         s.on_key(key(KeyCode::Down));
     }
-    assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Redraw);
+    assert_eq!(
+        enter_through_card(&mut s, "the command in the palette: compress"),
+        MemberCommand::Redraw
+    );
     let Modal::Palette(p) = &s.modal else {
         panic!("no palette");
     };
