@@ -49,6 +49,8 @@ pub struct AppOptions {
     pub query_limit: Duration,
     /// A line the overview's panel shows (the demo's address, for psql beside the console).
     pub note: Option<(&'static str, &'static str)>,
+    /// `--open TAB[:OBJECT]`: where each member starts.
+    pub open: Option<crate::screens::OpenAt>,
 }
 
 /// How the console ended, for the process exit code.
@@ -143,6 +145,9 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         state.note = opts.note;
         state.on_link(&target.link.status());
         state.in_fleet = true;
+        if let Some(at) = opts.open.clone() {
+            state.open_at(at);
+        }
         let recording = target.recording.clone().map(|(path, bounds)| {
             state.data.history.record();
             let tell = action_tx.clone();

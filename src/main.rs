@@ -678,6 +678,7 @@ fn console_options(s: &Settings, cli: &Cli, theme: Theme) -> AppOptions {
         query_limit: s.statement_timeout + Duration::from_secs(5),
         thresholds: s.limits,
         note: None,
+        open: cli.open.clone(),
     }
 }
 

@@ -84,16 +84,21 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
         Msg::Resize => vec![Effect::Draw],
         Msg::Settled => vec![Effect::Derive],
         Msg::Derived(i, derived) => {
-            fleet.members[i].state.on_derived(*derived);
+            let state = &mut fleet.members[i].state;
+            state.on_derived(*derived);
+            let opened = state.open_pending();
             if fleet.open {
                 fleet.rebuild();
             }
             // what arrived while it was derived is derived next
-            if i == fleet.active || fleet.open {
-                vec![Effect::Derive, Effect::Draw]
-            } else {
-                vec![Effect::Derive]
+            let mut effects = vec![Effect::Derive];
+            if opened == Some(MemberCommand::Refresh) {
+                effects.push(Effect::ReadNow(i));
             }
+            if i == fleet.active || fleet.open {
+                effects.push(Effect::Draw);
+            }
+            effects
         }
         Msg::Answer(i, result) => {
             let state = &mut fleet.members[i].state;

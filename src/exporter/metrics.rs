@@ -258,10 +258,7 @@ impl Exposition {
             );
         }
         for h in d.hypertables.rows() {
-            let l = with(vec![(
-                "hypertable",
-                crate::format::qualified(&h.schema, &h.name),
-            )]);
+            let l = with(named("hypertable", &h.schema, &h.name));
             self.gauge(
                 "hypertop_hypertable_chunks",
                 "Chunks of the hypertable",
@@ -286,10 +283,7 @@ impl Exposition {
             let (Some(chunks), Some(bytes)) = (c.backlog_chunks, c.backlog_bytes) else {
                 continue;
             };
-            let l = with(vec![(
-                "hypertable",
-                crate::format::qualified(&c.schema, &c.name),
-            )]);
+            let l = with(named("hypertable", &c.schema, &c.name));
             self.gauge("hypertop_compression_backlog_chunks", "Chunks entirely older than the compression policy's compress_after, not compressed", l.clone(), chunks as f64);
             self.gauge(
                 "hypertop_compression_backlog_bytes",
@@ -303,10 +297,7 @@ impl Exposition {
             let (Some(chunks), Some(bytes)) = (r.overdue_chunks, r.overdue_bytes) else {
                 continue;
             };
-            let l = with(vec![(
-                "relation",
-                crate::format::qualified(&r.schema, &r.name),
-            )]);
+            let l = with(named("relation", &r.schema, &r.name));
             self.gauge(
                 "hypertop_retention_overdue_chunks",
                 "Chunks entirely older than the retention policy's drop_after, still there",
@@ -321,7 +312,7 @@ impl Exposition {
             );
         }
         for c in d.caggs.rows() {
-            let l = with(vec![("cagg", crate::format::qualified(&c.schema, &c.name))]);
+            let l = with(named("cagg", &c.schema, &c.name));
             self.gauge("hypertop_cagg_refreshed", "1 when the continuous aggregate holds materialized data, 0 when it was never refreshed", l.clone(), f64::from(u8::from(c.watermark.is_some())));
             if let Some(lag) = c.lag_seconds {
                 self.gauge("hypertop_cagg_lag_seconds", "How far the continuous aggregate's materialized data trails now (time buckets)", l, lag);
@@ -468,6 +459,17 @@ pub fn escape(v: &str) -> String {
     out
 }
 
+/// A relation's labels: its name as the console writes it (quoted where SQL needs it), and its
+/// schema and name as they are, each a label of its own — what an alert's `--open` annotation
+/// is built from, exactly.
+fn named(key: &'static str, schema: &str, name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (key, crate::format::qualified(schema, name)),
+        ("schema", schema.to_string()),
+        ("name", name.to_string()),
+    ]
+}
+
 fn number(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
@@ -560,7 +562,7 @@ mod tests {
         );
         assert!(text.contains("hypertop_reads_total{target=\"prod\"} 3\n"));
         assert!(text.contains(
-            "hypertop_compression_backlog_chunks{target=\"prod\",hypertable=\"telemetry.readings\"} 10\n"
+            "hypertop_compression_backlog_chunks{target=\"prod\",hypertable=\"telemetry.readings\",schema=\"telemetry\",name=\"readings\"} 10\n"
         ), "{text}");
         assert!(text.contains("hypertop_job_consecutive_failures{target=\"prod\",job_id=\"1000\",kind=\"compression\",relation=\"telemetry.readings\"} 4\n"), "{text}");
         assert!(
@@ -569,7 +571,7 @@ mod tests {
             ),
             "{text}"
         );
-        assert!(text.contains("hypertop_cagg_lag_seconds{target=\"prod\",cagg=\"telemetry.readings_hourly\"} 5400\n"), "{text}");
+        assert!(text.contains("hypertop_cagg_lag_seconds{target=\"prod\",cagg=\"telemetry.readings_hourly\",schema=\"telemetry\",name=\"readings_hourly\"} 5400\n"), "{text}");
     }
 
     #[test]

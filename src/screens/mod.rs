@@ -241,6 +241,47 @@ impl Tab {
 pub use crate::capabilities::Words;
 
 /// The tab of that name (`jobs`), or the home tab when none has it.
+/// Where `--open TAB[:OBJECT]` starts the console: a tab (by any name the palette takes), and
+/// a row there (a job's id, a relation's name as the tab writes it) to select and open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAt {
+    pub tab: Tab,
+    pub object: Option<String>,
+}
+
+impl std::str::FromStr for OpenAt {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<OpenAt, String> {
+        let (name, object) = match text.split_once(':') {
+            Some((name, object)) => (name, Some(object.trim())),
+            None => (text, None),
+        };
+        let tab = Tab::named(name.trim()).ok_or_else(|| {
+            format!(
+                "no tab named {:?}: one of {}",
+                crate::format::printable(name),
+                SCREENS
+                    .iter()
+                    .map(|s| s.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        match object {
+            Some("") => Err(format!(
+                "nothing after \"{}:\": a job id or a name",
+                name.trim()
+            )),
+            Some(o) => Ok(OpenAt {
+                tab,
+                object: Some(o.to_string()),
+            }),
+            None => Ok(OpenAt { tab, object: None }),
+        }
+    }
+}
+
 pub fn tab(name: &str) -> Tab {
     Tab::named(name).unwrap_or(Tab::HOME)
 }

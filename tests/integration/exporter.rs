@@ -116,14 +116,14 @@ fn metrics_follow_the_scenario_and_prometheus_scrapes_them() {
     assert_eq!(
         value(
             &body,
-            &format!("hypertop_compression_backlog_chunks{{{t},hypertable=\"scn.metrics\"}}")
+            &format!("hypertop_compression_backlog_chunks{{{t},hypertable=\"scn.metrics\",schema=\"scn\",name=\"metrics\"}}")
         ),
         6.0
     );
     assert_eq!(
         value(
             &body,
-            &format!("hypertop_retention_overdue_chunks{{{t},relation=\"scn.logs\"}}")
+            &format!("hypertop_retention_overdue_chunks{{{t},relation=\"scn.logs\",schema=\"scn\",name=\"logs\"}}")
         ),
         5.0
     );
@@ -131,14 +131,15 @@ fn metrics_follow_the_scenario_and_prometheus_scrapes_them() {
     assert_eq!(
         value(
             &body,
-            &format!("hypertop_cagg_refreshed{{{t},cagg=\"scn.metrics_hourly\"}}")
+            &format!("hypertop_cagg_refreshed{{{t},cagg=\"scn.metrics_hourly\",schema=\"scn\",name=\"metrics_hourly\"}}")
         ),
         1.0
     );
-    // A hostile hypertable name is one label value, escaped.
+    // A hostile hypertable name is one label value, escaped; its schema and name as they are,
+    // each a label of its own (an alert's `--open` is built from them)
     assert!(
         body.contains(
-            "hypertable=\"\\\"Ops \\\"\\\"Team\\\"\\\"\\\".\\\"events; drop table x\\\"\""
+            "hypertable=\"\\\"Ops \\\"\\\"Team\\\"\\\"\\\".\\\"events; drop table x\\\"\",schema=\"Ops \\\"Team\\\"\",name=\"events; drop table x\""
         ),
         "{body}"
     );

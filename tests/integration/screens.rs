@@ -813,6 +813,44 @@ fn console_walkthrough_in_a_terminal() {
     assert_screen_restored(&pty.output());
 }
 
+/// `--open jobs:ID` (what an alert's annotation says to run): the console starts on the Jobs
+/// tab with that job's history open, its error shown; `--open caggs:NAME` with that
+/// aggregate's refresh history open; a tab that does not exist is refused before anything connects.
+#[test]
+fn open_starts_the_console_where_an_alert_points() {
+    use crate::pty::Pty;
+    use std::time::Duration;
+    let wait = Duration::from_secs(20);
+    let c = scenario().conninfo();
+    let job = psql(
+        &c,
+        "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'nightly_export'",
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(&c).args(["--open", &format!("jobs:{job}")]);
+    let mut pty = Pty::spawn_sized(cmd, 80, 24);
+    pty.wait_for_output(&format!("History of job {job}"), wait);
+    pty.wait_for_output("export target unreachable", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    cmd.arg(&c).args(["--open", "caggs:scn.metrics_hourly"]);
+    let mut pty = Pty::spawn_sized(cmd, 80, 24);
+    // Enter on an aggregate opens its refresh job's history
+    pty.wait_for_output("(refresh of scn.metrics_hourly)", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["--open", "nonsense:1", "host=127.0.0.1 port=1"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("no tab named"),
+        "{err}"
+    );
+}
+
 /// The pictures on the scenario at 80x24: the overview's pulse once two reads are in, a
 /// hypertable's chunks (sizes with the compressed ones marked, and how well they compressed),
 /// and a job's runs with its failures marked.

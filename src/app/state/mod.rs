@@ -153,6 +153,8 @@ pub struct AppState {
     rows_due: bool,
     /// A derivation is under way (see `derive`): one at a time.
     deriving: bool,
+    /// `--open`'s row, selected and opened once its tab's rows are in.
+    pending_open: Option<crate::screens::OpenAt>,
 }
 
 impl AppState {
@@ -189,6 +191,7 @@ impl AppState {
             generation: 0,
             problems_due: false,
             members_due: false,
+            pending_open: None,
             rows_due: false,
             deriving: false,
         }

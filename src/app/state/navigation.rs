@@ -69,6 +69,47 @@ impl AppState {
         MemberCommand::Refresh
     }
 
+    /// `--open TAB[:OBJECT]`: the tab at once, its row once the tab's rows are in (see
+    /// [`open_pending`](Self::open_pending)).
+    pub fn open_at(&mut self, at: crate::screens::OpenAt) {
+        self.switch_to(at.tab);
+        if at.object.is_some() {
+            self.pending_open = Some(at);
+        }
+    }
+
+    /// `--open`'s row, once its tab's rows are in: selected and opened as Enter opens it (a
+    /// job's history, a relation's chunks); a row that is not there is said. Nothing once the
+    /// user went to another tab.
+    pub fn open_pending(&mut self) -> Option<MemberCommand> {
+        let at = self.pending_open.as_ref()?;
+        if self.tab != at.tab {
+            self.pending_open = None;
+            return None;
+        }
+        if self.status(at.tab) != Standing::Ready || self.view(at.tab).stale {
+            return None;
+        }
+        let at = self.pending_open.take()?;
+        let object = at.object?;
+        let table = &mut self.view_mut(at.tab).table;
+        // as the tab writes it, or without its quotes (`"My Schema".x` as My Schema.x)
+        let id = table
+            .visible()
+            .map(|r| r.id().to_string())
+            .find(|id| *id == object || id.replace('"', "") == object);
+        let found = id.is_some_and(|id| table.select_id(&id));
+        if !found {
+            let title = at.tab.title(self.data.words());
+            self.say(
+                "Not found",
+                format!("--open: no row {object:?} on the {title} tab (a job's id, or a name as the tab writes it)"),
+            );
+            return Some(MemberCommand::Redraw);
+        }
+        Some(self.open_selected())
+    }
+
     /// Enter on a problem (the Overview's list, a fold's members): its whole text first —
     /// the message, its command, every cause down to the root, wrapped and scrolled — and
     /// what a second Enter does; a pane at 80x24 cuts it. None elsewhere.

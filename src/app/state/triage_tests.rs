@@ -496,3 +496,76 @@ fn b_on_a_job_shows_the_sessions_that_block_it() {
     s.on_key(key(KeyCode::Esc));
     assert_eq!(s.tab, tab("jobs"));
 }
+
+/// `--open jobs:1000` (an alert's annotation): the Jobs tab at once, and once its rows are in,
+/// job 1000 selected with its history open; a name the tab does not have is said, and
+/// nonsense is refused before anything starts.
+#[test]
+fn open_at_starts_on_its_tab_with_its_row_open() {
+    use crate::screens::OpenAt;
+    let mut s = AppState::new("t".into(), Duration::from_secs(2), true, false);
+    s.data.caps = Some(fixtures::caps());
+    s.open_at("jobs:1000".parse().unwrap());
+    assert_eq!(s.tab, tab("jobs"));
+    assert_eq!(s.open_pending(), None, "its rows are not in yet");
+    for (kind, payload) in fixtures::plant() {
+        arrive(&mut s, kind, payload);
+    }
+    assert_eq!(s.open_pending(), Some(MemberCommand::Refresh));
+    assert_eq!(
+        s.current().table.selected_row().map(|r| r.id().to_string()),
+        Some("1000".into())
+    );
+    let drill = s.current().drill.as_ref().expect("its history open");
+    assert_eq!(drill.read().unwrap().1, &DrillTarget::Job(1000));
+    assert_eq!(s.open_pending(), None, "once");
+    // a relation by its name, quoted or not; one that is not there is said
+    let mut s = loaded();
+    let name = s
+        .data
+        .hypertables
+        .rows()
+        .first()
+        .map(|h| h.name.clone())
+        .unwrap();
+    let schema = s
+        .data
+        .hypertables
+        .rows()
+        .first()
+        .map(|h| h.schema.clone())
+        .unwrap();
+    s.open_at(format!("hypertables:{schema}.{name}").parse().unwrap());
+    s.settle();
+    assert_eq!(s.open_pending(), Some(MemberCommand::Refresh));
+    assert!(s.current().drill.is_some(), "its chunks open");
+    let mut s = loaded();
+    s.open_at("caggs:nowhere.nothing".parse().unwrap());
+    s.settle();
+    assert_eq!(s.open_pending(), Some(MemberCommand::Redraw));
+    let Modal::Message(m) = &s.modal else {
+        panic!("not said");
+    };
+    assert!(
+        m.lines[0].contains("no row \"nowhere.nothing\""),
+        "{:?}",
+        m.lines
+    );
+    // refused before anything starts
+    let err = "nonsense:1".parse::<OpenAt>().unwrap_err();
+    assert!(
+        err.contains("no tab named \"nonsense\"") && err.contains("jobs"),
+        "{err}"
+    );
+    assert!("jobs:"
+        .parse::<OpenAt>()
+        .unwrap_err()
+        .contains("nothing after"));
+    assert_eq!(
+        "caggs".parse::<OpenAt>(),
+        Ok(OpenAt {
+            tab: tab("caggs"),
+            object: None
+        })
+    );
+}
