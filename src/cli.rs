@@ -250,7 +250,7 @@ pub struct Cli {
     /// Start on a tab, with a row there selected and opened: `jobs:1004`,
     /// `caggs:plant.telemetry_1h`, `retention` (an alert's annotation carries it)
     #[arg(long, value_name = "TAB[:OBJECT]")]
-    pub open: Option<crate::screens::OpenAt>,
+    pub open: Option<String>,
 
     /// Seconds between refreshes (default 2; also accepts 500ms, 1m)
     #[arg(long, value_name = "SECS", value_parser = parse_refresh)]

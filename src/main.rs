@@ -64,6 +64,15 @@ fn main() -> ExitCode {
         eprintln!("{typo}");
         return ExitCode::from(2);
     }
+    // a tab that does not exist is said before anything connects
+    if let Some(Err(e)) = cli
+        .open
+        .as_deref()
+        .map(str::parse::<hypertop::screens::OpenAt>)
+    {
+        eprintln!("hypertop: --open: {}", hypertop::format::printable(&e));
+        return ExitCode::from(2);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -678,7 +687,7 @@ fn console_options(s: &Settings, cli: &Cli, theme: Theme) -> AppOptions {
         query_limit: s.statement_timeout + Duration::from_secs(5),
         thresholds: s.limits,
         note: None,
-        open: cli.open.clone(),
+        open: cli.open.as_deref().and_then(|o| o.parse().ok()),
     }
 }
 

@@ -593,7 +593,13 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
             .map(|p| {
                 (
                     p.severity,
-                    format!("{} {}: {}", p.kind, p.object, p.message),
+                    format!(
+                        "{} {}: {} [--open {}]",
+                        p.kind,
+                        p.object,
+                        p.message,
+                        crate::screens::OpenAt::problem(p)
+                    ),
                 )
             }),
     );

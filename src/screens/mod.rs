@@ -249,6 +249,29 @@ pub struct OpenAt {
     pub object: Option<String>,
 }
 
+impl std::fmt::Display for OpenAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.tab.screen().name())?;
+        match &self.object {
+            Some(o) => write!(f, ":{o}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl OpenAt {
+    /// Where a problem is explained: the tab and row Enter on it jumps to (`check` names it, an
+    /// alert's annotation runs it).
+    pub fn problem(p: &crate::problems::Problem) -> OpenAt {
+        let tab = Tab::explaining(p.kind);
+        let object = row_id::subject(&p.subject);
+        OpenAt {
+            tab,
+            object: (tab != Tab::HOME && !object.is_empty()).then_some(object),
+        }
+    }
+}
+
 impl std::str::FromStr for OpenAt {
     type Err = String;
 

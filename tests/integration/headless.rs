@@ -368,6 +368,16 @@ fn check_is_critical_on(server: &Tsdb) {
         "6 chunks is within --max-backlog-chunks 10: {line}"
     );
     assert_eq!(line.lines().count(), 1);
+    // each problem names where the console opens on it: a failing job by its id
+    let job = psql(
+        &server.conninfo,
+        "SELECT job_id FROM timescaledb_information.jobs WHERE proc_name = 'nightly_export'",
+    );
+    assert!(
+        line.contains(&format!("[--open jobs:{job}]"))
+            && line.contains("[--open caggs:scn.metrics_hourly]"),
+        "{line}"
+    );
 }
 
 #[test]
