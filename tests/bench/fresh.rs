@@ -230,7 +230,7 @@ fn steps(round: usize, truth: Arc<Mutex<String>>, (tick, fail): (i32, i32)) -> V
             filter: "custom",
             sql: vec![format!("SELECT alter_job({tick}, next_start => now())")],
             committed: Some("SELECT total_runs FROM _timescaledb_internal.bgw_job_stat WHERE job_id = $1 AND last_finish > last_start"),
-            shows: Box::new(move |screen, before| under(screen, tick, "Runs") != under(before, tick, "Runs")),
+            shows: Box::new(move |screen, before| under(screen, tick, "All runs") != under(before, tick, "All runs")),
         },
         Step {
             kind: "a job failed",
@@ -238,7 +238,7 @@ fn steps(round: usize, truth: Arc<Mutex<String>>, (tick, fail): (i32, i32)) -> V
             filter: "custom",
             sql: vec![format!("SELECT alter_job({fail}, next_start => now())")],
             committed: Some("SELECT total_failures FROM _timescaledb_internal.bgw_job_stat WHERE job_id = $1 AND last_finish > last_start"),
-            shows: Box::new(move |screen, before| under(screen, fail, "Failures") != under(before, fail, "Failures")),
+            shows: Box::new(move |screen, before| under(screen, fail, "All failed") != under(before, fail, "All failed")),
         },
         Step {
             kind: "a job paused",
