@@ -105,9 +105,11 @@ pub struct Demo {
 }
 
 impl Demo {
+    /// The engine's one database is template1 whatever a client names (PGlite's): named so,
+    /// the header says what the Statements tab and `policy export` say.
     pub fn conninfo(&self) -> String {
         format!(
-            "host=127.0.0.1 port={} user=postgres dbname=postgres sslmode=disable application_name=hypertop",
+            "host=127.0.0.1 port={} user=postgres dbname=template1 sslmode=disable application_name=hypertop",
             self.port
         )
     }
@@ -115,7 +117,7 @@ impl Demo {
     /// The same in the console's panel: short enough for 80 columns.
     pub fn console_line(&self) -> String {
         format!(
-            "psql -h 127.0.0.1 -p {p} -U postgres · embedded engine: one process, no TLS, no cancel, no background workers",
+            "psql -h 127.0.0.1 -p {p} -U postgres template1 · embedded engine: one process, no TLS, no cancel, no background workers",
             p = self.port
         )
     }

@@ -655,8 +655,14 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     let relaunch = started.elapsed().as_secs_f64();
     // where psql finds the engine, inside the console (the line printed before it is covered)
     pty.wait_for_output(
-        &format!("psql -h 127.0.0.1 -p {port} -U postgres"),
+        &format!("psql -h 127.0.0.1 -p {port} -U postgres template1"),
         Duration::from_secs(10),
+    );
+    // the header names the database as the engine does (the Statements tab, `policy export`)
+    assert!(
+        pty.screen().contains(&format!(":{port}/template1")),
+        "{}",
+        pty.screen()
     );
     // The 1-minute aggregate starts at the plant's first minute: a refresh window from now() -
     // 3 days started mid-minute (or a minute later than the data, computed by a later
@@ -681,7 +687,7 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     // psql beside the console, as that line says: a session of its own, as on a server
     let beside = std::process::Command::new("psql")
         .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
-        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        .args(["-d", "template1", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
         .args(["-c", "SHOW search_path", "-c", "SHOW statement_timeout"])
         .args(["-c", "SHOW default_transaction_read_only"])
         .args(["-c", "CREATE TABLE my_notes (a int)"])
