@@ -559,11 +559,12 @@ mod tests {
         let names = [
             "factory_telemetry.metrics_hist_1min",
             "factory_telemetry.metrics_hist_1hour",
-        ];
-        let shared = shared_prefix(names);
+        ]
+        .map(String::from);
+        let shared = shared_with_others(&names[0], &names);
         assert_eq!(shared, 32);
-        let a = fit_alike(names[0], 24, Align::Left, shared);
-        let b = fit_alike(names[1], 24, Align::Left, shared);
+        let a = fit_alike(&names[0], 24, Align::Left, shared);
+        let b = fit_alike(&names[1], 24, Align::Left, shared);
         assert_eq!((a.chars().count(), b.chars().count()), (24, 24));
         assert!(
             a.ends_with("metrics_hist_1min") && b.ends_with("metrics_hist_1hour"),
@@ -572,12 +573,40 @@ mod tests {
         assert!(a.starts_with("fact…") && b.starts_with("fact…"), "{a} {b}");
         // nothing shared: cut as before; room enough: whole
         assert_eq!(
-            fit_alike(names[0], 24, Align::Left, 0),
-            fit(names[0], 24, Align::Left)
+            fit_alike(&names[0], 24, Align::Left, 0),
+            fit(&names[0], 24, Align::Left)
         );
-        assert_eq!(fit_alike(names[0], 40, Align::Left, shared), names[0]);
-        assert_eq!(shared_prefix(["abc"]), 3);
-        assert_eq!(shared_prefix(Vec::<&str>::new()), 0);
+        assert_eq!(fit_alike(&names[0], 40, Align::Left, shared), names[0]);
+        assert_eq!(shared_with_others("abc", &[]), 0);
+    }
+
+    /// The demo's Indexes tab at 80 columns: TimescaleDB's aggregates' indexes beside the
+    /// plant's, all cut at 24; each keeps what tells it from its nearest, not the schema's
+    /// start they all read the same by.
+    #[test]
+    fn names_cut_beside_unlike_names_stay_told_apart() {
+        let mut names: Vec<String> = (10..16)
+            .map(|n| format!("_timescaledb_internal._materialized_hypertable_{n}_bucket_idx"))
+            .collect();
+        names.extend(
+            [
+                "machine_time_idx",
+                "machine_time_copy",
+                "machine_time_brin",
+                "sensor_idx",
+            ]
+            .map(|n| format!("plant.telemetry_{n}")),
+        );
+        // two indexes of one aggregate beside another's: the number stays
+        names.extend([5, 6].map(|n| {
+            format!("_timescaledb_internal._materialized_hypertable_{n}_machine_id_bucket_idx")
+        }));
+        names.push("_timescaledb_internal._materialized_hypertable_6_sensor_bucket_idx".into());
+        let cut = fit_all_alike(&names, 24, Align::Left);
+        let distinct: std::collections::BTreeSet<&String> = cut.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{cut:#?}");
+        assert!(cut.iter().all(|c| c.chars().count() == 24), "{cut:#?}");
+        assert!(cut[0].ends_with("_10_bucket_idx"), "{cut:#?}");
     }
 
     #[test]

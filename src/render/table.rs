@@ -164,20 +164,19 @@ pub(super) fn draw_table<D: Clone>(
         }));
         let selected = table.selected();
         let shown = offset..(offset + height).min(table.len());
-        // in each column, what the names cut there share: cut where they are alike
-        let shared: Vec<usize> = layout
+        // in each column, the names cut there: each cut where it is like its nearest, and
+        // told apart from all
+        let cut: Vec<std::collections::HashMap<String, String>> = layout
             .iter()
             .map(|&(c, w)| {
-                let texts: Vec<String> = shown
+                let long: Vec<String> = shown
                     .clone()
                     .filter_map(|pos| table.row_at(pos))
                     .filter_map(|row| row.cell(c).map(|x| crate::format::printable(x.text)))
                     .filter(|t| t.chars().count() > usize::from(w))
                     .collect();
-                match texts.len() {
-                    0 | 1 => 0,
-                    _ => crate::grid::shared_prefix(texts.iter().map(String::as_str)),
-                }
+                let fitted = crate::grid::fit_all_alike(&long, w, table.columns[c].align);
+                long.into_iter().zip(fitted).collect()
             })
             .collect();
         let rows = shown.filter_map(|pos| {
@@ -189,7 +188,10 @@ pub(super) fn draw_table<D: Clone>(
                 let text = crate::format::printable(cell.map_or("", |x| x.text));
                 let style = cell.map_or(theme.value, |x| tone(theme, x.tone));
                 Line::from(Span::styled(
-                    crate::grid::fit_alike(&text, w, col.align, shared[i]),
+                    cut[i]
+                        .get(text.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| crate::grid::fit(&text, w, col.align)),
                     style,
                 ))
             });

@@ -684,6 +684,19 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     pty.write(b"5");
     pty.wait_for_output("no usage statistics here", Duration::from_secs(10));
     assert!(!pty.screen().contains("UNUSED"), "{}", pty.screen());
+    // at 80 columns every index's cut name tells it apart (TimescaleDB's aggregates' indexes
+    // once all read `_timescaledb_int…ket_idx`)
+    let screen = pty.screen();
+    let names: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains('…') && l.contains("idx"))
+        .filter_map(|l| l.trim_start_matches('│').split_whitespace().next())
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = names.iter().collect();
+    assert!(
+        names.len() >= 8 && distinct.len() == names.len(),
+        "{names:?}\n{screen}"
+    );
     // psql beside the console, as that line says: a session of its own, as on a server
     let beside = std::process::Command::new("psql")
         .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
