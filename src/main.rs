@@ -461,8 +461,10 @@ async fn run(cli: Cli) -> ExitCode {
         | None => {}
     }
     let target = connector.resolved().target_short();
-    // the demo's engine is a new one each time: nothing of it is worth keeping
-    let recording = (settings.record_reads && _demo.is_none())
+    // the demo's too: its engine keeps its data between launches, and a relaunch opens with
+    // the pictures its last run recorded (real reads, as on a server)
+    let recording = settings
+        .record_reads
         .then(|| settings.recording(connector.resolved()))
         .flatten();
     let action_connector = connector.clone();

@@ -625,10 +625,18 @@ fn previewed_action_and_rollback(
 fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     use crate::pty::{assert_screen_restored, Pty};
     let dir = tempfile::tempdir().unwrap();
+    // a free port (another test process may hold the default one), the same for the relaunch:
+    // its recording is the first run's
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let started = std::time::Instant::now();
     let mut cmd = tour_binary();
-    // any free port: another test process may hold the default one
-    cmd.args(["demo", "--port", "0", "--dir"]).arg(dir.path());
+    cmd.args(["demo", "--port", &port.to_string(), "--dir"])
+        .arg(dir.path())
+        .env("XDG_STATE_HOME", dir.path());
     let mut pty = Pty::spawn(cmd);
     pty.wait_for_output("Problems (", Duration::from_secs(240));
     pty.wait_for_output("export_to_erp", Duration::from_secs(30));
@@ -640,11 +648,6 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     assert_screen_restored(&pty.output());
     // The second start reuses the loaded data (no loading steps).
     assert!(dir.path().join("demo-data").exists());
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let started = std::time::Instant::now();
     let mut cmd = tour_binary();
     cmd.args(["demo", "--port", &port.to_string(), "--dir"])
@@ -658,6 +661,12 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
         &format!("psql -h 127.0.0.1 -p {port} -U postgres template1"),
         Duration::from_secs(10),
     );
+    // the first run recorded its reads: the pictures reach back into it (`[` said there was
+    // no recording for the demo)
+    pty.write(b"[");
+    pty.wait_for_output("Pulse 6h", Duration::from_secs(10));
+    assert!(!pty.screen().contains("No recording"), "{}", pty.screen());
+    pty.write(b"]");
     // the header names the database as the engine does (the Statements tab, `policy export`)
     assert!(
         pty.screen().contains(&format!(":{port}/template1")),

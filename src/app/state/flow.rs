@@ -34,7 +34,7 @@ impl AppState {
         if !history.can_zoom() {
             self.say(
                 "No recording",
-                "the pictures reach back the hour this console keeps; further back they are read from the recording, which is off here (--no-record, [record] console = false, or the demo)".into(),
+                "the pictures reach back the hour this console keeps; further back they are read from the recording, which is off here (--no-record, or [record] console = false)".into(),
             );
             return MemberCommand::Redraw;
         }
