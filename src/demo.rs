@@ -126,8 +126,8 @@ impl Demo {
     pub fn connection_line(&self) -> String {
         format!(
             "hypertop demo: the engine listens on 127.0.0.1:{p} while the console runs — e.g. \
-             hypertop snapshot 'host=127.0.0.1 port={p} user=postgres sslmode=disable', \
-             psql -h 127.0.0.1 -p {p} -U postgres",
+             hypertop snapshot 'host=127.0.0.1 port={p} user=postgres dbname=template1 sslmode=disable', \
+             psql -h 127.0.0.1 -p {p} -U postgres template1",
             p = self.port
         )
     }

@@ -598,7 +598,7 @@ pub fn check(snap: &Snapshot, limits: &Thresholds) -> (u8, String) {
                         p.kind,
                         p.object,
                         p.message,
-                        crate::screens::OpenAt::problem(p)
+                        crate::screens::OpenAt::problem(p).shell_word()
                     ),
                 )
             }),

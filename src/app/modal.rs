@@ -195,9 +195,17 @@ pub struct Message {
     pub lines: Vec<String>,
     pub error: bool,
     pub scroll: Scroll,
-    /// What Enter does after reading it (a problem's card: go to its row, its command in the
-    /// palette); None: any key closes it.
-    pub then: Option<String>,
+    /// What Enter does after reading it, and the row it does it for (a problem's card: go to
+    /// its row, its command in the palette); None: any key closes it.
+    pub then: Option<Then>,
+}
+
+/// A card's second Enter: what it does, said in the card, and the row (by id) it opens — the
+/// row the card was opened on, even if a refresh moved the selection meanwhile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Then {
+    pub what: String,
+    pub row: String,
 }
 
 impl Message {
@@ -211,7 +219,7 @@ impl Message {
     }
 
     /// A problem's whole text, wrapped and scrolled, before Enter goes where `then` says.
-    pub fn card(title: impl Into<String>, lines: Vec<String>, then: String) -> Modal {
+    pub fn card(title: impl Into<String>, lines: Vec<String>, then: Then) -> Modal {
         Modal::Message(Box::new(Message {
             then: Some(then),
             ..Message::new(title.into(), lines, false, Scroll::default())
@@ -279,8 +287,8 @@ pub enum Navigation {
     Fleet,
     /// The fleet member of that name.
     Context(String),
-    /// The selected row, opened as Enter on it opens (after its card).
-    OpenRow,
+    /// The row of this id, opened as Enter on it opens (after its card).
+    OpenRow(String),
 }
 
 impl Navigation {
@@ -467,9 +475,10 @@ pub fn on_key(
             _ => ModalCommand::None,
         },
         Modal::Message(m) => {
-            if key.code == KeyCode::Enter && m.then.is_some() {
+            if let (KeyCode::Enter, Some(then)) = (key.code, &m.then) {
+                let row = then.row.clone();
                 *modal = Modal::None;
-                return ModalCommand::Navigate(Navigation::OpenRow);
+                return ModalCommand::Navigate(Navigation::OpenRow(row));
             }
             if !m.scroll.on_key(key.code) {
                 *modal = Modal::None;

@@ -292,7 +292,7 @@ impl<D: Clone> Grid<D> {
         let (chosen, widths, used) = match shift {
             0 => self.by_priority(width),
             k => {
-                let chosen = self.window(width, k);
+                let chosen = self.window(width, k - 1);
                 let used = (0..self.columns.len())
                     .filter(|&c| chosen[c])
                     .map(|c| u32::from(self.widths[c]) + 1)
@@ -314,9 +314,15 @@ impl<D: Clone> Grid<D> {
     fn window(&self, width: u16, k: usize) -> Vec<bool> {
         let need = |c: usize| u32::from(self.widths[c]) + 1;
         let mut chosen: Vec<bool> = self.columns.iter().map(|c| c.priority == 0).collect();
+        // a wide prose column always shown (a query, a note) keeps what reads as its start:
+        // the columns scrolled to take the rest (it is cut when drawn)
+        let pinned = |c: usize| match self.columns[c].align {
+            Align::Left => need(c).min(u32::from(PROSE_KEEPS) + 1),
+            Align::Right => need(c),
+        };
         let mut used: u32 = (0..self.columns.len())
             .filter(|&c| chosen[c])
-            .map(need)
+            .map(pinned)
             .sum();
         for c in self.hideable().skip(k) {
             if used + need(c) > u32::from(width) {
@@ -328,24 +334,26 @@ impl<D: Clone> Grid<D> {
         chosen
     }
 
-    /// The furthest useful scroll at `width`: where the last column shows (0 when nothing is
-    /// hidden at all).
+    /// The furthest useful scroll at `width`: where the last column that may be hidden shows
+    /// (0 when nothing is hidden at all). Scroll k shows the window past k - 1 of them.
     fn last_shift(&self, width: u16) -> usize {
         let (chosen, ..) = self.by_priority(width);
         if chosen.iter().all(|&c| c) {
             return 0;
         }
         let n = self.hideable().count();
-        (1..n)
-            .find(|&k| self.window(width, k).last() == Some(&true))
-            .unwrap_or(n.saturating_sub(1))
+        let Some(last) = self.hideable().last() else {
+            return 0;
+        };
+        (1..=n)
+            .find(|&k| self.window(width, k - 1)[last])
+            .unwrap_or(n)
     }
 
     /// Scrolls the columns by `delta` (→ 1, ← -1); bounded by the last drawing's width.
     pub fn shift_columns(&mut self, delta: isize) {
         let k = self.shift.get().saturating_add_signed(delta);
-        self.shift
-            .set(k.min(self.hideable().count().saturating_sub(1)));
+        self.shift.set(k.min(self.hideable().count()));
     }
 
     /// The columns hidden left of the window and right of it, as the last layout drew them
@@ -871,6 +879,32 @@ mod tests {
         g.shift_columns(-1);
         assert_eq!(shown(&g), [0, 2, 3]);
         assert_eq!(g.hidden_sides(&g.layout(30)), (1, 1));
+        // the first column that may be hidden, hidden by priority too, is reached; a prose
+        // column always shown last gives room to the columns scrolled to
+        let columns = vec![
+            Column::left("Name", 0, 10),
+            Column::right("x", 9, 8),
+            Column::right("y", 1, 8),
+            Column::left("Query", 0, 60),
+        ];
+        let mut p: Grid<()> = Grid::new(columns, None);
+        p.set_rows([Row::new(
+            "r",
+            vec![
+                Cell::text("hypertable"),
+                Cell::text("12345678"),
+                Cell::text("12345678"),
+                Cell::text("q".repeat(60)),
+            ],
+        )]);
+        let cols = |g: &Grid<()>| g.layout(60).iter().map(|c| c.0).collect::<Vec<_>>();
+        assert_eq!(cols(&p), [0, 3], "{:?}", p.layout(60));
+        let mut seen: std::collections::BTreeSet<usize> = cols(&p).into_iter().collect();
+        for _ in 0..4 {
+            p.shift_columns(1);
+            seen.extend(cols(&p));
+        }
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), [0, 1, 2, 3]);
         // wide enough for all: nothing to scroll, nothing hidden
         assert_eq!(g.layout(80).len(), 5);
         g.shift_columns(1);

@@ -51,7 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: st
             let footer = match &m.then {
                 Some(then) => vec![
                     Line::from(Span::styled(
-                        format!("Enter: {}", crate::format::printable(then)),
+                        format!("Enter: {}", crate::format::printable(&then.what)),
                         theme.label,
                     )),
                     Line::from(Span::styled("any other key closes", theme.muted)),

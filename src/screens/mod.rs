@@ -240,7 +240,6 @@ impl Tab {
 
 pub use crate::capabilities::Words;
 
-/// The tab of that name (`jobs`), or the home tab when none has it.
 /// Where `--open TAB[:OBJECT]` starts the console: a tab (by any name the palette takes), and
 /// a row there (a job's id, a relation's name as the tab writes it) to select and open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,12 +261,25 @@ impl std::fmt::Display for OpenAt {
 impl OpenAt {
     /// Where a problem is explained: the tab and row Enter on it jumps to (`check` names it, an
     /// alert's annotation runs it).
+    /// A fold (thirty jobs alike) is its tab alone: its first member's row would name one.
     pub fn problem(p: &crate::problems::Problem) -> OpenAt {
         let tab = Tab::explaining(p.kind);
         let object = row_id::subject(&p.subject);
+        let one = p.fold_id().is_none() && p.subject.count() <= 1;
         OpenAt {
             tab,
-            object: (tab != Tab::HOME && !object.is_empty()).then_some(object),
+            object: (tab != Tab::HOME && one && !object.is_empty()).then_some(object),
+        }
+    }
+
+    /// As a shell reads it back: `--open jobs:1004` as it is, a name with anything but
+    /// letters, digits and `_ . : -` single-quoted (a quote in it escaped).
+    pub fn shell_word(&self) -> String {
+        let text = self.to_string();
+        let plain = |c: char| c.is_ascii_alphanumeric() || "_.:-".contains(c);
+        match text.chars().all(plain) {
+            true => text,
+            false => format!("'{}'", text.replace('\'', "'\\''")),
         }
     }
 }
@@ -305,6 +317,7 @@ impl std::str::FromStr for OpenAt {
     }
 }
 
+/// The tab of that name (`jobs`), or the home tab when none has it.
 pub fn tab(name: &str) -> Tab {
     Tab::named(name).unwrap_or(Tab::HOME)
 }

@@ -289,7 +289,7 @@ impl AppState {
                 ModalCommand::Navigate(Navigation::Context(name)) => {
                     MemberCommand::Fleet(Some(name))
                 }
-                ModalCommand::Navigate(Navigation::OpenRow) => self.open_selected(),
+                ModalCommand::Navigate(Navigation::OpenRow(row)) => self.open_row(&row),
                 other => MemberCommand::Action(other),
             };
         }

@@ -87,8 +87,25 @@ impl AppState {
             self.pending_open = None;
             return None;
         }
-        if self.status(at.tab) != Standing::Ready || self.view(at.tab).stale {
-            return None;
+        // rows made from the data as it is now: none due, none being made
+        match self.status(at.tab) {
+            Standing::Loading => return None,
+            Standing::Ready if self.view(at.tab).stale || self.rows_due || self.deriving => {
+                return None
+            }
+            Standing::Ready | Standing::Failed(_, true) => {}
+            Standing::Unavailable(why) => {
+                let why = format!("--open: the tab cannot be shown here: {why}");
+                self.pending_open = None;
+                self.say("Not found", why);
+                return Some(MemberCommand::Redraw);
+            }
+            Standing::Failed(e, false) => {
+                let why = format!("--open: the tab's read failed: {e}");
+                self.pending_open = None;
+                self.say("Not found", why);
+                return Some(MemberCommand::Redraw);
+            }
         }
         let at = self.pending_open.take()?;
         let object = at.object?;
@@ -131,8 +148,26 @@ impl AppState {
         let cell = |i| row.cell(i).map_or(String::new(), |c| c.text.to_string());
         let title = format!("{} · {}", cell(0), cell(1));
         let lines = row.detail()?.lines().map(str::to_string).collect();
+        let then = crate::app::modal::Then {
+            what: then,
+            row: row.id().to_string(),
+        };
         self.modal = Message::card(title, lines, then);
         Some(MemberCommand::Redraw)
+    }
+
+    /// A card's second Enter: its row opened, selected again by id first (a refresh may have
+    /// re-ranked the list meanwhile); a problem gone since is said.
+    pub(super) fn open_row(&mut self, id: &str) -> MemberCommand {
+        let tab = self.tab;
+        if !self.view_mut(tab).active_mut().select_id(id) {
+            self.say(
+                "No longer listed",
+                "the problem was solved or changed since its card opened".into(),
+            );
+            return MemberCommand::Redraw;
+        }
+        self.open_selected()
     }
 
     pub(super) fn open_selected(&mut self) -> MemberCommand {

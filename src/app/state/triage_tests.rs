@@ -197,7 +197,11 @@ fn enter_through_card(s: &mut AppState, then: &str) -> MemberCommand {
     let Modal::Message(card) = &s.modal else {
         panic!("no card");
     };
-    let said = card.then.clone().unwrap_or_default();
+    let said = card
+        .then
+        .as_ref()
+        .map(|t| t.what.clone())
+        .unwrap_or_default();
     assert!(said.contains(then), "{said}");
     s.on_key(key(KeyCode::Enter))
 }
@@ -223,6 +227,26 @@ fn enter_on_a_problem_shows_its_whole_text_first() {
     assert!(matches!(s.modal, Modal::None));
     assert_eq!(s.tab, Tab::HOME);
     assert!(s.current().drill.is_none());
+    // a refresh that re-ranks the list while the card is open: the second Enter still opens
+    // the card's problem, not the row now first
+    let second = s
+        .data
+        .problems
+        .iter()
+        .find(|q| Tab::explaining(q.kind) != Tab::explaining(p.kind) && q.action.is_none())
+        .cloned()
+        .expect("a problem explained on another tab");
+    s.view_mut(Tab::HOME)
+        .table
+        .select_id(&crate::screens::overview::row_id(&second));
+    s.on_key(key(KeyCode::Enter));
+    s.view_mut(Tab::HOME).table.home();
+    assert_eq!(
+        s.on_key(key(KeyCode::Enter)),
+        MemberCommand::Refresh,
+        "opened"
+    );
+    assert_eq!(s.tab, Tab::explaining(second.kind), "{second:?}");
 }
 
 #[test]
@@ -561,6 +585,13 @@ fn open_at_starts_on_its_tab_with_its_row_open() {
         .parse::<OpenAt>()
         .unwrap_err()
         .contains("nothing after"));
+    // as check prints it: a shell reads a hostile name back as one word
+    let hostile: OpenAt = "caggs:\"it's; rm -rf ~\".m".parse().unwrap();
+    assert_eq!(hostile.shell_word(), "'caggs:\"it'\\''s; rm -rf ~\".m'");
+    assert_eq!(
+        "jobs:1004".parse::<OpenAt>().unwrap().shell_word(),
+        "jobs:1004"
+    );
     assert_eq!(
         "caggs".parse::<OpenAt>(),
         Ok(OpenAt {
