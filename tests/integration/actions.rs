@@ -884,6 +884,35 @@ fn hidden_columns_are_reached_with_the_arrows_at_80x24() {
     assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
 }
 
+/// The palette at 80x24 in a real terminal: Tab completes what the names share and lists
+/// them under the line, a second Tab takes the first of them; an interval is taken as a
+/// person writes it (`30 days`, unquoted), as the confirm dialog writes it back.
+#[test]
+fn palette_completes_and_takes_intervals_at_80x24() {
+    let _serial = SERIAL.blocking_lock();
+    let wait = Duration::from_secs(20);
+    let (mut pty, _dir) = console_at_80x24(wait);
+    // the names complete from what the tabs read: the indexes, once their tab was shown
+    pty.type_until(b"5", "metrics_time_dup", wait);
+    pty.write(b":drop-index scn.metrics_t");
+    pty.wait_for_output("drop-index scn.metrics_t", wait);
+    pty.type_until(b"\t", "drop-index scn.metrics_time_", wait);
+    pty.wait_for_output("scn.metrics_time_dup", wait);
+    pty.wait_for_output("scn.metrics_time_idx", wait);
+    pty.write(b"\t");
+    pty.wait_for_output("drop-index scn.metrics_time_dup ", wait);
+    pty.escape_from("drop-index scn.metrics_time", wait);
+    pty.type_until(
+        b":set-retention scn.logs 30 days\r",
+        "Confirm: set-retention",
+        wait,
+    );
+    pty.wait_for_output("30 days", wait);
+    pty.escape_from("Confirm: set-retention", wait);
+    pty.write(b"q");
+    assert_eq!(pty.wait(Duration::from_secs(10)).code(), Some(0));
+}
+
 /// A resized terminal (a tmux pane split, a window made wider) is drawn whole at its new size:
 /// the console keeps its size between frames and takes the new one from the resize event.
 #[test]
