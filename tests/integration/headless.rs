@@ -695,17 +695,24 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     assert!(!pty.screen().contains("UNUSED"), "{}", pty.screen());
     // at 80 columns every index's cut name tells it apart (TimescaleDB's aggregates' indexes
     // once all read `_timescaledb_int…ket_idx`)
+    let cut_names = |screen: &str| -> Vec<String> {
+        screen
+            .lines()
+            .filter(|l| l.contains('…') && l.contains("idx"))
+            .filter_map(|l| l.trim_start_matches('│').split_whitespace().next())
+            .map(str::to_string)
+            .collect()
+    };
+    // (its rows arrive after its heading)
+    let start = std::time::Instant::now();
+    while cut_names(&pty.screen()).len() < 8 {
+        assert!(start.elapsed() < Duration::from_secs(20), "{}", pty.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let screen = pty.screen();
-    let names: Vec<&str> = screen
-        .lines()
-        .filter(|l| l.contains('…') && l.contains("idx"))
-        .filter_map(|l| l.trim_start_matches('│').split_whitespace().next())
-        .collect();
-    let distinct: std::collections::BTreeSet<&&str> = names.iter().collect();
-    assert!(
-        names.len() >= 8 && distinct.len() == names.len(),
-        "{names:?}\n{screen}"
-    );
+    let names = cut_names(&screen);
+    let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), names.len(), "{names:?}\n{screen}");
     // psql beside the console, as that line says: a session of its own, as on a server
     let beside = std::process::Command::new("psql")
         .args(["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "postgres"])
