@@ -706,7 +706,11 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
     // (its rows arrive after its heading)
     let start = std::time::Instant::now();
     while cut_names(&pty.screen()).len() < 8 {
-        assert!(start.elapsed() < Duration::from_secs(20), "{}", pty.screen());
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            pty.screen()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     let screen = pty.screen();
