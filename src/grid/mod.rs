@@ -287,7 +287,11 @@ impl<D: Clone> Grid<D> {
     /// widest column is cut when even those do not fit); a last left-aligned column takes the
     /// slack.
     pub fn layout(&self, width: u16) -> Vec<(usize, u16)> {
-        let shift = self.shift.get().min(self.last_shift(width));
+        // bounded only once scrolled: at 0 (by priority) there is nothing to bound
+        let shift = match self.shift.get() {
+            0 => 0,
+            k => k.min(self.last_shift(width)),
+        };
         self.shift.set(shift);
         let (chosen, widths, used) = match shift {
             0 => self.by_priority(width),

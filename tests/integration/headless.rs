@@ -704,15 +704,9 @@ fn demo_from_a_clean_cache_reaches_the_console_with_data() {
             .collect()
     };
     // (its rows arrive after its heading)
-    let start = std::time::Instant::now();
-    while cut_names(&pty.screen()).len() < 8 {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "{}",
-            pty.screen()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    pty.wait_until("eight cut index names", Duration::from_secs(20), |screen| {
+        cut_names(screen).len() >= 8
+    });
     let screen = pty.screen();
     let names = cut_names(&screen);
     let distinct: std::collections::BTreeSet<&String> = names.iter().collect();

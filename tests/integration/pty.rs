@@ -138,6 +138,19 @@ impl Pty {
         }
     }
 
+    /// Waits until the screen satisfies `shows` (`what` names it in the failure).
+    pub fn wait_until(&self, what: &str, limit: Duration, shows: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        while !shows(&self.screen()) {
+            assert!(
+                start.elapsed() < limit,
+                "timed out waiting for {what}; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until `needle` has left the screen (a key was handled: a dialog closed). A lone Esc
     /// followed too soon by another key reads as Alt-key; waiting for its effect is what makes
     /// the next key a key of its own on a loaded machine, not a fixed pause.

@@ -545,21 +545,12 @@ fn open_at_starts_on_its_tab_with_its_row_open() {
     assert_eq!(s.open_pending(), None, "once");
     // a relation by its name, quoted or not; one that is not there is said
     let mut s = loaded();
-    let name = s
-        .data
-        .hypertables
-        .rows()
-        .first()
-        .map(|h| h.name.clone())
-        .unwrap();
-    let schema = s
-        .data
-        .hypertables
-        .rows()
-        .first()
-        .map(|h| h.schema.clone())
-        .unwrap();
-    s.open_at(format!("hypertables:{schema}.{name}").parse().unwrap());
+    let h = s.data.hypertables.rows()[0].clone();
+    s.open_at(
+        format!("hypertables:{}.{}", h.schema, h.name)
+            .parse()
+            .unwrap(),
+    );
     s.settle();
     assert_eq!(s.open_pending(), Some(MemberCommand::Refresh));
     assert!(s.current().drill.is_some(), "its chunks open");
