@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr};
 
 use super::parse::{self, Command};
-use super::{Confirm, Object};
+use super::{Confirm, Object, Template};
 use crate::policy::Part;
 
 /// What kind of relation a name resolved to (`queries/actions/resolve.sql` decides).
@@ -205,7 +205,7 @@ pub struct MergeCandidate {
 pub struct Columnstore(pub bool);
 
 impl Columnstore {
-    fn pick(self, old: &'static str, new: &'static str) -> &'static str {
+    fn pick<T>(self, old: T, new: T) -> T {
         if self.0 {
             new
         } else {
@@ -213,54 +213,48 @@ impl Columnstore {
         }
     }
 
-    pub fn compress_chunk(self) -> &'static str {
+    pub fn compress_chunk(self) -> Template {
+        self.pick(Template::CompressChunk, Template::ConvertToColumnstore)
+    }
+
+    pub fn decompress_chunk(self) -> Template {
+        self.pick(Template::DecompressChunk, Template::ConvertToRowstore)
+    }
+
+    pub fn add_policy(self) -> Template {
         self.pick(
-            sql!("compress_chunk.sql"),
-            sql!("convert_to_columnstore.sql"),
+            Template::AddCompressionPolicy,
+            Template::AddColumnstorePolicy,
         )
     }
 
-    pub fn decompress_chunk(self) -> &'static str {
+    pub fn remove_policy(self) -> Template {
         self.pick(
-            sql!("decompress_chunk.sql"),
-            sql!("convert_to_rowstore.sql"),
+            Template::RemoveCompressionPolicy,
+            Template::RemoveColumnstorePolicy,
         )
     }
 
-    pub fn add_policy(self) -> &'static str {
+    pub fn set(self) -> Template {
+        self.pick(Template::SetCompression, Template::SetColumnstore)
+    }
+
+    pub fn set_segmentby(self) -> Template {
         self.pick(
-            sql!("add_compression_policy.sql"),
-            sql!("add_columnstore_policy.sql"),
+            Template::SetCompressionSegmentby,
+            Template::SetColumnstoreSegmentby,
         )
     }
 
-    pub fn remove_policy(self) -> &'static str {
+    pub fn reset_orderby(self) -> Template {
         self.pick(
-            sql!("remove_compression_policy.sql"),
-            sql!("remove_columnstore_policy.sql"),
+            Template::ResetCompressionOrderby,
+            Template::ResetColumnstoreOrderby,
         )
     }
 
-    pub fn set(self) -> &'static str {
-        self.pick(sql!("set_compression.sql"), sql!("set_columnstore.sql"))
-    }
-
-    pub fn set_segmentby(self) -> &'static str {
-        self.pick(
-            sql!("set_compression_segmentby.sql"),
-            sql!("set_columnstore_segmentby.sql"),
-        )
-    }
-
-    pub fn reset_orderby(self) -> &'static str {
-        self.pick(
-            sql!("reset_compression_orderby.sql"),
-            sql!("reset_columnstore_orderby.sql"),
-        )
-    }
-
-    pub fn unset(self) -> &'static str {
-        self.pick(sql!("unset_compression.sql"), sql!("unset_columnstore.sql"))
+    pub fn unset(self) -> Template {
+        self.pick(Template::UnsetCompression, Template::UnsetColumnstore)
     }
 
     /// Converting `what` (`3 chunks`, a chunk's name) as the server calls it: to the

@@ -26,11 +26,14 @@ pub mod rollback;
 pub mod runner;
 pub mod seen;
 pub mod state;
+pub mod templates;
 
 /// The command language, spoken by the advisors too: its table and parser.
 pub use crate::command::{parse, spec};
 
 use serde::{Deserialize, Serialize};
+
+pub use templates::Template;
 
 /// What every front end says to a changing command under `--read-only` (the palette, `run`,
 /// `policy apply`, the executor's own check).
@@ -97,13 +100,33 @@ impl Step {
     /// (identifiers, already quoted).
     pub fn new(
         label: impl Into<String>,
-        template: &str,
+        template: Template,
+        vars: &[(&str, &str)],
+        params: Vec<Option<String>>,
+    ) -> Step {
+        Step::of_text(label, template.text(), vars, params)
+    }
+
+    /// A statement that names `target` in its text as `{object}`, guarded by its oid.
+    pub fn on_object(
+        label: impl Into<String>,
+        template: Template,
+        vars: &[(&str, &str)],
+        target: &Object,
+    ) -> Step {
+        Step::of_text_on(label, template.text(), vars, target)
+    }
+
+    /// [`Step::new`] from a template's text: private, so that a plan writes only [`Template`]s.
+    fn of_text(
+        label: impl Into<String>,
+        text: &str,
         vars: &[(&str, &str)],
         params: Vec<Option<String>>,
     ) -> Step {
         Step {
             label: label.into(),
-            sql: render(template, vars),
+            sql: render(&crate::queries::action(text), vars),
             params,
             guard: None,
             analyze: None,
@@ -112,10 +135,9 @@ impl Step {
         }
     }
 
-    /// A statement that names `target` in its text as `{object}`, guarded by its oid.
-    pub fn on_object(
+    fn of_text_on(
         label: impl Into<String>,
-        template: &str,
+        text: &str,
         vars: &[(&str, &str)],
         target: &Object,
     ) -> Step {
@@ -124,7 +146,7 @@ impl Step {
         all.push(("object", &quoted));
         Step {
             guard: Some(target.clone()),
-            ..Step::new(label, template, &all, Vec::new())
+            ..Step::of_text(label, text, &all, Vec::new())
         }
     }
 
@@ -483,7 +505,7 @@ mod tests {
         let mut params = vec![None; 10];
         params[0] = Some("\"Ops \"\"Team\"\"\".\"it's\"".into());
         params[9] = Some("ten".into());
-        let s = Step::new(
+        let s = Step::of_text(
             "x",
             "-- comment\nSELECT f($1::text::regclass, $2::text::interval, $10)",
             &[],
@@ -498,7 +520,7 @@ mod tests {
 
     #[test]
     fn a_value_containing_a_placeholder_is_shown_as_it_is() {
-        let s = Step::new(
+        let s = Step::of_text(
             "x",
             "SELECT f($1, $2)",
             &[],
@@ -514,7 +536,7 @@ mod tests {
             schema: "s".into(),
             name: "A\nDROP TABLE public.victim --".into(),
         };
-        let step = Step::on_object(
+        let step = Step::of_text_on(
             "drop",
             "-- Drop {object}.\nDROP INDEX   {object}",
             &[],
@@ -529,7 +551,7 @@ mod tests {
             schema: "s".into(),
             name: "a  b\tc".into(),
         };
-        let step = Step::on_object("r", "REINDEX INDEX {object}", &[], &spaced);
+        let step = Step::of_text_on("r", "REINDEX INDEX {object}", &[], &spaced);
         assert_eq!(step.sql, "REINDEX INDEX \"s\".\"a  b\tc\"");
         assert_eq!(
             render("SELECT {ts}.f('{}', {nope})", &[("ts", "\"{ts}\"")]),

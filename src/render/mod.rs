@@ -953,8 +953,8 @@ mod tests {
             .map(|i| {
                 crate::actions::Step::new(
                     format!("compress {i}"),
-                    "SELECT public.compress_chunk($1::text::oid::regclass, if_not_compressed => true)",
-                    &[],
+                    crate::actions::Template::CompressChunk,
+                    &[("ts", "public")],
                     vec![Some(format!("{}", 17000 + i))],
                 )
             })

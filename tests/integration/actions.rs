@@ -620,11 +620,9 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         assert!(cmd.is_mutating(), "{line}");
         // Whatever the plan, it is refused before a session is opened.
         let plan = hypertop::actions::Plan {
-            steps: vec![hypertop::actions::Step::new(
+            steps: vec![crate::foreign_step(
                 "write",
                 "CREATE TABLE should_not_exist (x int)",
-                &[],
-                vec![],
             )],
             ..hypertop::actions::Plan::new(line.into(), String::new(), vec![], "")
         };

@@ -242,12 +242,10 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
         "a superuser reads the system identifier: {here:?}"
     );
     let mut plan = hypertop::actions::Plan::new("pause-job 1".into(), String::new(), vec![], "");
-    plan.steps = vec![hypertop::actions::Step::new("x", "SELECT 1", &[], vec![])];
-    plan.inverse = Some(vec![hypertop::actions::Step::new(
+    plan.steps = vec![crate::foreign_step("x", "SELECT 1")];
+    plan.inverse = Some(vec![crate::foreign_step(
         "undo",
         "CREATE TABLE public.must_not_exist (x int)",
-        &[],
-        vec![],
     )]);
     // Written through a tunnel that now leads to another cluster: same host, port and name.
     let mut elsewhere = here.clone();

@@ -64,3 +64,17 @@ pub fn render_sized(state: &hypertop::app::state::AppState, w: u16, h: u16) -> S
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// A step no plan writes (a plan's steps are made from `Template`s only): what a journal edited
+/// by hand, or a plan the tests make up, holds.
+pub fn foreign_step(label: &str, sql: &str) -> hypertop::actions::Step {
+    hypertop::actions::Step {
+        label: label.into(),
+        sql: sql.into(),
+        params: vec![],
+        guard: None,
+        analyze: None,
+        expect_true: None,
+        concurrent_reindex: false,
+    }
+}

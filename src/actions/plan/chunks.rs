@@ -3,6 +3,7 @@
 
 use super::Reading;
 use super::*;
+use crate::actions::Template;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
@@ -254,7 +255,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             );
             p.steps = vec![Step::new(
                 format!("drop chunks of {}", r.shown()),
-                sql!("drop_chunks.sql"),
+                Template::DropChunks,
                 &vars,
                 vec![text(r.regclass()), text(bound)],
             )];
@@ -389,7 +390,7 @@ fn chunk_plan(
         locks,
     );
     // A decompressed chunk is rewritten: analyzed, the planner sees its rows at once.
-    let step = |to_columnstore: bool, file: &str, c: &Object| Step {
+    let step = |to_columnstore: bool, file: Template, c: &Object| Step {
         analyze: (!to_columnstore).then(|| c.clone()),
         ..Step::new(
             cs.converting(to_columnstore, &c.shown()),

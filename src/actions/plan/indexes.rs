@@ -2,6 +2,7 @@
 
 use super::Reading;
 use super::*;
+use crate::actions::Template;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
@@ -128,11 +129,11 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             }
             let (file, how) = if r.kind == RelationKind::Index {
                 (
-                    sql!("drop_index_concurrently.sql"),
+                    Template::DropIndexConcurrently,
                     "CONCURRENTLY: ShareUpdateExclusiveLock, reads and writes continue",
                 )
             } else {
-                (sql!("drop_index.sql"), "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
+                (Template::DropIndex, "AccessExclusiveLock on the hypertable and every chunk until commit (reads and writes wait)")
             };
             let mut p = Plan::new(
                 cmd.naming(r.object_name()).to_string(),
@@ -169,9 +170,9 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
 /// `REINDEX … CONCURRENTLY` of one index, or of a table's indexes.
 fn reindex(target: &Object, table: bool) -> Step {
     let file = if table {
-        sql!("reindex_table.sql")
+        Template::ReindexTable
     } else {
-        sql!("reindex_index.sql")
+        Template::ReindexIndex
     };
     Step {
         concurrent_reindex: true,

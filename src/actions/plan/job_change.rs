@@ -2,6 +2,7 @@
 //! policy added again as it was.
 
 use super::*;
+use crate::actions::Template;
 
 /// A change to job `job_id`. `config` is the config wanted and the keys this change owns:
 /// only those are sent — set when the wanted config has them, removed when it does not — and
@@ -28,7 +29,7 @@ pub(super) fn keep_timezone(ts: &str, job_id: i32, timezone: &str) -> Step {
             "keep job {job_id}'s time zone {}",
             crate::format::printable(timezone)
         ),
-        sql!("keep_timezone.sql"),
+        Template::KeepTimezone,
         &[("ts", ts)],
         vec![text(job_id.to_string()), text(timezone)],
     )
@@ -43,7 +44,7 @@ fn alter_step(
     config: Option<(&serde_json::Value, &[&str])>,
 ) -> Step {
     let (file, set, unset) = match config {
-        None => (sql!("alter_job.sql"), None, None),
+        None => (Template::AlterJob, None, None),
         Some((wanted, keys)) => {
             let mut set = serde_json::Map::new();
             let mut unset = Vec::new();
@@ -56,7 +57,7 @@ fn alter_step(
                 }
             }
             (
-                sql!("alter_job_config.sql"),
+                Template::AlterJobConfig,
                 Some(serde_json::Value::Object(set).to_string()),
                 Some(format!("{{{}}}", unset.join(","))),
             )
@@ -154,7 +155,7 @@ pub(super) fn restore_job(ts: &str, prev: &JobSettings, change: &JobChange) -> S
     };
     Step::new(
         format!("restore job {}", prev.job_id),
-        sql!("restore_job.sql"),
+        Template::RestoreJob,
         &[("ts", ts)],
         vec![
             text(prev.job_id.to_string()),
@@ -196,7 +197,7 @@ pub(super) fn readd_policy(
         .map(|o| {
             Step::new(
                 format!("act as the policy's owner {}", crate::format::printable(o)),
-                sql!("as_role.sql"),
+                Template::AsRole,
                 &[],
                 vec![text(*o)],
             )
@@ -205,7 +206,7 @@ pub(super) fn readd_policy(
     steps.extend(add);
     steps.push(Step::new(
         format!("restore the policy's settings on {}", r.shown()),
-        &crate::queries::action(sql!("restore_policy.sql")),
+        Template::RestorePolicy,
         &[("ts", ts)],
         vec![
             text(&r.schema),
@@ -225,7 +226,7 @@ pub(super) fn readd_policy(
                 "keep the policy's time zone {}",
                 crate::format::printable(zone)
             ),
-            &crate::queries::action(sql!("keep_policy_timezone.sql")),
+            Template::KeepPolicyTimezone,
             &[("ts", ts)],
             vec![
                 text(&r.schema),
@@ -238,7 +239,7 @@ pub(super) fn readd_policy(
     if owner.is_some() {
         steps.push(Step::new(
             "back to the session's own role",
-            sql!("reset_role.sql"),
+            Template::ResetRole,
             &[],
             Vec::new(),
         ));

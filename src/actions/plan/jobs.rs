@@ -2,6 +2,7 @@
 
 use super::Reading;
 use super::*;
+use crate::actions::Template;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
@@ -40,7 +41,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             );
             p.steps = vec![Step::new(
                 format!("run job {job_id}"),
-                sql!("run_job.sql"),
+                Template::RunJob,
                 &vars,
                 vec![text(job_id.to_string())],
             )];

@@ -3,6 +3,7 @@
 
 use super::Reading;
 use super::*;
+use crate::actions::Template;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
@@ -150,7 +151,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 .map(|c| {
                     Step::new(
                         format!("compact {}", c.shown()),
-                        sql!("compact_chunk.sql"),
+                        Template::CompactChunk,
                         &vars,
                         vec![c.param()],
                     )
@@ -291,8 +292,8 @@ fn merge(
                     k + 1
                 ),
                 match blocking(g) {
-                    true => sql!("merge_chunks.sql"),
-                    false => sql!("merge_chunks_concurrently.sql"),
+                    true => Template::MergeChunks,
+                    false => Template::MergeChunksConcurrently,
                 },
                 &vars,
                 vec![Some(format!("{{{}}}", oids.join(",")))],

@@ -3,6 +3,7 @@
 
 use super::Reading;
 use super::*;
+use crate::actions::Template;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
@@ -106,19 +107,19 @@ impl PolicyKind {
         }
     }
 
-    fn add_sql(self, cs: super::Columnstore) -> &'static str {
+    fn add_sql(self, cs: super::Columnstore) -> Template {
         match self {
             PolicyKind::Compression => cs.add_policy(),
-            PolicyKind::Retention => sql!("add_retention_policy.sql"),
-            PolicyKind::Refresh => sql!("add_refresh_policy.sql"),
+            PolicyKind::Retention => Template::AddRetentionPolicy,
+            PolicyKind::Refresh => Template::AddRefreshPolicy,
         }
     }
 
-    fn remove_sql(self, cs: super::Columnstore) -> &'static str {
+    fn remove_sql(self, cs: super::Columnstore) -> Template {
         match self {
             PolicyKind::Compression => cs.remove_policy(),
-            PolicyKind::Retention => sql!("remove_retention_policy.sql"),
-            PolicyKind::Refresh => sql!("remove_refresh_policy.sql"),
+            PolicyKind::Retention => Template::RemoveRetentionPolicy,
+            PolicyKind::Refresh => Template::RemoveRefreshPolicy,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the window chosen so no bucket is left behind, its batches, and its plan (pure).
 
 use super::Reading;
+use crate::actions::Template;
 use tokio_postgres::Client;
 
 use super::*;
@@ -167,9 +168,9 @@ fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError
     let shown = |v| bound(f.integer_time, v).1;
     let batches = refresh_batches(&w, f);
     let file = if f.integer_time {
-        sql!("refresh_integer.sql")
+        Template::RefreshInteger
     } else {
-        sql!("refresh_time.sql")
+        Template::RefreshTime
     };
     let mut p = Plan::new(
         cmd.to_string(),

@@ -3,6 +3,7 @@
 
 use super::Reading;
 use super::*;
+use crate::actions::Template;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
@@ -121,7 +122,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
         (
             format!("terminate {who}: the session ends and its open transaction rolls back"),
             "none taken; the locks the session holds are released when it ends",
-            sql!("terminate_backend.sql"),
+            Template::TerminateBackend,
             "a terminated session is gone: its client has to reconnect and redo what rolled back",
             format!("pid {pid} did not end within 5 s (or is not this role's to signal)"),
         )
@@ -129,7 +130,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
         (
             format!("cancel the running statement of {who}; the session stays"),
             "none taken; the statement's transaction rolls back and its locks go",
-            sql!("cancel_backend.sql"),
+            Template::CancelBackend,
             "a cancelled statement is not run again by hypertop",
             format!("pid {pid} was not signalled: it has ended"),
         )

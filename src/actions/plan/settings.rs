@@ -3,6 +3,7 @@
 
 use super::Reading;
 use super::*;
+use crate::actions::Template;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
@@ -162,7 +163,7 @@ fn chunk_interval(
     let step = |label: String, value: &str| {
         Step::new(
             label,
-            sql!("set_chunk_interval.sql"),
+            Template::SetChunkInterval,
             &vars,
             vec![text(r.regclass()), text(value)],
         )

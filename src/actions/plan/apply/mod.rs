@@ -4,6 +4,7 @@
 
 use super::*;
 pub use crate::actions::facts::ApplyFacts;
+use crate::actions::Template;
 use crate::policy::{Drift, DriftKind, Part, PolicyFile};
 
 mod thresholds;
@@ -155,10 +156,10 @@ pub fn plan_apply(
                         (kind.remove, add)
                     }
                     Part::RefreshPolicy => (
-                        sql!("remove_refresh_policy.sql"),
+                        Template::RemoveRefreshPolicy,
                         vec![Step::new(
                             format!("re-add the refresh policy on {}", r.shown()),
-                            sql!("add_refresh_policy.sql"),
+                            Template::AddRefreshPolicy,
                             &vars,
                             vec![
                                 text(r.regclass()),
@@ -173,10 +174,10 @@ pub fn plan_apply(
                         )],
                     ),
                     Part::ReorderPolicy => (
-                        sql!("remove_reorder_policy.sql"),
+                        Template::RemoveReorderPolicy,
                         vec![Step::new(
                             format!("re-add the reorder policy on {}", r.shown()),
-                            sql!("apply_add_reorder_policy.sql"),
+                            Template::ApplyAddReorderPolicy,
                             &vars,
                             vec![
                                 text(r.regclass()),
@@ -246,7 +247,7 @@ pub fn plan_apply(
                         (
                             vec![Step::new(
                                 format!("add the refresh policy on {}", r.shown()),
-                                sql!("apply_add_refresh_policy.sql"),
+                                Template::ApplyAddRefreshPolicy,
                                 &vars,
                                 vec![
                                     text(r.regclass()),
@@ -256,7 +257,7 @@ pub fn plan_apply(
                                     text(p.scheduled.to_string()),
                                 ],
                             )],
-                            sql!("remove_refresh_policy.sql"),
+                            Template::RemoveRefreshPolicy,
                         )
                     }
                     Part::ReorderPolicy => {
@@ -264,7 +265,7 @@ pub fn plan_apply(
                         (
                             vec![Step::new(
                                 format!("add the reorder policy on {}", r.shown()),
-                                sql!("apply_add_reorder_policy.sql"),
+                                Template::ApplyAddReorderPolicy,
                                 &vars,
                                 vec![
                                     text(r.regclass()),
@@ -273,7 +274,7 @@ pub fn plan_apply(
                                     text(p.scheduled.to_string()),
                                 ],
                             )],
-                            sql!("remove_reorder_policy.sql"),
+                            Template::RemoveReorderPolicy,
                         )
                     }
                     Part::Compression => continue,
@@ -315,7 +316,7 @@ pub fn plan_apply(
                     let readd = |label: String, start, end, schedule: &str| {
                         Step::new(
                             label,
-                            sql!("apply_add_refresh_policy.sql"),
+                            Template::ApplyAddRefreshPolicy,
                             &vars,
                             vec![text(r.regclass()), start, end, text(schedule), text("true")],
                         )
@@ -323,7 +324,7 @@ pub fn plan_apply(
                     let remove = |label: String| {
                         Step::new(
                             label,
-                            sql!("remove_refresh_policy.sql"),
+                            Template::RemoveRefreshPolicy,
                             &vars,
                             vec![text(r.regclass())],
                         )

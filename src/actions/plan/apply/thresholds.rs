@@ -2,6 +2,7 @@
 //! creation time where the server has it.
 
 use super::*;
+use crate::actions::Template;
 
 pub(super) const NO_CREATED_BEFORE: &str =
     "this server's TimescaleDB has no policies by creation time (created_before)";
@@ -38,12 +39,12 @@ pub(super) struct ThresholdKind {
     pub(super) arg_after: &'static str,
     pub(super) arg_created: &'static str,
     pub(super) function: &'static str,
-    pub(super) add: &'static str,
-    pub(super) add_created: &'static str,
+    pub(super) add: Template,
+    pub(super) add_created: Template,
     /// The columnstore's add is a procedure: it returns no job to pause in the same statement,
     /// so a second one does.
-    pub(super) pause: Option<&'static str>,
-    pub(super) remove: &'static str,
+    pub(super) pause: Option<Template>,
+    pub(super) remove: Template,
     pub(super) what: &'static str,
 }
 
@@ -57,9 +58,9 @@ impl ThresholdKind {
                 arg_after: "after",
                 arg_created: "created_before",
                 function: "add_columnstore_policy",
-                add: sql!("apply_add_columnstore_policy.sql"),
-                add_created: sql!("apply_add_columnstore_policy_created.sql"),
-                pause: Some(sql!("apply_pause_columnstore_policy.sql")),
+                add: Template::ApplyAddColumnstorePolicy,
+                add_created: Template::ApplyAddColumnstorePolicyCreated,
+                pause: Some(Template::ApplyPauseColumnstorePolicy),
                 remove: cs.remove_policy(),
                 what: "columnstore",
             },
@@ -70,8 +71,8 @@ impl ThresholdKind {
                 arg_after: "compress_after",
                 arg_created: "compress_created_before",
                 function: "add_compression_policy",
-                add: sql!("apply_add_compression_policy.sql"),
-                add_created: sql!("apply_add_policy_created.sql"),
+                add: Template::ApplyAddCompressionPolicy,
+                add_created: Template::ApplyAddPolicyCreated,
                 pause: None,
                 remove: cs.remove_policy(),
                 what: "compression",
@@ -83,10 +84,10 @@ impl ThresholdKind {
                 arg_after: "drop_after",
                 arg_created: "drop_created_before",
                 function: "add_retention_policy",
-                add: sql!("apply_add_retention_policy.sql"),
-                add_created: sql!("apply_add_policy_created.sql"),
+                add: Template::ApplyAddRetentionPolicy,
+                add_created: Template::ApplyAddPolicyCreated,
                 pause: None,
-                remove: sql!("remove_retention_policy.sql"),
+                remove: Template::RemoveRetentionPolicy,
                 what: "retention",
             },
         }
