@@ -230,6 +230,7 @@ pub fn hint(line: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::spec::family;
 
     fn names() -> Names {
         Names {
@@ -396,7 +397,7 @@ mod tests {
             let _ = hint(&line);
             let accepted = accept(&line, &shown);
             match parse(&accepted) {
-                Ok(Command::DropIndex { index }) => {
+                Ok(Command::Indexes(family::Indexes::DropIndex { index })) => {
                     assert_eq!(
                         index.schema.as_deref(),
                         Some(schema.as_str()),

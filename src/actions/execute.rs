@@ -2,6 +2,7 @@
 //! statement timeout (the operator cancels instead), each statement on its own (so what cannot
 //! run in a transaction block runs), progress reported per step, journaled before and after.
 
+use crate::command::spec::family;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -116,7 +117,7 @@ async fn after_failure(
         for index in reindex_leftovers(client, target).await {
             let shown =
                 crate::format::qualified(index.schema.as_deref().unwrap_or_default(), &index.name);
-            let drop = Command::DropIndex { index };
+            let drop = Command::Indexes(family::Indexes::DropIndex { index });
             extra.push_str(&format!(
                 "; REINDEX CONCURRENTLY left the invalid index {shown} behind (it slows writes): remove it with {drop}"
             ));

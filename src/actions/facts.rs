@@ -2,12 +2,13 @@
 //! settings, the chunks and impact under a threshold, and what each family needs besides.
 //! Read by `resolve` and the families' `facts` hooks, planned from by `plan` (pure): below both.
 
+use crate::command::spec::family;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use strum::{Display, EnumString, IntoStaticStr};
 
-use super::parse::{self, Command};
+use super::parse;
 use super::{Confirm, Object, Template};
 use crate::policy::Part;
 
@@ -417,19 +418,15 @@ pub enum PolicyKind {
 
 impl PolicyKind {
     /// The policy a command sets or removes.
-    pub fn of(cmd: &Command) -> Option<PolicyKind> {
-        Some(match cmd {
-            Command::SetCompressAfter { .. } | Command::RemoveCompressionPolicy { .. } => {
-                PolicyKind::Compression
-            }
-            Command::SetRetention { .. } | Command::RemoveRetentionPolicy { .. } => {
-                PolicyKind::Retention
-            }
-            Command::SetRefreshPolicy { .. } | Command::RemoveRefreshPolicy { .. } => {
-                PolicyKind::Refresh
-            }
-            _ => return None,
-        })
+    pub fn of(cmd: &family::Policies) -> PolicyKind {
+        match cmd {
+            family::Policies::SetCompressAfter { .. }
+            | family::Policies::RemoveCompressionPolicy { .. } => PolicyKind::Compression,
+            family::Policies::SetRetention { .. }
+            | family::Policies::RemoveRetentionPolicy { .. } => PolicyKind::Retention,
+            family::Policies::SetRefreshPolicy { .. }
+            | family::Policies::RemoveRefreshPolicy { .. } => PolicyKind::Refresh,
+        }
     }
 
     /// The job's procedure (`_timescaledb_functions.policy_compression`…).

@@ -5,6 +5,7 @@ use super::journal::{rolled_back_by, Entry, Journal, JournalError, Origin};
 use super::parse::Command;
 use super::state::{changed_since, State};
 use super::{Confirm, Plan};
+use crate::command::spec::family;
 
 /// Why there is no entry to roll back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -247,9 +248,9 @@ pub fn plan(entry: &Entry, later: Vec<String>) -> Plan {
     }
     let original = entry.intent.plan.as_ref();
     let mut plan = Plan::new(
-        Command::Rollback {
+        Command::Journal(family::Journal::Rollback {
             entry: Some(entry.id().to_string()),
-        }
+        })
         .to_string(),
         format!(
             "undo {} ({}): {}",

@@ -3,6 +3,7 @@
 //! confirmed plan on its own session and reports each step, then the outcome, with a cancel
 //! that stops it on the server.
 
+use crate::command::spec::family;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,7 +87,7 @@ pub async fn plan(
     cmd: &Command,
 ) -> Result<Plan, PlanningError> {
     match cmd {
-        Command::Rollback { entry } => {
+        Command::Journal(family::Journal::Rollback { entry }) => {
             let mut all = journal
                 .history(origin)
                 .map_err(PlanningError::Journal)?
@@ -130,7 +131,7 @@ pub async fn plan(
             later.extend(rollback::changed_on_server(&target, &now));
             Ok(rollback::plan(&target, later))
         }
-        Command::History => Err(PlanningError::History),
+        Command::Journal(family::Journal::History) => Err(PlanningError::History),
         _ => {
             let mut cmd = cmd.clone();
             let facts = match planner::facts(client, caps, &mut cmd).await {
@@ -146,7 +147,7 @@ pub async fn plan(
             let mut facts = facts;
             if let (Some(w), Some(r)) = (facts.chunk_work.as_mut(), facts.relation.as_ref()) {
                 let verb = match cmd {
-                    Command::Decompress { .. } => "decompress",
+                    Command::Chunks(family::Chunks::Decompress { .. }) => "decompress",
                     _ => "compress",
                 };
                 w.rate = journal

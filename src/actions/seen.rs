@@ -4,6 +4,7 @@
 
 use crate::actions::journal::{Contents, Entry};
 use crate::command::parse::{parse, Command, ObjectName};
+use crate::command::spec::family;
 use crate::history::Series;
 use crate::recording::store::Store;
 
@@ -14,15 +15,21 @@ fn series_of(cmd: &Command) -> Option<Series> {
         Some(crate::format::qualified(o.schema.as_deref()?, &o.name).into())
     };
     Some(match cmd {
-        Command::Refresh { cagg, .. }
-        | Command::SetRefreshPolicy { cagg, .. }
-        | Command::RemoveRefreshPolicy { cagg } => Series::CaggLag(key(cagg)?),
-        Command::Compress { hypertable, .. }
-        | Command::Decompress { hypertable, .. }
-        | Command::SetCompression { hypertable, .. }
-        | Command::MergeChunks { hypertable, .. }
-        | Command::Compact { hypertable } => Series::HypertableBytes(key(hypertable)?),
-        Command::DropChunks { relation, .. } => Series::HypertableBytes(key(relation)?),
+        Command::Refresh(family::Refresh::Refresh { cagg, .. })
+        | Command::Policies(family::Policies::SetRefreshPolicy { cagg, .. })
+        | Command::Policies(family::Policies::RemoveRefreshPolicy { cagg }) => {
+            Series::CaggLag(key(cagg)?)
+        }
+        Command::Chunks(family::Chunks::Compress { hypertable, .. })
+        | Command::Chunks(family::Chunks::Decompress { hypertable, .. })
+        | Command::Settings(family::Settings::SetCompression { hypertable, .. })
+        | Command::Merge(family::Merge::MergeChunks { hypertable, .. })
+        | Command::Merge(family::Merge::Compact { hypertable }) => {
+            Series::HypertableBytes(key(hypertable)?)
+        }
+        Command::Chunks(family::Chunks::DropChunks { relation, .. }) => {
+            Series::HypertableBytes(key(relation)?)
+        }
         _ => return None,
     })
 }

@@ -1,6 +1,7 @@
 //! The palette and the dialogs that follow it: planning, confirm (default Cancel; typed name for
 //! what cannot be undone), progress (cancellable) and results. Key handling only; no I/O.
 
+use crate::command::spec::family;
 use std::time::Instant;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -375,7 +376,7 @@ pub fn on_key(
                         p.submitted_error = true;
                         ModalCommand::Redraw
                     }
-                    Ok(Action::History) => {
+                    Ok(Action::Journal(family::Journal::History)) => {
                         *modal = Modal::Planning(line);
                         ModalCommand::History
                     }
@@ -515,9 +516,9 @@ pub fn outcome_lines(o: &Outcome, rollback_of: Option<&str>, undoable: bool) -> 
             } else {
                 "the statements that ran"
             },
-            Action::Rollback {
+            Action::Journal(family::Journal::Rollback {
                 entry: o.journal_id.clone()
-            }
+            })
         )),
         (None, journal::Status::Ok) if !undoable => lines.push("It cannot be undone.".into()),
         (None, _) if o.completed == 0 => lines.push("Nothing was changed.".into()),

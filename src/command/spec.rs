@@ -3,110 +3,155 @@
 //! the command and back. Parsing, `Display`, completion, the hint line, the help overlay,
 //! `run --help` and which family resolves and plans it all read this table.
 
-use strum::IntoStaticStr;
-
 use super::error::ParseError;
 pub use super::grammar::Arg;
 use super::grammar::{Field, Param, Value, Values};
 use super::words::{Interval, ObjectName, WindowBound};
 
-/// A parsed command; its name (kebab-case, as typed) is the table's key.
-#[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
-#[strum(serialize_all = "kebab-case")]
+/// A parsed command; its name (kebab-case, as typed) is the table's key. Grouped by the family
+/// whose file under `actions/plan/` reads its facts and plans it: a family's plan matches its own
+/// commands only, with no catch-all, so a new command does not compile until it is planned.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Refresh {
-        cagg: ObjectName,
-        window: Option<(WindowBound, WindowBound)>,
-    },
-    Compress {
-        hypertable: ObjectName,
-        older_than: Option<Interval>,
-    },
-    #[strum(serialize = "compress")]
-    CompressChunk {
-        chunk: ObjectName,
-    },
-    Decompress {
-        hypertable: ObjectName,
-        newer_than: Option<Interval>,
-    },
-    #[strum(serialize = "decompress")]
-    DecompressChunk {
-        chunk: ObjectName,
-    },
-    Reindex {
-        target: ObjectName,
-    },
-    RunJob {
-        job_id: i32,
-    },
-    PauseJob {
-        job_id: i32,
-    },
-    ResumeJob {
-        job_id: i32,
-    },
-    SetSchedule {
-        job_id: i32,
-        every: Interval,
-    },
-    SetCompressAfter {
-        hypertable: ObjectName,
-        after: Interval,
-    },
-    RemoveCompressionPolicy {
-        hypertable: ObjectName,
-    },
-    SetChunkInterval {
-        hypertable: ObjectName,
-        interval: Interval,
-    },
-    /// Compression settings: each list as SQL (`device, site`; `"ts" DESC`); None keeps it.
-    SetCompression {
-        hypertable: ObjectName,
-        segmentby: Option<String>,
-        orderby: Option<String>,
-    },
-    SetRetention {
-        relation: ObjectName,
-        after: Interval,
-    },
-    RemoveRetentionPolicy {
-        relation: ObjectName,
-    },
-    SetRefreshPolicy {
-        cagg: ObjectName,
-        start_offset: Interval,
-        end_offset: Interval,
-        every: Interval,
-    },
-    RemoveRefreshPolicy {
-        cagg: ObjectName,
-    },
-    DropIndex {
-        index: ObjectName,
-    },
-    DropChunks {
-        relation: ObjectName,
-        older_than: Interval,
-    },
-    MergeChunks {
-        hypertable: ObjectName,
-        older_than: Option<Interval>,
-    },
-    Compact {
-        hypertable: ObjectName,
-    },
-    CancelBackend {
-        pid: i32,
-    },
-    TerminateBackend {
-        pid: i32,
-    },
-    History,
-    Rollback {
-        entry: Option<String>,
-    },
+    /// refresh.
+    Refresh(family::Refresh),
+    /// compress, decompress, drop-chunks.
+    Chunks(family::Chunks),
+    /// reindex, drop-index.
+    Indexes(family::Indexes),
+    /// run-job, pause-job, resume-job, set-schedule.
+    Jobs(family::Jobs),
+    /// the policies' thresholds, schedules and removal.
+    Policies(family::Policies),
+    /// set-chunk-interval, set-compression.
+    Settings(family::Settings),
+    /// merge-chunks, compact.
+    Merge(family::Merge),
+    /// cancel-backend, terminate-backend.
+    Sessions(family::Sessions),
+    /// history, rollback: planned from the journal.
+    Journal(family::Journal),
+}
+
+/// Each family's commands (see [`Command`]).
+pub mod family {
+    use super::{Interval, ObjectName, WindowBound};
+    use strum::IntoStaticStr;
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Refresh {
+        Refresh {
+            cagg: ObjectName,
+            window: Option<(WindowBound, WindowBound)>,
+        },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Chunks {
+        Compress {
+            hypertable: ObjectName,
+            older_than: Option<Interval>,
+        },
+        #[strum(serialize = "compress")]
+        CompressChunk { chunk: ObjectName },
+        Decompress {
+            hypertable: ObjectName,
+            newer_than: Option<Interval>,
+        },
+        #[strum(serialize = "decompress")]
+        DecompressChunk { chunk: ObjectName },
+        DropChunks {
+            relation: ObjectName,
+            older_than: Interval,
+        },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Indexes {
+        Reindex { target: ObjectName },
+        DropIndex { index: ObjectName },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Jobs {
+        RunJob { job_id: i32 },
+        PauseJob { job_id: i32 },
+        ResumeJob { job_id: i32 },
+        SetSchedule { job_id: i32, every: Interval },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Policies {
+        SetCompressAfter {
+            hypertable: ObjectName,
+            after: Interval,
+        },
+        RemoveCompressionPolicy {
+            hypertable: ObjectName,
+        },
+        SetRetention {
+            relation: ObjectName,
+            after: Interval,
+        },
+        RemoveRetentionPolicy {
+            relation: ObjectName,
+        },
+        SetRefreshPolicy {
+            cagg: ObjectName,
+            start_offset: Interval,
+            end_offset: Interval,
+            every: Interval,
+        },
+        RemoveRefreshPolicy {
+            cagg: ObjectName,
+        },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Settings {
+        SetChunkInterval {
+            hypertable: ObjectName,
+            interval: Interval,
+        },
+        /// Compression settings: each list as SQL (`device, site`; `"ts" DESC`); None keeps it.
+        SetCompression {
+            hypertable: ObjectName,
+            segmentby: Option<String>,
+            orderby: Option<String>,
+        },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Merge {
+        MergeChunks {
+            hypertable: ObjectName,
+            older_than: Option<Interval>,
+        },
+        Compact {
+            hypertable: ObjectName,
+        },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Sessions {
+        CancelBackend { pid: i32 },
+        TerminateBackend { pid: i32 },
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
+    #[strum(serialize_all = "kebab-case")]
+    pub enum Journal {
+        History,
+        Rollback { entry: Option<String> },
+    }
 }
 
 /// Builds a `Command` from its values (a row's `build`).
@@ -127,7 +172,17 @@ pub struct Form {
 impl Command {
     /// The command's name, as in the table.
     pub fn name(&self) -> &'static str {
-        self.into()
+        match self {
+            Command::Refresh(c) => c.into(),
+            Command::Chunks(c) => c.into(),
+            Command::Indexes(c) => c.into(),
+            Command::Jobs(c) => c.into(),
+            Command::Policies(c) => c.into(),
+            Command::Settings(c) => c.into(),
+            Command::Merge(c) => c.into(),
+            Command::Sessions(c) => c.into(),
+            Command::Journal(c) => c.into(),
+        }
     }
 
     /// Changes the database (refused under --read-only).
@@ -137,7 +192,17 @@ impl Command {
 
     /// Which family resolves and plans it.
     pub fn family(&self) -> Family {
-        find(self.name()).map_or(Family::Journal, |s| s.family)
+        match self {
+            Command::Refresh(_) => Family::Refresh,
+            Command::Chunks(_) => Family::Chunks,
+            Command::Indexes(_) => Family::Indexes,
+            Command::Jobs(_) => Family::Jobs,
+            Command::Policies(_) => Family::Policies,
+            Command::Settings(_) => Family::Settings,
+            Command::Merge(_) => Family::Merge,
+            Command::Sessions(_) => Family::Sessions,
+            Command::Journal(_) => Family::Journal,
+        }
     }
 }
 
@@ -203,9 +268,9 @@ macro_rules! row {
             params: &[$($param),*],
             mutating: true,
             family: Family::$family,
-            build: |_v: &mut Values| Ok(Command::$variant { $($field: _v.take()?),* }),
+            build: |_v: &mut Values| Ok(Command::$family(family::$family::$variant { $($field: _v.take()?),* })),
             values: |cmd| match cmd {
-                Command::$variant { $($field),* } => Some(vec![$(Field::value($field)),*]),
+                Command::$family(family::$family::$variant { $($field),* }) => Some(vec![$(Field::value($field)),*]),
                 _ => None,
             },
             chunk: None,
@@ -213,15 +278,21 @@ macro_rules! row {
     };
 }
 
-/// The `chunk <chunk>` form: the variant `$variant` with its one field.
+/// The `chunk <chunk>` form (of a chunk command): the variant `$variant` with its one field.
 macro_rules! chunk_form {
     ($variant:ident { $field:ident }) => {
         Some(Form {
             word: "chunk",
             object: P::Object(Arg::Chunk, "chunk"),
-            build: |v: &mut Values| Ok(Command::$variant { $field: v.take()? }),
+            build: |v: &mut Values| {
+                Ok(Command::Chunks(family::Chunks::$variant {
+                    $field: v.take()?,
+                }))
+            },
             values: |cmd| match cmd {
-                Command::$variant { $field } => Some(vec![Field::value($field)]),
+                Command::Chunks(family::Chunks::$variant { $field }) => {
+                    Some(vec![Field::value($field)])
+                }
                 _ => None,
             },
         })

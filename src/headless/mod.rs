@@ -1,6 +1,7 @@
 //! `hypertop run '<command>'`, `hypertop history` and `hypertop policy …`: the palette's
 //! commands for scripts.
 
+use crate::command::spec::family;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -119,7 +120,7 @@ pub async fn run(ctx: &Context<'_>, line: &str, how: RunOptions) -> u8 {
             return EXIT_USAGE;
         }
     };
-    if cmd == Command::History {
+    if cmd == Command::Journal(family::Journal::History) {
         return history(ctx).await;
     }
     let plan = match make_plan(ctx, &cmd).await {

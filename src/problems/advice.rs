@@ -2,6 +2,7 @@
 //! advice, with its evidence in numbers, the threshold it used and, where one exists, the
 //! palette command that acts on it (Enter on the advice puts it in the palette).
 
+use crate::command::spec::family;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
@@ -209,10 +210,10 @@ fn small_chunks(
         // merging helps the chunks there are (2.18+); a larger interval only new ones
         let (advice, action) = match (merge, &suggested) {
             (true, _) => {
-                let merge = Command::MergeChunks {
+                let merge = Command::Merge(family::Merge::MergeChunks {
                     hypertable: object,
                     older_than: None,
-                };
+                });
                 (
                     format!("{advice}; {merge} merges the existing ones"),
                     Some(merge),
@@ -269,10 +270,10 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
                     c.compressed_chunks, c.chunks
                 ),
                 c.chunks as f64,
-                Some(Command::SetCompressAfter {
+                Some(Command::Policies(family::Policies::SetCompressAfter {
                     hypertable: object.clone(),
                     after: Interval("7 days".into()),
-                }),
+                })),
             );
         }
         let judged = c.before_bytes.is_some_and(|b| b >= RATIO_JUDGED_FROM);
@@ -401,19 +402,19 @@ fn segment_size(
 
 /// `set-compression <ht> segmentby='…' orderby='…'`, the settings as SQL lists.
 fn set_compression(object: &ObjectName, segmentby: &str, orderby: &str) -> Command {
-    Command::SetCompression {
+    Command::Settings(family::Settings::SetCompression {
         hypertable: object.clone(),
         segmentby: Some(segmentby.into()),
         orderby: Some(orderby.into()),
-    }
+    })
 }
 
 /// `set-chunk-interval <ht> <interval>`, the interval as the palette reads `arg` (`4d`).
 fn set_chunk_interval(hypertable: ObjectName, arg: &str) -> Option<Command> {
-    Some(Command::SetChunkInterval {
+    Some(Command::Settings(family::Settings::SetChunkInterval {
         hypertable,
         interval: interval(arg).ok()?,
-    })
+    }))
 }
 
 /// Chunks left uncompressed among compressed ones (decompressed and not compressed again), and
@@ -445,9 +446,11 @@ fn not_recompressed(c: &Compression, object: &ObjectName, out: &mut Found) {
         (&c.schema, &c.name),
         evidence.join("; "),
         (c.uncompressed_between + partial) as f64,
-        (c.uncompressed_between > 0).then(|| Command::Compress {
-            hypertable: object.clone(),
-            older_than: None,
+        (c.uncompressed_between > 0).then(|| {
+            Command::Chunks(family::Chunks::Compress {
+                hypertable: object.clone(),
+                older_than: None,
+            })
         }),
     );
 }
@@ -470,9 +473,9 @@ fn unordered(c: &Compression, object: &ObjectName, out: &mut Found) {
             if c.unordered_chunks == 1 { "s" } else { "" },
         ),
         c.unordered_chunks as f64,
-        Some(Command::Compact {
+        Some(Command::Merge(family::Merge::Compact {
             hypertable: object.clone(),
-        }),
+        })),
     );
 }
 
@@ -528,10 +531,10 @@ fn growth_without_retention(
                 format::bytes(per_day as i64),
             ),
             -left,
-            Some(Command::SetRetention {
+            Some(Command::Policies(family::Policies::SetRetention {
                 relation: object,
                 after: Interval(format!("{keep} days")),
-            }),
+            })),
         );
     }
 }

@@ -954,7 +954,8 @@ mod tests {
                 crate::actions::Step::new(
                     format!("compress {i}"),
                     crate::actions::Template::CompressChunk,
-                    &[("ts", "public")],
+                    // (a schema of a long name: each statement wraps at 80 columns)
+                    &[("ts", "\"timescaledb_extension_schema\"")],
                     vec![Some(format!("{}", 17000 + i))],
                 )
             })

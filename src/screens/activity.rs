@@ -4,6 +4,7 @@
 
 use super::{opt_text, row_id, seconds, Ctx, Screen, ScreenKey, TableRow};
 use crate::actions::parse::Command;
+use crate::command::spec::family;
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::activity::{blocked_by_tree, tree_order, Backend};
@@ -88,12 +89,16 @@ fn pid(id: &str) -> Option<i32> {
 
 /// `C`: cancel the session's running query.
 fn cancel(_: &Dataset, id: &str) -> Option<Command> {
-    Some(Command::CancelBackend { pid: pid(id)? })
+    Some(Command::Sessions(family::Sessions::CancelBackend {
+        pid: pid(id)?,
+    }))
 }
 
 /// `T`: end the session.
 fn terminate(_: &Dataset, id: &str) -> Option<Command> {
-    Some(Command::TerminateBackend { pid: pid(id)? })
+    Some(Command::Sessions(family::Sessions::TerminateBackend {
+        pid: pid(id)?,
+    }))
 }
 
 pub fn columns() -> Vec<Column> {

@@ -5,6 +5,7 @@ use super::{
     TableRow,
 };
 use crate::actions::parse::{Command, ObjectName};
+use crate::command::spec::family;
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::caggs::{tree_order, Cagg, MatView, Watermark};
@@ -101,13 +102,13 @@ fn refresh(data: &Dataset, id: &str) -> Option<Command> {
         .value()?
         .iter()
         .find(|c| row_id::relation(&c.schema, &c.name) == id)?;
-    Some(Command::Refresh {
+    Some(Command::Refresh(family::Refresh::Refresh {
         cagg: ObjectName {
             schema: Some(c.schema.clone()),
             name: c.name.clone(),
         },
         window: None,
-    })
+    }))
 }
 
 pub fn columns() -> Vec<Column> {

@@ -2,6 +2,7 @@
 
 use super::{count, opt_text, row_id, seconds, Ctx, Screen, TableRow};
 use crate::actions::parse::{Command, Interval, ObjectName};
+use crate::command::spec::family;
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::compression::{totals, Compression};
@@ -90,13 +91,13 @@ fn compress_backlog(data: &Dataset, id: &str) -> Option<Command> {
         }
         _ => None,
     };
-    Some(Command::Compress {
+    Some(Command::Chunks(family::Chunks::Compress {
         hypertable: ObjectName {
             schema: Some(c.schema.to_string()),
             name: c.name.to_string(),
         },
         older_than,
-    })
+    }))
 }
 
 pub fn columns() -> Vec<Column> {

@@ -4,6 +4,7 @@ use super::{
     count, opt_text, relative, row_id, seconds, time, Ctx, Open, Screen, ScreenKey, Table, TableRow,
 };
 use crate::actions::parse::Command;
+use crate::command::spec::family;
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::jobs::{Job, JobRun};
@@ -136,17 +137,17 @@ fn job<'a>(data: &'a Dataset, id: &str) -> Option<&'a Job> {
 fn pause_or_resume(data: &Dataset, id: &str) -> Option<Command> {
     let j = job(data, id)?;
     Some(if j.scheduled {
-        Command::PauseJob { job_id: j.job_id }
+        Command::Jobs(family::Jobs::PauseJob { job_id: j.job_id })
     } else {
-        Command::ResumeJob { job_id: j.job_id }
+        Command::Jobs(family::Jobs::ResumeJob { job_id: j.job_id })
     })
 }
 
 /// `X`: run the job now.
 fn run_now(data: &Dataset, id: &str) -> Option<Command> {
-    Some(Command::RunJob {
+    Some(Command::Jobs(family::Jobs::RunJob {
         job_id: job(data, id)?.job_id,
-    })
+    }))
 }
 
 pub fn columns() -> Vec<Column> {
@@ -347,15 +348,15 @@ mod tests {
         let key = |c: char| Jobs.keys().iter().find(|k| k.key == c).unwrap().command;
         assert_eq!(
             key('P')(&data, "1000"),
-            Some(Command::PauseJob { job_id: 1000 })
+            Some(Command::Jobs(family::Jobs::PauseJob { job_id: 1000 }))
         );
         assert_eq!(
             key('P')(&data, "1001"),
-            Some(Command::ResumeJob { job_id: 1001 })
+            Some(Command::Jobs(family::Jobs::ResumeJob { job_id: 1001 }))
         );
         assert_eq!(
             key('X')(&data, "1001"),
-            Some(Command::RunJob { job_id: 1001 })
+            Some(Command::Jobs(family::Jobs::RunJob { job_id: 1001 }))
         );
         assert_eq!(key('X')(&data, "4242"), None, "no such job");
     }

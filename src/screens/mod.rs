@@ -11,6 +11,7 @@ pub mod overview;
 pub mod retention;
 pub mod statements;
 
+use crate::command::spec::family;
 use chrono::{DateTime, Utc};
 
 use crate::actions::parse::Command;
@@ -516,7 +517,7 @@ pub fn empty_drill(kind: QueryKind, subject: &crate::model::DrillTarget, data: &
             match (down, job) {
                 (Some(why), _) => format!(
                     "No run of job {id} is recorded: the TimescaleDB scheduler is not running ({why}). Its jobs run once it does; the overview says more, and `{}` runs it now in your session.",
-                    Command::RunJob { job_id: *id }
+                    Command::Jobs(family::Jobs::RunJob { job_id: *id })
                 ),
                 (None, _) if !history => format!(
                     "This TimescaleDB keeps no history of job runs (2.15 brought it): the Jobs tab shows job {id}'s last run, failures and last error."

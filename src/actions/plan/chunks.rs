@@ -4,19 +4,20 @@
 use super::Reading;
 use super::*;
 use crate::actions::Template;
+use crate::command::spec::family;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// What compress, decompress (a hypertable's chunks or one) and drop-chunks act on (I/O): the
 /// chunks chosen and what they weigh; the intervals as the server reads them.
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
-    let compress = matches!(db.cmd, Command::Compress { .. });
+pub(super) async fn facts(db: Reading<'_, family::Chunks>) -> Result<(), ResolveError> {
+    let compress = matches!(db.cmd, family::Chunks::Compress { .. });
     match db.cmd {
-        Command::Compress {
+        family::Chunks::Compress {
             hypertable,
             older_than: limit,
         }
-        | Command::Decompress {
+        | family::Chunks::Decompress {
             hypertable,
             newer_than: limit,
         } => {
@@ -120,9 +121,9 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        Command::CompressChunk { chunk } | Command::DecompressChunk { chunk } => {
+        family::Chunks::CompressChunk { chunk } | family::Chunks::DecompressChunk { chunk } => {
             let r = read::relation(db.client, db.caps, chunk, &[RelationKind::Chunk]).await?;
-            if matches!(db.cmd, Command::CompressChunk { .. }) {
+            if matches!(db.cmd, family::Chunks::CompressChunk { .. }) {
                 let sql = read::reading(sql!("chunk_live.sql"), db.caps);
                 db.facts.chunk_live = (db.client)
                     .query_opt(sql.as_str(), &[&r.schema, &r.name])
@@ -132,7 +133,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        Command::DropChunks {
+        family::Chunks::DropChunks {
             relation: name,
             older_than,
         } => {
@@ -147,21 +148,20 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        _ => {}
     }
     Ok(())
 }
 
 /// The plan for one of compress, decompress, drop-chunks.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+pub(super) fn plan(cmd: &family::Chunks, facts: &Facts) -> Result<Plan, PlanError> {
     let vars = facts.vars();
     let plan = match cmd {
-        Command::Compress { older_than, .. }
-        | Command::Decompress {
+        family::Chunks::Compress { older_than, .. }
+        | family::Chunks::Decompress {
             newer_than: older_than,
             ..
         } => {
-            let compress = matches!(cmd, Command::Compress { .. });
+            let compress = matches!(cmd, family::Chunks::Compress { .. });
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
             if facts.items.is_empty() {
@@ -189,8 +189,8 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             }
             p
         }
-        Command::CompressChunk { .. } | Command::DecompressChunk { .. } => {
-            let compress = matches!(cmd, Command::CompressChunk { .. });
+        family::Chunks::CompressChunk { .. } | family::Chunks::DecompressChunk { .. } => {
+            let compress = matches!(cmd, family::Chunks::CompressChunk { .. });
             let r = relation(facts, "chunk")?;
             expect_kind(r, &[RelationKind::Chunk], "chunk")?;
             let mut p = chunk_plan(
@@ -207,7 +207,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             }
             p
         }
-        Command::DropChunks { older_than, .. } => {
+        family::Chunks::DropChunks { older_than, .. } => {
             let r = relation(facts, "hypertable")?;
             expect_kind(
                 r,
@@ -276,11 +276,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             }
             p.confirm = r.confirm_by_name();
             p
-        }
-        other => {
-            return Err(PlanError::NotPlannedHere {
-                command: other.name(),
-            })
         }
     };
     Ok(plan)

@@ -18,14 +18,6 @@ pub enum PlanError {
         kind: RelationKind,
         wanted: &'static str,
     },
-    /// A command given to the planner of another family (a bug).
-    NotPlannedHere { command: &'static str },
-    /// A command given to the session planner that is not one of its (a bug).
-    NotASessionCommand { command: &'static str },
-    /// A command given to the policy planner that is not one of its (a bug).
-    NotAPolicyCommand { command: &'static str },
-    /// A command given to the settings planner that is not one of its (a bug).
-    NotASettingsCommand { command: &'static str },
     /// `history` and `rollback`, which the journal answers.
     FromJournal,
     /// The command would change nothing.
@@ -141,10 +133,6 @@ impl fmt::Display for PlanError {
                 kind,
                 wanted,
             } => write!(f, "{object} is a {kind}, not a {wanted}"),
-            NotPlannedHere { command } => write!(f, "{command} is not planned here"),
-            NotASessionCommand { command } => write!(f, "{command} is not a session command"),
-            NotAPolicyCommand { command } => write!(f, "{command} is not a policy command"),
-            NotASettingsCommand { command } => write!(f, "{command} is not a settings command"),
             FromJournal => write!(f, "history and rollback are answered from the journal"),
             NothingToDo(n) => n.fmt(f),
             NothingApplyCanDo { warnings } => {

@@ -3,14 +3,15 @@
 use super::Reading;
 use super::*;
 use crate::actions::Template;
+use crate::command::spec::family;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// What reindex and drop-index act on (I/O): the relation, its chunks' indexes, an index's
 /// definition.
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+pub(super) async fn facts(db: Reading<'_, family::Indexes>) -> Result<(), ResolveError> {
     match db.cmd {
-        Command::Reindex { target } => {
+        family::Indexes::Reindex { target } => {
             let r = read::relation(
                 db.client,
                 db.caps,
@@ -51,7 +52,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        Command::DropIndex { index } => {
+        family::Indexes::DropIndex { index } => {
             let r = read::relation(
                 db.client,
                 db.caps,
@@ -70,15 +71,14 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        _ => {}
     }
     Ok(())
 }
 
 /// The plan for one of reindex, drop-index.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+pub(super) fn plan(cmd: &family::Indexes, facts: &Facts) -> Result<Plan, PlanError> {
     let plan = match cmd {
-        Command::Reindex { .. } => {
+        family::Indexes::Reindex { .. } => {
             let r = relation(facts, "index or table")?;
             let (steps, affects): (Vec<Step>, Vec<String>) = match r.kind {
                 RelationKind::Index => (vec![reindex(&r.target(), false)], vec![r.shown()]),
@@ -117,7 +117,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 Some("a rebuild changes no definition; there is nothing to undo".into());
             p
         }
-        Command::DropIndex { .. } => {
+        family::Indexes::DropIndex { .. } => {
             let r = relation(facts, "index")?;
             expect_kind(
                 r,
@@ -157,11 +157,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
                 .map(|d| serde_json::json!({ "definition": d }));
             p.confirm = r.confirm_by_name();
             p
-        }
-        other => {
-            return Err(PlanError::NotPlannedHere {
-                command: other.name(),
-            })
         }
     };
     Ok(plan)

@@ -3,32 +3,32 @@
 use super::Reading;
 use super::*;
 use crate::actions::Template;
+use crate::command::spec::family;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// The job a job command names (I/O); a schedule as the server reads it.
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+pub(super) async fn facts(db: Reading<'_, family::Jobs>) -> Result<(), ResolveError> {
     match db.cmd {
-        Command::RunJob { job_id }
-        | Command::PauseJob { job_id }
-        | Command::ResumeJob { job_id } => {
+        family::Jobs::RunJob { job_id }
+        | family::Jobs::PauseJob { job_id }
+        | family::Jobs::ResumeJob { job_id } => {
             db.facts.job = read::job(db.client, db.caps, *job_id).await?;
         }
-        Command::SetSchedule { job_id, every } => {
+        family::Jobs::SetSchedule { job_id, every } => {
             read::check_interval(db.client, every, false).await?;
             db.facts.job = read::job(db.client, db.caps, *job_id).await?;
         }
-        _ => {}
     }
     Ok(())
 }
 
 /// The plan for one of run-job, pause-job, resume-job, set-schedule.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+pub(super) fn plan(cmd: &family::Jobs, facts: &Facts) -> Result<Plan, PlanError> {
     let ts = facts.ts.as_str();
     let vars = facts.vars();
     let plan = match cmd {
-        Command::RunJob { job_id } => {
+        family::Jobs::RunJob { job_id } => {
             let job = job_of(facts, *job_id)?;
             let mut p = Plan::new(
                 cmd.to_string(),
@@ -56,8 +56,8 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             p.irreversible = Some("what a job did is not undone by hypertop".into());
             p
         }
-        Command::PauseJob { job_id } | Command::ResumeJob { job_id } => {
-            let pause = matches!(cmd, Command::PauseJob { .. });
+        family::Jobs::PauseJob { job_id } | family::Jobs::ResumeJob { job_id } => {
+            let pause = matches!(cmd, family::Jobs::PauseJob { .. });
             let job = job_of(facts, *job_id)?;
             if job.scheduled != pause {
                 return Err(PlanError::JobAlready {
@@ -84,7 +84,7 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             undo_job_change(&mut p, ts, job, change, zone);
             p
         }
-        Command::SetSchedule { job_id, every } => {
+        family::Jobs::SetSchedule { job_id, every } => {
             let job = job_of(facts, *job_id)?;
             let mut p = Plan::new(
                 cmd.to_string(),
@@ -111,11 +111,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             };
             undo_job_change(&mut p, ts, job, change, zone);
             p
-        }
-        other => {
-            return Err(PlanError::NotPlannedHere {
-                command: other.name(),
-            })
         }
     };
     Ok(plan)

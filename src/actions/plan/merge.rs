@@ -4,14 +4,15 @@
 use super::Reading;
 use super::*;
 use crate::actions::Template;
+use crate::command::spec::family;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// What merge-chunks and compact act on (I/O): the hypertable's chunks along its time, or its
 /// compressed chunks out of order.
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+pub(super) async fn facts(db: Reading<'_, family::Merge>) -> Result<(), ResolveError> {
     match db.cmd {
-        Command::MergeChunks {
+        family::Merge::MergeChunks {
             hypertable: name,
             older_than,
         } => {
@@ -87,7 +88,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             db.facts.merge = Some(merge);
             db.facts.relation = Some(r);
         }
-        Command::Compact { hypertable: name } => {
+        family::Merge::Compact { hypertable: name } => {
             read::needs(
                 db.caps,
                 db.caps
@@ -97,10 +98,10 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
                 "compact needs TimescaleDB's compact_chunk (2.29 or later)",
                 &format!(
                     " ({} compresses such chunks again instead)",
-                    Command::Compress {
+                    Command::Chunks(family::Chunks::Compress {
                         hypertable: name.clone(),
                         older_than: None
-                    }
+                    })
                 ),
             )?;
             let r = read::relation(db.client, db.caps, name, &[RelationKind::Hypertable]).await?;
@@ -112,20 +113,19 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             .await?;
             db.facts.relation = Some(r);
         }
-        _ => {}
     }
     Ok(())
 }
 
 /// The plan for merge-chunks or compact.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+pub(super) fn plan(cmd: &family::Merge, facts: &Facts) -> Result<Plan, PlanError> {
     let plan = match cmd {
-        Command::MergeChunks { older_than, .. } => {
+        family::Merge::MergeChunks { older_than, .. } => {
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
             merge(cmd, r, facts, older_than.as_ref())?
         }
-        Command::Compact { .. } => {
+        family::Merge::Compact { .. } => {
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
             if facts.items.is_empty() {
@@ -160,11 +160,6 @@ pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
             p.irreversible =
                 Some("compaction keeps the same rows, in order; there is nothing to undo".into());
             p
-        }
-        other => {
-            return Err(PlanError::NotPlannedHere {
-                command: other.name(),
-            })
         }
     };
     Ok(plan)
@@ -210,7 +205,7 @@ pub fn merge_groups(chunks: &[MergeCandidate]) -> Vec<Vec<usize>> {
 }
 
 fn merge(
-    cmd: &Command,
+    cmd: &family::Merge,
     r: &Relation,
     facts: &Facts,
     older_than: Option<&Interval>,
@@ -369,13 +364,13 @@ mod tests {
     fn compressed_chunks_merge_blocking_where_the_release_fails_them_concurrently() {
         let cmd = parse("merge-chunks adv.tiny").unwrap();
         // a release whose concurrent merge is right: every group concurrently
-        let p = plan(&cmd, &facts(true, None)).unwrap();
+        let p = super::super::plan(&cmd, &facts(true, None)).unwrap();
         assert_eq!(functions(&p), [true, true]);
         assert_eq!(p.locks, LOCKS_MERGE_CONCURRENTLY);
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         // 2.24.0-2.26.3: the compressed group blocking, named, its locks said; the other not
         let why = "TimescaleDB 2.25.2 fails to merge compressed chunks concurrently (TimescaleDB #9656, fixed in 2.26.4)";
-        let p = plan(&cmd, &facts(true, Some(why))).unwrap();
+        let p = super::super::plan(&cmd, &facts(true, Some(why))).unwrap();
         assert_eq!(functions(&p), [false, true]);
         assert!(
             p.locks
@@ -389,7 +384,7 @@ mod tests {
             p.warnings
         );
         // before 2.24: blocking, as ever
-        let p = plan(&cmd, &facts(false, None)).unwrap();
+        let p = super::super::plan(&cmd, &facts(false, None)).unwrap();
         assert_eq!(functions(&p), [false, false]);
         assert_eq!(p.locks, LOCKS_MERGE);
     }

@@ -78,16 +78,16 @@ fn expect_kind(r: &Relation, kinds: &[RelationKind], what: &'static str) -> Resu
 
 /// Builds the plan for `cmd` from what `resolve` read.
 pub fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    match cmd.family() {
-        Family::Refresh => refresh::plan(cmd, facts),
-        Family::Chunks => chunks::plan(cmd, facts),
-        Family::Merge => merge::plan(cmd, facts),
-        Family::Indexes => indexes::plan(cmd, facts),
-        Family::Jobs => jobs::plan(cmd, facts),
-        Family::Policies => policies::plan(cmd, facts),
-        Family::Sessions => sessions::plan(cmd, facts),
-        Family::Settings => settings::plan(cmd, facts),
-        Family::Journal => Err(PlanError::FromJournal),
+    match cmd {
+        Command::Refresh(c) => refresh::plan(c, facts),
+        Command::Chunks(c) => chunks::plan(c, facts),
+        Command::Merge(c) => merge::plan(c, facts),
+        Command::Indexes(c) => indexes::plan(c, facts),
+        Command::Jobs(c) => jobs::plan(c, facts),
+        Command::Policies(c) => policies::plan(c, facts),
+        Command::Sessions(c) => sessions::plan(c, facts),
+        Command::Settings(c) => settings::plan(c, facts),
+        Command::Journal(_) => Err(PlanError::FromJournal),
     }
 }
 
@@ -99,22 +99,26 @@ pub async fn read_facts(
     cmd: &mut Command,
     f: &mut Facts,
 ) -> Result<(), super::resolve::ResolveError> {
-    let r = Reading {
-        client,
-        caps,
-        cmd,
-        facts: f,
-    };
-    match r.cmd.family() {
-        Family::Refresh => refresh::facts(r).await,
-        Family::Chunks => chunks::facts(r).await,
-        Family::Merge => merge::facts(r).await,
-        Family::Indexes => indexes::facts(r).await,
-        Family::Jobs => jobs::facts(r).await,
-        Family::Policies => policies::facts(r).await,
-        Family::Sessions => sessions::facts(r).await,
-        Family::Settings => settings::facts(r).await,
-        Family::Journal => Ok(()),
+    macro_rules! reading {
+        ($cmd:expr) => {
+            Reading {
+                client,
+                caps,
+                cmd: $cmd,
+                facts: f,
+            }
+        };
+    }
+    match cmd {
+        Command::Refresh(c) => refresh::facts(reading!(c)).await,
+        Command::Chunks(c) => chunks::facts(reading!(c)).await,
+        Command::Merge(c) => merge::facts(reading!(c)).await,
+        Command::Indexes(c) => indexes::facts(reading!(c)).await,
+        Command::Jobs(c) => jobs::facts(reading!(c)).await,
+        Command::Policies(c) => policies::facts(reading!(c)).await,
+        Command::Sessions(c) => sessions::facts(reading!(c)).await,
+        Command::Settings(c) => settings::facts(reading!(c)).await,
+        Command::Journal(_) => Ok(()),
     }
 }
 
@@ -160,10 +164,11 @@ fn plain_commands() -> String {
 }
 
 /// What a family's `facts` hook reads with, and the command and facts it fills in.
-pub struct Reading<'a> {
+pub struct Reading<'a, C> {
     pub client: &'a tokio_postgres::Client,
     pub caps: &'a crate::capabilities::Capabilities,
-    pub cmd: &'a mut Command,
+    /// The family's command.
+    pub cmd: &'a mut C,
     pub facts: &'a mut Facts,
 }
 

@@ -4,24 +4,25 @@
 use super::Reading;
 use super::*;
 use crate::actions::Template;
+use crate::command::spec::family;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// The relation and its policy a policy command is about (I/O), and what the new threshold
 /// reaches.
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), ResolveError> {
     let policy = PolicyKind::of(db.cmd);
-    let compression = matches!(db.cmd, Command::SetCompressAfter { .. });
+    let compression = matches!(db.cmd, family::Policies::SetCompressAfter { .. });
     match db.cmd {
-        Command::SetCompressAfter {
+        family::Policies::SetCompressAfter {
             hypertable: name,
             after: i,
         }
-        | Command::SetRetention {
+        | family::Policies::SetRetention {
             relation: name,
             after: i,
         } => {
-            let kind = policy.unwrap_or(PolicyKind::Retention);
+            let kind = policy;
             let r = read::relation(db.client, db.caps, name, kind.applies_to()).await?;
             let integer = read::check_threshold(db.client, i, &r).await?;
             db.facts.integer_time = integer.is_some();
@@ -61,17 +62,17 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        Command::RemoveCompressionPolicy { hypertable: name }
-        | Command::RemoveRetentionPolicy { relation: name }
-        | Command::RemoveRefreshPolicy { cagg: name } => {
-            let kind = policy.unwrap_or(PolicyKind::Refresh);
+        family::Policies::RemoveCompressionPolicy { hypertable: name }
+        | family::Policies::RemoveRetentionPolicy { relation: name }
+        | family::Policies::RemoveRefreshPolicy { cagg: name } => {
+            let kind = policy;
             let r = read::relation(db.client, db.caps, name, kind.applies_to()).await?;
             // Its undo re-adds the policy with its threshold: a number on integer time.
             db.facts.integer_time = read::integer_now(db.client, &r).await?.is_some();
             db.facts.job = read::policy_job(db.client, db.caps, &r, kind).await?;
             db.facts.relation = Some(r);
         }
-        Command::SetRefreshPolicy {
+        family::Policies::SetRefreshPolicy {
             cagg,
             start_offset,
             end_offset,
@@ -85,7 +86,6 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             db.facts.job = read::policy_job(db.client, db.caps, &r, PolicyKind::Refresh).await?;
             db.facts.relation = Some(r);
         }
-        _ => {}
     }
     Ok(())
 }
@@ -125,33 +125,37 @@ impl PolicyKind {
 }
 
 /// The plan for one of the policy commands.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
-    let Some(kind) = PolicyKind::of(cmd) else {
-        return Err(PlanError::NotAPolicyCommand {
-            command: cmd.name(),
-        });
-    };
+pub(super) fn plan(cmd: &family::Policies, facts: &Facts) -> Result<Plan, PlanError> {
+    let kind = PolicyKind::of(cmd);
     let r = relation(facts, kind.object_noun())?;
     expect_kind(r, kind.applies_to(), kind.object_noun())?;
     match cmd {
-        Command::SetCompressAfter { after, .. } | Command::SetRetention { after, .. } => {
+        family::Policies::SetCompressAfter { after, .. }
+        | family::Policies::SetRetention { after, .. } => {
             let mut p = set_threshold(cmd, kind, r, facts, after);
             threshold_consequences(&mut p, r, facts, kind == PolicyKind::Retention);
             Ok(p)
         }
-        Command::SetRefreshPolicy {
+        family::Policies::SetRefreshPolicy {
             start_offset,
             end_offset,
             every,
             ..
         } => Ok(set_refresh(cmd, r, facts, start_offset, end_offset, every)),
-        _ => remove(cmd, kind, r, facts),
+        family::Policies::RemoveCompressionPolicy { .. }
+        | family::Policies::RemoveRetentionPolicy { .. }
+        | family::Policies::RemoveRefreshPolicy { .. } => remove(cmd, kind, r, facts),
     }
 }
 
 /// `remove-*-policy`: undone by re-adding it (if_not_exists: replaying an unfinished entry's
 /// undo is harmless) and giving the new job the old one's settings.
-fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
+fn remove(
+    cmd: &family::Policies,
+    kind: PolicyKind,
+    r: &Relation,
+    facts: &Facts,
+) -> Result<Plan, PlanError> {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
     let noun = kind.noun();
     let prev = facts.job.as_ref().ok_or_else(|| PlanError::NoPolicy {
@@ -206,7 +210,7 @@ fn remove(cmd: &Command, kind: PolicyKind, r: &Relation, facts: &Facts) -> Resul
 
 /// `set-refresh-policy`: changes the existing job's window and schedule, or adds a policy.
 fn set_refresh(
-    cmd: &Command,
+    cmd: &family::Policies,
     r: &Relation,
     facts: &Facts,
     start_offset: &Interval,
@@ -299,7 +303,7 @@ fn set_refresh(
 /// `set-compress-after` / `set-retention`: changes the policy's threshold (keeping a policy
 /// by creation time one), or adds a policy.
 fn set_threshold(
-    cmd: &Command,
+    cmd: &family::Policies,
     kind: PolicyKind,
     r: &Relation,
     facts: &Facts,

@@ -3,6 +3,7 @@
 
 use super::Reading;
 use crate::actions::Template;
+use crate::command::spec::family;
 use tokio_postgres::Client;
 
 use super::*;
@@ -11,21 +12,20 @@ use crate::actions::resolve::{self as read, ResolveError};
 use crate::capabilities::Capabilities;
 
 /// What a refresh acts on (I/O): the aggregate, and where it stands.
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
-    if let Command::Refresh { cagg, window } = db.cmd {
-        let r = read::relation(db.client, db.caps, cagg, &[RelationKind::Cagg]).await?;
-        if r.kind == RelationKind::Cagg {
-            let facts = refresh_facts(db.client, db.caps, &r, window.as_ref()).await?;
-            db.facts.integer_time = facts.integer_time;
-            db.facts.refresh = Some(facts);
-        }
-        db.facts.relation = Some(r);
+pub(super) async fn facts(db: Reading<'_, family::Refresh>) -> Result<(), ResolveError> {
+    let family::Refresh::Refresh { cagg, window } = db.cmd;
+    let r = read::relation(db.client, db.caps, cagg, &[RelationKind::Cagg]).await?;
+    if r.kind == RelationKind::Cagg {
+        let facts = refresh_facts(db.client, db.caps, &r, window.as_ref()).await?;
+        db.facts.integer_time = facts.integer_time;
+        db.facts.refresh = Some(facts);
     }
+    db.facts.relation = Some(r);
     Ok(())
 }
 
 /// The plan for a refresh.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+pub(super) fn plan(cmd: &family::Refresh, facts: &Facts) -> Result<Plan, PlanError> {
     let r = relation(facts, "continuous aggregate")?;
     expect_kind(r, &[RelationKind::Cagg], "continuous aggregate")?;
     refresh(cmd, r, facts)
@@ -159,7 +159,7 @@ fn typed_bound(integer: bool, v: Option<i64>) -> WindowBound {
     }
 }
 
-fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
+fn refresh(cmd: &family::Refresh, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
     let f = facts.refresh.as_ref().ok_or_else(|| PlanError::NotRead {
         part: Unread::ContinuousAggregate,
         object: r.shown(),
@@ -228,7 +228,7 @@ fn refresh(cmd: &Command, r: &Relation, facts: &Facts) -> Result<Plan, PlanError
     ));
     p.impact.push(refresh_estimate(f, &w));
     if let Some((a, b)) = w.hole.filter(|_| f.gap_chunks > 0) {
-        let instead = Command::Refresh {
+        let instead = family::Refresh::Refresh {
             cagg: r.object_name(),
             window: Some((
                 typed_bound(f.integer_time, Some(a)),

@@ -4,13 +4,14 @@
 use super::Reading;
 use super::*;
 use crate::actions::Template;
+use crate::command::spec::family;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// The session a cancel or terminate is about, as pg_stat_activity shows it (I/O).
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+pub(super) async fn facts(db: Reading<'_, family::Sessions>) -> Result<(), ResolveError> {
     match db.cmd {
-        Command::CancelBackend { pid } | Command::TerminateBackend { pid } => {
+        family::Sessions::CancelBackend { pid } | family::Sessions::TerminateBackend { pid } => {
             let row = db
                 .client
                 .query_opt(sql!("session.sql"), &[&pid.to_string()])
@@ -30,7 +31,6 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
                 role_oid: r.get("role_oid"),
             });
         }
-        _ => {}
     }
     Ok(())
 }
@@ -78,15 +78,10 @@ impl<'a> Signalled<'a> {
     }
 }
 
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+pub(super) fn plan(cmd: &family::Sessions, facts: &Facts) -> Result<Plan, PlanError> {
     let (pid, terminate) = match cmd {
-        Command::CancelBackend { pid } => (*pid, false),
-        Command::TerminateBackend { pid } => (*pid, true),
-        other => {
-            return Err(PlanError::NotASessionCommand {
-                command: other.name(),
-            })
-        }
+        family::Sessions::CancelBackend { pid } => (*pid, false),
+        family::Sessions::TerminateBackend { pid } => (*pid, true),
     };
     let s = facts
         .session

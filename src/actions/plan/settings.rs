@@ -4,13 +4,14 @@
 use super::Reading;
 use super::*;
 use crate::actions::Template;
+use crate::command::spec::family;
 
 use crate::actions::resolve::{self as read, ResolveError};
 
 /// The hypertable's time dimension or compression settings as they are (I/O).
-pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
+pub(super) async fn facts(db: Reading<'_, family::Settings>) -> Result<(), ResolveError> {
     match db.cmd {
-        Command::SetChunkInterval {
+        family::Settings::SetChunkInterval {
             hypertable,
             interval,
         } => {
@@ -59,7 +60,7 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        Command::SetCompression { hypertable, .. } => {
+        family::Settings::SetCompression { hypertable, .. } => {
             let r =
                 read::relation(db.client, db.caps, hypertable, &[RelationKind::Hypertable]).await?;
             if r.kind == RelationKind::Hypertable {
@@ -83,7 +84,6 @@ pub(super) async fn facts(db: Reading<'_>) -> Result<(), ResolveError> {
             }
             db.facts.relation = Some(r);
         }
-        _ => {}
     }
     Ok(())
 }
@@ -95,22 +95,21 @@ const MIN_CHUNK_SECONDS: f64 = 60.0;
 const MAX_CHUNK_SECONDS: f64 = 10.0 * 365.25 * 86_400.0;
 
 /// The plan for set-chunk-interval or set-compression.
-pub(super) fn plan(cmd: &Command, facts: &Facts) -> Result<Plan, PlanError> {
+pub(super) fn plan(cmd: &family::Settings, facts: &Facts) -> Result<Plan, PlanError> {
     let r = relation(facts, "hypertable")?;
     expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
     match cmd {
-        Command::SetChunkInterval { interval, .. } => chunk_interval(cmd, r, facts, interval),
-        Command::SetCompression {
+        family::Settings::SetChunkInterval { interval, .. } => {
+            chunk_interval(cmd, r, facts, interval)
+        }
+        family::Settings::SetCompression {
             segmentby, orderby, ..
         } => compression(cmd, r, facts, segmentby.as_deref(), orderby.as_deref()),
-        _ => Err(PlanError::NotASettingsCommand {
-            command: cmd.name(),
-        }),
     }
 }
 
 fn chunk_interval(
-    cmd: &Command,
+    cmd: &family::Settings,
     r: &Relation,
     facts: &Facts,
     wanted: &Interval,
@@ -195,7 +194,7 @@ fn chunk_interval(
 }
 
 fn compression(
-    cmd: &Command,
+    cmd: &family::Settings,
     r: &Relation,
     facts: &Facts,
     segmentby: Option<&str>,
@@ -240,10 +239,10 @@ fn compression(
         return Err(PlanError::CompressedChunks {
             object: r.shown(),
             chunks: now.compressed_chunks,
-            decompress: Box::new(Command::Decompress {
+            decompress: Box::new(Command::Chunks(family::Chunks::Decompress {
                 hypertable: r.object_name(),
                 newer_than: None,
-            }),
+            })),
         });
     }
     let summary = match now.enabled {
@@ -373,7 +372,7 @@ mod tests {
     #[test]
     fn a_chunk_interval_is_set_by_oid_and_set_back_exactly() {
         let cmd = parse(r#"set-chunk-interval "Ops ""Team"""."events; drop table x" 1d"#).unwrap();
-        let p = plan(&cmd, &facts(None, Some(week()))).unwrap();
+        let p = super::super::plan(&cmd, &facts(None, Some(week()))).unwrap();
         assert_eq!(
             p.steps[0].sql,
             "SELECT \"public\".set_chunk_time_interval($1::text::oid::regclass, $2::text::interval)"
@@ -392,17 +391,18 @@ mod tests {
             ("100 years", "at most 10 years"),
         ] {
             let mut cmd = parse("set-chunk-interval x 1d").unwrap();
-            if let Command::SetChunkInterval { interval, .. } = &mut cmd {
+            if let Command::Settings(family::Settings::SetChunkInterval { interval, .. }) = &mut cmd
+            {
                 interval.0 = given.into();
             }
-            let e = plan(&cmd, &facts(None, Some(week())))
+            let e = super::super::plan(&cmd, &facts(None, Some(week())))
                 .unwrap_err()
                 .to_string();
             assert!(e.contains(why), "{given}: {e}");
         }
         // the same interval again is nothing to do
         let same = parse("set-chunk-interval x '7 days'").unwrap();
-        assert!(plan(&same, &facts(None, Some(week()))).is_err());
+        assert!(super::super::plan(&same, &facts(None, Some(week()))).is_err());
     }
 
     #[test]
@@ -413,7 +413,7 @@ mod tests {
             ..week()
         };
         let cmd = parse("set-chunk-interval x 100").unwrap();
-        let p = plan(&cmd, &facts(None, Some(units))).unwrap();
+        let p = super::super::plan(&cmd, &facts(None, Some(units))).unwrap();
         assert!(
             p.steps[0].sql.ends_with("$2::text::bigint)"),
             "{}",
@@ -442,7 +442,7 @@ mod tests {
             "set-compression x orderby='ts DESC, nosuch'",
         ] {
             let cmd = parse(bad).unwrap();
-            let e = plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap_err();
+            let e = super::super::plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap_err();
             assert!(
                 matches!(
                     e,
@@ -455,7 +455,7 @@ mod tests {
             );
         }
         let cmd = parse(r#"set-compression x segmentby='device, "a\"'"#).unwrap();
-        let p = plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap();
+        let p = super::super::plan(&cmd, &facts(Some(settings(true, 3)), None)).unwrap();
         let sql = &p.steps[0].sql;
         // a backslash in a name: an escape string, read the same whatever
         // standard_conforming_strings says
@@ -484,7 +484,7 @@ mod tests {
             ..settings(true, 0)
         };
         let cmd = parse("set-compression x segmentby='' orderby='ts DESC, id'").unwrap();
-        let p = plan(&cmd, &facts(Some(chosen), None)).unwrap();
+        let p = super::super::plan(&cmd, &facts(Some(chosen), None)).unwrap();
         assert_eq!(p.steps.len(), 1);
         let undo = p.inverse.unwrap();
         assert_eq!(undo.len(), 2, "{undo:?}");
@@ -505,16 +505,16 @@ mod tests {
     #[test]
     fn a_version_with_one_setting_for_all_chunks_asks_to_decompress_first() {
         let cmd = parse("set-compression x segmentby=device").unwrap();
-        let e = plan(&cmd, &facts(Some(settings(false, 3)), None)).unwrap_err();
+        let e = super::super::plan(&cmd, &facts(Some(settings(false, 3)), None)).unwrap_err();
         assert!(
             matches!(e, PlanError::CompressedChunks { chunks: 3, .. }),
             "{e}"
         );
         // nothing compressed: allowed there too
-        assert!(plan(&cmd, &facts(Some(settings(false, 0)), None)).is_ok());
+        assert!(super::super::plan(&cmd, &facts(Some(settings(false, 0)), None)).is_ok());
         // the settings it has already: nothing to do
         let same = parse("set-compression x segmentby=id").unwrap();
-        assert!(plan(&same, &facts(Some(settings(true, 0)), None)).is_err());
+        assert!(super::super::plan(&same, &facts(Some(settings(true, 0)), None)).is_err());
     }
 
     #[test]
@@ -526,7 +526,7 @@ mod tests {
             ..settings(true, 0)
         };
         let cmd = parse("set-compression x segmentby=device").unwrap();
-        let p = plan(&cmd, &facts(Some(off), None)).unwrap();
+        let p = super::super::plan(&cmd, &facts(Some(off), None)).unwrap();
         assert!(
             p.summary.starts_with("turn compression on"),
             "{}",

@@ -3,6 +3,7 @@
 //! From the overview to a problem's evidence and back, and from a job to who blocks it.
 
 use super::*;
+use crate::command::spec::family;
 use crate::model::activity::Backend;
 use crate::model::fixtures;
 use crate::screens::tab;
@@ -512,7 +513,9 @@ fn b_on_a_job_shows_the_sessions_that_block_it() {
     // The Activity tab's keys cancel or terminate the selected session.
     assert!(matches!(
         s.on_key(key(KeyCode::Char('T'))),
-        MemberCommand::Action(ModalCommand::Plan(Action::TerminateBackend { pid: 10 }))
+        MemberCommand::Action(ModalCommand::Plan(Action::Sessions(
+            family::Sessions::TerminateBackend { pid: 10 }
+        )))
     ));
     s.modal = Modal::None;
     // Esc: back where B was pressed.

@@ -123,9 +123,40 @@ impl fmt::Display for Command {
     }
 }
 
+/// A family's command is named, printed and renamed as the whole command it is: a family's plan
+/// reads only its own commands, and says them as the palette does.
+macro_rules! as_whole {
+    ($($family:ident),* $(,)?) => {$(
+        impl From<spec::family::$family> for Command {
+            fn from(c: spec::family::$family) -> Command {
+                Command::$family(c)
+            }
+        }
+
+        impl spec::family::$family {
+            pub fn name(&self) -> &'static str {
+                self.into()
+            }
+
+            pub fn naming(&self, object: ObjectName) -> Command {
+                Command::from(self.clone()).naming(object)
+            }
+        }
+
+        impl fmt::Display for spec::family::$family {
+            fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                Command::from(self.clone()).fmt(f)
+            }
+        }
+    )*};
+}
+
+as_whole!(Refresh, Chunks, Indexes, Jobs, Policies, Settings, Merge, Sessions, Journal);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::spec::family;
 
     fn on(schema: Option<&str>, name: &str) -> ObjectName {
         ObjectName {
@@ -164,10 +195,10 @@ mod tests {
         let c = parse(r#"set-retention "Ops ""Team"""."events; drop table x" 7days"#).unwrap();
         assert_eq!(
             c,
-            Command::SetRetention {
+            Command::Policies(family::Policies::SetRetention {
                 relation: on(Some("Ops \"Team\""), "events; drop table x"),
                 after: Interval("7 days".into())
-            }
+            })
         );
     }
 
@@ -191,7 +222,9 @@ mod tests {
             assert!(object_name(bad).is_err(), "{bad}");
         }
         match parse(r#"drop-index low.U&"two\000Alines""#).unwrap() {
-            Command::DropIndex { index } => assert_eq!(index.name, "two\nlines"),
+            Command::Indexes(family::Indexes::DropIndex { index }) => {
+                assert_eq!(index.name, "two\nlines")
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -228,10 +261,10 @@ mod tests {
         let c = parse("set-schedule 1004 '6 hours'").unwrap();
         assert_eq!(
             c,
-            Command::SetSchedule {
+            Command::Jobs(family::Jobs::SetSchedule {
                 job_id: 1004,
                 every: Interval("6 hours".into())
-            }
+            })
         );
     }
 

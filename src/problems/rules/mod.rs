@@ -1,5 +1,6 @@
 //! The rules that find problems, one function per area, in the order they are listed.
 
+use crate::command::spec::family;
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
@@ -469,10 +470,10 @@ fn holes(input: &Inputs, c: &crate::model::caggs::Cagg, out: &mut Found) {
             action: None,
             starved: false,
         };
-        let refresh = Command::Refresh {
+        let refresh = Command::Refresh(family::Refresh::Refresh {
             cagg: ObjectName::qualified(&c.schema, &c.name),
             window: Some((bound(h.from - h.chunk_len).0, bound(fill_to).0)),
-        };
+        });
         p.action = Some(refresh.to_string());
         out.put(p);
     }
