@@ -29,7 +29,8 @@
 //!   `console` (the event loop: runs the effects).
 //! - **Front ends**: `console`, `headless` (`run`, `history`, `policy`), `snapshot` (`snapshot`,
 //!   `check`), `recorder` (the flight recorder: `record`, `snapshot --at`), `exporter`
-//!   (Prometheus) and `demo` — all on the same store, screens and runner.
+//!   (Prometheus) and `demo` — all on the same store, screens and runner; `subcommands` (what
+//!   each of the command line's subcommands does, which `main.rs` dispatches to) last.
 //!
 //! Leaves used anywhere: `format`, `hash` (stable across builds, for what is written to disk),
 //! `paths` (where files live, and reading the ones a user
@@ -69,6 +70,7 @@ pub mod screens;
 pub mod settings;
 pub mod snapshot;
 pub mod store;
+pub mod subcommands;
 pub mod terminal;
 pub mod theme;
 
@@ -120,6 +122,7 @@ mod layering {
         "replay",
         "exporter",
         "demo",
+        "subcommands",
     ];
 
     /// A source file, the module path it defines (`["model", "sizes", "keeper"]`) and its code
