@@ -242,6 +242,10 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
         }
         Standing::Failed(e, false) => cannot_read(frame, area, heading, e, theme),
         Standing::Loading => message(frame, area, heading, waiting(state), theme.muted, theme),
+        // shown by a key a moment ago: its rows are being made (nothing said of them yet)
+        Standing::Ready | Standing::Failed(_, true) if view.rows_pending() => {
+            message(frame, area, title.to_string(), "…", theme.muted, theme)
+        }
         Standing::Ready | Standing::Failed(_, true) => {
             let good_news = screen
                 .empty_text(&state.data)
@@ -540,9 +544,16 @@ mod tests {
         assert!(s.view_mut(Tab::HOME).table.select_id(&id));
         let theme = Theme::builtin("default").unwrap();
         assert!(text(&draw_with(&s, &theme, 80, 24)).contains("│Server "));
-        // its card, then its members
+        // its card, then its members: made away from the loop, the list says so meanwhile
         s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
         s.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        let screen = text(&draw_with(&s, &theme, 80, 24));
+        assert!(
+            screen.contains("jobs: job overdue (0) · Esc back"),
+            "{screen}"
+        );
+        assert!(screen.contains("Loading…"), "{screen}");
+        s.settle();
         let screen = text(&draw_with(&s, &theme, 80, 24));
         assert!(screen.contains("30 jobs: job overdue"), "{screen}");
         assert!(!screen.contains("│Server "), "no panel\n{screen}");

@@ -744,6 +744,8 @@ async fn relations_alike_on(server: &Tsdb) {
         };
         state.on_key(KeyEvent::new(code, KeyModifiers::NONE));
     }
+    // the members made by the derivation, as the console does after a key
+    state.settle();
     let drill = state.current().drill.as_ref().expect("its members open");
     assert_eq!(drill.of, DrillOf::Members(fold_id));
     assert_eq!(drill.table.len(), n);

@@ -1,7 +1,7 @@
-//! Deriving away from the screen: the problems and the shown tab's rows are made from a copy of
-//! the data (its values shared, not copied) on a blocking thread, and the frame only takes in
-//! what was made. At 5,000 hypertables one catalog answer's problems and rows held the loop for
-//! tens of milliseconds, and a key pressed meanwhile waited for them.
+//! Deriving away from the screen: the problems, the shown tab's rows (after an answer, or when a
+//! key shows the tab) and an open fold's members are made from a copy of the data (its values
+//! shared, not copied) on a blocking thread, and the frame only takes in what was made: made on
+//! the loop at the largest sizes, they held a key pressed meanwhile for many frames.
 
 use super::*;
 
@@ -13,12 +13,15 @@ pub struct Derive {
     ctx: Ctx,
     /// The shown tab's rows, into a blank of its table.
     rows: Option<(Tab, Table)>,
+    /// The members of the fold whose list is shown.
+    members: Option<crate::problems::FoldId>,
 }
 
 /// What a [`Derive`] made.
 pub struct Derived {
     findings: crate::store::Findings,
     rows: Option<(Tab, Table)>,
+    members: Option<(crate::problems::FoldId, Vec<crate::problems::Problem>)>,
 }
 
 impl Derive {
@@ -30,6 +33,7 @@ impl Derive {
             limits,
             ctx,
             rows,
+            members,
         } = self;
         if problems {
             data.update_problems(&limits, ctx.now);
@@ -43,9 +47,14 @@ impl Derive {
             table.set_rows(screen.rows(&data, &ctx));
             (tab, table)
         });
+        let members = members.map(|fold| {
+            let made = data.members(&fold, &limits, ctx.now);
+            (fold, made)
+        });
         Derived {
             findings: data.findings(),
             rows,
+            members,
         }
     }
 }
@@ -54,7 +63,7 @@ impl AppState {
     /// What is due to be derived since the last time, unless a derivation is still under way
     /// (what arrives meanwhile is derived after it).
     pub fn derivation(&mut self) -> Option<Derive> {
-        if self.deriving || !(self.problems_due || self.rows_due) {
+        if self.deriving || !(self.problems_due || self.rows_due || self.members_due) {
             return None;
         }
         self.deriving = true;
@@ -64,12 +73,16 @@ impl AppState {
         let rows = std::mem::take(&mut self.rows_due)
             || (problems && tab.screen().rebuilt_by(DataChange::Problems));
         let rows = rows.then(|| (tab, self.view(tab).table.blank()));
+        let members = std::mem::take(&mut self.members_due)
+            .then(|| self.shown_fold().cloned())
+            .flatten();
         Some(Derive {
             data: self.data.derivation(problems),
             problems,
             limits: self.thresholds,
             ctx: self.ctx(),
             rows,
+            members,
         })
     }
 
@@ -95,8 +108,8 @@ impl AppState {
                 }
             }
         }
-        if std::mem::take(&mut self.members_due) {
-            self.fill_members(self.ctx());
+        if let Some((fold, members)) = derived.members {
+            self.show_members(&fold, members, self.ctx().now);
         }
     }
 

@@ -47,23 +47,36 @@ impl AppState {
         view.stale = false;
     }
 
-    /// Shows `tab`. Only the shown tab holds its rows: the tab left lets them go, and `tab`'s
-    /// are built if the data changed since (every tab's rows held at once took some 15 MB at
-    /// 50,000 chunks; building one again takes milliseconds).
+    /// Shows `tab`, its rows built here and now: for what needs them at once (a jump selects
+    /// a row in them; tests and one-shots draw right after). Only the shown tab holds its rows:
+    /// the tab left lets them go, and `tab`'s are built if the data changed since (every
+    /// tab's rows held at once were many megabytes at the largest sizes; building one again
+    /// is quick).
     pub fn show_tab(&mut self, tab: Tab) {
-        let shown_again = tab != self.tab;
-        if shown_again {
+        self.enter_tab(tab);
+        if self.view(tab).stale {
+            self.build(tab, self.ctx());
+        }
+        if self.members_due {
+            self.fill_members(self.ctx());
+        }
+    }
+
+    /// Shows `tab` as a key does: its frame drawn at once, its rows (and a fold's members
+    /// open there) made by the derivation, away from the loop.
+    pub(super) fn switch_tab(&mut self, tab: Tab) {
+        self.enter_tab(tab);
+        self.rows_due |= self.view(tab).stale;
+    }
+
+    fn enter_tab(&mut self, tab: Tab) {
+        if tab != self.tab {
             let left = self.view_mut(self.tab);
             left.table.park();
             left.stale = true;
             self.tab = tab;
-        }
-        if self.view(tab).stale {
-            self.build(tab, self.ctx());
-        }
-        if shown_again {
-            // a fold's members, not filled while the list was not shown
-            self.fill_members(self.ctx());
+            // a fold's members, not made again while the list was not shown
+            self.members_due = true;
         }
     }
 

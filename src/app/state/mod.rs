@@ -105,6 +105,11 @@ impl TabView {
         self.drill.as_ref().map_or(&self.table, |d| &d.table)
     }
 
+    /// Its rows are still to be made (shown by a key, made away from the loop).
+    pub fn rows_pending(&self) -> bool {
+        self.stale
+    }
+
     fn active_mut(&mut self) -> &mut Table {
         match &mut self.drill {
             Some(d) => &mut d.table,

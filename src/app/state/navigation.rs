@@ -65,7 +65,7 @@ impl AppState {
         if self.tab == tab {
             return MemberCommand::Redraw;
         }
-        self.show_tab(tab);
+        self.switch_tab(tab);
         MemberCommand::Refresh
     }
 
@@ -218,31 +218,60 @@ impl AppState {
             Open::Palette(command) => self.open_palette(&command),
             Open::Members(fold) => {
                 let tab = self.tab;
+                let title = format!("{}: {}", fold.noun(), fold.kind);
                 self.view_mut(tab).drill = Some(Drill {
                     of: DrillOf::Members(fold),
-                    title: String::new(),
+                    title,
                     table: Table::new(overview::columns(), None),
                     state: DataState::Loading,
                     from_jump: false,
                     picture: None,
                 });
-                self.fill_members(self.ctx());
+                // made by the derivation, away from the loop
+                self.members_due = true;
                 MemberCommand::Redraw
             }
         }
     }
 
-    /// Fills the shown list of a fold's members from what has been read: each member as the
-    /// list would show it on its own, found by what they share (those that joined since too).
+    /// The fold whose members the shown tab lists, if one is open.
+    pub(super) fn shown_fold(&self) -> Option<&crate::problems::FoldId> {
+        match &self.current().drill {
+            Some(Drill {
+                of: DrillOf::Members(fold),
+                ..
+            }) => Some(fold),
+            _ => None,
+        }
+    }
+
+    /// Fills the shown list of a fold's members here and now (see [`show_members`]).
+    ///
+    /// [`show_members`]: Self::show_members
     pub(super) fn fill_members(&mut self, ctx: Ctx) {
-        let (data, limits) = (&self.data, &self.thresholds);
+        self.members_due = false;
+        let Some(fold) = self.shown_fold().cloned() else {
+            return;
+        };
+        let members = self.data.members(&fold, &self.thresholds, ctx.now);
+        self.show_members(&fold, members, ctx.now);
+    }
+
+    /// Shows a fold's members, made from what has been read (each member as the list would
+    /// show it on its own, found by what they share: those that joined since too), in its
+    /// list when that is still the one shown.
+    pub(super) fn show_members(
+        &mut self,
+        fold: &crate::problems::FoldId,
+        members: Vec<crate::problems::Problem>,
+        now: DateTime<Utc>,
+    ) {
+        if self.shown_fold() != Some(fold) {
+            return;
+        }
         let Some(d) = &mut self.views[self.tab.index()].drill else {
             return;
         };
-        let DrillOf::Members(fold) = &d.of else {
-            return;
-        };
-        let members = data.members(fold, limits, ctx.now);
         let n = members.len();
         d.title = match n {
             0 => format!("{}: {}", fold.noun(), fold.kind),
@@ -259,7 +288,7 @@ impl AppState {
         }
         d.table.park();
         d.table.set_rows(overview::member_rows(&members));
-        d.state.set((), ctx.now, Duration::ZERO);
+        d.state.set((), now, Duration::ZERO);
     }
 
     /// Shows `tab`'s table, filtered by `filter`, as a jump Esc comes back from.
@@ -286,7 +315,7 @@ impl AppState {
         }
         match self.jumped_from.take() {
             Some(from) => {
-                self.show_tab(from);
+                self.switch_tab(from);
                 MemberCommand::Refresh
             }
             None => MemberCommand::None,

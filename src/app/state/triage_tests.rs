@@ -50,11 +50,13 @@ fn only_the_shown_tab_holds_rows() {
     };
     assert_eq!(held(&s), [overview]);
     s.switch_to(hypertables);
+    s.settle();
     assert_eq!(held(&s), [hypertables]);
     let rows = s.current().table.total();
     s.on_key(key(KeyCode::Down));
     let selected = s.current().table.selected_row().unwrap().id().to_string();
     s.switch_to(overview);
+    s.settle();
     assert_eq!(held(&s), [overview]);
     // a read while it is hidden: one hypertable more
     let mut more = s.data.hypertables.value().cloned().unwrap();
@@ -62,9 +64,29 @@ fn only_the_shown_tab_holds_rows() {
     arrive(&mut s, QueryKind::Catalog, Payload::Hypertables(more));
     assert_eq!(held(&s), [overview], "built only when shown");
     s.switch_to(hypertables);
+    s.settle();
     let table = &s.current().table;
     assert_eq!(table.total(), rows + 1);
     assert_eq!(table.selected_row().unwrap().id(), selected);
+}
+
+/// A tab shown by a key is drawn at once, its rows made by the derivation (away from the loop
+/// in the console): the key's frame does not wait for them, and says nothing of them meanwhile.
+#[test]
+fn a_tab_shown_by_a_key_gets_its_rows_from_the_derivation() {
+    let mut s = loaded();
+    let hypertables = tab("hypertables");
+    s.on_key(key(KeyCode::Char('2')));
+    assert_eq!(s.tab, hypertables);
+    assert!(s.current().rows_pending());
+    assert_eq!(s.current().table.total(), 0, "no rows built by the key");
+    let derive = s.derivation().expect("the tab's rows are due");
+    s.on_derived(std::thread::spawn(move || derive.run()).join().unwrap());
+    assert!(!s.current().rows_pending());
+    assert_eq!(
+        s.current().table.total(),
+        s.data.hypertables.value().unwrap().len()
+    );
 }
 
 /// An index row holds no drill-down target: Enter finds its index when it is pressed,
@@ -79,6 +101,7 @@ fn enter_on_an_index_opens_its_chunk_indexes_found_when_pressed() {
     indexes.push(plain);
     arrive(&mut s, QueryKind::Catalog, Payload::Indexes(indexes));
     s.switch_to(tab("indexes"));
+    s.settle();
     let select = |s: &mut AppState, id: &str| {
         assert!(s.view_mut(tab("indexes")).table.select_id(id), "{id}");
     };
@@ -169,6 +192,7 @@ fn enter_on_a_job_opens_its_runs_found_when_pressed() {
     jobs[1].application_name = "Retention Policy [1042]".into();
     arrive(&mut s, QueryKind::Jobs, Payload::Jobs(jobs));
     s.switch_to(tab("jobs"));
+    s.settle();
     assert!(s.view_mut(tab("jobs")).table.select_id("1042"));
     assert!(s.current().table.selected_row().unwrap().open().is_none());
     assert_eq!(s.on_key(key(KeyCode::Enter)), MemberCommand::Refresh);
@@ -204,7 +228,10 @@ fn enter_through_card(s: &mut AppState, then: &str) -> MemberCommand {
         .map(|t| t.what.clone())
         .unwrap_or_default();
     assert!(said.contains(then), "{said}");
-    s.on_key(key(KeyCode::Enter))
+    let opened = s.on_key(key(KeyCode::Enter));
+    // what it opens is made by the derivation, as the console does after a key
+    s.settle();
+    opened
 }
 
 /// The card holds what the pane cuts: every line of the problem's text, its causes down to
@@ -265,6 +292,7 @@ fn enter_on_a_problem_opens_its_evidence_and_esc_comes_back() {
     assert_eq!(drill.read().unwrap().1, &DrillTarget::Job(1000));
     // One Esc: back to the problems, not to the Jobs table.
     s.on_key(key(KeyCode::Esc));
+    s.settle();
     assert_eq!(s.tab, Tab::HOME);
     // Retention overdue: the chunks the next run drops, filtered.
     let at = s
@@ -503,6 +531,7 @@ fn b_on_a_job_shows_the_sessions_that_block_it() {
         finished_at: now,
     });
     s.on_key(key(KeyCode::Char('6')));
+    s.settle();
     s.view_mut(tab("jobs")).table.select_id("1000");
     assert_eq!(s.on_key(key(KeyCode::Char('B'))), MemberCommand::Refresh);
     assert_eq!(s.tab, tab("activity"));
