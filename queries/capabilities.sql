@@ -21,7 +21,7 @@ SELECT
          THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END
                                                                                  AS system_identifier,
     -- what could be installed, asked only where it is not (it reads every extension's control
-    -- file: 1 ms of a new session's first read, for a line shown only then)
+    -- file: a cost to a new session's first read, for a line shown only then)
     CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')
          THEN (SELECT default_version FROM pg_catalog.pg_available_extensions
                 WHERE name = 'timescaledb') END                                  AS timescaledb_available,

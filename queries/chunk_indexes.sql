@@ -17,8 +17,8 @@
 -- chunks x look-alikes^2: 500 identical indexes on 30 chunks were 7.5 million rows). Its
 -- filtered form ($2: chunk tables) reads the indexes of the chunks a refresh saw written.
 -- Base tables with the oids as array parameters: the planner knows their statistics (over
--- CTEs it expected 200 distinct parents, and merged 151,000 sorted rows at 50,000 chunks: 1.1 s
--- against 0.22 s). Only the parent and operator classes are hash keys; the rest of the
+-- CTEs it expected 200 distinct parents, and merged every chunk index's rows sorted, several
+-- times slower). Only the parent and operator classes are hash keys; the rest of the
 -- definition is compared on the few candidates (IS TRUE keeps it out of the hash).
 SELECT array_agg(x.indexrelid) AS indexes, array_agg(x.indrelid) AS tables,
        array_agg(CASE WHEN hd.twins = 1 THEN hd.first ELSE 0 END) AS hypertable_indexes

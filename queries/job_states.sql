@@ -32,7 +32,7 @@ SELECT j.id                                                       AS job_id,
   LEFT JOIN job_running r ON r.application_name = j.application_name
   -- the latest error: looked up only for a job with a run that did not succeed (each run counts
   -- in total_runs from its start, and only a success leaves it without a failure or a crash to
-  -- count: 6,500 jobs' look-ups were 40 % of this read), or with no statistics at all (none
+  -- count: every job's look-up was a large part of this read), or with no statistics at all (none
   -- recorded, deleted by hand, or not restored with the errors, which pg_dump keeps up to 2.14:
   -- once a restored job's run succeeds, the errors from before the restore are no more shown).
   -- Not a run still in flight:

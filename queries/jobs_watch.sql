@@ -1,6 +1,6 @@
 -- The Jobs tab's watch, run at every refresh before its reads: which jobs ran, failed, started
 -- or were changed since the last refresh, exactly and at once (fragments/recent_rows.sql), so
--- that only their states are read again (job_states.sql for 6,500 jobs was 16 ms of each
+-- that only their states are read again (job_states.sql for every job was much of each
 -- refresh). $1: the horizon (the xid, as text, of the oldest transaction running when the
 -- last watch read); NULL on a first read, when every row is returned.
 --

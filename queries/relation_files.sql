@@ -1,15 +1,14 @@
 -- Every file in the database's own directory and its size, for a first read that measures most
 -- relations at once (a role that may list and stat files: pg_ls_dir, pg_stat_file). The size
--- functions open every relation, and a new session builds a cache entry for each one it opens
--- (its columns, indexes, rules): 2.9 to 5.5 s for 65,000 relations at 20,000 chunks. Here the
--- directory — under pg_tblspc/ when the database was created in another tablespace; where its
--- catalog's files are — is listed once and each file stat'ed; the client adds each file's bytes
--- to the relation whose file number starts its name (relations.sql), every fork and segment
--- as the size functions add them up, and leaves out names that are no relation's file.
+-- functions open every relation, and a new session builds a cache entry for each one it opens (its
+-- columns, indexes, rules): seconds for a large catalog. Here the directory — under pg_tblspc/ when
+-- the database was created in another tablespace; where its catalog's files are — is listed once
+-- and each file stat'ed; the client adds each file's bytes to the relation whose file number starts
+-- its name (relations.sql), every fork and segment as the size functions add them up, and leaves
+-- out names that are no relation's file.
 --
--- Names are sent as they are: telling the files apart here cost more than the stat itself
--- (about 1 µs a file in string functions; 347,000 files at 55,000 chunks). What is left is the
--- floor: listing (0.5 µs a file) and stat'ing (3.4 µs), the stat alone 1.8 µs from C here.
+-- Names are sent as they are: telling the files apart here, in string functions, cost more than the
+-- stat itself. What is left is the floor: listing and stat'ing each file, the stat most of it.
 --
 -- Part $1 of $2, by a hash of the name: a one-shot read lists on two sessions and each stats
 -- half. In rows of a few thousand files (64 buckets of names), not one row of arrays: a client

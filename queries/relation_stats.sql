@@ -1,12 +1,11 @@
 -- The catalog pass's measurement for a role that may stat files (relation_bytes.sql for the
--- others): the bytes on disk of each relation in $1 (oids), every fork, as pg_relation_size
--- counts them, by a stat of each fork's file — a third cheaper than opening each relation and
--- seeking to its end (2,000 relations at 50,000 chunks: 8.5 ms against 12.2), and it waits on
--- no lock (a relation given a new file meanwhile is measured by its old file or its new, whole).
--- A relation whose first segment is full has more segments, and one whose file is not where its
--- path says (none, or gone with a rewrite meanwhile): measured through pg_relation_size
--- (relation_bytes.sql's way, left out while busy behind an ACCESS EXCLUSIVE lock). As arrays in
--- one row; a relation dropped meanwhile has none.
+-- others): the bytes on disk of each relation in $1 (oids), every fork, as pg_relation_size counts
+-- them, by a stat of each fork's file — cheaper than opening each relation and seeking to its end,
+-- and it waits on no lock (a relation given a new file meanwhile is measured by its old file or its
+-- new, whole). A relation whose first segment is full has more segments, and one whose file is not
+-- where its path says (none, or gone with a rewrite meanwhile): measured through pg_relation_size
+-- (relation_bytes.sql's way, left out while busy behind an ACCESS EXCLUSIVE lock). As arrays in one
+-- row; a relation dropped meanwhile has none.
 WITH
 --@include busy_relations
 , segment AS MATERIALIZED (

@@ -9,27 +9,27 @@
 -- relallvisible) and, for tables, two statistics counters: rows changed since the last analyze
 -- (inserted, updated, deleted) and dead rows (which a vacuum, leaving its free-space and
 -- visibility maps, removes; a vacuum after inserts alone moves relallvisible). Each counter is
--- a look-up in the shared statistics per table (≈ 7 ms per 22,000 tables): this read took
--- 27.5 ms with four counters for every relation, 23.0 ms as it is (20k chunks).
+-- a look-up in the shared statistics per table: this read was slower with four counters for
+-- every relation than with these two for the tables.
 --
--- Indexes are not listed: an index grows only with its table's writes or a new file, so the
--- client derives its version from its table's and its own file (relations.sql). That
--- shortens the list by two thirds (42,552 of 65,000 relations at 20,000 chunks are indexes). A
--- new, dropped or rebuilt index (REINDEX gives a new file) moves `index_files` at once (the
--- catalog's counted changes would say so too, but only once its session reports them, up to
--- 10 s later), and what is kept of the catalog is read again.
+-- Indexes are not listed: an index grows only with its table's writes or a new file, so the client
+-- derives its version from its table's and its own file (relations.sql). That shortens the list by
+-- most of its length: in a database of chunks, most relations are indexes. A new, dropped or
+-- rebuilt index (REINDEX gives a new file) moves `index_files` at once (the catalog's counted
+-- changes would say so too, but only once its session reports them, up to 10 s later), and what is
+-- kept of the catalog is read again.
 --
 -- One array, each table's oid and version packed in an int8 (oid << 32 | the version's low 32
--- bits): the server converts an array element by element, and two arrays of 65,000 took 22 ms
--- where one takes 15. Sent in slices of $1 (16,384), a row each, the other columns repeated: a
--- client holds each message whole while it decodes it, and its connection's read buffer keeps
--- the room the largest one took (70,000 tables in one, 0.84 MB on the wire, kept 1.6 MB).
+-- bits): the server converts an array element by element, and two arrays took longer than one.
+-- Sent in slices of $1 (16,384), a row each, the other columns repeated: a client holds each
+-- message whole while it decodes it, and its connection's read buffer keeps the room the
+-- largest one took.
 WITH v AS MATERIALIZED (
 SELECT array_agg((c.oid::int8 << 32)
                  |
 --@include relation_version
                  ) FILTER (WHERE c.relkind <> 'i' AND NOT c.elsewhere) AS relations,
-       -- every index and its file, as one number (a sum: a hash each cost 2 ms more)
+       -- every index and its file, as one number (a sum: a hash each cost more)
        sum(c.oid::int8 * 3 + c.relfilenode::int8)
            FILTER (WHERE c.relkind = 'i' AND NOT c.elsewhere)::int8 AS index_files,
        -- every other relation's file, the same way: a rewrite (TRUNCATE, VACUUM FULL, CLUSTER)

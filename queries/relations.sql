@@ -6,16 +6,15 @@
 -- it (relation_files.sql): not in another tablespace, not temporary, not a mapped catalog.
 --
 -- In rows of at most 8,192 relations (one per block of 8,192 oids), not one row of arrays: a
--- client holds each message whole while it decodes it, and at 250,000 relations one row was
--- 6 MB.
+-- client holds each message whole while it decodes it, and one row of every relation was a
+-- large message.
 SELECT array_agg(c.oid) AS oids,
        array_agg(c.relfilenode) AS files,
        array_agg(CASE WHEN c.relkind = 'i' THEN c.indrelid ELSE c.reltoastrelid END) AS links,
        array_agg(c.relkind = 'i') AS indexes,
        array_agg(c.reltablespace = 0 AND c.relpersistence <> 't' AND c.relfilenode <> 0) AS here
   -- a fence: the planner then expects a few hundred blocks, not one a relation, and hashes
-  -- them (it sorted 200,000 rows on disk: 227 ms against 195 at 50,000 chunks, 67 against 56
-  -- at 20,000)
+  -- them (else it sorted a row per relation, on disk, and was slower)
   FROM (SELECT r.oid, r.relkind, r.relfilenode, r.reltoastrelid, x.indrelid, r.reltablespace,
                r.relpersistence, r.oid::int8 >> 13 AS block
           FROM pg_catalog.pg_class r

@@ -37,10 +37,9 @@
 --   every table's version read to find what went (a relation made is among the new ones, a
 --   rename or a changed definition is looked for among what the structure names).
 -- * The snapshot's bounds (full transaction ids): the oldest transaction running and the next.
--- The parameters are read through subqueries and the oids bounded above: the planner then plans
--- the same whatever their values, and the session keeps one plan (with the values seen, each
--- run was planned again: 1 ms at 20,000 chunks, as long as the run itself), an index range
--- for each part.
+-- The parameters are read through subqueries and the oids bounded above: the planner then plans the
+-- same whatever their values, and the session keeps one plan (with the values seen, each run was
+-- planned again, which took as long as the run itself), an index range for each part.
 -- Another session's temporary relations are left out, as everywhere (relation_versions.sql),
 -- but for their writes: the database counts them too, and a temporary table written lately is
 -- watched as the others are (its writes accounted for, its size not measured).

@@ -1,11 +1,11 @@
 -- The overview's server facts: one row, catalog functions only (cheap at any scale). Safe on
 -- plain PostgreSQL: TimescaleDB settings are read with missing_ok. The database's size is the
 -- catalog pass's (relation_pages.sql): it reads every relation's pages anyway, and summing them
--- here too was two thirds of this query at 20,000 chunks. The sessions and this database's
+-- here too was most of this query at many chunks. The sessions and this database's
 -- statistics come from the functions behind pg_stat_activity, pg_stat_ssl and pg_stat_database,
 -- each read once: a new session planned the views four times over, and pg_settings built every
--- setting's row for one (4.6 -> 0.7 ms on a new session, which every first read and every
--- target of a cold scrape pays).
+-- setting's row for one (a cost on a new session, which every first read and every target of
+-- a cold scrape pays).
 SELECT
     version()                                                          AS version,
     pg_catalog.pg_postmaster_start_time()                              AS started_at,

@@ -4,9 +4,9 @@
 -- it is an OSM chunk (tiered data, or a table attached as one: counted in sizes, as
 -- TimescaleDB's own size functions count it, and nowhere else), as arrays per row. Their ranges
 -- come from chunk_ranges.sql and are joined on the client: planned together, the joins were
--- estimated at 61 rows of 20,000 (and the tables found by 20,000 index probes), or, kept apart
--- as CTEs, merged after sorting every chunk twice (280 ms at 50,000 chunks). In rows of at most
--- 4,096 chunks (by id), not one row: a client holds each message whole while it decodes it.
+-- estimated at 61 rows of 20,000 (and the tables found by 20,000 index probes), or, kept apart as
+-- CTEs, merged after sorting every chunk twice. In rows of at most 4,096 chunks (by id), not one
+-- row: a client holds each message whole while it decodes it.
 -- Its filtered form ($1: chunk ids) reads the chunks a refresh saw written (timescaledb_watch.sql).
 SELECT array_agg(ch.id) AS ids, array_agg(ch.hypertable_id) AS hypertable_ids,
        array_agg(r.oid) AS tables, array_agg(coalesce(cr.oid, 0::oid)) AS compressed,

@@ -7,7 +7,7 @@
 -- jobs' last and next runs (retention_runs.sql) — is read at every refresh, and the chunks
 -- are counted, sized and judged on the client from the chunk structure (table_chunks.sql) and
 -- the pages and statuses read at every refresh. Read whole at every refresh, this statement
--- was 5.6 of a 31 ms warm refresh at 5,000 chunks (46 of 265 ms at 50,000 in session 39's run).
+-- was a large part of a warm refresh.
 WITH
 --@include policy_jobs
 ,
@@ -25,7 +25,7 @@ hyper AS MATERIALIZED (
       FROM _timescaledb_catalog.hypertable h
       LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
       -- the primary dimension (the first created), for every hypertable at once (a lookup each
-      -- cost 28 ms over 5,250 hypertables)
+      -- was slower)
       LEFT JOIN (SELECT DISTINCT ON (dd.hypertable_id) dd.*
                    FROM _timescaledb_catalog.dimension dd
                   ORDER BY dd.hypertable_id, dd.id) d ON d.hypertable_id = h.id

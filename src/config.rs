@@ -248,7 +248,7 @@ pub fn exposed_password(path: &Path, text: &str) -> Option<String> {
 
 /// The config file's text ("" when there is none).
 pub fn load_text(path: &Path) -> Result<String, ConfigError> {
-    // a config of a thousand profiles is some 300 KiB
+    // a config of a thousand profiles is well within this bound
     Ok(crate::paths::read_text(path, 4 * 1024 * 1024)
         .map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),

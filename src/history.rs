@@ -120,7 +120,7 @@ pub struct Minutes {
     since: u32,
     base: f64,
     /// Each minute's value, made at the first that is not `base` or leaves a minute out: most
-    /// hypertables keep their size for the hour (5,000 hours of slots were 1.3 MB).
+    /// hypertables keep their size for the hour (an hour of slots for each held them for nothing).
     slots: Option<Box<[f32; MINUTES]>>,
 }
 

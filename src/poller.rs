@@ -26,7 +26,7 @@ pub struct QueryResult {
 /// A kind's turn to read on the session, held by its result until the UI has taken it in.
 /// The session answers one statement at a time anyway; taking turns keeps two reads' new values
 /// (a catalog read's, a jobs read's, the problems found again) from being held beside the shown
-/// ones at the same moment (0.4 MB of the 50k console's peak when measured).
+/// ones at the same moment, at the console's peak.
 #[derive(Debug)]
 pub struct Turn(#[allow(dead_code)] OwnedSemaphorePermit);
 

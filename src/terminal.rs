@@ -63,7 +63,7 @@ pub fn enter() -> io::Result<TerminalGuard> {
         return Err(e);
     }
     // A fixed viewport, resized on the terminal's resize events: a full-screen one asks the
-    // terminal its size at every frame (an ioctl a frame, 3 % of an idle console's CPU).
+    // terminal its size at every frame (an ioctl a frame, a good part of an idle console's CPU).
     let made = terminal::size().and_then(|(width, height)| {
         Terminal::with_options(
             CrosstermBackend::new(out),

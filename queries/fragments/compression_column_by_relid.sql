@@ -1,6 +1,6 @@
 -- (2.14 and later) compression_column from the settings catalog, by the hypertables' oids
 -- ($1) and ids ($2): the view finds each hypertable's settings by casting its name to
--- regclass (150 ms over 4,000 hypertables in a new session)
+-- regclass (slow over thousands of hypertables in a new session)
 compression_column AS (
     SELECT h.id AS hypertable_id, u.attname, u.ord AS segmentby_column_index,
            NULL::bigint AS orderby_column_index, NULL::bool AS orderby_asc,

@@ -1,6 +1,6 @@
 -- Fragment: each job's statistics as timescaledb_information.job_stats says them, read from
 -- its table (the same columns in 2.9–2.29) without the view's hypertable join and its ORDER BY
--- by name: at 6,500 jobs the view cost 20 ms of each query that joined it. `next_start` as the
+-- by name: with many jobs the view was much of each query that joined it. `next_start` as the
 -- table has it: a query masks it for a paused job as the view does. Its `job_status` is
 -- `job_running` below.
 job_stat AS (

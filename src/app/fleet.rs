@@ -28,9 +28,9 @@ pub struct Fleet {
     /// Whether each member's first connection attempt has ended (connected or failed).
     attempted: Vec<bool>,
     /// Members connected while others were still opening their first session: their first
-    /// read waits until every first attempt has ended or the timer ticks. Fifty targets' first
-    /// reads cost the server some 60 ms each; started as each target connected, they took the
-    /// CPU from the TLS handshakes still under way (every target connected after 1.25 s).
+    /// read waits until every first attempt has ended or the timer ticks. A first read costs the
+    /// server more than a refresh; started as each target connected, they took the CPU from the
+    /// TLS handshakes still under way, and every target was slower to connect.
     waiting: Vec<usize>,
 }
 

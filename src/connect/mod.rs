@@ -361,11 +361,11 @@ impl Connector {
                WHERE pg_catalog.current_setting('jit', true) IS NOT NULL",
         );
         // No parallel workers: a catalog pass's Gather took two of the workload's worker slots
-        // and two more backends' CPU for little (a 50k snapshot 1.9 -> 1.75 s on two cores).
+        // and two more backends' CPU for little (a snapshot was faster without them).
         setup.push_str("; SET max_parallel_workers_per_gather = 0");
         // A catalog pass reads two statistics of every index, once: kept per transaction (the
         // default, `cache`), each is also copied into a backend-local table first, which cost a
-        // quarter of the read (index_numbers.sql 40.8 -> 31.9 ms at 42,555 indexes). PG 15+.
+        // large share of index_numbers.sql's read. PG 15+.
         setup.push_str(
             "; SELECT pg_catalog.set_config('stats_fetch_consistency', 'none', false) \
                WHERE pg_catalog.current_setting('stats_fetch_consistency', true) IS NOT NULL",

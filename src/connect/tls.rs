@@ -70,8 +70,8 @@ pub(super) struct TlsKey {
 }
 
 /// The TLS contexts built so far, one per distinct [`TlsKey`]: fifty targets with the same
-/// settings share one (each built its own, with the system's trusted roots: 72 MB for the
-/// exporter over fifty TLS targets, 22 MB without TLS).
+/// settings share one (each built its own, with the system's trusted roots: fifty copies of
+/// them were most of the exporter's memory).
 pub(super) static TLS_CONTEXTS: std::sync::LazyLock<
     std::sync::Mutex<std::collections::HashMap<TlsKey, std::sync::Arc<MakeTlsConnector>>>,
 > = std::sync::LazyLock::new(Default::default);

@@ -11,10 +11,10 @@ use super::*;
 pub(super) struct CellStore<D> {
     pub(super) text: String,
     /// Per row `cols + 1` end offsets into `text`: the id's (empty when it is the first cell's
-    /// text, [`ID_IS_FIRST`]: 15,500 indexes' names were 0.6 MB twice), then each cell's.
+    /// text, [`ID_IS_FIRST`]: an index's name was held twice), then each cell's.
     pub(super) ends: Vec<u32>,
     /// The numbers the number cells sort by, row after row (a sort number per cell, text
-    /// cells' too, was 0.6 MB of the Indexes tab's 15,500 rows).
+    /// cells' too, held room that text cells never use).
     pub(super) nums: Vec<f64>,
     /// Per row: where its numbers start in `nums`.
     pub(super) num_starts: Vec<u32>,

@@ -133,8 +133,8 @@ fn has_timescaledb(ctx: &Context<'_>) -> Result<(), PolicyCommandError> {
     }
 }
 
-/// The most a policy file may hold: a database with 10,000 hypertables, each with every kind
-/// of policy, writes about 3 MiB; parsing a file takes some 40 times its size in memory.
+/// The most a policy file may hold: more than a database with 10,000 hypertables, each with
+/// every kind of policy, writes; parsing a file takes many times its size in memory.
 const MAX_POLICY_FILE: u64 = 4 * 1024 * 1024;
 
 /// A policy file's text, refused before it is read when it is larger than any database's.

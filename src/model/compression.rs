@@ -35,7 +35,7 @@ pub struct Compression {
     /// Its segmentby columns' distinct values in one chunk (read every few minutes).
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Shared with the statistics kept between their reads: copied into each read's rows they
-    /// were a megabyte a copy at 5,000 hypertables.
+    /// were one more copy of them all at every read.
     pub segments: Option<Arc<SegmentStats>>,
 }
 

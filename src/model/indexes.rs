@@ -36,12 +36,12 @@ impl Category {
 }
 
 /// Shared between the structure's listed index and the tab's row made of it each refresh
-/// (15,500 indexes' eight strings were 4 MB a copy).
+/// (copied, every index's eight strings were held twice at each refresh).
 pub use super::names::Name;
 
 /// An index the tab lists with its numbers: what it is (shared with the catalog structure that
-/// listed it, so a refresh copies one pointer per index, not its eight fields: 35,000 indexes
-/// took 9.6 MB a copy), read through `Deref` as `index.name`; then its usage and size.
+/// listed it, so a refresh copies one pointer per index, not its eight fields), read through
+/// `Deref` as `index.name`; then its usage and size.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Index {
     #[serde(flatten)]
@@ -121,8 +121,8 @@ pub fn timescaledb_own(i: &Index) -> bool {
 /// original (TimescaleDB's own time index).
 pub fn mark_duplicates(indexes: &mut [Index]) {
     // Same table, access method, key columns, expressions and predicate: the positions sorted
-    // by it, each run of equals a group (a map of the borrowed definitions took 6 MB at 15,000
-    // indexes, at the console's peak).
+    // by it, each run of equals a group (a map of the borrowed definitions took more memory, at
+    // the console's peak).
     let definition = |i: u32| {
         let ix = &indexes[i as usize];
         (
@@ -294,8 +294,8 @@ impl ListedIndex {
 
 /// Each listed index's scans and tuples read with its chunk indexes' summed in, as of one read
 /// of the counters (`queries/index_numbers.sql`), kept until the next: the counters of every
-/// chunk index (176,711 at 50,000 chunks) are let go once summed, and read again every few
-/// minutes, not at every refresh (142 ms at that size).
+/// chunk index (many times the listed indexes) are let go once summed, and read again every few
+/// minutes, not at every refresh (a slow read at many chunks).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UsageSums {
     /// By listed index oid.
@@ -348,8 +348,8 @@ pub fn rows(structure: &IndexStructure, usage: &UsageSums, sizes: &Sizes) -> Vec
         .collect();
     // by oid (unique: an unstable sort orders alike, without a stable sort's buffer)
     out.sort_unstable_by_key(|i| i.oid);
-    // each chunk index added to its row, found by oid (a map of the sums apart was 0.8 MB
-    // at 50,000 chunks)
+    // each chunk index added to its row, found by oid (a map of the sums apart cost more
+    // memory)
     for (chunk_index, hypertable_index) in &structure.chunk_indexes {
         let Ok(at) = out.binary_search_by_key(hypertable_index, |i| i.oid) else {
             continue;
@@ -402,9 +402,9 @@ impl Candidates {
 
     /// The rows sorted out (pure): one candidate settles an index; none or several, or a table
     /// of the `renumbered` (columns numbered unlike their hypertable's, so that key numbers say
-    /// nothing), leave its table unsettled. Sorted, each index's candidates side by side (maps
-    /// of 42,000 took 0.8 MB), and the settled kept in the rows' own room (a second list grown
-    /// beside them was 3 MB of a first read's peak at 50,000 chunks).
+    /// nothing), leave its table unsettled. Sorted, each index's candidates side by side (a map
+    /// took more memory), and the settled kept in the rows' own room (a second list grown
+    /// beside them added to a first read's peak).
     pub fn sort_out(mut rows: Vec<Settled>, renumbered: &IdSet<u32>) -> Candidates {
         rows.sort_unstable();
         let mut unsettled_tables = IdSet::default();
@@ -431,8 +431,8 @@ impl Candidates {
     }
 }
 
-/// The usage counters of every index that has any, by oid (a map of 42,000 took 2.2 MB; these
-/// 0.8 MB).
+/// The usage counters of every index that has any, by oid (in sorted lists: a map took several
+/// times their memory).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Usage {
     /// The indexes with counters; any other has none since the statistics were reset.
@@ -441,8 +441,8 @@ pub struct Usage {
     counts: Counts,
 }
 
-/// Counters in a row: each pair in 8 bytes when both fit in 32 bits (130,000 chunk indexes'
-/// pairs took 2.1 MB as 64-bit numbers, and twice that while put in order), else kept apart.
+/// Counters in a row: each pair in 8 bytes when both fit in 32 bits (as 64-bit numbers the pairs
+/// took twice the room, and more while put in order), else kept apart.
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Counts {
     narrow: Vec<(u32, u32)>,
@@ -474,8 +474,7 @@ impl Usage {
 
 /// Every index's oid with its counters as they come, each pair beside its oid: put in oid order
 /// where they lie (the rows come by groups of oids, in no order between groups). Sorted apart,
-/// the oids, the counters, their order and their sorted copies were 5 MB at once at 50,000
-/// chunks.
+/// the oids, the counters, their order and their sorted copies were all held at once.
 #[derive(Debug, Default)]
 struct Taking {
     rows: Vec<(u32, (u32, u32))>,

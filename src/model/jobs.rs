@@ -19,8 +19,8 @@ pub const OVERDUE_GRACE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
 
 /// A job as the Jobs tab lists it: what it is (shared with the definitions kept between
 /// refreshes, and read through them: `job.proc_name`) and its state this refresh. The texts
-/// that jobs repeat (owner, procedure, target, status, error) are held once per read: 6,500
-/// jobs' were 1.4 MB apart.
+/// that jobs repeat (owner, procedure, target, status, error) are held once per read, not once
+/// per job.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Job {
     #[serde(flatten)]
@@ -49,7 +49,7 @@ pub struct Job {
 
 /// A job as it is defined (`queries/jobs.sql`): what only DDL and job changes move, kept
 /// between refreshes while the Jobs tab's watch sees the jobs table unchanged, and shared by each
-/// refresh's [`Job`]s (copied into them, 6,500 jobs' were 0.6 MB more at every moment).
+/// refresh's [`Job`]s (copied into them, they were held twice at every moment).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct JobDefinition {
     pub job_id: i32,
@@ -178,8 +178,8 @@ impl JobState {
 
 /// The Jobs tab's rows made as the states arrive: each job as it is defined, with its state
 /// (pure). Both come in job order; a state whose job is not defined here (made since) waits for
-/// the next refresh, and a job without one has none (6,500 states held until the definitions
-/// were known took 0.46 MB at the console's peak).
+/// the next refresh, and a job without one has none (every state held until the definitions
+/// were known added to the console's peak).
 struct Merge<'a> {
     definitions: std::slice::Iter<'a, Arc<JobDefinition>>,
     jobs: Vec<Job>,

@@ -100,9 +100,9 @@ pub type IdMap<K, V> = rustc_hash::FxHashMap<K, V>;
 pub type IdSet<K> = rustc_hash::FxHashSet<K>;
 
 /// Sorted, distinct oids with a jump table: finding one is a bucket and a short search within
-/// it. A binary search over 65,000 oids (20,000 chunks), done for every chunk and chunk index
-/// on every refresh, cost the client 2.5 ms more than hash maps did; a map of them costs 9
-/// bytes an oid more than these 1 to 2.
+/// it. A binary search over every oid, done for every chunk and chunk index on every refresh,
+/// cost the client more than hash maps did; a map of them costs several times the bytes an oid
+/// of these.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SortedIds {
     ids: Vec<u32>,

@@ -175,10 +175,9 @@ pub struct Live<'a> {
 /// `schema.name` (a relation listed twice keeps its first row's).
 pub fn lint_relations(d: Live) -> Vec<LintRelation> {
     use crate::format::{interval_seconds, qualified_escaped as qualified};
-    // A list sorted once and searched, not a map: 5,000 hypertables' entries in a map (2.2 MB),
-    // the list made from it (1.1 MB) and a map of their time columns (0.4 MB) were held at once
-    // at the console's peak. Each name is written once, as the entry's; the schema and name
-    // apart are the rows' own, a cagg's made here.
+    // A list sorted once and searched, not a map: the entries in a map, the list made from it and a
+    // map of their time columns were held at once at the console's peak. Each name is written once,
+    // as the entry's; the schema and name apart are the rows' own, a cagg's made here.
     fn new(schema: &Name, name: &Name) -> LintRelation {
         LintRelation {
             name: qualified(schema, name),

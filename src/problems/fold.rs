@@ -1,9 +1,9 @@
-//! Job failures alike folded into one problem: thousands of policies failing with the same error
-//! (a server-wide cause: a bug, a full disk, a missing grant) are one thing to fix, and as one
-//! line each they buried every other problem (6,487 of 6,988 at 50,000 chunks) and were most of
-//! the console's memory for problems. Folded as they are found, so a failure alike is never a
-//! problem of its own, not even for a moment; what it explains (a cagg's lag) has the fold as
-//! its root. The jobs overdue for one cause said alike fold the same way, under that cause.
+//! Job failures alike folded into one problem: thousands of policies failing with the same error (a
+//! server-wide cause: a bug, a full disk, a missing grant) are one thing to fix, and as one line
+//! each they buried every other problem and were most of the console's memory for problems. Folded
+//! as they are found, so a failure alike is never a problem of its own, not even for a moment; what
+//! it explains (a cagg's lag) has the fold as its root. The jobs overdue for one cause said alike
+//! fold the same way, under that cause.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -51,7 +51,7 @@ pub(super) fn alike_of(p: &Problem) -> Option<Alike> {
     };
     folds.then(|| {
         // written in one string: a string per line, one for the plural and their join, for
-        // each of 10,000 problems on every read, put this function at 12 % of the 50,000-chunk
+        // each of thousands of problems on every read, put this function high among a large
         // console's CPU samples
         let mut cause = String::with_capacity(p.chain.iter().map(|l| l.len() + 1).sum());
         for (i, line) in p.chain.iter().enumerate() {
@@ -77,11 +77,11 @@ fn key(p: &Problem) -> Option<FoldKey> {
 /// Problems alike ([`alike_of`]) from [`FOLD_FROM`] on, each group folded into one that opens
 /// onto them (pure): jobs overdue for one cause under that cause (a stopped scheduler left
 /// thousands of lines under it, one per job), relations with one kind of problem for one cause
-/// (4,000 backlogs and 2,500 overdue retentions under it at 50,000 chunks, and an advisor's
-/// 3,814 lines of segment-size advice: one line each buried the rest, and the list and the
-/// overview's rows made from it were a third of the console's memory). Folded as they are
-/// added, so a rule's thousands of problems alike are never all held at once (an advisor's
-/// 5,000 findings were 2.9 MB of the 50k console's peak, held until its last was found).
+/// (thousands of backlogs and overdue retentions under it, and an advisor's thousands of lines
+/// of segment-size advice: one line each buried the rest, and the list and the overview's rows
+/// made from it were a large share of the console's memory). Folded as they are added, so a
+/// rule's thousands of problems alike are never all held at once (an advisor's findings, held
+/// until its last was found, added to the console's peak).
 #[derive(Default)]
 pub(super) struct Folding {
     slots: HashMap<FoldKey, usize>,
@@ -306,7 +306,7 @@ fn counts_bytes(kind: ProblemKind) -> bool {
 }
 
 /// What a fold keeps of its members as they are folded (the members themselves are not kept:
-/// moved whole into their folds, 6,500 overdue jobs held 2 MB more at the console's peak).
+/// moved whole into their folds, they added to the console's peak).
 trait Gather {
     /// From its first member.
     fn first(p: Problem) -> Self;

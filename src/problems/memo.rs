@@ -10,8 +10,8 @@ pub(super) const FINDINGS_KEPT_FOR: f64 = 10.0;
 
 /// The relation rules' findings, explained and folded, kept while the datasets they read and
 /// the roots that explain them are unchanged: an answer about the server's figures or its
-/// sessions alone does not format every relation's findings again (at a 1 s refresh on 20,000
-/// chunks that was two fifths of the console's CPU).
+/// sessions alone does not format every relation's findings again (at a fast refresh on a large
+/// database that was much of the console's CPU).
 #[derive(Debug, Clone, Default)]
 pub struct KeptFindings {
     pub(super) key: Option<(FindingsKey, DateTime<Utc>)>,

@@ -493,8 +493,8 @@ pub fn find_keeping(
     kept: Option<(u64, &mut KeptFindings)>,
 ) -> Vec<Problem> {
     let mut out = rank(found(input, limits, now, None, kept));
-    // the list is kept until the next read: the room it grew into goes back (7,000 problems
-    // held 16,384 places, 2.2 MB of 3.9)
+    // the list is kept until the next read: the room it grew into goes back (as grown, it held
+    // more empty places than problems)
     out.shrink_to_fit();
     out
 }
@@ -520,8 +520,7 @@ pub fn members(
 /// Every problem the rules find, each linked to its cause; those alike folded, or with
 /// `members_of` a fold, only its members, none folded. The roots first: then the rules about
 /// relations, their problems explained and folded as they are found ([`Found`]; found all at
-/// once, 10,815 problems at 50,000 chunks were 9.4 MB of the console's peak, to fold into a
-/// few dozen).
+/// once, thousands of problems were held at the console's peak, to fold into a few dozen).
 fn found(
     input: &Inputs,
     limits: &Thresholds,
@@ -620,7 +619,7 @@ const EXPLAINED_BY: usize = 256;
 
 /// Where the rules about relations put their problems: explained a few at a time, kept if of
 /// the fold asked for, and folded as they come (a rule's problems held until its last was
-/// found, an advisor's 5,000 findings were 2.9 MB of the 50k console's peak, to fold into one).
+/// found were an advisor's thousands of findings at the console's peak, to fold into one).
 pub(super) struct Found<'a> {
     waiting: Vec<Problem>,
     causes: &'a causes::Causes<'a>,

@@ -13,8 +13,7 @@ pub(super) fn rank_order(a: &Problem, b: &Problem) -> std::cmp::Ordering {
 
 /// Ranks problems: severity, kind, size; then each consequence right under its root, so one
 /// stopped scheduler is one problem with its consequences under it. In one pass over roots found
-/// by key (a partition of the rest per root was quadratic: 0.8 s and twice the list's memory at
-/// 10,000 problems).
+/// by key (a partition of the rest per root was quadratic, in time and in memory).
 pub(super) fn rank(mut out: Vec<Problem>) -> Vec<Problem> {
     out.sort_by(rank_order);
     let mut roots: std::collections::HashMap<(ProblemKind, &Subject), usize> = Default::default();
@@ -43,7 +42,7 @@ pub(super) fn rank(mut out: Vec<Problem>) -> Vec<Problem> {
     order.sort_by_key(|i| !critical(i));
     drop(roots);
     // put in that order in place, each cycle of the permutation swapped round (collected into a
-    // second list, the problems were held twice: 1.7 MB at 7,000 problems)
+    // second list, the problems were held twice)
     debug_assert!(
         order.len() == out.len() && {
             let mut seen = order.clone();

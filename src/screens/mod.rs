@@ -46,7 +46,7 @@ pub trait Screen: Sync {
         None
     }
     /// The tab's rows, made as the table stores them: a long list one row at a time, never all
-    /// at once (35,000 index rows built before they were stored took 20 MB at 50,000 chunks).
+    /// at once (every index row built before they were stored was a second copy of the tab).
     fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> Rows<'a>;
     /// Whether there is something to show, and if not, why.
     fn status<'a>(&self, data: &'a Dataset) -> Standing<'a>;
@@ -71,8 +71,8 @@ pub trait Screen: Sync {
         None
     }
     /// What Enter on the row `row_id` opens when the row holds nothing to open: found when
-    /// Enter is pressed, for a long list whose every row opens the same way (15,500 index rows
-    /// held 1.9 MB of drill-down targets).
+    /// Enter is pressed, for a long list whose every row opens the same way (held in every row,
+    /// the drill-down targets added up).
     fn open_row(&self, _data: &Dataset, _row_id: &str) -> Option<Open> {
         None
     }
@@ -361,8 +361,8 @@ pub enum Open {
     Members(crate::problems::FoldId),
 }
 
-/// A drill-down's title made from its query and target when it opens: a table of 15,500
-/// indexes held 1.3 MB of titles no one had opened.
+/// A drill-down's title made from its query and target when it opens: made for every row, a
+/// long table held titles no one had opened.
 pub fn drill_title(kind: QueryKind, target: &DrillTarget) -> String {
     let what = match target {
         DrillTarget::Relation { schema, name } => format::qualified(schema, name),

@@ -191,7 +191,7 @@ pub fn stamp_moved(old: &[(u32, i64)], now: &[(u32, i64)]) -> (Vec<u32>, bool) {
 /// VACUUM's new maps on a table not written lately).
 pub const WHOLE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// The indexes' counters (scans, tuples read) are read this often (142 ms at 50,000 chunks),
+/// The indexes' counters (scans, tuples read) are read this often (a slow read at many chunks),
 /// and at every whole read: the Indexes tab says how old they are.
 pub const USAGE_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
 
@@ -208,7 +208,7 @@ impl KeptCatalog {
     /// (the statistics themselves move with ANALYZE, which no watch sees: read again every few
     /// minutes; a hypertable's chunks moving reads its own again). Not the generations: a
     /// hypertable made or dropped without segments, or an `orderby` changed, leaves them as they
-    /// are (each had them read again, 30 ms at 20k chunks).
+    /// are (each had them read again, for nothing).
     pub fn segments_key(&self) -> Fingerprint {
         let segmented = (self.structure.last().into_iter())
             .flat_map(|s| s.settings.iter())
@@ -588,7 +588,7 @@ async fn fetch_watched(
             kept.segments_moved.extend(of(structure));
         }
         // a relation made that is no chunk's (the chunks made with it patched in first: a new
-        // chunk's table had the tables listed again, 12 ms at 20k chunks): an ordinary table
+        // chunk's table had every table listed again, for one chunk): an ordinary table
         // (a hypertable made moves the definitions)
         if !moved.definitions && structure.indexes_to_read(&verdict.new).is_none() {
             relisted = relist(client, statements, structure, &mut kept.tables_listed).await?;

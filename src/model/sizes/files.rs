@@ -4,7 +4,7 @@ use super::*;
 
 /// The files of the relations in the database's directory added up as they are listed: each
 /// relation's bytes so far and whether its main file was seen (9 bytes a relation: 13 with the
-/// bytes in 8 were 2.7 MB at a first read's peak at 50,000 chunks).
+/// bytes in 8 added to a first read's peak).
 pub(super) struct FileSums {
     /// Slots, by their file number.
     by_file: Vec<u32>,

@@ -1,9 +1,9 @@
 //! The relations' watch (`queries/relations_watch.sql`): the relations created since the last
-//! refresh, and the tables being written lately — the *hot* ones — with their versions and
-//! writes. Sizes move every refresh on a database being written; reading every table's version
-//! to find the few that moved cost 23 ms at 20,000 chunks, this follows what is written. The
-//! database's count of writes says whether a table outside the hot ones was written: only then
-//! is every version read (pure but for [`read`]).
+//! refresh, and the tables being written lately — the *hot* ones — with their versions and writes.
+//! Sizes move every refresh on a database being written; reading every table's version to find the
+//! few that moved cost a pass over them all at every refresh; this follows what is written. The
+//! database's count of writes says whether a table outside the hot ones was written: only then is
+//! every version read (pure but for [`read`]).
 
 use std::time::{Duration, Instant};
 

@@ -39,10 +39,10 @@ pub struct Updated {
     pub appeared: Vec<u32>,
 }
 
-/// Every relation is measured again within this time whatever its version says, a slice on
-/// each refresh (at 150,000 relations and a refresh a second, 42 of them, ≈ 1 ms): a safety net
-/// for what no counter sees (rows written by a transaction still open, a BRIN index
-/// summarised by hand).
+/// Every relation is measured again within this time whatever its version says, a slice on each
+/// refresh (at 150,000 relations and a refresh a second, 42 of them, a small cost): a safety net
+/// for what no counter sees (rows written by a transaction still open, a BRIN index summarised by
+/// hand).
 const SWEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// How many relations of `n` to measure in turn after `since` (pure): `n` over the sweep
@@ -53,8 +53,8 @@ pub(super) fn sweep_slice(n: usize, since: std::time::Duration) -> usize {
 }
 
 /// Whether to measure `wanted` of `live` relations by listing and stat'ing the database's files
-/// (pure): when the role may, and most are wanted. Listing costs about a microsecond per file
-/// in the directory whatever is wanted; the size functions 17 to 80 µs per relation wanted (80
+/// (pure): when the role may, and most are wanted. Listing costs little per file in the
+/// directory whatever is wanted; the size functions many times that per relation wanted (most
 /// in a new session, which builds a cache entry for each).
 pub(super) fn by_file(may: bool, wanted: usize, live: usize) -> bool {
     may && wanted * 4 >= live
@@ -124,8 +124,7 @@ impl SizeKeeper {
         self.settled = None;
         // A table written at every refresh is measured at every other one, half of them each
         // time (by oid): what it shows is at most two refreshes old, as promised, at half the
-        // cost (2,000 relations at 50,000 chunks measured 12 ms a refresh). One that just
-        // started moving is measured at once.
+        // cost. One that just started moving is measured at once.
         moved.sort_unstable();
         self.half = !self.half;
         let half = self.half;
@@ -430,9 +429,9 @@ async fn measure_by_files(
     Ok(listed)
 }
 
-/// One part of the directory's files with their sizes (relation_files.sql), each told apart by
-/// its name as it arrives (105,000 names held as strings took 5 MB at 20,000 chunks) and handed
-/// to `each`: what is no relation's file, or is gone since it was listed, is left out.
+/// One part of the directory's files with their sizes (relation_files.sql), each told apart by its
+/// name as it arrives (every name held as a string took more memory) and handed to `each`: what is
+/// no relation's file, or is gone since it was listed, is left out.
 async fn list_files(
     client: &Client,
     part: i32,
@@ -462,9 +461,9 @@ async fn measure_elsewhere(client: &Client, oids: &[u32]) -> Result<(Vec<u32>, V
 }
 
 /// Relations measured through the size functions at most this many to a statement: a
-/// statement timeout then loses one batch's sizes, not all of them (a new session measures
-/// some 12,000 relations a second; 60,000 in another tablespace took longer than the one-shot
-/// reads' 5 s timeout, and every refresh timed out on all of them again).
+/// statement timeout then loses one batch's sizes, not all of them (a new session measuring
+/// every relation of a large tablespace at once took longer than the one-shot reads' 5 s
+/// timeout, and every refresh timed out on all of them again).
 const MEASURED_AT_ONCE: usize = 4_000;
 
 /// `oids` measured by relation_bytes.sql (its text, or the prepared statement) in batches of

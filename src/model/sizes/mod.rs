@@ -2,7 +2,7 @@
 //! kept between refreshes and measured again only where they can have changed.
 //!
 //! `pg_class.relpages` is cheap but counts the main fork only and is only as fresh as the last
-//! VACUUM or ANALYZE (a freshly written hypertable read 172 KiB against 9.5 MiB on disk).
+//! VACUUM or ANALYZE (a freshly written hypertable's pages counted a small part of its disk).
 //! Measuring opens each relation and stats its files: right, but seconds at 150,000 relations.
 //! So every refresh reads each table's version (`queries/relation_versions.sql`: what writes
 //! leave behind; an index's is derived from its table's and its own file), and measures
@@ -14,8 +14,8 @@
 //! indexes', and its TOAST table's with that table's index.
 //!
 //! What is kept of each relation lives in arrays sorted by oid ([`RelationSlots`]), about 18 bytes
-//! a relation and 12 more a table: a map per fact cost 30 MB at 250,000 relations (55,000
-//! chunks), arrays of every fact for every relation 8.5, these 4.7.
+//! a relation and 12 more a table: a map per fact cost several times that, and arrays of every
+//! fact for every relation more than these.
 
 use std::collections::HashMap;
 use std::ops::AddAssign;
@@ -65,7 +65,7 @@ pub const VERSIONS_SLICE: i32 = 16_384;
 
 impl RelationVersions {
     /// Runs relation_versions.sql and takes in its slices of `slice` tables as they come (see
-    /// the query: one message of 70,000 tables kept 1.6 MB of read buffer on the connection).
+    /// the query: one message of every table kept a read buffer as large on the connection).
     pub async fn read(
         client: &Client,
         sql: &(impl tokio_postgres::ToStatement + ?Sized),
@@ -121,8 +121,7 @@ struct Rest {
 }
 
 /// A slice of relation_versions.sql's array of packed relations, decoded straight into pairs
-/// (taken in as an `int8` array first, 76,000 tables were 0.6 MB more at the 50k console's
-/// peak).
+/// (taken in as an `int8` array first, they were a second copy at the console's peak).
 #[derive(Debug, PartialEq)]
 struct Packed(Vec<(u32, u32)>);
 
@@ -207,10 +206,10 @@ const RENUMBERED: u8 = 8;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RelationSlots {
     oids: SortedIds,
-    /// The file number (`relfilenode`: its files' names) of each slot [`RENUMBERED`], by slot;
-    /// any other slot's is its oid. A relation's files are numbered as its oid until it is
-    /// rewritten (TRUNCATE, VACUUM FULL) or mapped (a few catalogs): an array of every slot's
-    /// (246,610 at 50,000 chunks) was 1 MB, nearly all of them oids.
+    /// The file number (`relfilenode`: its files' names) of each slot [`RENUMBERED`], by slot; any
+    /// other slot's is its oid. A relation's files are numbered as its oid until it is rewritten
+    /// (TRUNCATE, VACUUM FULL) or mapped (a few catalogs): an array of every slot's was nearly all
+    /// oids.
     renumbered: Vec<(u32, u32)>,
     /// An index's table, a table's TOAST table: a slot, or [`NONE`].
     links: Vec<u32>,
@@ -342,7 +341,7 @@ struct Listed {
 }
 
 impl RelationSlots {
-    /// From relations.sql's rows (read as they come: at 250,000 relations one row was 6 MB),
+    /// From relations.sql's rows (read as they come: one row of them all was a large message),
     /// keeping what `old` measured of the relations still there at the same file.
     async fn read(client: &Client, old: &RelationSlots) -> Result<RelationSlots, Error> {
         let listed = Self::list(client, None).await?;
@@ -643,7 +642,7 @@ impl RelationSlots {
     /// The slots to measure (pure): those never measured or not fresh, every one when writes
     /// are not counted, and `slice` of the rest in turn from `sweep`. Returns which, and where
     /// the next slice starts; counted before they are listed (a first read wants them all, and
-    /// lists the files instead: 210,000 slots listed were 0.8 MB at its peak).
+    /// lists the files instead: the slots listed added to its peak).
     fn wanting(&self, counted: bool, (sweep, slice): (usize, usize)) -> (Wanted, usize) {
         let start = if self.len() == 0 {
             0

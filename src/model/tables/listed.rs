@@ -308,8 +308,7 @@ impl PolicyClock {
 /// The three tabs' rows, made from the kept rows of `queries/tables.sql` as of `clock`, each
 /// relation's chunks summed and judged along `structure` with the numbers of this refresh
 /// (pure). Each list is made as long as it will be and each row whole where it goes (rows made
-/// apart and moved into the lists were a second copy of every row at the catalog pass's peak,
-/// 4 MB at 5,000 hypertables).
+/// apart and moved into the lists were a second copy of every row at the catalog pass's peak).
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     relations: &ListedRelations,

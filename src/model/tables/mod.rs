@@ -61,7 +61,7 @@ impl CompressionSettings {
 pub struct ChunkStructure {
     /// By hypertable, then id: a hypertable's chunks side by side, so that a refresh takes their
     /// median one hypertable at a time (every chunk's size listed and sorted on each refresh
-    /// was 1 MB at 50,000 chunks, held beside the read's new rows).
+    /// was one more list, held beside the read's new rows).
     chunks: Vec<ChunkShape>,
 }
 
@@ -151,7 +151,7 @@ impl ChunkStructure {
 
     /// The chunks with their ranges (pure): a chunk without a range in its primary dimension
     /// is left out, but for an OSM chunk (only its size counts). By a binary search over the
-    /// ranges sorted (a map of 21,000 took 0.8 MB).
+    /// ranges sorted (a map of them took more memory).
     pub fn of(mut chunks: Vec<ChunkShape>, mut ranges: Vec<(i32, i64, i64)>) -> ChunkStructure {
         ranges.sort_unstable_by_key(|r| r.0);
         chunks.retain_mut(|c| match ranges.binary_search_by_key(&c.id, |r| r.0) {
@@ -191,7 +191,7 @@ impl ChunkStructure {
 
 /// What a refresh reads flat besides every relation's size: which chunks are compressed, the
 /// compression snapshot. Sorted by chunk id and found by a binary search (as hashed, the
-/// 21,000 compressed chunks of 50,000 were 1.0 MB beside a read's other new values).
+/// compressed chunks took more room, beside a read's other new values).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ChunkNumbers {
     compressed_chunks: Vec<i32>,
@@ -360,8 +360,8 @@ impl Roots {
 /// and due by `limits`) and what retention should have dropped. A chunk whose table is gone
 /// since the structure was read is left out. `written` is room for the chunks' sizes as
 /// written, for their median (one hypertable's at a time: each one's totals are made where its
-/// row is, none kept for all of them: 5,250 totals and their thresholds were 1.3 MB at the
-/// catalog pass's peak).
+/// row is, none kept for all of them: every hypertable's totals and thresholds held at once
+/// added to the catalog pass's peak).
 pub fn chunk_totals(
     id: i32,
     roots: &Roots,
