@@ -34,10 +34,9 @@ fn mistyped_subcommand(cli: &Cli, args: impl IntoIterator<Item = String>) -> Opt
 fn main() -> ExitCode {
     // glibc gives each thread its own malloc arena by default; one is plenty for a console
     // that mostly waits, and a block freed by one worker thread is then free for the other
-    // (two arenas: peak RSS 74 MB at 50,000 chunks, one: 70 MB). Blocks from 64 KiB
-    // are mapped on their own and given back when freed: by default glibc raises that
-    // threshold to the largest block freed, and a first read's large transient arrays then
-    // stayed in the arenas (peak RSS 24.0 → 21.3 MB at 20,000 chunks with these three).
+    // (a lower peak). Blocks from 64 KiB are mapped on their own and given back when freed:
+    // by default glibc raises that threshold to the largest block freed, and a first read's
+    // large transient arrays then stayed in the arenas (these three lower the peak RSS).
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: called before any other thread exists.
     unsafe {

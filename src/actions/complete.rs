@@ -18,7 +18,7 @@ pub struct Names {
 
 impl Names {
     /// Every name the data holds now: made when the palette wants them, not on every read
-    /// (at 50,000 chunks 27,000 names, 1.2 MB kept and made again on every refresh).
+    /// (tens of thousands of names at the largest sizes, kept and made again at each refresh).
     pub fn of(data: &Dataset) -> Names {
         let qualified = crate::format::qualified_escaped;
         Names {
