@@ -423,4 +423,72 @@ mod layering {
         // `d`'s test module is left out; its other test item is not
         assert_eq!(edges["d"], BTreeSet::from(["a".to_string()]));
     }
+
+    /// What reads or writes a file, SQLite or a database.
+    const IO: &[&str] = &[
+        "std::fs",
+        "File::",
+        "OpenOptions",
+        "rusqlite",
+        "tokio_postgres",
+        "Store::open",
+        ".history(&",
+        ".query(",
+        ".query_one(",
+        ".prepare(",
+        ".execute(",
+    ];
+
+    /// The ranges of `code` inside the calls that run work elsewhere: a task or a blocking
+    /// thread's closure, from its opening parenthesis to the matching one.
+    fn spawned(code: &str) -> Vec<std::ops::Range<usize>> {
+        let mut out = Vec::new();
+        for (i, call) in code
+            .match_indices("spawn_blocking(")
+            .chain(code.match_indices("spawn("))
+        {
+            let open = i + call.len() - 1;
+            let mut depth = 0;
+            for (k, c) in code[open..].char_indices() {
+                depth += i32::from(c == '(') - i32::from(c == ')');
+                if depth == 0 {
+                    out.push(open..open + k);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// The I/O a file does outside the work it hands elsewhere.
+    fn io_on_the_loop(code: &str) -> Vec<&'static str> {
+        let away = spawned(code);
+        IO.iter()
+            .filter(|token| {
+                code.match_indices(**token)
+                    .any(|(i, _)| !away.iter().any(|r| r.contains(&i)))
+            })
+            .copied()
+            .collect()
+    }
+
+    /// The console's state, its drawing and its loop do no I/O of their own: files, SQLite and
+    /// the database are read in tasks that answer with a message (a key is never held by one).
+    #[test]
+    fn no_io_in_the_state_the_drawing_or_the_loop() {
+        let mut checked = 0;
+        for s in sources() {
+            let top = s.module.first().map(String::as_str).unwrap_or_default();
+            if !matches!(top, "app" | "render" | "console") {
+                continue;
+            }
+            let found = io_on_the_loop(&s.code);
+            assert!(found.is_empty(), "{} does I/O: {found:?}", s.rel.display());
+            checked += 1;
+        }
+        assert!(checked >= 10, "only {checked} files seen");
+        // what the check sees, planted
+        let planted = "fn history(&self) {\n    let j = self.journal.clone();\n    tokio::task::spawn_blocking(move || j.history(&o));\n}\nfn draw() { std::fs::read(\"x\"); }";
+        assert_eq!(io_on_the_loop(planted), vec!["std::fs"]);
+    }
 }
