@@ -14,7 +14,20 @@ SELECT j.id                                                       AS job_id,
        j.owner::text                                              AS owner,
        extract(epoch FROM j.schedule_interval)::float8            AS schedule_seconds,
        j.scheduled,
-       j.config::text                                             AS config
+       j.config::text                                             AS config,
+       -- a policy whose hypertable is gone: the id its configuration names where no hypertable
+       -- has it (an id written as anything but a plain number is not read: a configuration is
+       -- written by whoever made the job)
+       CASE WHEN j.proc_schema::text LIKE '\_timescaledb\_%' AND j.proc_name::text LIKE 'policy\_%'
+             AND h.id IS NULL AND ca.mat_hypertable_id IS NULL
+            THEN (SELECT n.id FROM (SELECT CASE
+                      WHEN j.config ->> 'hypertable_id' ~ '^[0-9]{1,9}$'
+                      THEN (j.config ->> 'hypertable_id')::int
+                      WHEN j.config ->> 'mat_hypertable_id' ~ '^[0-9]{1,9}$'
+                      THEN (j.config ->> 'mat_hypertable_id')::int END AS id) n
+                   WHERE NOT EXISTS (SELECT FROM _timescaledb_catalog.hypertable g
+                                      WHERE g.id = coalesce(j.hypertable_id, n.id)))
+       END                                                        AS target_gone
 --@include jobs_table
   LEFT JOIN _timescaledb_catalog.hypertable h ON h.id = j.hypertable_id
   LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = j.hypertable_id

@@ -212,6 +212,7 @@ pub fn job(id: i32, proc_name: &str, target: Option<&str>, failures: i32, schedu
             schedule_seconds: Some(3600.0),
             scheduled,
             config: None,
+            target_gone: None,
         }),
         job_status: Some(if scheduled { "Scheduled" } else { "Paused" }.into()),
         worker_pid: None,

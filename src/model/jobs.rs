@@ -63,6 +63,9 @@ pub struct JobDefinition {
     pub schedule_seconds: Option<f64>,
     pub scheduled: bool,
     pub config: Option<Name>,
+    /// A policy's hypertable that is gone: the id its configuration names, which no hypertable
+    /// has (dropped under it); the policy has nothing left to act on.
+    pub target_gone: Option<i32>,
 }
 
 reads_through!(Job, definition: JobDefinition);
@@ -90,6 +93,7 @@ impl Job {
     /// Scheduled, not running, and its next start is well in the past.
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
         self.scheduled
+            && self.target_gone.is_none()
             && !self.running()
             && self.next_start.is_some_and(|t| now - t > OVERDUE_GRACE)
     }
@@ -128,6 +132,7 @@ impl JobDefinition {
             schedule_seconds: r.try_get("schedule_seconds")?,
             scheduled: r.try_get("scheduled")?,
             config: r.try_get::<_, Option<&str>>("config")?.map(Name::from),
+            target_gone: r.try_get("target_gone")?,
         })
     }
 }
@@ -556,5 +561,11 @@ mod tests {
         j.next_start = Some(now - chrono::TimeDelta::hours(1));
         j.scheduled = false;
         assert!(!j.overdue(now), "paused jobs are not overdue");
+        j.scheduled = true;
+        std::sync::Arc::make_mut(&mut j.definition).target_gone = Some(42);
+        assert!(
+            !j.overdue(now),
+            "a policy on a hypertable gone is not late: it has no work"
+        );
     }
 }

@@ -85,6 +85,9 @@ pub enum ProblemKind {
     JobOverdue,
     #[strum(serialize = "policy paused")]
     PolicyPaused,
+    /// A policy whose hypertable was dropped under it: nothing left to act on.
+    #[strum(serialize = "policy target gone")]
+    PolicyTargetGone,
     /// A lint rule on live policies about a cagg's refresh window (against its source's
     /// retention, its bucket, its parent's window).
     #[strum(serialize = "refresh window")]

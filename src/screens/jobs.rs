@@ -85,6 +85,7 @@ impl Screen for Jobs {
                 | ProblemKind::JobFailing
                 | ProblemKind::JobOverdue
                 | ProblemKind::PolicyPaused
+                | ProblemKind::PolicyTargetGone
                 | ProblemKind::JobRunningLong
                 | ProblemKind::JobLaunchFailing
                 | ProblemKind::ExtensionVersion
@@ -211,9 +212,12 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
             vec![
                 Cell::num(j.job_id as f64, j.job_id.to_string()),
                 Cell::text(j.kind),
-                Cell::text(j.target().unwrap_or_else(|| match j.kind {
+                Cell::text(j.target().unwrap_or_else(|| match (j.kind, j.target_gone) {
                     // what it runs, marked as a procedure: a custom job has no table of its own
-                    "custom" => format!("{}()", format::qualified(&j.proc_schema, &j.proc_name)),
+                    ("custom", _) => {
+                        format!("{}()", format::qualified(&j.proc_schema, &j.proc_name))
+                    }
+                    (_, Some(id)) => format!("gone (hypertable {id})"),
                     _ => "—".into(),
                 })),
                 state,

@@ -209,3 +209,59 @@ async fn launch_failures(server: &Tsdb) {
         server.label
     );
 }
+
+/// A policy whose hypertable is gone (its configuration names an id no hypertable has, as jobs
+/// made with `add_job` can): its row says so and one problem says what to do, instead of a
+/// target "—" and an overdue job; a configuration whose id is not a plain number is not read,
+/// and does not break the read.
+#[tokio::test]
+async fn a_policy_whose_hypertable_is_gone_is_said_so() {
+    on_own_empty_servers("gonetarget", async |server| {
+        let c = &server.conninfo;
+        in_fresh_schema(
+            c,
+            "gone",
+            "CREATE TABLE gone.kept (t timestamptz NOT NULL, v int);",
+        );
+        // the policy procedure of this version, in whichever schema it has it
+        let add = |config: &str| {
+            let said = psql(
+                c,
+                &format!(
+                    "SELECT add_job(format('%I.policy_retention', n.nspname)::regproc, '1 day',
+                                    config => '{config}', scheduled => false)
+                       FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                      WHERE p.proname = 'policy_retention' AND n.nspname LIKE '\\_timescaledb%'
+                      ORDER BY n.nspname = '_timescaledb_functions' DESC LIMIT 1"
+                ),
+            );
+            let id = said.lines().last().unwrap_or_default().trim();
+            id.parse::<i32>()
+                .unwrap_or_else(|_| panic!("add_job said {said:?}"))
+        };
+        let gone = add(r#"{"hypertable_id": 987654, "drop_after": "7 days"}"#);
+        let odd = add(r#"{"hypertable_id": "1); SELECT 1 --", "drop_after": "7 days"}"#);
+        let s = open_at(c).await;
+        let (jobs, found) = jobs_and_problems(&s, &Thresholds::default()).await;
+        let job = |id: i32| jobs.iter().find(|j| j.job_id == id).unwrap();
+        assert_eq!(job(gone).target_gone, Some(987_654), "{}", server.label);
+        assert_eq!(job(odd).target_gone, None, "{}", server.label);
+        let said: Vec<&problems::Problem> = found
+            .iter()
+            .filter(|p| p.kind == ProblemKind::PolicyTargetGone)
+            .collect();
+        assert_eq!(said.len(), 1, "{}: {found:#?}", server.label);
+        assert!(
+            said[0].message.contains("id 987654")
+                && said[0].message.contains(&format!("delete_job({gone})")),
+            "{}: {}",
+            server.label,
+            said[0].message
+        );
+        psql(
+            c,
+            &format!("SELECT delete_job({gone}); SELECT delete_job({odd});"),
+        );
+    })
+    .await;
+}

@@ -77,6 +77,20 @@ pub(super) fn jobs(
                 j.running_for(now).map_or(0.0, |d| d.as_seconds_f64()),
             );
         }
+        if let Some(gone) = j.target_gone {
+            adder(out)(
+                Severity::Warning,
+                ProblemKind::PolicyTargetGone,
+                object(),
+                format!(
+                    "its hypertable (id {gone}) is gone: the {} policy has nothing to act on; \
+                     delete the job (SELECT delete_job({}))",
+                    j.kind, j.job_id
+                ),
+                id.clone(),
+                0.0,
+            );
+        }
         if !j.scheduled && j.kind != "custom" {
             adder(out)(
                 Severity::Warning,
