@@ -1042,6 +1042,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                         schedule_seconds: Some(3600.0),
                         scheduled: true,
                         config: None,
+                        target_gone: None,
                     }),
                     job_status: Some("Scheduled".into()),
                     worker_pid: None,
@@ -2154,4 +2155,254 @@ fn keys_part(list: &str) {
         }
     }
     println!("  (from an answer's arrival to the frame of the key pressed as it arrived: `in loop` the problems and rows derived first, `away` derived on another thread as the console does; `rows shown`: until the derived rows are on screen; goal: key-to-frame p99 ≤ 16 ms)");
+    navigation_part(&rt, list);
+}
+
+/// Key-to-frame of the keys that make rows the data did not hold yet: a tab shown (its rows
+/// built: only the shown tab keeps its own) and a fold's members opened, each after an answer
+/// moved the data, as on a database being written; the derivation runs on another thread as in
+/// the console, and `rows shown` is until the tab's or the fold's rows are on screen.
+fn navigation_part(rt: &tokio::runtime::Runtime, list: &str) {
+    use hypertop::app::state::AppState;
+    use hypertop::poller::QueryResult;
+    use hypertop::screens::{Open, Tab};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+
+    println!("\n## Key-to-frame of a tab switch and a fold opened (80x24; after each key an answer moves the data)");
+    println!(
+        "  {:>8} {:>22} {:>6} {:>13} {:>13} {:>10} {:>10} {:>16}",
+        "chunks", "key", "n", "in loop p50", "in loop p99", "p50", "p99", "rows shown p99"
+    );
+    let press = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let (chunks, caps, answers) = rt.block_on(answers_of(dsn));
+        let theme = hypertop::theme::Theme::builtin("default").unwrap();
+        let mut state = AppState::new("bench".into(), Duration::from_secs(1), true, false);
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        let answer = |state: &mut AppState, i: usize| {
+            let (kind, payload) = &answers[i % answers.len()];
+            state.data.set_caps(&caps);
+            state.take_result(QueryResult {
+                kind: *kind,
+                target: None,
+                result: Ok(payload.clone()),
+                elapsed: Duration::from_millis(10),
+                finished_at: chrono::Utc::now(),
+            })
+        };
+        (0..answers.len()).for_each(|i| answer(&mut state, i));
+        state.settle();
+        let mut draw = |state: &mut AppState| {
+            term.draw(|f| hypertop::render::draw(f, state, &theme, Instant::now()))
+                .unwrap();
+        };
+        // the key's frame, then the derivation away (as the console does) until the rows;
+        // `in loop`: what the key asked made before its frame, as before the derivation did
+        let mut timed = |state: &mut AppState, key: KeyEvent, in_loop: bool| {
+            let t = Instant::now();
+            state.on_key(key);
+            if in_loop {
+                state.settle();
+            }
+            draw(state);
+            let frame = t.elapsed();
+            while let Some(derive) = state.derivation() {
+                let derived = std::thread::spawn(move || derive.run()).join().unwrap();
+                state.on_derived(derived);
+            }
+            draw(state);
+            (frame, t.elapsed())
+        };
+        let tabs = Tab::all().count();
+        let digit = |i: usize| {
+            press(KeyCode::Char(
+                char::from_digit((i % tabs) as u32 + 1, 10).unwrap(),
+            ))
+        };
+        let (mut inline, mut frames, mut shown) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..10 * tabs {
+            for in_loop in [true, false] {
+                timed(&mut state, digit(i + tabs - 1), false);
+                answer(&mut state, i);
+                state.settle();
+                let (f, s) = timed(&mut state, digit(i), in_loop);
+                if in_loop {
+                    inline.push(f);
+                } else {
+                    frames.push(f);
+                    shown.push(s);
+                }
+            }
+        }
+        print_keys(
+            chunks,
+            "tab shown (1-9)",
+            &mut inline,
+            &mut frames,
+            &mut shown,
+        );
+        // a fold on the overview: its card (Enter), then its members (Enter)
+        timed(&mut state, press(KeyCode::Char('1')), false);
+        let is_fold = |state: &AppState| {
+            let table = state.current().active();
+            table
+                .selected_row()
+                .and_then(|r| r.open().cloned())
+                .is_some_and(|o| matches!(o, Open::Members(_)))
+        };
+        let rows = state.current().active().len();
+        let mut found = is_fold(&state);
+        for _ in 0..rows {
+            if found {
+                break;
+            }
+            state.on_key(press(KeyCode::Down));
+            found = is_fold(&state);
+        }
+        if !found {
+            println!(
+                "  {chunks:>8} {:>22}   (no fold among the {rows} problems)",
+                "fold opened"
+            );
+            history_keys(chunks, &mut state, &mut draw);
+            continue;
+        }
+        let (mut inline, mut frames, mut shown) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..30 {
+            for in_loop in [true, false] {
+                answer(&mut state, i);
+                state.settle();
+                timed(&mut state, press(KeyCode::Enter), false);
+                let (f, s) = timed(&mut state, press(KeyCode::Enter), in_loop);
+                if in_loop {
+                    inline.push(f);
+                } else {
+                    frames.push(f);
+                    shown.push(s);
+                }
+                timed(&mut state, press(KeyCode::Esc), false);
+            }
+        }
+        print_keys(
+            chunks,
+            "fold's members opened",
+            &mut inline,
+            &mut frames,
+            &mut shown,
+        );
+        history_keys(chunks, &mut state, &mut draw);
+    }
+    println!("  (from the key to its frame: `in loop` with what it asked for made first, as before; then as the console does, made by the derivation on another thread; `rows shown`: until those rows are on screen; goal: key-to-frame p99 ≤ 16 ms)");
+}
+
+/// A key pressed while the journal's history is read (2,000 entries, read and formatted again
+/// and again on another thread, as the console reads it on a blocking one), and the history's
+/// lines arriving: `in loop` is the read made before the key's frame, as a read on the loop did.
+fn history_keys(
+    chunks: i64,
+    state: &mut hypertop::app::state::AppState,
+    draw: &mut dyn FnMut(&mut hypertop::app::state::AppState),
+) {
+    use hypertop::actions::journal::{format_history, Journal, Origin};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal::new(dir.path().join("journal.jsonl"));
+    let origin = Origin {
+        os_user: "bench".into(),
+        role: "postgres".into(),
+        host: "127.0.0.1".into(),
+        port: "5433".into(),
+        database: "bench".into(),
+        system_id: Some("7000000000000000001".into()),
+        database_oid: Some(5),
+    };
+    let plan = hypertop::actions::Plan::new(
+        "pause-job 1000".into(),
+        "pause job 1000".into(),
+        vec!["job 1000".into()],
+        "none",
+    );
+    for _ in 0..2_000 {
+        journal.intent(&origin, &plan).unwrap();
+    }
+    let read = || format_history(&journal.history(&origin).unwrap(), true);
+    let lines = read().len();
+    let (mut inline, mut frames) = (Vec::new(), Vec::new());
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                std::hint::black_box(read());
+            }
+        });
+        for i in 0..100 {
+            let key = KeyEvent::new(
+                if i % 2 == 0 {
+                    KeyCode::Down
+                } else {
+                    KeyCode::Up
+                },
+                KeyModifiers::NONE,
+            );
+            let t = Instant::now();
+            std::hint::black_box(read());
+            state.on_key(key);
+            draw(state);
+            inline.push(t.elapsed());
+            let t = Instant::now();
+            state.on_key(key);
+            draw(state);
+            frames.push(t.elapsed());
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let mut arrived = Vec::new();
+    for _ in 0..20 {
+        let made = read();
+        let t = Instant::now();
+        state.on_history(Ok(made));
+        draw(state);
+        arrived.push(t.elapsed());
+        state.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    }
+    print_keys(
+        chunks,
+        "key during history read",
+        &mut inline,
+        &mut frames,
+        &mut [],
+    );
+    print_keys(
+        chunks,
+        "history's lines drawn",
+        &mut [],
+        &mut arrived,
+        &mut [],
+    );
+    println!("  ({lines} lines of history)");
+}
+
+fn print_keys(
+    chunks: i64,
+    key: &str,
+    inline: &mut [Duration],
+    frames: &mut [Duration],
+    shown: &mut [Duration],
+) {
+    let pct = |v: &mut [Duration], p: f64| {
+        v.sort();
+        let at = ((v.len() as f64 - 1.0) * p).round() as usize;
+        v.get(at).map_or("—".to_string(), |d| ms(*d))
+    };
+    println!(
+        "  {chunks:>8} {key:>22} {:>6} {:>13} {:>13} {:>10} {:>10} {:>16}",
+        frames.len(),
+        pct(inline, 0.5),
+        pct(inline, 0.99),
+        pct(frames, 0.5),
+        pct(frames, 0.99),
+        pct(shown, 0.99),
+    );
 }
