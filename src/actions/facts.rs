@@ -429,6 +429,15 @@ impl PolicyKind {
         }
     }
 
+    /// The policy's name in words (`compression`, `retention`, `refresh`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            PolicyKind::Compression => "compression",
+            PolicyKind::Retention => "retention",
+            PolicyKind::Refresh => "refresh",
+        }
+    }
+
     /// The job's procedure (`_timescaledb_functions.policy_compression`…).
     pub fn proc_name(self) -> &'static str {
         match self {

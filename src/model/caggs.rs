@@ -89,7 +89,10 @@ pub struct Cagg {
     pub lag_seconds: Option<f64>,
     pub lag_units: Option<i64>,
     pub materialized_only: bool,
+    /// The refresh policy that judges its lag: a running one, the end offset nearest now.
     pub refresh_policy: Option<RefreshJob>,
+    /// Its other refresh policies (windows side by side, each with its job), nearest now first.
+    pub other_refresh_policies: Vec<RefreshJob>,
     pub last_run_status: Option<String>,
     pub last_success: Option<DateTime<Utc>>,
     pub pending_invalidations: i64,
@@ -253,7 +256,8 @@ async fn fetch_kept(
     let jobs: Vec<i32> = (kept.rows.iter())
         .flat_map(|(rows, ..)| {
             rows.iter()
-                .filter_map(|c| Some(c.refresh_policy.as_ref()?.job_id))
+                .flat_map(|c| c.refresh_policy.iter().chain(&c.other_refresh_policies))
+                .map(|p| p.job_id)
         })
         .collect();
     let watch = Watch::read(client, &watch_sql, &kept.horizon, &jobs).await?;
@@ -357,6 +361,10 @@ pub async fn read_rows(
                 }),
                 None => None,
             };
+            let other_refresh_policies = r
+                .try_get::<_, Option<&str>>("other_policies")?
+                .map(other_policies)
+                .unwrap_or_default();
             Ok(Cagg {
                 schema: r.try_get("schema")?,
                 name: r.try_get("name")?,
@@ -370,6 +378,7 @@ pub async fn read_rows(
                 lag_units,
                 materialized_only: r.try_get("materialized_only")?,
                 refresh_policy,
+                other_refresh_policies,
                 last_run_status: r.try_get("last_run_status")?,
                 last_success: r.try_get("last_success")?,
                 pending_invalidations: r.try_get("pending_invalidations")?,
@@ -380,6 +389,31 @@ pub async fn read_rows(
         })
         .collect::<Result<_, tokio_postgres::Error>>()?;
     Ok((rows, server_now))
+}
+
+/// The other refresh policies as `caggs.sql` lists them (JSON); none where it does not parse.
+fn other_policies(json: &str) -> Vec<RefreshJob> {
+    #[derive(serde::Deserialize)]
+    struct Listed {
+        job_id: i32,
+        scheduled: bool,
+        start_offset: Option<String>,
+        end_offset: Option<String>,
+        schedule_interval: Option<String>,
+    }
+    let listed: Vec<Listed> = serde_json::from_str(json).unwrap_or_default();
+    listed
+        .into_iter()
+        .map(|p| RefreshJob {
+            job_id: p.job_id,
+            scheduled: p.scheduled,
+            start_offset: p.start_offset,
+            end_offset: p.end_offset,
+            schedule_interval: p.schedule_interval,
+            end_offset_seconds: None,
+            schedule_seconds: None,
+        })
+        .collect()
 }
 
 /// Orders caggs as a tree: each one after its parent, children indented by depth.

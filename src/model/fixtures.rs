@@ -255,6 +255,7 @@ pub fn cagg(name: &str, parent: Option<&str>, watermark: &str, lag: f64) -> Cagg
             end_offset_seconds: Some(3600.0),
             schedule_seconds: Some(1800.0),
         }),
+        other_refresh_policies: Vec::new(),
         last_run_status: Some("Success".into()),
         last_success: None,
         pending_invalidations: 3,

@@ -208,11 +208,14 @@ pub fn lint_relations(d: Live) -> Vec<LintRelation> {
         e.source = Some(c.source());
         e.bucket = c.bucket_width.as_deref().and_then(interval_seconds);
         e.lag = c.lag_seconds;
+        // the window its policies cover together: from the oldest start (none: from the
+        // beginning) to the end of the one judging its lag, the nearest now
         e.refresh = c.refresh_policy.as_ref().map(|p| {
-            (
-                p.start_offset.as_deref().and_then(interval_seconds),
-                p.end_offset_seconds,
-            )
+            let starts = std::iter::once(p).chain(&c.other_refresh_policies);
+            let start = starts
+                .map(|q| q.start_offset.as_deref().and_then(interval_seconds))
+                .try_fold(f64::MIN, |oldest, st| st.map(|st| oldest.max(st)));
+            (start, p.end_offset_seconds)
         });
         out.push(e);
     }
@@ -379,6 +382,37 @@ mod tests {
         agg.refresh = Some((Some(3.0 * day), Some(3600.0)));
         agg.lag = Some(3600.0);
         assert!(lint(&[good, agg]).is_empty());
+    }
+
+    /// A cagg's refresh policies side by side: the window they cover together starts at the
+    /// oldest start and ends where the one judging the lag ends.
+    #[test]
+    fn a_caggs_refresh_policies_side_by_side_make_one_window() {
+        use crate::model::fixtures as fx;
+        let mut cagg = fx::cagg("mid_1h", None, "2026-11-21T11:00:00Z", 60.0);
+        let judge = cagg.refresh_policy.clone().unwrap();
+        let older = |start: Option<&str>, end: &str| crate::model::caggs::RefreshJob {
+            job_id: 2000,
+            start_offset: start.map(String::from),
+            end_offset: Some(end.into()),
+            ..judge.clone()
+        };
+        cagg.other_refresh_policies = vec![older(Some("7 days"), "3 days")];
+        let caggs = [cagg.clone()];
+        let live = Live {
+            caggs: &caggs,
+            ..Live::default()
+        };
+        let got = lint_relations(live);
+        assert_eq!(got[0].refresh, Some((Some(7.0 * 86_400.0), Some(3600.0))));
+        // one from the beginning: the window has no start
+        cagg.other_refresh_policies.push(older(None, "7 days"));
+        let caggs = [cagg];
+        let got = lint_relations(Live {
+            caggs: &caggs,
+            ..Live::default()
+        });
+        assert_eq!(got[0].refresh, Some((None, Some(3600.0))));
     }
 
     #[test]

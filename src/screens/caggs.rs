@@ -8,7 +8,7 @@ use crate::actions::parse::{Command, ObjectName};
 use crate::command::spec::family;
 use crate::format;
 use crate::grid::{Cell, Column, Tone};
-use crate::model::caggs::{tree_order, Cagg, MatView, Watermark};
+use crate::model::caggs::{tree_order, Cagg, MatView, RefreshJob, Watermark};
 use crate::model::{DrillTarget, QueryKind};
 use crate::pictures::{self, Picture};
 use crate::problems::ProblemKind;
@@ -127,6 +127,23 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
+/// A refresh policy's window and schedule: `3d → 1h every 30m`, `(paused)` when it is.
+fn window(p: &RefreshJob) -> String {
+    format!(
+        "{} → {} every {}{}",
+        p.start_offset
+            .as_deref()
+            .map_or("∞".into(), format::interval),
+        p.end_offset
+            .as_deref()
+            .map_or("now".into(), format::interval),
+        p.schedule_interval
+            .as_deref()
+            .map_or("?".into(), format::interval),
+        if p.scheduled { "" } else { " (paused)" }
+    )
+}
+
 /// How far behind its refresh policy it is: a duration, `within` it, or why nothing judges it.
 fn behind(c: &Cagg) -> Cell {
     match (c.behind_policy(), &c.refresh_policy) {
@@ -173,22 +190,14 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 ),
                 (Some(Watermark::Time(t)), None, _) => (time(Some(t), ctx), Cell::empty()),
             };
+            let others = c.other_refresh_policies.len();
             let policy = match &c.refresh_policy {
                 Some(p) => {
-                    let text = format!(
-                        "{} → {} every {}{}",
-                        p.start_offset
-                            .as_deref()
-                            .map_or("∞".into(), format::interval),
-                        p.end_offset
-                            .as_deref()
-                            .map_or("now".into(), format::interval),
-                        p.schedule_interval
-                            .as_deref()
-                            .map_or("?".into(), format::interval),
-                        if p.scheduled { "" } else { " (paused)" }
-                    );
-                    Cell::text(text).tone(if p.scheduled {
+                    let more = match others {
+                        0 => String::new(),
+                        n => format!(" +{n}"),
+                    };
+                    Cell::text(format!("{}{more}", window(p))).tone(if p.scheduled {
                         Tone::Normal
                     } else {
                         Tone::Warn
@@ -196,6 +205,18 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                 }
                 None => Cell::text("none").tone(Tone::Muted),
             };
+            // several policies: each window and its job, the one judging the lag first
+            let detail = (others > 0).then(|| {
+                let every = c.refresh_policy.iter().chain(&c.other_refresh_policies);
+                let lines: Vec<String> = every
+                    .enumerate()
+                    .map(|(i, p)| {
+                        let judge = if i == 0 { " (judges the lag)" } else { "" };
+                        format!("Refresh policy job {}: {}{judge}", p.job_id, window(p))
+                    })
+                    .collect();
+                lines.join("\n")
+            });
             let last = match c.last_run_status.as_deref() {
                 Some("Failed") => Cell::text("failed").tone(Tone::Critical),
                 _ => relative(c.last_success, ctx),
@@ -221,7 +242,8 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                     }),
                     count(c.pending_invalidations),
                 ],
-            );
+            )
+            .detail(detail);
             // Enter: the refresh job's runs and errors, why it lags.
             match &c.refresh_policy {
                 Some(p) => row.open(Open::Drill(

@@ -1078,6 +1078,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     lag_units: None,
                     materialized_only: true,
                     refresh_policy: None,
+                    other_refresh_policies: Vec::new(),
                     last_run_status: None,
                     last_success: None,
                     pending_invalidations: 0,

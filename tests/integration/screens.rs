@@ -1857,3 +1857,94 @@ async fn identical_indexes_are_read_linearly() {
     })
     .await;
 }
+
+/// Every refresh policy of a continuous aggregate (windows side by side, each with its job, as
+/// newer TimescaleDB allows): the one keeping the newest data fresh judges its lag, the others
+/// are listed with it; one row said "7d → 3d" and the last three days looked never refreshed.
+#[tokio::test]
+async fn every_refresh_policy_of_a_cagg_is_shown_and_the_newest_window_judges() {
+    on_each(
+        crate::engines::newest_native_servers("refreshpolicies", None),
+        async |server| {
+            let c = &server.conninfo;
+            psql(
+                c,
+                "CREATE TABLE m (t timestamptz NOT NULL, v int);
+                 SELECT create_hypertable('m', 't');
+                 INSERT INTO m SELECT g, 1 FROM generate_series(now() - interval '10 days', now(), interval '1 hour') g;
+                 CREATE MATERIALIZED VIEW m1 WITH (timescaledb.continuous) AS
+                   SELECT time_bucket('1 hour', t) AS b, sum(v) FROM m GROUP BY 1 WITH NO DATA;",
+            );
+            // the oldest window first: the catalog's first job is not the one that judges
+            let added = [
+                ("7 days", "3 days", "12 hours"),
+                ("3 days", "1 day", "1 hour"),
+                ("1 day", "1 hour", "10 minutes"),
+            ]
+            .map(|(start, end, every)| {
+                let said = psql(
+                    c,
+                    &format!(
+                        "SELECT add_continuous_aggregate_policy('m1', start_offset => interval '{start}',
+                           end_offset => interval '{end}', schedule_interval => interval '{every}',
+                           initial_start => now() + interval '1 day')"
+                    ),
+                );
+                said.lines().last().unwrap().trim().parse::<i32>().unwrap()
+            });
+            let s = open_at(c).await;
+            let Payload::Caggs(list) = fetch(&s, QueryKind::Caggs, None).await else {
+                panic!()
+            };
+            let m1 = list.iter().find(|c| c.name == "m1").unwrap();
+            let judge = m1.refresh_policy.as_ref().expect("a policy");
+            assert_eq!(judge.job_id, added[2], "{}: {m1:?}", server.label);
+            let others: Vec<i32> = m1.other_refresh_policies.iter().map(|p| p.job_id).collect();
+            assert_eq!(others, [added[1], added[0]], "{}", server.label);
+            // the row: the judging window, +2, and every window in its detail
+            let ctx = hypertop::screens::Ctx::new(true, problems::Thresholds::default());
+            let rows = hypertop::screens::caggs::rows(&list, 3600.0, ctx);
+            let row = rows.iter().find(|r| r.id.ends_with("m1")).unwrap();
+            let cells: Vec<String> = row.cells.iter().map(|c| c.text.to_string()).collect();
+            assert!(
+                cells.iter().any(|t| t == "1d → 1h every 10m +2"),
+                "{}: {cells:?}",
+                server.label
+            );
+            let detail = row.detail.clone().unwrap_or_default();
+            for id in added {
+                assert!(detail.contains(&format!("job {id}:")), "{}: {detail}", server.label);
+            }
+            // the JSON names them all
+            let json = serde_json::to_value(m1).unwrap();
+            assert_eq!(json["other_refresh_policies"].as_array().map(Vec::len), Some(2));
+            // which one a policy command means is not guessed: it is refused, naming them, and
+            // nothing changes
+            let journal = tempfile::tempdir().unwrap();
+            for command in ["set-refresh-policy m1 2d 1h 5m", "remove-refresh-policy m1"] {
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+                    .args(["run", command, c.as_str(), "--yes", "--journal"])
+                    .arg(journal.path().join("journal.jsonl"))
+                    .env("XDG_STATE_HOME", journal.path())
+                    .stdin(std::process::Stdio::null())
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert_ne!(out.status.code(), Some(0), "{}: {command}: {stderr}", server.label);
+                assert!(
+                    stderr.contains("has 3 refresh policies (jobs")
+                        && stderr.contains("alter_job"),
+                    "{}: {command}: {stderr}",
+                    server.label
+                );
+            }
+            let left = psql(
+                c,
+                "SELECT count(*) FROM timescaledb_information.jobs
+                  WHERE proc_name = 'policy_refresh_continuous_aggregate'",
+            );
+            assert_eq!(left.trim(), "3", "{}", server.label);
+        },
+    )
+    .await;
+}

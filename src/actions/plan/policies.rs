@@ -91,14 +91,6 @@ pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), Resol
 }
 
 impl PolicyKind {
-    fn noun(self) -> &'static str {
-        match self {
-            PolicyKind::Compression => "compression",
-            PolicyKind::Retention => "retention",
-            PolicyKind::Refresh => "refresh",
-        }
-    }
-
     fn object_noun(self) -> &'static str {
         match self {
             PolicyKind::Compression => "hypertable",

@@ -408,7 +408,27 @@ pub(crate) async fn policy_job(
     kind: PolicyKind,
 ) -> Result<Option<JobSettings>, ResolveError> {
     let sql = reading(sql!("policy.sql"), caps);
-    first_job(client, &sql, &[&r.schema, &r.name, &kind.proc_name()]).await
+    let params: [&(dyn tokio_postgres::types::ToSql + Sync); 3] =
+        [&r.schema, &r.name, &kind.proc_name()];
+    let rows = client.query(&sql, &params).await.map_err(db)?;
+    // a continuous aggregate's refresh policies side by side: which one a command means is not
+    // for hypertop to guess (it would change or undo the wrong window)
+    if rows.len() > 1 {
+        let jobs: Vec<String> = rows
+            .iter()
+            .map(|row| row.try_get::<_, i32>("job_id").map(|id| id.to_string()))
+            .collect::<Result<_, _>>()
+            .map_err(db)?;
+        return Err(ResolveError::Refused(format!(
+            "{} has {} {} policies (jobs {}): hypertop changes one policy an object; change each \
+             with alter_job, or remove one with delete_job",
+            r.shown(),
+            rows.len(),
+            kind.noun(),
+            jobs.join(", ")
+        )));
+    }
+    rows.first().map(job_settings).transpose()
 }
 
 /// Objects as rows of `oid`, `schema`, `name`.
