@@ -23,7 +23,12 @@ SELECT j.id                                                       AS job_id,
        coalesce(js.next_start = '-infinity', false)               AS next_start_unset,
        coalesce(js.total_runs, 0)::bigint                         AS total_runs,
        coalesce(js.total_failures, 0)::bigint                     AS total_failures,
-       coalesce(js.consecutive_failures, 0)::int                  AS consecutive_failures,
+       -- runs in a row that did not succeed: failures and crashes (a crash the scheduler has
+       -- not counted yet, deduced as above, is one)
+       (coalesce(js.consecutive_failures, 0) + greatest(coalesce(js.consecutive_crashes, 0),
+            CASE WHEN js.last_run_status IS NULL AND js.total_runs > 0
+                      AND r.application_name IS NULL THEN 1 ELSE 0 END))::int
+                                                                  AS consecutive_failures,
        e.err_message                                              AS last_error,
        e.sqlerrcode::text                                         AS last_error_code,
        e.start_time                                               AS last_error_at

@@ -11,7 +11,7 @@ job_stat AS (
                           WHEN NOT s.last_run_success THEN 'Failed' END
            END AS last_run_status,
            s.next_start, s.total_runs, s.total_successes, s.total_failures,
-           s.consecutive_failures,
+           s.consecutive_failures, s.consecutive_crashes,
            -- its usual run: the mean of the runs that ended (a crash's has no end)
            extract(epoch FROM s.total_duration)::float8
              / nullif(s.total_successes + s.total_failures, 0)       AS mean_run_seconds

@@ -41,6 +41,7 @@ pub struct Job {
     pub next_start_unset: bool,
     pub total_runs: i64,
     pub total_failures: i64,
+    /// The runs in a row that did not succeed: failed or crashed.
     pub consecutive_failures: i32,
     pub last_error: Option<Name>,
     pub last_error_code: Option<Name>,

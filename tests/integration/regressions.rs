@@ -300,6 +300,8 @@ async fn crash_record(server: &Tsdb) {
         server.label
     );
     assert!(j.last_run_started.is_some(), "{}", server.label);
+    // the crash is a run in a row that did not succeed: the row said "Fails in row 0" beside it
+    assert_eq!(j.consecutive_failures, 1, "{}", server.label);
     assert!(
         j.next_start.is_none() && j.next_start_unset,
         "{}: -infinity is a next start not set, not an unknown one",

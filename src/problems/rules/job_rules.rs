@@ -58,11 +58,18 @@ pub(super) fn jobs(
                 severity,
                 ProblemKind::JobFailing,
                 object(),
-                format!(
-                    "{} job failed {} in a row{error}",
-                    j.kind,
-                    format::times(j.consecutive_failures.into())
-                ),
+                match j.last_run_status.as_deref() {
+                    Some("Crashed") => format!(
+                        "{} job crashed (its worker ended without finishing the run); {} in a row did not succeed{error}",
+                        j.kind,
+                        j.consecutive_failures
+                    ),
+                    _ => format!(
+                        "{} job failed {} in a row{error}",
+                        j.kind,
+                        format::times(j.consecutive_failures.into())
+                    ),
+                },
                 id.clone(),
                 j.consecutive_failures as f64,
             );
