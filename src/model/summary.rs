@@ -52,7 +52,8 @@ pub struct Summary {
     pub shared_buffers_bytes: i64,
     pub effective_cache_size_bytes: i64,
     /// TimescaleDB's version its installed package would install (`default_version`): newer
-    /// than `timescaledb_version`, the package was upgraded and this database was not.
+    /// than `timescaledb_version`, this database has not been updated to it (after an upgrade
+    /// of the package, or beside versions installed side by side).
     pub timescaledb_default_version: Option<String>,
     /// The version TimescaleDB's catalog records itself at (2.13+): apart from
     /// `timescaledb_version`, the next `ALTER EXTENSION ... UPDATE` fails.

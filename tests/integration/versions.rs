@@ -72,6 +72,13 @@ async fn versions_on(server: &Tsdb) {
             p.message
         );
         assert!(p.message.contains(package), "{}", p.message);
+        // versions installed side by side (as on these servers) are no upgrade: not said to be
+        assert!(
+            p.message.contains(&format!("runs TimescaleDB {installed}"))
+                && !p.message.contains("was upgraded, the database was not"),
+            "{}",
+            p.message
+        );
     } else {
         assert!(behind.is_none(), "{}: {found:?}", server.label);
     }
