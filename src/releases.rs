@@ -30,6 +30,9 @@ pub enum Limit {
     /// `merge_chunks_concurrently` of compressed chunks fails ("cache lookup failed for
     /// relation", its new heap dropped under it): the blocking `merge_chunks` merges them.
     ConcurrentMergeOfCompressed,
+    /// A job whose next start is left unset (`-infinity`, after a failover or a crash mid-run)
+    /// is never started again by the scheduler: it stays there until its next start is set.
+    UnsetNextStartStuck,
 }
 
 /// A limit, the releases that have it (`from` up to, not including, `fixed`) and where
@@ -57,6 +60,12 @@ const LIMITS: &[Known] = &[
         from: (2, 24, 0),
         fixed: (2, 26, 4),
         reference: "TimescaleDB #9656",
+    },
+    Known {
+        limit: Limit::UnsetNextStartStuck,
+        from: (2, 0, 0),
+        fixed: (2, 26, 4),
+        reference: "TimescaleDB #9360",
     },
 ];
 

@@ -1270,6 +1270,48 @@ mod tests {
         assert_eq!(found[0].subject, Subject::Job(1001));
     }
 
+    /// A job whose next start was left unset (`-infinity`) longer than a schedule since its
+    /// last start, on a release whose scheduler never starts it again (#9360): overdue, with
+    /// the statement that sets it; not on the release that fixed it, nor right after a start.
+    #[test]
+    fn a_job_stuck_with_no_next_start_is_overdue_below_the_fixing_release() {
+        let mut job = fixtures::job(1001, "policy_compression", Some("readings"), 0, true);
+        job.next_start = None;
+        job.next_start_unset = true;
+        job.last_run_started = Some(now() - chrono::TimeDelta::days(2));
+        let mut summary = fixtures::summary();
+        let found = |summary: &Summary, job: &Job| {
+            find(
+                &server_and_jobs(summary, std::slice::from_ref(job)),
+                &Thresholds::default(),
+                now(),
+            )
+            .into_iter()
+            .filter(|p| p.kind == ProblemKind::JobOverdue)
+            .collect::<Vec<_>>()
+        };
+        summary.timescaledb_version = Some("2.25.2".into());
+        let said = found(&summary, &job);
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(
+            said[0].message.contains("-infinity")
+                && said[0].message.contains("#9360")
+                && said[0]
+                    .message
+                    .contains("alter_job(1001, next_start => now())"),
+            "{}",
+            said[0].message
+        );
+        summary.timescaledb_version = Some("2.26.4".into());
+        assert!(found(&summary, &job).is_empty(), "fixed there");
+        summary.timescaledb_version = Some("2.25.2".into());
+        job.last_run_started = Some(now() - chrono::TimeDelta::minutes(20));
+        assert!(
+            found(&summary, &job).is_empty(),
+            "within a schedule of its start"
+        );
+    }
+
     /// From FOLD_FROM on, jobs overdue for one cause are one consequence under its root, which
     /// says how many and how late; fewer stay one by one (above).
     #[test]

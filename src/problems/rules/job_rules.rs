@@ -108,6 +108,20 @@ pub(super) fn jobs(
                 0.0,
             );
         }
+        if let Some(stuck) = stuck_unset(j, input, now) {
+            out.put(Problem {
+                starved: true,
+                ..problem(
+                    Severity::Warning,
+                    ProblemKind::JobOverdue,
+                    object(),
+                    stuck,
+                    id.clone(),
+                    j.last_run_started
+                        .map_or(0.0, |t| (now - t).as_seconds_f64()),
+                )
+            });
+        }
         if j.overdue(now) {
             let late = j
                 .next_start
@@ -140,6 +154,24 @@ pub(super) fn jobs(
             .into_iter()
             .map(|((severity, error), members)| fold::folded(severity, error, &members)),
     );
+}
+
+/// A job left with its next start unset (`-infinity`) longer than a schedule since its last
+/// start, on a release whose scheduler never starts such a job again: said, with the fix.
+fn stuck_unset(j: &Job, input: &Inputs, now: DateTime<Utc>) -> Option<String> {
+    let version = input.summary?.timescaledb_version.as_deref()?;
+    let known = crate::releases::has(version, crate::releases::Limit::UnsetNextStartStuck)?;
+    let every = chrono::TimeDelta::seconds(j.schedule_seconds? as i64);
+    let since = now - j.last_run_started?;
+    (j.scheduled && j.next_start_unset && !j.running() && since > every + crate::model::jobs::OVERDUE_GRACE).then(|| {
+        format!(
+            "its next start is unset (-infinity) since its last start {}: TimescaleDB {version} never starts such a job again ({}, fixed in {}); set it: SELECT alter_job({}, next_start => now())",
+            format::ago(j.last_run_started.unwrap_or(now), now),
+            known.reference,
+            crate::releases::shown(known.fixed),
+            j.job_id
+        )
+    })
 }
 
 /// What TimescaleDB records when its scheduler cannot start a job's worker (scheduler.c).
