@@ -465,7 +465,7 @@ pub fn scheduler_down_reason(s: &Summary) -> Option<String> {
         .is_some_and(|max| s.schedulers + s.job_workers >= max as i64)
     {
         format!(
-            "all {} TimescaleDB background workers are in use ({} schedulers, {} jobs in the cluster): this database's scheduler cannot start (raise timescaledb.max_background_workers)",
+            "all {} TimescaleDB background workers are in use ({} schedulers, {} jobs in the cluster): this database's scheduler cannot start (raise timescaledb.max_background_workers; read at start, it takes a restart)",
             s.max_background_workers.unwrap_or_default(),
             s.schedulers,
             s.job_workers

@@ -165,7 +165,7 @@ fn server(input: &Inputs, _limits: &Thresholds, now: DateTime<Utc>, out: &mut Ve
                     ProblemKind::WorkerCapacity,
                     BACKGROUND_WORKERS.into(),
                     format!(
-                        "all {max} background workers are in use ({} schedulers, {} jobs in the cluster) while {due} jobs here are due: they wait (raise timescaledb.max_background_workers)",
+                        "all {max} background workers are in use ({} schedulers, {} jobs in the cluster) while {due} jobs here are due: they wait (raise timescaledb.max_background_workers; read at start, it takes a restart)",
                         s.schedulers, s.job_workers
                     ),
                     Subject::Setting(BACKGROUND_WORKERS),
