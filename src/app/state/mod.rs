@@ -268,7 +268,14 @@ impl AppState {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         if !matches!(self.modal, Modal::None) {
-            let names = self.names.get_or_insert_with(|| Names::of(&self.data));
+            // completion's names, made for the palette only (the one dialog that completes):
+            // every other dialog's keys made them all again after each read, tens of
+            // milliseconds a key at the largest sizes
+            let none = Names::default();
+            let names = match self.modal {
+                Modal::Palette(_) => &*self.names.get_or_insert_with(|| Names::of(&self.data)),
+                _ => &none,
+            };
             let c = modal::on_key(
                 &mut self.modal,
                 key,

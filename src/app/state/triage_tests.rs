@@ -89,6 +89,27 @@ fn a_tab_shown_by_a_key_gets_its_rows_from_the_derivation() {
     );
 }
 
+/// A key in a dialog other than the palette makes no completion names: a problem's card
+/// scrolled after each read made every name of the data again (tens of milliseconds a key at
+/// the largest sizes); the palette still makes them when it wants them.
+#[test]
+fn only_the_palette_makes_completion_names() {
+    let mut s = loaded();
+    assert!(s.names.is_none());
+    assert_eq!(
+        s.on_key(key(KeyCode::Enter)),
+        MemberCommand::Redraw,
+        "the card"
+    );
+    assert!(matches!(s.modal, Modal::Message(_)));
+    s.on_key(key(KeyCode::Down));
+    assert!(s.names.is_none(), "a card's key made the names");
+    s.on_key(key(KeyCode::Esc));
+    s.on_key(key(KeyCode::Char(':')));
+    s.on_key(key(KeyCode::Char('r')));
+    assert!(s.names.is_some(), "the palette completes from them");
+}
+
 /// An index row holds no drill-down target: Enter finds its index when it is pressed,
 /// a hypertable's index opens its chunk indexes and a plain table's opens nothing.
 #[test]
