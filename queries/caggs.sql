@@ -11,32 +11,30 @@ WITH
 --@include job_stat
 , refresh_policies AS (
     -- every refresh policy of each aggregate (newer TimescaleDB lets windows side by side each
-    -- have one), ranked: the one that keeps the newest data fresh judges the lag (a running one
-    -- first, then the end offset nearest now; none is up to now)
-    SELECT p.*, row_number() OVER (PARTITION BY p.mat_hypertable_id
-                                   ORDER BY p.scheduled DESC, p.end_key, p.job_id) AS rank
-      FROM (SELECT (j.config ->> 'mat_hypertable_id')::int AS mat_hypertable_id, j.id AS job_id,
-                   j.scheduled, j.config -> 'start_offset' AS start_offset,
-                   j.config -> 'end_offset' AS end_offset, j.schedule_interval,
-                   CASE jsonb_typeof(j.config -> 'end_offset')
-                        WHEN 'string' THEN extract(epoch FROM (j.config ->> 'end_offset')::interval)::float8
-                        WHEN 'number' THEN (j.config ->> 'end_offset')::float8
-                        ELSE '-infinity'::float8 END AS end_key
+    -- have one) with its statistics, as JSON; which one judges the lag is chosen by the client,
+    -- which reads the offsets: a job's configuration is written by whoever made the job, and an
+    -- offset or id cast here that is not one would fail the whole read
+    SELECT p.mat_id AS mat_hypertable_id,
+           json_agg(json_build_object(
+               'job_id', p.id, 'scheduled', p.scheduled,
+               -- as text: a number too large for a client's float stays readable
+               'start_offset', p.config ->> 'start_offset', 'end_offset', p.config ->> 'end_offset',
+               'end_type', jsonb_typeof(p.config -> 'end_offset'),
+               'schedule_interval', p.schedule_interval::text,
+               'schedule_seconds', extract(epoch FROM p.schedule_interval)::float8,
+               'last_run_status', js.last_run_status,
+               'last_success', CASE WHEN isfinite(js.last_successful_finish)
+                                    THEN js.last_successful_finish END)
+               ORDER BY p.id)::text AS policies
+      FROM (SELECT j.id, j.scheduled, j.config, j.schedule_interval,
+                   CASE WHEN j.config ->> 'mat_hypertable_id' ~ '^[0-9]{1,9}$'
+                        THEN (j.config ->> 'mat_hypertable_id')::int END AS mat_id
 --@include jobs_table
-             WHERE j.proc_name = 'policy_refresh_continuous_aggregate') p
-), refresh_policy AS (
-    SELECT * FROM refresh_policies WHERE rank = 1
-), other_policies AS (
-    -- the rest, nearest now first
-    SELECT o.mat_hypertable_id,
-           json_agg(json_build_object('job_id', o.job_id, 'scheduled', o.scheduled,
-                                      'start_offset', o.start_offset #>> '{}',
-                                      'end_offset', o.end_offset #>> '{}',
-                                      'schedule_interval', o.schedule_interval::text)
-                    ORDER BY o.end_key, o.job_id)::text AS policies
-      FROM refresh_policies o
-     WHERE o.rank > 1
-     GROUP BY o.mat_hypertable_id
+             WHERE j.proc_name = 'policy_refresh_continuous_aggregate'
+               AND j.proc_schema::text LIKE '\_timescaledb\_%') p
+      LEFT JOIN job_stat js ON js.job_id = p.id
+     WHERE p.mat_id IS NOT NULL
+     GROUP BY p.mat_id
 )
 SELECT ca.user_view_schema::text                                    AS schema,
        ca.user_view_name::text                                      AS name,
@@ -61,17 +59,7 @@ SELECT ca.user_view_schema::text                                    AS schema,
        ca.mat_hypertable_id,
        ca.materialized_only,
        now()                                                        AS server_now,
-       rp.job_id                                                    AS refresh_job_id,
-       rp.scheduled                                                 AS refresh_scheduled,
-       rp.start_offset #>> '{}'                                     AS start_offset,
-       rp.end_offset #>> '{}'                                       AS end_offset,
-       CASE WHEN jsonb_typeof(rp.end_offset) = 'string'
-            THEN extract(epoch FROM (rp.end_offset #>> '{}')::interval)::float8 END AS end_offset_seconds,
-       rp.schedule_interval::text                                   AS schedule_interval,
-       op.policies                                                  AS other_policies,
-       extract(epoch FROM rp.schedule_interval)::float8             AS schedule_seconds,
-       js.last_run_status::text                                     AS last_run_status,
-       CASE WHEN isfinite(js.last_successful_finish) THEN js.last_successful_finish END AS last_success,
+       rp.policies                                                  AS refresh_policies,
        (SELECT count(*) FROM _timescaledb_catalog.continuous_aggs_hypertable_invalidation_log l
          WHERE l.hypertable_id = ca.raw_hypertable_id)
      + (SELECT count(*) FROM _timescaledb_catalog.continuous_aggs_materialization_invalidation_log l
@@ -86,7 +74,5 @@ SELECT ca.user_view_schema::text                                    AS schema,
   LEFT JOIN LATERAL (SELECT dd.column_type FROM _timescaledb_catalog.dimension dd
                       WHERE dd.hypertable_id = ca.mat_hypertable_id ORDER BY dd.id LIMIT 1) d ON true
   LEFT JOIN watermark w ON w.mat_hypertable_id = ca.mat_hypertable_id
-  LEFT JOIN refresh_policy rp ON rp.mat_hypertable_id = ca.mat_hypertable_id
-  LEFT JOIN other_policies op ON op.mat_hypertable_id = ca.mat_hypertable_id
-  LEFT JOIN job_stat js ON js.job_id = rp.job_id
+  LEFT JOIN refresh_policies rp ON rp.mat_hypertable_id = ca.mat_hypertable_id
  ORDER BY 1, 2

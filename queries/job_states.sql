@@ -23,11 +23,12 @@ SELECT j.id                                                       AS job_id,
        coalesce(js.next_start = '-infinity', false)               AS next_start_unset,
        coalesce(js.total_runs, 0)::bigint                         AS total_runs,
        coalesce(js.total_failures, 0)::bigint                     AS total_failures,
-       -- runs in a row that did not succeed: failures and crashes (a crash the scheduler has
-       -- not counted yet, deduced as above, is one)
-       (coalesce(js.consecutive_failures, 0) + greatest(coalesce(js.consecutive_crashes, 0),
-            CASE WHEN js.last_run_status IS NULL AND js.total_runs > 0
-                      AND r.application_name IS NULL THEN 1 ELSE 0 END))::int
+       -- runs in a row that did not succeed: failures and crashes. The scheduler counts a
+       -- crash when a run starts (and clears it when the run ends): a run in flight, its
+       -- worker still running it, is no crash
+       (coalesce(js.consecutive_failures, 0)
+        + greatest(coalesce(js.consecutive_crashes, 0)
+                   - CASE WHEN r.application_name IS NOT NULL THEN 1 ELSE 0 END, 0))::int
                                                                   AS consecutive_failures,
        e.err_message                                              AS last_error,
        e.sqlerrcode::text                                         AS last_error_code,

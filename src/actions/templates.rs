@@ -1,6 +1,7 @@
 //! Every statement a plan writes, one variant per file under `queries/actions/`. A step is made
-//! only from one of these, and a rollback accepts exactly these (`recognise`): a new statement is
-//! accepted back as soon as a plan can write it, and a plan cannot write one not listed here.
+//! only from one of these, and a rollback accepts these (`recognise`; and the few older
+//! hypertops wrote, kept there): a new statement is accepted back as soon as a plan can write
+//! it, and a plan cannot write one not listed here.
 //! (The files a plan only reads with stay `sql!` calls in `resolve` and `plan`.)
 
 macro_rules! templates {

@@ -202,9 +202,7 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
 }
 
 fn on_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<Effect> {
-    // the key's frame at once; what it asked to be made (a tab's rows, a fold's members) is
-    // derived away from the loop and drawn when made
-    let mut effects = vec![Effect::Draw, Effect::Derive];
+    let mut effects = vec![Effect::Draw];
     if fleet.open {
         match fleet.on_key(key) {
             FleetCommand::Quit => effects.push(Effect::Quit),
@@ -278,6 +276,11 @@ fn on_key(fleet: &mut Fleet, key: KeyEvent) -> Vec<Effect> {
             ModalCommand::None | ModalCommand::Redraw | ModalCommand::Navigate(_) => {}
         },
     }
+    // the key's frame at once; what it asked to be made (a tab's rows, a fold's members) is
+    // derived away from the loop and drawn when made (answers wait for their refresh's others)
+    if fleet.active().made_for_a_key_due() {
+        effects.push(Effect::Derive);
+    }
     effects
 }
 
@@ -346,9 +349,17 @@ mod tests {
     #[test]
     fn a_key_draws_first_then_derives() {
         let mut f = fleet(&["a"]);
+        // nothing read yet: the Overview's rows are due and made with the tab's
         let effects = keys(&mut f, "2");
         assert!(
-            matches!(effects[..], [Effect::Draw, Effect::Derive, ..]),
+            matches!(effects[..], [Effect::Draw, .., Effect::Derive]),
+            "{effects:?}"
+        );
+        // made; then a key that asks for nothing to be made derives nothing
+        f.members[0].state.settle();
+        let effects = keys(&mut f, "j");
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Derive)),
             "{effects:?}"
         );
     }

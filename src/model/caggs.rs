@@ -89,7 +89,8 @@ pub struct Cagg {
     pub lag_seconds: Option<f64>,
     pub lag_units: Option<i64>,
     pub materialized_only: bool,
-    /// The refresh policy that judges its lag: a running one, the end offset nearest now.
+    /// The refresh policy that judges its lag: a scheduled (not paused) one first, then the end
+    /// offset nearest now.
     pub refresh_policy: Option<RefreshJob>,
     /// Its other refresh policies (windows side by side, each with its job), nearest now first.
     pub other_refresh_policies: Vec<RefreshJob>,
@@ -349,22 +350,12 @@ pub async fn read_rows(
                 (Some(s), Some(n)) => Some((s, n)),
                 _ => None,
             };
-            let refresh_policy = match r.try_get::<_, Option<i32>>("refresh_job_id")? {
-                Some(job_id) => Some(RefreshJob {
-                    job_id,
-                    scheduled: r.try_get("refresh_scheduled")?,
-                    start_offset: r.try_get("start_offset")?,
-                    end_offset: r.try_get("end_offset")?,
-                    schedule_interval: r.try_get("schedule_interval")?,
-                    end_offset_seconds: r.try_get("end_offset_seconds")?,
-                    schedule_seconds: r.try_get("schedule_seconds")?,
-                }),
-                None => None,
-            };
-            let other_refresh_policies = r
-                .try_get::<_, Option<&str>>("other_policies")?
-                .map(other_policies)
+            let policies = r
+                .try_get::<_, Option<&str>>("refresh_policies")?
+                .map(policies)
                 .unwrap_or_default();
+            let (refresh_policy, other_refresh_policies, last_run_status, last_success) =
+                judged(policies);
             Ok(Cagg {
                 schema: r.try_get("schema")?,
                 name: r.try_get("name")?,
@@ -379,8 +370,8 @@ pub async fn read_rows(
                 materialized_only: r.try_get("materialized_only")?,
                 refresh_policy,
                 other_refresh_policies,
-                last_run_status: r.try_get("last_run_status")?,
-                last_success: r.try_get("last_success")?,
+                last_run_status,
+                last_success,
                 pending_invalidations: r.try_get("pending_invalidations")?,
                 mat_id: r.try_get("mat_hypertable_id")?,
                 raw_hypertable_id,
@@ -391,29 +382,94 @@ pub async fn read_rows(
     Ok((rows, server_now))
 }
 
-/// The other refresh policies as `caggs.sql` lists them (JSON); none where it does not parse.
-fn other_policies(json: &str) -> Vec<RefreshJob> {
+/// A refresh policy as `caggs.sql` lists it, with its job's last run.
+struct Listed {
+    job: RefreshJob,
+    last_run_status: Option<String>,
+    last_success: Option<DateTime<Utc>>,
+}
+
+/// The refresh policies `caggs.sql` lists (JSON; the offsets as the jobs' configurations hold
+/// them, as text): none where it does not parse. An end offset is an interval (a string) or
+/// integer time (a number); anything else is read as none.
+fn policies(json: &str) -> Vec<Listed> {
     #[derive(serde::Deserialize)]
-    struct Listed {
+    struct Row {
         job_id: i32,
         scheduled: bool,
         start_offset: Option<String>,
         end_offset: Option<String>,
+        end_type: Option<String>,
         schedule_interval: Option<String>,
+        schedule_seconds: Option<f64>,
+        last_run_status: Option<String>,
+        last_success: Option<DateTime<Utc>>,
     }
-    let listed: Vec<Listed> = serde_json::from_str(json).unwrap_or_default();
-    listed
-        .into_iter()
-        .map(|p| RefreshJob {
-            job_id: p.job_id,
-            scheduled: p.scheduled,
-            start_offset: p.start_offset,
-            end_offset: p.end_offset,
-            schedule_interval: p.schedule_interval,
-            end_offset_seconds: None,
-            schedule_seconds: None,
+    let rows: Vec<Row> = serde_json::from_str(json).unwrap_or_default();
+    rows.into_iter()
+        .map(|p| {
+            let end_offset = p
+                .end_offset
+                .filter(|_| matches!(p.end_type.as_deref(), Some("string" | "number")));
+            Listed {
+                job: RefreshJob {
+                    job_id: p.job_id,
+                    scheduled: p.scheduled,
+                    start_offset: p.start_offset,
+                    end_offset_seconds: end_offset
+                        .as_deref()
+                        .filter(|_| p.end_type.as_deref() == Some("string"))
+                        .and_then(crate::format::interval_seconds),
+                    end_offset,
+                    schedule_interval: p.schedule_interval,
+                    schedule_seconds: p.schedule_seconds,
+                },
+                last_run_status: p.last_run_status,
+                last_success: p.last_success,
+            }
         })
         .collect()
+}
+
+/// The refresh policy that judges the lag — the one keeping the newest data fresh: a scheduled
+/// one first, then the end offset nearest now (none: up to now) — with its last run; the
+/// others nearest now first.
+#[allow(clippy::type_complexity)]
+fn judged(
+    mut listed: Vec<Listed>,
+) -> (
+    Option<RefreshJob>,
+    Vec<RefreshJob>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+) {
+    // how far back a window ends: an interval's seconds or an integer's units; none is now
+    let end = |p: &RefreshJob| match (&p.end_offset, p.end_offset_seconds) {
+        (None, _) => f64::NEG_INFINITY,
+        (Some(_), Some(seconds)) => seconds,
+        (Some(text), None) => text.parse::<f64>().unwrap_or(f64::INFINITY),
+    };
+    listed.sort_by(|a, b| {
+        (!a.job.scheduled, end(&a.job), a.job.job_id)
+            .partial_cmp(&(!b.job.scheduled, end(&b.job), b.job.job_id))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let mut listed = listed.into_iter();
+    let Some(judge) = listed.next() else {
+        return (None, Vec::new(), None, None);
+    };
+    let mut others: Vec<RefreshJob> = listed.map(|l| l.job).collect();
+    others.sort_by(|a, b| {
+        (end(a), a.job_id)
+            .partial_cmp(&(end(b), b.job_id))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    (
+        Some(judge.job),
+        others,
+        judge.last_run_status,
+        judge.last_success,
+    )
 }
 
 /// Orders caggs as a tree: each one after its parent, children indented by depth.

@@ -92,6 +92,24 @@ impl Job {
     }
 
     /// Scheduled, not running, and its next start is well in the past.
+    /// Its next start left unset (`-infinity`) longer than a schedule since its last start, on
+    /// a release of TimescaleDB `version` whose scheduler never starts such a job again: the
+    /// limit, with the release that fixed it.
+    pub fn stuck_unset(
+        &self,
+        version: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Option<&'static crate::releases::Known> {
+        let known = crate::releases::has(version?, crate::releases::Limit::UnsetNextStartStuck)?;
+        let every = chrono::TimeDelta::seconds(self.schedule_seconds? as i64);
+        let since = now - self.last_run_started?;
+        (self.scheduled
+            && self.next_start_unset
+            && !self.running()
+            && since > every + OVERDUE_GRACE)
+            .then_some(known)
+    }
+
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
         self.scheduled
             && self.target_gone.is_none()

@@ -1302,6 +1302,16 @@ mod tests {
             "{}",
             said[0].message
         );
+        // its row says so too, not "scheduled" and "at once"
+        let ctx = crate::screens::Ctx::new(true, Thresholds::default());
+        let row = crate::screens::jobs::rows(std::slice::from_ref(&job), Some("2.25.2"), ctx)
+            .next()
+            .unwrap();
+        let cells: Vec<&str> = row.cells.iter().map(|c| c.text.as_ref()).collect();
+        assert!(
+            cells.contains(&"overdue") && cells.contains(&"unset: stuck"),
+            "{cells:?}"
+        );
         summary.timescaledb_version = Some("2.26.4".into());
         assert!(found(&summary, &job).is_empty(), "fixed there");
         summary.timescaledb_version = Some("2.25.2".into());

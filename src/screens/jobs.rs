@@ -39,7 +39,11 @@ impl Screen for Jobs {
     }
 
     fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
-        Box::new(rows(data.jobs.rows(), *ctx))
+        let version = data
+            .summary
+            .value()
+            .and_then(|s| s.timescaledb_version.as_deref());
+        Box::new(rows(data.jobs.rows(), version, *ctx))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
@@ -169,13 +173,19 @@ pub fn columns() -> Vec<Column> {
     ]
 }
 
-pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
+/// The jobs' rows; `version` (TimescaleDB's) tells a next start stuck unset from one due at once.
+pub fn rows<'a>(
+    list: &'a [Job],
+    version: Option<&'a str>,
+    ctx: Ctx,
+) -> impl Iterator<Item = TableRow> + 'a {
     list.iter().map(move |j| {
+        let stuck = j.stuck_unset(version, ctx.now).is_some();
         let state = if j.running() {
             Cell::text("running").tone(Tone::Ok)
         } else if !j.scheduled {
             Cell::text("paused").tone(Tone::Warn)
-        } else if j.overdue(ctx.now) {
+        } else if j.overdue(ctx.now) || stuck {
             Cell::text("overdue").tone(Tone::Warn)
         } else {
             Cell::text("scheduled")
@@ -188,7 +198,9 @@ pub fn rows(list: &[Job], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
             None if j.total_runs > 0 => Cell::text("running").tone(Tone::Ok),
             None => Cell::text("never").tone(Tone::Muted),
         };
-        let next_start = if j.next_start_unset && j.scheduled && !j.running() {
+        let next_start = if stuck {
+            Cell::text("unset: stuck").tone(Tone::Warn)
+        } else if j.next_start_unset && j.scheduled && !j.running() {
             Cell::text("at once")
         } else {
             relative(j.next_start, ctx)
@@ -324,7 +336,7 @@ mod tests {
         );
         let job = fixtures::job(1000, "policy_compression", Some("m"), failures, true);
         let mut grid: Grid<Open> = Grid::new(columns(), None);
-        grid.set_rows(rows(&[job], ctx));
+        grid.set_rows(rows(&[job], None, ctx));
         grid.row_at(0).unwrap().cell(5).unwrap().tone
     }
 

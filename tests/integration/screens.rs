@@ -1944,6 +1944,42 @@ async fn every_refresh_policy_of_a_cagg_is_shown_and_the_newest_window_judges() 
                   WHERE proc_name = 'policy_refresh_continuous_aggregate'",
             );
             assert_eq!(left.trim(), "3", "{}", server.label);
+            // a policy job made with add_job, its configuration written by hand: offsets and
+            // ids that are none stop nothing, and do not judge
+            let odd = psql(
+                c,
+                "SELECT add_job(format('%I.policy_refresh_continuous_aggregate', n.nspname)::regproc,
+                                '1 hour', scheduled => false,
+                                config => jsonb_build_object('mat_hypertable_id',
+                                    (SELECT mat_hypertable_id FROM _timescaledb_catalog.continuous_agg
+                                      WHERE user_view_name = 'm1'),
+                                    'start_offset', 'soon', 'end_offset', 1e400))
+                   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                  WHERE p.proname = 'policy_refresh_continuous_aggregate'
+                    AND n.nspname LIKE '\\_timescaledb%'
+                  ORDER BY n.nspname = '_timescaledb_functions' DESC LIMIT 1",
+            );
+            let odd: i32 = odd.lines().last().unwrap().trim().parse().unwrap();
+            // one of the same name in a user's own schema, its id not a number: not a policy
+            psql(
+                c,
+                "CREATE SCHEMA mine;
+                 CREATE PROCEDURE mine.policy_refresh_continuous_aggregate(job int, config jsonb)
+                   LANGUAGE plpgsql AS $$ BEGIN END $$;
+                 SELECT add_job('mine.policy_refresh_continuous_aggregate', '1 hour',
+                                scheduled => false,
+                                config => '{\"mat_hypertable_id\": \"1; x\", \"end_offset\": \"soon\"}');",
+            );
+            let Payload::Caggs(list) = fetch(&s, QueryKind::Caggs, None).await else {
+                panic!()
+            };
+            let m1 = list.iter().find(|c| c.name == "m1").unwrap();
+            assert_eq!(m1.refresh_policy.as_ref().unwrap().job_id, added[2], "{}", server.label);
+            assert!(
+                m1.other_refresh_policies.iter().any(|p| p.job_id == odd),
+                "{}: {m1:?}",
+                server.label
+            );
         },
     )
     .await;

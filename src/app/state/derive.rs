@@ -86,7 +86,8 @@ impl AppState {
         })
     }
 
-    /// Takes in what a derivation made: the problems, and the rows of a tab still shown.
+    /// Takes in what a derivation made: the problems, the rows of a tab still shown, and the
+    /// members of a fold still open.
     pub fn on_derived(&mut self, derived: Derived) {
         self.deriving = false;
         let changed = self.data.take_findings(derived.findings);
@@ -98,7 +99,7 @@ impl AppState {
             } else {
                 view.table = table;
             }
-            view.stale = false;
+            (view.stale, view.pending) = (false, false);
         }
         if changed {
             for tab in Tab::all().filter(|t| t.screen().rebuilt_by(DataChange::Problems)) {
@@ -111,6 +112,11 @@ impl AppState {
         if let Some((fold, members)) = derived.members {
             self.show_members(&fold, members, self.ctx().now);
         }
+    }
+
+    /// A key asked for rows or a fold's members to be made (see `switch_tab`, `open_selected`).
+    pub fn made_for_a_key_due(&self) -> bool {
+        !self.deriving && (self.rows_due || self.members_due)
     }
 
     /// Derives what is due here and now (tests, one-shots, the bench's baseline); true when

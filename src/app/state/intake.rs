@@ -44,7 +44,7 @@ impl AppState {
             view.table = Table::new(columns, screen.default_sort());
         }
         view.table.set_rows(screen.rows(&self.data, &ctx));
-        view.stale = false;
+        (view.stale, view.pending) = (false, false);
     }
 
     /// Shows `tab`, its rows built here and now: for what needs them at once (a jump selects
@@ -66,7 +66,9 @@ impl AppState {
     /// open there) made by the derivation, away from the loop.
     pub(super) fn switch_tab(&mut self, tab: Tab) {
         self.enter_tab(tab);
-        self.rows_due |= self.view(tab).stale;
+        let view = self.view_mut(tab);
+        view.pending = view.stale;
+        self.rows_due |= view.pending;
     }
 
     fn enter_tab(&mut self, tab: Tab) {
@@ -76,7 +78,7 @@ impl AppState {
             left.stale = true;
             self.tab = tab;
             // a fold's members, not made again while the list was not shown
-            self.members_due = true;
+            self.members_due = self.shown_fold().is_some();
         }
     }
 

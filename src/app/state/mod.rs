@@ -93,6 +93,8 @@ pub struct TabView {
     pub table: Table,
     /// Its rows are to be built from the data before it is shown.
     stale: bool,
+    /// Shown by a key with no rows yet: they are being made (see `switch_tab`).
+    pending: bool,
     pub drill: Option<Drill>,
     /// The selected row's picture read by [`Screen::preview`](crate::screens::Screen::preview)
     /// (a job's runs), and whose it is.
@@ -105,9 +107,10 @@ impl TabView {
         self.drill.as_ref().map_or(&self.table, |d| &d.table)
     }
 
-    /// Its rows are still to be made (shown by a key, made away from the loop).
+    /// Shown by a key a moment ago, its rows still being made away from the loop (a tab shown
+    /// all along keeps its rows on screen while new ones are made).
     pub fn rows_pending(&self) -> bool {
-        self.stale
+        self.pending
     }
 
     fn active_mut(&mut self) -> &mut Table {
@@ -169,6 +172,7 @@ impl AppState {
             .map(|tab| TabView {
                 table: Table::new(tab.screen().columns(&data), tab.screen().default_sort()),
                 stale: true,
+                pending: false,
                 drill: None,
                 preview: None,
             })

@@ -87,6 +87,20 @@ fn a_tab_shown_by_a_key_gets_its_rows_from_the_derivation() {
         s.current().table.total(),
         s.data.hypertables.value().unwrap().len()
     );
+    // a read moving the shown tab's data: its rows stay on screen until the new ones come
+    let more = s.data.hypertables.value().cloned().unwrap();
+    s.take_result(QueryResult {
+        kind: QueryKind::Catalog,
+        target: None,
+        result: Ok(Payload::Hypertables(more)),
+        elapsed: Duration::ZERO,
+        finished_at: Utc::now(),
+    });
+    assert!(
+        !s.current().rows_pending(),
+        "the tab said … at every refresh"
+    );
+    assert!(s.current().table.total() > 0);
 }
 
 /// A key in a dialog other than the palette makes no completion names: a problem's card

@@ -156,22 +156,18 @@ pub(super) fn jobs(
     );
 }
 
-/// A job left with its next start unset (`-infinity`) longer than a schedule since its last
-/// start, on a release whose scheduler never starts such a job again: said, with the fix.
+/// A job stuck with its next start unset ([`Job::stuck_unset`]), said with the fix.
 fn stuck_unset(j: &Job, input: &Inputs, now: DateTime<Utc>) -> Option<String> {
-    let version = input.summary?.timescaledb_version.as_deref()?;
-    let known = crate::releases::has(version, crate::releases::Limit::UnsetNextStartStuck)?;
-    let every = chrono::TimeDelta::seconds(j.schedule_seconds? as i64);
-    let since = now - j.last_run_started?;
-    (j.scheduled && j.next_start_unset && !j.running() && since > every + crate::model::jobs::OVERDUE_GRACE).then(|| {
-        format!(
-            "its next start is unset (-infinity) since its last start {}: TimescaleDB {version} never starts such a job again ({}, fixed in {}); set it: SELECT alter_job({}, next_start => now())",
-            format::ago(j.last_run_started.unwrap_or(now), now),
-            known.reference,
-            crate::releases::shown(known.fixed),
-            j.job_id
-        )
-    })
+    let version = input.summary?.timescaledb_version.as_deref();
+    let known = j.stuck_unset(version, now)?;
+    Some(format!(
+        "its next start is unset (-infinity) since its last start {}: TimescaleDB {} never starts such a job again ({}, fixed in {}); set it: SELECT alter_job({}, next_start => now())",
+        format::ago(j.last_run_started.unwrap_or(now), now),
+        version.unwrap_or_default(),
+        known.reference,
+        crate::releases::shown(known.fixed),
+        j.job_id
+    ))
 }
 
 /// What TimescaleDB records when its scheduler cannot start a job's worker (scheduler.c).
