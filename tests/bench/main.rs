@@ -417,6 +417,24 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// The `p` quantile (0..=1) of `v`, sorted in place; None when it is empty.
+fn quantile(v: &mut [Duration], p: f64) -> Option<Duration> {
+    v.sort();
+    let at = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v.get(at).copied()
+}
+
+/// Down, Up, Down…: the keys a bench presses that move the selection and come back.
+fn down_up(i: usize) -> ratatui::crossterm::event::KeyEvent {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let code = if i.is_multiple_of(2) {
+        KeyCode::Down
+    } else {
+        KeyCode::Up
+    };
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1000.0)
 }
@@ -2064,7 +2082,6 @@ fn keys_part(list: &str) {
     use hypertop::poller::QueryResult;
     use hypertop::screens::Tab;
     use ratatui::backend::TestBackend;
-    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use ratatui::Terminal;
 
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -2108,14 +2125,7 @@ fn keys_part(list: &str) {
             };
             let (mut inline, mut away, mut shown) = (Vec::new(), Vec::new(), Vec::new());
             for i in 0..100 {
-                let key = KeyEvent::new(
-                    if i % 2 == 0 {
-                        KeyCode::Down
-                    } else {
-                        KeyCode::Up
-                    },
-                    KeyModifiers::NONE,
-                );
+                let key = down_up(i);
                 let next = &answers[i % answers.len()];
                 // as before: the answer, its derivation in the loop, then the key's frame
                 let t = Instant::now();
@@ -2138,10 +2148,7 @@ fn keys_part(list: &str) {
                 draw(&mut state);
                 shown.push(t.elapsed());
             }
-            let pct = |v: &mut Vec<Duration>, p: f64| {
-                v.sort();
-                v[((v.len() as f64 - 1.0) * p).round() as usize]
-            };
+            let pct = |v: &mut Vec<Duration>, p: f64| quantile(v, p).unwrap_or_default();
             let (p99_in, p99_away) = (pct(&mut inline, 0.99), pct(&mut away, 0.99));
             println!(
                 "  {chunks:>8} {:>12} {:>14} {:>14} {:>14} {:>14} {:>6.2}x {:>16}",
@@ -2339,14 +2346,7 @@ fn history_keys(
             }
         });
         for i in 0..100 {
-            let key = KeyEvent::new(
-                if i % 2 == 0 {
-                    KeyCode::Down
-                } else {
-                    KeyCode::Up
-                },
-                KeyModifiers::NONE,
-            );
+            let key = down_up(i);
             let t = Instant::now();
             std::hint::black_box(read());
             state.on_key(key);
@@ -2392,11 +2392,7 @@ fn print_keys(
     frames: &mut [Duration],
     shown: &mut [Duration],
 ) {
-    let pct = |v: &mut [Duration], p: f64| {
-        v.sort();
-        let at = ((v.len() as f64 - 1.0) * p).round() as usize;
-        v.get(at).map_or("—".to_string(), |d| ms(*d))
-    };
+    let pct = |v: &mut [Duration], p: f64| quantile(v, p).map_or("—".to_string(), ms);
     println!(
         "  {chunks:>8} {key:>22} {:>6} {:>13} {:>13} {:>10} {:>10} {:>16}",
         frames.len(),
