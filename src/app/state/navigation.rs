@@ -218,7 +218,7 @@ impl AppState {
             Open::Palette(command) => self.open_palette(&command),
             Open::Members(fold) => {
                 let tab = self.tab;
-                let title = format!("{}: {}", fold.noun(), fold.kind);
+                let title = members_title(&fold, 0);
                 self.view_mut(tab).drill = Some(Drill {
                     of: DrillOf::Members(fold),
                     title,
@@ -273,13 +273,7 @@ impl AppState {
             return;
         };
         let n = members.len();
-        d.title = match n {
-            0 => format!("{}: {}", fold.noun(), fold.kind),
-            n if n < crate::problems::FOLD_FROM => {
-                format!("{n} {}: {} (no longer folded)", fold.noun(), fold.kind)
-            }
-            n => format!("{n} {}: {}", fold.noun(), fold.kind),
-        };
+        d.title = members_title(fold, n);
         if n == 0 {
             d.state = DataState::Unavailable(
                 "No longer a problem: the last read found none of these.".into(),
@@ -320,5 +314,16 @@ impl AppState {
             }
             None => MemberCommand::None,
         }
+    }
+}
+
+/// A fold's list's title with `n` members (none: not made yet, or none left).
+fn members_title(fold: &crate::problems::FoldId, n: usize) -> String {
+    match n {
+        0 => format!("{}: {}", fold.noun(), fold.kind),
+        n if n < crate::problems::FOLD_FROM => {
+            format!("{n} {}: {} (no longer folded)", fold.noun(), fold.kind)
+        }
+        n => format!("{n} {}: {}", fold.noun(), fold.kind),
     }
 }
