@@ -398,6 +398,20 @@ pub enum Sub {
         #[arg(long)]
         one_session: bool,
     },
+    /// What an update of TimescaleDB would meet, from the catalog: each blocker and warning
+    /// with its evidence and fix; exit 0 nothing in the way, 1 warnings, 2 blockers, 3 unknown
+    #[command(disable_help_flag = true)]
+    UpgradeCheck {
+        /// Connection string, URL or database name
+        #[arg(value_name = "CONNINFO")]
+        conninfo: Option<String>,
+        /// The release to update to (default: the newest installed on the server or known to
+        /// hypertop, whichever is newer)
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+    },
     /// Serve Prometheus metrics (/metrics; /probe?target=NAME with --fleet)
     #[command(disable_help_flag = true)]
     Exporter {
@@ -607,6 +621,7 @@ impl Cli {
             | Some(Sub::Record { conninfo, .. })
             | Some(Sub::Replay { conninfo, .. })
             | Some(Sub::Check { conninfo, .. })
+            | Some(Sub::UpgradeCheck { conninfo, .. })
             | Some(Sub::Exporter { conninfo, .. }) => conninfo.clone().or(self.conninfo.clone()),
             Some(Sub::Policy { what }) => match what {
                 PolicyWhat::Export { conninfo, .. }

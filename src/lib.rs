@@ -28,7 +28,8 @@
 //!   `update` takes every message and returns effects; pure) → `render` (drawing only) →
 //!   `console` (the event loop: runs the effects).
 //! - **Front ends**: `console`, `headless` (`run`, `history`, `policy`), `snapshot` (`snapshot`,
-//!   `check`), `recorder` (the flight recorder: `record`, `snapshot --at`), `exporter`
+//!   `check`), `upgrade` (`upgrade-check`: what an update of TimescaleDB would meet),
+//!   `recorder` (the flight recorder: `record`, `snapshot --at`), `exporter`
 //!   (Prometheus) and `demo` — all on the same store, screens and runner; `subcommands` (what
 //!   each of the command line's subcommands does, which `main.rs` dispatches to) last.
 //!
@@ -73,6 +74,7 @@ pub mod store;
 pub mod subcommands;
 pub mod terminal;
 pub mod theme;
+pub mod upgrade;
 
 #[cfg(test)]
 mod testing;
@@ -118,6 +120,7 @@ mod layering {
         "console",
         "headless",
         "snapshot",
+        "upgrade",
         "recorder",
         "replay",
         "exporter",

@@ -172,6 +172,160 @@ pub fn known_bugs(version: &str) -> Vec<&'static KnownBug> {
         .collect()
 }
 
+/// The newest release this table knows (what `upgrade-check` aims at when the server has
+/// nothing newer installed).
+pub const NEWEST_KNOWN: Release = (2, 29, 2);
+
+/// The PostgreSQL majors each release line supports (`from` its minor on, until the next row),
+/// as TimescaleDB's CHANGELOG announces them: 2.10 full 15, 2.12 dropped 12, 2.13 added 16, 2.16
+/// dropped 13, 2.17 added 17, 2.20 dropped 14, 2.23 added 18, 2.29 dropped 15.
+const POSTGRES_SUPPORT: &[((u32, u32), u32, u32)] = &[
+    ((2, 9), 12, 15),
+    ((2, 12), 13, 15),
+    ((2, 13), 13, 16),
+    ((2, 16), 14, 16),
+    ((2, 17), 14, 17),
+    ((2, 20), 15, 17),
+    ((2, 23), 15, 18),
+    ((2, 29), 16, 18),
+];
+
+/// The PostgreSQL majors `r` supports (lowest, highest); None before 2.9 (not in the table). A
+/// release past the table's newest line is taken as that line.
+pub fn postgres_supported(r: Release) -> Option<(u32, u32)> {
+    POSTGRES_SUPPORT
+        .iter()
+        .rev()
+        .find(|(from, ..)| *from <= (r.0, r.1))
+        .map(|&(_, low, high)| (low, high))
+}
+
+/// The newest release line that supports PostgreSQL `major`, as `(major, minor)`.
+pub fn last_line_for_postgres(major: u32) -> Option<(u32, u32)> {
+    let mut last = None;
+    for (i, &(from, low, high)) in POSTGRES_SUPPORT.iter().enumerate() {
+        if (low..=high).contains(&major) {
+            last = Some(match POSTGRES_SUPPORT.get(i + 1) {
+                Some(&(next, nlow, nhigh)) if !(nlow..=nhigh).contains(&major) => {
+                    (next.0, next.1 - 1)
+                }
+                _ => from,
+            });
+        }
+    }
+    last
+}
+
+/// What an extension update meets, release by release (`upgrade-check`'s rules).
+pub mod upgrade {
+    use super::Release;
+
+    /// Updates from a release after this one keep users' views on TimescaleDB's views
+    /// (detached during the update), where the target is [`VIEWS_DETACHED_BY`] or later
+    /// (TimescaleDB commit c482ad3, in 2.28.0: "works for any update from a version >= 2.24.1");
+    /// from this one or before, an update that drops a view another object uses fails.
+    pub const VIEWS_LAST_CHANGED: Release = (2, 24, 0);
+    /// The first release whose update scripts detach the views.
+    pub const VIEWS_DETACHED_BY: Release = (2, 28, 0);
+    /// 2.25.0 removed `time_bucket_ng` (#8229), the old cagg format (#8859) and WAL-based
+    /// invalidation (#9022).
+    pub const REMOVED_2_25: Release = (2, 25, 0);
+    /// 2.22.0 removed the hypercore access method; updates to it are refused while a table uses
+    /// it.
+    pub const HYPERCORE_REMOVED: Release = (2, 22, 0);
+    /// 2.24.0 changed the bloom sparse index's format: chunks compressed before have theirs
+    /// disabled (#8761) until recompressed (`rebuild_sparse_index` from 2.28, #9938) or
+    /// `timescaledb.read_legacy_bloom1_v1` is set.
+    pub const BLOOM_FORMAT_CHANGED: Release = (2, 24, 0);
+    /// `int2` bloom sparse indexes block the update to 2.27 (#9579) …
+    pub const INT2_BLOOM_BLOCKS: Release = (2, 27, 0);
+    /// … and are dropped by the update from 2.28.2 on (#10164).
+    pub const INT2_BLOOM_DROPPED: Release = (2, 28, 2);
+
+    /// The catalog tables each release's update drops and makes again (its update script's
+    /// `DROP TABLE`s, temporary copies left out): a user's view on one stops that update.
+    pub const CATALOG_REBUILDS: &[(Release, &[&str])] = &[
+        (
+            (2, 14, 0),
+            &[
+                "_timescaledb_catalog.chunk_copy_operation",
+                "_timescaledb_catalog.chunk_data_node",
+                "_timescaledb_catalog.dimension_partition",
+                "_timescaledb_catalog.hypertable",
+                "_timescaledb_catalog.hypertable_compression",
+                "_timescaledb_catalog.hypertable_data_node",
+                "_timescaledb_catalog.remote_txn",
+            ],
+        ),
+        (
+            (2, 15, 0),
+            &[
+                "_timescaledb_catalog.continuous_agg",
+                "_timescaledb_catalog.continuous_aggs_bucket_function",
+                "_timescaledb_internal.job_errors",
+            ],
+        ),
+        (
+            (2, 15, 1),
+            &["_timescaledb_catalog.continuous_aggs_bucket_function"],
+        ),
+        ((2, 19, 0), &["_timescaledb_catalog.compression_settings"]),
+        (
+            (2, 22, 0),
+            &[
+                "_timescaledb_catalog.chunk_index",
+                "_timescaledb_catalog.compression_settings",
+            ],
+        ),
+        ((2, 25, 0), &["_timescaledb_catalog.continuous_agg"]),
+        (
+            (2, 26, 0),
+            &[
+                "_timescaledb_catalog.chunk",
+                "_timescaledb_catalog.continuous_agg_migrate_plan",
+                "_timescaledb_catalog.continuous_agg_migrate_plan_step",
+            ],
+        ),
+        (
+            (2, 28, 0),
+            &[
+                "_timescaledb_catalog.chunk_constraint",
+                "_timescaledb_catalog.continuous_agg",
+                "_timescaledb_catalog.dimension_slice",
+                "_timescaledb_catalog.telemetry_event",
+            ],
+        ),
+        ((2, 29, 0), &["_timescaledb_catalog.chunk"]),
+    ];
+
+    /// The release after `from` and up to `to` whose update rebuilds `table`, if one does.
+    pub fn rebuilds(table: &str, from: Release, to: Release) -> Option<Release> {
+        (CATALOG_REBUILDS.iter())
+            .find(|(r, tables)| from < *r && *r <= to && tables.contains(&table))
+            .map(|(r, _)| *r)
+    }
+
+    /// A security release: the advisory it fixes.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Advisory {
+        pub fixed: Release,
+        pub id: &'static str,
+    }
+
+    /// TimescaleDB's security advisories, newest first (the releases that fix them say which
+    /// releases are affected no more precisely than "before").
+    pub const ADVISORIES: &[Advisory] = &[
+        Advisory {
+            fixed: (2, 29, 1),
+            id: "GHSA-hcfx-29v5-2rcw",
+        },
+        Advisory {
+            fixed: (2, 25, 2),
+            id: "GHSA-vgp2-jj5c-828m",
+        },
+    ];
+}
+
 /// `a` is an older release than `b` (false where either is a pre-release or unreadable).
 pub fn older(a: &str, b: &str) -> bool {
     matches!((release(a), release(b)), (Some(a), Some(b)) if a < b)

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use super::{
     console_exit, console_options, print_width, theme, Failure, Outcome, EXIT_BROKEN_PIPE,
-    EXIT_CONNECT,
+    EXIT_CONNECT, EXIT_UNKNOWN,
 };
 use crate::actions::journal::Journal;
 use crate::cli::{Cli, Format, Sub};
@@ -66,6 +66,34 @@ fn print_frame(
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
         .map_err(StartError::Write)
+}
+
+/// `hypertop upgrade-check`: the update's findings printed, the exit status by the worst; a
+/// read that fails, or nothing to judge, is UNKNOWN (3), as `check` says it.
+async fn upgrade_check(
+    client: &tokio_postgres::Client,
+    to: Option<&str>,
+    format: Format,
+) -> Outcome {
+    use crate::upgrade;
+    let facts = (upgrade::read::facts(client).await)
+        .map_err(|e| Failure::new(format!("cannot read the catalog: {e:#}"), EXIT_UNKNOWN))?;
+    let report = upgrade::target(&facts, to)
+        .and_then(|target| upgrade::judge(&facts, target))
+        .map_err(|e| Failure::new(e.to_string(), EXIT_UNKNOWN))?;
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&report)
+            .map(|mut j| {
+                j.push('\n');
+                j
+            })
+            .map_err(|e| Failure::new(e.to_string(), 1))?,
+        Format::Text => upgrade::report::text(&report),
+    };
+    match super::write_stdout(text.as_bytes())? {
+        c if c == ExitCode::SUCCESS => Ok(ExitCode::from(report.exit_code())),
+        other => Ok(other),
+    }
 }
 
 /// `hypertop replay`: the recording of the target the settings name, without connecting.
@@ -238,6 +266,9 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
             let (code, line) = crate::snapshot::check(&snap, &settings.limits);
             println!("{}", crate::format::printable(&line));
             return Ok(ExitCode::from(code));
+        }
+        Some(Sub::UpgradeCheck { to, format, .. }) => {
+            return upgrade_check(&session.client, to.as_deref(), *format).await
         }
         Some(Sub::Config { .. })
         | Some(Sub::Completions { .. })

@@ -274,7 +274,7 @@ pub fn psql_succeeds(conninfo: &str, sql: &str) -> bool {
     run_psql(conninfo, sql).status.success()
 }
 
-fn run_psql(conninfo: &str, sql: &str) -> std::process::Output {
+pub fn run_psql(conninfo: &str, sql: &str) -> std::process::Output {
     Command::new("psql")
         .args([
             "-X",

@@ -34,6 +34,7 @@ mod sizes;
 mod statements;
 mod terminal;
 mod tls;
+mod upgrade;
 mod versions;
 mod wire_server;
 
