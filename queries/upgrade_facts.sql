@@ -96,14 +96,16 @@ WITH ext AS MATERIALIZED (
       JOIN pg_catalog.pg_am a ON a.oid = c.relam AND a.amname = 'hypercore'
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 ), compressed AS MATERIALIZED (
-    -- compressed chunks (as the chunk catalog lists them) and the hypertable they compress
-    SELECT cc.oid AS relid, h.id AS hypertable_id,
+    -- compressed chunks as the chunk catalog lists them (up to 2.28: 2.29 lists them no more,
+    -- and names chunks by relid; the names are read through the row as JSON) and the
+    -- hypertable they compress
+    SELECT pg_catalog.to_regclass(pg_catalog.format('%I.%I', j.k ->> 'schema_name',
+                                                    j.k ->> 'table_name')) AS relid,
            pg_catalog.format('%I.%I', h.schema_name, h.table_name) AS hypertable,
            pg_catalog.to_regclass(pg_catalog.format('%I.%I', h.schema_name, h.table_name)) AS hyper_relid
       FROM _timescaledb_catalog.hypertable h
       JOIN _timescaledb_catalog.chunk k ON k.hypertable_id = h.compressed_hypertable_id
-      JOIN pg_catalog.pg_namespace n ON n.nspname = k.schema_name
-      JOIN pg_catalog.pg_class cc ON cc.relnamespace = n.oid AND cc.relname = k.table_name
+     CROSS JOIN LATERAL (SELECT pg_catalog.to_jsonb(k) AS k) j
 ), blooms AS MATERIALIZED (
     -- bloom sparse indexes of compressed chunks: a column `_ts_meta_v2_bloom<kind>_<columns>`,
     -- `bloom1` as written before 2.24 (#8761), `bloomh`/`bloomg` after
