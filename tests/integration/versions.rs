@@ -72,6 +72,13 @@ async fn versions_on(server: &Tsdb) {
             p.message
         );
         assert!(p.message.contains(package), "{}", p.message);
+        // and the check that says what the update would meet, towards that very release
+        assert!(
+            p.message
+                .contains(&format!("hypertop upgrade-check --to {package}")),
+            "{}",
+            p.message
+        );
         // versions installed side by side (as on these servers) are no upgrade: not said to be
         assert!(
             p.message.contains(&format!("runs TimescaleDB {installed}"))

@@ -216,7 +216,7 @@ fn versions(
             ProblemKind::ExtensionVersion,
             "timescaledb".into(),
             format!(
-                "this database runs TimescaleDB {installed}, the server has {package} installed too (what CREATE EXTENSION gets now; a database keeps its version until it is updated, whether the package was upgraded or versions were installed side by side): to move it, {UPDATE}, as the first statement of a new session; sessions open before keep the old library until they reconnect"
+                "this database runs TimescaleDB {installed}, the server has {package} installed too (what CREATE EXTENSION gets now; a database keeps its version until it is updated, whether the package was upgraded or versions were installed side by side): to move it, {UPDATE}, as the first statement of a new session; sessions open before keep the old library until they reconnect. First, `hypertop upgrade-check --to {package}` says what the update would meet (views on TimescaleDB's, what it removes, bloom indexes) and how to clear it"
             ),
             Subject::Server,
             1.0,
