@@ -70,6 +70,7 @@ templates! {
     RestoreJob => "restore_job.sql",
     RestorePolicy => "restore_policy.sql",
     RunJob => "run_job.sql",
+    StartJob => "start_job.sql",
     SetChunkInterval => "set_chunk_interval.sql",
     SetColumnstore => "set_columnstore.sql",
     SetColumnstoreSegmentby => "set_columnstore_segmentby.sql",

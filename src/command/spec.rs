@@ -19,7 +19,7 @@ pub enum Command {
     Chunks(family::Chunks),
     /// reindex, drop-index.
     Indexes(family::Indexes),
-    /// run-job, pause-job, resume-job, set-schedule.
+    /// run-job, start-job, pause-job, resume-job, set-schedule.
     Jobs(family::Jobs),
     /// the policies' thresholds, schedules and removal.
     Policies(family::Policies),
@@ -79,6 +79,7 @@ pub mod family {
     #[strum(serialize_all = "kebab-case")]
     pub enum Jobs {
         RunJob { job_id: i32 },
+        StartJob { job_id: i32 },
         PauseJob { job_id: i32 },
         ResumeJob { job_id: i32 },
         SetSchedule { job_id: i32, every: Interval },
@@ -218,7 +219,7 @@ pub enum Family {
     Merge,
     /// reindex, drop-index.
     Indexes,
-    /// run-job, pause-job, resume-job, set-schedule.
+    /// run-job, start-job, pause-job, resume-job, set-schedule.
     Jobs,
     /// the policies' thresholds, schedules and removal.
     Policies,
@@ -358,6 +359,13 @@ pub const COMMANDS: &[Spec] = &[
         RunJob { job_id: P::Job },
         "<job id>",
         "run a job now"
+    ),
+    row!(
+        "start-job",
+        Jobs,
+        StartJob { job_id: P::Job },
+        "<job id>",
+        "have the scheduler start a job now, as its owner (next start set to now)"
     ),
     row!(
         "pause-job",

@@ -1298,10 +1298,11 @@ mod tests {
                 && said[0].message.contains("#9360")
                 && said[0]
                     .message
-                    .contains("alter_job(1001, next_start => now())"),
+                    .contains("start-job 1001 (alter_job(…, next_start => now())"),
             "{}",
             said[0].message
         );
+        assert_eq!(said[0].action.as_deref(), Some("start-job 1001"));
         // its row says so too, not "scheduled" and "at once"
         let ctx = crate::screens::Ctx::new(true, Thresholds::default());
         let row = crate::screens::jobs::rows(std::slice::from_ref(&job), Some("2.25.2"), ctx)

@@ -274,3 +274,114 @@ async fn a_policy_whose_hypertable_is_gone_is_said_so() {
     })
     .await;
 }
+
+/// A job whose next start was left unset (`-infinity`, as a failover or a crash mid-run leaves
+/// it): below 2.26.4 the scheduler never starts it again (#9360), and the problem says so with
+/// `start-job`, which `run` then plans, executes and journals — its next start set to now, the
+/// problem gone. From 2.26.4 the scheduler recovers it: no problem, and `start-job` still sets
+/// the next start. A paused job is not started: refused, nothing changed.
+#[tokio::test]
+async fn a_job_stuck_with_its_next_start_unset_is_started_by_start_job() {
+    on_own_empty_servers("stuckunset", async |server| {
+        let c = &server.conninfo;
+        in_fresh_schema(
+            c,
+            "su",
+            "CREATE PROCEDURE su.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
+        );
+        let job = psql(c, "SELECT add_job('su.noop', '1 hour')");
+        psql(
+            c,
+            &job_stat_row(
+                &job,
+                "now() - interval '3 hours', now() - interval '3 hours', '-infinity',
+                 now() - interval '3 hours', true, 1, '1 s', '0', 1, 0, 0, 0, 0",
+            ),
+        );
+        let s = open_at(c).await;
+        let summary = match crate::engines::fetch(&s, QueryKind::Summary, None).await {
+            Payload::Summary(summary) => summary,
+            _ => panic!("a summary"),
+        };
+        let stuck_problems = |jobs: &[Job]| {
+            problems::find(
+                &problems::Inputs {
+                    jobs: Some(jobs),
+                    summary: Some(&summary),
+                    timescaledb: true,
+                    ..Default::default()
+                },
+                &Thresholds::default(),
+                chrono::Utc::now(),
+            )
+            .into_iter()
+            .filter(|p| p.message.contains("next start is unset"))
+            .collect::<Vec<_>>()
+        };
+        let (jobs, _) = jobs_and_problems(&s, &Thresholds::default()).await;
+        let stuck = stuck_problems(&jobs);
+        let version = summary.timescaledb_version.clone().unwrap();
+        let affected =
+            hypertop::releases::has(&version, hypertop::releases::Limit::UnsetNextStartStuck)
+                .is_some();
+        let command = format!("start-job {job}");
+        if affected {
+            assert_eq!(stuck.len(), 1, "{}: {stuck:#?}", server.label);
+            assert_eq!(stuck[0].action.as_deref(), Some(command.as_str()));
+            assert!(stuck[0].message.contains(&command), "{}", stuck[0].message);
+        } else {
+            assert!(stuck.is_empty(), "{}: {stuck:#?}", server.label);
+        }
+        // the command the problem names, as a script runs it
+        let journal = tempfile::NamedTempFile::new().unwrap();
+        let run = |command: &str| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+                .args(["run", command, c, "--yes", "--journal"])
+                .arg(journal.path())
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap()
+        };
+        let out = run(&command);
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            server.label,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let since = psql(
+            c,
+            &format!(
+                "SELECT extract(epoch FROM now() - next_start)::int
+                   FROM _timescaledb_internal.bgw_job_stat WHERE job_id = {job}"
+            ),
+        );
+        // set to the moment it ran (the engine has no scheduler to move it on; a native one
+        // may already have started it and set the next an hour on)
+        let since: i64 = since.parse().unwrap();
+        assert!(
+            since.abs() < 120 || since < -3000,
+            "{}: {since}",
+            server.label
+        );
+        let journaled = std::fs::read_to_string(journal.path()).unwrap();
+        assert!(journaled.contains(&command), "{journaled}");
+        assert!(journaled.contains("next_start"), "{journaled}");
+        let (jobs, _) = jobs_and_problems(&s, &Thresholds::default()).await;
+        assert!(stuck_problems(&jobs).is_empty(), "{}", server.label);
+        // a paused job is not started: refused, and it stays paused
+        psql(c, &format!("SELECT alter_job({job}, scheduled => false)"));
+        let out = run(&command);
+        assert!(!out.status.success());
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(said.contains("is paused"), "{said}");
+        assert_eq!(
+            psql(
+                c,
+                &format!("SELECT scheduled FROM _timescaledb_config.bgw_job WHERE id = {job}")
+            ),
+            "f"
+        );
+    })
+    .await;
+}

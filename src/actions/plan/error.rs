@@ -42,6 +42,8 @@ pub enum PlanError {
     NoSuchJob { job_id: i32 },
     /// A job already paused (`paused`) or scheduled.
     JobAlready { job_id: i32, paused: bool },
+    /// start-job of a paused job: the scheduler does not start it.
+    JobPaused { job_id: i32 },
     /// No session of that pid.
     NoSuchSession { pid: i32 },
     /// hypertop's own planning session.
@@ -171,6 +173,10 @@ impl fmt::Display for PlanError {
                 f,
                 "job {job_id} is already {}",
                 if *paused { "paused" } else { "scheduled" }
+            ),
+            JobPaused { job_id } => write!(
+                f,
+                "job {job_id} is paused: the scheduler does not start it (resume-job {job_id} first, or run-job {job_id} to run it in this session)"
             ),
             NoSuchSession { pid } => write!(
                 f,

@@ -1,4 +1,5 @@
-//! Plans for jobs: run now, pause and resume, change the schedule.
+//! Plans for jobs: run now (in hypertop's session, or by the scheduler), pause and resume,
+//! change the schedule.
 
 use super::Reading;
 use super::*;
@@ -11,6 +12,7 @@ use crate::actions::resolve::{self as read, ResolveError};
 pub(super) async fn facts(db: Reading<'_, family::Jobs>) -> Result<(), ResolveError> {
     match db.cmd {
         family::Jobs::RunJob { job_id }
+        | family::Jobs::StartJob { job_id }
         | family::Jobs::PauseJob { job_id }
         | family::Jobs::ResumeJob { job_id } => {
             db.facts.job = read::job(db.client, db.caps, *job_id).await?;
@@ -23,7 +25,7 @@ pub(super) async fn facts(db: Reading<'_, family::Jobs>) -> Result<(), ResolveEr
     Ok(())
 }
 
-/// The plan for one of run-job, pause-job, resume-job, set-schedule.
+/// The plan for one of run-job, start-job, pause-job, resume-job, set-schedule.
 pub(super) fn plan(cmd: &family::Jobs, facts: &Facts) -> Result<Plan, PlanError> {
     let ts = facts.ts.as_str();
     let vars = facts.vars();
@@ -54,6 +56,35 @@ pub(super) fn plan(cmd: &family::Jobs, facts: &Facts) -> Result<Plan, PlanError>
                 ));
             }
             p.irreversible = Some("what a job did is not undone by hypertop".into());
+            p
+        }
+        family::Jobs::StartJob { job_id } => {
+            let job = job_of(facts, *job_id)?;
+            // a paused job's next start is kept but not acted on: it would not start
+            if !job.scheduled {
+                return Err(PlanError::JobPaused { job_id: *job_id });
+            }
+            let was = job.next_start.as_deref().unwrap_or("unset");
+            let mut p = Plan::new(
+                cmd.to_string(),
+                format!(
+                    "have the scheduler start job {job_id} ({}) now: its next start (was {was}) set to now; it runs in a worker of its own as {}, and its next start then follows its schedule",
+                    job.proc_name,
+                    job.owner.as_deref().unwrap_or("its owner")
+                ),
+                vec![format!("job {job_id}")],
+                LOCKS_CATALOG,
+            );
+            p.steps = vec![Step::new(
+                format!("start job {job_id} now"),
+                Template::StartJob,
+                &vars,
+                vec![text(job_id.to_string())],
+            )];
+            p.irreversible = Some(
+                "the run it starts is not undone, and the next start it replaces is not put back (the scheduler sets the next one after the run)"
+                    .into(),
+            );
             p
         }
         family::Jobs::PauseJob { job_id } | family::Jobs::ResumeJob { job_id } => {

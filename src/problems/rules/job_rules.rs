@@ -111,6 +111,9 @@ pub(super) fn jobs(
         if let Some(stuck) = stuck_unset(j, input, now) {
             out.put(Problem {
                 starved: true,
+                action: Some(
+                    Command::Jobs(family::Jobs::StartJob { job_id: j.job_id }).to_string(),
+                ),
                 ..problem(
                     Severity::Warning,
                     ProblemKind::JobOverdue,
@@ -161,7 +164,7 @@ fn stuck_unset(j: &Job, input: &Inputs, now: DateTime<Utc>) -> Option<String> {
     let version = input.summary?.timescaledb_version.as_deref();
     let known = j.stuck_unset(version, now)?;
     Some(format!(
-        "its next start is unset (-infinity) since its last start {}: TimescaleDB {} never starts such a job again ({}, fixed in {}); set it: SELECT alter_job({}, next_start => now())",
+        "its next start is unset (-infinity) since its last start {}: TimescaleDB {} never starts such a job again ({}, fixed in {}); set it: start-job {} (alter_job(…, next_start => now()), journaled)",
         format::ago(j.last_run_started.unwrap_or(now), now),
         version.unwrap_or_default(),
         known.reference,
