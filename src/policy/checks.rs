@@ -52,7 +52,11 @@ pub fn intervals_mut(file: &mut PolicyFile) -> Vec<IntervalSlot<'_>> {
                 &mut p.schedule,
             );
         }
-        if let Some(p) = &mut rel.refresh_policy {
+        for p in rel
+            .refresh_policy
+            .iter_mut()
+            .chain(&mut rel.refresh_policies)
+        {
             for (key, t) in [
                 ("start_offset", &mut p.start_offset),
                 ("end_offset", &mut p.end_offset),
@@ -140,7 +144,7 @@ pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), super::
                 (None, Some(_)) => {}
             }
         }
-        if let Some(p) = &rel.refresh_policy {
+        for p in rel.refresh_policy.iter().chain(&rel.refresh_policies) {
             for (key, t) in [
                 ("start_offset", &p.start_offset),
                 ("end_offset", &p.end_offset),

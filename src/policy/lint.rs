@@ -296,10 +296,21 @@ pub fn lint_file(file: &PolicyFile, live: &[LintRelation]) -> Vec<LintRelation> 
                     .retention_policy
                     .as_ref()
                     .and_then(|p| interval_seconds(&p.schedule)),
-                refresh: rel
-                    .refresh_policy
-                    .as_ref()
-                    .map(|p| (secs(&p.start_offset), secs(&p.end_offset))),
+                // several policies: the window they cover together, from the oldest start
+                // (none: from the beginning) to the end nearest now (none: now)
+                refresh: {
+                    let all = rel.refresh_all();
+                    (!all.is_empty()).then(|| {
+                        let start = (all.iter())
+                            .map(|p| secs(&p.start_offset))
+                            .try_fold(f64::MIN, |oldest, st| st.map(|st| oldest.max(st)));
+                        let end = (all.iter())
+                            .map(|p| secs(&p.end_offset))
+                            .min_by(|a, b| a.unwrap_or(0.0).total_cmp(&b.unwrap_or(0.0)))
+                            .flatten();
+                        (start, end)
+                    })
+                },
                 ..base
             });
         }

@@ -122,6 +122,10 @@ pub struct Relation {
     pub compression_policy: Option<ThresholdPolicy>,
     pub retention_policy: Option<ThresholdPolicy>,
     pub refresh_policy: Option<RefreshPolicy>,
+    /// A cagg's refresh policies when it has several (windows side by side, TimescaleDB
+    /// 2.21+); `refresh_policy` is then absent (a file giving both is read as all of them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refresh_policies: Vec<RefreshPolicy>,
     pub reorder_policy: Option<ReorderPolicy>,
 }
 
@@ -180,7 +184,38 @@ impl Part {
 }
 
 impl Relation {
-    /// The part as JSON, for comparing, reporting and showing (None: absent).
+    /// Every refresh policy, in the file's canonical order (by window and schedule).
+    pub fn refresh_all(&self) -> Vec<&RefreshPolicy> {
+        let mut all: Vec<&RefreshPolicy> = self
+            .refresh_policy
+            .iter()
+            .chain(&self.refresh_policies)
+            .collect();
+        all.sort_by_key(|p| serde_json::to_string(p).unwrap_or_default());
+        all
+    }
+
+    /// The refresh policies as the file writes them: one as `refresh_policy`, several as
+    /// `refresh_policies` in canonical order.
+    fn with_refresh(mut self, mut all: Vec<RefreshPolicy>) -> Relation {
+        all.sort_by_key(|p| serde_json::to_string(p).unwrap_or_default());
+        self.refresh_policy = None;
+        self.refresh_policies = Vec::new();
+        match all.len() {
+            0 => {}
+            1 => self.refresh_policy = all.pop(),
+            _ => self.refresh_policies = all,
+        }
+        self
+    }
+
+    /// Whether a cagg has several refresh policies.
+    pub fn several_refresh(&self) -> bool {
+        self.refresh_all().len() > 1
+    }
+
+    /// The part as JSON, for comparing, reporting and showing (None: absent); several refresh
+    /// policies as an array.
     pub fn part(&self, part: Part) -> Option<serde_json::Value> {
         fn json<T: Serialize>(v: &Option<T>) -> Option<serde_json::Value> {
             v.as_ref().and_then(|v| serde_json::to_value(v).ok())
@@ -189,7 +224,11 @@ impl Relation {
             Part::Compression => json(&self.compression),
             Part::CompressionPolicy => json(&self.compression_policy),
             Part::RetentionPolicy => json(&self.retention_policy),
-            Part::RefreshPolicy => json(&self.refresh_policy),
+            Part::RefreshPolicy => match self.refresh_all().as_slice() {
+                [] => None,
+                [one] => serde_json::to_value(one).ok(),
+                several => serde_json::to_value(several).ok(),
+            },
             Part::ReorderPolicy => json(&self.reorder_policy),
         }
     }
@@ -209,7 +248,10 @@ impl Relation {
             Part::Compression => None,
             Part::CompressionPolicy => self.compression_policy.as_ref().map(|p| p.scheduled),
             Part::RetentionPolicy => self.retention_policy.as_ref().map(|p| p.scheduled),
-            Part::RefreshPolicy => self.refresh_policy.as_ref().map(|p| p.scheduled),
+            Part::RefreshPolicy => match self.refresh_all().as_slice() {
+                [one] => Some(one.scheduled),
+                _ => None,
+            },
             Part::ReorderPolicy => self.reorder_policy.as_ref().map(|p| p.scheduled),
         }
     }
@@ -219,6 +261,12 @@ impl Relation {
 fn show(part: &Option<serde_json::Value>) -> String {
     match part {
         None => "none".into(),
+        // several refresh policies: each as a line's part of its own
+        Some(serde_json::Value::Array(all)) => all
+            .iter()
+            .map(|one| show(&Some(one.clone())))
+            .collect::<Vec<_>>()
+            .join(" | "),
         Some(serde_json::Value::Object(map)) => map
             .iter()
             .map(|(k, v)| format!("{k} = {v}"))
@@ -239,6 +287,7 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
             }),
             ..Relation::default()
         };
+        let mut refresh = Vec::new();
         for job in &r.jobs {
             let cfg = |k: &str| job.config.get(k);
             let threshold = |after: &str, created: &str| ThresholdPolicy {
@@ -255,14 +304,12 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
                 "policy_retention" => {
                     rel.retention_policy = Some(threshold("drop_after", "drop_created_before"))
                 }
-                "policy_refresh_continuous_aggregate" => {
-                    rel.refresh_policy = Some(RefreshPolicy {
-                        start_offset: cfg("start_offset").and_then(Threshold::from_json),
-                        end_offset: cfg("end_offset").and_then(Threshold::from_json),
-                        schedule: job.schedule.clone(),
-                        scheduled: job.scheduled,
-                    })
-                }
+                "policy_refresh_continuous_aggregate" => refresh.push(RefreshPolicy {
+                    start_offset: cfg("start_offset").and_then(Threshold::from_json),
+                    end_offset: cfg("end_offset").and_then(Threshold::from_json),
+                    schedule: job.schedule.clone(),
+                    scheduled: job.scheduled,
+                }),
                 "policy_reorder" => {
                     rel.reorder_policy = Some(ReorderPolicy {
                         index: cfg("index_name")
@@ -276,6 +323,7 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
                 _ => {}
             }
         }
+        let rel = rel.with_refresh(refresh);
         let key = crate::format::qualified_escaped(&r.schema, &r.name);
         if r.is_cagg {
             file.caggs.insert(key, rel);
@@ -294,6 +342,8 @@ struct ColumnstoreRelation<'a> {
     columnstore_policy: Option<&'a ThresholdPolicy>,
     retention_policy: Option<&'a ThresholdPolicy>,
     refresh_policy: Option<&'a RefreshPolicy>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    refresh_policies: &'a [RefreshPolicy],
     reorder_policy: Option<&'a ReorderPolicy>,
 }
 
@@ -304,6 +354,7 @@ impl<'a> From<&'a Relation> for ColumnstoreRelation<'a> {
             columnstore_policy: r.compression_policy.as_ref(),
             retention_policy: r.retention_policy.as_ref(),
             refresh_policy: r.refresh_policy.as_ref(),
+            refresh_policies: &r.refresh_policies,
             reorder_policy: r.reorder_policy.as_ref(),
         }
     }
@@ -381,7 +432,14 @@ pub fn to_toml(
 
 /// Reads a policy file, with the reason and line when it is not one.
 pub fn parse(text: &str) -> Result<PolicyFile, PolicyError> {
-    toml::from_str(text).map_err(|e| PolicyError::NotAPolicyFile(e.to_string()))
+    let mut file: PolicyFile =
+        toml::from_str(text).map_err(|e| PolicyError::NotAPolicyFile(e.to_string()))?;
+    // one refresh policy is `refresh_policy` whichever way the file wrote it
+    for rel in file.hypertables.values_mut().chain(file.caggs.values_mut()) {
+        let all = rel.refresh_all().into_iter().cloned().collect();
+        *rel = std::mem::take(rel).with_refresh(all);
+    }
+    Ok(file)
 }
 
 /// What differs between the file and the database, for one part of one relation.
@@ -505,6 +563,7 @@ fn set_scheduled(r: &mut Relation, part: Part, to: Option<bool>) {
             }
         }
         Part::RefreshPolicy => {
+            // several: whether each runs is part of the set
             if let Some(p) = &mut r.refresh_policy {
                 p.scheduled = to
             }
@@ -630,6 +689,65 @@ mod tests {
                 }],
             },
         ]
+    }
+
+    #[test]
+    fn every_refresh_policy_of_a_cagg_is_exported_diffed_and_read_back() {
+        let mut live = db();
+        let window = |job_id, start: &str, end: &str, every: &str| PolicyJob {
+            job_id,
+            proc_name: "policy_refresh_continuous_aggregate".into(),
+            scheduled: true,
+            schedule: every.into(),
+            config: serde_json::json!({"mat_hypertable_id": 3, "start_offset": start, "end_offset": end}),
+        };
+        live[1].jobs = vec![
+            window(1002, "7 days", "3 days", "12:00:00"),
+            window(1003, "3 days", "1 day", "01:00:00"),
+            window(1004, "1 day", "01:00:00", "00:10:00"),
+        ];
+        let file = export(&live);
+        let cagg = &file.caggs["scn.metrics_hourly"];
+        assert_eq!(cagg.refresh_policy, None);
+        assert_eq!(cagg.refresh_policies.len(), 3);
+        for columnstore in [true, false] {
+            let text = to_toml(&file, "plant", columnstore).unwrap();
+            assert_eq!(
+                text.matches("[[caggs.\"scn.metrics_hourly\".refresh_policies]]")
+                    .count(),
+                3,
+                "{text}"
+            );
+            assert_eq!(parse(&text).unwrap(), file);
+        }
+        assert!(diff(&file, &file).is_empty());
+        // one window's schedule changed: the set differs, both sides said whole
+        let mut want = file.clone();
+        want.caggs
+            .get_mut("scn.metrics_hourly")
+            .unwrap()
+            .refresh_policies[0]
+            .schedule = "02:00:00".into();
+        let drift = diff(&want, &file);
+        assert_eq!(drift.len(), 1, "{drift:?}");
+        assert_eq!(
+            (drift[0].part, drift[0].kind),
+            (Part::RefreshPolicy, DriftKind::Changed)
+        );
+        assert!(drift[0].want.as_ref().unwrap().is_array());
+        // a file that keeps one as refresh_policy and the others as refresh_policies reads as
+        // the same three; one alone is refresh_policy however it was written
+        let mixed = "[caggs.\"scn.metrics_hourly\".refresh_policy]\nstart_offset = \"7 days\"\n\
+                     end_offset = \"3 days\"\nschedule = \"12:00:00\"\n\
+                     [[caggs.\"scn.metrics_hourly\".refresh_policies]]\nstart_offset = \"3 days\"\n\
+                     end_offset = \"1 day\"\nschedule = \"01:00:00\"\n\
+                     [[caggs.\"scn.metrics_hourly\".refresh_policies]]\nstart_offset = \"1 day\"\n\
+                     end_offset = \"01:00:00\"\nschedule = \"00:10:00\"\n";
+        assert_eq!(parse(mixed).unwrap().caggs, file.caggs);
+        let alone = "[[caggs.\"x.y\".refresh_policies]]\nschedule = \"1h\"\n";
+        let read = parse(alone).unwrap();
+        assert!(read.caggs["x.y"].refresh_policy.is_some());
+        assert!(read.caggs["x.y"].refresh_policies.is_empty());
     }
 
     #[test]

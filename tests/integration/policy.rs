@@ -747,3 +747,84 @@ fn check_values_the_palette_refuses(run: &Run, pair: &Pair) {
         "nothing journaled"
     );
 }
+
+/// A cagg with several refresh policies (windows side by side, TimescaleDB 2.21+): `policy
+/// export` writes every one (it wrote the last it met), `diff` of the export finds nothing and
+/// finds one window changed in the file, and `apply` leaves such a set alone, saying why and
+/// how, rather than guessing which job is which window: nothing changes.
+#[test]
+fn every_refresh_policy_of_a_cagg_is_policy_as_code() {
+    on_each_sync(
+        crate::engines::newest_native_servers("policiesseveral", None),
+        |server| {
+            let c = &server.conninfo;
+            psql(
+                c,
+                "CREATE TABLE m (t timestamptz NOT NULL, v int);
+                 SELECT create_hypertable('m', 't');
+                 CREATE MATERIALIZED VIEW m1 WITH (timescaledb.continuous) AS
+                   SELECT time_bucket('1 hour', t) AS b, sum(v) FROM m GROUP BY 1 WITH NO DATA;",
+            );
+            for (start, end, every) in [
+                ("7 days", "3 days", "12 hours"),
+                ("3 days", "1 day", "1 hour"),
+                ("1 day", "1 hour", "10 minutes"),
+            ] {
+                psql(
+                    c,
+                    &format!(
+                        "SELECT add_continuous_aggregate_policy('m1', start_offset => interval '{start}',
+                           end_offset => interval '{end}', schedule_interval => interval '{every}',
+                           initial_start => now() + interval '1 day')"
+                    ),
+                );
+            }
+            let run = Run::new("several");
+            let text = run.export(c);
+            assert_eq!(
+                text.matches("[[caggs.\"public.m1\".refresh_policies]]")
+                    .count(),
+                3,
+                "{}: {text}",
+                server.label
+            );
+            for every in ["12:00:00", "01:00:00", "00:10:00"] {
+                assert!(text.contains(&format!("schedule = \"{every}\"")), "{text}");
+            }
+            let file = run.file("several.toml", &text);
+            let out = run.expect(c, &["policy", "diff", &file], 0);
+            assert!(!out.contains("public.m1"), "{}: {out}", server.label);
+            // one window's schedule changed in the file
+            let changed = text.replacen("schedule = \"01:00:00\"", "schedule = \"02:00:00\"", 1);
+            assert_ne!(changed, text);
+            let file = run.file("changed.toml", &changed);
+            let out = run.expect(c, &["policy", "diff", &file], 1);
+            assert!(
+                out.contains("public.m1") && out.contains("refresh_policy"),
+                "{}: {out}",
+                server.label
+            );
+            let before = psql(
+                c,
+                "SELECT string_agg(job_id || ' ' || schedule_interval, ', ' ORDER BY job_id)
+                   FROM timescaledb_information.jobs
+                  WHERE proc_name = 'policy_refresh_continuous_aggregate'",
+            );
+            let out = run.hypertop(c, &["policy", "apply", &file, "--yes"]);
+            let said = String::from_utf8_lossy(&out.stdout).to_string()
+                + &String::from_utf8_lossy(&out.stderr);
+            assert!(
+                said.contains("several refresh policies") && said.contains("alter_job"),
+                "{}: {said}",
+                server.label
+            );
+            let after = psql(
+                c,
+                "SELECT string_agg(job_id || ' ' || schedule_interval, ', ' ORDER BY job_id)
+                   FROM timescaledb_information.jobs
+                  WHERE proc_name = 'policy_refresh_continuous_aggregate'",
+            );
+            assert_eq!(before, after, "{}", server.label);
+        },
+    );
+}

@@ -60,6 +60,16 @@ pub fn plan_apply(
             warnings.push(skip("not resolved"));
             continue;
         };
+        // several refresh policies on either side: which job is which window is not guessed
+        let several = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| v.is_array());
+        if d.part == Part::RefreshPolicy && (several(&d.want) || several(&d.have)) {
+            warnings.push(skip(
+                "several refresh policies on one side: apply changes a cagg's one refresh \
+                 policy; change these with alter_job(job, …), add_continuous_aggregate_policy \
+                 and delete_job(job) (the Jobs tab names each job and window)",
+            ));
+            continue;
+        }
         let target = r.target();
         let wanted = want.relation(&d.relation, d.is_cagg);
         let job = facts
