@@ -16,6 +16,9 @@ hyper AS MATERIALIZED (
            coalesce(ca.user_view_schema, h.schema_name)::text AS schema,
            coalesce(ca.user_view_name, h.table_name)::text AS name,
            ca.mat_hypertable_id IS NOT NULL AS is_cagg,
+           -- a continuous aggregate's materialization, which holds its chunks
+           CASE WHEN ca.mat_hypertable_id IS NOT NULL THEN h.schema_name::text END AS materialization_schema,
+           CASE WHEN ca.mat_hypertable_id IS NOT NULL THEN h.table_name::text END AS materialization_name,
            -- compression_state 1 up to 2.28; status bit 4 from 2.29 (status exists from 2.12)
            h.compression_state = 1 OR coalesce((to_jsonb(h) ->> 'status')::int & 4 = 4, false)
                                                                    AS compression_enabled,
@@ -64,7 +67,8 @@ hyper AS MATERIALIZED (
       FROM policy_jobs p
      GROUP BY 1
 )
-SELECT h.id, h.schema, h.name, h.is_cagg, h.compression_enabled, h.integer_time,
+SELECT h.id, h.schema, h.name, h.is_cagg, h.materialization_schema, h.materialization_name,
+       h.compression_enabled, h.integer_time,
        h.time_column, h.time_type,
        CASE WHEN NOT h.integer_time THEN h.interval_length / 1000000.0 END::float8 AS interval_seconds,
        CASE WHEN h.integer_time THEN h.interval_length END         AS interval_integer,

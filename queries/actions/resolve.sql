@@ -3,6 +3,11 @@ SELECT c.oid, n.nspname::text AS schema, c.relname::text AS name,
        CASE
          WHEN EXISTS (SELECT 1 FROM timescaledb_information.hypertables h
                        WHERE (h.hypertable_schema, h.hypertable_name) = (n.nspname, c.relname)) THEN 'hypertable'
+         -- a continuous aggregate's materialization is a hypertable too (its columnstore's
+         -- chunks), which the information view leaves out
+         WHEN EXISTS (SELECT 1 FROM _timescaledb_catalog.hypertable h
+                        JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
+                       WHERE (h.schema_name, h.table_name) = (n.nspname, c.relname)) THEN 'hypertable'
          WHEN EXISTS (SELECT 1 FROM timescaledb_information.continuous_aggregates ca
                        WHERE (ca.view_schema, ca.view_name) = (n.nspname, c.relname)) THEN 'cagg'
          WHEN EXISTS (SELECT 1 FROM timescaledb_information.chunks ch

@@ -116,6 +116,8 @@ pub fn compression(name: &str, backlog: i64) -> Compression {
             schema: "telemetry".into(),
             name: name.into(),
             enabled: true,
+            is_cagg: false,
+            materialization: None,
             job_id: Some(1000),
             scheduled: Some(true),
             compress_after: Some("1 day".into()),

@@ -53,7 +53,7 @@ impl Screen for CompressionScreen {
         &[super::ScreenKey {
             key: 'C',
             label: "compress",
-            help: "compress the selected hypertable's backlog",
+            help: "compress the selected row's backlog",
             command: compress_backlog,
         }]
     }
@@ -91,11 +91,17 @@ fn compress_backlog(data: &Dataset, id: &str) -> Option<Command> {
         }
         _ => None,
     };
+    // a continuous aggregate's chunks are its materialization's
+    let (schema, name) = match &c.materialization {
+        Some((schema, name)) => (schema, name),
+        None => (&c.schema, &c.name),
+    };
+    let hypertable = ObjectName {
+        schema: Some(schema.to_string()),
+        name: name.to_string(),
+    };
     Some(Command::Chunks(family::Chunks::Compress {
-        hypertable: ObjectName {
-            schema: Some(c.schema.to_string()),
-            name: c.name.to_string(),
-        },
+        hypertable,
         older_than,
     }))
 }
@@ -164,13 +170,17 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
 pub fn rows(list: &[Compression]) -> impl Iterator<Item = TableRow> + '_ {
     let rows = list.iter().map(|c| {
         let id = row_id::relation(&c.schema, &c.name);
-        row(c, id, format::qualified(&c.schema, &c.name)).open(
-            super::hypertables::open_chunks_filtered(
-                &c.schema,
-                &c.name,
-                (c.backlog_chunks.unwrap_or(0) > 0).then_some(super::hypertables::FATE_BACKLOG),
-            ),
-        )
+        let name = format::qualified(&c.schema, &c.name);
+        let label = if c.is_cagg {
+            format!("{name} (cagg)")
+        } else {
+            name
+        };
+        row(c, id, label).open(super::hypertables::open_chunks_filtered(
+            &c.schema,
+            &c.name,
+            (c.backlog_chunks.unwrap_or(0) > 0).then_some(super::hypertables::FATE_BACKLOG),
+        ))
     });
     let total = (!list.is_empty()).then(|| {
         let mut total = row(&totals(list), "\u{0}total".into(), "total".into());

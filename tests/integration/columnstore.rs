@@ -260,3 +260,113 @@ async fn compacts(server: &Tsdb) {
         }
     }
 }
+
+/// A continuous aggregate's columnstore (compression on its materialization, a policy, chunks
+/// compressed) is on the Compression tab, marked as a cagg, its chunks counted as TimescaleDB's
+/// own views count them; it was in neither the Compression nor the Caggs tab.
+#[tokio::test]
+async fn a_caggs_columnstore_is_on_the_compression_tab() {
+    on_own_empty_servers("caggcolumnstore", async |server| {
+        let c = &server.conninfo;
+        in_fresh_schema(
+            c,
+            "cc",
+            "CREATE TABLE cc.m (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('cc.m', 't', chunk_time_interval => interval '1 day');
+             INSERT INTO cc.m SELECT g, 1 FROM generate_series('2026-01-01'::timestamptz,
+                                                           '2026-03-01', '1 hour') g;
+             CREATE MATERIALIZED VIEW cc.daily WITH (timescaledb.continuous) AS
+               SELECT time_bucket('1 day', t) AS b, sum(v) FROM cc.m GROUP BY 1 WITH NO DATA;",
+        );
+        psql(
+            c,
+            "CALL refresh_continuous_aggregate('cc.daily', NULL, '2026-03-01')",
+        );
+        psql(
+            c,
+            "ALTER MATERIALIZED VIEW cc.daily SET (timescaledb.compress);
+             SELECT add_continuous_aggregate_policy('cc.daily', start_offset => interval '20 days',
+                      end_offset => interval '1 day', schedule_interval => interval '1 hour',
+                      initial_start => now() + interval '1 day');
+             SELECT add_compression_policy('cc.daily', compress_after => interval '30 days',
+                                           initial_start => now() + interval '1 day');",
+        );
+        // half its chunks compressed, the oldest first
+        let (mat_schema, mat_name) = {
+            let said = psql(
+                c,
+                "SELECT materialization_hypertable_schema || ' ' || materialization_hypertable_name
+                   FROM timescaledb_information.continuous_aggregates
+                  WHERE view_schema = 'cc' AND view_name = 'daily'",
+            );
+            let (s, n) = said.split_once(' ').unwrap();
+            (s.to_string(), n.to_string())
+        };
+        psql(
+            c,
+            &format!(
+                "SELECT count(compress_chunk(ch)) FROM (SELECT ch FROM show_chunks('{mat_schema}.{mat_name}') ch
+                  ORDER BY 1 LIMIT (SELECT count(*) / 2 FROM show_chunks('{mat_schema}.{mat_name}'))) x"
+            ),
+        );
+        let counts = psql(
+            c,
+            &format!(
+                "SELECT count(*) || ' ' || count(*) FILTER (WHERE is_compressed)
+                   FROM timescaledb_information.chunks
+                  WHERE hypertable_schema = '{mat_schema}' AND hypertable_name = '{mat_name}'"
+            ),
+        );
+        let (chunks, compressed) = counts.split_once(' ').unwrap();
+        assert!(compressed.parse::<i64>().unwrap() > 0, "{counts}");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(["snapshot", c.as_str(), "--format", "json", "--one-session"])
+            .env("XDG_STATE_HOME", std::env::temp_dir().join("hypertop-caggcs"))
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let row = (doc["compression"].as_array().unwrap().iter())
+            .find(|r| r["schema"] == "cc" && r["name"] == "daily")
+            .unwrap_or_else(|| panic!("{}: {:#}", server.label, doc["compression"]));
+        assert_eq!(row["is_cagg"], true);
+        assert_eq!(row["enabled"], true);
+        assert_eq!(row["chunks"].to_string(), chunks, "{}: {row:#}", server.label);
+        assert_eq!(
+            row["compressed_chunks"].to_string(),
+            compressed,
+            "{}: {row:#}",
+            server.label
+        );
+        assert!(row["job_id"].is_number(), "{row:#}");
+        assert_eq!(row["compress_after"], "30 days");
+        // its chunks are its materialization's, which the tab's `C` compresses: planned there
+        assert_eq!(
+            row["materialization"],
+            serde_json::json!([mat_schema, mat_name]),
+            "{row:#}"
+        );
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args([
+                "run",
+                &format!("compress {mat_schema}.{mat_name} older-than '30 days'"),
+                c.as_str(),
+                "--dry-run",
+            ])
+            .env("XDG_STATE_HOME", std::env::temp_dir().join("hypertop-caggcs"))
+            .output()
+            .unwrap();
+        let plan = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && plan.contains("compress"),
+            "{}: {plan}{}",
+            server.label,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // the hypertable beside it is not marked
+        let m = (doc["compression"].as_array().unwrap().iter())
+            .find(|r| r["schema"] == "cc" && r["name"] == "m");
+        assert!(m.is_none_or(|m| m["is_cagg"] == false), "{m:?}");
+    })
+    .await;
+}

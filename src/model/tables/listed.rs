@@ -14,6 +14,9 @@ pub struct ListedRelation {
     integer_time: bool,
     /// A hypertable's (a continuous aggregate has neither).
     hypertable: Option<(Arc<HypertableDefinition>, Arc<CompressionDefinition>)>,
+    /// A continuous aggregate's columnstore, where it compresses or has a policy to.
+    #[serde(default)]
+    cagg_compression: Option<Arc<CompressionDefinition>>,
     retention: Option<Arc<RetentionDefinition>>,
     // how its policies' thresholds are found, by their place in ListedRelations::policies (a
     // relation without one holds no room for it, and all are one allocation)
@@ -105,6 +108,23 @@ impl ListedRelations {
         let is_cagg: bool = r.try_get("is_cagg")?;
         let compression_enabled: bool = r.try_get("compression_enabled")?;
         let interval_seconds: Option<f64> = r.try_get("interval_seconds")?;
+        let materialization = (names.optional(r, "materialization_schema")?)
+            .zip(names.optional(r, "materialization_name")?);
+        let compression = |is_cagg| {
+            Arc::new(CompressionDefinition {
+                schema: schema.clone(),
+                name: name.clone(),
+                enabled: compression_enabled,
+                is_cagg,
+                materialization: materialization.clone(),
+                job_id: compress.as_ref().map(|p| p.job_id),
+                scheduled: compress.as_ref().map(|p| p.scheduled),
+                compress_after: compress.as_ref().and_then(|p| p.after.clone()),
+                compress_after_seconds: compress.as_ref().and_then(|p| p.after_seconds),
+            })
+        };
+        let cagg_compression =
+            (is_cagg && (compression_enabled || compress.is_some())).then(|| compression(true));
         let hypertable = match is_cagg {
             true => None,
             false => Some((
@@ -123,15 +143,7 @@ impl ListedRelations {
                         .map(|p| names.name(p))
                         .collect(),
                 }),
-                Arc::new(CompressionDefinition {
-                    schema: schema.clone(),
-                    name: name.clone(),
-                    enabled: compression_enabled,
-                    job_id: compress.as_ref().map(|p| p.job_id),
-                    scheduled: compress.as_ref().map(|p| p.scheduled),
-                    compress_after: compress.as_ref().and_then(|p| p.after.clone()),
-                    compress_after_seconds: compress.as_ref().and_then(|p| p.after_seconds),
-                }),
+                compression(false),
             )),
         };
         let retention = drop.as_ref().map(|p| {
@@ -150,6 +162,7 @@ impl ListedRelations {
             id: r.try_get("id")?,
             integer_time: r.try_get("integer_time")?,
             hypertable,
+            cagg_compression,
             retention,
             compress: self.add_policy(compress.map(|p| p.threshold)),
             drop: self.add_policy(drop.map(|p| p.threshold)),
@@ -195,6 +208,14 @@ impl ListedRelations {
                 [&mut c.schema, &mut c.name]
                     .into_iter()
                     .chain(&mut c.compress_after)
+                    .for_each(&mut f);
+            }
+            if let Some(c) = &mut r.cagg_compression {
+                let c = Arc::make_mut(c);
+                [&mut c.schema, &mut c.name]
+                    .into_iter()
+                    .chain(&mut c.compress_after)
+                    .chain(c.materialization.iter_mut().flat_map(|(s, n)| [s, n]))
                     .for_each(&mut f);
             }
             if let Some(d) = &mut r.retention {
@@ -322,16 +343,17 @@ pub fn build(
 ) -> Tables {
     let all = &relations.rows;
     let hypertables = all.iter().filter(|r| r.hypertable.is_some()).count();
+    let compressing = hypertables + all.iter().filter(|r| r.cagg_compression.is_some()).count();
     let retention = all.iter().filter(|r| r.retention.is_some()).count();
     let mut tables = Tables {
         hypertables: Vec::with_capacity(hypertables),
-        compression: Vec::with_capacity(hypertables),
+        compression: Vec::with_capacity(compressing),
         retention: Vec::with_capacity(retention),
     };
     let mut written = Vec::new();
     for r in all {
-        if r.hypertable.is_none() && r.retention.is_none() {
-            continue; // a continuous aggregate without retention: no tab shows its chunks
+        if r.hypertable.is_none() && r.cagg_compression.is_none() && r.retention.is_none() {
+            continue; // a continuous aggregate without either: no tab shows its chunks
         }
         let none = (None, None);
         let thresholds = |at| {
@@ -360,7 +382,7 @@ pub fn build(
             bound(t.range_start, r.integer_time, i64::MIN),
             bound(t.range_end, r.integer_time, i64::MAX),
         );
-        if let Some((hypertable, compression)) = &r.hypertable {
+        if let Some((hypertable, _)) = &r.hypertable {
             tables.hypertables.push(Hypertable {
                 definition: hypertable.clone(),
                 chunks: t.chunks,
@@ -375,6 +397,10 @@ pub fn build(
                 newest_chunk_end: bound(t.newest_end, r.integer_time, i64::MAX),
                 median_chunk_bytes: t.median_chunk_bytes,
             });
+        }
+        // a hypertable's compression, or a continuous aggregate's columnstore
+        let compression = (r.hypertable.as_ref().map(|(_, c)| c)).or(r.cagg_compression.as_ref());
+        if let Some(compression) = compression {
             let columns = settings.get(&r.id).cloned().unwrap_or_default();
             let backlog_known = compression.compress_after.is_none()
                 || limits.compress_upto.is_some()

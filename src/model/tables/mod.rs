@@ -771,7 +771,7 @@ mod tests {
         );
         keys(
             serde_json::to_string(&fixtures::compression("h", 1)).unwrap(),
-            "schema name enabled segmentby orderby job_id scheduled compress_after
+            "schema name enabled is_cagg materialization segmentby orderby job_id scheduled compress_after
              compress_after_seconds chunks compressed_chunks backlog_chunks backlog_bytes
              before_bytes after_bytes partial_chunks unordered_chunks uncompressed_between",
         );
