@@ -588,6 +588,7 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         "decompress scn.metrics",
         "reindex t",
         "run-job 1",
+        "start-job 1",
         "pause-job 1",
         "resume-job 1",
         "set-schedule 1 1h",

@@ -61,6 +61,7 @@ fn case(name: &str) -> Option<(&'static str, &'static str)> {
         ),
         "reindex" => ("", "reindex rt.rt_m_v"),
         "run-job" => ("", "run-job {tick}"),
+        "start-job" => ("", "start-job {tick}"),
         "pause-job" => ("", "pause-job {tick}"),
         "resume-job" => (
             "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE proc_name = 'tick'",
