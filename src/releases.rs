@@ -33,6 +33,9 @@ pub enum Limit {
     /// A job whose next start is left unset (`-infinity`, after a failover or a crash mid-run)
     /// is never started again by the scheduler: it stays there until its next start is set.
     UnsetNextStartStuck,
+    /// The scheduler can keep putting a due job behind others in its queue, run after run:
+    /// the job starves while the scheduler runs.
+    QueueStarvation,
 }
 
 /// A limit, the releases that have it (`from` up to, not including, `fixed`) and where
@@ -66,6 +69,12 @@ const LIMITS: &[Known] = &[
         from: (2, 0, 0),
         fixed: (2, 26, 4),
         reference: "TimescaleDB #9360",
+    },
+    Known {
+        limit: Limit::QueueStarvation,
+        from: (2, 0, 0),
+        fixed: (2, 28, 0),
+        reference: "TimescaleDB #9918, fixed by #9929",
     },
 ];
 

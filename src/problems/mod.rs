@@ -1274,6 +1274,38 @@ mod tests {
     /// last start, on a release whose scheduler never starts it again (#9360): overdue, with
     /// the statement that sets it; not on the release that fixed it, nor right after a start.
     #[test]
+    fn a_starved_job_below_2_28_names_the_schedulers_queue_and_start_job() {
+        let mut job = fixtures::job(1001, "policy_compression", Some("readings"), 0, true);
+        job.schedule_seconds = Some(3600.0);
+        job.next_start = Some(now() - chrono::TimeDelta::hours(3));
+        let mut summary = fixtures::summary();
+        let said = |summary: &Summary| {
+            find(
+                &server_and_jobs(summary, std::slice::from_ref(&job)),
+                &Thresholds::default(),
+                now(),
+            )
+            .into_iter()
+            .find(|p| p.kind == ProblemKind::JobOverdue)
+            .unwrap()
+        };
+        summary.timescaledb_version = Some("2.25.2".into());
+        let p = said(&summary);
+        assert!(p.starved);
+        assert!(
+            p.message.contains("#9918") && p.message.contains("start-job 1001"),
+            "{}",
+            p.message
+        );
+        assert_eq!(p.action.as_deref(), Some("start-job 1001"));
+        // 2.28.0 fixed it: the job is starved, the queue is not said to be why
+        summary.timescaledb_version = Some("2.28.0".into());
+        let p = said(&summary);
+        assert!(p.starved && !p.message.contains("#9918"), "{}", p.message);
+        assert_eq!(p.action, None);
+    }
+
+    #[test]
     fn a_job_stuck_with_no_next_start_is_overdue_below_the_fixing_release() {
         let mut job = fixtures::job(1001, "policy_compression", Some("readings"), 0, true);
         job.next_start = None;

@@ -139,8 +139,26 @@ pub(super) fn jobs(
             } else {
                 ""
             };
+            // below 2.28.0 the scheduler itself can starve a job in its queue: said, with the
+            // command that starts it now
+            let queue = starved
+                .then(|| input.summary?.timescaledb_version.as_deref())
+                .flatten()
+                .and_then(|v| crate::releases::has(v, crate::releases::Limit::QueueStarvation));
+            let said = match queue {
+                Some(known) => format!(
+                    "{said}; before {} the scheduler can keep putting a due job behind others in its queue ({}): start-job {} starts it now",
+                    crate::releases::shown(known.fixed),
+                    known.reference,
+                    j.job_id
+                ),
+                None => said.to_string(),
+            };
             out.put(Problem {
                 starved,
+                action: queue.map(|_| {
+                    Command::Jobs(family::Jobs::StartJob { job_id: j.job_id }).to_string()
+                }),
                 ..problem(
                     Severity::Warning,
                     ProblemKind::JobOverdue,
