@@ -118,6 +118,32 @@ impl Job {
     }
 }
 
+/// How much run history TimescaleDB keeps, as its history retention job is configured
+/// (`drop_after`; from 2.23 at most `max_successes_per_job` and `max_failures_per_job` a job,
+/// #8606): `kept 1 month, the last 1000 successes and 1000 failures a job (job 3)`. None
+/// where there is no such job (before 2.15 errors were kept by another).
+pub fn history_kept(list: &[Job]) -> Option<String> {
+    let j = list.iter().find(|j| {
+        &*j.proc_name == "policy_job_stat_history_retention"
+            && j.proc_schema.starts_with("_timescaledb_")
+    })?;
+    if !j.scheduled {
+        return Some(format!(
+            "history kept without bound: its retention job {} is paused",
+            j.job_id
+        ));
+    }
+    let config: serde_json::Value = serde_json::from_str(j.config.as_deref()?).ok()?;
+    let mut kept = vec![format!("kept {}", config.get("drop_after")?.as_str()?)];
+    let cap = |key: &str| config.get(key).and_then(serde_json::Value::as_i64);
+    if let (Some(ok), Some(failed)) = (cap("max_successes_per_job"), cap("max_failures_per_job")) {
+        kept.push(format!(
+            "the last {ok} successes and {failed} failures a job"
+        ));
+    }
+    Some(format!("{} (job {})", kept.join(", "), j.job_id))
+}
+
 /// The kind of work a job does, from its procedure (names stable across 2.x).
 pub fn kind(proc_schema: &str, proc_name: &str) -> &'static str {
     let internal = proc_schema.starts_with("_timescaledb_");

@@ -56,7 +56,8 @@ impl Screen for Jobs {
 
     /// Found when Enter is pressed: held in every row, the drill-down targets added up.
     fn open_row(&self, data: &Dataset, row_id: &str) -> Option<Open> {
-        job(data, row_id).map(runs_of)
+        let kept = crate::model::jobs::history_kept(data.jobs.value()?);
+        job(data, row_id).map(|j| runs_of(j, kept.as_deref()))
     }
 
     fn enter(&self) -> Option<&'static str> {
@@ -248,13 +249,14 @@ pub fn rows<'a>(
     })
 }
 
-/// A job's runs, what Enter on its row opens.
-fn runs_of(j: &Job) -> Open {
+/// A job's runs, what Enter on its row opens; its title says how much history is kept.
+fn runs_of(j: &Job, kept: Option<&str>) -> Open {
+    let kept = kept.map(|k| format!(" · {k}")).unwrap_or_default();
     Open::Drill(
         QueryKind::JobRuns,
         DrillTarget::Job(j.job_id),
         Some(format!(
-            "History of job {} ({})",
+            "History of job {} ({}){kept}",
             j.job_id, j.application_name
         )),
         None,

@@ -385,3 +385,46 @@ async fn a_job_stuck_with_its_next_start_unset_is_started_by_start_job() {
     })
     .await;
 }
+
+/// How much run history TimescaleDB keeps, said in a job's history as its own retention job is
+/// configured: a month everywhere it has one, and from 2.23 at most so many successes and
+/// failures a job (#8606); nothing where there is no such job (before 2.15).
+#[tokio::test]
+async fn a_jobs_history_says_how_much_timescaledb_keeps() {
+    on_own_empty_servers("historykept", async |server| {
+        let c = &server.conninfo;
+        psql(c, "CREATE EXTENSION IF NOT EXISTS timescaledb");
+        let config = psql(
+            c,
+            "SELECT coalesce((SELECT id || ' ' || config::text FROM _timescaledb_config.bgw_job
+                               WHERE proc_name = 'policy_job_stat_history_retention'), '')",
+        );
+        let s = open_at(c).await;
+        let (jobs, _) = jobs_and_problems(&s, &Thresholds::default()).await;
+        let said = hypertop::model::jobs::history_kept(&jobs);
+        let Some((id, config)) = config.split_once(' ') else {
+            assert_eq!(said, None, "{}", server.label);
+            return;
+        };
+        let config: serde_json::Value = serde_json::from_str(config).unwrap();
+        let said = said.unwrap_or_else(|| panic!("{}: nothing said", server.label));
+        assert!(
+            said.starts_with(&format!("kept {}", config["drop_after"].as_str().unwrap()))
+                && said.ends_with(&format!("(job {id})")),
+            "{}: {said}",
+            server.label
+        );
+        match config["max_successes_per_job"].as_i64() {
+            Some(n) => assert!(
+                said.contains(&format!(
+                    "the last {n} successes and {} failures a job",
+                    config["max_failures_per_job"]
+                )),
+                "{}: {said}",
+                server.label
+            ),
+            None => assert!(!said.contains("successes"), "{}: {said}", server.label),
+        }
+    })
+    .await;
+}
