@@ -152,6 +152,11 @@ pub fn kind(proc_schema: &str, proc_name: &str) -> &'static str {
         "policy_retention" if internal => "retention",
         "policy_refresh_continuous_aggregate" if internal => "cagg refresh",
         "policy_reorder" if internal => "reorder",
+        // 2.29: compact_chunk by policy (add_compaction_policy)
+        "policy_compaction" if internal => "compaction",
+        "policy_recompression" if internal => "recompression",
+        // 2.21–2.26: the hypertables' invalidations moved to their caggs out of band
+        "policy_process_hypertable_invalidations" if internal => "invalidations",
         "policy_job_stat_history_retention" | "policy_job_error_retention" if internal => {
             "log retention"
         }

@@ -428,3 +428,45 @@ async fn a_jobs_history_says_how_much_timescaledb_keeps() {
     })
     .await;
 }
+
+/// TimescaleDB 2.29's compaction policy (`add_compaction_policy`, what compacts partial chunks
+/// by policy) is a job of its own kind on the Jobs tab, with its hypertable as the target,
+/// where the server has it (found in the catalog); it was "internal" with no target.
+#[tokio::test]
+async fn a_compaction_policy_is_its_own_kind_of_job() {
+    on_own_empty_servers("compactionjob", async |server| {
+        let c = &server.conninfo;
+        psql(c, "CREATE EXTENSION IF NOT EXISTS timescaledb");
+        let has = psql(
+            c,
+            "SELECT count(*) > 0 FROM pg_proc WHERE proname = 'add_compaction_policy'",
+        );
+        if has != "t" {
+            return;
+        }
+        in_fresh_schema(
+            c,
+            "cp",
+            "CREATE TABLE cp.m (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('cp.m', 't');
+             ALTER TABLE cp.m SET (timescaledb.compress);",
+        );
+        let job = psql(
+            c,
+            "SELECT add_compaction_policy('cp.m', initial_start => now() + interval '1 day')",
+        );
+        let s = open_at(c).await;
+        let (jobs, _) = jobs_and_problems(&s, &Thresholds::default()).await;
+        let j = (jobs.iter())
+            .find(|j| j.job_id.to_string() == job.trim())
+            .unwrap_or_else(|| panic!("{}: job {job} not listed", server.label));
+        assert_eq!(j.kind, "compaction", "{}", server.label);
+        assert_eq!(
+            (j.target_schema.as_deref(), j.target_name.as_deref()),
+            (Some("cp"), Some("m")),
+            "{}",
+            server.label
+        );
+    })
+    .await;
+}
