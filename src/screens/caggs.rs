@@ -46,7 +46,10 @@ impl Screen for Caggs {
         Box::new(
             match (data.matviews.value(), data.caggs.value()) {
                 (Some(m), _) => matview_rows(m),
-                (None, Some(c)) => rows(c, ctx.limits.max_cagg_lag.as_secs_f64(), *ctx),
+                (None, Some(c)) => {
+                    let columnstore = columnstores(data);
+                    rows_with(c, &columnstore, ctx.limits.max_cagg_lag.as_secs_f64(), *ctx)
+                }
                 (None, None) => Vec::new(),
             }
             .into_iter(),
@@ -124,7 +127,22 @@ pub fn columns() -> Vec<Column> {
         Column::left("Last run", 3, 14),
         Column::right("Job", 4, 6),
         Column::right("Pending", 5, 7),
+        Column::right("Columnstore", 5, 11),
     ]
+}
+
+/// Each cagg's columnstore as the Compression tab counts it (compressed / chunks of its
+/// materialization), by row id; none where the catalog pass has not read them.
+fn columnstores(data: &Dataset) -> std::collections::HashMap<String, (i64, i64)> {
+    (data.compression.value().into_iter().flatten())
+        .filter(|c| c.is_cagg)
+        .map(|c| {
+            (
+                row_id::relation(&c.schema, &c.name),
+                (c.compressed_chunks, c.chunks),
+            )
+        })
+        .collect()
 }
 
 /// A refresh policy's window and schedule: `3d → 1h every 30m`, `(paused)` when it is.
@@ -156,6 +174,16 @@ fn behind(c: &Cagg) -> Cell {
 }
 
 pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
+    rows_with(list, &Default::default(), lag_limit, ctx)
+}
+
+/// The rows with each cagg's columnstore (compressed / chunks, by row id).
+pub fn rows_with(
+    list: &[Cagg],
+    columnstore: &std::collections::HashMap<String, (i64, i64)>,
+    lag_limit: f64,
+    ctx: Ctx,
+) -> Vec<TableRow> {
     tree_order(list)
         .into_iter()
         .map(|(i, depth)| {
@@ -241,6 +269,11 @@ pub fn rows(list: &[Cagg], lag_limit: f64, ctx: Ctx) -> Vec<TableRow> {
                         Cell::num(p.job_id as f64, p.job_id.to_string())
                     }),
                     count(c.pending_invalidations),
+                    columnstore
+                        .get(&row_id::relation(&c.schema, &c.name))
+                        .map_or_else(Cell::empty, |&(compressed, chunks)| {
+                            Cell::num(compressed as f64, format!("{compressed}/{chunks}"))
+                        }),
                 ],
             )
             .detail(detail);

@@ -363,6 +363,22 @@ async fn a_caggs_columnstore_is_on_the_compression_tab() {
             server.label,
             String::from_utf8_lossy(&out.stderr)
         );
+        // and the Caggs tab's Columnstore column says the same, compressed / chunks
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(["snapshot", c.as_str(), "--format", "text", "--width", "400"])
+            .env("XDG_STATE_HOME", std::env::temp_dir().join("hypertop-caggcs"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let caggs = text.split("== caggs").nth(1).unwrap_or_default();
+        let line = (caggs.lines())
+            .find(|l| l.starts_with("cc.daily"))
+            .unwrap_or_else(|| panic!("{}: {caggs}", server.label));
+        assert!(
+            line.trim_end().ends_with(&format!(" {compressed}/{chunks}")),
+            "{}: {line}",
+            server.label
+        );
         // the hypertable beside it is not marked
         let m = (doc["compression"].as_array().unwrap().iter())
             .find(|r| r["schema"] == "cc" && r["name"] == "m");
