@@ -87,6 +87,10 @@ SELECT
              WHERE p.proname = 'merge_chunks_concurrently')                      AS ts_merge_chunks_concurrently,
     to_regprocedure('_timescaledb_functions.compact_chunk(regclass, integer)') IS NOT NULL
                                                                                  AS ts_compact_chunk,
+    -- 2.29.0+: add_compaction_policy
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'add_compaction_policy')                          AS ts_compaction_policy,
     -- 2.12.0+: alter_job takes a fixed schedule's time zone (and clears it when not given one)
     EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
                 ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace

@@ -44,6 +44,8 @@ pub struct TimescaleFeatures {
     pub merge_chunks_concurrently: bool,
     /// 2.29.0+: `_timescaledb_functions.compact_chunk`.
     pub compact_chunk: bool,
+    /// 2.29.0+: `add_compaction_policy` / `remove_compaction_policy`.
+    pub compaction_policy: bool,
     /// 2.12.0+: `alter_job(timezone => …)`, which also clears the time zone of a job it
     /// alters without one.
     pub alter_job_timezone: bool,
@@ -106,6 +108,7 @@ impl Capabilities {
             merge_chunks: row.get("ts_merge_chunks"),
             merge_chunks_concurrently: row.get("ts_merge_chunks_concurrently"),
             compact_chunk: row.get("ts_compact_chunk"),
+            compaction_policy: row.get("ts_compaction_policy"),
             alter_job_timezone: row.get("ts_alter_job_timezone"),
         });
         Capabilities {

@@ -414,6 +414,8 @@ pub enum PolicyKind {
     Compression,
     Retention,
     Refresh,
+    /// 2.29+: compact_chunk by policy.
+    Compaction,
 }
 
 impl PolicyKind {
@@ -426,6 +428,8 @@ impl PolicyKind {
             | family::Policies::RemoveRetentionPolicy { .. } => PolicyKind::Retention,
             family::Policies::SetRefreshPolicy { .. }
             | family::Policies::RemoveRefreshPolicy { .. } => PolicyKind::Refresh,
+            family::Policies::AddCompactionPolicy { .. }
+            | family::Policies::RemoveCompactionPolicy { .. } => PolicyKind::Compaction,
         }
     }
 
@@ -435,6 +439,7 @@ impl PolicyKind {
             PolicyKind::Compression => "compression",
             PolicyKind::Retention => "retention",
             PolicyKind::Refresh => "refresh",
+            PolicyKind::Compaction => "compaction",
         }
     }
 
@@ -444,6 +449,7 @@ impl PolicyKind {
             PolicyKind::Compression => "policy_compression",
             PolicyKind::Retention => "policy_retention",
             PolicyKind::Refresh => "policy_refresh_continuous_aggregate",
+            PolicyKind::Compaction => "policy_compaction",
         }
     }
 
@@ -453,6 +459,7 @@ impl PolicyKind {
             PolicyKind::Compression => &[RelationKind::Hypertable],
             PolicyKind::Retention => &[RelationKind::Hypertable, RelationKind::Cagg],
             PolicyKind::Refresh => &[RelationKind::Cagg],
+            PolicyKind::Compaction => &[RelationKind::Hypertable],
         }
     }
 
@@ -462,6 +469,8 @@ impl PolicyKind {
             PolicyKind::Compression => "compress_after",
             PolicyKind::Retention => "drop_after",
             PolicyKind::Refresh => "start_offset",
+            // no threshold: it compacts whatever is partly compressed
+            PolicyKind::Compaction => "inactive_for",
         }
     }
 }

@@ -28,6 +28,7 @@ macro_rules! templates {
 
 templates! {
     AddColumnstorePolicy => "add_columnstore_policy.sql",
+    AddCompactionPolicy => "add_compaction_policy.sql",
     AddCompressionPolicy => "add_compression_policy.sql",
     AddRefreshPolicy => "add_refresh_policy.sql",
     AddRetentionPolicy => "add_retention_policy.sql",
@@ -60,6 +61,7 @@ templates! {
     ReindexIndex => "reindex_index.sql",
     ReindexTable => "reindex_table.sql",
     RemoveColumnstorePolicy => "remove_columnstore_policy.sql",
+    RemoveCompactionPolicy => "remove_compaction_policy.sql",
     RemoveCompressionPolicy => "remove_compression_policy.sql",
     RemoveRefreshPolicy => "remove_refresh_policy.sql",
     RemoveReorderPolicy => "remove_reorder_policy.sql",

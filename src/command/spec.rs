@@ -111,6 +111,12 @@ pub mod family {
         RemoveRefreshPolicy {
             cagg: ObjectName,
         },
+        AddCompactionPolicy {
+            hypertable: ObjectName,
+        },
+        RemoveCompactionPolicy {
+            hypertable: ObjectName,
+        },
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
@@ -468,6 +474,24 @@ pub const COMMANDS: &[Spec] = &[
         RemoveRefreshPolicy { cagg: CAGG },
         "<cagg>",
         "remove a refresh policy",
+    ),
+    row!(
+        "add-compaction-policy",
+        Policies,
+        AddCompactionPolicy {
+            hypertable: HYPERTABLE
+        },
+        "<hypertable>",
+        "compact partly compressed chunks by policy (TimescaleDB 2.29+)",
+    ),
+    row!(
+        "remove-compaction-policy",
+        Policies,
+        RemoveCompactionPolicy {
+            hypertable: HYPERTABLE
+        },
+        "<hypertable>",
+        "remove a compaction policy",
     ),
     row!(
         "drop-index",

@@ -600,6 +600,8 @@ async fn read_only_refuses_every_mutating_command_and_the_server_rejects_writes(
         "remove-retention-policy scn.logs",
         "set-refresh-policy scn.metrics_hourly 1d 1h 1h",
         "remove-refresh-policy scn.metrics_hourly",
+        "add-compaction-policy scn.metrics",
+        "remove-compaction-policy scn.metrics",
         "drop-index t_pkey",
         "drop-chunks scn.logs older-than 1d",
         "merge-chunks scn.metrics older-than 7d",

@@ -62,6 +62,14 @@ fn case(name: &str) -> Option<(&'static str, &'static str)> {
         "reindex" => ("", "reindex rt.rt_m_v"),
         "run-job" => ("", "run-job {tick}"),
         "start-job" => ("", "start-job {tick}"),
+        // 2.29+; elsewhere not planned (no add_compaction_policy), and said so
+        "add-compaction-policy" => ("", "add-compaction-policy rt.m"),
+        "remove-compaction-policy" => (
+            "DO $$ BEGIN IF to_regproc('add_compaction_policy') IS NOT NULL THEN
+                 PERFORM add_compaction_policy('rt.m', schedule_interval => interval '2 hours');
+               END IF; END $$",
+            "remove-compaction-policy rt.m",
+        ),
         "pause-job" => ("", "pause-job {tick}"),
         "resume-job" => (
             "SELECT alter_job(job_id, scheduled => false) FROM timescaledb_information.jobs WHERE proc_name = 'tick'",

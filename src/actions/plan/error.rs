@@ -54,6 +54,12 @@ pub enum PlanError {
     NotSignalable { pid: i32, backend_type: String },
     /// No policy of that kind (`noun`) to remove.
     NoPolicy { object: String, noun: &'static str },
+    /// A policy of which an object has one at most, there already.
+    PolicyExists {
+        object: String,
+        noun: &'static str,
+        job_id: i32,
+    },
     /// A chunk interval under a minute (`seconds` of it, when known).
     ChunkIntervalTooSmall { wanted: String, seconds: f64 },
     /// A chunk interval over ten years.
@@ -197,6 +203,14 @@ impl fmt::Display for PlanError {
                 }
             ),
             NoPolicy { object, noun } => write!(f, "{object} has no {noun} policy"),
+            PolicyExists {
+                object,
+                noun,
+                job_id,
+            } => write!(
+                f,
+                "{object} has a {noun} policy already (job {job_id}): change its schedule with set-schedule {job_id}, or remove it first"
+            ),
             ChunkIntervalTooSmall { wanted, seconds } => write!(
                 f,
                 "a chunk interval of {wanted} makes a chunk every {}: give at least a minute (chunks are sized so the ones being written fit a quarter of memory: hours or days, usually)",

@@ -62,6 +62,21 @@ pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), Resol
             }
             db.facts.relation = Some(r);
         }
+        family::Policies::AddCompactionPolicy { hypertable: name }
+        | family::Policies::RemoveCompactionPolicy { hypertable: name } => {
+            read::needs(
+                db.caps,
+                db.caps
+                    .timescaledb
+                    .as_ref()
+                    .is_some_and(|t| t.compaction_policy),
+                "a compaction policy needs TimescaleDB's add_compaction_policy (2.29 or later)",
+                "",
+            )?;
+            let r = read::relation(db.client, db.caps, name, policy.applies_to()).await?;
+            db.facts.job = read::policy_job(db.client, db.caps, &r, policy).await?;
+            db.facts.relation = Some(r);
+        }
         family::Policies::RemoveCompressionPolicy { hypertable: name }
         | family::Policies::RemoveRetentionPolicy { relation: name }
         | family::Policies::RemoveRefreshPolicy { cagg: name } => {
@@ -96,6 +111,7 @@ impl PolicyKind {
             PolicyKind::Compression => "hypertable",
             PolicyKind::Retention => "hypertable or continuous aggregate",
             PolicyKind::Refresh => "continuous aggregate",
+            PolicyKind::Compaction => "hypertable",
         }
     }
 
@@ -104,6 +120,7 @@ impl PolicyKind {
             PolicyKind::Compression => cs.add_policy(),
             PolicyKind::Retention => Template::AddRetentionPolicy,
             PolicyKind::Refresh => Template::AddRefreshPolicy,
+            PolicyKind::Compaction => Template::AddCompactionPolicy,
         }
     }
 
@@ -112,6 +129,7 @@ impl PolicyKind {
             PolicyKind::Compression => cs.remove_policy(),
             PolicyKind::Retention => Template::RemoveRetentionPolicy,
             PolicyKind::Refresh => Template::RemoveRefreshPolicy,
+            PolicyKind::Compaction => Template::RemoveCompactionPolicy,
         }
     }
 }
@@ -134,9 +152,11 @@ pub(super) fn plan(cmd: &family::Policies, facts: &Facts) -> Result<Plan, PlanEr
             every,
             ..
         } => Ok(set_refresh(cmd, r, facts, start_offset, end_offset, every)),
+        family::Policies::AddCompactionPolicy { .. } => add_compaction(cmd, r, facts),
         family::Policies::RemoveCompressionPolicy { .. }
         | family::Policies::RemoveRetentionPolicy { .. }
-        | family::Policies::RemoveRefreshPolicy { .. } => remove(cmd, kind, r, facts),
+        | family::Policies::RemoveRefreshPolicy { .. }
+        | family::Policies::RemoveCompactionPolicy { .. } => remove(cmd, kind, r, facts),
     }
 }
 
@@ -159,6 +179,8 @@ fn remove(
             config_str(prev, "start_offset"),
             config_str(prev, "end_offset"),
         ],
+        // no threshold: its limits come back with its config
+        PolicyKind::Compaction => vec![],
         _ => vec![config_str(prev, kind.threshold_key())],
     };
     let add = Step::new(
@@ -197,6 +219,43 @@ fn remove(
     p.restores = Some(readded_as(prev));
     p.changes = vec![policy_setting(r, &prev.proc_name), Change::Job(prev.job_id)];
     p.previous = previous(&facts.job);
+    Ok(p)
+}
+
+/// `add-compaction-policy`: TimescaleDB's defaults (its schedule, every partly compressed
+/// chunk); undone by removing it. One a hypertable: refused where there is one.
+fn add_compaction(cmd: &family::Policies, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
+    if let Some(j) = &facts.job {
+        return Err(PlanError::PolicyExists {
+            object: r.shown(),
+            noun: "compaction",
+            job_id: j.job_id,
+        });
+    }
+    let vars = facts.vars();
+    let mut p = Plan::new(
+        cmd.naming(r.object_name()).to_string(),
+        format!(
+            "add a compaction policy to {}: TimescaleDB's scheduler then compacts its partly compressed chunks (the rows written into compressed chunks, and their batches out of order) on its default schedule, as compact does",
+            r.shown()
+        ),
+        vec![r.shown()],
+        LOCKS_CATALOG,
+    );
+    p.steps = vec![Step::new(
+        "add the compaction policy".to_string(),
+        Template::AddCompactionPolicy,
+        &vars,
+        vec![text(r.regclass()), None, text("false"), None, None],
+    )];
+    p.inverse = Some(vec![Step::new(
+        format!("remove the compaction policy of {} again", r.shown()),
+        Template::RemoveCompactionPolicy,
+        &vars,
+        vec![text(r.regclass())],
+    )]);
+    p.restores = Some(format!("{} without a compaction policy", r.shown()));
+    p.changes = vec![policy_setting(r, PolicyKind::Compaction.proc_name())];
     Ok(p)
 }
 
