@@ -126,6 +126,8 @@ pub struct Finding {
 pub struct Report {
     pub installed: String,
     pub target: String,
+    /// Whether the target is newer than what is installed (false: nothing to update to).
+    pub update: bool,
     pub postgres: u32,
     /// How the installed version was taken, where it is a pre-release (`2.23.0-dev` as 2.23.0).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -238,6 +240,7 @@ pub fn judge(facts: &Facts, to: Release) -> Result<Report, Refusal> {
     Ok(Report {
         installed: facts.installed.clone(),
         target: shown(to),
+        update: to > from,
         postgres,
         caveat,
         findings: found,
@@ -863,6 +866,7 @@ mod tests {
             .any(|e| e.contains("GHSA-vgp2-jj5c-828m")));
         assert!(notes[0].evidence.iter().any(|e| e.contains("#9655")));
         assert_eq!(r.exit_code(), 0);
+        assert!(r.update);
         let text = report::text(&r);
         assert!(
             text.starts_with(

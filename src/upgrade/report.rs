@@ -13,6 +13,15 @@ pub fn text(r: &Report) -> String {
         count(Severity::Warning),
         count(Severity::Note),
     );
+    if !r.update {
+        return format!(
+            "TimescaleDB {} on PostgreSQL {}: no newer release is installed here or known to \
+             hypertop ({}): nothing to check (name one with --to)\n",
+            printable(&r.installed),
+            r.postgres,
+            r.target
+        );
+    }
     let mut out = format!(
         "TimescaleDB {} → {} on PostgreSQL {}: {}\n",
         printable(&r.installed),

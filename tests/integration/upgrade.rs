@@ -209,6 +209,7 @@ fn upgrade_meets(v: &NativeVersion) {
             assert_eq!(code, 2);
         } else {
             assert_eq!(findings(&report), vec![], "{report:#}");
+            assert_eq!(report["update"], false, "{report:#}");
             assert_eq!(code, 0);
         }
         return;
