@@ -53,7 +53,8 @@ WITH ext AS MATERIALIZED (
      WHERE p.proname = 'time_bucket_ng'
        AND ('pg_catalog.pg_proc'::pg_catalog.regclass, p.oid) IN (SELECT m.classid, m.objid FROM members m)
 ), ng_users AS MATERIALIZED (
-    -- views (a continuous aggregate named as itself) and functions using it, jobs naming it
+    -- views (a continuous aggregate named as itself) and other objects depending on it,
+    -- functions whose text names it, jobs whose configuration does
     SELECT DISTINCT coalesce(cv.cagg, pg_catalog.format('%I.%I', vn.nspname, v.relname)) AS object,
            CASE WHEN cv.cagg IS NOT NULL THEN 'continuous aggregate'
                 WHEN v.relkind = 'm' THEN 'materialized view' ELSE 'view' END AS kind
@@ -63,6 +64,16 @@ WITH ext AS MATERIALIZED (
       LEFT JOIN cagg_views cv ON cv.oid = v.oid
      WHERE u.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
        AND u.refobjid IN (SELECT ng.oid FROM ng)
+    UNION
+    -- anything else that depends on it (an index expression, a default, a function with a
+    -- SQL-standard body): its DROP FUNCTION fails as for a view
+    SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), 'object'
+      FROM pg_catalog.pg_depend d
+     WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+       AND d.refobjid IN (SELECT ng.oid FROM ng)
+       AND d.classid <> 'pg_catalog.pg_rewrite'::pg_catalog.regclass
+       AND d.deptype = 'n'
+       AND (d.classid, d.objid) NOT IN (SELECT m.classid, m.objid FROM members m)
     UNION
     SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
                              pg_catalog.pg_get_function_identity_arguments(p.oid)), 'function'
@@ -85,9 +96,10 @@ WITH ext AS MATERIALIZED (
      WHERE (pg_catalog.to_jsonb(c) ->> 'finalized') = 'false'
 ), wal_slots AS MATERIALIZED (
     -- WAL-based invalidation (2.22-2.24) decodes the WAL through a slot of its plugin
+    -- (`timescaledb-invalidations-<version>`)
     SELECT s.slot_name::text AS slot
       FROM pg_catalog.pg_replication_slots s
-     WHERE s.plugin = 'timescaledb-invalidations'
+     WHERE pg_catalog.starts_with(s.plugin, 'timescaledb-invalidations')
        AND s.database = pg_catalog.current_database()
 ), hypercore AS MATERIALIZED (
     -- tables on the hypercore access method (2.18-2.21): 2.22 removed it

@@ -105,9 +105,11 @@ fn stdout_reader_gone() -> bool {
 
 /// The subcommand the command line asks for, and its failure said as that subcommand's
 /// convention asks: `check` as an UNKNOWN line on stdout, `policy` (whose 1 is drift) with 2,
-/// the rest on stderr.
+/// `upgrade-check` (whose 1 and 2 are findings) with 3, the rest on stderr.
 async fn run(cli: Cli) -> ExitCode {
     let check = matches!(cli.command, Some(Sub::Check { .. }));
+    // upgrade-check's 1 and 2 are findings: anything that stops it is UNKNOWN, as check's
+    let upgrade_check = matches!(cli.command, Some(Sub::UpgradeCheck { .. }));
     let policy = matches!(cli.command, Some(Sub::Policy { .. }));
     match dispatch(&cli).await {
         Ok(code) => code,
@@ -121,7 +123,11 @@ async fn run(cli: Cli) -> ExitCode {
                 ExitCode::from(EXIT_UNKNOWN)
             } else {
                 eprintln!("hypertop: {message}");
-                ExitCode::from(if policy { 2 } else { code })
+                ExitCode::from(match () {
+                    _ if policy => 2,
+                    _ if upgrade_check => EXIT_UNKNOWN,
+                    _ => code,
+                })
             }
         }
     }

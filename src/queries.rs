@@ -22,6 +22,7 @@ pub const ANY_CAGG: &str = include_str!("../queries/any_cagg.sql");
 pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");
 pub const LISTED_VERSIONS: &str = include_str!("../queries/listed_versions.sql");
 pub const UPGRADE_FACTS: &str = include_str!("../queries/upgrade_facts.sql");
+pub const UPGRADE_INSTALLED: &str = include_str!("../queries/upgrade_installed.sql");
 pub const UPGRADE_BLOOM_SOURCES: &str = include_str!("../queries/upgrade_bloom_sources.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[

@@ -216,7 +216,7 @@ pub fn last_line_for_postgres(major: u32) -> Option<(u32, u32)> {
         if (low..=high).contains(&major) {
             last = Some(match POSTGRES_SUPPORT.get(i + 1) {
                 Some(&(next, nlow, nhigh)) if !(nlow..=nhigh).contains(&major) => {
-                    (next.0, next.1 - 1)
+                    (next.0, next.1.saturating_sub(1))
                 }
                 _ => from,
             });
@@ -229,13 +229,113 @@ pub fn last_line_for_postgres(major: u32) -> Option<(u32, u32)> {
 pub mod upgrade {
     use super::Release;
 
-    /// Updates from a release after this one keep users' views on TimescaleDB's views
-    /// (detached during the update), where the target is [`VIEWS_DETACHED_BY`] or later
-    /// (TimescaleDB commit c482ad3, in 2.28.0: "works for any update from a version >= 2.24.1");
-    /// from this one or before, an update that drops a view another object uses fails.
-    pub const VIEWS_LAST_CHANGED: Release = (2, 24, 0);
-    /// The first release whose update scripts detach the views.
-    pub const VIEWS_DETACHED_BY: Release = (2, 28, 0);
+    /// The views of TimescaleDB each release's update drops and makes again (its update
+    /// script's `DROP VIEW`s, without CASCADE: a user's view on one stops the update). From
+    /// 2.28.0, updates from 2.24.1 on keep the information views through (commit c482ad3), and
+    /// the scripts drop fewer.
+    pub const VIEW_DROPS: &[(Release, &[&str])] = &[
+        (
+            (2, 14, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+                "timescaledb_experimental.chunk_replication_status",
+                "timescaledb_experimental.policies",
+                "timescaledb_information.chunks",
+                "timescaledb_information.compression_settings",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.data_nodes",
+                "timescaledb_information.dimensions",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.job_stats",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 15, 0),
+            &[
+                "timescaledb_experimental.policies",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.job_errors",
+            ],
+        ),
+        ((2, 20, 0), &["timescaledb_information.hypertables"]),
+        (
+            (2, 22, 0),
+            &[
+                "timescaledb_information.chunk_columnstore_settings",
+                "timescaledb_information.chunk_compression_settings",
+                "timescaledb_information.compression_settings",
+                "timescaledb_information.hypertable_columnstore_settings",
+                "timescaledb_information.hypertable_compression_settings",
+            ],
+        ),
+        (
+            (2, 23, 0),
+            &[
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.job_stats",
+            ],
+        ),
+        (
+            (2, 24, 0),
+            &[
+                "timescaledb_information.chunk_columnstore_settings",
+                "timescaledb_information.chunk_compression_settings",
+                "timescaledb_information.chunks",
+                "timescaledb_information.hypertables",
+            ],
+        ),
+        (
+            (2, 25, 0),
+            &[
+                "timescaledb_experimental.policies",
+                "timescaledb_information.chunk_columnstore_settings",
+                "timescaledb_information.chunk_compression_settings",
+                "timescaledb_information.chunks",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.dimensions",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 26, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+            ],
+        ),
+        ((2, 28, 0), &["timescaledb_experimental.policies"]),
+        (
+            (2, 28, 1),
+            &[
+                "timescaledb_information.job_errors",
+                "timescaledb_information.job_history",
+            ],
+        ),
+        (
+            (2, 29, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+            ],
+        ),
+    ];
+
+    /// The first release after `from` and up to `to` whose update drops `view`, if one does.
+    pub fn drops_view(view: &str, from: Release, to: Release) -> Option<Release> {
+        (VIEW_DROPS.iter())
+            .find(|(r, views)| from < *r && *r <= to && views.contains(&view))
+            .map(|(r, _)| *r)
+    }
+
+    /// Catalog tables an update drops with CASCADE: a user's view on one is dropped with it,
+    /// silently, rather than stopping the update.
+    pub const CASCADE_DROPS: &[(Release, &str)] =
+        &[((2, 19, 0), "_timescaledb_catalog.compression_settings")];
+
     /// 2.25.0 removed `time_bucket_ng` (#8229), the old cagg format (#8859) and WAL-based
     /// invalidation (#9022).
     pub const REMOVED_2_25: Release = (2, 25, 0);
@@ -278,7 +378,6 @@ pub mod upgrade {
             (2, 15, 1),
             &["_timescaledb_catalog.continuous_aggs_bucket_function"],
         ),
-        ((2, 19, 0), &["_timescaledb_catalog.compression_settings"]),
         (
             (2, 22, 0),
             &[
@@ -314,6 +413,13 @@ pub mod upgrade {
             .map(|(r, _)| *r)
     }
 
+    /// The release after `from` and up to `to` whose update drops `table` with CASCADE.
+    pub fn drops_with_cascade(table: &str, from: Release, to: Release) -> Option<Release> {
+        (CASCADE_DROPS.iter())
+            .find(|(r, t)| from < *r && *r <= to && *t == table)
+            .map(|(r, _)| *r)
+    }
+
     /// A security release: the advisory it fixes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct Advisory {
@@ -331,6 +437,10 @@ pub mod upgrade {
         Advisory {
             fixed: (2, 25, 2),
             id: "GHSA-vgp2-jj5c-828m",
+        },
+        Advisory {
+            fixed: (2, 9, 3),
+            id: "GHSA-44jh-j22r-33wq",
         },
     ];
 }

@@ -47,10 +47,8 @@ pub struct CompressionDefinition {
     pub name: Name,
     pub enabled: bool,
     /// A continuous aggregate's columnstore (its materialization's chunks), named as the cagg.
-    #[serde(default)]
     pub is_cagg: bool,
     /// The cagg's materialization hypertable, schema and name (what compress acts on).
-    #[serde(default)]
     pub materialization: Option<(Name, Name)>,
     pub job_id: Option<i32>,
     pub scheduled: Option<bool>,

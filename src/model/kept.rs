@@ -23,7 +23,7 @@ use super::tables::ListedRelations;
 
 /// The kept parts' format. Bumped whenever a kept type changes shape: the encoding has no
 /// field names, and a test pins it.
-const TAG: &[u8; 4] = b"HTK3";
+const TAG: &[u8; 4] = b"HTK4";
 
 /// How old a kept structure, rows or probes may be to be taken: older, they are read again
 /// (and kept again) as the sizes are measured again within the hour.
@@ -519,8 +519,10 @@ mod tests {
                     named(json!({"compression_enabled": true, "time_column": "time",
                         "time_type": "timestamptz", "interval_seconds": 86400.0,
                         "interval_integer": null, "policies": ["policy_compression"]})),
-                    named(json!({"enabled": true, "job_id": 1000, "scheduled": true,
+                    named(json!({"enabled": true, "is_cagg": false, "materialization": null,
+                        "job_id": 1000, "scheduled": true,
                         "compress_after": "7 days", "compress_after_seconds": 604800.0}))],
+                "cagg_compression": null,
                 "retention": named(json!({"is_cagg": false, "job_id": 1001, "scheduled": true,
                     "schedule_seconds": 86400.0, "drop_after": "7 days",
                     "drop_after_seconds": 604800.0})),
@@ -596,8 +598,49 @@ mod tests {
         let body = &parts[0].value[TAG.len() + 8..];
         assert_eq!(
             (TAG, crate::hash::fnv1a(body)),
-            (b"HTK3", 0xadf4_47e4_1621_75a3),
+            (b"HTK4", 0xadf4_47e4_1621_75a3),
             "the kept structure's encoding changed: bump TAG and pin the new checksum here"
         );
+        // and the listed relations' rows (a cagg's columnstore among them)
+        let rows: ListedRelations = serde_json::from_value(listed_sample()).unwrap();
+        let mut kept = KeptCatalog::default();
+        kept.listed
+            .put_back(rows, Some(Fingerprint::of([3, 4]).whole()));
+        let mut parts = Vec::new();
+        kept.export(0, &Written::default(), &mut parts);
+        let body = &parts[0].value[TAG.len() + 8..];
+        assert_eq!(
+            crate::hash::fnv1a(body),
+            0x701d_3dd1_b515_d641,
+            "the listed rows' encoding changed: bump TAG and pin the new checksum here"
+        );
+    }
+
+    /// A hypertable and a continuous aggregate with a columnstore, as `queries/tables.sql`
+    /// rows decode (their serde form).
+    fn listed_sample() -> serde_json::Value {
+        use serde_json::json;
+        let compression = |name: &str, is_cagg: bool| {
+            json!({"schema": "public", "name": name, "enabled": true, "is_cagg": is_cagg,
+                   "materialization": if is_cagg { json!(["_timescaledb_internal", "_m_2"]) } else { json!(null) },
+                   "job_id": 1000, "scheduled": true, "compress_after": "7 days",
+                   "compress_after_seconds": 604800.0})
+        };
+        json!({
+            "rows": [{
+                "id": 1, "integer_time": false,
+                "hypertable": [
+                    {"schema": "public", "name": "metrics", "compression_enabled": true,
+                     "time_column": "time", "time_type": "timestamptz", "interval_seconds": 86400.0,
+                     "interval_integer": null, "policies": ["policy_compression"]},
+                    compression("metrics", false)],
+                "cagg_compression": null, "retention": null, "compress": 0, "drop": null
+            }, {
+                "id": 2, "integer_time": false, "hypertable": null,
+                "cagg_compression": compression("daily", true),
+                "retention": null, "compress": 0, "drop": null
+            }],
+            "policies": [{"after_interval": "7 days", "after_integer": null, "created_before": null}]
+        })
     }
 }

@@ -253,7 +253,8 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
         .compression
         .unwrap_or_default()
         .iter()
-        .filter(|c| c.enabled)
+        // a cagg's columnstore: the advisors' commands take hypertables
+        .filter(|c| c.enabled && !c.is_cagg)
     {
         let at = (&*c.schema, &*c.name);
         let object = ObjectName::qualified(&c.schema, &c.name);

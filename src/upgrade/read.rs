@@ -5,10 +5,6 @@ use tokio_postgres::Client;
 
 use super::{Bloom, BloomSource, Dependent, Facts};
 
-/// Whether TimescaleDB is in this database at all (the facts' query reads its catalog).
-const INSTALLED: &str =
-    "SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'timescaledb'";
-
 #[derive(Deserialize)]
 struct NgUser {
     object: String,
@@ -18,7 +14,11 @@ struct NgUser {
 /// The facts of the database `client` is connected to; an empty `installed` where TimescaleDB
 /// is not there.
 pub async fn facts(client: &Client) -> anyhow::Result<Facts> {
-    if client.query_opt(INSTALLED, &[]).await?.is_none() {
+    if client
+        .query_opt(crate::queries::UPGRADE_INSTALLED, &[])
+        .await?
+        .is_none()
+    {
         return Ok(Facts::default());
     }
     let row = client.query_one(crate::queries::UPGRADE_FACTS, &[]).await?;

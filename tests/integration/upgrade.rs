@@ -278,7 +278,7 @@ async fn upgrade_check_on_the_engine_reads_a_pre_release_and_a_users_view() {
         assert_eq!(dependent["severity"], "blocker");
         assert_eq!(
             dependent["evidence"][0],
-            "public.\"it's\" uses timescaledb_information.hypertables"
+            "public.\"it's\" uses timescaledb_information.hypertables (dropped by 2.24.0's update)"
         );
         assert_eq!(code, 2);
         // an asked release that is no update, and one that is no release: refused, nothing read
@@ -288,6 +288,12 @@ async fn upgrade_check_on_the_engine_reads_a_pre_release_and_a_users_view() {
             .unwrap();
         assert_eq!(out.status.code(), Some(3));
         assert!(String::from_utf8_lossy(&out.stderr).contains("not newer than"));
+        // a server that cannot be reached is UNKNOWN too, never read as "blockers" (2)
+        let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(["upgrade-check", "host=127.0.0.1 port=1 user=nobody connect_timeout=2"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3));
         psql(c, "DROP VIEW \"it's\"");
     })
     .await;

@@ -15,7 +15,6 @@ pub struct ListedRelation {
     /// A hypertable's (a continuous aggregate has neither).
     hypertable: Option<(Arc<HypertableDefinition>, Arc<CompressionDefinition>)>,
     /// A continuous aggregate's columnstore, where it compresses or has a policy to.
-    #[serde(default)]
     cagg_compression: Option<Arc<CompressionDefinition>>,
     retention: Option<Arc<RetentionDefinition>>,
     // how its policies' thresholds are found, by their place in ListedRelations::policies (a

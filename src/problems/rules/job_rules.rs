@@ -147,7 +147,7 @@ pub(super) fn jobs(
                 .and_then(|v| crate::releases::has(v, crate::releases::Limit::QueueStarvation));
             let said = match queue {
                 Some(known) => format!(
-                    "{said}; before {} the scheduler can keep putting a due job behind others in its queue ({}): start-job {} starts it now",
+                    "{said}; where the scheduler runs with workers to spare, before {} it can keep putting a due job behind others in its queue ({}): start-job {} starts it now",
                     crate::releases::shown(known.fixed),
                     known.reference,
                     j.job_id
