@@ -267,7 +267,7 @@ fn finding(
 
 fn package(facts: &Facts, to: Release) -> Option<Finding> {
     let target = shown(to);
-    if facts.available.iter().any(|v| *v == target) {
+    if facts.available.contains(&target) {
         return None;
     }
     let mut have: Vec<&String> = facts.available.iter().collect();

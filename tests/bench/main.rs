@@ -975,6 +975,8 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                         schema: "scale".into(),
                         name: name(i).into(),
                         enabled: true,
+                        is_cagg: false,
+                        materialization: None,
                         job_id: Some(i as i32),
                         scheduled: Some(true),
                         compress_after: Some("7 days".into()),
