@@ -46,7 +46,15 @@ fn main() -> ExitCode {
         libc::mallopt(libc::M_TOP_PAD, 0);
     }
     quiet_on_closed_stdout();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // upgrade-check's 1 and 2 are findings: a command line it cannot take is UNKNOWN
+        Err(e) if e.use_stderr() && std::env::args().any(|a| a == "upgrade-check") => {
+            let _ = e.print();
+            return ExitCode::from(EXIT_UNKNOWN);
+        }
+        Err(e) => e.exit(),
+    };
     if let Some(typo) = mistyped_subcommand(&cli, std::env::args().skip(1)) {
         eprintln!("{typo}");
         return ExitCode::from(2);

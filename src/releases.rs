@@ -215,8 +215,9 @@ pub fn last_line_for_postgres(major: u32) -> Option<(u32, u32)> {
     for (i, &(from, low, high)) in POSTGRES_SUPPORT.iter().enumerate() {
         if (low..=high).contains(&major) {
             last = Some(match POSTGRES_SUPPORT.get(i + 1) {
+                // the line before the next row's (a new major's first row: this row's own)
                 Some(&(next, nlow, nhigh)) if !(nlow..=nhigh).contains(&major) => {
-                    (next.0, next.1.saturating_sub(1))
+                    next.1.checked_sub(1).map_or(from, |m| (next.0, m))
                 }
                 _ => from,
             });
@@ -229,11 +230,151 @@ pub fn last_line_for_postgres(major: u32) -> Option<(u32, u32)> {
 pub mod upgrade {
     use super::Release;
 
-    /// The views of TimescaleDB each release's update drops and makes again (its update
-    /// script's `DROP VIEW`s, without CASCADE: a user's view on one stops the update). From
-    /// 2.28.0, updates from 2.24.1 on keep the information views through (commit c482ad3), and
-    /// the scripts drop fewer.
-    pub const VIEW_DROPS: &[(Release, &[&str])] = &[
+    /// The views of TimescaleDB each release's step of an update drops and makes again (its
+    /// update script's `DROP VIEW`s without CASCADE: a user's view on one stops the update),
+    /// as the scripts of targets before 2.28 have them (read from the 2.27.2 tag).
+    pub const VIEW_DROPS_BEFORE_2_28: &[(Release, &[&str])] = &[
+        (
+            (2, 10, 2),
+            &[
+                "timescaledb_experimental.policies",
+                "timescaledb_information.job_errors",
+                "timescaledb_information.job_stats",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 12, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+                "timescaledb_experimental.chunk_replication_status",
+                "timescaledb_experimental.policies",
+                "timescaledb_information.chunks",
+                "timescaledb_information.compression_settings",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.dimensions",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.job_stats",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 13, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+                "timescaledb_experimental.chunk_replication_status",
+                "timescaledb_information.chunks",
+                "timescaledb_information.hypertables",
+            ],
+        ),
+        (
+            (2, 14, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+                "timescaledb_experimental.chunk_replication_status",
+                "timescaledb_experimental.policies",
+                "timescaledb_information.chunks",
+                "timescaledb_information.compression_settings",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.data_nodes",
+                "timescaledb_information.dimensions",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.job_stats",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 15, 0),
+            &[
+                "timescaledb_experimental.policies",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.job_errors",
+            ],
+        ),
+        ((2, 20, 0), &["timescaledb_information.hypertables"]),
+        (
+            (2, 22, 0),
+            &[
+                "timescaledb_information.chunk_columnstore_settings",
+                "timescaledb_information.chunk_compression_settings",
+                "timescaledb_information.compression_settings",
+                "timescaledb_information.hypertable_columnstore_settings",
+                "timescaledb_information.hypertable_compression_settings",
+            ],
+        ),
+        (
+            (2, 23, 0),
+            &[
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.job_stats",
+            ],
+        ),
+        ((2, 24, 0), &["timescaledb_information.chunks"]),
+        (
+            (2, 25, 0),
+            &[
+                "timescaledb_experimental.policies",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.dimensions",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 26, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+                "timescaledb_information.chunk_columnstore_settings",
+                "timescaledb_information.chunk_compression_settings",
+                "timescaledb_information.chunks",
+                "timescaledb_information.hypertables",
+            ],
+        ),
+    ];
+
+    /// The same as the scripts of targets from 2.28 have them (2.28.3 and 2.29.2 tags): commit
+    /// c482ad3 moved the drops, and updates from 2.24.1 on keep the information views.
+    pub const VIEW_DROPS_FROM_2_28: &[(Release, &[&str])] = &[
+        (
+            (2, 10, 2),
+            &[
+                "timescaledb_experimental.policies",
+                "timescaledb_information.job_errors",
+                "timescaledb_information.job_stats",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 12, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+                "timescaledb_experimental.chunk_replication_status",
+                "timescaledb_experimental.policies",
+                "timescaledb_information.chunks",
+                "timescaledb_information.compression_settings",
+                "timescaledb_information.continuous_aggregates",
+                "timescaledb_information.dimensions",
+                "timescaledb_information.hypertables",
+                "timescaledb_information.job_stats",
+                "timescaledb_information.jobs",
+            ],
+        ),
+        (
+            (2, 13, 0),
+            &[
+                "_timescaledb_internal.compressed_chunk_stats",
+                "_timescaledb_internal.hypertable_chunk_local_size",
+                "timescaledb_experimental.chunk_replication_status",
+                "timescaledb_information.chunks",
+                "timescaledb_information.hypertables",
+            ],
+        ),
         (
             (2, 14, 0),
             &[
@@ -309,13 +450,6 @@ pub mod upgrade {
         ),
         ((2, 28, 0), &["timescaledb_experimental.policies"]),
         (
-            (2, 28, 1),
-            &[
-                "timescaledb_information.job_errors",
-                "timescaledb_information.job_history",
-            ],
-        ),
-        (
             (2, 29, 0),
             &[
                 "_timescaledb_internal.compressed_chunk_stats",
@@ -324,36 +458,18 @@ pub mod upgrade {
         ),
     ];
 
-    /// The first release after `from` and up to `to` whose update drops `view`, if one does.
-    pub fn drops_view(view: &str, from: Release, to: Release) -> Option<Release> {
-        (VIEW_DROPS.iter())
-            .find(|(r, views)| from < *r && *r <= to && views.contains(&view))
-            .map(|(r, _)| *r)
-    }
-
-    /// Catalog tables an update drops with CASCADE: a user's view on one is dropped with it,
-    /// silently, rather than stopping the update.
-    pub const CASCADE_DROPS: &[(Release, &str)] =
-        &[((2, 19, 0), "_timescaledb_catalog.compression_settings")];
-
-    /// 2.25.0 removed `time_bucket_ng` (#8229), the old cagg format (#8859) and WAL-based
-    /// invalidation (#9022).
-    pub const REMOVED_2_25: Release = (2, 25, 0);
-    /// 2.22.0 removed the hypercore access method; updates to it are refused while a table uses
-    /// it.
-    pub const HYPERCORE_REMOVED: Release = (2, 22, 0);
-    /// 2.24.0 changed the bloom sparse index's format: chunks compressed before have theirs
-    /// disabled (#8761) until recompressed (`rebuild_sparse_index` from 2.28, #9938) or
-    /// `timescaledb.read_legacy_bloom1_v1` is set.
-    pub const BLOOM_FORMAT_CHANGED: Release = (2, 24, 0);
-    /// `int2` bloom sparse indexes block the update to 2.27 (#9579) …
-    pub const INT2_BLOOM_BLOCKS: Release = (2, 27, 0);
-    /// … and are dropped by the update from 2.28.2 on (#10164).
-    pub const INT2_BLOOM_DROPPED: Release = (2, 28, 2);
-
-    /// The catalog tables each release's update drops and makes again (its update script's
-    /// `DROP TABLE`s, temporary copies left out): a user's view on one stops that update.
+    /// The catalog tables each release's step drops and makes again (`DROP TABLE`s without
+    /// CASCADE, temporary copies left out): a user's view on one stops the update.
     pub const CATALOG_REBUILDS: &[(Release, &[&str])] = &[
+        ((2, 10, 2), &["_timescaledb_config.bgw_job"]),
+        ((2, 12, 0), &["_timescaledb_catalog.hypertable"]),
+        (
+            (2, 13, 0),
+            &[
+                "_timescaledb_catalog.chunk",
+                "_timescaledb_catalog.compression_chunk_size",
+            ],
+        ),
         (
             (2, 14, 0),
             &[
@@ -406,19 +522,77 @@ pub mod upgrade {
         ((2, 29, 0), &["_timescaledb_catalog.chunk"]),
     ];
 
-    /// The release after `from` and up to `to` whose update rebuilds `table`, if one does.
-    pub fn rebuilds(table: &str, from: Release, to: Release) -> Option<Release> {
-        (CATALOG_REBUILDS.iter())
-            .find(|(r, tables)| from < *r && *r <= to && tables.contains(&table))
-            .map(|(r, _)| *r)
+    /// Dropped with CASCADE: a user's view on one goes with it, silently. 2.19.0 drops the
+    /// compression settings table and with it the information views 2.18 built on it.
+    pub const CASCADE_DROPS: &[(Release, &[&str])] = &[(
+        (2, 19, 0),
+        &[
+            "_timescaledb_catalog.compression_settings",
+            "timescaledb_information.compression_settings",
+            "timescaledb_information.hypertable_compression_settings",
+            "timescaledb_information.chunk_compression_settings",
+            "timescaledb_information.hypertable_columnstore_settings",
+            "timescaledb_information.chunk_columnstore_settings",
+        ],
+    )];
+
+    /// Dropped only where an earlier update left them one way (2.28.1 rebuilds the job history
+    /// where 2.15.0's migration gave it the wrong id type): a user's view on one may stop it.
+    pub const MAYBE_DROPS: &[(Release, &[&str])] = &[(
+        (2, 28, 1),
+        &[
+            "timescaledb_information.job_history",
+            "timescaledb_information.job_errors",
+            "_timescaledb_internal.bgw_job_stat_history",
+        ],
+    )];
+
+    /// What an update's step does to an object a user's view uses.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Dropped {
+        /// Dropped and made again: the update fails while the view is there.
+        Stops,
+        /// Dropped with CASCADE: the view goes with it.
+        Cascade,
+        /// Dropped on some databases only.
+        Maybe,
     }
 
-    /// The release after `from` and up to `to` whose update drops `table` with CASCADE.
-    pub fn drops_with_cascade(table: &str, from: Release, to: Release) -> Option<Release> {
-        (CASCADE_DROPS.iter())
-            .find(|(r, t)| from < *r && *r <= to && *t == table)
-            .map(|(r, _)| *r)
+    /// The first step after `from` and up to `to` that drops `object` (a view or table of
+    /// TimescaleDB's, `schema.name`), as `to`'s update script has it.
+    pub fn first_drop(object: &str, from: Release, to: Release) -> Option<(Release, Dropped)> {
+        let views = if to >= (2, 28, 0) {
+            VIEW_DROPS_FROM_2_28
+        } else {
+            VIEW_DROPS_BEFORE_2_28
+        };
+        let kinds = [
+            (views, Dropped::Stops),
+            (CATALOG_REBUILDS, Dropped::Stops),
+            (CASCADE_DROPS, Dropped::Cascade),
+            (MAYBE_DROPS, Dropped::Maybe),
+        ];
+        (kinds.iter())
+            .flat_map(|(table, how)| table.iter().map(move |(r, names)| (*r, names, *how)))
+            .filter(|(r, names, _)| from < *r && *r <= to && names.contains(&object))
+            .map(|(r, _, how)| (r, how))
+            .min_by_key(|(r, _)| *r)
     }
+
+    /// 2.25.0 removed `time_bucket_ng` (#8229), the old cagg format (#8859) and WAL-based
+    /// invalidation (#9022).
+    pub const REMOVED_2_25: Release = (2, 25, 0);
+    /// 2.22.0 removed the hypercore access method; updates to it are refused while a table uses
+    /// it.
+    pub const HYPERCORE_REMOVED: Release = (2, 22, 0);
+    /// 2.24.0 changed the bloom sparse index's format: chunks compressed before have theirs
+    /// disabled (#8761) until recompressed (`rebuild_sparse_index` from 2.28, #9938) or
+    /// `timescaledb.read_legacy_bloom1_v1` is set.
+    pub const BLOOM_FORMAT_CHANGED: Release = (2, 24, 0);
+    /// `int2` bloom sparse indexes block the update to 2.27 (#9579) …
+    pub const INT2_BLOOM_BLOCKS: Release = (2, 27, 0);
+    /// … and are dropped by the update from 2.28.2 on (#10164).
+    pub const INT2_BLOOM_DROPPED: Release = (2, 28, 2);
 
     /// A security release: the advisory it fixes.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -32,7 +32,7 @@ pub struct Facts {
     /// Hypertables with bloom sparse indexes on their compressed chunks.
     pub blooms: Vec<Bloom>,
     /// The int2 bloom sparse indexes as the hypertables' settings declare them (2.22+; none
-    /// before, where who asked for one is not known).
+    /// before, whose blooms the 2.22 update marks made by TimescaleDB).
     pub bloom_sources: Vec<BloomSource>,
 }
 
@@ -375,14 +375,15 @@ fn dependents(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
     // CASCADE (the view goes with it), or keeps it
     let mut stopping = Vec::new();
     let mut dropped = Vec::new();
+    let mut maybe = Vec::new();
     let mut kept_tables = Vec::new();
     for d in &facts.dependents {
-        if let Some(r) = rule::drops_view(&d.uses, from, to).or(rule::rebuilds(&d.uses, from, to)) {
-            stopping.push((d, r));
-        } else if let Some(r) = rule::drops_with_cascade(&d.uses, from, to) {
-            dropped.push((d, r));
-        } else if d.uses_kind != "v" {
-            kept_tables.push(d);
+        match rule::first_drop(&d.uses, from, to) {
+            Some((r, rule::Dropped::Stops)) => stopping.push((d, r)),
+            Some((r, rule::Dropped::Cascade)) => dropped.push((d, r)),
+            Some((r, rule::Dropped::Maybe)) => maybe.push((d, r)),
+            None if d.uses_kind != "v" => kept_tables.push(d),
+            None => {}
         }
     }
     let objects = |list: &mut dyn Iterator<Item = &Dependent>| {
@@ -421,7 +422,7 @@ fn dependents(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
             Kind::Dependents,
             Severity::Warning,
             format!(
-                "{} TimescaleDB's catalog tables that the update to {} drops with CASCADE: \
+                "{} TimescaleDB's views or tables that the update to {} drops with CASCADE: \
                  your views go with them, without a word",
                 views_of_yours(objects(&mut dropped.iter().map(|(d, _)| *d))),
                 shown(to)
@@ -437,6 +438,24 @@ fn dependents(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
                 })
                 .collect(),
             "TimescaleDB's update scripts",
+            fix.into(),
+        ));
+    }
+    if !maybe.is_empty() {
+        out.push(finding(
+            Kind::Dependents,
+            Severity::Warning,
+            format!(
+                "{} TimescaleDB's job history, which the update to {} drops and makes again \
+                 where an earlier update left its ids of the wrong type (2.15.0's migration): \
+                 there the update fails while they do",
+                views_of_yours(objects(&mut maybe.iter().map(|(d, _)| *d))),
+                shown(to)
+            ),
+            (maybe.iter())
+                .map(|(d, r)| format!("{} uses {} ({}'s update)", d.object, d.uses, shown(*r)))
+                .collect(),
+            "TimescaleDB's update scripts (2.28.1)",
             fix.into(),
         ));
     }
@@ -502,7 +521,11 @@ fn removed_in_2_25(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
                     .to_string()
             },
             (facts.time_bucket_ng.iter())
-                .map(|(kind, object)| format!("{kind} {object}"))
+                .map(|(kind, object)| match kind.as_str() {
+                    // pg_describe_object names its kind itself
+                    "object" => object.clone(),
+                    _ => format!("{kind} {object}"),
+                })
                 .collect(),
             "TimescaleDB #8229",
             "move each to time_bucket (a continuous aggregate with CALL \
@@ -585,6 +608,7 @@ fn blooms(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
                 refused.push(line);
             }
         }
+        let any_refused = !refused.is_empty();
         if !refused.is_empty() {
             out.push(finding(
                 Kind::Int2Bloom,
@@ -613,9 +637,15 @@ fn blooms(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
                 Severity::Warning,
                 format!(
                     "bloom sparse indexes TimescaleDB made on int2 columns could miss matching \
-                     rows; the update to {} drops them, and point queries on those columns \
+                     rows; the update to {} drops them{}, and point queries on those columns \
                      decompress every batch",
-                    shown(to)
+                    shown(to),
+                    // one asked for anywhere stops the whole update, these dropped with it
+                    if any_refused {
+                        " once the ones asked for are gone"
+                    } else {
+                        ""
+                    }
                 ),
                 dropped,
                 "TimescaleDB #10164",
@@ -833,12 +863,45 @@ mod tests {
         assert_eq!(of(stats(), "2.22.1", (2, 28, 3)), vec![Severity::Blocker]);
         let size = || vec![on("_timescaledb_internal.hypertable_chunk_local_size", "v")];
         assert_eq!(of(size(), "2.28.3", (2, 29, 2)), vec![Severity::Blocker]);
-        // 2.19.0 drops compression_settings with CASCADE: a view on it goes silently
+        // 2.19.0 drops compression_settings with CASCADE: a view on it goes silently, and so
+        // does one on the information views 2.18 built on it, whatever later steps drop
         let settings = || vec![on("_timescaledb_catalog.compression_settings", "r")];
         assert_eq!(
             of(settings(), "2.17.2", (2, 19, 3)),
             vec![Severity::Warning]
         );
+        assert_eq!(
+            of(settings(), "2.17.2", (2, 28, 3)),
+            vec![Severity::Warning]
+        );
+        let info = || {
+            vec![on(
+                "timescaledb_information.hypertable_compression_settings",
+                "v",
+            )]
+        };
+        assert_eq!(of(info(), "2.17.2", (2, 28, 3)), vec![Severity::Warning]);
+        // which steps drop what is the target's script's: before 2.28 the 2.26.0 step drops
+        // the hypertables view, from 2.28 it no longer does; 2.24.0's drops only chunks there
+        let hypertables = || vec![on("timescaledb_information.hypertables", "v")];
+        assert_eq!(
+            of(hypertables(), "2.25.2", (2, 27, 2)),
+            vec![Severity::Blocker]
+        );
+        assert_eq!(of(hypertables(), "2.25.2", (2, 28, 3)), vec![]);
+        assert_eq!(of(hypertables(), "2.23.1", (2, 24, 1)), vec![]);
+        // a step before 2.14 (the 2.28.3 tag has them): 2.12.0 drops the jobs view
+        assert_eq!(
+            of(
+                vec![on("timescaledb_information.jobs", "v")],
+                "2.11.2",
+                (2, 13, 1)
+            ),
+            vec![Severity::Blocker]
+        );
+        // 2.28.1 rebuilds the job history only where 2.15.0's migration left it so
+        let history = || vec![on("timescaledb_information.job_history", "v")];
+        assert_eq!(of(history(), "2.27.2", (2, 28, 3)), vec![Severity::Warning]);
         // "2 views" of one view reading two of TimescaleDB's is one view
         let f = Facts {
             dependents: both(),

@@ -288,7 +288,13 @@ async fn upgrade_check_on_the_engine_reads_a_pre_release_and_a_users_view() {
             .unwrap();
         assert_eq!(out.status.code(), Some(3));
         assert!(String::from_utf8_lossy(&out.stderr).contains("not newer than"));
-        // a server that cannot be reached is UNKNOWN too, never read as "blockers" (2)
+        // a command line it cannot take, and a server that cannot be reached, are UNKNOWN
+        // too, never read as "blockers" (2)
+        let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+            .args(["upgrade-check", c, "--format", "jsn"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(3));
         let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
             .args(["upgrade-check", "host=127.0.0.1 port=1 user=nobody connect_timeout=2"])
             .output()
