@@ -232,8 +232,9 @@ pub mod upgrade {
 
     /// The views of TimescaleDB each release's step of an update drops and makes again (its
     /// update script's `DROP VIEW`s without CASCADE: a user's view on one stops the update),
-    /// as the scripts of targets before 2.28 have them (read from the 2.27.2 tag).
-    pub const VIEW_DROPS_BEFORE_2_28: &[(Release, &[&str])] = &[
+    /// up to 2.23's step, alike in every target's scripts (the 2.28.3 tag has the steps
+    /// before 2.14 that 2.29's dropped).
+    pub const VIEW_DROPS_TO_2_23: &[(Release, &[&str])] = &[
         (
             (2, 10, 2),
             &[
@@ -313,6 +314,10 @@ pub mod upgrade {
                 "timescaledb_information.job_stats",
             ],
         ),
+    ];
+
+    /// The later steps' as the scripts of targets before 2.28 have them (the 2.27.2 tag).
+    pub const VIEW_DROPS_BEFORE_2_28: &[(Release, &[&str])] = &[
         ((2, 24, 0), &["timescaledb_information.chunks"]),
         (
             (2, 25, 0),
@@ -337,88 +342,10 @@ pub mod upgrade {
         ),
     ];
 
-    /// The same as the scripts of targets from 2.28 have them (2.28.3 and 2.29.2 tags): commit
-    /// c482ad3 moved the drops, and updates from 2.24.1 on keep the information views.
+    /// The later steps' as the scripts of targets from 2.28 have them (the 2.28.3 and 2.29.2
+    /// tags): commit c482ad3 moved the drops, and updates from 2.24.1 on keep the information
+    /// views.
     pub const VIEW_DROPS_FROM_2_28: &[(Release, &[&str])] = &[
-        (
-            (2, 10, 2),
-            &[
-                "timescaledb_experimental.policies",
-                "timescaledb_information.job_errors",
-                "timescaledb_information.job_stats",
-                "timescaledb_information.jobs",
-            ],
-        ),
-        (
-            (2, 12, 0),
-            &[
-                "_timescaledb_internal.compressed_chunk_stats",
-                "_timescaledb_internal.hypertable_chunk_local_size",
-                "timescaledb_experimental.chunk_replication_status",
-                "timescaledb_experimental.policies",
-                "timescaledb_information.chunks",
-                "timescaledb_information.compression_settings",
-                "timescaledb_information.continuous_aggregates",
-                "timescaledb_information.dimensions",
-                "timescaledb_information.hypertables",
-                "timescaledb_information.job_stats",
-                "timescaledb_information.jobs",
-            ],
-        ),
-        (
-            (2, 13, 0),
-            &[
-                "_timescaledb_internal.compressed_chunk_stats",
-                "_timescaledb_internal.hypertable_chunk_local_size",
-                "timescaledb_experimental.chunk_replication_status",
-                "timescaledb_information.chunks",
-                "timescaledb_information.hypertables",
-            ],
-        ),
-        (
-            (2, 14, 0),
-            &[
-                "_timescaledb_internal.compressed_chunk_stats",
-                "_timescaledb_internal.hypertable_chunk_local_size",
-                "timescaledb_experimental.chunk_replication_status",
-                "timescaledb_experimental.policies",
-                "timescaledb_information.chunks",
-                "timescaledb_information.compression_settings",
-                "timescaledb_information.continuous_aggregates",
-                "timescaledb_information.data_nodes",
-                "timescaledb_information.dimensions",
-                "timescaledb_information.hypertables",
-                "timescaledb_information.job_stats",
-                "timescaledb_information.jobs",
-            ],
-        ),
-        (
-            (2, 15, 0),
-            &[
-                "timescaledb_experimental.policies",
-                "timescaledb_information.continuous_aggregates",
-                "timescaledb_information.hypertables",
-                "timescaledb_information.job_errors",
-            ],
-        ),
-        ((2, 20, 0), &["timescaledb_information.hypertables"]),
-        (
-            (2, 22, 0),
-            &[
-                "timescaledb_information.chunk_columnstore_settings",
-                "timescaledb_information.chunk_compression_settings",
-                "timescaledb_information.compression_settings",
-                "timescaledb_information.hypertable_columnstore_settings",
-                "timescaledb_information.hypertable_compression_settings",
-            ],
-        ),
-        (
-            (2, 23, 0),
-            &[
-                "timescaledb_information.continuous_aggregates",
-                "timescaledb_information.job_stats",
-            ],
-        ),
         (
             (2, 24, 0),
             &[
@@ -567,6 +494,7 @@ pub mod upgrade {
             VIEW_DROPS_BEFORE_2_28
         };
         let kinds = [
+            (VIEW_DROPS_TO_2_23, Dropped::Stops),
             (views, Dropped::Stops),
             (CATALOG_REBUILDS, Dropped::Stops),
             (CASCADE_DROPS, Dropped::Cascade),
