@@ -392,6 +392,19 @@ fn dependents(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
         names.dedup();
         names.len()
     };
+    // each view with what it uses and the step that drops it
+    let dropped_by = |list: &[(&Dependent, Release)]| -> Vec<String> {
+        (list.iter())
+            .map(|(d, r)| {
+                format!(
+                    "{} uses {} (dropped by {}'s update)",
+                    d.object,
+                    d.uses,
+                    shown(*r)
+                )
+            })
+            .collect()
+    };
     let mut out = Vec::new();
     if !stopping.is_empty() {
         out.push(finding(
@@ -403,16 +416,7 @@ fn dependents(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
                 views_of_yours(objects(&mut stopping.iter().map(|(d, _)| *d))),
                 shown(to)
             ),
-            (stopping.iter())
-                .map(|(d, r)| {
-                    format!(
-                        "{} uses {} (dropped by {}'s update)",
-                        d.object,
-                        d.uses,
-                        shown(*r)
-                    )
-                })
-                .collect(),
+            dropped_by(&stopping),
             "TimescaleDB's update scripts",
             fix.into(),
         ));
@@ -427,16 +431,7 @@ fn dependents(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
                 views_of_yours(objects(&mut dropped.iter().map(|(d, _)| *d))),
                 shown(to)
             ),
-            (dropped.iter())
-                .map(|(d, r)| {
-                    format!(
-                        "{} uses {} (dropped by {}'s update)",
-                        d.object,
-                        d.uses,
-                        shown(*r)
-                    )
-                })
-                .collect(),
+            dropped_by(&dropped),
             "TimescaleDB's update scripts",
             fix.into(),
         ));
