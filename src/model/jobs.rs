@@ -91,7 +91,6 @@ impl Job {
             .map(|started| now - started)
     }
 
-    /// Scheduled, not running, and its next start is well in the past.
     /// Its next start left unset (`-infinity`) longer than a schedule since its last start, on
     /// a release of TimescaleDB `version` whose scheduler never starts such a job again: the
     /// limit, with the release that fixed it.
@@ -110,6 +109,7 @@ impl Job {
             .then_some(known)
     }
 
+    /// Scheduled, not running, and its next start is well in the past.
     pub fn overdue(&self, now: DateTime<Utc>) -> bool {
         self.scheduled
             && self.target_gone.is_none()

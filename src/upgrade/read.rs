@@ -1,4 +1,6 @@
-//! The catalog's facts for an update, read in one statement (queries/upgrade_facts.sql).
+//! The catalog's facts for an update: whether TimescaleDB is there, then its facts in one
+//! statement (queries/upgrade_facts.sql) and, where the settings table exists, the bloom
+//! indexes as the update judges them (queries/upgrade_bloom_sources.sql).
 
 use serde::Deserialize;
 use tokio_postgres::Client;
