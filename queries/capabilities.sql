@@ -91,6 +91,9 @@ SELECT
     EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
                 ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
              WHERE p.proname = 'add_compaction_policy')                          AS ts_compaction_policy,
+    -- 2.28.0+: the compressed chunks' activity counted in shared memory (stat_chunk_activity)
+    to_regprocedure('_timescaledb_functions.chunk_statistics(regclass, regclass, timestamptz)')
+      IS NOT NULL                                                                AS ts_chunk_statistics,
     -- 2.12.0+: alter_job takes a fixed schedule's time zone (and clears it when not given one)
     EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
                 ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace

@@ -46,6 +46,8 @@ pub struct TimescaleFeatures {
     pub compact_chunk: bool,
     /// 2.29.0+: `add_compaction_policy` / `remove_compaction_policy`.
     pub compaction_policy: bool,
+    /// 2.28.0+: `_timescaledb_functions.chunk_statistics` (the view `stat_chunk_activity`).
+    pub chunk_statistics: bool,
     /// 2.12.0+: `alter_job(timezone => …)`, which also clears the time zone of a job it
     /// alters without one.
     pub alter_job_timezone: bool,
@@ -109,6 +111,7 @@ impl Capabilities {
             merge_chunks_concurrently: row.get("ts_merge_chunks_concurrently"),
             compact_chunk: row.get("ts_compact_chunk"),
             compaction_policy: row.get("ts_compaction_policy"),
+            chunk_statistics: row.get("ts_chunk_statistics"),
             alter_job_timezone: row.get("ts_alter_job_timezone"),
         });
         Capabilities {

@@ -24,6 +24,7 @@ pub const LISTED_VERSIONS: &str = include_str!("../queries/listed_versions.sql")
 pub const UPGRADE_FACTS: &str = include_str!("../queries/upgrade_facts.sql");
 pub const UPGRADE_INSTALLED: &str = include_str!("../queries/upgrade_installed.sql");
 pub const UPGRADE_BLOOM_SOURCES: &str = include_str!("../queries/upgrade_bloom_sources.sql");
+pub const CHUNK_ACTIVITY: &str = include_str!("../queries/chunk_activity.sql");
 
 const FRAGMENTS: &[(&str, &str)] = &[
     (

@@ -37,6 +37,10 @@ pub struct Compression {
     /// Shared with the statistics kept between their reads: copied into each read's rows they
     /// were one more copy of them all at every read.
     pub segments: Option<Arc<SegmentStats>>,
+    /// What TimescaleDB counted of its compressed chunks' use (2.28+; None where it counts
+    /// nothing of them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub activity: Option<super::chunk_activity::ChunkActivity>,
 }
 
 /// Whether a hypertable compresses and its compression policy, as the catalog and the job
@@ -94,6 +98,9 @@ pub fn totals(rows: &[Compression]) -> Compression {
         t.partial_chunks += r.partial_chunks;
         t.unordered_chunks += r.unordered_chunks;
         t.uncompressed_between += r.uncompressed_between;
+        if let Some(a) = &r.activity {
+            t.activity.get_or_insert_default().add(a);
+        }
     }
     t
 }

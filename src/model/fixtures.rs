@@ -135,6 +135,7 @@ pub fn compression(name: &str, backlog: i64) -> Compression {
         unordered_chunks: 0,
         uncompressed_between: 0,
         segments: None,
+        activity: None,
     }
 }
 

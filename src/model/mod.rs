@@ -29,6 +29,7 @@ macro_rules! reads_through {
 pub mod activity;
 pub mod caggs;
 pub mod catalog;
+pub mod chunk_activity;
 pub mod compression;
 mod error;
 #[doc(hidden)]

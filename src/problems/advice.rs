@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use super::{Found, Inputs, Problem, ProblemKind, Put, Severity, Subject, Thresholds};
 use crate::command::parse::{interval, Command, Interval, ObjectName};
 use crate::format;
+use crate::model::chunk_activity::ChunkActivity;
 use crate::model::compression::{Compression, SegmentStats};
 use crate::model::hypertables::Hypertable;
 use crate::model::Bound;
@@ -326,6 +327,9 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
             );
         }
         not_recompressed(c, &object, out);
+        if let Some(activity) = &c.activity {
+            decompressing_writes(c, activity, out);
+        }
         if input.compact_chunk {
             unordered(c, &object, out);
         }
@@ -454,6 +458,61 @@ fn not_recompressed(c: &Compression, object: &ObjectName, out: &mut Found) {
             })
         }),
     );
+}
+
+/// Batches decompressed by writes from which this many a hypertable's are advice.
+pub const DECOMPRESSING_WRITES: i64 = 1_000;
+
+/// Bloom filters checked for writes this many batches at least before their misses are
+/// advice, and missed: passed a batch that then held no match this share of the time or more.
+const BLOOM_CHECKED: i64 = 1_000;
+const BLOOM_MISSED: f64 = 0.5;
+
+/// What TimescaleDB counted of the compressed chunks' use (2.28+): writes into compressed data
+/// (INSERT … ON CONFLICT, UPDATE, DELETE) decompress each batch they touch, and then compress
+/// it again; bloom filters that pass batches holding no match do not spare it.
+fn decompressing_writes(c: &Compression, a: &ChunkActivity, out: &mut Found) {
+    let since = a
+        .since
+        .map(|t| format!(" since {}", format::timestamp(t, true)))
+        .unwrap_or_default();
+    if a.batches_decompressed >= DECOMPRESSING_WRITES {
+        let after = match &c.compress_after {
+            Some(after) => format!("the policy compresses after {after}; "),
+            None => String::new(),
+        };
+        push(
+            out,
+            ProblemKind::DecompressingWrites,
+            (&c.schema, &c.name),
+            format!(
+                "writes decompressed {} compressed batches ({} rows) in {} chunk{}{since}, as TimescaleDB counts them: each UPDATE, DELETE or upsert into compressed data decompresses the batches it touches and writes them again; {after}compressing later, or segmenting by the columns the writes filter on, spares it",
+                a.batches_decompressed,
+                a.rows_decompressed,
+                a.chunks,
+                if a.chunks == 1 { "" } else { "s" },
+            ),
+            a.batches_decompressed as f64,
+            None,
+        );
+    }
+    let passed = a.bloom_checked - a.bloom_pruned;
+    if a.bloom_checked >= BLOOM_CHECKED
+        && passed > 0
+        && a.bloom_false_positives as f64 >= BLOOM_MISSED * passed as f64
+    {
+        push(
+            out,
+            ProblemKind::BloomMisses,
+            (&c.schema, &c.name),
+            format!(
+                "bloom filters checked {} batches for writes{since} and passed {passed}, of which {} held no match: each such batch was decompressed for nothing; a bloom index on a column the writes filter on by equality, with many values per batch, prunes more",
+                a.bloom_checked, a.bloom_false_positives,
+            ),
+            a.bloom_false_positives as f64,
+            None,
+        );
+    }
 }
 
 /// Compressed chunks whose batches are out of order, as direct compress writes them (2.21+): a

@@ -3,6 +3,7 @@
 //! `rank` puts each consequence under its root.
 
 mod advice;
+pub use advice::DECOMPRESSING_WRITES;
 mod causes;
 mod fold;
 mod memo;
@@ -128,6 +129,13 @@ pub enum ProblemKind {
     /// server compacts them.
     #[strum(serialize = "unordered chunks")]
     UnorderedChunks,
+    /// Advice: writes decompressed many compressed batches (TimescaleDB's chunk statistics).
+    #[strum(serialize = "decompressing writes")]
+    DecompressingWrites,
+    /// Advice: the bloom filters passed most of the batches they checked for writes, and most
+    /// of those held no match.
+    #[strum(serialize = "bloom misses")]
+    BloomMisses,
     /// Advice: no retention, and the size limit is near at the rate the data grows.
     #[strum(serialize = "growth without retention")]
     GrowthWithoutRetention,
@@ -1021,6 +1029,62 @@ mod tests {
 
     /// The chunk-interval, recompression and growth advisors, each on data made to trigger it
     /// and data made not to; every action they offer is a command the palette takes.
+    #[test]
+    fn writes_decompressing_and_bloom_misses_are_advice_past_their_counts() {
+        use crate::model::chunk_activity::ChunkActivity;
+        let counted = |decompressed, checked, pruned, missed| {
+            let mut c = fixtures::compression("written", 0);
+            c.activity = Some(ChunkActivity {
+                chunks: 3,
+                batches_decompressed: decompressed,
+                rows_decompressed: decompressed * 1000,
+                bloom_checked: checked,
+                bloom_pruned: pruned,
+                bloom_false_positives: missed,
+                ..Default::default()
+            });
+            c
+        };
+        let kinds = |c: Compression| {
+            let compression = [c];
+            let input = Inputs {
+                compression: Some(&compression),
+                ..Inputs::default()
+            };
+            let found = find(&input, &Thresholds::default(), now());
+            (found.iter())
+                .filter(|p| {
+                    matches!(
+                        p.kind,
+                        ProblemKind::DecompressingWrites | ProblemKind::BloomMisses
+                    )
+                })
+                .map(|p| (p.kind, p.message.clone()))
+                .collect::<Vec<_>>()
+        };
+        // below both counts: nothing said
+        assert!(kinds(counted(999, 999, 0, 999)).is_empty());
+        let found = kinds(counted(1_500, 2_000, 1_000, 600));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, ProblemKind::DecompressingWrites);
+        assert!(
+            found[0]
+                .1
+                .contains("decompressed 1500 compressed batches (1500000 rows) in 3 chunks")
+                && found[0].1.contains("compresses after 1 day"),
+            "{}",
+            found[0].1
+        );
+        assert!(
+            found[1].1.contains("checked 2000 batches")
+                && found[1].1.contains("passed 1000, of which 600"),
+            "{}",
+            found[1].1
+        );
+        // filters that miss less than half of what they pass are not advice
+        assert!(kinds(counted(0, 2_000, 1_000, 499)).is_empty());
+    }
+
     #[test]
     fn chunk_interval_recompression_and_growth_advisors() {
         let mut summary = fixtures::summary();

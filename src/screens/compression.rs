@@ -7,7 +7,7 @@ use crate::format;
 use crate::grid::{Cell, Column, Tone};
 use crate::model::compression::{totals, Compression};
 use crate::model::QueryKind;
-use crate::problems::ProblemKind;
+use crate::problems::{ProblemKind, DECOMPRESSING_WRITES};
 use crate::store::{Dataset, Standing};
 
 pub struct CompressionScreen;
@@ -29,8 +29,8 @@ impl Screen for CompressionScreen {
         &[QueryKind::Catalog]
     }
 
-    fn columns(&self, _: &Dataset) -> Vec<Column> {
-        columns()
+    fn columns(&self, data: &Dataset) -> Vec<Column> {
+        columns(data.compression.value().is_some_and(|l| counted(l)))
     }
 
     fn default_sort(&self) -> Option<(usize, bool)> {
@@ -73,6 +73,8 @@ impl Screen for CompressionScreen {
                 | ProblemKind::OrderbyNotByTime
                 | ProblemKind::NotRecompressed
                 | ProblemKind::UnorderedChunks
+                | ProblemKind::DecompressingWrites
+                | ProblemKind::BloomMisses
         )
     }
 }
@@ -106,8 +108,14 @@ fn compress_backlog(data: &Dataset, id: &str) -> Option<Command> {
     }))
 }
 
-pub fn columns() -> Vec<Column> {
-    vec![
+/// Whether TimescaleDB counts the compressed chunks' use here (2.28+) and counted some: the
+/// tab then has its columns.
+fn counted(list: &[Compression]) -> bool {
+    list.iter().any(|c| c.activity.is_some())
+}
+
+pub fn columns(counted: bool) -> Vec<Column> {
+    let mut columns = vec![
         Column::left("Hypertable", 0, 40),
         Column::left("On", 3, 3),
         Column::right("Backlog", 0, 7),
@@ -120,10 +128,16 @@ pub fn columns() -> Vec<Column> {
         Column::left("Segment by", 4, 24),
         Column::left("Order by", 4, 30),
         Column::right("Job", 5, 6),
-    ]
+    ];
+    if counted {
+        // what writes decompressed, and the share of batches the bloom filters let them skip
+        columns.push(Column::right("Decompressed", 5, 12));
+        columns.push(Column::right("Bloom skips", 5, 11));
+    }
+    columns
 }
 
-fn row(c: &Compression, id: String, label: String) -> TableRow {
+fn row(c: &Compression, id: String, label: String, counted: bool) -> TableRow {
     let ratio = c
         .ratio()
         .map_or_else(Cell::empty, |r| Cell::num(r, format::ratio(r)));
@@ -137,38 +151,51 @@ fn row(c: &Compression, id: String, label: String) -> TableRow {
         (Some(text), None) => Cell::text(text.to_string()),
         (None, _) => Cell::empty(),
     };
-    TableRow::new(
-        id,
-        vec![
-            Cell::text(label),
-            Cell::text(if c.enabled { "yes" } else { "no" }).tone(if c.enabled {
-                Tone::Normal
-            } else {
-                Tone::Muted
-            }),
-            // Unknown (no "now" for its integer time here): a question mark, not 0.
-            c.backlog_chunks
-                .map_or_else(|| Cell::text("?"), count)
-                .tone(backlog_tone),
-            super::opt_bytes(c.backlog_bytes).tone(backlog_tone),
-            Cell::num(
-                c.compressed_chunks as f64,
-                format!("{}/{}", c.compressed_chunks, c.chunks),
-            ),
-            super::opt_bytes(c.before_bytes),
-            super::opt_bytes(c.after_bytes),
-            ratio,
-            compress_after,
-            opt_text(c.segmentby.as_deref()),
-            opt_text(c.orderby.as_deref()),
-            c.job_id
-                .map_or_else(Cell::empty, |j| Cell::num(j as f64, j.to_string())),
-        ],
-    )
+    let mut cells = vec![
+        Cell::text(label),
+        Cell::text(if c.enabled { "yes" } else { "no" }).tone(if c.enabled {
+            Tone::Normal
+        } else {
+            Tone::Muted
+        }),
+        // Unknown (no "now" for its integer time here): a question mark, not 0.
+        c.backlog_chunks
+            .map_or_else(|| Cell::text("?"), count)
+            .tone(backlog_tone),
+        super::opt_bytes(c.backlog_bytes).tone(backlog_tone),
+        Cell::num(
+            c.compressed_chunks as f64,
+            format!("{}/{}", c.compressed_chunks, c.chunks),
+        ),
+        super::opt_bytes(c.before_bytes),
+        super::opt_bytes(c.after_bytes),
+        ratio,
+        compress_after,
+        opt_text(c.segmentby.as_deref()),
+        opt_text(c.orderby.as_deref()),
+        c.job_id
+            .map_or_else(Cell::empty, |j| Cell::num(j as f64, j.to_string())),
+    ];
+    if counted {
+        cells.push(c.activity.map_or_else(Cell::empty, |a| {
+            count(a.batches_decompressed).tone(
+                match a.batches_decompressed >= DECOMPRESSING_WRITES {
+                    true => Tone::Warn,
+                    false => Tone::Normal,
+                },
+            )
+        }));
+        cells.push(
+            (c.activity.as_ref().and_then(|a| a.bloom_pruned_share()))
+                .map_or_else(Cell::empty, |s| Cell::num(s, format!("{:.0}%", s * 100.0))),
+        );
+    }
+    TableRow::new(id, cells)
 }
 
 pub fn rows(list: &[Compression]) -> impl Iterator<Item = TableRow> + '_ {
-    let rows = list.iter().map(|c| {
+    let counted = counted(list);
+    let rows = list.iter().map(move |c| {
         let id = row_id::relation(&c.schema, &c.name);
         let name = format::qualified(&c.schema, &c.name);
         let label = if c.is_cagg {
@@ -176,14 +203,14 @@ pub fn rows(list: &[Compression]) -> impl Iterator<Item = TableRow> + '_ {
         } else {
             name
         };
-        row(c, id, label).open(super::hypertables::open_chunks_filtered(
+        row(c, id, label, counted).open(super::hypertables::open_chunks_filtered(
             &c.schema,
             &c.name,
             (c.backlog_chunks.unwrap_or(0) > 0).then_some(super::hypertables::FATE_BACKLOG),
         ))
     });
     let total = (!list.is_empty()).then(|| {
-        let mut total = row(&totals(list), "\u{0}total".into(), "total".into());
+        let mut total = row(&totals(list), "\u{0}total".into(), "total".into(), counted);
         total.pinned = true;
         total
     });

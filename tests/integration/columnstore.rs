@@ -389,3 +389,96 @@ async fn a_caggs_columnstore_is_on_the_compression_tab() {
     })
     .await;
 }
+
+/// What TimescaleDB (2.28+) counts of its compressed chunks' use is on the Compression tab as
+/// its own view sums it: writes into compressed data decompress batches (advice past a
+/// thousand), a bloom filter lets a write skip the batches it cannot match; where the server
+/// counts nothing, nothing is said.
+#[tokio::test]
+async fn chunk_activity_is_timescaledbs_own_count() {
+    on_own_empty_servers("chunkactivity", async |server| {
+        let c = &server.conninfo;
+        // two day-chunks of 600 devices each (600 batches a chunk), a text column with an
+        // index (a bloom filter of it in the compressed data where the server makes them)
+        in_fresh_schema(
+            c,
+            "ca",
+            "CREATE TABLE ca.m (t timestamptz NOT NULL, d int, k text, v float8);
+             SELECT create_hypertable('ca.m', 't', chunk_time_interval => interval '1 day');
+             CREATE INDEX ON ca.m (k);
+             INSERT INTO ca.m SELECT '2024-01-01'::timestamptz + (g % 2) * interval '1 day'
+                                     + (g / 1200) * interval '1 minute',
+                                     g % 1200, 'key ' || g, g
+               FROM generate_series(0, 4799) g;
+             ALTER TABLE ca.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'd');
+             SELECT count(compress_chunk(ch)) FROM show_chunks('ca.m') ch;",
+        );
+        let s = crate::engines::open_at(c).await;
+        let counts = (s.1.timescaledb.as_ref()).is_some_and(|t| t.chunk_statistics);
+        let read = || async {
+            let data = hypertop::store::Dataset::read_all(
+                &s.0.client,
+                None,
+                &s.1,
+                &hypertop::problems::Thresholds::default(),
+            )
+            .await;
+            let row = (data.compression.rows().iter())
+                .find(|r| &*r.schema == "ca" && &*r.name == "m")
+                .cloned()
+                .unwrap_or_else(|| panic!("{}: no compression row", server.label));
+            let advice = (data.problems.iter())
+                .find(|p| p.kind == hypertop::problems::ProblemKind::DecompressingWrites)
+                .cloned();
+            (row, advice)
+        };
+        if !counts {
+            let (row, advice) = read().await;
+            assert_eq!(row.activity, None, "{}", server.label);
+            assert!(advice.is_none(), "{}", server.label);
+            return;
+        }
+        // every batch of both chunks written; then a write that matches no row
+        psql(
+            c,
+            "UPDATE ca.m SET v = v + 1;
+             UPDATE ca.m SET v = 0 WHERE k = 'no such key';",
+        );
+        let (row, advice) = read().await;
+        let truth = psql(
+            c,
+            "SELECT count(*) || ' ' || sum(s.total_batches_decompressed) || ' '
+                    || sum(s.total_tuples_decompressed) || ' '
+                    || sum(s.total_batches_checked_by_bloom) || ' '
+                    || sum(s.total_batches_pruned_by_bloom)
+               FROM timescaledb_information.stat_chunk_activity s
+               JOIN timescaledb_information.chunks ch
+                 ON format('%I.%I', ch.chunk_schema, ch.chunk_name)::regclass = s.chunk
+              WHERE ch.hypertable_schema = 'ca' AND ch.hypertable_name = 'm'",
+        );
+        let a = row
+            .activity
+            .unwrap_or_else(|| panic!("{}: nothing counted ({truth})", server.label));
+        let seen = format!(
+            "{} {} {} {} {}",
+            a.chunks, a.batches_decompressed, a.rows_decompressed, a.bloom_checked, a.bloom_pruned
+        );
+        assert_eq!(
+            seen, truth,
+            "{}: as stat_chunk_activity sums it",
+            server.label
+        );
+        assert!(a.batches_decompressed >= 1_200, "{}: {seen}", server.label);
+        let advice = advice.unwrap_or_else(|| panic!("{}: no advice ({seen})", server.label));
+        assert_eq!(advice.object, "ca.m");
+        assert!(
+            advice.message.contains(&format!(
+                "decompressed {} compressed batches",
+                a.batches_decompressed
+            )),
+            "{}",
+            advice.message
+        );
+    })
+    .await;
+}

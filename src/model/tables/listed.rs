@@ -2,6 +2,7 @@
 //! clocks, and each tab's rows built from them with the chunk totals.
 
 use super::*;
+use crate::model::chunk_activity::ChunkActivity;
 use crate::model::compression::Segments;
 
 /// A hypertable's or continuous aggregate's row of `queries/tables.sql`: what its catalog rows
@@ -337,6 +338,7 @@ pub fn build(
     roots: &Roots,
     settings: &IdMap<i32, CompressionSettings>,
     segments: Option<&Segments>,
+    activity: &IdMap<i32, ChunkActivity>,
     sizes: &Sizes,
     numbers: &ChunkNumbers,
 ) -> Tables {
@@ -419,6 +421,7 @@ pub fn build(
                 unordered_chunks: t.unordered_chunks,
                 uncompressed_between: t.uncompressed_between,
                 segments: segments.and_then(|s| s.get(&r.id)).cloned(),
+                activity: activity.get(&r.id).copied(),
             });
         }
         if let Some(policy) = &r.retention {
