@@ -994,6 +994,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                     unordered_chunks: 0,
                     uncompressed_between: 0,
                     segments: None,
+                    activity: None,
                 })
                 .collect(),
         ),
