@@ -293,6 +293,8 @@ pub struct ChunkWork {
     /// Bytes per second of the same work on this table before, and over how many runs
     /// (hypertop's journal).
     pub rate: Option<(f64, usize)>,
+    /// The continuous aggregate the command named, as shown, whose materialization this is.
+    pub cagg: Option<String>,
 }
 
 /// A continuous aggregate about to be refreshed, in TimescaleDB's internal units (µs since the

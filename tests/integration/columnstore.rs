@@ -346,26 +346,33 @@ async fn a_caggs_columnstore_is_on_the_compression_tab() {
             serde_json::json!([mat_schema, mat_name]),
             "{row:#}"
         );
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
-            .args([
-                "run",
-                &format!("compress {mat_schema}.{mat_name} older-than '30 days'"),
-                c.as_str(),
-                "--dry-run",
-            ])
-            .env("XDG_STATE_HOME", std::env::temp_dir().join("hypertop-caggcs"))
-            .output()
-            .unwrap();
-        let plan = String::from_utf8_lossy(&out.stdout);
-        // every uncompressed chunk is older than 30 days: the plan takes the tab's backlog
+        let dry_run = |line: String| {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
+                .args(["run", &line, c.as_str(), "--dry-run"])
+                .env("XDG_STATE_HOME", std::env::temp_dir().join("hypertop-caggcs"))
+                .output()
+                .unwrap();
+            let plan = String::from_utf8_lossy(&out.stdout).to_string();
+            let said = format!("{}: {line}: {plan}{}", server.label, String::from_utf8_lossy(&out.stderr));
+            assert!(out.status.success(), "{said}");
+            (plan, said)
+        };
+        // every uncompressed chunk is older than 30 days: the plan takes the tab's backlog,
+        // named by the materialization or by the aggregate itself (it was refused as "a cagg,
+        // not a hypertable")
         let backlog = row["backlog_chunks"].as_i64().unwrap();
         assert!(backlog > 0, "{row:#}");
-        assert!(
-            out.status.success() && plan.contains(&format!(" {backlog} chunk")),
-            "{}: {plan}{}",
-            server.label,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        for name in [format!("{mat_schema}.{mat_name}"), "cc.daily".into()] {
+            let (plan, said) = dry_run(format!("compress {name} older-than '30 days'"));
+            assert!(plan.contains(&format!(" {backlog} chunk")), "{said}");
+            assert_eq!(
+                plan.contains("the continuous aggregate cc.daily's chunks"),
+                name == "cc.daily",
+                "{said}"
+            );
+        }
+        let (plan, said) = dry_run("decompress cc.daily".into());
+        assert!(plan.contains(&format!(" {compressed} chunk")), "{said}");
         // and the Caggs tab's Columnstore column says the same, compressed / chunks
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"))
             .args(["snapshot", c.as_str(), "--format", "text", "--width", "400"])

@@ -21,8 +21,16 @@ pub(super) async fn facts(db: Reading<'_, family::Chunks>) -> Result<(), Resolve
             hypertable,
             newer_than: limit,
         } => {
-            let r =
-                read::relation(db.client, db.caps, hypertable, &[RelationKind::Hypertable]).await?;
+            let kinds = [RelationKind::Hypertable, RelationKind::Cagg];
+            let mut r = read::relation(db.client, db.caps, hypertable, &kinds).await?;
+            // a continuous aggregate's chunks are its materialization's
+            let mut cagg = None;
+            if r.kind == RelationKind::Cagg {
+                let materialization = read::materialization(db.client, &r).await?;
+                cagg = Some(r.shown());
+                let hypertable = [RelationKind::Hypertable];
+                r = read::relation(db.client, db.caps, &materialization, &hypertable).await?;
+            }
             // A bare compress: what its compression policy would compress (its threshold),
             // never the chunk being written; said in the preview.
             let mut default = None;
@@ -81,6 +89,7 @@ pub(super) async fn facts(db: Reading<'_, family::Chunks>) -> Result<(), Resolve
                     .map_err(read::db)?;
                 let mut work = ChunkWork {
                     default,
+                    cagg,
                     ..Default::default()
                 };
                 for row in &rows {
@@ -292,6 +301,11 @@ fn live_warning(which: &str, chunks: &str) -> String {
 /// out, and the chunk being written when a bound given takes it.
 fn chunk_work(p: &mut Plan, compress: bool, w: &ChunkWork) {
     use crate::format::bytes;
+    if let Some(cagg) = &w.cagg {
+        p.impact.push(format!(
+            "the continuous aggregate {cagg}'s chunks: those of its materialization, which queries of {cagg} read"
+        ));
+    }
     if let Some(why) = &w.default {
         p.summary.push_str(&format!(": {why}"));
         if w.spared > 0 {

@@ -114,6 +114,23 @@ pub(crate) fn db(e: tokio_postgres::Error) -> ResolveError {
     }
 }
 
+/// The materialization hypertable of continuous aggregate `cagg` (its chunks are what compress
+/// and decompress act on when the command names the aggregate).
+pub(crate) async fn materialization(
+    client: &Client,
+    cagg: &Relation,
+) -> Result<ObjectName, ResolveError> {
+    let row = client
+        .query_opt(sql!("cagg_materialization.sql"), &[&cagg.oid])
+        .await
+        .map_err(db)?
+        .ok_or_else(|| format!("{} has no materialization hypertable", cagg.shown()))?;
+    Ok(ObjectName {
+        schema: Some(row.get("schema")),
+        name: row.get("name"),
+    })
+}
+
 /// The relations `name` can mean, of the `kinds` the command accepts (all kinds when a name
 /// matches none of them, so the plan can say what it is instead).
 pub async fn relation(
