@@ -5,8 +5,11 @@
 -- decompress batches, and the bloom filters' pruning of them. One row per chunk; the totals are
 -- cumulative, so a row read again replaces the last. $1: the chunks active since then only (the
 -- function walks its recency list and stops there: a cost of what moved, not of the cache);
--- NULL for all of them. The extension's own C function, qualified: no user code runs.
+-- NULL for all of them. A chunk decompressed since is no longer returned: each row names the
+-- compressed table it counts, and counts only while that is still the chunk's. The
+-- extension's own C function, qualified: no user code runs.
 SELECT s.uncompressed_relid                               AS chunk,
+       s.compressed_relid                                 AS compressed,
        coalesce(s.total_batches_decompressed, 0)          AS batches_decompressed,
        coalesce(s.total_tuples_decompressed, 0)           AS rows_decompressed,
        coalesce(s.total_batches_checked_by_bloom, 0)      AS bloom_checked,

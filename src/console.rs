@@ -193,9 +193,12 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         if executor.draw {
             // whatever is due is derived away from the loop; this frame shows what was
             executor.derive(&mut fleet);
-            guard
-                .terminal
-                .draw(|f| render::draw_fleet(f, &fleet, &opts.theme, Instant::now()))?;
+            let mut drawn = Default::default();
+            guard.terminal.draw(|f| {
+                drawn = render::draw_fleet(f, &fleet, &opts.theme, Instant::now());
+            })?;
+            // what the frame measured (a dialog's scroll bounds) taken in: asks for nothing
+            let _ = executor.run(&mut fleet, Msg::Drawn(drawn));
             executor.draw = false;
             executor.draw_due = None;
             executor.drawn_at = tokio::time::Instant::now();

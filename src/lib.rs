@@ -475,6 +475,44 @@ mod layering {
             .collect()
     }
 
+    /// What the drawing would make from the data at each frame (a screen's rows, panel, pulse,
+    /// heading, a row's picture), or write back into the state.
+    const MADE_AT_DRAW: &[&str] = &[
+        ".rows(&",
+        ".panel(&",
+        ".pulse(&",
+        ".heading(&",
+        ".row_picture(&",
+        "Cell<",
+        "cell::",
+        ".set(",
+    ];
+
+    /// Drawing reads what the state prepared (with the rows, when the data or the selection
+    /// moved) and returns what it measured (a dialog's scroll bounds) instead of writing it back:
+    /// nothing is made from the data at each frame.
+    #[test]
+    fn drawing_reads_prepared_values_only() {
+        let mut checked = 0;
+        for s in sources()
+            .iter()
+            .filter(|s| s.module.first().is_some_and(|m| m == "render"))
+        {
+            let code = s.code.split("#[cfg(test)]").next().unwrap_or_default();
+            let found: Vec<&str> = (MADE_AT_DRAW.iter())
+                .filter(|token| code.contains(**token))
+                .copied()
+                .collect();
+            assert!(
+                found.is_empty(),
+                "{} makes at each frame: {found:?}",
+                s.rel.display()
+            );
+            checked += 1;
+        }
+        assert!(checked >= 4, "only {checked} files seen");
+    }
+
     /// The console's state, its drawing and its loop do no I/O of their own: files, SQLite and
     /// the database are read in tasks that answer with a message (a key is never held by one).
     #[test]

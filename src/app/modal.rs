@@ -154,13 +154,28 @@ impl ConfirmState {
     }
 }
 
-/// Where a dialog's body is scrolled to. Drawing records how far it can scroll and how many
-/// rows a page is (they depend on the terminal's size), so keys never scroll past the end.
+/// Where a dialog's body is scrolled to, and how far it can scroll and how many rows a page is
+/// as the last frame drew it (they depend on the terminal's size: the frame says them, see
+/// [`ScrollBounds`]), so keys never scroll past the end.
 #[derive(Debug, Default)]
 pub struct Scroll {
     pub offset: u16,
-    pub max: std::cell::Cell<u16>,
-    pub page: std::cell::Cell<u16>,
+    pub bounds: ScrollBounds,
+}
+
+/// What a frame drew that the state keeps (it depends on the terminal's size): how far the
+/// open dialog's body and the help scroll. Drawing returns it; the loop hands it to `update`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drawn {
+    pub help: Option<ScrollBounds>,
+    pub modal: Option<ScrollBounds>,
+}
+
+/// How far a dialog's body can scroll and how many rows a page is, as a frame drew it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScrollBounds {
+    pub max: u16,
+    pub page: u16,
 }
 
 impl Scroll {
@@ -174,8 +189,8 @@ impl Scroll {
 
     /// Scrolls for ↑↓ PgUp PgDn Home End; false for any other key.
     pub fn on_key(&mut self, code: KeyCode) -> bool {
-        let max = self.max.get();
-        let page = self.page.get().max(1);
+        let max = self.bounds.max;
+        let page = self.bounds.page.max(1);
         let at = self.offset.min(max);
         self.offset = match code {
             KeyCode::Up => at.saturating_sub(1),

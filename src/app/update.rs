@@ -37,6 +37,8 @@ pub enum Msg {
     Second,
     /// The member's recording read back its past hour, or stopped.
     Recording(usize, crate::recording::live::Event),
+    /// What the last frame measured of the member shown (its dialog's scroll bounds).
+    Drawn(super::modal::Drawn),
 }
 
 /// What the loop does for [`update`].
@@ -198,6 +200,12 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::Second => vec![Effect::Draw],
+        Msg::Drawn(drawn) => {
+            if !fleet.open {
+                fleet.active_mut().take_drawn(drawn);
+            }
+            Vec::new()
+        }
     }
 }
 

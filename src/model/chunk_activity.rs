@@ -31,9 +31,10 @@ pub struct ChunkActivity {
 }
 
 impl ChunkActivity {
-    fn from_row(r: &Row) -> Result<(u32, ChunkActivity), tokio_postgres::Error> {
+    fn from_row(r: &Row) -> Result<((u32, u32), ChunkActivity), tokio_postgres::Error> {
+        let compressed: Option<u32> = r.try_get("compressed")?;
         Ok((
-            r.try_get("chunk")?,
+            (r.try_get("chunk")?, compressed.unwrap_or(0)),
             ChunkActivity {
                 chunks: 1,
                 batches_decompressed: r.try_get("batches_decompressed")?,
@@ -77,10 +78,11 @@ fn earliest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTi
 /// counted when it ends, stamped with a time that can be before the read.
 const OVERLAP: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 
-/// The counters kept between refreshes on one connection: each chunk's as last read, and when.
+/// The counters kept between refreshes on one connection: each chunk's as last read (by its
+/// table, with the compressed table they count), and when.
 #[derive(Debug, Default)]
 pub struct KeptActivity {
-    chunks: IdMap<u32, ChunkActivity>,
+    chunks: IdMap<u32, (u32, ChunkActivity)>,
     read_at: Option<DateTime<Utc>>,
 }
 
@@ -104,27 +106,32 @@ impl KeptActivity {
             self.chunks.clear();
         }
         for r in rows {
-            let (chunk, activity) = ChunkActivity::from_row(r)?;
-            self.chunks.insert(chunk, activity);
+            let ((chunk, compressed), activity) = ChunkActivity::from_row(r)?;
+            self.chunks.insert(chunk, (compressed, activity));
             self.read_at = self.read_at.max(r.try_get("read_at")?);
         }
         // (no row: the next asks from the same time again, the server's clock alone deciding)
         Ok(())
     }
 
-    /// The counters summed by hypertable, over `chunks` (each chunk's table and hypertable, as
-    /// the structure knows them: a chunk dropped since is left out).
+    /// The counters summed by hypertable, over `chunks` (each chunk's table, its compressed
+    /// table and its hypertable, as the structure knows them): a chunk dropped since is left
+    /// out, and so is one decompressed (or compressed again: its counts begin anew), as
+    /// TimescaleDB leaves them out.
     pub fn by_hypertable(
         &self,
-        chunks: impl Iterator<Item = (u32, i32)>,
+        chunks: impl Iterator<Item = (u32, u32, i32)>,
     ) -> IdMap<i32, ChunkActivity> {
         let mut sums: IdMap<i32, ChunkActivity> = IdMap::default();
         if self.chunks.is_empty() {
             return sums;
         }
-        for (table, hypertable) in chunks {
-            if let Some(a) = self.chunks.get(&table) {
-                sums.entry(hypertable).or_default().add(a);
+        for (table, compressed, hypertable) in chunks {
+            match self.chunks.get(&table) {
+                Some((counted, a)) if *counted == compressed && compressed != 0 => {
+                    sums.entry(hypertable).or_default().add(a)
+                }
+                _ => {}
             }
         }
         sums
@@ -153,6 +160,30 @@ mod tests {
         sum.add(&counted(4, 30, 1));
         assert_eq!((sum.chunks, sum.batches_decompressed), (2, 7));
         assert_eq!(sum.bloom_pruned_share(), Some(0.25));
+    }
+
+    #[test]
+    fn only_chunks_still_compressed_as_counted_are_summed() {
+        let mut kept = KeptActivity::default();
+        kept.chunks.insert(10, (110, counted(5, 0, 0)));
+        kept.chunks.insert(11, (111, counted(7, 0, 0)));
+        kept.chunks.insert(12, (112, counted(9, 0, 0)));
+        kept.chunks.insert(20, (120, counted(1, 0, 0)));
+        // 11 decompressed since, 12 compressed again (a new table: its counts begin anew), 13
+        // never counted, 20 of another hypertable
+        let chunks = [
+            (10, 110, 1),
+            (11, 0, 1),
+            (12, 212, 1),
+            (13, 113, 1),
+            (20, 120, 2),
+        ];
+        let sums = kept.by_hypertable(chunks.into_iter());
+        assert_eq!((sums[&1].chunks, sums[&1].batches_decompressed), (1, 5));
+        assert_eq!(sums[&2].batches_decompressed, 1);
+        // a chunk dropped since is not in the structure: nothing of it
+        let sums = kept.by_hypertable([(20, 120, 2)].into_iter());
+        assert!(!sums.contains_key(&1));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use ratatui::Frame;
 
 use crate::app::fleet::Fleet;
 use crate::app::keys::help as keys_help;
+use crate::app::modal::Drawn;
 use crate::app::state::{AppState, TabView};
 use crate::format;
 use crate::grid::{fit, Tone};
@@ -28,7 +29,7 @@ use crate::store::Standing;
 use crate::theme::Theme;
 
 /// A fleet: the Fleet view when it is open, else the member shown.
-pub fn draw_fleet(frame: &mut Frame, fleet: &Fleet, theme: &Theme, now: Instant) {
+pub fn draw_fleet(frame: &mut Frame, fleet: &Fleet, theme: &Theme, now: Instant) -> Drawn {
     if !fleet.open {
         return draw(frame, fleet.active(), theme, now);
     }
@@ -65,9 +66,10 @@ pub fn draw_fleet(frame: &mut Frame, fleet: &Fleet, theme: &Theme, now: Instant)
         )),
         status,
     );
+    Drawn::default()
 }
 
-pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
+pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) -> Drawn {
     let [header, tabs, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -79,10 +81,14 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, now: Instant) {
     draw_tabs(frame, tabs, state, theme);
     draw_tab(frame, body, state, state.current(), theme);
     draw_status(frame, status, state, theme, now);
-    if state.show_help {
-        draw_help(frame, body, state, theme);
+    let help = match state.show_help {
+        true => draw_help(frame, body, state, theme),
+        false => None,
+    };
+    Drawn {
+        help,
+        modal: modal::draw(frame, body, &state.modal, theme, now),
     }
-    modal::draw(frame, body, &state.modal, theme, now);
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -186,16 +192,11 @@ fn message(frame: &mut Frame, area: Rect, title: String, text: &str, style: Styl
 /// to show.
 fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, theme: &Theme) {
     let screen = state.tab().screen();
-    let ctx = state.ctx();
     // a drill-down (a fold's members on the overview) takes the panel's room for its rows
-    let panel = view
-        .drill
-        .is_none()
-        .then(|| screen.panel(&state.data, &ctx))
-        .flatten();
+    let panel = (view.dressing.panel.as_ref()).filter(|_| view.drill.is_none());
     let area = match panel {
         Some(facts) => {
-            let pulse = screen.pulse(&state.data);
+            let pulse = view.dressing.pulse.as_ref();
             // what the table below needs kept: its border and header, five rows, and the
             // detail pane (the pulse gives way to them)
             let keep = 3 + MIN_ROWS + detail_height(&view.table, area.height);
@@ -237,7 +238,7 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
     }
     let title = screen.caption(state.data.words());
     let mut heading = caption(title, &view.table);
-    if let Some(extra) = screen.heading(&state.data, &ctx) {
+    if let Some(extra) = &view.dressing.heading {
         heading.push_str(&format!(" · {extra}"));
     }
     match screen.status(&state.data) {
@@ -264,11 +265,7 @@ fn draw_tab(frame: &mut Frame, area: Rect, state: &AppState, view: &TabView, the
                     theme,
                 ),
                 None => {
-                    let from_history = view
-                        .table
-                        .selected_row()
-                        .and_then(|r| screen.row_picture(&state.data, r.id()));
-                    let picture = from_history.as_ref().or(state.preview_picture());
+                    let picture = state.row_picture().or(state.preview_picture());
                     draw_table(frame, area, heading, &view.table, picture, theme)
                 }
             }
@@ -301,8 +298,8 @@ fn draw_panel(
     frame: &mut Frame,
     area: Rect,
     state: &AppState,
-    facts: Vec<crate::screens::Fact>,
-    pulse: Option<(String, Vec<Spark>)>,
+    facts: &[crate::screens::Fact],
+    pulse: Option<&(String, Vec<Spark>)>,
     keep: u16,
     theme: &Theme,
 ) -> Rect {
@@ -338,11 +335,11 @@ fn draw_panel(
         );
     } else {
         let lines: Vec<Line> = facts
-            .into_iter()
+            .iter()
             .map(|(k, v, t)| {
                 Line::from(vec![
                     Span::styled(format!("{k:<11}"), theme.label),
-                    Span::styled(crate::format::printable(&v), tone(theme, t)),
+                    Span::styled(crate::format::printable(v), tone(theme, *t)),
                 ])
             })
             .collect();
@@ -355,7 +352,7 @@ fn draw_panel(
         if let Some((window, sparks)) = pulse.filter(|_| pulse_lines > 0 && room >= pulse_lines) {
             let shown = (pulse_lines as usize * PULSE_PER_LINE).min(sparks.len());
             // When not all fit, the alarming ones (jobs failing now) take the first places.
-            let mut sparks = sparks;
+            let mut sparks: Vec<&Spark> = sparks.iter().collect();
             if shown < sparks.len() {
                 sparks.sort_by_key(|s| !s.alarm);
             }
@@ -370,11 +367,11 @@ fn draw_panel(
             let label = match pulse_lines {
                 1 => vec![Line::from(vec![
                     Span::styled("Pulse ", theme.label),
-                    Span::styled(window, theme.muted),
+                    Span::styled(window.as_str(), theme.muted),
                 ])],
                 _ => vec![
                     Line::styled("Pulse", theme.label),
-                    Line::styled(window, theme.muted),
+                    Line::styled(window.as_str(), theme.muted),
                 ],
             };
             frame.render_widget(Paragraph::new(label), labels);
@@ -453,9 +450,26 @@ mod tests {
     }
 
     fn draw_with(state: &AppState, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+        draw_measured(state, theme, w, h).0
+    }
+
+    fn draw_measured(
+        state: &AppState,
+        theme: &Theme,
+        w: u16,
+        h: u16,
+    ) -> (Terminal<TestBackend>, Drawn) {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| draw(f, state, theme, Instant::now()))
+        let mut drawn = Drawn::default();
+        term.draw(|f| drawn = draw(f, state, theme, Instant::now()))
             .unwrap();
+        (term, drawn)
+    }
+
+    /// A frame drawn and what it measured taken in, as the loop does.
+    fn draw_taken(state: &mut AppState, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
+        let (term, drawn) = draw_measured(state, theme, w, h);
+        state.take_drawn(drawn);
         term
     }
 
@@ -899,8 +913,10 @@ mod tests {
             undoable: true,
         });
         let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        term.draw(|f| draw(f, &s, &Theme::mono(), started + Duration::from_millis(1500)))
-            .unwrap();
+        term.draw(|f| {
+            draw(f, &s, &Theme::mono(), started + Duration::from_millis(1500));
+        })
+        .unwrap();
         insta::assert_snapshot!("progress_80x24", text(&term));
     }
 
@@ -989,8 +1005,15 @@ mod tests {
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         let mut s = state();
         s.modal = Modal::Confirm(Box::new(ConfirmState::new(long_plan(Confirm::Choose))));
-        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        // before a frame says how far the body scrolls, keys do not move it
+        s.on_key(key(KeyCode::PageDown));
+        let t = text(&draw_taken(&mut s, &Theme::mono(), 80, 24));
         assert!(t.contains("[ Cancel ]") && t.contains("[ Execute ]"), "{t}");
+        assert!(
+            t.contains("compress 36 chunks"),
+            "still at the top:
+{t}"
+        );
         assert!(
             t.contains("PgUp"),
             "a body taller than the screen says it scrolls:\n{t}"
@@ -999,7 +1022,7 @@ mod tests {
         for _ in 0..40 {
             s.on_key(key(KeyCode::PageDown));
         }
-        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        let t = text(&draw_taken(&mut s, &Theme::mono(), 80, 24));
         assert!(
             t.contains("and 30 more like these") && t.contains("[ Execute ]"),
             "{t}"
@@ -1100,7 +1123,7 @@ mod tests {
         assert_eq!(s.tab(), Tab::HOME);
         palette(&mut s, "help");
         assert!(s.show_help);
-        let t = text(&draw_with(&s, &Theme::mono(), 80, 24));
+        let t = text(&draw_taken(&mut s, &Theme::mono(), 80, 24));
         assert!(t.contains("PgUp"), "help scrolls at 80x24: {t}");
         for _ in 0..10 {
             s.on_key(key(KeyCode::PageDown));

@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use super::block;
 use crate::actions::Confirm;
-use crate::app::modal::{ConfirmState, Modal, Palette, RunProgress, Scroll};
+use crate::app::modal::{ConfirmState, Modal, Palette, RunProgress, Scroll, ScrollBounds};
 use crate::format;
 use crate::theme::Theme;
 
@@ -23,10 +23,20 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: std::time::Instant) {
+/// Draws the modal; the bounds of its body's scroll, for one that scrolls.
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    modal: &Modal,
+    theme: &Theme,
+    now: std::time::Instant,
+) -> Option<ScrollBounds> {
     match modal {
-        Modal::None => {}
-        Modal::Palette(p) => palette(frame, area, p, theme),
+        Modal::None => None,
+        Modal::Palette(p) => {
+            palette(frame, area, p, theme);
+            None
+        }
         Modal::Planning(line) => {
             let r = centred(area, 70, 3);
             frame.render_widget(Clear, r);
@@ -38,9 +48,13 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: st
                 .block(block("Planning · Esc closes".into(), theme)),
                 r,
             );
+            None
         }
         Modal::Confirm(c) => confirm(frame, area, c, theme),
-        Modal::Running(r) => running(frame, area, r, theme, now),
+        Modal::Running(r) => {
+            running(frame, area, r, theme, now);
+            None
+        }
         Modal::Message(m) => {
             let style = if m.error { theme.critical } else { theme.value };
             let body = m
@@ -61,7 +75,7 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: st
                     theme.muted,
                 ))],
             };
-            dialog(frame, area, &m.title, body, footer, 110, &m.scroll, theme);
+            dialog(frame, area, &m.title, body, footer, 110, &m.scroll, theme)
         }
     }
 }
@@ -70,7 +84,8 @@ pub fn draw(frame: &mut Frame, area: Rect, modal: &Modal, theme: &Theme, now: st
 pub const MIN_DIALOG: (u16, u16) = (30, 7);
 
 /// A dialog: a body that wraps and scrolls (↑↓ PgUp PgDn Home End) above a footer — buttons or
-/// a prompt — that is always shown. Sized by the body's wrapped rows, up to `area`.
+/// a prompt — that is always shown. Sized by the body's wrapped rows, up to `area`; returns how
+/// far its body scrolls and a page's rows (none where the terminal is too small for it).
 #[allow(clippy::too_many_arguments)]
 pub fn dialog(
     frame: &mut Frame,
@@ -81,10 +96,10 @@ pub fn dialog(
     max_width: u16,
     scroll: &Scroll,
     theme: &Theme,
-) {
+) -> Option<ScrollBounds> {
     if area.width < MIN_DIALOG.0 || area.height < MIN_DIALOG.1 {
         too_small(frame, area, theme);
-        return;
+        return None;
     }
     let width = max_width.min(area.width);
     let inner_width = width.saturating_sub(2).max(1);
@@ -95,8 +110,10 @@ pub fn dialog(
     let height = (body_rows + footer_rows + 2).min(area.height);
     let visible = height - 2 - footer_rows;
     let max = body_rows.saturating_sub(visible);
-    scroll.max.set(max);
-    scroll.page.set(visible.saturating_sub(1).max(1));
+    let bounds = ScrollBounds {
+        max,
+        page: visible.saturating_sub(1).max(1),
+    };
     let offset = scroll.offset.min(max);
     let title = if max > 0 {
         format!(
@@ -118,6 +135,7 @@ pub fn dialog(
             .areas(inner);
     frame.render_widget(body.scroll((offset, 0)), top);
     frame.render_widget(footer, bottom);
+    Some(bounds)
 }
 
 fn too_small(frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -185,7 +203,7 @@ fn palette(frame: &mut Frame, area: Rect, p: &Palette, theme: &Theme) {
     frame.render_widget(Paragraph::new(lines), list);
 }
 
-fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
+fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) -> Option<ScrollBounds> {
     let plan = &c.plan;
     let label = |name: &'static str, text: String, style| {
         Line::from(vec![
@@ -242,7 +260,7 @@ fn confirm(frame: &mut Frame, area: Rect, c: &ConfirmState, theme: &Theme) {
         }
     };
     let title = format!("Confirm: {}", plan.command);
-    dialog(frame, area, &title, lines, footer, 110, &c.scroll, theme);
+    dialog(frame, area, &title, lines, footer, 110, &c.scroll, theme)
 }
 
 fn running(frame: &mut Frame, area: Rect, r: &RunProgress, theme: &Theme, now: std::time::Instant) {

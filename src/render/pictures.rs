@@ -13,7 +13,7 @@ use crate::theme::Theme;
 pub fn draw(frame: &mut Frame, area: Rect, picture: &Picture, theme: &Theme) {
     match picture {
         Picture::Sparks(sparks) => {
-            let widths = widths(sparks);
+            let widths = widths(sparks.iter());
             for (spark, line) in sparks.iter().zip(lines(area)) {
                 draw_spark(frame, line, spark, widths, theme);
             }
@@ -44,17 +44,14 @@ fn lines(area: Rect) -> impl Iterator<Item = Rect> {
 pub fn draw_spark_rows(
     frame: &mut Frame,
     area: Rect,
-    sparks: &[Spark],
+    sparks: &[&Spark],
     per_line: usize,
     theme: &Theme,
 ) {
     let per_line = per_line.max(1);
     // Aligned in columns: each column's names and values as wide as its widest.
     let columns: Vec<(u16, u16)> = (0..per_line)
-        .map(|c| {
-            let column: Vec<Spark> = sparks.iter().skip(c).step_by(per_line).cloned().collect();
-            widths(&column)
-        })
+        .map(|c| widths(sparks.iter().skip(c).step_by(per_line).copied()))
         .collect();
     for (row, line) in sparks.chunks(per_line).zip(lines(area)) {
         let cells = Layout::horizontal(vec![Constraint::Ratio(1, per_line as u32); per_line])
@@ -68,12 +65,14 @@ pub fn draw_spark_rows(
 
 /// The widest name and value, each with a space: the sparklines of one picture start and end
 /// in the same columns.
-fn widths(sparks: &[Spark]) -> (u16, u16) {
-    let widest = |f: &dyn Fn(&Spark) -> usize| sparks.iter().map(f).max().unwrap_or(0) as u16 + 1;
-    (
-        widest(&|s| s.name.chars().count()),
-        widest(&|s| s.current.chars().count()),
-    )
+fn widths<'a>(sparks: impl Iterator<Item = &'a Spark>) -> (u16, u16) {
+    let (name, value) = sparks.fold((0, 0), |(n, v), s| {
+        (
+            n.max(s.name.chars().count()),
+            v.max(s.current.chars().count()),
+        )
+    });
+    (name as u16 + 1, value as u16 + 1)
 }
 
 /// `name ▁▂▅▇ value` on one line.

@@ -103,7 +103,12 @@ pub(super) fn draw_status(
     frame.render_widget(Line::from(hint), right);
 }
 
-pub(super) fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+pub(super) fn draw_help(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    theme: &Theme,
+) -> Option<crate::app::modal::ScrollBounds> {
     let key_line = |k: &str, what: &str| {
         Line::from(vec![
             Span::styled(format!("{k:>9}  "), theme.header),
@@ -146,5 +151,5 @@ pub(super) fn draw_help(frame: &mut Frame, area: Rect, state: &AppState, theme: 
         100,
         &state.help_scroll,
         theme,
-    );
+    )
 }

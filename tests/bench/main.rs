@@ -838,8 +838,10 @@ fn render_bench(rows: usize, with_history: bool) -> Vec<(String, Duration, Durat
         let mut frames = Vec::new();
         for _ in 0..50 {
             let t = Instant::now();
-            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now()))
-                .unwrap();
+            term.draw(|f| {
+                hypertop::render::draw(f, &state, &theme, Instant::now());
+            })
+            .unwrap();
             frames.push(t.elapsed());
         }
         // Scrolling: a key and a frame; filtering: a keystroke that re-filters 10,000 rows.
@@ -847,8 +849,10 @@ fn render_bench(rows: usize, with_history: bool) -> Vec<(String, Duration, Durat
         for _ in 0..50 {
             let t = Instant::now();
             state.on_key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
-            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now()))
-                .unwrap();
+            term.draw(|f| {
+                hypertop::render::draw(f, &state, &theme, Instant::now());
+            })
+            .unwrap();
             scroll.push(t.elapsed());
         }
         state.on_key(KeyEvent::new(KeyCode::Char('/'), KeyModifiers::NONE));
@@ -856,8 +860,10 @@ fn render_bench(rows: usize, with_history: bool) -> Vec<(String, Duration, Durat
         for c in "scale_9".chars() {
             let t = Instant::now();
             state.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
-            term.draw(|f| hypertop::render::draw(f, &state, &theme, Instant::now()))
-                .unwrap();
+            term.draw(|f| {
+                hypertop::render::draw(f, &state, &theme, Instant::now());
+            })
+            .unwrap();
             filter.push(t.elapsed());
         }
         state.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
@@ -2123,8 +2129,10 @@ fn keys_part(list: &str) {
             state.show_tab(tab);
             state.settle();
             let mut draw = |state: &mut AppState| {
-                term.draw(|f| hypertop::render::draw(f, state, &theme, Instant::now()))
-                    .unwrap();
+                term.draw(|f| {
+                    hypertop::render::draw(f, state, &theme, Instant::now());
+                })
+                .unwrap();
             };
             let (mut inline, mut away, mut shown) = (Vec::new(), Vec::new(), Vec::new());
             for i in 0..100 {
@@ -2206,8 +2214,10 @@ fn navigation_part(rt: &tokio::runtime::Runtime, list: &str) {
         (0..answers.len()).for_each(|i| answer(&mut state, i));
         state.settle();
         let mut draw = |state: &mut AppState| {
-            term.draw(|f| hypertop::render::draw(f, state, &theme, Instant::now()))
-                .unwrap();
+            term.draw(|f| {
+                hypertop::render::draw(f, state, &theme, Instant::now());
+            })
+            .unwrap();
         };
         // the key's frame, then the derivation away (as the console does) until the rows;
         // `in loop`: what the key asked made before its frame, as before the derivation did

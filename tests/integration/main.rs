@@ -53,7 +53,9 @@ pub fn render_sized(state: &hypertop::app::state::AppState, w: u16, h: u16) -> S
     let mut terminal = ratatui::Terminal::new(TestBackend::new(w, h)).unwrap();
     let theme = hypertop::theme::Theme::mono();
     terminal
-        .draw(|f| hypertop::render::draw(f, state, &theme, std::time::Instant::now()))
+        .draw(|f| {
+            hypertop::render::draw(f, state, &theme, std::time::Instant::now());
+        })
         .unwrap();
     let buf = terminal.backend().buffer().clone();
     (0..h)

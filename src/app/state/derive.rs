@@ -15,6 +15,8 @@ pub struct Derive {
     rows: Option<(Tab, Table)>,
     /// The members of the fold whose list is shown.
     members: Option<crate::problems::FoldId>,
+    /// The tab whose dressing (panel, pulse, heading) is made.
+    dress: Tab,
 }
 
 /// What a [`Derive`] made.
@@ -22,6 +24,7 @@ pub struct Derived {
     findings: crate::store::Findings,
     rows: Option<(Tab, Table)>,
     members: Option<(crate::problems::FoldId, Vec<crate::problems::Problem>)>,
+    dressing: (Tab, Dressing),
 }
 
 impl Derive {
@@ -34,6 +37,7 @@ impl Derive {
             ctx,
             rows,
             members,
+            dress,
         } = self;
         if problems {
             data.update_problems(&limits, ctx.now);
@@ -51,10 +55,12 @@ impl Derive {
             let made = data.members(&fold, &limits, ctx.now);
             (fold, made)
         });
+        let dressing = (dress, Dressing::of(dress, &data, &ctx));
         Derived {
             findings: data.findings(),
             rows,
             members,
+            dressing,
         }
     }
 }
@@ -63,10 +69,12 @@ impl AppState {
     /// What is due to be derived since the last time, unless a derivation is still under way
     /// (what arrives meanwhile is derived after it).
     pub fn derivation(&mut self) -> Option<Derive> {
-        if self.deriving || !(self.problems_due || self.rows_due || self.members_due) {
+        let due = self.problems_due || self.rows_due || self.members_due || self.dressing_due;
+        if self.deriving || !due {
             return None;
         }
         self.deriving = true;
+        self.dressing_due = false;
         let problems = std::mem::take(&mut self.problems_due);
         let tab = self.tab;
         // the overview's rows are made of the problems: made again with them
@@ -83,6 +91,7 @@ impl AppState {
             ctx: self.ctx(),
             rows,
             members,
+            dress: tab,
         })
     }
 
@@ -112,11 +121,16 @@ impl AppState {
         if let Some((fold, members)) = derived.members {
             self.show_members(&fold, members, self.ctx().now);
         }
+        let (tab, dressing) = derived.dressing;
+        if tab == self.tab {
+            self.view_mut(tab).dressing = dressing.with_pulse(tab, &self.data);
+        }
+        self.dress_row(true);
     }
 
     /// A key asked for rows or a fold's members to be made (see `switch_tab`, `open_selected`).
     pub fn made_for_a_key_due(&self) -> bool {
-        !self.deriving && (self.rows_due || self.members_due)
+        !self.deriving && (self.rows_due || self.members_due || self.dressing_due)
     }
 
     /// Derives what is due here and now (tests, one-shots, the bench's baseline); true when

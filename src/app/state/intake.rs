@@ -26,6 +26,7 @@ impl AppState {
         // made again from the data when the palette next wants them
         self.names = None;
         self.problems_due = true;
+        self.dressing_due = true;
         // a fold's members change with what was read even when the fold's line does not (a
         // list not shown is filled when it is shown again)
         self.members_due |= self.tab.screen().reads().contains(&kind);
@@ -45,6 +46,8 @@ impl AppState {
         }
         view.table.set_rows(screen.rows(&self.data, &ctx));
         (view.stale, view.pending) = (false, false);
+        view.dressing = Dressing::of(tab, &self.data, &ctx).with_pulse(tab, &self.data);
+        self.dress_row(true);
     }
 
     /// Shows `tab`, its rows built here and now: for what needs them at once (a jump selects
@@ -79,6 +82,7 @@ impl AppState {
             self.tab = tab;
             // a fold's members, not made again while the list was not shown
             self.members_due = self.shown_fold().is_some();
+            self.dressing_due = true;
         }
     }
 

@@ -99,6 +99,40 @@ pub struct TabView {
     /// The selected row's picture read by [`Screen::preview`](crate::screens::Screen::preview)
     /// (a job's runs), and whose it is.
     pub preview: Option<(DrillTarget, crate::pictures::Picture)>,
+    /// What the tab shows beside its rows, prepared with them (drawing only reads it).
+    pub dressing: Dressing,
+    /// The selected row's picture made from the data (a cagg's lag over the hour), and whose
+    /// row it is: made when the selection or the data moves, not at each frame.
+    pub row_picture: Option<(String, Option<crate::pictures::Picture>)>,
+}
+
+/// What a tab shows around its table, made from the data where its rows are made.
+#[derive(Debug, Clone, Default)]
+pub struct Dressing {
+    /// The facts above the table (the overview's server panel) and the pulse under them.
+    pub panel: Option<Vec<crate::screens::Fact>>,
+    pub pulse: Option<(String, Vec<crate::pictures::Spark>)>,
+    /// Added to the table's caption.
+    pub heading: Option<String>,
+}
+
+impl Dressing {
+    /// The panel and heading, from what was read (a derivation's copy of the data), the pulse
+    /// left to [`with_pulse`](Self::with_pulse).
+    pub fn of(tab: Tab, data: &Dataset, ctx: &Ctx) -> Dressing {
+        let screen = tab.screen();
+        Dressing {
+            panel: screen.panel(data, ctx),
+            pulse: None,
+            heading: screen.heading(data, ctx),
+        }
+    }
+
+    /// The pulse, from the data's history (the state's own: a derivation's copy holds none).
+    pub fn with_pulse(mut self, tab: Tab, data: &Dataset) -> Dressing {
+        self.pulse = tab.screen().pulse(data);
+        self
+    }
 }
 
 impl TabView {
@@ -159,6 +193,8 @@ pub struct AppState {
     members_due: bool,
     /// The shown tab's rows are to be made again from the data.
     rows_due: bool,
+    /// The shown tab's dressing is to be made again (the data moved, another tab shown).
+    dressing_due: bool,
     /// A derivation is under way (see `derive`): one at a time.
     deriving: bool,
     /// `--open`'s row, selected and opened once its tab's rows are in.
@@ -175,6 +211,8 @@ impl AppState {
                 pending: false,
                 drill: None,
                 preview: None,
+                dressing: Dressing::default(),
+                row_picture: None,
             })
             .collect();
         AppState {
@@ -202,6 +240,7 @@ impl AppState {
             members_due: false,
             pending_open: None,
             rows_due: false,
+            dressing_due: false,
             deriving: false,
         }
     }
@@ -267,6 +306,49 @@ impl AppState {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) -> MemberCommand {
+        let command = self.on_key_only(key);
+        self.dress_row(false);
+        command
+    }
+
+    /// The selected row's picture made again when another row is selected (`data_moved`: the
+    /// same row's too).
+    pub(super) fn dress_row(&mut self, data_moved: bool) {
+        let tab = self.tab;
+        let view = self.view(tab);
+        let id = view.table.selected_row().map(|r| r.id().to_string());
+        let same = view.row_picture.as_ref().map(|(i, _)| i) == id.as_ref();
+        if same && !data_moved {
+            return;
+        }
+        let picture = (id.as_deref()).and_then(|id| tab.screen().row_picture(&self.data, id));
+        self.view_mut(tab).row_picture = id.map(|id| (id, picture));
+    }
+
+    /// What the last frame measured: the scroll bounds of the help and of the open dialog.
+    pub fn take_drawn(&mut self, drawn: modal::Drawn) {
+        if let Some(bounds) = drawn.help {
+            self.help_scroll.bounds = bounds;
+        }
+        let scroll = match &mut self.modal {
+            Modal::Message(m) => Some(&mut m.scroll),
+            Modal::Confirm(c) => Some(&mut c.scroll),
+            _ => None,
+        };
+        if let (Some(scroll), Some(bounds)) = (scroll, drawn.modal) {
+            scroll.bounds = bounds;
+        }
+    }
+
+    /// The selected row's picture, as last made for it.
+    pub fn row_picture(&self) -> Option<&crate::pictures::Picture> {
+        let view = self.current();
+        let (id, picture) = view.row_picture.as_ref()?;
+        let selected = view.table.selected_row()?;
+        (selected.id() == id).then_some(picture.as_ref()).flatten()
+    }
+
+    fn on_key_only(&mut self, key: KeyEvent) -> MemberCommand {
         if key.kind == KeyEventKind::Release {
             return MemberCommand::None;
         }

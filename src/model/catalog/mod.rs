@@ -896,7 +896,7 @@ async fn rows(
     };
     let (rows, counters, segments, ()) = join!(rows, counters, segments, counted);
     let chunks = structure.chunks.chunks().iter();
-    let activity = activity.by_hypertable(chunks.map(|c| (c.table, c.hypertable_id)));
+    let activity = activity.by_hypertable(chunks.map(|c| (c.table, c.compressed, c.hypertable_id)));
     let sizes = sizes.sizes();
     let usage_sums = usage.as_ref().map(|(_, u)| u);
     let indexes = counters.map(|()| {
