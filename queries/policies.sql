@@ -35,6 +35,7 @@ SELECT r.schema, r.name, r.is_cagg, r.compression_enabled, r.integer_time,
   LEFT JOIN policy_jobs p
          ON (p.relation_schema, p.relation_name) = (r.schema, r.name)
         AND p.proc_name IN ('policy_compression', 'policy_retention',
-                            'policy_refresh_continuous_aggregate', 'policy_reorder')
+                            'policy_refresh_continuous_aggregate', 'policy_reorder',
+                            'policy_compaction')
   LEFT JOIN timescaledb_information.jobs j ON j.job_id = p.job_id
  ORDER BY r.schema, r.name, p.proc_name, p.job_id

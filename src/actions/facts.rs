@@ -156,6 +156,8 @@ pub struct Facts {
     pub chunk_live: bool,
     /// The server's alter_job clears a job's time zone it is not given (2.12+).
     pub alter_job_clears_timezone: bool,
+    /// The server has compaction policies (2.29+).
+    pub compaction_policy: bool,
 }
 
 impl Facts {
@@ -502,4 +504,6 @@ pub struct ApplyFacts {
     pub columnstore: Columnstore,
     /// The server's alter_job clears a job's time zone it is not given (2.12+).
     pub alter_job_clears_timezone: bool,
+    /// The server has compaction policies (2.29+).
+    pub compaction_policy: bool,
 }

@@ -35,6 +35,7 @@ templates! {
     AlterJob => "alter_job.sql",
     AlterJobConfig => "alter_job_config.sql",
     ApplyAddColumnstorePolicy => "apply_add_columnstore_policy.sql",
+    ApplyAddCompactionPolicy => "apply_add_compaction_policy.sql",
     ApplyAddColumnstorePolicyCreated => "apply_add_columnstore_policy_created.sql",
     ApplyAddCompressionPolicy => "apply_add_compression_policy.sql",
     ApplyPauseColumnstorePolicy => "apply_pause_columnstore_policy.sql",

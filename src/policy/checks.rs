@@ -82,6 +82,13 @@ pub fn intervals_mut(file: &mut PolicyFile) -> Vec<IntervalSlot<'_>> {
                 &mut p.schedule,
             );
         }
+        if let Some(p) = &mut rel.compaction_policy {
+            slot(
+                format!("{name} compaction_policy.schedule"),
+                IntervalUse::Schedule,
+                &mut p.schedule,
+            );
+        }
     }
     out
 }

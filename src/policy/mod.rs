@@ -109,6 +109,58 @@ pub struct ReorderPolicy {
     pub scheduled: bool,
 }
 
+/// A compaction policy (TimescaleDB 2.29+): compact_chunk on the compressed chunks whose
+/// batches are out of order, with its limits as the job's config holds them (absent: the
+/// server's defaults).
+#[serde_with::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompactionPolicy {
+    pub schedule: String,
+    #[serde(default = "yes")]
+    pub scheduled: bool,
+    /// Chunks compacted a run, and batches a chunk.
+    pub max_chunks: Option<i64>,
+    pub max_batches: Option<i64>,
+    /// Only chunks no write touched for this long (an interval).
+    pub inactive_for: Option<String>,
+}
+
+impl CompactionPolicy {
+    /// The job config keys its limits are.
+    pub const KEYS: &'static [&'static str] = &["max_chunks", "max_batches", "inactive_for"];
+
+    /// The job config it would have, merged over `base` (the job's other keys).
+    pub fn config(&self, base: &serde_json::Value) -> serde_json::Value {
+        let mut c = base.clone();
+        if !c.is_object() {
+            c = serde_json::json!({});
+        }
+        if let Some(map) = c.as_object_mut() {
+            for k in Self::KEYS {
+                map.remove(*k);
+            }
+            let limits = [
+                ("max_chunks", self.max_chunks.map(|n| serde_json::json!(n))),
+                (
+                    "max_batches",
+                    self.max_batches.map(|n| serde_json::json!(n)),
+                ),
+                (
+                    "inactive_for",
+                    self.inactive_for.as_ref().map(|s| serde_json::json!(s)),
+                ),
+            ];
+            for (k, v) in limits {
+                if let Some(v) = v {
+                    map.insert(k.into(), v);
+                }
+            }
+        }
+        c
+    }
+}
+
 /// One hypertable's or cagg's policies.
 #[serde_with::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -127,6 +179,7 @@ pub struct Relation {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refresh_policies: Vec<RefreshPolicy>,
     pub reorder_policy: Option<ReorderPolicy>,
+    pub compaction_policy: Option<CompactionPolicy>,
 }
 
 /// The file: hypertables and caggs by `schema.name` (sorted, so it diffs well in git).
@@ -162,6 +215,7 @@ pub enum Part {
     RetentionPolicy,
     RefreshPolicy,
     ReorderPolicy,
+    CompactionPolicy,
 }
 
 impl Part {
@@ -179,6 +233,7 @@ impl Part {
             Part::RetentionPolicy => Some("policy_retention"),
             Part::RefreshPolicy => Some("policy_refresh_continuous_aggregate"),
             Part::ReorderPolicy => Some("policy_reorder"),
+            Part::CompactionPolicy => Some("policy_compaction"),
         }
     }
 }
@@ -230,6 +285,7 @@ impl Relation {
                 several => serde_json::to_value(several).ok(),
             },
             Part::ReorderPolicy => json(&self.reorder_policy),
+            Part::CompactionPolicy => json(&self.compaction_policy),
         }
     }
 
@@ -253,6 +309,7 @@ impl Relation {
                 _ => None,
             },
             Part::ReorderPolicy => self.reorder_policy.as_ref().map(|p| p.scheduled),
+            Part::CompactionPolicy => self.compaction_policy.as_ref().map(|p| p.scheduled),
         }
     }
 }
@@ -320,6 +377,16 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
                         scheduled: job.scheduled,
                     })
                 }
+                "policy_compaction" => {
+                    rel.compaction_policy = Some(CompactionPolicy {
+                        schedule: job.schedule.clone(),
+                        scheduled: job.scheduled,
+                        max_chunks: cfg("max_chunks").and_then(|v| v.as_i64()),
+                        max_batches: cfg("max_batches").and_then(|v| v.as_i64()),
+                        inactive_for: cfg("inactive_for")
+                            .and_then(|v| v.as_str().map(String::from)),
+                    })
+                }
                 _ => {}
             }
         }
@@ -345,6 +412,7 @@ struct ColumnstoreRelation<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     refresh_policies: &'a [RefreshPolicy],
     reorder_policy: Option<&'a ReorderPolicy>,
+    compaction_policy: Option<&'a CompactionPolicy>,
 }
 
 impl<'a> From<&'a Relation> for ColumnstoreRelation<'a> {
@@ -356,6 +424,7 @@ impl<'a> From<&'a Relation> for ColumnstoreRelation<'a> {
             refresh_policy: r.refresh_policy.as_ref(),
             refresh_policies: &r.refresh_policies,
             reorder_policy: r.reorder_policy.as_ref(),
+            compaction_policy: r.compaction_policy.as_ref(),
         }
     }
 }
@@ -570,6 +639,11 @@ fn set_scheduled(r: &mut Relation, part: Part, to: Option<bool>) {
         }
         Part::ReorderPolicy => {
             if let Some(p) = &mut r.reorder_policy {
+                p.scheduled = to
+            }
+        }
+        Part::CompactionPolicy => {
+            if let Some(p) = &mut r.compaction_policy {
                 p.scheduled = to
             }
         }

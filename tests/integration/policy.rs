@@ -825,3 +825,91 @@ fn every_refresh_policy_of_a_cagg_is_policy_as_code() {
         },
     );
 }
+
+/// A compaction policy (TimescaleDB 2.29+) is policy as code: `export` writes it with its
+/// limits, `diff` of the export finds nothing, one removed from the database is `missing` and
+/// `apply` adds it again as the file has it (its limits, schedule and state), a changed limit
+/// is altered, and rollback undoes each; where the server has none, apply says what it lacks and
+/// changes nothing.
+#[test]
+fn a_compaction_policy_is_policy_as_code() {
+    on_each_sync(
+        crate::engines::newest_native_servers("policiescompaction", None),
+        |server| {
+            let c = &server.conninfo;
+            psql(
+                c,
+                "CREATE TABLE m (t timestamptz NOT NULL, d int, v int);
+                 SELECT create_hypertable('m', 't');
+                 ALTER TABLE m SET (timescaledb.compress, timescaledb.compress_segmentby = 'd');",
+            );
+            let run = Run::new("compaction");
+            let has = psql(
+                c,
+                "SELECT count(*) FROM pg_proc WHERE proname = 'add_compaction_policy'",
+            ) == "1";
+            let job = || {
+                psql(
+                    c,
+                    "SELECT coalesce((SELECT schedule_interval || ' ' || scheduled || ' ' || (config->>'max_batches')
+                       FROM timescaledb_information.jobs WHERE proc_name = 'policy_compaction'), 'none')",
+                )
+            };
+            let wanted = "[hypertables.\"public.m\".compaction_policy]\nschedule = \"06:00:00\"\nscheduled = false\nmax_batches = 100\n";
+            if !has {
+                let file = run.file("compaction.toml", wanted);
+                let out = run.hypertop(c, &["policy", "apply", &file, "--yes"]);
+                let said = String::from_utf8_lossy(&out.stdout).to_string()
+                    + &String::from_utf8_lossy(&out.stderr);
+                assert!(said.contains("(2.29 or later)"), "{}: {said}", server.label);
+                assert_eq!(job(), "none", "{}", server.label);
+                return;
+            }
+            psql(
+                c,
+                "SELECT alter_job(add_compaction_policy('m', schedule_interval => interval '6 hours',
+                                                       max_batches => 100), scheduled => false)",
+            );
+            let text = run.export(c);
+            assert!(text.contains(wanted), "{}: {text}", server.label);
+            let file = run.file("compaction.toml", &text);
+            let out = run.expect(c, &["policy", "diff", &file], 0);
+            assert!(!out.contains("public.m"), "{}: {out}", server.label);
+            let before = job();
+            assert_eq!(before, "06:00:00 false 100", "{}", server.label);
+            // removed from the database: missing, added again as the file has it
+            psql(c, "SELECT remove_compaction_policy('m')");
+            let json = run.expect(c, &["policy", "diff", &file, "--format", "json"], 1);
+            assert_eq!(
+                kinds(&json),
+                set([("public.m", "compaction_policy", "missing")]),
+                "{}: {json}",
+                server.label
+            );
+            run.expect(c, &["policy", "apply", &file, "--yes"], 0);
+            assert_eq!(job(), before, "{}: added as the file has it", server.label);
+            run.expect(c, &["run", "rollback", "--yes"], 0);
+            assert_eq!(job(), "none", "{}: rollback removes it again", server.label);
+            run.expect(c, &["policy", "apply", &file, "--yes"], 0);
+            // a limit changed in the file: altered, and rolled back
+            let changed = text.replace("max_batches = 100", "max_batches = 7");
+            let file = run.file("changed.toml", &changed);
+            let json = run.expect(c, &["policy", "diff", &file, "--format", "json"], 1);
+            assert_eq!(
+                kinds(&json),
+                set([("public.m", "compaction_policy", "changed")]),
+                "{}: {json}",
+                server.label
+            );
+            run.expect(c, &["policy", "apply", &file, "--yes"], 0);
+            assert_eq!(job(), "06:00:00 false 7", "{}", server.label);
+            run.expect(c, &["run", "rollback", "--yes"], 0);
+            assert_eq!(
+                job(),
+                before,
+                "{}: rollback restores its limit",
+                server.label
+            );
+        },
+    );
+}

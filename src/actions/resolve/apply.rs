@@ -60,6 +60,10 @@ pub async fn apply_facts(
             .timescaledb
             .as_ref()
             .is_some_and(|t| t.alter_job_timezone),
+        compaction_policy: caps
+            .timescaledb
+            .as_ref()
+            .is_some_and(|t| t.compaction_policy),
         ..Default::default()
     };
     let schema = caps.timescaledb_schema().unwrap_or("public").to_string();

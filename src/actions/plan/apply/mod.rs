@@ -197,6 +197,22 @@ pub fn plan_apply(
                             ],
                         )],
                     ),
+                    Part::CompactionPolicy => (
+                        Template::RemoveCompactionPolicy,
+                        vec![Step::new(
+                            format!("re-add the compaction policy on {}", r.shown()),
+                            Template::AddCompactionPolicy,
+                            &vars,
+                            vec![
+                                text(r.regclass()),
+                                text(&prev.schedule_interval),
+                                text("true"),
+                            ]
+                            .into_iter()
+                            .chain(fixed_schedule(prev))
+                            .collect(),
+                        )],
+                    ),
                     Part::Compression => continue,
                 };
                 steps.push(Step::new(
@@ -285,6 +301,34 @@ pub fn plan_apply(
                                 ],
                             )],
                             Template::RemoveReorderPolicy,
+                        )
+                    }
+                    Part::CompactionPolicy => {
+                        let Some(p) = &w.compaction_policy else {
+                            continue;
+                        };
+                        if !facts.compaction_policy {
+                            warnings.push(skip(
+                                "a compaction policy needs TimescaleDB's add_compaction_policy (2.29 or later)",
+                            ));
+                            continue;
+                        }
+                        let number = |n: Option<i64>| n.map(|n| n.to_string());
+                        (
+                            vec![Step::new(
+                                format!("add the compaction policy on {}", r.shown()),
+                                Template::ApplyAddCompactionPolicy,
+                                &vars,
+                                vec![
+                                    text(r.regclass()),
+                                    number(p.max_chunks),
+                                    number(p.max_batches),
+                                    p.inactive_for.clone(),
+                                    text(&p.schedule),
+                                    text(p.scheduled.to_string()),
+                                ],
+                            )],
+                            Template::RemoveCompactionPolicy,
                         )
                     }
                     Part::Compression => continue,
@@ -410,6 +454,17 @@ pub fn plan_apply(
                                 map.insert("index_name".into(), serde_json::json!(p.index));
                             }
                             (c, &p.schedule, p.scheduled, &["index_name"])
+                        }
+                        Part::CompactionPolicy => {
+                            let Some(p) = &w.compaction_policy else {
+                                continue;
+                            };
+                            (
+                                p.config(&base),
+                                &p.schedule,
+                                p.scheduled,
+                                crate::policy::CompactionPolicy::KEYS,
+                            )
                         }
                         Part::Compression => continue,
                     };
