@@ -22,6 +22,10 @@ WITH
                'end_type', jsonb_typeof(p.config -> 'end_offset'),
                'schedule_interval', p.schedule_interval::text,
                'schedule_seconds', extract(epoch FROM p.schedule_interval)::float8,
+               -- incremental refresh (2.19+), as written: absent, TimescaleDB's defaults
+               'buckets_per_batch', p.config ->> 'buckets_per_batch',
+               'max_batches_per_execution', p.config ->> 'max_batches_per_execution',
+               'refresh_newest_first', p.config ->> 'refresh_newest_first',
                'last_run_status', js.last_run_status,
                'last_success', CASE WHEN isfinite(js.last_successful_finish)
                                     THEN js.last_successful_finish END)

@@ -69,6 +69,40 @@ pub struct RefreshJob {
     pub end_offset_seconds: Option<f64>,
     #[serde(skip)]
     pub schedule_seconds: Option<f64>,
+    /// How an incremental refresh (2.19+) batches its window, as the job's config writes it
+    /// (None: TimescaleDB's defaults): buckets a batch, batches a run, newest first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub buckets_per_batch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_batches_per_execution: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_newest_first: Option<String>,
+}
+
+impl RefreshJob {
+    /// Its batching in words, where its config sets any.
+    pub fn batching(&self) -> Option<String> {
+        let mut said = Vec::new();
+        let plural = |n: &str| if n == "1" { "" } else { "es" };
+        if let Some(n) = &self.buckets_per_batch {
+            let s = if n == "1" { "" } else { "s" };
+            said.push(format!("{n} bucket{s} a batch"));
+        }
+        // 0: no limit
+        if let Some(n) = self
+            .max_batches_per_execution
+            .as_ref()
+            .filter(|n| *n != "0")
+        {
+            said.push(format!("at most {n} batch{} a run", plural(n)));
+        }
+        match self.refresh_newest_first.as_deref() {
+            Some("true") => said.push("newest first".into()),
+            Some("false") => said.push("oldest first".into()),
+            _ => {}
+        }
+        (!said.is_empty()).then(|| said.join(", "))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -404,6 +438,9 @@ fn policies(json: &str) -> Vec<Listed> {
         schedule_seconds: Option<f64>,
         last_run_status: Option<String>,
         last_success: Option<DateTime<Utc>>,
+        buckets_per_batch: Option<String>,
+        max_batches_per_execution: Option<String>,
+        refresh_newest_first: Option<String>,
     }
     let rows: Vec<Row> = serde_json::from_str(json).unwrap_or_default();
     rows.into_iter()
@@ -423,6 +460,9 @@ fn policies(json: &str) -> Vec<Listed> {
                     end_offset,
                     schedule_interval: p.schedule_interval,
                     schedule_seconds: p.schedule_seconds,
+                    buckets_per_batch: p.buckets_per_batch,
+                    max_batches_per_execution: p.max_batches_per_execution,
+                    refresh_newest_first: p.refresh_newest_first,
                 },
                 last_run_status: p.last_run_status,
                 last_success: p.last_success,
@@ -531,6 +571,24 @@ pub async fn fetch_matviews(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_policys_batching_in_words_where_its_config_sets_it() {
+        let mut p = crate::model::fixtures::cagg("c", None, "2026-11-21T11:00:00Z", 60.0)
+            .refresh_policy
+            .unwrap();
+        assert_eq!(p.batching(), None);
+        p.buckets_per_batch = Some("1".into());
+        p.max_batches_per_execution = Some("0".into());
+        assert_eq!(p.batching().as_deref(), Some("1 bucket a batch"));
+        p.buckets_per_batch = Some("10".into());
+        p.max_batches_per_execution = Some("5".into());
+        p.refresh_newest_first = Some("false".into());
+        assert_eq!(
+            p.batching().as_deref(),
+            Some("10 buckets a batch, at most 5 batches a run, oldest first")
+        );
+    }
 
     #[test]
     fn lag_is_now_minus_the_watermark_in_the_time_s_units() {

@@ -233,14 +233,24 @@ pub fn rows_with(
                 }
                 None => Cell::text("none").tone(Tone::Muted),
             };
-            // several policies: each window and its job, the one judging the lag first
-            let detail = (others > 0).then(|| {
-                let every = c.refresh_policy.iter().chain(&c.other_refresh_policies);
+            // several policies (each window and its job, the one judging the lag first), or one
+            // that batches its refresh: said in the row's detail
+            let every = c.refresh_policy.iter().chain(&c.other_refresh_policies);
+            let batched = every.clone().any(|p| p.batching().is_some());
+            let detail = (others > 0 || batched).then(|| {
                 let lines: Vec<String> = every
                     .enumerate()
                     .map(|(i, p)| {
-                        let judge = if i == 0 { " (judges the lag)" } else { "" };
-                        format!("Refresh policy job {}: {}{judge}", p.job_id, window(p))
+                        let judge = match (i, others) {
+                            (0, 1..) => " (judges the lag)",
+                            _ => "",
+                        };
+                        let batching = p.batching().map(|b| format!("; {b}")).unwrap_or_default();
+                        format!(
+                            "Refresh policy job {}: {}{judge}{batching}",
+                            p.job_id,
+                            window(p)
+                        )
                     })
                     .collect();
                 lines.join("\n")

@@ -1984,3 +1984,53 @@ async fn every_refresh_policy_of_a_cagg_is_shown_and_the_newest_window_judges() 
     )
     .await;
 }
+
+/// A refresh policy that batches its refresh (2.19+: buckets a batch, batches a run, newest
+/// or oldest first) says so in the Caggs row's detail and the JSON, as its job's config has it;
+/// one with TimescaleDB's defaults (nothing in its config) says nothing more.
+#[tokio::test]
+async fn a_refresh_policys_batching_is_shown_as_its_config_has_it() {
+    on_each(
+        crate::engines::newest_native_servers("refreshbatching", None),
+        async |server| {
+            let c = &server.conninfo;
+            psql(
+                c,
+                "CREATE TABLE m (t timestamptz NOT NULL, v int);
+                 SELECT create_hypertable('m', 't');
+                 CREATE MATERIALIZED VIEW batched WITH (timescaledb.continuous) AS
+                   SELECT time_bucket('1 hour', t) AS b, sum(v) FROM m GROUP BY 1 WITH NO DATA;
+                 CREATE MATERIALIZED VIEW plain WITH (timescaledb.continuous) AS
+                   SELECT time_bucket('1 hour', t) AS b, sum(v) FROM m GROUP BY 1 WITH NO DATA;
+                 SELECT add_continuous_aggregate_policy('batched', interval '7 days', interval '1 hour',
+                          interval '1 hour', buckets_per_batch => 10, max_batches_per_execution => 5,
+                          refresh_newest_first => false);
+                 SELECT add_continuous_aggregate_policy('plain', interval '7 days', interval '1 hour',
+                          interval '1 hour');",
+            );
+            let s = open_at(c).await;
+            let Payload::Caggs(list) = fetch(&s, QueryKind::Caggs, None).await else {
+                panic!()
+            };
+            let ctx = hypertop::screens::Ctx::new(true, problems::Thresholds::default());
+            let rows = hypertop::screens::caggs::rows(&list, 3600.0, ctx);
+            let detail = |name: &str| {
+                let row = rows.iter().find(|r| r.id.ends_with(name)).unwrap();
+                row.detail.clone().unwrap_or_default()
+            };
+            assert!(
+                detail("batched")
+                    .contains("10 buckets a batch, at most 5 batches a run, oldest first"),
+                "{}: {}",
+                server.label,
+                detail("batched")
+            );
+            assert!(!detail("plain").contains("a batch"), "{}", server.label);
+            let batched = list.iter().find(|c| c.name == "batched").unwrap();
+            let json = serde_json::to_value(batched).unwrap();
+            assert_eq!(json["refresh_policy"]["buckets_per_batch"], "10", "{json}");
+            assert_eq!(json["refresh_policy"]["refresh_newest_first"], "false", "{json}");
+        },
+    )
+    .await;
+}
