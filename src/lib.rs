@@ -490,7 +490,8 @@ mod layering {
 
     /// Drawing reads what the state prepared (with the rows, when the data or the selection
     /// moved) and returns what it measured (a dialog's scroll bounds) instead of writing it back:
-    /// nothing is made from the data at each frame.
+    /// no rows, panel, pulse, heading or picture is made from the data at each frame (a
+    /// section's standing and the tab's caption are only looked up).
     #[test]
     fn drawing_reads_prepared_values_only() {
         let mut checked = 0;

@@ -295,8 +295,8 @@ pub struct ChunkWork {
     /// Bytes per second of the same work on this table before, and over how many runs
     /// (hypertop's journal).
     pub rate: Option<(f64, usize)>,
-    /// The continuous aggregate the command named, as shown, whose materialization this is.
-    pub cagg: Option<String>,
+    /// The continuous aggregate the command named, whose materialization this is.
+    pub cagg: Option<Relation>,
 }
 
 /// A continuous aggregate about to be refreshed, in TimescaleDB's internal units (µs since the

@@ -123,10 +123,12 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
                     return vec![];
                 }
                 crate::recording::live::Event::Restored(samples) => {
-                    state.data.history.restore(&samples)
+                    state.data.history.restore(&samples);
+                    state.redress_pictures();
                 }
                 crate::recording::live::Event::Zoomed(zoomed) => {
-                    state.data.history.take_zoomed(*zoomed)
+                    state.data.history.take_zoomed(*zoomed);
+                    state.redress_pictures();
                 }
                 crate::recording::live::Event::Failed(e) => state.say(
                     "Recording stopped",
@@ -526,6 +528,24 @@ mod tests {
             Msg::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
         );
         f.members[0].state.data.history.record();
+        // a recording's past: the pulse drawn over it at once
+        let now = crate::history::seconds(chrono::Utc::now());
+        let past = crate::history::Sample {
+            series: Series::Blocked,
+            at: now - 120,
+            value: 1.0,
+        };
+        let event = crate::recording::live::Event::Restored(vec![past]);
+        update(&mut f, Msg::Recording(0, event));
+        let pulse = |f: &Fleet| {
+            let s = &f.members[0].state;
+            s.view(s.tab())
+                .dressing
+                .pulse
+                .as_ref()
+                .map(|(window, _)| window.clone())
+        };
+        assert!(pulse(&f).is_some(), "the restored past in the pulse");
         let effects = keys(&mut f, "[[");
         assert!(
             matches!(effects.last(), Some(Effect::Zoom(0, Span::Day))),
@@ -547,6 +567,8 @@ mod tests {
         update(&mut f, Msg::Recording(0, event));
         let h = &f.members[0].state.data.history;
         assert_eq!(h.beyond_hour().map(|z| z.span), Some(Span::Day));
+        // the pulse drawn over the day at once, not at the next answer derived
+        assert_eq!(pulse(&f).as_deref(), Some("24h"));
         // each tick after a minute asks again; none before
         assert!(!update(&mut f, Msg::Tick)
             .iter()
@@ -561,6 +583,7 @@ mod tests {
         assert!(!effects.iter().any(|e| matches!(e, Effect::Zoom(..))));
         assert_eq!(f.members[0].state.data.history.span, Span::Hour);
         assert!(f.members[0].state.data.history.beyond_hour().is_none());
+        assert_ne!(pulse(&f).as_deref(), Some("24h"), "back to the hour");
     }
 
     /// `r` reads everything whole; a tab shown reads now what the watches say moved (a whole

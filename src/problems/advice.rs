@@ -243,6 +243,12 @@ fn small_chunks(
 /// Compression settings and state: no policy, a poor ratio, an orderby not led by time, chunks
 /// not compressed again.
 fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
+    // writes into compressed data, a cagg's refreshes among them (advice without a command)
+    for c in input.compression.unwrap_or_default() {
+        if let Some(activity) = &c.activity {
+            decompressing_writes(c, activity, out);
+        }
+    }
     // each hypertable's time column, looked up once (thousands of hypertables)
     let time_columns: HashMap<(&str, &str), &str> = input
         .hypertables
@@ -327,9 +333,6 @@ fn compression(input: &Inputs, limits: &Thresholds, out: &mut Found) {
             );
         }
         not_recompressed(c, &object, out);
-        if let Some(activity) = &c.activity {
-            decompressing_writes(c, activity, out);
-        }
         if input.compact_chunk {
             unordered(c, &object, out);
         }
@@ -460,54 +463,57 @@ fn not_recompressed(c: &Compression, object: &ObjectName, out: &mut Found) {
     );
 }
 
-/// Batches decompressed by writes from which this many a hypertable's are advice.
+/// Compressed batches writes read, from which this many a hypertable's are advice.
 pub const DECOMPRESSING_WRITES: i64 = 1_000;
 
-/// Bloom filters checked for writes this many batches at least before their misses are
-/// advice, and missed: passed a batch that then held no match this share of the time or more.
-const BLOOM_CHECKED: i64 = 1_000;
-const BLOOM_MISSED: f64 = 0.5;
+/// Batches a bloom filter passed to writes that held no match, from which this many are advice
+/// (when they are at least as many as it let the writes skip).
+const BLOOM_MISSES: i64 = 1_000;
 
-/// What TimescaleDB counted of the compressed chunks' use (2.28+): writes into compressed data
-/// (INSERT … ON CONFLICT, UPDATE, DELETE) decompress each batch they touch, and then compress
-/// it again; bloom filters that pass batches holding no match do not spare it.
+/// What TimescaleDB counted of the writes into compressed data (2.28+): an UPDATE, DELETE or
+/// upsert decompresses each batch it reads unless a filter skips it, and writes its rows again;
+/// a bloom filter that passes batches holding no match does not spare it. Cumulative since the
+/// chunk came into TimescaleDB's cache, said with the time.
 fn decompressing_writes(c: &Compression, a: &ChunkActivity, out: &mut Found) {
-    let since = a
-        .since
-        .map(|t| format!(" since {}", format::timestamp(t, true)))
-        .unwrap_or_default();
-    if a.batches_decompressed >= DECOMPRESSING_WRITES {
-        let after = match &c.compress_after {
-            Some(after) => format!("the policy compresses after {after}; "),
-            None => String::new(),
+    let since = match a.since {
+        Some(t) => format!(" since {}", format::timestamp(t, true)),
+        None => String::new(),
+    };
+    let reset = "_timescaledb_functions.chunk_statistics_reset() starts the count again";
+    if a.batches_read >= DECOMPRESSING_WRITES {
+        let spares = match (&c.compress_after, c.is_cagg) {
+            (Some(after), true) => format!("its columnstore policy compresses after {after}: a compress_after beyond its refresh window spares it"),
+            (None, true) => "a compress_after beyond its refresh window spares it".into(),
+            (Some(after), false) => format!("the policy compresses after {after}: compressing later, or segmenting by the columns the writes filter on, spares it"),
+            (None, false) => "compressing later, or segmenting by the columns the writes filter on, spares it".into(),
+        };
+        let writes = match c.is_cagg {
+            true => "refreshes",
+            false => "writes (UPDATE, DELETE, upserts)",
         };
         push(
             out,
             ProblemKind::DecompressingWrites,
             (&c.schema, &c.name),
             format!(
-                "writes decompressed {} compressed batches ({} rows) in {} chunk{}{since}, as TimescaleDB counts them: each UPDATE, DELETE or upsert into compressed data decompresses the batches it touches and writes them again; {after}compressing later, or segmenting by the columns the writes filter on, spares it",
-                a.batches_decompressed,
-                a.rows_decompressed,
+                "{writes} read {} compressed batches in {} chunk{}{since} ({} deleted whole), as TimescaleDB counts them: each batch a write reads is decompressed unless a filter skips it, and its rows written again; {spares} ({reset})",
+                a.batches_read,
                 a.chunks,
                 if a.chunks == 1 { "" } else { "s" },
+                a.batches_deleted,
             ),
-            a.batches_decompressed as f64,
+            a.batches_read as f64,
             None,
         );
     }
-    let passed = a.bloom_checked - a.bloom_pruned;
-    if a.bloom_checked >= BLOOM_CHECKED
-        && passed > 0
-        && a.bloom_false_positives as f64 >= BLOOM_MISSED * passed as f64
-    {
+    if a.bloom_false_positives >= BLOOM_MISSES && a.bloom_false_positives >= a.bloom_pruned {
         push(
             out,
             ProblemKind::BloomMisses,
             (&c.schema, &c.name),
             format!(
-                "bloom filters checked {} batches for writes{since} and passed {passed}, of which {} held no match: each such batch was decompressed for nothing; a bloom index on a column the writes filter on by equality, with many values per batch, prunes more",
-                a.bloom_checked, a.bloom_false_positives,
+                "bloom filters passed {} batches to writes that held no match{since} (each decompressed for nothing) and let them skip {}: a bloom index on a column the writes filter on by equality, with many values per batch, prunes more ({reset})",
+                a.bloom_false_positives, a.bloom_pruned,
             ),
             a.bloom_false_positives as f64,
             None,

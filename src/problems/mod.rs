@@ -129,11 +129,12 @@ pub enum ProblemKind {
     /// server compacts them.
     #[strum(serialize = "unordered chunks")]
     UnorderedChunks,
-    /// Advice: writes decompressed many compressed batches (TimescaleDB's chunk statistics).
+    /// Advice: writes read (and so decompressed) many compressed batches (TimescaleDB's chunk
+    /// statistics).
     #[strum(serialize = "decompressing writes")]
     DecompressingWrites,
-    /// Advice: the bloom filters passed most of the batches they checked for writes, and most
-    /// of those held no match.
+    /// Advice: bloom filters passed writes more batches that held no match than they let them
+    /// skip.
     #[strum(serialize = "bloom misses")]
     BloomMisses,
     /// Advice: no retention, and the size limit is near at the rate the data grows.
@@ -1032,16 +1033,15 @@ mod tests {
     #[test]
     fn writes_decompressing_and_bloom_misses_are_advice_past_their_counts() {
         use crate::model::chunk_activity::ChunkActivity;
-        let counted = |decompressed, checked, pruned, missed| {
+        let counted = |read, pruned, missed| {
             let mut c = fixtures::compression("written", 0);
             c.activity = Some(ChunkActivity {
                 chunks: 3,
-                batches_decompressed: decompressed,
-                rows_decompressed: decompressed * 1000,
-                bloom_checked: checked,
+                batches_read: read,
+                batches_deleted: 7,
                 bloom_pruned: pruned,
                 bloom_false_positives: missed,
-                ..Default::default()
+                since: None,
             });
             c
         };
@@ -1063,26 +1063,32 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         // below both counts: nothing said
-        assert!(kinds(counted(999, 999, 0, 999)).is_empty());
-        let found = kinds(counted(1_500, 2_000, 1_000, 600));
+        assert!(kinds(counted(999, 0, 999)).is_empty());
+        let found = kinds(counted(1_500, 1_000, 1_200));
         assert_eq!(found.len(), 2, "{found:?}");
         assert_eq!(found[0].0, ProblemKind::DecompressingWrites);
         assert!(
-            found[0]
-                .1
-                .contains("decompressed 1500 compressed batches (1500000 rows) in 3 chunks")
+            found[0].1.contains("writes (UPDATE, DELETE, upserts) read 1500 compressed batches in 3 chunks (7 deleted whole)")
                 && found[0].1.contains("compresses after 1 day"),
             "{}",
             found[0].1
         );
         assert!(
-            found[1].1.contains("checked 2000 batches")
-                && found[1].1.contains("passed 1000, of which 600"),
+            found[1].1.contains("passed 1200 batches") && found[1].1.contains("let them skip 1000"),
             "{}",
             found[1].1
         );
-        // filters that miss less than half of what they pass are not advice
-        assert!(kinds(counted(0, 2_000, 1_000, 499)).is_empty());
+        // filters that skip more than they pass for nothing are not advice
+        assert!(kinds(counted(0, 2_000, 1_999)).is_empty());
+        // a cagg's writes are its refreshes
+        let mut cagg = counted(1_500, 0, 0);
+        std::sync::Arc::make_mut(&mut cagg.definition).is_cagg = true;
+        let found = kinds(cagg);
+        assert!(
+            found[0].1.starts_with("refreshes read")
+                && found[0].1.contains("beyond its refresh window"),
+            "{found:?}"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ impl Screen for CompressionScreen {
     }
 
     fn columns(&self, data: &Dataset) -> Vec<Column> {
-        columns(data.compression.value().is_some_and(|l| counted(l)))
+        columns(counts_writes(data))
     }
 
     fn default_sort(&self) -> Option<(usize, bool)> {
@@ -38,7 +38,7 @@ impl Screen for CompressionScreen {
     }
 
     fn rows<'a>(&self, data: &'a Dataset, _: &Ctx) -> super::Rows<'a> {
-        Box::new(rows(data.compression.rows()))
+        Box::new(rows(data.compression.rows(), counts_writes(data)))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
@@ -108,10 +108,10 @@ fn compress_backlog(data: &Dataset, id: &str) -> Option<Command> {
     }))
 }
 
-/// Whether TimescaleDB counts the compressed chunks' use here (2.28+) and counted some: the
-/// tab then has its columns.
-fn counted(list: &[Compression]) -> bool {
-    list.iter().any(|c| c.activity.is_some())
+/// Whether TimescaleDB counts the writes into compressed chunks here (2.28+): the tab then has
+/// their columns.
+fn counts_writes(data: &Dataset) -> bool {
+    (data.caps.as_ref().and_then(|c| c.timescaledb.as_ref())).is_some_and(|t| t.chunk_statistics)
 }
 
 pub fn columns(counted: bool) -> Vec<Column> {
@@ -130,8 +130,9 @@ pub fn columns(counted: bool) -> Vec<Column> {
         Column::right("Job", 5, 6),
     ];
     if counted {
-        // what writes decompressed, and the share of batches the bloom filters let them skip
-        columns.push(Column::right("Decompressed", 5, 12));
+        // the compressed batches writes read (each decompressed unless a filter skipped it),
+        // and of the batches without a match a bloom filter judged, the share it skipped
+        columns.push(Column::right("Write reads", 5, 11));
         columns.push(Column::right("Bloom skips", 5, 11));
     }
     columns
@@ -177,24 +178,26 @@ fn row(c: &Compression, id: String, label: String, counted: bool) -> TableRow {
             .map_or_else(Cell::empty, |j| Cell::num(j as f64, j.to_string())),
     ];
     if counted {
+        // (the totals row is not judged: the advice is a hypertable's)
+        let judged = id != TOTAL;
         cells.push(c.activity.map_or_else(Cell::empty, |a| {
-            count(a.batches_decompressed).tone(
-                match a.batches_decompressed >= DECOMPRESSING_WRITES {
-                    true => Tone::Warn,
-                    false => Tone::Normal,
-                },
-            )
+            count(a.batches_read).tone(match judged && a.batches_read >= DECOMPRESSING_WRITES {
+                true => Tone::Warn,
+                false => Tone::Normal,
+            })
         }));
         cells.push(
-            (c.activity.as_ref().and_then(|a| a.bloom_pruned_share()))
+            (c.activity.as_ref().and_then(|a| a.bloom_skipped_share()))
                 .map_or_else(Cell::empty, |s| Cell::num(s, format!("{:.0}%", s * 100.0))),
         );
     }
     TableRow::new(id, cells)
 }
 
-pub fn rows(list: &[Compression]) -> impl Iterator<Item = TableRow> + '_ {
-    let counted = counted(list);
+/// The totals row's id.
+const TOTAL: &str = "\u{0}total";
+
+pub fn rows(list: &[Compression], counted: bool) -> impl Iterator<Item = TableRow> + '_ {
     let rows = list.iter().map(move |c| {
         let id = row_id::relation(&c.schema, &c.name);
         let name = format::qualified(&c.schema, &c.name);
@@ -210,7 +213,7 @@ pub fn rows(list: &[Compression]) -> impl Iterator<Item = TableRow> + '_ {
         ))
     });
     let total = (!list.is_empty()).then(|| {
-        let mut total = row(&totals(list), "\u{0}total".into(), "total".into(), counted);
+        let mut total = row(&totals(list), TOTAL.into(), "total".into(), counted);
         total.pinned = true;
         total
     });

@@ -41,7 +41,7 @@ fn changes() -> Vec<Change> {
         Change::sql("a chunk compressed", "SELECT compress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1)),
         Change::sql("a chunk decompressed", "SELECT decompress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 0)),
         Change::sql("a chunk converted to the columnstore", CONVERT, |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1)),
-        Change::sql("writes into compressed batches (2.28+ counts them)", "UPDATE fresh.m SET v = v + 1 WHERE t >= '2024-01-02' AND t < '2024-01-03'", |d| !counts_activity(d) || m_compression(d).and_then(|c| c.activity).is_some_and(|a| a.batches_decompressed > 0)),
+        Change::sql("writes into compressed batches (2.28+ counts them)", "UPDATE fresh.m SET v = v + 1 WHERE t >= '2024-01-02' AND t < '2024-01-03'", |d| !counts_activity(d) || m_compression(d).and_then(|c| c.activity).is_some_and(|a| a.batches_read > 0)),
         Change::sql("a chunk created", "INSERT INTO fresh.m VALUES ('2024-02-01', 1, 1)", |d| m_table(d).is_some_and(|h| h.chunks == 11)),
         Change::sql("chunks dropped", "SELECT count(*) FROM drop_chunks('fresh.m', older_than => '2024-01-03'::timestamptz)", |d| m_table(d).is_some_and(|h| h.chunks == 9)),
         Change::sql("a policy added", "SELECT add_retention_policy('fresh.m', interval '90 days')", |d| m_retention(d).is_some_and(|r| r.drop_after.is_some())),

@@ -27,9 +27,9 @@ pub(super) async fn facts(db: Reading<'_, family::Chunks>) -> Result<(), Resolve
             let mut cagg = None;
             if r.kind == RelationKind::Cagg {
                 let materialization = read::materialization(db.client, &r).await?;
-                cagg = Some(r.shown());
                 let hypertable = [RelationKind::Hypertable];
-                r = read::relation(db.client, db.caps, &materialization, &hypertable).await?;
+                let m = read::relation(db.client, db.caps, &materialization, &hypertable).await?;
+                cagg = Some(std::mem::replace(&mut r, m));
             }
             // A bare compress: what its compression policy would compress (its threshold),
             // never the chunk being written; said in the preview.
@@ -38,7 +38,9 @@ pub(super) async fn facts(db: Reading<'_, family::Chunks>) -> Result<(), Resolve
             // stays bare: its default is chosen again whenever it is planned)
             let mut bound = limit.clone();
             if compress && limit.is_none() && r.kind == RelationKind::Hypertable {
-                let after = read::policy_job(db.client, db.caps, &r, PolicyKind::Compression)
+                // a cagg's policy is known by the cagg's name
+                let of = cagg.as_ref().unwrap_or(&r);
+                let after = read::policy_job(db.client, db.caps, of, PolicyKind::Compression)
                     .await?
                     .and_then(|j| j.config)
                     .and_then(|c| c.get("compress_after").cloned());
@@ -173,16 +175,20 @@ pub(super) fn plan(cmd: &family::Chunks, facts: &Facts) -> Result<Plan, PlanErro
             let compress = matches!(cmd, family::Chunks::Compress { .. });
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
+            // named as the command named it: a continuous aggregate by its own name
+            let named = (facts.chunk_work.as_ref())
+                .and_then(|w| w.cagg.as_ref())
+                .unwrap_or(r);
             if facts.items.is_empty() {
                 return Err(PlanError::NothingToDo(Nothing::NoChunks {
-                    object: r.shown(),
+                    object: named.shown(),
                     compress,
                     limit: older_than.as_ref().map(|i| i.0.clone()),
                 }));
             }
             let mut p = chunk_plan(
                 compress,
-                cmd.naming(r.object_name()).to_string(),
+                cmd.naming(named.object_name()).to_string(),
                 &facts.items,
                 &vars,
                 facts.columnstore,
@@ -301,7 +307,7 @@ fn live_warning(which: &str, chunks: &str) -> String {
 /// out, and the chunk being written when a bound given takes it.
 fn chunk_work(p: &mut Plan, compress: bool, w: &ChunkWork) {
     use crate::format::bytes;
-    if let Some(cagg) = &w.cagg {
+    if let Some(cagg) = w.cagg.as_ref().map(Relation::shown) {
         p.impact.push(format!(
             "the continuous aggregate {cagg}'s chunks: those of its materialization, which queries of {cagg} read"
         ));

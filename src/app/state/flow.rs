@@ -39,7 +39,10 @@ impl AppState {
             return MemberCommand::Redraw;
         }
         let now = crate::history::seconds(chrono::Utc::now());
-        match history.zoom(longer, now) {
+        let zoomed = history.zoom(longer, now);
+        // the span changed: the pictures drawn over it made again
+        self.redress_pictures();
+        match zoomed {
             Some(span) => MemberCommand::Zoom(span),
             None => MemberCommand::Redraw,
         }

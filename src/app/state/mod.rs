@@ -325,6 +325,15 @@ impl AppState {
         self.view_mut(tab).row_picture = id.map(|id| (id, picture));
     }
 
+    /// The pictures made from the history (the pulse, the selected row's) made again: its span
+    /// or its samples changed with no answer derived (a zoom, the recording read back).
+    pub fn redress_pictures(&mut self) {
+        let tab = self.tab;
+        let pulse = tab.screen().pulse(&self.data);
+        self.view_mut(tab).dressing.pulse = pulse;
+        self.dress_row(true);
+    }
+
     /// What the last frame measured: the scroll bounds of the help and of the open dialog.
     pub fn take_drawn(&mut self, drawn: modal::Drawn) {
         if let Some(bounds) = drawn.help {

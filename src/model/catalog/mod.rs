@@ -147,8 +147,6 @@ pub struct KeptCatalog {
     pub watched: watch::Watched,
     /// Each listed index's scans summed, as of the last read of the counters.
     pub usage: Option<(std::time::Instant, UsageSums)>,
-    /// The compressed chunks' activity (2.28+), read for the chunks active since the last.
-    pub activity: super::chunk_activity::KeptActivity,
     /// When everything was last read whole (every [`WHOLE_EVERY`]).
     pub whole_at: Option<std::time::Instant>,
     /// Plain PostgreSQL: the partitions' and indexes' rows, read again when the relations'
@@ -806,7 +804,6 @@ async fn rows(
         usage,
         indexes_counted,
         runs: kept_runs,
-        activity,
         ..
     } = kept;
     let structure = structure.last().expect("read before the rows");
@@ -882,21 +879,26 @@ async fn rows(
         caps,
         segmented,
     );
-    // the compressed chunks' activity, all of it again with the counters (a chunk TimescaleDB
-    // let go of its cache goes then); a read that fails leaves the last counts (statistics,
-    // not what the tab's rows stand on)
+    // the writes into compressed chunks (2.28+); a read that fails shows none (statistics, not
+    // what the tab's rows stand on)
     let counted = async {
-        if caps
+        match caps
             .timescaledb
             .as_ref()
             .is_some_and(|t| t.chunk_statistics)
         {
-            let _ = activity.read(client, usage_due).await;
+            true => super::chunk_activity::read(client)
+                .await
+                .unwrap_or_default(),
+            false => Vec::new(),
         }
     };
-    let (rows, counters, segments, ()) = join!(rows, counters, segments, counted);
+    let (rows, counters, segments, counted) = join!(rows, counters, segments, counted);
     let chunks = structure.chunks.chunks().iter();
-    let activity = activity.by_hypertable(chunks.map(|c| (c.table, c.compressed, c.hypertable_id)));
+    let activity = super::chunk_activity::by_hypertable(
+        &counted,
+        chunks.map(|c| (c.table, c.compressed, c.hypertable_id)),
+    );
     let sizes = sizes.sizes();
     let usage_sums = usage.as_ref().map(|(_, u)| u);
     let indexes = counters.map(|()| {
