@@ -787,7 +787,7 @@ mod tests {
         let (_dir, j) = journal();
         let o = origin("metrics");
         assert_eq!(
-            rollback::target(&j, &o, None),
+            rollback::undoing(&j, &o, None),
             Err(rollback::RollbackError::NothingToRollBack { latest: None })
         );
         let p = job_plan("pause-job 7");
@@ -801,10 +801,10 @@ mod tests {
             text.contains(r#""event":"outcome""#) && text.contains(r#""outcome":"ok""#),
             "{text}"
         );
-        let rollback::Target {
+        let rollback::Undoing {
             entry: target,
             later,
-        } = rollback::target(&j, &o, None).unwrap();
+        } = rollback::undoing(&j, &o, None).unwrap();
         assert_eq!(target.id(), id);
         assert!(later.is_empty());
         let rb = rollback::plan(&target, later);
@@ -817,19 +817,19 @@ mod tests {
         let rid = j.intent(&o, &rb).unwrap();
         j.outcome(&rid, &o, &rb.command, Ending::new(Status::Ok, 1, None))
             .unwrap();
-        let err = rollback::target(&j, &o, Some(&id)).unwrap_err();
+        let err = rollback::undoing(&j, &o, Some(&id)).unwrap_err();
         assert!(
             matches!(err, rollback::RollbackError::AlreadyRolledBack { .. }),
             "{err}"
         );
         // with nothing left, it says why the latest change is not it
-        let err = rollback::target(&j, &o, None).unwrap_err();
+        let err = rollback::undoing(&j, &o, None).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("nothing to roll back for this database: the latest entry, {id} (pause-job 7) has already been rolled back")
         );
         assert!(matches!(
-            rollback::target(&j, &o, Some(&rid)),
+            rollback::undoing(&j, &o, Some(&rid)),
             Err(rollback::RollbackError::IsRollback { .. })
         ));
         // Other databases' entries are not this database's history.
@@ -859,10 +859,10 @@ mod tests {
         let (_dir, j, o, p) = pause_job_7();
         let id = j.intent(&o, &p).unwrap();
         // Killed here: no outcome.
-        let rollback::Target {
+        let rollback::Undoing {
             entry: target,
             later,
-        } = rollback::target(&j, &o, Some(&id)).unwrap();
+        } = rollback::undoing(&j, &o, Some(&id)).unwrap();
         assert!(target.unfinished());
         let rb = rollback::plan(&target, later);
         assert_eq!(rb.steps.len(), 1);
@@ -877,7 +877,7 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(
-            rollback::target(&j, &o, Some(&id2)),
+            rollback::undoing(&j, &o, Some(&id2)),
             Err(rollback::RollbackError::CannotRollBack {
                 why: rollback::NoUndo::NothingApplied { .. },
                 ..
@@ -985,10 +985,10 @@ mod tests {
         let schedule = done("set-schedule 7 6h");
         done("pause-job 7");
         // Another setting changed later: no conflict, and the undo leaves it alone.
-        let rollback::Target {
+        let rollback::Undoing {
             entry: target,
             later,
-        } = rollback::target(&j, &o, Some(&schedule)).unwrap();
+        } = rollback::undoing(&j, &o, Some(&schedule)).unwrap();
         assert!(later.is_empty(), "{later:?}");
         let undo = &rollback::plan(&target, later).steps[0];
         assert_eq!(undo.params[1].as_deref(), Some("1 day"));
@@ -996,10 +996,10 @@ mod tests {
         assert_eq!(undo.params[3], None, "the config is not touched");
         // The same setting changed later: named, and the rollback must be forced.
         let again = done("set-schedule 7 2h");
-        let rollback::Target {
+        let rollback::Undoing {
             entry: target,
             later,
-        } = rollback::target(&j, &o, Some(&schedule)).unwrap();
+        } = rollback::undoing(&j, &o, Some(&schedule)).unwrap();
         assert_eq!(later.len(), 1, "{later:?}");
         assert!(later[0].contains(&again), "{later:?}");
         let rb = rollback::plan(&target, later);

@@ -81,23 +81,23 @@ impl From<JournalError> for RollbackError {
 /// What a rollback undoes: the entry, and the later entries that changed a setting it
 /// restores (its rollback would undo those too), by id.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
+pub struct Undoing {
     pub entry: Entry,
     pub later: Vec<String>,
 }
 
 /// The entry to roll back: `id`, or the latest reversible one not yet rolled back.
-pub fn target(
+pub fn undoing(
     journal: &Journal,
     origin: &Origin,
     id: Option<&str>,
-) -> Result<Target, RollbackError> {
-    target_in(journal.history(origin)?.entries, id)
+) -> Result<Undoing, RollbackError> {
+    undoing_in(journal.history(origin)?.entries, id)
 }
 
 /// [`target`] among the entries of a journal already read (and told which of its atomic
 /// entries without an outcome committed).
-pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<Target, RollbackError> {
+pub fn undoing_in(all: Vec<Entry>, id: Option<&str>) -> Result<Undoing, RollbackError> {
     let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();
     let check = |e: &Entry| -> Result<(), RollbackError> {
         if e.intent.rollback_of.is_some() {
@@ -178,7 +178,7 @@ pub fn target_in(all: Vec<Entry>, id: Option<&str>) -> Result<Target, RollbackEr
             })
         })
         .collect();
-    Ok(Target {
+    Ok(Undoing {
         entry: target.clone(),
         later,
     })

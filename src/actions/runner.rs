@@ -111,10 +111,10 @@ pub async fn plan(
                         });
                 }
             }
-            let rollback::Target {
+            let rollback::Undoing {
                 entry: target,
                 mut later,
-            } = rollback::target_in(all, entry.as_deref()).map_err(PlanningError::Rollback)?;
+            } = rollback::undoing_in(all, entry.as_deref()).map_err(PlanningError::Rollback)?;
             // Only statements hypertop writes are run back, whatever the journal says.
             for step in target.undo() {
                 super::recognise::check(&step).map_err(|why| PlanningError::NotRolledBack {

@@ -591,7 +591,7 @@ pub async fn fetch_with(
                     caps,
                     &mut cache.statements,
                     &mut cache.catalog,
-                    catalog::Reading {
+                    catalog::ReadMode {
                         one_shot: cache.one_shot,
                         keeps: cache.keeps,
                     },

@@ -32,16 +32,16 @@ fn complain(line: &str) {
 /// A session and what its reads keep between frames, as a console's refresh keeps it: the
 /// catalog's structure, the sizes (measured again only where they moved), the statements
 /// prepared; and what of that is kept in the recording for the next reader.
-struct Reading {
+struct RecordingSession {
     session: Session,
     caps: Capabilities,
     kept: Kept,
     keeping: Option<Keeping>,
 }
 
-impl Reading {
+impl RecordingSession {
     /// A new session's, starting from what the last reader kept in `store`.
-    async fn new(session: Session, caps: Capabilities, store: &Store) -> Reading {
+    async fn new(session: Session, caps: Capabilities, store: &Store) -> RecordingSession {
         let mut keeping = Keeping::identify(&session.client, Some(SAVE_EVERY)).await;
         let mut kept = Kept::default();
         if let Some(keeping) = &mut keeping {
@@ -49,7 +49,7 @@ impl Reading {
                 complain(&e.to_string());
             }
         }
-        Reading {
+        RecordingSession {
             session,
             caps,
             kept,
@@ -72,7 +72,7 @@ impl Reading {
 async fn one_frame(
     store: &mut Store,
     history: &mut History,
-    r: &mut Reading,
+    r: &mut RecordingSession,
     limits: &Thresholds,
 ) -> Result<(), RecordError> {
     let at = chrono::Utc::now();
@@ -142,7 +142,7 @@ pub async fn run(
     }
     let mut tick = tokio::time::interval(opts.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut current = Some(Reading::new(session, caps, &store).await);
+    let mut current = Some(RecordingSession::new(session, caps, &store).await);
     let mut history = History::default();
     history.record();
     loop {
@@ -156,7 +156,7 @@ pub async fn run(
             .is_none_or(|r| r.session.client.is_closed())
         {
             current = match reconnect(connector).await {
-                Some((session, caps)) => Some(Reading::new(session, caps, &store).await),
+                Some((session, caps)) => Some(RecordingSession::new(session, caps, &store).await),
                 None => None,
             };
         }

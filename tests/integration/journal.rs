@@ -278,7 +278,7 @@ async fn an_entry_of_another_server_at_the_same_address_is_not_rolled_back() {
     let mut other_port = here.clone();
     other_port.port = "1".into();
     let id = e.journal.intent(&other_port, &plan).unwrap();
-    let target = hypertop::actions::rollback::target(&e.journal, &here, None)
+    let target = hypertop::actions::rollback::undoing(&e.journal, &here, None)
         .unwrap()
         .entry;
     assert_eq!(target.id(), id);

@@ -472,12 +472,12 @@ impl CatalogStructure {
 /// How a catalog pass reads: once and dropped (`one_shot`), and whether what it keeps is kept
 /// for another process all the same.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Reading {
+pub struct ReadMode {
     pub one_shot: bool,
     pub keeps: bool,
 }
 
-impl Reading {
+impl ReadMode {
     /// Whether the versions are read (the relations', the definitions'): what is kept is
     /// checked against them.
     fn versions(self) -> bool {
@@ -496,7 +496,7 @@ pub async fn fetch(
     caps: &Capabilities,
     statements: &mut Prepared,
     kept: &mut KeptCatalog,
-    reading: Reading,
+    reading: ReadMode,
 ) -> Result<Catalog, Error> {
     let sessions = Sessions {
         main: client,
@@ -984,7 +984,7 @@ async fn fetch_plain(
     sessions: Sessions<'_>,
     statements: &mut Prepared,
     kept: &mut KeptCatalog,
-    reading: Reading,
+    reading: ReadMode,
 ) -> Result<Catalog, Error> {
     let client = sessions.main;
     let [relations_sql, versions_sql, partitions, indexes] = statements
