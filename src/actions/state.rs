@@ -16,7 +16,7 @@ use super::change::Change;
 pub type State = BTreeMap<Change, Value>;
 
 /// One job as the state compares it.
-struct Job {
+struct ComparedJob {
     id: i32,
     proc_name: String,
     relation: Option<i64>,
@@ -25,7 +25,7 @@ struct Job {
     config: Value,
 }
 
-impl Job {
+impl ComparedJob {
     fn whole(&self) -> Value {
         json!({"job_id": self.id, "schedule": self.schedule, "scheduled": self.scheduled, "config": self.config})
     }
@@ -119,9 +119,9 @@ pub async fn read(client: &Client, changes: &[Change]) -> Result<State, StateErr
     }
     let sql = crate::queries::action(include_str!("../../queries/actions/jobs_state.sql"));
     let rows = client.query(sql.as_str(), &[]).await.map_err(failed)?;
-    let jobs: Vec<Job> = rows
+    let jobs: Vec<ComparedJob> = rows
         .iter()
-        .map(|r| Job {
+        .map(|r| ComparedJob {
             id: r.get("job_id"),
             proc_name: r.get("proc_name"),
             relation: r.get("relation"),
@@ -156,7 +156,7 @@ fn readable(change: &Change) -> bool {
     }
 }
 
-fn of(jobs: &[Job], changes: &[Change]) -> State {
+fn of(jobs: &[ComparedJob], changes: &[Change]) -> State {
     let mut state = State::new();
     for change in changes.iter().filter(|c| readable(c) && is_job(c)) {
         let job = |id: &i32| jobs.iter().find(|j| j.id == *id);
@@ -164,7 +164,7 @@ fn of(jobs: &[Job], changes: &[Change]) -> State {
             Change::JobSetting { job: id, setting } => {
                 job(id).map_or(Value::Null, |j| j.setting(setting))
             }
-            Change::Job(id) => job(id).map_or(Value::Null, Job::whole),
+            Change::Job(id) => job(id).map_or(Value::Null, ComparedJob::whole),
             Change::Policies {
                 proc_name,
                 relation,
@@ -173,7 +173,7 @@ fn of(jobs: &[Job], changes: &[Change]) -> State {
                     .filter(|j| {
                         j.proc_name == *proc_name && j.relation == Some(i64::from(*relation))
                     })
-                    .map(Job::whole)
+                    .map(ComparedJob::whole)
                     .collect(),
             ),
             Change::CompressionSettings(_)
@@ -203,8 +203,8 @@ mod tests {
         Change::try_from(text.to_string()).unwrap()
     }
 
-    fn job(id: i32, schedule: &str, config: Value) -> Job {
-        Job {
+    fn job(id: i32, schedule: &str, config: Value) -> ComparedJob {
+        ComparedJob {
             id,
             proc_name: "policy_retention".into(),
             relation: Some(42),

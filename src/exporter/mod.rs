@@ -42,7 +42,7 @@ pub struct Target {
     pub limits: Thresholds,
     /// The session reads are made on, kept between reads; held for a whole read, so there is
     /// one read at a time per target.
-    session: Mutex<Option<Open>>,
+    session: Mutex<Option<OpenSession>>,
     /// What the latest attempts found, readable without waiting for a read under way.
     last: std::sync::Mutex<Last>,
     /// Each read's samples go to the target's recording (the history keeps the rates' last
@@ -54,7 +54,7 @@ pub struct Target {
 
 /// A target's session, what its reads keep between them, and what of that is kept for the
 /// next exporter.
-type Open = (Session, Capabilities, Kept, Option<Keeping>);
+type OpenSession = (Session, Capabilities, Kept, Option<Keeping>);
 
 #[derive(Default, Clone)]
 struct Last {
@@ -290,7 +290,7 @@ impl std::error::Error for TargetError {}
 /// long the read itself took.
 async fn read_once(
     target: &Target,
-    session: &mut Option<Open>,
+    session: &mut Option<OpenSession>,
     second_session: bool,
 ) -> Result<(Dataset, Duration), TargetError> {
     let connector = &target.connector;

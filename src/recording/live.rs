@@ -38,8 +38,8 @@ pub enum Event {
 
 type Tell = Box<dyn Fn(Event) + Send>;
 
-enum Job {
-    Open {
+enum WriterTask {
+    OpenRecording {
         id: usize,
         path: PathBuf,
         bounds: Bounds,
@@ -55,7 +55,7 @@ enum Job {
 
 /// The process's writer: its queue, and how many recordings it has been given.
 struct Writer {
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::Sender<WriterTask>,
     next: usize,
 }
 
@@ -67,7 +67,7 @@ fn writer() -> &'static Mutex<Option<Writer>> {
 /// One target's recording, as its reader holds it.
 pub struct Recording {
     id: usize,
-    queue: mpsc::Sender<Job>,
+    queue: mpsc::Sender<WriterTask>,
 }
 
 impl Recording {
@@ -94,7 +94,7 @@ impl Recording {
         }
         let id = w.next;
         w.next += 1;
-        let _ = w.queue.send(Job::Open {
+        let _ = w.queue.send(WriterTask::OpenRecording {
             id,
             path,
             bounds,
@@ -109,13 +109,13 @@ impl Recording {
 
     /// Asks for the recording's samples over `span` (told as [`Event::Zoomed`]).
     pub fn zoom(&self, span: Span) {
-        let _ = self.queue.send(Job::Zoom(self.id, span));
+        let _ = self.queue.send(WriterTask::Zoom(self.id, span));
     }
 
     /// Hands a read's samples to the recording (dropped if it has stopped).
     pub fn send(&self, samples: Vec<Sample>) {
         if !samples.is_empty() {
-            let _ = self.queue.send(Job::Samples(self.id, samples));
+            let _ = self.queue.send(WriterTask::Samples(self.id, samples));
         }
     }
 }
@@ -126,14 +126,14 @@ pub fn finish() {
     let taken = writer().lock().unwrap_or_else(|e| e.into_inner()).take();
     if let Some(w) = taken {
         let (done, ended) = mpsc::channel();
-        if w.queue.send(Job::Finish(done)).is_ok() {
+        if w.queue.send(WriterTask::Finish(done)).is_ok() {
             let _ = ended.recv_timeout(LAST_WRITE);
         }
     }
 }
 
 /// A recording as the writer keeps it: where, within what bounds, what waits to be written.
-struct Open {
+struct OpenRecording {
     path: PathBuf,
     bounds: Bounds,
     tell: Tell,
@@ -141,7 +141,7 @@ struct Open {
     since: Option<Instant>,
 }
 
-impl Open {
+impl OpenRecording {
     /// Writes what waits, opening the file for it; a failure stops this recording.
     fn flush(&mut self) -> Result<(), RecordError> {
         self.since = None;
@@ -153,8 +153,8 @@ impl Open {
     }
 }
 
-fn write(jobs: mpsc::Receiver<Job>) {
-    let mut open: HashMap<usize, Open> = HashMap::new();
+fn write(jobs: mpsc::Receiver<WriterTask>) {
+    let mut open: HashMap<usize, OpenRecording> = HashMap::new();
     loop {
         // asleep until a job comes or the first gathered samples are due: an idle console's
         // writer does not wake
@@ -171,7 +171,7 @@ fn write(jobs: mpsc::Receiver<Job>) {
             },
         };
         match job {
-            Some(Job::Open {
+            Some(WriterTask::OpenRecording {
                 id,
                 path,
                 bounds,
@@ -182,7 +182,7 @@ fn write(jobs: mpsc::Receiver<Job>) {
                     tell(Event::Restored(past));
                     open.insert(
                         id,
-                        Open {
+                        OpenRecording {
                             path,
                             bounds,
                             tell,
@@ -193,13 +193,13 @@ fn write(jobs: mpsc::Receiver<Job>) {
                 }
                 Err(e) => tell(Event::Failed(e)),
             },
-            Some(Job::Samples(id, samples)) => {
+            Some(WriterTask::Samples(id, samples)) => {
                 if let Some(r) = open.get_mut(&id) {
                     r.since.get_or_insert_with(Instant::now);
                     r.waiting.extend(samples);
                 }
             }
-            Some(Job::Zoom(id, span)) => {
+            Some(WriterTask::Zoom(id, span)) => {
                 if let Some(r) = open.get_mut(&id) {
                     match r.flush().and_then(|()| zoomed(&r.path, span)) {
                         Ok(z) => (r.tell)(Event::Zoomed(Box::new(z))),
@@ -211,7 +211,7 @@ fn write(jobs: mpsc::Receiver<Job>) {
                     }
                 }
             }
-            Some(Job::Finish(done)) => {
+            Some(WriterTask::Finish(done)) => {
                 for r in open.values_mut() {
                     let _ = r.flush();
                 }
@@ -226,7 +226,7 @@ fn write(jobs: mpsc::Receiver<Job>) {
             .map(|(id, _)| *id)
             .collect();
         for id in due {
-            if let Some(Err(e)) = open.get_mut(&id).map(Open::flush) {
+            if let Some(Err(e)) = open.get_mut(&id).map(OpenRecording::flush) {
                 if let Some(r) = open.remove(&id) {
                     (r.tell)(Event::Failed(e));
                 }
