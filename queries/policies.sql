@@ -1,5 +1,5 @@
--- Policies as code: every compression, retention, refresh and reorder policy of a hypertable or
--- continuous aggregate (the relation as the user knows it: a cagg by its view) with its
+-- Policies as code: every compression, retention, refresh, reorder and compaction policy of a
+-- hypertable or continuous aggregate (the relation as the user knows it: a cagg by its view) with its
 -- schedule, state and config, and each hypertable's compression settings. Read by `hypertop
 -- policy export|diff|apply|lint`; the same on every version (2.9 → newest).
 WITH

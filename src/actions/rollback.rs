@@ -95,7 +95,7 @@ pub fn undoing(
     undoing_in(journal.history(origin)?.entries, id)
 }
 
-/// [`target`] among the entries of a journal already read (and told which of its atomic
+/// [`undoing`] among the entries of a journal already read (and told which of its atomic
 /// entries without an outcome committed).
 pub fn undoing_in(all: Vec<Entry>, id: Option<&str>) -> Result<Undoing, RollbackError> {
     let rolled_back = |e: &Entry| rolled_back_by(&all, e.id()).is_some();

@@ -69,37 +69,43 @@ pub struct RefreshJob {
     pub end_offset_seconds: Option<f64>,
     #[serde(skip)]
     pub schedule_seconds: Option<f64>,
-    /// How an incremental refresh (2.19+) batches its window, as the job's config writes it
-    /// (None: TimescaleDB's defaults): buckets a batch, batches a run, newest first.
+    /// How an incremental refresh (2.19+) batches its window, as the job's config sets it
+    /// (None: not set, the release's default): buckets a batch (0: one pass), batches a run
+    /// (0: no limit), newest first.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub buckets_per_batch: Option<String>,
+    pub buckets_per_batch: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub max_batches_per_execution: Option<String>,
+    pub max_batches_per_execution: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_newest_first: Option<String>,
+    pub refresh_newest_first: Option<bool>,
 }
 
 impl RefreshJob {
-    /// Its batching in words, where its config sets any.
+    /// Its batching in words, where its config sets any (what it leaves unset is the
+    /// release's default, which differs between releases: not said).
     pub fn batching(&self) -> Option<String> {
+        if self.buckets_per_batch == Some(0) {
+            return Some("not batched (one pass)".into());
+        }
         let mut said = Vec::new();
-        let plural = |n: &str| if n == "1" { "" } else { "es" };
-        if let Some(n) = &self.buckets_per_batch {
-            let s = if n == "1" { "" } else { "s" };
-            said.push(format!("{n} bucket{s} a batch"));
+        if let Some(n) = self.buckets_per_batch {
+            said.push(format!(
+                "{n} bucket{} a batch",
+                if n == 1 { "" } else { "s" }
+            ));
         }
-        // 0: no limit
-        if let Some(n) = self
-            .max_batches_per_execution
-            .as_ref()
-            .filter(|n| *n != "0")
-        {
-            said.push(format!("at most {n} batch{} a run", plural(n)));
+        match self.max_batches_per_execution {
+            Some(0) => said.push("no limit of batches a run".into()),
+            Some(n) => said.push(format!(
+                "at most {n} batch{} a run",
+                if n == 1 { "" } else { "es" }
+            )),
+            None => {}
         }
-        match self.refresh_newest_first.as_deref() {
-            Some("true") => said.push("newest first".into()),
-            Some("false") => said.push("oldest first".into()),
-            _ => {}
+        match self.refresh_newest_first {
+            Some(true) => said.push("newest first".into()),
+            Some(false) => said.push("oldest first".into()),
+            None => {}
         }
         (!said.is_empty()).then(|| said.join(", "))
     }
@@ -460,9 +466,11 @@ fn policies(json: &str) -> Vec<Listed> {
                     end_offset,
                     schedule_interval: p.schedule_interval,
                     schedule_seconds: p.schedule_seconds,
-                    buckets_per_batch: p.buckets_per_batch,
-                    max_batches_per_execution: p.max_batches_per_execution,
-                    refresh_newest_first: p.refresh_newest_first,
+                    // as text: a config written by hand with another type spoils nothing
+                    buckets_per_batch: p.buckets_per_batch.and_then(|n| n.parse().ok()),
+                    max_batches_per_execution: (p.max_batches_per_execution)
+                        .and_then(|n| n.parse().ok()),
+                    refresh_newest_first: p.refresh_newest_first.and_then(|b| b.parse().ok()),
                 },
                 last_run_status: p.last_run_status,
                 last_success: p.last_success,
@@ -578,16 +586,22 @@ mod tests {
             .refresh_policy
             .unwrap();
         assert_eq!(p.batching(), None);
-        p.buckets_per_batch = Some("1".into());
-        p.max_batches_per_execution = Some("0".into());
-        assert_eq!(p.batching().as_deref(), Some("1 bucket a batch"));
-        p.buckets_per_batch = Some("10".into());
-        p.max_batches_per_execution = Some("5".into());
-        p.refresh_newest_first = Some("false".into());
+        p.buckets_per_batch = Some(1);
+        p.max_batches_per_execution = Some(0);
+        assert_eq!(
+            p.batching().as_deref(),
+            Some("1 bucket a batch, no limit of batches a run")
+        );
+        p.buckets_per_batch = Some(10);
+        p.max_batches_per_execution = Some(5);
+        p.refresh_newest_first = Some(false);
         assert_eq!(
             p.batching().as_deref(),
             Some("10 buckets a batch, at most 5 batches a run, oldest first")
         );
+        // 0 buckets a batch: one pass, whatever else is set
+        p.buckets_per_batch = Some(0);
+        assert_eq!(p.batching().as_deref(), Some("not batched (one pass)"));
     }
 
     #[test]

@@ -14,8 +14,9 @@ use super::structure::IdMap;
 pub struct ChunkActivity {
     /// The chunks counted (those a write touched, in TimescaleDB's cache).
     pub chunks: i64,
-    /// Compressed batches writes read: each decompressed, unless a filter (the segmentby, the
-    /// min/max, a bloom filter) skipped it or it was deleted whole.
+    /// Compressed batches writes read (those the scan's keys left out are not counted): each
+    /// decompressed, unless a filter (the min/max, a bloom filter) skipped it or it was
+    /// deleted whole.
     pub batches_read: i64,
     pub batches_deleted: i64,
     /// Batches a bloom filter let a write skip, and batches it passed that held no match (each

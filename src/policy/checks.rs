@@ -88,6 +88,14 @@ pub fn intervals_mut(file: &mut PolicyFile) -> Vec<IntervalSlot<'_>> {
                 IntervalUse::Schedule,
                 &mut p.schedule,
             );
+            // zero allowed, negative refused, read as the server stores it
+            if let Some(s) = &mut p.inactive_for {
+                slot(
+                    format!("{name} compaction_policy.inactive_for"),
+                    IntervalUse::Offset,
+                    s,
+                );
+            }
         }
     }
     out
@@ -161,6 +169,17 @@ pub fn check(file: &PolicyFile, have: &[RelationPolicies]) -> Result<(), super::
                 }
             }
         }
+        // the compaction limits are integers the server takes (0: none)
+        for (key, n) in (rel.compaction_policy.iter())
+            .flat_map(|p| [("max_chunks", p.max_chunks), ("max_batches", p.max_batches)])
+        {
+            if let Some(n) = n.filter(|n| !(0..=i64::from(i32::MAX)).contains(n)) {
+                wrong.push(Refusal::OutOfRange {
+                    place: format!("{name} compaction_policy.{key}"),
+                    number: n,
+                });
+            }
+        }
     }
     match wrong.is_empty() {
         true => Ok(()),
@@ -189,6 +208,8 @@ pub enum Refusal {
         number: i64,
         zero_ok: bool,
     },
+    /// A limit outside what the server takes (an integer from 0).
+    OutOfRange { place: String, number: i64 },
     /// A threshold by range and by creation time at once.
     BothThresholds {
         relation: String,
@@ -228,6 +249,11 @@ impl std::fmt::Display for Refusal {
                 f,
                 "{place} = {number}: give a {} number",
                 if *zero_ok { "non-negative" } else { "positive" }
+            ),
+            Refusal::OutOfRange { place, number } => write!(
+                f,
+                "{place} = {number}: give a number from 0 (no limit) to {}",
+                i32::MAX
             ),
             Refusal::BothThresholds { relation, part } => write!(
                 f,

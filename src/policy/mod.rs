@@ -130,6 +130,14 @@ impl CompactionPolicy {
     /// The job config keys its limits are.
     pub const KEYS: &'static [&'static str] = &["max_chunks", "max_batches", "inactive_for"];
 
+    /// A limit of 0 is no limit, as the server reads it (add_compaction_policy writes none
+    /// then): absent on both sides, so that a file saying 0 matches.
+    pub fn limits_as_the_server_reads_them(mut self) -> CompactionPolicy {
+        self.max_chunks = self.max_chunks.filter(|n| *n != 0);
+        self.max_batches = self.max_batches.filter(|n| *n != 0);
+        self
+    }
+
     /// The job config it would have, merged over `base` (the job's other keys).
     pub fn config(&self, base: &serde_json::Value) -> serde_json::Value {
         let mut c = base.clone();
@@ -507,6 +515,8 @@ pub fn parse(text: &str) -> Result<PolicyFile, PolicyError> {
     for rel in file.hypertables.values_mut().chain(file.caggs.values_mut()) {
         let all = rel.refresh_all().into_iter().cloned().collect();
         *rel = std::mem::take(rel).with_refresh(all);
+        rel.compaction_policy =
+            (rel.compaction_policy.take()).map(CompactionPolicy::limits_as_the_server_reads_them);
     }
     Ok(file)
 }

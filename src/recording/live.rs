@@ -39,7 +39,7 @@ pub enum Event {
 type Tell = Box<dyn Fn(Event) + Send>;
 
 enum WriterTask {
-    OpenRecording {
+    Open {
         id: usize,
         path: PathBuf,
         bounds: Bounds,
@@ -82,10 +82,10 @@ impl Recording {
         let mut slot = writer().lock().unwrap_or_else(|e| e.into_inner());
         let mut spawn_failed = None;
         let w = slot.get_or_insert_with(|| {
-            let (queue, jobs) = mpsc::channel();
+            let (queue, tasks) = mpsc::channel();
             let spawned = std::thread::Builder::new()
                 .name("hypertop-record".into())
-                .spawn(move || write(jobs));
+                .spawn(move || write(tasks));
             spawn_failed = spawned.err();
             Writer { queue, next: 0 }
         });
@@ -94,7 +94,7 @@ impl Recording {
         }
         let id = w.next;
         w.next += 1;
-        let _ = w.queue.send(WriterTask::OpenRecording {
+        let _ = w.queue.send(WriterTask::Open {
             id,
             path,
             bounds,
@@ -153,25 +153,25 @@ impl OpenRecording {
     }
 }
 
-fn write(jobs: mpsc::Receiver<WriterTask>) {
+fn write(tasks: mpsc::Receiver<WriterTask>) {
     let mut open: HashMap<usize, OpenRecording> = HashMap::new();
     loop {
-        // asleep until a job comes or the first gathered samples are due: an idle console's
+        // asleep until a task comes or the first gathered samples are due: an idle console's
         // writer does not wake
         let due = open.values().filter_map(|r| r.since).min();
-        let job = match due {
-            Some(since) => match jobs.recv_timeout(GATHER.saturating_sub(since.elapsed())) {
-                Ok(job) => Some(job),
+        let task = match due {
+            Some(since) => match tasks.recv_timeout(GATHER.saturating_sub(since.elapsed())) {
+                Ok(task) => Some(task),
                 Err(mpsc::RecvTimeoutError::Timeout) => None,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             },
-            None => match jobs.recv() {
-                Ok(job) => Some(job),
+            None => match tasks.recv() {
+                Ok(task) => Some(task),
                 Err(mpsc::RecvError) => return,
             },
         };
-        match job {
-            Some(WriterTask::OpenRecording {
+        match task {
+            Some(WriterTask::Open {
                 id,
                 path,
                 bounds,

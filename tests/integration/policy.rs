@@ -855,7 +855,7 @@ fn a_compaction_policy_is_policy_as_code() {
                        FROM timescaledb_information.jobs WHERE proc_name = 'policy_compaction'), 'none')",
                 )
             };
-            let wanted = "[hypertables.\"public.m\".compaction_policy]\nschedule = \"06:00:00\"\nscheduled = false\nmax_batches = 100\n";
+            let wanted = "[hypertables.\"public.m\".compaction_policy]\nschedule = \"06:00:00\"\nscheduled = false\nmax_batches = 100\ninactive_for = \"01:00:00\"\n";
             if !has {
                 let file = run.file("compaction.toml", wanted);
                 let out = run.hypertop(c, &["policy", "apply", &file, "--yes"]);
@@ -868,12 +868,22 @@ fn a_compaction_policy_is_policy_as_code() {
             psql(
                 c,
                 "SELECT alter_job(add_compaction_policy('m', schedule_interval => interval '6 hours',
-                                                       max_batches => 100), scheduled => false)",
+                                                       max_batches => 100, inactive_for => interval '1 hour'),
+                                  scheduled => false)",
             );
             let text = run.export(c);
             assert!(text.contains(wanted), "{}: {text}", server.label);
             let file = run.file("compaction.toml", &text);
             let out = run.expect(c, &["policy", "diff", &file], 0);
+            assert!(!out.contains("public.m"), "{}: {out}", server.label);
+            // spelled another way: an interval as people write it, a limit of 0 (none)
+            let spelled = text.replace(
+                "inactive_for = \"01:00:00\"",
+                "inactive_for = \"60 minutes\"\nmax_chunks = 0",
+            );
+            assert_ne!(spelled, text);
+            let other = run.file("spelled.toml", &spelled);
+            let out = run.expect(c, &["policy", "diff", &other], 0);
             assert!(!out.contains("public.m"), "{}: {out}", server.label);
             let before = job();
             assert_eq!(before, "06:00:00 false 100", "{}", server.label);

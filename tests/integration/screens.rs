@@ -2028,8 +2028,8 @@ async fn a_refresh_policys_batching_is_shown_as_its_config_has_it() {
             assert!(!detail("plain").contains("a batch"), "{}", server.label);
             let batched = list.iter().find(|c| c.name == "batched").unwrap();
             let json = serde_json::to_value(batched).unwrap();
-            assert_eq!(json["refresh_policy"]["buckets_per_batch"], "10", "{json}");
-            assert_eq!(json["refresh_policy"]["refresh_newest_first"], "false", "{json}");
+            assert_eq!(json["refresh_policy"]["buckets_per_batch"], 10, "{json}");
+            assert_eq!(json["refresh_policy"]["refresh_newest_first"], false, "{json}");
         },
     )
     .await;

@@ -197,6 +197,10 @@ pub fn plan_apply(
                             ],
                         )],
                     ),
+                    Part::CompactionPolicy if d.is_cagg => {
+                        warnings.push(skip(CAGG_COMPACTION));
+                        continue;
+                    }
                     Part::CompactionPolicy => (
                         Template::RemoveCompactionPolicy,
                         vec![Step::new(
@@ -302,6 +306,10 @@ pub fn plan_apply(
                             )],
                             Template::RemoveReorderPolicy,
                         )
+                    }
+                    Part::CompactionPolicy if d.is_cagg => {
+                        warnings.push(skip(CAGG_COMPACTION));
+                        continue;
                     }
                     Part::CompactionPolicy => {
                         let Some(p) = &w.compaction_policy else {
@@ -708,6 +716,10 @@ pub(super) fn set_compression(
         )
     }
 }
+
+/// Why apply leaves a continuous aggregate's compaction policy to be added or removed by hand:
+/// TimescaleDB's functions take its materialization, not the aggregate.
+const CAGG_COMPACTION: &str = "a continuous aggregate's compaction policy is its materialization hypertable's: add_compaction_policy and remove_compaction_policy take that, not the aggregate";
 
 #[cfg(test)]
 mod tests {
