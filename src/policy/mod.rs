@@ -140,11 +140,7 @@ impl CompactionPolicy {
 
     /// The job config it would have, merged over `base` (the job's other keys).
     pub fn config(&self, base: &serde_json::Value) -> serde_json::Value {
-        let mut c = base.clone();
-        if !c.is_object() {
-            c = serde_json::json!({});
-        }
-        if let Some(map) = c.as_object_mut() {
+        merged(base, |map| {
             for k in Self::KEYS {
                 map.remove(*k);
             }
@@ -164,9 +160,24 @@ impl CompactionPolicy {
                     map.insert(k.into(), v);
                 }
             }
-        }
-        c
+        })
     }
+}
+
+/// A job's config with a part's keys set by `set` over `base` (the job's other keys kept; a
+/// config that is no object is replaced by one).
+fn merged(
+    base: &serde_json::Value,
+    set: impl FnOnce(&mut serde_json::Map<String, serde_json::Value>),
+) -> serde_json::Value {
+    let mut c = match base {
+        serde_json::Value::Object(_) => base.clone(),
+        _ => serde_json::json!({}),
+    };
+    if let Some(map) = c.as_object_mut() {
+        set(map);
+    }
+    c
 }
 
 /// One hypertable's or cagg's policies.
@@ -669,11 +680,7 @@ impl ThresholdPolicy {
         created_key: &str,
         base: &serde_json::Value,
     ) -> serde_json::Value {
-        let mut c = base.clone();
-        if !c.is_object() {
-            c = serde_json::json!({});
-        }
-        if let Some(map) = c.as_object_mut() {
+        merged(base, |map| {
             map.remove(after_key);
             map.remove(created_key);
             if let Some(a) = &self.after {
@@ -682,18 +689,13 @@ impl ThresholdPolicy {
             if let Some(cb) = &self.created_before {
                 map.insert(created_key.into(), serde_json::json!(cb));
             }
-        }
-        c
+        })
     }
 }
 
 impl RefreshPolicy {
     pub fn config(&self, base: &serde_json::Value) -> serde_json::Value {
-        let mut c = base.clone();
-        if !c.is_object() {
-            c = serde_json::json!({});
-        }
-        if let Some(map) = c.as_object_mut() {
+        merged(base, |map| {
             for (k, v) in [
                 ("start_offset", &self.start_offset),
                 ("end_offset", &self.end_offset),
@@ -704,8 +706,7 @@ impl RefreshPolicy {
                         .map_or(serde_json::Value::Null, Threshold::to_json),
                 );
             }
-        }
-        c
+        })
     }
 }
 
