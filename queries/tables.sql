@@ -24,7 +24,10 @@ hyper AS MATERIALIZED (
                                                                    AS compression_enabled,
            d.column_name::text AS time_column, d.column_type::text AS time_type,
            d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[]) AS integer_time,
-           d.interval_length
+           d.interval_length,
+           -- the status bits as TimescaleDB names them (2.29+; NULL before)
+--@include hypertable_status
+                                                                   AS status
       FROM _timescaledb_catalog.hypertable h
       LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = h.id
       -- the primary dimension (the first created), for every hypertable at once (a lookup each
@@ -69,7 +72,7 @@ hyper AS MATERIALIZED (
 )
 SELECT h.id, h.schema, h.name, h.is_cagg, h.materialization_schema, h.materialization_name,
        h.compression_enabled, h.integer_time,
-       h.time_column, h.time_type,
+       h.time_column, h.time_type, h.status,
        CASE WHEN NOT h.integer_time THEN h.interval_length / 1000000.0 END::float8 AS interval_seconds,
        CASE WHEN h.integer_time THEN h.interval_length END         AS interval_integer,
        coalesce(pa.policies, '{}')                                 AS policies,

@@ -48,6 +48,9 @@ pub struct TimescaleFeatures {
     pub compaction_policy: bool,
     /// 2.28.0+: `_timescaledb_functions.chunk_statistics` (the view `stat_chunk_activity`).
     pub chunk_statistics: bool,
+    /// 2.29.0+: `_timescaledb_functions.hypertable_status_text(int)`: the names of a
+    /// hypertable's status bits.
+    pub hypertable_status_text: bool,
     /// 2.12.0+: `alter_job(timezone => …)`, which also clears the time zone of a job it
     /// alters without one.
     pub alter_job_timezone: bool,
@@ -112,6 +115,7 @@ impl Capabilities {
             compact_chunk: row.get("ts_compact_chunk"),
             compaction_policy: row.get("ts_compaction_policy"),
             chunk_statistics: row.get("ts_chunk_statistics"),
+            hypertable_status_text: row.get("ts_hypertable_status_text"),
             alter_job_timezone: row.get("ts_alter_job_timezone"),
         });
         Capabilities {

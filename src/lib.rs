@@ -5,7 +5,8 @@
 //! - **Connecting**: `cli` (flags) → `conninfo` (libpq-style settings) → `config` (profiles)
 //!   → `connect` (sessions, TLS, errors) → `capabilities` (what the server can do) →
 //!   `releases` (what is known of TimescaleDB releases beyond their catalogs) → `queries`
-//!   (the SQL of `queries/`, chosen by capability).
+//!   (the SQL of `queries/`, chosen by capability) → `upgrade` (what an update of TimescaleDB
+//!   would meet, from the catalog: `upgrade-check`'s and the Overview's).
 //! - **Commands**: `command` (the palette's language: the table of commands, parsing a line
 //!   into a typed `Command`, its canonical text) — what advisors suggest and actions run.
 //! - **Monitoring**: `model` (typed rows per dataset, read by `fetch`, with pure derivations;
@@ -28,8 +29,7 @@
 //!   `update` takes every message and returns effects; pure) → `render` (drawing only) →
 //!   `console` (the event loop: runs the effects).
 //! - **Front ends**: `console`, `headless` (`run`, `history`, `policy`), `snapshot` (`snapshot`,
-//!   `check`), `upgrade` (`upgrade-check`: what an update of TimescaleDB would meet),
-//!   `recorder` (the flight recorder: `record`, `snapshot --at`), `exporter`
+//!   `check`), `recorder` (the flight recorder: `record`, `snapshot --at`), `exporter`
 //!   (Prometheus) and `demo` — all on the same store, screens and runner; `subcommands` (what
 //!   each of the command line's subcommands does, which `main.rs` dispatches to) last.
 //!
@@ -102,6 +102,7 @@ mod layering {
         "capabilities",
         "releases",
         "queries",
+        "upgrade",
         "command",
         "model",
         "policy",
@@ -120,7 +121,6 @@ mod layering {
         "console",
         "headless",
         "snapshot",
-        "upgrade",
         "recorder",
         "replay",
         "exporter",

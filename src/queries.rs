@@ -311,7 +311,26 @@ pub fn policies(caps: &Capabilities) -> &'static str {
     POLICIES.pick(caps).0
 }
 
-by_jobs_table!(TABLES, "tables.sql");
+const HYPERTABLE_STATUS: [&str; 2] = [
+    include_str!("../queries/fragments/hypertable_status_none.sql"),
+    include_str!("../queries/fragments/hypertable_status_text.sql"),
+];
+fn tables_for(jobs_place: usize, status_text: usize) -> String {
+    expand(
+        include_str!("../queries/tables.sql"),
+        &[
+            ("jobs_table", JOBS_TABLE[jobs_place]),
+            ("hypertable_status", HYPERTABLE_STATUS[status_text]),
+        ],
+    )
+}
+/// By the jobs table's place, then whether the status bits have names (2.29+).
+static TABLES: [LazyLock<String>; 4] = [
+    LazyLock::new(|| tables_for(0, 0)),
+    LazyLock::new(|| tables_for(0, 1)),
+    LazyLock::new(|| tables_for(1, 0)),
+    LazyLock::new(|| tables_for(1, 1)),
+];
 
 const TIMESCALEDB_WATCH_TEMPLATE: &str = include_str!("../queries/timescaledb_watch.sql");
 /// The compression settings rows the watch reads: by hypertable id (before 2.14), every row
@@ -354,7 +373,8 @@ pub fn timescaledb_watch(caps: &Capabilities) -> &'static str {
 /// The Hypertables, Compression and Retention tabs' rows as the catalog defines them, for this
 /// version's jobs table.
 pub fn tables(caps: &Capabilities) -> &'static str {
-    &TABLES[usize::from(jobs_in_catalog(caps))]
+    let named = (caps.timescaledb.as_ref()).is_some_and(|t| t.hypertable_status_text);
+    &TABLES[2 * usize::from(jobs_in_catalog(caps)) + usize::from(named)]
 }
 
 by_catalog!(
@@ -874,7 +894,9 @@ mod tests {
         // each form reads the jobs table where its versions keep it
         for (q, in_catalog) in [
             (&*TABLES[0], false),
-            (&*TABLES[1], true),
+            (&*TABLES[1], false),
+            (&*TABLES[2], true),
+            (&*TABLES[3], true),
             (&*JOBS[0], false),
             (&*JOBS[1], true),
             (&*JOB_STATES[0], false),
@@ -951,7 +973,13 @@ mod tests {
             ts.bgw_job_in_catalog = in_catalog;
             ts.slice_chunk_id = slices;
             ts.chunk_relid_column = chunk_relid;
-            assert!(std::ptr::eq(tables(&caps), TABLES[jobs_form].as_str()));
+            assert!(std::ptr::eq(tables(&caps), TABLES[2 * jobs_form].as_str()));
+            let mut named = caps.clone();
+            (named.timescaledb.as_mut().unwrap()).hypertable_status_text = true;
+            assert!(std::ptr::eq(
+                tables(&named),
+                TABLES[2 * jobs_form + 1].as_str()
+            ));
             let [definitions, watch, states, some] = jobs(&caps);
             assert!(std::ptr::eq(definitions, JOBS[jobs_form].as_str()));
             assert!(std::ptr::eq(watch, JOBS_WATCH[jobs_form].as_str()));
@@ -990,6 +1018,8 @@ mod tests {
         for q in [
             &*TABLES[0],
             &*TABLES[1],
+            &*TABLES[2],
+            &*TABLES[3],
             &*RETENTION_RUNS,
             &POLICY_TIMES.to_string(),
             &*TABLE_CHUNKS[0],

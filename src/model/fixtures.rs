@@ -54,6 +54,7 @@ pub fn summary() -> Summary {
     Summary {
         timescaledb_default_version: None,
         timescaledb_catalog_version: None,
+        upgrade: None,
         version: "PostgreSQL 17.5 on x86_64-pc-linux-gnu".into(),
         started_at: Some(t("2026-11-18T10:00:00Z")),
         server_now: t("2026-11-21T12:30:00Z"),
@@ -95,6 +96,7 @@ pub fn hypertable(name: &str, chunks: i64, compressed: i64, bytes: i64) -> Hyper
             interval_seconds: Some(3600.0),
             interval_integer: None,
             policies: vec!["policy_compression".into(), "policy_retention".into()],
+            status: None,
         }),
         chunks,
         compressed_chunks: compressed,

@@ -50,6 +50,10 @@ pub struct HypertableDefinition {
     pub interval_integer: Option<i64>,
     /// Policy procedures attached (e.g. `policy_compression`), by job id.
     pub policies: Vec<Name>,
+    /// Its status bits as TimescaleDB names them (`hypertable_status_text`, 2.29+:
+    /// `COMPRESSION`, `DIRECT_COMPRESS`, `OSM`…); None where the server has no names for them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<Vec<Name>>,
 }
 
 reads_through!(Hypertable, definition: HypertableDefinition);

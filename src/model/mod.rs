@@ -532,7 +532,7 @@ pub struct Cache {
     pub caggs: caggs::KeptCaggs,
     /// What the hole probes of the continuous aggregates found, and up to where.
     pub holes: holes::Probed,
-    /// TimescaleDB's package and catalog versions, read again when the installed one changes.
+    /// TimescaleDB's package and catalog versions and what an update to the package meets.
     pub versions: summary::KeptVersions,
     /// Read once and dropped (`snapshot`, `check`): unless it `keeps`, no versions are read,
     /// since nothing kept would be compared with them, and every relation is measured.
@@ -547,6 +547,7 @@ impl Cache {
     /// The next read reads everything whole, whatever its watch says.
     pub fn read_whole(&mut self) {
         self.catalog.whole_at = None;
+        self.versions = Default::default();
         self.jobs.forget();
         self.caggs.forget();
     }

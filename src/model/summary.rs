@@ -58,12 +58,46 @@ pub struct Summary {
     /// The version TimescaleDB's catalog records itself at (2.13+): apart from
     /// `timescaledb_version`, the next `ALTER EXTENSION ... UPDATE` fails.
     pub timescaledb_catalog_version: Option<String>,
+    /// What updating this database to the package's version would meet (`upgrade-check`
+    /// towards `timescaledb_default_version`, its notes left out): read where the package is
+    /// newer than the database's version. None where it is not, or the read failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<crate::upgrade::Report>,
 }
 
-/// The package and catalog versions of TimescaleDB and the installed version they were read
-/// at: read again only when that changes (`queries/extension_versions.sql`).
+/// TimescaleDB's package and catalog versions and what an update to the package would meet,
+/// with the installed version they were read at: read again when that changes, and at
+/// least every [`super::catalog::WHOLE_EVERY`] (a view made on TimescaleDB's changes what the
+/// update meets and moves no version).
 #[derive(Debug, Clone, Default)]
-pub struct KeptVersions(Option<(String, Option<String>, Option<String>)>);
+pub struct KeptVersions(Option<VersionsRead>);
+
+#[derive(Debug, Clone)]
+struct VersionsRead {
+    installed: String,
+    default: Option<String>,
+    catalog: Option<String>,
+    upgrade: Option<crate::upgrade::Report>,
+    at: std::time::Instant,
+}
+
+impl KeptVersions {
+    fn current(&self, installed: &str) -> Option<&VersionsRead> {
+        self.0
+            .as_ref()
+            .filter(|r| r.installed == installed && r.at.elapsed() < super::catalog::WHOLE_EVERY)
+    }
+}
+
+/// What an update to `to` would meet, its notes left out (the known-bugs advice says those);
+/// None where the facts cannot be read (the versions' warning still names `upgrade-check`).
+async fn upgrade(client: &Client, to: &str) -> Option<crate::upgrade::Report> {
+    let facts = crate::upgrade::read::facts(client).await.ok()?;
+    let to = crate::releases::release(to)?;
+    let mut report = crate::upgrade::judge(&facts, to).ok()?;
+    (report.findings).retain(|f| f.severity > crate::upgrade::Severity::Note);
+    Some(report)
+}
 
 impl Summary {
     /// One read, versions and all.
@@ -83,24 +117,39 @@ impl Summary {
     ) -> Result<Self, tokio_postgres::Error> {
         let r = statements.query_one(client, queries::SUMMARY).await?;
         let installed: Option<String> = r.try_get("timescaledb_version")?;
-        let (timescaledb_default_version, timescaledb_catalog_version) = match &installed {
-            None => (None, None),
-            Some(v) => match &kept.0 {
-                Some((at, default, catalog)) if at == v => (default.clone(), catalog.clone()),
-                _ => {
+        let read = match &installed {
+            None => None,
+            Some(v) => match kept.current(v) {
+                Some(read) => Some(read.clone()),
+                None => {
                     let versions = statements
                         .query_one(client, queries::EXTENSION_VERSIONS)
                         .await?;
                     let default: Option<String> = versions.try_get("default_version")?;
                     let catalog: Option<String> = versions.try_get("catalog_version")?;
-                    kept.0 = Some((v.clone(), default.clone(), catalog.clone()));
-                    (default, catalog)
+                    let upgrade = match &default {
+                        Some(d) if crate::releases::older(v, d) => upgrade(client, d).await,
+                        _ => None,
+                    };
+                    kept.0 = Some(VersionsRead {
+                        installed: v.clone(),
+                        default,
+                        catalog,
+                        upgrade,
+                        at: std::time::Instant::now(),
+                    });
+                    kept.0.clone()
                 }
             },
+        };
+        let (timescaledb_default_version, timescaledb_catalog_version, upgrade) = match read {
+            Some(r) => (r.default, r.catalog, r.upgrade),
+            None => (None, None, None),
         };
         Ok(Summary {
             timescaledb_default_version,
             timescaledb_catalog_version,
+            upgrade,
             version: r.try_get("version")?,
             started_at: r.try_get("started_at")?,
             server_now: r.try_get("server_now")?,

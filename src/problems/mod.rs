@@ -140,6 +140,10 @@ pub enum ProblemKind {
     /// Advice: no retention, and the size limit is near at the rate the data grows.
     #[strum(serialize = "growth without retention")]
     GrowthWithoutRetention,
+    /// Advice: what updating to the package installed on the server would meet
+    /// (`upgrade-check`'s blockers and warnings).
+    #[strum(serialize = "before the update")]
+    BeforeUpdate,
     /// Advice: the installed release has bugs that change or lose data, fixed in a later one.
     #[strum(serialize = "known bugs")]
     KnownBugs,

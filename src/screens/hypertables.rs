@@ -26,8 +26,8 @@ impl Screen for Hypertables {
         &[QueryKind::Catalog]
     }
 
-    fn columns(&self, _: &Dataset) -> Vec<Column> {
-        columns()
+    fn columns(&self, data: &Dataset) -> Vec<Column> {
+        columns(names_status(data))
     }
 
     fn default_sort(&self) -> Option<(usize, bool)> {
@@ -35,7 +35,7 @@ impl Screen for Hypertables {
     }
 
     fn rows<'a>(&self, data: &'a Dataset, ctx: &Ctx) -> super::Rows<'a> {
-        Box::new(rows(data.hypertables.rows(), *ctx))
+        Box::new(rows(data.hypertables.rows(), *ctx, names_status(data)))
     }
 
     fn status<'a>(&self, data: &'a Dataset) -> Standing<'a> {
@@ -84,8 +84,14 @@ impl Screen for Hypertables {
     }
 }
 
-pub fn columns() -> Vec<Column> {
-    vec![
+/// Whether TimescaleDB names a hypertable's status bits here (2.29+): the tab then has them.
+fn names_status(data: &Dataset) -> bool {
+    (data.caps.as_ref().and_then(|c| c.timescaledb.as_ref()))
+        .is_some_and(|t| t.hypertable_status_text)
+}
+
+pub fn columns(status: bool) -> Vec<Column> {
+    let mut columns = vec![
         Column::left("Hypertable", 0, 40),
         Column::right("Total", 0, 9),
         Column::right("Chunks", 1, 7),
@@ -97,7 +103,12 @@ pub fn columns() -> Vec<Column> {
         Column::right("Heap", 5, 9),
         Column::right("Index", 5, 9),
         Column::right("Toast", 6, 9),
-    ]
+    ];
+    if status {
+        // TimescaleDB's own words (hypertable_status_text): COMPRESSION, DIRECT_COMPRESS, OSM…
+        columns.push(Column::left("Status", 5, 28));
+    }
+    columns
 }
 
 /// `compression, retention` from policy procedure names.
@@ -109,7 +120,11 @@ fn policies(procs: &[crate::model::names::Name]) -> String {
         .join(", ")
 }
 
-pub fn rows(hypertables: &[Hypertable], ctx: Ctx) -> impl Iterator<Item = TableRow> + '_ {
+pub fn rows(
+    hypertables: &[Hypertable],
+    ctx: Ctx,
+    status: bool,
+) -> impl Iterator<Item = TableRow> + '_ {
     hypertables.iter().map(move |h| {
         let interval = match (h.interval_seconds, h.interval_integer) {
             (Some(s), _) => Cell::num(s, format::seconds(s)),
@@ -117,23 +132,25 @@ pub fn rows(hypertables: &[Hypertable], ctx: Ctx) -> impl Iterator<Item = TableR
             _ => Cell::empty(),
         };
         let name = format::qualified(&h.schema, &h.name);
-        TableRow::new(
-            row_id::relation(&h.schema, &h.name),
-            vec![
-                Cell::text(name.clone()),
-                bytes(h.total_bytes),
-                count(h.chunks),
-                count(h.compressed_chunks),
-                interval,
-                Cell::text(policies(&h.policies)),
-                bound(h.range_start, ctx),
-                bound(h.range_end, ctx),
-                bytes(h.heap_bytes),
-                bytes(h.index_bytes),
-                bytes(h.toast_bytes),
-            ],
-        )
-        .open(open_chunks(&h.schema, &h.name))
+        let mut cells = vec![
+            Cell::text(name.clone()),
+            bytes(h.total_bytes),
+            count(h.chunks),
+            count(h.compressed_chunks),
+            interval,
+            Cell::text(policies(&h.policies)),
+            bound(h.range_start, ctx),
+            bound(h.range_end, ctx),
+            bytes(h.heap_bytes),
+            bytes(h.index_bytes),
+            bytes(h.toast_bytes),
+        ];
+        if status {
+            let named = (h.status.iter().flatten()).map(|s| s.as_str());
+            cells.push(Cell::text(named.collect::<Vec<_>>().join(", ")));
+        }
+        TableRow::new(row_id::relation(&h.schema, &h.name), cells)
+            .open(open_chunks(&h.schema, &h.name))
     })
 }
 

@@ -94,6 +94,7 @@ impl Screen for Jobs {
                 | ProblemKind::JobRunningLong
                 | ProblemKind::JobLaunchFailing
                 | ProblemKind::ExtensionVersion
+                | ProblemKind::BeforeUpdate
                 | ProblemKind::KnownBugs
         )
     }

@@ -959,6 +959,7 @@ fn synthetic(rows: usize) -> Vec<hypertop::model::Payload> {
                         interval_seconds: Some(3600.0),
                         interval_integer: None,
                         policies: vec!["policy_compression".into()],
+                        status: None,
                     }),
                     chunks: (i % 100) as i64,
                     compressed_chunks: (i % 50) as i64,

@@ -503,3 +503,70 @@ async fn chunk_activity_is_timescaledbs_own_count() {
     })
     .await;
 }
+
+/// The hypertables' status bits in TimescaleDB's own words (`hypertable_status_text`, 2.29+),
+/// kept between refreshes and read again when they move (direct compress turned on, then off);
+/// absent where the server has no such function.
+#[tokio::test]
+async fn a_hypertables_status_is_timescaledbs_own_words() {
+    on_own_empty_servers("htstatus", async |server| {
+        let c = &server.conninfo;
+        in_fresh_schema(
+            c,
+            "hs",
+            "CREATE TABLE hs.m (t timestamptz NOT NULL, d text, v float8);
+             SELECT create_hypertable('hs.m', 't');",
+        );
+        let s = crate::engines::open_at(c).await;
+        let named = (s.1.timescaledb.as_ref()).is_some_and(|t| t.hypertable_status_text);
+        let mut cache = hypertop::model::Cache::default();
+        let mut status = async || {
+            let payload = hypertop::model::fetch_with(
+                hypertop::model::QueryKind::Catalog,
+                None,
+                &s.0.client,
+                None,
+                &s.1,
+                &mut cache,
+            )
+            .await
+            .unwrap();
+            let hypertop::model::Payload::Catalog(catalog) = payload else {
+                panic!("a catalog")
+            };
+            let Ok(hypertop::model::catalog::RelationRows::Hypertables(tables)) =
+                catalog.relations
+            else {
+                panic!("{}: no hypertables", server.label)
+            };
+            let row = (tables.hypertables.iter())
+                .find(|h| &*h.schema == "hs" && &*h.name == "m")
+                .unwrap_or_else(|| panic!("{}: no row", server.label))
+                .clone();
+            (row.status.as_ref()).map(|s| s.iter().map(|w| w.to_string()).collect::<Vec<_>>())
+        };
+        let truth = || {
+            let words = psql(
+                c,
+                "SELECT array_to_string(_timescaledb_functions.hypertable_status_text('hs.m'::regclass), ',')",
+            );
+            (words.split(',').filter(|w| !w.is_empty()))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        if !named {
+            assert_eq!(status().await, None, "{}", server.label);
+            return;
+        }
+        assert_eq!(status().await, Some(truth()), "{}", server.label);
+        psql(c, "ALTER TABLE hs.m SET (timescaledb.direct_compress)");
+        let on = status().await.unwrap();
+        assert!(on.contains(&"DIRECT_COMPRESS".to_string()), "{}: {on:?}", server.label);
+        assert_eq!(on, truth(), "{}", server.label);
+        psql(c, "ALTER TABLE hs.m SET (timescaledb.direct_compress = false)");
+        let off = status().await.unwrap();
+        assert!(!off.contains(&"DIRECT_COMPRESS".to_string()), "{}: {off:?}", server.label);
+        assert_eq!(off, truth(), "{}", server.label);
+    })
+    .await;
+}

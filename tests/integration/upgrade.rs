@@ -46,6 +46,30 @@ fn upgrade_check(conninfo: &str, to: Option<&str>) -> (serde_json::Value, i32) {
     (report, code)
 }
 
+/// The Overview's advice before the update, from `snapshot`'s problems: (whether it stops the
+/// update, its message).
+fn overview_says(conninfo: &str) -> Vec<(bool, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_hypertop"))
+        .args(["snapshot", conninfo, "--format", "json"])
+        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not a snapshot ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (json["problems"].as_array().unwrap().iter())
+        .filter(|p| p["kind"] == "before the update")
+        .map(|p| {
+            assert_eq!(p["severity"], "advice", "{p:#}");
+            let m = p["message"].as_str().unwrap().to_string();
+            (m.starts_with("stops the update"), m)
+        })
+        .collect()
+}
+
 /// The findings as (kind, severity).
 fn findings(report: &serde_json::Value) -> Vec<(String, String)> {
     (report["findings"].as_array().unwrap().iter())
@@ -192,6 +216,7 @@ fn upgrade_meets(v: &NativeVersion) {
             .collect();
         assert_eq!(serious, vec![], "{report:#}");
         assert_eq!(code, 0, "{report:#}");
+        assert_eq!(overview_says(&clean), vec![], "{}", v.version);
         update(&clean, newest).unwrap_or_else(|e| panic!("{} → {newest}: {e}", v.version));
     } else {
         // the newest here, towards the newest known: on PostgreSQL 15 that is 2.29, which
@@ -231,6 +256,22 @@ fn upgrade_meets(v: &NativeVersion) {
         want.sort();
         assert_eq!(sorted, want, "{}: {report:#}", plant.tag);
         let blocked = said.iter().any(|(_, s)| s == "blocker");
+        // the Overview says the same findings as advice (the newest here is what the
+        // server's package installs)
+        let overview = overview_says(&db);
+        let mut stops: Vec<bool> = overview.iter().map(|(b, _)| *b).collect();
+        stops.sort();
+        let mut want: Vec<bool> = said.iter().map(|(_, s)| s == "blocker").collect();
+        want.sort();
+        assert_eq!(
+            stops, want,
+            "{}: {overview:?} against {report:#}",
+            plant.tag
+        );
+        assert!(
+            (overview.iter()).all(|(_, m)| m.contains(&format!("upgrade-check --to {newest}"))),
+            "{overview:?}"
+        );
         assert_eq!(
             code,
             if blocked {

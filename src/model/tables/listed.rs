@@ -142,6 +142,8 @@ impl ListedRelations {
                     policies: (r.try_get::<_, Vec<&str>>("policies")?.into_iter())
                         .map(|p| names.name(p))
                         .collect(),
+                    status: (r.try_get::<_, Option<Vec<&str>>>("status")?)
+                        .map(|s| s.into_iter().map(|p| names.name(p)).collect()),
                 }),
                 compression(false),
             )),

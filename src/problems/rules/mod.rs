@@ -223,6 +223,20 @@ fn versions(
         ),
         _ => {}
     }
+    for f in s.upgrade.iter().flat_map(|r| &r.findings) {
+        let to = s.upgrade.as_ref().map_or("", |r| r.target.as_str());
+        add(
+            Severity::Advice,
+            ProblemKind::BeforeUpdate,
+            format!("timescaledb {installed} → {to}"),
+            before_update(f, to),
+            Subject::Server,
+            match f.severity {
+                crate::upgrade::Severity::Blocker => 2.0,
+                _ => 1.0,
+            },
+        );
+    }
     let bugs = crate::releases::known_bugs(installed);
     if let Some(newest) = bugs.first() {
         let fixed = crate::releases::shown(newest.fixed);
@@ -251,6 +265,30 @@ fn versions(
             bugs.len() as f64,
         );
     }
+}
+
+/// One of `upgrade-check`'s findings as the Overview says it: whether it stops the update, what
+/// it is, its first objects, the fix and where TimescaleDB says so.
+fn before_update(f: &crate::upgrade::Finding, to: &str) -> String {
+    const SHOWN: usize = 3;
+    let mut evidence = f
+        .evidence
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if f.evidence.len() > SHOWN {
+        evidence.push_str(&format!("; and {} more", f.evidence.len() - SHOWN));
+    }
+    let stops = match f.severity {
+        crate::upgrade::Severity::Blocker => "stops the update to",
+        _ => "changes with the update to",
+    };
+    format!(
+        "{stops} {to}: {} ({evidence}). Fix: {} ({}; `hypertop upgrade-check --to {to}` says it whole)",
+        f.what, f.fix, f.reference
+    )
 }
 
 /// Chunks due for compression that are not compressed.

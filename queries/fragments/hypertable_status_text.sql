@@ -1,0 +1,1 @@
+           _timescaledb_functions.hypertable_status_text(h.status)
