@@ -27,6 +27,12 @@ pub enum Limit {
     /// ("multiple refresh policies are not supported for hierarchical continuous
     /// aggregates", counting the policy itself), so it cannot be paused or rescheduled.
     HierarchicalRefreshFrozen,
+    /// A continuous aggregate has one refresh policy at most: a second is refused ("already
+    /// exists"), whatever its window.
+    OneRefreshPolicy,
+    /// A continuous aggregate on another one has one refresh policy at most (refused for fear
+    /// of deadlocks between them).
+    HierarchicalOneRefreshPolicy,
     /// `merge_chunks_concurrently` of compressed chunks fails ("cache lookup failed for
     /// relation", its new heap dropped under it): the blocking `merge_chunks` merges them.
     ConcurrentMergeOfCompressed,
@@ -56,6 +62,20 @@ const LIMITS: &[Known] = &[
         from: (2, 22, 1),
         fixed: (2, 23, 1),
         reference: "TimescaleDB #8707, fixed by #8879",
+    },
+    Known {
+        limit: Limit::OneRefreshPolicy,
+        // 2.21.0 allowed refresh policies side by side (#8274)
+        from: (2, 0, 0),
+        fixed: (2, 21, 0),
+        reference: "TimescaleDB #8274",
+    },
+    Known {
+        limit: Limit::HierarchicalOneRefreshPolicy,
+        // 2.22.1 blocked them on a cagg on another one (#8707); 2.29.0 allowed them (#10048)
+        from: (2, 22, 1),
+        fixed: (2, 29, 0),
+        reference: "TimescaleDB #8707, lifted by #10048",
     },
     Known {
         limit: Limit::ConcurrentMergeOfCompressed,

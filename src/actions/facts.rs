@@ -489,6 +489,9 @@ pub struct ApplyFacts {
     pub jobs: BTreeMap<i32, JobSettings>,
     /// The job of each (relation, part) the database has.
     pub job_of: BTreeMap<(String, Part), i32>,
+    /// Every refresh policy of each cagg whose refresh policies drift (a cagg may have
+    /// several): its job and the policy as the file writes it; the job's settings in `jobs`.
+    pub refresh_jobs: BTreeMap<String, Vec<(i32, crate::policy::RefreshPolicy)>>,
     /// Compression settings as the database has them (to restore).
     pub compression: BTreeMap<String, Option<(String, String)>>,
     /// The columns of each relation whose compression settings change.

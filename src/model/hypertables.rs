@@ -52,7 +52,8 @@ pub struct HypertableDefinition {
     pub policies: Vec<Name>,
     /// Its status bits as TimescaleDB names them (`hypertable_status_text`, 2.29+:
     /// `COMPRESSION`, `DIRECT_COMPRESS`, `OSM`…); None where the server has no names for them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// (Always written: the kept catalog's encoding is by position.)
+    #[serde(default)]
     pub status: Option<Vec<Name>>,
 }
 

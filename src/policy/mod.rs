@@ -380,12 +380,7 @@ pub fn export(relations: &[RelationPolicies]) -> PolicyFile {
                 "policy_retention" => {
                     rel.retention_policy = Some(threshold("drop_after", "drop_created_before"))
                 }
-                "policy_refresh_continuous_aggregate" => refresh.push(RefreshPolicy {
-                    start_offset: cfg("start_offset").and_then(Threshold::from_json),
-                    end_offset: cfg("end_offset").and_then(Threshold::from_json),
-                    schedule: job.schedule.clone(),
-                    scheduled: job.scheduled,
-                }),
+                "policy_refresh_continuous_aggregate" => refresh.push(RefreshPolicy::of(job)),
                 "policy_reorder" => {
                     rel.reorder_policy = Some(ReorderPolicy {
                         index: cfg("index_name")
@@ -694,6 +689,22 @@ impl ThresholdPolicy {
 }
 
 impl RefreshPolicy {
+    /// A refresh policy's job as the file writes it.
+    pub fn of(job: &crate::model::policies::PolicyJob) -> RefreshPolicy {
+        let cfg = |k: &str| job.config.get(k).and_then(Threshold::from_json);
+        RefreshPolicy {
+            start_offset: cfg("start_offset"),
+            end_offset: cfg("end_offset"),
+            schedule: job.schedule.clone(),
+            scheduled: job.scheduled,
+        }
+    }
+
+    /// Whether it refreshes the same window as `other`.
+    pub fn same_window(&self, other: &RefreshPolicy) -> bool {
+        (&self.start_offset, &self.end_offset) == (&other.start_offset, &other.end_offset)
+    }
+
     pub fn config(&self, base: &serde_json::Value) -> serde_json::Value {
         merged(base, |map| {
             for (k, v) in [

@@ -190,20 +190,7 @@ pub(super) fn readd_policy(
     add: Vec<Step>,
     clears_timezone: bool,
 ) -> Vec<Step> {
-    // by its owner where the session may act as that role: the new job is the owner's, and
-    // runs with its rights, not the session's
-    let owner = prev.owner_role.as_deref();
-    let mut steps: Vec<Step> = (owner.iter())
-        .map(|o| {
-            Step::new(
-                format!("act as the policy's owner {}", crate::format::printable(o)),
-                Template::AsRole,
-                &[],
-                vec![text(*o)],
-            )
-        })
-        .collect();
-    steps.extend(add);
+    let mut steps = add;
     steps.push(Step::new(
         format!("restore the policy's settings on {}", r.shown()),
         Template::RestorePolicy,
@@ -236,15 +223,32 @@ pub(super) fn readd_policy(
             ],
         ));
     }
-    if owner.is_some() {
-        steps.push(Step::new(
-            "back to the session's own role",
-            Template::ResetRole,
-            &[],
-            Vec::new(),
-        ));
-    }
-    steps
+    as_owner(prev, steps)
+}
+
+/// `steps` run as the policy's owner where the session may act as that role: a job re-added
+/// is then the owner's, and runs with its rights, not the session's.
+pub(super) fn as_owner(prev: &JobSettings, steps: Vec<Step>) -> Vec<Step> {
+    let Some(owner) = prev.owner_role.as_deref() else {
+        return steps;
+    };
+    std::iter::once(Step::new(
+        format!(
+            "act as the policy's owner {}",
+            crate::format::printable(owner)
+        ),
+        Template::AsRole,
+        &[],
+        vec![text(owner)],
+    ))
+    .chain(steps)
+    .chain([Step::new(
+        "back to the session's own role",
+        Template::ResetRole,
+        &[],
+        Vec::new(),
+    )])
+    .collect()
 }
 
 /// A removed policy's fixed schedule for its re-adding (`initial_start`, `timezone`); none for a

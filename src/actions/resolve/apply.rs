@@ -101,6 +101,17 @@ pub async fn apply_facts(
                 f.jobs.insert(j.job_id, settings);
             }
         }
+        if d.part == Part::RefreshPolicy {
+            let refresh = Part::RefreshPolicy.proc_name().unwrap_or_default();
+            let mut ids = Vec::new();
+            for j in h.jobs.iter().filter(|j| j.proc_name == refresh) {
+                if let Some(settings) = job(client, caps, j.job_id).await? {
+                    f.jobs.insert(j.job_id, settings);
+                    ids.push((j.job_id, crate::policy::RefreshPolicy::of(j)));
+                }
+            }
+            f.refresh_jobs.insert(d.relation.clone(), ids);
+        }
         if d.part == Part::Compression {
             if let Some(r) = f.relations.get(&d.relation) {
                 let names = columns(client, r).await?;

@@ -205,6 +205,7 @@ impl ListedRelations {
                 [&mut h.schema, &mut h.name]
                     .into_iter()
                     .chain(&mut h.policies)
+                    .chain(h.status.iter_mut().flatten())
                     .for_each(&mut f);
                 let c = Arc::make_mut(c);
                 [&mut c.schema, &mut c.name]

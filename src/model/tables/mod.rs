@@ -767,7 +767,7 @@ mod tests {
             "schema name compression_enabled chunks compressed_chunks heap_bytes index_bytes
              toast_bytes total_bytes time_column time_type interval_seconds interval_integer
              range_start range_end policies newest_chunk_bytes newest_chunk_end
-             median_chunk_bytes",
+             median_chunk_bytes status",
         );
         keys(
             serde_json::to_string(&fixtures::compression("h", 1)).unwrap(),

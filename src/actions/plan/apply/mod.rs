@@ -7,6 +7,7 @@ pub use crate::actions::facts::ApplyFacts;
 use crate::actions::Template;
 use crate::policy::{Drift, DriftKind, Part, PolicyFile};
 
+mod refresh_set;
 mod thresholds;
 
 use thresholds::*;
@@ -60,14 +61,23 @@ pub fn plan_apply(
             warnings.push(skip("not resolved"));
             continue;
         };
-        // several refresh policies on either side: which job is which window is not guessed
+        // several refresh policies on either side: matched by window, each job by its id
         let several = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| v.is_array());
         if d.part == Part::RefreshPolicy && (several(&d.want) || several(&d.have)) {
-            warnings.push(skip(
-                "several refresh policies on one side: apply changes a cagg's one refresh \
-                 policy; change these with alter_job(job, …), add_continuous_aggregate_policy \
-                 and delete_job(job) (the Jobs tab names each job and window)",
-            ));
+            let all =
+                (want.relation(&d.relation, d.is_cagg)).map_or_else(Vec::new, |w| w.refresh_all());
+            match refresh_set::plan_refresh_set(facts, d, r, &all) {
+                Ok(set) => {
+                    if !set.steps.is_empty() {
+                        affects.push(format!("{} {}", r.shown(), d.part.as_str()));
+                        changed.insert(r.oid);
+                    }
+                    steps.extend(set.steps);
+                    undo.extend(set.undo);
+                    changes.extend(set.changes);
+                }
+                Err(why) => warnings.push(skip(&why)),
+            }
             continue;
         }
         let target = r.target();
@@ -501,6 +511,8 @@ pub fn plan_apply(
                         .chain(zone.map(|z| keep_timezone(ts, prev.job_id, z)))
                         .collect(),
                 );
+                // one undo group a step: the time zone kept (a second step) has none of its own
+                undo.extend(zone.map(|_| Vec::new()));
                 changes.extend(
                     ["schedule_interval", "scheduled"]
                         .iter()
