@@ -94,6 +94,11 @@ SELECT
     -- 2.28.0+: the compressed chunks' activity counted in shared memory (stat_chunk_activity)
     to_regprocedure('_timescaledb_functions.chunk_statistics(regclass, regclass, timestamptz)')
       IS NOT NULL                                                                AS ts_chunk_statistics,
+    -- 2.19+: a refresh policy's batching as add_continuous_aggregate_policy's arguments
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'add_continuous_aggregate_policy'
+               AND 'buckets_per_batch' = ANY (p.proargnames))                    AS ts_refresh_batching,
     -- 2.29.0+: TimescaleDB names a hypertable's status bits (direct compress, OSM, ...)
     to_regprocedure('_timescaledb_functions.hypertable_status_text(integer)') IS NOT NULL
                                                                                  AS ts_hypertable_status_text,

@@ -48,6 +48,9 @@ pub struct TimescaleFeatures {
     pub compaction_policy: bool,
     /// 2.28.0+: `_timescaledb_functions.chunk_statistics` (the view `stat_chunk_activity`).
     pub chunk_statistics: bool,
+    /// 2.19+: `add_continuous_aggregate_policy(buckets_per_batch, max_batches_per_execution,
+    /// refresh_newest_first)`.
+    pub refresh_batching: bool,
     /// 2.29.0+: `_timescaledb_functions.hypertable_status_text(int)`: the names of a
     /// hypertable's status bits.
     pub hypertable_status_text: bool,
@@ -115,6 +118,7 @@ impl Capabilities {
             compact_chunk: row.get("ts_compact_chunk"),
             compaction_policy: row.get("ts_compaction_policy"),
             chunk_statistics: row.get("ts_chunk_statistics"),
+            refresh_batching: row.get("ts_refresh_batching"),
             hypertable_status_text: row.get("ts_hypertable_status_text"),
             alter_job_timezone: row.get("ts_alter_job_timezone"),
         });

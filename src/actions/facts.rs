@@ -489,6 +489,8 @@ pub struct ApplyFacts {
     pub jobs: BTreeMap<i32, JobSettings>,
     /// The job of each (relation, part) the database has.
     pub job_of: BTreeMap<(String, Part), i32>,
+    /// The server takes a refresh policy's batching (2.19+).
+    pub refresh_batching: bool,
     /// Every refresh policy of each cagg whose refresh policies drift (a cagg may have
     /// several): its job and the policy as the file writes it; the job's settings in `jobs`.
     pub refresh_jobs: BTreeMap<String, Vec<(i32, crate::policy::RefreshPolicy)>>,

@@ -41,6 +41,7 @@ templates! {
     ApplyPauseColumnstorePolicy => "apply_pause_columnstore_policy.sql",
     ApplyAddPolicyCreated => "apply_add_policy_created.sql",
     ApplyAddRefreshPolicy => "apply_add_refresh_policy.sql",
+    ApplyAddRefreshPolicyBatched => "apply_add_refresh_policy_batched.sql",
     ApplyAddReorderPolicy => "apply_add_reorder_policy.sql",
     ApplyAddRetentionPolicy => "apply_add_retention_policy.sql",
     AsRole => "as_role.sql",

@@ -98,6 +98,12 @@ pub struct RefreshPolicy {
     pub schedule: String,
     #[serde(default = "yes")]
     pub scheduled: bool,
+    /// Its batching (TimescaleDB 2.19+), each absent where the job's config has none (the
+    /// server's default): buckets refreshed a transaction, batches a run (0: all), and
+    /// whether the newest go first.
+    pub buckets_per_batch: Option<i64>,
+    pub max_batches_per_execution: Option<i64>,
+    pub refresh_newest_first: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -689,15 +695,41 @@ impl ThresholdPolicy {
 }
 
 impl RefreshPolicy {
+    /// Every job config key the file sets: its window and its batching.
+    pub const KEYS: &'static [&'static str] = &[
+        "start_offset",
+        "end_offset",
+        "buckets_per_batch",
+        "max_batches_per_execution",
+        "refresh_newest_first",
+    ];
+
     /// A refresh policy's job as the file writes it.
     pub fn of(job: &crate::model::policies::PolicyJob) -> RefreshPolicy {
-        let cfg = |k: &str| job.config.get(k).and_then(Threshold::from_json);
+        Self::from_config(&job.config, &job.schedule, job.scheduled)
+    }
+
+    /// The policy a refresh job's config, schedule and state make.
+    pub fn from_config(config: &serde_json::Value, schedule: &str, scheduled: bool) -> Self {
+        let cfg = |k: &str| config.get(k).and_then(Threshold::from_json);
+        let number = |k: &str| config.get(k).and_then(serde_json::Value::as_i64);
         RefreshPolicy {
             start_offset: cfg("start_offset"),
             end_offset: cfg("end_offset"),
-            schedule: job.schedule.clone(),
-            scheduled: job.scheduled,
+            schedule: schedule.to_string(),
+            scheduled,
+            buckets_per_batch: number("buckets_per_batch"),
+            max_batches_per_execution: number("max_batches_per_execution"),
+            refresh_newest_first: (config.get("refresh_newest_first"))
+                .and_then(serde_json::Value::as_bool),
         }
+    }
+
+    /// Whether it sets any of its batching.
+    pub fn batched(&self) -> bool {
+        self.buckets_per_batch.is_some()
+            || self.max_batches_per_execution.is_some()
+            || self.refresh_newest_first.is_some()
     }
 
     /// Whether it refreshes the same window as `other`.
@@ -716,6 +748,17 @@ impl RefreshPolicy {
                     v.as_ref()
                         .map_or(serde_json::Value::Null, Threshold::to_json),
                 );
+            }
+            let batching = [
+                self.buckets_per_batch.map(|n| serde_json::json!(n)),
+                self.max_batches_per_execution.map(|n| serde_json::json!(n)),
+                self.refresh_newest_first.map(|b| serde_json::json!(b)),
+            ];
+            for (k, v) in Self::KEYS[2..].iter().zip(batching) {
+                match v {
+                    Some(v) => map.insert(k.to_string(), v),
+                    None => map.remove(*k),
+                };
             }
         })
     }

@@ -907,6 +907,68 @@ fn every_refresh_policy_of_a_cagg_is_policy_as_code() {
     );
 }
 
+/// A refresh policy's batching (TimescaleDB 2.19+: buckets a batch, batches a run, newest
+/// first) is policy as code: `export` writes what the job's config sets (nothing where it sets
+/// nothing), `diff` of the export is clean, a changed and a new setting are applied with
+/// `alter_job` and given back by `rollback`, and a policy removed from the database is added
+/// again with its batching.
+#[test]
+fn a_refresh_policys_batching_is_policy_as_code() {
+    on_each_sync(
+        crate::engines::newest_native_servers("policiesbatching", None),
+        |server| {
+            let c = &server.conninfo;
+            psql(
+                c,
+                "CREATE TABLE m (t timestamptz NOT NULL, v int);
+                 SELECT create_hypertable('m', 't');
+                 CREATE MATERIALIZED VIEW m1 WITH (timescaledb.continuous) AS
+                   SELECT time_bucket('1 hour', t) AS b, sum(v) FROM m GROUP BY 1 WITH NO DATA;
+                 SELECT add_continuous_aggregate_policy('m1', start_offset => interval '30 days',
+                   end_offset => interval '1 hour', schedule_interval => interval '1 hour',
+                   buckets_per_batch => 5, refresh_newest_first => false);",
+            );
+            let batching = || {
+                psql(
+                    c,
+                    "SELECT concat_ws(' ', config->>'buckets_per_batch',
+                                      coalesce(config->>'max_batches_per_execution', '-'),
+                                      config->>'refresh_newest_first')
+                       FROM timescaledb_information.jobs
+                      WHERE proc_name = 'policy_refresh_continuous_aggregate'",
+                )
+            };
+            let run = Run::new("batching");
+            let text = run.export(c);
+            assert!(
+                text.contains("buckets_per_batch = 5")
+                    && text.contains("refresh_newest_first = false"),
+                "{}: {text}",
+                server.label
+            );
+            assert!(!text.contains("max_batches_per_execution"), "{text}");
+            let file = run.file("batching.toml", &text);
+            run.expect(c, &["policy", "diff", &file], 0);
+            let changed = text.replace(
+                "buckets_per_batch = 5",
+                "buckets_per_batch = 20\nmax_batches_per_execution = 3",
+            );
+            let file = run.file("changed.toml", &changed);
+            run.expect(c, &["policy", "diff", &file], 1);
+            run.expect(c, &["policy", "apply", &file, "--yes"], 0);
+            assert_eq!(batching(), "20 3 false", "{}", server.label);
+            run.expect(c, &["policy", "diff", &file], 0);
+            run.expect(c, &["run", "rollback", "--yes"], 0);
+            assert_eq!(batching(), "5 - false", "{}", server.label);
+            // removed from the database: added again as the file has it
+            psql(c, "SELECT remove_continuous_aggregate_policy('m1')");
+            run.expect(c, &["policy", "apply", &file, "--yes"], 0);
+            assert_eq!(batching(), "20 3 false", "{}", server.label);
+            run.expect(c, &["policy", "diff", &file], 0);
+        },
+    );
+}
+
 /// A compaction policy (TimescaleDB 2.29+) is policy as code: `export` writes it with its
 /// limits, `diff` of the export finds nothing, one removed from the database is `missing` and
 /// `apply` adds it again as the file has it (its limits, schedule and state), a changed limit

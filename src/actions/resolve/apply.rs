@@ -64,6 +64,7 @@ pub async fn apply_facts(
             .timescaledb
             .as_ref()
             .is_some_and(|t| t.compaction_policy),
+        refresh_batching: (caps.timescaledb.as_ref()).is_some_and(|t| t.refresh_batching),
         ..Default::default()
     };
     let schema = caps.timescaledb_schema().unwrap_or("public").to_string();

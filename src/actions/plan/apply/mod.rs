@@ -273,32 +273,14 @@ pub fn plan_apply(
                     }
                     Part::RefreshPolicy => {
                         let Some(p) = &w.refresh_policy else { continue };
-                        // an offset as an interval, or none set; None: an integer offset
-                        let offset = |t: &Option<crate::policy::Threshold>| match t {
-                            None => Some(None),
-                            Some(t) => t.interval().map(|s| Some(s.to_string())),
-                        };
-                        let (Some(start), Some(end)) =
-                            (offset(&p.start_offset), offset(&p.end_offset))
-                        else {
-                            warnings.push(skip("integer offsets are added with SQL, not by apply"));
-                            continue;
-                        };
-                        (
-                            vec![Step::new(
-                                format!("add the refresh policy on {}", r.shown()),
-                                Template::ApplyAddRefreshPolicy,
-                                &vars,
-                                vec![
-                                    text(r.regclass()),
-                                    start,
-                                    end,
-                                    text(&p.schedule),
-                                    text(p.scheduled.to_string()),
-                                ],
-                            )],
-                            Template::RemoveRefreshPolicy,
-                        )
+                        let label = format!("add the refresh policy on {}", r.shown());
+                        match add_refresh(facts, r, p, label) {
+                            Ok(step) => (vec![step], Template::RemoveRefreshPolicy),
+                            Err(why) => {
+                                warnings.push(skip(&why));
+                                continue;
+                            }
+                        }
                     }
                     Part::ReorderPolicy => {
                         let Some(p) = &w.reorder_policy else { continue };
@@ -378,20 +360,31 @@ pub fn plan_apply(
                         )));
                         continue;
                     };
-                    let (Some(start), Some(end)) = (
-                        interval_or_open(&p.start_offset),
-                        interval_or_open(&p.end_offset),
-                    ) else {
-                        warnings.push(skip("integer offsets are added with SQL, not by apply"));
-                        continue;
-                    };
-                    let readd = |label: String, start, end, schedule: &str| {
-                        Step::new(
-                            label,
-                            Template::ApplyAddRefreshPolicy,
-                            &vars,
-                            vec![text(r.regclass()), start, end, text(schedule), text("true")],
-                        )
+                    // as it was: its window, schedule and batching, scheduled
+                    let was = crate::policy::RefreshPolicy::from_config(
+                        prev.config.as_ref().unwrap_or(&serde_json::Value::Null),
+                        &prev.schedule_interval,
+                        true,
+                    );
+                    let (add, readd) = match (
+                        add_refresh(
+                            facts,
+                            r,
+                            p,
+                            format!("add the refresh policy on {} as the file has it", r.shown()),
+                        ),
+                        add_refresh(
+                            facts,
+                            r,
+                            &was,
+                            format!("re-add the refresh policy on {}", r.shown()),
+                        ),
+                    ) {
+                        (Ok(add), Ok(readd)) => (add, readd),
+                        (Err(why), _) | (_, Err(why)) => {
+                            warnings.push(skip(&why));
+                            continue;
+                        }
                     };
                     let remove = |label: String| {
                         Step::new(
@@ -405,18 +398,8 @@ pub fn plan_apply(
                         "remove the refresh policy of {} (to add it again: this TimescaleDB refuses alter_job on it)",
                         r.shown()
                     )));
-                    undo.push(vec![readd(
-                        format!("re-add the refresh policy on {}", r.shown()),
-                        config_str(prev, "start_offset"),
-                        config_str(prev, "end_offset"),
-                        &prev.schedule_interval,
-                    )]);
-                    steps.push(readd(
-                        format!("add the refresh policy on {} as the file has it", r.shown()),
-                        start,
-                        end,
-                        &p.schedule,
-                    ));
+                    undo.push(vec![readd]);
+                    steps.push(add);
                     undo.push(vec![remove(format!(
                         "remove the refresh policy of {} again",
                         r.shown()
@@ -458,11 +441,15 @@ pub fn plan_apply(
                         }
                         Part::RefreshPolicy => {
                             let Some(p) = &w.refresh_policy else { continue };
+                            if p.batched() && !facts.refresh_batching {
+                                warnings.push(skip(NO_BATCHING));
+                                continue;
+                            }
                             (
                                 p.config(&base),
                                 &p.schedule,
                                 p.scheduled,
-                                &["start_offset", "end_offset"],
+                                crate::policy::RefreshPolicy::KEYS,
                             )
                         }
                         Part::ReorderPolicy => {
@@ -667,6 +654,55 @@ fn frozen_refresh(facts: &ApplyFacts, d: &Drift) -> Option<&'static crate::relea
         .flatten()
 }
 
+const NO_BATCHING: &str = "a refresh policy's batching (buckets_per_batch, \
+     max_batches_per_execution, refresh_newest_first) needs TimescaleDB 2.19 or later";
+
+/// The step adding refresh policy `p` to `r` as the file has it — its batching where the server
+/// takes it — or why apply cannot add it.
+fn add_refresh(
+    facts: &ApplyFacts,
+    r: &Relation,
+    p: &crate::policy::RefreshPolicy,
+    label: String,
+) -> Result<Step, String> {
+    let (Some(start), Some(end)) = (
+        interval_or_open(&p.start_offset),
+        interval_or_open(&p.end_offset),
+    ) else {
+        return Err("integer offsets are added with SQL, not by apply".into());
+    };
+    let vars = [("ts", facts.ts.as_str())];
+    let mut params = vec![
+        text(r.regclass()),
+        start,
+        end,
+        text(&p.schedule),
+        text(p.scheduled.to_string()),
+    ];
+    if !facts.refresh_batching {
+        if p.batched() {
+            return Err(NO_BATCHING.into());
+        }
+        return Ok(Step::new(
+            label,
+            Template::ApplyAddRefreshPolicy,
+            &vars,
+            params,
+        ));
+    }
+    params.extend([
+        p.buckets_per_batch.map(|n| n.to_string()),
+        p.max_batches_per_execution.map(|n| n.to_string()),
+        p.refresh_newest_first.map(|b| b.to_string()),
+    ]);
+    Ok(Step::new(
+        label,
+        Template::ApplyAddRefreshPolicyBatched,
+        &vars,
+        params,
+    ))
+}
+
 /// An offset as the add function takes it: an interval, or NULL for an open end; None for an
 /// integer one.
 fn interval_or_open(t: &Option<crate::policy::Threshold>) -> Option<Option<String>> {
@@ -842,6 +878,45 @@ mod tests {
             refused.contains("no policies by creation time"),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn a_refresh_policys_batching_is_added_where_the_server_takes_it() {
+        let mut f = facts(false);
+        f.relations.get_mut("pol.counts").unwrap().kind = RelationKind::Cagg;
+        let mut file = PolicyFile::default();
+        file.caggs.insert(
+            "pol.counts".into(),
+            FileRelation {
+                refresh_policy: Some(crate::policy::RefreshPolicy {
+                    start_offset: Some(Threshold::Interval("7 days".into())),
+                    end_offset: None,
+                    schedule: "1 hour".into(),
+                    scheduled: true,
+                    buckets_per_batch: Some(5),
+                    max_batches_per_execution: None,
+                    refresh_newest_first: Some(false),
+                }),
+                ..FileRelation::default()
+            },
+        );
+        let d = [Drift {
+            is_cagg: true,
+            ..drift(Part::RefreshPolicy, DriftKind::Missing)
+        }];
+        // a server without it: said, nothing added
+        let refused = plan_apply("f", &file, &d, &f).unwrap_err().to_string();
+        assert!(refused.contains("2.19"), "{refused}");
+        f.refresh_batching = true;
+        let p = plan_apply("f", &file, &d, &f).unwrap();
+        assert!(p.steps[0]
+            .sql
+            .contains("buckets_per_batch => $6::text::int"));
+        let params: Vec<Option<&str>> = p.steps[0].params[5..]
+            .iter()
+            .map(|p| p.as_deref())
+            .collect();
+        assert_eq!(params, [Some("5"), None, Some("false")]);
     }
 
     #[test]

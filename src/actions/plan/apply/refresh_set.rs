@@ -130,12 +130,17 @@ pub(super) fn plan_refresh_set(
         plan.changes.push(Change::Job(prev.job_id));
     }
     for (prev, w) in changed {
+        if w.batched() && !facts.refresh_batching {
+            return Err(NO_BATCHING.into());
+        }
         let zone = timezone_kept(facts.alter_job_clears_timezone, prev);
+        let keys = RefreshPolicy::KEYS;
         let change = JobChange {
             schedule: true,
             scheduled: true,
-            config_keys: &[],
+            config_keys: keys,
         };
+        let config = w.config(prev.config.as_ref().unwrap_or(&serde_json::Value::Null));
         plan.push(
             alter_job(
                 ts,
@@ -148,7 +153,7 @@ pub(super) fn plan_refresh_set(
                 prev.job_id,
                 Some(&w.schedule),
                 Some(w.scheduled),
-                None,
+                Some((&config, keys)),
                 zone,
             ),
             std::iter::once(restore_job(ts, prev, &change))
@@ -158,19 +163,27 @@ pub(super) fn plan_refresh_set(
         plan.changes.extend(
             ["schedule_interval", "scheduled"]
                 .iter()
-                .map(|s| job_setting(prev.job_id, s)),
+                .map(|s| job_setting(prev.job_id, s))
+                .chain(
+                    keys.iter()
+                        .map(|k| job_setting(prev.job_id, &format!("config.{k}"))),
+                ),
         );
     }
     let added: Vec<&&RefreshPolicy> = (want.iter())
         .filter(|w| !have.iter().any(|(_, h)| w.same_window(h)))
         .collect();
     for (i, w) in added.into_iter().enumerate() {
-        let (Some(start), Some(end)) = (
-            interval_or_open(&w.start_offset),
-            interval_or_open(&w.end_offset),
-        ) else {
-            continue;
-        };
+        let add = add_refresh(
+            facts,
+            r,
+            w,
+            format!(
+                "add the refresh policy of {} over {}",
+                r.shown(),
+                shown_window(w)
+            ),
+        )?;
         // the first added's undo removes every one added (their ids are the server's to give)
         let undo = match i {
             0 => vec![Step::new(
@@ -190,25 +203,7 @@ pub(super) fn plan_refresh_set(
             )],
             _ => Vec::new(),
         };
-        plan.push(
-            vec![Step::new(
-                format!(
-                    "add the refresh policy of {} over {}",
-                    r.shown(),
-                    shown_window(w)
-                ),
-                Template::ApplyAddRefreshPolicy,
-                &vars,
-                vec![
-                    text(r.regclass()),
-                    start,
-                    end,
-                    text(&w.schedule),
-                    text(w.scheduled.to_string()),
-                ],
-            )],
-            undo,
-        );
+        plan.push(vec![add], undo);
     }
     if !plan.steps.is_empty() {
         plan.changes.push(policy_setting(
