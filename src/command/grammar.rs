@@ -54,6 +54,8 @@ pub enum Param {
     Keyword(&'static str),
     /// A `name='…'` setting; settings in a row come in any order, at least one of them.
     Setting(&'static str),
+    /// An optional `name=value` setting; those in a row come in any order, none needed.
+    Option(&'static str),
     /// An optional journal entry id.
     Entry,
 }
@@ -139,7 +141,7 @@ impl Param {
             Param::Pid => vec![Arg::Session],
             Param::Window => vec![Arg::Bound, Arg::Bound],
             Param::Tail(k) | Param::Keyword(k) => vec![Arg::Keyword(k), Arg::Interval],
-            Param::Setting(k) => vec![Arg::Setting(k)],
+            Param::Setting(k) | Param::Option(k) => vec![Arg::Setting(k)],
             Param::Entry => vec![Arg::Entry],
         }
     }
@@ -193,7 +195,7 @@ impl Param {
                 None => (Value::Text(None), 0),
             },
             // read as a group by `read_all`
-            Param::Setting(_) => (Value::Text(None), 0),
+            Param::Setting(_) | Param::Option(_) => (Value::Text(None), 0),
         })
     }
 
@@ -208,6 +210,13 @@ impl Param {
             (_, Value::Id(n)) => write!(f, " {n}"),
             (_, Value::Window(Some((a, b)))) => write!(f, " {a} {b}"),
             (Param::Setting(k), Value::Text(Some(v))) => write!(f, " {k}={}", quoted(v)),
+            // a number or a word as typed, anything else quoted
+            (Param::Option(k), Value::Text(Some(v)))
+                if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                write!(f, " {k}={v}")
+            }
+            (Param::Option(k), Value::Text(Some(v))) => write!(f, " {k}={}", quoted(v)),
             // an entry id as typed (`20261121-1`), quoted only where it must be
             (Param::Entry, Value::Text(Some(v)))
                 if !v.is_empty()

@@ -107,6 +107,10 @@ pub mod family {
             start_offset: Interval,
             end_offset: Interval,
             every: Interval,
+            /// Its batching (TimescaleDB 2.19+), as typed; None: left as it is.
+            buckets_per_batch: Option<String>,
+            max_batches_per_execution: Option<String>,
+            refresh_newest_first: Option<String>,
         },
         RemoveRefreshPolicy {
             cagg: ObjectName,
@@ -464,9 +468,12 @@ pub const COMMANDS: &[Spec] = &[
             start_offset: P::Interval("the start offset"),
             end_offset: P::Interval("the end offset"),
             every: P::Interval("the schedule interval"),
+            buckets_per_batch: P::Option("buckets_per_batch"),
+            max_batches_per_execution: P::Option("max_batches_per_execution"),
+            refresh_newest_first: P::Option("refresh_newest_first"),
         },
-        "<cagg> <start-offset> <end-offset> <schedule>",
-        "change (or add) a continuous aggregate's refresh policy",
+        "<cagg> <start-offset> <end-offset> <schedule> [buckets_per_batch=<n>] [max_batches_per_execution=<n>] [refresh_newest_first=<true|false>]",
+        "change (or add) a continuous aggregate's refresh policy, and its batching",
     ),
     row!(
         "remove-refresh-policy",
@@ -634,6 +641,9 @@ mod tests {
             Arg::Entry => "20261121-1",
             Arg::Keyword(word) => word,
             Arg::Setting("segmentby") => "segmentby=device",
+            Arg::Setting("buckets_per_batch") => "buckets_per_batch=5",
+            Arg::Setting("max_batches_per_execution") => "max_batches_per_execution=0",
+            Arg::Setting("refresh_newest_first") => "refresh_newest_first=false",
             Arg::Setting(_) => "orderby='ts DESC'",
             _ => "scn.x",
         }
@@ -726,7 +736,9 @@ mod tests {
             }
             P::Job | P::Pid => Value::Id([1, 1000, i32::MAX][pick(3)]),
             P::Window => Value::Window((pick(2) == 0).then(|| (bounds(pick(4)), bounds(pick(4))))),
-            P::Setting(_) => Value::Text((pick(3) > 0).then(|| texts[pick(texts.len())].into())),
+            P::Setting(_) | P::Option(_) => {
+                Value::Text((pick(3) > 0).then(|| texts[pick(texts.len())].into()))
+            }
             P::Entry => Value::Text((pick(2) == 0).then(|| "20261121-1".into())),
         }
     }

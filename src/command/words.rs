@@ -443,12 +443,13 @@ pub(super) fn no_more(args: &[Token], n: usize, usage: &str) -> Result<(), Parse
     }
 }
 
-/// `segmentby=device orderby='"ts" DESC'`: each of `keys` once, in any order, at least one. A
-/// value is the rest of its word or the literal after `=`; an empty one (`segmentby=''`) means
-/// none. The values come back in the order of `keys`.
-pub(super) fn compression_settings(
+/// `segmentby=device orderby='"ts" DESC'`: each of `keys` once, in any order, at least one where
+/// `required`. A value is the rest of its word or the literal after `=`; an empty one
+/// (`segmentby=''`) means none. The values come back in the order of `keys`.
+pub(super) fn settings(
     args: &[Token],
     keys: &[&'static str],
+    required: bool,
     usage: &str,
 ) -> Result<Vec<Option<String>>, ParseError> {
     let mut settings: Vec<(&str, Option<String>)> = keys.iter().map(|k| (*k, None)).collect();
@@ -492,7 +493,7 @@ pub(super) fn compression_settings(
         }
         slot.1 = Some(value.trim().to_string());
     }
-    if settings.iter().all(|(_, v)| v.is_none()) {
+    if required && settings.iter().all(|(_, v)| v.is_none()) {
         return Err(ParseError::NoSettings {
             usage: usage.to_string(),
         });

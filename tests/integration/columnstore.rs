@@ -570,3 +570,76 @@ async fn a_hypertables_status_is_timescaledbs_own_words() {
     })
     .await;
 }
+
+/// `set-refresh-policy` sets a refresh policy's batching where the server takes it (2.19+,
+/// found by `add_continuous_aggregate_policy`'s arguments) — on a policy there (alter_job) and
+/// on one it adds — leaves what is not given as it is, and rollback gives the config back; a
+/// value the key does not take, and a server without batching, are refused before anything
+/// runs.
+#[tokio::test]
+async fn a_refresh_policys_batching_is_set_from_the_palette() {
+    on_own_empty_servers("refreshbatching", async |server| {
+        let c = &server.conninfo;
+        in_fresh_schema(
+            c,
+            "rb",
+            "CREATE TABLE rb.m (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('rb.m', 't');
+             CREATE MATERIALIZED VIEW rb.h WITH (timescaledb.continuous) AS
+               SELECT time_bucket('1 hour', t) AS b, sum(v) FROM rb.m GROUP BY 1 WITH NO DATA;
+             CREATE MATERIALIZED VIEW rb.d WITH (timescaledb.continuous) AS
+               SELECT time_bucket('1 day', t) AS b, sum(v) FROM rb.m GROUP BY 1 WITH NO DATA;
+             SELECT add_continuous_aggregate_policy('rb.h', interval '30 days', interval '1 hour',
+                                                    interval '1 hour');",
+        );
+        let e: Env = env_for(c).await;
+        let batched = (e.caps.timescaledb.as_ref()).is_some_and(|t| t.refresh_batching);
+        let config = |cagg: &'static str| {
+            psql(
+                c,
+                &format!(
+                    "SELECT coalesce(string_agg(concat_ws(' ', config->>'start_offset',
+                                  coalesce(config->>'buckets_per_batch', '-'),
+                                  coalesce(config->>'max_batches_per_execution', '-'),
+                                  coalesce(config->>'refresh_newest_first', '-')), ';'), 'none')
+                       FROM timescaledb_information.jobs
+                      WHERE proc_name = 'policy_refresh_continuous_aggregate'
+                        AND hypertable_name IN ('{cagg}', (SELECT materialization_hypertable_name
+                              FROM timescaledb_information.continuous_aggregates
+                             WHERE view_schema = 'rb' AND view_name = '{cagg}'))"
+                ),
+            )
+        };
+        let before = config("h");
+        assert_eq!(before, "30 days - - -", "{}", server.label);
+        let bad = e
+            .act("set-refresh-policy rb.h 30d 1h 1h buckets_per_batch=0")
+            .await
+            .unwrap_err();
+        let line =
+            "set-refresh-policy rb.h 20d 1h 1h buckets_per_batch=5 refresh_newest_first=false";
+        if !batched {
+            let refused = e.act(line).await.unwrap_err();
+            assert!(refused.contains("2.19"), "{}: {refused}", server.label);
+            assert_eq!(config("h"), before, "{}", server.label);
+            return;
+        }
+        assert!(
+            bad.contains("buckets_per_batch=0") && bad.contains("1 or more"),
+            "{}: {bad}",
+            server.label
+        );
+        e.act(line).await.unwrap();
+        assert_eq!(config("h"), "20 days 5 - false", "{}", server.label);
+        e.act("rollback").await.unwrap();
+        assert_eq!(config("h"), before, "{}", server.label);
+        // a policy added with its batching, removed again by rollback
+        e.act("set-refresh-policy rb.d 60d 1d 1d max_batches_per_execution=2")
+            .await
+            .unwrap();
+        assert_eq!(config("d"), "60 days - 2 -", "{}", server.label);
+        e.act("rollback").await.unwrap();
+        assert_eq!(config("d"), "none", "{}", server.label);
+    })
+    .await;
+}

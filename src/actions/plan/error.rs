@@ -54,6 +54,12 @@ pub enum PlanError {
     NotSignalable { pid: i32, backend_type: String },
     /// No policy of that kind (`noun`) to remove.
     NoPolicy { object: String, noun: &'static str },
+    /// A `key=value` setting whose value is not what the key takes (`expected`, in words).
+    BadSetting {
+        key: &'static str,
+        value: String,
+        expected: &'static str,
+    },
     /// A policy of which an object has one at most, there already.
     PolicyExists {
         object: String,
@@ -203,6 +209,15 @@ impl fmt::Display for PlanError {
                 }
             ),
             NoPolicy { object, noun } => write!(f, "{object} has no {noun} policy"),
+            BadSetting {
+                key,
+                value,
+                expected,
+            } => write!(
+                f,
+                "{key}={}: {key} takes {expected}",
+                crate::format::printable(value)
+            ),
             PolicyExists {
                 object,
                 noun,

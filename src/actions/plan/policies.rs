@@ -92,7 +92,23 @@ pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), Resol
             start_offset,
             end_offset,
             every,
+            buckets_per_batch,
+            max_batches_per_execution,
+            refresh_newest_first,
         } => {
+            let batched = [
+                buckets_per_batch,
+                max_batches_per_execution,
+                refresh_newest_first,
+            ];
+            if batched.iter().any(|b| b.is_some()) {
+                read::needs(
+                    db.caps,
+                    (db.caps.timescaledb.as_ref()).is_some_and(|t| t.refresh_batching),
+                    "a refresh policy's batching needs TimescaleDB 2.19 or later",
+                    "",
+                )?;
+            }
             for i in [start_offset, end_offset] {
                 read::check_interval(db.client, i, true).await?;
             }
@@ -150,8 +166,24 @@ pub(super) fn plan(cmd: &family::Policies, facts: &Facts) -> Result<Plan, PlanEr
             start_offset,
             end_offset,
             every,
+            buckets_per_batch,
+            max_batches_per_execution,
+            refresh_newest_first,
             ..
-        } => Ok(set_refresh(cmd, r, facts, start_offset, end_offset, every)),
+        } => {
+            let batching = Batching::read(
+                buckets_per_batch,
+                max_batches_per_execution,
+                refresh_newest_first,
+            )?;
+            Ok(set_refresh(
+                cmd,
+                r,
+                facts,
+                [start_offset, end_offset, every],
+                &batching,
+            ))
+        }
         family::Policies::AddCompactionPolicy { .. } => add_compaction(cmd, r, facts),
         family::Policies::RemoveCompressionPolicy { .. }
         | family::Policies::RemoveRetentionPolicy { .. }
@@ -259,34 +291,126 @@ fn add_compaction(cmd: &family::Policies, r: &Relation, facts: &Facts) -> Result
     Ok(p)
 }
 
-/// `set-refresh-policy`: changes the existing job's window and schedule, or adds a policy.
+/// A refresh policy's batching as typed on the palette: each None where not given (left as
+/// it is).
+#[derive(Debug, Default)]
+struct Batching {
+    buckets_per_batch: Option<i64>,
+    max_batches_per_execution: Option<i64>,
+    refresh_newest_first: Option<bool>,
+}
+
+impl Batching {
+    /// The values read as TimescaleDB takes them: buckets a batch from 1, batches a run from 0
+    /// (all), newest first true or false.
+    fn read(
+        buckets: &Option<String>,
+        batches: &Option<String>,
+        newest: &Option<String>,
+    ) -> Result<Batching, PlanError> {
+        let number = |key: &'static str, v: &Option<String>, least: i64, expected| {
+            v.as_ref()
+                .map(|v| match v.trim().parse::<i64>() {
+                    Ok(n) if n >= least && n <= i64::from(i32::MAX) => Ok(n),
+                    _ => Err(PlanError::BadSetting {
+                        key,
+                        value: v.clone(),
+                        expected,
+                    }),
+                })
+                .transpose()
+        };
+        Ok(Batching {
+            buckets_per_batch: number(
+                "buckets_per_batch",
+                buckets,
+                1,
+                "a whole number of buckets, 1 or more",
+            )?,
+            max_batches_per_execution: number(
+                "max_batches_per_execution",
+                batches,
+                0,
+                "a whole number of batches, 0 (every batch) or more",
+            )?,
+            refresh_newest_first: newest
+                .as_ref()
+                .map(|v| match v.trim().to_lowercase().as_str() {
+                    "true" | "on" | "yes" => Ok(true),
+                    "false" | "off" | "no" => Ok(false),
+                    _ => Err(PlanError::BadSetting {
+                        key: "refresh_newest_first",
+                        value: v.clone(),
+                        expected: "true or false",
+                    }),
+                })
+                .transpose()?,
+        })
+    }
+
+    /// The config keys given, with their values.
+    fn given(&self) -> Vec<(&'static str, serde_json::Value)> {
+        [
+            (
+                "buckets_per_batch",
+                self.buckets_per_batch.map(|n| serde_json::json!(n)),
+            ),
+            (
+                "max_batches_per_execution",
+                self.max_batches_per_execution.map(|n| serde_json::json!(n)),
+            ),
+            (
+                "refresh_newest_first",
+                self.refresh_newest_first.map(|b| serde_json::json!(b)),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect()
+    }
+
+    /// `, 5 buckets a batch, newest first` (nothing where none is given).
+    fn said(&self) -> String {
+        (self.given().into_iter())
+            .map(|(k, v)| format!(", {k} {v}"))
+            .collect()
+    }
+}
+
+/// `set-refresh-policy`: changes the existing job's window, schedule and the batching given, or
+/// adds a policy.
 fn set_refresh(
     cmd: &family::Policies,
     r: &Relation,
     facts: &Facts,
-    start_offset: &Interval,
-    end_offset: &Interval,
-    every: &Interval,
+    [start_offset, end_offset, every]: [&Interval; 3],
+    batching: &Batching,
 ) -> Plan {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
     let command = cmd.naming(r.object_name()).to_string();
     match &facts.job {
         Some(prev) => {
             let mut config = config_with(prev, "start_offset", &start_offset.0);
+            let mut keys = vec!["start_offset", "end_offset"];
             if let Some(map) = config.as_object_mut() {
                 map.insert(
                     "end_offset".into(),
                     serde_json::Value::String(end_offset.0.clone()),
                 );
+                for (k, v) in batching.given() {
+                    map.insert(k.into(), v);
+                    keys.push(k);
+                }
             }
             let mut p = Plan::new(
                 command,
                 format!(
-                    "refresh {} from now-{} to now-{} every {} (was {} → {} every {})",
+                    "refresh {} from now-{} to now-{} every {}{} (was {} → {} every {})",
                     r.shown(),
                     start_offset.0,
                     end_offset.0,
                     every.0,
+                    batching.said(),
                     config_str(prev, "start_offset").unwrap_or_else(|| "∞".into()),
                     config_str(prev, "end_offset").unwrap_or_else(|| "now".into()),
                     prev.schedule_interval
@@ -301,12 +425,12 @@ fn set_refresh(
                 prev.job_id,
                 Some(&every.0),
                 None,
-                Some((&config, &["start_offset", "end_offset"])),
+                Some((&config, &keys)),
                 zone,
             );
             let change = JobChange {
                 schedule: true,
-                config_keys: &["start_offset", "end_offset"],
+                config_keys: &keys,
                 ..JobChange::default()
             };
             undo_job_change(&mut p, ts, prev, change, zone);
@@ -316,29 +440,48 @@ fn set_refresh(
             let mut p = Plan::new(
                 command,
                 format!(
-                    "add a refresh policy to {}: now-{} to now-{} every {}",
+                    "add a refresh policy to {}: now-{} to now-{} every {}{}",
                     r.shown(),
                     start_offset.0,
                     end_offset.0,
-                    every.0
+                    every.0,
+                    batching.said()
                 ),
                 vec![r.shown()],
                 LOCKS_CATALOG,
             );
-            p.steps = vec![Step::new(
-                format!("add the refresh policy on {}", r.shown()),
-                PolicyKind::Refresh.add_sql(facts.columnstore),
-                &vars,
-                vec![
-                    text(r.regclass()),
-                    text(&start_offset.0),
-                    text(&end_offset.0),
-                    text(&every.0),
-                    text("false"),
-                    None,
-                    None,
-                ],
-            )];
+            let window = [
+                text(r.regclass()),
+                text(&start_offset.0),
+                text(&end_offset.0),
+                text(&every.0),
+            ];
+            p.steps = vec![match batching.given().is_empty() {
+                true => Step::new(
+                    format!("add the refresh policy on {}", r.shown()),
+                    PolicyKind::Refresh.add_sql(facts.columnstore),
+                    &vars,
+                    window
+                        .into_iter()
+                        .chain([text("false"), None, None])
+                        .collect(),
+                ),
+                // scheduled, with its batching (2.19+: the resolve made sure)
+                false => Step::new(
+                    format!("add the refresh policy on {}", r.shown()),
+                    Template::ApplyAddRefreshPolicyBatched,
+                    &vars,
+                    window
+                        .into_iter()
+                        .chain([
+                            text("true"),
+                            batching.buckets_per_batch.map(|n| n.to_string()),
+                            batching.max_batches_per_execution.map(|n| n.to_string()),
+                            batching.refresh_newest_first.map(|b| b.to_string()),
+                        ])
+                        .collect(),
+                ),
+            }];
             p.inverse = Some(vec![Step::new(
                 format!("remove the refresh policy on {}", r.shown()),
                 PolicyKind::Refresh.remove_sql(facts.columnstore),

@@ -5,7 +5,7 @@ use std::fmt;
 
 use super::grammar::{word, Param, Value, Values};
 use super::spec::{self, Spec};
-use super::words::{compression_settings, no_more};
+use super::words::{no_more, settings};
 
 pub use super::error::ParseError;
 pub use super::spec::Command;
@@ -57,14 +57,16 @@ fn read_all(spec: &Spec, args: &[Token]) -> Result<Command, ParseError> {
     let mut at = 0;
     let mut params = spec.params.iter().peekable();
     while let Some(param) = params.next() {
-        if let Param::Setting(first) = param {
+        if let Param::Setting(first) | Param::Option(first) = param {
+            // a row of settings (or of optional ones) read together: they come in any order
+            let required = matches!(param, Param::Setting(_));
             let mut keys = vec![*first];
-            while let Some(Param::Setting(k)) = params.peek() {
+            while let Some(Param::Setting(k) | Param::Option(k)) = params.peek() {
                 keys.push(k);
                 params.next();
             }
             let rest = args.get(at..).unwrap_or_default();
-            let settings = compression_settings(rest, &keys, &usage)?;
+            let settings = settings(rest, &keys, required, &usage)?;
             values.extend(settings.into_iter().map(Value::Text));
             at = args.len();
             continue;
