@@ -99,6 +99,11 @@ SELECT
                 ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
              WHERE p.proname = 'add_continuous_aggregate_policy'
                AND 'buckets_per_batch' = ANY (p.proargnames))                    AS ts_refresh_batching,
+    -- refresh_continuous_aggregate takes options (its batches read from them from 2.28 only)
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'refresh_continuous_aggregate'
+               AND 'options' = ANY (p.proargnames))                              AS ts_refresh_options,
     -- 2.29.0+: TimescaleDB names a hypertable's status bits (direct compress, OSM, ...)
     to_regprocedure('_timescaledb_functions.hypertable_status_text(integer)') IS NOT NULL
                                                                                  AS ts_hypertable_status_text,

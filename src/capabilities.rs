@@ -51,6 +51,9 @@ pub struct TimescaleFeatures {
     /// 2.19+: `add_continuous_aggregate_policy(buckets_per_batch, max_batches_per_execution,
     /// refresh_newest_first)`.
     pub refresh_batching: bool,
+    /// `refresh_continuous_aggregate(…, options)` (2.19+; its batches read from them from 2.28,
+    /// `releases::Limit::RefreshOptionsWithoutBatches`).
+    pub refresh_options: bool,
     /// 2.29.0+: `_timescaledb_functions.hypertable_status_text(int)`: the names of a
     /// hypertable's status bits.
     pub hypertable_status_text: bool,
@@ -119,6 +122,7 @@ impl Capabilities {
             compaction_policy: row.get("ts_compaction_policy"),
             chunk_statistics: row.get("ts_chunk_statistics"),
             refresh_batching: row.get("ts_refresh_batching"),
+            refresh_options: row.get("ts_refresh_options"),
             hypertable_status_text: row.get("ts_hypertable_status_text"),
             alter_job_timezone: row.get("ts_alter_job_timezone"),
         });

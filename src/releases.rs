@@ -33,6 +33,10 @@ pub enum Limit {
     /// A continuous aggregate on another one has one refresh policy at most (refused for fear
     /// of deadlocks between them).
     HierarchicalOneRefreshPolicy,
+    /// `refresh_continuous_aggregate` takes `options` (from 2.19) but reads no batching from
+    /// them: `buckets_per_batch`, `max_batches_per_execution` and `refresh_newest_first` are
+    /// ignored, the whole window refreshed at once.
+    RefreshOptionsWithoutBatches,
     /// `merge_chunks_concurrently` of compressed chunks fails ("cache lookup failed for
     /// relation", its new heap dropped under it): the blocking `merge_chunks` merges them.
     ConcurrentMergeOfCompressed,
@@ -78,6 +82,13 @@ const LIMITS: &[Known] = &[
         reference: "TimescaleDB #8707, lifted by #10048",
     },
     Known {
+        limit: Limit::RefreshOptionsWithoutBatches,
+        // 2.28.0 made a manual refresh incremental (#9903)
+        from: (2, 0, 0),
+        fixed: (2, 28, 0),
+        reference: "TimescaleDB #9903",
+    },
+    Known {
         limit: Limit::ConcurrentMergeOfCompressed,
         // merge_chunks_concurrently came in 2.24; 2.26.4 fixed its merge of compressed chunks
         from: (2, 24, 0),
@@ -97,6 +108,13 @@ const LIMITS: &[Known] = &[
         reference: "TimescaleDB #9918, fixed by #9929",
     },
 ];
+
+/// Whether `version` has `limit`, a pre-release (`2.23.0-dev`) judged as the release it leads
+/// to (which it may predate: for a limit a feature needs lifted, the safe side).
+pub fn has_even_before(version: &str, limit: Limit) -> Option<&'static Known> {
+    let base = version.split_once('-').map_or(version, |(b, _)| b);
+    has(base, limit)
+}
 
 /// Whether `version` (as `pg_extension` says it) has `limit`.
 pub fn has(version: &str, limit: Limit) -> Option<&'static Known> {

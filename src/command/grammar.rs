@@ -170,7 +170,9 @@ impl Param {
                 _ => return Err(ParseError::MissingPid { usage: usage_() }),
             },
             Param::Window => match (args.get(at), args.get(at + 1)) {
+                // no window, settings after it (no bound is a word with `=`)
                 (None, _) => (Value::Window(None), 0),
+                (Some(Token::Word(w)), _) if w.contains('=') => (Value::Window(None), 0),
                 (Some(a), Some(b)) => (Value::Window(Some((bound(a), bound(b)))), 2),
                 (Some(_), None) => return Err(ParseError::HalfWindow { usage: usage_() }),
             },

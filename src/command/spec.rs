@@ -44,7 +44,24 @@ pub mod family {
         Refresh {
             cagg: ObjectName,
             window: Option<(WindowBound, WindowBound)>,
+            /// TimescaleDB's incremental refresh (2.28+), as typed; None: not asked.
+            buckets_per_batch: Option<String>,
+            max_batches_per_execution: Option<String>,
+            refresh_newest_first: Option<String>,
         },
+    }
+
+    impl Refresh {
+        /// A refresh of `cagg` over `window` (its policy's where None), in hypertop's batches.
+        pub fn over(cagg: ObjectName, window: Option<(WindowBound, WindowBound)>) -> Refresh {
+            Refresh::Refresh {
+                cagg,
+                window,
+                buckets_per_batch: None,
+                max_batches_per_execution: None,
+                refresh_newest_first: None,
+            }
+        }
     }
 
     #[derive(Debug, Clone, PartialEq, Eq, IntoStaticStr)]
@@ -323,10 +340,13 @@ pub const COMMANDS: &[Spec] = &[
         Refresh,
         Refresh {
             cagg: CAGG,
-            window: P::Window
+            window: P::Window,
+            buckets_per_batch: P::Option("buckets_per_batch"),
+            max_batches_per_execution: P::Option("max_batches_per_execution"),
+            refresh_newest_first: P::Option("refresh_newest_first"),
         },
-        "<cagg> [<from> <to>]",
-        "refresh a continuous aggregate over its policy's window, or the one given",
+        "<cagg> [<from> <to>] [buckets_per_batch=<n>] [max_batches_per_execution=<n>] [refresh_newest_first=<true|false>]",
+        "refresh a continuous aggregate over its policy's window, or the one given (in TimescaleDB's batches where asked)",
     ),
     Spec {
         chunk: chunk_form!(CompressChunk { chunk }),

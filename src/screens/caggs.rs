@@ -105,13 +105,13 @@ fn refresh(data: &Dataset, id: &str) -> Option<Command> {
         .value()?
         .iter()
         .find(|c| row_id::relation(&c.schema, &c.name) == id)?;
-    Some(Command::Refresh(family::Refresh::Refresh {
-        cagg: ObjectName {
+    Some(Command::Refresh(family::Refresh::over(
+        ObjectName {
             schema: Some(c.schema.clone()),
             name: c.name.clone(),
         },
-        window: None,
-    }))
+        None,
+    )))
 }
 
 pub fn columns() -> Vec<Column> {

@@ -643,3 +643,80 @@ async fn a_refresh_policys_batching_is_set_from_the_palette() {
     })
     .await;
 }
+
+/// `refresh` with TimescaleDB's incremental options (2.28+): one call over the window, its
+/// batches TimescaleDB's own, the aggregate then the same as the source's grouping; asked for
+/// fewer batches than the window holds, the preview says what stays behind and only that many
+/// are refreshed. Refused, saying which release has them, where the server has no options.
+#[tokio::test]
+async fn a_refresh_in_timescaledbs_own_batches() {
+    on_own_empty_servers("refreshoptions", async |server| {
+        let c = &server.conninfo;
+        in_fresh_schema(
+            c,
+            "ro",
+            "CREATE TABLE ro.m (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('ro.m', 't', chunk_time_interval => interval '1 day');
+             INSERT INTO ro.m SELECT '2026-01-01'::timestamptz + g * interval '1 hour', g
+               FROM generate_series(0, 24 * 10 - 1) g;
+             CREATE MATERIALIZED VIEW ro.d WITH (timescaledb.continuous,
+                                                 timescaledb.materialized_only = true) AS
+               SELECT time_bucket('1 day', t) AS b, sum(v) AS s FROM ro.m GROUP BY 1 WITH NO DATA;",
+        );
+        let e: Env = env_for(c).await;
+        // the options argument is older (2.19) than the batches read from it (2.28)
+        let has = (e.caps.timescaledb.as_ref()).is_some_and(|t| {
+            t.refresh_options
+                && hypertop::releases::release(&t.version).is_some_and(|r| r >= (2, 28, 0))
+        });
+        let days = || psql(c, "SELECT count(*) FROM ro.d");
+        let line = "refresh ro.d 2026-01-01 2026-01-11 buckets_per_batch=2 max_batches_per_execution=3 refresh_newest_first=true";
+        if !has {
+            let refused = e.act(line).await.unwrap_err();
+            assert!(refused.contains("2.28"), "{}: {refused}", server.label);
+            assert_eq!(days(), "0", "{}", server.label);
+            return;
+        }
+        let plan = hypertop::headless::make_plan(&e.ctx(), &parse(line).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(plan.steps.len(), 1, "{}", server.label);
+        assert!(
+            plan.steps[0].sql.contains("options =>"),
+            "{}",
+            plan.steps[0].sql
+        );
+        assert!(
+            plan.warnings.iter().any(|w| w.contains("stops after 3 batches")),
+            "{}: {:?}",
+            server.label,
+            plan.warnings
+        );
+        e.act(line).await.unwrap();
+        // three batches of two days, the newest first: the last six of the ten days
+        assert_eq!(days(), "6", "{}", server.label);
+        assert_eq!(
+            psql(c, "SELECT min(b)::date FROM ro.d"),
+            "2026-01-05",
+            "{}",
+            server.label
+        );
+        // all of it, then the aggregate is the source's grouping
+        e.act("refresh ro.d 2026-01-01 2026-01-11 buckets_per_batch=4")
+            .await
+            .unwrap();
+        assert_eq!(
+            psql(
+                c,
+                "SELECT count(*) FROM (SELECT time_bucket('1 day', t) AS b, sum(v) AS s
+                                         FROM ro.m GROUP BY 1
+                                       EXCEPT SELECT b, s FROM ro.d) x"
+            ),
+            "0",
+            "{}",
+            server.label
+        );
+        assert_eq!(days(), "10", "{}", server.label);
+    })
+    .await;
+}

@@ -11,6 +11,7 @@ use super::parse::{Command, Interval};
 use super::{Confirm, Object, Plan, Step};
 
 pub mod apply;
+mod batching;
 mod chunks;
 mod error;
 mod indexes;

@@ -6,6 +6,7 @@ use crate::actions::Template;
 use crate::command::spec::family;
 use tokio_postgres::Client;
 
+use super::batching::Batching;
 use super::*;
 use crate::actions::parse::WindowBound;
 use crate::actions::resolve::{self as read, ResolveError};
@@ -13,7 +14,35 @@ use crate::capabilities::Capabilities;
 
 /// What a refresh acts on (I/O): the aggregate, and where it stands.
 pub(super) async fn facts(db: Reading<'_, family::Refresh>) -> Result<(), ResolveError> {
-    let family::Refresh::Refresh { cagg, window } = db.cmd;
+    let family::Refresh::Refresh {
+        cagg,
+        window,
+        buckets_per_batch,
+        max_batches_per_execution,
+        refresh_newest_first,
+    } = db.cmd;
+    let asked = [
+        buckets_per_batch,
+        max_batches_per_execution,
+        refresh_newest_first,
+    ];
+    if asked.iter().any(|o| o.is_some()) {
+        // the options argument is older than the batches read from it (a known limit)
+        let takes = (db.caps.timescaledb.as_ref()).is_some_and(|t| {
+            t.refresh_options
+                && crate::releases::has_even_before(
+                    &t.version,
+                    crate::releases::Limit::RefreshOptionsWithoutBatches,
+                )
+                .is_none()
+        });
+        read::needs(
+            db.caps,
+            takes,
+            "a refresh in TimescaleDB's own batches needs refresh_continuous_aggregate to read them from its options (TimescaleDB 2.28 or later, #9903)",
+            "; without them, hypertop refreshes a large window in batches of its own",
+        )?;
+    }
     let r = read::relation(db.client, db.caps, cagg, &[RelationKind::Cagg]).await?;
     if r.kind == RelationKind::Cagg {
         let facts = refresh_facts(db.client, db.caps, &r, window.as_ref()).await?;
@@ -166,12 +195,30 @@ fn refresh(cmd: &family::Refresh, r: &Relation, facts: &Facts) -> Result<Plan, P
     })?;
     let w = refresh_window(f);
     let shown = |v| bound(f.integer_time, v).1;
-    let batches = refresh_batches(&w, f);
-    let file = if f.integer_time {
-        Template::RefreshInteger
-    } else {
-        Template::RefreshTime
+    let family::Refresh::Refresh {
+        buckets_per_batch,
+        max_batches_per_execution,
+        refresh_newest_first,
+        ..
+    } = cmd;
+    let batching = Batching::read(
+        buckets_per_batch,
+        max_batches_per_execution,
+        refresh_newest_first,
+    )?;
+    // asked for, TimescaleDB's own batches (2.28+) over the whole window; else hypertop's
+    let incremental = !batching.given().is_empty();
+    let batches = match incremental {
+        true => vec![(w.from, w.to)],
+        false => refresh_batches(&w, f),
     };
+    let file = match (f.integer_time, incremental) {
+        (true, false) => Template::RefreshInteger,
+        (false, false) => Template::RefreshTime,
+        (true, true) => Template::RefreshIntegerBatched,
+        (false, true) => Template::RefreshTimeBatched,
+    };
+    let options = incremental.then(|| batching.options().to_string());
     let mut p = Plan::new(
         cmd.to_string(),
         format!(
@@ -208,7 +255,10 @@ fn refresh(cmd: &family::Refresh, r: &Relation, facts: &Facts) -> Result<Plan, P
                     text(r.regclass()),
                     bound(f.integer_time, *a).0,
                     bound(f.integer_time, *b).0,
-                ],
+                ]
+                .into_iter()
+                .chain(options.clone().map(Some))
+                .collect(),
             )
         })
         .collect();
@@ -226,15 +276,28 @@ fn refresh(cmd: &family::Refresh, r: &Relation, facts: &Facts) -> Result<Plan, P
             ),
         }
     ));
+    if incremental {
+        p.impact.push(format!(
+            "in TimescaleDB's own batches (its incremental refresh{}): each commits when done, so a cancel (Esc) stops inside one and keeps those done",
+            batching.said()
+        ));
+    }
+    if let Some(n) = batching.max_batches_per_execution.filter(|n| *n > 0) {
+        p.warnings.push(format!(
+            "it stops after {n} batch{}: what of the window they do not reach stays as it is until a refresh over it (its changes wait in the invalidation log)",
+            if n == 1 { "" } else { "es" }
+        ));
+    }
     p.impact.push(refresh_estimate(f, &w));
     if let Some((a, b)) = w.hole.filter(|_| f.gap_chunks > 0) {
-        let instead = family::Refresh::Refresh {
-            cagg: r.object_name(),
-            window: Some((
-                typed_bound(f.integer_time, Some(a)),
-                typed_bound(f.integer_time, w.to),
-            )),
-        };
+        // the same refresh, from the watermark
+        let mut instead = cmd.clone();
+        let family::Refresh::Refresh { cagg, window, .. } = &mut instead;
+        *cagg = r.object_name();
+        *window = Some((
+            typed_bound(f.integer_time, Some(a)),
+            typed_bound(f.integer_time, w.to),
+        ));
         p.warnings.push(format!(
             "this leaves [{}, {}) unmaterialized below the new watermark: {} chunk{} of {} hold data there that queries of the aggregate then no longer see; refresh from its watermark instead: {instead}",
             shown(Some(a)),

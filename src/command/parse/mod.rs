@@ -232,6 +232,31 @@ mod tests {
     }
 
     #[test]
+    fn a_refresh_takes_settings_with_or_without_a_window() {
+        use crate::command::spec::family;
+        let read = |line: &str| match parse(line) {
+            Ok(Command::Refresh(family::Refresh::Refresh {
+                window,
+                buckets_per_batch,
+                refresh_newest_first,
+                ..
+            })) => (window.is_some(), buckets_per_batch, refresh_newest_first),
+            other => panic!("{line}: {other:?}"),
+        };
+        assert_eq!(
+            read("refresh c buckets_per_batch=5"),
+            (false, Some("5".into()), None)
+        );
+        assert_eq!(
+            read("refresh c null now refresh_newest_first=false buckets_per_batch=2"),
+            (true, Some("2".into()), Some("false".into()))
+        );
+        assert_eq!(read("refresh c"), (false, None, None));
+        assert!(parse("refresh c buckets_per_batch=1 buckets_per_batch=2").is_err());
+        assert!(parse("refresh c colour=red").is_err());
+    }
+
+    #[test]
     fn a_number_without_a_unit_is_not_an_interval() {
         for t in ["1.5", "-0.5"] {
             let err = interval(t).unwrap_err().to_string();

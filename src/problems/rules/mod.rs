@@ -508,10 +508,10 @@ fn holes(input: &Inputs, c: &crate::model::caggs::Cagg, out: &mut Found) {
             action: None,
             starved: false,
         };
-        let refresh = Command::Refresh(family::Refresh::Refresh {
-            cagg: ObjectName::qualified(&c.schema, &c.name),
-            window: Some((bound(h.from - h.chunk_len).0, bound(fill_to).0)),
-        });
+        let refresh = Command::Refresh(family::Refresh::over(
+            ObjectName::qualified(&c.schema, &c.name),
+            Some((bound(h.from - h.chunk_len).0, bound(fill_to).0)),
+        ));
         p.action = Some(refresh.to_string());
         out.put(p);
     }
