@@ -24,7 +24,7 @@ fn series_of(cmd: &Command) -> Option<Series> {
         | Command::Chunks(family::Chunks::Decompress { hypertable, .. })
         | Command::Settings(family::Settings::SetCompression { hypertable, .. })
         | Command::Merge(family::Merge::MergeChunks { hypertable, .. })
-        | Command::Merge(family::Merge::Compact { hypertable }) => {
+        | Command::Merge(family::Merge::Compact { hypertable, .. }) => {
             Series::HypertableBytes(key(hypertable)?)
         }
         Command::Chunks(family::Chunks::DropChunks { relation, .. }) => {

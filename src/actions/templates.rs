@@ -49,6 +49,7 @@ templates! {
     KeepTimezone => "keep_timezone.sql",
     CancelBackend => "cancel_backend.sql",
     CompactChunk => "compact_chunk.sql",
+    CompactChunkBatches => "compact_chunk_batches.sql",
     CompressChunk => "compress_chunk.sql",
     ConvertToColumnstore => "convert_to_columnstore.sql",
     ConvertToRowstore => "convert_to_rowstore.sql",

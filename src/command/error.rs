@@ -51,11 +51,23 @@ pub enum ParseError {
     /// A word after the last argument.
     Unexpected { word: String, usage: String },
     /// A compression setting given as a literal.
-    SettingIsLiteral { text: String, usage: String },
+    SettingIsLiteral {
+        text: String,
+        keys: String,
+        usage: String,
+    },
     /// A compression setting without `=`.
-    SettingWithoutValue { word: String, usage: String },
+    SettingWithoutValue {
+        word: String,
+        keys: String,
+        usage: String,
+    },
     /// Not `segmentby` or `orderby`.
-    UnknownSetting { key: String, usage: String },
+    UnknownSetting {
+        key: String,
+        keys: String,
+        usage: String,
+    },
     /// A compression setting given twice.
     SettingTwice { key: String },
     /// A compression setting with a control character.
@@ -136,17 +148,17 @@ impl fmt::Display for ParseError {
             }
             MissingArgument { what } => write!(f, "{what} is required (e.g. 7days)"),
             Unexpected { word, usage } => write!(f, "unexpected \"{word}\" (usage: {usage})"),
-            SettingIsLiteral { text, usage } => write!(
+            SettingIsLiteral { text, keys, usage } => write!(
                 f,
-                "'{text}': write segmentby='…' or orderby='…' (usage: {usage})"
+                "'{text}': write it as the value of {keys}, as name='…' (usage: {usage})"
             ),
-            SettingWithoutValue { word, usage } => write!(
+            SettingWithoutValue { word, keys, usage } => write!(
                 f,
-                "\"{word}\": write segmentby='…' or orderby='…' (usage: {usage})"
+                "\"{word}\": write {keys} as name='…' (usage: {usage})"
             ),
-            UnknownSetting { key, usage } => write!(
+            UnknownSetting { key, keys, usage } => write!(
                 f,
-                "\"{key}\" is not a compression setting: segmentby or orderby (usage: {usage})"
+                "\"{key}\" is not a setting here: {keys} (usage: {usage})"
             ),
             SettingTwice { key } => write!(f, "{key} is given twice"),
             ControlCharacter { key } => write!(f, "{key} has a control character"),

@@ -164,6 +164,9 @@ pub mod family {
         },
         Compact {
             hypertable: ObjectName,
+            /// At most this many batches a chunk (TimescaleDB's `max_batches`), as typed; None:
+            /// every one.
+            max_batches: Option<String>,
         },
     }
 
@@ -553,9 +556,10 @@ pub const COMMANDS: &[Spec] = &[
         "compact",
         Merge,
         Compact {
-            hypertable: HYPERTABLE
+            hypertable: HYPERTABLE,
+            max_batches: P::Option("max_batches")
         },
-        "<hypertable>",
+        "<hypertable> [max_batches=<n>]",
         "compact the compressed chunks holding batches out of order (TimescaleDB 2.29+)",
     ),
     row!(
@@ -664,6 +668,7 @@ mod tests {
             Arg::Setting("buckets_per_batch") => "buckets_per_batch=5",
             Arg::Setting("max_batches_per_execution") => "max_batches_per_execution=0",
             Arg::Setting("refresh_newest_first") => "refresh_newest_first=false",
+            Arg::Setting("max_batches") => "max_batches=10",
             Arg::Setting(_) => "orderby='ts DESC'",
             _ => "scn.x",
         }

@@ -541,6 +541,7 @@ fn unordered(c: &Compression, object: &ObjectName, out: &mut Found) {
         c.unordered_chunks as f64,
         Some(Command::Merge(family::Merge::Compact {
             hypertable: object.clone(),
+            max_batches: None,
         })),
     );
 }

@@ -238,6 +238,23 @@ async fn compacts(server: &Tsdb) {
     } else {
         assert!(advice().await.is_none(), "{}", server.label);
     }
+    if compact {
+        // TimescaleDB's max_batches: a number from 0, planned into every chunk's call
+        let bad = e.act("compact cp.m max_batches=-1").await.unwrap_err();
+        assert!(bad.contains("max_batches=-1"), "{}: {bad}", server.label);
+        let plan = headless::make_plan(&e.ctx(), &parse("compact cp.m max_batches=2").unwrap())
+            .await
+            .unwrap();
+        assert!(
+            (plan.steps.iter())
+                .all(|s| s.sql.contains("compact_chunk(")
+                    && s.params.last() == Some(&Some("2".into()))),
+            "{}: {:?}",
+            server.label,
+            plan.steps
+        );
+        assert_eq!(unordered(), 1, "{}: only planned", server.label);
+    }
     match e.act("compact cp.m").await {
         Ok(_) => {
             assert!(compact, "{}", server.label);

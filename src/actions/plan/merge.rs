@@ -88,7 +88,9 @@ pub(super) async fn facts(db: Reading<'_, family::Merge>) -> Result<(), ResolveE
             db.facts.merge = Some(merge);
             db.facts.relation = Some(r);
         }
-        family::Merge::Compact { hypertable: name } => {
+        family::Merge::Compact {
+            hypertable: name, ..
+        } => {
             read::needs(
                 db.caps,
                 db.caps
@@ -125,9 +127,20 @@ pub(super) fn plan(cmd: &family::Merge, facts: &Facts) -> Result<Plan, PlanError
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
             merge(cmd, r, facts, older_than.as_ref())?
         }
-        family::Merge::Compact { .. } => {
+        family::Merge::Compact { max_batches, .. } => {
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
+            let max_batches = (max_batches.as_ref())
+                .map(|v| match v.trim().parse::<i32>() {
+                    Ok(n) if n >= 0 => Ok(n),
+                    _ => Err(PlanError::BadSetting {
+                        key: "max_batches",
+                        value: v.clone(),
+                        expected: "a whole number of batches, 0 (every one) or more",
+                    }),
+                })
+                .transpose()?
+                .filter(|n| *n > 0);
             if facts.items.is_empty() {
                 return Err(PlanError::NothingToDo(Nothing::NothingToCompact {
                     object: r.shown(),
@@ -148,15 +161,26 @@ pub(super) fn plan(cmd: &family::Merge, facts: &Facts) -> Result<Plan, PlanError
             p.steps = facts
                 .items
                 .iter()
-                .map(|c| {
-                    Step::new(
+                .map(|c| match max_batches {
+                    None => Step::new(
                         format!("compact {}", c.shown()),
                         Template::CompactChunk,
                         &vars,
                         vec![c.param()],
-                    )
+                    ),
+                    Some(n) => Step::new(
+                        format!("compact {} (about {n} batches)", c.shown()),
+                        Template::CompactChunkBatches,
+                        &vars,
+                        vec![c.param(), Some(n.to_string())],
+                    ),
                 })
                 .collect();
+            if let Some(n) = max_batches {
+                p.impact.push(format!(
+                    "each chunk's compaction stops after about {n} batches (at a segment's end, never half way): a chunk with more stays out of order, and listed so, until compacted again"
+                ));
+            }
             p.irreversible =
                 Some("compaction keeps the same rows, in order; there is nothing to undo".into());
             p
