@@ -134,6 +134,11 @@ pub mod family {
         },
         AddCompactionPolicy {
             hypertable: ObjectName,
+            /// Its limits (TimescaleDB's `max_chunks`, `max_batches`, `inactive_for`), as typed;
+            /// None: TimescaleDB's default.
+            max_chunks: Option<String>,
+            max_batches: Option<String>,
+            inactive_for: Option<String>,
         },
         RemoveCompactionPolicy {
             hypertable: ObjectName,
@@ -509,9 +514,12 @@ pub const COMMANDS: &[Spec] = &[
         "add-compaction-policy",
         Policies,
         AddCompactionPolicy {
-            hypertable: HYPERTABLE
+            hypertable: HYPERTABLE,
+            max_chunks: P::Option("max_chunks"),
+            max_batches: P::Option("max_batches"),
+            inactive_for: P::Option("inactive_for")
         },
-        "<hypertable>",
+        "<hypertable> [max_chunks=<n>] [max_batches=<n>] [inactive_for=<interval>]",
         "compact partly compressed chunks by policy (TimescaleDB 2.29+)",
     ),
     row!(
@@ -669,6 +677,8 @@ mod tests {
             Arg::Setting("max_batches_per_execution") => "max_batches_per_execution=0",
             Arg::Setting("refresh_newest_first") => "refresh_newest_first=false",
             Arg::Setting("max_batches") => "max_batches=10",
+            Arg::Setting("max_chunks") => "max_chunks=5",
+            Arg::Setting("inactive_for") => "inactive_for='2 hours'",
             Arg::Setting(_) => "orderby='ts DESC'",
             _ => "scn.x",
         }

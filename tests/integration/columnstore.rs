@@ -737,3 +737,49 @@ async fn a_refresh_in_timescaledbs_own_batches() {
     })
     .await;
 }
+
+/// `add-compaction-policy` takes TimescaleDB's limits (2.29+): the policy added with them in its
+/// config, removed again by rollback; a limit below 0 and an interval the server cannot read
+/// are refused before anything runs.
+#[tokio::test]
+async fn a_compaction_policy_is_added_with_its_limits() {
+    on_own_empty_servers("compactionlimits", async |server| {
+        let c = &server.conninfo;
+        in_fresh_schema(
+            c,
+            "cl",
+            "CREATE TABLE cl.m (t timestamptz NOT NULL, d int, v float8);
+             SELECT create_hypertable('cl.m', 't');
+             ALTER TABLE cl.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'd');",
+        );
+        let e: Env = env_for(c).await;
+        let line = "add-compaction-policy cl.m max_batches=100 inactive_for=2h";
+        if !(e.caps.timescaledb.as_ref()).is_some_and(|t| t.compaction_policy) {
+            let refused = e.act(line).await.unwrap_err();
+            assert!(refused.contains("2.29"), "{}: {refused}", server.label);
+            return;
+        }
+        let config = || {
+            psql(
+                c,
+                "SELECT coalesce(string_agg(concat_ws(' ', coalesce(config->>'max_chunks', '-'),
+                                          config->>'max_batches', config->>'inactive_for'), ';'), 'none')
+                   FROM timescaledb_information.jobs
+                  WHERE proc_name = 'policy_compaction' AND hypertable_name = 'm'
+                    AND hypertable_schema = 'cl'",
+            )
+        };
+        for bad in [
+            "add-compaction-policy cl.m max_chunks=-1",
+            "add-compaction-policy cl.m inactive_for=banana",
+        ] {
+            assert!(e.act(bad).await.is_err(), "{}: {bad}", server.label);
+            assert_eq!(config(), "none", "{}: {bad}", server.label);
+        }
+        e.act(line).await.unwrap();
+        assert_eq!(config(), "- 100 02:00:00", "{}", server.label);
+        e.act("rollback").await.unwrap();
+        assert_eq!(config(), "none", "{}", server.label);
+    })
+    .await;
+}

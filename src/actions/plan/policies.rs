@@ -13,6 +13,11 @@ use crate::actions::resolve::{self as read, ResolveError};
 /// reaches.
 pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), ResolveError> {
     let policy = PolicyKind::of(db.cmd);
+    // add-compaction-policy's inactive_for, read as the server reads an interval
+    let inactive_for = match &*db.cmd {
+        family::Policies::AddCompactionPolicy { inactive_for, .. } => inactive_for.clone(),
+        _ => None,
+    };
     let compression = matches!(db.cmd, family::Policies::SetCompressAfter { .. });
     match db.cmd {
         family::Policies::SetCompressAfter {
@@ -63,7 +68,9 @@ pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), Resol
             }
             db.facts.relation = Some(r);
         }
-        family::Policies::AddCompactionPolicy { hypertable: name }
+        family::Policies::AddCompactionPolicy {
+            hypertable: name, ..
+        }
         | family::Policies::RemoveCompactionPolicy { hypertable: name } => {
             read::needs(
                 db.caps,
@@ -74,6 +81,9 @@ pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), Resol
                 "a compaction policy needs TimescaleDB's add_compaction_policy (2.29 or later)",
                 "",
             )?;
+            if let Some(i) = &inactive_for {
+                read::check_interval(db.client, &mut Interval(i.clone()), true).await?;
+            }
             let r = read::relation(db.client, db.caps, name, policy.applies_to()).await?;
             db.facts.job = read::policy_job(db.client, db.caps, &r, policy).await?;
             db.facts.relation = Some(r);
@@ -185,7 +195,31 @@ pub(super) fn plan(cmd: &family::Policies, facts: &Facts) -> Result<Plan, PlanEr
                 &batching,
             ))
         }
-        family::Policies::AddCompactionPolicy { .. } => add_compaction(cmd, r, facts),
+        family::Policies::AddCompactionPolicy {
+            max_chunks,
+            max_batches,
+            inactive_for,
+            ..
+        } => {
+            let limit = |key, v: &Option<String>| {
+                (v.as_ref())
+                    .map(|v| match v.trim().parse::<i32>() {
+                        Ok(n) if n >= 0 => Ok(n.to_string()),
+                        _ => Err(PlanError::BadSetting {
+                            key,
+                            value: v.clone(),
+                            expected: "a whole number, 0 (no limit) or more",
+                        }),
+                    })
+                    .transpose()
+            };
+            let limits = [
+                limit("max_chunks", max_chunks)?,
+                limit("max_batches", max_batches)?,
+                inactive_for.clone(),
+            ];
+            add_compaction(cmd, r, facts, limits)
+        }
         family::Policies::RemoveCompressionPolicy { .. }
         | family::Policies::RemoveRetentionPolicy { .. }
         | family::Policies::RemoveRefreshPolicy { .. }
@@ -255,9 +289,15 @@ fn remove(
     Ok(p)
 }
 
-/// `add-compaction-policy`: TimescaleDB's defaults (its schedule, every partly compressed
-/// chunk); undone by removing it. One a hypertable: refused where there is one.
-fn add_compaction(cmd: &family::Policies, r: &Relation, facts: &Facts) -> Result<Plan, PlanError> {
+/// `add-compaction-policy`: TimescaleDB's schedule, and its limits where not given
+/// (`[max_chunks, max_batches, inactive_for]`); undone by removing it. One a hypertable:
+/// refused where there is one.
+fn add_compaction(
+    cmd: &family::Policies,
+    r: &Relation,
+    facts: &Facts,
+    limits: [Option<String>; 3],
+) -> Result<Plan, PlanError> {
     if let Some(j) = &facts.job {
         return Err(PlanError::PolicyExists {
             object: r.shown(),
@@ -275,12 +315,28 @@ fn add_compaction(cmd: &family::Policies, r: &Relation, facts: &Facts) -> Result
         vec![r.shown()],
         LOCKS_CATALOG,
     );
-    p.steps = vec![Step::new(
-        "add the compaction policy".to_string(),
-        Template::AddCompactionPolicy,
-        &vars,
-        vec![text(r.regclass()), None, text("false"), None, None],
-    )];
+    let said: Vec<String> = (["max_chunks", "max_batches", "inactive_for"].iter())
+        .zip(&limits)
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
+    p.steps = vec![match said.is_empty() {
+        true => Step::new(
+            "add the compaction policy".to_string(),
+            Template::AddCompactionPolicy,
+            &vars,
+            vec![text(r.regclass()), None, text("false"), None, None],
+        ),
+        // its limits as given, its schedule TimescaleDB's, scheduled
+        false => Step::new(
+            format!("add the compaction policy ({})", said.join(", ")),
+            Template::ApplyAddCompactionPolicy,
+            &vars,
+            std::iter::once(text(r.regclass()))
+                .chain(limits)
+                .chain([None, text("true")])
+                .collect(),
+        ),
+    }];
     p.inverse = Some(vec![Step::new(
         format!("remove the compaction policy of {} again", r.shown()),
         Template::RemoveCompactionPolicy,
