@@ -66,7 +66,8 @@ WITH ext AS MATERIALIZED (
        AND u.refobjid IN (SELECT ng.oid FROM ng)
     UNION
     -- anything else that depends on it (an index expression, a default, a function with a
-    -- SQL-standard body): its DROP FUNCTION fails as for a view
+    -- SQL-standard body): its DROP FUNCTION fails as for a view. A hypertable's index is
+    -- named once: its copy on each chunk is left out (thousands of lines saying one thing)
     SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), 'object'
       FROM pg_catalog.pg_depend d
      WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
@@ -74,6 +75,14 @@ WITH ext AS MATERIALIZED (
        AND d.classid <> 'pg_catalog.pg_rewrite'::pg_catalog.regclass
        AND d.deptype = 'n'
        AND (d.classid, d.objid) NOT IN (SELECT m.classid, m.objid FROM members m)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_index x
+                         JOIN pg_catalog.pg_inherits i ON i.inhrelid = x.indrelid
+                         JOIN pg_catalog.pg_class pc ON pc.oid = i.inhparent
+                         JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
+                         JOIN _timescaledb_catalog.hypertable h
+                           ON (h.schema_name, h.table_name) = (pn.nspname, pc.relname)
+                        WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                          AND x.indexrelid = d.objid)
     UNION
     SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
                              pg_catalog.pg_get_function_identity_arguments(p.oid)), 'function'

@@ -167,6 +167,22 @@ const PLANTS: &[Plant] = &[
         },
     },
     Plant {
+        tag: "ungi",
+        exists: before_2_25,
+        // an index of the hypertable on three chunks: named once, not once a chunk
+        sql: "ALTER TABLE m ADD COLUMN ts timestamp;
+              CREATE INDEX ng_idx ON m (timescaledb_experimental.time_bucket_ng('1 day', ts));
+              INSERT INTO m (t, v, d, ts) VALUES ('2026-02-15', 1, 1, '2026-02-15'),
+                                                 ('2026-03-30', 1, 1, '2026-03-30')",
+        expect: |_, to| {
+            if release(to) >= (2, 25, 0) {
+                vec![("time_bucket_ng", "blocker")]
+            } else {
+                vec![]
+            }
+        },
+    },
+    Plant {
         tag: "uold",
         exists: before_2_25,
         sql: "CREATE MATERIALIZED VIEW daily WITH (timescaledb.continuous) AS
@@ -255,6 +271,22 @@ fn upgrade_meets(v: &NativeVersion) {
         let mut want = expected.clone();
         want.sort();
         assert_eq!(sorted, want, "{}: {report:#}", plant.tag);
+        if plant.tag == "ungi" && !want.is_empty() {
+            let f = &report["findings"][0];
+            assert_eq!(
+                f["evidence"].as_array().map(Vec::len),
+                Some(1),
+                "the index once, not a line a chunk: {report:#}"
+            );
+            assert!(
+                psql(&db, "SELECT count(*) FROM show_chunks('m')")
+                    .parse::<i32>()
+                    .unwrap()
+                    >= 3,
+                "{}",
+                v.version
+            );
+        }
         let blocked = said.iter().any(|(_, s)| s == "blocker");
         // the Overview says the same findings as advice (the newest here is what the
         // server's package installs)
