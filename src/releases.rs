@@ -548,6 +548,12 @@ pub mod upgrade {
     /// 2.25.0 removed `time_bucket_ng` (#8229), the old cagg format (#8859) and WAL-based
     /// invalidation (#9022).
     pub const REMOVED_2_25: Release = (2, 25, 0);
+    /// 2.15.0's update script migrates continuous aggregates on `time_bucket_ng` to
+    /// `time_bucket` by calling the new library's `cagg_migrate_to_time_bucket` inside the
+    /// update, where it cannot run ("tried calling catalog_get when extension isn't loaded"):
+    /// every update across it with such an aggregate fails (the fix, commit 8cfacf1 of February
+    /// 2025, moved it to the post-update script and is in no release).
+    pub const NG_CAGGS_MIGRATED: Release = (2, 15, 0);
     /// 2.22.0 removed the hypercore access method; updates to it are refused while a table uses
     /// it.
     pub const HYPERCORE_REMOVED: Release = (2, 22, 0);

@@ -90,6 +90,8 @@ pub enum Kind {
     Dependents,
     /// `time_bucket_ng`, removed in 2.25.
     TimeBucketNg,
+    /// Continuous aggregates on `time_bucket_ng`, whose migration in 2.15.0's update fails.
+    TimeBucketNgCaggs,
     /// Continuous aggregates in the old format, removed in 2.25.
     OldFormatCaggs,
     /// WAL-based invalidation, removed in 2.25.
@@ -231,6 +233,7 @@ pub fn judge(facts: &Facts, to: Release) -> Result<Report, Refusal> {
         found.extend(package(facts, to));
         found.extend(postgres_support(postgres, from, to));
         found.extend(dependents(facts, from, to));
+        found.extend(ng_caggs_migrated(facts, from, to));
         found.extend(removed_in_2_25(facts, from, to));
         found.extend(hypercore(facts, to));
         found.extend(blooms(facts, from, to));
@@ -482,6 +485,36 @@ fn views_of_yours(n: usize) -> String {
     } else {
         format!("{n} views of yours use")
     }
+}
+
+/// Continuous aggregates on `time_bucket_ng` across 2.15.0, whose update script migrates them
+/// where the migration cannot run: the update fails, whatever the target.
+fn ng_caggs_migrated(facts: &Facts, from: Release, to: Release) -> Option<Finding> {
+    let caggs: Vec<String> = (facts.time_bucket_ng.iter())
+        .filter(|(kind, _)| kind == "continuous aggregate")
+        .map(|(_, cagg)| cagg.clone())
+        .collect();
+    (!caggs.is_empty() && from < rule::NG_CAGGS_MIGRATED && to >= rule::NG_CAGGS_MIGRATED).then(
+        || {
+            finding(
+                Kind::TimeBucketNgCaggs,
+                Severity::Blocker,
+                format!(
+                    "continuous aggregates on time_bucket_ng: 2.15.0's update migrates them to \
+                     time_bucket inside its script, where TimescaleDB's migration cannot run, so \
+                     every update across 2.15.0 with one fails (\"tried calling catalog_get when \
+                     extension isn't loaded\"); the update to {} crosses it",
+                    shown(to)
+                ),
+                caggs,
+                "TimescaleDB 2.15.0's update script (its fix, commit 8cfacf1, is in no release)",
+                "make each again on time_bucket (with its origin or time zone where the \
+                 aggregate gave one) and drop the old one before the update; TimescaleDB has no \
+                 migration of its own before 2.15"
+                    .into(),
+            )
+        },
+    )
 }
 
 fn removed_in_2_25(facts: &Facts, from: Release, to: Release) -> Vec<Finding> {
@@ -940,6 +973,40 @@ mod tests {
         };
         let r = judge(&f, (2, 28, 3)).unwrap();
         assert!(kinds(&r).contains(&(Kind::TimeBucketNg, Severity::Warning)));
+    }
+
+    #[test]
+    fn a_time_bucket_ng_aggregate_blocks_every_update_across_2_15() {
+        let f = Facts {
+            time_bucket_ng: vec![
+                ("continuous aggregate".into(), "public.daily".into()),
+                ("view".into(), "public.ng".into()),
+            ],
+            ..facts("2.14.2", 15, &["2.14.2", "2.17.2", "2.28.3"])
+        };
+        let r = judge(&f, (2, 17, 2)).unwrap();
+        let caggs = (r.findings.iter())
+            .find(|f| f.kind == Kind::TimeBucketNgCaggs)
+            .unwrap_or_else(|| panic!("{r:?}"));
+        assert_eq!(caggs.severity, Severity::Blocker);
+        // the aggregate only: a view is migrated by nothing and stops nothing until 2.25
+        assert_eq!(caggs.evidence, ["public.daily"]);
+        assert!(!kinds(&r).iter().any(|(k, _)| *k == Kind::TimeBucketNg));
+        // across 2.25 too: both
+        let r = judge(&f, (2, 28, 3)).unwrap();
+        for kind in [Kind::TimeBucketNgCaggs, Kind::TimeBucketNg] {
+            assert!(kinds(&r).contains(&(kind, Severity::Blocker)), "{r:?}");
+        }
+        // from 2.15 on (the server migrated them, or none was there): not this finding
+        let r = judge(
+            &Facts {
+                installed: "2.17.2".into(),
+                ..f
+            },
+            (2, 22, 1),
+        )
+        .unwrap();
+        assert!(!kinds(&r).iter().any(|(k, _)| *k == Kind::TimeBucketNgCaggs));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //!
 //! Which kind can exist where (the test's own matrix, by release):
 //! - a user's view on a TimescaleDB view or catalog table: every release;
-//! - `time_bucket_ng` in a view: where the function exists (before 2.25);
+//! - `time_bucket_ng` in a view: where the function exists (before 2.25); in a continuous
+//!   aggregate: where one can be made (before 2.15), whose migration in 2.15.0's update fails;
 //! - an old-format continuous aggregate: where `continuous_agg.finalized` exists (2.9–2.24;
 //!   such a cagg can no longer be made there, so one is marked old in the catalog);
 //! - an int2 bloom sparse index asked for with `compress_index`: 2.22 on (the option's
@@ -183,6 +184,24 @@ const PLANTS: &[Plant] = &[
         },
     },
     Plant {
+        tag: "ungc",
+        // TimescaleDB refused them from 2.15 on (and 2.15.0's update fails on them)
+        exists: |v| release(&v.version) < (2, 15, 0),
+        sql: "CREATE MATERIALIZED VIEW ngc WITH (timescaledb.continuous) AS
+                SELECT timescaledb_experimental.time_bucket_ng('1 day', t, 'UTC') AS b, count(*)
+                  FROM m GROUP BY 1 WITH NO DATA",
+        expect: |_, to| {
+            let mut e = Vec::new();
+            if release(to) >= (2, 15, 0) {
+                e.push(("time_bucket_ng_caggs", "blocker"));
+            }
+            if release(to) >= (2, 25, 0) {
+                e.push(("time_bucket_ng", "blocker"));
+            }
+            e
+        },
+    },
+    Plant {
         tag: "uold",
         exists: before_2_25,
         sql: "CREATE MATERIALIZED VIEW daily WITH (timescaledb.continuous) AS
@@ -312,6 +331,30 @@ fn upgrade_meets(v: &NativeVersion) {
                 i32::from(!said.is_empty())
             }
         );
+        // the aggregate alone stops an update that stays before 2.25: its migration fails
+        let between = (native_tsdb_versions().iter()).find(|o| {
+            o.base == v.base
+                && release(&o.version) >= (2, 15, 0)
+                && release(&o.version) < (2, 25, 0)
+        });
+        if let (true, Some(to)) = (plant.tag == "ungc", between) {
+            let (report, _) = upgrade_check(&db, Some(&to.version));
+            let said: Vec<(String, String)> = (findings(&report).into_iter())
+                .filter(|(_, s)| s != "note")
+                .collect();
+            assert_eq!(
+                said,
+                [("time_bucket_ng_caggs".to_string(), "blocker".to_string())],
+                "{report:#}"
+            );
+            let refused = update(&db, &to.version).unwrap_err();
+            assert!(
+                refused.contains("catalog_get"),
+                "{} → {}: {refused}",
+                v.version,
+                to.version
+            );
+        }
         // a planted old-format cagg is a catalog edit, not a real one: not updated
         if plant.tag == "uold" {
             continue;
