@@ -51,23 +51,11 @@ pub enum ParseError {
     /// A word after the last argument.
     Unexpected { word: String, usage: String },
     /// A compression setting given as a literal.
-    SettingIsLiteral {
-        text: String,
-        keys: String,
-        usage: String,
-    },
+    SettingIsLiteral { text: String, usage: String },
     /// A compression setting without `=`.
-    SettingWithoutValue {
-        word: String,
-        keys: String,
-        usage: String,
-    },
+    SettingWithoutValue { word: String, usage: String },
     /// Not `segmentby` or `orderby`.
-    UnknownSetting {
-        key: String,
-        keys: String,
-        usage: String,
-    },
+    UnknownSetting { key: String, usage: String },
     /// A compression setting given twice.
     SettingTwice { key: String },
     /// A compression setting with a control character.
@@ -148,17 +136,18 @@ impl fmt::Display for ParseError {
             }
             MissingArgument { what } => write!(f, "{what} is required (e.g. 7days)"),
             Unexpected { word, usage } => write!(f, "unexpected \"{word}\" (usage: {usage})"),
-            SettingIsLiteral { text, keys, usage } => write!(
+            // the usage names the settings the command takes
+            SettingIsLiteral { text, usage } => write!(
                 f,
-                "'{text}': write it as the value of {keys}, as name='…' (usage: {usage})"
+                "'{text}': write it as a setting's value, name='…' (usage: {usage})"
             ),
-            SettingWithoutValue { word, keys, usage } => write!(
+            SettingWithoutValue { word, usage } => write!(
                 f,
-                "\"{word}\": write {keys} as name='…' (usage: {usage})"
+                "\"{word}\": write a setting as name='…' (usage: {usage})"
             ),
-            UnknownSetting { key, keys, usage } => write!(
+            UnknownSetting { key, usage } => write!(
                 f,
-                "\"{key}\" is not a setting here: {keys} (usage: {usage})"
+                "\"{key}\" is not a setting of this command (usage: {usage})"
             ),
             SettingTwice { key } => write!(f, "{key} is given twice"),
             ControlCharacter { key } => write!(f, "{key} has a control character"),

@@ -452,26 +452,18 @@ pub(super) fn settings(
     required: bool,
     usage: &str,
 ) -> Result<Vec<Option<String>>, ParseError> {
-    // the keys as the messages name them: `segmentby or orderby`
-    let named = match keys.split_last() {
-        Some((last, [])) => last.to_string(),
-        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
-        None => String::new(),
-    };
     let mut settings: Vec<(&str, Option<String>)> = keys.iter().map(|k| (*k, None)).collect();
     let mut rest = args.iter();
     while let Some(token) = rest.next() {
         let Token::Word(word) = token else {
             return Err(ParseError::SettingIsLiteral {
                 text: text(token).to_string(),
-                keys: named,
                 usage: usage.to_string(),
             });
         };
         let Some((key, value)) = word.split_once('=') else {
             return Err(ParseError::SettingWithoutValue {
                 word: word.clone(),
-                keys: named,
                 usage: usage.to_string(),
             });
         };
@@ -479,7 +471,6 @@ pub(super) fn settings(
         let Some(slot) = settings.iter_mut().find(|(k, _)| *k == key) else {
             return Err(ParseError::UnknownSetting {
                 key,
-                keys: named,
                 usage: usage.to_string(),
             });
         };

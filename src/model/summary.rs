@@ -62,7 +62,7 @@ pub struct Summary {
     /// towards `timescaledb_default_version`, its notes left out): read where the package is
     /// newer than the database's version. None where it is not, or the read failed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub upgrade: Option<crate::upgrade::Report>,
+    pub upgrade: Option<Box<crate::upgrade::Report>>,
 }
 
 /// TimescaleDB's package and catalog versions and what an update to the package would meet,
@@ -77,7 +77,7 @@ struct VersionsRead {
     installed: String,
     default: Option<String>,
     catalog: Option<String>,
-    upgrade: Option<crate::upgrade::Report>,
+    upgrade: Option<Box<crate::upgrade::Report>>,
     at: std::time::Instant,
 }
 
@@ -91,12 +91,12 @@ impl KeptVersions {
 
 /// What an update to `to` would meet, its notes left out (the known-bugs advice says those);
 /// None where the facts cannot be read (the versions' warning still names `upgrade-check`).
-async fn upgrade(client: &Client, to: &str) -> Option<crate::upgrade::Report> {
+async fn upgrade(client: &Client, to: &str) -> Option<Box<crate::upgrade::Report>> {
     let facts = crate::upgrade::read::facts(client).await.ok()?;
     let to = crate::releases::release(to)?;
     let mut report = crate::upgrade::judge(&facts, to).ok()?;
     (report.findings).retain(|f| f.severity > crate::upgrade::Severity::Note);
-    Some(report)
+    Some(Box::new(report))
 }
 
 impl Summary {
