@@ -94,11 +94,16 @@ SELECT
     -- 2.28.0+: the compressed chunks' activity counted in shared memory (stat_chunk_activity)
     to_regprocedure('_timescaledb_functions.chunk_statistics(regclass, regclass, timestamptz)')
       IS NOT NULL                                                                AS ts_chunk_statistics,
-    -- 2.19+: a refresh policy's batching as add_continuous_aggregate_policy's arguments
+    -- a refresh policy's batching as add_continuous_aggregate_policy's arguments: buckets and
+    -- batches (2.19+), their order (2.20+)
     EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
                 ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
              WHERE p.proname = 'add_continuous_aggregate_policy'
                AND 'buckets_per_batch' = ANY (p.proargnames))                    AS ts_refresh_batching,
+    EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
+                ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace
+             WHERE p.proname = 'add_continuous_aggregate_policy'
+               AND 'refresh_newest_first' = ANY (p.proargnames))                 AS ts_refresh_newest_first,
     -- refresh_continuous_aggregate takes options (its batches read from them from 2.28 only)
     EXISTS (SELECT FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_extension e
                 ON e.extname = 'timescaledb' AND p.pronamespace = e.extnamespace

@@ -67,7 +67,8 @@ WITH ext AS MATERIALIZED (
     UNION
     -- anything else that depends on it (an index expression, a default, a function with a
     -- SQL-standard body): its DROP FUNCTION fails as for a view. A hypertable's index is
-    -- named once: its copy on each chunk is left out (thousands of lines saying one thing)
+    -- named once: a chunk's index is left out where its hypertable has one on the function too
+    -- (its copy: thousands of lines saying one thing); one made on a chunk alone is named
     SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), 'object'
       FROM pg_catalog.pg_depend d
      WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
@@ -82,7 +83,14 @@ WITH ext AS MATERIALIZED (
                          JOIN _timescaledb_catalog.hypertable h
                            ON (h.schema_name, h.table_name) = (pn.nspname, pc.relname)
                         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
-                          AND x.indexrelid = d.objid)
+                          AND x.indexrelid = d.objid
+                          AND EXISTS (SELECT FROM pg_catalog.pg_index px
+                                        JOIN pg_catalog.pg_depend pd
+                                          ON pd.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+                                         AND pd.objid = px.indexrelid
+                                         AND pd.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
+                                         AND pd.refobjid = d.refobjid
+                                       WHERE px.indrelid = i.inhparent))
     UNION
     SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
                              pg_catalog.pg_get_function_identity_arguments(p.oid)), 'function'

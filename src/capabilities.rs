@@ -48,9 +48,10 @@ pub struct TimescaleFeatures {
     pub compaction_policy: bool,
     /// 2.28.0+: `_timescaledb_functions.chunk_statistics` (the view `stat_chunk_activity`).
     pub chunk_statistics: bool,
-    /// 2.19+: `add_continuous_aggregate_policy(buckets_per_batch, max_batches_per_execution,
-    /// refresh_newest_first)`.
+    /// 2.19+: `add_continuous_aggregate_policy(buckets_per_batch, max_batches_per_execution)`.
     pub refresh_batching: bool,
+    /// 2.20+: `add_continuous_aggregate_policy(refresh_newest_first)`.
+    pub refresh_newest_first: bool,
     /// `refresh_continuous_aggregate(…, options)` (2.19+; its batches read from them from 2.28,
     /// `releases::Limit::RefreshOptionsWithoutBatches`).
     pub refresh_options: bool,
@@ -122,6 +123,7 @@ impl Capabilities {
             compaction_policy: row.get("ts_compaction_policy"),
             chunk_statistics: row.get("ts_chunk_statistics"),
             refresh_batching: row.get("ts_refresh_batching"),
+            refresh_newest_first: row.get("ts_refresh_newest_first"),
             refresh_options: row.get("ts_refresh_options"),
             hypertable_status_text: row.get("ts_hypertable_status_text"),
             alter_job_timezone: row.get("ts_alter_job_timezone"),

@@ -109,11 +109,17 @@ const LIMITS: &[Known] = &[
     },
 ];
 
-/// Whether `version` has `limit`, a pre-release (`2.23.0-dev`) judged as the release it leads
-/// to (which it may predate: for a limit a feature needs lifted, the safe side).
+/// Whether `version` has `limit`, a pre-release (`2.28.0-dev`, built on the way to 2.28.0)
+/// taken as before the release it leads to: it has the limits that release lifted (the side
+/// to err on where a feature needs a limit lifted).
 pub fn has_even_before(version: &str, limit: Limit) -> Option<&'static Known> {
-    let base = version.split_once('-').map_or(version, |(b, _)| b);
-    has(base, limit)
+    let Some((base, _)) = version.split_once('-') else {
+        return has(version, limit);
+    };
+    let r = release(base)?;
+    LIMITS
+        .iter()
+        .find(|k| k.limit == limit && k.from < r && r <= k.fixed)
 }
 
 /// Whether `version` (as `pg_extension` says it) has `limit`.
@@ -599,6 +605,19 @@ pub fn older(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pre_release_has_the_limits_its_release_lifted() {
+        let l = Limit::RefreshOptionsWithoutBatches;
+        assert!(has_even_before("2.28.0-dev", l).is_some());
+        assert!(has_even_before("2.23.0-dev", l).is_some());
+        assert!(has_even_before("2.28.0", l).is_none());
+        assert!(has_even_before("2.28.1-dev", l).is_none());
+        assert!(has_even_before("2.27.2", l).is_some());
+        // a limit from a release on: its own pre-release predates it
+        assert!(has_even_before("2.22.1-dev", Limit::HierarchicalRefreshFrozen).is_none());
+        assert!(has_even_before("2.23.1-dev", Limit::HierarchicalRefreshFrozen).is_some());
+    }
 
     #[test]
     fn releases_read_and_pre_releases_assume_nothing() {

@@ -479,6 +479,25 @@ impl PolicyKind {
     }
 }
 
+/// What of the batching a refresh policy takes on this server, from
+/// `add_continuous_aggregate_policy`'s arguments: buckets and batches (2.19+), the newest
+/// first (2.20+).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct RefreshBatchingArgs {
+    pub batches: bool,
+    pub newest_first: bool,
+}
+
+impl RefreshBatchingArgs {
+    pub fn of(caps: &crate::capabilities::Capabilities) -> RefreshBatchingArgs {
+        let ts = caps.timescaledb.as_ref();
+        RefreshBatchingArgs {
+            batches: ts.is_some_and(|t| t.refresh_batching),
+            newest_first: ts.is_some_and(|t| t.refresh_newest_first),
+        }
+    }
+}
+
 /// What planning an apply needs from the database besides the drift: each relation the file
 /// names (resolved to its oid), the settings of every job it changes, and what a new or
 /// shorter retention would drop.
@@ -489,8 +508,8 @@ pub struct ApplyFacts {
     pub jobs: BTreeMap<i32, JobSettings>,
     /// The job of each (relation, part) the database has.
     pub job_of: BTreeMap<(String, Part), i32>,
-    /// The server takes a refresh policy's batching (2.19+).
-    pub refresh_batching: bool,
+    /// What of a refresh policy's batching the server takes.
+    pub refresh_batching: RefreshBatchingArgs,
     /// Every refresh policy of each cagg whose refresh policies drift (a cagg may have
     /// several): its job and the policy as the file writes it; the job's settings in `jobs`.
     pub refresh_jobs: BTreeMap<String, Vec<(i32, crate::policy::RefreshPolicy)>>,

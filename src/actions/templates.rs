@@ -42,6 +42,7 @@ templates! {
     ApplyAddPolicyCreated => "apply_add_policy_created.sql",
     ApplyAddRefreshPolicy => "apply_add_refresh_policy.sql",
     ApplyAddRefreshPolicyBatched => "apply_add_refresh_policy_batched.sql",
+    ApplyAddRefreshPolicyOrdered => "apply_add_refresh_policy_ordered.sql",
     ApplyAddReorderPolicy => "apply_add_reorder_policy.sql",
     ApplyAddRetentionPolicy => "apply_add_retention_policy.sql",
     AsRole => "as_role.sql",

@@ -173,6 +173,10 @@ impl Param {
                 // no window, settings after it (no bound is a word with `=`)
                 (None, _) => (Value::Window(None), 0),
                 (Some(Token::Word(w)), _) if w.contains('=') => (Value::Window(None), 0),
+                // one end, then a setting
+                (Some(_), Some(Token::Word(w))) if w.contains('=') => {
+                    return Err(ParseError::HalfWindow { usage: usage_() })
+                }
                 (Some(a), Some(b)) => (Value::Window(Some((bound(a), bound(b)))), 2),
                 (Some(_), None) => return Err(ParseError::HalfWindow { usage: usage_() }),
             },

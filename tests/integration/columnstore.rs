@@ -595,7 +595,7 @@ async fn a_hypertables_status_is_timescaledbs_own_words() {
 /// runs.
 #[tokio::test]
 async fn a_refresh_policys_batching_is_set_from_the_palette() {
-    on_own_empty_servers("refreshbatching", async |server| {
+    on_own_empty_servers("policybatchingpalette", async |server| {
         let c = &server.conninfo;
         in_fresh_schema(
             c,

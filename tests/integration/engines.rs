@@ -1005,3 +1005,41 @@ pub async fn fetch(
         .await
         .unwrap_or_else(|e| panic!("{kind:?}: {}", hypertop::connect::describe_error(&e)))
 }
+
+/// Each database a test makes is named by its tag: two tests with one tag make the same
+/// database at the same time, and one of them fails on "already exists" (two did, once).
+#[test]
+fn each_own_database_tag_is_one_tests() {
+    let dir = repo_root().join("tests/integration");
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for maker in [
+            "on_own_empty_servers(",
+            "newest_native_servers(",
+            "action_servers(",
+            "native_database(",
+        ] {
+            for (at, _) in text.match_indices(maker) {
+                let rest = text[at + maker.len()..].trim_start();
+                let Some(literal) = rest.strip_prefix('"') else {
+                    continue;
+                };
+                let tag = &literal[..literal.find('"').unwrap_or(0)];
+                // (this test's own list of makers is no tag)
+                if tag.is_empty() || !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    continue;
+                }
+                let place = path.file_name().unwrap().to_string_lossy().to_string();
+                if let Some(other) = seen.insert(tag.to_string(), place.clone()) {
+                    panic!("the tag {tag:?} names databases of two tests ({other}, {place})");
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 20, "{seen:?}");
+}

@@ -131,13 +131,13 @@ pub(super) fn plan(cmd: &family::Merge, facts: &Facts) -> Result<Plan, PlanError
             let r = relation(facts, "hypertable")?;
             expect_kind(r, &[RelationKind::Hypertable], "hypertable")?;
             let max_batches = (max_batches.as_ref())
-                .map(|v| match v.trim().parse::<i32>() {
-                    Ok(n) if n >= 0 => Ok(n),
-                    _ => Err(PlanError::BadSetting {
-                        key: "max_batches",
-                        value: v.clone(),
-                        expected: "a whole number of batches, 0 (every one) or more",
-                    }),
+                .map(|v| {
+                    super::batching::whole_number(
+                        "max_batches",
+                        v,
+                        0,
+                        "a whole number of batches, 0 (every one) or more",
+                    )
                 })
                 .transpose()?
                 .filter(|n| *n > 0);

@@ -1,7 +1,7 @@
 //! Plans for policies: set or remove a compression or retention threshold, set or remove a
 //! refresh policy; each undone by restoring the job as it was (or removing what was added).
 
-use super::batching::Batching;
+use super::batching::{add_refresh_policy, whole_number, Batching};
 use super::Reading;
 use super::*;
 use crate::actions::Template;
@@ -107,18 +107,15 @@ pub(super) async fn facts(db: Reading<'_, family::Policies>) -> Result<(), Resol
             max_batches_per_execution,
             refresh_newest_first,
         } => {
-            let batched = [
-                buckets_per_batch,
-                max_batches_per_execution,
-                refresh_newest_first,
-            ];
-            if batched.iter().any(|b| b.is_some()) {
-                read::needs(
-                    db.caps,
-                    (db.caps.timescaledb.as_ref()).is_some_and(|t| t.refresh_batching),
-                    "a refresh policy's batching needs TimescaleDB 2.19 or later",
-                    "",
-                )?;
+            // what is given, against what the server's policies take (the values are read
+            // by the plan)
+            let given = Batching {
+                buckets_per_batch: buckets_per_batch.as_ref().map(|_| 0),
+                max_batches_per_execution: max_batches_per_execution.as_ref().map(|_| 0),
+                refresh_newest_first: refresh_newest_first.as_ref().map(|_| true),
+            };
+            if let Some(why) = given.refused(RefreshBatchingArgs::of(db.caps)) {
+                read::needs(db.caps, false, why, "")?;
             }
             for i in [start_offset, end_offset] {
                 read::check_interval(db.client, i, true).await?;
@@ -187,13 +184,7 @@ pub(super) fn plan(cmd: &family::Policies, facts: &Facts) -> Result<Plan, PlanEr
                 max_batches_per_execution,
                 refresh_newest_first,
             )?;
-            Ok(set_refresh(
-                cmd,
-                r,
-                facts,
-                [start_offset, end_offset, every],
-                &batching,
-            ))
+            set_refresh(cmd, r, facts, [start_offset, end_offset, every], &batching)
         }
         family::Policies::AddCompactionPolicy {
             max_chunks,
@@ -203,13 +194,9 @@ pub(super) fn plan(cmd: &family::Policies, facts: &Facts) -> Result<Plan, PlanEr
         } => {
             let limit = |key, v: &Option<String>| {
                 (v.as_ref())
-                    .map(|v| match v.trim().parse::<i32>() {
-                        Ok(n) if n >= 0 => Ok(n.to_string()),
-                        _ => Err(PlanError::BadSetting {
-                            key,
-                            value: v.clone(),
-                            expected: "a whole number, 0 (no limit) or more",
-                        }),
+                    .map(|v| {
+                        whole_number(key, v, 0, "a whole number, 0 (no limit) or more")
+                            .map(|n| n.to_string())
                     })
                     .transpose()
             };
@@ -356,7 +343,7 @@ fn set_refresh(
     facts: &Facts,
     [start_offset, end_offset, every]: [&Interval; 3],
     batching: &Batching,
-) -> Plan {
+) -> Result<Plan, PlanError> {
     let (ts, vars) = (facts.ts.as_str(), facts.vars());
     let command = cmd.naming(r.object_name()).to_string();
     match &facts.job {
@@ -405,7 +392,7 @@ fn set_refresh(
                 ..JobChange::default()
             };
             undo_job_change(&mut p, ts, prev, change, zone);
-            p
+            Ok(p)
         }
         None => {
             let mut p = Plan::new(
@@ -421,38 +408,30 @@ fn set_refresh(
                 vec![r.shown()],
                 LOCKS_CATALOG,
             );
-            let window = [
-                text(r.regclass()),
-                text(&start_offset.0),
-                text(&end_offset.0),
-                text(&every.0),
-            ];
-            p.steps = vec![match batching.given().is_empty() {
-                true => Step::new(
-                    format!("add the refresh policy on {}", r.shown()),
-                    PolicyKind::Refresh.add_sql(facts.columnstore),
-                    &vars,
-                    window
-                        .into_iter()
-                        .chain([text("false"), None, None])
-                        .collect(),
-                ),
-                // scheduled, with its batching (2.19+: the resolve made sure)
-                false => Step::new(
-                    format!("add the refresh policy on {}", r.shown()),
-                    Template::ApplyAddRefreshPolicyBatched,
-                    &vars,
-                    window
-                        .into_iter()
-                        .chain([
-                            text("true"),
-                            batching.buckets_per_batch.map(|n| n.to_string()),
-                            batching.max_batches_per_execution.map(|n| n.to_string()),
-                            batching.refresh_newest_first.map(|b| b.to_string()),
-                        ])
-                        .collect(),
-                ),
-            }];
+            // scheduled, with the batching given (what the server takes: the resolve refused
+            // the rest)
+            let every_form = RefreshBatchingArgs {
+                batches: true,
+                newest_first: true,
+            };
+            let step = add_refresh_policy(
+                format!("add the refresh policy on {}", r.shown()),
+                &vars,
+                [
+                    text(r.regclass()),
+                    text(&start_offset.0),
+                    text(&end_offset.0),
+                    text(&every.0),
+                    text("true"),
+                ],
+                batching,
+                every_form,
+            )
+            .map_err(|_| PlanError::NotRead {
+                part: Unread::ContinuousAggregate,
+                object: r.shown(),
+            })?;
+            p.steps = vec![step];
             p.inverse = Some(vec![Step::new(
                 format!("remove the refresh policy on {}", r.shown()),
                 PolicyKind::Refresh.remove_sql(facts.columnstore),
@@ -460,7 +439,7 @@ fn set_refresh(
                 vec![text(r.regclass())],
             )]);
             p.changes = vec![policy_setting(r, PolicyKind::Refresh.proc_name())];
-            p
+            Ok(p)
         }
     }
 }

@@ -64,7 +64,7 @@ pub async fn apply_facts(
             .timescaledb
             .as_ref()
             .is_some_and(|t| t.compaction_policy),
-        refresh_batching: (caps.timescaledb.as_ref()).is_some_and(|t| t.refresh_batching),
+        refresh_batching: crate::actions::facts::RefreshBatchingArgs::of(caps),
         ..Default::default()
     };
     let schema = caps.timescaledb_schema().unwrap_or("public").to_string();
@@ -104,14 +104,24 @@ pub async fn apply_facts(
         }
         if d.part == Part::RefreshPolicy {
             let refresh = Part::RefreshPolicy.proc_name().unwrap_or_default();
-            let mut ids = Vec::new();
+            // each job's policy as the drift compares it: its intervals as the server writes
+            // them (a job's config may hold them in another style than the file)
+            let mut read = crate::policy::PolicyFile::default();
             for j in h.jobs.iter().filter(|j| j.proc_name == refresh) {
                 if let Some(settings) = job(client, caps, j.job_id).await? {
                     f.jobs.insert(j.job_id, settings);
-                    ids.push((j.job_id, crate::policy::RefreshPolicy::of(j)));
+                    let policy = crate::policy::Relation {
+                        refresh_policy: Some(crate::policy::RefreshPolicy::of(j)),
+                        ..Default::default()
+                    };
+                    read.caggs.insert(j.job_id.to_string(), policy);
                 }
             }
-            f.refresh_jobs.insert(d.relation.clone(), ids);
+            super::normalize_intervals(client, &mut read, false).await?;
+            let jobs = (read.caggs.into_iter())
+                .filter_map(|(id, r)| Some((id.parse().ok()?, r.refresh_policy?)))
+                .collect();
+            f.refresh_jobs.insert(d.relation.clone(), jobs);
         }
         if d.part == Part::Compression {
             if let Some(r) = f.relations.get(&d.relation) {

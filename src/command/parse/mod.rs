@@ -253,6 +253,11 @@ mod tests {
         );
         assert_eq!(read("refresh c"), (false, None, None));
         assert!(parse("refresh c buckets_per_batch=1 buckets_per_batch=2").is_err());
+        // one end, then a setting: the window is half given
+        assert!(matches!(
+            parse("refresh c null buckets_per_batch=5"),
+            Err(ParseError::HalfWindow { .. })
+        ));
         assert!(parse("refresh c colour=red").is_err());
     }
 

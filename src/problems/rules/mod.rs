@@ -225,10 +225,13 @@ fn versions(
     }
     for f in s.upgrade.iter().flat_map(|r| &r.findings) {
         let to = s.upgrade.as_ref().map_or("", |r| r.target.as_str());
+        // one row each: its kind names it (the Overview's rows are told apart by their object)
+        let kind = serde_json::to_value(f.kind).ok();
+        let kind = kind.as_ref().and_then(|k| k.as_str()).unwrap_or("finding");
         add(
             Severity::Advice,
             ProblemKind::BeforeUpdate,
-            format!("timescaledb {installed} → {to}"),
+            format!("timescaledb {installed} → {to}: {kind}"),
             before_update(f, to),
             Subject::Server,
             match f.severity {

@@ -441,8 +441,9 @@ pub fn plan_apply(
                         }
                         Part::RefreshPolicy => {
                             let Some(p) = &w.refresh_policy else { continue };
-                            if p.batched() && !facts.refresh_batching {
-                                warnings.push(skip(NO_BATCHING));
+                            let batching = super::batching::Batching::of(p);
+                            if let Some(why) = batching.refused(facts.refresh_batching) {
+                                warnings.push(skip(why));
                                 continue;
                             }
                             (
@@ -654,9 +655,6 @@ fn frozen_refresh(facts: &ApplyFacts, d: &Drift) -> Option<&'static crate::relea
         .flatten()
 }
 
-const NO_BATCHING: &str = "a refresh policy's batching (buckets_per_batch, \
-     max_batches_per_execution, refresh_newest_first) needs TimescaleDB 2.19 or later";
-
 /// The step adding refresh policy `p` to `r` as the file has it — its batching where the server
 /// takes it — or why apply cannot add it.
 fn add_refresh(
@@ -671,36 +669,20 @@ fn add_refresh(
     ) else {
         return Err("integer offsets are added with SQL, not by apply".into());
     };
-    let vars = [("ts", facts.ts.as_str())];
-    let mut params = vec![
-        text(r.regclass()),
-        start,
-        end,
-        text(&p.schedule),
-        text(p.scheduled.to_string()),
-    ];
-    if !facts.refresh_batching {
-        if p.batched() {
-            return Err(NO_BATCHING.into());
-        }
-        return Ok(Step::new(
-            label,
-            Template::ApplyAddRefreshPolicy,
-            &vars,
-            params,
-        ));
-    }
-    params.extend([
-        p.buckets_per_batch.map(|n| n.to_string()),
-        p.max_batches_per_execution.map(|n| n.to_string()),
-        p.refresh_newest_first.map(|b| b.to_string()),
-    ]);
-    Ok(Step::new(
+    super::batching::add_refresh_policy(
         label,
-        Template::ApplyAddRefreshPolicyBatched,
-        &vars,
-        params,
-    ))
+        &[("ts", facts.ts.as_str())],
+        [
+            text(r.regclass()),
+            start,
+            end,
+            text(&p.schedule),
+            text(p.scheduled.to_string()),
+        ],
+        &super::batching::Batching::of(p),
+        facts.refresh_batching,
+    )
+    .map_err(String::from)
 }
 
 /// An offset as the add function takes it: an interval, or NULL for an open end; None for an
@@ -907,7 +889,10 @@ mod tests {
         // a server without it: said, nothing added
         let refused = plan_apply("f", &file, &d, &f).unwrap_err().to_string();
         assert!(refused.contains("2.19"), "{refused}");
-        f.refresh_batching = true;
+        f.refresh_batching = RefreshBatchingArgs {
+            batches: true,
+            newest_first: true,
+        };
         let p = plan_apply("f", &file, &d, &f).unwrap();
         assert!(p.steps[0]
             .sql

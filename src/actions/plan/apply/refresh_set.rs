@@ -78,6 +78,14 @@ pub(super) fn plan_refresh_set(
             None => removed.push(prev),
         }
     }
+    if !changed.is_empty() && facts.hierarchical.contains(&d.relation) {
+        if let Some(k) = releases::has(version, Limit::HierarchicalRefreshFrozen) {
+            return Err(k.refusal(
+                version,
+                "change a refresh policy of a continuous aggregate on another one (alter_job)",
+            ));
+        }
+    }
     // removed first: TimescaleDB refuses a new policy whose window overlaps one still there
     for prev in removed {
         let (start, end) = (
@@ -85,22 +93,28 @@ pub(super) fn plan_refresh_set(
             config_str(prev, "end_offset"),
         );
         let [initial_start, timezone] = fixed_schedule(prev);
+        let mut remove = Step::new(
+            format!(
+                "remove the refresh policy of {} over {} (job {})",
+                r.shown(),
+                window(start.as_deref(), end.as_deref()),
+                prev.job_id
+            ),
+            Template::DeleteRefreshPolicy,
+            &vars,
+            vec![
+                text(prev.job_id.to_string()),
+                text(&r.schema),
+                text(&r.name),
+            ],
+        );
+        remove.expect_true = Some(format!(
+            "not run: job {} is no longer a refresh policy of {} (removed or changed since the preview); nothing was changed",
+            prev.job_id,
+            r.shown()
+        ));
         plan.push(
-            vec![Step::new(
-                format!(
-                    "remove the refresh policy of {} over {} (job {})",
-                    r.shown(),
-                    window(start.as_deref(), end.as_deref()),
-                    prev.job_id
-                ),
-                Template::DeleteRefreshPolicy,
-                &vars,
-                vec![
-                    text(prev.job_id.to_string()),
-                    text(&r.schema),
-                    text(&r.name),
-                ],
-            )],
+            vec![remove],
             as_owner(
                 prev,
                 vec![Step::new(
@@ -130,8 +144,8 @@ pub(super) fn plan_refresh_set(
         plan.changes.push(Change::Job(prev.job_id));
     }
     for (prev, w) in changed {
-        if w.batched() && !facts.refresh_batching {
-            return Err(NO_BATCHING.into());
+        if let Some(why) = super::super::batching::Batching::of(w).refused(facts.refresh_batching) {
+            return Err(why.into());
         }
         let zone = timezone_kept(facts.alter_job_clears_timezone, prev);
         let keys = RefreshPolicy::KEYS;
