@@ -67,8 +67,9 @@ WITH ext AS MATERIALIZED (
     UNION
     -- anything else that depends on it (an index expression, a default, a function with a
     -- SQL-standard body): its DROP FUNCTION fails as for a view. A hypertable's index is
-    -- named once: a chunk's index is left out where its hypertable has one on the function too
-    -- (its copy: thousands of lines saying one thing); one made on a chunk alone is named
+    -- named once: a chunk's index is left out where its hypertable has one with the same
+    -- expressions (its copy: thousands of lines saying one thing); one made on a chunk alone
+    -- is named
     SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), 'object'
       FROM pg_catalog.pg_depend d
      WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
@@ -90,7 +91,9 @@ WITH ext AS MATERIALIZED (
                                          AND pd.objid = px.indexrelid
                                          AND pd.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
                                          AND pd.refobjid = d.refobjid
-                                       WHERE px.indrelid = i.inhparent))
+                                       WHERE px.indrelid = i.inhparent
+                                         AND pg_catalog.pg_get_expr(px.indexprs, px.indrelid)
+                                             = pg_catalog.pg_get_expr(x.indexprs, x.indrelid)))
     UNION
     SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
                              pg_catalog.pg_get_function_identity_arguments(p.oid)), 'function'

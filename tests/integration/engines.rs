@@ -1035,7 +1035,13 @@ fn each_own_database_tag_is_one_tests() {
                     continue;
                 }
                 let place = path.file_name().unwrap().to_string_lossy().to_string();
-                if let Some(other) = seen.insert(tag.to_string(), place.clone()) {
+                // native_database's are on the plain PostgreSQL server, the others' on the
+                // TimescaleDB servers, each named by the tag and the version
+                let server = match maker {
+                    "native_database(" => "postgres",
+                    _ => "timescaledb",
+                };
+                if let Some(other) = seen.insert(format!("{server} {tag}"), place.clone()) {
                     panic!("the tag {tag:?} names databases of two tests ({other}, {place})");
                 }
             }

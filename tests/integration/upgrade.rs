@@ -170,11 +170,16 @@ const PLANTS: &[Plant] = &[
     Plant {
         tag: "ungi",
         exists: before_2_25,
-        // an index of the hypertable on three chunks: named once, not once a chunk
+        // an index of the hypertable on three chunks: named once, not once a chunk; and one
+        // made on a chunk alone: named too
         sql: "ALTER TABLE m ADD COLUMN ts timestamp;
               CREATE INDEX ng_idx ON m (timescaledb_experimental.time_bucket_ng('1 day', ts));
               INSERT INTO m (t, v, d, ts) VALUES ('2026-02-15', 1, 1, '2026-02-15'),
-                                                 ('2026-03-30', 1, 1, '2026-03-30')",
+                                                 ('2026-03-30', 1, 1, '2026-03-30');
+              DO $$ BEGIN
+                EXECUTE format('CREATE INDEX own_ng ON %s (timescaledb_experimental.time_bucket_ng(''2 days'', ts))',
+                               (SELECT c FROM show_chunks('m') c LIMIT 1));
+              END $$",
         expect: |_, to| {
             if release(to) >= (2, 25, 0) {
                 vec![("time_bucket_ng", "blocker")]
@@ -294,9 +299,10 @@ fn upgrade_meets(v: &NativeVersion) {
             let f = &report["findings"][0];
             assert_eq!(
                 f["evidence"].as_array().map(Vec::len),
-                Some(1),
-                "the index once, not a line a chunk: {report:#}"
+                Some(2),
+                "the index once, not a line a chunk, and the chunk's own: {report:#}"
             );
+            assert!(f["evidence"].to_string().contains("own_ng"), "{report:#}");
             assert!(
                 psql(&db, "SELECT count(*) FROM show_chunks('m')")
                     .parse::<i32>()

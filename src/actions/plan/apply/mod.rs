@@ -889,6 +889,32 @@ mod tests {
         // a server without it: said, nothing added
         let refused = plan_apply("f", &file, &d, &f).unwrap_err().to_string();
         assert!(refused.contains("2.19"), "{refused}");
+        // 2.19: buckets and batches, not their order; a policy without the order is added
+        // by the form that does not name it (naming it failed every add there)
+        f.refresh_batching = RefreshBatchingArgs {
+            batches: true,
+            newest_first: false,
+        };
+        let refused = plan_apply("f", &file, &d, &f).unwrap_err().to_string();
+        assert!(refused.contains("2.20"), "{refused}");
+        let mut unordered = file.clone();
+        let cagg = unordered.caggs.get_mut("pol.counts").unwrap();
+        cagg.refresh_policy.as_mut().unwrap().refresh_newest_first = None;
+        let p = plan_apply("f", &unordered, &d, &f).unwrap();
+        assert!(
+            !p.steps[0].sql.contains("refresh_newest_first"),
+            "{}",
+            p.steps[0].sql
+        );
+        assert_eq!(p.steps[0].params.len(), 7);
+        // none given: the add every release takes
+        cagg_none(&mut unordered);
+        let p = plan_apply("f", &unordered, &d, &f).unwrap();
+        assert!(
+            !p.steps[0].sql.contains("buckets_per_batch"),
+            "{}",
+            p.steps[0].sql
+        );
         f.refresh_batching = RefreshBatchingArgs {
             batches: true,
             newest_first: true,
@@ -902,6 +928,15 @@ mod tests {
             .map(|p| p.as_deref())
             .collect();
         assert_eq!(params, [Some("5"), None, Some("false")]);
+    }
+
+    fn cagg_none(file: &mut PolicyFile) {
+        let p = (file.caggs.get_mut("pol.counts"))
+            .and_then(|c| c.refresh_policy.as_mut())
+            .unwrap();
+        p.buckets_per_batch = None;
+        p.max_batches_per_execution = None;
+        p.refresh_newest_first = None;
     }
 
     #[test]
