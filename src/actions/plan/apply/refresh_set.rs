@@ -43,14 +43,15 @@ pub(super) fn plan_refresh_set(
         .get(&d.relation)
         .ok_or("its jobs were not found")?;
     if want.len() > 1 {
-        if let Some(k) = releases::has(version, Limit::OneRefreshPolicy) {
+        if let Some(k) = releases::has_even_before(version, Limit::OneRefreshPolicy) {
             return Err(k.refusal(
                 version,
                 "give a continuous aggregate a second refresh policy",
             ));
         }
         if facts.hierarchical.contains(&d.relation) {
-            if let Some(k) = releases::has(version, Limit::HierarchicalOneRefreshPolicy) {
+            if let Some(k) = releases::has_even_before(version, Limit::HierarchicalOneRefreshPolicy)
+            {
                 return Err(k.refusal(
                     version,
                     "give a continuous aggregate on another one several refresh policies",
