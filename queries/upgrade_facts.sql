@@ -68,8 +68,8 @@ WITH ext AS MATERIALIZED (
     -- anything else that depends on it (an index expression, a default, a function with a
     -- SQL-standard body): its DROP FUNCTION fails as for a view. A hypertable's index is
     -- named once: a chunk's index is left out where its hypertable has one with the same
-    -- expressions (its copy: thousands of lines saying one thing); one made on a chunk alone
-    -- is named
+    -- expressions and predicate (its copy: thousands of lines saying one thing); one made on a
+    -- chunk alone is named
     SELECT pg_catalog.pg_describe_object(d.classid, d.objid, d.objsubid), 'object'
       FROM pg_catalog.pg_depend d
      WHERE d.refclassid = 'pg_catalog.pg_proc'::pg_catalog.regclass
@@ -93,7 +93,11 @@ WITH ext AS MATERIALIZED (
                                          AND pd.refobjid = d.refobjid
                                        WHERE px.indrelid = i.inhparent
                                          AND pg_catalog.pg_get_expr(px.indexprs, px.indrelid)
-                                             = pg_catalog.pg_get_expr(x.indexprs, x.indrelid)))
+                                             IS NOT DISTINCT FROM
+                                             pg_catalog.pg_get_expr(x.indexprs, x.indrelid)
+                                         AND pg_catalog.pg_get_expr(px.indpred, px.indrelid)
+                                             IS NOT DISTINCT FROM
+                                             pg_catalog.pg_get_expr(x.indpred, x.indrelid)))
     UNION
     SELECT pg_catalog.format('%I.%I(%s)', n.nspname, p.proname,
                              pg_catalog.pg_get_function_identity_arguments(p.oid)), 'function'

@@ -3,7 +3,8 @@
 //! fixes each, each with TimescaleDB's CHANGELOG reference (kept by hand: add an entry when a
 //! CHANGELOG names such a fix). Consulted only for behaviour
 //! no catalog shows (what a function refuses); features are detected from the catalog.
-//! A pre-release (`2.23.0-dev`) is no release: nothing is assumed of it.
+//! A pre-release (`2.23.0-dev`) is no release: `has` assumes nothing of it, `has_even_before`
+//! (where a feature needs a limit lifted) gives it the limits its release lifted.
 
 /// A release, `major.minor.patch`.
 pub type Release = (u32, u32, u32);

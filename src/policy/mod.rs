@@ -725,13 +725,6 @@ impl RefreshPolicy {
         }
     }
 
-    /// Whether it sets any of its batching.
-    pub fn batched(&self) -> bool {
-        self.buckets_per_batch.is_some()
-            || self.max_batches_per_execution.is_some()
-            || self.refresh_newest_first.is_some()
-    }
-
     /// Whether it refreshes the same window as `other`.
     pub fn same_window(&self, other: &RefreshPolicy) -> bool {
         (&self.start_offset, &self.end_offset) == (&other.start_offset, &other.end_offset)

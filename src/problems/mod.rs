@@ -699,6 +699,46 @@ mod tests {
         fixtures::t("2026-11-21T12:30:00Z")
     }
 
+    /// Each finding of what an update meets is its own row: two of one kind (a blocker and a
+    /// warning of views) are told apart by their object.
+    #[test]
+    fn every_finding_before_the_update_is_a_row_of_its_own() {
+        use crate::upgrade::{Finding, Kind, Report, Severity as Said};
+        let finding = |severity| Finding {
+            kind: Kind::Dependents,
+            severity,
+            what: "views".into(),
+            evidence: vec!["public.v".into()],
+            reference: "TimescaleDB".into(),
+            fix: "drop them".into(),
+        };
+        let mut summary = fixtures::summary();
+        summary.timescaledb_version = Some("2.22.1".into());
+        summary.upgrade = Some(Box::new(Report {
+            installed: "2.22.1".into(),
+            target: "2.28.3".into(),
+            update: true,
+            postgres: 15,
+            caveat: None,
+            findings: vec![finding(Said::Blocker), finding(Said::Warning)],
+        }));
+        let found = find(
+            &server_and_jobs(&summary, &[]),
+            &Thresholds::default(),
+            now(),
+        );
+        let objects: Vec<&str> = (found.iter())
+            .filter(|p| p.kind == ProblemKind::BeforeUpdate)
+            .map(|p| p.object.as_str())
+            .collect();
+        assert_eq!(objects.len(), 2, "{found:?}");
+        assert_ne!(objects[0], objects[1]);
+        assert!(
+            objects.iter().all(|o| o.contains("dependents")),
+            "{objects:?}"
+        );
+    }
+
     /// A problem the random tests make, told apart by its message (`m{i}`): no chain, no
     /// action.
     fn numbered(

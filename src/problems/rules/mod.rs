@@ -223,15 +223,23 @@ fn versions(
         ),
         _ => {}
     }
+    let mut named: Vec<String> = Vec::new();
     for f in s.upgrade.iter().flat_map(|r| &r.findings) {
         let to = s.upgrade.as_ref().map_or("", |r| r.target.as_str());
-        // one row each: its kind names it (the Overview's rows are told apart by their object)
+        // one row each (the Overview's rows are told apart by their object): its kind names
+        // it, and a count where a kind comes again (a blocker and a warning of views)
         let kind = serde_json::to_value(f.kind).ok();
         let kind = kind.as_ref().and_then(|k| k.as_str()).unwrap_or("finding");
+        let mut object = format!("timescaledb {installed} → {to}: {kind}");
+        let again = named.iter().filter(|n| n.starts_with(&object)).count();
+        if again > 0 {
+            object.push_str(&format!(" ({})", again + 1));
+        }
+        named.push(object.clone());
         add(
             Severity::Advice,
             ProblemKind::BeforeUpdate,
-            format!("timescaledb {installed} → {to}: {kind}"),
+            object,
             before_update(f, to),
             Subject::Server,
             match f.severity {

@@ -620,6 +620,18 @@ pub fn version_notes(
         .filter(|d| matches!(d.kind, DriftKind::Changed | DriftKind::Paused))
         .filter_map(|d| {
             let known = frozen_refresh(&facts, d)?;
+            // several on either side: the set's plan refuses their alter_job
+            let several = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| v.is_array());
+            if several(&d.want) || several(&d.have) {
+                return Some(format!(
+                    "{}: not applicable here: {}",
+                    d.relation,
+                    known.refusal(
+                        version,
+                        "change a refresh policy of a continuous aggregate on another one (alter_job)"
+                    )
+                ));
+            }
             let wanted = want
                 .relation(&d.relation, d.is_cagg)
                 .and_then(|w| w.refresh_policy.as_ref());

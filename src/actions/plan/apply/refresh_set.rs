@@ -110,7 +110,7 @@ pub(super) fn plan_refresh_set(
             ],
         );
         remove.expect_true = Some(format!(
-            "not run: job {} is no longer a refresh policy of {} (removed or changed since the preview); nothing was changed",
+            "not run: job {} is no longer a refresh policy of {} (removed or changed since the preview)",
             prev.job_id,
             r.shown()
         ));
