@@ -175,6 +175,34 @@ pub(super) fn job_setting(job_id: i32, setting: &str) -> Change {
     }
 }
 
+/// What an `alter_job` of a job's schedule, state and config `keys` changes, as the journal
+/// compares it.
+pub(super) fn altered_settings<'a>(
+    job_id: i32,
+    keys: &'a [&'a str],
+) -> impl Iterator<Item = Change> + 'a {
+    ["schedule_interval", "scheduled"]
+        .iter()
+        .map(move |s| job_setting(job_id, s))
+        .chain(
+            keys.iter()
+                .map(move |k| job_setting(job_id, &format!("config.{k}"))),
+        )
+}
+
+/// The undo of an `alter_job` of `prev`: its settings back, then its time zone where the
+/// alter cleared it.
+pub(super) fn restore_altered(
+    ts: &str,
+    prev: &JobSettings,
+    change: &JobChange,
+    zone: Option<&str>,
+) -> Vec<Step> {
+    std::iter::once(restore_job(ts, prev, change))
+        .chain(zone.map(|z| keep_timezone(ts, prev.job_id, z)))
+        .collect()
+}
+
 pub(super) fn policy_setting(r: &Relation, proc_name: &str) -> Change {
     Change::Policies {
         proc_name: proc_name.to_string(),

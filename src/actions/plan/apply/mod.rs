@@ -494,22 +494,10 @@ pub fn plan_apply(
                     scheduled: true,
                     config_keys: keys,
                 };
-                undo.push(
-                    std::iter::once(restore_job(ts, prev, &change))
-                        .chain(zone.map(|z| keep_timezone(ts, prev.job_id, z)))
-                        .collect(),
-                );
+                undo.push(restore_altered(ts, prev, &change, zone));
                 // one undo group a step: the time zone kept (a second step) has none of its own
                 undo.extend(zone.map(|_| Vec::new()));
-                changes.extend(
-                    ["schedule_interval", "scheduled"]
-                        .iter()
-                        .map(|s| job_setting(prev.job_id, s))
-                        .chain(
-                            keys.iter()
-                                .map(|k| job_setting(prev.job_id, &format!("config.{k}"))),
-                        ),
-                );
+                changes.extend(altered_settings(prev.job_id, keys));
             }
             (_, DriftKind::NoRelation) => {}
         }

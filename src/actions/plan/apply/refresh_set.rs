@@ -171,19 +171,9 @@ pub(super) fn plan_refresh_set(
                 Some((&config, keys)),
                 zone,
             ),
-            std::iter::once(restore_job(ts, prev, &change))
-                .chain(zone.map(|z| keep_timezone(ts, prev.job_id, z)))
-                .collect(),
+            restore_altered(ts, prev, &change, zone),
         );
-        plan.changes.extend(
-            ["schedule_interval", "scheduled"]
-                .iter()
-                .map(|s| job_setting(prev.job_id, s))
-                .chain(
-                    keys.iter()
-                        .map(|k| job_setting(prev.job_id, &format!("config.{k}"))),
-                ),
-        );
+        plan.changes.extend(altered_settings(prev.job_id, keys));
     }
     let added: Vec<&&RefreshPolicy> = (want.iter())
         .filter(|w| !have.iter().any(|(_, h)| w.same_window(h)))
