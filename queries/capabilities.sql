@@ -16,10 +16,11 @@ SELECT
     (SELECT n.nspname::text FROM pg_catalog.pg_extension e
        JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
       WHERE e.extname = 'timescaledb')                                           AS timescaledb_schema,
-    -- the cluster's identity for the journal (restricted to privileged roles by default)
-    CASE WHEN pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
-         THEN (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) END
-                                                                                 AS system_identifier,
+    -- whether the cluster's identity (for the journal, the recordings) may be read: a login a
+    -- DBA revoked it from would fail on the call even under a CASE (its right is checked when
+    -- the statement starts), so it is read apart (system_identifier.sql)
+    pg_catalog.has_function_privilege('pg_catalog.pg_control_system()', 'EXECUTE')
+                                                                                 AS may_read_system,
     -- what could be installed, asked only where it is not (it reads every extension's control
     -- file: a cost to a new session's first read, for a line shown only then)
     CASE WHEN NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'timescaledb')

@@ -7,6 +7,7 @@ use tokio_postgres::{Client, Row};
 /// The one catalog read behind `detect` (kept with the other SQL in `queries/`; read here so
 /// that `queries`, which picks statements by capability, is above this module, not beside it).
 const DETECT: &str = include_str!("../queries/capabilities.sql");
+const SYSTEM_IDENTIFIER: &str = include_str!("../queries/system_identifier.sql");
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct TimescaleFeatures {
@@ -98,7 +99,11 @@ pub struct Capabilities {
 impl Capabilities {
     pub async fn detect(client: &Client) -> Result<Self, tokio_postgres::Error> {
         let row = client.query_one(DETECT, &[]).await?;
-        Ok(Self::from_row(&row))
+        let mut caps = Self::from_row(&row);
+        if row.get::<_, bool>("may_read_system") {
+            caps.system_identifier = client.query_one(SYSTEM_IDENTIFIER, &[]).await?.get(0);
+        }
+        Ok(caps)
     }
 
     fn from_row(row: &Row) -> Self {
@@ -141,7 +146,8 @@ impl Capabilities {
             role: row.get("role_name"),
             database: row.get("database"),
             in_recovery: row.get("in_recovery"),
-            system_identifier: row.get("system_identifier"),
+            // read apart, where the login may (`detect`)
+            system_identifier: None,
             database_oid: row.get("database_oid"),
         }
     }

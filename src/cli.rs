@@ -361,6 +361,21 @@ pub enum Sub {
         /// The store's size at most: the oldest frames go first (default 256MiB)
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_size: Option<u64>,
+        /// Record into the team's store, a PostgreSQL or TimescaleDB database (connection
+        /// string or URL), instead of the local file: a frame a minute of each target, read
+        /// by every console, replay and `snapshot --at` given the same store (a profile's
+        /// `record_into`, or HYPERTOP_RECORD_INTO)
+        #[arg(long, value_name = "CONNINFO")]
+        into: Option<String>,
+        /// Make or upgrade the team store as its owner (with --into), its roles
+        /// hypertop_store_writer and hypertop_store_reader, TimescaleDB's compression and
+        /// --max-age as its retention; then exit
+        #[arg(long)]
+        init_store: bool,
+        /// Keep statement texts in the team store's frames (left out by default: its readers
+        /// are other logins, and a text can hold what a user typed)
+        #[arg(long)]
+        with_statements: bool,
     },
     /// Show what `hypertop record` recorded, read-only, as tabs, at TIME (default: the latest
     /// read), with keys to step through time (`,` `.` a read, `<` `>` 10 minutes, `[` `]` an

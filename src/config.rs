@@ -41,6 +41,8 @@ pub struct Profile {
     pub check: Option<CheckLimits>,
     /// `hypertop record`'s interval and bounds.
     pub record: Option<RecordSettings>,
+    /// The team's store (a connection string): `record` writes there, every reader reads there.
+    pub record_into: Option<String>,
 }
 
 /// `[profiles.NAME.record]`: as `record`'s flags (which override them).

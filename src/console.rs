@@ -33,6 +33,8 @@ pub struct Database {
     pub planner: crate::model::plan::Planner,
     /// Where what it reads is recorded, and within what bounds (None: not recorded).
     pub recording: Option<(std::path::PathBuf, crate::recording::bounds::Bounds)>,
+    /// Where the team's history is read from (`record_into`), in place of the recording's.
+    pub team: Option<crate::recording::team::TeamSource>,
 }
 
 pub struct AppOptions {
@@ -151,7 +153,8 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         let recording = target.recording.clone().map(|(path, bounds)| {
             state.data.history.record();
             let tell = action_tx.clone();
-            Recording::start(path, bounds, target.short.clone(), move |event| {
+            let team = target.team.clone();
+            Recording::start(path, bounds, target.short.clone(), team, move |event| {
                 let _ = tell.send(Msg::Recording(i, event));
             })
         });

@@ -183,6 +183,10 @@ async fn dispatch(cli: &Cli) -> Outcome {
             ..
         }) => target::snapshot_at(&settings, at, *format, *width),
         Some(Sub::Replay { at, .. }) => target::replay(&settings, at.as_deref()).await,
+        // the team store's, without a target
+        Some(Sub::Record {
+            init_store: true, ..
+        }) => target::init_store(&settings).await,
         _ => target::connected(cli, settings).await,
     }
 }

@@ -26,6 +26,82 @@ pub const UPGRADE_INSTALLED: &str = include_str!("../queries/upgrade_installed.s
 pub const UPGRADE_BLOOM_SOURCES: &str = include_str!("../queries/upgrade_bloom_sources.sql");
 pub const CHUNK_ACTIVITY: &str = include_str!("../queries/chunk_activity.sql");
 
+/// The team store's statements (`queries/team_store/`): its schema and migrations, what a
+/// recorder writes and a reader reads.
+pub mod team_store {
+    macro_rules! sql {
+        ($($name:ident = $file:literal;)*) => {
+            $(pub const $name: &str = include_str!(concat!("../queries/team_store/", $file));)*
+        };
+    }
+    sql! {
+        SCHEMA_V1 = "schema_v1.sql";
+        SCHEMA_V2 = "schema_v2.sql";
+        ROLES = "roles.sql";
+        GRANTS = "grants.sql";
+        HYPERTABLE = "hypertable.sql";
+        COMPRESS = "compress.sql";
+        COMPRESSION_POLICY = "compression_policy.sql";
+        REMOVE_RETENTION_POLICY = "remove_retention_policy.sql";
+        ADD_RETENTION_POLICY = "add_retention_policy.sql";
+        STORE_FACTS = "store_facts.sql";
+        TIMESCALEDB = "timescaledb.sql";
+        VERSION = "version.sql";
+        SET_VERSION = "set_version.sql";
+        WRITE_TARGET = "write_target.sql";
+        WRITE_BODY = "write_body.sql";
+        WRITE_FRAME = "write_frame.sql";
+        WRITE_SAMPLES = "write_samples.sql";
+        FRAME_TIMES = "frame_times.sql";
+        FRAME_AT = "frame_at.sql";
+        SAMPLES_SINCE = "samples_since.sql";
+        ADDRESS_IDENTITY = "address_identity.sql";
+        PRUNE = "prune.sql";
+        STORE_BYTES = "store_bytes.sql";
+        STORE_BYTES_CHUNKS = "store_bytes_chunks.sql";
+        OLDEST_MINUTE = "oldest_minute.sql";
+        TABLE_KINDS = "table_kinds.sql";
+        KEPT = "kept.sql";
+        KEEP = "keep.sql";
+    }
+}
+
+/// A statement from a template file: its `--` comment lines dropped and its layout folded to
+/// single spaces (the files document themselves; the preview shows one line) — done to the
+/// template alone — then each `{name}` placeholder replaced by its value in one pass, so
+/// nothing that a value contains is ever read as SQL layout, a comment or a placeholder.
+pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
+    let text = template
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            vars.iter()
+                .find(|(k, _)| *k == &after[..close])
+                .map(|(_, v)| (close, *v))
+        });
+        match value {
+            Some((close, v)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 const FRAGMENTS: &[(&str, &str)] = &[
     (
         "job_settings",

@@ -28,6 +28,10 @@ pub struct Settings {
     /// The console and the exporter record their reads (not under --no-record or `[record]
     /// console = false`).
     pub record_reads: bool,
+    /// The team's store (`record --into`, a profile's `record_into`, HYPERTOP_RECORD_INTO).
+    pub record_into: Option<String>,
+    /// `record`: keep statement texts in the team store's frames.
+    pub record_statements: bool,
 }
 
 impl Settings {
@@ -45,6 +49,29 @@ impl Settings {
             bounds.max_bytes = bytes;
         }
         Some((path, bounds))
+    }
+}
+
+impl Settings {
+    /// Where the team's history of the target `r` is read from, when a store is configured:
+    /// by the identity a connected reader found (`id`), else by the address.
+    pub fn team_source(
+        &self,
+        r: &crate::conninfo::Resolved,
+        id: Option<crate::recording::team::TargetId>,
+    ) -> Result<Option<crate::recording::team::TeamSource>, crate::recording::error::RecordError>
+    {
+        use crate::recording::team::{self, reader::Which};
+        let Some(store) = &self.record_into else {
+            return Ok(None);
+        };
+        Ok(Some(team::TeamSource {
+            store: team::resolve(store)?,
+            which: match id {
+                Some(id) => Which::Identity(id),
+                None => Which::Address(team::address(r)),
+            },
+        }))
     }
 }
 
@@ -166,21 +193,31 @@ pub fn settings_with(cli: &Cli, profile: &Profile, flags: bool) -> Result<Settin
         (max_lag, max_backlog, critical) = (*max_cagg_lag, *max_backlog_chunks, *critical_failures);
     }
     let (mut every, mut max_age, mut max_size) = (None, None, None);
+    let (mut into, mut record_statements) = (None, false);
     if let Some(Sub::Record {
         every: e,
         max_age: a,
         max_size: s,
+        into: i,
+        with_statements,
         ..
     }) = &cli.command
     {
         (every, max_age, max_size) = (*e, *a, *s);
+        (into, record_statements) = (i.clone(), *with_statements);
     }
+    let record_into = into
+        .or_else(|| profile.record_into.clone())
+        .or_else(|| std::env::var(crate::recording::team::ENV).ok())
+        .filter(|s| !s.trim().is_empty());
     Ok(Settings {
         record_every: every
             .or(checked.record_every)
             .unwrap_or(Duration::from_secs(60)),
         record_max_age: max_age.or(checked.record_max_age),
         record_max_size: max_size.or(checked.record_max_size),
+        record_into,
+        record_statements,
         record_reads: !cli.no_record
             && profile.record.as_ref().and_then(|r| r.console) != Some(false),
         inputs: ConnectionInputs {

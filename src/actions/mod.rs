@@ -193,41 +193,7 @@ pub fn literal(s: &str) -> String {
 
 pub use crate::format::{quote_ident, quote_qualified};
 
-/// A statement from a template file: its `--` comment lines dropped and its layout folded to
-/// single spaces (the files document themselves; the preview shows one line) — done to the
-/// template alone — then each `{name}` placeholder replaced by its value in one pass, so
-/// nothing that a value contains is ever read as SQL layout, a comment or a placeholder.
-pub fn render(template: &str, vars: &[(&str, &str)]) -> String {
-    let text = template
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .flat_map(str::split_whitespace)
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let value = after.find('}').and_then(|close| {
-            vars.iter()
-                .find(|(k, _)| *k == &after[..close])
-                .map(|(_, v)| (close, *v))
-        });
-        match value {
-            Some((close, v)) => {
-                out.push_str(v);
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
+pub use crate::queries::render;
 
 /// One line of a plan's preview: a label, the text, how loudly it is said.
 #[derive(Debug, Clone, PartialEq)]

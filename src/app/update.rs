@@ -134,6 +134,10 @@ pub fn update(fleet: &mut Fleet, msg: Msg) -> Vec<Effect> {
                     "Recording stopped",
                     format!("{e}; the console goes on without it (--no-record to not try)"),
                 ),
+                crate::recording::live::Event::TeamUnread(e) => state.say(
+                    "Team store not read",
+                    format!("{e}; the pictures start from this host's own recording"),
+                ),
             }
             // a member not shown is drawn when it is
             if i == fleet.active || fleet.open {

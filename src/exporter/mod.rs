@@ -107,14 +107,20 @@ impl Target {
     pub fn recording_to(mut self, path: std::path::PathBuf, bounds: Bounds) -> Target {
         let name = self.name.clone();
         self.keep = Some((path.clone(), bounds.clone()));
-        let recording = Recording::start(path, bounds, self.connector.resolved().target_short(), {
-            move |event| {
-                // the exporter shows no pictures: only a recording that stops is news
-                if let crate::recording::live::Event::Failed(e) = event {
-                    eprintln!("hypertop exporter: target {name}: {e}");
+        let recording = Recording::start(
+            path,
+            bounds,
+            self.connector.resolved().target_short(),
+            None,
+            {
+                move |event| {
+                    // the exporter shows no pictures: only a recording that stops is news
+                    if let crate::recording::live::Event::Failed(e) = event {
+                        eprintln!("hypertop exporter: target {name}: {e}");
+                    }
                 }
-            }
-        });
+            },
+        );
         let mut history = History::default();
         history.record();
         self.recording = Some(std::sync::Mutex::new((history, recording)));

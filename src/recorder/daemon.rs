@@ -12,6 +12,8 @@ use crate::problems::Thresholds;
 
 use crate::recording::bounds::Bounds;
 use crate::recording::store::{self, Store};
+use crate::recording::team::writer::{Flushed, Pending, TeamWriter};
+use crate::recording::team::TargetId;
 use crate::store::keeping::{Keeping, SAVE_EVERY};
 use crate::store::{Dataset, Kept};
 
@@ -23,6 +25,13 @@ pub struct RecordOptions {
     pub once: bool,
     pub bounds: Bounds,
     pub limits: Thresholds,
+    /// The team's store the frames go to, in place of the local file's frames (the file then
+    /// keeps only what the reads keep for the next).
+    pub into: Option<crate::conninfo::Resolved>,
+    /// Statement texts kept in the team store's frames.
+    pub with_statements: bool,
+    /// `--max-size` for the team store (none: only --max-age bounds it).
+    pub team_max_size: Option<u64>,
 }
 
 fn complain(line: &str) {
@@ -71,10 +80,12 @@ impl RecordingSession {
 /// across reads: the rates need two).
 async fn one_frame(
     store: &mut Store,
+    team: Option<(&mut TeamWriter, &str, &mut Option<String>)>,
     history: &mut History,
     r: &mut RecordingSession,
-    limits: &Thresholds,
+    opts: &RecordOptions,
 ) -> Result<(), RecordError> {
+    let limits = &opts.limits;
     let at = chrono::Utc::now();
     // one session (a recorder that reads every minute takes no second connection), each read
     // as a refresh: only what moved is measured
@@ -86,16 +97,70 @@ async fn one_frame(
     };
     r.keep(store)?;
     let (session, caps) = (&r.session, &r.caps);
-    snap.read_statements(&session.client, caps, false).await;
+    snap.read_statements(
+        &session.client,
+        caps,
+        team.is_some() && opts.with_statements,
+    )
+    .await;
     let frame = super::frame_of(&snap, at)?;
     snap.data.observe_into(history, at);
     let samples = history.take_samples();
+    if let Some((writer, address, said)) = team {
+        let target = TargetId::of(caps).ok_or_else(|| RecordError::TeamStore {
+            store: writer.store(),
+            why: "this login may not read the server's system identifier (EXECUTE on pg_control_system() was revoked from it): the team store keeps frames by it, so that two servers' frames never mix; record as a login that may".into(),
+        })?;
+        let flushed = writer
+            .write(Pending {
+                address: address.to_string(),
+                target,
+                frame,
+                samples,
+            })
+            .await;
+        // one frame and exit: written, or said as failed
+        if opts.once {
+            return flushed.error.map_or(Ok(()), Err);
+        }
+        return said_once(flushed, said);
+    }
     let server = crate::recording::server_of(caps);
     tokio::task::block_in_place(|| {
         store.claim(&server)?;
         store.append(&frame)?;
         store.append_samples(&samples)
     })
+}
+
+/// What a write into the team store says: frames let go or waiting, once each time the
+/// trouble changes, and when the store is back.
+fn said_once(f: Flushed, said: &mut Option<String>) -> Result<(), RecordError> {
+    if f.dropped > 0 {
+        complain(&format!(
+            "the team store's buffer is full: the {} oldest frames waiting were let go",
+            f.dropped
+        ));
+    }
+    match f.error {
+        Some(e) => {
+            let line = format!("{e}; {} frames wait to be sent", f.waiting);
+            if said.as_deref() != Some(e.to_string().as_str()) {
+                complain(&line);
+                *said = Some(e.to_string());
+            }
+            Ok(())
+        }
+        None => {
+            if said.take().is_some() {
+                complain(&format!(
+                    "the team store is back: {} frames sent",
+                    f.sent.len()
+                ));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Records into `path` until told to stop; the exit status (0 when stopped by a signal, or
@@ -140,6 +205,33 @@ pub async fn run(
             path.display()
         ));
     }
+    // the team's store: readied (made, upgraded) now, so that a login that may not write
+    // there is told at once; a store down is tried again at every frame
+    let address = crate::recording::team::address(connector.resolved());
+    let mut said = None;
+    let mut team = match &opts.into {
+        None => None,
+        Some(resolved) => {
+            let age = opts.bounds.max_age();
+            let mut writer = TeamWriter::new(resolved.clone(), age, opts.team_max_size);
+            if let Err(e) = writer.connect().await {
+                // a store that cannot be reached may come back; a refusal will not by itself
+                if opts.once || !matches!(e, RecordError::TeamDown { .. }) {
+                    complain(&e.to_string());
+                    return 1;
+                }
+                complain(&format!("{e}; frames wait until it can be written"));
+                said = Some(e.to_string());
+            }
+            if !opts.once {
+                complain(&format!(
+                    "frames go to the team store {}, a frame a target a minute",
+                    writer.store()
+                ));
+            }
+            Some(writer)
+        }
+    };
     let mut tick = tokio::time::interval(opts.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut current = Some(RecordingSession::new(session, caps, &store).await);
@@ -168,7 +260,13 @@ pub async fn run(
                 None => Err(RecordError::NoConnection),
                 // a signal during the read drops it: nothing half read is written
                 Some(reading) => tokio::select! {
-                    r = one_frame(&mut store, &mut history, reading, &opts.limits) => r,
+                    r = one_frame(
+                        &mut store,
+                        team.as_mut().map(|w| (w, address.as_str(), &mut said)),
+                        &mut history,
+                        reading,
+                        &opts,
+                    ) => r,
                     _ = tokio::signal::ctrl_c() => return 0,
                     _ = term.recv() => return 0,
                 },

@@ -12,17 +12,14 @@ pub mod daemon;
 use chrono::{DateTime, Utc};
 
 use crate::recording::error::RecordError;
+use crate::recording::source::Source;
 use crate::recording::stamp;
-use crate::recording::store::{self, Frame};
+use crate::recording::store::Frame;
 use crate::snapshot::Snapshot;
 
-const JSON: &str = "json:";
-const TEXT: &str = "text:";
+use crate::recording::{JSON_SECTION as JSON, TEXT_SECTION as TEXT};
 
-/// Whether a frame's section is a block of the text form.
-pub fn is_text(section: &str) -> bool {
-    section.starts_with(TEXT)
-}
+pub use crate::recording::is_text;
 
 /// The frame of `snap`, read at `at`.
 pub fn frame_of(snap: &Snapshot, at: DateTime<Utc>) -> Result<Frame, RecordError> {
@@ -84,12 +81,16 @@ pub fn replay_text(frame: &Frame, width: u16) -> String {
             text.push_str(value);
         }
     }
-    if width == u16::MAX {
-        return text;
-    }
     let mut out = String::with_capacity(text.len());
     for line in text.lines() {
-        let cut = crate::grid::fit(line, width, crate::grid::Align::Left);
+        // what a frame holds came from a database (and, from a team store, from its writers)
+        let line = crate::format::printable(line);
+        if width == u16::MAX {
+            out.push_str(&line);
+            out.push('\n');
+            continue;
+        }
+        let cut = crate::grid::fit(&line, width, crate::grid::Align::Left);
         out.push_str(cut.trim_end());
         out.push('\n');
     }
@@ -99,18 +100,12 @@ pub fn replay_text(frame: &Frame, width: u16) -> String {
 /// What `snapshot --at` prints: the frame of the recording at `path` recorded at `at` or last
 /// before it, as JSON or as text `width` wide; or what to say when there is none.
 pub fn replay_at(
-    path: &std::path::Path,
+    store: &Source,
     target: &str,
     at: DateTime<Utc>,
     json: bool,
     width: u16,
 ) -> Result<String, RecordError> {
-    let Some(store) = store::Store::open(path)? else {
-        return Err(RecordError::NoRecording {
-            target: target.to_string(),
-            path: path.to_path_buf(),
-        });
-    };
     // which server the frames are of, said with them (a recording older than that note says so)
     let server = store.server()?;
     match store.at_or_before(at)? {
@@ -148,7 +143,7 @@ pub fn replay_at(
                 },
                 None => RecordError::Empty {
                     target: target.to_string(),
-                    path: path.to_path_buf(),
+                    place: store.place(),
                 },
             })
         }

@@ -79,7 +79,29 @@ pub enum RecordError {
     },
     Empty {
         target: String,
-        path: PathBuf,
+        /// The recording's file, or the team store, as said.
+        place: String,
+    },
+    /// The team store failed at `what`.
+    Team {
+        store: String,
+        what: &'static str,
+        error: String,
+    },
+    /// The team store cannot be reached.
+    TeamDown {
+        store: String,
+        why: String,
+    },
+    /// The team store cannot be used as it is (no store, another version, this login's rights).
+    TeamStore {
+        store: String,
+        why: String,
+    },
+    /// The team store holds nothing of this target.
+    NotInStore {
+        target: String,
+        store: String,
     },
 }
 
@@ -148,10 +170,16 @@ impl std::fmt::Display for RecordError {
                 super::stamp(*at),
                 super::stamp(*first)
             ),
-            Empty { target, path } => write!(
+            Empty { target, place } => write!(
                 f,
-                "nothing was recorded for {target}: the recording {} holds no frame",
-                path.display()
+                "nothing was recorded for {target}: {place} holds no frame"
+            ),
+            Team { store, what, error } => write!(f, "the team store {store}: {what}: {error}"),
+            TeamDown { store, why } => write!(f, "the team store {store} cannot be reached: {why}"),
+            TeamStore { store, why } => write!(f, "the team store {store}: {why}"),
+            NotInStore { target, store } => write!(
+                f,
+                "nothing was recorded for {target} in the team store {store} (`hypertop record --into` records there)"
             ),
         }
     }

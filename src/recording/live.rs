@@ -13,6 +13,8 @@ use std::time::{Duration, Instant};
 use super::bounds::Bounds;
 use super::error::RecordError;
 use super::store::Store;
+use super::team::reader::TeamReader;
+use super::team::TeamSource;
 use crate::history::zoom::{Span, Zoomed};
 use crate::history::Sample;
 
@@ -34,6 +36,8 @@ pub enum Event {
     Zoomed(Box<Zoomed>),
     /// The recording stopped (the reader goes on without it).
     Failed(RecordError),
+    /// The team store could not be read: the pictures come from the local recording.
+    TeamUnread(RecordError),
 }
 
 type Tell = Box<dyn Fn(Event) + Send>;
@@ -44,6 +48,8 @@ enum WriterTask {
         path: PathBuf,
         bounds: Bounds,
         target: String,
+        /// Where the team's history is read from, when one is configured.
+        team: Option<TeamSource>,
         tell: Tell,
     },
     Samples(usize, Vec<Sample>),
@@ -77,6 +83,7 @@ impl Recording {
         path: PathBuf,
         bounds: Bounds,
         target: String,
+        team: Option<TeamSource>,
         tell: impl Fn(Event) + Send + 'static,
     ) -> Recording {
         let mut slot = writer().lock().unwrap_or_else(|e| e.into_inner());
@@ -99,6 +106,7 @@ impl Recording {
             path,
             bounds,
             target,
+            team,
             tell: Box::new(tell),
         });
         Recording {
@@ -136,6 +144,8 @@ pub fn finish() {
 struct OpenRecording {
     path: PathBuf,
     bounds: Bounds,
+    /// The team's history, read in place of the local recording's.
+    team: Option<TeamReader>,
     tell: Tell,
     waiting: Vec<Sample>,
     since: Option<Instant>,
@@ -176,15 +186,30 @@ fn write(tasks: mpsc::Receiver<WriterTask>) {
                 path,
                 bounds,
                 target,
+                team,
                 tell,
             }) => match restore(&path, &bounds, &target) {
-                Ok(past) => {
+                Ok(mut past) => {
+                    let team = team.and_then(|t| match t.open() {
+                        Ok(reader) => reader,
+                        Err(e) => {
+                            tell(Event::TeamUnread(e));
+                            None
+                        }
+                    });
+                    if let Some(reader) = &team {
+                        match reader.samples_since(restored_since()) {
+                            Ok(samples) => past = samples,
+                            Err(e) => tell(Event::TeamUnread(e)),
+                        }
+                    }
                     tell(Event::Restored(past));
                     open.insert(
                         id,
                         OpenRecording {
                             path,
                             bounds,
+                            team,
                             tell,
                             waiting: Vec::new(),
                             since: None,
@@ -201,7 +226,10 @@ fn write(tasks: mpsc::Receiver<WriterTask>) {
             }
             Some(WriterTask::Zoom(id, span)) => {
                 if let Some(r) = open.get_mut(&id) {
-                    match r.flush().and_then(|()| zoomed(&r.path, span)) {
+                    match r
+                        .flush()
+                        .and_then(|()| zoomed(&r.path, r.team.as_ref(), span))
+                    {
                         Ok(z) => (r.tell)(Event::Zoomed(Box::new(z))),
                         Err(e) => {
                             if let Some(r) = open.remove(&id) {
@@ -235,12 +263,19 @@ fn write(tasks: mpsc::Receiver<WriterTask>) {
     }
 }
 
-/// The recording's samples over `span` up to now, in the pictures' columns.
-fn zoomed(path: &std::path::Path, span: Span) -> Result<Zoomed, RecordError> {
+/// The recording's samples over `span` up to now (the team's where it is read), in the
+/// pictures' columns.
+fn zoomed(
+    path: &std::path::Path,
+    team: Option<&TeamReader>,
+    span: Span,
+) -> Result<Zoomed, RecordError> {
     let now = crate::history::seconds(chrono::Utc::now());
-    let samples = match Store::open(path)? {
-        Some(store) => store.samples_since(now.saturating_sub(span.seconds()))?,
-        None => Vec::new(),
+    let since = now.saturating_sub(span.seconds());
+    let samples = match (team, Store::open(path)?) {
+        (Some(team), _) => team.samples_since(since)?,
+        (None, Some(store)) => store.samples_since(since)?,
+        (None, None) => Vec::new(),
     };
     Ok(Zoomed::from_samples(span, now, &samples))
 }
@@ -253,6 +288,11 @@ fn restore(
 ) -> Result<Vec<Sample>, RecordError> {
     let store = Store::create(path, bounds.clone())?;
     store.set_note("target", target)?;
+    store.samples_since(restored_since())
+}
+
+/// Where the pictures a console opens with begin.
+fn restored_since() -> u32 {
     let now = u32::try_from(chrono::Utc::now().timestamp()).unwrap_or(u32::MAX);
-    store.samples_since(now.saturating_sub(RESTORED_SECONDS))
+    now.saturating_sub(RESTORED_SECONDS)
 }

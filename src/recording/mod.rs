@@ -10,10 +10,22 @@ pub mod kept;
 pub mod live;
 pub mod place;
 mod samples;
+pub mod source;
 pub mod store;
+pub mod team;
 pub mod when;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+
+/// A frame's sections are the snapshot document's members (`json:` and the key) and its text
+/// form's blocks (`text:` and a number).
+pub const JSON_SECTION: &str = "json:";
+pub const TEXT_SECTION: &str = "text:";
+
+/// Whether a frame's section is a block of the text form.
+pub fn is_text(section: &str) -> bool {
+    section.starts_with(TEXT_SECTION)
+}
 
 /// The time as the recording says it: RFC 3339, UTC, to the millisecond.
 pub fn stamp(at: DateTime<Utc>) -> String {

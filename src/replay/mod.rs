@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::recording::error::RecordError;
-use crate::recording::store::{Frame, Store};
+use crate::recording::source::Source;
+use crate::recording::store::Frame;
 
 /// One section of a recorded read: `server`, each tab's table, `problems`.
 #[derive(Debug, Clone, PartialEq)]
@@ -99,19 +100,15 @@ pub fn sections_of(frame: &Frame) -> Vec<Section> {
 /// Opens the recording at `path` on the read recorded at `at` or last before it (the latest
 /// when `at` is None): what the replay shows first.
 pub fn open(
-    path: &std::path::Path,
+    store: Source,
     target: &str,
     at: Option<DateTime<Utc>>,
-) -> Result<(Store, Replay), RecordError> {
-    let store = Store::open(path)?.ok_or_else(|| RecordError::NoRecording {
-        target: target.to_string(),
-        path: path.to_path_buf(),
-    })?;
+) -> Result<(Source, Replay), RecordError> {
     let times = store.times()?;
     let Some(&last) = times.last() else {
         return Err(RecordError::Empty {
             target: target.to_string(),
-            path: path.to_path_buf(),
+            place: store.place(),
         });
     };
     let at = at.unwrap_or(last);

@@ -9,12 +9,13 @@ use tokio::signal::unix::{signal, SignalKind};
 use super::{draw, Effect, Replay};
 use crate::console::Exit;
 use crate::recording::error::RecordError;
-use crate::recording::store::{Frame, Store};
+use crate::recording::source::Source;
+use crate::recording::store::Frame;
 use crate::theme::Theme;
 
 type Read = (Vec<DateTime<Utc>>, Result<Option<Frame>, RecordError>);
 
-pub async fn run(store: Store, mut replay: Replay, theme: Theme) -> anyhow::Result<Exit> {
+pub async fn run(store: Source, mut replay: Replay, theme: Theme) -> anyhow::Result<Exit> {
     // signals first: if registering fails the terminal is untouched
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;

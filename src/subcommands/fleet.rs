@@ -181,6 +181,14 @@ pub async fn console(cli: &Cli, targets: Vec<(String, Settings)>) -> ExitCode {
             short: format!("{name}: {}", c.resolved().target_short()),
             planner: Planner::new(&c, s.plan_login.clone(), s.statement_timeout),
             recording: s.record_reads.then(|| s.recording(c.resolved())).flatten(),
+            // by address: a fleet's members connect later (the console checks nothing more)
+            team: match s.team_source(c.resolved(), None) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("hypertop: target {name}: {e}");
+                    return ExitCode::FAILURE;
+                }
+            },
             link: Link::start(c, None),
             connector: actions,
         });

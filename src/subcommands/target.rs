@@ -60,7 +60,9 @@ fn print_frame(
     let path = crate::recording::place::file_for(&resolved).ok_or(StartError::NoHome)?;
     let width = print_width(width);
     let target = resolved.target_short();
-    let text = crate::recorder::replay_at(&path, &target, at, format == Format::Json, width)
+    let source = crate::recording::source::open_for(&resolved, s.record_into.as_deref(), &path)
+        .map_err(StartError::Record)?;
+    let text = crate::recorder::replay_at(&source, &target, at, format == Format::Json, width)
         .map_err(StartError::Record)?;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
@@ -118,9 +120,51 @@ async fn replay_from(
         .transpose()
         .map_err(StartError::Time)?;
     let path = crate::recording::place::file_for(&resolved).ok_or(StartError::NoHome)?;
+    let source = crate::recording::source::open_for(&resolved, s.record_into.as_deref(), &path)
+        .map_err(StartError::Record)?;
     let (store, replay) =
-        crate::replay::open(&path, &resolved.target_short(), at).map_err(StartError::Record)?;
+        crate::replay::open(source, &resolved.target_short(), at).map_err(StartError::Record)?;
     crate::replay::run::run(store, replay, theme).await
+}
+
+/// `hypertop record --init-store --into STORE`: makes or upgrades the team store as its owner
+/// and says what it did and how logins are let in.
+pub async fn init_store(s: &Settings) -> Outcome {
+    use crate::recording::team::{self, schema, StoreSession};
+    let Some(store) = &s.record_into else {
+        return Err(Failure::new(
+            "--init-store makes the team store --into names (or a profile's record_into, HYPERTOP_RECORD_INTO): none given",
+            2,
+        ));
+    };
+    let fail = |e: crate::recording::error::RecordError| Failure::new(e.to_string(), 1);
+    let resolved = team::resolve(store).map_err(fail)?;
+    let session = StoreSession::open(&resolved).await.map_err(fail)?;
+    let age = s
+        .record_max_age
+        .unwrap_or_else(|| crate::recording::bounds::Bounds::default().max_age());
+    let done = schema::init(&session, age).await.map_err(fail)?;
+    let mut text = format!(
+        "team store {} at schema version {} ({}):\n",
+        session.name,
+        schema::VERSION,
+        match &session.timescaledb {
+            Some(_) => "TimescaleDB: hypertables, compression and retention",
+            None => "plain PostgreSQL: hypertop prunes it",
+        }
+    );
+    if !done.iter().any(|l| l.starts_with("schema version")) {
+        text.push_str("  its schema was up to date\n");
+    }
+    for line in done {
+        text.push_str(&format!("  {line}\n"));
+    }
+    text.push_str(&format!(
+        "let a recorder's login write:  GRANT {} TO <login>;\nlet a reader's login read:     GRANT {} TO <login>;\n",
+        team::WRITER_ROLE,
+        team::READER_ROLE
+    ));
+    super::write_stdout(text.as_bytes())
 }
 
 /// One connection to the target, then `run`, `history`, `policy`, `snapshot`, `record`,
@@ -252,11 +296,21 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
                     1,
                 ));
             };
+            let into = match &settings.record_into {
+                Some(store) => Some(
+                    crate::recording::team::resolve(store)
+                        .map_err(|e| Failure::new(e.to_string(), 1))?,
+                ),
+                None => None,
+            };
             let opts = crate::recorder::daemon::RecordOptions {
                 every: settings.record_every,
                 once: *once,
                 bounds,
                 limits: settings.limits,
+                into,
+                with_statements: settings.record_statements,
+                team_max_size: settings.record_max_size,
             };
             let code = crate::recorder::daemon::run(&connector, session, caps, &path, opts);
             return Ok(ExitCode::from(code.await));
@@ -286,6 +340,12 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
         .then(|| settings.recording(connector.resolved()))
         .flatten();
     let action_connector = connector.clone();
+    let team = settings
+        .team_source(
+            connector.resolved(),
+            crate::recording::team::TargetId::of(&caps),
+        )
+        .map_err(|e| Failure::new(e.to_string(), 1))?;
     let link = Link::start(connector, Some((session, caps)));
     let mut opts = console_options(&settings, cli, theme);
     // the process keeps one demo: its line lives as long
@@ -303,6 +363,7 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
         link,
         connector: action_connector,
         recording,
+        team,
     }];
     Ok(console_exit(console::run(targets, opts).await))
 }

@@ -32,6 +32,7 @@ mod screens;
 mod security;
 mod sizes;
 mod statements;
+mod team_store;
 mod terminal;
 mod tls;
 mod upgrade;

@@ -1,0 +1,48 @@
+-- The team store's tables, version 1 (`hypertop record --init-store`): run once, by the store's
+-- owner, in the transaction that writes the version. Every name is fixed; nothing read from a
+-- monitored database reaches this text.
+CREATE SCHEMA hypertop;
+CREATE TABLE hypertop.meta (key text PRIMARY KEY, value text NOT NULL);
+-- which server and database each address was found to be (replay, `snapshot --at` do not connect)
+CREATE TABLE hypertop.target (
+    address text NOT NULL,
+    system_identifier text NOT NULL,
+    database_oid bigint NOT NULL,
+    server text NOT NULL,
+    first_at timestamptz NOT NULL,
+    last_at timestamptz NOT NULL,
+    PRIMARY KEY (address, system_identifier, database_oid)
+);
+-- each distinct section value once, under its SHA-256; last_day: the last day a frame used it
+CREATE TABLE hypertop.body (
+    hash bytea PRIMARY KEY,
+    value text NOT NULL,
+    last_day date NOT NULL
+);
+-- a target's minute once, whoever wrote it
+CREATE TABLE hypertop.frame (
+    system_identifier text NOT NULL,
+    database_oid bigint NOT NULL,
+    minute timestamptz NOT NULL,
+    at timestamptz NOT NULL,
+    names text[] NOT NULL,
+    bodies bytea[] NOT NULL,
+    PRIMARY KEY (system_identifier, database_oid, minute)
+);
+-- the pictures' samples, written with the frame that won its minute
+CREATE TABLE hypertop.sample (
+    system_identifier text NOT NULL,
+    database_oid bigint NOT NULL,
+    series text NOT NULL,
+    at timestamptz NOT NULL,
+    value double precision NOT NULL,
+    PRIMARY KEY (system_identifier, database_oid, series, at)
+);
+-- what a one-shot read keeps for the next, by the identity of server, database and role
+CREATE TABLE hypertop.kept (
+    identity text NOT NULL,
+    name text NOT NULL,
+    at timestamptz NOT NULL,
+    value bytea NOT NULL,
+    PRIMARY KEY (identity, name)
+);

@@ -1,0 +1,1 @@
+SELECT value FROM hypertop.meta WHERE key = 'version'

@@ -1,0 +1,148 @@
+//! A team's flight recorder: frames and samples kept in a PostgreSQL database the team runs
+//! (`record --into`), read by every engineer's console, `replay` and `snapshot --at`.
+//!
+//! The store is a schema `hypertop` that hypertop creates and upgrades itself (`schema`):
+//! hypertables compressed and retained by TimescaleDB where it is there, plain tables pruned by
+//! hypertop where it is not. A frame is a target's minute — (the server's system identifier,
+//! the database's oid, the minute) — stored once whoever wrote it, so that several recorders of
+//! one target neither duplicate nor fight (`writer`); its sections' values are kept once each
+//! under their SHA-256. Readers (`reader`) take a target's frames by that identity only.
+//!
+//! Rights: the store's owner creates it; a writer's login acts as `hypertop_store_writer`, a
+//! reader's as `hypertop_store_reader` (each `SET ROLE`, so that nothing the store holds runs
+//! with more than those roles' rights), and no row-level policy is applied in its session.
+
+pub mod reader;
+pub mod schema;
+pub mod writer;
+
+use crate::capabilities::Capabilities;
+use crate::connect::{Connector, Session, SessionSettings};
+use crate::conninfo::{ConnectionInputs, Environment, Resolved};
+
+use super::error::RecordError;
+
+/// The group roles a login is granted to write or to read the store.
+pub const WRITER_ROLE: &str = "hypertop_store_writer";
+pub const READER_ROLE: &str = "hypertop_store_reader";
+
+/// The environment variable naming the team store for every reader and recorder (a profile's
+/// `record_into` and `record --into` say it too).
+pub const ENV: &str = "HYPERTOP_RECORD_INTO";
+
+/// Which server and database a frame is of: the same identity the local recording is held to
+/// ([`super::server_of`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TargetId {
+    pub system: String,
+    pub database_oid: i64,
+}
+
+impl TargetId {
+    /// The identity a session reads; None when its role may not read the system identifier
+    /// (the team store then keeps nothing of it: frames of unknown servers would mix).
+    pub fn of(caps: &Capabilities) -> Option<TargetId> {
+        Some(TargetId {
+            system: caps.system_identifier.clone()?,
+            database_oid: caps.database_oid?,
+        })
+    }
+
+    /// As the local recording names it.
+    pub fn server(&self) -> String {
+        format!("system {}, database oid {}", self.system, self.database_oid)
+    }
+}
+
+/// The address a target is kept under for readers that do not connect to it (`replay`,
+/// `snapshot --at`): host, port and database as the connection settings resolve them.
+pub fn address(r: &Resolved) -> String {
+    format!("{}:{}/{}", r.host(), r.port(), r.dbname())
+}
+
+/// The store's connection settings resolved as any target's (service file, passfile, TLS).
+pub fn resolve(conninfo: &str) -> Result<Resolved, RecordError> {
+    let inputs = ConnectionInputs {
+        conninfo: Some(conninfo.to_string()),
+        ..ConnectionInputs::default()
+    };
+    crate::conninfo::resolve(&inputs, &Environment::from_process()).map_err(|e| {
+        RecordError::TeamStore {
+            store: "the team store".into(),
+            why: e.to_string(),
+        }
+    })
+}
+
+/// A session on the store: a minute for a statement (pruning), no row-level policy applied,
+/// and TimescaleDB's schema where it is installed.
+pub struct StoreSession {
+    pub session: Session,
+    /// The store's name in messages (`user@host:port/db`).
+    pub name: String,
+    pub timescaledb: Option<String>,
+}
+
+impl StoreSession {
+    pub async fn open(resolved: &Resolved) -> Result<StoreSession, RecordError> {
+        let name = resolved.target_short();
+        let settings = SessionSettings {
+            statement_timeout: std::time::Duration::from_secs(60),
+            ..SessionSettings::default()
+        };
+        let failed = |why: String| RecordError::TeamStore {
+            store: name.clone(),
+            why,
+        };
+        let connector =
+            Connector::new(resolved.clone(), settings).map_err(|e| failed(e.to_string()))?;
+        let session = connector
+            .connect()
+            .await
+            .map_err(|e| RecordError::TeamDown {
+                store: name.clone(),
+                why: e.to_string(),
+            })?;
+        // a policy's expression is someone's code: with row security off a table that has one
+        // refuses to be read instead of running it
+        session
+            .client
+            .batch_execute("SET row_security = off")
+            .await
+            .map_err(|e| failed(crate::connect::describe_error(&e)))?;
+        let timescaledb = session
+            .client
+            .query_opt(crate::queries::team_store::TIMESCALEDB, &[])
+            .await
+            .map_err(|e| failed(crate::connect::describe_error(&e)))?
+            .map(|r| r.get::<_, String>("schema"));
+        Ok(StoreSession {
+            session,
+            name,
+            timescaledb,
+        })
+    }
+
+    /// An error of this store, doing `what`.
+    pub fn failed(&self, what: &'static str) -> impl Fn(tokio_postgres::Error) -> RecordError + '_ {
+        move |e| RecordError::Team {
+            store: self.name.clone(),
+            what,
+            error: crate::connect::describe_error(&e),
+        }
+    }
+}
+
+/// Where a reader takes a target's history from in the team store.
+#[derive(Clone)]
+pub struct TeamSource {
+    pub store: Resolved,
+    pub which: reader::Which,
+}
+
+impl TeamSource {
+    /// The target's reader; None when the store holds nothing under its address.
+    pub fn open(&self) -> Result<Option<reader::TeamReader>, RecordError> {
+        reader::TeamReader::open(&self.store, self.which.clone())
+    }
+}

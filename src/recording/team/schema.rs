@@ -1,0 +1,336 @@
+//! The team store's schema: made and upgraded by its owner (`record --init-store`, or a
+//! recorder whose login may create it), checked by every writer and reader before it touches a
+//! row, each then acting as the store's role for what it does.
+
+use std::time::Duration;
+
+use tokio_postgres::Client;
+
+use super::{StoreSession, READER_ROLE, WRITER_ROLE};
+use crate::queries::team_store as sql;
+use crate::recording::error::RecordError;
+
+/// The schema this build writes: 1 the tables, 2 which recorder wrote a frame.
+pub const VERSION: i64 = 2;
+
+/// The migrations, in order: the statements taking a store from the version before to each.
+const MIGRATIONS: &[(i64, &str)] = &[(1, sql::SCHEMA_V1), (2, sql::SCHEMA_V2)];
+
+/// The store's tables that are hypertables on TimescaleDB: their time column and segments.
+const HYPERTABLES: &[(&str, &str, &str)] = &[
+    ("frame", "minute", "system_identifier, database_oid"),
+    ("sample", "at", "system_identifier, database_oid, series"),
+];
+
+/// What a session finds of the store before touching it.
+#[derive(Debug)]
+pub struct Facts {
+    /// The schema's owner (None: no store yet).
+    pub owner: Option<String>,
+    pub login: String,
+    pub superuser: bool,
+    pub may_create: bool,
+    /// The login is a member of the writers' role.
+    pub writer: bool,
+}
+
+impl Facts {
+    fn owns(&self) -> bool {
+        self.owner.as_deref() == Some(self.login.as_str())
+    }
+}
+
+pub async fn facts(s: &StoreSession) -> Result<Facts, RecordError> {
+    let row = s
+        .session
+        .client
+        .query_one(sql::STORE_FACTS, &[])
+        .await
+        .map_err(s.failed("cannot read the store's owner"))?;
+    Ok(Facts {
+        owner: row.get("owner"),
+        login: row.get("login"),
+        superuser: row.get::<_, Option<bool>>("superuser").unwrap_or(false),
+        may_create: row.get("may_create"),
+        writer: row.get("writer"),
+    })
+}
+
+/// The store's version (0: no store).
+pub async fn version(s: &StoreSession, f: &Facts) -> Result<i64, RecordError> {
+    if f.owner.is_none() {
+        return Ok(0);
+    }
+    let row = s
+        .session
+        .client
+        .query_opt(sql::VERSION, &[])
+        .await
+        .map_err(s.failed("cannot read the store's version"))?;
+    Ok(row
+        .and_then(|r| r.get::<_, String>("value").parse().ok())
+        .unwrap_or(0))
+}
+
+fn refused(s: &StoreSession, why: String) -> RecordError {
+    RecordError::TeamStore {
+        store: s.name.clone(),
+        why,
+    }
+}
+
+/// `record --init-store`: creates the store, or upgrades it to [`VERSION`], as this login (its
+/// owner), with TimescaleDB's compression and `max_age` as its retention where it is there;
+/// the roles made where missing and given their rights. What was done, a line each.
+pub async fn init(s: &StoreSession, max_age: Duration) -> Result<Vec<String>, RecordError> {
+    let f = facts(s).await?;
+    if f.owner.is_some() && !f.owns() {
+        return Err(refused(
+            s,
+            format!(
+                "its schema belongs to {}: only its owner makes or upgrades it (this login is {})",
+                f.owner.as_deref().unwrap_or_default(),
+                f.login
+            ),
+        ));
+    }
+    migrate(s, Some(max_age), VERSION).await
+}
+
+/// [`init`] up to `version` only: a store as an older hypertop made it (the migrations' tests).
+pub async fn init_to(
+    s: &StoreSession,
+    max_age: Duration,
+    version: i64,
+) -> Result<Vec<String>, RecordError> {
+    migrate(s, Some(max_age), version.clamp(1, VERSION)).await
+}
+
+/// Brings the store to [`VERSION`] in one transaction (others wait on a lock; the version is
+/// read again under it), then gives the roles their rights. `max_age`: the retention to set.
+async fn migrate(
+    s: &StoreSession,
+    max_age: Option<Duration>,
+    upto: i64,
+) -> Result<Vec<String>, RecordError> {
+    let client = &s.session.client;
+    let mut done = Vec::new();
+    let roles_missing = client
+        .query_one(
+            "SELECT count(*) FROM pg_catalog.pg_roles WHERE rolname = ANY ($1::text[])",
+            &[&vec![WRITER_ROLE, READER_ROLE]],
+        )
+        .await
+        .map_err(s.failed("cannot look for the roles"))?
+        .get::<_, i64>(0)
+        < 2;
+    if roles_missing {
+        // made once for the cluster: another store's owner may be making them at this moment
+        // (the second try then finds them)
+        if client.batch_execute(sql::ROLES).await.is_err() {
+            client.batch_execute(sql::ROLES).await.map_err(|e| {
+                refused(
+                    s,
+                    format!(
+                        "cannot make the roles {WRITER_ROLE} and {READER_ROLE} ({}): a role with CREATEROLE can run `CREATE ROLE {WRITER_ROLE} NOLOGIN; CREATE ROLE {READER_ROLE} NOLOGIN;`",
+                        crate::connect::describe_error(&e)
+                    ),
+                )
+            })?;
+        }
+        done.push(format!("made the roles {WRITER_ROLE} and {READER_ROLE}"));
+    }
+    client
+        .batch_execute("BEGIN; SELECT pg_catalog.pg_advisory_xact_lock(7238472391)")
+        .await
+        .map_err(s.failed("cannot begin"))?;
+    let result = migrate_locked(s, max_age, upto, &mut done).await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = client.batch_execute(end).await;
+    result?;
+    ended.map_err(s.failed("cannot commit the schema"))?;
+    Ok(done)
+}
+
+async fn migrate_locked(
+    s: &StoreSession,
+    max_age: Option<Duration>,
+    upto: i64,
+    done: &mut Vec<String>,
+) -> Result<(), RecordError> {
+    let client = &s.session.client;
+    // again under the lock: another recorder may have made it meanwhile
+    let f = facts(s).await?;
+    let from = version(s, &f).await?;
+    if from > VERSION {
+        return Err(newer(s, from));
+    }
+    if f.owner.is_some() && !f.owns() {
+        return Err(refused(
+            s,
+            format!(
+                "version {from}, older than this hypertop's ({VERSION}): its owner {} upgrades it with `hypertop record --init-store --into …`",
+                f.owner.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
+    for &(to, statements) in MIGRATIONS.iter().filter(|(v, _)| *v > from && *v <= upto) {
+        client
+            .batch_execute(statements)
+            .await
+            .map_err(s.failed("cannot make the schema"))?;
+        if to == 1 {
+            if let Some(ts) = &s.timescaledb {
+                hypertables(s, client, ts).await?;
+                done.push("made frame and sample hypertables, compressed after a day".into());
+            }
+        }
+        done.push(format!("schema version {to}"));
+    }
+    client
+        .execute(sql::SET_VERSION, &[&from.max(upto).to_string()])
+        .await
+        .map_err(s.failed("cannot write the version"))?;
+    client
+        .batch_execute(sql::GRANTS)
+        .await
+        .map_err(s.failed("cannot grant the roles their rights"))?;
+    if let (Some(ts), Some(age)) = (&s.timescaledb, max_age) {
+        let ts = crate::format::quote_ident(ts);
+        let age = format!("{} seconds", age.as_secs());
+        for &(table, _, _) in HYPERTABLES {
+            let vars = [("table", table), ("ts", ts.as_str())];
+            client
+                .batch_execute(&crate::queries::render(sql::REMOVE_RETENTION_POLICY, &vars))
+                .await
+                .map_err(s.failed("cannot replace the retention policy"))?;
+            client
+                .execute(
+                    &crate::queries::render(sql::ADD_RETENTION_POLICY, &vars),
+                    &[&age],
+                )
+                .await
+                .map_err(s.failed("cannot add the retention policy"))?;
+        }
+        let secs = max_age.map_or(0, |a| a.as_secs());
+        done.push(format!(
+            "frames and samples dropped by TimescaleDB's retention after {}",
+            match secs % 86400 {
+                0 => format!("{} days", secs / 86400),
+                _ => humantime::format_duration(Duration::from_secs(secs)).to_string(),
+            }
+        ));
+    }
+    Ok(())
+}
+
+/// The store's tables as hypertables of day chunks, compressed by segment after a day.
+async fn hypertables(s: &StoreSession, client: &Client, ts: &str) -> Result<(), RecordError> {
+    let ts = crate::format::quote_ident(ts);
+    for &(table, time, segments) in HYPERTABLES {
+        let vars = [
+            ("table", table),
+            ("time", time),
+            ("segments", segments),
+            ("ts", ts.as_str()),
+        ];
+        for template in [sql::HYPERTABLE, sql::COMPRESS, sql::COMPRESSION_POLICY] {
+            client
+                .batch_execute(&crate::queries::render(template, &vars))
+                .await
+                .map_err(s.failed("cannot make the hypertables"))?;
+        }
+    }
+    Ok(())
+}
+
+fn newer(s: &StoreSession, version: i64) -> RecordError {
+    refused(
+        s,
+        format!(
+            "schema version {version}, newer than this hypertop's ({VERSION}): use a newer hypertop"
+        ),
+    )
+}
+
+/// What a session may do on the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    Write,
+    Read,
+}
+
+/// Readies a session to `use` the store: a writer makes a missing store where its login may
+/// (it then owns it) and upgrades one it owns; the relations it touches must be the owner's
+/// ordinary tables; then it acts as the role of its use (the owner stays itself). The store's
+/// version.
+pub async fn ready(s: &StoreSession, use_: Use, max_age: Duration) -> Result<i64, RecordError> {
+    let f = facts(s).await?;
+    let mut v = version(s, &f).await?;
+    if v > VERSION {
+        return Err(newer(s, v));
+    }
+    let owns = f.owns();
+    if use_ == Use::Write && v < VERSION && (owns || (f.owner.is_none() && f.may_create)) {
+        migrate(s, Some(max_age), VERSION).await?;
+        v = VERSION;
+    }
+    if v == 0 {
+        return Err(refused(
+            s,
+            "no store here yet: its owner makes it with `hypertop record --init-store --into …`"
+                .into(),
+        ));
+    }
+    if use_ == Use::Write && v < VERSION {
+        return Err(refused(
+            s,
+            format!(
+                "version {v}, older than this hypertop's ({VERSION}): its owner {} upgrades it with `hypertop record --init-store --into …`",
+                f.owner.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
+    let odd: Vec<String> = s
+        .session
+        .client
+        .query(sql::TABLE_KINDS, &[])
+        .await
+        .map_err(s.failed("cannot check the store's tables"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if !odd.is_empty() {
+        return Err(refused(
+            s,
+            format!(
+                "{} in schema hypertop is not an ordinary table of the schema's owner: not touched",
+                odd.join(", ")
+            ),
+        ));
+    }
+    if !owns {
+        let role = match use_ {
+            Use::Write => WRITER_ROLE,
+            Use::Read => READER_ROLE,
+        };
+        // what the store runs in this session (a trigger, a default) runs with this role's
+        // rights, never with the login's own
+        s.session
+            .client
+            .batch_execute(&format!("SET ROLE {}", crate::format::quote_ident(role)))
+            .await
+            .map_err(|e| {
+                refused(
+                    s,
+                    format!(
+                        "this login ({}) cannot act as {role} ({}): the store's owner grants it with `GRANT {role} TO {};`",
+                        f.login,
+                        crate::connect::describe_error(&e),
+                        crate::format::quote_ident(&f.login)
+                    ),
+                )
+            })?;
+    }
+    Ok(v)
+}

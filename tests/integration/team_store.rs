@@ -1,0 +1,573 @@
+//! The team's flight recorder: `record --into` a TimescaleDB store and a plain PostgreSQL one,
+//! read back from another home by `snapshot --at` and the readers' source as the local
+//! recording gives it; several recorders, a store down, roles and identities.
+
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use hypertop::history::{Sample, Series};
+use hypertop::recording::source::Source;
+use hypertop::recording::store::{Frame, Store};
+use hypertop::recording::team::reader::{TeamReader, Which};
+use hypertop::recording::team::writer::{Pending, Sent, TeamWriter};
+use hypertop::recording::team::{self, schema, StoreSession, TargetId};
+
+use crate::engines::{
+    native_database, native_tsdb_database, native_tsdb_versions, newest_native_servers, psql,
+    psql_failing, psql_succeeds,
+};
+
+fn hypertop(args: &[&str], home: &std::path::Path, store: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_hypertop"));
+    c.args(args)
+        .stdin(Stdio::null())
+        .env_remove("PGHOST")
+        .env_remove("PGPORT")
+        .env_remove(team::ENV)
+        .env("XDG_STATE_HOME", home);
+    if let Some(store) = store {
+        c.env(team::ENV, store);
+    }
+    c.output().expect("run hypertop")
+}
+
+fn said(o: &Output) -> String {
+    format!(
+        "exit {:?}\n{}\n{}",
+        o.status.code(),
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The two kinds of store: a fresh database on the newest native TimescaleDB server, and one
+/// on the plain PostgreSQL server (where hypertop prunes it itself).
+fn stores(tag: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = native_tsdb_versions()
+        .last()
+        .map(|v| {
+            (
+                format!("TimescaleDB store on {}", v.label()),
+                native_tsdb_database(v, None, tag),
+            )
+        })
+        .into_iter()
+        .collect();
+    out.push((
+        "plain PostgreSQL store".into(),
+        native_database(&format!("{tag}_plain")),
+    ));
+    out
+}
+
+/// Makes a login (cluster-wide, once) that is a member of `role`.
+fn login_in(store: &str, login: &str, role: &str) {
+    psql(
+        store,
+        &format!(
+            "DO $$ BEGIN
+               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{login}') THEN
+                 CREATE ROLE {login} LOGIN;
+               END IF;
+             END $$; GRANT {role} TO {login}"
+        ),
+    );
+}
+
+fn frames(store: &str) -> i64 {
+    psql(store, "SELECT count(*) FROM hypertop.frame")
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn a_recorder_fills_a_team_store_that_another_home_reads_and_roles_hold() {
+    let Some(target) = newest_native_servers("team_target", None)
+        .into_iter()
+        .next()
+    else {
+        eprintln!("no native TimescaleDB server: the team store is checked there");
+        return;
+    };
+    let target = target.conninfo;
+    psql(
+        &target,
+        "CREATE TABLE m (t timestamptz NOT NULL, v int); SELECT create_hypertable('m', 't');
+         INSERT INTO m SELECT now() - i * interval '1 hour', i FROM generate_series(1, 300) i",
+    );
+    let identity = format!(
+        "system {}, database oid {}",
+        psql(&target, "SELECT system_identifier FROM pg_control_system()"),
+        psql(
+            &target,
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        )
+    );
+    for (label, store) in stores("team_cli") {
+        eprintln!("-- {label}");
+        let bastion = tempfile::tempdir().unwrap();
+        let other = tempfile::tempdir().unwrap();
+        // nothing there yet: a recorder whose login owns nothing makes it (its login may)
+        let init = hypertop(
+            &[
+                "record",
+                "--init-store",
+                "--max-age",
+                "30d",
+                "--into",
+                &store,
+            ],
+            bastion.path(),
+            None,
+        );
+        assert_eq!(init.status.code(), Some(0), "{}", said(&init));
+        assert!(said(&init).contains("schema version 2"), "{}", said(&init));
+        let again = hypertop(
+            &["record", "--init-store", "--into", &store],
+            bastion.path(),
+            None,
+        );
+        assert!(
+            !said(&again).contains("  schema version"),
+            "{}",
+            said(&again)
+        );
+        assert!(said(&init).contains("after 30 days") || !label.starts_with("TimescaleDB"));
+        if label.starts_with("TimescaleDB") {
+            let jobs = psql(
+                &store,
+                "SELECT string_agg(proc_name || ':' || hypertable_name, ',' ORDER BY 1)
+                   FROM timescaledb_information.jobs WHERE hypertable_schema = 'hypertop'",
+            );
+            assert_eq!(
+                jobs,
+                "policy_compression:frame,policy_compression:sample,policy_retention:frame,policy_retention:sample"
+            );
+        }
+        let rec = hypertop(
+            &["record", "--once", "--into", &store, &target],
+            bastion.path(),
+            None,
+        );
+        assert_eq!(rec.status.code(), Some(0), "{}", said(&rec));
+        assert_eq!(frames(&store), 1);
+        // the bastion kept no frame of its own: the team's store holds them
+        let local = hypertop(
+            &["snapshot", "--at", "0s", "--format", "json", &target],
+            bastion.path(),
+            None,
+        );
+        assert_ne!(local.status.code(), Some(0), "{}", said(&local));
+        // another engineer's home, with the store configured, reads it
+        let json = hypertop(
+            &["snapshot", "--at", "0s", "--format", "json", &target],
+            other.path(),
+            Some(&store),
+        );
+        assert_eq!(json.status.code(), Some(0), "{}", said(&json));
+        let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(doc["recorded_server"], identity.as_str());
+        assert!(
+            doc["hypertables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["name"] == "m"
+                    || h["hypertable"] == "public.m"
+                    || h.to_string().contains("\"m\"")),
+            "{}",
+            doc["hypertables"]
+        );
+        let text = hypertop(
+            &["snapshot", "--at", "0s", "--format", "text", &target],
+            other.path(),
+            Some(&store),
+        );
+        assert_eq!(text.status.code(), Some(0), "{}", said(&text));
+        assert!(
+            said(&text).contains(&format!("server: {identity}")),
+            "{}",
+            said(&text)
+        );
+
+        // a reader's login reads, and may not write: the recorder is refused, nothing written
+        login_in(&store, "hypertop_test_team_reader", team::READER_ROLE);
+        let as_reader = format!("{store} user=hypertop_test_team_reader");
+        let refused = hypertop(
+            &["record", "--once", "--into", &as_reader, &target],
+            bastion.path(),
+            None,
+        );
+        assert_eq!(refused.status.code(), Some(1), "{}", said(&refused));
+        assert!(
+            said(&refused).contains(team::WRITER_ROLE),
+            "{}",
+            said(&refused)
+        );
+        assert_eq!(frames(&store), 1);
+        let read = hypertop(
+            &["snapshot", "--at", "0s", "--format", "json", &target],
+            other.path(),
+            Some(&as_reader),
+        );
+        assert_eq!(read.status.code(), Some(0), "{}", said(&read));
+        let denied = psql_failing(&as_reader, "INSERT INTO hypertop.meta VALUES ('x', 'y')");
+        assert!(denied.contains("permission denied"), "{denied}");
+        // a writer's login writes (its minute may be the one already stored)
+        login_in(&store, "hypertop_test_team_writer", team::WRITER_ROLE);
+        let as_writer = format!("{store} user=hypertop_test_team_writer");
+        let wrote = hypertop(
+            &["record", "--once", "--into", &as_writer, &target],
+            bastion.path(),
+            None,
+        );
+        assert_eq!(wrote.status.code(), Some(0), "{}", said(&wrote));
+        assert!(
+            !psql_succeeds(&as_writer, "DROP TABLE hypertop.frame"),
+            "a writer may not drop the store"
+        );
+    }
+    // a target login that may not read the server's identity is not recorded into a team
+    // store: its frames could not be told from another server's
+    psql(
+        &target,
+        "DO $$ BEGIN
+           IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hypertop_test_team_nosys') THEN
+             CREATE ROLE hypertop_test_team_nosys LOGIN;
+           END IF;
+         END $$;
+         REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC",
+    );
+    let (_, store) = stores("team_nosys").pop().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let init = hypertop(
+        &["record", "--init-store", "--into", &store],
+        home.path(),
+        None,
+    );
+    assert_eq!(init.status.code(), Some(0), "{}", said(&init));
+    let nosys = hypertop(
+        &[
+            "record",
+            "--once",
+            "--into",
+            &store,
+            &format!("{target} user=hypertop_test_team_nosys"),
+        ],
+        home.path(),
+        None,
+    );
+    assert_eq!(nosys.status.code(), Some(1), "{}", said(&nosys));
+    assert!(
+        said(&nosys).contains("system identifier"),
+        "{}",
+        said(&nosys)
+    );
+    assert_eq!(frames(&store), 0);
+}
+
+/// A minute of a fixed past day: frames of the tests never share a minute by the clock.
+fn minute(n: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(n)
+}
+
+fn pending(id: &TargetId, address: &str, at: DateTime<Utc>, value: f64) -> Pending {
+    Pending {
+        address: address.into(),
+        target: id.clone(),
+        frame: Frame {
+            at,
+            sections: vec![
+                ("json:read".into(), format!("{{\"value\":{value}}}")),
+                ("json:same".into(), "{\"kept\":\"once\"}".into()),
+                ("text:000".into(), format!("== Read\nvalue {value}\n")),
+            ],
+        },
+        samples: vec![Sample {
+            series: Series::Ingest,
+            at: u32::try_from(at.timestamp()).unwrap(),
+            value,
+        }],
+    }
+}
+
+async fn open(store: &str) -> StoreSession {
+    StoreSession::open(&team::resolve(store).unwrap())
+        .await
+        .unwrap()
+}
+
+fn writer(store: &str) -> TeamWriter {
+    TeamWriter::new(
+        team::resolve(store).unwrap(),
+        Duration::from_secs(400 * 86400),
+        None,
+    )
+}
+
+fn reader(store: &str, which: Which) -> Option<TeamReader> {
+    TeamReader::open(&team::resolve(store).unwrap(), which).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_recorders_leave_each_minute_once_and_a_store_down_loses_no_frame() {
+    for (label, store) in stores("team_writers") {
+        eprintln!("-- {label}");
+        schema::init(&open(&store).await, Duration::from_secs(400 * 86400))
+            .await
+            .unwrap();
+        let id = TargetId {
+            system: "7000000000000000001".into(),
+            database_oid: 16384,
+        };
+        // two bastions record the same target, each at its own second of the same minutes
+        let (mut a, mut b) = (writer(&store), writer(&store));
+        let (sent_a, sent_b) = tokio::join!(
+            async {
+                let mut s = Vec::new();
+                for m in 0..5 {
+                    let at = minute(m) + chrono::Duration::seconds(10);
+                    s.extend(a.write(pending(&id, "db1:5432/app", at, 1.0)).await.sent);
+                }
+                s
+            },
+            async {
+                let mut s = Vec::new();
+                for m in 0..5 {
+                    let at = minute(m) + chrono::Duration::seconds(20);
+                    s.extend(b.write(pending(&id, "db1:5432/app", at, 2.0)).await.sent);
+                }
+                s
+            }
+        );
+        let stored = sent_a
+            .iter()
+            .chain(&sent_b)
+            .filter(|(_, s)| *s == Sent::Stored)
+            .count();
+        assert_eq!((sent_a.len(), sent_b.len(), stored), (5, 5, 5));
+        assert_eq!(
+            psql(
+                &store,
+                "SELECT count(*), count(DISTINCT minute) FROM hypertop.frame"
+            ),
+            "5|5"
+        );
+        // each minute's samples are its frame's writer's, and the value both sent is kept once
+        assert_eq!(
+            psql(
+                &store,
+                "SELECT count(*) FROM hypertop.frame f JOIN hypertop.sample s
+                   ON s.system_identifier = f.system_identifier AND s.at = date_trunc('second', f.at)"
+            ),
+            "5"
+        );
+        assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.sample"), "5");
+        assert_eq!(
+            psql(
+                &store,
+                "SELECT count(*) FROM hypertop.body WHERE value = '{\"kept\":\"once\"}'"
+            ),
+            "1"
+        );
+
+        // the store goes away for a while: frames wait, then all are sent
+        let mut c = writer(&store);
+        assert!(c
+            .write(pending(&id, "db1:5432/app", minute(5), 3.0))
+            .await
+            .error
+            .is_none());
+        let dbname = psql(&store, "SELECT current_database()");
+        let admin = store.replace(&format!("dbname={dbname}"), "dbname=postgres");
+        psql(
+            &admin,
+            &format!(
+                "ALTER DATABASE {dbname} ALLOW_CONNECTIONS false;
+                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                  WHERE datname = '{dbname}'"
+            ),
+        );
+        for m in 6..9 {
+            let f = c.write(pending(&id, "db1:5432/app", minute(m), 3.0)).await;
+            assert!(f.error.is_some(), "the store is down");
+            assert_eq!(f.waiting, usize::try_from(m - 5).unwrap());
+        }
+        psql(
+            &admin,
+            &format!("ALTER DATABASE {dbname} ALLOW_CONNECTIONS true"),
+        );
+        let back = c.write(pending(&id, "db1:5432/app", minute(9), 3.0)).await;
+        assert!(back.error.is_none(), "{:?}", back.error);
+        assert_eq!((back.sent.len(), back.waiting), (4, 0));
+        assert_eq!(
+            psql(&store, "SELECT count(*) FROM hypertop.frame"),
+            "10",
+            "no frame lost"
+        );
+        let r = reader(&store, Which::Identity(id.clone())).unwrap();
+        let times = r.times().unwrap();
+        assert_eq!(times.len(), 10);
+        assert!(times.windows(2).all(|w| w[0] < w[1]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_team_store_gives_back_the_local_recordings_frames_and_samples_and_no_other_servers() {
+    for (label, store) in stores("team_readers") {
+        eprintln!("-- {label}");
+        schema::init(&open(&store).await, Duration::from_secs(400 * 86400))
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut local = Store::create(&dir.path().join("r.sqlite"), Default::default()).unwrap();
+        let x = TargetId {
+            system: "7000000000000000002".into(),
+            database_oid: 5,
+        };
+        // the same frames, into both
+        let mut w = writer(&store);
+        for m in 0..3 {
+            let p = pending(&x, "db2:5432/app", minute(100 + m), m as f64);
+            local.claim(&x.server()).unwrap();
+            local.append(&p.frame).unwrap();
+            local.append_samples(&p.samples).unwrap();
+            assert!(w.write(p).await.error.is_none());
+        }
+        let team = Source::Team(reader(&store, Which::Address("db2:5432/app".into())).unwrap());
+        let local = Source::Local(Store::open(&dir.path().join("r.sqlite")).unwrap().unwrap());
+        assert_eq!(team.times().unwrap(), local.times().unwrap());
+        for at in [
+            minute(100),
+            minute(101) + chrono::Duration::seconds(30),
+            minute(200),
+        ] {
+            for json in [true, false] {
+                assert_eq!(
+                    hypertop::recorder::replay_at(&team, "t", at, json, 120).unwrap(),
+                    hypertop::recorder::replay_at(&local, "t", at, json, 120).unwrap(),
+                );
+            }
+        }
+        assert_eq!(
+            team.samples_since(0).unwrap(),
+            local.samples_since(0).unwrap()
+        );
+        // the address now leads to another server: readers by address take its frames only,
+        // a reader connected to the first takes the first's only
+        let y = TargetId {
+            system: "7000000000000000003".into(),
+            database_oid: 5,
+        };
+        assert!(w
+            .write(pending(&y, "db2:5432/app", minute(300), 9.0))
+            .await
+            .error
+            .is_none());
+        let by_address = reader(&store, Which::Address("db2:5432/app".into())).unwrap();
+        assert_eq!(by_address.target, y);
+        assert_eq!(by_address.times().unwrap(), vec![minute(300)]);
+        let first = reader(&store, Which::Identity(x.clone())).unwrap();
+        assert_eq!(first.times().unwrap().len(), 3);
+        assert!(first
+            .at_or_before(minute(400))
+            .unwrap()
+            .is_some_and(|f| f.at == minute(102)));
+        assert!(reader(&store, Which::Address("elsewhere:1/x".into())).is_none());
+        // a section that is not JSON (written by hand into the store) is refused, not shown
+        psql(
+            &store,
+            "UPDATE hypertop.body SET value = 'not json' WHERE value = '{\"value\":9}'",
+        );
+        assert!(by_address.at_or_before(minute(300)).is_err());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_older_store_is_upgraded_by_its_owner_and_a_newer_one_refused() {
+    for (label, store) in stores("team_schema") {
+        eprintln!("-- {label}");
+        let s = open(&store).await;
+        schema::init_to(&s, Duration::from_secs(86400), 1)
+            .await
+            .unwrap();
+        assert_eq!(psql(&store, "SELECT value FROM hypertop.meta"), "1");
+        psql(
+            &store,
+            "INSERT INTO hypertop.frame VALUES ('7000000000000000004', 1, '2026-11-01', '2026-11-01', '{}', '{}')",
+        );
+        // a writer's login cannot upgrade it: told who can
+        login_in(&store, "hypertop_test_team_writer", team::WRITER_ROLE);
+        let mut w = writer(&format!("{store} user=hypertop_test_team_writer"));
+        let e = w.connect().await.unwrap_err().to_string();
+        assert!(e.contains("older than this hypertop's"), "{e}");
+        // its owner's recorder upgrades it, what it held kept
+        let mut owner = writer(&store);
+        owner.connect().await.unwrap();
+        assert_eq!(psql(&store, "SELECT value FROM hypertop.meta"), "2");
+        assert_eq!(
+            psql(
+                &store,
+                "SELECT count(*), count(recorder) FROM hypertop.frame"
+            ),
+            "1|0"
+        );
+        psql(&store, "UPDATE hypertop.meta SET value = '99'");
+        let e = writer(&store).connect().await.unwrap_err().to_string();
+        assert!(e.contains("newer than this hypertop's"), "{e}");
+        let e = TeamReader::open(
+            &team::resolve(&store).unwrap(),
+            Which::Address("a:1/b".into()),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("newer than this hypertop's"), "{e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hypertop_prunes_what_is_past_max_age() {
+    for (label, store) in stores("team_prune") {
+        eprintln!("-- {label}");
+        schema::init(&open(&store).await, Duration::from_secs(86400))
+            .await
+            .unwrap();
+        let id = TargetId {
+            system: "7000000000000000005".into(),
+            database_oid: 1,
+        };
+        let mut w = TeamWriter::new(
+            team::resolve(&store).unwrap(),
+            Duration::from_secs(86400),
+            None,
+        );
+        let old = Utc::now() - chrono::Duration::days(3);
+        let mut p = pending(&id, "db3:1/x", old, 1.0);
+        p.frame.sections[0].1 = "{\"old\":true}".into();
+        // written, then pruned by the same call (the first write prunes)
+        let f = w.write(p).await;
+        assert!(f.error.is_none(), "{:?}", f.error);
+        assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.frame"), "0");
+        assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.sample"), "0");
+        assert_eq!(
+            psql(
+                &store,
+                "SELECT count(*) FROM hypertop.body WHERE value = '{\"old\":true}'"
+            ),
+            "0"
+        );
+        let mut w = TeamWriter::new(
+            team::resolve(&store).unwrap(),
+            Duration::from_secs(86400),
+            None,
+        );
+        assert!(w
+            .write(pending(&id, "db3:1/x", Utc::now(), 2.0))
+            .await
+            .error
+            .is_none());
+        assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.frame"), "1");
+    }
+}
