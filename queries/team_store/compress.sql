@@ -1,2 +1,2 @@
 ALTER TABLE hypertop.{table} SET (timescaledb.compress,
-    timescaledb.compress_segmentby = '{segments}', timescaledb.compress_orderby = '{time}')
+    timescaledb.compress_segmentby = '{segments}', timescaledb.compress_orderby = '{order}')

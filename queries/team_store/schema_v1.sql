@@ -13,11 +13,17 @@ CREATE TABLE hypertop.target (
     last_at timestamptz NOT NULL,
     PRIMARY KEY (address, system_identifier, database_oid)
 );
--- each distinct section value once, under its SHA-256; last_day: the last day a frame used it
+-- each distinct section value of a target once a period (six hours, from the epoch), under its
+-- SHA-256: a frame's values are in its own period's rows, so that retention drops a period's
+-- values with its frames, and a compressed period keeps a target's values side by side, where
+-- they compress well
 CREATE TABLE hypertop.body (
-    hash bytea PRIMARY KEY,
+    system_identifier text NOT NULL,
+    database_oid bigint NOT NULL,
+    period timestamptz NOT NULL,
+    hash bytea NOT NULL,
     value text NOT NULL,
-    last_day date NOT NULL
+    PRIMARY KEY (system_identifier, database_oid, hash, period)
 );
 -- a target's minute once, whoever wrote it
 CREATE TABLE hypertop.frame (

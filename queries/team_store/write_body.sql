@@ -1,5 +1,5 @@
--- A section's value under its SHA-256 ($1), its use on day $3 noted (once a day: pruning keeps
--- what a day's frames use).
-INSERT INTO hypertop.body (hash, value, last_day) VALUES ($1::bytea, $2::text, $3::date)
-ON CONFLICT (hash) DO UPDATE SET last_day = excluded.last_day
-WHERE hypertop.body.last_day < excluded.last_day
+-- A section's value under its SHA-256 ($4) for its target and the frame's period ($3): sent once
+-- a period each (another recorder's copy of it stands).
+INSERT INTO hypertop.body (system_identifier, database_oid, period, hash, value)
+VALUES ($1::text, $2::bigint, $3::timestamptz, $4::bytea, $5::text)
+ON CONFLICT DO NOTHING

@@ -130,7 +130,8 @@ fn replay_and_week(snap: &hypertop::snapshot::Snapshot, dir: &std::path::Path) -
     let bytes = store.used_bytes().unwrap();
     drop(store);
     let t = Instant::now();
-    let (_store, replay) = hypertop::replay::open(&path, "bench", None).unwrap();
+    let source = hypertop::recording::source::Source::Local(Store::open(&path).unwrap().unwrap());
+    let (_store, replay) = hypertop::replay::open(source, "bench", None).unwrap();
     assert!(!replay.shown.sections.is_empty());
     let open = t.elapsed();
     if written < minutes {

@@ -19,6 +19,7 @@ mod process;
 #[allow(dead_code)]
 mod pty;
 mod record;
+mod team;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -48,6 +49,11 @@ struct Options {
     /// exporter's data age, kept reads right, the server's CPU, in one window (with `--fleet
     /// DSN`, the fifty targets on that server; else the first's).
     fresh: Option<String>,
+    /// `--team STORE --from DSN [--targets N] [--days D]`: the team's flight recorder.
+    team: Option<String>,
+    from: Option<String>,
+    targets: Option<String>,
+    days: Option<String>,
     /// `--only build|refresh|render|client|server|fleet`: one part of the benchmark (build: the
     /// dataset alone; fleet: only when asked).
     only: Option<String>,
@@ -72,6 +78,10 @@ fn options() -> Options {
         fresh: value("--fresh"),
         fleet: value("--fleet"),
         only: value("--only"),
+        team: value("--team"),
+        from: value("--from"),
+        targets: value("--targets"),
+        days: value("--days"),
         dsn: value("--dsn"),
         native: value("--native")
             .or_else(|| {
@@ -1122,6 +1132,12 @@ fn main() {
     let opts = options();
     if let Some(list) = &opts.keys {
         keys_part(list);
+        return;
+    }
+    if let Some(store) = &opts.team {
+        let from = opts.from.as_deref().expect("--team STORE --from DSN");
+        let n = |v: &Option<String>, d: usize| v.as_deref().map_or(d, |v| v.parse().unwrap());
+        team::team_part(store, from, n(&opts.targets, 50), n(&opts.days, 7) as i64);
         return;
     }
     if let Some(list) = &opts.fresh {

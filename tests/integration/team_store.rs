@@ -137,12 +137,12 @@ fn a_recorder_fills_a_team_store_that_another_home_reads_and_roles_hold() {
         if label.starts_with("TimescaleDB") {
             let jobs = psql(
                 &store,
-                "SELECT string_agg(proc_name || ':' || hypertable_name, ',' ORDER BY 1)
+                "SELECT string_agg(proc_name || ':' || hypertable_name, ',' ORDER BY proc_name, hypertable_name)
                    FROM timescaledb_information.jobs WHERE hypertable_schema = 'hypertop'",
             );
             assert_eq!(
                 jobs,
-                "policy_compression:frame,policy_compression:sample,policy_retention:frame,policy_retention:sample"
+                "policy_compression:body,policy_compression:frame,policy_compression:sample,policy_retention:body,policy_retention:frame,policy_retention:sample"
             );
         }
         let rec = hypertop(
@@ -569,5 +569,59 @@ async fn hypertop_prunes_what_is_past_max_age() {
             .error
             .is_none());
         assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.frame"), "1");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_console_on_another_home_opens_with_the_teams_pictures() {
+    use hypertop::recording::live::{Event, Recording};
+    for (label, store) in stores("team_console") {
+        eprintln!("-- {label}");
+        schema::init(&open(&store).await, Duration::from_secs(400 * 86400))
+            .await
+            .unwrap();
+        let id = TargetId {
+            system: "7000000000000000006".into(),
+            database_oid: 7,
+        };
+        // a recorder's last half hour, a frame a minute
+        let now = Utc::now();
+        let mut w = writer(&store);
+        for m in (1..=30).rev() {
+            let at = now - chrono::Duration::minutes(m);
+            assert!(w
+                .write(pending(&id, "db4:5432/app", at, m as f64))
+                .await
+                .error
+                .is_none());
+        }
+        let recorded = reader(&store, Which::Identity(id.clone()))
+            .unwrap()
+            .samples_since(0)
+            .unwrap();
+        assert_eq!(recorded.len(), 30);
+        // the console's recording, on a home that never recorded, opens with them
+        let home = tempfile::tempdir().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let source = team::TeamSource {
+            store: team::resolve(&store).unwrap(),
+            which: Which::Identity(id.clone()),
+        };
+        let _recording = Recording::start(
+            home.path().join("r.sqlite"),
+            Default::default(),
+            "t".into(),
+            Some(source),
+            move |e| {
+                let _ = tx.send(e);
+            },
+        );
+        match rx.recv_timeout(Duration::from_secs(20)).unwrap() {
+            Event::Restored(samples) => assert_eq!(samples, recorded),
+            other => panic!("{other:?}"),
+        }
+        let mut history = hypertop::history::History::default();
+        history.restore(&recorded);
+        assert_eq!(history.ingest.len(), 30, "the pictures hold the half hour");
     }
 }

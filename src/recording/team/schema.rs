@@ -17,9 +17,10 @@ pub const VERSION: i64 = 2;
 const MIGRATIONS: &[(i64, &str)] = &[(1, sql::SCHEMA_V1), (2, sql::SCHEMA_V2)];
 
 /// The store's tables that are hypertables on TimescaleDB: their time column and segments.
-const HYPERTABLES: &[(&str, &str, &str)] = &[
-    ("frame", "minute", "system_identifier, database_oid"),
-    ("sample", "at", "system_identifier, database_oid, series"),
+const HYPERTABLES: &[(&str, &str, &str, &str)] = &[
+    ("frame", "minute", "system_identifier, database_oid", "minute"),
+    ("sample", "at", "system_identifier, database_oid, series", "at"),
+    ("body", "period", "system_identifier, database_oid", "hash"),
 ];
 
 /// What a session finds of the store before touching it.
@@ -182,7 +183,7 @@ async fn migrate_locked(
         if to == 1 {
             if let Some(ts) = &s.timescaledb {
                 hypertables(s, client, ts).await?;
-                done.push("made frame and sample hypertables, compressed after a day".into());
+                done.push("made frame, sample and body hypertables of six-hour chunks, each compressed an hour after it ends".into());
             }
         }
         done.push(format!("schema version {to}"));
@@ -198,7 +199,7 @@ async fn migrate_locked(
     if let (Some(ts), Some(age)) = (&s.timescaledb, max_age) {
         let ts = crate::format::quote_ident(ts);
         let age = format!("{} seconds", age.as_secs());
-        for &(table, _, _) in HYPERTABLES {
+        for &(table, _, _, _) in HYPERTABLES {
             let vars = [("table", table), ("ts", ts.as_str())];
             client
                 .batch_execute(&crate::queries::render(sql::REMOVE_RETENTION_POLICY, &vars))
@@ -214,7 +215,7 @@ async fn migrate_locked(
         }
         let secs = max_age.map_or(0, |a| a.as_secs());
         done.push(format!(
-            "frames and samples dropped by TimescaleDB's retention after {}",
+            "frames, samples and values dropped by TimescaleDB's retention after {}",
             match secs % 86400 {
                 0 => format!("{} days", secs / 86400),
                 _ => humantime::format_duration(Duration::from_secs(secs)).to_string(),
@@ -227,11 +228,12 @@ async fn migrate_locked(
 /// The store's tables as hypertables of day chunks, compressed by segment after a day.
 async fn hypertables(s: &StoreSession, client: &Client, ts: &str) -> Result<(), RecordError> {
     let ts = crate::format::quote_ident(ts);
-    for &(table, time, segments) in HYPERTABLES {
+    for &(table, time, segments, order) in HYPERTABLES {
         let vars = [
             ("table", table),
             ("time", time),
             ("segments", segments),
+            ("order", order),
             ("ts", ts.as_str()),
         ];
         for template in [sql::HYPERTABLE, sql::COMPRESS, sql::COMPRESSION_POLICY] {

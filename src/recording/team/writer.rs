@@ -1,12 +1,12 @@
-//! A recorder's writes into the team store: each frame with its section values (sent once a
-//! day each: a value already there is only marked used) and, when its minute was not yet
+//! A recorder's writes into the team store: each frame with its section values (each sent once
+//! a period of six hours, kept with that period's frames) and, when its minute was not yet
 //! stored by another recorder, its samples, in one transaction. While the store cannot be
 //! reached the frames wait in a bounded buffer, sent oldest first when it is back.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use super::schema::{self, Use};
@@ -75,9 +75,9 @@ pub struct TeamWriter {
     session: Option<StoreSession>,
     buffer: VecDeque<Pending>,
     buffered_bytes: usize,
-    /// The values this session has written or marked used, and on which day (sent again the
-    /// next day, so pruning sees them used).
-    sent_on: HashMap<[u8; 32], NaiveDate>,
+    /// The values of each target this session has sent, and for which period (a frame's
+    /// values are kept with its period's: sent again in the next).
+    sent_on: HashMap<(TargetId, [u8; 32]), DateTime<Utc>>,
     /// (address, identity) noted in the targets' table by this session, and when.
     noted: HashMap<(String, TargetId), Instant>,
     pruned_at: Option<Instant>,
@@ -180,7 +180,7 @@ impl TeamWriter {
             return Err(RecordError::NoConnection);
         };
         let client = &s.session.client;
-        let day = p.frame.at.date_naive();
+        let period = period_of(p.frame.at);
         let hashes: Vec<[u8; 32]> = p
             .frame
             .sections
@@ -218,11 +218,22 @@ impl TeamWriter {
                 .map_err(s.failed("cannot write a section"))?;
             let mut fresh = Vec::new();
             for ((_, value), hash) in p.frame.sections.iter().zip(&hashes) {
-                if self.sent_on.get(hash) == Some(&day) || fresh.contains(hash) {
+                if self.sent_on.get(&(p.target.clone(), *hash)) == Some(&period)
+                    || fresh.contains(hash)
+                {
                     continue;
                 }
                 client
-                    .execute(&body, &[&hash.as_slice(), value, &day])
+                    .execute(
+                        &body,
+                        &[
+                            &p.target.system,
+                            &p.target.database_oid,
+                            &period,
+                            &hash.as_slice(),
+                            value,
+                        ],
+                    )
                     .await
                     .map_err(s.failed("cannot write a section"))?;
                 fresh.push(*hash);
@@ -270,7 +281,7 @@ impl TeamWriter {
                     .await
                     .map_err(s.failed("cannot commit a frame"))?;
                 for h in fresh {
-                    self.sent_on.insert(h, day);
+                    self.sent_on.insert((p.target.clone(), h), period);
                 }
                 self.noted.entry(key).or_insert_with(Instant::now);
                 Ok(if stored { Sent::Stored } else { Sent::Taken })
@@ -370,6 +381,12 @@ fn merged(samples: &[Sample]) -> (Vec<String>, Vec<f64>, Vec<f64>) {
         values.push(value);
     }
     (series, seconds, values)
+}
+
+/// The six hours (from the epoch) a frame's values are kept with (`frame_at.sql` says the same).
+fn period_of(at: DateTime<Utc>) -> DateTime<Utc> {
+    const PERIOD: i64 = 6 * 3600;
+    DateTime::from_timestamp(at.timestamp().div_euclid(PERIOD) * PERIOD, 0).unwrap_or(at)
 }
 
 fn hostname() -> String {
