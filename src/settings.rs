@@ -50,9 +50,7 @@ impl Settings {
         }
         Some((path, bounds))
     }
-}
 
-impl Settings {
     /// Where the team's history of the target `r` is read from, when a store is configured:
     /// by the identity a connected reader found (`id`), else by the address.
     pub fn team_source(

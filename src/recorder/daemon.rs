@@ -224,8 +224,12 @@ pub async fn run(
                 said = Some(e.to_string());
             }
             if !opts.once {
+                let note = match opts.every < std::time::Duration::from_secs(60) {
+                    true => " (it keeps a frame a minute: the others of each minute are not kept)",
+                    false => "",
+                };
                 complain(&format!(
-                    "frames go to the team store {}, a frame a target a minute",
+                    "frames go to the team store {}{note}",
                     writer.store()
                 ));
             }

@@ -97,11 +97,15 @@ pub fn team_part(store: &str, from: &str, targets: usize, days: i64) {
             .await
             .unwrap();
         let s = StoreSession::open(&resolved).await.unwrap();
-        schema::init(&s, Duration::from_secs(90 * 86400)).await.unwrap();
+        schema::init(&s, Duration::from_secs(90 * 86400))
+            .await
+            .unwrap();
     });
     let dir = tempfile::tempdir().unwrap();
     let mut locals: Vec<Store> = (0..targets)
-        .map(|t| Store::create(&dir.path().join(format!("t{t}.sqlite")), Bounds::default()).unwrap())
+        .map(|t| {
+            Store::create(&dir.path().join(format!("t{t}.sqlite")), Bounds::default()).unwrap()
+        })
         .collect();
     let ids: Vec<TargetId> = (0..targets)
         .map(|t| TargetId {

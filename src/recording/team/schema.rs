@@ -18,8 +18,18 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, sql::SCHEMA_V1), (2, sql::SCHEMA_V2)];
 
 /// The store's tables that are hypertables on TimescaleDB: their time column and segments.
 const HYPERTABLES: &[(&str, &str, &str, &str)] = &[
-    ("frame", "minute", "system_identifier, database_oid", "minute"),
-    ("sample", "at", "system_identifier, database_oid, series", "at"),
+    (
+        "frame",
+        "minute",
+        "system_identifier, database_oid",
+        "minute",
+    ),
+    (
+        "sample",
+        "at",
+        "system_identifier, database_oid, series",
+        "at",
+    ),
     ("body", "period", "system_identifier, database_oid", "hash"),
 ];
 

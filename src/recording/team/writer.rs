@@ -429,4 +429,21 @@ mod tests {
         assert_eq!(at, vec![10.0, 10.0, 11.0]);
         assert_eq!(values, vec![3.0, 7.0, 8.0]);
     }
+
+    #[test]
+    fn a_frames_values_are_kept_with_its_six_hours() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            period_of(at("2026-11-29T05:59:59Z")),
+            at("2026-11-29T00:00:00Z")
+        );
+        assert_eq!(
+            period_of(at("2026-11-29T06:00:00Z")),
+            at("2026-11-29T06:00:00Z")
+        );
+        assert_eq!(
+            period_of(at("1969-12-31T23:00:00Z")),
+            at("1969-12-31T18:00:00Z")
+        );
+    }
 }
