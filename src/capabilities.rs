@@ -101,7 +101,12 @@ impl Capabilities {
         let row = client.query_one(DETECT, &[]).await?;
         let mut caps = Self::from_row(&row);
         if row.get::<_, bool>("may_read_system") {
-            caps.system_identifier = client.query_one(SYSTEM_IDENTIFIER, &[]).await?.get(0);
+            // a read that fails leaves the identity unknown, as a login that may not read it
+            caps.system_identifier = client
+                .query_one(SYSTEM_IDENTIFIER, &[])
+                .await
+                .ok()
+                .and_then(|r| r.try_get(0).ok());
         }
         Ok(caps)
     }

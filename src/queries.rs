@@ -46,8 +46,10 @@ pub mod team_store {
         ADD_RETENTION_POLICY = "add_retention_policy.sql";
         STORE_FACTS = "store_facts.sql";
         TIMESCALEDB = "timescaledb.sql";
-        VERSION = "version.sql";
-        SET_VERSION = "set_version.sql";
+        META = "meta.sql";
+        SET_META = "set_meta.sql";
+        ROLES_AS_MADE = "roles_as_made.sql";
+        FOREIGN_FUNCTIONS = "foreign_functions.sql";
         WRITE_TARGET = "write_target.sql";
         WRITE_BODY = "write_body.sql";
         WRITE_FRAME = "write_frame.sql";
@@ -61,8 +63,6 @@ pub mod team_store {
         STORE_BYTES_CHUNKS = "store_bytes_chunks.sql";
         OLDEST_MINUTE = "oldest_minute.sql";
         TABLE_KINDS = "table_kinds.sql";
-        KEPT = "kept.sql";
-        KEEP = "keep.sql";
     }
 }
 

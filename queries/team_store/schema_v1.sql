@@ -44,11 +44,3 @@ CREATE TABLE hypertop.sample (
     value double precision NOT NULL,
     PRIMARY KEY (system_identifier, database_oid, series, at)
 );
--- what a one-shot read keeps for the next, by the identity of server, database and role
-CREATE TABLE hypertop.kept (
-    identity text NOT NULL,
-    name text NOT NULL,
-    at timestamptz NOT NULL,
-    value bytea NOT NULL,
-    PRIMARY KEY (identity, name)
-);

@@ -107,10 +107,7 @@ async fn one_frame(
     snap.data.observe_into(history, at);
     let samples = history.take_samples();
     if let Some((writer, address, said)) = team {
-        let target = TargetId::of(caps).ok_or_else(|| RecordError::TeamStore {
-            store: writer.store(),
-            why: "this login may not read the server's system identifier (EXECUTE on pg_control_system() was revoked from it): the team store keeps frames by it, so that two servers' frames never mix; record as a login that may".into(),
-        })?;
+        let target = TargetId::of(caps).ok_or_else(|| no_identity(writer.store()))?;
         let flushed = writer
             .write(Pending {
                 address: address.to_string(),
@@ -131,6 +128,14 @@ async fn one_frame(
         store.append(&frame)?;
         store.append_samples(&samples)
     })
+}
+
+/// Why a target whose login may not read the server's identity is not recorded into a team store.
+fn no_identity(store: String) -> RecordError {
+    RecordError::TeamStore {
+        store,
+        why: "this login may not read the server's system identifier (EXECUTE on pg_control_system() was revoked from it): the team store keeps frames by it, so that two servers' frames never mix; record as a login that may".into(),
+    }
 }
 
 /// What a write into the team store says: frames let go or waiting, once each time the
@@ -211,6 +216,10 @@ pub async fn run(
     let mut said = None;
     let mut team = match &opts.into {
         None => None,
+        Some(_) if TargetId::of(&caps).is_none() => {
+            complain(&no_identity(connector.resolved().target_short()).to_string());
+            return 1;
+        }
         Some(resolved) => {
             let age = opts.bounds.max_age();
             let mut writer = TeamWriter::new(resolved.clone(), age, opts.team_max_size);
@@ -295,6 +304,11 @@ pub async fn run(
             Ok(()) if opts.once => return 0,
             Ok(()) => {}
             Err(e) if opts.once => {
+                complain(&e.to_string());
+                return 1;
+            }
+            // a refusal (a right revoked, a store of another version) does not pass by itself
+            Err(e @ RecordError::TeamStore { .. }) => {
                 complain(&e.to_string());
                 return 1;
             }

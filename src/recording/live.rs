@@ -226,10 +226,19 @@ fn write(tasks: mpsc::Receiver<WriterTask>) {
             }
             Some(WriterTask::Zoom(id, span)) => {
                 if let Some(r) = open.get_mut(&id) {
-                    match r
+                    let mut z = r
                         .flush()
-                        .and_then(|()| zoomed(&r.path, r.team.as_ref(), span))
-                    {
+                        .and_then(|()| zoomed(&r.path, r.team.as_ref(), span));
+                    if let (Err(e), Some(_)) = (&z, &r.team) {
+                        // the team's store failed: said, and this host's recording read
+                        (r.tell)(Event::TeamUnread(RecordError::TeamStore {
+                            store: "the team store".into(),
+                            why: e.to_string(),
+                        }));
+                        r.team = None;
+                        z = zoomed(&r.path, None, span);
+                    }
+                    match z {
                         Ok(z) => (r.tell)(Event::Zoomed(Box::new(z))),
                         Err(e) => {
                             if let Some(r) = open.remove(&id) {

@@ -340,12 +340,14 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
         .then(|| settings.recording(connector.resolved()))
         .flatten();
     let action_connector = connector.clone();
-    let team = settings
-        .team_source(
-            connector.resolved(),
-            crate::recording::team::TargetId::of(&caps),
-        )
-        .map_err(|e| Failure::new(e.to_string(), 1))?;
+    // by the identity this session reads: without one, not from the team's store (whose
+    // frames under this address could be another server's)
+    let team = match crate::recording::team::TargetId::of(&caps) {
+        Some(id) => settings
+            .team_source(connector.resolved(), Some(id))
+            .map_err(|e| Failure::new(e.to_string(), 1))?,
+        None => None,
+    };
     let link = Link::start(connector, Some((session, caps)));
     let mut opts = console_options(&settings, cli, theme);
     // the process keeps one demo: its line lives as long

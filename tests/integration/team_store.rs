@@ -454,6 +454,28 @@ async fn the_team_store_gives_back_the_local_recordings_frames_and_samples_and_n
             team.samples_since(0).unwrap(),
             local.samples_since(0).unwrap()
         );
+        // a size carried forward: before the time asked, the latest of it, as the local gives
+        let mut w2 = writer(&store);
+        for (m, bytes) in [(110, 1.0), (111, 2.0), (112, 3.0)] {
+            let mut p = pending(&x, "db2:5432/app", minute(m), 0.0);
+            p.samples = vec![Sample {
+                series: Series::HypertableBytes("public.m".into()),
+                at: u32::try_from(minute(m).timestamp()).unwrap(),
+                value: bytes,
+            }];
+            let mut l = Store::create(&dir.path().join("r.sqlite"), Default::default()).unwrap();
+            l.append(&p.frame).unwrap();
+            l.append_samples(&p.samples).unwrap();
+            assert!(w2.write(p).await.error.is_none());
+        }
+        let since = u32::try_from(minute(113).timestamp()).unwrap();
+        let carried = team.samples_since(since).unwrap();
+        assert_eq!(carried, local.samples_since(since).unwrap());
+        assert!(
+            carried.iter().any(|s| s.value == 3.0)
+                && !carried.iter().any(|s| s.value == 1.0 || s.value == 2.0),
+            "{carried:?}"
+        );
         // the address now leads to another server: readers by address take its frames only,
         // a reader connected to the first takes the first's only
         let y = TargetId {
@@ -469,11 +491,11 @@ async fn the_team_store_gives_back_the_local_recordings_frames_and_samples_and_n
         assert_eq!(by_address.target, y);
         assert_eq!(by_address.times().unwrap(), vec![minute(300)]);
         let first = reader(&store, Which::Identity(x.clone())).unwrap();
-        assert_eq!(first.times().unwrap().len(), 3);
+        assert_eq!(first.times().unwrap().len(), 6);
         assert!(first
             .at_or_before(minute(400))
             .unwrap()
-            .is_some_and(|f| f.at == minute(102)));
+            .is_some_and(|f| f.at == minute(112)));
         assert!(reader(&store, Which::Address("elsewhere:1/x".into())).is_none());
         // a section that is not JSON (written by hand into the store) is refused, not shown
         psql(
@@ -492,7 +514,13 @@ async fn an_older_store_is_upgraded_by_its_owner_and_a_newer_one_refused() {
         schema::init_to(&s, Duration::from_secs(86400), 1)
             .await
             .unwrap();
-        assert_eq!(psql(&store, "SELECT value FROM hypertop.meta"), "1");
+        let version = || {
+            psql(
+                &store,
+                "SELECT value FROM hypertop.meta WHERE key = 'version'",
+            )
+        };
+        assert_eq!(version(), "1");
         psql(
             &store,
             "INSERT INTO hypertop.frame VALUES ('7000000000000000004', 1, '2026-11-01', '2026-11-01', '{}', '{}')",
@@ -505,7 +533,7 @@ async fn an_older_store_is_upgraded_by_its_owner_and_a_newer_one_refused() {
         // its owner's recorder upgrades it, what it held kept
         let mut owner = writer(&store);
         owner.connect().await.unwrap();
-        assert_eq!(psql(&store, "SELECT value FROM hypertop.meta"), "2");
+        assert_eq!(version(), "2");
         assert_eq!(
             psql(
                 &store,
@@ -513,7 +541,10 @@ async fn an_older_store_is_upgraded_by_its_owner_and_a_newer_one_refused() {
             ),
             "1|0"
         );
-        psql(&store, "UPDATE hypertop.meta SET value = '99'");
+        psql(
+            &store,
+            "UPDATE hypertop.meta SET value = '99' WHERE key = 'version'",
+        );
         let e = writer(&store).connect().await.unwrap_err().to_string();
         assert!(e.contains("newer than this hypertop's"), "{e}");
         let e = TeamReader::open(
@@ -546,9 +577,22 @@ async fn hypertop_prunes_what_is_past_max_age() {
         let old = Utc::now() - chrono::Duration::days(3);
         let mut p = pending(&id, "db3:1/x", old, 1.0);
         p.frame.sections[0].1 = "{\"old\":true}".into();
-        // written, then pruned by the same call (the first write prunes)
+        // written, then pruned: on plain PostgreSQL by the same call (the first write prunes),
+        // on TimescaleDB by its retention policy (run here rather than waited for)
         let f = w.write(p).await;
         assert!(f.error.is_none(), "{:?}", f.error);
+        if label.starts_with("TimescaleDB") {
+            assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.frame"), "1");
+            for job in psql(
+                &store,
+                "SELECT job_id FROM timescaledb_information.jobs
+                  WHERE proc_name = 'policy_retention' AND hypertable_schema = 'hypertop'",
+            )
+            .lines()
+            {
+                psql(&store, &format!("CALL run_job({job})"));
+            }
+        }
         assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.frame"), "0");
         assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.sample"), "0");
         assert_eq!(
@@ -623,5 +667,79 @@ async fn a_console_on_another_home_opens_with_the_teams_pictures() {
         let mut history = hypertop::history::History::default();
         history.restore(&recorded);
         assert_eq!(history.ingest.len(), 30, "the pictures hold the half hour");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_superuser_touches_only_its_own_store_and_no_stand_in_for_timescaledb_is_called() {
+    for (label, store) in stores("team_rights") {
+        eprintln!("-- {label}");
+        let dbname = psql(&store, "SELECT current_database()");
+        // the roles exist (a store's owner need not be able to make them)
+        psql(
+            &store,
+            &format!(
+                "DO $$ BEGIN
+                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hypertop_test_team_owner') THEN
+                     CREATE ROLE hypertop_test_team_owner LOGIN;
+                   END IF;
+                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{w}') THEN
+                     CREATE ROLE {w} NOLOGIN;
+                   END IF;
+                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{r}') THEN
+                     CREATE ROLE {r} NOLOGIN;
+                   END IF;
+                 END $$;
+                 GRANT CREATE ON DATABASE {dbname} TO hypertop_test_team_owner",
+                w = team::WRITER_ROLE,
+                r = team::READER_ROLE
+            ),
+        );
+        if label.starts_with("TimescaleDB") {
+            // a function of create_hypertable's name that is not TimescaleDB's, where its
+            // schema lets others create: a better match for the call, never made
+            psql(
+                &store,
+                "CREATE FUNCTION public.create_hypertable(regclass, name, chunk_time_interval interval,
+                                                          create_default_indexes boolean)
+                 RETURNS int LANGUAGE sql AS 'SELECT 1'",
+            );
+            let e = schema::init(&open(&store).await, Duration::from_secs(86400))
+                .await
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("not TimescaleDB's own"), "{e}");
+            assert!(
+                !psql_succeeds(&store, "SELECT FROM hypertop.meta"),
+                "nothing made"
+            );
+            psql(
+                &store,
+                "DROP FUNCTION public.create_hypertable(regclass, name, interval, boolean)",
+            );
+        }
+        let as_owner = format!("{store} user=hypertop_test_team_owner");
+        schema::init(&open(&as_owner).await, Duration::from_secs(86400))
+            .await
+            .unwrap();
+        // a superuser login (postgres) that does not own the store neither writes nor reads it
+        let e = writer(&store).connect().await.unwrap_err().to_string();
+        assert!(e.contains("is a superuser"), "{e}");
+        let e = TeamReader::open(
+            &team::resolve(&store).unwrap(),
+            Which::Address("a:1/b".into()),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("is a superuser"), "{e}");
+        // its owner writes
+        let id = TargetId {
+            system: "7000000000000000007".into(),
+            database_oid: 1,
+        };
+        let mut w = writer(&as_owner);
+        let f = w.write(pending(&id, "db5:1/x", minute(0), 1.0)).await;
+        assert!(f.error.is_none(), "{:?}", f.error);
     }
 }

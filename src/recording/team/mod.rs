@@ -110,11 +110,13 @@ impl StoreSession {
             .batch_execute("SET row_security = off")
             .await
             .map_err(|e| failed(crate::connect::describe_error(&e)))?;
+        // hypertables only from 2.11 (unique keys on compressed chunks, and inserts into them)
         let timescaledb = session
             .client
             .query_opt(crate::queries::team_store::TIMESCALEDB, &[])
             .await
             .map_err(|e| failed(crate::connect::describe_error(&e)))?
+            .filter(|r| at_least_2_11(r.get("version")))
             .map(|r| r.get::<_, String>("schema"));
         Ok(StoreSession {
             session,
@@ -133,6 +135,14 @@ impl StoreSession {
     }
 }
 
+/// Whether a TimescaleDB version (`2.10.3`) is 2.11 or later.
+fn at_least_2_11(version: &str) -> bool {
+    let mut parts = version
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0)) >= (2, 11)
+}
+
 /// Where a reader takes a target's history from in the team store.
 #[derive(Clone)]
 pub struct TeamSource {
@@ -144,5 +154,21 @@ impl TeamSource {
     /// The target's reader; None when the store holds nothing under its address.
     pub fn open(&self) -> Result<Option<reader::TeamReader>, RecordError> {
         reader::TeamReader::open(&self.store, self.which.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hypertables_from_2_11() {
+        for (v, yes) in [
+            ("2.9.3", false),
+            ("2.10.3", false),
+            ("2.11.0", true),
+            ("2.29.2", true),
+            ("3.0.0-dev", true),
+        ] {
+            assert_eq!(super::at_least_2_11(v), yes, "{v}");
+        }
     }
 }

@@ -158,8 +158,12 @@ impl TeamReader {
                 let Some(row) = row else {
                     return Ok(None);
                 };
-                let names: Vec<String> = row.get("names");
-                let bodies: Option<Vec<String>> = row.get("bodies");
+                let odd = |e: tokio_postgres::Error| RecordError::TeamStore {
+                    store: s.name.clone(),
+                    why: format!("a frame is not as this hypertop writes it: {e}"),
+                };
+                let names: Vec<String> = row.try_get("names").map_err(odd)?;
+                let bodies: Option<Vec<String>> = row.try_get("bodies").map_err(odd)?;
                 let bodies = bodies.unwrap_or_default();
                 if bodies.len() != names.len() {
                     return Err(RecordError::TeamStore {
@@ -172,7 +176,7 @@ impl TeamReader {
                     sections.push(checked(&s.name, name, value)?);
                 }
                 Ok(Some(Frame {
-                    at: row.get("at"),
+                    at: row.try_get("at").map_err(odd)?,
                     sections,
                 }))
             })
@@ -215,6 +219,21 @@ impl TeamReader {
 /// A section as a reader may take it from another login's writing: a JSON section must be
 /// JSON (which holds no raw control character); a text's lines are made printable where shown.
 fn checked(store: &str, name: String, value: String) -> Result<(String, String), RecordError> {
+    let refuse = |why: String| RecordError::TeamStore {
+        store: store.to_string(),
+        why,
+    };
+    // only a snapshot's members and text blocks; never one that would stand for what the
+    // replay itself says (when, and of which server)
+    let member = name.strip_prefix(crate::recording::JSON_SECTION);
+    if !(crate::recording::is_text(&name) || member.is_some())
+        || member.is_some_and(|m| m.starts_with("recorded_"))
+    {
+        return Err(refuse(format!(
+            "a frame's section {} is not one hypertop writes: not shown",
+            crate::format::printable(&name)
+        )));
+    }
     if !crate::recording::is_text(&name) {
         serde_json::from_str::<serde::de::IgnoredAny>(&value).map_err(|e| {
             RecordError::TeamStore {

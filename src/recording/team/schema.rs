@@ -72,15 +72,60 @@ pub async fn version(s: &StoreSession, f: &Facts) -> Result<i64, RecordError> {
     if f.owner.is_none() {
         return Ok(0);
     }
-    let row = s
+    Ok(meta(s, "version")
+        .await?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
+}
+
+/// A note of the store's.
+async fn meta(s: &StoreSession, key: &str) -> Result<Option<String>, RecordError> {
+    Ok(s.session
+        .client
+        .query_opt(sql::META, &[&key])
+        .await
+        .map_err(s.failed("cannot read the store's notes"))?
+        .map(|r| r.get(0)))
+}
+
+async fn set_meta(s: &StoreSession, key: &str, value: &str) -> Result<(), RecordError> {
+    s.session
+        .client
+        .execute(sql::SET_META, &[&key, &value])
+        .await
+        .map(drop)
+        .map_err(s.failed("cannot write the store's notes"))
+}
+
+/// TimescaleDB's functions the store calls, refused where its schema holds another function of
+/// one of their names that is not TimescaleDB's own.
+pub async fn own_functions(s: &StoreSession) -> Result<(), RecordError> {
+    let names = vec![
+        "create_hypertable",
+        "add_compression_policy",
+        "add_retention_policy",
+        "remove_retention_policy",
+        "hypertable_size",
+    ];
+    let foreign: Vec<String> = s
         .session
         .client
-        .query_opt(sql::VERSION, &[])
+        .query(sql::FOREIGN_FUNCTIONS, &[&names])
         .await
-        .map_err(s.failed("cannot read the store's version"))?;
-    Ok(row
-        .and_then(|r| r.get::<_, String>("value").parse().ok())
-        .unwrap_or(0))
+        .map_err(s.failed("cannot check TimescaleDB's functions"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    match foreign.is_empty() {
+        true => Ok(()),
+        false => Err(refused(
+            s,
+            format!(
+                "{} in TimescaleDB's schema is not TimescaleDB's own: not called (it could run as this login)",
+                foreign.join(", ")
+            ),
+        )),
+    }
 }
 
 fn refused(s: &StoreSession, why: String) -> RecordError {
@@ -176,6 +221,10 @@ async fn migrate_locked(
     if from > VERSION {
         return Err(newer(s, from));
     }
+    // another made or upgraded it while this one waited for the lock
+    if from >= upto && (max_age.is_none() || !f.owns()) {
+        return Ok(());
+    }
     if f.owner.is_some() && !f.owns() {
         return Err(refused(
             s,
@@ -191,24 +240,35 @@ async fn migrate_locked(
             .await
             .map_err(s.failed("cannot make the schema"))?;
         if to == 1 {
-            if let Some(ts) = &s.timescaledb {
-                hypertables(s, client, ts).await?;
-                done.push("made frame, sample and body hypertables of six-hour chunks, each compressed an hour after it ends".into());
-            }
+            // what kind of store it is stays as made (TimescaleDB installed later changes
+            // nothing of its plain tables)
+            let kind = match &s.timescaledb {
+                Some(ts) => {
+                    own_functions(s).await?;
+                    hypertables(s, client, ts).await?;
+                    done.push("made frame, sample and body hypertables of six-hour chunks, each compressed an hour after it ends".into());
+                    "timescaledb"
+                }
+                None => "plain",
+            };
+            set_meta(s, "kind", kind).await?;
         }
         done.push(format!("schema version {to}"));
     }
-    client
-        .execute(sql::SET_VERSION, &[&from.max(upto).to_string()])
-        .await
-        .map_err(s.failed("cannot write the version"))?;
+    set_meta(s, "version", &from.max(upto).to_string()).await?;
     client
         .batch_execute(sql::GRANTS)
         .await
         .map_err(s.failed("cannot grant the roles their rights"))?;
-    if let (Some(ts), Some(age)) = (&s.timescaledb, max_age) {
+    let Some(age) = max_age else {
+        return Ok(());
+    };
+    set_meta(s, "max_age_seconds", &age.as_secs().to_string()).await?;
+    let hypertables = meta(s, "kind").await?.as_deref() == Some("timescaledb");
+    if let (Some(ts), true) = (&s.timescaledb, hypertables) {
+        own_functions(s).await?;
         let ts = crate::format::quote_ident(ts);
-        let age = format!("{} seconds", age.as_secs());
+        let interval = format!("{} seconds", age.as_secs());
         for &(table, _, _, _) in HYPERTABLES {
             let vars = [("table", table), ("ts", ts.as_str())];
             client
@@ -218,12 +278,12 @@ async fn migrate_locked(
             client
                 .execute(
                     &crate::queries::render(sql::ADD_RETENTION_POLICY, &vars),
-                    &[&age],
+                    &[&interval],
                 )
                 .await
                 .map_err(s.failed("cannot add the retention policy"))?;
         }
-        let secs = max_age.map_or(0, |a| a.as_secs());
+        let secs = age.as_secs();
         done.push(format!(
             "frames, samples and values dropped by TimescaleDB's retention after {}",
             match secs % 86400 {
@@ -272,37 +332,40 @@ pub enum Use {
     Read,
 }
 
-/// Readies a session to `use` the store: a writer makes a missing store where its login may
-/// (it then owns it) and upgrades one it owns; the relations it touches must be the owner's
-/// ordinary tables; then it acts as the role of its use (the owner stays itself). The store's
-/// version.
-pub async fn ready(s: &StoreSession, use_: Use, max_age: Duration) -> Result<i64, RecordError> {
-    let f = facts(s).await?;
-    let mut v = version(s, &f).await?;
-    if v > VERSION {
-        return Err(newer(s, v));
-    }
-    let owns = f.owns();
-    if use_ == Use::Write && v < VERSION && (owns || (f.owner.is_none() && f.may_create)) {
+/// Readies a session to `use` the store, before it reads any of the store's rows: a
+/// superuser login that is not the store's owner is refused (code the owner wrote would run
+/// with its rights); the group roles must be what `--init-store` made (no login, no other
+/// membership); the relations touched must be the owner's ordinary tables; a login that is not
+/// the owner then acts as the role of its use. A writer makes a missing store where its login
+/// may (it then owns it) and upgrades one it owns. The store as found.
+pub async fn ready(s: &StoreSession, use_: Use, max_age: Duration) -> Result<Store, RecordError> {
+    let mut f = facts(s).await?;
+    if use_ == Use::Write && f.owner.is_none() && f.may_create {
+        // made by its first recorder, which keeps frames for its --max-age
         migrate(s, Some(max_age), VERSION).await?;
-        v = VERSION;
+        f = facts(s).await?;
     }
-    if v == 0 {
+    if f.owner.is_none() {
         return Err(refused(
             s,
             "no store here yet: its owner makes it with `hypertop record --init-store --into …`"
                 .into(),
         ));
     }
-    if use_ == Use::Write && v < VERSION {
+    let owns = f.owns();
+    if f.superuser && !owns {
         return Err(refused(
             s,
             format!(
-                "version {v}, older than this hypertop's ({VERSION}): its owner {} upgrades it with `hypertop record --init-store --into …`",
-                f.owner.as_deref().unwrap_or_default()
+                "this login ({}) is a superuser and the store belongs to {}: what the store's owner wrote would run with a superuser's rights; use a login that is a member of {} (or {})",
+                f.login,
+                f.owner.as_deref().unwrap_or_default(),
+                WRITER_ROLE,
+                READER_ROLE
             ),
         ));
     }
+    roles_as_made(s).await?;
     let odd: Vec<String> = s
         .session
         .client
@@ -326,8 +389,7 @@ pub async fn ready(s: &StoreSession, use_: Use, max_age: Duration) -> Result<i64
             Use::Write => WRITER_ROLE,
             Use::Read => READER_ROLE,
         };
-        // what the store runs in this session (a trigger, a default) runs with this role's
-        // rights, never with the login's own
+        // a second layer: what the store runs in this session runs as this role
         s.session
             .client
             .batch_execute(&format!("SET ROLE {}", crate::format::quote_ident(role)))
@@ -344,5 +406,67 @@ pub async fn ready(s: &StoreSession, use_: Use, max_age: Duration) -> Result<i64
                 )
             })?;
     }
-    Ok(v)
+    let mut v = version(s, &f).await?;
+    if v > VERSION {
+        return Err(newer(s, v));
+    }
+    if use_ == Use::Write && v < VERSION && owns {
+        // an upgrade: the retention stays as the store's
+        migrate(s, None, VERSION).await?;
+        v = VERSION;
+    }
+    if use_ == Use::Write && v < VERSION {
+        return Err(refused(
+            s,
+            format!(
+                "version {v}, older than this hypertop's ({VERSION}): its owner {} upgrades it with `hypertop record --init-store --into …`",
+                f.owner.as_deref().unwrap_or_default()
+            ),
+        ));
+    }
+    let kept_for = meta(s, "max_age_seconds")
+        .await?
+        .and_then(|v| v.parse().ok())
+        .map(Duration::from_secs);
+    let hypertables = meta(s, "kind").await?.as_deref() == Some("timescaledb");
+    Ok(Store {
+        version: v,
+        kept_for,
+        hypertables,
+    })
+}
+
+/// A store as a session found it.
+#[derive(Debug, Clone, Copy)]
+pub struct Store {
+    pub version: i64,
+    /// How long it keeps frames (`--init-store --max-age`; a store made before this was noted
+    /// says nothing, and hypertop's own pruning then keeps everything).
+    pub kept_for: Option<Duration>,
+    /// Its tables are TimescaleDB's hypertables (retention and compression are TimescaleDB's).
+    pub hypertables: bool,
+}
+
+/// The group roles as `--init-store` makes them: no login, no superuser, no role granted to
+/// them (one made by someone else with more would give a `SET ROLE` more rights, not fewer).
+async fn roles_as_made(s: &StoreSession) -> Result<(), RecordError> {
+    let odd: Vec<String> = s
+        .session
+        .client
+        .query(sql::ROLES_AS_MADE, &[&vec![WRITER_ROLE, READER_ROLE]])
+        .await
+        .map_err(s.failed("cannot check the store's roles"))?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    match odd.is_empty() {
+        true => Ok(()),
+        false => Err(refused(
+            s,
+            format!(
+                "the role {} may log in, is a superuser or holds another role's rights: not used (the store's roles hold nothing but its own rights)",
+                odd.join(", ")
+            ),
+        )),
+    }
 }

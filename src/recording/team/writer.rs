@@ -81,6 +81,11 @@ pub struct TeamWriter {
     /// (address, identity) noted in the targets' table by this session, and when.
     noted: HashMap<(String, TargetId), Instant>,
     pruned_at: Option<Instant>,
+    /// The store as the session found it (its retention, its kind).
+    found: Option<schema::Store>,
+    /// The store's bytes after the last cut for --max-size: its files keep their size after a
+    /// delete (the space is used again), so it is cut again only once it grows past them.
+    cut_at: Option<u64>,
 }
 
 impl TeamWriter {
@@ -98,6 +103,8 @@ impl TeamWriter {
             sent_on: HashMap::new(),
             noted: HashMap::new(),
             pruned_at: None,
+            found: None,
+            cut_at: None,
         }
     }
 
@@ -120,7 +127,7 @@ impl TeamWriter {
         self.sent_on.clear();
         self.noted.clear();
         let s = StoreSession::open(&self.resolved).await?;
-        schema::ready(&s, Use::Write, self.max_age).await?;
+        self.found = Some(schema::ready(&s, Use::Write, self.max_age).await?);
         self.session = Some(s);
         Ok(())
     }
@@ -152,14 +159,9 @@ impl TeamWriter {
                 }
                 Err(e) => {
                     self.buffer.push_front(p);
-                    // a broken session is opened again at the next write
-                    if self
-                        .session
-                        .as_ref()
-                        .is_some_and(|s| s.session.client.is_closed())
-                    {
-                        self.session = None;
-                    }
+                    // the session is opened and the store checked again at the next write (a
+                    // right revoked, a store upgraded since are told then)
+                    self.session = None;
                     out.error = Some(e);
                     break;
                 }
@@ -283,7 +285,9 @@ impl TeamWriter {
                 for h in fresh {
                     self.sent_on.insert((p.target.clone(), h), period);
                 }
-                self.noted.entry(key).or_insert_with(Instant::now);
+                self.noted.insert(key, Instant::now());
+                // the values of periods gone are sent again anyway: only the current is kept
+                self.sent_on.retain(|_, sent| *sent >= period);
                 Ok(if stored { Sent::Stored } else { Sent::Taken })
             }
             Err(e) => {
@@ -305,18 +309,28 @@ impl TeamWriter {
             return Ok(());
         };
         let client = &s.session.client;
-        let age = chrono::Duration::from_std(self.max_age).unwrap_or(chrono::Duration::MAX);
-        let cut = Utc::now().checked_sub_signed(age).unwrap_or_default();
-        client
-            .query_one(sql::PRUNE, &[&cut])
-            .await
-            .map_err(s.failed("cannot prune"))?;
+        let found = self.found.unwrap_or(schema::Store {
+            version: schema::VERSION,
+            kept_for: None,
+            hypertables: false,
+        });
+        // the store's own retention (TimescaleDB's drops its hypertables' chunks)
+        if let (Some(kept_for), false) = (found.kept_for, found.hypertables) {
+            let age = chrono::Duration::from_std(kept_for).unwrap_or(chrono::Duration::MAX);
+            let cut = Utc::now().checked_sub_signed(age).unwrap_or_default();
+            client
+                .query_one(sql::PRUNE, &[&cut])
+                .await
+                .map_err(s.failed("cannot prune"))?;
+        }
         let Some(max) = self.max_size else {
             return Ok(());
         };
-        if bytes(s).await? <= max {
+        let size = bytes(s).await?;
+        if size <= max || self.cut_at.is_some_and(|at| size <= at) {
             return Ok(());
         }
+        self.cut_at = Some(size);
         let row = client
             .query_one(sql::OLDEST_MINUTE, &[])
             .await
@@ -343,6 +357,7 @@ pub async fn bytes(s: &StoreSession) -> Result<u64, RecordError> {
         .map_err(s.failed("cannot measure the store"))?
         .get(0);
     if let Some(ts) = &s.timescaledb {
+        super::schema::own_functions(s).await?;
         let q = crate::queries::render(
             sql::STORE_BYTES_CHUNKS,
             &[("ts", &crate::format::quote_ident(ts))],

@@ -1,1 +1,0 @@
-SELECT value FROM hypertop.meta WHERE key = 'version'
