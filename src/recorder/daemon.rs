@@ -107,7 +107,8 @@ async fn one_frame(
     snap.data.observe_into(history, at);
     let samples = history.take_samples();
     if let Some((writer, address, said)) = team {
-        let target = TargetId::of(caps).ok_or_else(|| no_identity(writer.store()))?;
+        let target =
+            TargetId::of(caps).ok_or_else(|| no_identity(writer.store(), caps.in_recovery))?;
         let flushed = writer
             .write(Pending {
                 address: address.to_string(),
@@ -130,11 +131,16 @@ async fn one_frame(
     })
 }
 
-/// Why a target whose login may not read the server's identity is not recorded into a team store.
-fn no_identity(store: String) -> RecordError {
+/// Why a target is not recorded into a team store: its login may not read the server's
+/// identity, or it is a standby (whose identity is its primary's).
+fn no_identity(store: String, standby: bool) -> RecordError {
+    let why = match standby {
+        true => "this target is a standby: it has its primary's system identifier and database oid, by which the team store keeps frames, so its frames would be taken for the primary's; record the primary",
+        false => "this login may not read the server's system identifier (EXECUTE on pg_control_system() was revoked from it): the team store keeps frames by it, so that two servers' frames never mix; record as a login that may",
+    };
     RecordError::TeamStore {
         store,
-        why: "this login may not read the server's system identifier (EXECUTE on pg_control_system() was revoked from it): the team store keeps frames by it, so that two servers' frames never mix; record as a login that may".into(),
+        why: why.into(),
     }
 }
 
@@ -216,8 +222,8 @@ pub async fn run(
     let mut said = None;
     let mut team = match &opts.into {
         None => None,
-        Some(_) if TargetId::of(&caps).is_none() => {
-            complain(&no_identity(connector.resolved().target_short()).to_string());
+        Some(resolved) if TargetId::of(&caps).is_none() => {
+            complain(&no_identity(resolved.target_short(), caps.in_recovery).to_string());
             return 1;
         }
         Some(resolved) => {

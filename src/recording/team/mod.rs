@@ -40,8 +40,13 @@ pub struct TargetId {
 
 impl TargetId {
     /// The identity a session reads; None when its role may not read the system identifier
-    /// (the team store then keeps nothing of it: frames of unknown servers would mix).
+    /// (the team store then keeps nothing of it: frames of unknown servers would mix), or on a
+    /// standby (which shares its primary's identifier and database oid: its frames would be
+    /// taken for the primary's).
     pub fn of(caps: &Capabilities) -> Option<TargetId> {
+        if caps.in_recovery {
+            return None;
+        }
         Some(TargetId {
             system: caps.system_identifier.clone()?,
             database_oid: caps.database_oid?,
@@ -159,6 +164,27 @@ impl TeamSource {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_standby_or_an_unknown_server_has_no_identity_in_the_store() {
+        let mut caps = crate::model::fixtures::caps();
+        caps.system_identifier = Some("7000000000000000001".into());
+        caps.database_oid = Some(5);
+        caps.in_recovery = false;
+        assert_eq!(
+            super::TargetId::of(&caps).map(|t| t.server()),
+            Some("system 7000000000000000001, database oid 5".to_string())
+        );
+        caps.in_recovery = true;
+        assert_eq!(
+            super::TargetId::of(&caps),
+            None,
+            "a standby is its primary's double"
+        );
+        caps.in_recovery = false;
+        caps.system_identifier = None;
+        assert_eq!(super::TargetId::of(&caps), None);
+    }
+
     #[test]
     fn hypertables_from_2_11() {
         for (v, yes) in [

@@ -193,13 +193,15 @@ impl TeamWriter {
             .batch_execute("BEGIN")
             .await
             .map_err(s.failed("cannot begin a frame"))?;
+        // the target's row: at once for an address or identity new to this session, then
+        // hourly (readers take the identity last found under an address)
+        let key = (p.address.clone(), p.target.clone());
+        let note_target = self
+            .noted
+            .get(&key)
+            .is_none_or(|t| t.elapsed() >= PRUNE_EVERY);
         let result = async {
-            let key = (p.address.clone(), p.target.clone());
-            if self
-                .noted
-                .get(&key)
-                .is_none_or(|t| t.elapsed() >= PRUNE_EVERY)
-            {
+            if note_target {
                 client
                     .execute(
                         sql::WRITE_TARGET,
@@ -273,11 +275,11 @@ impl TeamWriter {
                     .await
                     .map_err(s.failed("cannot write the samples"))?;
             }
-            Ok::<_, RecordError>((stored, fresh, key))
+            Ok::<_, RecordError>((stored, fresh))
         }
         .await;
         match result {
-            Ok((stored, fresh, key)) => {
+            Ok((stored, fresh)) => {
                 client
                     .batch_execute("COMMIT")
                     .await
@@ -285,7 +287,9 @@ impl TeamWriter {
                 for h in fresh {
                     self.sent_on.insert((p.target.clone(), h), period);
                 }
-                self.noted.insert(key, Instant::now());
+                if note_target {
+                    self.noted.insert(key, Instant::now());
+                }
                 // the values of periods gone are sent again anyway: only the current is kept
                 self.sent_on.retain(|_, sent| *sent >= period);
                 Ok(if stored { Sent::Stored } else { Sent::Taken })
