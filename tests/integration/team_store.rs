@@ -718,10 +718,17 @@ async fn a_superuser_touches_only_its_own_store_and_no_stand_in_for_timescaledb_
                 "DROP FUNCTION public.create_hypertable(regclass, name, interval, boolean)",
             );
         }
+        // no store yet: the first recorder whose login may create a schema makes it, and
+        // writes as its owner
         let as_owner = format!("{store} user=hypertop_test_team_owner");
-        schema::init(&open(&as_owner).await, Duration::from_secs(86400))
-            .await
-            .unwrap();
+        writer(&as_owner).connect().await.unwrap();
+        assert_eq!(
+            psql(
+                &store,
+                "SELECT nspowner::regrole FROM pg_namespace WHERE nspname = 'hypertop'"
+            ),
+            "hypertop_test_team_owner"
+        );
         // a superuser login (postgres) that does not own the store neither writes nor reads it
         let e = writer(&store).connect().await.unwrap_err().to_string();
         assert!(e.contains("is a superuser"), "{e}");
