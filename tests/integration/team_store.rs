@@ -306,6 +306,13 @@ fn writer(store: &str) -> TeamWriter {
     )
 }
 
+/// The store made by its owner, keeping frames long enough for the fixed past day's.
+async fn made(store: &str) {
+    schema::init(&open(store).await, Duration::from_secs(400 * 86400))
+        .await
+        .unwrap();
+}
+
 fn reader(store: &str, which: Which) -> Option<TeamReader> {
     TeamReader::open(&team::resolve(store).unwrap(), which).unwrap()
 }
@@ -314,9 +321,7 @@ fn reader(store: &str, which: Which) -> Option<TeamReader> {
 async fn two_recorders_leave_each_minute_once_and_a_store_down_loses_no_frame() {
     for (label, store) in stores("team_writers") {
         eprintln!("-- {label}");
-        schema::init(&open(&store).await, Duration::from_secs(400 * 86400))
-            .await
-            .unwrap();
+        made(&store).await;
         let id = TargetId {
             system: "7000000000000000001".into(),
             database_oid: 16384,
@@ -417,9 +422,7 @@ async fn two_recorders_leave_each_minute_once_and_a_store_down_loses_no_frame() 
 async fn the_team_store_gives_back_the_local_recordings_frames_and_samples_and_no_other_servers() {
     for (label, store) in stores("team_readers") {
         eprintln!("-- {label}");
-        schema::init(&open(&store).await, Duration::from_secs(400 * 86400))
-            .await
-            .unwrap();
+        made(&store).await;
         let dir = tempfile::tempdir().unwrap();
         let mut local = Store::create(&dir.path().join("r.sqlite"), Default::default()).unwrap();
         let x = TargetId {
@@ -621,9 +624,7 @@ async fn a_console_on_another_home_opens_with_the_teams_pictures() {
     use hypertop::recording::live::{Event, Recording};
     for (label, store) in stores("team_console") {
         eprintln!("-- {label}");
-        schema::init(&open(&store).await, Duration::from_secs(400 * 86400))
-            .await
-            .unwrap();
+        made(&store).await;
         let id = TargetId {
             system: "7000000000000000006".into(),
             database_oid: 7,

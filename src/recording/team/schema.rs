@@ -107,15 +107,13 @@ pub async fn own_functions(s: &StoreSession) -> Result<(), RecordError> {
         "remove_retention_policy",
         "hypertable_size",
     ];
-    let foreign: Vec<String> = s
-        .session
-        .client
-        .query(sql::FOREIGN_FUNCTIONS, &[&names])
-        .await
-        .map_err(s.failed("cannot check TimescaleDB's functions"))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let foreign = found(
+        s,
+        sql::FOREIGN_FUNCTIONS,
+        &[&names],
+        "cannot check TimescaleDB's functions",
+    )
+    .await?;
     match foreign.is_empty() {
         true => Ok(()),
         false => Err(refused(
@@ -126,6 +124,22 @@ pub async fn own_functions(s: &StoreSession) -> Result<(), RecordError> {
             ),
         )),
     }
+}
+
+/// What a check's query names (the roles, relations or functions that fail it; none: it passes).
+async fn found(
+    s: &StoreSession,
+    query: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    what: &'static str,
+) -> Result<Vec<String>, RecordError> {
+    let rows = s
+        .session
+        .client
+        .query(query, params)
+        .await
+        .map_err(s.failed(what))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
 }
 
 fn refused(s: &StoreSession, why: String) -> RecordError {
@@ -366,15 +380,7 @@ pub async fn ready(s: &StoreSession, use_: Use, max_age: Duration) -> Result<Sto
         ));
     }
     roles_as_made(s).await?;
-    let odd: Vec<String> = s
-        .session
-        .client
-        .query(sql::TABLE_KINDS, &[])
-        .await
-        .map_err(s.failed("cannot check the store's tables"))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let odd = found(s, sql::TABLE_KINDS, &[], "cannot check the store's tables").await?;
     if !odd.is_empty() {
         return Err(refused(
             s,
@@ -450,15 +456,14 @@ pub struct Store {
 /// The group roles as `--init-store` makes them: no login, no superuser, no role granted to
 /// them (one made by someone else with more would give a `SET ROLE` more rights, not fewer).
 async fn roles_as_made(s: &StoreSession) -> Result<(), RecordError> {
-    let odd: Vec<String> = s
-        .session
-        .client
-        .query(sql::ROLES_AS_MADE, &[&vec![WRITER_ROLE, READER_ROLE]])
-        .await
-        .map_err(s.failed("cannot check the store's roles"))?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let roles = vec![WRITER_ROLE, READER_ROLE];
+    let odd = found(
+        s,
+        sql::ROLES_AS_MADE,
+        &[&roles],
+        "cannot check the store's roles",
+    )
+    .await?;
     match odd.is_empty() {
         true => Ok(()),
         false => Err(refused(
