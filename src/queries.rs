@@ -37,6 +37,10 @@ pub mod team_store {
     sql! {
         SCHEMA_V1 = "schema_v1.sql";
         SCHEMA_V2 = "schema_v2.sql";
+        SCHEMA_V3 = "schema_v3.sql";
+        KEPT = "kept.sql";
+        KEEP = "keep.sql";
+        KEPT_PRUNE = "kept_prune.sql";
         ROLES = "roles.sql";
         GRANTS = "grants.sql";
         HYPERTABLE = "hypertable.sql";

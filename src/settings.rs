@@ -51,6 +51,21 @@ impl Settings {
         Some((path, bounds))
     }
 
+    /// Where a read of the target `r` keeps what it learned for the next (none when reads are
+    /// not recorded): its recording, or the team's store when one is configured.
+    pub fn keep_in(&self, r: &crate::conninfo::Resolved) -> Option<crate::store::keeping::KeepIn> {
+        if !self.record_reads {
+            return None;
+        }
+        let (file, bounds) = self.recording(r)?;
+        let team = self.record_into.as_deref().and_then(|store| {
+            crate::recording::team::resolve(store)
+                .map_err(|e| eprintln!("hypertop: {e}"))
+                .ok()
+        });
+        Some(crate::store::keeping::KeepIn { file, bounds, team })
+    }
+
     /// Where the team's history of the target `r` is read from, when a store is configured:
     /// by the identity a connected reader found (`id`), else by the address.
     pub fn team_source(

@@ -148,8 +148,7 @@ pub async fn collect_once(
     .await
 }
 
-/// Where a one-shot read keeps what it learned for the next: the target's recording.
-pub type KeepIn = (std::path::PathBuf, crate::recording::bounds::Bounds);
+pub use crate::store::keeping::KeepIn;
 
 /// Reads every screen once, starting from what the last read kept in `keep` (checked as a
 /// refresh checks its own: only what moved is measured, the structure read only when it
@@ -161,34 +160,35 @@ pub async fn collect_keeping(
     limits: &Thresholds,
     keep: Option<&KeepIn>,
 ) -> Snapshot {
-    use crate::recording::store::Store;
     use crate::store::keeping::Keeping;
-    let Some((path, bounds)) = keep else {
+    let Some(keep) = keep else {
         return collect(client, helper, caps, limits).await;
     };
-    // one connection to the recording for the read (a read that cannot open it reads cold)
-    let store = match tokio::task::block_in_place(|| Store::create(path, bounds.clone())) {
-        Ok(s) => Some(s),
+    let said = |why: &str| eprintln!("hypertop: {}", crate::format::printable(why));
+    // one connection to the recording or the team's store for the read (a read that cannot
+    // open it reads cold)
+    let mut place = match keep.open(caps, said).await {
+        Ok(p) => Some(p),
         Err(e) => {
             eprintln!("hypertop: nothing is kept from this read, nor taken: {e}");
             None
         }
     };
-    let mut keeping = match &store {
+    let mut keeping = match &place {
         Some(_) => Keeping::identify(client, None).await,
         None => None,
     };
     // nothing to keep for: a read that keeps nothing
     let mut kept = crate::store::Kept::one_shot(keeping.is_some());
-    if let (Some(store), Some(keeping)) = (&store, &mut keeping) {
-        if let Err(e) = keeping.take(store, &mut kept) {
+    if let (Some(place), Some(keeping)) = (&mut place, &mut keeping) {
+        if let Err(e) = keeping.take(place, &mut kept).await {
             eprintln!("hypertop: what the last read kept is not used: {e}");
         }
     }
     let data = Dataset::read_all_keeping(client, helper, caps, limits, &mut kept).await;
-    if let (Some(store), Some(keeping)) = (&store, &mut keeping) {
+    if let (Some(place), Some(keeping)) = (&mut place, &mut keeping) {
         // a read that cannot keep is a read all the same: the next reads everything
-        if let Err(e) = keeping.save(store, &kept) {
+        if let Err(e) = keeping.save(place, &kept).await {
             eprintln!("hypertop: nothing is kept for the next read: {e}");
         }
     }

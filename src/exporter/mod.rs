@@ -27,11 +27,8 @@ use crate::capabilities::Capabilities;
 use crate::connect::{Connector, Session};
 use crate::history::History;
 use crate::problems::Thresholds;
-use crate::recording::bounds::Bounds;
 use crate::recording::live::Recording;
-use crate::recording::store::Store;
-use crate::snapshot::KeepIn;
-use crate::store::keeping::{Keeping, SAVE_EVERY};
+use crate::store::keeping::{KeepIn, Keeping, Place, SAVE_EVERY};
 use crate::store::{Dataset, Kept};
 use metrics::{Exposition, ReadStats};
 
@@ -103,13 +100,13 @@ impl Target {
         }
     }
 
-    /// Records each read into the recording at `path`, as the console and `record` do.
-    pub fn recording_to(mut self, path: std::path::PathBuf, bounds: Bounds) -> Target {
+    /// Records each read into the recording `keep` names, as the console and `record` do, and
+    /// keeps what a session learns there (or in the team's store it names) for the next.
+    pub fn recording_to(mut self, keep: KeepIn) -> Target {
         let name = self.name.clone();
-        self.keep = Some((path.clone(), bounds.clone()));
         let recording = Recording::start(
-            path,
-            bounds,
+            keep.file.clone(),
+            keep.bounds.clone(),
             self.connector.resolved().target_short(),
             None,
             {
@@ -121,24 +118,30 @@ impl Target {
                 }
             },
         );
+        self.keep = Some(keep);
         let mut history = History::default();
         history.record();
         self.recording = Some(std::sync::Mutex::new((history, recording)));
         self
     }
 
-    /// A new session's kept state: what the last exporter (or `check`) kept for this server,
-    /// when there is some, and what keeps it for the next.
-    async fn kept_for(&self, client: &tokio_postgres::Client) -> (Kept, Option<Keeping>) {
+    /// A new session's kept state: what the last exporter (or `check`, or the team's recorder)
+    /// kept for this server, when there is some, and what keeps it for the next.
+    async fn kept_for(
+        &self,
+        client: &tokio_postgres::Client,
+        caps: &Capabilities,
+    ) -> (Kept, Option<Keeping>) {
         let mut kept = Kept::default();
         if self.keep.is_none() {
             return (kept, None);
         }
         let mut keeping = Keeping::identify(client, Some(SAVE_EVERY)).await;
         if let Some(keeping) = &mut keeping {
-            let taken = self.with_store(|store| keeping.take(store, &mut kept));
-            if let Some(Err(e)) = taken {
-                eprintln!("hypertop exporter: target {}: {e}", self.name);
+            if let Some(mut place) = self.place(caps).await {
+                if let Err(e) = keeping.take(&mut place, &mut kept).await {
+                    self.say(&e.to_string());
+                }
             }
         }
         (kept, keeping)
@@ -146,27 +149,33 @@ impl Target {
 
     /// Writes what changed for the next exporter, after a session's first read and then every
     /// [`SAVE_EVERY`].
-    fn keep(&self, kept: &Kept, keeping: &mut Option<Keeping>) {
+    async fn keep(&self, kept: &Kept, keeping: &mut Option<Keeping>, caps: &Capabilities) {
         let Some(keeping) = keeping.as_mut().filter(|k| k.due()) else {
             return;
         };
-        if let Some(Err(e)) = self.with_store(|store| keeping.save(store, kept)) {
-            eprintln!("hypertop exporter: target {}: {e}", self.name);
+        if let Some(mut place) = self.place(caps).await {
+            if let Err(e) = keeping.save(&mut place, kept).await {
+                self.say(&e.to_string());
+            }
         }
     }
 
-    /// `f` on the recording, opened for it and closed after (an exporter holds no file open
-    /// between reads; opening and closing it may wait on the disk, so neither is on a worker
-    /// thread's own time).
-    fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> Option<T> {
-        let (path, bounds) = self.keep.as_ref()?;
-        tokio::task::block_in_place(|| match Store::create(path, bounds.clone()) {
-            Ok(store) => Some(f(&store)),
+    /// Where what a session learns is kept, opened for it and closed after (an exporter holds
+    /// nothing open between reads).
+    async fn place(&self, caps: &Capabilities) -> Option<Place> {
+        let keep = self.keep.as_ref()?;
+        match keep.open(caps, |why| self.say(why)).await {
+            Ok(place) => Some(place),
             Err(e) => {
-                eprintln!("hypertop exporter: target {}: {e}", self.name);
+                self.say(&e.to_string());
                 None
             }
-        })
+        }
+    }
+
+    fn say(&self, what: &str) {
+        let line = format!("hypertop exporter: target {}: {what}", self.name);
+        eprintln!("{}", crate::format::printable(&line));
     }
 
     /// Hands what a read saw to the recording, if there is one.
@@ -311,7 +320,7 @@ async fn read_once(
             let caps = Capabilities::detect(&s.client)
                 .await
                 .map_err(|e| TargetError::Capabilities(e.into()))?;
-            let (kept, keeping) = target.kept_for(&s.client).await;
+            let (kept, keeping) = target.kept_for(&s.client, &caps).await;
             session.insert((s, caps, kept, keeping))
         }
     };
@@ -323,7 +332,7 @@ async fn read_once(
     let helper = helper.as_ref().map(|h| &h.client);
     let data = Dataset::read_all_keeping(&s.client, helper, caps, &target.limits, kept).await;
     let took = started.elapsed();
-    target.keep(kept, keeping);
+    target.keep(kept, keeping, caps).await;
     target.record(&data);
     Ok((data, took))
 }

@@ -14,7 +14,7 @@ use crate::recording::bounds::Bounds;
 use crate::recording::store::{self, Store};
 use crate::recording::team::writer::{Flushed, Pending, TeamWriter};
 use crate::recording::team::TargetId;
-use crate::store::keeping::{Keeping, SAVE_EVERY};
+use crate::store::keeping::{KeepIn, Keeping, SAVE_EVERY};
 use crate::store::{Dataset, Kept};
 
 /// How `record` goes about it.
@@ -26,12 +26,15 @@ pub struct RecordOptions {
     pub bounds: Bounds,
     pub limits: Thresholds,
     /// The team's store the frames go to, in place of the local file's frames (the file then
-    /// keeps only what the reads keep for the next).
+    /// keeps only what the reads keep for the next, when the store cannot keep it).
     pub into: Option<crate::conninfo::Resolved>,
     /// Statement texts kept in the team store's frames.
     pub with_statements: bool,
     /// `--max-size` for the team store (none: only --max-age bounds it).
     pub team_max_size: Option<u64>,
+    /// Where what the reads learn is kept for the next reader: the recording, or the team's
+    /// store (`into`) in its place.
+    pub keep_in: KeepIn,
 }
 
 fn complain(line: &str) {
@@ -49,12 +52,16 @@ struct RecordingSession {
 }
 
 impl RecordingSession {
-    /// A new session's, starting from what the last reader kept in `store`.
-    async fn new(session: Session, caps: Capabilities, store: &Store) -> RecordingSession {
+    /// A new session's, starting from what the last reader kept in `keep`.
+    async fn new(session: Session, caps: Capabilities, keep: &KeepIn) -> RecordingSession {
         let mut keeping = Keeping::identify(&session.client, Some(SAVE_EVERY)).await;
         let mut kept = Kept::default();
         if let Some(keeping) = &mut keeping {
-            if let Err(e) = keeping.take(store, &mut kept) {
+            let taken = match keep.open(&caps, complain).await {
+                Ok(mut place) => keeping.take(&mut place, &mut kept).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = taken {
                 complain(&e.to_string());
             }
         }
@@ -66,13 +73,14 @@ impl RecordingSession {
         }
     }
 
-    /// Writes what changed for the next reader, at a session's first frame and then every
-    /// [`SAVE_EVERY`].
-    fn keep(&mut self, store: &Store) -> Result<(), RecordError> {
-        match &mut self.keeping {
-            Some(keeping) => keeping.save(store, &self.kept),
-            None => Ok(()),
-        }
+    /// Writes what changed for the next reader into `keep`, at a session's first frame and
+    /// then every [`SAVE_EVERY`].
+    async fn keep(&mut self, keep: &KeepIn) -> Result<(), RecordError> {
+        let Some(keeping) = self.keeping.as_mut().filter(|k| k.due()) else {
+            return Ok(());
+        };
+        let mut place = keep.open(&self.caps, complain).await?;
+        keeping.save(&mut place, &self.kept).await
     }
 }
 
@@ -95,7 +103,7 @@ async fn one_frame(
         data,
         limits: *limits,
     };
-    r.keep(store)?;
+    r.keep(&opts.keep_in).await?;
     let (session, caps) = (&r.session, &r.caps);
     snap.read_statements(
         &session.client,
@@ -253,7 +261,7 @@ pub async fn run(
     };
     let mut tick = tokio::time::interval(opts.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut current = Some(RecordingSession::new(session, caps, &store).await);
+    let mut current = Some(RecordingSession::new(session, caps, &opts.keep_in).await);
     let mut history = History::default();
     history.record();
     loop {
@@ -267,7 +275,9 @@ pub async fn run(
             .is_none_or(|r| r.session.client.is_closed())
         {
             current = match reconnect(connector).await {
-                Some((session, caps)) => Some(RecordingSession::new(session, caps, &store).await),
+                Some((session, caps)) => {
+                    Some(RecordingSession::new(session, caps, &opts.keep_in).await)
+                }
                 None => None,
             };
         }

@@ -1,11 +1,15 @@
-//! A reader that keeps what it learns for the next process in the target's recording: the
-//! one-shot reads (`check`, `snapshot`), a new exporter's session and the `record` daemon
-//! start from what the last one kept for the same server, database and role (see
-//! `model::kept`), and write back what changed.
+//! A reader that keeps what it learns for the next process: the one-shot reads (`check`,
+//! `snapshot`), a new exporter's session and the `record` daemon start from what the last one
+//! kept for the same server, database and role (see `model::kept`), and write back what
+//! changed — in the target's recording, or in the team's store where one is configured (there
+//! every bastion's reads start from what the team's recorder kept).
 
 use std::time::{Duration, Instant};
 
+use crate::capabilities::Capabilities;
 use crate::model::kept::Written;
+use crate::recording::bounds::Bounds;
+use crate::recording::team::{kept::TeamKept, TargetId};
 use crate::recording::{error::RecordError, kept, store::Store};
 
 use super::Kept;
@@ -13,6 +17,82 @@ use super::Kept;
 /// How often a reader that lasts (an exporter's session, the `record` daemon) writes what
 /// changed for the next.
 pub const SAVE_EVERY: Duration = Duration::from_secs(600);
+
+/// Where a reader keeps what it learned for the next: the target's recording, or the team's
+/// store (`record_into`) in its place.
+#[derive(Debug, Clone)]
+pub struct KeepIn {
+    pub file: std::path::PathBuf,
+    pub bounds: Bounds,
+    pub team: Option<crate::conninfo::Resolved>,
+}
+
+/// Where what is kept is, opened.
+pub enum Place {
+    File(Store),
+    Team(TeamKept),
+}
+
+impl KeepIn {
+    /// In the recording at `file` only.
+    pub fn file(file: std::path::PathBuf, bounds: Bounds) -> KeepIn {
+        KeepIn {
+            file,
+            bounds,
+            team: None,
+        }
+    }
+
+    /// Opens where what is kept for the target `caps` read is: the team's store where one is
+    /// configured, holds values kept (version 3) and the target has an identity there; else
+    /// the recording (why the store is not used is `said`).
+    pub async fn open(
+        &self,
+        caps: &Capabilities,
+        said: impl Fn(&str),
+    ) -> Result<Place, RecordError> {
+        if let Some(store) = &self.team {
+            let target = TargetId::of(caps);
+            let team = match target {
+                Some(target) => TeamKept::open(store, target).await,
+                None => Ok(None),
+            };
+            match team {
+                Ok(Some(team)) => return Ok(Place::Team(team)),
+                Ok(None) => {}
+                Err(e) => said(&format!("{e}; what is kept stays in the local recording")),
+            }
+        }
+        let (file, bounds) = (&self.file, self.bounds.clone());
+        tokio::task::block_in_place(|| Store::create(file, bounds)).map(Place::File)
+    }
+}
+
+impl Place {
+    async fn kept(&mut self, identity: &str) -> Result<Vec<kept::KeptValue>, RecordError> {
+        match self {
+            Place::File(store) => tokio::task::block_in_place(|| store.kept(identity)),
+            Place::Team(team) => team.kept(identity).await,
+        }
+    }
+
+    /// Keeps the values, or nothing where this login only reads the team's store (what its
+    /// recorder keeps serves the next).
+    async fn keep(
+        &mut self,
+        identity: &str,
+        at_ms: i64,
+        values: &[(&str, &[u8])],
+    ) -> Result<(), RecordError> {
+        match self {
+            Place::File(store) => {
+                tokio::task::block_in_place(|| store.keep(identity, at_ms, values.iter().copied()))
+            }
+            Place::Team(team) if team.may_write => team.keep(identity, at_ms, values).await,
+            Place::Team(_) => Ok(()),
+        }
+    }
+}
 
 /// What a reader kept for the server it reads: its identity, what is on disk as it is, when it
 /// last wrote and how often it writes.
@@ -41,10 +121,10 @@ impl Keeping {
         })
     }
 
-    /// Takes into `kept` what `store` keeps for this server, or says why nothing is taken (the
+    /// Takes into `kept` what `place` keeps for this server, or says why nothing is taken (the
     /// read then measures everything, as a first does).
-    pub fn take(&mut self, store: &Store, kept: &mut Kept) -> Result<(), RecordError> {
-        let parts = tokio::task::block_in_place(|| store.kept(&self.identity))?;
+    pub async fn take(&mut self, place: &mut Place, kept: &mut Kept) -> Result<(), RecordError> {
+        let parts = place.kept(&self.identity).await?;
         kept.import(&parts, now_ms(), &mut self.written);
         Ok(())
     }
@@ -57,8 +137,8 @@ impl Keeping {
         }
     }
 
-    /// Writes into `store` what changed of `kept` since it was taken or last written, when due.
-    pub fn save(&mut self, store: &Store, kept: &Kept) -> Result<(), RecordError> {
+    /// Writes into `place` what changed of `kept` since it was taken or last written, when due.
+    pub async fn save(&mut self, place: &mut Place, kept: &Kept) -> Result<(), RecordError> {
         if !self.due() {
             return Ok(());
         }
@@ -68,8 +148,9 @@ impl Keeping {
         if parts.is_empty() {
             return Ok(());
         }
-        let values = parts.iter().map(|p| (p.name, p.value.as_slice()));
-        tokio::task::block_in_place(|| store.keep(&self.identity, now, values))?;
+        let values: Vec<(&str, &[u8])> =
+            parts.iter().map(|p| (p.name, p.value.as_slice())).collect();
+        place.keep(&self.identity, now, &values).await?;
         self.written.wrote(&parts);
         Ok(())
     }

@@ -24,10 +24,10 @@ pub async fn exporter(
     for (name, s) in targets {
         match connector(&s) {
             Ok(c) => {
-                let recording = s.record_reads.then(|| s.recording(c.resolved())).flatten();
+                let keep = s.keep_in(c.resolved());
                 let mut target = crate::exporter::Target::new(name, c, s.limits);
-                if let Some((path, bounds)) = recording {
-                    target = target.recording_to(path, bounds);
+                if let Some(keep) = keep {
+                    target = target.recording_to(keep);
                 }
                 list.push(std::sync::Arc::new(target));
             }
@@ -111,7 +111,7 @@ pub async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {
                 .await
                 .map_err(|e| crate::connect::describe_error(&e))?;
             // One session each (a second would double the connections).
-            let keep = s.record_reads.then(|| s.recording(c.resolved())).flatten();
+            let keep = s.keep_in(c.resolved());
             let snap = crate::snapshot::collect_keeping(
                 &session.client,
                 None,

@@ -212,10 +212,7 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
     let journal = Journal::new(settings.journal.clone());
     // snapshot's and check's one read, starting from what the last one kept (in the target's
     // recording, unless recording is off)
-    let keep = settings
-        .record_reads
-        .then(|| settings.recording(connector.resolved()))
-        .flatten();
+    let keep = settings.keep_in(connector.resolved());
     let collect = |one_session: bool| {
         crate::snapshot::collect_once(
             &session,
@@ -303,10 +300,16 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
                 ),
                 None => None,
             };
+            let keep_in = crate::store::keeping::KeepIn {
+                file: path.clone(),
+                bounds: bounds.clone(),
+                team: into.clone(),
+            };
             let opts = crate::recorder::daemon::RecordOptions {
                 every: settings.record_every,
                 once: *once,
                 bounds,
+                keep_in,
                 limits: settings.limits,
                 into,
                 with_statements: settings.record_statements,

@@ -592,7 +592,7 @@ fn measure(
     let window = Instant::now();
 
     let dir = tempfile::tempdir().unwrap();
-    let keep: KeepIn = (dir.path().join("r.sqlite"), Default::default());
+    let keep = KeepIn::file(dir.path().join("r.sqlite"), Default::default());
     let one_shot = |keep: Option<&KeepIn>| {
         rt.block_on(async {
             // named apart and as a role of their own: the console's CPU is its sessions'

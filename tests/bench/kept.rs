@@ -56,7 +56,7 @@ pub fn kept_part(list: &str) {
     );
     for dsn in list.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         let dir = tempfile::tempdir().unwrap();
-        let keep: KeepIn = (dir.path().join("r.sqlite"), Bounds::default());
+        let keep = KeepIn::file(dir.path().join("r.sqlite"), Bounds::default());
         let chunks: i64 = rt.block_on(async {
             let s = super::hypertop_session(dsn).await;
             s.client
@@ -74,7 +74,7 @@ pub fn kept_part(list: &str) {
             kept.push(rt.block_on(one_shot(dsn, Some(&keep))).0);
         }
         let (bare, cold, kept) = (median(bare), median(cold), median(kept));
-        let kept_bytes = std::fs::metadata(&keep.0).map_or(0, |m| m.len());
+        let kept_bytes = std::fs::metadata(&keep.file).map_or(0, |m| m.len());
         let (open, week) = replay_and_week(&snap, dir.path());
         println!(
             "  {chunks:>8} {:>10} {:>10} {:>10} {:>8.2}x {:>10} {:>8.2}x {:>8.1} MB {:>12} {:>9.1} MB",

@@ -119,6 +119,9 @@ pub fn team_part(store: &str, from: &str, targets: usize, days: i64) {
     let minutes = days * 24 * 60;
     let end = chrono::Utc::now();
     let (mut local_time, mut team_time) = (Duration::ZERO, Duration::ZERO);
+    // each frame's write, from the recorder's hand-over to its commit: from then every reader
+    // has it (what a reader sees is at most a frame interval and this old)
+    let mut writes: Vec<Duration> = Vec::with_capacity(minutes as usize * targets);
     // the sessions open first: what is measured is the writing
     for w in &mut writers {
         rt.block_on(w.connect()).unwrap();
@@ -143,6 +146,7 @@ pub fn team_part(store: &str, from: &str, targets: usize, days: i64) {
             }));
             assert!(f.error.is_none(), "{:?}", f.error);
             team_time += clock.elapsed();
+            writes.push(clock.elapsed());
         }
     }
     let cpu = rt.block_on(store_cpu(&observer)) - cpu0;
@@ -185,6 +189,29 @@ pub fn team_part(store: &str, from: &str, targets: usize, days: i64) {
     let (_, replay) = hypertop::replay::open(Source::Team(reader), "bench", None).unwrap();
     assert!(!replay.shown.sections.is_empty());
     let team_open = t.elapsed();
+    // a frame written now by one recorder, read by another's open reader at once
+    let now = chrono::Utc::now();
+    let mut last = TeamWriter::new(resolved.clone(), Duration::from_secs(90 * 86400), None);
+    let clock = Instant::now();
+    let f = rt.block_on(last.write(Pending {
+        address: "target0:5432/app".into(),
+        target: ids[0].clone(),
+        frame: frame_of(&base, 0, minutes, now),
+        samples: samples(minutes, now),
+    }));
+    assert!(f.error.is_none(), "{:?}", f.error);
+    let live = TeamReader::open(&resolved, Which::Identity(ids[0].clone()))
+        .unwrap()
+        .unwrap();
+    let seen = live.at_or_before(now).unwrap().map(|f| f.at);
+    let seen_after = clock.elapsed();
+    assert_eq!(
+        seen.map(|a| a.timestamp_millis()),
+        Some(now.timestamp_millis()),
+        "the newest frame is not what a reader reads"
+    );
+    writes.sort_unstable();
+    let pick = |q: f64| writes[((writes.len() - 1) as f64 * q).round() as usize];
     let per_frame = cpu / frames;
     let fleet_cpu = per_frame * targets as f64 / 60.0 * 100.0;
     let frame_bytes: usize = base.sections.iter().map(|(_, v)| v.len()).sum();
@@ -213,6 +240,12 @@ pub fn team_part(store: &str, from: &str, targets: usize, days: i64) {
         minutes,
         super::ms(team_open),
         super::ms(local_open)
+    );
+    println!(
+        "  freshness: a frame is every reader's once its write commits, {} p50, {} p99 after the recorder hands it over (in the same run); a frame written now read by another session's reader {} later: what readers see is at most a frame interval (1 min) and that old",
+        super::ms(pick(0.5)),
+        super::ms(pick(0.99)),
+        super::ms(seen_after)
     );
     println!("  (the local recordings as `record` prunes them, their pages in use; the store's tables, indexes, TOAST and chunks; CPU: the writers' backends on the store, from /proc, the store local)");
 }

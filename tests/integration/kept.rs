@@ -61,7 +61,7 @@ fn agrees(state: &std::path::Path, conninfo: &str, when: &str) {
 }
 
 /// Forgets what was counted in this database only (tests on other databases count at once).
-const RESET: &str = "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database
+pub(crate) const RESET: &str = "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database
                                                       WHERE datname = current_database()), 0)";
 
 /// The statements of this database's reads that listed its files, and the server's time for
@@ -72,7 +72,7 @@ struct Counted {
     statements: i64,
 }
 
-fn counting(conninfo: &str) -> bool {
+pub(crate) fn counting(conninfo: &str) -> bool {
     let loaded = psql(conninfo, "SHOW shared_preload_libraries").contains("pg_stat_statements");
     if loaded {
         psql(
@@ -298,7 +298,7 @@ fn a_new_exporter_starts_from_what_check_kept() {
 
 /// The tabs the catalog's structure and the relations' rows make, and the aggregates' (their
 /// holes come from the probes kept; their lag moves with the clock).
-fn structured(v: &Value) -> Value {
+pub(crate) fn structured(v: &Value) -> Value {
     let mut caggs = v["caggs"].clone();
     for c in caggs.as_array_mut().into_iter().flatten() {
         c.as_object_mut().unwrap().remove("lag_seconds");
@@ -343,7 +343,7 @@ fn same_as_cold(state: &std::path::Path, conninfo: &str, when: &str) {
 /// How many of the counted statements read the catalog's structure (`table_chunks.sql`,
 /// `chunk_indexes.sql`) or the relations' rows (`tables.sql`), told by their own text
 /// (PostgreSQL 18 keeps no leading comment).
-fn structure_reads(conninfo: &str) -> i64 {
+pub(crate) fn structure_reads(conninfo: &str) -> i64 {
     psql(
         conninfo,
         "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements

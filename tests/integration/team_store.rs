@@ -384,6 +384,9 @@ async fn two_recorders_leave_each_minute_once_and_a_store_down_loses_no_frame() 
             .await
             .error
             .is_none());
+        // a reader open all along (a console's): its session is cut with the others
+        let open_reader = reader(&store, Which::Identity(id.clone())).unwrap();
+        assert_eq!(open_reader.times().unwrap().len(), 6);
         let dbname = psql(&store, "SELECT current_database()");
         let admin = store.replace(&format!("dbname={dbname}"), "dbname=postgres");
         psql(
@@ -399,6 +402,7 @@ async fn two_recorders_leave_each_minute_once_and_a_store_down_loses_no_frame() 
             assert!(f.error.is_some(), "the store is down");
             assert_eq!(f.waiting, usize::try_from(m - 5).unwrap());
         }
+        assert!(open_reader.times().is_err(), "the store is down");
         psql(
             &admin,
             &format!("ALTER DATABASE {dbname} ALLOW_CONNECTIONS true"),
@@ -411,6 +415,8 @@ async fn two_recorders_leave_each_minute_once_and_a_store_down_loses_no_frame() 
             "10",
             "no frame lost"
         );
+        // the reader open all along reads again at once
+        assert_eq!(open_reader.times().unwrap().len(), 10);
         let r = reader(&store, Which::Identity(id.clone())).unwrap();
         let times = r.times().unwrap();
         assert_eq!(times.len(), 10);
@@ -536,7 +542,12 @@ async fn an_older_store_is_upgraded_by_its_owner_and_a_newer_one_refused() {
         // its owner's recorder upgrades it, what it held kept
         let mut owner = writer(&store);
         owner.connect().await.unwrap();
-        assert_eq!(version(), "2");
+        assert_eq!(version(), schema::VERSION.to_string());
+        // every migration's tables there (version 3's: what reads keep for the next)
+        assert_eq!(
+            psql(&store, "SELECT to_regclass('hypertop.kept') IS NOT NULL"),
+            "t"
+        );
         assert_eq!(
             psql(
                 &store,
@@ -616,6 +627,62 @@ async fn hypertop_prunes_what_is_past_max_age() {
             .error
             .is_none());
         assert_eq!(psql(&store, "SELECT count(*) FROM hypertop.frame"), "1");
+
+        // --max-size where no policy says it: a recorder over it cuts the oldest twentieth of
+        // the time stored, once until the store grows past that size again
+        let recent = Utc::now() - chrono::Duration::minutes(60);
+        let mut filler = TeamWriter::new(
+            team::resolve(&store).unwrap(),
+            Duration::from_secs(86400),
+            None,
+        );
+        for m in 0..40 {
+            let at = recent + chrono::Duration::minutes(m);
+            assert!(filler
+                .write(pending(&id, "db3:1/x", at, 3.0))
+                .await
+                .error
+                .is_none());
+        }
+        let oldest = || psql(&store, "SELECT count(*), min(minute) FROM hypertop.frame");
+        let before = oldest();
+        assert!(before.starts_with("41|"), "{before}");
+        let mut bounded = TeamWriter::new(
+            team::resolve(&store).unwrap(),
+            Duration::from_secs(86400),
+            Some(1),
+        );
+        let at = recent + chrono::Duration::minutes(40);
+        let f = bounded.write(pending(&id, "db3:1/x", at, 4.0)).await;
+        assert!(f.error.is_none(), "{:?}", f.error);
+        // 41 minutes of frames (and the newest one alone, now): a twentieth of its span cut
+        let cut: i64 = psql(
+            &store,
+            &format!(
+                "SELECT count(*) FROM hypertop.frame WHERE minute < '{}'::timestamptz",
+                (recent + chrono::Duration::minutes(3)).to_rfc3339()
+            ),
+        )
+        .parse()
+        .unwrap();
+        assert!(cut < 3, "the oldest minutes are still there: {}", oldest());
+        let after: i64 = psql(&store, "SELECT count(*) FROM hypertop.frame")
+            .parse()
+            .unwrap();
+        assert!((38..42).contains(&after), "{before} → {}", oldest());
+        // the same recorder does not cut again at its next write (not due, and not grown)
+        let at = recent + chrono::Duration::minutes(41);
+        assert!(bounded
+            .write(pending(&id, "db3:1/x", at, 4.0))
+            .await
+            .error
+            .is_none());
+        assert_eq!(
+            psql(&store, "SELECT count(*) FROM hypertop.frame")
+                .parse::<i64>()
+                .unwrap(),
+            after + 1
+        );
     }
 }
 
@@ -749,5 +816,106 @@ async fn a_superuser_touches_only_its_own_store_and_no_stand_in_for_timescaledb_
         let mut w = writer(&as_owner);
         let f = w.write(pending(&id, "db5:1/x", minute(0), 1.0)).await;
         assert!(f.error.is_none(), "{:?}", f.error);
+    }
+}
+
+/// `check` on a bastion where nothing ran, with the team's store configured, starts from what
+/// the team's recorder kept there (no structure read, no file listed: what a second read in
+/// the same home does), and shows what a cold read shows; a reader's login takes and writes
+/// nothing back; the same check without the store reads everything.
+#[test]
+fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
+    use crate::kept::{counting, structure_reads, structured, RESET};
+    let Some(target) = newest_native_servers("team_kept_target", None)
+        .into_iter()
+        .next()
+    else {
+        eprintln!("no native TimescaleDB server: the team store is checked there");
+        return;
+    };
+    let target = target.conninfo;
+    let _counting = crate::engines::counting_statements();
+    psql(
+        &target,
+        "CREATE TABLE m (t timestamptz NOT NULL, v int); SELECT create_hypertable('m', 't');
+         INSERT INTO m SELECT now() - i * interval '1 hour', i FROM generate_series(1, 300) i",
+    );
+    let pgss = counting(&target);
+    let listings = || {
+        psql(
+            &target,
+            "SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+              WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND query LIKE '%pg_ls_dir%'",
+        )
+        .parse::<i64>()
+        .unwrap()
+    };
+    let check = |home: &std::path::Path, store: Option<&str>| {
+        let out = hypertop(&["check", &target], home, store);
+        assert!(
+            String::from_utf8_lossy(&out.stdout).starts_with("HYPERTOP "),
+            "{}",
+            said(&out)
+        );
+        out
+    };
+    let snapshot = |home: &std::path::Path, store: Option<&str>| {
+        let out = hypertop(&["snapshot", &target], home, store);
+        assert_eq!(out.status.code(), Some(0), "{}", said(&out));
+        structured(&serde_json::from_slice(&out.stdout).unwrap())
+    };
+    for (label, store) in stores("team_kept") {
+        eprintln!("-- {label}");
+        let init = hypertop(
+            &["record", "--init-store", "--into", &store],
+            tempfile::tempdir().unwrap().path(),
+            None,
+        );
+        assert_eq!(init.status.code(), Some(0), "{}", said(&init));
+        login_in(&store, "hypertop_test_team_writer", team::WRITER_ROLE);
+        login_in(&store, "hypertop_test_team_reader", team::READER_ROLE);
+        let as_writer = format!("{store} user=hypertop_test_team_writer");
+        let as_reader = format!("{store} user=hypertop_test_team_reader");
+        let recorder = tempfile::tempdir().unwrap();
+        let rec = hypertop(
+            &["record", "--once", "--into", &as_writer, &target],
+            recorder.path(),
+            None,
+        );
+        assert_eq!(rec.status.code(), Some(0), "{}", said(&rec));
+        let kept = || psql(&store, "SELECT count(*), max(at) FROM hypertop.kept");
+        let after_recorder = kept();
+        assert!(!after_recorder.starts_with("0|"), "{after_recorder}");
+
+        // another engineer's bastion, reading the store as a reader
+        let bastion = tempfile::tempdir().unwrap();
+        if pgss {
+            psql(&target, RESET);
+        }
+        check(bastion.path(), Some(&as_reader));
+        if pgss {
+            assert_eq!(structure_reads(&target), 0, "the structure was read again");
+            assert_eq!(listings(), 0, "the files were listed again");
+        }
+        assert_eq!(
+            kept(),
+            after_recorder,
+            "a reader's login wrote into the store"
+        );
+        assert_eq!(
+            snapshot(bastion.path(), Some(&as_reader)),
+            snapshot(tempfile::tempdir().unwrap().path(), None),
+            "what the team kept shows what a cold read shows"
+        );
+        // the control: without the store, a bastion's first check reads it all
+        if pgss {
+            psql(&target, RESET);
+            check(tempfile::tempdir().unwrap().path(), None);
+            assert!(
+                structure_reads(&target) > 0,
+                "a cold check read no structure"
+            );
+        }
     }
 }

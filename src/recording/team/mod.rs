@@ -12,6 +12,7 @@
 //! reader's as `hypertop_store_reader` (each `SET ROLE`, so that nothing the store holds runs
 //! with more than those roles' rights), and no row-level policy is applied in its session.
 
+pub mod kept;
 pub mod reader;
 pub mod schema;
 pub mod writer;

@@ -16,7 +16,8 @@ use crate::queries::team_store as sql;
 use crate::recording::error::RecordError;
 use crate::recording::store::Frame;
 
-type Job = Box<dyn FnOnce(Arc<StoreSession>) -> BoxFuture<'static, ()> + Send>;
+/// A question for the store's thread: given its session, or why there is none.
+type Job = Box<dyn FnOnce(Result<Arc<StoreSession>, RecordError>) -> BoxFuture<'static, ()> + Send>;
 
 /// One target's history in the team store.
 pub struct TeamReader {
@@ -55,24 +56,30 @@ impl TeamReader {
                     }
                 };
                 runtime.block_on(async move {
-                    let session = match StoreSession::open(&resolved).await {
-                        Ok(s) => s,
+                    let mut session = match readied(&resolved).await {
+                        Ok(s) => {
+                            let _ = ready_tx.send(Ok(s.name.clone()));
+                            Arc::new(s)
+                        }
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
                             return;
                         }
                     };
-                    let readied = schema::ready(&session, Use::Read, std::time::Duration::ZERO)
-                        .await
-                        .map(|_| session.name.clone());
-                    let failed = readied.is_err();
-                    let _ = ready_tx.send(readied);
-                    if failed {
-                        return;
-                    }
-                    let session = Arc::new(session);
                     while let Ok(job) = queue.recv() {
-                        job(session.clone()).await;
+                        // the store restarted, or cut this session: opened again (the
+                        // connection's task first takes in what came while the thread waited)
+                        tokio::task::yield_now().await;
+                        if session.session.client.is_closed() {
+                            match readied(&resolved).await {
+                                Ok(s) => session = Arc::new(s),
+                                Err(e) => {
+                                    job(Err(e)).await;
+                                    continue;
+                                }
+                            }
+                        }
+                        job(Ok(session.clone())).await;
                     }
                 });
             })
@@ -104,7 +111,10 @@ impl TeamReader {
         let (tx, rx) = mpsc::channel();
         let job: Job = Box::new(move |s| {
             Box::pin(async move {
-                let _ = tx.send(f(s).await);
+                let _ = tx.send(match s {
+                    Ok(s) => f(s).await,
+                    Err(e) => Err(e),
+                });
             })
         });
         self.jobs.send(job).map_err(|_| gone())?;
@@ -246,6 +256,13 @@ fn checked(store: &str, name: String, value: String) -> Result<(String, String),
         })?;
     }
     Ok((name, value))
+}
+
+/// A session on the store readied for reading.
+async fn readied(resolved: &Resolved) -> Result<StoreSession, RecordError> {
+    let session = StoreSession::open(resolved).await?;
+    schema::ready(&session, Use::Read, std::time::Duration::ZERO).await?;
+    Ok(session)
 }
 
 fn gone() -> RecordError {

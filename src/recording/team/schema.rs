@@ -10,11 +10,16 @@ use super::{StoreSession, READER_ROLE, WRITER_ROLE};
 use crate::queries::team_store as sql;
 use crate::recording::error::RecordError;
 
-/// The schema this build writes: 1 the tables, 2 which recorder wrote a frame.
-pub const VERSION: i64 = 2;
+/// The schema this build writes: 1 the tables, 2 which recorder wrote a frame, 3 what reads
+/// keep for the next.
+pub const VERSION: i64 = 3;
 
 /// The migrations, in order: the statements taking a store from the version before to each.
-const MIGRATIONS: &[(i64, &str)] = &[(1, sql::SCHEMA_V1), (2, sql::SCHEMA_V2)];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, sql::SCHEMA_V1),
+    (2, sql::SCHEMA_V2),
+    (3, sql::SCHEMA_V3),
+];
 
 /// The store's tables that are hypertables on TimescaleDB: their time column and segments.
 const HYPERTABLES: &[(&str, &str, &str, &str)] = &[
