@@ -152,6 +152,39 @@ fn a_recorder_fills_a_team_store_that_another_home_reads_and_roles_hold() {
         );
         assert_eq!(rec.status.code(), Some(0), "{}", said(&rec));
         assert_eq!(frames(&store), 1);
+        // the store is a database like any other: hypertop monitors it, its hypertables with
+        // their compression and retention on the tabs
+        if label.starts_with("TimescaleDB") {
+            let watched = hypertop(&["snapshot", &store], other.path(), None);
+            assert_eq!(watched.status.code(), Some(0), "{}", said(&watched));
+            let doc: serde_json::Value = serde_json::from_slice(&watched.stdout).unwrap();
+            let shown: Vec<String> = doc["hypertables"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|h| h["schema"] == "hypertop")
+                .map(|h| {
+                    format!(
+                        "{} {} {} {}",
+                        h["name"].as_str().unwrap(),
+                        h["compression_enabled"],
+                        h["policies"],
+                        h["chunks"].as_i64().unwrap() > 0
+                    )
+                })
+                .collect();
+            let policies = r#"["policy_compression","policy_retention"]"#;
+            assert_eq!(
+                shown,
+                [
+                    format!("body true {policies} true"),
+                    format!("frame true {policies} true"),
+                    format!("sample true {policies} true"),
+                ],
+                "{}",
+                doc["hypertables"]
+            );
+        }
         // the bastion kept no frame of its own: the team's store holds them
         let local = hypertop(
             &["snapshot", "--at", "0s", "--format", "json", &target],
