@@ -150,14 +150,12 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
         if let Some(at) = opts.open.clone() {
             state.open_at(at);
         }
-        let recording = target.recording.clone().map(|(path, bounds)| {
+        if target.recording.is_some() {
             state.data.history.record();
-            let tell = action_tx.clone();
-            let team = target.team.clone();
-            Recording::start(path, bounds, target.short.clone(), team, move |event| {
-                let _ = tell.send(Msg::Recording(i, event));
-            })
-        });
+        }
+        let caps = target.link.status().caps;
+        let recording = team_when(target.team.as_ref(), caps.as_deref())
+            .and_then(|team| start_recording(i, &target, team, &action_tx));
         members.push(Member {
             name: target.name.clone(),
             state,
@@ -234,7 +232,10 @@ pub async fn run(targets: Vec<Database>, opts: AppOptions) -> anyhow::Result<Exi
                 }
             }
             () = settle(executor.draw_due), if executor.draw_due.is_some() => Msg::Settled,
-            Some((i, status)) = links.recv() => Msg::Link(i, status),
+            Some((i, status)) = links.recv() => {
+                executor.on_connected(i, &status);
+                Msg::Link(i, status)
+            }
             Some(msg) = action_rx.recv() => msg,
             (on, ev) = next_event(&mut executor.running), if executor.running.is_some() => {
                 if matches!(ev, ActionProgress::Done(_)) {
@@ -277,7 +278,65 @@ struct Executor {
     answers_apart: Duration,
 }
 
+/// When a member's recording starts, and where its team's history is read from then (pure):
+/// at once as given (Some), unless it would be read by the address of a member not connected
+/// yet (a fleet's): that one waits (None) and is read, once connected, by the identity of the
+/// server reached — an address re-pointed since the recorder ran must not show another
+/// server's history.
+fn team_when(
+    team: Option<&crate::recording::team::TeamSource>,
+    caps: Option<&crate::capabilities::Capabilities>,
+) -> Option<Option<crate::recording::team::TeamSource>> {
+    use crate::recording::team::{reader::Which, TargetId};
+    let Some(team) = team else {
+        return Some(None);
+    };
+    let by_address = matches!(team.which, Which::Address(_));
+    match caps.map(TargetId::of) {
+        None if by_address => None,
+        Some(Some(id)) if by_address => Some(Some(crate::recording::team::TeamSource {
+            which: Which::Identity(id),
+            ..team.clone()
+        })),
+        _ => Some(Some(team.clone())),
+    }
+}
+
+/// Member `i`'s recording, its team's history read from `team`; its news come back as messages.
+fn start_recording(
+    i: usize,
+    target: &Database,
+    team: Option<crate::recording::team::TeamSource>,
+    action_tx: &mpsc::UnboundedSender<Msg>,
+) -> Option<Recording> {
+    let (path, bounds) = target.recording.clone()?;
+    let tell = action_tx.clone();
+    Some(Recording::start(
+        path,
+        bounds,
+        target.short.clone(),
+        team,
+        move |event| {
+            let _ = tell.send(Msg::Recording(i, event));
+        },
+    ))
+}
+
 impl Executor {
+    /// A member connected: its recording started if it waited for the server's identity.
+    fn on_connected(&mut self, i: usize, status: &LinkStatus) {
+        let Some(caps) = &status.caps else {
+            return;
+        };
+        let reader = &mut self.readers[i];
+        if reader.recording.is_some() || reader.target.recording.is_none() {
+            return;
+        }
+        if let Some(team) = team_when(reader.target.team.as_ref(), Some(caps)) {
+            reader.recording = start_recording(i, &reader.target, team, &self.action_tx);
+        }
+    }
+
     /// Starts each member's due derivation on a blocking thread (its result comes back as a
     /// message); true when one was started.
     fn derive(&self, fleet: &mut Fleet) -> bool {
@@ -443,5 +502,55 @@ async fn next_event(running: &mut Option<(usize, Running)>) -> (usize, ActionPro
 async fn settle(due: Option<tokio::time::Instant>) {
     if let Some(due) = due {
         tokio::time::sleep_until(due).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::team_when;
+    use crate::recording::team::{reader::Which, TargetId, TeamSource};
+
+    #[test]
+    fn a_members_team_history_is_the_server_it_reached() {
+        let store = crate::recording::team::resolve("host=store dbname=ops").unwrap();
+        let by = |which| TeamSource {
+            store: store.clone(),
+            which,
+        };
+        let address = by(Which::Address("db1:5432/app".into()));
+        let shown = |t: Option<Option<TeamSource>>| t.map(|t| t.map(|t| format!("{:?}", t.which)));
+        let mut caps = crate::model::fixtures::caps();
+        caps.system_identifier = Some("7000000000000000009".into());
+        caps.database_oid = Some(5);
+        caps.in_recovery = false;
+        // not connected yet: a fleet member's waits; without a store, or by identity, at once
+        assert_eq!(shown(team_when(Some(&address), None)), None);
+        assert_eq!(shown(team_when(None, None)), Some(None));
+        let id = TargetId {
+            system: "7000000000000000001".into(),
+            database_oid: 1,
+        };
+        let known = by(Which::Identity(id.clone()));
+        assert_eq!(
+            shown(team_when(Some(&known), None)),
+            Some(Some(format!("{:?}", Which::Identity(id))))
+        );
+        // connected: by the identity of the server reached, whatever the address last was
+        assert_eq!(
+            shown(team_when(Some(&address), Some(&caps))),
+            Some(Some(format!(
+                "{:?}",
+                Which::Identity(TargetId {
+                    system: "7000000000000000009".into(),
+                    database_oid: 5
+                })
+            )))
+        );
+        // a login that may not read the identity: by the address, as a single console does
+        caps.system_identifier = None;
+        assert_eq!(
+            shown(team_when(Some(&address), Some(&caps))),
+            Some(Some(format!("{:?}", Which::Address("db1:5432/app".into()))))
+        );
     }
 }
