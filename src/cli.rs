@@ -236,7 +236,7 @@ pub struct Cli {
     pub profile: Option<String>,
 
     /// Every profile of the config file at once (the console's Fleet tab, the exporter's
-    /// targets, check's lines); connection flags do not apply then
+    /// targets, check's lines, one `record` for them all); connection flags do not apply then
     #[arg(long, global = true)]
     pub fleet: bool,
 

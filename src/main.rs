@@ -167,9 +167,14 @@ async fn dispatch(cli: &Cli) -> Outcome {
                 ..
             }) => Ok(fleet::exporter(listen, *cache, *deadline, targets).await),
             Some(Sub::Check { .. }) => Ok(fleet::check_all(targets).await),
+            Some(Sub::Record {
+                once,
+                init_store: false,
+                ..
+            }) => Ok(fleet::record_all(targets, *once).await),
             None => Ok(fleet::console(cli, targets).await),
             _ => Err(Failure::new(
-                "--fleet and --targets work with the console, `exporter` and `check --all`",
+                "--fleet and --targets work with the console, `exporter`, `check --all` and `record`",
                 EXIT_USAGE,
             )),
         };

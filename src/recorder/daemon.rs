@@ -37,8 +37,19 @@ pub struct RecordOptions {
     pub keep_in: KeepIn,
 }
 
+tokio::task_local! {
+    /// The target's name in a recorder of several (`record --targets`): its lines say it.
+    pub static MEMBER: String;
+}
+
 fn complain(line: &str) {
-    eprintln!("hypertop record: {}", crate::format::printable(line));
+    let member = MEMBER
+        .try_with(|name| format!("{name}: "))
+        .unwrap_or_default();
+    eprintln!(
+        "hypertop record: {}",
+        crate::format::printable(&format!("{member}{line}"))
+    );
 }
 
 /// A session and what its reads keep between frames, as a console's refresh keeps it: the
@@ -178,6 +189,31 @@ fn said_once(f: Flushed, said: &mut Option<String>) -> Result<(), RecordError> {
                 ));
             }
             Ok(())
+        }
+    }
+}
+
+/// [`run`] once connected: a target that cannot be reached at start (one of several) is tried
+/// again every interval until it can, or told to stop (`once`: said, exit 1).
+pub async fn run_when_connected(connector: &Connector, path: &Path, opts: RecordOptions) -> u8 {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(t) => t,
+        Err(e) => {
+            complain(&e.to_string());
+            return 1;
+        }
+    };
+    loop {
+        if let Some((session, caps)) = reconnect(connector).await {
+            return run(connector, session, caps, path, opts).await;
+        }
+        if opts.once {
+            return 1;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(opts.every) => {}
+            _ = tokio::signal::ctrl_c() => return 0,
+            _ = term.recv() => return 0,
         }
     }
 }

@@ -98,6 +98,38 @@ pub async fn exporter(
     code
 }
 
+/// `hypertop record --targets FILE` (or `--fleet`): every target recorded by one process, each
+/// as `record` records one (its own recording, or the team's store its profile names), its
+/// lines prefixed by its name; a target down at start is tried again every interval. The
+/// worst exit status.
+pub async fn record_all(targets: Vec<(String, Settings)>, once: bool) -> ExitCode {
+    use crate::recorder::daemon;
+    let runs = targets.into_iter().map(|(name, s)| {
+        daemon::MEMBER.scope(name.clone(), async move {
+            let c = match connector(&s) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!(
+                        "hypertop record: {}",
+                        crate::format::printable(&format!("{name}: {e}"))
+                    );
+                    return 1;
+                }
+            };
+            match super::target::record_options(&s, c.resolved(), once) {
+                Ok((path, opts)) => daemon::run_when_connected(&c, &path, opts).await,
+                Err(e) => {
+                    let line = format!("{name}: {}", e.message);
+                    eprintln!("hypertop record: {}", crate::format::printable(&line));
+                    e.code
+                }
+            }
+        })
+    });
+    let codes = futures_util::future::join_all(runs).await;
+    ExitCode::from(codes.into_iter().max().unwrap_or(0))
+}
+
 /// `hypertop check --all`: one Nagios line per target, and the worst status (CRITICAL over
 /// UNKNOWN over WARNING over OK).
 pub async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {

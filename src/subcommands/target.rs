@@ -287,34 +287,7 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
             return Ok(ExitCode::SUCCESS);
         }
         Some(Sub::Record { once, .. }) => {
-            let Some((path, bounds)) = settings.recording(connector.resolved()) else {
-                return Err(Failure::new(
-                    "no home directory: set XDG_STATE_HOME or HOME",
-                    1,
-                ));
-            };
-            let into = match &settings.record_into {
-                Some(store) => Some(
-                    crate::recording::team::resolve(store)
-                        .map_err(|e| Failure::new(e.to_string(), 1))?,
-                ),
-                None => None,
-            };
-            let keep_in = crate::store::keeping::KeepIn {
-                file: path.clone(),
-                bounds: bounds.clone(),
-                team: into.clone(),
-            };
-            let opts = crate::recorder::daemon::RecordOptions {
-                every: settings.record_every,
-                once: *once,
-                bounds,
-                keep_in,
-                limits: settings.limits,
-                into,
-                with_statements: settings.record_statements,
-                team_max_size: settings.record_max_size,
-            };
+            let (path, opts) = record_options(&settings, connector.resolved(), *once)?;
             let code = crate::recorder::daemon::run(&connector, session, caps, &path, opts);
             return Ok(ExitCode::from(code.await));
         }
@@ -371,4 +344,40 @@ pub async fn connected(cli: &Cli, mut settings: Settings) -> Outcome {
         team,
     }];
     Ok(console_exit(console::run(targets, opts).await))
+}
+
+/// Where `record` writes for the target `resolved` and how, from its settings.
+pub(super) fn record_options(
+    settings: &Settings,
+    resolved: &crate::conninfo::Resolved,
+    once: bool,
+) -> Result<(std::path::PathBuf, crate::recorder::daemon::RecordOptions), Failure> {
+    let Some((path, bounds)) = settings.recording(resolved) else {
+        return Err(Failure::new(
+            "no home directory: set XDG_STATE_HOME or HOME",
+            1,
+        ));
+    };
+    let into = match &settings.record_into {
+        Some(store) => Some(
+            crate::recording::team::resolve(store).map_err(|e| Failure::new(e.to_string(), 1))?,
+        ),
+        None => None,
+    };
+    let keep_in = crate::store::keeping::KeepIn {
+        file: path.clone(),
+        bounds: bounds.clone(),
+        team: into.clone(),
+    };
+    let opts = crate::recorder::daemon::RecordOptions {
+        every: settings.record_every,
+        once,
+        bounds,
+        keep_in,
+        limits: settings.limits,
+        into,
+        with_statements: settings.record_statements,
+        team_max_size: settings.record_max_size,
+    };
+    Ok((path, opts))
 }

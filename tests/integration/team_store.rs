@@ -952,3 +952,77 @@ fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
         }
     }
 }
+
+/// `record --targets FILE`: one process records every target of the file into the team's
+/// store, each as `record` records one; a target that cannot be reached is said by its name
+/// and the others are recorded all the same.
+#[test]
+fn one_recorder_records_a_targets_file_into_the_store() {
+    let Some(server) = newest_native_servers("team_fleet_a", None)
+        .into_iter()
+        .next()
+    else {
+        eprintln!("no native TimescaleDB server: the team store is checked there");
+        return;
+    };
+    let a = server.conninfo;
+    let b = newest_native_servers("team_fleet_b", None)
+        .into_iter()
+        .next()
+        .unwrap()
+        .conninfo;
+    let (_, store) = stores("team_fleet").pop().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let init = hypertop(
+        &["record", "--init-store", "--into", &store],
+        home.path(),
+        None,
+    );
+    assert_eq!(init.status.code(), Some(0), "{}", said(&init));
+    let port = crate::engines::free_port();
+    let file = home.path().join("targets.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[profiles.alpha]\nconninfo = \"{a}\"\n[profiles.beta]\nconninfo = \"{b}\"\n\
+             [profiles.gone]\nconninfo = \"host=127.0.0.1 port={port} user=postgres dbname=x connect_timeout=2\"\n"
+        ),
+    )
+    .unwrap();
+    let out = hypertop(
+        &[
+            "record",
+            "--once",
+            "--targets",
+            file.to_str().unwrap(),
+            "--into",
+            &store,
+        ],
+        home.path(),
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", said(&out));
+    assert!(
+        said(&out).contains("gone: cannot connect"),
+        "{}",
+        said(&out)
+    );
+    let oid = |c: &str| {
+        psql(
+            c,
+            "SELECT oid FROM pg_database WHERE datname = current_database()",
+        )
+    };
+    assert_eq!(
+        psql(
+            &store,
+            "SELECT string_agg(database_oid::text, ',' ORDER BY database_oid) FROM hypertop.frame"
+        ),
+        {
+            let mut oids = [oid(&a).parse::<i64>().unwrap(), oid(&b).parse().unwrap()];
+            oids.sort_unstable();
+            format!("{},{}", oids[0], oids[1])
+        },
+        "each reachable target's frame"
+    );
+}
