@@ -41,6 +41,7 @@ pub mod team_store {
         KEPT = "kept.sql";
         KEEP = "keep.sql";
         KEPT_PRUNE = "kept_prune.sql";
+        KEPT_FORGET = "kept_forget.sql";
         ROLES = "roles.sql";
         GRANTS = "grants.sql";
         HYPERTABLE = "hypertable.sql";

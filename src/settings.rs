@@ -60,7 +60,10 @@ impl Settings {
         let (file, bounds) = self.recording(r)?;
         let team = self.record_into.as_deref().and_then(|store| {
             crate::recording::team::resolve(store)
-                .map_err(|e| eprintln!("hypertop: {e}"))
+                .map_err(|e| {
+                    let line = format!("hypertop: {e}");
+                    eprintln!("{}", crate::format::printable(&line));
+                })
                 .ok()
         });
         Some(crate::store::keeping::KeepIn { file, bounds, team })

@@ -170,7 +170,7 @@ pub async fn collect_keeping(
     let mut place = match keep.open(caps, said).await {
         Ok(p) => Some(p),
         Err(e) => {
-            eprintln!("hypertop: nothing is kept from this read, nor taken: {e}");
+            said(&format!("nothing is kept from this read, nor taken: {e}"));
             None
         }
     };
@@ -182,14 +182,14 @@ pub async fn collect_keeping(
     let mut kept = crate::store::Kept::one_shot(keeping.is_some());
     if let (Some(place), Some(keeping)) = (&mut place, &mut keeping) {
         if let Err(e) = keeping.take(place, &mut kept).await {
-            eprintln!("hypertop: what the last read kept is not used: {e}");
+            said(&format!("what the last read kept is not used: {e}"));
         }
     }
     let data = Dataset::read_all_keeping(client, helper, caps, limits, &mut kept).await;
     if let (Some(place), Some(keeping)) = (&mut place, &mut keeping) {
         // a read that cannot keep is a read all the same: the next reads everything
         if let Err(e) = keeping.save(place, &kept).await {
-            eprintln!("hypertop: nothing is kept for the next read: {e}");
+            said(&format!("nothing is kept for the next read: {e}"));
         }
     }
     Snapshot {

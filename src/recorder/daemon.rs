@@ -114,7 +114,6 @@ async fn one_frame(
         data,
         limits: *limits,
     };
-    r.keep(&opts.keep_in).await?;
     let (session, caps) = (&r.session, &r.caps);
     snap.read_statements(
         &session.client,
@@ -350,6 +349,13 @@ pub async fn run(
             };
             if let Err(e) = store.set_note("target", &connector.resolved().target_short()) {
                 complain(&e.to_string());
+            }
+        }
+        // what the read learned, kept for the next once the frame is written (a store that
+        // cannot keep it costs the next read, not this frame)
+        if let (Ok(()), Some(reading)) = (&written, &mut current) {
+            if let Err(e) = reading.keep(&opts.keep_in).await {
+                complain(&format!("nothing is kept for the next read: {e}"));
             }
         }
         match written {

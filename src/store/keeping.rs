@@ -44,23 +44,24 @@ impl KeepIn {
     }
 
     /// Opens where what is kept for the target `caps` read is: the team's store where one is
-    /// configured, holds values kept (version 3) and the target has an identity there; else
-    /// the recording (why the store is not used is `said`).
+    /// configured, this login may write it, it keeps values (version 3) and the target has an
+    /// identity there; else the recording (why the store is not used is `said`). The store has
+    /// [`TEAM_WAIT`] to answer: a read (a scrape, a `check`) does not wait on it longer.
     pub async fn open(
         &self,
         caps: &Capabilities,
         said: impl Fn(&str),
     ) -> Result<Place, RecordError> {
-        if let Some(store) = &self.team {
-            let target = TargetId::of(caps);
-            let team = match target {
-                Some(target) => TeamKept::open(store, target).await,
-                None => Ok(None),
-            };
-            match team {
-                Ok(Some(team)) => return Ok(Place::Team(team)),
-                Ok(None) => {}
-                Err(e) => said(&format!("{e}; what is kept stays in the local recording")),
+        if let (Some(store), Some(target)) = (&self.team, TargetId::of(caps)) {
+            match tokio::time::timeout(TEAM_WAIT, TeamKept::open(store, target)).await {
+                Ok(Ok(Some(team))) => return Ok(Place::Team(team)),
+                Ok(Ok(None)) => {}
+                Ok(Err(e)) => said(&format!("{e}; what is kept stays in the local recording")),
+                Err(_) => said(&format!(
+                    "the team store {} did not answer within {} s; what is kept stays in the local recording",
+                    store.target_short(),
+                    TEAM_WAIT.as_secs()
+                )),
             }
         }
         let (file, bounds) = (&self.file, self.bounds.clone());
@@ -68,7 +69,14 @@ impl KeepIn {
     }
 }
 
+/// How long a read waits for the team's store to open before it keeps in its recording.
+const TEAM_WAIT: Duration = Duration::from_secs(2);
+
 impl Place {
+    fn is_team(&self) -> bool {
+        matches!(self, Place::Team(_))
+    }
+
     async fn kept(&mut self, identity: &str) -> Result<Vec<kept::KeptValue>, RecordError> {
         match self {
             Place::File(store) => tokio::task::block_in_place(|| store.kept(identity)),
@@ -76,8 +84,7 @@ impl Place {
         }
     }
 
-    /// Keeps the values, or nothing where this login only reads the team's store (what its
-    /// recorder keeps serves the next).
+    /// Keeps the values.
     async fn keep(
         &mut self,
         identity: &str,
@@ -88,8 +95,7 @@ impl Place {
             Place::File(store) => {
                 tokio::task::block_in_place(|| store.keep(identity, at_ms, values.iter().copied()))
             }
-            Place::Team(team) if team.may_write => team.keep(identity, at_ms, values).await,
-            Place::Team(_) => Ok(()),
+            Place::Team(team) => team.keep(identity, at_ms, values).await,
         }
     }
 }
@@ -100,6 +106,9 @@ impl Place {
 pub struct Keeping {
     identity: String,
     written: Written,
+    /// Where `written` is (the team's store or not): a place the store's outage changed holds
+    /// none of it.
+    written_to: Option<bool>,
     saved_at: Option<Instant>,
     every: Option<Duration>,
 }
@@ -116,6 +125,7 @@ impl Keeping {
         Some(Keeping {
             identity: format!("{server}/{}", build()),
             written: Written::default(),
+            written_to: None,
             saved_at: None,
             every,
         })
@@ -125,6 +135,7 @@ impl Keeping {
     /// read then measures everything, as a first does).
     pub async fn take(&mut self, place: &mut Place, kept: &mut Kept) -> Result<(), RecordError> {
         let parts = place.kept(&self.identity).await?;
+        self.written_to = Some(place.is_team());
         kept.import(&parts, now_ms(), &mut self.written);
         Ok(())
     }
@@ -143,6 +154,10 @@ impl Keeping {
             return Ok(());
         }
         self.saved_at = Some(Instant::now());
+        // another place than the last holds none of what was written there: all of it again
+        if self.written_to.replace(place.is_team()) != Some(place.is_team()) {
+            self.written = Written::default();
+        }
         let now = now_ms();
         let parts = kept.export(now, &self.written);
         if parts.is_empty() {

@@ -104,30 +104,48 @@ pub async fn exporter(
 /// worst exit status.
 pub async fn record_all(targets: Vec<(String, Settings)>, once: bool) -> ExitCode {
     use crate::recorder::daemon;
-    let runs = targets.into_iter().map(|(name, s)| {
-        daemon::MEMBER.scope(name.clone(), async move {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut term) = signal(SignalKind::terminate()) else {
+        eprintln!("hypertop record: cannot listen for SIGTERM");
+        return ExitCode::FAILURE;
+    };
+    // each on its own task (one's file or store never holds up another's frame)
+    let mut runs = tokio::task::JoinSet::new();
+    for (name, s) in targets {
+        runs.spawn(daemon::MEMBER.scope(name.clone(), async move {
+            let said = |line: String| {
+                let line = format!("{name}: {line}");
+                eprintln!("hypertop record: {}", crate::format::printable(&line));
+            };
             let c = match connector(&s) {
                 Ok(c) => c,
                 Err(e) => {
-                    eprintln!(
-                        "hypertop record: {}",
-                        crate::format::printable(&format!("{name}: {e}"))
-                    );
+                    said(e.to_string());
                     return 1;
                 }
             };
             match super::target::record_options(&s, c.resolved(), once) {
                 Ok((path, opts)) => daemon::run_when_connected(&c, &path, opts).await,
                 Err(e) => {
-                    let line = format!("{name}: {}", e.message);
-                    eprintln!("hypertop record: {}", crate::format::printable(&line));
+                    said(e.message);
                     e.code
                 }
             }
-        })
-    });
-    let codes = futures_util::future::join_all(runs).await;
-    ExitCode::from(codes.into_iter().max().unwrap_or(0))
+        }));
+    }
+    let mut worst = 0;
+    // told to stop: every target stops at once (a frame half read is not written)
+    loop {
+        tokio::select! {
+            done = runs.join_next() => match done {
+                Some(code) => worst = worst.max(code.unwrap_or(1)),
+                None => break,
+            },
+            _ = tokio::signal::ctrl_c() => return ExitCode::SUCCESS,
+            _ = term.recv() => return ExitCode::SUCCESS,
+        }
+    }
+    ExitCode::from(worst)
 }
 
 /// `hypertop check --all`: one Nagios line per target, and the worst status (CRITICAL over

@@ -588,6 +588,27 @@ async fn an_older_store_is_upgraded_by_its_owner_and_a_newer_one_refused() {
             ),
             "1|0"
         );
+        // a store one version behind that takes frames as it is: its writers go on (they
+        // keep nothing there) until its owner upgrades it
+        psql(&store, "DROP SCHEMA hypertop CASCADE");
+        schema::init_to(&open(&store).await, Duration::from_secs(86400), 2)
+            .await
+            .unwrap();
+        let mut w = writer(&format!("{store} user=hypertop_test_team_writer"));
+        let id = TargetId {
+            system: "7000000000000000014".into(),
+            database_oid: 1,
+        };
+        let f = w.write(pending(&id, "db9:1/x", minute(900), 1.0)).await;
+        assert!(f.error.is_none(), "{:?}", f.error);
+        assert_eq!(version(), "2");
+        assert!(hypertop::recording::team::kept::TeamKept::open(
+            &team::resolve(&format!("{store} user=hypertop_test_team_writer")).unwrap(),
+            id
+        )
+        .await
+        .unwrap()
+        .is_none());
         psql(
             &store,
             "UPDATE hypertop.meta SET value = '99' WHERE key = 'version'",
@@ -852,10 +873,11 @@ async fn a_superuser_touches_only_its_own_store_and_no_stand_in_for_timescaledb_
     }
 }
 
-/// `check` on a bastion where nothing ran, with the team's store configured, starts from what
-/// the team's recorder kept there (no structure read, no file listed: what a second read in
-/// the same home does), and shows what a cold read shows; a reader's login takes and writes
-/// nothing back; the same check without the store reads everything.
+/// `check` on a bastion where nothing ran, with the team's store configured as the recorders'
+/// login, starts from what the team's recorder kept there (no structure read, no file listed:
+/// what a second read in the same home does) and shows what a cold read shows. What one login
+/// kept is never another's: a reader's login keeps in its own recording, another writer takes
+/// nothing of it and can neither write a value as the first nor change one.
 #[test]
 fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
     use crate::kept::{counting, structure_reads, structured, RESET};
@@ -873,7 +895,11 @@ fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
         "CREATE TABLE m (t timestamptz NOT NULL, v int); SELECT create_hypertable('m', 't');
          INSERT INTO m SELECT now() - i * interval '1 hour', i FROM generate_series(1, 300) i",
     );
-    let pgss = counting(&target);
+    // what is taken is told by what is read: the native servers count statements
+    assert!(
+        counting(&target),
+        "pg_stat_statements is loaded on the native servers"
+    );
     let listings = || {
         psql(
             &target,
@@ -884,14 +910,17 @@ fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
         .parse::<i64>()
         .unwrap()
     };
-    let check = |home: &std::path::Path, store: Option<&str>| {
-        let out = hypertop(&["check", &target], home, store);
+    // the structure reads of a `check` from an empty home with `store` configured
+    let check_reads = |store: Option<&str>| {
+        psql(&target, RESET);
+        let home = tempfile::tempdir().unwrap();
+        let out = hypertop(&["check", &target], home.path(), store);
         assert!(
             String::from_utf8_lossy(&out.stdout).starts_with("HYPERTOP "),
             "{}",
             said(&out)
         );
-        out
+        (structure_reads(&target), listings())
     };
     let snapshot = |home: &std::path::Path, store: Option<&str>| {
         let out = hypertop(&["snapshot", &target], home, store);
@@ -900,15 +929,18 @@ fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
     };
     for (label, store) in stores("team_kept") {
         eprintln!("-- {label}");
+        let owner = tempfile::tempdir().unwrap();
         let init = hypertop(
             &["record", "--init-store", "--into", &store],
-            tempfile::tempdir().unwrap().path(),
+            owner.path(),
             None,
         );
         assert_eq!(init.status.code(), Some(0), "{}", said(&init));
         login_in(&store, "hypertop_test_team_writer", team::WRITER_ROLE);
+        login_in(&store, "hypertop_test_team_writer2", team::WRITER_ROLE);
         login_in(&store, "hypertop_test_team_reader", team::READER_ROLE);
         let as_writer = format!("{store} user=hypertop_test_team_writer");
+        let as_writer2 = format!("{store} user=hypertop_test_team_writer2");
         let as_reader = format!("{store} user=hypertop_test_team_reader");
         let recorder = tempfile::tempdir().unwrap();
         let rec = hypertop(
@@ -917,39 +949,57 @@ fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
             None,
         );
         assert_eq!(rec.status.code(), Some(0), "{}", said(&rec));
-        let kept = || psql(&store, "SELECT count(*), max(at) FROM hypertop.kept");
+        let kept = || {
+            psql(
+                &store,
+                "SELECT count(*), string_agg(DISTINCT written_by, ','), max(at) FROM hypertop.kept",
+            )
+        };
         let after_recorder = kept();
-        assert!(!after_recorder.starts_with("0|"), "{after_recorder}");
-
-        // another engineer's bastion, reading the store as a reader
-        let bastion = tempfile::tempdir().unwrap();
-        if pgss {
-            psql(&target, RESET);
-        }
-        check(bastion.path(), Some(&as_reader));
-        if pgss {
-            assert_eq!(structure_reads(&target), 0, "the structure was read again");
-            assert_eq!(listings(), 0, "the files were listed again");
-        }
-        assert_eq!(
-            kept(),
-            after_recorder,
-            "a reader's login wrote into the store"
+        assert!(
+            after_recorder.starts_with(|c: char| c != '0')
+                && after_recorder.contains("|hypertop_test_team_writer|"),
+            "{after_recorder}"
         );
+
+        // another bastion as the recorders' login: what the recorder kept, nothing read again
         assert_eq!(
-            snapshot(bastion.path(), Some(&as_reader)),
+            check_reads(Some(&as_writer)),
+            (0, 0),
+            "the structure or the files were read again"
+        );
+        let bastion = tempfile::tempdir().unwrap();
+        assert_eq!(
+            snapshot(bastion.path(), Some(&as_writer)),
             snapshot(tempfile::tempdir().unwrap().path(), None),
             "what the team kept shows what a cold read shows"
         );
-        // the control: without the store, a bastion's first check reads it all
-        if pgss {
-            psql(&target, RESET);
-            check(tempfile::tempdir().unwrap().path(), None);
-            assert!(
-                structure_reads(&target) > 0,
-                "a cold check read no structure"
+        // a reader's login and another writer's take none of it (each starts cold), and the
+        // reader writes nothing into the store
+        let before = kept();
+        assert!(
+            check_reads(Some(&as_reader)).0 > 0,
+            "a reader took another login's values"
+        );
+        assert_eq!(kept(), before, "a reader's login wrote into the store");
+        assert!(
+            check_reads(Some(&as_writer2)).0 > 0,
+            "a writer took another login's values"
+        );
+        // ... nor can it write a value as the first, or change one of its values
+        for forged in [
+            "INSERT INTO hypertop.kept (system_identifier, database_oid, written_by, identity, name, at, value)
+             VALUES ('1', 1, 'hypertop_test_team_writer', 'x', 'x', now(), '')",
+            "UPDATE hypertop.kept SET value = '' WHERE written_by = 'hypertop_test_team_writer'",
+        ] {
+            let denied = psql_failing(
+                &as_writer2,
+                &format!("SET ROLE {}; {forged}", team::WRITER_ROLE),
             );
+            assert!(denied.contains("permission denied"), "{denied}");
         }
+        // the control: without the store, a bastion's first check reads it all
+        assert!(check_reads(None).0 > 0, "a cold check read no structure");
     }
 }
 

@@ -14,6 +14,11 @@ use crate::recording::error::RecordError;
 /// keep for the next.
 pub const VERSION: i64 = 3;
 
+/// The oldest version a writer that does not own the store writes frames into (the versions
+/// since add what frames do not need: the store's owner upgrades it when it will, and its
+/// recorders go on meanwhile).
+const WRITES_FROM: i64 = 2;
+
 /// The migrations, in order: the statements taking a store from the version before to each.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, sql::SCHEMA_V1),
@@ -426,7 +431,7 @@ pub async fn ready(s: &StoreSession, use_: Use, max_age: Duration) -> Result<Sto
         migrate(s, None, VERSION).await?;
         v = VERSION;
     }
-    if use_ == Use::Write && v < VERSION {
+    if use_ == Use::Write && v < WRITES_FROM {
         return Err(refused(
             s,
             format!(
