@@ -162,7 +162,7 @@ impl Target {
 
     /// Where what a session learns is kept, opened for it and closed after (an exporter holds
     /// nothing open between reads).
-    async fn place(&self, caps: &Capabilities) -> Option<Place> {
+    async fn place(&self, caps: &Capabilities) -> Option<Place<'static>> {
         let keep = self.keep.as_ref()?;
         match keep.open(caps, |why| self.say(why)).await {
             Ok(place) => Some(place),

@@ -64,15 +64,17 @@ struct RecordingSession {
 
 impl RecordingSession {
     /// A new session's, starting from what the last reader kept in `keep`.
-    async fn new(session: Session, caps: Capabilities, keep: &KeepIn) -> RecordingSession {
+    async fn new(
+        session: Session,
+        caps: Capabilities,
+        keep: &KeepIn,
+        store: &mut Store,
+    ) -> RecordingSession {
         let mut keeping = Keeping::identify(&session.client, Some(SAVE_EVERY)).await;
         let mut kept = Kept::default();
         if let Some(keeping) = &mut keeping {
-            let taken = match keep.open(&caps, complain).await {
-                Ok(mut place) => keeping.take(&mut place, &mut kept).await,
-                Err(e) => Err(e),
-            };
-            if let Err(e) = taken {
+            let mut place = keep.open_beside(&caps, complain, store).await;
+            if let Err(e) = keeping.take(&mut place, &mut kept).await {
                 complain(&e.to_string());
             }
         }
@@ -86,11 +88,11 @@ impl RecordingSession {
 
     /// Writes what changed for the next reader into `keep`, at a session's first frame and
     /// then every [`SAVE_EVERY`].
-    async fn keep(&mut self, keep: &KeepIn) -> Result<(), RecordError> {
+    async fn keep(&mut self, keep: &KeepIn, store: &mut Store) -> Result<(), RecordError> {
         let Some(keeping) = self.keeping.as_mut().filter(|k| k.due()) else {
             return Ok(());
         };
-        let mut place = keep.open(&self.caps, complain).await?;
+        let mut place = keep.open_beside(&self.caps, complain, store).await;
         keeping.save(&mut place, &self.kept).await
     }
 }
@@ -296,7 +298,7 @@ pub async fn run(
     };
     let mut tick = tokio::time::interval(opts.every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut current = Some(RecordingSession::new(session, caps, &opts.keep_in).await);
+    let mut current = Some(RecordingSession::new(session, caps, &opts.keep_in, &mut store).await);
     let mut history = History::default();
     history.record();
     loop {
@@ -311,7 +313,7 @@ pub async fn run(
         {
             current = match reconnect(connector).await {
                 Some((session, caps)) => {
-                    Some(RecordingSession::new(session, caps, &opts.keep_in).await)
+                    Some(RecordingSession::new(session, caps, &opts.keep_in, &mut store).await)
                 }
                 None => None,
             };
@@ -354,7 +356,7 @@ pub async fn run(
         // what the read learned, kept for the next once the frame is written (a store that
         // cannot keep it costs the next read, not this frame)
         if let (Ok(()), Some(reading)) = (&written, &mut current) {
-            if let Err(e) = reading.keep(&opts.keep_in).await {
+            if let Err(e) = reading.keep(&opts.keep_in, &mut store).await {
                 complain(&format!("nothing is kept for the next read: {e}"));
             }
         }

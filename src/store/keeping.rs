@@ -27,9 +27,11 @@ pub struct KeepIn {
     pub team: Option<crate::conninfo::Resolved>,
 }
 
-/// Where what is kept is, opened.
-pub enum Place {
+/// Where what is kept is, opened: the recording (opened for it, or the one the reader holds
+/// open), or the team's store.
+pub enum Place<'a> {
     File(Store),
+    Open(&'a mut Store),
     Team(TeamKept),
 }
 
@@ -51,28 +53,53 @@ impl KeepIn {
         &self,
         caps: &Capabilities,
         said: impl Fn(&str),
-    ) -> Result<Place, RecordError> {
-        if let (Some(store), Some(target)) = (&self.team, TargetId::of(caps)) {
-            match tokio::time::timeout(TEAM_WAIT, TeamKept::open(store, target)).await {
-                Ok(Ok(Some(team))) => return Ok(Place::Team(team)),
-                Ok(Ok(None)) => {}
-                Ok(Err(e)) => said(&format!("{e}; what is kept stays in the local recording")),
-                Err(_) => said(&format!(
-                    "the team store {} did not answer within {} s; what is kept stays in the local recording",
-                    store.target_short(),
-                    TEAM_WAIT.as_secs()
-                )),
-            }
+    ) -> Result<Place<'static>, RecordError> {
+        if let Some(team) = self.team(caps, said).await {
+            return Ok(Place::Team(team));
         }
         let (file, bounds) = (&self.file, self.bounds.clone());
         tokio::task::block_in_place(|| Store::create(file, bounds)).map(Place::File)
+    }
+
+    /// [`open`](Self::open) for a reader that holds the recording open (`record`): that one is
+    /// used, never a second opened beside it (closing a second descriptor of the file would
+    /// drop the first connection's locks).
+    pub async fn open_beside<'a>(
+        &self,
+        caps: &Capabilities,
+        said: impl Fn(&str),
+        open: &'a mut Store,
+    ) -> Place<'a> {
+        match self.team(caps, said).await {
+            Some(team) => Place::Team(team),
+            None => Place::Open(open),
+        }
+    }
+
+    async fn team(&self, caps: &Capabilities, said: impl Fn(&str)) -> Option<TeamKept> {
+        let (store, target) = (self.team.as_ref()?, TargetId::of(caps)?);
+        match tokio::time::timeout(TEAM_WAIT, TeamKept::open(store, target)).await {
+            Ok(Ok(team)) => team,
+            Ok(Err(e)) => {
+                said(&format!("{e}; what is kept stays in the local recording"));
+                None
+            }
+            Err(_) => {
+                said(&format!(
+                    "the team store {} did not answer within {} s; what is kept stays in the local recording",
+                    store.target_short(),
+                    TEAM_WAIT.as_secs()
+                ));
+                None
+            }
+        }
     }
 }
 
 /// How long a read waits for the team's store to open before it keeps in its recording.
 const TEAM_WAIT: Duration = Duration::from_secs(2);
 
-impl Place {
+impl Place<'_> {
     fn is_team(&self) -> bool {
         matches!(self, Place::Team(_))
     }
@@ -80,6 +107,7 @@ impl Place {
     async fn kept(&mut self, identity: &str) -> Result<Vec<kept::KeptValue>, RecordError> {
         match self {
             Place::File(store) => tokio::task::block_in_place(|| store.kept(identity)),
+            Place::Open(store) => tokio::task::block_in_place(|| store.kept(identity)),
             Place::Team(team) => team.kept(identity).await,
         }
     }
@@ -93,6 +121,9 @@ impl Place {
     ) -> Result<(), RecordError> {
         match self {
             Place::File(store) => {
+                tokio::task::block_in_place(|| store.keep(identity, at_ms, values.iter().copied()))
+            }
+            Place::Open(store) => {
                 tokio::task::block_in_place(|| store.keep(identity, at_ms, values.iter().copied()))
             }
             Place::Team(team) => team.keep(identity, at_ms, values).await,
@@ -133,7 +164,11 @@ impl Keeping {
 
     /// Takes into `kept` what `place` keeps for this server, or says why nothing is taken (the
     /// read then measures everything, as a first does).
-    pub async fn take(&mut self, place: &mut Place, kept: &mut Kept) -> Result<(), RecordError> {
+    pub async fn take(
+        &mut self,
+        place: &mut Place<'_>,
+        kept: &mut Kept,
+    ) -> Result<(), RecordError> {
         let parts = place.kept(&self.identity).await?;
         self.written_to = Some(place.is_team());
         kept.import(&parts, now_ms(), &mut self.written);
@@ -149,7 +184,7 @@ impl Keeping {
     }
 
     /// Writes into `place` what changed of `kept` since it was taken or last written, when due.
-    pub async fn save(&mut self, place: &mut Place, kept: &Kept) -> Result<(), RecordError> {
+    pub async fn save(&mut self, place: &mut Place<'_>, kept: &Kept) -> Result<(), RecordError> {
         if !self.due() {
             return Ok(());
         }
