@@ -75,6 +75,21 @@ fn login_in(store: &str, login: &str, role: &str) {
     );
 }
 
+/// A fresh database on the newest native TimescaleDB with one hypertable of 300 hourly rows
+/// (None, said, where there is no native server).
+fn target_with_a_hypertable(tag: &str) -> Option<String> {
+    let Some(server) = newest_native_servers(tag, None).into_iter().next() else {
+        eprintln!("no native TimescaleDB server: the team store is checked there");
+        return None;
+    };
+    psql(
+        &server.conninfo,
+        "CREATE TABLE m (t timestamptz NOT NULL, v int); SELECT create_hypertable('m', 't');
+         INSERT INTO m SELECT now() - i * interval '1 hour', i FROM generate_series(1, 300) i",
+    );
+    Some(server.conninfo)
+}
+
 fn frames(store: &str) -> i64 {
     psql(store, "SELECT count(*) FROM hypertop.frame")
         .parse()
@@ -83,19 +98,9 @@ fn frames(store: &str) -> i64 {
 
 #[test]
 fn a_recorder_fills_a_team_store_that_another_home_reads_and_roles_hold() {
-    let Some(target) = newest_native_servers("team_target", None)
-        .into_iter()
-        .next()
-    else {
-        eprintln!("no native TimescaleDB server: the team store is checked there");
+    let Some(target) = target_with_a_hypertable("team_target") else {
         return;
     };
-    let target = target.conninfo;
-    psql(
-        &target,
-        "CREATE TABLE m (t timestamptz NOT NULL, v int); SELECT create_hypertable('m', 't');
-         INSERT INTO m SELECT now() - i * interval '1 hour', i FROM generate_series(1, 300) i",
-    );
     let identity = format!(
         "system {}, database oid {}",
         psql(&target, "SELECT system_identifier FROM pg_control_system()"),
@@ -881,20 +886,10 @@ async fn a_superuser_touches_only_its_own_store_and_no_stand_in_for_timescaledb_
 #[test]
 fn a_check_elsewhere_starts_from_what_the_teams_recorder_kept() {
     use crate::kept::{counting, structure_reads, structured, RESET};
-    let Some(target) = newest_native_servers("team_kept_target", None)
-        .into_iter()
-        .next()
-    else {
-        eprintln!("no native TimescaleDB server: the team store is checked there");
+    let Some(target) = target_with_a_hypertable("team_kept_target") else {
         return;
     };
-    let target = target.conninfo;
     let _counting = crate::engines::counting_statements();
-    psql(
-        &target,
-        "CREATE TABLE m (t timestamptz NOT NULL, v int); SELECT create_hypertable('m', 't');
-         INSERT INTO m SELECT now() - i * interval '1 hour', i FROM generate_series(1, 300) i",
-    );
     // what is taken is told by what is read: the native servers count statements
     assert!(
         counting(&target),
