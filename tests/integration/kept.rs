@@ -106,6 +106,15 @@ const TABLE: &str = "DROP TABLE IF EXISTS kept_t; CREATE TABLE kept_t (id int, p
     INSERT INTO kept_t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
     CREATE INDEX ON kept_t (id);";
 
+/// The same table, left alone by autovacuum. A process started from kept sizes watches the
+/// tables it sees written; autovacuum's first VACUUM of one written before it started adds the
+/// table's visibility map (a page, no row written), which its full read every 10 minutes
+/// measures (docs/architecture.md), not its watches: a VACUUM is not what this test is about.
+const TABLE_NOT_VACUUMED: &str = "DROP TABLE IF EXISTS kept_t;
+    CREATE TABLE kept_t (id int, pad text) WITH (autovacuum_enabled = off);
+    INSERT INTO kept_t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
+    CREATE INDEX ON kept_t (id);";
+
 /// Kept sizes against every change that moves a relation's files, on one database.
 fn never_stale(conninfo: &str) {
     let _counting = crate::engines::counting_statements();
@@ -227,7 +236,7 @@ fn a_new_exporter_starts_from_what_check_kept() {
         return;
     };
     let _counting = crate::engines::counting_statements();
-    psql(&conninfo, TABLE);
+    psql(&conninfo, TABLE_NOT_VACUUMED);
     let state = tempfile::tempdir().unwrap();
     let state = state.path();
     let check = Command::new(env!("CARGO_BIN_EXE_hypertop"))
