@@ -69,8 +69,10 @@ pub struct Session {
 }
 
 impl Session {
-    /// Ends the session and waits (a second at most) until the server has closed it: its
-    /// backend has left pg_stat_activity by then.
+    /// Ends the session and waits (a second at most) for its connection to end on this side:
+    /// tokio-postgres ends it once it has sent Terminate and shut its half of the socket, not
+    /// when the server's backend has exited, which can take a moment longer (pg_stat_activity
+    /// may show it beside a session opened right after).
     pub async fn close(self) {
         drop(self.client);
         let _ = tokio::time::timeout(Duration::from_secs(1), self.ended).await;

@@ -170,7 +170,8 @@ pub async fn check_all(targets: Vec<(String, Settings)>) -> ExitCode {
                 keep.as_ref(),
             )
             .await;
-            // The turn is given back once the session has ended on the server too.
+            // The turn is given back once this side has ended the session (its backend may take
+            // a moment longer to exit: see Session::close).
             session.close().await;
             Ok::<_, String>(crate::snapshot::check(&snap, &s.limits))
         }
