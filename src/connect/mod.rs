@@ -327,7 +327,8 @@ impl Connector {
     }
 
     /// Opens a session and applies the session settings. The connection task is spawned on the
-    /// current runtime; the returned [`Session::ended`] fires when the socket dies.
+    /// current runtime; the returned [`Session::ended`] fires when the connection ends (the
+    /// server closed it, it failed, or this side ended the session).
     pub async fn connect(&self) -> Result<Session, ConnectError> {
         // a turn among this process's sessions being opened to the same server
         let _opening = self.turn(&OPENING).await;
@@ -386,7 +387,7 @@ impl Connector {
     }
 
     /// The handshake within the time allowed, and the connection task spawned; `ended` fires
-    /// with the reason when the socket dies.
+    /// with the reason when the connection ends.
     async fn open<T>(
         &self,
         config: &tokio_postgres::Config,
@@ -430,7 +431,9 @@ impl Connector {
         let (ended_tx, ended) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
             let why = match connection.await {
-                Ok(()) => "the server closed the connection".to_string(),
+                // tokio-postgres ends well only after this side sent Terminate; a server
+                // that closes the connection ends it with an error
+                Ok(()) => "the session was ended by this side".to_string(),
                 Err(e) => full_message(&e),
             };
             let _ = ended_tx.send(why);
