@@ -106,10 +106,10 @@ const TABLE: &str = "DROP TABLE IF EXISTS kept_t; CREATE TABLE kept_t (id int, p
     INSERT INTO kept_t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
     CREATE INDEX ON kept_t (id);";
 
-/// The same table, left alone by autovacuum. A process started from kept sizes watches the
-/// tables it sees written; autovacuum's first VACUUM of one written before it started adds the
-/// table's visibility map (a page, no row written), which its full read every 10 minutes
-/// measures (docs/architecture.md), not its watches: a VACUUM is not what this test is about.
+/// The same table, left alone by autovacuum. A process watches the tables it has seen written;
+/// a VACUUM of one written before it started (autovacuum's first adds the table's visibility
+/// map, a page, and counts no row written) is measured by its full read every 10 minutes
+/// (docs/architecture.md), not by its watches: a VACUUM is not what this test is about.
 const TABLE_NOT_VACUUMED: &str = "DROP TABLE IF EXISTS kept_t;
     CREATE TABLE kept_t (id int, pad text) WITH (autovacuum_enabled = off);
     INSERT INTO kept_t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
