@@ -102,18 +102,28 @@ fn counted(conninfo: &str) -> Counted {
     counted
 }
 
-const TABLE: &str = "DROP TABLE IF EXISTS kept_t; CREATE TABLE kept_t (id int, pad text);
-    INSERT INTO kept_t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
-    CREATE INDEX ON kept_t (id);";
+/// kept_t's rows and index, after the table is made.
+macro_rules! kept_rows {
+    () => {
+        "INSERT INTO kept_t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
+         CREATE INDEX ON kept_t (id);"
+    };
+}
+
+const TABLE: &str = concat!(
+    "DROP TABLE IF EXISTS kept_t; CREATE TABLE kept_t (id int, pad text);",
+    kept_rows!()
+);
 
 /// The same table, left alone by autovacuum. A process watches the tables it has seen written;
 /// a VACUUM of one written before it started (autovacuum's first adds the table's visibility
 /// map, a page, and counts no row written) is measured by its full read every 10 minutes
 /// (docs/architecture.md), not by its watches: a VACUUM is not what this test is about.
-const TABLE_NOT_VACUUMED: &str = "DROP TABLE IF EXISTS kept_t;
-    CREATE TABLE kept_t (id int, pad text) WITH (autovacuum_enabled = off);
-    INSERT INTO kept_t SELECT i, repeat('x', 200) FROM generate_series(1, 20000) i;
-    CREATE INDEX ON kept_t (id);";
+const TABLE_NOT_VACUUMED: &str = concat!(
+    "DROP TABLE IF EXISTS kept_t;
+     CREATE TABLE kept_t (id int, pad text) WITH (autovacuum_enabled = off);",
+    kept_rows!()
+);
 
 /// Kept sizes against every change that moves a relation's files, on one database.
 fn never_stale(conninfo: &str) {
