@@ -60,7 +60,7 @@ WITH r AS MATERIALIZED (
        AND c.relkind IN ('r', 't', 'i', 'm', 'S', 'p')
        AND c.relpersistence <> 't'
 ), renewed AS MATERIALIZED (
-    SELECT c.oid
+    SELECT c.oid, c.relfilenode
       FROM pg_catalog.pg_class c
      WHERE c.reltablespace IN (SELECT 0::oid UNION ALL SELECT t.oid FROM pg_catalog.pg_tablespace t)
        AND c.relfilenode > (SELECT $2::oid) AND c.relfilenode <= 4294967295::oid
@@ -91,6 +91,7 @@ SELECT (SELECT array_agg(f.oid ORDER BY f.oid) FROM fresh f)                    
        (SELECT array_agg(f.relkind::text ORDER BY f.oid) FROM fresh f)              AS new_kinds,
        (SELECT array_agg(coalesce(f.indrelid, 0::oid) ORDER BY f.oid) FROM fresh f) AS new_tables,
        (SELECT array_agg(n.oid ORDER BY n.oid) FROM renewed n)                      AS renewed,
+       (SELECT array_agg(n.relfilenode ORDER BY n.oid) FROM renewed n)              AS renewed_files,
        (SELECT max(c.oid) FROM pg_catalog.pg_class c)                                AS max_oid,
        pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot())::text::int8      AS oldest,
        pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot())::text::int8      AS next,

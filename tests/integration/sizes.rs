@@ -659,3 +659,50 @@ async fn a_statistics_reset_never_leaves_a_kept_size_stale() {
     })
     .await;
 }
+
+/// A table given a new file whose number stands above every oid of its database (file numbers
+/// come from the cluster's counter, which another database moved on) is listed again once, not
+/// at every refresh: the watch reports it as renewed until an oid of the database passes that
+/// number, and each report had it listed again (a statement parsed and planned anew each time,
+/// at every scrape of an exporter over such a database).
+#[tokio::test]
+async fn a_file_numbered_above_the_databases_oids_is_listed_again_once() {
+    let conninfo = native_database("renumbered");
+    let other = native_database("renumbering");
+    psql(
+        &conninfo,
+        "CREATE TABLE t (a int); INSERT INTO t VALUES (1);",
+    );
+    let s = open_at(&conninfo).await;
+    let mut kept = model::Cache::default();
+    refresh(&s, &mut kept).await;
+    // the cluster's counter moved on elsewhere, then the table rewritten here
+    let elsewhere: String = (0..20)
+        .map(|i| format!("CREATE TABLE o{i} (a int);"))
+        .collect();
+    psql(&other, &elsewhere);
+    psql(
+        &conninfo,
+        "TRUNCATE t; INSERT INTO t SELECT generate_series(1, 5000);",
+    );
+    let above = psql(
+        &conninfo,
+        "SELECT relfilenode > (SELECT max(oid) FROM pg_class) FROM pg_class WHERE oid = 'public.t'::regclass",
+    );
+    assert_eq!(above, "t", "the new file's number is above every oid here");
+    let listed = kept.catalog.sizes.relisted;
+    let mut bytes = Vec::new();
+    for _ in 0..4 {
+        bytes.push(refresh(&s, &mut kept).await.database_bytes.unwrap());
+    }
+    assert_eq!(
+        kept.catalog.sizes.relisted - listed,
+        1,
+        "listed again at the first refresh after the rewrite, and not after"
+    );
+    let theirs = numbers(&conninfo, DATABASE_BYTES)[0];
+    assert!(
+        bytes.iter().all(|&b| close(b, theirs)),
+        "{bytes:?} against {theirs}"
+    );
+}

@@ -645,9 +645,7 @@ async fn fetch_watched(
     // The sizes: the relations created and dropped taken in, then every table's version read
     // when a table not watched was written (or a relation was dropped, or all is read whole),
     // else the watched ones'.
-    let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
-        .chain(verdict.renewed.iter().copied())
-        .collect();
+    let new = kept.sizes.to_list(&verdict);
     changes.gone.extend(forgotten);
     let removed = kept.sizes.patch(client, &new, &changes.gone).await?;
     let drops_seen = kept.sizes.hot.explain_drops(verdict.dropped, removed);
@@ -1012,9 +1010,7 @@ async fn fetch_plain(
         if whole {
             kept.whole_at = Some(now);
         }
-        let new: Vec<u32> = (verdict.new.iter().map(|n| n.oid))
-            .chain(verdict.renewed.iter().copied())
-            .collect();
+        let new = kept.sizes.to_list(&verdict);
         let removed = kept.sizes.patch(client, &new, &[]).await?;
         let drops_seen = kept.sizes.hot.explain_drops(verdict.dropped, removed);
         read_rows |= whole || verdict.catalog || !new.is_empty();

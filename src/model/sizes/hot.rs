@@ -42,8 +42,9 @@ pub struct Watched {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Answer {
     pub new: Vec<NewRelation>,
-    /// Relations older than that given a new file since (TRUNCATE, VACUUM FULL, REINDEX …).
-    pub renewed: Vec<u32>,
+    /// Relations older than that given a new file since (TRUNCATE, VACUUM FULL, REINDEX …),
+    /// each with its file number now.
+    pub renewed: Vec<(u32, u32)>,
     /// The highest relation oid now.
     pub max_oid: u32,
     /// The snapshot's oldest running transaction and next one (full ids).
@@ -91,7 +92,11 @@ impl Answer {
             .collect();
         Ok(Answer {
             new,
-            renewed: array(r, "renewed")?,
+            renewed: {
+                let oids: Vec<u32> = array(r, "renewed")?;
+                let files: Vec<u32> = array(r, "renewed_files")?;
+                oids.into_iter().zip(files).collect()
+            },
             max_oid: r.try_get::<_, Option<u32>>("max_oid")?.unwrap_or(0),
             oldest: r.try_get("oldest")?,
             next: r.try_get("next")?,
@@ -146,8 +151,10 @@ pub struct Verdict {
     /// The relations created since (perhaps seen before: the client keeps what it knows),
     /// temporary ones left out.
     pub new: Vec<NewRelation>,
-    /// Relations given a new file since.
-    pub renewed: Vec<u32>,
+    /// Relations given a new file since, each with its file number now (perhaps seen before:
+    /// a file number comes from the cluster's counter, which may stand above every oid of this
+    /// database, and is then asked for again until one does).
+    pub renewed: Vec<(u32, u32)>,
     /// A table not watched was written, or the counts cannot tell (none before, a reset, no
     /// counting): every table's version is to be read.
     pub elsewhere: bool,

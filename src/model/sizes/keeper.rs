@@ -26,6 +26,9 @@ pub struct SizeKeeper {
     /// at this refresh (see [`SizeKeeper::update_watched`]).
     last_moved: Vec<u32>,
     half: bool,
+    /// How many times relations were listed again by oid (created, given a new file): counted
+    /// for the tests.
+    pub relisted: u64,
 }
 
 /// What a read of every table's version did: the tables that moved (they join the hot ones),
@@ -153,7 +156,10 @@ impl SizeKeeper {
         }
         let listed = match new.is_empty() {
             true => Vec::new(),
-            false => RelationSlots::list(client, Some(new)).await?,
+            false => {
+                self.relisted += 1;
+                RelationSlots::list(client, Some(new)).await?
+            }
         };
         let (patched, dropped) = relations.patched(listed, gone);
         let set = patched.set();
@@ -165,6 +171,24 @@ impl SizeKeeper {
     /// Whether this relation is kept.
     pub fn has(&self, oid: u32) -> bool {
         self.relations.last().is_some_and(|r| r.slot(oid).is_some())
+    }
+
+    /// The relations a watch's `verdict` says to list again: those created and those given a
+    /// new file, but the ones kept as they are (a watch asks from an older bound, and a file
+    /// number above every oid of the database is reported again until one passes it).
+    pub fn to_list(&self, verdict: &super::hot::Verdict) -> Vec<u32> {
+        let kept = self.relations.last();
+        let has_file =
+            |oid, file| kept.is_some_and(|r| r.slot(oid).is_some_and(|s| r.file(s) == file));
+        (verdict.new.iter())
+            .filter(|n| !self.has(n.oid))
+            .map(|n| n.oid)
+            .chain(
+                (verdict.renewed.iter())
+                    .filter(|&&(oid, file)| !has_file(oid, file))
+                    .map(|r| r.0),
+            )
+            .collect()
     }
 
     /// Whether relations are kept (a first read reads them all).
@@ -345,6 +369,7 @@ impl SizeKeeper {
             hot: Default::default(),
             last_moved: Vec::new(),
             half: false,
+            relisted: 0,
         })
     }
 
