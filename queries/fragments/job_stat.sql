@@ -28,5 +28,10 @@ job_running AS (
      WHERE a.datid = (SELECT oid FROM pg_catalog.pg_database
                        WHERE datname = pg_catalog.current_database())
        AND a.state = 'active'
+       -- read only while a job may be running (the sessions' read is most of the watch's
+       -- cost): a run's start writes its statistics' last finish as -infinity, as a job never
+       -- run or one whose worker crashed has it
+       AND EXISTS (SELECT FROM _timescaledb_internal.bgw_job_stat s
+                    WHERE s.last_finish < '4714-11-24 00:00:00+00 BC')
      ORDER BY a.application_name, a.pid
 )
