@@ -410,9 +410,9 @@ fn writer(dsn: String, running: Arc<AtomicBool>) -> std::thread::JoinHandle<()> 
     })
 }
 
-/// The exporter over the fifty fleet targets, scraped every 15 s while `running`: each
-/// target's data age at each scrape.
-fn scraper(port: u16, running: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<f64>> {
+/// The exporter over the fifty fleet targets, scraped every 15 s from its start, as Prometheus
+/// scrapes it, while `running`: each target's data age at each scrape, with when it was taken.
+fn scraper(port: u16, running: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<(Instant, f64)>> {
     std::thread::spawn(move || {
         let mut ages = Vec::new();
         while running.load(Ordering::Relaxed) {
@@ -421,7 +421,8 @@ fn scraper(port: u16, running: Arc<AtomicBool>) -> std::thread::JoinHandle<Vec<f
             ages.extend(
                 out.lines()
                     .filter(|l| l.starts_with("hypertop_data_age_seconds{"))
-                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok()),
+                    .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                    .map(|age| (started, age)),
             );
             while running.load(Ordering::Relaxed) && started.elapsed() < Duration::from_secs(15) {
                 std::thread::sleep(Duration::from_millis(100));
@@ -479,23 +480,28 @@ pub fn fresh_part(list: &str, fleet: Option<&str>) {
 /// The role the one-shot reads after each change run as (a superuser, as the console's).
 const CHECKER: &str = "hypertop_bench_check";
 
-/// The statements that took the most of the server's time in the window, each by its first
-/// line: the console's and the exporter's (the bench's own changes among them, not its
-/// one-shot reads, which run as [`CHECKER`]).
+/// The role the console runs as (a superuser, as users run it): its statements apart from
+/// the bench's changes and the one-shot reads.
+const CONSOLE: &str = "hypertop_bench_console";
+
+/// The console's statements in the window, the costliest first, each by its first line (its
+/// statements' runs in all first: the rest of its backend's CPU is outside them).
 fn print_statements(rt: &tokio::runtime::Runtime, admin: &tokio_postgres::Client, seconds: f64) {
     let rows = rt.block_on(admin.query(
         "SELECT calls, total_exec_time + total_plan_time AS ms, split_part(ltrim(query), E'\\n', 1) AS head
            FROM pg_stat_statements
           WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-            AND userid = (SELECT oid FROM pg_roles WHERE rolname = current_user)
-          ORDER BY 2 DESC LIMIT 15",
-        &[],
+            AND userid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+          ORDER BY 2 DESC",
+        &[&CONSOLE],
     ));
     let Ok(rows) = rows else { return };
+    let all: f64 = rows.iter().map(|r| r.get::<_, f64>(1)).sum();
     println!(
-        "  the window's top statements ({seconds:.0} s; calls, ms in all, ms a call, % of a core):"
+        "  the console's statements in the window ({seconds:.0} s; calls, ms in all, ms a call, % of a core): {:.3} % in all",
+        all / 10.0 / seconds
     );
-    for r in rows {
+    for r in rows.into_iter().take(15) {
         let (calls, ms, head): (i64, f64, String) = (r.get(0), r.get(1), r.get(2));
         let head: String = head.chars().take(90).collect();
         println!(
@@ -534,6 +540,10 @@ fn measure(
         "timescaledb.max_background_workers is {budget} for {databases} databases: no worker is left for the bench's jobs (tests/run gives the room at its start; or ALTER SYSTEM and restart)"
     );
     // the bench's own objects, made afresh
+    rt.block_on(admin.batch_execute(&format!(
+        "DO $$ BEGIN CREATE ROLE {CONSOLE} SUPERUSER LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
+    )))
+    .unwrap();
     rt.block_on(admin.batch_execute(
         "DROP TABLE IF EXISTS scale.fresh_ht; DROP TABLE IF EXISTS scale.fresh_plain;
          DROP INDEX IF EXISTS scale.fresh_bench_idx;
@@ -566,10 +576,12 @@ fn measure(
 
     // the console, its first frame with data, a minute to settle (its first reads)
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_hypertop"));
-    cmd.arg(dsn).args(["--statement-timeout", "60s"]);
+    cmd.arg(format!("{dsn} user={CONSOLE}"))
+        .args(["--statement-timeout", "60s"]);
     let p = pty::Pty::spawn_sized(cmd, 200, 50);
     super::wait_for(&p, "refreshed", Duration::from_secs(300));
     let exporter = super::Exporter::start(&["--targets", targets]);
+    let scraping = scraper(exporter.port, running.clone());
     std::thread::sleep(Duration::from_secs(20));
     // the console's cost with rows written and nothing else changing: a minute before the changes
     let steady_for = Duration::from_secs(60);
@@ -580,7 +592,6 @@ fn measure(
     let steady_cpu = steady_cpu.join().unwrap() / steady_for.as_secs_f64() * 100.0;
     let console_cpu = sample_cpu(dsn.to_string(), vec![db.clone()], running.clone());
     let exporter_cpu = sample_cpu(dsn.to_string(), fleet_dbs.to_vec(), running.clone());
-    let scraping = scraper(exporter.port, running.clone());
     rt.block_on(admin.batch_execute(&format!(
         "DO $$ BEGIN CREATE ROLE {CHECKER} SUPERUSER LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
     )))
@@ -724,7 +735,11 @@ fn measure(
     }
     running.store(false, Ordering::Relaxed);
     let (console_cpu, exporter_cpu) = (console_cpu.join().unwrap(), exporter_cpu.join().unwrap());
-    let mut ages = scraping.join().unwrap();
+    // the ages of the window's scrapes
+    let mut ages: Vec<f64> = (scraping.join().unwrap().into_iter())
+        .filter(|(at, _)| *at >= window)
+        .map(|(_, age)| age)
+        .collect();
     writing.join().unwrap();
     super::quit(p);
     drop(exporter);
