@@ -173,15 +173,14 @@ impl SizeKeeper {
         self.relations.last().is_some_and(|r| r.slot(oid).is_some())
     }
 
-    /// The relations a watch's `verdict` says to list again: those created and those given a
-    /// new file, but the ones kept as they are (a watch asks from an older bound, and a file
-    /// number above every oid of the database is reported again until one passes it).
+    /// The relations a watch's `verdict` says to list again: those created (the callers keep
+    /// only those not kept already) and those given a new file but not kept at that file (a
+    /// file number above every oid of the database is reported again until an oid passes it).
     pub fn to_list(&self, verdict: &super::hot::Verdict) -> Vec<u32> {
         let kept = self.relations.last();
         let has_file =
             |oid, file| kept.is_some_and(|r| r.slot(oid).is_some_and(|s| r.file(s) == file));
         (verdict.new.iter())
-            .filter(|n| !self.has(n.oid))
             .map(|n| n.oid)
             .chain(
                 (verdict.renewed.iter())
