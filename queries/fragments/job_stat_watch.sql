@@ -3,7 +3,7 @@
 -- their jobs and versions fetched by place (stats). `$1`: the watch's horizon.
 stat_scan AS MATERIALIZED (
     SELECT count(*) AS n,
-           array_agg(x.ctid) FILTER (WHERE $1::text IS NULL OR
+           array_agg(x.ctid) FILTER (WHERE (SELECT $1::text) IS NULL OR
 --@include recent_rows
            ) AS places
       FROM _timescaledb_internal.bgw_job_stat x

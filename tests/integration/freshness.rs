@@ -15,7 +15,8 @@ use hypertop::poller::Poller;
 use hypertop::store::{Dataset, Kept};
 
 use crate::engines::{
-    connector_for, engine_with_files, job_stat_row, newest_native_servers, on_each, psql,
+    action_engine, connector_for, engine_with_files, in_fresh_schema, job_stat_row,
+    native_tsdb_database, native_tsdb_versions, newest_native_servers, on_each, psql,
     psql_succeeds, Tsdb,
 };
 
@@ -426,4 +427,66 @@ async fn every_change_shows_within_two_refreshes_at_the_next_scrape_and_at_once_
     })
     .chain(newest_native_servers("fresh", None));
     on_each(servers, every_change_shows_within_two_cycles_on).await;
+}
+
+/// The watches a refresh runs every time keep one plan on their session (after PostgreSQL's
+/// five runs planned for the values given), on every TimescaleDB version's catalog: planned
+/// again at every refresh, a watch costs its planning beside its run (a watch that read the
+/// chunks whole only when asked from no horizon had PostgreSQL plan it anew every time).
+#[tokio::test]
+async fn the_watches_run_at_every_refresh_keep_one_plan() {
+    let engine = Tsdb {
+        label: "engine".into(),
+        conninfo: action_engine().conninfo(),
+        native: false,
+    };
+    let natives = native_tsdb_versions().iter().map(|v| Tsdb {
+        label: v.label(),
+        conninfo: native_tsdb_database(v, None, "planned"),
+        native: true,
+    });
+    on_each(std::iter::once(engine).chain(natives), async |server| {
+        let conninfo = &server.conninfo;
+        in_fresh_schema(
+            conninfo,
+            "planned",
+            "CREATE TABLE planned.m (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('planned.m', 't', chunk_time_interval => interval '1 day');
+             INSERT INTO planned.m SELECT '2024-01-01'::timestamptz + g * interval '1 day', g
+               FROM generate_series(0, 4) g;",
+        );
+        let session = connector_for(conninfo).connect().await.unwrap();
+        let caps = Capabilities::detect(&session.client).await.unwrap();
+        let mut kept = model::Cache::default();
+        for i in 0..9 {
+            // a chunk made between refreshes: the watches answer rows, not only counts
+            psql(
+                conninfo,
+                &format!("INSERT INTO planned.m VALUES ('2025-01-01'::timestamptz + {i} * interval '1 day', {i})"),
+            );
+            model::fetch_with(QueryKind::Catalog, None, &session.client, None, &caps, &mut kept)
+                .await
+                .unwrap();
+        }
+        let plans: Vec<(String, i64, i64)> = (session.client)
+            .query(
+                "SELECT split_part(statement, E'\\n', 1), generic_plans, custom_plans
+                   FROM pg_catalog.pg_prepared_statements
+                  WHERE statement LIKE '-- The catalog pass''s watch over%'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        assert_eq!(plans.len(), 2, "both watches prepared: {plans:?}");
+        for (watch, generic, custom) in plans {
+            assert!(
+                custom <= 5 && generic >= 4,
+                "{watch}: {generic} runs on its one plan, {custom} planned for their values"
+            );
+        }
+    })
+    .await;
 }
