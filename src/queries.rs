@@ -17,6 +17,7 @@ pub const SECOND_SESSION: &str = include_str!("../queries/second_session.sql");
 pub const KEPT_IDENTITY: &str = include_str!("../queries/kept_identity.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql");
+pub const INVALID_INDEXES_OF: &str = include_str!("../queries/invalid_indexes_of.sql");
 pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
 pub const ANY_CAGG: &str = include_str!("../queries/any_cagg.sql");
 pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");

@@ -421,7 +421,11 @@ impl CatalogStructure {
             .retain(|(index, of)| !old.contains(of) && !chunk_indexes.contains(index));
         indexes.chunk_indexes.extend(read.chunk_indexes);
         indexes.chunk_indexes.sort_unstable();
-        indexes.invalid = read.invalid;
+        // the validity of the indexes read replaced, the others' kept
+        (indexes.invalid).retain(|oid| read.indexes.binary_search(oid).is_err());
+        indexes.invalid.extend(read.invalid);
+        indexes.invalid.sort_unstable();
+        indexes.invalid.dedup();
         self.revision += 1;
     }
 
@@ -1168,6 +1172,8 @@ mod tests {
     #[test]
     fn a_tables_indexes_read_again_replace_its_own_and_leave_the_others() {
         let mut s = structure();
+        // its index 20 was invalid (rebuilt since), the ordinary table's 60 is
+        s.indexes.invalid = vec![20, 60];
         let read = read::IndexesRead {
             tables: vec![10],
             listed: vec![
@@ -1181,7 +1187,8 @@ mod tests {
                 }),
             ],
             chunk_indexes: vec![(200, 20), (210, 20), (300, 30), (310, 30)],
-            invalid: vec![],
+            indexes: vec![20, 30, 200, 210, 300, 310],
+            invalid: vec![310],
         };
         let revision = s.revision;
         s.patch_indexes(read);
@@ -1194,7 +1201,11 @@ mod tests {
             s.indexes.chunk_indexes,
             vec![(200, 20), (210, 20), (300, 30), (310, 30)]
         );
-        assert!(s.indexes.invalid.is_empty(), "validity read with them");
+        assert_eq!(
+            s.indexes.invalid,
+            vec![60, 310],
+            "the validity of its indexes read with them, the others' kept"
+        );
         assert!(
             s.revision > revision,
             "a patched structure is written again"

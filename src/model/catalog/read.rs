@@ -156,7 +156,10 @@ pub struct IndexesRead {
     pub listed: Vec<std::sync::Arc<ListedIndex>>,
     /// Their chunks' indexes matched to theirs.
     pub chunk_indexes: Vec<(u32, u32)>,
-    /// Every invalid index of the database, sorted.
+    /// Every index of theirs and of their chunks' tables, sorted: the indexes whose validity
+    /// was read.
+    pub indexes: Vec<u32>,
+    /// Those invalid, sorted.
     pub invalid: Vec<u32>,
 }
 
@@ -175,7 +178,7 @@ pub async fn read_indexes(
             [
                 queries::LISTED_INDEXES.as_str(),
                 queries::CHUNK_INDEXES[0].as_str(),
-                queries::INVALID_INDEXES,
+                queries::INVALID_INDEXES_OF,
             ],
         )
         .await?;
@@ -184,12 +187,23 @@ pub async fn read_indexes(
         .filter(|h| wanted.contains(&h.oid))
         .copied()
         .collect();
+    // the tables and their chunks' (and compressed chunks') tables: whose indexes' validity
+    let ids: IdSet<i32> = hypertables.iter().map(|h| h.id).collect();
+    let relations: Vec<u32> = (tables.iter().copied())
+        .chain(
+            (structure.chunks.chunks().iter())
+                .filter(|c| ids.contains(&c.hypertable_id))
+                .flat_map(|c| [c.table, c.compressed])
+                .filter(|&oid| oid != 0),
+        )
+        .collect();
     let ids: Vec<Option<i32>> = (tables.iter())
         .map(|t| hypertables.iter().find(|h| h.oid == *t).map(|h| h.id))
         .collect();
     let oids: Vec<u32> = hypertables.iter().map(|h| h.oid).collect();
     let listing_params: [&(dyn ToSql + Sync); 2] = [&tables, &ids];
     let candidate_params: [&(dyn ToSql + Sync); 1] = [&oids];
+    let validity_params: [&(dyn ToSql + Sync); 1] = [&relations];
     let mut pairs = Vec::new();
     let mut names = crate::model::names::Interner::default();
     let (listed, _, invalid) = try_join!(
@@ -199,16 +213,19 @@ pub async fn read_indexes(
         each_row(client, &candidates_sql, &candidate_params, |r| {
             Candidates::add_row(&mut pairs, r)
         }),
-        client.query_one(&invalid_sql, &[]),
+        client.query_one(&invalid_sql, &validity_params),
     )?;
     let chunk_indexes = match oids.is_empty() {
         true => Vec::new(),
         false => matched(client, statements, pairs, &structure.chunks, &hypertables).await?,
     };
+    let mut indexes: Vec<u32> = array(&invalid, "indexes")?;
+    indexes.sort_unstable();
     Ok(IndexesRead {
         tables,
         listed,
         chunk_indexes,
+        indexes,
         invalid: IndexStructure::invalid_from(&invalid)?,
     })
 }
