@@ -22,37 +22,56 @@ WITH chunk_scan AS MATERIALIZED (
     -- places (ctid): a scan that hands on only a row's system columns cost 40 % more (measured
     -- at 21k chunks on a busy server; a user column read with them spares it)
     SELECT count(*) AS n,
-           array_agg(x.id) FILTER (WHERE (SELECT $1::text) IS NULL OR
+           array_agg(x.id) FILTER (WHERE (SELECT $1::text) IS NOT NULL AND
 --@include recent_rows
            ) AS ids
       FROM _timescaledb_catalog.chunk x
 ), chunks AS MATERIALIZED (
+    -- asked from no horizon (a first read, chunks deleted since), every row by a scan; else
+    -- the recent ones by id (one-time filters on the horizon choose, the plan the same)
     SELECT array_agg(x.id ORDER BY x.id) AS ids,
            array_agg(x.hypertable_id ORDER BY x.id) AS hypertables,
            array_agg(x.status ORDER BY x.id) AS statuses,
            array_agg(
 --@include row_version
                ORDER BY x.id) AS versions
-      FROM _timescaledb_catalog.chunk x
-     WHERE x.id = ANY ((SELECT s.ids FROM chunk_scan s)::int4[])
+      FROM (SELECT c.id, c.hypertable_id, c.status, c.xmin, c.ctid
+              FROM _timescaledb_catalog.chunk c
+             WHERE (SELECT $1::text) IS NULL
+            UNION ALL
+            SELECT c.id, c.hypertable_id, c.status, c.xmin, c.ctid
+              FROM _timescaledb_catalog.chunk c
+             WHERE (SELECT $1::text) IS NOT NULL
+               AND c.id = ANY ((SELECT s.ids FROM chunk_scan s)::int4[])) x
 ), size_scan AS MATERIALIZED (
     -- as the chunks' (a compressed chunk has a row here)
     SELECT count(*) AS n,
-           array_agg(x.chunk_id) FILTER (WHERE (SELECT $1::text) IS NULL OR
+           array_agg(x.chunk_id) FILTER (WHERE (SELECT $1::text) IS NOT NULL AND
 --@include recent_rows
            ) AS ids
       FROM _timescaledb_catalog.compression_chunk_size x
 ), sizes AS MATERIALIZED (
     SELECT array_agg(x.chunk_id ORDER BY x.chunk_id) AS ids,
-           array_agg(x.uncompressed_heap_size + x.uncompressed_index_size
-                     + x.uncompressed_toast_size ORDER BY x.chunk_id) AS before,
-           array_agg(x.compressed_heap_size + x.compressed_index_size + x.compressed_toast_size
-                     ORDER BY x.chunk_id) AS after,
+           array_agg(x.before ORDER BY x.chunk_id) AS before,
+           array_agg(x.after ORDER BY x.chunk_id) AS after,
            array_agg(
 --@include row_version
                ORDER BY x.chunk_id) AS versions
-      FROM _timescaledb_catalog.compression_chunk_size x
-     WHERE x.chunk_id = ANY ((SELECT s.ids FROM size_scan s)::int4[])
+      FROM (SELECT c.chunk_id, c.xmin, c.ctid,
+                   c.uncompressed_heap_size + c.uncompressed_index_size
+                   + c.uncompressed_toast_size AS before,
+                   c.compressed_heap_size + c.compressed_index_size
+                   + c.compressed_toast_size AS after
+              FROM _timescaledb_catalog.compression_chunk_size c
+             WHERE (SELECT $1::text) IS NULL
+            UNION ALL
+            SELECT c.chunk_id, c.xmin, c.ctid,
+                   c.uncompressed_heap_size + c.uncompressed_index_size
+                   + c.uncompressed_toast_size,
+                   c.compressed_heap_size + c.compressed_index_size + c.compressed_toast_size
+              FROM _timescaledb_catalog.compression_chunk_size c
+             WHERE (SELECT $1::text) IS NOT NULL
+               AND c.chunk_id = ANY ((SELECT s.ids FROM size_scan s)::int4[])) x
 ), definitions AS MATERIALIZED (
     -- each a count and the recent rows' versions, in one pass
     SELECT count(*) AS n,
