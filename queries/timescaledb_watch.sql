@@ -29,17 +29,19 @@ WITH chunk_scan AS MATERIALIZED (
 ), chunks AS MATERIALIZED (
     -- asked from no horizon (a first read, chunks deleted since), every row by a scan; else
     -- the recent ones by id (one-time filters on the horizon choose, the plan the same)
-    SELECT array_agg(x.id ORDER BY x.id) AS ids,
-           array_agg(x.hypertable_id ORDER BY x.id) AS hypertables,
-           array_agg(x.status ORDER BY x.id) AS statuses,
+    -- (the arrays in the order the rows come, the same for each: the client sorts them; an
+    -- ORDER BY in each aggregate sorted every row once for each)
+    SELECT array_agg(x.id) AS ids,
+           array_agg(x.hypertable_id) AS hypertables,
+           array_agg(x.status) AS statuses,
            array_agg(
---@include row_version
-               ORDER BY x.id) AS versions
-      FROM (SELECT c.id, c.hypertable_id, c.status, c.xmin, c.ctid
+--@include id_version
+           ) AS versions
+      FROM (SELECT c.id, c.hypertable_id, c.status, c.xmin
               FROM _timescaledb_catalog.chunk c
              WHERE (SELECT $1::text) IS NULL
             UNION ALL
-            SELECT c.id, c.hypertable_id, c.status, c.xmin, c.ctid
+            SELECT c.id, c.hypertable_id, c.status, c.xmin
               FROM _timescaledb_catalog.chunk c
              WHERE (SELECT $1::text) IS NOT NULL
                AND c.id = ANY ((SELECT s.ids FROM chunk_scan s)::int4[])) x
@@ -51,19 +53,19 @@ WITH chunk_scan AS MATERIALIZED (
            ) AS ids
       FROM _timescaledb_catalog.compression_chunk_size x
 ), sizes AS MATERIALIZED (
-    SELECT array_agg(x.chunk_id ORDER BY x.chunk_id) AS ids,
+    SELECT array_agg(x.id) AS ids,
            array_agg(x.uncompressed_heap_size + x.uncompressed_index_size
-                     + x.uncompressed_toast_size ORDER BY x.chunk_id) AS before,
-           array_agg(x.compressed_heap_size + x.compressed_index_size + x.compressed_toast_size
-                     ORDER BY x.chunk_id) AS after,
+                     + x.uncompressed_toast_size) AS before,
+           array_agg(x.compressed_heap_size + x.compressed_index_size
+                     + x.compressed_toast_size) AS after,
            array_agg(
---@include row_version
-               ORDER BY x.chunk_id) AS versions
-      FROM (SELECT c.*, c.xmin, c.ctid
+--@include id_version
+           ) AS versions
+      FROM (SELECT c.*, c.chunk_id AS id, c.xmin
               FROM _timescaledb_catalog.compression_chunk_size c
              WHERE (SELECT $1::text) IS NULL
             UNION ALL
-            SELECT c.*, c.xmin, c.ctid
+            SELECT c.*, c.chunk_id AS id, c.xmin
               FROM _timescaledb_catalog.compression_chunk_size c
              WHERE (SELECT $1::text) IS NOT NULL
                AND c.chunk_id = ANY ((SELECT s.ids FROM size_scan s)::int4[])) x

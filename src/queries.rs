@@ -182,6 +182,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/row_version.sql"),
     ),
     (
+        "id_version",
+        include_str!("../queries/fragments/id_version.sql"),
+    ),
+    (
         "job_stat_watch",
         include_str!("../queries/fragments/job_stat_watch.sql"),
     ),
@@ -251,7 +255,7 @@ pub static CHUNK_INDEXES: [LazyLock<String>; 2] = [
         filtered(
             CHUNK_INDEXES_TEMPLATE,
             "chunk_index_filter",
-            " WHERE x.indrelid = ANY ($2::oid[])",
+            " WHERE x.indrelid = ANY ((SELECT $2::oid[])::oid[])",
             true,
         )
     }),
@@ -491,7 +495,7 @@ fn table_chunks_for(by_relid: bool, dated: bool, of_chunks: bool) -> String {
         CHUNK_NOT_CREATED
     };
     let filter = if of_chunks {
-        " WHERE ch.id = ANY ($1::int4[])"
+        " WHERE ch.id = ANY ((SELECT $1::int4[])::int4[])"
     } else {
         ""
     };
@@ -537,7 +541,7 @@ fn chunk_slice(by_chunk: bool) -> &'static str {
 const CHUNK_RANGES_TEMPLATE: &str = include_str!("../queries/chunk_ranges.sql");
 fn chunk_ranges_for(by_chunk: bool, of_chunks: bool) -> String {
     let filter = if of_chunks {
-        "   AND ch.id = ANY ($1::int4[])"
+        "   AND ch.id = ANY ((SELECT $1::int4[])::int4[])"
     } else {
         ""
     };
