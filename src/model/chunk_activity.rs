@@ -1,8 +1,8 @@
 //! What TimescaleDB (2.28+) counts of the writes into its compressed chunks
 //! (`queries/chunk_activity.sql`): the batches UPDATE, DELETE and upserts had to read, those
 //! deleted whole, and how often the bloom filters let a write skip a batch or passed one that
-//! held no match. Read whole at every refresh, summed per hypertable for the Columnstore tab and
-//! its advice.
+//! held no match. A refresh reads the chunks whose counts moved since the last (every chunk once
+//! a minute), summed per hypertable for the Columnstore tab and its advice.
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::{Client, Row};
@@ -28,10 +28,14 @@ pub struct ChunkActivity {
 }
 
 impl ChunkActivity {
-    fn from_row(r: &Row) -> Result<Counted, tokio_postgres::Error> {
+    /// One row's chunk and counts; None for the row that says only the bound.
+    fn from_row(r: &Row) -> Result<Option<Counted>, tokio_postgres::Error> {
+        let Some(chunk) = r.try_get("chunk")? else {
+            return Ok(None);
+        };
         let compressed: Option<u32> = r.try_get("compressed")?;
-        Ok(Counted {
-            chunk: r.try_get("chunk")?,
+        Ok(Some(Counted {
+            chunk,
             compressed: compressed.unwrap_or(0),
             activity: ChunkActivity {
                 chunks: 1,
@@ -41,7 +45,7 @@ impl ChunkActivity {
                 bloom_false_positives: r.try_get("bloom_false_positives")?,
                 since: r.try_get("first_update")?,
             },
-        })
+        }))
     }
 
     pub fn add(&mut self, other: &ChunkActivity) {
@@ -74,13 +78,89 @@ pub struct Counted {
     activity: ChunkActivity,
 }
 
-/// Every chunk a write touched, as TimescaleDB counts it now: in one round trip (a statement
-/// prepared and closed for one run took three, each waking the server's backend again).
-pub async fn read(client: &Client) -> Result<Vec<Counted>, tokio_postgres::Error> {
-    let rows = client
-        .query_typed(crate::queries::CHUNK_ACTIVITY, &[])
-        .await?;
-    rows.iter().map(ChunkActivity::from_row).collect()
+/// The chunks whose counts moved since `since` (None: every chunk a write touched), as
+/// TimescaleDB counts them now, with the bound to ask from next (`statement`: the refresh keeps
+/// it prepared, so each run is one round trip and is not planned again).
+pub async fn read(
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    since: Option<DateTime<Utc>>,
+) -> Result<Read, tokio_postgres::Error> {
+    let rows = client.query(statement, &[&since]).await?;
+    let bound = match rows.first() {
+        Some(r) => r.try_get("bound")?,
+        None => None,
+    };
+    let mut counted = Vec::with_capacity(rows.len());
+    for r in &rows {
+        counted.extend(ChunkActivity::from_row(r)?);
+    }
+    Ok(Read { bound, counted })
+}
+
+/// One read's answer: the chunks counted, and since when the next read asks.
+#[derive(Debug, Default)]
+pub struct Read {
+    bound: Option<DateTime<Utc>>,
+    counted: Vec<Counted>,
+}
+
+/// Every chunk is read whole this often: a write running longer than this is counted then,
+/// and an entry TimescaleDB let go of its cache (or counts reset) goes.
+pub const WHOLE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The counts kept between refreshes, by chunk: those read since a bound replace theirs.
+#[derive(Debug, Default)]
+pub struct Kept {
+    counted: Vec<Counted>,
+    bound: Option<DateTime<Utc>>,
+    whole_at: Option<std::time::Instant>,
+}
+
+impl Kept {
+    /// Since when the next read asks: None (every chunk) at first and once a minute.
+    pub fn since(&self, now: std::time::Instant) -> Option<DateTime<Utc>> {
+        let due = (self.whole_at).is_none_or(|at| now.duration_since(at) >= WHOLE_EVERY);
+        self.bound.filter(|_| !due)
+    }
+
+    /// `read`, asked from `since`, taken in (pure): every chunk when it was asked from none,
+    /// else the chunks it names replacing theirs. A read that failed (None) keeps nothing:
+    /// the next reads every chunk.
+    pub fn take(
+        &mut self,
+        read: Option<Read>,
+        since: Option<DateTime<Utc>>,
+        now: std::time::Instant,
+    ) {
+        let Some(read) = read else {
+            *self = Kept::default();
+            return;
+        };
+        match since {
+            None => {
+                self.counted = read.counted;
+                self.whole_at = Some(now);
+            }
+            Some(_) => {
+                let moved: IdMap<u32, Counted> =
+                    read.counted.into_iter().map(|c| (c.chunk, c)).collect();
+                for c in &mut self.counted {
+                    if let Some(now) = moved.get(&c.chunk) {
+                        *c = *now;
+                    }
+                }
+                let kept: std::collections::HashSet<u32> =
+                    self.counted.iter().map(|c| c.chunk).collect();
+                (self.counted).extend(moved.into_values().filter(|c| !kept.contains(&c.chunk)));
+            }
+        }
+        self.bound = read.bound;
+    }
+
+    pub fn counted(&self) -> &[Counted] {
+        &self.counted
+    }
 }
 
 /// The counters summed by hypertable, over `chunks` (each chunk's table, its compressed table
@@ -145,6 +225,48 @@ mod tests {
         let sums = by_hypertable(&counted, chunks.into_iter());
         assert_eq!((sums[&1].chunks, sums[&1].batches_read), (1, 5));
         assert_eq!(sums[&2].batches_read, 1);
+    }
+
+    /// Asked since a bound, the chunks read replace theirs and the new ones join; every
+    /// chunk is asked for at first, once a minute and after a read that failed.
+    #[test]
+    fn chunks_read_since_replace_theirs_and_every_chunk_is_read_each_minute() {
+        let c = |chunk, read| Counted {
+            chunk,
+            compressed: chunk + 100,
+            activity: counted(read, 0, 0),
+        };
+        let at = |s| DateTime::from_timestamp(s, 0);
+        let start = std::time::Instant::now();
+        let mut kept = Kept::default();
+        assert_eq!(kept.since(start), None, "every chunk at first");
+        let whole = Read {
+            bound: at(100),
+            counted: vec![c(10, 1), c(11, 2)],
+        };
+        kept.take(Some(whole), None, start);
+        assert_eq!(kept.since(start), at(100));
+        let moved = Read {
+            bound: at(102),
+            counted: vec![c(11, 5), c(12, 7)],
+        };
+        kept.take(Some(moved), at(100), start);
+        let mut now: Vec<(u32, i64)> = (kept.counted().iter())
+            .map(|c| (c.chunk, c.activity.batches_read))
+            .collect();
+        now.sort_unstable();
+        assert_eq!(now, [(10, 1), (11, 5), (12, 7)]);
+        assert_eq!(kept.since(start), at(102));
+        assert_eq!(
+            kept.since(start + WHOLE_EVERY),
+            None,
+            "a minute on: every chunk"
+        );
+        kept.take(None, at(102), start);
+        assert!(
+            kept.counted().is_empty() && kept.since(start).is_none(),
+            "failed"
+        );
     }
 
     #[test]

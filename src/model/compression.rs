@@ -115,12 +115,14 @@ pub const SEGMENTS_READ_EVERY: std::time::Duration = std::time::Duration::from_s
 /// hypertables; None when they cannot be read (the advisor then says nothing).
 pub async fn fetch_segments(
     client: &tokio_postgres::Client,
+    prepared: Option<&tokio_postgres::Statement>,
     caps: &crate::capabilities::Capabilities,
     of: Option<&[i32]>,
 ) -> Option<Segments> {
-    let rows = client
-        .query(crate::queries::segment_stats(caps), &[&of])
-        .await;
+    let rows = match prepared {
+        Some(statement) => client.query(statement, &[&of]).await,
+        None => (client.query(crate::queries::segment_stats(caps), &[&of])).await,
+    };
     rows.and_then(|rows| SegmentStats::from_rows(&rows)).ok()
 }
 

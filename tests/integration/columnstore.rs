@@ -475,6 +475,64 @@ async fn chunk_activity_is_timescaledbs_own_count() {
         if !counts {
             return;
         }
+        // a console's refreshes, each asking for the chunks whose counts moved since the last
+        let mut cache = hypertop::model::Cache::default();
+        let mut refreshed = async || {
+            let payload = hypertop::model::fetch_with(
+                hypertop::model::QueryKind::Catalog,
+                None,
+                &s.0.client,
+                None,
+                &s.1,
+                &mut cache,
+            )
+            .await
+            .unwrap();
+            let hypertop::model::Payload::Catalog(catalog) = payload else {
+                panic!("a catalog")
+            };
+            let Ok(hypertop::model::catalog::RelationRows::Hypertables(tables)) = catalog.relations
+            else {
+                panic!("{}: no hypertables", server.label)
+            };
+            (tables.compression.iter())
+                .find(|r| &*r.schema == "ca" && &*r.name == "m")
+                .and_then(|r| r.activity)
+        };
+        assert_eq!(refreshed().await, None, "{}", server.label);
+        let sums = |a: &hypertop::model::chunk_activity::ChunkActivity| {
+            format!(
+                "{} {} {} {} {}",
+                a.chunks,
+                a.batches_read,
+                a.batches_deleted,
+                a.bloom_pruned,
+                a.bloom_false_positives
+            )
+        };
+        let timescaledb_sums = || {
+            psql(
+                c,
+                "SELECT count(*) || ' ' || sum(s.total_batches_scanned) || ' '
+                        || sum(s.total_batches_deleted) || ' '
+                        || sum(s.total_batches_pruned_by_bloom) || ' '
+                        || sum(s.total_batches_bloom_false_positives)
+                   FROM timescaledb_information.stat_chunk_activity s
+                   JOIN timescaledb_information.chunks ch
+                     ON format('%I.%I', ch.chunk_schema, ch.chunk_name)::regclass = s.chunk
+                  WHERE ch.hypertable_schema = 'ca' AND ch.hypertable_name = 'm'",
+            )
+        };
+        // two devices' batches deleted whole (one in each chunk): the next refresh counts them,
+        // asked since the last
+        psql(c, "DELETE FROM ca.m WHERE d IN (5, 6)");
+        let first = timescaledb_sums();
+        assert_eq!(
+            refreshed().await.as_ref().map(sums),
+            Some(first.clone()),
+            "{}",
+            server.label
+        );
         // every batch of both chunks written; then writes that match no row, by the bloom
         // column and by a value no batch's min/max holds
         psql(
@@ -484,24 +542,19 @@ async fn chunk_activity_is_timescaledbs_own_count() {
              DELETE FROM ca.m WHERE v < -1;",
         );
         let (row, advice) = read().await;
-        let truth = psql(
-            c,
-            "SELECT count(*) || ' ' || sum(s.total_batches_scanned) || ' '
-                    || sum(s.total_batches_deleted) || ' '
-                    || sum(s.total_batches_pruned_by_bloom) || ' '
-                    || sum(s.total_batches_bloom_false_positives)
-               FROM timescaledb_information.stat_chunk_activity s
-               JOIN timescaledb_information.chunks ch
-                 ON format('%I.%I', ch.chunk_schema, ch.chunk_name)::regclass = s.chunk
-              WHERE ch.hypertable_schema = 'ca' AND ch.hypertable_name = 'm'",
+        let truth = timescaledb_sums();
+        assert_ne!(truth, first, "{}: the writes counted", server.label);
+        let kept = refreshed().await;
+        assert_eq!(
+            kept.as_ref().map(sums),
+            Some(truth.clone()),
+            "{}: refreshed",
+            server.label
         );
         let a = row
             .activity
             .unwrap_or_else(|| panic!("{}: nothing counted ({truth})", server.label));
-        let seen = format!(
-            "{} {} {} {} {}",
-            a.chunks, a.batches_read, a.batches_deleted, a.bloom_pruned, a.bloom_false_positives
-        );
+        let seen = sums(&a);
         assert_eq!(
             seen, truth,
             "{}: as stat_chunk_activity sums it",

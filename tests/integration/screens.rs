@@ -1118,7 +1118,9 @@ async fn refresh_kept(
 
 /// The list of integer_now functions, which the catalog pass, the Caggs tab and the chunks
 /// drill-down read on every refresh, runs from the statement each prepared at its first
-/// refresh: preparing it again costs a parse, a plan and a round trip every time.
+/// refresh: preparing it again costs a parse, a plan and a round trip every time. The
+/// catalog pass asks for it only where a hypertable's time is an integer (it was a statement
+/// at every refresh of every database).
 #[tokio::test]
 async fn a_refresh_reruns_the_integer_now_list_it_prepared_before() {
     let engine = engine_with_files(&["tests/fixtures/scenario.sql"]);
@@ -1143,6 +1145,47 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
         (QueryKind::Chunks, Some(rel("scn", "metrics"))),
     ];
     let mut kept = kinds.clone().map(|_| model::Cache::default());
+    let runs_of = |sql: &'static str| {
+        let client = &s.0.client;
+        async move {
+            let row = client
+                .query_one(
+                    "SELECT count(*), coalesce(min(generic_plans + custom_plans), 0)::int8,
+                            coalesce(sum(generic_plans + custom_plans), 0)::int8
+                       FROM pg_catalog.pg_prepared_statements WHERE statement = $1",
+                    &[&sql],
+                )
+                .await
+                .unwrap();
+            (
+                row.get::<_, i64>(0),
+                row.get::<_, i64>(1),
+                row.get::<_, i64>(2),
+            )
+        }
+    };
+    // no hypertable's time is an integer: the catalog pass lists no integer "now"
+    for _ in 0..3 {
+        model::fetch_with(
+            QueryKind::Catalog,
+            None,
+            &s.0.client,
+            None,
+            &s.1,
+            &mut kept[0],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let list = hypertop::queries::INTEGER_NOW_CALLS.as_str();
+    assert_eq!(runs_of(list).await.2, 0, "{}: listed", server.label);
+    psql(
+        &server.conninfo,
+        "CREATE TABLE scn.ticks (t bigint NOT NULL, v int);
+         SELECT create_hypertable('scn.ticks', 't', chunk_time_interval => 100);
+         CREATE FUNCTION scn.ticks_now() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT 1000::bigint';
+         SELECT set_integer_now_func('scn.ticks', 'scn.ticks_now');",
+    );
     for ((kind, target), kept) in kinds.into_iter().zip(&mut kept) {
         for _ in 0..3 {
             model::fetch_with(kind, target.as_ref(), &s.0.client, None, &s.1, kept)
@@ -1153,17 +1196,7 @@ async fn a_refresh_reruns_the_integer_now_list_it_prepared_before_on(server: &Ts
     // the session's prepared statements of that text: one per kind, whatever the times it
     // ran (the catalog pass at every refresh; the Caggs tab only when an aggregate moved or
     // is integer-time, and other tests move the shared engine's)
-    let row =
-        s.0.client
-            .query_one(
-                "SELECT count(*), coalesce(min(generic_plans + custom_plans), 0)::int8,
-                        coalesce(sum(generic_plans + custom_plans), 0)::int8
-               FROM pg_catalog.pg_prepared_statements WHERE statement = $1",
-                &[&hypertop::queries::INTEGER_NOW_CALLS.as_str()],
-            )
-            .await
-            .unwrap();
-    let (statements, least, runs): (i64, i64, i64) = (row.get(0), row.get(1), row.get(2));
+    let (statements, least, runs) = runs_of(list).await;
     assert_eq!(statements, 3, "{}", server.label);
     assert!(
         least >= 1 && (7..=9).contains(&runs),

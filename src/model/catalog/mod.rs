@@ -166,6 +166,8 @@ pub struct KeptCatalog {
     pub structure_read: u64,
     /// How many times the hypertables and ordinary tables were listed again.
     pub tables_listed: u64,
+    /// TimescaleDB's counts of writes into compressed chunks (2.28+), read since the last.
+    activity: super::chunk_activity::Kept,
 }
 
 /// Each relation the kept structure names with its catalog rows' term, by oid
@@ -231,7 +233,11 @@ impl KeptCatalog {
     }
 
     /// How the relations the kept structure names stand now (`queries/listed_versions.sql`).
-    async fn listed_stamp(&self, client: &Client) -> Result<ListedStamp, Error> {
+    async fn listed_stamp(
+        &self,
+        client: &Client,
+        statements: &mut Prepared,
+    ) -> Result<ListedStamp, Error> {
         let Some(s) = self.structure.last() else {
             return Ok(Vec::new());
         };
@@ -239,7 +245,8 @@ impl KeptCatalog {
             .chain(s.tables.iter().copied())
             .chain(s.indexes.listed.iter().map(|l| l.oid))
             .collect();
-        let r = client.query_one(queries::LISTED_VERSIONS, &[&oids]).await?;
+        let [sql] = statements.get(client, [queries::LISTED_VERSIONS]).await?;
+        let r = client.query_one(&sql, &[&oids]).await?;
         let oids: Vec<u32> = super::rows::array(&r, "oids")?;
         let terms: Vec<i64> = super::rows::array(&r, "terms")?;
         Ok(oids.into_iter().zip(terms).collect())
@@ -351,17 +358,25 @@ impl CatalogStructure {
     /// place of those kept (pure): those gone taken out with their listed indexes (their chunks
     /// go with the chunks' watch), those new (or an ordinary table made a hypertable) returned,
     /// their indexes to be read. None, leaving it as it was, when a kept hypertable changed
-    /// (another id, other attribute slots): read whole.
+    /// (another id, other attribute slots): read whole. `tables` None: the hypertables alone
+    /// were listed, and the ordinary tables are those kept less any made a hypertable (one
+    /// made or dropped is a relation the relations' watch sees).
     pub fn relist(
         &mut self,
         hypertables: Vec<HypertableOid>,
-        tables: Vec<u32>,
+        tables: Option<Vec<u32>>,
     ) -> Option<Vec<u32>> {
         let kept: IdMap<u32, HypertableOid> =
             self.hypertables.iter().map(|h| (h.oid, *h)).collect();
         if (hypertables.iter()).any(|h| kept.get(&h.oid).is_some_and(|k| k != h)) {
             return None;
         }
+        let tables = tables.unwrap_or_else(|| {
+            let now: IdSet<u32> = hypertables.iter().map(|h| h.oid).collect();
+            (self.tables.iter().copied())
+                .filter(|t| !now.contains(t))
+                .collect()
+        });
         let old_tables: IdSet<u32> = self.tables.iter().copied().collect();
         let new: Vec<u32> = (hypertables.iter())
             .filter(|h| !kept.contains_key(&h.oid))
@@ -580,7 +595,14 @@ async fn fetch_watched(
         // chunks: a new hypertable's are patched in under it)
         let mut relisted = Some(Vec::new());
         if moved.definitions {
-            relisted = relist(client, statements, structure, &mut kept.tables_listed).await?;
+            relisted = relist(
+                client,
+                statements,
+                structure,
+                false,
+                &mut kept.tables_listed,
+            )
+            .await?;
             stamp_due = true;
         }
         if !moved.chunks.is_empty() || !moved.gone.is_empty() {
@@ -593,9 +615,11 @@ async fn fetch_watched(
         }
         // a relation made that is no chunk's (the chunks made with it patched in first: a new
         // chunk's table had every table listed again, for one chunk): an ordinary table
-        // (a hypertable made moves the definitions)
-        if !moved.definitions && structure.indexes_to_read(&verdict.new).is_none() {
-            relisted = relist(client, statements, structure, &mut kept.tables_listed).await?;
+        // (a hypertable made moves the definitions, and was listed above; the tables listed
+        // then too, with what that found new)
+        if structure.indexes_to_read(&verdict.new).is_none() {
+            let more = relist(client, statements, structure, true, &mut kept.tables_listed).await?;
+            relisted = relisted.zip(more).map(|(a, b)| [a, b].concat());
             stamp_due = true;
         }
         changes.unsettled |= relisted.is_none() || !structure.chunks_listed();
@@ -623,7 +647,7 @@ async fn fetch_watched(
     // (the relations it takes out go from the sizes too, counted against the drops)
     let mut forgotten = Vec::new();
     if (verdict.catalog || stamp_due) && kept.structure.holds_for(kept.structure_key()) {
-        let stamp = kept.listed_stamp(client).await?;
+        let stamp = kept.listed_stamp(client, statements).await?;
         let forgot = match (&kept.listed_stamp, kept.structure.last_mut()) {
             (Some(old), Some(structure)) => match stamp_moved(old, &stamp) {
                 (dropped, false) => forget(client, statements, structure, &dropped).await?,
@@ -643,7 +667,7 @@ async fn fetch_watched(
         .get_or_read(key, || read::read_structure(client, caps, statements))
         .await?;
     if whole_structure {
-        kept.listed_stamp = Some(kept.listed_stamp(client).await?);
+        kept.listed_stamp = Some(kept.listed_stamp(client, statements).await?);
     }
 
     // The sizes: the relations created and dropped taken in, then every table's version read
@@ -684,7 +708,7 @@ async fn fetch_watched(
             kept.structure
                 .get_or_read(key, || read::read_structure(client, caps, statements))
                 .await?;
-            kept.listed_stamp = Some(kept.listed_stamp(client).await?);
+            kept.listed_stamp = Some(kept.listed_stamp(client, statements).await?);
         }
         kept.sizes
             .hot
@@ -701,16 +725,17 @@ async fn fetch_watched(
     rows(sessions, caps, statements, kept, usage_due, moved.job_stats).await
 }
 
-/// The hypertables and ordinary tables listed again and patched into `structure` (see
-/// [`CatalogStructure::relist`]).
+/// The hypertables, and the ordinary tables when `tables`, listed again and patched into
+/// `structure` (see [`CatalogStructure::relist`]).
 async fn relist(
     client: &Client,
     statements: &mut Prepared,
     structure: &mut CatalogStructure,
+    tables: bool,
     count: &mut u64,
 ) -> Result<Option<Vec<u32>>, Error> {
     *count += 1;
-    let (hypertables, tables) = read::read_listed(client, statements).await?;
+    let (hypertables, tables) = read::read_listed(client, statements, tables).await?;
     Ok(structure.relist(hypertables, tables))
 }
 
@@ -794,6 +819,15 @@ async fn rows(
             ],
         )
         .await?;
+    // (prepared once: unprepared, it was planned at every refresh)
+    let activity_sql = match caps
+        .timescaledb
+        .as_ref()
+        .is_some_and(|t| t.chunk_statistics)
+    {
+        true => statements.get(client, [queries::CHUNK_ACTIVITY]).await.ok(),
+        false => None,
+    };
     let listed_key = kept.listed_key();
     let segments_key = kept.segments_key();
     let KeptCatalog {
@@ -806,11 +840,11 @@ async fn rows(
         usage,
         indexes_counted,
         runs: kept_runs,
+        activity,
         ..
     } = kept;
     let structure = structure.last().expect("read before the rows");
     let rows = async {
-        let nows = super::integer_now::read(client, &list_sql).await?;
         let relations = listed
             .get_or_read(listed_key, || async {
                 let (mut relations, mut names) = Default::default();
@@ -822,6 +856,11 @@ async fn rows(
                 Ok::<_, Error>(relations)
             })
             .await?;
+        // (no integer-time hypertable, no integer "now" to read: one statement fewer a refresh)
+        let nows = match relations.integer_time() {
+            true => super::integer_now::read(client, &list_sql).await?,
+            false => Default::default(),
+        };
         let (intervals, mut jobs) = (relations.intervals(), relations.retention_jobs());
         jobs.sort_unstable();
         jobs.dedup();
@@ -869,7 +908,16 @@ async fn rows(
         Ok(())
     };
     let segmented = structure.settings.values().any(|c| c.segmentby.is_some());
-    let segment_client = sessions.helper.unwrap_or(client);
+    // on the helper as text (a statement prepared here is this connection's), else prepared
+    // here (planned once; a statement that cannot be prepared reads as none)
+    let (segment_client, segments_sql) = match sessions.helper {
+        Some(helper) => (helper, None),
+        None => (
+            client,
+            (statements.get(client, [queries::segment_stats(caps)]).await).ok(),
+        ),
+    };
+    let segments_sql = segments_sql.as_ref().map(|[s]| s);
     // (the hypertables that do not segment have none to read)
     let mut moved = std::mem::take(segments_moved);
     moved.retain(|id| (structure.settings.get(id)).is_some_and(|c| c.segmentby.is_some()));
@@ -877,28 +925,24 @@ async fn rows(
         segments,
         segments_key,
         moved,
-        segment_client,
+        (segment_client, segments_sql),
         caps,
         segmented,
     );
     // the writes into compressed chunks (2.28+); a read that fails shows none (statistics, not
     // what the tab's rows stand on)
     let counted = async {
-        match caps
-            .timescaledb
-            .as_ref()
-            .is_some_and(|t| t.chunk_statistics)
-        {
-            true => super::chunk_activity::read(client)
-                .await
-                .unwrap_or_default(),
-            false => Vec::new(),
+        if let Some([sql]) = activity_sql {
+            let now = std::time::Instant::now();
+            let since = activity.since(now);
+            let read = super::chunk_activity::read(client, &sql, since).await.ok();
+            activity.take(read, since, now);
         }
     };
-    let (rows, counters, segments, counted) = join!(rows, counters, segments, counted);
+    let (rows, counters, segments, ()) = join!(rows, counters, segments, counted);
     let chunks = structure.chunks.chunks().iter();
     let activity = super::chunk_activity::by_hypertable(
-        &counted,
+        activity.counted(),
         chunks.map(|c| (c.table, c.compressed, c.hypertable_id)),
     );
     let sizes = sizes.sizes();
@@ -944,21 +988,21 @@ async fn query_unless_empty<T: ToSql + Sync>(
     }
 }
 
-/// The segment statistics kept in `kept`, read again when due: from `client`, or none to read
-/// unless `segmented` (some hypertable compresses by segment); those of the hypertables
+/// The segment statistics kept in `kept`, read again when due: from `client` (with the statement
+/// it keeps prepared, if any), or none to read unless `segmented` (some hypertable compresses by segment); those of the hypertables
 /// `moved` (their chunks moved) read again alone when the rest stands.
 async fn read_segments<'a>(
     kept: &'a mut Periodic<compression::Segments>,
     fingerprint: Fingerprint,
     mut moved: Vec<i32>,
-    client: &Client,
+    (client, prepared): (&Client, Option<&tokio_postgres::Statement>),
     caps: &Capabilities,
     segmented: bool,
 ) -> Option<&'a compression::Segments> {
     moved.sort_unstable();
     moved.dedup();
     if segmented && !moved.is_empty() && kept.fresh(fingerprint, compression::SEGMENTS_READ_EVERY) {
-        let read = compression::fetch_segments(client, caps, Some(&moved)).await;
+        let read = compression::fetch_segments(client, prepared, caps, Some(&moved)).await;
         match (read, kept.value_mut()) {
             (Some(read), Some(segments)) => {
                 segments.retain(|id, _| moved.binary_search(id).is_err());
@@ -970,7 +1014,7 @@ async fn read_segments<'a>(
     }
     let read = || async move {
         match segmented {
-            true => compression::fetch_segments(client, caps, None).await,
+            true => compression::fetch_segments(client, prepared, caps, None).await,
             false => Some(compression::Segments::default()),
         }
     };
@@ -1136,7 +1180,7 @@ mod tests {
         };
         // hypertable 10 dropped (its chunks go with the chunks' watch), 30 made, table 50
         // made a hypertable, table 70 made
-        let relisted = s.relist(vec![h(30, 2), h(50, 3)], vec![70]);
+        let relisted = s.relist(vec![h(30, 2), h(50, 3)], Some(vec![70]));
         assert_eq!(relisted, Some(vec![30, 50, 70]));
         assert_eq!(s.tables, [70]);
         assert!(
@@ -1152,21 +1196,42 @@ mod tests {
         // listed again as they are: nothing new
         let mut same = structure();
         let listed = (same.hypertables.clone(), same.tables.clone());
-        assert_eq!(same.relist(listed.0, listed.1), Some(vec![]));
+        assert_eq!(same.relist(listed.0, Some(listed.1)), Some(vec![]));
         assert!(same.chunks_listed());
         // a kept hypertable changed (a column dropped and one added: other slots): whole
         let mut changed = structure();
         let before = changed.clone();
-        assert_eq!(changed.relist(vec![h(10, 1)], vec![50]), Some(vec![]));
+        assert_eq!(changed.relist(vec![h(10, 1)], Some(vec![50])), Some(vec![]));
         let mut wider = before.clone();
         let slots = HypertableOid {
             columns: 4,
             ..h(10, 1)
         };
-        assert_eq!(wider.relist(vec![slots], vec![50]), None);
+        assert_eq!(wider.relist(vec![slots], Some(vec![50])), None);
         assert_eq!(wider, before, "left as it was");
         // a relation made that is now listed has its indexes read
         assert_eq!(s.indexes_to_read(&[new(30, b'r', 0)]), Some(vec![30]));
+    }
+
+    /// The definitions moved: the hypertables alone are listed (a scan of every relation spared),
+    /// the ordinary tables kept but for one made a hypertable.
+    #[test]
+    fn hypertables_listed_alone_keep_the_ordinary_tables_but_those_made_hypertables() {
+        let h = |oid, id| HypertableOid {
+            oid,
+            id,
+            columns: 3,
+        };
+        // table 50 made a hypertable, 30 made, 10 dropped
+        let mut s = structure();
+        assert_eq!(s.relist(vec![h(30, 2), h(50, 3)], None), Some(vec![30, 50]));
+        assert!(s.tables.is_empty(), "{:?}", s.tables);
+        assert!(s.indexes.listed.iter().all(|l| l.table_oid == 50));
+        // nothing moved among them: the kept tables stay
+        let mut same = structure();
+        let hypertables = same.hypertables.clone();
+        assert_eq!(same.relist(hypertables, None), Some(vec![]));
+        assert_eq!(same.tables, [50]);
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub async fn read_structure(
                 ],
             )
             .await?;
-    let (hypertables, tables) = listed_from(&client.query_one(&listed_sql, &[]).await?)?;
+    let (hypertables, tables) = listed_from(&client.query_one(&listed_sql, &[&true]).await?)?;
     let oids: Vec<u32> = hypertables.iter().map(|h| h.oid).collect();
     let mut structure = CatalogStructure {
         hypertables,
@@ -95,9 +95,11 @@ pub async fn read_structure(
 pub async fn read_listed(
     client: &Client,
     statements: &mut Prepared,
-) -> Result<(Vec<HypertableOid>, Vec<u32>), Error> {
+    tables: bool,
+) -> Result<(Vec<HypertableOid>, Option<Vec<u32>>), Error> {
     let [listed_sql] = statements.get(client, [queries::LISTED_TABLES]).await?;
-    listed_from(&client.query_one(&listed_sql, &[]).await?)
+    let (hypertables, listed) = listed_from(&client.query_one(&listed_sql, &[&tables]).await?)?;
+    Ok((hypertables, tables.then_some(listed)))
 }
 
 fn listed_from(listed: &tokio_postgres::Row) -> Result<(Vec<HypertableOid>, Vec<u32>), Error> {

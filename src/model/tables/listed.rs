@@ -261,6 +261,11 @@ impl ListedRelations {
         out
     }
 
+    /// Whether a row's time is an integer (only then may a hypertable have an integer "now").
+    pub fn integer_time(&self) -> bool {
+        self.rows.iter().any(|r| r.integer_time)
+    }
+
     /// The retention jobs whose runs `queries/retention_runs.sql` is asked for.
     pub fn retention_jobs(&self) -> Vec<i32> {
         (self.rows.iter())
