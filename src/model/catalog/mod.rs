@@ -932,12 +932,13 @@ async fn rows(
     // the writes into compressed chunks (2.28+); a read that fails shows none (statistics, not
     // what the tab's rows stand on)
     let counted = async {
-        if let Some([sql]) = activity_sql {
-            let now = std::time::Instant::now();
-            let since = activity.since(now);
-            let read = super::chunk_activity::read(client, &sql, since).await.ok();
-            activity.take(read, since, now);
-        }
+        let now = std::time::Instant::now();
+        let since = activity.since(now);
+        let read = match activity_sql {
+            Some([sql]) => super::chunk_activity::read(client, &sql, since).await.ok(),
+            None => None,
+        };
+        activity.take(read, since, now);
     };
     let (rows, counters, segments, ()) = join!(rows, counters, segments, counted);
     let chunks = structure.chunks.chunks().iter();
@@ -988,9 +989,10 @@ async fn query_unless_empty<T: ToSql + Sync>(
     }
 }
 
-/// The segment statistics kept in `kept`, read again when due: from `client` (with the statement
-/// it keeps prepared, if any), or none to read unless `segmented` (some hypertable compresses by segment); those of the hypertables
-/// `moved` (their chunks moved) read again alone when the rest stands.
+/// The segment statistics kept in `kept`, read again when due: from `client` (with the
+/// statement it keeps prepared, if any), or none to read unless `segmented` (some hypertable
+/// compresses by segment); those of the hypertables `moved` (their chunks moved) read again
+/// alone when the rest stands.
 async fn read_segments<'a>(
     kept: &'a mut Periodic<compression::Segments>,
     fingerprint: Fingerprint,
