@@ -478,26 +478,12 @@ async fn chunk_activity_is_timescaledbs_own_count() {
         // a console's refreshes, each asking for the chunks whose counts moved since the last
         let mut cache = hypertop::model::Cache::default();
         let mut refreshed = async || {
-            let payload = hypertop::model::fetch_with(
-                hypertop::model::QueryKind::Catalog,
-                None,
-                &s.0.client,
-                None,
-                &s.1,
-                &mut cache,
-            )
-            .await
-            .unwrap();
-            let hypertop::model::Payload::Catalog(catalog) = payload else {
-                panic!("a catalog")
-            };
-            let Ok(hypertop::model::catalog::RelationRows::Hypertables(tables)) = catalog.relations
-            else {
-                panic!("{}: no hypertables", server.label)
-            };
-            (tables.compression.iter())
-                .find(|r| &*r.schema == "ca" && &*r.name == "m")
-                .and_then(|r| r.activity)
+            (refreshed_tables(&s, &mut cache, &server.label)
+                .await
+                .compression
+                .iter())
+            .find(|r| &*r.schema == "ca" && &*r.name == "m")
+            .and_then(|r| r.activity)
         };
         assert_eq!(refreshed().await, None, "{}", server.label);
         let sums = |a: &hypertop::model::chunk_activity::ChunkActivity| {
@@ -591,24 +577,7 @@ async fn a_hypertables_status_is_timescaledbs_own_words() {
         let named = (s.1.timescaledb.as_ref()).is_some_and(|t| t.hypertable_status_text);
         let mut cache = hypertop::model::Cache::default();
         let mut status = async || {
-            let payload = hypertop::model::fetch_with(
-                hypertop::model::QueryKind::Catalog,
-                None,
-                &s.0.client,
-                None,
-                &s.1,
-                &mut cache,
-            )
-            .await
-            .unwrap();
-            let hypertop::model::Payload::Catalog(catalog) = payload else {
-                panic!("a catalog")
-            };
-            let Ok(hypertop::model::catalog::RelationRows::Hypertables(tables)) =
-                catalog.relations
-            else {
-                panic!("{}: no hypertables", server.label)
-            };
+            let tables = refreshed_tables(&s, &mut cache, &server.label).await;
             let row = (tables.hypertables.iter())
                 .find(|h| &*h.schema == "hs" && &*h.name == "m")
                 .unwrap_or_else(|| panic!("{}: no row", server.label))
@@ -836,4 +805,32 @@ async fn a_compaction_policy_is_added_with_its_limits() {
         assert_eq!(config(), "none", "{}", server.label);
     })
     .await;
+}
+
+/// The hypertables' tabs' rows of one catalog refresh, what it keeps kept in `cache` for the next.
+async fn refreshed_tables(
+    s: &(
+        hypertop::connect::Session,
+        hypertop::capabilities::Capabilities,
+    ),
+    cache: &mut hypertop::model::Cache,
+    label: &str,
+) -> hypertop::model::tables::Tables {
+    let payload = hypertop::model::fetch_with(
+        hypertop::model::QueryKind::Catalog,
+        None,
+        &s.0.client,
+        None,
+        &s.1,
+        cache,
+    )
+    .await
+    .unwrap();
+    let hypertop::model::Payload::Catalog(catalog) = payload else {
+        panic!("a catalog")
+    };
+    let Ok(hypertop::model::catalog::RelationRows::Hypertables(tables)) = catalog.relations else {
+        panic!("{label}: no hypertables")
+    };
+    tables
 }
