@@ -1259,7 +1259,11 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     in_fresh_schema(
         &server.conninfo,
         "kept",
-        "CREATE TABLE kept.t (ts timestamptz NOT NULL, v int);
+        // (no autovacuum on its chunks: a VACUUM that gives back a chunk's empty pages between
+        // the kept read and the fresh one, or of a table no longer written, is no DDL and is
+        // bounded by the full read, docs/architecture.md; on 2.29.2 / PostgreSQL 18, one full run
+        // of the tests saw the kept heap 8 pages larger than the fresh read's)
+        "CREATE TABLE kept.t (ts timestamptz NOT NULL, v int) WITH (autovacuum_enabled = false);
          SELECT create_hypertable('kept.t', 'ts', chunk_time_interval => interval '1 day');
          INSERT INTO kept.t SELECT '2024-01-01'::timestamptz + i * interval '1 hour', i
            FROM generate_series(0, 47) i;
