@@ -5,17 +5,12 @@
 -- pg_statistic when this role may read it, else pg_stats (only what this role may read), a
 -- chunk's own statistics (not inherited). Read every few minutes, apart from the catalog's
 -- structure: ANALYZE changes neither the relations nor their files. Takes the
--- `compression_column`, `chunk_table` and `segment_probe` fragments. $1 int4[]: the hypertables
+-- `segmentby`, `chunk_table` and `segment_probe` fragments. $1 int4[]: the hypertables
 -- to read (their chunks moved since), or NULL for every one.
 WITH
---@include compression_column
-, segmentby AS (
-    SELECT hypertable_id, array_agg(attname::text ORDER BY segmentby_column_index) AS columns
-      FROM compression_column
-     WHERE segmentby_column_index IS NOT NULL
-       AND ($1::int4[] IS NULL OR hypertable_id = ANY ($1::int4[]))
-     GROUP BY 1
-)
+-- each hypertable's segmentby columns in order, those asked for alone (their names looked up,
+-- not every hypertable's: 1.9 of the 3.4 ms a hypertable's read took at 21k chunks)
+--@include segmentby
 -- each hypertable's three chunks with the most rows, fullest first: one pass over the chunks
 -- and pg_class (not one per hypertable)
 , ranked AS MATERIALIZED (

@@ -613,21 +613,19 @@ pub fn table_chunks(caps: &Capabilities, of: bool) -> &'static str {
 }
 
 const SEGMENT_STATS_TEMPLATE: &str = include_str!("../queries/segment_stats.sql");
-const COMPRESSION_COLUMN_ALL: &str =
-    include_str!("../queries/fragments/compression_column_by_relid_all.sql");
+const SEGMENTBY: [&str; 2] = [
+    include_str!("../queries/fragments/segmentby_by_id.sql"),
+    include_str!("../queries/fragments/segmentby_by_relid.sql"),
+];
 const SEGMENT_PROBES: [&str; 2] = [
     include_str!("../queries/fragments/segment_probe_pg_stats.sql"),
     include_str!("../queries/fragments/segment_probe_statistic.sql"),
 ];
 
-/// segment_stats.sql with its catalog's fragments: settings by hypertable id (before 2.14) or
-/// relid, chunk tables by name (before 2.29) or relid, statistics from pg_stats or, for a role
+/// segment_stats.sql with its catalog's fragments: segmentby columns by hypertable id (before
+/// 2.14) or from the settings by relid, chunk tables by name (before 2.29) or relid, statistics from pg_stats or, for a role
 /// that may read it, pg_statistic.
 fn segment_stats_for(by_settings: bool, by_relid: bool, statistic: bool) -> String {
-    let columns = match by_settings {
-        false => COMPRESSION_COLUMN_BY_ID,
-        true => COMPRESSION_COLUMN_ALL,
-    };
     let chunk_table = match by_relid {
         false => CHUNK_TABLE_BY_NAME,
         true => CHUNK_TABLE_BY_RELID,
@@ -635,7 +633,7 @@ fn segment_stats_for(by_settings: bool, by_relid: bool, statistic: bool) -> Stri
     expand(
         SEGMENT_STATS_TEMPLATE,
         &[
-            ("compression_column", columns),
+            ("segmentby", SEGMENTBY[usize::from(by_settings)]),
             ("chunk_table", chunk_table),
             ("segment_probe", SEGMENT_PROBES[usize::from(statistic)]),
         ],
