@@ -9,7 +9,7 @@
 -- to read (their chunks moved since), or NULL for every one.
 WITH
 -- each hypertable's segmentby columns in order, those asked for alone (their names looked up,
--- not every hypertable's: 1.9 of the 3.4 ms a hypertable's read took at 21k chunks)
+-- not every hypertable's: a hypertable's run 2.3 → 1.4 ms at 21k chunks)
 --@include segmentby
 -- each hypertable's three chunks with the most rows, fullest first: one pass over the chunks
 -- and pg_class (not one per hypertable)

@@ -623,8 +623,8 @@ const SEGMENT_PROBES: [&str; 2] = [
 ];
 
 /// segment_stats.sql with its catalog's fragments: segmentby columns by hypertable id (before
-/// 2.14) or from the settings by relid, chunk tables by name (before 2.29) or relid, statistics from pg_stats or, for a role
-/// that may read it, pg_statistic.
+/// 2.14) or from the settings by relid, chunk tables by name (before 2.29) or relid,
+/// statistics from pg_stats or, for a role that may read it, pg_statistic.
 fn segment_stats_for(by_settings: bool, by_relid: bool, statistic: bool) -> String {
     let chunk_table = match by_relid {
         false => CHUNK_TABLE_BY_NAME,
