@@ -26,6 +26,7 @@ pub const UPGRADE_FACTS: &str = include_str!("../queries/upgrade_facts.sql");
 pub const UPGRADE_INSTALLED: &str = include_str!("../queries/upgrade_installed.sql");
 pub const UPGRADE_BLOOM_SOURCES: &str = include_str!("../queries/upgrade_bloom_sources.sql");
 pub const CHUNK_ACTIVITY: &str = include_str!("../queries/chunk_activity.sql");
+pub const CHUNK_IDS: &str = include_str!("../queries/chunk_ids.sql");
 
 /// The team store's statements (`queries/team_store/`): its schema and migrations, what a
 /// recorder writes and a reader reads.

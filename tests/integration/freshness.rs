@@ -39,9 +39,9 @@ const FIXTURE: &str = "
 fn changes() -> Vec<Change> {
     vec![
         Change::sql("compression settings changed", "ALTER TABLE fresh.m SET (timescaledb.compress_segmentby = 'd', timescaledb.compress_orderby = 'v')", |d| m_compression(d).is_some_and(|c| c.orderby.as_deref().is_some_and(|o| o.starts_with("v")))),
-        Change::sql("a chunk compressed", "SELECT compress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1)),
-        Change::sql("a chunk decompressed", "SELECT decompress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 0)),
-        Change::sql("a chunk converted to the columnstore", CONVERT, |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1)),
+        Change::sql("a chunk compressed", "SELECT compress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1 && c.before_bytes.is_some_and(|b| b > 0))),
+        Change::sql("a chunk decompressed", "SELECT decompress_chunk(c) FROM show_chunks('fresh.m') c ORDER BY c LIMIT 1", |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 0 && c.before_bytes.unwrap_or(0) == 0)),
+        Change::sql("a chunk converted to the columnstore", CONVERT, |d| m_compression(d).is_some_and(|c| c.compressed_chunks == 1 && c.before_bytes.is_some_and(|b| b > 0))),
         Change::sql("writes into compressed batches (2.28+ counts them)", "UPDATE fresh.m SET v = v + 1 WHERE t >= '2024-01-02' AND t < '2024-01-03'", |d| !counts_activity(d) || m_compression(d).and_then(|c| c.activity).is_some_and(|a| a.batches_read > 0)),
         Change::sql("a chunk created", "INSERT INTO fresh.m VALUES ('2024-02-01', 1, 1)", |d| m_table(d).is_some_and(|h| h.chunks == 11)),
         Change::sql("chunks dropped", "SELECT count(*) FROM drop_chunks('fresh.m', older_than => '2024-01-03'::timestamptz)", |d| m_table(d).is_some_and(|h| h.chunks == 9)),

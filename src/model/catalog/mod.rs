@@ -555,7 +555,7 @@ async fn fetch_watched(
     // the relations first: a chunk made between the two is in the second, its relations in the
     // next refresh's first, found then among the structure's chunks
     let hot_oids = kept.sizes.hot.oids();
-    let horizon = kept.watched.horizon().clone();
+    let start = kept.watched.start();
     let (relations, answer) = try_join!(
         hot::read(
             client,
@@ -563,14 +563,17 @@ async fn fetch_watched(
             &hot_oids,
             kept.sizes.hot.asked_from()
         ),
-        watch::read(client, &watch_sql, &horizon),
+        watch::read(client, &watch_sql, &start),
     )?;
-    let answer = match kept.watched.needs_every_row(&answer) {
-        true => (watch::read(client, &watch_sql, &None).await?).with_rest_of(answer),
-        false => answer,
+    let moved = match kept.watched.needs_every_row(&answer) {
+        true => {
+            let [ids_sql] = statements.get(client, [queries::CHUNK_IDS]).await?;
+            let ids = watch::read_ids(client, &ids_sql).await?;
+            kept.watched.take_deleted(answer, &ids)
+        }
+        false => kept.watched.take(answer),
     };
     let now = std::time::Instant::now();
-    let moved = kept.watched.take(answer);
     let mut verdict = kept.sizes.hot.take(&relations, now);
     // the relations new to what is kept (asked from an older watch, some are known)
     verdict.new.retain(|n| !kept.sizes.has(n.oid));
@@ -776,7 +779,8 @@ async fn fetch_once(
         .get(client, [queries::timescaledb_watch(caps)])
         .await?;
     // every chunk's state and snapshot, as a watch from no horizon reads them
-    let answer = watch::read(client, &watch_sql, &None);
+    let start = watch::Start::default();
+    let answer = watch::read(client, &watch_sql, &start);
     let key = kept.structure_key();
     let structure = &mut kept.structure;
     let read_structure = async {

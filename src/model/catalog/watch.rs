@@ -26,14 +26,12 @@ pub struct Answer {
     pub horizon: String,
     /// Whether it answered every row (asked from no horizon), not only those written since.
     pub whole: bool,
-    /// Whether the tables besides the chunks' and snapshots' (definitions, jobs, settings,
-    /// statistics) were answered whole too: not when they come from the watch from the horizon
-    /// that found chunks deleted (see [`Answer::with_rest_of`]).
-    pub rest_whole: bool,
     pub chunks: RowsSeen,
     /// The chunks written since the horizon (every chunk when asked from none), by id.
     pub chunk_rows: Vec<(ChunkState, i64)>,
-    pub sizes: RowsSeen,
+    /// None: the snapshots were not scanned, as no chunk's row was written or deleted since
+    /// (none of theirs was either).
+    pub sizes: Option<RowsSeen>,
     /// The compression snapshots written since, by chunk id.
     pub size_rows: Vec<(i32, CompressedSize, i64)>,
     pub definitions: RowsSeen,
@@ -75,10 +73,10 @@ impl Answer {
         Ok(Answer {
             horizon: r.try_get("horizon")?,
             whole,
-            rest_whole: whole,
             chunks: RowsSeen::new(r.try_get("chunks")?, versions),
             chunk_rows,
-            sizes: RowsSeen::new(r.try_get("sizes")?, size_versions),
+            sizes: (r.try_get::<_, Option<i64>>("sizes")?)
+                .map(|count| RowsSeen::new(count, size_versions)),
             size_rows,
             definitions: seen("definitions", "definition_versions")?,
             jobs: seen("jobs", "job_versions")?,
@@ -92,41 +90,56 @@ impl Answer {
     }
 }
 
-impl Answer {
-    /// This answer of every row (asked again because `since`, from the horizon, found chunks
-    /// deleted), with `since`'s rows of the other tables and its horizon: those tables' rows
-    /// written since the horizon are what moved. Taken whole, every row of theirs would be new
-    /// to the recent ones last seen, and a chunk dropped would read the structure, the rows and
-    /// the settings again as if every definition had moved.
-    pub fn with_rest_of(self, since: Answer) -> Answer {
-        Answer {
-            horizon: since.horizon,
-            rest_whole: since.rest_whole,
-            definitions: since.definitions,
-            jobs: since.jobs,
-            settings: since.settings,
-            stats: since.stats,
-            stat_rows: since.stat_rows,
-            ..self
-        }
-    }
+/// Every chunk's id and every compression snapshot's (`queries/chunk_ids.sql`): which rows are
+/// left after a watch from the horizon found some deleted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EveryId {
+    pub chunks: Vec<i32>,
+    pub sizes: Vec<i32>,
 }
 
-/// Runs the watch (`statement`: timescaledb_watch.sql, prepared) from `horizon`; from none, or
-/// from one too far back (a transaction left open for a long time), every row comes back.
+/// Reads [`EveryId`] (`statement`: chunk_ids.sql, prepared).
+pub async fn read_ids(
+    client: &Client,
+    statement: &Statement,
+) -> Result<EveryId, tokio_postgres::Error> {
+    let row = client.query_one(statement, &[]).await?;
+    let sorted = |name: &str| -> Result<Vec<i32>, tokio_postgres::Error> {
+        let mut ids: Vec<i32> = array(&row, name)?;
+        ids.sort_unstable();
+        Ok(ids)
+    };
+    Ok(EveryId {
+        chunks: sorted("chunks")?,
+        sizes: sorted("sizes")?,
+    })
+}
+
+/// Where a watch starts: the horizon, and how many chunks the last watch counted (the
+/// compression snapshots are scanned only where the chunks' rows moved from it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Start {
+    pub horizon: Horizon,
+    pub chunks: Option<i64>,
+}
+
+/// Runs the watch (`statement`: timescaledb_watch.sql, prepared) from `start`; from no horizon,
+/// or from one too far back (a transaction left open for a long time), every row comes back.
 pub async fn read(
     client: &Client,
     statement: &Statement,
-    horizon: &Horizon,
+    start: &Start,
 ) -> Result<Answer, tokio_postgres::Error> {
-    if horizon.is_some() {
-        let row = client.query_one(statement, &[horizon]).await?;
+    if start.horizon.is_some() {
+        let row = client
+            .query_one(statement, &[&start.horizon, &start.chunks])
+            .await?;
         if reaches(row.try_get("horizon_age")?) {
             return Answer::from_row(&row, false);
         }
     }
-    let none: Horizon = None;
-    let row = client.query_one(statement, &[&none]).await?;
+    let (none, unknown): (Horizon, Option<i64>) = (None, None);
+    let row = client.query_one(statement, &[&none, &unknown]).await?;
     Answer::from_row(&row, true)
 }
 
@@ -200,9 +213,17 @@ impl Watched {
         &self.horizon
     }
 
+    /// Where the next watch starts.
+    pub fn start(&self) -> Start {
+        Start {
+            horizon: self.horizon.clone(),
+            chunks: self.seen.as_ref().map(|s| s.chunks.count()),
+        }
+    }
+
     /// Whether `answer` leaves rows unaccounted for: a table has fewer rows than the kept
-    /// ones and the new ones make (rows were deleted), and which is not known. The watch is
-    /// then asked again from no horizon, for every row.
+    /// ones and the new ones make (rows were deleted), and which is not known. Every id is
+    /// then read ([`read_ids`]) and the answer taken with them ([`Watched::take_deleted`]).
     pub fn needs_every_row(&self, answer: &Answer) -> bool {
         if answer.whole {
             return false;
@@ -214,7 +235,8 @@ impl Watched {
             .filter(|(id, ..)| self.compressed_of(*id).is_none())
             .count() as i64;
         answer.chunks.count() != self.states.len() as i64 + new_chunks
-            || answer.sizes.count() != self.compressed.len() as i64 + new_sizes
+            || (answer.sizes.as_ref())
+                .is_some_and(|s| s.count() != self.compressed.len() as i64 + new_sizes)
     }
 
     /// Takes `answer` in, the kept states brought up to it; what moved.
@@ -228,7 +250,7 @@ impl Watched {
             jobs: moved(&answer.jobs, last.as_ref().map(|l| &l.jobs)),
             settings: moved(&answer.settings, last.as_ref().map(|l| &l.settings)),
             job_stats: match last.as_ref().map(|l| &l.stats) {
-                Some(stats) if !answer.rest_whole && answer.stats.count() == stats.count() => Some(
+                Some(stats) if !answer.whole && answer.stats.count() == stats.count() => Some(
                     (answer.stat_rows.iter())
                         .filter(|(_, v)| !stats.has(*v))
                         .map(|(id, _)| *id)
@@ -284,14 +306,34 @@ impl Watched {
         generations.jobs += u64::from(out.jobs);
         generations.settings += u64::from(out.settings);
         self.horizon = Some(answer.horizon);
+        // snapshots not scanned stand as the last watch counted them
+        let sizes = (answer.sizes)
+            .or_else(|| last.map(|l| l.sizes))
+            .unwrap_or_default();
         self.seen = Some(Seen {
             chunks: answer.chunks,
-            sizes: answer.sizes,
+            sizes,
             definitions: answer.definitions,
             jobs: answer.jobs,
             settings: answer.settings,
             stats: answer.stats,
         });
+        out
+    }
+
+    /// Takes `since` in (a watch from the horizon that found rows deleted) and then `ids`, every
+    /// row's id read after it: the kept rows not among them are gone. A row made after `since`
+    /// is not among those kept and is left: the next watch finds it written since the horizon.
+    pub fn take_deleted(&mut self, since: Answer, ids: &EveryId) -> Moved {
+        let mut out = self.take(since);
+        let left = |id: &i32, among: &[i32]| among.binary_search(id).is_ok();
+        out.gone = (self.states.iter())
+            .filter(|c| !left(&c.id, &ids.chunks))
+            .map(|c| c.id)
+            .collect();
+        self.states.retain(|c| left(&c.id, &ids.chunks));
+        self.compressed.retain(|(id, _)| left(id, &ids.sizes));
+        out.chunks.retain(|id| !left(id, &out.gone));
         out
     }
 
@@ -360,7 +402,6 @@ mod tests {
         Answer {
             horizon: "100".into(),
             whole: !since,
-            rest_whole: !since,
             chunks: RowsSeen::new(count, versions),
             chunk_rows: rows,
             ..Answer::default()
@@ -401,14 +442,15 @@ mod tests {
             3,
             vec![chunk(1, 0), chunk(2, 0), chunk(3, 0)],
         ));
-        // chunk 1 dropped, chunk 4 created: three rows, one of them new
-        let partial = answer(true, 3, vec![chunk(4, 0)]);
+        // chunk 1 dropped, chunk 3 changed, chunk 4 created: three rows, two of them written
+        let partial = answer(true, 3, vec![chunk(3, 9), chunk(4, 0)]);
         assert!(w.needs_every_row(&partial));
-        let moved = w.take(answer(
-            false,
-            3,
-            vec![chunk(2, 0), chunk(3, 9), chunk(4, 0)],
-        ));
+        // every id read after it: chunk 5 made meanwhile (left for the next watch)
+        let ids = EveryId {
+            chunks: vec![2, 3, 4, 5],
+            sizes: vec![],
+        };
+        let moved = w.take_deleted(partial, &ids);
         assert_eq!(moved.gone, [1]);
         assert_eq!(moved.chunks, [3, 4], "changed and new");
         assert!(!moved.all, "a horizon was kept: not everything");
@@ -434,11 +476,14 @@ mod tests {
         let quiet = w.take(with_definitions(answer(true, 2, vec![]), vec![]));
         assert!(!quiet.any(), "{quiet:?}");
         // chunk 1 dropped: the watch from the horizon finds one row fewer, nothing else
-        // written; every row asked again, the other tables' rows as the first answer has them
+        // written; every id read
         let partial = with_definitions(answer(true, 1, vec![]), vec![]);
         assert!(w.needs_every_row(&partial));
-        let every = with_definitions(answer(false, 1, vec![chunk(2, 0)]), vec![7, 8]);
-        let moved = w.take(every.with_rest_of(partial));
+        let ids = |chunks: Vec<i32>| EveryId {
+            chunks,
+            sizes: vec![],
+        };
+        let moved = w.take_deleted(partial, &ids(vec![2]));
         assert_eq!(moved.gone, [1]);
         assert!(
             !moved.definitions && !moved.jobs && !moved.settings,
@@ -448,8 +493,7 @@ mod tests {
         // a definition written with it is seen all the same
         w.take(with_definitions(answer(true, 1, vec![]), vec![]));
         let partial = with_definitions(answer(true, 0, vec![]), vec![9]);
-        let every = with_definitions(answer(false, 0, vec![]), vec![7, 9]);
-        assert!(w.take(every.with_rest_of(partial)).definitions);
+        assert!(w.take_deleted(partial, &ids(vec![])).definitions);
     }
 
     #[test]
@@ -469,6 +513,45 @@ mod tests {
             w.numbers(),
             ChunkNumbers::new(vec![3], vec![3], vec![]).with_unordered(vec![])
         );
+    }
+
+    #[test]
+    fn snapshots_not_scanned_stand_as_last_counted() {
+        let mut w = Watched::default();
+        let mut first = answer(false, 2, vec![chunk(1, 1), chunk(2, 0)]);
+        first.sizes = Some(RowsSeen::new(1, vec![5]));
+        first.size_rows = vec![(
+            1,
+            CompressedSize {
+                before: 10,
+                after: 2,
+            },
+            5,
+        )];
+        w.take(first);
+        assert_eq!(
+            w.start().chunks,
+            Some(2),
+            "the next watch is asked from 2 chunks"
+        );
+        // nothing written to the chunks: the snapshots were not scanned
+        let quiet = answer(true, 2, vec![]);
+        assert!(!w.needs_every_row(&quiet));
+        assert!(!w.take(quiet).any());
+        // chunk 1 decompressed, its snapshot deleted: scanned, one fewer than the count kept
+        let mut next = answer(true, 2, vec![chunk(1, 0)]);
+        next.sizes = Some(RowsSeen::new(0, vec![]));
+        assert!(w.needs_every_row(&next));
+        let ids = EveryId {
+            chunks: vec![1, 2],
+            sizes: vec![],
+        };
+        let moved = w.take_deleted(next, &ids);
+        assert_eq!((moved.chunks, moved.gone), (vec![1], vec![]));
+        assert_eq!(w.numbers(), ChunkNumbers::new(vec![], vec![], vec![]));
+        let mut quiet = answer(true, 2, vec![]);
+        quiet.sizes = Some(RowsSeen::new(0, vec![]));
+        assert!(!w.needs_every_row(&quiet), "the snapshot kept is gone");
     }
 
     #[test]
