@@ -6,14 +6,14 @@
 -- is read again). Read when the catalog's counted changes moved (relations_watch.sql) and
 -- after each read or patch of the structure; a few thousand index probes at 50,000 chunks,
 -- far cheaper than reading the structure again. Prepared, its parameter read through subqueries:
--- one plan kept (planned at each read, it took a tenth of its run).
-SELECT array_agg(x.oid ORDER BY x.oid) AS oids,
-       array_agg(x.term ORDER BY x.oid) AS terms
-  FROM (SELECT u.oid,
-               pg_catalog.mod(sum(pg_catalog.hashint8extended(u.xmin::text::int8, u.oid::int8)),
-                              9223372036854775783)::int8 AS term
-          FROM (SELECT c.oid, c.xmin FROM pg_catalog.pg_class c WHERE c.oid = ANY ((SELECT $1::oid[])::oid[])
-                UNION ALL
-                SELECT i.indexrelid, i.xmin FROM pg_catalog.pg_index i
-                 WHERE i.indexrelid = ANY ((SELECT $1::oid[])::oid[])) u
-         GROUP BY u.oid) x
+-- one plan kept (planned at each read, it took a tenth of its run). An index's pg_index row is
+-- probed for its pg_class row, a table's not (406 relations at 21k chunks: 1.6 against 2.0 ms
+-- of the server for both catalogs probed for every oid and the rows grouped).
+SELECT array_agg(c.oid ORDER BY c.oid) AS oids,
+       array_agg(pg_catalog.hashint8extended(c.xmin::text::int8, c.oid::int8)
+                 # coalesce((SELECT pg_catalog.hashint8extended(i.xmin::text::int8, i.indexrelid::int8)
+                               FROM pg_catalog.pg_index i
+                              WHERE i.indexrelid = c.oid AND c.relkind IN ('i', 'I')), 0)
+                 ORDER BY c.oid) AS terms
+  FROM pg_catalog.pg_class c
+ WHERE c.oid = ANY ((SELECT $1::oid[])::oid[])
