@@ -861,9 +861,11 @@ async fn rows(
             })
             .await?;
         // (no integer-time hypertable, no integer "now" to read: one statement fewer a refresh)
-        let nows = match relations.integer_time() {
-            true => super::integer_now::read(client, &list_sql).await?,
-            false => Default::default(),
+        let nows = async {
+            match relations.integer_time() {
+                true => super::integer_now::read(client, &list_sql).await,
+                false => Ok(Default::default()),
+            }
         };
         let (intervals, mut jobs) = (relations.intervals(), relations.retention_jobs());
         jobs.sort_unstable();
@@ -876,7 +878,9 @@ async fn rows(
             }
             _ => true,
         };
-        let (times, runs) = try_join!(
+        // together, on one round trip
+        let (nows, times, runs) = try_join!(
+            nows,
             query_unless_empty(client, &times_sql, &intervals),
             query_unless_empty(client, &runs_sql, &jobs),
         )?;
