@@ -6,7 +6,10 @@
 -- chunk's own statistics (not inherited). Read every few minutes, apart from the catalog's
 -- structure: ANALYZE changes neither the relations nor their files. Takes the
 -- `segmentby`, `chunk_table` and `segment_probe` fragments. $1 int4[]: the hypertables
--- to read (their chunks moved since), or NULL for every one.
+-- to read (their chunks moved since), or NULL for every one, read through subqueries: the
+-- plan is then the same for any value, and the session keeps one after the fifth read. With
+-- the value seen, every read was planned anew (2.1-2.3 ms of planning for a 0.9 ms run of one
+-- hypertable at 21k chunks, 74 ms for every one where the kept plan takes 66).
 WITH
 -- each hypertable's segmentby columns in order, those asked for alone (their names looked up,
 -- not every hypertable's: a hypertable's run 2.3 → 1.4 ms at 21k chunks)

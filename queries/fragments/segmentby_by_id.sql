@@ -4,6 +4,6 @@ segmentby AS (
     SELECT c.hypertable_id, array_agg(c.attname::text ORDER BY c.segmentby_column_index) AS columns
       FROM _timescaledb_catalog.hypertable_compression c
      WHERE c.segmentby_column_index IS NOT NULL
-       AND ($1::int4[] IS NULL OR c.hypertable_id = ANY ($1::int4[]))
+       AND ((SELECT $1::int4[]) IS NULL OR c.hypertable_id = ANY ((SELECT $1::int4[])::int4[]))
      GROUP BY 1
 )

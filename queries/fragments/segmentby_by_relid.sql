@@ -7,6 +7,6 @@ segmentby AS (
       JOIN pg_catalog.pg_namespace n ON n.nspname = h.schema_name
       JOIN pg_catalog.pg_class c ON c.relnamespace = n.oid AND c.relname = h.table_name
       JOIN _timescaledb_catalog.compression_settings cs ON cs.relid = c.oid
-     WHERE ($1::int4[] IS NULL OR h.id = ANY ($1::int4[]))
+     WHERE ((SELECT $1::int4[]) IS NULL OR h.id = ANY ((SELECT $1::int4[])::int4[]))
        AND pg_catalog.cardinality(cs.segmentby) > 0
 )
