@@ -78,7 +78,7 @@ impl Answer {
         let writes: Vec<i64> = array(r, "writes")?;
         let temporary: Vec<bool> = array(r, "temporary")?;
         let standing: Vec<bool> = array(r, "standing")?;
-        let tables = (oids.iter().zip(&versions))
+        let mut tables: Vec<Watched> = (oids.iter().zip(&versions))
             .zip(writes.iter().zip(temporary.iter().zip(&standing)))
             .map(
                 |((&oid, &version), (&writes, (&temporary, &standing)))| Watched {
@@ -90,6 +90,8 @@ impl Answer {
                 },
             )
             .collect();
+        // (sent in the order the rows come)
+        tables.sort_unstable_by_key(|t| t.oid);
         Ok(Answer {
             new,
             renewed: {
