@@ -350,11 +350,13 @@ fn shape(d: &Dataset) -> String {
     out.join("\n")
 }
 
-/// The server's CPU (seconds) of each of `datname`'s sessions named hypertop, sampled every
-/// second while `running`.
+/// The server's CPU (seconds) of each of `datname`'s sessions named hypertop (and logged in
+/// as `user`, when given: another console left open on the same database, as another user,
+/// is not counted as the bench's), sampled every second while `running`.
 fn sample_cpu(
     dsn: String,
     datnames: Vec<String>,
+    user: Option<&'static str>,
     running: Arc<AtomicBool>,
 ) -> std::thread::JoinHandle<f64> {
     std::thread::spawn(move || {
@@ -367,8 +369,8 @@ fn sample_cpu(
         while running.load(Ordering::Relaxed) {
             let pids: Vec<u32> = rt
                 .block_on(observer.query(
-                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'hypertop' AND datname = ANY($1) AND pid <> pg_backend_pid()",
-                    &[&datnames],
+                    "SELECT pid FROM pg_stat_activity WHERE application_name = 'hypertop' AND datname = ANY($1) AND usename = coalesce($2, usename) AND pid <> pg_backend_pid()",
+                    &[&datnames, &user],
                 ))
                 .map(|rows| rows.iter().map(|r| r.get::<_, i32>(0) as u32).collect())
                 .unwrap_or_default();
@@ -586,12 +588,22 @@ fn measure(
     // the console's cost with rows written and nothing else changing: a minute before the changes
     let steady_for = Duration::from_secs(60);
     let steady = Arc::new(AtomicBool::new(true));
-    let steady_cpu = sample_cpu(dsn.to_string(), vec![db.clone()], steady.clone());
+    let steady_cpu = sample_cpu(
+        dsn.to_string(),
+        vec![db.clone()],
+        Some(CONSOLE),
+        steady.clone(),
+    );
     std::thread::sleep(steady_for);
     steady.store(false, Ordering::Relaxed);
     let steady_cpu = steady_cpu.join().unwrap() / steady_for.as_secs_f64() * 100.0;
-    let console_cpu = sample_cpu(dsn.to_string(), vec![db.clone()], running.clone());
-    let exporter_cpu = sample_cpu(dsn.to_string(), fleet_dbs.to_vec(), running.clone());
+    let console_cpu = sample_cpu(
+        dsn.to_string(),
+        vec![db.clone()],
+        Some(CONSOLE),
+        running.clone(),
+    );
+    let exporter_cpu = sample_cpu(dsn.to_string(), fleet_dbs.to_vec(), None, running.clone());
     rt.block_on(admin.batch_execute(&format!(
         "DO $$ BEGIN CREATE ROLE {CHECKER} SUPERUSER LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$"
     )))
