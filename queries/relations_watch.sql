@@ -35,7 +35,8 @@
 --   (track_counts off, an engine that publishes none): then everything is read. Of those, the
 --   rows deleted from pg_class apart: only a relation dropped deletes one, and only then is
 --   every table's version read to find what went (a relation made is among the new ones, a
---   rename or a changed definition is looked for among what the structure names).
+--   rename or a changed definition is looked for among what the structure names); and the
+--   rows updated in pg_index: only then are its rows looked at for a validity set in place.
 -- * The snapshot's bounds (full transaction ids): the oldest transaction running and the next.
 -- The parameters are read through subqueries and the oids bounded above: the planner then plans the
 -- same whatever their values, and the session keeps one plan (with the values seen, each run was
@@ -113,5 +114,6 @@ SELECT (SELECT array_agg(f.oid ORDER BY f.oid) FROM fresh f)                    
           FROM unnest(ARRAY['pg_catalog.pg_class', 'pg_catalog.pg_attribute',
                             'pg_catalog.pg_namespace', 'pg_catalog.pg_index']::regclass[]) t
          WHERE (SELECT c.on FROM counted c))::int8                                   AS catalog_changes,
-       pg_catalog.pg_stat_get_tuples_deleted('pg_catalog.pg_class'::regclass)        AS relations_dropped
+       pg_catalog.pg_stat_get_tuples_deleted('pg_catalog.pg_class'::regclass)        AS relations_dropped,
+       pg_catalog.pg_stat_get_tuples_updated('pg_catalog.pg_index'::regclass)        AS index_updates
   FROM r

@@ -18,10 +18,8 @@ pub const KEPT_IDENTITY: &str = include_str!("../queries/kept_identity.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
 pub const INVALID_INDEXES: &str = include_str!("../queries/invalid_indexes.sql");
 pub const INVALID_INDEXES_OF: &str = include_str!("../queries/invalid_indexes_of.sql");
-pub const LISTED_TABLES: &str = include_str!("../queries/listed_tables.sql");
 pub const ANY_CAGG: &str = include_str!("../queries/any_cagg.sql");
 pub const POLICY_TIMES: &str = include_str!("../queries/policy_times.sql");
-pub const LISTED_VERSIONS: &str = include_str!("../queries/listed_versions.sql");
 pub const UPGRADE_FACTS: &str = include_str!("../queries/upgrade_facts.sql");
 pub const UPGRADE_INSTALLED: &str = include_str!("../queries/upgrade_installed.sql");
 pub const UPGRADE_BLOOM_SOURCES: &str = include_str!("../queries/upgrade_bloom_sources.sql");
@@ -226,6 +224,8 @@ macro_rules! expanded {
 }
 
 expanded!(LISTED_INDEXES, "listed_indexes.sql");
+expanded!(LISTED_VERSIONS, "listed_versions.sql");
+expanded!(LISTED_TABLES, "listed_tables.sql");
 expanded!(RELATION_VERSIONS, "relation_versions.sql");
 expanded!(RELATIONS_WATCH, "relations_watch.sql");
 
@@ -1122,7 +1122,7 @@ mod tests {
             &*SEGMENT_STATS[7],
             &*CHUNK_INDEXES[0],
             &*CHUNK_INDEXES[1],
-            &LISTED_TABLES.to_string(),
+            &*LISTED_TABLES,
             &*CHUNK_RANGES[0],
             &*CHUNK_RANGES[3],
             &*RELATION_VERSIONS,

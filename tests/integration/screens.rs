@@ -1361,11 +1361,21 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
     // An index and a column renamed: no relation created or dropped, yet the kept names and
     // definitions are read again (the catalog's change count moved; the engine counts none,
     // and then the structure is read on every refresh).
+    // (the names' stamp looked at from its last horizon, not taken whole: what a rename
+    // writes is among the rows written since)
+    let stamps_whole = |kept: &model::Cache| kept.catalog.stamps_whole;
+    let whole_before = stamps_whole(&kept);
     psql(
         &server.conninfo,
         "ALTER INDEX kept.kept_v RENAME TO kept_w; ALTER TABLE kept.t RENAME COLUMN v TO w;",
     );
     let i = refresh_until_kept_sees(&s, &mut kept, "the rename").await;
+    assert_eq!(
+        stamps_whole(&kept),
+        whole_before,
+        "{}: a rename",
+        server.label
+    );
     assert_eq!(chunk_indexes(&i, "kept_v"), None);
     assert_eq!(chunk_indexes(&i, "kept_w"), Some(3));
     let keys = |i: &[hypertop::model::indexes::Index]| {
@@ -1405,12 +1415,20 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
                 "UPDATE pg_index SET indisvalid = {to} WHERE indexrelid = 'kept.kept_e'::regclass"
             )
         };
+        let whole_before = stamps_whole(&kept);
         psql(&server.conninfo, &set_valid(false));
         let i = refresh_until_kept_sees(&s, &mut kept, "validity changed in place").await;
         assert_eq!(valid(&i), Some(false));
         psql(&server.conninfo, &set_valid(true));
         let i = refresh_until_kept_sees(&s, &mut kept, "validity changed back").await;
         assert_eq!(valid(&i), Some(true));
+        // (pg_index's rows looked at from their last look, the stamp not taken whole)
+        assert_eq!(
+            stamps_whole(&kept),
+            whole_before,
+            "{}: validity set",
+            server.label
+        );
         psql(&server.conninfo, "DROP INDEX kept.kept_e");
     }
     // A chunk compressed: its compressed table made, its own truncated (a new file), no

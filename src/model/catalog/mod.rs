@@ -20,11 +20,13 @@ use super::sizes::{RelationVersions, Sessions, SizeKeeper, VERSIONS_SLICE};
 use super::statements::Prepared;
 use super::structure::{Cached, Fingerprint, IdMap, IdSet, Periodic};
 use super::tables::{self, ChunkStructure, CompressionSettings, Tables};
+use super::watch::Horizon;
 use super::{Payload, ReadError};
 use crate::capabilities::Capabilities;
 use crate::queries;
 
 mod read;
+pub mod stamp;
 pub mod watch;
 
 /// What one catalog pass reads, each part on its own: a part that cannot be read (a role
@@ -166,27 +168,14 @@ pub struct KeptCatalog {
     pub structure_read: u64,
     /// How many times the hypertables and ordinary tables were listed again.
     pub tables_listed: u64,
+    /// How many times the names' stamp was taken whole (no horizon to look from, a named
+    /// relation gone), not from the last.
+    pub stamps_whole: u64,
     /// TimescaleDB's counts of writes into compressed chunks (2.28+), read since the last.
     activity: super::chunk_activity::Kept,
 }
 
-/// Each relation the kept structure names with its catalog rows' term, by oid
-/// (`queries/listed_versions.sql`).
-pub type ListedStamp = Vec<(u32, i64)>;
-
-/// How the relations a stamp names moved since `old` (pure): those missing `now` (dropped),
-/// and whether one still there changed (renamed, altered). A relation only `now` names was
-/// taken in since, and is not a move.
-pub fn stamp_moved(old: &[(u32, i64)], now: &[(u32, i64)]) -> (Vec<u32>, bool) {
-    let (mut missing, mut changed) = (Vec::new(), false);
-    for &(oid, term) in old {
-        match now.binary_search_by_key(&oid, |&(o, _)| o) {
-            Ok(at) => changed |= now[at].1 != term,
-            Err(_) => missing.push(oid),
-        }
-    }
-    (missing, changed)
-}
+pub use stamp::ListedStamp;
 
 /// Everything is read whole this often whatever the watch says: the check that nothing was
 /// missed, and the bound on what no watch sees (a rename of an ordinary table or an index, a
@@ -232,24 +221,29 @@ impl KeptCatalog {
         self.usage.as_ref().map(|(at, _)| at.elapsed())
     }
 
-    /// How the relations the kept structure names stand now (`queries/listed_versions.sql`).
+    /// How the relations the kept structure names stand now, looked at from the last stamp
+    /// (`queries/listed_versions.sql`); `index_updates`: pg_index's counted updates, as the
+    /// relations' watch read them.
     async fn listed_stamp(
-        &self,
+        &mut self,
         client: &Client,
         statements: &mut Prepared,
+        index_updates: Option<i64>,
     ) -> Result<ListedStamp, Error> {
         let Some(s) = self.structure.last() else {
-            return Ok(Vec::new());
+            return Ok(ListedStamp::default());
         };
-        let oids: Vec<u32> = (s.hypertables.iter().map(|h| h.oid))
+        let named: Vec<u32> = (s.hypertables.iter().map(|h| h.oid))
             .chain(s.tables.iter().copied())
             .chain(s.indexes.listed.iter().map(|l| l.oid))
             .collect();
-        let [sql] = statements.get(client, [queries::LISTED_VERSIONS]).await?;
-        let r = client.query_one(&sql, &[&oids]).await?;
-        let oids: Vec<u32> = super::rows::array(&r, "oids")?;
-        let terms: Vec<i64> = super::rows::array(&r, "terms")?;
-        Ok(oids.into_iter().zip(terms).collect())
+        let [sql] = statements
+            .get(client, [queries::LISTED_VERSIONS.as_str()])
+            .await?;
+        let old = self.listed_stamp.as_ref();
+        let (stamp, whole) = stamp::take(client, &sql, named, old, index_updates).await?;
+        self.stamps_whole += u64::from(whole);
+        Ok(stamp)
     }
 
     fn whole_due(&self, now: std::time::Instant) -> bool {
@@ -598,11 +592,12 @@ async fn fetch_watched(
         // chunks: a new hypertable's are patched in under it)
         let mut relisted = Some(Vec::new());
         if moved.definitions {
+            let asked = (&start.horizon, false);
             relisted = relist(
                 client,
                 statements,
                 structure,
-                false,
+                asked,
                 &mut kept.tables_listed,
             )
             .await?;
@@ -621,7 +616,15 @@ async fn fetch_watched(
         // (a hypertable made moves the definitions, and was listed above; the tables listed
         // then too, with what that found new)
         if structure.indexes_to_read(&verdict.new).is_none() {
-            let more = relist(client, statements, structure, true, &mut kept.tables_listed).await?;
+            let asked = (&start.horizon, true);
+            let more = relist(
+                client,
+                statements,
+                structure,
+                asked,
+                &mut kept.tables_listed,
+            )
+            .await?;
             relisted = relisted.zip(more).map(|(a, b)| [a, b].concat());
             stamp_due = true;
         }
@@ -650,9 +653,9 @@ async fn fetch_watched(
     // (the relations it takes out go from the sizes too, counted against the drops)
     let mut forgotten = Vec::new();
     if (verdict.catalog || stamp_due) && kept.structure.holds_for(kept.structure_key()) {
-        let stamp = kept.listed_stamp(client, statements).await?;
+        let stamp = (kept.listed_stamp(client, statements, verdict.index_updates)).await?;
         let forgot = match (&kept.listed_stamp, kept.structure.last_mut()) {
-            (Some(old), Some(structure)) => match stamp_moved(old, &stamp) {
+            (Some(old), Some(structure)) => match stamp.moved_from(old) {
                 (dropped, false) => forget(client, statements, structure, &dropped).await?,
                 (_, true) => None,
             },
@@ -670,7 +673,8 @@ async fn fetch_watched(
         .get_or_read(key, || read::read_structure(client, caps, statements))
         .await?;
     if whole_structure {
-        kept.listed_stamp = Some(kept.listed_stamp(client, statements).await?);
+        kept.listed_stamp =
+            Some((kept.listed_stamp(client, statements, verdict.index_updates)).await?);
     }
 
     // The sizes: the relations created and dropped taken in, then every table's version read
@@ -711,7 +715,8 @@ async fn fetch_watched(
             kept.structure
                 .get_or_read(key, || read::read_structure(client, caps, statements))
                 .await?;
-            kept.listed_stamp = Some(kept.listed_stamp(client, statements).await?);
+            kept.listed_stamp =
+                Some((kept.listed_stamp(client, statements, verdict.index_updates)).await?);
         }
         kept.sizes
             .hot
@@ -728,17 +733,19 @@ async fn fetch_watched(
     rows(sessions, caps, statements, kept, usage_due, moved.job_stats).await
 }
 
-/// The hypertables, and the ordinary tables when `tables`, listed again and patched into
-/// `structure` (see [`CatalogStructure::relist`]).
+/// The hypertables (those whose rows were written since the watch's horizon `since`), and the
+/// ordinary tables when `tables`, listed again and patched into `structure` (see
+/// [`CatalogStructure::relist`]).
 async fn relist(
     client: &Client,
     statements: &mut Prepared,
     structure: &mut CatalogStructure,
-    tables: bool,
+    (since, tables): (&Horizon, bool),
     count: &mut u64,
 ) -> Result<Option<Vec<u32>>, Error> {
     *count += 1;
-    let (hypertables, tables) = read::read_listed(client, statements, tables).await?;
+    let kept = &structure.hypertables;
+    let (hypertables, tables) = read::read_listed(client, statements, since, kept, tables).await?;
     Ok(structure.relist(hypertables, tables))
 }
 
@@ -1314,21 +1321,5 @@ mod tests {
             assert_eq!(s.forget(&[20, held]), None);
             assert_eq!(s, structure(), "left as it was");
         }
-    }
-
-    #[test]
-    fn a_stamp_tells_dropped_from_renamed() {
-        let old = [(10, 1), (20, 2), (30, 3)];
-        assert_eq!(stamp_moved(&old, &old), (vec![], false));
-        // 20 dropped, 40 taken in since
-        assert_eq!(
-            stamp_moved(&old, &[(10, 1), (30, 3), (40, 4)]),
-            (vec![20], false)
-        );
-        // 30 renamed (its row written anew)
-        assert_eq!(
-            stamp_moved(&old, &[(10, 1), (20, 2), (30, 7)]),
-            (vec![], true)
-        );
     }
 }

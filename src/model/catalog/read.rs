@@ -12,6 +12,7 @@ use crate::model::rows::{array, collect_rows, each_row};
 use crate::model::statements::Prepared;
 use crate::model::structure::{IdMap, IdSet};
 use crate::model::tables::{ChunkShape, ChunkStructure, CompressionSettings};
+use crate::model::watch::Horizon;
 use crate::queries;
 
 /// Reads the catalog's structure: the listed tables first (their oids are the other reads'
@@ -29,7 +30,7 @@ pub async fn read_structure(
             .get(
                 client,
                 [
-                    queries::LISTED_TABLES,
+                    queries::LISTED_TABLES.as_str(),
                     queries::table_chunks(caps, false),
                     queries::chunk_ranges(caps, false),
                     queries::CHUNK_INDEXES[0].as_str(),
@@ -39,7 +40,12 @@ pub async fn read_structure(
                 ],
             )
             .await?;
-    let (hypertables, tables) = listed_from(&client.query_one(&listed_sql, &[&true]).await?)?;
+    let none: Horizon = None;
+    let row = client.query_one(&listed_sql, &[&none, &true]).await?;
+    let (hypertables, tables) = (
+        listed_from(&row, &[])?.unwrap_or_default(),
+        array(&row, "tables")?,
+    );
     let oids: Vec<u32> = hypertables.iter().map(|h| h.oid).collect();
     let mut structure = CatalogStructure {
         hypertables,
@@ -91,26 +97,66 @@ pub async fn read_structure(
 }
 
 /// Every hypertable (and continuous aggregate's materialization) and every ordinary table
-/// whose indexes are listed (`queries/listed_tables.sql`).
+/// whose indexes are listed (`queries/listed_tables.sql`): the hypertables written since the
+/// watch's horizon `since` looked up, the others taken from `kept` (all looked up when one is
+/// not there, or the ordinary tables are asked for too).
 pub async fn read_listed(
     client: &Client,
     statements: &mut Prepared,
+    since: &Horizon,
+    kept: &[HypertableOid],
     tables: bool,
 ) -> Result<(Vec<HypertableOid>, Option<Vec<u32>>), Error> {
-    let [listed_sql] = statements.get(client, [queries::LISTED_TABLES]).await?;
-    let (hypertables, listed) = listed_from(&client.query_one(&listed_sql, &[&tables]).await?)?;
-    Ok((hypertables, tables.then_some(listed)))
+    let [listed_sql] = statements
+        .get(client, [queries::LISTED_TABLES.as_str()])
+        .await?;
+    let none: Horizon = None;
+    let since = if tables { &none } else { since };
+    let row = client.query_one(&listed_sql, &[since, &tables]).await?;
+    let hypertables = match listed_from(&row, kept)? {
+        Some(h) => h,
+        None => listed_from(
+            &client.query_one(&listed_sql, &[&none, &tables]).await?,
+            kept,
+        )?
+        .unwrap_or_default(),
+    };
+    Ok((
+        hypertables,
+        tables.then(|| array(&row, "tables")).transpose()?,
+    ))
 }
 
-fn listed_from(listed: &tokio_postgres::Row) -> Result<(Vec<HypertableOid>, Vec<u32>), Error> {
+fn listed_from(
+    listed: &tokio_postgres::Row,
+    kept: &[HypertableOid],
+) -> Result<Option<Vec<HypertableOid>>, Error> {
+    let ids: Vec<i32> = array(listed, "hypertable_ids")?;
     let oids: Vec<u32> = array(listed, "hypertables")?;
-    let hypertables = oids
-        .iter()
-        .zip(array::<i32>(listed, "hypertable_ids")?)
-        .zip(array::<i16>(listed, "columns")?)
-        .map(|((&oid, id), columns)| HypertableOid { oid, id, columns })
-        .collect();
-    Ok((hypertables, array(listed, "tables")?))
+    let columns: Vec<i16> = array(listed, "columns")?;
+    let looked: Vec<bool> = array(listed, "looked")?;
+    let rows = (ids.into_iter().zip(oids))
+        .zip(columns.into_iter().zip(looked))
+        .map(|((id, oid), (columns, looked))| (looked, HypertableOid { oid, id, columns }));
+    Ok(listed_with(rows, kept))
+}
+
+/// The hypertables from listed_tables.sql's rows (`looked`: looked up now, an oid of 0 not
+/// found) and those `kept` (by id) for the others; None when one of those is not kept (pure).
+pub fn listed_with(
+    rows: impl Iterator<Item = (bool, HypertableOid)>,
+    kept: &[HypertableOid],
+) -> Option<Vec<HypertableOid>> {
+    let kept: IdMap<i32, HypertableOid> = kept.iter().map(|h| (h.id, *h)).collect();
+    let mut out = Vec::new();
+    for (looked, h) in rows {
+        match looked {
+            true if h.oid != 0 => out.push(h),
+            true => {}
+            false => out.push(*kept.get(&h.id)?),
+        }
+    }
+    Some(out)
 }
 
 /// The (chunk index, hypertable index) pairs of `hypertables`' chunks from chunk_indexes.sql's
@@ -447,5 +493,30 @@ mod tests {
             ..CatalogStructure::default()
         };
         assert_eq!(s.listed(), (vec![10, 50, 51], vec![Some(1), None, None]));
+    }
+
+    #[test]
+    fn the_hypertables_not_looked_up_are_the_kept_ones() {
+        let h = |oid, id, columns| HypertableOid { oid, id, columns };
+        let kept = [h(10, 1, 3), h(20, 2, 4)];
+        // 2 written since (renamed: its oid stands), 3 made, 1 as kept
+        let rows = [
+            (false, h(0, 1, 0)),
+            (true, h(20, 2, 5)),
+            (true, h(30, 3, 2)),
+        ];
+        assert_eq!(
+            listed_with(rows.into_iter(), &kept),
+            Some(vec![h(10, 1, 3), h(20, 2, 5), h(30, 3, 2)])
+        );
+        // one dropped (not among the rows), one written and not found (dropped meanwhile)
+        let rows = [(false, h(0, 2, 0)), (true, h(0, 3, 0))];
+        assert_eq!(
+            listed_with(rows.into_iter(), &kept),
+            Some(vec![h(20, 2, 4)])
+        );
+        // one not looked up and not kept: all are looked up instead
+        let rows = [(false, h(0, 1, 0)), (false, h(0, 9, 0))];
+        assert_eq!(listed_with(rows.into_iter(), &kept), None);
     }
 }

@@ -59,6 +59,8 @@ pub struct Answer {
     pub catalog_changes: Option<i64>,
     /// Of those, the rows deleted from pg_class: relations dropped.
     pub relations_dropped: i64,
+    /// And the rows updated in pg_index (an index's validity set in place).
+    pub index_updates: i64,
 }
 
 impl Answer {
@@ -107,6 +109,7 @@ impl Answer {
             reset: r.try_get("reset")?,
             catalog_changes: r.try_get("catalog_changes")?,
             relations_dropped: r.try_get("relations_dropped")?,
+            index_updates: r.try_get("index_updates")?,
         })
     }
 }
@@ -167,6 +170,8 @@ pub struct Verdict {
     /// catalog that moved otherwise made relations (among `new`) or changed what the structure
     /// names (looked for there).
     pub dropped: Option<i64>,
+    /// pg_index's counted updates now; None when the catalog's changes are not counted.
+    pub index_updates: Option<i64>,
 }
 
 impl Hot {
@@ -230,6 +235,7 @@ impl Hot {
             elsewhere,
             catalog,
             dropped,
+            index_updates: answer.catalog_changes.map(|_| answer.index_updates),
         }
     }
 
