@@ -108,8 +108,10 @@ pub fn totals(rows: &[Compression]) -> Compression {
 /// Each compressed hypertable's segment statistics, by TimescaleDB id (a rename keeps them).
 pub type Segments = std::collections::HashMap<i32, Arc<SegmentStats>>;
 
-/// How often the segment statistics are read again (ANALYZE moves them; no refresh sees it).
-pub const SEGMENTS_READ_EVERY: std::time::Duration = std::time::Duration::from_secs(300);
+/// How often the segment statistics are read again whole (ANALYZE moves them and no watch
+/// sees it): as everything no watch sees, every [`super::catalog::WHOLE_EVERY`] (at 56,000
+/// chunks a whole read takes about as long as 50 reads of one hypertable's).
+pub const SEGMENTS_READ_EVERY: std::time::Duration = super::catalog::WHOLE_EVERY;
 
 /// Reads every compressed hypertable's segment statistics, or (`of`) those of these
 /// hypertables; None when they cannot be read (the advisor then says nothing).
