@@ -13,8 +13,7 @@
 -- the horizon of pg_index's own last look ($5), looked at when $4 says pg_index's counted
 -- updates moved since (as the relations' watch read them, before this: an index's validity
 -- set in place writes pg_index alone; rare, a REINDEX or an index built concurrently). How many
--- named relations are still there counts the dropped: fewer, and the client looks from no
--- horizon to tell which.
+-- named relations are still there counts the dropped: fewer, and those gone are named.
 -- A probe of pg_class's oid index for each named relation, which reads its row's writer and
 -- no more: 18 ms for 20,750 relations at 56,000 chunks, where each one's term computed (its
 -- writer through text, hashed, its pg_index row probed) took 75. A scan of pg_class with the
@@ -52,6 +51,11 @@ WITH present AS MATERIALIZED (
       FROM asked a
 )
 SELECT (SELECT count(*) FROM present)                     AS present,
+       -- the named relations gone (computed only where some are: the count is short)
+       (SELECT array_agg(n.oid)
+          FROM unnest((SELECT $2::oid[])::oid[]) AS n(oid)
+         WHERE (SELECT count(*) FROM present) < cardinality((SELECT $2::oid[])::oid[])
+           AND n.oid NOT IN (SELECT p.oid FROM present p))   AS gone,
        (SELECT t.oids FROM terms t)                       AS oids,
        (SELECT t.terms FROM terms t)                      AS terms,
        pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,

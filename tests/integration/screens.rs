@@ -1430,6 +1430,15 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
             server.label
         );
         psql(&server.conninfo, "DROP INDEX kept.kept_e");
+        let i = refresh_until_kept_sees(&s, &mut kept, "the index dropped").await;
+        assert_eq!(valid(&i), None);
+        // (the look names the index gone: the stamp is not taken whole to tell which)
+        assert_eq!(
+            stamps_whole(&kept),
+            whole_before,
+            "{}: an index dropped",
+            server.label
+        );
     }
     // A chunk compressed: its compressed table made, its own truncated (a new file), no
     // relation dropped: every table's version is not read.

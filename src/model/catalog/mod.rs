@@ -168,8 +168,8 @@ pub struct KeptCatalog {
     pub structure_read: u64,
     /// How many times the hypertables and ordinary tables were listed again.
     pub tables_listed: u64,
-    /// How many times the names' stamp was taken whole (no horizon to look from, a named
-    /// relation gone), not from the last.
+    /// How many times the names' stamp was taken whole (no horizon to look from, or one out
+    /// of reach), not from the last.
     pub stamps_whole: u64,
     /// TimescaleDB's counts of writes into compressed chunks (2.28+), read since the last.
     activity: super::chunk_activity::Kept,

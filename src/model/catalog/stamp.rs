@@ -24,8 +24,9 @@ pub struct ListedStamp {
 /// What one look answered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Look {
-    /// How many named relations are in pg_class.
+    /// How many named relations are in pg_class, and those that are not.
     pub present: usize,
+    pub gone: Vec<u32>,
     /// The terms asked for or written since, by oid (unsorted).
     pub terms: Vec<(u32, i64)>,
     pub horizon: String,
@@ -42,6 +43,7 @@ impl Look {
         };
         Ok(Look {
             present: r.try_get::<_, i64>("present")?.max(0) as usize,
+            gone: array(r, "gone")?,
             terms: oids.into_iter().zip(terms).collect(),
             horizon: r.try_get("horizon")?,
             reached: within("horizon_age", asked.horizon.is_some())?
@@ -82,8 +84,8 @@ impl ListedStamp {
     }
 
     /// The stamp a look from this one (`asked` for `named`, sorted) makes (pure): its terms
-    /// where it returned one, this stamp's where not. None when the look cannot tell: a named
-    /// relation gone (which one, a look from no horizon tells), a horizon out of reach.
+    /// where it returned one, this stamp's where not, none for the relations gone. None when
+    /// the look cannot tell: a horizon out of reach, a count that does not add up.
     pub fn after(
         &self,
         named: &[u32],
@@ -91,12 +93,15 @@ impl ListedStamp {
         look: Look,
         index_updates: Option<i64>,
     ) -> Option<ListedStamp> {
-        if !look.reached || look.present < named.len() {
+        if !look.reached || look.present + look.gone.len() != named.len() {
             return None;
         }
         let mut fresh = look.terms;
         fresh.sort_unstable();
+        let mut gone = look.gone;
+        gone.sort_unstable();
         let terms = (named.iter())
+            .filter(|oid| gone.binary_search(oid).is_err())
             .map(|&oid| {
                 let of =
                     |t: &[(u32, i64)]| t.binary_search_by_key(&oid, |x| x.0).ok().map(|i| t[i].1);
@@ -204,6 +209,7 @@ mod tests {
     fn look(present: usize, terms: &[(u32, i64)]) -> Look {
         Look {
             present,
+            gone: Vec::new(),
             terms: terms.to_vec(),
             horizon: "900".into(),
             reached: true,
@@ -264,11 +270,25 @@ mod tests {
     }
 
     #[test]
+    fn a_relation_gone_is_missing_from_the_stamp_a_look_makes() {
+        let old = stamp(&[(10, 1), (20, 2), (30, 3)], "100", (Some(5), "90"));
+        let named = [10, 20, 30];
+        let asked = old.asks(&named, Some(5));
+        let gone = Look {
+            gone: vec![20],
+            ..look(2, &[(30, 8)])
+        };
+        let now = old.after(&named, &asked, gone, Some(5)).unwrap();
+        assert_eq!(now.terms, vec![(10, 1), (30, 8)]);
+        assert_eq!(now.moved_from(&old), (vec![20], true));
+    }
+
+    #[test]
     fn a_look_that_cannot_tell_says_so() {
         let old = stamp(&[(10, 1), (20, 2)], "100", (Some(5), "90"));
         let named = [10, 20];
         let asked = old.asks(&named, Some(5));
-        // a named relation gone: which one, a look from no horizon tells
+        // a count that does not add up (a relation gone, not named)
         assert_eq!(old.after(&named, &asked, look(1, &[]), Some(5)), None);
         let far = Look {
             reached: false,
