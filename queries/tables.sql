@@ -19,8 +19,8 @@ hyper AS MATERIALIZED (
            -- a continuous aggregate's materialization, which holds its chunks
            CASE WHEN ca.mat_hypertable_id IS NOT NULL THEN h.schema_name::text END AS materialization_schema,
            CASE WHEN ca.mat_hypertable_id IS NOT NULL THEN h.table_name::text END AS materialization_name,
-           -- compression_state 1 up to 2.28; status bit 4 from 2.29 (status exists from 2.12)
-           h.compression_state = 1 OR coalesce((to_jsonb(h) ->> 'status')::int & 4 = 4, false)
+           -- compression_state 1 up to 2.28; status bit 4 from 2.29
+--@include compression_enabled
                                                                    AS compression_enabled,
            d.column_name::text AS time_column, d.column_type::text AS time_type,
            d.column_type <> ALL (ARRAY['timestamp', 'timestamptz', 'date', 'uuid']::pg_catalog.regtype[]) AS integer_time,

@@ -402,12 +402,17 @@ const HYPERTABLE_STATUS: [&str; 2] = [
     include_str!("../queries/fragments/hypertable_status_none.sql"),
     include_str!("../queries/fragments/hypertable_status_text.sql"),
 ];
+const COMPRESSION_ENABLED: [&str; 2] = [
+    include_str!("../queries/fragments/compression_enabled_state.sql"),
+    include_str!("../queries/fragments/compression_enabled_status.sql"),
+];
 fn tables_for(jobs_place: usize, status_text: usize) -> String {
     expand(
         include_str!("../queries/tables.sql"),
         &[
             ("jobs_table", JOBS_TABLE[jobs_place]),
             ("hypertable_status", HYPERTABLE_STATUS[status_text]),
+            ("compression_enabled", COMPRESSION_ENABLED[status_text]),
         ],
     )
 }
