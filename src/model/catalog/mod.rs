@@ -228,7 +228,7 @@ impl KeptCatalog {
         &mut self,
         client: &Client,
         statements: &mut Prepared,
-        index_updates: Option<i64>,
+        index_updates: stamp::IndexUpdates,
     ) -> Result<ListedStamp, Error> {
         let Some(s) = self.structure.last() else {
             return Ok(ListedStamp::default());

@@ -18,8 +18,12 @@ pub struct ListedStamp {
     /// look reads every term.
     horizon: Horizon,
     /// pg_index's counted updates when its rows were last looked at, and that look's horizon.
-    index_look: (Option<i64>, Horizon),
+    index_look: (IndexUpdates, Horizon),
 }
+
+/// pg_index's counted updates, with the statistics' reset time they count from (a count back
+/// at the same number after a reset is not the same count); None: not counted.
+pub type IndexUpdates = Option<(i64, i64)>;
 
 /// What one look answered.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,7 +74,7 @@ pub struct Asked {
 impl ListedStamp {
     /// What a look from this stamp asks for `named` (sorted), pg_index's counted updates being
     /// `index_updates` (as the relations' watch read them; None: not counted) (pure).
-    pub fn asks(&self, named: &[u32], index_updates: Option<i64>) -> Asked {
+    pub fn asks(&self, named: &[u32], index_updates: IndexUpdates) -> Asked {
         let unkept = (named.iter())
             .filter(|&&o| self.terms.binary_search_by_key(&o, |t| t.0).is_err())
             .copied()
@@ -91,7 +95,7 @@ impl ListedStamp {
         named: &[u32],
         asked: &Asked,
         look: Look,
-        index_updates: Option<i64>,
+        index_updates: IndexUpdates,
     ) -> Option<ListedStamp> {
         if !look.reached || look.present + look.gone.len() != named.len() {
             return None;
@@ -121,7 +125,7 @@ impl ListedStamp {
     }
 
     /// The stamp of a look from no horizon: every present relation's term (pure).
-    fn whole(look: Look, index_updates: Option<i64>) -> ListedStamp {
+    fn whole(look: Look, index_updates: IndexUpdates) -> ListedStamp {
         let mut terms = look.terms;
         terms.sort_unstable();
         let horizon = Some(look.horizon);
@@ -156,7 +160,7 @@ pub async fn take(
     statement: &Statement,
     mut named: Vec<u32>,
     old: Option<&ListedStamp>,
-    index_updates: Option<i64>,
+    index_updates: IndexUpdates,
 ) -> Result<(ListedStamp, bool), Error> {
     named.sort_unstable();
     named.dedup();
@@ -198,7 +202,7 @@ async fn query(
 mod tests {
     use super::*;
 
-    fn stamp(terms: &[(u32, i64)], horizon: &str, index: (Option<i64>, &str)) -> ListedStamp {
+    fn stamp(terms: &[(u32, i64)], horizon: &str, index: (IndexUpdates, &str)) -> ListedStamp {
         ListedStamp {
             terms: terms.to_vec(),
             horizon: Some(horizon.into()),
@@ -228,76 +232,80 @@ mod tests {
 
     #[test]
     fn a_look_asks_for_what_it_keeps_no_term_of_and_pg_index_when_its_updates_moved() {
-        let old = stamp(&[(10, 1), (20, 2)], "100", (Some(5), "90"));
-        let asked = old.asks(&[10, 20, 30], Some(5));
+        let old = stamp(&[(10, 1), (20, 2)], "100", (Some((0, 5)), "90"));
+        let asked = old.asks(&[10, 20, 30], Some((0, 5)));
         assert_eq!(asked.unkept, vec![30]);
         assert_eq!(asked.horizon.as_deref(), Some("100"));
         assert!(!asked.index, "pg_index's updates did not move");
-        assert!(old.asks(&[10, 20], Some(6)).index);
+        assert!(old.asks(&[10, 20], Some((0, 6))).index);
+        assert!(
+            old.asks(&[10, 20], Some((1, 5))).index,
+            "counted again from a reset, back at the same number"
+        );
         assert!(
             old.asks(&[10, 20], None).index,
             "not counted: looked at every time"
         );
         assert_eq!(
-            old.asks(&[10], Some(6)).index_horizon.as_deref(),
+            old.asks(&[10], Some((0, 6))).index_horizon.as_deref(),
             Some("90")
         );
     }
 
     #[test]
     fn a_look_keeps_the_terms_it_did_not_return_and_takes_those_it_did() {
-        let old = stamp(&[(10, 1), (20, 2), (30, 3)], "100", (Some(5), "90"));
+        let old = stamp(&[(10, 1), (20, 2), (30, 3)], "100", (Some((0, 5)), "90"));
         let named = [10, 20, 30, 40];
-        let asked = old.asks(&named, Some(5));
+        let asked = old.asks(&named, Some((0, 5)));
         let now = old
-            .after(&named, &asked, look(4, &[(40, 4), (20, 9)]), Some(5))
+            .after(&named, &asked, look(4, &[(40, 4), (20, 9)]), Some((0, 5)))
             .unwrap();
         assert_eq!(now.terms, vec![(10, 1), (20, 9), (30, 3), (40, 4)]);
         assert_eq!(now.horizon.as_deref(), Some("900"));
         assert_eq!(
             now.index_look,
-            (Some(5), Some("90".into())),
+            (Some((0, 5)), Some("90".into())),
             "pg_index not looked at"
         );
         assert_eq!(now.moved_from(&old), (vec![], true));
         // pg_index looked at: its look starts from this one
-        let asked = old.asks(&named, Some(7));
+        let asked = old.asks(&named, Some((0, 7)));
         let now = old
-            .after(&named, &asked, look(4, &[(40, 4)]), Some(7))
+            .after(&named, &asked, look(4, &[(40, 4)]), Some((0, 7)))
             .unwrap();
-        assert_eq!(now.index_look, (Some(7), Some("900".into())));
+        assert_eq!(now.index_look, (Some((0, 7)), Some("900".into())));
         assert_eq!(now.moved_from(&old), (vec![], false));
     }
 
     #[test]
     fn a_relation_gone_is_missing_from_the_stamp_a_look_makes() {
-        let old = stamp(&[(10, 1), (20, 2), (30, 3)], "100", (Some(5), "90"));
+        let old = stamp(&[(10, 1), (20, 2), (30, 3)], "100", (Some((0, 5)), "90"));
         let named = [10, 20, 30];
-        let asked = old.asks(&named, Some(5));
+        let asked = old.asks(&named, Some((0, 5)));
         let gone = Look {
             gone: vec![20],
             ..look(2, &[(30, 8)])
         };
-        let now = old.after(&named, &asked, gone, Some(5)).unwrap();
+        let now = old.after(&named, &asked, gone, Some((0, 5))).unwrap();
         assert_eq!(now.terms, vec![(10, 1), (30, 8)]);
         assert_eq!(now.moved_from(&old), (vec![20], true));
     }
 
     #[test]
     fn a_look_that_cannot_tell_says_so() {
-        let old = stamp(&[(10, 1), (20, 2)], "100", (Some(5), "90"));
+        let old = stamp(&[(10, 1), (20, 2)], "100", (Some((0, 5)), "90"));
         let named = [10, 20];
-        let asked = old.asks(&named, Some(5));
+        let asked = old.asks(&named, Some((0, 5)));
         // a count that does not add up (a relation gone, not named)
-        assert_eq!(old.after(&named, &asked, look(1, &[]), Some(5)), None);
+        assert_eq!(old.after(&named, &asked, look(1, &[]), Some((0, 5))), None);
         let far = Look {
             reached: false,
             ..look(2, &[])
         };
-        assert_eq!(old.after(&named, &asked, far, Some(5)), None);
+        assert_eq!(old.after(&named, &asked, far, Some((0, 5))), None);
         // a term neither returned nor kept (not asked for): no stamp made up
         assert_eq!(
-            old.after(&[10, 20, 30], &asked, look(3, &[]), Some(5)),
+            old.after(&[10, 20, 30], &asked, look(3, &[]), Some((0, 5))),
             None
         );
     }

@@ -170,8 +170,9 @@ pub struct Verdict {
     /// catalog that moved otherwise made relations (among `new`) or changed what the structure
     /// names (looked for there).
     pub dropped: Option<i64>,
-    /// pg_index's counted updates now; None when the catalog's changes are not counted.
-    pub index_updates: Option<i64>,
+    /// pg_index's counted updates now, with the statistics' reset time; None when the
+    /// catalog's changes are not counted.
+    pub index_updates: Option<(i64, i64)>,
 }
 
 impl Hot {
@@ -235,7 +236,7 @@ impl Hot {
             elsewhere,
             catalog,
             dropped,
-            index_updates: answer.catalog_changes.map(|_| answer.index_updates),
+            index_updates: (answer.catalog_changes).map(|_| (answer.reset, answer.index_updates)),
         }
     }
 
