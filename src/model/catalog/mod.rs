@@ -181,6 +181,8 @@ pub use stamp::ListedStamp;
 /// missed, and the bound on what no watch sees (a rename of an ordinary table or an index, a
 /// VACUUM's new maps on a table not written lately).
 pub const WHOLE_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+// the segment statistics, which no watch sees move, are read whole as often
+const _: () = assert!(compression::SEGMENTS_READ_EVERY.as_secs() == WHOLE_EVERY.as_secs());
 
 /// The indexes' counters (scans, tuples read) are read this often (a slow read at many chunks),
 /// and at every whole read: the Indexes tab says how old they are.
