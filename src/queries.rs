@@ -188,6 +188,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "job_stat_watch",
         include_str!("../queries/fragments/job_stat_watch.sql"),
     ),
+    (
+        "free_space_map_bytes",
+        include_str!("../queries/fragments/free_space_map_bytes.sql"),
+    ),
 ];
 
 const WATERMARK_TABLE: &str = include_str!("../queries/fragments/cagg_watermark_table.sql");

@@ -706,3 +706,111 @@ async fn a_file_numbered_above_the_databases_oids_is_listed_again_once() {
         "{bytes:?} against {theirs}"
     );
 }
+
+/// A relation written at every refresh is looked at by one stat of its main fork while its
+/// other forks cannot move without it; a VACUUM moves them alone (a visibility map made, a
+/// free-space map for the pages it freed) and is seen at the next refresh, to the byte.
+#[tokio::test]
+async fn a_relation_looked_at_by_its_main_fork_is_measured_whole_after_a_vacuum() {
+    on_each(
+        action_servers("main_fork"),
+        a_relation_looked_at_by_its_main_fork_is_measured_whole_after_a_vacuum_on,
+    )
+    .await;
+}
+
+async fn a_relation_looked_at_by_its_main_fork_is_measured_whole_after_a_vacuum_on(server: &Tsdb) {
+    let conninfo = &server.conninfo;
+    // a table of several pages (its free-space map made as it grew) and a btree index
+    in_fresh_schema(
+        conninfo,
+        "quick",
+        "CREATE TABLE quick.t (id int, note text);
+         CREATE INDEX t_id ON quick.t (id);
+         INSERT INTO quick.t SELECT i, repeat('x', 200) FROM generate_series(1, 2000) i;",
+    );
+    let oids = numbers(
+        conninfo,
+        "SELECT 'quick.t'::regclass::oid::int8, 'quick.t_id'::regclass::oid::int8",
+    );
+    let s = open_at(conninfo).await;
+    let mut kept = model::Cache::default();
+    refresh(&s, &mut kept).await;
+    // a row now and then: the table and its index move at every refresh, mostly in place
+    let at = Exact {
+        s: &s,
+        conninfo,
+        oids: &oids,
+    };
+    // (a native server's: the engine measures whole, its statistics counting no VACUUM)
+    let quick = if server.native { 4 } else { 0 };
+    at.until(
+        &mut kept,
+        "INSERT INTO quick.t VALUES (0, 'y')",
+        quick,
+        "written at every refresh",
+    )
+    .await;
+    // rows deleted and written: the pages VACUUM frees go into the free-space maps, the pages
+    // left all-visible into a visibility map; the main forks stay as they are
+    psql(conninfo, "DELETE FROM quick.t WHERE id BETWEEN 1 AND 1500");
+    at.until(&mut kept, "", 0, "deleted").await;
+    // (a row written at each refresh after it lands in a page it freed: the main forks stay)
+    psql(conninfo, "VACUUM (TRUNCATE false) quick.t");
+    let write = "INSERT INTO quick.t VALUES (0, 'z')";
+    at.until(&mut kept, write, 0, "after VACUUM").await;
+    // a second VACUUM recycles the index pages the first one deleted: the index's free-space
+    // map, its main fork as it was
+    psql(conninfo, "VACUUM (TRUNCATE false) quick.t");
+    at.until(&mut kept, write, 0, "after a second VACUUM").await;
+}
+
+/// Relations whose sizes a test checks to the byte against PostgreSQL's functions.
+struct Exact<'a> {
+    s: &'a (Session, Capabilities),
+    conninfo: &'a str,
+    oids: &'a [i64],
+}
+
+impl Exact<'_> {
+    /// Every fork of each relation, as pg_relation_size counts it.
+    fn theirs(&self) -> Vec<i64> {
+        (self.oids.iter())
+            .map(|o| {
+                numbers(
+                    self.conninfo,
+                    &format!(
+                        "SELECT pg_relation_size({o}, 'main') + pg_relation_size({o}, 'fsm')
+                                + pg_relation_size({o}, 'vm') + pg_relation_size({o}, 'init')"
+                    ),
+                )[0]
+            })
+            .collect()
+    }
+
+    /// Refreshes (each after `write`, when there is one) until each relation is shown to the
+    /// byte as PostgreSQL's functions count it and at least `quick` of those measured were
+    /// looked at by their main fork alone.
+    async fn until(&self, kept: &mut model::Cache, write: &str, quick: u64, when: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let looked = kept.catalog.sizes.looked_quickly;
+        loop {
+            if !write.is_empty() {
+                psql(self.conninfo, write);
+            }
+            refresh(self.s, kept).await;
+            let sizes = kept.catalog.sizes.sizes();
+            let ours: Vec<i64> = self.oids.iter().map(|&o| sizes.own(o as u32)).collect();
+            let theirs = self.theirs();
+            let quickly = kept.catalog.sizes.looked_quickly - looked;
+            if ours == theirs && quickly >= quick {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{when}: {ours:?} against {theirs:?}, {quickly} looked at by their main fork"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}

@@ -29,6 +29,10 @@ pub struct SizeKeeper {
     /// How many times relations were listed again by oid (created, given a new file): counted
     /// for the tests.
     pub relisted: u64,
+    /// The relations written lately whose other forks are settled (see [`super::forks`]).
+    forks: Forks,
+    /// How many relations one stat of their main fork found as kept: counted for the tests.
+    pub looked_quickly: u64,
 }
 
 /// What a read of every table's version did: the tables that moved (they join the hot ones),
@@ -161,6 +165,7 @@ impl SizeKeeper {
                 RelationSlots::list(client, Some(new)).await?
             }
         };
+        self.forks.forget(gone);
         let (patched, dropped) = relations.patched(listed, gone);
         let set = patched.set();
         self.relations.put_back(patched, Some(set));
@@ -233,24 +238,39 @@ impl SizeKeeper {
         }
         // fewer wanted, or the files could not be listed (a privilege revoked since)
         let deferred = relations.with_indexes(defer);
-        let slots = relations.wanted_slots(wanted);
-        let oids: Vec<u32> = slots
+        let slots: Vec<usize> = (relations.wanted_slots(wanted))
             .filter(|s| deferred.binary_search(s).is_err())
-            .map(|s| relations.oids[s])
             .collect();
         if self.measure.is_none() {
             // by a stat of each fork's file where the role may, else the size functions
-            let sql = match sessions.may_stat_files && !self.files_refused {
+            let sql = match may_stat {
                 true => queries::RELATION_STATS.as_str(),
                 false => queries::RELATION_BYTES.as_str(),
             };
             self.measure = Some(client.prepare(sql).await?);
         }
         let statement = self.measure.as_ref().expect("prepared above");
-        match through_size_functions(client, statement, &oids).await {
+        let measured = match may_stat {
+            true => {
+                // a relation written lately and kept settled is looked at by its main fork;
+                // one measured in turn, whole (the sweep is the net for what no count sees)
+                let quick = |s: usize| counted && relations.flags[s] & FRESH == 0;
+                let looks = self.forks.looks(relations, &slots, quick);
+                through_stats(client, statement, &looks).await.map(|m| {
+                    self.looked_quickly += m.iter().filter(|m| m.bytes.is_none()).count() as u64;
+                    self.forks.take(relations, &m)
+                })
+            }
+            false => {
+                let oids: Vec<u32> = slots.iter().map(|&s| relations.oids[s]).collect();
+                through_size_functions(client, statement, &oids).await
+            }
+        };
+        match measured {
             Err(e) if known(&e) == Some(Known::InsufficientPrivilege) => {
                 // pg_stat_file revoked since: the size functions measure them
                 (self.files_refused, self.measure) = (true, None);
+                let oids: Vec<u32> = slots.iter().map(|&s| relations.oids[s]).collect();
                 let (oids, bytes) = measure_elsewhere(client, &oids).await?;
                 relations.add_measured(&oids, &bytes);
             }
@@ -369,6 +389,8 @@ impl SizeKeeper {
             last_moved: Vec::new(),
             half: false,
             relisted: 0,
+            forks: Forks::default(),
+            looked_quickly: 0,
         })
     }
 
@@ -386,6 +408,7 @@ impl SizeKeeper {
         if reread {
             let read_from = self.relations.read_from();
             let old = self.relations.take();
+            self.forks.clear();
             match RelationSlots::read(client, &old).await {
                 Ok(relations) => {
                     if !first {
@@ -514,6 +537,48 @@ where
         };
         out.0.extend(array::<u32>(&row, "oids")?);
         out.1.extend(array::<i64>(&row, "bytes")?);
+    }
+    Ok(out)
+}
+
+/// The relations `looks` names measured by relation_stats.sql (prepared), in batches of
+/// [`MEASURED_AT_ONCE`] as [`through_size_functions`] measures them.
+async fn through_stats(
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    looks: &Looks,
+) -> Result<Vec<Measured>, Error> {
+    let mut out = Vec::with_capacity(looks.oids.len());
+    let mut from = 0;
+    while from < looks.oids.len() {
+        let to = (from + MEASURED_AT_ONCE).min(looks.oids.len());
+        let params: [&(dyn ToSql + Sync); 5] = [
+            &&looks.oids[from..to],
+            &&looks.files[from..to],
+            &&looks.counted_as[from..to],
+            &&looks.kept_main[from..to],
+            &&looks.kept_vacuums[from..to],
+        ];
+        from = to;
+        let row = match client.query_one(statement, &params).await {
+            Err(e) if known(&e) == Some(Known::InsufficientPrivilege) => return Err(e),
+            row => row.map(Some),
+        };
+        let Some(row) = unless_closed(row)? else {
+            break;
+        };
+        let oids = array::<u32>(&row, "oids")?;
+        let vacuums = array::<Option<i64>>(&row, "vacuums")?;
+        let bytes = array::<Option<i64>>(&row, "bytes")?;
+        let main = array::<Option<i64>>(&row, "main")?;
+        let settled = array::<bool>(&row, "settled")?;
+        out.extend((0..oids.len()).map(|i| Measured {
+            oid: oids[i],
+            vacuums: vacuums.get(i).copied().flatten(),
+            bytes: bytes.get(i).copied().flatten(),
+            main: main.get(i).copied().flatten(),
+            settled: settled.get(i).copied().unwrap_or(false),
+        }));
     }
     Ok(out)
 }

@@ -29,12 +29,14 @@ use super::structure::{Cached, Fingerprint, SortedIds};
 use crate::queries;
 
 mod files;
+mod forks;
 pub mod hot;
 mod keeper;
 mod persist;
 
 pub use files::relation_file;
 use files::{FileSize, FileSums};
+use forks::{Forks, Looks, Measured};
 pub use keeper::{Sessions, SizeKeeper, Updated};
 
 /// One refresh's versions of every table with files (`queries/relation_versions.sql`; an
