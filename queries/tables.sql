@@ -7,7 +7,9 @@
 -- jobs' last and next runs (retention_runs.sql) — is read at every refresh, and the chunks
 -- are counted, sized and judged on the client from the chunk structure (table_chunks.sql) and
 -- the pages and statuses read at every refresh. Read whole at every refresh, this statement
--- was a large part of a warm refresh.
+-- was a large part of a warm refresh. Where the watch can tell which hypertables' rows moved
+-- (rows written, none deleted), only theirs are read again: the same statement with those ids as
+-- $1 (tables_of in queries.rs).
 WITH
 --@include policy_jobs
 ,
@@ -34,9 +36,11 @@ hyper AS MATERIALIZED (
       -- was slower)
       LEFT JOIN (SELECT DISTINCT ON (dd.hypertable_id) dd.*
                    FROM _timescaledb_catalog.dimension dd
+--@include tables_dimension_filter
                   ORDER BY dd.hypertable_id, dd.id) d ON d.hypertable_id = h.id
      -- not TimescaleDB's internal compressed hypertables (up to 2.28)
      WHERE h.compression_state IS DISTINCT FROM 2
+--@include tables_hypertable_filter
 ), policy AS MATERIALIZED (
     -- the (first) compression and retention policy of each relation, its threshold as written
     -- (`7 days`, an integer, `created before …`) and in seconds
@@ -68,6 +72,7 @@ hyper AS MATERIALIZED (
     -- each relation's policy procedures, in job order (one grouped pass, not a lookup each)
     SELECT p.hypertable_id, array_agg(p.proc_name ORDER BY p.job_id) AS policies
       FROM policy_jobs p
+     WHERE p.hypertable_id IS NOT NULL
      GROUP BY 1
 )
 SELECT h.id, h.schema, h.name, h.is_cagg, h.materialization_schema, h.materialization_name,

@@ -80,27 +80,83 @@ WITH chunk_scan AS MATERIALIZED (
               FROM _timescaledb_catalog.compression_chunk_size c
              WHERE (SELECT $1::text) IS NOT NULL
                AND c.ctid = ANY ((SELECT s.places FROM size_scan s)::tid[])) x
+), hypertable_scan AS MATERIALIZED (
+    SELECT count(*) AS n, sum(x.id) AS sum,
+           array_agg(x.ctid) FILTER (WHERE
+--@include recent_rows
+           ) AS places
+      FROM _timescaledb_catalog.hypertable x
+), dimension_scan AS MATERIALIZED (
+    SELECT count(*) AS n, sum(x.id) AS sum,
+           array_agg(x.ctid) FILTER (WHERE
+--@include recent_rows
+           ) AS places
+      FROM _timescaledb_catalog.dimension x
+), cagg_scan AS MATERIALIZED (
+    SELECT count(*) AS n, sum(x.mat_hypertable_id) AS sum,
+           array_agg(x.ctid) FILTER (WHERE
+--@include recent_rows
+           ) AS places
+      FROM _timescaledb_catalog.continuous_agg x
 ), definitions AS MATERIALIZED (
-    -- each a count and the recent rows' versions, in one pass
-    SELECT count(*) AS n,
-           array_agg(
+    -- what the client tells the hypertables whose rows (tables.sql) moved by, besides the
+    -- versions: each recent row's table (1 hypertable, 2 dimension, 3 continuous aggregate), id
+    -- and the hypertable it names, and every row's id summed (a row deleted while another is
+    -- made is seen: ids are taken in order, a new row's above every older one's). As the
+    -- chunks: each table scanned once, counted and its recent rows' places taken (hypertable_scan
+    -- and the others below), those rows then fetched by place; from no horizon, every row
+    SELECT array_agg(
 --@include row_version
-           ) FILTER (WHERE (SELECT $1::text) IS NULL OR
+           ) AS versions,
+           array_agg(x.kind) AS kinds, array_agg(x.id) AS ids, array_agg(x.hypertable) AS hypertables
+      FROM (SELECT x.xmin, x.ctid, 1 AS kind, x.id, x.id AS hypertable
+              FROM _timescaledb_catalog.hypertable x
+             WHERE (SELECT $1::text) IS NULL
+            UNION ALL
+            SELECT x.xmin, x.ctid, 1 AS kind, x.id, x.id AS hypertable
+              FROM _timescaledb_catalog.hypertable x
+             WHERE (SELECT $1::text) IS NOT NULL
+               AND x.ctid = ANY ((SELECT s.places FROM hypertable_scan s)::tid[])
+            UNION ALL
+            SELECT x.xmin, x.ctid, 2, x.id, x.hypertable_id
+              FROM _timescaledb_catalog.dimension x
+             WHERE (SELECT $1::text) IS NULL
+            UNION ALL
+            SELECT x.xmin, x.ctid, 2, x.id, x.hypertable_id
+              FROM _timescaledb_catalog.dimension x
+             WHERE (SELECT $1::text) IS NOT NULL
+               AND x.ctid = ANY ((SELECT s.places FROM dimension_scan s)::tid[])
+            UNION ALL
+            SELECT x.xmin, x.ctid, 3, x.mat_hypertable_id, x.mat_hypertable_id
+              FROM _timescaledb_catalog.continuous_agg x
+             WHERE (SELECT $1::text) IS NULL
+            UNION ALL
+            SELECT x.xmin, x.ctid, 3, x.mat_hypertable_id, x.mat_hypertable_id
+              FROM _timescaledb_catalog.continuous_agg x
+             WHERE (SELECT $1::text) IS NOT NULL
+               AND x.ctid = ANY ((SELECT s.places FROM cagg_scan s)::tid[])) x
+), job_scan AS MATERIALIZED (
+    SELECT count(*) AS n, sum(x.id) AS sum,
+           array_agg(x.ctid) FILTER (WHERE
 --@include recent_rows
-           ) AS versions
-      FROM (SELECT x.xmin, x.ctid FROM _timescaledb_catalog.hypertable x
-            UNION ALL SELECT x.xmin, x.ctid FROM _timescaledb_catalog.dimension x
-            UNION ALL SELECT x.xmin, x.ctid FROM _timescaledb_catalog.continuous_agg x) x
-), jobs AS MATERIALIZED (
-    SELECT count(*) AS n,
-           array_agg(
---@include row_version
-           ) FILTER (WHERE (SELECT $1::text) IS NULL OR
---@include recent_rows
-           ) AS versions
-      FROM (SELECT j.xmin, j.ctid
+           ) AS places
+      FROM (SELECT j.xmin, j.ctid, j.id
 --@include jobs_table
            ) x
+), jobs AS MATERIALIZED (
+    -- as the definitions: a job's row names the hypertable it acts on (none for some)
+    SELECT array_agg(
+--@include row_version
+           ) AS versions,
+           array_agg(x.id) AS ids, array_agg(x.hypertable_id) AS hypertables
+      FROM (SELECT j.xmin, j.ctid, j.id, j.hypertable_id
+--@include jobs_table
+             WHERE (SELECT $1::text) IS NULL
+            UNION ALL
+            SELECT j.xmin, j.ctid, j.id, j.hypertable_id
+--@include jobs_table
+             WHERE (SELECT $1::text) IS NOT NULL
+               AND j.ctid = ANY ((SELECT s.places FROM job_scan s)::tid[])) x
 ), settings AS MATERIALIZED (
     SELECT count(*) AS n,
            array_agg(
@@ -128,10 +184,21 @@ SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot
        (SELECT c.before FROM sizes c)                                         AS size_before,
        (SELECT c.after FROM sizes c)                                          AS size_after,
        (SELECT c.versions FROM sizes c)                                       AS size_versions,
-       (SELECT d.n FROM definitions d)                                        AS definitions,
+       (SELECT h.n FROM hypertable_scan h) + (SELECT d.n FROM dimension_scan d)
+       + (SELECT c.n FROM cagg_scan c)                                        AS definitions,
        (SELECT d.versions FROM definitions d)                                 AS definition_versions,
-       (SELECT j.n FROM jobs j)                                               AS jobs,
+       -- every row's id * 4 + its table, summed
+       (SELECT 4 * coalesce(h.sum, 0) + h.n FROM hypertable_scan h)
+       + (SELECT 4 * coalesce(d.sum, 0) + 2 * d.n FROM dimension_scan d)
+       + (SELECT 4 * coalesce(c.sum, 0) + 3 * c.n FROM cagg_scan c)          AS definition_sum,
+       (SELECT d.kinds FROM definitions d)                                    AS definition_kinds,
+       (SELECT d.ids FROM definitions d)                                      AS definition_ids,
+       (SELECT d.hypertables FROM definitions d)                              AS definition_hypertables,
+       (SELECT j.n FROM job_scan j)                                           AS jobs,
        (SELECT j.versions FROM jobs j)                                        AS job_versions,
+       (SELECT j.sum FROM job_scan j)                                         AS job_sum,
+       (SELECT j.ids FROM jobs j)                                             AS job_ids,
+       (SELECT j.hypertables FROM jobs j)                                     AS job_hypertables,
        (SELECT s.n FROM settings s)                                           AS settings,
        (SELECT s.versions FROM settings s)                                    AS setting_versions,
        (SELECT s.n FROM stat_scan s)                                          AS stats,

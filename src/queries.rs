@@ -188,6 +188,8 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "job_stat_watch",
         include_str!("../queries/fragments/job_stat_watch.sql"),
     ),
+    // (the policy jobs of every hypertable, but where a statement asks for some)
+    ("policy_jobs_filter", ""),
     (
         "free_space_map_bytes",
         include_str!("../queries/fragments/free_space_map_bytes.sql"),
@@ -410,22 +412,40 @@ const COMPRESSION_ENABLED: [&str; 2] = [
     include_str!("../queries/fragments/compression_enabled_state.sql"),
     include_str!("../queries/fragments/compression_enabled_status.sql"),
 ];
-fn tables_for(jobs_place: usize, status_text: usize) -> String {
+/// tables.sql for the jobs table's place and whether the status bits have names; `of`: only
+/// the hypertables `$1` (int4[]).
+fn tables_for(jobs_place: usize, status_text: usize, of: bool) -> String {
+    let (hypertables, dimensions, jobs) = match of {
+        true => (
+            "       AND h.id = ANY ($1::int4[])",
+            "                  WHERE dd.hypertable_id = ANY ($1::int4[])",
+            "     WHERE j.hypertable_id = ANY ($1::int4[])",
+        ),
+        false => ("", "", ""),
+    };
     expand(
         include_str!("../queries/tables.sql"),
         &[
             ("jobs_table", JOBS_TABLE[jobs_place]),
             ("hypertable_status", HYPERTABLE_STATUS[status_text]),
             ("compression_enabled", COMPRESSION_ENABLED[status_text]),
+            ("tables_hypertable_filter", hypertables),
+            ("tables_dimension_filter", dimensions),
+            ("policy_jobs_filter", jobs),
         ],
     )
 }
-/// By the jobs table's place, then whether the status bits have names (2.29+).
-static TABLES: [LazyLock<String>; 4] = [
-    LazyLock::new(|| tables_for(0, 0)),
-    LazyLock::new(|| tables_for(0, 1)),
-    LazyLock::new(|| tables_for(1, 0)),
-    LazyLock::new(|| tables_for(1, 1)),
+/// By the jobs table's place, then whether the status bits have names (2.29+); every
+/// hypertable's rows, then only those of `$1`.
+static TABLES: [LazyLock<String>; 8] = [
+    LazyLock::new(|| tables_for(0, 0, false)),
+    LazyLock::new(|| tables_for(0, 1, false)),
+    LazyLock::new(|| tables_for(1, 0, false)),
+    LazyLock::new(|| tables_for(1, 1, false)),
+    LazyLock::new(|| tables_for(0, 0, true)),
+    LazyLock::new(|| tables_for(0, 1, true)),
+    LazyLock::new(|| tables_for(1, 0, true)),
+    LazyLock::new(|| tables_for(1, 1, true)),
 ];
 
 const TIMESCALEDB_WATCH_TEMPLATE: &str = include_str!("../queries/timescaledb_watch.sql");
@@ -469,8 +489,17 @@ pub fn timescaledb_watch(caps: &Capabilities) -> &'static str {
 /// The Hypertables, Compression and Retention tabs' rows as the catalog defines them, for this
 /// version's jobs table.
 pub fn tables(caps: &Capabilities) -> &'static str {
+    &TABLES[tables_place(caps)]
+}
+
+/// tables.sql for only the hypertables `$1` (int4[]).
+pub fn tables_of(caps: &Capabilities) -> &'static str {
+    &TABLES[4 + tables_place(caps)]
+}
+
+fn tables_place(caps: &Capabilities) -> usize {
     let named = (caps.timescaledb.as_ref()).is_some_and(|t| t.hypertable_status_text);
-    &TABLES[2 * usize::from(jobs_in_catalog(caps)) + usize::from(named)]
+    2 * usize::from(jobs_in_catalog(caps)) + usize::from(named)
 }
 
 by_catalog!(

@@ -560,3 +560,178 @@ async fn a_hole_backfilled_below_kept_probes_shows_at_once_and_after_the_waterma
     .chain(crate::engines::newest_native_servers("kept_hole", None));
     on_each(servers, async |s: &Tsdb| backfilled_hole_shown(&s.conninfo)).await;
 }
+
+/// The tabs' definitions of `c`: each hypertable's, compression's (with its settings) and
+/// retention's, as the tabs show them (their numbers left out: they move with time).
+fn definitions(c: &hypertop::model::catalog::Catalog) -> Vec<String> {
+    let Ok(hypertop::model::catalog::RelationRows::Hypertables(t)) = &c.relations else {
+        panic!("{:?}", c.relations)
+    };
+    (t.hypertables.iter().map(|h| format!("{:?}", h.definition)))
+        .chain(
+            t.compression
+                .iter()
+                .map(|c| format!("{:?} {:?} {:?}", c.definition, c.segmentby, c.orderby)),
+        )
+        .chain(t.retention.iter().map(|r| format!("{:?}", r.definition)))
+        .collect()
+}
+
+async fn catalog_read(
+    s: &(
+        hypertop::connect::Session,
+        hypertop::capabilities::Capabilities,
+    ),
+    kept: &mut hypertop::model::Cache,
+) -> hypertop::model::catalog::Catalog {
+    use hypertop::model::{self, Payload, QueryKind};
+    match model::fetch_with(QueryKind::Catalog, None, &s.0.client, None, &s.1, kept)
+        .await
+        .unwrap()
+    {
+        Payload::Catalog(c) => c,
+        other => panic!("the catalog pass expected, got {other:?}"),
+    }
+}
+
+/// Policies and definitions changed between two refreshes of a console: the tabs' rows of the
+/// hypertables they name are read again and put in place of the kept ones (a job that names no
+/// hypertable reads none), a row deleted has every row read — and what the tabs show is what a
+/// read from nothing shows, each time.
+#[tokio::test]
+async fn the_rows_of_the_hypertables_a_change_names_are_read_again_and_only_theirs() {
+    on_each(
+        crate::engines::action_servers("rows_moved"),
+        the_rows_of_the_hypertables_a_change_names_are_read_again_on,
+    )
+    .await;
+}
+
+async fn the_rows_of_the_hypertables_a_change_names_are_read_again_on(server: &Tsdb) {
+    let conninfo = &server.conninfo;
+    crate::engines::in_fresh_schema(
+        conninfo,
+        "rm",
+        "CREATE TABLE rm.a (t timestamptz NOT NULL, d int, v float8);
+         SELECT create_hypertable('rm.a', 't', chunk_time_interval => interval '1 day');
+         ALTER TABLE rm.a SET (timescaledb.compress);
+         CREATE TABLE rm.b (t timestamptz NOT NULL, d int, v float8);
+         SELECT create_hypertable('rm.b', 't', chunk_time_interval => interval '1 day');
+         INSERT INTO rm.a SELECT now() - g * interval '1 hour', g % 3, g FROM generate_series(0, 99) g;
+         INSERT INTO rm.b SELECT now() - g * interval '1 hour', g % 3, g FROM generate_series(0, 99) g;
+         CREATE PROCEDURE rm.noop(job int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;",
+    );
+    let s = crate::engines::open_at(conninfo).await;
+    let mut kept = hypertop::model::Cache::default();
+    catalog_read(&s, &mut kept).await;
+    let job = |proc: &str, table: &str| {
+        psql(
+            conninfo,
+            &format!(
+                "SELECT job_id FROM timescaledb_information.jobs
+                  WHERE proc_name = '{proc}' AND hypertable_name = '{table}'"
+            ),
+        )
+    };
+    // (what changes, whether only the rows it names are read again)
+    let mut changes: Vec<(&str, String, bool)> = vec![
+        (
+            "a compression policy added",
+            "SELECT add_compression_policy('rm.a', interval '7 days')".into(),
+            true,
+        ),
+        (
+            "a retention policy added",
+            "SELECT add_retention_policy('rm.b', interval '30 days')".into(),
+            true,
+        ),
+    ];
+    for (what, sql, by_hypertable) in changes.drain(..) {
+        changed(&s, &mut kept, conninfo, what, &sql, Some(by_hypertable)).await;
+    }
+    let compress = job("policy_compression", "a");
+    let retain = job("policy_retention", "b");
+    let changes: Vec<(&str, String, Option<bool>)> = vec![
+        (
+            "a policy paused",
+            format!("SELECT alter_job({compress}, scheduled => false)"),
+            Some(true),
+        ),
+        (
+            "a policy's threshold changed",
+            format!(
+                "SELECT alter_job(j.job_id, config => jsonb_set(j.config, '{{drop_after}}', '\"45 days\"'))
+                   FROM timescaledb_information.jobs j WHERE j.job_id = {retain}"
+            ),
+            Some(true),
+        ),
+        (
+            "a hypertable's compression settings changed",
+            "ALTER TABLE rm.b SET (timescaledb.compress, timescaledb.compress_segmentby = 'd')".into(),
+            Some(true),
+        ),
+        // a job of no hypertable: nothing of the tabs' rows to read
+        (
+            "a job of its own added",
+            "SELECT add_job('rm.noop', '1 hour')".into(),
+            None,
+        ),
+        (
+            "a policy removed",
+            "SELECT remove_retention_policy('rm.b')".into(),
+            Some(false),
+        ),
+    ];
+    for (what, sql, by_hypertable) in changes {
+        changed(&s, &mut kept, conninfo, what, &sql, by_hypertable).await;
+    }
+}
+
+/// Makes the change `sql` and refreshes `kept` once: the tabs show what a read from nothing
+/// shows; `by_hypertable`: whether the rows of the hypertables it names alone were read again
+/// (Some(true)), every row (Some(false)), or none (None).
+async fn changed(
+    s: &(
+        hypertop::connect::Session,
+        hypertop::capabilities::Capabilities,
+    ),
+    kept: &mut hypertop::model::Cache,
+    conninfo: &str,
+    what: &str,
+    sql: &str,
+    by_hypertable: Option<bool>,
+) {
+    let hypertables = || {
+        psql(
+            conninfo,
+            "SELECT count(*) FROM _timescaledb_catalog.hypertable",
+        )
+    };
+    let before = hypertables();
+    psql(conninfo, sql);
+    // a hypertable made (up to 2.28 compression makes an internal one) has every row read:
+    // its row's place among them is not known
+    let by_hypertable = match by_hypertable {
+        Some(true) if hypertables() != before => Some(false),
+        other => other,
+    };
+    let patched = kept.catalog.rows_patched;
+    let listed = kept.catalog.listed_key();
+    let ours = definitions(&catalog_read(s, kept).await);
+    let cold = definitions(&catalog_read(s, &mut hypertop::model::Cache::default()).await);
+    assert_eq!(ours, cold, "{what}: the tabs against a read from nothing");
+    let (patched, whole) = (
+        kept.catalog.rows_patched - patched,
+        kept.catalog.listed_key() != listed,
+    );
+    let expected = match by_hypertable {
+        Some(true) => (1, false),
+        Some(false) => (0, true),
+        None => (0, false),
+    };
+    assert_eq!(
+        (patched, whole),
+        expected,
+        "{what}: (read again by hypertable, read whole)"
+    );
+}

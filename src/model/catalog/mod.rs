@@ -26,6 +26,7 @@ use crate::capabilities::Capabilities;
 use crate::queries;
 
 mod read;
+mod rows_moved;
 pub mod stamp;
 pub mod watch;
 
@@ -168,6 +169,9 @@ pub struct KeptCatalog {
     pub structure_read: u64,
     /// How many times the hypertables and ordinary tables were listed again.
     pub tables_listed: u64,
+    /// How many times the tabs' rows of the hypertables whose rows moved were read again, not
+    /// every row: counted for the tests.
+    pub rows_patched: u64,
     /// How many times the names' stamp was taken whole (no horizon to look from, or one out
     /// of reach), not from the last.
     pub stamps_whole: u64,
@@ -211,11 +215,12 @@ impl KeptCatalog {
         Fingerprint::of(members).and_member(3).whole()
     }
 
-    /// What the relations' rows are kept under: the definitions', the jobs' (policies) and the
-    /// structure's generations.
+    /// What the relations' rows are kept under: what the watch could not tell apart by
+    /// hypertable (a row deleted; the rest are read again by hypertable, see `rows_moved`) and
+    /// the structure's generation.
     pub fn listed_key(&self) -> Fingerprint {
         let g = self.watched.generations;
-        Fingerprint::of([g.definitions, g.jobs, g.structure, 1]).whole()
+        Fingerprint::of([self.watched.rows_moved.epoch, g.structure, 4]).whole()
     }
 
     /// How old the index counters shown are, when they are.
@@ -806,6 +811,21 @@ async fn fetch_once(
     rows(sessions, caps, statements, kept, true, None).await
 }
 
+/// The tabs' rows (`statement`: tables.sql, or its rows of the hypertables in `params`).
+async fn read_listed(
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<tables::ListedRelations, Error> {
+    let (mut relations, mut names) = Default::default();
+    each_row(client, statement, params, |r| {
+        tables::ListedRelations::add_row(&mut relations, r, &mut names)
+    })
+    .await?;
+    relations.shrink_to_fit();
+    Ok(relations)
+}
+
 /// The tabs' rows from what is kept, with what moves with time read again (the policies'
 /// thresholds as of now, integer "now"s), the relations' rows when they moved, the retention
 /// jobs' runs for those that ran (`ran`: None, any may have), the index counters when
@@ -819,13 +839,13 @@ async fn rows(
     ran: Option<Vec<i32>>,
 ) -> Result<Catalog, Error> {
     let client = sessions.main;
-    let tables_sql = queries::tables(caps);
-    let [list_sql, tables_sql, times_sql, runs_sql, usage_sql] = statements
+    let [list_sql, tables_sql, tables_of_sql, times_sql, runs_sql, usage_sql] = statements
         .get(
             client,
             [
                 queries::INTEGER_NOW_CALLS.as_str(),
-                tables_sql,
+                queries::tables(caps),
+                queries::tables_of(caps),
                 queries::POLICY_TIMES,
                 queries::RETENTION_RUNS.as_str(),
                 queries::INDEX_NUMBERS,
@@ -850,6 +870,7 @@ async fn rows(
         segments_moved,
         listed,
         watched,
+        rows_patched,
         usage,
         indexes_counted,
         runs: kept_runs,
@@ -858,17 +879,21 @@ async fn rows(
     } = kept;
     let structure = structure.last().expect("read before the rows");
     let rows = async {
+        // the rows of the hypertables whose rows moved read again and put in; where that cannot
+        // be (one made, renamed), every row read
+        let pending = watched.rows_moved.pending();
+        let holds = listed.holds_for(listed_key);
+        if let Some(kept) = (listed.last_mut()).filter(|_| holds && !pending.is_empty()) {
+            let fresh = read_listed(client, &tables_of_sql, &[&pending]).await?;
+            *rows_patched += 1;
+            if !kept.patch(fresh, pending) {
+                drop(listed.take());
+            }
+        }
         let relations = listed
-            .get_or_read(listed_key, || async {
-                let (mut relations, mut names) = Default::default();
-                each_row(client, &tables_sql, &[], |r| {
-                    tables::ListedRelations::add_row(&mut relations, r, &mut names)
-                })
-                .await?;
-                relations.shrink_to_fit();
-                Ok::<_, Error>(relations)
-            })
+            .get_or_read(listed_key, || read_listed(client, &tables_sql, &[]))
             .await?;
+        watched.rows_moved.read();
         // (no integer-time hypertable, no integer "now" to read: one statement fewer a refresh)
         let nows = async {
             match relations.integer_time() {

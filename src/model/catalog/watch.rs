@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{Client, Row, Statement};
 
+use super::rows_moved::{Named, NamedRow, RowsMoved};
 use crate::model::rows::array;
 use crate::model::tables::{ChunkNumbers, CompressedSize};
 use crate::model::watch::{reaches, Horizon, RowsSeen};
@@ -40,6 +41,9 @@ pub struct Answer {
     pub stats: RowsSeen,
     /// The jobs whose statistics were written since (each with its row's version).
     pub stat_rows: Vec<(i32, i64)>,
+    /// The definitions' and the jobs' rows written since, each naming its hypertable.
+    pub definition_rows: Named,
+    pub job_rows: Named,
 }
 
 impl Answer {
@@ -70,6 +74,30 @@ impl Answer {
         let seen = |count: &str, versions: &str| -> Result<RowsSeen, tokio_postgres::Error> {
             Ok(RowsSeen::new(r.try_get(count)?, array(r, versions)?))
         };
+        // the rows in the order the watch aggregated them, each with its version
+        let named = |prefix: &str,
+                     kinds: Option<Vec<i32>>|
+         -> Result<Named, tokio_postgres::Error> {
+            let versions: Vec<i64> = array(r, &format!("{prefix}_versions"))?;
+            let ids: Vec<i32> = array(r, &format!("{prefix}_ids"))?;
+            let hypertables: Vec<Option<i32>> = array(r, &format!("{prefix}_hypertables"))?;
+            let kind =
+                |i: usize| (kinds.as_ref()).map_or(0, |k| k.get(i).copied().unwrap_or(0) as usize);
+            Ok(Named {
+                count: r.try_get(format!("{prefix}s").as_str())?,
+                sum: r
+                    .try_get::<_, Option<i64>>(format!("{prefix}_sum").as_str())?
+                    .unwrap_or(0),
+                rows: (0..versions.len().min(ids.len()).min(hypertables.len()))
+                    .map(|i| NamedRow {
+                        kind: kind(i).min(3),
+                        id: ids[i],
+                        hypertable: hypertables[i],
+                        version: versions[i],
+                    })
+                    .collect(),
+            })
+        };
         Ok(Answer {
             horizon: r.try_get("horizon")?,
             whole,
@@ -86,6 +114,8 @@ impl Answer {
                 .into_iter()
                 .zip(array::<i64>(r, "stat_versions")?)
                 .collect(),
+            definition_rows: named("definition", Some(array(r, "definition_kinds")?))?,
+            job_rows: named("job", None)?,
         })
     }
 }
@@ -157,6 +187,8 @@ pub struct Watched {
     /// read again when `definitions` moves, the rows when `jobs` does, the compression settings
     /// when `settings` does.
     pub generations: Generations,
+    /// Which hypertables' rows of the tabs moved (or that they are read whole).
+    pub rows_moved: RowsMoved,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -301,6 +333,14 @@ impl Watched {
         }
         out.chunks.sort_unstable();
         out.chunks.dedup();
+        self.rows_moved.take(
+            answer.whole,
+            (&answer.definition_rows, &answer.job_rows),
+            (
+                last.as_ref().map(|l| &l.definitions),
+                last.as_ref().map(|l| &l.jobs),
+            ),
+        );
         let generations = &mut self.generations;
         generations.definitions += u64::from(out.definitions);
         generations.jobs += u64::from(out.jobs);
@@ -340,7 +380,10 @@ impl Watched {
     /// Nothing kept: the next watch asks for every row (a read that failed midway).
     pub fn forget(&mut self) {
         let generations = self.generations;
+        let mut rows_moved = std::mem::take(&mut self.rows_moved);
+        rows_moved.read_whole();
         *self = Watched {
+            rows_moved,
             generations: Generations {
                 definitions: generations.definitions + 1,
                 jobs: generations.jobs + 1,

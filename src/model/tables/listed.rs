@@ -74,6 +74,16 @@ impl PolicyColumns {
     }
 }
 
+impl ListedRelation {
+    /// Its schema and name, where a definition holds them.
+    fn names(&self) -> Option<(&Name, &Name)> {
+        let hypertable = self.hypertable.as_ref().map(|(h, _)| (&h.schema, &h.name));
+        let cagg = self.cagg_compression.as_ref().map(|c| (&c.schema, &c.name));
+        let retention = self.retention.as_ref().map(|d| (&d.schema, &d.name));
+        hypertable.or(cagg).or(retention)
+    }
+}
+
 impl ListedPolicy {
     /// Its thresholds as of `clock`, for the relation `id`: (upto, created); None where one
     /// cannot be known (no integer "now" for its hypertable).
@@ -227,6 +237,57 @@ impl ListedRelations {
                     .into_iter()
                     .chain(&mut d.drop_after)
                     .for_each(&mut f);
+            }
+        }
+    }
+
+    /// Puts in `fresh`, the rows read again of the hypertables `ids`: each replaces the row kept
+    /// for its hypertable; a hypertable with none now loses its own. False where a row cannot be
+    /// put in its place — a hypertable made, or named otherwise (the rows are in the server's
+    /// order of names) —: every row is to be read then.
+    pub fn patch(&mut self, fresh: ListedRelations, ids: &[i32]) -> bool {
+        let place = |rows: &[ListedRelation], id: i32| rows.iter().position(|r| r.id == id);
+        let ListedRelations { rows, policies } = fresh;
+        if (rows.iter())
+            .any(|r| place(&self.rows, r.id).is_none_or(|at| self.rows[at].names() != r.names()))
+        {
+            return false;
+        }
+        // their policies after the kept ones
+        let offset = self.policies.len() as u32;
+        self.policies.extend(policies);
+        let mut fresh: std::collections::HashMap<i32, ListedRelation> =
+            rows.into_iter().map(|r| (r.id, r)).collect();
+        self.rows.retain_mut(|kept| {
+            if ids.binary_search(&kept.id).is_err() {
+                return true;
+            }
+            let Some(mut row) = fresh.remove(&kept.id) else {
+                return false;
+            };
+            row.compress = row.compress.map(|p| p + offset);
+            row.drop = row.drop.map(|p| p + offset);
+            *kept = row;
+            true
+        });
+        self.compact_policies();
+        true
+    }
+
+    /// Lets go of the policies no row refers to (those of rows replaced).
+    fn compact_policies(&mut self) {
+        let used = self
+            .rows
+            .iter()
+            .flat_map(|r| r.compress.into_iter().chain(r.drop));
+        if used.count() == self.policies.len() {
+            return;
+        }
+        let old = std::mem::take(&mut self.policies);
+        for r in &mut self.rows {
+            for p in [&mut r.compress, &mut r.drop].into_iter().flatten() {
+                self.policies.push(old[*p as usize].clone());
+                *p = self.policies.len() as u32 - 1;
             }
         }
     }
@@ -451,4 +512,72 @@ pub fn build(
         }
     }
     tables
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Rows as tables.sql's decode: hypertables `ids` named `t{id}`, each with a compression
+    /// policy whose threshold is `after`.
+    fn rows(ids: &[(i32, &str, &str)]) -> ListedRelations {
+        let row = |(i, (id, name, after)): (usize, &(i32, &str, &str))| {
+            json!({
+                "id": id, "integer_time": false,
+                "hypertable": [
+                    {"schema": "s", "name": name, "compression_enabled": true,
+                     "time_column": "t", "time_type": "timestamptz", "interval_seconds": 86400.0,
+                     "interval_integer": null, "policies": ["policy_compression"]},
+                    {"schema": "s", "name": name, "enabled": true, "is_cagg": false,
+                     "materialization": null, "job_id": 1000 + id, "scheduled": true,
+                     "compress_after": after, "compress_after_seconds": 1.0}],
+                "cagg_compression": null, "retention": null, "compress": i, "drop": null
+            })
+        };
+        let policies: Vec<_> = (ids.iter())
+            .map(|(_, _, after)| json!({"after_interval": after, "after_integer": null, "created_before": null}))
+            .collect();
+        serde_json::from_value(json!({
+            "rows": ids.iter().enumerate().map(row).collect::<Vec<_>>(),
+            "policies": policies,
+        }))
+        .unwrap()
+    }
+
+    fn afters(r: &ListedRelations) -> Vec<(i32, String, String)> {
+        (r.rows.iter())
+            .map(|row| {
+                let after = r
+                    .policy(row.compress)
+                    .and_then(|p| p.after_interval.clone());
+                (
+                    row.id,
+                    row.names().unwrap().1.to_string(),
+                    after.unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rows_read_again_take_their_places_and_the_rest_stay() {
+        let mut kept = rows(&[(1, "a", "1 day"), (2, "b", "2 days"), (3, "c", "3 days")]);
+        // 2 altered, 3 gone (its row no longer listed), 1 untouched
+        assert!(kept.patch(rows(&[(2, "b", "20 days")]), &[2, 3]));
+        assert_eq!(
+            afters(&kept),
+            vec![
+                (1, "a".into(), "1 day".into()),
+                (2, "b".into(), "20 days".into())
+            ]
+        );
+        // the replaced row's policy let go
+        assert_eq!(kept.policies.len(), 2);
+        // a hypertable made, or one renamed: not put in place, nothing changed
+        let before = kept.clone();
+        assert!(!kept.patch(rows(&[(9, "z", "1 day")]), &[9]));
+        assert!(!kept.patch(rows(&[(1, "renamed", "1 day")]), &[1]));
+        assert_eq!(kept, before);
+    }
 }
