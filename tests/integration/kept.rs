@@ -562,7 +562,8 @@ async fn a_hole_backfilled_below_kept_probes_shows_at_once_and_after_the_waterma
 }
 
 /// The tabs' definitions of `c`: each hypertable's, compression's (with its settings) and
-/// retention's, as the tabs show them (their numbers left out: they move with time).
+/// retention's with its job's runs, as the tabs show them (their numbers left out: they move
+/// with time).
 fn definitions(c: &hypertop::model::catalog::Catalog) -> Vec<String> {
     let Ok(hypertop::model::catalog::RelationRows::Hypertables(t)) = &c.relations else {
         panic!("{:?}", c.relations)
@@ -573,7 +574,12 @@ fn definitions(c: &hypertop::model::catalog::Catalog) -> Vec<String> {
                 .iter()
                 .map(|c| format!("{:?} {:?} {:?}", c.definition, c.segmentby, c.orderby)),
         )
-        .chain(t.retention.iter().map(|r| format!("{:?}", r.definition)))
+        .chain(t.retention.iter().map(|r| {
+            format!(
+                "{:?} ran {:?} {:?}, next {:?}",
+                r.definition, r.last_run, r.last_run_status, r.next_start
+            )
+        }))
         .collect()
 }
 

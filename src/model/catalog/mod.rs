@@ -882,6 +882,7 @@ async fn rows(
         // the rows of the hypertables whose rows moved read again and put in; where that cannot
         // be (one made, renamed), every row read
         let pending = watched.rows_moved.pending();
+        let moved = !pending.is_empty();
         let holds = listed.holds_for(listed_key);
         if let Some(kept) = (listed.last_mut()).filter(|_| holds && !pending.is_empty()) {
             let fresh = read_listed(client, &tables_of_sql, &[&pending]).await?;
@@ -904,9 +905,10 @@ async fn rows(
         let (intervals, mut jobs) = (relations.intervals(), relations.retention_jobs());
         jobs.sort_unstable();
         jobs.dedup();
-        // the runs of the retention jobs that ran since (all, when the jobs moved)
+        // the runs of the retention jobs that ran since (all, when the jobs moved: a policy
+        // made, paused or altered has its next start read)
         let every = match (kept_runs.as_ref(), &ran) {
-            (Some((key, _)), Some(ran)) if *key == listed_key => {
+            (Some((key, _)), Some(ran)) if *key == listed_key && !moved => {
                 jobs.retain(|j| ran.binary_search(j).is_ok());
                 false
             }
