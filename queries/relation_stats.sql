@@ -14,7 +14,7 @@
 -- then one stat of the main fork says it is unchanged (bytes NULL) when the main fork is the same
 -- and no VACUUM ran since. Else (0 and NULLs) it is measured whole, as before.
 --
--- Settled, where the server counts VACUUMs and has 8 kB pages: the free-space map can grow
+-- Settled, where the server counts VACUUMs, has 8 kB pages and is no standby: the free-space map can grow
 -- without the main fork only up to the size that covers every page of it, and the visibility
 -- map only by VACUUM (or COPY FREEZE, into a new file); an index's free-space map is written only
 -- by VACUUM for btree, hash, GiST and SP-GiST (GIN and BRIN write theirs as rows come): so a
@@ -29,8 +29,10 @@ WITH
 --@include busy_relations
 , server AS MATERIALIZED (
     SELECT pg_catalog.pg_size_bytes(pg_catalog.current_setting('segment_size')) AS segment,
+           -- (not on a standby: replaying the primary's WAL writes maps and counts no VACUUM)
            pg_catalog.current_setting('block_size') = '8192'
-           AND pg_catalog.current_setting('track_counts')::bool                   AS settles,
+           AND pg_catalog.current_setting('track_counts')::bool
+           AND NOT pg_catalog.pg_is_in_recovery()                                  AS settles,
            pg_catalog.regexp_replace(pg_catalog.pg_relation_filepath('pg_catalog.pg_class'),
                                      '[^/]*$', '')                                AS dir,
            (SELECT array_agg(a.oid) FROM pg_catalog.pg_am a
@@ -55,7 +57,9 @@ SELECT array_agg(f.oid) AS oids, array_agg(f.vacuums) AS vacuums, array_agg(f.by
                                      END AS size
                               OFFSET 0) stat
          CROSS JOIN LATERAL (SELECT stat.size AS size,
-                                    coalesce(stat.size = g.kept_main
+                                    -- (an empty main fork is not taken as the same: a file
+                                    -- dropped or rewritten stays empty until a checkpoint)
+                                    coalesce(stat.size = g.kept_main AND stat.size > 0
                                              AND stat.size < (SELECT s.segment FROM server s),
                                              false) AS same) quick
           LEFT JOIN LATERAL (

@@ -101,7 +101,7 @@ WITH chunk_scan AS MATERIALIZED (
 ), definitions AS MATERIALIZED (
     -- what the client tells the hypertables whose rows (tables.sql) moved by, besides the
     -- versions: each recent row's table (1 hypertable, 2 dimension, 3 continuous aggregate), id
-    -- and the hypertable it names, and every row's id summed (a row deleted while another is
+    -- and the hypertable it names, and each table's ids summed (a row deleted while another is
     -- made is seen: ids are taken in order, a new row's above every older one's). As the
     -- chunks: each table scanned once, counted and its recent rows' places taken (hypertable_scan
     -- and the others below), those rows then fetched by place; from no horizon, every row
@@ -187,16 +187,19 @@ SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot
        (SELECT h.n FROM hypertable_scan h) + (SELECT d.n FROM dimension_scan d)
        + (SELECT c.n FROM cagg_scan c)                                        AS definitions,
        (SELECT d.versions FROM definitions d)                                 AS definition_versions,
-       -- every row's id * 4 + its table, summed
-       (SELECT 4 * coalesce(h.sum, 0) + h.n FROM hypertable_scan h)
-       + (SELECT 4 * coalesce(d.sum, 0) + 2 * d.n FROM dimension_scan d)
-       + (SELECT 4 * coalesce(c.sum, 0) + 3 * c.n FROM cagg_scan c)          AS definition_sum,
+       -- each table's (1 hypertable, 2 dimension, 3 continuous aggregate) rows and ids summed
+       ARRAY[(SELECT h.n FROM hypertable_scan h), (SELECT d.n FROM dimension_scan d),
+             (SELECT c.n FROM cagg_scan c)]                                   AS definition_counts,
+       ARRAY[(SELECT coalesce(h.sum, 0) FROM hypertable_scan h),
+             (SELECT coalesce(d.sum, 0) FROM dimension_scan d),
+             (SELECT coalesce(c.sum, 0) FROM cagg_scan c)]                    AS definition_sums,
        (SELECT d.kinds FROM definitions d)                                    AS definition_kinds,
        (SELECT d.ids FROM definitions d)                                      AS definition_ids,
        (SELECT d.hypertables FROM definitions d)                              AS definition_hypertables,
        (SELECT j.n FROM job_scan j)                                           AS jobs,
        (SELECT j.versions FROM jobs j)                                        AS job_versions,
-       (SELECT j.sum FROM job_scan j)                                         AS job_sum,
+       ARRAY[(SELECT j.n FROM job_scan j)]                                    AS job_counts,
+       ARRAY[(SELECT coalesce(j.sum, 0) FROM job_scan j)]                     AS job_sums,
        (SELECT j.ids FROM jobs j)                                             AS job_ids,
        (SELECT j.hypertables FROM jobs j)                                     AS job_hypertables,
        (SELECT s.n FROM settings s)                                           AS settings,

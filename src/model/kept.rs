@@ -129,7 +129,11 @@ impl Revised for CatalogStructure {
     }
 }
 
-impl Revised for ListedRelations {}
+impl Revised for ListedRelations {
+    fn revision(&self) -> u64 {
+        self.revision
+    }
+}
 
 /// A structure kept under the fingerprint it was read from, as a part; None when it was read
 /// from none that another process could check (its catalog's changes were not counted).

@@ -422,6 +422,8 @@ fn structure_kept(conninfo: &str) {
         psql(conninfo, sql);
         // what was kept shows the change (a structure kept stale never would) ...
         same_as_cold(state, conninfo, change);
+        // ... and so does the next read, from what that one kept (patched in place)
+        same_as_cold(state, conninfo, &format!("{change}, read again"));
         // ... and what was read again is kept in its place: the next reads nothing again
         if pgss {
             snapshot(state, conninfo);

@@ -219,8 +219,7 @@ impl KeptCatalog {
     /// hypertable (a row deleted; the rest are read again by hypertable, see `rows_moved`) and
     /// the structure's generation.
     pub fn listed_key(&self) -> Fingerprint {
-        let g = self.watched.generations;
-        Fingerprint::of([self.watched.rows_moved.epoch, g.structure, 4]).whole()
+        listed_key_of(&self.watched)
     }
 
     /// How old the index counters shown are, when they are.
@@ -811,6 +810,12 @@ async fn fetch_once(
     rows(sessions, caps, statements, kept, true, None).await
 }
 
+/// [`KeptCatalog::listed_key`] from what the watch keeps.
+fn listed_key_of(watched: &watch::Watched) -> Fingerprint {
+    let g = watched.generations;
+    Fingerprint::of([watched.rows_moved.epoch, g.structure, 4]).whole()
+}
+
 /// The tabs' rows (`statement`: tables.sql, or its rows of the hypertables in `params`).
 async fn read_listed(
     client: &Client,
@@ -861,7 +866,6 @@ async fn rows(
         true => statements.get(client, [queries::CHUNK_ACTIVITY]).await.ok(),
         false => None,
     };
-    let listed_key = kept.listed_key();
     let segments_key = kept.segments_key();
     let KeptCatalog {
         structure,
@@ -883,14 +887,17 @@ async fn rows(
         // be (one made, renamed), every row read
         let pending = watched.rows_moved.pending();
         let moved = !pending.is_empty();
-        let holds = listed.holds_for(listed_key);
+        let holds = listed.holds_for(listed_key_of(watched));
         if let Some(kept) = (listed.last_mut()).filter(|_| holds && !pending.is_empty()) {
             let fresh = read_listed(client, &tables_of_sql, &[&pending]).await?;
             *rows_patched += 1;
             if !kept.patch(fresh, pending) {
-                drop(listed.take());
+                // read whole, under a key of its own (what another process took from the
+                // last is not taken for this)
+                watched.rows_moved.read_whole();
             }
         }
+        let listed_key = listed_key_of(watched);
         let relations = listed
             .get_or_read(listed_key, || read_listed(client, &tables_sql, &[]))
             .await?;

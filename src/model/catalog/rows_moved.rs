@@ -3,21 +3,21 @@
 //! since, each naming its hypertable; every row deleted unseen (pure).
 //!
 //! A watch from the horizon sees the rows written since, not those deleted. Ids are taken in
-//! order, so a row written since whose id is above every id the last watch knew is new, the
-//! others updated; the rows counted and their ids summed then say whether any was deleted: the
-//! count must be the last one and the new rows, the sum the last one and theirs. Where it is
-//! not, which hypertables moved is not known and their rows are read whole.
+//! order, so a row written since whose id is above every id the last watch knew of its table is
+//! new, the others updated; each table's rows counted and their ids summed then say whether any
+//! was deleted: the count must be the last one and the new rows', the sum too. Where it is not
+//! (a row deleted; a row whose id was taken before one seen already, committed after it), which
+//! hypertables moved is not known and every row is read.
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::watch::RowsSeen;
 
-/// A watched table's rows that name hypertables, as one watch answered.
+/// Watched tables' rows that name hypertables, as one watch answered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Named {
-    pub count: i64,
-    /// Every row's id summed (a definition's as `id * 4 + kind`).
-    pub sum: i64,
+    /// Each table's rows counted and their ids summed, by kind (see [`NamedRow::kind`]).
+    pub totals: [(i64, i64); 4],
     /// The rows written since the horizon (every row from none).
     pub rows: Vec<NamedRow>,
 }
@@ -31,16 +31,6 @@ pub struct NamedRow {
     /// The hypertable whose row it moves (none: a job that acts on none).
     pub hypertable: Option<i32>,
     pub version: i64,
-}
-
-impl NamedRow {
-    /// What it adds to its table's sum.
-    fn summed(&self) -> i64 {
-        match self.kind {
-            0 => i64::from(self.id),
-            kind => i64::from(self.id) * 4 + kind as i64,
-        }
-    }
 }
 
 /// What the catalog pass keeps of the moves: which hypertables' rows moved since the tabs'
@@ -58,8 +48,8 @@ pub struct RowsMoved {
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 struct Last {
-    definitions: (i64, i64),
-    jobs: (i64, i64),
+    /// Each table's count and sum of ids, by kind.
+    totals: [(i64, i64); 4],
     highest: [i32; 4],
 }
 
@@ -72,7 +62,9 @@ impl RowsMoved {
         (definitions, jobs): (&Named, &Named),
         seen: (Option<&RowsSeen>, Option<&RowsSeen>),
     ) {
-        let totals = |n: &Named| (n.count, n.sum);
+        // each kind's totals from the one that has it (definitions 1–3, jobs 0)
+        let mut totals = definitions.totals;
+        totals[0] = jobs.totals[0];
         let highest_of = |mut highest: [i32; 4], rows: &[NamedRow]| {
             for r in rows {
                 highest[r.kind] = highest[r.kind].max(r.id);
@@ -84,11 +76,7 @@ impl RowsMoved {
             // every row: the highest ids from them; whatever moved is read whole
             (true, _) => {
                 let highest = highest_of(highest_of([0; 4], &definitions.rows), &jobs.rows);
-                self.last = Some(Last {
-                    definitions: totals(definitions),
-                    jobs: totals(jobs),
-                    highest,
-                });
+                self.last = Some(Last { totals, highest });
                 return self.read_whole();
             }
             // nothing to tell new rows by until a watch answers every row
@@ -100,24 +88,28 @@ impl RowsMoved {
                 .copied()
                 .collect()
         };
-        let (new_definitions, new_jobs) = (new(definitions, seen.0), new(jobs, seen.1));
-        let accounted = |n: &Named, (count, sum): (i64, i64), new: &[NamedRow]| {
-            let made: Vec<&NamedRow> = new.iter().filter(|r| r.id > last.highest[r.kind]).collect();
-            n.count == count + made.len() as i64
-                && n.sum == sum + made.iter().map(|r| r.summed()).sum::<i64>()
-        };
-        let told = accounted(definitions, last.definitions, &new_definitions)
-            && accounted(jobs, last.jobs, &new_jobs);
+        let new: Vec<NamedRow> = new(definitions, seen.0)
+            .into_iter()
+            .chain(new(jobs, seen.1))
+            .collect();
+        // each table: its count and sum the last ones and its new rows' (those above every id
+        // it knew), or a row was deleted
+        let told = (0..4).all(|kind| {
+            let made = new
+                .iter()
+                .filter(|r| r.kind == kind && r.id > last.highest[kind]);
+            let (count, sum) =
+                made.fold(last.totals[kind], |(c, s), r| (c + 1, s + i64::from(r.id)));
+            totals[kind] == (count, sum)
+        });
         self.last = Some(Last {
-            definitions: totals(definitions),
-            jobs: totals(jobs),
-            highest: highest_of(highest_of(last.highest, &new_definitions), &new_jobs),
+            totals,
+            highest: highest_of(last.highest, &new),
         });
         if !told {
             return self.read_whole();
         }
-        self.pending
-            .extend((new_definitions.iter().chain(&new_jobs)).filter_map(|r| r.hypertable));
+        self.pending.extend(new.iter().filter_map(|r| r.hypertable));
         self.pending.sort_unstable();
         self.pending.dedup();
     }
@@ -152,10 +144,10 @@ mod tests {
         }
     }
 
-    fn named(rows: &[NamedRow], others: (i64, i64)) -> Named {
+    /// What a watch answers: `rows` written since, each table's totals `totals`.
+    fn named(rows: &[NamedRow], totals: [(i64, i64); 4]) -> Named {
         Named {
-            count: others.0 + rows.len() as i64,
-            sum: others.1 + rows.iter().map(|r| r.summed()).sum::<i64>(),
+            totals,
             rows: rows.to_vec(),
         }
     }
@@ -174,30 +166,25 @@ mod tests {
             row(2, 2, Some(2), 13),
         ];
         let jobs = [row(0, 1000, Some(2), 20)];
+        let def_totals = [(0, 0), (2, 3), (2, 3), (0, 0)];
         let mut m = RowsMoved::default();
         m.take(
             true,
-            (&named(&defs, (0, 0)), &named(&jobs, (0, 0))),
+            (
+                &named(&defs, def_totals),
+                &named(&jobs, [(1, 1000), (0, 0), (0, 0), (0, 0)]),
+            ),
             (None, None),
         );
         let epoch = m.epoch;
         assert_eq!(m.pending(), &[] as &[i32]);
-        let totals_defs = (4, defs.iter().map(|r| r.summed()).sum::<i64>());
-        let totals_jobs = (1, 1000);
 
         // a job altered (hypertable 2) and a new one made (hypertable 1): both named
-        let altered = row(0, 1000, Some(2), 21);
-        let made = row(0, 1001, Some(1), 22);
-        let jobs_now = Named {
-            count: 2,
-            sum: 2001,
-            rows: vec![altered, made],
-        };
-        let defs_now = Named {
-            count: totals_defs.0,
-            sum: totals_defs.1,
-            rows: vec![],
-        };
+        let jobs_now = named(
+            &[row(0, 1000, Some(2), 21), row(0, 1001, Some(1), 22)],
+            [(2, 2001), (0, 0), (0, 0), (0, 0)],
+        );
+        let defs_now = named(&[], def_totals);
         m.take(
             false,
             (&defs_now, &jobs_now),
@@ -216,11 +203,10 @@ mod tests {
         assert_eq!((m.epoch, m.pending()), (epoch, &[] as &[i32]));
 
         // a job deleted while another is altered: the count says so, read whole
-        let jobs_deleted = Named {
-            count: 1,
-            sum: 1001,
-            rows: vec![row(0, 1001, Some(1), 23)],
-        };
+        let jobs_deleted = named(
+            &[row(0, 1001, Some(1), 23)],
+            [(1, 1001), (0, 0), (0, 0), (0, 0)],
+        );
         m.take(
             false,
             (&defs_now, &jobs_deleted),
@@ -228,26 +214,26 @@ mod tests {
         );
         assert_eq!((m.epoch, m.pending()), (epoch + 1, &[] as &[i32]));
 
-        // a row deleted and one made with an id at or below the highest (made by hand): the
-        // count matches, the sum does not
-        let _ = totals_jobs;
-        let sneaky = Named {
-            count: 1,
-            sum: 5,
-            rows: vec![row(0, 5, Some(1), 24)],
-        };
+        // a row deleted and one made with an id at or below the highest (committed after a
+        // later one): the count matches, the sum does not
+        let late = named(&[row(0, 5, Some(1), 24)], [(1, 5), (0, 0), (0, 0), (0, 0)]);
         m.take(
             false,
-            (&defs_now, &sneaky),
+            (&defs_now, &late),
             (Some(&seen(&[])), Some(&seen(&[]))),
         );
         assert_eq!(m.epoch, epoch + 2);
+
+        // a hypertable's row deleted while a dimension is made: each table's totals apart
+        let mixed = named(&[row(2, 3, Some(1), 25)], [(0, 0), (1, 1), (3, 6), (0, 0)]);
+        m.take(false, (&mixed, &late), (Some(&seen(&[])), Some(&seen(&[]))));
+        assert_eq!(m.epoch, epoch + 3);
     }
 
     #[test]
     fn nothing_is_told_until_a_watch_answered_every_row() {
         let mut m = RowsMoved::default();
-        let jobs = named(&[row(0, 7, Some(3), 1)], (0, 0));
+        let jobs = named(&[row(0, 7, Some(3), 1)], [(1, 7), (0, 0), (0, 0), (0, 0)]);
         m.take(false, (&Named::default(), &jobs), (None, None));
         assert_eq!((m.epoch, m.pending()), (1, &[] as &[i32]));
     }

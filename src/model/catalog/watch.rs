@@ -74,20 +74,26 @@ impl Answer {
         let seen = |count: &str, versions: &str| -> Result<RowsSeen, tokio_postgres::Error> {
             Ok(RowsSeen::new(r.try_get(count)?, array(r, versions)?))
         };
-        // the rows in the order the watch aggregated them, each with its version
+        // the rows in the order the watch aggregated them, each with its version; each
+        // table's totals at its kind's place (`first`: the kind of the first)
         let named = |prefix: &str,
-                     kinds: Option<Vec<i32>>|
+                     kinds: Option<Vec<i32>>,
+                     first: usize|
          -> Result<Named, tokio_postgres::Error> {
             let versions: Vec<i64> = array(r, &format!("{prefix}_versions"))?;
             let ids: Vec<i32> = array(r, &format!("{prefix}_ids"))?;
             let hypertables: Vec<Option<i32>> = array(r, &format!("{prefix}_hypertables"))?;
-            let kind =
-                |i: usize| (kinds.as_ref()).map_or(0, |k| k.get(i).copied().unwrap_or(0) as usize);
+            let kind = |i: usize| {
+                (kinds.as_ref()).map_or(first, |k| k.get(i).copied().unwrap_or(0) as usize)
+            };
+            let counts: Vec<i64> = array(r, &format!("{prefix}_counts"))?;
+            let sums: Vec<i64> = array(r, &format!("{prefix}_sums"))?;
+            let mut totals = [(0, 0); 4];
+            for (i, total) in counts.into_iter().zip(sums).enumerate().take(4 - first) {
+                totals[first + i] = total;
+            }
             Ok(Named {
-                count: r.try_get(format!("{prefix}s").as_str())?,
-                sum: r
-                    .try_get::<_, Option<i64>>(format!("{prefix}_sum").as_str())?
-                    .unwrap_or(0),
+                totals,
                 rows: (0..versions.len().min(ids.len()).min(hypertables.len()))
                     .map(|i| NamedRow {
                         kind: kind(i).min(3),
@@ -114,8 +120,8 @@ impl Answer {
                 .into_iter()
                 .zip(array::<i64>(r, "stat_versions")?)
                 .collect(),
-            definition_rows: named("definition", Some(array(r, "definition_kinds")?))?,
-            job_rows: named("job", None)?,
+            definition_rows: named("definition", Some(array(r, "definition_kinds")?), 1)?,
+            job_rows: named("job", None, 0)?,
         })
     }
 }

@@ -254,7 +254,10 @@ impl SizeKeeper {
             true => {
                 // a relation written lately and kept settled is looked at by its main fork;
                 // one measured in turn, whole (the sweep is the net for what no count sees)
-                let quick = |s: usize| counted && relations.flags[s] & FRESH == 0;
+                // (a VACUUM cut short counts none, yet may have written maps)
+                let quick = |s: usize| {
+                    counted && relations.flags[s] & FRESH == 0 && !relations.swept(wanted, s)
+                };
                 let looks = self.forks.looks(relations, &slots, quick);
                 through_stats(client, statement, &looks).await.map(|m| {
                     self.looked_quickly += m.iter().filter(|m| m.bytes.is_none()).count() as u64;

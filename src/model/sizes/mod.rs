@@ -660,11 +660,15 @@ impl RelationSlots {
     }
 
     fn wanted_slots(&self, w: Wanted) -> impl Iterator<Item = usize> + '_ {
-        let n = self.len();
-        let in_sweep = move |s: usize| (s + n - w.start) % n.max(1) < w.slice;
-        (0..n).filter(move |&s| {
-            !w.counted || self.flags[s] & FRESH == 0 || !self.bytes.known(s) || in_sweep(s)
+        (0..self.len()).filter(move |&s| {
+            !w.counted || self.flags[s] & FRESH == 0 || !self.bytes.known(s) || self.swept(w, s)
         })
+    }
+
+    /// Whether slot `s` is in the slice `w` measures in turn.
+    fn swept(&self, w: Wanted, s: usize) -> bool {
+        let n = self.len();
+        (s + n - w.start) % n.max(1) < w.slice
     }
 
     #[cfg(test)]

@@ -107,6 +107,10 @@ impl ListedPolicy {
 pub struct ListedRelations {
     rows: Vec<ListedRelation>,
     policies: Vec<ListedPolicy>,
+    /// How many times it was patched since it was read or taken (not kept: a part is written
+    /// again when it moves, else another process would take the rows it patched).
+    #[serde(skip)]
+    pub revision: u64,
 }
 
 impl ListedRelations {
@@ -247,7 +251,7 @@ impl ListedRelations {
     /// order of names) —: every row is to be read then.
     pub fn patch(&mut self, fresh: ListedRelations, ids: &[i32]) -> bool {
         let place = |rows: &[ListedRelation], id: i32| rows.iter().position(|r| r.id == id);
-        let ListedRelations { rows, policies } = fresh;
+        let ListedRelations { rows, policies, .. } = fresh;
         if (rows.iter())
             .any(|r| place(&self.rows, r.id).is_none_or(|at| self.rows[at].names() != r.names()))
         {
@@ -271,6 +275,7 @@ impl ListedRelations {
             true
         });
         self.compact_policies();
+        self.revision += 1;
         true
     }
 
