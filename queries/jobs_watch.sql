@@ -10,8 +10,18 @@
 -- * The jobs table (what jobs.sql reads: a policy added, altered, paused or removed): how many
 --   rows and the recent ones' versions.
 -- * The workers running jobs of this database now, by application name (a job's run can end
---   without its row written, when its worker crashes).
-WITH
+--   without its row written, when its worker crashes): read at every refresh.
+-- $2: where this watch may rest (fragments/watch_rest.sql), the writes the statistics counted
+-- into the two tables when the last watch scanned; it then scans neither, unless those counts
+-- moved, and says so (`scanned`): a console's refresh after one that scanned.
+WITH rest AS (
+    SELECT $2::int8 AS writes
+), watched_tables(name) AS (
+    VALUES ('_timescaledb_config.bgw_job'), ('_timescaledb_catalog.bgw_job'),
+           ('_timescaledb_internal.bgw_job_stat')
+),
+--@include watch_rest
+,
 --@include job_stat
 ,
 --@include job_stat_watch
@@ -25,9 +35,12 @@ WITH
       FROM (SELECT j.xmin, j.ctid
 --@include jobs_table
            ) x
+     WHERE (SELECT a.scanned FROM asked a)
 )
 SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,
        pg_catalog.age($1::text::xid)                                         AS horizon_age,
+       (SELECT a.scanned FROM asked a)                                       AS scanned,
+       (SELECT c.writes FROM counted c)                                      AS writes,
        (SELECT s.n FROM stat_scan s)                                         AS stats,
        (SELECT s.ids FROM stats s)                                           AS stat_jobs,
        (SELECT s.versions FROM stats s)                                      AS stat_versions,

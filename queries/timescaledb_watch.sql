@@ -17,7 +17,21 @@
 -- rows' ids, hypertables and statuses too (compressed, partial, unordered); for compression
 -- snapshots their chunks' sizes before and after. A scan of each of these tables, the
 -- chunks' the largest: cheap even at many chunks.
-WITH chunk_scan AS MATERIALIZED (
+--
+-- $3: where this watch may rest (fragments/watch_rest.sql), the writes the statistics counted
+-- into its tables when the last watch scanned; it then scans none of them, unless those
+-- counts moved, and says so (`scanned`): a console's refresh after one that scanned.
+WITH rest AS (
+    SELECT $3::int8 AS writes
+), watched_tables(name) AS (
+    VALUES ('_timescaledb_catalog.chunk'), ('_timescaledb_catalog.compression_chunk_size'),
+           ('_timescaledb_catalog.hypertable'), ('_timescaledb_catalog.dimension'),
+           ('_timescaledb_catalog.continuous_agg'), ('_timescaledb_config.bgw_job'),
+           ('_timescaledb_catalog.bgw_job'), ('_timescaledb_catalog.compression_settings'),
+           ('_timescaledb_catalog.hypertable_compression'), ('_timescaledb_internal.bgw_job_stat')
+),
+--@include watch_rest
+, chunk_scan AS MATERIALIZED (
     -- one scan, every row counted and the recent ones' places (ctid) taken, no column read:
     -- taking their ids took every row's id apart (5.2 against 4.6 ms at 21k chunks, in a refresh
     -- where nothing moved); their columns are then fetched by place, in the same snapshot
@@ -26,6 +40,7 @@ WITH chunk_scan AS MATERIALIZED (
 --@include recent_rows
            ) AS places
       FROM _timescaledb_catalog.chunk x
+     WHERE (SELECT a.scanned FROM asked a)
 ), chunks AS MATERIALIZED (
     -- asked from no horizon (a first read, chunks deleted since), every row by a scan; else
     -- the recent ones by place (one-time filters on the horizon choose, the plan the same)
@@ -52,8 +67,9 @@ WITH chunk_scan AS MATERIALIZED (
     -- (the count as $2, the last watch's) none of theirs was either. Where most chunks are
     -- compressed that scan is nearly the chunks' (20,000 snapshots 1.6 ms, 21k chunks 1.8 ms
     -- of the server alone). NULL $2: scanned
-    SELECT (SELECT $1::text) IS NULL OR c.places IS NOT NULL
-           OR c.n IS DISTINCT FROM (SELECT $2::int8) AS scanned
+    SELECT (SELECT a.scanned FROM asked a)
+           AND ((SELECT $1::text) IS NULL OR c.places IS NOT NULL
+                OR c.n IS DISTINCT FROM (SELECT $2::int8)) AS scanned
       FROM chunk_scan c
 ), size_scan AS MATERIALIZED (
     -- as the chunks' (a compressed chunk has a row here), when asked
@@ -86,18 +102,21 @@ WITH chunk_scan AS MATERIALIZED (
 --@include recent_rows
            ) AS places
       FROM _timescaledb_catalog.hypertable x
+     WHERE (SELECT a.scanned FROM asked a)
 ), dimension_scan AS MATERIALIZED (
     SELECT count(*) AS n, sum(x.id) AS sum,
            array_agg(x.ctid) FILTER (WHERE
 --@include recent_rows
            ) AS places
       FROM _timescaledb_catalog.dimension x
+     WHERE (SELECT a.scanned FROM asked a)
 ), cagg_scan AS MATERIALIZED (
     SELECT count(*) AS n, sum(x.mat_hypertable_id) AS sum,
            array_agg(x.ctid) FILTER (WHERE
 --@include recent_rows
            ) AS places
       FROM _timescaledb_catalog.continuous_agg x
+     WHERE (SELECT a.scanned FROM asked a)
 ), definitions AS MATERIALIZED (
     -- what the client tells the hypertables whose rows (tables.sql) moved by, besides the
     -- versions: each recent row's table (1 hypertable, 2 dimension, 3 continuous aggregate), id
@@ -143,6 +162,7 @@ WITH chunk_scan AS MATERIALIZED (
       FROM (SELECT j.xmin, j.ctid, j.id
 --@include jobs_table
            ) x
+     WHERE (SELECT a.scanned FROM asked a)
 ), jobs AS MATERIALIZED (
     -- as the definitions: a job's row names the hypertable it acts on (none for some)
     SELECT array_agg(
@@ -167,10 +187,14 @@ WITH chunk_scan AS MATERIALIZED (
       FROM (
 --@include settings_rows
            ) x
+     WHERE (SELECT a.scanned FROM asked a)
 ),
 -- the jobs' statistics: a retention job's run moves its row (the Retention tab's runs)
 --@include job_stat_watch
 SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,
+       -- whether it scanned (else it rested: nothing below is read), and what was counted
+       (SELECT a.scanned FROM asked a)                                        AS scanned,
+       (SELECT c.writes FROM counted c)                                       AS writes,
        -- how far back the horizon asked for is: NULL or out of range (2^31 transactions)
        -- and the client reads everything
        pg_catalog.age($1::text::xid)                                          AS horizon_age,

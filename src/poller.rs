@@ -141,7 +141,7 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
     let mut whole_served = 0;
     // What this kind keeps between refreshes (prepared statements, the catalog's structure),
     // and the connection it belongs to.
-    let mut cache = (0, model::Cache::default());
+    let mut cache = (0, console_cache());
     while requests.changed().await.is_ok() {
         let mut request = requests.borrow_and_update().clone();
         // After a slow query, rest before repeating it (requests collapse meanwhile); what the
@@ -188,7 +188,7 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
             let _ = client.execute("SELECT pg_sleep($1)", &[&delay]).await;
         }
         if cache.0 != status.generation {
-            cache = (status.generation, model::Cache::default());
+            cache = (status.generation, console_cache());
         }
         if request.whole_seq != whole_served {
             whole_served = request.whole_seq;
@@ -230,6 +230,15 @@ async fn run_kind(kind: QueryKind, mut requests: watch::Receiver<Request>, reade
         if results.send((done, turn)).is_err() {
             return;
         }
+    }
+}
+
+/// What a console's reader keeps: read again at every refresh, its watches may rest every
+/// other time when nothing counted moved (`model::watch::Rest`).
+fn console_cache() -> model::Cache {
+    model::Cache {
+        rests: true,
+        ..model::Cache::default()
     }
 }
 

@@ -188,6 +188,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "job_stat_watch",
         include_str!("../queries/fragments/job_stat_watch.sql"),
     ),
+    (
+        "watch_rest",
+        include_str!("../queries/fragments/watch_rest.sql"),
+    ),
     // (the policy jobs of every hypertable, but where a statement asks for some)
     ("policy_jobs_filter", ""),
     (

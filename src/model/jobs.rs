@@ -9,7 +9,7 @@ use super::names::{Interner, Name};
 use super::rows::array;
 use super::statements::Prepared;
 use super::structure::{Cached, Fingerprint};
-use super::watch::{reaches, Horizon, RowsSeen};
+use super::watch::{reaches, Horizon, Rest, RowsSeen};
 use super::DrillTarget;
 use crate::capabilities::Capabilities;
 use crate::queries;
@@ -317,6 +317,10 @@ pub struct KeptJobs {
     horizon: Horizon,
     seen: Option<Seen>,
     generation: u64,
+    /// Whether the next watch may rest (a console's refresh after one that scanned).
+    rest: Rest,
+    /// How many times the watch rested (scanned neither table): counted for the tests.
+    pub rests: u64,
 }
 
 #[derive(Debug)]
@@ -330,6 +334,9 @@ struct Seen {
 /// What one watch answered.
 struct Watch {
     horizon: String,
+    /// Whether it scanned the two tables; else it rested, and only `running` is read.
+    scanned: bool,
+    writes: Option<i64>,
     stats: RowsSeen,
     /// The jobs whose statistics rows were written since the horizon (each with its version).
     stat_rows: Vec<(i32, i64)>,
@@ -342,10 +349,12 @@ impl Watch {
         client: &Client,
         statement: &tokio_postgres::Statement,
         horizon: &Horizon,
+        rest: Option<i64>,
     ) -> Result<Watch, tokio_postgres::Error> {
-        let mut row = client.query_one(statement, &[horizon]).await?;
+        let rest = rest.filter(|_| horizon.is_some());
+        let mut row = client.query_one(statement, &[horizon, &rest]).await?;
         if horizon.is_some() && !reaches(row.try_get("horizon_age")?) {
-            row = client.query_one(statement, &[&None::<String>]).await?;
+            row = (client.query_one(statement, &[&None::<String>, &None::<i64>])).await?;
         }
         let ids: Vec<i32> = array(&row, "stat_jobs")?;
         let versions: Vec<i64> = array(&row, "stat_versions")?;
@@ -354,6 +363,8 @@ impl Watch {
         running.sort_unstable();
         Ok(Watch {
             horizon: row.try_get("horizon")?,
+            scanned: row.try_get("scanned")?,
+            writes: row.try_get("writes")?,
             stats: RowsSeen::new(row.try_get("stats")?, versions.clone()),
             stat_rows: ids.into_iter().zip(versions).collect(),
             jobs: RowsSeen::new(row.try_get("jobs")?, array(&row, "job_versions")?),
@@ -373,6 +384,7 @@ impl KeptJobs {
     pub fn forget(&mut self) {
         self.seen = None;
         self.horizon = None;
+        self.rest = Rest::default();
     }
 }
 
@@ -385,7 +397,10 @@ fn moved(
     definitions: &[Arc<JobDefinition>],
 ) -> Option<Vec<i32>> {
     let last = last?;
-    if watch.stats.count() != last.stats.count() || watch.jobs.moved_since(Some(&last.jobs)) {
+    let scanned = watch.scanned;
+    if scanned
+        && (watch.stats.count() != last.stats.count() || watch.jobs.moved_since(Some(&last.jobs)))
+    {
         return None;
     }
     let mut ids: Vec<i32> = (watch.stat_rows.iter())
@@ -417,8 +432,9 @@ pub async fn fetch(
     statements: &mut Prepared,
     kept: &mut KeptJobs,
     one_shot: bool,
+    rests: bool,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
-    let result = fetch_kept(client, caps, statements, kept, one_shot).await;
+    let result = fetch_kept(client, caps, statements, kept, one_shot, rests).await;
     if result.is_err() {
         kept.forget();
     }
@@ -431,14 +447,19 @@ async fn fetch_kept(
     statements: &mut Prepared,
     kept: &mut KeptJobs,
     one_shot: bool,
+    rests: bool,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
     let [definitions_sql, watch_sql, every_sql, some_sql] =
         statements.get(client, queries::jobs(caps)).await?;
     let watch = match one_shot {
         true => None,
-        false => Some(Watch::read(client, &watch_sql, &kept.horizon).await?),
+        false => {
+            let rest = kept.rest.from(rests && kept.seen.is_some());
+            Some(Watch::read(client, &watch_sql, &kept.horizon, rest).await?)
+        }
     };
     let definitions_moved = match (&watch, &kept.seen) {
+        (Some(w), Some(_)) if !w.scanned => false,
         (Some(w), Some(last)) => w.jobs.moved_since(Some(&last.jobs)),
         _ => true,
     };
@@ -476,12 +497,20 @@ async fn fetch_kept(
         }
     }
     if let Some(w) = watch {
-        kept.horizon = Some(w.horizon);
-        kept.seen = Some(Seen {
-            stats: w.stats,
-            jobs: w.jobs,
-            running: w.running,
-        });
+        kept.rest.saw(w.scanned, w.writes);
+        kept.rests += u64::from(!w.scanned);
+        match (w.scanned, kept.seen.as_mut()) {
+            // it rested: the tables as the last scan saw them, from its horizon
+            (false, Some(seen)) => seen.running = w.running,
+            _ => {
+                kept.horizon = Some(w.horizon);
+                kept.seen = Some(Seen {
+                    stats: w.stats,
+                    jobs: w.jobs,
+                    running: w.running,
+                });
+            }
+        }
     }
     let mut merge = Merge::new(definitions);
     for (id, state) in &kept.states {

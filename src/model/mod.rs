@@ -541,6 +541,10 @@ pub struct Cache {
     /// reads the versions, measures only what they say moved and reads the structure only
     /// when it changed, as a refresh does.
     pub keeps: bool,
+    /// A console's refresh, read again within a refresh interval: the catalog's and the jobs'
+    /// watches may rest every other time when the statistics count nothing written into their
+    /// tables (`model::watch::Rest`). Not the exporter's nor a recorder's reads, further apart.
+    pub rests: bool,
 }
 
 impl Cache {
@@ -595,6 +599,7 @@ pub async fn fetch_with(
                     catalog::ReadMode {
                         one_shot: cache.one_shot,
                         keeps: cache.keeps,
+                        rests: cache.rests,
                     },
                 )
                 .await?,
@@ -610,7 +615,8 @@ pub async fn fetch_with(
             (QueryKind::Jobs, _) => {
                 let kept = &mut cache.jobs;
                 Payload::Jobs(
-                    jobs::fetch(client, caps, &mut cache.statements, kept, cache.one_shot).await?,
+                    jobs::fetch(client, caps, &mut cache.statements, kept, cache.one_shot, cache.rests)
+                        .await?,
                 )
             }
             (QueryKind::JobRuns, Some(t)) => Payload::JobRuns(

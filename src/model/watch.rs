@@ -3,7 +3,10 @@
 //! rows written since the *horizon* (the oldest transaction still running when the last watch
 //! read, fragments/recent_rows.sql); a row version not among the last watch's recent ones was
 //! written since, a count that differs says rows were deleted. Exact and at once: a commit is
-//! seen by the next refresh, however its session reports its statistics.
+//! seen by the next refresh, however its session reports its statistics. A console's watch
+//! rests every other refresh when the statistics count nothing written into its tables since
+//! it last scanned ([`Rest`]): a commit is then seen by the next refresh when its session has
+//! reported it, else by the one after.
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +49,34 @@ impl RowsSeen {
 
     pub fn count(&self) -> i64 {
         self.count
+    }
+}
+
+/// Whether a watch scans its tables or rests this time (queries/fragments/watch_rest.sql):
+/// where it may (a console's refresh), it rests after one that scanned when the writes the
+/// statistics count into its tables are those counted then. Never twice in a row: what was
+/// written and not yet counted is found by the next, at most two refreshes after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rest {
+    /// The writes counted when the watch last scanned (None: not counted, or not scanned yet).
+    writes: Option<i64>,
+    /// Whether the last watch rested: the next scans.
+    rested: bool,
+}
+
+impl Rest {
+    /// The writes to give the watch (its rest parameter): where it `may` rest, after one that
+    /// scanned and counted writes; None: it scans.
+    pub fn from(&self, may: bool) -> Option<i64> {
+        self.writes.filter(|_| may && !self.rested)
+    }
+
+    /// Takes in what a watch answered: whether it `scanned`, and the `writes` counted.
+    pub fn saw(&mut self, scanned: bool, writes: Option<i64>) {
+        if scanned {
+            self.writes = writes;
+        }
+        self.rested = !scanned;
     }
 }
 
@@ -153,5 +184,20 @@ mod tests {
         assert!(!reaches(None));
         assert!(!reaches(Some(-5)), "wrapped");
         assert!(!reaches(Some(1 << 30)));
+    }
+
+    #[test]
+    fn a_watch_rests_only_after_one_that_scanned_with_writes_counted() {
+        let mut rest = Rest::default();
+        assert_eq!(rest.from(true), None, "nothing scanned yet");
+        rest.saw(true, Some(40));
+        assert_eq!(rest.from(false), None, "not where it may not rest");
+        assert_eq!(rest.from(true), Some(40));
+        rest.saw(false, Some(40));
+        assert_eq!(rest.from(true), None, "never twice in a row");
+        rest.saw(true, Some(41));
+        assert_eq!(rest.from(true), Some(41), "the counts of the last scan");
+        rest.saw(true, None);
+        assert_eq!(rest.from(true), None, "writes not counted: it scans");
     }
 }

@@ -499,3 +499,109 @@ async fn the_watches_and_the_segment_statistics_keep_one_plan() {
     })
     .await;
 }
+
+/// A console's watches rest every other refresh when the statistics count nothing written into
+/// their tables. A change whose session has not reported its counts yet (it reported less
+/// than a second before: it holds them for up to 10 s) is then missed by the refresh that
+/// rests, and seen by the next, which scans whatever the counts say: within two refreshes.
+/// The exporter's and a one-shot read's watches never rest. Where the statistics count
+/// nothing (the engine), every refresh scans.
+#[tokio::test]
+async fn a_change_not_yet_counted_is_seen_by_the_refresh_after_a_rest() {
+    let engine = engine_with_files(&[]);
+    let servers = std::iter::once(Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    })
+    .chain(newest_native_servers("resting", None));
+    on_each(servers, async |server| {
+        let conninfo = &server.conninfo;
+        in_fresh_schema(
+            conninfo,
+            "resting",
+            "CREATE TABLE resting.m (t timestamptz NOT NULL, d int, v float8);
+             SELECT create_hypertable('resting.m', 't', chunk_time_interval => interval '1 day');
+             INSERT INTO resting.m SELECT '2024-01-01'::timestamptz + g * interval '1 hour', g % 4, g
+               FROM generate_series(0, 71) g;
+             ALTER TABLE resting.m SET (timescaledb.compress, timescaledb.compress_segmentby = 'd');
+             CREATE PROCEDURE resting.tock(job_id int, config jsonb) LANGUAGE plpgsql AS $$ BEGIN END $$;
+             SELECT add_job('resting.tock', '1 day', initial_start => now() + interval '1 day');",
+        );
+        let session = connector_for(conninfo).connect().await.unwrap();
+        let caps = Capabilities::detect(&session.client).await.unwrap();
+        let mut caches = [QueryKind::Catalog, QueryKind::Jobs].map(|kind| {
+            let cache = model::Cache {
+                rests: true,
+                ..model::Cache::default()
+            };
+            (kind, cache)
+        });
+        let mut data = Dataset::new(Some(caps.clone()));
+        let mut refresh = async |data: &mut Dataset| {
+            for (kind, cache) in &mut caches {
+                let read =
+                    model::fetch_with(*kind, None, &session.client, None, &caps, cache).await;
+                let read = read.map_err(|e| hypertop::model::ReadError::of(&e));
+                data.apply(*kind, read, chrono::Utc::now(), Duration::ZERO);
+            }
+            let [(_, catalog), (_, jobs)] = &caches;
+            (catalog.catalog.watch_rests, jobs.jobs.rests)
+        };
+        let compressed = |d: &Dataset| {
+            (d.compression.rows().iter())
+                .find(|c| &*c.schema == "resting" && &*c.name == "m")
+                .map(|c| c.compressed_chunks)
+        };
+        let paused = |d: &Dataset| {
+            (d.jobs.rows().iter())
+                .find(|j| &*j.proc_name == "tock")
+                .map(|j| !j.scheduled)
+        };
+        // the first refresh scans, the second rests (nothing was written), the third scans
+        let first = refresh(&mut data).await;
+        let second = refresh(&mut data).await;
+        let third = refresh(&mut data).await;
+        assert_eq!((compressed(&data), paused(&data)), (Some(0), Some(false)));
+        let counted = server.native;
+        match counted {
+            true => {
+                assert_eq!(first, (0, 0), "{}: the first refresh scans", server.label);
+                assert_eq!(second, (1, 1), "{}: the second rests", server.label);
+                assert_eq!(third, (1, 1), "{}: never twice in a row", server.label);
+            }
+            false => assert_eq!(third, (0, 0), "{}: nothing counted: no rest", server.label),
+        }
+        // a session that reported its counts a moment ago (a row written, then idle) compresses
+        // a chunk and pauses the job: it holds their counts
+        let writer = connector_for(conninfo).connect().await.unwrap();
+        let write = async |sql: &str| writer.client.batch_execute(sql).await.unwrap();
+        write("INSERT INTO resting.m VALUES ('2024-01-02 00:30', 1, 1)").await;
+        write(
+            "SELECT public.compress_chunk(c) FROM public.show_chunks('resting.m') c ORDER BY c LIMIT 1;
+             SELECT public.alter_job(id, scheduled => false) FROM _timescaledb_config.bgw_job
+              WHERE proc_name = 'tock';",
+        )
+        .await;
+        let mut refreshes = 0;
+        while compressed(&data) != Some(1) || paused(&data) != Some(true) {
+            refreshes += 1;
+            assert!(
+                refreshes <= 2,
+                "{}: not seen after two refreshes: compressed {:?}, paused {:?}",
+                server.label,
+                compressed(&data),
+                paused(&data)
+            );
+            let rests = refresh(&mut data).await;
+            if counted && refreshes == 1 {
+                // the change made relations (the compressed chunk's): the catalog's watch,
+                // which rested, scanned at once; the jobs' rested, its counts not reported
+                assert_eq!(rests, (1, 2), "{}: the refresh after the change", server.label);
+                assert_eq!(paused(&data), Some(false), "{}: rested, not seen", server.label);
+            }
+        }
+        drop(writer);
+    })
+    .await;
+}

@@ -175,6 +175,8 @@ pub struct KeptCatalog {
     /// How many times the names' stamp was taken whole (no horizon to look from, or one out
     /// of reach), not from the last.
     pub stamps_whole: u64,
+    /// How many times TimescaleDB's watch rested (scanned none of its tables).
+    pub watch_rests: u64,
     /// TimescaleDB's counts of writes into compressed chunks (2.28+), read since the last.
     activity: super::chunk_activity::Kept,
 }
@@ -494,6 +496,9 @@ impl CatalogStructure {
 pub struct ReadMode {
     pub one_shot: bool,
     pub keeps: bool,
+    /// A console's refresh: TimescaleDB's watch may rest every other refresh (see
+    /// [`crate::model::watch::Rest`]).
+    pub rests: bool,
 }
 
 impl ReadMode {
@@ -525,7 +530,7 @@ pub async fn fetch(
     let result = match (caps.timescaledb.is_some(), reading.versions()) {
         (false, _) => fetch_plain(sessions, statements, kept, reading).await,
         (true, false) => fetch_once(sessions, caps, statements, kept).await,
-        (true, true) => fetch_watched(sessions, caps, statements, kept).await,
+        (true, true) => fetch_watched(sessions, caps, statements, kept, reading.rests).await,
     };
     if result.is_err() {
         kept.forget();
@@ -540,6 +545,7 @@ async fn fetch_watched(
     caps: &Capabilities,
     statements: &mut Prepared,
     kept: &mut KeptCatalog,
+    rests: bool,
 ) -> Result<Catalog, Error> {
     let client = sessions.main;
     let [relations_sql, watch_sql, versions_sql] = statements
@@ -555,8 +561,8 @@ async fn fetch_watched(
     // the relations first: a chunk made between the two is in the second, its relations in the
     // next refresh's first, found then among the structure's chunks
     let hot_oids = kept.sizes.hot.oids();
-    let start = kept.watched.start();
-    let (relations, answer) = try_join!(
+    let start = kept.watched.start(rests && !kept.whole_due(std::time::Instant::now()));
+    let (relations, mut answer) = try_join!(
         hot::read(
             client,
             &relations_sql,
@@ -565,6 +571,21 @@ async fn fetch_watched(
         ),
         watch::read(client, &watch_sql, &start),
     )?;
+    let now = std::time::Instant::now();
+    let mut verdict = kept.sizes.hot.take(&relations, now);
+    // the relations new to what is kept (asked from an older watch, some are known)
+    verdict.new.retain(|n| !kept.sizes.has(n.oid));
+    if !answer.scanned && (!verdict.new.is_empty() || verdict.catalog) {
+        // it rested, yet relations were made or the catalog written: a chunk made or
+        // compressed whose rows in TimescaleDB's catalog were not counted yet. Scanned now,
+        // not at the next refresh (the structure would meet relations it cannot place).
+        let start = watch::Start {
+            rest: None,
+            ..start.clone()
+        };
+        answer = watch::read(client, &watch_sql, &start).await?;
+    }
+    kept.watch_rests += u64::from(!answer.scanned);
     let moved = match kept.watched.needs_every_row(&answer) {
         true => {
             let [ids_sql] = statements.get(client, [queries::CHUNK_IDS]).await?;
@@ -573,10 +594,6 @@ async fn fetch_watched(
         }
         false => kept.watched.take(answer),
     };
-    let now = std::time::Instant::now();
-    let mut verdict = kept.sizes.hot.take(&relations, now);
-    // the relations new to what is kept (asked from an older watch, some are known)
-    verdict.new.retain(|n| !kept.sizes.has(n.oid));
     let whole = moved.all || !kept.sizes.holds() || kept.whole_due(now);
     if whole {
         kept.watched.generations.structure += 1;

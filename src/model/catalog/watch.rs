@@ -9,7 +9,7 @@ use tokio_postgres::{Client, Row, Statement};
 use super::rows_moved::{Named, NamedRow, RowsMoved};
 use crate::model::rows::array;
 use crate::model::tables::{ChunkNumbers, CompressedSize};
-use crate::model::watch::{reaches, Horizon, RowsSeen};
+use crate::model::watch::{reaches, Horizon, Rest, RowsSeen};
 
 /// A chunk's catalog row as the watch reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,6 +25,11 @@ pub struct ChunkState {
 pub struct Answer {
     /// The horizon for the next watch.
     pub horizon: String,
+    /// Whether it scanned its tables; else it rested (nothing moved that the statistics
+    /// counted) and the rest of the answer is empty.
+    pub scanned: bool,
+    /// The writes the statistics counted into its tables (None: not counted).
+    pub writes: Option<i64>,
     /// Whether it answered every row (asked from no horizon), not only those written since.
     pub whole: bool,
     pub chunks: RowsSeen,
@@ -106,6 +111,8 @@ impl Answer {
         };
         Ok(Answer {
             horizon: r.try_get("horizon")?,
+            scanned: r.try_get("scanned")?,
+            writes: r.try_get("writes")?,
             whole,
             chunks: RowsSeen::new(r.try_get("chunks")?, versions),
             chunk_rows,
@@ -151,12 +158,14 @@ pub async fn read_ids(
     })
 }
 
-/// Where a watch starts: the horizon, and how many chunks the last watch counted (the
-/// compression snapshots are scanned only where the chunks' rows moved from it).
+/// Where a watch starts: the horizon, how many chunks the last watch counted (the
+/// compression snapshots are scanned only where the chunks' rows moved from it) and, where it
+/// may rest, the writes counted when the last one scanned ([`Rest`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Start {
     pub horizon: Horizon,
     pub chunks: Option<i64>,
+    pub rest: Option<i64>,
 }
 
 /// Runs the watch (`statement`: timescaledb_watch.sql, prepared) from `start`; from no horizon,
@@ -168,14 +177,14 @@ pub async fn read(
 ) -> Result<Answer, tokio_postgres::Error> {
     if start.horizon.is_some() {
         let row = client
-            .query_one(statement, &[&start.horizon, &start.chunks])
+            .query_one(statement, &[&start.horizon, &start.chunks, &start.rest])
             .await?;
         if reaches(row.try_get("horizon_age")?) {
             return Answer::from_row(&row, false);
         }
     }
     let (none, unknown): (Horizon, Option<i64>) = (None, None);
-    let row = client.query_one(statement, &[&none, &unknown]).await?;
+    let row = (client.query_one(statement, &[&none, &unknown, &unknown])).await?;
     Answer::from_row(&row, true)
 }
 
@@ -195,6 +204,9 @@ pub struct Watched {
     pub generations: Generations,
     /// Which hypertables' rows of the tabs moved (or that they are read whole).
     pub rows_moved: RowsMoved,
+    /// Whether the next watch may rest (this process's alone: another starts by scanning).
+    #[serde(skip)]
+    rest: Rest,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -251,11 +263,12 @@ impl Watched {
         &self.horizon
     }
 
-    /// Where the next watch starts.
-    pub fn start(&self) -> Start {
+    /// Where the next watch starts; it may rest where it `rests` (a console's refresh).
+    pub fn start(&self, rests: bool) -> Start {
         Start {
             horizon: self.horizon.clone(),
             chunks: self.seen.as_ref().map(|s| s.chunks.count()),
+            rest: (self.rest.from(rests)).filter(|_| self.horizon.is_some()),
         }
     }
 
@@ -263,7 +276,7 @@ impl Watched {
     /// ones and the new ones make (rows were deleted), and which is not known. Every id is
     /// then read ([`read_ids`]) and the answer taken with them ([`Watched::take_deleted`]).
     pub fn needs_every_row(&self, answer: &Answer) -> bool {
-        if answer.whole {
+        if answer.whole || !answer.scanned {
             return false;
         }
         let new_chunks = (answer.chunk_rows.iter())
@@ -279,6 +292,14 @@ impl Watched {
 
     /// Takes `answer` in, the kept states brought up to it; what moved.
     pub fn take(&mut self, answer: Answer) -> Moved {
+        self.rest.saw(answer.scanned, answer.writes);
+        if !answer.scanned && self.seen.is_some() {
+            // it rested: nothing counted moved, and the next starts where this one would have
+            return Moved {
+                job_stats: Some(Vec::new()),
+                ..Moved::default()
+            };
+        }
         let last = self.seen.take();
         let all = last.is_none();
         let moved = |now: &RowsSeen, then: Option<&RowsSeen>| all || now.moved_since(then);
@@ -450,11 +471,40 @@ mod tests {
         let versions = rows.iter().map(|r| r.1).collect();
         Answer {
             horizon: "100".into(),
+            scanned: true,
+            writes: Some(count * 10),
             whole: !since,
             chunks: RowsSeen::new(count, versions),
             chunk_rows: rows,
             ..Answer::default()
         }
+    }
+
+    #[test]
+    fn a_watch_that_rested_moves_nothing_and_the_next_starts_where_it_would_have() {
+        let mut w = Watched::default();
+        assert_eq!(w.start(true).rest, None, "nothing scanned yet");
+        w.take(answer(false, 2, vec![chunk(1, 0), chunk(2, 1)]));
+        let start = w.start(true);
+        assert_eq!((start.horizon.as_deref(), start.rest), (Some("100"), Some(20)));
+        assert_eq!(w.start(false).rest, None, "not where it may not rest");
+        let before = w.numbers();
+        // it rested: an answer with nothing in it (no rows counted, a later horizon)
+        let rested = Answer {
+            horizon: "200".into(),
+            writes: Some(20),
+            ..Answer::default()
+        };
+        assert!(!w.needs_every_row(&rested));
+        let moved = w.take(rested);
+        assert!(!moved.any() && moved.job_stats == Some(vec![]), "{moved:?}");
+        let next = w.start(true);
+        assert_eq!(next.horizon.as_deref(), Some("100"), "from the scan's horizon");
+        assert_eq!((next.chunks, next.rest), (Some(2), None), "and it scans");
+        assert_eq!(w.numbers(), before, "the chunks kept as scanned");
+        // the next scan finds what was written meanwhile
+        let moved = w.take(answer(true, 3, vec![chunk(3, 1)]));
+        assert_eq!(moved.chunks, [3]);
     }
 
     #[test]
@@ -579,7 +629,7 @@ mod tests {
         )];
         w.take(first);
         assert_eq!(
-            w.start().chunks,
+            w.start(false).chunks,
             Some(2),
             "the next watch is asked from 2 chunks"
         );
