@@ -12,13 +12,13 @@
 -- * The workers running jobs of this database now, by application name (a job's run can end
 --   without its row written, when its worker crashes): read at every refresh.
 -- $2: where this watch may rest (fragments/watch_rest.sql), the writes the statistics counted
--- into the two tables when the last watch scanned; it then scans neither, unless those counts
--- moved, and says so (`scanned`): a console's refresh after one that scanned.
+-- into the jobs table when the last watch scanned; it then does not scan it, unless those
+-- counts moved, and says so (`scanned`): a console's refresh after one that scanned. The
+-- statistics are scanned all the same (jobs running write them all the time).
 WITH rest AS (
     SELECT $2::int8 AS writes
 ), watched_tables(name) AS (
-    VALUES ('_timescaledb_config.bgw_job'), ('_timescaledb_catalog.bgw_job'),
-           ('_timescaledb_internal.bgw_job_stat')
+    VALUES ('_timescaledb_config.bgw_job'), ('_timescaledb_catalog.bgw_job')
 ),
 --@include watch_rest
 ,

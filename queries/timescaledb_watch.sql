@@ -20,7 +20,8 @@
 --
 -- $3: where this watch may rest (fragments/watch_rest.sql), the writes the statistics counted
 -- into its tables when the last watch scanned; it then scans none of them, unless those
--- counts moved, and says so (`scanned`): a console's refresh after one that scanned.
+-- counts moved, and says so (`scanned`): a console's refresh after one that scanned. The
+-- jobs' statistics are scanned all the same (fragments/job_stat_watch.sql).
 WITH rest AS (
     SELECT $3::int8 AS writes
 ), watched_tables(name) AS (
@@ -28,7 +29,7 @@ WITH rest AS (
            ('_timescaledb_catalog.hypertable'), ('_timescaledb_catalog.dimension'),
            ('_timescaledb_catalog.continuous_agg'), ('_timescaledb_config.bgw_job'),
            ('_timescaledb_catalog.bgw_job'), ('_timescaledb_catalog.compression_settings'),
-           ('_timescaledb_catalog.hypertable_compression'), ('_timescaledb_internal.bgw_job_stat')
+           ('_timescaledb_catalog.hypertable_compression')
 ),
 --@include watch_rest
 , chunk_scan AS MATERIALIZED (

@@ -334,7 +334,8 @@ struct Seen {
 /// What one watch answered.
 struct Watch {
     horizon: String,
-    /// Whether it scanned the two tables; else it rested, and only `running` is read.
+    /// Whether it scanned the jobs table; else it rested (the statistics and `running` are
+    /// read all the same).
     scanned: bool,
     writes: Option<i64>,
     stats: RowsSeen,
@@ -397,9 +398,9 @@ fn moved(
     definitions: &[Arc<JobDefinition>],
 ) -> Option<Vec<i32>> {
     let last = last?;
-    let scanned = watch.scanned;
-    if scanned
-        && (watch.stats.count() != last.stats.count() || watch.jobs.moved_since(Some(&last.jobs)))
+    // (a watch that rested did not scan the jobs table: it did not move)
+    if watch.stats.count() != last.stats.count()
+        || (watch.scanned && watch.jobs.moved_since(Some(&last.jobs)))
     {
         return None;
     }
@@ -500,8 +501,8 @@ async fn fetch_kept(
         kept.rest.saw(w.scanned, w.writes);
         kept.rests += u64::from(!w.scanned);
         match (w.scanned, kept.seen.as_mut()) {
-            // it rested: the tables as the last scan saw them, from its horizon
-            (false, Some(seen)) => seen.running = w.running,
+            // it rested: the jobs table as the last scan saw it, from its horizon
+            (false, Some(seen)) => (seen.stats, seen.running) = (w.stats, w.running),
             _ => {
                 kept.horizon = Some(w.horizon);
                 kept.seen = Some(Seen {

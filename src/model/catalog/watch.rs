@@ -293,12 +293,24 @@ impl Watched {
     /// Takes `answer` in, the kept states brought up to it; what moved.
     pub fn take(&mut self, answer: Answer) -> Moved {
         self.rest.saw(answer.scanned, answer.writes);
-        if !answer.scanned && self.seen.is_some() {
-            // it rested: nothing counted moved, and the next starts where this one would have
-            return Moved {
-                job_stats: Some(Vec::new()),
+        let job_stats = |last: Option<&Seen>| match last.map(|l| &l.stats) {
+            Some(stats) if !answer.whole && answer.stats.count() == stats.count() => Some(
+                (answer.stat_rows.iter())
+                    .filter(|(_, v)| !stats.has(*v))
+                    .map(|(id, _)| *id)
+                    .collect(),
+            ),
+            _ => None,
+        };
+        if let Some(seen) = self.seen.as_mut().filter(|_| !answer.scanned) {
+            // it rested: nothing counted moved but the jobs' statistics (scanned from the
+            // horizon kept, where the next watch starts too)
+            let out = Moved {
+                job_stats: job_stats(Some(seen)),
                 ..Moved::default()
             };
+            seen.stats = answer.stats;
+            return out;
         }
         let last = self.seen.take();
         let all = last.is_none();
@@ -308,15 +320,7 @@ impl Watched {
             definitions: moved(&answer.definitions, last.as_ref().map(|l| &l.definitions)),
             jobs: moved(&answer.jobs, last.as_ref().map(|l| &l.jobs)),
             settings: moved(&answer.settings, last.as_ref().map(|l| &l.settings)),
-            job_stats: match last.as_ref().map(|l| &l.stats) {
-                Some(stats) if !answer.whole && answer.stats.count() == stats.count() => Some(
-                    (answer.stat_rows.iter())
-                        .filter(|(_, v)| !stats.has(*v))
-                        .map(|(id, _)| *id)
-                        .collect(),
-                ),
-                _ => None,
-            },
+            job_stats: job_stats(last.as_ref()),
             ..Moved::default()
         };
         let last_chunks = last.as_ref().map(|l| &l.chunks);
@@ -498,6 +502,13 @@ mod tests {
         assert!(!w.needs_every_row(&rested));
         let moved = w.take(rested);
         assert!(!moved.any() && moved.job_stats == Some(vec![]), "{moved:?}");
+        // the jobs' statistics are scanned all the same: a run seen while it rests
+        let ran = Answer {
+            stats: RowsSeen::new(0, vec![77]),
+            stat_rows: vec![(5, 77)],
+            ..Answer::default()
+        };
+        assert_eq!(w.take(ran).job_stats, Some(vec![5]));
         let next = w.start(true);
         assert_eq!(next.horizon.as_deref(), Some("100"), "from the scan's horizon");
         assert_eq!((next.chunks, next.rest), (Some(2), None), "and it scans");
