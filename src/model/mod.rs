@@ -615,8 +615,15 @@ pub async fn fetch_with(
             (QueryKind::Jobs, _) => {
                 let kept = &mut cache.jobs;
                 Payload::Jobs(
-                    jobs::fetch(client, caps, &mut cache.statements, kept, cache.one_shot, cache.rests)
-                        .await?,
+                    jobs::fetch(
+                        client,
+                        caps,
+                        &mut cache.statements,
+                        kept,
+                        cache.one_shot,
+                        cache.rests,
+                    )
+                    .await?,
                 )
             }
             (QueryKind::JobRuns, Some(t)) => Payload::JobRuns(

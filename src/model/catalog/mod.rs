@@ -561,7 +561,9 @@ async fn fetch_watched(
     // the relations first: a chunk made between the two is in the second, its relations in the
     // next refresh's first, found then among the structure's chunks
     let hot_oids = kept.sizes.hot.oids();
-    let start = kept.watched.start(rests && !kept.whole_due(std::time::Instant::now()));
+    let start = kept
+        .watched
+        .start(rests && !kept.whole_due(std::time::Instant::now()));
     let (relations, mut answer) = try_join!(
         hot::read(
             client,

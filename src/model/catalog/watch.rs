@@ -490,7 +490,10 @@ mod tests {
         assert_eq!(w.start(true).rest, None, "nothing scanned yet");
         w.take(answer(false, 2, vec![chunk(1, 0), chunk(2, 1)]));
         let start = w.start(true);
-        assert_eq!((start.horizon.as_deref(), start.rest), (Some("100"), Some(20)));
+        assert_eq!(
+            (start.horizon.as_deref(), start.rest),
+            (Some("100"), Some(20))
+        );
         assert_eq!(w.start(false).rest, None, "not where it may not rest");
         let before = w.numbers();
         // it rested: an answer with nothing in it (no rows counted, a later horizon)
@@ -510,7 +513,11 @@ mod tests {
         };
         assert_eq!(w.take(ran).job_stats, Some(vec![5]));
         let next = w.start(true);
-        assert_eq!(next.horizon.as_deref(), Some("100"), "from the scan's horizon");
+        assert_eq!(
+            next.horizon.as_deref(),
+            Some("100"),
+            "from the scan's horizon"
+        );
         assert_eq!((next.chunks, next.rest), (Some(2), None), "and it scans");
         assert_eq!(w.numbers(), before, "the chunks kept as scanned");
         // the next scan finds what was written meanwhile
