@@ -708,6 +708,19 @@ pub fn newest_native_servers(tag: &str, fixture: Option<&str>) -> Vec<Tsdb> {
         .collect()
 }
 
+/// `engine` (the calling test's own), then a fresh database on the newest TimescaleDB of each
+/// native server: where a check concerns the engine and each PostgreSQL line.
+pub fn engine_and_newest_natives(engine: &Engine, tag: &str) -> Vec<Tsdb> {
+    let engine = Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    };
+    std::iter::once(engine)
+        .chain(newest_native_servers(tag, None))
+        .collect()
+}
+
 /// For a test that changes the scenario: the action engine (shared by such tests, as before),
 /// then a fresh scenario database of its own on every native version.
 pub fn action_servers(tag: &str) -> Vec<Tsdb> {

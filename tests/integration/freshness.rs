@@ -15,9 +15,8 @@ use hypertop::poller::Poller;
 use hypertop::store::{Dataset, Kept};
 
 use crate::engines::{
-    action_engine, connector_for, engine_with_files, in_fresh_schema, job_stat_row,
-    native_tsdb_database, native_tsdb_versions, newest_native_servers, on_each, psql,
-    psql_succeeds, Tsdb,
+    action_engine, connector_for, engine_and_newest_natives, engine_with_files, in_fresh_schema,
+    job_stat_row, native_tsdb_database, native_tsdb_versions, on_each, psql, psql_succeeds, Tsdb,
 };
 
 /// What each change is made on: a hypertable of ten daily chunks compressing by device, a
@@ -420,12 +419,7 @@ async fn every_change_shows_within_two_cycles_on(server: &Tsdb) {
 #[tokio::test]
 async fn every_change_shows_within_two_refreshes_at_the_next_scrape_and_at_once_from_kept_state() {
     let engine = engine_with_files(&[]);
-    let servers = std::iter::once(Tsdb {
-        label: "engine".into(),
-        conninfo: engine.conninfo(),
-        native: false,
-    })
-    .chain(newest_native_servers("fresh", None));
+    let servers = engine_and_newest_natives(&engine, "fresh");
     on_each(servers, every_change_shows_within_two_cycles_on).await;
 }
 
@@ -509,12 +503,7 @@ async fn the_watches_and_the_segment_statistics_keep_one_plan() {
 #[tokio::test]
 async fn a_change_not_yet_counted_is_seen_by_the_refresh_after_a_rest() {
     let engine = engine_with_files(&[]);
-    let servers = std::iter::once(Tsdb {
-        label: "engine".into(),
-        conninfo: engine.conninfo(),
-        native: false,
-    })
-    .chain(newest_native_servers("resting", None));
+    let servers = engine_and_newest_natives(&engine, "resting");
     on_each(servers, async |server| {
         let conninfo = &server.conninfo;
         in_fresh_schema(

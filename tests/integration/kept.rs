@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::engines::{engine_with_files, native_database, native_tsdb_database};
+use crate::engines::{
+    engine_and_newest_natives, engine_with_files, native_database, native_tsdb_database,
+};
 use crate::engines::{native_tsdb_versions, on_each, psql, PrivateCluster, Tsdb};
 
 /// Every relation's forks, as `server.database_bytes` adds them up.
@@ -554,12 +556,7 @@ fn backfilled_hole_shown(conninfo: &str) {
 #[tokio::test]
 async fn a_hole_backfilled_below_kept_probes_shows_at_once_and_after_the_watermark_moves() {
     let engine = engine_with_files(&[]);
-    let servers = std::iter::once(Tsdb {
-        label: "engine".into(),
-        conninfo: engine.conninfo(),
-        native: false,
-    })
-    .chain(crate::engines::newest_native_servers("kept_hole", None));
+    let servers = engine_and_newest_natives(&engine, "kept_hole");
     on_each(servers, async |s: &Tsdb| backfilled_hole_shown(&s.conninfo)).await;
 }
 
