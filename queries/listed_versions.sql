@@ -17,29 +17,34 @@
 -- A probe of pg_class's oid index for each named relation, which reads its row's writer and
 -- no more: 18 ms for 20,750 relations at 56,000 chunks, where each one's term computed (its
 -- writer through text, hashed, its pg_index row probed) took 75. A scan of pg_class with the
--- named set hashed took longer than either (it passes over every chunk's relations).
+-- named set hashed took longer than either (it passes over every chunk's relations). The probe
+-- counts and picks out the recent in one pass (`looked`): keeping every named row to pass over
+-- again cost a quarter more (18.8 against 15.1 ms for 20,003 at 50,500 chunks); the few asked
+-- are probed again, and the gone looked for only where the count is short.
 -- Prepared, its parameters read through subqueries: one plan kept.
-WITH present AS MATERIALIZED (
-    SELECT x.oid, x.relkind, x.xmin,
-           (SELECT $1::text) IS NULL OR
+WITH looked AS MATERIALIZED (
+    SELECT count(*) AS present,
+           array_agg(x.oid) FILTER (WHERE (SELECT $1::text) IS NULL OR
 --@include recent_rows
-           AS recent
+           ) AS recent
       FROM pg_catalog.pg_class x
      WHERE x.oid = ANY ((SELECT $2::oid[])::oid[])
 ), indexed AS MATERIALIZED (
-    -- (the horizon compared as recent_rows.sql compares it, against pg_index's own last look's)
-    SELECT x.indexrelid AS oid
+    -- (the horizon compared as recent_rows.sql compares it, against pg_index's own last look's;
+    -- only the named: pg_index's rows are every index's, the chunks' too)
+    SELECT array_agg(x.indexrelid) AS oids
       FROM pg_catalog.pg_index x
      WHERE (SELECT $1::text) IS NOT NULL AND (SELECT $4::bool)
        AND ((SELECT $5::text) IS NULL
             OR (pg_catalog.age(x.xmin) # -2147483648)
                <= (SELECT pg_catalog.age($5::text::xid) # -2147483648))
+       AND x.indexrelid IN (SELECT n.oid FROM unnest((SELECT $2::oid[])::oid[]) AS n(oid))
 ), asked AS MATERIALIZED (
-    SELECT p.oid, p.relkind, p.xmin
-      FROM present p
-     WHERE p.recent
-        OR p.oid IN (SELECT u.oid FROM unnest((SELECT $3::oid[])::oid[]) AS u(oid))
-        OR p.oid IN (SELECT i.oid FROM indexed i)
+    -- the recent, those new to the named set ($3, named too) and the indexes above, present
+    SELECT x.oid, x.relkind, x.xmin
+      FROM pg_catalog.pg_class x
+     WHERE x.oid = ANY (((SELECT l.recent FROM looked l) || (SELECT $3::oid[])::oid[]
+                         || (SELECT i.oids FROM indexed i))::oid[])
 ), terms AS MATERIALIZED (
     SELECT array_agg(a.oid) AS oids,
            array_agg(pg_catalog.hashint8extended(a.xmin::text::int8, a.oid::int8)
@@ -50,12 +55,12 @@ WITH present AS MATERIALIZED (
                AS terms
       FROM asked a
 )
-SELECT (SELECT count(*) FROM present)                     AS present,
-       -- the named relations gone (computed only where some are: the count is short)
+SELECT (SELECT l.present FROM looked l)                   AS present,
+       -- the named relations gone (looked for only where some are: the count is short)
        (SELECT array_agg(n.oid)
           FROM unnest((SELECT $2::oid[])::oid[]) AS n(oid)
-         WHERE (SELECT count(*) FROM present) < cardinality((SELECT $2::oid[])::oid[])
-           AND n.oid NOT IN (SELECT p.oid FROM present p))   AS gone,
+         WHERE (SELECT l.present FROM looked l) < cardinality((SELECT $2::oid[])::oid[])
+           AND NOT EXISTS (SELECT FROM pg_catalog.pg_class c WHERE c.oid = n.oid)) AS gone,
        (SELECT t.oids FROM terms t)                       AS oids,
        (SELECT t.terms FROM terms t)                      AS terms,
        pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()))::text AS horizon,
