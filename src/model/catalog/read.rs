@@ -390,10 +390,11 @@ pub async fn read_chunks(
     )?;
     let read = ChunkStructure::of(shapes, ranges).into_chunks();
     let known: IdSet<i32> = structure.chunks.chunks().iter().map(|c| c.id).collect();
-    let tables: Vec<u32> = (read.iter())
-        .filter(|c| !known.contains(&c.id) && !c.osm)
-        .map(|c| c.table)
-        .collect();
+    let unknown = || (read.iter()).filter(|c| !known.contains(&c.id) && !c.osm);
+    let tables: Vec<u32> = unknown().map(|c| c.table).collect();
+    // their hypertables' indexes are the candidates: every hypertable's, grouped, was 20–30 ms
+    // a chunk made at 5,250 hypertables
+    let parents: IdSet<i32> = unknown().map(|c| c.hypertable_id).collect();
     let mut out = ChunksRead {
         shapes: read,
         ..ChunksRead::default()
@@ -404,7 +405,10 @@ pub async fn read_chunks(
     let [candidates_sql] = statements
         .get(client, [queries::CHUNK_INDEXES[1].as_str()])
         .await?;
-    let oids: Vec<u32> = structure.hypertables.iter().map(|h| h.oid).collect();
+    let oids: Vec<u32> = (structure.hypertables.iter())
+        .filter(|h| parents.contains(&h.id))
+        .map(|h| h.oid)
+        .collect();
     let params: [&(dyn ToSql + Sync); 2] = [&oids, &tables];
     let mut pairs = Vec::new();
     each_row(client, &candidates_sql, &params, |r| {
