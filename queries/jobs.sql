@@ -3,7 +3,8 @@
 -- changes move these: kept between refreshes and read again when definitions_version.sql moves;
 -- what its runs change is job_states.sql's, read at every refresh. Read whole at every refresh with
 -- its states, these columns were about half of the jobs' cost. The table, not the view: a new
--- session planned the view's joins for nothing.
+-- session planned the view's joins for nothing. Its filtered form ($1: the jobs' ids) reads the
+-- jobs whose rows the watch saw written, where none was deleted (jobs_watch.sql).
 SELECT j.id                                                       AS job_id,
        j.application_name::text                                   AS application_name,
        j.proc_schema::text                                        AS proc_schema,
@@ -31,4 +32,6 @@ SELECT j.id                                                       AS job_id,
 --@include jobs_table
   LEFT JOIN _timescaledb_catalog.hypertable h ON h.id = j.hypertable_id
   LEFT JOIN _timescaledb_catalog.continuous_agg ca ON ca.mat_hypertable_id = j.hypertable_id
+ WHERE true  -- every job, or (the filtered form) those of $1:
+--@include jobs_filter
  ORDER BY j.id

@@ -8,7 +8,7 @@
 --   the recent ones' jobs and versions (fragments/row_version.sql), found by one scan and
 --   fetched by place.
 -- * The jobs table (what jobs.sql reads: a policy added, altered, paused or removed): how many
---   rows and the recent ones' versions.
+--   rows and the recent ones' versions and ids.
 -- * The workers running jobs of this database now, by application name (a job's run can end
 --   without its row written, when its worker crashes): read at every refresh.
 -- $2: where this watch may rest (fragments/watch_rest.sql), the writes the statistics counted
@@ -31,8 +31,12 @@ WITH rest AS (
 --@include row_version
            ) FILTER (WHERE $1::text IS NULL OR
 --@include recent_rows
-           ) AS versions
-      FROM (SELECT j.xmin, j.ctid
+           ) AS versions,
+           -- (their ids, in the same order: what was written alone is read again)
+           array_agg(x.id) FILTER (WHERE $1::text IS NULL OR
+--@include recent_rows
+           ) AS ids
+      FROM (SELECT j.xmin, j.ctid, j.id
 --@include jobs_table
            ) x
      WHERE (SELECT a.scanned FROM asked a)
@@ -46,5 +50,6 @@ SELECT pg_catalog.xid(pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot
        (SELECT s.versions FROM stats s)                                      AS stat_versions,
        (SELECT j.n FROM jobs j)                                              AS jobs,
        (SELECT j.versions FROM jobs j)                                       AS job_versions,
+       (SELECT j.ids FROM jobs j)                                            AS job_ids,
        (SELECT array_agg(r.application_name::text ORDER BY r.application_name)
           FROM job_running r)                                                AS running

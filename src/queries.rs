@@ -361,35 +361,42 @@ macro_rules! by_jobs_table {
     };
 }
 
-by_jobs_table!(JOBS, "jobs.sql");
 by_jobs_table!(JOBS_WATCH, "jobs_watch.sql");
 
-const JOB_STATES_TEMPLATE: &str = include_str!("../queries/job_states.sql");
-fn job_states_for(place: usize, of_jobs: bool) -> String {
+/// `template` for one place of the jobs table, of every job or (`of_jobs`) of the jobs `$1`.
+fn of_jobs(template: &str, place: usize, of_jobs: bool) -> String {
     let filter = if of_jobs {
         "   AND j.id = ANY ($1::int4[])"
     } else {
         ""
     };
     expand(
-        JOB_STATES_TEMPLATE,
+        template,
         &[("jobs_table", JOBS_TABLE[place]), ("jobs_filter", filter)],
     )
 }
-/// By the jobs table's place; each every job's, then of the jobs `$1`.
-static JOB_STATES: [LazyLock<String>; 4] = [
-    LazyLock::new(|| job_states_for(0, false)),
-    LazyLock::new(|| job_states_for(1, false)),
-    LazyLock::new(|| job_states_for(0, true)),
-    LazyLock::new(|| job_states_for(1, true)),
-];
 
-/// The Jobs tab's reads for this version's jobs table: the jobs as they are defined, their
-/// watch, every job's states and some jobs' states.
-pub fn jobs(caps: &Capabilities) -> [&'static str; 4] {
+/// `$name`: `$file` for each place of the jobs table, of every job, then of the jobs `$1`.
+macro_rules! by_jobs_table_of_jobs {
+    ($name:ident, $file:literal) => {
+        static $name: [LazyLock<String>; 4] = [
+            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 0, false)),
+            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 1, false)),
+            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 0, true)),
+            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 1, true)),
+        ];
+    };
+}
+by_jobs_table_of_jobs!(JOBS, "jobs.sql");
+by_jobs_table_of_jobs!(JOB_STATES, "job_states.sql");
+
+/// The Jobs tab's reads for this version's jobs table: the jobs as they are defined (every
+/// job's, some jobs'), their watch, every job's states and some jobs' states.
+pub fn jobs(caps: &Capabilities) -> [&'static str; 5] {
     let place = usize::from(jobs_in_catalog(caps));
     [
         &JOBS[place],
+        &JOBS[2 + place],
         &JOBS_WATCH[place],
         &JOB_STATES[place],
         &JOB_STATES[2 + place],
@@ -1029,6 +1036,8 @@ mod tests {
             (&*TABLES[3], true),
             (&*JOBS[0], false),
             (&*JOBS[1], true),
+            (&*JOBS[2], false),
+            (&*JOBS[3], true),
             (&*JOB_STATES[0], false),
             (&*JOB_STATES[1], true),
             (&*JOB_STATES[2], false),
@@ -1110,8 +1119,9 @@ mod tests {
                 tables(&named),
                 TABLES[2 * jobs_form + 1].as_str()
             ));
-            let [definitions, watch, states, some] = jobs(&caps);
+            let [definitions, definitions_of, watch, states, some] = jobs(&caps);
             assert!(std::ptr::eq(definitions, JOBS[jobs_form].as_str()));
+            assert!(std::ptr::eq(definitions_of, JOBS[2 + jobs_form].as_str()));
             assert!(std::ptr::eq(watch, JOBS_WATCH[jobs_form].as_str()));
             assert!(std::ptr::eq(states, JOB_STATES[jobs_form].as_str()));
             assert!(std::ptr::eq(some, JOB_STATES[2 + jobs_form].as_str()));

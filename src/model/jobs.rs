@@ -321,6 +321,9 @@ pub struct KeptJobs {
     rest: Rest,
     /// How many times the watch rested (scanned neither table): counted for the tests.
     pub rests: u64,
+    /// How many times every job's definition was read, and some jobs' alone: counted for the
+    /// tests.
+    pub definitions_read: (u64, u64),
 }
 
 #[derive(Debug)]
@@ -342,6 +345,9 @@ struct Watch {
     /// The jobs whose statistics rows were written since the horizon (each with its version).
     stat_rows: Vec<(i32, i64)>,
     jobs: RowsSeen,
+    /// The jobs whose rows in the jobs table were written since the horizon (each with its
+    /// version).
+    job_rows: Vec<(i32, i64)>,
     running: Vec<String>,
 }
 
@@ -359,6 +365,8 @@ impl Watch {
         }
         let ids: Vec<i32> = array(&row, "stat_jobs")?;
         let versions: Vec<i64> = array(&row, "stat_versions")?;
+        let job_versions: Vec<i64> = array(&row, "job_versions")?;
+        let job_ids: Vec<i32> = array(&row, "job_ids")?;
         // in this process's order (the server's collation may sort otherwise)
         let mut running: Vec<String> = array(&row, "running")?;
         running.sort_unstable();
@@ -368,7 +376,8 @@ impl Watch {
             writes: row.try_get("writes")?,
             stats: RowsSeen::new(row.try_get("stats")?, versions.clone()),
             stat_rows: ids.into_iter().zip(versions).collect(),
-            jobs: RowsSeen::new(row.try_get("jobs")?, array(&row, "job_versions")?),
+            jobs: RowsSeen::new(row.try_get("jobs")?, job_versions.clone()),
+            job_rows: job_ids.into_iter().zip(job_versions).collect(),
             running,
         })
     }
@@ -389,25 +398,51 @@ impl KeptJobs {
     }
 }
 
+/// The jobs whose rows in the jobs table `watch` saw written since `last`, where those alone
+/// moved it (pure): None where a row was deleted (the count is short of the jobs kept and
+/// those written) or nothing is kept to tell by — every job is read then. A rested watch did
+/// not scan it: none.
+fn written(
+    last: Option<&Seen>,
+    watch: &Watch,
+    kept: Option<&[Arc<JobDefinition>]>,
+) -> Option<Vec<i32>> {
+    let (last, kept) = (last?, kept?);
+    if !watch.scanned || !watch.jobs.moved_since(Some(&last.jobs)) {
+        return Some(Vec::new());
+    }
+    let mut ids: Vec<i32> = (watch.job_rows.iter())
+        .filter(|(_, v)| !last.jobs.has(*v))
+        .map(|(id, _)| *id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let made = (ids.iter())
+        .filter(|id| kept.binary_search_by_key(*id, |d| d.job_id).is_err())
+        .count();
+    (watch.jobs.count() == (kept.len() + made) as i64).then_some(ids)
+}
+
 /// The jobs whose state to read again after `watch` (pure): None for every job (nothing kept,
-/// a statistics row deleted, the jobs table moved); else those whose statistics moved, whose
-/// worker started or ended, and those running (what they wait on moves).
+/// a statistics row deleted, a row of the jobs table deleted: `written` None); else those whose
+/// statistics or row moved, whose worker started or ended, and those running (what they wait
+/// on moves).
 fn moved(
     last: Option<&Seen>,
     watch: &Watch,
     definitions: &[Arc<JobDefinition>],
+    written: Option<&[i32]>,
 ) -> Option<Vec<i32>> {
-    let last = last?;
-    // (a watch that rested did not scan the jobs table: it did not move)
-    if watch.stats.count() != last.stats.count()
-        || (watch.scanned && watch.jobs.moved_since(Some(&last.jobs)))
-    {
+    let (last, written) = (last?, written?);
+    if watch.stats.count() != last.stats.count() {
         return None;
     }
-    let mut ids: Vec<i32> = (watch.stat_rows.iter())
-        .filter(|(_, v)| !last.stats.has(*v))
-        .map(|(id, _)| *id)
-        .collect();
+    let mut ids: Vec<i32> = written.to_vec();
+    ids.extend(
+        (watch.stat_rows.iter())
+            .filter(|(_, v)| !last.stats.has(*v))
+            .map(|(id, _)| *id),
+    );
     let named = |names: &[String]| -> Vec<i32> {
         (definitions.iter())
             .filter(|d| {
@@ -450,7 +485,7 @@ async fn fetch_kept(
     one_shot: bool,
     rests: bool,
 ) -> Result<Vec<Job>, tokio_postgres::Error> {
-    let [definitions_sql, watch_sql, every_sql, some_sql] =
+    let [definitions_sql, definitions_of_sql, watch_sql, every_sql, some_sql] =
         statements.get(client, queries::jobs(caps)).await?;
     let watch = match one_shot {
         true => None,
@@ -459,13 +494,36 @@ async fn fetch_kept(
             Some(Watch::read(client, &watch_sql, &kept.horizon, rest).await?)
         }
     };
-    let definitions_moved = match (&watch, &kept.seen) {
-        (Some(w), Some(_)) if !w.scanned => false,
-        (Some(w), Some(last)) => w.jobs.moved_since(Some(&last.jobs)),
+    // the jobs whose rows were written, where none was deleted: theirs read again and put in
+    // place (every job's was read again at each policy altered, paused or run by hand)
+    let written = (watch.as_ref()).and_then(|w| {
+        written(
+            kept.seen.as_ref(),
+            w,
+            kept.definitions.last().map(|d| &d[..]),
+        )
+    });
+    let definitions_moved = match (&watch, &written) {
+        (Some(_), Some(ids)) => !ids.is_empty(),
         _ => true,
     };
     kept.generation += u64::from(definitions_moved);
     let key = Fingerprint::of([kept.generation]).whole();
+    if let Some(ids) = written.as_ref().filter(|ids| !ids.is_empty()) {
+        let mut names = Interner::default();
+        let fresh = super::rows::collect_rows(client, &definitions_of_sql, &[ids], |r| {
+            JobDefinition::from_row(r, &mut names).map(Arc::new)
+        })
+        .await?;
+        let mut patched = kept.definitions.take();
+        patched.retain(|d| ids.binary_search(&d.job_id).is_err());
+        patched.extend(fresh);
+        patched.sort_unstable_by_key(|d| d.job_id);
+        kept.definitions.put_back(patched, Some(key));
+        kept.definitions_read.1 += 1;
+    }
+    let whole = !kept.definitions.holds_for(key);
+    kept.definitions_read.0 += u64::from(whole);
     let definitions = (kept.definitions)
         .get_or_read(key, || async {
             let mut names = Interner::default();
@@ -477,7 +535,7 @@ async fn fetch_kept(
         .await?;
     let moved = watch
         .as_ref()
-        .and_then(|w| moved(kept.seen.as_ref(), w, definitions));
+        .and_then(|w| moved(kept.seen.as_ref(), w, definitions, written.as_deref()));
     let mut names = Interner::default();
     let mut read = Vec::new();
     let each = |r: &Row| {
@@ -588,6 +646,59 @@ mod tests {
             "a user's look-alike"
         );
         assert_eq!(kind("ops", "nightly_export"), "custom");
+    }
+
+    #[test]
+    fn a_job_row_written_alone_is_read_again_alone_and_a_deletion_reads_every_job() {
+        let kept: Vec<Arc<JobDefinition>> = [1, 3, 5]
+            .map(|id| crate::model::fixtures::job(id, "p", None, 0, true).definition)
+            .to_vec();
+        let last = Seen {
+            stats: RowsSeen::new(3, vec![]),
+            jobs: RowsSeen::new(3, vec![70]),
+            running: vec![],
+        };
+        // rows written since (id, version), and how many rows the jobs table has now
+        let watch = |rows: &[(i32, i64)], count: i64, scanned: bool| Watch {
+            horizon: String::new(),
+            scanned,
+            writes: None,
+            stats: RowsSeen::new(3, vec![]),
+            stat_rows: vec![],
+            jobs: RowsSeen::new(count, rows.iter().map(|r| r.1).collect()),
+            job_rows: rows.to_vec(),
+            running: vec![],
+        };
+        let written = |w: &Watch| written(Some(&last), w, Some(&kept));
+        // rested, or nothing moved: none
+        assert_eq!(written(&watch(&[(9, 80)], 4, false)), Some(vec![]));
+        assert_eq!(
+            written(&watch(&[(3, 70)], 3, true)),
+            Some(vec![]),
+            "seen before"
+        );
+        // one altered (paused, run by hand), one made: theirs alone
+        assert_eq!(written(&watch(&[(3, 70), (5, 81)], 3, true)), Some(vec![5]));
+        assert_eq!(written(&watch(&[(9, 82)], 4, true)), Some(vec![9]));
+        // one deleted (the count is short), even beside one made: every job
+        assert_eq!(written(&watch(&[(5, 81)], 2, true)), None);
+        assert_eq!(written(&watch(&[(9, 82)], 3, true)), None);
+        // nothing kept to tell by: every job
+        assert_eq!(
+            super::written(None, &watch(&[], 3, true), Some(&kept)),
+            None
+        );
+        assert_eq!(
+            super::written(Some(&last), &watch(&[], 3, true), None),
+            None
+        );
+        // the states read again: those written, with the statistics moved
+        let w = Watch {
+            stat_rows: vec![(1, 90)],
+            ..watch(&[(5, 81)], 3, true)
+        };
+        assert_eq!(moved(Some(&last), &w, &kept, Some(&[5])), Some(vec![1, 5]));
+        assert_eq!(moved(Some(&last), &w, &kept, None), None);
     }
 
     #[test]

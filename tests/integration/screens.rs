@@ -1856,21 +1856,32 @@ async fn a_job_changed_shows_at_the_next_refresh_and_its_runs_at_every_one() {
             &conninfo,
             &format!("SELECT alter_job({job}, schedule_interval => interval '5 minutes', scheduled => false)"),
         );
-        let j = find(&read(&mut kept).await, job).unwrap();
+        // (a job altered or made alone: its definition read again and put in, not every job's)
+        let whole = kept.jobs.definitions_read.0;
+        let list = read(&mut kept).await;
+        let j = find(&list, job).unwrap();
         assert_eq!((j.schedule_seconds, j.scheduled), (Some(300.0), false));
         assert_eq!(j.job_status.as_deref(), Some("Paused"));
         assert_eq!(j.total_runs, 3, "its statistics stay");
+        assert_eq!(kept.jobs.definitions_read, (whole, 1), "its alone");
         let added = psql(&conninfo, "SELECT add_job('tick', '1 day')");
         let added: i32 = added.lines().last().unwrap().trim().parse().unwrap();
+        let list = read(&mut kept).await;
+        assert_eq!(find(&list, added).unwrap().schedule_seconds, Some(86_400.0));
+        assert_eq!(find(&list, job).unwrap().schedule_seconds, Some(300.0));
+        assert_eq!(kept.jobs.definitions_read, (whole, 2), "theirs alone, twice");
+        // as a fresh read says
+        let fresh = async || match fetch(&s, QueryKind::Jobs, None).await {
+            Payload::Jobs(fresh) => fresh,
+            other => panic!("jobs expected, got {other:?}"),
+        };
+        assert_eq!(list, fresh().await);
+        // one deleted: the count is short, every job read
         psql(&conninfo, &format!("SELECT delete_job({job})"));
         let list = read(&mut kept).await;
         assert!(find(&list, job).is_none());
-        assert_eq!(find(&list, added).unwrap().schedule_seconds, Some(86_400.0));
-        // as a fresh read says
-        let Payload::Jobs(fresh) = fetch(&s, QueryKind::Jobs, None).await else {
-            panic!()
-        };
-        assert_eq!(list, fresh);
+        assert_eq!(kept.jobs.definitions_read, (whole + 1, 2));
+        assert_eq!(list, fresh().await);
     })
     .await;
 }
