@@ -364,7 +364,7 @@ macro_rules! by_jobs_table {
 by_jobs_table!(JOBS_WATCH, "jobs_watch.sql");
 
 /// `template` for one place of the jobs table, of every job or (`of_jobs`) of the jobs `$1`.
-fn of_jobs(template: &str, place: usize, of_jobs: bool) -> String {
+fn jobs_form(template: &str, place: usize, of_jobs: bool) -> String {
     let filter = if of_jobs {
         "   AND j.id = ANY ($1::int4[])"
     } else {
@@ -380,10 +380,10 @@ fn of_jobs(template: &str, place: usize, of_jobs: bool) -> String {
 macro_rules! by_jobs_table_of_jobs {
     ($name:ident, $file:literal) => {
         static $name: [LazyLock<String>; 4] = [
-            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 0, false)),
-            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 1, false)),
-            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 0, true)),
-            LazyLock::new(|| of_jobs(include_str!(concat!("../queries/", $file)), 1, true)),
+            LazyLock::new(|| jobs_form(include_str!(concat!("../queries/", $file)), 0, false)),
+            LazyLock::new(|| jobs_form(include_str!(concat!("../queries/", $file)), 1, false)),
+            LazyLock::new(|| jobs_form(include_str!(concat!("../queries/", $file)), 0, true)),
+            LazyLock::new(|| jobs_form(include_str!(concat!("../queries/", $file)), 1, true)),
         ];
     };
 }
