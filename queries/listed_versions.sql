@@ -46,10 +46,13 @@ WITH looked AS MATERIALIZED (
      WHERE x.oid = ANY (((SELECT l.recent FROM looked l) || (SELECT $3::oid[])::oid[]
                          || (SELECT i.oids FROM indexed i))::oid[])
 ), terms AS MATERIALIZED (
+    -- (pg_index's row hashed with another seed: the same one made both hashes alike where
+    -- one transaction wrote both rows, as the index's own creation does, and they cancelled
+    -- out — a rename beside a pg_index write, CLUSTER ON, in one transaction went unseen)
     SELECT array_agg(a.oid) AS oids,
            array_agg(pg_catalog.hashint8extended(a.xmin::text::int8, a.oid::int8)
                      # coalesce((SELECT pg_catalog.hashint8extended(i.xmin::text::int8,
-                                                                    i.indexrelid::int8)
+                                                                    ~i.indexrelid::int8)
                                    FROM pg_catalog.pg_index i
                                   WHERE i.indexrelid = a.oid AND a.relkind IN ('i', 'I')), 0))
                AS terms

@@ -1384,6 +1384,18 @@ async fn kept_structure_follows_ddl_between_refreshes_on(server: &Tsdb) {
             .map(|x| x.key_columns.clone())
     };
     assert_eq!(keys(&i).as_deref(), Some("w"));
+    // An index made, then renamed by a transaction that writes its pg_index row too (CLUSTER
+    // ON): both its rows written by one transaction each time, its term must move all the same
+    // (it hashed each row's writer alike, and the two cancelled out: 0 before and after)
+    psql(&server.conninfo, "CREATE INDEX kept_y ON kept.t (w, ts)");
+    refresh_until_kept_sees(&s, &mut kept, "an index made").await;
+    psql(
+        &server.conninfo,
+        "BEGIN; ALTER INDEX kept.kept_y RENAME TO kept_z; ALTER TABLE kept.t CLUSTER ON kept_z; COMMIT;",
+    );
+    let i = refresh_until_kept_sees(&s, &mut kept, "a rename with its pg_index row").await;
+    assert_eq!(chunk_indexes(&i, "kept_y"), None);
+    assert_eq!(chunk_indexes(&i, "kept_z"), Some(3));
     // An index left invalid (TimescaleDB's index build one chunk at a time, failing on a
     // chunk), then dropped and built again, valid, then its validity changed in place (no file
     // changes: only the catalog's counted changes tell): validity is kept with the structure,
