@@ -477,6 +477,19 @@ pub async fn fetch(
     result
 }
 
+/// The jobs as `jobs.sql` (`statement`: every job's, or the jobs `params`) defines them.
+async fn read_definitions(
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<Arc<JobDefinition>>, tokio_postgres::Error> {
+    let mut names = Interner::default();
+    super::rows::collect_rows(client, statement, params, |r| {
+        JobDefinition::from_row(r, &mut names).map(Arc::new)
+    })
+    .await
+}
+
 async fn fetch_kept(
     client: &Client,
     caps: &Capabilities,
@@ -510,11 +523,7 @@ async fn fetch_kept(
     kept.generation += u64::from(definitions_moved);
     let key = Fingerprint::of([kept.generation]).whole();
     if let Some(ids) = written.as_ref().filter(|ids| !ids.is_empty()) {
-        let mut names = Interner::default();
-        let fresh = super::rows::collect_rows(client, &definitions_of_sql, &[ids], |r| {
-            JobDefinition::from_row(r, &mut names).map(Arc::new)
-        })
-        .await?;
+        let fresh = read_definitions(client, &definitions_of_sql, &[ids]).await?;
         let mut patched = kept.definitions.take();
         patched.retain(|d| ids.binary_search(&d.job_id).is_err());
         patched.extend(fresh);
@@ -525,13 +534,7 @@ async fn fetch_kept(
     let whole = !kept.definitions.holds_for(key);
     kept.definitions_read.0 += u64::from(whole);
     let definitions = (kept.definitions)
-        .get_or_read(key, || async {
-            let mut names = Interner::default();
-            super::rows::collect_rows(client, &definitions_sql, &[], |r| {
-                JobDefinition::from_row(r, &mut names).map(Arc::new)
-            })
-            .await
-        })
+        .get_or_read(key, || read_definitions(client, &definitions_sql, &[]))
         .await?;
     let moved = watch
         .as_ref()
