@@ -12,7 +12,18 @@
 -- the database's own directory), $3 the table VACUUM counts it under (itself, or an index's
 -- table), $4 its main fork's bytes and $5 that table's VACUUM count when it was measured whole;
 -- then one stat of the main fork says it is unchanged (bytes NULL) when the main fork is the same
--- and no VACUUM ran since. Else (0 and NULLs) it is measured whole, as before.
+-- and no VACUUM ran since. Else (0 and NULLs) it is measured whole, as before; with its file
+-- number and NULLs, whole by its files (below).
+--
+-- A relation measured in turn (the sweep, the net for what no count sees) is sent with its file
+-- number ($2) and no main fork kept ($4 NULL): its forks are stat'ed by that name, every one it
+-- can have (an index has no visibility map, a relation not unlogged no init fork: a stat of a
+-- file that is not there says so), without looking it up in the catalog — the path and the
+-- catalog row of a relation this session never looked at cost several times the stats, and
+-- each stayed in the session's caches (the sweep reaches every relation within the hour). The
+-- file number is the client's as the relations' watch keeps it (a new file is listed again at
+-- the refresh that sees it, and every table's version, which holds it, is read every 10
+-- minutes). No main fork there, or one past a segment: measured through the catalog.
 --
 -- Settled, where the server counts VACUUMs, has 8 kB pages and is no standby: the free-space map can grow
 -- without the main fork only up to the size that covers every page of it, and the visibility
@@ -40,7 +51,8 @@ WITH
 )
 SELECT array_agg(f.oid) AS oids, array_agg(f.vacuums) AS vacuums, array_agg(f.bytes) AS bytes,
        array_agg(f.main) AS main, array_agg(f.settled) AS settled
-  FROM (SELECT g.oid, v.n AS vacuums, w.bytes, coalesce(w.main, quick.size) AS main,
+  FROM (SELECT g.oid, v.n AS vacuums, coalesce(own.bytes, w.bytes) AS bytes,
+               coalesce(w.main, quick.size) AS main,
                quick.same OR coalesce(w.settled, false) AS settled, quick.same
           FROM unnest($1::oid[], $2::oid[], $3::oid[], $4::int8[], $5::int8[])
                  AS g(oid, file, counted_as, kept_main, kept_vacuums)
@@ -48,9 +60,10 @@ SELECT array_agg(f.oid) AS oids, array_agg(f.vacuums) AS vacuums, array_agg(f.by
          CROSS JOIN LATERAL (SELECT pg_catalog.pg_stat_get_vacuum_count(g.counted_as)
                                     + pg_catalog.pg_stat_get_autovacuum_count(g.counted_as) AS n
                               OFFSET 0) v
-         CROSS JOIN LATERAL (SELECT CASE WHEN g.kept_main IS NOT NULL AND g.file <> 0
-                                          AND v.n = g.kept_vacuums
-                                          AND (SELECT s.settles FROM server s)
+         CROSS JOIN LATERAL (SELECT CASE WHEN g.file <> 0
+                                          AND (g.kept_main IS NULL
+                                               OR (v.n = g.kept_vacuums
+                                                   AND (SELECT s.settles FROM server s)))
                                      THEN (pg_catalog.pg_stat_file(
                                                (SELECT s.dir FROM server s) || g.file::text,
                                                true)).size
@@ -62,6 +75,21 @@ SELECT array_agg(f.oid) AS oids, array_agg(f.vacuums) AS vacuums, array_agg(f.by
                                     coalesce(stat.size = g.kept_main AND stat.size > 0
                                              AND stat.size < (SELECT s.segment FROM server s),
                                              false) AS same) quick
+         -- measured in turn by its file number: every fork by its name
+         CROSS JOIN LATERAL (SELECT CASE WHEN g.kept_main IS NULL AND stat.size IS NOT NULL
+                                          AND stat.size < (SELECT s.segment FROM server s)
+                                     THEN stat.size
+                                          + coalesce((pg_catalog.pg_stat_file(
+                                                (SELECT s.dir FROM server s) || g.file::text || '_fsm',
+                                                true)).size, 0)
+                                          + coalesce((pg_catalog.pg_stat_file(
+                                                (SELECT s.dir FROM server s) || g.file::text || '_vm',
+                                                true)).size, 0)
+                                          + coalesce((pg_catalog.pg_stat_file(
+                                                (SELECT s.dir FROM server s) || g.file::text || '_init',
+                                                true)).size, 0)
+                                     END AS bytes
+                              OFFSET 0) own
           LEFT JOIN LATERAL (
                 SELECT c.oid, main.size AS main,
                        CASE WHEN main.size < (SELECT s.segment FROM server s)
@@ -98,6 +126,7 @@ SELECT array_agg(f.oid) AS oids, array_agg(f.vacuums) AS vacuums, array_agg(f.by
                                       OFFSET 0) main
                  CROSS JOIN LATERAL (SELECT coalesce((pg_catalog.pg_stat_file(p.path || '_fsm', true)).size,
                                                      0) AS size OFFSET 0) fsm
-                 -- measured whole unless its main fork's one stat said it is as kept
-                 WHERE c.oid = g.oid AND NOT quick.same) w ON true) f
+                 -- measured whole unless its main fork's one stat said it is as kept, or
+                 -- its forks were stat'ed by their names
+                 WHERE c.oid = g.oid AND NOT quick.same AND own.bytes IS NULL) w ON true) f
  WHERE f.same OR f.bytes IS NOT NULL

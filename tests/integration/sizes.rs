@@ -814,3 +814,75 @@ impl Exact<'_> {
         }
     }
 }
+
+/// A relation measured in turn (the sweep, every relation within the hour) is measured by its
+/// files' names, not looked up in the catalog, and to the byte as PostgreSQL's functions count
+/// it: a table with its free-space and visibility maps, its TOAST table and their indexes, an
+/// unlogged table's init forks, a BRIN index summarised by hand (which no count sees).
+#[tokio::test]
+async fn relations_measured_in_turn_are_measured_by_their_files_to_the_byte() {
+    on_each(action_servers("in_turn"), async |server| {
+        let conninfo = &server.conninfo;
+        in_fresh_schema(
+            conninfo,
+            "turn",
+            "CREATE TABLE turn.t (id int PRIMARY KEY, at timestamptz, note text)
+                    WITH (autovacuum_enabled = off, toast.autovacuum_enabled = off);
+             INSERT INTO turn.t SELECT i, now(), repeat(md5(i::text), 90)
+               FROM generate_series(1, 3000) i;
+             CREATE UNLOGGED TABLE turn.u (id int PRIMARY KEY) WITH (autovacuum_enabled = off);
+             INSERT INTO turn.u SELECT generate_series(1, 500);",
+        );
+        psql(conninfo, "VACUUM turn.t");
+        let oids = numbers(
+            conninfo,
+            "SELECT string_agg(c.oid::text, '|' ORDER BY c.oid) FROM pg_class c
+              WHERE c.relnamespace = 'turn'::regnamespace
+                 OR c.oid = (SELECT reltoastrelid FROM pg_class WHERE oid = 'turn.t'::regclass)
+                 OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid =
+                              (SELECT reltoastrelid FROM pg_class WHERE oid = 'turn.t'::regclass))",
+        );
+        assert!(oids.len() >= 6, "{oids:?}");
+        let s = open_at(conninfo).await;
+        let mut kept = model::Cache::default();
+        refresh(&s, &mut kept).await;
+        // an index no count moves with: summarised by hand after the rows were counted
+        psql(
+            conninfo,
+            "CREATE INDEX t_at ON turn.t USING brin (at)
+                    WITH (pages_per_range = 1, autosummarize = off);
+             INSERT INTO turn.t SELECT i, now(), 'x' FROM generate_series(3001, 60000) i;",
+        );
+        refresh(&s, &mut kept).await;
+        let brin = numbers(conninfo, "SELECT 'turn.t_at'::regclass::oid::int8");
+        let oids: Vec<i64> = oids.into_iter().chain(brin).collect();
+        let at = Exact {
+            s: &s,
+            conninfo,
+            oids: &oids,
+        };
+        let before = at.theirs();
+        psql(conninfo, "SELECT brin_summarize_new_values('turn.t_at')");
+        let summarised = at.theirs();
+        assert_ne!(before, summarised, "summarising by hand grew the index");
+        let by_file = kept.catalog.sizes.measured_by_file;
+        let ours: Vec<u32> = oids.iter().map(|&o| o as u32).collect();
+        kept.catalog.sizes.sweep_next_over(&ours);
+        refresh(&s, &mut kept).await;
+        let sizes = kept.catalog.sizes.sizes();
+        let ours: Vec<i64> = oids.iter().map(|&o| sizes.own(o as u32)).collect();
+        assert_eq!(ours, summarised, "measured in turn (before summarising: {before:?})");
+        // (the engine counts no writes: every relation is measured at every refresh, by
+        // listing the files)
+        if server.native {
+            assert!(s.1.may_stat_files);
+            let measured = kept.catalog.sizes.measured_by_file - by_file;
+            assert!(
+                measured >= oids.len() as u64,
+                "{measured} measured by their files, of the {} swept",
+                oids.len()
+            );
+        }
+    })
+    .await;
+}

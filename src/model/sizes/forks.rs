@@ -48,12 +48,14 @@ impl Forks {
 
     /// What to send for the `slots` of `r` (pure): a quick look for those `quick` allows
     /// (written lately, not measured in turn) that are kept at their present file in the
-    /// database's own directory; the rest measured whole.
+    /// database's own directory; those measured `in_turn` there, whole by their file number;
+    /// the rest measured whole through the catalog.
     pub(super) fn looks(
         &self,
         r: &RelationSlots,
         slots: &[usize],
         quick: impl Fn(usize) -> bool,
+        in_turn: impl Fn(usize) -> bool,
     ) -> Looks {
         let mut looks = Looks::default();
         for &s in slots {
@@ -65,8 +67,9 @@ impl Forks {
                 true => r.oids[r.links[s] as usize],
                 false => oid,
             };
+            let by_file = kept.is_some() || (here && in_turn(s));
             looks.oids.push(oid);
-            looks.files.push(if kept.is_some() { file } else { 0 });
+            looks.files.push(if by_file { file } else { 0 });
             looks.counted_as.push(counted_as);
             looks.kept_main.push(kept.map(|k| k.main));
             looks.kept_vacuums.push(kept.map(|k| k.vacuums));
@@ -157,7 +160,7 @@ mod tests {
         let mut forks = Forks::default();
         let slots = [r.slot(100).unwrap(), r.slot(101).unwrap()];
         // nothing kept: both measured whole, the index counted under its table
-        let first = forks.looks(&r, &slots, |_| true);
+        let first = forks.looks(&r, &slots, |_| true, |_| false);
         assert_eq!(first.files, vec![0, 0]);
         assert_eq!(first.counted_as, vec![100, 100]);
         assert_eq!(first.kept_main, vec![None, None]);
@@ -171,20 +174,21 @@ mod tests {
         assert_eq!((oids, bytes), (vec![100, 101], vec![32768, 16384]));
         assert_eq!(forks.len(), 1);
         // the settled table is looked at by its main fork, the other measured whole again
-        let next = forks.looks(&r, &slots, |_| true);
+        let next = forks.looks(&r, &slots, |_| true, |_| false);
         assert_eq!(next.files, vec![100, 0]);
         assert_eq!(next.kept_main, vec![Some(8192), None]);
         assert_eq!(next.kept_vacuums, vec![Some(3), None]);
-        // not when measured in turn (the sweep measures whole)
-        let swept = forks.looks(&r, &slots, |_| false);
+        // not when measured in turn: the sweep measures whole, by the file numbers
+        let swept = forks.looks(&r, &slots, |_| false, |_| true);
         assert_eq!(swept.kept_main, vec![None, None]);
+        assert_eq!(swept.files, vec![100, 101]);
         // as kept: its bytes are the kept ones
         let (oids, bytes) = forks.take(&r, &[measured(100, None, 8192, true)]);
         assert_eq!((oids, bytes), (vec![100], vec![32768]));
         // measured whole and no longer settled: forgotten, looked at whole next time
         forks.take(&r, &[measured(100, Some(40960), 16384, false)]);
         assert_eq!(
-            forks.looks(&r, &slots, |_| true).kept_main,
+            forks.looks(&r, &slots, |_| true, |_| false).kept_main,
             vec![None, None]
         );
     }
@@ -199,7 +203,7 @@ mod tests {
         let mut moved = forks.settled[&100];
         moved.file = 7;
         forks.settled.insert(100, moved);
-        assert_eq!(forks.looks(&r, &slots, |_| true).files, vec![0]);
+        assert_eq!(forks.looks(&r, &slots, |_| true, |_| false).files, vec![0]);
         // an answer "as kept" for what is not kept says nothing
         forks.forget(&[100]);
         assert_eq!(

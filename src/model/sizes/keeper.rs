@@ -33,6 +33,9 @@ pub struct SizeKeeper {
     forks: Forks,
     /// How many relations one stat of their main fork found as kept: counted for the tests.
     pub looked_quickly: u64,
+    /// How many relations measured in turn were measured by their files' names: counted for
+    /// the tests.
+    pub measured_by_file: u64,
 }
 
 /// What a read of every table's version did: the tables that moved (they join the hot ones),
@@ -173,6 +176,21 @@ impl SizeKeeper {
         Ok(dropped)
     }
 
+    /// The next refresh measures in turn the relations kept from the lowest of `oids` to the
+    /// highest (as though the last slice were that long ago): for the tests.
+    pub fn sweep_next_over(&mut self, oids: &[u32]) {
+        let Some(r) = self.relations.last() else {
+            return;
+        };
+        let slots = oids.iter().filter_map(|&o| r.slot(o));
+        let (Some(low), Some(high)) = (slots.clone().min(), slots.max()) else {
+            return;
+        };
+        self.sweep = low;
+        let share = (high - low + 1) as f64 / r.len() as f64;
+        self.swept_at = std::time::Instant::now().checked_sub(SWEEP_PERIOD.mul_f64(share));
+    }
+
     /// Whether this relation is kept.
     pub fn has(&self, oid: u32) -> bool {
         self.relations.last().is_some_and(|r| r.slot(oid).is_some())
@@ -253,13 +271,17 @@ impl SizeKeeper {
         let measured = match may_stat {
             true => {
                 // a relation written lately and kept settled is looked at by its main fork;
-                // one measured in turn, whole (the sweep is the net for what no count sees)
-                // (a VACUUM cut short counts none, yet may have written maps)
-                let quick = |s: usize| {
-                    counted && relations.flags[s] & FRESH == 0 && !relations.swept(wanted, s)
-                };
-                let looks = self.forks.looks(relations, &slots, quick);
+                // one measured in turn, whole by its files (the sweep is the net for what no
+                // count sees: a VACUUM cut short counts none, yet may have written maps)
+                let in_turn = |s: usize| relations.swept(wanted, s);
+                let quick =
+                    |s: usize| counted && relations.flags[s] & FRESH == 0 && !in_turn(s);
+                let looks = self.forks.looks(relations, &slots, quick, in_turn);
+                let by_file = (looks.files.iter().zip(&looks.kept_main))
+                    .filter(|(&f, k)| f != 0 && k.is_none())
+                    .count();
                 through_stats(client, statement, &looks).await.map(|m| {
+                    self.measured_by_file += by_file as u64;
                     self.looked_quickly += m.iter().filter(|m| m.bytes.is_none()).count() as u64;
                     self.forks.take(relations, &m)
                 })
@@ -394,6 +416,7 @@ impl SizeKeeper {
             relisted: 0,
             forks: Forks::default(),
             looked_quickly: 0,
+            measured_by_file: 0,
         })
     }
 
