@@ -23,7 +23,7 @@ use super::tables::ListedRelations;
 
 /// The kept parts' format. Bumped whenever a kept type changes shape: the encoding has no
 /// field names, and a test pins it.
-const TAG: &[u8; 4] = b"HTK7";
+const TAG: &[u8; 4] = b"HTK8";
 
 /// How old a kept structure, rows or probes may be to be taken: older, they are read again
 /// (and kept again) as the sizes are measured again within the hour.
@@ -602,7 +602,7 @@ mod tests {
         let body = &parts[0].value[TAG.len() + 8..];
         assert_eq!(
             (TAG, crate::hash::fnv1a(body)),
-            (b"HTK7", 0xadf4_47e4_1621_75a3),
+            (b"HTK8", 0xadf4_47e4_1621_75a3),
             "the kept structure's encoding changed: bump TAG and pin the new checksum here"
         );
         // and the listed relations' rows (a cagg's columnstore among them)

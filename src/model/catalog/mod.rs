@@ -175,6 +175,9 @@ pub struct KeptCatalog {
     /// How many times the names' stamp was taken whole (no horizon to look from, or one out
     /// of reach), not from the last.
     pub stamps_whole: u64,
+    /// How many times the names' stamp found every kept place holding its row still and
+    /// probed none: counted for the tests.
+    pub stamps_held: u64,
     /// How many times TimescaleDB's watch rested (scanned none of its tables).
     pub watch_rests: u64,
     /// TimescaleDB's counts of writes into compressed chunks (2.28+), read since the last.
@@ -249,8 +252,9 @@ impl KeptCatalog {
             .get(client, [queries::LISTED_VERSIONS.as_str()])
             .await?;
         let old = self.listed_stamp.as_ref();
-        let (stamp, whole) = stamp::take(client, &sql, named, old, index_updates).await?;
-        self.stamps_whole += u64::from(whole);
+        let (stamp, took) = stamp::take(client, &sql, named, old, index_updates).await?;
+        self.stamps_whole += u64::from(took == stamp::Took::Whole);
+        self.stamps_held += u64::from(took == stamp::Took::Held);
         Ok(stamp)
     }
 
