@@ -871,7 +871,10 @@ async fn relations_measured_in_turn_are_measured_by_their_files_to_the_byte() {
         refresh(&s, &mut kept).await;
         let sizes = kept.catalog.sizes.sizes();
         let ours: Vec<i64> = oids.iter().map(|&o| sizes.own(o as u32)).collect();
-        assert_eq!(ours, summarised, "measured in turn (before summarising: {before:?})");
+        assert_eq!(
+            ours, summarised,
+            "measured in turn (before summarising: {before:?})"
+        );
         // (the engine counts no writes: every relation is measured at every refresh, by
         // listing the files)
         if server.native {

@@ -40,13 +40,17 @@ pub struct Place {
 impl Place {
     /// A number that moves a term where its row moved: never 0, and apart for each place.
     fn mix(self) -> i64 {
-        ((i64::from(self.page) << 16) | i64::from(self.line)).wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64)
+        ((i64::from(self.page) << 16) | i64::from(self.line))
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as i64)
             | 1
     }
 }
 
 impl<'a> FromSql<'a> for Place {
-    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Place, Box<dyn std::error::Error + Sync + Send>> {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> Result<Place, Box<dyn std::error::Error + Sync + Send>> {
         let raw: &[u8; 6] = raw.try_into().map_err(|_| "a place (tid) is 6 bytes")?;
         Ok(Place {
             page: u32::from_be_bytes([raw[0], raw[1], raw[2], raw[3]]),
@@ -389,7 +393,11 @@ mod tests {
         // 20's place not kept
         old.places.retain(|p| p.1 != 20);
         let asked = old.asks(&[10, 20, 35, 40], None);
-        assert_eq!(asked.place_oids, vec![10, 35], "kept places, in their order");
+        assert_eq!(
+            asked.place_oids,
+            vec![10, 35],
+            "kept places, in their order"
+        );
         assert_eq!(asked.places, vec![place(10, 0), place(35, 0)]);
         assert_eq!(asked.unkept, vec![20, 40], "no place kept, or no term");
         assert_eq!(asked.class_file, Some(1259));
@@ -430,7 +438,11 @@ mod tests {
         let again = now
             .after(&named, &asked, probed(&named, &[]), Some((0, 5)))
             .map(|s| s.terms);
-        assert_ne!(again, Some(now.terms.clone()), "the probe found it back at 20's first place");
+        assert_ne!(
+            again,
+            Some(now.terms.clone()),
+            "the probe found it back at 20's first place"
+        );
         let mut still = probed(&named, &[]);
         still.places = vec![(place(10, 0), 10), (place(20, 3), 20)];
         let after = now.after(&named, &asked, still, Some((0, 5))).unwrap();

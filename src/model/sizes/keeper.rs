@@ -274,8 +274,7 @@ impl SizeKeeper {
                 // one measured in turn, whole by its files (the sweep is the net for what no
                 // count sees: a VACUUM cut short counts none, yet may have written maps)
                 let in_turn = |s: usize| relations.swept(wanted, s);
-                let quick =
-                    |s: usize| counted && relations.flags[s] & FRESH == 0 && !in_turn(s);
+                let quick = |s: usize| counted && relations.flags[s] & FRESH == 0 && !in_turn(s);
                 let looks = self.forks.looks(relations, &slots, quick, in_turn);
                 let by_file = (looks.files.iter().zip(&looks.kept_main))
                     .filter(|(&f, k)| f != 0 && k.is_none())
