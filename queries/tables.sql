@@ -8,8 +8,8 @@
 -- are counted, sized and judged on the client from the chunk structure (table_chunks.sql) and
 -- the pages and statuses read at every refresh. Read whole at every refresh, this statement
 -- was a large part of a warm refresh. Where the watch can tell which hypertables' rows moved
--- (rows written, none deleted), only theirs are read again: the same statement with those ids as
--- $1 (tables_of in queries.rs).
+-- only theirs are read again: the same statement with those ids as $1 (tables_of in queries.rs),
+-- each row with its place in the whole read's order (fragments/tables_places.sql).
 WITH
 --@include policy_jobs
 ,
@@ -96,8 +96,10 @@ SELECT h.id, h.schema, h.name, h.is_cagg, h.materialization_schema, h.materializ
        pr.after_interval                                           AS drop_after_interval,
        pr.after_integer                                            AS drop_after_integer,
        pr.created_before                                           AS drop_created_before
+--@include tables_place_columns
   FROM hyper h
   LEFT JOIN policy_names pa ON pa.hypertable_id = h.id
   LEFT JOIN policy_shown pc ON pc.hypertable_id = h.id AND pc.proc_name = 'policy_compression'
   LEFT JOIN policy_shown pr ON pr.hypertable_id = h.id AND pr.proc_name = 'policy_retention'
+--@include tables_place_join
  ORDER BY 2, 3

@@ -24,7 +24,6 @@ pub const UPGRADE_FACTS: &str = include_str!("../queries/upgrade_facts.sql");
 pub const UPGRADE_INSTALLED: &str = include_str!("../queries/upgrade_installed.sql");
 pub const UPGRADE_BLOOM_SOURCES: &str = include_str!("../queries/upgrade_bloom_sources.sql");
 pub const CHUNK_ACTIVITY: &str = include_str!("../queries/chunk_activity.sql");
-pub const CHUNK_IDS: &str = include_str!("../queries/chunk_ids.sql");
 
 /// The team store's statements (`queries/team_store/`): its schema and migrations, what a
 /// recorder writes and a reader reads.
@@ -426,13 +425,15 @@ const COMPRESSION_ENABLED: [&str; 2] = [
 /// tables.sql for the jobs table's place and whether the status bits have names; `of`: only
 /// the hypertables `$1` (int4[]).
 fn tables_for(jobs_place: usize, status_text: usize, of: bool) -> String {
-    let (hypertables, dimensions, jobs) = match of {
+    let (hypertables, dimensions, jobs, place_columns, place_join) = match of {
         true => (
             "       AND h.id = ANY ($1::int4[])",
             "                  WHERE dd.hypertable_id = ANY ($1::int4[])",
             "     WHERE j.hypertable_id = ANY ($1::int4[])",
+            "       , n.place, n.total",
+            include_str!("../queries/fragments/tables_places.sql"),
         ),
-        false => ("", "", ""),
+        false => ("", "", "", "", ""),
     };
     expand(
         include_str!("../queries/tables.sql"),
@@ -443,6 +444,8 @@ fn tables_for(jobs_place: usize, status_text: usize, of: bool) -> String {
             ("tables_hypertable_filter", hypertables),
             ("tables_dimension_filter", dimensions),
             ("policy_jobs_filter", jobs),
+            ("tables_place_columns", place_columns),
+            ("tables_place_join", place_join),
         ],
     )
 }
@@ -485,6 +488,24 @@ static TIMESCALEDB_WATCH: [LazyLock<String>; 6] = [
     LazyLock::new(|| timescaledb_watch_for(1, 1)),
     LazyLock::new(|| timescaledb_watch_for(1, 2)),
 ];
+
+/// chunk_ids.sql by the jobs table's place.
+fn chunk_ids_for(jobs_place: usize) -> String {
+    expand(
+        include_str!("../queries/chunk_ids.sql"),
+        &[("jobs_table", JOBS_TABLE[jobs_place])],
+    )
+}
+static CHUNK_IDS: [LazyLock<String>; 2] = [
+    LazyLock::new(|| chunk_ids_for(0)),
+    LazyLock::new(|| chunk_ids_for(1)),
+];
+
+/// Every chunk's id, every compression snapshot's, every row that names a hypertable, for this
+/// version's jobs table.
+pub fn chunk_ids(caps: &Capabilities) -> &'static str {
+    &CHUNK_IDS[usize::from(jobs_in_catalog(caps))]
+}
 
 /// The catalog pass's watch over TimescaleDB's catalog, for this version's tables.
 pub fn timescaledb_watch(caps: &Capabilities) -> &'static str {

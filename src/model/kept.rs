@@ -23,7 +23,7 @@ use super::tables::ListedRelations;
 
 /// The kept parts' format. Bumped whenever a kept type changes shape: the encoding has no
 /// field names, and a test pins it.
-const TAG: &[u8; 4] = b"HTK8";
+const TAG: &[u8; 4] = b"HTK9";
 
 /// How old a kept structure, rows or probes may be to be taken: older, they are read again
 /// (and kept again) as the sizes are measured again within the hour.
@@ -569,7 +569,7 @@ mod tests {
             assert!(!take(&good[..cut]), "cut at {cut}");
         }
         let mut other = good.clone();
-        other[3] = b'9';
+        other[3] = b'8';
         assert!(!take(&other), "another format");
         let mut rng = crate::testing::Xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
@@ -602,7 +602,7 @@ mod tests {
         let body = &parts[0].value[TAG.len() + 8..];
         assert_eq!(
             (TAG, crate::hash::fnv1a(body)),
-            (b"HTK8", 0xadf4_47e4_1621_75a3),
+            (b"HTK9", 0xadf4_47e4_1621_75a3),
             "the kept structure's encoding changed: bump TAG and pin the new checksum here"
         );
         // and the listed relations' rows (a cagg's columnstore among them)

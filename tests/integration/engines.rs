@@ -445,11 +445,12 @@ pub async fn on_each<T: Labelled>(servers: impl IntoIterator<Item = T>, check: i
     for server in servers {
         let label = server.label();
         println!("== {label}");
+        let started = std::time::Instant::now();
         let passed = std::panic::AssertUnwindSafe(check(&server))
             .catch_unwind()
             .await
             .is_ok();
-        record(&label, passed, &mut failed);
+        record(&label, passed, started, &mut failed);
     }
     assert!(failed.is_empty(), "failed on {}", failed.join(", "));
 }
@@ -460,17 +461,19 @@ pub fn on_each_sync<T: Labelled>(servers: impl IntoIterator<Item = T>, check: im
     for server in servers {
         let label = server.label();
         println!("== {label}");
+        let started = std::time::Instant::now();
         let passed =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&server))).is_ok();
-        record(&label, passed, &mut failed);
+        record(&label, passed, started, &mut failed);
     }
     assert!(failed.is_empty(), "failed on {}", failed.join(", "));
 }
 
 /// Appends one server check's outcome to `HYPERTOP_TEST_TALLY` (tests/run sums it per server):
-/// a line of label, `passed`/`failed` and the test's name, written in one call so that tests
-/// running at once do not interleave their lines.
-fn record(label: &str, passed: bool, failed: &mut Vec<String>) {
+/// a line of label, `passed`/`failed`, the test's name and the check's seconds (tests/run names
+/// the slowest: what to look at when the run outgrows CI's budget), written in one call so that
+/// tests running at once do not interleave their lines.
+fn record(label: &str, passed: bool, started: std::time::Instant, failed: &mut Vec<String>) {
     if !passed {
         failed.push(label.to_string());
     }
@@ -479,7 +482,8 @@ fn record(label: &str, passed: bool, failed: &mut Vec<String>) {
     };
     let test = std::thread::current().name().unwrap_or("?").to_string();
     let outcome = if passed { "passed" } else { "failed" };
-    let line = format!("{label}\t{outcome}\t{test}\n");
+    let secs = started.elapsed().as_secs_f64();
+    let line = format!("{label}\t{outcome}\t{test}\t{secs:.1}\n");
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
         .create(true)

@@ -601,8 +601,9 @@ async fn catalog_read(
 
 /// Policies and definitions changed between two refreshes of a console: the tabs' rows of the
 /// hypertables they name are read again and put in place of the kept ones (a job that names no
-/// hypertable reads none), a row deleted has every row read — and what the tabs show is what a
-/// read from nothing shows, each time.
+/// hypertable reads none; a row deleted is told by every row's id; a hypertable made or renamed
+/// goes to its place in the server's order) — and what the tabs show is what a read from nothing
+/// shows, each time.
 #[tokio::test]
 async fn the_rows_of_the_hypertables_a_change_names_are_read_again_and_only_theirs() {
     on_each(
@@ -671,7 +672,7 @@ async fn the_rows_of_the_hypertables_a_change_names_are_read_again_on(server: &T
             Some(true),
         ),
         (
-            "a hypertable's compression settings changed",
+            COMPRESSION_ENABLED,
             "ALTER TABLE rm.b SET (timescaledb.compress, timescaledb.compress_segmentby = 'd')".into(),
             Some(true),
         ),
@@ -681,16 +682,68 @@ async fn the_rows_of_the_hypertables_a_change_names_are_read_again_on(server: &T
             "SELECT add_job('rm.noop', '1 hour')".into(),
             None,
         ),
+        // deletions: every row's id and hypertable read, set against the rows kept, tell
+        // whose rows moved
         (
             "a policy removed",
             "SELECT remove_retention_policy('rm.b')".into(),
-            Some(false),
+            Some(true),
+        ),
+        // a hypertable made or renamed: its row put at its place in the server's order
+        (
+            "a hypertable made (between two kept)",
+            "CREATE TABLE rm.ab (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('rm.ab', 't')"
+                .into(),
+            Some(true),
+        ),
+        (
+            "a hypertable made (after every kept one)",
+            "CREATE TABLE rm.zz (t timestamptz NOT NULL, v int);
+             SELECT create_hypertable('rm.zz', 't')"
+                .into(),
+            Some(true),
+        ),
+        (
+            RENAMED,
+            "ALTER TABLE rm.zz RENAME TO aa".into(),
+            Some(true),
+        ),
+        (
+            "a continuous aggregate made",
+            "CREATE MATERIALIZED VIEW rm.daily WITH (timescaledb.continuous) AS
+               SELECT time_bucket(interval '1 day', t) AS day, avg(v) AS v FROM rm.a GROUP BY 1
+             WITH NO DATA"
+                .into(),
+            Some(true),
+        ),
+        (
+            "a continuous aggregate dropped",
+            "DROP MATERIALIZED VIEW rm.daily".into(),
+            Some(true),
+        ),
+        (
+            "a hypertable dropped",
+            "DROP TABLE rm.ab".into(),
+            Some(true),
+        ),
+        (
+            "two hypertables and a policy dropped at once",
+            "SELECT add_retention_policy('rm.aa', interval '9 days');
+             DROP TABLE rm.aa; DROP TABLE rm.b"
+                .into(),
+            Some(true),
         ),
     ];
     for (what, sql, by_hypertable) in changes {
         changed(&s, &mut kept, conninfo, what, &sql, by_hypertable).await;
     }
 }
+
+const COMPRESSION_ENABLED: &str = "a hypertable's compression settings changed";
+const RENAMED: &str = "a hypertable renamed (to the first place)";
+/// The changes that may read the structure whole (see [`changed`]).
+const IN_PLACE: [&str; 2] = [COMPRESSION_ENABLED, RENAMED];
 
 /// Makes the change `sql` and refreshes `kept` once: the tabs show what a read from nothing
 /// shows; `by_hypertable`: whether the rows of the hypertables it names alone were read again
@@ -706,23 +759,21 @@ async fn changed(
     sql: &str,
     by_hypertable: Option<bool>,
 ) {
-    let hypertables = || {
-        psql(
-            conninfo,
-            "SELECT count(*) FROM _timescaledb_catalog.hypertable",
-        )
-    };
-    let before = hypertables();
     psql(conninfo, sql);
-    // a hypertable made (up to 2.28 compression makes an internal one) has every row read:
-    // its row's place among them is not known
-    let by_hypertable = match by_hypertable {
-        Some(true) if hypertables() != before => Some(false),
-        other => other,
-    };
     let patched = kept.catalog.rows_patched;
     let listed = kept.catalog.listed_key();
+    let structure_read = kept.catalog.structure_read;
     let ours = definitions(&catalog_read(s, kept).await);
+    // a hypertable's own catalog row changed in place (renamed; compression enabled up to
+    // 2.28, which makes an internal hypertable): the structure is read whole, and the tabs' rows
+    // with it; no other change here may read it whole
+    let by_hypertable = match kept.catalog.structure_read != structure_read {
+        true => {
+            assert!(IN_PLACE.contains(&what), "{what}: the structure read whole");
+            Some(false)
+        }
+        false => by_hypertable,
+    };
     let cold = definitions(&catalog_read(s, &mut hypertop::model::Cache::default()).await);
     assert_eq!(ours, cold, "{what}: the tabs against a read from nothing");
     let (patched, whole) = (

@@ -592,10 +592,11 @@ async fn fetch_watched(
         answer = watch::read(client, &watch_sql, &start).await?;
     }
     kept.watch_rests += u64::from(!answer.scanned);
-    let moved = match kept.watched.needs_every_row(&answer) {
+    let unaccounted = kept.watched.needs_every_row(&answer);
+    let moved = match unaccounted.any() {
         true => {
-            let [ids_sql] = statements.get(client, [queries::CHUNK_IDS]).await?;
-            let ids = watch::read_ids(client, &ids_sql).await?;
+            let [ids_sql] = statements.get(client, [queries::chunk_ids(caps)]).await?;
+            let ids = watch::read_ids(client, &ids_sql, unaccounted).await?;
             kept.watched.take_deleted(answer, &ids)
         }
         false => kept.watched.take(answer),
@@ -854,6 +855,22 @@ async fn read_listed(
     Ok(relations)
 }
 
+/// The tabs' rows of the hypertables `ids` (`statement`: tables_of), with their places in the
+/// whole read's order.
+async fn read_listed_of(
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    ids: &[i32],
+) -> Result<(tables::ListedRelations, tables::Places), Error> {
+    let (mut relations, mut names, mut places) = Default::default();
+    each_row(client, statement, &[&ids], |r| {
+        tables::Places::add_row(&mut places, r)?;
+        tables::ListedRelations::add_row(&mut relations, r, &mut names)
+    })
+    .await?;
+    Ok((relations, places))
+}
+
 /// The tabs' rows from what is kept, with what moves with time read again (the policies'
 /// thresholds as of now, integer "now"s), the relations' rows when they moved, the retention
 /// jobs' runs for those that ran (`ran`: None, any may have), the index counters when
@@ -912,9 +929,9 @@ async fn rows(
         let moved = !pending.is_empty();
         let holds = listed.holds_for(listed_key_of(watched));
         if let Some(kept) = (listed.last_mut()).filter(|_| holds && !pending.is_empty()) {
-            let fresh = read_listed(client, &tables_of_sql, &[&pending]).await?;
+            let (fresh, places) = read_listed_of(client, &tables_of_sql, pending).await?;
             *rows_patched += 1;
-            if !kept.patch(fresh, pending) {
+            if !kept.patch(fresh, pending, &places) {
                 // read whole, under a key of its own (what another process took from the
                 // last is not taken for this)
                 watched.rows_moved.read_whole();

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use tokio_postgres::{Client, Row, Statement};
 
-use super::rows_moved::{Named, NamedRow, RowsMoved};
+use super::rows_moved::{Member, Named, NamedRow, RowsMoved};
 use crate::model::rows::array;
 use crate::model::tables::{ChunkNumbers, CompressedSize};
 use crate::model::watch::{reaches, Horizon, Rest, RowsSeen};
@@ -133,29 +133,61 @@ impl Answer {
     }
 }
 
-/// Every chunk's id and every compression snapshot's (`queries/chunk_ids.sql`): which rows are
-/// left after a watch from the horizon found some deleted.
+/// Every chunk's id and every compression snapshot's, and every row (kind, id, hypertable) of
+/// the tables that name hypertables (`queries/chunk_ids.sql`): which rows are left after a watch
+/// from the horizon found some deleted. Each part only where its rows were ([`Unaccounted`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EveryId {
-    pub chunks: Vec<i32>,
-    pub sizes: Vec<i32>,
+    /// None: not asked (no chunk or snapshot was deleted).
+    pub chunks: Option<(Vec<i32>, Vec<i32>)>,
+    /// None: not asked (no definition or job was deleted).
+    pub named: Option<Vec<Member>>,
 }
 
-/// Reads [`EveryId`] (`statement`: chunk_ids.sql, prepared).
+/// Which of a watch's tables lost rows it cannot tell apart ([`Watched::needs_every_row`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Unaccounted {
+    pub chunks: bool,
+    pub named: bool,
+}
+
+impl Unaccounted {
+    pub fn any(&self) -> bool {
+        self.chunks || self.named
+    }
+}
+
+/// Reads [`EveryId`] (`statement`: chunk_ids.sql, prepared), the parts `asked`.
 pub async fn read_ids(
     client: &Client,
     statement: &Statement,
+    asked: Unaccounted,
 ) -> Result<EveryId, tokio_postgres::Error> {
-    let row = client.query_one(statement, &[]).await?;
+    let row = (client.query_one(statement, &[&asked.chunks, &asked.named])).await?;
     let sorted = |name: &str| -> Result<Vec<i32>, tokio_postgres::Error> {
         let mut ids: Vec<i32> = array(&row, name)?;
         ids.sort_unstable();
         Ok(ids)
     };
-    Ok(EveryId {
-        chunks: sorted("chunks")?,
-        sizes: sorted("sizes")?,
-    })
+    let chunks = match asked.chunks {
+        true => Some((sorted("chunks")?, sorted("sizes")?)),
+        false => None,
+    };
+    let named = match asked.named {
+        true => {
+            let kinds: Vec<i32> = array(&row, "named_kinds")?;
+            let ids: Vec<i32> = array(&row, "named_ids")?;
+            let hypertables: Vec<Option<i32>> = array(&row, "named_hypertables")?;
+            let rows = (kinds.iter().zip(&ids).zip(&hypertables)).map(|((k, id), h)| Member {
+                kind: (*k).clamp(0, 3) as u8,
+                id: *id,
+                hypertable: *h,
+            });
+            Some(rows.collect())
+        }
+        false => None,
+    };
+    Ok(EveryId { chunks, named })
 }
 
 /// Where a watch starts: the horizon, how many chunks the last watch counted (the
@@ -275,9 +307,9 @@ impl Watched {
     /// Whether `answer` leaves rows unaccounted for: a table has fewer rows than the kept
     /// ones and the new ones make (rows were deleted), and which is not known. Every id is
     /// then read ([`read_ids`]) and the answer taken with them ([`Watched::take_deleted`]).
-    pub fn needs_every_row(&self, answer: &Answer) -> bool {
+    pub fn needs_every_row(&self, answer: &Answer) -> Unaccounted {
         if answer.whole || !answer.scanned {
-            return false;
+            return Unaccounted::default();
         }
         let new_chunks = (answer.chunk_rows.iter())
             .filter(|(c, _)| self.state(c.id).is_none())
@@ -285,13 +317,26 @@ impl Watched {
         let new_sizes = (answer.size_rows.iter())
             .filter(|(id, ..)| self.compressed_of(*id).is_none())
             .count() as i64;
-        answer.chunks.count() != self.states.len() as i64 + new_chunks
-            || (answer.sizes.as_ref())
-                .is_some_and(|s| s.count() != self.compressed.len() as i64 + new_sizes)
+        let last = self.seen.as_ref();
+        Unaccounted {
+            chunks: answer.chunks.count() != self.states.len() as i64 + new_chunks
+                || (answer.sizes.as_ref())
+                    .is_some_and(|s| s.count() != self.compressed.len() as i64 + new_sizes),
+            named: self.rows_moved.needs_every_row(
+                (&answer.definition_rows, &answer.job_rows),
+                (last.map(|l| &l.definitions), last.map(|l| &l.jobs)),
+            ),
+        }
     }
 
     /// Takes `answer` in, the kept states brought up to it; what moved.
     pub fn take(&mut self, answer: Answer) -> Moved {
+        self.take_with(answer, None)
+    }
+
+    /// [`Watched::take`], with every row of the tables that name hypertables where it was
+    /// read (`every`).
+    fn take_with(&mut self, answer: Answer, every: Option<&[Member]>) -> Moved {
         self.rest.saw(answer.scanned, answer.writes);
         let job_stats = |last: Option<&Seen>| match last.map(|l| &l.stats) {
             Some(stats) if !answer.whole && answer.stats.count() == stats.count() => Some(
@@ -371,6 +416,7 @@ impl Watched {
                 last.as_ref().map(|l| &l.definitions),
                 last.as_ref().map(|l| &l.jobs),
             ),
+            every,
         );
         let generations = &mut self.generations;
         generations.definitions += u64::from(out.definitions);
@@ -396,14 +442,17 @@ impl Watched {
     /// row's id read after it: the kept rows not among them are gone. A row made after `since`
     /// is not among those kept and is left: the next watch finds it written since the horizon.
     pub fn take_deleted(&mut self, since: Answer, ids: &EveryId) -> Moved {
-        let mut out = self.take(since);
+        let mut out = self.take_with(since, ids.named.as_deref());
+        let Some((chunks, sizes)) = &ids.chunks else {
+            return out;
+        };
         let left = |id: &i32, among: &[i32]| among.binary_search(id).is_ok();
         out.gone = (self.states.iter())
-            .filter(|c| !left(&c.id, &ids.chunks))
+            .filter(|c| !left(&c.id, chunks))
             .map(|c| c.id)
             .collect();
-        self.states.retain(|c| left(&c.id, &ids.chunks));
-        self.compressed.retain(|(id, _)| left(id, &ids.sizes));
+        self.states.retain(|c| left(&c.id, chunks));
+        self.compressed.retain(|(id, _)| left(id, sizes));
         out.chunks.retain(|id| !left(id, &out.gone));
         out
     }
@@ -502,7 +551,7 @@ mod tests {
             writes: Some(20),
             ..Answer::default()
         };
-        assert!(!w.needs_every_row(&rested));
+        assert!(!w.needs_every_row(&rested).any());
         let moved = w.take(rested);
         assert!(!moved.any() && moved.job_stats == Some(vec![]), "{moved:?}");
         // the jobs' statistics are scanned all the same: a run seen while it rests
@@ -538,12 +587,12 @@ mod tests {
         assert_eq!(w.numbers(), ChunkNumbers::new(vec![2], vec![], vec![]));
         // nothing written: the same recent rows again (a transaction held the horizon back)
         let again = answer(true, 3, vec![chunk(3, 0)]);
-        assert!(!w.needs_every_row(&again));
+        assert!(!w.needs_every_row(&again).any());
         let nothing = w.take(again);
         assert!(!nothing.any(), "{nothing:?}");
         // chunk 3 compressed, chunk 4 created
         let next = answer(true, 4, vec![chunk(3, 1), chunk(4, 0)]);
-        assert!(!w.needs_every_row(&next));
+        assert!(!w.needs_every_row(&next).any());
         let moved = w.take(next);
         assert_eq!(moved.chunks, [3, 4]);
         assert!(!moved.all && !moved.definitions && moved.gone.is_empty());
@@ -561,11 +610,11 @@ mod tests {
         ));
         // chunk 1 dropped, chunk 3 changed, chunk 4 created: three rows, two of them written
         let partial = answer(true, 3, vec![chunk(3, 9), chunk(4, 0)]);
-        assert!(w.needs_every_row(&partial));
+        assert!(w.needs_every_row(&partial).chunks);
         // every id read after it: chunk 5 made meanwhile (left for the next watch)
         let ids = EveryId {
-            chunks: vec![2, 3, 4, 5],
-            sizes: vec![],
+            chunks: Some((vec![2, 3, 4, 5], vec![])),
+            named: None,
         };
         let moved = w.take_deleted(partial, &ids);
         assert_eq!(moved.gone, [1]);
@@ -595,10 +644,10 @@ mod tests {
         // chunk 1 dropped: the watch from the horizon finds one row fewer, nothing else
         // written; every id read
         let partial = with_definitions(answer(true, 1, vec![]), vec![]);
-        assert!(w.needs_every_row(&partial));
+        assert!(w.needs_every_row(&partial).chunks);
         let ids = |chunks: Vec<i32>| EveryId {
-            chunks,
-            sizes: vec![],
+            chunks: Some((chunks, vec![])),
+            named: None,
         };
         let moved = w.take_deleted(partial, &ids(vec![2]));
         assert_eq!(moved.gone, [1]);
@@ -653,22 +702,25 @@ mod tests {
         );
         // nothing written to the chunks: the snapshots were not scanned
         let quiet = answer(true, 2, vec![]);
-        assert!(!w.needs_every_row(&quiet));
+        assert!(!w.needs_every_row(&quiet).any());
         assert!(!w.take(quiet).any());
         // chunk 1 decompressed, its snapshot deleted: scanned, one fewer than the count kept
         let mut next = answer(true, 2, vec![chunk(1, 0)]);
         next.sizes = Some(RowsSeen::new(0, vec![]));
-        assert!(w.needs_every_row(&next));
+        assert!(w.needs_every_row(&next).chunks);
         let ids = EveryId {
-            chunks: vec![1, 2],
-            sizes: vec![],
+            chunks: Some((vec![1, 2], vec![])),
+            named: None,
         };
         let moved = w.take_deleted(next, &ids);
         assert_eq!((moved.chunks, moved.gone), (vec![1], vec![]));
         assert_eq!(w.numbers(), ChunkNumbers::new(vec![], vec![], vec![]));
         let mut quiet = answer(true, 2, vec![]);
         quiet.sizes = Some(RowsSeen::new(0, vec![]));
-        assert!(!w.needs_every_row(&quiet), "the snapshot kept is gone");
+        assert!(
+            !w.needs_every_row(&quiet).any(),
+            "the snapshot kept is gone"
+        );
     }
 
     #[test]

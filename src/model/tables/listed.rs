@@ -101,6 +101,32 @@ impl ListedPolicy {
     }
 }
 
+/// Where the rows read by hypertable go among every row (tables_of's `place` and `total`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Places {
+    /// Each row's hypertable and its place (from 0) in the whole read's order.
+    pub at: Vec<(i32, usize)>,
+    /// How many rows the whole read has (None: no row came back to say).
+    pub total: Option<usize>,
+}
+
+impl Places {
+    /// Takes in one row's place and the whole read's count.
+    pub fn add_row(&mut self, r: &Row) -> Result<(), tokio_postgres::Error> {
+        let (id, place, total): (i32, Option<i64>, Option<i64>) =
+            (r.try_get("id")?, r.try_get("place")?, r.try_get("total")?);
+        if let Some(place) = place.and_then(|p| usize::try_from(p).ok()) {
+            self.at.push((id, place));
+        }
+        self.total = total.and_then(|t| usize::try_from(t).ok());
+        Ok(())
+    }
+
+    fn of(&self, id: i32) -> Option<usize> {
+        self.at.iter().find(|(i, _)| *i == id).map(|(_, at)| *at)
+    }
+}
+
 /// Every row of `queries/tables.sql`, in its order (by schema and name), and their texts held
 /// once (a schema or a policy's interval is one for all its rows).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -246,34 +272,54 @@ impl ListedRelations {
     }
 
     /// Puts in `fresh`, the rows read again of the hypertables `ids`: each replaces the row kept
-    /// for its hypertable; a hypertable with none now loses its own. False where a row cannot be
-    /// put in its place — a hypertable made, or named otherwise (the rows are in the server's
-    /// order of names) —: every row is to be read then.
-    pub fn patch(&mut self, fresh: ListedRelations, ids: &[i32]) -> bool {
-        let place = |rows: &[ListedRelation], id: i32| rows.iter().position(|r| r.id == id);
+    /// for its hypertable; a hypertable with none now loses its own; one made, or named
+    /// otherwise (the rows are in the server's order of names), goes to its place in the whole
+    /// read's order (`places`). False where that cannot be (a row with no place, or the rows
+    /// then not as many as the whole read's): every row is to be read then.
+    pub fn patch(&mut self, fresh: ListedRelations, ids: &[i32], places: &Places) -> bool {
         let ListedRelations { rows, policies, .. } = fresh;
-        if (rows.iter())
-            .any(|r| place(&self.rows, r.id).is_none_or(|at| self.rows[at].names() != r.names()))
-        {
+        let kept_as =
+            |r: &ListedRelation| (self.rows.iter()).any(|k| k.id == r.id && k.names() == r.names());
+        let (stay, placed): (Vec<ListedRelation>, Vec<ListedRelation>) =
+            rows.into_iter().partition(kept_as);
+        let Some(mut placed) = (placed.into_iter())
+            .map(|r| places.of(r.id).map(|at| (at, r)))
+            .collect::<Option<Vec<(usize, ListedRelation)>>>()
+        else {
             return false;
-        }
+        };
         // their policies after the kept ones
         let offset = self.policies.len() as u32;
         self.policies.extend(policies);
-        let mut fresh: std::collections::HashMap<i32, ListedRelation> =
-            rows.into_iter().map(|r| (r.id, r)).collect();
+        let with_offset = |mut row: ListedRelation| {
+            row.compress = row.compress.map(|p| p + offset);
+            row.drop = row.drop.map(|p| p + offset);
+            row
+        };
+        let mut stay: std::collections::HashMap<i32, ListedRelation> =
+            stay.into_iter().map(|r| (r.id, r)).collect();
+        // the rows of `ids` replaced where they stay, gone otherwise (dropped, or placed below)
         self.rows.retain_mut(|kept| {
             if ids.binary_search(&kept.id).is_err() {
                 return true;
             }
-            let Some(mut row) = fresh.remove(&kept.id) else {
+            let Some(row) = stay.remove(&kept.id) else {
                 return false;
             };
-            row.compress = row.compress.map(|p| p + offset);
-            row.drop = row.drop.map(|p| p + offset);
-            *kept = row;
+            *kept = with_offset(row);
             true
         });
+        // (in the order of their places: each then lands at its own)
+        placed.sort_unstable_by_key(|(at, _)| *at);
+        for (at, row) in placed {
+            if at > self.rows.len() {
+                return false;
+            }
+            self.rows.insert(at, with_offset(row));
+        }
+        if places.total.is_some_and(|total| total != self.rows.len()) {
+            return false;
+        }
         self.compact_policies();
         self.revision += 1;
         true
@@ -569,7 +615,7 @@ mod tests {
     fn rows_read_again_take_their_places_and_the_rest_stay() {
         let mut kept = rows(&[(1, "a", "1 day"), (2, "b", "2 days"), (3, "c", "3 days")]);
         // 2 altered, 3 gone (its row no longer listed), 1 untouched
-        assert!(kept.patch(rows(&[(2, "b", "20 days")]), &[2, 3]));
+        assert!(kept.patch(rows(&[(2, "b", "20 days")]), &[2, 3], &Places::default()));
         assert_eq!(
             afters(&kept),
             vec![
@@ -579,10 +625,47 @@ mod tests {
         );
         // the replaced row's policy let go
         assert_eq!(kept.policies.len(), 2);
-        // a hypertable made, or one renamed: not put in place, nothing changed
+        // a hypertable made, or one renamed, with no place said: not put in, nothing changed
         let before = kept.clone();
-        assert!(!kept.patch(rows(&[(9, "z", "1 day")]), &[9]));
-        assert!(!kept.patch(rows(&[(1, "renamed", "1 day")]), &[1]));
+        let none = Places::default();
+        assert!(!kept.patch(rows(&[(9, "z", "1 day")]), &[9], &none));
+        assert!(!kept.patch(rows(&[(1, "renamed", "1 day")]), &[1], &none));
         assert_eq!(kept, before);
+    }
+
+    #[test]
+    fn rows_made_or_renamed_go_to_their_places_in_the_whole_reads_order() {
+        let places = |at: &[(i32, usize)], total: usize| Places {
+            at: at.to_vec(),
+            total: Some(total),
+        };
+        let mut kept = rows(&[(1, "b", "1 day"), (2, "d", "2 days"), (3, "f", "3 days")]);
+        // made: 9 ("a") first, 8 ("e") between d and f
+        let made = rows(&[(8, "e", "8 days"), (9, "a", "9 days")]);
+        assert!(kept.patch(made, &[8, 9], &places(&[(8, 3), (9, 0)], 5)));
+        let names = |r: &ListedRelations| -> Vec<(i32, String, String)> { afters(r) };
+        assert_eq!(
+            names(&kept),
+            [
+                (9, "a", "9 days"),
+                (1, "b", "1 day"),
+                (2, "d", "2 days"),
+                (8, "e", "8 days"),
+                (3, "f", "3 days")
+            ]
+            .map(|(i, n, a)| (i, n.to_string(), a.to_string()))
+        );
+        // 1 renamed "g" (now last) while 3 is dropped
+        let renamed = rows(&[(1, "g", "1 day")]);
+        assert!(kept.patch(renamed, &[1, 3], &places(&[(1, 3)], 4)));
+        let ids: Vec<i32> = kept.rows.iter().map(|r| r.id).collect();
+        assert_eq!(ids, [9, 2, 8, 1]);
+        assert_eq!(kept.policies.len(), 4, "the replaced rows' policies let go");
+        // a count that is not the whole read's (a row kept that the server no longer has, or
+        // one missed): every row is to be read
+        assert!(!kept.patch(rows(&[(7, "c", "1 day")]), &[7], &places(&[(7, 1)], 9)));
+        // a place past the rows kept: the same
+        let mut kept = rows(&[(1, "b", "1 day")]);
+        assert!(!kept.patch(rows(&[(7, "z", "1 day")]), &[7], &places(&[(7, 5)], 6)));
     }
 }

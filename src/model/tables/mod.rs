@@ -18,7 +18,7 @@ use super::structure::IdMap;
 
 mod listed;
 
-pub use listed::{build, ListedRelation, ListedRelations, PolicyClock};
+pub use listed::{build, ListedRelation, ListedRelations, Places, PolicyClock};
 /// The three tabs' rows from one read.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Tables {
