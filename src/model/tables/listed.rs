@@ -643,9 +643,8 @@ mod tests {
         // made: 9 ("a") first, 8 ("e") between d and f
         let made = rows(&[(8, "e", "8 days"), (9, "a", "9 days")]);
         assert!(kept.patch(made, &[8, 9], &places(&[(8, 3), (9, 0)], 5)));
-        let names = |r: &ListedRelations| -> Vec<(i32, String, String)> { afters(r) };
         assert_eq!(
-            names(&kept),
+            afters(&kept),
             [
                 (9, "a", "9 days"),
                 (1, "b", "1 day"),
