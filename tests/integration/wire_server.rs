@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_util::future::join_all;
 
-use crate::engines::{connector_for, engine};
+use crate::engines::{connector_for, engine, engine_with_files, psql};
 
 #[tokio::test]
 async fn six_clients_pipelining_parameterised_queries_all_get_their_own_answers() {
@@ -415,4 +415,26 @@ fn hostile_startup_packets_leave_the_engine_serving() {
     // served, with a session of its own
     let mut c = raw::connect(port);
     assert_eq!(raw::parse_named(&mut c, "after_fuzz", "SELECT 1"), "");
+}
+
+/// Engines start from a copy of the first one's data (tests/engine/server.mjs): each is still a
+/// cluster of its own, with its own system identifier (what the team store and the journal tell
+/// servers apart by), TimescaleDB created, and nothing one test made seen by another.
+#[test]
+fn engines_made_from_the_kept_template_are_servers_of_their_own() {
+    let first = engine_with_files(&[]);
+    psql(&first.conninfo(), "CREATE TABLE left_by_the_first (i int)");
+    let (a, b) = (engine_with_files(&[]), engine_with_files(&[]));
+    let facts = |c: &str| {
+        psql(
+            c,
+            "SELECT system_identifier || ' ' || (SELECT extname FROM pg_extension
+                     WHERE extname = 'timescaledb') || ' '
+                    || (SELECT count(*) FROM pg_class WHERE relname = 'left_by_the_first')
+               FROM pg_control_system()",
+        )
+    };
+    let (a, b) = (facts(&a.conninfo()), facts(&b.conninfo()));
+    assert!(a.ends_with(" timescaledb 0") && b.ends_with(" timescaledb 0"), "{a} / {b}");
+    assert_ne!(a, b, "two engines, one system identifier");
 }
