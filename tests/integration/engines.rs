@@ -539,6 +539,42 @@ pub fn native_tsdb_versions() -> &'static [NativeVersion] {
     })
 }
 
+/// The native versions the flows of actions run on (a round trip of every undoable command,
+/// policies as code, the palette's actions and advice, the judgements of what an action would
+/// do): on each server its oldest and newest version, and on a server with more than three the
+/// one in the middle. An action's statements are chosen by features of TimescaleDB's catalog
+/// (`Capabilities`), each added once between 2.9 and 2.29: the oldest takes every old path,
+/// the newest every new one, the middle one (2.17 of PostgreSQL 15's six) the compression
+/// settings' catalog before the columnstore, and the engine (2.23) the columnstore before the
+/// newest refresh options. Every version's catalog is still read by the screens' and the
+/// numbers' tests on all of them. `HYPERTOP_TEST_EVERY_VERSION=1` runs these flows on every
+/// version too (CI keeps to its budget without: they were a tenth of its run).
+pub fn action_versions() -> Vec<&'static NativeVersion> {
+    let all = native_tsdb_versions();
+    if std::env::var("HYPERTOP_TEST_EVERY_VERSION").is_ok_and(|v| v == "1") {
+        return all.iter().collect();
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < all.len() {
+        let end = start
+            + all[start..]
+                .iter()
+                .take_while(|v| v.base == all[start].base)
+                .count();
+        let server = &all[start..end];
+        let mut picks = vec![0, server.len() - 1];
+        if server.len() > 3 {
+            picks.push((server.len() - 1) / 2);
+        }
+        picks.sort_unstable();
+        picks.dedup();
+        out.extend(picks.into_iter().map(|i| &server[i]));
+        start = end;
+    }
+    out
+}
+
 /// The native versions on a server whose TimescaleDB policy jobs really run (PostgreSQL 16+).
 pub fn native_tsdb_versions_running_policies() -> Vec<&'static NativeVersion> {
     native_tsdb_versions()
@@ -726,19 +762,36 @@ pub fn engine_and_newest_natives(engine: &Engine, tag: &str) -> Vec<Tsdb> {
 }
 
 /// For a test that changes the scenario: the action engine (shared by such tests, as before),
-/// then a fresh scenario database of its own on every native version.
+/// then a fresh scenario database of its own on each of [`action_versions`].
 pub fn action_servers(tag: &str) -> Vec<Tsdb> {
     std::iter::once(Tsdb {
         label: "engine".into(),
         conninfo: action_engine().conninfo(),
         native: false,
     })
-    .chain(native_tsdb_versions().iter().map(|v| Tsdb {
+    .chain(action_versions().into_iter().map(|v| Tsdb {
         label: v.label(),
         conninfo: native_tsdb_database(v, Some("tests/fixtures/scenario.sql"), tag),
         native: true,
     }))
     .collect()
+}
+
+/// Runs `check` with [`on_each`] on a flow's own empty servers: an engine of its own, then a
+/// fresh database on each of [`action_versions`], named by `tag`.
+pub async fn on_own_empty_action_servers(tag: &str, check: impl AsyncFn(&Tsdb)) {
+    let engine = engine_with_files(&[]);
+    let natives = action_versions().into_iter().map(|v| Tsdb {
+        label: v.label(),
+        conninfo: native_tsdb_database(v, None, tag),
+        native: true,
+    });
+    let engine = Tsdb {
+        label: "engine".into(),
+        conninfo: engine.conninfo(),
+        native: false,
+    };
+    on_each(std::iter::once(engine).chain(natives), check).await;
 }
 
 // ---- private clusters -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ use hypertop::actions::parse::parse;
 use hypertop::headless;
 
 use crate::actions::{env_for, Env};
-use crate::engines::{in_fresh_schema, on_own_empty_servers, psql, Tsdb};
+use crate::engines::{in_fresh_schema, on_own_empty_action_servers, psql, Tsdb};
 
 /// An hourly aggregate of two days of readings, materialized only up to a day ago, with a
 /// refresh policy of [now-3h, now-1h): the demo's lagging aggregate.
@@ -56,7 +56,7 @@ fn missing_hours(c: &str, from: &str, to: &str) -> i64 {
 
 #[tokio::test]
 async fn a_refresh_of_a_lagging_aggregate_leaves_no_hole() {
-    on_own_empty_servers("hole", refresh_leaves_no_hole).await;
+    on_own_empty_action_servers("hole", refresh_leaves_no_hole).await;
 }
 
 async fn refresh_leaves_no_hole(server: &Tsdb) {
@@ -138,7 +138,7 @@ async fn holes(c: &str) -> Vec<hypertop::problems::Problem> {
 
 #[tokio::test]
 async fn a_hole_made_with_psql_is_found_and_filled_from_its_problems_command() {
-    on_own_empty_servers("psqlhole", hole_found_and_filled).await;
+    on_own_empty_action_servers("psqlhole", hole_found_and_filled).await;
 }
 
 async fn hole_found_and_filled(server: &Tsdb) {
@@ -187,7 +187,7 @@ async fn hole_found_and_filled(server: &Tsdb) {
 
 #[tokio::test]
 async fn a_bare_compress_spares_the_chunk_being_written() {
-    on_own_empty_servers("livechunk", compress_spares_live).await;
+    on_own_empty_action_servers("livechunk", compress_spares_live).await;
 }
 
 async fn compress_spares_live(server: &Tsdb) {
@@ -349,7 +349,7 @@ async fn compress_spares_live(server: &Tsdb) {
 
 #[tokio::test]
 async fn a_shorter_retention_tells_overdue_chunks_from_its_own_losses() {
-    on_own_empty_servers("retwords", retention_words).await;
+    on_own_empty_action_servers("retwords", retention_words).await;
 }
 
 /// `set-retention` to a shorter window on a table whose policy is already behind: the chunks the

@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use serde_json::Value;
 
 use crate::engines::{
-    engine_with_files, native_tsdb_database, native_tsdb_versions, on_each_sync, psql, psql_file,
+    action_versions, engine_with_files, native_tsdb_database, on_each_sync, psql, psql_file,
     repo_root, Engine, Labelled,
 };
 
@@ -47,7 +47,7 @@ fn pairs() -> Vec<Pair> {
         fresh: fresh.conninfo(),
         _engines: vec![with, fresh],
     }];
-    for v in native_tsdb_versions() {
+    for v in action_versions() {
         let with = native_tsdb_database(v, Some(TABLES), "policy_with");
         psql_file(&with, &repo_root().join(POLICIES));
         out.push(Pair {

@@ -11,7 +11,7 @@ use hypertop::command::spec::COMMANDS;
 use hypertop::headless;
 
 use crate::actions::{env_for, Env};
-use crate::engines::{in_fresh_schema, on_own_empty_servers, psql, psql_succeeds, Tsdb};
+use crate::engines::{in_fresh_schema, on_own_empty_action_servers, psql, psql_succeeds, Tsdb};
 
 /// A fixed schedule, as an operator sets one: from an hour, in a time zone.
 const FIXED: &str = "initial_start => '2030-01-01 03:00:00+00', timezone => 'Europe/Paris'";
@@ -214,5 +214,5 @@ async fn round_trip_on(server: &Tsdb) {
 #[tokio::test]
 async fn every_undoable_command_rolls_back_to_the_same_catalog_rows() {
     let _serial = crate::actions::SERIAL.lock().await;
-    on_own_empty_servers("roundtrip", round_trip_on).await;
+    on_own_empty_action_servers("roundtrip", round_trip_on).await;
 }

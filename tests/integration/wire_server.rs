@@ -435,6 +435,9 @@ fn engines_made_from_the_kept_template_are_servers_of_their_own() {
         )
     };
     let (a, b) = (facts(&a.conninfo()), facts(&b.conninfo()));
-    assert!(a.ends_with(" timescaledb 0") && b.ends_with(" timescaledb 0"), "{a} / {b}");
+    assert!(
+        a.ends_with(" timescaledb 0") && b.ends_with(" timescaledb 0"),
+        "{a} / {b}"
+    );
     assert_ne!(a, b, "two engines, one system identifier");
 }
