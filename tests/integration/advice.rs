@@ -5,11 +5,11 @@ use hypertop::model::compression::SegmentStats;
 use hypertop::problems::{ProblemKind, Severity, Thresholds};
 use hypertop::store::Dataset;
 
-use crate::engines::{action_servers, in_fresh_schema, on_each, open_at, psql, Tsdb};
+use crate::engines::{action_flow_servers, in_fresh_schema, on_each, open_at, psql, Tsdb};
 
 #[tokio::test]
 async fn advisors_find_what_works_against_the_data_and_only_that() {
-    on_each(action_servers("advice"), advisors_on).await;
+    on_each(action_flow_servers("advice"), advisors_on).await;
 }
 
 async fn advisors_on(server: &Tsdb) {
@@ -194,7 +194,7 @@ async fn segments_alike_for_a_role_without_pg_statistic(conninfo: &str, superuse
 #[tokio::test]
 async fn advice_becomes_an_action_that_rolls_back() {
     let _serial = crate::actions::SERIAL.lock().await;
-    on_each(action_servers("advice_actions"), advice_to_action_on).await;
+    on_each(action_flow_servers("advice_actions"), advice_to_action_on).await;
 }
 
 async fn advice_to_action_on(server: &Tsdb) {

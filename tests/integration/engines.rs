@@ -541,20 +541,21 @@ pub fn native_tsdb_versions() -> &'static [NativeVersion] {
 
 /// The native versions the flows of actions run on (a round trip of every undoable command,
 /// policies as code, the palette's actions and advice, the judgements of what an action would
-/// do): on each server its oldest and newest version, and on a server with more than three the
-/// one in the middle. An action's statements are chosen by features of TimescaleDB's catalog
-/// (`Capabilities`), each added once between 2.9 and 2.29: the oldest takes every old path,
-/// the newest every new one, the middle one (2.17 of PostgreSQL 15's six) the compression
-/// settings' catalog before the columnstore, and the engine (2.23) the columnstore before the
-/// newest refresh options. Every version's catalog is still read by the screens' and the
-/// numbers' tests on all of them. `HYPERTOP_TEST_EVERY_VERSION=1` runs these flows on every
-/// version too (CI keeps to its budget without: they were a tenth of its run).
+/// do): on each server its oldest and newest version, and the oldest of each set of known
+/// limits (`hypertop::releases::limits`) its versions have. An action's statements are chosen by
+/// features of TimescaleDB's catalog, each added once between 2.9 and 2.29 (the oldest takes
+/// every old path, the newest every new one), and by the limits of some releases, each a range
+/// (a policy frozen on 2.22.1–2.23.0, a concurrent merge of compressed chunks broken on
+/// 2.24–2.26.3: one version of each set takes those paths). Of PostgreSQL 15's six that is
+/// 2.9.3, 2.22.1, 2.25.2 and 2.28.3. Every version's catalog is still read by the screens',
+/// sizes' and numbers' tests on all of them. `HYPERTOP_TEST_EVERY_VERSION=1` runs these flows
+/// on every version too (CI keeps to its budget without: they were a tenth of its run).
 pub fn action_versions() -> Vec<&'static NativeVersion> {
     let all = native_tsdb_versions();
     if std::env::var("HYPERTOP_TEST_EVERY_VERSION").is_ok_and(|v| v == "1") {
         return all.iter().collect();
     }
-    let mut out = Vec::new();
+    let mut out: Vec<&NativeVersion> = Vec::new();
     let mut start = 0;
     while start < all.len() {
         let end = start
@@ -562,14 +563,15 @@ pub fn action_versions() -> Vec<&'static NativeVersion> {
                 .iter()
                 .take_while(|v| v.base == all[start].base)
                 .count();
-        let server = &all[start..end];
-        let mut picks = vec![0, server.len() - 1];
-        if server.len() > 3 {
-            picks.push((server.len() - 1) / 2);
+        // oldest first: the first of each set of limits is its oldest, the last the newest
+        let mut sets = Vec::new();
+        for (i, v) in all[start..end].iter().enumerate() {
+            let limits = hypertop::releases::limits(&v.version);
+            if i == 0 || i == end - start - 1 || !sets.contains(&limits) {
+                out.push(v);
+            }
+            sets.push(limits);
         }
-        picks.sort_unstable();
-        picks.dedup();
-        out.extend(picks.into_iter().map(|i| &server[i]));
         start = end;
     }
     out
@@ -762,14 +764,23 @@ pub fn engine_and_newest_natives(engine: &Engine, tag: &str) -> Vec<Tsdb> {
 }
 
 /// For a test that changes the scenario: the action engine (shared by such tests, as before),
-/// then a fresh scenario database of its own on each of [`action_versions`].
+/// then a fresh scenario database of its own on every native version.
 pub fn action_servers(tag: &str) -> Vec<Tsdb> {
+    scenario_copies(tag, native_tsdb_versions().iter().collect())
+}
+
+/// [`action_servers`] for a flow of actions: the native versions of [`action_versions`].
+pub fn action_flow_servers(tag: &str) -> Vec<Tsdb> {
+    scenario_copies(tag, action_versions())
+}
+
+fn scenario_copies(tag: &str, versions: Vec<&'static NativeVersion>) -> Vec<Tsdb> {
     std::iter::once(Tsdb {
         label: "engine".into(),
         conninfo: action_engine().conninfo(),
         native: false,
     })
-    .chain(action_versions().into_iter().map(|v| Tsdb {
+    .chain(versions.into_iter().map(|v| Tsdb {
         label: v.label(),
         conninfo: native_tsdb_database(v, Some("tests/fixtures/scenario.sql"), tag),
         native: true,

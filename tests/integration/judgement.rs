@@ -1,6 +1,7 @@
 //! Judgement in every action: defaults that do what an operator at 3 a.m. means — a refresh
 //! that leaves no hole, a compress that spares the chunk being written, "reversible" only for
-//! what rollback restores — on the engine and every native version.
+//! what rollback restores — on the engine and the native versions flows of actions run on
+//! (`engines::action_versions`).
 
 use hypertop::actions::parse::parse;
 use hypertop::headless;

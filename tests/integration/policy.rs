@@ -1,5 +1,6 @@
 //! Policies as code: `policy export`, `diff`, `apply` (+ `rollback`) and `lint`, end to end
-//! through the binary, on the engine and on every native TimescaleDB version. Each server gets
+//! through the binary, on the engine and on the native versions flows of actions run on
+//! (`engines::action_versions`). Each server gets
 //! a database with one policy of every kind (tests/fixtures/policy_tables.sql +
 //! policy_set.sql) and a fresh one with the same tables and no policies.
 
