@@ -621,12 +621,20 @@ mod tests {
     #[test]
     fn a_versions_limits_are_those_has_finds() {
         let merge = limits("2.25.2");
-        assert!(merge.contains(&Limit::ConcurrentMergeOfCompressed), "{merge:?}");
-        assert!(!merge.contains(&Limit::HierarchicalRefreshFrozen), "{merge:?}");
+        assert!(
+            merge.contains(&Limit::ConcurrentMergeOfCompressed),
+            "{merge:?}"
+        );
+        assert!(
+            !merge.contains(&Limit::HierarchicalRefreshFrozen),
+            "{merge:?}"
+        );
         assert!(limits("2.22.1").contains(&Limit::HierarchicalRefreshFrozen));
         assert!(limits("2.29.2").is_empty(), "{:?}", limits("2.29.2"));
         assert!(limits("not a version").is_empty());
-        for v in ["2.9.3", "2.14.2", "2.17.2", "2.22.1", "2.25.2", "2.28.3", "2.29.2"] {
+        for v in [
+            "2.9.3", "2.14.2", "2.17.2", "2.22.1", "2.25.2", "2.28.3", "2.29.2",
+        ] {
             for l in limits(v) {
                 assert!(has(v, l).is_some(), "{v} {l:?}");
             }
