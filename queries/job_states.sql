@@ -4,7 +4,11 @@
 -- none of these is left out (what it is, jobs.sql, is kept between refreshes). From the jobs
 -- table (what the jobs view lists, on every version: its next start is the statistics').
 WITH
+--@include job_may_run
+,
 --@include job_stat
+,
+--@include job_running
 SELECT j.id                                                       AS job_id,
        r.application_name IS NOT NULL                             AS running,
        r.pid                                                      AS worker_pid,

@@ -22,9 +22,12 @@ WITH rest AS (
 ),
 --@include watch_rest
 ,
---@include job_stat
-,
 --@include job_stat_watch
+, job_may_run AS (
+    -- from the scan of the statistics above, not a second one (fragments/job_may_run.sql)
+    SELECT s.may_run AS yes FROM stat_scan s
+),
+--@include job_running
 , jobs AS MATERIALIZED (
     SELECT count(*) AS n,
            array_agg(

@@ -144,6 +144,14 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/job_stat.sql"),
     ),
     (
+        "job_running",
+        include_str!("../queries/fragments/job_running.sql"),
+    ),
+    (
+        "job_may_run",
+        include_str!("../queries/fragments/job_may_run.sql"),
+    ),
+    (
         "policy_limits",
         include_str!("../queries/fragments/policy_limits.sql"),
     ),

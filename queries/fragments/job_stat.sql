@@ -2,7 +2,7 @@
 -- its table (the same columns in 2.9–2.29) without the view's hypertable join and its ORDER BY
 -- by name: with many jobs the view was much of each query that joined it. `next_start` as the
 -- table has it: a query masks it for a paused job as the view does. Its `job_status` is
--- `job_running` below.
+-- `job_running` (fragments/job_running.sql).
 job_stat AS (
     SELECT s.job_id, s.last_start AS last_run_started_at, s.last_successful_finish,
            CASE WHEN s.last_finish < '4714-11-24 00:00:00+00 BC' THEN NULL
@@ -16,22 +16,4 @@ job_stat AS (
            extract(epoch FROM s.total_duration)::float8
              / nullif(s.total_successes + s.total_failures, 0)       AS mean_run_seconds
       FROM _timescaledb_internal.bgw_job_stat s
-),
--- the jobs a worker of this database is running now, by application name, as job_stats tells
--- them (a role that may not read others' sessions sees no state, and no job running); from the
--- function behind pg_stat_activity, whose view a new session would plan for one column
--- with its worker's pid and what it waits on, if anything
-job_running AS (
-    SELECT DISTINCT ON (a.application_name) a.application_name, a.pid,
-           a.wait_event_type || ': ' || a.wait_event AS waiting_on
-      FROM pg_catalog.pg_stat_get_activity(NULL) a
-     WHERE a.datid = (SELECT oid FROM pg_catalog.pg_database
-                       WHERE datname = pg_catalog.current_database())
-       AND a.state = 'active'
-       -- read only while a job may be running (the sessions' read is most of the watch's
-       -- cost): a run's start writes its statistics' last finish as -infinity, as a job never
-       -- run or one whose worker crashed has it
-       AND EXISTS (SELECT FROM _timescaledb_internal.bgw_job_stat s
-                    WHERE s.last_finish < '4714-11-24 00:00:00+00 BC')
-     ORDER BY a.application_name, a.pid
 )

@@ -7,7 +7,9 @@ stat_scan AS MATERIALIZED (
     SELECT count(*) AS n,
            array_agg(x.ctid) FILTER (WHERE (SELECT $1::text) IS NULL OR
 --@include recent_rows
-           ) AS places
+           ) AS places,
+           -- whether a job may be running now (fragments/job_may_run.sql), in the same pass
+           bool_or(x.last_finish < '4714-11-24 00:00:00+00 BC') AS may_run
       FROM _timescaledb_internal.bgw_job_stat x
 ), stats AS MATERIALIZED (
     SELECT array_agg(x.job_id ORDER BY x.job_id) AS ids,
