@@ -13,6 +13,7 @@ pub const JOB_HISTORY: &str = include_str!("../queries/job_history.sql");
 pub const JOB_ERRORS: &str = include_str!("../queries/job_errors.sql");
 pub const PARTITIONS: &str = include_str!("../queries/partitions.sql");
 pub const RELATION_FILES: &str = include_str!("../queries/relation_files.sql");
+pub const RELATION_MAINS: &str = include_str!("../queries/relation_mains.sql");
 pub const SECOND_SESSION: &str = include_str!("../queries/second_session.sql");
 pub const KEPT_IDENTITY: &str = include_str!("../queries/kept_identity.sql");
 pub const INDEX_NUMBERS: &str = include_str!("../queries/index_numbers.sql");
@@ -1213,6 +1214,7 @@ mod tests {
             &*TIMESCALEDB_WATCH[0],
             &*TIMESCALEDB_WATCH[5],
             &RELATION_FILES.to_string(),
+            &RELATION_MAINS.to_string(),
             &INDEX_NUMBERS.to_string(),
             &INVALID_INDEXES.to_string(),
         ] {

@@ -42,6 +42,69 @@ pub(super) struct Measured {
     pub settled: bool,
 }
 
+/// What relation_mains.sql answered for the quick looks, in their order: whether the server's
+/// other forks settle, its segment's bytes, each one's table's VACUUM count and main fork's
+/// bytes (None: no such file).
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Mains {
+    pub settles: bool,
+    pub segment: i64,
+    pub vacuums: Vec<Option<i64>>,
+    pub main: Vec<Option<i64>>,
+}
+
+impl Looks {
+    fn push(&mut self, oid: u32, file: u32, counted_as: u32, kept: Option<(i64, i64)>) {
+        self.oids.push(oid);
+        self.files.push(file);
+        self.counted_as.push(counted_as);
+        self.kept_main.push(kept.map(|k| k.0));
+        self.kept_vacuums.push(kept.map(|k| k.1));
+    }
+}
+
+/// Which of `looks` are as kept by what relation_mains.sql answered for its quick ones (those
+/// with a main fork kept, in order) (pure): those whose main fork is as kept, not empty (a file
+/// dropped or rewritten stays empty until a checkpoint) and below a segment, with no VACUUM
+/// since, on a server where the other forks settle; the others, and those not as kept (sent
+/// with no file and nothing kept: measured whole through the catalog), left for
+/// relation_stats.sql.
+pub(super) fn split_quick(looks: Looks, answer: &Mains) -> (Vec<Measured>, Looks) {
+    let mut same = Vec::new();
+    let mut rest = Looks::default();
+    let mut q = 0;
+    for i in 0..looks.oids.len() {
+        let (oid, counted_as) = (looks.oids[i], looks.counted_as[i]);
+        let Some(kept_main) = looks.kept_main[i] else {
+            let kept = None;
+            rest.push(oid, looks.files[i], counted_as, kept);
+            continue;
+        };
+        let (main, vacuums) = (
+            answer.main.get(q).copied().flatten(),
+            answer.vacuums.get(q).copied().flatten(),
+        );
+        q += 1;
+        let as_kept = answer.settles
+            && vacuums.is_some()
+            && vacuums == looks.kept_vacuums[i]
+            && main == Some(kept_main)
+            && kept_main > 0
+            && kept_main < answer.segment;
+        match as_kept {
+            true => same.push(Measured {
+                oid,
+                vacuums,
+                bytes: None,
+                main,
+                settled: true,
+            }),
+            false => rest.push(oid, 0, counted_as, None),
+        }
+    }
+    (same, rest)
+}
+
 impl Forks {
     /// More relations than this kept is more than were ever written lately: start again.
     const CAP: usize = 100_000;
@@ -142,6 +205,77 @@ impl Forks {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_quick_look_keeps_only_what_is_as_kept_and_sends_the_rest_whole() {
+        let mut looks = Looks::default();
+        // kept: 10 as kept, 11 grown, 12 vacuumed since, 13 gone (no file), 14 empty;
+        // 20 measured in turn by its file, 21 through the catalog
+        for (oid, kept) in [
+            (10, Some((8192, 3))),
+            (11, Some((8192, 3))),
+            (12, Some((8192, 3))),
+            (13, Some((8192, 3))),
+            (14, Some((0, 3))),
+            (20, None),
+            (21, None),
+        ] {
+            let file = if oid == 21 { 0 } else { oid + 1000 };
+            looks.push(oid, file, 1, kept);
+        }
+        let answer = Mains {
+            settles: true,
+            segment: 1 << 30,
+            vacuums: vec![Some(3), Some(3), Some(4), Some(3), Some(3)],
+            main: vec![Some(8192), Some(16384), Some(8192), None, Some(0)],
+        };
+        let (same, rest) = split_quick(looks, &answer);
+        assert_eq!(same.len(), 1);
+        assert_eq!(
+            same[0],
+            Measured {
+                oid: 10,
+                vacuums: Some(3),
+                bytes: None,
+                main: Some(8192),
+                settled: true
+            }
+        );
+        assert_eq!(rest.oids, vec![11, 12, 13, 14, 20, 21]);
+        // those not as kept measured whole through the catalog; the others as they were sent
+        assert_eq!(rest.files, vec![0, 0, 0, 0, 1020, 0]);
+        assert!(rest.kept_main.iter().all(Option::is_none));
+        assert!(rest.kept_vacuums.iter().all(Option::is_none));
+        assert_eq!(rest.counted_as, vec![1; 6]);
+    }
+
+    #[test]
+    fn no_quick_look_holds_where_the_forks_do_not_settle_or_past_a_segment() {
+        let looks = || {
+            let mut l = Looks::default();
+            l.push(10, 1010, 10, Some((8192, 3)));
+            l
+        };
+        let answer = |settles, segment| Mains {
+            settles,
+            segment,
+            vacuums: vec![Some(3)],
+            main: vec![Some(8192)],
+        };
+        assert_eq!(split_quick(looks(), &answer(true, 1 << 30)).0.len(), 1);
+        assert_eq!(
+            split_quick(looks(), &answer(false, 1 << 30)).1.oids,
+            vec![10]
+        );
+        assert_eq!(split_quick(looks(), &answer(true, 8192)).1.oids, vec![10]);
+        // an answer short of its looks (a batch cut short): not as kept
+        let short = Mains {
+            settles: true,
+            segment: 1 << 30,
+            ..Mains::default()
+        };
+        assert_eq!(split_quick(looks(), &short).1.oids, vec![10]);
+    }
 
     fn measured(oid: u32, bytes: Option<i64>, main: i64, settled: bool) -> Measured {
         Measured {

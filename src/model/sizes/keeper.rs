@@ -16,6 +16,8 @@ pub struct SizeKeeper {
     swept_at: Option<std::time::Instant>,
     /// relation_stats.sql or relation_bytes.sql, prepared on this connection.
     measure: Option<tokio_postgres::Statement>,
+    /// relation_mains.sql, prepared on this connection when a relation is looked at quickly.
+    mains: Option<tokio_postgres::Statement>,
     /// The files could not be listed or stat'ed (a privilege revoked after the capabilities
     /// were read): measured through the size functions from then on, the stat statement
     /// dropped.
@@ -279,7 +281,21 @@ impl SizeKeeper {
                 let by_file = (looks.files.iter().zip(&looks.kept_main))
                     .filter(|(&f, k)| f != 0 && k.is_none())
                     .count();
-                through_stats(client, statement, &looks).await.map(|m| {
+                if self.mains.is_none() && looks.kept_main.iter().any(Option::is_some) {
+                    self.mains = Some(client.prepare(queries::RELATION_MAINS).await?);
+                }
+                let measured = match &self.mains {
+                    Some(mains) => match through_mains(client, mains, looks).await {
+                        Ok((mut same, rest)) => (through_stats(client, statement, &rest).await)
+                            .map(|mut whole| {
+                                same.append(&mut whole);
+                                same
+                            }),
+                        Err(e) => Err(e),
+                    },
+                    None => through_stats(client, statement, &looks).await,
+                };
+                measured.map(|m| {
                     self.measured_by_file += by_file as u64;
                     self.looked_quickly += m.iter().filter(|m| m.bytes.is_none()).count() as u64;
                     self.forks.take(relations, &m)
@@ -408,6 +424,7 @@ impl SizeKeeper {
             sweep,
             swept_at: Some(now.checked_sub(ago)?),
             measure: None,
+            mains: None,
             files_refused: false,
             hot: Default::default(),
             last_moved: Vec::new(),
@@ -564,6 +581,46 @@ where
         out.1.extend(array::<i64>(&row, "bytes")?);
     }
     Ok(out)
+}
+
+/// The looks of `looks` with a main fork kept, looked at by that fork alone
+/// (relation_mains.sql, prepared), in batches of [`MEASURED_AT_ONCE`]: those as kept, and what
+/// is left for relation_stats.sql ([`super::forks::split_quick`]). A batch that fails short of
+/// the connection ends the look: nothing is measured then.
+async fn through_mains(
+    client: &Client,
+    statement: &tokio_postgres::Statement,
+    looks: Looks,
+) -> Result<(Vec<Measured>, Looks), Error> {
+    let quick: Vec<usize> = (0..looks.oids.len())
+        .filter(|&i| looks.kept_main[i].is_some())
+        .collect();
+    let mut answer = Mains::default();
+    for batch in quick.chunks(MEASURED_AT_ONCE) {
+        let files: Vec<u32> = batch.iter().map(|&i| looks.files[i]).collect();
+        let tables: Vec<u32> = batch.iter().map(|&i| looks.counted_as[i]).collect();
+        let row = match client.query_one(statement, &[&files, &tables]).await {
+            Err(e) if known(&e) == Some(Known::InsufficientPrivilege) => return Err(e),
+            row => row.map(Some),
+        };
+        let Some(row) = unless_closed(row)? else {
+            return Ok((Vec::new(), Looks::default()));
+        };
+        answer.settles = row.try_get::<_, Option<bool>>("settles")?.unwrap_or(false);
+        answer.segment = row.try_get::<_, Option<i64>>("segment")?.unwrap_or(0);
+        let (vacuums, main) = (
+            array::<Option<i64>>(&row, "vacuums")?,
+            array::<Option<i64>>(&row, "main")?,
+        );
+        // (an answer short of its batch leaves the rest not as kept: measured whole)
+        answer
+            .vacuums
+            .extend((0..batch.len()).map(|i| vacuums.get(i).copied().flatten()));
+        answer
+            .main
+            .extend((0..batch.len()).map(|i| main.get(i).copied().flatten()));
+    }
+    Ok(super::forks::split_quick(looks, &answer))
 }
 
 /// The relations `looks` names measured by relation_stats.sql (prepared), in batches of

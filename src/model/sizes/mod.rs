@@ -36,7 +36,7 @@ mod persist;
 
 pub use files::relation_file;
 use files::{FileSize, FileSums};
-use forks::{Forks, Looks, Measured};
+use forks::{Forks, Looks, Mains, Measured};
 pub use keeper::{Sessions, SizeKeeper, Updated};
 
 /// One refresh's versions of every table with files (`queries/relation_versions.sql`; an
