@@ -153,6 +153,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
         include_str!("../queries/fragments/job_may_run.sql"),
     ),
     (
+        "job_stat_scan_more",
+        include_str!("../queries/fragments/job_stat_scan_more.sql"),
+    ),
+    (
         "policy_limits",
         include_str!("../queries/fragments/policy_limits.sql"),
     ),
@@ -354,22 +358,25 @@ fn jobs_in_catalog(caps: &Capabilities) -> bool {
         .is_some_and(|ts| ts.bgw_job_in_catalog)
 }
 
-/// `template` with the jobs table's line for one place (an index of [`JOBS_TABLE`]).
-fn with_jobs_table(template: &str, place: usize) -> String {
-    expand(template, &[("jobs_table", JOBS_TABLE[place])])
-}
+/// jobs_watch.sql for each place of the jobs table, its scan of the statistics telling whether
+/// a job may run.
+static JOBS_WATCH: [LazyLock<String>; 2] = [
+    LazyLock::new(|| jobs_watch(0)),
+    LazyLock::new(|| jobs_watch(1)),
+];
 
-/// `$name`: `$file` in a form for each place of the jobs table.
-macro_rules! by_jobs_table {
-    ($name:ident, $file:literal) => {
-        static $name: [LazyLock<String>; 2] = [
-            LazyLock::new(|| with_jobs_table(include_str!(concat!("../queries/", $file)), 0)),
-            LazyLock::new(|| with_jobs_table(include_str!(concat!("../queries/", $file)), 1)),
-        ];
-    };
+fn jobs_watch(place: usize) -> String {
+    expand(
+        include_str!("../queries/jobs_watch.sql"),
+        &[
+            ("jobs_table", JOBS_TABLE[place]),
+            (
+                "job_stat_scan_more",
+                include_str!("../queries/fragments/job_may_run_scanned.sql"),
+            ),
+        ],
+    )
 }
-
-by_jobs_table!(JOBS_WATCH, "jobs_watch.sql");
 
 /// `template` for one place of the jobs table, of every job or (`of_jobs`) of the jobs `$1`.
 fn jobs_form(template: &str, place: usize, of_jobs: bool) -> String {

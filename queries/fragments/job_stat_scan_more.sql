@@ -1,0 +1,1 @@
+-- (no more of the statistics' scan: fragments/job_stat_watch.sql)
