@@ -1,5 +1,5 @@
 -- Fragment: whether a job may be running now (`job_may_run.yes`), the gate of `job_running`
--- (fragments/job_stat.sql): a run's start writes its statistics' last finish as -infinity, as a
+-- (fragments/job_running.sql): a run's start writes its statistics' last finish as -infinity, as a
 -- job never run or one whose worker crashed has it. A query that scans the statistics anyway
 -- (jobs_watch.sql) takes it from that scan instead of scanning them a second time.
 job_may_run AS (

@@ -1,7 +1,7 @@
 -- Fragment: the jobs a worker of this database is running now, by application name, as
--- job_stats tells them (a role that may not read others' sessions sees no state, and no job running); from the
--- function behind pg_stat_activity, whose view a new session would plan for one column
--- with its worker's pid and what it waits on, if anything
+-- job_stats tells them (a role that may not read others' sessions sees no state, and no job
+-- running); from the function behind pg_stat_activity, whose view a new session would plan
+-- for one column, with its worker's pid and what it waits on, if anything
 job_running AS (
     SELECT DISTINCT ON (a.application_name) a.application_name, a.pid,
            a.wait_event_type || ': ' || a.wait_event AS waiting_on

@@ -1,7 +1,8 @@
 -- Fragment: the jobs' statistics as a watch reads them (each run's start and end write its
 -- job's row): how many rows, and the recent ones' places found by one scan (stat_scan), then
 -- their jobs and versions fetched by place (stats). `job_stat_scan_more`: more of the scan's
--- columns, for a query that wants them (jobs_watch.sql: whether a job may run). `$1`: the watch's horizon. Scanned even
+-- columns, for a query that wants them (jobs_watch.sql: whether a job may run). `$1`: the
+-- watch's horizon. Scanned even
 -- where the watch rests (fragments/watch_rest.sql): jobs running write it all the time, and
 -- from a horizon that did not move its recent rows are known ones, by their versions.
 stat_scan AS MATERIALIZED (
